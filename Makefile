@@ -1,0 +1,103 @@
+# blalm - build, test, bench, demo, install.
+#
+#   make                 build bin/blalm
+#   make test            install missing build/test dependencies, run every test tier
+#   make SAN=1 test      the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench           benchmarks, each beside its peer in the same run
+#   make demo            the offline end-to-end job
+#   make fuzz            libFuzzer harnesses (clang; not part of CI)
+#   make install PREFIX=/usr/local
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+VERSION := 0.1.0
+
+# Libraries (pkg-config); libhyphen ships no .pc file on Debian.
+PKGS := libcurl libzstd zlib libcrypto libpcre2-8 libutf8proc libcjson libxxhash openblas snappy
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhyphen
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+OPT     ?= -O2 -g
+CFLAGS  ?=
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DBLALM_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
+               -fopenmp -I. $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -fopenmp -lm -lpthread
+
+ifeq ($(SAN),1)
+  VARIANT := san
+  BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDLIBS += -fsanitize=address,undefined
+else
+  VARIANT := release
+endif
+
+BUILD := build/$(VARIANT)
+BIN   := $(if $(filter san,$(VARIANT)),build/san/bin/blalm,bin/blalm)
+
+LIB_SRC   := $(sort $(wildcard lib/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c) \
+                    $(filter-out pipeline/main.c,$(wildcard pipeline/*.c)))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CMD_SRC   := $(sort $(wildcard pipeline/cmd_*.c))
+
+.PHONY: all test bench demo fuzz install clean deps test-deps unit-bins
+all: $(BIN)
+
+$(BUILD)/%.o: %.c $(wildcard */*.h) | $(BUILD)/.dirs
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/.dirs:
+	@mkdir -p $(BUILD) && touch $@
+
+# The subcommand table is collected from BLALM_COMMAND(...) lines.
+$(BUILD)/commands.h: $(CMD_SRC) | $(BUILD)/.dirs
+	@grep -h '^BLALM_COMMAND(' $(CMD_SRC) | sort > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/pipeline/main.o: pipeline/main.c $(BUILD)/commands.h $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -I$(BUILD) -c $< -o $@
+
+$(BUILD)/libblalm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libblalm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libblalm.a $(LDLIBS)
+
+unit-bins: $(UNIT_BIN)
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
+
+test: test-deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@BLALM_BIN=$(abspath $(BIN)) BLALM_UNIT_DIR=$(abspath $(BUILD)/tests) SAN=$(SAN) tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BLALM_BIN=$(abspath $(BIN)) tests/bench/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BLALM_BIN=$(abspath $(BIN)) scripts/demo.sh
+
+fuzz:
+	@tests/fuzz/run.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/blalm
+
+clean:
+	rm -rf build bin

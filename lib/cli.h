@@ -1,0 +1,40 @@
+/* cli.h - subcommand plumbing shared by pipeline/cmd_*.c.
+ *
+ * Every subcommand is `int cmd_<name>(int argc, char **argv)` returning the
+ * process exit status: 0 success, 1 failure, 2 usage error. It is registered
+ * by one line in its own file, which the Makefile collects:
+ *     BLALM_COMMAND(count, "count documents, words and bytes of text")
+ * Options are parsed with getopt_long; cli_usage_error() prints the usage
+ * and returns 2. */
+#ifndef BLALM_CLI_H
+#define BLALM_CLI_H
+
+#include <stdio.h>
+
+#define BLALM_COMMAND(name, summary) /* collected by the Makefile */
+
+#ifndef BLALM_VERSION
+#define BLALM_VERSION "0.1.0"
+#endif
+
+/* Prints "blalm <cmd>: <msg>\n\n<usage>" to stderr and returns 2. */
+int cli_usage_error(const char *usage, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Prints usage to stdout and returns 0 (for --help). */
+int cli_help(const char *usage);
+/* Parses a non-negative integer with optional k/M/G suffix (powers of 10 for
+ * counts: 10M = 10,000,000). Returns -1 on error. */
+int cli_parse_count(const char *s, unsigned long long *out);
+/* Parses "I/N" shard specs (0 <= I < N). */
+int cli_parse_shard(const char *s, int *index, int *count);
+
+/* Common options every stage takes. */
+typedef struct cli_common {
+    const char *work, *docs, *out, *config;
+    int quiet;
+} cli_common;
+
+#endif

@@ -1,0 +1,87 @@
+/* docs.h - document streams.
+ *
+ * A document is {"id", "text", "source", "metadata": {...}} (datatrove's
+ * shape). Readers stream documents from .jsonl, .jsonl.gz, .jsonl.zst and
+ * .parquet files, chosen by content. A document's key is (source, file path,
+ * row); ids may repeat.
+ *
+ *   doc_reader *r = doc_open(path, &opts, &err);
+ *   blalm_doc d;
+ *   while ((rc = doc_next(r, &d, &err)) == 1) use(&d);
+ *   if (rc < 0) report(err.msg);
+ *   doc_close(r);
+ */
+#ifndef BLALM_DOCS_H
+#define BLALM_DOCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+typedef struct blalm_doc {
+    const char *id;       size_t id_len;       /* NUL-terminated as well */
+    const char *text;     size_t text_len;     /* NUL-terminated; may hold NUL bytes */
+    const char *source;   size_t source_len;
+    const char *metadata; size_t metadata_len; /* compact JSON object text, "{}" if none */
+    uint64_t row;      /* 0-based row (document index) in its file */
+    uint64_t line;     /* 1-based line number for jsonl; 0 for parquet */
+    uint64_t offset;   /* byte offset of the line in the decompressed stream (jsonl) */
+} blalm_doc;
+
+typedef struct doc_opts {
+    const char *text_field;  /* default "text" */
+    const char *id_field;    /* default "id" */
+    /* source when a document has none; default: the file's name without
+     * extensions (docs_walk passes the folder under WORK/docs instead) */
+    const char *default_source;
+    int max_row_groups;      /* parquet: read at most this many row groups (0 = all) */
+} doc_opts;
+
+typedef struct doc_reader doc_reader;
+doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e);
+/* 1 = document in *d (valid until the next call), 0 = end, -1 = error. */
+int doc_next(doc_reader *r, blalm_doc *d, blalm_err *e);
+const char *doc_format(const doc_reader *r);  /* "jsonl", "jsonl.gz", "jsonl.zst", "parquet" */
+const char *doc_path(const doc_reader *r);
+void doc_close(doc_reader *r);
+
+/* Backends (jsonl lives in docs.c; parquet in parquet.c) fill this. */
+typedef struct doc_backend {
+    void *state;
+    int (*next)(void *state, blalm_doc *d, blalm_err *e);
+    void (*close)(void *state);
+    const char *format;
+} doc_backend;
+
+/* Serialises a document as one JSON line (no newline) into out. */
+struct sbuf;
+void doc_to_json(const blalm_doc *d, struct sbuf *out);
+
+/* Sharded writer: DIR/PREFIX-00000.jsonl.zst, ... rotating when a shard's
+ * uncompressed size reaches rotate_bytes (0 = never). Each shard is written
+ * under a temporary name and renamed when complete. */
+typedef struct doc_writer doc_writer;
+doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes,
+                      int level, blalm_err *e);
+int docw_write(doc_writer *w, const blalm_doc *d, blalm_err *e);
+int docw_close(doc_writer *w, blalm_err *e);   /* commits the open shard */
+void docw_abort(doc_writer *w);
+int docw_shards(const doc_writer *w);
+
+/* Document files under a docs root, sorted by path (bytewise), as
+ * (source, relative path) where source is the first folder under the root
+ * (or the file stem for a file directly in the root). Hidden files, temp
+ * files and sidecars (*.json, *.meta) are skipped. */
+typedef struct doc_file {
+    char *path;      /* full path */
+    char *rel;       /* path relative to the root, e.g. "fineweb-edu/sample/10BT/000.parquet" */
+    char *source;    /* e.g. "fineweb-edu" */
+} doc_file;
+int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e);
+void docs_walk_free(doc_file *files, size_t n);
+
+/* Strips document extensions (.parquet .jsonl .jsonl.gz .jsonl.zst .json.gz
+ * ...) from rel into out (size cap). */
+void doc_rel_stem(const char *rel, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,40 @@
+/* fsutil.h - files and folders: mkdir -p, whole-file reads, atomic writes,
+ * completion markers, and the WORK directory conventions (DESIGN.md §3). */
+#ifndef BLALM_FSUTIL_H
+#define BLALM_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+int mkdir_p(const char *path, blalm_err *e);
+/* mkdir -p of the folder that will hold path. */
+int mkdir_parent(const char *path, blalm_err *e);
+int file_exists(const char *path);
+int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-terminated */
+/* Writes data to path atomically (temp file, fsync, rename). */
+int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e);
+/* Temporary name used for path: "<dir>/.<base>.tmp.<pid>". */
+void temp_name_for(const char *path, char *out, size_t cap);
+
+/* Completion markers: WORK/state/<stage>/<name>.done */
+int marker_exists(const char *work, const char *stage, const char *name);
+int marker_write(const char *work, const char *stage, const char *name,
+                 const char *json, blalm_err *e);
+
+/* WORK conventions. Flags override the defaults. */
+typedef struct work_dirs {
+    char work[4096];
+    char docs[4096];      /* default WORK/docs */
+    char attrs[4096];     /* default WORK/attributes */
+    char state[4096];     /* WORK/state */
+    char stats[4096];     /* WORK/stats */
+} work_dirs;
+int work_dirs_init(work_dirs *w, const char *work, const char *docs, const char *out,
+                   blalm_err *e);
+/* WORK/attributes/<set>/<rel stem>.jsonl.zst for a document file's rel path. */
+void attr_path_for(const work_dirs *w, const char *set, const char *rel, char *out, size_t cap);
+
+double now_seconds(void);  /* monotonic */
+
+#endif

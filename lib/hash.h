@@ -1,0 +1,21 @@
+/* hash.h - sha256 (libcrypto) and xxHash (libxxhash). */
+#ifndef BLALM_HASH_H
+#define BLALM_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+void sha256(const void *p, size_t n, uint8_t out[32]);
+void sha256_hex(const void *p, size_t n, char out[65]);
+int sha256_file_hex(const char *path, char out[65], blalm_err *e);
+
+typedef struct sha256_ctx sha256_ctx;
+sha256_ctx *sha256_begin(void);
+void sha256_update(sha256_ctx *c, const void *p, size_t n);
+void sha256_end_hex(sha256_ctx *c, char out[65]);  /* frees */
+
+uint64_t xxh64(const void *p, size_t n, uint64_t seed);
+uint64_t xxh3_64(const void *p, size_t n);
+
+#endif

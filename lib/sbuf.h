@@ -1,0 +1,41 @@
+/* sbuf.h - growable byte buffer and JSON output helpers.
+ *
+ * Writers build each output line in an sbuf, then hand it to a file writer.
+ * JSON strings are escaped byte-exactly (valid UTF-8 passes through; control
+ * characters become \u00XX); numbers print in the shortest form that
+ * round-trips, and non-finite numbers print as null. */
+#ifndef BLALM_SBUF_H
+#define BLALM_SBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sbuf {
+    char *data;
+    size_t len, cap;
+} sbuf;
+
+void sb_init(sbuf *b);
+void sb_free(sbuf *b);
+void sb_reset(sbuf *b);                              /* len = 0, keeps memory */
+void sb_reserve(sbuf *b, size_t extra);              /* aborts on out-of-memory */
+void sb_add(sbuf *b, const void *p, size_t n);
+void sb_addc(sbuf *b, char c);
+void sb_adds(sbuf *b, const char *s);
+void sb_printf(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+const char *sb_cstr(sbuf *b);                         /* NUL-terminates (not counted) */
+
+/* JSON values. */
+void sb_json_str(sbuf *b, const char *s, size_t n);  /* "..." with escapes */
+void sb_json_num(sbuf *b, double v);                 /* shortest round-trip, null if !finite */
+void sb_json_int(sbuf *b, int64_t v);
+void sb_json_uint(sbuf *b, uint64_t v);
+void sb_json_bool(sbuf *b, int v);
+/* Object helpers: sb_json_key writes [","]"key": (comma unless first). */
+void sb_json_key(sbuf *b, const char *key, int *first);
+
+#endif

@@ -1,0 +1,41 @@
+/* utf8.h - UTF-8 validation and Python-compatible word counting.
+ *
+ * A word is what Python's str.split() separates: a maximal run of code
+ * points that are not whitespace in Python's sense (Py_UNICODE_ISSPACE):
+ * U+0009-000D, U+001C-001F, U+0020, U+0085, U+00A0, U+1680, U+2000-200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000. */
+#ifndef BLALM_UTF8_H
+#define BLALM_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+ * Otherwise 0 and *bad = byte offset of the first invalid sequence. */
+int utf8_valid(const char *s, size_t n, size_t *bad);
+
+/* Copies s to out replacing each maximal invalid subsequence with U+FFFD.
+ * Returns the number of replacements. out must hold 3*n bytes. */
+size_t utf8_sanitize(const char *s, size_t n, char *out, size_t *out_len);
+
+/* Length of the longest prefix of s[0..n) that is <= max bytes and ends on a
+ * code point boundary. */
+size_t utf8_prefix(const char *s, size_t n, size_t max);
+
+/* Word counting, one-shot and streaming (chunks may split code points). */
+uint64_t words_in(const char *s, size_t n);
+
+typedef struct word_counter {
+    uint64_t words;
+    int in_word;      /* previous code point was non-space */
+    unsigned char pend[4]; /* bytes of a code point split across chunks */
+    int npend;
+} word_counter;
+void wc_init(word_counter *w);
+void wc_feed(word_counter *w, const char *s, size_t n);
+uint64_t wc_finish(word_counter *w);
+
+/* 1 if the code point is whitespace for Python's str.split(). */
+int py_isspace(uint32_t cp);
+
+#endif

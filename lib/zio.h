@@ -1,0 +1,51 @@
+/* zio.h - compressed line streams: read plain / gzip / zstd by content, and
+ * write .jsonl.zst (or plain .jsonl) atomically.
+ *
+ * Reading: zr_open() sniffs the first bytes (zstd magic 28 B5 2F FD, gzip
+ * 1F 8B, anything else is plain text) so a file's extension may lie. Lines of
+ * any length are returned whole (no limit but memory). A truncated or corrupt
+ * compressed stream is an error naming the file and the decompressed offset.
+ *
+ * Writing: zw_open() writes to a temporary name beside the target; only
+ * zw_commit() makes the target appear (fsync + rename). zw_abort() or a
+ * killed process leaves no file under the target name. */
+#ifndef BLALM_ZIO_H
+#define BLALM_ZIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+typedef enum { ZFMT_PLAIN, ZFMT_GZIP, ZFMT_ZSTD } zfmt;
+
+typedef struct zreader zreader;
+zreader *zr_open(const char *path, blalm_err *e);
+/* Returns 1 with *line (not NUL-terminated; no '\n'; a trailing '\r' is
+ * kept) and *len, 0 at end, -1 on error. *line is valid until the next call.
+ * line numbers start at 1; zr_offset() is the decompressed byte offset of the
+ * start of the last line returned. */
+int zr_line(zreader *r, const char **line, size_t *len, blalm_err *e);
+/* Raw decompressed bytes (for non-line consumers); returns bytes read, 0 at
+ * end, -1 on error. */
+long zr_read(zreader *r, void *buf, size_t cap, blalm_err *e);
+uint64_t zr_lineno(const zreader *r);
+uint64_t zr_offset(const zreader *r);
+zfmt zr_format(const zreader *r);
+const char *zr_path(const zreader *r);
+void zr_close(zreader *r);
+
+/* Sniffs a file's first bytes. Returns "parquet", "zstd", "gzip" or "plain";
+ * NULL with e set when the file cannot be read. */
+const char *file_sniff(const char *path, blalm_err *e);
+
+typedef struct zwriter zwriter;
+/* Compression from the target name: *.zst -> zstd (level), *.gz -> gzip,
+ * otherwise plain. */
+zwriter *zw_open(const char *path, int level, blalm_err *e);
+int zw_write(zwriter *w, const void *p, size_t n, blalm_err *e);
+int zw_line(zwriter *w, const char *p, size_t n, blalm_err *e); /* appends '\n' */
+uint64_t zw_bytes_in(const zwriter *w);   /* uncompressed bytes so far */
+int zw_commit(zwriter *w, blalm_err *e);  /* finishes, fsyncs, renames; frees */
+void zw_abort(zwriter *w);                /* removes the temp file; frees */
+
+#endif

@@ -1,0 +1,58 @@
+/* main.c - the `blalm` entry point: dispatches git-style subcommands.
+ * The command table is generated from BLALM_COMMAND(...) lines in
+ * pipeline/cmd_*.c (see Makefile), so adding a command touches one file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/cli.h"
+
+#undef BLALM_COMMAND
+#define BLALM_COMMAND(name, summary) int cmd_##name(int argc, char **argv);
+#include "commands.h"
+#undef BLALM_COMMAND
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} command;
+
+#define BLALM_COMMAND(name, summary) {#name, cmd_##name, summary},
+static const command commands[] = {
+#include "commands.h"
+};
+#undef BLALM_COMMAND
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, "usage: blalm [--version] [--help] <command> [<args>]\n\n"
+               "From FineWeb-Edu to BabyLM-compliant corpora and BLaLM models.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'blalm <command> --help' describes a command.\n"
+               "environment: HF_ENDPOINT, HF_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY, NO_COLOR\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("blalm %s\n", BLALM_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "blalm: '%s' is not a blalm command\n\n", name);
+    print_usage(stderr);
+    return 2;
+}

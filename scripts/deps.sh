@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the Debian packages blalm needs that are missing.
+#   scripts/deps.sh build   - libraries and tools to build bin/blalm
+#   scripts/deps.sh test    - build + what the test tiers use (Node.js, python3 packages,
+#                             Open MPI, clang), then the npm oracle packages (lockfile)
+set -euo pipefail
+tier=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+build_pkgs=(build-essential pkg-config libcurl4-openssl-dev libzstd-dev zstd zlib1g-dev
+            libssl-dev libpcre2-dev libutf8proc-dev libcjson-dev libopenblas-dev
+            libsnappy-dev libxxhash-dev libhyphen-dev hyphen-en-us)
+test_pkgs=(python3 python3-numpy python3-pyphen python3-torch nodejs npm
+           libopenmpi-dev openmpi-bin clang)
+
+pkgs=("${build_pkgs[@]}")
+[ "$tier" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+    # nodejs may come from elsewhere than Debian (e.g. nodesource); accept a working node/npm.
+    if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+    if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "blalm: these packages are missing and this system has no apt-get:" >&2
+        echo "  ${missing[*]}" >&2
+        echo "install their equivalents with your package manager, then run make again" >&2
+        exit 1
+    fi
+    sudo=
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "blalm: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+        sudo=sudo
+    fi
+    echo "blalm: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq >&2
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+if [ "$tier" = test ] && [ -f "$here/tests/oracle/package-lock.json" ]; then
+    lock="$here/tests/oracle/package-lock.json"
+    stamp="$here/tests/oracle/node_modules/.lock-sha256"
+    want=$(sha256sum "$lock" | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "blalm: installing npm oracle packages (tests/oracle, lockfile)" >&2
+        (cd "$here/tests/oracle" && npm ci --no-audit --no-fund --loglevel=error >&2) &&
+            echo "$want" > "$stamp" ||
+            echo "blalm: npm install failed; oracle tests will skip" >&2
+    fi
+fi
+exit 0

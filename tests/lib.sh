@@ -1,0 +1,19 @@
+# tests/lib.sh - helpers for end-to-end and oracle test scripts.
+# Each script prints "PASS name", "FAIL name: why" or "SKIP name: why" lines.
+# Sourced; expects BLALM_BIN; gives TMP (removed on exit) and SHARED_DATA.
+set -u
+BLALM=${BLALM_BIN:?BLALM_BIN not set}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/blalm-e2e-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+SHARED_DATA=${BLALM_SHARED_DATA:-}
+PY=/usr/bin/python3
+ORACLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/oracle" && pwd)
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+skip() { echo "SKIP $1: $2"; }
+# check NAME CMD... : pass when the command succeeds
+check() { local n=$1; shift; if "$@" >"$TMP/.out" 2>&1; then pass "$n"; else fail "$n" "$(tail -c 600 "$TMP/.out" | tr '\n' ' ')"; fi; }
+need_shared() { [ -n "$SHARED_DATA" ] && [ -d "$SHARED_DATA" ]; }
+have_node_oracles() { [ -d "$ORACLE_DIR/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; }
+have_py() { [ -x "$PY" ] && "$PY" -c "import $1" 2>/dev/null; }

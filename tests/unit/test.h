@@ -1,0 +1,100 @@
+/* test.h - minimal unit-test harness.
+ *
+ * Each test binary prints one line per test: "PASS name", "FAIL name: why"
+ * or "SKIP name: why"; tests/run.sh adds them up. A failing CHECK ends the
+ * current test (not the binary).
+ *
+ *   TEST(parses_numbers) { CHECK(x == 1); CHECK_EQ_STR(s, "a"); }
+ *   int main(void) { RUN(parses_numbers); return test_summary(); }
+ */
+#ifndef BLALM_TEST_H
+#define BLALM_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int test_failed_, test_skipped_, tests_failed_total_;
+static char test_why_[1024];
+
+#define TEST(name) static void test_##name(void)
+#define RUN(name)                                                              \
+    do {                                                                       \
+        test_failed_ = test_skipped_ = 0;                                      \
+        test_why_[0] = 0;                                                      \
+        test_##name();                                                         \
+        if (test_skipped_)                                                     \
+            printf("SKIP %s: %s\n", #name, test_why_);                         \
+        else if (test_failed_) {                                               \
+            printf("FAIL %s: %s\n", #name, test_why_);                         \
+            tests_failed_total_++;                                             \
+        } else                                                                 \
+            printf("PASS %s\n", #name);                                        \
+        fflush(stdout);                                                        \
+    } while (0)
+
+#define FAILF(...)                                                             \
+    do {                                                                       \
+        int n_ = snprintf(test_why_, sizeof test_why_, "%s:%d: ", __FILE__, __LINE__); \
+        snprintf(test_why_ + n_, sizeof test_why_ - n_, __VA_ARGS__);          \
+        test_failed_ = 1;                                                      \
+        return;                                                                \
+    } while (0)
+
+#define SKIPF(...)                                                             \
+    do {                                                                       \
+        snprintf(test_why_, sizeof test_why_, __VA_ARGS__);                    \
+        test_skipped_ = 1;                                                     \
+        return;                                                                \
+    } while (0)
+
+#define CHECK(c)                                                               \
+    do { if (!(c)) FAILF("CHECK(%s)", #c); } while (0)
+#define CHECK_MSG(c, ...)                                                      \
+    do { if (!(c)) FAILF(__VA_ARGS__); } while (0)
+#define CHECK_EQ_INT(a, b)                                                     \
+    do {                                                                       \
+        long long a_ = (long long)(a), b_ = (long long)(b);                    \
+        if (a_ != b_) FAILF("%s == %lld, expected %s == %lld", #a, a_, #b, b_); \
+    } while (0)
+#define CHECK_EQ_STR(a, b)                                                     \
+    do {                                                                       \
+        const char *a_ = (a), *b_ = (b);                                       \
+        if (!a_ || !b_ || strcmp(a_, b_) != 0)                                 \
+            FAILF("%s == \"%s\", expected \"%s\"", #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+    } while (0)
+#define CHECK_NEAR(a, b, tol)                                                  \
+    do {                                                                       \
+        double a_ = (a), b_ = (b);                                             \
+        if (!(fabs(a_ - b_) <= (tol)))                                         \
+            FAILF("%s == %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol)); \
+    } while (0)
+#define CHECK_CONTAINS(hay, needle)                                            \
+    do {                                                                       \
+        const char *h_ = (hay), *n_ = (needle);                                \
+        if (!h_ || !strstr(h_, n_)) FAILF("\"%s\" does not contain \"%s\"", h_ ? h_ : "(null)", n_); \
+    } while (0)
+
+static inline int test_summary(void) { return 0; }
+
+/* Scratch directory for a test binary: $TMPDIR/blalm-test-XXXXXX */
+static inline const char *test_tmpdir(void)
+{
+    static char dir[512];
+    if (!dir[0]) {
+        const char *t = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/blalm-test-XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(dir)) { perror("mkdtemp"); exit(1); }
+    }
+    return dir;
+}
+
+/* ../shared/data when present: BLALM_SHARED_DATA, or relative to the repo. */
+static inline const char *test_shared_data(void)
+{
+    const char *d = getenv("BLALM_SHARED_DATA");
+    return d && *d ? d : NULL;
+}
+
+#endif
