@@ -7,17 +7,6 @@ int parquet_backend_open(const char *path, const doc_opts *opts, doc_backend *ou
     (void)opts; (void)out;
     return err_set(e, "%s: parquet files are not supported by this build yet", path);
 }
-pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
-{
-    (void)buf; (void)len;
-    err_set(e, "parquet metadata parsing is not supported by this build yet");
-    return NULL;
-}
-int pq_meta_row_groups(const pq_meta *m) { (void)m; return 0; }
-int64_t pq_meta_rows(const pq_meta *m, int rg) { (void)m; (void)rg; return 0; }
-int pq_meta_row_group_range(const pq_meta *m, int rg, uint64_t *o, uint64_t *l)
-{ (void)m; (void)rg; *o = *l = 0; return -1; }
-void pq_meta_free(pq_meta *m) { (void)m; }
 pq_writer *pqw_open(const char *path, const pq_column *c, int n, const pq_write_opts *o, blalm_err *e)
 {
     (void)c; (void)n; (void)o;
