@@ -707,14 +707,19 @@ static void json_date(sbuf *b, int64_t days)
     sb_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, mo, d);
 }
 
-/* Exact decimal text of unscaled * 10^-scale, as a JSON number. */
-static void json_decimal(sbuf *b, int64_t unscaled, int scale)
+/* Exact decimal text of unscaled * 10^-scale (two's complement, 128 bits), as a JSON number. */
+static void json_decimal128(sbuf *b, unsigned __int128 x, int scale)
 {
-    char digits[32];
-    int neg = unscaled < 0;
-    uint64_t u = neg ? 0 - (uint64_t)unscaled : (uint64_t)unscaled;
-    snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
-    int n = (int)strlen(digits);
+    char digits[48];
+    int neg = (x >> 127) != 0;
+    unsigned __int128 u = neg ? ~x + 1 : x;
+    char rev[48];
+    int n = 0;
+    do { rev[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u && n < 45);
+    for (int i = 0; i < n; i++) digits[i] = rev[n - 1 - i];
+    digits[n] = 0;
+    if (scale > 60) scale = 60;
+    if (scale < -40) scale = -40;
     if (neg) sb_addc(b, '-');
     if (scale <= 0) {
         sb_adds(b, digits);
@@ -730,6 +735,11 @@ static void json_decimal(sbuf *b, int64_t unscaled, int scale)
         sb_addc(b, '.');
         sb_adds(b, digits + n - scale);
     }
+}
+
+static void json_decimal(sbuf *b, int64_t unscaled, int scale)
+{
+    json_decimal128(b, (unsigned __int128)(__int128)unscaled, scale);
 }
 
 static void json_float(sbuf *b, float f)
@@ -769,10 +779,11 @@ static void json_value(sbuf *b, const pq_col *c, int32_t k)
             sb_printf(b, "\"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"",
                       u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
                       u[13], u[14], u[15]);
-        } else if (s->kind == LK_DECIMAL && v.n >= 1 && v.n <= 8) {
-            uint64_t x = (u[0] & 0x80) ? ~(uint64_t)0 : 0;   /* big-endian two's complement */
+        } else if (s->kind == LK_DECIMAL && v.n >= 1 && v.n <= 16) {
+            /* big-endian two's complement, up to 128 bits */
+            unsigned __int128 x = (u[0] & 0x80) ? ~(unsigned __int128)0 : 0;
             for (uint32_t i = 0; i < v.n; i++) x = (x << 8) | u[i];
-            json_decimal(b, (int64_t)x, s->scale);
+            json_decimal128(b, x, s->scale);
         } else {
             sb_json_str(b, v.p, v.n);
         }
