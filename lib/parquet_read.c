@@ -64,7 +64,8 @@ struct pq_reader {
     size_t len;
     char *name;
     char *stem;
-    const char *source;
+    char *source;            /* owned copy: the caller's string may not outlive open */
+    size_t source_len;
     pq_meta *meta;
     int nleaves;
     pq_col *cols;
@@ -479,7 +480,10 @@ static void parse_data_header(thrift_in *t, page_header *h, int v2)
     int ft;
     while (tin_field(t, &last, &ft, &id)) {
         int64_t x = 0;
-        if (ft == TT_I32 || ft == TT_I64 || ft == TT_I16) x = tin_zigzag(t);
+        if (ft == TT_I32 || ft == TT_I64 || ft == TT_I16) {
+            x = tin_zigzag(t);
+            if (x < INT32_MIN || x > INT32_MAX) x = -1;   /* i32 fields: out of range is corrupt */
+        }
         else if (ft == TT_TRUE || ft == TT_FALSE) x = ft == TT_TRUE;
         else { tin_skip(t, ft); continue; }
         if (!v2) {
@@ -497,6 +501,8 @@ static void parse_data_header(thrift_in *t, page_header *h, int v2)
     }
 }
 
+static int64_t i32_or_bad(int64_t x) { return x < INT32_MIN || x > INT32_MAX ? -1 : x; }
+
 static int parse_page_header(pq_reader *r, pq_col *c, const uint8_t *p, page_header *h,
                              size_t *hlen, blalm_err *e)
 {
@@ -511,9 +517,9 @@ static int parse_page_header(pq_reader *r, pq_col *c, const uint8_t *p, page_hea
     int ft;
     while (tin_field(&t, &last, &ft, &id)) {
         switch (id) {
-        case 1: h->type = (int)tin_zigzag(&t); break;
-        case 2: h->usize = tin_zigzag(&t); break;
-        case 3: h->csize = tin_zigzag(&t); break;
+        case 1: h->type = (int)i32_or_bad(tin_zigzag(&t)); break;
+        case 2: h->usize = i32_or_bad(tin_zigzag(&t)); break;
+        case 3: h->csize = i32_or_bad(tin_zigzag(&t)); break;
         case 5: case 7: case 8:
             if (ft != TT_STRUCT) { tin_skip(&t, ft); break; }
             parse_data_header(&t, h, id == 8);
@@ -878,7 +884,7 @@ int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
         d->id_len = (size_t)n;
     }
     d->source = r->source;
-    d->source_len = strlen(r->source);
+    d->source_len = r->source_len;
     d->metadata = sb_cstr(m);
     d->metadata_len = m->len;
     d->row = r->row++;
@@ -907,6 +913,7 @@ void pq_reader_close(pq_reader *r)
     if (r->map) munmap(r->map, r->map_len);
     free(r->name);
     free(r->stem);
+    free(r->source);
     free(r);
 }
 
@@ -1011,7 +1018,9 @@ pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
     }
     if (check_schema(r, opts, e) < 0) goto fail;
     r->max_rg = opts ? opts->max_row_groups : 0;
-    r->source = opts && opts->default_source ? opts->default_source : r->stem;
+    r->source = strdup(opts && opts->default_source ? opts->default_source : r->stem);
+    if (!r->source) { err_set(e, "out of memory"); goto fail; }
+    r->source_len = strlen(r->source);
     return r;
 fail:
     pq_reader_close(r);

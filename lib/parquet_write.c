@@ -85,7 +85,7 @@ static void tw_field(sbuf *b, int16_t *last, int16_t id, int type)
     if (delta > 0 && delta <= 15) sb_addc(b, (char)(delta << 4 | type));
     else {
         sb_addc(b, (char)type);
-        tw_varint(b, (uint64_t)(((int64_t)id << 1) ^ ((int64_t)id >> 63)));
+        tw_varint(b, ((uint64_t)(int64_t)id << 1) ^ (uint64_t)((int64_t)id >> 63));
     }
     *last = id;
 }
@@ -93,16 +93,16 @@ static void tw_field(sbuf *b, int16_t *last, int16_t id, int type)
 static void tw_i64(sbuf *b, int16_t *last, int16_t id, int64_t v)
 {
     tw_field(b, last, id, TT_I64);
-    tw_varint(b, (uint64_t)((v << 1) ^ (v >> 63)));
+    tw_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 static void tw_i32(sbuf *b, int16_t *last, int16_t id, int32_t v)
 {
     tw_field(b, last, id, TT_I32);
-    tw_varint(b, (uint64_t)(uint32_t)((v << 1) ^ (v >> 31)));
+    tw_varint(b, (uint64_t)(((uint32_t)v << 1) ^ (uint32_t)(v >> 31)));
 }
 
-static void tw_zz(sbuf *b, int64_t v) { tw_varint(b, (uint64_t)((v << 1) ^ (v >> 63))); }
+static void tw_zz(sbuf *b, int64_t v) { tw_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
 
 static void tw_binary(sbuf *b, int16_t *last, int16_t id, const char *s, size_t n)
 {

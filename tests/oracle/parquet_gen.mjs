@@ -17,6 +17,9 @@ import path from 'node:path';
 
 const out = process.argv[2];
 const shared = process.argv[3] || '';
+// PQ_GEN_ROWS: rows of the main table (fuzz seeds use a few dozen)
+const ROWS = Number(process.env.PQ_GEN_ROWS || 5000);
+const SMALL = ROWS < 1000;
 fs.mkdirSync(out, { recursive: true });
 const made = [];
 const db = await DuckDBInstance.create(':memory:');
@@ -48,7 +51,7 @@ await con.run(`CREATE TABLE t AS SELECT
   (i * 123456789.0123 - 5)::DECIMAL(18,4) AS dec18,
   (i::HUGEINT * 98765432109876543210 - 7)::DECIMAL(38,10) AS dec38,
   CASE WHEN i % 19 = 0 THEN NULL ELSE 'category ' || (i % 17) END AS cat
-FROM range(5000) r(i)`);
+FROM range(${ROWS}) r(i)`);
 
 for (const codec of ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'ZSTD']) {
   const f = path.join(out, `duck_${codec.toLowerCase()}.parquet`);
@@ -69,22 +72,22 @@ for (const codec of ['SNAPPY', 'ZSTD']) {
 // a multi-megabyte string between small ones, no id column (ids are generated)
 {
   const f = path.join(out, 'duck_big_string.parquet');
-  await con.run(`COPY (SELECT * FROM (VALUES (0, 'small'), (1, repeat('abcdefghij klmnop ', 300000) || 'end'), (2, ''), (3, NULL), (4, 'last')) v(k, text) ORDER BY k)
+  await con.run(`COPY (SELECT * FROM (VALUES (0, 'small'), (1, repeat('abcdefghij klmnop ', ${SMALL ? 30 : 300000}) || 'end'), (2, ''), (3, NULL), (4, 'last')) v(k, text) ORDER BY k)
                  TO '${q(f)}' (FORMAT parquet, CODEC 'ZSTD')`);
   made.push(f);
 }
 // all-null text and a custom text field
 {
   const f = path.join(out, 'duck_custom_field.parquet');
-  await con.run(`COPY (SELECT i AS doc_no, 'body ' || i AS body, NULL::VARCHAR AS text FROM range(300) r(i)) TO '${q(f)}' (FORMAT parquet)`);
+  await con.run(`COPY (SELECT i AS doc_no, 'body ' || i AS body, NULL::VARCHAR AS text FROM range(${SMALL ? 20 : 300}) r(i)) TO '${q(f)}' (FORMAT parquet)`);
   made.push(f);
 }
 // the FineWeb-Edu schema, with real FineWeb text when the shared data is there
 {
   const f = path.join(out, 'duck_fineweb_edu.parquet');
-  const src = shared && fs.existsSync(shared)
+  const src = shared && fs.existsSync(shared) && !SMALL
     ? `(SELECT text, row_number() OVER () AS n FROM read_parquet('${q(shared)}/*.parquet'))`
-    : `(SELECT 'Synthetic FineWeb text ' || i || repeat(' educational words', (i % 50)::INT) AS text, i AS n FROM range(2000) r(i))`;
+    : `(SELECT 'Synthetic FineWeb text ' || i || repeat(' educational words', (i % 50)::INT) AS text, i AS n FROM range(${SMALL ? 20 : 2000}) r(i))`;
   await con.run(`COPY (SELECT text,
       '<urn:uuid:' || md5(n::VARCHAR) || '>' AS id,
       'CC-MAIN-2024-10' AS dump,
@@ -101,7 +104,7 @@ for (const codec of ['SNAPPY', 'ZSTD']) {
 
 // hyparquet-writer: page v2 with delta encodings.
 {
-  const n = 3000;
+  const n = SMALL ? ROWS : 3000;
   const ids = [], texts = [], i32 = [], i64 = [], dbl = [], bools = [], sorted = [];
   for (let i = 0; i < n; i++) {
     ids.push(`hyp-${i}`);
@@ -127,7 +130,7 @@ for (const codec of ['SNAPPY', 'ZSTD']) {
     const f = path.join(out, `${name}.parquet`);
     const c = cols(enc);
     if (!enc) c.forEach((x) => { if (x.name === 'text') delete x.encoding; });
-    parquetWriteFile({ filename: f, columnData: c, codec, rowGroupSize: 700, pageSize: 4096 });
+    parquetWriteFile({ filename: f, columnData: c, codec, rowGroupSize: SMALL ? 7 : 700, pageSize: SMALL ? 256 : 4096 });
     made.push(f);
   }
 }

@@ -4,7 +4,8 @@
  * Also a helper for the oracle scripts (tests/oracle/parquet_duckdb.sh):
  *   test_parquet --dump [--text-field F] [--id-field F] [--text-only] FILE...
  *       one JSON line per document: {"id","text","source","metadata","row"}
- *   test_parquet --write DIR     writes pqw_* files for DuckDB to read back
+ *   test_parquet --sum-text FILE [REPS]   decode benchmark: "bytes docs best_seconds"
+ *   test_parquet --write DIR [small]  writes pqw_* files for DuckDB to read back
  *       (DIR/<name>.parquet plus DIR/<name>.expect.jsonl, the rows written) */
 #include "test.h"
 #include "lib/parquet_int.h"
@@ -12,6 +13,7 @@
 
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* test.h's CHECK_CONTAINS shadows its own n_; this one prints at most 700 bytes */
@@ -628,8 +630,35 @@ static int dump(int argc, char **argv)
     return rc;
 }
 
+/* Decode throughput: best of `reps` passes over FILE's text column. */
+static int sum_text(const char *path, int reps)
+{
+    double best = 1e30;
+    unsigned long long bytes = 0, docs = 0;
+    for (int k = 0; k < reps; k++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        doc_opts o = {0};
+        o.text_only = 1;
+        blalm_err e = {{0}};
+        doc_backend b;
+        if (parquet_backend_open(path, &o, &b, &e) < 0) { fprintf(stderr, "%s\n", e.msg); return 1; }
+        blalm_doc d;
+        int r;
+        bytes = docs = 0;
+        while ((r = b.next(b.state, &d, &e)) == 1) { bytes += d.text_len; docs++; }
+        b.close(b.state);
+        if (r < 0) { fprintf(stderr, "%s\n", e.msg); return 1; }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        if (s < best) best = s;
+    }
+    printf("%llu %llu %.6f\n", bytes, docs, best);
+    return 0;
+}
+
 /* Writes pqw_* files plus the rows as JSON lines, for DuckDB to compare. */
-static int write_for_duckdb(const char *dir)
+static int write_for_duckdb(const char *dir, int small)
 {
     const struct { const char *name; pq_codec codec; int dict; uint64_t rg; long rows; } cases[] = {
         {"w_plain_none", PQ_CODEC_NONE, 0, 0, 500},
@@ -645,12 +674,14 @@ static int write_for_duckdb(const char *dir)
         snprintf(path, sizeof path, "%s/%s.parquet", dir, cases[k].name);
         pq_write_opts o = {cases[k].codec, cases[k].dict, cases[k].rg};
         blalm_err e = {{0}};
-        if (write_fixture(path, cases[k].rows, &o, &e) < 0) { fprintf(stderr, "%s\n", e.msg); return 1; }
+        long rows = small && cases[k].rows > 40 ? 40 : cases[k].rows;
+        if (small) o.row_group_bytes = 600;
+        if (write_fixture(path, rows, &o, &e) < 0) { fprintf(stderr, "%s\n", e.msg); return 1; }
         snprintf(path, sizeof path, "%s/%s.expect.jsonl", dir, cases[k].name);
         FILE *f = fopen(path, "w");
         if (!f) { perror(path); return 1; }
         pq_value v[NWCOLS];
-        for (long i = 0; i < cases[k].rows; i++) {
+        for (long i = 0; i < rows; i++) {
             fixture_row(i, v, &id, &text, &cat);
             fixture_meta(i, &meta);
             sb_reset(&line);
@@ -674,7 +705,8 @@ static int write_for_duckdb(const char *dir)
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--dump")) return dump(argc, argv);
-    if (argc > 2 && !strcmp(argv[1], "--write")) return write_for_duckdb(argv[2]);
+    if (argc > 2 && !strcmp(argv[1], "--sum-text")) return sum_text(argv[2], argc > 3 ? atoi(argv[3]) : 3);
+    if (argc > 2 && !strcmp(argv[1], "--write")) return write_for_duckdb(argv[2], argc > 3 && !strcmp(argv[3], "small"));
     (void)spit;
     RUN(thrift_varint_zigzag);
     RUN(thrift_fields_and_skip);
