@@ -98,6 +98,42 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+/* Page and dictionary buffers: contents need not survive growing (no realloc
+ * copy). Big ones are mapped with transparent huge pages: writers such as
+ * DuckDB emit 100 MB pages, and faulting those in 4 KiB at a time costs more
+ * than decompressing them. */
+#define PQ_BIG_BUF ((size_t)4 << 20)
+
+static void buf_free(uint8_t *p, size_t cap)
+{
+    if (!p) return;
+    if (cap >= PQ_BIG_BUF) munmap(p, cap);
+    else free(p);
+}
+
+static int buf_reserve(uint8_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap : 4096;
+    while (n < need) n *= 2;
+    buf_free(*p, *cap);
+    *p = NULL;
+    *cap = 0;
+    if (n >= PQ_BIG_BUF) {
+        n = (n + PQ_BIG_BUF - 1) & ~(PQ_BIG_BUF - 1);
+        void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return -1;
+#ifdef MADV_HUGEPAGE
+        madvise(m, n, MADV_HUGEPAGE);
+#endif
+        *p = m;
+    } else if (!(*p = malloc(n))) {
+        return -1;
+    }
+    *cap = n;
+    return 0;
+}
+
 static int vals_reserve(pq_vals *v, int ptype, size_t n)
 {
     if (n <= v->cap) return 0;
@@ -371,7 +407,7 @@ static int decode_delta_strings(pq_reader *r, pq_col *c, const uint8_t *p, const
     }
     if (sufbytes > (uint64_t)(end - p)) { free(prefix); return fail_at(r, e, off, c, "delta-encoded string data shorter than its lengths"); }
     if (total > PQ_MAX_PAGE_BYTES * 2) { free(prefix); return fail_at(r, e, off, c, "page's strings too large"); }
-    if (grow((void **)&c->arena, &c->arcap, (size_t)total + 1, 1) < 0) { free(prefix); return fail_at(r, e, off, c, "out of memory"); }
+    if (buf_reserve(&c->arena, &c->arcap, (size_t)total + 1) < 0) { free(prefix); return fail_at(r, e, off, c, "out of memory"); }
     char *a = (char *)c->arena;
     const char *prevp = a;
     for (int32_t i = 0; i < n; i++) {
@@ -545,7 +581,7 @@ static int decode_dict_page(pq_reader *r, pq_col *c, const page_header *h, const
         return fail_at(r, e, off, c, "dictionary page not PLAIN-encoded");
     if (h->nvalues < 0 || h->nvalues > PQ_MAX_PAGE_VALUES)
         return fail_at(r, e, off, c, "dictionary page with an impossible number of values");
-    if (grow((void **)&c->dbuf, &c->dcap, (size_t)h->usize + 1, 1) < 0) return fail_at(r, e, off, c, "out of memory");
+    if (buf_reserve(&c->dbuf, &c->dcap, (size_t)h->usize + 1) < 0) return fail_at(r, e, off, c, "out of memory");
     if (decompress(r, c, body, (size_t)h->csize, c->dbuf, (size_t)h->usize, off, e) < 0) return -1;
     if (decode_plain(r, c, c->dbuf, c->dbuf + h->usize, (int32_t)h->nvalues, &c->dict, off, e) < 0) return -1;
     c->have_dict = 1;
@@ -589,7 +625,7 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
         const uint8_t *lv, *lv_end;     /* definition levels */
         uint8_t *vp, *vend;             /* values */
         if (h.type == PAGE_DATA) {
-            if (grow((void **)&c->pbuf, &c->pcap, (size_t)h.usize + 1, 1) < 0) return fail_at(r, e, off, c, "out of memory");
+            if (buf_reserve(&c->pbuf, &c->pcap, (size_t)h.usize + 1) < 0) return fail_at(r, e, off, c, "out of memory");
             if (decompress(r, c, body, (size_t)h.csize, c->pbuf, (size_t)h.usize, off, e) < 0) return -1;
             vp = c->pbuf;
             vend = c->pbuf + h.usize;
@@ -612,7 +648,7 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
             const uint8_t *cv = lv_end;
             size_t clen = (size_t)(h.csize - h.rep_len - h.def_len);
             size_t ulen = (size_t)(h.usize - h.rep_len - h.def_len);
-            if (grow((void **)&c->pbuf, &c->pcap, ulen + 1, 1) < 0) return fail_at(r, e, off, c, "out of memory");
+            if (buf_reserve(&c->pbuf, &c->pcap, ulen + 1) < 0) return fail_at(r, e, off, c, "out of memory");
             if (h.is_compressed && c->codec != CODEC_UNCOMPRESSED) {
                 if (decompress(r, c, cv, clen, c->pbuf, ulen, off, e) < 0) return -1;
             } else {
@@ -896,9 +932,11 @@ int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
 
 static void col_free(pq_col *c)
 {
-    free(c->dbuf);
+    buf_free(c->dbuf, c->dcap);
     free(c->dict.s); free(c->dict.i); free(c->dict.d);
-    free(c->pbuf); free(c->defs); free(c->idx); free(c->tmp); free(c->arena);
+    buf_free(c->pbuf, c->pcap);
+    buf_free(c->arena, c->arcap);
+    free(c->defs); free(c->idx); free(c->tmp);
     free(c->vals.s); free(c->vals.i); free(c->vals.d);
 }
 
