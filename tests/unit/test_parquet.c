@@ -562,6 +562,54 @@ TEST(unsupported_features_refused)
     sb_free(&m);
 }
 
+/* Offset in buf of the value of the field reached by following ids through
+ * nested structs (the first element of any list on the way), or NULL. */
+static uint8_t *thrift_find(uint8_t *buf, size_t n, const int16_t *ids, int depth)
+{
+    thrift_in t;
+    tin_init(&t, buf, n, 0);
+    for (int k = 0; k < depth; k++) {
+        int16_t last = 0, id;
+        int ft, found = 0;
+        while (tin_field(&t, &last, &ft, &id)) {
+            if (id != ids[k]) { tin_skip(&t, ft); continue; }
+            if (k == depth - 1) return (uint8_t *)t.p;
+            if (ft == TT_LIST) { int et; if (tin_list(&t, &et) < 1) return NULL; }
+            found = 1;
+            break;
+        }
+        if (!found) return NULL;
+    }
+    return NULL;
+}
+
+TEST(unsupported_codec_refused)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/codec.parquet", test_tmpdir());
+    pq_write_opts o = {PQ_CODEC_NONE, 0, 0};
+    blalm_err e = {{0}};
+    CHECK_MSG(write_fixture(path, 20, &o, &e) == 0, "%.700s", e.msg);
+    size_t n;
+    uint8_t *buf = slurp(path, &n);
+    CHECK(buf != NULL);
+    uint32_t flen = (uint32_t)buf[n - 8] | (uint32_t)buf[n - 7] << 8 | (uint32_t)buf[n - 6] << 16 | (uint32_t)buf[n - 5] << 24;
+    /* FileMetaData.row_groups[0].columns[0].meta_data.codec */
+    const int16_t ids[] = {4, 1, 3, 4};
+    uint8_t *codec = thrift_find(buf + n - 8 - flen, flen, ids, 4);
+    CHECK(codec != NULL && *codec == 0);
+    *codec = 2 * CODEC_LZ4;                  /* zigzag, same length */
+    CHECK(read_all(buf, n, NULL, &e) < 0);
+    CHECK_HAS(e.msg, "mem.parquet");
+    CHECK_HAS(e.msg, "column 'id'");
+    CHECK_HAS(e.msg, "codec LZ4");
+    CHECK_HAS(e.msg, "not supported");
+    *codec = 2 * CODEC_BROTLI;
+    CHECK(read_all(buf, n, NULL, &e) < 0);
+    CHECK_HAS(e.msg, "BROTLI");
+    free(buf);
+}
+
 /* Regression inputs found by tests/fuzz (tests/fuzz/crashes/ holds their bytes). */
 TEST(fuzz_regressions)
 {
@@ -731,6 +779,7 @@ int main(int argc, char **argv)
     RUN(reader_options);
     RUN(corrupt_input_errors);
     RUN(unsupported_features_refused);
+    RUN(unsupported_codec_refused);
     RUN(fuzz_regressions);
     return test_summary();
 }
