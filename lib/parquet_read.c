@@ -700,8 +700,6 @@ static void days_to_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { int64_t q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q; }
-
 /* frac: fraction of a second in units of 10^-digits, trailing zeros trimmed. */
 static int fmt_frac(char *out, int64_t frac, int digits)
 {
@@ -716,12 +714,21 @@ static int fmt_frac(char *out, int64_t frac, int digits)
     return n + 1;
 }
 
+/* v = q * d + r with 0 <= r < d, without overflow for any v (d > 0). */
+static void floor_divmod(int64_t v, int64_t d, int64_t *q, int64_t *r)
+{
+    *q = v / d;
+    *r = v % d;
+    if (*r < 0) { *r += d; *q -= 1; }
+}
+
 static void json_timestamp(sbuf *b, int64_t v, int unit)
 {
     int64_t per = unit == 1 ? 1000 : unit == 3 ? 1000000000 : 1000000;
     int digits = unit == 1 ? 3 : unit == 3 ? 9 : 6;
-    int64_t secs = floor_div(v, per), frac = v - secs * per;
-    int64_t days = floor_div(secs, 86400), sod = secs - days * 86400;
+    int64_t secs, frac, days, sod;
+    floor_divmod(v, per, &secs, &frac);
+    floor_divmod(secs, 86400, &days, &sod);
     int64_t y;
     unsigned mo, d;
     days_to_civil(days, &y, &mo, &d);
@@ -735,7 +742,8 @@ static void json_time(sbuf *b, int64_t v, int unit)
 {
     int64_t per = unit == 1 ? 1000 : unit == 3 ? 1000000000 : 1000000;
     int digits = unit == 1 ? 3 : unit == 3 ? 9 : 6;
-    int64_t secs = floor_div(v, per), frac = v - secs * per;
+    int64_t secs, frac;
+    floor_divmod(v, per, &secs, &frac);
     char fr[16];
     fmt_frac(fr, frac, digits);
     sb_printf(b, "\"%02lld:%02d:%02d%s\"", (long long)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), fr);

@@ -610,6 +610,68 @@ TEST(unsupported_codec_refused)
     free(buf);
 }
 
+/* Inserts "converted_type = conv" into the schema element named name (2
+ * letters) of a footer our writer made; returns the new file length. */
+static size_t add_converted_type(uint8_t *buf, size_t n, const char *name, int conv)
+{
+    uint32_t flen = (uint32_t)buf[n - 8] | (uint32_t)buf[n - 7] << 8 | (uint32_t)buf[n - 6] << 16 | (uint32_t)buf[n - 5] << 24;
+    uint8_t *f = buf + n - 8 - flen;
+    const uint8_t pat[] = {0x18, 0x02, (uint8_t)name[0], (uint8_t)name[1], 0x00};
+    for (uint32_t i = 0; i + sizeof pat <= flen; i++) {
+        if (memcmp(f + i, pat, sizeof pat) != 0) continue;
+        size_t at = (size_t)(f - buf) + i + 4;          /* the element's stop byte */
+        memmove(buf + at + 2, buf + at, n - at);
+        buf[at] = 0x25;                                  /* field 6 (delta 2), i32 */
+        buf[at + 1] = (uint8_t)(2 * conv);
+        n += 2;
+        flen += 2;
+        for (int k = 0; k < 4; k++) buf[n - 8 + k] = (uint8_t)(flen >> (8 * k));
+        return n;
+    }
+    return 0;
+}
+
+/* Found by fuzz_parquet (UBSan): timestamps and times near INT64_MIN/MAX
+ * overflowed while being split into seconds, and a huge double overflowed the
+ * integer shortcut of sb_json_num. Extreme values must render without UB. */
+TEST(extreme_values_render)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/extreme.parquet", test_tmpdir());
+    pq_column c[] = {{"text", PQ_STRING, 0}, {"ts", PQ_INT64, 0}, {"tm", PQ_INT64, 0}, {"dd", PQ_DOUBLE, 0}};
+    pq_write_opts o = {PQ_CODEC_NONE, 0, 0};
+    blalm_err e = {{0}};
+    pq_writer *w = pqw_open(path, c, 4, &o, &e);
+    CHECK_MSG(w != NULL, "%.700s", e.msg);
+    const int64_t iv[] = {INT64_MIN, INT64_MAX, -1, 0, -9223372036851837540LL};
+    const double dv[] = {1.29224e+219, -1e300, 9.2233720368547758e18, -9.2233720368547758e18, 0.5};
+    for (int i = 0; i < 5; i++) {
+        pq_value v[4] = {{0, 0, 0, "x", 1}, {0, iv[i], 0, NULL, 0}, {0, iv[4 - i], 0, NULL, 0}, {0, 0, dv[i], NULL, 0}};
+        CHECK(pqw_row(w, v, &e) == 0);
+    }
+    CHECK_MSG(pqw_commit(w, &e) == 0, "%.700s", e.msg);
+    size_t n;
+    uint8_t *buf0 = slurp(path, &n);
+    CHECK(buf0 != NULL);
+    uint8_t *buf = realloc(buf0, n + 16);
+    CHECK(buf != NULL);
+    n = add_converted_type(buf, n, "ts", 10);          /* TIMESTAMP_MICROS */
+    CHECK(n > 0);
+    n = add_converted_type(buf, n, "tm", 8);           /* TIME_MICROS */
+    CHECK(n > 0);
+    pq_reader *r = pq_reader_open_mem(buf, n, "extreme.parquet", NULL, &e);
+    CHECK_MSG(r != NULL, "%.700s", e.msg);
+    blalm_doc d;
+    int rows = 0;
+    while (pq_reader_next(r, &d, &e) == 1) {
+        if (rows == 3) CHECK_EQ_STR(d.metadata, "{\"ts\":\"1970-01-01T00:00:00Z\",\"tm\":\"2562047788:00:54.775807\",\"dd\":-9.223372036854776e+18}");
+        rows++;
+    }
+    pq_reader_close(r);
+    CHECK_EQ_INT(rows, 5);
+    free(buf);
+}
+
 /* Regression inputs found by tests/fuzz (tests/fuzz/crashes/ holds their bytes). */
 TEST(fuzz_regressions)
 {
@@ -780,6 +842,7 @@ int main(int argc, char **argv)
     RUN(corrupt_input_errors);
     RUN(unsupported_features_refused);
     RUN(unsupported_codec_refused);
+    RUN(extreme_values_render);
     RUN(fuzz_regressions);
     return test_summary();
 }
