@@ -180,6 +180,7 @@ struct quality_ctx {
     uint32_t *line_hash_idx;   /* scratch for line duplicates */
     char *buf;                  /* scratch for one C4 line */
     size_t buf_cap;
+    struct chunk_entry *chunks;     /* CC_SLOTS entries, allocated on first use */
     uint64_t abbrev_hash[512];      /* spaCy special cases, by code point hash */
     uint8_t abbrev_len[512];
     uint64_t tok_hash;              /* the text q->toks was made from */
@@ -270,6 +271,7 @@ void quality_free(quality_ctx *q)
     free(q->grams);
     free(q->line_hash_idx);
     free(q->buf);
+    free(q->chunks);
     if (q->md) pcre2_match_data_free(q->md);
     if (q->citation) pcre2_code_free(q->citation);
     free(q);
@@ -338,13 +340,13 @@ static const char *const abbreviations[] = {
 /* Lowercase or Title-case match (spaCy lists both forms, not UPPER). */
 static int word_eq(const int32_t *c, size_t n, const char *w)
 {
-    if (strlen(w) != n || n == 0) return 0;
+    if (n == 0) return 0;
     int32_t f = c[0];
     if (f >= 'A' && f <= 'Z') f += 32;
     if (f != (unsigned char)w[0]) return 0;
     for (size_t i = 1; i < n; i++)
-        if (c[i] != (unsigned char)w[i]) return 0;
-    return 1;
+        if (!w[i] || c[i] != (unsigned char)w[i]) return 0;
+    return w[n] == 0;
 }
 static int in_word_list(const int32_t *c, size_t n, const char *const *list)
 {
@@ -371,7 +373,11 @@ static int contraction(const int32_t *c, size_t n, size_t parts[3])
     static const char *const pron_s[] = {"he", "she", "it", NULL};
     static const char *const excluded[] = {"ill", "its", "hell", "shell", "shed", "were",
                                            "well", "whore", NULL};
-    if (n < 2 || n > 12 || in_word_list(c, n, excluded)) return 0;
+    /* every base word is at most 6 letters and every suffix at most 3 + an
+     * apostrophe; bases start with one of these letters */
+    if (n < 2 || n > 10 || c[0] >= 0x80 || !strchr("acdghimnostwyACDGHIMNOSTWY", (int)c[0]) ||
+        in_word_list(c, n, excluded))
+        return 0;
     static const struct { const char *suf; int kind; } sufs[] = {
         {"nt", 0}, {"ve", 1}, {"re", 2}, {"ll", 3}, {"d", 4}, {"m", 5}, {"s", 6}};
     for (size_t k = 0; k < sizeof sufs / sizeof sufs[0]; k++) {
@@ -752,6 +758,53 @@ static void tokenize_chunk(quality_ctx *q, const char *text, size_t n)
     }
 }
 
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ u[i]) * 0x100000001b3ULL;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
+/* Chunk cache: a chunk's split into tokens (byte lengths, code points,
+ * flags) by its bytes, so a repeated word costs one hash lookup. */
+#define CC_PARTS 6
+#define CC_MAX_KEY 48
+typedef struct chunk_entry {
+    uint64_t hash;  /* 0 = empty */
+    uint8_t key_len, nparts;
+    char key[CC_MAX_KEY];
+    uint16_t bytes[CC_PARTS], cps[CC_PARTS];
+    uint32_t flags[CC_PARTS];
+} chunk_entry;
+#define CC_SLOTS (1u << 16)
+
+static chunk_entry *chunk_find(quality_ctx *q, const char *k, size_t n, uint64_t h, int *hit)
+{
+    size_t mask = CC_SLOTS - 1;
+    for (size_t j = h & mask, probes = 0; probes < 8; j = (j + 1) & mask, probes++) {
+        chunk_entry *e = &q->chunks[j];
+        if (!e->hash) {
+            *hit = 0;
+            return e;
+        }
+        if (e->hash == h && e->key_len == n && !memcmp(e->key, k, n)) {
+            *hit = 1;
+            return e;
+        }
+    }
+    *hit = 0;
+    return &q->chunks[h & mask];  /* evict */
+}
+
 static void tokenize(quality_ctx *q, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -762,37 +815,95 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
     q->tok_len = len;
     q->tok_hash = th;
     q->ntoks = 0;
+    if (!q->chunks) q->chunks = calloc(CC_SLOTS, sizeof *q->chunks);
     size_t i = 0;
     while (i < len) {
         int32_t cp;
-        size_t k = decode_cp(s, len, i, &cp);
-        if (is_space(cp)) {
-            i += k;
-            continue;
+        if (s[i] < 0x80) {
+            if ((s[i] >= 9 && s[i] <= 13) || (s[i] >= 0x1c && s[i] <= 0x20)) {
+                i++;
+                continue;
+            }
+        } else {
+            size_t k = decode_cp(s, len, i, &cp);
+            if (is_space(cp)) {
+                i += k;
+                continue;
+            }
         }
-        /* a chunk: decode until whitespace */
-        size_t n = 0;
+        /* a chunk runs to the next whitespace */
         size_t j = i;
         while (j < len) {
-            k = decode_cp(s, len, j, &cp);
+            if (s[j] < 0x80) {
+                if ((s[j] >= 9 && s[j] <= 13) || (s[j] >= 0x1c && s[j] <= 0x20)) break;
+                j++;
+                continue;
+            }
+            size_t k = decode_cp(s, len, j, &cp);
             if (is_space(cp)) break;
-            if (n + 2 > q->cp_cap) {
-                q->cp_cap = q->cp_cap ? q->cp_cap * 2 : 4096;
-                q->cps = xrealloc(q->cps, q->cp_cap * sizeof *q->cps);
-                q->offs = xrealloc(q->offs, q->cp_cap * sizeof *q->offs);
-            }
-            if (n <= MAX_CHUNK) {
-                q->cps[n] = cp;
-                q->offs[n] = j;
-            }
-            n++;
             j += k;
         }
+        size_t blen = j - i;
+        chunk_entry *ce = NULL;
+        uint64_t h = 0;
+        int hit = 0;
+        if (q->chunks && blen <= CC_MAX_KEY) {
+            h = hash_bytes(text + i, blen);
+            ce = chunk_find(q, text + i, blen, h, &hit);
+        }
+        if (hit) {
+            size_t off = i;
+            for (int p = 0; p < ce->nparts; p++) {
+                if (q->ntoks == q->tok_cap) {
+                    q->tok_cap = q->tok_cap ? q->tok_cap * 2 : 4096;
+                    q->toks = xrealloc(q->toks, q->tok_cap * sizeof *q->toks);
+                }
+                token *t = &q->toks[q->ntoks++];
+                t->off = off;
+                t->len = ce->bytes[p];
+                t->ncp = ce->cps[p];
+                t->id = 0;
+                t->flags = ce->flags[p];
+                off += ce->bytes[p];
+            }
+            i = j;
+            continue;
+        }
+        /* decode the chunk */
+        size_t n = 0;
+        for (size_t k2 = i; k2 < j;) {
+            size_t k = decode_cp(s, j, k2, &cp);
+            if (n < MAX_CHUNK + 1) {
+                if (n + 2 > q->cp_cap) {
+                    q->cp_cap = q->cp_cap ? q->cp_cap * 2 : 4096;
+                    q->cps = xrealloc(q->cps, q->cp_cap * sizeof *q->cps);
+                    q->offs = xrealloc(q->offs, q->cp_cap * sizeof *q->offs);
+                }
+                q->cps[n] = cp;
+                q->offs[n] = k2;
+            }
+            n++;
+            k2 += k;
+        }
+        size_t first = q->ntoks;
         if (n > MAX_CHUNK) {
             push_token(q, text, i, j - i, n);
         } else {
             q->offs[n] = j;
             tokenize_chunk(q, text, n);
+        }
+        size_t made = q->ntoks - first;
+        if (ce && made >= 1 && made <= CC_PARTS) {
+            ce->hash = h;
+            ce->key_len = (uint8_t)blen;
+            memcpy(ce->key, text + i, blen);
+            ce->nparts = (uint8_t)made;
+            for (size_t p = 0; p < made; p++) {
+                const token *t = &q->toks[first + p];
+                ce->bytes[p] = (uint16_t)t->len;
+                ce->cps[p] = (uint16_t)t->ncp;
+                ce->flags[p] = t->flags;
+            }
         }
         i = j;
     }
@@ -851,21 +962,6 @@ static uint64_t cp_count(const char *s, size_t n)
     return k;
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ n;
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, u + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++) h = (h ^ u[i]) * 0x100000001b3ULL;
-    h ^= h >> 32;
-    return h ? h : 1;
-}
 
 /* Exact-duplicate counting over a list of byte ranges (datatrove's
  * find_duplicates): returns duplicates and adds their code point lengths. */
@@ -1103,22 +1199,14 @@ static void assign_ids(quality_ctx *q, const char *text)
     }
 }
 
-static uint64_t gram_hash(const token *t, size_t i, int n)
+static uint64_t fmix64(uint64_t h)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL * (uint64_t)(n + 1);
-    for (int k = 0; k < n; k++) {
-        h ^= t[i + k].id + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
-        h *= 0xff51afd7ed558ccdULL;
-    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h ? h : 1;
-}
-
-static int gram_eq(const token *t, size_t a, size_t b, int n)
-{
-    for (int k = 0; k < n; k++)
-        if (t[a + k].id != t[b + k].id) return 0;
-    return 1;
 }
 
 static void grams_reset(quality_ctx *q, size_t n)
@@ -1133,23 +1221,24 @@ static void grams_reset(quality_ctx *q, size_t n)
     memset(q->grams, 0, cap * sizeof *q->grams);
 }
 
-/* Slot of the n-gram starting at i (inserting it when absent, *inserted = 1). */
-static ngram_slot *gram_slot(quality_ctx *q, size_t i, int n, int insert, int *inserted)
+/* n-grams are compared by a 64-bit hash of their token ids (a polynomial
+ * rolling hash, then mixed): a false match needs a 2^-64 collision. */
+#define GRAM_B 0x100000001b3ULL
+
+static ngram_slot *gram_slot(quality_ctx *q, uint64_t h, size_t i, int *inserted)
 {
-    uint64_t h = gram_hash(q->toks, i, n);
     size_t mask = q->grams_used - 1, j = h & mask;
     *inserted = 0;
     for (;;) {
         ngram_slot *s = &q->grams[j];
         if (!s->hash) {
-            if (!insert) return NULL;
             s->hash = h;
             s->start = (uint32_t)i;
             s->count = 0;
             *inserted = 1;
             return s;
         }
-        if (s->hash == h && gram_eq(q->toks, s->start, i, n)) return s;
+        if (s->hash == h) return s;
         j = (j + 1) & mask;
     }
 }
@@ -1161,18 +1250,33 @@ static uint64_t gram_chars(const token *t, size_t i, int n, int spaces)
     return c;
 }
 
+/* Rolling hashes of every n-gram: out[i] for the n-gram starting at i. */
+static void gram_hashes(const quality_ctx *q, int n, uint64_t *out)
+{
+    const token *t = q->toks;
+    size_t W = q->ntoks, G = W - (size_t)n + 1;
+    uint64_t h = 0, top = 1;
+    for (int k = 0; k < n - 1; k++) top *= GRAM_B;
+    for (int k = 0; k < n; k++) h = h * GRAM_B + t[k].id + 1;
+    for (size_t i = 0; i < G; i++) {
+        out[i] = fmix64(h ^ (uint64_t)n);
+        if (i + 1 < G) h = (h - (t[i].id + 1) * top) * GRAM_B + t[i + (size_t)n].id + 1;
+    }
+}
+
 /* datatrove find_top_duplicate: the most frequent n-gram (first seen wins a
  * tie, as Counter.most_common does), its " "-joined length times its count. */
-static uint64_t top_gram_chars(quality_ctx *q, int n)
+static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
 {
     size_t W = q->ntoks;
     if (W < (size_t)n) return 0;
     size_t G = W - (size_t)n + 1;
+    gram_hashes(q, n, hs);
     grams_reset(q, G);
     ngram_slot *best = NULL;
     for (size_t i = 0; i < G; i++) {
         int ins;
-        ngram_slot *s = gram_slot(q, i, n, 1, &ins);
+        ngram_slot *s = gram_slot(q, hs[i], i, &ins);
         s->count++;
         if (!best || s->count > best->count || (s->count == best->count && s->start < best->start))
             best = s;
@@ -1182,17 +1286,18 @@ static uint64_t top_gram_chars(quality_ctx *q, int n)
 
 /* datatrove find_all_duplicate: walk; a repeated n-gram adds its ""-joined
  * length and jumps n words, a new one is remembered and steps one word. */
-static uint64_t dup_gram_chars(quality_ctx *q, int n)
+static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs)
 {
     size_t W = q->ntoks;
     if (W < (size_t)n) return 0;
     size_t G = W - (size_t)n + 1;
+    gram_hashes(q, n, hs);
     grams_reset(q, G);
     uint64_t rep = 0;
     size_t i = 0;
     while (i < G) {
         int ins;
-        gram_slot(q, i, n, 1, &ins);
+        gram_slot(q, hs[i], i, &ins);
         if (!ins) {
             rep += gram_chars(q->toks, i, n, 0);
             i += (size_t)n;
@@ -1258,10 +1363,13 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
     tokenize(q, text, len);
     assign_ids(q, text);
     o->words = q->ntoks;
+    uint64_t *hs = malloc((q->ntoks + 1) * sizeof *hs);
+    if (!hs) abort();
     for (int k = 0; k < 3; k++)
-        o->top_n_gram_char_frac[k] = ratio((double)top_gram_chars(q, k + 2), L);
+        o->top_n_gram_char_frac[k] = ratio((double)top_gram_chars(q, k + 2, hs), L);
     for (int k = 0; k < 6; k++)
-        o->dup_n_gram_char_frac[k] = ratio((double)dup_gram_chars(q, k + 5), L);
+        o->dup_n_gram_char_frac[k] = ratio((double)dup_gram_chars(q, k + 5, hs), L);
+    free(hs);
 
     static const char *const top_names[] = {"top_2_gram", "top_3_gram", "top_4_gram"};
     static const char *const dup_names[] = {"duplicated_5_n_grams", "duplicated_6_n_grams",

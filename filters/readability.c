@@ -101,10 +101,13 @@ typedef struct pattern {
     uint8_t values[24];
 } pattern;
 
+/* Syllable cache entry; words of up to CACHE_KEY bytes are cached inline
+ * (longer ones are rare and computed each time). */
+#define CACHE_KEY 22
 typedef struct cache_entry {
     uint64_t hash;       /* 0 = empty */
-    char *key;
-    uint32_t key_len;
+    uint8_t key_len;
+    char key[CACHE_KEY];
     int32_t syllables;
 } cache_entry;
 
@@ -121,6 +124,8 @@ struct readability_ctx {
     cache_entry *cache;
     size_t cache_cap, cache_n;
     word_set familiar;
+    int line_breaks_end;  /* a line break ends a sentence */
+    uint64_t min_sentence_words;
     /* scratch for one hyphenation */
     int32_t cps[MAX_CORE + 2];
     unsigned char ubytes[4 * (MAX_CORE + 2)];
@@ -315,6 +320,8 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
         err_set(e, "out of memory");
         return NULL;
     }
+    c->line_breaks_end = 2;  /* a blank line ends a sentence; a single line break does not */
+    c->min_sentence_words = 3;  /* fragments of 1-2 words ("Thanks!") are not sentences */
     for (size_t i = 0; i < sizeof dale_chall_words / sizeof dale_chall_words[0]; i++)
         set_add(&c->familiar, dale_chall_words[i]);
     return c;
@@ -322,7 +329,6 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
 
 static void cache_clear(readability_ctx *c)
 {
-    for (size_t i = 0; i < c->cache_cap; i++) free(c->cache[i].key);
     memset(c->cache, 0, c->cache_cap * sizeof *c->cache);
     c->cache_n = 0;
 }
@@ -384,21 +390,39 @@ static int hyphenate_count(readability_ctx *c, size_t n)
     return points + 1;
 }
 
+static uint64_t word_hash(const unsigned char *u, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ u[i]) * 0x100000001b3ULL;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
 /* Syllables of a lowercased UTF-8 word (at most MAX_CORE code points), cached. */
 static int syllables_lower(readability_ctx *c, const char *w, size_t len)
 {
-    uint64_t h = nonzero(fnv1a(FNV_SEED, (const unsigned char *)w, len));
-    size_t mask = c->cache_cap - 1, i;
-    for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask)
-        if (c->cache[i].hash == h && c->cache[i].key_len == len &&
-            !memcmp(c->cache[i].key, w, len))
-            return c->cache[i].syllables;
+    uint64_t h = word_hash((const unsigned char *)w, len);
+    size_t mask = c->cache_cap - 1, i = 0;
+    int cacheable = len <= CACHE_KEY;
+    if (cacheable)
+        for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask)
+            if (c->cache[i].hash == h && c->cache[i].key_len == len &&
+                !memcmp(c->cache[i].key, w, len))
+                return c->cache[i].syllables;
     size_t n = 0;
     for (size_t k = 0; k < len && n < MAX_CORE;) {
         int bad = 0;
         k += decode_cp((const unsigned char *)w, len, k, &c->cps[n++], &bad);
     }
     int syl = hyphenate_count(c, n);
+    if (!cacheable) return syl;
     if (c->cache_n >= CACHE_MAX_ENTRIES) cache_clear(c);
     if ((c->cache_n + 1) * 2 > c->cache_cap) {  /* grow */
         size_t ncap = c->cache_cap * 2;
@@ -414,13 +438,13 @@ static int syllables_lower(readability_ctx *c, const char *w, size_t len)
         c->cache = nt;
         c->cache_cap = ncap;
         mask = ncap - 1;
-        for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask) {}
     }
-    char *key = malloc(len + 1);
-    if (!key) return syl;
-    memcpy(key, w, len);
-    key[len] = 0;
-    c->cache[i] = (cache_entry){h, key, (uint32_t)len, syl};
+    for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask) {}
+    cache_entry *e = &c->cache[i];
+    e->hash = h;
+    e->key_len = (uint8_t)len;
+    memcpy(e->key, w, len);
+    e->syllables = syl;
     c->cache_n++;
     return syl;
 }
@@ -532,7 +556,7 @@ static int token_end(const int32_t *cps, size_t n, int sentence_has_words)
     if (!n) return END_NO;
     int32_t last = cps[n - 1];
     if (is_terminal(last)) return END_YES;
-    if (last == 0x2026 || (last == '.' && n >= 3 && cps[n - 2] == '.' && cps[n - 3] == '.'))
+    if (last == 0x2026 || (last == '.' && n >= 2 && cps[n - 2] == '.'))  /* "..", "...", "…" */
         return END_UNLESS_NEXT_LOWER;
     if (last != '.') return END_NO;
     size_t st = 0;
@@ -599,7 +623,7 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
     if (!t) return;
     while (i < len) {
         /* whitespace between tokens; a line break ends the sentence */
-        int newline = 0;
+        int newline = 0;  /* line breaks in this whitespace run */
         while (i < len) {
             int32_t cp;
             int bad = 0;
@@ -607,11 +631,11 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
             if (!is_space(cp)) break;
             if (cp == '\n' || cp == '\r' || cp == 0x2028 || cp == 0x2029 || cp == 0x85 ||
                 cp == 0x0B || cp == 0x0C)
-                newline = 1;
+                newline += !(cp == '\n' && i > 0 && s[i - 1] == '\r');
             i += k;
         }
-        if (newline || i >= len) {
-            if (sent_words) out->sentences++;
+        if (newline >= c->line_breaks_end || i >= len) {
+            if (sent_words >= c->min_sentence_words) out->sentences++;
             sent_words = 0;
             pending = END_NO;
         }
@@ -654,7 +678,7 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
             int capital = f >= 0 && (is_upper_cp(f) || (f >= '0' && f <= '9'));
             int lower = f >= 0 && !capital && is_alnum_cp(f);
             int end = pending == END_IF_NEXT_CAPITAL ? capital : !lower;
-            if (end && sent_words) {
+            if (end && sent_words >= c->min_sentence_words) {
                 out->sentences++;
                 sent_words = 0;
             }
@@ -669,15 +693,34 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
             if (syl >= 3) out->polysyllables++;
             if (t->has_letter && !familiar_token(c, t)) out->difficult_words++;
         }
+        /* "paintings.He": a sentence ends inside a token when a terminal mark
+         * has two letters before it and a capitalised word after it */
+        if (is_word) {
+            size_t run = 0;
+            for (size_t k = 0; k + 2 < t->ncps && k < 62; k++) {
+                int32_t x = t->cps[k];
+                if (x == '.' || x == '!' || x == '?') {
+                    if (run >= 2 && is_upper_cp(t->cps[k + 1]) && t->cps[k + 2] < 0x80 &&
+                        islower(t->cps[k + 2])) {
+                        if (sent_words >= c->min_sentence_words) out->sentences++;
+                        sent_words = 1;  /* the rest of the token */
+                    }
+                    run = 0;
+                } else {
+                    run = is_alnum_cp(x) && !(x >= '0' && x <= '9') ? run + 1 : 0;
+                }
+            }
+        }
         int e = token_end(t->cps, t->ncps, sent_words > (uint64_t)is_word);
         if (e == END_YES) {
-            if (sent_words) out->sentences++;
+            if (sent_words >= c->min_sentence_words) out->sentences++;
             sent_words = 0;
         } else if (e != END_NO) {
             pending = e;
         }
     }
-    if (sent_words) out->sentences++;
+    if (sent_words >= c->min_sentence_words) out->sentences++;
+    if (out->words && !out->sentences) out->sentences = 1;
     free(t);
 }
 
