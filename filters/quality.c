@@ -1481,6 +1481,15 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
     span_list lines = {0};
     split_lines(text, len, &lines);
     o->lines = lines.n;
+    /* Line boundaries are whitespace, so no token crosses a line: a line's
+     * sentences can be counted over the document's tokens in its range
+     * (lines changed by citation removal are tokenized on their own). */
+    tokenize(q, text, len);
+    token *dtoks = q->toks;
+    size_t ndtoks = q->ntoks, tk = 0, dcap = q->tok_cap;
+    q->toks = NULL;
+    q->ntoks = q->tok_cap = 0;
+    q->tok_valid = 0;
     c4_line *ls = calloc(lines.n ? lines.n : 1, sizeof *ls);
     if (!ls) abort();
     if (q->buf_cap < len + 1) {
@@ -1554,8 +1563,23 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         l->kept_cps = cp_count(t, dl);
         l->sentences = 0;
         /* sentences only matter for lines some variant may keep */
-        if (!l->too_long && (double)l->words >= c->c4_min_words_per_line && dl)
-            l->sentences = quality_sentences(q, t, dl);
+        while (tk < ndtoks && dtoks[tk].off < off) tk++;
+        size_t te = tk;
+        while (te < ndtoks && dtoks[te].off < off + n) te++;
+        if (!l->too_long && (double)l->words >= c->c4_min_words_per_line && dl) {
+            if (!l->citations) {
+                token *keep = q->toks;
+                size_t kn = q->ntoks;
+                q->toks = dtoks;
+                q->ntoks = ndtoks;
+                l->sentences = count_sentences(q, tk, te);
+                q->toks = keep;
+                q->ntoks = kn;
+            } else {
+                l->sentences = quality_sentences(q, t, dl);
+            }
+        }
+        tk = te;
     }
     uint64_t f1, l1, f2, l2;
     c4_run(ls, lines.n, c->c4_filter_no_terminal_punct, c, &o->v, &f1, &l1);
@@ -1582,6 +1606,14 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
     }
     free(ls);
     free(lines.v);
+    /* hand the document's tokens back, still valid for later measures */
+    free(q->toks);
+    q->toks = dtoks;
+    q->ntoks = ndtoks;
+    q->tok_cap = dcap;
+    q->tok_len = len;
+    q->tok_hash = xxh3_64(text, len);
+    q->tok_valid = 1;
 }
 
 /* ---------- FineWeb ---------- */

@@ -111,6 +111,16 @@ typedef struct cache_entry {
     int32_t syllables;
 } cache_entry;
 
+/* Per-token cache (direct-mapped, by a 64-bit hash of the token's bytes):
+ * a repeated token costs one probe in a table that stays in L2. */
+#define TOK_SLOTS (1u << 16)
+typedef struct tok_entry {
+    uint64_t hash;
+    uint32_t letters;
+    int16_t syllables;
+    uint8_t difficult;
+} tok_entry;
+
 typedef struct word_set {
     uint64_t *hashes;
     char **keys;
@@ -120,10 +130,15 @@ typedef struct word_set {
 struct readability_ctx {
     pattern *pats;       /* open addressing, cap a power of two */
     size_t pat_cap;
+    /* hashes of every prefix of every pattern (open addressing, 0 = empty):
+     * the matcher stops extending a substring that starts no pattern */
+    uint64_t *prefix;
+    size_t prefix_cap;
     int maxlen;          /* longest pattern, in code points */
     cache_entry *cache;
     size_t cache_cap, cache_n;
     word_set familiar;
+    tok_entry toks[TOK_SLOTS];
     int line_breaks_end;  /* a line break ends a sentence */
     uint64_t min_sentence_words;
     /* scratch for one hyphenation */
@@ -269,6 +284,48 @@ static int load_patterns(readability_ctx *c, const char *path, blalm_err *e)
     return 0;
 }
 
+static void prefix_add(readability_ctx *c, uint64_t h)
+{
+    size_t mask = c->prefix_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (c->prefix[i] == h) return;
+        if (!c->prefix[i]) {
+            c->prefix[i] = h;
+            return;
+        }
+    }
+}
+
+static int prefix_has(const readability_ctx *c, uint64_t h)
+{
+    size_t mask = c->prefix_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (c->prefix[i] == h) return 1;
+        if (!c->prefix[i]) return 0;
+    }
+}
+
+static int build_prefixes(readability_ctx *c, blalm_err *e)
+{
+    c->prefix_cap = 1 << 17;
+    c->prefix = calloc(c->prefix_cap, sizeof *c->prefix);
+    if (!c->prefix) return err_set(e, "out of memory");
+    for (size_t i = 0; i < c->pat_cap; i++) {
+        const pattern *p = &c->pats[i];
+        if (!p->key) continue;
+        uint64_t h = FNV_SEED;
+        const unsigned char *k = (const unsigned char *)p->key;
+        for (size_t b = 0; b < p->key_len;) {
+            size_t n = 1;
+            while (b + n < p->key_len && (k[b + n] & 0xC0) == 0x80) n++;
+            h = fnv1a(h, k + b, n);
+            b += n;
+            prefix_add(c, h ? h : 1);
+        }
+    }
+    return 0;
+}
+
 static int set_add(word_set *s, const char *w)
 {
     size_t n = strlen(w);
@@ -306,7 +363,7 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
         const char *env = getenv("BLALM_HYPHEN_DIC");
         dic_path = env && *env ? env : READABILITY_DEFAULT_DIC;
     }
-    if (load_patterns(c, dic_path, e) < 0) {
+    if (load_patterns(c, dic_path, e) < 0 || build_prefixes(c, e) < 0) {
         readability_free(c);
         return NULL;
     }
@@ -340,6 +397,7 @@ void readability_free(readability_ctx *c)
         for (size_t i = 0; i < c->pat_cap; i++) free(c->pats[i].key);
         free(c->pats);
     }
+    free(c->prefix);
     if (c->cache) {
         cache_clear(c);
         free(c->cache);
@@ -372,6 +430,7 @@ static int hyphenate_count(readability_ctx *c, size_t n)
         uint64_t h = FNV_SEED;
         for (size_t j = i + 1; j <= jmax; j++) {
             h = fnv1a(h, c->ubytes + c->boff[j - 1], c->boff[j] - c->boff[j - 1]);
+            if (!prefix_has(c, h ? h : 1)) break;  /* no pattern starts like this */
             const pattern *p = pat_find(c, h, c->ubytes + c->boff[i], c->boff[j] - c->boff[i]);
             if (!p) continue;
             for (size_t k = 0; k < p->nvalues; k++) {
@@ -646,19 +705,36 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
         t->has_letter = 0;
         t->look_ok = 1;
         t->first_sig = -1;
-        while (i < len) {
+        /* the token's bytes, then its cached word statistics if seen before */
+        size_t tstart = i, tend = i;
+        while (tend < len) {
+            if (s[tend] < 0x80) {
+                if (is_space(s[tend])) break;
+                tend++;
+                continue;
+            }
+            int32_t cp;
+            int bad = 0;
+            size_t k = decode_cp(s, len, tend, &cp, &bad);
+            if (is_space(cp)) break;
+            tend += k;
+        }
+        uint64_t th = word_hash(s + tstart, tend - tstart);
+        tok_entry *te = &c->toks[th & (TOK_SLOTS - 1)];
+        int hit = te->hash == th;
+        while (i < tend) {
             int32_t cp;
             int bad = 0;
             size_t k = decode_cp(s, len, i, &cp, &bad);
-            if (is_space(cp)) break;
             if (bad) out->invalid_utf8++;
             i += k;
             if (t->ncps < 64) t->cps[t->ncps++] = cp;
             else t->cps[63] = cp;   /* keep the last code point for the end rules */
+            if (t->first_sig < 0 && !is_opener(cp)) t->first_sig = cp;
+            if (hit) continue;
             int k2 = cp < 0x80 ? -1 : cat_of(cp);
             int letter = cp < 0x80 ? isalpha(cp) != 0 : is_letter_cat(k2);
             int number = cp < 0x80 ? (cp >= '0' && cp <= '9') : is_number_cat(k2);
-            if (t->first_sig < 0 && !is_opener(cp)) t->first_sig = cp;
             if (letter || number) t->letters++;
             if (letter) t->has_letter = 1;
             int32_t lc = lower_cp(cp);
@@ -670,6 +746,24 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
             if (cp == 0x2019) lc = '\'';
             if (lc >= 0x80 || t->look_len >= sizeof t->look - 1) t->look_ok = 0;
             else t->look[t->look_len++] = (char)lc;
+        }
+        int syl = 1, difficult = 0;
+        if (hit) {
+            t->letters = te->letters;
+            syl = te->syllables;
+            difficult = te->difficult;
+        } else if (t->letters) {
+            syl = t->core_len ? syllables_lower(c, (const char *)t->core, t->core_len) : 1;
+            difficult = t->has_letter && !familiar_token(c, t);
+            te->hash = th;
+            te->letters = (uint32_t)t->letters;
+            te->syllables = (int16_t)(syl < 32767 ? syl : 32767);
+            te->difficult = (uint8_t)difficult;
+        } else {
+            te->hash = th;
+            te->letters = 0;
+            te->syllables = 1;
+            te->difficult = 0;
         }
         int is_word = t->letters > 0;
         /* resolve a deferred decision with this token's first character */
@@ -688,10 +782,9 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
             out->words++;
             sent_words++;
             out->letters += t->letters;
-            int syl = t->core_len ? syllables_lower(c, (const char *)t->core, t->core_len) : 1;
             out->syllables += (uint64_t)syl;
             if (syl >= 3) out->polysyllables++;
-            if (t->has_letter && !familiar_token(c, t)) out->difficult_words++;
+            out->difficult_words += (uint64_t)difficult;
         }
         /* "paintings.He": a sentence ends inside a token when a terminal mark
          * has two letters before it and a capitalised word after it */

@@ -315,14 +315,6 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
             tot->pass[S_GR] += !s.reason;
             if (attrw_write(w[S_GR], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
         }
-        if (todo & (1 << S_C4)) {
-            c4_stats s;
-            c4_measure(qc, text, len, &s);
-            sb_reset(&out);
-            c4_json(&s, &out);
-            tot->pass[S_C4] += !s.v.reason;
-            if (attrw_write(w[S_C4], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
-        }
         if (todo & (1 << S_FW)) {
             fineweb_stats s;
             fineweb_measure(qc, text, len, &s);
@@ -330,6 +322,14 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
             fineweb_json(&s, &out);
             tot->pass[S_FW] += !s.reason;
             if (attrw_write(w[S_FW], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
+        }
+        if (todo & (1 << S_C4)) {
+            c4_stats s;
+            c4_measure(qc, text, len, &s);
+            sb_reset(&out);
+            c4_json(&s, &out);
+            tot->pass[S_C4] += !s.v.reason;
+            if (attrw_write(w[S_C4], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
         }
         tot->docs++;
         tot->bytes += d.text_len;
