@@ -14,11 +14,17 @@
  *    follow spaCy. n-grams compare token sequences.
  *  - lengths are in code points (Python len); lines as in each filter
  *    (str.splitlines() for Gopher quality and C4, re.split("\n+") for Gopher
- *    repetition lines, str.split("\n") for FineWeb); paragraphs split at 2 or
- *    more newlines of the stripped text.
+ *    repetition lines, the non-empty lines of str.split("\n") for FineWeb, as
+ *    datatrove 0.10 does); paragraphs split at 2 or more newlines of the
+ *    stripped text. FineWeb's "line ends in punctuation" means its last code
+ *    point is a sentence terminal (. ! ? and the other Unicode terminals;
+ *    not quotes), as datatrove 0.10's TERMINAL_PUNCTUATION.
  *  - Where datatrove would divide by zero (empty text, no lines, no words) the
  *    ratio is 0 (FineWeb's newline/word ratio uses max(words, 1)); such texts
- *    fail the word-count rule first (Gopher) or the sentence rule (C4).
+ *    fail the word-count rule first (Gopher), the sentence rule (C4) or
+ *    FineWeb's "empty" rule.
+ *  - Consecutive measures of the same text share one tokenization (keyed by
+ *    an xxh3 hash of the text), so tagging all sets costs one tokenizer pass.
  *  - Each set records every statistic even after a rule has failed; `reason`
  *    is the first failing rule in datatrove's order, null when all pass.
  */

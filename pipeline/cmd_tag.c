@@ -13,6 +13,7 @@
 #include "lib/docs.h"
 #include "lib/err.h"
 #include "lib/fsutil.h"
+#include "lib/hash.h"
 #include "lib/progress.h"
 #include "lib/sbuf.h"
 #include "lib/utf8.h"
@@ -72,8 +73,9 @@ static const char usage[] =
     "  --help           this text\n"
     "\n"
     "Invalid UTF-8 in a text is replaced by U+FFFD and counted (readability.invalid_utf8).\n"
-    "Completion markers: WORK/state/tag/<set>/<file>.done; a rerun skips finished\n"
-    "files. Run statistics: WORK/stats/tag.json (tag-I-of-N.json when sharded).\n";
+    "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; a rerun\n"
+    "with the same settings skips finished files. Run statistics:\n"
+    "WORK/stats/tag.json (tag-I-of-N.json when sharded).\n";
 
 enum { T_READ = 1, T_GOPHER = 2, T_C4 = 4, T_FINEWEB = 8 };
 static const char *const tagger_names[] = {"readability", "gopher", "c4", "fineweb"};
@@ -245,7 +247,10 @@ typedef struct run_totals {
     uint64_t pass[NSETS];
 } run_totals;
 
+/* Markers carry a hash of the settings that shape the output, so a rerun
+ * with other thresholds (or another patterns file) recomputes. */
 static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int force,
+                    uint64_t settings,
                     readability_ctx *rc, quality_ctx *qc, progress *pg, run_totals *tot,
                     blalm_err *e)
 {
@@ -255,7 +260,8 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
     for (int s = 0; s < NSETS; s++) {
         if (!(sets_mask & (1 << s))) continue;
         attr_path_for(wd, set_names[s], f->rel, paths[s], sizeof paths[s]);
-        snprintf(marker[s], sizeof marker[s], "%s/%s", set_names[s], stem);
+        snprintf(marker[s], sizeof marker[s], "%s/%s.%016llx", set_names[s], stem,
+                 (unsigned long long)settings);
         if (force || !wd->work[0] || !marker_exists(wd->work, "tag", marker[s]) ||
             !file_exists(paths[s]))
             todo |= 1 << s;
@@ -433,10 +439,12 @@ int cmd_tag(int argc, char **argv)
     if ((mask & T_READ) && !(rc = readability_new(dic, &e))) goto done;
     if (!(qc = quality_new(&qcfg, &e))) goto done;
     if (docs_walk(wd.docs, &files, &nfiles, &e) < 0) goto done;
+    uint64_t settings = xxh3_64(&qcfg, sizeof qcfg);
+    if (dic) settings ^= xxh3_64(dic, strlen(dic));
     pg = prog_start("tag", 0, PROG_BYTES, quiet);
     for (size_t i = 0; i < nfiles; i++) {
         if ((int)(i % (size_t)shard_n) != shard_i) continue;
-        if (tag_file(&wd, &files[i], sets_mask, force, rc, qc, pg, &tot, &e) < 0) {
+        if (tag_file(&wd, &files[i], sets_mask, force, settings, rc, qc, pg, &tot, &e) < 0) {
             prog_end(pg);
             pg = NULL;
             goto done;
