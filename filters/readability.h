@@ -25,9 +25,11 @@
  *      * an ellipsis followed by a word starting in lowercase,
  *      * a list number ("1.") that starts a sentence.
  *    Decimals ("3.14") never end one, since the period is inside the token.
- *    A line break also ends a sentence (headings and list items are not run
- *    into the next sentence). Only sentences holding a word are counted, so
- *    a text with words has at least one sentence.
+ *    A blank line also ends a sentence (a single line break does not: lines
+ *    of web text are often wrapped mid-sentence), and so does a terminal mark
+ *    inside a token between two letters and a capitalised word ("house.Then").
+ *    Fragments of 1-2 words ("Thanks!", "Introduction") are not counted as
+ *    sentences (textstat's rule); a text with words has at least one.
  *  - Zero words: every count is 0 and every score is 0 (never NaN or inf).
  *
  * Formulas (REFERENCE.md §5; W words, S sentences, Y syllables, L letters,
