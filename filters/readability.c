@@ -119,6 +119,7 @@ typedef struct tok_entry {
     uint32_t letters;
     int16_t syllables;
     uint8_t difficult;
+    uint8_t uses;   /* frequent tokens stay: a miss evicts only an unused entry */
 } tok_entry;
 
 typedef struct word_set {
@@ -722,6 +723,9 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
         uint64_t th = word_hash(s + tstart, tend - tstart);
         tok_entry *te = &c->toks[th & (TOK_SLOTS - 1)];
         int hit = te->hash == th;
+        int store = !hit && (!te->hash || te->uses == 0);
+        if (hit && te->uses < 255) te->uses++;
+        else if (!hit && !store) te->uses--;
         while (i < tend) {
             int32_t cp;
             int bad = 0;
@@ -755,15 +759,19 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
         } else if (t->letters) {
             syl = t->core_len ? syllables_lower(c, (const char *)t->core, t->core_len) : 1;
             difficult = t->has_letter && !familiar_token(c, t);
-            te->hash = th;
-            te->letters = (uint32_t)t->letters;
-            te->syllables = (int16_t)(syl < 32767 ? syl : 32767);
-            te->difficult = (uint8_t)difficult;
-        } else {
+            if (store) {
+                te->hash = th;
+                te->letters = (uint32_t)t->letters;
+                te->syllables = (int16_t)(syl < 32767 ? syl : 32767);
+                te->difficult = (uint8_t)difficult;
+                te->uses = 1;
+            }
+        } else if (store) {
             te->hash = th;
             te->letters = 0;
             te->syllables = 1;
             te->difficult = 0;
+            te->uses = 1;
         }
         int is_word = t->letters > 0;
         /* resolve a deferred decision with this token's first character */

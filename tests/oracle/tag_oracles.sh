@@ -31,6 +31,7 @@ npm_out=
 if have_node_oracles && [ -d "$ORACLE_DIR/node_modules/flesch" ]; then
     zstd -dc "$rfile" | node "$here/tag_formulas.mjs"
     every=4
+    [ "${SAN:-}" = 1 ] && every=8   # the sanitizer run keeps the peer short
     [ "${BLALM_FULL_ORACLE:-0}" = 1 ] && every=1
     npm_out=$TMP/text-readability.jsonl
     zstd -dc "$docs" | awk -v k="$every" '(NR - 1) % k == 0' |
