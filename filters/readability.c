@@ -65,18 +65,6 @@ static int is_number_cat(int k)
 {
     return k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO;
 }
-static int is_alnum_cp(int32_t c)
-{
-    if (c < 0x80) return isalnum(c);
-    int k = cat_of(c);
-    return is_letter_cat(k) || is_number_cat(k);
-}
-static int is_upper_cp(int32_t c)
-{
-    if (c < 0x80) return c >= 'A' && c <= 'Z';
-    int k = cat_of(c);
-    return k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LT;
-}
 static int32_t lower_cp(int32_t c)
 {
     if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
@@ -113,14 +101,17 @@ typedef struct cache_entry {
 
 /* Per-token cache (direct-mapped, by a 64-bit hash of the token's bytes):
  * a repeated token costs one probe in a table that stays in L2. */
-#define TOK_SLOTS (1u << 16)
+#define TOK_SLOTS (1u << 14)
 typedef struct tok_entry {
     uint64_t hash;
-    uint32_t letters;
+    uint16_t letters;
     int16_t syllables;
     uint8_t difficult;
     uint8_t uses;   /* frequent tokens stay: a miss evicts only an unused entry */
+    uint8_t flags;  /* TE_*: what the sentence rules need to know */
 } tok_entry;
+enum { TE_FIRST_CAPITAL = 1, TE_FIRST_OTHER = 2, TE_FIRST_MASK = 3, TE_TERMINAL = 4 };
+struct token_scan;
 
 typedef struct word_set {
     uint64_t *hashes;
@@ -140,8 +131,7 @@ struct readability_ctx {
     size_t cache_cap, cache_n;
     word_set familiar;
     tok_entry toks[TOK_SLOTS];
-    int line_breaks_end;  /* a line break ends a sentence */
-    uint64_t min_sentence_words;
+    struct token_scan *scan;   /* scratch for one token */
     /* scratch for one hyphenation */
     int32_t cps[MAX_CORE + 2];
     unsigned char ubytes[4 * (MAX_CORE + 2)];
@@ -378,8 +368,6 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
         err_set(e, "out of memory");
         return NULL;
     }
-    c->line_breaks_end = 2;  /* a blank line ends a sentence; a single line break does not */
-    c->min_sentence_words = 3;  /* fragments of 1-2 words ("Thanks!") are not sentences */
     for (size_t i = 0; i < sizeof dale_chall_words / sizeof dale_chall_words[0]; i++)
         set_add(&c->familiar, dale_chall_words[i]);
     return c;
@@ -405,6 +393,7 @@ void readability_free(readability_ctx *c)
     }
     free(c->familiar.hashes);
     free(c->familiar.keys);
+    free(c->scan);
     free(c);
 }
 
@@ -525,65 +514,35 @@ int readability_syllables(readability_ctx *c, const char *word, size_t len)
 
 /* ---------- familiar words ---------- */
 
-static int familiar_form(const readability_ctx *c, const char *w, size_t n)
+/* textstat's Dale-Chall test on a word's core (lowercased letters, digits,
+ * '_' and ASCII apostrophes): apostrophes are kept only before a contraction
+ * ending (t, s, d, ve, ll, re) that ends the word, and the result must be on
+ * the list as it stands (no inflections; numbers are not on it). */
+static int familiar_core(const readability_ctx *c, const unsigned char *core, size_t n)
 {
-    char tmp[64];
-    if (n == 0 || n + 2 > sizeof tmp) return 0;
-    if (set_has(&c->familiar, w, n)) return 1;
-    /* regular inflections of a familiar word count as familiar */
-#define ENDS(s) (n > strlen(s) + 1 && !memcmp(w + n - strlen(s), s, strlen(s)))
-    if (ENDS("'s")) return set_has(&c->familiar, w, n - 2);
-    if (ENDS("ies") || ENDS("ied")) {
-        memcpy(tmp, w, n - 3);
-        tmp[n - 3] = 'y';
-        if (set_has(&c->familiar, tmp, n - 2)) return 1;
-    }
-    if (ENDS("s") && set_has(&c->familiar, w, n - 1)) return 1;
-    if (ENDS("es") && set_has(&c->familiar, w, n - 2)) return 1;
-    if (ENDS("ed") || ENDS("er")) {
-        if (set_has(&c->familiar, w, n - 2) || set_has(&c->familiar, w, n - 1)) return 1;
-    }
-    if (ENDS("est") && (set_has(&c->familiar, w, n - 3) || set_has(&c->familiar, w, n - 2)))
-        return 1;
-    if (ENDS("ing")) {
-        if (set_has(&c->familiar, w, n - 3)) return 1;
-        memcpy(tmp, w, n - 3);
-        tmp[n - 3] = 'e';
-        if (set_has(&c->familiar, tmp, n - 2)) return 1;
-    }
-#undef ENDS
-    return 0;
-}
-
-/* w: the lowercased token with outer punctuation trimmed (hyphens and
- * apostrophes kept). A hyphenated compound is familiar when every part is. */
-static int is_familiar(const readability_ctx *c, const char *w, size_t n)
-{
-    if (familiar_form(c, w, n)) return 1;
-    const char *dash = memchr(w, '-', n);
-    if (!dash) return 0;
-    size_t st = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || w[i] == '-') {
-            if (i == st || !familiar_form(c, w + st, i - st)) return 0;
-            st = i + 1;
+    static const char *const sufs[] = {"t", "s", "d", "ve", "ll", "re"};
+    char w[64];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = core[i];
+        if (ch >= 0x80) return 0;   /* the list is ASCII */
+        if (ch == '\'') {
+            const unsigned char *r = core + i + 1;
+            size_t rn = n - i - 1, keep = 0;
+            for (size_t k = 0; k < 6 && !keep; k++) {
+                size_t sl = strlen(sufs[k]);
+                keep = rn >= sl && !memcmp(r, sufs[k], sl) && (rn == sl || r[sl] == '\'');
+            }
+            if (!keep) continue;
         }
+        if (m >= sizeof w) return 0;
+        w[m++] = (char)ch;
     }
-    return 1;
+    return m && set_has(&c->familiar, w, m);
 }
 
 /* ---------- sentences ---------- */
 
-static int is_closer(int32_t c)
-{
-    return c == '"' || c == '\'' || c == ')' || c == ']' || c == '}' || c == '*' ||
-           c == 0x201D || c == 0x2019 || c == 0xBB || c == 0x203A;
-}
-static int is_opener(int32_t c)
-{
-    return c == '"' || c == '\'' || c == '(' || c == '[' || c == '{' || c == '*' ||
-           c == 0x201C || c == 0x2018 || c == 0xAB || c == 0x2039 || c == 0x201E;
-}
 static int is_terminal(int32_t c)
 {
     return c == '!' || c == '?' || c == 0xFF01 || c == 0xFF1F || c == 0x203C ||
@@ -593,8 +552,7 @@ static int is_terminal(int32_t c)
 /* Abbreviations that do not end a sentence, whatever follows. */
 static const char *const abbrev_never[] = {
     "mr", "mrs", "ms", "dr", "prof", "rev", "gen", "sen", "rep", "gov", "st", "mt", "capt",
-    "lt", "col", "sgt", "vs", "cf", "fig", "figs", "no", "nos", "vol", "vols", "pp", "ed",
-    "eds", "approx", "dept", "ch", "sec", "art", "para", "op", "ibid", NULL};
+    "lt", "col", "sgt", "vs", "cf", "fig", "approx", "dept", "e.g", "i.e", NULL};
 /* Abbreviations that end a sentence only when the next word is capitalised. */
 static const char *const abbrev_maybe[] = {
     "etc", "inc", "ltd", "co", "corp", "bros", "jr", "sr", "al", "jan", "feb", "mar", "apr",
@@ -607,69 +565,146 @@ static int in_list(const char *const *list, const char *w, size_t n)
     return 0;
 }
 
-enum { END_NO, END_YES, END_IF_NEXT_CAPITAL, END_UNLESS_NEXT_LOWER };
+/* Sentences follow textstat 0.7.11 (re.findall(r"\b[^.!?]+[.!?]*") and its
+ * rule that segments of 1-2 words are no sentences), plus the exceptions the
+ * issue asks for: decimals, abbreviations, initials and dotted acronyms,
+ * and ellipses before a lowercase word. A run of terminal marks ends the open
+ * segment; its words are the pieces of whitespace tokens, split at breaks,
+ * that hold a letter or digit. */
+enum { RUN_BREAK, RUN_NO, RUN_IF_NEXT_CAPITAL };
 
-/* Classifies how a token ends a sentence. cps: its code points. */
-static int token_end(const int32_t *cps, size_t n, int sentence_has_words)
+/* 0: not a letter/digit; 1: capital letter or digit; 2: other letter/digit */
+static int alnum_class(int32_t c)
 {
-    while (n && is_closer(cps[n - 1])) n--;
-    if (!n) return END_NO;
-    int32_t last = cps[n - 1];
-    if (is_terminal(last)) return END_YES;
-    if (last == 0x2026 || (last == '.' && n >= 2 && cps[n - 2] == '.'))  /* "..", "...", "…" */
-        return END_UNLESS_NEXT_LOWER;
-    if (last != '.') return END_NO;
-    size_t st = 0;
-    n--;  /* drop the period */
-    while (st < n && is_opener(cps[st])) st++;
-    if (st == n) return END_YES;  /* a lone "." */
-    size_t len = n - st;
-    int digits = 1, dots = 0;
-    char low[16];
-    for (size_t i = st; i < n; i++) {
-        if (cps[i] < '0' || cps[i] > '9') digits = 0;
-        if (cps[i] == '.') dots = 1;
-        if (i - st < sizeof low - 1) low[i - st] = (char)(cps[i] < 0x80 ? lower_cp(cps[i]) : '?');
+    if (c < 0x80) {
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
+        return (c >= 'a' && c <= 'z') ? 2 : 0;
     }
-    if (digits) return sentence_has_words ? END_YES : END_NO;  /* "1." list marker */
-    if (len == 1 && is_upper_cp(cps[st])) return END_NO;      /* initial "J." */
-    if (dots) return END_NO;                                    /* "U.S.", "e.g." */
-    if (len < sizeof low) {
-        if (in_list(abbrev_never, low, len)) return END_NO;
-        if (in_list(abbrev_maybe, low, len)) return END_IF_NEXT_CAPITAL;
+    int k = cat_of(c);
+    if (k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LT) return 1;
+    return is_letter_cat(k) || is_number_cat(k) ? 2 : 0;
+}
+
+typedef struct sent_state {
+    uint64_t seg_words;   /* words in the open segment */
+    int pending;          /* a run waits for the next letter/digit (capital: break) */
+    int piece_word;       /* the token's current piece has a letter/digit */
+    char stem[16];        /* the piece after its opening punctuation, ASCII lowercase */
+    size_t stem_len;
+    size_t part_len;      /* code points since the stem's last kept '.' */
+    int part_upper1;      /* ... the first of them is a capital letter */
+    int in_run, run_bang, run_dots, run_ellipsis;
+    int32_t before_run;
+} sent_state;
+
+static void sent_break(sent_state *st, uint64_t *sentences)
+{
+    st->seg_words += (uint64_t)st->piece_word;
+    st->piece_word = 0;
+    if (st->seg_words >= 3) (*sentences)++;
+    st->seg_words = 0;
+    st->stem_len = st->part_len = 0;
+    st->part_upper1 = 0;
+    st->pending = 0;
+}
+
+/* The open run ends; next: the code point right after it in the token
+ * (-1 at the token's end). */
+static int run_kind(const sent_state *st, int32_t next)
+{
+    if (st->run_bang) return RUN_BREAK;
+    if (st->run_ellipsis || st->run_dots >= 2) return RUN_IF_NEXT_CAPITAL;
+    if (st->before_run >= '0' && st->before_run <= '9' && next >= '0' && next <= '9')
+        return RUN_NO;                                       /* decimal "3.14" */
+    if (!st->stem_len) return RUN_BREAK;
+    /* an initial "J." or the last letter of "U.S."; "A." and "I." more often
+     * end a sentence ("under Subsection A.", "so did I.") */
+    if (st->part_len == 1 && st->part_upper1 &&
+        !(st->stem_len == 1 && (st->stem[0] == 'a' || st->stem[0] == 'i')))
+        return RUN_NO;
+    /* the first dot of "e.g." and "i.e." */
+    if (st->stem_len == 1 && (st->stem[0] == 'e' || st->stem[0] == 'i') && next >= 0 &&
+        alnum_class(next))
+        return RUN_NO;
+    if (st->stem_len < sizeof st->stem) {
+        if (in_list(abbrev_never, st->stem, st->stem_len)) return RUN_NO;
+        if (in_list(abbrev_maybe, st->stem, st->stem_len)) return RUN_IF_NEXT_CAPITAL;
     }
-    return END_YES;
+    return RUN_BREAK;
+}
+
+static void run_end(sent_state *st, int32_t next, uint64_t *sentences)
+{
+    int k = run_kind(st, next);
+    st->in_run = 0;
+    if (k == RUN_BREAK) {
+        sent_break(st, sentences);
+    } else if (k == RUN_NO) {
+        if (st->stem_len < sizeof st->stem) st->stem[st->stem_len++] = '.';
+        st->part_len = 0;
+    } else {
+        st->pending = 1;
+    }
+}
+
+/* One code point of a token. */
+static void sent_cp(sent_state *st, int32_t cp, uint64_t *sentences)
+{
+    int dot = cp == '.', ell = cp == 0x2026, bang = is_terminal(cp) || cp == '?' || cp == '!';
+    if (dot || ell || bang) {
+        if (!st->in_run) {
+            st->in_run = 1;
+            st->run_bang = st->run_dots = st->run_ellipsis = 0;
+        }
+        st->run_bang |= bang;
+        st->run_dots += dot;
+        st->run_ellipsis |= ell;
+        return;
+    }
+    if (st->in_run) run_end(st, cp, sentences);
+    int ac = alnum_class(cp);
+    if (ac && st->pending) {
+        if (ac == 1) sent_break(st, sentences);
+        st->pending = 0;
+    }
+    if (ac) st->piece_word = 1;
+    if (ac || st->stem_len) {
+        if (!st->part_len) st->part_upper1 = ac == 1 && !(cp >= '0' && cp <= '9');
+        st->part_len++;
+        if (st->stem_len < sizeof st->stem)
+            st->stem[st->stem_len++] = (char)(cp < 0x80 ? lower_cp(cp) : '?');
+        else
+            st->stem_len = sizeof st->stem;   /* too long for any list */
+    }
+    st->before_run = cp;
+}
+
+static void sent_token_start(sent_state *st)
+{
+    st->piece_word = 0;
+    st->stem_len = st->part_len = 0;
+    st->part_upper1 = 0;
+    st->in_run = 0;
+    st->before_run = -1;
+}
+
+static void sent_token_end(sent_state *st, uint64_t *sentences)
+{
+    if (st->in_run) run_end(st, -1, sentences);
+    st->seg_words += (uint64_t)st->piece_word;
+    st->piece_word = 0;
 }
 
 /* ---------- counting ---------- */
 
 typedef struct token_scan {
-    int32_t cps[64];     /* first code points of the token (for sentence rules) */
-    size_t ncps;
     unsigned char core[4 * MAX_CORE + 8];   /* lowercased letters/digits/_/' */
     size_t core_len, core_cps;
-    char look[64];       /* lowercased, outer punctuation trimmed, for the familiar list */
-    size_t look_len;
-    int look_ok;
     uint64_t letters;
-    int has_letter;      /* L* */
-    int32_t first_sig;   /* first code point after openers */
 } token_scan;
 
-/* The token's lookup form: outer punctuation trimmed; what remains must be
- * ASCII letters, digits, apostrophes and hyphens to be on the list. */
-static int familiar_token(const readability_ctx *c, const token_scan *t)
-{
-    if (!t->look_ok) return 0;
-    size_t a = 0, b = t->look_len;
-    while (a < b && !isalnum((unsigned char)t->look[a])) a++;
-    while (b > a && !isalnum((unsigned char)t->look[b - 1])) b--;
-    for (size_t i = a; i < b; i++) {
-        unsigned char ch = (unsigned char)t->look[i];
-        if (!isalnum(ch) && ch != '\'' && ch != '-') return 0;
-    }
-    return b > a && is_familiar(c, t->look + a, b - a);
-}
+/* Whitespace lookup for bytes < 0x80 (Python str.isspace()). */
+static int ascii_space(unsigned char b) { return (b >= 9 && b <= 13) || (b >= 0x1c && b <= 0x20); }
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
                        readability_counts *out)
@@ -677,40 +712,30 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
     memset(out, 0, sizeof *out);
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
-    uint64_t sent_words = 0;
-    int pending = END_NO;         /* decision deferred to the next token */
-    token_scan *t = malloc(sizeof *t);
-    if (!t) return;
+    sent_state st;
+    memset(&st, 0, sizeof st);
+    if (!c->scan && !(c->scan = malloc(sizeof *c->scan))) return;
+    token_scan *t = c->scan;
     while (i < len) {
-        /* whitespace between tokens; a line break ends the sentence */
-        int newline = 0;  /* line breaks in this whitespace run */
+        /* whitespace between tokens */
         while (i < len) {
+            if (s[i] < 0x80) {
+                if (!ascii_space(s[i])) break;
+                i++;
+                continue;
+            }
             int32_t cp;
             int bad = 0;
             size_t k = decode_cp(s, len, i, &cp, &bad);
             if (!is_space(cp)) break;
-            if (cp == '\n' || cp == '\r' || cp == 0x2028 || cp == 0x2029 || cp == 0x85 ||
-                cp == 0x0B || cp == 0x0C)
-                newline += !(cp == '\n' && i > 0 && s[i - 1] == '\r');
             i += k;
         }
-        if (newline >= c->line_breaks_end || i >= len) {
-            if (sent_words >= c->min_sentence_words) out->sentences++;
-            sent_words = 0;
-            pending = END_NO;
-        }
         if (i >= len) break;
-        /* one token */
-        t->ncps = t->core_len = t->core_cps = t->look_len = 0;
-        t->letters = 0;
-        t->has_letter = 0;
-        t->look_ok = 1;
-        t->first_sig = -1;
-        /* the token's bytes, then its cached word statistics if seen before */
+        /* the token's bytes, then its cached statistics if seen before */
         size_t tstart = i, tend = i;
         while (tend < len) {
             if (s[tend] < 0x80) {
-                if (is_space(s[tend])) break;
+                if (ascii_space(s[tend])) break;
                 tend++;
                 continue;
             }
@@ -726,103 +751,80 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
         int store = !hit && (!te->hash || te->uses == 0);
         if (hit && te->uses < 255) te->uses++;
         else if (!hit && !store) te->uses--;
-        while (i < tend) {
-            int32_t cp;
-            int bad = 0;
-            size_t k = decode_cp(s, len, i, &cp, &bad);
-            if (bad) out->invalid_utf8++;
-            i += k;
-            if (t->ncps < 64) t->cps[t->ncps++] = cp;
-            else t->cps[63] = cp;   /* keep the last code point for the end rules */
-            if (t->first_sig < 0 && !is_opener(cp)) t->first_sig = cp;
-            if (hit) continue;
-            int k2 = cp < 0x80 ? -1 : cat_of(cp);
-            int letter = cp < 0x80 ? isalpha(cp) != 0 : is_letter_cat(k2);
-            int number = cp < 0x80 ? (cp >= '0' && cp <= '9') : is_number_cat(k2);
-            if (letter || number) t->letters++;
-            if (letter) t->has_letter = 1;
-            int32_t lc = lower_cp(cp);
-            if ((letter || number || cp == '_' || cp == '\'') && t->core_cps < MAX_CORE) {
-                t->core_len += encode_cp(lc, t->core + t->core_len);
-                t->core_cps++;
-            }
-            /* lookup form: ASCII only (the list is ASCII); U+2019 folds to ' */
-            if (cp == 0x2019) lc = '\'';
-            if (lc >= 0x80 || t->look_len >= sizeof t->look - 1) t->look_ok = 0;
-            else t->look[t->look_len++] = (char)lc;
-        }
+        uint64_t letters;
         int syl = 1, difficult = 0;
-        if (hit) {
-            t->letters = te->letters;
+        if (hit && !(te->flags & TE_TERMINAL)) {
+            /* no terminal mark: only its first letter/digit matters to sentences */
+            int fc = te->flags & TE_FIRST_MASK;
+            if (fc && st.pending) {
+                if (fc == TE_FIRST_CAPITAL) sent_break(&st, &out->sentences);
+                st.pending = 0;
+            }
+            letters = te->letters;
+            st.seg_words += letters > 0;
             syl = te->syllables;
             difficult = te->difficult;
-        } else if (t->letters) {
-            syl = t->core_len ? syllables_lower(c, (const char *)t->core, t->core_len) : 1;
-            difficult = t->has_letter && !familiar_token(c, t);
-            if (store) {
-                te->hash = th;
-                te->letters = (uint32_t)t->letters;
-                te->syllables = (int16_t)(syl < 32767 ? syl : 32767);
-                te->difficult = (uint8_t)difficult;
-                te->uses = 1;
+            i = tend;
+        } else {
+            t->core_len = t->core_cps = 0;
+            t->letters = 0;
+            int any_bad = 0, term = 0, first = 0;
+            sent_token_start(&st);
+            while (i < tend) {
+                int32_t cp;
+                int bad = 0;
+                size_t k = decode_cp(s, len, i, &cp, &bad);
+                if (bad) out->invalid_utf8++, any_bad = 1;
+                i += k;
+                sent_cp(&st, cp, &out->sentences);
+                if (cp == '.' || cp == '!' || cp == '?' || cp == 0x2026 || is_terminal(cp))
+                    term = 1;
+                if (hit) continue;
+                int k2 = cp < 0x80 ? -1 : cat_of(cp);
+                int letter = cp < 0x80 ? isalpha(cp) != 0 : is_letter_cat(k2);
+                int number = cp < 0x80 ? (cp >= '0' && cp <= '9') : is_number_cat(k2);
+                if (letter || number) {
+                    t->letters++;
+                    if (!first) first = alnum_class(cp) == 1 ? TE_FIRST_CAPITAL : TE_FIRST_OTHER;
+                }
+                int32_t lc = lower_cp(cp);
+                if ((letter || number || cp == '_' || cp == '\'') && t->core_cps < MAX_CORE) {
+                    t->core_len += encode_cp(lc, t->core + t->core_len);
+                    t->core_cps++;
+                }
             }
-        } else if (store) {
-            te->hash = th;
-            te->letters = 0;
-            te->syllables = 1;
-            te->difficult = 0;
-            te->uses = 1;
-        }
-        int is_word = t->letters > 0;
-        /* resolve a deferred decision with this token's first character */
-        if (pending != END_NO) {
-            int32_t f = t->first_sig;
-            int capital = f >= 0 && (is_upper_cp(f) || (f >= '0' && f <= '9'));
-            int lower = f >= 0 && !capital && is_alnum_cp(f);
-            int end = pending == END_IF_NEXT_CAPITAL ? capital : !lower;
-            if (end && sent_words >= c->min_sentence_words) {
-                out->sentences++;
-                sent_words = 0;
+            sent_token_end(&st, &out->sentences);
+            if (hit) {
+                letters = te->letters;
+                syl = te->syllables;
+                difficult = te->difficult;
+            } else {
+                letters = t->letters;
+                if (t->letters) {
+                    syl = t->core_len ? syllables_lower(c, (const char *)t->core, t->core_len) : 1;
+                    difficult = !familiar_core(c, t->core, t->core_len);
+                }
+                if (store && !any_bad && letters <= 0xFFFF) {
+                    te->hash = th;
+                    te->letters = (uint16_t)letters;
+                    te->syllables = (int16_t)(syl < 32767 ? syl : 32767);
+                    te->difficult = (uint8_t)difficult;
+                    te->flags = (uint8_t)(first | (term ? TE_TERMINAL : 0));
+                    te->uses = 1;
+                }
             }
-            pending = END_NO;
         }
-        if (is_word) {
+        if (letters) {
             out->words++;
-            sent_words++;
-            out->letters += t->letters;
+            out->letters += letters;
             out->syllables += (uint64_t)syl;
             if (syl >= 3) out->polysyllables++;
             out->difficult_words += (uint64_t)difficult;
         }
-        /* "paintings.He": a sentence ends inside a token when a terminal mark
-         * has two letters before it and a capitalised word after it */
-        if (is_word) {
-            size_t run = 0;
-            for (size_t k = 0; k + 2 < t->ncps && k < 62; k++) {
-                int32_t x = t->cps[k];
-                if (x == '.' || x == '!' || x == '?') {
-                    if (run >= 2 && is_upper_cp(t->cps[k + 1]) && t->cps[k + 2] < 0x80 &&
-                        islower(t->cps[k + 2])) {
-                        if (sent_words >= c->min_sentence_words) out->sentences++;
-                        sent_words = 1;  /* the rest of the token */
-                    }
-                    run = 0;
-                } else {
-                    run = is_alnum_cp(x) && !(x >= '0' && x <= '9') ? run + 1 : 0;
-                }
-            }
-        }
-        int e = token_end(t->cps, t->ncps, sent_words > (uint64_t)is_word);
-        if (e == END_YES) {
-            if (sent_words >= c->min_sentence_words) out->sentences++;
-            sent_words = 0;
-        } else if (e != END_NO) {
-            pending = e;
-        }
     }
-    if (sent_words >= c->min_sentence_words) out->sentences++;
+    if (st.in_run) run_end(&st, -1, &out->sentences);
+    sent_break(&st, &out->sentences);
     if (out->words && !out->sentences) out->sentences = 1;
-    free(t);
 }
 
 void readability_scores_of(const readability_counts *k, readability_scores *o)

@@ -14,22 +14,21 @@
  *    pyphen 0.13 does (`len(Pyphen(lang='en_US').positions(w)) + 1`) with the
  *    patterns of hyph_en_US.dic (Debian hyphen-en-us) and left = right = 2.
  *  - polysyllables: words of 3 or more syllables.
- *  - difficult_words: words (tokens, not distinct words) whose core has a
- *    letter and is not on the New Dale-Chall familiar list, after trying the
- *    regular inflections (-s, -es, -ies, -ed, -ing, -er, -est, -'s).
- *  - sentences: a sentence ends at a token whose last character, after
- *    closing quotes and brackets, is . ! ? or an ellipsis, except
- *      * abbreviations (Mr. Dr. e.g. i.e. vs. etc., see readability.c),
- *      * initials (one capital letter and a period: "J."), dotted acronyms
- *        ("U.S.", "Ph.D.") unless the text ends there,
- *      * an ellipsis followed by a word starting in lowercase,
- *      * a list number ("1.") that starts a sentence.
- *    Decimals ("3.14") never end one, since the period is inside the token.
- *    A blank line also ends a sentence (a single line break does not: lines
- *    of web text are often wrapped mid-sentence), and so does a terminal mark
- *    inside a token between two letters and a capitalised word ("house.Then").
- *    Fragments of 1-2 words ("Thanks!", "Introduction") are not counted as
- *    sentences (textstat's rule); a text with words has at least one.
+ *  - difficult_words: words whose core, with apostrophes kept only before a
+ *    contraction ending (n't 's 'd 've 'll 're), is not on the New Dale-Chall
+ *    familiar list as it stands (textstat 0.7.11's rule: no inflections;
+ *    numbers and words with non-ASCII letters are not on the list).
+ *  - sentences (textstat 0.7.11's rule plus the usual exceptions): a run of
+ *    . ! ? (or an ellipsis) ends a segment, wherever it is ("house.Then",
+ *    "5 p.m. The"); line breaks do not. A segment of 1-2 words (pieces of
+ *    whitespace tokens, split at the breaks, that hold a letter or digit) is
+ *    no sentence ("Thanks!", "1."). Exceptions, where a '.' does not end one:
+ *      * decimals ("3.14": a digit on both sides),
+ *      * abbreviations (Mr. Dr. St. vs. e.g. i.e. ..., see readability.c;
+ *        etc. Inc. Co. and months end one only before a capital),
+ *      * initials and dotted acronyms ("J.", "U.S."), except "A." and "I.",
+ *      * an ellipsis ("..", "...", U+2026) followed by a lowercase word.
+ *    A text with words has at least one sentence.
  *  - Zero words: every count is 0 and every score is 0 (never NaN or inf).
  *
  * Formulas (REFERENCE.md §5; W words, S sentences, Y syllables, L letters,
