@@ -118,7 +118,7 @@ static inline uint64_t hash_u64(uint64_t k)
 /* Byte string -> u64 value; entries are dense and stable (index order =
  * insertion order), bytes live in one arena. */
 typedef struct strmap {
-    uint32_t *slots;  /* entry index + 1; 0 = empty */
+    uint64_t *slots;  /* high 32 bits of the hash << 32 | entry index + 1; 0 = empty */
     size_t nslots;
     uint64_t *hash, *off, *val;
     uint32_t *len;
@@ -164,7 +164,7 @@ static void strmap_rehash(strmap *m, size_t nslots)
     for (size_t i = 0; i < m->n; i++) {
         size_t s = m->hash[i] & (nslots - 1);
         while (m->slots[s]) s = (s + 1) & (nslots - 1);
-        m->slots[s] = (uint32_t)(i + 1);
+        m->slots[s] = (m->hash[i] >> 32) << 32 | (uint64_t)(i + 1);
     }
 }
 
@@ -174,10 +174,10 @@ static size_t strmap_put(strmap *m, const char *s, size_t n, uint64_t h, int *ad
     if (2 * (m->n + 1) > m->nslots) strmap_rehash(m, m->nslots ? 2 * m->nslots : 1024);
     size_t mask = m->nslots - 1, slot = h & mask;
     for (;;) {
-        uint32_t e = m->slots[slot];
-        if (!e) break;
-        e--;
-        if (m->hash[e] == h && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) {
+        uint64_t v = m->slots[slot];
+        if (!v) break;
+        size_t e = (uint32_t)v - 1;
+        if ((v >> 32) == (h >> 32) && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) {
             if (added) *added = 0;
             return e;
         }
@@ -201,7 +201,7 @@ static size_t strmap_put(strmap *m, const char *s, size_t n, uint64_t h, int *ad
     m->len[e] = (uint32_t)n;
     m->val[e] = 0;
     m->arena_len += n;
-    m->slots[slot] = (uint32_t)(e + 1);
+    m->slots[slot] = (h >> 32) << 32 | (uint64_t)(e + 1);
     if (added) *added = 1;
     return e;
 }
@@ -212,10 +212,10 @@ static long strmap_get(const strmap *m, const char *s, size_t n, uint64_t h)
     if (!m->nslots) return -1;
     size_t mask = m->nslots - 1, slot = h & mask;
     for (;;) {
-        uint32_t e = m->slots[slot];
-        if (!e) return -1;
-        e--;
-        if (m->hash[e] == h && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) return (long)e;
+        uint64_t v = m->slots[slot];
+        if (!v) return -1;
+        size_t e = (uint32_t)v - 1;
+        if ((v >> 32) == (h >> 32) && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) return (long)e;
         slot = (slot + 1) & mask;
     }
 }
