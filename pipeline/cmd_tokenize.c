@@ -39,13 +39,16 @@ static const char usage[] =
     "Document boundaries come from DIR/documents.jsonl.zst (byte offset and length\n"
     "of each document in its file). Without it, documents are taken to be\n"
     "separated by blank lines, which splits documents that hold blank lines of\n"
-    "their own; a warning says so. OUT/tokens.json summarises the shards.\n"
+    "their own; a warning says so. OUT/tokens.json summarises the shards. A rerun\n"
+    "skips shards finished before (OUT/state/tokenize/: same source file, same\n"
+    "tokenizer) unless --force.\n"
     "\n"
     "options:\n"
     "  --corpus DIR       the corpus (BabyLM layout)\n"
     "  --tokenizer FILE   tokenizer.json or tokenizer.bin (blalm tokenizer train)\n"
     "  --out DIR          where the shards go\n"
     "  --threads N        files encoded at once (default: the number of cores)\n"
+    "  --force            redo shards that an earlier run finished\n"
     "  -q, --quiet        no progress or summary\n"
     "  -h, --help         this help\n";
 
@@ -63,6 +66,7 @@ typedef struct split_file {
     /* results */
     uint64_t tokens, words, bytes, word_mismatch;
     size_t docs_written;
+    int skipped;        /* finished by an earlier run (completion marker) */
     char err[BLALM_ERR_MAX];
 } split_file;
 
@@ -147,6 +151,51 @@ static int split_blank_lines(split_file *f, const char *s, size_t n)
         if (end > start && add_span(f, (span){start, end - start, 0, 0}) != 0) return -1;
     }
     return 0;
+}
+
+
+/* Completion markers (OUT/state/tokenize/<split>/<file>.done) let a rerun skip
+ * shards that are done: same source size and mtime, same tokenizer, and the
+ * shard still opens with the recorded counts. */
+static void marker_body(const split_file *f, const struct stat *st, const char *sha, sbuf *b)
+{
+    sb_printf(b, "{\"source_bytes\": %lld, \"source_mtime\": %lld, \"source_mtime_nsec\": %ld, \"tokenizer_sha256\": \"%s\", "
+              "\"docs\": %zu, \"tokens\": %llu, \"words\": %llu, \"bytes\": %llu}",
+              (long long)st->st_size, (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec, sha,
+              f->docs_written, (unsigned long long)f->tokens, (unsigned long long)f->words,
+              (unsigned long long)f->bytes);
+}
+
+static int already_done(const char *out, split_file *f, const char *sha, int blank_lines)
+{
+    char mp[8192];
+    snprintf(mp, sizeof mp, "%s/state/tokenize/%s.done", out, f->rel);
+    char *data;
+    size_t n;
+    blalm_err e;
+    struct stat st;
+    if (stat(f->path, &st) != 0 || read_file(mp, &data, &n, &e) != 0) return 0;
+    cJSON *o = cJSON_ParseWithLength(data, n);
+    free(data);
+    const cJSON *ts = o ? cJSON_GetObjectItemCaseSensitive(o, "tokenizer_sha256") : NULL;
+    uint64_t sb, sm, sn, docs, tokens, words, bytes;
+    int ok = cJSON_IsString(ts) && !strcmp(ts->valuestring, sha) && !num_u64(o, "source_bytes", &sb) &&
+             !num_u64(o, "source_mtime", &sm) && !num_u64(o, "source_mtime_nsec", &sn) && !num_u64(o, "docs", &docs) && !num_u64(o, "tokens", &tokens) &&
+             !num_u64(o, "words", &words) && !num_u64(o, "bytes", &bytes) && sb == (uint64_t)st.st_size;
+    ok = ok && sm == (uint64_t)st.st_mtim.tv_sec && sn == (uint64_t)st.st_mtim.tv_nsec;
+    cJSON_Delete(o);
+    tokshard sh;
+    if (!ok || tokshard_open(&sh, f->out, &e) != 0) return 0;
+    /* with documents.jsonl.zst the planned documents must match too */
+    ok = sh.n_docs == docs && sh.n_tokens == tokens && (blank_lines || f->n_docs == docs);
+    tokshard_close(&sh);
+    if (!ok) return 0;
+    f->docs_written = (size_t)docs;
+    f->tokens = tokens;
+    f->words = words;
+    f->bytes = bytes;
+    f->skipped = 1;
+    return 1;
 }
 
 static int encode_file(const bpe_tokenizer *t, split_file *f, int blank_lines, progress *pg)
@@ -257,13 +306,14 @@ int cmd_tokenize(int argc, char **argv)
         {"tokenizer", required_argument, 0, 't'},
         {"out", required_argument, 0, 'o'},
         {"threads", required_argument, 0, 'j'},
+        {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *corpus = NULL, *tokpath = NULL, *out = NULL;
     unsigned long long threads = 0;
-    int quiet = 0, c;
+    int quiet = 0, force = 0, c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
@@ -275,6 +325,7 @@ int cmd_tokenize(int argc, char **argv)
             if (cli_parse_count(optarg, &threads) != 0 || threads == 0 || threads > 1024)
                 return cli_usage_error(usage, "tokenize: --threads: expected 1 to 1024, got '%s'", optarg);
             break;
+        case 'f': force = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_usage_error(usage, "tokenize: unknown option '%s'", argv[optind - 1]);
@@ -333,8 +384,29 @@ int cmd_tokenize(int argc, char **argv)
     int nthreads = threads ? (int)threads : omp_get_num_procs();
     if ((size_t)nthreads > nf) nthreads = (int)nf;
     progress *pg = prog_start("tokenize", total_bytes, PROG_BYTES, quiet);
+    char sha[65];
+    hex32(bpe_json_sha256(t), sha);
+    size_t skipped = 0;
+    for (size_t i = 0; i < nf && !force; i++)
+        if (already_done(out, &files[i], sha, blank_lines)) {
+            skipped++;
+            prog_add(pg, files[i].bytes);
+        }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (size_t i = 0; i < nf; i++) encode_file(t, &files[i], blank_lines, pg);
+    for (size_t i = 0; i < nf; i++) {
+        if (files[i].skipped) continue;
+        struct stat st;
+        if (stat(files[i].path, &st) != 0) st = (struct stat){0};
+        if (encode_file(t, &files[i], blank_lines, pg) == 0) {
+            blalm_err me;
+            sbuf mb;
+            sb_init(&mb);
+            marker_body(&files[i], &st, sha, &mb);
+            if (marker_write(out, "tokenize", files[i].rel, sb_cstr(&mb), &me) != 0)
+                snprintf(files[i].err, sizeof files[i].err, "%s", me.msg);
+            sb_free(&mb);
+        }
+    }
     prog_end(pg);
     uint64_t tokens = 0, words = 0, bytes = 0, docs = 0, mismatch = 0;
     for (size_t i = 0; i < nf; i++) {
@@ -352,8 +424,6 @@ int cmd_tokenize(int argc, char **argv)
     /* OUT/tokens.json: what was written, for people and for the trainer */
     sbuf m;
     sb_init(&m);
-    char sha[65];
-    hex32(bpe_json_sha256(t), sha);
     sb_adds(&m, "{\n  \"tokenizer\": ");
     sb_json_str(&m, tokpath, strlen(tokpath));
     sb_printf(&m, ",\n  \"tokenizer_sha256\": \"%s\",\n  \"vocab_size\": %u,\n  \"eot_id\": %u,\n"
@@ -380,8 +450,8 @@ int cmd_tokenize(int argc, char **argv)
                 "the shards hold the recounted (str.split) values\n", (unsigned long long)mismatch);
     if (!rc && !quiet) {
         double dt = now_seconds() - t0;
-        fprintf(stderr, "blalm tokenize: %zu file%s, %llu documents, %llu words, %.1f MB -> %llu tokens "
-                "(%.2f tokens/word), %.1fs -> %s\n", nf, nf == 1 ? "" : "s", (unsigned long long)docs,
+        fprintf(stderr, "blalm tokenize: %zu file%s (%zu done before), %llu documents, %llu words, %.1f MB -> %llu tokens "
+                "(%.2f tokens/word), %.1fs -> %s\n", nf, nf == 1 ? "" : "s", skipped, (unsigned long long)docs,
                 (unsigned long long)words, bytes / 1e6, (unsigned long long)tokens,
                 words ? (double)tokens / words : 0.0, dt, out);
     }

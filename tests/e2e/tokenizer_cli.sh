@@ -143,3 +143,11 @@ echo 'not json' | zstd -q -f -o "$TMP/bad/documents.jsonl.zst"
 expect tokenize_bad_documents_line 1 "documents.jsonl.zst:1" "$BLALM" tokenize --corpus "$TMP/bad" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
 expect tokenize_bad_tokenizer 1 "trunc.json" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/trunc.json" --out "$TMP/badsh"
 expect tokenize_no_split_files 1 "no split files" "$BLALM" tokenize --corpus "$TMP/nowhere" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
+
+# a rerun skips finished shards; a changed source file is redone; --force redoes all
+expect tokenize_rerun_skips 0 "(3 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
+grep -q '"docs": 6' "$TMP/sh/tokens.json" && pass tokenize_rerun_manifest ||
+    fail tokenize_rerun_manifest "$(cat "$TMP/sh/tokens.json")"
+touch -d '2001-01-01' "$TMP/c/dev/web.dev"
+expect tokenize_rerun_redoes_changed 0 "(2 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
+expect tokenize_force 0 "(0 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh" --force
