@@ -262,7 +262,7 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
         char c = s[i];
         if (in_query) {
             if (c == ' ' || c == '"' || c == '\'' || c == '>' || c == ')' || c == '\n' ||
-                c == '\t' || c == ',') in_query = 0;
+                c == '\t' || c == ',' || (c == ':' && s[i + 1] == ' ')) in_query = 0;
             else { i++; continue; }
         }
         if ((!strncmp(s + i, "http://", 7) || !strncmp(s + i, "https://", 8))) {
