@@ -23,6 +23,7 @@ Faults (--fault NAME, repeatable):
   ignore-range  the CDN ignores Range and always answers 200 with everything
   redirect-away a listing's next-page Link points at another origin
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
+--rate BYTES: CDN bodies go out at about BYTES per second (kill tests).
 Prints the port on stdout, then serves until killed. Stdlib only.
 """
 import argparse
@@ -31,6 +32,7 @@ import json
 import os
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -45,6 +47,7 @@ class Hub:
         self.page_size = args.page_size
         self.faults = set(args.fault or [])
         self.token = args.require_token
+        self.rate = args.rate
         self.lock = threading.Lock()
         self.stats = {"requests": 0, "tree": 0, "resolve": 0, "head": 0, "cdn": 0,
                       "cdn_bytes": 0, "ranges": 0, "files": {}}
@@ -287,7 +290,11 @@ class Handler(BaseHTTPRequestHandler):
         with open(full, "rb") as f:
             sent = 0
             while sent < send_n:
-                k = self.connection.sendfile(f, start + sent, send_n - sent)
+                step = send_n - sent
+                if hub.rate:
+                    step = min(step, max(1, hub.rate // 20))
+                    time.sleep(0.05)
+                k = self.connection.sendfile(f, start + sent, step)
                 if k <= 0:
                     break
                 sent += k
@@ -308,6 +315,7 @@ def main():
     ap.add_argument("--page-size", type=int, default=3)
     ap.add_argument("--fault", action="append")
     ap.add_argument("--require-token")
+    ap.add_argument("--rate", type=int, default=0)
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
