@@ -67,12 +67,14 @@ HF_TOKEN=wrong-token-abc fetch --out "$TMP/out-401b" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 1 ] && grep -q "refused HF_TOKEN" "$TMP/e" && ! grep -q wrong-token-abc "$TMP/e" && pass fetch_401_bad_token_not_printed || fail fetch_401_bad_token_not_printed "rc $rc; $(cat "$TMP/e")"
 
 # the right token works, and never appears in any output or written file
-export BLALM_PROGRESS_SECONDS=0
+export BLALM_PROGRESS_SECONDS=0.001   # progress lines too must not show it
 HF_TOKEN=secret-token-xyz fetch --out "$TMP/out-tok" >"$TMP/o-tok" 2>"$TMP/e-tok"; rc=$?
 unset BLALM_PROGRESS_SECONDS
 if [ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-tok" "${files[@]}" >/dev/null &&
    ! grep -rqa secret-token-xyz "$TMP/o-tok" "$TMP/e-tok" "$TMP/out-tok"; then pass fetch_token_sent_never_shown
 else fail fetch_token_sent_never_shown "rc $rc; $(grep -rla secret-token-xyz "$TMP/o-tok" "$TMP/e-tok" "$TMP/out-tok"; tail -c 300 "$TMP/e-tok")"; fi
+grep -Eq '^fetch: [0-9.]+ [kKMG]?B / 1.9 MB \([0-9.]+ [kKMG]?B/s\)( ETA [0-9]+m[0-9]+s)?$' "$TMP/e-tok" && pass fetch_progress_bytes_rate_eta ||
+    fail fetch_progress_bytes_rate_eta "$(head -3 "$TMP/e-tok")"
 # a failing download with the token set (404 on a file) does not print it either
 start_hub "$repo" --require-token secret-token-xyz --fault bad-sha
 HF_TOKEN=secret-token-xyz fetch --out "$TMP/out-tok2" >"$TMP/o" 2>"$TMP/e"; rc=$?
