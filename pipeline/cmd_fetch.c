@@ -57,10 +57,13 @@ static const char usage[] =
     "                      GLOB without '/') matches; repeatable\n"
     "  --max-files N       only the first N files (sorted by path)\n"
     "  --max-words N       fetch only enough of the parquet files for N words of\n"
-    "                      text (Python str.split): read each remote footer, then\n"
-    "                      only the row groups needed, and write the documents as\n"
-    "                      DIR/PATH/FILE.jsonl.zst (JSON lines, zstd) instead of\n"
-    "                      the whole parquet file\n"
+    "                      text (Python str.split), in listing order: read each\n"
+    "                      remote footer, then only the row groups needed, and\n"
+    "                      write the documents (first rows, whole documents, just\n"
+    "                      past N words) as JSON lines compressed with zstd:\n"
+    "                      DIR/PATH/<name>-00000.jsonl.zst, not parquet; source =\n"
+    "                      the last folder of DIR. FILE.meta records the word count\n"
+    "                      so a rerun with the same N reuses it\n"
     "  --jobs N            files downloaded at once (default 4)\n"
     "  --dry-run           list the files and the total size; download nothing\n"
     "  -q, --quiet         no progress, no summary\n"
@@ -91,6 +94,7 @@ typedef struct hub_file {
 typedef struct fetch_ctx {
     const char *endpoint, *repo, *revision, *path, *out;
     const char *token;
+    const char *source;        /* --max-words: documents' default source */
     char *auth;                /* "Authorization: Bearer ..." or NULL */
     const char *headers[3];
     int jobs, quiet;
@@ -794,11 +798,83 @@ static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t l
     return rc;
 }
 
-/* Builds a sparse local copy holding the footer and the first row groups,
- * decodes them and writes documents until `budget` words. */
+/* DIR/PATH-folder/<stem>-00000.jsonl.zst: what docw_open names the one shard. */
+static char *words_output(const fetch_ctx *x, const hub_file *f)
+{
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
+    char stem[1024], name[1100];
+    doc_rel_stem(base, stem, sizeof stem);
+    snprintf(name, sizeof name, "%s-00000.jsonl.zst", stem);
+    char *dir = path_join(x->out, f->path, "", "");
+    char *slash = strrchr(dir, '/');
+    slash[1] = 0;
+    sbuf b;
+    sb_init(&b);
+    sb_adds(&b, dir);
+    sb_adds(&b, name);
+    free(dir);
+    return (char *)sb_cstr(&b);
+}
+
+/* A --max-words sidecar from an earlier run of this file with the same
+ * word budget (or a whole file that fits in it): its words, or -1. */
+static int64_t words_reusable(const fetch_ctx *x, const hub_file *f, uint64_t budget)
+{
+    char *out = words_output(x, f);
+    int have = file_exists(out);
+    free(out);
+    if (!have || !sidecar_matches(f, "max-words")) return -1;
+    char *data;
+    size_t len;
+    blalm_err e;
+    if (read_file(f->meta, &data, &len, &e) != 0) return -1;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    free(data);
+    int64_t r = -1;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "words");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "budget");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "complete");
+    if (cJSON_IsNumber(w) && cJSON_IsNumber(b) &&
+        ((uint64_t)b->valuedouble == budget || (cJSON_IsTrue(c) && (uint64_t)w->valuedouble <= budget)))
+        r = (int64_t)w->valuedouble;
+    cJSON_Delete(j);
+    return r;
+}
+
+/* Builds a sparse local copy holding the footer and the first row groups
+ * at their true offsets (the rest are holes), decodes them with the parquet
+ * reader and writes documents until `budget` words. */
 static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_err *e)
 {
+    int64_t reuse = words_reusable(x, f, *budget);
+    if (reuse >= 0) {
+        *budget -= (uint64_t)reuse < *budget ? (uint64_t)reuse : *budget;
+        x->skipped++;
+        return 0;
+    }
     if (f->size < 12) return err_set(e, "%s: %" PRIu64 " bytes is too small for parquet", f->path, f->size);
+    /* commit and ETag for the sidecar (HEAD, no redirect) */
+    {
+        sbuf u;
+        sb_init(&u);
+        resolve_url(x, x->revision, f->path, &u);
+        http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers};
+        http_response r;
+        int rc = http_fetch(x->http, &rq, &r, e);
+        sb_free(&u);
+        if (rc != 0) {
+            const char *h = hint_for(r.status, x->token != NULL);
+            http_response_free(&r);
+            return h ? err_prefix(e, "%s (hint: %s)", f->path, h) : err_prefix(e, "%s", f->path);
+        }
+        const char *c = http_header_get(&r, "x-repo-commit");
+        const char *et = http_header_get(&r, "x-linked-etag");
+        if (!et) et = http_header_get(&r, "etag");
+        snprintf(f->commit, sizeof f->commit, "%s", c ? c : "");
+        snprintf(f->etag, sizeof f->etag, "%s", et ? et : "");
+        http_response_free(&r);
+    }
     uint8_t tail[8];
     if (fetch_range(x, f, f->size - 8, 8, tail, -1, e) != 0) return -1;
     if (memcmp(tail + 4, "PAR1", 4))
@@ -807,20 +883,21 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
     uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
                     (uint32_t)tail[3] << 24;
     if ((uint64_t)flen + 12 > f->size)
-        return err_set(e, "%s: footer length %u does not fit in a %" PRIu64 "-byte file", f->path,
-                       flen, f->size);
+        return err_set(e, "%s: byte %" PRIu64 ": footer length %u does not fit in a %" PRIu64
+                       "-byte file", f->path, f->size - 8, flen, f->size);
     uint64_t foff = f->size - 8 - flen;
     uint8_t *footer = malloc(flen ? flen : 1);
     if (!footer) return err_set(e, "out of memory");
     if (fetch_range(x, f, foff, flen, footer, -1, e) != 0) { free(footer); return -1; }
     pq_meta *m = pq_meta_parse(footer, flen, e);
-    if (!m) { free(footer); return err_prefix(e, "%s: footer", f->path); }
+    if (!m) { free(footer); return err_prefix(e, "%s: footer at byte %" PRIu64, f->path, foff); }
 
-    /* sparse local file: leading magic, footer and tail at true offsets */
     char *sparse = path_join(x->out, f->path, ".", ".sparse.part");
-    if (mkdir_parent(sparse, e) != 0) { pq_meta_free(m); free(footer); free(sparse); return -1; }
-    int fd = open(sparse, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = -1;
+    int fd = -1, rc = -1, ngroups = pq_meta_row_groups(m), used = 0, complete = 0;
+    doc_writer *w = NULL;
+    uint64_t words = 0, docs = 0, want = *budget, fetched = 0;
+    if (mkdir_parent(sparse, e) != 0) goto out;
+    fd = open(sparse, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) { err_errno(e, "%s", sparse); goto out; }
     if (ftruncate(fd, (off_t)f->size) != 0 || pwrite(fd, "PAR1", 4, 0) != 4 ||
         pwrite(fd, footer, flen, (off_t)foff) != (ssize_t)flen ||
@@ -828,70 +905,81 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
         err_errno(e, "%s", sparse);
         goto out;
     }
-    int ngroups = pq_meta_row_groups(m);
-    doc_writer *w = NULL;
-    uint64_t words = 0, docs = 0;
-    int used = 0;
-    for (int g = 0; g < ngroups && words < *budget; g++) {
+    {
+        char *dir = path_join(x->out, f->path, "", "");
+        *strrchr(dir, '/') = 0;
+        const char *base = strrchr(f->path, '/');
+        char stem[1024];
+        doc_rel_stem(base ? base + 1 : f->path, stem, sizeof stem);
+        w = docw_open(dir, stem, 0, 3, e);
+        free(dir);
+        if (!w) goto out;
+    }
+    for (int g = 0; g < ngroups && words < want; g++) {
         uint64_t off, len;
-        if (pq_meta_row_group_range(m, g, &off, &len) != 0 || off + len > foff) {
-            err_set(e, "%s: row group %d: byte range outside the data section", f->path, g);
-            goto out_w;
+        if (pq_meta_row_group_range(m, g, &off, &len) != 0 || off < 4 || off + len > foff) {
+            err_set(e, "%s: row group %d: byte range outside the file's data section", f->path, g);
+            goto out;
         }
-        if (fetch_range(x, f, off, len, NULL, fd, e) != 0) goto out_w;
+        if (fetch_range(x, f, off, len, NULL, fd, e) != 0) goto out;
+        fetched += len;
         used = g + 1;
-        /* decode the row groups fetched so far, skipping the rows already written */
+        /* decode what is there so far; rows already written are skipped */
         doc_opts o = {0};
         o.max_row_groups = used;
+        o.default_source = x->source;
         doc_reader *rd = doc_open(sparse, &o, e);
-        if (!rd) { err_prefix(e, "%s", f->path); goto out_w; }
-        if (!w) {
-            char *dir = path_join(x->out, f->path, "", "");
-            char *slash = strrchr(dir, '/');
-            *slash = 0;
-            const char *base = strrchr(f->path, '/');
-            base = base ? base + 1 : f->path;
-            char stem[1024];
-            doc_rel_stem(base, stem, sizeof stem);
-            w = docw_open(dir, stem, 0, 3, e);
-            free(dir);
-            if (!w) { doc_close(rd); goto out_w; }
-        }
+        if (!rd) { err_prefix(e, "%s", f->path); goto out; }
         blalm_doc d;
         int k;
         uint64_t row = 0;
-        while (words < *budget && (k = doc_next(rd, &d, e)) == 1) {
+        while (words < want && (k = doc_next(rd, &d, e)) == 1) {
             if (row++ < docs) continue;
             if (docw_write(w, &d, e) != 0) { k = -1; break; }
             words += words_in(d.text, d.text_len);
             docs++;
         }
+        if (words < want && k == 0 && used == ngroups) complete = 1;
         doc_close(rd);
-        if (k < 0) goto out_w;
+        if (k < 0) { err_prefix(e, "%s", f->path); goto out; }
     }
-    if (w && docw_close(w, e) != 0) { w = NULL; goto out_w; }
+    if (ngroups == 0) complete = 1;
+    rc = docw_close(w, e);
     w = NULL;
+    if (rc != 0) goto out;
     *budget -= words < *budget ? words : *budget;
     {
-        char extra[200];
-        snprintf(extra, sizeof extra, ",\"row_groups\":%d,\"docs\":%" PRIu64 ",\"words\":%" PRIu64, used,
-                 docs, words);
-        blalm_err e2;
-        write_sidecar(x, f, f->sha256, "max-words", extra, &e2);
+        char extra[300];
+        snprintf(extra, sizeof extra, ",\"budget\":%" PRIu64 ",\"row_groups\":%d,\"row_groups_total\":%d,"
+                 "\"bytes_fetched\":%" PRIu64 ",\"docs\":%" PRIu64 ",\"words\":%" PRIu64 ",\"complete\":%s",
+                 want, used, ngroups, fetched + flen + 8, docs, words, complete ? "true" : "false");
+        /* sha256 here is the whole remote file's (from the listing) */
+        if (write_sidecar(x, f, f->sha256, "max-words", extra, e) != 0) { rc = -1; goto out; }
     }
     if (!x->quiet)
-        fprintf(stderr, "fetch: %s: %d of %d row groups, %" PRIu64 " documents, %" PRIu64 " words\n",
-                f->path, used, ngroups, docs, words);
-    rc = 0;
-out_w:
-    if (w) docw_abort(w);
+        fprintf(stderr, "fetch: %s: %d of %d row groups (%.1f of %.1f MB), %" PRIu64 " documents, %"
+                PRIu64 " words\n", f->path, used, ngroups, (fetched + flen + 8) / 1e6, f->size / 1e6,
+                docs, words);
 out:
+    if (w) docw_abort(w);
     if (fd >= 0) close(fd);
     unlink(sparse);
     free(sparse);
     pq_meta_free(m);
     free(footer);
     return rc;
+}
+
+/* Removes an earlier --max-words output of a file this run does not need,
+ * so DIR holds exactly the documents asked for. */
+static void drop_stale_words_output(fetch_ctx *x, hub_file *f)
+{
+    if (!sidecar_matches(f, "max-words")) return;
+    char *out = words_output(x, f);
+    if (file_exists(out) && unlink(out) == 0 && !x->quiet)
+        fprintf(stderr, "fetch: removed %s (from an earlier --max-words run; not needed now)\n", out);
+    unlink(f->meta);
+    free(out);
 }
 
 /* ---- command ----------------------------------------------------------- */
@@ -1031,21 +1119,33 @@ int cmd_fetch(int argc, char **argv)
         f->meta = path_join(x.out, f->path, "", ".meta");
     }
     if (have_max_words) {
+        /* as docs_walk would name it: the folder under WORK/docs */
+        static char srcbuf[256];
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s", x.out);
+        size_t l = strlen(tmp);
+        while (l > 1 && tmp[l - 1] == '/') tmp[--l] = 0;
+        const char *b = strrchr(tmp, '/');
+        snprintf(srcbuf, sizeof srcbuf, "%s", b ? b + 1 : tmp);
+        x.source = srcbuf;
         x.pg = prog_start("fetch", 0, PROG_BYTES, x.quiet);
         uint64_t budget = max_words;
-        for (size_t i = 0; i < x.nfiles && budget > 0 && !status; i++) {
+        for (size_t i = 0; i < x.nfiles && !status; i++) {
             hub_file *f = &x.files[i];
+            if (budget == 0) { drop_stale_words_output(&x, f); continue; }
+            int before = x.skipped;
             if (fetch_words_file(&x, f, &budget, &e) != 0) {
                 fprintf(stderr, "blalm fetch: %s\n", e.msg);
                 status = 1;
-            } else {
+            } else if (x.skipped == before) {
                 x.downloaded++;
             }
         }
         prog_end(x.pg);
         if (!x.quiet && !status)
-            fprintf(stderr, "fetch: %d files read for %llu words (%llu still wanted), %.1f s\n",
-                    x.downloaded, max_words, (unsigned long long)budget, now_seconds() - t0);
+            fprintf(stderr, "fetch: %llu words wanted: %d files read, %d reused from an earlier run%s, "
+                    "%.1f s\n", max_words, x.downloaded, x.skipped,
+                    budget ? " (the files listed hold fewer words)" : "", now_seconds() - t0);
         goto done;
     }
     uint64_t need = 0;

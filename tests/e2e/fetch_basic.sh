@@ -88,3 +88,23 @@ if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
 else
     skip fetch_real_parquet_identical "shared data (fineweb-legal) not found"
 fi
+
+# --max-words on the real pyarrow files (one row group each): the first
+# documents of the first file, checked against `blalm cat` of the original
+if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
+    start_hub "$real" --page-size 4
+    if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mw/fineweb-edu" -q 2>"$TMP/e10"; then
+        first=$(ls "$real/sample/10BT" | head -1); stem=${first%.parquet}
+        ours=$TMP/mw/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst
+        "$BLALM" cat "$ours" >"$TMP/mw.ours" 2>/dev/null
+        k=$(wc -l <"$TMP/mw.ours")
+        "$BLALM" cat "$real/sample/10BT/$first" | head -n "$k" | sed 's/"source":"[^"]*"/"source":"S"/' >"$TMP/mw.want"
+        sed -i 's/"source":"[^"]*"/"source":"S"/' "$TMP/mw.ours"
+        w=$("$PY" -c 'import json,sys; print(sum(len(json.loads(l)["text"].split()) for l in open(sys.argv[1])))' "$TMP/mw.ours")
+        if [ "$k" -ge 1 ] && cmp -s "$TMP/mw.ours" "$TMP/mw.want" && [ "$w" -ge 3000 ] && [ "$(ls "$TMP/mw/fineweb-edu/sample/10BT" | grep -c jsonl.zst)" = 1 ]; then
+            pass fetch_max_words_real_parquet
+        else fail fetch_max_words_real_parquet "k=$k words=$w; $(diff "$TMP/mw.ours" "$TMP/mw.want" | head -c 300)"; fi
+    else fail fetch_max_words_real_parquet "$(cat "$TMP/e10")"; fi
+else
+    skip fetch_max_words_real_parquet "shared data (fineweb-legal) not found"
+fi
