@@ -849,7 +849,8 @@ static void start_due(http_client *c)
     }
 }
 
-int http_poll(http_client *c, int timeout_ms, blalm_err *e)
+/* Starts what is due, lets libcurl move data, and finishes what is done. */
+static int step(http_client *c, blalm_err *e)
 {
     start_due(c);
     int running = 0;
@@ -864,6 +865,12 @@ int http_poll(http_client *c, int timeout_ms, blalm_err *e)
         if (q) attempt_done(c, q, m->data.result);
     }
     start_due(c);
+    return 0;
+}
+
+int http_poll(http_client *c, int timeout_ms, blalm_err *e)
+{
+    if (step(c, e) < 0) return -1;
     if (!c->pending) return 0;
     /* sleep until traffic, the next due retry, or the caller's timeout */
     int wait = timeout_ms;
@@ -875,12 +882,14 @@ int http_poll(http_client *c, int timeout_ms, blalm_err *e)
     }
     if (wait > 0) {
         if (c->active) {
-            mc = curl_multi_poll(c->multi, NULL, 0, wait, NULL);
+            CURLMcode mc = curl_multi_poll(c->multi, NULL, 0, wait, NULL);
             if (mc != CURLM_OK) return err_set(e, "http: curl_multi_poll: %s", curl_multi_strerror(mc));
         } else {
             struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000L};
             nanosleep(&ts, NULL);
         }
+        /* what the wait brought is handled in this call */
+        if (step(c, e) < 0) return -1;
     }
     return c->pending;
 }
