@@ -506,7 +506,8 @@ static int hash_prefix(hub_file *f, uint64_t n, blalm_err *e)
     while (at < n) {
         size_t want = n - at < sizeof buf ? (size_t)(n - at) : sizeof buf;
         ssize_t k = pread(f->fd, buf, want, (off_t)at);
-        if (k <= 0) return err_errno(e, "%s: read", f->part);
+        if (k < 0) return err_errno(e, "%s: read", f->part);
+        if (k == 0) return err_set(e, "%s: byte %" PRIu64 ": file ends early", f->part, at);
         sha256_update(f->hash, buf, (size_t)k);
         at += (uint64_t)k;
     }
