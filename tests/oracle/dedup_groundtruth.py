@@ -16,7 +16,6 @@ punctuation and symbols -> space, diacritics removed (NFD, drop marks),
 whitespace split."""
 import json, os, random, re, subprocess, sys, unicodedata
 from collections import Counter
-import numpy as np
 
 BOILERPLATE = ("Share this article on social media. Subscribe to our newsletter for weekly "
                "updates, exclusive offers and more. Copyright all rights reserved. Terms of use "
@@ -129,6 +128,7 @@ def load(work):
     return docs, attrs
 
 def all_pair_intersections(sets):
+    import numpy as np
     # shingles as Python's 64-bit tuple hashes: a collision among ~3M is negligible
     hs = [np.fromiter((hash(sh) for sh in s), dtype=np.int64, count=len(s)) for s in sets]
     sid = np.concatenate(hs) if hs else np.zeros(0, np.int64)
