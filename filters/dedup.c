@@ -32,6 +32,14 @@ static long max_rss_kb(void)
     return ru.ru_maxrss;
 }
 
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
 static void sig_path(const dd_paths *p, const char *rel, char *out)
 {
     snprintf(out, PATH_CAP, "%s/signatures/%s.sig", p->state, rel);
@@ -236,7 +244,7 @@ static int threads_of(const dd_run_opts *o) { return o->threads > 0 ? o->threads
 int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                         dd_stats *st, blalm_err *e)
 {
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = cpu_seconds();
     if (dd_config_check(c, e) < 0) return -1;
     doc_file *files;
     size_t nf;
@@ -282,6 +290,7 @@ int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts
     st->docs = docs;
     st->text_bytes = bytes;
     st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
     st->max_rss_kb = max_rss_kb();
     return 0;
 }
@@ -428,7 +437,7 @@ static int write_pairs(const dd_config *c, const dd_paths *p, const doc_table *t
 int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                      dd_stats *st, blalm_err *e)
 {
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = cpu_seconds();
     doc_table t;
     if (dd_config_check(c, e) < 0 || table_load(c, p, &t, e) < 0) return -1;
     int nu = nunits(c), todo[DD_MAX_HASHES + 3], ntodo = 0;
@@ -501,6 +510,7 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
     st->pairs_lsh = npairs;
     table_free(&t);
     st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
     st->max_rss_kb = max_rss_kb();
     return rc;
 }
@@ -700,7 +710,7 @@ static int choose_representatives(const dd_config *c, const dd_paths *p, const d
 int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                      dd_stats *st, blalm_err *e)
 {
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = cpu_seconds();
     char cpath[PATH_CAP];
     clusters_path(p, cpath);
     doc_table t;
@@ -819,6 +829,7 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
     }
     st->docs = n;
     st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
     st->max_rss_kb = max_rss_kb();
     if (rc == 0) write_stats(c, p, o, st, hs, hn, nh);
     free(sizes);
@@ -913,7 +924,7 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
 int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                         dd_stats *st, blalm_err *e)
 {
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = cpu_seconds();
     doc_table t;
     if (dd_config_check(c, e) < 0 || table_load(c, p, &t, e) < 0) return -1;
     char cpath[PATH_CAP];
@@ -976,6 +987,7 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
     st->files_skipped = skipped;
     table_free(&t);
     st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
     st->max_rss_kb = max_rss_kb();
     if (fe.failed) {
         *e = fe.err;

@@ -68,7 +68,7 @@ typedef struct dd_stats {
     uint64_t pairs_lsh, pairs_exact;
     uint64_t verified, rejected;
     uint64_t exact_groups, exact_dups, clusters, multi_clusters, dropped;
-    double seconds;
+    double seconds, cpu_seconds;   /* wall; user+system CPU of this process */
     long max_rss_kb;
 } dd_stats;
 

@@ -79,6 +79,11 @@ static int is_space_cp(uint32_t c)
            c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
+static inline int ascii_space(unsigned c)
+{
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
+}
+
 static int is_digit_cp(uint32_t c)
 {
     if (c < 0x80) return c >= '0' && c <= '9';
@@ -172,9 +177,45 @@ static inline void put_cp(norm_state *st, uint32_t c, uint32_t next)
     emit_raw(st, c);
 }
 
-static void put_ascii(norm_state *st, const unsigned char *s, size_t i, size_t end, size_t n)
+/* ASCII fast path: a plain character with no pending separator or number
+ * state is copied through a 128-entry map; with DD_NORM_SPACE a separator
+ * only sets the pending space; everything else takes put_cp(). The tables
+ * depend on the flags only, so they are built once per scratch. */
+enum { CL_PLAIN = 0, CL_SEP = 1, CL_OTHER = 2 };
+
+static void ascii_tables(dd_scratch *sc, unsigned flags)
 {
-    for (; i < end; i++) put_cp(st, s[i], i + 1 < n ? s[i + 1] : 0);
+    if (sc->tab_ready && sc->tab_flags == flags) return;
+    for (unsigned c = 0; c < 128; c++) {
+        int sep = is_space_cp(c) || ((flags & DD_NORM_PUNCT) && is_punct_cp(c));
+        int num = (flags & DD_NORM_DIGITS) && (c == '.' || (c >= '0' && c <= '9'));
+        sc->cls[c] = num ? CL_OTHER : sep ? ((flags & DD_NORM_SPACE) ? CL_SEP : CL_OTHER) : CL_PLAIN;
+        sc->map[c] = (unsigned char)((flags & DD_NORM_LOWER) && c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    sc->tab_flags = flags;
+    sc->tab_ready = 1;
+}
+
+static void put_ascii(norm_state *st, const dd_scratch *sc, const unsigned char *s, size_t i,
+                      size_t end, size_t n)
+{
+    const unsigned char *cls = sc->cls, *map = sc->map;
+    char *out = st->out;
+    size_t len = st->len;
+    for (; i < end; i++) {
+        unsigned c = s[i];
+        if (cls[c] == CL_PLAIN && !st->pending_space && !st->in_digits) {
+            out[len++] = (char)map[c];
+        } else if (cls[c] == CL_SEP) {
+            st->in_digits = 0;
+            if (len) st->pending_space = 1;
+        } else {
+            st->len = len;
+            put_cp(st, c, i + 1 < n ? s[i + 1] : 0);
+            len = st->len;
+        }
+    }
+    st->len = len;
 }
 
 /* Lenient UTF-8 decoding: an invalid byte is U+FFFD. */
@@ -225,18 +266,19 @@ size_t dd_normalize(const char *text, size_t n, unsigned flags, dd_scratch *sc)
     /* NFKC can expand a code point to 18 code points of up to 4 bytes each. */
     sc->norm = grow(sc->norm, &sc->norm_cap, n * 18 + 16, 1);
     norm_state st = {sc->norm, 0, flags, 0, 0};
+    ascii_tables(sc, flags);
     size_t i = 0;
     while (i < n) {
         size_t j = i;
         while (j < n && s[j] < 0x80) j++;
         if (j == n) {
-            put_ascii(&st, s, i, n, n);
+            put_ascii(&st, sc, s, i, n, n);
             break;
         }
         /* The ASCII character before a non-ASCII run may compose with a
          * following combining mark, so it goes through utf8proc with the run. */
         size_t k = j > i ? j - 1 : j;
-        put_ascii(&st, s, i, k, n);
+        put_ascii(&st, sc, s, i, k, n);
         size_t m = j;
         while (m < n && s[m] >= 0x80) m++;
         put_unicode(&st, s, k, m, n, sc);
@@ -277,7 +319,7 @@ size_t dd_shingles(const dd_minhash *m, const char *norm, size_t n, dd_scratch *
         /* skip whitespace */
         while (i < n) {
             if (s[i] < 0x80) {
-                if (!is_space_cp(s[i])) break;
+                if (!ascii_space(s[i])) break;
                 i++;
             } else {
                 size_t t = i;
@@ -289,7 +331,7 @@ size_t dd_shingles(const dd_minhash *m, const char *norm, size_t n, dd_scratch *
         size_t start = i;
         while (i < n) {
             if (s[i] < 0x80) {
-                if (is_space_cp(s[i])) break;
+                if (ascii_space(s[i])) break;
                 i++;
             } else {
                 size_t t = i;
@@ -339,10 +381,10 @@ static inline uint64_t perm(uint64_t a, uint64_t b, uint64_t h)
     return v >= DD_MERSENNE61 ? v - DD_MERSENNE61 : v;
 }
 
-void dd_minhash_sig(const dd_minhash *m, const uint64_t *sh, size_t n, uint64_t *sig)
+static void minhash_sig_scalar(const dd_minhash *m, const uint64_t *sh, size_t n,
+                               uint64_t *sig)
 {
     int nh = m->nhash;
-    for (int j = 0; j < nh; j++) sig[j] = UINT64_MAX;
     /* Blocks of shingles against all hashes keep sig[] and the block in L1. */
     for (size_t s0 = 0; s0 < n; s0 += 64) {
         size_t s1 = s0 + 64 < n ? s0 + 64 : n;
@@ -355,6 +397,66 @@ void dd_minhash_sig(const dd_minhash *m, const uint64_t *sh, size_t n, uint64_t 
             sig[j] = mn;
         }
     }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DD_HAVE_AVX2 1
+/* AVX2 has no 64x64-bit multiply: a*h mod 2^64 = lo(a)*lo(h) +
+ * ((hi(a)*lo(h) + lo(a)*hi(h)) << 32), three 32x32->64 multiplies, four
+ * shingles per vector. Values stay below 2^62, so signed compares are safe.
+ * Same results as the scalar code, bit for bit. */
+__attribute__((target("avx2"))) static void minhash_sig_avx2(const dd_minhash *m,
+                                                              const uint64_t *sh, size_t n,
+                                                              uint64_t *sig)
+{
+    const __m256i P = _mm256_set1_epi64x((long long)DD_MERSENNE61);
+    const __m256i Pm1 = _mm256_set1_epi64x((long long)(DD_MERSENNE61 - 1));
+    size_t n4 = n & ~(size_t)3;
+    for (size_t s0 = 0; s0 < n4; s0 += 64) {
+        size_t s1 = s0 + 64 < n4 ? s0 + 64 : n4;
+        for (int j = 0; j < m->nhash; j++) {
+            const __m256i A = _mm256_set1_epi64x((long long)m->a[j]);
+            const __m256i Ahi = _mm256_srli_epi64(A, 32);
+            const __m256i B = _mm256_set1_epi64x((long long)m->b[j]);
+            __m256i mn = P;   /* above every reduced value */
+            for (size_t s = s0; s < s1; s += 4) {
+                __m256i h = _mm256_loadu_si256((const __m256i *)(sh + s));
+                __m256i hhi = _mm256_srli_epi64(h, 32);
+                __m256i lo = _mm256_mul_epu32(A, h);
+                __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(Ahi, h), _mm256_mul_epu32(A, hhi));
+                __m256i v = _mm256_add_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32)), B);
+                __m256i r = _mm256_add_epi64(_mm256_and_si256(v, P), _mm256_srli_epi64(v, 61));
+                r = _mm256_sub_epi64(r, _mm256_and_si256(_mm256_cmpgt_epi64(r, Pm1), P));
+                mn = _mm256_blendv_epi8(mn, r, _mm256_cmpgt_epi64(mn, r));
+            }
+            uint64_t lanes[4];
+            _mm256_storeu_si256((__m256i *)lanes, mn);
+            for (int k = 0; k < 4; k++)
+                if (lanes[k] < sig[j]) sig[j] = lanes[k];
+        }
+    }
+    if (n4 < n) minhash_sig_scalar(m, sh + n4, n - n4, sig);
+}
+#endif
+
+void dd_minhash_sig(const dd_minhash *m, const uint64_t *sh, size_t n, uint64_t *sig)
+{
+    for (int j = 0; j < m->nhash; j++) sig[j] = UINT64_MAX;
+#ifdef DD_HAVE_AVX2
+    if (n >= 4 && __builtin_cpu_supports("avx2")) {
+        minhash_sig_avx2(m, sh, n, sig);
+        return;
+    }
+#endif
+    minhash_sig_scalar(m, sh, n, sig);
+}
+
+/* For tests: the portable path. */
+void dd_minhash_sig_portable(const dd_minhash *m, const uint64_t *sh, size_t n, uint64_t *sig)
+{
+    for (int j = 0; j < m->nhash; j++) sig[j] = UINT64_MAX;
+    minhash_sig_scalar(m, sh, n, sig);
 }
 
 void dd_band_hashes(const dd_minhash *m, const uint64_t *sig, uint64_t *band)

@@ -15,6 +15,9 @@ typedef struct dd_scratch {
     int32_t *cps;      size_t cps_cap;     /* utf8proc code point buffer */
     uint64_t *words;   size_t words_cap;   /* word hashes */
     uint64_t *shingles; size_t shingles_cap;
+    unsigned char cls[128], map[128];      /* ASCII tables for tab_flags */
+    unsigned tab_flags;
+    int tab_ready;
 } dd_scratch;
 void dd_scratch_free(dd_scratch *s);
 
@@ -36,6 +39,8 @@ size_t dd_shingles(const dd_minhash *m, const char *norm, size_t n, dd_scratch *
 size_t dd_sort_unique(uint64_t *v, size_t n);
 /* sig[nhash] = min over shingles of ((a*h + b) mod 2^64) mod (2^61-1). */
 void dd_minhash_sig(const dd_minhash *m, const uint64_t *sh, size_t n, uint64_t *sig);
+/* The same without SIMD (dd_minhash_sig uses AVX2 when the CPU has it). */
+void dd_minhash_sig_portable(const dd_minhash *m, const uint64_t *sh, size_t n, uint64_t *sig);
 /* band[i] = hash of sig[i*rows .. (i+1)*rows), never 0. */
 void dd_band_hashes(const dd_minhash *m, const uint64_t *sig, uint64_t *band);
 /* Jaccard of two sorted unique sets. */

@@ -8,6 +8,7 @@
 
 #include "filters/dedup.h"
 #include "lib/cli.h"
+#include "lib/config.h"
 #include "lib/fsutil.h"
 
 BLALM_COMMAND(dedup, "exact and MinHash LSH near-duplicates -> the dedup attribute set")
@@ -36,6 +37,10 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --work DIR             work directory (required)\n"
+    "  --config FILE          JSON object with any of: bands, rows, shingle, seed,\n"
+    "                         normalize, exact_normalize, exact_id, exact_text,\n"
+    "                         exact_url, keep_max, verify_jaccard, threads, mem_mb\n"
+    "                         (flags override it)\n"
     "  --docs DIR             documents (default WORK/docs)\n"
     "  --out DIR              attribute root (default WORK/attributes)\n"
     "  --stage NAME           signatures, buckets, cluster or attributes (default: all)\n"
@@ -90,13 +95,70 @@ static int shard_from_env(int *i, int *n)
     return 0;
 }
 
+/* Applies a JSON config file; flags parsed afterwards override it. */
+static int apply_config(const char *path, dd_config *cfg, dd_run_opts *ro, blalm_err *e)
+{
+    static const char *const keys[] = {"bands", "rows", "shingle", "seed", "normalize",
+                                       "exact_normalize", "exact_id", "exact_text", "exact_url",
+                                       "keep_max", "verify_jaccard", "threads", "mem_mb", NULL};
+    cJSON *j = config_load(path, e);
+    if (!j) return -1;
+    int rc = -1;
+    double v;
+    const char *sv;
+    int b;
+    if (!cJSON_IsObject(j)) { err_set(e, "%s: expected a JSON object", path); goto done; }
+    if (config_check_keys(j, keys, path, e) < 0) goto done;
+#define NUM(key, dst, lo, hi)                                                          \
+    if (config_number(j, key, (double)(dst), &v, path, e) < 0) goto done;              \
+    if (v < (lo) || v > (hi) || v != floor(v)) {                                       \
+        err_set(e, "%s: \"%s\": expected an integer in %g..%g", path, key, (double)(lo), (double)(hi)); \
+        goto done;                                                                     \
+    }                                                                                  \
+    dst = (__typeof__(dst))v;
+    NUM("bands", cfg->bands, 1, DD_MAX_HASHES)
+    NUM("rows", cfg->rows, 1, DD_MAX_HASHES)
+    NUM("shingle", cfg->shingle, 1, 64)
+    NUM("seed", cfg->seed, 0, 9007199254740992.0)
+    NUM("threads", ro->threads, 1, 1024)
+#undef NUM
+    if (config_number(j, "mem_mb", (double)(ro->mem_bytes >> 20), &v, path, e) < 0) goto done;
+    if (v < 1 || v > (1 << 20)) { err_set(e, "%s: \"mem_mb\": expected 1..1048576", path); goto done; }
+    ro->mem_bytes = (size_t)v << 20;
+    if (config_string(j, "normalize", NULL, &sv, path, e) < 0) goto done;
+    if (sv && dd_norm_parse(sv, &cfg->minhash_norm, e) < 0) { err_prefix(e, "%s", path); goto done; }
+    if (config_string(j, "exact_normalize", NULL, &sv, path, e) < 0) goto done;
+    if (sv && dd_norm_parse(sv, &cfg->exact_norm, e) < 0) { err_prefix(e, "%s", path); goto done; }
+    if (config_bool(j, "exact_id", cfg->exact_id, &b, path, e) < 0) goto done;
+    cfg->exact_id = b;
+    if (config_bool(j, "exact_text", cfg->exact_text, &b, path, e) < 0) goto done;
+    cfg->exact_text = b;
+    if (config_bool(j, "exact_url", cfg->exact_url, &b, path, e) < 0) goto done;
+    cfg->exact_url = b;
+    if (config_string(j, "keep_max", NULL, &sv, path, e) < 0) goto done;
+    if (sv) {
+        if (!*sv || strlen(sv) >= DD_KEEP_FIELD_MAX) { err_set(e, "%s: \"keep_max\": expected a field name", path); goto done; }
+        snprintf(cfg->keep_field, sizeof cfg->keep_field, "%s", sv);
+    }
+    if (config_number(j, "verify_jaccard", 0, &v, path, e) < 0) goto done;
+    if (v != 0) {
+        if (!(v > 0 && v <= 1)) { err_set(e, "%s: \"verify_jaccard\": expected (0, 1]", path); goto done; }
+        ro->verify_jaccard = v;
+        cfg->store_shingles = 1;
+    }
+    rc = 0;
+done:
+    cJSON_Delete(j);
+    return rc;
+}
+
 enum { ST_SIG = 1, ST_BUCKETS = 2, ST_CLUSTER = 4, ST_ATTRS = 8, ST_ALL = 15 };
 
 int cmd_dedup(int argc, char **argv)
 {
     enum { O_WORK = 256, O_DOCS, O_OUT, O_STAGE, O_SHARD, O_THREADS, O_MEM, O_BANDS, O_ROWS,
            O_SHINGLE, O_SEED, O_NORM, O_XNORM, O_NOID, O_NOTEXT, O_NOURL, O_KEEP, O_VERIFY,
-           O_SYNTH, O_SYNTHDUPS };
+           O_SYNTH, O_SYNTHDUPS, O_CONFIG };
     static const struct option opts[] = {
         {"work", required_argument, 0, O_WORK},       {"docs", required_argument, 0, O_DOCS},
         {"out", required_argument, 0, O_OUT},         {"stage", required_argument, 0, O_STAGE},
@@ -110,6 +172,7 @@ int cmd_dedup(int argc, char **argv)
         {"verify-jaccard", required_argument, 0, O_VERIFY},
         {"synthetic", required_argument, 0, O_SYNTH},
         {"synthetic-dups", required_argument, 0, O_SYNTHDUPS},
+        {"config", required_argument, 0, O_CONFIG},
         {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -123,9 +186,17 @@ int cmd_dedup(int argc, char **argv)
     blalm_err err;
     char *end;
     opterr = 0;
-    optind = 1;
+    optind = 0;   /* first pass: only --config, so that flags override it */
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        if (c == O_CONFIG && apply_config(optarg, &cfg, &ro, &err) < 0) {
+            fprintf(stderr, "blalm dedup: %s\n", err.msg);
+            return 1;
+        }
+    }
+    optind = 0;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
+        case O_CONFIG: break;
         case O_WORK: work = optarg; break;
         case O_DOCS: docs = optarg; break;
         case O_OUT: out = optarg; break;
@@ -258,23 +329,26 @@ int cmd_dedup(int argc, char **argv)
         if (!ro.quiet && stages != ST_ALL) {
             if (order[k].bit == ST_SIG)
                 fprintf(stderr, "blalm dedup: signatures: %llu files (%llu already done), %llu docs, "
-                                "%.1f MB of text in %.2f s (%.1f MB/s), max rss %ld kB\n",
+                                "%.1f MB of text in %.2f s (%.1f MB/s; %.2f CPU s, %.1f MB per CPU s), max rss %ld kB\n",
                         (unsigned long long)st[k].files, (unsigned long long)st[k].files_skipped,
                         (unsigned long long)st[k].docs, st[k].text_bytes / 1e6, st[k].seconds,
                         st[k].seconds > 0 ? st[k].text_bytes / 1e6 / st[k].seconds : 0.0,
+                        st[k].cpu_seconds,
+                        st[k].cpu_seconds > 0 ? st[k].text_bytes / 1e6 / st[k].cpu_seconds : 0.0,
                         st[k].max_rss_kb);
             else if (order[k].bit == ST_BUCKETS)
                 fprintf(stderr, "blalm dedup: buckets: %llu units (%llu already done), %llu docs, "
-                                "%llu candidate pairs in %.2f s, max rss %ld kB\n",
+                                "%llu candidate pairs in %.2f s (%.2f CPU s), max rss %ld kB\n",
                         (unsigned long long)st[k].files, (unsigned long long)st[k].files_skipped,
                         (unsigned long long)st[k].docs, (unsigned long long)st[k].pairs_lsh,
-                        st[k].seconds, st[k].max_rss_kb);
+                        st[k].seconds, st[k].cpu_seconds, st[k].max_rss_kb);
             else if (order[k].bit == ST_CLUSTER)
                 fprintf(stderr, "blalm dedup: cluster: %llu docs, %llu clusters, %llu dropped%s "
-                                "in %.2f s, max rss %ld kB\n",
+                                "in %.2f s (%.2f CPU s), max rss %ld kB\n",
                         (unsigned long long)st[k].docs, (unsigned long long)st[k].clusters,
                         (unsigned long long)st[k].dropped,
-                        st[k].files_skipped ? " (already done)" : "", st[k].seconds, st[k].max_rss_kb);
+                        st[k].files_skipped ? " (already done)" : "", st[k].seconds,
+                        st[k].cpu_seconds, st[k].max_rss_kb);
             else
                 fprintf(stderr, "blalm dedup: attributes: %llu files (%llu already done), %llu docs "
                                 "in %.2f s\n",

@@ -92,3 +92,14 @@ expect_fail dedup_bad_norm 2 "normalisation 'bogus' unknown" --work "$W" --norma
 expect_fail dedup_bad_verify 2 "verify-jaccard" --work "$W" --verify-jaccard 1.5
 expect_fail dedup_bad_no_work 2 "--work WORK is required"
 "$BLALM" dedup --help | grep -q "usage: blalm dedup" && pass dedup_help || fail dedup_help "no usage"
+
+# config file: unknown keys named; flags override it; a changed config is refused
+printf '{"bands": 14, "bogus": 1}\n' > "$TMP/c1.json"
+expect_fail dedup_bad_config_key 1 'unknown key "bogus"' --work "$W" --config "$TMP/c1.json"
+printf '{"rows": "eight"}\n' > "$TMP/c2.json"
+expect_fail dedup_bad_config_type 1 'rows' --work "$W" --config "$TMP/c2.json"
+W5="$TMP/w5"; mk_docs "$W5"
+printf '{"bands": 20, "rows": 5, "keep_max": "score"}\n' > "$TMP/c3.json"
+check dedup_config_run "$BLALM" dedup --work "$W5" --config "$TMP/c3.json" --quiet
+grep -q '"bands":20,"rows":5' "$W5/stats/dedup.json" && pass dedup_config_applied || fail dedup_config_applied "stats: $(head -c 200 "$W5/stats/dedup.json")"
+expect_fail dedup_config_flag_overrides 1 "bands 20 in the file, 14 in this run" --work "$W5" --config "$TMP/c3.json" --bands 14 --quiet

@@ -73,6 +73,28 @@ TEST(shingles_count)
     dd_scratch_free(&sc);
 }
 
+static uint64_t rng(uint64_t *x)
+{
+    *x ^= *x << 13; *x ^= *x >> 7; *x ^= *x << 17;
+    return *x;
+}
+
+TEST(simd_matches_portable)
+{
+    dd_minhash m;
+    dd_minhash_init(&m, 14, 8, 5, 3);
+    uint64_t x = 42, sh[1003], s1[112], s2[112];
+    for (int i = 0; i < 1003; i++) sh[i] = rng(&x);
+    sh[5] = 0;
+    sh[6] = UINT64_MAX;
+    size_t sizes[] = {1, 3, 4, 5, 63, 64, 65, 1003};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        dd_minhash_sig(&m, sh, sizes[k], s1);
+        dd_minhash_sig_portable(&m, sh, sizes[k], s2);
+        CHECK_MSG(!memcmp(s1, s2, sizeof s1), "differs at n=%zu", sizes[k]);
+    }
+}
+
 TEST(permutations_in_range)
 {
     dd_minhash m, m2;
@@ -97,11 +119,6 @@ TEST(permutations_in_range)
     }
 }
 
-static uint64_t rng(uint64_t *x)
-{
-    *x ^= *x << 13; *x ^= *x >> 7; *x ^= *x << 17;
-    return *x;
-}
 
 /* Sets with a known Jaccard: MinHash agreement rate estimates it, and the
  * band collision rate follows 1 - (1 - J^8)^14. */
@@ -246,6 +263,7 @@ int main(void)
     RUN(norm_parse);
     RUN(shingles_count);
     RUN(permutations_in_range);
+    RUN(simd_matches_portable);
     RUN(minhash_estimates_jaccard);
     RUN(jaccard_sets);
     RUN(union_find_root_is_smallest);
