@@ -201,21 +201,34 @@ static void put_ascii(norm_state *st, const dd_scratch *sc, const unsigned char 
 {
     const unsigned char *cls = sc->cls, *map = sc->map;
     char *out = st->out;
+    /* locals, not st->..., so that stores to out[] do not force reloads */
     size_t len = st->len;
+    int pending = st->pending_space, indig = st->in_digits;
     for (; i < end; i++) {
         unsigned c = s[i];
-        if (cls[c] == CL_PLAIN && !st->pending_space && !st->in_digits) {
+        unsigned k = cls[c];
+        if (k == CL_PLAIN && !(pending | indig)) {
             out[len++] = (char)map[c];
-        } else if (cls[c] == CL_SEP) {
-            st->in_digits = 0;
-            if (len) st->pending_space = 1;
+        } else if (k == CL_SEP) {
+            indig = 0;
+            pending = len != 0;
+        } else if (k == CL_PLAIN && !indig) {
+            out[len++] = ' ';
+            out[len++] = (char)map[c];
+            pending = 0;
         } else {
             st->len = len;
+            st->pending_space = pending;
+            st->in_digits = indig;
             put_cp(st, c, i + 1 < n ? s[i + 1] : 0);
             len = st->len;
+            pending = st->pending_space;
+            indig = st->in_digits;
         }
     }
     st->len = len;
+    st->pending_space = pending;
+    st->in_digits = indig;
 }
 
 /* Lenient UTF-8 decoding: an invalid byte is U+FFFD. */

@@ -22,11 +22,13 @@ BOILERPLATE = ("Share this article on social media. Subscribe to our newsletter 
                "and privacy policy apply to every page of this website.")
 
 def synthetic_texts(n, rng):
-    vocab = ["w%d" % i for i in range(6000)]
+    # letters only: FineWeb's normalisation turns every digit run into "0"
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(6000)})
     weights = [1.0 / (i + 1) for i in range(len(vocab))]
     out = []
     for i in range(n):
-        k = rng.randint(120, 600)
+        k = rng.randint(150, 600)
         out.append(" ".join(rng.choices(vocab, weights, k=k)))
     return out
 

@@ -18,6 +18,21 @@ run_case() { # name src files
     "$PY" "$GT" score "$w" 2000 | sed "s/^\(PASS\|FAIL\|SKIP\) dedup_/\1 $1_/"
 }
 run_case synthetic synthetic 4
+# --verify-jaccard: candidate pairs checked by true Jaccard, reported in the stats
+w="$TMP/synthetic"
+if "$BLALM" dedup --work "$TMP/verify" --docs "$w/docs" --keep-max score --verify-jaccard 0.8 --quiet 2>"$TMP/v.log"; then
+    "$PY" - "$w/stats/dedup.json" "$TMP/verify/stats/dedup.json" <<'PYEOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ok = b["verified_pairs"] > 0 and b["rejected_pairs"] > 0 and b["config"]["verify_jaccard"] == 0.8 \
+    and b["clusters"] >= a["clusters"] and a["verified_pairs"] == 0
+print("verify-jaccard 0.8: %d candidate pairs verified, %d rejected; clusters %d -> %d"
+      % (b["verified_pairs"], b["rejected_pairs"], a["clusters"], b["clusters"]))
+print("PASS synthetic_verify_jaccard" if ok else "FAIL synthetic_verify_jaccard: stats %r" % b)
+PYEOF
+else
+    fail synthetic_verify_jaccard "$(tail -c 300 "$TMP/v.log")"
+fi
 if need_shared && [ -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ]; then
     run_case real "$SHARED_DATA/fineweb-legal.jsonl.zst" 3
 else
