@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -434,12 +437,51 @@ static int write_pairs(const dd_config *c, const dd_paths *p, const doc_table *t
     return dd_bw_commit(w, &h, e);
 }
 
+/* Sort runs of a worker killed on this host (its pid is gone) are removed;
+ * other hosts' runs are left alone. */
+static void remove_stale_sorts(const dd_paths *p, const char *host)
+{
+    char tmpdir[PATH_CAP], prefix[300];
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", p->state);
+    snprintf(prefix, sizeof prefix, "sort-%s-", host);
+    DIR *d = opendir(tmpdir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, prefix, strlen(prefix))) continue;
+        long pid = strtol(de->d_name + strlen(prefix), NULL, 10);
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char sub[PATH_CAP * 2];
+        snprintf(sub, sizeof sub, "%s/%s", tmpdir, de->d_name);
+        DIR *sd = opendir(sub);
+        if (sd) {
+            struct dirent *fe;
+            while ((fe = readdir(sd))) {
+                if (fe->d_name[0] == '.') continue;
+                char f[PATH_CAP * 3];
+                snprintf(f, sizeof f, "%s/%s", sub, fe->d_name);
+                unlink(f);
+            }
+            closedir(sd);
+        }
+        rmdir(sub);
+    }
+    closedir(d);
+    rmdir(tmpdir);   /* only when empty */
+}
+
 int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                      dd_stats *st, blalm_err *e)
 {
     double t0 = now_seconds(), c0 = cpu_seconds();
     doc_table t;
     if (dd_config_check(c, e) < 0 || table_load(c, p, &t, e) < 0) return -1;
+    char host[256] = "host";
+    gethostname(host, sizeof host - 1);
+    for (char *h = host; *h; h++)
+        if (*h == '/' || *h == '-') *h = '_';
+    remove_stale_sorts(p, host);
     int nu = nunits(c), todo[DD_MAX_HASHES + 3], ntodo = 0;
     for (int u = 0; u < nu; u++) {
         if (u % o->nshards != o->shard) continue;
@@ -458,7 +500,7 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
     unsigned char *rec = malloc(recsize * 4096);
     for (int k = 0; k < ntodo && rc == 0; k++) {
         char dir[PATH_CAP];
-        snprintf(dir, sizeof dir, "%s/tmp/sort-%d-%ld", p->state, todo[k], (long)getpid());
+        snprintf(dir, sizeof dir, "%s/tmp/sort-%s-%ld-%d", p->state, host, (long)getpid(), todo[k]);
         xs[k] = dd_xsort_new(dir, o->mem_bytes / (size_t)ntodo, e);
         if (!xs[k]) rc = -1;
     }

@@ -45,6 +45,13 @@ for stage in signatures buckets cluster attributes; do
     "$BLALM" dedup --work "$W" --docs "$DOCS" --stage $stage "${OPTS[@]}" 2>"$TMP/err" || { ok=0; fail dedup_resume_stage_$stage "$(cat "$TMP/err")"; }
 done
 [ $ok = 1 ] && { same_attrs "$W" && pass dedup_resume_killed_stages || fail dedup_resume_killed_stages "attributes differ"; }
+# sort runs of a killed buckets stage are removed by the next one
+W="$TMP/w3"
+"$BLALM" dedup --work "$W" --docs "$DOCS" --stage signatures --quiet
+for d in 0.05 0.1 0.2; do kill_after $d --work "$W" --docs "$DOCS" --stage buckets --mem 1 --quiet; done
+"$BLALM" dedup --work "$W" --docs "$DOCS" --stage buckets --mem 1 --quiet
+left=$(find "$W/state/dedup/tmp" -type f 2>/dev/null | wc -l)
+[ "$left" = 0 ] && pass dedup_resume_no_stale_sort_runs || fail dedup_resume_no_stale_sort_runs "$left sort run files left"
 # a finished run is skipped: nothing is rewritten
 touch "$TMP/stamp"; sleep 0.05
 "$BLALM" dedup --work "$W" --docs "$DOCS" "${OPTS[@]}" 2>"$TMP/err2"
