@@ -45,7 +45,8 @@ static const char usage[] =
     "  --out DIR              attribute root (default WORK/attributes)\n"
     "  --stage NAME           signatures, buckets, cluster or attributes (default: all)\n"
     "  --shard I/N            this worker's share of files (signatures, attributes) or\n"
-    "                         bands (buckets); needs --stage when N > 1. Without it,\n"
+    "                         bands (buckets); cluster runs on shard 0 only; needs\n"
+    "                         --stage when N > 1. Without it,\n"
     "                         SLURM_ARRAY_TASK_ID/COUNT or OMPI_COMM_WORLD_RANK/SIZE\n"
     "  --threads N            threads in this process (default 1)\n"
     "  --mem MB               sort memory for the buckets stage (default 512)\n"
@@ -307,6 +308,13 @@ int cmd_dedup(int argc, char **argv)
     for (int k = 0; k < 4; k++) {
         if (!(stages & order[k].bit)) continue;
         int rc;
+        if (order[k].bit == ST_CLUSTER && ro.shard != 0) {
+            /* one process clusters everything; other workers have nothing to do */
+            if (!ro.quiet)
+                fprintf(stderr, "blalm dedup: cluster: runs on shard 0 only; shard %d/%d has "
+                                "nothing to do\n", ro.shard, ro.nshards);
+            continue;
+        }
         switch (order[k].bit) {
         case ST_SIG: rc = dd_stage_signatures(&cfg, &paths, &ro, &st[k], &err); break;
         case ST_BUCKETS: rc = dd_stage_buckets(&cfg, &paths, &ro, &st[k], &err); break;

@@ -25,8 +25,7 @@ for n in 2 7; do
     w="$TMP/sh$n"; ok=1
     for stage in signatures buckets cluster attributes; do
         for ((i = 0; i < n; i++)); do
-            [ $stage = cluster ] && [ $i -gt 0 ] && continue
-            shard=(--shard $i/$n); [ $stage = cluster ] && shard=()
+            shard=(--shard $i/$n)
             "$BLALM" dedup --work "$w" --docs "$DOCS" --stage $stage "${shard[@]}" "${OPTS[@]}" 2>"$TMP/err" || { ok=0; fail dedup_shards_$n "$stage $i/$n: $(cat "$TMP/err")"; }
         done
     done
