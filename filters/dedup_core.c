@@ -432,17 +432,30 @@ __attribute__((target("avx2"))) static void minhash_sig_avx2(const dd_minhash *m
             const __m256i A = _mm256_set1_epi64x((long long)m->a[j]);
             const __m256i Ahi = _mm256_srli_epi64(A, 32);
             const __m256i B = _mm256_set1_epi64x((long long)m->b[j]);
-            __m256i mn = P;   /* above every reduced value */
-            for (size_t s = s0; s < s1; s += 4) {
-                __m256i h = _mm256_loadu_si256((const __m256i *)(sh + s));
-                __m256i hhi = _mm256_srli_epi64(h, 32);
-                __m256i lo = _mm256_mul_epu32(A, h);
-                __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(Ahi, h), _mm256_mul_epu32(A, hhi));
-                __m256i v = _mm256_add_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32)), B);
-                __m256i r = _mm256_add_epi64(_mm256_and_si256(v, P), _mm256_srli_epi64(v, 61));
-                r = _mm256_sub_epi64(r, _mm256_and_si256(_mm256_cmpgt_epi64(r, Pm1), P));
-                mn = _mm256_blendv_epi8(mn, r, _mm256_cmpgt_epi64(mn, r));
+            __m256i mn = P, mn2 = P;   /* above every reduced value */
+#define DD_PERM4(h, acc)                                                                   \
+    do {                                                                                   \
+        __m256i hhi_ = _mm256_srli_epi64(h, 32);                                           \
+        __m256i lo_ = _mm256_mul_epu32(A, h);                                              \
+        __m256i cr_ = _mm256_add_epi64(_mm256_mul_epu32(Ahi, h), _mm256_mul_epu32(A, hhi_)); \
+        __m256i v_ = _mm256_add_epi64(_mm256_add_epi64(lo_, _mm256_slli_epi64(cr_, 32)), B); \
+        __m256i r_ = _mm256_add_epi64(_mm256_and_si256(v_, P), _mm256_srli_epi64(v_, 61));  \
+        r_ = _mm256_sub_epi64(r_, _mm256_and_si256(_mm256_cmpgt_epi64(r_, Pm1), P));       \
+        acc = _mm256_blendv_epi8(acc, r_, _mm256_cmpgt_epi64(acc, r_));                    \
+    } while (0)
+            size_t s = s0;
+            for (; s + 8 <= s1; s += 8) {   /* two chains for more parallelism */
+                __m256i h0 = _mm256_loadu_si256((const __m256i *)(sh + s));
+                __m256i h1 = _mm256_loadu_si256((const __m256i *)(sh + s + 4));
+                DD_PERM4(h0, mn);
+                DD_PERM4(h1, mn2);
             }
+            for (; s < s1; s += 4) {
+                __m256i h0 = _mm256_loadu_si256((const __m256i *)(sh + s));
+                DD_PERM4(h0, mn);
+            }
+#undef DD_PERM4
+            mn = _mm256_blendv_epi8(mn, mn2, _mm256_cmpgt_epi64(mn, mn2));
             uint64_t lanes[4];
             _mm256_storeu_si256((__m256i *)lanes, mn);
             for (int k = 0; k < 4; k++)
