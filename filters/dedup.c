@@ -342,6 +342,8 @@ static int table_load(const dd_config *c, const dd_paths *p, doc_table *t, blalm
         t->first[i + 1] = t->first[i] + h.count;
         XXH3_64bits_update(xs, t->files[i].rel, strlen(t->files[i].rel) + 1);
         XXH3_64bits_update(xs, &h.count, 8);
+        XXH3_64bits_update(xs, &h.aux, 8);    /* the document file's size and mtime */
+        XXH3_64bits_update(xs, &h.aux2, 8);
     }
     t->fingerprint = XXH3_64bits_digest(xs);
     XXH3_freeState(xs);

@@ -57,3 +57,12 @@ touch "$TMP/stamp"; sleep 0.05
 "$BLALM" dedup --work "$W" --docs "$DOCS" "${OPTS[@]}" 2>"$TMP/err2"
 changed=$(find "$W/state" "$W/attributes" -type f ! -name '*.done' -newer "$TMP/stamp" | wc -l)
 [ "$changed" = 0 ] && pass dedup_resume_skips_finished || fail dedup_resume_skips_finished "$changed files rewritten"
+# a document file edited after a run: its signatures and everything after are redone
+W="$TMP/w4"; mkdir -p "$W/docs/s"
+for i in $(seq 1 20); do printf '{"id":"d%d","text":"alpha beta gamma delta epsilon zeta eta theta iota kappa %d"}\n' $i $((i % 3)); done > "$W/docs/s/a.jsonl"
+"$BLALM" dedup --work "$W" --quiet
+for i in $(seq 1 20); do w=$(echo "$i" | tr 0-9 a-j); printf '{"id":"d%d","text":"text %s is unique %sx lorem %sy words %sz"}\n' $i $w $w $w $w; done > "$W/docs/s/a.jsonl"
+touch -d '+1 second' "$W/docs/s/a.jsonl"
+"$BLALM" dedup --work "$W" --quiet
+kept=$(zstd -dc "$W/attributes/dedup/s/a.jsonl.zst" | grep -c '"keep":true')
+[ "$kept" = 20 ] && pass dedup_resume_redone_after_edit || fail dedup_resume_redone_after_edit "$kept of 20 kept (stale results?)"
