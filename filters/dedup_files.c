@@ -271,34 +271,56 @@ dd_xsort *dd_xsort_new(const char *tmpdir, size_t mem_bytes, blalm_err *e)
     return x;
 }
 
-/* LSD radix sort by key (stable), then (key, val) order fixed up inside runs
- * of equal keys (already in order when vals were added increasing). */
-static void sort_kv(dd_kv *a, dd_kv *t, size_t n)
+static int kv_cmp(const void *pa, const void *pb)
 {
+    const dd_kv *a = pa, *b = pb;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->val < b->val ? -1 : a->val > b->val;
+}
+
+/* Sorts x->buf[0..n) by (key, val). Keys are hashes: two LSD counting
+ * passes of 11 bits order the records by the top 22 bits of the key (2,048
+ * destinations a pass, so the scatter stays in cache), leaving runs of a few
+ * records that insertion sort finishes (qsort for a rare long run of equal
+ * keys). */
+static void sort_kv(dd_xsort *x)
+{
+    size_t n = x->n;
+    dd_kv *a = x->buf, *t = x->tmp;
     if (n < 2) return;
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t count[256] = {0};
-        for (size_t i = 0; i < n; i++) count[(a[i].key >> shift) & 255]++;
-        if (count[(a[0].key >> shift) & 255] == n) continue;   /* byte all equal */
+    for (int shift = 42; shift <= 53; shift += 11) {
+        size_t count[2048] = {0};
+        for (size_t i = 0; i < n; i++) count[(a[i].key >> shift) & 2047]++;
         size_t sum = 0;
-        for (int b = 0; b < 256; b++) {
+        for (int b = 0; b < 2048; b++) {
             size_t c = count[b];
             count[b] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) t[count[(a[i].key >> shift) & 255]++] = a[i];
-        memcpy(a, t, n * sizeof *a);
+        for (size_t i = 0; i < n; i++) t[count[(a[i].key >> shift) & 2047]++] = a[i];
+        dd_kv *sw = a;
+        a = t;
+        t = sw;
     }
-    for (size_t i = 1; i < n; i++) {
-        if (a[i].key == a[i - 1].key && a[i].val < a[i - 1].val) {
-            dd_kv v = a[i];
-            size_t j = i;
-            while (j > 0 && a[j - 1].key == v.key && a[j - 1].val > v.val) {
-                a[j] = a[j - 1];
-                j--;
+    /* a == x->buf again after two passes */
+    for (size_t lo = 0; lo < n;) {
+        uint64_t top = a[lo].key >> 42;
+        size_t hi = lo + 1;
+        while (hi < n && a[hi].key >> 42 == top) hi++;
+        if (hi - lo > 32) {
+            qsort(a + lo, hi - lo, sizeof *a, kv_cmp);
+        } else {
+            for (size_t i = lo + 1; i < hi; i++) {
+                dd_kv v = a[i];
+                size_t j = i;
+                while (j > lo && kv_cmp(&a[j - 1], &v) > 0) {
+                    a[j] = a[j - 1];
+                    j--;
+                }
+                a[j] = v;
             }
-            a[j] = v;
         }
+        lo = hi;
     }
 }
 
@@ -310,7 +332,7 @@ static void run_path(const dd_xsort *x, int i, char *out, size_t cap)
 static int spill(dd_xsort *x, blalm_err *e)
 {
     if (x->nruns == 0 && dd_mkdirs(x->dir, e) < 0) return -1;
-    sort_kv(x->buf, x->tmp, x->n);
+    sort_kv(x);
     char path[4200];
     run_path(x, x->nruns, path, sizeof path);
     FILE *f = fopen(path, "wb");
@@ -366,7 +388,9 @@ static void heap_down(dd_xsort *x, int i)
 int dd_xsort_finish(dd_xsort *x, blalm_err *e)
 {
     if (x->nruns == 0) {
-        sort_kv(x->buf, x->tmp, x->n);
+        sort_kv(x);
+        free(x->tmp);   /* scratch no longer needed: lowers the peak over many sorters */
+        x->tmp = NULL;
         x->pos = 0;
         return 0;
     }
