@@ -219,6 +219,50 @@ TEST(external_sort_spills_and_merges)
     dd_xsort_free(x);
 }
 
+static int kv_ref_cmp(const void *pa, const void *pb)
+{
+    const dd_kv *a = pa, *b = pb;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->val < b->val ? -1 : a->val > b->val;
+}
+
+/* Full 64-bit keys (hash-like) with repeats, in memory and spilled: same
+ * order as qsort. */
+TEST(external_sort_matches_qsort)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/xsort2", test_tmpdir());
+    size_t n = 50000;
+    dd_kv *ref = malloc(n * sizeof *ref);
+    uint64_t r = 777;
+    for (size_t i = 0; i < n; i++) {
+        ref[i].key = i % 7 == 0 && i ? ref[i / 2].key : rng(&r);   /* repeated keys */
+        ref[i].val = rng(&r) % 1000;
+    }
+    size_t mems[2] = {(size_t)1 << 24, 4096 * 2 * sizeof(dd_kv)};
+    for (int m = 0; m < 2; m++) {
+        blalm_err e;
+        dd_xsort *x = dd_xsort_new(dir, mems[m], &e);
+        for (size_t i = 0; i < n; i++) dd_xsort_add(x, ref[i].key, ref[i].val, &e);
+        CHECK(dd_xsort_finish(x, &e) == 0);
+        if (m == 0) {
+            CHECK(dd_xsort_runs(x) == 0);
+            qsort(ref, n, sizeof *ref, kv_ref_cmp);
+        } else {
+            CHECK(dd_xsort_runs(x) > 1);
+        }
+        dd_kv kv;
+        size_t k = 0;
+        while (dd_xsort_next(x, &kv, &e) == 1) {
+            CHECK_MSG(k < n && kv.key == ref[k].key && kv.val == ref[k].val, "record %zu differs", k);
+            k++;
+        }
+        CHECK_EQ_INT(k, n);
+        dd_xsort_free(x);
+    }
+    free(ref);
+}
+
 TEST(header_refuses_other_config_and_truncation)
 {
     dd_config c;
@@ -268,6 +312,7 @@ int main(void)
     RUN(jaccard_sets);
     RUN(union_find_root_is_smallest);
     RUN(external_sort_spills_and_merges);
+    RUN(external_sort_matches_qsort);
     RUN(header_refuses_other_config_and_truncation);
     return test_summary();
 }
