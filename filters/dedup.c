@@ -695,8 +695,21 @@ static void write_stats(const dd_config *c, const dd_paths *p, const dd_run_opts
     sb_printf(&b, ",\"cluster_max_rss_kb\":%ld,\"cluster_size_histogram\":{", st->max_rss_kb);
     for (size_t i = 0; i < nh; i++)
         sb_printf(&b, "%s\"%u\":%llu", i ? "," : "", hist_size[i], (unsigned long long)hist_n[i]);
-    sb_adds(&b, "}}\n");
+    sb_adds(&b, "}");
+    /* keep the per-stage entries that dd_stats_record() wrote before */
+    char *old = NULL;
+    size_t oldn;
     blalm_err e;
+    if (file_exists(p->stats) && read_file(p->stats, &old, &oldn, &e) == 0) {
+        cJSON *j = cJSON_ParseWithLength(old, oldn);
+        cJSON *stages = j ? cJSON_GetObjectItemCaseSensitive(j, "stages") : NULL;
+        char *txt = cJSON_IsObject(stages) ? cJSON_PrintUnformatted(stages) : NULL;
+        if (txt) sb_printf(&b, ",\"stages\":%s", txt);
+        free(txt);
+        cJSON_Delete(j);
+    }
+    free(old);
+    sb_adds(&b, "}\n");
     dd_write_small(p->stats, b.data, b.len, &e);   /* stats are a report, not a result */
     sb_free(&b);
 }
@@ -1100,4 +1113,48 @@ int dd_synthetic_signatures(const dd_config *c, const dd_paths *p, uint64_t ndoc
     }
     free(rec);
     return 0;
+}
+
+/* Adds or replaces stats["stages"][name] in WORK/stats/dedup.json. */
+int dd_stats_record(const dd_paths *p, const char *name, const dd_stats *st, blalm_err *e)
+{
+    char *old = NULL;
+    size_t oldn;
+    cJSON *j = NULL;
+    if (file_exists(p->stats) && read_file(p->stats, &old, &oldn, e) == 0)
+        j = cJSON_ParseWithLength(old, oldn);
+    free(old);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        j = cJSON_CreateObject();
+    }
+    cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
+    if (!cJSON_IsObject(stages)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "stages");
+        stages = cJSON_AddObjectToObject(j, "stages");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(stages, name);
+    cJSON *s = cJSON_AddObjectToObject(stages, name);
+    cJSON_AddNumberToObject(s, "seconds", st->seconds);
+    cJSON_AddNumberToObject(s, "cpu_seconds", st->cpu_seconds);
+    cJSON_AddNumberToObject(s, "max_rss_kb", (double)st->max_rss_kb);
+    cJSON_AddNumberToObject(s, "units", (double)st->files);
+    cJSON_AddNumberToObject(s, "units_already_done", (double)st->files_skipped);
+    cJSON_AddNumberToObject(s, "docs", (double)st->docs);
+    if (st->text_bytes) {
+        cJSON_AddNumberToObject(s, "text_bytes", (double)st->text_bytes);
+        if (st->cpu_seconds > 0)
+            cJSON_AddNumberToObject(s, "mb_per_cpu_second", st->text_bytes / 1e6 / st->cpu_seconds);
+    }
+    char *txt = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!txt) return err_set(e, "out of memory");
+    size_t n = strlen(txt);
+    char *line = malloc(n + 2);
+    memcpy(line, txt, n);
+    line[n] = '\n';
+    free(txt);
+    int rc = dd_write_small(p->stats, line, n + 1, e);
+    free(line);
+    return rc;
 }

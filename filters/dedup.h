@@ -81,6 +81,10 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
 int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                         dd_stats *st, blalm_err *e);
 
+/* Records one stage run's figures under "stages" in WORK/stats/dedup.json
+ * (the cluster stage writes the totals and keeps these entries). */
+int dd_stats_record(const dd_paths *p, const char *name, const dd_stats *st, blalm_err *e);
+
 /* Benchmark helper: writes synthetic signature files for ndocs documents
  * (dup_rate of them near-copies of an earlier one) into state/signatures/. */
 int dd_synthetic_signatures(const dd_config *c, const dd_paths *p, uint64_t ndocs,

@@ -330,7 +330,8 @@ int cmd_dedup(int argc, char **argv)
         else snprintf(name, sizeof name, "%s", order[k].name);
         snprintf(body, sizeof body, "{\"stage\":\"%s\",\"seconds\":%.3f,\"max_rss_kb\":%ld}",
                  order[k].name, st[k].seconds, st[k].max_rss_kb);
-        if (marker_write(work, "dedup", name, body, &err) < 0) {
+        if (dd_stats_record(&paths, name, &st[k], &err) < 0 ||
+            marker_write(work, "dedup", name, body, &err) < 0) {
             fprintf(stderr, "blalm dedup: %s\n", err.msg);
             return 1;
         }
@@ -364,7 +365,10 @@ int cmd_dedup(int argc, char **argv)
                         (unsigned long long)st[k].docs, st[k].seconds);
         }
     }
-    if (!ro.quiet && stages == ST_ALL) {
+    if (!ro.quiet && stages == ST_ALL && st[2].files_skipped) {
+        fprintf(stderr, "blalm dedup: %llu docs, already deduplicated (figures in %s); %.2f s\n",
+                (unsigned long long)st[2].docs, stats, now_seconds() - t0);
+    } else if (!ro.quiet && stages == ST_ALL) {
         const dd_stats *cl = &st[2];
         fprintf(stderr, "blalm dedup: %llu docs, %llu exact duplicates, %llu clusters with "
                         "duplicates, %llu dropped, %llu kept; signatures %.1f MB/s; %.2f s\n",
