@@ -89,7 +89,7 @@ typedef struct cstate {
     double dev_p;
     u64map taken;
     uint64_t *src_rem;             /* per source; UINT64_MAX = no quota */
-    uint64_t too_large, dups, quota;
+    uint64_t too_large, full, dups, quota;
 } cstate;
 
 typedef struct outfile {
@@ -103,7 +103,6 @@ typedef struct cout {
     char tmp[4352], final[4352];
     outfile *files;                /* [split * nsrc + src] */
     zwriter *index;
-    sha256_ctx *index_sha;         /* unused: the index is hashed from disk */
     uint64_t index_docs;
 } cout;
 
@@ -120,7 +119,6 @@ typedef struct asm_ctx {
     char **srcs;                   /* source names (from docs_walk) */
     uint32_t *file_src;
     int nsrc;
-    int rank_set[CORPORA_MAX_RANK];/* index into the file's joined sets, per file */
     xsort *cands, *fates;
     cstate cs[CORPORA_MAX];
     cout co[CORPORA_MAX];
@@ -326,6 +324,7 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         if (s->src_rem[cd->src] < cap) cap = s->src_rem[cd->src];
         if (s->rem == 0) {
             ft->code[k] = F_BUDGET_FULL;
+            s->full++;
         } else if (cap == 0) {
             ft->code[k] = F_QUOTA;
             s->quota++;
@@ -693,7 +692,8 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     cr->dev_budget = sp->dev_words;
     cr->dev_words = tot[1][0];
     cr->dev_docs = tot[1][1];
-    cr->pool_short = s->rem > 0;
+    /* the pool ran out: no eligible document was refused for want of room */
+    cr->pool_short = s->rem > 0 && s->too_large == 0 && s->full == 0;
 
     sbuf m;
     sb_init(&m);
@@ -712,13 +712,17 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     sb_adds(&m, ",\n  \"note\": ");
     if (s->rem > 0) {
         char note[512];
-        snprintf(note, sizeof note,
-                 "eligible pool exhausted: took every eligible document that fits (%llu of %llu "
-                 "budget words; %llu too large for the words left, %llu duplicates, %llu over a "
-                 "source quota)",
-                 (unsigned long long)cr->words, (unsigned long long)sp->budget,
-                 (unsigned long long)s->too_large, (unsigned long long)s->dups,
-                 (unsigned long long)s->quota);
+        if (cr->pool_short)
+            snprintf(note, sizeof note,
+                     "eligible pool smaller than the budget: took every eligible document "
+                     "(%llu of %llu budget words; %llu duplicates and %llu over a source quota left out)",
+                     (unsigned long long)cr->words, (unsigned long long)sp->budget,
+                     (unsigned long long)s->dups, (unsigned long long)s->quota);
+        else
+            snprintf(note, sizeof note,
+                     "%llu budget words left: each of the %llu remaining eligible documents is "
+                     "larger than that",
+                     (unsigned long long)s->rem, (unsigned long long)s->too_large);
         sb_json_str(&m, note, strlen(note));
     } else {
         sb_adds(&m, "null");
@@ -939,15 +943,11 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
             goto out;
         }
     }
-    for (int k = 0; k < cfg->ncorpora; k++) {
-        char ok[256];
-        sanitize_source(cfg->corpora[k].name, ok, sizeof ok);
-    }
     c.config_json = corpora_config_json(cfg);
     sha256_hex(c.config_json, strlen(c.config_json), c.config_sha);
     char tmpdir[4400];
     snprintf(tmpdir, sizeof tmpdir, "%s/assemble", c.w.state);
-    if (mkdir_p(tmpdir, e) < 0 || mkdir_p(o->out, e) < 0) goto out;
+    if (mkdir_p(tmpdir, e) < 0) goto out;
     size_t mem = o->mem_bytes ? o->mem_bytes : (size_t)256 << 20;
     if (!(c.cands = xs_open(sizeof(cand), cmp_cand, mem / 2, tmpdir, e))) goto out;
     if (!(c.fates = xs_open(sizeof(fate), cmp_fate, mem / 2, tmpdir, e))) goto out;
@@ -962,6 +962,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     xs_close(c.cands);
     c.cands = NULL;
 
+    if (mkdir_p(o->out, e) < 0) goto out;
     for (int k = 0; k < cfg->ncorpora; k++) {
         clean_stale(o->out, cfg->corpora[k].name);
         if (out_open(&c, k, e) < 0) goto out;

@@ -47,7 +47,7 @@ xsort *xs_open(size_t rec_size, int (*cmp)(const void *, const void *), size_t m
     s->rec = rec_size;
     s->cmp = cmp;
     s->cap = mem_bytes / rec_size;
-    if (s->cap < 1024) s->cap = 1024;
+    if (s->cap < 64) s->cap = 64;
     snprintf(s->tmpdir, sizeof s->tmpdir, "%s", tmpdir && *tmpdir ? tmpdir : "/tmp");
     return s;
 }

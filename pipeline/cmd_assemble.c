@@ -58,7 +58,7 @@ static const char usage[] =
     "   \"seed\": 0, \"dedup\": true, \"cut_last\": false, \"text_field\": \"text\", \"id_field\": \"id\"}\n"
     "  A corpus named strict or strict-small gets that track (and its budget) unless\n"
     "  given; \"subset_of\": null makes strict-small independent. dev_words defaults to\n"
-    "  1%% of the budget. Rules are checked in order; a document's fate names the first\n"
+    "  1% of the budget. Rules are checked in order; a document's fate names the first\n"
     "  that excluded it. Weights split each budget between sources (hard caps).\n"
     "  cut_last: cut the last document at a word boundary to fill the budget exactly.\n";
 
@@ -85,8 +85,8 @@ int cmd_assemble(int argc, char **argv)
         case 'a': attrs = optarg; break;
         case 't': track = optarg; break;
         case 'm':
-            if (cli_parse_count(optarg, &mem) < 0 || mem < (1ULL << 20))
-                return cli_usage_error(usage, "assemble: --mem: expected a size of at least 1M, got '%s'", optarg);
+            if (cli_parse_count(optarg, &mem) < 0 || mem < 64000)
+                return cli_usage_error(usage, "assemble: --mem: expected a size of at least 64k, got '%s'", optarg);
             break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
