@@ -218,10 +218,11 @@ static int scan_file(asm_ctx *c, uint32_t fi, progress *pg, blalm_err *e)
             for (int i = 0; i < cfg->nrules && excluded == RULE_ELIGIBLE; i++) {
                 int v = rule_eval(c->rules[i], all, e);
                 if (v < 0) {
+                    err_prefix(e, "%s: row %llu (id \"%.200s\"): rules[%d]", f->path,
+                               (unsigned long long)d.row, d.id, i);
                     cJSON_Delete(all);
                     attrj_close(j);
-                    return err_prefix(e, "%s: row %llu (id \"%.200s\"): rules[%d] \"%s\"", f->path,
-                                      (unsigned long long)d.row, d.id, i, cfg->rules[i]);
+                    return -1;
                 }
                 if (v == 0) excluded = i;
             }

@@ -349,10 +349,10 @@ static int check_rules(corpora_config *c, const attr_schema *schema, const char 
 {
     for (int i = 0; i < c->nrules; i++) {
         rule *r = rule_parse(c->rules[i], e);
-        if (!r) return err_prefix(e, "%s: rules[%d] \"%s\"", file, i, c->rules[i]);
+        if (!r) return err_prefix(e, "%s: rules[%d]", file, i);
         int rc = rule_check(r, schema_known, (void *)schema, e);
         rule_free(r);
-        if (rc < 0) return err_prefix(e, "%s: rules[%d] \"%s\"", file, i, c->rules[i]);
+        if (rc < 0) return err_prefix(e, "%s: rules[%d]", file, i);
     }
     for (int i = 0; i < c->nranking; i++) {
         int k = schema_known((void *)schema, c->ranking[i].set, c->ranking[i].key);
