@@ -931,6 +931,17 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
                 err_set(e, "%s: more than %d sources", c.w.docs, CORPORA_MAX_SOURCES);
                 goto out;
             }
+            /* two sources must not share an output file name */
+            char a[256], b[256];
+            sanitize_source(c.files[i].source, a, sizeof a);
+            for (int k = 0; k < c.nsrc; k++) {
+                sanitize_source(c.srcs[k], b, sizeof b);
+                if (!strcmp(a, b)) {
+                    err_set(e, "%s: sources \"%s\" and \"%s\" would share the file name %s.train",
+                            c.w.docs, c.srcs[k], c.files[i].source, a);
+                    goto out;
+                }
+            }
             s = c.nsrc;
             c.srcs[c.nsrc++] = strdup(c.files[i].source);
         }
@@ -968,6 +979,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
         clean_stale(o->out, cfg->corpora[k].name);
         if (out_open(&c, k, e) < 0) goto out;
     }
+    clean_stale(tmpdir, "decisions");
     snprintf(c.dec_final, sizeof c.dec_final, "%s/assemble/decisions", c.w.state);
     snprintf(c.dec_tmp, sizeof c.dec_tmp, "%s/assemble/.decisions.tmp.%ld", c.w.state, (long)getpid());
     rm_tree(c.dec_tmp);

@@ -123,6 +123,32 @@ else
     fail budget_cut_last "$(mwords cut 2>&1) $(tail -c 300 "$E/cut.err")"
 fi
 
+# --- per-source mixture weights and quotas; independent strict-small --------
+cat >"$W/mix.json" <<'EOF'
+{"corpora": [{"name": "strict", "budget": 100, "dev_words": 0},
+             {"name": "strict-small", "budget": 40, "dev_words": 0, "subset_of": null}],
+ "sources": {"web": {"weight": 3}, "wiki": {"weight": 1, "max_words": 20}}}
+EOF
+if "$BLALM" assemble --work "$W/work" --out "$W/mix" --config "$W/mix.json" --quiet 2>"$W/mix.err"; then
+    res=$("$PY" -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/strict/manifest.json"))
+s = json.load(open(sys.argv[1] + "/strict-small/manifest.json"))
+g = lambda x, k: x["sources"].get(k, {}).get("words", 0)
+web, wiki, sweb, swiki = g(m, "web"), g(m, "wiki"), g(s, "web"), g(s, "wiki")
+ok = 70 <= web <= 75 and 15 <= wiki <= 20 and sweb <= 30 and swiki <= 10 and s["subset_of"] is None
+print("ok" if ok else "web %d wiki %d small web %d wiki %d subset_of %s" % (web, wiki, sweb, swiki, s["subset_of"]))
+' "$W/mix")
+    if [ "$res" = ok ] && "$BLALM" audit --work "$W/work" --export "$W/mix.jsonl" --quiet &&
+       grep -q 'source quota full' "$W/mix.jsonl" && "$BLALM" verify "$W/mix/strict-small" >/dev/null; then
+        pass source_weights_and_quotas
+    else
+        fail source_weights_and_quotas "$res"
+    fi
+else
+    fail source_weights_and_quotas "$(tail -c 300 "$W/mix.err")"
+fi
+
 # --- bad configs: clear error naming the problem, nothing written ------------
 bad() { # name expected-text config-json [flags...]
     local name=$1 want=$2 cfg=$3; shift 3
