@@ -973,6 +973,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     r->spilled_runs = xs_runs(c.cands) + xs_runs(c.fates);
     xs_close(c.cands);
     c.cands = NULL;
+    for (int k = 0; k < cfg->ncorpora; k++) u64map_free(&c.cs[k].taken);  /* not needed to write */
 
     if (mkdir_p(o->out, e) < 0) goto out;
     for (int k = 0; k < cfg->ncorpora; k++) {

@@ -250,7 +250,7 @@ static void u64map_grow(u64map *m)
 void u64map_put(u64map *m, uint64_t key, uint64_t val)
 {
     if (key == 0) key = 1;
-    if ((m->n + 1) * 2 > m->cap) u64map_grow(m);
+    if ((m->n + 1) * 4 > m->cap * 3) u64map_grow(m);  /* load <= 0.75 */
     size_t i = slot_of(key, m->cap);
     while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
     if (!m->keys[i]) m->n++;

@@ -59,7 +59,7 @@ cat >"$TMP/c.json" <<'JSON'
              {"name": "strict-small", "budget": 10000000, "dev_words": 100000}],
  "rules": ["edu_llm.score >= 1"], "ranking": ["edu_llm.score desc"]}
 JSON
-sync
+
 t0=$(date +%s.%N)
 "$BLALM" assemble --work "$W" --out "$TMP/out" --config "$TMP/c.json" --mem "${ASSEMBLE_MEM:-256M}" 2>"$TMP/err" || { cat "$TMP/err"; exit 1; }
 t1=$(date +%s.%N)
