@@ -215,6 +215,33 @@ fi
 rm "$TMP/overbudget/manifest.json"
 if "$BLALM" verify "$TMP/overbudget" >/dev/null 2>&1; then fail verify_no_manifest "exit 0"; else pass verify_no_manifest; fi
 
+# an index whose ids repeat (manifest checksum updated to match): both kinds listed
+retag() { # corpus-copy mode(train|dev)
+    "$PY" - "$1" "$2" <<'EOF'
+import hashlib, json, subprocess, sys
+d, mode = sys.argv[1], sys.argv[2]
+idx = d + "/documents.jsonl.zst"
+rows = [json.loads(l) for l in subprocess.run(["zstd", "-dc", idx], capture_output=True, check=True).stdout.decode().splitlines()]
+train = [r for r in rows if r["split"] == "train"]
+dev = [r for r in rows if r["split"] == "dev"]
+(train[1] if mode == "train" else dev[0])["id"] = train[0]["id"]
+data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+subprocess.run(["zstd", "-q", "-f", "-o", idx], input=data, check=True)
+m = json.load(open(d + "/manifest.json"))
+m["index"]["sha256"] = hashlib.sha256(open(idx, "rb").read()).hexdigest()
+json.dump(m, open(d + "/manifest.json", "w"))
+EOF
+}
+for mode in train dev; do
+    rm -rf "$TMP/ids"; cp -r "$W/out/strict" "$TMP/ids"; retag "$TMP/ids" $mode
+    "$BLALM" verify "$TMP/ids" 2>"$TMP/ids.err" >/dev/null
+    want='appears twice in train'; [ $mode = dev ] && want='is in both train and dev'
+    if grep -q "$want" "$TMP/ids.err" && [ "$(grep -c 'problem' "$TMP/ids.err")" = 1 ]; then
+        pass verify_repeated_id_$mode
+    else
+        fail verify_repeated_id_$mode "$(cat "$TMP/ids.err")"
+    fi
+done
 # --- defaults without --config, over the sets that exist -----------------------
 if "$BLALM" assemble --work "$W/work" --out "$W/dflt" 2>"$W/dflt.err" &&
    grep -q '"rules": \["gopher_quality.pass", "edu_llm.score >= 3"\]' "$W/dflt/strict/manifest.json" &&
