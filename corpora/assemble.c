@@ -291,7 +291,10 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         if (!is_taken(ft, sp->parent)) { ft->code[k] = F_NOT_IN_PARENT; return; }
         dev = ft->code[sp->parent] == F_DEV;
     } else if (s->dev_rem > 0) {
-        double u = (double)(cd->tie >> 11) * (1.0 / 9007199254740992.0);
+        /* a hash independent of the tie-break order, so dev documents are not
+         * simply the first of each run of equal ranks */
+        uint64_t h = xxh64(&cd->tie, sizeof cd->tie, 0xdefdefULL);
+        double u = (double)(h >> 11) * (1.0 / 9007199254740992.0);
         dev = u < s->dev_p;
     }
     uint64_t ref = docref_pack(cd->file, cd->row) + 1, other;
@@ -916,6 +919,10 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) return -1;
     if (c.nfiles == 0) { err_set(e, "%s: no document files", c.w.docs); goto out; }
     if (!(c.schema = schema_scan(c.w.attrs, e))) goto out;
+    if (schema_nsets(c.schema) > 250) {
+        err_set(e, "%s: more than 250 attribute sets", c.w.attrs);
+        goto out;
+    }
     for (int i = 0; i < cfg->nrules; i++)
         if (!(c.rules[i] = rule_parse(cfg->rules[i], e))) goto out;
     c.rule_hits = calloc((size_t)cfg->nrules + 1, sizeof *c.rule_hits);

@@ -203,6 +203,30 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         r->files++;
     }
     check_listing(&v, dir, files, nfiles);
+    /* words and documents per source agree with the per-file figures */
+    const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m, "sources"), *sj2;
+    if (!cJSON_IsObject(srcs)) problem(&v, "manifest.json: \"sources\" missing");
+    cJSON_ArrayForEach(sj2, srcs) {
+        uint64_t want[4] = {0}, got[4] = {0};
+        static const char *const keys[4] = {"words", "documents", "dev_words", "dev_documents"};
+        for (int k = 0; k < 4; k++) num(sj2, keys[k], &want[k]);
+        const cJSON *fe;
+        cJSON_ArrayForEach(fe, fl) {
+            const cJSON *fs = cJSON_GetObjectItemCaseSensitive(fe, "source");
+            const cJSON *sp = cJSON_GetObjectItemCaseSensitive(fe, "split");
+            uint64_t w = 0, d = 0;
+            if (cJSON_IsString(fs) && !strcmp(fs->valuestring, sj2->string) && num(fe, "words", &w) &&
+                num(fe, "documents", &d)) {
+                int dv = cJSON_IsString(sp) && !strcmp(sp->valuestring, "dev");
+                got[dv * 2] += w;
+                got[dv * 2 + 1] += d;
+            }
+        }
+        for (int k = 0; k < 4; k++)
+            if (want[k] != got[k])
+                problem(&v, "manifest.json: sources.%s.%s is %llu, its files say %llu", sj2->string, keys[k],
+                        (unsigned long long)want[k], (unsigned long long)got[k]);
+    }
     r->words = sum[0][0];
     r->dev_words = sum[1][0];
     if (sum[0][0] != words)

@@ -95,14 +95,14 @@ int cmd_assemble(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error(usage, "assemble: unexpected argument '%s'", argv[optind]);
-    if (!work && !docs) return cli_usage_error(usage, "assemble: --work is required");
+    if (!work) return cli_usage_error(usage, "assemble: --work is required");
     if (!out) return cli_usage_error(usage, "assemble: --out is required");
     if (track && !track_words(track))
         return cli_usage_error(usage, "assemble: --track: expected strict or strict-small, got '%s'", track);
 
     blalm_err e = {{0}};
     work_dirs w;
-    if (work_dirs_init(&w, work ? work : ".", docs, attrs, &e) < 0) {
+    if (work_dirs_init(&w, work, docs, attrs, &e) < 0) {
         fprintf(stderr, "blalm assemble: %s\n", e.msg);
         return 1;
     }
@@ -118,7 +118,7 @@ int cmd_assemble(int argc, char **argv)
         fprintf(stderr, "blalm assemble: %s\n", e.msg);
         return 1;
     }
-    assemble_opts o = {.work = work ? work : ".", .docs = docs, .attrs = attrs, .out = out,
+    assemble_opts o = {.work = work, .docs = docs, .attrs = attrs, .out = out,
                        .config = &cfg, .mem_bytes = (size_t)mem, .quiet = quiet};
     assemble_result r;
     rc = corpora_assemble(&o, &r, &e);
