@@ -127,21 +127,21 @@ int cmd_assemble(int argc, char **argv)
         corpora_config_free(&cfg);
         return 1;
     }
-    if (!quiet) {
-        fprintf(stderr, "blalm assemble: pool %llu documents, %llu words; eligible %llu documents, %llu words\n",
-                (unsigned long long)r.pool_docs, (unsigned long long)r.pool_words,
-                (unsigned long long)r.eligible_docs, (unsigned long long)r.eligible_words);
+    if (!quiet) {  /* one line: each corpus, then the pool and the cost */
+        fprintf(stderr, "blalm assemble:");
         for (int k = 0; k < r.ncorpora; k++) {
             const corpus_result *c = &r.corpora[k];
-            fprintf(stderr, "blalm assemble: %s: %llu / %llu words (%.2f%%) in %llu documents, dev %llu words in %llu documents%s\n",
+            fprintf(stderr, " %s %llu/%llu words (%.2f%%) in %llu docs + dev %llu words in %llu docs%s;",
                     c->name, (unsigned long long)c->words, (unsigned long long)c->budget,
                     c->budget ? 100.0 * (double)c->words / (double)c->budget : 0.0,
                     (unsigned long long)c->docs, (unsigned long long)c->dev_words,
                     (unsigned long long)c->dev_docs,
-                    c->pool_short ? "; eligible pool smaller than the budget: took all that fit" : "");
+                    c->pool_short ? " (eligible pool smaller than the budget: took all)" : "");
         }
-        fprintf(stderr, "blalm assemble: done in %.2fs (%.1f MB/s of text), peak memory %.1f MB, %d sort runs spilled\n",
-                r.seconds, r.seconds > 0 ? (double)r.pool_bytes / 1e6 / r.seconds : 0.0,
+        fprintf(stderr, " pool %llu docs, %llu words, %llu eligible; %.2fs, %.1f MB/s of text, peak memory %.1f MB, %d sort runs spilled\n",
+                (unsigned long long)r.pool_docs, (unsigned long long)r.pool_words,
+                (unsigned long long)r.eligible_docs, r.seconds,
+                r.seconds > 0 ? (double)r.pool_bytes / 1e6 / r.seconds : 0.0,
                 (double)r.peak_rss_kb / 1024.0, r.spilled_runs);
     }
     corpora_config_free(&cfg);
