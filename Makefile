@@ -17,7 +17,7 @@ PKGS := libcurl libzstd zlib libcrypto libpcre2-8 libutf8proc libcjson libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhyphen
 
-WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wno-format-truncation
 OPT     ?= -O2 -g
 CFLAGS  ?=
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DBLALM_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
@@ -47,7 +47,7 @@ all: $(BIN)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "CC $<"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/.dirs:
 	@mkdir -p $(BUILD) && touch $@
@@ -58,11 +58,11 @@ $(BUILD)/commands.h: $(CMD_SRC) | $(BUILD)/.dirs
 
 $(BUILD)/pipeline/main.o: pipeline/main.c $(BUILD)/commands.h $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -I$(BUILD) -c $< -o $@
+	@echo "CC $<"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -I$(BUILD) -c $< -o $@
 
 $(BUILD)/libblalm.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "AR $@"; ar rcs $@ $^
 
 $(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a
 	@mkdir -p $(dir $@)

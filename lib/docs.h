@@ -70,8 +70,9 @@ int docw_shards(const doc_writer *w);
 
 /* Document files under a docs root, sorted by path (bytewise), as
  * (source, relative path) where source is the first folder under the root
- * (or the file stem for a file directly in the root). Hidden files, temp
- * files and sidecars (*.json, *.meta) are skipped. */
+ * (or the file stem for a file directly in the root). Only document files
+ * are listed: *.parquet, *.jsonl, *.jsonl.gz, *.jsonl.zst, *.ndjson; hidden
+ * and temporary files (names starting with '.') are skipped. */
 typedef struct doc_file {
     char *path;      /* full path */
     char *rel;       /* path relative to the root, e.g. "fineweb-edu/sample/10BT/000.parquet" */
@@ -80,8 +81,8 @@ typedef struct doc_file {
 int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e);
 void docs_walk_free(doc_file *files, size_t n);
 
-/* Strips document extensions (.parquet .jsonl .jsonl.gz .jsonl.zst .json.gz
- * ...) from rel into out (size cap). */
+/* Strips a document extension (.parquet .jsonl .jsonl.gz .jsonl.zst .ndjson)
+ * from rel into out (size cap). */
 void doc_rel_stem(const char *rel, char *out, size_t cap);
 
 #endif

@@ -1,0 +1,88 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+
+cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j) {
+        size_t off = end && end >= text ? (size_t)(end - text) : 0;
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < off && i < len; i++) {
+            if (text[i] == '\n') { line++; col = 1; }
+            else col++;
+        }
+        err_set(e, "%s:%zu:%zu: invalid JSON", what, line, col);
+        return NULL;
+    }
+    /* trailing garbage after the value */
+    if (end) {
+        while ((size_t)(end - text) < len && (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')) end++;
+        if ((size_t)(end - text) < len) {
+            cJSON_Delete(j);
+            err_set(e, "%s: unexpected text after the JSON value at byte %zu", what, (size_t)(end - text));
+            return NULL;
+        }
+    }
+    return j;
+}
+
+cJSON *config_load(const char *path, blalm_err *e)
+{
+    char *data;
+    size_t len;
+    if (read_file(path, &data, &len, e) < 0) return NULL;
+    cJSON *j = config_parse(data, len, path, e);
+    free(data);
+    return j;
+}
+
+int config_check_keys(const cJSON *obj, const char *const *allowed, const char *where, blalm_err *e)
+{
+    if (!cJSON_IsObject(obj)) return err_set(e, "%s: expected a JSON object", where);
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        int ok = 0;
+        for (int i = 0; allowed[i]; i++)
+            if (!strcmp(c->string, allowed[i])) ok = 1;
+        if (!ok) {
+            char list[512] = "";
+            for (int i = 0; allowed[i]; i++) {
+                if (i) strncat(list, ", ", sizeof list - strlen(list) - 1);
+                strncat(list, allowed[i], sizeof list - strlen(list) - 1);
+            }
+            return err_set(e, "%s: unknown key \"%s\" (known keys: %s)", where, c->string, list);
+        }
+    }
+    return 0;
+}
+
+int config_number(const cJSON *obj, const char *key, double dflt, double *out, const char *where, blalm_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) { *out = dflt; return 0; }
+    if (!cJSON_IsNumber(v)) return err_set(e, "%s: \"%s\" must be a number", where, key);
+    *out = v->valuedouble;
+    return 0;
+}
+
+int config_string(const cJSON *obj, const char *key, const char *dflt, const char **out, const char *where, blalm_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) { *out = dflt; return 0; }
+    if (!cJSON_IsString(v)) return err_set(e, "%s: \"%s\" must be a string", where, key);
+    *out = v->valuestring;
+    return 0;
+}
+
+int config_bool(const cJSON *obj, const char *key, int dflt, int *out, const char *where, blalm_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) { *out = dflt; return 0; }
+    if (!cJSON_IsBool(v)) return err_set(e, "%s: \"%s\" must be true or false", where, key);
+    *out = cJSON_IsTrue(v);
+    return 0;
+}

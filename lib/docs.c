@@ -1,0 +1,396 @@
+#include "docs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fsutil.h"
+#include "json.h"
+#include "parquet.h"
+#include "sbuf.h"
+#include "zio.h"
+
+struct doc_reader {
+    char *path;
+    doc_backend be;
+};
+
+/* ---- jsonl backend ---- */
+
+typedef struct jsonl_state {
+    zreader *zr;
+    char *path;
+    char *default_source;
+    char *stem;
+    const char *text_field, *id_field;
+    sbuf text, id, source, meta, key;
+    uint64_t row;
+    const char *format;
+} jsonl_state;
+
+static int key_is(const sbuf *k, const char *name)
+{
+    size_t n = strlen(name);
+    return k->len == n && !memcmp(k->data, name, n);
+}
+
+/* Column for error messages: 1-based, in bytes. */
+static int line_error(jsonl_state *st, size_t col, const char *what, blalm_err *e)
+{
+    return err_set(e, "%s:%llu: column %zu: expected %s", st->path,
+                   (unsigned long long)zr_lineno(st->zr), col + 1, what);
+}
+
+static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
+{
+    jsonl_state *st = vs;
+    const char *s;
+    size_t n;
+    for (;;) {
+        int rc = zr_line(st->zr, &s, &n, e);
+        if (rc <= 0) return rc;
+        size_t p = json_ws(s, n, 0);
+        if (p == n) continue;   /* blank line */
+        break;
+    }
+    sb_reset(&st->text); sb_reset(&st->id); sb_reset(&st->source); sb_reset(&st->meta);
+    int have_text = 0, have_id = 0, have_source = 0, meta_members = 0;
+    const char *what = NULL;
+    size_t p = json_ws(s, n, 0);
+    if (s[p] != '{') return line_error(st, p, "a JSON object ('{') for each document", e);
+    sb_addc(&st->meta, '{');
+    p = json_ws(s, n, p + 1);
+    if (p < n && s[p] == '}') {
+        p++;
+    } else {
+        for (;;) {
+            p = json_ws(s, n, p);
+            sb_reset(&st->key);
+            if (p >= n || s[p] != '"') return line_error(st, p, "a string key", e);
+            if (json_decode_string(s, n, &p, &st->key, &what) < 0) return line_error(st, p, what, e);
+            p = json_ws(s, n, p);
+            if (p >= n || s[p] != ':') return line_error(st, p, "':'", e);
+            p = json_ws(s, n, p + 1);
+            size_t vstart = p;
+            sbuf *dst = NULL;
+            if (key_is(&st->key, st->text_field)) {
+                if (p >= n || s[p] != '"')
+                    return line_error(st, p, "a string value for the text field", e);
+                dst = &st->text;
+                have_text = 1;
+            } else if (key_is(&st->key, st->id_field) && p < n && s[p] == '"') {
+                dst = &st->id;
+                have_id = 1;
+            } else if (key_is(&st->key, "source") && p < n && s[p] == '"') {
+                dst = &st->source;
+                have_source = 1;
+            }
+            if (dst) {
+                sb_reset(dst);
+                if (json_decode_string(s, n, &p, dst, &what) < 0) return line_error(st, p, what, e);
+            } else {
+                if (json_skip_value(s, n, &p, &what) < 0) return line_error(st, p, what, e);
+                if (key_is(&st->key, st->id_field)) {
+                    /* a numeric id keeps its literal text; null means none */
+                    sb_reset(&st->id);
+                    have_id = !(p - vstart == 4 && !memcmp(s + vstart, "null", 4));
+                    if (have_id) sb_add(&st->id, s + vstart, p - vstart);
+                } else if (key_is(&st->key, "metadata") && s[vstart] == '{') {
+                    /* merge the members of "metadata" into the document's metadata */
+                    size_t a = json_ws(s, n, vstart + 1), b = p - 1;
+                    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r' || s[b - 1] == '\n')) b--;
+                    if (b > a) {
+                        if (meta_members++) sb_addc(&st->meta, ',');
+                        sb_add(&st->meta, s + a, b - a);
+                    }
+                } else {
+                    /* any other top-level field is metadata (flat dumps) */
+                    if (meta_members++) sb_addc(&st->meta, ',');
+                    sb_json_str(&st->meta, st->key.data, st->key.len);
+                    sb_addc(&st->meta, ':');
+                    sb_add(&st->meta, s + vstart, p - vstart);
+                }
+            }
+            p = json_ws(s, n, p);
+            if (p < n && s[p] == ',') { p++; continue; }
+            if (p < n && s[p] == '}') { p++; break; }
+            return line_error(st, p, "',' or '}'", e);
+        }
+    }
+    p = json_ws(s, n, p);
+    if (p != n) return line_error(st, p, "end of line after the document object", e);
+    if (!have_text)
+        return err_set(e, "%s:%llu: missing \"%s\" field (a string)", st->path,
+                       (unsigned long long)zr_lineno(st->zr), st->text_field);
+    sb_addc(&st->meta, '}');
+    if (!have_id) sb_printf(&st->id, "%s/%llu", st->stem, (unsigned long long)st->row);
+    if (!have_source) sb_adds(&st->source, st->default_source);
+    d->text = sb_cstr(&st->text); d->text_len = st->text.len;
+    d->id = sb_cstr(&st->id); d->id_len = st->id.len;
+    d->source = sb_cstr(&st->source); d->source_len = st->source.len;
+    d->metadata = sb_cstr(&st->meta); d->metadata_len = st->meta.len;
+    d->row = st->row++;
+    d->line = zr_lineno(st->zr);
+    d->offset = zr_offset(st->zr);
+    return 1;
+}
+
+static void jsonl_close(void *vs)
+{
+    jsonl_state *st = vs;
+    zr_close(st->zr);
+    sb_free(&st->text); sb_free(&st->id); sb_free(&st->source); sb_free(&st->meta); sb_free(&st->key);
+    free(st->path);
+    free(st->default_source);
+    free(st->stem);
+    free(st);
+}
+
+static void base_stem(const char *path, char *out, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    doc_rel_stem(b ? b + 1 : path, out, cap);
+}
+
+doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
+{
+    doc_opts o = {0};
+    if (opts) o = *opts;
+    if (!o.text_field) o.text_field = "text";
+    if (!o.id_field) o.id_field = "id";
+    char stem[4096];
+    base_stem(path, stem, sizeof stem);
+    if (!o.default_source) o.default_source = stem;
+    struct stat stt;
+    if (stat(path, &stt) < 0) {
+        err_errno(e, "%s", path);
+        return NULL;
+    }
+    if (S_ISDIR(stt.st_mode)) {
+        err_set(e, "%s: is a directory (expected a .jsonl, .jsonl.gz, .jsonl.zst or .parquet file)", path);
+        return NULL;
+    }
+    const char *kind = file_sniff(path, e);
+    if (!kind) return NULL;
+    doc_reader *r = calloc(1, sizeof *r);
+    r->path = strdup(path);
+    if (!strcmp(kind, "parquet")) {
+        if (parquet_backend_open(path, &o, &r->be, e) < 0) {
+            free(r->path);
+            free(r);
+            return NULL;
+        }
+        return r;
+    }
+    jsonl_state *st = calloc(1, sizeof *st);
+    st->zr = zr_open(path, e);
+    if (!st->zr) {
+        free(st);
+        free(r->path);
+        free(r);
+        return NULL;
+    }
+    st->path = strdup(path);
+    st->default_source = strdup(o.default_source);
+    st->stem = strdup(stem);
+    st->text_field = o.text_field;  /* callers' strings outlive the reader */
+    st->id_field = o.id_field;
+    sb_init(&st->text); sb_init(&st->id); sb_init(&st->source); sb_init(&st->meta); sb_init(&st->key);
+    r->be.state = st;
+    r->be.next = jsonl_next;
+    r->be.close = jsonl_close;
+    r->be.format = !strcmp(kind, "zstd") ? "jsonl.zst" : !strcmp(kind, "gzip") ? "jsonl.gz" : "jsonl";
+    return r;
+}
+
+int doc_next(doc_reader *r, blalm_doc *d, blalm_err *e) { return r->be.next(r->be.state, d, e); }
+const char *doc_format(const doc_reader *r) { return r->be.format; }
+const char *doc_path(const doc_reader *r) { return r->path; }
+
+void doc_close(doc_reader *r)
+{
+    if (!r) return;
+    if (r->be.close) r->be.close(r->be.state);
+    free(r->path);
+    free(r);
+}
+
+void doc_to_json(const blalm_doc *d, sbuf *out)
+{
+    sb_adds(out, "{\"id\":");
+    sb_json_str(out, d->id, d->id_len);
+    sb_adds(out, ",\"text\":");
+    sb_json_str(out, d->text, d->text_len);
+    sb_adds(out, ",\"source\":");
+    sb_json_str(out, d->source, d->source_len);
+    sb_adds(out, ",\"metadata\":");
+    if (d->metadata && d->metadata_len) sb_add(out, d->metadata, d->metadata_len);
+    else sb_adds(out, "{}");
+    sb_addc(out, '}');
+}
+
+/* ---- sharded writer ---- */
+
+struct doc_writer {
+    char *dir, *prefix;
+    uint64_t rotate;
+    int level, shard;
+    zwriter *cur;
+    sbuf line;
+};
+
+doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes, int level, blalm_err *e)
+{
+    if (mkdir_p(dir, e) < 0) return NULL;
+    doc_writer *w = calloc(1, sizeof *w);
+    w->dir = strdup(dir);
+    w->prefix = strdup(prefix ? prefix : "shard");
+    w->rotate = rotate_bytes;
+    w->level = level;
+    sb_init(&w->line);
+    return w;
+}
+
+static int docw_commit_cur(doc_writer *w, blalm_err *e)
+{
+    if (!w->cur) return 0;
+    int rc = zw_commit(w->cur, e);
+    w->cur = NULL;
+    w->shard++;
+    return rc;
+}
+
+int docw_write(doc_writer *w, const blalm_doc *d, blalm_err *e)
+{
+    if (!w->cur) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s-%05d.jsonl.zst", w->dir, w->prefix, w->shard);
+        w->cur = zw_open(path, w->level, e);
+        if (!w->cur) return -1;
+    }
+    sb_reset(&w->line);
+    doc_to_json(d, &w->line);
+    if (zw_line(w->cur, w->line.data, w->line.len, e) < 0) return -1;
+    if (w->rotate && zw_bytes_in(w->cur) >= w->rotate) return docw_commit_cur(w, e);
+    return 0;
+}
+
+int docw_shards(const doc_writer *w) { return w->shard + (w->cur ? 1 : 0); }
+
+static void docw_free(doc_writer *w)
+{
+    sb_free(&w->line);
+    free(w->dir);
+    free(w->prefix);
+    free(w);
+}
+
+int docw_close(doc_writer *w, blalm_err *e)
+{
+    int rc = docw_commit_cur(w, e);
+    docw_free(w);
+    return rc;
+}
+
+void docw_abort(doc_writer *w)
+{
+    if (!w) return;
+    zw_abort(w->cur);
+    docw_free(w);
+}
+
+/* ---- walking a docs root ---- */
+
+static const char *const doc_exts[] = {".jsonl.zst", ".jsonl.gz", ".jsonl", ".ndjson", ".parquet", NULL};
+
+static const char *doc_ext(const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; doc_exts[i]; i++) {
+        size_t k = strlen(doc_exts[i]);
+        if (n > k && !strcmp(name + n - k, doc_exts[i])) return doc_exts[i];
+    }
+    return NULL;
+}
+
+void doc_rel_stem(const char *rel, char *out, size_t cap)
+{
+    const char *ext = doc_ext(rel);
+    size_t n = strlen(rel) - (ext ? strlen(ext) : 0);
+    snprintf(out, cap, "%.*s", (int)n, rel);
+}
+
+typedef struct file_list {
+    doc_file *v;
+    size_t n, cap;
+} file_list;
+
+static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
+{
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
+    DIR *d = opendir(dir);
+    if (!d) return err_errno(e, "%s", dir);
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char sub[8192], full[8192];
+        snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+        snprintf(full, sizeof full, "%s/%s", root, sub);
+        struct stat st;
+        if (stat(full, &st) < 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            if ((rc = walk(root, sub, fl, e)) < 0) break;
+            continue;
+        }
+        if (!S_ISREG(st.st_mode) || !doc_ext(de->d_name)) continue;
+        if (fl->n == fl->cap) {
+            fl->cap = fl->cap ? fl->cap * 2 : 64;
+            fl->v = realloc(fl->v, fl->cap * sizeof *fl->v);
+        }
+        doc_file *f = &fl->v[fl->n++];
+        f->path = strdup(full);
+        f->rel = strdup(sub);
+        const char *slash = strchr(sub, '/');
+        if (slash) f->source = strndup(sub, (size_t)(slash - sub));
+        else {
+            char stem[4096];
+            doc_rel_stem(sub, stem, sizeof stem);
+            f->source = strdup(stem);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int cmp_rel(const void *a, const void *b)
+{
+    return strcmp(((const doc_file *)a)->rel, ((const doc_file *)b)->rel);
+}
+
+int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e)
+{
+    file_list fl = {0};
+    if (walk(root, "", &fl, e) < 0) {
+        docs_walk_free(fl.v, fl.n);
+        return -1;
+    }
+    qsort(fl.v, fl.n, sizeof *fl.v, cmp_rel);
+    *files = fl.v;
+    *n = fl.n;
+    return 0;
+}
+
+void docs_walk_free(doc_file *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(files[i].path);
+        free(files[i].rel);
+        free(files[i].source);
+    }
+    free(files);
+}

@@ -1,0 +1,204 @@
+#include "fsutil.h"
+#include "docs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int mkdir_p(const char *path, blalm_err *e)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0) return 0;
+    if (n >= sizeof buf) return err_set(e, "path too long: %.80s...", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char c = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return err_errno(e, "mkdir %s", buf);
+        struct stat st;
+        if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode))
+            return err_set(e, "%s exists and is not a directory", buf);
+        buf[i] = c;
+    }
+    return 0;
+}
+
+int mkdir_parent(const char *path, blalm_err *e)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    char dir[4096];
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof dir) return err_set(e, "path too long: %.80s...", path);
+    memcpy(dir, path, n);
+    dir[n] = 0;
+    return mkdir_p(dir, e);
+}
+
+int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int read_file(const char *path, char **data, size_t *len, blalm_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_errno(e, "%s", path);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            char *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                return err_set(e, "%s: out of memory", path);
+            }
+            buf = p;
+        }
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return err_set(e, "%s: read error", path);
+    }
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+void temp_name_for(const char *path, char *out, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(out, cap, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1, (long)getpid());
+    else
+        snprintf(out, cap, ".%s.tmp.%ld", path, (long)getpid());
+}
+
+static void fsync_dir_of(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path ? slash - path : 1), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e)
+{
+    if (mkdir_parent(path, e) < 0) return -1;
+    char tmp[4200];
+    temp_name_for(path, tmp, sizeof tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return err_errno(e, "%s", tmp);
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t k = write(fd, p, left);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            err_errno(e, "writing %s", tmp);
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        p += k;
+        left -= (size_t)k;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        err_errno(e, "%s", tmp);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) < 0) {
+        err_errno(e, "rename %s -> %s", tmp, path);
+        unlink(tmp);
+        return -1;
+    }
+    fsync_dir_of(path);
+    return 0;
+}
+
+static void marker_path(const char *work, const char *stage, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/state/%s/%s.done", work, stage, name);
+}
+
+int marker_exists(const char *work, const char *stage, const char *name)
+{
+    char p[8192];
+    marker_path(work, stage, name, p, sizeof p);
+    return file_exists(p);
+}
+
+int marker_write(const char *work, const char *stage, const char *name, const char *json, blalm_err *e)
+{
+    char p[8192];
+    marker_path(work, stage, name, p, sizeof p);
+    const char *body = json ? json : "{}";
+    char *withnl = malloc(strlen(body) + 2);
+    sprintf(withnl, "%s\n", body);
+    int rc = write_file_atomic(p, withnl, strlen(withnl), e);
+    free(withnl);
+    return rc;
+}
+
+static int set_dir(char *dst, size_t cap, const char *given, const char *work, const char *sub,
+                   const char *what, blalm_err *e)
+{
+    int n;
+    if (given && *given) n = snprintf(dst, cap, "%s", given);
+    else if (work && *work) n = snprintf(dst, cap, "%s/%s", work, sub);
+    else return err_set(e, "no %s: give --work WORK (or --%s DIR)", what, what);
+    if (n < 0 || (size_t)n >= cap) return err_set(e, "%s path too long", what);
+    /* drop trailing slashes so joined paths stay canonical */
+    size_t len = strlen(dst);
+    while (len > 1 && dst[len - 1] == '/') dst[--len] = 0;
+    return 0;
+}
+
+int work_dirs_init(work_dirs *w, const char *work, const char *docs, const char *out, blalm_err *e)
+{
+    memset(w, 0, sizeof *w);
+    if (work && *work) snprintf(w->work, sizeof w->work, "%s", work);
+    if (set_dir(w->docs, sizeof w->docs, docs, work, "docs", "docs", e) < 0) return -1;
+    if (set_dir(w->attrs, sizeof w->attrs, out, work, "attributes", "out", e) < 0) return -1;
+    if (work && *work) {
+        snprintf(w->state, sizeof w->state, "%s/state", work);
+        snprintf(w->stats, sizeof w->stats, "%s/stats", work);
+    }
+    return 0;
+}
+
+void attr_path_for(const work_dirs *w, const char *set, const char *rel, char *out, size_t cap)
+{
+    char stem[4096];
+    doc_rel_stem(rel, stem, sizeof stem);
+    snprintf(out, cap, "%s/%s/%s.jsonl.zst", w->attrs, set, stem);
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}

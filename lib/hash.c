@@ -1,0 +1,72 @@
+#include "hash.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <openssl/evp.h>
+#include <xxhash.h>
+
+struct sha256_ctx {
+    EVP_MD_CTX *md;
+};
+
+static void to_hex(const uint8_t *d, size_t n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+void sha256(const void *p, size_t n, uint8_t out[32])
+{
+    unsigned len = 32;
+    EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
+}
+
+void sha256_hex(const void *p, size_t n, char out[65])
+{
+    uint8_t d[32];
+    sha256(p, n, d);
+    to_hex(d, 32, out);
+}
+
+sha256_ctx *sha256_begin(void)
+{
+    sha256_ctx *c = malloc(sizeof *c);
+    c->md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+    return c;
+}
+
+void sha256_update(sha256_ctx *c, const void *p, size_t n) { EVP_DigestUpdate(c->md, p, n); }
+
+void sha256_end_hex(sha256_ctx *c, char out[65])
+{
+    uint8_t d[32];
+    unsigned len = 32;
+    EVP_DigestFinal_ex(c->md, d, &len);
+    EVP_MD_CTX_free(c->md);
+    free(c);
+    to_hex(d, 32, out);
+}
+
+int sha256_file_hex(const char *path, char out[65], blalm_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_errno(e, "%s", path);
+    sha256_ctx *c = sha256_begin();
+    char *buf = malloc(1 << 20);
+    size_t k;
+    while ((k = fread(buf, 1, 1 << 20, f)) > 0) sha256_update(c, buf, k);
+    int bad = ferror(f);
+    fclose(f);
+    free(buf);
+    sha256_end_hex(c, out);
+    if (bad) return err_set(e, "%s: read error", path);
+    return 0;
+}
+
+uint64_t xxh64(const void *p, size_t n, uint64_t seed) { return XXH64(p, n, seed); }
+uint64_t xxh3_64(const void *p, size_t n) { return XXH3_64bits(p, n); }

@@ -1,0 +1,104 @@
+#include "progress.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+struct progress {
+    char label[64];
+    uint64_t total, done;
+    prog_unit unit;
+    int quiet, tty, color;
+    double start, last_draw, interval;
+    int drawn;
+};
+
+progress *prog_start(const char *label, uint64_t total, prog_unit unit, int quiet)
+{
+    progress *p = calloc(1, sizeof *p);
+    snprintf(p->label, sizeof p->label, "%s", label);
+    p->total = total;
+    p->unit = unit;
+    p->quiet = quiet;
+    p->tty = isatty(2);
+    const char *nc = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    p->color = p->tty && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+    const char *iv = getenv("BLALM_PROGRESS_SECONDS");
+    p->interval = p->tty ? 0.1 : (iv && atof(iv) > 0 ? atof(iv) : 10.0);
+    p->start = p->last_draw = now_seconds();
+    return p;
+}
+
+void prog_set_total(progress *p, uint64_t total) { if (p) p->total = total; }
+
+static void human(char *out, size_t cap, double v, prog_unit unit)
+{
+    if (unit == PROG_BYTES) {
+        const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+        int i = 0;
+        while (v >= 1000 && i < 4) { v /= 1000; i++; }
+        snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+    } else {
+        const char *u[] = {"", "k", "M", "G"};
+        int i = 0;
+        while (v >= 1000 && i < 3) { v /= 1000; i++; }
+        snprintf(out, cap, i ? "%.1f%s" : "%.0f%s", v, u[i]);
+    }
+}
+
+static void draw(progress *p, double now)
+{
+    double el = now - p->start;
+    double rate = el > 0 ? p->done / el : 0;
+    char done[32], tot[32], rt[32], eta[32] = "";
+    human(done, sizeof done, (double)p->done, p->unit);
+    human(tot, sizeof tot, (double)p->total, p->unit);
+    human(rt, sizeof rt, rate, p->unit);
+    if (p->total && rate > 0 && p->done < p->total) {
+        double s = (p->total - p->done) / rate;
+        snprintf(eta, sizeof eta, " ETA %dm%02ds", (int)(s / 60), (int)s % 60);
+    }
+    if (p->tty) {
+        char bar[32] = "";
+        if (p->total) {
+            int w = 24, k = (int)(w * (double)p->done / p->total);
+            if (k > w) k = w;
+            for (int i = 0; i < w; i++) bar[i] = i < k ? '#' : '-';
+            bar[w] = 0;
+        }
+        fprintf(stderr, "\r\033[K%s%s%s %s%s%s %s%s%s (%s/s)%s", p->color ? "\033[1m" : "", p->label,
+                p->color ? "\033[0m" : "", p->total ? "[" : "", bar, p->total ? "]" : "", done,
+                p->total ? " / " : "", p->total ? tot : "", rt, eta);
+    } else {
+        fprintf(stderr, "%s: %s%s%s (%s/s)%s\n", p->label, done, p->total ? " / " : "", p->total ? tot : "", rt, eta);
+    }
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+void prog_update(progress *p, uint64_t done)
+{
+    if (!p) return;
+    p->done = done;
+    if (p->quiet) return;
+    double now = now_seconds();
+    if (now - p->last_draw < p->interval) return;
+    p->last_draw = now;
+    draw(p, now);
+}
+
+void prog_add(progress *p, uint64_t delta)
+{
+    if (p) prog_update(p, p->done + delta);
+}
+
+void prog_end(progress *p)
+{
+    if (!p) return;
+    if (p->tty && p->drawn && !p->quiet) fprintf(stderr, "\r\033[K");
+    free(p);
+}

@@ -1,0 +1,210 @@
+#include "utf8.h"
+
+#include <string.h>
+
+/* ASCII whitespace for Python's str.split(): 0x09-0x0D, 0x1C-0x20. */
+static const unsigned char ascii_space[128] = {
+    [0x09] = 1, [0x0A] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1,
+    [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [0x20] = 1,
+};
+
+int py_isspace(uint32_t cp)
+{
+    if (cp < 128) return ascii_space[cp];
+    switch (cp) {
+    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
+    case 0x202F: case 0x205F: case 0x3000:
+        return 1;
+    default:
+        return cp >= 0x2000 && cp <= 0x200A;
+    }
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
+        if (c == 0xED && s[1] >= 0xA0) return 0; /* surrogate */
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90) return 0;  /* overlong */
+        if (c == 0xF4 && s[1] >= 0x90) return 0; /* > U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+int utf8_valid(const char *str, size_t n, size_t *bad)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII fast path, 8 bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        if (i >= n) break;
+        if (s[i] < 0x80) { i++; continue; }
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k) {
+            if (bad) *bad = i;
+            return 0;
+        }
+        i += k;
+    }
+    return 1;
+}
+
+size_t utf8_sanitize(const char *str, size_t n, char *out, size_t *out_len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, o = 0, bad = 0;
+    while (i < n) {
+        size_t k = utf8_seq(s + i, n - i);
+        if (k) {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        /* replace the maximal invalid subsequence (one lead + its valid continuations) */
+        bad++;
+        out[o++] = (char)0xEF; out[o++] = (char)0xBF; out[o++] = (char)0xBD;
+        i++;   /* one U+FFFD per invalid byte */
+    }
+    *out_len = o;
+    return bad;
+}
+
+size_t utf8_prefix(const char *s, size_t n, size_t max)
+{
+    if (n <= max) return n;
+    size_t k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+    return k;
+}
+
+/* Multi-byte lead bytes that can start a Python whitespace code point:
+ * C2 (U+0085, U+00A0), E1 (U+1680), E2 (U+2000-200A, 2028, 2029, 202F, 205F),
+ * E3 (U+3000). Every other lead starts a non-space code point, and the
+ * continuation bytes after it leave the state unchanged. */
+static inline int maybe_space_lead(unsigned c)
+{
+    return c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3;
+}
+
+static inline uint32_t decode_at(const unsigned char *s, size_t k)
+{
+    if (k == 2) return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+}
+
+/* Counts from s; returns how many trailing bytes were left unconsumed
+ * because they start a possibly-space code point cut by the chunk end. */
+static size_t count_chunk(word_counter *w, const unsigned char *s, size_t n)
+{
+    uint64_t words = w->words;
+    int in_word = w->in_word;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        int sp;
+        if (c < 0x80) {
+            sp = ascii_space[c];
+            i++;
+        } else if (maybe_space_lead(c)) {
+            size_t k = c == 0xC2 ? 2 : 3;
+            if (i + k > n) {
+                /* might be an incomplete sequence: keep for the next chunk */
+                int complete_invalid = 0;
+                for (size_t j = i + 1; j < n; j++)
+                    if ((s[j] & 0xC0) != 0x80) complete_invalid = 1;
+                if (!complete_invalid) {
+                    w->words = words;
+                    w->in_word = in_word;
+                    return n - i;
+                }
+                sp = 0;
+                i++;
+            } else if ((s[i + 1] & 0xC0) == 0x80 && (k == 2 || (s[i + 2] & 0xC0) == 0x80)) {
+                sp = py_isspace(decode_at(s + i, k));
+                i += k;
+            } else {
+                sp = 0;   /* invalid sequence: counts as a non-space byte */
+                i++;
+            }
+        } else {
+            sp = 0;
+            i++;
+        }
+        words += (uint64_t)(!sp & !in_word);
+        in_word = !sp;
+    }
+    w->words = words;
+    w->in_word = in_word;
+    return 0;
+}
+
+void wc_init(word_counter *w) { memset(w, 0, sizeof *w); }
+
+void wc_feed(word_counter *w, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (w->npend) {
+        /* Finish the code point cut by the previous chunk: count the pending
+         * bytes together with up to three new ones. */
+        unsigned char tmp[8];
+        size_t have = (size_t)w->npend, take = n < 3 ? n : 3, total = have + take;
+        memcpy(tmp, w->pend, have);
+        memcpy(tmp + have, s, take);
+        w->npend = 0;
+        size_t left = count_chunk(w, tmp, total), consumed = total - left;
+        if (left && (consumed < have || take == n)) {
+            /* the data really ends inside a sequence: keep waiting */
+            memcpy(w->pend, tmp + consumed, left);
+            w->npend = (int)left;
+            return;
+        }
+        /* new bytes already counted; a sequence cut only by tmp's end is
+         * counted again below from s */
+        s += consumed - have;
+        n -= consumed - have;
+    }
+    size_t left = count_chunk(w, s, n);
+    if (left) {
+        memcpy(w->pend, s + n - left, left);
+        w->npend = (int)left;
+    }
+}
+
+uint64_t wc_finish(word_counter *w)
+{
+    if (w->npend) {
+        /* an incomplete sequence at the very end is a non-space byte run */
+        if (!w->in_word) w->words++;
+        w->in_word = 1;
+        w->npend = 0;
+    }
+    return w->words;
+}
+
+uint64_t words_in(const char *s, size_t n)
+{
+    word_counter w;
+    wc_init(&w);
+    size_t left = count_chunk(&w, (const unsigned char *)s, n);
+    if (left && !w.in_word) w.words++;
+    return w.words;
+}

@@ -1,0 +1,387 @@
+#include "zio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "fsutil.h"
+
+#define IN_CHUNK (1u << 20)
+
+struct zreader {
+    char *path;
+    int fd;
+    zfmt fmt;
+    int eof_in;            /* no more compressed input */
+    int eof_out;           /* no more decompressed output */
+    /* compressed input */
+    unsigned char *in;
+    size_t in_len, in_pos;
+    /* decompressed output window: [start, end) unread, scan >= start */
+    char *buf;
+    size_t cap, start, end, scan;
+    uint64_t consumed;     /* decompressed bytes before buf[0] */
+    uint64_t lineno, line_off;
+    ZSTD_DCtx *zd;
+    size_t zret;           /* last ZSTD_decompressStream result (0 = frame complete) */
+    int zstd_any;          /* at least one frame started */
+    z_stream gz;
+    int gz_init, gz_done;  /* gz_done: last member complete */
+};
+
+const char *file_sniff(const char *path, blalm_err *e)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        err_errno(e, "%s", path);
+        return NULL;
+    }
+    unsigned char m[4] = {0};
+    ssize_t k = read(fd, m, 4);
+    close(fd);
+    if (k < 0) {
+        err_errno(e, "%s", path);
+        return NULL;
+    }
+    if (k == 4 && !memcmp(m, "PAR1", 4)) return "parquet";
+    if (k == 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) return "zstd";
+    if (k >= 2 && m[0] == 0x1F && m[1] == 0x8B) return "gzip";
+    return "plain";
+}
+
+zreader *zr_open(const char *path, blalm_err *e)
+{
+    const char *kind = file_sniff(path, e);
+    if (!kind) return NULL;
+    zreader *r = calloc(1, sizeof *r);
+    r->path = strdup(path);
+    r->fd = open(path, O_RDONLY);
+    if (r->fd < 0) {
+        err_errno(e, "%s", path);
+        free(r->path);
+        free(r);
+        return NULL;
+    }
+    r->fmt = !strcmp(kind, "zstd") ? ZFMT_ZSTD : !strcmp(kind, "gzip") ? ZFMT_GZIP : ZFMT_PLAIN;
+    r->cap = IN_CHUNK;
+    r->buf = malloc(r->cap + 1);
+    if (r->fmt != ZFMT_PLAIN) r->in = malloc(IN_CHUNK);
+    if (r->fmt == ZFMT_ZSTD) r->zd = ZSTD_createDCtx();
+    return r;
+}
+
+static int fill_input(zreader *r, blalm_err *e)
+{
+    if (r->in_pos < r->in_len || r->eof_in) return 0;
+    ssize_t k;
+    do k = read(r->fd, r->in, IN_CHUNK); while (k < 0 && errno == EINTR);
+    if (k < 0) return err_errno(e, "%s", r->path);
+    r->in_len = (size_t)k;
+    r->in_pos = 0;
+    if (k == 0) r->eof_in = 1;
+    return 0;
+}
+
+/* Appends decompressed bytes at buf[end..cap); returns bytes added (0 = end). */
+static long produce(zreader *r, blalm_err *e)
+{
+    char *dst = r->buf + r->end;
+    size_t room = r->cap - r->end;
+    if (r->eof_out) return 0;
+    if (r->fmt == ZFMT_PLAIN) {
+        ssize_t k;
+        do k = read(r->fd, dst, room); while (k < 0 && errno == EINTR);
+        if (k < 0) return err_errno(e, "%s", r->path);
+        if (k == 0) r->eof_out = 1;
+        return k;
+    }
+    for (;;) {
+        if (fill_input(r, e) < 0) return -1;
+        if (r->fmt == ZFMT_ZSTD) {
+            if (r->eof_in && r->in_pos >= r->in_len) {
+                if (r->zstd_any && r->zret != 0)
+                    return err_set(e, "%s: truncated zstd frame (stream ends at decompressed byte %llu)",
+                                   r->path, (unsigned long long)(r->consumed + r->end));
+                r->eof_out = 1;
+                return 0;
+            }
+            ZSTD_inBuffer ib = {r->in, r->in_len, r->in_pos};
+            ZSTD_outBuffer ob = {dst, room, 0};
+            size_t ret = ZSTD_decompressStream(r->zd, &ob, &ib);
+            r->in_pos = ib.pos;
+            if (ZSTD_isError(ret))
+                return err_set(e, "%s: corrupt zstd data near decompressed byte %llu: %s", r->path,
+                               (unsigned long long)(r->consumed + r->end), ZSTD_getErrorName(ret));
+            r->zstd_any = 1;
+            r->zret = ret;
+            if (ob.pos) return (long)ob.pos;
+            continue;
+        }
+        /* gzip, possibly several concatenated members */
+        if (!r->gz_init) {
+            memset(&r->gz, 0, sizeof r->gz);
+            if (inflateInit2(&r->gz, 15 + 32) != Z_OK) return err_set(e, "%s: zlib init failed", r->path);
+            r->gz_init = 1;
+            r->gz_done = 0;
+        }
+        if (r->in_pos >= r->in_len && r->eof_in) {
+            if (!r->gz_done)
+                return err_set(e, "%s: truncated gzip stream (ends at decompressed byte %llu)", r->path,
+                               (unsigned long long)(r->consumed + r->end));
+            r->eof_out = 1;
+            return 0;
+        }
+        if (r->gz_done) {  /* another member follows */
+            inflateReset(&r->gz);
+            r->gz_done = 0;
+        }
+        r->gz.next_in = r->in + r->in_pos;
+        r->gz.avail_in = (uInt)(r->in_len - r->in_pos);
+        r->gz.next_out = (Bytef *)dst;
+        r->gz.avail_out = (uInt)room;
+        int zr = inflate(&r->gz, Z_NO_FLUSH);
+        r->in_pos = r->in_len - r->gz.avail_in;
+        size_t got = room - r->gz.avail_out;
+        if (zr == Z_STREAM_END) r->gz_done = 1;
+        else if (zr != Z_OK && zr != Z_BUF_ERROR)
+            return err_set(e, "%s: corrupt gzip data near decompressed byte %llu: %s", r->path,
+                           (unsigned long long)(r->consumed + r->end), r->gz.msg ? r->gz.msg : "inflate error");
+        if (got) return (long)got;
+    }
+}
+
+/* Makes room at the end of the window: drop consumed bytes, else grow. */
+static void make_room(zreader *r)
+{
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->consumed += r->start;
+        r->scan -= r->start;
+        r->end -= r->start;
+        r->start = 0;
+    }
+    if (r->end == r->cap) {
+        size_t cap = r->cap * 2;
+        char *p = realloc(r->buf, cap + 1);
+        if (!p) {
+            fprintf(stderr, "blalm: out of memory reading %s\n", r->path);
+            abort();
+        }
+        r->buf = p;
+        r->cap = cap;
+    }
+}
+
+int zr_line(zreader *r, const char **line, size_t *len, blalm_err *e)
+{
+    for (;;) {
+        char *nl = r->scan < r->end ? memchr(r->buf + r->scan, '\n', r->end - r->scan) : NULL;
+        if (nl) {
+            size_t at = (size_t)(nl - r->buf);
+            *line = r->buf + r->start;
+            *len = at - r->start;
+            r->line_off = r->consumed + r->start;
+            r->start = r->scan = at + 1;
+            r->lineno++;
+            return 1;
+        }
+        r->scan = r->end;
+        if (r->eof_out) {
+            if (r->start == r->end) return 0;
+            *line = r->buf + r->start;   /* last line without '\n' */
+            *len = r->end - r->start;
+            r->line_off = r->consumed + r->start;
+            r->start = r->scan = r->end;
+            r->lineno++;
+            return 1;
+        }
+        if (r->end == r->cap) make_room(r);
+        long k = produce(r, e);
+        if (k < 0) return -1;
+        r->end += (size_t)k;
+    }
+}
+
+long zr_read(zreader *r, void *out, size_t cap, blalm_err *e)
+{
+    while (r->start == r->end) {
+        if (r->eof_out) return 0;
+        r->consumed += r->end;
+        r->start = r->end = r->scan = 0;
+        long k = produce(r, e);
+        if (k < 0) return -1;
+        r->end = (size_t)k;
+        if (k == 0 && r->eof_out) return 0;
+    }
+    size_t n = r->end - r->start;
+    if (n > cap) n = cap;
+    memcpy(out, r->buf + r->start, n);
+    r->start += n;
+    r->scan = r->start;
+    return (long)n;
+}
+
+uint64_t zr_lineno(const zreader *r) { return r->lineno; }
+uint64_t zr_offset(const zreader *r) { return r->line_off; }
+zfmt zr_format(const zreader *r) { return r->fmt; }
+const char *zr_path(const zreader *r) { return r->path; }
+
+void zr_close(zreader *r)
+{
+    if (!r) return;
+    if (r->fd >= 0) close(r->fd);
+    if (r->zd) ZSTD_freeDCtx(r->zd);
+    if (r->gz_init) inflateEnd(&r->gz);
+    free(r->in);
+    free(r->buf);
+    free(r->path);
+    free(r);
+}
+
+/* ---- writer ---- */
+
+struct zwriter {
+    char *path, *tmp;
+    int fd;
+    zfmt fmt;
+    ZSTD_CCtx *zc;
+    z_stream gz;
+    unsigned char *out;
+    size_t out_cap;
+    uint64_t bytes_in;
+};
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+zwriter *zw_open(const char *path, int level, blalm_err *e)
+{
+    if (mkdir_parent(path, e) < 0) return NULL;
+    zwriter *w = calloc(1, sizeof *w);
+    w->path = strdup(path);
+    char tmp[4200];
+    temp_name_for(path, tmp, sizeof tmp);
+    w->tmp = strdup(tmp);
+    w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        err_errno(e, "%s", tmp);
+        free(w->path);
+        free(w->tmp);
+        free(w);
+        return NULL;
+    }
+    w->fmt = ends_with(path, ".zst") ? ZFMT_ZSTD : ends_with(path, ".gz") ? ZFMT_GZIP : ZFMT_PLAIN;
+    w->out_cap = ZSTD_CStreamOutSize();
+    if (w->out_cap < (1u << 17)) w->out_cap = 1u << 17;
+    w->out = malloc(w->out_cap);
+    if (w->fmt == ZFMT_ZSTD) {
+        w->zc = ZSTD_createCCtx();
+        ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, level ? level : 3);
+        ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 1);
+    } else if (w->fmt == ZFMT_GZIP) {
+        deflateInit2(&w->gz, level ? level : 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    }
+    return w;
+}
+
+static int write_all(zwriter *w, const void *p, size_t n, blalm_err *e)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t k = write(w->fd, c, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return err_errno(e, "writing %s", w->tmp);
+        }
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int compress_some(zwriter *w, const void *p, size_t n, int finish, blalm_err *e)
+{
+    if (w->fmt == ZFMT_ZSTD) {
+        ZSTD_inBuffer ib = {p, n, 0};
+        for (;;) {
+            ZSTD_outBuffer ob = {w->out, w->out_cap, 0};
+            size_t rem = ZSTD_compressStream2(w->zc, &ob, &ib, finish ? ZSTD_e_end : ZSTD_e_continue);
+            if (ZSTD_isError(rem)) return err_set(e, "%s: zstd: %s", w->path, ZSTD_getErrorName(rem));
+            if (ob.pos && write_all(w, w->out, ob.pos, e) < 0) return -1;
+            if (finish ? rem == 0 : ib.pos == ib.size) return 0;
+        }
+    }
+    w->gz.next_in = (Bytef *)(uintptr_t)p;
+    w->gz.avail_in = (uInt)n;
+    for (;;) {
+        w->gz.next_out = w->out;
+        w->gz.avail_out = (uInt)w->out_cap;
+        int zr = deflate(&w->gz, finish ? Z_FINISH : Z_NO_FLUSH);
+        size_t got = w->out_cap - w->gz.avail_out;
+        if (got && write_all(w, w->out, got, e) < 0) return -1;
+        if (finish ? zr == Z_STREAM_END : w->gz.avail_in == 0) return 0;
+        if (zr == Z_STREAM_ERROR) return err_set(e, "%s: deflate failed", w->path);
+    }
+}
+
+int zw_write(zwriter *w, const void *p, size_t n, blalm_err *e)
+{
+    w->bytes_in += n;
+    if (w->fmt == ZFMT_PLAIN) return write_all(w, p, n, e);
+    /* feed large inputs in pieces so zlib's uInt never overflows */
+    const char *c = p;
+    while (n) {
+        size_t k = n > (1u << 30) ? (1u << 30) : n;
+        if (compress_some(w, c, k, 0, e) < 0) return -1;
+        c += k;
+        n -= k;
+    }
+    return 0;
+}
+
+int zw_line(zwriter *w, const char *p, size_t n, blalm_err *e)
+{
+    if (zw_write(w, p, n, e) < 0) return -1;
+    return zw_write(w, "\n", 1, e);
+}
+
+uint64_t zw_bytes_in(const zwriter *w) { return w->bytes_in; }
+
+static void zw_free(zwriter *w)
+{
+    if (w->zc) ZSTD_freeCCtx(w->zc);
+    if (w->fmt == ZFMT_GZIP) deflateEnd(&w->gz);
+    free(w->out);
+    free(w->path);
+    free(w->tmp);
+    free(w);
+}
+
+int zw_commit(zwriter *w, blalm_err *e)
+{
+    int rc = 0;
+    if (w->fmt != ZFMT_PLAIN) rc = compress_some(w, "", 0, 1, e);
+    if (rc == 0 && fsync(w->fd) < 0) rc = err_errno(e, "fsync %s", w->tmp);
+    if (close(w->fd) < 0 && rc == 0) rc = err_errno(e, "close %s", w->tmp);
+    w->fd = -1;
+    if (rc == 0 && rename(w->tmp, w->path) < 0) rc = err_errno(e, "rename %s -> %s", w->tmp, w->path);
+    if (rc < 0) unlink(w->tmp);
+    zw_free(w);
+    return rc;
+}
+
+void zw_abort(zwriter *w)
+{
+    if (!w) return;
+    if (w->fd >= 0) close(w->fd);
+    unlink(w->tmp);
+    zw_free(w);
+}
