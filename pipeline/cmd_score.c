@@ -636,6 +636,7 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
         int wait = (!eof && R->next - R->head < R->W) ? 0 : 100;
         if (collect(R, wait, &scratch, e) < 0) goto out;
     }
+    rc = 0;
     if (aw) {
         rc = attrw_commit(aw, e);
         aw = NULL;

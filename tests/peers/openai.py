@@ -28,11 +28,13 @@ to its first K requests only. NAME is one of
 
 GET /stats -> {"requests": N, "by_text": {sha256(prompt): count}, "statuses": {...}}
 GET /health -> {"ok": true}
+POST /control {"fault_all": NAME or null, "latency": SECONDS} changes those settings
 """
 import argparse
 import hashlib
 import http.server
 import json
+import os
 import re
 import socket
 import socketserver
@@ -62,7 +64,7 @@ def load_data(path):
         text = d.get("text") or ""
         if len(text) < 40 or meta.get("score") is None:
             continue
-        docs.append((text[:40], int(meta["score"]), meta.get("reasoning") or ""))
+        docs.append((text[:4000], int(meta["score"]), meta.get("reasoning") or ""))
     return docs
 
 
@@ -132,9 +134,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for start in range(0, len(prompt) - 16 if srv.index else 0):
             cands = srv.index.get(prompt[start:start + 16])
             if cands:
-                for prefix, score, reasoning in cands:
-                    if prompt.startswith(prefix, start):
-                        return score, reasoning
+                # documents may share boilerplate openings: the longest match wins
+                best, best_len = None, 0
+                for text, score, reasoning in cands:
+                    common = len(os.path.commonprefix([text, prompt[start:start + len(text)]]))
+                    if common > best_len:
+                        best, best_len = (score, reasoning), common
+                if best_len >= 16:
+                    return best
         h = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
         return h % 6, "Stand-in judgement (no model was run): points awarded by a hash of the prompt."
 
@@ -142,6 +149,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         args = self.server.args
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n)
+        if self.path.endswith("/control"):
+            # tests switch faults on and off mid-run: {"fault_all": "503" | null, "latency": s}
+            ctl = json.loads(raw or b"{}")
+            if "fault_all" in ctl:
+                args.fault_all = ctl["fault_all"]
+            if "latency" in ctl:
+                args.latency = float(ctl["latency"])
+            self.send_json(200, {"ok": True})
+            return
         try:
             req = json.loads(raw)
             prompt = req["messages"][-1]["content"]
