@@ -463,7 +463,9 @@ static int collect(run *R, int timeout_ms, sbuf *scratch, blalm_err *e)
         }
         llm_result_free(&res[i]);
     }
-    /* Durable first, counted after: one fdatasync for the whole batch. */
+    /* Durable first, counted after: one fdatasync for the whole batch. The
+     * next requests go out first, so the network is busy while the disk syncs. */
+    if (nsync && rc == 0 && (send_ready(R, e) < 0 || llm_client_kick(R->client, e) < 0)) rc = -1;
     if (nsync && llm_cache_sync(R->cache, e) < 0) return -1;
     for (int i = 0; i < got && nsync; i++) {
         slot *s = slot_of(R, res[i].tag);
@@ -630,11 +632,11 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
         if (send_ready(R, e) < 0) goto out;
         if (llm_client_in_flight(R->client) == 0) {
             /* Nothing in flight yet nothing ready: waiting on a rate limit. */
-            if (collect(R, 5, &scratch, e) < 0) goto out;
+            if (collect(R, 5, &scratch, e) < 0) goto drain;
             continue;
         }
         int wait = (!eof && R->next - R->head < R->W) ? 0 : 100;
-        if (collect(R, wait, &scratch, e) < 0) goto out;
+        if (collect(R, wait, &scratch, e) < 0) goto drain;
     }
     rc = 0;
     if (aw) {
@@ -651,6 +653,14 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
         }
     }
     rc = rc < 0 ? -1 : 0;
+    goto out;
+drain:
+    /* The run ends, but answers already on their way are paid for: keep them. */
+    while (R->client && llm_client_in_flight(R->client) > 0) {
+        blalm_err later = {{0}};
+        if (collect(R, 100, &scratch, &later) < 0 && !strncmp(later.msg, "http:", 5)) break;
+    }
+    rc = -1;
 out:
     if (rc < 0 && !e->msg[0]) err_set(e, "%s: failed", f->path);
     if (aw) attrw_abort(aw);
@@ -1010,7 +1020,7 @@ int cmd_score(int argc, char **argv)
         R.client = llm_client_new(&co, &e);
         if (!R.client) goto fail;
     }
-    R.W = (uint64_t)o.concurrency * 4 + 64;
+    R.W = (uint64_t)o.concurrency * 16 + 64;  /* room for slow heads of line */
     R.ring = calloc(R.W, sizeof *R.ring);
     if (!R.ring) { err_set(&e, "out of memory"); goto fail; }
     double t0 = now_seconds();

@@ -31,17 +31,15 @@ GET /health -> {"ok": true}
 POST /control {"fault_all": NAME or null, "latency": SECONDS} changes those settings
 """
 import argparse
+import asyncio
 import hashlib
-import http.server
 import json
 import os
 import re
+import signal
 import socket
-import socketserver
 import struct
 import subprocess
-import sys
-import threading
 import time
 
 FAULT_RE = re.compile(r"\[\[fault:([a-z0-9]+)(?:\*(\d+))?\]\]")
@@ -68,71 +66,27 @@ def load_data(path):
     return docs
 
 
-class Peer(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256
+class Peer:
+    """State shared by all connections (one asyncio thread: no locks needed)."""
 
     def __init__(self, args):
-        super().__init__(("127.0.0.1", 0), Handler)
         self.args = args
-        self.lock = threading.Lock()
         self.requests = 0
         self.by_text = {}
         self.statuses = {}
         self.seq = 0
         self.docs = load_data(args.data)
         self.index = {}
-        for prefix, score, reasoning in self.docs:
-            self.index.setdefault(prefix[:16], []).append((prefix, score, reasoning))
-
-    def handle_error(self, request, client_address):
-        pass  # resets and client timeouts are expected here
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "blalm-stand-in-peer/1"
-
-    def log_message(self, fmt, *a):
-        pass
-
-    def send_json(self, status, obj, extra=None):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-        self.count_status(status)
+        for text, score, reasoning in self.docs:
+            self.index.setdefault(text[:16], []).append((text, score, reasoning))
 
     def count_status(self, status):
-        with self.server.lock:
-            self.server.statuses[str(status)] = self.server.statuses.get(str(status), 0) + 1
-
-    def do_GET(self):
-        if self.path == "/stats" or self.path.endswith("/stats"):
-            with self.server.lock:
-                obj = {"requests": self.server.requests, "by_text": dict(self.server.by_text),
-                       "statuses": dict(self.server.statuses)}
-            body = json.dumps(obj).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        elif self.path.endswith("/health"):
-            self.send_json(200, {"ok": True})
-        else:
-            self.send_json(404, {"error": {"message": "not found: " + self.path}})
+        self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
 
     def judge(self, prompt):
         """(score, justification): the real reasoning when the text is known."""
-        srv = self.server
-        for start in range(0, len(prompt) - 16 if srv.index else 0):
-            cands = srv.index.get(prompt[start:start + 16])
+        for start in range(0, len(prompt) - 16 if self.index else 0):
+            cands = self.index.get(prompt[start:start + 16])
             if cands:
                 # documents may share boilerplate openings: the longest match wins
                 best, best_len = None, 0
@@ -145,39 +99,47 @@ class Handler(http.server.BaseHTTPRequestHandler):
         h = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
         return h % 6, "Stand-in judgement (no model was run): points awarded by a hash of the prompt."
 
-    def do_POST(self):
-        args = self.server.args
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n)
-        if self.path.endswith("/control"):
+    async def handle(self, method, path, headers, raw):
+        """Returns (status, extra headers, body bytes, action); action is
+        None, "reset" (send part of the body, then RST) or "close"."""
+        args = self.args
+        if method == "GET":
+            if path.endswith("/stats"):
+                return 200, {}, json.dumps({"requests": self.requests, "by_text": self.by_text,
+                                            "statuses": self.statuses}).encode(), None
+            if path.endswith("/health"):
+                return 200, {}, b'{"ok": true}', None
+            return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
+        if path.endswith("/control"):
             # tests switch faults on and off mid-run: {"fault_all": "503" | null, "latency": s}
             ctl = json.loads(raw or b"{}")
             if "fault_all" in ctl:
                 args.fault_all = ctl["fault_all"]
             if "latency" in ctl:
                 args.latency = float(ctl["latency"])
-            self.send_json(200, {"ok": True})
-            return
+            return 200, {}, b'{"ok": true}', None
+        if not path.endswith("/chat/completions"):
+            return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
+
+        def err(status, msg, extra=None):
+            return status, extra or {}, json.dumps({"error": {"message": msg, "type": "invalid_request_error"}}).encode(), None
+
         try:
             req = json.loads(raw)
             prompt = req["messages"][-1]["content"]
         except Exception as ex:  # noqa: BLE001 - any malformed request is a 400
-            self.send_json(400, {"error": {"message": "bad request: %s" % ex, "type": "invalid_request_error"}})
-            return
+            return err(400, "bad request: %s" % ex)
         tsha = hashlib.sha256(prompt.encode()).hexdigest()
-        with self.server.lock:
-            self.server.requests += 1
-            self.server.seq += 1
-            seq = self.server.seq
-            nth = self.server.by_text.get(tsha, 0) + 1
-            self.server.by_text[tsha] = nth
+        self.requests += 1
+        self.seq += 1
+        seq = self.seq
+        nth = self.by_text.get(tsha, 0) + 1
+        self.by_text[tsha] = nth
         if args.require_key is not None:
-            auth = self.headers.get("Authorization") or ""
+            auth = headers.get("authorization", "")
             if auth != "Bearer " + args.require_key:
                 given = auth[7:] if auth.startswith("Bearer ") else auth
-                self.send_json(401, {"error": {"message": "Incorrect API key provided: %s." % given,
-                                               "type": "invalid_request_error", "code": "invalid_api_key"}})
-                return
+                return err(401, "Incorrect API key provided: %s." % given)
         fault = None
         m = FAULT_RE.search(prompt)
         if m and (m.group(2) is None or nth <= int(m.group(2))):
@@ -185,22 +147,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif args.fault_all:
             fault = args.fault_all
         if args.latency > 0:
-            time.sleep(args.latency)
-        if fault in ("500", "503", "502"):
-            self.send_json(int(fault), {"error": {"message": "stand-in fault %s" % fault}})
-            return
+            await asyncio.sleep(args.latency)
+        if fault in ("500", "502", "503"):
+            return err(int(fault), "stand-in fault %s" % fault)
         if fault == "429":
-            self.send_json(429, {"error": {"message": "rate limited (stand-in)"}}, {"Retry-After": "1"})
-            return
+            return err(429, "rate limited (stand-in)", {"Retry-After": "1"})
         if fault == "429ms":
-            self.send_json(429, {"error": {"message": "rate limited (stand-in)"}}, {"retry-after-ms": "700"})
-            return
+            return err(429, "rate limited (stand-in)", {"retry-after-ms": "700"})
         if fault == "400":
-            self.send_json(400, {"error": {"message": "This model's maximum context length is exceeded (stand-in)",
-                                           "type": "invalid_request_error"}})
-            return
+            return err(400, "This model's maximum context length is exceeded (stand-in)")
         if fault == "timeout":
-            time.sleep(args.slow)
+            await asyncio.sleep(args.slow)
         score, just = self.judge(prompt)
         content = "%s\n\nEducational score: %d" % (just, score)
         finish = "stop"
@@ -246,25 +203,52 @@ class Handler(http.server.BaseHTTPRequestHandler):
             obj["usage"] = {"prompt_tokens": ptok, "completion_tokens": ctok, "total_tokens": ptok + ctok}
         body = json.dumps(obj).encode()
         if fault == "truncated":
-            body = body[: len(body) // 2]
+            return 200, {}, body[: len(body) // 2], None
         if fault == "reset":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 3])
-            self.wfile.flush()
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
-            self.count_status("reset")
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.count_status(200)
+            return 200, {}, body, "reset"
+        return 200, {}, body, None
+
+    async def connection(self, reader, writer):
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _version = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        k, v = line.split(":", 1)
+                        headers[k.strip().lower()] = v.strip()
+                if headers.get("expect", "").lower() == "100-continue":
+                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                n = int(headers.get("content-length") or 0)
+                raw = await reader.readexactly(n) if n else b""
+                status, extra, body, action = await self.handle(method, path, headers, raw)
+                reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+                          429: "Too Many Requests", 500: "Internal Server Error",
+                          502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Status")
+                out = ["HTTP/1.1 %d %s" % (status, reason), "Server: blalm-stand-in-peer/1",
+                       "Content-Type: application/json", "Content-Length: %d" % len(body)]
+                out += ["%s: %s" % kv for kv in extra.items()]
+                data = ("\r\n".join(out) + "\r\n\r\n").encode()
+                if action == "reset":
+                    writer.write(data + body[: len(body) // 3])
+                    await writer.drain()
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.count_status("reset")
+                    writer.transport.abort()
+                    return
+                writer.write(data + body)
+                self.count_status(status)
+                await writer.drain()
+                if headers.get("connection", "").lower() == "close":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            writer.close()
 
 
 def main():
@@ -275,11 +259,39 @@ def main():
     ap.add_argument("--data", help="fineweb-legal.jsonl(.zst): real reasoning texts and scores")
     ap.add_argument("--fault-all", help="one fault for every request")
     ap.add_argument("--require-key", help="answer 401 unless this bearer key is sent")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes sharing the port (benchmarks); /stats is then per process")
     args = ap.parse_args()
-    srv = Peer(args)
-    print(srv.server_address[1], flush=True)
+    peer = Peer(args)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    print(sock.getsockname()[1], flush=True)
+    children = []
+    for _ in range(max(1, args.workers) - 1):
+        pid = os.fork()
+        if pid == 0:
+            children = None
+            break
+        children.append(pid)
+    if children:
+        def stop(*_):
+            for c in children:
+                try:
+                    os.kill(c, signal.SIGTERM)
+                except OSError:
+                    pass
+            os._exit(0)
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    async def serve():
+        srv = await asyncio.start_server(peer.connection, sock=sock, limit=1 << 24)
+        async with srv:
+            await srv.serve_forever()
+
     try:
-        srv.serve_forever(poll_interval=0.2)
+        asyncio.run(serve())
     except KeyboardInterrupt:
         pass
 

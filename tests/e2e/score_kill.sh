@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SIGKILL `blalm score` at random moments, rerun, and check that
+#  - the final attributes equal an uninterrupted run's (latency_ms aside), and
+#  - the endpoint never got a second request for a document whose answer
+#    was stored (in the cache, crc-valid) before the process died.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/score_helpers.bash"
+unset OPENAI_API_KEY OPENAI_BASE_URL
+TRIALS=${SCORE_KILL_TRIALS:-6}
+
+mkdir -p "$TMP/docs/web"
+if need_shared && [ -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ]; then
+    zstd -dcq "$SHARED_DATA/fineweb-legal.jsonl.zst" | head -400 >"$TMP/docs/web/legal.jsonl"
+    src="400 real documents"
+else
+    make_docs "$TMP/docs/web/legal.jsonl" 400 k
+    src="400 synthetic documents (no shared data)"
+fi
+make_docs "$TMP/docs/web/more.jsonl" 150 m
+
+# the reference: one uninterrupted run against its own peer
+start_peer PA --latency 0.05
+A=$TMP/a; mkdir -p "$A"; cp -r "$TMP/docs" "$A/"
+if ! $BLALM score --work "$A" --endpoint "http://127.0.0.1:$PA/v1" --model m --concurrency 8 -q 2>"$TMP/err"; then
+    fail score_kill_reference "$(cat "$TMP/err")"; exit 0
+fi
+
+start_peer PB --latency 0.05
+B=$TMP/b; mkdir -p "$B"; cp -r "$TMP/docs" "$B/"
+CACHE=$B/state/score/cache/score-cache.jsonl
+violations=0 kills=0
+for t in $(seq "$TRIALS"); do
+    # what was stored before this run started, and what the peer had seen
+    [ -f "$CACHE" ] && cache_check "$CACHE" >/dev/null && cp "$CACHE.shas" "$TMP/stored.$t" || : >"$TMP/stored.$t"
+    peer_get "$PB" /stats >"$TMP/before.$t"
+    $BLALM score --work "$B" --endpoint "http://127.0.0.1:$PB/v1" --model m --concurrency 8 -q 2>/dev/null &
+    pid=$!
+    sleep "$("$PY" -c "import random; print(round(random.uniform(0.05, 0.5), 3))")"
+    if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" 2>/dev/null
+    peer_get "$PB" /stats >"$TMP/after.$t"
+    v=$("$PY" - "$TMP/stored.$t" "$TMP/before.$t" "$TMP/after.$t" <<'EOF'
+import json, sys
+stored = [l for l in open(sys.argv[1]).read().split("\n") if l]
+before = json.load(open(sys.argv[2]))["by_text"]
+after = json.load(open(sys.argv[3]))["by_text"]
+print(sum(1 for s in stored if after.get(s, 0) != before.get(s, 0)))
+EOF
+)
+    violations=$((violations + v))
+done
+# finish the job
+cache_check "$CACHE" >"$TMP/chk"
+[ -f "$CACHE" ] && cp "$CACHE.shas" "$TMP/stored.final" || : >"$TMP/stored.final"
+peer_get "$PB" /stats >"$TMP/before.final"
+$BLALM score --work "$B" --endpoint "http://127.0.0.1:$PB/v1" --model m --concurrency 8 -q 2>"$TMP/err"; rc=$?
+peer_get "$PB" /stats >"$TMP/after.final"
+v=$("$PY" - "$TMP/stored.final" "$TMP/before.final" "$TMP/after.final" <<'EOF'
+import json, sys
+stored = [l for l in open(sys.argv[1]).read().split("\n") if l]
+before = json.load(open(sys.argv[2]))["by_text"]
+after = json.load(open(sys.argv[3]))["by_text"]
+print(sum(1 for s in stored if after.get(s, 0) != before.get(s, 0)))
+EOF
+)
+violations=$((violations + v))
+[ $rc -eq 0 ] || { fail score_kill_resume "final run rc=$rc: $(cat "$TMP/err")"; exit 0; }
+
+same=1
+for f in legal more; do
+    if ! cmp -s <(attrs "$A/attributes/edu_llm/web/$f.jsonl.zst" | sed 's/"latency_ms":[0-9]*,//') \
+                <(attrs "$B/attributes/edu_llm/web/$f.jsonl.zst" | sed 's/"latency_ms":[0-9]*,//'); then same=0; fi
+done
+total=$(peer_requests "$PB")
+[ $same = 1 ] && pass score_kill_attributes_equal || fail score_kill_attributes_equal "attributes differ from the uninterrupted run"
+[ $violations = 0 ] && pass score_kill_never_resends_stored \
+    || fail score_kill_never_resends_stored "$violations stored documents were requested again"
+echo "# $kills of $TRIALS trials killed mid-run ($src + 150 synthetic); peer saw $total requests for 550 documents; cache before the last run: $(cat "$TMP/chk")"
+[ "$kills" -ge 5 ] && pass score_kill_trials || fail score_kill_trials "only $kills of $TRIALS runs were still running when killed"
