@@ -247,9 +247,11 @@ int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, bla
         }
     }
     int n = c->ndone < cap ? c->ndone : cap;
-    memcpy(out, c->done, (size_t)n * sizeof *out);
-    memmove(c->done, c->done + n, (size_t)(c->ndone - n) * sizeof *c->done);
-    c->ndone -= n;
+    if (n > 0) {
+        memcpy(out, c->done, (size_t)n * sizeof *out);
+        memmove(c->done, c->done + n, (size_t)(c->ndone - n) * sizeof *c->done);
+        c->ndone -= n;
+    }
     return n;
 }
 
