@@ -16,6 +16,7 @@
 
 #include "lib/attr.h"
 #include "lib/cli.h"
+#include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
@@ -64,6 +65,8 @@ static const char usage[] =
     "  --cache DIR            result cache, shareable across runs (default WORK/state/score/cache)\n"
     "  --dry-run              count documents to send and estimate prompt tokens; send nothing\n"
     "  --stats                summarise existing edu_llm attributes: scores, errors, tokens\n"
+    "  --config FILE          JSON defaults for these options ({\"score\": {\"model\": ...,\n"
+    "                         \"max_chars\": ...}}, '_' for '-'); flags win; no API keys\n"
     "  --force                redo files already marked complete (answers still come from the cache)\n"
     "  -q, --quiet            no progress or summary\n"
     "  -h, --help             this help\n"
@@ -554,6 +557,7 @@ static void marker_name(const char *rel, char *out, size_t cap)
 static int file_done(const work_dirs *w, const char *name, const char *run_key, const char *attr_path)
 {
     char p[8192];
+    if (!w->work[0]) return 0;  /* no WORK, no markers: --docs/--out/--cache runs redo (from the cache) */
     snprintf(p, sizeof p, "%s/state/score/%s.done", w->work, name);
     char *data = NULL;
     size_t len;
@@ -644,7 +648,7 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
         aw = NULL;
         if (rc < 0) goto out;
         /* A file with unsent documents is done for now, not complete: no marker. */
-        if (R->n.not_sent == guard0) {
+        if (R->n.not_sent == guard0 && w->work[0]) {
             char mj[512];
             snprintf(mj, sizeof mj,
                      "{\"run_key\":\"%s\",\"documents\":%llu,\"selected\":%llu}", run_key,
@@ -813,10 +817,64 @@ static void write_stats_file(const work_dirs *w, const run *R, double secs)
 enum {
     O_WORK = 256, O_DOCS, O_OUT, O_WHERE, O_ENDPOINT, O_KEYFILE, O_MODEL, O_PROMPT, O_MAXCHARS,
     O_TEMP, O_MAXTOK, O_SEED, O_JSON, O_CONC, O_RPS, O_TPM, O_TIMEOUT, O_ATTEMPTS, O_BUDGET,
-    O_MAXREQ, O_MAXPT, O_CACHE, O_DRY, O_STATS, O_FORCE
+    O_MAXREQ, O_MAXPT, O_CACHE, O_DRY, O_STATS, O_FORCE, O_CONFIG
 };
 
-int cmd_score(int argc, char **argv)
+/* --config FILE: {"score": {...}} or the object itself; keys are the long
+ * option names with '_' for '-'; flags given on the command line win. The
+ * API key is not a config key (configs get shared); api_key_file is. */
+static int apply_config(opts *o, const cJSON *root, const char *path, blalm_err *e)
+{
+    static const char *const keys[] = {"endpoint", "api_key_file", "model", "prompt", "max_chars",
+        "temperature", "max_tokens", "seed", "json_schema", "concurrency", "rps", "tpm", "timeout",
+        "max_attempts", "retry_budget", "max_requests", "max_prompt_tokens", "where", "cache", NULL};
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "score");
+    char where[4200];
+    snprintf(where, sizeof where, "%s%s", path, cJSON_IsObject(cfg) ? ": score" : "");
+    if (!cJSON_IsObject(cfg)) cfg = root;
+    if (!cJSON_IsObject(cfg)) return err_set(e, "%s: expected a JSON object", path);
+    if (config_check_keys(cfg, keys, where, e) < 0) return -1;
+    const char **strs[] = {&o->endpoint, &o->key_file, &o->model, &o->prompt, &o->where, &o->cache};
+    const char *snames[] = {"endpoint", "api_key_file", "model", "prompt", "where", "cache"};
+    for (int i = 0; i < 6; i++)
+        if (config_string(cfg, snames[i], *strs[i], strs[i], where, e) < 0) return -1;
+    double v;
+    int b;
+#define NUM(key, lo, hi, dst, cast)                                                       \
+    do {                                                                                  \
+        if (config_number(cfg, key, (double)(dst), &v, where, e) < 0) return -1;          \
+        if (v < (lo) || v > (hi)) return err_set(e, "%s: %s must be in %g..%g", where, key, \
+                                                 (double)(lo), (double)(hi));              \
+        dst = (cast)v;                                                                    \
+    } while (0)
+    NUM("max_chars", 1, 1e12, o->max_chars, unsigned long long);
+    NUM("temperature", 0, 2, o->temperature, double);
+    NUM("max_tokens", 1, 1e6, o->max_tokens, int);
+    NUM("concurrency", 1, 4096, o->concurrency, int);
+    NUM("rps", 0, 1e9, o->rps, double);
+    NUM("tpm", 0, 1e15, o->tpm, double);
+    NUM("timeout", 0.001, 1e6, o->timeout_s, double);
+    NUM("max_attempts", 1, 100, o->max_attempts, int);
+    NUM("retry_budget", 0.001, 1e9, o->retry_budget_s, double);
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "seed")) {
+        NUM("seed", -9e15, 9e15, o->seed, long long);
+        o->has_seed = 1;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "max_requests")) {
+        NUM("max_requests", 0, 1e15, o->max_requests, unsigned long long);
+        o->has_max_requests = 1;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "max_prompt_tokens")) {
+        NUM("max_prompt_tokens", 0, 1e15, o->max_prompt_tokens, unsigned long long);
+        o->has_max_prompt_tokens = 1;
+    }
+#undef NUM
+    if (config_bool(cfg, "json_schema", o->json_schema, &b, where, e) < 0) return -1;
+    o->json_schema = b;
+    return 0;
+}
+
+static int score_main(int argc, char **argv, cJSON **config)
 {
     static const struct option lopts[] = {
         {"work", required_argument, 0, O_WORK}, {"docs", required_argument, 0, O_DOCS},
@@ -831,7 +889,8 @@ int cmd_score(int argc, char **argv)
         {"retry-budget", required_argument, 0, O_BUDGET}, {"max-requests", required_argument, 0, O_MAXREQ},
         {"max-prompt-tokens", required_argument, 0, O_MAXPT}, {"cache", required_argument, 0, O_CACHE},
         {"dry-run", no_argument, 0, O_DRY}, {"stats", no_argument, 0, O_STATS},
-        {"force", no_argument, 0, O_FORCE}, {"quiet", no_argument, 0, 'q'},
+        {"force", no_argument, 0, O_FORCE}, {"config", required_argument, 0, O_CONFIG},
+        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     opts o;
@@ -847,8 +906,22 @@ int cmd_score(int argc, char **argv)
     double dv;
     opterr = 0;
     optind = 1;
+    const char *config_path = NULL;
+    while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1)
+        if (c == O_CONFIG) config_path = optarg;
+    if (config_path) {
+        blalm_err ce;
+        *config = config_load(config_path, &ce);
+        if (!*config || apply_config(&o, *config, config_path, &ce) < 0) {
+            fprintf(stderr, "blalm score: %s\n", ce.msg);
+            return 1;
+        }
+    }
+    int status = 1;
+    optind = 1;
     while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
         switch (c) {
+        case O_CONFIG: break;
         case O_WORK: o.work = optarg; break;
         case O_DOCS: o.docs = optarg; break;
         case O_OUT: o.out = optarg; break;
@@ -952,7 +1025,6 @@ int cmd_score(int argc, char **argv)
     run R;
     memset(&R, 0, sizeof R);
     R.o = &o;
-    int status = 1;
     where_ctx wc;
     memset(&wc, 0, sizeof wc);
     wc.w = &w;
@@ -978,6 +1050,7 @@ int cmd_score(int argc, char **argv)
         R.where = rule_parse(o.where, &e);
         if (!R.where) { err_prefix(&e, "--where"); goto fail; }
         rule_refs(R.where, collect_set, &wc);
+        if (wc.nsets >= 16) { err_set(&e, "--where: more than 15 attribute sets"); goto fail; }
         if (nfiles) {
             wc.first_rel = files[0].rel;
             if (rule_check(R.where, known_key, &wc, &e) < 0) { err_prefix(&e, "--where"); goto fail; }
@@ -1090,4 +1163,12 @@ done:
     memset(R.api_key, 0, sizeof R.api_key);
     docs_walk_free(files, nfiles);
     return status;
+}
+
+int cmd_score(int argc, char **argv)
+{
+    cJSON *config = NULL;  /* option strings may point into it */
+    int rc = score_main(argc, argv, &config);
+    cJSON_Delete(config);
+    return rc;
 }

@@ -96,7 +96,7 @@ llm_client *llm_client_new(const llm_client_opts *o, blalm_err *e)
     c->o.api_key = NULL;  /* the header above is the only copy we keep */
     c->last_refill = mono_now();
     c->rps_tokens = 1;
-    c->tpm_tokens = o->tpm > 0 ? o->tpm / 6 : 0;
+    c->tpm_tokens = o->tpm > 0 ? o->tpm / 60 : 0;
     return c;
 }
 
@@ -110,7 +110,7 @@ static void refill(llm_client *c)
         if (c->rps_tokens > cap) c->rps_tokens = cap;
     }
     if (c->o.tpm > 0) {
-        double cap = c->o.tpm / 6;  /* ten seconds' worth of burst */
+        double cap = c->o.tpm / 60;  /* one second's worth of burst */
         c->tpm_tokens += dt * c->o.tpm / 60;
         if (c->tpm_tokens > cap) c->tpm_tokens = cap;
     }
@@ -123,7 +123,7 @@ int llm_client_has_room(llm_client *c, uint64_t est_tokens)
     if (c->o.rps > 0 && c->rps_tokens < 1) return 0;
     if (c->o.tpm > 0) {
         /* A request larger than the burst may start once the bucket is full. */
-        double need = (double)est_tokens < c->o.tpm / 6 ? (double)est_tokens : c->o.tpm / 6;
+        double need = (double)est_tokens < c->o.tpm / 60 ? (double)est_tokens : c->o.tpm / 60;
         if (c->tpm_tokens < need) return 0;
     }
     return 1;

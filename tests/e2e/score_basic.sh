@@ -155,6 +155,17 @@ print(ok)')
     [ "$res" = 40 ] && pass score_json_schema || fail score_json_schema "matching $res/40"
 else fail score_json_schema "$(cat "$TMP/err")"; fi
 
+# ---- --config: defaults from JSON, flags win, unknown keys refused ----
+C=$TMP/cfg; mkdir -p "$C/docs/web"; make_docs "$C/docs/web/c.jsonl" 5 c
+printf '{"score": {"endpoint": "%s", "model": "from-config", "json_schema": true, "max_tokens": 300}}\n' "$EP" >"$C/cfg.json"
+if $BLALM score --work "$C" --config "$C/cfg.json" --max-tokens 400 -q 2>"$TMP/err"; then
+    n=$(attrs "$C/attributes/edu_llm/web/c.jsonl.zst" | grep '"model":"stand-in[^"]*asked for from-config' | grep -c '"raw":"{')
+    [ "$n" = 5 ] && pass score_config || fail score_config "$n of 5 lines show the config's model and JSON replies"
+else fail score_config "$(cat "$TMP/err")"; fi
+printf '{"score": {"modle": "x"}}\n' >"$C/bad.json"
+$BLALM score --work "$C" --config "$C/bad.json" -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '"modle"' "$TMP/err" && pass score_config_unknown_key || fail score_config_unknown_key "rc=$rc $(cat "$TMP/err")"
+
 # ---- --prompt FILE and --max-chars: the exact text sent ----
 T=$TMP/tpl; mkdir -p "$T/docs/web"
 printf '%s\n' '{"id":"u1","text":"été à Zürich — 東京 and more text follows here"}' '{"id":"u2","text":"ab"}' >"$T/docs/web/u.jsonl"
@@ -179,6 +190,21 @@ else fail score_prompt_and_max_chars "$(cat "$TMP/err")"; fi
 printf 'no placeholder\n' >"$T/bad.txt"
 $BLALM score --work "$T" --endpoint "$EP" --model m --prompt "$T/bad.txt" -q 2>"$TMP/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '{text}' "$TMP/err" && pass score_prompt_without_placeholder || fail score_prompt_without_placeholder "rc=$rc"
+
+# ---- --rps and --tpm pace the requests ----
+L=$TMP/rps; mkdir -p "$L/docs/web"; make_docs "$L/docs/web/r.jsonl" 30 r
+t0=$(date +%s%N)
+$BLALM score --work "$L" --endpoint "$EP" --model m --rps 20 -q 2>"$TMP/err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# 30 starts at 20/s: the first at once, 29 more over >= 1.45 s
+[ $rc -eq 0 ] && [ $ms -ge 1300 ] && [ $ms -le 15000 ] && pass score_rps || fail score_rps "rc=$rc ${ms} ms"
+L=$TMP/tpm; mkdir -p "$L/docs/web"; make_docs "$L/docs/web/t.jsonl" 40 t
+est=$($BLALM score --work "$L" --endpoint "$EP" --model m --dry-run -q | sed 's/.*about \([0-9]*\) prompt tokens.*/\1/')
+tpm=$(( est * 60 / 4 ))   # a quarter of the job per second: >= 3 s for the whole
+t0=$(date +%s%N)
+$BLALM score --work "$L" --endpoint "$EP" --model m --tpm $tpm -q 2>"$TMP/err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -eq 0 ] && [ $ms -ge 2500 ] && [ $ms -le 20000 ] && pass score_tpm || fail score_tpm "rc=$rc ${ms} ms for $est estimated tokens at --tpm $tpm"
 
 # ---- bad input: a malformed document line fails clearly, nothing half-written ----
 B=$TMP/bad; mkdir -p "$B/docs/web"

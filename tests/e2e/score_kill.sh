@@ -76,4 +76,7 @@ total=$(peer_requests "$PB")
 [ $violations = 0 ] && pass score_kill_never_resends_stored \
     || fail score_kill_never_resends_stored "$violations stored documents were requested again"
 echo "# $kills of $TRIALS trials killed mid-run ($src + 150 synthetic); peer saw $total requests for 550 documents; cache before the last run: $(cat "$TMP/chk")"
+# at most the requests in flight (--concurrency 8) are lost per kill
+[ "$total" -le $((550 + 8 * kills)) ] && pass score_kill_loses_only_in_flight \
+    || fail score_kill_loses_only_in_flight "$total requests for 550 documents and $kills kills"
 [ "$kills" -ge 5 ] && pass score_kill_trials || fail score_kill_trials "only $kills of $TRIALS runs were still running when killed"
