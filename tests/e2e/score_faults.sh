@@ -88,6 +88,14 @@ $BLALM score --work "$S2" --endpoint "$EP" --model m -q 2>>"$TMP/err"; rc2=$?
 n=$(attrs "$S2/attributes/edu_llm/web/t.jsonl.zst" 2>/dev/null | grep -c '"error":null')
 [ $rc1 -eq 1 ] && [ $rc2 -eq 0 ] && [ "$n" = 10 ] && pass score_fault_storm_then_recovery || fail score_fault_storm_then_recovery "rc $rc1 $rc2, ok lines $n: $(cat "$TMP/err")"
 
+# ---- 404 (a wrong base URL) fails fast too ----
+N4=$TMP/nf; mkdir -p "$N4/docs/web"; make_docs "$N4/docs/web/n.jsonl" 5 n
+t0=$(date +%s%N)
+$BLALM score --work "$N4" --endpoint "http://127.0.0.1:$P/wrong" --model m --concurrency 1 -q 2>"$TMP/err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -eq 1 ] && grep -q 'HTTP 404' "$TMP/err" && grep -q '(1 attempt)' "$TMP/err" && pass score_fault_404_fails_fast \
+    || fail score_fault_404_fails_fast "rc=$rc ${ms} ms $(cat "$TMP/err")"
+
 # ---- 401 fails fast with a clear message ----
 stop_peers
 start_peer P --require-key right-key

@@ -118,7 +118,7 @@ class Peer:
             if "latency" in ctl:
                 args.latency = float(ctl["latency"])
             return 200, {}, b'{"ok": true}', None
-        if not path.endswith("/chat/completions"):
+        if path not in ("/v1/chat/completions", "/chat/completions"):
             return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
 
         def err(status, msg, extra=None):
