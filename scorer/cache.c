@@ -176,6 +176,12 @@ llm_cache *llm_cache_open(const char *dir, blalm_err *e)
         free(c);
         return NULL;
     }
+    /* The file's name must survive a crash too, not only its bytes. */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
     sb_init(&c->pending);
     if (flock(c->fd, LOCK_SH) < 0 || load(c, e) < 0) {
         if (!e->msg[0]) err_errno(e, "%s: lock", c->path);
