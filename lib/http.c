@@ -262,7 +262,7 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
         char c = s[i];
         if (in_query) {
             if (c == ' ' || c == '"' || c == '\'' || c == '>' || c == ')' || c == '\n' ||
-                c == '\t' || c == ',') in_query = 0;
+                c == '\t' || c == ',' || (c == ':' && s[i + 1] == ' ')) in_query = 0;
             else { i++; continue; }
         }
         if ((!strncmp(s + i, "http://", 7) || !strncmp(s + i, "https://", 8))) {
@@ -659,6 +659,8 @@ static int attempt_start(http_client *c, req *q, blalm_err *e)
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* big reads for streamed downloads: fewer callbacks and writes */
+    if (q->on_data) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->o.connect_timeout_s * 1000));
     if (q->timeout_s > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(q->timeout_s * 1000));
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -847,7 +849,8 @@ static void start_due(http_client *c)
     }
 }
 
-int http_poll(http_client *c, int timeout_ms, blalm_err *e)
+/* Starts what is due, lets libcurl move data, and finishes what is done. */
+static int step(http_client *c, blalm_err *e)
 {
     start_due(c);
     int running = 0;
@@ -862,6 +865,12 @@ int http_poll(http_client *c, int timeout_ms, blalm_err *e)
         if (q) attempt_done(c, q, m->data.result);
     }
     start_due(c);
+    return 0;
+}
+
+int http_poll(http_client *c, int timeout_ms, blalm_err *e)
+{
+    if (step(c, e) < 0) return -1;
     if (!c->pending) return 0;
     /* sleep until traffic, the next due retry, or the caller's timeout */
     int wait = timeout_ms;
@@ -873,12 +882,14 @@ int http_poll(http_client *c, int timeout_ms, blalm_err *e)
     }
     if (wait > 0) {
         if (c->active) {
-            mc = curl_multi_poll(c->multi, NULL, 0, wait, NULL);
+            CURLMcode mc = curl_multi_poll(c->multi, NULL, 0, wait, NULL);
             if (mc != CURLM_OK) return err_set(e, "http: curl_multi_poll: %s", curl_multi_strerror(mc));
         } else {
             struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000L};
             nanosleep(&ts, NULL);
         }
+        /* what the wait brought is handled in this call */
+        if (step(c, e) < 0) return -1;
     }
     return c->pending;
 }

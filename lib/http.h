@@ -172,9 +172,11 @@ struct http_request {
  * or 0 on error. */
 uint64_t http_submit(http_client *c, const http_request *rq, blalm_err *e);
 
-/* Drives transfers and due retries for up to timeout_ms (0 = don't wait),
- * running callbacks. Returns the number of requests not yet done, or -1 on
- * an internal (libcurl) failure. */
+/* Drives transfers and due retries, waiting up to timeout_ms for traffic
+ * (0 = don't wait; the wait ends early at the next due retry), and runs the
+ * callbacks of everything that finished, including during the wait.
+ * Returns the number of requests not yet done, or -1 on an internal
+ * (libcurl) failure. */
 int http_poll(http_client *c, int timeout_ms, blalm_err *e);
 /* http_poll until nothing is pending. 0, or -1 on an internal failure
  * (request failures go to their callbacks, not here). */

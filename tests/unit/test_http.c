@@ -133,6 +133,8 @@ TEST(redaction)
     CHECK(!strstr(out, "Signature"));
     CHECK_HAS(out, "https://cdn.example/a/b?...");
     CHECK_HAS(out, "failed: ***");
+    http_redact("GET http://h/p?a=1: HTTP 404", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "GET http://h/p?...: HTTP 404");
     http_redact("nothing secret", NULL, out, sizeof out);
     CHECK_EQ_STR(out, "nothing secret");
     http_redact("tiny", hdrs, out, 3);
