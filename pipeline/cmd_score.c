@@ -466,9 +466,9 @@ static int collect(run *R, int timeout_ms, sbuf *scratch, blalm_err *e)
         }
         llm_result_free(&res[i]);
     }
-    /* Durable first, counted after: one fdatasync for the whole batch. The
-     * next requests go out first, so the network is busy while the disk syncs. */
-    if (nsync && rc == 0 && (send_ready(R, e) < 0 || llm_client_kick(R->client, e) < 0)) rc = -1;
+    /* Durable first, counted after: one fdatasync for the whole batch. New
+     * requests wait for it, so answers not yet stored never outnumber
+     * --concurrency: that is all a SIGKILL can cost. */
     if (nsync && llm_cache_sync(R->cache, e) < 0) return -1;
     for (int i = 0; i < got && nsync; i++) {
         slot *s = slot_of(R, res[i].tag);

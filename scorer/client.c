@@ -255,11 +255,6 @@ int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, bla
     return n;
 }
 
-int llm_client_kick(llm_client *c, blalm_err *e)
-{
-    return http_poll(c->h, 0, e) < 0 ? -1 : 0;
-}
-
 void llm_result_free(llm_result *r)
 {
     llm_response_free(&r->resp);

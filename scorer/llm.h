@@ -147,9 +147,6 @@ int llm_client_submit(llm_client *c, uint64_t tag, const char *body, size_t n,
 /* Drives transfers for up to timeout_ms; returns the number of finished
  * requests put in out[0..cap) (each to be released with llm_result_free). */
 int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, blalm_err *e);
-/* Starts what was submitted and moves transfers along without waiting
- * (finished requests are kept for the next poll). */
-int llm_client_kick(llm_client *c, blalm_err *e);
 void llm_result_free(llm_result *r);
 void llm_client_free(llm_client *c);
 
