@@ -110,6 +110,7 @@ typedef struct slot {
     sbuf body;   /* request body while S_SEND */
     sbuf line;   /* the edu_llm object when S_READY */
     char *rec;   /* cache record while S_SYNC */
+    uint64_t ticket;  /* its cache batch: READY once that batch is fdatasync'd */
 } slot;
 
 typedef struct run {
@@ -124,6 +125,7 @@ typedef struct run {
     slot *ring;
     uint64_t W, head, next;   /* slots [head, next) are in use */
     uint64_t reserved_tokens; /* estimated prompt tokens of requests in flight */
+    uint64_t syncing;         /* slots in S_SYNC */
     char api_key[1024];
 } run;
 
@@ -136,6 +138,7 @@ static void slot_clear(slot *s)
     sb_reset(&s->body);
     sb_reset(&s->line);
     s->st = S_EMPTY;
+    s->ticket = 0;
 }
 
 /* ---- attribute objects ---- */
@@ -466,19 +469,37 @@ static int collect(run *R, int timeout_ms, sbuf *scratch, blalm_err *e)
         }
         llm_result_free(&res[i]);
     }
-    /* Durable first, counted after: one fdatasync for the whole batch. New
-     * requests wait for it, so answers not yet stored never outnumber
-     * --concurrency: that is all a SIGKILL can cost. */
-    if (nsync && llm_cache_sync(R->cache, e) < 0) return -1;
-    for (int i = 0; i < got && nsync; i++) {
-        slot *s = slot_of(R, res[i].tag);
-        if (s->st != S_SYNC) continue;
+    /* Stored first (one write(2): it survives SIGKILL from here on), counted
+     * once the sync thread has fdatasync'd the batch (promote). */
+    if (nsync) {
+        uint64_t t;
+        if (llm_cache_flush(R->cache, &t, e) < 0) return -1;
+        for (int i = 0; i < got; i++) {
+            slot *s = slot_of(R, res[i].tag);
+            if (s->st == S_SYNC && !s->ticket) s->ticket = t;
+        }
+        R->syncing += (uint64_t)nsync;
+    }
+    return rc;
+}
+
+/* Slots whose answers are now durable become ready. */
+static int promote(run *R, blalm_err *e)
+{
+    if (!R->syncing) return 0;
+    uint64_t synced;
+    if (llm_cache_synced(R->cache, &synced, e) < 0) return -1;
+    int rc = 0;
+    for (uint64_t q = R->head; q < R->next; q++) {
+        slot *s = slot_of(R, q);
+        if (s->st != S_SYNC || s->ticket > synced) continue;
         sb_reset(&s->line);
         if (line_from_record(&s->line, R, s->rec, e) < 0) rc = -1;
-        settle_followers(R, res[i].tag, s->rec, NULL, 0, e);
+        settle_followers(R, q, s->rec, NULL, 0, e);
         free(s->rec);
         s->rec = NULL;
         s->st = S_READY;
+        R->syncing--;
     }
     return rc;
 }
@@ -635,12 +656,12 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
         if (R->o->dry_run) continue;
         if (send_ready(R, e) < 0) goto out;
         if (llm_client_in_flight(R->client) == 0) {
-            /* Nothing in flight yet nothing ready: waiting on a rate limit. */
-            if (collect(R, 5, &scratch, e) < 0) goto drain;
+            /* Nothing in flight yet nothing ready: a rate limit or the disk. */
+            if (collect(R, R->syncing ? 1 : 5, &scratch, e) < 0 || promote(R, e) < 0) goto drain;
             continue;
         }
-        int wait = (!eof && R->next - R->head < R->W) ? 0 : 100;
-        if (collect(R, wait, &scratch, e) < 0) goto drain;
+        int wait = (!eof && R->next - R->head < R->W) ? 0 : R->syncing ? 2 : 100;
+        if (collect(R, wait, &scratch, e) < 0 || promote(R, e) < 0) goto drain;
     }
     rc = 0;
     if (aw) {

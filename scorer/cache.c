@@ -1,14 +1,18 @@
 /* cache.c - the append-only result cache (see llm.h for the format).
  *
- * Why this shape: a paid-for answer must survive SIGKILL. Records are
- * appended with O_APPEND under an exclusive flock (several runs may share a
- * cache) and fdatasync'd in groups; each line carries a crc32 of its record,
- * so a torn tail is recognised and skipped, never half-read. Only the index
+ * Why this shape: a paid-for answer must survive SIGKILL and crashes.
+ * Records are appended with O_APPEND under an exclusive flock (several runs
+ * may share a cache): once write(2) returns they are in the page cache and
+ * survive the death of the process. A thread then fdatasyncs them in groups,
+ * so they survive the machine too, without stalling the request loop for
+ * the disk's flush latency. Each line carries a crc32 of its record, so a
+ * torn tail is recognised and skipped, never half-read. Only the index
  * (key -> offset) lives in memory; records are read back with pread. */
 #include "scorer/llm.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,12 @@ struct llm_cache {
     uint64_t *poff;
     uint32_t *plen;
     size_t npend, pcap;
+    /* the sync thread: tickets count llm_cache_flush() batches */
+    pthread_t th;
+    int th_started, stop, sync_errno;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    uint64_t flushed, synced;
 };
 
 static const char line_head[] = "{\"crc32\":\"";   /* then 8 hex, then "\",\"rec\":" */
@@ -164,6 +174,29 @@ static int load(llm_cache *c, blalm_err *e)
     return 0;
 }
 
+static void *sync_main(void *arg)
+{
+    llm_cache *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        if (c->synced < c->flushed) {
+            uint64_t t = c->flushed;
+            pthread_mutex_unlock(&c->mu);
+            int r = fdatasync(c->fd), err = r < 0 ? errno : 0;
+            pthread_mutex_lock(&c->mu);
+            if (err && !c->sync_errno) c->sync_errno = err;
+            c->synced = t;
+            pthread_cond_broadcast(&c->done);
+        } else if (c->stop) {
+            break;
+        } else {
+            pthread_cond_wait(&c->wake, &c->mu);
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
 llm_cache *llm_cache_open(const char *dir, blalm_err *e)
 {
     if (mkdir_p(dir, e) < 0) return NULL;
@@ -189,6 +222,15 @@ llm_cache *llm_cache_open(const char *dir, blalm_err *e)
         return NULL;
     }
     flock(c->fd, LOCK_UN);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    pthread_cond_init(&c->done, NULL);
+    if (pthread_create(&c->th, NULL, sync_main, c) != 0) {
+        err_set(e, "%s: cannot start the sync thread", c->path);
+        llm_cache_close(c);
+        return NULL;
+    }
+    c->th_started = 1;
     return c;
 }
 
@@ -250,9 +292,14 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int llm_cache_sync(llm_cache *c, blalm_err *e)
+int llm_cache_flush(llm_cache *c, uint64_t *ticket, blalm_err *e)
 {
-    if (!c->npend) return 0;
+    if (!c->npend) {
+        pthread_mutex_lock(&c->mu);
+        *ticket = c->flushed;
+        pthread_mutex_unlock(&c->mu);
+        return 0;
+    }
     int rc = -1;
     if (flock(c->fd, LOCK_EX) < 0) return err_errno(e, "%s: lock", c->path);
     struct stat st;
@@ -272,14 +319,41 @@ int llm_cache_sync(llm_cache *c, blalm_err *e)
         if (ftruncate(c->fd, (off_t)at) < 0) { /* the crc still guards readers */ }
         goto out;
     }
-    if (fdatasync(c->fd) < 0) { err_errno(e, "%s: fdatasync", c->path); goto out; }
     for (size_t i = 0; i < c->npend; i++) index_put(c, c->pkeys[i], at + c->poff[i], c->plen[i]);
     c->npend = 0;
     sb_reset(&c->pending);
+    pthread_mutex_lock(&c->mu);
+    *ticket = ++c->flushed;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->mu);
     rc = 0;
 out:
     flock(c->fd, LOCK_UN);
     return rc;
+}
+
+int llm_cache_synced(llm_cache *c, uint64_t *ticket, blalm_err *e)
+{
+    pthread_mutex_lock(&c->mu);
+    *ticket = c->synced;
+    int err = c->sync_errno;
+    pthread_mutex_unlock(&c->mu);
+    if (err) {
+        errno = err;
+        return err_errno(e, "%s: fdatasync", c->path);
+    }
+    return 0;
+}
+
+int llm_cache_sync(llm_cache *c, blalm_err *e)
+{
+    uint64_t t;
+    if (llm_cache_flush(c, &t, e) < 0) return -1;
+    pthread_mutex_lock(&c->mu);
+    while (c->synced < t && !c->sync_errno) pthread_cond_wait(&c->done, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    uint64_t got;
+    return llm_cache_synced(c, &got, e);
 }
 
 size_t llm_cache_records(const llm_cache *c) { return c->count; }
@@ -288,6 +362,16 @@ size_t llm_cache_bad_lines(const llm_cache *c) { return c->bad; }
 void llm_cache_close(llm_cache *c)
 {
     if (!c) return;
+    if (c->th_started) {
+        pthread_mutex_lock(&c->mu);
+        c->stop = 1;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->th, NULL);  /* after its last fdatasync */
+        pthread_mutex_destroy(&c->mu);
+        pthread_cond_destroy(&c->wake);
+        pthread_cond_destroy(&c->done);
+    }
     if (c->fd >= 0) close(c->fd);
     free(c->tab);
     sb_free(&c->pending);

@@ -100,7 +100,13 @@ char *llm_cache_get(llm_cache *c, const uint8_t key[32], blalm_err *e);
  * "key" is the hex key). Not durable until llm_cache_sync() returns 0. */
 int llm_cache_put(llm_cache *c, const uint8_t key[32], const char *rec_json, size_t n,
                   blalm_err *e);
-/* Writes queued records with one write(2) under an flock, then fdatasync. */
+/* Writes queued records with one write(2) under an flock: from then on they
+ * survive SIGKILL and are found by get(). A background thread fdatasyncs
+ * them; *ticket names this batch (see llm_cache_synced). */
+int llm_cache_flush(llm_cache *c, uint64_t *ticket, blalm_err *e);
+/* The highest ticket known durable (fdatasync'd); -1 if an fdatasync failed. */
+int llm_cache_synced(llm_cache *c, uint64_t *ticket, blalm_err *e);
+/* flush, then wait until that batch is durable. */
 int llm_cache_sync(llm_cache *c, blalm_err *e);
 size_t llm_cache_records(const llm_cache *c);
 size_t llm_cache_bad_lines(const llm_cache *c);  /* torn or corrupt lines ignored at open */

@@ -47,9 +47,16 @@ tail -1 "$TMP/t.blalm" | grep -q '^[0-9.]* [0-9.]* [0-9.]*$' && [ "$(wc -l <"$TM
     || { echo "score bench: blalm score failed: $(cat "$TMP/t.blalm")"; exit 1; }
 read -r cw _ _ <"$TMP/t.curl"
 read -r bw bu bs <"$TMP/t.blalm"
-awk -v c="$N" -v b="$N" -v cw="$cw" -v bw="$bw" -v bu="$bu" -v bs="$bs" 'BEGIN{
+# mean latency the client saw per request (peer time + transport): 64 / that is
+# what a client that always keeps 64 requests in flight would reach
+lat=$(zstd -dcq "$TMP/w/attributes/edu_llm/web/bench.jsonl.zst" | "$PY" -c '
+import json, sys
+v = [json.loads(l)["edu_llm"]["latency_ms"] for l in sys.stdin]
+print(sum(v) / len(v) / 1000)')
+awk -v c="$N" -v b="$N" -v lat="$lat" -v cw="$cw" -v bw="$bw" -v bu="$bu" -v bs="$bs" 'BEGIN{
     printf "peer: tests/peers/openai.py, 4 worker processes, 100 ms per answer\n";
     printf "blalm score (--concurrency 64, peer latency 100 ms): %d requests in %.2f s = %.0f req/s; ideal 640/s; ratio %.3f (goal >= 0.95)\n", b, bw, b/bw, b/bw/640;
     printf "client CPU: %.3f ms per request (user %.2f s + sys %.2f s)\n", (bu+bs)*1000/b, bu, bs;
     printf "curl --parallel-max 64 on the same peer, same run: %d requests in %.2f s = %.0f req/s; ratio to ideal %.3f\n", c, cw, c/cw, c/cw/640;
-    printf "blalm / curl: %.3f\n", (b/bw)/(c/cw) }'
+    printf "blalm / curl: %.3f\n", (b/bw)/(c/cw);
+    printf "mean latency seen by blalm: %.1f ms; occupancy (req/s over 64/latency): %.3f\n", lat*1000, (b/bw)/(64/lat) }'

@@ -3,6 +3,8 @@
 #include "tests/unit/test.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/fsutil.h"
@@ -311,6 +313,48 @@ TEST(cache_roundtrip_and_torn_tail)
     llm_cache_close(c);
 }
 
+/* A child flushes (write(2), no fdatasync yet) and dies by SIGKILL at once:
+ * the records are in the page cache, so the next open finds them. */
+TEST(cache_flush_survives_sigkill)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/cache3", test_tmpdir());
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        blalm_err ce;
+        llm_cache *c = llm_cache_open(dir, &ce);
+        if (!c) _exit(3);
+        for (int i = 0; i < 50; i++) put_rec(c, i);
+        uint64_t t;
+        if (llm_cache_flush(c, &t, &ce) < 0 || t != 1) _exit(4);
+        kill(getpid(), SIGKILL);
+        _exit(5);
+    }
+    int st = 0;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK_MSG(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child status %d", st);
+    blalm_err e = {{0}};
+    llm_cache *c = llm_cache_open(dir, &e);
+    CHECK(c);
+    CHECK_EQ_INT(llm_cache_records(c), 50);
+    /* flush, then the sync thread catches up; sync waits for it */
+    put_rec(c, 77);
+    uint64_t t = 0, done = 0;
+    CHECK(llm_cache_flush(c, &t, &e) == 0);
+    CHECK(t == 1);
+    CHECK(llm_cache_sync(c, &e) == 0);
+    CHECK(llm_cache_synced(c, &done, &e) == 0);
+    CHECK(done >= t);
+    uint8_t k[32];
+    char hex[65];
+    key_of(77, k, hex);
+    char *r = llm_cache_get(c, k, &e);
+    CHECK(r && strstr(r, "\"n\":77}"));
+    free(r);
+    llm_cache_close(c);
+}
+
 TEST(cache_rejects_bad_records)
 {
     char dir[600];
@@ -346,6 +390,7 @@ int main(void)
     RUN(score_lines);
     RUN(score_json);
     RUN(cache_roundtrip_and_torn_tail);
+    RUN(cache_flush_survives_sigkill);
     RUN(cache_rejects_bad_records);
     RUN(redact);
     return test_summary();
