@@ -155,6 +155,16 @@ print(ok)')
     [ "$res" = 40 ] && pass score_json_schema || fail score_json_schema "matching $res/40"
 else fail score_json_schema "$(cat "$TMP/err")"; fi
 
+# ---- --cache DIR is shared across work directories ----
+X1=$TMP/x1; X2=$TMP/x2; mkdir -p "$X1/docs/web" "$X2/docs/other"
+make_docs "$X1/docs/web/x.jsonl" 12 x; cp "$X1/docs/web/x.jsonl" "$X2/docs/other/y.jsonl"
+before=$(peer_requests $P)
+$BLALM score --work "$X1" --endpoint "$EP" --model m --cache "$TMP/shared-cache" -q 2>"$TMP/err"
+$BLALM score --work "$X2" --endpoint "$EP" --model m --cache "$TMP/shared-cache" -q 2>>"$TMP/err"
+sent=$(( $(peer_requests $P) - before ))
+[ $sent = 12 ] && cmp -s <(attrs "$X1/attributes/edu_llm/web/x.jsonl.zst") <(attrs "$X2/attributes/edu_llm/other/y.jsonl.zst") \
+    && pass score_cache_shared || fail score_cache_shared "sent $sent (want 12) $(cat "$TMP/err")"
+
 # ---- --config: defaults from JSON, flags win, unknown keys refused ----
 C=$TMP/cfg; mkdir -p "$C/docs/web"; make_docs "$C/docs/web/c.jsonl" 5 c
 printf '{"score": {"endpoint": "%s", "model": "from-config", "json_schema": true, "max_tokens": 300}}\n' "$EP" >"$C/cfg.json"
