@@ -105,6 +105,7 @@ typedef struct fetch_ctx {
     int active;
     progress *pg;
     int failures, downloaded, skipped;
+    int stop;                  /* 401/403: start no more files */
     uint64_t bytes_got;
 } fetch_ctx;
 
@@ -215,8 +216,9 @@ static const char *hint_for(long status, int have_token)
     }
 }
 
-static void report_http(const fetch_ctx *x, const char *what, long status, const blalm_err *e)
+static void report_http(fetch_ctx *x, const char *what, long status, const blalm_err *e)
 {
+    if (status == 401 || status == 403) x->stop = 1;   /* every other file would fail alike */
     const char *h = hint_for(status, x->token != NULL);
     fprintf(stderr, "blalm fetch: %s: %s%s%s\n", what, e->msg, h ? "\n  hint: " : "", h ? h : "");
 }
@@ -723,7 +725,7 @@ static void start_head(fetch_ctx *x, hub_file *f)
 
 static void start_more(fetch_ctx *x)
 {
-    while (x->active < x->jobs && x->next < x->nfiles) {
+    while (x->active < x->jobs && x->next < x->nfiles && !x->stop) {
         hub_file *f = &x->files[x->next++];
         if (f->failed || !f->part) continue;   /* skipped or settled before */
         x->active++;
@@ -1169,9 +1171,12 @@ int cmd_fetch(int argc, char **argv)
     if (x.failures) status = 1;
     if (!x.quiet) {
         double dt = now_seconds() - t0;
+        int untried = (int)x.nfiles - x.downloaded - x.skipped - x.failures;
         fprintf(stderr, "fetch: %zu files: %d downloaded (%.1f MB in %.1f s, %.1f MB/s), %d already "
-                "verified, %d failed\n", x.nfiles, x.downloaded, x.bytes_got / 1e6, dt,
+                "verified, %d failed", x.nfiles, x.downloaded, x.bytes_got / 1e6, dt,
                 dt > 0 ? x.bytes_got / 1e6 / dt : 0.0, x.skipped, x.failures);
+        if (untried > 0) fprintf(stderr, ", %d not tried (access refused)", untried);
+        fputc('\n', stderr);
     }
 done:
     http_client_free(x.http);

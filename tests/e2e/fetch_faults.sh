@@ -80,6 +80,13 @@ start_hub "$repo" --require-token secret-token-xyz --fault bad-sha
 HF_TOKEN=secret-token-xyz fetch --out "$TMP/out-tok2" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 1 ] && ! grep -qa secret-token-xyz "$TMP/o" "$TMP/e" && ! grep -rqa secret-token-xyz "$TMP/out-tok2" 2>/dev/null && pass fetch_token_not_in_failures || fail fetch_token_not_in_failures "rc $rc"
 
+# gated repo (403 on /resolve/): says what to do, and stops starting more files
+start_hub "$repo" --fault gated
+"$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/out-403" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && grep -q "HTTP 403" "$TMP/e" && grep -q "accept its terms" "$TMP/e" && [ "$(hub_stat head)" = 1 ] &&
+    [ "$(grep -c "HTTP 403" "$TMP/e")" = 1 ] && grep -q "3 not tried" "$TMP/e" && [ -z "$(find "$TMP/out-403" -type f 2>/dev/null)" ] &&
+    pass fetch_403_gated_stops || fail fetch_403_gated_stops "rc $rc heads $(hub_stat head); $(cat "$TMP/e")"
+
 # 404: wrong path / repo / revision: fails fast with a spelling hint
 start_hub "$repo"
 for what in "--path sample/10XT" "--path sample/10BT --revision mian"; do

@@ -22,6 +22,7 @@ Faults (--fault NAME, repeatable):
                 the listing holds one extra entry with that kind of path
   ignore-range  the CDN ignores Range and always answers 200 with everything
   redirect-away a listing's next-page Link points at another origin
+  gated         listing works, but /resolve/ answers 403 (terms not accepted)
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
 --rate BYTES: CDN bodies go out at about BYTES per second (kill tests).
 Prints the port on stdout, then serves until killed. Stdlib only.
@@ -237,6 +238,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(404, "Invalid rev id: " + rev)
         if p not in hub.files:
             return self.error(404, "Entry not found", {"X-Error-Code": "EntryNotFound"})
+        if "gated" in hub.faults:
+            return self.error(403, "Access to dataset %s is restricted. You must have access to it "
+                              "and be authenticated to access it. Please log in." % hub.repo,
+                              {"X-Error-Code": "GatedRepo"})
         if self.command == "GET" and hub.once("429-once", "resolve:" + p):
             return self.error(429, "rate limited", {"Retry-After": "2",
                               "RateLimit": '"resolvers";r=0;t=2'})
