@@ -28,43 +28,47 @@ fi
 start_peer PB --latency 0.05
 B=$TMP/b; mkdir -p "$B"; cp -r "$TMP/docs" "$B/"
 CACHE=$B/state/score/cache/score-cache.jsonl
+# check STORED BEFORE AFTER NEXT: counts stored documents requested again
+# between the two peer snapshots, then lists what the cache holds now
+# (crc-valid records) into NEXT
+check() {
+    "$PY" - "$CACHE" "$@" <<'EOF'
+import json, os, sys, zlib
+cache, stored_f, before_f, after_f, next_f = sys.argv[1:6]
+stored = [l for l in open(stored_f).read().split("\n") if l]
+before = json.load(open(before_f))["by_text"]
+after = json.load(open(after_f))["by_text"]
+print(sum(1 for s in stored if after.get(s, 0) != before.get(s, 0)))
+shas = []
+if os.path.exists(cache):
+    for line in open(cache, "rb").read().split(b"\n"):
+        if line.startswith(b'{"crc32":"') and line[18:26] == b'","rec":' and line.endswith(b"}"):
+            rec = line[26:-1]
+            if "%08x" % zlib.crc32(rec) == line[10:18].decode():
+                shas.append(json.loads(rec)["text_sha256"])
+open(next_f, "w").write("\n".join(shas))
+EOF
+}
 violations=0 kills=0
+: >"$TMP/stored.0"
+peer_get "$PB" /stats >"$TMP/snap.0"
 for t in $(seq "$TRIALS"); do
-    # what was stored before this run started, and what the peer had seen
-    [ -f "$CACHE" ] && cache_check "$CACHE" >/dev/null && cp "$CACHE.shas" "$TMP/stored.$t" || : >"$TMP/stored.$t"
-    peer_get "$PB" /stats >"$TMP/before.$t"
     $BLALM score --work "$B" --endpoint "http://127.0.0.1:$PB/v1" --model m --concurrency 8 -q 2>/dev/null &
     pid=$!
-    sleep "$("$PY" -c "import random; print(round(random.uniform(0.05, 0.5), 3))")"
+    sleep "0.$(( RANDOM % 45 + 5 ))"
     if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
     wait "$pid" 2>/dev/null
-    peer_get "$PB" /stats >"$TMP/after.$t"
-    v=$("$PY" - "$TMP/stored.$t" "$TMP/before.$t" "$TMP/after.$t" <<'EOF'
-import json, sys
-stored = [l for l in open(sys.argv[1]).read().split("\n") if l]
-before = json.load(open(sys.argv[2]))["by_text"]
-after = json.load(open(sys.argv[3]))["by_text"]
-print(sum(1 for s in stored if after.get(s, 0) != before.get(s, 0)))
-EOF
-)
+    peer_get "$PB" /stats >"$TMP/snap.$t"
+    v=$(check "$TMP/stored.$((t - 1))" "$TMP/snap.$((t - 1))" "$TMP/snap.$t" "$TMP/stored.$t")
     violations=$((violations + v))
 done
 # finish the job
-cache_check "$CACHE" >"$TMP/chk"
-[ -f "$CACHE" ] && cp "$CACHE.shas" "$TMP/stored.final" || : >"$TMP/stored.final"
-peer_get "$PB" /stats >"$TMP/before.final"
 $BLALM score --work "$B" --endpoint "http://127.0.0.1:$PB/v1" --model m --concurrency 8 -q 2>"$TMP/err"; rc=$?
-peer_get "$PB" /stats >"$TMP/after.final"
-v=$("$PY" - "$TMP/stored.final" "$TMP/before.final" "$TMP/after.final" <<'EOF'
-import json, sys
-stored = [l for l in open(sys.argv[1]).read().split("\n") if l]
-before = json.load(open(sys.argv[2]))["by_text"]
-after = json.load(open(sys.argv[3]))["by_text"]
-print(sum(1 for s in stored if after.get(s, 0) != before.get(s, 0)))
-EOF
-)
+peer_get "$PB" /stats >"$TMP/snap.final"
+v=$(check "$TMP/stored.$TRIALS" "$TMP/snap.$TRIALS" "$TMP/snap.final" "$TMP/stored.final")
 violations=$((violations + v))
 [ $rc -eq 0 ] || { fail score_kill_resume "final run rc=$rc: $(cat "$TMP/err")"; exit 0; }
+stored_before_last=$(grep -c . "$TMP/stored.$TRIALS")
 
 same=1
 for f in legal more; do
@@ -75,7 +79,7 @@ total=$(peer_requests "$PB")
 [ $same = 1 ] && pass score_kill_attributes_equal || fail score_kill_attributes_equal "attributes differ from the uninterrupted run"
 [ $violations = 0 ] && pass score_kill_never_resends_stored \
     || fail score_kill_never_resends_stored "$violations stored documents were requested again"
-echo "# $kills of $TRIALS trials killed mid-run ($src + 150 synthetic); peer saw $total requests for 550 documents; cache before the last run: $(cat "$TMP/chk")"
+echo "# $kills of $TRIALS trials killed mid-run ($src + 150 synthetic); peer saw $total requests for 550 documents; $stored_before_last answers stored before the last run"
 # at most the requests in flight (--concurrency 8) are lost per kill
 [ "$total" -le $((550 + 8 * kills)) ] && pass score_kill_loses_only_in_flight \
     || fail score_kill_loses_only_in_flight "$total requests for 550 documents and $kills kills"
