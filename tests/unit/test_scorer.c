@@ -3,6 +3,7 @@
 #include "tests/unit/test.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -380,6 +381,12 @@ TEST(redact)
     CHECK_EQ_STR(out, "nothing");
 }
 
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(p);
+}
+
 int main(void)
 {
     RUN(builtin_prompt_matches_file);
@@ -393,5 +400,6 @@ int main(void)
     RUN(cache_flush_survives_sigkill);
     RUN(cache_rejects_bad_records);
     RUN(redact);
+    nftw(test_tmpdir(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_summary();
 }
