@@ -26,6 +26,8 @@ start=$SECONDS
 recovers fetch_429_retry_after 429-once
 [ $((SECONDS - start)) -lt 15 ] && pass fetch_429_delay_scaled || fail fetch_429_delay_scaled "took $((SECONDS - start)) s"
 [ "$(hub_stat resolve sample/10BT/000_00001.parquet)" -ge 2 ] && pass fetch_429_resolve_retried || fail fetch_429_resolve_retried "$(hub_stat resolve sample/10BT/000_00001.parquet)"
+recovers fetch_429_ratelimit_header_only ratelimit-once
+[ "$(hub_stat tree)" -ge 4 ] && pass fetch_429_listing_retried || fail fetch_429_listing_retried "tree requests $(hub_stat tree)"
 recovers fetch_cut_mid_body_resumes cut-once
 # the retry asked only for the rest: fewer bytes than 1.5 copies went out
 sent=$(hub_stat cdn_bytes)

@@ -16,6 +16,8 @@ Faults (--fault NAME, repeatable):
   500-once      first CDN GET of each file answers 500
   429-once      first listing page and first resolve of each file answer 429
                 with Retry-After: 2 and RateLimit headers
+  ratelimit-once  first listing page answers 429 with only the Hub's
+                RateLimit headers (no Retry-After)
   cut-once      first CDN GET of each file sends half the body, then closes
   bad-sha       the listing gives a wrong lfs.oid for every file
   hostile-dotdot / hostile-abs / hostile-ctrl
@@ -210,6 +212,9 @@ class Handler(BaseHTTPRequestHandler):
         if rev != hub.revision and rev != COMMIT:
             return self.error(404, "Invalid rev id: " + rev)
         cursor = int(q.get("cursor", ["0"])[0])
+        if hub.once("ratelimit-once", "tree"):
+            return self.error(429, "rate limited", {"RateLimit": '"api";r=0;t=3',
+                              "RateLimit-Policy": '"fixed window";"api";q=500;w=300'})
         if hub.once("429-once", "tree"):
             return self.error(429, "rate limited", {"Retry-After": "2",
                               "RateLimit": '"api";r=0;t=2',
