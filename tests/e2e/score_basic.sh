@@ -43,6 +43,10 @@ for line in sys.stdin:
     bad += not ok
 print(n, bad)' $shape)
         [ "$res" = "40 0" ] && pass "score_shape_$shape" || fail "score_shape_$shape" "docs/bad: $res"
+        if [ $shape = openai ]; then  # 40 requests, 4 at a time, over kept-alive connections
+            conns=$(peer_get $P /stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["connections"])')
+            [ "$conns" -le 6 ] && pass score_keep_alive || fail score_keep_alive "$conns connections for 40 requests at --concurrency 4"
+        fi
     else
         fail "score_shape_$shape" "$(cat "$TMP/err")"
     fi

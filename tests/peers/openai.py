@@ -26,7 +26,8 @@ to its first K requests only. NAME is one of
 401 (echoing the presented key, as careless servers do) unless the request has
 "Authorization: Bearer KEY".
 
-GET /stats -> {"requests": N, "by_text": {sha256(prompt): count}, "statuses": {...}}
+GET /stats -> {"requests": N, "by_text": {sha256(prompt): count}, "statuses": {...},
+              "connections": TCP connections accepted}
 GET /health -> {"ok": true}
 POST /control {"fault_all": NAME or null, "latency": SECONDS} changes those settings
 """
@@ -75,6 +76,7 @@ class Peer:
         self.by_text = {}
         self.statuses = {}
         self.seq = 0
+        self.connections = 0
         self.docs = load_data(args.data)
         self.index = {}
         for text, score, reasoning in self.docs:
@@ -106,7 +108,8 @@ class Peer:
         if method == "GET":
             if path.endswith("/stats"):
                 return 200, {}, json.dumps({"requests": self.requests, "by_text": self.by_text,
-                                            "statuses": self.statuses}).encode(), None
+                                            "statuses": self.statuses,
+                                            "connections": self.connections}).encode(), None
             if path.endswith("/health"):
                 return 200, {}, b'{"ok": true}', None
             return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
@@ -209,6 +212,7 @@ class Peer:
         return 200, {}, body, None
 
     async def connection(self, reader, writer):
+        self.connections += 1
         sock = writer.get_extra_info("socket")
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
