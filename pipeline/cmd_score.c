@@ -7,12 +7,15 @@
  * before its slot counts as done, so SIGKILL loses at most what was in
  * flight; the attribute file itself appears only when complete. */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/attr.h"
 #include "lib/cli.h"
@@ -589,6 +592,35 @@ static int file_done(const work_dirs *w, const char *name, const char *run_key, 
     return same;
 }
 
+/* A killed run leaves its temporary attribute file (".<base>.tmp.<pid>",
+ * see temp_name_for); remove those whose process is gone. */
+static void remove_stale_temps(const char *path)
+{
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return;
+    *slash = 0;
+    char prefix[4200];
+    snprintf(prefix, sizeof prefix, ".%s.tmp.", slash + 1);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    size_t pl = strlen(prefix);
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, pl)) continue;
+        char *end;
+        long pid = strtol(de->d_name + pl, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+            char p[8192 + 300];
+            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
+}
+
 static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *wc,
                       const char *run_key, blalm_err *e)
 {
@@ -619,6 +651,7 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
         dr = doc_open(f->path, &dopt, e);
         if (!dr) return -1;
     }
+    if (!R->o->dry_run) remove_stale_temps(out);
     attr_writer *aw = R->o->dry_run ? NULL : attrw_open(out, "edu_llm", e);
     int rc = -1, eof = 0;
     uint64_t docs0 = R->n.docs, sel0 = R->n.selected, guard0 = R->n.not_sent;

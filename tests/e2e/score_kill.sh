@@ -76,6 +76,9 @@ for f in legal more; do
                 <(attrs "$B/attributes/edu_llm/web/$f.jsonl.zst" | sed 's/"latency_ms":[0-9]*,//'); then same=0; fi
 done
 total=$(peer_requests "$PB")
+left=$(find "$B/attributes" -name '.*.tmp.*' | wc -l)
+[ "$left" = 0 ] && pass score_kill_no_temp_files_left || fail score_kill_no_temp_files_left "$left temporary files of killed runs remain"
+
 [ $same = 1 ] && pass score_kill_attributes_equal || fail score_kill_attributes_equal "attributes differ from the uninterrupted run"
 [ $violations = 0 ] && pass score_kill_never_resends_stored \
     || fail score_kill_never_resends_stored "$violations stored documents were requested again"
