@@ -123,5 +123,13 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits);
 /* safetensors export / import of the parameters (F32, names from the table). */
 int model_save_safetensors(const model *m, const char *path, blalm_err *e);
 int model_load_safetensors(model *m, const char *path, blalm_err *e);
+/* Writes params-shaped data (params or grads) under the tensor names. */
+int model_save_tensors(const model *m, const float *from, const char *path, blalm_err *e);
+typedef struct st_tensor {
+    const char *name;
+    int rows, cols; /* cols = 0 for vectors */
+    const float *data;
+} st_tensor;
+int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e);
 
 #endif

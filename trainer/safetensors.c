@@ -10,16 +10,16 @@
 #include "lib/fsutil.h"
 #include "trainer/model.h"
 
-int model_save_safetensors(const model *m, const char *path, blalm_err *e)
+int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e)
 {
     cJSON *h = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(h, "__metadata__");
     cJSON_AddStringToObject(meta, "format", "pt");
     cJSON_AddStringToObject(meta, "producer", "blalm " BLALM_VERSION);
     size_t off = 0;
-    for (int i = 0; i < model_num_tensors(m); i++) {
-        const tensor_info *t = model_tensor(m, i);
-        size_t n = (size_t)t->rows * (t->cols ? t->cols : 1);
+    for (int i = 0; i < n; i++) {
+        const st_tensor *t = &ts[i];
+        size_t cnt = (size_t)t->rows * (t->cols ? t->cols : 1);
         cJSON *o = cJSON_AddObjectToObject(h, t->name);
         cJSON_AddStringToObject(o, "dtype", "F32");
         cJSON *sh = cJSON_AddArrayToObject(o, "shape");
@@ -27,8 +27,8 @@ int model_save_safetensors(const model *m, const char *path, blalm_err *e)
         if (t->cols) cJSON_AddItemToArray(sh, cJSON_CreateNumber(t->cols));
         cJSON *dof = cJSON_AddArrayToObject(o, "data_offsets");
         cJSON_AddItemToArray(dof, cJSON_CreateNumber((double)off));
-        cJSON_AddItemToArray(dof, cJSON_CreateNumber((double)(off + n * 4)));
-        off += n * 4;
+        cJSON_AddItemToArray(dof, cJSON_CreateNumber((double)(off + cnt * 4)));
+        off += cnt * 4;
     }
     char *js = cJSON_PrintUnformatted(h);
     cJSON_Delete(h);
@@ -45,16 +45,34 @@ int model_save_safetensors(const model *m, const char *path, blalm_err *e)
     memset(buf + 8 + hl, ' ', padded - hl);
     free(js);
     unsigned char *d = buf + 8 + padded;
-    const float *p = model_params((model *)m);
-    for (int i = 0; i < model_num_tensors(m); i++) {
-        const tensor_info *t = model_tensor(m, i);
-        size_t n = (size_t)t->rows * (t->cols ? t->cols : 1);
-        memcpy(d, p + t->offset, n * 4); /* x86-64 is little-endian */
-        d += n * 4;
+    for (int i = 0; i < n; i++) {
+        size_t cnt = (size_t)ts[i].rows * (ts[i].cols ? ts[i].cols : 1);
+        memcpy(d, ts[i].data, cnt * 4); /* x86-64 is little-endian, as the format */
+        d += cnt * 4;
     }
     int rc = write_file_atomic(path, buf, total, e);
     free(buf);
     return rc;
+}
+
+/* from = params or grads of m */
+int model_save_tensors(const model *m, const float *from, const char *path, blalm_err *e)
+{
+    int n = model_num_tensors(m);
+    st_tensor *ts = calloc((size_t)n, sizeof *ts);
+    if (!ts) return err_set(e, "%s: out of memory", path);
+    for (int i = 0; i < n; i++) {
+        const tensor_info *t = model_tensor(m, i);
+        ts[i] = (st_tensor){t->name, t->rows, t->cols, from + t->offset};
+    }
+    int rc = safetensors_write(path, n, ts, e);
+    free(ts);
+    return rc;
+}
+
+int model_save_safetensors(const model *m, const char *path, blalm_err *e)
+{
+    return model_save_tensors(m, model_params((model *)m), path, e);
 }
 
 int model_load_safetensors(model *m, const char *path, blalm_err *e)
