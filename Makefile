@@ -66,11 +66,11 @@ $(BUILD)/libblalm.a: $(LIB_OBJ)
 
 $(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libblalm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libblalm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libblalm.a $(LDLIBS)
 
 unit-bins: $(UNIT_BIN)
 

@@ -179,7 +179,14 @@ static int set_dir(char *dst, size_t cap, const char *given, const char *work, c
 int work_dirs_init(work_dirs *w, const char *work, const char *docs, const char *out, blalm_err *e)
 {
     memset(w, 0, sizeof *w);
-    if (work && *work) snprintf(w->work, sizeof w->work, "%s", work);
+    char trimmed[4096];
+    if (work && *work) {
+        snprintf(trimmed, sizeof trimmed, "%s", work);
+        size_t len = strlen(trimmed);
+        while (len > 1 && trimmed[len - 1] == '/') trimmed[--len] = 0;
+        work = trimmed;
+        snprintf(w->work, sizeof w->work, "%s", work);
+    }
     if (set_dir(w->docs, sizeof w->docs, docs, work, "docs", "docs", e) < 0) return -1;
     if (set_dir(w->attrs, sizeof w->attrs, out, work, "attributes", "out", e) < 0) return -1;
     if (work && *work) {

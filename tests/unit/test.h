@@ -36,8 +36,8 @@ static char test_why_[1024];
 
 #define FAILF(...)                                                             \
     do {                                                                       \
-        int n_ = snprintf(test_why_, sizeof test_why_, "%s:%d: ", __FILE__, __LINE__); \
-        snprintf(test_why_ + n_, sizeof test_why_ - n_, __VA_ARGS__);          \
+        int test_off_ = snprintf(test_why_, sizeof test_why_, "%s:%d: ", __FILE__, __LINE__); \
+        snprintf(test_why_ + test_off_, sizeof test_why_ - test_off_, __VA_ARGS__);          \
         test_failed_ = 1;                                                      \
         return;                                                                \
     } while (0)

@@ -1,0 +1,226 @@
+/* Document streams: jsonl parsing, errors, round trips, sharded writer, walk. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/sbuf.h"
+#include "lib/zio.h"
+#include "test.h"
+
+static const char *put(const char *name, const char *content)
+{
+    static char p[8][1024];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(p[k], sizeof p[k], "%s/%s", test_tmpdir(), name);
+    blalm_err e;
+    zwriter *w = zw_open(p[k], 3, &e);
+    zw_write(w, content, strlen(content), &e);
+    zw_commit(w, &e);
+    return p[k];
+}
+
+/* Reads the first document of a file (or returns the error). */
+static int first_doc(const char *path, blalm_doc *d, blalm_err *e, doc_reader **keep)
+{
+    doc_reader *r = doc_open(path, NULL, e);
+    if (!r) return -1;
+    int rc = doc_next(r, d, e);
+    *keep = r;
+    return rc;
+}
+
+TEST(parses_document_shape)
+{
+    const char *p = put("d.jsonl",
+                        "{\"id\": \"a1\", \"text\": \"caf\\u00e9 \\ud83d\\ude00\", \"source\": \"web\", "
+                        "\"metadata\": {\"url\": \"http://x\", \"score\": 3.5}, \"dump\": \"CC-2024\"}\n"
+                        "\n"
+                        "{\"text\": \"no id\", \"token_count\": 7}\n");
+    blalm_err e;
+    doc_reader *r = doc_open(p, NULL, &e);
+    CHECK_MSG(r, "%s", e.msg);
+    blalm_doc d;
+    CHECK(doc_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.id, "a1");
+    CHECK_EQ_STR(d.text, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+    CHECK_EQ_STR(d.source, "web");
+    CHECK_EQ_STR(d.metadata, "{\"url\": \"http://x\", \"score\": 3.5,\"dump\":\"CC-2024\"}");
+    CHECK_EQ_INT(d.row, 0);
+    CHECK_EQ_INT(d.line, 1);
+    CHECK(doc_next(r, &d, &e) == 1);   /* blank line skipped */
+    CHECK_EQ_STR(d.id, "d/1");         /* stable id from file stem and row */
+    CHECK_EQ_STR(d.source, "d");
+    CHECK_EQ_STR(d.metadata, "{\"token_count\":7}");
+    CHECK_EQ_INT(d.line, 3);
+    CHECK(doc_next(r, &d, &e) == 0);
+    CHECK_EQ_STR(doc_format(r), "jsonl");
+    doc_close(r);
+}
+
+TEST(errors_name_file_line_column)
+{
+    blalm_err e;
+    blalm_doc d;
+    doc_reader *r;
+    const char *p = put("bad1.jsonl", "{\"text\":\"ok\"}\n{\"text\": \"x\" \"id\": 1}\n");
+    r = doc_open(p, NULL, &e);
+    CHECK(doc_next(r, &d, &e) == 1);
+    CHECK(doc_next(r, &d, &e) < 0);
+    CHECK_CONTAINS(e.msg, "bad1.jsonl:2: column 14: expected ',' or '}'");
+    doc_close(r);
+
+    p = put("bad2.jsonl", "{\"id\":\"x\",\"txt\":\"oops\"}\n");
+    CHECK(first_doc(p, &d, &e, &r) < 0);
+    CHECK_CONTAINS(e.msg, "bad2.jsonl:1: missing \"text\" field");
+    doc_close(r);
+
+    p = put("bad3.jsonl", "{\"text\":\"a\xff\"}\n");
+    CHECK(first_doc(p, &d, &e, &r) < 0);
+    CHECK_CONTAINS(e.msg, "bad3.jsonl:1: column 11: expected valid UTF-8");
+    doc_close(r);
+
+    p = put("bad4.jsonl", "[1,2]\n");
+    CHECK(first_doc(p, &d, &e, &r) < 0);
+    CHECK_CONTAINS(e.msg, "expected a JSON object");
+    doc_close(r);
+
+    p = put("bad5.jsonl", "{\"text\":5}\n");
+    CHECK(first_doc(p, &d, &e, &r) < 0);
+    CHECK_CONTAINS(e.msg, "string value for the text field");
+    doc_close(r);
+
+    p = put("bad6.jsonl", "{\"text\":\"a\"} trailing\n");
+    CHECK(first_doc(p, &d, &e, &r) < 0);
+    CHECK_CONTAINS(e.msg, "end of line");
+    doc_close(r);
+
+    CHECK(doc_open("/nonexistent/x.jsonl", NULL, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "/nonexistent/x.jsonl");
+}
+
+TEST(text_and_id_fields)
+{
+    const char *p = put("f.jsonl", "{\"content\":\"hello\",\"doc_id\":42,\"text\":\"ignored\"}\n");
+    doc_opts o = {.text_field = "content", .id_field = "doc_id"};
+    blalm_err e;
+    doc_reader *r = doc_open(p, &o, &e);
+    blalm_doc d;
+    CHECK(doc_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.text, "hello");
+    CHECK_EQ_STR(d.id, "42");
+    CHECK_EQ_STR(d.metadata, "{\"text\":\"ignored\"}");
+    doc_close(r);
+}
+
+TEST(huge_document_roundtrip)
+{
+    /* a 64 MiB text with escapes and multi-byte characters survives writer -> reader byte-exactly */
+    size_t n = 64u << 20;
+    char *text = malloc(n);
+    const char pattern[] = "word \xc3\xa9t\xc3\xa9 \"quoted\" back\\slash\ttab\nline \xf0\x9f\x98\x80 ";
+    size_t k = sizeof pattern - 1;
+    for (size_t i = 0; i < n; i++) text[i] = pattern[i % k];
+    size_t cut = n - (n % k);   /* end on a pattern boundary: valid UTF-8 */
+    blalm_doc in = {.id = "big", .id_len = 3, .text = text, .text_len = cut, .source = "s", .source_len = 1,
+                    .metadata = "{}", .metadata_len = 2};
+    blalm_err e;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/huge", test_tmpdir());
+    doc_writer *w = docw_open(dir, "shard", 0, 1, &e);
+    CHECK(w);
+    CHECK(docw_write(w, &in, &e) == 0);
+    CHECK(docw_close(w, &e) == 0);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/shard-00000.jsonl.zst", dir);
+    doc_reader *r = doc_open(path, NULL, &e);
+    CHECK_MSG(r, "%s", e.msg);
+    blalm_doc d;
+    CHECK(doc_next(r, &d, &e) == 1);
+    CHECK_EQ_INT(d.text_len, cut);
+    CHECK(!memcmp(d.text, text, cut));
+    doc_close(r);
+    free(text);
+}
+
+TEST(writer_rotates_and_walk_finds_files)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/docs/web", test_tmpdir());
+    blalm_err e;
+    doc_writer *w = docw_open(dir, "shard", 1000, 3, &e);
+    char text[200];
+    for (int i = 0; i < 50; i++) {
+        int n = snprintf(text, sizeof text, "document number %d with some words in it", i);
+        char id[16];
+        snprintf(id, sizeof id, "d%d", i);
+        blalm_doc d = {.id = id, .id_len = strlen(id), .text = text, .text_len = (size_t)n, .source = "web",
+                       .source_len = 3, .metadata = "{}", .metadata_len = 2};
+        CHECK(docw_write(w, &d, &e) == 0);
+    }
+    int shards = docw_shards(w);
+    CHECK(docw_close(w, &e) == 0);
+    CHECK(shards >= 3);
+    /* a stray temp file and a sidecar are not documents */
+    char junk[1200];
+    snprintf(junk, sizeof junk, "%s/.shard-00099.jsonl.zst.tmp.1", dir);
+    FILE *f = fopen(junk, "w");
+    fclose(f);
+    snprintf(junk, sizeof junk, "%s/shard-00000.json", dir);
+    f = fopen(junk, "w");
+    fclose(f);
+    char root[1024];
+    snprintf(root, sizeof root, "%s/docs", test_tmpdir());
+    doc_file *files;
+    size_t nf;
+    CHECK(docs_walk(root, &files, &nf, &e) == 0);
+    CHECK_EQ_INT(nf, shards);
+    CHECK_EQ_STR(files[0].rel, "web/shard-00000.jsonl.zst");
+    CHECK_EQ_STR(files[0].source, "web");
+    /* all documents come back in order across shards */
+    int next = 0;
+    for (size_t i = 0; i < nf; i++) {
+        doc_reader *r = doc_open(files[i].path, NULL, &e);
+        blalm_doc d;
+        while (doc_next(r, &d, &e) == 1) {
+            char id[16];
+            snprintf(id, sizeof id, "d%d", next++);
+            CHECK_EQ_STR(d.id, id);
+        }
+        doc_close(r);
+    }
+    CHECK_EQ_INT(next, 50);
+    char stem[256];
+    doc_rel_stem("web/sub/x.jsonl.zst", stem, sizeof stem);
+    CHECK_EQ_STR(stem, "web/sub/x");
+    doc_rel_stem("a/b.parquet", stem, sizeof stem);
+    CHECK_EQ_STR(stem, "a/b");
+    docs_walk_free(files, nf);
+}
+
+TEST(work_dirs)
+{
+    work_dirs w;
+    blalm_err e;
+    CHECK(work_dirs_init(&w, "/w/", NULL, NULL, &e) == 0);
+    CHECK_EQ_STR(w.docs, "/w/docs");
+    CHECK(work_dirs_init(&w, "/w", "/d/", "/o", &e) == 0);
+    CHECK_EQ_STR(w.docs, "/d");
+    char p[4096];
+    attr_path_for(&w, "readability", "fineweb-edu/sample/10BT/000_00000.parquet", p, sizeof p);
+    CHECK_EQ_STR(p, "/o/readability/fineweb-edu/sample/10BT/000_00000.jsonl.zst");
+    CHECK(work_dirs_init(&w, NULL, NULL, NULL, &e) < 0);
+    CHECK_CONTAINS(e.msg, "--work");
+}
+
+int main(void)
+{
+    RUN(parses_document_shape);
+    RUN(errors_name_file_line_column);
+    RUN(text_and_id_fields);
+    RUN(huge_document_roundtrip);
+    RUN(writer_rotates_and_walk_finds_files);
+    RUN(work_dirs);
+    return test_summary();
+}

@@ -1,0 +1,96 @@
+/* JSON scanning/decoding and JSON output. */
+#include "lib/json.h"
+#include "lib/sbuf.h"
+#include "test.h"
+
+static int decode(const char *js, sbuf *out, const char **what, size_t *pos)
+{
+    *pos = 0;
+    sb_reset(out);
+    return json_decode_string(js, strlen(js), pos, out, what);
+}
+
+TEST(decode_escapes)
+{
+    sbuf b;
+    sb_init(&b);
+    const char *what;
+    size_t pos;
+    CHECK(decode("\"caf\\u00e9 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"", &b, &what, &pos) == 0);
+    CHECK_EQ_INT(b.len, strlen("caf\xc3\xa9 \"q\" \\ / \b\f\n\r\t"));
+    CHECK(!memcmp(b.data, "caf\xc3\xa9 \"q\" \\ / \b\f\n\r\t", b.len));
+    CHECK(decode("\"\\ud83d\\ude00\"", &b, &what, &pos) == 0);   /* surrogate pair -> U+1F600 */
+    CHECK(b.len == 4 && !memcmp(b.data, "\xf0\x9f\x98\x80", 4));
+    CHECK(decode("\"a\\u0000b\"", &b, &what, &pos) == 0);        /* NUL survives */
+    CHECK(b.len == 3 && b.data[1] == 0);
+    sb_free(&b);
+}
+
+TEST(decode_errors)
+{
+    sbuf b;
+    sb_init(&b);
+    const char *what = "";
+    size_t pos;
+    CHECK(decode("\"\\ud83d\"", &b, &what, &pos) < 0);           /* lone high surrogate */
+    CHECK_CONTAINS(what, "surrogate");
+    CHECK(decode("\"\\ude00\"", &b, &what, &pos) < 0);           /* lone low surrogate */
+    CHECK(decode("\"\\x41\"", &b, &what, &pos) < 0);
+    CHECK_CONTAINS(what, "escape");
+    CHECK(decode("\"abc", &b, &what, &pos) < 0);
+    CHECK_CONTAINS(what, "unterminated");
+    CHECK(decode("\"a\xff\"", &b, &what, &pos) < 0);
+    CHECK_CONTAINS(what, "UTF-8");
+    CHECK_EQ_INT(pos, 2);
+    CHECK(decode("\"a\nb\"", &b, &what, &pos) < 0);
+    CHECK_CONTAINS(what, "control");
+    sb_free(&b);
+}
+
+TEST(skip_values)
+{
+    const char *ok[] = {"0", "-1.5e+3", "\"s\"", "true", "null", "[]", "{}", "[1,[2,{\"a\":[]}]]",
+                        " { \"a\" : 1 , \"b\" : [ true , false ] } "};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        size_t pos = 0;
+        const char *what;
+        CHECK_MSG(json_skip_value(ok[i], strlen(ok[i]), &pos, &what) == 0, "rejected %s", ok[i]);
+    }
+    const char *bad[] = {"01", "1.", "-", "[1,]", "{\"a\":1,}", "{a:1}", "tru", "[1 2]", "{\"a\" 1}", "\"x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        size_t pos = 0;
+        const char *what;
+        int rc = json_skip_value(bad[i], strlen(bad[i]), &pos, &what);
+        /* "01" and "1." parse a prefix; the caller then sees trailing bytes */
+        CHECK_MSG(rc < 0 || pos < strlen(bad[i]), "accepted %s", bad[i]);
+    }
+}
+
+TEST(output)
+{
+    sbuf b;
+    sb_init(&b);
+    sb_json_str(&b, "a\"\\\n\x01\xc3\xa9", 7);
+    CHECK_EQ_STR(sb_cstr(&b), "\"a\\\"\\\\\\n\\u0001\xc3\xa9\"");
+    sb_reset(&b);
+    sb_json_num(&b, 0.1);
+    sb_addc(&b, ' ');
+    sb_json_num(&b, 3);
+    sb_addc(&b, ' ');
+    sb_json_num(&b, 1.0 / 3);
+    sb_addc(&b, ' ');
+    sb_json_num(&b, 0.0 / 0.0);
+    sb_addc(&b, ' ');
+    sb_json_num(&b, -2.5e-300);
+    CHECK_EQ_STR(sb_cstr(&b), "0.1 3 0.3333333333333333 null -2.5e-300");
+    sb_free(&b);
+}
+
+int main(void)
+{
+    RUN(decode_escapes);
+    RUN(decode_errors);
+    RUN(skip_values);
+    RUN(output);
+    return test_summary();
+}

@@ -1,0 +1,101 @@
+/* Word counting and UTF-8 validation. Python's str.split() is the reference
+ * (see tests/oracle/words_python.sh for the randomised comparison). */
+#include "lib/utf8.h"
+#include "test.h"
+
+TEST(ascii_words)
+{
+    CHECK_EQ_INT(words_in("", 0), 0);
+    CHECK_EQ_INT(words_in("   ", 3), 0);
+    CHECK_EQ_INT(words_in("a", 1), 1);
+    { const char *s = " a  b\tc\nd\re\v\ff "; CHECK_EQ_INT(words_in(s, strlen(s)), 6); }
+    /* Python counts the C0 separators 0x1c-0x1f as whitespace */
+    CHECK_EQ_INT(words_in("a\x1c" "b\x1d" "c\x1e" "d\x1f" "e", 9), 5);
+    /* ...but not other controls */
+    CHECK_EQ_INT(words_in("a\x01" "b\x7f" "c", 5), 1);
+}
+
+TEST(unicode_spaces)
+{
+    const char *s = "a\xc2\xa0" "b\xe3\x80\x80" "c\xe2\x80\xa8" "d\xe2\x80\xa9" "e\xc2\x85" "f\xe2\x80\xaf"
+                    "g\xe2\x81\x9f" "h\xe1\x9a\x80" "i\xe2\x80\x80" "j\xe2\x80\x8a" "k";
+    CHECK_EQ_INT(words_in(s, strlen(s)), 11);
+    /* zero-width space U+200B and BOM U+FEFF are not whitespace in Python */
+    const char *z = "a\xe2\x80\x8b" "b\xef\xbb\xbf" "c";
+    CHECK_EQ_INT(words_in(z, strlen(z)), 1);
+    /* U+00A1 shares the C2 lead byte but is not a space */
+    const char *x = "\xc2\xa1\xc2\xa1 \xc2\xa1";
+    CHECK_EQ_INT(words_in(x, strlen(x)), 2);
+}
+
+TEST(streaming_equals_one_shot)
+{
+    /* every split point of a string full of multi-byte spaces */
+    const char *s = "\xe3\x80\x80w\xc2\xa0\xc2\xa0x\xe2\x80\xa8y z\xe2\x80\x8bq\xe1\x9a\x80\xc3\xa9t\xe2\x81\x9f";
+    size_t n = strlen(s);
+    uint64_t want = words_in(s, n);
+    CHECK_EQ_INT(want, 5);
+    for (size_t a = 0; a <= n; a++)
+        for (size_t b = a; b <= n; b++) {
+            word_counter w;
+            wc_init(&w);
+            wc_feed(&w, s, a);
+            wc_feed(&w, s + a, b - a);
+            wc_feed(&w, s + b, n - b);
+            uint64_t got = wc_finish(&w);
+            CHECK_MSG(got == want, "split %zu/%zu: %llu words, want %llu", a, b, (unsigned long long)got,
+                      (unsigned long long)want);
+        }
+    /* byte at a time */
+    word_counter w;
+    wc_init(&w);
+    for (size_t i = 0; i < n; i++) wc_feed(&w, s + i, 1);
+    CHECK_EQ_INT(wc_finish(&w), want);
+}
+
+TEST(validation)
+{
+    size_t bad = 99;
+    CHECK(utf8_valid("plain ascii", 11, &bad));
+    CHECK(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, &bad));
+    CHECK(!utf8_valid("ab\xc3", 3, &bad));
+    CHECK_EQ_INT(bad, 2);
+    CHECK(!utf8_valid("\xc0\xaf", 2, &bad));          /* overlong */
+    CHECK(!utf8_valid("\xed\xa0\x80", 3, &bad));      /* surrogate */
+    CHECK(!utf8_valid("\xf4\x90\x80\x80", 4, &bad));  /* > U+10FFFF */
+    CHECK(!utf8_valid("12345678\x80", 9, &bad));      /* after the 8-byte fast path */
+    CHECK_EQ_INT(bad, 8);
+}
+
+TEST(sanitize_and_prefix)
+{
+    char out[64];
+    size_t n;
+    size_t k = utf8_sanitize("a\xff" "b\xc3", 4, out, &n);
+    CHECK_EQ_INT(k, 2);
+    CHECK_EQ_INT(n, 8);
+    CHECK(!memcmp(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd", 8));
+    const char *s = "ab\xe2\x82\xac";
+    CHECK_EQ_INT(utf8_prefix(s, 5, 3), 2);
+    CHECK_EQ_INT(utf8_prefix(s, 5, 5), 5);
+    CHECK_EQ_INT(utf8_prefix(s, 5, 2), 2);
+}
+
+TEST(py_isspace_table)
+{
+    int spaces = 0;
+    for (uint32_t cp = 0; cp < 0x110000; cp++) spaces += py_isspace(cp);
+    /* Python: sum(1 for c in range(0x110000) if chr(c).isspace()) == 29 */
+    CHECK_EQ_INT(spaces, 29);
+}
+
+int main(void)
+{
+    RUN(ascii_words);
+    RUN(unicode_spaces);
+    RUN(streaming_equals_one_shot);
+    RUN(validation);
+    RUN(sanitize_and_prefix);
+    RUN(py_isspace_table);
+    return test_summary();
+}

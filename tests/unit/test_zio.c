@@ -1,0 +1,160 @@
+/* Compressed line streams: round trips, sniffing by content, truncation. */
+#include <unistd.h>
+
+#include "lib/zio.h"
+#include "test.h"
+
+static char *path_in_tmp(const char *name)
+{
+    static char buf[8][1024];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", test_tmpdir(), name);
+    return buf[k];
+}
+
+static int write_lines(const char *path, const char *const *lines, int n)
+{
+    blalm_err e;
+    zwriter *w = zw_open(path, 3, &e);
+    if (!w) return -1;
+    for (int i = 0; i < n; i++)
+        if (zw_line(w, lines[i], strlen(lines[i]), &e) < 0) return -1;
+    return zw_commit(w, &e);
+}
+
+static void roundtrip(const char *name, int *ok)
+{
+    const char *lines[] = {"first", "", "third line with \xc3\xa9", "last"};
+    char *p = path_in_tmp(name);
+    *ok = 0;
+    if (write_lines(p, lines, 4) < 0) return;
+    blalm_err e;
+    zreader *r = zr_open(p, &e);
+    if (!r) return;
+    const char *l;
+    size_t n;
+    for (int i = 0; i < 4; i++) {
+        if (zr_line(r, &l, &n, &e) != 1 || n != strlen(lines[i]) || memcmp(l, lines[i], n)) {
+            zr_close(r);
+            return;
+        }
+    }
+    *ok = zr_line(r, &l, &n, &e) == 0 && zr_lineno(r) == 4;
+    zr_close(r);
+}
+
+TEST(roundtrips)
+{
+    int ok;
+    roundtrip("a.jsonl", &ok);
+    CHECK_MSG(ok, "plain");
+    roundtrip("a.jsonl.gz", &ok);
+    CHECK_MSG(ok, "gzip");
+    roundtrip("a.jsonl.zst", &ok);
+    CHECK_MSG(ok, "zstd");
+}
+
+TEST(sniff_by_content)
+{
+    /* a zstd file named .jsonl is still read as zstd */
+    const char *lines[] = {"x"};
+    char *z = path_in_tmp("b.jsonl.zst"), *lie = path_in_tmp("b.jsonl");
+    CHECK(write_lines(z, lines, 1) == 0);
+    CHECK(rename(z, lie) == 0);
+    blalm_err e;
+    CHECK_EQ_STR(file_sniff(lie, &e), "zstd");
+    zreader *r = zr_open(lie, &e);
+    CHECK(r);
+    const char *l;
+    size_t n;
+    CHECK(zr_line(r, &l, &n, &e) == 1 && n == 1 && l[0] == 'x');
+    zr_close(r);
+}
+
+TEST(atomic_until_commit)
+{
+    char *p = path_in_tmp("c.jsonl.zst");
+    blalm_err e;
+    zwriter *w = zw_open(p, 3, &e);
+    CHECK(w);
+    CHECK(zw_line(w, "a", 1, &e) == 0);
+    CHECK(access(p, F_OK) != 0);   /* nothing under the target name yet */
+    zw_abort(w);
+    CHECK(access(p, F_OK) != 0);
+    w = zw_open(p, 3, &e);
+    CHECK(zw_line(w, "a", 1, &e) == 0);
+    CHECK(zw_commit(w, &e) == 0);
+    CHECK(access(p, F_OK) == 0);
+}
+
+static void truncate_and_read(const char *name, const char *expect, int *ok)
+{
+    *ok = 0;
+    char *p = path_in_tmp(name);
+    blalm_err e;
+    zwriter *w = zw_open(p, 3, &e);
+    char line[200];
+    for (int i = 0; i < 20000; i++) {
+        int n = snprintf(line, sizeof line, "{\"id\":\"%d\",\"text\":\"line %d of some text %d\"}", i, i, i * 7919);
+        zw_line(w, line, (size_t)n, &e);
+    }
+    zw_commit(w, &e);
+    FILE *f = fopen(p, "r+");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    if (truncate(p, size / 2) != 0) return;
+    zreader *r = zr_open(p, &e);
+    const char *l;
+    size_t n;
+    int rc;
+    while ((rc = zr_line(r, &l, &n, &e)) == 1) {}
+    zr_close(r);
+    *ok = rc < 0 && strstr(e.msg, expect) && strstr(e.msg, name);
+    if (!*ok) fprintf(stderr, "got rc %d: %s\n", rc, e.msg);
+}
+
+TEST(truncated_streams_are_errors)
+{
+    int ok;
+    truncate_and_read("t.jsonl.zst", "truncated zstd", &ok);
+    CHECK_MSG(ok, "zstd truncation not reported");
+    truncate_and_read("t.jsonl.gz", "truncated gzip", &ok);
+    CHECK_MSG(ok, "gzip truncation not reported");
+}
+
+TEST(long_line)
+{
+    /* one 5 MiB line crosses many buffer refills */
+    size_t big = 5u << 20;
+    char *s = malloc(big);
+    for (size_t i = 0; i < big; i++) s[i] = (char)('a' + i % 26);
+    char *p = path_in_tmp("long.jsonl.zst");
+    blalm_err e;
+    zwriter *w = zw_open(p, 1, &e);
+    CHECK(zw_line(w, "short", 5, &e) == 0);
+    CHECK(zw_line(w, s, big, &e) == 0);
+    CHECK(zw_write(w, "tail-without-newline", 20, &e) == 0);
+    CHECK(zw_commit(w, &e) == 0);
+    zreader *r = zr_open(p, &e);
+    const char *l;
+    size_t n;
+    CHECK(zr_line(r, &l, &n, &e) == 1 && n == 5);
+    CHECK(zr_line(r, &l, &n, &e) == 1 && n == big && !memcmp(l, s, big));
+    CHECK_EQ_INT(zr_offset(r), 6);
+    CHECK(zr_line(r, &l, &n, &e) == 1 && n == 20);
+    CHECK(zr_line(r, &l, &n, &e) == 0);
+    zr_close(r);
+    free(s);
+}
+
+int main(void)
+{
+    RUN(roundtrips);
+    RUN(sniff_by_content);
+    RUN(atomic_until_commit);
+    RUN(truncated_streams_are_errors);
+    RUN(long_line);
+    return test_summary();
+}
