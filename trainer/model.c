@@ -104,7 +104,9 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
         return -1;
     if (strcmp(sched, "cosine") && strcmp(sched, "wsd"))
         return err_set(e, "%s: \"schedule\" must be \"cosine\" or \"wsd\", got \"%s\"", w, sched);
-    snprintf(t->schedule, sizeof t->schedule, "%s", sched);
+    char tmp[sizeof t->schedule];
+    snprintf(tmp, sizeof tmp, "%s", sched); /* sched may alias t->schedule */
+    memcpy(t->schedule, tmp, sizeof tmp);
     t->seed = (uint64_t)seed;
     return 0;
 }
@@ -120,7 +122,7 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
     if (config_check_keys(j, keys, where, e) < 0) return -1;
     const char *name = c->name, *mixer = "mlstm";
     c->qk_head_dim = c->v_head_dim = c->mlp_hidden = 0;
-    if (config_string(j, "name", c->name, &name, where, e) < 0) return -1;
+    if (config_string(j, "name", "custom", &name, where, e) < 0) return -1;
     snprintf(c->name, sizeof c->name, "%s", name);
     if (get_int(j, "vocab_size", &c->vocab_size, 2, where, e) < 0 ||
         get_int(j, "dim", &c->dim, 1, where, e) < 0 ||
