@@ -626,8 +626,11 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
                                       : (long)((train.n_tokens - 1) / per_step);
     if (total < 1) total = 1;
     double epochs = (double)total * per_step / (double)(train.n_tokens - 1);
+    /* BLALM_WORDS_SCALE shrinks budgets and milestones (tests only) */
+    const char *ws = getenv("BLALM_WORDS_SCALE");
+    double wscale = ws && atof(ws) > 0 ? atof(ws) : 1.0;
     if (o->track != TRACK_NONE) {
-        double budget = o->track == TRACK_STRICT ? 100e6 : 10e6;
+        double budget = (o->track == TRACK_STRICT ? 100e6 : 10e6) * wscale;
         const char *tn = o->track == TRACK_STRICT ? "strict" : "strict-small";
         if (corpus_words > budget) {
             err_set(e, "%s: %.0f words in the train split, over the %s budget of %.0f", o->corpus,
@@ -720,7 +723,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             log_line(logf, line);
             sum->tok_per_s = tps;
         }
-        while (pos.next_milestone < nms && pos.words_seen >= (double)milestones[pos.next_milestone]) {
+        while (pos.next_milestone < nms &&
+               pos.words_seen >= (double)milestones[pos.next_milestone] * wscale) {
             uint64_t mw = milestones[pos.next_milestone++];
             snprintf(p, sizeof p, "%s/checkpoints/chck_%lluM.bin", o->run,
                      (unsigned long long)(mw / 1000000ull));
