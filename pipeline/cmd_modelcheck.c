@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "trainer/model.h"
@@ -25,11 +27,15 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --mixer mlstm|attention   override the config's mixer\n"
-    "  --batch B                 sequences per batch (default 2)\n"
+    "  --batch B                 sequences per batch (default 2; --bench: the config's)\n"
     "  --seq S                   tokens per sequence (default min(context, 16))\n"
     "  --steps N                 optimiser steps per optimiser (default 10)\n"
     "  --seed N                  weights and batches (default 1)\n"
     "  --threads N               threads (default 1)\n"
+    "  --bench N                 instead: time N training steps (forward, backward,\n"
+    "                            AdamW) at the config's batch and sequence length,\n"
+    "                            cblas_sgemm's peak, and generation ms/token at\n"
+    "                            positions 128 and 4096; prints JSON\n"
     "  -q, --quiet               no summary line\n"
     "  -h, --help                this help\n";
 
@@ -81,6 +87,115 @@ static int run_steps(const model_config *c, optim_kind kind, uint64_t seed, int 
     return rc;
 }
 
+/* Matmul FLOPs per token (6 per weight: forward, and two in the backward)
+ * plus the token mixer's (causal score/value products and chunk states). */
+static double flops_per_token(const model_config *c, const model *m, int S)
+{
+    double matmul = 0;
+    for (int i = 0; i < model_num_tensors(m); i++) {
+        const tensor_info *t = model_tensor(m, i);
+        if (t->cols && strcmp(t->name, "embed.weight")) matmul += (double)t->rows * t->cols;
+    }
+    if (c->tie_embeddings) matmul += (double)c->vocab_size * c->dim; /* the head */
+    double dqk = c->qk_head_dim, W = c->v_head_dim + (c->mixer == MIXER_MLSTM ? 1 : 0), mix;
+    if (c->mixer == MIXER_MLSTM) {
+        double L = c->chunk < S ? c->chunk : S;
+        mix = 2.0 * L * (dqk + W) + 4.0 * dqk * W; /* forward, per head */
+    } else {
+        mix = 2.0 * S * (dqk + W) / 2.0 * 2.0;  /* full S x S products (causal not skipped) */
+    }
+    return 6.0 * matmul + 3.0 * mix * c->heads * c->layers;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double sgemm_peak(void)
+{
+    int n = 512;
+    float *a = calloc((size_t)n * n, 4), *b = calloc((size_t)n * n, 4), *cc = calloc((size_t)n * n, 4);
+    for (int i = 0; i < n * n; i++) a[i] = (float)(i % 7) * 0.1f, b[i] = (float)(i % 5) * 0.1f;
+    double best = 0;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now_seconds();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, cc, n);
+        double g = 2.0 * n * n * n / (now_seconds() - t0);
+        if (g > best) best = g;
+    }
+    free(a), free(b), free(cc);
+    return best;
+}
+
+static int run_bench(const model_config *c, int steps, uint64_t seed, int batch)
+{
+    blalm_err e;
+    model *m = model_create(c, &e);
+    if (!m) {
+        fprintf(stderr, "blalm modelcheck: %s\n", e.msg);
+        return 1;
+    }
+    model_init_weights(m, seed);
+    optimizer *o = optim_create(m, OPT_ADAMW, &c->train);
+    int B = batch ? batch : c->train.batch_size, S = c->train.seq_len;
+    int32_t *in = malloc((size_t)B * S * 4), *tg = malloc((size_t)B * S * 4);
+    uint64_t st = seed + 99;
+    for (int i = 0; i < B * S; i++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        in[i] = (int32_t)(st % (uint64_t)c->vocab_size);
+        tg[i] = (int32_t)((st >> 20) % (uint64_t)c->vocab_size);
+    }
+    double t0 = 0;
+    float loss;
+    for (int s = 0; s <= steps; s++) {
+        if (s == 1) t0 = now_seconds(); /* step 0 allocates: warm-up */
+        if (model_forward(m, in, tg, B, S, &loss, &e) < 0 || (model_zero_grad(m), model_backward(m, &e) < 0)) {
+            fprintf(stderr, "blalm modelcheck: %s\n", e.msg);
+            return 1;
+        }
+        optim_step(o, m, 1.0);
+    }
+    double dt = now_seconds() - t0, tps = (double)steps * B * S / dt;
+    double fpt = flops_per_token(c, m, S), peak = sgemm_peak();
+    /* generation: median ms/token over 64 tokens around positions 128 and
+     * 4096; two states are advanced untimed to 96 and 4064, then stepped
+     * alternately, so that other processes' load hits both alike */
+    int gl = 4096 + 33;
+    gen_state *g = gen_create(m, gl), *g2 = gen_create(m, gl);
+    float *logits = malloc((size_t)c->vocab_size * 4);
+    double w128[64], w4096[64];
+    int n128 = 0, n4096 = 0;
+    for (int p = 0; p < 96 && g; p++) gen_step(m, g, in[p % (B * S)], logits);
+    for (int p = 0; p < 4064 && g2; p++) gen_step(m, g2, in[p % (B * S)], logits);
+    for (int k = 0; k < 64 && g && g2; k++) {
+        gen_state *first = k % 2 ? g2 : g, *second = k % 2 ? g : g2; /* no order bias */
+        double a = now_seconds();
+        gen_step(m, first, in[k % (B * S)], logits);
+        double b = now_seconds();
+        gen_step(m, second, in[k % (B * S)], logits);
+        double d = now_seconds();
+        w128[n128++] = first == g ? b - a : d - b;
+        w4096[n4096++] = first == g ? d - b : b - a;
+    }
+    gen_free(g2);
+    qsort(w128, (size_t)n128, sizeof(double), cmp_double);
+    qsort(w4096, (size_t)n4096, sizeof(double), cmp_double);
+    double t128 = n128 ? w128[n128 / 2] : 0, t4096 = n4096 ? w4096[n4096 / 2] : 0;
+    printf("{\"config\":\"%s\",\"mixer\":\"%s\",\"params\":%zu,\"batch\":%d,\"seq\":%d,"
+           "\"tokens_per_s\":%.1f,\"flops_per_token\":%.4g,\"model_gflops\":%.2f,"
+           "\"sgemm_peak_gflops\":%.2f,\"fraction_of_peak\":%.3f,"
+           "\"gen_ms_per_token_128\":%.4f,\"gen_ms_per_token_4096\":%.4f}\n",
+           c->name, c->mixer == MIXER_MLSTM ? "mlstm" : "attention", model_num_params(m), B, S, tps, fpt,
+           tps * fpt / 1e9, peak / 1e9, tps * fpt / peak, t128 * 1e3, t4096 * 1e3);
+    free(logits), free(in), free(tg);
+    gen_free(g);
+    optim_free(o);
+    model_free(m);
+    return 0;
+}
+
 int cmd_modelcheck(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -88,11 +203,12 @@ int cmd_modelcheck(int argc, char **argv)
         {"mixer", required_argument, 0, 'x'}, {"batch", required_argument, 0, 'b'},
         {"seq", required_argument, 0, 's'},   {"steps", required_argument, 0, 'n'},
         {"seed", required_argument, 0, 'r'},  {"threads", required_argument, 0, 't'},
+        {"bench", required_argument, 0, 'B'},
         {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *cfg_path = NULL, *out = NULL, *mixer = NULL;
-    int B = 2, S = 0, steps = 10, threads = 1, quiet = 0, c;
+    int B = 0, S = 0, steps = 10, threads = 1, quiet = 0, bench = 0, c;
     unsigned long long seed = 1, v;
     opterr = 0;
     optind = 1;
@@ -101,13 +217,14 @@ int cmd_modelcheck(int argc, char **argv)
         case 'm': cfg_path = optarg; break;
         case 'o': out = optarg; break;
         case 'x': mixer = optarg; break;
-        case 'b': case 's': case 'n': case 'r': case 't':
+        case 'b': case 's': case 'n': case 'r': case 't': case 'B':
             if (cli_parse_count(optarg, &v) < 0 || v > 1000000000ull)
                 return cli_usage_error(usage, "modelcheck: bad number '%s'", optarg);
             if (c == 'b') B = (int)v;
             else if (c == 's') S = (int)v;
             else if (c == 'n') steps = (int)v;
             else if (c == 'r') seed = v;
+            else if (c == 'B') bench = (int)v;
             else threads = (int)v;
             break;
         case 'q': quiet = 1; break;
@@ -115,8 +232,9 @@ int cmd_modelcheck(int argc, char **argv)
         default: return cli_usage_error(usage, "modelcheck: unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (!cfg_path || !out) return cli_usage_error(usage, "modelcheck: --model and --out are required");
-    if (B < 1) return cli_usage_error(usage, "modelcheck: --batch must be at least 1");
+    if (!cfg_path || (!out && !bench))
+        return cli_usage_error(usage, "modelcheck: --model and --out are required");
+
     model_set_threads(threads);
     blalm_err e;
     model_config mc;
@@ -129,6 +247,8 @@ int cmd_modelcheck(int argc, char **argv)
             return cli_usage_error(usage, "modelcheck: --mixer must be mlstm or attention");
         mc.mixer = strcmp(mixer, "mlstm") ? MIXER_ATTENTION : MIXER_MLSTM;
     }
+    if (bench) return run_bench(&mc, bench, seed, B);
+    if (!B) B = 2;
     if (!S) S = mc.context < 16 ? mc.context : 16;
     if (S > mc.context) return cli_usage_error(usage, "modelcheck: --seq exceeds the context");
     int rc = 1;
