@@ -34,8 +34,9 @@ static const char usage[] =
     "  --threads N               threads (default 1)\n"
     "  --bench N                 instead: time N training steps (forward, backward,\n"
     "                            AdamW) at the config's batch and sequence length,\n"
-    "                            cblas_sgemm's peak, and generation ms/token at\n"
-    "                            positions 128 and 4096; prints JSON\n"
+    "                            and cblas_sgemm's peak; prints JSON\n"
+    "  --gen                     with --bench: also generation ms/token at\n"
+    "                            positions 128 and 4096\n"
     "  -q, --quiet               no summary line\n"
     "  -h, --help                this help\n";
 
@@ -129,7 +130,7 @@ static double sgemm_peak(void)
     return best;
 }
 
-static int run_bench(const model_config *c, int steps, uint64_t seed, int batch)
+static int run_bench(const model_config *c, int steps, uint64_t seed, int batch, int gen)
 {
     blalm_err e;
     model *m = model_create(c, &e);
@@ -163,7 +164,7 @@ static int run_bench(const model_config *c, int steps, uint64_t seed, int batch)
      * 4096; two states are advanced untimed to 96 and 4064, then stepped
      * alternately, so that other processes' load hits both alike */
     int gl = 4096 + 33;
-    gen_state *g = gen_create(m, gl), *g2 = gen_create(m, gl);
+    gen_state *g = gen ? gen_create(m, gl) : NULL, *g2 = gen ? gen_create(m, gl) : NULL;
     float *logits = malloc((size_t)c->vocab_size * 4);
     double w128[64], w4096[64];
     int n128 = 0, n4096 = 0;
@@ -203,12 +204,12 @@ int cmd_modelcheck(int argc, char **argv)
         {"mixer", required_argument, 0, 'x'}, {"batch", required_argument, 0, 'b'},
         {"seq", required_argument, 0, 's'},   {"steps", required_argument, 0, 'n'},
         {"seed", required_argument, 0, 'r'},  {"threads", required_argument, 0, 't'},
-        {"bench", required_argument, 0, 'B'},
+        {"bench", required_argument, 0, 'B'}, {"gen", no_argument, 0, 'g'},
         {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *cfg_path = NULL, *out = NULL, *mixer = NULL;
-    int B = 0, S = 0, steps = 10, threads = 1, quiet = 0, bench = 0, c;
+    int B = 0, S = 0, steps = 10, threads = 1, quiet = 0, bench = 0, gen = 0, c;
     unsigned long long seed = 1, v;
     opterr = 0;
     optind = 1;
@@ -227,6 +228,7 @@ int cmd_modelcheck(int argc, char **argv)
             else if (c == 'B') bench = (int)v;
             else threads = (int)v;
             break;
+        case 'g': gen = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_usage_error(usage, "modelcheck: unknown option '%s'", argv[optind - 1]);
@@ -247,7 +249,7 @@ int cmd_modelcheck(int argc, char **argv)
             return cli_usage_error(usage, "modelcheck: --mixer must be mlstm or attention");
         mc.mixer = strcmp(mixer, "mlstm") ? MIXER_ATTENTION : MIXER_MLSTM;
     }
-    if (bench) return run_bench(&mc, bench, seed, B);
+    if (bench) return run_bench(&mc, bench, seed, B, gen);
     if (!B) B = 2;
     if (!S) S = mc.context < 16 ? mc.context : 16;
     if (S > mc.context) return cli_usage_error(usage, "modelcheck: --seq exceeds the context");

@@ -31,7 +31,7 @@ done
 # generation: mLSTM (recurrent form) vs attention (KV cache), small config
 for mixer in mlstm attention; do
     sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"$mixer\"/" "$root/configs/model-small.json" > /tmp/blalm-bench-$$.json
-    g=$("$BLALM" modelcheck --model /tmp/blalm-bench-$$.json --bench 1 --batch 1)
+    g=$("$BLALM" modelcheck --model /tmp/blalm-bench-$$.json --bench 1 --batch 1 --gen)
     printf '%s' "$g" | awk -v m="$mixer" '{ match($0, /"gen_ms_per_token_128":[0-9.]*/); a = substr($0, RSTART + 23, RLENGTH - 23);
         match($0, /"gen_ms_per_token_4096":[0-9.]*/); b = substr($0, RSTART + 24, RLENGTH - 24);
         printf "generation %s: %.3f ms/token at 128, %.3f at 4096, ratio %.2f%s\n", m, a, b, b / a, m == "mlstm" ? " (goal <= 1.1)" : "" }'
