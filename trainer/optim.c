@@ -134,12 +134,12 @@ void optim_step(optimizer *o, model *m, double lr_mult)
             continue;
         }
         float decay = (ti->group == PG_MATRIX || ti->group == PG_EMBED) ? wd : 0.0f;
-        for (size_t x = 0; x < n; x++) {
-            mm[x] = b1 * mm[x] + (1.0f - b1) * gg[x];
-            vv[x] = b2 * vv[x] + (1.0f - b2) * gg[x] * gg[x];
-            float mh = (float)(mm[x] / bc1), vh = (float)(vv[x] / bc2);
-            pp[x] -= lr_a * decay * pp[x];
-            pp[x] -= lr_a * mh / (sqrtf(vh) + eps);
+        float keep = 1.0f - lr_a * decay, ib1 = (float)(1.0 / bc1), ib2 = (float)(1.0 / bc2);
+        for (size_t x = 0; x < n; x++) { /* float only, so that it vectorises */
+            float gx = gg[x];
+            float mx = mm[x] = b1 * mm[x] + (1.0f - b1) * gx;
+            float vx = vv[x] = b2 * vv[x] + (1.0f - b2) * gx * gx;
+            pp[x] = keep * pp[x] - lr_a * (mx * ib1) / (sqrtf(vx * ib2) + eps);
         }
     }
 }
