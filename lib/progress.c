@@ -29,7 +29,8 @@ progress *prog_start(const char *label, uint64_t total, prog_unit unit, int quie
     p->color = p->tty && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
     const char *iv = getenv("BLALM_PROGRESS_SECONDS");
     p->interval = p->tty ? 0.1 : (iv && atof(iv) > 0 ? atof(iv) : 10.0);
-    p->start = p->last_draw = now_seconds();
+    p->start = now_seconds();
+    p->last_draw = p->tty ? p->start - p->interval : p->start;  /* a bar shows at once */
     return p;
 }
 

@@ -1,0 +1,113 @@
+/* cmd_shard.c - `blalm shard`: rewrite documents as rotating .jsonl.zst shards. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/cli.h"
+#include "lib/docs.h"
+#include "lib/progress.h"
+
+BLALM_COMMAND(shard, "rewrite documents of any supported format as .jsonl.zst shards")
+
+static const char usage[] =
+    "usage: blalm shard --out DIR [options] FILE...\n"
+    "\n"
+    "Reads every document of the input files (jsonl, jsonl.gz, jsonl.zst,\n"
+    "parquet; chosen by content) in order and writes them to\n"
+    "DIR/PREFIX-00000.jsonl.zst, DIR/PREFIX-00001.jsonl.zst, ... starting a new\n"
+    "shard when one holds --max-bytes of uncompressed JSON. Each shard is\n"
+    "written under a hidden temporary name and renamed when complete, so an\n"
+    "interrupted run never leaves a shard that looks finished. Use it to lay out\n"
+    "WORK/docs/<source>/ for the other stages.\n"
+    "\n"
+    "options:\n"
+    "  --out DIR           output folder (created)\n"
+    "  --prefix NAME       shard name prefix (default: shard)\n"
+    "  --max-bytes N       rotate after N bytes of JSON (default 256M; k/M/G suffixes)\n"
+    "  --level N           zstd level (default 3)\n"
+    "  --source NAME       source for documents that have none\n"
+    "  --text-field NAME   field holding the text (default: text)\n"
+    "  --id-field NAME     field holding the id (default: id)\n"
+    "  -q, --quiet         no progress output\n"
+    "  -h, --help          this help\n";
+
+int cmd_shard(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},   {"prefix", required_argument, 0, 'p'},
+        {"max-bytes", required_argument, 0, 'm'}, {"level", required_argument, 0, 'l'},
+        {"source", required_argument, 0, 's'}, {"text-field", required_argument, 0, 't'},
+        {"id-field", required_argument, 0, 'i'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0},
+    };
+    doc_opts o = {0};
+    const char *out = NULL, *prefix = "shard";
+    unsigned long long max_bytes = 256000000ull, level = 3;
+    int quiet = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'p': prefix = optarg; break;
+        case 'm':
+            if (cli_parse_count(optarg, &max_bytes) < 0)
+                return cli_usage_error(usage, "shard: --max-bytes: expected a count like 64M, got '%s'", optarg);
+            break;
+        case 'l':
+            if (cli_parse_count(optarg, &level) < 0 || level < 1 || level > 19)
+                return cli_usage_error(usage, "shard: --level: expected 1..19, got '%s'", optarg);
+            break;
+        case 's': o.default_source = optarg; break;
+        case 't': o.text_field = optarg; break;
+        case 'i': o.id_field = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': return cli_help(usage);
+        default: return cli_usage_error(usage, "shard: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!out) return cli_usage_error(usage, "shard: --out DIR is required");
+    if (optind >= argc) return cli_usage_error(usage, "shard: no input files");
+    if (strchr(prefix, '/')) return cli_usage_error(usage, "shard: --prefix must not contain '/'");
+    uint64_t total_bytes = 0;
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) == 0) total_bytes += (uint64_t)st.st_size;
+    }
+    blalm_err err;
+    doc_writer *w = docw_open(out, prefix, max_bytes, (int)level, &err);
+    if (!w) {
+        fprintf(stderr, "blalm shard: %s\n", err.msg);
+        return 1;
+    }
+    progress *pg = prog_start("shard", (uint64_t)(argc - optind), PROG_COUNT, quiet);
+    unsigned long long docs = 0;
+    for (int i = optind; i < argc; i++) {
+        doc_reader *r = doc_open(argv[i], &o, &err);
+        int rc = r ? 0 : -1;
+        blalm_doc d;
+        while (r && (rc = doc_next(r, &d, &err)) == 1) {
+            if (docw_write(w, &d, &err) < 0) { rc = -1; break; }
+            docs++;
+        }
+        doc_close(r);
+        if (rc < 0) {
+            prog_end(pg);
+            docw_abort(w);   /* the shard in progress disappears; finished ones stay */
+            fprintf(stderr, "blalm shard: %s\n", err.msg);
+            return 1;
+        }
+        prog_update(pg, (uint64_t)(i - optind + 1));
+    }
+    prog_end(pg);
+    int shards = docw_shards(w);
+    if (docw_close(w, &err) < 0) {
+        fprintf(stderr, "blalm shard: %s\n", err.msg);
+        return 1;
+    }
+    if (!quiet)
+        fprintf(stderr, "blalm shard: %llu documents from %d file%s into %d shard%s in %s (%.1f MB read)\n", docs,
+                argc - optind, argc - optind == 1 ? "" : "s", shards, shards == 1 ? "" : "s", out, total_bytes / 1e6);
+    return 0;
+}

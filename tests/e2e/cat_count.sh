@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# blalm cat / count over jsonl, jsonl.gz, jsonl.zst; byte-exact round trips; bad input.
+source "$(dirname "$0")/../lib.sh"
+
+# A file with escapes, surrogate pairs, NUL, Unicode spaces and a document without id.
+"$PY" - "$TMP/in.jsonl" <<'PYEOF'
+import json, sys
+docs = [
+    {"id": "e1", "text": "caf\u00e9 \U0001F600 tab\there\nnew line \"quoted\" back\\slash", "metadata": {"url": "http://x", "score": 3}},
+    {"id": "e2", "text": "nbsp\u00a0ideo\u3000ls\u2028ps\u2029fs\x1cend \x00nul"},
+    {"text": "no id here", "dump": "CC-MAIN-2024-10", "token_count": 3},
+    {"id": "e4", "text": ""},
+]
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    for d in docs:
+        f.write(json.dumps(d, ensure_ascii=(d.get("id") == "e1")) + "\n")
+PYEOF
+gzip -k -c "$TMP/in.jsonl" >"$TMP/in.jsonl.gz"
+zstd -q -c "$TMP/in.jsonl" >"$TMP/in.jsonl.zst"
+cp "$TMP/in.jsonl.zst" "$TMP/lying-name.jsonl"
+
+for f in in.jsonl in.jsonl.gz in.jsonl.zst lying-name.jsonl; do
+    if "$BLALM" cat "$TMP/$f" >"$TMP/$f.out" 2>"$TMP/err" && "$PY" - "$TMP/in.jsonl" "$TMP/$f.out" <<'PYEOF'
+import json, sys
+src = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+out = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert len(src) == len(out), (len(src), len(out))
+for i, (s, o) in enumerate(zip(src, out)):
+    assert s["text"] == o["text"], i
+    stem = sys.argv[2].rsplit("/", 1)[1].split(".")[0]
+    assert o["id"] == s.get("id", f"{stem}/{i}"), (o["id"], i)
+    meta = dict(s.get("metadata", {}))
+    meta.update({k: v for k, v in s.items() if k not in ("id", "text", "metadata", "source")})
+    assert o["metadata"] == meta, (o["metadata"], meta)
+    assert o["source"] == "in" or sys.argv[2].endswith("lying-name.jsonl.out"), o["source"]
+PYEOF
+    then pass "cat_roundtrip_$f"; else fail "cat_roundtrip_$f" "$(cat "$TMP/err")"; fi
+done
+
+# count --json equals Python's str.split over the same texts
+want=$("$PY" -c '
+import json,sys
+d=[json.loads(l)["text"] for l in open(sys.argv[1],encoding="utf-8")]
+print(json.dumps({"docs":len(d),"words":sum(len(t.split()) for t in d),"bytes":sum(len(t.encode()) for t in d)}, separators=(",",":")))' "$TMP/in.jsonl")
+got=$("$BLALM" count --json -q "$TMP/in.jsonl.zst" | tail -1)
+[ "$got" = "$want" ] && pass count_json_matches_python || fail count_json_matches_python "got $got want $want"
+
+got=$("$BLALM" count --json -q "$TMP/in.jsonl" "$TMP/in.jsonl.gz" | tail -1)
+"$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); assert a=={k:2*v for k,v in b.items()}' "$got" "$want" \
+    && pass count_totals_over_files || fail count_totals_over_files "$got"
+
+# bad input: each a clear error naming the file (and line), exit 1, nothing on stdout
+printf '{"id":"1","text":"ok"}\n{"id":"2","text":"broken}\n' >"$TMP/malformed.jsonl"
+"$BLALM" count "$TMP/malformed.jsonl" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc -eq 1 ] && grep -q 'malformed.jsonl:2: column' "$TMP/e" && pass bad_malformed_line || fail bad_malformed_line "rc=$rc $(cat "$TMP/e")"
+
+printf '{"id":"1","text":"bad \xff byte"}\n' >"$TMP/invalid-utf8.jsonl"
+"$BLALM" cat "$TMP/invalid-utf8.jsonl" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc -eq 1 ] && grep -q 'invalid-utf8.jsonl:1: column 23: expected valid UTF-8' "$TMP/e" && [ ! -s "$TMP/o" ] \
+    && pass bad_invalid_utf8 || fail bad_invalid_utf8 "rc=$rc $(cat "$TMP/e")"
+
+printf '{"id":"1","content":"x"}\n' >"$TMP/notext.jsonl"
+"$BLALM" count "$TMP/notext.jsonl" >/dev/null 2>"$TMP/e"; rc=$?
+[ $rc -eq 1 ] && grep -q 'notext.jsonl:1: missing "text" field' "$TMP/e" && pass bad_missing_text || fail bad_missing_text "rc=$rc"
+"$BLALM" count --text-field content -q "$TMP/notext.jsonl" | grep -q '1 docs' && pass text_field_flag || fail text_field_flag "--text-field"
+
+"$PY" -c 'import json
+with open("'"$TMP"'/big.jsonl","w") as f:
+    for i in range(20000): f.write(json.dumps({"id":str(i),"text":"word "*50})+"\n")'
+zstd -q -c "$TMP/big.jsonl" >"$TMP/big.jsonl.zst"
+size=$(stat -c %s "$TMP/big.jsonl.zst")
+head -c $((size / 2)) "$TMP/big.jsonl.zst" >"$TMP/truncated.jsonl.zst"
+"$BLALM" count "$TMP/truncated.jsonl.zst" >/dev/null 2>"$TMP/e"; rc=$?
+[ $rc -eq 1 ] && grep -q 'truncated.jsonl.zst: truncated zstd frame' "$TMP/e" && pass bad_truncated_zstd || fail bad_truncated_zstd "rc=$rc $(cat "$TMP/e")"
+gzip -c "$TMP/big.jsonl" | head -c 20000 >"$TMP/truncated.jsonl.gz"
+"$BLALM" count "$TMP/truncated.jsonl.gz" >/dev/null 2>"$TMP/e"; rc=$?
+[ $rc -eq 1 ] && grep -q 'truncated gzip' "$TMP/e" && pass bad_truncated_gzip || fail bad_truncated_gzip "rc=$rc $(cat "$TMP/e")"
+
+"$BLALM" count "$TMP/does-not-exist.jsonl" >/dev/null 2>"$TMP/e"; rc=$?
+[ $rc -eq 1 ] && grep -q 'does-not-exist.jsonl: No such file' "$TMP/e" && pass bad_missing_file || fail bad_missing_file "rc=$rc"
+
+# a document with a 64 MiB text: counted exactly, printed byte-exactly
+"$PY" -c '
+import json
+t = ("alpha beta\u00a0gamma \u00e9t\u00e9 " * 2900000)[:64*1024*1024//2]
+open("'"$TMP"'/huge.jsonl","w",encoding="utf-8").write(json.dumps({"id":"h","text":t},ensure_ascii=False)+"\n")
+open("'"$TMP"'/huge.want","w").write(json.dumps({"docs":1,"words":len(t.split()),"bytes":len(t.encode())},separators=(",",":")))'
+got=$("$BLALM" count --json -q "$TMP/huge.jsonl" | tail -1)
+[ "$got" = "$(cat "$TMP/huge.want")" ] && pass huge_document_count || fail huge_document_count "got $got want $(cat "$TMP/huge.want")"
+"$BLALM" cat "$TMP/huge.jsonl" | "$PY" -c '
+import json,sys
+a=json.loads(sys.stdin.readline()); b=json.loads(open(sys.argv[1],encoding="utf-8").readline())
+assert a["text"]==b["text"]' "$TMP/huge.jsonl" && pass huge_document_cat || fail huge_document_cat "text differs"
+
+# the real FineWeb text, when present
+if need_shared; then
+    got=$("$BLALM" count --json -q "$SHARED_DATA/fineweb-legal.jsonl.zst" | tail -1)
+    want=$(zstd -dc "$SHARED_DATA/fineweb-legal.jsonl.zst" | "$PY" -c '
+import json,sys
+d=[json.loads(l)["text"] for l in sys.stdin]
+print(json.dumps({"docs":len(d),"words":sum(len(t.split()) for t in d),"bytes":sum(len(t.encode()) for t in d)},separators=(",",":")))')
+    [ "$got" = "$want" ] && pass shared_fineweb_count_matches_python || fail shared_fineweb_count_matches_python "got $got want $want"
+else
+    skip shared_fineweb_count_matches_python "../shared/data not present"
+fi

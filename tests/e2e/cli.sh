@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The blalm entry point: help, version, unknown commands and flags.
+source "$(dirname "$0")/../lib.sh"
+
+out=$("$BLALM" --help); rc=$?
+[ $rc -eq 0 ] && grep -q 'commands:' <<<"$out" && grep -q ' cat ' <<<"$out" && grep -q ' count ' <<<"$out" \
+    && pass cli_help_lists_commands || fail cli_help_lists_commands "rc=$rc: $out"
+
+"$BLALM" --version | grep -Eq '^blalm [0-9]+\.[0-9]+\.[0-9]+$' && pass cli_version || fail cli_version "bad --version"
+
+"$BLALM" frobnicate >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "'frobnicate' is not a blalm command" "$TMP/err" && grep -q usage "$TMP/err" \
+    && pass cli_unknown_command_exit2 || fail cli_unknown_command_exit2 "rc=$rc"
+
+"$BLALM" >/dev/null 2>&1; [ $? -eq 2 ] && pass cli_no_command_exit2 || fail cli_no_command_exit2 "want 2"
+
+# every subcommand has --help (exit 0, usage on stdout) and rejects unknown flags with 2
+for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1} /^$/&&f>1{exit} f{f++}'); do
+    "$BLALM" "$c" --help >"$TMP/h" 2>&1; rc=$?
+    [ $rc -eq 0 ] && grep -q "usage: blalm $c" "$TMP/h" && pass "cli_${c}_help" || fail "cli_${c}_help" "rc=$rc"
+    "$BLALM" "$c" --no-such-flag >/dev/null 2>"$TMP/e"; rc=$?
+    [ $rc -eq 2 ] && grep -q usage "$TMP/e" && pass "cli_${c}_unknown_flag" || fail "cli_${c}_unknown_flag" "rc=$rc"
+done

@@ -1,0 +1,121 @@
+/* Attribute files: atomic writer and the lockstep join with its alignment checks. */
+#include <unistd.h>
+
+#include "lib/attr.h"
+#include "lib/zio.h"
+#include "test.h"
+
+static char docs_path[1024];
+
+static void make_docs(void)
+{
+    snprintf(docs_path, sizeof docs_path, "%s/docs.jsonl", test_tmpdir());
+    FILE *f = fopen(docs_path, "w");
+    /* ids repeat: documents are keyed by row, not id */
+    fputs("{\"id\":\"a\",\"text\":\"one two\"}\n{\"id\":\"b\",\"text\":\"three\"}\n{\"id\":\"a\",\"text\":\"one two\"}\n", f);
+    fclose(f);
+}
+
+static const char *write_attrs(const char *name, const char *set, const char *const *ids, int n)
+{
+    static char p[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", test_tmpdir(), name);
+    blalm_err e;
+    attr_writer *w = attrw_open(p[k], set, &e);
+    for (int i = 0; i < n; i++) {
+        char obj[64];
+        int len = snprintf(obj, sizeof obj, "{\"words\":%d,\"pass\":%s}", i + 1, i % 2 ? "false" : "true");
+        attrw_write(w, ids[i], strlen(ids[i]), obj, (size_t)len, &e);
+    }
+    attrw_commit(w, &e);
+    return p[k];
+}
+
+TEST(join_in_lockstep)
+{
+    make_docs();
+    const char *ids[] = {"a", "b", "a"};
+    const char *p1 = write_attrs("r.jsonl.zst", "readability", ids, 3);
+    const char *p2 = write_attrs("g.jsonl.zst", "gopher", ids, 3);
+    const char *paths[] = {p1, p2}, *sets[] = {"readability", "gopher"};
+    blalm_err e;
+    attr_join *j = attrj_open(docs_path, NULL, paths, sets, 2, &e);
+    CHECK_MSG(j, "%s", e.msg);
+    blalm_doc d;
+    cJSON *objs[2];
+    int rows = 0, rc;
+    while ((rc = attrj_next(j, &d, objs, &e)) == 1) {
+        CHECK_EQ_INT(cJSON_GetObjectItem(objs[0], "words")->valueint, rows + 1);
+        CHECK(cJSON_IsBool(cJSON_GetObjectItem(objs[1], "pass")));
+        rows++;
+    }
+    CHECK_MSG(rc == 0, "%s", e.msg);
+    CHECK_EQ_INT(rows, 3);
+    attrj_close(j);
+}
+
+TEST(misaligned_ids_fail)
+{
+    make_docs();
+    const char *ids[] = {"a", "a", "b"};
+    const char *p = write_attrs("bad.jsonl.zst", "readability", ids, 3);
+    const char *sets[] = {"readability"};
+    blalm_err e;
+    attr_join *j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    blalm_doc d;
+    cJSON *o;
+    CHECK(attrj_next(j, &d, &o, &e) == 1);
+    CHECK(attrj_next(j, &d, &o, &e) < 0);
+    CHECK_CONTAINS(e.msg, "bad.jsonl.zst:2: id \"a\" does not match document row 1");
+    attrj_close(j);
+}
+
+TEST(line_count_mismatch_fails)
+{
+    make_docs();
+    const char *ids[] = {"a", "b", "a", "c"};
+    const char *sets[] = {"readability"};
+    blalm_err e;
+    blalm_doc d;
+    cJSON *o;
+    int rc;
+    const char *p = write_attrs("short.jsonl.zst", "readability", ids, 2);
+    attr_join *j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    while ((rc = attrj_next(j, &d, &o, &e)) == 1) {}
+    CHECK(rc < 0);
+    CHECK_CONTAINS(e.msg, "short.jsonl.zst: ends after 2 lines");
+    attrj_close(j);
+    p = write_attrs("long.jsonl.zst", "readability", ids, 4);
+    j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    while ((rc = attrj_next(j, &d, &o, &e)) == 1) {}
+    CHECK(rc < 0);
+    CHECK_CONTAINS(e.msg, "more attribute lines than documents");
+    attrj_close(j);
+    /* a missing attribute file is named */
+    const char *missing = "/nonexistent/attr.jsonl.zst";
+    CHECK(attrj_open(docs_path, NULL, &missing, sets, 1, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "attribute set 'readability'");
+}
+
+TEST(writer_is_atomic)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/atomic.jsonl.zst", test_tmpdir());
+    blalm_err e;
+    attr_writer *w = attrw_open(p, "s", &e);
+    attrw_write(w, "x", 1, "{}", 2, &e);
+    CHECK(access(p, F_OK) != 0);
+    attrw_abort(w);
+    CHECK(access(p, F_OK) != 0);
+}
+
+int main(void)
+{
+    RUN(join_in_lockstep);
+    RUN(misaligned_ids_fail);
+    RUN(line_count_mismatch_fails);
+    RUN(writer_is_atomic);
+    return test_summary();
+}
