@@ -625,6 +625,20 @@ static void rope_apply(float *x, int ld, int col0, int N, int S, int H, int dh, 
     }
 }
 
+/* BLAS calls inside our OpenMP loops must run single-threaded: the
+ * pthreads OpenBLAS would otherwise contend for its one thread pool. */
+static int blas_serial_begin(void)
+{
+    int nt = omp_get_max_threads();
+    if (nt > 1) openblas_set_num_threads(1);
+    return nt;
+}
+
+static void blas_serial_end(int nt)
+{
+    if (nt > 1) openblas_set_num_threads(nt);
+}
+
 /* ---- mLSTM mixer: proj -> cell per (b, head) -> per-head RMSNorm -> sigmoid(o) gate */
 
 static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
@@ -642,7 +656,7 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
             a->fg[((size_t)b * H + h) * S + s] = a->proj[(size_t)n * P + offf + h] + w->bf[h];
         }
     }
-    int fail = 0;
+    int fail = 0, nt = blas_serial_begin();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -652,6 +666,7 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
                                         a->fg + (size_t)bh * S, a->hc + (size_t)b * S * Hv + (size_t)h * dv,
                                         Hv, a->cache + (size_t)bh * m->cache_floats, NULL) != 0;
     }
+    blas_serial_end(nt);
     if (fail) return -1;
     float eps = (float)c->norm_eps;
 #pragma omp parallel for schedule(static)
@@ -707,7 +722,7 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
             for (int i = 0; i < dv; i++)
                 g->outnorm[(size_t)h * dv + i] += dy[i] * sigmoidf(o[i]) * hc[i] * r;
         }
-    int fail = 0;
+    int fail = 0, nt = blas_serial_begin();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -722,6 +737,7 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
                                          Hv, m->dhc + (size_t)b * S * Hv + (size_t)h * dv, Hv,
                                          a->cache + (size_t)bh * m->cache_floats, &gr) != 0;
     }
+    blas_serial_end(nt);
     if (fail) return -1;
     for (int n = 0; n < N; n++) {
         int b = n / S, s = n % S;
@@ -745,6 +761,7 @@ static void attention_forward(model *m, layer_a *a)
     float scale = 1.0f / sqrtf((float)dh);
     rope_apply(a->proj, P, 0, B * S, S, H, dh, c->rope_theta, 1);
     rope_apply(a->proj, P, Hq, B * S, S, H, dh, c->rope_theta, 1);
+    int nt = blas_serial_begin();
 #pragma omp parallel for schedule(static)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -764,6 +781,7 @@ static void attention_forward(model *m, layer_a *a)
                     base + 2 * Hq + (size_t)h * dh, P, 0.0f, a->y + (size_t)b * S * Hq + (size_t)h * dh,
                     Hq);
     }
+    blas_serial_end(nt);
 }
 
 static void attention_backward(model *m, layer_a *a)
@@ -771,6 +789,7 @@ static void attention_backward(model *m, layer_a *a)
     const model_config *c = &m->cfg;
     int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
     float scale = 1.0f / sqrtf((float)dh);
+    int nt = blas_serial_begin();
 #pragma omp parallel for schedule(static)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -797,6 +816,7 @@ static void attention_backward(model *m, layer_a *a)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, S, dh, S, scale, datt, S,
                     base + (size_t)h * dh, P, 0.0f, dbase + Hq + (size_t)h * dh, P);
     }
+    blas_serial_end(nt);
     rope_apply(m->dproj, P, 0, B * S, S, H, dh, c->rope_theta, -1);
     rope_apply(m->dproj, P, Hq, B * S, S, H, dh, c->rope_theta, -1);
 }
