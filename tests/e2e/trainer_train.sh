@@ -94,6 +94,58 @@ PY
     then pass export_safetensors_layout; else fail export_safetensors_layout "header/data size mismatch"; fi
 fi
 
+
+# words seen: documents count in proportion to their tokens consumed
+if [ -x "$PY" ] && [ -f "$R/tokens/train.idx" ]; then
+    if "$PY" - "$R" <<'PY'
+import json, struct, sys
+run = sys.argv[1]
+raw = open(run + "/tokens/train.idx", "rb").read()
+assert raw[:8] == b"BLALMIX1"
+n_docs, = struct.unpack("<Q", raw[16:24])
+docs = [struct.unpack("<QQQ", raw[32 + 24 * i:56 + 24 * i]) for i in range(n_docs)]
+cfg = json.load(open(run + "/config.json"))
+per = cfg["train"]["batch_size"] * cfg["train"]["seq_len"]
+logs = [json.loads(l) for l in open(run + "/log.jsonl") if '"loss"' in l]
+for rec in logs:
+    a, b = 1, 1 + rec["step"] * per            # targets of steps 1..k (no wrap here)
+    want = sum(w * max(0, min(b, o + n) - max(a, o)) / n for o, n, w in docs)
+    assert abs(rec["words_seen"] - want) < 0.06, (rec["step"], rec["words_seen"], want)
+PY
+    then pass train_words_seen_proportional; else fail train_words_seen_proportional "log words_seen differs from the .idx arithmetic"; fi
+fi
+
+# a corpus with documents.jsonl.zst: its byte ranges, not blank lines, delimit documents
+D="$TMP/dcorpus"
+if [ -x "$PY" ] && command -v zstd >/dev/null; then
+    mkdir -p "$D/train" "$D/dev"
+    "$PY" - "$D" <<'PY'
+import json, sys
+d = sys.argv[1]
+docs = {"train": ["the cat sat.\n\nthe dog ran.", "a big red tree was over the house.", "she ran to the mat."] * 40,
+        "dev": ["he sat on a mat.", "it was blue.\n\nit was small."] * 10}
+lines = []
+for split, ds in docs.items():
+    rel = "%s/x.%s" % (split, split)
+    data, off = b"", 0
+    for t in ds:
+        b = t.encode()
+        lines.append({"key": {"source": "x", "path": "p", "row": len(lines)}, "id": str(len(lines)), "split": split,
+                      "file": rel, "offset": len(data), "length": len(b), "words": len(t.split())})
+        data += b + b"\n\n"
+    open(d + "/" + rel, "wb").write(data)
+open(d + "/documents.jsonl", "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PY
+    zstd -q --rm "$D/documents.jsonl"
+    if "$BLALM" train --corpus "$D" --model "$CFG" --out "$TMP/rd" --max-steps 2 -q 2>"$TMP/err" && "$PY" - "$TMP/rd" <<'PY'
+import struct, sys
+raw = open(sys.argv[1] + "/tokens/train.idx", "rb").read()
+n, = struct.unpack("<Q", raw[16:24]); assert n == 120, n
+words = sum(struct.unpack("<QQQ", raw[32 + 24 * i:56 + 24 * i])[2] for i in range(n)); assert words == 40 * (6 + 8 + 5), words
+PY
+    then pass train_documents_jsonl_ranges; else fail train_documents_jsonl_ranges "$(head -c 300 "$TMP/err")"; fi
+fi
+
 # bad input
 cp -r "$R" "$TMP/trunc"
 f="$TMP/trunc/checkpoints/latest.bin"; head -c $(( $(stat -c %s "$f") - 100 )) "$f" > "$f.t" && mv "$f.t" "$f"
