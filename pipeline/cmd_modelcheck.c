@@ -31,6 +31,8 @@ static const char usage[] =
     "  --seq S                   tokens per sequence (default min(context, 16))\n"
     "  --steps N                 optimiser steps per optimiser (default 10)\n"
     "  --seed N                  weights and batches (default 1)\n"
+    "  --weights FILE            start from these weights (a blalm export's\n"
+    "                            model.safetensors) instead of the seed's\n"
     "  --threads N               threads (default 1)\n"
     "  --bench N                 instead: time N training steps (forward, backward,\n"
     "                            AdamW) at the config's batch and sequence length,\n"
@@ -47,12 +49,16 @@ static cJSON *int_array(const int32_t *v, int n)
     return a;
 }
 
-static int run_steps(const model_config *c, optim_kind kind, uint64_t seed, int steps, int B, int S,
-                     const int32_t *toks, cJSON *out, blalm_err *e)
+static int run_steps(const model_config *c, optim_kind kind, uint64_t seed, const char *weights,
+                     int steps, int B, int S, const int32_t *toks, cJSON *out, blalm_err *e)
 {
     model *m = model_create(c, e);
     if (!m) return -1;
     model_init_weights(m, seed);
+    if (weights && model_load_safetensors(m, weights, e) < 0) {
+        model_free(m);
+        return -1;
+    }
     optimizer *o = optim_create(m, kind, &c->train);
     if (!o) {
         model_free(m);
@@ -204,11 +210,11 @@ int cmd_modelcheck(int argc, char **argv)
         {"mixer", required_argument, 0, 'x'}, {"batch", required_argument, 0, 'b'},
         {"seq", required_argument, 0, 's'},   {"steps", required_argument, 0, 'n'},
         {"seed", required_argument, 0, 'r'},  {"threads", required_argument, 0, 't'},
-        {"bench", required_argument, 0, 'B'}, {"gen", no_argument, 0, 'g'},
+        {"bench", required_argument, 0, 'B'}, {"weights", required_argument, 0, 'w'}, {"gen", no_argument, 0, 'g'},
         {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *cfg_path = NULL, *out = NULL, *mixer = NULL;
+    const char *cfg_path = NULL, *out = NULL, *mixer = NULL, *weights = NULL;
     int B = 0, S = 0, steps = 10, threads = 1, quiet = 0, bench = 0, gen = 0, c;
     unsigned long long seed = 1, v;
     opterr = 0;
@@ -218,6 +224,7 @@ int cmd_modelcheck(int argc, char **argv)
         case 'm': cfg_path = optarg; break;
         case 'o': out = optarg; break;
         case 'x': mixer = optarg; break;
+        case 'w': weights = optarg; break;
         case 'b': case 's': case 'n': case 'r': case 't': case 'B':
             if (cli_parse_count(optarg, &v) < 0 || v > 1000000000ull)
                 return cli_usage_error(usage, "modelcheck: bad number '%s'", optarg);
@@ -262,6 +269,7 @@ int cmd_modelcheck(int argc, char **argv)
     m = model_create(&mc, &e);
     if (!m) goto fail;
     model_init_weights(m, seed);
+    if (weights && model_load_safetensors(m, weights, &e) < 0) goto fail;
     /* batches: steps x B x (S + 1) tokens from a fixed generator */
     size_t nt = (size_t)steps * B * (S + 1) + (size_t)B * (S + 1);
     toks = malloc(nt * 4), in = malloc((size_t)B * S * 4), tg = malloc((size_t)B * S * 4);
@@ -304,8 +312,8 @@ int cmd_modelcheck(int argc, char **argv)
     cJSON_AddNumberToObject(j, "steps", steps);
     cJSON_AddNumberToObject(j, "loss", loss);
     cJSON_AddItemToObject(j, "batches", int_array(toks, (int)nt));
-    if (run_steps(&mc, OPT_ADAMW, seed, steps, B, S, toks, j, &e) < 0 ||
-        run_steps(&mc, OPT_MUON, seed, steps, B, S, toks, j, &e) < 0)
+    if (run_steps(&mc, OPT_ADAMW, seed, weights, steps, B, S, toks, j, &e) < 0 ||
+        run_steps(&mc, OPT_MUON, seed, weights, steps, B, S, toks, j, &e) < 0)
         goto fail;
     char *js = cJSON_Print(j);
     snprintf(path, sizeof path, "%s/check.json", out);

@@ -114,7 +114,7 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
 int model_config_from_json(const cJSON *j, model_config *c, const char *where, blalm_err *e)
 {
     static const char *const keys[] = {
-        "name", "comment", "vocab_size", "dim", "layers", "heads", "context", "mlp_hidden",
+        "name", "comment", "format", "vocab_size", "dim", "layers", "heads", "context", "mlp_hidden",
         "qk_head_dim", "v_head_dim", "mixer", "chunk", "tie_embeddings", "rope_theta",
         "norm_eps", "init_std", "fgate_bias_lo", "fgate_bias_hi", "igate_bias_std", "train",
         NULL};

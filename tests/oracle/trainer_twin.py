@@ -4,7 +4,7 @@ from the equations (REFERENCE.md section 7) with torch autograd for the
 gradients. It reads the weights our `blalm modelcheck`/`blalm export` wrote
 (safetensors, read here from the format's specification) and compares.
 
-  trainer_twin.py check DIR     compare logits, loss, gradients, optimiser losses
+  trainer_twin.py check DIR...  compare logits, loss, gradients, optimiser losses
   trainer_twin.py bench CONFIG SEQ BATCH STEPS   tokens/s of forward+backward+AdamW
 """
 import json
@@ -266,7 +266,7 @@ def check(d):
         ol = chk[kind + "_losses"]
         res[kind + "_loss_rel"] = max(abs(a - b) / abs(b) for a, b in zip(ol, tl))
         res[kind + "_first_last"] = [tl[0], tl[-1]]
-    print(json.dumps(res))
+    print(json.dumps(res), flush=True)
 
 
 def bench(cfg_path, S, B, steps):
@@ -319,6 +319,7 @@ def bench(cfg_path, S, B, steps):
 
 if __name__ == "__main__":
     if sys.argv[1] == "check":
-        check(sys.argv[2])
+        for d in sys.argv[2:]:
+            check(d)
     else:
         bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
