@@ -510,6 +510,8 @@ int babylm_milestones(babylm_track t, uint64_t *out, int cap)
 static int evaluate(model *m, const tokshard *dev, int B, int S, int nb, double *loss_tok,
                     double *ppl_word, blalm_err *e)
 {
+    if (dev->n_tokens <= (uint64_t)S) return 1; /* dev split shorter than one sequence */
+    if ((uint64_t)B * S + 1 > dev->n_tokens) B = (int)((dev->n_tokens - 1) / (uint64_t)S);
     int32_t *in = malloc((size_t)B * S * 4), *tg = malloc((size_t)B * S * 4);
     uint32_t *tmp = malloc(((size_t)S + 1) * 4);
     double nll = 0, words = 0;
