@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training throughput on one thread: blalm (C, OpenBLAS) vs the PyTorch twin
 # (same config, same chunkwise mLSTM algorithm, torch.set_num_threads(1)),
-# measured in the same run; model FLOP/s as a fraction of cblas_sgemm's
+# measured in the same run (CPU time of each process: the machine is shared);
+# model FLOP/s as a fraction of cblas_sgemm's
 # measured peak; generation ms/token at positions 128 and 4096.
 # BENCH_STEPS (default 2) timed steps per side after one warm-up step.
 set -u
