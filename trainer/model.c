@@ -1036,23 +1036,15 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
             memcpy(kc + (size_t)pos * Hq, g->proj + Hq, (size_t)Hq * sizeof(float));
             memcpy(vc + (size_t)pos * Hq, g->proj + 2 * Hq, (size_t)Hq * sizeof(float));
             for (int h = 0; h < H; h++) {
+                /* scores = K_h q * scale; y = V_h^T softmax(scores)   (K_h, V_h: [pos+1, dh], ld Hq) */
                 const float *q = g->proj + (size_t)h * dh;
-                float mx = -3.4e38f, sum = 0.0f;
-                for (int j = 0; j <= pos; j++) {
-                    const float *k = kc + (size_t)j * Hq + (size_t)h * dh;
-                    float s = 0.0f;
-                    for (int i = 0; i < dh; i++) s += q[i] * k[i];
-                    g->att[j] = s * scale;
-                    mx = g->att[j] > mx ? g->att[j] : mx;
-                }
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, pos + 1, dh, scale, kc + (size_t)h * dh, Hq, q, 1,
+                            0.0f, g->att, 1);
+                float mx = g->att[0], sum = 0.0f;
+                for (int j = 1; j <= pos; j++) mx = g->att[j] > mx ? g->att[j] : mx;
                 for (int j = 0; j <= pos; j++) sum += (g->att[j] = expf(g->att[j] - mx));
-                float *y = g->y + (size_t)h * dh;
-                memset(y, 0, (size_t)dh * sizeof *y);
-                for (int j = 0; j <= pos; j++) {
-                    const float *v = vc + (size_t)j * Hq + (size_t)h * dh;
-                    float p = g->att[j] / sum;
-                    for (int i = 0; i < dh; i++) y[i] += p * v[i];
-                }
+                cblas_sgemv(CblasRowMajor, CblasTrans, pos + 1, dh, 1.0f / sum, vc + (size_t)h * dh, Hq,
+                            g->att, 1, 0.0f, g->y + (size_t)h * dh, 1);
             }
         }
         vec_matmul(g->tmp, g->y, w->wout, Hv, D);
