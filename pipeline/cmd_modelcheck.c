@@ -189,11 +189,11 @@ static int run_bench(const model_config *c, int steps, uint64_t seed, int batch,
     for (int p = 0; p < 4064 && g2; p++) gen_step(m, g2, in[p % (B * S)], logits);
     for (int k = 0; k < 64 && g && g2; k++) {
         gen_state *first = k % 2 ? g2 : g, *second = k % 2 ? g : g2; /* no order bias */
-        double a = now_seconds();
+        double a = cpu_seconds();
         gen_step(m, first, in[k % (B * S)], logits);
-        double b = now_seconds();
+        double b = cpu_seconds();
         gen_step(m, second, in[k % (B * S)], logits);
-        double d = now_seconds();
+        double d = cpu_seconds();
         w128[n128++] = first == g ? b - a : d - b;
         w4096[n4096++] = first == g ? d - b : b - a;
     }
