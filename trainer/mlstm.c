@@ -216,10 +216,12 @@ int mlstm_recurrent_backward(const mlstm_shape *sh, const float *q, int ldq, con
                              const float *fg, const float *h, int ldh, const float *dh,
                              int lddh, const float *cache, mlstm_grads *g)
 {
+    /* The reference backward keeps its states in double: rounding in a long
+     * chain of decays would otherwise dominate the comparison with the others. */
     int S = sh->S, dqk = sh->dqk, dv = sh->dv, W = dv + 1;
-    float scale = 1.0f / sqrtf((float)dqk);
+    double scale = 1.0 / sqrt((double)dqk);
     cache_view cv = view_cache(sh, cache);
-    float *C = calloc((size_t)dqk * W, sizeof *C);
+    double *C = calloc((size_t)dqk * W, sizeof *C);
     float *dout = malloc((size_t)S * W * sizeof *dout);
     float *vp = malloc((size_t)W * sizeof *vp);
     if (!C || !dout || !vp) {
@@ -229,42 +231,44 @@ int mlstm_recurrent_backward(const mlstm_shape *sh, const float *q, int ldq, con
     dout_rows(h, ldh, dh, lddh, cv.m, cv.nu, cv.den, 0, S, dv, dout);
     /* forward again for dq_t = scale * C_t dout'_t (m fixed at the saved values) */
     for (int t = 0; t < S; t++) {
-        float mprev = t ? cv.m[t - 1] : 0.0f, lf = mlstm_logsigmoid(fg[t]);
-        float fa = expf(lf + mprev - cv.m[t]), ia = expf(ig[t] - cv.m[t]);
+        double mprev = t ? cv.m[t - 1] : 0.0, lf = mlstm_logsigmoid(fg[t]);
+        double fa = exp(lf + mprev - cv.m[t]), ia = exp(ig[t] - (double)cv.m[t]);
         const float *kt = k + (size_t)t * ldk, *vt = v + (size_t)t * ldv, *dt = dout + (size_t)t * W;
         float *dqt = g->dq + (size_t)t * g->lddq;
         for (int a = 0; a < dqk; a++) {
-            float *row = C + (size_t)a * W, ka = ia * kt[a], acc = 0.0f;
+            double *row = C + (size_t)a * W, ka = ia * kt[a], acc = 0.0;
             for (int c = 0; c < dv; c++) {
                 row[c] = fa * row[c] + ka * vt[c];
                 acc += row[c] * dt[c];
             }
             row[dv] = fa * row[dv] + ka;
             acc += row[dv] * dt[dv];
-            dqt[a] = scale * acc;
+            dqt[a] = (float)(scale * acc);
         }
     }
     /* backward through time: dC_t accumulates scale q_t dout'_t^T, decays by fa */
-    float *dC = C;
+    double *dC = C;
     memset(dC, 0, (size_t)dqk * W * sizeof *dC);
     for (int t = S - 1; t >= 0; t--) {
-        float mprev = t ? cv.m[t - 1] : 0.0f, lf = mlstm_logsigmoid(fg[t]);
-        float fa = expf(lf + mprev - cv.m[t]), ia = expf(ig[t] - cv.m[t]);
+        double mprev = t ? cv.m[t - 1] : 0.0, lf = mlstm_logsigmoid(fg[t]);
+        double fa = exp(lf + mprev - cv.m[t]), ia = exp(ig[t] - (double)cv.m[t]);
         const float *qt = q + (size_t)t * ldq, *kt = k + (size_t)t * ldk, *dt = dout + (size_t)t * W;
         memcpy(vp, v + (size_t)t * ldv, (size_t)dv * sizeof *vp);
         vp[dv] = 1.0f;
         float *dkt = g->dk + (size_t)t * g->lddk, *dvt = g->dv + (size_t)t * g->lddv;
-        for (int c = 0; c < dv; c++) dvt[c] = 0.0f;
+        double dvacc[W];
+        for (int c = 0; c < dv; c++) dvacc[c] = 0.0;
         for (int a = 0; a < dqk; a++) {
-            float *row = dC + (size_t)a * W, qa = scale * qt[a], acc = 0.0f;
+            double *row = dC + (size_t)a * W, qa = scale * qt[a], acc = 0.0;
             for (int c = 0; c < W; c++) {
                 row[c] += qa * dt[c];
                 acc += row[c] * vp[c];
             }
-            dkt[a] = ia * acc;
-            for (int c = 0; c < dv; c++) dvt[c] += ia * kt[a] * row[c];
+            dkt[a] = (float)(ia * acc);
+            for (int c = 0; c < dv; c++) dvacc[c] += ia * kt[a] * row[c];
             for (int c = 0; c < W; c++) row[c] *= fa;
         }
+        for (int c = 0; c < dv; c++) dvt[c] = (float)dvacc[c];
     }
     int rc = gate_backward(sh, q, ldq, k, ldk, ig, fg, h, ldh, dh, lddh, cv.nu, g);
     free(C), free(dout), free(vp);
