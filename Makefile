@@ -45,7 +45,7 @@ CMD_SRC   := $(sort $(wildcard pipeline/cmd_*.c))
 .PHONY: all test bench demo fuzz install clean deps test-deps unit-bins
 all: $(BIN)
 
-$(BUILD)/%.o: %.c $(wildcard */*.h) | $(BUILD)/.dirs
+$(BUILD)/%.o: %.c $(wildcard */*.h */*.inc) | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
 	@echo "CC $<"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
 

@@ -35,6 +35,8 @@ typedef struct doc_opts {
      * extensions (docs_walk passes the folder under WORK/docs instead) */
     const char *default_source;
     int max_row_groups;      /* parquet: read at most this many row groups (0 = all) */
+    int text_only;           /* parquet: skip metadata columns (metadata "{}"), e.g. for
+                                counting words: only text and id are decompressed */
 } doc_opts;
 
 typedef struct doc_reader doc_reader;

@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <stdint.h>
 #include <string.h>
 
 size_t json_ws(const char *s, size_t n, size_t pos)
@@ -77,7 +78,17 @@ static int scan_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
     p++;
     size_t run = p;
     for (;;) {
-        /* fast path over plain ASCII */
+        /* fast path over plain ASCII, eight bytes at a time: stop at a word
+         * holding '"', '\\', a control character or a non-ASCII byte */
+        while (p + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + p, 8);
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t stop = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w;
+            if (stop & highs) break;
+            p += 8;
+        }
         while (p < n) {
             unsigned char c = (unsigned char)s[p];
             if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;

@@ -95,7 +95,7 @@ void sb_json_num(sbuf *b, double v)
         sb_add(b, "null", 4);
         return;
     }
-    if (v == (double)(long long)v && fabs(v) < 1e15) {
+    if (fabs(v) < 1e15 && v == (double)(long long)v) {   /* range first: the cast of a huge double is UB */
         sb_printf(b, "%lld", (long long)v);
         return;
     }

@@ -73,6 +73,7 @@ int cmd_count(int argc, char **argv)
         }
     }
     if (optind >= argc) return cli_usage_error(usage, "count: no input files");
+    o.text_only = 1;   /* parquet: decompress only the text (and id) columns */
     totals all = {0};
     int nfiles = argc - optind;
     progress *pg = prog_start("count", (uint64_t)nfiles, PROG_COUNT, quiet);

@@ -20,7 +20,7 @@ for h in "$here"/fuzz_*.c; do
     [ -n "${FUZZ:-}" ] && [[ "$name" != *$FUZZ* ]] && continue
     out=build/fuzz/$name; mkdir -p "$out/corpus" "$out/crashes"
     echo "== fuzz $name (${secs}s)"
-    clang $cflags -fsanitize=fuzzer,address,undefined -o "$out/fuzz" "$h" $srcs $libs
+    clang $cflags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o "$out/fuzz" "$h" $srcs $libs
     [ -d "$here/seeds/$name" ] && cp -n "$here/seeds/$name"/* "$out/corpus/" 2>/dev/null || true
     [ -x "$here/seed-$name.sh" ] && "$here/seed-$name.sh" "$out/corpus"
     "$out/fuzz" -max_total_time="$secs" -artifact_prefix="$out/crashes/" -print_final_stats=1 "$out/corpus"

@@ -1,0 +1,870 @@
+/* readability.c - counts and formulas; definitions in readability.h.
+ *
+ * Syllables: pyphen's algorithm on the hyph_en_US.dic patterns, reimplemented
+ * here rather than calling libhyphen, because libhyphen adds a first
+ * hyphenation level of its own (breaks at '-', '\'', U+2013, U+2019) and
+ * applies its minimums in bytes, which pyphen (the reference textstat uses)
+ * does not. The patterns file is the same Debian one. */
+#include "filters/readability.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "filters/dale_chall_words.inc"
+
+/* Words longer than this (in code points) are hyphenated over their first
+ * MAX_CORE code points only: such "words" are URLs or encoded data, and this
+ * bounds time and memory on a 64 MiB line. */
+#define MAX_CORE 1000
+#define CACHE_MAX_ENTRIES (1u << 21)
+
+/* ---------- UTF-8 ---------- */
+
+/* Decodes one code point at s[i]; invalid sequences give U+FFFD over one byte
+ * and set *bad. Returns the number of bytes consumed (>= 1). */
+static size_t decode_cp(const unsigned char *s, size_t n, size_t i, int32_t *cp, int *bad)
+{
+    if (s[i] < 0x80) {
+        *cp = s[i];
+        return 1;
+    }
+    utf8proc_int32_t c;
+    utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &c);
+    if (k <= 0) {
+        *cp = 0xFFFD;
+        *bad = 1;
+        return 1;
+    }
+    *cp = c;
+    return (size_t)k;
+}
+
+static size_t encode_cp(int32_t cp, unsigned char *out)
+{
+    return (size_t)utf8proc_encode_char(cp, out);
+}
+
+/* Python's str.isspace() / str.split() whitespace. */
+static int is_space(int32_t c)
+{
+    if (c < 0x80) return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20);
+    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+static int cat_of(int32_t c) { return (int)utf8proc_category(c); }
+static int is_letter_cat(int k)
+{
+    return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO;
+}
+static int is_number_cat(int k)
+{
+    return k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO;
+}
+static int is_alnum_cp(int32_t c)
+{
+    if (c < 0x80) return isalnum(c);
+    int k = cat_of(c);
+    return is_letter_cat(k) || is_number_cat(k);
+}
+static int is_upper_cp(int32_t c)
+{
+    if (c < 0x80) return c >= 'A' && c <= 'Z';
+    int k = cat_of(c);
+    return k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LT;
+}
+static int32_t lower_cp(int32_t c)
+{
+    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    return utf8proc_tolower(c);
+}
+
+/* ---------- hashing and tables ---------- */
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+#define FNV_SEED 0xcbf29ce484222325ULL
+
+typedef struct pattern {
+    uint64_t hash;
+    char *key;           /* UTF-8 letters of the pattern */
+    uint32_t key_len;
+    uint8_t offset;      /* index of the first non-zero value */
+    uint8_t nvalues;
+    uint8_t values[24];
+} pattern;
+
+/* Syllable cache entry; words of up to CACHE_KEY bytes are cached inline
+ * (longer ones are rare and computed each time). */
+#define CACHE_KEY 22
+typedef struct cache_entry {
+    uint64_t hash;       /* 0 = empty */
+    uint8_t key_len;
+    char key[CACHE_KEY];
+    int32_t syllables;
+} cache_entry;
+
+/* Per-token cache (direct-mapped, by a 64-bit hash of the token's bytes):
+ * a repeated token costs one probe in a table that stays in L2. */
+#define TOK_SLOTS (1u << 16)
+typedef struct tok_entry {
+    uint64_t hash;
+    uint32_t letters;
+    int16_t syllables;
+    uint8_t difficult;
+    uint8_t uses;   /* frequent tokens stay: a miss evicts only an unused entry */
+} tok_entry;
+
+typedef struct word_set {
+    uint64_t *hashes;
+    char **keys;
+    size_t cap;
+} word_set;
+
+struct readability_ctx {
+    pattern *pats;       /* open addressing, cap a power of two */
+    size_t pat_cap;
+    /* hashes of every prefix of every pattern (open addressing, 0 = empty):
+     * the matcher stops extending a substring that starts no pattern */
+    uint64_t *prefix;
+    size_t prefix_cap;
+    int maxlen;          /* longest pattern, in code points */
+    cache_entry *cache;
+    size_t cache_cap, cache_n;
+    word_set familiar;
+    tok_entry toks[TOK_SLOTS];
+    int line_breaks_end;  /* a line break ends a sentence */
+    uint64_t min_sentence_words;
+    /* scratch for one hyphenation */
+    int32_t cps[MAX_CORE + 2];
+    unsigned char ubytes[4 * (MAX_CORE + 2)];
+    size_t boff[MAX_CORE + 3];
+    uint8_t refs[MAX_CORE + 4];
+};
+
+static uint64_t nonzero(uint64_t h) { return h ? h : 1; }
+
+static pattern *pat_find(readability_ctx *c, uint64_t h, const unsigned char *k, size_t n)
+{
+    size_t mask = c->pat_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        pattern *p = &c->pats[i];
+        if (!p->key) return NULL;
+        if (p->hash == h && p->key_len == n && !memcmp(p->key, k, n)) return p;
+    }
+}
+
+static int pat_insert(readability_ctx *c, const pattern *np)
+{
+    size_t mask = c->pat_cap - 1;
+    for (size_t i = np->hash & mask;; i = (i + 1) & mask) {
+        pattern *p = &c->pats[i];
+        if (!p->key) {
+            *p = *np;
+            return 0;
+        }
+        if (p->hash == np->hash && p->key_len == np->key_len &&
+            !memcmp(p->key, np->key, np->key_len)) {
+            free(p->key);  /* a later duplicate replaces the earlier (dict semantics) */
+            *p = *np;
+            return 0;
+        }
+    }
+}
+
+/* Parses one pattern line the way pyphen does: pairs (digit?)(non-digit?),
+ * letters joined as the key, digits as values; zeros trimmed at both ends. */
+static int parse_pattern(const char *line, size_t n, pattern *out)
+{
+    unsigned char key[256];
+    uint8_t vals[128];
+    size_t klen = 0, nv = 0, i = 0;
+    const unsigned char *s = (const unsigned char *)line;
+    while (i <= n) {
+        uint8_t v = 0;
+        if (i < n && s[i] >= '0' && s[i] <= '9') v = (uint8_t)(s[i++] - '0');
+        if (i >= n) {  /* the final match is (digit?)(empty) */
+            if (nv < sizeof vals) vals[nv++] = v;
+            break;
+        }
+        int32_t cp;
+        int bad = 0;
+        size_t k = decode_cp(s, n, i, &cp, &bad);
+        if (klen + 4 >= sizeof key || nv >= sizeof vals) return -1;
+        klen += encode_cp(cp, key + klen);
+        vals[nv++] = v;
+        i += k;
+    }
+    size_t start = 0, end = nv;
+    while (start < end && !vals[start]) start++;
+    while (end > start && !vals[end - 1]) end--;
+    if (start == end) return 1;  /* only zeros: skipped */
+    if (end - start > sizeof out->values || start > 255) return -1;
+    memset(out, 0, sizeof *out);
+    out->key = malloc(klen + 1);
+    if (!out->key) return -1;
+    memcpy(out->key, key, klen);
+    out->key[klen] = 0;
+    out->key_len = (uint32_t)klen;
+    out->hash = fnv1a(FNV_SEED, key, klen);
+    out->offset = (uint8_t)start;
+    out->nvalues = (uint8_t)(end - start);
+    memcpy(out->values, vals + start, end - start);
+    return 0;
+}
+
+static size_t cp_count(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
+static int load_patterns(readability_ctx *c, const char *path, blalm_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(e, "%s: cannot open hyphenation patterns (install hyphen-en-us)", path);
+    c->pat_cap = 1 << 15;
+    c->pats = calloc(c->pat_cap, sizeof *c->pats);
+    if (!c->pats) {
+        fclose(f);
+        return err_set(e, "out of memory");
+    }
+    char line[512];
+    size_t lineno = 0, count = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                     line[n - 1] == '\t'))
+            n--;
+        size_t st = 0;
+        while (st < n && (line[st] == ' ' || line[st] == '\t')) st++;
+        const char *p = line + st;
+        n -= st;
+        if (lineno == 1) {  /* charset */
+            if (n != 5 || strncmp(p, "UTF-8", 5)) {
+                fclose(f);
+                return err_set(e, "%s:1: expected charset UTF-8", path);
+            }
+            continue;
+        }
+        if (!n || p[0] == '%' || p[0] == '#' || !strncmp(p, "LEFTHYPHENMIN", 13) ||
+            !strncmp(p, "RIGHTHYPHENMIN", 14) || !strncmp(p, "COMPOUNDLEFTHYPHENMIN", 21) ||
+            !strncmp(p, "COMPOUNDRIGHTHYPHENMIN", 22))
+            continue;
+        if (memchr(p, '/', n) && memchr(p, '=', n)) {
+            /* nonstandard alternatives: the en_US file has none; keep the plain part */
+            n = (size_t)((const char *)memchr(p, '/', n) - p);
+        }
+        if (count * 2 >= c->pat_cap) {
+            fclose(f);
+            return err_set(e, "%s:%zu: too many patterns", path, lineno);
+        }
+        pattern np;
+        int rc = parse_pattern(p, n, &np);
+        if (rc < 0) {
+            fclose(f);
+            return err_set(e, "%s:%zu: pattern too long", path, lineno);
+        }
+        if (rc > 0) continue;
+        int len = (int)cp_count(np.key, np.key_len);
+        if (len > c->maxlen) c->maxlen = len;
+        pat_insert(c, &np);
+        count++;
+    }
+    fclose(f);
+    if (!count) return err_set(e, "%s: no hyphenation patterns", path);
+    return 0;
+}
+
+static void prefix_add(readability_ctx *c, uint64_t h)
+{
+    size_t mask = c->prefix_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (c->prefix[i] == h) return;
+        if (!c->prefix[i]) {
+            c->prefix[i] = h;
+            return;
+        }
+    }
+}
+
+static int prefix_has(const readability_ctx *c, uint64_t h)
+{
+    size_t mask = c->prefix_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (c->prefix[i] == h) return 1;
+        if (!c->prefix[i]) return 0;
+    }
+}
+
+static int build_prefixes(readability_ctx *c, blalm_err *e)
+{
+    c->prefix_cap = 1 << 17;
+    c->prefix = calloc(c->prefix_cap, sizeof *c->prefix);
+    if (!c->prefix) return err_set(e, "out of memory");
+    for (size_t i = 0; i < c->pat_cap; i++) {
+        const pattern *p = &c->pats[i];
+        if (!p->key) continue;
+        uint64_t h = FNV_SEED;
+        const unsigned char *k = (const unsigned char *)p->key;
+        for (size_t b = 0; b < p->key_len;) {
+            size_t n = 1;
+            while (b + n < p->key_len && (k[b + n] & 0xC0) == 0x80) n++;
+            h = fnv1a(h, k + b, n);
+            b += n;
+            prefix_add(c, h ? h : 1);
+        }
+    }
+    return 0;
+}
+
+static int set_add(word_set *s, const char *w)
+{
+    size_t n = strlen(w);
+    uint64_t h = nonzero(fnv1a(FNV_SEED, (const unsigned char *)w, n));
+    size_t mask = s->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (!s->hashes[i]) {
+            s->hashes[i] = h;
+            s->keys[i] = (char *)w;
+            return 0;
+        }
+        if (s->hashes[i] == h && !strcmp(s->keys[i], w)) return 0;
+    }
+}
+
+static int set_has(const word_set *s, const char *w, size_t n)
+{
+    uint64_t h = nonzero(fnv1a(FNV_SEED, (const unsigned char *)w, n));
+    size_t mask = s->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (!s->hashes[i]) return 0;
+        if (s->hashes[i] == h && strlen(s->keys[i]) == n && !memcmp(s->keys[i], w, n))
+            return 1;
+    }
+}
+
+readability_ctx *readability_new(const char *dic_path, blalm_err *e)
+{
+    readability_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    if (!dic_path) {
+        const char *env = getenv("BLALM_HYPHEN_DIC");
+        dic_path = env && *env ? env : READABILITY_DEFAULT_DIC;
+    }
+    if (load_patterns(c, dic_path, e) < 0 || build_prefixes(c, e) < 0) {
+        readability_free(c);
+        return NULL;
+    }
+    c->cache_cap = 1 << 14;
+    c->cache = calloc(c->cache_cap, sizeof *c->cache);
+    c->familiar.cap = 8192;
+    c->familiar.hashes = calloc(c->familiar.cap, sizeof *c->familiar.hashes);
+    c->familiar.keys = calloc(c->familiar.cap, sizeof *c->familiar.keys);
+    if (!c->cache || !c->familiar.hashes || !c->familiar.keys) {
+        readability_free(c);
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    c->line_breaks_end = 2;  /* a blank line ends a sentence; a single line break does not */
+    c->min_sentence_words = 3;  /* fragments of 1-2 words ("Thanks!") are not sentences */
+    for (size_t i = 0; i < sizeof dale_chall_words / sizeof dale_chall_words[0]; i++)
+        set_add(&c->familiar, dale_chall_words[i]);
+    return c;
+}
+
+static void cache_clear(readability_ctx *c)
+{
+    memset(c->cache, 0, c->cache_cap * sizeof *c->cache);
+    c->cache_n = 0;
+}
+
+void readability_free(readability_ctx *c)
+{
+    if (!c) return;
+    if (c->pats) {
+        for (size_t i = 0; i < c->pat_cap; i++) free(c->pats[i].key);
+        free(c->pats);
+    }
+    free(c->prefix);
+    if (c->cache) {
+        cache_clear(c);
+        free(c->cache);
+    }
+    free(c->familiar.hashes);
+    free(c->familiar.keys);
+    free(c);
+}
+
+/* ---------- syllables (pyphen) ---------- */
+
+/* Hyphenation points of the lowercased code points c->cps[0..n) (n <= MAX_CORE)
+ * within pyphen's minimums, + 1. */
+static int hyphenate_count(readability_ctx *c, size_t n)
+{
+    /* pointed word ".w." as UTF-8 with code point offsets */
+    size_t pw = n + 2, b = 0;
+    c->boff[0] = 0;
+    c->ubytes[b++] = '.';
+    for (size_t i = 0; i < n; i++) {
+        c->boff[i + 1] = b;
+        b += encode_cp(c->cps[i], c->ubytes + b);
+    }
+    c->boff[n + 1] = b;
+    c->ubytes[b++] = '.';
+    c->boff[n + 2] = b;
+    memset(c->refs, 0, pw + 1);
+    for (size_t i = 0; i + 1 < pw; i++) {
+        size_t jmax = i + (size_t)c->maxlen < pw ? i + (size_t)c->maxlen : pw;
+        uint64_t h = FNV_SEED;
+        for (size_t j = i + 1; j <= jmax; j++) {
+            h = fnv1a(h, c->ubytes + c->boff[j - 1], c->boff[j] - c->boff[j - 1]);
+            if (!prefix_has(c, h ? h : 1)) break;  /* no pattern starts like this */
+            const pattern *p = pat_find(c, h, c->ubytes + c->boff[i], c->boff[j] - c->boff[i]);
+            if (!p) continue;
+            for (size_t k = 0; k < p->nvalues; k++) {
+                size_t r = i + p->offset + k;
+                if (r <= pw && p->values[k] > c->refs[r]) c->refs[r] = p->values[k];
+            }
+        }
+    }
+    /* position r-1 in the word for each odd reference r; keep 2 <= pos <= n-2 */
+    int points = 0;
+    for (size_t r = 0; r <= pw; r++) {
+        if (!(c->refs[r] & 1)) continue;
+        long pos = (long)r - 1;
+        if (pos >= 2 && pos <= (long)n - 2) points++;
+    }
+    return points + 1;
+}
+
+static uint64_t word_hash(const unsigned char *u, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ u[i]) * 0x100000001b3ULL;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
+/* Syllables of a lowercased UTF-8 word (at most MAX_CORE code points), cached. */
+static int syllables_lower(readability_ctx *c, const char *w, size_t len)
+{
+    uint64_t h = word_hash((const unsigned char *)w, len);
+    size_t mask = c->cache_cap - 1, i = 0;
+    int cacheable = len <= CACHE_KEY;
+    if (cacheable)
+        for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask)
+            if (c->cache[i].hash == h && c->cache[i].key_len == len &&
+                !memcmp(c->cache[i].key, w, len))
+                return c->cache[i].syllables;
+    size_t n = 0;
+    for (size_t k = 0; k < len && n < MAX_CORE;) {
+        int bad = 0;
+        k += decode_cp((const unsigned char *)w, len, k, &c->cps[n++], &bad);
+    }
+    int syl = hyphenate_count(c, n);
+    if (!cacheable) return syl;
+    if (c->cache_n >= CACHE_MAX_ENTRIES) cache_clear(c);
+    if ((c->cache_n + 1) * 2 > c->cache_cap) {  /* grow */
+        size_t ncap = c->cache_cap * 2;
+        cache_entry *nt = calloc(ncap, sizeof *nt);
+        if (!nt) return syl;  /* keep working without caching */
+        for (size_t k = 0; k < c->cache_cap; k++) {
+            if (!c->cache[k].hash) continue;
+            size_t j = c->cache[k].hash & (ncap - 1);
+            while (nt[j].hash) j = (j + 1) & (ncap - 1);
+            nt[j] = c->cache[k];
+        }
+        free(c->cache);
+        c->cache = nt;
+        c->cache_cap = ncap;
+        mask = ncap - 1;
+    }
+    for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask) {}
+    cache_entry *e = &c->cache[i];
+    e->hash = h;
+    e->key_len = (uint8_t)len;
+    memcpy(e->key, w, len);
+    e->syllables = syl;
+    c->cache_n++;
+    return syl;
+}
+
+int readability_syllables(readability_ctx *c, const char *word, size_t len)
+{
+    unsigned char buf[4 * MAX_CORE + 8];
+    size_t b = 0, ncp = 0;
+    int bad = 0;
+    for (size_t i = 0; i < len && ncp < MAX_CORE;) {
+        int32_t cp;
+        i += decode_cp((const unsigned char *)word, len, i, &cp, &bad);
+        b += encode_cp(lower_cp(cp), buf + b);
+        ncp++;
+    }
+    return syllables_lower(c, (const char *)buf, b);
+}
+
+/* ---------- familiar words ---------- */
+
+static int familiar_form(const readability_ctx *c, const char *w, size_t n)
+{
+    char tmp[64];
+    if (n == 0 || n + 2 > sizeof tmp) return 0;
+    if (set_has(&c->familiar, w, n)) return 1;
+    /* regular inflections of a familiar word count as familiar */
+#define ENDS(s) (n > strlen(s) + 1 && !memcmp(w + n - strlen(s), s, strlen(s)))
+    if (ENDS("'s")) return set_has(&c->familiar, w, n - 2);
+    if (ENDS("ies") || ENDS("ied")) {
+        memcpy(tmp, w, n - 3);
+        tmp[n - 3] = 'y';
+        if (set_has(&c->familiar, tmp, n - 2)) return 1;
+    }
+    if (ENDS("s") && set_has(&c->familiar, w, n - 1)) return 1;
+    if (ENDS("es") && set_has(&c->familiar, w, n - 2)) return 1;
+    if (ENDS("ed") || ENDS("er")) {
+        if (set_has(&c->familiar, w, n - 2) || set_has(&c->familiar, w, n - 1)) return 1;
+    }
+    if (ENDS("est") && (set_has(&c->familiar, w, n - 3) || set_has(&c->familiar, w, n - 2)))
+        return 1;
+    if (ENDS("ing")) {
+        if (set_has(&c->familiar, w, n - 3)) return 1;
+        memcpy(tmp, w, n - 3);
+        tmp[n - 3] = 'e';
+        if (set_has(&c->familiar, tmp, n - 2)) return 1;
+    }
+#undef ENDS
+    return 0;
+}
+
+/* w: the lowercased token with outer punctuation trimmed (hyphens and
+ * apostrophes kept). A hyphenated compound is familiar when every part is. */
+static int is_familiar(const readability_ctx *c, const char *w, size_t n)
+{
+    if (familiar_form(c, w, n)) return 1;
+    const char *dash = memchr(w, '-', n);
+    if (!dash) return 0;
+    size_t st = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || w[i] == '-') {
+            if (i == st || !familiar_form(c, w + st, i - st)) return 0;
+            st = i + 1;
+        }
+    }
+    return 1;
+}
+
+/* ---------- sentences ---------- */
+
+static int is_closer(int32_t c)
+{
+    return c == '"' || c == '\'' || c == ')' || c == ']' || c == '}' || c == '*' ||
+           c == 0x201D || c == 0x2019 || c == 0xBB || c == 0x203A;
+}
+static int is_opener(int32_t c)
+{
+    return c == '"' || c == '\'' || c == '(' || c == '[' || c == '{' || c == '*' ||
+           c == 0x201C || c == 0x2018 || c == 0xAB || c == 0x2039 || c == 0x201E;
+}
+static int is_terminal(int32_t c)
+{
+    return c == '!' || c == '?' || c == 0xFF01 || c == 0xFF1F || c == 0x203C ||
+           c == 0x2047 || c == 0x2048 || c == 0x2049 || c == 0x3002 || c == 0xFF61;
+}
+
+/* Abbreviations that do not end a sentence, whatever follows. */
+static const char *const abbrev_never[] = {
+    "mr", "mrs", "ms", "dr", "prof", "rev", "gen", "sen", "rep", "gov", "st", "mt", "capt",
+    "lt", "col", "sgt", "vs", "cf", "fig", "figs", "no", "nos", "vol", "vols", "pp", "ed",
+    "eds", "approx", "dept", "ch", "sec", "art", "para", "op", "ibid", NULL};
+/* Abbreviations that end a sentence only when the next word is capitalised. */
+static const char *const abbrev_maybe[] = {
+    "etc", "inc", "ltd", "co", "corp", "bros", "jr", "sr", "al", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "esq", "llc", NULL};
+
+static int in_list(const char *const *list, const char *w, size_t n)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && !memcmp(*list, w, n)) return 1;
+    return 0;
+}
+
+enum { END_NO, END_YES, END_IF_NEXT_CAPITAL, END_UNLESS_NEXT_LOWER };
+
+/* Classifies how a token ends a sentence. cps: its code points. */
+static int token_end(const int32_t *cps, size_t n, int sentence_has_words)
+{
+    while (n && is_closer(cps[n - 1])) n--;
+    if (!n) return END_NO;
+    int32_t last = cps[n - 1];
+    if (is_terminal(last)) return END_YES;
+    if (last == 0x2026 || (last == '.' && n >= 2 && cps[n - 2] == '.'))  /* "..", "...", "…" */
+        return END_UNLESS_NEXT_LOWER;
+    if (last != '.') return END_NO;
+    size_t st = 0;
+    n--;  /* drop the period */
+    while (st < n && is_opener(cps[st])) st++;
+    if (st == n) return END_YES;  /* a lone "." */
+    size_t len = n - st;
+    int digits = 1, dots = 0;
+    char low[16];
+    for (size_t i = st; i < n; i++) {
+        if (cps[i] < '0' || cps[i] > '9') digits = 0;
+        if (cps[i] == '.') dots = 1;
+        if (i - st < sizeof low - 1) low[i - st] = (char)(cps[i] < 0x80 ? lower_cp(cps[i]) : '?');
+    }
+    if (digits) return sentence_has_words ? END_YES : END_NO;  /* "1." list marker */
+    if (len == 1 && is_upper_cp(cps[st])) return END_NO;      /* initial "J." */
+    if (dots) return END_NO;                                    /* "U.S.", "e.g." */
+    if (len < sizeof low) {
+        if (in_list(abbrev_never, low, len)) return END_NO;
+        if (in_list(abbrev_maybe, low, len)) return END_IF_NEXT_CAPITAL;
+    }
+    return END_YES;
+}
+
+/* ---------- counting ---------- */
+
+typedef struct token_scan {
+    int32_t cps[64];     /* first code points of the token (for sentence rules) */
+    size_t ncps;
+    unsigned char core[4 * MAX_CORE + 8];   /* lowercased letters/digits/_/' */
+    size_t core_len, core_cps;
+    char look[64];       /* lowercased, outer punctuation trimmed, for the familiar list */
+    size_t look_len;
+    int look_ok;
+    uint64_t letters;
+    int has_letter;      /* L* */
+    int32_t first_sig;   /* first code point after openers */
+} token_scan;
+
+/* The token's lookup form: outer punctuation trimmed; what remains must be
+ * ASCII letters, digits, apostrophes and hyphens to be on the list. */
+static int familiar_token(const readability_ctx *c, const token_scan *t)
+{
+    if (!t->look_ok) return 0;
+    size_t a = 0, b = t->look_len;
+    while (a < b && !isalnum((unsigned char)t->look[a])) a++;
+    while (b > a && !isalnum((unsigned char)t->look[b - 1])) b--;
+    for (size_t i = a; i < b; i++) {
+        unsigned char ch = (unsigned char)t->look[i];
+        if (!isalnum(ch) && ch != '\'' && ch != '-') return 0;
+    }
+    return b > a && is_familiar(c, t->look + a, b - a);
+}
+
+void readability_count(readability_ctx *c, const char *text, size_t len,
+                       readability_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    uint64_t sent_words = 0;
+    int pending = END_NO;         /* decision deferred to the next token */
+    token_scan *t = malloc(sizeof *t);
+    if (!t) return;
+    while (i < len) {
+        /* whitespace between tokens; a line break ends the sentence */
+        int newline = 0;  /* line breaks in this whitespace run */
+        while (i < len) {
+            int32_t cp;
+            int bad = 0;
+            size_t k = decode_cp(s, len, i, &cp, &bad);
+            if (!is_space(cp)) break;
+            if (cp == '\n' || cp == '\r' || cp == 0x2028 || cp == 0x2029 || cp == 0x85 ||
+                cp == 0x0B || cp == 0x0C)
+                newline += !(cp == '\n' && i > 0 && s[i - 1] == '\r');
+            i += k;
+        }
+        if (newline >= c->line_breaks_end || i >= len) {
+            if (sent_words >= c->min_sentence_words) out->sentences++;
+            sent_words = 0;
+            pending = END_NO;
+        }
+        if (i >= len) break;
+        /* one token */
+        t->ncps = t->core_len = t->core_cps = t->look_len = 0;
+        t->letters = 0;
+        t->has_letter = 0;
+        t->look_ok = 1;
+        t->first_sig = -1;
+        /* the token's bytes, then its cached word statistics if seen before */
+        size_t tstart = i, tend = i;
+        while (tend < len) {
+            if (s[tend] < 0x80) {
+                if (is_space(s[tend])) break;
+                tend++;
+                continue;
+            }
+            int32_t cp;
+            int bad = 0;
+            size_t k = decode_cp(s, len, tend, &cp, &bad);
+            if (is_space(cp)) break;
+            tend += k;
+        }
+        uint64_t th = word_hash(s + tstart, tend - tstart);
+        tok_entry *te = &c->toks[th & (TOK_SLOTS - 1)];
+        int hit = te->hash == th;
+        int store = !hit && (!te->hash || te->uses == 0);
+        if (hit && te->uses < 255) te->uses++;
+        else if (!hit && !store) te->uses--;
+        while (i < tend) {
+            int32_t cp;
+            int bad = 0;
+            size_t k = decode_cp(s, len, i, &cp, &bad);
+            if (bad) out->invalid_utf8++;
+            i += k;
+            if (t->ncps < 64) t->cps[t->ncps++] = cp;
+            else t->cps[63] = cp;   /* keep the last code point for the end rules */
+            if (t->first_sig < 0 && !is_opener(cp)) t->first_sig = cp;
+            if (hit) continue;
+            int k2 = cp < 0x80 ? -1 : cat_of(cp);
+            int letter = cp < 0x80 ? isalpha(cp) != 0 : is_letter_cat(k2);
+            int number = cp < 0x80 ? (cp >= '0' && cp <= '9') : is_number_cat(k2);
+            if (letter || number) t->letters++;
+            if (letter) t->has_letter = 1;
+            int32_t lc = lower_cp(cp);
+            if ((letter || number || cp == '_' || cp == '\'') && t->core_cps < MAX_CORE) {
+                t->core_len += encode_cp(lc, t->core + t->core_len);
+                t->core_cps++;
+            }
+            /* lookup form: ASCII only (the list is ASCII); U+2019 folds to ' */
+            if (cp == 0x2019) lc = '\'';
+            if (lc >= 0x80 || t->look_len >= sizeof t->look - 1) t->look_ok = 0;
+            else t->look[t->look_len++] = (char)lc;
+        }
+        int syl = 1, difficult = 0;
+        if (hit) {
+            t->letters = te->letters;
+            syl = te->syllables;
+            difficult = te->difficult;
+        } else if (t->letters) {
+            syl = t->core_len ? syllables_lower(c, (const char *)t->core, t->core_len) : 1;
+            difficult = t->has_letter && !familiar_token(c, t);
+            if (store) {
+                te->hash = th;
+                te->letters = (uint32_t)t->letters;
+                te->syllables = (int16_t)(syl < 32767 ? syl : 32767);
+                te->difficult = (uint8_t)difficult;
+                te->uses = 1;
+            }
+        } else if (store) {
+            te->hash = th;
+            te->letters = 0;
+            te->syllables = 1;
+            te->difficult = 0;
+            te->uses = 1;
+        }
+        int is_word = t->letters > 0;
+        /* resolve a deferred decision with this token's first character */
+        if (pending != END_NO) {
+            int32_t f = t->first_sig;
+            int capital = f >= 0 && (is_upper_cp(f) || (f >= '0' && f <= '9'));
+            int lower = f >= 0 && !capital && is_alnum_cp(f);
+            int end = pending == END_IF_NEXT_CAPITAL ? capital : !lower;
+            if (end && sent_words >= c->min_sentence_words) {
+                out->sentences++;
+                sent_words = 0;
+            }
+            pending = END_NO;
+        }
+        if (is_word) {
+            out->words++;
+            sent_words++;
+            out->letters += t->letters;
+            out->syllables += (uint64_t)syl;
+            if (syl >= 3) out->polysyllables++;
+            out->difficult_words += (uint64_t)difficult;
+        }
+        /* "paintings.He": a sentence ends inside a token when a terminal mark
+         * has two letters before it and a capitalised word after it */
+        if (is_word) {
+            size_t run = 0;
+            for (size_t k = 0; k + 2 < t->ncps && k < 62; k++) {
+                int32_t x = t->cps[k];
+                if (x == '.' || x == '!' || x == '?') {
+                    if (run >= 2 && is_upper_cp(t->cps[k + 1]) && t->cps[k + 2] < 0x80 &&
+                        islower(t->cps[k + 2])) {
+                        if (sent_words >= c->min_sentence_words) out->sentences++;
+                        sent_words = 1;  /* the rest of the token */
+                    }
+                    run = 0;
+                } else {
+                    run = is_alnum_cp(x) && !(x >= '0' && x <= '9') ? run + 1 : 0;
+                }
+            }
+        }
+        int e = token_end(t->cps, t->ncps, sent_words > (uint64_t)is_word);
+        if (e == END_YES) {
+            if (sent_words >= c->min_sentence_words) out->sentences++;
+            sent_words = 0;
+        } else if (e != END_NO) {
+            pending = e;
+        }
+    }
+    if (sent_words >= c->min_sentence_words) out->sentences++;
+    if (out->words && !out->sentences) out->sentences = 1;
+    free(t);
+}
+
+void readability_scores_of(const readability_counts *k, readability_scores *o)
+{
+    memset(o, 0, sizeof *o);
+    if (!k->words) return;  /* documented: no words -> every score 0 */
+    double W = (double)k->words, S = (double)(k->sentences ? k->sentences : 1);
+    double Y = (double)k->syllables, L = (double)k->letters, P = (double)k->polysyllables;
+    double D = (double)k->difficult_words;
+    /* operation order as in the npm packages, so results agree to the last bits */
+    o->flesch_reading_ease = 206.835 - 1.015 * (W / S) - 84.6 * (Y / W);
+    o->flesch_kincaid_grade = 0.39 * (W / S) + 11.8 * (Y / W) - 15.59;
+    o->automated_readability_index = 4.71 * (L / W) + 0.5 * (W / S) - 21.43;
+    o->coleman_liau_index = 0.0588 * ((L / W) * 100) - 0.296 * ((S / W) * 100) - 15.8;
+    o->smog_index = 3.1291 + 1.043 * sqrt(P * (30 / S));
+    o->gunning_fog = 0.4 * (W / S + 100 * (P / W));
+    double pd = D / W;
+    o->dale_chall = 0.1579 * pd * 100 + (0.0496 * W) / S;
+    if (pd > 0.05) o->dale_chall += 3.6365;
+}
+
+void readability_json(const readability_counts *k, const readability_scores *s, sbuf *out)
+{
+    int first = 1;
+    sb_addc(out, '{');
+#define U(name, v) sb_json_key(out, name, &first), sb_json_uint(out, v)
+#define D(name, v) sb_json_key(out, name, &first), sb_json_num(out, isfinite(v) ? (v) : 0.0)
+    U("words", k->words);
+    U("sentences", k->sentences);
+    U("syllables", k->syllables);
+    U("letters", k->letters);
+    U("polysyllables", k->polysyllables);
+    U("difficult_words", k->difficult_words);
+    D("flesch_reading_ease", s->flesch_reading_ease);
+    D("flesch_kincaid_grade", s->flesch_kincaid_grade);
+    D("automated_readability_index", s->automated_readability_index);
+    D("coleman_liau_index", s->coleman_liau_index);
+    D("smog_index", s->smog_index);
+    D("gunning_fog", s->gunning_fog);
+    D("dale_chall", s->dale_chall);
+    U("invalid_utf8", k->invalid_utf8);
+#undef U
+#undef D
+    sb_addc(out, '}');
+}

@@ -1,0 +1,85 @@
+/* readability.h - readability counts and the seven classic formulas.
+ *
+ * Definitions (also in `blalm tag --help`):
+ *  - Text is UTF-8; each invalid byte sequence counts as one U+FFFD (and is
+ *    counted in `invalid_utf8`). NUL bytes are ordinary control characters.
+ *  - A token is a maximal run of non-whitespace code points (Python's
+ *    str.split()). A token is a *word* when it holds at least one letter or
+ *    digit (Unicode L* or N*); tokens of only punctuation/symbols are not words.
+ *  - letters: code points of category L* or N* inside words.
+ *  - A word's *core* is the word without the code points that are not letters,
+ *    marks, digits, '_' or ASCII apostrophe (textstat's remove_punctuation),
+ *    lowercased: "Well-known," -> "wellknown".
+ *  - syllables: hyphenation points of the core + 1, computed exactly as
+ *    pyphen 0.13 does (`len(Pyphen(lang='en_US').positions(w)) + 1`) with the
+ *    patterns of hyph_en_US.dic (Debian hyphen-en-us) and left = right = 2.
+ *  - polysyllables: words of 3 or more syllables.
+ *  - difficult_words: words (tokens, not distinct words) whose core has a
+ *    letter and is not on the New Dale-Chall familiar list, after trying the
+ *    regular inflections (-s, -es, -ies, -ed, -ing, -er, -est, -'s).
+ *  - sentences: a sentence ends at a token whose last character, after
+ *    closing quotes and brackets, is . ! ? or an ellipsis, except
+ *      * abbreviations (Mr. Dr. e.g. i.e. vs. etc., see readability.c),
+ *      * initials (one capital letter and a period: "J."), dotted acronyms
+ *        ("U.S.", "Ph.D.") unless the text ends there,
+ *      * an ellipsis followed by a word starting in lowercase,
+ *      * a list number ("1.") that starts a sentence.
+ *    Decimals ("3.14") never end one, since the period is inside the token.
+ *    A blank line also ends a sentence (a single line break does not: lines
+ *    of web text are often wrapped mid-sentence), and so does a terminal mark
+ *    inside a token between two letters and a capitalised word ("house.Then").
+ *    Fragments of 1-2 words ("Thanks!", "Introduction") are not counted as
+ *    sentences (textstat's rule); a text with words has at least one.
+ *  - Zero words: every count is 0 and every score is 0 (never NaN or inf).
+ *
+ * Formulas (REFERENCE.md §5; W words, S sentences, Y syllables, L letters,
+ * P polysyllables, D difficult words):
+ *   flesch_reading_ease         206.835 - 1.015 W/S - 84.6 Y/W
+ *   flesch_kincaid_grade        0.39 W/S + 11.8 Y/W - 15.59
+ *   automated_readability_index 4.71 L/W + 0.5 W/S - 21.43
+ *   coleman_liau_index          0.0588 (100 L/W) - 0.296 (100 S/W) - 15.8
+ *   smog_index                  3.1291 + 1.043 sqrt(P 30/S)
+ *   gunning_fog                 0.4 (W/S + 100 P/W)
+ *   dale_chall                  0.1579 (100 D/W) + 0.0496 W/S, + 3.6365 if D/W > 0.05
+ */
+#ifndef BLALM_FILTERS_READABILITY_H
+#define BLALM_FILTERS_READABILITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/err.h"
+#include "lib/sbuf.h"
+
+#define READABILITY_DEFAULT_DIC "/usr/share/hyphen/hyph_en_US.dic"
+
+typedef struct readability_counts {
+    uint64_t words, sentences, syllables, letters, polysyllables, difficult_words;
+    uint64_t invalid_utf8;
+} readability_counts;
+
+typedef struct readability_scores {
+    double flesch_reading_ease, flesch_kincaid_grade, automated_readability_index,
+        coleman_liau_index, smog_index, gunning_fog, dale_chall;
+} readability_scores;
+
+/* Holds the hyphenation patterns, the familiar-word set and a per-word
+ * syllable cache. Not thread-safe: one per thread. */
+typedef struct readability_ctx readability_ctx;
+
+/* dic_path NULL = READABILITY_DEFAULT_DIC (or $BLALM_HYPHEN_DIC when set). */
+readability_ctx *readability_new(const char *dic_path, blalm_err *e);
+void readability_free(readability_ctx *c);
+
+/* Syllables of one word as pyphen counts them (lowercases first); the word is
+ * used as given (no core extraction). Cached. */
+int readability_syllables(readability_ctx *c, const char *word, size_t len);
+
+void readability_count(readability_ctx *c, const char *text, size_t len,
+                       readability_counts *out);
+/* Pure function of the counts; every score is finite. */
+void readability_scores_of(const readability_counts *k, readability_scores *out);
+
+/* Appends the `readability` attribute object ({"words":...,"dale_chall":...}). */
+void readability_json(const readability_counts *k, const readability_scores *s, sbuf *out);
+
+#endif

@@ -1,0 +1,111 @@
+/* parquet_int.h - internals shared by lib/parquet*.c and their unit tests
+ * (not part of the lib contract; other modules use parquet.h). */
+#ifndef BLALM_PARQUET_INT_H
+#define BLALM_PARQUET_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "parquet.h"
+
+/* Parquet physical types, encodings, codecs, page types (parquet.thrift). */
+enum { PT_BOOLEAN, PT_INT32, PT_INT64, PT_INT96, PT_FLOAT, PT_DOUBLE, PT_BYTE_ARRAY, PT_FLBA };
+enum { ENC_PLAIN = 0, ENC_PLAIN_DICTIONARY = 2, ENC_RLE = 3, ENC_BIT_PACKED = 4,
+       ENC_DELTA_BINARY_PACKED = 5, ENC_DELTA_LENGTH_BYTE_ARRAY = 6, ENC_DELTA_BYTE_ARRAY = 7,
+       ENC_RLE_DICTIONARY = 8, ENC_BYTE_STREAM_SPLIT = 9 };
+enum { CODEC_UNCOMPRESSED, CODEC_SNAPPY, CODEC_GZIP, CODEC_LZO, CODEC_BROTLI, CODEC_LZ4,
+       CODEC_ZSTD, CODEC_LZ4_RAW };
+enum { PAGE_DATA = 0, PAGE_INDEX = 1, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
+/* Logical/converted annotations we render (pq_schema_el.kind). */
+enum { LK_NONE, LK_STRING, LK_TIMESTAMP, LK_DATE, LK_TIME, LK_DECIMAL, LK_INT, LK_UUID };
+
+/* ---- Thrift compact protocol ---------------------------------------- */
+enum { TT_STOP, TT_TRUE, TT_FALSE, TT_BYTE, TT_I16, TT_I32, TT_I64, TT_DOUBLE,
+       TT_BINARY, TT_LIST, TT_SET, TT_MAP, TT_STRUCT };
+
+typedef struct thrift_in {
+    const uint8_t *p, *end;
+    const uint8_t *base;     /* byte 0 of the buffer, for offsets in errors */
+    uint64_t base_off;       /* file offset of base */
+    int err;                 /* sticky: once set, every read returns 0 */
+    uint64_t err_off;
+    const char *err_what;
+} thrift_in;
+
+void tin_init(thrift_in *t, const uint8_t *p, size_t n, uint64_t base_off);
+uint64_t tin_varint(thrift_in *t);
+int64_t tin_zigzag(thrift_in *t);
+/* Reads a field header: returns 0 at STOP (or on error), else 1 with *type, *id. */
+int tin_field(thrift_in *t, int16_t *last_id, int *type, int16_t *id);
+/* Reads a list/set header: element type and count (bounded by bytes left). */
+int64_t tin_list(thrift_in *t, int *elem_type);
+/* Reads a binary/string; returns pointer into the buffer and its length. */
+const uint8_t *tin_binary(thrift_in *t, size_t *n);
+double tin_double(thrift_in *t);
+void tin_skip(thrift_in *t, int type);
+int tin_fail(thrift_in *t, const char *what);
+int64_t zigzag_decode(uint64_t v);
+
+/* ---- Metadata --------------------------------------------------------- */
+typedef struct pq_schema_el {
+    char *name;
+    int type;            /* -1 for groups */
+    int type_length;
+    int repetition;      /* 0 required, 1 optional, 2 repeated; -1 absent */
+    int num_children;
+    int converted;       /* -1 absent */
+    int scale, precision;
+    int kind;            /* LK_* derived from logical/converted types */
+    int ts_unit;         /* 1 ms, 2 us, 3 ns */
+    int int_bits, int_signed;
+    int has_logical_unknown; /* logical type we do not know: render raw */
+} pq_schema_el;
+
+typedef struct pq_chunk {
+    int type, codec;
+    int64_t num_values;
+    int64_t total_compressed, total_uncompressed;
+    int64_t data_page_offset, dict_page_offset;  /* dict -1 when absent */
+    int encrypted;
+    int has_meta;
+    char *file_path;     /* chunk stored in another file (unsupported) */
+} pq_chunk;
+
+typedef struct pq_rowgroup {
+    int64_t num_rows;
+    pq_chunk *chunks;
+    int nchunks;
+} pq_rowgroup;
+
+struct pq_meta {
+    int version;
+    int64_t num_rows;
+    pq_schema_el *schema;
+    int nschema;
+    pq_rowgroup *rgs;
+    int nrg;
+    int encrypted;       /* encryption_algorithm present */
+    char *created_by;
+};
+
+/* Start and length of one column chunk (dictionary page first when present). */
+void pq_chunk_range(const pq_chunk *c, uint64_t *off, uint64_t *len);
+
+/* ---- Decoders (exposed for unit tests) ---------------------------------- */
+/* RLE/bit-packed hybrid: decodes n values of bit width bw (0..32) from
+ * [p, end) into out. Returns bytes consumed, or -1 when the data ends early. */
+long rle_decode(const uint8_t *p, const uint8_t *end, int bw, uint32_t *out, size_t n);
+/* DELTA_BINARY_PACKED: decodes up to cap values into out (as uint64 bit
+ * patterns); *count receives the number encoded. Returns bytes consumed or -1
+ * (with *why set). out may be NULL to learn the count only (cap 0). */
+long delta_decode(const uint8_t *p, const uint8_t *end, int64_t *out, size_t cap,
+                  size_t *count, const char **why);
+
+/* In-memory reader (the fuzz harness and docs backend share it). */
+typedef struct pq_reader pq_reader;
+pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
+                              const doc_opts *opts, blalm_err *e);
+int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e);
+void pq_reader_close(pq_reader *r);
+
+#endif

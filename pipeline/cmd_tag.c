@@ -1,0 +1,499 @@
+/* cmd_tag.c - `blalm tag`: readability and quality measurements for every
+ * document, written as attribute files line-aligned with the documents. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/quality.h"
+#include "filters/readability.h"
+#include "lib/attr.h"
+#include "lib/cli.h"
+#include "lib/config.h"
+#include "lib/docs.h"
+#include "lib/err.h"
+#include "lib/fsutil.h"
+#include "lib/hash.h"
+#include "lib/progress.h"
+#include "lib/sbuf.h"
+#include "lib/utf8.h"
+
+BLALM_COMMAND(tag, "measure readability and Gopher/C4/FineWeb quality of every document")
+
+static const char usage[] =
+    "usage: blalm tag --work WORK [--taggers LIST] [--docs DIR] [--out DIR]\n"
+    "                 [--config FILE] [--shard I/N] [--force] [--quiet]\n"
+    "       blalm tag --syllables < words.txt\n"
+    "\n"
+    "Measures every document under WORK/docs (or --docs) and writes, for each\n"
+    "document file and attribute set, WORK/attributes/<set>/<file>.jsonl.zst with\n"
+    "one line {\"id\":...,\"<set>\":{...}} per document, in document order. Tagging\n"
+    "drops nothing; thresholds only decide the recorded pass/reason.\n"
+    "\n"
+    "taggers (--taggers, comma-separated; default all):\n"
+    "  readability  set readability: words, sentences, syllables, letters,\n"
+    "               polysyllables, difficult_words, flesch_reading_ease,\n"
+    "               flesch_kincaid_grade, automated_readability_index,\n"
+    "               coleman_liau_index, smog_index, gunning_fog, dale_chall,\n"
+    "               invalid_utf8\n"
+    "  gopher       sets gopher_quality and gopher_repetition (datatrove's rules)\n"
+    "  c4           set c4: datatrove's C4QualityFilter verdict, with and without\n"
+    "               the terminal-punctuation rule, fraction of lines/chars kept\n"
+    "  fineweb      set fineweb: datatrove's FineWebQualityFilter ratios\n"
+    "\n"
+    "definitions (readability):\n"
+    "  word       a whitespace-separated token holding a letter or digit (Unicode L*/N*)\n"
+    "  letters    L*/N* code points of words\n"
+    "  syllables  hyphenation points + 1 of the word's letters/digits/'/_, lowercased,\n"
+    "             exactly as pyphen counts them with hyph_en_US.dic (left 2, right 2)\n"
+    "  sentence   ends at . ! ? or an ellipsis (closing quotes/brackets allowed after),\n"
+    "             except abbreviations (Mr. Dr. e.g. vs. ...; etc./Inc./months only\n"
+    "             before a capital), initials (J.), dotted acronyms (U.S.), an\n"
+    "             ellipsis before a lowercase word, a list number (1.); a blank line\n"
+    "             also ends one, and so does a mark inside a token between a word\n"
+    "             and a capitalised word (\"house.Then\"); fragments of 1-2 words\n"
+    "             (\"Thanks!\") are not sentences; a text with words has >= 1\n"
+    "  difficult  a word with a letter not on the New Dale-Chall familiar list\n"
+    "             (regular inflections of listed words are familiar)\n"
+    "  no words   every count and score is 0 (never NaN or infinity)\n"
+    "definitions (quality): as datatrove 0.10 with English words split by spaCy's\n"
+    "  tokenizer rules (reimplemented); a ratio whose denominator is 0 is 0.\n"
+    "\n"
+    "options:\n"
+    "  --work WORK      work directory (docs in WORK/docs, output in WORK/attributes)\n"
+    "  --docs DIR       read documents from DIR instead\n"
+    "  --out DIR        write attribute sets under DIR instead\n"
+    "  --config FILE    JSON thresholds: {\"readability\":{\"hyphen_dic\":PATH},\n"
+    "                   \"gopher_quality\":{...},\"gopher_repetition\":{...},\"c4\":{...},\n"
+    "                   \"fineweb\":{...}} with datatrove's parameter names (a \"tag\"\n"
+    "                   member, when present, is used instead of the whole file);\n"
+    "                   null disables a Gopher rule; unknown keys are errors\n"
+    "  --shard I/N      process only document files with index % N == I\n"
+    "  --force          recompute files whose completion markers exist\n"
+    "  --syllables      read words (one per line) on stdin, print syllable counts\n"
+    "  --quiet          no progress and no summary\n"
+    "  --help           this text\n"
+    "\n"
+    "Invalid UTF-8 in a text is replaced by U+FFFD and counted (readability.invalid_utf8).\n"
+    "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; a rerun\n"
+    "with the same settings skips finished files. Run statistics:\n"
+    "WORK/stats/tag.json (tag-I-of-N.json when sharded).\n";
+
+enum { T_READ = 1, T_GOPHER = 2, T_C4 = 4, T_FINEWEB = 8 };
+static const char *const tagger_names[] = {"readability", "gopher", "c4", "fineweb"};
+
+enum { S_READ, S_GQ, S_GR, S_C4, S_FW, NSETS };
+static const char *const set_names[NSETS] = {"readability", "gopher_quality",
+                                             "gopher_repetition", "c4", "fineweb"};
+static const int set_tagger[NSETS] = {T_READ, T_GOPHER, T_GOPHER, T_C4, T_FINEWEB};
+
+static int parse_taggers(const char *s, int *mask, char *bad, size_t cap)
+{
+    *mask = 0;
+    const char *p = s;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        int found = 0;
+        for (int i = 0; i < 4; i++)
+            if (strlen(tagger_names[i]) == n && !strncmp(tagger_names[i], p, n)) {
+                *mask |= 1 << i;
+                found = 1;
+            }
+        if (!found) {
+            snprintf(bad, cap, "%.*s", (int)n, p);
+            return -1;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+    return *mask ? 0 : -1;
+}
+
+/* ---- config ---- */
+
+/* A number; JSON null means "rule disabled" (-1), as None does in datatrove. */
+static int num(const cJSON *o, const char *key, double *dst, const char *where, blalm_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v && cJSON_IsNull(v)) {
+        *dst = -1;
+        return 0;
+    }
+    return config_number(o, key, *dst, dst, where, e);
+}
+static int boolean(const cJSON *o, const char *key, int *dst, const char *where, blalm_err *e)
+{
+    return config_bool(o, key, *dst, dst, where, e);
+}
+
+static int load_config(const char *path, quality_config *qc, const char **dic, cJSON **keep,
+                       blalm_err *e)
+{
+    quality_defaults(qc);
+    *dic = NULL;
+    *keep = NULL;
+    if (!path) return 0;
+    cJSON *root = config_load(path, e);
+    if (!root) return -1;
+    *keep = root;
+    const cJSON *cfg = root;
+    char where[4200];
+    if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "tag"))
+        cfg = cJSON_GetObjectItemCaseSensitive(root, "tag");
+    static const char *const top[] = {"readability", "gopher_quality", "gopher_repetition",
+                                      "c4", "fineweb", NULL};
+    snprintf(where, sizeof where, "%s", path);
+    if (config_check_keys(cfg, top, where, e) < 0) return -1;
+    const cJSON *o;
+    if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "readability"))) {
+        static const char *const k[] = {"hyphen_dic", NULL};
+        snprintf(where, sizeof where, "%s: readability", path);
+        if (config_check_keys(o, k, where, e) < 0 ||
+            config_string(o, "hyphen_dic", NULL, dic, where, e) < 0)
+            return -1;
+    }
+    if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "gopher_quality"))) {
+        static const char *const k[] = {"min_doc_words", "max_doc_words", "min_avg_word_length",
+                                        "max_avg_word_length", "max_symbol_word_ratio",
+                                        "max_bullet_lines_ratio", "max_ellipsis_lines_ratio",
+                                        "max_non_alpha_words_ratio", "min_stop_words", NULL};
+        double *d[] = {&qc->min_doc_words, &qc->max_doc_words, &qc->min_avg_word_length,
+                       &qc->max_avg_word_length, &qc->max_symbol_word_ratio,
+                       &qc->max_bullet_lines_ratio, &qc->max_ellipsis_lines_ratio,
+                       &qc->max_non_alpha_words_ratio, &qc->min_stop_words};
+        snprintf(where, sizeof where, "%s: gopher_quality", path);
+        if (config_check_keys(o, k, where, e) < 0) return -1;
+        for (int i = 0; k[i]; i++)
+            if (num(o, k[i], d[i], where, e) < 0) return -1;
+    }
+    if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "gopher_repetition"))) {
+        static const char *const k[] = {
+            "dup_line_frac", "dup_para_frac", "dup_line_char_frac", "dup_para_char_frac",
+            "top_2_gram", "top_3_gram", "top_4_gram", "duplicated_5_n_grams",
+            "duplicated_6_n_grams", "duplicated_7_n_grams", "duplicated_8_n_grams",
+            "duplicated_9_n_grams", "duplicated_10_n_grams", NULL};
+        double *d[] = {&qc->dup_line_frac, &qc->dup_para_frac, &qc->dup_line_char_frac,
+                       &qc->dup_para_char_frac, &qc->top_n_gram_frac[0],
+                       &qc->top_n_gram_frac[1], &qc->top_n_gram_frac[2],
+                       &qc->dup_n_gram_frac[0], &qc->dup_n_gram_frac[1],
+                       &qc->dup_n_gram_frac[2], &qc->dup_n_gram_frac[3],
+                       &qc->dup_n_gram_frac[4], &qc->dup_n_gram_frac[5]};
+        snprintf(where, sizeof where, "%s: gopher_repetition", path);
+        if (config_check_keys(o, k, where, e) < 0) return -1;
+        for (int i = 0; k[i]; i++)
+            if (num(o, k[i], d[i], where, e) < 0) return -1;
+    }
+    if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "c4"))) {
+        static const char *const k[] = {"remove_citations", "filter_no_terminal_punct",
+                                        "filter_lorem_ipsum", "filter_javascript",
+                                        "filter_curly_bracket", "filter_policy",
+                                        "min_num_sentences", "min_words_per_line",
+                                        "max_word_length", NULL};
+        int *b[] = {&qc->c4_remove_citations, &qc->c4_filter_no_terminal_punct,
+                    &qc->c4_filter_lorem_ipsum, &qc->c4_filter_javascript,
+                    &qc->c4_filter_curly_bracket, &qc->c4_filter_policy};
+        double *d[] = {&qc->c4_min_num_sentences, &qc->c4_min_words_per_line,
+                       &qc->c4_max_word_length};
+        snprintf(where, sizeof where, "%s: c4", path);
+        if (config_check_keys(o, k, where, e) < 0) return -1;
+        for (int i = 0; i < 6; i++)
+            if (boolean(o, k[i], b[i], where, e) < 0) return -1;
+        for (int i = 0; i < 3; i++)
+            if (config_number(o, k[6 + i], *d[i], d[i], where, e) < 0) return -1;
+    }
+    if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "fineweb"))) {
+        static const char *const k[] = {"line_punct_thr", "line_punct_exclude_zero",
+                                        "short_line_thr", "short_line_length",
+                                        "char_duplicates_ratio", "new_line_ratio", NULL};
+        snprintf(where, sizeof where, "%s: fineweb", path);
+        if (config_check_keys(o, k, where, e) < 0 ||
+            config_number(o, k[0], qc->line_punct_thr, &qc->line_punct_thr, where, e) < 0 ||
+            boolean(o, k[1], &qc->line_punct_exclude_zero, where, e) < 0 ||
+            config_number(o, k[2], qc->short_line_thr, &qc->short_line_thr, where, e) < 0 ||
+            config_number(o, k[3], qc->short_line_length, &qc->short_line_length, where, e) < 0 ||
+            config_number(o, k[4], qc->char_duplicates_ratio, &qc->char_duplicates_ratio, where,
+                          e) < 0 ||
+            config_number(o, k[5], qc->new_line_ratio, &qc->new_line_ratio, where, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- --syllables ---- */
+
+static int run_syllables(const char *dic)
+{
+    blalm_err e;
+    readability_ctx *rc = readability_new(dic, &e);
+    if (!rc) {
+        fprintf(stderr, "blalm tag: %s\n", e.msg);
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) >= 0) {
+        if (n && line[n - 1] == '\n') n--;
+        printf("%d\n", readability_syllables(rc, line, (size_t)n));
+    }
+    free(line);
+    readability_free(rc);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ---- tagging one file ---- */
+
+typedef struct run_totals {
+    uint64_t files, files_skipped, docs, bytes, invalid_utf8;
+    uint64_t pass[NSETS];
+} run_totals;
+
+/* Markers carry a hash of the settings that shape the output, so a rerun
+ * with other thresholds (or another patterns file) recomputes. */
+static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int force,
+                    uint64_t settings,
+                    readability_ctx *rc, quality_ctx *qc, progress *pg, run_totals *tot,
+                    blalm_err *e)
+{
+    char paths[NSETS][8192], marker[NSETS][4400], stem[4096];
+    doc_rel_stem(f->rel, stem, sizeof stem);
+    int todo = 0;
+    for (int s = 0; s < NSETS; s++) {
+        if (!(sets_mask & (1 << s))) continue;
+        attr_path_for(wd, set_names[s], f->rel, paths[s], sizeof paths[s]);
+        snprintf(marker[s], sizeof marker[s], "%s/%s.%016llx", set_names[s], stem,
+                 (unsigned long long)settings);
+        if (force || !wd->work[0] || !marker_exists(wd->work, "tag", marker[s]) ||
+            !file_exists(paths[s]))
+            todo |= 1 << s;
+    }
+    if (!todo) {
+        tot->files_skipped++;
+        return 0;
+    }
+    attr_writer *w[NSETS] = {0};
+    doc_opts o = {0};
+    o.default_source = f->source;
+    doc_reader *r = doc_open(f->path, &o, e);
+    if (!r) return -1;
+    for (int s = 0; s < NSETS; s++)
+        if ((todo & (1 << s)) && !(w[s] = attrw_open(paths[s], set_names[s], e))) goto fail;
+    sbuf out, clean;
+    sb_init(&out);
+    sb_init(&clean);
+    blalm_doc d;
+    int rcn;
+    while ((rcn = doc_next(r, &d, e)) == 1) {
+        const char *text = d.text;
+        size_t len = d.text_len, bad_at;
+        uint64_t invalid = 0;
+        if (!utf8_valid(text, len, &bad_at)) {
+            sb_reset(&clean);
+            sb_reserve(&clean, 3 * len + 1);
+            invalid = utf8_sanitize(text, len, clean.data, &clean.len);
+            text = clean.data;
+            len = clean.len;
+        }
+        tot->invalid_utf8 += invalid;
+        if (todo & (1 << S_READ)) {
+            readability_counts k;
+            readability_scores sc;
+            readability_count(rc, text, len, &k);
+            k.invalid_utf8 = invalid;
+            readability_scores_of(&k, &sc);
+            sb_reset(&out);
+            readability_json(&k, &sc, &out);
+            tot->pass[S_READ]++;
+            if (attrw_write(w[S_READ], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
+        }
+        if (todo & (1 << S_GQ)) {
+            gopher_quality_stats s;
+            gopher_quality_measure(qc, text, len, &s);
+            sb_reset(&out);
+            gopher_quality_json(&s, &out);
+            tot->pass[S_GQ] += !s.reason;
+            if (attrw_write(w[S_GQ], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
+        }
+        if (todo & (1 << S_GR)) {
+            gopher_repetition_stats s;
+            gopher_repetition_measure(qc, text, len, &s);
+            sb_reset(&out);
+            gopher_repetition_json(&s, &out);
+            tot->pass[S_GR] += !s.reason;
+            if (attrw_write(w[S_GR], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
+        }
+        if (todo & (1 << S_FW)) {
+            fineweb_stats s;
+            fineweb_measure(qc, text, len, &s);
+            sb_reset(&out);
+            fineweb_json(&s, &out);
+            tot->pass[S_FW] += !s.reason;
+            if (attrw_write(w[S_FW], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
+        }
+        if (todo & (1 << S_C4)) {
+            c4_stats s;
+            c4_measure(qc, text, len, &s);
+            sb_reset(&out);
+            c4_json(&s, &out);
+            tot->pass[S_C4] += !s.v.reason;
+            if (attrw_write(w[S_C4], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
+        }
+        tot->docs++;
+        tot->bytes += d.text_len;
+        prog_add(pg, d.text_len);
+    }
+    if (rcn < 0) goto fail_doc;
+    sb_free(&out);
+    sb_free(&clean);
+    doc_close(r);
+    r = NULL;
+    for (int s = 0; s < NSETS; s++) {
+        if (!w[s]) continue;
+        attr_writer *ws = w[s];
+        w[s] = NULL;
+        if (attrw_commit(ws, e) < 0) goto fail;
+        if (wd->work[0] && marker_write(wd->work, "tag", marker[s], "{}", e) < 0) goto fail;
+    }
+    tot->files++;
+    return 0;
+fail_doc:
+    sb_free(&out);
+    sb_free(&clean);
+fail:
+    for (int s = 0; s < NSETS; s++) attrw_abort(w[s]);
+    if (r) doc_close(r);
+    return -1;
+}
+
+int cmd_tag(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"work", required_argument, 0, 'w'},   {"docs", required_argument, 0, 'd'},
+        {"out", required_argument, 0, 'o'},    {"config", required_argument, 0, 'c'},
+        {"taggers", required_argument, 0, 't'}, {"shard", required_argument, 0, 's'},
+        {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
+        {"syllables", no_argument, 0, 'y'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *work = NULL, *docs = NULL, *out = NULL, *config = NULL;
+    const char *taggers = "readability,gopher,c4,fineweb";
+    int shard_i = 0, shard_n = 1, force = 0, quiet = 0, syllables = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w': work = optarg; break;
+        case 'd': docs = optarg; break;
+        case 'o': out = optarg; break;
+        case 'c': config = optarg; break;
+        case 't': taggers = optarg; break;
+        case 's':
+            if (cli_parse_shard(optarg, &shard_i, &shard_n) < 0)
+                return cli_usage_error(usage, "tag: --shard expects I/N with 0 <= I < N, got '%s'",
+                                       optarg);
+            break;
+        case 'f': force = 1; break;
+        case 'q': quiet = 1; break;
+        case 'y': syllables = 1; break;
+        case 'h': return cli_help(usage);
+        default: return cli_usage_error(usage, "tag: unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(usage, "tag: unexpected argument '%s'", argv[optind]);
+    int mask;
+    char bad[256] = "";
+    if (parse_taggers(taggers, &mask, bad, sizeof bad) < 0)
+        return cli_usage_error(usage,
+                               "tag: unknown tagger '%s' (known taggers: readability, gopher, "
+                               "c4, fineweb)",
+                               bad);
+    blalm_err e;
+    quality_config qcfg;
+    const char *dic;
+    cJSON *cfg_json;
+    if (load_config(config, &qcfg, &dic, &cfg_json, &e) < 0) {
+        fprintf(stderr, "blalm tag: %s\n", e.msg);
+        cJSON_Delete(cfg_json);
+        return 1;
+    }
+    if (syllables) {
+        int rc = run_syllables(dic);
+        cJSON_Delete(cfg_json);
+        return rc;
+    }
+    work_dirs wd;
+    if (work_dirs_init(&wd, work, docs, out, &e) < 0) {
+        cJSON_Delete(cfg_json);
+        return cli_usage_error(usage, "tag: %s", e.msg);
+    }
+    int sets_mask = 0;
+    for (int s = 0; s < NSETS; s++)
+        if (mask & set_tagger[s]) sets_mask |= 1 << s;
+
+    double t0 = now_seconds();
+    readability_ctx *rc = NULL;
+    quality_ctx *qc = NULL;
+    doc_file *files = NULL;
+    size_t nfiles = 0;
+    int status = 1;
+    run_totals tot = {0};
+    progress *pg = NULL;
+    if ((mask & T_READ) && !(rc = readability_new(dic, &e))) goto done;
+    if (!(qc = quality_new(&qcfg, &e))) goto done;
+    if (docs_walk(wd.docs, &files, &nfiles, &e) < 0) goto done;
+    uint64_t settings = xxh3_64(&qcfg, sizeof qcfg);
+    if (dic) settings ^= xxh3_64(dic, strlen(dic));
+    pg = prog_start("tag", 0, PROG_BYTES, quiet);
+    for (size_t i = 0; i < nfiles; i++) {
+        if ((int)(i % (size_t)shard_n) != shard_i) continue;
+        if (tag_file(&wd, &files[i], sets_mask, force, settings, rc, qc, pg, &tot, &e) < 0) {
+            prog_end(pg);
+            pg = NULL;
+            goto done;
+        }
+    }
+    prog_end(pg);
+    pg = NULL;
+    double secs = now_seconds() - t0;
+    if (wd.work[0]) {
+        sbuf st;
+        sb_init(&st);
+        sb_printf(&st, "{\"files\":%llu,\"files_skipped\":%llu,\"docs\":%llu,\"bytes\":%llu,"
+                       "\"invalid_utf8\":%llu,\"seconds\":",
+                  (unsigned long long)tot.files, (unsigned long long)tot.files_skipped,
+                  (unsigned long long)tot.docs, (unsigned long long)tot.bytes,
+                  (unsigned long long)tot.invalid_utf8);
+        sb_json_num(&st, secs);
+        sb_adds(&st, ",\"pass\":{");
+        int first = 1;
+        for (int s = 1; s < NSETS; s++) {
+            if (!(sets_mask & (1 << s))) continue;
+            sb_json_key(&st, set_names[s], &first);
+            sb_json_uint(&st, tot.pass[s]);
+        }
+        sb_adds(&st, "}}\n");
+        char path[8400];
+        if (shard_n > 1)
+            snprintf(path, sizeof path, "%s/tag-%d-of-%d.json", wd.stats, shard_i, shard_n);
+        else
+            snprintf(path, sizeof path, "%s/tag.json", wd.stats);
+        int wrc = write_file_atomic(path, st.data, st.len, &e);
+        sb_free(&st);
+        if (wrc < 0) goto done;
+    }
+    if (!quiet)
+        fprintf(stderr, "blalm tag: %llu documents in %llu files (%llu skipped as done), "
+                        "%.1f MB of text in %.1f s (%.2f MB/s)\n",
+                (unsigned long long)tot.docs, (unsigned long long)tot.files,
+                (unsigned long long)tot.files_skipped, tot.bytes / 1e6, secs,
+                secs > 0 ? tot.bytes / 1e6 / secs : 0.0);
+    status = 0;
+done:
+    if (status) fprintf(stderr, "blalm tag: %s\n", e.msg);
+    if (pg) prog_end(pg);
+    docs_walk_free(files, nfiles);
+    readability_free(rc);
+    quality_free(qc);
+    cJSON_Delete(cfg_json);
+    return status;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# blalm tag end to end: attribute files per set, line-aligned and finite,
+# completion markers and reruns, shards, config, taggers, bad input.
+source "$(dirname "$0")/../lib.sh"
+W=$TMP/w
+mkdir -p "$W/docs/src"
+"$PY" - "$W/docs/src" <<'PY'
+import json, sys
+d = sys.argv[1]
+long = "The committee met on Tuesday to discuss the budget. " * 20
+docs = [
+    {"id": "a", "text": long + "\nIt was agreed that the plan would go ahead.\n"},
+    {"id": "empty", "text": ""},
+    {"id": "space", "text": "   \n\n\t "},
+    {"id": "punct", "text": "!!! ... ??? --- ,,,"},
+    {"id": "nul", "text": "Hello\u0000world, this has a NUL byte inside it."},
+    {"id": "accents", "text": "Caf\u00e9 na\u00efve d\u00e9j\u00e0 vu. \u00dcber alles!"},
+    {"id": "a", "text": long},
+]
+with open(f"{d}/one.jsonl", "w") as f:
+    for x in docs:
+        f.write(json.dumps(x) + "\n")
+with open(f"{d}/two.jsonl", "w") as f:
+    f.write(json.dumps({"id": "b", "text": "Short text here."}) + "\n")
+PY
+
+check tag_help "$BLALM" tag --help
+if "$BLALM" tag --work "$W" --quiet 2>"$TMP/err"; then pass tag_runs; else fail tag_runs "$(cat "$TMP/err")"; fi
+
+# every set has one line per document, same ids, finite numbers
+if "$PY" - "$W" <<'PY' >"$TMP/out" 2>&1
+import json, subprocess, sys, math
+w = sys.argv[1]
+sets = ["readability", "gopher_quality", "gopher_repetition", "c4", "fineweb"]
+ids = [json.loads(l)["id"] for l in open(f"{w}/docs/src/one.jsonl")]
+for s in sets:
+    rows = [json.loads(l) for l in subprocess.run(["zstd", "-dc", f"{w}/attributes/{s}/src/one.jsonl.zst"],
+            check=True, capture_output=True).stdout.decode().splitlines()]
+    assert [r["id"] for r in rows] == ids, (s, [r["id"] for r in rows])
+    for r in rows:
+        for k, v in r[s].items():
+            assert v is None and k.startswith("reason") or not isinstance(v, float) or math.isfinite(v), (s, k, v)
+        if s != "readability":
+            assert isinstance(r[s]["pass"], bool) and "reason" in r[s], r
+r = {x["id"]: x["readability"] for x in map(json.loads, subprocess.run(["zstd", "-dc",
+     f"{w}/attributes/readability/src/one.jsonl.zst"], capture_output=True).stdout.decode().splitlines())}
+for i in ["empty", "space", "punct"]:
+    assert r[i]["words"] == 0 and r[i]["flesch_reading_ease"] == 0 and r[i]["dale_chall"] == 0, r[i]
+assert r["accents"]["words"] == 6, r["accents"]
+assert r["nul"]["words"] >= 8, r["nul"]
+PY
+then pass tag_attributes_aligned_finite; else fail tag_attributes_aligned_finite "$(tail -c 500 "$TMP/out")"; fi
+
+ls "$W"/state/tag/c4/src/one.*.done >/dev/null 2>&1 && [ -f "$W/stats/tag.json" ] && pass tag_markers_and_stats || fail tag_markers_and_stats "missing marker or stats"
+
+# rerun skips finished files; --force recomputes
+"$BLALM" tag --work "$W" 2>"$TMP/err2"
+grep -q "0 documents in 0 files (2 skipped" "$TMP/err2" && pass tag_rerun_skips || fail tag_rerun_skips "$(cat "$TMP/err2")"
+"$BLALM" tag --work "$W" --force --taggers fineweb 2>"$TMP/err3"
+grep -q "8 documents in 2 files" "$TMP/err3" && pass tag_force || fail tag_force "$(cat "$TMP/err3")"
+
+# shards split the file list
+S=$TMP/s; mkdir -p "$S"; cp -r "$W/docs" "$S/"
+"$BLALM" tag --work "$S" --shard 0/2 --taggers c4 --quiet && "$BLALM" tag --work "$S" --shard 1/2 --taggers c4 --quiet
+[ -f "$S/attributes/c4/src/one.jsonl.zst" ] && [ -f "$S/attributes/c4/src/two.jsonl.zst" ] && \
+  [ -f "$S/stats/tag-0-of-2.json" ] && [ -f "$S/stats/tag-1-of-2.json" ] && pass tag_shards || fail tag_shards "shard outputs missing"
+
+# unknown tagger: usage error naming the known ones
+"$BLALM" tag --work "$W" --taggers readability,bogus 2>"$TMP/e4"; rc=$?
+[ $rc = 2 ] && grep -q "unknown tagger 'bogus' (known taggers: readability, gopher, c4, fineweb)" "$TMP/e4" && \
+  pass tag_unknown_tagger || fail tag_unknown_tagger "rc=$rc $(head -c 300 "$TMP/e4")"
+"$BLALM" tag --work "$W" --bogus 2>/dev/null; [ $? = 2 ] && pass tag_unknown_flag || fail tag_unknown_flag "expected exit 2"
+
+# config: unknown key rejected by name; thresholds change verdicts
+echo '{"gopher_quality": {"min_doc_word": 1}}' >"$TMP/bad.json"
+"$BLALM" tag --work "$W" --config "$TMP/bad.json" 2>"$TMP/e5"; rc=$?
+[ $rc = 1 ] && grep -q 'unknown key "min_doc_word"' "$TMP/e5" && pass tag_config_unknown_key || fail tag_config_unknown_key "rc=$rc $(cat "$TMP/e5")"
+echo '{"gopher_quality": {"min_doc_words": null}, "fineweb": {"line_punct_thr": 0}}' >"$TMP/ok.json"
+# no --force: other thresholds make other completion markers, so this recomputes
+"$BLALM" tag --work "$W" --config "$TMP/ok.json" --taggers gopher --quiet
+zstd -dc "$W/attributes/gopher_quality/src/two.jsonl.zst" | grep -qv gopher_short_doc && pass tag_config_thresholds || fail tag_config_thresholds "short doc still fails with min_doc_words null"
+
+# bad input: malformed JSON -> error naming the file, nothing half-written
+B=$TMP/b; mkdir -p "$B/docs/x"
+printf '{"id": "1", "text": "fine"}\n{"id": 2, "text": \n' >"$B/docs/x/bad.jsonl"
+"$BLALM" tag --work "$B" --quiet 2>"$TMP/e6"; rc=$?
+left=$(find "$B/attributes" -type f 2>/dev/null | wc -l)
+[ $rc = 1 ] && grep -q "bad.jsonl" "$TMP/e6" && [ "$left" = 0 ] && pass tag_bad_json_nothing_written || \
+  fail tag_bad_json_nothing_written "rc=$rc files=$left $(head -c 300 "$TMP/e6")"
+printf '{"id": "1", "text": "caf\xe9"}\n' >"$B/docs/x/bad.jsonl"
+"$BLALM" tag --work "$B" --quiet 2>"$TMP/e7"; rc=$?
+[ $rc = 1 ] && [ "$(find "$B/attributes" -type f 2>/dev/null | wc -l)" = 0 ] && pass tag_invalid_utf8_json_rejected || \
+  fail tag_invalid_utf8_json_rejected "rc=$rc $(head -c 300 "$TMP/e7")"
+
+# one 64 MiB line
+L=$TMP/l; mkdir -p "$L/docs/big"
+"$PY" - "$L/docs/big/big.jsonl" <<'PY'
+import json, sys
+chunk = ("x" * 99_999 + " ") + ("word " * 20_000)
+text = (chunk * (64 * 2**20 // len(chunk) + 1))[: 64 * 2**20]
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps({"id": "big", "text": text}) + "\n")
+PY
+if "$BLALM" tag --work "$L" --quiet 2>"$TMP/e8"; then
+  zstd -dc "$L"/attributes/*/big/big.jsonl.zst | grep -qiE 'nan|inf' && fail tag_64mib_line "non-finite value" || pass tag_64mib_line
+else fail tag_64mib_line "$(tail -c 300 "$TMP/e8")"; fi

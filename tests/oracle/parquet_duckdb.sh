@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Parquet reader and writer against DuckDB.
+#  - fixtures written in this run by DuckDB, hyparquet-writer and parquet-wasm
+#    (every codec, pages v1 and v2, dictionary, PLAIN, delta and byte-stream-split
+#    encodings, nulls, empty strings, a multi-megabyte string, many row groups,
+#    the FineWeb-Edu schema): every document our reader produces equals DuckDB's
+#    reading of the same file (id, text, every metadata value with its type);
+#  - the real pyarrow files in $BLALM_SHARED_DATA/fineweb-legal (58 files);
+#  - files written by our writer (pqw_*): DuckDB reads back the values given;
+#  - `blalm cat` on a fixture, when the build has it;
+#  - corrupt files: a clear error naming the file, non-zero exit.
+source "$(dirname "$0")/../lib.sh"
+HELPER=${BLALM_UNIT_DIR:-}/test_parquet
+if ! have_node_oracles; then skip parquet_duckdb "node or tests/oracle/node_modules missing (make test-deps)"; exit 0; fi
+if [ ! -x "$HELPER" ]; then skip parquet_duckdb "$HELPER not built (make unit-bins)"; exit 0; fi
+
+FX=$TMP/fx
+fineweb=
+need_shared && [ -d "$SHARED_DATA/fineweb-legal" ] && fineweb=$SHARED_DATA/fineweb-legal
+if ! node "$ORACLE_DIR/parquet_gen.mjs" "$FX" "$fineweb" >"$TMP/fixtures.txt" 2>"$TMP/gen.err"; then
+    fail parquet_fixtures "fixture generation failed: $(tail -c 600 "$TMP/gen.err")"
+    exit 0
+fi
+pass "parquet_fixtures ($(wc -l <"$TMP/fixtures.txt") files from DuckDB, hyparquet-writer, parquet-wasm)"
+
+# comparisons are queued and run by one node process at the end
+JOBS=$TMP/jobs.tsv
+: >"$JOBS"
+compare() { # name mode file ours [opts]
+    local IFS=$'\t'
+    printf '%s\n' "$*" >>"$JOBS"
+}
+
+while read -r f; do
+    b=$(basename "$f" .parquet)
+    opts=()
+    [ "$b" = duck_custom_field ] && opts=(--text-field body --id-field doc_no)
+    if ! "$HELPER" --dump "${opts[@]}" "$f" >"$TMP/$b.jsonl" 2>"$TMP/$b.err"; then
+        fail "parquet_read_$b" "$(head -c 600 "$TMP/$b.err")"
+        continue
+    fi
+    compare "parquet_read_$b" read "$f" "$TMP/$b.jsonl" "${opts[@]}"
+done <"$TMP/fixtures.txt"
+
+# text-only projection: same ids and texts, metadata skipped
+"$HELPER" --dump --text-only "$FX/duck_zstd.parquet" >"$TMP/textonly.jsonl" 2>"$TMP/to.err" &&
+    grep -q '"metadata":{}' "$TMP/textonly.jsonl" &&
+    compare parquet_read_text_only read "$FX/duck_zstd.parquet" "$TMP/textonly.jsonl" --ids-only ||
+    fail parquet_read_text_only "$(head -c 300 "$TMP/to.err")"
+
+# the real pyarrow files
+if [ -n "$fineweb" ]; then
+    files=("$fineweb"/*.parquet)
+    if LC_ALL=C "$HELPER" --dump "${files[@]}" >"$TMP/fineweb.jsonl" 2>"$TMP/fw.err"; then
+        n=$(wc -l <"$TMP/fineweb.jsonl")
+        compare "parquet_fineweb_legal (${#files[@]} files, $n rows)" read "$fineweb/*.parquet" "$TMP/fineweb.jsonl" --concat
+    else
+        fail parquet_fineweb_legal "$(head -c 600 "$TMP/fw.err")"
+    fi
+else
+    skip parquet_fineweb_legal "shared data (fineweb-legal) not found"
+fi
+
+# our writer, read back by DuckDB
+mkdir -p "$TMP/w"
+if "$HELPER" --write "$TMP/w" 2>"$TMP/w.err"; then
+    for f in "$TMP"/w/*.parquet; do
+        b=$(basename "$f" .parquet)
+        compare "parquet_write_$b" write "$f" "$TMP/w/$b.expect.jsonl"
+    done
+    ls -a "$TMP/w" | grep -q '\.tmp\.' && fail parquet_write_no_temp "temporary files left in $TMP/w" || pass parquet_write_no_temp
+else
+    fail parquet_write "$(head -c 600 "$TMP/w.err")"
+fi
+
+# `blalm cat` reads parquet through docs.h (once the build has cat)
+if "$BLALM" cat --help >/dev/null 2>&1; then
+    if "$BLALM" cat "$FX/duck_snappy.parquet" >"$TMP/cat.jsonl" 2>"$TMP/cat.err"; then
+        compare parquet_blalm_cat read "$FX/duck_snappy.parquet" "$TMP/cat.jsonl"
+    else
+        fail parquet_blalm_cat "$(head -c 600 "$TMP/cat.err")"
+    fi
+else
+    skip parquet_blalm_cat "this build has no 'blalm cat' yet"
+fi
+
+out=$(node "$ORACLE_DIR/parquet_compare.mjs" --jobs "$JOBS" 2>&1)
+printf '%s\n' "$out" | grep -E '^(PASS|FAIL) '
+[ "$(printf '%s\n' "$out" | grep -cE '^(PASS|FAIL) ')" -eq "$(wc -l <"$JOBS")" ] ||
+    fail parquet_compare "comparison script ended early: $(printf '%s' "$out" | tail -c 600 | tr '\n' ' ')"
+
+# corrupt files: clear error naming the file and a byte offset, non-zero exit
+src=$FX/duck_snappy.parquet
+size=$(stat -c %s "$src")
+head -c $((size - 100)) "$src" >"$TMP/truncated.parquet"
+head -c $((size / 2)) "$src" >"$TMP/half.parquet"; tail -c 8 "$src" >>"$TMP/half.parquet"
+printf 'PAR1 not really' >"$TMP/garbage.parquet"
+for c in truncated half garbage; do
+    if "$HELPER" --dump "$TMP/$c.parquet" >/dev/null 2>"$TMP/$c.err"; then
+        fail "parquet_corrupt_$c" "exit 0 on a corrupt file"
+    elif grep -q "$c.parquet.*byte [0-9]" "$TMP/$c.err"; then
+        pass "parquet_corrupt_$c: $(head -c 160 "$TMP/$c.err")"
+    else
+        fail "parquet_corrupt_$c" "message lacks file or byte offset: $(head -c 300 "$TMP/$c.err")"
+    fi
+done

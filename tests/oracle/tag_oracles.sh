@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# blalm tag against independent implementations on the 2,100 fineweb-legal
+# documents: syllables vs python3-pyphen, formulas vs the npm formula
+# packages, Spearman vs textstat (reference file) and npm text-readability
+# (run here), verdicts vs datatrove 0.10.0 (reference file).
+# BLALM_FULL_ORACLE=1 runs text-readability on all documents (default: every
+# 4th, 525 documents, to keep the tier under a minute).
+source "$(dirname "$0")/../lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+if ! need_shared; then
+    skip tag_oracles "BLALM_SHARED_DATA not set or missing"
+    exit 0
+fi
+docs=$SHARED_DATA/fineweb-legal.jsonl.zst
+mkdir -p "$TMP/w/docs/fineweb-legal"
+ln -s "$docs" "$TMP/w/docs/fineweb-legal/fineweb-legal.jsonl.zst"
+if ! "$BLALM" tag --work "$TMP/w" --quiet 2>"$TMP/tag.err"; then
+    fail tag_oracles_run "$(tail -c 400 "$TMP/tag.err")"
+    exit 0
+fi
+attrs=$TMP/w/attributes
+rfile=$attrs/readability/fineweb-legal/fineweb-legal.jsonl.zst
+
+if have_py pyphen; then
+    "$PY" "$here/tag_syllables.py" "$BLALM" "$docs" 0.999
+else
+    skip tag_syllables_pyphen "python3-pyphen not installed for $PY"
+fi
+
+npm_out=
+if have_node_oracles && [ -d "$ORACLE_DIR/node_modules/flesch" ]; then
+    zstd -dc "$rfile" | node "$here/tag_formulas.mjs"
+    every=4
+    [ "${SAN:-}" = 1 ] && every=8   # the sanitizer run keeps the peer short
+    [ "${BLALM_FULL_ORACLE:-0}" = 1 ] && every=1
+    npm_out=$TMP/text-readability.jsonl
+    zstd -dc "$docs" | awk -v k="$every" '(NR - 1) % k == 0' |
+        node "$here/tag_text_readability.mjs" >"$npm_out" || npm_out=
+else
+    skip tag_formulas "npm oracle packages not installed (tests/oracle/node_modules)"
+fi
+
+if have_py numpy; then
+    "$PY" "$here/tag_readability_spearman.py" "$rfile" "$SHARED_DATA/textstat-ref.jsonl.zst" 0.95 $npm_out
+    "$PY" "$here/tag_datatrove.py" "$SHARED_DATA/datatrove-ref.jsonl.zst" "$attrs" 0.97
+else
+    skip tag_spearman "python3-numpy not installed for $PY"
+fi

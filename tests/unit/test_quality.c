@@ -1,0 +1,467 @@
+/* test_quality.c - the spaCy-like tokenizer, and each Gopher / C4 / FineWeb
+ * rule at, just below and just above its threshold. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/quality.h"
+#include "lib/sbuf.h"
+#include "tests/unit/test.h"
+
+static quality_ctx *Q;
+
+typedef struct toks {
+    char buf[2048];
+    size_t len;
+    const char *text;
+} toks;
+
+static void collect(void *arg, size_t off, size_t n)
+{
+    toks *t = arg;
+    if (t->len) t->buf[t->len++] = '|';
+    memcpy(t->buf + t->len, t->text + off, n);
+    t->len += n;
+    t->buf[t->len] = 0;
+}
+
+static const char *tokens_of(const char *s, toks *t)
+{
+    t->len = 0;
+    t->buf[0] = 0;
+    t->text = s;
+    quality_tokenize(Q, s, strlen(s), collect, t);
+    return t->buf;
+}
+
+TEST(tokenizer_spacy_rules)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        {"Hello, world!", "Hello|,|world|!"},
+        {"Don't stop", "Do|n't|stop"},
+        {"I'm here and you're there", "I|'m|here|and|you|'re|there"},
+        {"John's car.", "John|'s|car|."},
+        {"U.S. e.g. Mr. Smith", "U.S.|e.g.|Mr.|Smith"},
+        {"well-known", "well|-|known"},
+        {"COVID-19 and 2-3", "COVID-19|and|2|-|3"},
+        {"$100 10km 50%", "$|100|10|km|50|%"},
+        {"http://example.com/a-b.", "http://example.com/a-b|."},
+        {"(yes)", "(|yes|)"},
+        {"end.Start", "end|.|Start"},
+        {"3.14 1,000", "3.14|1,000"},
+        {"wait... what", "wait|...|what"},
+        {"\"Quoted\"", "\"|Quoted|\""},
+        {"and/or", "and|/|or"},
+        {"J. Smith", "J.|Smith"},
+        {"USA.", "USA|."},
+        {"cannot gonna", "can|not|gon|na"},
+        {"a\xe2\x80\x94" "b", "a|\xe2\x80\x94|b"},
+    };
+    toks t;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK_EQ_STR(tokens_of(cases[i].in, &t), cases[i].out);
+}
+
+TEST(sentencizer)
+{
+    const char *s = "Hello world. This is fine! Is it? Yes.";
+    CHECK_EQ_INT(quality_sentences(Q, s, strlen(s)), 4);
+    s = "Mr. Smith went to Washington.";
+    CHECK_EQ_INT(quality_sentences(Q, s, strlen(s)), 1);
+    s = "Wait... what happened?";
+    CHECK_EQ_INT(quality_sentences(Q, s, strlen(s)), 1);
+    CHECK_EQ_INT(quality_sentences(Q, "", 0), 0);
+}
+
+/* A text of `n` words "apple" plus two stop words (n+2 non-symbol words). */
+static char *words_text(size_t n, const char *word)
+{
+    size_t wl = strlen(word);
+    char *s = malloc((n + 2) * (wl + 1) + 16);
+    strcpy(s, "the and");
+    size_t p = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        s[p++] = ' ';
+        memcpy(s + p, word, wl);
+        p += wl;
+    }
+    s[p] = 0;
+    return s;
+}
+
+static const char *gq_reason(const quality_config *c, const char *s)
+{
+    quality_ctx *q = quality_new(c, &(blalm_err){{0}});
+    gopher_quality_stats o;
+    gopher_quality_measure(q, s, strlen(s), &o);
+    quality_free(q);
+    return o.reason ? o.reason : "pass";
+}
+
+TEST(gopher_doc_words_at_threshold)
+{
+    quality_config c;
+    quality_defaults(&c);
+    char *s48 = words_text(47, "apple"), *s50 = words_text(48, "apple"), *s51 = words_text(49, "apple");
+    CHECK_EQ_STR(gq_reason(&c, s48), "gopher_short_doc");  /* 49 < 50 */
+    CHECK_EQ_STR(gq_reason(&c, s50), "pass");              /* 50 */
+    CHECK_EQ_STR(gq_reason(&c, s51), "pass");
+    c.max_doc_words = 50;
+    CHECK_EQ_STR(gq_reason(&c, s50), "pass");
+    CHECK_EQ_STR(gq_reason(&c, s51), "gopher_long_doc");
+    c.min_doc_words = -1;  /* disabled */
+    c.max_doc_words = -1;
+    CHECK_EQ_STR(gq_reason(&c, s48), "pass");
+    free(s48);
+    free(s50);
+    free(s51);
+}
+
+TEST(gopher_avg_word_length)
+{
+    quality_config c;
+    quality_defaults(&c);
+    /* "the and" + 98 words of length L: mean = (6 + 98 L) / 100 */
+    char *s = words_text(98, "abc");   /* (6 + 294) / 100 = 3.0 */
+    CHECK_EQ_STR(gq_reason(&c, s), "pass");
+    free(s);
+    s = words_text(98, "ab");          /* 2.02 < 3 */
+    CHECK_EQ_STR(gq_reason(&c, s), "gopher_below_avg_threshold");
+    free(s);
+    s = words_text(98, "abcdefghij");  /* 9.86 */
+    CHECK_EQ_STR(gq_reason(&c, s), "pass");
+    free(s);
+    s = words_text(98, "abcdefghijk"); /* 10.84 > 10 */
+    CHECK_EQ_STR(gq_reason(&c, s), "gopher_above_avg_threshold");
+    free(s);
+}
+
+/* Replaces `k` of the "apple" words with `w`. */
+static char *with_some(size_t n, size_t k, const char *w)
+{
+    sbuf b;
+    sb_init(&b);
+    sb_adds(&b, "the and");
+    for (size_t i = 0; i < n; i++) {
+        sb_addc(&b, ' ');
+        sb_adds(&b, i < k ? w : "apple");
+    }
+    return (char *)sb_cstr(&b);
+}
+
+TEST(gopher_symbol_ratios)
+{
+    quality_config c;
+    quality_defaults(&c);
+    gopher_quality_stats o;
+    /* 100 tokens, 10 of which hold one '#' ("a#b" stays one token) -> 0.1 */
+    char *s = with_some(98, 10, "ab#cd");
+    gopher_quality_measure(Q, s, strlen(s), &o);
+    CHECK_EQ_INT(o.n_words, 100);
+    CHECK_NEAR(o.hash_word_ratio, 0.1, 1e-12);
+    CHECK_EQ_STR(gq_reason(&c, s), "pass");          /* 0.1 is not > 0.1 */
+    c.max_symbol_word_ratio = 0.0999;
+    CHECK_EQ_STR(gq_reason(&c, s), "gopher_too_many_hashes");
+    free(s);
+    quality_defaults(&c);
+    s = with_some(98, 11, "ab\xe2\x80\xa6" "cd");      /* 11 ellipses in 111 tokens */
+    gopher_quality_measure(Q, s, strlen(s), &o);
+    CHECK_EQ_INT(o.ellipses, 11);
+    c.max_symbol_word_ratio = o.ellipsis_word_ratio;
+    CHECK_EQ_STR(gq_reason(&c, s), "pass");
+    c.max_symbol_word_ratio = o.ellipsis_word_ratio - 1e-9;
+    CHECK_EQ_STR(gq_reason(&c, s), "gopher_too_many_ellipsis");
+    free(s);
+}
+
+TEST(gopher_lines_bullets_ellipses_alpha_stop)
+{
+    quality_config c;
+    quality_defaults(&c);
+    /* 10 lines, 9 start with a bullet: 0.9 is not > 0.9; 10 of 10 is */
+    sbuf b;
+    sb_init(&b);
+    for (int i = 0; i < 10; i++) sb_printf(&b, "%s the and apple pear plum fig kiwi\n", i < 9 ? "- " : "");
+    CHECK_EQ_STR(gq_reason(&c, sb_cstr(&b)), "pass");
+    sb_reset(&b);
+    for (int i = 0; i < 10; i++) sb_adds(&b, "\xe2\x80\xa2 the and apple pear plum fig kiwi\n");
+    CHECK_EQ_STR(gq_reason(&c, sb_cstr(&b)), "gopher_too_many_bullets");
+    /* 3 of 10 lines end with "..." -> 0.3 passes; 4 fails */
+    for (int k = 3; k <= 4; k++) {
+        sb_reset(&b);
+        for (int i = 0; i < 10; i++)
+            sb_printf(&b, "the and apple pear plum fig kiwi%s\n", i < k ? " ..." : "");
+        gopher_quality_stats o;
+        gopher_quality_measure(Q, b.data, b.len, &o);
+        CHECK_NEAR(o.ellipsis_lines_ratio, k / 10.0, 1e-12);
+        c.max_symbol_word_ratio = -1;  /* isolate the line rule */
+        CHECK_EQ_STR(gq_reason(&c, sb_cstr(&b)), k == 3 ? "pass" : "gopher_too_many_end_ellipsis");
+    }
+    quality_defaults(&c);
+    /* alpha ratio: 80 of 100 tokens with a letter passes, 79 fails */
+    for (int k = 20; k <= 21; k++) {
+        char *s = with_some(98, (size_t)k, "123");
+        CHECK_EQ_STR(gq_reason(&c, s), k == 20 ? "pass" : "gopher_below_alpha_threshold");
+        free(s);
+    }
+    /* stop words: two needed ("The" does not count: case-sensitive) */
+    char *s = words_text(60, "apple");
+    CHECK_EQ_STR(gq_reason(&c, s), "pass");
+    s[0] = 'T';
+    CHECK_EQ_STR(gq_reason(&c, s), "gopher_enough_stop_words");
+    free(s);
+    sb_free(&b);
+}
+
+static const char *gr_reason(const quality_config *c, const char *s, gopher_repetition_stats *o)
+{
+    quality_ctx *q = quality_new(c, &(blalm_err){{0}});
+    gopher_repetition_measure(q, s, strlen(s), o);
+    quality_free(q);
+    return o->reason ? o->reason : "pass";
+}
+
+/* Each repetition rule: the measured value as threshold passes (rules use
+ * >), a hair below fails with the rule's reason. */
+TEST(gopher_repetition_rules_at_threshold)
+{
+    quality_config c;
+    gopher_repetition_stats o;
+    quality_defaults(&c);
+    const char *para = "alpha beta gamma delta.\n\nalpha beta gamma delta.\n\n"
+                       "one two three four five six seven eight nine ten.\n\n"
+                       "eleven twelve thirteen fourteen fifteen sixteen.";
+    gr_reason(&c, para, &o);
+    CHECK_NEAR(o.dup_para_frac, 0.25, 1e-12);
+    quality_defaults(&c);
+    c.dup_para_frac = 0.25;
+    c.dup_para_char_frac = c.dup_line_frac = c.dup_line_char_frac = -1;
+    for (int k = 0; k < 3; k++) c.top_n_gram_frac[k] = -1;
+    for (int k = 0; k < 6; k++) c.dup_n_gram_frac[k] = -1;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "pass");
+    c.dup_para_frac = 0.2499;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "dup_para_frac");
+    c.dup_para_frac = -1;
+    c.dup_para_char_frac = o.dup_para_char_frac;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "pass");
+    c.dup_para_char_frac -= 1e-9;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "dup_para_char_frac");
+    c.dup_para_char_frac = -1;
+    c.dup_line_frac = o.dup_line_frac;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "pass");
+    c.dup_line_frac -= 1e-9;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "dup_line_frac");
+    c.dup_line_frac = -1;
+    c.dup_line_char_frac = o.dup_line_char_frac;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "pass");
+    c.dup_line_char_frac -= 1e-9;
+    CHECK_EQ_STR(gr_reason(&c, para, &o), "dup_line_char_frac");
+    c.dup_line_char_frac = -1;
+    /* n-grams: "a b a b a b ..." */
+    const char *rep = "red fox red fox red fox red fox jumps over the lazy dog";
+    gr_reason(&c, rep, &o);
+    /* top 2-gram "red fox" x4, 7 chars each: 28 / 55 */
+    CHECK_NEAR(o.top_n_gram_char_frac[0], 28.0 / 55.0, 1e-12);
+    c.top_n_gram_frac[0] = o.top_n_gram_char_frac[0];
+    CHECK_EQ_STR(gr_reason(&c, rep, &o), "pass");
+    c.top_n_gram_frac[0] -= 1e-9;
+    CHECK_EQ_STR(gr_reason(&c, rep, &o), "top_2_gram");
+    c.top_n_gram_frac[0] = -1;
+    const char *dup5 = "one two three four five one two three four five six seven";
+    gr_reason(&c, dup5, &o);
+    /* the second "one two three four five" repeats: "onetwothreefourfive" = 19 chars */
+    CHECK_NEAR(o.dup_n_gram_char_frac[0], 19.0 / 57.0, 1e-12);
+    c.dup_n_gram_frac[0] = o.dup_n_gram_char_frac[0];
+    CHECK_EQ_STR(gr_reason(&c, dup5, &o), "pass");
+    c.dup_n_gram_frac[0] -= 1e-9;
+    CHECK_EQ_STR(gr_reason(&c, dup5, &o), "duplicated_5_n_grams");
+}
+
+static c4_stats c4_of(const quality_config *cfg, const char *s)
+{
+    quality_ctx *q = quality_new(cfg, &(blalm_err){{0}});
+    c4_stats o;
+    c4_measure(q, s, strlen(s), &o);
+    quality_free(q);
+    return o;
+}
+
+TEST(c4_rules)
+{
+    quality_config c;
+    quality_defaults(&c);
+    /* 5 sentences pass, 4 fail */
+    const char *five = "One two three. Four five six.\nSeven eight nine ten.\n"
+                       "Eleven twelve thirteen. Fourteen fifteen sixteen.\nshort line";
+    c4_stats o = c4_of(&c, five);
+    CHECK_EQ_INT(o.v.sentences, 5);
+    CHECK(o.v.reason == NULL);
+    CHECK_EQ_INT(o.v.lines_kept, 3);
+    CHECK_EQ_INT(o.v.lines_no_terminal_punct, 1);
+    CHECK_EQ_INT(o.no_punct.lines_kept, 3);  /* "short line" still has < 3 words */
+    c.c4_min_num_sentences = 6;
+    CHECK_EQ_STR(c4_of(&c, five).v.reason, "too_few_sentences");
+    quality_defaults(&c);
+    /* words per line: 3 kept, 2 dropped */
+    o = c4_of(&c, "Two words.\nThree words here.");
+    CHECK_EQ_INT(o.v.lines_too_few_words, 1);
+    CHECK_EQ_INT(o.v.lines_kept, 1);
+    /* whole-document rules */
+    CHECK_EQ_STR(c4_of(&c, "Lorem ipsum dolor sit amet.").v.reason, "lorem_ipsum");
+    CHECK_EQ_STR(c4_of(&c, "Use a {brace} in code here.").v.reason, "curly_bracket");
+    /* line rules */
+    o = c4_of(&c, "Please enable JavaScript to view this.\nRead our privacy policy today.\n"
+                  "A fine line of text here.");
+    CHECK_EQ_INT(o.v.lines_javascript, 1);
+    CHECK_EQ_INT(o.v.lines_policy, 1);
+    CHECK_EQ_INT(o.v.lines_kept, 1);
+    /* a citation is removed before the punctuation check */
+    o = c4_of(&c, "This is a cited claim.[1]\nThis one ends badly. [2]");
+    CHECK_EQ_INT(o.v.citations_removed, 2);
+    CHECK_EQ_INT(o.v.lines_kept, 1);  /* the second ends with a space after removal */
+    /* word length: 1000 chars is fine, 1001 drops the line */
+    char *s = malloc(1200);
+    memset(s, 'a', 1001);
+    strcpy(s + 1000, " is long.");
+    CHECK_EQ_INT(c4_of(&c, s).v.lines_too_long_word, 0);
+    memset(s, 'a', 1001);
+    strcpy(s + 1001, " is long.");
+    CHECK_EQ_INT(c4_of(&c, s).v.lines_too_long_word, 1);
+    free(s);
+    /* ellipsis is not terminal punctuation */
+    CHECK_EQ_INT(c4_of(&c, "And then it went on...").v.lines_no_terminal_punct, 1);
+}
+
+static const char *fw_reason(const quality_config *c, const char *s, fineweb_stats *o)
+{
+    quality_ctx *q = quality_new(c, &(blalm_err){{0}});
+    fineweb_measure(q, s, strlen(s), o);
+    quality_free(q);
+    return o->reason ? o->reason : "pass";
+}
+
+TEST(fineweb_rules_at_threshold)
+{
+    quality_config c;
+    quality_defaults(&c);
+    fineweb_stats o;
+    CHECK_EQ_STR(fw_reason(&c, "", &o), "empty");
+    CHECK_EQ_STR(fw_reason(&c, "  \n \n", &o), "empty");
+    /* line_punct_ratio: 1 of 8 = 0.125 passes 0.12; at thr 0.125 passes (rule is <) */
+    const char *t = "a long line of text number one here.\na long line of text number two here\n"
+                    "a long line of text number three here\na long line of text number four her\n"
+                    "a long line of text number five here\na long line of text number six here\n"
+                    "a long line of text number seven her\na long line of text number eight he";
+    CHECK_EQ_STR(fw_reason(&c, t, &o), "pass");
+    CHECK_NEAR(o.line_punct_ratio, 0.125, 1e-12);
+    c.line_punct_thr = 0.125;
+    CHECK_EQ_STR(fw_reason(&c, t, &o), "pass");
+    c.line_punct_thr = 0.1251;
+    CHECK_EQ_STR(fw_reason(&c, t, &o), "line_punct_ratio");
+    quality_defaults(&c);
+    /* short lines: ratio as threshold passes (rule is >), below fails */
+    const char *sl = "short.\nshort too.\nthis line is definitely longer than thirty characters.";
+    fw_reason(&c, sl, &o);
+    CHECK_NEAR(o.short_line_ratio, 2.0 / 3.0, 1e-12);
+    c.short_line_thr = o.short_line_ratio;
+    CHECK_EQ_STR(fw_reason(&c, sl, &o), "pass");
+    c.short_line_thr -= 1e-9;
+    CHECK_EQ_STR(fw_reason(&c, sl, &o), "short_line_ratio");
+    quality_defaults(&c);
+    const char *dup = "this line repeats itself exactly.\nthis line repeats itself exactly.\n"
+                      "and this is a different line of text.";
+    fw_reason(&c, dup, &o);
+    CHECK_EQ_INT(o.dup_chars, 33);
+    c.char_duplicates_ratio = o.char_dup_ratio;
+    CHECK_EQ_STR(fw_reason(&c, dup, &o), "pass");
+    c.char_duplicates_ratio -= 1e-9;
+    CHECK_EQ_STR(fw_reason(&c, dup, &o), "char_dup_ratio");
+    quality_defaults(&c);
+    const char *list = "one two three four five six seven eight nine ten.\nalpha beta.\ngamma delta.";
+    fw_reason(&c, list, &o);
+    c.short_line_thr = 1;
+    c.new_line_ratio = o.list_ratio;
+    CHECK_EQ_STR(fw_reason(&c, list, &o), "pass");
+    c.new_line_ratio -= 1e-9;
+    CHECK_EQ_STR(fw_reason(&c, list, &o), "list_ratio");
+}
+
+TEST(bad_input_no_nan)
+{
+    static const char *cases[] = {"", "   \n\n\t ", "!!! ... ??? ---", "#"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *s = cases[i];
+        size_t n = strlen(s);
+        gopher_quality_stats a;
+        gopher_repetition_stats b;
+        c4_stats c;
+        fineweb_stats d;
+        gopher_quality_measure(Q, s, n, &a);
+        gopher_repetition_measure(Q, s, n, &b);
+        c4_measure(Q, s, n, &c);
+        fineweb_measure(Q, s, n, &d);
+        sbuf out;
+        sb_init(&out);
+        gopher_quality_json(&a, &out);
+        gopher_repetition_json(&b, &out);
+        c4_json(&c, &out);
+        fineweb_json(&d, &out);
+        const char *j = sb_cstr(&out);
+        CHECK_MSG(!strstr(j, "nan") && !strstr(j, "inf") && !strstr(j, ":null,\"n"),
+                  "case %zu: %s", i, j);
+        CHECK(a.reason != NULL);  /* too short for Gopher */
+        CHECK(c.v.reason != NULL);
+        sb_free(&out);
+    }
+    /* NUL bytes and invalid UTF-8 */
+    const char raw[] = "word\0word \xff\xfe more words\n\x80 here.";
+    gopher_quality_stats a;
+    gopher_quality_measure(Q, raw, sizeof raw - 1, &a);
+    CHECK(a.n_words >= 4);
+    c4_stats c;
+    c4_measure(Q, raw, sizeof raw - 1, &c);
+    CHECK_EQ_INT(c.lines, 2);
+}
+
+TEST(large_text)
+{
+    /* 4 MiB of sentences: exercises table growth */
+    size_t n = 4u << 20;
+    char *s = malloc(n + 1);
+    const char *unit = "The quick brown fox jumps over the lazy dog again. ";
+    size_t ul = strlen(unit), p = 0;
+    while (p + ul <= n) {
+        memcpy(s + p, unit, ul);
+        p += ul;
+    }
+    s[p] = 0;
+    gopher_repetition_stats o;
+    gopher_repetition_measure(Q, s, p, &o);
+    CHECK(o.reason != NULL);  /* one sentence over and over */
+    CHECK(o.top_n_gram_char_frac[0] > 0.0);
+    CHECK(o.dup_n_gram_char_frac[5] > 0.5);
+    free(s);
+}
+
+int main(void)
+{
+    blalm_err e;
+    Q = quality_new(NULL, &e);
+    if (!Q) {
+        printf("FAIL quality_new: %s\n", e.msg);
+        return 1;
+    }
+    RUN(tokenizer_spacy_rules);
+    RUN(sentencizer);
+    RUN(gopher_doc_words_at_threshold);
+    RUN(gopher_avg_word_length);
+    RUN(gopher_symbol_ratios);
+    RUN(gopher_lines_bullets_ellipses_alpha_stop);
+    RUN(gopher_repetition_rules_at_threshold);
+    RUN(c4_rules);
+    RUN(fineweb_rules_at_threshold);
+    RUN(bad_input_no_nan);
+    RUN(large_text);
+    quality_free(Q);
+    return test_summary();
+}

@@ -1,0 +1,211 @@
+/* test_readability.c - syllables, word/sentence counts on hand-checked
+ * passages, formulas, and bad input for filters/readability. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/readability.h"
+#include "lib/sbuf.h"
+#include "tests/unit/test.h"
+
+static readability_ctx *ctx;
+
+static readability_counts count(const char *s)
+{
+    readability_counts k;
+    readability_count(ctx, s, strlen(s), &k);
+    return k;
+}
+
+TEST(syllables_match_pyphen)
+{
+    /* expected values from len(pyphen.Pyphen(lang='en_US').positions(w)) + 1 */
+    static const struct { const char *w; int n; } cases[] = {
+        {"hello", 2}, {"readability", 4}, {"cat", 1}, {"beautiful", 3}, {"university", 4},
+        {"extraordinary", 5}, {"the", 1}, {"table", 2}, {"na\xc3\xafve", 1},
+        {"d\xc3\xa9j\xc3\xa0", 1}, {"supercalifragilistic", 6}, {"Caterpillar", 3},
+        {"education", 4}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int got = readability_syllables(ctx, cases[i].w, strlen(cases[i].w));
+        CHECK_MSG(got == cases[i].n, "%s: %d syllables, pyphen says %d", cases[i].w, got,
+                  cases[i].n);
+        /* the cached path gives the same answer */
+        CHECK(readability_syllables(ctx, cases[i].w, strlen(cases[i].w)) == cases[i].n);
+    }
+}
+
+TEST(simple_sentences)
+{
+    readability_counts k = count("The cat sat on the mat. The dog ran away fast!");
+    CHECK_EQ_INT(k.words, 11);
+    CHECK_EQ_INT(k.sentences, 2);
+    CHECK_EQ_INT(k.letters, 34);
+}
+
+TEST(decimals_do_not_end_sentences)
+{
+    readability_counts k = count("It costs 3.14 dollars today. Then the price rose again.");
+    CHECK_EQ_INT(k.words, 10);
+    CHECK_EQ_INT(k.sentences, 2);
+}
+
+TEST(abbreviations_and_initials)
+{
+    CHECK_EQ_INT(count("Mr. Smith went to Washington today. He left early.").sentences, 2);
+    CHECK_EQ_INT(count("J. R. R. Tolkien wrote many books. They sold very well.").sentences, 2);
+    CHECK_EQ_INT(count("We met in the U.S. last year with friends. It was fun indeed.").sentences,
+                 2);
+    CHECK_EQ_INT(count("Bring apples, pears, etc. Then we cook them all.").sentences, 2);
+    CHECK_EQ_INT(count("Use tools, e.g. hammers and saws, for the job. Be careful.").sentences,
+                 1);
+}
+
+TEST(ellipses)
+{
+    CHECK_EQ_INT(count("He paused... then he went home. It was late.").sentences, 2);
+    CHECK_EQ_INT(count("He waited a while... Then it rained very hard.").sentences, 2);
+    CHECK_EQ_INT(count("He waited a while\xe2\x80\xa6 Then it rained very hard.").sentences, 2);
+}
+
+TEST(quotes_and_brackets_after_terminal)
+{
+    CHECK_EQ_INT(count("\"Go home now,\" she said. \"It is late.\" He went home then.").sentences,
+                 3);
+    CHECK_EQ_INT(count("It was fine (really it was.) We all agreed on it.").sentences, 2);
+}
+
+TEST(fragments_and_blank_lines)
+{
+    /* 1-2 word fragments do not count as sentences */
+    CHECK_EQ_INT(count("Thanks! We will see you tomorrow at noon.").sentences, 1);
+    /* a blank line ends a sentence; a single line break does not */
+    CHECK_EQ_INT(count("A heading over here\n\nThe body text goes on.").sentences, 2);
+    CHECK_EQ_INT(count("A heading over here\nthe body text goes on.").sentences, 1);
+    /* a sentence glued to the next one */
+    CHECK_EQ_INT(count("We painted the house.Then we sold it quickly.").sentences, 2);
+}
+
+TEST(unicode_words_and_punctuation_tokens)
+{
+    readability_counts k = count("Caf\xc3\xa9 d\xc3\xa9j\xc3\xa0 vu \xc3\xbc" "ber na\xc3\xafve , \xe2\x80\x94 !");
+    CHECK_EQ_INT(k.words, 5);
+    CHECK_EQ_INT(k.letters, 19);
+    CHECK_EQ_INT(count("Hello , world !").words, 2);
+    CHECK_EQ_INT(count("2024 was a year").words, 4);
+}
+
+TEST(polysyllables_and_difficult_words)
+{
+    readability_counts k = count("The university offered extraordinary education.");
+    CHECK_EQ_INT(k.words, 5);
+    CHECK_EQ_INT(k.polysyllables, 3);  /* university 4, extraordinary 5, education 4 */
+    CHECK_EQ_INT(k.syllables, 1 + 4 + 2 + 5 + 4);
+}
+
+TEST(familiar_words_and_inflections)
+{
+    readability_counts k = count("The dogs were running and jumped magnificently.");
+    /* dog(s), were, running, and, jump(ed) are on the list; "magnificently" is not */
+    CHECK_EQ_INT(k.words, 7);
+    CHECK_EQ_INT(k.difficult_words, 1);
+    k = count("Well-known good-bye don't");
+    CHECK_EQ_INT(k.difficult_words, 0);
+}
+
+TEST(formulas_from_counts)
+{
+    readability_counts k = {0};
+    k.words = 100;
+    k.sentences = 5;
+    k.syllables = 150;
+    k.letters = 450;
+    k.polysyllables = 10;
+    k.difficult_words = 8;
+    readability_scores s;
+    readability_scores_of(&k, &s);
+    CHECK_NEAR(s.flesch_reading_ease, 206.835 - 1.015 * 20 - 84.6 * 1.5, 1e-12);
+    CHECK_NEAR(s.flesch_kincaid_grade, 0.39 * 20 + 11.8 * 1.5 - 15.59, 1e-12);
+    CHECK_NEAR(s.automated_readability_index, 4.71 * 4.5 + 0.5 * 20 - 21.43, 1e-12);
+    CHECK_NEAR(s.coleman_liau_index, 0.0588 * 450 - 0.296 * 5 - 15.8, 1e-12);
+    CHECK_NEAR(s.smog_index, 3.1291 + 1.043 * sqrt(10 * 30.0 / 5), 1e-12);
+    CHECK_NEAR(s.gunning_fog, 0.4 * (20 + 10), 1e-12);
+    CHECK_NEAR(s.dale_chall, 0.1579 * 8 + 0.0496 * 20 + 3.6365, 1e-12);
+    k.difficult_words = 5;  /* exactly 5%: no adjustment */
+    readability_scores_of(&k, &s);
+    CHECK_NEAR(s.dale_chall, 0.1579 * 5 + 0.0496 * 20, 1e-12);
+}
+
+static int all_zero(const readability_counts *k)
+{
+    readability_scores s;
+    readability_scores_of(k, &s);
+    return k->words == 0 && k->sentences == 0 && s.flesch_reading_ease == 0 &&
+           s.dale_chall == 0 && s.smog_index == 0 && s.gunning_fog == 0;
+}
+
+TEST(bad_input_is_finite)
+{
+    const char *cases[] = {"", "   \n\t  ", "... !!! ??? -- ,,,", "\xe2\x80\x94\xe2\x80\x94"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        readability_counts k = count(cases[i]);
+        CHECK_MSG(all_zero(&k), "case %zu", i);
+        readability_scores s;
+        readability_scores_of(&k, &s);
+        sbuf b;
+        sb_init(&b);
+        readability_json(&k, &s, &b);
+        CHECK(!strstr(sb_cstr(&b), "nan") && !strstr(sb_cstr(&b), "inf") &&
+              !strstr(sb_cstr(&b), "null"));
+        sb_free(&b);
+    }
+    /* NUL bytes and invalid UTF-8 */
+    const char raw[] = "Hello\0world \xff\xfe bad \xc3( bytes here.";
+    readability_counts k;
+    readability_count(ctx, raw, sizeof raw - 1, &k);
+    CHECK_EQ_INT(k.invalid_utf8, 3);
+    CHECK(k.words >= 4);
+    CHECK_EQ_INT(k.sentences, 1);
+}
+
+TEST(huge_word_and_long_text)
+{
+    size_t n = 8u << 20;  /* one 8 MiB word: hyphenated over its first 1000 code points */
+    char *s = malloc(n + 1);
+    memset(s, 'a', n);
+    s[n] = 0;
+    readability_counts k;
+    readability_count(ctx, s, n, &k);
+    CHECK_EQ_INT(k.words, 1);
+    CHECK_EQ_INT(k.letters, n);
+    CHECK(k.syllables >= 1);
+    for (size_t i = 0; i + 6 <= n; i += 6) memcpy(s + i, "word. ", 6);
+    readability_count(ctx, s, n, &k);
+    CHECK_EQ_INT(k.words, n / 6 + (n % 6 != 0));
+    CHECK_EQ_INT(k.sentences, 1);  /* one-word fragments are not sentences */
+    free(s);
+}
+
+int main(void)
+{
+    blalm_err e;
+    ctx = readability_new(NULL, &e);
+    if (!ctx) {
+        printf("SKIP readability: %s\n", e.msg);
+        return 0;
+    }
+    RUN(syllables_match_pyphen);
+    RUN(simple_sentences);
+    RUN(decimals_do_not_end_sentences);
+    RUN(abbreviations_and_initials);
+    RUN(ellipses);
+    RUN(quotes_and_brackets_after_terminal);
+    RUN(fragments_and_blank_lines);
+    RUN(unicode_words_and_punctuation_tokens);
+    RUN(polysyllables_and_difficult_words);
+    RUN(familiar_words_and_inflections);
+    RUN(formulas_from_counts);
+    RUN(bad_input_is_finite);
+    RUN(huge_word_and_long_text);
+    readability_free(ctx);
+    return test_summary();
+}
