@@ -3,6 +3,7 @@
  * optimiser sanity, safetensors round trip, config errors. */
 #include "tests/unit/test.h"
 #include "trainer/model.h"
+#include "trainer/train.h"
 
 #include <stdint.h>
 #include <unistd.h>
@@ -234,6 +235,22 @@ TEST(config_errors)
     model_free(m);
 }
 
+TEST(babylm_milestones)
+{
+    uint64_t w[64];
+    int n = babylm_milestones(TRACK_STRICT_SMALL, w, 64);
+    CHECK_EQ_INT(n, 19); /* 1M..10M, then 20M..100M */
+    CHECK_EQ_INT(w[0], 1000000);
+    CHECK_EQ_INT(w[9], 10000000);
+    CHECK_EQ_INT(w[10], 20000000);
+    CHECK_EQ_INT(w[18], 100000000);
+    n = babylm_milestones(TRACK_STRICT, w, 64);
+    CHECK_EQ_INT(n, 28); /* and 200M..1B */
+    CHECK_EQ_INT(w[19], 200000000);
+    CHECK_EQ_INT(w[27], 1000000000);
+    CHECK_EQ_INT(babylm_milestones(TRACK_NONE, w, 64), 0);
+}
+
 int main(void)
 {
     model_set_threads(1);
@@ -247,5 +264,6 @@ int main(void)
     RUN(schedules);
     RUN(safetensors_round_trip);
     RUN(config_errors);
+    RUN(babylm_milestones);
     return test_summary();
 }
