@@ -379,7 +379,7 @@ int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e)
         docs_walk_free(fl.v, fl.n);
         return -1;
     }
-    qsort(fl.v, fl.n, sizeof *fl.v, cmp_rel);
+    if (fl.n) qsort(fl.v, fl.n, sizeof *fl.v, cmp_rel);   /* qsort(NULL, 0) is UB (UBSan) */
     *files = fl.v;
     *n = fl.n;
     return 0;

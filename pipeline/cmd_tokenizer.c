@@ -53,6 +53,7 @@ static const char usage[] =
     "         prints each as a JSON string (invalid UTF-8 shown as U+FFFD, as the\n"
     "         Hugging Face libraries do).\n"
     "  --tokenizer FILE     tokenizer.json or tokenizer.bin\n"
+    "  --jsonl FILE         input lines (\"-\" = stdin)\n"
     "\n"
     "  -q, --quiet          no progress or summary\n"
     "  -h, --help           this help\n";
@@ -202,6 +203,54 @@ static int do_train(const args *a)
 
 /* ---- encode / decode ---- */
 
+/* Lines from a file (plain, .gz, .zst: lib/zio.h) or, for "-" / no file,
+ * from stdin read directly (zio sniffs by reading ahead, which a pipe does
+ * not allow). */
+typedef struct line_src {
+    zreader *z;
+    char *buf;
+    size_t cap;
+    unsigned long long lineno;
+    const char *name;
+} line_src;
+
+static int src_open(line_src *s, const char *path, blalm_err *e)
+{
+    memset(s, 0, sizeof *s);
+    if (!path || !strcmp(path, "-")) {
+        s->name = "<stdin>";
+        return 0;
+    }
+    s->name = path;
+    s->z = zr_open(path, e);
+    return s->z ? 0 : -1;
+}
+
+static int src_line(line_src *s, const char **line, size_t *len, blalm_err *e)
+{
+    if (s->z) {
+        int rc = zr_line(s->z, line, len, e);
+        s->lineno = zr_lineno(s->z);
+        return rc;
+    }
+    ssize_t n = getline(&s->buf, &s->cap, stdin);
+    if (n < 0) {
+        if (ferror(stdin)) return err_set(e, "<stdin>: read error");
+        return 0;
+    }
+    if (n > 0 && s->buf[n - 1] == '\n') n--;
+    *line = s->buf;
+    *len = (size_t)n;
+    s->lineno++;
+    return 1;
+}
+
+static void src_close(line_src *s)
+{
+    zr_close(s->z);
+    free(s->buf);
+}
+
 static int read_all(FILE *f, sbuf *b)
 {
     char buf[1 << 16];
@@ -237,12 +286,20 @@ static int line_text(const char *line, size_t len, sbuf *text, const char **what
 
 static void put_ids(sbuf *o, const uint32_t *ids, size_t n)
 {
-    sb_addc(o, '[');
+    sb_reserve(o, 11 * n + 3);  /* printf per id costs more than the encoding */
+    char *p = o->data + o->len;
+    *p++ = '[';
     for (size_t i = 0; i < n; i++) {
-        if (i) sb_addc(o, ',');
-        sb_json_uint(o, ids[i]);
+        if (i) *p++ = ',';
+        char tmp[10];
+        int k = 0;
+        uint32_t v = ids[i];
+        do tmp[k++] = (char)('0' + v % 10); while (v /= 10);
+        while (k) *p++ = tmp[--k];
     }
-    sb_add(o, "]\n", 2);
+    *p++ = ']';
+    *p++ = '\n';
+    o->len = (size_t)(p - o->data);
 }
 
 static int do_encode(const args *a)
@@ -277,26 +334,26 @@ static int do_encode(const args *a)
             }
         }
     } else {
-        zreader *r = zr_open(a->jsonl, &err);
-        if (!r) rc = fail("encode", err.msg);
+        line_src src;
+        int ok = src_open(&src, a->jsonl, &err) == 0;
+        if (!ok) rc = fail("encode", err.msg);
         const char *line;
         size_t len;
         int lr = 0;
         progress *pg = prog_start("tokenizer encode", 0, PROG_COUNT, a->quiet);
-        while (r && (lr = zr_line(r, &line, &len, &err)) == 1) {
+        while (ok && (lr = src_line(&src, &line, &len, &err)) == 1) {
             const char *what = NULL;
             sb_reset(&text);
             if (len && line[len - 1] == '\r') len--;
             if (line_text(line, len, &text, &what) != 0) {
-                snprintf(err.msg, sizeof err.msg, "%s:%llu: %s", a->jsonl,
-                         (unsigned long long)zr_lineno(r), what);
+                snprintf(err.msg, sizeof err.msg, "%s:%llu: %s", src.name, src.lineno, what);
                 rc = fail("encode", err.msg);
                 break;
             }
             size_t n;
             const uint32_t *ids = bpe_encode(enc, text.data ? text.data : "", text.len, flags, &n, &err);
             if (!ids) {
-                err_prefix(&err, "%s:%llu", a->jsonl, (unsigned long long)zr_lineno(r));
+                err_prefix(&err, "%s:%llu", src.name, src.lineno);
                 rc = fail("encode", err.msg);
                 break;
             }
@@ -310,8 +367,8 @@ static int do_encode(const args *a)
             prog_update(pg, inputs);
         }
         prog_end(pg);
-        if (r && lr < 0 && !rc) rc = fail("encode", err.msg);
-        zr_close(r);
+        if (ok && lr < 0 && !rc) rc = fail("encode", err.msg);
+        if (ok) src_close(&src);
     }
     if (fflush(stdout) != 0 && !rc) rc = fail("encode", "<stdout>: write error");
     double dt = now_seconds() - t0;
@@ -387,9 +444,8 @@ static int do_decode(const args *a)
     blalm_err err;
     bpe_tokenizer *t = bpe_load(a->tokenizer, &err);
     if (!t) return fail("decode", err.msg);
-    const char *name = a->jsonl ? a->jsonl : "/dev/stdin";
-    zreader *r = zr_open(name, &err);
-    if (!r) {
+    line_src src;
+    if (src_open(&src, a->jsonl, &err) != 0) {
         bpe_free(t);
         return fail("decode", err.msg);
     }
@@ -402,17 +458,16 @@ static int do_decode(const args *a)
     sb_init(&bytes);
     sb_init(&clean);
     sb_init(&out);
-    while ((lr = zr_line(r, &line, &len, &err)) == 1) {
+    while ((lr = src_line(&src, &line, &len, &err)) == 1) {
         const char *what;
         if (parse_ids(line, len, &ids, &cap, &n, &what) != 0) {
-            snprintf(err.msg, sizeof err.msg, "%s:%llu: %s", a->jsonl ? a->jsonl : "<stdin>",
-                     (unsigned long long)zr_lineno(r), what);
+            snprintf(err.msg, sizeof err.msg, "%s:%llu: %s", src.name, src.lineno, what);
             rc = fail("decode", err.msg);
             break;
         }
         sb_reset(&bytes);
         if (bpe_decode(t, ids, n, a->skip_special, &bytes, &err) != 0) {
-            err_prefix(&err, "%s:%llu", a->jsonl ? a->jsonl : "<stdin>", (unsigned long long)zr_lineno(r));
+            err_prefix(&err, "%s:%llu", src.name, src.lineno);
             rc = fail("decode", err.msg);
             break;
         }
@@ -433,7 +488,7 @@ static int do_decode(const args *a)
     if (fflush(stdout) != 0 && !rc) rc = fail("decode", "<stdout>: write error");
     if (!rc && !a->quiet)
         fprintf(stderr, "blalm tokenizer decode: %llu line%s, %llu tokens\n", lines, lines == 1 ? "" : "s", tokens);
-    zr_close(r);
+    src_close(&src);
     free(ids);
     sb_free(&bytes);
     sb_free(&clean);

@@ -118,7 +118,7 @@ static inline uint64_t hash_u64(uint64_t k)
 /* Byte string -> u64 value; entries are dense and stable (index order =
  * insertion order), bytes live in one arena. */
 typedef struct strmap {
-    uint32_t *slots;  /* entry index + 1; 0 = empty */
+    uint64_t *slots;  /* high 32 bits of the hash << 32 | entry index + 1; 0 = empty */
     size_t nslots;
     uint64_t *hash, *off, *val;
     uint32_t *len;
@@ -136,13 +136,6 @@ static void strmap_free(strmap *m)
     free(m->len);
     free(m->arena);
     memset(m, 0, sizeof *m);
-}
-
-static void strmap_clear(strmap *m)
-{
-    if (m->slots) memset(m->slots, 0, m->nslots * sizeof *m->slots);
-    m->n = 0;
-    m->arena_len = 0;
 }
 
 static void *xrealloc(void *p, size_t n)
@@ -164,7 +157,7 @@ static void strmap_rehash(strmap *m, size_t nslots)
     for (size_t i = 0; i < m->n; i++) {
         size_t s = m->hash[i] & (nslots - 1);
         while (m->slots[s]) s = (s + 1) & (nslots - 1);
-        m->slots[s] = (uint32_t)(i + 1);
+        m->slots[s] = (m->hash[i] >> 32) << 32 | (uint64_t)(i + 1);
     }
 }
 
@@ -174,10 +167,10 @@ static size_t strmap_put(strmap *m, const char *s, size_t n, uint64_t h, int *ad
     if (2 * (m->n + 1) > m->nslots) strmap_rehash(m, m->nslots ? 2 * m->nslots : 1024);
     size_t mask = m->nslots - 1, slot = h & mask;
     for (;;) {
-        uint32_t e = m->slots[slot];
-        if (!e) break;
-        e--;
-        if (m->hash[e] == h && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) {
+        uint64_t v = m->slots[slot];
+        if (!v) break;
+        size_t e = (uint32_t)v - 1;
+        if ((v >> 32) == (h >> 32) && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) {
             if (added) *added = 0;
             return e;
         }
@@ -201,7 +194,7 @@ static size_t strmap_put(strmap *m, const char *s, size_t n, uint64_t h, int *ad
     m->len[e] = (uint32_t)n;
     m->val[e] = 0;
     m->arena_len += n;
-    m->slots[slot] = (uint32_t)(e + 1);
+    m->slots[slot] = (h >> 32) << 32 | (uint64_t)(e + 1);
     if (added) *added = 1;
     return e;
 }
@@ -212,10 +205,10 @@ static long strmap_get(const strmap *m, const char *s, size_t n, uint64_t h)
     if (!m->nslots) return -1;
     size_t mask = m->nslots - 1, slot = h & mask;
     for (;;) {
-        uint32_t e = m->slots[slot];
-        if (!e) return -1;
-        e--;
-        if (m->hash[e] == h && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) return (long)e;
+        uint64_t v = m->slots[slot];
+        if (!v) return -1;
+        size_t e = (uint32_t)v - 1;
+        if ((v >> 32) == (h >> 32) && m->len[e] == n && !memcmp(m->arena + m->off[e], s, n)) return (long)e;
         slot = (slot + 1) & mask;
     }
 }
@@ -883,21 +876,103 @@ fail:
 /* Encoding. */
 
 #define CACHE_MAX_PIECE 256          /* longer pieces are not cached (Tokenizers.js too) */
-#define CACHE_MAX_ENTRIES (1u << 20)
 #define HEAP_WORD_MIN 128            /* longer words merge with a heap */
 
 typedef struct merge_ent {
     uint32_t rank, pos;
 } merge_ent;
 
+/* Piece cache: piece bytes -> ids, one record per piece in an arena
+ * ([u32 len][u32 count][bytes][pad to 4][count x u32 ids]); a slot holds the
+ * top 24 bits of the hash and the record's offset + 1, so a hit costs two
+ * memory accesses. Cleared when full. */
+#define PC_MAX_ARENA ((size_t)64 << 20)
+typedef struct piece_cache {
+    uint64_t *slots;
+    size_t nslots, n;
+    char *arena;
+    size_t len, cap;
+} piece_cache;
+
+static void pc_free(piece_cache *c)
+{
+    free(c->slots);
+    free(c->arena);
+    memset(c, 0, sizeof *c);
+}
+
+static inline const uint32_t *pc_get(const piece_cache *c, const char *s, size_t n, uint64_t h, uint32_t *count)
+{
+    if (!c->nslots) return NULL;
+    size_t mask = c->nslots - 1, slot = h & mask;
+    for (;;) {
+        uint64_t v = c->slots[slot];
+        if (!v) return NULL;
+        if ((v >> 40) == (h >> 40)) {
+            const char *r = c->arena + ((v & ((1ULL << 40) - 1)) - 1);
+            uint32_t rl, rc;
+            memcpy(&rl, r, 4);
+            memcpy(&rc, r + 4, 4);
+            if (rl == n && !memcmp(r + 8, s, n)) {
+                *count = rc;
+                return (const uint32_t *)(r + 8 + ((n + 3) & ~(size_t)3));
+            }
+        }
+        slot = (slot + 1) & mask;
+    }
+}
+
+static void pc_insert_slot(piece_cache *c, uint64_t h, size_t off)
+{
+    size_t mask = c->nslots - 1, slot = h & mask;
+    while (c->slots[slot]) slot = (slot + 1) & mask;
+    c->slots[slot] = (h >> 40) << 40 | (uint64_t)(off + 1);
+}
+
+static void pc_put(piece_cache *c, const char *s, size_t n, uint64_t h, const uint32_t *ids, uint32_t count)
+{
+    size_t rec = 8 + ((n + 3) & ~(size_t)3) + 4 * (size_t)count;
+    if (c->len + rec > PC_MAX_ARENA) { /* full: start over */
+        if (c->slots) memset(c->slots, 0, c->nslots * sizeof *c->slots);
+        c->n = 0;
+        c->len = 0;
+    }
+    if (2 * (c->n + 1) > c->nslots) {
+        size_t ns = c->nslots ? 2 * c->nslots : 4096;
+        free(c->slots);
+        c->slots = calloc(ns, sizeof *c->slots);
+        if (!c->slots) xrealloc(NULL, (size_t)-1 / 2);
+        c->nslots = ns;
+        for (size_t off = 0; off < c->len;) { /* re-slot every record */
+            uint32_t rl, rc;
+            memcpy(&rl, c->arena + off, 4);
+            memcpy(&rc, c->arena + off + 4, 4);
+            pc_insert_slot(c, hash_bytes(c->arena + off + 8, rl), off);
+            off += 8 + ((rl + 3) & ~(size_t)3) + 4 * (size_t)rc;
+        }
+    }
+    if (c->len + rec > c->cap) {
+        c->cap = 2 * (c->len + rec) + 65536;
+        c->arena = xrealloc(c->arena, c->cap);
+    }
+    char *r = c->arena + c->len;
+    uint32_t rl = (uint32_t)n;
+    memcpy(r, &rl, 4);
+    memcpy(r + 4, &count, 4);
+    memcpy(r + 8, s, n);
+    memset(r + 8 + n, 0, ((n + 3) & ~(size_t)3) - n);
+    memcpy(r + 8 + ((n + 3) & ~(size_t)3), ids, 4 * (size_t)count);
+    pc_insert_slot(c, h, c->len);
+    c->len += rec;
+    c->n++;
+}
+
 struct bpe_encoder {
     const bpe_tokenizer *t;
     pretok pt;
     uint32_t *out;
     size_t n_out, cap_out;
-    strmap cache;       /* piece -> (offset into cache_ids << 16 | count) */
-    uint32_t *cache_ids;
-    size_t n_cache_ids, cap_cache_ids;
+    piece_cache cache;
     /* scratch for one word */
     uint32_t *sym, *rank, *next, *prev;
     merge_ent *heap;
@@ -925,8 +1000,7 @@ void bpe_encoder_free(bpe_encoder *enc)
     if (!enc) return;
     pretok_free(&enc->pt);
     free(enc->out);
-    strmap_free(&enc->cache);
-    free(enc->cache_ids);
+    pc_free(&enc->cache);
     free(enc->sym);
     free(enc->rank);
     free(enc->next);
@@ -1057,11 +1131,15 @@ static void encode_piece(void *arg, const char *s, size_t n)
     uint64_t h = 0;
     if (n < CACHE_MAX_PIECE) {
         h = hash_bytes(s, n);
-        long ci = strmap_get(&enc->cache, s, n, h);
-        if (ci >= 0) {
-            uint64_t v = enc->cache.val[ci];
-            const uint32_t *ids = enc->cache_ids + (v >> 16);
-            for (size_t k = 0; k < (v & 0xFFFF); k++) out_push(enc, ids[k]);
+        uint32_t count;
+        const uint32_t *ids = pc_get(&enc->cache, s, n, h, &count);
+        if (ids) {
+            if (enc->n_out + count > enc->cap_out) {
+                enc->cap_out = 2 * (enc->n_out + count) + 4096;
+                enc->out = xrealloc(enc->out, enc->cap_out * sizeof *enc->out);
+            }
+            memcpy(enc->out + enc->n_out, ids, count * sizeof *ids);
+            enc->n_out += count;
             return;
         }
     }
@@ -1076,18 +1154,7 @@ static void encode_piece(void *arg, const char *s, size_t n)
     size_t k = n <= HEAP_WORD_MIN ? merge_short(t, enc->sym, enc->rank, n) : merge_long(enc, n);
     for (size_t i = 0; i < k; i++) out_push(enc, enc->sym[i]);
     if (n < CACHE_MAX_PIECE) {
-        if (enc->cache.n >= CACHE_MAX_ENTRIES || enc->n_cache_ids + k > (1u << 24)) {
-            strmap_clear(&enc->cache);
-            enc->n_cache_ids = 0;
-        }
-        if (enc->n_cache_ids + k > enc->cap_cache_ids) {
-            enc->cap_cache_ids = 2 * (enc->n_cache_ids + k) + 4096;
-            enc->cache_ids = xrealloc(enc->cache_ids, enc->cap_cache_ids * sizeof *enc->cache_ids);
-        }
-        size_t ci = strmap_put(&enc->cache, s, n, h, NULL);
-        enc->cache.val[ci] = (uint64_t)enc->n_cache_ids << 16 | k;
-        memcpy(enc->cache_ids + enc->n_cache_ids, enc->sym, k * sizeof *enc->sym);
-        enc->n_cache_ids += k;
+        pc_put(&enc->cache, s, n, h, enc->sym, (uint32_t)k);
     }
 }
 
