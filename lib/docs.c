@@ -173,7 +173,8 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
         err_set(e, "%s: is a directory (expected a .jsonl, .jsonl.gz, .jsonl.zst or .parquet file)", path);
         return NULL;
     }
-    const char *kind = file_sniff(path, e);
+    /* parquet needs a regular file (it seeks); pipes are read as JSON lines */
+    const char *kind = S_ISREG(stt.st_mode) ? file_sniff(path, e) : "stream";
     if (!kind) return NULL;
     doc_reader *r = calloc(1, sizeof *r);
     r->path = strdup(path);
@@ -202,7 +203,8 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
     r->be.state = st;
     r->be.next = jsonl_next;
     r->be.close = jsonl_close;
-    r->be.format = !strcmp(kind, "zstd") ? "jsonl.zst" : !strcmp(kind, "gzip") ? "jsonl.gz" : "jsonl";
+    zfmt zf = zr_format(st->zr);
+    r->be.format = zf == ZFMT_ZSTD ? "jsonl.zst" : zf == ZFMT_GZIP ? "jsonl.gz" : "jsonl";
     return r;
 }
 
@@ -379,7 +381,7 @@ int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e)
         docs_walk_free(fl.v, fl.n);
         return -1;
     }
-    qsort(fl.v, fl.n, sizeof *fl.v, cmp_rel);
+    if (fl.n) qsort(fl.v, fl.n, sizeof *fl.v, cmp_rel);   /* qsort(NULL, 0) is UB (UBSan) */
     *files = fl.v;
     *n = fl.n;
     return 0;

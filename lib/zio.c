@@ -56,21 +56,42 @@ const char *file_sniff(const char *path, blalm_err *e)
 
 zreader *zr_open(const char *path, blalm_err *e)
 {
-    const char *kind = file_sniff(path, e);
-    if (!kind) return NULL;
-    zreader *r = calloc(1, sizeof *r);
-    r->path = strdup(path);
-    r->fd = open(path, O_RDONLY);
-    if (r->fd < 0) {
+    /* One open, and the format sniffed from the first bytes read, so that
+     * pipes and process substitutions (which cannot be read twice) work. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         err_errno(e, "%s", path);
-        free(r->path);
-        free(r);
         return NULL;
     }
-    r->fmt = !strcmp(kind, "zstd") ? ZFMT_ZSTD : !strcmp(kind, "gzip") ? ZFMT_GZIP : ZFMT_PLAIN;
+    unsigned char m[4];
+    size_t got = 0;
+    while (got < 4) {
+        ssize_t k = read(fd, m + got, 4 - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            err_errno(e, "%s", path);
+            close(fd);
+            return NULL;
+        }
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    zreader *r = calloc(1, sizeof *r);
+    r->path = strdup(path);
+    r->fd = fd;
+    if (got == 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) r->fmt = ZFMT_ZSTD;
+    else if (got >= 2 && m[0] == 0x1F && m[1] == 0x8B) r->fmt = ZFMT_GZIP;
+    else r->fmt = ZFMT_PLAIN;
     r->cap = IN_CHUNK;
     r->buf = malloc(r->cap + 1);
-    if (r->fmt != ZFMT_PLAIN) r->in = malloc(IN_CHUNK);
+    if (r->fmt == ZFMT_PLAIN) {
+        memcpy(r->buf, m, got);      /* the sniffed bytes are the first text */
+        r->end = got;
+    } else {
+        r->in = malloc(IN_CHUNK);
+        memcpy(r->in, m, got);       /* ... or the first compressed input */
+        r->in_len = got;
+    }
     if (r->fmt == ZFMT_ZSTD) r->zd = ZSTD_createDCtx();
     return r;
 }

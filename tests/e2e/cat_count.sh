@@ -103,3 +103,9 @@ print(json.dumps({"docs":len(d),"words":sum(len(t.split()) for t in d),"bytes":s
 else
     skip shared_fineweb_count_matches_python "../shared/data not present"
 fi
+
+# pipes and process substitutions are read once (format sniffed from the bytes read)
+got=$("$BLALM" count --json -q <(zstd -q -c "$TMP/in.jsonl") | tail -1)
+[ "$got" = "$want" ] && pass count_from_zstd_pipe || fail count_from_zstd_pipe "got $got want $want"
+got=$(cat "$TMP/in.jsonl" | "$BLALM" count --json -q /dev/stdin | tail -1)
+[ "$got" = "$want" ] && pass count_from_stdin || fail count_from_stdin "got $got want $want"

@@ -10,10 +10,12 @@
 #ifndef BLALM_TEST_H
 #define BLALM_TEST_H
 
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int test_failed_, test_skipped_, tests_failed_total_;
 static char test_why_[1024];
@@ -78,16 +80,31 @@ static char test_why_[1024];
 
 static inline int test_summary(void) { return 0; }
 
-/* Scratch directory for a test binary: $TMPDIR/blalm-test-XXXXXX */
+static char test_dir_[512];
+
+static int test_rm_entry_(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+static void test_rm_tmpdir_(void)
+{
+    if (test_dir_[0] && !getenv("BLALM_KEEP_TEST_TMP"))
+        nftw(test_dir_, test_rm_entry_, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Scratch directory for a test binary: $TMPDIR/blalm-test-XXXXXX, removed at
+ * exit (kept when BLALM_KEEP_TEST_TMP is set, for debugging). */
 static inline const char *test_tmpdir(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
+    if (!test_dir_[0]) {
         const char *t = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/blalm-test-XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(dir)) { perror("mkdtemp"); exit(1); }
+        snprintf(test_dir_, sizeof test_dir_, "%s/blalm-test-XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(test_dir_)) { perror("mkdtemp"); exit(1); }
+        atexit(test_rm_tmpdir_);
     }
-    return dir;
+    return test_dir_;
 }
 
 /* ../shared/data when present: BLALM_SHARED_DATA, or relative to the repo. */

@@ -1,0 +1,1030 @@
+/* assemble.c - word-budgeted corpora from a work directory.
+ *
+ * Three streaming passes, memory bounded by the sort limit:
+ *   1. scan: every document with its attributes; rules decide eligibility;
+ *      eligible documents become fixed-size candidate records (sorted by rank),
+ *      excluded ones become fate records directly;
+ *   2. select: candidates in rank order; each corpus takes whole documents
+ *      while they fit, at most one per id / exact group / cluster; every
+ *      candidate's fate is recorded (sorted back into document order);
+ *   3. write: documents again, in order, zipped with their fates: corpus
+ *      files, documents.jsonl.zst and the per-file decision records.
+ * Corpora are built in OUT/.<name>.tmp.<pid> and renamed when complete. */
+#include "corpora/corpora.h"
+#include "corpora/internal.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/attr.h"
+#include "lib/cli.h"
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/hash.h"
+#include "lib/progress.h"
+#include "lib/rules.h"
+#include "lib/sbuf.h"
+#include "lib/utf8.h"
+#include "lib/zio.h"
+
+enum {
+    F_NONE = 0,       /* excluded before selection (see rule) */
+    F_TRAIN, F_DEV, F_CUT,
+    F_DUP_ID, F_DUP_EXACT, F_DUP_CLUSTER,
+    F_BUDGET_FULL, F_TOO_LARGE, F_DEV_TOO_LARGE, F_QUOTA, F_NOT_IN_PARENT,
+};
+
+#define RULE_ELIGIBLE (-1)
+#define RULE_NO_WORDS (-2)
+
+typedef struct cand {
+    double key[CORPORA_MAX_RANK];  /* normalised: smaller ranks first; missing = +inf */
+    uint64_t tie;                  /* seeded hash of the key: deterministic tie-break */
+    uint64_t idh, exact, cluster;  /* 0 = none */
+    uint64_t row, words;
+    uint32_t file, src;
+} cand;
+
+typedef struct fate {
+    uint32_t file;
+    int32_t rule;                  /* RULE_ELIGIBLE, RULE_NO_WORDS or the excluding rule */
+    uint64_t row, rank, words;
+    uint64_t dup_of;               /* docref + 1 of the document that took the slot */
+    double key[CORPORA_MAX_RANK];
+    uint32_t rem[CORPORA_MAX];     /* words left when refused; words kept when cut */
+    uint8_t code[CORPORA_MAX];
+} fate;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    for (int i = 0; i < CORPORA_MAX_RANK; i++) {
+        if (x->key[i] < y->key[i]) return -1;
+        if (x->key[i] > y->key[i]) return 1;
+    }
+    if (x->tie != y->tie) return x->tie < y->tie ? -1 : 1;
+    if (x->file != y->file) return x->file < y->file ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static int cmp_fate(const void *a, const void *b)
+{
+    const fate *x = a, *y = b;
+    if (x->file != y->file) return x->file < y->file ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* ---- per-corpus selection state ------------------------------------------ */
+
+typedef struct cstate {
+    const corpus_spec *spec;
+    uint64_t rem, dev_rem;
+    double dev_p;
+    u64map taken;
+    uint64_t *src_rem;             /* per source; UINT64_MAX = no quota */
+    uint64_t too_large, full, dups, quota;
+} cstate;
+
+typedef struct outfile {
+    FILE *f;
+    sha256_ctx *sha;
+    uint64_t bytes, words, docs;
+    int used;
+} outfile;
+
+typedef struct cout {
+    char tmp[4352], final[4352];
+    outfile *files;                /* [split * nsrc + src] */
+    zwriter *index;
+    uint64_t index_docs;
+} cout;
+
+typedef struct asm_ctx {
+    const assemble_opts *o;
+    const corpora_config *cfg;
+    work_dirs w;
+    doc_file *files;
+    size_t nfiles;
+    attr_schema *schema;
+    rule *rules[CORPORA_MAX_RULES];
+    uint64_t *rule_hits;           /* documents excluded by each rule */
+    uint64_t no_words;
+    char **srcs;                   /* source names (from docs_walk) */
+    uint32_t *file_src;
+    int nsrc;
+    xsort *cands, *fates;
+    cstate cs[CORPORA_MAX];
+    cout co[CORPORA_MAX];
+    char dec_tmp[4352], dec_final[4352];
+    assemble_result *r;
+    char *config_json;
+    char config_sha[65];
+} asm_ctx;
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static int set_index(const char *const *sets, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(sets[i], name)) return i;
+    return -1;
+}
+
+/* Hash of an attribute value for grouping; 0 when absent or null. */
+static uint64_t value_hash(const cJSON *v, uint64_t seed)
+{
+    uint64_t h = 0;
+    if (cJSON_IsString(v)) h = xxh64(v->valuestring, strlen(v->valuestring), seed);
+    else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        h = xxh64(&d, sizeof d, seed ^ 0x9e3779b97f4a7c15ULL);
+    } else if (cJSON_IsBool(v)) h = xxh64(cJSON_IsTrue(v) ? "t" : "f", 1, seed);
+    return h ? h : (v && !cJSON_IsNull(v) ? 1 : 0);
+}
+
+static double value_num(const cJSON *v, int *ok)
+{
+    *ok = 1;
+    if (cJSON_IsNumber(v)) return v->valuedouble;
+    if (cJSON_IsBool(v)) return cJSON_IsTrue(v) ? 1 : 0;
+    *ok = 0;
+    return 0;
+}
+
+/* Which sets exist for a document file: fills paths/names, returns count. */
+static int sets_for_file(const asm_ctx *c, const doc_file *f, char paths[][4352],
+                         const char **names)
+{
+    int n = 0;
+    for (int i = 0; i < schema_nsets(c->schema); i++) {
+        attr_path_for(&c->w, schema_set(c->schema, i), f->rel, paths[n], 4352);
+        if (file_exists(paths[n])) names[n++] = schema_set(c->schema, i);
+    }
+    return n;
+}
+
+static void sanitize_source(const char *in, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (size_t i = 0; in[i] && j + 1 < cap; i++) {
+        char ch = in[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '-' || ch == '_' || (ch == '.' && j > 0);
+        out[j++] = ok ? ch : '_';
+    }
+    if (j == 0) out[j++] = '_';
+    out[j] = 0;
+}
+
+/* ---- pass 1: scan ---------------------------------------------------------- */
+
+static int scan_file(asm_ctx *c, uint32_t fi, progress *pg, blalm_err *e)
+{
+    const corpora_config *cfg = c->cfg;
+    const doc_file *f = &c->files[fi];
+    char (*paths)[4352] = malloc(sizeof(*paths) * (size_t)(schema_nsets(c->schema) + 1));
+    const char *names[256];
+    if (!paths) return err_set(e, "out of memory");
+    int n = sets_for_file(c, f, paths, names);
+    const char *pp[256];
+    for (int i = 0; i < n; i++) pp[i] = paths[i];
+    doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
+                      .default_source = f->source};
+    attr_join *j = attrj_open(f->path, &dopts, pp, names, n, e);
+    free(paths);
+    if (!j) return -1;
+    int rank_idx[CORPORA_MAX_RANK], dedup_idx = set_index(names, n, "dedup");
+    for (int k = 0; k < cfg->nranking; k++) rank_idx[k] = set_index(names, n, cfg->ranking[k].set);
+    uint64_t fseed = xxh64(f->rel, strlen(f->rel), cfg->seed);
+    cJSON *sets[256];
+    blalm_doc d;
+    int rc;
+    while ((rc = attrj_next(j, &d, sets, e)) == 1) {
+        uint64_t words = words_in(d.text, d.text_len);
+        c->r->pool_docs++;
+        c->r->pool_bytes += d.text_len;
+        c->r->pool_words += words;
+        int32_t excluded = RULE_ELIGIBLE;
+        if (cfg->nrules) {
+            cJSON *all = cJSON_CreateObject();
+            for (int i = 0; i < n; i++) cJSON_AddItemReferenceToObject(all, names[i], sets[i]);
+            for (int i = 0; i < cfg->nrules && excluded == RULE_ELIGIBLE; i++) {
+                int v = rule_eval(c->rules[i], all, e);
+                if (v < 0) {
+                    err_prefix(e, "%s: row %llu (id \"%.200s\"): rules[%d]", f->path,
+                               (unsigned long long)d.row, d.id, i);
+                    cJSON_Delete(all);
+                    attrj_close(j);
+                    return -1;
+                }
+                if (v == 0) excluded = i;
+            }
+            cJSON_Delete(all);
+        }
+        if (excluded == RULE_ELIGIBLE && words == 0) excluded = RULE_NO_WORDS;
+        if (excluded != RULE_ELIGIBLE) {
+            if (excluded >= 0) c->rule_hits[excluded]++;
+            else c->no_words++;
+            fate ft;
+            memset(&ft, 0, sizeof ft);
+            ft.file = fi;
+            ft.row = d.row;
+            ft.rule = excluded;
+            ft.words = words;
+            for (int k = 0; k < CORPORA_MAX_RANK; k++) ft.key[k] = INFINITY;
+            if (xs_add(c->fates, &ft, e) < 0) { attrj_close(j); return -1; }
+        } else {
+            cand cd;
+            memset(&cd, 0, sizeof cd);
+            for (int k = 0; k < CORPORA_MAX_RANK; k++) cd.key[k] = INFINITY;
+            for (int k = 0; k < cfg->nranking; k++) {
+                if (rank_idx[k] < 0) continue;
+                int ok;
+                double v = value_num(cJSON_GetObjectItemCaseSensitive(sets[rank_idx[k]],
+                                                                      cfg->ranking[k].key), &ok);
+                if (ok && isfinite(v)) cd.key[k] = cfg->ranking[k].desc ? -v : v;
+            }
+            uint64_t row = d.row;
+            cd.tie = xxh64(&row, sizeof row, fseed);
+            cd.idh = xxh64(d.id, d.id_len, 0x1d1d1d1dULL);
+            if (!cd.idh) cd.idh = 1;
+            if (dedup_idx >= 0) {
+                cd.exact = value_hash(cJSON_GetObjectItemCaseSensitive(sets[dedup_idx], "exact_group"),
+                                      0xe0e0e0e0ULL);
+                cd.cluster = value_hash(cJSON_GetObjectItemCaseSensitive(sets[dedup_idx], "cluster_id"),
+                                        0xc1c1c1c1ULL);
+            }
+            cd.row = d.row;
+            cd.words = words;
+            cd.file = fi;
+            cd.src = c->file_src[fi];
+            c->r->eligible_docs++;
+            c->r->eligible_words += words;
+            if (xs_add(c->cands, &cd, e) < 0) { attrj_close(j); return -1; }
+        }
+        prog_add(pg, d.text_len);
+    }
+    attrj_close(j);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- pass 2: select ---------------------------------------------------------- */
+
+static int is_taken(const fate *ft, int k)
+{
+    return ft->code[k] == F_TRAIN || ft->code[k] == F_DEV || ft->code[k] == F_CUT;
+}
+
+static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
+{
+    cstate *s = &c->cs[k];
+    const corpus_spec *sp = s->spec;
+    int dev = 0;
+    if (sp->parent >= 0) {
+        if (!is_taken(ft, sp->parent)) { ft->code[k] = F_NOT_IN_PARENT; return; }
+        dev = ft->code[sp->parent] == F_DEV;
+    } else if (s->dev_rem > 0) {
+        /* a hash independent of the tie-break order, so dev documents are not
+         * simply the first of each run of equal ranks */
+        uint64_t h = xxh64(&cd->tie, sizeof cd->tie, 0xdefdefULL);
+        double u = (double)(h >> 11) * (1.0 / 9007199254740992.0);
+        dev = u < s->dev_p;
+    }
+    uint64_t ref = docref_pack(cd->file, cd->row) + 1, other;
+    if (c->cfg->dedup) {
+        int code = 0;
+        if (u64map_get(&s->taken, cd->idh, &other)) code = F_DUP_ID;
+        else if (cd->exact && u64map_get(&s->taken, cd->exact, &other)) code = F_DUP_EXACT;
+        else if (cd->cluster && u64map_get(&s->taken, cd->cluster, &other)) code = F_DUP_CLUSTER;
+        if (code) {
+            ft->code[k] = (uint8_t)code;
+            if (!ft->dup_of) ft->dup_of = other;
+            s->dups++;
+            return;
+        }
+    }
+    int accepted = 0;
+    if (dev) {
+        if (cd->words <= s->dev_rem) {
+            s->dev_rem -= cd->words;
+            ft->code[k] = F_DEV;
+            accepted = 1;
+        } else if (sp->parent >= 0) {
+            /* a parent's dev document never enters a subset's training split */
+            ft->code[k] = F_DEV_TOO_LARGE;
+            ft->rem[k] = (uint32_t)s->dev_rem;
+            return;
+        }
+    }
+    if (!accepted) {
+        uint64_t cap = s->rem;
+        if (s->src_rem[cd->src] < cap) cap = s->src_rem[cd->src];
+        if (s->rem == 0) {
+            ft->code[k] = F_BUDGET_FULL;
+            s->full++;
+        } else if (cap == 0) {
+            ft->code[k] = F_QUOTA;
+            s->quota++;
+        } else if (cd->words <= cap) {
+            ft->code[k] = F_TRAIN;
+            s->rem -= cd->words;
+            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= cd->words;
+            accepted = 1;
+        } else if (c->cfg->cut_last && cap == s->rem) {
+            ft->code[k] = F_CUT;
+            ft->rem[k] = (uint32_t)cap;
+            s->rem -= cap;
+            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= cap;
+            accepted = 1;
+        } else {
+            ft->code[k] = cap < s->rem ? F_QUOTA : F_TOO_LARGE;
+            ft->rem[k] = (uint32_t)cap;
+            if (cap < s->rem) s->quota++;
+            else s->too_large++;
+        }
+    }
+    if (accepted && c->cfg->dedup) {
+        u64map_put(&s->taken, cd->idh, ref);
+        if (cd->exact) u64map_put(&s->taken, cd->exact, ref);
+        if (cd->cluster) u64map_put(&s->taken, cd->cluster, ref);
+    }
+}
+
+static int select_pass(asm_ctx *c, blalm_err *e)
+{
+    const corpora_config *cfg = c->cfg;
+    for (int k = 0; k < cfg->ncorpora; k++) {
+        cstate *s = &c->cs[k];
+        s->spec = &cfg->corpora[k];
+        s->rem = s->spec->budget;
+        s->dev_rem = s->spec->dev_words;
+        /* dev documents are drawn at twice the dev share, so the dev split
+         * fills from the same (high-ranked) part of the pool as training */
+        s->dev_p = s->spec->budget ? 2.0 * (double)s->spec->dev_words / (double)s->spec->budget : 1;
+        if (s->dev_p > 1) s->dev_p = 1;
+        u64map_init(&s->taken);
+        s->src_rem = malloc(sizeof *s->src_rem * (size_t)(c->nsrc ? c->nsrc : 1));
+        if (!s->src_rem) return err_set(e, "out of memory");
+        double wsum = 0;
+        for (int q = 0; q < cfg->nsources; q++) wsum += cfg->sources[q].weight;
+        for (int si = 0; si < c->nsrc; si++) {
+            uint64_t cap = UINT64_MAX;
+            const source_quota *q = NULL;
+            for (int qi = 0; qi < cfg->nsources; qi++)
+                if (!strcmp(cfg->sources[qi].name, c->srcs[si])) q = &cfg->sources[qi];
+            if (wsum > 0) cap = q ? (uint64_t)floor((double)s->spec->budget * q->weight / wsum) : 0;
+            if (q && q->max_words && q->max_words < cap) cap = q->max_words;
+            s->src_rem[si] = cap;
+        }
+    }
+    if (xs_finish(c->cands, e) < 0) return -1;
+    cand cd;
+    int rc;
+    uint64_t rank = 0;
+    while ((rc = xs_next(c->cands, &cd, e)) == 1) {
+        fate ft;
+        memset(&ft, 0, sizeof ft);
+        ft.file = cd.file;
+        ft.row = cd.row;
+        ft.rule = RULE_ELIGIBLE;
+        ft.rank = ++rank;
+        ft.words = cd.words;
+        memcpy(ft.key, cd.key, sizeof ft.key);
+        for (int k = 0; k < cfg->ncorpora; k++) decide(c, k, &cd, &ft);
+        if (xs_add(c->fates, &ft, e) < 0) return -1;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- pass 3: write ------------------------------------------------------------ */
+
+static const char *split_name(int split) { return split ? "dev" : "train"; }
+
+static int out_open(asm_ctx *c, int k, blalm_err *e)
+{
+    cout *co = &c->co[k];
+    snprintf(co->final, sizeof co->final, "%s/%s", c->o->out, c->cfg->corpora[k].name);
+    snprintf(co->tmp, sizeof co->tmp, "%s/.%s.tmp.%ld", c->o->out, c->cfg->corpora[k].name,
+             (long)getpid());
+    rm_tree(co->tmp);
+    char p[4400];
+    snprintf(p, sizeof p, "%s/train", co->tmp);
+    if (mkdir_p(p, e) < 0) return -1;
+    snprintf(p, sizeof p, "%s/dev", co->tmp);
+    if (mkdir_p(p, e) < 0) return -1;
+    co->files = calloc((size_t)(2 * (c->nsrc ? c->nsrc : 1)), sizeof *co->files);
+    if (!co->files) return err_set(e, "out of memory");
+    snprintf(p, sizeof p, "%s/documents.jsonl.zst", co->tmp);
+    co->index = zw_open(p, 3, e);
+    return co->index ? 0 : -1;
+}
+
+static void file_rel(const asm_ctx *c, int split, uint32_t src, char *out, size_t cap)
+{
+    char s[256];
+    sanitize_source(c->srcs[src], s, sizeof s);
+    snprintf(out, cap, "%s/%s.%s", split_name(split), s, split_name(split));
+}
+
+static int out_write(asm_ctx *c, int k, int split, uint32_t src, const blalm_doc *d,
+                     size_t len, uint64_t words, const fate *ft, sbuf *line, blalm_err *e)
+{
+    cout *co = &c->co[k];
+    outfile *of = &co->files[split * c->nsrc + (int)src];
+    char rel[512];
+    file_rel(c, split, src, rel, sizeof rel);
+    if (!of->used) {
+        char p[4900];
+        snprintf(p, sizeof p, "%s/%s", co->tmp, rel);
+        of->f = fopen(p, "wb");
+        if (!of->f) return err_errno(e, "%s", p);
+        of->sha = sha256_begin();
+        of->used = 1;
+    }
+    if (of->bytes) {
+        if (fwrite("\n\n", 1, 2, of->f) != 2) return err_errno(e, "%s/%s", co->tmp, rel);
+        sha256_update(of->sha, "\n\n", 2);
+        of->bytes += 2;
+    }
+    uint64_t offset = of->bytes;
+    if (len && fwrite(d->text, 1, len, of->f) != len) return err_errno(e, "%s/%s", co->tmp, rel);
+    sha256_update(of->sha, d->text, len);
+    of->bytes += len;
+    of->words += words;
+    of->docs++;
+    /* documents.jsonl.zst: where the document is, and why it ranked there */
+    const doc_file *f = &c->files[ft->file];
+    sb_reset(line);
+    int first = 1;
+    sb_addc(line, '{');
+    sb_json_key(line, "key", &first);
+    sb_adds(line, "{\"source\":");
+    sb_json_str(line, f->source, strlen(f->source));
+    sb_adds(line, ",\"path\":");
+    sb_json_str(line, f->rel, strlen(f->rel));
+    sb_adds(line, ",\"row\":");
+    sb_json_uint(line, ft->row);
+    sb_addc(line, '}');
+    sb_json_key(line, "id", &first);
+    sb_json_str(line, d->id, d->id_len);
+    sb_json_key(line, "split", &first);
+    sb_adds(line, split ? "\"dev\"" : "\"train\"");
+    sb_json_key(line, "file", &first);
+    sb_json_str(line, rel, strlen(rel));
+    sb_json_key(line, "offset", &first);
+    sb_json_uint(line, offset);
+    sb_json_key(line, "length", &first);
+    sb_json_uint(line, len);
+    sb_json_key(line, "words", &first);
+    sb_json_uint(line, words);
+    if (len < d->text_len) {
+        sb_json_key(line, "cut_from_words", &first);
+        sb_json_uint(line, ft->words);
+    }
+    sb_json_key(line, "rank", &first);
+    sb_json_uint(line, ft->rank);
+    sb_json_key(line, "scores", &first);
+    sb_addc(line, '{');
+    int f2 = 1;
+    for (int i = 0; i < c->cfg->nranking; i++) {
+        char name[140];
+        snprintf(name, sizeof name, "%s.%s", c->cfg->ranking[i].set, c->cfg->ranking[i].key);
+        sb_json_key(line, name, &f2);
+        double v = ft->key[i];
+        if (isinf(v)) sb_adds(line, "null");
+        else sb_json_num(line, c->cfg->ranking[i].desc ? -v : v);
+    }
+    sb_adds(line, "}}");
+    co->index_docs++;
+    return zw_line(co->index, line->data, line->len, e);
+}
+
+/* The fate of a document as people read it, per corpus. */
+static void fate_text(const asm_ctx *c, const fate *ft, int k, sbuf *b)
+{
+    const corpus_spec *sp = &c->cfg->corpora[k];
+    switch (ft->code[k]) {
+    case F_TRAIN: sb_adds(b, "train"); break;
+    case F_DEV: sb_adds(b, "dev"); break;
+    case F_CUT: sb_printf(b, "train (cut to %u of %llu words to fill the budget)", ft->rem[k],
+                          (unsigned long long)ft->words); break;
+    case F_DUP_ID: case F_DUP_EXACT: case F_DUP_CLUSTER: {
+        const char *what = ft->code[k] == F_DUP_ID ? "same id as"
+                         : ft->code[k] == F_DUP_EXACT ? "exact duplicate of"
+                                                      : "near-duplicate (same cluster) of";
+        uint64_t ref = ft->dup_of - 1;
+        const doc_file *f = &c->files[docref_file(ref)];
+        sb_printf(b, "duplicate: %s %s#%llu, ranked higher (rank %llu)", what, f->rel,
+                  (unsigned long long)docref_row(ref), (unsigned long long)ft->rank);
+        break;
+    }
+    case F_BUDGET_FULL:
+        sb_printf(b, "budget full (rank %llu; %llu words; budget %llu reached)",
+                  (unsigned long long)ft->rank, (unsigned long long)ft->words,
+                  (unsigned long long)sp->budget);
+        break;
+    case F_TOO_LARGE:
+        sb_printf(b, "budget full (rank %llu; %llu words > %u words left)",
+                  (unsigned long long)ft->rank, (unsigned long long)ft->words, ft->rem[k]);
+        break;
+    case F_DEV_TOO_LARGE:
+        sb_printf(b, "dev budget full (rank %llu; %llu words > %u dev words left)",
+                  (unsigned long long)ft->rank, (unsigned long long)ft->words, ft->rem[k]);
+        break;
+    case F_QUOTA:
+        sb_printf(b, "source quota full (rank %llu; %llu words > %u words left for source %s)",
+                  (unsigned long long)ft->rank, (unsigned long long)ft->words, ft->rem[k],
+                  c->srcs[c->file_src[ft->file]]);
+        break;
+    case F_NOT_IN_PARENT:
+        sb_printf(b, "not in %s (subset)", c->cfg->corpora[sp->parent].name);
+        break;
+    default:
+        if (ft->rule >= 0) sb_printf(b, "excluded by rules[%d]: %s", ft->rule, c->cfg->rules[ft->rule]);
+        else sb_adds(b, "excluded: no words");
+    }
+}
+
+static void decision_line(const asm_ctx *c, const blalm_doc *d, const fate *ft, sbuf *b, sbuf *tmp)
+{
+    sb_reset(b);
+    sb_adds(b, "{\"id\":");
+    sb_json_str(b, d->id, d->id_len);
+    sb_adds(b, ",\"assemble\":{\"words\":");
+    sb_json_uint(b, ft->words);
+    sb_adds(b, ",\"eligible\":");
+    sb_json_bool(b, ft->rule == RULE_ELIGIBLE);
+    sb_adds(b, ",\"excluded_by\":");
+    if (ft->rule >= 0) {
+        sb_adds(b, "{\"index\":");
+        sb_json_int(b, ft->rule);
+        sb_adds(b, ",\"rule\":");
+        sb_json_str(b, c->cfg->rules[ft->rule], strlen(c->cfg->rules[ft->rule]));
+        sb_addc(b, '}');
+    } else if (ft->rule == RULE_NO_WORDS) {
+        sb_adds(b, "{\"index\":null,\"rule\":\"no words\"}");
+    } else {
+        sb_adds(b, "null");
+    }
+    sb_adds(b, ",\"rank\":");
+    if (ft->rank) sb_json_uint(b, ft->rank);
+    else sb_adds(b, "null");
+    sb_adds(b, ",\"corpora\":{");
+    int first = 1;
+    for (int k = 0; k < c->cfg->ncorpora; k++) {
+        sb_json_key(b, c->cfg->corpora[k].name, &first);
+        sb_reset(tmp);
+        fate_text(c, ft, k, tmp);
+        sb_json_str(b, tmp->data, tmp->len);
+    }
+    sb_adds(b, "}}}");
+}
+
+static int write_pass(asm_ctx *c, progress *pg, blalm_err *e)
+{
+    const corpora_config *cfg = c->cfg;
+    if (xs_finish(c->fates, e) < 0) return -1;
+    sbuf line, dl, tmp;
+    sb_init(&line); sb_init(&dl); sb_init(&tmp);
+    int rc = 0;
+    const char *slow = getenv("BLALM_TEST_SLOW_WRITE");  /* test hook: widens the kill window */
+    long slow_us = slow ? atol(slow) : 0;
+    for (uint32_t fi = 0; fi < c->nfiles && rc == 0; fi++) {
+        const doc_file *f = &c->files[fi];
+        doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
+                          .default_source = f->source};
+        doc_reader *dr = doc_open(f->path, &dopts, e);
+        if (!dr) { rc = -1; break; }
+        char stem[4096], dpath[8500];
+        doc_rel_stem(f->rel, stem, sizeof stem);
+        snprintf(dpath, sizeof dpath, "%s/%s.jsonl.zst", c->dec_tmp, stem);
+        zwriter *dw = NULL;
+        if (mkdir_parent(dpath, e) < 0 || !(dw = zw_open(dpath, 3, e))) { doc_close(dr); rc = -1; break; }
+        blalm_doc d;
+        int dr_rc;
+        while ((dr_rc = doc_next(dr, &d, e)) == 1) {
+            fate ft;
+            int fr = xs_next(c->fates, &ft, e);
+            if (fr < 0) { rc = -1; break; }
+            if (fr == 0 || ft.file != fi || ft.row != d.row) {
+                rc = err_set(e, "%s: row %llu: document changed while assembling", f->path,
+                             (unsigned long long)d.row);
+                break;
+            }
+            for (int k = 0; k < cfg->ncorpora && rc == 0; k++) {
+                if (!is_taken(&ft, k)) continue;
+                int split = ft.code[k] == F_DEV;
+                size_t len = d.text_len;
+                uint64_t words = ft.words;
+                if (ft.code[k] == F_CUT) {
+                    len = prefix_bytes_for_words(d.text, d.text_len, ft.rem[k]);
+                    words = ft.rem[k];
+                }
+                rc = out_write(c, k, split, c->file_src[fi], &d, len, words, &ft, &line, e);
+                if (slow_us) usleep((useconds_t)slow_us);
+            }
+            if (rc) break;
+            decision_line(c, &d, &ft, &dl, &tmp);
+            if (zw_line(dw, dl.data, dl.len, e) < 0) { rc = -1; break; }
+            prog_add(pg, d.text_len);
+        }
+        if (dr_rc < 0) rc = -1;
+        doc_close(dr);
+        if (rc == 0) rc = zw_commit(dw, e);
+        else zw_abort(dw);
+    }
+    sb_free(&line); sb_free(&dl); sb_free(&tmp);
+    return rc;
+}
+
+/* ---- manifests and the final swap ---------------------------------------------- */
+
+static int cmp_idx_name(const void *a, const void *b, void *ctx)
+{
+    char **names = ctx;
+    return strcmp(names[*(const int *)a], names[*(const int *)b]);
+}
+
+static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
+{
+    const corpora_config *cfg = c->cfg;
+    const corpus_spec *sp = &cfg->corpora[k];
+    cout *co = &c->co[k];
+    cstate *s = &c->cs[k];
+    corpus_result *cr = &c->r->corpora[k];
+    if (zw_commit(co->index, e) < 0) { co->index = NULL; return -1; }
+    co->index = NULL;
+    char p[4900], idx_sha[65];
+    snprintf(p, sizeof p, "%s/documents.jsonl.zst", co->tmp);
+    if (sha256_file_hex(p, idx_sha, e) < 0) return -1;
+    int *order = malloc(sizeof *order * (size_t)(c->nsrc ? c->nsrc : 1));
+    if (!order) return err_set(e, "out of memory");
+    for (int i = 0; i < c->nsrc; i++) order[i] = i;
+    qsort_r(order, (size_t)c->nsrc, sizeof *order, cmp_idx_name, c->srcs);
+    char shas[2][CORPORA_MAX_SOURCES][65];
+    uint64_t tot[2][3] = {{0}};
+    for (int split = 0; split < 2; split++)
+        for (int i = 0; i < c->nsrc; i++) {
+            outfile *of = &co->files[split * c->nsrc + i];
+            if (!of->used) continue;
+            if (fwrite("\n", 1, 1, of->f) != 1) { free(order); return err_errno(e, "%s", co->tmp); }
+            sha256_update(of->sha, "\n", 1);
+            of->bytes += 1;
+            sha256_end_hex(of->sha, shas[split][i]);
+            of->sha = NULL;
+            if (fflush(of->f) != 0 || fsync(fileno(of->f)) != 0 || fclose(of->f) != 0) {
+                of->f = NULL;
+                free(order);
+                return err_errno(e, "%s: writing", co->tmp);
+            }
+            of->f = NULL;
+            tot[split][0] += of->words;
+            tot[split][1] += of->docs;
+            tot[split][2] += of->bytes;
+        }
+    snprintf(cr->name, sizeof cr->name, "%s", sp->name);
+    cr->budget = sp->budget;
+    cr->words = tot[0][0];
+    cr->docs = tot[0][1];
+    cr->dev_budget = sp->dev_words;
+    cr->dev_words = tot[1][0];
+    cr->dev_docs = tot[1][1];
+    /* the pool ran out: no eligible document was refused for want of room */
+    cr->pool_short = s->rem > 0 && s->too_large == 0 && s->full == 0;
+
+    sbuf m;
+    sb_init(&m);
+    sb_adds(&m, "{\n  \"corpus\": ");
+    sb_json_str(&m, sp->name, strlen(sp->name));
+    sb_adds(&m, ",\n  \"track\": ");
+    if (sp->track[0]) sb_json_str(&m, sp->track, strlen(sp->track));
+    else sb_adds(&m, "null");
+    sb_printf(&m, ",\n  \"budget\": %llu,\n  \"words\": %llu,\n  \"documents\": %llu",
+              (unsigned long long)sp->budget, (unsigned long long)cr->words,
+              (unsigned long long)cr->docs);
+    sb_printf(&m, ",\n  \"bytes\": %llu", (unsigned long long)tot[0][2]);
+    sb_printf(&m, ",\n  \"fill\": %.6f", sp->budget ? (double)cr->words / (double)sp->budget : 0.0);
+    sb_adds(&m, ",\n  \"budget_filled\": ");
+    sb_json_bool(&m, s->rem == 0 || (double)cr->words >= 0.999 * (double)sp->budget);
+    sb_adds(&m, ",\n  \"note\": ");
+    if (s->rem > 0) {
+        char note[512];
+        if (cr->pool_short)
+            snprintf(note, sizeof note,
+                     "eligible pool smaller than the budget: took every eligible document "
+                     "(%llu of %llu budget words; %llu duplicates and %llu over a source quota left out)",
+                     (unsigned long long)cr->words, (unsigned long long)sp->budget,
+                     (unsigned long long)s->dups, (unsigned long long)s->quota);
+        else
+            snprintf(note, sizeof note,
+                     "%llu budget words left: each of the %llu remaining eligible documents is "
+                     "larger than that",
+                     (unsigned long long)s->rem, (unsigned long long)s->too_large);
+        sb_json_str(&m, note, strlen(note));
+    } else {
+        sb_adds(&m, "null");
+    }
+    sb_printf(&m, ",\n  \"dev\": {\"budget\": %llu, \"words\": %llu, \"documents\": %llu, \"bytes\": %llu}",
+              (unsigned long long)sp->dev_words, (unsigned long long)cr->dev_words,
+              (unsigned long long)cr->dev_docs, (unsigned long long)tot[1][2]);
+    sb_adds(&m, ",\n  \"subset_of\": ");
+    if (sp->parent >= 0) sb_json_str(&m, cfg->corpora[sp->parent].name, strlen(cfg->corpora[sp->parent].name));
+    else sb_adds(&m, "null");
+    sb_adds(&m, ",\n  \"word_definition\": ");
+    sb_json_str(&m, CORPORA_WORD_DEFINITION, strlen(CORPORA_WORD_DEFINITION));
+    sb_adds(&m, ",\n  \"files\": [");
+    int nf = 0;
+    for (int split = 0; split < 2; split++)
+        for (int oi = 0; oi < c->nsrc; oi++) {
+            int i = order[oi];
+            outfile *of = &co->files[split * c->nsrc + i];
+            if (!of->used) continue;
+            char rel[512];
+            file_rel(c, split, (uint32_t)i, rel, sizeof rel);
+            sb_adds(&m, nf++ ? ",\n    {\"path\": " : "\n    {\"path\": ");
+            sb_json_str(&m, rel, strlen(rel));
+            sb_printf(&m, ", \"split\": \"%s\", \"source\": ", split_name(split));
+            sb_json_str(&m, c->srcs[i], strlen(c->srcs[i]));
+            sb_printf(&m, ", \"documents\": %llu, \"words\": %llu, \"bytes\": %llu, \"sha256\": \"%s\"}",
+                      (unsigned long long)of->docs, (unsigned long long)of->words,
+                      (unsigned long long)of->bytes, shas[split][i]);
+        }
+    sb_adds(&m, nf ? "\n  ],\n  \"sources\": {" : "],\n  \"sources\": {");
+    int ns = 0;
+    for (int oi = 0; oi < c->nsrc; oi++) {
+        int i = order[oi];
+        outfile *t = &co->files[i], *dv = &co->files[c->nsrc + i];
+        if (!t->used && !dv->used) continue;
+        sb_adds(&m, ns++ ? ",\n    " : "\n    ");
+        sb_json_str(&m, c->srcs[i], strlen(c->srcs[i]));
+        sb_printf(&m, ": {\"words\": %llu, \"documents\": %llu, \"dev_words\": %llu, \"dev_documents\": %llu}",
+                  (unsigned long long)t->words, (unsigned long long)t->docs,
+                  (unsigned long long)dv->words, (unsigned long long)dv->docs);
+    }
+    free(order);
+    sb_adds(&m, ns ? "\n  },\n  \"index\": {\"path\": \"documents.jsonl.zst\", " : "},\n  \"index\": {\"path\": \"documents.jsonl.zst\", ");
+    sb_printf(&m, "\"documents\": %llu, \"sha256\": \"%s\"}", (unsigned long long)co->index_docs, idx_sha);
+    sb_adds(&m, ",\n  \"rules\": [");
+    for (int i = 0; i < cfg->nrules; i++) {
+        if (i) sb_adds(&m, ", ");
+        sb_json_str(&m, cfg->rules[i], strlen(cfg->rules[i]));
+    }
+    sb_adds(&m, "],\n  \"ranking\": [");
+    for (int i = 0; i < cfg->nranking; i++) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "%s.%s %s", cfg->ranking[i].set, cfg->ranking[i].key,
+                 cfg->ranking[i].desc ? "desc" : "asc");
+        if (i) sb_adds(&m, ", ");
+        sb_json_str(&m, buf, strlen(buf));
+    }
+    sb_printf(&m, "],\n  \"seed\": %llu", (unsigned long long)cfg->seed);
+    sb_printf(&m, ",\n  \"pool\": {\"documents\": %llu, \"words\": %llu, \"eligible_documents\": %llu, "
+                  "\"eligible_words\": %llu}",
+              (unsigned long long)c->r->pool_docs, (unsigned long long)c->r->pool_words,
+              (unsigned long long)c->r->eligible_docs, (unsigned long long)c->r->eligible_words);
+    sb_adds(&m, ",\n  \"config\": ");
+    sb_adds(&m, c->config_json);
+    sb_printf(&m, ",\n  \"config_sha256\": \"%s\"", c->config_sha);
+    sb_printf(&m, ",\n  \"tool\": \"blalm %s\"\n}\n", BLALM_VERSION);
+    snprintf(p, sizeof p, "%s/manifest.json", co->tmp);
+    int rc = write_file_atomic(p, m.data, m.len, e);
+    sb_free(&m);
+    return rc;
+}
+
+/* Replaces final with tmp: the old corpus moves aside first, so at every
+ * moment OUT/<name> is either absent or a complete corpus. */
+static int swap_in(const char *tmp, const char *final, blalm_err *e)
+{
+    char old[4400];
+    snprintf(old, sizeof old, "%s.old.%ld", tmp, (long)getpid());
+    int had_old = 0;
+    if (file_exists(final)) {
+        if (rename(final, old) != 0) return err_errno(e, "rename %s", final);
+        had_old = 1;
+    }
+    if (rename(tmp, final) != 0) return err_errno(e, "rename %s -> %s", tmp, final);
+    if (had_old) rm_tree(old);
+    return 0;
+}
+
+/* Removes temp folders that killed runs left, e.g. OUT/.strict.tmp.1234. */
+static void clean_stale(const char *dir, const char *name)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, ".%s.tmp.", name);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, prefix, strlen(prefix))) continue;
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        rm_tree(p);
+    }
+    closedir(d);
+}
+
+static int write_stats(asm_ctx *c, blalm_err *e)
+{
+    const corpora_config *cfg = c->cfg;
+    sbuf b;
+    sb_init(&b);
+    assemble_result *r = c->r;
+    sb_printf(&b, "{\n  \"pool_documents\": %llu,\n  \"pool_words\": %llu,\n  \"pool_bytes\": %llu,\n"
+                  "  \"eligible_documents\": %llu,\n  \"eligible_words\": %llu,\n  \"excluded\": {",
+              (unsigned long long)r->pool_docs, (unsigned long long)r->pool_words,
+              (unsigned long long)r->pool_bytes, (unsigned long long)r->eligible_docs,
+              (unsigned long long)r->eligible_words);
+    int first = 1;
+    for (int i = 0; i < cfg->nrules; i++) {
+        sb_json_key(&b, cfg->rules[i], &first);
+        sb_json_uint(&b, c->rule_hits[i]);
+    }
+    sb_json_key(&b, "no words", &first);
+    sb_json_uint(&b, c->no_words);
+    sb_adds(&b, "},\n  \"corpora\": {");
+    for (int k = 0; k < cfg->ncorpora; k++) {
+        corpus_result *cr = &r->corpora[k];
+        cstate *s = &c->cs[k];
+        sb_adds(&b, k ? ",\n    " : "\n    ");
+        sb_json_str(&b, cr->name, strlen(cr->name));
+        sb_printf(&b, ": {\"budget\": %llu, \"words\": %llu, \"documents\": %llu, \"dev_words\": %llu, "
+                      "\"dev_documents\": %llu, \"duplicates\": %llu, \"too_large\": %llu, \"quota\": %llu}",
+                  (unsigned long long)cr->budget, (unsigned long long)cr->words,
+                  (unsigned long long)cr->docs, (unsigned long long)cr->dev_words,
+                  (unsigned long long)cr->dev_docs, (unsigned long long)s->dups,
+                  (unsigned long long)s->too_large, (unsigned long long)s->quota);
+    }
+    sb_printf(&b, "\n  },\n  \"seconds\": %.3f,\n  \"mb_per_second\": %.2f,\n  \"peak_rss_mb\": %.1f,\n"
+                  "  \"sort_runs_spilled\": %d,\n  \"config_sha256\": \"%s\"\n}\n",
+              r->seconds, r->seconds > 0 ? (double)r->pool_bytes / 1e6 / r->seconds : 0.0,
+              (double)r->peak_rss_kb / 1024.0, r->spilled_runs, c->config_sha);
+    char p[4400];
+    snprintf(p, sizeof p, "%s/assemble.json", c->w.stats);
+    int rc = mkdir_p(c->w.stats, e) < 0 ? -1 : write_file_atomic(p, b.data, b.len, e);
+    sb_free(&b);
+    return rc;
+}
+
+static void ctx_free(asm_ctx *c)
+{
+    for (int i = 0; i < CORPORA_MAX_RULES; i++) rule_free(c->rules[i]);
+    free(c->rule_hits);
+    for (int k = 0; k < CORPORA_MAX; k++) {
+        u64map_free(&c->cs[k].taken);
+        free(c->cs[k].src_rem);
+        cout *co = &c->co[k];
+        if (co->index) zw_abort(co->index);
+        if (co->files) {
+            for (int i = 0; i < 2 * c->nsrc; i++) {
+                if (co->files[i].f) fclose(co->files[i].f);
+                if (co->files[i].sha) { char h[65]; sha256_end_hex(co->files[i].sha, h); }
+            }
+            free(co->files);
+        }
+        if (co->tmp[0]) rm_tree(co->tmp);
+    }
+    if (c->dec_tmp[0]) rm_tree(c->dec_tmp);
+    xs_close(c->cands);
+    xs_close(c->fates);
+    for (int i = 0; i < c->nsrc; i++) free(c->srcs[i]);
+    free(c->srcs);
+    free(c->file_src);
+    docs_walk_free(c->files, c->nfiles);
+    schema_free(c->schema);
+    free(c->config_json);
+}
+
+int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
+{
+    double t0 = now_seconds();
+    asm_ctx c;
+    memset(&c, 0, sizeof c);
+    memset(r, 0, sizeof *r);
+    c.o = o;
+    c.cfg = o->config;
+    c.r = r;
+    const corpora_config *cfg = o->config;
+    int rc = -1;
+    progress *pg = NULL;
+    if (work_dirs_init(&c.w, o->work, o->docs, o->attrs, e) < 0) return -1;
+    if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) return -1;
+    if (c.nfiles == 0) { err_set(e, "%s: no document files", c.w.docs); goto out; }
+    if (!(c.schema = schema_scan(c.w.attrs, e))) goto out;
+    if (schema_nsets(c.schema) > 250) {
+        err_set(e, "%s: more than 250 attribute sets", c.w.attrs);
+        goto out;
+    }
+    for (int i = 0; i < cfg->nrules; i++)
+        if (!(c.rules[i] = rule_parse(cfg->rules[i], e))) goto out;
+    c.rule_hits = calloc((size_t)cfg->nrules + 1, sizeof *c.rule_hits);
+    c.file_src = calloc(c.nfiles, sizeof *c.file_src);
+    c.srcs = calloc(CORPORA_MAX_SOURCES, sizeof *c.srcs);
+    if (!c.rule_hits || !c.file_src || !c.srcs) { err_set(e, "out of memory"); goto out; }
+    for (size_t i = 0; i < c.nfiles; i++) {
+        int s = -1;
+        for (int k = 0; k < c.nsrc; k++)
+            if (!strcmp(c.srcs[k], c.files[i].source)) s = k;
+        if (s < 0) {
+            if (c.nsrc >= CORPORA_MAX_SOURCES) {
+                err_set(e, "%s: more than %d sources", c.w.docs, CORPORA_MAX_SOURCES);
+                goto out;
+            }
+            /* two sources must not share an output file name */
+            char a[256], b[256];
+            sanitize_source(c.files[i].source, a, sizeof a);
+            for (int k = 0; k < c.nsrc; k++) {
+                sanitize_source(c.srcs[k], b, sizeof b);
+                if (!strcmp(a, b)) {
+                    err_set(e, "%s: sources \"%s\" and \"%s\" would share the file name %s.train",
+                            c.w.docs, c.srcs[k], c.files[i].source, a);
+                    goto out;
+                }
+            }
+            s = c.nsrc;
+            c.srcs[c.nsrc++] = strdup(c.files[i].source);
+        }
+        c.file_src[i] = (uint32_t)s;
+    }
+    for (int q = 0; q < cfg->nsources; q++) {
+        int found = 0;
+        for (int k = 0; k < c.nsrc; k++) found |= !strcmp(c.srcs[k], cfg->sources[q].name);
+        if (!found) {
+            err_set(e, "config: sources.%s: no such source under %s", cfg->sources[q].name, c.w.docs);
+            goto out;
+        }
+    }
+    c.config_json = corpora_config_json(cfg);
+    sha256_hex(c.config_json, strlen(c.config_json), c.config_sha);
+    char tmpdir[4400];
+    snprintf(tmpdir, sizeof tmpdir, "%s/assemble", c.w.state);
+    if (mkdir_p(tmpdir, e) < 0) goto out;
+    size_t mem = o->mem_bytes ? o->mem_bytes : (size_t)256 << 20;
+    if (!(c.cands = xs_open(sizeof(cand), cmp_cand, mem / 2, tmpdir, e))) goto out;
+    if (!(c.fates = xs_open(sizeof(fate), cmp_fate, mem / 2, tmpdir, e))) goto out;
+
+    pg = prog_start("assemble: scan", 0, PROG_BYTES, o->quiet);
+    for (uint32_t fi = 0; fi < c.nfiles; fi++)
+        if (scan_file(&c, fi, pg, e) < 0) goto out;
+    prog_end(pg);
+    pg = NULL;
+    if (select_pass(&c, e) < 0) goto out;
+    r->spilled_runs = xs_runs(c.cands) + xs_runs(c.fates);
+    xs_close(c.cands);
+    c.cands = NULL;
+    for (int k = 0; k < cfg->ncorpora; k++) u64map_free(&c.cs[k].taken);  /* not needed to write */
+
+    if (mkdir_p(o->out, e) < 0) goto out;
+    for (int k = 0; k < cfg->ncorpora; k++) {
+        clean_stale(o->out, cfg->corpora[k].name);
+        if (out_open(&c, k, e) < 0) goto out;
+    }
+    clean_stale(tmpdir, "decisions");
+    snprintf(c.dec_final, sizeof c.dec_final, "%s/assemble/decisions", c.w.state);
+    snprintf(c.dec_tmp, sizeof c.dec_tmp, "%s/assemble/.decisions.tmp.%ld", c.w.state, (long)getpid());
+    rm_tree(c.dec_tmp);
+    if (mkdir_p(c.dec_tmp, e) < 0) goto out;
+    pg = prog_start("assemble: write", r->pool_bytes, PROG_BYTES, o->quiet);
+    if (write_pass(&c, pg, e) < 0) goto out;
+    prog_end(pg);
+    pg = NULL;
+    for (int k = 0; k < cfg->ncorpora; k++)
+        if (finish_corpus(&c, k, e) < 0) goto out;
+    {   /* what the decisions belong to, for audit */
+        sbuf b;
+        sb_init(&b);
+        sb_adds(&b, "{\"out\":");
+        sb_json_str(&b, o->out, strlen(o->out));
+        sb_adds(&b, ",\"config\":");
+        sb_adds(&b, c.config_json);
+        sb_printf(&b, ",\"config_sha256\":\"%s\"}\n", c.config_sha);
+        char p[4500];
+        snprintf(p, sizeof p, "%s/run.json", c.dec_tmp);
+        int wr = write_file_atomic(p, b.data, b.len, e);
+        sb_free(&b);
+        if (wr < 0) goto out;
+    }
+    for (int k = 0; k < cfg->ncorpora; k++) {
+        if (swap_in(c.co[k].tmp, c.co[k].final, e) < 0) goto out;
+        c.co[k].tmp[0] = 0;
+    }
+    if (swap_in(c.dec_tmp, c.dec_final, e) < 0) goto out;
+    c.dec_tmp[0] = 0;
+    r->ncorpora = cfg->ncorpora;
+    r->seconds = now_seconds() - t0;
+    r->peak_rss_kb = peak_rss_kb();
+    if (write_stats(&c, e) < 0) goto out;
+    rc = 0;
+out:
+    if (pg) prog_end(pg);
+    ctx_free(&c);
+    return rc;
+}

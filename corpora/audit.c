@@ -1,0 +1,502 @@
+/* audit.c - every location, attribute and fate of a document id, and the
+ * whole pool flattened to one row per document for SQL. */
+#include "corpora/corpora.h"
+#include "corpora/internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/attr.h"
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/parquet.h"
+#include "lib/progress.h"
+#include "lib/rules.h"
+#include "lib/sbuf.h"
+#include "lib/utf8.h"
+#include "lib/zio.h"
+
+#define FATE_SET "assemble"
+#define MAX_SETS 255
+
+typedef struct actx {
+    const audit_opts *o;
+    work_dirs w;
+    doc_file *files;
+    size_t nfiles;
+    attr_schema *schema;
+    char dec_dir[4400];
+    cJSON *run;                   /* decisions/run.json, or NULL */
+    const char *text_field, *id_field;
+} actx;
+
+/* Joined sets of one document file: attribute sets that exist, then the
+ * decisions (as set "assemble") when assemble has run. */
+typedef struct joined {
+    char paths[MAX_SETS + 1][4352];
+    const char *names[MAX_SETS + 1];
+    int n, fate;                  /* fate: index of the decisions, or -1 */
+} joined;
+
+static void join_paths(const actx *c, const doc_file *f, joined *j)
+{
+    j->n = 0;
+    j->fate = -1;
+    for (int i = 0; i < schema_nsets(c->schema) && j->n < MAX_SETS; i++) {
+        attr_path_for(&c->w, schema_set(c->schema, i), f->rel, j->paths[j->n], sizeof j->paths[0]);
+        if (file_exists(j->paths[j->n])) j->names[j->n++] = schema_set(c->schema, i);
+    }
+    char stem[4096];
+    doc_rel_stem(f->rel, stem, sizeof stem);
+    snprintf(j->paths[j->n], sizeof j->paths[0], "%s/%s.jsonl.zst", c->dec_dir, stem);
+    if (file_exists(j->paths[j->n])) {
+        j->names[j->n] = FATE_SET;
+        j->fate = j->n++;
+    }
+}
+
+static attr_join *open_join(const actx *c, const doc_file *f, joined *j, blalm_err *e)
+{
+    join_paths(c, f, j);
+    const char *pp[MAX_SETS + 1];
+    for (int i = 0; i < j->n; i++) pp[i] = j->paths[i];
+    doc_opts dopts = {.text_field = c->text_field, .id_field = c->id_field,
+                      .default_source = f->source};
+    return attrj_open(f->path, &dopts, pp, j->names, j->n, e);
+}
+
+static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->o = o;
+    c->text_field = "text";
+    c->id_field = "id";
+    if (work_dirs_init(&c->w, o->work, o->docs, o->attrs, e) < 0) return -1;
+    if (docs_walk(c->w.docs, &c->files, &c->nfiles, e) < 0) return -1;
+    if (!(c->schema = schema_scan(c->w.attrs, e))) return -1;
+    snprintf(c->dec_dir, sizeof c->dec_dir, "%s/assemble/decisions", c->w.state);
+    char p[4500], *text;
+    size_t len;
+    snprintf(p, sizeof p, "%s/run.json", c->dec_dir);
+    blalm_err e2;
+    if (file_exists(p) && read_file(p, &text, &len, &e2) == 0) {
+        c->run = cJSON_ParseWithLength(text, len);
+        free(text);
+        const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(c->run, "config");
+        const cJSON *tf = cJSON_GetObjectItemCaseSensitive(cfg, "text_field");
+        const cJSON *idf = cJSON_GetObjectItemCaseSensitive(cfg, "id_field");
+        if (cJSON_IsString(tf)) c->text_field = tf->valuestring;
+        if (cJSON_IsString(idf)) c->id_field = idf->valuestring;
+    }
+    return 0;
+}
+
+static void ctx_free(actx *c)
+{
+    docs_walk_free(c->files, c->nfiles);
+    schema_free(c->schema);
+    cJSON_Delete(c->run);
+}
+
+/* ---- one id ------------------------------------------------------------------ */
+
+typedef struct refs_ctx {
+    FILE *out;
+    const cJSON *all;
+} refs_ctx;
+
+static void print_ref(void *ctx, const char *set, const char *key)
+{
+    refs_ctx *r = ctx;
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(r->all, set);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, key);
+    char *t = v ? cJSON_PrintUnformatted(v) : NULL;
+    fprintf(r->out, "    %s.%s = %s%s\n", set, key, t ? t : "(missing)",
+            !s ? " (no such attribute file for this document)" : "");
+    free(t);
+}
+
+static void print_doc(const actx *c, const doc_file *f, const blalm_doc *d, const joined *j,
+                      cJSON **sets, FILE *out)
+{
+    fprintf(out, "== %s row %llu", f->rel, (unsigned long long)d->row);
+    if (d->line) fprintf(out, " (line %llu)", (unsigned long long)d->line);
+    fprintf(out, ", source %s\n", f->source);
+    sbuf b;
+    sb_init(&b);
+    sb_json_str(&b, d->id, d->id_len);
+    fprintf(out, "id: %s\n", sb_cstr(&b));
+    sb_reset(&b);
+    int show = c->o->text_chars > 0 ? c->o->text_chars : 300;
+    size_t n = utf8_prefix(d->text, d->text_len, (size_t)show);
+    sb_json_str(&b, d->text, n);
+    fprintf(out, "text: %s%s\n", sb_cstr(&b), n < d->text_len ? " ..." : "");
+    fprintf(out, "  (%llu words, %zu bytes)\n", (unsigned long long)words_in(d->text, d->text_len),
+            d->text_len);
+    fprintf(out, "attributes:\n");
+    int any = 0;
+    for (int i = 0; i < j->n; i++) {
+        if (i == j->fate) continue;
+        any = 1;
+        for (const cJSON *it = sets[i]->child; it; it = it->next) {
+            char *t = cJSON_PrintUnformatted(it);
+            fprintf(out, "  %s.%s = %s\n", j->names[i], it->string, t ? t : "?");
+            free(t);
+        }
+    }
+    if (!any) fprintf(out, "  (none: no attribute file covers this document)\n");
+    fprintf(out, "fate:\n");
+    if (j->fate < 0) {
+        fprintf(out, "  not assembled yet (no %s for this file; run blalm assemble)\n", c->dec_dir);
+    } else {
+        const cJSON *fa = sets[j->fate];
+        const cJSON *ex = cJSON_GetObjectItemCaseSensitive(fa, "excluded_by");
+        const cJSON *rank = cJSON_GetObjectItemCaseSensitive(fa, "rank");
+        if (cJSON_IsObject(ex)) {
+            const cJSON *rs = cJSON_GetObjectItemCaseSensitive(ex, "rule");
+            const cJSON *ri = cJSON_GetObjectItemCaseSensitive(ex, "index");
+            if (cJSON_IsNumber(ri))
+                fprintf(out, "  excluded by rules[%d]: %s\n", ri->valueint,
+                        cJSON_IsString(rs) ? rs->valuestring : "?");
+            else
+                fprintf(out, "  excluded: %s\n", cJSON_IsString(rs) ? rs->valuestring : "?");
+            if (cJSON_IsString(rs) && cJSON_IsNumber(ri)) {
+                blalm_err e;
+                rule *r = rule_parse(rs->valuestring, &e);
+                if (r) {
+                    cJSON *all = cJSON_CreateObject();
+                    for (int i = 0; i < j->n; i++)
+                        if (i != j->fate) cJSON_AddItemReferenceToObject(all, j->names[i], sets[i]);
+                    refs_ctx rc = {out, all};
+                    rule_refs(r, print_ref, &rc);
+                    cJSON_Delete(all);
+                    rule_free(r);
+                }
+            }
+        } else if (cJSON_IsNumber(rank)) {
+            fprintf(out, "  eligible, rank %.0f\n", rank->valuedouble);
+        }
+        const cJSON *corp = cJSON_GetObjectItemCaseSensitive(fa, "corpora");
+        for (const cJSON *it = corp ? corp->child : NULL; it; it = it->next)
+            fprintf(out, "  %s: %s\n", it->string, cJSON_IsString(it) ? it->valuestring : "?");
+    }
+    fprintf(out, "\n");
+    sb_free(&b);
+}
+
+static long audit_id(actx *c, FILE *out, blalm_err *e)
+{
+    const char *id = c->o->id;
+    size_t idlen = strlen(id);
+    long found = 0;
+    for (size_t fi = 0; fi < c->nfiles; fi++) {
+        const doc_file *f = &c->files[fi];
+        /* a cheap first look with the documents alone */
+        doc_opts dopts = {.text_field = c->text_field, .id_field = c->id_field,
+                          .default_source = f->source};
+        doc_reader *r = doc_open(f->path, &dopts, e);
+        if (!r) return -1;
+        blalm_doc d;
+        int rc, hit = 0;
+        while ((rc = doc_next(r, &d, e)) == 1)
+            if (d.id_len == idlen && !memcmp(d.id, id, idlen)) { hit = 1; break; }
+        doc_close(r);
+        if (rc < 0) return -1;
+        if (!hit) continue;
+        joined *j = malloc(sizeof *j);
+        if (!j) return err_set(e, "out of memory");
+        attr_join *aj = open_join(c, f, j, e);
+        if (!aj) { free(j); return -1; }
+        cJSON *sets[MAX_SETS + 1];
+        while ((rc = attrj_next(aj, &d, sets, e)) == 1)
+            if (d.id_len == idlen && !memcmp(d.id, id, idlen)) {
+                print_doc(c, f, &d, j, sets, out);
+                found++;
+            }
+        attrj_close(aj);
+        free(j);
+        if (rc < 0) return -1;
+    }
+    return found;
+}
+
+/* ---- export ------------------------------------------------------------------- */
+
+enum { T_BOOL = 1, T_INT = 2, T_FLOAT = 4, T_STRING = 8, T_OTHER = 16 };
+
+typedef struct col {
+    char name[192];
+    char set[64], key[128];      /* attribute columns */
+    int flags;
+    pq_type type;
+    int json;                    /* STRING column holding JSON text of mixed values */
+} col;
+
+typedef struct cols {
+    col *v;
+    int n, cap;
+} cols;
+
+static int col_add(cols *cs, const char *name, const char *set, const char *key, pq_type type)
+{
+    for (int i = 0; i < cs->n; i++)
+        if (!strcmp(cs->v[i].name, name)) return i;
+    if (cs->n == cs->cap) {
+        cs->cap = cs->cap ? cs->cap * 2 : 64;
+        col *nv = realloc(cs->v, (size_t)cs->cap * sizeof *nv);
+        if (!nv) abort();
+        cs->v = nv;
+    }
+    col *c = &cs->v[cs->n];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->set, sizeof c->set, "%s", set ? set : "");
+    snprintf(c->key, sizeof c->key, "%s", key ? key : "");
+    c->type = type;
+    return cs->n++;
+}
+
+static int value_flags(const cJSON *v)
+{
+    if (cJSON_IsBool(v)) return T_BOOL;
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        return (d == floor(d) && fabs(d) < 9007199254740992.0) ? T_INT : T_FLOAT;
+    }
+    if (cJSON_IsString(v)) return T_STRING;
+    if (cJSON_IsNull(v) || !v) return 0;
+    return T_OTHER;
+}
+
+/* Columns: every key of every attribute set seen anywhere (first pass over
+ * the attribute files only), typed by the union of the values seen. */
+static int discover(actx *c, cols *cs, int nfixed, blalm_err *e)
+{
+    for (size_t fi = 0; fi < c->nfiles; fi++) {
+        joined *j = malloc(sizeof *j);
+        if (!j) return err_set(e, "out of memory");
+        join_paths(c, &c->files[fi], j);
+        for (int i = 0; i < j->n; i++) {
+            if (i == j->fate) continue;
+            zreader *r = zr_open(j->paths[i], e);
+            if (!r) { free(j); return -1; }
+            const char *line;
+            size_t len;
+            int rc;
+            while ((rc = zr_line(r, &line, &len, e)) == 1) {
+                cJSON *o = cJSON_ParseWithLength(line, len);
+                const cJSON *obj = cJSON_GetObjectItemCaseSensitive(o, j->names[i]);
+                for (const cJSON *it = obj ? obj->child : NULL; it; it = it->next) {
+                    char name[192];
+                    snprintf(name, sizeof name, "%s.%s", j->names[i], it->string);
+                    int k = col_add(cs, name, j->names[i], it->string, PQ_STRING);
+                    cs->v[k].flags |= value_flags(it);
+                }
+                cJSON_Delete(o);
+            }
+            zr_close(r);
+            if (rc < 0) { free(j); return -1; }
+        }
+        free(j);
+    }
+    for (int i = nfixed; i < cs->n; i++) {
+        col *k = &cs->v[i];
+        if (k->flags == T_BOOL) k->type = PQ_BOOL;
+        else if (k->flags == T_INT) k->type = PQ_INT64;
+        else if (k->flags && !(k->flags & ~(T_INT | T_FLOAT))) k->type = PQ_DOUBLE;
+        else if (k->flags == T_STRING || k->flags == 0) k->type = PQ_STRING;
+        else { k->type = PQ_STRING; k->json = 1; }
+    }
+    return 0;
+}
+
+typedef struct exporter {
+    int parquet;
+    zwriter *zw;
+    pq_writer *pw;
+    pq_value *vals;
+    char **owned;                /* strings printed for this row */
+    int nowned;
+    sbuf line;
+} exporter;
+
+static void put_json_value(sbuf *b, const cJSON *v)
+{
+    if (!v) { sb_adds(b, "null"); return; }
+    char *t = cJSON_PrintUnformatted(v);
+    sb_adds(b, t ? t : "null");
+    free(t);
+}
+
+static int export_all(actx *c, FILE *out, blalm_err *e)
+{
+    const char *path = c->o->export_path;
+    size_t pl = strlen(path);
+    int parquet = pl > 8 && !strcmp(path + pl - 8, ".parquet");
+    if (!parquet && !(pl > 10 && !strcmp(path + pl - 10, ".jsonl.zst")) &&
+        !(pl > 6 && !strcmp(path + pl - 6, ".jsonl")))
+        return err_set(e, "%s: expected a .jsonl.zst, .jsonl or .parquet file name", path);
+    cols cs = {0};
+    col_add(&cs, "source", NULL, NULL, PQ_STRING);
+    col_add(&cs, "path", NULL, NULL, PQ_STRING);
+    col_add(&cs, "row", NULL, NULL, PQ_INT64);
+    col_add(&cs, "id", NULL, NULL, PQ_STRING);
+    col_add(&cs, "words", NULL, NULL, PQ_INT64);
+    col_add(&cs, "bytes", NULL, NULL, PQ_INT64);
+    col_add(&cs, "eligible", NULL, NULL, PQ_BOOL);
+    col_add(&cs, "excluded_by", NULL, NULL, PQ_STRING);
+    col_add(&cs, "excluded_by_index", NULL, NULL, PQ_INT64);
+    col_add(&cs, "rank", NULL, NULL, PQ_INT64);
+    const cJSON *corp = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(c->run, "config"), "corpora"), *it;
+    cJSON_ArrayForEach(it, corp) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+        if (!cJSON_IsString(nm)) continue;
+        char name[192];
+        snprintf(name, sizeof name, "fate.%s", nm->valuestring);
+        col_add(&cs, name, FATE_SET, nm->valuestring, PQ_STRING);
+    }
+    int nfixed = cs.n;
+    if (discover(c, &cs, nfixed, e) < 0) { free(cs.v); return -1; }
+
+    exporter x;
+    memset(&x, 0, sizeof x);
+    x.parquet = parquet;
+    sb_init(&x.line);
+    x.vals = calloc((size_t)cs.n, sizeof *x.vals);
+    x.owned = calloc((size_t)cs.n, sizeof *x.owned);
+    int rc = -1;
+    if (!x.vals || !x.owned) { err_set(e, "out of memory"); goto out; }
+    if (parquet) {
+        pq_column *pc = calloc((size_t)cs.n, sizeof *pc);
+        if (!pc) { err_set(e, "out of memory"); goto out; }
+        for (int i = 0; i < cs.n; i++) pc[i] = (pq_column){cs.v[i].name, cs.v[i].type, 1};
+        pq_write_opts po = {.codec = PQ_CODEC_ZSTD, .dictionary = 1};
+        x.pw = pqw_open(path, pc, cs.n, &po, e);
+        free(pc);
+        if (!x.pw) goto out;
+    } else {
+        x.zw = zw_open(path, 3, e);
+        if (!x.zw) goto out;
+    }
+    progress *pg = prog_start("audit: export", 0, PROG_COUNT, c->o->quiet);
+    uint64_t rows = 0;
+    for (size_t fi = 0; fi < c->nfiles; fi++) {
+        const doc_file *f = &c->files[fi];
+        joined *j = malloc(sizeof *j);
+        if (!j) { err_set(e, "out of memory"); prog_end(pg); goto out; }
+        attr_join *aj = open_join(c, f, j, e);
+        if (!aj) { free(j); prog_end(pg); goto out; }
+        cJSON *sets[MAX_SETS + 1];
+        blalm_doc d;
+        int jr;
+        while ((jr = attrj_next(aj, &d, sets, e)) == 1) {
+            const cJSON *fate = j->fate >= 0 ? sets[j->fate] : NULL;
+            const cJSON *ex = cJSON_GetObjectItemCaseSensitive(fate, "excluded_by");
+            const cJSON *fcorp = cJSON_GetObjectItemCaseSensitive(fate, "corpora");
+            x.nowned = 0;
+            sb_reset(&x.line);
+            sb_addc(&x.line, '{');
+            int first = 1;
+            for (int ci = 0; ci < cs.n; ci++) {
+                col *k = &cs.v[ci];
+                pq_value *pv = &x.vals[ci];
+                memset(pv, 0, sizeof *pv);
+                pv->is_null = 1;
+                const cJSON *v = NULL;   /* JSON-valued columns */
+                int have_scalar = 1;
+                switch (ci) {
+                case 0: pv->s = f->source; pv->n = strlen(f->source); pv->is_null = 0; break;
+                case 1: pv->s = f->rel; pv->n = strlen(f->rel); pv->is_null = 0; break;
+                case 2: pv->i = (int64_t)d.row; pv->is_null = 0; break;
+                case 3: pv->s = d.id; pv->n = d.id_len; pv->is_null = 0; break;
+                case 4: pv->i = (int64_t)words_in(d.text, d.text_len); pv->is_null = 0; break;
+                case 5: pv->i = (int64_t)d.text_len; pv->is_null = 0; break;
+                default: have_scalar = 0;
+                }
+                if (!have_scalar) {
+                    if (ci == 6) v = cJSON_GetObjectItemCaseSensitive(fate, "eligible");
+                    else if (ci == 7) v = cJSON_GetObjectItemCaseSensitive(ex, "rule");
+                    else if (ci == 8) v = cJSON_GetObjectItemCaseSensitive(ex, "index");
+                    else if (ci == 9) v = cJSON_GetObjectItemCaseSensitive(fate, "rank");
+                    else if (ci < nfixed) v = cJSON_GetObjectItemCaseSensitive(fcorp, k->key);
+                    else {
+                        int si = -1;
+                        for (int s = 0; s < j->n; s++)
+                            if (s != j->fate && !strcmp(j->names[s], k->set)) si = s;
+                        v = si >= 0 ? cJSON_GetObjectItemCaseSensitive(sets[si], k->key) : NULL;
+                    }
+                    if (v && !cJSON_IsNull(v)) {
+                        pv->is_null = 0;
+                        if (k->type == PQ_BOOL) pv->i = cJSON_IsTrue(v);
+                        else if (k->type == PQ_INT64) pv->i = (int64_t)v->valuedouble;
+                        else if (k->type == PQ_DOUBLE) pv->d = v->valuedouble;
+                        else if (cJSON_IsString(v) && !k->json) {
+                            pv->s = v->valuestring;
+                            pv->n = strlen(v->valuestring);
+                        } else {
+                            char *t = cJSON_PrintUnformatted(v);
+                            x.owned[x.nowned++] = t;
+                            pv->s = t ? t : "null";
+                            pv->n = strlen(pv->s);
+                        }
+                        if ((k->type == PQ_BOOL && !cJSON_IsBool(v)) ||
+                            ((k->type == PQ_INT64 || k->type == PQ_DOUBLE) && !cJSON_IsNumber(v)))
+                            pv->is_null = 1;   /* cannot happen: types come from the values */
+                    }
+                }
+                if (!parquet) {
+                    sb_json_key(&x.line, k->name, &first);
+                    if (v) put_json_value(&x.line, v);
+                    else if (pv->is_null) sb_adds(&x.line, "null");
+                    else if (k->type == PQ_STRING) sb_json_str(&x.line, pv->s, pv->n);
+                    else sb_json_int(&x.line, pv->i);
+                }
+            }
+            int wr;
+            if (parquet) {
+                wr = pqw_row(x.pw, x.vals, e);
+            } else {
+                sb_addc(&x.line, '}');
+                wr = zw_line(x.zw, x.line.data, x.line.len, e);
+            }
+            for (int i = 0; i < x.nowned; i++) free(x.owned[i]);
+            x.nowned = 0;
+            if (wr < 0) { jr = -1; break; }
+            rows++;
+            prog_update(pg, rows);
+        }
+        attrj_close(aj);
+        free(j);
+        if (jr < 0) { prog_end(pg); goto out; }
+    }
+    prog_end(pg);
+    if (parquet) { rc = pqw_commit(x.pw, e); x.pw = NULL; }
+    else { rc = zw_commit(x.zw, e); x.zw = NULL; }
+    if (rc == 0) {
+        rc = (int)(rows > 0x7fffffff ? 0x7fffffff : rows);
+        (void)out;
+    }
+out:
+    if (x.pw) pqw_abort(x.pw);
+    if (x.zw) zw_abort(x.zw);
+    sb_free(&x.line);
+    free(x.vals);
+    free(x.owned);
+    free(cs.v);
+    return rc;
+}
+
+long corpora_audit(const audit_opts *o, FILE *out, blalm_err *e)
+{
+    actx c;
+    long rc = -1;
+    if (ctx_init(&c, o, e) == 0) {
+        if (o->export_path) rc = export_all(&c, out, e);
+        else rc = audit_id(&c, out, e);
+    }
+    ctx_free(&c);
+    return rc;
+}

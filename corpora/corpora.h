@@ -1,0 +1,140 @@
+/* corpora.h - word-budgeted BabyLM corpora: assembly, verification, audit.
+ *
+ * assemble: reads WORK/docs and whatever attribute sets exist under
+ * WORK/attributes, applies the selection rules, ranks the eligible pool,
+ * keeps at most one document per id / exact group / near-duplicate cluster,
+ * and fills each corpus's word budget with whole documents. Output follows
+ * the BabyLM layout (DESIGN.md §3):
+ *   OUT/<corpus>/train/<source>.train, dev/<source>.dev, manifest.json,
+ *   documents.jsonl.zst
+ * Every document's fate is recorded line-aligned with its document file in
+ * WORK/state/assemble/decisions/<rel stem>.jsonl.zst ({"id", "assemble": {...}})
+ * so that `audit` can explain it.
+ *
+ * Memory: one fixed-size record per eligible document, sorted in memory up to
+ * a limit and on disk (sorted runs + merge) beyond it. */
+#ifndef BLALM_CORPORA_H
+#define BLALM_CORPORA_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "lib/err.h"
+
+#define CORPORA_MAX 8         /* corpora per config */
+#define CORPORA_MAX_RANK 4    /* ranking keys */
+#define CORPORA_MAX_RULES 64
+#define CORPORA_MAX_SOURCES 256
+
+#define TRACK_STRICT_WORDS 100000000ULL
+#define TRACK_STRICT_SMALL_WORDS 10000000ULL
+
+/* Word definition written into every manifest. */
+#define CORPORA_WORD_DEFINITION \
+    "Python str.split(): a word is a maximal run of code points that are not " \
+    "Unicode whitespace (Py_UNICODE_ISSPACE); equals LC_ALL=C wc -w on text " \
+    "whose whitespace is ASCII"
+
+typedef struct corpus_spec {
+    char name[64];
+    uint64_t budget;        /* training words, hard limit */
+    uint64_t dev_words;     /* held-out words, outside the budget */
+    char track[16];         /* "strict", "strict-small" or "" (no track limit) */
+    int parent;             /* index of the corpus this is a subset of, or -1 */
+} corpus_spec;
+
+typedef struct rank_key {
+    char set[64], key[64];
+    int desc;               /* 1 = higher first */
+} rank_key;
+
+typedef struct source_quota {
+    char name[128];
+    double weight;          /* 0 = none */
+    uint64_t max_words;     /* 0 = none */
+} source_quota;
+
+/* The resolved config; rules as source strings (parsed at run time). */
+typedef struct corpora_config {
+    corpus_spec corpora[CORPORA_MAX];
+    int ncorpora;
+    char *rules[CORPORA_MAX_RULES];
+    int nrules;
+    rank_key ranking[CORPORA_MAX_RANK];
+    int nranking;
+    source_quota sources[CORPORA_MAX_SOURCES];
+    int nsources;
+    uint64_t seed;
+    int dedup;              /* one document per id / exact group / cluster */
+    int cut_last;           /* cut the last document to fill the budget exactly */
+    int defaults;           /* 1 when built without a config file */
+    char text_field[64], id_field[64];
+} corpora_config;
+
+/* The attribute sets present in a work directory and their known keys. */
+typedef struct attr_schema attr_schema;
+attr_schema *schema_scan(const char *attrs_dir, blalm_err *e);
+void schema_free(attr_schema *s);
+int schema_has_set(const attr_schema *s, const char *set);
+int schema_nsets(const attr_schema *s);
+const char *schema_set(const attr_schema *s, int i);
+/* rule_known_fn-compatible: 1 known, 0 unknown key, -1 unknown set. */
+int schema_known(void *schema, const char *set, const char *key);
+
+/* Loads path (NULL = defaults over the sets in schema). track_limit != NULL
+ * ("strict"/"strict-small") caps every corpus. Validates everything,
+ * including rules and ranking keys against the schema. */
+int corpora_config_load(corpora_config *c, const char *path, const attr_schema *schema,
+                        const char *track_limit, blalm_err *e);
+void corpora_config_free(corpora_config *c);
+/* Canonical JSON of the resolved config (caller frees) and its sha256. */
+char *corpora_config_json(const corpora_config *c);
+uint64_t track_words(const char *track);   /* 0 for unknown/none */
+
+typedef struct assemble_opts {
+    const char *work, *docs, *attrs, *out;
+    const corpora_config *config;
+    size_t mem_bytes;       /* sort memory before spilling (default 256 MiB) */
+    int quiet;
+} assemble_opts;
+
+typedef struct corpus_result {
+    char name[64];
+    uint64_t budget, words, docs, dev_budget, dev_words, dev_docs;
+    int pool_short;         /* eligible pool ran out before the budget filled */
+} corpus_result;
+
+typedef struct assemble_result {
+    uint64_t pool_docs, pool_bytes, pool_words, eligible_docs, eligible_words;
+    corpus_result corpora[CORPORA_MAX];
+    int ncorpora;
+    double seconds;
+    long peak_rss_kb;
+    int spilled_runs;
+} assemble_result;
+
+int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e);
+
+/* verify: problems are appended to *problems (one per line, caller frees).
+ * Returns the number of problems, or -1 when the corpus cannot be read. */
+typedef struct verify_result {
+    uint64_t words, dev_words, docs, dev_docs, budget, files;
+} verify_result;
+int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
+                   blalm_err *e);
+
+/* audit */
+typedef struct audit_opts {
+    const char *work, *docs, *attrs;
+    const char *id;          /* audit one id (prints to out) */
+    const char *export_path; /* or export every document (.jsonl.zst / .parquet) */
+    int text_chars;          /* start of text to show (default 300) */
+    int quiet;
+} audit_opts;
+/* Returns the number of documents found/exported, -1 on error. */
+long corpora_audit(const audit_opts *o, FILE *out, blalm_err *e);
+
+long peak_rss_kb(void);
+
+#endif

@@ -1,0 +1,383 @@
+/* verify.c - checks a corpus against its manifest from scratch: every word
+ * recounted, every checksum recomputed, every document located. */
+#include "corpora/corpora.h"
+#include "corpora/internal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/fsutil.h"
+#include "lib/hash.h"
+#include "lib/sbuf.h"
+#include "lib/utf8.h"
+#include "lib/zio.h"
+
+#define MAX_LISTED 20   /* problems of one kind listed before summarising */
+
+typedef struct vfile {
+    char path[512];
+    int split;                 /* 0 train, 1 dev */
+    const char *map;
+    size_t size;
+    uint64_t m_words, m_docs, m_bytes;
+    uint64_t docs, doc_words, last_end;
+    int ok;                    /* mapped */
+} vfile;
+
+typedef struct vctx {
+    sbuf *out;
+    int problems;
+} vctx;
+
+static void problem(vctx *v, const char *fmt, ...) BLALM_PRINTF(2, 3);
+static void problem(vctx *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[2048];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    sb_adds(v->out, buf);
+    sb_addc(v->out, '\n');
+    v->problems++;
+}
+
+static int num(const cJSON *o, const char *k, uint64_t *out)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(x) || x->valuedouble < 0) return 0;
+    *out = (uint64_t)x->valuedouble;
+    return 1;
+}
+
+typedef struct idrec {
+    const char *id;
+    int split;
+    uint64_t line;
+} idrec;
+
+static int cmp_id(const void *a, const void *b)
+{
+    const idrec *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (c) return c;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Files on disk under train/ and dev/ that the manifest does not list. */
+static void check_listing(vctx *v, const char *dir, vfile *files, int nfiles)
+{
+    static const char *const subs[] = {"train", "dev"};
+    for (int s = 0; s < 2; s++) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", dir, subs[s]);
+        DIR *d = opendir(p);
+        if (!d) {
+            problem(v, "%s/: missing", subs[s]);
+            continue;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+            char rel[600];
+            snprintf(rel, sizeof rel, "%s/%s", subs[s], de->d_name);
+            int listed = 0;
+            for (int i = 0; i < nfiles; i++) listed |= !strcmp(files[i].path, rel);
+            if (!listed) problem(v, "%s: not listed in manifest.json", rel);
+        }
+        closedir(d);
+    }
+}
+
+int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
+                   blalm_err *e)
+{
+    memset(r, 0, sizeof *r);
+    sbuf out;
+    sb_init(&out);
+    vctx v = {&out, 0};
+    char p[4400];
+    char *text = NULL;
+    size_t tlen;
+    cJSON *m = NULL;
+    vfile *files = NULL;
+    int nfiles = 0;
+    idrec *ids = NULL;
+    size_t nids = 0, capids = 0;
+    zreader *zr = NULL;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        problem(&v, "%s: no such corpus folder (an incomplete or killed assembly leaves none)", dir);
+        goto done;
+    }
+    snprintf(p, sizeof p, "%s/manifest.json", dir);
+    if (read_file(p, &text, &tlen, e) < 0) {
+        problem(&v, "manifest.json: missing or unreadable (%s)", e->msg);
+        goto done;
+    }
+    m = cJSON_ParseWithLength(text, tlen);
+    if (!cJSON_IsObject(m)) {
+        problem(&v, "manifest.json: not a JSON object");
+        goto done;
+    }
+    uint64_t budget = 0, words = 0, docs = 0, dev_words = 0, dev_docs = 0;
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(m, "dev");
+    if (!num(m, "budget", &budget)) problem(&v, "manifest.json: \"budget\" missing");
+    if (!num(m, "words", &words)) problem(&v, "manifest.json: \"words\" missing");
+    if (!num(m, "documents", &docs)) problem(&v, "manifest.json: \"documents\" missing");
+    if (!dev || !num(dev, "words", &dev_words) || !num(dev, "documents", &dev_docs))
+        problem(&v, "manifest.json: \"dev\" {words, documents} missing");
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "word_definition")))
+        problem(&v, "manifest.json: \"word_definition\" missing");
+    r->budget = budget;
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
+    const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;
+    if (track && mtrack && strcmp(track, mtrack))
+        problem(&v, "manifest.json: built for track %s, checked as %s", mtrack, track);
+    const char *eff_track = track ? track : mtrack;
+
+    /* files: sha256 and words, recomputed */
+    const cJSON *fl = cJSON_GetObjectItemCaseSensitive(m, "files"), *it;
+    if (!cJSON_IsArray(fl)) {
+        problem(&v, "manifest.json: \"files\" missing");
+        goto done;
+    }
+    files = calloc((size_t)cJSON_GetArraySize(fl) + 1, sizeof *files);
+    if (!files) { err_set(e, "out of memory"); goto fail; }
+    uint64_t sum[2][2] = {{0}};
+    cJSON_ArrayForEach(it, fl) {
+        vfile *f = &files[nfiles];
+        const cJSON *pj = cJSON_GetObjectItemCaseSensitive(it, "path");
+        const cJSON *sj = cJSON_GetObjectItemCaseSensitive(it, "sha256");
+        if (!cJSON_IsString(pj) || !cJSON_IsString(sj) || !num(it, "words", &f->m_words) ||
+            !num(it, "documents", &f->m_docs) || !num(it, "bytes", &f->m_bytes)) {
+            problem(&v, "manifest.json: files[%d]: expected path, words, documents, bytes, sha256", nfiles);
+            continue;
+        }
+        snprintf(f->path, sizeof f->path, "%s", pj->valuestring);
+        nfiles++;
+        size_t pl = strlen(f->path);
+        if (!strncmp(f->path, "train/", 6) && pl > 12 && !strcmp(f->path + pl - 6, ".train")) f->split = 0;
+        else if (!strncmp(f->path, "dev/", 4) && pl > 8 && !strcmp(f->path + pl - 4, ".dev")) f->split = 1;
+        else {
+            problem(&v, "%s: not train/<source>.train or dev/<source>.dev", f->path);
+            continue;
+        }
+        if (strstr(f->path, "..")) { problem(&v, "%s: path leaves the corpus", f->path); continue; }
+        snprintf(p, sizeof p, "%s/%s", dir, f->path);
+        int fd = open(p, O_RDONLY);
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            problem(&v, "%s: listed in manifest.json but missing", f->path);
+            if (fd >= 0) close(fd);
+            continue;
+        }
+        f->size = (size_t)st.st_size;
+        f->map = f->size ? mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0) : "";
+        close(fd);
+        if (f->map == MAP_FAILED) {
+            f->map = NULL;
+            problem(&v, "%s: cannot be read", f->path);
+            continue;
+        }
+        f->ok = 1;
+        char hex[65];
+        sha256_hex(f->map, f->size, hex);
+        if (strcmp(hex, sj->valuestring))
+            problem(&v, "%s: sha256 %s, manifest says %s", f->path, hex, sj->valuestring);
+        uint64_t w = words_in(f->map, f->size);
+        if (w != f->m_words)
+            problem(&v, "%s: %llu words, manifest says %llu", f->path, (unsigned long long)w,
+                    (unsigned long long)f->m_words);
+        if (f->size != f->m_bytes)
+            problem(&v, "%s: %zu bytes, manifest says %llu", f->path, f->size,
+                    (unsigned long long)f->m_bytes);
+        sum[f->split][0] += w;
+        sum[f->split][1] += f->m_docs;
+        r->files++;
+    }
+    check_listing(&v, dir, files, nfiles);
+    /* words and documents per source agree with the per-file figures */
+    const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m, "sources"), *sj2;
+    if (!cJSON_IsObject(srcs)) problem(&v, "manifest.json: \"sources\" missing");
+    cJSON_ArrayForEach(sj2, srcs) {
+        uint64_t want[4] = {0}, got[4] = {0};
+        static const char *const keys[4] = {"words", "documents", "dev_words", "dev_documents"};
+        for (int k = 0; k < 4; k++) num(sj2, keys[k], &want[k]);
+        const cJSON *fe;
+        cJSON_ArrayForEach(fe, fl) {
+            const cJSON *fs = cJSON_GetObjectItemCaseSensitive(fe, "source");
+            const cJSON *sp = cJSON_GetObjectItemCaseSensitive(fe, "split");
+            uint64_t w = 0, d = 0;
+            if (cJSON_IsString(fs) && !strcmp(fs->valuestring, sj2->string) && num(fe, "words", &w) &&
+                num(fe, "documents", &d)) {
+                int dv = cJSON_IsString(sp) && !strcmp(sp->valuestring, "dev");
+                got[dv * 2] += w;
+                got[dv * 2 + 1] += d;
+            }
+        }
+        for (int k = 0; k < 4; k++)
+            if (want[k] != got[k])
+                problem(&v, "manifest.json: sources.%s.%s is %llu, its files say %llu", sj2->string, keys[k],
+                        (unsigned long long)want[k], (unsigned long long)got[k]);
+    }
+    r->words = sum[0][0];
+    r->dev_words = sum[1][0];
+    if (sum[0][0] != words)
+        problem(&v, "train files hold %llu words, manifest says %llu", (unsigned long long)sum[0][0],
+                (unsigned long long)words);
+    if (sum[1][0] != dev_words)
+        problem(&v, "dev files hold %llu words, manifest says %llu", (unsigned long long)sum[1][0],
+                (unsigned long long)dev_words);
+    if (sum[0][0] > budget)
+        problem(&v, "train split holds %llu words, above the budget of %llu",
+                (unsigned long long)sum[0][0], (unsigned long long)budget);
+    if (eff_track) {
+        uint64_t lim = track_words(eff_track);
+        if (!lim) problem(&v, "unknown track \"%s\"", eff_track);
+        else if (sum[0][0] > lim)
+            problem(&v, "train split holds %llu words, above the %s track limit of %llu",
+                    (unsigned long long)sum[0][0], eff_track, (unsigned long long)lim);
+        if (lim && budget > lim)
+            problem(&v, "budget %llu above the %s track limit of %llu", (unsigned long long)budget,
+                    eff_track, (unsigned long long)lim);
+    }
+
+    /* documents.jsonl.zst: every document located and recounted */
+    const cJSON *ix = cJSON_GetObjectItemCaseSensitive(m, "index");
+    const cJSON *ixs = cJSON_GetObjectItemCaseSensitive(ix, "sha256");
+    snprintf(p, sizeof p, "%s/documents.jsonl.zst", dir);
+    if (!cJSON_IsString(ixs)) {
+        problem(&v, "manifest.json: \"index\" {sha256} missing");
+    } else {
+        char hex[65];
+        blalm_err e2;
+        if (sha256_file_hex(p, hex, &e2) < 0) problem(&v, "documents.jsonl.zst: %s", e2.msg);
+        else if (strcmp(hex, ixs->valuestring))
+            problem(&v, "documents.jsonl.zst: sha256 %s, manifest says %s", hex, ixs->valuestring);
+    }
+    blalm_err e3;
+    zr = zr_open(p, &e3);
+    if (!zr) {
+        problem(&v, "documents.jsonl.zst: %s", e3.msg);
+    } else {
+        const char *line;
+        size_t len;
+        int lr, bad = 0;
+        while ((lr = zr_line(zr, &line, &len, &e3)) == 1) {
+            uint64_t ln = zr_lineno(zr);
+            cJSON *o = cJSON_ParseWithLength(line, len);
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+            const cJSON *fj = cJSON_GetObjectItemCaseSensitive(o, "file");
+            const cJSON *sj = cJSON_GetObjectItemCaseSensitive(o, "split");
+            uint64_t off, dlen, dw;
+            if (!cJSON_IsString(id) || !cJSON_IsString(fj) || !cJSON_IsString(sj) ||
+                !num(o, "offset", &off) || !num(o, "length", &dlen) || !num(o, "words", &dw)) {
+                if (bad++ < MAX_LISTED)
+                    problem(&v, "documents.jsonl.zst:%llu: expected id, split, file, offset, length, words",
+                            (unsigned long long)ln);
+                cJSON_Delete(o);
+                continue;
+            }
+            vfile *f = NULL;
+            for (int i = 0; i < nfiles; i++)
+                if (!strcmp(files[i].path, fj->valuestring)) f = &files[i];
+            int split = !strcmp(sj->valuestring, "dev");
+            if (!f) {
+                if (bad++ < MAX_LISTED)
+                    problem(&v, "documents.jsonl.zst:%llu: file %s not in the manifest", (unsigned long long)ln,
+                            fj->valuestring);
+            } else if (f->ok) {
+                if (f->split != split && bad++ < MAX_LISTED)
+                    problem(&v, "documents.jsonl.zst:%llu: split %s but file %s", (unsigned long long)ln,
+                            sj->valuestring, f->path);
+                if (off + dlen > f->size || off < f->last_end) {
+                    if (bad++ < MAX_LISTED)
+                        problem(&v, "documents.jsonl.zst:%llu: bytes [%llu, %llu) outside %s or overlapping "
+                                    "the previous document", (unsigned long long)ln, (unsigned long long)off,
+                                (unsigned long long)(off + dlen), f->path);
+                } else {
+                    uint64_t w = words_in(f->map + off, dlen);
+                    if (w != dw && bad++ < MAX_LISTED)
+                        problem(&v, "documents.jsonl.zst:%llu: id %s has %llu words in %s, index says %llu",
+                                (unsigned long long)ln, id->valuestring, (unsigned long long)w, f->path,
+                                (unsigned long long)dw);
+                    if (words_in(f->map + f->last_end, off - f->last_end) && bad++ < MAX_LISTED)
+                        problem(&v, "%s: words between documents at bytes [%llu, %llu)", f->path,
+                                (unsigned long long)f->last_end, (unsigned long long)off);
+                    f->last_end = off + dlen;
+                    f->docs++;
+                    f->doc_words += w;
+                }
+            }
+            if (nids == capids) {
+                capids = capids ? capids * 2 : 1024;
+                idrec *ni = realloc(ids, capids * sizeof *ni);
+                if (!ni) { cJSON_Delete(o); err_set(e, "out of memory"); goto fail; }
+                ids = ni;
+            }
+            ids[nids].id = strdup(id->valuestring);
+            ids[nids].split = split;
+            ids[nids].line = ln;
+            nids++;
+            if (split) r->dev_docs++;
+            else r->docs++;
+            cJSON_Delete(o);
+        }
+        if (lr < 0) problem(&v, "documents.jsonl.zst: %s", e3.msg);
+        if (bad > MAX_LISTED) problem(&v, "documents.jsonl.zst: %d more problems not listed", bad - MAX_LISTED);
+        for (int i = 0; i < nfiles; i++) {
+            vfile *f = &files[i];
+            if (!f->ok) continue;
+            if (f->docs != f->m_docs)
+                problem(&v, "%s: %llu documents in documents.jsonl.zst, manifest says %llu", f->path,
+                        (unsigned long long)f->docs, (unsigned long long)f->m_docs);
+            if (words_in(f->map + f->last_end, f->size - f->last_end))
+                problem(&v, "%s: words after the last indexed document", f->path);
+        }
+        if (r->docs != docs)
+            problem(&v, "documents.jsonl.zst: %llu training documents, manifest says %llu",
+                    (unsigned long long)r->docs, (unsigned long long)docs);
+        if (r->dev_docs != dev_docs)
+            problem(&v, "documents.jsonl.zst: %llu dev documents, manifest says %llu",
+                    (unsigned long long)r->dev_docs, (unsigned long long)dev_docs);
+    }
+    /* ids: none twice, none in both splits */
+    if (nids > 1) {
+        qsort(ids, nids, sizeof *ids, cmp_id);
+        int dups = 0;
+        for (size_t i = 1; i < nids; i++) {
+            if (strcmp(ids[i].id, ids[i - 1].id)) continue;
+            if (dups++ >= MAX_LISTED) continue;
+            if (ids[i].split != ids[i - 1].split)
+                problem(&v, "id %s is in both train and dev (documents.jsonl.zst lines %llu and %llu)",
+                        ids[i].id, (unsigned long long)ids[i - 1].line, (unsigned long long)ids[i].line);
+            else
+                problem(&v, "id %s appears twice in %s (documents.jsonl.zst lines %llu and %llu)", ids[i].id,
+                        ids[i].split ? "dev" : "train", (unsigned long long)ids[i - 1].line,
+                        (unsigned long long)ids[i].line);
+        }
+        if (dups > MAX_LISTED) problem(&v, "%d more repeated ids not listed", dups - MAX_LISTED);
+    }
+done:
+    if (zr) zr_close(zr);
+    for (size_t i = 0; i < nids; i++) free((char *)ids[i].id);
+    free(ids);
+    for (int i = 0; i < nfiles; i++)
+        if (files[i].ok && files[i].size) munmap((void *)files[i].map, files[i].size);
+    free(files);
+    cJSON_Delete(m);
+    free(text);
+    *problems = strdup(sb_cstr(&out));
+    sb_free(&out);
+    return v.problems;
+fail:
+    v.problems = -1;
+    goto done;
+}

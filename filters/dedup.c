@@ -1,0 +1,1160 @@
+/* dedup.c - the four stages of `blalm dedup` (see dedup.h).
+ *
+ * Documents are numbered globally in docs order: files sorted bytewise by
+ * path (docs_walk), then row. That number, not the shard a document was
+ * processed in, decides cluster ids and ties, so any shard count gives the
+ * same attributes. Global numbers are 32-bit (at most 4,294,967,295 docs). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include <omp.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "filters/dedup_internal.h"
+#include "lib/attr.h"
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/progress.h"
+#include "lib/sbuf.h"
+
+#define PATH_CAP 8192
+
+static long max_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
+static void sig_path(const dd_paths *p, const char *rel, char *out)
+{
+    snprintf(out, PATH_CAP, "%s/signatures/%s.sig", p->state, rel);
+}
+static void shingle_path(const dd_paths *p, const char *rel, char *out)
+{
+    snprintf(out, PATH_CAP, "%s/shingles/%s.shg", p->state, rel);
+}
+static int nunits(const dd_config *c) { return c->bands + 3; }
+static void unit_name(const dd_config *c, int u, char *out, size_t cap)
+{
+    static const char *const exact[3] = {"exact-id", "exact-text", "exact-url"};
+    if (u < c->bands) snprintf(out, cap, "band-%02d", u);
+    else snprintf(out, cap, "%s", exact[u - c->bands]);
+}
+static void pairs_path(const dd_config *c, const dd_paths *p, int u, char *out)
+{
+    char name[32];
+    unit_name(c, u, name, sizeof name);
+    snprintf(out, PATH_CAP, "%s/buckets/%s.pairs", p->state, name);
+}
+static void clusters_path(const dd_paths *p, char *out)
+{
+    snprintf(out, PATH_CAP, "%s/clusters.bin", p->state);
+}
+
+/* Errors raised inside an OpenMP loop: the first one wins, the rest stop. */
+typedef struct first_error {
+    int failed;
+    blalm_err err;
+} first_error;
+
+static void fail_once(first_error *fe, const blalm_err *e)
+{
+#pragma omp critical(dd_error)
+    {
+        if (!fe->failed) {
+            fe->failed = 1;
+            fe->err = *e;
+        }
+    }
+}
+
+/* ---- stage 1: signatures ---------------------------------------------- */
+
+static int file_stat(const char *path, uint64_t *size, uint64_t *mtime)
+{
+    struct stat sb;
+    if (stat(path, &sb) < 0) return -1;
+    *size = (uint64_t)sb.st_size;
+    *mtime = (uint64_t)sb.st_mtim.tv_sec * 1000000000u + (uint64_t)sb.st_mtim.tv_nsec;
+    return 0;
+}
+
+/* 1 when the file's signatures (and shingles, when wanted) are present and
+ * current; 0 when they must be computed; -1 when a file there is from another
+ * configuration (refused, not overwritten). */
+static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file *f,
+                           blalm_err *e)
+{
+    char path[PATH_CAP];
+    sig_path(p, f->rel, path);
+    if (!file_exists(path)) return 0;
+    dd_header h;
+    FILE *fp = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), &h, e);
+    if (!fp) return -1;
+    fclose(fp);
+    uint64_t size, mtime;
+    if (file_stat(f->path, &size, &mtime) < 0 || size != h.aux || mtime != h.aux2)
+        return 0;   /* the document file changed since: recompute */
+    if (c->store_shingles) {
+        shingle_path(p, f->rel, path);
+        if (!file_exists(path)) return 0;
+    }
+    return 1;
+}
+
+typedef struct doc_hasher {
+    dd_minhash mh;
+    dd_scratch sc;
+    uint64_t *sig;
+} doc_hasher;
+
+static double metadata_number(const cJSON *item)
+{
+    if (cJSON_IsNumber(item)) return item->valuedouble;
+    if (cJSON_IsBool(item)) return cJSON_IsTrue(item) ? 1.0 : 0.0;
+    return NAN;
+}
+
+static uint64_t nonzero(uint64_t h) { return h ? h : 1; }
+
+/* Fills rec (and leaves sorted unique shingles in dh->sc.shingles, count
+ * in *nsh, when want_shingles). */
+static void hash_doc(const dd_config *c, doc_hasher *dh, const blalm_doc *d, dd_sigrec *rec,
+                     int want_shingles, size_t *nsh)
+{
+    rec->id_hash = c->exact_id ? nonzero(XXH3_64bits(d->id, d->id_len)) : 0;
+    rec->text_hash = 0;
+    if (c->exact_text) {
+        size_t n = dd_normalize(d->text, d->text_len, c->exact_norm, &dh->sc);
+        rec->text_hash = nonzero(XXH3_64bits(dh->sc.norm, n));
+    }
+    rec->url_hash = 0;
+    rec->keep_value = NAN;
+    if ((c->exact_url || c->keep_field[0]) && d->metadata_len > 2) {
+        cJSON *m = cJSON_ParseWithLength(d->metadata, d->metadata_len);
+        if (m) {
+            const cJSON *u = cJSON_GetObjectItemCaseSensitive(m, "url");
+            if (c->exact_url && cJSON_IsString(u) && u->valuestring[0])
+                rec->url_hash = nonzero(XXH3_64bits(u->valuestring, strlen(u->valuestring)));
+            if (c->keep_field[0])
+                rec->keep_value = metadata_number(cJSON_GetObjectItemCaseSensitive(m, c->keep_field));
+            cJSON_Delete(m);
+        }
+    }
+    size_t n = dd_normalize(d->text, d->text_len, c->minhash_norm, &dh->sc);
+    size_t ns = dd_shingles(&dh->mh, dh->sc.norm, n, &dh->sc);
+    if (ns == 0) {
+        memset(rec->band, 0, (size_t)c->bands * 8);   /* no words: no LSH buckets */
+    } else {
+        dd_minhash_sig(&dh->mh, dh->sc.shingles, ns, dh->sig);
+        dd_band_hashes(&dh->mh, dh->sig, rec->band);
+    }
+    if (want_shingles) ns = dd_sort_unique(dh->sc.shingles, ns);
+    *nsh = ns;
+}
+
+static int signatures_for_file(const dd_config *c, const dd_paths *p, const doc_file *f,
+                               doc_hasher *dh, uint64_t *docs, uint64_t *bytes, blalm_err *e)
+{
+    char spath[PATH_CAP], hpath[PATH_CAP];
+    sig_path(p, f->rel, spath);
+    shingle_path(p, f->rel, hpath);
+    uint64_t fsize, fmtime;
+    if (file_stat(f->path, &fsize, &fmtime) < 0) return err_errno(e, "%s", f->path);
+    doc_opts o = {0};
+    doc_reader *r = doc_open(f->path, &o, e);
+    if (!r) return -1;
+    dd_bwriter *w = dd_bw_open(spath, e), *ws = NULL;
+    uint64_t *offsets = NULL;
+    size_t noff = 0, offcap = 0;
+    if (w && c->store_shingles) ws = dd_bw_open(hpath, e);
+    if (!w || (c->store_shingles && !ws)) {
+        dd_bw_abort(w);
+        doc_close(r);
+        return -1;
+    }
+    size_t recsize = dd_sigrec_size(c->bands);
+    dd_sigrec *rec = malloc(recsize);
+    blalm_doc d;
+    int rc;
+    uint64_t n = 0, total_sh = 0;
+    while ((rc = doc_next(r, &d, e)) == 1) {
+        size_t nsh;
+        hash_doc(c, dh, &d, rec, ws != NULL, &nsh);
+        if (dd_bw_write(w, rec, recsize, e) < 0) { rc = -1; break; }
+        if (ws) {
+            if (noff + 2 > offcap) {
+                offcap = offcap ? offcap * 2 : 1024;
+                offsets = realloc(offsets, offcap * sizeof *offsets);
+            }
+            if (!noff) offsets[noff++] = 0;
+            total_sh += nsh;
+            offsets[noff++] = total_sh;
+            if (dd_bw_write(ws, dh->sc.shingles, nsh * 8, e) < 0) { rc = -1; break; }
+        }
+        n++;
+        *bytes += d.text_len;
+    }
+    doc_close(r);
+    free(rec);
+    if (n > UINT32_MAX) rc = err_set(e, "%s: more than 2^32 documents in one file", f->path);
+    dd_header h;
+    if (rc == 0 && ws) {
+        /* shingle file: header, shingles, then the (n + 1) offsets */
+        if (!noff) offsets = realloc(offsets, sizeof *offsets), offsets[noff++] = 0;
+        if (dd_bw_write(ws, offsets, noff * 8, e) < 0) rc = -1;
+        dd_header_fill(&h, c, DD_FILE_SHINGLES);
+        h.count = n;
+        h.aux = total_sh;
+        if (rc == 0 && dd_bw_commit(ws, &h, e) < 0) rc = -1;
+        ws = NULL;
+    }
+    free(offsets);
+    dd_bw_abort(ws);
+    if (rc < 0) {
+        dd_bw_abort(w);
+        return -1;
+    }
+    dd_header_fill(&h, c, DD_FILE_SIG);
+    h.count = n;
+    h.aux = fsize;
+    h.aux2 = fmtime;
+    if (dd_bw_commit(w, &h, e) < 0) return -1;   /* the signature file commits last */
+    *docs += n;
+    return 0;
+}
+
+static int threads_of(const dd_run_opts *o) { return o->threads > 0 ? o->threads : 1; }
+
+int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                        dd_stats *st, blalm_err *e)
+{
+    double t0 = now_seconds(), c0 = cpu_seconds();
+    if (dd_config_check(c, e) < 0) return -1;
+    doc_file *files;
+    size_t nf;
+    if (docs_walk(p->docs, &files, &nf, e) < 0) return -1;
+    if (nf == 0) {
+        docs_walk_free(files, nf);
+        return err_set(e, "%s: no document files (.parquet, .jsonl, .jsonl.gz, .jsonl.zst)",
+                       p->docs);
+    }
+    first_error fe = {0};
+    progress *pg = prog_start("dedup signatures", nf, PROG_COUNT, o->quiet);
+    uint64_t docs = 0, bytes = 0, done = 0, skipped = 0, mine = 0;
+#pragma omp parallel num_threads(threads_of(o)) reduction(+ : docs, bytes, skipped, mine)
+    {
+        doc_hasher *dh = calloc(1, sizeof *dh);
+        dd_minhash_init(&dh->mh, c->bands, c->rows, c->shingle, c->seed);
+        dh->sig = malloc((size_t)dh->mh.nhash * 8);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t i = 0; i < nf; i++) {
+            if ((int)(i % (size_t)o->nshards) != o->shard || fe.failed) continue;
+            mine++;
+            blalm_err le;
+            int dn = signatures_done(c, p, &files[i], &le);
+            if (dn == 0 && signatures_for_file(c, p, &files[i], dh, &docs, &bytes, &le) < 0)
+                dn = -1;
+            if (dn < 0) fail_once(&fe, &le);
+            if (dn == 1) skipped++;
+#pragma omp critical(dd_progress)
+            prog_update(pg, ++done);
+        }
+        dd_scratch_free(&dh->sc);
+        free(dh->sig);
+        free(dh);
+    }
+    prog_end(pg);
+    docs_walk_free(files, nf);
+    if (fe.failed) {
+        *e = fe.err;
+        return -1;
+    }
+    st->files = mine;
+    st->files_skipped = skipped;
+    st->docs = docs;
+    st->text_bytes = bytes;
+    st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
+    st->max_rss_kb = max_rss_kb();
+    return 0;
+}
+
+/* ---- the global document table ---------------------------------------- */
+
+typedef struct doc_table {
+    doc_file *files;
+    size_t nf;
+    uint64_t *first;      /* first[i] = global number of file i's row 0; first[nf] = total */
+    uint64_t fingerprint; /* of the file list and counts */
+} doc_table;
+
+static void table_free(doc_table *t)
+{
+    docs_walk_free(t->files, t->nf);
+    free(t->first);
+    memset(t, 0, sizeof *t);
+}
+
+/* Lists the docs and reads every file's signature header: all must exist. */
+static int table_load(const dd_config *c, const dd_paths *p, doc_table *t, blalm_err *e)
+{
+    memset(t, 0, sizeof *t);
+    if (docs_walk(p->docs, &t->files, &t->nf, e) < 0) return -1;
+    if (t->nf == 0) return err_set(e, "%s: no document files", p->docs);
+    t->first = calloc(t->nf + 1, sizeof *t->first);
+    XXH3_state_t *xs = XXH3_createState();
+    XXH3_64bits_reset(xs);
+    for (size_t i = 0; i < t->nf; i++) {
+        char path[PATH_CAP];
+        sig_path(p, t->files[i].rel, path);
+        if (!file_exists(path)) {
+            XXH3_freeState(xs);
+            table_free(t);
+            return err_set(e, "%s: missing; run the signatures stage on every shard first", path);
+        }
+        dd_header h;
+        FILE *f = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), &h, e);
+        if (!f) {
+            XXH3_freeState(xs);
+            table_free(t);
+            return -1;
+        }
+        fclose(f);
+        t->first[i + 1] = t->first[i] + h.count;
+        XXH3_64bits_update(xs, t->files[i].rel, strlen(t->files[i].rel) + 1);
+        XXH3_64bits_update(xs, &h.count, 8);
+        XXH3_64bits_update(xs, &h.aux, 8);    /* the document file's size and mtime */
+        XXH3_64bits_update(xs, &h.aux2, 8);
+    }
+    t->fingerprint = XXH3_64bits_digest(xs);
+    XXH3_freeState(xs);
+    if (t->first[t->nf] >= UINT32_MAX) {
+        table_free(t);
+        return err_set(e, "more than 2^32-1 documents: dedup numbers documents in 32 bits");
+    }
+    return 0;
+}
+
+static size_t table_file_of(const doc_table *t, uint64_t g)
+{
+    size_t lo = 0, hi = t->nf;   /* first[lo] <= g < first[hi] */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (t->first[mid] <= g) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* ---- stage 2: buckets ---------------------------------------------------- */
+
+static int unit_enabled(const dd_config *c, int u)
+{
+    if (u < c->bands) return 1;
+    if (u == c->bands) return c->exact_id;
+    if (u == c->bands + 1) return c->exact_text;
+    return c->exact_url;
+}
+
+static uint64_t unit_key(const dd_config *c, const dd_sigrec *r, int u)
+{
+    if (u < c->bands) return r->band[u];
+    if (u == c->bands) return r->id_hash;
+    if (u == c->bands + 1) return r->text_hash;
+    return r->url_hash;
+}
+
+static int pairs_done(const dd_config *c, const dd_paths *p, const doc_table *t, int u,
+                      blalm_err *e)
+{
+    char path[PATH_CAP];
+    pairs_path(c, p, u, path);
+    if (!file_exists(path)) return 0;
+    dd_header h;
+    FILE *f = dd_open_checked(path, c, DD_FILE_PAIRS, 8, &h, e);
+    if (!f) return -1;
+    fclose(f);
+    return h.aux2 == t->fingerprint ? 1 : 0;   /* stale when the documents changed */
+}
+
+/* Emits star edges (first, other) for each run of equal keys. */
+static int write_pairs(const dd_config *c, const dd_paths *p, const doc_table *t, int u,
+                       dd_xsort *x, uint64_t *npairs, blalm_err *e)
+{
+    char path[PATH_CAP];
+    pairs_path(c, p, u, path);
+    if (dd_xsort_finish(x, e) < 0) return -1;
+    dd_bwriter *w = dd_bw_open(path, e);
+    if (!w) return -1;
+    uint32_t buf[2 * 4096];
+    size_t nb = 0;
+    uint64_t n = 0, cur = 0, first = 0;
+    int have = 0, rc;
+    dd_kv kv;
+    while ((rc = dd_xsort_next(x, &kv, e)) == 1) {
+        if (have && kv.key == cur) {
+            buf[2 * nb] = (uint32_t)first;
+            buf[2 * nb + 1] = (uint32_t)kv.val;
+            n++;
+            if (++nb == 4096) {
+                if (dd_bw_write(w, buf, sizeof buf, e) < 0) { rc = -1; break; }
+                nb = 0;
+            }
+        } else {
+            have = 1;
+            cur = kv.key;
+            first = kv.val;
+        }
+    }
+    if (rc == 0 && dd_bw_write(w, buf, nb * 8, e) < 0) rc = -1;
+    if (rc < 0) {
+        dd_bw_abort(w);
+        return -1;
+    }
+    dd_header h;
+    dd_header_fill(&h, c, DD_FILE_PAIRS);
+    h.count = n;
+    h.aux = (uint64_t)u;
+    h.aux2 = t->fingerprint;
+    *npairs += n;
+    return dd_bw_commit(w, &h, e);
+}
+
+/* Sort runs of a worker killed on this host (its pid is gone) are removed;
+ * other hosts' runs are left alone. */
+static void remove_stale_sorts(const dd_paths *p, const char *host)
+{
+    char tmpdir[PATH_CAP], prefix[300];
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", p->state);
+    snprintf(prefix, sizeof prefix, "sort-%s-", host);
+    DIR *d = opendir(tmpdir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, prefix, strlen(prefix))) continue;
+        long pid = strtol(de->d_name + strlen(prefix), NULL, 10);
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char sub[PATH_CAP * 2];
+        snprintf(sub, sizeof sub, "%s/%s", tmpdir, de->d_name);
+        DIR *sd = opendir(sub);
+        if (sd) {
+            struct dirent *fe;
+            while ((fe = readdir(sd))) {
+                if (fe->d_name[0] == '.') continue;
+                char f[PATH_CAP * 3];
+                snprintf(f, sizeof f, "%s/%s", sub, fe->d_name);
+                unlink(f);
+            }
+            closedir(sd);
+        }
+        rmdir(sub);
+    }
+    closedir(d);
+    rmdir(tmpdir);   /* only when empty */
+}
+
+int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                     dd_stats *st, blalm_err *e)
+{
+    double t0 = now_seconds(), c0 = cpu_seconds();
+    doc_table t;
+    if (dd_config_check(c, e) < 0 || table_load(c, p, &t, e) < 0) return -1;
+    char host[256] = "host";
+    gethostname(host, sizeof host - 1);
+    for (char *h = host; *h; h++)
+        if (*h == '/' || *h == '-') *h = '_';
+    remove_stale_sorts(p, host);
+    int nu = nunits(c), todo[DD_MAX_HASHES + 3], ntodo = 0;
+    for (int u = 0; u < nu; u++) {
+        if (u % o->nshards != o->shard) continue;
+        int dn = pairs_done(c, p, &t, u, e);
+        if (dn < 0) {
+            table_free(&t);
+            return -1;
+        }
+        if (dn) st->files_skipped++;
+        else todo[ntodo++] = u;
+    }
+    st->files = (uint64_t)ntodo + st->files_skipped;
+    int rc = 0;
+    dd_xsort **xs = calloc((size_t)(ntodo ? ntodo : 1), sizeof *xs);
+    size_t recsize = dd_sigrec_size(c->bands);
+    unsigned char *rec = malloc(recsize * 4096);
+    for (int k = 0; k < ntodo && rc == 0; k++) {
+        char dir[PATH_CAP];
+        snprintf(dir, sizeof dir, "%s/tmp/sort-%s-%ld-%d", p->state, host, (long)getpid(), todo[k]);
+        xs[k] = dd_xsort_new(dir, o->mem_bytes / (size_t)ntodo, e);
+        if (!xs[k]) rc = -1;
+    }
+    /* One pass over the signatures feeds every band this worker owns. */
+    progress *pg = prog_start("dedup buckets", t.first[t.nf], PROG_COUNT, o->quiet);
+    for (size_t i = 0; i < t.nf && rc == 0 && ntodo; i++) {
+        char path[PATH_CAP];
+        sig_path(p, t.files[i].rel, path);
+        dd_header h;
+        FILE *f = dd_open_checked(path, c, DD_FILE_SIG, recsize, &h, e);
+        if (!f) { rc = -1; break; }
+        uint64_t g = t.first[i];
+        size_t got;
+        while (rc == 0 && (got = fread(rec, recsize, 4096, f)) > 0) {
+            for (size_t j = 0; j < got && rc == 0; j++, g++) {
+                const dd_sigrec *r = (const dd_sigrec *)(rec + j * recsize);
+                for (int k = 0; k < ntodo; k++) {
+                    uint64_t key = unit_enabled(c, todo[k]) ? unit_key(c, r, todo[k]) : 0;
+                    if (key && dd_xsort_add(xs[k], key, g, e) < 0) { rc = -1; break; }
+                }
+            }
+            prog_update(pg, g);
+        }
+        if (rc == 0 && ferror(f)) rc = err_errno(e, "%s", path);
+        fclose(f);
+    }
+    prog_end(pg);
+    uint64_t npairs = 0;
+    first_error fe = {0};
+#pragma omp parallel for num_threads(threads_of(o)) schedule(dynamic, 1) reduction(+ : npairs)
+    for (int k = 0; k < ntodo; k++) {
+        if (rc < 0 || fe.failed) continue;
+        blalm_err le;
+        if (write_pairs(c, p, &t, todo[k], xs[k], &npairs, &le) < 0) fail_once(&fe, &le);
+        dd_xsort_free(xs[k]);
+        xs[k] = NULL;
+    }
+    if (fe.failed && rc == 0) {
+        *e = fe.err;
+        rc = -1;
+    }
+    for (int k = 0; k < ntodo; k++) dd_xsort_free(xs[k]);
+    free(xs);
+    free(rec);
+    char tmpdir[PATH_CAP];
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", p->state);
+    rmdir(tmpdir);   /* only when empty: other workers may be sorting */
+    st->docs = t.first[t.nf];
+    st->pairs_lsh = npairs;
+    table_free(&t);
+    st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
+    st->max_rss_kb = max_rss_kb();
+    return rc;
+}
+
+/* ---- stage 3: cluster ------------------------------------------------------ */
+
+/* One document's result, as stored in clusters.bin (global numbers). */
+typedef struct dd_result {
+    uint32_t exact_group, exact_size, cluster_id, cluster_size, representative;
+} dd_result;
+
+typedef struct shingle_map {
+    const uint64_t *data;   /* shingles, then offsets */
+    const uint64_t *off;
+    size_t bytes;
+    void *base;
+} shingle_map;
+
+static int shingles_open(const dd_config *c, const dd_paths *p, const doc_table *t,
+                         shingle_map *m, blalm_err *e)
+{
+    for (size_t i = 0; i < t->nf; i++) {
+        char path[PATH_CAP];
+        shingle_path(p, t->files[i].rel, path);
+        dd_header h;
+        FILE *f = dd_open_checked(path, c, DD_FILE_SHINGLES, 0, &h, e);
+        if (!f) return err_prefix(e, "--verify-jaccard needs shingle files (rerun the "
+                                     "signatures stage with --verify-jaccard)");
+        struct stat sb;
+        fstat(fileno(f), &sb);
+        uint64_t n = t->first[i + 1] - t->first[i];
+        uint64_t want = sizeof h + (h.aux + n + 1) * 8;
+        if (h.count != n || (uint64_t)sb.st_size != want) {
+            fclose(f);
+            return err_set(e, "%s: truncated or corrupt: %lld bytes, expected %llu", path,
+                           (long long)sb.st_size, (unsigned long long)want);
+        }
+        void *base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+        fclose(f);
+        if (base == MAP_FAILED) return err_errno(e, "mmap %s", path);
+        m[i].base = base;
+        m[i].bytes = (size_t)sb.st_size;
+        m[i].data = (const uint64_t *)((const char *)base + sizeof h);
+        m[i].off = m[i].data + h.aux;
+    }
+    return 0;
+}
+
+static double pair_jaccard(const doc_table *t, const shingle_map *m, uint32_t a, uint32_t b)
+{
+    size_t fa = table_file_of(t, a), fb = table_file_of(t, b);
+    uint64_t ra = a - t->first[fa], rb = b - t->first[fb];
+    const shingle_map *ma = &m[fa], *mb = &m[fb];
+    return dd_jaccard(ma->data + ma->off[ra], ma->off[ra + 1] - ma->off[ra],
+                      mb->data + mb->off[rb], mb->off[rb + 1] - mb->off[rb]);
+}
+
+static int union_pairs(const dd_config *c, const dd_paths *p, const doc_table *t, int u,
+                       dd_uf *exact, dd_uf *all, const shingle_map *sm, double verify,
+                       dd_stats *st, blalm_err *e)
+{
+    char path[PATH_CAP];
+    pairs_path(c, p, u, path);
+    if (!file_exists(path))
+        return err_set(e, "%s: missing; run the buckets stage on every shard first", path);
+    dd_header h;
+    FILE *f = dd_open_checked(path, c, DD_FILE_PAIRS, 8, &h, e);
+    if (!f) return -1;
+    if (h.aux != (uint64_t)u || h.aux2 != t->fingerprint) {
+        fclose(f);
+        return err_set(e, "%s: made from other documents or for another band; rerun the "
+                          "buckets stage", path);
+    }
+    uint32_t buf[2 * 4096];
+    size_t got;
+    uint64_t ndocs = t->first[t->nf];
+    while ((got = fread(buf, 8, 4096, f)) > 0) {
+        for (size_t i = 0; i < got; i++) {
+            uint32_t a = buf[2 * i], b = buf[2 * i + 1];
+            if (a >= ndocs || b >= ndocs) {
+                fclose(f);
+                return err_set(e, "%s: corrupt: document %u out of range", path,
+                               a >= ndocs ? a : b);
+            }
+            if (u >= c->bands) {
+                dd_uf_union(exact, a, b);
+                dd_uf_union(all, a, b);
+                st->pairs_exact++;
+                continue;
+            }
+            st->pairs_lsh++;
+            if (verify > 0 && dd_uf_find(all, a) != dd_uf_find(all, b)) {
+                st->verified++;
+                if (pair_jaccard(t, sm, a, b) < verify) {
+                    st->rejected++;
+                    continue;
+                }
+            }
+            dd_uf_union(all, a, b);
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    return bad ? err_errno(e, "%s", path) : 0;
+}
+
+static void write_stats(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                        const dd_stats *st, const uint32_t *hist_size, const uint64_t *hist_n,
+                        size_t nh)
+{
+    sbuf b;
+    sb_init(&b);
+    char mn[128], ex[128];
+    dd_norm_format(c->minhash_norm, mn, sizeof mn);
+    dd_norm_format(c->exact_norm, ex, sizeof ex);
+    sb_printf(&b, "{\"config\":{\"bands\":%d,\"rows\":%d,\"shingle\":%d,\"seed\":%llu,"
+                  "\"minhash_normalize\":\"%s\",\"exact_normalize\":\"%s\",\"exact_id\":%s,"
+                  "\"exact_text\":%s,\"exact_url\":%s,\"keep_max\":",
+              c->bands, c->rows, c->shingle, (unsigned long long)c->seed, mn, ex,
+              c->exact_id ? "true" : "false", c->exact_text ? "true" : "false",
+              c->exact_url ? "true" : "false");
+    if (c->keep_field[0]) sb_json_str(&b, c->keep_field, strlen(c->keep_field));
+    else sb_adds(&b, "null");
+    sb_adds(&b, ",\"verify_jaccard\":");
+    if (o->verify_jaccard > 0) sb_json_num(&b, o->verify_jaccard);
+    else sb_adds(&b, "null");
+    sb_printf(&b, "},\"docs\":%llu,\"exact_groups\":%llu,\"exact_duplicates\":%llu,"
+                  "\"clusters\":%llu,\"clusters_with_duplicates\":%llu,\"kept\":%llu,"
+                  "\"dropped\":%llu,\"candidate_pairs_lsh\":%llu,\"pairs_exact\":%llu,"
+                  "\"verified_pairs\":%llu,\"rejected_pairs\":%llu,\"cluster_seconds\":",
+              (unsigned long long)st->docs, (unsigned long long)st->exact_groups,
+              (unsigned long long)st->exact_dups, (unsigned long long)st->clusters,
+              (unsigned long long)st->multi_clusters, (unsigned long long)(st->docs - st->dropped),
+              (unsigned long long)st->dropped, (unsigned long long)st->pairs_lsh,
+              (unsigned long long)st->pairs_exact, (unsigned long long)st->verified,
+              (unsigned long long)st->rejected);
+    sb_json_num(&b, st->seconds);
+    sb_printf(&b, ",\"cluster_max_rss_kb\":%ld,\"cluster_size_histogram\":{", st->max_rss_kb);
+    for (size_t i = 0; i < nh; i++)
+        sb_printf(&b, "%s\"%u\":%llu", i ? "," : "", hist_size[i], (unsigned long long)hist_n[i]);
+    sb_adds(&b, "}");
+    /* keep the per-stage entries that dd_stats_record() wrote before */
+    char *old = NULL;
+    size_t oldn;
+    blalm_err e;
+    if (file_exists(p->stats) && read_file(p->stats, &old, &oldn, &e) == 0) {
+        cJSON *j = cJSON_ParseWithLength(old, oldn);
+        cJSON *stages = j ? cJSON_GetObjectItemCaseSensitive(j, "stages") : NULL;
+        char *txt = cJSON_IsObject(stages) ? cJSON_PrintUnformatted(stages) : NULL;
+        if (txt) sb_printf(&b, ",\"stages\":%s", txt);
+        free(txt);
+        cJSON_Delete(j);
+    }
+    free(old);
+    sb_adds(&b, "}\n");
+    dd_write_small(p->stats, b.data, b.len, &e);   /* stats are a report, not a result */
+    sb_free(&b);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Representative of each cluster: the largest keep value (missing = -inf),
+ * then the smallest global number. Only the roots' slots are meaningful. */
+static int choose_representatives(const dd_config *c, const dd_paths *p, const doc_table *t,
+                                  dd_uf *all, uint32_t *rep, blalm_err *e)
+{
+    uint64_t n = t->first[t->nf];
+    for (uint64_t g = 0; g < n; g++) rep[g] = UINT32_MAX;
+    if (!c->keep_field[0]) {
+        for (uint64_t g = 0; g < n; g++) {
+            uint32_t r = dd_uf_find(all, (uint32_t)g);
+            if (rep[r] == UINT32_MAX) rep[r] = (uint32_t)g;
+        }
+        return 0;
+    }
+    double *val = malloc((n ? n : 1) * sizeof *val);
+    if (!val) return err_set(e, "out of memory for %llu keep values", (unsigned long long)n);
+    size_t recsize = dd_sigrec_size(c->bands);
+    unsigned char *rec = malloc(recsize * 4096);
+    int rc = 0;
+    for (size_t i = 0; i < t->nf && rc == 0; i++) {
+        char path[PATH_CAP];
+        sig_path(p, t->files[i].rel, path);
+        dd_header h;
+        FILE *f = dd_open_checked(path, c, DD_FILE_SIG, recsize, &h, e);
+        if (!f) { rc = -1; break; }
+        uint64_t g = t->first[i];
+        size_t got;
+        while ((got = fread(rec, recsize, 4096, f)) > 0)
+            for (size_t j = 0; j < got; j++, g++) {
+                double v = ((const dd_sigrec *)(rec + j * recsize))->keep_value;
+                val[g] = isnan(v) ? -INFINITY : v;
+            }
+        fclose(f);
+    }
+    for (uint64_t g = 0; g < n && rc == 0; g++) {
+        uint32_t r = dd_uf_find(all, (uint32_t)g);
+        /* g increases, so a tie keeps the earlier (smaller) document */
+        if (rep[r] == UINT32_MAX || val[g] > val[rep[r]]) rep[r] = (uint32_t)g;
+    }
+    free(rec);
+    free(val);
+    return rc;
+}
+
+int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                     dd_stats *st, blalm_err *e)
+{
+    double t0 = now_seconds(), c0 = cpu_seconds();
+    char cpath[PATH_CAP];
+    clusters_path(p, cpath);
+    doc_table t;
+    if (dd_config_check(c, e) < 0 || table_load(c, p, &t, e) < 0) return -1;
+    uint64_t n = t.first[t.nf];
+    if (file_exists(cpath)) {
+        dd_header h;
+        FILE *f = dd_open_checked(cpath, c, DD_FILE_CLUSTERS, sizeof(dd_result), &h, e);
+        if (!f) {
+            table_free(&t);
+            return -1;
+        }
+        fclose(f);
+        uint64_t vbits;
+        double v = o->verify_jaccard > 0 ? o->verify_jaccard : 0;
+        memcpy(&vbits, &v, 8);
+        if (h.aux2 == t.fingerprint && h.aux == vbits) {
+            st->files_skipped = 1;
+            st->docs = n;
+            table_free(&t);
+            return 0;
+        }
+    }
+    dd_uf exact = {0}, all = {0};
+    shingle_map *sm = NULL;
+    int rc = 0;
+    if (dd_uf_init(&exact, n) < 0 || dd_uf_init(&all, n) < 0)
+        rc = err_set(e, "out of memory for %llu documents", (unsigned long long)n);
+    if (rc == 0 && o->verify_jaccard > 0) {
+        sm = calloc(t.nf, sizeof *sm);
+        rc = shingles_open(c, p, &t, sm, e);
+    }
+    /* Exact pairs first: they are never verified. */
+    progress *pg = prog_start("dedup cluster", (uint64_t)nunits(c), PROG_COUNT, o->quiet);
+    for (int k = 0; k < nunits(c) && rc == 0; k++) {
+        int u = (k + c->bands) % nunits(c);
+        rc = union_pairs(c, p, &t, u, &exact, &all, sm, o->verify_jaccard, st, e);
+        prog_update(pg, (uint64_t)k + 1);
+    }
+    prog_end(pg);
+    if (sm) {
+        for (size_t i = 0; i < t.nf; i++)
+            if (sm[i].base) munmap(sm[i].base, sm[i].bytes);
+        free(sm);
+    }
+    uint32_t *csize = NULL, *esize = NULL, *rep = NULL;
+    if (rc == 0) {
+        csize = calloc(n ? n : 1, 4);
+        esize = calloc(n ? n : 1, 4);
+        rep = malloc((n ? n : 1) * 4);
+        if (!csize || !esize || !rep)
+            rc = err_set(e, "out of memory for %llu documents", (unsigned long long)n);
+    }
+    if (rc == 0) {
+        for (uint64_t g = 0; g < n; g++) {
+            csize[dd_uf_find(&all, (uint32_t)g)]++;
+            esize[dd_uf_find(&exact, (uint32_t)g)]++;
+        }
+        rc = choose_representatives(c, p, &t, &all, rep, e);
+    }
+    dd_bwriter *w = rc == 0 ? dd_bw_open(cpath, e) : NULL;
+    if (rc == 0 && !w) rc = -1;
+    dd_result buf[4096];
+    size_t nb = 0;
+    for (uint64_t g = 0; g < n && rc == 0; g++) {
+        uint32_t cr = dd_uf_find(&all, (uint32_t)g), er = dd_uf_find(&exact, (uint32_t)g);
+        dd_result *r = &buf[nb++];
+        r->exact_group = er;
+        r->exact_size = esize[er];
+        r->cluster_id = cr;
+        r->cluster_size = csize[cr];
+        r->representative = rep[cr];
+        if (er == g) st->exact_groups++;
+        else st->exact_dups++;
+        if (cr == g) {
+            st->clusters++;
+            if (csize[cr] > 1) st->multi_clusters++;
+        }
+        if (rep[cr] != g) st->dropped++;
+        if (nb == 4096 || g + 1 == n) {
+            if (dd_bw_write(w, buf, nb * sizeof *buf, e) < 0) rc = -1;
+            nb = 0;
+        }
+    }
+    /* cluster-size histogram: sizes of the roots, sorted */
+    uint32_t *sizes = NULL, *hs = NULL;
+    uint64_t *hn = NULL;
+    size_t nh = 0, ns = 0;
+    if (rc == 0) {
+        sizes = malloc((st->clusters ? st->clusters : 1) * 4);
+        for (uint64_t g = 0; g < n; g++)
+            if (dd_uf_find(&all, (uint32_t)g) == g) sizes[ns++] = csize[g];
+        qsort(sizes, ns, 4, cmp_u32);
+        hs = malloc((ns ? ns : 1) * 4);
+        hn = malloc((ns ? ns : 1) * 8);
+        for (size_t i = 0; i < ns; i++) {
+            if (nh && hs[nh - 1] == sizes[i]) hn[nh - 1]++;
+            else hs[nh] = sizes[i], hn[nh++] = 1;
+        }
+    }
+    free(csize);
+    free(esize);
+    free(rep);
+    dd_uf_free(&exact);
+    dd_uf_free(&all);
+    if (rc == 0) {
+        dd_header h;
+        dd_header_fill(&h, c, DD_FILE_CLUSTERS);
+        h.count = n;
+        double v = o->verify_jaccard > 0 ? o->verify_jaccard : 0;
+        memcpy(&h.aux, &v, 8);
+        h.aux2 = t.fingerprint;
+        rc = dd_bw_commit(w, &h, e);
+    } else {
+        dd_bw_abort(w);
+    }
+    st->docs = n;
+    st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
+    st->max_rss_kb = max_rss_kb();
+    if (rc == 0) write_stats(c, p, o, st, hs, hn, nh);
+    free(sizes);
+    free(hs);
+    free(hn);
+    table_free(&t);
+    return rc;
+}
+
+/* ---- stage 4: attributes -------------------------------------------------- */
+
+static void key_of(const doc_table *t, uint32_t g, sbuf *out)
+{
+    size_t f = table_file_of(t, g);
+    sb_printf(out, "%s#%llu", t->files[f].rel, (unsigned long long)(g - t->first[f]));
+}
+
+static void attr_marker_path(const dd_paths *p, const char *rel, char *out)
+{
+    snprintf(out, PATH_CAP, "%s/attributes/%s.done", p->state, rel);
+}
+
+static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_table *t,
+                               size_t i, FILE *cf, const char *marker, blalm_err *e)
+{
+    const doc_file *df = &t->files[i];
+    char stem[PATH_CAP], out[PATH_CAP * 2], mpath[PATH_CAP];
+    doc_rel_stem(df->rel, stem, sizeof stem);
+    snprintf(out, sizeof out, "%s/dedup/%s.jsonl.zst", p->attrs, stem);
+    attr_marker_path(p, df->rel, mpath);
+    uint64_t n = t->first[i + 1] - t->first[i];
+    dd_result *res = malloc((n ? n : 1) * sizeof *res);
+    if (fseeko(cf, (off_t)(sizeof(dd_header) + t->first[i] * sizeof *res), SEEK_SET) < 0 ||
+        fread(res, sizeof *res, n, cf) != n) {
+        free(res);
+        return err_errno(e, "reading clusters.bin");
+    }
+    doc_opts o = {0};
+    doc_reader *r = doc_open(df->path, &o, e);
+    if (!r) {
+        free(res);
+        return -1;
+    }
+    attr_writer *w = attrw_open(out, "dedup", e);
+    if (!w) {
+        doc_close(r);
+        free(res);
+        return -1;
+    }
+    sbuf b;
+    sb_init(&b);
+    blalm_doc d;
+    int rc;
+    uint64_t row = 0;
+    while ((rc = doc_next(r, &d, e)) == 1) {
+        if (row >= n) {
+            rc = err_set(e, "%s: has more documents than when its signatures were made (%llu); "
+                            "rerun dedup from the signatures stage", df->path,
+                         (unsigned long long)n);
+            break;
+        }
+        const dd_result *x = &res[row];
+        uint32_t g = (uint32_t)(t->first[i] + row);
+        sb_reset(&b);
+        sb_printf(&b, "{\"exact_group\":%u,\"exact_size\":%u,\"cluster_id\":%u,"
+                      "\"cluster_size\":%u,\"representative\":",
+                  x->exact_group, x->exact_size, x->cluster_id, x->cluster_size);
+        sbuf key;
+        sb_init(&key);
+        key_of(t, x->representative, &key);
+        sb_json_str(&b, key.data, key.len);
+        sb_free(&key);
+        sb_printf(&b, ",\"keep\":%s}", x->representative == g ? "true" : "false");
+        if (attrw_write(w, d.id, d.id_len, b.data, b.len, e) < 0) { rc = -1; break; }
+        row++;
+    }
+    if (rc == 0 && row != n)
+        rc = err_set(e, "%s: has %llu documents, its signatures %llu; rerun dedup from the "
+                        "signatures stage", df->path, (unsigned long long)row,
+                     (unsigned long long)n);
+    sb_free(&b);
+    doc_close(r);
+    free(res);
+    if (rc < 0) {
+        attrw_abort(w);
+        return -1;
+    }
+    if (attrw_commit(w, e) < 0) return -1;
+    return dd_write_small(mpath, marker, strlen(marker), e);
+}
+
+int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                        dd_stats *st, blalm_err *e)
+{
+    double t0 = now_seconds(), c0 = cpu_seconds();
+    doc_table t;
+    if (dd_config_check(c, e) < 0 || table_load(c, p, &t, e) < 0) return -1;
+    char cpath[PATH_CAP];
+    clusters_path(p, cpath);
+    if (!file_exists(cpath)) {
+        table_free(&t);
+        return err_set(e, "%s: missing; run the cluster stage first", cpath);
+    }
+    dd_header h;
+    FILE *cf = dd_open_checked(cpath, c, DD_FILE_CLUSTERS, sizeof(dd_result), &h, e);
+    if (!cf) {
+        table_free(&t);
+        return -1;
+    }
+    fclose(cf);
+    if (h.aux2 != t.fingerprint || h.count != t.first[t.nf]) {
+        table_free(&t);
+        return err_set(e, "%s: made from other documents; rerun the cluster stage", cpath);
+    }
+    /* A file's marker names the clusters it was written from. */
+    char marker[128];
+    snprintf(marker, sizeof marker, "{\"clusters\":\"%016llx%016llx\"}\n",
+             (unsigned long long)h.aux2, (unsigned long long)XXH3_64bits(&h, sizeof h));
+    first_error fe = {0};
+    uint64_t mine = 0, skipped = 0, done = 0;
+    progress *pg = prog_start("dedup attributes", t.nf, PROG_COUNT, o->quiet);
+#pragma omp parallel num_threads(threads_of(o)) reduction(+ : mine, skipped)
+    {
+        blalm_err le;
+        FILE *f = fopen(cpath, "rb");
+        if (!f) {
+            err_errno(&le, "%s", cpath);
+            fail_once(&fe, &le);
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (size_t i = 0; i < t.nf; i++) {
+            if ((int)(i % (size_t)o->nshards) != o->shard || fe.failed || !f) continue;
+            mine++;
+            char mpath[PATH_CAP], *have = NULL;
+            size_t hl;
+            char stem[PATH_CAP], out[PATH_CAP * 2];
+            doc_rel_stem(t.files[i].rel, stem, sizeof stem);
+            snprintf(out, sizeof out, "%s/dedup/%s.jsonl.zst", p->attrs, stem);
+            attr_marker_path(p, t.files[i].rel, mpath);
+            if (file_exists(out) && file_exists(mpath) &&
+                read_file(mpath, &have, &hl, &le) == 0 && !strcmp(have, marker)) {
+                skipped++;
+            } else if (attributes_for_file(c, p, &t, i, f, marker, &le) < 0) {
+                fail_once(&fe, &le);
+            }
+            free(have);
+#pragma omp critical(dd_progress)
+            prog_update(pg, ++done);
+        }
+        if (f) fclose(f);
+    }
+    prog_end(pg);
+    st->docs = t.first[t.nf];
+    st->files = mine;
+    st->files_skipped = skipped;
+    table_free(&t);
+    st->seconds = now_seconds() - t0;
+    st->cpu_seconds = cpu_seconds() - c0;
+    st->max_rss_kb = max_rss_kb();
+    if (fe.failed) {
+        *e = fe.err;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- benchmark helper ------------------------------------------------------ */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    return x ^ (x >> 33);
+}
+
+/* Document g is either an original (its own band hashes) or, with
+ * probability dup_rate, a near-copy of an earlier original: each of its bands
+ * equals the original's with probability 1/2. Band hashes are functions of
+ * (original, band), so nothing is held in memory. Empty placeholder document
+ * files stand for the documents (only the buckets and cluster stages run). */
+int dd_synthetic_signatures(const dd_config *c, const dd_paths *p, uint64_t ndocs,
+                            double dup_rate, int files, blalm_err *e)
+{
+    if (dd_config_check(c, e) < 0) return -1;
+    if (files < 1) files = 1;
+    if (ndocs >= UINT32_MAX) return err_set(e, "too many synthetic documents");
+    size_t recsize = dd_sigrec_size(c->bands);
+    dd_sigrec *rec = malloc(recsize);
+    uint64_t g = 0, per = (ndocs + (uint64_t)files - 1) / (uint64_t)files;
+    uint64_t thresh = (uint64_t)(dup_rate * 18446744073709551615.0);
+    for (int fi = 0; fi < files; fi++) {
+        char rel[64], dpath[PATH_CAP], spath[PATH_CAP];
+        snprintf(rel, sizeof rel, "synthetic/part-%05d.jsonl", fi);
+        snprintf(dpath, sizeof dpath, "%s/%s", p->docs, rel);
+        if (dd_write_small(dpath, "", 0, e) < 0) { free(rec); return -1; }
+        sig_path(p, rel, spath);
+        dd_bwriter *w = dd_bw_open(spath, e);
+        if (!w) { free(rec); return -1; }
+        uint64_t n = 0;
+        for (; n < per && g < ndocs; n++, g++) {
+            uint64_t r = mix64(g * 0x9e3779b97f4a7c15u + 1);
+            uint64_t orig = g;
+            if (g > 0 && r < thresh) orig = mix64(r) % g;
+            rec->id_hash = nonzero(mix64(g + 0x1234));
+            rec->text_hash = nonzero(mix64(g + 0x5678));
+            rec->url_hash = 0;
+            rec->keep_value = NAN;
+            for (int b = 0; b < c->bands; b++) {
+                uint64_t same = orig != g && (mix64(g * 131 + (uint64_t)b) & 1);
+                rec->band[b] = nonzero(mix64((same ? orig : g) * 1000003u + (uint64_t)b));
+            }
+            if (dd_bw_write(w, rec, recsize, e) < 0) { dd_bw_abort(w); free(rec); return -1; }
+        }
+        uint64_t fsize = 0, fmtime = 0;
+        file_stat(dpath, &fsize, &fmtime);
+        dd_header h;
+        dd_header_fill(&h, c, DD_FILE_SIG);
+        h.count = n;
+        h.aux = fsize;
+        h.aux2 = fmtime;
+        if (dd_bw_commit(w, &h, e) < 0) { free(rec); return -1; }
+    }
+    free(rec);
+    return 0;
+}
+
+/* Adds or replaces stats["stages"][name] in WORK/stats/dedup.json. */
+int dd_stats_record(const dd_paths *p, const char *name, const dd_stats *st, blalm_err *e)
+{
+    char *old = NULL;
+    size_t oldn;
+    cJSON *j = NULL;
+    if (file_exists(p->stats) && read_file(p->stats, &old, &oldn, e) == 0)
+        j = cJSON_ParseWithLength(old, oldn);
+    free(old);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        j = cJSON_CreateObject();
+    }
+    cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
+    if (!cJSON_IsObject(stages)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "stages");
+        stages = cJSON_AddObjectToObject(j, "stages");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(stages, name);
+    cJSON *s = cJSON_AddObjectToObject(stages, name);
+    cJSON_AddNumberToObject(s, "seconds", st->seconds);
+    cJSON_AddNumberToObject(s, "cpu_seconds", st->cpu_seconds);
+    cJSON_AddNumberToObject(s, "max_rss_kb", (double)st->max_rss_kb);
+    cJSON_AddNumberToObject(s, "units", (double)st->files);
+    cJSON_AddNumberToObject(s, "units_already_done", (double)st->files_skipped);
+    cJSON_AddNumberToObject(s, "docs", (double)st->docs);
+    if (st->text_bytes) {
+        cJSON_AddNumberToObject(s, "text_bytes", (double)st->text_bytes);
+        if (st->cpu_seconds > 0)
+            cJSON_AddNumberToObject(s, "mb_per_cpu_second", st->text_bytes / 1e6 / st->cpu_seconds);
+    }
+    char *txt = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!txt) return err_set(e, "out of memory");
+    size_t n = strlen(txt);
+    char *line = malloc(n + 2);
+    memcpy(line, txt, n);
+    line[n] = '\n';
+    free(txt);
+    int rc = dd_write_small(p->stats, line, n + 1, e);
+    free(line);
+    return rc;
+}

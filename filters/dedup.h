@@ -1,0 +1,93 @@
+/* dedup.h - exact and MinHash LSH near-duplicate detection (issue 5).
+ *
+ * Four stages, as in datatrove, each runnable alone and sharded:
+ *   signatures  per document file: exact keys + LSH band hashes -> WORK/state/dedup/signatures/
+ *   buckets     per band: sorted (band hash, doc) runs -> candidate pairs -> WORK/state/dedup/buckets/
+ *   cluster     union-find over all pairs (streamed from disk) -> WORK/state/dedup/clusters.bin
+ *   attributes  per document file: the `dedup` attribute set -> WORK/attributes/dedup/
+ * Every file is written under a temporary name and renamed when complete; an
+ * existing output is the stage's completion marker for that unit. */
+#ifndef BLALM_FILTERS_DEDUP_H
+#define BLALM_FILTERS_DEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/err.h"
+
+/* Text normalisation steps (applied in this order). */
+enum {
+    DD_NORM_NFKC = 1,        /* Unicode NFKC (utf8proc) */
+    DD_NORM_LOWER = 2,       /* lowercase (utf8proc_tolower per code point) */
+    DD_NORM_DIGITS = 4,      /* each run \d+(\.\d+)? becomes "0" (FineWeb) */
+    DD_NORM_PUNCT = 8,       /* punctuation, symbols, controls become spaces */
+    DD_NORM_DIACRITICS = 16, /* canonical decomposition, marks dropped */
+    DD_NORM_SPACE = 32,      /* whitespace runs become one space; trimmed */
+};
+#define DD_NORM_MINHASH_DEFAULT (DD_NORM_LOWER | DD_NORM_DIGITS | DD_NORM_PUNCT | \
+                                 DD_NORM_DIACRITICS | DD_NORM_SPACE)
+#define DD_NORM_EXACT_DEFAULT (DD_NORM_NFKC | DD_NORM_LOWER | DD_NORM_SPACE)
+
+/* "nfkc,lower,digits,punct,diacritics,space", "none" or "fineweb". */
+int dd_norm_parse(const char *spec, unsigned *flags, blalm_err *e);
+void dd_norm_format(unsigned flags, char *out, size_t cap);
+
+#define DD_MAX_HASHES 1024
+#define DD_KEEP_FIELD_MAX 64
+
+typedef struct dd_config {
+    int bands, rows;           /* LSH: bands x rows hashes (14 x 8) */
+    int shingle;               /* words per shingle (5) */
+    uint64_t seed;             /* permutation seed (1) */
+    unsigned minhash_norm, exact_norm;
+    int exact_id, exact_text, exact_url;   /* which exact keys count (all 1) */
+    int store_shingles;        /* keep shingle sets, for --verify-jaccard */
+    char keep_field[DD_KEEP_FIELD_MAX];     /* metadata number to maximise; "" = none */
+} dd_config;
+
+void dd_config_default(dd_config *c);
+int dd_config_check(const dd_config *c, blalm_err *e);
+
+typedef struct dd_paths {
+    const char *docs;     /* document root (WORK/docs) */
+    const char *attrs;    /* attribute root (WORK/attributes) */
+    const char *state;    /* WORK/state/dedup */
+    const char *stats;    /* WORK/stats/dedup.json */
+} dd_paths;
+
+typedef struct dd_run_opts {
+    int shard, nshards;   /* this worker's share: units with index % nshards == shard */
+    int threads;          /* OpenMP threads inside this process */
+    size_t mem_bytes;     /* sort buffer budget for buckets */
+    double verify_jaccard;  /* > 0: verify LSH pairs by true Jaccard */
+    int quiet;
+} dd_run_opts;
+
+/* Per-stage counters; the cluster stage fills the totals. */
+typedef struct dd_stats {
+    uint64_t files, files_skipped, docs, text_bytes;
+    uint64_t pairs_lsh, pairs_exact;
+    uint64_t verified, rejected;
+    uint64_t exact_groups, exact_dups, clusters, multi_clusters, dropped;
+    double seconds, cpu_seconds;   /* wall; user+system CPU of this process */
+    long max_rss_kb;
+} dd_stats;
+
+int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                        dd_stats *st, blalm_err *e);
+int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                     dd_stats *st, blalm_err *e);
+int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                     dd_stats *st, blalm_err *e);
+int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
+                        dd_stats *st, blalm_err *e);
+
+/* Records one stage run's figures under "stages" in WORK/stats/dedup.json
+ * (the cluster stage writes the totals and keeps these entries). */
+int dd_stats_record(const dd_paths *p, const char *name, const dd_stats *st, blalm_err *e);
+
+/* Benchmark helper: writes synthetic signature files for ndocs documents
+ * (dup_rate of them near-copies of an earlier one) into state/signatures/. */
+int dd_synthetic_signatures(const dd_config *c, const dd_paths *p, uint64_t ndocs,
+                            double dup_rate, int files, blalm_err *e);
+
+#endif

@@ -1,0 +1,88 @@
+/* cmd_export.c - `blalm export`: a run's model as model.safetensors +
+ * config.json + the tokenizer, for use from Python. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "lib/fsutil.h"
+#include "trainer/tokenizer.h"
+#include "trainer/train.h"
+
+BLALM_COMMAND(export, "write a run's model as safetensors + config.json + tokenizer")
+
+static const char usage[] =
+    "usage: blalm export --run RUN --out DIR [--checkpoint NAME]\n"
+    "\n"
+    "Writes DIR/model.safetensors (F32, PyTorch (out, in) layout, names as in\n"
+    "tests/oracle/trainer_twin.py), DIR/config.json, DIR/tokenizer.json and\n"
+    "DIR/tokenizer_config.json from RUN's latest checkpoint (or checkpoints/NAME.bin).\n"
+    "\n"
+    "options:\n"
+    "  --checkpoint NAME   e.g. chck_10M\n"
+    "  -q, --quiet         no summary line\n"
+    "  -h, --help          this help\n";
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"run", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
+        {"checkpoint", required_argument, 0, 'c'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    const char *run = NULL, *out = NULL, *ckpt = NULL;
+    int quiet = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': run = optarg; break;
+        case 'o': out = optarg; break;
+        case 'c': ckpt = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': return cli_help(usage);
+        default: return cli_usage_error(usage, "export: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!run || !out) return cli_usage_error(usage, "export: --run and --out are required");
+    blalm_err e;
+    char p[4096];
+    model *m = run_load_model(run, ckpt, &e);
+    bpe_tokenizer *tok = NULL;
+    int rc = 1;
+    if (!m) goto fail;
+    snprintf(p, sizeof p, "%s/tokenizer.json", run);
+    tok = bpe_load(p, &e);
+    if (!tok) goto fail;
+    if ((int)bpe_vocab_size(tok) != model_cfg(m)->vocab_size) {
+        err_set(&e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), model_cfg(m)->vocab_size);
+        goto fail;
+    }
+    if (mkdir_p(out, &e) < 0) goto fail;
+    snprintf(p, sizeof p, "%s/model.safetensors", out);
+    if (model_save_safetensors(m, p, &e) < 0) goto fail;
+    cJSON *cj = model_config_to_json(model_cfg(m));
+    cJSON_AddStringToObject(cj, "format", "blalm");
+    char *cs = cJSON_Print(cj);
+    cJSON_Delete(cj);
+    snprintf(p, sizeof p, "%s/config.json", out);
+    int wr = write_file_atomic(p, cs, strlen(cs), &e);
+    free(cs);
+    if (wr < 0) goto fail;
+    snprintf(p, sizeof p, "%s/tokenizer.json", out);
+    if (bpe_save_json(tok, p, &e) < 0) goto fail;
+    snprintf(p, sizeof p, "%s/tokenizer_config.json", out);
+    if (bpe_save_config_json(tok, p, &e) < 0) goto fail;
+    if (!quiet)
+        fprintf(stderr, "blalm export: %zu parameters, vocabulary %d -> %s\n", model_num_params(m),
+                model_cfg(m)->vocab_size, out);
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "blalm export: %s\n", e.msg);
+done:
+    bpe_free(tok);
+    model_free(m);
+    return rc;
+}

@@ -1,0 +1,97 @@
+/* cmd_train.c - `blalm train`: a BLaLM run on an assembled corpus. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "trainer/train.h"
+
+BLALM_COMMAND(train, "train a BLaLM model on a corpus (BabyLM rules, checkpoints, resume)")
+
+static const char usage[] =
+    "usage: blalm train --corpus DIR --model CONFIG --out RUN [options]\n"
+    "\n"
+    "Trains the model of CONFIG on the corpus DIR (BabyLM layout: train/*.train,\n"
+    "dev/*.dev, documents.jsonl.zst when present). A byte-level BPE tokenizer of\n"
+    "CONFIG's vocab_size is trained on the train split unless --tokenizer is given;\n"
+    "the tokens are cached in RUN/tokens. RUN holds config.json, tokenizer.json,\n"
+    "log.jsonl and checkpoints/ (latest.bin, and chck_<N>M.bin by words seen).\n"
+    "\n"
+    "options:\n"
+    "  --max-steps N              optimiser steps (default: one epoch)\n"
+    "  --max-tokens N             or: training tokens (k/M/G suffixes)\n"
+    "  --optimizer adamw|muon     Muon for hidden matrices, AdamW for the rest (default adamw)\n"
+    "  --track strict|strict-small  refuse an over-budget corpus or > 10 epochs;\n"
+    "                             save the BabyLM milestone checkpoints\n"
+    "  --tokenizer FILE           use this tokenizer (tokenizer.json or binary form)\n"
+    "  --threads N                threads (default 1; 1 gives bit-exact resumes)\n"
+    "  --resume                   continue RUN from checkpoints/latest.bin\n"
+    "  -q, --quiet                no progress, no summary\n"
+    "  -h, --help                 this help\n";
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"corpus", required_argument, 0, 'c'},    {"model", required_argument, 0, 'm'},
+        {"out", required_argument, 0, 'o'},       {"max-steps", required_argument, 0, 's'},
+        {"max-tokens", required_argument, 0, 'T'}, {"optimizer", required_argument, 0, 'O'},
+        {"track", required_argument, 0, 'k'},     {"tokenizer", required_argument, 0, 'z'},
+        {"threads", required_argument, 0, 't'},   {"resume", no_argument, 0, 'r'},
+        {"stop-after", required_argument, 0, 'S'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
+    };
+    train_opts o = {0};
+    o.threads = 1;
+    unsigned long long v;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o.corpus = optarg; break;
+        case 'm': o.model_cfg = optarg; break;
+        case 'o': o.run = optarg; break;
+        case 'z': o.tokenizer = optarg; break;
+        case 's': case 'T': case 't': case 'S':
+            if (cli_parse_count(optarg, &v) < 0)
+                return cli_usage_error(usage, "train: bad number '%s'", optarg);
+            if (c == 's') o.max_steps = (long)v;
+            else if (c == 'T') o.max_tokens = v;
+            else if (c == 'S') o.stop_after = (long)v;
+            else o.threads = (int)v;
+            break;
+        case 'O':
+            if (!strcmp(optarg, "adamw")) o.optimizer = OPT_ADAMW;
+            else if (!strcmp(optarg, "muon")) o.optimizer = OPT_MUON;
+            else return cli_usage_error(usage, "train: --optimizer must be adamw or muon");
+            break;
+        case 'k':
+            if (!strcmp(optarg, "strict")) o.track = TRACK_STRICT;
+            else if (!strcmp(optarg, "strict-small")) o.track = TRACK_STRICT_SMALL;
+            else return cli_usage_error(usage, "train: --track must be strict or strict-small");
+            break;
+        case 'r': o.resume = 1; break;
+        case 'q': o.quiet = 1; break;
+        case 'h': return cli_help(usage);
+        default: return cli_usage_error(usage, "train: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(usage, "train: unexpected argument '%s'", argv[optind]);
+    if (!o.corpus || !o.model_cfg || !o.run)
+        return cli_usage_error(usage, "train: --corpus, --model and --out are required");
+    if (o.max_steps && o.max_tokens)
+        return cli_usage_error(usage, "train: give --max-steps or --max-tokens, not both");
+    blalm_err e;
+    train_summary s;
+    if (train_run(&o, &s, &e) < 0) {
+        fprintf(stderr, "blalm train: %s\n", e.msg);
+        return 1;
+    }
+    if (!o.quiet)
+        fprintf(stderr,
+                "blalm train: %ld steps, loss %.4f, dev loss %.4f, %llu tokens, %.0f words seen, "
+                "%.0f tok/s, %d milestone checkpoints -> %s\n",
+                s.steps, s.last_loss, s.dev_loss, (unsigned long long)s.tokens_seen, s.words_seen,
+                s.tok_per_s, s.milestones_saved, o.run);
+    return 0;
+}

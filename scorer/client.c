@@ -1,0 +1,281 @@
+/* client.c - the chat/completions pool on top of lib/http.h.
+ *
+ * lib/http does transport, keep-alive, HTTP/2 and status-level retries; this
+ * layer adds what is specific to LLM endpoints: a 200 whose body is not a
+ * chat.completion (truncated JSON from a proxy) is retried too, the request
+ * rate and token rate are limited, and no message ever holds the API key. */
+#include "scorer/llm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/http.h"
+
+typedef struct req {
+    struct llm_client *c;
+    uint64_t tag;
+    char *body;
+    size_t n;
+    uint64_t est_tokens;
+    int attempts_before;   /* attempts spent by earlier submissions of this body */
+    double t0;
+    struct req *next;      /* resubmit list */
+} req;
+
+struct llm_client {
+    http_client *h;
+    llm_client_opts o;
+    http_retry retry;
+    char url[4096];
+    char *auth;            /* "Authorization: Bearer ..." or NULL */
+    const char *headers[5];
+    int in_flight;
+    llm_result *done;
+    int ndone, capdone;
+    req *resubmit;
+    double rps_tokens, tpm_tokens, last_refill;
+    blalm_err submit_err;
+    int submit_failed;
+};
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void llm_redact(const char *s, const char *secret, char *out, size_t cap)
+{
+    if (!cap) return;
+    size_t sl = secret ? strlen(secret) : 0, o = 0;
+    while (*s && o + 1 < cap) {
+        if (sl && !strncmp(s, secret, sl)) {
+            for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
+            s += sl;
+        } else {
+            out[o++] = *s++;
+        }
+    }
+    out[o] = 0;
+}
+
+llm_client *llm_client_new(const llm_client_opts *o, blalm_err *e)
+{
+    llm_client *c = calloc(1, sizeof *c);
+    if (!c) { err_set(e, "out of memory"); return NULL; }
+    c->o = *o;
+    if (c->o.concurrency < 1) c->o.concurrency = 1;
+    http_client_opts ho;
+    memset(&ho, 0, sizeof ho);
+    ho.max_in_flight = c->o.concurrency;
+    ho.connect_timeout_s = o->timeout_s > 0 && o->timeout_s < 30 ? o->timeout_s : 30;
+    ho.timeout_s = o->timeout_s;
+    ho.stall_timeout_s = o->timeout_s > 0 ? o->timeout_s : 60;
+    http_retry_defaults(&c->retry);
+    if (o->max_attempts > 0) c->retry.max_attempts = o->max_attempts;
+    if (o->backoff_base_s > 0) c->retry.base_delay_s = o->backoff_base_s;
+    if (o->backoff_max_s > 0) c->retry.max_delay_s = o->backoff_max_s;
+    if (o->max_total_s > 0) c->retry.max_total_s = o->max_total_s;
+    ho.retry = c->retry;
+    c->h = http_client_new(&ho, e);
+    if (!c->h) { free(c); return NULL; }
+    snprintf(c->url, sizeof c->url, "%s/chat/completions", o->base_url);
+    int nh = 0;
+    c->headers[nh++] = "Content-Type: application/json";
+    /* curl would send "Expect: 100-continue" for bodies over 1 KiB: a wasted round trip */
+    c->headers[nh++] = "Expect:";
+    if (o->api_key && *o->api_key) {
+        size_t n = strlen(o->api_key) + 32;
+        c->auth = malloc(n);
+        if (!c->auth) abort();
+        snprintf(c->auth, n, "Authorization: Bearer %s", o->api_key);
+        c->headers[nh++] = c->auth;
+    }
+    c->headers[nh] = NULL;
+    c->o.api_key = NULL;  /* the header above is the only copy we keep */
+    c->last_refill = mono_now();
+    c->rps_tokens = 1;
+    c->tpm_tokens = o->tpm > 0 ? o->tpm / 60 : 0;
+    return c;
+}
+
+static void refill(llm_client *c)
+{
+    double now = mono_now(), dt = now - c->last_refill;
+    c->last_refill = now;
+    if (c->o.rps > 0) {
+        double cap = c->o.rps * 0.05 > 1 ? c->o.rps * 0.05 : 1;
+        c->rps_tokens += dt * c->o.rps;
+        if (c->rps_tokens > cap) c->rps_tokens = cap;
+    }
+    if (c->o.tpm > 0) {
+        double cap = c->o.tpm / 60;  /* one second's worth of burst */
+        c->tpm_tokens += dt * c->o.tpm / 60;
+        if (c->tpm_tokens > cap) c->tpm_tokens = cap;
+    }
+}
+
+int llm_client_has_room(llm_client *c, uint64_t est_tokens)
+{
+    if (c->in_flight >= c->o.concurrency) return 0;
+    refill(c);
+    if (c->o.rps > 0 && c->rps_tokens < 1) return 0;
+    if (c->o.tpm > 0) {
+        /* A request larger than the burst may start once the bucket is full. */
+        double need = (double)est_tokens < c->o.tpm / 60 ? (double)est_tokens : c->o.tpm / 60;
+        if (c->tpm_tokens < need) return 0;
+    }
+    return 1;
+}
+
+int llm_client_in_flight(const llm_client *c) { return c->in_flight; }
+
+static void push_done(llm_client *c, llm_result *r)
+{
+    if (c->ndone == c->capdone) {
+        c->capdone = c->capdone ? c->capdone * 2 : 64;
+        c->done = realloc(c->done, (size_t)c->capdone * sizeof *c->done);
+        if (!c->done) abort();
+    }
+    c->done[c->ndone++] = *r;
+}
+
+static void req_free(req *q)
+{
+    free(q->body);
+    free(q);
+}
+
+static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
+{
+    req *q = user;
+    llm_client *c = q->c;
+    llm_result res;
+    memset(&res, 0, sizeof res);
+    res.tag = q->tag;
+    res.status = r->status;
+    res.attempts = q->attempts_before + (r->attempts > 0 ? r->attempts : 1);
+    res.latency_ms = (mono_now() - q->t0) * 1000;
+    if (rc == 0) {
+        blalm_err pe = {{0}};
+        if (llm_parse_response(r->body ? r->body : "", r->body_len, &res.resp, &pe) == 0) {
+            res.ok = 1;
+            if (c->o.tpm > 0 && res.resp.prompt_tokens >= 0) {
+                /* charge what was really used, not the estimate */
+                double used = (double)res.resp.prompt_tokens +
+                              (double)(res.resp.completion_tokens > 0 ? res.resp.completion_tokens : 0);
+                c->tpm_tokens -= used - (double)q->est_tokens;
+            }
+        } else if (res.attempts < c->retry.max_attempts) {
+            /* Retried like a 5xx: a proxy cut the body or the server sent nonsense. */
+            q->attempts_before = res.attempts;
+            q->next = c->resubmit;
+            c->resubmit = q;
+            return;
+        } else {
+            snprintf(res.error, sizeof res.error, "%s: %s (after %d attempts)", c->url, pe.msg,
+                     res.attempts);
+        }
+    } else {
+        char msg[sizeof res.error];
+        snprintf(msg, sizeof msg, "%s", e && e->msg[0] ? e->msg : "request failed");
+        /* The layer redacts its own headers; an error body may still echo the key. */
+        llm_redact(msg, c->auth ? c->auth + strlen("Authorization: Bearer ") : NULL, res.error,
+                   sizeof res.error);
+        res.fatal = r->status == 401 || r->status == 403 || r->status == 404;
+    }
+    c->in_flight--;
+    push_done(c, &res);
+    req_free(q);
+}
+
+static int submit_req(llm_client *c, req *q, blalm_err *e)
+{
+    http_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.method = "POST";
+    rq.url = c->url;
+    rq.headers = c->headers;
+    rq.body = q->body;
+    rq.body_len = q->n;
+    rq.timeout_s = c->o.timeout_s;
+    rq.retry = &c->retry;
+    rq.max_body = 64u << 20;
+    rq.on_done = on_done;
+    rq.user = q;
+    if (!http_submit(c->h, &rq, e)) return -1;
+    return 0;
+}
+
+int llm_client_submit(llm_client *c, uint64_t tag, const char *body, size_t n,
+                      uint64_t est_tokens, blalm_err *e)
+{
+    req *q = calloc(1, sizeof *q);
+    if (!q) return err_set(e, "out of memory");
+    q->c = c;
+    q->tag = tag;
+    q->n = n;
+    q->est_tokens = est_tokens;
+    q->body = malloc(n ? n : 1);
+    if (!q->body) abort();
+    memcpy(q->body, body, n);
+    q->t0 = mono_now();
+    if (submit_req(c, q, e) < 0) {
+        req_free(q);
+        return -1;
+    }
+    c->in_flight++;
+    if (c->o.rps > 0) c->rps_tokens -= 1;
+    if (c->o.tpm > 0) c->tpm_tokens -= (double)est_tokens;
+    return 0;
+}
+
+int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, blalm_err *e)
+{
+    /* http_poll sleeps after handling what finished, even when something
+     * did: look without waiting first, so finished requests return at once. */
+    if (c->ndone == 0 && http_poll(c->h, 0, e) < 0) return -1;
+    if (c->ndone == 0 && timeout_ms > 0 && http_poll(c->h, timeout_ms, e) < 0) return -1;
+    while (c->resubmit) {
+        req *q = c->resubmit;
+        c->resubmit = q->next;
+        if (submit_req(c, q, e) < 0) {
+            c->in_flight--;
+            req_free(q);
+            return -1;
+        }
+    }
+    int n = c->ndone < cap ? c->ndone : cap;
+    if (n > 0) {
+        memcpy(out, c->done, (size_t)n * sizeof *out);
+        memmove(c->done, c->done + n, (size_t)(c->ndone - n) * sizeof *c->done);
+        c->ndone -= n;
+    }
+    return n;
+}
+
+void llm_result_free(llm_result *r)
+{
+    llm_response_free(&r->resp);
+}
+
+void llm_client_free(llm_client *c)
+{
+    if (!c) return;
+    http_client_free(c->h);  /* cancels: on_done frees each request */
+    for (int i = 0; i < c->ndone; i++) llm_result_free(&c->done[i]);
+    while (c->resubmit) {
+        req *q = c->resubmit;
+        c->resubmit = q->next;
+        req_free(q);
+    }
+    free(c->done);
+    if (c->auth) {
+        memset(c->auth, 0, strlen(c->auth));
+        free(c->auth);
+    }
+    free(c);
+}

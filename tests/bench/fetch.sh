@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# blalm fetch vs the curl command line: ~200 MB in 8 files from the loopback
+# Hub stand-in (tests/peers/hub.py), 4 transfers at once each, same run.
+# Ours also lists, HEADs each file, hashes (sha256), fsyncs and renames;
+# curl follows the redirects and writes (timed with and without a `sync` of
+# its files). Best of 3 wall times; the machine is shared, so it is noisy.
+set -u
+BLALM=${BLALM_BIN:?}
+PY=/usr/bin/python3
+here=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d)
+HUB_PID=
+trap '[ -n "$HUB_PID" ] && kill $HUB_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy HF_TOKEN
+export BLALM_PROGRESS_SECONDS=3600
+repo=$TMP/repo; mkdir -p "$repo/sample/10BT"
+nfiles=8; mb=25
+for i in $(seq 0 $((nfiles - 1))); do
+    head -c $((mb * 1000000)) /dev/urandom >"$repo/sample/10BT/000_0000$i.parquet"
+done
+"$PY" "$here/../peers/hub.py" --root "$repo" >"$TMP/port" 2>/dev/null &
+HUB_PID=$!
+for _ in $(seq 200); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+export HF_ENDPOINT=http://127.0.0.1:$(head -1 "$TMP/port")
+bytes=$((nfiles * mb * 1000000))
+
+run_ours() { rm -rf "$TMP/o"; "$BLALM" fetch --repo HuggingFaceFW/fineweb-edu --path sample/10BT --jobs 4 -q --out "$TMP/o"; }
+run_curl() {
+    rm -rf "$TMP/c"; mkdir -p "$TMP/c"
+    local args=() i
+    for i in $(seq 0 $((nfiles - 1))); do
+        args+=(-o "$TMP/c/$i" "$HF_ENDPOINT/datasets/HuggingFaceFW/fineweb-edu/resolve/main/sample/10BT/000_0000$i.parquet")
+    done
+    curl -sSfL --no-progress-meter --parallel --parallel-max 4 "${args[@]}"
+}
+# like for like: ours fsyncs each verified file before renaming it
+run_curl_sync() { run_curl && sync "$TMP"/c/*; }
+best() {
+    local b=999999 t0 t1
+    for _ in 1 2 3; do
+        t0=$(date +%s.%N); "$@" || { echo "failed: $*" >&2; exit 1; }; t1=$(date +%s.%N)
+        b=$(awk -v a="$b" -v x="$t0" -v y="$t1" 'BEGIN{c=y-x; print (c<a)?c:a}')
+    done
+    echo "$b"
+}
+ours=$(best run_ours)
+cmp -s "$repo/sample/10BT/000_00003.parquet" "$TMP/o/sample/10BT/000_00003.parquet" || { echo "bench: bytes differ"; exit 1; }
+peer=$(best run_curl_sync)
+raw=$(best run_curl)
+awk -v b="$bytes" -v o="$ours" -v p="$peer" -v r="$raw" -v n="$nfiles" 'BEGIN{
+    printf "blalm fetch (sha256-verified, fsynced): %7.1f MB/s (%.2f s for %d files, %.0f MB)\n", b/o/1e6, o, n, b/1e6;
+    printf "curl --parallel -L, then sync FILES:    %7.1f MB/s (%.2f s)\n", b/p/1e6, p;
+    printf "curl --parallel -L (page cache only):   %7.1f MB/s (%.2f s)\n", b/r/1e6, r;
+    printf "ratio (curl+sync time / ours): %.2f   (curl alone / ours: %.2f)\n", p/o, r/o }'

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# blalm assemble / verify / audit on a small hand-built work directory:
+# word counts (Python str.split, LC_ALL=C wc -w), rules against audit's
+# reasons, dedup, subsets, determinism, budget edges, bad configs, a kill.
+source "$(dirname "$0")/../lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+CHECK="$PY $here/corpora_check.py"
+
+if ! command -v zstd >/dev/null; then skip corpora_fixture "zstd CLI not installed"; exit 0; fi
+W=$TMP/fx
+"$PY" "$here/corpora_fixture.py" "$W/work" || { fail corpora_fixture "fixture generator failed"; exit 0; }
+RULES='["gopher_quality.pass", "edu_llm.score >= 2", "readability.flesch_reading_ease >= 10 && readability.flesch_reading_ease <= 110"]'
+cat >"$W/c.json" <<EOF
+{"corpora": [{"name": "strict", "budget": 200, "dev_words": 30, "track": "strict"},
+             {"name": "strict-small", "budget": 80, "dev_words": 10}],
+ "rules": $RULES,
+ "ranking": ["edu_llm.score desc", "readability.flesch_reading_ease desc"], "seed": 3}
+EOF
+
+# --- assemble + verify ------------------------------------------------------
+if "$BLALM" assemble --work "$W/work" --out "$W/out" --config "$W/c.json" 2>"$W/err"; then
+    pass assemble_fixture
+else
+    fail assemble_fixture "$(tail -c 400 "$W/err")"
+fi
+check verify_strict "$BLALM" verify "$W/out/strict" --track strict
+check verify_strict_small "$BLALM" verify "$W/out/strict-small" --track strict-small
+check words_python_strict $CHECK words "$W/out/strict"
+check words_python_small $CHECK words "$W/out/strict-small"
+check subset_small_in_strict $CHECK sets "$W/out"
+check one_per_group_strict $CHECK groups "$W/work" "$W/out" strict
+grep -q '"word_definition": "Python str.split()' "$W/out/strict/manifest.json" &&
+    grep -q '"config_sha256": "[0-9a-f]\{64\}"' "$W/out/strict/manifest.json" &&
+    grep -q '"tool": "blalm ' "$W/out/strict/manifest.json" &&
+    pass manifest_fields || fail manifest_fields "word_definition / config_sha256 / tool missing"
+
+# --- every excluded document's reason, as audit exports it, against the rules
+if "$BLALM" audit --work "$W/work" --export "$W/audit.jsonl.zst" --quiet 2>"$W/err"; then
+    check audit_reasons_match_rules $CHECK fates "$W/work" "$W/audit.jsonl.zst" "$RULES"
+else
+    fail audit_reasons_match_rules "export failed: $(tail -c 300 "$W/err")"
+fi
+
+# --- audit one id: a repeated id shows both locations, attributes and fate --
+out=$("$BLALM" audit --work "$W/work" web-3 2>&1)
+n=$(printf '%s\n' "$out" | grep -c '^== web/part-0.jsonl row ')
+if [ "$n" = 2 ] && printf '%s\n' "$out" | grep -q 'excluded by rules\[1\]: edu_llm.score >= 2' &&
+   printf '%s\n' "$out" | grep -q '    edu_llm.score = 0' &&
+   printf '%s\n' "$out" | grep -q 'dedup.cluster_id = ' &&
+   printf '%s\n' "$out" | grep -q '  strict: train'; then
+    pass audit_repeated_id
+else
+    fail audit_repeated_id "$(printf '%s' "$out" | head -c 600)"
+fi
+if "$BLALM" audit --work "$W/work" no-such-id >/dev/null 2>&1; then fail audit_unknown_id "exit 0"; else pass audit_unknown_id; fi
+
+# --- deterministic: same inputs, byte-identical corpora (also when spilling) -
+"$BLALM" assemble --work "$W/work" --out "$W/out2" --config "$W/c.json" --mem 64k --quiet 2>"$W/err"
+if diff -r "$W/out" "$W/out2" >"$W/diff" 2>&1; then pass deterministic; else fail deterministic "$(head -c 300 "$W/diff")"; fi
+
+# --- LC_ALL=C wc -w agrees on a corpus whose whitespace is ASCII ------------
+A=$TMP/ascii
+"$PY" "$here/corpora_fixture.py" "$A/work" --ascii
+echo '{"corpora": [{"name": "strict", "budget": 300, "dev_words": 0}], "rules": ["gopher_quality.pass"]}' >"$A/c.json"
+if "$BLALM" assemble --work "$A/work" --out "$A/out" --config "$A/c.json" --quiet 2>"$A/err"; then
+    wc_words=$(cat "$A/out/strict"/train/*.train | LC_ALL=C wc -w)
+    m_words=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["words"])' "$A/out/strict/manifest.json")
+    py_words=$("$PY" -c 'import glob,sys; print(sum(len(open(f).read().split()) for f in glob.glob(sys.argv[1]+"/train/*.train")))' "$A/out/strict")
+    if [ "$wc_words" = "$m_words" ] && [ "$py_words" = "$m_words" ] && [ "$m_words" -le 300 ]; then
+        pass wc_w_agrees_ascii
+    else
+        fail wc_w_agrees_ascii "wc -w $wc_words, python $py_words, manifest $m_words"
+    fi
+else
+    fail wc_w_agrees_ascii "assemble failed: $(tail -c 300 "$A/err")"
+fi
+
+# --- budget edges ------------------------------------------------------------
+# three documents of 50, 100 and 30 words ranked in that order by edu_llm.score
+E=$TMP/edge
+mkdir -p "$E/work/docs/s" "$E/work/attributes/edu_llm/s"
+"$PY" - "$E/work" <<'EOF'
+import json, sys
+w = sys.argv[1]
+with open(w + "/docs/s/d.jsonl", "w") as f, open(w + "/edu.jsonl", "w") as a:
+    for i, (n, score) in enumerate([(50, 5), (100, 4), (30, 3)]):
+        f.write(json.dumps({"id": f"d{i}", "text": " ".join(["word"] * n)}) + "\n")
+        a.write(json.dumps({"id": f"d{i}", "edu_llm": {"score": score}}) + "\n")
+EOF
+zstd -q -f "$E/work/edu.jsonl" -o "$E/work/attributes/edu_llm/s/d.jsonl.zst"
+edge() { # name budget
+    echo "{\"corpora\": [{\"name\": \"c\", \"budget\": $2, \"dev_words\": 0}], \"ranking\": [\"edu_llm.score desc\"]}" >"$E/$1.json"
+    "$BLALM" assemble --work "$E/work" --out "$E/$1" --config "$E/$1.json" 2>"$E/$1.err"
+}
+mwords() { "$PY" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["words"], m["documents"], m["note"] is None)' "$E/$1/c/manifest.json"; }
+if edge skip 90 && [ "$(mwords skip)" = "80 2 False" ] &&
+   "$BLALM" audit --work "$E/work" d1 2>/dev/null | grep -q 'c: budget full (rank 2; 100 words > 40 words left)' &&
+   "$BLALM" verify "$E/skip/c" >/dev/null; then
+    pass budget_oversized_skipped_next_tried
+else
+    fail budget_oversized_skipped_next_tried "$(mwords skip 2>&1) $(tail -c 300 "$E/skip.err")"
+fi
+if edge fit 80 && [ "$(mwords fit)" = "80 2 True" ] && grep -q '"fill": 1.000000' "$E/fit/c/manifest.json" &&
+   "$BLALM" verify "$E/fit/c" >/dev/null; then
+    pass budget_exact_fit
+else
+    fail budget_exact_fit "$(mwords fit 2>&1)"
+fi
+if edge all 1000 && [ "$(mwords all)" = "180 3 False" ] &&
+   grep -q 'eligible pool smaller than the budget' "$E/all.err" &&
+   grep -q 'eligible pool smaller than the budget: took every eligible document' "$E/all/c/manifest.json"; then
+    pass budget_pool_smaller_takes_all
+else
+    fail budget_pool_smaller_takes_all "$(mwords all 2>&1) $(tail -c 300 "$E/all.err")"
+fi
+# cut_last: the last document is cut at a word boundary to fill exactly
+echo '{"corpora": [{"name": "c", "budget": 95, "dev_words": 0}], "ranking": ["edu_llm.score desc"], "cut_last": true}' >"$E/cut.json"
+if "$BLALM" assemble --work "$E/work" --out "$E/cut" --config "$E/cut.json" --quiet 2>"$E/cut.err" &&
+   [ "$(mwords cut)" = "95 2 True" ] && "$BLALM" verify "$E/cut/c" >/dev/null &&
+   $CHECK words "$E/cut/c" >/dev/null; then
+    pass budget_cut_last
+else
+    fail budget_cut_last "$(mwords cut 2>&1) $(tail -c 300 "$E/cut.err")"
+fi
+
+# --- per-source mixture weights and quotas; independent strict-small --------
+cat >"$W/mix.json" <<'EOF'
+{"corpora": [{"name": "strict", "budget": 100, "dev_words": 0},
+             {"name": "strict-small", "budget": 40, "dev_words": 0, "subset_of": null}],
+ "sources": {"web": {"weight": 3}, "wiki": {"weight": 1, "max_words": 20}}}
+EOF
+if "$BLALM" assemble --work "$W/work" --out "$W/mix" --config "$W/mix.json" --quiet 2>"$W/mix.err"; then
+    res=$("$PY" -c '
+import json, sys
+m = json.load(open(sys.argv[1] + "/strict/manifest.json"))
+s = json.load(open(sys.argv[1] + "/strict-small/manifest.json"))
+g = lambda x, k: x["sources"].get(k, {}).get("words", 0)
+web, wiki, sweb, swiki = g(m, "web"), g(m, "wiki"), g(s, "web"), g(s, "wiki")
+ok = 70 <= web <= 75 and 15 <= wiki <= 20 and sweb <= 30 and swiki <= 10 and s["subset_of"] is None
+print("ok" if ok else "web %d wiki %d small web %d wiki %d subset_of %s" % (web, wiki, sweb, swiki, s["subset_of"]))
+' "$W/mix")
+    if [ "$res" = ok ] && "$BLALM" audit --work "$W/work" --export "$W/mix.jsonl" --quiet &&
+       grep -q 'source quota full' "$W/mix.jsonl" && "$BLALM" verify "$W/mix/strict-small" >/dev/null; then
+        pass source_weights_and_quotas
+    else
+        fail source_weights_and_quotas "$res"
+    fi
+else
+    fail source_weights_and_quotas "$(tail -c 300 "$W/mix.err")"
+fi
+
+# --- bad configs: clear error naming the problem, nothing written ------------
+bad() { # name expected-text config-json [flags...]
+    local name=$1 want=$2 cfg=$3; shift 3
+    printf '%s\n' "$cfg" >"$W/bad.json"
+    rm -rf "$W/badout"
+    if "$BLALM" assemble --work "$W/work" --out "$W/badout" --config "$W/bad.json" "$@" 2>"$W/bad.err"; then
+        fail "$name" "exit 0"
+    elif [ -e "$W/badout" ]; then
+        fail "$name" "output written: $(ls -R "$W/badout" | head -c 200)"
+    elif ! grep -qF -- "$want" "$W/bad.err"; then
+        fail "$name" "error does not say '$want': $(cat "$W/bad.err")"
+    else
+        pass "$name"
+    fi
+}
+bad bad_config_unknown_set "unknown attribute set 'nosuch'" '{"rules": ["nosuch.pass"]}'
+bad bad_config_unknown_key "unknown key 'nokey'" '{"rules": ["readability.nokey > 1"]}'
+bad bad_config_unknown_operator 'rules[1]' '{"rules": ["gopher_quality.pass", "edu_llm.score => 3"]}'
+bad bad_config_unknown_config_key 'budgett' '{"budgett": 5}'
+bad bad_config_unknown_corpus_key 'dev_wrds' '{"corpora": [{"name": "strict", "dev_wrds": 5}]}'
+bad bad_config_ranking_key 'nokey' '{"ranking": ["edu_llm.nokey desc"]}'
+bad bad_config_ranking_order 'sideways' '{"ranking": ["edu_llm.score sideways"]}'
+bad bad_config_track_limit 'above the strict-small track limit' '{"corpora": [{"name": "strict-small", "budget": 20000000}]}'
+bad bad_config_track_flag 'above the strict-small track limit' '{"corpora": [{"name": "mine", "budget": 10000001}]}' --track strict-small
+bad bad_config_not_json 'bad.json' '{"rules": ['
+bad bad_config_unknown_source 'sources.nosuch' '{"sources": {"nosuch": {"weight": 1}}}'
+bad bad_rule_type_error 'rules[0]' '{"rules": ["edu_llm.score >= \"x\""]}'
+
+# --- kill during assemble: nothing that verify accepts -----------------------
+K=$TMP/kill
+BLALM_TEST_SLOW_WRITE=20000 "$BLALM" assemble --work "$W/work" --out "$K" --config "$W/c.json" --quiet 2>/dev/null &
+pid=$!
+for _ in $(seq 1 200); do ls -d "$K"/.strict.tmp.* >/dev/null 2>&1 && break; sleep 0.02; done
+sleep 0.1
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+if [ -e "$K/strict" ] || [ -e "$K/strict-small" ]; then
+    fail kill_leaves_no_corpus "a corpus folder appeared: $(ls -a "$K")"
+elif "$BLALM" verify "$K/strict" >/dev/null 2>&1; then
+    fail kill_leaves_no_corpus "verify accepted a killed run"
+else
+    pass kill_leaves_no_corpus
+fi
+# the rerun cleans up and completes
+if "$BLALM" assemble --work "$W/work" --out "$K" --config "$W/c.json" --quiet 2>/dev/null &&
+   "$BLALM" verify "$K/strict" >/dev/null && [ -z "$(ls -A "$K" | grep '^\.')" ]; then
+    pass kill_then_rerun
+else
+    fail kill_then_rerun "$(ls -a "$K")"
+fi
+
+# --- verify catches tampering ---------------------------------------------------
+cp -r "$W/out/strict" "$TMP/tamper"
+printf 'extra words here\n' >>"$TMP/tamper/train/web.train"
+if "$BLALM" verify "$TMP/tamper" 2>"$TMP/tamper.err"; then fail verify_rejects_tampering "exit 0"
+elif grep -q 'sha256' "$TMP/tamper.err" && grep -q 'words, manifest says' "$TMP/tamper.err"; then pass verify_rejects_tampering
+else fail verify_rejects_tampering "$(cat "$TMP/tamper.err")"; fi
+cp -r "$W/out/strict" "$TMP/overbudget"
+if "$BLALM" verify "$TMP/overbudget" --track strict-small >/dev/null 2>&1 ||
+   ! "$BLALM" verify "$TMP/overbudget" --track strict-small 2>&1 | grep -q 'built for track strict'; then
+    fail verify_track_mismatch "not reported"
+else
+    pass verify_track_mismatch
+fi
+rm "$TMP/overbudget/manifest.json"
+if "$BLALM" verify "$TMP/overbudget" >/dev/null 2>&1; then fail verify_no_manifest "exit 0"; else pass verify_no_manifest; fi
+
+# an index whose ids repeat (manifest checksum updated to match): both kinds listed
+retag() { # corpus-copy mode(train|dev)
+    "$PY" - "$1" "$2" <<'EOF'
+import hashlib, json, subprocess, sys
+d, mode = sys.argv[1], sys.argv[2]
+idx = d + "/documents.jsonl.zst"
+rows = [json.loads(l) for l in subprocess.run(["zstd", "-dc", idx], capture_output=True, check=True).stdout.decode().splitlines()]
+train = [r for r in rows if r["split"] == "train"]
+dev = [r for r in rows if r["split"] == "dev"]
+(train[1] if mode == "train" else dev[0])["id"] = train[0]["id"]
+data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+subprocess.run(["zstd", "-q", "-f", "-o", idx], input=data, check=True)
+m = json.load(open(d + "/manifest.json"))
+m["index"]["sha256"] = hashlib.sha256(open(idx, "rb").read()).hexdigest()
+json.dump(m, open(d + "/manifest.json", "w"))
+EOF
+}
+for mode in train dev; do
+    rm -rf "$TMP/ids"; cp -r "$W/out/strict" "$TMP/ids"; retag "$TMP/ids" $mode
+    "$BLALM" verify "$TMP/ids" 2>"$TMP/ids.err" >/dev/null
+    want='appears twice in train'; [ $mode = dev ] && want='is in both train and dev'
+    if grep -q "$want" "$TMP/ids.err" && [ "$(grep -c 'problem' "$TMP/ids.err")" = 1 ]; then
+        pass verify_repeated_id_$mode
+    else
+        fail verify_repeated_id_$mode "$(cat "$TMP/ids.err")"
+    fi
+done
+# --- defaults without --config, over the sets that exist -----------------------
+if "$BLALM" assemble --work "$W/work" --out "$W/dflt" 2>"$W/dflt.err" &&
+   grep -q '"rules": \["gopher_quality.pass", "edu_llm.score >= 3"\]' "$W/dflt/strict/manifest.json" &&
+   grep -q '"subset_of": "strict"' "$W/dflt/strict-small/manifest.json" &&
+   "$BLALM" verify "$W/dflt/strict" --track strict >/dev/null; then
+    pass defaults_without_config
+else
+    fail defaults_without_config "$(tail -c 300 "$W/dflt.err")"
+fi
+# --help and usage errors
+"$BLALM" assemble --help | grep -q 'defaults (no --config)' && pass assemble_help || fail assemble_help "no defaults in --help"
+"$BLALM" assemble --bogus >/dev/null 2>&1; [ $? = 2 ] && pass assemble_usage_error || fail assemble_usage_error "exit not 2"

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# blalm fetch against the loopback Hub stand-in: listing with pagination,
+# downloads byte-identical, sidecars, rerun skips, --dry-run, --include,
+# --max-files, usage errors.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../peers/hub_lib.sh"
+
+repo=$TMP/repo; make_repo "$repo"
+files=(sample/10BT/000_00000.parquet sample/10BT/000_00001.parquet sample/10BT/000_00002.parquet sample/10BT/sub/extra.bin)
+start_hub "$repo" --page-size 2
+
+out=$TMP/out
+if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$out" --jobs 3 >"$TMP/o1" 2>"$TMP/e1"; then
+    if r=$(cmp_tree "$repo" "$out" "${files[@]}"); then pass fetch_downloads_identical; else fail fetch_downloads_identical "$r"; fi
+else fail fetch_downloads_identical "exit $?: $(tail -c 400 "$TMP/e1")"; fi
+
+n=$(find "$out" -type f ! -name '*.meta' | wc -l)
+[ "$n" -eq 4 ] && [ ! -e "$out/data" ] && pass fetch_keeps_hub_paths_only_under_path || fail fetch_keeps_hub_paths_only_under_path "$n files: $(find "$out" -type f)"
+[ "$(hub_stat tree)" -ge 3 ] && pass fetch_follows_pagination || fail fetch_follows_pagination "tree requests: $(hub_stat tree)"
+if "$PY" - "$out/sample/10BT/000_00001.parquet.meta" "$repo/sample/10BT/000_00001.parquet" <<'PY'
+import hashlib, json, sys
+m = json.load(open(sys.argv[1])); b = open(sys.argv[2], "rb").read()
+assert m["sha256"] == hashlib.sha256(b).hexdigest(), m
+assert m["size"] == len(b) and m["path"] == "sample/10BT/000_00001.parquet", m
+assert len(m["commit"]) == 40 and m["etag"].strip('"') == m["sha256"] and m["revision"] == "main", m
+PY
+then pass fetch_sidecar_records_commit_etag_size_sha; else fail fetch_sidecar_records_commit_etag_size_sha "$(cat "$out/sample/10BT/000_00001.parquet.meta")"; fi
+[ -z "$(find "$out" -name '*.part')" ] && pass fetch_leaves_no_part_files || fail fetch_leaves_no_part_files "$(find "$out" -name '*.part')"
+grep -q "4 downloaded" "$TMP/e1" && pass fetch_summary_line || fail fetch_summary_line "$(cat "$TMP/e1")"
+
+# rerun: nothing downloaded (the peer's counters prove it)
+before_cdn=$(hub_stat cdn); before_res=$(hub_stat resolve); before_head=$(hub_stat head)
+if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$out" 2>"$TMP/e2" &&
+   [ "$(hub_stat cdn)" = "$before_cdn" ] && [ "$(hub_stat resolve)" = "$before_res" ] && [ "$(hub_stat head)" = "$before_head" ] &&
+   grep -q "4 already verified" "$TMP/e2"; then
+    pass fetch_rerun_skips_verified_files
+else fail fetch_rerun_skips_verified_files "cdn $before_cdn -> $(hub_stat cdn); $(cat "$TMP/e2")"; fi
+
+# a file whose sidecar is gone but bytes are right is re-hashed, not re-downloaded
+rm "$out/sample/10BT/000_00000.parquet.meta"
+before_cdn=$(hub_stat cdn)
+if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$out" -q 2>"$TMP/e3" && [ "$(hub_stat cdn)" = "$before_cdn" ] &&
+   [ -f "$out/sample/10BT/000_00000.parquet.meta" ]; then pass fetch_rehashes_file_without_sidecar
+else fail fetch_rehashes_file_without_sidecar "cdn $before_cdn -> $(hub_stat cdn); $(cat "$TMP/e3")"; fi
+
+# a file changed on disk (size kept) is downloaded again
+printf 'XXXX' | dd of="$out/sample/10BT/000_00001.parquet" bs=1 seek=100 conv=notrunc 2>/dev/null
+rm "$out/sample/10BT/000_00001.parquet.meta"
+if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$out" -q 2>"$TMP/e4" &&
+   cmp -s "$repo/sample/10BT/000_00001.parquet" "$out/sample/10BT/000_00001.parquet"; then pass fetch_redownloads_damaged_file
+else fail fetch_redownloads_damaged_file "$(cat "$TMP/e4")"; fi
+
+# --dry-run: lists and totals, writes nothing
+if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/dry" --dry-run >"$TMP/o5" 2>"$TMP/e5" &&
+   grep -q "^4 files, 1870002 bytes$" "$TMP/o5" && grep -q "sample/10BT/sub/extra.bin" "$TMP/o5" && [ ! -e "$TMP/dry" ]; then
+    pass fetch_dry_run_lists_total
+else fail fetch_dry_run_lists_total "$(cat "$TMP/o5" "$TMP/e5")"; fi
+
+# --include and --max-files
+"$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --include '*.parquet' --max-files 2 --dry-run >"$TMP/o6" 2>&1
+if [ "$(grep -c parquet "$TMP/o6")" = 2 ] && grep -q "000_00000.parquet" "$TMP/o6" && grep -q "000_00001.parquet" "$TMP/o6" && ! grep -q extra.bin "$TMP/o6"; then
+    pass fetch_include_and_max_files
+else fail fetch_include_and_max_files "$(cat "$TMP/o6")"; fi
+"$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --include 'sub/*' --dry-run >"$TMP/o7" 2>&1
+grep -q "^1 files" "$TMP/o7" && grep -q extra.bin "$TMP/o7" && pass fetch_include_glob_with_folder || fail fetch_include_glob_with_folder "$(cat "$TMP/o7")"
+
+# revision pinned to a commit, whole repo listing from the root
+"$BLALM" fetch --repo $FETCH_REPO --path data --revision 4f1c0a7d2e9b8c6a5f3e1d0c9b8a7f6e5d4c3b2a --out "$TMP/o8d" -q 2>"$TMP/e8"
+cmp -s "$repo/data/CC-MAIN-2024-10/train-00000-of-00001.parquet" "$TMP/o8d/data/CC-MAIN-2024-10/train-00000-of-00001.parquet" &&
+    pass fetch_revision_commit || fail fetch_revision_commit "$(cat "$TMP/e8")"
+
+# usage errors exit 2; --help exits 0
+"$BLALM" fetch --help >"$TMP/h" 2>&1 && grep -q -- "--max-words" "$TMP/h" && grep -q jsonl.zst "$TMP/h" && pass fetch_help || fail fetch_help "$(head -5 "$TMP/h")"
+"$BLALM" fetch --path x --out y >/dev/null 2>&1; [ $? = 2 ] && pass fetch_requires_repo || fail fetch_requires_repo "exit not 2"
+"$BLALM" fetch --repo a/b --out y --bogus >/dev/null 2>&1; [ $? = 2 ] && pass fetch_unknown_flag || fail fetch_unknown_flag "exit not 2"
+"$BLALM" fetch --repo 'a/../b' --out y >/dev/null 2>&1; [ $? = 2 ] && pass fetch_bad_repo_name || fail fetch_bad_repo_name "exit not 2"
+"$BLALM" fetch --repo a/b --path '../x' --out y >/dev/null 2>&1; [ $? = 2 ] && pass fetch_bad_path_flag || fail fetch_bad_path_flag "exit not 2"
+
+# real FineWeb parquet files (shared data), when present
+if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
+    real=$TMP/realrepo; mkdir -p "$real/sample/10BT"
+    for f in $(ls "$SHARED_DATA/fineweb-legal" | head -6); do ln -s "$SHARED_DATA/fineweb-legal/$f" "$real/sample/10BT/$f"; done
+    start_hub "$real" --page-size 4
+    if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/realout" -q 2>"$TMP/e9"; then
+        ok=1; for f in $(ls "$real/sample/10BT"); do cmp -s "$real/sample/10BT/$f" "$TMP/realout/sample/10BT/$f" || ok=0; done
+        [ $ok = 1 ] && pass fetch_real_parquet_identical || fail fetch_real_parquet_identical "bytes differ"
+    else fail fetch_real_parquet_identical "$(cat "$TMP/e9")"; fi
+else
+    skip fetch_real_parquet_identical "shared data (fineweb-legal) not found"
+fi
+
+# --max-words on the real pyarrow files (one row group each): the first
+# documents of the first file, checked against `blalm cat` of the original
+if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
+    start_hub "$real" --page-size 4
+    first=$(ls "$real/sample/10BT" | head -1); stem=${first%.parquet}
+    if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mw/fineweb-edu" -q 2>"$TMP/e10"; then
+        ours=$TMP/mw/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst
+        "$BLALM" cat "$ours" >"$TMP/mw.ours" 2>/dev/null
+        k=$(wc -l <"$TMP/mw.ours")
+        "$BLALM" cat "$real/sample/10BT/$first" 2>/dev/null | head -n "$k" >"$TMP/mw.want"
+        # id, text and metadata must match; "source" is compared apart (ours: the --out folder)
+        keys() { "$PY" -c 'import json,sys
+for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    d = json.loads(l); print(json.dumps([d["id"], d["text"], d["metadata"]]))' "$1"; }
+        keys "$TMP/mw.ours" >"$TMP/mw.ours.k"; keys "$TMP/mw.want" >"$TMP/mw.want.k"
+        w=$("$PY" -c 'import json,sys; print(sum(len(json.loads(l)["text"].split()) for l in open(sys.argv[1])))' "$TMP/mw.ours")
+        src_ok=$("$PY" -c 'import json,sys; print(all(json.loads(l)["source"] == "fineweb-edu" for l in open(sys.argv[1])))' "$TMP/mw.ours")
+        if [ "$k" -ge 1 ] && cmp -s "$TMP/mw.ours.k" "$TMP/mw.want.k" && [ "$w" -ge 3000 ] && [ "$src_ok" = True ] && [ "$(ls "$TMP/mw/fineweb-edu/sample/10BT" | grep -c jsonl.zst)" = 1 ]; then
+            pass fetch_max_words_real_parquet
+        else fail fetch_max_words_real_parquet "k=$k words=$w source_ok=$src_ok; $(diff "$TMP/mw.ours.k" "$TMP/mw.want.k" | head -c 300)"; fi
+    else fail fetch_max_words_real_parquet "$(cat "$TMP/e10")"; fi
+    # the same under injected faults: Range reads retried and resumed
+    start_hub "$real" --fault cut-once --fault 500-once --fault 429-once
+    if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mwf/fineweb-edu" -q 2>"$TMP/e11" &&
+       cmp -s <(zstd -dc "$TMP/mw/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst") <(zstd -dc "$TMP/mwf/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst"); then
+        pass fetch_max_words_under_faults
+    else fail fetch_max_words_under_faults "$(cat "$TMP/e11")"; fi
+else
+    skip fetch_max_words_real_parquet "shared data (fineweb-legal) not found"
+    skip fetch_max_words_under_faults "shared data (fineweb-legal) not found"
+fi

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# blalm fetch resumes: a part file left by an earlier run is continued with
+# a Range request (only the missing bytes travel); a killed run leaves no
+# file in place and the next run finishes it; a corrupt part is caught by
+# the sha256 check, deleted, and the rerun succeeds.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../peers/hub_lib.sh"
+
+repo=$TMP/repo; make_repo "$repo"
+f=sample/10BT/000_00000.parquet
+src=$repo/$f
+size=$(stat -c %s "$src")
+sha=$(sha256sum "$src" | cut -c1-12)
+fetch() { "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --include 000_00000.parquet "$@"; }
+
+# 1. a part file from an earlier run: only the rest is downloaded
+start_hub "$repo"
+out=$TMP/out1; mkdir -p "$out/sample/10BT"
+part="$out/sample/10BT/.000_00000.parquet.$sha.part"
+head -c 700000 "$src" >"$part"
+if fetch --out "$out" 2>"$TMP/e1" && cmp -s "$src" "$out/$f" && [ ! -e "$part" ]; then pass fetch_resume_part_file_identical
+else fail fetch_resume_part_file_identical "$(cat "$TMP/e1")"; fi
+[ "$(hub_stat cdn_bytes)" = $((size - 700000)) ] && [ "$(hub_stat ranges)" = 1 ] && pass fetch_resume_sends_only_missing_bytes ||
+    fail fetch_resume_sends_only_missing_bytes "cdn_bytes $(hub_stat cdn_bytes), ranges $(hub_stat ranges), want $((size - 700000))"
+
+# 2. killed mid-download (slow peer): nothing in place, then the rerun finishes it
+start_hub "$repo" --rate 400000
+out=$TMP/out2
+fetch --out "$out" -q 2>"$TMP/e2" &
+pid=$!
+for i in $(seq 100); do
+    p=$(ls "$out"/sample/10BT/.*.part 2>/dev/null | head -1)
+    [ -n "$p" ] && [ "$(stat -c %s "$p")" -gt 100000 ] && break
+    sleep 0.1
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+got=$(stat -c %s "$out"/sample/10BT/.*.part 2>/dev/null || echo 0)
+if [ ! -e "$out/$f" ] && [ "$got" -gt 0 ] && [ "$got" -lt "$size" ]; then pass fetch_killed_leaves_no_file_in_place
+else fail fetch_killed_leaves_no_file_in_place "part $got bytes; dest $(ls "$out/sample/10BT" 2>&1)"; fi
+start_hub "$repo"
+if fetch --out "$out" 2>"$TMP/e2b" && cmp -s "$src" "$out/$f" && [ "$(hub_stat ranges)" = 1 ] &&
+   [ "$(hub_stat cdn_bytes)" -le $((size - got)) ]; then pass fetch_rerun_after_kill_resumes
+else fail fetch_rerun_after_kill_resumes "ranges $(hub_stat ranges) bytes $(hub_stat cdn_bytes) (had $got of $size); $(cat "$TMP/e2b")"; fi
+
+# 3. a corrupt part file: sha256 mismatch, part deleted, rerun succeeds
+out=$TMP/out3; mkdir -p "$out/sample/10BT"
+part="$out/sample/10BT/.000_00000.parquet.$sha.part"
+head -c 500000 /dev/urandom >"$part"
+fetch --out "$out" 2>"$TMP/e3"; rc=$?
+if [ $rc = 1 ] && grep -q "sha256 mismatch" "$TMP/e3" && [ ! -e "$part" ] && [ ! -e "$out/$f" ]; then pass fetch_corrupt_part_detected
+else fail fetch_corrupt_part_detected "rc $rc; $(cat "$TMP/e3")"; fi
+fetch --out "$out" -q 2>"$TMP/e3b" && cmp -s "$src" "$out/$f" && pass fetch_rerun_after_corrupt_part || fail fetch_rerun_after_corrupt_part "$(cat "$TMP/e3b")"
+
+# 4. a part file longer than the file is not trusted
+out=$TMP/out4; mkdir -p "$out/sample/10BT"
+part="$out/sample/10BT/.000_00000.parquet.$sha.part"
+head -c $((size + 10)) /dev/urandom >"$part"
+fetch --out "$out" -q 2>"$TMP/e4" && cmp -s "$src" "$out/$f" && pass fetch_oversized_part_restarts || fail fetch_oversized_part_restarts "$(cat "$TMP/e4")"

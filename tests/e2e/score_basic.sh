@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# blalm score against the loopback OpenAI stand-in: response shapes, the real
+# reasoning texts, caching, --where, --dry-run, guards, --json-schema,
+# --prompt, --max-chars, --stats, secrets, bad input.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/score_helpers.bash"
+
+W=$TMP/w
+mkdir -p "$W/docs/web"
+make_docs "$W/docs/web/part0.jsonl" 40
+make_docs "$W/docs/web/part1.jsonl" 25 e
+export OPENAI_API_KEY=
+unset OPENAI_BASE_URL
+
+# ---- usage ----
+out=$(OPENAI_API_KEY=sk-help-secret-123 $BLALM score --help 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q 'usage: blalm score' <<<"$out" && ! grep -q 'sk-help-secret' <<<"$out"; then
+    pass score_help; else fail score_help "rc=$rc"; fi
+$BLALM score --work "$W" --model m --bogus >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && pass score_unknown_flag || fail score_unknown_flag "rc=$rc"
+$BLALM score --work "$W" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && pass score_needs_model || fail score_needs_model "rc=$rc"
+$BLALM score --work "$W" --model m --concurrency 0 >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && pass score_bad_concurrency || fail score_bad_concurrency "rc=$rc"
+
+# ---- each response shape ----
+for shape in openai vllm llamacpp reasoning; do
+    start_peer P --shape $shape
+    SW=$TMP/shape-$shape; mkdir -p "$SW/docs/web"; cp "$W/docs/web/part0.jsonl" "$SW/docs/web/"
+    if $BLALM score --work "$SW" --endpoint "http://127.0.0.1:$P/v1" --model test-model --concurrency 4 -q 2>"$TMP/err"; then
+        res=$(attrs "$SW/attributes/edu_llm/web/part0.jsonl.zst" | "$PY" -c '
+import json, sys
+shape = sys.argv[1]
+n = bad = 0
+for line in sys.stdin:
+    o = json.loads(line); a = o["edu_llm"]; n += 1
+    ok = (a["selected"] is True and isinstance(a["score"], int) and 0 <= a["score"] <= 5 and a["error"] is None
+          and "stand-in" in a["model"] and a["prompt_tokens"] > 0 and a["completion_tokens"] > 0
+          and a["attempts"] == 1 and a["finish_reason"] == "stop" and len(a["prompt_sha256"]) == 64
+          and isinstance(a["latency_ms"], int) and a["justification"] and a["raw"].rstrip().endswith("Educational score: %d" % a["score"]))
+    if shape == "reasoning":
+        ok = ok and a.get("reasoning") == a["justification"]
+    bad += not ok
+print(n, bad)' $shape)
+        [ "$res" = "40 0" ] && pass "score_shape_$shape" || fail "score_shape_$shape" "docs/bad: $res"
+        if [ $shape = openai ]; then  # 40 requests, 4 at a time, over kept-alive connections
+            conns=$(peer_get $P /stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["connections"])')
+            [ "$conns" -le 6 ] && pass score_keep_alive || fail score_keep_alive "$conns connections for 40 requests at --concurrency 4"
+        fi
+    else
+        fail "score_shape_$shape" "$(cat "$TMP/err")"
+    fi
+    stop_peers
+done
+
+# ---- real reasoning texts from fineweb-legal, the cache, --stats ----
+if need_shared && [ -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ]; then
+    R=$TMP/real; mkdir -p "$R/docs/legal"
+    zstd -dcq "$SHARED_DATA/fineweb-legal.jsonl.zst" | head -300 >"$R/docs/legal/first300.jsonl"
+    start_peer P --shape vllm --data "$SHARED_DATA/fineweb-legal.jsonl.zst"
+    if $BLALM score --work "$R" --endpoint "http://127.0.0.1:$P/v1" --model m --concurrency 16 -q 2>"$TMP/err"; then
+        res=$(attrs "$R/attributes/edu_llm/legal/first300.jsonl.zst" | "$PY" -c '
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+got = [json.loads(l) for l in sys.stdin]
+same = sum(1 for d, g in zip(docs, got) if d["id"] == g["id"] and g["edu_llm"]["score"] == d["metadata"]["score"]
+           and g["edu_llm"]["justification"] == d["metadata"]["reasoning"].strip())
+print(len(got), same)' "$R/docs/legal/first300.jsonl")
+        [ "$res" = "300 300" ] && pass score_real_reasoning || fail score_real_reasoning "docs/matching: $res"
+        n1=$(peer_requests $P)
+        cp "$R/attributes/edu_llm/legal/first300.jsonl.zst" "$TMP/first.zst"
+        $BLALM score --work "$R" --endpoint "http://127.0.0.1:$P/v1" --model m --force -q
+        n2=$(peer_requests $P)
+        if [ "$n1" = 300 ] && [ "$n2" = 300 ] && cmp -s <(attrs "$TMP/first.zst") <(attrs "$R/attributes/edu_llm/legal/first300.jsonl.zst"); then
+            pass score_rerun_from_cache; else fail score_rerun_from_cache "requests $n1 then $n2, or attributes differ"; fi
+        st=$($BLALM score --work "$R" --stats)
+        if grep -q '300 documents in 1 files, 300 selected' <<<"$st" && grep -q 'no score: 0' <<<"$st"; then
+            pass score_stats; else fail score_stats "$st"; fi
+        [ -s "$R/stats/score.json" ] && pass score_stats_file || fail score_stats_file "no WORK/stats/score.json"
+    else
+        fail score_real_reasoning "$(cat "$TMP/err")"
+    fi
+    stop_peers
+else
+    skip score_real_reasoning "no \$BLALM_SHARED_DATA/fineweb-legal.jsonl.zst"
+fi
+
+start_peer P
+EP="http://127.0.0.1:$P/v1"
+
+# ---- --where over attributes already written; unselected lines keep alignment ----
+for part in part0 part1; do
+    mkdir -p "$W/attributes/toy/web"
+    "$PY" -c '
+import json, sys
+for i, line in enumerate(open(sys.argv[1], encoding="utf-8")):
+    d = json.loads(line)
+    print(json.dumps({"id": d["id"], "toy": {"pass": i % 3 != 0, "len": len(d["text"])}}))' "$W/docs/web/$part.jsonl" | zstd -q -o "$W/attributes/toy/web/$part.jsonl.zst"
+done
+before=$(peer_requests $P)
+if $BLALM score --work "$W" --endpoint "$EP" --model m --where 'toy.pass && toy.len > 0' -q 2>"$TMP/err"; then
+    sent=$(( $(peer_requests $P) - before ))
+    res=$(for part in part0 part1; do attrs "$W/attributes/edu_llm/web/$part.jsonl.zst"; done | "$PY" -c '
+import json, sys
+n = sel = bad = 0
+for i, line in enumerate(sys.stdin):
+    a = json.loads(line)["edu_llm"]; n += 1
+    sel += a["selected"]
+    if not a["selected"] and (a["score"] is not None or a["raw"] is not None): bad += 1
+print(n, sel, bad)')
+    # part0: 40 docs, 26 pass; part1: 25 docs, 16 pass
+    [ "$res" = "65 42 0" ] && [ "$sent" = 42 ] && pass score_where || fail score_where "docs/selected/bad: $res, sent $sent"
+else
+    fail score_where "$(cat "$TMP/err")"
+fi
+$BLALM score --work "$W" --endpoint "$EP" --model m --where 'nosuch.pass' -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q nosuch "$TMP/err" && pass score_where_unknown_set || fail score_where_unknown_set "rc=$rc $(cat "$TMP/err")"
+$BLALM score --work "$W" --endpoint "$EP" --model m --where 'toy.nokey > 1' -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q nokey "$TMP/err" && pass score_where_unknown_key || fail score_where_unknown_key "rc=$rc $(cat "$TMP/err")"
+$BLALM score --work "$W" --endpoint "$EP" --model m --where 'toy.pass &&' -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && pass score_where_syntax || fail score_where_syntax "rc=$rc $(cat "$TMP/err")"
+
+# ---- --dry-run sends nothing, writes nothing ----
+D=$TMP/dry; mkdir -p "$D/docs/web"; cp "$W/docs/web/part0.jsonl" "$D/docs/web/"
+before=$(peer_requests $P)
+out=$($BLALM score --work "$D" --endpoint "$EP" --model m --dry-run -q 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q '40 documents' <<<"$out" && grep -q '40 would be sent' <<<"$out" \
+   && [ "$(peer_requests $P)" = "$before" ] && [ ! -e "$D/attributes" ]; then
+    pass score_dry_run; else fail score_dry_run "rc=$rc $out"; fi
+
+# ---- spending guards: stop sending, mark unsent, resume later without paying twice ----
+G=$TMP/guard; mkdir -p "$G/docs/web"; cp "$W/docs/web/part0.jsonl" "$G/docs/web/"
+before=$(peer_requests $P)
+$BLALM score --work "$G" --endpoint "$EP" --model m --max-requests 7 --concurrency 3 -q 2>"$TMP/err"; rc=$?
+sent=$(( $(peer_requests $P) - before ))
+unsent=$(attrs "$G/attributes/edu_llm/web/part0.jsonl.zst" | grep -c '"error":"not sent: --max-requests 7 reached"')
+[ $rc -eq 0 ] && [ $sent = 7 ] && [ "$unsent" = 33 ] && pass score_max_requests || fail score_max_requests "rc=$rc sent=$sent unsent=$unsent"
+$BLALM score --work "$G" --endpoint "$EP" --model m -q 2>"$TMP/err"
+sent=$(( $(peer_requests $P) - before ))
+left=$(attrs "$G/attributes/edu_llm/web/part0.jsonl.zst" | grep -c '"score":null')
+[ $sent = 40 ] && [ "$left" = 0 ] && pass score_guard_resume || fail score_guard_resume "sent=$sent null scores=$left"
+G2=$TMP/guard2; mkdir -p "$G2/docs/web"; cp "$W/docs/web/part0.jsonl" "$G2/docs/web/"
+before=$(peer_requests $P)
+$BLALM score --work "$G2" --endpoint "$EP" --model m --max-prompt-tokens 3000 --concurrency 2 -q 2>/dev/null
+sent=$(( $(peer_requests $P) - before ))
+[ "$sent" -ge 1 ] && [ "$sent" -lt 10 ] && pass score_max_prompt_tokens || fail score_max_prompt_tokens "sent=$sent"
+
+# ---- --json-schema ----
+J=$TMP/json; mkdir -p "$J/docs/web"; cp "$W/docs/web/part0.jsonl" "$J/docs/web/"
+if $BLALM score --work "$J" --endpoint "$EP" --model m --json-schema -q 2>"$TMP/err"; then
+    res=$(attrs "$J/attributes/edu_llm/web/part0.jsonl.zst" | "$PY" -c '
+import json, sys
+ok = 0
+for l in sys.stdin:
+    a = json.loads(l)["edu_llm"]
+    r = json.loads(a["raw"])
+    ok += a["score"] == r["score"] and a["justification"] == r["justification"].strip()
+print(ok)')
+    [ "$res" = 40 ] && pass score_json_schema || fail score_json_schema "matching $res/40"
+else fail score_json_schema "$(cat "$TMP/err")"; fi
+
+# ---- --cache DIR is shared across work directories ----
+X1=$TMP/x1; X2=$TMP/x2; mkdir -p "$X1/docs/web" "$X2/docs/other"
+make_docs "$X1/docs/web/x.jsonl" 12 x; cp "$X1/docs/web/x.jsonl" "$X2/docs/other/y.jsonl"
+before=$(peer_requests $P)
+$BLALM score --work "$X1" --endpoint "$EP" --model m --cache "$TMP/shared-cache" -q 2>"$TMP/err"
+$BLALM score --work "$X2" --endpoint "$EP" --model m --cache "$TMP/shared-cache" -q 2>>"$TMP/err"
+sent=$(( $(peer_requests $P) - before ))
+[ $sent = 12 ] && cmp -s <(attrs "$X1/attributes/edu_llm/web/x.jsonl.zst") <(attrs "$X2/attributes/edu_llm/other/y.jsonl.zst") \
+    && pass score_cache_shared || fail score_cache_shared "sent $sent (want 12) $(cat "$TMP/err")"
+
+# ---- --config: defaults from JSON, flags win, unknown keys refused ----
+C=$TMP/cfg; mkdir -p "$C/docs/web"; make_docs "$C/docs/web/c.jsonl" 5 c
+printf '{"score": {"endpoint": "%s", "model": "from-config", "json_schema": true, "max_tokens": 300}}\n' "$EP" >"$C/cfg.json"
+if $BLALM score --work "$C" --config "$C/cfg.json" --max-tokens 400 -q 2>"$TMP/err"; then
+    n=$(attrs "$C/attributes/edu_llm/web/c.jsonl.zst" | grep '"model":"stand-in[^"]*asked for from-config' | grep -c '"raw":"{')
+    [ "$n" = 5 ] && pass score_config || fail score_config "$n of 5 lines show the config's model and JSON replies"
+else fail score_config "$(cat "$TMP/err")"; fi
+printf '{"score": {"modle": "x"}}\n' >"$C/bad.json"
+$BLALM score --work "$C" --config "$C/bad.json" -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '"modle"' "$TMP/err" && pass score_config_unknown_key || fail score_config_unknown_key "rc=$rc $(cat "$TMP/err")"
+
+# ---- --prompt FILE and --max-chars: the exact text sent ----
+T=$TMP/tpl; mkdir -p "$T/docs/web"
+printf '%s\n' '{"id":"u1","text":"été à Zürich — 東京 and more text follows here"}' '{"id":"u2","text":"ab"}' >"$T/docs/web/u.jsonl"
+printf 'Rate this: [{text}] then end with Educational score: N\n' >"$T/prompt.txt"
+before=$(peer_get $P /stats)
+if $BLALM score --work "$T" --endpoint "$EP" --model m --prompt "$T/prompt.txt" --max-chars 7 -q 2>"$TMP/err"; then
+    res=$("$PY" - "$T/prompt.txt" "$T/docs/web/u.jsonl" <<EOF
+import hashlib, json, sys
+tpl = open(sys.argv[1], encoding="utf-8").read()
+after = json.loads('''$(peer_get $P /stats)''')["by_text"]
+ok = 0
+for line in open(sys.argv[2], encoding="utf-8"):
+    text = json.loads(line)["text"][:7]
+    ok += hashlib.sha256(tpl.replace("{text}", text).encode()).hexdigest() in after
+print(ok)
+EOF
+)
+    sha=$(sha256sum "$T/prompt.txt" | cut -c1-64)
+    n=$(attrs "$T/attributes/edu_llm/web/u.jsonl.zst" | grep -c "\"prompt_sha256\":\"$sha\"")
+    [ "$res" = 2 ] && [ "$n" = 2 ] && pass score_prompt_and_max_chars || fail score_prompt_and_max_chars "texts matched $res, sha matched $n"
+else fail score_prompt_and_max_chars "$(cat "$TMP/err")"; fi
+printf 'no placeholder\n' >"$T/bad.txt"
+$BLALM score --work "$T" --endpoint "$EP" --model m --prompt "$T/bad.txt" -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '{text}' "$TMP/err" && pass score_prompt_without_placeholder || fail score_prompt_without_placeholder "rc=$rc"
+
+# ---- --rps and --tpm pace the requests ----
+L=$TMP/rps; mkdir -p "$L/docs/web"; make_docs "$L/docs/web/r.jsonl" 30 r
+t0=$(date +%s%N)
+$BLALM score --work "$L" --endpoint "$EP" --model m --rps 20 -q 2>"$TMP/err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# 30 starts at 20/s: the first at once, 29 more over >= 1.45 s
+[ $rc -eq 0 ] && [ $ms -ge 1300 ] && [ $ms -le 15000 ] && pass score_rps || fail score_rps "rc=$rc ${ms} ms"
+L=$TMP/tpm; mkdir -p "$L/docs/web"; make_docs "$L/docs/web/t.jsonl" 40 t
+est=$($BLALM score --work "$L" --endpoint "$EP" --model m --dry-run -q | sed 's/.*about \([0-9]*\) prompt tokens.*/\1/')
+tpm=$(( est * 60 / 4 ))   # a quarter of the job per second: >= 3 s for the whole
+t0=$(date +%s%N)
+$BLALM score --work "$L" --endpoint "$EP" --model m --tpm $tpm -q 2>"$TMP/err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -eq 0 ] && [ $ms -ge 2500 ] && [ $ms -le 20000 ] && pass score_tpm || fail score_tpm "rc=$rc ${ms} ms for $est estimated tokens at --tpm $tpm"
+
+# ---- bad input: a malformed document line fails clearly, nothing half-written ----
+B=$TMP/bad; mkdir -p "$B/docs/web"
+printf '%s\n' '{"id":"a","text":"fine"}' '{"id":"b","text":' >"$B/docs/web/broken.jsonl"
+$BLALM score --work "$B" --endpoint "$EP" --model m -q 2>"$TMP/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q 'broken.jsonl' "$TMP/err" && [ -z "$(find "$B/attributes" -type f 2>/dev/null)" ]; then
+    pass score_bad_document; else fail score_bad_document "rc=$rc $(cat "$TMP/err")"; fi
+$BLALM score --work "$TMP/nowhere" --endpoint "$EP" --model m -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && pass score_missing_docs || fail score_missing_docs "rc=$rc"
+stop_peers
+
+# ---- the API key never leaves the Authorization header ----
+KEY="sk-blalm-test-$RANDOM$RANDOM-secret"
+start_peer P --require-key "$KEY"
+K=$TMP/key; mkdir -p "$K/docs/web"; cp "$W/docs/web/part1.jsonl" "$K/docs/web/"
+printf '%s\n' "$KEY" >"$TMP/keyfile"
+OPENAI_API_KEY=$KEY OPENAI_BASE_URL="http://127.0.0.1:$P/v1" $BLALM score --work "$K" --model m >"$TMP/log1" 2>&1; rc1=$?
+$BLALM score --work "$K" --model m --endpoint "http://127.0.0.1:$P/v1" --api-key-file "$TMP/keyfile" --force >"$TMP/log2" 2>&1; rc2=$?
+$BLALM score --work "$K" --model m --endpoint "http://127.0.0.1:$P/v1" --stats >"$TMP/log3" 2>&1
+$BLALM score --work "$K" --model m --endpoint "http://127.0.0.1:$P/v1" --api-key-file "$TMP/keyfile" --help >"$TMP/log4" 2>&1
+WRONG="sk-wrong-$RANDOM$RANDOM-key"
+OPENAI_API_KEY=$WRONG $BLALM score --work "$K" --model m2 --endpoint "http://127.0.0.1:$P/v1" >"$TMP/log5" 2>&1; rc5=$?
+leaks=$(grep -rl -e "$KEY" -e "$WRONG" "$K" "$TMP"/log* 2>/dev/null | wc -l)
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc5 -eq 1 ] && grep -q 401 "$TMP/log5" && [ "$leaks" = 0 ]; then
+    pass score_api_key_secret; else fail score_api_key_secret "rc $rc1 $rc2 $rc5, files with the key: $leaks: $(cat "$TMP/log5")"; fi
+stop_peers

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# blalm tokenizer train|encode|decode and blalm tokenize: usage, bad input,
+# and token shards read back independently (Python) against the corpus.
+source "$(dirname "$0")/../lib.sh"
+
+# expect NAME RC PATTERN CMD...: exit status RC and stderr matching PATTERN
+expect() {
+    local name=$1 want=$2 pat=$3; shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+    if [ "$rc" -ne "$want" ]; then fail "$name" "exit $rc, expected $want: $(tail -c 300 "$TMP/err")"
+    elif [ -n "$pat" ] && ! grep -q -- "$pat" "$TMP/err"; then fail "$name" "stderr lacks '$pat': $(tail -c 300 "$TMP/err")"
+    else pass "$name"; fi
+}
+
+# A small corpus: three documents per split, one holding blank lines of its own.
+mkdir -p "$TMP/c/train" "$TMP/c/dev"
+"$PY" - "$TMP/c" <<'PYEOF'
+import json, sys
+d = sys.argv[1]
+docs = {
+  "train/web.train": ["The cat sat on the mat.\n\nIt was a sunny day, wasn't it?",
+                      "Emoji 👩‍👩‍👧 and café, 日本語 text\u00a0with spaces.",
+                      "Numbers 1234 and <|endoftext|> spelled out in text. " * 20],
+  "train/books.train": ["Once upon a time there was a tokenizer. " * 30],
+  "dev/web.dev": ["A dev document.\n\n\nWith three newlines.", "Short one."],
+}
+recs = []
+for rel, texts in docs.items():
+    out = b""
+    for i, t in enumerate(texts):
+        b = t.encode()
+        recs.append({"key": f"{rel}:{i}", "id": f"{rel}-{i}", "file": rel, "offset": len(out),
+                     "length": len(b), "words": len(t.split())})
+        out += b + b"\n\n"
+    open(f"{d}/{rel}", "wb").write(out)
+open(f"{d}/documents.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in recs))
+PYEOF
+zstd -q "$TMP/c/documents.jsonl" -o "$TMP/c/documents.jsonl.zst" && rm "$TMP/c/documents.jsonl"
+
+expect tokenizer_help 0 "" "$BLALM" tokenizer --help
+grep -q "tokenizer train" "$TMP/out" && pass tokenizer_help_text || fail tokenizer_help_text "usage not on stdout"
+expect tokenize_help 0 "" "$BLALM" tokenize --help
+expect tokenizer_no_subcommand 2 "expected a subcommand" "$BLALM" tokenizer
+expect tokenizer_bad_subcommand 2 "unknown subcommand" "$BLALM" tokenizer frobnicate
+expect tokenizer_unknown_flag 2 "unknown option" "$BLALM" tokenizer train --bogus
+expect tokenizer_train_needs_corpus 2 "corpus" "$BLALM" tokenizer train --out "$TMP/t"
+expect tokenizer_bad_vocab 2 "vocab" "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/t" --vocab lots
+expect tokenize_unknown_flag 2 "unknown option" "$BLALM" tokenize --bogus
+
+# training errors leave nothing behind
+mkdir -p "$TMP/empty/train" && : >"$TMP/empty/train/x.train"
+expect tokenizer_empty_corpus 1 "empty corpus" "$BLALM" tokenizer train --corpus "$TMP/empty" --out "$TMP/te"
+expect tokenizer_no_train_files 1 "no training files" "$BLALM" tokenizer train --corpus "$TMP/nowhere" --out "$TMP/te"
+expect tokenizer_vocab_unreachable 1 "cannot be reached" "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/te" --vocab 50000
+expect tokenizer_vocab_too_small 1 "cannot hold" "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/te" --vocab 100
+[ ! -e "$TMP/te" ] && pass tokenizer_errors_write_nothing || fail tokenizer_errors_write_nothing "$(ls -R "$TMP/te")"
+
+expect tokenizer_train 0 "vocabulary 320" "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/tok" --vocab 320 --min-frequency 2
+for f in tokenizer.json tokenizer_config.json tokenizer.bin; do
+    [ -s "$TMP/tok/$f" ] || fail tokenizer_train_files "missing $f"
+done
+# dev text must not be learned: "three newlines" appears only in dev
+if grep -q "three" "$TMP/tok/tokenizer.json"; then fail tokenizer_train_only_train_split "a dev-only word became a token"
+else pass tokenizer_train_only_train_split; fi
+
+# encode / decode
+printf '%s\n' '"hello world"' '{"text": "The cat sat."}' '""' >"$TMP/in.jsonl"
+expect tokenizer_encode_jsonl 0 "3 inputs" "$BLALM" tokenizer encode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/in.jsonl"
+cp "$TMP/out" "$TMP/ids.jsonl"
+[ "$(wc -l <"$TMP/ids.jsonl")" = 3 ] && [ "$(sed -n 3p "$TMP/ids.jsonl")" = "[]" ] && pass tokenizer_encode_lines ||
+    fail tokenizer_encode_lines "$(cat "$TMP/ids.jsonl")"
+expect tokenizer_decode 0 "3 lines" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.bin" --jsonl "$TMP/ids.jsonl"
+[ "$(cat "$TMP/out")" = "$(printf '%s\n' '"hello world"' '"The cat sat."' '""')" ] && pass tokenizer_decode_text ||
+    fail tokenizer_decode_text "$(cat "$TMP/out")"
+printf 'caf\xc3\xa9 \xff\xfe raw bytes' >"$TMP/raw.txt"
+"$BLALM" tokenizer encode --quiet --tokenizer "$TMP/tok/tokenizer.bin" <"$TMP/raw.txt" >"$TMP/raw.ids" &&
+"$BLALM" tokenizer decode --quiet --tokenizer "$TMP/tok/tokenizer.bin" <"$TMP/raw.ids" >"$TMP/raw.dec" &&
+[ "$(cat "$TMP/raw.dec")" = '"café �� raw bytes"' ] && pass tokenizer_stdin_invalid_utf8 ||
+    fail tokenizer_stdin_invalid_utf8 "$(cat "$TMP/raw.dec" 2>/dev/null)"
+echo '"<|endoftext|>"' | "$BLALM" tokenizer encode --quiet --tokenizer "$TMP/tok/tokenizer.json" --jsonl - >"$TMP/sp" &&
+[ "$(cat "$TMP/sp")" = "[318]" ] && pass tokenizer_encode_special || fail tokenizer_encode_special "$(cat "$TMP/sp")"
+printf '"ok"\n{"nottext": 1}\n' >"$TMP/bad.jsonl"
+expect tokenizer_encode_bad_line 1 "bad.jsonl:2" "$BLALM" tokenizer encode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/bad.jsonl"
+printf '[1,2]\n[3,\n' >"$TMP/bad.ids"
+expect tokenizer_decode_bad_line 1 "bad.ids:2" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/bad.ids"
+echo '[1, 320]' >"$TMP/oov.ids"
+expect tokenizer_decode_out_of_vocab 1 "outside the vocabulary" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/oov.ids"
+head -c 2000 "$TMP/tok/tokenizer.json" >"$TMP/trunc.json"
+expect tokenizer_truncated_json 1 "trunc.json: byte" "$BLALM" tokenizer encode --tokenizer "$TMP/trunc.json" --jsonl "$TMP/in.jsonl"
+head -c 3000 "$TMP/tok/tokenizer.bin" >"$TMP/trunc.bin"
+expect tokenizer_truncated_bin 1 "trunc.bin: checksum" "$BLALM" tokenizer encode --tokenizer "$TMP/trunc.bin" --jsonl "$TMP/in.jsonl"
+expect tokenizer_missing_file 1 "nope.json" "$BLALM" tokenizer encode --tokenizer "$TMP/nope.json" --jsonl "$TMP/in.jsonl"
+
+# tokenize, then read the shards back with Python and compare with the corpus
+expect tokenize_run 0 "6 documents" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh" --threads 2
+"$PY" - "$TMP/c" "$TMP/sh" "$TMP/tok/tokenizer.json" >"$TMP/check.ids" 2>"$TMP/check.err" <<'PYEOF'
+import hashlib, json, struct, sys, zlib, subprocess
+corpus, sh, tokjson = sys.argv[1:]
+sha = hashlib.sha256(open(tokjson, "rb").read()).digest()
+recs = [json.loads(l) for l in subprocess.run(["zstd", "-dc", corpus + "/documents.jsonl.zst"], capture_output=True).stdout.decode().splitlines()]
+for rel in ["train/web.train", "train/books.train", "dev/web.dev"]:
+    tok = open(f"{sh}/{rel}.tok", "rb").read(); idx = open(f"{sh}/{rel}.idx", "rb").read()
+    magic, ver, bpt, n, vocab, eot = struct.unpack_from("<8sIIQII", tok, 0)
+    assert magic == b"BLALMTK1" and ver == 1 and bpt == 2 and vocab == 320 and eot == 318, (magic, ver, bpt, vocab, eot)
+    assert tok[32:64] == sha, "tokenizer sha256"
+    assert len(tok) == 64 + 2 * n
+    imagic, iver, res, ndocs, itok = struct.unpack_from("<8sIIQQ", idx, 0)
+    assert imagic == b"BLALMIX1" and iver == 1 and res == 0 and itok == n and len(idx) == 32 + 24 * ndocs
+    toks = struct.unpack_from(f"<{n}H", tok, 64)
+    mine = [r for r in recs if r["file"] == rel]
+    assert ndocs == len(mine), (rel, ndocs, len(mine))
+    text = open(f"{corpus}/{rel}", "rb").read()
+    at = 0
+    for i, r in enumerate(mine):
+        off, cnt, words = struct.unpack_from("<QQQ", idx, 32 + 24 * i)
+        assert off == at and toks[off + cnt - 1] == eot
+        doc = text[r["offset"]:r["offset"] + r["length"]].decode()
+        assert words == len(doc.split()) == r["words"], (words, len(doc.split()))
+        assert eot not in toks[off:off + cnt - 1], "special text must stay text in shards"
+        print(json.dumps(list(toks[off:off + cnt - 1])))
+        print(json.dumps(doc, ensure_ascii=False), file=sys.stderr)
+        at += cnt
+    assert at == n
+PYEOF
+if [ $? -eq 0 ]; then pass tokenize_shards_format; else fail tokenize_shards_format "$(tail -c 400 "$TMP/check.err")"; fi
+"$BLALM" tokenizer decode --quiet --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/check.ids" >"$TMP/check.dec" 2>&1
+grep -v '^Traceback' "$TMP/check.err" >"$TMP/check.want"
+cmp -s "$TMP/check.dec" "$TMP/check.want" && pass tokenize_shards_decode_to_documents ||
+    fail tokenize_shards_decode_to_documents "$(diff "$TMP/check.dec" "$TMP/check.want" | head -c 400)"
+grep -q '"boundaries": "documents.jsonl.zst"' "$TMP/sh/tokens.json" && pass tokenize_manifest || fail tokenize_manifest "$(cat "$TMP/sh/tokens.json")"
+
+# without documents.jsonl.zst: blank lines, and a warning saying so
+mkdir -p "$TMP/nb/train" && cp "$TMP/c/train/web.train" "$TMP/nb/train/"
+expect tokenize_blank_line_fallback 0 "taking blank lines" "$BLALM" tokenize --corpus "$TMP/nb" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/nbsh"
+grep -q '"docs": 4' "$TMP/nbsh/tokens.json" && pass tokenize_blank_line_docs || fail tokenize_blank_line_docs "$(cat "$TMP/nbsh/tokens.json")"
+
+# documents.jsonl.zst that does not match the corpus: error, no shard left
+mkdir -p "$TMP/bad/train" && cp "$TMP/c/train/books.train" "$TMP/bad/train/"
+echo '{"file": "train/books.train", "offset": 10, "length": 999999, "words": 1}' | zstd -q -o "$TMP/bad/documents.jsonl.zst"
+expect tokenize_span_past_end 1 "past the end" "$BLALM" tokenize --corpus "$TMP/bad" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
+[ -z "$(find "$TMP/badsh" -type f 2>/dev/null)" ] && pass tokenize_error_leaves_nothing || fail tokenize_error_leaves_nothing "$(find "$TMP/badsh" -type f)"
+echo 'not json' | zstd -q -f -o "$TMP/bad/documents.jsonl.zst"
+expect tokenize_bad_documents_line 1 "documents.jsonl.zst:1" "$BLALM" tokenize --corpus "$TMP/bad" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
+expect tokenize_bad_tokenizer 1 "trunc.json" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/trunc.json" --out "$TMP/badsh"
+expect tokenize_no_split_files 1 "no split files" "$BLALM" tokenize --corpus "$TMP/nowhere" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
+
+# a rerun skips finished shards; a changed source file is redone; --force redoes all
+expect tokenize_rerun_skips 0 "(3 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
+grep -q '"docs": 6' "$TMP/sh/tokens.json" && pass tokenize_rerun_manifest ||
+    fail tokenize_rerun_manifest "$(cat "$TMP/sh/tokens.json")"
+touch -d '2001-01-01' "$TMP/c/dev/web.dev"
+expect tokenize_rerun_redoes_changed 0 "(2 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
+expect tokenize_force 0 "(0 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh" --force

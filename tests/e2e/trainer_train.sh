@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# blalm train / generate / export on a small synthetic corpus: the loss falls,
+# a killed-and-resumed run is bit-identical, BabyLM milestones and limits,
+# and bad input (foreign or truncated checkpoint, empty corpus, vocabulary
+# mismatch, bad flags) fails clearly.
+source "$(dirname "$0")/../lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+CFG="$root/configs/model-tiny.json"
+C="$TMP/corpus"
+mkdir -p "$C/train" "$C/dev"
+# deterministic text (awk's rand is seeded): 300 train and 40 dev documents
+gen() { awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed);
+    split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
+    for (d = 0; d < n; d++) { if (d) printf "\n";
+        s = 2 + int(rand() * 4);
+        for (i = 0; i < s; i++) { k = 4 + int(rand() * 8); line = "";
+            for (j = 0; j < k; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
+            printf "%s%s", (i ? " " : ""), line "." }
+        printf "\n" } }'; }
+gen 300 1 > "$C/train/synthetic.train"
+gen 40 2 > "$C/dev/synthetic.dev"
+
+R="$TMP/run"
+if "$BLALM" train --corpus "$C" --model "$CFG" --out "$R" --max-steps 30 -q 2>"$TMP/err"; then
+    first=$(grep -m1 '"loss"' "$R/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
+    last=$(grep '"loss"' "$R/log.jsonl" | tail -1 | sed 's/.*"loss":\([0-9.]*\).*/\1/')
+    if awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.3) }'; then pass train_loss_falls
+    else fail train_loss_falls "first $first last $last"; fi
+    if grep -q '"dev_ppl_word"' "$R/log.jsonl" && grep -q '"words_seen"' "$R/log.jsonl" \
+       && [ -f "$R/tokenizer.json" ] && [ -f "$R/config.json" ] && [ -f "$R/tokens/train.tok" ] \
+       && [ -f "$R/checkpoints/latest.bin" ]; then pass train_run_folder
+    else fail train_run_folder "missing files or log keys: $(ls "$R")"; fi
+else
+    fail train_loss_falls "$(head -c 400 "$TMP/err")"
+fi
+
+# killed at step 17 (checkpoint at 10), resumed: same losses bit for bit
+R2="$TMP/run2"
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 30 --stop-after 17 -q 2>/dev/null
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 30 --resume -q 2>"$TMP/err"
+if diff <(sed 's/"tok_s":[0-9.]*//' "$R/log.jsonl") <(sed 's/"tok_s":[0-9.]*//' "$R2/log.jsonl") >"$TMP/diff"; then
+    pass train_resume_bit_exact
+else
+    fail train_resume_bit_exact "$(head -c 400 "$TMP/diff") $(head -c 200 "$TMP/err")"
+fi
+
+# the token cache is reused: resuming does not rewrite the shards
+stamp1=$(stat -c %Y.%s "$R/tokens/train.tok")
+sleep 1
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 30 --resume -q 2>/dev/null
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R" --max-steps 30 --resume -q 2>/dev/null
+stamp2=$(stat -c %Y.%s "$R/tokens/train.tok")
+[ "$stamp1" = "$stamp2" ] && pass train_token_cache || fail train_token_cache "shards rewritten"
+
+# BabyLM milestones (budgets and milestones scaled down by 1000 for the test)
+R3="$TMP/run3"
+if BLALM_WORDS_SCALE=0.001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$R3" --max-steps 40 \
+        --track strict-small -q 2>"$TMP/err" && [ -f "$R3/checkpoints/chck_1M.bin" ] \
+        && [ -f "$R3/checkpoints/chck_4M.bin" ] && [ ! -f "$R3/checkpoints/chck_5M.bin" ]; then
+    pass train_milestones
+else
+    fail train_milestones "$(ls "$R3/checkpoints" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/err")"
+fi
+if ! BLALM_WORDS_SCALE=0.0001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4" --max-steps 5 \
+        --track strict-small -q 2>"$TMP/err" && grep -q "over the strict-small budget" "$TMP/err"; then
+    pass train_refuses_over_budget
+else fail train_refuses_over_budget "$(head -c 300 "$TMP/err")"; fi
+if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r5" --max-steps 4000 --track strict -q \
+        2>"$TMP/err" && grep -q "at most 10" "$TMP/err"; then
+    pass train_refuses_11_epochs
+else fail train_refuses_11_epochs "$(head -c 300 "$TMP/err")"; fi
+
+# Muon runs too
+if "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/rm" --max-steps 10 --optimizer muon -q 2>"$TMP/err"; then
+    pass train_muon
+else fail train_muon "$(head -c 300 "$TMP/err")"; fi
+
+# generate and export
+if out=$("$BLALM" generate --run "$R" --prompt "the cat" --max-new 20 --seed 3 -q 2>"$TMP/err") \
+        && [[ "$out" == "the cat"* ]]; then pass generate
+else fail generate "$out $(head -c 300 "$TMP/err")"; fi
+if "$BLALM" export --run "$R" --out "$TMP/exp" -q 2>"$TMP/err" && [ -s "$TMP/exp/model.safetensors" ] \
+        && [ -s "$TMP/exp/config.json" ] && [ -s "$TMP/exp/tokenizer.json" ]; then pass export
+else fail export "$(head -c 300 "$TMP/err")"; fi
+if [ -s "$TMP/exp/model.safetensors" ] && [ -x "$PY" ]; then
+    if "$PY" - "$TMP/exp/model.safetensors" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n, = struct.unpack("<Q", raw[:8]); h = json.loads(raw[8:8 + n])
+assert h["embed.weight"]["dtype"] == "F32" and h["embed.weight"]["shape"][1] == 32
+end = max(v["data_offsets"][1] for k, v in h.items() if k != "__metadata__")
+assert 8 + n + end == len(raw), (8 + n + end, len(raw))
+PY
+    then pass export_safetensors_layout; else fail export_safetensors_layout "header/data size mismatch"; fi
+fi
+
+
+# words seen: documents count in proportion to their tokens consumed
+if [ -x "$PY" ] && [ -f "$R/tokens/train.idx" ]; then
+    if "$PY" - "$R" <<'PY'
+import json, struct, sys
+run = sys.argv[1]
+raw = open(run + "/tokens/train.idx", "rb").read()
+assert raw[:8] == b"BLALMIX1"
+n_docs, = struct.unpack("<Q", raw[16:24])
+docs = [struct.unpack("<QQQ", raw[32 + 24 * i:56 + 24 * i]) for i in range(n_docs)]
+cfg = json.load(open(run + "/config.json"))
+per = cfg["train"]["batch_size"] * cfg["train"]["seq_len"]
+logs = [json.loads(l) for l in open(run + "/log.jsonl") if '"loss"' in l]
+for rec in logs:
+    a, b = 1, 1 + rec["step"] * per            # targets of steps 1..k (no wrap here)
+    want = sum(w * max(0, min(b, o + n) - max(a, o)) / n for o, n, w in docs)
+    assert abs(rec["words_seen"] - want) < 0.06, (rec["step"], rec["words_seen"], want)
+PY
+    then pass train_words_seen_proportional; else fail train_words_seen_proportional "log words_seen differs from the .idx arithmetic"; fi
+fi
+
+# a corpus with documents.jsonl.zst: its byte ranges, not blank lines, delimit documents
+D="$TMP/dcorpus"
+if [ -x "$PY" ] && command -v zstd >/dev/null; then
+    mkdir -p "$D/train" "$D/dev"
+    "$PY" - "$D" <<'PY'
+import json, sys
+d = sys.argv[1]
+docs = {"train": ["the cat sat.\n\nthe dog ran.", "a big red tree was over the house.", "she ran to the mat."] * 40,
+        "dev": ["he sat on a mat.", "it was blue.\n\nit was small."] * 10}
+lines = []
+for split, ds in docs.items():
+    rel = "%s/x.%s" % (split, split)
+    data, off = b"", 0
+    for t in ds:
+        b = t.encode()
+        lines.append({"key": {"source": "x", "path": "p", "row": len(lines)}, "id": str(len(lines)), "split": split,
+                      "file": rel, "offset": len(data), "length": len(b), "words": len(t.split())})
+        data += b + b"\n\n"
+    open(d + "/" + rel, "wb").write(data)
+open(d + "/documents.jsonl", "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PY
+    zstd -q --rm "$D/documents.jsonl"
+    if "$BLALM" train --corpus "$D" --model "$CFG" --out "$TMP/rd" --max-steps 2 -q 2>"$TMP/err" && "$PY" - "$TMP/rd" <<'PY'
+import struct, sys
+raw = open(sys.argv[1] + "/tokens/train.idx", "rb").read()
+n, = struct.unpack("<Q", raw[16:24]); assert n == 120, n
+words = sum(struct.unpack("<QQQ", raw[32 + 24 * i:56 + 24 * i])[2] for i in range(n)); assert words == 40 * (6 + 8 + 5), words
+PY
+    then pass train_documents_jsonl_ranges; else fail train_documents_jsonl_ranges "$(head -c 300 "$TMP/err")"; fi
+fi
+
+# bad input
+cp -r "$R" "$TMP/trunc"
+f="$TMP/trunc/checkpoints/latest.bin"; head -c $(( $(stat -c %s "$f") - 100 )) "$f" > "$f.t" && mv "$f.t" "$f"
+if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/trunc" --max-steps 40 --resume -q 2>"$TMP/err" \
+        && grep -q "truncated or corrupt" "$TMP/err"; then pass bad_truncated_checkpoint
+else fail bad_truncated_checkpoint "$(head -c 300 "$TMP/err")"; fi
+sed 's/"dim": 32/"dim": 48/' "$CFG" > "$TMP/other.json"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/other.json" --out "$R" --max-steps 40 --resume -q 2>"$TMP/err" \
+        && grep -q "another model config" "$TMP/err"; then pass bad_foreign_checkpoint
+else fail bad_foreign_checkpoint "$(head -c 300 "$TMP/err")"; fi
+mkdir -p "$TMP/empty/train"; : > "$TMP/empty/train/x.train"
+if ! "$BLALM" train --corpus "$TMP/empty" --model "$CFG" --out "$TMP/re" -q 2>"$TMP/err" \
+        && grep -q "no text" "$TMP/err"; then pass bad_empty_corpus
+else fail bad_empty_corpus "$(head -c 300 "$TMP/err")"; fi
+# a tokenizer of another vocabulary than the run's model
+sed 's/"vocab_size": 320/"vocab_size": 300/' "$CFG" > "$TMP/v300.json"
+"$BLALM" train --corpus "$C" --model "$TMP/v300.json" --out "$TMP/rv" --max-steps 2 -q 2>/dev/null
+cp "$TMP/rv/tokenizer.json" "$TMP/run2/tokenizer.json"
+if ! "$BLALM" generate --run "$TMP/run2" --max-new 3 -q >/dev/null 2>"$TMP/err" && grep -q "vocabulary" "$TMP/err"; then
+    pass bad_vocabulary_mismatch
+else fail bad_vocabulary_mismatch "$(head -c 300 "$TMP/err")"; fi
+if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$R" -q 2>"$TMP/err" && grep -q "use --resume" "$TMP/err"; then
+    pass bad_existing_run
+else fail bad_existing_run "$(head -c 300 "$TMP/err")"; fi
+"$BLALM" train --bogus >/dev/null 2>&1; [ $? -eq 2 ] && pass train_unknown_flag || fail train_unknown_flag "exit not 2"
+"$BLALM" train --help | grep -q "usage: blalm train" && pass train_help || fail train_help "no usage"

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Tokenizers.js (@huggingface/tokenizers) loads blalm's tokenizer.json and must
+# give the same ids and the same decoded text as `blalm tokenizer encode/decode`:
+#  - always: a tokenizer trained on generated multilingual text, on generated
+#    inputs (emoji, combining marks, CJK, Unicode whitespace, long runs,
+#    special-token text);
+#  - with shared data: a tokenizer trained on 1,000 FineWeb documents, on all
+#    2,100 documents of fineweb-legal.jsonl.zst and every BLiMP sentence.
+source "$(dirname "$0")/../lib.sh"
+
+if ! command -v node >/dev/null || [ ! -d "$ORACLE_DIR/node_modules/@huggingface/tokenizers" ]; then
+    skip tokenizer_hf "node or the npm package @huggingface/tokenizers is missing (make test-deps installs them)"
+    exit 0
+fi
+
+# compare NAME TOKDIR INPUTS: encode + decode with blalm, then the oracle
+compare() {
+    local name=$1 tok=$2 in=$3
+    if ! "$BLALM" tokenizer encode --quiet --tokenizer "$tok/tokenizer.json" --jsonl "$in" >"$TMP/$name.ids" 2>"$TMP/$name.err"; then
+        fail "$name" "encode: $(tail -c 300 "$TMP/$name.err")"; return
+    fi
+    if ! "$BLALM" tokenizer decode --quiet --tokenizer "$tok/tokenizer.bin" --jsonl "$TMP/$name.ids" >"$TMP/$name.dec" 2>"$TMP/$name.err"; then
+        fail "$name" "decode: $(tail -c 300 "$TMP/$name.err")"; return
+    fi
+    if node "$ORACLE_DIR/tokenizer_hf.mjs" "$tok/tokenizer.json" "$tok/tokenizer_config.json" "$in" \
+            "$TMP/$name.ids" "$TMP/$name.dec" >"$TMP/$name.out" 2>&1; then
+        pass "$name ($(tail -n 1 "$TMP/$name.out"))"
+    else
+        fail "$name" "$(head -c 1500 "$TMP/$name.out" | tr '\n' ' ')"
+    fi
+}
+
+# always-on: generated text
+mkdir -p "$TMP/gen/train"
+node "$ORACLE_DIR/tokenizer_gen.mjs" "$TMP/gen/train/gen.train" "$TMP/gen.jsonl"
+if "$BLALM" tokenizer train --quiet --corpus "$TMP/gen" --out "$TMP/gentok" --vocab 1000 \
+        --min-frequency 2 --allow-smaller 2>"$TMP/gen.err"; then
+    compare tokenizer_hf_generated "$TMP/gentok" "$TMP/gen.jsonl"
+else
+    fail tokenizer_hf_generated "train: $(tail -c 300 "$TMP/gen.err")"
+fi
+
+if ! need_shared || [ ! -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ] || ! command -v zstd >/dev/null; then
+    skip tokenizer_hf_fineweb "shared data (fineweb-legal.jsonl.zst) or zstd not available"
+    skip tokenizer_hf_blimp "shared data (blimp/) not available"
+    exit 0
+fi
+# the training corpus: 1,000 of the documents, BabyLM layout
+mkdir -p "$TMP/fw/train"
+zstd -dc "$SHARED_DATA/fineweb-legal.jsonl.zst" >"$TMP/fw.jsonl"
+node -e '
+const fs = require("fs");
+const docs = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l).text);
+const limit = Number(process.env.BLALM_TOKENIZER_ORACLE_DOCS || docs.length);
+fs.writeFileSync(process.argv[2], docs.slice(0, 1000).join("\n\n") + "\n");
+fs.writeFileSync(process.argv[3], docs.slice(0, limit).map((d) => JSON.stringify(d)).join("\n") + "\n");
+' "$TMP/fw.jsonl" "$TMP/fw/train/fineweb.train" "$TMP/fw-docs.jsonl"
+if ! "$BLALM" tokenizer train --quiet --corpus "$TMP/fw" --out "$TMP/fwtok" --vocab 8192 2>"$TMP/fw.err"; then
+    fail tokenizer_hf_fineweb "train: $(tail -c 300 "$TMP/fw.err")"
+    exit 0
+fi
+# the two Tokenizers.js runs take most of the time: run them side by side
+compare tokenizer_hf_fineweb "$TMP/fwtok" "$TMP/fw-docs.jsonl" >"$TMP/fw.result" &
+
+if ls "$SHARED_DATA"/blimp/*.jsonl >/dev/null 2>&1; then
+    node -e '
+const fs = require("fs");
+const out = [];
+for (const f of process.argv.slice(2)) for (const l of fs.readFileSync(f, "utf8").split("\n")) {
+    if (!l.trim()) continue;
+    const r = JSON.parse(l);
+    out.push(JSON.stringify(r.sentence_good), JSON.stringify(r.sentence_bad));
+}
+process.stdout.write(out.join("\n") + "\n");
+' "$SHARED_DATA"/blimp/*.jsonl >"$TMP/blimp.jsonl"
+    compare tokenizer_hf_blimp "$TMP/fwtok" "$TMP/blimp.jsonl"
+else
+    skip tokenizer_hf_blimp "shared data has no blimp/*.jsonl"
+fi
+wait
+cat "$TMP/fw.result"

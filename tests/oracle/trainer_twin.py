@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+"""PyTorch twin of the BLaLM decoder (trainer/model.c), written independently
+from the equations (REFERENCE.md section 7) with torch autograd for the
+gradients. It reads the weights our `blalm modelcheck`/`blalm export` wrote
+(safetensors, read here from the format's specification) and compares.
+
+  trainer_twin.py check DIR...  compare logits, loss, gradients, optimiser losses
+  trainer_twin.py bench CONFIG SEQ BATCH STEPS   tokens/s of forward+backward+AdamW
+"""
+import json
+import math
+import struct
+import sys
+import time
+
+import torch
+import torch.nn.functional as Fn
+
+torch.set_num_threads(1)
+
+
+# ---------------------------------------------------------------- safetensors
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (hlen,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + hlen].decode("utf-8"))
+    base = 8 + hlen
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        assert info["dtype"] == "F32", (name, info["dtype"])
+        b0, b1 = info["data_offsets"]
+        n = (b1 - b0) // 4
+        vals = struct.unpack("<%df" % n, raw[base + b0:base + b1])
+        out[name] = torch.tensor(vals, dtype=torch.float32).reshape(info["shape"])
+    return out
+
+
+# ---------------------------------------------------------------- mLSTM cell
+def mlstm_chunkwise(q, k, v, i, f, L, eps=1e-6):
+    """q, k: (B,H,S,d); v: (B,H,S,dv); i, f: (B,H,S). m0 = 0 convention,
+    S padded up to a multiple of L (padding comes after every real step)."""
+    B, H, S, d = q.shape
+    dv = v.shape[-1]
+    nc = (S + L - 1) // L
+    pad = nc * L - S
+    if pad:
+        q = Fn.pad(q, (0, 0, 0, pad))
+        k = Fn.pad(k, (0, 0, 0, pad))
+        v = Fn.pad(v, (0, 0, 0, pad))
+        i = Fn.pad(i, (0, pad))
+        f = Fn.pad(f, (0, pad))
+    q = q * d ** -0.5
+    lf = Fn.logsigmoid(f)
+    qc = q.reshape(B, H, nc, L, d)
+    kc = k.reshape(B, H, nc, L, d)
+    vc = v.reshape(B, H, nc, L, dv)
+    ic = i.reshape(B, H, nc, L)
+    b = torch.cumsum(lf.reshape(B, H, nc, L), dim=-1)
+    mask = torch.tril(torch.ones(L, L, dtype=torch.bool))
+    neg = torch.tensor(float("-inf"))
+    C = q.new_zeros(B, H, d, dv)
+    n = q.new_zeros(B, H, d)
+    m = q.new_zeros(B, H)
+    outs = []
+    for c in range(nc):
+        bb, ii = b[:, :, c], ic[:, :, c]
+        Q, K, V = qc[:, :, c], kc[:, :, c], vc[:, :, c]
+        logD = torch.where(mask, bb[..., :, None] - bb[..., None, :] + ii[..., None, :], neg)
+        inter = bb + m[..., None]
+        ms = torch.maximum(inter, logD.max(dim=-1).values)
+        E = torch.exp(logD - ms[..., None])
+        A = (Q @ K.transpose(-1, -2)) * E
+        wi = torch.exp(inter - ms)
+        num = A @ V + wi[..., None] * (Q @ C)
+        den = A.sum(-1) + wi * (Q @ n[..., None]).squeeze(-1)
+        lower = torch.exp(torch.clamp(-ms, max=80.0))
+        h = num / (torch.maximum(den.abs(), lower) + eps)[..., None]
+        outs.append(h)
+        g = bb[..., -1]
+        a = g[..., None] - bb + ii
+        mnew = torch.maximum(g + m, a.max(dim=-1).values)
+        decay = torch.exp(g + m - mnew)
+        wa = torch.exp(a - mnew[..., None])
+        Kw = K * wa[..., None]
+        C = decay[..., None, None] * C + Kw.transpose(-1, -2) @ V
+        n = decay[..., None] * n + Kw.sum(-2)
+        m = mnew
+    return torch.cat(outs, dim=2)[:, :, :S]
+
+
+# ---------------------------------------------------------------- model
+def rmsnorm(x, w, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def rope(x, theta):
+    """x: (B,H,S,dh), rotate-half pairs (j, j + dh/2)."""
+    B, H, S, dh = x.shape
+    half = dh // 2
+    inv = theta ** (-2.0 * torch.arange(half, dtype=torch.float64) / dh)
+    ang = torch.arange(S, dtype=torch.float64)[:, None] * inv[None, :]
+    cos, sin = torch.cos(ang).float(), torch.sin(ang).float()
+    a, b = x[..., :half], x[..., half:]
+    return torch.cat([a * cos - b * sin, b * cos + a * sin], dim=-1)
+
+
+class Twin:
+    def __init__(self, cfg, weights):
+        self.c = cfg
+        self.p = {k: w.clone().requires_grad_(True) for k, w in weights.items()}
+
+    def forward(self, tokens):
+        c, p = self.c, self.p
+        B, S = tokens.shape
+        H, dqk, dv = c["heads"], c["qk_head_dim"], c["v_head_dim"]
+        eps = c["norm_eps"]
+        x = p["embed.weight"][tokens]
+        for l in range(c["layers"]):
+            P = lambda s: p["layers.%d.%s" % (l, s)]
+            n1 = rmsnorm(x, P("norm1.weight"), eps)
+            q = (n1 @ P("mixer.q.weight").t()).view(B, S, H, dqk).transpose(1, 2)
+            k = (n1 @ P("mixer.k.weight").t()).view(B, S, H, dqk).transpose(1, 2)
+            v = (n1 @ P("mixer.v.weight").t()).view(B, S, H, dv).transpose(1, 2)
+            if c["mixer"] == "mlstm":
+                ig = (n1 @ P("mixer.igate.weight").t() + P("mixer.igate.bias")).transpose(1, 2)
+                fg = (n1 @ P("mixer.fgate.weight").t() + P("mixer.fgate.bias")).transpose(1, 2)
+                o = n1 @ P("mixer.ogate.weight").t()
+                h = mlstm_chunkwise(q, k, v, ig, fg, c["chunk"])  # (B,H,S,dv)
+                h = h.transpose(1, 2)  # (B,S,H,dv)
+                wn = P("mixer.outnorm.weight").view(H, dv)
+                hn = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps) * wn
+                y = torch.sigmoid(o) * hn.reshape(B, S, H * dv)
+            else:
+                q, k = rope(q, c["rope_theta"]), rope(k, c["rope_theta"])
+                att = (q @ k.transpose(-1, -2)) * dqk ** -0.5
+                causal = torch.tril(torch.ones(S, S, dtype=torch.bool))
+                att = att.masked_fill(~causal, float("-inf")).softmax(-1)
+                y = (att @ v).transpose(1, 2).reshape(B, S, H * dv)
+            x = x + y @ P("mixer.out.weight").t()
+            n2 = rmsnorm(x, P("norm2.weight"), eps)
+            g = n2 @ P("mlp.gate.weight").t()
+            u = n2 @ P("mlp.up.weight").t()
+            x = x + (Fn.silu(g) * u) @ P("mlp.down.weight").t()
+        nf = rmsnorm(x, p["norm.weight"], eps)
+        head = p["embed.weight"] if c["tie_embeddings"] else p["head.weight"]
+        return nf @ head.t()
+
+    def loss(self, tokens, targets):
+        logits = self.forward(tokens)
+        V = logits.shape[-1]
+        return logits, Fn.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), ignore_index=-1)
+
+
+# ---------------------------------------------------------------- optimisers
+def group_of(name):
+    if name.endswith("norm1.weight") or name.endswith("norm2.weight") or name == "norm.weight" \
+            or "outnorm" in name:
+        return "norm"
+    if "igate" in name or "fgate" in name:
+        return "gate"
+    if name in ("embed.weight", "head.weight"):
+        return "embed"
+    return "matrix"
+
+
+def lr_mult(tc, step, total):
+    if step < tc["warmup_steps"]:
+        return (step + 1) / tc["warmup_steps"]
+    lo = tc["min_lr_frac"]
+    if total <= tc["warmup_steps"]:
+        return 1.0
+    if tc["schedule"] == "wsd":
+        start = max(int(total * (1.0 - tc["decay_frac"])), tc["warmup_steps"])
+        if step < start:
+            return 1.0
+        return 1.0 - (1.0 - lo) * min(1.0, (step - start) / (total - start))
+    prog = min(1.0, (step - tc["warmup_steps"]) / (total - tc["warmup_steps"]))
+    return lo + (1.0 - lo) * 0.5 * (1.0 + math.cos(math.pi * prog))
+
+
+def newton_schulz5(G):
+    a, b, c = 3.4445, -4.7750, 2.0315
+    X = G / (G.norm() + 1e-7)
+    tall = X.shape[0] > X.shape[1]
+    if tall:
+        X = X.t()
+    for _ in range(5):
+        A = X @ X.t()
+        Bm = b * A + c * (A @ A)
+        X = a * X + Bm @ X
+    return X.t() if tall else X
+
+
+def train_losses(cfg, weights, batches, B, S, steps, kind):
+    tc = cfg["train"]
+    tw = Twin(cfg, weights)
+    params = tw.p
+    state = {k: {"m": torch.zeros_like(w), "v": torch.zeros_like(w)} for k, w in params.items()}
+    losses = []
+    per = B * (S + 1)
+    for s in range(steps):
+        bt = torch.tensor(batches[s * per:(s + 1) * per]).view(B, S + 1)
+        for w in params.values():
+            w.grad = None
+        _, loss = tw.loss(bt[:, :-1], bt[:, 1:])
+        loss.backward()
+        losses.append(loss.item())
+        with torch.no_grad():
+            norm = torch.sqrt(sum((w.grad.double() ** 2).sum() for w in params.values()))
+            if tc["grad_clip"] > 0 and norm > tc["grad_clip"]:
+                coef = tc["grad_clip"] / (norm.item() + 1e-6)
+                for w in params.values():
+                    w.grad.mul_(coef)
+            mult = lr_mult(tc, s, steps)
+            t = s + 1
+            for name, w in params.items():
+                g, st = w.grad, state[name]
+                grp = group_of(name)
+                if kind == "muon" and grp == "matrix":
+                    mu = tc["muon_momentum"]
+                    st["m"].mul_(mu).add_(g)
+                    u = newton_schulz5(g + mu * st["m"])
+                    scale = math.sqrt(max(1.0, w.shape[0] / w.shape[1]))
+                    w.sub_(tc["lr_muon"] * mult * scale * u)
+                    continue
+                lr = tc["lr_adamw"] * mult
+                b1, b2 = tc["beta1"], tc["beta2"]
+                st["m"].mul_(b1).add_((1 - b1) * g)
+                st["v"].mul_(b2).add_((1 - b2) * g * g)
+                mh = st["m"] / (1 - b1 ** t)
+                vh = st["v"] / (1 - b2 ** t)
+                if grp in ("matrix", "embed"):
+                    w.sub_(lr * tc["weight_decay"] * w)
+                w.sub_(lr * mh / (vh.sqrt() + tc["adam_eps"]))
+    return losses
+
+
+def rel(a, b):
+    return (a - b).abs().max().item() / max(b.abs().max().item(), 1e-30)
+
+
+def check(d):
+    cfg = json.load(open(d + "/config.json"))
+    chk = json.load(open(d + "/check.json"))
+    weights = read_safetensors(d + "/model.safetensors")
+    ours_logits = read_safetensors(d + "/logits.safetensors")["logits"]
+    ours_grads = read_safetensors(d + "/grads.safetensors")
+    B, S, steps = chk["batch"], chk["seq"], chk["steps"]
+    bt = torch.tensor(chk["batches"][:B * (S + 1)]).view(B, S + 1)
+    tw = Twin(cfg, weights)
+    logits, loss = tw.loss(bt[:, :-1], bt[:, 1:])
+    loss.backward()
+    res = {"mixer": cfg["mixer"], "logits_rel": rel(ours_logits, logits.detach().reshape(B * S, -1)),
+           "loss_rel": abs(chk["loss"] - loss.item()) / abs(loss.item())}
+    worst, worst_name = 0.0, ""
+    for name, w in tw.p.items():
+        e = rel(ours_grads[name], w.grad)
+        if e > worst:
+            worst, worst_name = e, name
+    res["grad_rel"], res["grad_worst"] = worst, worst_name
+    for kind in ("adamw", "muon"):
+        tl = train_losses(cfg, weights, chk["batches"], B, S, steps, kind)
+        ol = chk[kind + "_losses"]
+        res[kind + "_loss_rel"] = max(abs(a - b) / abs(b) for a, b in zip(ol, tl))
+        res[kind + "_first_last"] = [tl[0], tl[-1]]
+    print(json.dumps(res), flush=True)
+
+
+def bench(cfg_path, S, B, steps):
+    cfg = json.load(open(cfg_path))
+    H = cfg["heads"]
+    dqk = cfg.get("qk_head_dim") or cfg["dim"] // H
+    cfg.setdefault("qk_head_dim", dqk)
+    cfg.setdefault("v_head_dim", dqk)
+    D, V, F = cfg["dim"], cfg["vocab_size"], cfg.get("mlp_hidden") or ((cfg["dim"] * 8 // 3 + 31) // 32 * 32)
+    cfg.setdefault("norm_eps", 1e-5)
+    cfg.setdefault("rope_theta", 10000.0)
+    cfg.setdefault("tie_embeddings", True)
+    cfg.setdefault("mixer", "mlstm")
+    cfg.setdefault("chunk", 64)
+    g = torch.Generator().manual_seed(0)
+    Hq, Hv = H * cfg["qk_head_dim"], H * cfg["v_head_dim"]
+    w = {"embed.weight": torch.randn(V, D, generator=g) * 0.02, "norm.weight": torch.ones(D)}
+    for l in range(cfg["layers"]):
+        pre = "layers.%d." % l
+        w[pre + "norm1.weight"] = torch.ones(D)
+        w[pre + "norm2.weight"] = torch.ones(D)
+        for nm, r, c in (("mixer.q.weight", Hq, D), ("mixer.k.weight", Hq, D), ("mixer.v.weight", Hv, D),
+                         ("mixer.out.weight", D, Hv), ("mlp.gate.weight", F, D), ("mlp.up.weight", F, D),
+                         ("mlp.down.weight", D, F)):
+            w[pre + nm] = torch.randn(r, c, generator=g) * 0.02
+        if cfg["mixer"] == "mlstm":
+            w[pre + "mixer.ogate.weight"] = torch.randn(Hv, D, generator=g) * 0.02
+            w[pre + "mixer.igate.weight"] = torch.zeros(H, D)
+            w[pre + "mixer.fgate.weight"] = torch.zeros(H, D)
+            w[pre + "mixer.igate.bias"] = torch.zeros(H)
+            w[pre + "mixer.fgate.bias"] = torch.linspace(3, 6, H)
+            w[pre + "mixer.outnorm.weight"] = torch.ones(Hv)
+    tw = Twin(cfg, w)
+    opt = torch.optim.AdamW(list(tw.p.values()), lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
+    tok = torch.randint(0, V, (B, S + 1), generator=g)
+    done = 0
+    t0 = w0 = None
+    for s in range(steps + 1):
+        if s == 1:  # the first step is warm-up; CPU time, as the C side (shared machine)
+            t0, w0 = time.process_time(), time.perf_counter()
+        opt.zero_grad()
+        _, loss = tw.loss(tok[:, :-1], tok[:, 1:])
+        loss.backward()
+        opt.step()
+        if s >= 1:
+            done += B * S
+    dt, dw = time.process_time() - t0, time.perf_counter() - w0
+    print(json.dumps({"tokens_per_s": done / dt, "tokens_per_wall_s": done / dw}))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "check":
+        for d in sys.argv[2:]:
+            check(d)
+    else:
+        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The C decoder against its PyTorch twin (trainer_twin.py, torch autograd):
+# logits and loss within 1e-4, every parameter gradient within 1e-3, and 10
+# steps each of AdamW and Muon with losses within 1e-3 (relative), for the
+# mLSTM and the attention mixer, and for the weights of a trained run read
+# from `blalm export`'s model.safetensors. Sequence length 13 is not a multiple of the
+# chunk (8).
+source "$(dirname "$0")/../lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+if ! have_py torch; then
+    skip trainer_twin "torch not importable by $PY (Debian python3-torch)"
+    exit 0
+fi
+# a trained run's `blalm export` (the weights after a few steps, not the init)
+C="$TMP/corpus"; mkdir -p "$C/train"
+for i in $(seq 1 200); do echo "the cat $i sat on the mat and the dog $((i % 7)) ran to the house."; echo; done > "$C/train/x.train"
+"$BLALM" train --corpus "$C" --model "$root/configs/model-tiny.json" --out "$TMP/run" --max-steps 5 -q 2>"$TMP/err" \
+    && "$BLALM" export --run "$TMP/run" --out "$TMP/export" -q 2>>"$TMP/err" \
+    || fail twin_export "train/export: $(head -c 300 "$TMP/err")"
+dirs=()
+for mixer in mlstm attention export; do
+    out="$TMP/$mixer"
+    if [ $mixer = export ]; then
+        args=(--model "$TMP/export/config.json" --weights "$TMP/export/model.safetensors")
+    else
+        args=(--model "$root/configs/model-tiny.json" --mixer "$mixer")
+    fi
+    if "$BLALM" modelcheck "${args[@]}" --seq 13 --batch 3 --steps 10 --seed 5 --out "$out" -q 2>"$TMP/err"; then
+        dirs+=("$out")
+    else
+        fail "twin_$mixer" "modelcheck: $(head -c 300 "$TMP/err")"
+    fi
+done
+# one Python process for all (torch starts slowly)
+if ! "$PY" "$here/trainer_twin.py" check "${dirs[@]}" >"$TMP/res.jsonl" 2>"$TMP/err"; then
+    fail twin "twin: $(tail -c 400 "$TMP/err" | tr '\n' ' ')"
+fi
+"$PY" - "$TMP/res.jsonl" "${dirs[@]}" <<'PY'
+import json, os, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+for r, d in zip(rows, sys.argv[2:]):
+    m = os.path.basename(d)
+    print("# twin %s: %s" % (m, json.dumps(r)))
+    def verdict(name, ok, why):
+        print(("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why)))
+    verdict("twin_%s_logits_loss" % m, r["logits_rel"] <= 1e-4 and r["loss_rel"] <= 1e-4,
+            "logits rel %g, loss rel %g" % (r["logits_rel"], r["loss_rel"]))
+    verdict("twin_%s_grads" % m, r["grad_rel"] <= 1e-3, "worst grad rel %g at %s" % (r["grad_rel"], r["grad_worst"]))
+    verdict("twin_%s_adamw_10_steps" % m, r["adamw_loss_rel"] <= 1e-3, "loss rel %g" % r["adamw_loss_rel"])
+    verdict("twin_%s_muon_10_steps" % m, r["muon_loss_rel"] <= 1e-3, "loss rel %g" % r["muon_loss_rel"])
+if len(rows) < len(sys.argv) - 2:
+    print("FAIL twin_results: %d of %d cases answered" % (len(rows), len(sys.argv) - 2))
+PY

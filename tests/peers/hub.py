@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""hub.py - a loopback stand-in for the Hugging Face Hub (tests only).
+
+Serves the files under ROOT as the dataset repo REPO at one revision, with
+the Hub's behaviour that `blalm fetch` depends on:
+
+  GET  /api/datasets/REPO/tree/REV/PATH[?recursive=true]   JSON listing,
+       paginated (--page-size) through `Link: <url>; rel="next"`
+  HEAD|GET /datasets/REPO/resolve/REV/PATH   302 to /cdn/... with
+       X-Repo-Commit, X-Linked-Etag, X-Linked-Size
+  GET  /cdn/<sha256>/PATH?sig=...            the bytes: Range/206, ETag
+  GET  /_control/stats                       request counters (JSON)
+  POST /_control/fault?name=F[&on=1]         switch a fault at run time
+
+Faults (--fault NAME, repeatable):
+  500-once      first CDN GET of each file answers 500
+  429-once      first listing page and first resolve of each file answer 429
+                with Retry-After: 2 and RateLimit headers
+  ratelimit-once  first listing page answers 429 with only the Hub's
+                RateLimit headers (no Retry-After)
+  cut-once      first CDN GET of each file sends half the body, then closes
+  bad-sha       the listing gives a wrong lfs.oid for every file
+  hostile-dotdot / hostile-abs / hostile-ctrl
+                the listing holds one extra entry with that kind of path
+  ignore-range  the CDN ignores Range and always answers 200 with everything
+  redirect-away a listing's next-page Link points at another origin
+  gated         listing works, but /resolve/ answers 403 (terms not accepted)
+--require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
+--rate BYTES: CDN bodies go out at about BYTES per second (kill tests).
+Prints the port on stdout, then serves until killed. Stdlib only.
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+COMMIT = "4f1c0a7d2e9b8c6a5f3e1d0c9b8a7f6e5d4c3b2a"
+
+
+class Hub:
+    def __init__(self, args):
+        self.root = os.path.abspath(args.root)
+        self.repo = args.repo
+        self.revision = args.revision
+        self.page_size = args.page_size
+        self.faults = set(args.fault or [])
+        self.token = args.require_token
+        self.rate = args.rate
+        self.lock = threading.Lock()
+        self.stats = {"requests": 0, "tree": 0, "resolve": 0, "head": 0, "cdn": 0,
+                      "cdn_bytes": 0, "ranges": 0, "files": {}}
+        self.seen = set()          # (fault, key) pairs already fired
+        self.files = {}            # repo path -> (abs path, size, sha256)
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=True):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                full = os.path.join(dirpath, fn)
+                rel = os.path.relpath(full, self.root).replace(os.sep, "/")
+                h = hashlib.sha256()
+                with open(full, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        h.update(chunk)
+                self.files[rel] = (full, os.path.getsize(full), h.hexdigest())
+        self.by_sha = {v[2]: k for k, v in self.files.items()}
+
+    def once(self, fault, key):
+        """True the first time a fault fires for key."""
+        if fault not in self.faults:
+            return False
+        with self.lock:
+            if (fault, key) in self.seen:
+                return False
+            self.seen.add((fault, key))
+            return True
+
+    def count(self, name, path=None, n=1):
+        with self.lock:
+            self.stats[name] += n
+            if path is not None:
+                per = self.stats["files"].setdefault(path, {"resolve": 0, "cdn": 0, "head": 0})
+                per[name] = per.get(name, 0) + n
+
+    def listing(self, prefix, recursive):
+        entries = []
+        dirs = set()
+        for rel in sorted(self.files):
+            if prefix and not (rel == prefix or rel.startswith(prefix + "/")):
+                continue
+            rest = rel[len(prefix) + 1:] if prefix else rel
+            parts = rest.split("/")
+            for i in range(1, len(parts)):
+                d = "/".join(([prefix] if prefix else []) + parts[:i])
+                if d not in dirs and (recursive or i == 1):
+                    dirs.add(d)
+                    entries.append({"type": "directory", "oid": hashlib.sha1(d.encode()).hexdigest(),
+                                    "size": 0, "path": d})
+            if not recursive and len(parts) > 1:
+                continue
+            _, size, sha = self.files[rel]
+            oid = sha
+            if "bad-sha" in self.faults:
+                oid = hashlib.sha256(b"not the content" + sha.encode()).hexdigest()
+            entries.append({"type": "file", "oid": hashlib.sha1(rel.encode()).hexdigest(),
+                            "size": size, "path": rel,
+                            "lfs": {"oid": oid, "size": size, "pointerSize": 134}})
+        base = prefix + "/" if prefix else ""
+        hostile = {"hostile-dotdot": base + "../../escaped.parquet",
+                   "hostile-abs": "/tmp/blalm-hub-escaped.parquet",
+                   "hostile-ctrl": base + "bad\x1bname.parquet"}
+        for fault, path in hostile.items():
+            if fault in self.faults:
+                entries.append({"type": "file", "oid": "0" * 40, "size": 4, "path": path,
+                                "lfs": {"oid": "0" * 64, "size": 4, "pointerSize": 134}})
+        entries.sort(key=lambda e: e["path"])
+        return entries
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "hub-standin/1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    @property
+    def hub(self):
+        return self.server.hub
+
+    def send(self, status, body=b"", headers=None, ctype="application/json"):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def error(self, status, msg, headers=None):
+        self.send(status, json.dumps({"error": msg}), headers)
+
+    def authorized(self):
+        if not self.hub.token:
+            return True
+        if self.headers.get("Authorization", "") == "Bearer " + self.hub.token:
+            return True
+        self.error(401, "Invalid credentials in Authorization header")
+        return False
+
+    def base_url(self):
+        return "http://%s:%d" % self.server.server_address[:2]
+
+    def do_HEAD(self):
+        self.route()
+
+    def do_GET(self):
+        self.route()
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        u = urllib.parse.urlsplit(self.path)
+        if u.path == "/_control/fault":
+            q = urllib.parse.parse_qs(u.query)
+            name = q.get("name", [""])[0]
+            with self.hub.lock:
+                if q.get("on", ["1"])[0] == "1":
+                    self.hub.faults.add(name)
+                else:
+                    self.hub.faults.discard(name)
+            return self.send(200, json.dumps(sorted(self.hub.faults)))
+        self.error(404, "not found")
+
+    def route(self):
+        hub = self.hub
+        u = urllib.parse.urlsplit(self.path)
+        path = urllib.parse.unquote(u.path)
+        if path == "/_control/stats":
+            with hub.lock:
+                return self.send(200, json.dumps(hub.stats))
+        hub.count("requests")
+        tree = "/api/datasets/%s/tree/" % hub.repo
+        resolve = "/datasets/%s/resolve/" % hub.repo
+        if path.startswith(tree):
+            return self.tree(path[len(tree):], urllib.parse.parse_qs(u.query))
+        if path.startswith(resolve):
+            return self.resolve(path[len(resolve):])
+        if path.startswith("/cdn/"):
+            return self.cdn(path[len("/cdn/"):], urllib.parse.parse_qs(u.query))
+        if path.startswith("/api/datasets/") or path.startswith("/datasets/"):
+            return self.error(404, "Repository not found")
+        self.error(404, "not found")
+
+    def split_rev(self, rest):
+        rev, _, p = rest.partition("/")
+        return rev, p.strip("/")
+
+    def tree(self, rest, q):
+        hub = self.hub
+        hub.count("tree")
+        if not self.authorized():
+            return
+        rev, prefix = self.split_rev(rest)
+        if rev != hub.revision and rev != COMMIT:
+            return self.error(404, "Invalid rev id: " + rev)
+        cursor = int(q.get("cursor", ["0"])[0])
+        if hub.once("ratelimit-once", "tree"):
+            return self.error(429, "rate limited", {"RateLimit": '"api";r=0;t=3',
+                              "RateLimit-Policy": '"fixed window";"api";q=500;w=300'})
+        if hub.once("429-once", "tree"):
+            return self.error(429, "rate limited", {"Retry-After": "2",
+                              "RateLimit": '"api";r=0;t=2',
+                              "RateLimit-Policy": '"fixed window";"api";q=500;w=300'})
+        entries = hub.listing(prefix, q.get("recursive", ["false"])[0] == "true")
+        if prefix and not entries:
+            return self.error(404, "Entry not found")
+        page = entries[cursor:cursor + hub.page_size]
+        headers = {}
+        if cursor + hub.page_size < len(entries):
+            nq = {"recursive": q.get("recursive", ["false"])[0], "cursor": str(cursor + hub.page_size)}
+            origin = self.base_url()
+            if "redirect-away" in hub.faults:
+                origin = "http://evil.invalid:1"
+            headers["Link"] = '<%s/api/datasets/%s/tree/%s/%s?%s>; rel="next"' % (
+                origin, hub.repo, rev, urllib.parse.quote(prefix), urllib.parse.urlencode(nq))
+        self.send(200, json.dumps(page), headers)
+
+    def resolve(self, rest):
+        hub = self.hub
+        rev, p = self.split_rev(rest)
+        hub.count("head" if self.command == "HEAD" else "resolve", p)
+        if not self.authorized():
+            return
+        if rev != hub.revision and rev != COMMIT:
+            return self.error(404, "Invalid rev id: " + rev)
+        if p not in hub.files:
+            return self.error(404, "Entry not found", {"X-Error-Code": "EntryNotFound"})
+        if "gated" in hub.faults:
+            return self.error(403, "Access to dataset %s is restricted. You must have access to it "
+                              "and be authenticated to access it. Please log in." % hub.repo,
+                              {"X-Error-Code": "GatedRepo"})
+        if self.command == "GET" and hub.once("429-once", "resolve:" + p):
+            return self.error(429, "rate limited", {"Retry-After": "2",
+                              "RateLimit": '"resolvers";r=0;t=2'})
+        _, size, sha = hub.files[p]
+        loc = "/cdn/%s/%s?sig=%s" % (sha, urllib.parse.quote(p), hashlib.md5(p.encode()).hexdigest())
+        self.send(302, "", {"Location": loc, "X-Repo-Commit": COMMIT,
+                            "X-Linked-Etag": '"%s"' % sha, "X-Linked-Size": str(size),
+                            "ETag": '"%s"' % hashlib.sha1(p.encode()).hexdigest()})
+
+    def cdn(self, rest, q):
+        hub = self.hub
+        sha, _, p = rest.partition("/")
+        hub.count("cdn", p)
+        if sha not in hub.by_sha or hub.by_sha[sha] != p or "sig" not in q:
+            return self.error(403, "bad signature")
+        full, size, _ = hub.files[p]
+        if self.command == "GET" and hub.once("500-once", p):
+            return self.error(500, "internal error (injected)")
+        start, end = 0, size - 1
+        status = 200
+        rng = self.headers.get("Range")
+        if rng and "ignore-range" not in hub.faults:
+            hub.count("ranges")
+            spec = rng.strip()
+            if not spec.startswith("bytes=") or "," in spec:
+                return self.error(416, "unsupported range")
+            a, _, b = spec[6:].partition("-")
+            if a == "":
+                start = max(0, size - int(b))
+            else:
+                start = int(a)
+                if b:
+                    end = min(int(b), size - 1)
+            if start >= size or start > end:
+                return self.send(416, "", {"Content-Range": "bytes */%d" % size})
+            status = 206
+        n = end - start + 1
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(n))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("ETag", '"%s"' % sha)
+        if status == 206:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        cut = hub.once("cut-once", p) and n > 1
+        send_n = n // 2 if cut else n
+        self.wfile.flush()
+        with open(full, "rb") as f:
+            sent = 0
+            while sent < send_n:
+                step = send_n - sent
+                if hub.rate:
+                    step = min(step, max(1, hub.rate // 20))
+                    time.sleep(0.05)
+                k = self.connection.sendfile(f, start + sent, step)
+                if k <= 0:
+                    break
+                sent += k
+        hub.count("cdn_bytes", None, send_n)
+        if cut:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--repo", default="HuggingFaceFW/fineweb-edu")
+    ap.add_argument("--revision", default="main")
+    ap.add_argument("--page-size", type=int, default=3)
+    ap.add_argument("--fault", action="append")
+    ap.add_argument("--require-token")
+    ap.add_argument("--rate", type=int, default=0)
+    args = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.hub = Hub(args)
+    print(srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

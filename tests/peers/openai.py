@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""A loopback OpenAI-compatible chat/completions endpoint for blalm's tests.
+
+It is a STAND-IN, not a model: every response's "model" field says so. It
+binds 127.0.0.1 on a free port and prints the port on its first stdout line.
+
+Replies end with "Educational score: N". When --data names the
+fineweb-legal documents (jsonl, or .zst read through the zstd program), a
+prompt holding one of those texts gets that document's real LLM reasoning and
+score; any other prompt gets a score derived from its sha256.
+
+Shapes (--shape): openai (usage), vllm (usage, reasoning_content null,
+stop_reason), llamacpp (timings, no usage), reasoning (vLLM with the
+justification in reasoning_content and only the score line in content).
+A request with response_format gets {"justification", "score"} as content.
+
+Faults are chosen by markers inside the document text, so one run can test
+many: [[fault:NAME]] applies to every request for that text, [[fault:NAME*K]]
+to its first K requests only. NAME is one of
+  429      429 with Retry-After: 1          429ms  429 with retry-after-ms: 700
+  500 503  that status                      400    400 with an error body
+  timeout  answer after --slow seconds      reset  headers, part of the body, then RST
+  truncated  200 with the JSON cut in half  missing  a reply without a score line
+  score7   "Educational score: 7"           length   reply cut, finish_reason "length"
+--fault-all NAME applies one fault to every request; --require-key KEY answers
+401 (echoing the presented key, as careless servers do) unless the request has
+"Authorization: Bearer KEY".
+
+GET /stats -> {"requests": N, "by_text": {sha256(prompt): count}, "statuses": {...},
+              "connections": TCP connections accepted}
+GET /health -> {"ok": true}
+POST /control {"fault_all": NAME or null, "latency": SECONDS} changes those settings
+"""
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+FAULT_RE = re.compile(r"\[\[fault:([a-z0-9]+)(?:\*(\d+))?\]\]")
+
+
+def load_data(path):
+    if not path:
+        return []
+    if path.endswith(".zst"):
+        raw = subprocess.run(["zstd", "-dc", path], check=True, capture_output=True).stdout
+    else:
+        with open(path, "rb") as f:
+            raw = f.read()
+    docs = []
+    for line in raw.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        meta = d.get("metadata") or {}
+        text = d.get("text") or ""
+        if len(text) < 40 or meta.get("score") is None:
+            continue
+        docs.append((text[:4000], int(meta["score"]), meta.get("reasoning") or ""))
+    return docs
+
+
+class Peer:
+    """State shared by all connections (one asyncio thread: no locks needed)."""
+
+    def __init__(self, args):
+        self.args = args
+        self.requests = 0
+        self.by_text = {}
+        self.statuses = {}
+        self.seq = 0
+        self.connections = 0
+        self.docs = load_data(args.data)
+        self.index = {}
+        for text, score, reasoning in self.docs:
+            self.index.setdefault(text[:16], []).append((text, score, reasoning))
+
+    def count_status(self, status):
+        self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
+
+    def judge(self, prompt):
+        """(score, justification): the real reasoning when the text is known."""
+        for start in range(0, len(prompt) - 16 if self.index else 0):
+            cands = self.index.get(prompt[start:start + 16])
+            if cands:
+                # documents may share boilerplate openings: the longest match wins
+                best, best_len = None, 0
+                for text, score, reasoning in cands:
+                    common = len(os.path.commonprefix([text, prompt[start:start + len(text)]]))
+                    if common > best_len:
+                        best, best_len = (score, reasoning), common
+                if best_len >= 16:
+                    return best
+        h = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
+        return h % 6, "Stand-in judgement (no model was run): points awarded by a hash of the prompt."
+
+    async def handle(self, method, path, headers, raw):
+        """Returns (status, extra headers, body bytes, action); action is
+        None, "reset" (send part of the body, then RST) or "close"."""
+        args = self.args
+        if method == "GET":
+            if path.endswith("/stats"):
+                return 200, {}, json.dumps({"requests": self.requests, "by_text": self.by_text,
+                                            "statuses": self.statuses,
+                                            "connections": self.connections}).encode(), None
+            if path.endswith("/health"):
+                return 200, {}, b'{"ok": true}', None
+            return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
+        if path.endswith("/control"):
+            # tests switch faults on and off mid-run: {"fault_all": "503" | null, "latency": s}
+            ctl = json.loads(raw or b"{}")
+            if "fault_all" in ctl:
+                args.fault_all = ctl["fault_all"]
+            if "latency" in ctl:
+                args.latency = float(ctl["latency"])
+            return 200, {}, b'{"ok": true}', None
+        if path not in ("/v1/chat/completions", "/chat/completions"):
+            return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
+
+        def err(status, msg, extra=None):
+            return status, extra or {}, json.dumps({"error": {"message": msg, "type": "invalid_request_error"}}).encode(), None
+
+        try:
+            req = json.loads(raw)
+            prompt = req["messages"][-1]["content"]
+        except Exception as ex:  # noqa: BLE001 - any malformed request is a 400
+            return err(400, "bad request: %s" % ex)
+        tsha = hashlib.sha256(prompt.encode()).hexdigest()
+        self.requests += 1
+        self.seq += 1
+        seq = self.seq
+        nth = self.by_text.get(tsha, 0) + 1
+        self.by_text[tsha] = nth
+        if args.require_key is not None:
+            auth = headers.get("authorization", "")
+            if auth != "Bearer " + args.require_key:
+                given = auth[7:] if auth.startswith("Bearer ") else auth
+                return err(401, "Incorrect API key provided: %s." % given)
+        fault = None
+        m = FAULT_RE.search(prompt)
+        if m and (m.group(2) is None or nth <= int(m.group(2))):
+            fault = m.group(1)
+        elif args.fault_all:
+            fault = args.fault_all
+        if args.latency > 0:
+            await asyncio.sleep(args.latency)
+        if fault in ("500", "502", "503"):
+            return err(int(fault), "stand-in fault %s" % fault)
+        if fault == "429":
+            return err(429, "rate limited (stand-in)", {"Retry-After": "1"})
+        if fault == "429ms":
+            return err(429, "rate limited (stand-in)", {"retry-after-ms": "700"})
+        if fault == "400":
+            return err(400, "This model's maximum context length is exceeded (stand-in)")
+        if fault == "timeout":
+            await asyncio.sleep(args.slow)
+        score, just = self.judge(prompt)
+        content = "%s\n\nEducational score: %d" % (just, score)
+        finish = "stop"
+        if fault == "missing":
+            content = just + "\n\nI cannot decide on a number for this extract."
+        elif fault == "score7":
+            content = just + "\n\nEducational score: 7"
+        elif fault == "length":
+            content = content[: max(1, len(content) // 3)]
+            finish = "length"
+        wants_json = bool(req.get("response_format"))
+        if wants_json and fault not in ("missing", "length"):
+            content = json.dumps({"justification": just, "score": 7 if fault == "score7" else score})
+        max_tokens = req.get("max_tokens")
+        if isinstance(max_tokens, int) and max_tokens * 4 < len(content) and finish == "stop":
+            content = content[: max_tokens * 4]
+            finish = "length"
+        reasoning = None
+        if args.shape == "reasoning" and not wants_json:
+            reasoning, content = just, content[len(just):].lstrip("\n")
+        ptok = max(1, len(prompt.encode()) // 4)
+        ctok = max(1, len((content + (reasoning or "")).encode()) // 4)
+        model = "stand-in: blalm loopback test peer, not a model (asked for %s)" % req.get("model")
+        msg = {"role": "assistant", "content": content}
+        choice = {"index": 0, "message": msg, "finish_reason": finish}
+        obj = {"id": "chatcmpl-standin-%d" % seq, "object": "chat.completion",
+               "created": int(time.time()), "model": model, "choices": [choice]}
+        if args.shape in ("vllm", "reasoning"):
+            msg["reasoning_content"] = reasoning
+            msg["tool_calls"] = []
+            choice["logprobs"] = None
+            choice["stop_reason"] = None
+            obj["usage"] = {"prompt_tokens": ptok, "total_tokens": ptok + ctok,
+                            "completion_tokens": ctok, "prompt_tokens_details": None}
+            obj["prompt_logprobs"] = None
+        elif args.shape == "llamacpp":
+            obj["timings"] = {"prompt_n": ptok, "prompt_ms": 1.0, "predicted_n": ctok,
+                              "predicted_ms": 1.0, "predicted_per_second": 1000.0}
+        else:
+            msg["refusal"] = None
+            choice["logprobs"] = None
+            obj["system_fingerprint"] = "stand-in"
+            obj["usage"] = {"prompt_tokens": ptok, "completion_tokens": ctok, "total_tokens": ptok + ctok}
+        body = json.dumps(obj).encode()
+        if fault == "truncated":
+            return 200, {}, body[: len(body) // 2], None
+        if fault == "reset":
+            return 200, {}, body, "reset"
+        return 200, {}, body, None
+
+    async def connection(self, reader, writer):
+        self.connections += 1
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _version = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        k, v = line.split(":", 1)
+                        headers[k.strip().lower()] = v.strip()
+                if headers.get("expect", "").lower() == "100-continue":
+                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                n = int(headers.get("content-length") or 0)
+                raw = await reader.readexactly(n) if n else b""
+                status, extra, body, action = await self.handle(method, path, headers, raw)
+                reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+                          429: "Too Many Requests", 500: "Internal Server Error",
+                          502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Status")
+                out = ["HTTP/1.1 %d %s" % (status, reason), "Server: blalm-stand-in-peer/1",
+                       "Content-Type: application/json", "Content-Length: %d" % len(body)]
+                out += ["%s: %s" % kv for kv in extra.items()]
+                data = ("\r\n".join(out) + "\r\n\r\n").encode()
+                if action == "reset":
+                    writer.write(data + body[: len(body) // 3])
+                    await writer.drain()
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.count_status("reset")
+                    writer.transport.abort()
+                    return
+                writer.write(data + body)
+                self.count_status(status)
+                await writer.drain()
+                if headers.get("connection", "").lower() == "close":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="loopback OpenAI-compatible stand-in endpoint")
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
+    ap.add_argument("--slow", type=float, default=3.0, help="seconds a 'timeout' fault waits")
+    ap.add_argument("--shape", choices=["openai", "vllm", "llamacpp", "reasoning"], default="openai")
+    ap.add_argument("--data", help="fineweb-legal.jsonl(.zst): real reasoning texts and scores")
+    ap.add_argument("--fault-all", help="one fault for every request")
+    ap.add_argument("--require-key", help="answer 401 unless this bearer key is sent")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes sharing the port (benchmarks); /stats is then per process")
+    args = ap.parse_args()
+    peer = Peer(args)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    print(sock.getsockname()[1], flush=True)
+    children = []
+    for _ in range(max(1, args.workers) - 1):
+        pid = os.fork()
+        if pid == 0:
+            children = None
+            break
+        children.append(pid)
+    if children:
+        def stop(*_):
+            for c in children:
+                try:
+                    os.kill(c, signal.SIGTERM)
+                except OSError:
+                    pass
+            os._exit(0)
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+    async def serve():
+        srv = await asyncio.start_server(peer.connection, sock=sock, limit=1 << 24)
+        async with srv:
+            await srv.serve_forever()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+/* test_corpora.c - unit tests for the corpora stage: external sort (with and
+ * without spilling), the hash map, word prefixes, and config validation. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "corpora/corpora.h"
+#include "corpora/internal.h"
+#include "lib/fsutil.h"
+#include "tests/unit/test.h"
+
+/* test.h's CHECK_CONTAINS trips -Wshadow (its n_ and FAILF's n_), so: */
+#define HAS(hay, needle) CHECK_MSG(strstr((hay), (needle)) != NULL, "\"%s\" lacks \"%s\"", (hay), (needle))
+
+typedef struct rec { uint64_t key, idx, pad; } rec;
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static uint64_t lcg(uint64_t *s) { *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; return *s >> 33; }
+
+static int sort_matches(size_t n, size_t mem, int *runs)
+{
+    blalm_err e;
+    xsort *s = xs_open(sizeof(rec), cmp_rec, mem, test_tmpdir(), &e);
+    rec *ref = malloc(n * sizeof *ref);
+    uint64_t seed = 42;
+    for (size_t i = 0; i < n; i++) {
+        rec r = {lcg(&seed) % 1000, i, 0};
+        ref[i] = r;
+        if (xs_add(s, &r, &e) < 0) return 0;
+    }
+    qsort(ref, n, sizeof *ref, cmp_rec);
+    if (xs_finish(s, &e) < 0) return 0;
+    *runs = xs_runs(s);
+    rec r;
+    size_t i = 0;
+    int ok = 1, rc;
+    while ((rc = xs_next(s, &r, &e)) == 1) {
+        if (i >= n || memcmp(&r, &ref[i], sizeof r)) ok = 0;
+        i++;
+    }
+    ok = ok && rc == 0 && i == n && xs_count(s) == n;
+    xs_close(s);
+    free(ref);
+    return ok;
+}
+
+TEST(xsort_in_memory)
+{
+    int runs;
+    CHECK(sort_matches(5000, 1 << 20, &runs));
+    CHECK_EQ_INT(runs, 0);
+}
+
+TEST(xsort_spills_and_merges)
+{
+    int runs;
+    CHECK(sort_matches(20000, 64 * sizeof(rec), &runs));
+    CHECK(runs > 100);
+}
+
+TEST(xsort_empty)
+{
+    int runs;
+    CHECK(sort_matches(0, 4096, &runs));
+}
+
+TEST(u64map_put_get_grow)
+{
+    u64map m;
+    u64map_init(&m);
+    for (uint64_t k = 1; k <= 10000; k++) u64map_put(&m, k * 7919, k);
+    uint64_t v;
+    CHECK(u64map_get(&m, 7919 * 5000, &v));
+    CHECK_EQ_INT(v, 5000);
+    CHECK(!u64map_get(&m, 3, &v));
+    u64map_put(&m, 7919, 99);
+    CHECK(u64map_get(&m, 7919, &v) && v == 99);
+    CHECK_EQ_INT(m.n, 10000);
+    u64map_free(&m);
+}
+
+TEST(prefix_words_unicode_spaces)
+{
+    const char *s = "  a b\xc2\xa0" "c\xe3\x80\x80 d ";   /* NBSP and ideographic space */
+    size_t n = strlen(s);
+    CHECK_EQ_INT(prefix_bytes_for_words(s, n, 0), 0);
+    CHECK_EQ_INT(prefix_bytes_for_words(s, n, 1), 3);          /* "  a" */
+    CHECK_EQ_INT(prefix_bytes_for_words(s, n, 3), 8);          /* ... "c" */
+    CHECK_EQ_INT(prefix_bytes_for_words(s, n, 4), n - 1);      /* ... "d" */
+    CHECK_EQ_INT(prefix_bytes_for_words(s, n, 99), n - 1);
+}
+
+static const char *write_tmp(const char *name, const char *text)
+{
+    static char p[1024];
+    snprintf(p, sizeof p, "%s/%s", test_tmpdir(), name);
+    blalm_err e;
+    mkdir_parent(p, &e);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+static attr_schema *schema_with_edu(void)
+{
+    write_tmp("attrs/edu_llm/s/a.jsonl.zst", "{\"id\":\"x\",\"edu_llm\":{\"score\":3,\"extra_key\":1}}\n");
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/attrs", test_tmpdir());
+    blalm_err e;
+    return schema_scan(dir, &e);
+}
+
+TEST(schema_fixed_and_sampled_keys)
+{
+    attr_schema *s = schema_with_edu();
+    CHECK(s);
+    CHECK_EQ_INT(schema_known(s, "edu_llm", "score"), 1);
+    CHECK_EQ_INT(schema_known(s, "edu_llm", "justification"), 1);  /* fixed by DESIGN.md */
+    CHECK_EQ_INT(schema_known(s, "edu_llm", "extra_key"), 1);      /* sampled */
+    CHECK_EQ_INT(schema_known(s, "edu_llm", "nope"), 0);
+    CHECK_EQ_INT(schema_known(s, "readability", "words"), -1);    /* set absent */
+    schema_free(s);
+}
+
+TEST(config_defaults_follow_sets)
+{
+    attr_schema *s = schema_with_edu();
+    corpora_config c;
+    blalm_err e;
+    CHECK(corpora_config_load(&c, NULL, s, NULL, &e) == 0);
+    CHECK_EQ_INT(c.ncorpora, 2);
+    CHECK_EQ_INT(c.corpora[0].budget, 100000000);
+    CHECK_EQ_INT(c.corpora[1].budget, 10000000);
+    CHECK_EQ_INT(c.corpora[1].parent, 0);
+    CHECK_EQ_INT(c.nrules, 1);
+    CHECK_EQ_STR(c.rules[0], "edu_llm.score >= 3");
+    CHECK_EQ_INT(c.nranking, 1);
+    char *j = corpora_config_json(&c);
+    HAS(j, "\"subset_of\":\"strict\"");
+    free(j);
+    corpora_config_free(&c);
+    /* the defaults do not fit the strict-small track */
+    CHECK(corpora_config_load(&c, NULL, s, "strict-small", &e) < 0);
+    HAS(e.msg, "above the strict-small track limit");
+    schema_free(s);
+}
+
+static int load_err(const char *json, blalm_err *e)
+{
+    attr_schema *s = schema_with_edu();
+    corpora_config c;
+    int rc = corpora_config_load(&c, write_tmp("c.json", json), s, NULL, e);
+    if (rc == 0) corpora_config_free(&c);
+    schema_free(s);
+    return rc;
+}
+
+TEST(config_errors_name_the_problem)
+{
+    blalm_err e;
+    CHECK(load_err("{\"rulez\": []}", &e) < 0);
+    HAS(e.msg, "rulez");
+    CHECK(load_err("{\"corpora\": [{\"name\": \"x\"}]}", &e) < 0);
+    HAS(e.msg, "budget");
+    CHECK(load_err("{\"corpora\": [{\"name\": \"strict\", \"budget\": 100000001}]}", &e) < 0);
+    HAS(e.msg, "track limit");
+    CHECK(load_err("{\"rules\": [\"edu_llm.score >= 3\", \"edu_llm.nope\"]}", &e) < 0);
+    HAS(e.msg, "rules[1]");
+    HAS(e.msg, "nope");
+    CHECK(load_err("{\"rules\": [\"edu_llm.score ~ 3\"]}", &e) < 0);
+    HAS(e.msg, "rules[0]");
+    CHECK(load_err("{\"corpora\": [{\"name\": \"a\", \"budget\": 5, \"subset_of\": \"b\"}]}", &e) < 0);
+    HAS(e.msg, "subset_of");
+    CHECK(load_err("{\"corpora\": [{\"name\": \"../x\", \"budget\": 5}]}", &e) < 0);
+    HAS(e.msg, "name");
+    CHECK(load_err("{\"seed\": -1}", &e) < 0);
+    HAS(e.msg, "seed");
+    CHECK(load_err("{\"corpora\": [{\"name\": \"a\", \"budget\": 5}, {\"name\": \"b\", \"budget\": 3, \"subset_of\": \"a\"}],"
+                   " \"ranking\": [{\"key\": \"edu_llm.score\", \"order\": \"asc\"}], \"seed\": 9}", &e) == 0);
+}
+
+int main(void)
+{
+    RUN(xsort_in_memory);
+    RUN(xsort_spills_and_merges);
+    RUN(xsort_empty);
+    RUN(u64map_put_get_grow);
+    RUN(prefix_words_unicode_spaces);
+    RUN(schema_fixed_and_sampled_keys);
+    RUN(config_defaults_follow_sets);
+    RUN(config_errors_name_the_problem);
+    rm_tree(test_tmpdir());
+    return test_summary();
+}

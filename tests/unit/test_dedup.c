@@ -1,0 +1,318 @@
+/* test_dedup.c - the pure core of filters/dedup: normalisation, shingles,
+ * MinHash, LSH band collision rates, union-find, external sort, headers. */
+#include <stdint.h>
+#include <unistd.h>
+#include "tests/unit/test.h"
+#include "filters/dedup_internal.h"
+
+static const char *norm(const char *s, unsigned flags, dd_scratch *sc)
+{
+    dd_normalize(s, strlen(s), flags, sc);
+    return sc->norm;
+}
+
+TEST(normalise_fineweb)
+{
+    dd_scratch sc = {0};
+    unsigned f = DD_NORM_MINHASH_DEFAULT;
+    CHECK_EQ_STR(norm("  Hello,   World!  ", f, &sc), "hello world");
+    CHECK_EQ_STR(norm("In 1999 it cost $3.50 (approx.)", f, &sc), "in 0 it cost 0 approx");
+    CHECK_EQ_STR(norm("1.2.3 abc12def", f, &sc), "0 0 abc0def");
+    CHECK_EQ_STR(norm("Café déjà vu — “naïve”", f, &sc), "cafe deja vu naive");
+    /* decomposed e + U+0301 equals precomposed é */
+    CHECK_EQ_STR(norm("Cafe\xcc\x81", f, &sc), "cafe");
+    CHECK_EQ_STR(norm("ÀÉÎ", f, &sc), "aei");
+    CHECK_EQ_STR(norm("tab\there\nnew\xc2\xa0line", f, &sc), "tab here new line");
+    dd_scratch_free(&sc);
+}
+
+TEST(normalise_exact_nfkc)
+{
+    dd_scratch sc = {0};
+    unsigned f = DD_NORM_EXACT_DEFAULT;
+    CHECK_EQ_STR(norm("The  \xef\xac\x81nal  ANSWER. ", f, &sc), "the final answer.");
+    CHECK_EQ_STR(norm("\xef\xbc\xa1\xef\xbc\x91", f, &sc), "a1");     /* fullwidth A1 */
+    CHECK_EQ_STR(norm("Cafe\xcc\x81", f, &sc), "caf\xc3\xa9");         /* NFC composes */
+    CHECK_EQ_STR(norm("Ab,  c", 0, &sc), "Ab,  c");
+    CHECK_EQ_STR(norm("Ab,  c", DD_NORM_LOWER, &sc), "ab,  c");
+    CHECK_EQ_STR(norm("Ab,  c", DD_NORM_PUNCT, &sc), "Ab   c");
+    /* invalid UTF-8 does not crash and becomes U+FFFD */
+    CHECK_EQ_STR(norm("a\xff" "b", DD_NORM_LOWER, &sc), "a\xef\xbf\xbd" "b");
+    dd_scratch_free(&sc);
+}
+
+TEST(norm_parse)
+{
+    blalm_err e;
+    unsigned f;
+    CHECK(dd_norm_parse("nfkc,lower,space", &f, &e) == 0);
+    CHECK_EQ_INT(f, DD_NORM_EXACT_DEFAULT);
+    CHECK(dd_norm_parse("fineweb", &f, &e) == 0);
+    CHECK_EQ_INT(f, DD_NORM_MINHASH_DEFAULT);
+    CHECK(dd_norm_parse("none", &f, &e) == 0 && f == 0);
+    CHECK(dd_norm_parse("lower,bogus", &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "bogus");
+    char buf[128];
+    dd_norm_format(DD_NORM_MINHASH_DEFAULT, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "lower,digits,punct,diacritics,space");
+}
+
+TEST(shingles_count)
+{
+    dd_minhash m;
+    dd_minhash_init(&m, 14, 8, 5, 1);
+    dd_scratch sc = {0};
+    const char *t = "a b c d e f g";
+    CHECK_EQ_INT(dd_shingles(&m, t, strlen(t), &sc), 3);
+    CHECK_EQ_INT(dd_shingles(&m, "a b", 3, &sc), 1);
+    CHECK_EQ_INT(dd_shingles(&m, "   ", 3, &sc), 0);
+    /* same words, different spacing: same shingles */
+    uint64_t h1 = (dd_shingles(&m, "x y z w v", 9, &sc), sc.shingles[0]);
+    uint64_t h2 = (dd_shingles(&m, " x  y z\tw v ", 12, &sc), sc.shingles[0]);
+    CHECK(h1 == h2);
+    dd_scratch_free(&sc);
+}
+
+static uint64_t rng(uint64_t *x)
+{
+    *x ^= *x << 13; *x ^= *x >> 7; *x ^= *x << 17;
+    return *x;
+}
+
+TEST(simd_matches_portable)
+{
+    dd_minhash m;
+    dd_minhash_init(&m, 14, 8, 5, 3);
+    uint64_t x = 42, sh[1003], s1[112], s2[112];
+    for (int i = 0; i < 1003; i++) sh[i] = rng(&x);
+    sh[5] = 0;
+    sh[6] = UINT64_MAX;
+    size_t sizes[] = {1, 3, 4, 5, 63, 64, 65, 1003};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        dd_minhash_sig(&m, sh, sizes[k], s1);
+        dd_minhash_sig_portable(&m, sh, sizes[k], s2);
+        CHECK_MSG(!memcmp(s1, s2, sizeof s1), "differs at n=%zu", sizes[k]);
+    }
+}
+
+TEST(permutations_in_range)
+{
+    dd_minhash m, m2;
+    dd_minhash_init(&m, 14, 8, 5, 1);
+    dd_minhash_init(&m2, 14, 8, 5, 1);
+    for (int i = 0; i < m.nhash; i++) {
+        CHECK(m.a[i] >= 1 && m.a[i] < DD_MERSENNE61);
+        CHECK(m.b[i] < DD_MERSENNE61);
+        CHECK(m.a[i] == m2.a[i] && m.b[i] == m2.b[i]);
+    }
+    uint64_t sh[3] = {1, 2, UINT64_MAX}, sig[112];
+    dd_minhash_sig(&m, sh, 3, sig);
+    for (int j = 0; j < 112; j++) {
+        CHECK(sig[j] < DD_MERSENNE61);
+        /* reference: wrapping 64-bit a*h+b, then mod p with the % operator */
+        uint64_t best = UINT64_MAX;
+        for (int s = 0; s < 3; s++) {
+            uint64_t v = (m.a[j] * sh[s] + m.b[j]) % DD_MERSENNE61;
+            if (v < best) best = v;
+        }
+        CHECK(sig[j] == best);
+    }
+}
+
+
+/* Sets with a known Jaccard: MinHash agreement rate estimates it, and the
+ * band collision rate follows 1 - (1 - J^8)^14. */
+TEST(minhash_estimates_jaccard)
+{
+    dd_minhash m;
+    dd_minhash_init(&m, 14, 8, 5, 7);
+    uint64_t x = 88172645463325252ULL;
+    double targets[3] = {0.5, 0.8, 0.9};
+    for (int t = 0; t < 3; t++) {
+        int trials = 200, agree = 0, total = 0, collide = 0;
+        for (int tr = 0; tr < trials; tr++) {
+            /* |A ∩ B| = c, |A ∪ B| = 1000 */
+            int uni = 1000, c = (int)(targets[t] * uni);
+            uint64_t a[1000], b[1000];
+            int na = 0, nb = 0;
+            for (int i = 0; i < c; i++) { uint64_t v = rng(&x); a[na++] = v; b[nb++] = v; }
+            for (int i = c; i < uni; i++) {
+                if (i % 2) a[na++] = rng(&x); else b[nb++] = rng(&x);
+            }
+            uint64_t sa[112], sb[112], ba[14], bb[14];
+            dd_minhash_sig(&m, a, (size_t)na, sa);
+            dd_minhash_sig(&m, b, (size_t)nb, sb);
+            for (int j = 0; j < 112; j++) agree += sa[j] == sb[j];
+            total += 112;
+            dd_band_hashes(&m, sa, ba);
+            dd_band_hashes(&m, sb, bb);
+            int hit = 0;
+            for (int j = 0; j < 14; j++) hit |= ba[j] == bb[j];
+            collide += hit;
+        }
+        double est = (double)agree / total;
+        CHECK_NEAR(est, targets[t], 0.03);
+        double p = 1 - pow(1 - pow(targets[t], 8), 14);
+        CHECK_NEAR((double)collide / trials, p, 0.08);
+    }
+}
+
+TEST(jaccard_sets)
+{
+    uint64_t a[] = {1, 2, 3, 4}, b[] = {3, 4, 5, 6};
+    CHECK_NEAR(dd_jaccard(a, 4, b, 4), 2.0 / 6, 1e-12);
+    CHECK_NEAR(dd_jaccard(a, 4, a, 4), 1.0, 1e-12);
+    CHECK_NEAR(dd_jaccard(a, 0, b, 0), 1.0, 1e-12);
+    uint64_t v[] = {5, 3, 5, 1, 3};
+    CHECK_EQ_INT(dd_sort_unique(v, 5), 3);
+    CHECK(v[0] == 1 && v[1] == 3 && v[2] == 5);
+}
+
+TEST(union_find_root_is_smallest)
+{
+    dd_uf u;
+    CHECK(dd_uf_init(&u, 10) == 0);
+    dd_uf_union(&u, 9, 7);
+    dd_uf_union(&u, 7, 3);
+    dd_uf_union(&u, 5, 8);
+    dd_uf_union(&u, 8, 9);
+    CHECK_EQ_INT(dd_uf_find(&u, 9), 3);
+    CHECK_EQ_INT(dd_uf_find(&u, 5), 3);
+    CHECK_EQ_INT(dd_uf_find(&u, 4), 4);
+    CHECK_EQ_INT(dd_uf_union(&u, 3, 8), 0);
+    dd_uf_free(&u);
+}
+
+TEST(external_sort_spills_and_merges)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/xsort", test_tmpdir());
+    blalm_err e;
+    /* 1024-record runs: 10,000 records spill 9 runs, then merge */
+    dd_xsort *x = dd_xsort_new(dir, 1024 * 2 * sizeof(dd_kv), &e);
+    CHECK(x != NULL);
+    uint64_t r = 12345;
+    for (uint64_t i = 0; i < 10000; i++) CHECK(dd_xsort_add(x, rng(&r) % 500, i, &e) == 0);
+    CHECK(dd_xsort_finish(x, &e) == 0);
+    CHECK(dd_xsort_runs(x) >= 9);
+    dd_kv prev = {0, 0}, kv;
+    int n = 0, rc;
+    while ((rc = dd_xsort_next(x, &kv, &e)) == 1) {
+        if (n) CHECK(prev.key < kv.key || (prev.key == kv.key && prev.val < kv.val));
+        prev = kv;
+        n++;
+    }
+    CHECK(rc == 0);
+    CHECK_EQ_INT(n, 10000);
+    dd_xsort_free(x);
+    CHECK(access(dir, F_OK) != 0);   /* runs removed */
+    /* in-memory case, vals out of order within a key */
+    x = dd_xsort_new(dir, 1 << 20, &e);
+    dd_xsort_add(x, 5, 9, &e);
+    dd_xsort_add(x, 5, 2, &e);
+    dd_xsort_add(x, 1, 7, &e);
+    dd_xsort_finish(x, &e);
+    CHECK(dd_xsort_next(x, &kv, &e) == 1 && kv.key == 1);
+    CHECK(dd_xsort_next(x, &kv, &e) == 1 && kv.key == 5 && kv.val == 2);
+    CHECK(dd_xsort_next(x, &kv, &e) == 1 && kv.val == 9);
+    CHECK(dd_xsort_next(x, &kv, &e) == 0);
+    dd_xsort_free(x);
+}
+
+static int kv_ref_cmp(const void *pa, const void *pb)
+{
+    const dd_kv *a = pa, *b = pb;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->val < b->val ? -1 : a->val > b->val;
+}
+
+/* Full 64-bit keys (hash-like) with repeats, in memory and spilled: same
+ * order as qsort. */
+TEST(external_sort_matches_qsort)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/xsort2", test_tmpdir());
+    size_t n = 50000;
+    dd_kv *ref = malloc(n * sizeof *ref);
+    uint64_t r = 777;
+    for (size_t i = 0; i < n; i++) {
+        ref[i].key = i % 7 == 0 && i ? ref[i / 2].key : rng(&r);   /* repeated keys */
+        ref[i].val = rng(&r) % 1000;
+    }
+    size_t mems[2] = {(size_t)1 << 24, 4096 * 2 * sizeof(dd_kv)};
+    for (int m = 0; m < 2; m++) {
+        blalm_err e;
+        dd_xsort *x = dd_xsort_new(dir, mems[m], &e);
+        for (size_t i = 0; i < n; i++) dd_xsort_add(x, ref[i].key, ref[i].val, &e);
+        CHECK(dd_xsort_finish(x, &e) == 0);
+        if (m == 0) {
+            CHECK(dd_xsort_runs(x) == 0);
+            qsort(ref, n, sizeof *ref, kv_ref_cmp);
+        } else {
+            CHECK(dd_xsort_runs(x) > 1);
+        }
+        dd_kv kv;
+        size_t k = 0;
+        while (dd_xsort_next(x, &kv, &e) == 1) {
+            CHECK_MSG(k < n && kv.key == ref[k].key && kv.val == ref[k].val, "record %zu differs", k);
+            k++;
+        }
+        CHECK_EQ_INT(k, n);
+        dd_xsort_free(x);
+    }
+    free(ref);
+}
+
+TEST(header_refuses_other_config_and_truncation)
+{
+    dd_config c;
+    dd_config_default(&c);
+    char path[600];
+    snprintf(path, sizeof path, "%s/h/x.sig", test_tmpdir());
+    blalm_err e;
+    dd_bwriter *w = dd_bw_open(path, &e);
+    CHECK(w != NULL);
+    uint64_t rec[4] = {1, 2, 3, 4};
+    CHECK(dd_bw_write(w, rec, sizeof rec, &e) == 0);
+    dd_header h;
+    dd_header_fill(&h, &c, DD_FILE_SIG);
+    h.count = 1;
+    CHECK(dd_bw_commit(w, &h, &e) == 0);
+    dd_header g;
+    FILE *f = dd_open_checked(path, &c, DD_FILE_SIG, 32, &g, &e);
+    CHECK_MSG(f != NULL, "%s", e.msg);
+    fclose(f);
+    dd_config c2 = c;
+    c2.bands = 20;
+    CHECK(dd_open_checked(path, &c2, DD_FILE_SIG, 32, &g, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "another configuration: bands 14 in the file, 20 in this run");
+    c2 = c;
+    c2.seed = 99;
+    CHECK(dd_open_checked(path, &c2, DD_FILE_SIG, 32, &g, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "seed");
+    CHECK(dd_open_checked(path, &c, DD_FILE_PAIRS, 32, &g, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "is a signature file, expected a bucket file");
+    CHECK(truncate(path, sizeof(dd_header) + 20) == 0);
+    CHECK(dd_open_checked(path, &c, DD_FILE_SIG, 32, &g, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "truncated");
+    CHECK(truncate(path, 10) == 0);
+    CHECK(dd_open_checked(path, &c, DD_FILE_SIG, 32, &g, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "truncated");
+}
+
+int main(void)
+{
+    RUN(normalise_fineweb);
+    RUN(normalise_exact_nfkc);
+    RUN(norm_parse);
+    RUN(shingles_count);
+    RUN(permutations_in_range);
+    RUN(simd_matches_portable);
+    RUN(minhash_estimates_jaccard);
+    RUN(jaccard_sets);
+    RUN(union_find_root_is_smallest);
+    RUN(external_sort_spills_and_merges);
+    RUN(external_sort_matches_qsort);
+    RUN(header_refuses_other_config_and_truncation);
+    return test_summary();
+}

@@ -1,0 +1,269 @@
+/* test_model.c - the decoder on its own (no PyTorch): finite-difference
+ * gradient check for both mixers, generation equals the training forward,
+ * optimiser sanity, safetensors round trip, config errors. */
+#include "tests/unit/test.h"
+#include "trainer/model.h"
+#include "trainer/train.h"
+
+#include <stdint.h>
+#include <unistd.h>
+
+static uint64_t rs = 0x1234567ull;
+static double urand(void)
+{
+    rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
+    return ((rs >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static model *tiny(const char *mixer, int tie, blalm_err *e)
+{
+    char js[512];
+    snprintf(js, sizeof js,
+             "{\"name\":\"t\",\"vocab_size\":29,\"dim\":16,\"layers\":2,\"heads\":2,"
+             "\"context\":16,\"mlp_hidden\":24,\"mixer\":\"%s\",\"chunk\":4,"
+             "\"tie_embeddings\":%s,\"init_std\":0.3}",
+             mixer, tie ? "true" : "false");
+    cJSON *j = cJSON_Parse(js);
+    model_config c;
+    int rc = model_config_from_json(j, &c, "tiny", e);
+    cJSON_Delete(j);
+    if (rc < 0) return NULL;
+    model *m = model_create(&c, e);
+    if (!m) return NULL;
+    model_init_weights(m, 7);
+    /* move every parameter off its init (zero gate weights, unit norms) */
+    float *p = model_params(m);
+    for (size_t x = 0; x < model_num_params(m); x++) p[x] += (float)(0.2 * (urand() - 0.5));
+    return m;
+}
+
+static void tokens_for(int32_t *tok, int32_t *tgt, int n, int V)
+{
+    for (int i = 0; i < n; i++) tok[i] = (int32_t)(urand() * V), tgt[i] = (int32_t)(urand() * V);
+    tgt[3] = -1; /* an ignored position */
+}
+
+static void grad_check(const char *mixer, int tie)
+{
+    blalm_err e;
+    model *m = tiny(mixer, tie, &e);
+    CHECK_MSG(m, "%s", e.msg);
+    int B = 2, S = 10; /* S not a multiple of the chunk (4) */
+    int32_t tok[20], tgt[20];
+    tokens_for(tok, tgt, B * S, 29);
+    float loss;
+    CHECK(model_forward(m, tok, tgt, B, S, &loss, &e) == 0);
+    model_zero_grad(m);
+    CHECK(model_backward(m, &e) == 0);
+    /* Directional derivatives, one random direction per tensor: the sum over
+     * many entries lifts the signal far above float rounding of the loss. */
+    float *p = model_params(m), *g = model_grads(m);
+    int checked = 0;
+    double worst = 0;
+    char worst_name[80] = "";
+    for (int t = 0; t < model_num_tensors(m); t++) {
+        const tensor_info *ti = model_tensor(m, t);
+        size_t n = (size_t)ti->rows * (ti->cols ? ti->cols : 1);
+        float *save = malloc(n * 4), *dir = malloc(n * 4);
+        memcpy(save, p + ti->offset, n * 4);
+        double an = 0;
+        for (size_t x = 0; x < n; x++) {
+            dir[x] = (float)(urand() - 0.5);
+            an += (double)dir[x] * g[ti->offset + x];
+        }
+        /* small steps where the slope is large (curvature), larger where it is tiny (rounding) */
+        float h = (float)(1e-3 * fmin(30.0, fmax(1.0, 0.02 / (fabs(an) + 1e-9)))), lp, lm;
+        for (size_t x = 0; x < n; x++) p[ti->offset + x] = save[x] + h * dir[x];
+        model_forward(m, tok, tgt, B, S, &lp, &e);
+        for (size_t x = 0; x < n; x++) p[ti->offset + x] = save[x] - h * dir[x];
+        model_forward(m, tok, tgt, B, S, &lm, &e);
+        memcpy(p + ti->offset, save, n * 4);
+        free(save), free(dir);
+        double fd = ((double)lp - lm) / (2.0 * h);
+        double err = fabs(fd - an) / (fmax(fabs(fd), fabs(an)) + 1e-3);
+        if (getenv("GRADCHECK_VERBOSE")) printf("# %-28s fd %.6g an %.6g\n", ti->name, fd, an);
+        if (err > worst) worst = err, snprintf(worst_name, sizeof worst_name, "%s", ti->name);
+        checked++;
+    }
+    model_free(m);
+    CHECK(checked > 20);
+    CHECK_MSG(worst < 2e-2, "%s: worst relative gradient error %g at %s", mixer, worst, worst_name);
+}
+
+TEST(finite_differences_mlstm) { grad_check("mlstm", 1); }
+TEST(finite_differences_attention) { grad_check("attention", 0); }
+
+/* Token-by-token generation (recurrent mLSTM / KV cache) = training forward. */
+static void gen_matches(const char *mixer)
+{
+    blalm_err e;
+    model *m = tiny(mixer, 1, &e);
+    CHECK_MSG(m, "%s", e.msg);
+    int S = 13;
+    int32_t tok[13];
+    for (int i = 0; i < S; i++) tok[i] = (int32_t)(urand() * 29);
+    CHECK(model_forward(m, tok, NULL, 1, S, NULL, &e) == 0);
+    const float *ref = model_logits(m);
+    gen_state *gs = gen_create(m, S);
+    float logits[29];
+    double worst = 0, mx = 0;
+    for (int t = 0; t < S; t++) {
+        CHECK(gen_step(m, gs, tok[t], logits) == 0);
+        for (int v = 0; v < 29; v++) {
+            worst = fmax(worst, fabs(logits[v] - ref[(size_t)t * 29 + v]));
+            mx = fmax(mx, fabs(ref[(size_t)t * 29 + v]));
+        }
+    }
+    CHECK(gen_step(m, gs, 0, logits) == -1); /* past max_len */
+    gen_free(gs);
+    model_free(m);
+    CHECK_MSG(worst / mx < 1e-5, "%s: generation vs forward rel %g", mixer, worst / mx);
+}
+
+TEST(generation_matches_forward_mlstm) { gen_matches("mlstm"); }
+TEST(generation_matches_forward_attention) { gen_matches("attention"); }
+
+/* A few optimiser steps on a fixed batch lower the loss (both optimisers). */
+static void overfits(optim_kind k)
+{
+    blalm_err e;
+    model *m = tiny("mlstm", 1, &e);
+    CHECK_MSG(m, "%s", e.msg);
+    model_config c = *model_cfg(m);
+    c.train.warmup_steps = 2;
+    c.train.lr_adamw = 1e-2;
+    c.train.lr_muon = 0.02;
+    optimizer *o = optim_create(m, k, &c.train);
+    int32_t tok[20], tgt[20];
+    tokens_for(tok, tgt, 20, 29);
+    float first = 0, loss = 0;
+    for (int s = 0; s < 30; s++) {
+        CHECK(model_forward(m, tok, tgt, 2, 10, &loss, &e) == 0);
+        if (!s) first = loss;
+        model_zero_grad(m);
+        CHECK(model_backward(m, &e) == 0);
+        grad_clip(m, 1.0);
+        optim_step(o, m, lr_schedule(&c.train, s, 30));
+    }
+    optim_free(o);
+    model_free(m);
+    CHECK_MSG(loss < 0.7 * first && isfinite(loss), "loss %g -> %g", first, loss);
+}
+
+TEST(adamw_lowers_loss) { overfits(OPT_ADAMW); }
+TEST(muon_lowers_loss) { overfits(OPT_MUON); }
+
+/* Newton-Schulz output has singular values near 1: X X^T close to I (wide). */
+TEST(muon_newton_schulz)
+{
+    int r = 8, c = 20;
+    float X[160], A[64];
+    for (int i = 0; i < r * c; i++) X[i] = (float)(urand() - 0.5);
+    muon_orthogonalise(X, r, c);
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++) {
+            double s = 0;
+            for (int k = 0; k < c; k++) s += X[i * c + k] * X[j * c + k];
+            A[i * r + j] = (float)s;
+        }
+    for (int i = 0; i < r; i++) CHECK_MSG(A[i * r + i] > 0.5 && A[i * r + i] < 1.5, "diag %g", A[i * r + i]);
+    /* tall matrices go through the transpose */
+    float Y[160];
+    for (int i = 0; i < r * c; i++) Y[i] = (float)(urand() - 0.5);
+    muon_orthogonalise(Y, c, r);
+    for (int i = 0; i < r * c; i++) CHECK(isfinite(Y[i]));
+}
+
+TEST(schedules)
+{
+    model_config c;
+    model_config_defaults(&c);
+    c.train.warmup_steps = 10;
+    c.train.min_lr_frac = 0.1;
+    CHECK_NEAR(lr_schedule(&c.train, 0, 100), 0.1, 1e-12);
+    CHECK_NEAR(lr_schedule(&c.train, 9, 100), 1.0, 1e-12);
+    CHECK_NEAR(lr_schedule(&c.train, 10, 100), 1.0, 1e-12);
+    CHECK_NEAR(lr_schedule(&c.train, 100, 100), 0.1, 1e-12);
+    snprintf(c.train.schedule, sizeof c.train.schedule, "wsd");
+    c.train.decay_frac = 0.2;
+    CHECK_NEAR(lr_schedule(&c.train, 50, 100), 1.0, 1e-12);
+    CHECK_NEAR(lr_schedule(&c.train, 90, 100), 0.55, 1e-12);
+}
+
+TEST(safetensors_round_trip)
+{
+    blalm_err e;
+    model *m = tiny("mlstm", 0, &e), *m2 = tiny("mlstm", 0, &e);
+    CHECK(m && m2);
+    char path[512];
+    snprintf(path, sizeof path, "%s/model.safetensors", test_tmpdir());
+    CHECK_MSG(model_save_safetensors(m, path, &e) == 0, "%s", e.msg);
+    CHECK_MSG(model_load_safetensors(m2, path, &e) == 0, "%s", e.msg);
+    CHECK(!memcmp(model_params(m), model_params(m2), model_num_params(m) * 4));
+    /* a truncated file is refused */
+    FILE *f = fopen(path, "r+b");
+    CHECK(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fclose(f);
+    CHECK(truncate(path, len - 10) == 0);
+    CHECK(model_load_safetensors(m2, path, &e) < 0);
+    CHECK_MSG(strstr(e.msg, "model.safetensors"), "message \"%s\" lacks %s", e.msg, "model.safetensors");
+    model_free(m), model_free(m2);
+}
+
+TEST(config_errors)
+{
+    blalm_err e;
+    model_config c;
+    cJSON *j = cJSON_Parse("{\"dim\":16,\"heads\":2,\"mixer\":\"rnn\"}");
+    CHECK(model_config_from_json(j, &c, "x.json", &e) < 0);
+    CHECK_MSG(strstr(e.msg, "mixer"), "message \"%s\" lacks %s", e.msg, "mixer");
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"dim\":16,\"hedas\":2}");
+    CHECK(model_config_from_json(j, &c, "x.json", &e) < 0);
+    CHECK_MSG(strstr(e.msg, "hedas"), "message \"%s\" lacks %s", e.msg, "hedas");
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"dim\":15,\"heads\":2}");
+    CHECK(model_config_from_json(j, &c, "x.json", &e) < 0);
+    cJSON_Delete(j);
+    /* token outside the vocabulary */
+    model *m = tiny("mlstm", 1, &e);
+    int32_t tok[2] = {1, 99};
+    CHECK(model_forward(m, tok, NULL, 1, 2, NULL, &e) < 0);
+    CHECK_MSG(strstr(e.msg, "vocabulary"), "message \"%s\" lacks %s", e.msg, "vocabulary");
+    model_free(m);
+}
+
+TEST(babylm_milestones)
+{
+    uint64_t w[64];
+    int n = babylm_milestones(TRACK_STRICT_SMALL, w, 64);
+    CHECK_EQ_INT(n, 19); /* 1M..10M, then 20M..100M */
+    CHECK_EQ_INT(w[0], 1000000);
+    CHECK_EQ_INT(w[9], 10000000);
+    CHECK_EQ_INT(w[10], 20000000);
+    CHECK_EQ_INT(w[18], 100000000);
+    n = babylm_milestones(TRACK_STRICT, w, 64);
+    CHECK_EQ_INT(n, 28); /* and 200M..1B */
+    CHECK_EQ_INT(w[19], 200000000);
+    CHECK_EQ_INT(w[27], 1000000000);
+    CHECK_EQ_INT(babylm_milestones(TRACK_NONE, w, 64), 0);
+}
+
+int main(void)
+{
+    model_set_threads(1);
+    RUN(finite_differences_mlstm);
+    RUN(finite_differences_attention);
+    RUN(generation_matches_forward_mlstm);
+    RUN(generation_matches_forward_attention);
+    RUN(adamw_lowers_loss);
+    RUN(muon_lowers_loss);
+    RUN(muon_newton_schulz);
+    RUN(schedules);
+    RUN(safetensors_round_trip);
+    RUN(config_errors);
+    RUN(babylm_milestones);
+    return test_summary();
+}

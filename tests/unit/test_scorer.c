@@ -1,0 +1,405 @@
+/* test_scorer.c - scorer/: templates, truncation, request bodies, cache keys,
+ * response shapes, score parsing and the crash-safe cache. */
+#include "tests/unit/test.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/fsutil.h"
+#include "scorer/llm.h"
+
+TEST(builtin_prompt_matches_file)
+{
+    char *data;
+    size_t len;
+    blalm_err e;
+    if (read_file("scorer/prompts/edu5.txt", &data, &len, &e) < 0)
+        SKIPF("scorer/prompts/edu5.txt not found from %s (run from the repo root)", getcwd(NULL, 0));
+    int same = len == strlen(llm_prompt_edu5) && !memcmp(data, llm_prompt_edu5, len);
+    free(data);
+    CHECK_MSG(same, "scorer/prompt_edu5.c differs from scorer/prompts/edu5.txt");
+    llm_template t;
+    CHECK(llm_template_load(&t, NULL, &e) == 0);
+    CHECK_CONTAINS(t.text, "{text}");
+    CHECK_CONTAINS(t.text, "Educational score: N");
+    CHECK(strlen(t.sha256) == 64);
+    llm_template_free(&t);
+}
+
+TEST(template_file_errors)
+{
+    const char *dir = test_tmpdir();
+    char p[600];
+    blalm_err e;
+    llm_template t;
+    snprintf(p, sizeof p, "%s/noph.txt", dir);
+    CHECK(write_file_atomic(p, "no placeholder here\n", 20, &e) == 0);
+    CHECK(llm_template_load(&t, p, &e) < 0);
+    CHECK_CONTAINS(e.msg, "{text}");
+    snprintf(p, sizeof p, "%s/bad.txt", dir);
+    CHECK(write_file_atomic(p, "ok {text} \xff\xfe", 12, &e) == 0);
+    CHECK(llm_template_load(&t, p, &e) < 0);
+    CHECK_CONTAINS(e.msg, "UTF-8");
+    snprintf(p, sizeof p, "%s/missing.txt", dir);
+    CHECK(llm_template_load(&t, p, &e) < 0);
+    CHECK_CONTAINS(e.msg, "missing.txt");
+    snprintf(p, sizeof p, "%s/good.txt", dir);
+    CHECK(write_file_atomic(p, "A {text} B {text}", 17, &e) == 0);
+    CHECK(llm_template_load(&t, p, &e) == 0);
+    sbuf b;
+    sb_init(&b);
+    llm_render(&t, "xy", 2, &b);
+    CHECK_EQ_STR(sb_cstr(&b), "A xy B xy");
+    sb_free(&b);
+    llm_template_free(&t);
+}
+
+TEST(cut_on_code_points)
+{
+    const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z";  /* a é € 😀 z */
+    size_t n = strlen(s);
+    CHECK_EQ_INT(llm_cut_chars(s, n, 0), 0);
+    CHECK_EQ_INT(llm_cut_chars(s, n, 1), 1);
+    CHECK_EQ_INT(llm_cut_chars(s, n, 2), 3);
+    CHECK_EQ_INT(llm_cut_chars(s, n, 3), 6);
+    CHECK_EQ_INT(llm_cut_chars(s, n, 4), 10);
+    CHECK_EQ_INT(llm_cut_chars(s, n, 5), 11);
+    CHECK_EQ_INT(llm_cut_chars(s, n, 1000), 11);
+    /* a code point cut off by the end of the buffer is not split further */
+    CHECK_EQ_INT(llm_cut_chars(s, 8, 4), 8);
+}
+
+TEST(request_body_and_key)
+{
+    llm_params p = {"http://h/v1", "m", 0, 512, 0, 0, 0};
+    sbuf b;
+    sb_init(&b);
+    llm_request_body(&p, "hi \"x\"", 6, &b);
+    CHECK_CONTAINS(sb_cstr(&b), "\"model\":\"m\"");
+    CHECK_CONTAINS(sb_cstr(&b), "\"content\":\"hi \\\"x\\\"\"");
+    CHECK_CONTAINS(sb_cstr(&b), "\"temperature\":0");
+    CHECK_CONTAINS(sb_cstr(&b), "\"max_tokens\":512");
+    CHECK(!strstr(sb_cstr(&b), "seed"));
+    CHECK(!strstr(sb_cstr(&b), "response_format"));
+    sb_reset(&b);
+    p.has_seed = 1;
+    p.seed = 7;
+    p.json_schema = 1;
+    llm_request_body(&p, "x", 1, &b);
+    CHECK_CONTAINS(sb_cstr(&b), "\"seed\":7");
+    CHECK_CONTAINS(sb_cstr(&b), "\"response_format\":{\"type\":\"json_schema\"");
+    sb_free(&b);
+
+    uint8_t k0[32], k[32];
+    llm_params q = {"http://h/v1", "m", 0, 512, 0, 0, 0};
+    llm_cache_key(&q, "aa", "text", 4, k0);
+    llm_cache_key(&q, "aa", "text", 4, k);
+    CHECK(!memcmp(k0, k, 32));
+    llm_params q2 = q;
+    q2.base_url = "http://other/v1";
+    llm_cache_key(&q2, "aa", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    q2 = q;
+    q2.model = "m2";
+    llm_cache_key(&q2, "aa", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    llm_cache_key(&q, "ab", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    q2 = q;
+    q2.temperature = 0.5;
+    llm_cache_key(&q2, "aa", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    q2 = q;
+    q2.max_tokens = 100;
+    llm_cache_key(&q2, "aa", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    q2 = q;
+    q2.has_seed = 1;
+    llm_cache_key(&q2, "aa", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    llm_cache_key(&q, "aa", "text.", 5, k);
+    CHECK(memcmp(k0, k, 32));
+}
+
+TEST(response_shapes)
+{
+    blalm_err e;
+    llm_response r;
+    const char *openai = "{\"id\":\"x\",\"model\":\"gpt\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+                         "\"assistant\",\"content\":\"ok\\n\\nEducational score: 3\"},\"finish_reason\":"
+                         "\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":4,\"total_tokens\":14}}";
+    CHECK(llm_parse_response(openai, strlen(openai), &r, &e) == 0);
+    CHECK_EQ_STR(r.model, "gpt");
+    CHECK_EQ_STR(r.finish_reason, "stop");
+    CHECK_EQ_INT(r.prompt_tokens, 10);
+    CHECK_EQ_INT(r.completion_tokens, 4);
+    CHECK(r.reasoning == NULL);
+    llm_response_free(&r);
+    const char *vllm = "{\"model\":\"ds\",\"choices\":[{\"message\":{\"role\":\"assistant\","
+                       "\"reasoning_content\":\"think\",\"content\":\"Educational score: 2\"},"
+                       "\"finish_reason\":\"length\",\"stop_reason\":null}],\"usage\":{\"prompt_tokens\":5,"
+                       "\"completion_tokens\":6}}";
+    CHECK(llm_parse_response(vllm, strlen(vllm), &r, &e) == 0);
+    CHECK_EQ_STR(r.reasoning, "think");
+    CHECK_EQ_STR(r.finish_reason, "length");
+    llm_response_free(&r);
+    const char *llama = "{\"choices\":[{\"message\":{\"content\":null}}],\"timings\":{\"prompt_n\":12,"
+                        "\"predicted_n\":3}}";
+    CHECK(llm_parse_response(llama, strlen(llama), &r, &e) == 0);
+    CHECK_EQ_STR(r.content, "");
+    CHECK_EQ_INT(r.prompt_tokens, 12);
+    CHECK_EQ_INT(r.completion_tokens, 3);
+    CHECK(r.model == NULL);
+    llm_response_free(&r);
+    CHECK(llm_parse_response(openai, 40, &r, &e) < 0);
+    CHECK_CONTAINS(e.msg, "not valid JSON");
+    const char *noch = "{\"error\":{\"message\":\"overloaded\"}}";
+    CHECK(llm_parse_response(noch, strlen(noch), &r, &e) < 0);
+    CHECK_CONTAINS(e.msg, "overloaded");
+}
+
+static int score_of(const char *s, int json, char *why)
+{
+    sbuf j;
+    sb_init(&j);
+    int v = llm_parse_score(s, strlen(s), json, &j, why, 256);
+    sb_free(&j);
+    return v;
+}
+
+TEST(score_lines)
+{
+    char why[256];
+    CHECK_EQ_INT(score_of("Good.\nEducational score: 3", 0, why), 3);
+    CHECK_EQ_INT(score_of("**Educational score:** 4", 0, why), 4);
+    CHECK_EQ_INT(score_of("*Educational Score: 2*", 0, why), 2);
+    CHECK_EQ_INT(score_of("### Educational score: __5__\n", 0, why), 5);
+    CHECK_EQ_INT(score_of("Educational score: 3/5", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 3 / 5", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 2 points", 0, why), 2);
+    CHECK_EQ_INT(score_of("Educational score: 1 point.", 0, why), 1);
+    CHECK_EQ_INT(score_of("Educational score: 0", 0, why), 0);
+    CHECK_EQ_INT(score_of("Educational score: 4.0", 0, why), 4);
+    CHECK_EQ_INT(score_of("`Educational score: 1`", 0, why), 1);
+    /* the last one counts */
+    CHECK_EQ_INT(score_of("Educational score: 2\nOn reflection...\nEducational score: 4", 0, why), 4);
+    /* a later mention without ": N" does not hide the score line */
+    CHECK_EQ_INT(score_of("Educational score: 2\nThe educational score reflects points 1-2.", 0, why), 2);
+    CHECK_EQ_INT(score_of("Educational score: 7", 0, why), -1);
+    CHECK_CONTAINS(why, "out of range");
+    CHECK_EQ_INT(score_of("no verdict here", 0, why), -1);
+    CHECK_CONTAINS(why, "no 'Educational score");
+    CHECK_EQ_INT(score_of("Educational score: N", 0, why), -1);
+    CHECK_CONTAINS(why, "no number");
+    CHECK_EQ_INT(score_of("Educational score: 3.5", 0, why), -1);
+    CHECK_CONTAINS(why, "whole number");
+    CHECK_EQ_INT(score_of("Educational score: 3-4", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory");
+    CHECK_EQ_INT(score_of("Educational score: 3 or 4", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory");
+    CHECK_EQ_INT(score_of("Educational score: 3/4", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory");
+    CHECK_EQ_INT(score_of("Educational score: 3\xe2\x80\x93" "4", 0, why), -1);
+    CHECK_EQ_INT(score_of("Educational score: -1", 0, why), -1);
+    sbuf j;
+    sb_init(&j);
+    CHECK_EQ_INT(llm_parse_score("  Reasons here.  \n\n**Educational score: 3**", 43, 0, &j, why, 256), 3);
+    CHECK_EQ_STR(sb_cstr(&j), "Reasons here.");
+    sb_free(&j);
+}
+
+TEST(score_json)
+{
+    char why[256];
+    CHECK_EQ_INT(score_of("{\"justification\":\"fine\",\"score\":4}", 1, why), 4);
+    CHECK_EQ_INT(score_of("```json\n{\"justification\":\"fine\",\"score\":2}\n```", 1, why), 2);
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":7}", 1, why), -1);
+    CHECK_CONTAINS(why, "out of range");
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\"}", 1, why), -1);
+    CHECK_CONTAINS(why, "no \"score\"");
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":2.5}", 1, why), -1);
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":\"3\"}", 1, why), -1);
+    CHECK_EQ_INT(score_of("{\"justification\":\"so Educational score: 2\",\"score\":4}", 1, why), -1);
+    CHECK_CONTAINS(why, "contradictory");
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"sco", 1, why), -1);
+    /* a server that ignored response_format: the text line still counts */
+    CHECK_EQ_INT(score_of("Fine.\nEducational score: 1", 1, why), 1);
+    sbuf j;
+    sb_init(&j);
+    const char *s = "{\"justification\":\" tidy \",\"score\":5}";
+    CHECK_EQ_INT(llm_parse_score(s, strlen(s), 1, &j, why, 256), 5);
+    CHECK_EQ_STR(sb_cstr(&j), "tidy");
+    sb_free(&j);
+}
+
+static void key_of(int i, uint8_t k[32], char hex[65])
+{
+    memset(k, 0, 32);
+    k[0] = (uint8_t)i;
+    k[5] = (uint8_t)(i >> 8);
+    static const char hx[] = "0123456789abcdef";
+    for (int b = 0; b < 32; b++) {
+        hex[2 * b] = hx[k[b] >> 4];
+        hex[2 * b + 1] = hx[k[b] & 15];
+    }
+    hex[64] = 0;
+}
+
+static void put_rec(llm_cache *c, int i)
+{
+    uint8_t k[32];
+    char hex[65], rec[200];
+    key_of(i, k, hex);
+    snprintf(rec, sizeof rec, "{\"key\":\"%s\",\"n\":%d}", hex, i);
+    blalm_err e;
+    llm_cache_put(c, k, rec, strlen(rec), &e);
+}
+
+TEST(cache_roundtrip_and_torn_tail)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/cache1", test_tmpdir());
+    blalm_err e = {{0}};
+    llm_cache *c = llm_cache_open(dir, &e);
+    CHECK_MSG(c, "%s", e.msg);
+    for (int i = 0; i < 3000; i++) {
+        put_rec(c, i);
+        if (i % 100 == 99) CHECK(llm_cache_sync(c, &e) == 0);
+    }
+    CHECK(llm_cache_sync(c, &e) == 0);
+    CHECK_EQ_INT(llm_cache_records(c), 3000);
+    uint8_t k[32];
+    char hex[65];
+    key_of(1234, k, hex);
+    char *r = llm_cache_get(c, k, &e);
+    CHECK(r && strstr(r, "\"n\":1234}"));
+    free(r);
+    key_of(4000, k, hex);
+    CHECK(llm_cache_get(c, k, &e) == NULL && e.msg[0] == 0);
+    llm_cache_close(c);
+
+    /* a torn tail (killed mid-write) and a line with a bad checksum are ignored */
+    char path[700];
+    snprintf(path, sizeof path, "%s/score-cache.jsonl", dir);
+    int fd = open(path, O_WRONLY | O_APPEND);
+    CHECK(fd >= 0);
+    const char *bad = "{\"crc32\":\"00000000\",\"rec\":{\"key\":\"0000000000000000000000000000000000000000000000000000000000000000\"}}\n";
+    CHECK(write(fd, bad, strlen(bad)) == (ssize_t)strlen(bad));
+    const char *torn = "{\"crc32\":\"12345678\",\"rec\":{\"key\":\"ab";
+    CHECK(write(fd, torn, strlen(torn)) == (ssize_t)strlen(torn));
+    close(fd);
+    c = llm_cache_open(dir, &e);
+    CHECK(c);
+    CHECK_EQ_INT(llm_cache_records(c), 3000);
+    CHECK_EQ_INT(llm_cache_bad_lines(c), 2);
+    key_of(0, k, hex);
+    r = llm_cache_get(c, k, &e);
+    CHECK(r && strstr(r, "\"n\":0}"));
+    free(r);
+    /* appending after the torn tail starts a fresh line */
+    put_rec(c, 5000);
+    CHECK(llm_cache_sync(c, &e) == 0);
+    llm_cache_close(c);
+    c = llm_cache_open(dir, &e);
+    CHECK(c);
+    CHECK_EQ_INT(llm_cache_records(c), 3001);
+    CHECK_EQ_INT(llm_cache_bad_lines(c), 2);
+    key_of(5000, k, hex);
+    r = llm_cache_get(c, k, &e);
+    CHECK(r && strstr(r, "\"n\":5000}"));
+    free(r);
+    llm_cache_close(c);
+}
+
+/* A child flushes (write(2), no fdatasync yet) and dies by SIGKILL at once:
+ * the records are in the page cache, so the next open finds them. */
+TEST(cache_flush_survives_sigkill)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/cache3", test_tmpdir());
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        blalm_err ce;
+        llm_cache *c = llm_cache_open(dir, &ce);
+        if (!c) _exit(3);
+        for (int i = 0; i < 50; i++) put_rec(c, i);
+        uint64_t t;
+        if (llm_cache_flush(c, &t, &ce) < 0 || t != 1) _exit(4);
+        kill(getpid(), SIGKILL);
+        _exit(5);
+    }
+    int st = 0;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    CHECK_MSG(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child status %d", st);
+    blalm_err e = {{0}};
+    llm_cache *c = llm_cache_open(dir, &e);
+    CHECK(c);
+    CHECK_EQ_INT(llm_cache_records(c), 50);
+    /* flush, then the sync thread catches up; sync waits for it */
+    put_rec(c, 77);
+    uint64_t t = 0, done = 0;
+    CHECK(llm_cache_flush(c, &t, &e) == 0);
+    CHECK(t == 1);
+    CHECK(llm_cache_sync(c, &e) == 0);
+    CHECK(llm_cache_synced(c, &done, &e) == 0);
+    CHECK(done >= t);
+    uint8_t k[32];
+    char hex[65];
+    key_of(77, k, hex);
+    char *r = llm_cache_get(c, k, &e);
+    CHECK(r && strstr(r, "\"n\":77}"));
+    free(r);
+    llm_cache_close(c);
+}
+
+TEST(cache_rejects_bad_records)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/cache2", test_tmpdir());
+    blalm_err e;
+    llm_cache *c = llm_cache_open(dir, &e);
+    CHECK(c);
+    uint8_t k[32] = {0};
+    CHECK(llm_cache_put(c, k, "{\"a\":\n1}", 8, &e) < 0);
+    CHECK(llm_cache_put(c, k, "[1]", 3, &e) < 0);
+    llm_cache_close(c);
+    snprintf(dir, sizeof dir, "/proc/blalm-no-such/cache");
+    CHECK(llm_cache_open(dir, &e) == NULL);
+    CHECK(e.msg[0] != 0);
+}
+
+TEST(redact)
+{
+    char out[100];
+    llm_redact("key sk-123 and sk-123!", "sk-123", out, sizeof out);
+    CHECK_EQ_STR(out, "key *** and ***!");
+    llm_redact("nothing", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "nothing");
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(p);
+}
+
+int main(void)
+{
+    RUN(builtin_prompt_matches_file);
+    RUN(template_file_errors);
+    RUN(cut_on_code_points);
+    RUN(request_body_and_key);
+    RUN(response_shapes);
+    RUN(score_lines);
+    RUN(score_json);
+    RUN(cache_roundtrip_and_torn_tail);
+    RUN(cache_flush_survives_sigkill);
+    RUN(cache_rejects_bad_records);
+    RUN(redact);
+    nftw(test_tmpdir(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return test_summary();
+}

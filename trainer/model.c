@@ -1,0 +1,1062 @@
+/* model.c - BLaLM decoder: config, parameter table, forward, exact backward,
+ * generation. Shapes: N = B*S rows, D = dim, V = vocab, H = heads,
+ * Hq = H*dqk, Hv = H*dv, F = mlp_hidden, P = width of the fused input
+ * projection (mlstm: q, k, v, o, i, f = 2Hq + 2Hv + 2H; attention: 3Hq). */
+#include "trainer/model.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "trainer/mlstm.h"
+
+/* ------------------------------------------------------------------ config */
+
+void model_config_defaults(model_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "custom");
+    c->vocab_size = 256;
+    c->dim = 64;
+    c->layers = 2;
+    c->heads = 2;
+    c->context = 128;
+    c->mixer = MIXER_MLSTM;
+    c->chunk = 64;
+    c->tie_embeddings = 1;
+    c->rope_theta = 10000.0;
+    c->norm_eps = 1e-5;
+    c->init_std = 0.02;
+    c->fgate_bias_lo = 3.0;
+    c->fgate_bias_hi = 6.0;
+    c->igate_bias_std = 0.1;
+    train_config *t = &c->train;
+    t->batch_size = 8;
+    t->seq_len = 0;
+    t->lr_adamw = 3e-3;
+    t->lr_muon = 0.02;
+    t->weight_decay = 0.1;
+    t->beta1 = 0.9;
+    t->beta2 = 0.95;
+    t->adam_eps = 1e-8;
+    t->muon_momentum = 0.95;
+    t->warmup_steps = 100;
+    snprintf(t->schedule, sizeof t->schedule, "cosine");
+    t->min_lr_frac = 0.1;
+    t->decay_frac = 0.2;
+    t->grad_clip = 1.0;
+    t->eval_every = 200;
+    t->eval_batches = 8;
+    t->checkpoint_every = 500;
+    t->log_every = 10;
+    t->seed = 1234;
+}
+
+static int get_int(const cJSON *j, const char *key, int *out, int minv, const char *where,
+                   blalm_err *e)
+{
+    double d;
+    if (config_number(j, key, *out, &d, where, e) < 0) return -1;
+    if (d != floor(d) || d < minv || d > 1e9)
+        return err_set(e, "%s: \"%s\" must be an integer >= %d, got %g", where, key, minv, d);
+    *out = (int)d;
+    return 0;
+}
+
+static int get_dbl(const cJSON *j, const char *key, double *out, const char *where, blalm_err *e)
+{
+    return config_number(j, key, *out, out, where, e);
+}
+
+static int train_from_json(const cJSON *j, train_config *t, const char *where, blalm_err *e)
+{
+    static const char *const keys[] = {
+        "batch_size", "seq_len", "lr_adamw", "lr_muon", "weight_decay", "beta1", "beta2",
+        "adam_eps", "muon_momentum", "warmup_steps", "schedule", "min_lr_frac", "decay_frac",
+        "grad_clip", "eval_every", "eval_batches", "checkpoint_every", "log_every", "seed", NULL};
+    char w[256];
+    snprintf(w, sizeof w, "%s: train", where);
+    if (config_check_keys(j, keys, w, e) < 0) return -1;
+    int seed = (int)(t->seed & 0x3fffffff);
+    const char *sched = t->schedule;
+    if (get_int(j, "batch_size", &t->batch_size, 1, w, e) < 0 ||
+        get_int(j, "seq_len", &t->seq_len, 0, w, e) < 0 ||
+        get_dbl(j, "lr_adamw", &t->lr_adamw, w, e) < 0 ||
+        get_dbl(j, "lr_muon", &t->lr_muon, w, e) < 0 ||
+        get_dbl(j, "weight_decay", &t->weight_decay, w, e) < 0 ||
+        get_dbl(j, "beta1", &t->beta1, w, e) < 0 || get_dbl(j, "beta2", &t->beta2, w, e) < 0 ||
+        get_dbl(j, "adam_eps", &t->adam_eps, w, e) < 0 ||
+        get_dbl(j, "muon_momentum", &t->muon_momentum, w, e) < 0 ||
+        get_int(j, "warmup_steps", &t->warmup_steps, 0, w, e) < 0 ||
+        config_string(j, "schedule", t->schedule, &sched, w, e) < 0 ||
+        get_dbl(j, "min_lr_frac", &t->min_lr_frac, w, e) < 0 ||
+        get_dbl(j, "decay_frac", &t->decay_frac, w, e) < 0 ||
+        get_dbl(j, "grad_clip", &t->grad_clip, w, e) < 0 ||
+        get_int(j, "eval_every", &t->eval_every, 0, w, e) < 0 ||
+        get_int(j, "eval_batches", &t->eval_batches, 0, w, e) < 0 ||
+        get_int(j, "checkpoint_every", &t->checkpoint_every, 0, w, e) < 0 ||
+        get_int(j, "log_every", &t->log_every, 1, w, e) < 0 ||
+        get_int(j, "seed", &seed, 0, w, e) < 0)
+        return -1;
+    if (strcmp(sched, "cosine") && strcmp(sched, "wsd"))
+        return err_set(e, "%s: \"schedule\" must be \"cosine\" or \"wsd\", got \"%s\"", w, sched);
+    char tmp[sizeof t->schedule];
+    snprintf(tmp, sizeof tmp, "%s", sched); /* sched may alias t->schedule */
+    memcpy(t->schedule, tmp, sizeof tmp);
+    t->seed = (uint64_t)seed;
+    return 0;
+}
+
+int model_config_from_json(const cJSON *j, model_config *c, const char *where, blalm_err *e)
+{
+    static const char *const keys[] = {
+        "name", "comment", "format", "vocab_size", "dim", "layers", "heads", "context", "mlp_hidden",
+        "qk_head_dim", "v_head_dim", "mixer", "chunk", "tie_embeddings", "rope_theta",
+        "norm_eps", "init_std", "fgate_bias_lo", "fgate_bias_hi", "igate_bias_std", "train",
+        NULL};
+    model_config_defaults(c);
+    if (config_check_keys(j, keys, where, e) < 0) return -1;
+    const char *name = c->name, *mixer = "mlstm";
+    c->qk_head_dim = c->v_head_dim = c->mlp_hidden = 0;
+    if (config_string(j, "name", "custom", &name, where, e) < 0) return -1;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    if (get_int(j, "vocab_size", &c->vocab_size, 2, where, e) < 0 ||
+        get_int(j, "dim", &c->dim, 1, where, e) < 0 ||
+        get_int(j, "layers", &c->layers, 1, where, e) < 0 ||
+        get_int(j, "heads", &c->heads, 1, where, e) < 0 ||
+        get_int(j, "context", &c->context, 1, where, e) < 0 ||
+        get_int(j, "mlp_hidden", &c->mlp_hidden, 0, where, e) < 0 ||
+        get_int(j, "qk_head_dim", &c->qk_head_dim, 0, where, e) < 0 ||
+        get_int(j, "v_head_dim", &c->v_head_dim, 0, where, e) < 0 ||
+        config_string(j, "mixer", "mlstm", &mixer, where, e) < 0 ||
+        get_int(j, "chunk", &c->chunk, 1, where, e) < 0 ||
+        config_bool(j, "tie_embeddings", 1, &c->tie_embeddings, where, e) < 0 ||
+        get_dbl(j, "rope_theta", &c->rope_theta, where, e) < 0 ||
+        get_dbl(j, "norm_eps", &c->norm_eps, where, e) < 0 ||
+        get_dbl(j, "init_std", &c->init_std, where, e) < 0 ||
+        get_dbl(j, "fgate_bias_lo", &c->fgate_bias_lo, where, e) < 0 ||
+        get_dbl(j, "fgate_bias_hi", &c->fgate_bias_hi, where, e) < 0 ||
+        get_dbl(j, "igate_bias_std", &c->igate_bias_std, where, e) < 0)
+        return -1;
+    if (!strcmp(mixer, "mlstm"))
+        c->mixer = MIXER_MLSTM;
+    else if (!strcmp(mixer, "attention"))
+        c->mixer = MIXER_ATTENTION;
+    else
+        return err_set(e, "%s: \"mixer\" must be \"mlstm\" or \"attention\", got \"%s\"", where,
+                       mixer);
+    if (!c->qk_head_dim) {
+        if (c->dim % c->heads)
+            return err_set(e, "%s: dim %d is not a multiple of heads %d", where, c->dim, c->heads);
+        c->qk_head_dim = c->dim / c->heads;
+    }
+    if (!c->v_head_dim) c->v_head_dim = c->qk_head_dim;
+    if (c->mixer == MIXER_ATTENTION && (c->v_head_dim != c->qk_head_dim || c->qk_head_dim % 2))
+        return err_set(e, "%s: attention needs v_head_dim == qk_head_dim, even", where);
+    if (!c->mlp_hidden) c->mlp_hidden = ((c->dim * 8 / 3) + 31) / 32 * 32;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "train");
+    if (t && train_from_json(t, &c->train, where, e) < 0) return -1;
+    if (!c->train.seq_len || c->train.seq_len > c->context) c->train.seq_len = c->context;
+    return 0;
+}
+
+int model_config_load(const char *path, model_config *c, blalm_err *e)
+{
+    cJSON *j = config_load(path, e);
+    if (!j) return -1;
+    int rc = model_config_from_json(j, c, path, e);
+    cJSON_Delete(j);
+    return rc;
+}
+
+cJSON *model_config_to_json(const model_config *c)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", c->name);
+    cJSON_AddNumberToObject(j, "vocab_size", c->vocab_size);
+    cJSON_AddNumberToObject(j, "dim", c->dim);
+    cJSON_AddNumberToObject(j, "layers", c->layers);
+    cJSON_AddNumberToObject(j, "heads", c->heads);
+    cJSON_AddNumberToObject(j, "context", c->context);
+    cJSON_AddNumberToObject(j, "mlp_hidden", c->mlp_hidden);
+    cJSON_AddNumberToObject(j, "qk_head_dim", c->qk_head_dim);
+    cJSON_AddNumberToObject(j, "v_head_dim", c->v_head_dim);
+    cJSON_AddStringToObject(j, "mixer", c->mixer == MIXER_MLSTM ? "mlstm" : "attention");
+    cJSON_AddNumberToObject(j, "chunk", c->chunk);
+    cJSON_AddBoolToObject(j, "tie_embeddings", c->tie_embeddings);
+    cJSON_AddNumberToObject(j, "rope_theta", c->rope_theta);
+    cJSON_AddNumberToObject(j, "norm_eps", c->norm_eps);
+    cJSON_AddNumberToObject(j, "init_std", c->init_std);
+    cJSON_AddNumberToObject(j, "fgate_bias_lo", c->fgate_bias_lo);
+    cJSON_AddNumberToObject(j, "fgate_bias_hi", c->fgate_bias_hi);
+    cJSON_AddNumberToObject(j, "igate_bias_std", c->igate_bias_std);
+    const train_config *t = &c->train;
+    cJSON *tj = cJSON_AddObjectToObject(j, "train");
+    cJSON_AddNumberToObject(tj, "batch_size", t->batch_size);
+    cJSON_AddNumberToObject(tj, "seq_len", t->seq_len);
+    cJSON_AddNumberToObject(tj, "lr_adamw", t->lr_adamw);
+    cJSON_AddNumberToObject(tj, "lr_muon", t->lr_muon);
+    cJSON_AddNumberToObject(tj, "weight_decay", t->weight_decay);
+    cJSON_AddNumberToObject(tj, "beta1", t->beta1);
+    cJSON_AddNumberToObject(tj, "beta2", t->beta2);
+    cJSON_AddNumberToObject(tj, "adam_eps", t->adam_eps);
+    cJSON_AddNumberToObject(tj, "muon_momentum", t->muon_momentum);
+    cJSON_AddNumberToObject(tj, "warmup_steps", t->warmup_steps);
+    cJSON_AddStringToObject(tj, "schedule", t->schedule);
+    cJSON_AddNumberToObject(tj, "min_lr_frac", t->min_lr_frac);
+    cJSON_AddNumberToObject(tj, "decay_frac", t->decay_frac);
+    cJSON_AddNumberToObject(tj, "grad_clip", t->grad_clip);
+    cJSON_AddNumberToObject(tj, "eval_every", t->eval_every);
+    cJSON_AddNumberToObject(tj, "eval_batches", t->eval_batches);
+    cJSON_AddNumberToObject(tj, "checkpoint_every", t->checkpoint_every);
+    cJSON_AddNumberToObject(tj, "log_every", t->log_every);
+    cJSON_AddNumberToObject(tj, "seed", (double)t->seed);
+    return j;
+}
+
+/* ------------------------------------------------------------ the tables */
+
+typedef struct layer_w {
+    float *norm1, *win;                 /* win [P, D]: q, k, v (, o, i, f) rows, contiguous */
+    float *bi, *bf, *outnorm;           /* mlstm: [H], [H], [Hv] */
+    float *wout;                        /* [D, Hv] */
+    float *norm2, *wgu, *wdown;         /* [D], [2F, D] (gate rows then up rows), [D, F] */
+} layer_w;
+
+typedef struct layer_a {
+    float *x, *n1, *r1, *proj;          /* [N,D] [N,D] [N] [N,P] */
+    float *ig, *fg, *cache, *hc, *hr;   /* mlstm: [BH*S] x2, [BH*cache], [N,Hv], [N*H] */
+    float *att;                         /* attention: [BH,S,S] probabilities */
+    float *y;                           /* [N,Hv] input of the output projection */
+    float *xm, *n2, *r2, *gu, *act;     /* [N,D] [N,D] [N] [N,2F] [N,F] */
+} layer_a;
+
+struct model {
+    model_config cfg;
+    int P, Hq, Hv, F;
+    int ntensors;
+    tensor_info *tensors;
+    size_t nparams;
+    float *params, *grads;
+    layer_w *lw, *lg;                   /* parameter and gradient pointers per layer */
+    float *embed, *head, *normf, *gembed, *ghead, *gnormf;
+    /* activations, for (B, S) */
+    int B, S;
+    size_t cache_floats;                /* mlstm cache per (b, head) */
+    float *acts;
+    layer_a *la;
+    float *xf, *nf, *rf, *logits;
+    const int32_t *tokens_ref;
+    int32_t *tokens, *targets;
+    int n_valid;
+    /* backward scratch */
+    float *gscratch;
+    float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *datt;
+};
+
+const model_config *model_cfg(const model *m) { return &m->cfg; }
+size_t model_num_params(const model *m) { return m->nparams; }
+float *model_params(model *m) { return m->params; }
+float *model_grads(model *m) { return m->grads; }
+int model_num_tensors(const model *m) { return m->ntensors; }
+const tensor_info *model_tensor(const model *m, int i) { return &m->tensors[i]; }
+
+int model_find_tensor(const model *m, const char *name)
+{
+    for (int i = 0; i < m->ntensors; i++)
+        if (!strcmp(m->tensors[i].name, name)) return i;
+    return -1;
+}
+
+static size_t add_tensor(model *m, int cap, const char *name, int rows, int cols,
+                         param_group g)
+{
+    tensor_info *t = &m->tensors[m->ntensors++];
+    (void)cap;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->rows = rows;
+    t->cols = cols;
+    t->offset = m->nparams;
+    t->group = g;
+    m->nparams += (size_t)rows * (cols ? cols : 1);
+    return t->offset;
+}
+
+/* Builds the tensor table (names as in the PyTorch twin) and layer offsets. */
+static void build_table(model *m, size_t *off)
+{
+    const model_config *c = &m->cfg;
+    int D = c->dim, H = c->heads;
+    char nm[64];
+    int cap = 32 * c->layers + 4;
+    m->tensors = calloc((size_t)cap, sizeof *m->tensors);
+    m->embed = NULL;
+    off[0] = add_tensor(m, cap, "embed.weight", c->vocab_size, D, PG_EMBED);
+    for (int l = 0; l < c->layers; l++) {
+        size_t *o = off + 1 + (size_t)l * 16;
+#define T(i, suffix, r, cc, g) \
+    (snprintf(nm, sizeof nm, "layers.%d.%s", l, suffix), o[i] = add_tensor(m, cap, nm, r, cc, g))
+        T(0, "norm1.weight", D, 0, PG_NORM);
+        T(1, "mixer.q.weight", m->Hq, D, PG_MATRIX);
+        T(2, "mixer.k.weight", m->Hq, D, PG_MATRIX);
+        T(3, "mixer.v.weight", m->Hv, D, PG_MATRIX);
+        if (c->mixer == MIXER_MLSTM) {
+            T(4, "mixer.ogate.weight", m->Hv, D, PG_MATRIX);
+            T(5, "mixer.igate.weight", H, D, PG_GATE);
+            T(6, "mixer.fgate.weight", H, D, PG_GATE);
+            T(7, "mixer.igate.bias", H, 0, PG_GATE);
+            T(8, "mixer.fgate.bias", H, 0, PG_GATE);
+            T(9, "mixer.outnorm.weight", m->Hv, 0, PG_NORM);
+        }
+        T(10, "mixer.out.weight", D, m->Hv, PG_MATRIX);
+        T(11, "norm2.weight", D, 0, PG_NORM);
+        T(12, "mlp.gate.weight", m->F, D, PG_MATRIX);
+        T(13, "mlp.up.weight", m->F, D, PG_MATRIX);
+        T(14, "mlp.down.weight", D, m->F, PG_MATRIX);
+#undef T
+    }
+    size_t *fo = off + 1 + (size_t)c->layers * 16;
+    fo[0] = add_tensor(m, cap, "norm.weight", D, 0, PG_NORM);
+    fo[1] = c->tie_embeddings ? off[0] : add_tensor(m, cap, "head.weight", c->vocab_size, D, PG_EMBED);
+}
+
+static void set_pointers(model *m, const size_t *off, float *base, layer_w *lw, float **embed,
+                         float **head, float **normf)
+{
+    const model_config *c = &m->cfg;
+    *embed = base + off[0];
+    for (int l = 0; l < c->layers; l++) {
+        const size_t *o = off + 1 + (size_t)l * 16;
+        layer_w *w = &lw[l];
+        w->norm1 = base + o[0];
+        w->win = base + o[1];
+        if (c->mixer == MIXER_MLSTM) {
+            w->bi = base + o[7];
+            w->bf = base + o[8];
+            w->outnorm = base + o[9];
+        }
+        w->wout = base + o[10];
+        w->norm2 = base + o[11];
+        w->wgu = base + o[12];
+        w->wdown = base + o[14];
+    }
+    const size_t *fo = off + 1 + (size_t)c->layers * 16;
+    *normf = base + fo[0];
+    *head = base + fo[1];
+}
+
+model *model_create(const model_config *c, blalm_err *e)
+{
+    model *m = calloc(1, sizeof *m);
+    if (!m) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    m->cfg = *c;
+    m->Hq = c->heads * c->qk_head_dim;
+    m->Hv = c->heads * c->v_head_dim;
+    m->F = c->mlp_hidden;
+    m->P = c->mixer == MIXER_MLSTM ? 2 * m->Hq + 2 * m->Hv + 2 * c->heads : 3 * m->Hq;
+    size_t *off = calloc(1 + (size_t)c->layers * 16 + 2, sizeof *off);
+    build_table(m, off);
+    m->params = calloc(m->nparams, sizeof(float));
+    m->grads = calloc(m->nparams, sizeof(float));
+    m->lw = calloc((size_t)c->layers, sizeof *m->lw);
+    m->lg = calloc((size_t)c->layers, sizeof *m->lg);
+    if (!m->params || !m->grads || !m->lw || !m->lg || !m->tensors) {
+        free(off);
+        model_free(m);
+        err_set(e, "out of memory for %s (%zu parameters)", c->name, (size_t)0);
+        return NULL;
+    }
+    set_pointers(m, off, m->params, m->lw, &m->embed, &m->head, &m->normf);
+    set_pointers(m, off, m->grads, m->lg, &m->gembed, &m->ghead, &m->gnormf);
+    free(off);
+    return m;
+}
+
+void model_free(model *m)
+{
+    if (!m) return;
+    free(m->tensors), free(m->params), free(m->grads), free(m->lw), free(m->lg);
+    free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
+    free(m);
+}
+
+void model_set_threads(int n)
+{
+    if (n < 1) n = 1;
+    omp_set_num_threads(n);
+    openblas_set_num_threads(n);
+}
+
+/* ------------------------------------------------------------------ init */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double rng_normal(rng *r)
+{
+    double u1 = ((rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    double u2 = ((rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void model_init_weights(model *m, uint64_t seed)
+{
+    const model_config *c = &m->cfg;
+    rng r = {seed * 0x2545F4914F6CDD1Dull + 1};
+    double out_std = c->init_std / sqrt(2.0 * c->layers);
+    for (int i = 0; i < m->ntensors; i++) {
+        const tensor_info *t = &m->tensors[i];
+        float *p = m->params + t->offset;
+        size_t n = (size_t)t->rows * (t->cols ? t->cols : 1);
+        const char *nm = strchr(t->name, '.') ? t->name : t->name;
+        if (t->group == PG_NORM) {
+            for (size_t x = 0; x < n; x++) p[x] = 1.0f;
+        } else if (strstr(nm, "igate.weight") || strstr(nm, "fgate.weight")) {
+            memset(p, 0, n * sizeof *p); /* xLSTM: gates start from their biases */
+        } else if (strstr(nm, "fgate.bias")) {
+            /* forget-gate bias spread across heads: linspace(lo, hi) */
+            for (size_t x = 0; x < n; x++)
+                p[x] = (float)(n > 1 ? c->fgate_bias_lo + (c->fgate_bias_hi - c->fgate_bias_lo) *
+                                                              (double)x / (double)(n - 1)
+                                     : c->fgate_bias_lo);
+        } else if (strstr(nm, "igate.bias")) {
+            for (size_t x = 0; x < n; x++) p[x] = (float)(c->igate_bias_std * rng_normal(&r));
+        } else {
+            double sd = strstr(nm, "out.weight") || strstr(nm, "down.weight") ? out_std
+                                                                              : c->init_std;
+            for (size_t x = 0; x < n; x++) p[x] = (float)(sd * rng_normal(&r));
+        }
+    }
+}
+
+/* ------------------------------------------------------------ activations */
+
+static int ensure_acts(model *m, int B, int S, blalm_err *e)
+{
+    if (m->acts && m->B == B && m->S == S) return 0;
+    const model_config *c = &m->cfg;
+    free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
+    m->acts = m->gscratch = NULL;
+    m->la = NULL;
+    m->tokens = m->targets = NULL;
+    size_t N = (size_t)B * S, D = c->dim, H = c->heads, BH = (size_t)B * H;
+    size_t Hv = m->Hv, P = m->P, F = m->F, V = c->vocab_size;
+    mlstm_shape sh = {S, c->qk_head_dim, c->v_head_dim, c->chunk};
+    m->cache_floats = c->mixer == MIXER_MLSTM ? mlstm_cache_floats(&sh) : 0;
+    size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + N * H
+                                         : BH * (size_t)S * S;
+    size_t per_layer = N * D * 2 + N + N * P + mix + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
+    size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
+    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S +
+                (c->mixer == MIXER_ATTENTION ? BH * (size_t)S * S : 0);
+    m->acts = malloc(total * sizeof(float));
+    m->gscratch = malloc(gs * sizeof(float));
+    m->la = calloc((size_t)c->layers, sizeof *m->la);
+    m->tokens = malloc(N * sizeof *m->tokens);
+    m->targets = malloc(N * sizeof *m->targets);
+    if (!m->acts || !m->gscratch || !m->la || !m->tokens || !m->targets)
+        return err_set(e, "out of memory for activations (batch %d x %d tokens, %zu MB)", B, S,
+                       (total + gs) * 4 >> 20);
+    float *p = m->acts;
+#define CARVE(dst, n) (dst = p, p += (n))
+    for (int l = 0; l < c->layers; l++) {
+        layer_a *a = &m->la[l];
+        CARVE(a->x, N * D);
+        CARVE(a->n1, N * D);
+        CARVE(a->r1, N);
+        CARVE(a->proj, N * P);
+        if (c->mixer == MIXER_MLSTM) {
+            CARVE(a->ig, BH * S);
+            CARVE(a->fg, BH * S);
+            CARVE(a->cache, BH * m->cache_floats);
+            CARVE(a->hc, N * Hv);
+            CARVE(a->hr, N * H);
+        } else {
+            CARVE(a->att, BH * (size_t)S * S);
+        }
+        CARVE(a->y, N * Hv);
+        CARVE(a->xm, N * D);
+        CARVE(a->n2, N * D);
+        CARVE(a->r2, N);
+        CARVE(a->gu, N * 2 * F);
+        CARVE(a->act, N * F);
+    }
+    CARVE(m->xf, N * D);
+    CARVE(m->nf, N * D);
+    CARVE(m->rf, N);
+    CARVE(m->logits, N * V);
+    p = m->gscratch;
+    CARVE(m->dx, N * D);
+    CARVE(m->dxb, N * D);
+    CARVE(m->dproj, N * P);
+    CARVE(m->dhc, N * Hv);
+    CARVE(m->dy, N * Hv);
+    CARVE(m->dgu, N * 2 * F);
+    CARVE(m->dact, N * F);
+    CARVE(m->dig, BH * S);
+    CARVE(m->dfg, BH * S);
+    if (c->mixer == MIXER_ATTENTION) CARVE(m->datt, BH * (size_t)S * S);
+#undef CARVE
+    m->B = B;
+    m->S = S;
+    return 0;
+}
+
+/* ------------------------------------------------------------- layers */
+
+/* y = x W^T: x [N, in], W [out, in], y [N, out] (row strides ldx, ldy) */
+static void matmul_forward(float *y, int ldy, const float *x, int ldx, const float *W, int N,
+                           int in, int out)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, out, in, 1.0f, x, ldx, W, in, 0.0f,
+                y, ldy);
+}
+
+/* dx (+)= dy W; dW += dy^T x. dx may be NULL. */
+static void matmul_backward(float *dx, int lddx, float beta, float *dW, const float *dy, int lddy,
+                            const float *x, int ldx, const float *W, int N, int in, int out)
+{
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, in, out, 1.0f, dy, lddy, W, in,
+                    beta, dx, lddx);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, N, 1.0f, dy, lddy, x, ldx, 1.0f,
+                dW, in);
+}
+
+/* RMSNorm over rows of width C: y = x * rstd * w,  rstd = 1/sqrt(mean(x^2) + eps) */
+static void rmsnorm_forward(float *y, float *rstd, const float *x, const float *w, int N, int C,
+                            float eps)
+{
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const float *xr = x + (size_t)n * C;
+        float *yr = y + (size_t)n * C;
+        float ss = 0.0f;
+        for (int i = 0; i < C; i++) ss += xr[i] * xr[i];
+        float r = 1.0f / sqrtf(ss / C + eps);
+        rstd[n] = r;
+        for (int i = 0; i < C; i++) yr[i] = xr[i] * r * w[i];
+    }
+}
+
+/* dx = (beta ? dx : 0) + rstd * (dy*w - xhat * mean(dy*w*xhat)); dw += sum dy*xhat.
+ * dw accumulation is serial over rows so results do not depend on threads. */
+static void rmsnorm_backward(float *dx, int accumulate, float *dw, const float *dy,
+                             const float *x, const float *rstd, const float *w, int N, int C)
+{
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const float *xr = x + (size_t)n * C, *dyr = dy + (size_t)n * C;
+        float *dxr = dx + (size_t)n * C, r = rstd[n], dot = 0.0f;
+        for (int i = 0; i < C; i++) dot += dyr[i] * w[i] * xr[i] * r;
+        dot /= C;
+        for (int i = 0; i < C; i++) {
+            float v = r * (dyr[i] * w[i] - xr[i] * r * dot);
+            dxr[i] = accumulate ? dxr[i] + v : v;
+        }
+    }
+    for (int n = 0; n < N; n++) {
+        const float *xr = x + (size_t)n * C, *dyr = dy + (size_t)n * C;
+        float r = rstd[n];
+        for (int i = 0; i < C; i++) dw[i] += dyr[i] * xr[i] * r;
+    }
+}
+
+static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+/* SwiGLU: act = silu(gate) * up; gu [N, 2F] holds gate then up columns */
+static void swiglu_forward(float *act, const float *gu, int N, int F)
+{
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < F; i++) {
+            float g = gu[(size_t)n * 2 * F + i], u = gu[(size_t)n * 2 * F + F + i];
+            act[(size_t)n * F + i] = g * sigmoidf(g) * u;
+        }
+}
+
+static void swiglu_backward(float *dgu, const float *dact, const float *gu, int N, int F)
+{
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < F; i++) {
+            float g = gu[(size_t)n * 2 * F + i], u = gu[(size_t)n * 2 * F + F + i];
+            float s = sigmoidf(g), d = dact[(size_t)n * F + i];
+            dgu[(size_t)n * 2 * F + i] = d * u * s * (1.0f + g * (1.0f - s));
+            dgu[(size_t)n * 2 * F + F + i] = d * g * s;
+        }
+}
+
+/* Rotary embedding (rotate-half pairs i, i + dh/2) on columns [col0, col0 + H*dh)
+ * of rows [N, ld]; position = row % S. sign = -1 applies the inverse (backward). */
+static void rope_apply(float *x, int ld, int col0, int N, int S, int H, int dh, double theta,
+                       int sign)
+{
+    int half = dh / 2;
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        int pos = n % S;
+        for (int i = 0; i < half; i++) {
+            double ang = pos * pow(theta, -2.0 * i / dh);
+            float c = (float)cos(ang), s = (float)(sign * sin(ang));
+            for (int h = 0; h < H; h++) {
+                float *p = x + (size_t)n * ld + col0 + (size_t)h * dh;
+                float a = p[i], b = p[i + half];
+                p[i] = a * c - b * s;
+                p[i + half] = b * c + a * s;
+            }
+        }
+    }
+}
+
+/* BLAS calls inside our OpenMP loops must run single-threaded: the
+ * pthreads OpenBLAS would otherwise contend for its one thread pool. */
+static int blas_serial_begin(void)
+{
+    int nt = omp_get_max_threads();
+    if (nt > 1) openblas_set_num_threads(1);
+    return nt;
+}
+
+static void blas_serial_end(int nt)
+{
+    if (nt > 1) openblas_set_num_threads(nt);
+}
+
+/* ---- mLSTM mixer: proj -> cell per (b, head) -> per-head RMSNorm -> sigmoid(o) gate */
+
+static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
+{
+    const model_config *c = &m->cfg;
+    int B = m->B, S = m->S, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P;
+    int N = B * S, Hq = m->Hq, Hv = m->Hv;
+    int offk = Hq, offv = 2 * Hq, offo = 2 * Hq + Hv, offi = 2 * Hq + 2 * Hv, offf = offi + H;
+    mlstm_shape sh = {S, dqk, dv, c->chunk};
+    /* gates to contiguous [B, H, S] with biases */
+    for (int n = 0; n < N; n++) {
+        int b = n / S, s = n % S;
+        for (int h = 0; h < H; h++) {
+            a->ig[((size_t)b * H + h) * S + s] = a->proj[(size_t)n * P + offi + h] + w->bi[h];
+            a->fg[((size_t)b * H + h) * S + s] = a->proj[(size_t)n * P + offf + h] + w->bf[h];
+        }
+    }
+    int fail = 0, nt = blas_serial_begin();
+#pragma omp parallel for schedule(static) reduction(| : fail)
+    for (int bh = 0; bh < B * H; bh++) {
+        int b = bh / H, h = bh % H;
+        const float *base = a->proj + (size_t)b * S * P;
+        fail |= mlstm_chunkwise_forward(&sh, base + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
+                                        P, base + offv + (size_t)h * dv, P, a->ig + (size_t)bh * S,
+                                        a->fg + (size_t)bh * S, a->hc + (size_t)b * S * Hv + (size_t)h * dv,
+                                        Hv, a->cache + (size_t)bh * m->cache_floats, NULL) != 0;
+    }
+    blas_serial_end(nt);
+    if (fail) return -1;
+    float eps = (float)c->norm_eps;
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int h = 0; h < H; h++) {
+            const float *hc = a->hc + (size_t)n * Hv + (size_t)h * dv;
+            const float *o = a->proj + (size_t)n * P + offo + (size_t)h * dv;
+            const float *wn = w->outnorm + (size_t)h * dv;
+            float *y = a->y + (size_t)n * Hv + (size_t)h * dv, ss = 0.0f;
+            for (int i = 0; i < dv; i++) ss += hc[i] * hc[i];
+            float r = 1.0f / sqrtf(ss / dv + eps);
+            a->hr[(size_t)n * H + h] = r;
+            for (int i = 0; i < dv; i++) y[i] = sigmoidf(o[i]) * hc[i] * r * wn[i];
+        }
+    return 0;
+}
+
+/* m->dy holds dL/dy; writes m->dproj (all P columns) and gate/bias grads. */
+static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w *g)
+{
+    const model_config *c = &m->cfg;
+    int B = m->B, S = m->S, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P;
+    int N = B * S, Hq = m->Hq, Hv = m->Hv;
+    int offk = Hq, offv = 2 * Hq, offo = 2 * Hq + Hv, offi = 2 * Hq + 2 * Hv, offf = offi + H;
+    mlstm_shape sh = {S, dqk, dv, c->chunk};
+    /* through the output gate and the per-head norm */
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int h = 0; h < H; h++) {
+            const float *hc = a->hc + (size_t)n * Hv + (size_t)h * dv;
+            const float *o = a->proj + (size_t)n * P + offo + (size_t)h * dv;
+            const float *wn = w->outnorm + (size_t)h * dv;
+            const float *dy = m->dy + (size_t)n * Hv + (size_t)h * dv;
+            float *dhc = m->dhc + (size_t)n * Hv + (size_t)h * dv;
+            float *dop = m->dproj + (size_t)n * P + offo + (size_t)h * dv;
+            float r = a->hr[(size_t)n * H + h], dot = 0.0f;
+            for (int i = 0; i < dv; i++) {
+                float s = sigmoidf(o[i]), xhat = hc[i] * r;
+                dop[i] = dy[i] * xhat * wn[i] * s * (1.0f - s);
+                float dn = dy[i] * s * wn[i]; /* d(normed) before the weight */
+                dhc[i] = dn;                  /* stash; finished below */
+                dot += dn * xhat;
+            }
+            dot /= dv;
+            for (int i = 0; i < dv; i++) dhc[i] = r * (dhc[i] - hc[i] * r * dot);
+        }
+    for (int n = 0; n < N; n++) /* outnorm weight grad, serial for determinism */
+        for (int h = 0; h < H; h++) {
+            const float *hc = a->hc + (size_t)n * Hv + (size_t)h * dv;
+            const float *o = a->proj + (size_t)n * P + offo + (size_t)h * dv;
+            const float *dy = m->dy + (size_t)n * Hv + (size_t)h * dv;
+            float r = a->hr[(size_t)n * H + h];
+            for (int i = 0; i < dv; i++)
+                g->outnorm[(size_t)h * dv + i] += dy[i] * sigmoidf(o[i]) * hc[i] * r;
+        }
+    int fail = 0, nt = blas_serial_begin();
+#pragma omp parallel for schedule(static) reduction(| : fail)
+    for (int bh = 0; bh < B * H; bh++) {
+        int b = bh / H, h = bh % H;
+        const float *base = a->proj + (size_t)b * S * P;
+        float *dbase = m->dproj + (size_t)b * S * P;
+        mlstm_grads gr = {dbase + (size_t)h * dqk, P, dbase + offk + (size_t)h * dqk, P,
+                          dbase + offv + (size_t)h * dv, P, m->dig + (size_t)bh * S,
+                          m->dfg + (size_t)bh * S};
+        fail |= mlstm_chunkwise_backward(&sh, base + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
+                                         P, base + offv + (size_t)h * dv, P, a->ig + (size_t)bh * S,
+                                         a->fg + (size_t)bh * S, a->hc + (size_t)b * S * Hv + (size_t)h * dv,
+                                         Hv, m->dhc + (size_t)b * S * Hv + (size_t)h * dv, Hv,
+                                         a->cache + (size_t)bh * m->cache_floats, &gr) != 0;
+    }
+    blas_serial_end(nt);
+    if (fail) return -1;
+    for (int n = 0; n < N; n++) {
+        int b = n / S, s = n % S;
+        for (int h = 0; h < H; h++) {
+            float di = m->dig[((size_t)b * H + h) * S + s], df = m->dfg[((size_t)b * H + h) * S + s];
+            m->dproj[(size_t)n * P + offi + h] = di;
+            m->dproj[(size_t)n * P + offf + h] = df;
+            g->bi[h] += di;
+            g->bf[h] += df;
+        }
+    }
+    return 0;
+}
+
+/* ---- attention mixer: RoPE(q, k) -> causal softmax per (b, head) -> P V */
+
+static void attention_forward(model *m, layer_a *a)
+{
+    const model_config *c = &m->cfg;
+    int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
+    float scale = 1.0f / sqrtf((float)dh);
+    rope_apply(a->proj, P, 0, B * S, S, H, dh, c->rope_theta, 1);
+    rope_apply(a->proj, P, Hq, B * S, S, H, dh, c->rope_theta, 1);
+    int nt = blas_serial_begin();
+#pragma omp parallel for schedule(static)
+    for (int bh = 0; bh < B * H; bh++) {
+        int b = bh / H, h = bh % H;
+        const float *base = a->proj + (size_t)b * S * P;
+        float *att = a->att + (size_t)bh * S * S;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, S, S, dh, scale, base + (size_t)h * dh,
+                    P, base + Hq + (size_t)h * dh, P, 0.0f, att, S);
+        for (int t = 0; t < S; t++) {
+            float *row = att + (size_t)t * S, mx = row[0], sum = 0.0f;
+            for (int j = 1; j <= t; j++) mx = row[j] > mx ? row[j] : mx;
+            for (int j = 0; j <= t; j++) sum += (row[j] = expf(row[j] - mx));
+            float inv = 1.0f / sum;
+            for (int j = 0; j <= t; j++) row[j] *= inv;
+            for (int j = t + 1; j < S; j++) row[j] = 0.0f;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, dh, S, 1.0f, att, S,
+                    base + 2 * Hq + (size_t)h * dh, P, 0.0f, a->y + (size_t)b * S * Hq + (size_t)h * dh,
+                    Hq);
+    }
+    blas_serial_end(nt);
+}
+
+static void attention_backward(model *m, layer_a *a)
+{
+    const model_config *c = &m->cfg;
+    int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
+    float scale = 1.0f / sqrtf((float)dh);
+    int nt = blas_serial_begin();
+#pragma omp parallel for schedule(static)
+    for (int bh = 0; bh < B * H; bh++) {
+        int b = bh / H, h = bh % H;
+        const float *base = a->proj + (size_t)b * S * P;
+        float *dbase = m->dproj + (size_t)b * S * P;
+        const float *att = a->att + (size_t)bh * S * S;
+        float *datt = m->datt + (size_t)bh * S * S;
+        const float *dy = m->dy + (size_t)b * S * Hq + (size_t)h * dh;
+        /* dP = dy V^T; dV = P^T dy */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, S, S, dh, 1.0f, dy, Hq,
+                    base + 2 * Hq + (size_t)h * dh, P, 0.0f, datt, S);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, S, dh, S, 1.0f, att, S, dy, Hq, 0.0f,
+                    dbase + 2 * Hq + (size_t)h * dh, P);
+        /* softmax backward: dS = P (dP - sum_j dP P) */
+        for (int t = 0; t < S; t++) {
+            const float *pr = att + (size_t)t * S;
+            float *dr = datt + (size_t)t * S, dot = 0.0f;
+            for (int j = 0; j <= t; j++) dot += dr[j] * pr[j];
+            for (int j = 0; j <= t; j++) dr[j] = pr[j] * (dr[j] - dot);
+            for (int j = t + 1; j < S; j++) dr[j] = 0.0f;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, dh, S, scale, datt, S,
+                    base + Hq + (size_t)h * dh, P, 0.0f, dbase + (size_t)h * dh, P);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, S, dh, S, scale, datt, S,
+                    base + (size_t)h * dh, P, 0.0f, dbase + Hq + (size_t)h * dh, P);
+    }
+    blas_serial_end(nt);
+    rope_apply(m->dproj, P, 0, B * S, S, H, dh, c->rope_theta, -1);
+    rope_apply(m->dproj, P, Hq, B * S, S, H, dh, c->rope_theta, -1);
+}
+
+/* ------------------------------------------------------------ model pass */
+
+int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B, int S,
+                  float *loss, blalm_err *e)
+{
+    const model_config *c = &m->cfg;
+    if (S > c->context) return err_set(e, "sequence length %d exceeds context %d", S, c->context);
+    if (ensure_acts(m, B, S, e) < 0) return -1;
+    int N = B * S, D = c->dim, V = c->vocab_size, P = m->P, F = m->F, Hv = m->Hv;
+    float eps = (float)c->norm_eps;
+    for (int n = 0; n < N; n++) {
+        if (tokens[n] < 0 || tokens[n] >= V)
+            return err_set(e, "token %d at position %d is outside the vocabulary (%d)", tokens[n],
+                           n, V);
+        m->tokens[n] = tokens[n];
+        memcpy(m->la[0].x + (size_t)n * D, m->embed + (size_t)tokens[n] * D, (size_t)D * sizeof(float));
+    }
+    for (int l = 0; l < c->layers; l++) {
+        layer_a *a = &m->la[l];
+        const layer_w *w = &m->lw[l];
+        float *xout = l + 1 < c->layers ? m->la[l + 1].x : m->xf;
+        rmsnorm_forward(a->n1, a->r1, a->x, w->norm1, N, D, eps);
+        matmul_forward(a->proj, P, a->n1, D, w->win, N, D, P);
+        if (c->mixer == MIXER_MLSTM) {
+            if (mlstm_mixer_forward(m, a, w) < 0) return err_set(e, "out of memory in mLSTM");
+        } else {
+            attention_forward(m, a);
+        }
+        matmul_forward(a->xm, D, a->y, Hv, w->wout, N, Hv, D);
+        for (size_t x = 0; x < (size_t)N * D; x++) a->xm[x] += a->x[x];
+        rmsnorm_forward(a->n2, a->r2, a->xm, w->norm2, N, D, eps);
+        matmul_forward(a->gu, 2 * F, a->n2, D, w->wgu, N, D, 2 * F);
+        swiglu_forward(a->act, a->gu, N, F);
+        matmul_forward(xout, D, a->act, F, w->wdown, N, F, D);
+        for (size_t x = 0; x < (size_t)N * D; x++) xout[x] += a->xm[x];
+    }
+    rmsnorm_forward(m->nf, m->rf, m->xf, m->normf, N, D, eps);
+    matmul_forward(m->logits, V, m->nf, D, m->head, N, D, V);
+    m->n_valid = 0;
+    if (!targets) return 0;
+    double total = 0;
+    int valid = 0;
+    for (int n = 0; n < N; n++) {
+        m->targets[n] = targets[n];
+        if (targets[n] < 0) continue;
+        if (targets[n] >= V)
+            return err_set(e, "target %d at position %d is outside the vocabulary (%d)",
+                           targets[n], n, V);
+        const float *row = m->logits + (size_t)n * V;
+        float mx = row[0];
+        for (int v = 1; v < V; v++) mx = row[v] > mx ? row[v] : mx;
+        double sum = 0;
+        for (int v = 0; v < V; v++) sum += expf(row[v] - mx);
+        total += log(sum) + mx - row[targets[n]];
+        valid++;
+    }
+    m->n_valid = valid;
+    if (loss) *loss = valid ? (float)(total / valid) : 0.0f;
+    return 0;
+}
+
+const float *model_logits(const model *m) { return m->logits; }
+
+void model_zero_grad(model *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
+
+int model_backward(model *m, blalm_err *e)
+{
+    const model_config *c = &m->cfg;
+    if (!m->acts || !m->n_valid) return err_set(e, "backward needs a forward with targets");
+    int N = m->B * m->S, D = c->dim, V = c->vocab_size, P = m->P, F = m->F, Hv = m->Hv;
+    float inv = 1.0f / m->n_valid;
+    /* dlogits = (softmax - onehot) / n_valid, in place */
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        float *row = m->logits + (size_t)n * V;
+        if (m->targets[n] < 0) {
+            memset(row, 0, (size_t)V * sizeof *row);
+            continue;
+        }
+        float mx = row[0], sum = 0.0f;
+        for (int v = 1; v < V; v++) mx = row[v] > mx ? row[v] : mx;
+        for (int v = 0; v < V; v++) sum += (row[v] = expf(row[v] - mx));
+        float s = inv / sum;
+        for (int v = 0; v < V; v++) row[v] *= s;
+        row[m->targets[n]] -= inv;
+    }
+    /* head: logits = nf head^T */
+    matmul_backward(m->dxb, D, 0.0f, m->ghead, m->logits, V, m->nf, D, m->head, N, D, V);
+    rmsnorm_backward(m->dx, 0, m->gnormf, m->dxb, m->xf, m->rf, m->normf, N, D);
+    for (int l = c->layers - 1; l >= 0; l--) {
+        layer_a *a = &m->la[l];
+        const layer_w *w = &m->lw[l];
+        layer_w *g = &m->lg[l];
+        /* m->dx = dL/d(layer output) */
+        matmul_backward(m->dact, F, 0.0f, g->wdown, m->dx, D, a->act, F, w->wdown, N, F, D);
+        swiglu_backward(m->dgu, m->dact, a->gu, N, F);
+        matmul_backward(m->dxb, D, 0.0f, g->wgu, m->dgu, 2 * F, a->n2, D, w->wgu, N, D, 2 * F);
+        rmsnorm_backward(m->dx, 1, g->norm2, m->dxb, a->xm, a->r2, w->norm2, N, D);
+        /* m->dx = dL/dxm */
+        matmul_backward(m->dy, Hv, 0.0f, g->wout, m->dx, D, a->y, Hv, w->wout, N, Hv, D);
+        if (c->mixer == MIXER_MLSTM) {
+            if (mlstm_mixer_backward(m, a, w, g) < 0) return err_set(e, "out of memory in mLSTM");
+        } else {
+            attention_backward(m, a);
+        }
+        matmul_backward(m->dxb, D, 0.0f, g->win, m->dproj, P, a->n1, D, w->win, N, D, P);
+        rmsnorm_backward(m->dx, 1, g->norm1, m->dxb, a->x, a->r1, w->norm1, N, D);
+    }
+    for (int n = 0; n < N; n++) {
+        float *ge = m->gembed + (size_t)m->tokens[n] * D;
+        const float *d = m->dx + (size_t)n * D;
+        for (int i = 0; i < D; i++) ge[i] += d[i];
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ generation */
+
+struct gen_state {
+    int pos, max_len;
+    float *C;          /* mlstm: [L][H][dqk][dv+1] */
+    float *mst;        /* mlstm: [L][H] */
+    float *kcache, *vcache; /* attention: [L][max_len][Hq] */
+    float *x, *n, *proj, *hc, *y, *gu, *act, *tmp, *att;
+};
+
+gen_state *gen_create(const model *m, int max_len)
+{
+    const model_config *c = &m->cfg;
+    gen_state *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    int L = c->layers, H = c->heads, D = c->dim;
+    g->max_len = max_len;
+    if (c->mixer == MIXER_MLSTM) {
+        g->C = calloc((size_t)L * H * c->qk_head_dim * (c->v_head_dim + 1), sizeof(float));
+        g->mst = calloc((size_t)L * H, sizeof(float));
+    } else {
+        g->kcache = calloc((size_t)L * max_len * m->Hq, sizeof(float));
+        g->vcache = calloc((size_t)L * max_len * m->Hq, sizeof(float));
+        g->att = calloc((size_t)max_len, sizeof(float));
+    }
+    g->x = calloc(D, sizeof(float));
+    g->n = calloc(D, sizeof(float));
+    g->tmp = calloc(D, sizeof(float));
+    g->proj = calloc(m->P, sizeof(float));
+    g->hc = calloc(m->Hv, sizeof(float));
+    g->y = calloc(m->Hv, sizeof(float));
+    g->gu = calloc(2 * (size_t)m->F, sizeof(float));
+    g->act = calloc(m->F, sizeof(float));
+    if ((c->mixer == MIXER_MLSTM ? !g->C || !g->mst : !g->kcache || !g->vcache || !g->att) ||
+        !g->x || !g->n || !g->tmp || !g->proj || !g->hc || !g->y || !g->gu || !g->act) {
+        gen_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void gen_free(gen_state *g)
+{
+    if (!g) return;
+    free(g->C), free(g->mst), free(g->kcache), free(g->vcache), free(g->att);
+    free(g->x), free(g->n), free(g->tmp), free(g->proj), free(g->hc), free(g->y), free(g->gu);
+    free(g->act);
+    free(g);
+}
+
+static void vec_matmul(float *y, const float *x, const float *W, int in, int out)
+{
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, out, in, 1.0f, W, in, x, 1, 0.0f, y, 1);
+}
+
+int gen_step(model *m, gen_state *g, int32_t token, float *logits)
+{
+    const model_config *c = &m->cfg;
+    if (g->pos >= g->max_len || token < 0 || token >= c->vocab_size) return -1;
+    int D = c->dim, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P, F = m->F;
+    int Hq = m->Hq, Hv = m->Hv, W = dv + 1;
+    float eps = (float)c->norm_eps, rstd;
+    memcpy(g->x, m->embed + (size_t)token * D, (size_t)D * sizeof(float));
+    for (int l = 0; l < c->layers; l++) {
+        const layer_w *w = &m->lw[l];
+        rmsnorm_forward(g->n, &rstd, g->x, w->norm1, 1, D, eps);
+        vec_matmul(g->proj, g->n, w->win, D, P);
+        if (c->mixer == MIXER_MLSTM) {
+            int offk = Hq, offv = 2 * Hq, offo = 2 * Hq + Hv, offi = 2 * Hq + 2 * Hv;
+            for (int h = 0; h < H; h++) {
+                mlstm_state st = {g->C + ((size_t)l * H + h) * dqk * W, g->mst[l * H + h]};
+                mlstm_step(dqk, dv, &st, g->proj + (size_t)h * dqk, g->proj + offk + (size_t)h * dqk,
+                           g->proj + offv + (size_t)h * dv, g->proj[offi + h] + w->bi[h],
+                           g->proj[offi + H + h] + w->bf[h], g->hc + (size_t)h * dv);
+                g->mst[l * H + h] = st.m;
+                const float *hc = g->hc + (size_t)h * dv, *o = g->proj + offo + (size_t)h * dv;
+                float ss = 0.0f;
+                for (int i = 0; i < dv; i++) ss += hc[i] * hc[i];
+                float r = 1.0f / sqrtf(ss / dv + eps);
+                for (int i = 0; i < dv; i++)
+                    g->y[(size_t)h * dv + i] = sigmoidf(o[i]) * hc[i] * r * w->outnorm[(size_t)h * dv + i];
+            }
+        } else {
+            int dh = dqk, half = dh / 2, pos = g->pos;
+            float scale = 1.0f / sqrtf((float)dh);
+            for (int part = 0; part < 2; part++)
+                for (int h = 0; h < H; h++)
+                    for (int i = 0; i < half; i++) {
+                        double ang = pos * pow(c->rope_theta, -2.0 * i / dh);
+                        float cs = (float)cos(ang), sn = (float)sin(ang);
+                        float *p = g->proj + (size_t)part * Hq + (size_t)h * dh;
+                        float a0 = p[i], b0 = p[i + half];
+                        p[i] = a0 * cs - b0 * sn;
+                        p[i + half] = b0 * cs + a0 * sn;
+                    }
+            float *kc = g->kcache + (size_t)l * g->max_len * Hq, *vc = g->vcache + (size_t)l * g->max_len * Hq;
+            memcpy(kc + (size_t)pos * Hq, g->proj + Hq, (size_t)Hq * sizeof(float));
+            memcpy(vc + (size_t)pos * Hq, g->proj + 2 * Hq, (size_t)Hq * sizeof(float));
+            for (int h = 0; h < H; h++) {
+                /* scores = K_h q * scale; y = V_h^T softmax(scores)   (K_h, V_h: [pos+1, dh], ld Hq) */
+                const float *q = g->proj + (size_t)h * dh;
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, pos + 1, dh, scale, kc + (size_t)h * dh, Hq, q, 1,
+                            0.0f, g->att, 1);
+                float mx = g->att[0], sum = 0.0f;
+                for (int j = 1; j <= pos; j++) mx = g->att[j] > mx ? g->att[j] : mx;
+                for (int j = 0; j <= pos; j++) sum += (g->att[j] = expf(g->att[j] - mx));
+                cblas_sgemv(CblasRowMajor, CblasTrans, pos + 1, dh, 1.0f / sum, vc + (size_t)h * dh, Hq,
+                            g->att, 1, 0.0f, g->y + (size_t)h * dh, 1);
+            }
+        }
+        vec_matmul(g->tmp, g->y, w->wout, Hv, D);
+        for (int i = 0; i < D; i++) g->x[i] += g->tmp[i];
+        rmsnorm_forward(g->n, &rstd, g->x, w->norm2, 1, D, eps);
+        vec_matmul(g->gu, g->n, w->wgu, D, 2 * F);
+        swiglu_forward(g->act, g->gu, 1, F);
+        vec_matmul(g->tmp, g->act, w->wdown, F, D);
+        for (int i = 0; i < D; i++) g->x[i] += g->tmp[i];
+    }
+    rmsnorm_forward(g->n, &rstd, g->x, m->normf, 1, D, eps);
+    vec_matmul(logits, g->n, m->head, D, c->vocab_size);
+    g->pos++;
+    return 0;
+}

@@ -1,0 +1,135 @@
+/* model.h - the BLaLM decoder (forward + exact backward), its JSON config,
+ * AdamW/Muon optimisers and learning-rate schedules, checkpoints and the
+ * safetensors export. Public surface of trainer/ for pipeline/cmd_*.c.
+ *
+ *   tokens [B,S] -> embed -> L x [RMSNorm -> mixer -> +res -> RMSNorm ->
+ *   SwiGLU -> +res] -> RMSNorm -> head (tied to embed by default) -> logits
+ *
+ * Mixers: "mlstm" (trainer/mlstm.h, chunkwise form in training) and
+ * "attention" (causal softmax attention with rotary embeddings).
+ * Layout follows llm.c: parameters, gradients and activations are each one
+ * allocation with a pointer table; weights are stored (out, in) as in
+ * PyTorch's nn.Linear, so the export needs no transposes. */
+#ifndef BLALM_MODEL_H
+#define BLALM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "lib/err.h"
+
+typedef enum { MIXER_MLSTM = 0, MIXER_ATTENTION = 1 } mixer_kind;
+
+typedef struct train_config {
+    int batch_size;        /* sequences per step */
+    int seq_len;           /* tokens per sequence (<= context) */
+    double lr_adamw, lr_muon, weight_decay, beta1, beta2, adam_eps, muon_momentum;
+    int warmup_steps;
+    char schedule[16];     /* "cosine" | "wsd" */
+    double min_lr_frac;    /* final lr as a fraction of peak */
+    double decay_frac;     /* wsd: last fraction of steps that decays */
+    double grad_clip;      /* global norm; 0 = off */
+    int eval_every, eval_batches, checkpoint_every, log_every;
+    uint64_t seed;
+} train_config;
+
+typedef struct model_config {
+    char name[64];
+    int vocab_size, dim, layers, heads, context, mlp_hidden;
+    int qk_head_dim, v_head_dim;   /* mlstm head sizes; attention uses qk_head_dim */
+    mixer_kind mixer;
+    int chunk;                     /* mLSTM chunk length in training */
+    int tie_embeddings;
+    double rope_theta, norm_eps, init_std;
+    double fgate_bias_lo, fgate_bias_hi, igate_bias_std;
+    train_config train;
+} model_config;
+
+/* Reads a model config (JSON object; unknown keys are errors). */
+int model_config_from_json(const cJSON *j, model_config *c, const char *where, blalm_err *e);
+int model_config_load(const char *path, model_config *c, blalm_err *e);
+/* JSON for config.json / checkpoints (caller frees with cJSON_Delete). */
+cJSON *model_config_to_json(const model_config *c);
+void model_config_defaults(model_config *c);
+
+/* Parameter groups decide the optimiser: Muon takes PG_MATRIX only. */
+typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE } param_group;
+
+typedef struct tensor_info {
+    char name[64];
+    int rows, cols;    /* cols = 0 for vectors */
+    size_t offset;     /* floats into params/grads */
+    param_group group;
+} tensor_info;
+
+typedef struct model model;
+
+model *model_create(const model_config *c, blalm_err *e);
+void model_free(model *m);
+/* xLSTM-style initialisation from a seed (deterministic). */
+void model_init_weights(model *m, uint64_t seed);
+
+const model_config *model_cfg(const model *m);
+size_t model_num_params(const model *m);
+float *model_params(model *m);
+float *model_grads(model *m);
+int model_num_tensors(const model *m);
+const tensor_info *model_tensor(const model *m, int i);
+int model_find_tensor(const model *m, const char *name);
+
+/* Forward over tokens [B,S] (ids < vocab_size). With targets, returns the
+ * mean cross-entropy in *loss (targets < 0 are ignored). Activations are
+ * (re)allocated for B,S. */
+int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B, int S,
+                  float *loss, blalm_err *e);
+/* Logits [B*S, vocab] of the last forward. */
+const float *model_logits(const model *m);
+/* Adds d(loss)/d(params) to the gradients (call model_zero_grad first).
+ * Needs a forward with targets. */
+int model_backward(model *m, blalm_err *e);
+void model_zero_grad(model *m);
+/* Threads for OpenMP loops and OpenBLAS (1 = bit-exact runs). */
+void model_set_threads(int n);
+
+/* Optimiser (AdamW + optionally Muon for PG_MATRIX tensors). */
+typedef enum { OPT_ADAMW = 0, OPT_MUON = 1 } optim_kind;
+typedef struct optimizer optimizer;
+optimizer *optim_create(model *m, optim_kind kind, const train_config *tc);
+void optim_free(optimizer *o);
+/* One step with learning rates scaled by lr_mult (from the schedule). */
+void optim_step(optimizer *o, model *m, double lr_mult);
+/* Scales gradients so their global norm is at most max_norm (0 = off);
+ * returns the norm before clipping. */
+double grad_clip(model *m, double max_norm);
+/* Schedule multiplier at step (0-based) of total_steps. */
+double lr_schedule(const train_config *tc, long step, long total_steps);
+/* Optimiser state as floats (for checkpoints). */
+size_t optim_state_floats(const optimizer *o);
+float *optim_state(optimizer *o);
+long *optim_step_count(optimizer *o);
+
+/* Newton-Schulz orthogonalisation used by Muon (exposed for tests):
+ * X [rows, cols] in place, 5 quintic iterations on X / ||X||_F. */
+void muon_orthogonalise(float *X, int rows, int cols);
+
+/* Recurrent/KV-cache generation: one token at a time. */
+typedef struct gen_state gen_state;
+gen_state *gen_create(const model *m, int max_len);
+void gen_free(gen_state *g);
+/* Feeds token at the next position; writes logits [vocab]. -1 when past max_len. */
+int gen_step(model *m, gen_state *g, int32_t token, float *logits);
+
+/* safetensors export / import of the parameters (F32, names from the table). */
+int model_save_safetensors(const model *m, const char *path, blalm_err *e);
+int model_load_safetensors(model *m, const char *path, blalm_err *e);
+/* Writes params-shaped data (params or grads) under the tensor names. */
+int model_save_tensors(const model *m, const float *from, const char *path, blalm_err *e);
+typedef struct st_tensor {
+    const char *name;
+    int rows, cols; /* cols = 0 for vectors */
+    const float *data;
+} st_tensor;
+int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e);
+
+#endif

@@ -1,0 +1,128 @@
+/* safetensors.c - parameters to and from the safetensors format:
+ * u64 LE header length, JSON header {name: {dtype, shape, data_offsets}},
+ * padded with spaces to a multiple of 8, then the raw little-endian data. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/fsutil.h"
+#include "trainer/model.h"
+
+int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e)
+{
+    cJSON *h = cJSON_CreateObject();
+    cJSON *meta = cJSON_AddObjectToObject(h, "__metadata__");
+    cJSON_AddStringToObject(meta, "format", "pt");
+    cJSON_AddStringToObject(meta, "producer", "blalm " BLALM_VERSION);
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        const st_tensor *t = &ts[i];
+        size_t cnt = (size_t)t->rows * (t->cols ? t->cols : 1);
+        cJSON *o = cJSON_AddObjectToObject(h, t->name);
+        cJSON_AddStringToObject(o, "dtype", "F32");
+        cJSON *sh = cJSON_AddArrayToObject(o, "shape");
+        cJSON_AddItemToArray(sh, cJSON_CreateNumber(t->rows));
+        if (t->cols) cJSON_AddItemToArray(sh, cJSON_CreateNumber(t->cols));
+        cJSON *dof = cJSON_AddArrayToObject(o, "data_offsets");
+        cJSON_AddItemToArray(dof, cJSON_CreateNumber((double)off));
+        cJSON_AddItemToArray(dof, cJSON_CreateNumber((double)(off + cnt * 4)));
+        off += cnt * 4;
+    }
+    char *js = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    if (!js) return err_set(e, "%s: out of memory", path);
+    size_t hl = strlen(js), padded = (hl + 7) / 8 * 8;
+    size_t total = 8 + padded + off;
+    unsigned char *buf = malloc(total);
+    if (!buf) {
+        free(js);
+        return err_set(e, "%s: out of memory", path);
+    }
+    for (int b = 0; b < 8; b++) buf[b] = (unsigned char)((uint64_t)padded >> (8 * b));
+    memcpy(buf + 8, js, hl);
+    memset(buf + 8 + hl, ' ', padded - hl);
+    free(js);
+    unsigned char *d = buf + 8 + padded;
+    for (int i = 0; i < n; i++) {
+        size_t cnt = (size_t)ts[i].rows * (ts[i].cols ? ts[i].cols : 1);
+        memcpy(d, ts[i].data, cnt * 4); /* x86-64 is little-endian, as the format */
+        d += cnt * 4;
+    }
+    int rc = write_file_atomic(path, buf, total, e);
+    free(buf);
+    return rc;
+}
+
+/* from = params or grads of m */
+int model_save_tensors(const model *m, const float *from, const char *path, blalm_err *e)
+{
+    int n = model_num_tensors(m);
+    st_tensor *ts = calloc((size_t)n, sizeof *ts);
+    if (!ts) return err_set(e, "%s: out of memory", path);
+    for (int i = 0; i < n; i++) {
+        const tensor_info *t = model_tensor(m, i);
+        ts[i] = (st_tensor){t->name, t->rows, t->cols, from + t->offset};
+    }
+    int rc = safetensors_write(path, n, ts, e);
+    free(ts);
+    return rc;
+}
+
+int model_save_safetensors(const model *m, const char *path, blalm_err *e)
+{
+    return model_save_tensors(m, model_params((model *)m), path, e);
+}
+
+int model_load_safetensors(model *m, const char *path, blalm_err *e)
+{
+    char *data;
+    size_t len;
+    if (read_file(path, &data, &len, e) < 0) return -1;
+    int rc = -1;
+    cJSON *h = NULL;
+    if (len < 8) {
+        err_set(e, "%s: %zu bytes, too short for a safetensors header", path, len);
+        goto done;
+    }
+    uint64_t hl = 0;
+    for (int b = 0; b < 8; b++) hl |= (uint64_t)(unsigned char)data[b] << (8 * b);
+    if (hl > len - 8) {
+        err_set(e, "%s: header length %llu runs past the end (%zu bytes)", path,
+                (unsigned long long)hl, len);
+        goto done;
+    }
+    h = cJSON_ParseWithLength(data + 8, hl);
+    if (!h) {
+        err_set(e, "%s: header is not valid JSON", path);
+        goto done;
+    }
+    const char *base = data + 8 + hl;
+    size_t avail = len - 8 - hl;
+    float *p = model_params(m);
+    for (int i = 0; i < model_num_tensors(m); i++) {
+        const tensor_info *t = model_tensor(m, i);
+        size_t n = (size_t)t->rows * (t->cols ? t->cols : 1);
+        cJSON *o = cJSON_GetObjectItemCaseSensitive(h, t->name);
+        cJSON *dt = cJSON_GetObjectItemCaseSensitive(o, "dtype");
+        cJSON *dof = cJSON_GetObjectItemCaseSensitive(o, "data_offsets");
+        if (!o || !cJSON_IsString(dt) || strcmp(dt->valuestring, "F32") ||
+            cJSON_GetArraySize(dof) != 2) {
+            err_set(e, "%s: tensor %s missing or not F32", path, t->name);
+            goto done;
+        }
+        double b0 = cJSON_GetArrayItem(dof, 0)->valuedouble, b1 = cJSON_GetArrayItem(dof, 1)->valuedouble;
+        if (b0 < 0 || b1 - b0 != (double)(n * 4) || b1 > (double)avail) {
+            err_set(e, "%s: tensor %s has %g bytes at %g, expected %zu (shape %dx%d)", path,
+                    t->name, b1 - b0, b0, n * 4, t->rows, t->cols);
+            goto done;
+        }
+        memcpy(p + t->offset, base + (size_t)b0, n * 4);
+    }
+    rc = 0;
+done:
+    cJSON_Delete(h);
+    free(data);
+    return rc;
+}

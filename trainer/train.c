@@ -1,0 +1,784 @@
+/* train.c - a training run, following the BabyLM rules.
+ *
+ * RUN/config.json           model config (vocab_size = the tokenizer's)
+ * RUN/tokenizer.json        trained on the corpus' train split unless given
+ * RUN/tokens/{train,dev}.{tok,idx}   token cache (tokshard.h), reused while
+ *                           the corpus files and the tokenizer are unchanged
+ * RUN/log.jsonl             one line per logged step and per evaluation
+ * RUN/checkpoints/latest.bin, chck_<N>M.bin
+ *
+ * Data order is sequential over the train tokens (documents in corpus order,
+ * each closed by the end-of-text token): step k reads B rows of S + 1 tokens
+ * starting at pos, pos + S, ...; a new epoch starts when fewer than B*S + 1
+ * tokens remain. Words seen add, for every token consumed, its document's
+ * words / tokens, so a partly consumed document counts in proportion. */
+#include "trainer/train.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/fsutil.h"
+#include "lib/hash.h"
+#include "lib/progress.h"
+#include "lib/utf8.h"
+#include "lib/zio.h"
+#include "trainer/tokenizer.h"
+#include "trainer/tokshard.h"
+
+/* ------------------------------------------------------------ checkpoints */
+
+static int arch_mismatch(const model_config *a, const model_config *b, char *what, size_t cap)
+{
+#define F(x)                                                                        \
+    if (a->x != b->x) {                                                             \
+        snprintf(what, cap, #x " %d in the checkpoint, %d here", (int)a->x, (int)b->x); \
+        return 1;                                                                   \
+    }
+    F(vocab_size) F(dim) F(layers) F(heads) F(context) F(mlp_hidden) F(qk_head_dim)
+    F(v_head_dim) F(mixer) F(tie_embeddings)
+#undef F
+    return 0;
+}
+
+int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const ckpt_pos *p,
+              blalm_err *e)
+{
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddItemToObject(h, "config", model_config_to_json(model_cfg(m)));
+    cJSON_AddStringToObject(h, "optimizer", kind == OPT_MUON ? "muon" : "adamw");
+    cJSON_AddNumberToObject(h, "step", (double)p->step);
+    cJSON_AddNumberToObject(h, "total_steps", (double)p->total_steps);
+    cJSON_AddNumberToObject(h, "data_pos", (double)p->data_pos);
+    cJSON_AddNumberToObject(h, "epoch", (double)p->epoch);
+    cJSON_AddNumberToObject(h, "tokens_seen", (double)p->tokens_seen);
+    cJSON_AddNumberToObject(h, "words_seen", p->words_seen);
+    cJSON_AddNumberToObject(h, "next_milestone", p->next_milestone);
+    char rng[32];
+    snprintf(rng, sizeof rng, "%016llx", (unsigned long long)p->rng);
+    cJSON_AddStringToObject(h, "rng", rng);
+    cJSON_AddNumberToObject(h, "optimizer_steps", o ? (double)*optim_step_count(o) : 0);
+    char *js = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    size_t hl = strlen(js), np = model_num_params(m), no = o ? optim_state_floats(o) : 0;
+    size_t total = 8 + 4 + 4 + 8 + hl + 8 + np * 4 + 8 + no * 4 + 8;
+    unsigned char *buf = malloc(total), *q = buf;
+    if (!buf) {
+        free(js);
+        return err_set(e, "%s: out of memory", path);
+    }
+    uint32_t ver = CKPT_VERSION, res = 0;
+    uint64_t hl64 = hl, np64 = np, no64 = no;
+    memcpy(q, CKPT_MAGIC, 8), q += 8;
+    memcpy(q, &ver, 4), q += 4;
+    memcpy(q, &res, 4), q += 4;
+    memcpy(q, &hl64, 8), q += 8;
+    memcpy(q, js, hl), q += hl;
+    memcpy(q, &np64, 8), q += 8;
+    memcpy(q, model_params(m), np * 4), q += np * 4;
+    memcpy(q, &no64, 8), q += 8;
+    if (no) memcpy(q, optim_state(o), no * 4), q += no * 4;
+    uint64_t sum = xxh64(buf, (size_t)(q - buf), 0);
+    memcpy(q, &sum, 8);
+    free(js);
+    int rc = write_file_atomic(path, buf, total, e);
+    free(buf);
+    return rc;
+}
+
+/* Reads and checks the file; returns the buffer and the parsed header. */
+static unsigned char *ckpt_read(const char *path, size_t *len, cJSON **hdr, size_t *hdr_end,
+                                blalm_err *e)
+{
+    char *data;
+    if (read_file(path, &data, len, e) < 0) return NULL;
+    unsigned char *b = (unsigned char *)data;
+    uint32_t ver;
+    uint64_t hl, sum;
+    if (*len < 32 || memcmp(b, CKPT_MAGIC, 8)) {
+        err_set(e, "%s: not a blalm checkpoint (magic %s expected at byte 0)", path, CKPT_MAGIC);
+        goto bad;
+    }
+    memcpy(&ver, b + 8, 4);
+    if (ver != CKPT_VERSION) {
+        err_set(e, "%s: checkpoint version %u, this blalm reads version %u", path, ver, CKPT_VERSION);
+        goto bad;
+    }
+    memcpy(&sum, b + *len - 8, 8);
+    if (xxh64(b, *len - 8, 0) != sum) {
+        err_set(e, "%s: checksum mismatch: the checkpoint is truncated or corrupt (%zu bytes)", path,
+                *len);
+        goto bad;
+    }
+    memcpy(&hl, b + 16, 8);
+    if (hl > *len - 32) {
+        err_set(e, "%s: header length %llu runs past the end", path, (unsigned long long)hl);
+        goto bad;
+    }
+    *hdr = cJSON_ParseWithLength((const char *)b + 24, hl);
+    if (!*hdr) {
+        err_set(e, "%s: checkpoint header at byte 24 is not valid JSON", path);
+        goto bad;
+    }
+    *hdr_end = 24 + hl;
+    return b;
+bad:
+    free(data);
+    return NULL;
+}
+
+static double jnum(const cJSON *h, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(h, k);
+    return cJSON_IsNumber(x) ? x->valuedouble : 0;
+}
+
+int ckpt_read_config(const char *path, model_config *c, blalm_err *e)
+{
+    size_t len, he;
+    cJSON *h;
+    unsigned char *b = ckpt_read(path, &len, &h, &he, e);
+    if (!b) return -1;
+    int rc = model_config_from_json(cJSON_GetObjectItemCaseSensitive(h, "config"), c, path, e);
+    cJSON_Delete(h);
+    free(b);
+    return rc;
+}
+
+int ckpt_load(const char *path, model *m, optimizer *o, optim_kind *kind, ckpt_pos *p,
+              blalm_err *e)
+{
+    size_t len, he;
+    cJSON *h;
+    unsigned char *b = ckpt_read(path, &len, &h, &he, e);
+    if (!b) return -1;
+    int rc = -1;
+    model_config c;
+    char what[200];
+    if (model_config_from_json(cJSON_GetObjectItemCaseSensitive(h, "config"), &c, path, e) < 0)
+        goto done;
+    if (arch_mismatch(&c, model_cfg(m), what, sizeof what)) {
+        err_set(e, "%s: checkpoint from another model config: %s", path, what);
+        goto done;
+    }
+    uint64_t np, no;
+    size_t off = he;
+    memcpy(&np, b + off, 8), off += 8;
+    if (np != model_num_params(m) || off + np * 4 + 8 > len - 8) {
+        err_set(e, "%s: %llu parameters in the checkpoint, the model has %zu", path,
+                (unsigned long long)np, model_num_params(m));
+        goto done;
+    }
+    memcpy(model_params(m), b + off, np * 4), off += np * 4;
+    memcpy(&no, b + off, 8), off += 8;
+    if (off + no * 4 != len - 8) {
+        err_set(e, "%s: optimiser state of %llu floats does not fit the file", path,
+                (unsigned long long)no);
+        goto done;
+    }
+    const cJSON *oj = cJSON_GetObjectItemCaseSensitive(h, "optimizer");
+    optim_kind k = cJSON_IsString(oj) && !strcmp(oj->valuestring, "muon") ? OPT_MUON : OPT_ADAMW;
+    if (kind) *kind = k;
+    if (o) {
+        if (no != optim_state_floats(o)) {
+            err_set(e, "%s: optimiser state has %llu floats, expected %zu", path,
+                    (unsigned long long)no, optim_state_floats(o));
+            goto done;
+        }
+        memcpy(optim_state(o), b + off, no * 4);
+        *optim_step_count(o) = (long)jnum(h, "optimizer_steps");
+    }
+    if (p) {
+        p->step = (long)jnum(h, "step");
+        p->total_steps = (long)jnum(h, "total_steps");
+        p->data_pos = (uint64_t)jnum(h, "data_pos");
+        p->epoch = (uint64_t)jnum(h, "epoch");
+        p->tokens_seen = (uint64_t)jnum(h, "tokens_seen");
+        p->words_seen = jnum(h, "words_seen");
+        p->next_milestone = (int)jnum(h, "next_milestone");
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(h, "rng");
+        p->rng = cJSON_IsString(r) ? strtoull(r->valuestring, NULL, 16) : 0;
+    }
+    rc = 0;
+done:
+    cJSON_Delete(h);
+    free(b);
+    return rc;
+}
+
+/* ------------------------------------------------------------ corpus */
+
+typedef int (*doc_fn)(void *arg, const char *text, size_t n, uint64_t words, blalm_err *e);
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted files of CORPUS/<split>/ ending in .<split>. */
+static int list_split(const char *corpus, const char *split, char ***out, int *n, blalm_err *e)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", corpus, split);
+    DIR *d = opendir(dir);
+    *out = NULL;
+    *n = 0;
+    if (!d) return err_errno(e, "%s", dir);
+    struct dirent *de;
+    int cap = 0;
+    size_t sl = strlen(split);
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l <= sl + 1 || de->d_name[l - sl - 1] != '.' || strcmp(de->d_name + l - sl, split)) continue;
+        if (*n == cap) *out = realloc(*out, (size_t)(cap = cap ? 2 * cap : 16) * sizeof **out);
+        char p[4096 + 256];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        (*out)[(*n)++] = strdup(p);
+    }
+    closedir(d);
+    if (*n) qsort(*out, (size_t)*n, sizeof **out, cmp_str);
+    return 0;
+}
+
+static void free_list(char **l, int n)
+{
+    for (int i = 0; i < n; i++) free(l[i]);
+    free(l);
+}
+
+/* Documents of one split: by documents.jsonl.zst's byte ranges when the
+ * corpus has it (documents may hold blank lines), else split at blank lines. */
+static int for_each_doc(const char *corpus, const char *split, doc_fn fn, void *arg, blalm_err *e)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/documents.jsonl.zst", corpus);
+    if (file_exists(p)) {
+        zreader *zr = zr_open(p, e);
+        if (!zr) return -1;
+        const char *line;
+        size_t len;
+        int lr, rc = 0;
+        char *cur_path = NULL, *data = NULL;
+        size_t dlen = 0;
+        while (!rc && (lr = zr_line(zr, &line, &len, e)) == 1) {
+            cJSON *o = cJSON_ParseWithLength(line, len);
+            const cJSON *sj = cJSON_GetObjectItemCaseSensitive(o, "split");
+            const cJSON *fj = cJSON_GetObjectItemCaseSensitive(o, "file");
+            const cJSON *oj = cJSON_GetObjectItemCaseSensitive(o, "offset");
+            const cJSON *lj = cJSON_GetObjectItemCaseSensitive(o, "length");
+            const cJSON *wj = cJSON_GetObjectItemCaseSensitive(o, "words");
+            if (!cJSON_IsString(sj) || !cJSON_IsString(fj) || !cJSON_IsNumber(oj) ||
+                !cJSON_IsNumber(lj) || !cJSON_IsNumber(wj)) {
+                rc = err_set(e, "%s:%llu: expected split, file, offset, length, words", p,
+                             (unsigned long long)zr_lineno(zr));
+            } else if (!strcmp(sj->valuestring, split)) {
+                char fp[8192];
+                snprintf(fp, sizeof fp, "%s/%s", corpus, fj->valuestring);
+                if (!cur_path || strcmp(cur_path, fp)) {
+                    free(cur_path), free(data);
+                    data = NULL;
+                    cur_path = strdup(fp);
+                    if (read_file(fp, &data, &dlen, e) < 0) rc = -1;
+                }
+                size_t off = (size_t)oj->valuedouble, n = (size_t)lj->valuedouble;
+                if (!rc && (off > dlen || n > dlen - off))
+                    rc = err_set(e, "%s:%llu: bytes %zu+%zu lie outside %s (%zu bytes)", p,
+                                 (unsigned long long)zr_lineno(zr), off, n, fp, dlen);
+                if (!rc) rc = fn(arg, data + off, n, (uint64_t)wj->valuedouble, e);
+            }
+            cJSON_Delete(o);
+        }
+        if (lr < 0) rc = -1;
+        free(cur_path), free(data);
+        zr_close(zr);
+        return rc;
+    }
+    char **files;
+    int nf;
+    if (list_split(corpus, split, &files, &nf, e) < 0) return -1;
+    int rc = 0;
+    for (int i = 0; i < nf && !rc; i++) {
+        char *data;
+        size_t len;
+        if (read_file(files[i], &data, &len, e) < 0) {
+            rc = -1;
+            break;
+        }
+        size_t s = 0;
+        while (s < len && !rc) {
+            /* a document ends at a blank line */
+            size_t t = s;
+            while (t < len && !(data[t] == '\n' && t + 1 < len && data[t + 1] == '\n')) t++;
+            size_t end = t;
+            if (words_in(data + s, end - s) > 0) rc = fn(arg, data + s, end - s, words_in(data + s, end - s), e);
+            while (t < len && data[t] == '\n') t++;
+            s = t;
+        }
+        free(data);
+    }
+    free_list(files, nf);
+    return rc;
+}
+
+/* Stamp of the corpus files (path, size, mtime) to validate the token cache. */
+static void corpus_stamp(const char *corpus, char out[65])
+{
+    sha256_ctx *c = sha256_begin();
+    const char *parts[] = {"train", "dev"};
+    for (int s = 0; s < 2; s++) {
+        char **files;
+        int nf;
+        blalm_err e;
+        if (list_split(corpus, parts[s], &files, &nf, &e) < 0) continue;
+        for (int i = 0; i < nf; i++) {
+            struct stat st;
+            char line[4400];
+            if (stat(files[i], &st) == 0) {
+                int n = snprintf(line, sizeof line, "%s %lld %lld\n", files[i], (long long)st.st_size,
+                                 (long long)st.st_mtime);
+                sha256_update(c, line, (size_t)n);
+            }
+        }
+        free_list(files, nf);
+    }
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/documents.jsonl.zst", corpus);
+    if (stat(p, &st) == 0) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "docs %lld %lld", (long long)st.st_size, (long long)st.st_mtime);
+        sha256_update(c, line, (size_t)n);
+    }
+    sha256_end_hex(c, out);
+}
+
+static int feed_counter(void *arg, const char *text, size_t n, uint64_t words, blalm_err *e)
+{
+    (void)words;
+    return bpe_counter_feed(arg, text, n, e);
+}
+
+typedef struct shard_job {
+    bpe_encoder *enc;
+    tokshard_writer *w;
+} shard_job;
+
+static int feed_shard(void *arg, const char *text, size_t n, uint64_t words, blalm_err *e)
+{
+    shard_job *j = arg;
+    size_t nid;
+    const uint32_t *ids = bpe_encode(j->enc, text, n, 0, &nid, e);
+    if (!ids) return -1;
+    return tokshard_add_doc(j->w, ids, nid, words, e);
+}
+
+/* RUN/tokenizer.json (trained unless given) and the token cache. */
+static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_err *e)
+{
+    char tp[4096], p[4096], stamp[65];
+    snprintf(tp, sizeof tp, "%s/tokenizer.json", o->run);
+    bpe_tokenizer *t = NULL;
+    if (o->tokenizer) {
+        t = bpe_load(o->tokenizer, e);
+        if (!t) return NULL;
+        if (bpe_save_json(t, tp, e) < 0) goto fail;
+    } else if (file_exists(tp)) {
+        t = bpe_load(tp, e);
+        if (!t) return NULL;
+    } else {
+        bpe_counter *c = bpe_counter_new(NULL, e);
+        if (!c) return NULL;
+        if (for_each_doc(o->corpus, "train", feed_counter, c, e) < 0) {
+            bpe_counter_free(c);
+            return NULL;
+        }
+        if (!bpe_counter_pretokens(c)) {
+            bpe_counter_free(c);
+            err_set(e, "%s: the train split holds no text to train a tokenizer on", o->corpus);
+            return NULL;
+        }
+        bpe_train_opts to;
+        bpe_train_opts_default(&to);
+        to.vocab_size = vocab;
+        to.allow_smaller = 1;
+        t = bpe_train(c, &to, e);
+        bpe_counter_free(c);
+        if (!t) return NULL;
+        if (bpe_save_json(t, tp, e) < 0) goto fail;
+    }
+    if (bpe_eot_id(t) == BPE_NO_ID) {
+        err_set(e, "%s: the tokenizer has no %s token to close documents", tp, BPE_EOT);
+        goto fail;
+    }
+    corpus_stamp(o->corpus, stamp);
+    snprintf(p, sizeof p, "%s/tokens/stamp.txt", o->run);
+    char want[200];
+    char hex[65];
+    const uint8_t *sh = bpe_json_sha256(t);
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sh[i]);
+    snprintf(want, sizeof want, "corpus %s tokenizer %s\n", stamp, hex);
+    char *have = NULL;
+    size_t hl;
+    blalm_err ig;
+    int cached = read_file(p, &have, &hl, &ig) == 0 && !strcmp(have, want);
+    free(have);
+    if (cached) return t;
+    snprintf(p, sizeof p, "%s/tokens", o->run);
+    if (mkdir_p(p, e) < 0) goto fail;
+    const char *splits[] = {"train", "dev"};
+    for (int s = 0; s < 2; s++) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/%s", o->corpus, splits[s]);
+        struct stat st;
+        if (s == 1 && stat(dir, &st) != 0 && !file_exists(dir)) continue; /* no dev split */
+        snprintf(p, sizeof p, "%s/tokens/%s", o->run, splits[s]);
+        shard_job j = {bpe_encoder_new(t, e), NULL};
+        if (!j.enc) goto fail;
+        j.w = tokshard_create(p, bpe_vocab_size(t), bpe_eot_id(t), bpe_json_sha256(t), e);
+        if (!j.w) {
+            bpe_encoder_free(j.enc);
+            goto fail;
+        }
+        int rc = for_each_doc(o->corpus, splits[s], feed_shard, &j, e);
+        bpe_encoder_free(j.enc);
+        if (rc < 0) {
+            tokshard_abort(j.w);
+            goto fail;
+        }
+        if (tokshard_commit(j.w, e) < 0) goto fail;
+    }
+    snprintf(p, sizeof p, "%s/tokens/stamp.txt", o->run);
+    if (write_file_atomic(p, want, strlen(want), e) < 0) goto fail;
+    return t;
+fail:
+    bpe_free(t);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ data */
+
+/* Words in tokens [a, b) of the shard, each document counting words/tokens per token. */
+static double words_in_tokens(const tokshard *s, uint64_t a, uint64_t b)
+{
+    if (!s->n_docs || a >= b) return 0;
+    uint64_t lo = 0, hi = s->n_docs - 1;
+    while (lo < hi) { /* last doc starting at or before a */
+        uint64_t mid = (lo + hi + 1) / 2;
+        if (s->docs[mid].token_offset <= a) lo = mid;
+        else hi = mid - 1;
+    }
+    double w = 0;
+    for (uint64_t d = lo; d < s->n_docs && s->docs[d].token_offset < b; d++) {
+        const tokshard_doc *x = &s->docs[d];
+        uint64_t s0 = x->token_offset > a ? x->token_offset : a;
+        uint64_t e0 = x->token_offset + x->n_tokens < b ? x->token_offset + x->n_tokens : b;
+        if (e0 > s0 && x->n_tokens) w += (double)x->words * (double)(e0 - s0) / (double)x->n_tokens;
+    }
+    return w;
+}
+
+static void read_batch(const tokshard *s, uint64_t pos, int B, int S, int32_t *in, int32_t *tg,
+                       uint32_t *tmp)
+{
+    for (int r = 0; r < B; r++) {
+        tokshard_read(s, pos + (uint64_t)r * S, (size_t)S + 1, tmp);
+        for (int t = 0; t < S; t++) {
+            in[r * S + t] = (int32_t)tmp[t];
+            tg[r * S + t] = (int32_t)tmp[t + 1];
+        }
+    }
+}
+
+int babylm_milestones(babylm_track t, uint64_t *out, int cap)
+{
+    int n = 0;
+    if (t == TRACK_NONE) return 0;
+    for (uint64_t w = 1; w <= 10 && n < cap; w++) out[n++] = w * 1000000ull;
+    for (uint64_t w = 20; w <= 100 && n < cap; w += 10) out[n++] = w * 1000000ull;
+    if (t == TRACK_STRICT)
+        for (uint64_t w = 200; w <= 1000 && n < cap; w += 100) out[n++] = w * 1000000ull;
+    return n;
+}
+
+/* Dev loss per token and NLL per word over up to nb batches from the start. */
+static int evaluate(model *m, const tokshard *dev, int B, int S, int nb, double *loss_tok,
+                    double *ppl_word, blalm_err *e)
+{
+    if (dev->n_tokens <= (uint64_t)S) return 1; /* dev split shorter than one sequence */
+    if ((uint64_t)B * S + 1 > dev->n_tokens) B = (int)((dev->n_tokens - 1) / (uint64_t)S);
+    int32_t *in = malloc((size_t)B * S * 4), *tg = malloc((size_t)B * S * 4);
+    uint32_t *tmp = malloc(((size_t)S + 1) * 4);
+    double nll = 0, words = 0;
+    long toks = 0;
+    int rc = 0;
+    uint64_t pos = 0;
+    for (int b = 0; b < nb && pos + (uint64_t)B * S + 1 <= dev->n_tokens; b++, pos += (uint64_t)B * S) {
+        read_batch(dev, pos, B, S, in, tg, tmp);
+        float l;
+        if ((rc = model_forward(m, in, tg, B, S, &l, e)) < 0) break;
+        nll += (double)l * B * S;
+        toks += (long)B * S;
+        words += words_in_tokens(dev, pos + 1, pos + 1 + (uint64_t)B * S);
+    }
+    free(in), free(tg), free(tmp);
+    if (rc < 0) return -1;
+    if (!toks) return 1; /* dev split smaller than one batch */
+    *loss_tok = nll / toks;
+    *ppl_word = words > 0 ? exp(nll / words) : NAN;
+    return 0;
+}
+
+static void log_line(FILE *f, const char *json)
+{
+    if (!f) return;
+    fputs(json, f);
+    fputc('\n', f);
+    fflush(f);
+}
+
+/* Keeps log lines with step <= last (a resumed run rewrites what followed). */
+static void trim_log(const char *path, long last)
+{
+    char *data;
+    size_t len;
+    blalm_err e;
+    if (read_file(path, &data, &len, &e) < 0) return;
+    sbuf out;
+    sb_init(&out);
+    char *s = data;
+    while (*s) {
+        char *nl = strchr(s, '\n');
+        size_t l = nl ? (size_t)(nl - s) : strlen(s);
+        const char *k = strstr(s, "\"step\":");
+        long st = k && k < s + l ? strtol(k + 7, NULL, 10) : 0;
+        if (st <= last) {
+            sb_add(&out, s, l);
+            sb_addc(&out, '\n');
+        }
+        s += l + (nl ? 1 : 0);
+    }
+    write_file_atomic(path, out.data ? out.data : "", out.len, &e);
+    sb_free(&out);
+    free(data);
+}
+
+int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
+{
+    memset(sum, 0, sizeof *sum);
+    model_set_threads(o->threads);
+    model_config cfg;
+    char p[4096], ckpath[4096];
+    if (model_config_load(o->model_cfg, &cfg, e) < 0) return -1;
+    if (mkdir_p(o->run, e) < 0) return -1;
+    snprintf(p, sizeof p, "%s/checkpoints", o->run);
+    if (mkdir_p(p, e) < 0) return -1;
+    snprintf(ckpath, sizeof ckpath, "%s/checkpoints/latest.bin", o->run);
+    if (!o->resume && file_exists(ckpath))
+        return err_set(e, "%s holds a run already (checkpoints/latest.bin): use --resume or a new --out",
+                       o->run);
+    if (o->resume && !file_exists(ckpath))
+        return err_set(e, "%s: nothing to resume (no checkpoints/latest.bin)", o->run);
+    bpe_tokenizer *tok = prepare_data(o, (uint32_t)cfg.vocab_size, e);
+    if (!tok) return -1;
+    cfg.vocab_size = (int)bpe_vocab_size(tok);
+    bpe_free(tok);
+    tokshard train, dev;
+    int have_dev = 0;
+    memset(&dev, 0, sizeof dev);
+    snprintf(p, sizeof p, "%s/tokens/train", o->run);
+    if (tokshard_open(&train, p, e) < 0) return -1;
+    snprintf(p, sizeof p, "%s/tokens/dev.tok", o->run);
+    if (file_exists(p)) {
+        if (tokshard_open(&dev, p, e) < 0) {
+            tokshard_close(&train);
+            return -1;
+        }
+        have_dev = dev.n_tokens > 0;
+    }
+    int rc = -1;
+    model *m = NULL;
+    optimizer *opt = NULL;
+    FILE *logf = NULL;
+    int32_t *in = NULL, *tg = NULL;
+    uint32_t *tmp = NULL;
+    progress *pg = NULL;
+    if (train.vocab_size != (uint32_t)cfg.vocab_size) {
+        err_set(e, "%s/tokens/train.tok: vocabulary %u, the tokenizer has %d", o->run,
+                train.vocab_size, cfg.vocab_size);
+        goto done;
+    }
+    int B = cfg.train.batch_size, S = cfg.train.seq_len;
+    if (train.n_tokens < (uint64_t)S + 1) {
+        err_set(e, "%s: the train split has %llu tokens, fewer than one sequence of %d", o->corpus,
+                (unsigned long long)train.n_tokens, S + 1);
+        goto done;
+    }
+    while ((uint64_t)B * S + 1 > train.n_tokens) B--; /* tiny corpora: fewer rows */
+    double corpus_words = 0;
+    for (uint64_t d = 0; d < train.n_docs; d++) corpus_words += (double)train.docs[d].words;
+    uint64_t per_step = (uint64_t)B * S;
+    long total = o->max_steps;
+    if (!total) total = o->max_tokens ? (long)((o->max_tokens + per_step - 1) / per_step)
+                                      : (long)((train.n_tokens - 1) / per_step);
+    if (total < 1) total = 1;
+    double epochs = (double)total * per_step / (double)(train.n_tokens - 1);
+    /* BLALM_WORDS_SCALE shrinks budgets and milestones (tests only) */
+    const char *ws = getenv("BLALM_WORDS_SCALE");
+    double wscale = ws && atof(ws) > 0 ? atof(ws) : 1.0;
+    if (o->track != TRACK_NONE) {
+        double budget = (o->track == TRACK_STRICT ? 100e6 : 10e6) * wscale;
+        const char *tn = o->track == TRACK_STRICT ? "strict" : "strict-small";
+        if (corpus_words > budget) {
+            err_set(e, "%s: %.0f words in the train split, over the %s budget of %.0f", o->corpus,
+                    corpus_words, tn, budget);
+            goto done;
+        }
+        if (epochs > 10.0 + 1e-9) {
+            err_set(e, "%ld steps of %llu tokens are %.2f epochs of the train split: BabyLM allows at most 10",
+                    total, (unsigned long long)per_step, epochs);
+            goto done;
+        }
+    }
+    /* config.json with the real vocabulary */
+    cJSON *cj = model_config_to_json(&cfg);
+    char *cs = cJSON_Print(cj);
+    cJSON_Delete(cj);
+    snprintf(p, sizeof p, "%s/config.json", o->run);
+    int wr = write_file_atomic(p, cs, strlen(cs), e);
+    free(cs);
+    if (wr < 0) goto done;
+    m = model_create(&cfg, e);
+    if (!m) goto done;
+    model_init_weights(m, cfg.train.seed);
+    optim_kind kind = o->optimizer;
+    opt = optim_create(m, kind, &cfg.train);
+    if (!opt) {
+        err_set(e, "out of memory for the optimiser");
+        goto done;
+    }
+    ckpt_pos pos = {0, total, 0, 0, 0, 0.0, 0, cfg.train.seed};
+    if (o->resume) {
+        optim_kind k2;
+        if (ckpt_load(ckpath, m, NULL, &k2, NULL, e) < 0) goto done;
+        if (k2 != kind) {
+            optim_free(opt);
+            opt = optim_create(m, kind = k2, &cfg.train);
+        }
+        if (ckpt_load(ckpath, m, opt, NULL, &pos, e) < 0) goto done;
+        total = pos.total_steps;
+    }
+    snprintf(p, sizeof p, "%s/log.jsonl", o->run);
+    if (o->resume) trim_log(p, pos.step);
+    logf = fopen(p, o->resume ? "a" : "w");
+    if (!logf) {
+        err_errno(e, "%s", p);
+        goto done;
+    }
+    uint64_t milestones[64];
+    int nms = babylm_milestones(o->track, milestones, 64);
+    in = malloc(per_step * 4), tg = malloc(per_step * 4), tmp = malloc(((size_t)S + 1) * 4);
+    pg = prog_start("train", (uint64_t)total, PROG_COUNT, o->quiet);
+    prog_update(pg, (uint64_t)pos.step);
+    double t_last = now_seconds();
+    long tok_since = 0;
+    float loss = 0;
+    char line[1024];
+    long ran = 0;
+    while (pos.step < total) {
+        if (pos.data_pos + per_step + 1 > train.n_tokens) {
+            pos.data_pos = 0;
+            pos.epoch++;
+        }
+        read_batch(&train, pos.data_pos, B, S, in, tg, tmp);
+        if (model_forward(m, in, tg, B, S, &loss, e) < 0) goto done;
+        if (!isfinite(loss)) {
+            err_set(e, "step %ld: loss is %g; lower the learning rate", pos.step + 1, loss);
+            goto done;
+        }
+        model_zero_grad(m);
+        if (model_backward(m, e) < 0) goto done;
+        double gn = grad_clip(m, cfg.train.grad_clip);
+        double mult = lr_schedule(&cfg.train, pos.step, total);
+        optim_step(opt, m, mult);
+        pos.words_seen += words_in_tokens(&train, pos.data_pos + 1, pos.data_pos + 1 + per_step);
+        pos.tokens_seen += per_step;
+        pos.data_pos += per_step;
+        pos.step++;
+        ran++;
+        tok_since += (long)per_step;
+        prog_update(pg, (uint64_t)pos.step);
+        if (pos.step % cfg.train.log_every == 0 || pos.step == total) {
+            double now = now_seconds(), tps = tok_since / fmax(now - t_last, 1e-9);
+            t_last = now;
+            tok_since = 0;
+            snprintf(line, sizeof line,
+                     "{\"step\":%ld,\"loss\":%.9g,\"lr\":%.6g,\"grad_norm\":%.6g,\"tok_s\":%.1f,"
+                     "\"tokens_seen\":%llu,\"words_seen\":%.1f,\"epoch\":%llu}",
+                     pos.step, loss, cfg.train.lr_adamw * mult, gn, tps,
+                     (unsigned long long)pos.tokens_seen, pos.words_seen, (unsigned long long)pos.epoch);
+            log_line(logf, line);
+            sum->tok_per_s = tps;
+        }
+        while (pos.next_milestone < nms &&
+               pos.words_seen >= (double)milestones[pos.next_milestone] * wscale) {
+            uint64_t mw = milestones[pos.next_milestone++];
+            snprintf(p, sizeof p, "%s/checkpoints/chck_%lluM.bin", o->run,
+                     (unsigned long long)(mw / 1000000ull));
+            if (ckpt_save(p, m, opt, kind, &pos, e) < 0) goto done;
+            sum->milestones_saved++;
+        }
+        if (have_dev && cfg.train.eval_every && (pos.step % cfg.train.eval_every == 0 || pos.step == total)) {
+            double dl, pw;
+            int er = evaluate(m, &dev, B, S, cfg.train.eval_batches ? cfg.train.eval_batches : 1, &dl, &pw, e);
+            if (er < 0) goto done;
+            if (er == 0) {
+                snprintf(line, sizeof line,
+                         "{\"step\":%ld,\"dev_loss\":%.9g,\"dev_ppl\":%.6g,\"dev_ppl_word\":%.6g}",
+                         pos.step, dl, exp(dl), pw);
+                log_line(logf, line);
+                sum->dev_loss = dl;
+            }
+        }
+        if ((cfg.train.checkpoint_every && pos.step % cfg.train.checkpoint_every == 0) || pos.step == total)
+            if (ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
+        if (o->stop_after && ran >= o->stop_after) break;
+    }
+    sum->steps = pos.step;
+    sum->last_loss = loss;
+    sum->words_seen = pos.words_seen;
+    sum->tokens_seen = pos.tokens_seen;
+    rc = 0;
+done:
+    prog_end(pg);
+    if (logf) fclose(logf);
+    free(in), free(tg), free(tmp);
+    optim_free(opt);
+    model_free(m);
+    tokshard_close(&train);
+    if (dev.tok_map || dev.idx_map) tokshard_close(&dev);
+    return rc;
+}
+
+model *run_load_model(const char *run, const char *checkpoint, blalm_err *e)
+{
+    char p[4096];
+    if (checkpoint && strchr(checkpoint, '/'))
+        snprintf(p, sizeof p, "%s", checkpoint);
+    else
+        snprintf(p, sizeof p, "%s/checkpoints/%s.bin", run, checkpoint ? checkpoint : "latest");
+    model_config c;
+    if (ckpt_read_config(p, &c, e) < 0) return NULL;
+    model *m = model_create(&c, e);
+    if (!m) return NULL;
+    if (ckpt_load(p, m, NULL, NULL, NULL, e) < 0) {
+        model_free(m);
+        return NULL;
+    }
+    return m;
+}
