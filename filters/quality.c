@@ -180,6 +180,18 @@ struct quality_ctx {
     uint32_t *line_hash_idx;   /* scratch for line duplicates */
     char *buf;                  /* scratch for one C4 line */
     size_t buf_cap;
+    /* scratch reused across documents (no allocation per document) */
+    struct span *spv;           /* line/paragraph spans */
+    size_t spv_cap;
+    uint64_t *dup_h;            /* find_duplicates' table */
+    size_t *dup_idx;
+    size_t dup_cap;
+    uint64_t *hs;               /* n-gram hashes */
+    size_t hs_cap;
+    struct c4_line *c4l;        /* C4 per-line facts */
+    size_t c4l_cap;
+    char *lower;                /* one C4 line, ASCII-lowercased */
+    size_t lower_cap;
     struct chunk_entry *chunks;     /* CC_SLOTS entries, allocated on first use */
     uint64_t abbrev_hash[512];      /* spaCy special cases, by code point hash */
     uint8_t abbrev_len[512];
@@ -272,6 +284,12 @@ void quality_free(quality_ctx *q)
     free(q->line_hash_idx);
     free(q->buf);
     free(q->chunks);
+    free(q->spv);
+    free(q->dup_h);
+    free(q->dup_idx);
+    free(q->hs);
+    free(q->c4l);
+    free(q->lower);
     if (q->md) pcre2_match_data_free(q->md);
     if (q->citation) pcre2_code_free(q->citation);
     free(q);
@@ -975,16 +993,21 @@ typedef struct span_set {
     size_t cap;
 } span_set;
 
-static void find_duplicates(const char *text, const span *sp, size_t n, uint64_t *dups,
-                            uint64_t *dup_chars)
+static void find_duplicates(quality_ctx *q, const char *text, const span *sp, size_t n,
+                            uint64_t *dups, uint64_t *dup_chars)
 {
     *dups = *dup_chars = 0;
     if (!n) return;
     size_t cap = 16;
     while (cap < n * 2) cap <<= 1;
-    uint64_t *h = calloc(cap, sizeof *h);
-    size_t *idx = malloc(cap * sizeof *idx);
-    if (!h || !idx) abort();
+    if (cap > q->dup_cap) {
+        q->dup_h = xrealloc(q->dup_h, cap * sizeof *q->dup_h);
+        q->dup_idx = xrealloc(q->dup_idx, cap * sizeof *q->dup_idx);
+        q->dup_cap = cap;
+    }
+    uint64_t *h = q->dup_h;
+    size_t *idx = q->dup_idx;
+    memset(h, 0, cap * sizeof *h);
     for (size_t i = 0; i < n; i++) {
         uint64_t x = hash_bytes(text + sp[i].off, sp[i].len);
         size_t j = x & (cap - 1);
@@ -1005,8 +1028,6 @@ static void find_duplicates(const char *text, const span *sp, size_t n, uint64_t
             idx[j] = i;
         }
     }
-    free(h);
-    free(idx);
 }
 
 typedef struct span_list {
@@ -1123,7 +1144,7 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
     o->ellipses = count_sub(text, len, "...") + count_sub(text, len, "\xe2\x80\xa6");
     o->hash_word_ratio = ratio((double)o->hashes, (double)o->n_words);
     o->ellipsis_word_ratio = ratio((double)o->ellipses, (double)o->n_words);
-    span_list lines = {0};
+    span_list lines = {q->spv, 0, q->spv_cap};
     split_lines(text, len, &lines);
     o->lines = lines.n;
     for (size_t i = 0; i < lines.n; i++) {
@@ -1133,7 +1154,8 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
         if (n && (l[0] == '-' || (n >= 3 && !memcmp(l, "\xe2\x80\xa2", 3)))) o->bullet_lines++;
         if (ends_with(l, n, "...") || ends_with(l, n, "\xe2\x80\xa6")) o->ellipsis_lines++;
     }
-    free(lines.v);
+    q->spv = lines.v;
+    q->spv_cap = lines.cap;
     o->bullet_lines_ratio = ratio((double)o->bullet_lines, (double)o->lines);
     o->ellipsis_lines_ratio = ratio((double)o->ellipsis_lines, (double)o->lines);
     o->alpha_words_ratio = ratio((double)o->alpha_words, (double)o->n_words);
@@ -1315,7 +1337,7 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
     memset(o, 0, sizeof *o);
     o->chars = cp_count(text, len);
     double L = (double)o->chars;
-    span_list sp = {0};
+    span_list sp = {q->spv, 0, q->spv_cap};
     /* paragraphs: re.split(r"\n{2,}", text.strip()) */
     size_t off = 0, n = len;
     strip_span(text, &off, &n);
@@ -1333,7 +1355,7 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
         span_push(&sp, st, e - st);
     }
     uint64_t d, dc;
-    find_duplicates(text, sp.v, sp.n, &d, &dc);
+    find_duplicates(q, text, sp.v, sp.n, &d, &dc);
     o->paragraphs = sp.n;
     o->dup_paragraphs = d;
     o->dup_para_frac = ratio((double)d, (double)sp.n);
@@ -1353,23 +1375,26 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
         }
         span_push(&sp, st, len - st);
     }
-    find_duplicates(text, sp.v, sp.n, &d, &dc);
+    find_duplicates(q, text, sp.v, sp.n, &d, &dc);
     o->lines = sp.n;
     o->dup_lines = d;
     o->dup_line_frac = ratio((double)d, (double)sp.n);
     o->dup_line_char_frac = ratio((double)dc, L);
-    free(sp.v);
+    q->spv = sp.v;
+    q->spv_cap = sp.cap;
 
     tokenize(q, text, len);
     assign_ids(q, text);
     o->words = q->ntoks;
-    uint64_t *hs = malloc((q->ntoks + 1) * sizeof *hs);
-    if (!hs) abort();
+    if (q->ntoks + 1 > q->hs_cap) {
+        q->hs_cap = q->ntoks + 1;
+        q->hs = xrealloc(q->hs, q->hs_cap * sizeof *q->hs);
+    }
+    uint64_t *hs = q->hs;
     for (int k = 0; k < 3; k++)
         o->top_n_gram_char_frac[k] = ratio((double)top_gram_chars(q, k + 2, hs), L);
     for (int k = 0; k < 6; k++)
         o->dup_n_gram_char_frac[k] = ratio((double)dup_gram_chars(q, k + 5, hs), L);
-    free(hs);
 
     static const char *const top_names[] = {"top_2_gram", "top_3_gram", "top_4_gram"};
     static const char *const dup_names[] = {"duplicated_5_n_grams", "duplicated_6_n_grams",
@@ -1393,24 +1418,6 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
 }
 
 /* ---------- C4 ---------- */
-
-static int contains_ci(const char *s, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    if (n < k) return 0;
-    for (size_t i = 0; i + k <= n; i++) {
-        if ((s[i] | 32) != needle[0]) continue;
-        size_t j = 1;
-        while (j < k) {
-            char ch = s[i + j];
-            if (ch >= 'A' && ch <= 'Z') ch = (char)(ch + 32);
-            if (ch != needle[j]) break;
-            j++;
-        }
-        if (j == k) return 1;
-    }
-    return 0;
-}
 
 typedef struct c4_line {
     size_t off, len;          /* the line after strip(), before citation removal */
@@ -1478,7 +1485,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
     const quality_config *c = &q->cfg;
     memset(o, 0, sizeof *o);
     o->chars = cp_count(text, len);
-    span_list lines = {0};
+    span_list lines = {q->spv, 0, q->spv_cap};
     split_lines(text, len, &lines);
     o->lines = lines.n;
     /* Line boundaries are whitespace, so no token crosses a line: a line's
@@ -1490,8 +1497,12 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
     q->toks = NULL;
     q->ntoks = q->tok_cap = 0;
     q->tok_valid = 0;
-    c4_line *ls = calloc(lines.n ? lines.n : 1, sizeof *ls);
-    if (!ls) abort();
+    if (lines.n > q->c4l_cap) {
+        q->c4l_cap = lines.n;
+        q->c4l = xrealloc(q->c4l, q->c4l_cap * sizeof *q->c4l);
+    }
+    c4_line *ls = q->c4l;
+    if (lines.n) memset(ls, 0, lines.n * sizeof *ls);
     if (q->buf_cap < len + 1) {
         q->buf_cap = len + 1;
         q->buf = xrealloc(q->buf, q->buf_cap);
@@ -1554,12 +1565,23 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
                       (t[dl - 1] == '.' || t[dl - 1] == '?' || t[dl - 1] == '!' ||
                        t[dl - 1] == '"' || t[dl - 1] == '\'') &&
                       !ends_with(t, dl, "...");
-        l->lorem = contains_ci(t, dl, "lorem ipsum");
-        l->js = contains_ci(t, dl, "javascript");
+        /* one ASCII-lowercased copy, then plain substring searches */
+        if (q->lower_cap < dl + 1) {
+            q->lower_cap = 2 * dl + 64;
+            q->lower = xrealloc(q->lower, q->lower_cap);
+        }
+        for (size_t k = 0; k < dl; k++) {
+            char ch = t[k];
+            q->lower[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+        }
+        const char *lw = q->lower;
+        l->lorem = memmem(lw, dl, "lorem ipsum", 11) != NULL;
+        l->js = memmem(lw, dl, "javascript", 10) != NULL;
         l->curly = memchr(t, '{', dl) != NULL;
         static const char *const policy[] = {"terms of use", "privacy policy", "cookie policy",
                                              "uses cookies", "use of cookies", "use cookies"};
-        for (int k = 0; k < 6 && !l->policy; k++) l->policy = contains_ci(t, dl, policy[k]);
+        for (int k = 0; k < 6 && !l->policy; k++)
+            l->policy = memmem(lw, dl, policy[k], strlen(policy[k])) != NULL;
         l->kept_cps = cp_count(t, dl);
         l->sentences = 0;
         /* sentences only matter for lines some variant may keep */
@@ -1604,8 +1626,8 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
             vs[k]->chars_kept -= cp_count(q->buf + s2 + m2, o2 + n2 - (s2 + m2));
         }
     }
-    free(ls);
-    free(lines.v);
+    q->spv = lines.v;
+    q->spv_cap = lines.cap;
     /* hand the document's tokens back, still valid for later measures */
     free(q->toks);
     q->toks = dtoks;
@@ -1625,7 +1647,7 @@ void fineweb_measure(quality_ctx *q, const char *text, size_t len, fineweb_stats
 {
     const quality_config *c = &q->cfg;
     memset(o, 0, sizeof *o);
-    span_list lines = {0};
+    span_list lines = {q->spv, 0, q->spv_cap};
     size_t st = 0;
     const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i <= len; i++) {
@@ -1647,9 +1669,10 @@ void fineweb_measure(quality_ctx *q, const char *text, size_t len, fineweb_stats
         if ((double)cp_count(text + off, n) <= c->short_line_length) o->short_lines++;
     }
     uint64_t d;
-    find_duplicates(text, lines.v, lines.n, &d, &o->dup_chars);
+    find_duplicates(q, text, lines.v, lines.n, &d, &o->dup_chars);
     o->chars_no_newline = cp_count(text, len) - o->newlines;
-    free(lines.v);
+    q->spv = lines.v;
+    q->spv_cap = lines.cap;
     tokenize(q, text, len);
     o->words = q->ntoks;
     o->line_punct_ratio = ratio((double)o->punct_lines, (double)o->lines);
