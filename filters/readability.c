@@ -89,14 +89,13 @@ typedef struct pattern {
     uint8_t values[24];
 } pattern;
 
-/* Syllable cache entry; words of up to CACHE_KEY bytes are cached inline
- * (longer ones are rare and computed each time). */
-#define CACHE_KEY 22
+/* Syllable cache entry, keyed by a 64-bit hash of the word (a false hit
+ * needs a 64-bit collision: about 1e-7 over two million words). 16 bytes, so
+ * the table of a corpus's vocabulary stays near the last-level cache. */
 typedef struct cache_entry {
     uint64_t hash;       /* 0 = empty */
-    uint8_t key_len;
-    char key[CACHE_KEY];
     int32_t syllables;
+    uint32_t pad;
 } cache_entry;
 
 /* Per-token cache (direct-mapped, by a 64-bit hash of the token's bytes):
@@ -458,20 +457,15 @@ static uint64_t word_hash(const unsigned char *u, size_t n)
 static int syllables_lower(readability_ctx *c, const char *w, size_t len)
 {
     uint64_t h = word_hash((const unsigned char *)w, len);
-    size_t mask = c->cache_cap - 1, i = 0;
-    int cacheable = len <= CACHE_KEY;
-    if (cacheable)
-        for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask)
-            if (c->cache[i].hash == h && c->cache[i].key_len == len &&
-                !memcmp(c->cache[i].key, w, len))
-                return c->cache[i].syllables;
+    size_t mask = c->cache_cap - 1, i;
+    for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask)
+        if (c->cache[i].hash == h) return c->cache[i].syllables;
     size_t n = 0;
     for (size_t k = 0; k < len && n < MAX_CORE;) {
         int bad = 0;
         k += decode_cp((const unsigned char *)w, len, k, &c->cps[n++], &bad);
     }
     int syl = hyphenate_count(c, n);
-    if (!cacheable) return syl;
     if (c->cache_n >= CACHE_MAX_ENTRIES) cache_clear(c);
     if ((c->cache_n + 1) * 2 > c->cache_cap) {  /* grow */
         size_t ncap = c->cache_cap * 2;
@@ -491,8 +485,6 @@ static int syllables_lower(readability_ctx *c, const char *w, size_t len)
     for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask) {}
     cache_entry *e = &c->cache[i];
     e->hash = h;
-    e->key_len = (uint8_t)len;
-    memcpy(e->key, w, len);
     e->syllables = syl;
     c->cache_n++;
     return syl;
