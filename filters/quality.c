@@ -803,7 +803,7 @@ typedef struct chunk_entry {
     uint16_t bytes[CC_PARTS], cps[CC_PARTS];
     uint32_t flags[CC_PARTS];
 } chunk_entry;
-#define CC_SLOTS (1u << 13)
+#define CC_SLOTS (1u << 15)
 
 static chunk_entry *chunk_find(quality_ctx *q, const char *k, size_t n, uint64_t h, int *hit)
 {

@@ -5,6 +5,9 @@
 # Times are CPU seconds (user + sys, best of 2); "tagging only" subtracts the
 # cost of reading the same file (blalm count), measured in the same run.
 set -u
+# One thread: OpenBLAS (linked into bin/blalm for the trainer) otherwise starts
+# worker threads at load time whose spin-wait adds ~0.1 s CPU to every run.
+export OPENBLAS_NUM_THREADS=1
 BLALM=${BLALM_BIN:?}
 here=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
