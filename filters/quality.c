@@ -188,6 +188,8 @@ struct quality_ctx {
     size_t dup_cap;
     uint64_t *hs;               /* n-gram hashes */
     size_t hs_cap;
+    uint8_t *uniq;              /* positions whose 5-gram occurs once */
+    size_t uniq_cap;
     struct c4_line *c4l;        /* C4 per-line facts */
     size_t c4l_cap;
     char *lower;                /* one C4 line, ASCII-lowercased */
@@ -288,6 +290,7 @@ void quality_free(quality_ctx *q)
     free(q->dup_h);
     free(q->dup_idx);
     free(q->hs);
+    free(q->uniq);
     free(q->c4l);
     free(q->lower);
     if (q->md) pcre2_match_data_free(q->md);
@@ -1286,6 +1289,14 @@ static void gram_hashes(const quality_ctx *q, int n, uint64_t *out)
     }
 }
 
+/* The n-gram hash at i computed directly; equals gram_hashes' out[i]. */
+static uint64_t gram_hash_at(const token *t, size_t i, int n)
+{
+    uint64_t h = 0;
+    for (int k = 0; k < n; k++) h = h * GRAM_B + t[i + (size_t)k].id + 1;
+    return fmix64(h ^ (uint64_t)n);
+}
+
 /* datatrove find_top_duplicate: the most frequent n-gram (first seen wins a
  * tie, as Counter.most_common does), its " "-joined length times its count. */
 static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
@@ -1306,20 +1317,51 @@ static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
     return gram_chars(q->toks, best->start, n, 1) * best->count;
 }
 
+/* Marks the positions whose 5-gram occurs once in the document. An n-gram
+ * (n >= 5) starting there can match no other occurrence, so the duplicate
+ * walks below step over it without touching the hash table. Returns the
+ * number of other positions. */
+static size_t mark_unique5(quality_ctx *q, uint64_t *hs, uint8_t *uniq)
+{
+    size_t W = q->ntoks, G = W - 4;
+    gram_hashes(q, 5, hs);
+    grams_reset(q, G);
+    for (size_t i = 0; i < G; i++) {
+        int ins;
+        gram_slot(q, hs[i], i, &ins)->count++;
+    }
+    size_t rest = 0;
+    for (size_t i = 0; i < G; i++) {
+        int ins;
+        uniq[i] = gram_slot(q, hs[i], i, &ins)->count == 1;
+        rest += !uniq[i];
+    }
+    return rest;
+}
+
 /* datatrove find_all_duplicate: walk; a repeated n-gram adds its ""-joined
  * length and jumps n words, a new one is remembered and steps one word. */
-static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs)
+static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_t *uniq,
+                               size_t rest)
 {
     size_t W = q->ntoks;
     if (W < (size_t)n) return 0;
     size_t G = W - (size_t)n + 1;
-    gram_hashes(q, n, hs);
-    grams_reset(q, G);
+    if (!rest) return 0;   /* every 5-gram is unique: nothing repeats */
+    /* few repeated positions: hash just those (the same value as rolling) */
+    int lazy = rest < G / 4;
+    if (!lazy) gram_hashes(q, n, hs);
+    grams_reset(q, rest);
     uint64_t rep = 0;
     size_t i = 0;
     while (i < G) {
+        if (uniq[i]) {   /* new, and never seen again */
+            i++;
+            continue;
+        }
         int ins;
-        gram_slot(q, hs[i], i, &ins);
+        uint64_t h = lazy ? gram_hash_at(q->toks, i, n) : hs[i];
+        gram_slot(q, h, i, &ins);
         if (!ins) {
             rep += gram_chars(q->toks, i, n, 0);
             i += (size_t)n;
@@ -1393,8 +1435,16 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
     uint64_t *hs = q->hs;
     for (int k = 0; k < 3; k++)
         o->top_n_gram_char_frac[k] = ratio((double)top_gram_chars(q, k + 2, hs), L);
-    for (int k = 0; k < 6; k++)
-        o->dup_n_gram_char_frac[k] = ratio((double)dup_gram_chars(q, k + 5, hs), L);
+    if (q->ntoks >= 5) {
+        if (q->ntoks > q->uniq_cap) {
+            q->uniq_cap = q->ntoks;
+            q->uniq = xrealloc(q->uniq, q->uniq_cap);
+        }
+        size_t rest = mark_unique5(q, hs, q->uniq);
+        for (int k = 0; k < 6; k++)
+            o->dup_n_gram_char_frac[k] =
+                ratio((double)dup_gram_chars(q, k + 5, hs, q->uniq, rest), L);
+    }
 
     static const char *const top_names[] = {"top_2_gram", "top_3_gram", "top_4_gram"};
     static const char *const dup_names[] = {"duplicated_5_n_grams", "duplicated_6_n_grams",
