@@ -23,35 +23,45 @@ int cli_help(const char *usage)
     return 0;
 }
 
+/* Multiplier of a count suffix: k/K 1e3, M 1e6, G/B 1e9; 0 if not a suffix. */
+static double suffix_value(char c)
+{
+    switch (c) {
+    case 'k': case 'K': return 1e3;
+    case 'M': return 1e6;
+    case 'G': case 'B': return 1e9;
+    default: return 0;
+    }
+}
+
 int cli_parse_count(const char *s, unsigned long long *out)
 {
-    if (!s || !*s || *s == '-') return -1;
-    errno = 0;
-    char *end;
+    if (!s || !isdigit((unsigned char)*s)) return -1;
+    const char *p = s;
+    while (isdigit((unsigned char)*p)) p++;
+    int has_frac = *p == '.';
+    if (has_frac) {
+        p++;
+        if (!isdigit((unsigned char)*p)) return -1;
+        while (isdigit((unsigned char)*p)) p++;
+    }
     double mult = 1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) return -1;
-    if (*end == '.') {  /* 1.5M */
-        double d = strtod(s, &end);
-        switch (*end) {
-        case 'k': case 'K': mult = 1e3; end++; break;
-        case 'M': mult = 1e6; end++; break;
-        case 'G': case 'B': mult = 1e9; end++; break;
-        default: return -1;
-        }
-        if (*end) return -1;
-        *out = (unsigned long long)(d * mult + 0.5);
+    if (*p) {
+        mult = suffix_value(*p);
+        if (mult == 0 || p[1]) return -1;
+    } else if (has_frac) {
+        return -1;   /* "1.5" is not a count; "1.5M" is */
+    }
+    if (!has_frac && mult == 1) {   /* plain integers stay exact */
+        errno = 0;
+        unsigned long long v = strtoull(s, NULL, 10);
+        if (errno) return -1;
+        *out = v;
         return 0;
     }
-    switch (*end) {
-    case 0: break;
-    case 'k': case 'K': mult = 1e3; end++; break;
-    case 'M': mult = 1e6; end++; break;
-    case 'G': case 'B': mult = 1e9; end++; break;
-    default: return -1;
-    }
-    if (*end) return -1;
-    *out = v * (unsigned long long)mult;
+    double v = strtod(s, NULL) * mult;
+    if (v >= 1.8e19) return -1;
+    *out = (unsigned long long)(v + 0.5);
     return 0;
 }
 

@@ -20,7 +20,9 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
-step() { printf '\n\033[1m== demo: %s\033[0m\n' "$*" | { [ -n "${NO_COLOR:-}" ] && sed 's/\x1b\[[0-9;]*m//g' || cat; }; }
+step() {
+    if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then printf '\n\033[1m== demo: %s\033[0m\n' "$*"; else printf '\n== demo: %s\n' "$*"; fi
+}
 
 shared=$root/../shared/data
 if [ -d "$shared/fineweb-legal" ]; then
@@ -58,7 +60,7 @@ start_peer() { # name, args...
 step "fetch: blalm fetch from a loopback Hugging Face Hub stand-in (tests/peers/hub.py)"
 export HF_ENDPOINT="http://127.0.0.1:$(start_peer hub.py --root "$WORK/repo")"
 "$BLALM" fetch --repo HuggingFaceFW/fineweb-edu --path sample/10BT --out "$WORK/docs/fineweb-edu"
-"$BLALM" count "$WORK"/docs/fineweb-edu/sample/10BT/* | tail -1
+"$BLALM" count -q $(ls "$WORK"/docs/fineweb-edu/sample/10BT/* | grep -v '\.meta$') | tail -1
 
 step "tag: readability, Gopher, C4 and FineWeb measurements for every document"
 "$BLALM" tag --work "$WORK"
@@ -79,12 +81,14 @@ step "assemble: word-budgeted corpora (configs/demo-corpora.json: 1M and 100k wo
 "$BLALM" verify "$OUT/strict-small"
 
 step "audit: the fate of one document, and every document as parquet"
-id=$("$BLALM" cat "$(ls "$WORK"/docs/fineweb-edu/sample/10BT/* | head -1)" | head -1 | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
-"$BLALM" audit --work "$WORK" "$id" | head -40
+first=$(ls "$WORK"/docs/fineweb-edu/sample/10BT/* | grep -v '\.meta$' | head -1)
+id=$("$BLALM" cat "$first" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"]); sys.stdin.read()')
+"$BLALM" audit --work "$WORK" "$id" >"$WORK/audit.txt"
+head -40 "$WORK/audit.txt"
 "$BLALM" audit --work "$WORK" --export "$WORK/audit.parquet"
 
 step "train: a tiny BLaLM (mLSTM) on strict-small, then generate"
-"$BLALM" train --corpus "$OUT/strict-small" --model "$root/configs/model-tiny.json" --out "$RUN" --max-steps 40
+"$BLALM" train --corpus "$OUT/strict-small" --model "$root/configs/model-tiny.json" --out "$RUN" --max-steps 300
 "$BLALM" generate --run "$RUN" --prompt "The students learned" --max-new 30
 
 step "done: work directory $WORK (corpora in $OUT, model run in $RUN)"

@@ -105,6 +105,7 @@ else
 fi
 
 # pipes and process substitutions are read once (format sniffed from the bytes read)
+want=$("$BLALM" count --json -q "$TMP/in.jsonl" | tail -1)
 got=$("$BLALM" count --json -q <(zstd -q -c "$TMP/in.jsonl") | tail -1)
 [ "$got" = "$want" ] && pass count_from_zstd_pipe || fail count_from_zstd_pipe "got $got want $want"
 got=$(cat "$TMP/in.jsonl" | "$BLALM" count --json -q /dev/stdin | tail -1)
