@@ -190,6 +190,7 @@ struct quality_ctx {
     size_t hs_cap;
     uint8_t *uniq;              /* positions whose 5-gram occurs once */
     size_t uniq_cap;
+    int reference;              /* fast paths off (tests) */
     struct c4_line *c4l;        /* C4 per-line facts */
     size_t c4l_cap;
     char *lower;                /* one C4 line, ASCII-lowercased */
@@ -273,6 +274,12 @@ quality_ctx *quality_new(const quality_config *cfg, blalm_err *e)
         return NULL;
     }
     return q;
+}
+
+void quality_set_fast_paths(quality_ctx *q, int on)
+{
+    q->reference = !on;
+    q->tok_valid = 0;
 }
 
 void quality_free(quality_ctx *q)
@@ -868,7 +875,7 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
         chunk_entry *ce = NULL;
         uint64_t h = 0;
         int hit = 0;
-        if (q->chunks && blen <= CC_MAX_KEY) {
+        if (q->chunks && !q->reference && blen <= CC_MAX_KEY) {
             h = hash_bytes(text + i, blen);
             ce = chunk_find(q, text + i, blen, h, &hit);
         }
@@ -1349,7 +1356,7 @@ static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_
     size_t G = W - (size_t)n + 1;
     if (!rest) return 0;   /* every 5-gram is unique: nothing repeats */
     /* few repeated positions: hash just those (the same value as rolling) */
-    int lazy = rest < G / 4;
+    int lazy = !q->reference && rest < G / 4;
     if (!lazy) gram_hashes(q, n, hs);
     grams_reset(q, rest);
     uint64_t rep = 0;
@@ -1440,7 +1447,9 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
             q->uniq_cap = q->ntoks;
             q->uniq = xrealloc(q->uniq, q->uniq_cap);
         }
-        size_t rest = mark_unique5(q, hs, q->uniq);
+        size_t rest = q->ntoks - 4;
+        if (q->reference) memset(q->uniq, 0, q->ntoks);
+        else rest = mark_unique5(q, hs, q->uniq);
         for (int k = 0; k < 6; k++)
             o->dup_n_gram_char_frac[k] =
                 ratio((double)dup_gram_chars(q, k + 5, hs, q->uniq, rest), L);

@@ -99,6 +99,10 @@ typedef struct fineweb_stats {
  * One per thread. */
 typedef struct quality_ctx quality_ctx;
 quality_ctx *quality_new(const quality_config *cfg, blalm_err *e);
+/* on = 0 takes the reference paths: no chunk cache in the tokenizer and
+ * every n-gram position through the hash tables (tests check that both give
+ * identical statistics). Default on. */
+void quality_set_fast_paths(quality_ctx *q, int on);
 void quality_free(quality_ctx *q);
 
 /* Each works on any bytes (invalid UTF-8 counts as U+FFFD per bad byte; NUL is

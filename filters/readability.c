@@ -131,6 +131,7 @@ struct readability_ctx {
     word_set familiar;
     tok_entry toks[TOK_SLOTS];
     struct token_scan *scan;   /* scratch for one token */
+    int no_token_cache;        /* reference path only (tests) */
     /* scratch for one hyphenation */
     int32_t cps[MAX_CORE + 2];
     unsigned char ubytes[4 * (MAX_CORE + 2)];
@@ -739,8 +740,8 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
         }
         uint64_t th = word_hash(s + tstart, tend - tstart);
         tok_entry *te = &c->toks[th & (TOK_SLOTS - 1)];
-        int hit = te->hash == th;
-        int store = !hit && (!te->hash || te->uses == 0);
+        int hit = !c->no_token_cache && te->hash == th;
+        int store = !c->no_token_cache && !hit && (!te->hash || te->uses == 0);
         if (hit && te->uses < 255) te->uses++;
         else if (!hit && !store) te->uses--;
         uint64_t letters;
@@ -818,6 +819,8 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
     sent_break(&st, &out->sentences);
     if (out->words && !out->sentences) out->sentences = 1;
 }
+
+void readability_set_token_cache(readability_ctx *c, int on) { c->no_token_cache = !on; }
 
 void readability_scores_of(const readability_counts *k, readability_scores *o)
 {

@@ -75,6 +75,9 @@ int readability_syllables(readability_ctx *c, const char *word, size_t len);
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
                        readability_counts *out);
+/* on = 0 turns the per-token cache off: every token takes the reference path
+ * (tests check that both give identical counts). Default on. */
+void readability_set_token_cache(readability_ctx *c, int on);
 /* Pure function of the counts; every score is finite. */
 void readability_scores_of(const readability_counts *k, readability_scores *out);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "filters/quality.h"
+#include "lib/docs.h"
 #include "lib/sbuf.h"
 #include "tests/unit/test.h"
 
@@ -443,6 +444,63 @@ TEST(large_text)
     free(s);
 }
 
+/* The fast paths (chunk cache, unique 5-gram skip, lazy n-gram hashes) give
+ * byte-identical attributes to the reference paths on real documents. */
+TEST(fast_paths_match_reference_on_real_data)
+{
+    const char *dir = test_shared_data();
+    if (!dir) SKIPF("BLALM_SHARED_DATA not set");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fineweb-legal.jsonl.zst", dir);
+    blalm_err e;
+    doc_opts o = {0};
+    doc_reader *r = doc_open(path, &o, &e);
+    if (!r) SKIPF("%s", e.msg);
+    quality_ctx *ref = quality_new(NULL, &e);
+    CHECK(ref != NULL);
+    quality_set_fast_paths(ref, 0);
+    quality_ctx *qs[2] = {Q, ref};
+    sbuf out[2];
+    sb_init(&out[0]);
+    sb_init(&out[1]);
+    blalm_doc d;
+    size_t n = 0, bad = 0;
+#if defined(__SANITIZE_ADDRESS__)
+    size_t every = 4;   /* the sanitizer run checks a quarter of the documents */
+#else
+    size_t every = 1;
+#endif
+    while (doc_next(r, &d, &e) == 1) {
+        if (n++ % every) continue;
+        for (int k = 0; k < 2; k++) {
+            gopher_quality_stats g;
+            gopher_repetition_stats gr;
+            c4_stats c4;
+            fineweb_stats fw;
+            sb_reset(&out[k]);
+            gopher_quality_measure(qs[k], d.text, d.text_len, &g);
+            gopher_quality_json(&g, &out[k]);
+            gopher_repetition_measure(qs[k], d.text, d.text_len, &gr);
+            gopher_repetition_json(&gr, &out[k]);
+            fineweb_measure(qs[k], d.text, d.text_len, &fw);
+            fineweb_json(&fw, &out[k]);
+            c4_measure(qs[k], d.text, d.text_len, &c4);
+            c4_json(&c4, &out[k]);
+        }
+        if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len)) {
+            if (!bad) printf("# first difference: %s\n", d.id);
+            bad++;
+        }
+    }
+    doc_close(r);
+    sb_free(&out[0]);
+    sb_free(&out[1]);
+    quality_free(ref);
+    printf("# fast vs reference paths: %zu documents (every %zu), %zu differ\n", n, every, bad);
+    CHECK(n > 0);
+    CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
     blalm_err e;
@@ -462,6 +520,7 @@ int main(void)
     RUN(fineweb_rules_at_threshold);
     RUN(bad_input_no_nan);
     RUN(large_text);
+    RUN(fast_paths_match_reference_on_real_data);
     quality_free(Q);
     return test_summary();
 }

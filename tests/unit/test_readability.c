@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "filters/readability.h"
+#include "lib/docs.h"
 #include "lib/sbuf.h"
 #include "tests/unit/test.h"
 
@@ -189,6 +190,40 @@ TEST(huge_word_and_long_text)
     free(s);
 }
 
+/* The per-token cache (fast path) gives exactly the counts of the reference
+ * path on every real document. */
+TEST(token_cache_matches_reference_on_real_data)
+{
+    const char *dir = test_shared_data();
+    if (!dir) SKIPF("BLALM_SHARED_DATA not set");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fineweb-legal.jsonl.zst", dir);
+    blalm_err e;
+    doc_opts o = {0};
+    doc_reader *r = doc_open(path, &o, &e);
+    if (!r) SKIPF("%s", e.msg);
+    readability_ctx *ref = readability_new(NULL, &e);
+    CHECK(ref != NULL);
+    readability_set_token_cache(ref, 0);
+    blalm_doc d;
+    size_t n = 0, bad = 0;
+    while (doc_next(r, &d, &e) == 1) {
+        readability_counts a, b;
+        readability_count(ctx, d.text, d.text_len, &a);
+        readability_count(ref, d.text, d.text_len, &b);
+        if (memcmp(&a, &b, sizeof a)) {
+            if (!bad) printf("# first difference: %s\n", d.id);
+            bad++;
+        }
+        n++;
+    }
+    doc_close(r);
+    readability_free(ref);
+    printf("# token cache vs reference path: %zu documents, %zu differ\n", n, bad);
+    CHECK(n > 0);
+    CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
     blalm_err e;
@@ -198,6 +233,7 @@ int main(void)
         return 0;
     }
     RUN(syllables_match_pyphen);
+    RUN(token_cache_matches_reference_on_real_data);
     RUN(simple_sentences);
     RUN(decimals_do_not_end_sentences);
     RUN(abbreviations_and_initials);
