@@ -188,6 +188,11 @@ struct quality_ctx {
     size_t dup_cap;
     uint64_t *hs;               /* n-gram hashes */
     size_t hs_cap;
+    struct chunk_span {
+        size_t off, end;
+        uint64_t hash;          /* 0 = not cached */
+    } *cv;                      /* one document's chunks */
+    size_t cv_cap;
     uint8_t *uniq;              /* positions whose 5-gram occurs once */
     size_t uniq_cap;
     int reference;              /* fast paths off (tests) */
@@ -298,6 +303,7 @@ void quality_free(quality_ctx *q)
     free(q->dup_idx);
     free(q->hs);
     free(q->uniq);
+    free(q->cv);
     free(q->c4l);
     free(q->lower);
     if (q->md) pcre2_match_data_free(q->md);
@@ -844,7 +850,11 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
     q->tok_hash = th;
     q->ntoks = 0;
     if (!q->chunks) q->chunks = calloc(CC_SLOTS, sizeof *q->chunks);
-    size_t i = 0;
+    int use_cache = q->chunks && !q->reference;
+    /* pass 1: chunk boundaries and hashes; pass 2 looks chunks up in the
+     * cache with the slot of the chunk 24 ahead prefetched, since a probe of
+     * the multi-megabyte table is otherwise a wait on memory */
+    size_t nc = 0, i = 0;
     while (i < len) {
         int32_t cp;
         if (s[i] < 0x80) {
@@ -871,12 +881,31 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
             if (is_space(cp)) break;
             j += k;
         }
+        if (nc == q->cv_cap) {
+            q->cv_cap = q->cv_cap ? 2 * q->cv_cap : 1024;
+            q->cv = xrealloc(q->cv, q->cv_cap * sizeof *q->cv);
+        }
+        struct chunk_span *cs = &q->cv[nc++];
+        cs->off = i;
+        cs->end = j;
+        cs->hash = use_cache && j - i <= CC_MAX_KEY ? hash_bytes(text + i, j - i) : 0;
+        i = j;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        if (c + 24 < nc && q->cv[c + 24].hash) {
+            const char *pf = (const char *)&q->chunks[q->cv[c + 24].hash & (CC_SLOTS - 1)];
+            __builtin_prefetch(pf);
+            __builtin_prefetch(pf + 64);
+        }
+        int32_t cp;
+        i = q->cv[c].off;
+        size_t j = q->cv[c].end;
         size_t blen = j - i;
         chunk_entry *ce = NULL;
         uint64_t h = 0;
         int hit = 0;
-        if (q->chunks && !q->reference && blen <= CC_MAX_KEY) {
-            h = hash_bytes(text + i, blen);
+        if (q->cv[c].hash) {
+            h = q->cv[c].hash;
             ce = chunk_find(q, text + i, blen, h, &hit);
         }
         if (hit) {
