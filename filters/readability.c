@@ -100,7 +100,7 @@ typedef struct cache_entry {
 
 /* Per-token cache (direct-mapped, by a 64-bit hash of the token's bytes):
  * a repeated token costs one probe in a table that stays in L2. */
-#define TOK_SLOTS (1u << 14)
+#define TOK_SLOTS (1u << 16)
 typedef struct tok_entry {
     uint64_t hash;
     uint16_t letters;
@@ -131,6 +131,11 @@ struct readability_ctx {
     word_set familiar;
     tok_entry toks[TOK_SLOTS];
     struct token_scan *scan;   /* scratch for one token */
+    struct tok_span {
+        size_t start, end;
+        uint64_t hash;
+    } *tv;                     /* one text's tokens */
+    size_t tv_cap;
     int no_token_cache;        /* reference path only (tests) */
     /* scratch for one hyphenation */
     int32_t cps[MAX_CORE + 2];
@@ -394,6 +399,7 @@ void readability_free(readability_ctx *c)
     free(c->familiar.hashes);
     free(c->familiar.keys);
     free(c->scan);
+    free(c->tv);
     free(c);
 }
 
@@ -709,6 +715,9 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
     memset(&st, 0, sizeof st);
     if (!c->scan && !(c->scan = malloc(sizeof *c->scan))) return;
     token_scan *t = c->scan;
+    /* pass 1: token boundaries and hashes; pass 2 reads the token cache with
+     * the slot of the token 16 ahead prefetched */
+    size_t ntv = 0;
     while (i < len) {
         /* whitespace between tokens */
         while (i < len) {
@@ -724,8 +733,7 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
             i += k;
         }
         if (i >= len) break;
-        /* the token's bytes, then its cached statistics if seen before */
-        size_t tstart = i, tend = i;
+        size_t tend = i;
         while (tend < len) {
             if (s[tend] < 0x80) {
                 if (ascii_space(s[tend])) break;
@@ -738,7 +746,24 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
             if (is_space(cp)) break;
             tend += k;
         }
-        uint64_t th = word_hash(s + tstart, tend - tstart);
+        if (ntv == c->tv_cap) {
+            size_t ncap = c->tv_cap ? 2 * c->tv_cap : 1024;
+            struct tok_span *nv = realloc(c->tv, ncap * sizeof *nv);
+            if (!nv) return;   /* out of memory: counts stay 0 */
+            c->tv = nv;
+            c->tv_cap = ncap;
+        }
+        c->tv[ntv].start = i;
+        c->tv[ntv].end = tend;
+        c->tv[ntv].hash = word_hash(s + i, tend - i);
+        ntv++;
+        i = tend;
+    }
+    for (size_t ti = 0; ti < ntv; ti++) {
+        if (ti + 16 < ntv) __builtin_prefetch(&c->toks[c->tv[ti + 16].hash & (TOK_SLOTS - 1)]);
+        size_t tend = c->tv[ti].end;
+        uint64_t th = c->tv[ti].hash;
+        i = c->tv[ti].start;
         tok_entry *te = &c->toks[th & (TOK_SLOTS - 1)];
         int hit = !c->no_token_cache && te->hash == th;
         int store = !c->no_token_cache && !hit && (!te->hash || te->uses == 0);
