@@ -12,7 +12,8 @@ cd "$root"
 secs=${FUZZ_SECONDS:-600}
 command -v clang >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 1; }
 pkgs="libcurl libzstd zlib libcrypto libpcre2-8 libutf8proc libcjson libxxhash openblas snappy"
-cflags="-std=c11 -D_GNU_SOURCE -g -O1 -I. $(pkg-config --cflags $pkgs) -fopenmp"
+version=$(sed -n 's/^VERSION *:= *//p' Makefile)
+cflags="-std=c11 -D_GNU_SOURCE -DBLALM_VERSION=\"$version\" -g -O1 -I. $(pkg-config --cflags $pkgs) -fopenmp"
 libs="$(pkg-config --libs $pkgs) -lhyphen -lm -lpthread"
 srcs=$(ls lib/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c 2>/dev/null || true)
 for h in "$here"/fuzz_*.c; do
