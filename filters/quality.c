@@ -6,6 +6,7 @@
 #include "filters/quality.h"
 
 #include "lib/hash.h"
+#include "lib/utf8.h"
 
 #include <math.h>
 #include <pcre2.h>
@@ -38,12 +39,7 @@ static size_t decode_cp(const unsigned char *s, size_t n, size_t i, int32_t *cp)
 }
 
 /* Python str.isspace() */
-static int is_space(int32_t c)
-{
-    if (c < 0x80) return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20);
-    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
+static int is_space(int32_t c) { return c >= 0 && py_isspace((uint32_t)c); }
 
 static int cat(int32_t c) { return (int)utf8proc_category(c); }
 static int is_alpha(int32_t c)   /* Python isalpha: L* */
