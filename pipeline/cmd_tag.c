@@ -377,8 +377,9 @@ int cmd_tag(int argc, char **argv)
     const char *work = NULL, *docs = NULL, *out = NULL, *config = NULL;
     const char *taggers = "readability,gopher,c4,fineweb";
     int shard_i = 0, shard_n = 1, force = 0, quiet = 0, syllables = 0, c;
+    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
         case 'w': work = optarg; break;
         case 'd': docs = optarg; break;
@@ -394,7 +395,7 @@ int cmd_tag(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'y': syllables = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "tag: unknown option");
+        default: return cli_usage_error(usage, "tag: unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

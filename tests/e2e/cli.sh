@@ -18,6 +18,8 @@ out=$("$BLALM" --help); rc=$?
 for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1} /^$/&&f>1{exit} f{f++}'); do
     "$BLALM" "$c" --help >"$TMP/h" 2>&1; rc=$?
     [ $rc -eq 0 ] && grep -q "usage: blalm $c" "$TMP/h" && pass "cli_${c}_help" || fail "cli_${c}_help" "rc=$rc"
+    "$BLALM" "$c" -h >"$TMP/h2" 2>&1; rc=$?
+    [ $rc -eq 0 ] && cmp -s "$TMP/h" "$TMP/h2" && pass "cli_${c}_short_help" || fail "cli_${c}_short_help" "rc=$rc"
     "$BLALM" "$c" --no-such-flag >/dev/null 2>"$TMP/e"; rc=$?
     [ $rc -eq 2 ] && grep -q usage "$TMP/e" && pass "cli_${c}_unknown_flag" || fail "cli_${c}_unknown_flag" "rc=$rc"
 done
