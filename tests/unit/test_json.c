@@ -86,11 +86,42 @@ TEST(output)
     sb_free(&b);
 }
 
+/* integers are written by hand, not printf: compare with printf */
+TEST(integers)
+{
+    static const int64_t iv[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN};
+    static const uint64_t uv[] = {0, 7, 10, 99, 100, 18446744073709551615ULL};
+    static const double dv[] = {0.0, -0.0, -3.0, 42.0, 999999999999999.0, -999999999999999.0};
+    char want[64];
+    sbuf b;
+    sb_init(&b);
+    for (size_t i = 0; i < sizeof iv / sizeof *iv; i++) {
+        sb_reset(&b);
+        sb_json_int(&b, iv[i]);
+        snprintf(want, sizeof want, "%lld", (long long)iv[i]);
+        CHECK_EQ_STR(sb_cstr(&b), want);
+    }
+    for (size_t i = 0; i < sizeof uv / sizeof *uv; i++) {
+        sb_reset(&b);
+        sb_json_uint(&b, uv[i]);
+        snprintf(want, sizeof want, "%llu", (unsigned long long)uv[i]);
+        CHECK_EQ_STR(sb_cstr(&b), want);
+    }
+    for (size_t i = 0; i < sizeof dv / sizeof *dv; i++) {
+        sb_reset(&b);
+        sb_json_num(&b, dv[i]);
+        snprintf(want, sizeof want, "%lld", (long long)dv[i]);
+        CHECK_EQ_STR(sb_cstr(&b), want);
+    }
+    sb_free(&b);
+}
+
 int main(void)
 {
     RUN(decode_escapes);
     RUN(decode_errors);
     RUN(skip_values);
     RUN(output);
+    RUN(integers);
     return test_summary();
 }
