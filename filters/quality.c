@@ -1664,8 +1664,10 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         l->curly = memchr(t, '{', dl) != NULL;
         static const char *const policy[] = {"terms of use", "privacy policy", "cookie policy",
                                              "uses cookies", "use of cookies", "use cookies"};
+        /* four of the six contain "cookie": one search rules them all out */
+        int cookie = memmem(lw, dl, "cookie", 6) != NULL;
         for (int k = 0; k < 6 && !l->policy; k++)
-            l->policy = memmem(lw, dl, policy[k], strlen(policy[k])) != NULL;
+            if (k < 2 || cookie) l->policy = memmem(lw, dl, policy[k], strlen(policy[k])) != NULL;
         l->kept_cps = cp_count(t, dl);
         l->sentences = 0;
         /* sentences only matter for lines some variant may keep */
