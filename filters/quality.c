@@ -150,6 +150,7 @@ typedef struct token {
     size_t off;
     uint32_t len, ncp, id;
     uint32_t flags;
+    uint64_t hash;   /* hash_bytes of the token when known (a whole chunk), else 0 */
 } token;
 
 typedef struct id_slot {
@@ -326,6 +327,7 @@ static void push_token(quality_ctx *q, const char *text, size_t off, size_t len,
     t->len = (uint32_t)len;
     t->ncp = (uint32_t)ncp;
     t->id = 0;
+    t->hash = 0;
     /* flags */
     const unsigned char *s = (const unsigned char *)text + off;
     uint32_t f = TF_PUNCT;
@@ -917,6 +919,7 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
                 t->ncp = ce->cps[p];
                 t->id = 0;
                 t->flags = ce->flags[p];
+                t->hash = ce->nparts == 1 && ce->bytes[0] == blen ? h : 0;   /* the chunk is the token */
                 off += ce->bytes[p];
             }
             i = j;
@@ -946,6 +949,7 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
             tokenize_chunk(q, text, n);
         }
         size_t made = q->ntoks - first;
+        if (made == 1 && h && q->toks[first].len == blen) q->toks[first].hash = h;   /* the chunk is the token */
         if (ce && made >= 1 && made <= CC_PARTS) {
             ce->hash = h;
             ce->key_len = (uint8_t)blen;
@@ -1235,7 +1239,7 @@ static void assign_ids(quality_ctx *q, const char *text)
     uint32_t next = 0;
     for (size_t i = 0; i < q->ntoks; i++) {
         token *t = &q->toks[i];
-        uint64_t h = hash_bytes(text + t->off, t->len);
+        uint64_t h = t->hash ? t->hash : hash_bytes(text + t->off, t->len);
         size_t j = h & (cap - 1);
         for (;;) {
             id_slot *s = &q->ids[j];
