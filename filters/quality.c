@@ -1108,6 +1108,13 @@ static void split_lines(const char *text, size_t len, span_list *out)
     out->n = 0;
     size_t st = 0, i = 0;
     while (i < len) {
+        uint64_t w;
+        /* eight bytes in 0x20..0x7f hold no line boundary */
+        if (i + 8 <= len && (memcpy(&w, s + i, 8),
+                             !(((w - 0x2020202020202020ULL) | w) & 0x8080808080808080ULL))) {
+            i += 8;
+            continue;
+        }
         size_t k = line_break_at(s, len, i);
         if (!k) {
             i++;
@@ -1449,13 +1456,12 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
     {
         size_t st = 0, i = 0;
         while (i < len) {
-            if (text[i] == '\n') {
-                span_push(&sp, st, i - st);
-                while (i < len && text[i] == '\n') i++;
-                st = i;
-            } else {
-                i++;
-            }
+            const char *nl = memchr(text + i, '\n', len - i);
+            if (!nl) break;
+            i = (size_t)(nl - text);
+            span_push(&sp, st, i - st);
+            while (i < len && text[i] == '\n') i++;
+            st = i;
         }
         span_push(&sp, st, len - st);
     }
