@@ -501,6 +501,37 @@ TEST(fast_paths_match_reference_on_real_data)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* Python splitlines() boundaries at every offset around the eight-byte
+ * ASCII skip in split_lines */
+TEST(line_breaks_at_every_offset)
+{
+    static const char *const brk[] = {"\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d",
+                                      "\x1e", "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"};
+    static const char *const nonbrk[] = {"\x1f", "\t", "\xc3\xa9", "\xe2\x80\xa6", "\xc2\xa0"};
+    quality_config c;
+    quality_defaults(&c);
+    quality_ctx *q = quality_new(&c, &(blalm_err){{0}});
+    CHECK(q != NULL);
+    if (!q) return;
+    char text[128];
+    const char *pre = "abcdefghijklmnopqrstu";
+    for (size_t p = 0; p <= 20; p++) {
+        for (size_t b = 0; b < sizeof brk / sizeof *brk; b++) {
+            snprintf(text, sizeof text, "%.*s%sthe tail line here", (int)p, pre, brk[b]);
+            gopher_quality_stats o;
+            gopher_quality_measure(q, text, strlen(text), &o);
+            CHECK_EQ_INT((long long)o.lines, 2);
+        }
+        for (size_t b = 0; b < sizeof nonbrk / sizeof *nonbrk; b++) {
+            snprintf(text, sizeof text, "%.*s%sthe tail line here", (int)p, pre, nonbrk[b]);
+            gopher_quality_stats o;
+            gopher_quality_measure(q, text, strlen(text), &o);
+            CHECK_EQ_INT((long long)o.lines, 1);
+        }
+    }
+    quality_free(q);
+}
+
 int main(void)
 {
     blalm_err e;
@@ -520,6 +551,7 @@ int main(void)
     RUN(fineweb_rules_at_threshold);
     RUN(bad_input_no_nan);
     RUN(large_text);
+    RUN(line_breaks_at_every_offset);
     RUN(fast_paths_match_reference_on_real_data);
     quality_free(Q);
     return test_summary();
