@@ -837,6 +837,24 @@ static chunk_entry *chunk_find(quality_ctx *q, const char *k, size_t n, uint64_t
     return &q->chunks[h & mask];  /* evict */
 }
 
+/* Bytes at s[i..) certainly inside a token: the leading run of 0x21..0x7e/0x7f
+ * bytes among the next eight (0 when fewer than eight remain). A byte below
+ * 0x21 borrows and one from 0x80 has its top bit, and the lowest such byte
+ * is flagged exactly. */
+static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i + 8 > n) return 0;
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    uint64_t m = ((w - 0x2121212121212121ULL) | w) & 0x8080808080808080ULL;
+    return m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+#else
+    (void)s, (void)n, (void)i;
+    return 0;
+#endif
+}
+
 static void tokenize(quality_ctx *q, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -870,6 +888,11 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
         /* a chunk runs to the next whitespace */
         size_t j = i;
         while (j < len) {
+            size_t run = plain_run8(s, len, j);
+            if (run) {
+                j += run;
+                continue;
+            }
             if (s[j] < 0x80) {
                 if ((s[j] >= 9 && s[j] <= 13) || (s[j] >= 0x1c && s[j] <= 0x20)) break;
                 j++;

@@ -702,6 +702,24 @@ typedef struct token_scan {
     uint64_t letters;
 } token_scan;
 
+/* Bytes at s[i..) certainly inside a token: the leading run of 0x21..0x7e/0x7f
+ * bytes among the next eight (0 when fewer than eight remain). A byte below
+ * 0x21 borrows and one from 0x80 has its top bit, and the lowest such byte
+ * is flagged exactly. */
+static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i + 8 > n) return 0;
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    uint64_t m = ((w - 0x2121212121212121ULL) | w) & 0x8080808080808080ULL;
+    return m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+#else
+    (void)s, (void)n, (void)i;
+    return 0;
+#endif
+}
+
 /* Whitespace lookup for bytes < 0x80 (Python str.isspace()). */
 static int ascii_space(unsigned char b) { return (b >= 9 && b <= 13) || (b >= 0x1c && b <= 0x20); }
 
@@ -735,6 +753,11 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
         if (i >= len) break;
         size_t tend = i;
         while (tend < len) {
+            size_t run = plain_run8(s, len, tend);
+            if (run) {
+                tend += run;
+                continue;
+            }
             if (s[tend] < 0x80) {
                 if (ascii_space(s[tend])) break;
                 tend++;

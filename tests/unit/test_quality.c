@@ -532,6 +532,30 @@ TEST(line_breaks_at_every_offset)
     quality_free(q);
 }
 
+/* chunk boundaries at every offset around the eight-byte scan */
+TEST(whitespace_at_every_offset)
+{
+    static const char *const ws[] = {" ", "\t", "\n", "\x0b", "\x1c", "\x1f", "\xc2\x85",
+                                     "\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80"};
+    static const char *const nonws[] = {"!", "\x7f", "\x1b", "\xc3\xa9", "\xe2\x80\x8b"};
+    const char *pre = "abcdefghijklmnopqrstu";
+    char text[128];
+    quality_config c;
+    quality_defaults(&c);
+    quality_ctx *q = quality_new(&c, &(blalm_err){{0}});
+    CHECK(q != NULL);
+    if (!q) return;
+    for (size_t p = 1; p <= 20; p++) {
+        for (size_t b = 0; b < sizeof ws / sizeof *ws; b++) {
+            snprintf(text, sizeof text, "%.*s%sxyz", (int)p, pre, ws[b]);
+            CHECK_EQ_INT((long long)quality_tokenize(q, text, strlen(text), NULL, NULL), 2);
+        }
+        snprintf(text, sizeof text, "%.*s%sxyz", (int)p, pre, nonws[3]);   /* a letter */
+        CHECK_EQ_INT((long long)quality_tokenize(q, text, strlen(text), NULL, NULL), 1);
+    }
+    quality_free(q);
+}
+
 int main(void)
 {
     blalm_err e;
@@ -552,6 +576,7 @@ int main(void)
     RUN(bad_input_no_nan);
     RUN(large_text);
     RUN(line_breaks_at_every_offset);
+    RUN(whitespace_at_every_offset);
     RUN(fast_paths_match_reference_on_real_data);
     quality_free(Q);
     return test_summary();

@@ -224,6 +224,26 @@ TEST(token_cache_matches_reference_on_real_data)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* token boundaries at every offset around the eight-byte scan */
+TEST(whitespace_at_every_offset)
+{
+    static const char *const ws[] = {" ", "\t", "\n", "\x0b", "\x1c", "\x1f", "\xc2\x85",
+                                     "\xc2\xa0", "\xe2\x80\x83", "\xe3\x80\x80"};
+    static const char *const nonws[] = {"!", "\x7f", "\x1b", "\xc3\xa9", "\xe2\x80\x8b"};
+    const char *pre = "abcdefghijklmnopqrstu";
+    char text[128];
+    for (size_t p = 1; p <= 20; p++) {
+        for (size_t b = 0; b < sizeof ws / sizeof *ws; b++) {
+            snprintf(text, sizeof text, "%.*s%sxyz", (int)p, pre, ws[b]);
+            CHECK_EQ_INT((long long)count(text).words, 2);
+        }
+        for (size_t b = 0; b < sizeof nonws / sizeof *nonws; b++) {
+            snprintf(text, sizeof text, "%.*s%sxyz", (int)p, pre, nonws[b]);
+            CHECK_EQ_INT((long long)count(text).words, 1);
+        }
+    }
+}
+
 int main(void)
 {
     blalm_err e;
@@ -246,6 +266,7 @@ int main(void)
     RUN(formulas_from_counts);
     RUN(bad_input_is_finite);
     RUN(huge_word_and_long_text);
+    RUN(whitespace_at_every_offset);
     readability_free(ctx);
     return test_summary();
 }
