@@ -22,21 +22,6 @@
 
 /* ---------- characters ---------- */
 
-static size_t decode_cp(const unsigned char *s, size_t n, size_t i, int32_t *cp)
-{
-    if (s[i] < 0x80) {
-        *cp = s[i];
-        return 1;
-    }
-    utf8proc_int32_t c;
-    utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &c);
-    if (k <= 0) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    *cp = c;
-    return (size_t)k;
-}
 
 /* Python str.isspace() */
 static int is_space(int32_t c) { return c >= 0 && py_isspace((uint32_t)c); }
@@ -334,7 +319,7 @@ static void push_token(quality_ctx *q, const char *text, size_t off, size_t len,
     int32_t first = 0;
     for (size_t i = 0; i < len;) {
         int32_t c;
-        i += decode_cp(s, len, i, &c);
+        i += utf8_decode_at(s, len, i, &c);
         if (i == len || first == 0) first = first ? first : c;
         if (is_alpha(c)) f |= TF_ALPHA;
         if (!in_datatrove_punct(c)) f |= TF_NONSYM;
@@ -479,7 +464,7 @@ static void abbrev_init(quality_ctx *q)
     for (const char *const *a = abbreviations; *a; a++) {
         int32_t c[16];
         size_t n = 0, len = strlen(*a);
-        for (size_t k = 0; k < len && n < 16;) k += decode_cp((const unsigned char *)*a, len, k, &c[n++]);
+        for (size_t k = 0; k < len && n < 16;) k += utf8_decode_at((const unsigned char *)*a, len, k, &c[n++]);
         uint64_t h = cps_hash(c, n);
         size_t j = h & 511;
         while (q->abbrev_hash[j]) j = (j + 1) & 511;
@@ -542,7 +527,7 @@ static int cps_eq_utf8(const int32_t *c, size_t n, const char *w)
     size_t len = strlen(w), i = 0, k = 0;
     while (k < len) {
         int32_t x;
-        k += decode_cp(s, len, k, &x);
+        k += utf8_decode_at(s, len, k, &x);
         if (i >= n || c[i] != x) return 0;
         i++;
     }
@@ -879,7 +864,7 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
                 continue;
             }
         } else {
-            size_t k = decode_cp(s, len, i, &cp);
+            size_t k = utf8_decode_at(s, len, i, &cp);
             if (is_space(cp)) {
                 i += k;
                 continue;
@@ -898,7 +883,7 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
                 j++;
                 continue;
             }
-            size_t k = decode_cp(s, len, j, &cp);
+            size_t k = utf8_decode_at(s, len, j, &cp);
             if (is_space(cp)) break;
             j += k;
         }
@@ -951,7 +936,7 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
         /* decode the chunk */
         size_t n = 0;
         for (size_t k2 = i; k2 < j;) {
-            size_t k = decode_cp(s, j, k2, &cp);
+            size_t k = utf8_decode_at(s, j, k2, &cp);
             if (n < MAX_CHUNK + 1) {
                 if (n + 2 > q->cp_cap) {
                     q->cp_cap = q->cp_cap ? q->cp_cap * 2 : 4096;
@@ -1041,7 +1026,7 @@ static uint64_t cp_count(const char *s, size_t n)
             i++;
         } else {
             int32_t c;
-            i += decode_cp(u, n, i, &c);
+            i += utf8_decode_at(u, n, i, &c);
         }
         k++;
     }
@@ -1157,7 +1142,7 @@ static void strip_span(const char *text, size_t *off, size_t *len)
     size_t a = *off, b = *off + *len;
     while (a < b) {
         int32_t c;
-        size_t k = decode_cp(s, b, a, &c);
+        size_t k = utf8_decode_at(s, b, a, &c);
         if (!is_space(c)) break;
         a += k;
     }
@@ -1165,7 +1150,7 @@ static void strip_span(const char *text, size_t *off, size_t *len)
         size_t k = 1;
         while (k < 4 && b - k > a && (s[b - k] & 0xC0) == 0x80) k++;
         int32_t c;
-        size_t got = decode_cp(s, b, b - k, &c);
+        size_t got = utf8_decode_at(s, b, b - k, &c);
         if (got != k) c = 0xFFFD;
         if (!is_space(c)) break;
         b -= k;
@@ -1643,7 +1628,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         int in = 0;
         for (size_t k = off; k < off + n;) {
             int32_t cp;
-            k += decode_cp(s, off + n, k, &cp);
+            k += utf8_decode_at(s, off + n, k, &cp);
             if (is_space(cp)) {
                 in = 0;
                 wl = 0;
@@ -1789,7 +1774,7 @@ void fineweb_measure(quality_ctx *q, const char *text, size_t len, fineweb_stats
         size_t k = 1;
         while (k < 4 && k < n && (s[off + n - k] & 0xC0) == 0x80) k++;
         int32_t last;
-        if (decode_cp(s, off + n, off + n - k, &last) != k) last = 0xFFFD;
+        if (utf8_decode_at(s, off + n, off + n - k, &last) != k) last = 0xFFFD;
         if (is_sent_punct(last)) o->punct_lines++;
         if ((double)cp_count(text + off, n) <= c->short_line_length) o->short_lines++;
     }

@@ -6,6 +6,7 @@
  * applies its minimums in bytes, which pyphen (the reference textstat uses)
  * does not. The patterns file is the same Debian one. */
 #include "filters/readability.h"
+#include "lib/utf8.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -28,19 +29,9 @@
  * and set *bad. Returns the number of bytes consumed (>= 1). */
 static size_t decode_cp(const unsigned char *s, size_t n, size_t i, int32_t *cp, int *bad)
 {
-    if (s[i] < 0x80) {
-        *cp = s[i];
-        return 1;
-    }
-    utf8proc_int32_t c;
-    utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &c);
-    if (k <= 0) {
-        *cp = 0xFFFD;
-        *bad = 1;
-        return 1;
-    }
-    *cp = c;
-    return (size_t)k;
+    size_t k = utf8_decode_at(s, n, i, cp);
+    if (k == 1 && *cp == 0xFFFD) *bad = 1;
+    return k;
 }
 
 static size_t encode_cp(int32_t cp, unsigned char *out)
@@ -49,12 +40,7 @@ static size_t encode_cp(int32_t cp, unsigned char *out)
 }
 
 /* Python's str.isspace() / str.split() whitespace. */
-static int is_space(int32_t c)
-{
-    if (c < 0x80) return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20);
-    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
+static int is_space(int32_t c) { return c >= 0 && py_isspace((uint32_t)c); }
 
 static int cat_of(int32_t c) { return (int)utf8proc_category(c); }
 static int is_letter_cat(int k)

@@ -1,6 +1,7 @@
 #include "utf8.h"
 
 #include <string.h>
+#include <utf8proc.h>
 
 /* ASCII whitespace for Python's str.split(): 0x09-0x0D, 0x1C-0x20. */
 static const unsigned char ascii_space[128] = {
@@ -207,4 +208,16 @@ uint64_t words_in(const char *s, size_t n)
     size_t left = count_chunk(&w, (const unsigned char *)s, n);
     if (left && !w.in_word) w.words++;
     return w.words;
+}
+
+size_t utf8_decode_multibyte(const unsigned char *s, size_t n, size_t i, int32_t *cp)
+{
+    utf8proc_int32_t c;
+    utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &c);
+    if (k <= 0) {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    *cp = c;
+    return (size_t)k;
 }

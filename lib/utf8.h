@@ -37,4 +37,17 @@ uint64_t wc_finish(word_counter *w);
 /* 1 if the code point is whitespace for Python's str.split(). */
 int py_isspace(uint32_t cp);
 
+/* Decodes the code point at s[i] (i < n) into *cp and returns its length in
+ * bytes. An invalid sequence (as utf8proc_iterate judges it) gives U+FFFD
+ * over one byte, so a caller can tell it by (length 1, *cp == 0xFFFD). */
+size_t utf8_decode_multibyte(const unsigned char *s, size_t n, size_t i, int32_t *cp);
+static inline size_t utf8_decode_at(const unsigned char *s, size_t n, size_t i, int32_t *cp)
+{
+    if (s[i] < 0x80) {   /* ASCII stays inline: the taggers call this per byte */
+        *cp = s[i];
+        return 1;
+    }
+    return utf8_decode_multibyte(s, n, i, cp);
+}
+
 #endif
