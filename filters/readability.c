@@ -112,6 +112,26 @@ struct readability_ctx {
     uint64_t *prefix;
     size_t prefix_cap;
     int maxlen;          /* longest pattern, in code points */
+    /* The same patterns as a double-array trie over code point classes (the
+     * code points that occur in keys; class 0 = any other, which ends a
+     * walk): child of slot s by class k is t = nodes[s].base + k when
+     * nodes[t].check == s. Built from pats; the hash tables stay as the
+     * reference matcher (tests). */
+    struct trie_node {
+        int32_t base, check;
+        uint32_t pat;    /* 1 + index in tpats of the pattern ending here, 0 = none */
+    } *nodes;
+    size_t nodes_cap;
+    struct trie_pat {
+        uint8_t offset, nvalues;
+        uint8_t values[24];
+    } *tpats;
+    uint16_t cls_ascii[128];
+    int32_t *cls_cp;     /* non-ASCII key code points, sorted, with their classes */
+    uint16_t *cls_id;
+    size_t ncls_cp;
+    uint16_t dot_cls;
+    int hyph_ref;        /* reference (hash) matcher only (tests) */
     cache_entry *cache;
     size_t cache_cap, cache_n;
     word_set familiar;
@@ -128,6 +148,7 @@ struct readability_ctx {
     unsigned char ubytes[4 * (MAX_CORE + 2)];
     size_t boff[MAX_CORE + 3];
     uint8_t refs[MAX_CORE + 4];
+    uint16_t wcls[MAX_CORE + 3];
 };
 
 static uint64_t nonzero(uint64_t h) { return h ? h : 1; }
@@ -308,6 +329,205 @@ static int build_prefixes(readability_ctx *c, blalm_err *e)
     return 0;
 }
 
+/* ---------- pattern trie ---------- */
+
+static uint16_t class_of(const readability_ctx *c, int32_t cp)
+{
+    if (cp >= 0 && cp < 128) return c->cls_ascii[cp];
+    size_t lo = 0, hi = c->ncls_cp;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->cls_cp[mid] < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < c->ncls_cp && c->cls_cp[lo] == cp ? c->cls_id[lo] : 0;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Grows the double array to hold slot need (and a full row of classes past
+ * it, so that base + class never leaves the array). */
+static int nodes_reserve(readability_ctx *c, size_t need)
+{
+    if (need < c->nodes_cap) return 0;
+    size_t ncap = c->nodes_cap ? c->nodes_cap : 1024;
+    while (ncap <= need) ncap *= 2;
+    struct trie_node *nn = realloc(c->nodes, ncap * sizeof *nn);
+    if (!nn) return -1;
+    for (size_t i = c->nodes_cap; i < ncap; i++) nn[i] = (struct trie_node){0, -1, 0};
+    c->nodes = nn;
+    c->nodes_cap = ncap;
+    return 0;
+}
+
+/* Decodes a pattern key (valid UTF-8: it was encoded by parse_pattern). */
+static size_t key_cps(const pattern *p, int32_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < p->key_len && n < max;) {
+        int bad = 0;
+        b += decode_cp((const unsigned char *)p->key, p->key_len, b, &out[n++], &bad);
+    }
+    return n;
+}
+
+static int build_trie(readability_ctx *c, blalm_err *e)
+{
+    int32_t kc[256];
+    /* alphabet: every code point of every key */
+    size_t nbig = 0, bigcap = 0, npats = 0;
+    int32_t *big = NULL;
+    int seen_ascii[128] = {0};
+    for (size_t i = 0; i < c->pat_cap; i++) {
+        const pattern *p = &c->pats[i];
+        if (!p->key) continue;
+        npats++;
+        size_t n = key_cps(p, kc, 256);
+        for (size_t k = 0; k < n; k++) {
+            if (kc[k] < 128) {
+                seen_ascii[kc[k]] = 1;
+                continue;
+            }
+            if (nbig == bigcap) {
+                bigcap = bigcap ? 2 * bigcap : 64;
+                int32_t *nb = realloc(big, bigcap * sizeof *nb);
+                if (!nb) {
+                    free(big);
+                    return err_set(e, "out of memory");
+                }
+                big = nb;
+            }
+            big[nbig++] = kc[k];
+        }
+    }
+    qsort(big, nbig, sizeof *big, cmp_i32);
+    size_t u = 0;
+    for (size_t k = 0; k < nbig; k++)
+        if (!u || big[u - 1] != big[k]) big[u++] = big[k];
+    size_t ncls = 0;
+    for (int a = 0; a < 128; a++) c->cls_ascii[a] = seen_ascii[a] ? (uint16_t)++ncls : 0;
+    c->cls_cp = big;
+    c->ncls_cp = u;
+    c->cls_id = malloc((u ? u : 1) * sizeof *c->cls_id);
+    if (!c->cls_id) return err_set(e, "out of memory");
+    if (ncls + u >= 0xFFFF) return err_set(e, "too many distinct letters in the patterns");
+    for (size_t k = 0; k < u; k++) c->cls_id[k] = (uint16_t)++ncls;
+    c->dot_cls = c->cls_ascii['.'];
+    size_t K = ncls + 1;   /* classes 0..ncls */
+
+    /* a plain trie first (dense rows), then packed into the double array */
+    size_t tcap = 1024, tn = 1;
+    int32_t *kids = calloc(tcap * K, sizeof *kids);   /* 0 = no child (root is never a child) */
+    uint32_t *tpat = calloc(tcap, sizeof *tpat);
+    c->tpats = malloc((npats ? npats : 1) * sizeof *c->tpats);
+    int32_t *queue = NULL, *slot = NULL, *nxt = NULL;
+    int rc = -1;
+    if (!kids || !tpat || !c->tpats) goto oom;
+    size_t np = 0;
+    for (size_t i = 0; i < c->pat_cap; i++) {
+        const pattern *p = &c->pats[i];
+        if (!p->key) continue;
+        size_t n = key_cps(p, kc, 256);
+        size_t s = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t cl = class_of(c, kc[k]);
+            if (!kids[s * K + cl]) {
+                if (tn == tcap) {
+                    int32_t *nk = realloc(kids, 2 * tcap * K * sizeof *nk);
+                    if (!nk) goto oom;
+                    kids = nk;
+                    uint32_t *ntp = realloc(tpat, 2 * tcap * sizeof *ntp);
+                    if (!ntp) goto oom;
+                    tpat = ntp;
+                    memset(kids + tcap * K, 0, tcap * K * sizeof *kids);
+                    memset(tpat + tcap, 0, tcap * sizeof *tpat);
+                    tcap *= 2;
+                }
+                kids[s * K + cl] = (int32_t)tn++;
+            }
+            s = (size_t)kids[s * K + cl];
+        }
+        struct trie_pat *tp = &c->tpats[np];
+        tp->offset = p->offset;
+        tp->nvalues = p->nvalues;
+        memcpy(tp->values, p->values, sizeof tp->values);
+        tpat[s] = (uint32_t)++np;
+    }
+    /* breadth first: each node's children go to the first base where all
+     * their slots are free; the free slots are kept in a list (nxt), so a
+     * search skips the packed part of the array */
+    queue = malloc(tn * sizeof *queue);
+    slot = malloc(tn * sizeof *slot);
+    size_t cap = tn + 2 * K;   /* usually enough; grows below otherwise */
+    nxt = malloc(cap * sizeof *nxt);
+    if (!queue || !slot || !nxt || nodes_reserve(c, cap)) goto oom;
+    for (size_t i = 0; i < cap; i++) nxt[i] = (int32_t)(i + 1);
+    /* nxt[0] is the head: slot 0 is the root's, taken and no node's child */
+    c->nodes[0].check = -2;
+    size_t qh = 0, qt = 0;
+    queue[qt++] = 0;
+    slot[0] = 0;
+    while (qh < qt) {
+        int32_t t = queue[qh++];
+        int32_t s = slot[t];
+        c->nodes[s].pat = tpat[t];
+        const int32_t *row = kids + (size_t)t * K;
+        size_t first = 0;
+        for (size_t cl = 1; cl < K && !first; cl++)
+            if (row[cl]) first = cl;
+        if (!first) continue;   /* a leaf: base 0, its walk ends at any class */
+        size_t b = 0;
+        for (size_t f = (size_t)nxt[0];; f = (size_t)nxt[f]) {
+            if (f + K >= cap) {   /* grow; the list's end (cap) becomes a free slot */
+                size_t ncap = 2 * cap;
+                int32_t *nn = realloc(nxt, ncap * sizeof *nn);
+                if (!nn || nodes_reserve(c, ncap)) goto oom;
+                nxt = nn;
+                for (size_t i = cap; i < ncap; i++) nxt[i] = (int32_t)(i + 1);
+                cap = ncap;
+            }
+            if (f <= first) continue;     /* base >= 1 */
+            b = f - first;
+            size_t cl = first + 1;
+            for (; cl < K; cl++)
+                if (row[cl] && c->nodes[b + cl].check != -1) break;
+            if (cl == K) break;
+        }
+        c->nodes[s].base = (int32_t)b;
+        for (size_t cl = first; cl < K; cl++) {
+            int32_t ch = row[cl];
+            if (!ch) continue;
+            c->nodes[b + cl].check = s;
+            slot[ch] = (int32_t)(b + cl);
+            queue[qt++] = ch;
+        }
+        /* unlink the slots just taken */
+        for (size_t prev = 0, f = (size_t)nxt[0]; f < cap;) {
+            if (c->nodes[f].check != -1) {
+                nxt[prev] = nxt[f];
+                f = (size_t)nxt[f];
+            } else {
+                if (f > b + K) break;
+                prev = f;
+                f = (size_t)nxt[f];
+            }
+        }
+    }
+    rc = 0;
+oom:
+    free(kids);
+    free(tpat);
+    free(queue);
+    free(slot);
+    free(nxt);
+    if (rc < 0) err_set(e, "out of memory");
+    return rc;
+}
+
 static int set_add(word_set *s, const char *w)
 {
     size_t n = strlen(w);
@@ -345,7 +565,8 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
         const char *env = getenv("BLALM_HYPHEN_DIC");
         dic_path = env && *env ? env : READABILITY_DEFAULT_DIC;
     }
-    if (load_patterns(c, dic_path, e) < 0 || build_prefixes(c, e) < 0) {
+    if (load_patterns(c, dic_path, e) < 0 || build_prefixes(c, e) < 0 ||
+        build_trie(c, e) < 0) {
         readability_free(c);
         return NULL;
     }
@@ -378,6 +599,10 @@ void readability_free(readability_ctx *c)
         free(c->pats);
     }
     free(c->prefix);
+    free(c->nodes);
+    free(c->tpats);
+    free(c->cls_cp);
+    free(c->cls_id);
     if (c->cache) {
         cache_clear(c);
         free(c->cache);
@@ -391,9 +616,23 @@ void readability_free(readability_ctx *c)
 
 /* ---------- syllables (pyphen) ---------- */
 
+/* Points of c->refs[0..n+2] (references of the pointed word): pyphen keeps
+ * position r-1 for each odd reference r within 2 <= pos <= n-2; + 1. */
+static int count_points(const readability_ctx *c, size_t n)
+{
+    int points = 0;
+    for (size_t r = 0; r <= n + 2; r++) {
+        if (!(c->refs[r] & 1)) continue;
+        long pos = (long)r - 1;
+        if (pos >= 2 && pos <= (long)n - 2) points++;
+    }
+    return points + 1;
+}
+
 /* Hyphenation points of the lowercased code points c->cps[0..n) (n <= MAX_CORE)
- * within pyphen's minimums, + 1. */
-static int hyphenate_count(readability_ctx *c, size_t n)
+ * within pyphen's minimums, + 1: the reference matcher, pyphen's loop as
+ * written (every substring of the pointed word looked up by hash). */
+static int hyphenate_count_ref(readability_ctx *c, size_t n)
 {
     /* pointed word ".w." as UTF-8 with code point offsets */
     size_t pw = n + 2, b = 0;
@@ -421,14 +660,40 @@ static int hyphenate_count(readability_ctx *c, size_t n)
             }
         }
     }
-    /* position r-1 in the word for each odd reference r; keep 2 <= pos <= n-2 */
-    int points = 0;
-    for (size_t r = 0; r <= pw; r++) {
-        if (!(c->refs[r] & 1)) continue;
-        long pos = (long)r - 1;
-        if (pos >= 2 && pos <= (long)n - 2) points++;
+    return count_points(c, n);
+}
+
+/* The same count by the trie: from each start i of the pointed word, one walk
+ * down the trie applies every pattern that starts there (a pattern's values
+ * land at i + offset whatever its length, so the walk needs no end index). */
+static int hyphenate_count_trie(readability_ctx *c, size_t n)
+{
+    size_t pw = n + 2;
+    uint16_t *w = c->wcls;
+    w[0] = w[n + 1] = c->dot_cls;
+    for (size_t i = 0; i < n; i++) w[i + 1] = class_of(c, c->cps[i]);
+    w[pw] = 0;   /* class 0 has no child anywhere: every walk stops here */
+    memset(c->refs, 0, pw + 1);
+    const struct trie_node *T = c->nodes;
+    for (size_t i = 0; i + 1 < pw; i++) {
+        int32_t s = 0;
+        for (size_t j = i;; j++) {
+            int32_t t = T[s].base + w[j];
+            if (T[t].check != s) break;
+            s = t;
+            if (!T[t].pat) continue;
+            const struct trie_pat *p = &c->tpats[T[t].pat - 1];
+            size_t r0 = i + p->offset;
+            for (size_t k = 0; k < p->nvalues && r0 + k <= pw; k++)
+                if (p->values[k] > c->refs[r0 + k]) c->refs[r0 + k] = p->values[k];
+        }
     }
-    return points + 1;
+    return count_points(c, n);
+}
+
+static int hyphenate_count(readability_ctx *c, size_t n)
+{
+    return c->hyph_ref ? hyphenate_count_ref(c, n) : hyphenate_count_trie(c, n);
 }
 
 static uint64_t word_hash(const unsigned char *u, size_t n)
@@ -855,6 +1120,14 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
 }
 
 void readability_set_token_cache(readability_ctx *c, int on) { c->no_token_cache = !on; }
+
+void readability_set_hyphen_trie(readability_ctx *c, int on)
+{
+    c->hyph_ref = !on;
+    /* cached counts came from the other matcher */
+    cache_clear(c);
+    memset(c->toks, 0, sizeof c->toks);
+}
 
 void readability_scores_of(const readability_counts *k, readability_scores *o)
 {
