@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "filters/dale_chall_words.inc"
 
@@ -22,6 +25,7 @@
  * bounds time and memory on a 64 MiB line. */
 #define MAX_CORE 1000
 #define CACHE_MAX_ENTRIES (1u << 21)
+#define AC_W 32   /* merged output vectors: values at back distances 0..31 */
 
 /* ---------- UTF-8 ---------- */
 
@@ -112,25 +116,18 @@ struct readability_ctx {
     uint64_t *prefix;
     size_t prefix_cap;
     int maxlen;          /* longest pattern, in code points */
-    /* The same patterns as a double-array trie over code point classes (the
-     * code points that occur in keys; class 0 = any other, which ends a
-     * walk): child of slot s by class k is t = nodes[s].base + k when
-     * nodes[t].check == s. Built from pats; the hash tables stay as the
-     * reference matcher (tests). */
-    struct trie_node {
-        int32_t base, check;
-        uint32_t pat;    /* 1 + index in tpats of the pattern ending here, 0 = none */
-    } *nodes;
-    size_t nodes_cap;
-    struct trie_pat {
-        uint8_t offset, nvalues;
-        uint8_t values[24];
-    } *tpats;
+    /* The same patterns as an Aho-Corasick automaton over code point
+     * classes (build_automaton); the hash tables above stay as the reference
+     * matcher (tests). */
     uint16_t cls_ascii[128];
     int32_t *cls_cp;     /* non-ASCII key code points, sorted, with their classes */
     uint16_t *cls_id;
     size_t ncls_cp;
     uint16_t dot_cls;
+    size_t ncls;         /* classes 0..ncls-1 */
+    uint16_t *ac_delta;  /* automaton (build_automaton); NULL: reference matcher */
+    uint16_t *ac_vid;
+    uint8_t *ac_vecs;
     int hyph_ref;        /* reference (hash) matcher only (tests) */
     cache_entry *cache;
     size_t cache_cap, cache_n;
@@ -148,7 +145,7 @@ struct readability_ctx {
     unsigned char ubytes[4 * (MAX_CORE + 2)];
     size_t boff[MAX_CORE + 3];
     uint8_t refs[MAX_CORE + 4];
-    uint16_t wcls[MAX_CORE + 3];
+    uint8_t acrefs[AC_W + MAX_CORE + 4];   /* refs after AC_W bytes of slack */
 };
 
 static uint64_t nonzero(uint64_t h) { return h ? h : 1; }
@@ -329,8 +326,10 @@ static int build_prefixes(readability_ctx *c, blalm_err *e)
     return 0;
 }
 
-/* ---------- pattern trie ---------- */
+/* ---------- pattern automaton ---------- */
 
+/* The code points of the pattern keys are mapped to classes 1..ncls-1;
+ * class 0 is every other code point, which no pattern holds. */
 static uint16_t class_of(const readability_ctx *c, int32_t cp)
 {
     if (cp >= 0 && cp < 128) return c->cls_ascii[cp];
@@ -349,22 +348,7 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Grows the double array to hold slot need (and a full row of classes past
- * it, so that base + class never leaves the array). */
-static int nodes_reserve(readability_ctx *c, size_t need)
-{
-    if (need < c->nodes_cap) return 0;
-    size_t ncap = c->nodes_cap ? c->nodes_cap : 1024;
-    while (ncap <= need) ncap *= 2;
-    struct trie_node *nn = realloc(c->nodes, ncap * sizeof *nn);
-    if (!nn) return -1;
-    for (size_t i = c->nodes_cap; i < ncap; i++) nn[i] = (struct trie_node){0, -1, 0};
-    c->nodes = nn;
-    c->nodes_cap = ncap;
-    return 0;
-}
-
-/* Decodes a pattern key (valid UTF-8: it was encoded by parse_pattern). */
+/* Decodes a pattern key (valid UTF-8: parse_pattern encoded it). */
 static size_t key_cps(const pattern *p, int32_t *out, size_t max)
 {
     size_t n = 0;
@@ -375,17 +359,15 @@ static size_t key_cps(const pattern *p, int32_t *out, size_t max)
     return n;
 }
 
-static int build_trie(readability_ctx *c, blalm_err *e)
+static int build_classes(readability_ctx *c, blalm_err *e)
 {
     int32_t kc[256];
-    /* alphabet: every code point of every key */
-    size_t nbig = 0, bigcap = 0, npats = 0;
+    size_t nbig = 0, bigcap = 0;
     int32_t *big = NULL;
     int seen_ascii[128] = {0};
     for (size_t i = 0; i < c->pat_cap; i++) {
         const pattern *p = &c->pats[i];
         if (!p->key) continue;
-        npats++;
         size_t n = key_cps(p, kc, 256);
         for (size_t k = 0; k < n; k++) {
             if (kc[k] < 128) {
@@ -404,7 +386,7 @@ static int build_trie(readability_ctx *c, blalm_err *e)
             big[nbig++] = kc[k];
         }
     }
-    qsort(big, nbig, sizeof *big, cmp_i32);
+    if (big) qsort(big, nbig, sizeof *big, cmp_i32);
     size_t u = 0;
     for (size_t k = 0; k < nbig; k++)
         if (!u || big[u - 1] != big[k]) big[u++] = big[k];
@@ -417,17 +399,31 @@ static int build_trie(readability_ctx *c, blalm_err *e)
     if (ncls + u >= 0xFFFF) return err_set(e, "too many distinct letters in the patterns");
     for (size_t k = 0; k < u; k++) c->cls_id[k] = (uint16_t)++ncls;
     c->dot_cls = c->cls_ascii['.'];
-    size_t K = ncls + 1;   /* classes 0..ncls */
+    c->ncls = ncls + 1;
+    return 0;
+}
 
-    /* a plain trie first (dense rows), then packed into the double array */
-    size_t tcap = 1024, tn = 1;
-    int32_t *kids = calloc(tcap * K, sizeof *kids);   /* 0 = no child (root is never a child) */
-    uint32_t *tpat = calloc(tcap, sizeof *tpat);
-    c->tpats = malloc((npats ? npats : 1) * sizeof *c->tpats);
-    int32_t *queue = NULL, *slot = NULL, *nxt = NULL;
+/* Builds the Aho-Corasick automaton of the pattern keys over the classes:
+ * ac_delta[s * K + k] is the state after class k from state s (failure
+ * transitions folded in, so one lookup per code point), and each state's
+ * output is the max, aligned at the match's end, of the values of every
+ * pattern that is a suffix of the state's string. Returns 1 when the patterns
+ * do not fit (more than 65535 states or keys over AC_W - 1 code points): the
+ * reference matcher is used then. */
+static int build_automaton(readability_ctx *c, blalm_err *e)
+{
+    int32_t kc[256];
+    size_t K = c->ncls;
+    if (c->maxlen > AC_W - 1) return 1;
+    size_t cap = 1024, ns = 1;
+    uint16_t *d = calloc(cap * K, sizeof *d);   /* trie children first; 0 = none */
+    int32_t *own = malloc(cap * sizeof *own);  /* pattern ending here: index in pats, -1 */
+    uint8_t *depth = calloc(cap, 1);
+    uint16_t *fail = NULL, *queue = NULL, *vid = NULL;
+    uint8_t *vecs = NULL;
     int rc = -1;
-    if (!kids || !tpat || !c->tpats) goto oom;
-    size_t np = 0;
+    if (!d || !own || !depth) goto oom;
+    own[0] = -1;
     for (size_t i = 0; i < c->pat_cap; i++) {
         const pattern *p = &c->pats[i];
         if (!p->key) continue;
@@ -435,95 +431,119 @@ static int build_trie(readability_ctx *c, blalm_err *e)
         size_t s = 0;
         for (size_t k = 0; k < n; k++) {
             size_t cl = class_of(c, kc[k]);
-            if (!kids[s * K + cl]) {
-                if (tn == tcap) {
-                    int32_t *nk = realloc(kids, 2 * tcap * K * sizeof *nk);
-                    if (!nk) goto oom;
-                    kids = nk;
-                    uint32_t *ntp = realloc(tpat, 2 * tcap * sizeof *ntp);
-                    if (!ntp) goto oom;
-                    tpat = ntp;
-                    memset(kids + tcap * K, 0, tcap * K * sizeof *kids);
-                    memset(tpat + tcap, 0, tcap * sizeof *tpat);
-                    tcap *= 2;
+            if (!d[s * K + cl]) {
+                if (ns == 0xFFFF) {
+                    rc = 1;
+                    goto oom;
                 }
-                kids[s * K + cl] = (int32_t)tn++;
+                if (ns == cap) {
+                    uint16_t *nd = realloc(d, 2 * cap * K * sizeof *nd);
+                    if (!nd) goto oom;
+                    d = nd;
+                    memset(d + cap * K, 0, cap * K * sizeof *d);
+                    int32_t *no = realloc(own, 2 * cap * sizeof *no);
+                    if (!no) goto oom;
+                    own = no;
+                    uint8_t *ndp = realloc(depth, 2 * cap);
+                    if (!ndp) goto oom;
+                    depth = ndp;
+                    cap *= 2;
+                }
+                own[ns] = -1;
+                depth[ns] = (uint8_t)(depth[s] + 1);
+                d[s * K + cl] = (uint16_t)ns++;
             }
-            s = (size_t)kids[s * K + cl];
+            s = d[s * K + cl];
         }
-        struct trie_pat *tp = &c->tpats[np];
-        tp->offset = p->offset;
-        tp->nvalues = p->nvalues;
-        memcpy(tp->values, p->values, sizeof tp->values);
-        tpat[s] = (uint32_t)++np;
+        own[s] = (int32_t)i;
     }
-    /* breadth first: each node's children go to the first base where all
-     * their slots are free; the free slots are kept in a list (nxt), so a
-     * search skips the packed part of the array */
-    queue = malloc(tn * sizeof *queue);
-    slot = malloc(tn * sizeof *slot);
-    size_t cap = tn + 2 * K;   /* usually enough; grows below otherwise */
-    nxt = malloc(cap * sizeof *nxt);
-    if (!queue || !slot || !nxt || nodes_reserve(c, cap)) goto oom;
-    for (size_t i = 0; i < cap; i++) nxt[i] = (int32_t)(i + 1);
-    /* nxt[0] is the head: slot 0 is the root's, taken and no node's child */
-    c->nodes[0].check = -2;
+    fail = calloc(ns, sizeof *fail);
+    queue = malloc(ns * sizeof *queue);
+    vid = calloc(ns, sizeof *vid);
+    size_t vcap = 1024, nv = 1;   /* vector 0: all zeros */
+    vecs = calloc(vcap, AC_W);
+    size_t hcap = 1 << 16;
+    uint32_t *vh = calloc(hcap, sizeof *vh);   /* dedup: 1 + vector index, 0 = empty */
+    if (!fail || !queue || !vid || !vecs || !vh) {
+        free(vh);
+        goto oom;
+    }
+    /* breadth first: a state's failure state is shallower, so its row is
+     * complete and its output merged when the state is reached */
     size_t qh = 0, qt = 0;
     queue[qt++] = 0;
-    slot[0] = 0;
     while (qh < qt) {
-        int32_t t = queue[qh++];
-        int32_t s = slot[t];
-        c->nodes[s].pat = tpat[t];
-        const int32_t *row = kids + (size_t)t * K;
-        size_t first = 0;
-        for (size_t cl = 1; cl < K && !first; cl++)
-            if (row[cl]) first = cl;
-        if (!first) continue;   /* a leaf: base 0, its walk ends at any class */
-        size_t b = 0;
-        for (size_t f = (size_t)nxt[0];; f = (size_t)nxt[f]) {
-            if (f + K >= cap) {   /* grow; the list's end (cap) becomes a free slot */
-                size_t ncap = 2 * cap;
-                int32_t *nn = realloc(nxt, ncap * sizeof *nn);
-                if (!nn || nodes_reserve(c, ncap)) goto oom;
-                nxt = nn;
-                for (size_t i = cap; i < ncap; i++) nxt[i] = (int32_t)(i + 1);
-                cap = ncap;
+        size_t s = queue[qh++];
+        uint8_t v[AC_W];
+        memcpy(v, vecs + (size_t)vid[fail[s]] * AC_W, AC_W);
+        if (s && own[s] >= 0) {
+            const pattern *p = &c->pats[own[s]];
+            for (size_t k = 0; k < p->nvalues; k++) {
+                size_t back = (size_t)depth[s] - p->offset - k;   /* offset + k <= depth */
+                uint8_t *x = &v[AC_W - 1 - back];
+                if (p->values[k] > *x) *x = p->values[k];
             }
-            if (f <= first) continue;     /* base >= 1 */
-            b = f - first;
-            size_t cl = first + 1;
-            for (; cl < K; cl++)
-                if (row[cl] && c->nodes[b + cl].check != -1) break;
-            if (cl == K) break;
         }
-        c->nodes[s].base = (int32_t)b;
-        for (size_t cl = first; cl < K; cl++) {
-            int32_t ch = row[cl];
-            if (!ch) continue;
-            c->nodes[b + cl].check = s;
-            slot[ch] = (int32_t)(b + cl);
-            queue[qt++] = ch;
+        uint64_t h = fnv1a(FNV_SEED, v, AC_W);
+        size_t slot = h & (hcap - 1);
+        for (; vh[slot]; slot = (slot + 1) & (hcap - 1))
+            if (!memcmp(vecs + (size_t)(vh[slot] - 1) * AC_W, v, AC_W)) break;
+        if (!vh[slot]) {
+            if (nv == vcap || nv >= hcap / 2) {
+                if (nv >= hcap / 2) {   /* cannot happen: < 65536 states */
+                    free(vh);
+                    goto oom;
+                }
+                uint8_t *nvv = realloc(vecs, 2 * vcap * AC_W);
+                if (!nvv) {
+                    free(vh);
+                    goto oom;
+                }
+                vecs = nvv;
+                vcap *= 2;
+            }
+            memcpy(vecs + nv * AC_W, v, AC_W);
+            vh[slot] = (uint32_t)++nv;
         }
-        /* unlink the slots just taken */
-        for (size_t prev = 0, f = (size_t)nxt[0]; f < cap;) {
-            if (c->nodes[f].check != -1) {
-                nxt[prev] = nxt[f];
-                f = (size_t)nxt[f];
+        vid[s] = (uint16_t)(vh[slot] - 1);
+        for (size_t cl = 0; cl < K; cl++) {
+            uint16_t *t = &d[s * K + cl];
+            if (*t) {   /* a trie child */
+                fail[*t] = s ? d[fail[s] * K + cl] : 0;
+                queue[qt++] = *t;
             } else {
-                if (f > b + K) break;
-                prev = f;
-                f = (size_t)nxt[f];
+                *t = s ? d[fail[s] * K + cl] : 0;
             }
         }
     }
+    free(vh);
+    /* renumber the states in breadth-first order: the shallow states, where
+     * most walks stay, share cache lines */
+    uint16_t *nd = malloc(ns * K * sizeof *nd), *nvid = malloc(ns * sizeof *nvid);
+    if (!nd || !nvid) {
+        free(nd);
+        free(nvid);
+        goto oom;
+    }
+    for (size_t q = 0; q < ns; q++) fail[queue[q]] = (uint16_t)q;   /* fail: now new ids */
+    for (size_t q = 0; q < ns; q++) {
+        size_t o = queue[q];
+        nvid[q] = vid[o];
+        for (size_t cl = 0; cl < K; cl++) nd[q * K + cl] = fail[d[o * K + cl]];
+    }
+    c->ac_delta = nd;
+    c->ac_vid = nvid;
+    c->ac_vecs = vecs;
+    vecs = NULL;
     rc = 0;
 oom:
-    free(kids);
-    free(tpat);
+    free(d);
+    free(own);
+    free(depth);
+    free(fail);
     free(queue);
-    free(slot);
-    free(nxt);
+    free(vid);
+    free(vecs);
     if (rc < 0) err_set(e, "out of memory");
     return rc;
 }
@@ -565,8 +585,13 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
         const char *env = getenv("BLALM_HYPHEN_DIC");
         dic_path = env && *env ? env : READABILITY_DEFAULT_DIC;
     }
-    if (load_patterns(c, dic_path, e) < 0 || build_prefixes(c, e) < 0 ||
-        build_trie(c, e) < 0) {
+    int rc = load_patterns(c, dic_path, e);
+    if (!rc) rc = build_classes(c, e);
+    if (!rc) rc = build_automaton(c, e);
+    /* the reference matcher's prefix table only when it is needed */
+    if (rc == 1) c->hyph_ref = 1, rc = 0;
+    if (!rc && c->hyph_ref) rc = build_prefixes(c, e);
+    if (rc < 0) {
         readability_free(c);
         return NULL;
     }
@@ -599,8 +624,9 @@ void readability_free(readability_ctx *c)
         free(c->pats);
     }
     free(c->prefix);
-    free(c->nodes);
-    free(c->tpats);
+    free(c->ac_delta);
+    free(c->ac_vid);
+    free(c->ac_vecs);
     free(c->cls_cp);
     free(c->cls_id);
     if (c->cache) {
@@ -663,37 +689,47 @@ static int hyphenate_count_ref(readability_ctx *c, size_t n)
     return count_points(c, n);
 }
 
-/* The same count by the trie: from each start i of the pointed word, one walk
- * down the trie applies every pattern that starts there (a pattern's values
- * land at i + offset whatever its length, so the walk needs no end index). */
-static int hyphenate_count_trie(readability_ctx *c, size_t n)
+/* The same count by the automaton: one transition per code point of the
+ * pointed word; at each end position the state's merged values are applied
+ * with max over the AC_W positions before it. It also finds a match starting
+ * at the final '.', which pyphen's loop skips: that can only be the key "."
+ * and its values land at positions n and n + 1, never counted. */
+static int hyphenate_count_ac(readability_ctx *c, size_t n)
 {
-    size_t pw = n + 2;
-    uint16_t *w = c->wcls;
-    w[0] = w[n + 1] = c->dot_cls;
-    for (size_t i = 0; i < n; i++) w[i + 1] = class_of(c, c->cps[i]);
-    w[pw] = 0;   /* class 0 has no child anywhere: every walk stops here */
-    memset(c->refs, 0, pw + 1);
-    const struct trie_node *T = c->nodes;
-    for (size_t i = 0; i + 1 < pw; i++) {
-        int32_t s = 0;
-        for (size_t j = i;; j++) {
-            int32_t t = T[s].base + w[j];
-            if (T[t].check != s) break;
-            s = t;
-            if (!T[t].pat) continue;
-            const struct trie_pat *p = &c->tpats[T[t].pat - 1];
-            size_t r0 = i + p->offset;
-            for (size_t k = 0; k < p->nvalues && r0 + k <= pw; k++)
-                if (p->values[k] > c->refs[r0 + k]) c->refs[r0 + k] = p->values[k];
+    size_t pw = n + 2, K = c->ncls;
+    uint8_t *refs = c->acrefs + AC_W;
+    memset(refs, 0, pw + 1);
+    const uint16_t *d = c->ac_delta, *vid = c->ac_vid;
+    const uint8_t *vecs = c->ac_vecs;
+    size_t s = d[c->dot_cls];
+    for (size_t j = 0;; j++) {
+        /* s: the state after code points 0..j; matches end at j + 1 */
+        if (vid[s]) {
+            const uint8_t *v = vecs + (size_t)vid[s] * AC_W;
+            uint8_t *r = refs + j + 2 - AC_W;
+#ifdef __SSE2__
+            __m128i a = _mm_loadu_si128((const __m128i *)r);
+            __m128i b = _mm_loadu_si128((const __m128i *)(r + 16));
+            a = _mm_max_epu8(a, _mm_loadu_si128((const __m128i *)v));
+            b = _mm_max_epu8(b, _mm_loadu_si128((const __m128i *)(v + 16)));
+            _mm_storeu_si128((__m128i *)r, a);
+            _mm_storeu_si128((__m128i *)(r + 16), b);
+#else
+            for (size_t k = 0; k < AC_W; k++) r[k] = v[k] > r[k] ? v[k] : r[k];
+#endif
         }
+        if (j + 1 == pw) break;
+        uint16_t cl = j + 1 <= n ? class_of(c, c->cps[j]) : c->dot_cls;
+        s = d[s * K + cl];
     }
-    return count_points(c, n);
+    int points = 0;
+    for (size_t r = 3; r + 1 <= n; r++) points += refs[r] & 1;
+    return points + 1;
 }
 
 static int hyphenate_count(readability_ctx *c, size_t n)
 {
-    return c->hyph_ref ? hyphenate_count_ref(c, n) : hyphenate_count_trie(c, n);
+    return c->hyph_ref ? hyphenate_count_ref(c, n) : hyphenate_count_ac(c, n);
 }
 
 static uint64_t word_hash(const unsigned char *u, size_t n)
@@ -1121,12 +1157,16 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
 
 void readability_set_token_cache(readability_ctx *c, int on) { c->no_token_cache = !on; }
 
-void readability_set_hyphen_trie(readability_ctx *c, int on)
+int readability_set_hyphen_automaton(readability_ctx *c, int on)
 {
+    if (on && !c->ac_delta) return -1;   /* the patterns did not fit it */
+    blalm_err e;
+    if (!on && !c->prefix && build_prefixes(c, &e) < 0) return -1;
     c->hyph_ref = !on;
     /* cached counts came from the other matcher */
     cache_clear(c);
     memset(c->toks, 0, sizeof c->toks);
+    return 0;
 }
 
 void readability_scores_of(const readability_counts *k, readability_scores *o)

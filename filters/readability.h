@@ -78,10 +78,13 @@ void readability_count(readability_ctx *c, const char *text, size_t len,
 /* on = 0 turns the per-token cache off: every token takes the reference path
  * (tests check that both give identical counts). Default on. */
 void readability_set_token_cache(readability_ctx *c, int on);
-/* on = 0 hyphenates with the reference matcher (each substring of the word
- * looked up in a hash table, as pyphen does) instead of the pattern trie
- * (tests check that both give identical counts); clears the caches. Default on. */
-void readability_set_hyphen_trie(readability_ctx *c, int on);
+/* on = 0 hyphenates with the reference matcher (every substring of the word
+ * looked up in a hash table, pyphen's loop) instead of the pattern automaton
+ * (tests check that both give identical counts); clears the caches. Default on
+ * (off by itself for a patterns file the automaton cannot hold: over 65535
+ * states or a key over 31 code points). Returns 0, or -1 (nothing changed)
+ * when the reference tables cannot be allocated or the automaton is missing. */
+int readability_set_hyphen_automaton(readability_ctx *c, int on);
 /* Pure function of the counts; every score is finite. */
 void readability_scores_of(const readability_counts *k, readability_scores *out);
 
