@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -26,6 +27,29 @@
 #define MAX_CORE 1000
 #define CACHE_MAX_ENTRIES (1u << 21)
 #define AC_W 32   /* merged output vectors: values at back distances 0..31 */
+
+/* ---------- memory ---------- */
+
+/* Zeroed memory; tables of 1 MiB and more go on transparent huge pages where
+ * the kernel offers them (THP "madvise" mode): their random probes then miss
+ * the TLB far less, and filling them takes a few page faults, not hundreds.
+ * Released with free(). */
+static void *big_calloc(size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    size_t huge = (size_t)2 << 20;
+    if (size >= ((size_t)1 << 20)) {
+        size_t rounded = (size + huge - 1) & ~(huge - 1);
+        void *p = aligned_alloc(huge, rounded);
+        if (p) {
+            (void)madvise(p, rounded, MADV_HUGEPAGE);   /* advice only */
+            memset(p, 0, size);
+            return p;
+        }
+    }
+#endif
+    return calloc(1, size ? size : 1);
+}
 
 /* ---------- UTF-8 ---------- */
 
@@ -519,22 +543,21 @@ static int build_automaton(readability_ctx *c, blalm_err *e)
     free(vh);
     /* renumber the states in breadth-first order: the shallow states, where
      * most walks stay, share cache lines */
-    uint16_t *nd = malloc(ns * K * sizeof *nd), *nvid = malloc(ns * sizeof *nvid);
-    if (!nd || !nvid) {
-        free(nd);
-        free(nvid);
-        goto oom;
-    }
+    size_t tsz = (ns * K + ns) * sizeof *d;
+    tsz = (tsz + AC_W - 1) / AC_W * AC_W;
+    unsigned char *mem = big_calloc(tsz + nv * AC_W);   /* the three tables, one block */
+    if (!mem) goto oom;
+    uint16_t *nd = (uint16_t *)mem, *nvid = nd + ns * K;
     for (size_t q = 0; q < ns; q++) fail[queue[q]] = (uint16_t)q;   /* fail: now new ids */
     for (size_t q = 0; q < ns; q++) {
         size_t o = queue[q];
         nvid[q] = vid[o];
         for (size_t cl = 0; cl < K; cl++) nd[q * K + cl] = fail[d[o * K + cl]];
     }
+    memcpy(mem + tsz, vecs, nv * AC_W);
     c->ac_delta = nd;
     c->ac_vid = nvid;
-    c->ac_vecs = vecs;
-    vecs = NULL;
+    c->ac_vecs = mem + tsz;
     rc = 0;
 oom:
     free(d);
@@ -576,7 +599,7 @@ static int set_has(const word_set *s, const char *w, size_t n)
 
 readability_ctx *readability_new(const char *dic_path, blalm_err *e)
 {
-    readability_ctx *c = calloc(1, sizeof *c);
+    readability_ctx *c = big_calloc(sizeof *c);
     if (!c) {
         err_set(e, "out of memory");
         return NULL;
@@ -624,9 +647,7 @@ void readability_free(readability_ctx *c)
         free(c->pats);
     }
     free(c->prefix);
-    free(c->ac_delta);
-    free(c->ac_vid);
-    free(c->ac_vecs);
+    free(c->ac_delta);   /* holds ac_vid and ac_vecs too */
     free(c->cls_cp);
     free(c->cls_id);
     if (c->cache) {
@@ -763,7 +784,7 @@ static int syllables_lower(readability_ctx *c, const char *w, size_t len)
     if (c->cache_n >= CACHE_MAX_ENTRIES) cache_clear(c);
     if ((c->cache_n + 1) * 2 > c->cache_cap) {  /* grow */
         size_t ncap = c->cache_cap * 2;
-        cache_entry *nt = calloc(ncap, sizeof *nt);
+        cache_entry *nt = big_calloc(ncap * sizeof *nt);
         if (!nt) return syl;  /* keep working without caching */
         for (size_t k = 0; k < c->cache_cap; k++) {
             if (!c->cache[k].hash) continue;
