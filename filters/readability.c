@@ -710,47 +710,54 @@ static int hyphenate_count_ref(readability_ctx *c, size_t n)
     return count_points(c, n);
 }
 
-/* The same count by the automaton: one transition per code point of the
- * pointed word; at each end position the state's merged values are applied
- * with max over the AC_W positions before it. It also finds a match starting
- * at the final '.', which pyphen's loop skips: that can only be the key "."
- * and its values land at positions n and n + 1, never counted. */
-static int hyphenate_count_ac(readability_ctx *c, size_t n)
+/* The state's merged values, max'ed into the AC_W references that end at r + AC_W. */
+static inline void ac_apply(const readability_ctx *c, size_t s, uint8_t *r)
 {
-    size_t pw = n + 2, K = c->ncls;
-    uint8_t *refs = c->acrefs + AC_W;
-    memset(refs, 0, pw + 1);
-    const uint16_t *d = c->ac_delta, *vid = c->ac_vid;
-    const uint8_t *vecs = c->ac_vecs;
-    size_t s = d[c->dot_cls];
-    for (size_t j = 0;; j++) {
-        /* s: the state after code points 0..j; matches end at j + 1 */
-        if (vid[s]) {
-            const uint8_t *v = vecs + (size_t)vid[s] * AC_W;
-            uint8_t *r = refs + j + 2 - AC_W;
+    if (!c->ac_vid[s]) return;
+    const uint8_t *v = c->ac_vecs + (size_t)c->ac_vid[s] * AC_W;
 #ifdef __SSE2__
-            __m128i a = _mm_loadu_si128((const __m128i *)r);
-            __m128i b = _mm_loadu_si128((const __m128i *)(r + 16));
-            a = _mm_max_epu8(a, _mm_loadu_si128((const __m128i *)v));
-            b = _mm_max_epu8(b, _mm_loadu_si128((const __m128i *)(v + 16)));
-            _mm_storeu_si128((__m128i *)r, a);
-            _mm_storeu_si128((__m128i *)(r + 16), b);
+    __m128i a = _mm_loadu_si128((const __m128i *)r);
+    __m128i b = _mm_loadu_si128((const __m128i *)(r + 16));
+    a = _mm_max_epu8(a, _mm_loadu_si128((const __m128i *)v));
+    b = _mm_max_epu8(b, _mm_loadu_si128((const __m128i *)(v + 16)));
+    _mm_storeu_si128((__m128i *)r, a);
+    _mm_storeu_si128((__m128i *)(r + 16), b);
 #else
-            for (size_t k = 0; k < AC_W; k++) r[k] = v[k] > r[k] ? v[k] : r[k];
+    for (size_t k = 0; k < AC_W; k++) r[k] = v[k] > r[k] ? v[k] : r[k];
 #endif
+}
+
+/* The same count by the automaton, straight from the lowercased UTF-8 word
+ * (its first MAX_CORE code points): one transition per code point of the
+ * pointed word; after code point j the state's merged values land on the
+ * references j + 2 - AC_W .. j + 1. It also finds a match starting at the
+ * final '.', which pyphen's loop skips: that can only be the key "." and its
+ * values land at references n + 1 and n + 2, never counted. */
+static int hyphenate_count_ac(readability_ctx *c, const unsigned char *w, size_t len)
+{
+    size_t K = c->ncls, n = 0;
+    uint8_t *refs = c->acrefs + AC_W;
+    memset(refs, 0, (len < MAX_CORE ? len : MAX_CORE) + 3);
+    const uint16_t *d = c->ac_delta;
+    size_t s = d[c->dot_cls];
+    ac_apply(c, s, refs + 2 - AC_W);
+    for (size_t k = 0; k < len && n < MAX_CORE;) {
+        int32_t cp = w[k];
+        if (cp < 0x80) {
+            k++;
+        } else {
+            int bad = 0;
+            k += decode_cp(w, len, k, &cp, &bad);
         }
-        if (j + 1 == pw) break;
-        uint16_t cl = j + 1 <= n ? class_of(c, c->cps[j]) : c->dot_cls;
-        s = d[s * K + cl];
+        s = d[s * K + class_of(c, cp)];
+        n++;
+        ac_apply(c, s, refs + n + 2 - AC_W);
     }
+    s = d[s * K + c->dot_cls];
+    ac_apply(c, s, refs + n + 3 - AC_W);
     int points = 0;
     for (size_t r = 3; r + 1 <= n; r++) points += refs[r] & 1;
     return points + 1;
-}
-
-static int hyphenate_count(readability_ctx *c, size_t n)
-{
-    return c->hyph_ref ? hyphenate_count_ref(c, n) : hyphenate_count_ac(c, n);
 }
 
 static uint64_t word_hash(const unsigned char *u, size_t n)
@@ -768,9 +775,13 @@ static uint64_t word_hash(const unsigned char *u, size_t n)
     return h ? h : 1;
 }
 
-/* Syllables of a lowercased UTF-8 word (at most MAX_CORE code points), cached. */
+/* Syllables of a lowercased UTF-8 word (its first MAX_CORE code points). The
+ * automaton takes less time than a probe of a cache of a corpus's vocabulary
+ * (several MiB, so a miss in the CPU caches), so only the reference matcher's
+ * counts are cached. */
 static int syllables_lower(readability_ctx *c, const char *w, size_t len)
 {
+    if (!c->hyph_ref) return hyphenate_count_ac(c, (const unsigned char *)w, len);
     uint64_t h = word_hash((const unsigned char *)w, len);
     size_t mask = c->cache_cap - 1, i;
     for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask)
@@ -780,7 +791,7 @@ static int syllables_lower(readability_ctx *c, const char *w, size_t len)
         int bad = 0;
         k += decode_cp((const unsigned char *)w, len, k, &c->cps[n++], &bad);
     }
-    int syl = hyphenate_count(c, n);
+    int syl = hyphenate_count_ref(c, n);
     if (c->cache_n >= CACHE_MAX_ENTRIES) cache_clear(c);
     if ((c->cache_n + 1) * 2 > c->cache_cap) {  /* grow */
         size_t ncap = c->cache_cap * 2;

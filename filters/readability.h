@@ -61,8 +61,8 @@ typedef struct readability_scores {
         coleman_liau_index, smog_index, gunning_fog, dale_chall;
 } readability_scores;
 
-/* Holds the hyphenation patterns, the familiar-word set and a per-word
- * syllable cache. Not thread-safe: one per thread. */
+/* Holds the hyphenation patterns (as an automaton), the familiar-word set and
+ * a per-token cache. Not thread-safe: one per thread. */
 typedef struct readability_ctx readability_ctx;
 
 /* dic_path NULL = READABILITY_DEFAULT_DIC (or $BLALM_HYPHEN_DIC when set). */
@@ -70,7 +70,7 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e);
 void readability_free(readability_ctx *c);
 
 /* Syllables of one word as pyphen counts them (lowercases first); the word is
- * used as given (no core extraction). Cached. */
+ * used as given (no core extraction), over its first 1000 code points. */
 int readability_syllables(readability_ctx *c, const char *word, size_t len);
 
 void readability_count(readability_ctx *c, const char *text, size_t len,

@@ -384,11 +384,15 @@ TEST(automaton_matches_reference_on_real_words)
     if (!r) SKIPF("%s", e.msg);
     readability_ctx *ref = ref_ctx(NULL);
     CHECK(ref != NULL);
-    size_t cap = 1u << 21, distinct = 0, bad = 0;
+    size_t cap = 1u << 21, distinct = 0, bad = 0, bad_docs = 0;
     uint64_t *seen = calloc(cap, sizeof *seen);   /* 64-bit hashes of words tried */
     char *core = malloc(1 << 16);
     blalm_doc d;
     while (doc_next(r, &d, &e) == 1) {
+        readability_counts ka, kb;   /* whole documents too */
+        readability_count(ctx, d.text, d.text_len, &ka);
+        readability_count(ref, d.text, d.text_len, &kb);
+        if (memcmp(&ka, &kb, sizeof ka) && bad_docs++ < 5) printf("# counts differ: %s\n", d.id);
         const unsigned char *s = (const unsigned char *)d.text;
         size_t i = 0, n = d.text_len;
         while (i < n) {
@@ -436,9 +440,11 @@ TEST(automaton_matches_reference_on_real_words)
     readability_free(ref);
     free(seen);
     free(core);
-    printf("# automaton vs reference: %zu distinct words and tokens, %zu differ\n", distinct, bad);
+    printf("# automaton vs reference: %zu distinct words and tokens, %zu differ; "
+           "documents' counts: %zu differ\n", distinct, bad, bad_docs);
     CHECK(distinct > 100000);
     CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(bad_docs, 0);
 }
 
 int main(void)
