@@ -27,6 +27,7 @@
 #define MAX_CORE 1000
 #define CACHE_MAX_ENTRIES (1u << 21)
 #define AC_W 32   /* merged output vectors: values at back distances 0..31 */
+#define AC_MAX_BYTES ((size_t)32 << 20)   /* larger automata: the reference matcher */
 
 /* ---------- memory ---------- */
 
@@ -432,13 +433,14 @@ static int build_classes(readability_ctx *c, blalm_err *e)
  * transitions folded in, so one lookup per code point), and each state's
  * output is the max, aligned at the match's end, of the values of every
  * pattern that is a suffix of the state's string. Returns 1 when the patterns
- * do not fit (more than 65535 states or keys over AC_W - 1 code points): the
- * reference matcher is used then. */
+ * do not fit (more than 65535 states, keys over AC_W - 1 code points, over
+ * 1024 classes or a table over AC_MAX_BYTES): the reference matcher is used
+ * then. */
 static int build_automaton(readability_ctx *c, blalm_err *e)
 {
     int32_t kc[256];
     size_t K = c->ncls;
-    if (c->maxlen > AC_W - 1) return 1;
+    if (c->maxlen > AC_W - 1 || K > 1024) return 1;
     size_t cap = 1024, ns = 1;
     uint16_t *d = calloc(cap * K, sizeof *d);   /* trie children first; 0 = none */
     int32_t *own = malloc(cap * sizeof *own);  /* pattern ending here: index in pats, -1 */
@@ -456,7 +458,7 @@ static int build_automaton(readability_ctx *c, blalm_err *e)
         for (size_t k = 0; k < n; k++) {
             size_t cl = class_of(c, kc[k]);
             if (!d[s * K + cl]) {
-                if (ns == 0xFFFF) {
+                if (ns == 0xFFFF || (ns == cap && 2 * cap * K * sizeof *d > AC_MAX_BYTES)) {
                     rc = 1;
                     goto oom;
                 }
@@ -486,12 +488,14 @@ static int build_automaton(readability_ctx *c, blalm_err *e)
     vid = calloc(ns, sizeof *vid);
     size_t vcap = 1024, nv = 1;   /* vector 0: all zeros */
     vecs = calloc(vcap, AC_W);
-    size_t hcap = 1 << 16;
+    size_t hcap = 1024;
+    while (hcap < 2 * ns + 2) hcap *= 2;   /* at most ns vectors: the table never fills */
     uint32_t *vh = calloc(hcap, sizeof *vh);   /* dedup: 1 + vector index, 0 = empty */
     if (!fail || !queue || !vid || !vecs || !vh) {
         free(vh);
         goto oom;
     }
+    vh[fnv1a(FNV_SEED, vecs, AC_W) & (hcap - 1)] = 1;   /* vector 0, the zeros: no output */
     /* breadth first: a state's failure state is shallower, so its row is
      * complete and its output merged when the state is reached */
     size_t qh = 0, qt = 0;
@@ -513,11 +517,7 @@ static int build_automaton(readability_ctx *c, blalm_err *e)
         for (; vh[slot]; slot = (slot + 1) & (hcap - 1))
             if (!memcmp(vecs + (size_t)(vh[slot] - 1) * AC_W, v, AC_W)) break;
         if (!vh[slot]) {
-            if (nv == vcap || nv >= hcap / 2) {
-                if (nv >= hcap / 2) {   /* cannot happen: < 65536 states */
-                    free(vh);
-                    goto oom;
-                }
+            if (nv == vcap) {
                 uint8_t *nvv = realloc(vecs, 2 * vcap * AC_W);
                 if (!nvv) {
                     free(vh);
@@ -710,10 +710,11 @@ static int hyphenate_count_ref(readability_ctx *c, size_t n)
     return count_points(c, n);
 }
 
-/* The state's merged values, max'ed into the AC_W references that end at r + AC_W. */
+/* The state's merged values, max'ed into the AC_W references from r on.
+ * States without output (vector 0, zeros) take the same path: a branch on
+ * them mispredicts more than the two max instructions cost. */
 static inline void ac_apply(const readability_ctx *c, size_t s, uint8_t *r)
 {
-    if (!c->ac_vid[s]) return;
     const uint8_t *v = c->ac_vecs + (size_t)c->ac_vid[s] * AC_W;
 #ifdef __SSE2__
     __m128i a = _mm_loadu_si128((const __m128i *)r);
