@@ -501,6 +501,84 @@ TEST(fast_paths_match_reference_on_real_data)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* Random texts built from a small vocabulary of tokenizer-relevant pieces
+ * (contractions, abbreviations, affixes, URLs, units, non-ASCII, long
+ * chunks): the fast paths (chunk cache, n-gram pruning chain, lazy hashes)
+ * give the same statistics as the reference paths. Small vocabularies make
+ * many repeated n-grams and ties. */
+static uint64_t rng_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+TEST(fast_paths_match_reference_on_random_text)
+{
+    static const char *const pieces[] = {
+        "the", "of", "and", "cat", "don't", "can't", "cannot", "gonna", "Mr.", "e.g.",
+        "U.S.", "(hello)", "\"quoted\"", "end.", "Yes!", "why?", "3.14", "10km", "$5",
+        "http://example.com/a?b", "user@mail.org", "well-known", "a,b", "...", "\xe2\x80\xa6",
+        "caf\xc3\xa9", "\xd0\xbc\xd0\xb8\xd1\x80", "\xe4\xb8\xad\xe6\x96\x87", "it\xe2\x80\x99s",
+        "#tag", "-", "\xe2\x80\xa2", "x\xef\xbf\xbdy", "aVeryLongChunkThatIsLongerThanTheCacheKeyLimitOfBytes",
+        "abcdefghijklmnopqrstuvwxyzabcdefghij" /* 36 bytes: the longest cached chunk */,
+        "abcdefghijklmnopqrstuvwxyzabcdefghijk", "abcdefghijklmnopqrstuvwxyz.abcdefgh", "5-7",
+        "C++", ":)", "'s", "(U.S.)", "[1]", "{x}", "dont", "I'm", "we're", "they'll", "she'd"};
+    size_t np = sizeof pieces / sizeof pieces[0];
+    blalm_err e;
+    quality_ctx *fast = quality_new(NULL, &e), *ref = quality_new(NULL, &e);
+    CHECK(fast && ref);
+    if (!fast || !ref) return;
+    quality_set_fast_paths(ref, 0);
+    quality_ctx *qs[2] = {fast, ref};
+    sbuf out[2], text;
+    sb_init(&out[0]);
+    sb_init(&out[1]);
+    sb_init(&text);
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    size_t bad = 0, runs = 0;
+    for (int round = 0; round < 600; round++) {
+        size_t vocab = (size_t[]){2, 3, 5, 12, np}[round % 5];
+        size_t base = rng_next(&x) % np;
+        size_t n = rng_next(&x) % 400;
+        sb_reset(&text);
+        for (size_t i = 0; i < n; i++) {
+            sb_adds(&text, pieces[(base + rng_next(&x) % vocab) % np]);
+            uint64_t r = rng_next(&x) % 16;
+            sb_adds(&text, r == 0 ? "\n" : r == 1 ? "\n\n" : " ");
+        }
+        for (int k = 0; k < 2; k++) {
+            gopher_quality_stats g;
+            gopher_repetition_stats gr;
+            c4_stats c4;
+            fineweb_stats fw;
+            sb_reset(&out[k]);
+            gopher_quality_measure(qs[k], text.data, text.len, &g);
+            gopher_quality_json(&g, &out[k]);
+            gopher_repetition_measure(qs[k], text.data, text.len, &gr);
+            gopher_repetition_json(&gr, &out[k]);
+            fineweb_measure(qs[k], text.data, text.len, &fw);
+            fineweb_json(&fw, &out[k]);
+            c4_measure(qs[k], text.data, text.len, &c4);
+            c4_json(&c4, &out[k]);
+        }
+        runs++;
+        if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len)) {
+            if (!bad) printf("# first difference in round %d:\n#  fast %.*s\n#  ref  %.*s\n", round,
+                             (int)out[0].len, out[0].data, (int)out[1].len, out[1].data);
+            bad++;
+        }
+    }
+    printf("# fast vs reference paths on %zu random texts: %zu differ\n", runs, bad);
+    CHECK_EQ_INT(bad, 0);
+    sb_free(&out[0]);
+    sb_free(&out[1]);
+    sb_free(&text);
+    quality_free(fast);
+    quality_free(ref);
+}
+
 /* Python splitlines() boundaries at every offset around the eight-byte
  * ASCII skip in split_lines */
 TEST(line_breaks_at_every_offset)
@@ -577,6 +655,7 @@ int main(void)
     RUN(large_text);
     RUN(line_breaks_at_every_offset);
     RUN(whitespace_at_every_offset);
+    RUN(fast_paths_match_reference_on_random_text);
     RUN(fast_paths_match_reference_on_real_data);
     quality_free(Q);
     return test_summary();
