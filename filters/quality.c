@@ -884,6 +884,27 @@ static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
 #endif
 }
 
+/* dst = src with ASCII A-Z lowercased, eight bytes at a time: per byte
+ * (high bit cleared, so no carry crosses bytes) b + 0x3f reaches 0x80 from
+ * 'A' up, b + 0x25 from '[' up; bytes >= 0x80 are left alone. */
+static void ascii_lower(char *dst, const char *src, size_t n)
+{
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t w, lo;
+        memcpy(&w, src + k, 8);
+        lo = w & 0x7F7F7F7F7F7F7F7FULL;
+        uint64_t upper = (lo + 0x3F3F3F3F3F3F3F3FULL) & ~(lo + 0x2525252525252525ULL) & ~w &
+                         0x8080808080808080ULL;
+        w |= upper >> 2;
+        memcpy(dst + k, &w, 8);
+    }
+    for (; k < n; k++) {
+        char ch = src[k];
+        dst[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+    }
+}
+
 static void tokenize(quality_ctx *q, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -1698,6 +1719,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         q->buf = xrealloc(q->buf, q->buf_cap);
     }
     size_t bufp = 0;
+    uint64_t max_word = c->c4_max_word_length >= 0 ? (uint64_t)c->c4_max_word_length : UINT64_MAX;
     for (size_t i = 0; i < lines.n; i++) {
         c4_line *l = &ls[i];
         size_t off = lines.v[i].off, n = lines.v[i].len;
@@ -1706,20 +1728,29 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         l->len = n;
         /* words = line.split(); any longer than max_word_length? */
         const unsigned char *s = (const unsigned char *)text;
-        uint64_t wl = 0;
+        uint64_t wl = 0;   /* code points of the current word */
         int in = 0;
-        for (size_t k = off; k < off + n;) {
+        for (size_t k = off, end = off + n; k < end;) {
+            size_t run = plain_run8(s, end, k);   /* up to 8 ASCII non-space bytes */
             int32_t cp;
-            k += utf8_decode_at(s, off + n, k, &cp);
-            if (is_space(cp)) {
+            if (run) {
+                k += run;
+            } else if (s[k] < 0x80) {
+                cp = s[k++];
+                run = !((cp >= 9 && cp <= 13) || (cp >= 0x1c && cp <= 0x20));
+            } else {
+                k += utf8_decode_at(s, end, k, &cp);
+                run = !is_space(cp);
+            }
+            if (!run) {
                 in = 0;
                 wl = 0;
-            } else {
-                if (!in) l->words++;
-                in = 1;
-                if (++wl > (uint64_t)(c->c4_max_word_length >= 0 ? c->c4_max_word_length : 1e18))
-                    l->too_long = 1;
+                continue;
             }
+            l->words += !in;
+            in = 1;
+            wl += run;
+            if (wl > max_word) l->too_long = 1;
         }
         /* citations removed (PCRE2) */
         char *dst = q->buf + bufp;
@@ -1760,10 +1791,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
             q->lower_cap = 2 * dl + 64;
             q->lower = xrealloc(q->lower, q->lower_cap);
         }
-        for (size_t k = 0; k < dl; k++) {
-            char ch = t[k];
-            q->lower[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-        }
+        ascii_lower(q->lower, t, dl);
         const char *lw = q->lower;
         l->lorem = memmem(lw, dl, "lorem ipsum", 11) != NULL;
         l->js = memmem(lw, dl, "javascript", 10) != NULL;

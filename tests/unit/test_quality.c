@@ -333,6 +333,45 @@ TEST(c4_rules)
     CHECK_EQ_INT(c4_of(&c, "And then it went on...").v.lines_no_terminal_punct, 1);
 }
 
+/* C4's per-line scans (word lengths eight bytes at a time, the lowercased
+ * copy for the phrase searches) at every alignment, with multi-byte
+ * characters before and inside the words. */
+TEST(c4_line_scans_at_every_offset)
+{
+    quality_config c;
+    quality_defaults(&c);
+    c.c4_max_word_length = 10;
+    static const char *const lead[] = {"", "\xc3\xa9", "\xe2\x80\x94 ", "\xf0\x9f\x98\x80"};
+    char text[256];
+    for (size_t p = 0; p <= 17; p++) {
+        for (size_t l = 0; l < sizeof lead / sizeof *lead; l++) {
+            char pre[64];
+            snprintf(pre, sizeof pre, "%s%.*s", lead[l], (int)p, "xxxxxxxxxxxxxxxxxx");
+            /* 10 code points fit, 11 do not; U+00E9 is two bytes, one code point */
+            snprintf(text, sizeof text, "%s ab\xc3\xa9" "defghij ok here.", pre);
+            c4_stats o = c4_of(&c, text);
+            CHECK_MSG(o.v.lines_too_long_word == (p + (l == 1 || l == 3) > 10),
+                      "offset %zu lead %zu: too long %llu", p, l,
+                      (unsigned long long)o.v.lines_too_long_word);
+            snprintf(text, sizeof text, "%s ab\xc3\xa9" "defghijk ok here.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_too_long_word == 1, "offset %zu lead %zu", p, l);
+            /* phrase searches see every case and alignment */
+            quality_defaults(&c);
+            snprintf(text, sizeof text, "%s please ENABLE JAVASCRIPT now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_javascript == 1, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s please ENABLE J@VASCRIPT now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_javascript == 0, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s read our Privacy POLICY now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_policy == 1, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s read our Privacy[POLICY now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_policy == 0, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s LoReM IpSuM dolor sit.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lorem_ipsum == 1, "offset %zu lead %zu", p, l);
+            c.c4_max_word_length = 10;
+        }
+    }
+}
+
 static const char *fw_reason(const quality_config *c, const char *s, fineweb_stats *o)
 {
     quality_ctx *q = quality_new(c, &(blalm_err){{0}});
@@ -650,6 +689,7 @@ int main(void)
     RUN(gopher_lines_bullets_ellipses_alpha_stop);
     RUN(gopher_repetition_rules_at_threshold);
     RUN(c4_rules);
+    RUN(c4_line_scans_at_every_offset);
     RUN(fineweb_rules_at_threshold);
     RUN(bad_input_no_nan);
     RUN(large_text);
