@@ -184,14 +184,14 @@ struct quality_ctx {
     int reference;              /* fast paths off (tests) */
     struct c4_line *c4l;        /* C4 per-line facts */
     size_t c4l_cap;
-    char *lower;                /* one C4 line, ASCII-lowercased */
-    size_t lower_cap;
     struct chunk_entry *chunks;     /* CC_SLOTS entries, allocated on first use */
     uint64_t abbrev_hash[512];      /* spaCy special cases, by code point hash */
     uint8_t abbrev_len[512];
     uint64_t tok_hash;              /* the text q->toks was made from */
     size_t tok_len;
     int tok_valid;
+    uint8_t ph_starts[256];         /* C4 phrases: bit k = phrase k starts with the byte */
+    uint32_t ph_head[8];            /* ... and each one's first four bytes */
     pcre2_code *citation;
     pcre2_match_data *md;
     int jit;
@@ -235,6 +235,7 @@ void quality_defaults(quality_config *c)
 }
 
 static void abbrev_init(quality_ctx *q);
+static void c4_phrases_init(quality_ctx *q);
 
 quality_ctx *quality_new(const quality_config *cfg, blalm_err *e)
 {
@@ -257,6 +258,7 @@ quality_ctx *quality_new(const quality_config *cfg, blalm_err *e)
         return NULL;
     }
     abbrev_init(q);
+    c4_phrases_init(q);
     q->jit = pcre2_jit_compile(q->citation, PCRE2_JIT_COMPLETE) == 0;
     q->md = pcre2_match_data_create_from_pattern(q->citation, NULL);
     if (!q->md) {
@@ -293,7 +295,6 @@ void quality_free(quality_ctx *q)
     free(q->uniq);
     free(q->cv);
     free(q->c4l);
-    free(q->lower);
     if (q->md) pcre2_match_data_free(q->md);
     if (q->citation) pcre2_code_free(q->citation);
     free(q);
@@ -884,25 +885,61 @@ static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
 #endif
 }
 
-/* dst = src with ASCII A-Z lowercased, eight bytes at a time: per byte
- * (high bit cleared, so no carry crosses bytes) b + 0x3f reaches 0x80 from
- * 'A' up, b + 0x25 from '[' up; bytes >= 0x80 are left alone. */
-static void ascii_lower(char *dst, const char *src, size_t n)
+/* C4's phrases, searched case-insensitively (ASCII A-Z folded, as
+ * datatrove's line.lower() does for them) in one pass: a byte that starts
+ * some phrase is checked four bytes at a time with 0x20 OR-ed in (which
+ * never rejects a real match: it folds A-Z and keeps a-z and space), then
+ * byte by byte with the exact fold. */
+enum { PH_LOREM = 1, PH_JS = 2, PH_POLICY = 4 };
+static const struct {
+    const char *s;
+    size_t n;
+    int flag;
+} c4_phrase[] = {
+    {"lorem ipsum", 11, PH_LOREM},     {"javascript", 10, PH_JS},
+    {"terms of use", 12, PH_POLICY},   {"privacy policy", 14, PH_POLICY},
+    {"cookie policy", 13, PH_POLICY},  {"uses cookies", 12, PH_POLICY},
+    {"use of cookies", 14, PH_POLICY}, {"use cookies", 11, PH_POLICY},
+};
+
+static void c4_phrases_init(quality_ctx *q)
 {
-    size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        uint64_t w, lo;
-        memcpy(&w, src + k, 8);
-        lo = w & 0x7F7F7F7F7F7F7F7FULL;
-        uint64_t upper = (lo + 0x3F3F3F3F3F3F3F3FULL) & ~(lo + 0x2525252525252525ULL) & ~w &
-                         0x8080808080808080ULL;
-        w |= upper >> 2;
-        memcpy(dst + k, &w, 8);
+    for (size_t k = 0; k < 8; k++) {
+        unsigned char f = (unsigned char)c4_phrase[k].s[0];
+        q->ph_starts[f] |= (uint8_t)(1u << k);
+        q->ph_starts[f - 32] |= (uint8_t)(1u << k);
+        memcpy(&q->ph_head[k], c4_phrase[k].s, 4);
     }
-    for (; k < n; k++) {
-        char ch = src[k];
-        dst[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+}
+
+static int c4_phrases(const quality_ctx *q, const char *t, size_t n)
+{
+    const uint8_t *starts = q->ph_starts;
+    const uint32_t *head = q->ph_head;
+    int found = 0;
+    const unsigned char *u = (const unsigned char *)t;
+    for (size_t i = 0; i + 10 <= n; i++) {
+        unsigned m = starts[u[i]];
+        if (!m) continue;
+        uint32_t w;
+        memcpy(&w, u + i, 4);
+        w |= 0x20202020u;
+        for (size_t k = 0; m; k++, m >>= 1) {
+            if (!(m & 1) || w != head[k] || (found & c4_phrase[k].flag) ||
+                i + c4_phrase[k].n > n)
+                continue;
+            size_t j = 0;
+            while (j < c4_phrase[k].n) {
+                unsigned char b = u[i + j];
+                if (b >= 'A' && b <= 'Z') b += 32;
+                if (b != (unsigned char)c4_phrase[k].s[j]) break;
+                j++;
+            }
+            if (j == c4_phrase[k].n) found |= c4_phrase[k].flag;
+        }
+        if (found == (PH_LOREM | PH_JS | PH_POLICY)) break;
     }
+    return found;
 }
 
 static void tokenize(quality_ctx *q, const char *text, size_t len)
@@ -1786,22 +1823,11 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
                       (t[dl - 1] == '.' || t[dl - 1] == '?' || t[dl - 1] == '!' ||
                        t[dl - 1] == '"' || t[dl - 1] == '\'') &&
                       !ends_with(t, dl, "...");
-        /* one ASCII-lowercased copy, then plain substring searches */
-        if (q->lower_cap < dl + 1) {
-            q->lower_cap = 2 * dl + 64;
-            q->lower = xrealloc(q->lower, q->lower_cap);
-        }
-        ascii_lower(q->lower, t, dl);
-        const char *lw = q->lower;
-        l->lorem = memmem(lw, dl, "lorem ipsum", 11) != NULL;
-        l->js = memmem(lw, dl, "javascript", 10) != NULL;
+        int ph = c4_phrases(q, t, dl);
+        l->lorem = (ph & PH_LOREM) != 0;
+        l->js = (ph & PH_JS) != 0;
+        l->policy = (ph & PH_POLICY) != 0;
         l->curly = memchr(t, '{', dl) != NULL;
-        static const char *const policy[] = {"terms of use", "privacy policy", "cookie policy",
-                                             "uses cookies", "use of cookies", "use cookies"};
-        /* four of the six contain "cookie": one search rules them all out */
-        int cookie = memmem(lw, dl, "cookie", 6) != NULL;
-        for (int k = 0; k < 6 && !l->policy; k++)
-            if (k < 2 || cookie) l->policy = memmem(lw, dl, policy[k], strlen(policy[k])) != NULL;
         l->kept_cps = cp_count(t, dl);
         l->sentences = 0;
         /* sentences only matter for lines some variant may keep */

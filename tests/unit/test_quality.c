@@ -11,6 +11,16 @@
 
 static quality_ctx *Q;
 
+/* xorshift64: reproducible random test inputs */
+static uint64_t rng_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+
 typedef struct toks {
     char buf[2048];
     size_t len;
@@ -372,6 +382,57 @@ TEST(c4_line_scans_at_every_offset)
     }
 }
 
+/* C4's phrase search against a naive one (ASCII-lowercase the line, then
+ * strstr) on random lines of phrase fragments, near misses and odd bytes. */
+static int naive_has(const char *line, const char *phrase)
+{
+    char low[512];
+    size_t n = strlen(line);
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (line[i] >= 'A' && line[i] <= 'Z') ? (char)(line[i] + 32) : line[i];
+    return strstr(low, phrase) != NULL;
+}
+
+TEST(c4_phrases_match_naive_search)
+{
+    static const char *const frag[] = {
+        "lorem", "LOREM", " ", "ipsum", "IpSuM", "java", "SCRIPT", "script", "terms", " of ",
+        "use", "USES", "privacy", "Policy", "POLIC", "cookie", "cookies", "Cookies", "use of",
+        "of", "s", "x", "@", "[", "`", "\xc3\xa9", "\x01", "jav", "ascript", "  ",
+        "Privacy Policy", "TERMS OF USE", "uses cookies", "use of COOKIES", "JavaScript",
+        "Lorem Ipsum", "cookie policy", "use cookies"};
+    size_t nf = sizeof frag / sizeof *frag;
+    static const char *const pol[] = {"terms of use", "privacy policy", "cookie policy",
+                                      "uses cookies", "use of cookies", "use cookies"};
+    quality_config c;
+    quality_defaults(&c);
+    quality_ctx *q = quality_new(&c, &(blalm_err){{0}});
+    CHECK(q != NULL);
+    if (!q) return;
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    size_t bad = 0, hits = 0;
+    for (int round = 0; round < 20000; round++) {
+        char line[400] = "w1 w2 ";
+        size_t k = 1 + rng_next(&x) % 12;
+        for (size_t i = 0; i < k; i++) strcat(line, frag[rng_next(&x) % nf]);
+        strcat(line, " end.");
+        int lorem = naive_has(line, "lorem ipsum"), js = naive_has(line, "javascript"), po = 0;
+        for (int j = 0; j < 6; j++) po |= naive_has(line, pol[j]);
+        hits += lorem || js || po;
+        c4_stats o;
+        c4_measure(q, line, strlen(line), &o);
+        int ok = lorem ? o.v.lorem_ipsum == 1
+                       : (o.v.lorem_ipsum == 0 && (int)o.v.lines_javascript == js &&
+                          (js || (int)o.v.lines_policy == po));
+        if (!ok && bad++ < 3) printf("# phrase search differs on \"%s\"\n", line);
+    }
+    printf("# c4 phrases: 20000 random lines, %zu with a phrase, %zu differ from the naive search\n",
+           hits, bad);
+    CHECK(hits > 1000);
+    CHECK_EQ_INT(bad, 0);
+    quality_free(q);
+}
+
 static const char *fw_reason(const quality_config *c, const char *s, fineweb_stats *o)
 {
     quality_ctx *q = quality_new(c, &(blalm_err){{0}});
@@ -545,14 +606,6 @@ TEST(fast_paths_match_reference_on_real_data)
  * chunks): the fast paths (chunk cache, n-gram pruning chain, lazy hashes)
  * give the same statistics as the reference paths. Small vocabularies make
  * many repeated n-grams and ties. */
-static uint64_t rng_next(uint64_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return *x;
-}
-
 TEST(fast_paths_match_reference_on_random_text)
 {
     static const char *const pieces[] = {
@@ -690,6 +743,7 @@ int main(void)
     RUN(gopher_repetition_rules_at_threshold);
     RUN(c4_rules);
     RUN(c4_line_scans_at_every_offset);
+    RUN(c4_phrases_match_naive_search);
     RUN(fineweb_rules_at_threshold);
     RUN(bad_input_no_nan);
     RUN(large_text);
