@@ -157,6 +157,10 @@ struct quality_ctx {
     size_t cp_cap;
     id_slot *ids;
     size_t ids_cap;
+    uint32_t *idc;              /* occurrences of each token id */
+    size_t idc_cap;
+    uint64_t *cand;             /* n-gram positions that may repeat, with their slots */
+    size_t cand_cap;
     ngram_slot *grams;
     size_t grams_cap, grams_used;   /* allocated; in use for this n */
     uint32_t *line_hash_idx;   /* scratch for line duplicates */
@@ -180,14 +184,14 @@ struct quality_ctx {
     int reference;              /* fast paths off (tests) */
     struct c4_line *c4l;        /* C4 per-line facts */
     size_t c4l_cap;
-    char *lower;                /* one C4 line, ASCII-lowercased */
-    size_t lower_cap;
     struct chunk_entry *chunks;     /* CC_SLOTS entries, allocated on first use */
     uint64_t abbrev_hash[512];      /* spaCy special cases, by code point hash */
     uint8_t abbrev_len[512];
     uint64_t tok_hash;              /* the text q->toks was made from */
     size_t tok_len;
     int tok_valid;
+    uint8_t ph_starts[256];         /* C4 phrases: bit k = phrase k starts with the byte */
+    uint32_t ph_head[8];            /* ... and each one's first four bytes */
     pcre2_code *citation;
     pcre2_match_data *md;
     int jit;
@@ -231,6 +235,7 @@ void quality_defaults(quality_config *c)
 }
 
 static void abbrev_init(quality_ctx *q);
+static void c4_phrases_init(quality_ctx *q);
 
 quality_ctx *quality_new(const quality_config *cfg, blalm_err *e)
 {
@@ -253,6 +258,7 @@ quality_ctx *quality_new(const quality_config *cfg, blalm_err *e)
         return NULL;
     }
     abbrev_init(q);
+    c4_phrases_init(q);
     q->jit = pcre2_jit_compile(q->citation, PCRE2_JIT_COMPLETE) == 0;
     q->md = pcre2_match_data_create_from_pattern(q->citation, NULL);
     if (!q->md) {
@@ -276,6 +282,8 @@ void quality_free(quality_ctx *q)
     free(q->cps);
     free(q->offs);
     free(q->ids);
+    free(q->idc);
+    free(q->cand);
     free(q->grams);
     free(q->line_hash_idx);
     free(q->buf);
@@ -287,7 +295,6 @@ void quality_free(quality_ctx *q)
     free(q->uniq);
     free(q->cv);
     free(q->c4l);
-    free(q->lower);
     if (q->md) pcre2_match_data_free(q->md);
     if (q->citation) pcre2_code_free(q->citation);
     free(q);
@@ -299,6 +306,21 @@ static void *xrealloc(void *p, size_t n)
     void *r = realloc(p, n ? n : 1);
     if (!r) abort();  /* out of memory: nothing sensible to continue with */
     return r;
+}
+
+/* The ASCII code points of Unicode category P* ("!\"#%&'()*,-./:;?@[\\]_{}"),
+ * as a bit set. */
+static const uint64_t ascii_punct_mask[2] = {0x8C00F7EE00000000ULL, 0x28000000B8000001ULL};
+
+/* Gopher's stop words (case-sensitive): the be to of and that have with */
+static int is_stop_word(const unsigned char *s, size_t len)
+{
+    switch (len) {
+    case 2: return !memcmp(s, "be", 2) || !memcmp(s, "to", 2) || !memcmp(s, "of", 2);
+    case 3: return !memcmp(s, "the", 3) || !memcmp(s, "and", 3);
+    case 4: return !memcmp(s, "that", 4) || !memcmp(s, "have", 4) || !memcmp(s, "with", 4);
+    }
+    return 0;
 }
 
 static void push_token(quality_ctx *q, const char *text, size_t off, size_t len, size_t ncp)
@@ -323,14 +345,11 @@ static void push_token(quality_ctx *q, const char *text, size_t off, size_t len,
         if (i == len || first == 0) first = first ? first : c;
         if (is_alpha(c)) f |= TF_ALPHA;
         if (!in_datatrove_punct(c)) f |= TF_NONSYM;
-        if (c < 0x80 ? !(c && strchr("!\"#%&'()*,-./:;?@[\\]_{}", (int)c)) : !is_punct_cat(c))
+        if (c < 0x80 ? !((ascii_punct_mask[c >> 6] >> (c & 63)) & 1) : !is_punct_cat(c))
             f &= ~(uint32_t)TF_PUNCT;
     }
     if (ncp == 1 && is_sent_punct(first)) f |= TF_SENT;
-    static const char *const stop[] = {"the", "be", "to", "of", "and", "that", "have", "with"};
-    if (len >= 2 && len <= 4)
-        for (int k = 0; k < 8; k++)
-            if (strlen(stop[k]) == len && !memcmp(stop[k], s, len)) f |= TF_STOP;
+    if (len >= 2 && len <= 4 && is_stop_word(s, len)) f |= TF_STOP;
     t->flags = f;
 }
 
@@ -392,13 +411,19 @@ static int contraction(const int32_t *c, size_t n, size_t parts[3])
                                            "well", "whore", NULL};
     /* every base word is at most 6 letters and every suffix at most 3 + an
      * apostrophe; bases start with one of these letters */
-    if (n < 2 || n > 10 || c[0] >= 0x80 || !strchr("acdghimnostwyACDGHIMNOSTWY", (int)c[0]) ||
-        in_word_list(c, n, excluded))
+    if (n < 2 || n > 10 || c[0] >= 0x80 || !strchr("acdghimnostwyACDGHIMNOSTWY", (int)c[0]))
         return 0;
-    static const struct { const char *suf; int kind; } sufs[] = {
-        {"nt", 0}, {"ve", 1}, {"re", 2}, {"ll", 3}, {"d", 4}, {"m", 5}, {"s", 6}};
+    /* every form ends in t (n't, cannot, gotta), e, l, d, m, s or a (gonna) */
+    switch (c[n - 1]) {
+    case 't': case 'e': case 'l': case 'd': case 'm': case 's': case 'a': break;
+    default: return 0;
+    }
+    if (in_word_list(c, n, excluded)) return 0;
+    static const struct { const char *suf; size_t len; int kind; } sufs[] = {
+        {"nt", 2, 0}, {"ve", 2, 1}, {"re", 2, 2}, {"ll", 2, 3}, {"d", 1, 4}, {"m", 1, 5},
+        {"s", 1, 6}};
     for (size_t k = 0; k < sizeof sufs / sizeof sufs[0]; k++) {
-        size_t sl = strlen(sufs[k].suf);
+        size_t sl = sufs[k].len;
         for (int apos = 0; apos < 2; apos++) {
             size_t tail = sl + (size_t)apos;
             if (n <= tail) continue;
@@ -683,12 +708,11 @@ static void emit_parts(quality_ctx *q, const char *text, size_t a, const size_t 
     }
 }
 
-static void attach_middle(quality_ctx *q, const char *text, size_t a, size_t b)
+/* The middle cps[a..b) (a < b); np, parts: its special_case. */
+static void attach_middle(quality_ctx *q, const char *text, size_t a, size_t b, int np,
+                          const size_t *parts)
 {
-    if (a >= b) return;
     const int32_t *c = q->cps;
-    size_t parts[3];
-    int np = special_case(q, c + a, b - a, parts);
     if (np) {
         emit_parts(q, text, a, parts, np);
         return;
@@ -716,31 +740,48 @@ static void attach_middle(quality_ctx *q, const char *text, size_t a, size_t b)
     emit_cp_range(q, text, start, b);
 }
 
+/* special_case for cps[a..b), remembered: the affix loop and attach_middle
+ * ask about the same range several times. */
+typedef struct sc_memo {
+    size_t a, b;
+    int np;
+    size_t parts[3];
+} sc_memo;
+
+static int sc_at(const quality_ctx *q, sc_memo *m, size_t a, size_t b)
+{
+    if (m->a != a || m->b != b) {
+        m->a = a;
+        m->b = b;
+        m->np = special_case(q, q->cps + a, b - a, m->parts);
+    }
+    return m->np;
+}
+
 static void tokenize_chunk(quality_ctx *q, const char *text, size_t n)
 {
-    const int32_t *c = q->cps;
-    size_t parts[3];
-    int np;
     if (n > MAX_CHUNK) {
         emit_cp_range(q, text, 0, n);
         return;
     }
+    const int32_t *c = q->cps;
+    sc_memo m = {(size_t)-1, (size_t)-1, 0, {0, 0, 0}};
     size_t a = 0, b = n;
     size_t pre_stack[64], suf_stack[64];  /* lengths */
     int npre = 0, nsuf = 0;
     size_t last = (size_t)-1;
     while (a < b && b - a != last) {
-        if (special_case(q, c + a, b - a, parts)) break;
+        if (sc_at(q, &m, a, b)) break;
         last = b - a;
         size_t pl = find_prefix(c + a, b - a);
-        if (pl && special_case(q, c + a + pl, b - a - pl, parts) && a + pl < b) {
+        if (pl && a + pl < b && sc_at(q, &m, a + pl, b)) {
             if (npre < 64) pre_stack[npre++] = pl;
             else emit_cp_range(q, text, a, a + pl);
             a += pl;
             break;
         }
         size_t sl = find_suffix(c + a + pl, b - a - pl);
-        if (sl && b - sl > a && special_case(q, c + a, b - a - sl, parts)) {
+        if (sl && b - sl > a && sc_at(q, &m, a, b - sl)) {
             if (nsuf < 64) suf_stack[nsuf++] = sl;
             b -= sl;
             break;
@@ -757,7 +798,7 @@ static void tokenize_chunk(quality_ctx *q, const char *text, size_t n)
             if (nsuf < 64) suf_stack[nsuf++] = sl;
             b -= sl;
         }
-        if (a < b && special_case(q, c + a, b - a, parts)) break;
+        if (a < b && sc_at(q, &m, a, b)) break;
         if (npre >= 64 || nsuf >= 64) break;
     }
     /* prefixes in order */
@@ -766,8 +807,7 @@ static void tokenize_chunk(quality_ctx *q, const char *text, size_t n)
         emit_cp_range(q, text, p, p + pre_stack[i]);
         p += pre_stack[i];
     }
-    (void)np;
-    attach_middle(q, text, a, b);
+    if (a < b) attach_middle(q, text, a, b, sc_at(q, &m, a, b), m.parts);
     size_t e = b;
     for (int i = nsuf - 1; i >= 0; i--) {
         emit_cp_range(q, text, e, e + suf_stack[i]);
@@ -792,17 +832,22 @@ static uint64_t hash_bytes(const char *s, size_t n)
 }
 
 /* Chunk cache: a chunk's split into tokens (byte lengths, code points,
- * flags) by its bytes, so a repeated word costs one hash lookup. */
+ * flags) by its bytes, so a repeated word costs one hash lookup. One entry
+ * is one 64-byte cache line; chunks of up to 36 bytes (all but ~0.05% of
+ * words in FineWeb text) are cached. 2^16 entries (4 MiB): on 15 MB of
+ * FineWeb text, 2^15 to 2^18 entries measured the same (fewer misses are
+ * paid back in cache and page misses), so the smaller middle. */
 #define CC_PARTS 6
-#define CC_MAX_KEY 48
+#define CC_MAX_KEY 36
 typedef struct chunk_entry {
     uint64_t hash;  /* 0 = empty */
     uint8_t key_len, nparts;
+    uint8_t bytes[CC_PARTS], cps[CC_PARTS], flags[CC_PARTS];
     char key[CC_MAX_KEY];
-    uint16_t bytes[CC_PARTS], cps[CC_PARTS];
-    uint32_t flags[CC_PARTS];
 } chunk_entry;
-#define CC_SLOTS (1u << 15)
+_Static_assert(sizeof(chunk_entry) == 64, "one cache line per chunk entry");
+_Static_assert(TF_STOP < 256, "token flags fit the entry's bytes");
+#define CC_SLOTS (1u << 16)
 
 static chunk_entry *chunk_find(quality_ctx *q, const char *k, size_t n, uint64_t h, int *hit)
 {
@@ -840,6 +885,63 @@ static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
 #endif
 }
 
+/* C4's phrases, searched case-insensitively (ASCII A-Z folded, as
+ * datatrove's line.lower() does for them) in one pass: a byte that starts
+ * some phrase is checked four bytes at a time with 0x20 OR-ed in (which
+ * never rejects a real match: it folds A-Z and keeps a-z and space), then
+ * byte by byte with the exact fold. */
+enum { PH_LOREM = 1, PH_JS = 2, PH_POLICY = 4 };
+static const struct {
+    const char *s;
+    size_t n;
+    int flag;
+} c4_phrase[] = {
+    {"lorem ipsum", 11, PH_LOREM},     {"javascript", 10, PH_JS},
+    {"terms of use", 12, PH_POLICY},   {"privacy policy", 14, PH_POLICY},
+    {"cookie policy", 13, PH_POLICY},  {"uses cookies", 12, PH_POLICY},
+    {"use of cookies", 14, PH_POLICY}, {"use cookies", 11, PH_POLICY},
+};
+
+static void c4_phrases_init(quality_ctx *q)
+{
+    for (size_t k = 0; k < 8; k++) {
+        unsigned char f = (unsigned char)c4_phrase[k].s[0];
+        q->ph_starts[f] |= (uint8_t)(1u << k);
+        q->ph_starts[f - 32] |= (uint8_t)(1u << k);
+        memcpy(&q->ph_head[k], c4_phrase[k].s, 4);
+    }
+}
+
+static int c4_phrases(const quality_ctx *q, const char *t, size_t n)
+{
+    const uint8_t *starts = q->ph_starts;
+    const uint32_t *head = q->ph_head;
+    int found = 0;
+    const unsigned char *u = (const unsigned char *)t;
+    for (size_t i = 0; i + 10 <= n; i++) {
+        unsigned m = starts[u[i]];
+        if (!m) continue;
+        uint32_t w;
+        memcpy(&w, u + i, 4);
+        w |= 0x20202020u;
+        for (size_t k = 0; m; k++, m >>= 1) {
+            if (!(m & 1) || w != head[k] || (found & c4_phrase[k].flag) ||
+                i + c4_phrase[k].n > n)
+                continue;
+            size_t j = 0;
+            while (j < c4_phrase[k].n) {
+                unsigned char b = u[i + j];
+                if (b >= 'A' && b <= 'Z') b += 32;
+                if (b != (unsigned char)c4_phrase[k].s[j]) break;
+                j++;
+            }
+            if (j == c4_phrase[k].n) found |= c4_phrase[k].flag;
+        }
+        if (found == (PH_LOREM | PH_JS | PH_POLICY)) break;
+    }
+    return found;
+}
+
 static void tokenize(quality_ctx *q, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -850,7 +952,8 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
     q->tok_len = len;
     q->tok_hash = th;
     q->ntoks = 0;
-    if (!q->chunks) q->chunks = calloc(CC_SLOTS, sizeof *q->chunks);
+    if (!q->chunks && (q->chunks = aligned_alloc(64, CC_SLOTS * sizeof *q->chunks)))
+        memset(q->chunks, 0, CC_SLOTS * sizeof *q->chunks);
     int use_cache = q->chunks && !q->reference;
     /* pass 1: chunk boundaries and hashes; pass 2 looks chunks up in the
      * cache with the slot of the chunk 24 ahead prefetched, since a probe of
@@ -901,7 +1004,6 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
         if (c + 24 < nc && q->cv[c + 24].hash) {
             const char *pf = (const char *)&q->chunks[q->cv[c + 24].hash & (CC_SLOTS - 1)];
             __builtin_prefetch(pf);
-            __builtin_prefetch(pf + 64);
         }
         int32_t cp;
         i = q->cv[c].off;
@@ -965,9 +1067,9 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
             ce->nparts = (uint8_t)made;
             for (size_t p = 0; p < made; p++) {
                 const token *t = &q->toks[first + p];
-                ce->bytes[p] = (uint16_t)t->len;
-                ce->cps[p] = (uint16_t)t->ncp;
-                ce->flags[p] = t->flags;
+                ce->bytes[p] = (uint8_t)t->len;
+                ce->cps[p] = (uint8_t)t->ncp;
+                ce->flags[p] = (uint8_t)t->flags;
             }
         }
         i = j;
@@ -1011,7 +1113,7 @@ size_t quality_sentences(quality_ctx *q, const char *text, size_t len)
 /* ---------- shared helpers ---------- */
 
 /* Code points, with each invalid byte counting as one (as U+FFFD would). */
-static uint64_t cp_count(const char *s, size_t n)
+__attribute__((noinline)) static uint64_t cp_count(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     uint64_t k = 0;
@@ -1046,7 +1148,7 @@ typedef struct span_set {
     size_t cap;
 } span_set;
 
-static void find_duplicates(quality_ctx *q, const char *text, const span *sp, size_t n,
+__attribute__((noinline)) static void find_duplicates(quality_ctx *q, const char *text, const span *sp, size_t n,
                             uint64_t *dups, uint64_t *dup_chars)
 {
     *dups = *dup_chars = 0;
@@ -1247,8 +1349,9 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
 
 /* ---------- Gopher repetition ---------- */
 
-/* Interns token strings: equal strings get equal ids. */
-static void assign_ids(quality_ctx *q, const char *text)
+/* Interns token strings: equal strings get equal ids; q->idc[id] counts
+ * each id's occurrences. */
+__attribute__((noinline)) static void assign_ids(quality_ctx *q, const char *text)
 {
     size_t cap = 1024;
     while (cap < q->ntoks * 2) cap <<= 1;
@@ -1258,6 +1361,10 @@ static void assign_ids(quality_ctx *q, const char *text)
     }
     memset(q->ids, 0, cap * sizeof *q->ids);
     uint32_t next = 0;
+    if (q->ntoks > q->idc_cap) {
+        q->idc_cap = q->ntoks;
+        q->idc = xrealloc(q->idc, q->idc_cap * sizeof *q->idc);
+    }
     for (size_t i = 0; i < q->ntoks; i++) {
         token *t = &q->toks[i];
         uint64_t h = t->hash ? t->hash : hash_bytes(text + t->off, t->len);
@@ -1269,11 +1376,13 @@ static void assign_ids(quality_ctx *q, const char *text)
                 s->id = next++;
                 s->tok = (uint32_t)i;
                 t->id = s->id;
+                q->idc[t->id] = 1;
                 break;
             }
             const token *o = &q->toks[s->tok];
             if (s->hash == h && o->len == t->len && !memcmp(text + o->off, text + t->off, t->len)) {
                 t->id = s->id;
+                q->idc[t->id]++;
                 break;
             }
             j = (j + 1) & (cap - 1);
@@ -1374,31 +1483,54 @@ static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
     return gram_chars(q->toks, best->start, n, 1) * best->count;
 }
 
-/* Marks the positions whose 5-gram occurs once in the document. An n-gram
- * (n >= 5) starting there can match no other occurrence, so the duplicate
- * walks below step over it without touching the hash table. Returns the
- * number of other positions. */
-static size_t mark_unique5(quality_ctx *q, uint64_t *hs, uint8_t *uniq)
+/* Fast path for the counts (the reference counts every position with
+ * top_gram_chars). An n-gram that contains an (n-1)-gram occurring once in
+ * the document occurs once itself, and every occurrence of a repeated n-gram
+ * has repeated (n-1)-grams at i and i+1. So for each n only those positions
+ * are counted; all others are n-grams of count 1.
+ * uniq holds "occurs once" for the (n-1)-grams on entry (W-n+2 entries) and
+ * for the n-grams on return (G = W-n+1 entries). Returns the top n-gram's
+ * characters times its count (find_top_duplicate: the most frequent, the
+ * first seen among equals), and the number of positions that repeat in *rest. */
+__attribute__((noinline)) static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
 {
-    size_t W = q->ntoks, G = W - 4;
-    gram_hashes(q, 5, hs);
-    grams_reset(q, G);
-    for (size_t i = 0; i < G; i++) {
-        int ins;
-        gram_slot(q, hs[i], i, &ins)->count++;
+    size_t W = q->ntoks, G = W - (size_t)n + 1;
+    if (G > q->cand_cap) {
+        q->cand_cap = G;
+        q->cand = xrealloc(q->cand, q->cand_cap * sizeof *q->cand);
     }
-    size_t rest = 0;
+    size_t nc = 0;
     for (size_t i = 0; i < G; i++) {
-        int ins;
-        uniq[i] = gram_slot(q, hs[i], i, &ins)->count == 1;
-        rest += !uniq[i];
+        if (!(uniq[i] | uniq[i + 1])) q->cand[nc++] = i;
+        uniq[i] = 1;
     }
-    return rest;
+    *rest = 0;
+    if (!nc) return gram_chars(q->toks, 0, n, 1);   /* all unique: the first wins */
+    grams_reset(q, nc);
+    ngram_slot *best = NULL;
+    for (size_t c = 0; c < nc; c++) {
+        size_t i = (size_t)q->cand[c];
+        int ins;
+        ngram_slot *s = gram_slot(q, gram_hash_at(q->toks, i, n), i, &ins);
+        s->count++;
+        q->cand[c] = (uint64_t)i | (uint64_t)(s - q->grams) << 32;
+        if (!best || s->count > best->count || (s->count == best->count && s->start < best->start))
+            best = s;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        size_t i = (size_t)(uint32_t)q->cand[c];
+        if (q->grams[q->cand[c] >> 32].count > 1) {
+            uniq[i] = 0;
+            (*rest)++;
+        }
+    }
+    if (best->count == 1) return gram_chars(q->toks, 0, n, 1);
+    return gram_chars(q->toks, best->start, n, 1) * best->count;
 }
 
 /* datatrove find_all_duplicate: walk; a repeated n-gram adds its ""-joined
  * length and jumps n words, a new one is remembered and steps one word. */
-static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_t *uniq,
+__attribute__((noinline)) static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_t *uniq,
                                size_t rest)
 {
     size_t W = q->ntoks;
@@ -1489,16 +1621,24 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
         q->hs = xrealloc(q->hs, q->hs_cap * sizeof *q->hs);
     }
     uint64_t *hs = q->hs;
-    for (int k = 0; k < 3; k++)
-        o->top_n_gram_char_frac[k] = ratio((double)top_gram_chars(q, k + 2, hs), L);
-    if (q->ntoks >= 5) {
-        if (q->ntoks > q->uniq_cap) {
-            q->uniq_cap = q->ntoks;
-            q->uniq = xrealloc(q->uniq, q->uniq_cap);
+    if (q->ntoks > q->uniq_cap) {
+        q->uniq_cap = q->ntoks;
+        q->uniq = xrealloc(q->uniq, q->uniq_cap);
+    }
+    size_t rest = q->ntoks >= 5 ? q->ntoks - 4 : 0;
+    if (q->reference) {
+        for (int k = 0; k < 3; k++)
+            o->top_n_gram_char_frac[k] = ratio((double)top_gram_chars(q, k + 2, hs), L);
+        memset(q->uniq, 0, q->ntoks);
+    } else if (q->ntoks >= 2) {
+        /* 1-grams: tokens that occur once; then 2, 3, 4 (top) and 5 (unique) */
+        for (size_t i = 0; i < q->ntoks; i++) q->uniq[i] = q->idc[q->toks[i].id] == 1;
+        for (int nn = 2; nn <= 5 && (size_t)nn <= q->ntoks; nn++) {
+            uint64_t top = chain_gram(q, nn, q->uniq, &rest);
+            if (nn <= 4) o->top_n_gram_char_frac[nn - 2] = ratio((double)top, L);
         }
-        size_t rest = q->ntoks - 4;
-        if (q->reference) memset(q->uniq, 0, q->ntoks);
-        else rest = mark_unique5(q, hs, q->uniq);
+    }
+    if (q->ntoks >= 5) {
         for (int k = 0; k < 6; k++)
             o->dup_n_gram_char_frac[k] =
                 ratio((double)dup_gram_chars(q, k + 5, hs, q->uniq, rest), L);
@@ -1616,6 +1756,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         q->buf = xrealloc(q->buf, q->buf_cap);
     }
     size_t bufp = 0;
+    uint64_t max_word = c->c4_max_word_length >= 0 ? (uint64_t)c->c4_max_word_length : UINT64_MAX;
     for (size_t i = 0; i < lines.n; i++) {
         c4_line *l = &ls[i];
         size_t off = lines.v[i].off, n = lines.v[i].len;
@@ -1624,20 +1765,29 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         l->len = n;
         /* words = line.split(); any longer than max_word_length? */
         const unsigned char *s = (const unsigned char *)text;
-        uint64_t wl = 0;
+        uint64_t wl = 0;   /* code points of the current word */
         int in = 0;
-        for (size_t k = off; k < off + n;) {
+        for (size_t k = off, end = off + n; k < end;) {
+            size_t run = plain_run8(s, end, k);   /* up to 8 ASCII non-space bytes */
             int32_t cp;
-            k += utf8_decode_at(s, off + n, k, &cp);
-            if (is_space(cp)) {
+            if (run) {
+                k += run;
+            } else if (s[k] < 0x80) {
+                cp = s[k++];
+                run = !((cp >= 9 && cp <= 13) || (cp >= 0x1c && cp <= 0x20));
+            } else {
+                k += utf8_decode_at(s, end, k, &cp);
+                run = !is_space(cp);
+            }
+            if (!run) {
                 in = 0;
                 wl = 0;
-            } else {
-                if (!in) l->words++;
-                in = 1;
-                if (++wl > (uint64_t)(c->c4_max_word_length >= 0 ? c->c4_max_word_length : 1e18))
-                    l->too_long = 1;
+                continue;
             }
+            l->words += !in;
+            in = 1;
+            wl += run;
+            if (wl > max_word) l->too_long = 1;
         }
         /* citations removed (PCRE2) */
         char *dst = q->buf + bufp;
@@ -1673,25 +1823,11 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
                       (t[dl - 1] == '.' || t[dl - 1] == '?' || t[dl - 1] == '!' ||
                        t[dl - 1] == '"' || t[dl - 1] == '\'') &&
                       !ends_with(t, dl, "...");
-        /* one ASCII-lowercased copy, then plain substring searches */
-        if (q->lower_cap < dl + 1) {
-            q->lower_cap = 2 * dl + 64;
-            q->lower = xrealloc(q->lower, q->lower_cap);
-        }
-        for (size_t k = 0; k < dl; k++) {
-            char ch = t[k];
-            q->lower[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-        }
-        const char *lw = q->lower;
-        l->lorem = memmem(lw, dl, "lorem ipsum", 11) != NULL;
-        l->js = memmem(lw, dl, "javascript", 10) != NULL;
+        int ph = c4_phrases(q, t, dl);
+        l->lorem = (ph & PH_LOREM) != 0;
+        l->js = (ph & PH_JS) != 0;
+        l->policy = (ph & PH_POLICY) != 0;
         l->curly = memchr(t, '{', dl) != NULL;
-        static const char *const policy[] = {"terms of use", "privacy policy", "cookie policy",
-                                             "uses cookies", "use of cookies", "use cookies"};
-        /* four of the six contain "cookie": one search rules them all out */
-        int cookie = memmem(lw, dl, "cookie", 6) != NULL;
-        for (int k = 0; k < 6 && !l->policy; k++)
-            if (k < 2 || cookie) l->policy = memmem(lw, dl, policy[k], strlen(policy[k])) != NULL;
         l->kept_cps = cp_count(t, dl);
         l->sentences = 0;
         /* sentences only matter for lines some variant may keep */

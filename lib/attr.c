@@ -14,7 +14,9 @@ struct attr_writer {
 
 attr_writer *attrw_open(const char *path, const char *set, blalm_err *e)
 {
-    zwriter *zw = zw_open(path, 3, e);
+    /* level 1: a tagger writes five of these at once, and level 3's larger
+     * window and tables cost more to set up than they save on short JSON lines */
+    zwriter *zw = zw_open(path, 1, e);
     if (!zw) return NULL;
     attr_writer *w = calloc(1, sizeof *w);
     w->zw = zw;

@@ -32,6 +32,12 @@ const char *sb_cstr(sbuf *b);                         /* NUL-terminates (not cou
 /* JSON values. */
 void sb_json_str(sbuf *b, const char *s, size_t n);  /* "..." with escapes */
 void sb_json_num(sbuf *b, double v);                 /* shortest round-trip, null if !finite */
+/* The text sb_json_num writes for a finite non-integer v (the first of
+ * %.15g/%.16g/%.17g that reads back as v): sb_num_ref by snprintf/strtod,
+ * sb_num_fast by exact integer arithmetic for 1e-5 <= |v| < 1e15 (0 outside
+ * it). Both NUL-terminate and return the length. */
+int sb_num_ref(double v, char out[40]);
+int sb_num_fast(double v, char out[40]);
 void sb_json_int(sbuf *b, int64_t v);
 void sb_json_uint(sbuf *b, uint64_t v);
 void sb_json_bool(sbuf *b, int v);

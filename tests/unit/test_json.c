@@ -116,6 +116,77 @@ TEST(integers)
     sb_free(&b);
 }
 
+/* sb_num_fast (integer arithmetic) writes exactly what the snprintf/strtod
+ * reference writes: random bit patterns over the whole range, ratios of
+ * small integers (a tagger's outputs), short decimals, powers of two (the
+ * narrower step below them), values next to the range ends, and every
+ * rounding neighbour of them. */
+static uint64_t xs64(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static size_t fast_vs_ref(double v, size_t *handled)
+{
+    char a[40], b[40];
+    int n = sb_num_fast(v, a);
+    if (!n) return 0;
+    (*handled)++;
+    sb_num_ref(v, b);
+    if (strcmp(a, b)) {
+        printf("# %.17g: fast %s, reference %s\n", v, a, b);
+        return 1;
+    }
+    return 0;
+}
+
+TEST(numbers_fast_equals_reference)
+{
+    uint64_t x = 88172645463325252ULL;
+    size_t bad = 0, handled = 0, tried = 0;
+#if defined(__SANITIZE_ADDRESS__)
+    size_t rounds = 30000;
+#else
+    size_t rounds = 300000;
+#endif
+    for (size_t i = 0; i < rounds; i++) {
+        double v;
+        uint64_t r = xs64(&x);
+        switch (i % 5) {
+        case 0: {   /* any double with exponent in range */
+            uint64_t bits = (r & 0x800FFFFFFFFFFFFFULL) |
+                            (uint64_t)(1006 + xs64(&x) % 44) << 52;
+            memcpy(&v, &bits, 8);
+            break;
+        }
+        case 1: v = (double)(r % 100000) / (double)(1 + xs64(&x) % 100000); break;
+        case 2: v = (double)(r % 10000000) / 1000.0; break;
+        case 3: v = ldexp(1.0, (int)(r % 66) - 16) * (r & 64 ? 1 : -1); break;
+        default: v = 206.835 - 1.015 * (double)(r % 5000) / 97.0 - 84.6 * (double)(xs64(&x) % 3000) / 1777.0;
+        }
+        double nb[3] = {v, nextafter(v, INFINITY), nextafter(v, -INFINITY)};
+        for (int k = 0; k < 3; k++, tried++) bad += fast_vs_ref(nb[k], &handled);
+    }
+    static const double edge[] = {1e-5, 1e15, 0.1, 0.5, 1.5, 2.5e-5, 99999.99999, 123456789012345.6,
+                                  0.30000000000000004, 5e-324, 1e300, 9.5367431640625e-07,
+                                  999999999999999.9, 0.99999999999999989, 9.9999999999999995e-06};
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+        double v = edge[i];
+        for (int k = 0; k < 4; k++) {
+            bad += fast_vs_ref(v, &handled);
+            bad += fast_vs_ref(-v, &handled);
+            v = nextafter(v, k < 2 ? INFINITY : 0.0);
+        }
+    }
+    printf("# numbers: %zu tried, %zu in the fast range, %zu differ from snprintf/strtod\n", tried,
+           handled, bad);
+    CHECK(handled > tried / 2);
+    CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
     RUN(decode_escapes);
@@ -123,5 +194,6 @@ int main(void)
     RUN(skip_values);
     RUN(output);
     RUN(integers);
+    RUN(numbers_fast_equals_reference);
     return test_summary();
 }

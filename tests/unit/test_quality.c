@@ -11,6 +11,16 @@
 
 static quality_ctx *Q;
 
+/* xorshift64: reproducible random test inputs */
+static uint64_t rng_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+
 typedef struct toks {
     char buf[2048];
     size_t len;
@@ -333,6 +343,96 @@ TEST(c4_rules)
     CHECK_EQ_INT(c4_of(&c, "And then it went on...").v.lines_no_terminal_punct, 1);
 }
 
+/* C4's per-line scans (word lengths eight bytes at a time, the lowercased
+ * copy for the phrase searches) at every alignment, with multi-byte
+ * characters before and inside the words. */
+TEST(c4_line_scans_at_every_offset)
+{
+    quality_config c;
+    quality_defaults(&c);
+    c.c4_max_word_length = 10;
+    static const char *const lead[] = {"", "\xc3\xa9", "\xe2\x80\x94 ", "\xf0\x9f\x98\x80"};
+    char text[256];
+    for (size_t p = 0; p <= 17; p++) {
+        for (size_t l = 0; l < sizeof lead / sizeof *lead; l++) {
+            char pre[64];
+            snprintf(pre, sizeof pre, "%s%.*s", lead[l], (int)p, "xxxxxxxxxxxxxxxxxx");
+            /* 10 code points fit, 11 do not; U+00E9 is two bytes, one code point */
+            snprintf(text, sizeof text, "%s ab\xc3\xa9" "defghij ok here.", pre);
+            c4_stats o = c4_of(&c, text);
+            CHECK_MSG(o.v.lines_too_long_word == (p + (l == 1 || l == 3) > 10),
+                      "offset %zu lead %zu: too long %llu", p, l,
+                      (unsigned long long)o.v.lines_too_long_word);
+            snprintf(text, sizeof text, "%s ab\xc3\xa9" "defghijk ok here.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_too_long_word == 1, "offset %zu lead %zu", p, l);
+            /* phrase searches see every case and alignment */
+            quality_defaults(&c);
+            snprintf(text, sizeof text, "%s please ENABLE JAVASCRIPT now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_javascript == 1, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s please ENABLE J@VASCRIPT now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_javascript == 0, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s read our Privacy POLICY now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_policy == 1, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s read our Privacy[POLICY now.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lines_policy == 0, "offset %zu lead %zu", p, l);
+            snprintf(text, sizeof text, "%s LoReM IpSuM dolor sit.", pre);
+            CHECK_MSG(c4_of(&c, text).v.lorem_ipsum == 1, "offset %zu lead %zu", p, l);
+            c.c4_max_word_length = 10;
+        }
+    }
+}
+
+/* C4's phrase search against a naive one (ASCII-lowercase the line, then
+ * strstr) on random lines of phrase fragments, near misses and odd bytes. */
+static int naive_has(const char *line, const char *phrase)
+{
+    char low[512];
+    size_t n = strlen(line);
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (line[i] >= 'A' && line[i] <= 'Z') ? (char)(line[i] + 32) : line[i];
+    return strstr(low, phrase) != NULL;
+}
+
+TEST(c4_phrases_match_naive_search)
+{
+    static const char *const frag[] = {
+        "lorem", "LOREM", " ", "ipsum", "IpSuM", "java", "SCRIPT", "script", "terms", " of ",
+        "use", "USES", "privacy", "Policy", "POLIC", "cookie", "cookies", "Cookies", "use of",
+        "of", "s", "x", "@", "[", "`", "\xc3\xa9", "\x01", "jav", "ascript", "  ",
+        "Privacy Policy", "TERMS OF USE", "uses cookies", "use of COOKIES", "JavaScript",
+        "Lorem Ipsum", "cookie policy", "use cookies"};
+    size_t nf = sizeof frag / sizeof *frag;
+    static const char *const pol[] = {"terms of use", "privacy policy", "cookie policy",
+                                      "uses cookies", "use of cookies", "use cookies"};
+    quality_config c;
+    quality_defaults(&c);
+    quality_ctx *q = quality_new(&c, &(blalm_err){{0}});
+    CHECK(q != NULL);
+    if (!q) return;
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    size_t bad = 0, hits = 0;
+    for (int round = 0; round < 20000; round++) {
+        char line[400] = "w1 w2 ";
+        size_t k = 1 + rng_next(&x) % 12;
+        for (size_t i = 0; i < k; i++) strcat(line, frag[rng_next(&x) % nf]);
+        strcat(line, " end.");
+        int lorem = naive_has(line, "lorem ipsum"), js = naive_has(line, "javascript"), po = 0;
+        for (int j = 0; j < 6; j++) po |= naive_has(line, pol[j]);
+        hits += lorem || js || po;
+        c4_stats o;
+        c4_measure(q, line, strlen(line), &o);
+        int ok = lorem ? o.v.lorem_ipsum == 1
+                       : (o.v.lorem_ipsum == 0 && (int)o.v.lines_javascript == js &&
+                          (js || (int)o.v.lines_policy == po));
+        if (!ok && bad++ < 3) printf("# phrase search differs on \"%s\"\n", line);
+    }
+    printf("# c4 phrases: 20000 random lines, %zu with a phrase, %zu differ from the naive search\n",
+           hits, bad);
+    CHECK(hits > 1000);
+    CHECK_EQ_INT(bad, 0);
+    quality_free(q);
+}
+
 static const char *fw_reason(const quality_config *c, const char *s, fineweb_stats *o)
 {
     quality_ctx *q = quality_new(c, &(blalm_err){{0}});
@@ -501,6 +601,76 @@ TEST(fast_paths_match_reference_on_real_data)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* Random texts built from a small vocabulary of tokenizer-relevant pieces
+ * (contractions, abbreviations, affixes, URLs, units, non-ASCII, long
+ * chunks): the fast paths (chunk cache, n-gram pruning chain, lazy hashes)
+ * give the same statistics as the reference paths. Small vocabularies make
+ * many repeated n-grams and ties. */
+TEST(fast_paths_match_reference_on_random_text)
+{
+    static const char *const pieces[] = {
+        "the", "of", "and", "cat", "don't", "can't", "cannot", "gonna", "Mr.", "e.g.",
+        "U.S.", "(hello)", "\"quoted\"", "end.", "Yes!", "why?", "3.14", "10km", "$5",
+        "http://example.com/a?b", "user@mail.org", "well-known", "a,b", "...", "\xe2\x80\xa6",
+        "caf\xc3\xa9", "\xd0\xbc\xd0\xb8\xd1\x80", "\xe4\xb8\xad\xe6\x96\x87", "it\xe2\x80\x99s",
+        "#tag", "-", "\xe2\x80\xa2", "x\xef\xbf\xbdy", "aVeryLongChunkThatIsLongerThanTheCacheKeyLimitOfBytes",
+        "abcdefghijklmnopqrstuvwxyzabcdefghij" /* 36 bytes: the longest cached chunk */,
+        "abcdefghijklmnopqrstuvwxyzabcdefghijk", "abcdefghijklmnopqrstuvwxyz.abcdefgh", "5-7",
+        "C++", ":)", "'s", "(U.S.)", "[1]", "{x}", "dont", "I'm", "we're", "they'll", "she'd"};
+    size_t np = sizeof pieces / sizeof pieces[0];
+    blalm_err e;
+    quality_ctx *fast = quality_new(NULL, &e), *ref = quality_new(NULL, &e);
+    CHECK(fast && ref);
+    if (!fast || !ref) return;
+    quality_set_fast_paths(ref, 0);
+    quality_ctx *qs[2] = {fast, ref};
+    sbuf out[2], text;
+    sb_init(&out[0]);
+    sb_init(&out[1]);
+    sb_init(&text);
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    size_t bad = 0, runs = 0;
+    for (int round = 0; round < 600; round++) {
+        size_t vocab = (size_t[]){2, 3, 5, 12, np}[round % 5];
+        size_t base = rng_next(&x) % np;
+        size_t n = rng_next(&x) % 400;
+        sb_reset(&text);
+        for (size_t i = 0; i < n; i++) {
+            sb_adds(&text, pieces[(base + rng_next(&x) % vocab) % np]);
+            uint64_t r = rng_next(&x) % 16;
+            sb_adds(&text, r == 0 ? "\n" : r == 1 ? "\n\n" : " ");
+        }
+        for (int k = 0; k < 2; k++) {
+            gopher_quality_stats g;
+            gopher_repetition_stats gr;
+            c4_stats c4;
+            fineweb_stats fw;
+            sb_reset(&out[k]);
+            gopher_quality_measure(qs[k], text.data, text.len, &g);
+            gopher_quality_json(&g, &out[k]);
+            gopher_repetition_measure(qs[k], text.data, text.len, &gr);
+            gopher_repetition_json(&gr, &out[k]);
+            fineweb_measure(qs[k], text.data, text.len, &fw);
+            fineweb_json(&fw, &out[k]);
+            c4_measure(qs[k], text.data, text.len, &c4);
+            c4_json(&c4, &out[k]);
+        }
+        runs++;
+        if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len)) {
+            if (!bad) printf("# first difference in round %d:\n#  fast %.*s\n#  ref  %.*s\n", round,
+                             (int)out[0].len, out[0].data, (int)out[1].len, out[1].data);
+            bad++;
+        }
+    }
+    printf("# fast vs reference paths on %zu random texts: %zu differ\n", runs, bad);
+    CHECK_EQ_INT(bad, 0);
+    sb_free(&out[0]);
+    sb_free(&out[1]);
+    sb_free(&text);
+    quality_free(fast);
+    quality_free(ref);
+}
+
 /* Python splitlines() boundaries at every offset around the eight-byte
  * ASCII skip in split_lines */
 TEST(line_breaks_at_every_offset)
@@ -572,11 +742,14 @@ int main(void)
     RUN(gopher_lines_bullets_ellipses_alpha_stop);
     RUN(gopher_repetition_rules_at_threshold);
     RUN(c4_rules);
+    RUN(c4_line_scans_at_every_offset);
+    RUN(c4_phrases_match_naive_search);
     RUN(fineweb_rules_at_threshold);
     RUN(bad_input_no_nan);
     RUN(large_text);
     RUN(line_breaks_at_every_offset);
     RUN(whitespace_at_every_offset);
+    RUN(fast_paths_match_reference_on_random_text);
     RUN(fast_paths_match_reference_on_real_data);
     quality_free(Q);
     return test_summary();
