@@ -153,7 +153,7 @@ struct readability_ctx {
     uint16_t *ac_delta;  /* automaton (build_automaton); NULL: reference matcher */
     uint16_t *ac_vid;
     uint8_t *ac_vecs;
-    int hyph_ref;        /* reference (hash) matcher only (tests) */
+    int hyph_ref;        /* the reference matcher: tests, or patterns too big for the automaton */
     cache_entry *cache;
     size_t cache_cap, cache_n;
     word_set familiar;
@@ -384,6 +384,8 @@ static size_t key_cps(const pattern *p, int32_t *out, size_t max)
     return n;
 }
 
+/* Returns 0, 1 when the keys hold over 1023 distinct code points (the
+ * reference matcher is used then), -1 out of memory. */
 static int build_classes(readability_ctx *c, blalm_err *e)
 {
     int32_t kc[256];
@@ -421,7 +423,7 @@ static int build_classes(readability_ctx *c, blalm_err *e)
     c->ncls_cp = u;
     c->cls_id = malloc((u ? u : 1) * sizeof *c->cls_id);
     if (!c->cls_id) return err_set(e, "out of memory");
-    if (ncls + u >= 0xFFFF) return err_set(e, "too many distinct letters in the patterns");
+    if (ncls + u > 1023) return 1;   /* the automaton would be too large */
     for (size_t k = 0; k < u; k++) c->cls_id[k] = (uint16_t)++ncls;
     c->dot_cls = c->cls_ascii['.'];
     c->ncls = ncls + 1;
@@ -433,14 +435,13 @@ static int build_classes(readability_ctx *c, blalm_err *e)
  * transitions folded in, so one lookup per code point), and each state's
  * output is the max, aligned at the match's end, of the values of every
  * pattern that is a suffix of the state's string. Returns 1 when the patterns
- * do not fit (more than 65535 states, keys over AC_W - 1 code points, over
- * 1024 classes or a table over AC_MAX_BYTES): the reference matcher is used
- * then. */
+ * do not fit (more than 65535 states, keys over AC_W - 1 code points or a
+ * table over AC_MAX_BYTES): the reference matcher is used then. */
 static int build_automaton(readability_ctx *c, blalm_err *e)
 {
     int32_t kc[256];
     size_t K = c->ncls;
-    if (c->maxlen > AC_W - 1 || K > 1024) return 1;
+    if (c->maxlen > AC_W - 1) return 1;
     size_t cap = 1024, ns = 1;
     uint16_t *d = calloc(cap * K, sizeof *d);   /* trie children first; 0 = none */
     int32_t *own = malloc(cap * sizeof *own);  /* pattern ending here: index in pats, -1 */
@@ -612,7 +613,10 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
     if (!rc) rc = build_classes(c, e);
     if (!rc) rc = build_automaton(c, e);
     /* the reference matcher's prefix table only when it is needed */
-    if (rc == 1) c->hyph_ref = 1, rc = 0;
+    if (rc == 1) {
+        c->hyph_ref = 1;
+        rc = 0;
+    }
     if (!rc && c->hyph_ref) rc = build_prefixes(c, e);
     if (rc < 0) {
         readability_free(c);

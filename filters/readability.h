@@ -82,8 +82,9 @@ void readability_set_token_cache(readability_ctx *c, int on);
  * looked up in a hash table, pyphen's loop) instead of the pattern automaton
  * (tests check that both give identical counts); clears the caches. Default on
  * (off by itself for a patterns file the automaton cannot hold: over 65535
- * states or a key over 31 code points). Returns 0, or -1 (nothing changed)
- * when the reference tables cannot be allocated or the automaton is missing. */
+ * states, a key over 31 code points, over 1023 distinct letters or 32 MiB).
+ * Returns 0, or -1 (nothing changed) when the reference tables cannot be
+ * allocated or the automaton is missing. */
 int readability_set_hyphen_automaton(readability_ctx *c, int on);
 /* Pure function of the counts; every score is finite. */
 void readability_scores_of(const readability_counts *k, readability_scores *out);

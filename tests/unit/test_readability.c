@@ -421,7 +421,8 @@ TEST(automaton_matches_reference_on_real_words)
             for (int v = 0; v < 2; v++) {
                 if (!wl[v]) continue;
                 uint64_t h = 0xcbf29ce484222325ULL;
-                for (size_t k = 0; k < wl[v]; k++) h = (h ^ (unsigned char)w[v][k]) * 0x100000001b3ULL;
+                for (size_t k = 0; k < wl[v]; k++)
+                    h = (h ^ (unsigned char)w[v][k]) * 0x100000001b3ULL;
                 h += !h;
                 size_t j = h & (cap - 1);
                 while (seen[j] && seen[j] != h) j = (j + 1) & (cap - 1);
