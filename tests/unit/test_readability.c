@@ -368,6 +368,24 @@ TEST(long_pattern_falls_back_to_reference)
     CHECK_EQ_INT(readability_syllables(c, "aabbaa", 6), 2);   /* aa-bbaa */
     CHECK_EQ_INT(readability_syllables(c, "qxyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyq", 42), 2);
     readability_free(c);
+    /* over 1023 distinct letters (CJK keys): the reference matcher too */
+    snprintf(path, sizeof path, "%s/wide.dic", test_tmpdir());
+    f = fopen(path, "wb");
+    CHECK(f != NULL);
+    fputs("UTF-8\na1b\n", f);
+    for (unsigned k = 0; k < 1100; k++) {
+        unsigned cp = 0x4E00 + k;   /* three UTF-8 bytes */
+        fprintf(f, "%c%c%c1\n", 0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F));
+    }
+    fclose(f);
+    c = readability_new(path, &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_INT(readability_set_hyphen_automaton(c, 1), -1);
+    CHECK_EQ_INT(readability_syllables(c, "aabbaa", 6), 2);
+    /* U+4E00 U+4E01 U+4E02 U+4E03 U+4E04: a point after each, kept at 2 and 3 */
+    CHECK_EQ_INT(readability_syllables(c, "\xe4\xb8\x80\xe4\xb8\x81\xe4\xb8\x82\xe4\xb8\x83"
+                                          "\xe4\xb8\x84", 15), 3);
+    readability_free(c);
 }
 
 /* Every distinct word core (and every raw whitespace token) of the real
