@@ -6,6 +6,7 @@
 #include "filters/quality.h"
 
 #include "lib/hash.h"
+#include "lib/mem.h"
 #include "lib/utf8.h"
 
 #include <math.h>
@@ -952,8 +953,7 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
     q->tok_len = len;
     q->tok_hash = th;
     q->ntoks = 0;
-    if (!q->chunks && (q->chunks = aligned_alloc(64, CC_SLOTS * sizeof *q->chunks)))
-        memset(q->chunks, 0, CC_SLOTS * sizeof *q->chunks);
+    if (!q->chunks) q->chunks = mem_big_calloc(CC_SLOTS * sizeof *q->chunks);   /* 2 MiB-aligned */
     int use_cache = q->chunks && !q->reference;
     /* pass 1: chunk boundaries and hashes; pass 2 looks chunks up in the
      * cache with the slot of the chunk 24 ahead prefetched, since a probe of

@@ -6,6 +6,7 @@
  * applies its minimums in bytes, which pyphen (the reference textstat uses)
  * does not. The patterns file is the same Debian one. */
 #include "filters/readability.h"
+#include "lib/mem.h"
 #include "lib/utf8.h"
 
 #include <ctype.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -31,26 +31,6 @@
 
 /* ---------- memory ---------- */
 
-/* Zeroed memory; tables of 1 MiB and more go on transparent huge pages where
- * the kernel offers them (THP "madvise" mode): their random probes then miss
- * the TLB far less, and filling them takes a few page faults, not hundreds.
- * Released with free(). */
-static void *big_calloc(size_t size)
-{
-#ifdef MADV_HUGEPAGE
-    size_t huge = (size_t)2 << 20;
-    if (size >= ((size_t)1 << 20)) {
-        size_t rounded = (size + huge - 1) & ~(huge - 1);
-        void *p = aligned_alloc(huge, rounded);
-        if (p) {
-            (void)madvise(p, rounded, MADV_HUGEPAGE);   /* advice only */
-            memset(p, 0, size);
-            return p;
-        }
-    }
-#endif
-    return calloc(1, size ? size : 1);
-}
 
 /* ---------- UTF-8 ---------- */
 
@@ -256,7 +236,7 @@ static int load_patterns(readability_ctx *c, const char *path, blalm_err *e)
     FILE *f = fopen(path, "rb");
     if (!f) return err_set(e, "%s: cannot open hyphenation patterns (install hyphen-en-us)", path);
     c->pat_cap = 1 << 15;
-    c->pats = calloc(c->pat_cap, sizeof *c->pats);
+    c->pats = mem_big_calloc(c->pat_cap * sizeof *c->pats);
     if (!c->pats) {
         fclose(f);
         return err_set(e, "out of memory");
@@ -333,7 +313,7 @@ static int prefix_has(const readability_ctx *c, uint64_t h)
 static int build_prefixes(readability_ctx *c, blalm_err *e)
 {
     c->prefix_cap = 1 << 17;
-    c->prefix = calloc(c->prefix_cap, sizeof *c->prefix);
+    c->prefix = mem_big_calloc(c->prefix_cap * sizeof *c->prefix);
     if (!c->prefix) return err_set(e, "out of memory");
     for (size_t i = 0; i < c->pat_cap; i++) {
         const pattern *p = &c->pats[i];
@@ -443,7 +423,7 @@ static int build_automaton(readability_ctx *c, blalm_err *e)
     size_t K = c->ncls;
     if (c->maxlen > AC_W - 1) return 1;
     size_t cap = 1024, ns = 1;
-    uint16_t *d = calloc(cap * K, sizeof *d);   /* trie children first; 0 = none */
+    uint16_t *d = mem_big_calloc(cap * K * sizeof *d);   /* trie children first; 0 = none */
     int32_t *own = malloc(cap * sizeof *own);  /* pattern ending here: index in pats, -1 */
     uint8_t *depth = calloc(cap, 1);
     uint16_t *fail = NULL, *queue = NULL, *vid = NULL;
@@ -546,7 +526,7 @@ static int build_automaton(readability_ctx *c, blalm_err *e)
      * most walks stay, share cache lines */
     size_t tsz = (ns * K + ns) * sizeof *d;
     tsz = (tsz + AC_W - 1) / AC_W * AC_W;
-    unsigned char *mem = big_calloc(tsz + nv * AC_W);   /* the three tables, one block */
+    unsigned char *mem = mem_big_calloc(tsz + nv * AC_W);   /* the three tables, one block */
     if (!mem) goto oom;
     uint16_t *nd = (uint16_t *)mem, *nvid = nd + ns * K;
     for (size_t q = 0; q < ns; q++) fail[queue[q]] = (uint16_t)q;   /* fail: now new ids */
@@ -600,7 +580,7 @@ static int set_has(const word_set *s, const char *w, size_t n)
 
 readability_ctx *readability_new(const char *dic_path, blalm_err *e)
 {
-    readability_ctx *c = big_calloc(sizeof *c);
+    readability_ctx *c = mem_big_calloc(sizeof *c);
     if (!c) {
         err_set(e, "out of memory");
         return NULL;
@@ -800,7 +780,7 @@ static int syllables_lower(readability_ctx *c, const char *w, size_t len)
     if (c->cache_n >= CACHE_MAX_ENTRIES) cache_clear(c);
     if ((c->cache_n + 1) * 2 > c->cache_cap) {  /* grow */
         size_t ncap = c->cache_cap * 2;
-        cache_entry *nt = big_calloc(ncap * sizeof *nt);
+        cache_entry *nt = mem_big_calloc(ncap * sizeof *nt);
         if (!nt) return syl;  /* keep working without caching */
         for (size_t k = 0; k < c->cache_cap; k++) {
             if (!c->cache[k].hash) continue;

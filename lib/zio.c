@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "fsutil.h"
+#include "mem.h"
 
 #define IN_CHUNK (1u << 20)
 
@@ -83,16 +84,16 @@ zreader *zr_open(const char *path, blalm_err *e)
     else if (got >= 2 && m[0] == 0x1F && m[1] == 0x8B) r->fmt = ZFMT_GZIP;
     else r->fmt = ZFMT_PLAIN;
     r->cap = IN_CHUNK;
-    r->buf = malloc(r->cap + 1);
+    r->buf = mem_big_alloc(r->cap + 1);
     if (r->fmt == ZFMT_PLAIN) {
         memcpy(r->buf, m, got);      /* the sniffed bytes are the first text */
         r->end = got;
     } else {
-        r->in = malloc(IN_CHUNK);
+        r->in = mem_big_alloc(IN_CHUNK);
         memcpy(r->in, m, got);       /* ... or the first compressed input */
         r->in_len = got;
     }
-    if (r->fmt == ZFMT_ZSTD) r->zd = ZSTD_createDCtx();
+    if (r->fmt == ZFMT_ZSTD) r->zd = mem_zstd_dctx();
     return r;
 }
 
@@ -304,7 +305,7 @@ zwriter *zw_open(const char *path, int level, blalm_err *e)
     if (w->out_cap < (1u << 17)) w->out_cap = 1u << 17;
     w->out = malloc(w->out_cap);
     if (w->fmt == ZFMT_ZSTD) {
-        w->zc = ZSTD_createCCtx();
+        w->zc = mem_zstd_cctx();
         ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, level ? level : 3);
         ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 1);
     } else if (w->fmt == ZFMT_GZIP) {
