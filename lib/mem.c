@@ -1,6 +1,7 @@
 #define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_customMem, ZSTD_create?Ctx_advanced */
 #include "mem.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,6 +30,18 @@ void *mem_big_calloc(size_t size)
     void *p = mem_big_alloc(size);
     if (p) memset(p, 0, size);
     return p;
+}
+
+void *mem_big_realloc(void *p, size_t size)
+{
+    if (size < MEM_BIG || !p) return p ? realloc(p, size) : mem_big_alloc(size);
+    size_t have = malloc_usable_size(p);
+    if (have >= size) return p;
+    void *n = mem_big_alloc(size);
+    if (!n) return NULL;
+    memcpy(n, p, have);
+    free(p);
+    return n;
 }
 
 static void *zalloc(void *opaque, size_t size)

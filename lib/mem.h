@@ -17,6 +17,8 @@
 
 void *mem_big_alloc(size_t size);    /* like malloc */
 void *mem_big_calloc(size_t size);   /* like calloc(1, size) */
+/* like realloc; a block that grows to MEM_BIG or more moves to huge pages */
+void *mem_big_realloc(void *p, size_t size);
 
 /* zstd contexts whose large buffers come from mem_big_alloc. */
 struct ZSTD_DCtx_s;
