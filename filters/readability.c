@@ -110,6 +110,7 @@ struct token_scan;
 typedef struct word_set {
     uint64_t *hashes;
     char **keys;
+    uint8_t *lens;   /* strlen of each key (the list's words are short) */
     size_t cap;
 } word_set;
 
@@ -561,6 +562,7 @@ static int set_add(word_set *s, const char *w)
         if (!s->hashes[i]) {
             s->hashes[i] = h;
             s->keys[i] = (char *)w;
+            s->lens[i] = (uint8_t)(n < 255 ? n : 255);
             return 0;
         }
         if (s->hashes[i] == h && !strcmp(s->keys[i], w)) return 0;
@@ -573,7 +575,7 @@ static int set_has(const word_set *s, const char *w, size_t n)
     size_t mask = s->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         if (!s->hashes[i]) return 0;
-        if (s->hashes[i] == h && strlen(s->keys[i]) == n && !memcmp(s->keys[i], w, n))
+        if (s->hashes[i] == h && s->lens[i] == n && !memcmp(s->keys[i], w, n))
             return 1;
     }
 }
@@ -607,7 +609,8 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
     c->familiar.cap = 8192;
     c->familiar.hashes = calloc(c->familiar.cap, sizeof *c->familiar.hashes);
     c->familiar.keys = calloc(c->familiar.cap, sizeof *c->familiar.keys);
-    if (!c->cache || !c->familiar.hashes || !c->familiar.keys) {
+    c->familiar.lens = calloc(c->familiar.cap, 1);
+    if (!c->cache || !c->familiar.hashes || !c->familiar.keys || !c->familiar.lens) {
         readability_free(c);
         err_set(e, "out of memory");
         return NULL;
@@ -640,6 +643,7 @@ void readability_free(readability_ctx *c)
     }
     free(c->familiar.hashes);
     free(c->familiar.keys);
+    free(c->familiar.lens);
     free(c->scan);
     free(c->tv);
     free(c);
@@ -863,8 +867,9 @@ static const char *const abbrev_maybe[] = {
 
 static int in_list(const char *const *list, const char *w, size_t n)
 {
+    if (n < 2 || n > 6) return 0;   /* the lists' words have 2 to 6 bytes */
     for (; *list; list++)
-        if (strlen(*list) == n && !memcmp(*list, w, n)) return 1;
+        if ((*list)[0] == w[0] && strlen(*list) == n && !memcmp(*list, w, n)) return 1;
     return 0;
 }
 
