@@ -136,7 +136,7 @@ typedef struct token {
     size_t off;
     uint32_t len, ncp, id;
     uint32_t flags;
-    uint64_t hash;   /* hash_bytes of the token when known (a whole chunk), else 0 */
+    uint64_t hash;   /* utf8_piece_hash of the token when known (a whole chunk), else 0 */
 } token;
 
 typedef struct id_slot {
@@ -175,11 +175,8 @@ struct quality_ctx {
     size_t dup_cap;
     uint64_t *hs;               /* n-gram hashes */
     size_t hs_cap;
-    struct chunk_span {
-        size_t off, end;
-        uint64_t hash;          /* 0 = not cached */
-    } *cv;                      /* one document's chunks */
-    size_t cv_cap;
+    ws_spans own;               /* a text's split, when the caller gave none */
+    const ws_spans *ext;        /* the caller's split (quality_use_split) */
     uint8_t *uniq;              /* positions whose 5-gram occurs once */
     size_t uniq_cap;
     int reference;              /* fast paths off (tests) */
@@ -294,7 +291,7 @@ void quality_free(quality_ctx *q)
     free(q->dup_idx);
     free(q->hs);
     free(q->uniq);
-    free(q->cv);
+    ws_free(&q->own);
     free(q->c4l);
     if (q->md) pcre2_match_data_free(q->md);
     if (q->citation) pcre2_code_free(q->citation);
@@ -820,22 +817,6 @@ static void tokenize_chunk(quality_ctx *q, const char *text, size_t n)
     }
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ n;
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, u + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++) h = (h ^ u[i]) * 0x100000001b3ULL;
-    h ^= h >> 32;
-    return h ? h : 1;
-}
-
 /* Chunk cache: a chunk's split into tokens (byte lengths, code points,
  * flags) by its bytes, so a repeated word costs one hash lookup. One entry
  * is one 64-byte cache line; chunks of up to 36 bytes (all but ~0.05% of
@@ -959,65 +940,32 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
     q->ntoks = 0;
     if (!q->chunks) q->chunks = mem_big_calloc(CC_SLOTS * sizeof *q->chunks);   /* 2 MiB-aligned */
     int use_cache = q->chunks && !q->reference;
-    /* pass 1: chunk boundaries and hashes; pass 2 looks chunks up in the
-     * cache with the slot of the chunk 24 ahead prefetched, since a probe of
-     * the multi-megabyte table is otherwise a wait on memory */
-    size_t nc = 0, i = 0;
-    while (i < len) {
-        int32_t cp;
-        if (s[i] < 0x80) {
-            if ((s[i] >= 9 && s[i] <= 13) || (s[i] >= 0x1c && s[i] <= 0x20)) {
-                i++;
-                continue;
-            }
-        } else {
-            size_t k = utf8_decode_at(s, len, i, &cp);
-            if (is_space(cp)) {
-                i += k;
-                continue;
-            }
-        }
-        /* a chunk runs to the next whitespace */
-        size_t j = i;
-        while (j < len) {
-            size_t run = plain_run8(s, len, j);
-            if (run) {
-                j += run;
-                continue;
-            }
-            if (s[j] < 0x80) {
-                if ((s[j] >= 9 && s[j] <= 13) || (s[j] >= 0x1c && s[j] <= 0x20)) break;
-                j++;
-                continue;
-            }
-            size_t k = utf8_decode_at(s, len, j, &cp);
-            if (is_space(cp)) break;
-            j += k;
-        }
-        if (nc == q->cv_cap) {
-            q->cv_cap = q->cv_cap ? 2 * q->cv_cap : 1024;
-            q->cv = xrealloc(q->cv, q->cv_cap * sizeof *q->cv);
-        }
-        struct chunk_span *cs = &q->cv[nc++];
-        cs->off = i;
-        cs->end = j;
-        cs->hash = use_cache && j - i <= CC_MAX_KEY ? hash_bytes(text + i, j - i) : 0;
-        i = j;
+    /* the chunks (whitespace pieces) with their hashes: the caller's split
+     * of this text when it gave one (quality_use_split), else our own */
+    const ws_spans *sp = q->ext;
+    if (!sp || sp->text != text || sp->len != len) {
+        if (ws_split(&q->own, text, len) < 0) abort();   /* out of memory, as xrealloc */
+        sp = &q->own;
     }
+    const ws_span *cv = sp->v;
+    size_t nc = sp->n, i;
+    /* chunks are looked up in the cache with the slot of the chunk 24 ahead
+     * prefetched, since a probe of the multi-megabyte table is otherwise a
+     * wait on memory */
     for (size_t c = 0; c < nc; c++) {
-        if (c + 24 < nc && q->cv[c + 24].hash) {
-            const char *pf = (const char *)&q->chunks[q->cv[c + 24].hash & (CC_SLOTS - 1)];
+        if (use_cache && c + 24 < nc) {
+            const char *pf = (const char *)&q->chunks[cv[c + 24].hash & (CC_SLOTS - 1)];
             __builtin_prefetch(pf);
         }
         int32_t cp;
-        i = q->cv[c].off;
-        size_t j = q->cv[c].end;
+        i = cv[c].off;
+        size_t j = cv[c].end;
         size_t blen = j - i;
         chunk_entry *ce = NULL;
         uint64_t h = 0;
         int hit = 0;
-        if (q->cv[c].hash) {
-            h = q->cv[c].hash;
+        if (use_cache && blen <= CC_MAX_KEY) {
+            h = cv[c].hash;
             ce = chunk_find(q, text + i, blen, h, &hit);
         }
         if (hit) {
@@ -1080,6 +1028,8 @@ static void tokenize(quality_ctx *q, const char *text, size_t len)
     }
 }
 
+void quality_use_split(quality_ctx *q, const ws_spans *sp) { q->ext = sp; }
+
 size_t quality_tokenize(quality_ctx *q, const char *text, size_t len,
                         void (*fn)(void *arg, size_t off, size_t n), void *arg)
 {
@@ -1117,7 +1067,7 @@ size_t quality_sentences(quality_ctx *q, const char *text, size_t len)
 /* ---------- shared helpers ---------- */
 
 /* Code points, with each invalid byte counting as one (as U+FFFD would). */
-__attribute__((noinline)) static uint64_t cp_count(const char *s, size_t n)
+static uint64_t cp_count(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     uint64_t k = 0;
@@ -1152,7 +1102,7 @@ typedef struct span_set {
     size_t cap;
 } span_set;
 
-__attribute__((noinline)) static void find_duplicates(quality_ctx *q, const char *text, const span *sp, size_t n,
+static void find_duplicates(quality_ctx *q, const char *text, const span *sp, size_t n,
                             uint64_t *dups, uint64_t *dup_chars)
 {
     *dups = *dup_chars = 0;
@@ -1168,7 +1118,7 @@ __attribute__((noinline)) static void find_duplicates(quality_ctx *q, const char
     size_t *idx = q->dup_idx;
     memset(h, 0, cap * sizeof *h);
     for (size_t i = 0; i < n; i++) {
-        uint64_t x = hash_bytes(text + sp[i].off, sp[i].len);
+        uint64_t x = utf8_piece_hash(text + sp[i].off, sp[i].len);
         size_t j = x & (cap - 1);
         int found = 0;
         while (h[j]) {
@@ -1355,7 +1305,7 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
 
 /* Interns token strings: equal strings get equal ids; q->idc[id] counts
  * each id's occurrences. */
-__attribute__((noinline)) static void assign_ids(quality_ctx *q, const char *text)
+static void assign_ids(quality_ctx *q, const char *text)
 {
     size_t cap = 1024;
     while (cap < q->ntoks * 2) cap <<= 1;
@@ -1371,7 +1321,7 @@ __attribute__((noinline)) static void assign_ids(quality_ctx *q, const char *tex
     }
     for (size_t i = 0; i < q->ntoks; i++) {
         token *t = &q->toks[i];
-        uint64_t h = t->hash ? t->hash : hash_bytes(text + t->off, t->len);
+        uint64_t h = t->hash ? t->hash : utf8_piece_hash(text + t->off, t->len);
         size_t j = h & (cap - 1);
         for (;;) {
             id_slot *s = &q->ids[j];
@@ -1496,7 +1446,7 @@ static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
  * for the n-grams on return (G = W-n+1 entries). Returns the top n-gram's
  * characters times its count (find_top_duplicate: the most frequent, the
  * first seen among equals), and the number of positions that repeat in *rest. */
-__attribute__((noinline)) static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
+static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
 {
     size_t W = q->ntoks, G = W - (size_t)n + 1;
     if (G > q->cand_cap) {
@@ -1534,7 +1484,7 @@ __attribute__((noinline)) static uint64_t chain_gram(quality_ctx *q, int n, uint
 
 /* datatrove find_all_duplicate: walk; a repeated n-gram adds its ""-joined
  * length and jumps n words, a new one is remembered and steps one word. */
-__attribute__((noinline)) static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_t *uniq,
+static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_t *uniq,
                                size_t rest)
 {
     size_t W = q->ntoks;

@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include "lib/err.h"
 #include "lib/sbuf.h"
+#include "lib/utf8.h"
 
 /* Thresholds; quality_defaults() sets datatrove's. A negative value (or
  * false) disables a rule, as None / -1 / False do in datatrove. */
@@ -104,6 +105,10 @@ quality_ctx *quality_new(const quality_config *cfg, blalm_err *e);
  * identical statistics). Default on. */
 void quality_set_fast_paths(quality_ctx *q, int on);
 void quality_free(quality_ctx *q);
+/* The measures' tokenizer starts from this split (ws_split) of a text when
+ * they are given that same text (sp->text, sp->len), instead of splitting it
+ * again; sp must stay valid while measures use it. NULL: split on our own. */
+void quality_use_split(quality_ctx *q, const ws_spans *sp);
 
 /* Each works on any bytes (invalid UTF-8 counts as U+FFFD per bad byte; NUL is
  * an ordinary control character). */

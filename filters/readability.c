@@ -48,8 +48,6 @@ static size_t encode_cp(int32_t cp, unsigned char *out)
     return (size_t)utf8proc_encode_char(cp, out);
 }
 
-/* Python's str.isspace() / str.split() whitespace. */
-static int is_space(int32_t c) { return c >= 0 && py_isspace((uint32_t)c); }
 
 static int cat_of(int32_t c) { return (int)utf8proc_category(c); }
 static int is_letter_cat(int k)
@@ -140,11 +138,7 @@ struct readability_ctx {
     word_set familiar;
     tok_entry toks[TOK_SLOTS];
     struct token_scan *scan;   /* scratch for one token */
-    struct tok_span {
-        size_t start, end;
-        uint64_t hash;
-    } *tv;                     /* one text's tokens */
-    size_t tv_cap;
+    ws_spans own;              /* the split of a text readability_count was given */
     int no_token_cache;        /* reference path only (tests) */
     /* scratch for one hyphenation */
     int32_t cps[MAX_CORE + 2];
@@ -645,7 +639,7 @@ void readability_free(readability_ctx *c)
     free(c->familiar.keys);
     free(c->familiar.lens);
     free(c->scan);
-    free(c->tv);
+    ws_free(&c->own);
     free(c);
 }
 
@@ -749,20 +743,6 @@ static int hyphenate_count_ac(readability_ctx *c, const unsigned char *w, size_t
     return points + 1;
 }
 
-static uint64_t word_hash(const unsigned char *u, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, u + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++) h = (h ^ u[i]) * 0x100000001b3ULL;
-    h ^= h >> 32;
-    return h ? h : 1;
-}
 
 /* Syllables of a lowercased UTF-8 word (its first MAX_CORE code points). The
  * automaton takes less time than a probe of a cache of a corpus's vocabulary
@@ -771,7 +751,7 @@ static uint64_t word_hash(const unsigned char *u, size_t n)
 static int syllables_lower(readability_ctx *c, const char *w, size_t len)
 {
     if (!c->hyph_ref) return hyphenate_count_ac(c, (const unsigned char *)w, len);
-    uint64_t h = word_hash((const unsigned char *)w, len);
+    uint64_t h = utf8_piece_hash(w, len);
     size_t mask = c->cache_cap - 1, i;
     for (i = h & mask; c->cache[i].hash; i = (i + 1) & mask)
         if (c->cache[i].hash == h) return c->cache[i].syllables;
@@ -1011,91 +991,37 @@ typedef struct token_scan {
     uint64_t letters;
 } token_scan;
 
-/* Bytes at s[i..) certainly inside a token: the leading run of 0x21..0x7e/0x7f
- * bytes among the next eight (0 when fewer than eight remain). A byte below
- * 0x21 borrows and one from 0x80 has its top bit, and the lowest such byte
- * is flagged exactly. */
-static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (i + 8 > n) return 0;
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    uint64_t m = ((w - 0x2121212121212121ULL) | w) & 0x8080808080808080ULL;
-    return m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
-#else
-    (void)s, (void)n, (void)i;
-    return 0;
-#endif
-}
 
-/* Whitespace lookup for bytes < 0x80 (Python str.isspace()). */
-static int ascii_space(unsigned char b) { return (b >= 9 && b <= 13) || (b >= 0x1c && b <= 0x20); }
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
                        readability_counts *out)
 {
+    if (ws_split(&c->own, text, len) < 0) {   /* out of memory: counts stay 0 */
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    readability_count_spans(c, &c->own, out);
+}
+
+void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability_counts *out)
+{
     memset(out, 0, sizeof *out);
+    const char *text = sp->text;
+    size_t len = sp->len;
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     sent_state st;
     memset(&st, 0, sizeof st);
-    if (!c->scan && !(c->scan = malloc(sizeof *c->scan))) return;
+    if (!text || (!c->scan && !(c->scan = malloc(sizeof *c->scan)))) return;
     token_scan *t = c->scan;
-    /* pass 1: token boundaries and hashes; pass 2 reads the token cache with
-     * the slot of the token 16 ahead prefetched */
-    size_t ntv = 0;
-    while (i < len) {
-        /* whitespace between tokens */
-        while (i < len) {
-            if (s[i] < 0x80) {
-                if (!ascii_space(s[i])) break;
-                i++;
-                continue;
-            }
-            int32_t cp;
-            int bad = 0;
-            size_t k = decode_cp(s, len, i, &cp, &bad);
-            if (!is_space(cp)) break;
-            i += k;
-        }
-        if (i >= len) break;
-        size_t tend = i;
-        while (tend < len) {
-            size_t run = plain_run8(s, len, tend);
-            if (run) {
-                tend += run;
-                continue;
-            }
-            if (s[tend] < 0x80) {
-                if (ascii_space(s[tend])) break;
-                tend++;
-                continue;
-            }
-            int32_t cp;
-            int bad = 0;
-            size_t k = decode_cp(s, len, tend, &cp, &bad);
-            if (is_space(cp)) break;
-            tend += k;
-        }
-        if (ntv == c->tv_cap) {
-            size_t ncap = c->tv_cap ? 2 * c->tv_cap : 1024;
-            struct tok_span *nv = realloc(c->tv, ncap * sizeof *nv);
-            if (!nv) return;   /* out of memory: counts stay 0 */
-            c->tv = nv;
-            c->tv_cap = ncap;
-        }
-        c->tv[ntv].start = i;
-        c->tv[ntv].end = tend;
-        c->tv[ntv].hash = word_hash(s + i, tend - i);
-        ntv++;
-        i = tend;
-    }
+    /* the cache slot of the token 16 ahead is prefetched */
+    const ws_span *tv = sp->v;
+    size_t ntv = sp->n;
     for (size_t ti = 0; ti < ntv; ti++) {
-        if (ti + 16 < ntv) __builtin_prefetch(&c->toks[c->tv[ti + 16].hash & (TOK_SLOTS - 1)]);
-        size_t tend = c->tv[ti].end;
-        uint64_t th = c->tv[ti].hash;
-        i = c->tv[ti].start;
+        if (ti + 16 < ntv) __builtin_prefetch(&c->toks[tv[ti + 16].hash & (TOK_SLOTS - 1)]);
+        size_t tend = tv[ti].end;
+        uint64_t th = tv[ti].hash;
+        i = tv[ti].off;
         tok_entry *te = &c->toks[th & (TOK_SLOTS - 1)];
         int hit = !c->no_token_cache && te->hash == th;
         int store = !c->no_token_cache && !hit && (!te->hash || te->uses == 0);

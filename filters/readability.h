@@ -48,6 +48,7 @@
 #include <stdint.h>
 #include "lib/err.h"
 #include "lib/sbuf.h"
+#include "lib/utf8.h"
 
 #define READABILITY_DEFAULT_DIC "/usr/share/hyphen/hyph_en_US.dic"
 
@@ -75,6 +76,8 @@ int readability_syllables(readability_ctx *c, const char *word, size_t len);
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
                        readability_counts *out);
+/* The same over a text already split (ws_split; sp->text is the text). */
+void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability_counts *out);
 /* on = 0 turns the per-token cache off: every token takes the reference path
  * (tests check that both give identical counts). Default on. */
 void readability_set_token_cache(readability_ctx *c, int on);

@@ -1,5 +1,7 @@
 #include "utf8.h"
+#include "mem.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -220,4 +222,99 @@ size_t utf8_decode_multibyte(const unsigned char *s, size_t n, size_t i, int32_t
     }
     *cp = c;
     return (size_t)k;
+}
+
+uint64_t utf8_piece_hash(const void *p, size_t n)
+{
+    const unsigned char *u = p;
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ u[i]) * 0x100000001b3ULL;
+    h ^= h >> 32;
+    return h ? h : 1;
+}
+
+/* Bytes at s[i..) certainly inside a piece: the leading run of 0x21..0x7f
+ * bytes among the next eight (0 when fewer than eight remain). A byte below
+ * 0x21 borrows and one from 0x80 has its top bit; the lowest such byte is
+ * flagged exactly. */
+static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i + 8 > n) return 0;
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    uint64_t m = ((w - 0x2121212121212121ULL) | w) & 0x8080808080808080ULL;
+    return m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+#else
+    (void)s, (void)n, (void)i;
+    return 0;
+#endif
+}
+
+int ws_split(ws_spans *sp, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    sp->n = 0;
+    sp->text = NULL;
+    sp->len = 0;
+    while (i < len) {
+        int32_t cp;
+        if (s[i] < 0x80) {
+            if (ascii_space[s[i]]) {
+                i++;
+                continue;
+            }
+        } else {
+            size_t k = utf8_decode_multibyte(s, len, i, &cp);
+            if (py_isspace((uint32_t)cp)) {
+                i += k;
+                continue;
+            }
+        }
+        size_t j = i;
+        while (j < len) {
+            size_t run = plain_run8(s, len, j);
+            if (run) {
+                j += run;
+                continue;
+            }
+            if (s[j] < 0x80) {
+                if (ascii_space[s[j]]) break;
+                j++;
+                continue;
+            }
+            size_t k = utf8_decode_multibyte(s, len, j, &cp);
+            if (py_isspace((uint32_t)cp)) break;
+            j += k;
+        }
+        if (sp->n == sp->cap) {
+            size_t ncap = sp->cap ? 2 * sp->cap : 1024;
+            ws_span *nv = mem_big_realloc(sp->v, ncap * sizeof *nv);
+            if (!nv) {
+                sp->n = 0;
+                return -1;
+            }
+            sp->v = nv;
+            sp->cap = ncap;
+        }
+        sp->v[sp->n++] = (ws_span){i, j, utf8_piece_hash(s + i, j - i)};
+        i = j;
+    }
+    sp->text = text;
+    sp->len = len;
+    return 0;
+}
+
+void ws_free(ws_spans *sp)
+{
+    free(sp->v);
+    memset(sp, 0, sizeof *sp);
 }

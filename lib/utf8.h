@@ -50,4 +50,23 @@ static inline size_t utf8_decode_at(const unsigned char *s, size_t n, size_t i, 
     return utf8_decode_multibyte(s, n, i, cp);
 }
 
+/* The pieces of Python's str.split() as byte ranges, each with a 64-bit
+ * hash of its bytes (utf8_piece_hash), found once per text and shared by
+ * the taggers (readability's words, the quality tokenizer's chunks). */
+typedef struct ws_span {
+    size_t off, end;
+    uint64_t hash;
+} ws_span;
+typedef struct ws_spans {
+    ws_span *v;
+    size_t n, cap;
+    const char *text;   /* what v was made from */
+    size_t len;
+} ws_spans;
+/* Returns 0, or -1 when out of memory (then s->n = 0 and s->text = NULL). */
+int ws_split(ws_spans *s, const char *text, size_t len);
+void ws_free(ws_spans *s);
+/* Nonzero hash of a short byte string, eight bytes per step. */
+uint64_t utf8_piece_hash(const void *p, size_t n);
+
 #endif

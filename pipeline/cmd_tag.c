@@ -281,6 +281,7 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
     sbuf out, clean;
     sb_init(&out);
     sb_init(&clean);
+    ws_spans split = {0};
     blalm_doc d;
     int rcn;
     while ((rcn = doc_next(r, &d, e)) == 1) {
@@ -295,10 +296,16 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
             len = clean.len;
         }
         tot->invalid_utf8 += invalid;
+        /* one whitespace split of the text for readability and the tokenizer */
+        if (ws_split(&split, text, len) < 0) {
+            err_set(e, "%s: out of memory splitting document %s", f->path, d.id);
+            goto fail_doc;
+        }
+        quality_use_split(qc, &split);
         if (todo & (1 << S_READ)) {
             readability_counts k;
             readability_scores sc;
-            readability_count(rc, text, len, &k);
+            readability_count_spans(rc, &split, &k);
             k.invalid_utf8 = invalid;
             readability_scores_of(&k, &sc);
             sb_reset(&out);
@@ -345,6 +352,8 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
     if (rcn < 0) goto fail_doc;
     sb_free(&out);
     sb_free(&clean);
+    quality_use_split(qc, NULL);
+    ws_free(&split);
     doc_close(r);
     r = NULL;
     for (int s = 0; s < NSETS; s++) {
@@ -359,6 +368,8 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
 fail_doc:
     sb_free(&out);
     sb_free(&clean);
+    quality_use_split(qc, NULL);
+    ws_free(&split);
 fail:
     for (int s = 0; s < NSETS; s++) attrw_abort(w[s]);
     if (r) doc_close(r);

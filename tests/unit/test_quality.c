@@ -628,6 +628,7 @@ TEST(fast_paths_match_reference_on_random_text)
     sb_init(&out[0]);
     sb_init(&out[1]);
     sb_init(&text);
+    ws_spans split = {0};
     uint64_t x = 0x9E3779B97F4A7C15ULL;
     size_t bad = 0, runs = 0;
     for (int round = 0; round < 600; round++) {
@@ -640,6 +641,9 @@ TEST(fast_paths_match_reference_on_random_text)
             uint64_t r = rng_next(&x) % 16;
             sb_adds(&text, r == 0 ? "\n" : r == 1 ? "\n\n" : " ");
         }
+        /* the fast side starts from the caller's split, as blalm tag does */
+        CHECK(ws_split(&split, text.data, text.len) == 0);
+        quality_use_split(fast, &split);
         for (int k = 0; k < 2; k++) {
             gopher_quality_stats g;
             gopher_repetition_stats gr;
@@ -667,6 +671,7 @@ TEST(fast_paths_match_reference_on_random_text)
     sb_free(&out[0]);
     sb_free(&out[1]);
     sb_free(&text);
+    ws_free(&split);
     quality_free(fast);
     quality_free(ref);
 }

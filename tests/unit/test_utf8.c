@@ -89,6 +89,66 @@ TEST(py_isspace_table)
     CHECK_EQ_INT(spaces, 29);
 }
 
+/* ws_split against a naive split (decode every code point, py_isspace) on
+ * random byte strings: ASCII, each Python whitespace code point, multi-byte
+ * letters, invalid bytes; spans and hashes must agree. */
+TEST(ws_split_matches_naive)
+{
+    static const char *const piece[] = {
+        "a", "bc", "word", "x.y", "\t", "\n", " ", "  ", "\x0b", "\x0c", "\r", "\x1c", "\x1f",
+        "\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\x80", "\xe2\x80\x8a", "\xe2\x80\xa8",
+        "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80", "\xe2\x80\x8b" /* ZWSP: no */,
+        "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xe2\x80", "\x00",
+        "abcdefghijklmnop", "0123456789"};
+    size_t np = sizeof piece / sizeof *piece;
+    uint64_t x = 0x853c49e6748fea9bULL;
+    char text[512];
+    ws_spans sp = {0};
+    size_t bad = 0, spans = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t len = 0, k = (size_t)(x % 40);
+        for (size_t i = 0; i < k; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *p = piece[x % np];
+            size_t pl = strlen(p) ? strlen(p) : 1;   /* "\x00" is one NUL byte */
+            memcpy(text + len, p, pl);
+            len += pl;
+        }
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        CHECK(ws_split(&sp, text, len) == 0);
+        CHECK(sp.text == text && sp.len == len);
+        /* naive */
+        size_t n = 0, i = 0;
+        int ok = 1;
+        while (i < len) {
+            int32_t cp;
+            size_t l = utf8_decode_at((const unsigned char *)text, len, i, &cp);
+            if (py_isspace((uint32_t)cp)) {
+                i += l;
+                continue;
+            }
+            size_t j = i;
+            while (j < len) {
+                size_t l2 = utf8_decode_at((const unsigned char *)text, len, j, &cp);
+                if (py_isspace((uint32_t)cp)) break;
+                j += l2;
+            }
+            if (n >= sp.n || sp.v[n].off != i || sp.v[n].end != j ||
+                sp.v[n].hash != utf8_piece_hash(text + i, j - i))
+                ok = 0;
+            n++;
+            i = j;
+        }
+        if (n != sp.n) ok = 0;
+        spans += n;
+        bad += !ok;
+    }
+    printf("# ws_split: 20000 random texts, %zu pieces, %zu differ from the naive split\n", spans,
+           bad);
+    CHECK_EQ_INT(bad, 0);
+    ws_free(&sp);
+}
+
 int main(void)
 {
     RUN(ascii_words);
@@ -97,5 +157,6 @@ int main(void)
     RUN(validation);
     RUN(sanitize_and_prefix);
     RUN(py_isspace_table);
+    RUN(ws_split_matches_naive);
     return test_summary();
 }
