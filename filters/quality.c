@@ -299,12 +299,10 @@ void quality_free(quality_ctx *q)
 }
 
 
-/* Scratch tables grow with the longest document so far; past 64 KiB they
- * jump to MEM_BIG, on huge pages, so growing them costs a few page faults
- * instead of one per 4 KiB (which dominated on virtual machines). */
+/* Scratch tables grow with the longest document so far, on huge pages
+ * once they reach MEM_BIG. */
 static void *xrealloc(void *p, size_t n)
 {
-    if (n > ((size_t)64 << 10) && n < MEM_BIG) n = MEM_BIG;
     void *r = mem_big_realloc(p, n ? n : 1);
     if (!r) abort();  /* out of memory: nothing sensible to continue with */
     return r;
