@@ -1453,6 +1453,13 @@ static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
     }
     size_t nc = 0;
     for (size_t i = 0; i < G; i++) {
+        uint64_t a, b;
+        if (i + 9 <= G && (memcpy(&a, uniq + i, 8), memcpy(&b, uniq + i + 1, 8),
+                           ((a | b) & 0x0101010101010101ULL) == 0x0101010101010101ULL)) {
+            memset(uniq + i, 1, 8);   /* eight positions, each next to a unique (n-1)-gram */
+            i += 7;
+            continue;
+        }
         if (!(uniq[i] | uniq[i + 1])) q->cand[nc++] = i;
         uniq[i] = 1;
     }
@@ -1496,6 +1503,11 @@ static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_
     uint64_t rep = 0;
     size_t i = 0;
     while (i < G) {
+        uint64_t w;
+        if (i + 8 <= G && (memcpy(&w, uniq + i, 8), w == 0x0101010101010101ULL)) {
+            i += 8;   /* eight unique n-grams */
+            continue;
+        }
         if (uniq[i]) {   /* new, and never seen again */
             i++;
             continue;
@@ -1527,7 +1539,10 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
     {
         size_t st = off, i = off, e = off + n;
         while (i < e) {
-            if (text[i] == '\n' && i + 1 < e && text[i + 1] == '\n') {
+            const char *nl = memchr(text + i, '\n', e - i);
+            if (!nl) break;
+            i = (size_t)(nl - text);
+            if (i + 1 < e && text[i + 1] == '\n') {
                 span_push(&sp, st, i - st);
                 while (i < e && text[i] == '\n') i++;
                 st = i;
