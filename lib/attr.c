@@ -14,10 +14,12 @@ struct attr_writer {
 
 attr_writer *attrw_open(const char *path, const char *set, blalm_err *e)
 {
-    /* level 1: a tagger writes five of these at once, and level 3's larger
-     * window and tables cost more to set up than they save on short JSON lines */
+    /* level 1 and a 128 KiB window: a tagger writes five of these at once,
+     * and larger windows and tables cost more memory to set up than they
+     * save on short JSON lines */
     zwriter *zw = zw_open(path, 1, e);
     if (!zw) return NULL;
+    zw_set_window_log(zw, 17);
     attr_writer *w = calloc(1, sizeof *w);
     w->zw = zw;
     w->set = strdup(set);

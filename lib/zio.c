@@ -314,6 +314,11 @@ zwriter *zw_open(const char *path, int level, blalm_err *e)
     return w;
 }
 
+void zw_set_window_log(zwriter *w, int wlog)
+{
+    if (w->zc) ZSTD_CCtx_setParameter(w->zc, ZSTD_c_windowLog, wlog);
+}
+
 static int write_all(zwriter *w, const void *p, size_t n, blalm_err *e)
 {
     const char *c = p;

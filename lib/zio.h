@@ -42,6 +42,9 @@ typedef struct zwriter zwriter;
 /* Compression from the target name: *.zst -> zstd (level), *.gz -> gzip,
  * otherwise plain. */
 zwriter *zw_open(const char *path, int level, blalm_err *e);
+/* zstd only, before the first write: a window of 2^wlog bytes (smaller
+ * windows need less memory; short-lined files lose little ratio). */
+void zw_set_window_log(zwriter *w, int wlog);
 int zw_write(zwriter *w, const void *p, size_t n, blalm_err *e);
 int zw_line(zwriter *w, const char *p, size_t n, blalm_err *e); /* appends '\n' */
 uint64_t zw_bytes_in(const zwriter *w);   /* uncompressed bytes so far */
