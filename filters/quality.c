@@ -188,7 +188,7 @@ struct quality_ctx {
     uint64_t tok_hash;              /* the text q->toks was made from */
     size_t tok_len;
     int tok_valid;
-    uint8_t ph_starts[256];         /* C4 phrases: bit k = phrase k starts with the byte */
+    uint8_t ph_pairs[8192];         /* C4 phrases: bit set = some phrase starts with the byte pair */
     uint32_t ph_head[8];            /* ... and each one's first four bytes */
     pcre2_code *citation;
     pcre2_match_data *md;
@@ -870,10 +870,10 @@ static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
 }
 
 /* C4's phrases, searched case-insensitively (ASCII A-Z folded, as
- * datatrove's line.lower() does for them) in one pass: a byte that starts
- * some phrase is checked four bytes at a time with 0x20 OR-ed in (which
- * never rejects a real match: it folds A-Z and keeps a-z and space), then
- * byte by byte with the exact fold. */
+ * datatrove's line.lower() does for them) in one pass: a byte pair that
+ * starts some phrase (in either case) is checked four bytes at a time with
+ * 0x20 OR-ed in (which never rejects a real match: it folds A-Z and keeps
+ * a-z and space), then byte by byte with the exact fold. */
 enum { PH_LOREM = 1, PH_JS = 2, PH_POLICY = 4 };
 static const struct {
     const char *s;
@@ -889,29 +889,30 @@ static const struct {
 static void c4_phrases_init(quality_ctx *q)
 {
     for (size_t k = 0; k < 8; k++) {
-        unsigned char f = (unsigned char)c4_phrase[k].s[0];
-        q->ph_starts[f] |= (uint8_t)(1u << k);
-        q->ph_starts[f - 32] |= (uint8_t)(1u << k);
+        unsigned char a = (unsigned char)c4_phrase[k].s[0], b = (unsigned char)c4_phrase[k].s[1];
+        for (int ca = 0; ca < 2; ca++)
+            for (int cb = 0; cb < 2; cb++) {
+                unsigned pair = (unsigned)(a - 32 * ca) | (unsigned)(b - 32 * cb) << 8;
+                q->ph_pairs[pair >> 3] |= (uint8_t)(1u << (pair & 7));
+            }
         memcpy(&q->ph_head[k], c4_phrase[k].s, 4);
     }
 }
 
 static int c4_phrases(const quality_ctx *q, const char *t, size_t n)
 {
-    const uint8_t *starts = q->ph_starts;
+    const uint8_t *pairs = q->ph_pairs;
     const uint32_t *head = q->ph_head;
     int found = 0;
     const unsigned char *u = (const unsigned char *)t;
     for (size_t i = 0; i + 10 <= n; i++) {
-        unsigned m = starts[u[i]];
-        if (!m) continue;
+        unsigned pair = (unsigned)u[i] | (unsigned)u[i + 1] << 8;
+        if (!(pairs[pair >> 3] & (1u << (pair & 7)))) continue;   /* no phrase starts so */
         uint32_t w;
         memcpy(&w, u + i, 4);
         w |= 0x20202020u;
-        for (size_t k = 0; m; k++, m >>= 1) {
-            if (!(m & 1) || w != head[k] || (found & c4_phrase[k].flag) ||
-                i + c4_phrase[k].n > n)
-                continue;
+        for (size_t k = 0; k < 8; k++) {
+            if (w != head[k] || (found & c4_phrase[k].flag) || i + c4_phrase[k].n > n) continue;
             size_t j = 0;
             while (j < c4_phrase[k].n) {
                 unsigned char b = u[i + j];
