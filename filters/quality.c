@@ -1219,7 +1219,8 @@ static size_t count_sub(const char *s, size_t n, const char *needle)
     size_t k = strlen(needle), c = 0;
     const char *p = s, *end = s + n;
     while (p < end) {
-        const char *f = memmem(p, (size_t)(end - p), needle, k);
+        const char *f = k == 1 ? memchr(p, needle[0], (size_t)(end - p))
+                               : memmem(p, (size_t)(end - p), needle, k);
         if (!f) break;
         c++;
         p = f + k;
