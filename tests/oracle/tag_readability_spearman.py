@@ -6,6 +6,7 @@ Documents are joined by position and id (the reference may cover a subset,
 matched by id). Prints PASS/FAIL per score with rho and the median absolute
 difference."""
 import json
+import math
 import subprocess
 import sys
 
@@ -76,6 +77,15 @@ def main():
             t2 = np.array([ts[i][tk] for i in sub])
             rows.append(("text_readability", spearman(a2, n2), float(np.median(np.abs(a2 - n2)))))
             cross = spearman(t2, n2)
+        if cross is not None:
+            # Spearman's rho is the cosine of the angle between centred rank
+            # vectors, and angles obey the triangle inequality, so no scorer can
+            # be closer than half the references' mutual angle to both of them.
+            bound = math.cos(math.acos(max(-1.0, min(1.0, cross))) / 2)
+            verdict = "reachable" if bound >= need else "UNREACHABLE by any scorer"
+            print(f"# {key}: textstat vs text-readability rho {cross:.4f}; the best any scorer "
+                  f"can reach against both is min(rho) <= cos(acos({cross:.4f})/2) = {bound:.4f}: "
+                  f"{need} vs both is {verdict}")
         for ref, rho, mad in rows:
             note = f", textstat vs text-readability {cross:.4f}" if cross is not None else ""
             print(f"# {key} vs {ref}: spearman {rho:.4f}, median |ours - ref| {mad:.3f}{note}")
