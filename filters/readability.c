@@ -938,7 +938,8 @@ static void run_end(sent_state *st, int32_t next, uint64_t *sentences)
 /* One code point of a token. */
 static void sent_cp(sent_state *st, int32_t cp, uint64_t *sentences)
 {
-    int dot = cp == '.', ell = cp == 0x2026, bang = is_terminal(cp) || cp == '?' || cp == '!';
+    int dot = cp == '.', ell = cp == 0x2026,
+        bang = cp < 0x80 ? cp == '?' || cp == '!' : is_terminal(cp);
     if (dot || ell || bang) {
         if (!st->in_run) {
             st->in_run = 1;
@@ -1053,19 +1054,28 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 if (bad) out->invalid_utf8++, any_bad = 1;
                 i += k;
                 sent_cp(&st, cp, &out->sentences);
-                if (cp == '.' || cp == '!' || cp == '?' || cp == 0x2026 || is_terminal(cp))
+                if (cp < 0x80 ? (cp == '.' || cp == '!' || cp == '?')
+                              : (cp == 0x2026 || is_terminal(cp)))
                     term = 1;
                 if (hit) continue;
-                int k2 = cp < 0x80 ? -1 : cat_of(cp);
-                int letter = cp < 0x80 ? isalpha(cp) != 0 : is_letter_cat(k2);
-                int number = cp < 0x80 ? (cp >= '0' && cp <= '9') : is_number_cat(k2);
+                int letter, number;
+                if (cp < 0x80) {   /* ASCII inline: most code points of a word */
+                    letter = (cp | 32) >= 'a' && (cp | 32) <= 'z';
+                    number = cp >= '0' && cp <= '9';
+                } else {
+                    int k2 = cat_of(cp);
+                    letter = is_letter_cat(k2);
+                    number = is_number_cat(k2);
+                }
                 if (letter || number) {
                     t->letters++;
                     if (!first) first = alnum_class(cp) == 1 ? TE_FIRST_CAPITAL : TE_FIRST_OTHER;
                 }
-                int32_t lc = lower_cp(cp);
                 if ((letter || number || cp == '_' || cp == '\'') && t->core_cps < MAX_CORE) {
-                    t->core_len += encode_cp(lc, t->core + t->core_len);
+                    if (cp < 0x80)
+                        t->core[t->core_len++] = (unsigned char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+                    else
+                        t->core_len += encode_cp(lower_cp(cp), t->core + t->core_len);
                     t->core_cps++;
                 }
             }
