@@ -81,7 +81,8 @@ step "assemble: word-budgeted corpora (configs/demo-corpora.json: 1M and 100k wo
 "$BLALM" verify "$OUT/strict-small"
 
 step "audit: the fate of one document, and every document as parquet"
-first=$(ls "$WORK"/docs/fineweb-edu/sample/10BT/* | grep -v '\.meta$' | head -1)
+files=("$WORK"/docs/fineweb-edu/sample/10BT/*.parquet)   # a glob: no pipe to break under pipefail
+first=${files[0]}
 id=$("$BLALM" cat "$first" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"]); sys.stdin.read()')
 "$BLALM" audit --work "$WORK" "$id" >"$WORK/audit.txt"
 head -40 "$WORK/audit.txt"
