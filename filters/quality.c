@@ -162,6 +162,7 @@ struct quality_ctx {
     size_t idc_cap;
     uint64_t *cand;             /* n-gram positions that may repeat, with their slots */
     size_t cand_cap;
+    uint32_t *cls;              /* per position: the class of its repeated n-gram */
     ngram_slot *grams;
     size_t grams_cap, grams_used;   /* allocated; in use for this n */
     uint32_t *line_hash_idx;   /* scratch for line duplicates */
@@ -282,6 +283,7 @@ void quality_free(quality_ctx *q)
     free(q->ids);
     free(q->idc);
     free(q->cand);
+    free(q->cls);
     free(q->grams);
     free(q->line_hash_idx);
     free(q->buf);
@@ -1318,6 +1320,7 @@ static void assign_ids(quality_ctx *q, const char *text)
     if (q->ntoks > q->idc_cap) {
         q->idc_cap = q->ntoks;
         q->idc = xrealloc(q->idc, q->idc_cap * sizeof *q->idc);
+        q->cls = xrealloc(q->cls, q->idc_cap * sizeof *q->cls);
     }
     for (size_t i = 0; i < q->ntoks; i++) {
         token *t = &q->toks[i];
@@ -1441,7 +1444,10 @@ static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
  * top_gram_chars). An n-gram that contains an (n-1)-gram occurring once in
  * the document occurs once itself, and every occurrence of a repeated n-gram
  * has repeated (n-1)-grams at i and i+1. So for each n only those positions
- * are counted; all others are n-grams of count 1.
+ * are counted; all others are n-grams of count 1. A counted n-gram is named
+ * exactly, without hashing its n tokens: by the class of its (n-1)-gram
+ * (its slot at the previous n; the token id for n = 2) and its last token,
+ * and its own slot becomes its class for n+1.
  * uniq holds "occurs once" for the (n-1)-grams on entry (W-n+2 entries) and
  * for the n-grams on return (G = W-n+1 entries). Returns the top n-gram's
  * characters times its count (find_top_duplicate: the most frequent, the
@@ -1453,6 +1459,9 @@ static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
         q->cand_cap = G;
         q->cand = xrealloc(q->cand, q->cand_cap * sizeof *q->cand);
     }
+    uint32_t *cls = q->cls;
+    if (n == 2)
+        for (size_t i = 0; i < W; i++) cls[i] = q->toks[i].id;
     size_t nc = 0;
     for (size_t i = 0; i < G; i++) {
         uint64_t a, b;
@@ -1468,20 +1477,38 @@ static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
     *rest = 0;
     if (!nc) return gram_chars(q->toks, 0, n, 1);   /* all unique: the first wins */
     grams_reset(q, nc);
+    size_t mask = q->grams_used - 1;
+    int shift = 64 - __builtin_ctzll((unsigned long long)q->grams_used);
     ngram_slot *best = NULL;
     for (size_t c = 0; c < nc; c++) {
         size_t i = (size_t)q->cand[c];
-        int ins;
-        ngram_slot *s = gram_slot(q, gram_hash_at(q->toks, i, n), i, &ins);
-        s->count++;
-        q->cand[c] = (uint64_t)i | (uint64_t)(s - q->grams) << 32;
-        if (!best || s->count > best->count || (s->count == best->count && s->start < best->start))
-            best = s;
+        /* bit 63 keeps every key nonzero (classes and ids are below 2^32) */
+        uint64_t key = (uint64_t)cls[i] << 32 | q->toks[i + (size_t)n - 1].id | 1ULL << 63;
+        size_t j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> shift);
+        ngram_slot *sl;
+        for (;;) {
+            sl = &q->grams[j];
+            if (!sl->hash) {
+                sl->hash = key;
+                sl->start = (uint32_t)i;
+                sl->count = 0;
+                break;
+            }
+            if (sl->hash == key) break;
+            j = (j + 1) & mask;
+        }
+        sl->count++;
+        q->cand[c] = (uint64_t)i | (uint64_t)(sl - q->grams) << 32;
+        if (!best || sl->count > best->count ||
+            (sl->count == best->count && sl->start < best->start))
+            best = sl;
     }
     for (size_t c = 0; c < nc; c++) {
         size_t i = (size_t)(uint32_t)q->cand[c];
-        if (q->grams[q->cand[c] >> 32].count > 1) {
+        uint32_t slot = (uint32_t)(q->cand[c] >> 32);
+        if (q->grams[slot].count > 1) {
             uniq[i] = 0;
+            cls[i] = slot;
             (*rest)++;
         }
     }
