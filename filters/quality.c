@@ -853,24 +853,6 @@ static chunk_entry *chunk_find(quality_ctx *q, const char *k, size_t n, uint64_t
     return &q->chunks[h & mask];  /* evict */
 }
 
-/* Bytes at s[i..) certainly inside a token: the leading run of 0x21..0x7e/0x7f
- * bytes among the next eight (0 when fewer than eight remain). A byte below
- * 0x21 borrows and one from 0x80 has its top bit, and the lowest such byte
- * is flagged exactly. */
-static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (i + 8 > n) return 0;
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    uint64_t m = ((w - 0x2121212121212121ULL) | w) & 0x8080808080808080ULL;
-    return m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
-#else
-    (void)s, (void)n, (void)i;
-    return 0;
-#endif
-}
-
 /* C4's phrases, searched case-insensitively (ASCII A-Z folded, as
  * datatrove's line.lower() does for them) in one pass: a byte pair that
  * starts some phrase (in either case) is checked four bytes at a time with
@@ -1764,7 +1746,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         uint64_t wl = 0;   /* code points of the current word */
         int in = 0;
         for (size_t k = off, end = off + n; k < end;) {
-            size_t run = plain_run8(s, end, k);   /* up to 8 ASCII non-space bytes */
+            size_t run = utf8_plain_run8(s, end, k);   /* up to 8 ASCII non-space bytes */
             int32_t cp;
             if (run) {
                 k += run;

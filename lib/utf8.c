@@ -240,24 +240,6 @@ uint64_t utf8_piece_hash(const void *p, size_t n)
     return h ? h : 1;
 }
 
-/* Bytes at s[i..) certainly inside a piece: the leading run of 0x21..0x7f
- * bytes among the next eight (0 when fewer than eight remain). A byte below
- * 0x21 borrows and one from 0x80 has its top bit; the lowest such byte is
- * flagged exactly. */
-static size_t plain_run8(const unsigned char *s, size_t n, size_t i)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (i + 8 > n) return 0;
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    uint64_t m = ((w - 0x2121212121212121ULL) | w) & 0x8080808080808080ULL;
-    return m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
-#else
-    (void)s, (void)n, (void)i;
-    return 0;
-#endif
-}
-
 int ws_split(ws_spans *sp, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -281,7 +263,7 @@ int ws_split(ws_spans *sp, const char *text, size_t len)
         }
         size_t j = i;
         while (j < len) {
-            size_t run = plain_run8(s, len, j);
+            size_t run = utf8_plain_run8(s, len, j);
             if (run) {
                 j += run;
                 continue;

@@ -50,6 +50,24 @@ static inline size_t utf8_decode_at(const unsigned char *s, size_t n, size_t i, 
     return utf8_decode_multibyte(s, n, i, cp);
 }
 
+/* Bytes at s[i..) certainly inside a whitespace-separated piece: the
+ * leading run of 0x21..0x7f bytes among the next eight (0 when fewer than
+ * eight remain). A byte below 0x21 borrows and one from 0x80 has its top
+ * bit; the lowest such byte is flagged exactly. */
+static inline size_t utf8_plain_run8(const unsigned char *s, size_t n, size_t i)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i + 8 > n) return 0;
+    uint64_t w;
+    __builtin_memcpy(&w, s + i, 8);
+    uint64_t m = ((w - 0x2121212121212121ULL) | w) & 0x8080808080808080ULL;
+    return m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+#else
+    (void)s, (void)n, (void)i;
+    return 0;
+#endif
+}
+
 /* The pieces of Python's str.split() as byte ranges, each with a 64-bit
  * hash of its bytes (utf8_piece_hash), found once per text and shared by
  * the taggers (readability's words, the quality tokenizer's chunks). */

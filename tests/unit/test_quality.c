@@ -544,6 +544,24 @@ TEST(large_text)
     free(s);
 }
 
+/* Every quality set of one text, as blalm tag writes them, into out. */
+static void measure_all(quality_ctx *q, const char *text, size_t len, sbuf *out)
+{
+    gopher_quality_stats g;
+    gopher_repetition_stats gr;
+    c4_stats c4;
+    fineweb_stats fw;
+    sb_reset(out);
+    gopher_quality_measure(q, text, len, &g);
+    gopher_quality_json(&g, out);
+    gopher_repetition_measure(q, text, len, &gr);
+    gopher_repetition_json(&gr, out);
+    fineweb_measure(q, text, len, &fw);
+    fineweb_json(&fw, out);
+    c4_measure(q, text, len, &c4);
+    c4_json(&c4, out);
+}
+
 /* The fast paths (chunk cache, unique 5-gram skip, lazy n-gram hashes) give
  * byte-identical attributes to the reference paths on real documents. */
 TEST(fast_paths_match_reference_on_real_data)
@@ -572,21 +590,7 @@ TEST(fast_paths_match_reference_on_real_data)
 #endif
     while (doc_next(r, &d, &e) == 1) {
         if (n++ % every) continue;
-        for (int k = 0; k < 2; k++) {
-            gopher_quality_stats g;
-            gopher_repetition_stats gr;
-            c4_stats c4;
-            fineweb_stats fw;
-            sb_reset(&out[k]);
-            gopher_quality_measure(qs[k], d.text, d.text_len, &g);
-            gopher_quality_json(&g, &out[k]);
-            gopher_repetition_measure(qs[k], d.text, d.text_len, &gr);
-            gopher_repetition_json(&gr, &out[k]);
-            fineweb_measure(qs[k], d.text, d.text_len, &fw);
-            fineweb_json(&fw, &out[k]);
-            c4_measure(qs[k], d.text, d.text_len, &c4);
-            c4_json(&c4, &out[k]);
-        }
+        for (int k = 0; k < 2; k++) measure_all(qs[k], d.text, d.text_len, &out[k]);
         if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len)) {
             if (!bad) printf("# first difference: %s\n", d.id);
             bad++;
@@ -644,21 +648,7 @@ TEST(fast_paths_match_reference_on_random_text)
         /* the fast side starts from the caller's split, as blalm tag does */
         CHECK(ws_split(&split, text.data, text.len) == 0);
         quality_use_split(fast, &split);
-        for (int k = 0; k < 2; k++) {
-            gopher_quality_stats g;
-            gopher_repetition_stats gr;
-            c4_stats c4;
-            fineweb_stats fw;
-            sb_reset(&out[k]);
-            gopher_quality_measure(qs[k], text.data, text.len, &g);
-            gopher_quality_json(&g, &out[k]);
-            gopher_repetition_measure(qs[k], text.data, text.len, &gr);
-            gopher_repetition_json(&gr, &out[k]);
-            fineweb_measure(qs[k], text.data, text.len, &fw);
-            fineweb_json(&fw, &out[k]);
-            c4_measure(qs[k], text.data, text.len, &c4);
-            c4_json(&c4, &out[k]);
-        }
+        for (int k = 0; k < 2; k++) measure_all(qs[k], text.data, text.len, &out[k]);
         runs++;
         if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len)) {
             if (!bad) printf("# first difference in round %d:\n#  fast %.*s\n#  ref  %.*s\n", round,
