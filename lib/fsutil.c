@@ -1,7 +1,9 @@
 #include "fsutil.h"
 #include "docs.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,32 @@ void temp_name_for(const char *path, char *out, size_t cap)
         snprintf(out, cap, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1, (long)getpid());
     else
         snprintf(out, cap, ".%s.tmp.%ld", path, (long)getpid());
+}
+
+void remove_stale_temps(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path ? slash - path : 1), path);
+    else snprintf(dir, sizeof dir, ".");
+    char prefix[4200];
+    snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t pl = strlen(prefix);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, pl)) continue;
+        char *end;
+        long pid = strtol(de->d_name + pl, &end, 10);
+        if (*end || end == de->d_name + pl || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+            char p[8400];
+            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
 }
 
 static void fsync_dir_of(const char *path)

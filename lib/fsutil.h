@@ -16,6 +16,10 @@ int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e);
 /* Temporary name used for path: "<dir>/.<base>.tmp.<pid>". */
 void temp_name_for(const char *path, char *out, size_t cap);
+/* Removes the temporary files of path that killed runs left: those named as
+ * temp_name_for names them whose process no longer exists (another live
+ * process's, or this one's, stay). Writers call it before writing path. */
+void remove_stale_temps(const char *path);
 
 /* Completion markers: WORK/state/<stage>/<name>.done */
 int marker_exists(const char *work, const char *stage, const char *name);

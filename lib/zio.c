@@ -290,6 +290,7 @@ zwriter *zw_open(const char *path, int level, blalm_err *e)
     zwriter *w = calloc(1, sizeof *w);
     w->path = strdup(path);
     char tmp[4200];
+    remove_stale_temps(path);   /* a killed run's leftover of this file */
     temp_name_for(path, tmp, sizeof tmp);
     w->tmp = strdup(tmp);
     w->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -592,35 +592,6 @@ static int file_done(const work_dirs *w, const char *name, const char *run_key, 
     return same;
 }
 
-/* A killed run leaves its temporary attribute file (".<base>.tmp.<pid>",
- * see temp_name_for); remove those whose process is gone. */
-static void remove_stale_temps(const char *path)
-{
-    char dir[8192];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) return;
-    *slash = 0;
-    char prefix[4200];
-    snprintf(prefix, sizeof prefix, ".%s.tmp.", slash + 1);
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *de;
-    size_t pl = strlen(prefix);
-    while ((de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, prefix, pl)) continue;
-        char *end;
-        long pid = strtol(de->d_name + pl, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-            char p[8192 + 300];
-            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-            unlink(p);
-        }
-    }
-    closedir(d);
-}
-
 static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *wc,
                       const char *run_key, blalm_err *e)
 {

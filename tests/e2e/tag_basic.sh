@@ -104,3 +104,26 @@ PY
 if "$BLALM" tag --work "$L" --quiet 2>"$TMP/e8"; then
   zstd -dc "$L"/attributes/*/big/big.jsonl.zst | grep -qiE 'nan|inf' && fail tag_64mib_line "non-finite value" || pass tag_64mib_line
 else fail tag_64mib_line "$(tail -c 300 "$TMP/e8")"; fi
+
+# a killed run's temporary file (".<name>.tmp.<pid>" of a process that is
+# gone) is removed when the file is written again; a live process's stays
+dead=$("$PY" -c '
+import os
+for p in range(4_000_000, 3_000_000, -1):
+    try:
+        os.kill(p, 0)
+    except ProcessLookupError:
+        print(p); break
+    except PermissionError:
+        pass
+')
+rdir=$W/attributes/readability/src
+: >"$rdir/.one.jsonl.zst.tmp.$dead"
+: >"$rdir/.one.jsonl.zst.tmp.$$"
+"$BLALM" tag --work "$W" --taggers readability --force --quiet 2>"$TMP/e9"
+if [ ! -e "$rdir/.one.jsonl.zst.tmp.$dead" ] && [ -e "$rdir/.one.jsonl.zst.tmp.$$" ]; then
+  pass tag_stale_temp_removed
+else
+  fail tag_stale_temp_removed "dead=$dead: $(ls -a "$rdir" | tr '\n' ' ')"
+fi
+rm -f "$rdir/.one.jsonl.zst.tmp.$$"
