@@ -42,7 +42,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CMD_SRC   := $(sort $(wildcard pipeline/cmd_*.c))
 
-.PHONY: all test bench demo fuzz install clean deps test-deps unit-bins
+.PHONY: all test bench demo fuzz install clean deps demo-deps test-deps unit-bins
 all: $(BIN)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h */*.inc) | $(BUILD)/.dirs
@@ -77,6 +77,9 @@ unit-bins: $(UNIT_BIN)
 deps:
 	@scripts/deps.sh build
 
+demo-deps:
+	@scripts/deps.sh demo
+
 test-deps:
 	@scripts/deps.sh test
 
@@ -84,11 +87,11 @@ test: test-deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@BLALM_BIN=$(abspath $(BIN)) BLALM_UNIT_DIR=$(abspath $(BUILD)/tests) SAN=$(SAN) tests/run.sh
 
-bench: deps
+bench: test-deps
 	@$(MAKE) --no-print-directory all
 	@BLALM_BIN=$(abspath $(BIN)) tests/bench/run.sh
 
-demo: deps
+demo: demo-deps
 	@$(MAKE) --no-print-directory all
 	@BLALM_BIN=$(abspath $(BIN)) scripts/demo.sh
 

@@ -2,11 +2,15 @@
 # The offline end-to-end job, every stage for real on this machine:
 #   fetch (from a loopback Hub stand-in) -> tag -> dedup -> score (through a
 #   loopback OpenAI-compatible stand-in) -> assemble -> verify -> audit ->
-#   train (tiny BLaLM) -> generate.
+#   train (tiny BLaLM) -> generate, then a summary.
 # Input: the real FineWeb parquet files of ../shared/data when present, else
-# documentation that Debian ships. The two services are stand-ins started from
-# tests/peers/ and say so; point HF_ENDPOINT / OPENAI_BASE_URL at real ones
-# for the real job (see README.md).
+# documentation that Debian ships (as .jsonl.zst). No step depends on which
+# input was chosen or on its file format. The two services are stand-ins
+# started from tests/peers/ and say so; point HF_ENDPOINT / OPENAI_BASE_URL at
+# real ones for the real job (see README.md).
+# Every process the demo starts is stopped when it ends, also on an error,
+# SIGINT or SIGTERM: each command runs in the background and is waited for,
+# so a signal reaches the trap at once and the trap stops it and the peers.
 set -euo pipefail
 BLALM=${BLALM_BIN:-bin/blalm}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,16 +18,46 @@ PY=/usr/bin/python3
 WORK=${DEMO_WORK:-$root/.work/demo}
 OUT=$WORK/corpora
 RUN=$WORK/run
-rm -rf "$WORK"; mkdir -p "$WORK/repo/sample/10BT"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+
+pids=()      # the peers, for the life of the demo
+child=       # the command being waited for
+cleanup() {
+    local p
+    for p in $child "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in $child "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    child=; pids=()
+}
 trap cleanup EXIT
+trap 'echo "demo: interrupted" >&2; cleanup; trap - EXIT; exit 130' INT
+trap 'echo "demo: terminated" >&2; cleanup; trap - EXIT; exit 143' TERM
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+
 step() {
     if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then printf '\n\033[1m== demo: %s\033[0m\n' "$*"; else printf '\n== demo: %s\n' "$*"; fi
 }
+# run CMD...: runs it as a waited-for child (a trapped signal interrupts `wait`,
+# not a foreground command); its exit status is the function's.
+run() {
+    "$@" <&0 &   # explicit: a background job would otherwise read /dev/null
+    child=$!
+    local rc=0
+    wait "$child" || rc=$?
+    child=
+    return $rc
+}
+# start_peer NAME VAR ARGS...: starts tests/peers/NAME, sets VAR to its port.
+start_peer() {
+    local name=$1 var=$2; shift 2
+    "$PY" "$root/tests/peers/$name" "$@" >"$WORK/$name.port" 2>"$WORK/$name.log" &
+    pids+=($!)
+    local i
+    for i in $(seq 200); do [ -s "$WORK/$name.port" ] && break; sleep 0.05; done
+    [ -s "$WORK/$name.port" ] || { echo "demo: $name did not start; see $WORK/$name.log" >&2; return 1; }
+    printf -v "$var" '%s' "$(head -1 "$WORK/$name.port")"
+}
 
+rm -rf "$WORK"; mkdir -p "$WORK/repo/sample/10BT"
 shared=$root/../shared/data
 if [ -d "$shared/fineweb-legal" ]; then
     step "input: 58 real FineWeb parquet files (pyarrow, 5,800 rows) from ../shared/data"
@@ -31,7 +65,7 @@ if [ -d "$shared/fineweb-legal" ]; then
     reasoning=(--data "$shared/fineweb-legal.jsonl.zst")
 else
     step "input: text files under /usr/share/doc (../shared/data not found)"
-    "$PY" - "$WORK/repo/sample/10BT/usr-share-doc.jsonl" <<'PYEOF'
+    run "$PY" - "$WORK/repo/sample/10BT/usr-share-doc.jsonl" <<'PYEOF'
 import json, os, sys, gzip
 out = open(sys.argv[1], "w", encoding="utf-8"); n = 0
 for root, _, files in sorted(os.walk("/usr/share/doc")):
@@ -44,52 +78,77 @@ for root, _, files in sorted(os.walk("/usr/share/doc")):
         if len(t.split()) < 50: continue
         out.write(json.dumps({"id": p, "text": t}) + "\n"); n += 1
 PYEOF
-    zstd -q --rm "$WORK/repo/sample/10BT/usr-share-doc.jsonl"
+    run zstd -q --rm "$WORK/repo/sample/10BT/usr-share-doc.jsonl"
     reasoning=()
 fi
 
-# a service from tests/peers: prints its port on the first line
-start_peer() { # name, args...
-    local name=$1; shift
-    "$PY" "$root/tests/peers/$name" "$@" >"$WORK/$name.port" 2>"$WORK/$name.log" &
-    pids+=($!)
-    for _ in $(seq 200); do [ -s "$WORK/$name.port" ] && break; sleep 0.05; done
-    head -1 "$WORK/$name.port"
-}
-
 step "fetch: blalm fetch from a loopback Hugging Face Hub stand-in (tests/peers/hub.py)"
-export HF_ENDPOINT="http://127.0.0.1:$(start_peer hub.py --root "$WORK/repo")"
-"$BLALM" fetch --repo HuggingFaceFW/fineweb-edu --path sample/10BT --out "$WORK/docs/fineweb-edu"
-"$BLALM" count -q $(ls "$WORK"/docs/fineweb-edu/sample/10BT/* | grep -v '\.meta$') | tail -1
+start_peer hub.py hub_port --root "$WORK/repo"
+export HF_ENDPOINT="http://127.0.0.1:$hub_port"
+run "$BLALM" fetch --repo HuggingFaceFW/fineweb-edu --path sample/10BT --out "$WORK/docs/fineweb-edu"
+docs=()   # the document files fetch wrote, whatever their format (the .meta files are fetch's own)
+while IFS= read -r -d '' f; do docs+=("$f"); done < <(find "$WORK/docs" -type f ! -name '*.meta' ! -name '.*' -print0 | sort -z)
+run "$BLALM" count -q --json "${docs[@]}" >"$WORK/count.json"
 
 step "tag: readability, Gopher, C4 and FineWeb measurements for every document"
-"$BLALM" tag --work "$WORK"
+run "$BLALM" tag --work "$WORK"
 
 step "dedup: exact and MinHash near-duplicates"
-"$BLALM" dedup --work "$WORK"
+run "$BLALM" dedup --work "$WORK"
 
 step "score: the 5-point rubric through a loopback OpenAI-compatible STAND-IN (tests/peers/openai.py)"
-export OPENAI_BASE_URL="http://127.0.0.1:$(start_peer openai.py --latency 0.005 "${reasoning[@]}")/v1"
+start_peer openai.py llm_port --latency 0.005 "${reasoning[@]}"
+export OPENAI_BASE_URL="http://127.0.0.1:$llm_port/v1"
 export OPENAI_API_KEY=demo-key-not-secret
-"$BLALM" score --work "$WORK" --model stand-in --concurrency 32 \
+run "$BLALM" score --work "$WORK" --model stand-in --concurrency 32 \
     --where 'gopher_quality.pass && gopher_repetition.pass && dedup.keep'
-"$BLALM" score --work "$WORK" --stats
+run "$BLALM" score --work "$WORK" --stats
 
 step "assemble: word-budgeted corpora (configs/demo-corpora.json: 1M and 100k words)"
-"$BLALM" assemble --work "$WORK" --out "$OUT" --config "$root/configs/demo-corpora.json"
-"$BLALM" verify "$OUT/strict"
-"$BLALM" verify "$OUT/strict-small"
+run "$BLALM" assemble --work "$WORK" --out "$OUT" --config "$root/configs/demo-corpora.json"
+run "$BLALM" verify "$OUT/strict"
+run "$BLALM" verify "$OUT/strict-small"
 
 step "audit: the fate of one document, and every document as parquet"
-files=("$WORK"/docs/fineweb-edu/sample/10BT/*.parquet)   # a glob: no pipe to break under pipefail
-first=${files[0]}
-id=$("$BLALM" cat "$first" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"]); sys.stdin.read()')
-"$BLALM" audit --work "$WORK" "$id" >"$WORK/audit.txt"
-head -40 "$WORK/audit.txt"
-"$BLALM" audit --work "$WORK" --export "$WORK/audit.parquet"
+# the first document the small corpus kept (its index is the same whatever the input format)
+run zstd -dcq "$OUT/strict-small/documents.jsonl.zst" -o "$WORK/kept.jsonl"
+id=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$WORK/kept.jsonl")
+run "$BLALM" audit --work "$WORK" "$id" >"$WORK/audit.txt"
+sed -n 1,40p "$WORK/audit.txt"
+run "$BLALM" audit --work "$WORK" --export "$WORK/audit.parquet"
 
 step "train: a tiny BLaLM (mLSTM) on strict-small, then generate"
-"$BLALM" train --corpus "$OUT/strict-small" --model "$root/configs/model-tiny.json" --out "$RUN" --max-steps 300
-"$BLALM" generate --run "$RUN" --prompt "The students learned" --max-new 30
+run "$BLALM" train --corpus "$OUT/strict-small" --model "$root/configs/model-tiny.json" --out "$RUN" --max-steps 300
+run "$BLALM" generate --run "$RUN" --prompt "The students learned" --max-new 30
 
-step "done: work directory $WORK (corpora in $OUT, model run in $RUN)"
+step "summary"
+run "$PY" - "$WORK" "$OUT" "$RUN" <<'PYEOF'
+import json, math, os, sys
+work, out, run = sys.argv[1:4]
+def load(p):
+    with open(p) as f: return json.load(f)
+rows = [json.loads(l) for l in open(os.path.join(work, "count.json")) if l.strip()]
+tot, files = rows[-1], len(rows) - 1   # one line per file, then the total
+score = load(os.path.join(work, "stats", "score.json"))
+model = score.get("model", "?")
+print(f"documents in:   {tot['docs']:,} ({tot['words']:,} words) in {files} file(s)")
+print(f"LLM scores:     {score.get('scored', 0):,} documents scored by '{model}'"
+      + (" -- a STAND-IN endpoint (tests/peers/openai.py), not a model" if 'stand-in' in model or '127.0.0.1' in os.environ.get('OPENAI_BASE_URL', '') else ""))
+for c in sorted(os.listdir(out)):
+    mp = os.path.join(out, c, "manifest.json")
+    if not os.path.exists(mp): continue
+    m = load(mp)
+    dev = m.get("dev") or {}
+    print(f"corpus {c:<12} {m['words']:>10,} / {m['budget']:,} train words ({100*m['words']/m['budget']:.1f}%), "
+          f"{m['documents']:,} documents kept + {dev.get('documents', 0):,} dev; budget scaled down for the demo (track {m.get('track')})")
+ppl = None
+with open(os.path.join(run, "log.jsonl")) as f:
+    for line in f:
+        r = json.loads(line)
+        if "dev_ppl" in r: ppl = r
+if ppl: print(f"dev perplexity: {ppl['dev_ppl']:.2f} per token (dev loss {ppl['dev_loss']:.4f}) after {ppl['step']} steps of a tiny model")
+print("outputs:")
+for what, p in [("documents", os.path.join(work, "docs")), ("attributes", os.path.join(work, "attributes")),
+                ("corpora", out), ("audit table", os.path.join(work, "audit.parquet")), ("model run", run)]:
+    print(f"  {what:<12} {p}")
+PYEOF

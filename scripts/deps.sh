@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages blalm needs that are missing.
 #   scripts/deps.sh build   - libraries and tools to build bin/blalm
-#   scripts/deps.sh test    - build + what the test tiers use (Node.js, python3 packages,
-#                             Open MPI, clang), then the npm oracle packages (lockfile)
+#   scripts/deps.sh demo    - build + what `make demo` runs (python3 for the loopback stand-ins)
+#   scripts/deps.sh test    - build + what the test tiers and benchmarks use (Node.js, python3
+#                             packages, Open MPI, clang), then the npm oracle packages (lockfile)
+# Prints one line per phase; apt's and npm's own output goes to .work/deps.log,
+# which an error names.
 set -euo pipefail
 tier=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,11 +13,19 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs=(build-essential pkg-config libcurl4-openssl-dev libzstd-dev zstd zlib1g-dev
             libssl-dev libpcre2-dev libutf8proc-dev libcjson-dev libopenblas-dev
             libsnappy-dev libxxhash-dev libhyphen-dev hyphen-en-us)
+demo_pkgs=(python3)
 test_pkgs=(python3 python3-numpy python3-pyphen python3-torch nodejs npm
            libopenmpi-dev openmpi-bin clang)
 
 pkgs=("${build_pkgs[@]}")
-[ "$tier" = test ] && pkgs+=("${test_pkgs[@]}")
+case $tier in
+    build) ;;
+    demo) pkgs+=("${demo_pkgs[@]}") ;;
+    test) pkgs+=("${test_pkgs[@]}") ;;
+    *) echo "usage: scripts/deps.sh build|demo|test" >&2; exit 2 ;;
+esac
+mkdir -p "$here/.work"
+log=$here/.work/deps.log
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -36,10 +47,13 @@ if [ ${#missing[@]} -gt 0 ]; then
         command -v sudo >/dev/null 2>&1 || { echo "blalm: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
         sudo=sudo
     fi
-    echo "blalm: installing Debian packages: ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq >&2
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    echo "blalm: apt-get update (log: $log)" >&2
+    $sudo apt-get update >"$log" 2>&1 ||
+        { echo "blalm: apt-get update failed; its output is in $log" >&2; exit 1; }
+    echo "blalm: installing ${#missing[@]} Debian packages: ${missing[*]}" >&2
+    $sudo apt-get install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
+        { echo "blalm: apt-get install failed; its output is in $log" >&2; exit 1; }
 fi
 
 if [ "$tier" = test ] && [ -f "$here/tests/oracle/package-lock.json" ]; then
@@ -47,10 +61,10 @@ if [ "$tier" = test ] && [ -f "$here/tests/oracle/package-lock.json" ]; then
     stamp="$here/tests/oracle/node_modules/.lock-sha256"
     want=$(sha256sum "$lock" | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "blalm: installing npm oracle packages (tests/oracle, lockfile)" >&2
-        (cd "$here/tests/oracle" && npm ci --no-audit --no-fund --loglevel=error >&2) &&
+        echo "blalm: installing npm oracle packages (tests/oracle, lockfile; log: $log)" >&2
+        (cd "$here/tests/oracle" && npm ci --no-audit --no-fund --loglevel=error >>"$log" 2>&1) &&
             echo "$want" > "$stamp" ||
-            echo "blalm: npm install failed; oracle tests will skip" >&2
+            echo "blalm: npm install failed (its output is in $log); oracle tests will skip" >&2
     fi
 fi
 exit 0

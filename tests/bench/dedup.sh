@@ -29,7 +29,7 @@ if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
     echo "peer (numpy MinHash, datatrove's method with str.split words): $peer MB/s per CPU second; ratio $ratio x"
     echo "datatrove with spaCy words (REFERENCE.md §4): about 0.27 MB/s per core"
 else
-    echo "peer: skipped (needs /usr/bin/python3 with numpy)"
+    echo "FAIL peer missing: /usr/bin/python3 with numpy (make bench installs it through scripts/deps.sh test)"; peer_missing=1
 fi
 for n in ${BENCH_DEDUP_SIZES:-1000000 10000000}; do
     w="$TMP/s$n"
@@ -41,3 +41,4 @@ for n in ${BENCH_DEDUP_SIZES:-1000000 10000000}; do
     echo "  ${c#blalm dedup: }"
     rm -rf "$w"
 done
+exit ${peer_missing:-0}

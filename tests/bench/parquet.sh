@@ -11,7 +11,7 @@ oracle=$root/tests/oracle
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 mb=${PARQUET_BENCH_MB:-200}
 if [ ! -d "$oracle/node_modules/@duckdb/node-api" ] || ! command -v node >/dev/null; then
-    echo "parquet bench: skipped (node or tests/oracle/node_modules missing; make test-deps)"; exit 0
+    echo "FAIL peer missing: node or DuckDB in tests/oracle/node_modules (make bench installs them through scripts/deps.sh test)"; exit 1
 fi
 helper=$root/build/release/tests/test_parquet
 make -s -C "$root" unit-bins >/dev/null || exit 1

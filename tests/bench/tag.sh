@@ -53,5 +53,5 @@ if [ -n "$peer" ]; then
         printf "ratio (blalm all four / npm Flesch): %.1fx\n", (b/s/1e6) / p;
         printf "goal: >= 20 MB/s for all four on one core: %s\n", (b/s/1e6 >= 20) ? "met" : "NOT met" }'
 else
-    echo "npm text-readability not installed: peer skipped"
+    echo "FAIL peer missing: npm text-readability (make bench installs it through scripts/deps.sh test)"; exit 1
 fi

@@ -80,5 +80,6 @@ if command -v node >/dev/null && [ -d "$oracle/node_modules/tiktoken" ]; then
         printf "ratio (tiktoken time / ours): %.2f  (goal >= 1.0)\n", p/o }'
 else
     awk -v b="$bytes" -v o="$best_enc" 'BEGIN{ printf "blalm tokenizer encode: %.1f MB/s (%.2f s CPU)\n", b/o/1e6, o }'
-    echo "tiktoken: skipped (node or the npm package tiktoken is missing; make test-deps installs it)"
+    echo "FAIL peer missing: node or the npm package tiktoken (make bench installs it through scripts/deps.sh test)"; peer_missing=1
 fi
+exit ${peer_missing:-0}

@@ -26,7 +26,7 @@ for cfg in small strict-small; do
         echo "twin  $cfg: $twin"
         awk -v a="$ctps" -v b="$ttps" -v c="$cfg" 'BEGIN { printf "%s: blalm %.1f tok/s, PyTorch twin %.1f tok/s, ratio %.2f (goal >= 1.5)\n", c, a, b, a / b }'
     else
-        echo "$cfg: blalm $ctps tok/s; PyTorch twin skipped (no torch for $PY)"
+        echo "FAIL peer missing: $cfg: blalm $ctps tok/s; no torch for $PY, so no PyTorch twin (make bench installs it through scripts/deps.sh test)"; peer_missing=1
     fi
 done
 # generation: mLSTM (recurrent form) vs attention (KV cache), small config
@@ -38,3 +38,4 @@ for mixer in mlstm attention; do
         printf "generation %s: %.3f ms/token at 128, %.3f at 4096, ratio %.2f%s\n", m, a, b, b / a, m == "mlstm" ? " (goal <= 1.1)" : "" }'
 done
 rm -f /tmp/blalm-bench-$$.json
+exit ${peer_missing:-0}
