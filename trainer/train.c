@@ -4,7 +4,8 @@
  * RUN/tokenizer.json        trained on the corpus' train split unless given
  * RUN/tokens/{train,dev}.{tok,idx}   token cache (tokshard.h), reused while
  *                           the corpus files and the tokenizer are unchanged
- * RUN/log.jsonl             one line per logged step and per evaluation
+ * RUN/log.jsonl             a start line (step 0: data order, seed, sizes), one
+ *                           line per logged step and per evaluation
  * RUN/checkpoints/latest.bin, chck_<N>M.bin
  *
  * The train tokens (documents in corpus order, each closed by the
@@ -696,7 +697,8 @@ static void trim_log(const char *path, long last)
     free(data);
 }
 
-/* Rows of one step: windows order[k .. k+B-1], each S + 1 tokens from w*S. */
+/* Rows of one step: windows order[k .. k+B-1], each S + 1 tokens from w*S;
+ * in, tg [B, S] (tg: in shifted by one). */
 static void read_windows(const tokshard *s, const uint64_t *order, uint64_t k, int B, int S, int32_t *in,
                          int32_t *tg, uint32_t *tmp)
 {
@@ -743,6 +745,9 @@ static int resume_checks(const train_opts *o, const char *ckpath, const model_co
     model_config old;
     char what[400];
     if (ckpt_read_meta(ckpath, &old, pos, kind, e) < 0) return -1;
+    if (!pos->train_tokens)
+        return err_set(e, "%s: written by an older blalm (corpus-order data, no train_tokens): it cannot "
+                          "be resumed; export and generate still read it", ckpath);
     if (config_resume_diff(&old, cfg, what, sizeof what))
         return err_set(e, "%s: --resume with a changed config: %s (resume with the run's config.json, "
                           "or start a new --out)", ckpath, what);
