@@ -8,6 +8,7 @@
 #include "trainer/train.h"
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 static model_config tiny_config(void)
 {
@@ -260,6 +261,66 @@ TEST(muon_moonshot_scale)
     for (int i = 0; i < 2; i++) optim_free(o[i]), model_free(m[i]);
 }
 
+static int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* train_run end to end on a small corpus: the checkpoint records the data
+ * order's seed, train tokens and track; a resume over a checkpoint written
+ * before the shuffle (no train_tokens) is refused with that reason. */
+TEST(resume_refuses_pre_shuffle_checkpoint)
+{
+    char corpus[600], cfgp[600], run[600], p[700], ck[700];
+    const char *t = test_tmpdir();
+    snprintf(corpus, sizeof corpus, "%s/corpus", t);
+    snprintf(p, sizeof p, "%s/train", corpus);
+    CHECK(mkdir(corpus, 0755) == 0 && mkdir(p, 0755) == 0);
+    static char text[40000];
+    size_t n = 0;
+    const char *w[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "home"};
+    for (int d = 0; d < 120; d++) {
+        for (int i = 0; i < 12; i++) n += (size_t)snprintf(text + n, sizeof text - n, "%s ", w[(d * 7 + i * 3 + i * i) % 10]);
+        n += (size_t)snprintf(text + n, sizeof text - n, "end.\n\n");
+    }
+    snprintf(p, sizeof p, "%s/train/x.train", corpus);
+    CHECK(write_text(p, text) == 0);
+    snprintf(cfgp, sizeof cfgp, "%s/model.json", t);
+    CHECK(write_text(cfgp, "{\"vocab_size\":300,\"dim\":16,\"layers\":1,\"heads\":2,\"context\":16,\"chunk\":4,"
+                           "\"train\":{\"batch_size\":2,\"warmup_steps\":1,\"shuffle_seed\":42,"
+                           "\"checkpoint_every\":2,\"eval_every\":0}}") == 0);
+    snprintf(run, sizeof run, "%s/run", t);
+    train_opts o = {0};
+    o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 4, o.threads = 1, o.quiet = 1;
+    train_summary sum;
+    blalm_err e;
+    CHECK_MSG(train_run(&o, &sum, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(sum.steps, 4);
+    snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
+    model_config c;
+    ckpt_pos pos;
+    optim_kind kind;
+    CHECK_MSG(ckpt_read_meta(ck, &c, &pos, &kind, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(pos.rng, 42);
+    CHECK_EQ_INT(c.train.shuffle_seed, 42);
+    CHECK(pos.train_tokens > 16 && pos.track == TRACK_NONE && kind == OPT_ADAMW && pos.total_steps == 4);
+    /* the same checkpoint as an older blalm wrote it */
+    model *m = model_create(&c, &e);
+    CHECK_MSG(m, "%s", e.msg);
+    optimizer *opt = optim_create(m, kind, &c.train);
+    CHECK_MSG(ckpt_load(ck, m, opt, NULL, NULL, &e) == 0, "%s", e.msg);
+    pos.train_tokens = 0;
+    CHECK_MSG(ckpt_save(ck, m, opt, kind, &pos, &e) == 0, "%s", e.msg);
+    optim_free(opt);
+    model_free(m);
+    o.resume = 1, o.max_steps = 0;
+    CHECK(train_run(&o, &sum, &e) < 0);
+    CHECK_MSG(strstr(e.msg, "older blalm") && strstr(e.msg, "latest.bin"), "%s", e.msg);
+}
+
 int main(void)
 {
     model_set_threads(1);
@@ -270,5 +331,6 @@ int main(void)
     RUN(group_table);
     RUN(group_decay_on_real_steps);
     RUN(muon_moonshot_scale);
+    RUN(resume_refuses_pre_shuffle_checkpoint);
     return test_summary();
 }
