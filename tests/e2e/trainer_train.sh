@@ -66,6 +66,25 @@ if BLALM_WORDS_SCALE=0.001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$R
 else
     fail train_milestones "$(ls "$R3/checkpoints" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/err")"
 fi
+# each milestone checkpoint holds the first step whose words seen reach it
+if [ -x "$PY" ] && [ -f "$R3/checkpoints/chck_1M.bin" ]; then
+    if "$PY" - "$R3" 0.001 <<'PY'
+import glob, json, re, struct, sys
+run, scale = sys.argv[1], float(sys.argv[2])
+seen = {l["step"]: l["words_seen"] for l in map(json.loads, open(run + "/log.jsonl")) if "loss" in l}
+files = glob.glob(run + "/checkpoints/chck_*M.bin")
+assert len(files) == 4, files
+for f in files:
+    mw = int(re.search(r"chck_(\d+)M", f).group(1)) * 1e6 * scale
+    raw = open(f, "rb").read()
+    hl, = struct.unpack("<Q", raw[16:24])
+    h = json.loads(raw[24:24 + hl])
+    st = h["step"]
+    assert h["track"] == "strict-small" and h["words_seen"] == seen[st], (f, h["words_seen"], seen[st])
+    assert seen[st] >= mw and (st == 1 or seen[st - 1] < mw), (f, st, seen[st - 1], seen[st], mw)
+PY
+    then pass train_milestones_first_step; else fail train_milestones_first_step "a milestone checkpoint at the wrong step"; fi
+fi
 if ! BLALM_WORDS_SCALE=0.0001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4" --max-steps 5 \
         --track strict-small -q 2>"$TMP/err" && grep -q "over the strict-small budget" "$TMP/err"; then
     pass train_refuses_over_budget
