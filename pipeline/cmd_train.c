@@ -20,7 +20,7 @@ static const char usage[] =
     "train.shuffle_seed (default: its seed); train.shuffle \"none\" keeps corpus order.\n"
     "\n"
     "options:\n"
-    "  --max-steps N              optimiser steps (default: one epoch)\n"
+    "  --max-steps N              optimiser steps (default: one epoch; with --resume, the run's)\n"
     "  --max-tokens N             or: training tokens (k/M/G suffixes)\n"
     "  --optimizer adamw|muon     Muon for hidden matrices, AdamW for the rest (default adamw;\n"
     "                             CONFIG's train object sets rates, decay, muon_scale)\n"
