@@ -32,6 +32,7 @@
 #include "lib/progress.h"
 #include "lib/utf8.h"
 #include "lib/zio.h"
+#include "trainer/optim.h"
 #include "trainer/tokenizer.h"
 #include "trainer/tokshard.h"
 
@@ -771,6 +772,52 @@ static int resume_checks(const train_opts *o, const char *ckpath, const model_co
     return 0;
 }
 
+/* The log's first line: data order and its seed, sizes, and per parameter
+ * group its tensors, parameters, tensors Muon takes, peak learning rate and
+ * decay (Muon's when Muon takes the group's matrices). */
+static cJSON *start_line(const model_config *cfg, const model *m, const optimizer *opt, optim_kind kind,
+                         uint64_t train_tokens, uint64_t n_windows, int B, uint64_t steps_per_epoch,
+                         long total)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "step", 0);
+    cJSON_AddStringToObject(j, "event", "start");
+    cJSON_AddStringToObject(j, "optimizer", kind == OPT_MUON ? "muon" : "adamw");
+    cJSON_AddStringToObject(j, "shuffle", cfg->train.shuffle);
+    cJSON_AddNumberToObject(j, "shuffle_seed", (double)cfg->train.shuffle_seed);
+    cJSON_AddNumberToObject(j, "train_tokens", (double)train_tokens);
+    cJSON_AddNumberToObject(j, "windows", (double)n_windows);
+    cJSON_AddNumberToObject(j, "rows", B);
+    cJSON_AddNumberToObject(j, "steps_per_epoch", (double)steps_per_epoch);
+    cJSON_AddNumberToObject(j, "total_steps", (double)total);
+    cJSON *groups = cJSON_AddObjectToObject(j, "groups");
+    for (int i = 0; i < model_num_tensors(m); i++) {
+        const tensor_info *ti = model_tensor(m, i);
+        optim_plan pl = optim_tensor_plan(opt, m, i);
+        const char *name = param_group_rule_of(pl.group)->name;
+        cJSON *g = cJSON_GetObjectItemCaseSensitive(groups, name);
+        if (!g) {
+            g = cJSON_AddObjectToObject(groups, name);
+            cJSON_AddNumberToObject(g, "tensors", 0);
+            cJSON_AddNumberToObject(g, "params", 0);
+            cJSON_AddNumberToObject(g, "muon_tensors", 0);
+            cJSON_AddNumberToObject(g, "lr", pl.lr);
+            cJSON_AddNumberToObject(g, "decay", pl.decay);
+        }
+        if (pl.muon) {
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "lr"), pl.lr);
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "decay"), pl.decay);
+        }
+        cJSON *n = cJSON_GetObjectItemCaseSensitive(g, "tensors");
+        cJSON_SetNumberValue(n, n->valuedouble + 1);
+        n = cJSON_GetObjectItemCaseSensitive(g, "params");
+        cJSON_SetNumberValue(n, n->valuedouble + (double)ti->rows * (ti->cols ? ti->cols : 1));
+        n = cJSON_GetObjectItemCaseSensitive(g, "muon_tensors");
+        cJSON_SetNumberValue(n, n->valuedouble + pl.muon);
+    }
+    return j;
+}
+
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     memset(sum, 0, sizeof *sum);
@@ -881,14 +928,11 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     }
     char line[1024];
     if (!o->resume) {
-        snprintf(line, sizeof line,
-                 "{\"step\":0,\"event\":\"start\",\"optimizer\":\"%s\",\"shuffle\":\"%s\","
-                 "\"shuffle_seed\":%llu,\"train_tokens\":%llu,\"windows\":%llu,\"rows\":%d,"
-                 "\"steps_per_epoch\":%llu,\"total_steps\":%ld}",
-                 kind == OPT_MUON ? "muon" : "adamw", cfg.train.shuffle,
-                 (unsigned long long)cfg.train.shuffle_seed, (unsigned long long)train.n_tokens,
-                 (unsigned long long)n_windows, B, (unsigned long long)steps_per_epoch, total);
-        log_line(logf, line);
+        cJSON *st = start_line(&cfg, m, opt, kind, train.n_tokens, n_windows, B, steps_per_epoch, total);
+        char *js = cJSON_PrintUnformatted(st);
+        cJSON_Delete(st);
+        log_line(logf, js);
+        free(js);
     }
     uint64_t milestones[64];
     int nms = babylm_milestones(o->track, milestones, 64);

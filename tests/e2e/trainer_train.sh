@@ -49,6 +49,29 @@ else
     fail train_resume_bit_exact "$(head -c 400 "$TMP/diff") $(head -c 200 "$TMP/err")"
 fi
 
+# Muon with weight decay and Moonshot scaling resumes bit for bit too; the
+# log's start line shows the groups as optim.h's table assigns them
+MCFG="$TMP/muonwd.json"
+sed 's/"warmup_steps": 3,/"warmup_steps": 3, "muon_weight_decay": 0.1, "muon_scale": "moonshot",/; s/"lr_muon": 0.02/"lr_muon": 0.004/' "$CFG" > "$MCFG"
+"$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw" --max-steps 24 --optimizer muon -q 2>"$TMP/err"
+"$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --max-steps 24 --optimizer muon --stop-after 15 -q 2>>"$TMP/err"
+"$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --resume -q 2>>"$TMP/err"
+if [ -s "$TMP/rmw/log.jsonl" ] && diff <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw/log.jsonl") <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw2/log.jsonl") >"$TMP/diff"; then
+    pass train_resume_bit_exact_muon_wd
+else
+    fail train_resume_bit_exact_muon_wd "$(head -c 300 "$TMP/diff") $(head -c 200 "$TMP/err")"
+fi
+if [ -x "$PY" ] && "$PY" - "$TMP/rmw/log.jsonl" <<'PY'
+import json, sys
+g = json.loads(open(sys.argv[1]).readline())["groups"]
+assert set(g) == {"matrix", "embed", "norm", "gate"}, g
+assert g["matrix"]["muon_tensors"] == g["matrix"]["tensors"] == 16 and g["matrix"]["lr"] == 0.004 and g["matrix"]["decay"] == 0.1, g
+assert g["embed"]["muon_tensors"] == 0 and g["embed"]["lr"] == 0.003 and g["embed"]["decay"] == 0.1, g
+assert g["norm"]["decay"] == 0 and g["gate"]["decay"] == 0 and g["gate"]["muon_tensors"] == 0, g
+assert sum(x["params"] for x in g.values()) == 33256, g
+PY
+then pass train_log_groups; else fail train_log_groups "start line groups"; fi
+
 # the token cache is reused: resuming does not rewrite the shards
 stamp1=$(stat -c %Y.%s "$R/tokens/train.tok")
 sleep 1
