@@ -16,16 +16,20 @@ static const char usage[] =
     "CONFIG's vocab_size is trained on the train split unless --tokenizer is given;\n"
     "the tokens are cached in RUN/tokens. RUN holds config.json, tokenizer.json,\n"
     "log.jsonl and checkpoints/ (latest.bin, and chck_<N>M.bin by words seen).\n"
+    "Every epoch reads the train windows in a new order drawn from CONFIG's\n"
+    "train.shuffle_seed (default: its seed); train.shuffle \"none\" keeps corpus order.\n"
     "\n"
     "options:\n"
-    "  --max-steps N              optimiser steps (default: one epoch)\n"
+    "  --max-steps N              optimiser steps (default: one epoch; with --resume, the run's)\n"
     "  --max-tokens N             or: training tokens (k/M/G suffixes)\n"
-    "  --optimizer adamw|muon     Muon for hidden matrices, AdamW for the rest (default adamw)\n"
+    "  --optimizer adamw|muon     Muon for hidden matrices, AdamW for the rest (default adamw;\n"
+    "                             CONFIG's train object sets rates, decay, muon_scale)\n"
     "  --track strict|strict-small  refuse an over-budget corpus or > 10 epochs;\n"
     "                             save the BabyLM milestone checkpoints\n"
     "  --tokenizer FILE           use this tokenizer (tokenizer.json or binary form)\n"
     "  --threads N                threads (default 1; 1 gives bit-exact resumes)\n"
-    "  --resume                   continue RUN from checkpoints/latest.bin\n"
+    "  --resume                   continue RUN from checkpoints/latest.bin; refuses a changed\n"
+    "                             config, optimizer, track, corpus or length, naming it\n"
     "  -q, --quiet                no progress, no summary\n"
     "  -h, --help                 this help\n";
 
@@ -61,6 +65,7 @@ int cmd_train(int argc, char **argv)
             else o.threads = (int)v;
             break;
         case 'O':
+            o.optimizer_given = 1;
             if (!strcmp(optarg, "adamw")) o.optimizer = OPT_ADAMW;
             else if (!strcmp(optarg, "muon")) o.optimizer = OPT_MUON;
             else return cli_usage_error(usage, "train: --optimizer must be adamw or muon");

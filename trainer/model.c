@@ -54,6 +54,11 @@ void model_config_defaults(model_config *c)
     t->checkpoint_every = 500;
     t->log_every = 10;
     t->seed = 1234;
+    t->muon_weight_decay = 0.0;
+    snprintf(t->muon_scale, sizeof t->muon_scale, "shape");
+    t->swa_lr_mult = 1.0;
+    snprintf(t->shuffle, sizeof t->shuffle, "windows");
+    t->shuffle_seed = t->seed;
 }
 
 static int get_int(const cJSON *j, const char *key, int *out, int minv, const char *where,
@@ -77,12 +82,13 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
     static const char *const keys[] = {
         "batch_size", "seq_len", "lr_adamw", "lr_muon", "weight_decay", "beta1", "beta2",
         "adam_eps", "muon_momentum", "warmup_steps", "schedule", "min_lr_frac", "decay_frac",
-        "grad_clip", "eval_every", "eval_batches", "checkpoint_every", "log_every", "seed", NULL};
+        "grad_clip", "eval_every", "eval_batches", "checkpoint_every", "log_every", "seed",
+        "muon_weight_decay", "muon_scale", "swa_lr_mult", "shuffle", "shuffle_seed", NULL};
     char w[256];
     snprintf(w, sizeof w, "%s: train", where);
     if (config_check_keys(j, keys, w, e) < 0) return -1;
-    int seed = (int)(t->seed & 0x3fffffff);
-    const char *sched = t->schedule;
+    int seed = (int)(t->seed & 0x3fffffff), shuffle_seed = -1;
+    const char *sched = t->schedule, *mscale = t->muon_scale, *shuffle = t->shuffle;
     if (get_int(j, "batch_size", &t->batch_size, 1, w, e) < 0 ||
         get_int(j, "seq_len", &t->seq_len, 0, w, e) < 0 ||
         get_dbl(j, "lr_adamw", &t->lr_adamw, w, e) < 0 ||
@@ -100,14 +106,33 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
         get_int(j, "eval_batches", &t->eval_batches, 0, w, e) < 0 ||
         get_int(j, "checkpoint_every", &t->checkpoint_every, 0, w, e) < 0 ||
         get_int(j, "log_every", &t->log_every, 1, w, e) < 0 ||
-        get_int(j, "seed", &seed, 0, w, e) < 0)
+        get_int(j, "seed", &seed, 0, w, e) < 0 ||
+        get_dbl(j, "muon_weight_decay", &t->muon_weight_decay, w, e) < 0 ||
+        config_string(j, "muon_scale", t->muon_scale, &mscale, w, e) < 0 ||
+        get_dbl(j, "swa_lr_mult", &t->swa_lr_mult, w, e) < 0 ||
+        config_string(j, "shuffle", t->shuffle, &shuffle, w, e) < 0 ||
+        (cJSON_GetObjectItemCaseSensitive(j, "shuffle_seed") &&
+         get_int(j, "shuffle_seed", &shuffle_seed, 0, w, e) < 0))
         return -1;
     if (strcmp(sched, "cosine") && strcmp(sched, "wsd"))
         return err_set(e, "%s: \"schedule\" must be \"cosine\" or \"wsd\", got \"%s\"", w, sched);
-    char tmp[sizeof t->schedule];
-    snprintf(tmp, sizeof tmp, "%s", sched); /* sched may alias t->schedule */
+    if (strcmp(mscale, "shape") && strcmp(mscale, "moonshot"))
+        return err_set(e, "%s: \"muon_scale\" must be \"shape\" or \"moonshot\", got \"%s\"", w,
+                       mscale);
+    if (strcmp(shuffle, "windows") && strcmp(shuffle, "none"))
+        return err_set(e, "%s: \"shuffle\" must be \"windows\" or \"none\", got \"%s\"", w, shuffle);
+    if (t->muon_weight_decay < 0 || t->swa_lr_mult < 0)
+        return err_set(e, "%s: \"muon_weight_decay\" and \"swa_lr_mult\" must be >= 0", w);
+    /* the strings may alias t's own fields */
+    char tmp[sizeof t->schedule], tms[sizeof t->muon_scale], tsh[sizeof t->shuffle];
+    snprintf(tmp, sizeof tmp, "%s", sched);
+    snprintf(tms, sizeof tms, "%s", mscale);
+    snprintf(tsh, sizeof tsh, "%s", shuffle);
     memcpy(t->schedule, tmp, sizeof tmp);
+    memcpy(t->muon_scale, tms, sizeof tms);
+    memcpy(t->shuffle, tsh, sizeof tsh);
     t->seed = (uint64_t)seed;
+    t->shuffle_seed = shuffle_seed >= 0 ? (uint64_t)shuffle_seed : t->seed;
     return 0;
 }
 
@@ -215,6 +240,11 @@ cJSON *model_config_to_json(const model_config *c)
     cJSON_AddNumberToObject(tj, "checkpoint_every", t->checkpoint_every);
     cJSON_AddNumberToObject(tj, "log_every", t->log_every);
     cJSON_AddNumberToObject(tj, "seed", (double)t->seed);
+    cJSON_AddNumberToObject(tj, "muon_weight_decay", t->muon_weight_decay);
+    cJSON_AddStringToObject(tj, "muon_scale", t->muon_scale);
+    cJSON_AddNumberToObject(tj, "swa_lr_mult", t->swa_lr_mult);
+    cJSON_AddStringToObject(tj, "shuffle", t->shuffle);
+    cJSON_AddNumberToObject(tj, "shuffle_seed", (double)t->shuffle_seed);
     return j;
 }
 

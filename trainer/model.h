@@ -25,6 +25,11 @@ typedef struct train_config {
     int batch_size;        /* sequences per step */
     int seq_len;           /* tokens per sequence (<= context) */
     double lr_adamw, lr_muon, weight_decay, beta1, beta2, adam_eps, muon_momentum;
+    double muon_weight_decay; /* decoupled decay of Muon tensors: p -= lr_muon*wd*p */
+    char muon_scale[16];   /* "shape": sqrt(max(1, rows/cols)); "moonshot": 0.2*sqrt(max(rows, cols)) */
+    double swa_lr_mult;    /* learning-rate multiplier of the PG_SWA group */
+    char shuffle[16];      /* "windows": a new order of the train windows every epoch; "none" */
+    uint64_t shuffle_seed; /* seed of that order (defaults to seed) */
     int warmup_steps;
     char schedule[16];     /* "cosine" | "wsd" */
     double min_lr_frac;    /* final lr as a fraction of peak */
@@ -53,8 +58,22 @@ int model_config_load(const char *path, model_config *c, blalm_err *e);
 cJSON *model_config_to_json(const model_config *c);
 void model_config_defaults(model_config *c);
 
-/* Parameter groups decide the optimiser: Muon takes PG_MATRIX only. */
-typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE } param_group;
+/* Parameter groups: each tensor declares one; the optimiser's table
+ * (trainer/optim.h) says per group whether Muon takes it, whether it decays
+ * and which learning-rate multiplier applies. A new kind of parameter gets a
+ * value here and a row in optim.c's table. */
+typedef enum {
+    PG_MATRIX = 0, /* hidden 2-D weights: Muon (when chosen), decay */
+    PG_EMBED,      /* embedding and untied head: AdamW, decay */
+    PG_NORM,       /* norm weights (initialised to 1): AdamW, no decay */
+    PG_GATE,       /* mLSTM input/forget gate weights and biases: AdamW, no decay */
+    PG_CONV,       /* ShortConv kernels: AdamW, no decay */
+    PG_HEDGEHOG,   /* Hedgehog feature-map weights: AdamW, no decay */
+    PG_ALPHA,      /* per-layer mixing scalars (DynMod): AdamW, no decay */
+    PG_BIAS,       /* other biases: AdamW, no decay */
+    PG_SWA,        /* SWA q/k/v/o: Muon (when chosen), decay, lr x swa_lr_mult */
+    PG_COUNT
+} param_group;
 
 typedef struct tensor_info {
     char name[64];
@@ -92,7 +111,7 @@ void model_zero_grad(model *m);
 /* Threads for OpenMP loops and OpenBLAS (1 = bit-exact runs). */
 void model_set_threads(int n);
 
-/* Optimiser (AdamW + optionally Muon for PG_MATRIX tensors). */
+/* Optimiser (AdamW, and Muon for the groups optim.h lets it take). */
 typedef enum { OPT_ADAMW = 0, OPT_MUON = 1 } optim_kind;
 typedef struct optimizer optimizer;
 optimizer *optim_create(model *m, optim_kind kind, const train_config *tc);

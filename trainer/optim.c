@@ -1,17 +1,45 @@
 /* optim.c - AdamW and Muon, gradient clipping, learning-rate schedules.
  *
- * AdamW: decoupled weight decay (p -= lr*wd*p, on matrices and embeddings,
- * not on norms and gates), bias-corrected moments.
- * Muon (for PG_MATRIX tensors when chosen): momentum buffer b = mu*b + g,
- * Nesterov update u = g + mu*b, orthogonalised by 5 Newton-Schulz quintic
- * iterations on u/||u||_F, scaled by sqrt(max(1, rows/cols)); no weight
- * decay (as in Keller Jordan's Muon). Everything else stays on AdamW. */
+ * Which tensors take which update, decay and learning rate is the group
+ * table below (documented in optim.h).
+ * AdamW: decoupled weight decay p -= lr*wd*p, bias-corrected moments.
+ * Muon: momentum buffer b = mu*b + g, Nesterov update u = g + mu*b,
+ * orthogonalised by 5 Newton-Schulz quintic iterations on u/||u||_F, then
+ *   p = (1 - lr*muon_weight_decay) p - lr * s * O
+ * with s = sqrt(max(1, rows/cols)) ("shape", Keller Jordan's Muon) or
+ * s = 0.2*sqrt(max(rows, cols)) ("moonshot", Liu et al. 2025, "Muon is
+ * Scalable for LLM Training": the update's RMS matches AdamW's, so lr_muon
+ * can be set to lr_adamw). */
+#include "trainer/optim.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "trainer/model.h"
+static const param_group_rule group_rules[] = {
+    [PG_MATRIX] = {"matrix", 1, 1, LR_MULT_NONE},
+    [PG_EMBED] = {"embed", 0, 1, LR_MULT_NONE},
+    [PG_NORM] = {"norm", 0, 0, LR_MULT_NONE},
+    [PG_GATE] = {"gate", 0, 0, LR_MULT_NONE},
+    [PG_CONV] = {"conv", 0, 0, LR_MULT_NONE},
+    [PG_HEDGEHOG] = {"hedgehog", 0, 0, LR_MULT_NONE},
+    [PG_ALPHA] = {"alpha", 0, 0, LR_MULT_NONE},
+    [PG_BIAS] = {"bias", 0, 0, LR_MULT_NONE},
+    [PG_SWA] = {"swa", 1, 1, LR_MULT_SWA},
+};
+_Static_assert(sizeof group_rules / sizeof group_rules[0] == PG_COUNT,
+               "every param_group needs a row in group_rules");
+
+const param_group_rule *param_group_rule_of(param_group g)
+{
+    return &group_rules[(unsigned)g < PG_COUNT ? g : PG_MATRIX];
+}
+
+double param_group_lr_mult(const param_group_rule *r, const train_config *tc)
+{
+    return r->lr_mult == LR_MULT_SWA ? tc->swa_lr_mult : 1.0;
+}
 
 struct optimizer {
     optim_kind kind;
@@ -19,19 +47,37 @@ struct optimizer {
     size_t n;
     float *state; /* [2n]: AdamW m, v (Muon tensors use m as momentum) */
     long t;
+    int ntensors;
+    param_group *group; /* [ntensors]: the model's, unless regrouped */
+    size_t ns_xs, ns_as;                     /* scratch sizes in floats */
     float *ns_x, *ns_a, *ns_b, *ns_t, *ns_y; /* Newton-Schulz scratch */
 };
 
-static void ns_scratch_size(model *m, size_t *xs, size_t *as)
+static int takes_muon(const optimizer *o, const tensor_info *ti, param_group g)
 {
-    *xs = *as = 0;
+    return o->kind == OPT_MUON && ti->cols > 0 && param_group_rule_of(g)->muon;
+}
+
+/* Sizes Newton-Schulz scratch for every tensor Muon takes. */
+static int ns_scratch(optimizer *o, model *m)
+{
+    size_t xs = 0, as = 0;
     for (int i = 0; i < model_num_tensors(m); i++) {
         const tensor_info *ti = model_tensor(m, i);
-        if (ti->group != PG_MATRIX) continue;
+        if (!takes_muon(o, ti, o->group[i])) continue;
         size_t r = (size_t)ti->rows, c = (size_t)ti->cols, s = r < c ? r : c;
-        if (r * c > *xs) *xs = r * c;
-        if (s * s > *as) *as = s * s;
+        if (r * c > xs) xs = r * c;
+        if (s * s > as) as = s * s;
     }
+    if (xs <= o->ns_xs && as <= o->ns_as && o->ns_x) return 0;
+    free(o->ns_x), free(o->ns_t), free(o->ns_y), free(o->ns_a), free(o->ns_b);
+    o->ns_x = malloc((xs + 1) * sizeof(float));
+    o->ns_t = malloc((xs + 1) * sizeof(float));
+    o->ns_y = malloc((xs + 1) * sizeof(float));
+    o->ns_a = malloc((as + 1) * sizeof(float));
+    o->ns_b = malloc((as + 1) * sizeof(float));
+    o->ns_xs = xs, o->ns_as = as;
+    return o->ns_x && o->ns_t && o->ns_y && o->ns_a && o->ns_b ? 0 : -1;
 }
 
 optimizer *optim_create(model *m, optim_kind kind, const train_config *tc)
@@ -42,14 +88,14 @@ optimizer *optim_create(model *m, optim_kind kind, const train_config *tc)
     o->tc = *tc;
     o->n = model_num_params(m);
     o->state = calloc(2 * o->n, sizeof(float));
-    size_t xs, as;
-    ns_scratch_size(m, &xs, &as);
-    o->ns_x = malloc((xs + 1) * sizeof(float));
-    o->ns_t = malloc((xs + 1) * sizeof(float));
-    o->ns_y = malloc((xs + 1) * sizeof(float));
-    o->ns_a = malloc((as + 1) * sizeof(float));
-    o->ns_b = malloc((as + 1) * sizeof(float));
-    if (!o->state || !o->ns_x || !o->ns_t || !o->ns_y || !o->ns_a || !o->ns_b) {
+    o->ntensors = model_num_tensors(m);
+    o->group = malloc(((size_t)o->ntensors + 1) * sizeof *o->group);
+    if (!o->state || !o->group) {
+        optim_free(o);
+        return NULL;
+    }
+    for (int i = 0; i < o->ntensors; i++) o->group[i] = model_tensor(m, i)->group;
+    if (ns_scratch(o, m) < 0) {
         optim_free(o);
         return NULL;
     }
@@ -60,7 +106,25 @@ void optim_free(optimizer *o)
 {
     if (!o) return;
     free(o->state), free(o->ns_x), free(o->ns_t), free(o->ns_a), free(o->ns_b), free(o->ns_y);
+    free(o->group);
     free(o);
+}
+
+int optim_regroup(optimizer *o, model *m, int i, param_group g)
+{
+    o->group[i] = g;
+    return ns_scratch(o, m);
+}
+
+optim_plan optim_tensor_plan(const optimizer *o, const model *m, int i)
+{
+    const tensor_info *ti = model_tensor(m, i);
+    const param_group_rule *r = param_group_rule_of(o->group[i]);
+    optim_plan p = {o->group[i], takes_muon(o, ti, o->group[i]), 0, 0};
+    double mult = param_group_lr_mult(r, &o->tc);
+    p.lr = (p.muon ? o->tc.lr_muon : o->tc.lr_adamw) * mult;
+    if (r->decay) p.decay = p.muon ? o->tc.muon_weight_decay : o->tc.weight_decay;
+    return p;
 }
 
 size_t optim_state_floats(const optimizer *o) { return 2 * o->n; }
@@ -108,6 +172,12 @@ void muon_orthogonalise(float *X, int rows, int cols)
     free(A), free(B), free(T), free(Y);
 }
 
+static float muon_scale(const train_config *tc, int rows, int cols)
+{
+    if (!strcmp(tc->muon_scale, "moonshot")) return 0.2f * sqrtf((float)(rows > cols ? rows : cols));
+    return sqrtf(fmaxf(1.0f, (float)rows / (float)cols));
+}
+
 void optim_step(optimizer *o, model *m, double lr_mult)
 {
     const train_config *tc = &o->tc;
@@ -115,31 +185,31 @@ void optim_step(optimizer *o, model *m, double lr_mult)
     float *mom = o->state, *var = o->state + o->n;
     o->t++;
     double bc1 = 1.0 - pow(tc->beta1, (double)o->t), bc2 = 1.0 - pow(tc->beta2, (double)o->t);
-    float lr_a = (float)(tc->lr_adamw * lr_mult), lr_m = (float)(tc->lr_muon * lr_mult);
     float b1 = (float)tc->beta1, b2 = (float)tc->beta2, eps = (float)tc->adam_eps;
-    float wd = (float)tc->weight_decay, mu = (float)tc->muon_momentum;
+    float mu = (float)tc->muon_momentum;
     for (int i = 0; i < model_num_tensors(m); i++) {
         const tensor_info *ti = model_tensor(m, i);
+        optim_plan plan = optim_tensor_plan(o, m, i);
         size_t off = ti->offset, n = (size_t)ti->rows * (ti->cols ? ti->cols : 1);
         float *pp = p + off, *gg = g + off, *mm = mom + off, *vv = var + off;
-        if (o->kind == OPT_MUON && ti->group == PG_MATRIX) {
+        float lr = (float)(plan.lr * lr_mult), keep = 1.0f - lr * (float)plan.decay;
+        if (plan.muon) {
             float *u = o->ns_x;
             for (size_t x = 0; x < n; x++) {
                 mm[x] = mu * mm[x] + gg[x];
                 u[x] = gg[x] + mu * mm[x];
             }
             orthogonalise(u, ti->rows, ti->cols, o->ns_a, o->ns_b, o->ns_t, o->ns_y);
-            float scale = sqrtf(fmaxf(1.0f, (float)ti->rows / (float)ti->cols));
-            for (size_t x = 0; x < n; x++) pp[x] -= lr_m * scale * u[x];
+            float step = lr * muon_scale(tc, ti->rows, ti->cols);
+            for (size_t x = 0; x < n; x++) pp[x] = keep * pp[x] - step * u[x];
             continue;
         }
-        float decay = (ti->group == PG_MATRIX || ti->group == PG_EMBED) ? wd : 0.0f;
-        float keep = 1.0f - lr_a * decay, ib1 = (float)(1.0 / bc1), ib2 = (float)(1.0 / bc2);
+        float ib1 = (float)(1.0 / bc1), ib2 = (float)(1.0 / bc2);
         for (size_t x = 0; x < n; x++) { /* float only, so that it vectorises */
             float gx = gg[x];
             float mx = mm[x] = b1 * mm[x] + (1.0f - b1) * gx;
             float vx = vv[x] = b2 * vv[x] + (1.0f - b2) * gx * gx;
-            pp[x] = keep * pp[x] - lr_a * (mx * ib1) / (sqrtf(vx * ib2) + eps);
+            pp[x] = keep * pp[x] - lr * (mx * ib1) / (sqrtf(vx * ib2) + eps);
         }
     }
 }

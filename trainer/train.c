@@ -4,14 +4,17 @@
  * RUN/tokenizer.json        trained on the corpus' train split unless given
  * RUN/tokens/{train,dev}.{tok,idx}   token cache (tokshard.h), reused while
  *                           the corpus files and the tokenizer are unchanged
- * RUN/log.jsonl             one line per logged step and per evaluation
+ * RUN/log.jsonl             a start line (step 0: data order, seed, sizes), one
+ *                           line per logged step and per evaluation
  * RUN/checkpoints/latest.bin, chck_<N>M.bin
  *
- * Data order is sequential over the train tokens (documents in corpus order,
- * each closed by the end-of-text token): step k reads B rows of S + 1 tokens
- * starting at pos, pos + S, ...; a new epoch starts when fewer than B*S + 1
- * tokens remain. Words seen add, for every token consumed, its document's
- * words / tokens, so a partly consumed document counts in proportion. */
+ * The train tokens (documents in corpus order, each closed by the
+ * end-of-text token) are cut into windows of S + 1 tokens starting every S
+ * tokens; every epoch reads the windows in a new order drawn from
+ * train.shuffle_seed and the epoch number (train_window_order, train.h), B
+ * windows a step, so a resume needs only (epoch, position in the epoch).
+ * Words seen add, for every target token, its document's words / tokens, so
+ * a partly consumed document counts in proportion. */
 #include "trainer/train.h"
 
 #include <dirent.h>
@@ -29,6 +32,7 @@
 #include "lib/progress.h"
 #include "lib/utf8.h"
 #include "lib/zio.h"
+#include "trainer/optim.h"
 #include "trainer/tokenizer.h"
 #include "trainer/tokshard.h"
 
@@ -63,6 +67,10 @@ int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const c
     char rng[32];
     snprintf(rng, sizeof rng, "%016llx", (unsigned long long)p->rng);
     cJSON_AddStringToObject(h, "rng", rng);
+    cJSON_AddNumberToObject(h, "train_tokens", (double)p->train_tokens);
+    cJSON_AddStringToObject(h, "track", p->track == TRACK_STRICT         ? "strict"
+                                        : p->track == TRACK_STRICT_SMALL ? "strict-small"
+                                                                         : "none");
     cJSON_AddNumberToObject(h, "optimizer_steps", o ? (double)*optim_step_count(o) : 0);
     char *js = cJSON_PrintUnformatted(h);
     cJSON_Delete(h);
@@ -139,6 +147,46 @@ static double jnum(const cJSON *h, const char *k)
     return cJSON_IsNumber(x) ? x->valuedouble : 0;
 }
 
+static void pos_from_header(const cJSON *h, ckpt_pos *p)
+{
+    p->step = (long)jnum(h, "step");
+    p->total_steps = (long)jnum(h, "total_steps");
+    p->data_pos = (uint64_t)jnum(h, "data_pos");
+    p->epoch = (uint64_t)jnum(h, "epoch");
+    p->tokens_seen = (uint64_t)jnum(h, "tokens_seen");
+    p->words_seen = jnum(h, "words_seen");
+    p->next_milestone = (int)jnum(h, "next_milestone");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(h, "rng");
+    p->rng = cJSON_IsString(r) ? strtoull(r->valuestring, NULL, 16) : 0;
+    p->train_tokens = (uint64_t)jnum(h, "train_tokens");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(h, "track");
+    p->track = !cJSON_IsString(t)                        ? TRACK_NONE
+               : !strcmp(t->valuestring, "strict")       ? TRACK_STRICT
+               : !strcmp(t->valuestring, "strict-small") ? TRACK_STRICT_SMALL
+                                                         : TRACK_NONE;
+}
+
+static optim_kind kind_from_header(const cJSON *h)
+{
+    const cJSON *oj = cJSON_GetObjectItemCaseSensitive(h, "optimizer");
+    return cJSON_IsString(oj) && !strcmp(oj->valuestring, "muon") ? OPT_MUON : OPT_ADAMW;
+}
+
+int ckpt_read_meta(const char *path, model_config *c, ckpt_pos *p, optim_kind *kind, blalm_err *e)
+{
+    size_t len, he;
+    cJSON *h;
+    unsigned char *b = ckpt_read(path, &len, &h, &he, e);
+    if (!b) return -1;
+    int rc = 0;
+    if (c) rc = model_config_from_json(cJSON_GetObjectItemCaseSensitive(h, "config"), c, path, e);
+    if (p) pos_from_header(h, p);
+    if (kind) *kind = kind_from_header(h);
+    cJSON_Delete(h);
+    free(b);
+    return rc;
+}
+
 int ckpt_read_config(const char *path, model_config *c, blalm_err *e)
 {
     size_t len, he;
@@ -182,9 +230,7 @@ int ckpt_load(const char *path, model *m, optimizer *o, optim_kind *kind, ckpt_p
                 (unsigned long long)no);
         goto done;
     }
-    const cJSON *oj = cJSON_GetObjectItemCaseSensitive(h, "optimizer");
-    optim_kind k = cJSON_IsString(oj) && !strcmp(oj->valuestring, "muon") ? OPT_MUON : OPT_ADAMW;
-    if (kind) *kind = k;
+    if (kind) *kind = kind_from_header(h);
     if (o) {
         if (no != optim_state_floats(o)) {
             err_set(e, "%s: optimiser state has %llu floats, expected %zu", path,
@@ -194,22 +240,106 @@ int ckpt_load(const char *path, model *m, optimizer *o, optim_kind *kind, ckpt_p
         memcpy(optim_state(o), b + off, no * 4);
         *optim_step_count(o) = (long)jnum(h, "optimizer_steps");
     }
-    if (p) {
-        p->step = (long)jnum(h, "step");
-        p->total_steps = (long)jnum(h, "total_steps");
-        p->data_pos = (uint64_t)jnum(h, "data_pos");
-        p->epoch = (uint64_t)jnum(h, "epoch");
-        p->tokens_seen = (uint64_t)jnum(h, "tokens_seen");
-        p->words_seen = jnum(h, "words_seen");
-        p->next_milestone = (int)jnum(h, "next_milestone");
-        const cJSON *r = cJSON_GetObjectItemCaseSensitive(h, "rng");
-        p->rng = cJSON_IsString(r) ? strtoull(r->valuestring, NULL, 16) : 0;
-    }
+    if (p) pos_from_header(h, p);
     rc = 0;
 done:
     cJSON_Delete(h);
     free(b);
     return rc;
+}
+
+/* ------------------------------------------------------------ resume */
+
+/* Keys whose change does not alter the trajectory of a run. */
+static int resume_may_change(const char *path)
+{
+    static const char *const ok[] = {"name", "train.log_every", "train.eval_every",
+                                     "train.eval_batches", "train.checkpoint_every", NULL};
+    for (int i = 0; ok[i]; i++)
+        if (!strcmp(path, ok[i])) return 1;
+    return 0;
+}
+
+static void json_value_text(const cJSON *v, char *out, size_t cap)
+{
+    if (!v) snprintf(out, cap, "absent");
+    else if (cJSON_IsNumber(v)) snprintf(out, cap, "%.17g", v->valuedouble);
+    else if (cJSON_IsString(v)) snprintf(out, cap, "\"%s\"", v->valuestring);
+    else if (cJSON_IsBool(v)) snprintf(out, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    else {
+        char *t = cJSON_PrintUnformatted(v);
+        snprintf(out, cap, "%s", t ? t : "?");
+        free(t);
+    }
+}
+
+/* First key of a or b (objects, walked recursively) whose values differ. */
+static int json_diff(const cJSON *a, const cJSON *b, const char *prefix, char *what, size_t cap)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const cJSON *from = pass ? b : a, *other = pass ? a : b, *x;
+        cJSON_ArrayForEach(x, from)
+        {
+            char path[256];
+            snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", x->string);
+            if (resume_may_change(path)) continue;
+            const cJSON *y = cJSON_GetObjectItemCaseSensitive(other, x->string);
+            const cJSON *va = pass ? y : x, *vb = pass ? x : y;
+            if (va && vb && cJSON_IsObject(va) && cJSON_IsObject(vb)) {
+                if (json_diff(va, vb, path, what, cap)) return 1;
+                continue;
+            }
+            if (va && vb && cJSON_Compare(va, vb, 1)) continue;
+            char ta[128], tb[128];
+            json_value_text(va, ta, sizeof ta);
+            json_value_text(vb, tb, sizeof tb);
+            snprintf(what, cap, "%s: %s in the checkpoint, %s now", path, ta, tb);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int config_resume_diff(const model_config *ckpt, const model_config *now, char *what, size_t cap)
+{
+    cJSON *a = model_config_to_json(ckpt), *b = model_config_to_json(now);
+    int d = json_diff(a, b, "", what, cap);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return d;
+}
+
+/* ------------------------------------------------------------ data order */
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t splitmix_next(uint64_t *s)
+{
+    return mix64(*s += 0x9E3779B97F4A7C15ull);
+}
+
+/* Uniform in [0, k), without modulo bias. */
+static uint64_t below(uint64_t *s, uint64_t k)
+{
+    uint64_t floor = (0 - k) % k, r;
+    while ((r = splitmix_next(s)) < floor) {}
+    return r % k;
+}
+
+void train_window_order(uint64_t shuffle_seed, uint64_t epoch, uint64_t n, uint64_t *perm)
+{
+    uint64_t s = mix64(mix64(shuffle_seed) + epoch);
+    for (uint64_t i = 0; i < n; i++) perm[i] = i;
+    for (uint64_t i = n; i > 1; i--) {
+        uint64_t j = below(&s, i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
 }
 
 /* ------------------------------------------------------------ corpus */
@@ -568,6 +698,126 @@ static void trim_log(const char *path, long last)
     free(data);
 }
 
+/* Rows of one step: windows order[k .. k+B-1], each S + 1 tokens from w*S;
+ * in, tg [B, S] (tg: in shifted by one). */
+static void read_windows(const tokshard *s, const uint64_t *order, uint64_t k, int B, int S, int32_t *in,
+                         int32_t *tg, uint32_t *tmp)
+{
+    for (int r = 0; r < B; r++) {
+        tokshard_read(s, order[k + (uint64_t)r] * (uint64_t)S, (size_t)S + 1, tmp);
+        for (int t = 0; t < S; t++) {
+            in[r * S + t] = (int32_t)tmp[t];
+            tg[r * S + t] = (int32_t)tmp[t + 1];
+        }
+    }
+}
+
+/* Words of the targets of those rows. */
+static double words_in_windows(const tokshard *s, const uint64_t *order, uint64_t k, int B, int S)
+{
+    double w = 0;
+    for (int r = 0; r < B; r++) {
+        uint64_t a = order[k + (uint64_t)r] * (uint64_t)S + 1;
+        w += words_in_tokens(s, a, a + (uint64_t)S);
+    }
+    return w;
+}
+
+static void epoch_order(const train_config *tc, uint64_t epoch, uint64_t n, uint64_t *order)
+{
+    if (!strcmp(tc->shuffle, "windows")) {
+        train_window_order(tc->shuffle_seed, epoch, n, order);
+        return;
+    }
+    for (uint64_t i = 0; i < n; i++) order[i] = i;
+}
+
+static const char *track_name(babylm_track t)
+{
+    return t == TRACK_STRICT ? "strict" : t == TRACK_STRICT_SMALL ? "strict-small" : "none";
+}
+
+/* On --resume: the checkpoint's position, after refusing what it cannot
+ * continue (another config, optimiser, track, corpus or run length). */
+static int resume_checks(const train_opts *o, const char *ckpath, const model_config *cfg,
+                         uint64_t train_tokens, long want_total, ckpt_pos *pos, optim_kind *kind,
+                         blalm_err *e)
+{
+    model_config old;
+    char what[400];
+    if (ckpt_read_meta(ckpath, &old, pos, kind, e) < 0) return -1;
+    if (!pos->train_tokens)
+        return err_set(e, "%s: written by an older blalm (corpus-order data, no train_tokens): it cannot "
+                          "be resumed; export and generate still read it", ckpath);
+    if (config_resume_diff(&old, cfg, what, sizeof what))
+        return err_set(e, "%s: --resume with a changed config: %s (resume with the run's config.json, "
+                          "or start a new --out)", ckpath, what);
+    if (o->optimizer_given && o->optimizer != *kind)
+        return err_set(e, "%s: --resume with a changed optimizer: %s in the checkpoint, %s now", ckpath,
+                       *kind == OPT_MUON ? "muon" : "adamw", o->optimizer == OPT_MUON ? "muon" : "adamw");
+    if (o->track != pos->track)
+        return err_set(e, "%s: --resume with a changed track: %s in the checkpoint, %s now", ckpath,
+                       track_name(pos->track), track_name(o->track));
+    if (pos->train_tokens != train_tokens)
+        return err_set(e, "%s: --resume with a changed corpus: the run read %llu train tokens, %s/tokens "
+                          "holds %llu now", ckpath, (unsigned long long)pos->train_tokens, o->run,
+                       (unsigned long long)train_tokens);
+    if (want_total && want_total != pos->total_steps)
+        return err_set(e, "%s: --resume with a changed length: %ld steps asked (--max-steps/--max-tokens), "
+                          "the run has %ld (its learning-rate schedule depends on them)",
+                       ckpath, want_total, pos->total_steps);
+    if (pos->rng != cfg->train.shuffle_seed)
+        return err_set(e, "%s: data order seed %llu in the checkpoint, train.shuffle_seed %llu in its config",
+                       ckpath, (unsigned long long)pos->rng, (unsigned long long)cfg->train.shuffle_seed);
+    return 0;
+}
+
+/* The log's first line: data order and its seed, sizes, and per parameter
+ * group its tensors, parameters, tensors Muon takes, peak learning rate and
+ * decay (Muon's when Muon takes the group's matrices). */
+static cJSON *start_line(const model_config *cfg, const model *m, const optimizer *opt, optim_kind kind,
+                         uint64_t train_tokens, uint64_t n_windows, int B, uint64_t steps_per_epoch,
+                         long total)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "step", 0);
+    cJSON_AddStringToObject(j, "event", "start");
+    cJSON_AddStringToObject(j, "optimizer", kind == OPT_MUON ? "muon" : "adamw");
+    cJSON_AddStringToObject(j, "shuffle", cfg->train.shuffle);
+    cJSON_AddNumberToObject(j, "shuffle_seed", (double)cfg->train.shuffle_seed);
+    cJSON_AddNumberToObject(j, "train_tokens", (double)train_tokens);
+    cJSON_AddNumberToObject(j, "windows", (double)n_windows);
+    cJSON_AddNumberToObject(j, "rows", B);
+    cJSON_AddNumberToObject(j, "steps_per_epoch", (double)steps_per_epoch);
+    cJSON_AddNumberToObject(j, "total_steps", (double)total);
+    cJSON *groups = cJSON_AddObjectToObject(j, "groups");
+    for (int i = 0; i < model_num_tensors(m); i++) {
+        const tensor_info *ti = model_tensor(m, i);
+        optim_plan pl = optim_tensor_plan(opt, m, i);
+        const char *name = param_group_rule_of(pl.group)->name;
+        cJSON *g = cJSON_GetObjectItemCaseSensitive(groups, name);
+        if (!g) {
+            g = cJSON_AddObjectToObject(groups, name);
+            cJSON_AddNumberToObject(g, "tensors", 0);
+            cJSON_AddNumberToObject(g, "params", 0);
+            cJSON_AddNumberToObject(g, "muon_tensors", 0);
+            cJSON_AddNumberToObject(g, "lr", pl.lr);
+            cJSON_AddNumberToObject(g, "decay", pl.decay);
+        }
+        if (pl.muon) {
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "lr"), pl.lr);
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "decay"), pl.decay);
+        }
+        cJSON *n = cJSON_GetObjectItemCaseSensitive(g, "tensors");
+        cJSON_SetNumberValue(n, n->valuedouble + 1);
+        n = cJSON_GetObjectItemCaseSensitive(g, "params");
+        cJSON_SetNumberValue(n, n->valuedouble + (double)ti->rows * (ti->cols ? ti->cols : 1));
+        n = cJSON_GetObjectItemCaseSensitive(g, "muon_tensors");
+        cJSON_SetNumberValue(n, n->valuedouble + pl.muon);
+    }
+    return j;
+}
+
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     memset(sum, 0, sizeof *sum);
@@ -607,6 +857,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     FILE *logf = NULL;
     int32_t *in = NULL, *tg = NULL;
     uint32_t *tmp = NULL;
+    uint64_t *order = NULL;
     progress *pg = NULL;
     if (train.vocab_size != (uint32_t)cfg.vocab_size) {
         err_set(e, "%s/tokens/train.tok: vocabulary %u, the tokenizer has %d", o->run,
@@ -619,15 +870,20 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
                 (unsigned long long)train.n_tokens, S + 1);
         goto done;
     }
-    while ((uint64_t)B * S + 1 > train.n_tokens) B--; /* tiny corpora: fewer rows */
+    uint64_t n_windows = (train.n_tokens - 1) / (uint64_t)S;
+    if ((uint64_t)B > n_windows) B = (int)n_windows; /* tiny corpora: fewer rows */
+    uint64_t per_step = (uint64_t)B * S, steps_per_epoch = n_windows / (uint64_t)B;
     double corpus_words = 0;
     for (uint64_t d = 0; d < train.n_docs; d++) corpus_words += (double)train.docs[d].words;
-    uint64_t per_step = (uint64_t)B * S;
-    long total = o->max_steps;
-    if (!total) total = o->max_tokens ? (long)((o->max_tokens + per_step - 1) / per_step)
-                                      : (long)((train.n_tokens - 1) / per_step);
+    long want = o->max_steps;
+    if (!want && o->max_tokens) want = (long)((o->max_tokens + per_step - 1) / per_step);
+    optim_kind kind = o->optimizer;
+    ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track};
+    if (o->resume && resume_checks(o, ckpath, &cfg, train.n_tokens, want, &pos, &kind, e) < 0) goto done;
+    long total = o->resume ? pos.total_steps : want ? want : (long)steps_per_epoch;
     if (total < 1) total = 1;
-    double epochs = (double)total * per_step / (double)(train.n_tokens - 1);
+    pos.total_steps = total;
+    double epochs = (double)total / (double)steps_per_epoch;
     /* BLALM_WORDS_SCALE shrinks budgets and milestones (tests only) */
     const char *ws = getenv("BLALM_WORDS_SCALE");
     double wscale = ws && atof(ws) > 0 ? atof(ws) : 1.0;
@@ -640,8 +896,9 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             goto done;
         }
         if (epochs > 10.0 + 1e-9) {
-            err_set(e, "%ld steps of %llu tokens are %.2f epochs of the train split: BabyLM allows at most 10",
-                    total, (unsigned long long)per_step, epochs);
+            err_set(e, "%ld steps of %llu windows of %d tokens are %.2f epochs of the train split "
+                       "(%llu steps each): BabyLM allows at most 10",
+                    total, (unsigned long long)B, S, epochs, (unsigned long long)steps_per_epoch);
             goto done;
         }
     }
@@ -656,23 +913,12 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     m = model_create(&cfg, e);
     if (!m) goto done;
     model_init_weights(m, cfg.train.seed);
-    optim_kind kind = o->optimizer;
     opt = optim_create(m, kind, &cfg.train);
     if (!opt) {
         err_set(e, "out of memory for the optimiser");
         goto done;
     }
-    ckpt_pos pos = {0, total, 0, 0, 0, 0.0, 0, cfg.train.seed};
-    if (o->resume) {
-        optim_kind k2;
-        if (ckpt_load(ckpath, m, NULL, &k2, NULL, e) < 0) goto done;
-        if (k2 != kind) {
-            optim_free(opt);
-            opt = optim_create(m, kind = k2, &cfg.train);
-        }
-        if (ckpt_load(ckpath, m, opt, NULL, &pos, e) < 0) goto done;
-        total = pos.total_steps;
-    }
+    if (o->resume && ckpt_load(ckpath, m, opt, NULL, NULL, e) < 0) goto done;
     snprintf(p, sizeof p, "%s/log.jsonl", o->run);
     if (o->resume) trim_log(p, pos.step);
     logf = fopen(p, o->resume ? "a" : "w");
@@ -680,22 +926,37 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         err_errno(e, "%s", p);
         goto done;
     }
+    char line[1024];
+    if (!o->resume) {
+        cJSON *st = start_line(&cfg, m, opt, kind, train.n_tokens, n_windows, B, steps_per_epoch, total);
+        char *js = cJSON_PrintUnformatted(st);
+        cJSON_Delete(st);
+        log_line(logf, js);
+        free(js);
+    }
     uint64_t milestones[64];
     int nms = babylm_milestones(o->track, milestones, 64);
     in = malloc(per_step * 4), tg = malloc(per_step * 4), tmp = malloc(((size_t)S + 1) * 4);
+    order = malloc(n_windows * sizeof *order);
+    if (!in || !tg || !tmp || !order) {
+        err_set(e, "out of memory for %llu windows", (unsigned long long)n_windows);
+        goto done;
+    }
+    epoch_order(&cfg.train, pos.epoch, n_windows, order);
     pg = prog_start("train", (uint64_t)total, PROG_COUNT, o->quiet);
     prog_update(pg, (uint64_t)pos.step);
     double t_last = now_seconds();
     long tok_since = 0;
     float loss = 0;
-    char line[1024];
     long ran = 0;
     while (pos.step < total) {
-        if (pos.data_pos + per_step + 1 > train.n_tokens) {
+        if (pos.data_pos / per_step >= steps_per_epoch) {
             pos.data_pos = 0;
             pos.epoch++;
+            epoch_order(&cfg.train, pos.epoch, n_windows, order);
         }
-        read_batch(&train, pos.data_pos, B, S, in, tg, tmp);
+        uint64_t k = pos.data_pos / (uint64_t)S; /* windows read in this epoch */
+        read_windows(&train, order, k, B, S, in, tg, tmp);
         if (model_forward(m, in, tg, B, S, &loss, e) < 0) goto done;
         if (!isfinite(loss)) {
             err_set(e, "step %ld: loss is %g; lower the learning rate", pos.step + 1, loss);
@@ -706,7 +967,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         double gn = grad_clip(m, cfg.train.grad_clip);
         double mult = lr_schedule(&cfg.train, pos.step, total);
         optim_step(opt, m, mult);
-        pos.words_seen += words_in_tokens(&train, pos.data_pos + 1, pos.data_pos + 1 + per_step);
+        pos.words_seen += words_in_windows(&train, order, k, B, S);
         pos.tokens_seen += per_step;
         pos.data_pos += per_step;
         pos.step++;
@@ -719,7 +980,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             tok_since = 0;
             snprintf(line, sizeof line,
                      "{\"step\":%ld,\"loss\":%.9g,\"lr\":%.6g,\"grad_norm\":%.6g,\"tok_s\":%.1f,"
-                     "\"tokens_seen\":%llu,\"words_seen\":%.1f,\"epoch\":%llu}",
+                     "\"tokens_seen\":%llu,\"words_seen\":%.17g,\"epoch\":%llu}",
                      pos.step, loss, cfg.train.lr_adamw * mult, gn, tps,
                      (unsigned long long)pos.tokens_seen, pos.words_seen, (unsigned long long)pos.epoch);
             log_line(logf, line);
@@ -757,7 +1018,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 done:
     prog_end(pg);
     if (logf) fclose(logf);
-    free(in), free(tg), free(tmp);
+    free(in), free(tg), free(tmp), free(order);
     optim_free(opt);
     model_free(m);
     tokshard_close(&train);

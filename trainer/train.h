@@ -22,6 +22,7 @@ typedef struct train_opts {
     long max_steps;         /* 0: from max_tokens, else one epoch */
     uint64_t max_tokens;
     optim_kind optimizer;
+    int optimizer_given;    /* 1: --optimizer given (a resume refuses another) */
     babylm_track track;
     int threads;
     int resume;
@@ -50,7 +51,9 @@ typedef struct ckpt_pos {
     uint64_t data_pos, epoch, tokens_seen;
     double words_seen;
     int next_milestone;
-    uint64_t rng;
+    uint64_t rng;           /* the data order's seed (train.shuffle_seed) */
+    uint64_t train_tokens;  /* tokens of the train split the run reads */
+    babylm_track track;
 } ckpt_pos;
 int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const ckpt_pos *p,
               blalm_err *e);
@@ -60,5 +63,25 @@ int ckpt_load(const char *path, model *m, optimizer *o, optim_kind *kind, ckpt_p
               blalm_err *e);
 /* Reads only the config stored in a checkpoint. */
 int ckpt_read_config(const char *path, model_config *c, blalm_err *e);
+/* Reads the config, training position and optimiser kind (any may be NULL). */
+int ckpt_read_meta(const char *path, model_config *c, ckpt_pos *p, optim_kind *kind, blalm_err *e);
+
+/* The first difference between two configs that a resumed run cannot take,
+ * as "train.lr_adamw: 0.003 in the checkpoint, 0.001 now" in what (returns 1;
+ * 0 when they agree). Every field counts except name and the cadence of
+ * logs, evaluations and checkpoints (train.log_every, eval_every,
+ * eval_batches, checkpoint_every). */
+int config_resume_diff(const model_config *ckpt, const model_config *now, char *what, size_t cap);
+
+/* Data order. The train tokens are cut into n = (tokens - 1) / seq_len
+ * windows (window w reads tokens [w*S, w*S + S]). With train.shuffle
+ * "windows", epoch E (0-based) reads them in the order this writes to
+ * perm[n]: perm[i] = i, then a Fisher-Yates shuffle (for i = n-1 down to 1:
+ * swap perm[i] and perm[below(i + 1)]) drawn from splitmix64 whose state
+ * starts at mix(mix(shuffle_seed) + E) (mix: splitmix64's output function;
+ * below(k): draw r until r >= (2^64 - k) mod k, return r mod k). With
+ * "none", perm[i] = i (corpus order). Step j of an epoch reads windows
+ * perm[j*B .. j*B + B-1] as its B rows; an epoch has floor(n / B) steps. */
+void train_window_order(uint64_t shuffle_seed, uint64_t epoch, uint64_t n, uint64_t *perm);
 
 #endif

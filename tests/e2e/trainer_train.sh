@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # blalm train / generate / export on a small synthetic corpus: the loss falls,
-# a killed-and-resumed run is bit-identical, BabyLM milestones and limits,
-# and bad input (foreign or truncated checkpoint, empty corpus, vocabulary
-# mismatch, bad flags) fails clearly.
+# a killed-and-resumed run is bit-identical (also across an epoch), the data
+# order is the documented shuffle of the recorded seed (words seen recomputed
+# from it), BabyLM milestones and limits, a resume refuses a changed config,
+# optimizer, track or length, and bad input (foreign or truncated checkpoint,
+# empty corpus, vocabulary mismatch, bad flags) fails clearly.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 CFG="$root/configs/model-tiny.json"
@@ -21,7 +23,8 @@ gen 300 1 > "$C/train/synthetic.train"
 gen 40 2 > "$C/dev/synthetic.dev"
 
 R="$TMP/run"
-if "$BLALM" train --corpus "$C" --model "$CFG" --out "$R" --max-steps 30 -q 2>"$TMP/err"; then
+# 90 steps: two epochs of 73 steps' windows (293 windows, 4 rows a step)
+if "$BLALM" train --corpus "$C" --model "$CFG" --out "$R" --max-steps 90 -q 2>"$TMP/err"; then
     first=$(grep -m1 '"loss"' "$R/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
     last=$(grep '"loss"' "$R/log.jsonl" | tail -1 | sed 's/.*"loss":\([0-9.]*\).*/\1/')
     if awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.3) }'; then pass train_loss_falls
@@ -34,21 +37,46 @@ else
     fail train_loss_falls "$(head -c 400 "$TMP/err")"
 fi
 
-# killed at step 17 (checkpoint at 10), resumed: same losses bit for bit
+# killed at step 17 (checkpoint at 10), resumed, killed at step 85 (in the
+# second epoch; checkpoint at 80), resumed: same losses bit for bit
 R2="$TMP/run2"
-"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 30 --stop-after 17 -q 2>/dev/null
-"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 30 --resume -q 2>"$TMP/err"
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 90 --stop-after 17 -q 2>/dev/null
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 90 --resume --stop-after 75 -q 2>"$TMP/err"
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --resume -q 2>>"$TMP/err"
 if diff <(sed 's/"tok_s":[0-9.]*//' "$R/log.jsonl") <(sed 's/"tok_s":[0-9.]*//' "$R2/log.jsonl") >"$TMP/diff"; then
     pass train_resume_bit_exact
 else
     fail train_resume_bit_exact "$(head -c 400 "$TMP/diff") $(head -c 200 "$TMP/err")"
 fi
 
+# Muon with weight decay and Moonshot scaling resumes bit for bit too; the
+# log's start line shows the groups as optim.h's table assigns them
+MCFG="$TMP/muonwd.json"
+sed 's/"warmup_steps": 3,/"warmup_steps": 3, "muon_weight_decay": 0.1, "muon_scale": "moonshot",/; s/"lr_muon": 0.02/"lr_muon": 0.004/' "$CFG" > "$MCFG"
+"$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw" --max-steps 24 --optimizer muon -q 2>"$TMP/err"
+"$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --max-steps 24 --optimizer muon --stop-after 15 -q 2>>"$TMP/err"
+"$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --resume -q 2>>"$TMP/err"
+if [ -s "$TMP/rmw/log.jsonl" ] && diff <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw/log.jsonl") <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw2/log.jsonl") >"$TMP/diff"; then
+    pass train_resume_bit_exact_muon_wd
+else
+    fail train_resume_bit_exact_muon_wd "$(head -c 300 "$TMP/diff") $(head -c 200 "$TMP/err")"
+fi
+if [ -x "$PY" ] && "$PY" - "$TMP/rmw/log.jsonl" <<'PY'
+import json, sys
+g = json.loads(open(sys.argv[1]).readline())["groups"]
+assert set(g) == {"matrix", "embed", "norm", "gate"}, g
+assert g["matrix"]["muon_tensors"] == g["matrix"]["tensors"] == 16 and g["matrix"]["lr"] == 0.004 and g["matrix"]["decay"] == 0.1, g
+assert g["embed"]["muon_tensors"] == 0 and g["embed"]["lr"] == 0.003 and g["embed"]["decay"] == 0.1, g
+assert g["norm"]["decay"] == 0 and g["gate"]["decay"] == 0 and g["gate"]["muon_tensors"] == 0, g
+assert sum(x["params"] for x in g.values()) == 33256, g
+PY
+then pass train_log_groups; else fail train_log_groups "start line groups"; fi
+
 # the token cache is reused: resuming does not rewrite the shards
 stamp1=$(stat -c %Y.%s "$R/tokens/train.tok")
 sleep 1
-"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 30 --resume -q 2>/dev/null
-"$BLALM" train --corpus "$C" --model "$CFG" --out "$R" --max-steps 30 --resume -q 2>/dev/null
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 90 --resume -q 2>/dev/null
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$R" --max-steps 90 --resume -q 2>/dev/null
 stamp2=$(stat -c %Y.%s "$R/tokens/train.tok")
 [ "$stamp1" = "$stamp2" ] && pass train_token_cache || fail train_token_cache "shards rewritten"
 
@@ -60,6 +88,25 @@ if BLALM_WORDS_SCALE=0.001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$R
     pass train_milestones
 else
     fail train_milestones "$(ls "$R3/checkpoints" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/err")"
+fi
+# each milestone checkpoint holds the first step whose words seen reach it
+if [ -x "$PY" ] && [ -f "$R3/checkpoints/chck_1M.bin" ]; then
+    if "$PY" - "$R3" 0.001 <<'PY'
+import glob, json, re, struct, sys
+run, scale = sys.argv[1], float(sys.argv[2])
+seen = {l["step"]: l["words_seen"] for l in map(json.loads, open(run + "/log.jsonl")) if "loss" in l}
+files = glob.glob(run + "/checkpoints/chck_*M.bin")
+assert len(files) == 4, files
+for f in files:
+    mw = int(re.search(r"chck_(\d+)M", f).group(1)) * 1e6 * scale
+    raw = open(f, "rb").read()
+    hl, = struct.unpack("<Q", raw[16:24])
+    h = json.loads(raw[24:24 + hl])
+    st = h["step"]
+    assert h["track"] == "strict-small" and h["words_seen"] == seen[st], (f, h["words_seen"], seen[st])
+    assert seen[st] >= mw and (st == 1 or seen[st - 1] < mw), (f, st, seen[st - 1], seen[st], mw)
+PY
+    then pass train_milestones_first_step; else fail train_milestones_first_step "a milestone checkpoint at the wrong step"; fi
 fi
 if ! BLALM_WORDS_SCALE=0.0001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4" --max-steps 5 \
         --track strict-small -q 2>"$TMP/err" && grep -q "over the strict-small budget" "$TMP/err"; then
@@ -95,24 +142,82 @@ PY
 fi
 
 
-# words seen: documents count in proportion to their tokens consumed
-if [ -x "$PY" ] && [ -f "$R/tokens/train.idx" ]; then
-    if "$PY" - "$R" <<'PY'
+# words seen: documents count in proportion to their tokens consumed, the
+# windows taken in the order train.h documents, from the seed the run
+# recorded (config.json, the log's start line); train.shuffle "none" reads
+# them in corpus order, which gives other counts
+words_check() { # run, order (windows|none)
+    "$PY" - "$1" "$2" <<'PY'
 import json, struct, sys
-run = sys.argv[1]
+run, want_order = sys.argv[1], sys.argv[2]
 raw = open(run + "/tokens/train.idx", "rb").read()
 assert raw[:8] == b"BLALMIX1"
 n_docs, = struct.unpack("<Q", raw[16:24])
 docs = [struct.unpack("<QQQ", raw[32 + 24 * i:56 + 24 * i]) for i in range(n_docs)]
 cfg = json.load(open(run + "/config.json"))
-per = cfg["train"]["batch_size"] * cfg["train"]["seq_len"]
-logs = [json.loads(l) for l in open(run + "/log.jsonl") if '"loss"' in l]
-for rec in logs:
-    a, b = 1, 1 + rec["step"] * per            # targets of steps 1..k (no wrap here)
-    want = sum(w * max(0, min(b, o + n) - max(a, o)) / n for o, n, w in docs)
-    assert abs(rec["words_seen"] - want) < 0.06, (rec["step"], rec["words_seen"], want)
+tc = cfg["train"]
+lines = [json.loads(l) for l in open(run + "/log.jsonl")]
+start = lines[0]
+assert start.get("event") == "start" and start["shuffle"] == tc["shuffle"] == want_order, start
+assert start["shuffle_seed"] == tc["shuffle_seed"], (start, tc)
+M = (1 << 64) - 1
+def mix(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    return z ^ (z >> 31)
+def order(seed, epoch, n):
+    s = mix((mix(seed) + epoch) & M)
+    perm = list(range(n))
+    for i in range(n - 1, 0, -1):
+        k = i + 1
+        while True:
+            s = (s + 0x9E3779B97F4A7C15) & M
+            r = mix(s)
+            if r >= ((1 << 64) - k) % k:
+                break
+        j = r % k
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+S, B = tc["seq_len"], start["rows"]
+n = (start["train_tokens"] - 1) // S
+per_epoch = n // B
+assert (n, per_epoch) == (start["windows"], start["steps_per_epoch"]), start
+def words(a, b):
+    return sum(w * max(0, min(b, o + c) - max(a, o)) / c for o, c, w in docs)
+def run_words(shuffled):
+    total, cum = 0.0, [0.0]
+    for step in range(max(l["step"] for l in lines)):
+        e, j = divmod(step, per_epoch)
+        if j == 0:
+            perm = order(tc["shuffle_seed"], e, n) if shuffled else list(range(n))
+        for w in perm[j * B:(j + 1) * B]:
+            total += words(w * S + 1, w * S + 1 + S)
+        cum.append(total)
+    return cum
+cum = run_words(want_order == "windows")
+other = run_words(want_order != "windows")
+steps = [l for l in lines if "loss" in l]
+for rec in steps:
+    assert abs(rec["words_seen"] - cum[rec["step"]]) <= 1e-9 * cum[rec["step"]], (rec["step"], rec["words_seen"], cum[rec["step"]])
+    assert rec["epoch"] == (rec["step"] - 1) // per_epoch, rec
+assert any(abs(rec["words_seen"] - other[rec["step"]]) > 1e-3 for rec in steps), "the other order gives the same counts"
 PY
-    then pass train_words_seen_proportional; else fail train_words_seen_proportional "log words_seen differs from the .idx arithmetic"; fi
+}
+if [ -x "$PY" ] && [ -f "$R/tokens/train.idx" ]; then
+    if words_check "$R" windows 2>"$TMP/err"; then pass train_words_seen_shuffled_order
+    else fail train_words_seen_shuffled_order "$(tail -c 400 "$TMP/err")"; fi
+    sed 's/"warmup_steps": 3,/"warmup_steps": 3, "shuffle": "none",/' "$CFG" > "$TMP/noshuffle.json"
+    if "$BLALM" train --corpus "$C" --model "$TMP/noshuffle.json" --out "$TMP/rns" --max-steps 80 -q 2>"$TMP/err" \
+            && words_check "$TMP/rns" none 2>"$TMP/err"; then pass train_words_seen_corpus_order
+    else fail train_words_seen_corpus_order "$(tail -c 400 "$TMP/err")"; fi
+    # another shuffle_seed, another order (and the config records it)
+    sed 's/"warmup_steps": 3,/"warmup_steps": 3, "shuffle_seed": 77,/' "$CFG" > "$TMP/seed77.json"
+    if "$BLALM" train --corpus "$C" --model "$TMP/seed77.json" --out "$TMP/r77" --max-steps 20 -q 2>"$TMP/err" \
+            && grep -q '"shuffle_seed":	77' "$TMP/r77/config.json" && words_check "$TMP/r77" windows 2>"$TMP/err" \
+            && ! diff -q <(grep -o '"words_seen":[0-9.e+]*' "$TMP/r77/log.jsonl") \
+                         <(grep -o '"words_seen":[0-9.e+]*' "$R/log.jsonl" | head -20) >/dev/null; then
+        pass train_shuffle_seed
+    else fail train_shuffle_seed "$(tail -c 400 "$TMP/err")"; fi
 fi
 
 # a corpus with documents.jsonl.zst: its byte ranges, not blank lines, delimit documents
@@ -154,8 +259,36 @@ if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/trunc" --max-steps 
 else fail bad_truncated_checkpoint "$(head -c 300 "$TMP/err")"; fi
 sed 's/"dim": 32/"dim": 48/' "$CFG" > "$TMP/other.json"
 if ! "$BLALM" train --corpus "$C" --model "$TMP/other.json" --out "$R" --max-steps 40 --resume -q 2>"$TMP/err" \
-        && grep -q "another model config" "$TMP/err"; then pass bad_foreign_checkpoint
+        && grep -q "changed config: dim: 32 in the checkpoint, 48 now" "$TMP/err"; then pass bad_foreign_checkpoint
 else fail bad_foreign_checkpoint "$(head -c 300 "$TMP/err")"; fi
+# --resume refuses what would change the run, naming it; cadences may change
+refuse() { # name, expected message, extra args...
+    local name=$1 want=$2; shift 2
+    if ! "$BLALM" train --corpus "$C" --out "$R" --resume -q "$@" 2>"$TMP/err" && grep -qF -- "$want" "$TMP/err"; then
+        pass "$name"
+    else fail "$name" "$(head -c 300 "$TMP/err")"; fi
+}
+refuse resume_refuses_norm_eps "changed config: norm_eps: 1.0000000000000001e-05 in the checkpoint, 9.9999999999999995e-07 now" \
+    --model <(sed 's/"chunk": 8,/"chunk": 8, "norm_eps": 1e-6,/' "$CFG")
+refuse resume_refuses_chunk "changed config: chunk: 8 in the checkpoint, 16 now" --model <(sed 's/"chunk": 8,/"chunk": 16,/' "$CFG")
+refuse resume_refuses_rope_theta "changed config: rope_theta: 10000 in the checkpoint, 500000 now" \
+    --model <(sed 's/"chunk": 8,/"chunk": 8, "rope_theta": 500000,/' "$CFG")
+refuse resume_refuses_lr "changed config: train.lr_adamw: 0.0030000000000000001 in the checkpoint, 0.001 now" \
+    --model <(sed 's/"lr_adamw": 3e-3/"lr_adamw": 1e-3/' "$CFG")
+refuse resume_refuses_muon_wd "changed config: train.muon_weight_decay: 0 in the checkpoint, 0.10000000000000001 now" \
+    --model <(sed 's/"warmup_steps": 3,/"warmup_steps": 3, "muon_weight_decay": 0.1,/' "$CFG")
+refuse resume_refuses_shuffle_seed "changed config: train.shuffle_seed: 1234 in the checkpoint, 5 now" \
+    --model <(sed 's/"warmup_steps": 3,/"warmup_steps": 3, "shuffle_seed": 5,/' "$CFG")
+refuse resume_refuses_optimizer "changed optimizer: adamw in the checkpoint, muon now" --model "$CFG" --optimizer muon
+refuse resume_refuses_track "changed track: none in the checkpoint, strict-small now" --model "$CFG" --track strict-small
+refuse resume_refuses_length "changed length: 91 steps asked (--max-steps/--max-tokens), the run has 90" --model "$CFG" --max-steps 91
+# the checkpoint's length rules the BabyLM epoch limit too: asking for 4000
+# steps on resume is refused as a changed length, not checked and ignored
+refuse resume_refuses_epoch_limit_length "changed length: 4000 steps asked" --model "$CFG" --max-steps 4000
+if "$BLALM" train --corpus "$C" --out "$R" --resume -q --max-tokens 11520 --optimizer adamw \
+        --model <(sed 's/"log_every": 1}/"log_every": 5}/; s/"eval_every": 10/"eval_every": 20/' "$CFG") 2>"$TMP/err"; then
+    pass resume_takes_cadence_and_same_length
+else fail resume_takes_cadence_and_same_length "$(head -c 300 "$TMP/err")"; fi
 mkdir -p "$TMP/empty/train"; : > "$TMP/empty/train/x.train"
 if ! "$BLALM" train --corpus "$TMP/empty" --model "$CFG" --out "$TMP/re" -q 2>"$TMP/err" \
         && grep -q "no text" "$TMP/err"; then pass bad_empty_corpus

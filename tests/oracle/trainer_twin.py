@@ -155,6 +155,16 @@ class Twin:
 
 
 # ---------------------------------------------------------------- optimisers
+# Parameter groups, from the rules: Muon (when chosen) takes hidden
+# 2-D matrices and SWA's q/k/v/o; AdamW takes the rest. Embeddings, head,
+# hidden matrices and SWA decay; norms, gates, conv kernels, Hedgehog maps,
+# alpha scalars and biases do not. SWA's rates are scaled by swa_lr_mult.
+#          group:     (muon, decay, lr multiplier key)
+GROUPS = {"matrix": (True, True, None), "embed": (False, True, None), "norm": (False, False, None),
+          "gate": (False, False, None), "conv": (False, False, None), "hedgehog": (False, False, None),
+          "alpha": (False, False, None), "bias": (False, False, None), "swa": (True, True, "swa_lr_mult")}
+
+
 def group_of(name):
     if name.endswith("norm1.weight") or name.endswith("norm2.weight") or name == "norm.weight" \
             or "outnorm" in name:
@@ -163,6 +173,16 @@ def group_of(name):
         return "gate"
     if name in ("embed.weight", "head.weight"):
         return "embed"
+    if "conv" in name:
+        return "conv"
+    if "hedgehog" in name:
+        return "hedgehog"
+    if "alpha" in name:
+        return "alpha"
+    if ".swa." in name:
+        return "swa"
+    if name.endswith(".bias"):
+        return "bias"
     return "matrix"
 
 
@@ -218,21 +238,28 @@ def train_losses(cfg, weights, batches, B, S, steps, kind):
             t = s + 1
             for name, w in params.items():
                 g, st = w.grad, state[name]
-                grp = group_of(name)
-                if kind == "muon" and grp == "matrix":
+                muon, decays, mult_key = GROUPS[group_of(name)]
+                gmult = mult * (tc[mult_key] if mult_key else 1.0)
+                if kind == "muon" and muon and w.dim() == 2:
+                    # Muon with decoupled decay: W <- W - lr (s O + wd W), where
+                    # s = sqrt(max(1, A/B)) (Keller Jordan) or 0.2 sqrt(max(A, B))
+                    # (Moonshot, "Muon is Scalable for LLM Training")
                     mu = tc["muon_momentum"]
                     st["m"].mul_(mu).add_(g)
-                    u = newton_schulz5(g + mu * st["m"])
-                    scale = math.sqrt(max(1.0, w.shape[0] / w.shape[1]))
-                    w.sub_(tc["lr_muon"] * mult * scale * u)
+                    O = newton_schulz5(g + mu * st["m"])
+                    A, B_ = w.shape
+                    s = 0.2 * math.sqrt(max(A, B_)) if tc["muon_scale"] == "moonshot" else math.sqrt(max(1.0, A / B_))
+                    lr = tc["lr_muon"] * gmult
+                    wd = tc["muon_weight_decay"] if decays else 0.0
+                    w.copy_(w - lr * (s * O + wd * w))
                     continue
-                lr = tc["lr_adamw"] * mult
+                lr = tc["lr_adamw"] * gmult
                 b1, b2 = tc["beta1"], tc["beta2"]
                 st["m"].mul_(b1).add_((1 - b1) * g)
                 st["v"].mul_(b2).add_((1 - b2) * g * g)
                 mh = st["m"] / (1 - b1 ** t)
                 vh = st["v"] / (1 - b2 ** t)
-                if grp in ("matrix", "embed"):
+                if decays:
                     w.sub_(lr * tc["weight_decay"] * w)
                 w.sub_(lr * mh / (vh.sqrt() + tc["adam_eps"]))
     return losses
