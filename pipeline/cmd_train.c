@@ -1,6 +1,7 @@
 /* cmd_train.c - `blalm train`: a BLaLM run on an assembled corpus. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cli.h"
@@ -30,6 +31,8 @@ static const char usage[] =
     "  --threads N                threads (default 1; 1 gives bit-exact resumes)\n"
     "  --resume                   continue RUN from checkpoints/latest.bin; refuses a changed\n"
     "                             config, optimizer, track, corpus or length, naming it\n"
+    "  --test-words-scale F       testing only: multiply the track's word budget and milestones\n"
+    "                             by F in (0, 1]; the run is recorded as NOT BabyLM-compliant\n"
     "  -q, --quiet                no progress, no summary\n"
     "  -h, --help                 this help\n";
 
@@ -42,6 +45,7 @@ int cmd_train(int argc, char **argv)
         {"track", required_argument, 0, 'k'},     {"tokenizer", required_argument, 0, 'z'},
         {"threads", required_argument, 0, 't'},   {"resume", no_argument, 0, 'r'},
         {"stop-after", required_argument, 0, 'S'}, {"quiet", no_argument, 0, 'q'},
+        {"test-words-scale", required_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     train_opts o = {0};
@@ -75,6 +79,13 @@ int cmd_train(int argc, char **argv)
             else if (!strcmp(optarg, "strict-small")) o.track = TRACK_STRICT_SMALL;
             else return cli_usage_error(usage, "train: --track must be strict or strict-small");
             break;
+        case 'W': {
+            char *end;
+            o.test_words_scale = strtod(optarg, &end);
+            if (end == optarg || *end || !(o.test_words_scale > 0 && o.test_words_scale <= 1))
+                return cli_usage_error(usage, "train: --test-words-scale must be a number in (0, 1], not '%s'", optarg);
+            break;
+        }
         case 'r': o.resume = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': return cli_help(usage);
@@ -92,6 +103,10 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "blalm train: %s\n", e.msg);
         return 1;
     }
+    if (s.test_words_scale != 1.0)
+        fprintf(stderr, "blalm train: NOT BabyLM-compliant: --test-words-scale %g shrank the %s budget and "
+                        "milestones (recorded in config.json and every checkpoint)\n", s.test_words_scale,
+                o.track == TRACK_STRICT ? "strict" : o.track == TRACK_STRICT_SMALL ? "strict-small" : "track");
     if (!o.quiet)
         fprintf(stderr,
                 "blalm train: %ld steps, loss %.4f, dev loss %.4f, %llu tokens, %.0f words seen, "

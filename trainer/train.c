@@ -72,6 +72,10 @@ int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const c
                                         : p->track == TRACK_STRICT_SMALL ? "strict-small"
                                                                          : "none");
     cJSON_AddNumberToObject(h, "optimizer_steps", o ? (double)*optim_step_count(o) : 0);
+    if (p->words_scale != 1.0) {
+        cJSON_AddNumberToObject(h, "test_words_scale", p->words_scale);
+        cJSON_AddFalseToObject(h, "babylm_compliant");
+    }
     char *js = cJSON_PrintUnformatted(h);
     cJSON_Delete(h);
     size_t hl = strlen(js), np = model_num_params(m), no = o ? optim_state_floats(o) : 0;
@@ -164,6 +168,8 @@ static void pos_from_header(const cJSON *h, ckpt_pos *p)
                : !strcmp(t->valuestring, "strict")       ? TRACK_STRICT
                : !strcmp(t->valuestring, "strict-small") ? TRACK_STRICT_SMALL
                                                          : TRACK_NONE;
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(h, "test_words_scale");
+    p->words_scale = cJSON_IsNumber(ws) ? ws->valuedouble : 1.0;
 }
 
 static optim_kind kind_from_header(const cJSON *h)
@@ -758,6 +764,10 @@ static int resume_checks(const train_opts *o, const char *ckpath, const model_co
     if (o->track != pos->track)
         return err_set(e, "%s: --resume with a changed track: %s in the checkpoint, %s now", ckpath,
                        track_name(pos->track), track_name(o->track));
+    double scale = o->test_words_scale > 0 ? o->test_words_scale : 1.0;
+    if (scale != pos->words_scale)
+        return err_set(e, "%s: --resume with a changed --test-words-scale: %g in the checkpoint, %g now",
+                       ckpath, pos->words_scale, scale);
     if (pos->train_tokens != train_tokens)
         return err_set(e, "%s: --resume with a changed corpus: the run read %llu train tokens, %s/tokens "
                           "holds %llu now", ckpath, (unsigned long long)pos->train_tokens, o->run,
@@ -878,15 +888,20 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     long want = o->max_steps;
     if (!want && o->max_tokens) want = (long)((o->max_tokens + per_step - 1) / per_step);
     optim_kind kind = o->optimizer;
-    ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track};
+    /* a test-only scale (an explicit option, never the environment) shrinks the
+     * budget and milestones; it can only make the limits stricter, and the run
+     * is recorded as not BabyLM-compliant wherever it is described */
+    double wscale = o->test_words_scale > 0 ? o->test_words_scale : 1.0;
+    if (wscale > 1.0) {
+        err_set(e, "--test-words-scale %g: must be in (0, 1]; nothing may raise a BabyLM limit", wscale);
+        goto done;
+    }
+    ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track, wscale};
     if (o->resume && resume_checks(o, ckpath, &cfg, train.n_tokens, want, &pos, &kind, e) < 0) goto done;
     long total = o->resume ? pos.total_steps : want ? want : (long)steps_per_epoch;
     if (total < 1) total = 1;
     pos.total_steps = total;
     double epochs = (double)total / (double)steps_per_epoch;
-    /* BLALM_WORDS_SCALE shrinks budgets and milestones (tests only) */
-    const char *ws = getenv("BLALM_WORDS_SCALE");
-    double wscale = ws && atof(ws) > 0 ? atof(ws) : 1.0;
     if (o->track != TRACK_NONE) {
         double budget = (o->track == TRACK_STRICT ? 100e6 : 10e6) * wscale;
         const char *tn = o->track == TRACK_STRICT ? "strict" : "strict-small";
@@ -904,6 +919,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     }
     /* config.json with the real vocabulary */
     cJSON *cj = model_config_to_json(&cfg);
+    if (wscale != 1.0) {
+        cJSON_AddNumberToObject(cj, "test_words_scale", wscale);
+        cJSON_AddFalseToObject(cj, "babylm_compliant");
+    }
     char *cs = cJSON_Print(cj);
     cJSON_Delete(cj);
     snprintf(p, sizeof p, "%s/config.json", o->run);
@@ -929,6 +948,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     char line[1024];
     if (!o->resume) {
         cJSON *st = start_line(&cfg, m, opt, kind, train.n_tokens, n_windows, B, steps_per_epoch, total);
+        if (wscale != 1.0) {
+            cJSON_AddNumberToObject(st, "test_words_scale", wscale);
+            cJSON_AddFalseToObject(st, "babylm_compliant");
+        }
         char *js = cJSON_PrintUnformatted(st);
         cJSON_Delete(st);
         log_line(logf, js);
@@ -1011,6 +1034,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         if (o->stop_after && ran >= o->stop_after) break;
     }
     sum->steps = pos.step;
+    sum->test_words_scale = wscale;
     sum->last_loss = loss;
     sum->words_seen = pos.words_seen;
     sum->tokens_seen = pos.tokens_seen;

@@ -28,6 +28,9 @@ typedef struct train_opts {
     int resume;
     int quiet;
     long stop_after;        /* testing: stop (as if killed) after this many steps */
+    double test_words_scale; /* testing: 0 = none; in (0, 1) multiplies the track's word budget
+                              * and milestones, and marks the run not BabyLM-compliant in
+                              * config.json, log.jsonl and every checkpoint */
 } train_opts;
 
 typedef struct train_summary {
@@ -35,6 +38,7 @@ typedef struct train_summary {
     double last_loss, dev_loss, words_seen, tok_per_s;
     uint64_t tokens_seen;
     int milestones_saved;
+    double test_words_scale; /* 1 unless the run is a scaled-down test (not BabyLM-compliant) */
 } train_summary;
 
 int train_run(const train_opts *o, train_summary *s, blalm_err *e);
@@ -54,6 +58,7 @@ typedef struct ckpt_pos {
     uint64_t rng;           /* the data order's seed (train.shuffle_seed) */
     uint64_t train_tokens;  /* tokens of the train split the run reads */
     babylm_track track;
+    double words_scale;     /* 1, or train_opts.test_words_scale (not BabyLM-compliant) */
 } ckpt_pos;
 int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const ckpt_pos *p,
               blalm_err *e);

@@ -82,7 +82,7 @@ stamp2=$(stat -c %Y.%s "$R/tokens/train.tok")
 
 # BabyLM milestones (budgets and milestones scaled down by 1000 for the test)
 R3="$TMP/run3"
-if BLALM_WORDS_SCALE=0.001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$R3" --max-steps 40 \
+if "$BLALM" train --corpus "$C" --model "$CFG" --out "$R3" --max-steps 40 --test-words-scale 0.001 \
         --track strict-small -q 2>"$TMP/err" && [ -f "$R3/checkpoints/chck_1M.bin" ] \
         && [ -f "$R3/checkpoints/chck_4M.bin" ] && [ ! -f "$R3/checkpoints/chck_5M.bin" ]; then
     pass train_milestones
@@ -108,10 +108,34 @@ for f in files:
 PY
     then pass train_milestones_first_step; else fail train_milestones_first_step "a milestone checkpoint at the wrong step"; fi
 fi
-if ! BLALM_WORDS_SCALE=0.0001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4" --max-steps 5 \
+if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4" --max-steps 5 --test-words-scale 0.0001 \
         --track strict-small -q 2>"$TMP/err" && grep -q "over the strict-small budget" "$TMP/err"; then
     pass train_refuses_over_budget
 else fail train_refuses_over_budget "$(head -c 300 "$TMP/err")"; fi
+# the scale is an explicit option, recorded wherever the run is described; the
+# environment cannot change a BabyLM limit (BLALM_WORDS_SCALE once could)
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4s" --max-steps 3 --test-words-scale 0.001 \
+    --track strict-small 2>"$TMP/err4s"
+if grep -q "NOT BabyLM-compliant: --test-words-scale 0.001" "$TMP/err4s" \
+        && grep -q '"babylm_compliant":[[:space:]]*false' "$TMP/r4s/config.json" \
+        && head -1 "$TMP/r4s/log.jsonl" | grep -q '"babylm_compliant":false' \
+        && grep -aq '"test_words_scale":0.001,"babylm_compliant":false' "$TMP/r4s/checkpoints/latest.bin"; then
+    pass train_test_scale_recorded
+else fail train_test_scale_recorded "$(head -c 300 "$TMP/err4s")"; fi
+if "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4s" --max-steps 3 --resume --track strict-small -q \
+        2>"$TMP/err" ; then fail train_resume_refuses_changed_scale "accepted"
+elif grep -q "changed --test-words-scale: 0.001 in the checkpoint, 1 now" "$TMP/err"; then pass train_resume_refuses_changed_scale
+else fail train_resume_refuses_changed_scale "$(head -c 300 "$TMP/err")"; fi
+if BLALM_WORDS_SCALE=0.0001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4e" --max-steps 3 \
+        --track strict-small 2>"$TMP/err" && ! grep -q "compliant" "$TMP/err" && ! grep -q compliant "$TMP/r4e/config.json"; then
+    pass train_environment_cannot_scale_limits
+else fail train_environment_cannot_scale_limits "$(head -c 300 "$TMP/err")"; fi
+bad_ok=1
+for bad in 2 0 -1 abc; do
+    "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4b" --test-words-scale "$bad" -q 2>"$TMP/err"; rc=$?
+    [ $rc = 2 ] && grep -q "must be a number in (0, 1]" "$TMP/err" || { bad_ok=0; fail train_test_scale_bad_values "$bad: rc=$rc $(head -c 200 "$TMP/err")"; }
+done
+[ $bad_ok = 1 ] && pass train_test_scale_bad_values
 if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r5" --max-steps 4000 --track strict -q \
         2>"$TMP/err" && grep -q "at most 10" "$TMP/err"; then
     pass train_refuses_11_epochs
