@@ -85,13 +85,20 @@ int cmd_assemble(int argc, char **argv)
         case 'a': attrs = optarg; break;
         case 't': track = optarg; break;
         case 'm':
-            if (cli_parse_count(optarg, &mem) < 0 || mem < 64000)
+            switch (cli_parse_count(optarg, &mem)) {
+            case -1:
+                return cli_usage_error(usage, "assemble: --mem: expected a size in bytes such as 256M "
+                                              "(suffix k, M or G), got '%s'", optarg);
+            case -2:
+                return cli_usage_error(usage, "assemble: --mem: '%s' is too large (more than 2^64 bytes)", optarg);
+            }
+            if (mem < 64000)
                 return cli_usage_error(usage, "assemble: --mem: expected a size of at least 64k, got '%s'", optarg);
             break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
         default:
-            return cli_usage_error(usage, "assemble: unknown option '%s'", argv[optind - 1]);
+            return cli_option_error(usage, "assemble", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "assemble: unexpected argument '%s'", argv[optind]);
@@ -136,7 +143,10 @@ int cmd_assemble(int argc, char **argv)
                     c->budget ? 100.0 * (double)c->words / (double)c->budget : 0.0,
                     (unsigned long long)c->docs, (unsigned long long)c->dev_words,
                     (unsigned long long)c->dev_docs,
-                    c->pool_short ? " (eligible pool smaller than the budget: took all)" : "");
+                    !c->pool_short ? ""
+                    : c->dev_words ? " (eligible pool smaller than the budget plus the dev split: every eligible "
+                                     "document taken, split between train and dev as shown)"
+                                   : " (eligible pool smaller than the budget: every eligible document taken)");
         }
         fprintf(stderr, " pool %llu docs, %llu words, %llu eligible; %.2fs, %.1f MB/s of text, peak memory %.1f MB, %d sort runs spilled\n",
                 (unsigned long long)r.pool_docs, (unsigned long long)r.pool_words,

@@ -35,7 +35,7 @@ int cmd_verify(int argc, char **argv)
         case 't': track = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "verify: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "verify", opts, argv, optind);
         }
     }
     if (optind != argc - 1) return cli_usage_error(usage, "verify: expected one corpus folder");
