@@ -58,8 +58,10 @@ static const char usage[] =
     "   \"seed\": 0, \"dedup\": true, \"cut_last\": false, \"text_field\": \"text\", \"id_field\": \"id\"}\n"
     "  A corpus named strict or strict-small gets that track (and its budget) unless\n"
     "  given; \"subset_of\": null makes strict-small independent. dev_words defaults to\n"
-    "  1% of the budget. Rules are checked in order; a document's fate names the first\n"
-    "  that excluded it. Weights split each budget between sources (hard caps).\n"
+    "  1% of the budget; when the pool runs out and dev took as many words as\n"
+    "  training or more, assemble refuses (lower dev_words). Rules are checked in\n"
+    "  order; a document's fate names the first that excluded it. Weights split each\n"
+    "  budget between sources (hard caps).\n"
     "  cut_last: cut the last document at a word boundary to fill the budget exactly.\n";
 
 int cmd_assemble(int argc, char **argv)

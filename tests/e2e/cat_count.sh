@@ -147,3 +147,13 @@ EOF
 else
     skip parquet_zero_bytes_refused "test_parquet --write unavailable (build the unit tests)"
 fi
+
+# issue 20, defect 15: JSON errors say what was expected (not "expected unterminated string")
+printf '{"id":"1","text":"no end}\n' >"$TMP/unterminated.jsonl"
+printf '{"id":"1","text":"raw\001ctl"}\n' >"$TMP/ctl.jsonl"
+"$BLALM" count "$TMP/unterminated.jsonl" >/dev/null 2>"$TMP/e"; rc=$?
+"$BLALM" count "$TMP/ctl.jsonl" >/dev/null 2>"$TMP/e2"; rc2=$?
+[ $rc -eq 1 ] && [ $rc2 -eq 1 ] && grep -q "unterminated.jsonl:1: column 26: expected a closing '\"' (the string is unterminated)" "$TMP/e" \
+    && grep -q 'ctl.jsonl:1: column 22: expected an escaped control character' "$TMP/e2" \
+    && ! grep -q 'expected unterminated\|expected control' "$TMP/e" "$TMP/e2" \
+    && pass json_error_wording || fail json_error_wording "rc=$rc/$rc2 $(cat "$TMP/e" "$TMP/e2")"
