@@ -653,8 +653,8 @@ static long read_digest(const uint8_t *buf, size_t n, const doc_opts *o, uint64_
 /* Every single-bit flip (bits in mask) of every footer byte: an error, or
  * the same documents (count and texts). Returns the number of flips that
  * silently changed what was read; *errors counts refusals. */
-static int footer_flips(const uint8_t *buf, size_t n, const doc_opts *o, unsigned mask, int *errors, char *first,
-                        size_t cap)
+static int footer_flips(const uint8_t *buf, size_t n, const doc_opts *o, unsigned mask, size_t stride, int *errors,
+                        char *first, size_t cap)
 {
     blalm_err e;
     uint64_t want, got;
@@ -664,7 +664,7 @@ static int footer_flips(const uint8_t *buf, size_t n, const doc_opts *o, unsigne
     uint8_t *cp = malloc(n);
     memcpy(cp, buf, n);
     int wrong = 0;
-    for (size_t i = n - 8 - flen; i < n - 8; i++)
+    for (size_t i = n - 8 - flen; i < n - 8; i += stride)
         for (int b = 0; b < 8; b++) {
             if (!(mask >> b & 1)) continue;
             cp[i] ^= (uint8_t)(1u << b);
@@ -736,7 +736,7 @@ TEST(footer_counts_must_agree)
     /* every bit of the footer flipped in turn */
     int errors = 0;
     char first[300] = "";
-    int wrong = footer_flips(buf, n, NULL, 0xff, &errors, first, sizeof first);
+    int wrong = footer_flips(buf, n, NULL, 0xff, 1, &errors, first, sizeof first);
     CHECK_MSG(wrong == 0, "%d footer bit flips read other documents without an error; first: %s", wrong, first);
     CHECK(errors > 0);
     free(buf);
@@ -747,7 +747,7 @@ TEST(footer_counts_must_agree)
     buf = slurp(path, &n);
     CHECK(buf != NULL);
     errors = 0;
-    wrong = footer_flips(buf, n, NULL, 0xff, &errors, first, sizeof first);
+    wrong = footer_flips(buf, n, NULL, 0xff, 1, &errors, first, sizeof first);
     CHECK_MSG(wrong == 0, "%d footer bit flips read other documents without an error; first: %s", wrong, first);
     free(buf);
 }
@@ -780,7 +780,14 @@ TEST(footer_counts_real_file)
     free(a); free(b);
     int errors = 0;
     char first[300] = "";
-    int wrong = footer_flips(buf, n, &o, 0x01, &errors, first, sizeof first);
+    /* every byte's lowest bit; under AddressSanitizer (15x slower here) every
+     * fourth byte's, to keep the SAN run short */
+#if defined(__SANITIZE_ADDRESS__)
+    size_t stride = 4;
+#else
+    size_t stride = 1;
+#endif
+    int wrong = footer_flips(buf, n, &o, 0x01, stride, &errors, first, sizeof first);
     CHECK_MSG(wrong == 0, "%d footer bit flips read other documents without an error; first: %s", wrong, first);
     free(buf);
 }
