@@ -19,14 +19,9 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 
 const char *cli_option_name(const struct option *opts, int val)
 {
-    static __thread char name[80];
     for (int i = 0; opts[i].name; i++)
-        if (opts[i].val == val && !opts[i].flag) {
-            snprintf(name, sizeof name, "--%s", opts[i].name);
-            return name;
-        }
-    snprintf(name, sizeof name, "-%c", val > 32 && val < 127 ? val : '?');
-    return name;
+        if (opts[i].val == val && !opts[i].flag) return opts[i].name;
+    return "?";
 }
 
 int cli_option_error(const char *usage, const char *cmd, const struct option *opts, char *const *argv,

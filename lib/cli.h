@@ -29,7 +29,8 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
  * prints the usage and returns 2. cmd is "tag", "fetch", ... */
 int cli_option_error(const char *usage, const char *cmd, const struct option *opts, char *const *argv,
                      int optind_now);
-/* "--name" of the long option whose val is val, for messages ("--bands"). */
+/* Name of the long option whose val is val, for messages ("bands" for
+ * --bands; "?" if none). */
 const char *cli_option_name(const struct option *opts, int val);
 /* Prints usage to stdout and returns 0 (for --help). */
 int cli_help(const char *usage);

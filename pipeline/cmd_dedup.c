@@ -226,7 +226,7 @@ int cmd_dedup(int argc, char **argv)
             break;
         case O_BANDS: case O_ROWS: case O_SHINGLE:
             if (parse_int(optarg, 1, DD_MAX_HASHES, &v) < 0)
-                return cli_usage_error(usage, "dedup: %s '%s': expected an integer from 1 to %d",
+                return cli_usage_error(usage, "dedup: --%s '%s': expected an integer from 1 to %d",
                                        cli_option_name(opts, c), optarg, DD_MAX_HASHES);
             if (c == O_BANDS) cfg.bands = v;
             else if (c == O_ROWS) cfg.rows = v;
