@@ -403,6 +403,26 @@ static int select_pass(asm_ctx *c, blalm_err *e)
     return rc < 0 ? -1 : 0;
 }
 
+/* A pool too small for both splits must not yield a corpus whose dev split
+ * is as large as its training split (dev_words above the pool once gave 0
+ * training words and exit 0): refuse, saying what each split got. */
+static int check_splits(const asm_ctx *c, blalm_err *e)
+{
+    for (int k = 0; k < c->cfg->ncorpora; k++) {
+        const cstate *s = &c->cs[k];
+        const corpus_spec *sp = s->spec;
+        uint64_t train = sp->budget - s->rem, dev = sp->dev_words - s->dev_rem;
+        int pool_short = s->rem > 0 && s->too_large == 0 && s->full == 0;
+        if (pool_short && dev > 0 && dev >= train)
+            return err_set(e, "corpus '%s': the eligible pool ran out before the training budget was filled, and "
+                              "the dev split took %llu words (dev_words %llu) while training got only %llu of its "
+                              "%llu budget words; lower dev_words (or set it to 0), or widen the pool",
+                           sp->name, (unsigned long long)dev, (unsigned long long)sp->dev_words,
+                           (unsigned long long)train, (unsigned long long)sp->budget);
+    }
+    return 0;
+}
+
 /* ---- pass 3: write ------------------------------------------------------------ */
 
 static const char *split_name(int split) { return split ? "dev" : "train"; }
@@ -716,7 +736,15 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     sb_adds(&m, ",\n  \"note\": ");
     if (s->rem > 0) {
         char note[512];
-        if (cr->pool_short)
+        if (cr->pool_short && cr->dev_words)
+            snprintf(note, sizeof note,
+                     "eligible pool smaller than the budget plus the dev split: took every eligible document "
+                     "(%llu of %llu budget words to train, %llu of %llu dev_words to dev; %llu duplicates and "
+                     "%llu over a source quota left out)",
+                     (unsigned long long)cr->words, (unsigned long long)sp->budget,
+                     (unsigned long long)cr->dev_words, (unsigned long long)sp->dev_words,
+                     (unsigned long long)s->dups, (unsigned long long)s->quota);
+        else if (cr->pool_short)
             snprintf(note, sizeof note,
                      "eligible pool smaller than the budget: took every eligible document "
                      "(%llu of %llu budget words; %llu duplicates and %llu over a source quota left out)",
@@ -977,6 +1005,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     prog_end(pg);
     pg = NULL;
     if (select_pass(&c, e) < 0) goto out;
+    if (check_splits(&c, e) < 0) goto out;
     r->spilled_runs = xs_runs(c.cands) + xs_runs(c.fates);
     xs_close(c.cands);
     c.cands = NULL;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/config.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/sbuf.h"
@@ -71,29 +72,68 @@ static int cmp_id(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* Files on disk under train/ and dev/ that the manifest does not list. */
-static void check_listing(vctx *v, const char *dir, vfile *files, int nfiles)
+/* Every entry under the corpus folder is accounted for: manifest.json,
+ * documents.jsonl.zst, the folders train/ and dev/, and the files the
+ * manifest lists in them. Anything else (an extra .train file at the root, a
+ * folder train2/, a hidden file) would be read by a trainer that globs the
+ * folder, so it is a problem. */
+static void check_listing(vctx *v, const char *dir, const char *rel, vfile *files, int nfiles)
 {
-    static const char *const subs[] = {"train", "dev"};
-    for (int s = 0; s < 2; s++) {
-        char p[4400];
-        snprintf(p, sizeof p, "%s/%s", dir, subs[s]);
-        DIR *d = opendir(p);
-        if (!d) {
-            problem(v, "%s/: missing", subs[s]);
+    char p[4400];
+    snprintf(p, sizeof p, "%s%s%s", dir, *rel ? "/" : "", rel);
+    DIR *d = opendir(p);
+    if (!d) {
+        problem(v, "%s/: cannot be read", rel);
+        return;
+    }
+    int have_train = 0, have_dev = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char sub[600], full[5100];
+        snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+        snprintf(full, sizeof full, "%s/%s", dir, sub);
+        struct stat st;
+        if (lstat(full, &st) != 0) {
+            problem(v, "%s: cannot be read", sub);
             continue;
         }
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-            char rel[600];
-            snprintf(rel, sizeof rel, "%s/%s", subs[s], de->d_name);
-            int listed = 0;
-            for (int i = 0; i < nfiles; i++) listed |= !strcmp(files[i].path, rel);
-            if (!listed) problem(v, "%s: not listed in manifest.json", rel);
+        if (S_ISDIR(st.st_mode)) {
+            if (!*rel && (!strcmp(de->d_name, "train") || !strcmp(de->d_name, "dev"))) {
+                have_train |= !strcmp(de->d_name, "train");
+                have_dev |= !strcmp(de->d_name, "dev");
+                check_listing(v, dir, sub, files, nfiles);
+            } else {
+                problem(v, "%s/: a folder that is not part of the corpus layout (only train/ and dev/ are)", sub);
+            }
+            continue;
         }
-        closedir(d);
+        if (!*rel && (!strcmp(de->d_name, "manifest.json") || !strcmp(de->d_name, "documents.jsonl.zst")) &&
+            S_ISREG(st.st_mode))
+            continue;
+        int listed = 0;
+        for (int i = 0; i < nfiles; i++) listed |= !strcmp(files[i].path, sub);
+        if (!listed) problem(v, "%s: not listed in manifest.json", sub);
+        else if (!S_ISREG(st.st_mode)) problem(v, "%s: not a regular file", sub);
     }
+    closedir(d);
+    if (!*rel && !have_train) problem(v, "train/: missing");
+    if (!*rel && !have_dev) problem(v, "dev/: missing");
+}
+
+/* A located document's text, for finding one text in both splits. */
+typedef struct textrec {
+    uint64_t hash;
+    int file;                  /* index into files */
+    uint64_t off, len, line;
+    int split;
+} textrec;
+
+static int cmp_text(const void *a, const void *b)
+{
+    const textrec *x = a, *y = b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
 }
 
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
@@ -111,6 +151,8 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     int nfiles = 0;
     idrec *ids = NULL;
     size_t nids = 0, capids = 0;
+    textrec *texts = NULL;
+    size_t ntexts = 0, captexts = 0;
     zreader *zr = NULL;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -122,7 +164,14 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         problem(&v, "manifest.json: missing or unreadable (%s)", e->msg);
         goto done;
     }
-    m = cJSON_ParseWithLength(text, tlen);
+    {   /* strict: trailing text and repeated keys are tampering, not JSON to guess at */
+        blalm_err pe;
+        m = config_parse(text, tlen, "manifest.json", &pe);
+        if (!m) {
+            problem(&v, "%s", pe.msg);
+            goto done;
+        }
+    }
     if (!cJSON_IsObject(m)) {
         problem(&v, "manifest.json: not a JSON object");
         goto done;
@@ -187,6 +236,9 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
             continue;
         }
         f->ok = 1;
+        size_t bad_at;
+        if (!utf8_valid(f->map, f->size, &bad_at))
+            problem(&v, "%s: byte %zu: not valid UTF-8 (a corpus is UTF-8 text)", f->path, bad_at);
         char hex[65];
         sha256_hex(f->map, f->size, hex);
         if (strcmp(hex, sj->valuestring))
@@ -202,7 +254,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         sum[f->split][1] += f->m_docs;
         r->files++;
     }
-    check_listing(&v, dir, files, nfiles);
+    check_listing(&v, dir, "", files, nfiles);
     /* words and documents per source agree with the per-file figures */
     const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m, "sources"), *sj2;
     if (!cJSON_IsObject(srcs)) problem(&v, "manifest.json: \"sources\" missing");
@@ -314,6 +366,16 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                     f->last_end = off + dlen;
                     f->docs++;
                     f->doc_words += w;
+                    if (w > 0) {   /* texts without words leak nothing */
+                        if (ntexts == captexts) {
+                            captexts = captexts ? captexts * 2 : 1024;
+                            textrec *nt = realloc(texts, captexts * sizeof *nt);
+                            if (!nt) { cJSON_Delete(o); err_set(e, "out of memory"); goto fail; }
+                            texts = nt;
+                        }
+                        texts[ntexts++] = (textrec){xxh3_64(f->map + off, dlen), (int)(f - files), off, dlen, ln,
+                                                    f->split};
+                    }
                 }
             }
             if (nids == capids) {
@@ -365,10 +427,32 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         }
         if (dups > MAX_LISTED) problem(&v, "%d more repeated ids not listed", dups - MAX_LISTED);
     }
+    /* texts: none in both splits, whatever their ids (a dev document that is
+     * also trained on measures nothing) */
+    if (ntexts > 1) {
+        qsort(texts, ntexts, sizeof *texts, cmp_text);
+        int both = 0;
+        for (size_t i = 0; i < ntexts; i++) {
+            for (size_t j = i + 1; j < ntexts && texts[j].hash == texts[i].hash; j++) {
+                const textrec *a = &texts[i], *b = &texts[j];
+                if (a->split == b->split || a->len != b->len ||
+                    memcmp(files[a->file].map + a->off, files[b->file].map + b->off, a->len))
+                    continue;
+                if (both++ < MAX_LISTED)
+                    problem(&v, "the same text is in train and dev (documents.jsonl.zst lines %llu and %llu, %s "
+                                "and %s)", (unsigned long long)(a->line < b->line ? a->line : b->line),
+                            (unsigned long long)(a->line < b->line ? b->line : a->line), files[a->file].path,
+                            files[b->file].path);
+                break;
+            }
+        }
+        if (both > MAX_LISTED) problem(&v, "%d more texts in both splits not listed", both - MAX_LISTED);
+    }
 done:
     if (zr) zr_close(zr);
     for (size_t i = 0; i < nids; i++) free((char *)ids[i].id);
     free(ids);
+    free(texts);
     for (int i = 0; i < nfiles; i++)
         if (files[i].ok && files[i].size) munmap((void *)files[i].map, files[i].size);
     free(files);

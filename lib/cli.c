@@ -17,6 +17,39 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
     return 2;
 }
 
+const char *cli_option_name(const struct option *opts, int val)
+{
+    for (int i = 0; opts[i].name; i++)
+        if (opts[i].val == val && !opts[i].flag) return opts[i].name;
+    return "?";
+}
+
+int cli_option_error(const char *usage, const char *cmd, const struct option *opts, char *const *argv,
+                     int optind_now)
+{
+    const char *arg = optind_now > 0 ? argv[optind_now - 1] : "";
+    if (strncmp(arg, "--", 2) || !arg[2]) {
+        if (optopt > 32 && optopt < 127) return cli_usage_error(usage, "%s: unknown option '-%c'", cmd, optopt);
+        return cli_usage_error(usage, "%s: unknown option '%s'", cmd, arg);
+    }
+    const char *name = arg + 2, *eq = strchr(name, '=');
+    size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+    int found = -1, matches = 0;
+    for (int i = 0; opts[i].name; i++) {
+        if (strncmp(opts[i].name, name, nl)) continue;
+        if (strlen(opts[i].name) == nl) { found = i; matches = 1; break; }   /* exact */
+        found = i;
+        matches++;
+    }
+    if (matches > 1) return cli_usage_error(usage, "%s: option '--%.*s' is ambiguous", cmd, (int)nl, name);
+    if (found < 0) return cli_usage_error(usage, "%s: unknown option '--%.*s'", cmd, (int)nl, name);
+    if (opts[found].has_arg == required_argument && !eq)
+        return cli_usage_error(usage, "%s: option '--%s' needs a value", cmd, opts[found].name);
+    if (opts[found].has_arg == no_argument && eq)
+        return cli_usage_error(usage, "%s: option '--%s' takes no value", cmd, opts[found].name);
+    return cli_usage_error(usage, "%s: invalid option '%s'", cmd, arg);
+}
+
 int cli_help(const char *usage)
 {
     fputs(usage, stdout);
@@ -55,12 +88,12 @@ int cli_parse_count(const char *s, unsigned long long *out)
     if (!has_frac && mult == 1) {   /* plain integers stay exact */
         errno = 0;
         unsigned long long v = strtoull(s, NULL, 10);
-        if (errno) return -1;
+        if (errno) return -2;
         *out = v;
         return 0;
     }
     double v = strtod(s, NULL) * mult;
-    if (v >= 1.8e19) return -1;
+    if (v >= 1.8e19) return -2;
     *out = (unsigned long long)(v + 0.5);
     return 0;
 }

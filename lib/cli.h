@@ -9,6 +9,7 @@
 #ifndef BLALM_CLI_H
 #define BLALM_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #define BLALM_COMMAND(name, summary) /* collected by the Makefile */
@@ -23,10 +24,19 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* For getopt_long's '?': says what was wrong with the option argv[optind-1]
+ * (unknown, ambiguous, missing its value, or given a value it does not take),
+ * prints the usage and returns 2. cmd is "tag", "fetch", ... */
+int cli_option_error(const char *usage, const char *cmd, const struct option *opts, char *const *argv,
+                     int optind_now);
+/* Name of the long option whose val is val, for messages ("bands" for
+ * --bands; "?" if none). */
+const char *cli_option_name(const struct option *opts, int val);
 /* Prints usage to stdout and returns 0 (for --help). */
 int cli_help(const char *usage);
 /* Parses a non-negative integer with optional k/M/G suffix (powers of 10 for
- * counts: 10M = 10,000,000). Returns -1 on error. */
+ * counts: 10M = 10,000,000). Returns -1 when s is not such a number, -2 when
+ * it is one but does not fit in 64 bits. */
 int cli_parse_count(const char *s, unsigned long long *out);
 /* Parses "I/N" shard specs (0 <= I < N). */
 int cli_parse_shard(const char *s, int *index, int *count);

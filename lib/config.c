@@ -1,9 +1,57 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fsutil.h"
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* The first key given twice in an object anywhere in j, with where it is
+ * ("corpora[1]", "" for the top level). cJSON keeps both members and lookups
+ * return the first, so a repeated key would silently lose its second value.
+ * Recursion follows the nesting, which cJSON bounds (CJSON_NESTING_LIMIT). */
+static const char *duplicate_key(const cJSON *j, char *where, size_t cap)
+{
+    size_t wl = strlen(where);
+    if (cJSON_IsObject(j)) {
+        size_t n = 0;
+        for (const cJSON *c = j->child; c; c = c->next) n++;
+        if (n > 1) {
+            const cJSON **v = malloc(n * sizeof *v);
+            if (v) {
+                size_t i = 0;
+                for (const cJSON *c = j->child; c; c = c->next) v[i++] = c;
+                qsort(v, n, sizeof *v, cmp_key);
+                for (i = 1; i < n; i++)
+                    if (!strcmp(v[i]->string, v[i - 1]->string)) {
+                        const char *k = v[i]->string;
+                        free(v);
+                        return k;
+                    }
+                free(v);
+            }
+        }
+        for (const cJSON *c = j->child; c; c = c->next) {
+            snprintf(where + wl, cap - wl, "%s%s", wl ? "." : "", c->string);
+            const char *k = duplicate_key(c, where, cap);
+            if (k) return k;
+        }
+    } else if (cJSON_IsArray(j)) {
+        int i = 0;
+        for (const cJSON *c = j->child; c; c = c->next, i++) {
+            snprintf(where + wl, cap - wl, "[%d]", i);
+            const char *k = duplicate_key(c, where, cap);
+            if (k) return k;
+        }
+    }
+    where[wl] = 0;
+    return NULL;
+}
 
 cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e)
 {
@@ -27,6 +75,14 @@ cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e
             err_set(e, "%s: unexpected text after the JSON value at byte %zu", what, (size_t)(end - text));
             return NULL;
         }
+    }
+    char where[512] = "";
+    const char *dup = duplicate_key(j, where, sizeof where);
+    if (dup) {
+        err_set(e, "%s: duplicate key \"%s\"%s%s (each key may be given once)", what, dup, *where ? " in " : "",
+                where);
+        cJSON_Delete(j);
+        return NULL;
     }
     return j;
 }

@@ -5,7 +5,8 @@
 #include <cjson/cJSON.h>
 #include "err.h"
 
-/* Parses a JSON file; errors give file, line and column. */
+/* Parses a JSON file; errors give file, line and column. Strict: text after
+ * the value and a key given twice in one object are errors (naming the key). */
 cJSON *config_load(const char *path, blalm_err *e);
 /* Parses JSON text; `what` names it in errors. */
 cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e);

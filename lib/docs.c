@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "json.h"
@@ -60,7 +61,13 @@ static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
     int have_text = 0, have_id = 0, have_source = 0, meta_members = 0;
     const char *what = NULL;
     size_t p = json_ws(s, n, 0);
-    if (s[p] != '{') return line_error(st, p, "a JSON object ('{') for each document", e);
+    if (s[p] != '{') {
+        if (zr_lineno(st->zr) == 1 && n >= 4 && !memcmp(s, "PAR1", 4))
+            return err_set(e, "%s: byte 0: parquet data (PAR1) in a pipe or other stream; parquet is read by "
+                              "seeking, so give it as a regular file (save the stream to a file first)",
+                           st->path);
+        return line_error(st, p, "a JSON object ('{') for each document", e);
+    }
     sb_addc(&st->meta, '{');
     p = json_ws(s, n, p + 1);
     if (p < n && s[p] == '}') {
@@ -176,6 +183,16 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
     /* parquet needs a regular file (it seeks); pipes are read as JSON lines */
     const char *kind = S_ISREG(stt.st_mode) ? file_sniff(path, e) : "stream";
     if (!kind) return NULL;
+    /* a file named .parquet that is not parquet (empty, or cut before its
+     * magic) must not be read as zero JSON lines */
+    size_t plen = strlen(path);
+    if (S_ISREG(stt.st_mode) && strcmp(kind, "parquet") && plen > 8 && !strcmp(path + plen - 8, ".parquet")) {
+        if (stt.st_size == 0)
+            err_set(e, "%s: byte 0: empty file (0 bytes); expected a parquet file (PAR1 magic)", path);
+        else
+            err_set(e, "%s: byte 0: expected a parquet file (PAR1 magic), found %s data", path, kind);
+        return NULL;
+    }
     doc_reader *r = calloc(1, sizeof *r);
     r->path = strdup(path);
     if (!strcmp(kind, "parquet")) {
@@ -344,7 +361,24 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
         snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
         snprintf(full, sizeof full, "%s/%s", root, sub);
         struct stat st;
-        if (stat(full, &st) < 0) continue;
+        if (stat(full, &st) < 0) {
+            if (!doc_ext(de->d_name)) continue;   /* not a document file: not ours to judge */
+            /* a document file that cannot be read (a dangling symlink, no
+             * permission) would silently drop its documents */
+            int saved = errno;
+            char target[4096];
+            ssize_t tl;
+            if (saved == ENOENT && lstat(full, &st) == 0 && S_ISLNK(st.st_mode) &&
+                (tl = readlink(full, target, sizeof target - 1)) >= 0) {
+                target[tl] = 0;
+                rc = err_set(e, "%s: symbolic link to '%s', which does not exist (remove the link or restore "
+                                "its target)", full, target);
+            } else {
+                errno = saved;
+                rc = err_errno(e, "%s", full);
+            }
+            break;
+        }
         if (S_ISDIR(st.st_mode)) {
             if ((rc = walk(root, sub, fl, e)) < 0) break;
             continue;

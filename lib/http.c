@@ -266,7 +266,17 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
             else { i++; continue; }
         }
         if ((!strncmp(s + i, "http://", 7) || !strncmp(s + i, "https://", 8))) {
-            /* copy the URL up to its query string, then mark the query */
+            /* scheme://, then userinfo (user:password@) replaced, then the
+             * URL up to its query string, then the query marked */
+            size_t sch = s[i + 4] == 's' ? 8 : 7;
+            for (size_t k = 0; k < sch && o + 1 < cap; k++) out[o++] = s[i++];
+            size_t at = 0;
+            for (size_t k = i; s[k] && !strchr("/?# \"'<>\n\t", s[k]); k++)
+                if (s[k] == '@') at = k + 1;
+            if (at) {
+                for (const char *r = "***@"; *r && o + 1 < cap; r++) out[o++] = *r;
+                i = at;
+            }
             while (s[i] && s[i] != '?' && s[i] != ' ' && s[i] != '"' && s[i] != '\n' && o + 1 < cap)
                 out[o++] = s[i++];
             if (s[i] == '?') {

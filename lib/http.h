@@ -190,8 +190,9 @@ int http_pending(const http_client *c);
 int http_fetch(http_client *c, const http_request *rq, http_response *out, blalm_err *e);
 void http_response_free(http_response *r);
 
-/* Copies s into out with every secret value from `headers` (see top) and
- * every query string in http(s) URLs replaced; exposed for tests. */
+/* Copies s into out with every secret value from `headers` (see top), the
+ * userinfo of http(s) URLs (user:password@ -> ***@) and every query string in
+ * them replaced; exposed for tests. */
 void http_redact(const char *s, const char *const *headers, char *out, size_t cap);
 
 #endif

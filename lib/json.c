@@ -72,7 +72,7 @@ static int scan_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
 {
     size_t p = *pos;
     if (p >= n || s[p] != '"') {
-        *what = "expected '\"'";
+        *what = "'\"'";
         return -1;
     }
     p++;
@@ -96,7 +96,7 @@ static int scan_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
         }
         if (p >= n) {
             *pos = p;
-            *what = "unterminated string";
+            *what = "a closing '\"' (the string is unterminated)";
             return -1;
         }
         unsigned char c = (unsigned char)s[p];
@@ -107,7 +107,7 @@ static int scan_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
         }
         if (c < 0x20) {
             *pos = p;
-            *what = "control character in string (must be escaped)";
+            *what = "an escaped control character (such as \\n or \\u001f), found a raw one in a string";
             return -1;
         }
         if (c >= 0x80) {
@@ -124,7 +124,7 @@ static int scan_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
         if (out) sb_add(out, s + run, p - run);
         if (p + 1 >= n) {
             *pos = p;
-            *what = "escape sequence";
+            *what = "an escape sequence after '\\'";
             return -1;
         }
         char e = s[p + 1];
@@ -159,7 +159,7 @@ static int scan_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
                 }
             } else if (u >= 0xDC00 && u <= 0xDFFF) {
                 *pos = p;
-                *what = "no lone low surrogate";
+                *what = "a high surrogate \\uD800-\\uDBFF before a low surrogate";
                 return -1;
             }
             put_utf8(out, u);

@@ -68,11 +68,13 @@ typedef struct pq_chunk {
     int64_t data_page_offset, dict_page_offset;  /* dict -1 when absent */
     int encrypted;
     int has_meta;
+    int missing;         /* first required ColumnMetaData field absent (its id), 0 if none */
     char *file_path;     /* chunk stored in another file (unsupported) */
 } pq_chunk;
 
 typedef struct pq_rowgroup {
     int64_t num_rows;
+    int missing;         /* first required RowGroup field absent (1 columns, 3 num_rows), 0 if none */
     pq_chunk *chunks;
     int nchunks;
 } pq_rowgroup;

@@ -287,8 +287,10 @@ static void parse_col_meta(thrift_in *t, pq_chunk *c)
 {
     int16_t last = 0, id;
     int ft;
+    unsigned seen = 0;
     c->has_meta = 1;
     while (tin_field(t, &last, &ft, &id)) {
+        if (id > 0 && id < 16) seen |= 1u << id;
         switch (id) {
         case 1: c->type = (int)tin_int(t, ft); break;
         case 4: c->codec = (int)tin_int(t, ft); break;
@@ -300,6 +302,11 @@ static void parse_col_meta(thrift_in *t, pq_chunk *c)
         default: tin_skip(t, ft);
         }
     }
+    /* required by parquet.thrift: a corrupt footer that lost one would
+     * otherwise read as zero values or offset 0 */
+    static const int required[] = {1, 4, 5, 7, 9};
+    for (size_t i = 0; i < sizeof required / sizeof required[0] && !c->missing; i++)
+        if (!(seen & 1u << required[i])) c->missing = required[i];
 }
 
 static void parse_chunk(thrift_in *t, pq_chunk *c)
@@ -324,7 +331,7 @@ static void parse_chunk(thrift_in *t, pq_chunk *c)
 static void parse_rowgroup(thrift_in *t, pq_rowgroup *g)
 {
     int16_t last = 0, id;
-    int ft;
+    int ft, have_rows = 0;
     while (tin_field(t, &last, &ft, &id)) {
         if (id == 1 && ft == TT_LIST && !g->chunks) {
             int et;
@@ -340,10 +347,13 @@ static void parse_rowgroup(thrift_in *t, pq_rowgroup *g)
             }
         } else if (id == 3) {
             g->num_rows = tin_int(t, ft);
+            have_rows = 1;
         } else {
             tin_skip(t, ft);
         }
     }
+    if (!g->chunks && !g->missing) g->missing = 1;
+    if (!have_rows && !g->missing) g->missing = 3;
 }
 
 void pq_meta_free(pq_meta *m)
@@ -368,9 +378,11 @@ pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
     tin_init(&t, buf, len, 0);
     int16_t last = 0, id;
     int ft;
+    unsigned seen = 0;
     while (tin_field(&t, &last, &ft, &id)) {
         int et;
         int64_t n;
+        if (id > 0 && id < 16) seen |= 1u << id;
         switch (id) {
         case 1: m->version = (int)tin_int(&t, ft); break;
         case 2:
@@ -415,12 +427,46 @@ pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
         pq_meta_free(m);
         return NULL;
     }
-    for (int i = 0; i < m->nrg; i++) {
-        if (m->rgs[i].num_rows < 0) {
-            err_set(e, "footer metadata: row group %d has %lld rows", i, (long long)m->rgs[i].num_rows);
+    /* The footer has no checksum, so a flipped byte is caught by what must
+     * agree: the required fields are there, the row groups' rows add up to
+     * the file's, and (when read) each column chunk's values and pages match
+     * its row group (parquet_read.c). */
+    static const struct { int id; const char *name; } req[] = {
+        {1, "version"}, {2, "schema"}, {3, "num_rows"}, {4, "row_groups"}};
+    for (int i = 0; i < 4; i++)
+        if (!(seen & 1u << req[i].id)) {
+            err_set(e, "footer metadata: required field %d (%s) missing (corrupt footer?)", req[i].id, req[i].name);
             pq_meta_free(m);
             return NULL;
         }
+    int64_t sum = 0;
+    for (int i = 0; i < m->nrg; i++) {
+        const pq_rowgroup *g = &m->rgs[i];
+        if (g->missing) {
+            err_set(e, "footer metadata: row group %d: required field %d (%s) missing (corrupt footer?)", i,
+                    g->missing, g->missing == 1 ? "columns" : "num_rows");
+            pq_meta_free(m);
+            return NULL;
+        }
+        if (g->num_rows < 0 || g->num_rows > INT64_MAX - sum) {
+            err_set(e, "footer metadata: row group %d has %lld rows", i, (long long)g->num_rows);
+            pq_meta_free(m);
+            return NULL;
+        }
+        sum += g->num_rows;
+        for (int j = 0; j < g->nchunks; j++)
+            if (g->chunks[j].has_meta && g->chunks[j].missing) {
+                err_set(e, "footer metadata: row group %d, column chunk %d: required field %d missing (corrupt footer?)",
+                        i, j, g->chunks[j].missing);
+                pq_meta_free(m);
+                return NULL;
+            }
+    }
+    if (sum != m->num_rows) {
+        err_set(e, "footer metadata: the file says %lld rows but its %d row groups hold %lld (corrupt footer?)",
+                (long long)m->num_rows, m->nrg, (long long)sum);
+        pq_meta_free(m);
+        return NULL;
     }
     return m;
 }

@@ -8,6 +8,7 @@
  * is no longer needed. Only projected columns are ever decompressed. */
 #include "parquet_int.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,8 +43,9 @@ typedef struct pq_col {
     const pq_schema_el *se;
     int ptype, optional, role;
     /* column chunk cursor */
-    const uint8_t *pos;
+    const uint8_t *pos, *end; /* end: the chunk's last byte + 1 (its total_compressed_size) */
     int64_t values_left;
+    uint64_t page_first_row;  /* file row of the current page's first value */
     int codec;
     /* dictionary page */
     uint8_t *dbuf; size_t dcap;
@@ -72,6 +74,7 @@ struct pq_reader {
     int ncols;
     int text_col, id_col;     /* index into cols, -1 when absent */
     int rg, max_rg;
+    int rg_checked;           /* the finished row group's columns were checked */
     int64_t rg_rows, rg_row;
     uint64_t row;
     sbuf meta_json;
@@ -281,6 +284,14 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
     size_t avail = (size_t)(end - p);
     if (vals_reserve(v, c->ptype, (size_t)n) < 0) return fail_at(r, e, off, c, "out of memory");
     v->n = n;
+    /* the values fill the page exactly: bytes left over (or missing) mean the
+     * page, or the footer's description of its column, is corrupt */
+    int width = fixed_width(c);
+    if (width > 0 && avail != (size_t)n * (size_t)width) {
+        char why[160];
+        snprintf(why, sizeof why, "%d PLAIN values of %d bytes in a page of %zu bytes", n, width, avail);
+        return fail_at(r, e, off, c, why);
+    }
     switch (c->ptype) {
     case PT_BOOLEAN:
         if (avail < ((size_t)n + 7) / 8) return fail_at(r, e, off, c, "PLAIN booleans shorter than the page says");
@@ -334,6 +345,11 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
             }
             v->s[i] = (pq_str){(const char *)q, len};
             q += len;
+        }
+        if (q != end) {
+            char why[160];
+            snprintf(why, sizeof why, "%d PLAIN strings end %zu bytes before the end of the page", n, (size_t)(end - q));
+            return fail_at(r, e, off + (uint64_t)(q - p), c, why);
         }
         for (int32_t i = 0; i < n; i++) ((char *)v->s[i].p)[v->s[i].n] = 0;
         return 0;
@@ -421,6 +437,35 @@ static int decode_delta_strings(pq_reader *r, pq_col *c, const uint8_t *p, const
         a += pre + s + 1;
     }
     free(prefix);
+    return 0;
+}
+
+/* Values rendered as text (the text, the id, string metadata) must be valid
+ * UTF-8: a corrupt or mislabelled page must not reach a corpus or a JSON
+ * line. Binary shown otherwise (UUID, DECIMAL) is exempt. dict: the values
+ * are dictionary entries; else the page's, whose first row is
+ * c->page_first_row (nulls skipped via the definition levels). */
+static int check_utf8(pq_reader *r, pq_col *c, const pq_vals *v, int dict, uint64_t off, blalm_err *e)
+{
+    if ((c->ptype != PT_BYTE_ARRAY && c->ptype != PT_FLBA) || c->se->kind == LK_UUID || c->se->kind == LK_DECIMAL)
+        return 0;
+    for (int32_t i = 0; i < v->n; i++) {
+        size_t bad;
+        if (utf8_valid(v->s[i].p, v->s[i].n, &bad)) continue;
+        char why[200];
+        if (dict) {
+            snprintf(why, sizeof why, "dictionary entry %d is not valid UTF-8 (at its byte %zu)", i, bad);
+        } else {
+            uint64_t row = c->page_first_row + (uint64_t)i;
+            if (c->optional) {   /* the i-th non-null value's row */
+                int32_t j = 0, seen = -1;
+                while (j < c->page_n && !(c->defs[j] && ++seen == i)) j++;
+                row = c->page_first_row + (uint64_t)j;
+            }
+            snprintf(why, sizeof why, "row %llu: value is not valid UTF-8 (at its byte %zu)", (unsigned long long)row, bad);
+        }
+        return fail_at(r, e, off, c, why);
+    }
     return 0;
 }
 
@@ -584,6 +629,7 @@ static int decode_dict_page(pq_reader *r, pq_col *c, const page_header *h, const
     if (buf_reserve(&c->dbuf, &c->dcap, (size_t)h->usize + 1) < 0) return fail_at(r, e, off, c, "out of memory");
     if (decompress(r, c, body, (size_t)h->csize, c->dbuf, (size_t)h->usize, off, e) < 0) return -1;
     if (decode_plain(r, c, c->dbuf, c->dbuf + h->usize, (int32_t)h->nvalues, &c->dict, off, e) < 0) return -1;
+    if (check_utf8(r, c, &c->dict, 1, off, e) < 0) return -1;
     c->have_dict = 1;
     return 0;
 }
@@ -594,8 +640,9 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
     for (;;) {
         if (c->values_left <= 0)
             return fail_at(r, e, off_of(r, c->pos), c, "column chunk ends before the row group's last row");
-        if (c->pos >= r->buf + r->len - 8)
-            return fail_at(r, e, off_of(r, c->pos), c, "page offset beyond the data of the file");
+        if (c->pos >= c->end)
+            return fail_at(r, e, off_of(r, c->pos), c,
+                           "page offset beyond the column chunk's end (its total_compressed_size)");
         page_header h;
         size_t hlen = 0;
         uint64_t off = off_of(r, c->pos);
@@ -605,6 +652,12 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
             char why[160];
             snprintf(why, sizeof why, "page of %lld bytes runs past the end of the file (%zu bytes)",
                      (long long)h.csize, r->len);
+            return fail_at(r, e, off, c, why);
+        }
+        if (body > c->end || (uint64_t)h.csize > (uint64_t)(c->end - body)) {
+            char why[200];
+            snprintf(why, sizeof why, "page of %lld bytes runs past the end of its column chunk (byte %llu)",
+                     (long long)h.csize, (unsigned long long)off_of(r, c->end));
             return fail_at(r, e, off, c, why);
         }
         c->pos = body + h.csize;
@@ -666,8 +719,12 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
             nonnull = 0;
             for (int32_t i = 0; i < n; i++) nonnull += c->defs[i] != 0;
         }
-        if (decode_values(r, c, h.encoding, vp, vend, nonnull, off, e) < 0) return -1;
         c->page_n = n;
+        c->page_first_row = r->row;
+        if (decode_values(r, c, h.encoding, vp, vend, nonnull, off, e) < 0) return -1;
+        if (h.encoding != ENC_PLAIN_DICTIONARY && h.encoding != ENC_RLE_DICTIONARY &&
+            check_utf8(r, c, &c->vals, 0, off, e) < 0)
+            return -1;
         c->page_row = 0;
         c->page_val = 0;
         if (n > 0) return 0;
@@ -852,6 +909,16 @@ static int setup_row_group(pq_reader *r, blalm_err *e)
         return err_set(e, "%s: row group %d has %d column chunks, the schema %d columns", r->name, r->rg,
                        g->nchunks, r->nleaves);
     }
+    /* flat columns hold one value (or null) per row: a count that differs
+     * means the footer or the chunk is corrupt, and reading on would drop or
+     * invent rows */
+    for (int j = 0; j < g->nchunks; j++) {
+        const pq_chunk *ch = &g->chunks[j];
+        if (ch->has_meta && ch->num_values != g->num_rows)
+            return err_set(e, "%s: row group %d says %lld rows but column '%s' holds %lld values (corrupt footer?)",
+                           r->name, r->rg, (long long)g->num_rows, r->meta->schema[j + 1].name,
+                           (long long)ch->num_values);
+    }
     for (int i = 0; i < r->ncols; i++) {
         pq_col *c = &r->cols[i];
         const pq_chunk *ch = &g->chunks[c->leaf];
@@ -869,10 +936,11 @@ static int setup_row_group(pq_reader *r, blalm_err *e)
         if (off < 4 || off >= r->len - 8)
             return err_set(e, "%s: byte %llu: column '%s' of row group %d starts outside the file", r->name,
                            (unsigned long long)off, c->se->name, r->rg);
-        if (ch->num_values < g->num_rows)
-            return err_set(e, "%s: row group %d, column '%s' holds %lld values for %lld rows", r->name, r->rg,
-                           c->se->name, (long long)ch->num_values, (long long)g->num_rows);
+        if (len > r->len - 8 - off)
+            return err_set(e, "%s: byte %llu: column '%s' of row group %d: its %llu bytes run past the data of the file",
+                           r->name, (unsigned long long)off, c->se->name, r->rg, (unsigned long long)len);
         c->pos = r->buf + off;
+        c->end = c->pos + len;
         c->values_left = ch->num_values;
         c->codec = ch->codec;
         c->have_dict = 0;
@@ -881,12 +949,31 @@ static int setup_row_group(pq_reader *r, blalm_err *e)
     }
     r->rg_rows = g->num_rows;
     r->rg_row = 0;
+    r->rg_checked = 0;
+    return 0;
+}
+
+/* After a row group's last row: every column's pages held exactly the
+ * chunk's values (a page header that says fewer or more is corruption). */
+static int finish_row_group(pq_reader *r, blalm_err *e)
+{
+    r->rg_checked = 1;
+    for (int i = 0; i < r->ncols; i++) {
+        const pq_col *c = &r->cols[i];
+        if (c->values_left != 0 || c->page_row != c->page_n) {
+            char why[200];
+            snprintf(why, sizeof why, "row group %d ends after %lld rows but the column's pages hold %lld more values",
+                     r->rg, (long long)r->rg_rows, (long long)(c->values_left + (c->page_n - c->page_row)));
+            return fail_at(r, e, off_of(r, c->pos), c, why);
+        }
+    }
     return 0;
 }
 
 int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
 {
     while (r->rg_row >= r->rg_rows) {
+        if (r->rg >= 0 && !r->rg_checked && finish_row_group(r, e) < 0) return -1;
         if (r->rg + 1 >= r->meta->nrg || (r->max_rg > 0 && r->rg + 1 >= r->max_rg)) return 0;
         r->rg++;
         if (setup_row_group(r, e) < 0) return -1;
@@ -994,6 +1081,15 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
             return err_set(e, "%s: column '%s' has unknown physical type %d", r->name, s->name, s->type);
         if (s->type == PT_FLBA && (s->type_length <= 0 || s->type_length > (1 << 20)))
             return err_set(e, "%s: column '%s' has invalid fixed length %d", r->name, s->name, s->type_length);
+        size_t bad;
+        if (!utf8_valid(s->name, strlen(s->name), &bad)) {   /* names become JSON keys */
+            char shown[200];
+            size_t shown_len;
+            utf8_sanitize(s->name, strlen(s->name) < 60 ? strlen(s->name) : 60, shown, &shown_len);
+            shown[shown_len] = 0;
+            return err_set(e, "%s: column %d's name is not valid UTF-8 ('%s', invalid bytes shown as U+FFFD)",
+                           r->name, i, shown);
+        }
     }
     const char *tf = opts && opts->text_field ? opts->text_field : "text";
     const char *idf = opts && opts->id_field ? opts->id_field : "id";

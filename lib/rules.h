@@ -7,15 +7,23 @@
  *   compare := ref ( OP value )?        OP: == != < <= > >=
  *   ref     := IDENT "." IDENT          e.g. edu_llm.score, gopher_quality.pass
  *   value   := number | "string" | true | false | null
+ *   number  := [+-] ( D+ [ "." D+ ] | "." D+ ) [ (e|E) [+-] D+ ]   finite decimal only
+ *              (nan, inf, 0x10, 1e999 and 1. are errors)
  *
  * A bare ref is true when the attribute is boolean true (or a non-zero
- * number). Parse errors give the 1-based column. Comparing a missing
- * attribute is false (an audit reports it as missing). */
+ * number). Parse errors give the 1-based column, and quote the rule around
+ * it. Comparing a missing attribute is false (an audit reports it as
+ * missing). A rule is at most RULE_MAX_BYTES long and nests '(' and '!' at
+ * most RULE_MAX_DEPTH deep; && and || chains of any length within that are
+ * evaluated without deep recursion. */
 #ifndef BLALM_RULES_H
 #define BLALM_RULES_H
 
 #include <cjson/cJSON.h>
 #include "err.h"
+
+#define RULE_MAX_BYTES 65536
+#define RULE_MAX_DEPTH 100
 
 typedef struct rule rule;
 

@@ -58,8 +58,10 @@ static const char usage[] =
     "   \"seed\": 0, \"dedup\": true, \"cut_last\": false, \"text_field\": \"text\", \"id_field\": \"id\"}\n"
     "  A corpus named strict or strict-small gets that track (and its budget) unless\n"
     "  given; \"subset_of\": null makes strict-small independent. dev_words defaults to\n"
-    "  1% of the budget. Rules are checked in order; a document's fate names the first\n"
-    "  that excluded it. Weights split each budget between sources (hard caps).\n"
+    "  1% of the budget; when the pool runs out and dev took as many words as\n"
+    "  training or more, assemble refuses (lower dev_words). Rules are checked in\n"
+    "  order; a document's fate names the first that excluded it. Weights split each\n"
+    "  budget between sources (hard caps).\n"
     "  cut_last: cut the last document at a word boundary to fill the budget exactly.\n";
 
 int cmd_assemble(int argc, char **argv)
@@ -85,13 +87,20 @@ int cmd_assemble(int argc, char **argv)
         case 'a': attrs = optarg; break;
         case 't': track = optarg; break;
         case 'm':
-            if (cli_parse_count(optarg, &mem) < 0 || mem < 64000)
+            switch (cli_parse_count(optarg, &mem)) {
+            case -1:
+                return cli_usage_error(usage, "assemble: --mem: expected a size in bytes such as 256M "
+                                              "(suffix k, M or G), got '%s'", optarg);
+            case -2:
+                return cli_usage_error(usage, "assemble: --mem: '%s' is too large (more than 2^64 bytes)", optarg);
+            }
+            if (mem < 64000)
                 return cli_usage_error(usage, "assemble: --mem: expected a size of at least 64k, got '%s'", optarg);
             break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
         default:
-            return cli_usage_error(usage, "assemble: unknown option '%s'", argv[optind - 1]);
+            return cli_option_error(usage, "assemble", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "assemble: unexpected argument '%s'", argv[optind]);
@@ -136,7 +145,10 @@ int cmd_assemble(int argc, char **argv)
                     c->budget ? 100.0 * (double)c->words / (double)c->budget : 0.0,
                     (unsigned long long)c->docs, (unsigned long long)c->dev_words,
                     (unsigned long long)c->dev_docs,
-                    c->pool_short ? " (eligible pool smaller than the budget: took all)" : "");
+                    !c->pool_short ? ""
+                    : c->dev_words ? " (eligible pool smaller than the budget plus the dev split: every eligible "
+                                     "document taken, split between train and dev as shown)"
+                                   : " (eligible pool smaller than the budget: every eligible document taken)");
         }
         fprintf(stderr, " pool %llu docs, %llu words, %llu eligible; %.2fs, %.1f MB/s of text, peak memory %.1f MB, %d sort runs spilled\n",
                 (unsigned long long)r.pool_docs, (unsigned long long)r.pool_words,

@@ -58,7 +58,7 @@ int cmd_audit(int argc, char **argv)
             break;
         case 'q': o.quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "audit: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "audit", opts, argv, optind);
         }
     }
     o.text_chars = (int)chars;

@@ -42,7 +42,7 @@ int cmd_cat(int argc, char **argv)
         case 'i': o.id_field = optarg; break;
         case 's': o.default_source = optarg; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "cat: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "cat", opts, argv, optind);
         }
     }
     if (optind >= argc) return cli_usage_error(usage, "cat: no input files");

@@ -69,7 +69,7 @@ int cmd_count(int argc, char **argv)
         case 't': o.text_field = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "count: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "count", opts, argv, optind);
         }
     }
     if (optind >= argc) return cli_usage_error(usage, "count: no input files");

@@ -226,8 +226,8 @@ int cmd_dedup(int argc, char **argv)
             break;
         case O_BANDS: case O_ROWS: case O_SHINGLE:
             if (parse_int(optarg, 1, DD_MAX_HASHES, &v) < 0)
-                return cli_usage_error(usage, "dedup: %s '%s': expected a positive integer",
-                                       argv[optind - 1], optarg);
+                return cli_usage_error(usage, "dedup: --%s '%s': expected an integer from 1 to %d",
+                                       cli_option_name(opts, c), optarg, DD_MAX_HASHES);
             if (c == O_BANDS) cfg.bands = v;
             else if (c == O_ROWS) cfg.rows = v;
             else cfg.shingle = v;
@@ -268,7 +268,7 @@ int cmd_dedup(int argc, char **argv)
             break;
         case 'q': ro.quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "dedup: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "dedup", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "dedup: unexpected argument '%s'", argv[optind]);

@@ -42,7 +42,7 @@ int cmd_export(int argc, char **argv)
         case 'c': ckpt = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "export: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "export", opts, argv, optind);
         }
     }
     if (!run || !out) return cli_usage_error(usage, "export: --run and --out are required");

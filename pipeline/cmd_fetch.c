@@ -383,10 +383,11 @@ static int list_files(fetch_ctx *x, char **inc, int ninc, long max_files)
             next = (char *)sb_cstr(&b);
         }
         if (next && !same_origin(next, x->endpoint)) {
-            char shown[200];
+            char shown[200], ep_shown[1100];
             http_redact(next, NULL, shown, sizeof shown);
+            http_redact(x->endpoint, NULL, ep_shown, sizeof ep_shown);
             fprintf(stderr, "blalm fetch: listing page %d: refusing to follow a next-page link to "
-                    "another origin (%s); HF_ENDPOINT is %s\n", pages, shown, x->endpoint);
+                    "another origin (%s); HF_ENDPOINT is %s\n", pages, shown, ep_shown);
             free(next);
             next = NULL;
             rc = -1;
@@ -1043,7 +1044,7 @@ int cmd_fetch(int argc, char **argv)
         case 'n': dry = 1; break;
         case 'q': x.quiet = 1; break;
         case 'h': free(inc); return cli_help(usage);
-        default: free(inc); return cli_usage_error(usage, "fetch: unknown option '%s'", argv[optind - 1]);
+        default: free(inc); return cli_option_error(usage, "fetch", opts, argv, optind);
         }
     }
     if (optind < argc) { free(inc); return cli_usage_error(usage, "fetch: unexpected argument '%s'", argv[optind]); }

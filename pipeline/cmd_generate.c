@@ -100,7 +100,7 @@ int cmd_generate(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "generate: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "generate", opts, argv, optind);
         }
     }
     if (!run) return cli_usage_error(usage, "generate: --run is required");

@@ -249,7 +249,7 @@ int cmd_modelcheck(int argc, char **argv)
         case 'g': gen = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "modelcheck: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "modelcheck", opts, argv, optind);
         }
     }
     if (!cfg_path || (!out && !bench))

@@ -23,6 +23,7 @@
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
+#include "lib/http.h"
 #include "lib/progress.h"
 #include "lib/rules.h"
 #include "lib/zio.h"
@@ -1021,7 +1022,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         case O_FORCE: o.force = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "score: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "score", lopts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "score: unexpected argument '%s'", argv[optind]);
@@ -1163,9 +1164,10 @@ static int score_main(int argc, char **argv, cJSON **config)
     status = 0;
     goto done;
 fail: {
-        char msg[BLALM_ERR_MAX + 16];
+        char msg[BLALM_ERR_MAX + 16], shown[BLALM_ERR_MAX + 16];
         llm_redact(e.msg, R.api_key[0] ? R.api_key : NULL, msg, sizeof msg);
-        fprintf(stderr, "blalm score: %s\n", msg);
+        http_redact(msg, NULL, shown, sizeof shown);   /* user:password@ in the endpoint */
+        fprintf(stderr, "blalm score: %s\n", shown);
         if (R.cache && llm_cache_records(R.cache))
             fprintf(stderr, "blalm score: answers received so far are in the cache; a rerun resumes "
                             "without paying for them again\n");

@@ -64,7 +64,7 @@ int cmd_shard(int argc, char **argv)
         case 'i': o.id_field = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "shard: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "shard", opts, argv, optind);
         }
     }
     if (!out) return cli_usage_error(usage, "shard: --out DIR is required");

@@ -406,7 +406,7 @@ int cmd_tag(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'y': syllables = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "tag: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "tag", opts, argv, optind);
         }
     }
     if (optind < argc)

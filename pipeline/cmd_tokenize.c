@@ -328,7 +328,7 @@ int cmd_tokenize(int argc, char **argv)
         case 'f': force = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "tokenize: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "tokenize", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "tokenize: unexpected argument '%s'", argv[optind]);

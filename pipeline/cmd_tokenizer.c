@@ -346,7 +346,8 @@ static int do_encode(const args *a)
             sb_reset(&text);
             if (len && line[len - 1] == '\r') len--;
             if (line_text(line, len, &text, &what) != 0) {
-                snprintf(err.msg, sizeof err.msg, "%s:%llu: %s", src.name, src.lineno, what);
+                snprintf(err.msg, sizeof err.msg, "%s:%llu: %s%s", src.name, src.lineno,
+                         strncmp(what, "expected", 8) ? "expected " : "", what);
                 rc = fail("encode", err.msg);
                 break;
             }
@@ -461,7 +462,8 @@ static int do_decode(const args *a)
     while ((lr = src_line(&src, &line, &len, &err)) == 1) {
         const char *what;
         if (parse_ids(line, len, &ids, &cap, &n, &what) != 0) {
-            snprintf(err.msg, sizeof err.msg, "%s:%llu: %s", src.name, src.lineno, what);
+            snprintf(err.msg, sizeof err.msg, "%s:%llu: %s%s", src.name, src.lineno,
+                         strncmp(what, "expected", 8) ? "expected " : "", what);
             rc = fail("decode", err.msg);
             break;
         }
@@ -550,7 +552,7 @@ int cmd_tokenizer(int argc, char **argv)
             break;
         case 'q': a.quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "tokenizer: unknown option '%s'", argv[optind]); /* argv+1 shifted: argv[optind] is (argv+1)[optind-1] */
+        default: return cli_option_error(usage, "tokenizer", opts, argv + 1, optind); /* getopt ran on argv + 1 */
         }
     }
     if (optind < argc - 1) return cli_usage_error(usage, "tokenizer %s: unexpected argument '%s'", sub, argv[optind + 1]);

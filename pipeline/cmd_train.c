@@ -89,7 +89,7 @@ int cmd_train(int argc, char **argv)
         case 'r': o.resume = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "train: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "train", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "train: unexpected argument '%s'", argv[optind]);

@@ -17,7 +17,11 @@ static const char usage[] =
     "the training split against the budget (and the track's limit: 100,000,000 words\n"
     "for strict, 10,000,000 for strict-small), recomputes every sha256, locates and\n"
     "recounts every document of documents.jsonl.zst, and checks that no id appears\n"
-    "twice or in both train and dev and that the manifest matches the files.\n"
+    "twice or in both train and dev, that no text is in both train and dev (by\n"
+    "content, whatever its id), that every file is valid UTF-8, that manifest.json\n"
+    "parses strictly (no trailing text, no repeated key), and that the folder holds\n"
+    "only manifest.json, documents.jsonl.zst, train/, dev/ and the files the manifest\n"
+    "lists.\n"
     "Exit 0 with a one-line summary on stdout; otherwise exit 1 with each problem on\n"
     "stderr. A corpus whose assembly was killed has no folder, and fails.\n";
 
@@ -35,7 +39,7 @@ int cmd_verify(int argc, char **argv)
         case 't': track = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "verify: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "verify", opts, argv, optind);
         }
     }
     if (optind != argc - 1) return cli_usage_error(usage, "verify: expected one corpus folder");

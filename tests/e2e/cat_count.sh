@@ -110,3 +110,50 @@ got=$("$BLALM" count --json -q <(zstd -q -c "$TMP/in.jsonl") | tail -1)
 [ "$got" = "$want" ] && pass count_from_zstd_pipe || fail count_from_zstd_pipe "got $got want $want"
 got=$(cat "$TMP/in.jsonl" | "$BLALM" count --json -q /dev/stdin | tail -1)
 [ "$got" = "$want" ] && pass count_from_stdin || fail count_from_stdin "got $got want $want"
+
+# ---- issue 20: parquet that once read as fewer documents, or as bad text ----
+PQW="${BLALM_UNIT_DIR:-}/test_parquet"
+if [ -x "$PQW" ] && mkdir -p "$TMP/pq" && "$PQW" --write "$TMP/pq" small >/dev/null 2>&1; then
+    # defect 7: a zero-byte .parquet file is an error, not 0 documents
+    : >"$TMP/empty.parquet"
+    "$BLALM" count "$TMP/empty.parquet" >"$TMP/o" 2>"$TMP/e"; rc=$?
+    [ $rc -eq 1 ] && grep -q 'empty.parquet: byte 0: empty file (0 bytes); expected a parquet file' "$TMP/e" \
+        && pass parquet_zero_bytes_refused || fail parquet_zero_bytes_refused "rc=$rc $(cat "$TMP/e")"
+    # defect 7: a dangling .parquet symlink under WORK/docs is an error, not skipped
+    mkdir -p "$TMP/dl/docs/web"
+    cp "$TMP/pq/w_plain_none.parquet" "$TMP/dl/docs/web/a.parquet"
+    ln -s "$TMP/gone.parquet" "$TMP/dl/docs/web/b.parquet"
+    "$BLALM" tag --work "$TMP/dl" --taggers readability -q >/dev/null 2>"$TMP/e"; rc=$?
+    [ $rc -eq 1 ] && grep -q "b.parquet: symbolic link to '$TMP/gone.parquet', which does not exist" "$TMP/e" \
+        && pass parquet_dangling_symlink_refused || fail parquet_dangling_symlink_refused "rc=$rc $(cat "$TMP/e")"
+    # defect 15: parquet through a pipe gets a parquet error, not a JSON one
+    "$BLALM" count /dev/stdin <"$TMP/pq/w_plain_none.parquet" >/dev/null 2>"$TMP/e"; rc=$?
+    cat "$TMP/pq/w_plain_none.parquet" | "$BLALM" cat /dev/stdin >/dev/null 2>"$TMP/e2"; rc2=$?
+    [ $rc -eq 0 ] && [ $rc2 -eq 1 ] && grep -q 'parquet data (PAR1) in a pipe or other stream' "$TMP/e2" \
+        && pass parquet_from_pipe_named || fail parquet_from_pipe_named "rc=$rc/$rc2 $(cat "$TMP/e" "$TMP/e2")"
+    # defect 6: a flipped byte in a text page is refused by cat and count, nothing printed
+    "$PY" - "$TMP/pq/w_plain_none.parquet" "$TMP/badtext.parquet" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.index(b"Row 1 says")
+b[i + 1] = 0xff
+open(sys.argv[2], "wb").write(b)
+EOF
+    "$BLALM" cat "$TMP/badtext.parquet" >"$TMP/o" 2>"$TMP/e"; rc=$?
+    "$BLALM" count "$TMP/badtext.parquet" >/dev/null 2>"$TMP/e2"; rc2=$?
+    [ $rc -eq 1 ] && [ $rc2 -eq 1 ] && grep -q "badtext.parquet: byte [0-9]*: column 'text': row 1: value is not valid UTF-8" "$TMP/e" \
+        && ! grep -q 'Row 1' "$TMP/o" && pass parquet_invalid_utf8_refused \
+        || fail parquet_invalid_utf8_refused "rc=$rc/$rc2 $(cat "$TMP/e" "$TMP/e2")"
+else
+    skip parquet_zero_bytes_refused "test_parquet --write unavailable (build the unit tests)"
+fi
+
+# issue 20, defect 15: JSON errors say what was expected (not "expected unterminated string")
+printf '{"id":"1","text":"no end}\n' >"$TMP/unterminated.jsonl"
+printf '{"id":"1","text":"raw\001ctl"}\n' >"$TMP/ctl.jsonl"
+"$BLALM" count "$TMP/unterminated.jsonl" >/dev/null 2>"$TMP/e"; rc=$?
+"$BLALM" count "$TMP/ctl.jsonl" >/dev/null 2>"$TMP/e2"; rc2=$?
+[ $rc -eq 1 ] && [ $rc2 -eq 1 ] && grep -q "unterminated.jsonl:1: column 26: expected a closing '\"' (the string is unterminated)" "$TMP/e" \
+    && grep -q 'ctl.jsonl:1: column 22: expected an escaped control character' "$TMP/e2" \
+    && ! grep -q 'expected unterminated\|expected control' "$TMP/e" "$TMP/e2" \
+    && pass json_error_wording || fail json_error_wording "rc=$rc/$rc2 $(cat "$TMP/e" "$TMP/e2")"

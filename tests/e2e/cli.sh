@@ -23,3 +23,21 @@ for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1}
     "$BLALM" "$c" --no-such-flag >/dev/null 2>"$TMP/e"; rc=$?
     [ $rc -eq 2 ] && grep -q usage "$TMP/e" && pass "cli_${c}_unknown_flag" || fail "cli_${c}_unknown_flag" "rc=$rc"
 done
+
+# issue 20, defect 15: an option error says what was wrong with which option
+opt_err() { # name expected-text args...
+    local name=$1 want=$2; shift 2
+    "$BLALM" "$@" >/dev/null 2>"$TMP/oe"; local rc=$?
+    [ $rc -eq 2 ] && grep -qF -- "$want" "$TMP/oe" && pass "$name" || fail "$name" "rc=$rc: $(head -3 "$TMP/oe")"
+}
+opt_err cli_missing_value_tag "tag: option '--work' needs a value" tag --work
+opt_err cli_missing_value_dedup "dedup: option '--work' needs a value" dedup --work
+opt_err cli_missing_value_assemble "assemble: option '--config' needs a value" assemble --work w --config
+opt_err cli_missing_value_score "score: option '--endpoint' needs a value" score --endpoint
+opt_err cli_missing_value_tokenizer "tokenizer: option '--vocab' needs a value" tokenizer train --vocab
+opt_err cli_unknown_option_named "count: unknown option '--no-such-flag'" count --no-such-flag
+opt_err cli_value_not_taken "count: option '--quiet' takes no value" count --quiet=yes
+opt_err cli_dedup_bands_zero "dedup: --bands '0': expected an integer from 1 to" dedup --work w --bands 0
+opt_err cli_assemble_mem_overflow "assemble: --mem: '99999999999G' is too large" assemble --work w --out o --mem 99999999999G
+opt_err cli_assemble_mem_not_size "assemble: --mem: expected a size in bytes such as 256M" assemble --work w --out o --mem lots
+opt_err cli_assemble_mem_small "assemble: --mem: expected a size of at least 64k" assemble --work w --out o --mem 1k

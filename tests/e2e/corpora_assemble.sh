@@ -242,6 +242,79 @@ for mode in train dev; do
         fail verify_repeated_id_$mode "$(cat "$TMP/ids.err")"
     fi
 done
+# --- issue 20, defect 8: tampering that verify once missed ----------------------
+tamper() { # name expected-text setup-command
+    local name=$1 want=$2; shift 2
+    rm -rf "$TMP/t8"; cp -r "$W/out/strict" "$TMP/t8"
+    "$@" "$TMP/t8"
+    if "$BLALM" verify "$TMP/t8" >/dev/null 2>"$TMP/t8.err"; then fail "$name" "exit 0"
+    elif grep -qF -- "$want" "$TMP/t8.err"; then pass "$name"
+    else fail "$name" "does not say '$want': $(cat "$TMP/t8.err")"; fi
+}
+extra_root() { cp "$1/train/web.train" "$1/web.train"; }
+extra_folder() { mkdir "$1/train2"; cp "$1/train/web.train" "$1/train2/web.train"; }
+brace() { printf '}' >>"$1/manifest.json"; }
+dupkey() { "$PY" -c 'import sys; p=sys.argv[1]+"/manifest.json"; t=open(p).read(); open(p,"w").write(t.replace("{", "{\"words\": 1, ", 1))' "$1"; }
+tamper verify_rejects_extra_file_at_root 'web.train: not listed in manifest.json' extra_root
+tamper verify_rejects_extra_folder 'train2/: a folder that is not part of the corpus layout' extra_folder
+tamper verify_rejects_trailing_text_in_manifest 'unexpected text after the JSON value' brace
+tamper verify_rejects_repeated_manifest_key 'duplicate key "words"' dupkey
+# a train text copied into dev under a new id, every count and checksum updated
+dup_into_dev() {
+    "$PY" - "$1" <<'EOF'
+import hashlib, json, subprocess, sys
+d = sys.argv[1]
+idx = d + "/documents.jsonl.zst"
+rows = [json.loads(l) for l in subprocess.run(["zstd", "-dc", idx], capture_output=True, check=True).stdout.decode().splitlines()]
+t = next(r for r in rows if r["split"] == "train" and r["words"] > 0)
+text = open(d + "/" + t["file"], "rb").read()[t["offset"]:t["offset"] + t["length"]]
+m = json.load(open(d + "/manifest.json"))
+f = next(x for x in m["files"] if x["split"] == "dev")
+dev = open(d + "/" + f["path"], "rb").read()
+off = len(dev) + 2
+dev += b"\n\n" + text
+open(d + "/" + f["path"], "wb").write(dev)
+rows.append(dict(t, id="brand-new-id", split="dev", file=f["path"], offset=off))
+subprocess.run(["zstd", "-q", "-f", "-o", idx], input="".join(json.dumps(r) + "\n" for r in rows).encode(), check=True)
+f.update(sha256=hashlib.sha256(dev).hexdigest(), bytes=len(dev), words=len(dev.decode().split()), documents=f["documents"] + 1)
+m["dev"]["words"] += t["words"]; m["dev"]["documents"] += 1
+s = m["sources"][f["source"]]; s["dev_words"] += t["words"]; s["dev_documents"] += 1
+m["index"]["sha256"] = hashlib.sha256(open(idx, "rb").read()).hexdigest()
+json.dump(m, open(d + "/manifest.json", "w"), indent=2)
+EOF
+}
+tamper verify_rejects_same_text_in_both_splits 'the same text is in train and dev' dup_into_dev
+if [ "$(grep -c 'problem' "$TMP/t8.err")" = 1 ]; then pass verify_same_text_only_problem
+else fail verify_same_text_only_problem "more problems than the duplicate: $(cat "$TMP/t8.err")"; fi
+# defect 6: an invalid byte in a train file (checksum updated) is refused
+bad_utf8() {
+    "$PY" - "$1" <<'EOF'
+import hashlib, json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/manifest.json"))
+f = next(x for x in m["files"] if x["split"] == "train")
+b = bytearray(open(d + "/" + f["path"], "rb").read())
+i = next(k for k in range(len(b)) if 0x61 <= b[k] <= 0x7a)
+b[i] = 0xff
+open(d + "/" + f["path"], "wb").write(b)
+f["sha256"] = hashlib.sha256(b).hexdigest()
+json.dump(m, open(d + "/manifest.json", "w"), indent=2)
+EOF
+}
+tamper verify_rejects_invalid_utf8 'not valid UTF-8' bad_utf8
+
+# --- issue 20, defect 9: dev_words above the pool is refused, not a corpus of dev only
+echo '{"corpora": [{"name": "c", "budget": 1000, "dev_words": 500}], "ranking": ["edu_llm.score desc"]}' >"$E/devbig.json"
+if "$BLALM" assemble --work "$E/work" --out "$E/devbig" --config "$E/devbig.json" 2>"$E/devbig.err"; then
+    fail assemble_dev_larger_than_pool_refused "exit 0: $(cat "$E/devbig.err")"
+elif [ -e "$E/devbig/c" ]; then
+    fail assemble_dev_larger_than_pool_refused "a corpus was written"
+elif grep -q "corpus 'c': the eligible pool ran out before the training budget was filled, and the dev split took 180 words (dev_words 500) while training got only 0 of its 1000 budget words" "$E/devbig.err"; then
+    pass assemble_dev_larger_than_pool_refused
+else
+    fail assemble_dev_larger_than_pool_refused "$(cat "$E/devbig.err")"
+fi
+
 # --- defaults without --config, over the sets that exist -----------------------
 if "$BLALM" assemble --work "$W/work" --out "$W/dflt" 2>"$W/dflt.err" &&
    grep -q '"rules": \["gopher_quality.pass", "edu_llm.score >= 3"\]' "$W/dflt/strict/manifest.json" &&

@@ -95,6 +95,12 @@ $BLALM score --work "$N4" --endpoint "http://127.0.0.1:$P/wrong" --model m --con
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ $rc -eq 1 ] && grep -q 'HTTP 404' "$TMP/err" && grep -q '(1 attempt)' "$TMP/err" && pass score_fault_404_fails_fast \
     || fail score_fault_404_fails_fast "rc=$rc ${ms} ms $(cat "$TMP/err")"
+# issue 20, defect 16: a password in the endpoint URL is redacted like a key
+rm -rf "$N4/state" "$N4/attributes"
+$BLALM score --work "$N4" --endpoint "http://someone:pw-s3cr3t-77@127.0.0.1:$P/wrong" --model m --concurrency 1 -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q 'HTTP 404' "$TMP/err" && grep -q 'http://\*\*\*@127.0.0.1' "$TMP/err" && ! grep -q 'pw-s3cr3t-77' "$TMP/err" \
+    && ! grep -rq 'pw-s3cr3t-77' "$N4/attributes" "$N4/stats" 2>/dev/null \
+    && pass score_endpoint_password_redacted || fail score_endpoint_password_redacted "rc=$rc $(cat "$TMP/err")"
 
 # ---- 401 fails fast with a clear message ----
 stop_peers

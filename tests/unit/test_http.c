@@ -128,6 +128,14 @@ TEST(redaction)
     CHECK_CONTAINS(out, "failed: ***");
     http_redact("GET http://h/p?a=1: HTTP 404", NULL, out, sizeof out);
     CHECK_EQ_STR(out, "GET http://h/p?...: HTTP 404");
+    /* issue 20, defect 16: a password in the URL is as secret as a token */
+    http_redact("POST http://user:pa55word@127.0.0.1:9/v1/chat/completions?k=v: connection refused", NULL, out,
+                sizeof out);
+    CHECK_EQ_STR(out, "POST http://***@127.0.0.1:9/v1/chat/completions?...: connection refused");
+    http_redact("see https://tok@hub.example/x and http://a@b@c/ and mailto user@host", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "see https://***@hub.example/x and http://***@c/ and mailto user@host");
+    http_redact("http://h:8080/p@q", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "http://h:8080/p@q");
     http_redact("nothing secret", NULL, out, sizeof out);
     CHECK_EQ_STR(out, "nothing secret");
     http_redact("tiny", hdrs, out, 3);

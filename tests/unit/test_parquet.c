@@ -545,6 +545,7 @@ TEST(unsupported_features_refused)
         0x48, 0x01, 'g', 0x15, 0x02, 0x00,                              /* group g with 1 child */
         0x15, 0x0c, 0x38, 0x01, 'x', 0x00,                             /* 1: type BYTE_ARRAY, 4: name x */
         0x16, 0x00,                      /* 3: i64 0 */
+        0x19, 0x0c,                      /* 4: empty list of row groups */
         0x00};
     sb_add(&m, "PAR1", 4);
     sb_add(&m, meta, sizeof meta);
@@ -581,6 +582,264 @@ static uint8_t *thrift_find(uint8_t *buf, size_t n, const int16_t *ids, int dept
         if (!found) return NULL;
     }
     return NULL;
+}
+
+/* ---- issue 20: footer counts, byte flips, UTF-8 ---------------------------- */
+
+static uint32_t footer_len(const uint8_t *buf, size_t n)
+{
+    return (uint32_t)buf[n - 8] | (uint32_t)buf[n - 7] << 8 | (uint32_t)buf[n - 6] << 16 | (uint32_t)buf[n - 5] << 24;
+}
+
+/* Copy of buf (n bytes) with the integer field reached by ids (see
+ * thrift_find) in the footer set to v: the varint is re-encoded, the footer
+ * spliced and its length fixed. NULL when the field is not there. */
+static uint8_t *with_footer_int(const uint8_t *buf, size_t n, const int16_t *ids, int depth, int64_t v, size_t *n_out)
+{
+    uint32_t flen = footer_len(buf, n);
+    size_t foff = n - 8 - flen;
+    uint8_t *work = malloc(n);
+    memcpy(work, buf, n);
+    uint8_t *at = thrift_find(work + foff, flen, ids, depth);
+    if (!at) { free(work); return NULL; }
+    size_t pos = (size_t)(at - work), old = 0;
+    while (work[pos + old] & 0x80) old++;
+    old++;
+    uint8_t enc[10];
+    size_t k = 0;
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    do { enc[k] = (uint8_t)(z & 0x7f); z >>= 7; if (z) enc[k] |= 0x80; k++; } while (z);
+    size_t m = n - old + k;
+    uint8_t *out = malloc(m);
+    memcpy(out, work, pos);
+    memcpy(out + pos, enc, k);
+    memcpy(out + pos + k, work + pos + old, n - pos - old);
+    uint32_t nl = (uint32_t)(flen - old + k);
+    out[m - 8] = (uint8_t)nl; out[m - 7] = (uint8_t)(nl >> 8); out[m - 6] = (uint8_t)(nl >> 16); out[m - 5] = (uint8_t)(nl >> 24);
+    free(work);
+    *n_out = m;
+    return out;
+}
+
+static int64_t footer_int(const uint8_t *buf, size_t n, const int16_t *ids, int depth)
+{
+    uint32_t flen = footer_len(buf, n);
+    thrift_in t;
+    uint8_t *at = thrift_find((uint8_t *)buf + n - 8 - flen, flen, ids, depth);
+    if (!at) return -1;
+    tin_init(&t, at, (size_t)(buf + n - at), 0);
+    return tin_zigzag(&t);
+}
+
+/* Reads every document: count, and a hash of every text (in order). */
+static long read_digest(const uint8_t *buf, size_t n, const doc_opts *o, uint64_t *digest, blalm_err *e)
+{
+    pq_reader *r = pq_reader_open_mem(buf, n, "mem.parquet", o, e);
+    if (!r) return -1;
+    blalm_doc d;
+    long cnt = 0;
+    int rc;
+    uint64_t h = 1469598103934665603ull;
+    while ((rc = pq_reader_next(r, &d, e)) == 1) {
+        for (size_t i = 0; i < d.text_len; i++) h = (h ^ (uint8_t)d.text[i]) * 1099511628211ull;
+        h = (h ^ 0xff) * 1099511628211ull;
+        cnt++;
+    }
+    pq_reader_close(r);
+    *digest = h;
+    return rc < 0 ? -1 : cnt;
+}
+
+/* Every single-bit flip (bits in mask) of every footer byte: an error, or
+ * the same documents (count and texts). Returns the number of flips that
+ * silently changed what was read; *errors counts refusals. */
+static int footer_flips(const uint8_t *buf, size_t n, const doc_opts *o, unsigned mask, size_t stride, int *errors,
+                        char *first, size_t cap)
+{
+    blalm_err e;
+    uint64_t want, got;
+    long rows = read_digest(buf, n, o, &want, &e);
+    if (rows < 0) { snprintf(first, cap, "baseline: %s", e.msg); return 1; }
+    uint32_t flen = footer_len(buf, n);
+    uint8_t *cp = malloc(n);
+    memcpy(cp, buf, n);
+    int wrong = 0;
+    for (size_t i = n - 8 - flen; i < n - 8; i += stride)
+        for (int b = 0; b < 8; b++) {
+            if (!(mask >> b & 1)) continue;
+            cp[i] ^= (uint8_t)(1u << b);
+            long r = read_digest(cp, n, o, &got, &e);
+            if (r < 0) (*errors)++;
+            else if (r != rows || got != want) {
+                if (!wrong++) snprintf(first, cap, "footer byte %zu bit %d: %ld rows (want %ld), texts %s", i, b, r, rows,
+                                       got == want ? "same" : "differ");
+            }
+            cp[i] ^= (uint8_t)(1u << b);
+        }
+    free(cp);
+    return wrong;
+}
+
+/* Defect 5: a row group's num_rows that disagrees with its column chunks or
+ * with the file's num_rows, or a footer with a flipped byte, is refused; it
+ * never reads as fewer (or 0) rows. */
+TEST(footer_counts_must_agree)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/counts.parquet", test_tmpdir());
+    pq_column c1[] = {{"text", PQ_STRING, 0}};
+    pq_write_opts o = {PQ_CODEC_SNAPPY, 0, 0};
+    blalm_err e = {{0}};
+    pq_writer *w = pqw_open(path, c1, 1, &o, &e);
+    CHECK_MSG(w != NULL, "%s", e.msg);
+    for (int i = 0; i < 100; i++) {
+        char t[64];
+        int k = snprintf(t, sizeof t, "document number %d", i);
+        pq_value v = {0, 0, 0, t, (size_t)k};
+        CHECK(pqw_row(w, &v, &e) == 0);
+    }
+    CHECK_MSG(pqw_commit(w, &e) == 0, "%s", e.msg);
+    size_t n, m;
+    uint8_t *buf = slurp(path, &n);
+    CHECK(buf != NULL);
+    uint64_t dg;
+    CHECK_EQ_INT(read_digest(buf, n, NULL, &dg, &e), 100);
+    const int16_t file_rows[] = {3}, rg_rows[] = {4, 3}, chunk_values[] = {4, 1, 3, 5};
+    CHECK_EQ_INT(footer_int(buf, n, file_rows, 1), 100);
+    CHECK_EQ_INT(footer_int(buf, n, rg_rows, 2), 100);
+    CHECK_EQ_INT(footer_int(buf, n, chunk_values, 4), 100);
+    /* the row group says 50: the file's 100 disagree */
+    uint8_t *a = with_footer_int(buf, n, rg_rows, 2, 50, &m);
+    CHECK(a != NULL);
+    CHECK(read_digest(a, m, NULL, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "the file says 100 rows but its 1 row groups hold 50");
+    /* ... and the file's num_rows says 50 too: the column chunk's 100 values disagree */
+    size_t m2;
+    uint8_t *b = with_footer_int(a, m, file_rows, 1, 50, &m2);
+    CHECK(b != NULL);
+    CHECK(read_digest(b, m2, NULL, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "row group 0 says 50 rows but column 'text' holds 100 values");
+    /* ... and the chunk says 50 values too: the page header's 100 disagree */
+    size_t m3;
+    uint8_t *c = with_footer_int(b, m2, chunk_values, 4, 50, &m3);
+    CHECK(c != NULL);
+    CHECK(read_digest(c, m3, NULL, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "column 'text'");
+    free(a); free(b); free(c);
+    /* the chunk says 150 values: its pages hold 100 */
+    a = with_footer_int(buf, n, chunk_values, 4, 150, &m);
+    b = with_footer_int(a, m, rg_rows, 2, 150, &m2);
+    c = with_footer_int(b, m2, file_rows, 1, 150, &m3);
+    CHECK(read_digest(c, m3, NULL, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "column 'text'");
+    free(a); free(b); free(c);
+    /* every bit of the footer flipped in turn */
+    int errors = 0;
+    char first[300] = "";
+    int wrong = footer_flips(buf, n, NULL, 0xff, 1, &errors, first, sizeof first);
+    CHECK_MSG(wrong == 0, "%d footer bit flips read other documents without an error; first: %s", wrong, first);
+    CHECK(errors > 0);
+    free(buf);
+    /* a multi-column, multi-row-group file with nulls and a dictionary */
+    snprintf(path, sizeof path, "%s/flips.parquet", test_tmpdir());
+    pq_write_opts o2 = {PQ_CODEC_SNAPPY, 1, 2000};
+    CHECK_MSG(write_fixture(path, 120, &o2, &e) == 0, "%.700s", e.msg);
+    buf = slurp(path, &n);
+    CHECK(buf != NULL);
+    errors = 0;
+    wrong = footer_flips(buf, n, NULL, 0xff, 1, &errors, first, sizeof first);
+    CHECK_MSG(wrong == 0, "%d footer bit flips read other documents without an error; first: %s", wrong, first);
+    free(buf);
+}
+
+/* The same on a real FineWeb-Edu file written by pyarrow (an independent
+ * writer), when ../shared/data is there. */
+TEST(footer_counts_real_file)
+{
+    const char *dir = test_shared_data();
+    if (!dir) SKIPF("BLALM_SHARED_DATA not set: real parquet footers not checked");
+    char path[600];
+    snprintf(path, sizeof path, "%s/fineweb-legal/batch_000001.parquet", dir);
+    size_t n, m, m2;
+    uint8_t *buf = slurp(path, &n);
+    if (!buf) SKIPF("%s missing", path);
+    blalm_err e;
+    uint64_t dg;
+    doc_opts o = {.text_only = 1};
+    long rows = read_digest(buf, n, &o, &dg, &e);
+    CHECK_MSG(rows > 2, "%s", e.msg);
+    const int16_t file_rows[] = {3}, rg_rows[] = {4, 3};
+    int64_t rg0 = footer_int(buf, n, rg_rows, 2);
+    CHECK(rg0 > 2);
+    uint8_t *a = with_footer_int(buf, n, rg_rows, 2, rg0 / 2, &m);
+    CHECK(read_digest(a, m, &o, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "row groups hold");
+    uint8_t *b = with_footer_int(a, m, file_rows, 1, rows - (rg0 - rg0 / 2), &m2);
+    CHECK(read_digest(b, m2, &o, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "row group 0 says");
+    free(a); free(b);
+    int errors = 0;
+    char first[300] = "";
+    /* every byte's lowest bit; under AddressSanitizer (15x slower here) every
+     * fourth byte's, to keep the SAN run short */
+#if defined(__SANITIZE_ADDRESS__)
+    size_t stride = 4;
+#else
+    size_t stride = 1;
+#endif
+    int wrong = footer_flips(buf, n, &o, 0x01, stride, &errors, first, sizeof first);
+    CHECK_MSG(wrong == 0, "%d footer bit flips read other documents without an error; first: %s", wrong, first);
+    free(buf);
+}
+
+/* Defect 6: invalid UTF-8 in a text, an id, a string column or a column
+ * name is refused at the reader, naming the column and row. */
+TEST(invalid_utf8_refused)
+{
+    char path[600];
+    blalm_err e = {{0}};
+    static const struct { pq_codec codec; int dict; } kinds[] = {{PQ_CODEC_NONE, 0}, {PQ_CODEC_NONE, 1}, {PQ_CODEC_ZSTD, 0}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (int col = 0; col < 3; col++) {
+            snprintf(path, sizeof path, "%s/utf8-%zu-%d.parquet", test_tmpdir(), k, col);
+            pq_column cols[] = {{"id", PQ_STRING, 0}, {"text", PQ_STRING, 0}, {"url", PQ_STRING, 1}};
+            pq_write_opts o = {kinds[k].codec, kinds[k].dict, 0};
+            pq_writer *w = pqw_open(path, cols, 3, &o, &e);
+            CHECK_MSG(w != NULL, "%s", e.msg);
+            for (int i = 0; i < 40; i++) {
+                char id[32], text[64], url[64];
+                int il = snprintf(id, sizeof id, "doc-%d", i), tl = snprintf(text, sizeof text, "caf\xc3\xa9 text %d", i);
+                int ul = snprintf(url, sizeof url, "http://x/%d", i);
+                char *bad = col == 0 ? id : col == 1 ? text : url;
+                if (i == 17) bad[1] = (char)0xff;   /* an invalid byte in row 17 */
+                pq_value v[3] = {{0, 0, 0, id, (size_t)il}, {0, 0, 0, text, (size_t)tl}, {i % 5 == 0, 0, 0, url, (size_t)ul}};
+                CHECK(pqw_row(w, v, &e) == 0);
+            }
+            CHECK_MSG(pqw_commit(w, &e) == 0, "%s", e.msg);
+            size_t n;
+            uint8_t *buf = slurp(path, &n);
+            CHECK(read_all(buf, n, NULL, &e) < 0);
+            static const char *const names[] = {"column 'id'", "column 'text'", "column 'url'"};
+            CHECK_HAS(e.msg, names[col]);
+            CHECK_HAS(e.msg, "not valid UTF-8");
+            if (!kinds[k].dict) CHECK_HAS(e.msg, "row 17");
+            free(buf);
+        }
+    }
+    /* a column name with an invalid byte would become a JSON key */
+    snprintf(path, sizeof path, "%s/utf8-name.parquet", test_tmpdir());
+    pq_column cols[] = {{"text", PQ_STRING, 0}, {"ur\xffl", PQ_STRING, 0}};
+    pq_write_opts o = {PQ_CODEC_NONE, 0, 0};
+    pq_writer *w = pqw_open(path, cols, 2, &o, &e);
+    CHECK_MSG(w != NULL, "%s", e.msg);
+    pq_value v[2] = {{0, 0, 0, "t", 1}, {0, 0, 0, "u", 1}};
+    CHECK(pqw_row(w, v, &e) == 0);
+    CHECK_MSG(pqw_commit(w, &e) == 0, "%s", e.msg);
+    size_t n;
+    uint8_t *buf = slurp(path, &n);
+    CHECK(read_all(buf, n, NULL, &e) < 0);
+    CHECK_HAS(e.msg, "column 2's name is not valid UTF-8");
+    free(buf);
 }
 
 TEST(unsupported_codec_refused)
@@ -844,5 +1103,8 @@ int main(int argc, char **argv)
     RUN(unsupported_codec_refused);
     RUN(extreme_values_render);
     RUN(fuzz_regressions);
+    RUN(footer_counts_must_agree);
+    RUN(footer_counts_real_file);
+    RUN(invalid_utf8_refused);
     return test_summary();
 }
