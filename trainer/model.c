@@ -1,11 +1,13 @@
 /* model.c - BLaLM decoder: config, parameter table, forward, exact backward,
  * generation. Shapes: N = B*S rows, D = dim, V = vocab, H = heads,
  * Hq = H*dqk, Hv = H*dv, F = mlp_hidden, P = width of the fused input
- * projection (mlstm: q, k, v, o, i, f = 2Hq + 2Hv + 2H; attention: 3Hq). */
+ * projection (its slots and their offsets: proj_layout). */
 #include "trainer/model.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <math.h>
+#include <stddef.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,8 +222,21 @@ cJSON *model_config_to_json(const model_config *c)
 
 /* ------------------------------------------------------------ the tables */
 
+/* The mixer's fused input projection: one matrix win [P, D] per layer whose
+ * row blocks are these slots, in this order (a slot of width 0 is absent).
+ * Each slot is also a tensor of its own in the table, so checkpoints and
+ * exports name them separately; proj [N, P] holds the slots' outputs at the
+ * same column offsets (model.po). */
+typedef enum { PJ_Q, PJ_K, PJ_V, PJ_O, PJ_I, PJ_F, PJ_COUNT } proj_slot;
+
+static const char *const proj_names[PJ_COUNT] = {"mixer.q.weight",     "mixer.k.weight",
+                                                 "mixer.v.weight",     "mixer.ogate.weight",
+                                                 "mixer.igate.weight", "mixer.fgate.weight"};
+static const param_group proj_groups[PJ_COUNT] = {PG_MATRIX, PG_MATRIX, PG_MATRIX,
+                                                  PG_MATRIX, PG_GATE,   PG_GATE};
+
 typedef struct layer_w {
-    float *norm1, *win;                 /* win [P, D]: q, k, v (, o, i, f) rows, contiguous */
+    float *norm1, *win;                 /* win [P, D]: the proj slots' rows, contiguous */
     float *bi, *bf, *outnorm;           /* mlstm: [H], [H], [Hv] */
     float *wout;                        /* [D, Hv] */
     float *norm2, *wgu, *wdown;         /* [D], [2F, D] (gate rows then up rows), [D, F] */
@@ -235,9 +250,13 @@ typedef struct layer_a {
     float *xm, *n2, *r2, *gu, *act;     /* [N,D] [N,D] [N] [N,2F] [N,F] */
 } layer_a;
 
+#define LAYER_TENSORS_MAX 32
+
 struct model {
     model_config cfg;
     int P, Hq, Hv, F;
+    int pw[PJ_COUNT], po[PJ_COUNT];     /* width and column offset of each proj slot */
+    int layer_nt;                       /* tensors per layer (layer l's start at 1 + l*layer_nt) */
     int ntensors;
     tensor_info *tensors;
     size_t nparams;
@@ -272,81 +291,110 @@ int model_find_tensor(const model *m, const char *name)
     return -1;
 }
 
-static size_t add_tensor(model *m, int cap, const char *name, int rows, int cols,
-                         param_group g)
+/* Proj slot widths and offsets from the config. */
+static void proj_layout(model *m)
+{
+    const model_config *c = &m->cfg;
+    int mlstm = c->mixer == MIXER_MLSTM;
+    int w[PJ_COUNT] = {m->Hq, m->Hq, m->Hv, mlstm ? m->Hv : 0, mlstm ? c->heads : 0,
+                       mlstm ? c->heads : 0};
+    m->P = 0;
+    for (int s = 0; s < PJ_COUNT; s++) {
+        m->pw[s] = w[s];
+        m->po[s] = m->P;
+        m->P += w[s];
+    }
+}
+
+/* One tensor of a layer: its name after "layers.L.", shape, optimiser group
+ * and where its pointer lives in layer_w (NO_FIELD: a row block reached
+ * through the pointer of the block's first tensor, as the proj slots). */
+#define NO_FIELD ((size_t)-1)
+typedef struct layer_tensor {
+    const char *name;
+    int rows, cols;
+    param_group group;
+    size_t field;
+} layer_tensor;
+
+/* Every layer's tensors in table order, which is also their order in
+ * parameter memory: the table, the layer pointers and the fused blocks all
+ * follow from this list. Returns the count. */
+static int layer_tensors(const model *m, layer_tensor *t)
+{
+    const model_config *c = &m->cfg;
+    int D = c->dim, H = c->heads, n = 0;
+#define LT(nm, r, cc, g, f) (t[n++] = (layer_tensor){nm, r, cc, g, f})
+    LT("norm1.weight", D, 0, PG_NORM, offsetof(layer_w, norm1));
+    for (int s = 0; s < PJ_COUNT; s++) /* the fused input projection, contiguous */
+        if (m->pw[s])
+            LT(proj_names[s], m->pw[s], D, proj_groups[s], s == PJ_Q ? offsetof(layer_w, win) : NO_FIELD);
+    if (c->mixer == MIXER_MLSTM) {
+        LT("mixer.igate.bias", H, 0, PG_GATE, offsetof(layer_w, bi));
+        LT("mixer.fgate.bias", H, 0, PG_GATE, offsetof(layer_w, bf));
+        LT("mixer.outnorm.weight", m->Hv, 0, PG_NORM, offsetof(layer_w, outnorm));
+    }
+    LT("mixer.out.weight", D, m->Hv, PG_MATRIX, offsetof(layer_w, wout));
+    LT("norm2.weight", D, 0, PG_NORM, offsetof(layer_w, norm2));
+    LT("mlp.gate.weight", m->F, D, PG_MATRIX, offsetof(layer_w, wgu)); /* gate then up, contiguous */
+    LT("mlp.up.weight", m->F, D, PG_MATRIX, NO_FIELD);
+    LT("mlp.down.weight", D, m->F, PG_MATRIX, offsetof(layer_w, wdown));
+#undef LT
+    assert(n <= LAYER_TENSORS_MAX);
+    return n;
+}
+
+static void add_tensor(model *m, const char *name, int rows, int cols, param_group g)
 {
     tensor_info *t = &m->tensors[m->ntensors++];
-    (void)cap;
     snprintf(t->name, sizeof t->name, "%s", name);
     t->rows = rows;
     t->cols = cols;
     t->offset = m->nparams;
     t->group = g;
     m->nparams += (size_t)rows * (cols ? cols : 1);
-    return t->offset;
 }
 
-/* Builds the tensor table (names as in the PyTorch twin) and layer offsets. */
-static void build_table(model *m, size_t *off)
+/* The tensor table (names as in the PyTorch twin): embed, the layers', norm, head. */
+static int build_table(model *m)
 {
     const model_config *c = &m->cfg;
-    int D = c->dim, H = c->heads;
+    layer_tensor lt[LAYER_TENSORS_MAX];
+    int nl = m->layer_nt = layer_tensors(m, lt);
+    m->tensors = calloc(1 + (size_t)c->layers * nl + 2, sizeof *m->tensors);
+    if (!m->tensors) return -1;
+    add_tensor(m, "embed.weight", c->vocab_size, c->dim, PG_EMBED);
     char nm[64];
-    int cap = 32 * c->layers + 4;
-    m->tensors = calloc((size_t)cap, sizeof *m->tensors);
-    m->embed = NULL;
-    off[0] = add_tensor(m, cap, "embed.weight", c->vocab_size, D, PG_EMBED);
-    for (int l = 0; l < c->layers; l++) {
-        size_t *o = off + 1 + (size_t)l * 16;
-#define T(i, suffix, r, cc, g) \
-    (snprintf(nm, sizeof nm, "layers.%d.%s", l, suffix), o[i] = add_tensor(m, cap, nm, r, cc, g))
-        T(0, "norm1.weight", D, 0, PG_NORM);
-        T(1, "mixer.q.weight", m->Hq, D, PG_MATRIX);
-        T(2, "mixer.k.weight", m->Hq, D, PG_MATRIX);
-        T(3, "mixer.v.weight", m->Hv, D, PG_MATRIX);
-        if (c->mixer == MIXER_MLSTM) {
-            T(4, "mixer.ogate.weight", m->Hv, D, PG_MATRIX);
-            T(5, "mixer.igate.weight", H, D, PG_GATE);
-            T(6, "mixer.fgate.weight", H, D, PG_GATE);
-            T(7, "mixer.igate.bias", H, 0, PG_GATE);
-            T(8, "mixer.fgate.bias", H, 0, PG_GATE);
-            T(9, "mixer.outnorm.weight", m->Hv, 0, PG_NORM);
+    for (int l = 0; l < c->layers; l++)
+        for (int i = 0; i < nl; i++) {
+            snprintf(nm, sizeof nm, "layers.%d.%s", l, lt[i].name);
+            add_tensor(m, nm, lt[i].rows, lt[i].cols, lt[i].group);
         }
-        T(10, "mixer.out.weight", D, m->Hv, PG_MATRIX);
-        T(11, "norm2.weight", D, 0, PG_NORM);
-        T(12, "mlp.gate.weight", m->F, D, PG_MATRIX);
-        T(13, "mlp.up.weight", m->F, D, PG_MATRIX);
-        T(14, "mlp.down.weight", D, m->F, PG_MATRIX);
-#undef T
-    }
-    size_t *fo = off + 1 + (size_t)c->layers * 16;
-    fo[0] = add_tensor(m, cap, "norm.weight", D, 0, PG_NORM);
-    fo[1] = c->tie_embeddings ? off[0] : add_tensor(m, cap, "head.weight", c->vocab_size, D, PG_EMBED);
+    add_tensor(m, "norm.weight", c->dim, 0, PG_NORM);
+    if (!c->tie_embeddings) add_tensor(m, "head.weight", c->vocab_size, c->dim, PG_EMBED);
+    /* the fused blocks' row offsets are what the proj slots say */
+    for (int s = 0, i = 1; s < PJ_COUNT; s++)
+        if (m->pw[s]) {
+            assert(m->tensors[1 + i].offset == m->tensors[2].offset + (size_t)m->po[s] * c->dim);
+            i++;
+        }
+    return 0;
 }
 
-static void set_pointers(model *m, const size_t *off, float *base, layer_w *lw, float **embed,
-                         float **head, float **normf)
+/* Points lw (and embed, head, normf) into base (params or grads). */
+static void set_pointers(model *m, float *base, layer_w *lw, float **embed, float **head,
+                         float **normf)
 {
     const model_config *c = &m->cfg;
-    *embed = base + off[0];
-    for (int l = 0; l < c->layers; l++) {
-        const size_t *o = off + 1 + (size_t)l * 16;
-        layer_w *w = &lw[l];
-        w->norm1 = base + o[0];
-        w->win = base + o[1];
-        if (c->mixer == MIXER_MLSTM) {
-            w->bi = base + o[7];
-            w->bf = base + o[8];
-            w->outnorm = base + o[9];
-        }
-        w->wout = base + o[10];
-        w->norm2 = base + o[11];
-        w->wgu = base + o[12];
-        w->wdown = base + o[14];
-    }
-    const size_t *fo = off + 1 + (size_t)c->layers * 16;
-    *normf = base + fo[0];
-    *head = base + fo[1];
+    layer_tensor lt[LAYER_TENSORS_MAX];
+    int nl = layer_tensors(m, lt);
+    *embed = base + m->tensors[0].offset;
+    for (int l = 0; l < c->layers; l++)
+        for (int i = 0; i < nl; i++)
+            if (lt[i].field != NO_FIELD)
+                *(float **)((char *)&lw[l] + lt[i].field) = base + m->tensors[1 + l * nl + i].offset;
+    *normf = base + m->tensors[1 + c->layers * nl].offset;
+    *head = c->tie_embeddings ? *embed : base + m->tensors[2 + c->layers * nl].offset;
 }
 
 model *model_create(const model_config *c, blalm_err *e)
@@ -360,22 +408,20 @@ model *model_create(const model_config *c, blalm_err *e)
     m->Hq = c->heads * c->qk_head_dim;
     m->Hv = c->heads * c->v_head_dim;
     m->F = c->mlp_hidden;
-    m->P = c->mixer == MIXER_MLSTM ? 2 * m->Hq + 2 * m->Hv + 2 * c->heads : 3 * m->Hq;
-    size_t *off = calloc(1 + (size_t)c->layers * 16 + 2, sizeof *off);
-    build_table(m, off);
+    proj_layout(m);
+    int trc = build_table(m);
     m->params = calloc(m->nparams, sizeof(float));
     m->grads = calloc(m->nparams, sizeof(float));
     m->lw = calloc((size_t)c->layers, sizeof *m->lw);
     m->lg = calloc((size_t)c->layers, sizeof *m->lg);
-    if (!m->params || !m->grads || !m->lw || !m->lg || !m->tensors) {
-        free(off);
+    if (trc < 0 || !m->params || !m->grads || !m->lw || !m->lg) {
+        size_t np = m->nparams;
         model_free(m);
-        err_set(e, "out of memory for %s (%zu parameters)", c->name, (size_t)0);
+        err_set(e, "out of memory for %s (%zu parameters)", c->name, np);
         return NULL;
     }
-    set_pointers(m, off, m->params, m->lw, &m->embed, &m->head, &m->normf);
-    set_pointers(m, off, m->grads, m->lg, &m->gembed, &m->ghead, &m->gnormf);
-    free(off);
+    set_pointers(m, m->params, m->lw, &m->embed, &m->head, &m->normf);
+    set_pointers(m, m->grads, m->lg, &m->gembed, &m->ghead, &m->gnormf);
     return m;
 }
 
@@ -645,8 +691,8 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
 {
     const model_config *c = &m->cfg;
     int B = m->B, S = m->S, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P;
-    int N = B * S, Hq = m->Hq, Hv = m->Hv;
-    int offk = Hq, offv = 2 * Hq, offo = 2 * Hq + Hv, offi = 2 * Hq + 2 * Hv, offf = offi + H;
+    int N = B * S, Hv = m->Hv;
+    int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
     mlstm_shape sh = {S, dqk, dv, c->chunk};
     /* gates to contiguous [B, H, S] with biases */
     for (int n = 0; n < N; n++) {
@@ -661,7 +707,7 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
-        fail |= mlstm_chunkwise_forward(&sh, base + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
+        fail |= mlstm_chunkwise_forward(&sh, base + m->po[PJ_Q] + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
                                         P, base + offv + (size_t)h * dv, P, a->ig + (size_t)bh * S,
                                         a->fg + (size_t)bh * S, a->hc + (size_t)b * S * Hv + (size_t)h * dv,
                                         Hv, a->cache + (size_t)bh * m->cache_floats, NULL) != 0;
@@ -689,8 +735,8 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
 {
     const model_config *c = &m->cfg;
     int B = m->B, S = m->S, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P;
-    int N = B * S, Hq = m->Hq, Hv = m->Hv;
-    int offk = Hq, offv = 2 * Hq, offo = 2 * Hq + Hv, offi = 2 * Hq + 2 * Hv, offf = offi + H;
+    int N = B * S, Hv = m->Hv;
+    int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
     mlstm_shape sh = {S, dqk, dv, c->chunk};
     /* through the output gate and the per-head norm */
 #pragma omp parallel for schedule(static)
@@ -728,10 +774,10 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
         float *dbase = m->dproj + (size_t)b * S * P;
-        mlstm_grads gr = {dbase + (size_t)h * dqk, P, dbase + offk + (size_t)h * dqk, P,
+        mlstm_grads gr = {dbase + m->po[PJ_Q] + (size_t)h * dqk, P, dbase + offk + (size_t)h * dqk, P,
                           dbase + offv + (size_t)h * dv, P, m->dig + (size_t)bh * S,
                           m->dfg + (size_t)bh * S};
-        fail |= mlstm_chunkwise_backward(&sh, base + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
+        fail |= mlstm_chunkwise_backward(&sh, base + m->po[PJ_Q] + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
                                          P, base + offv + (size_t)h * dv, P, a->ig + (size_t)bh * S,
                                          a->fg + (size_t)bh * S, a->hc + (size_t)b * S * Hv + (size_t)h * dv,
                                          Hv, m->dhc + (size_t)b * S * Hv + (size_t)h * dv, Hv,
@@ -758,17 +804,18 @@ static void attention_forward(model *m, layer_a *a)
 {
     const model_config *c = &m->cfg;
     int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
+    int offq = m->po[PJ_Q], offk = m->po[PJ_K], offv = m->po[PJ_V];
     float scale = 1.0f / sqrtf((float)dh);
-    rope_apply(a->proj, P, 0, B * S, S, H, dh, c->rope_theta, 1);
-    rope_apply(a->proj, P, Hq, B * S, S, H, dh, c->rope_theta, 1);
+    rope_apply(a->proj, P, offq, B * S, S, H, dh, c->rope_theta, 1);
+    rope_apply(a->proj, P, offk, B * S, S, H, dh, c->rope_theta, 1);
     int nt = blas_serial_begin();
 #pragma omp parallel for schedule(static)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
         float *att = a->att + (size_t)bh * S * S;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, S, S, dh, scale, base + (size_t)h * dh,
-                    P, base + Hq + (size_t)h * dh, P, 0.0f, att, S);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, S, S, dh, scale, base + offq + (size_t)h * dh,
+                    P, base + offk + (size_t)h * dh, P, 0.0f, att, S);
         for (int t = 0; t < S; t++) {
             float *row = att + (size_t)t * S, mx = row[0], sum = 0.0f;
             for (int j = 1; j <= t; j++) mx = row[j] > mx ? row[j] : mx;
@@ -778,7 +825,7 @@ static void attention_forward(model *m, layer_a *a)
             for (int j = t + 1; j < S; j++) row[j] = 0.0f;
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, dh, S, 1.0f, att, S,
-                    base + 2 * Hq + (size_t)h * dh, P, 0.0f, a->y + (size_t)b * S * Hq + (size_t)h * dh,
+                    base + offv + (size_t)h * dh, P, 0.0f, a->y + (size_t)b * S * Hq + (size_t)h * dh,
                     Hq);
     }
     blas_serial_end(nt);
@@ -788,6 +835,7 @@ static void attention_backward(model *m, layer_a *a)
 {
     const model_config *c = &m->cfg;
     int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
+    int offq = m->po[PJ_Q], offk = m->po[PJ_K], offv = m->po[PJ_V];
     float scale = 1.0f / sqrtf((float)dh);
     int nt = blas_serial_begin();
 #pragma omp parallel for schedule(static)
@@ -800,9 +848,9 @@ static void attention_backward(model *m, layer_a *a)
         const float *dy = m->dy + (size_t)b * S * Hq + (size_t)h * dh;
         /* dP = dy V^T; dV = P^T dy */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, S, S, dh, 1.0f, dy, Hq,
-                    base + 2 * Hq + (size_t)h * dh, P, 0.0f, datt, S);
+                    base + offv + (size_t)h * dh, P, 0.0f, datt, S);
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, S, dh, S, 1.0f, att, S, dy, Hq, 0.0f,
-                    dbase + 2 * Hq + (size_t)h * dh, P);
+                    dbase + offv + (size_t)h * dh, P);
         /* softmax backward: dS = P (dP - sum_j dP P) */
         for (int t = 0; t < S; t++) {
             const float *pr = att + (size_t)t * S;
@@ -812,13 +860,13 @@ static void attention_backward(model *m, layer_a *a)
             for (int j = t + 1; j < S; j++) dr[j] = 0.0f;
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, dh, S, scale, datt, S,
-                    base + Hq + (size_t)h * dh, P, 0.0f, dbase + (size_t)h * dh, P);
+                    base + offk + (size_t)h * dh, P, 0.0f, dbase + offq + (size_t)h * dh, P);
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, S, dh, S, scale, datt, S,
-                    base + (size_t)h * dh, P, 0.0f, dbase + Hq + (size_t)h * dh, P);
+                    base + offq + (size_t)h * dh, P, 0.0f, dbase + offk + (size_t)h * dh, P);
     }
     blas_serial_end(nt);
-    rope_apply(m->dproj, P, 0, B * S, S, H, dh, c->rope_theta, -1);
-    rope_apply(m->dproj, P, Hq, B * S, S, H, dh, c->rope_theta, -1);
+    rope_apply(m->dproj, P, offq, B * S, S, H, dh, c->rope_theta, -1);
+    rope_apply(m->dproj, P, offk, B * S, S, H, dh, c->rope_theta, -1);
 }
 
 /* ------------------------------------------------------------ model pass */
@@ -1005,12 +1053,12 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
         rmsnorm_forward(g->n, &rstd, g->x, w->norm1, 1, D, eps);
         vec_matmul(g->proj, g->n, w->win, D, P);
         if (c->mixer == MIXER_MLSTM) {
-            int offk = Hq, offv = 2 * Hq, offo = 2 * Hq + Hv, offi = 2 * Hq + 2 * Hv;
+            int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
             for (int h = 0; h < H; h++) {
                 mlstm_state st = {g->C + ((size_t)l * H + h) * dqk * W, g->mst[l * H + h]};
-                mlstm_step(dqk, dv, &st, g->proj + (size_t)h * dqk, g->proj + offk + (size_t)h * dqk,
+                mlstm_step(dqk, dv, &st, g->proj + m->po[PJ_Q] + (size_t)h * dqk, g->proj + offk + (size_t)h * dqk,
                            g->proj + offv + (size_t)h * dv, g->proj[offi + h] + w->bi[h],
-                           g->proj[offi + H + h] + w->bf[h], g->hc + (size_t)h * dv);
+                           g->proj[offf + h] + w->bf[h], g->hc + (size_t)h * dv);
                 g->mst[l * H + h] = st.m;
                 const float *hc = g->hc + (size_t)h * dv, *o = g->proj + offo + (size_t)h * dv;
                 float ss = 0.0f;
@@ -1027,17 +1075,17 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
                     for (int i = 0; i < half; i++) {
                         double ang = pos * pow(c->rope_theta, -2.0 * i / dh);
                         float cs = (float)cos(ang), sn = (float)sin(ang);
-                        float *p = g->proj + (size_t)part * Hq + (size_t)h * dh;
+                        float *p = g->proj + m->po[part ? PJ_K : PJ_Q] + (size_t)h * dh;
                         float a0 = p[i], b0 = p[i + half];
                         p[i] = a0 * cs - b0 * sn;
                         p[i + half] = b0 * cs + a0 * sn;
                     }
             float *kc = g->kcache + (size_t)l * g->max_len * Hq, *vc = g->vcache + (size_t)l * g->max_len * Hq;
-            memcpy(kc + (size_t)pos * Hq, g->proj + Hq, (size_t)Hq * sizeof(float));
-            memcpy(vc + (size_t)pos * Hq, g->proj + 2 * Hq, (size_t)Hq * sizeof(float));
+            memcpy(kc + (size_t)pos * Hq, g->proj + m->po[PJ_K], (size_t)Hq * sizeof(float));
+            memcpy(vc + (size_t)pos * Hq, g->proj + m->po[PJ_V], (size_t)Hq * sizeof(float));
             for (int h = 0; h < H; h++) {
                 /* scores = K_h q * scale; y = V_h^T softmax(scores)   (K_h, V_h: [pos+1, dh], ld Hq) */
-                const float *q = g->proj + (size_t)h * dh;
+                const float *q = g->proj + m->po[PJ_Q] + (size_t)h * dh;
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, pos + 1, dh, scale, kc + (size_t)h * dh, Hq, q, 1,
                             0.0f, g->att, 1);
                 float mx = g->att[0], sum = 0.0f;
