@@ -28,14 +28,21 @@ void model_config_defaults(model_config *c)
     c->heads = 2;
     c->context = 128;
     c->mixer = MIXER_MLSTM;
+    c->qk_dim_factor = 1.0;
+    c->v_dim_factor = 1.0;
     c->chunk = 64;
     c->tie_embeddings = 1;
     c->rope_theta = 10000.0;
     c->norm_eps = 1e-5;
+    c->init = INIT_GPT2;
     c->init_std = 0.02;
     c->fgate_bias_lo = 3.0;
     c->fgate_bias_hi = 6.0;
+    c->igate_bias_mean = 0.0;
     c->igate_bias_std = 0.1;
+    c->gate_soft_cap = 0.0;
+    c->logit_soft_cap = 0.0;
+    c->head_norm = HEAD_NORM_RMS;
     train_config *t = &c->train;
     t->batch_size = 8;
     t->seq_len = 0;
@@ -113,16 +120,30 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
     return 0;
 }
 
+/* Head size dim * factor / heads (qk and v separately, as xLSTM's
+ * qk_dim_factor and v_dim_factor): it must come out a positive integer. */
+static int head_dim_from(const model_config *c, double factor, const char *which, int *out,
+                         const char *where, blalm_err *e)
+{
+    double total = c->dim * factor;
+    if (!(factor > 0) || total != floor(total) || (long)total % c->heads)
+        return err_set(e, "%s: dim %d x %s_dim_factor %g is not a multiple of heads %d", where,
+                       c->dim, which, factor, c->heads);
+    *out = (int)((long)total / c->heads);
+    return 0;
+}
+
 int model_config_from_json(const cJSON *j, model_config *c, const char *where, blalm_err *e)
 {
     static const char *const keys[] = {
         "name", "comment", "format", "vocab_size", "dim", "layers", "heads", "context", "mlp_hidden",
-        "qk_head_dim", "v_head_dim", "mixer", "chunk", "tie_embeddings", "rope_theta",
-        "norm_eps", "init_std", "fgate_bias_lo", "fgate_bias_hi", "igate_bias_std", "train",
-        NULL};
+        "qk_head_dim", "v_head_dim", "qk_dim_factor", "v_dim_factor", "mixer", "chunk",
+        "tie_embeddings", "rope_theta", "norm_eps", "init", "init_std", "fgate_bias_lo",
+        "fgate_bias_hi", "igate_bias_mean", "igate_bias_std", "gate_soft_cap", "logit_soft_cap",
+        "head_norm", "train", NULL};
     model_config_defaults(c);
     if (config_check_keys(j, keys, where, e) < 0) return -1;
-    const char *name = c->name, *mixer = "mlstm";
+    const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms";
     c->qk_head_dim = c->v_head_dim = c->mlp_hidden = 0;
     if (config_string(j, "name", "custom", &name, where, e) < 0) return -1;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -134,16 +155,39 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         get_int(j, "mlp_hidden", &c->mlp_hidden, 0, where, e) < 0 ||
         get_int(j, "qk_head_dim", &c->qk_head_dim, 0, where, e) < 0 ||
         get_int(j, "v_head_dim", &c->v_head_dim, 0, where, e) < 0 ||
+        get_dbl(j, "qk_dim_factor", &c->qk_dim_factor, where, e) < 0 ||
+        get_dbl(j, "v_dim_factor", &c->v_dim_factor, where, e) < 0 ||
         config_string(j, "mixer", "mlstm", &mixer, where, e) < 0 ||
         get_int(j, "chunk", &c->chunk, 1, where, e) < 0 ||
         config_bool(j, "tie_embeddings", 1, &c->tie_embeddings, where, e) < 0 ||
         get_dbl(j, "rope_theta", &c->rope_theta, where, e) < 0 ||
         get_dbl(j, "norm_eps", &c->norm_eps, where, e) < 0 ||
+        config_string(j, "init", "gpt2", &init, where, e) < 0 ||
         get_dbl(j, "init_std", &c->init_std, where, e) < 0 ||
         get_dbl(j, "fgate_bias_lo", &c->fgate_bias_lo, where, e) < 0 ||
         get_dbl(j, "fgate_bias_hi", &c->fgate_bias_hi, where, e) < 0 ||
-        get_dbl(j, "igate_bias_std", &c->igate_bias_std, where, e) < 0)
+        get_dbl(j, "igate_bias_mean", &c->igate_bias_mean, where, e) < 0 ||
+        get_dbl(j, "igate_bias_std", &c->igate_bias_std, where, e) < 0 ||
+        get_dbl(j, "gate_soft_cap", &c->gate_soft_cap, where, e) < 0 ||
+        get_dbl(j, "logit_soft_cap", &c->logit_soft_cap, where, e) < 0 ||
+        config_string(j, "head_norm", "rms", &head_norm, where, e) < 0)
         return -1;
+    if (!strcmp(init, "gpt2"))
+        c->init = INIT_GPT2;
+    else if (!strcmp(init, "xlstm"))
+        c->init = INIT_XLSTM;
+    else
+        return err_set(e, "%s: \"init\" must be \"gpt2\" or \"xlstm\", got \"%s\"", where, init);
+    if (!strcmp(head_norm, "rms"))
+        c->head_norm = HEAD_NORM_RMS;
+    else if (!strcmp(head_norm, "layer"))
+        c->head_norm = HEAD_NORM_LAYER;
+    else
+        return err_set(e, "%s: \"head_norm\" must be \"rms\" or \"layer\", got \"%s\"", where,
+                       head_norm);
+    if (c->gate_soft_cap < 0 || c->logit_soft_cap < 0)
+        return err_set(e, "%s: soft caps must be >= 0 (0 = off)", where);
+    if (!(c->norm_eps > 0)) return err_set(e, "%s: \"norm_eps\" must be > 0, got %g", where, c->norm_eps);
     if (!strcmp(mixer, "mlstm"))
         c->mixer = MIXER_MLSTM;
     else if (!strcmp(mixer, "attention"))
@@ -151,12 +195,9 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
     else
         return err_set(e, "%s: \"mixer\" must be \"mlstm\" or \"attention\", got \"%s\"", where,
                        mixer);
-    if (!c->qk_head_dim) {
-        if (c->dim % c->heads)
-            return err_set(e, "%s: dim %d is not a multiple of heads %d", where, c->dim, c->heads);
-        c->qk_head_dim = c->dim / c->heads;
-    }
-    if (!c->v_head_dim) c->v_head_dim = c->qk_head_dim;
+    if ((!c->qk_head_dim && head_dim_from(c, c->qk_dim_factor, "qk", &c->qk_head_dim, where, e) < 0) ||
+        (!c->v_head_dim && head_dim_from(c, c->v_dim_factor, "v", &c->v_head_dim, where, e) < 0))
+        return -1;
     if (c->mixer == MIXER_ATTENTION && (c->v_head_dim != c->qk_head_dim || c->qk_head_dim % 2))
         return err_set(e, "%s: attention needs v_head_dim == qk_head_dim, even", where);
     if (!c->mlp_hidden) c->mlp_hidden = ((c->dim * 8 / 3) + 31) / 32 * 32;
@@ -175,6 +216,10 @@ int model_config_load(const char *path, model_config *c, blalm_err *e)
     return rc;
 }
 
+static const char *mixer_name(mixer_kind k) { return k == MIXER_MLSTM ? "mlstm" : "attention"; }
+static const char *init_name(init_kind k) { return k == INIT_XLSTM ? "xlstm" : "gpt2"; }
+static const char *head_norm_name(head_norm_kind k) { return k == HEAD_NORM_LAYER ? "layer" : "rms"; }
+
 cJSON *model_config_to_json(const model_config *c)
 {
     cJSON *j = cJSON_CreateObject();
@@ -187,15 +232,22 @@ cJSON *model_config_to_json(const model_config *c)
     cJSON_AddNumberToObject(j, "mlp_hidden", c->mlp_hidden);
     cJSON_AddNumberToObject(j, "qk_head_dim", c->qk_head_dim);
     cJSON_AddNumberToObject(j, "v_head_dim", c->v_head_dim);
-    cJSON_AddStringToObject(j, "mixer", c->mixer == MIXER_MLSTM ? "mlstm" : "attention");
+    cJSON_AddNumberToObject(j, "qk_dim_factor", c->qk_dim_factor);
+    cJSON_AddNumberToObject(j, "v_dim_factor", c->v_dim_factor);
+    cJSON_AddStringToObject(j, "mixer", mixer_name(c->mixer));
     cJSON_AddNumberToObject(j, "chunk", c->chunk);
     cJSON_AddBoolToObject(j, "tie_embeddings", c->tie_embeddings);
     cJSON_AddNumberToObject(j, "rope_theta", c->rope_theta);
     cJSON_AddNumberToObject(j, "norm_eps", c->norm_eps);
+    cJSON_AddStringToObject(j, "init", init_name(c->init));
     cJSON_AddNumberToObject(j, "init_std", c->init_std);
     cJSON_AddNumberToObject(j, "fgate_bias_lo", c->fgate_bias_lo);
     cJSON_AddNumberToObject(j, "fgate_bias_hi", c->fgate_bias_hi);
+    cJSON_AddNumberToObject(j, "igate_bias_mean", c->igate_bias_mean);
     cJSON_AddNumberToObject(j, "igate_bias_std", c->igate_bias_std);
+    cJSON_AddNumberToObject(j, "gate_soft_cap", c->gate_soft_cap);
+    cJSON_AddNumberToObject(j, "logit_soft_cap", c->logit_soft_cap);
+    cJSON_AddStringToObject(j, "head_norm", head_norm_name(c->head_norm));
     const train_config *t = &c->train;
     cJSON *tj = cJSON_AddObjectToObject(j, "train");
     cJSON_AddNumberToObject(tj, "batch_size", t->batch_size);
@@ -218,6 +270,33 @@ cJSON *model_config_to_json(const model_config *c)
     cJSON_AddNumberToObject(tj, "log_every", t->log_every);
     cJSON_AddNumberToObject(tj, "seed", (double)t->seed);
     return j;
+}
+
+int model_config_diff(const model_config *a, const model_config *b, char *what, size_t cap)
+{
+#define FI(x)                                                                 \
+    if (a->x != b->x) {                                                       \
+        snprintf(what, cap, "%s %d vs %d", #x, (int)a->x, (int)b->x);         \
+        return 1;                                                             \
+    }
+#define FD(x)                                                                 \
+    if (a->x != b->x) {                                                       \
+        snprintf(what, cap, "%s %g vs %g", #x, a->x, b->x);                   \
+        return 1;                                                             \
+    }
+#define FS(x, name)                                                           \
+    if (a->x != b->x) {                                                       \
+        snprintf(what, cap, "%s %s vs %s", #x, name(a->x), name(b->x));       \
+        return 1;                                                             \
+    }
+    FS(mixer, mixer_name) FI(vocab_size) FI(dim) FI(layers) FI(heads) FI(context) FI(mlp_hidden)
+    FI(qk_head_dim) FI(v_head_dim) FI(tie_embeddings) FI(chunk) FS(head_norm, head_norm_name)
+    FD(gate_soft_cap) FD(logit_soft_cap) FD(rope_theta) FD(norm_eps) FS(init, init_name)
+    FD(init_std) FD(fgate_bias_lo) FD(fgate_bias_hi) FD(igate_bias_mean) FD(igate_bias_std)
+#undef FI
+#undef FD
+#undef FS
+    return 0;
 }
 
 /* ------------------------------------------------------------ the tables */
@@ -244,7 +323,8 @@ typedef struct layer_w {
 
 typedef struct layer_a {
     float *x, *n1, *r1, *proj;          /* [N,D] [N,D] [N] [N,P] */
-    float *ig, *fg, *cache, *hc, *hr;   /* mlstm: [BH*S] x2, [BH*cache], [N,Hv], [N*H] */
+    float *ig, *fg, *cache, *hc;        /* mlstm: gates [BH*S] x2 (capped), [BH*cache], [N,Hv] */
+    float *hr, *hmu;                    /* mlstm head norm: rstd and mean (0 for RMS) [N*H] */
     float *att;                         /* attention: [BH,S,S] probabilities */
     float *y;                           /* [N,Hv] input of the output projection */
     float *xm, *n2, *r2, *gu, *act;     /* [N,D] [N,D] [N] [N,2F] [N,F] */
@@ -465,7 +545,12 @@ void model_init_weights(model *m, uint64_t seed)
 {
     const model_config *c = &m->cfg;
     rng r = {seed * 0x2545F4914F6CDD1Dull + 1};
-    double out_std = c->init_std / sqrt(2.0 * c->layers);
+    /* gpt2: N(0, init_std), output projections init_std / sqrt(2L); xlstm:
+     * small_init sqrt(2 / (5 D)) (Nguyen & Salazar), output projections
+     * wang_init 2 / (L sqrt(D)) */
+    double in_std = c->init == INIT_XLSTM ? sqrt(2.0 / (5.0 * c->dim)) : c->init_std;
+    double out_std = c->init == INIT_XLSTM ? 2.0 / (c->layers * sqrt((double)c->dim))
+                                           : c->init_std / sqrt(2.0 * c->layers);
     for (int i = 0; i < m->ntensors; i++) {
         const tensor_info *t = &m->tensors[i];
         float *p = m->params + t->offset;
@@ -482,10 +567,11 @@ void model_init_weights(model *m, uint64_t seed)
                                                               (double)x / (double)(n - 1)
                                      : c->fgate_bias_lo);
         } else if (strstr(nm, "igate.bias")) {
-            for (size_t x = 0; x < n; x++) p[x] = (float)(c->igate_bias_std * rng_normal(&r));
+            for (size_t x = 0; x < n; x++)
+                p[x] = (float)(c->igate_bias_mean + c->igate_bias_std * rng_normal(&r));
         } else {
             double sd = strstr(nm, "out.weight") || strstr(nm, "down.weight") ? out_std
-                                                                              : c->init_std;
+                                                                              : in_std;
             for (size_t x = 0; x < n; x++) p[x] = (float)(sd * rng_normal(&r));
         }
     }
@@ -505,7 +591,7 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     size_t Hv = m->Hv, P = m->P, F = m->F, V = c->vocab_size;
     mlstm_shape sh = {S, c->qk_head_dim, c->v_head_dim, c->chunk};
     m->cache_floats = c->mixer == MIXER_MLSTM ? mlstm_cache_floats(&sh) : 0;
-    size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + N * H
+    size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + 2 * N * H
                                          : BH * (size_t)S * S;
     size_t per_layer = N * D * 2 + N + N * P + mix + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
     size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
@@ -533,6 +619,7 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
             CARVE(a->cache, BH * m->cache_floats);
             CARVE(a->hc, N * Hv);
             CARVE(a->hr, N * H);
+            CARVE(a->hmu, N * H);
         } else {
             CARVE(a->att, BH * (size_t)S * S);
         }
@@ -626,6 +713,28 @@ static void rmsnorm_backward(float *dx, int accumulate, float *dw, const float *
 
 static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+/* xLSTM-7B's soft cap: cap * tanh(x / cap); its slope from the capped value y. */
+static float soft_cap(float x, float cap) { return cap * tanhf(x / cap); }
+static float soft_cap_slope(float y, float cap)
+{
+    float t = y / cap;
+    return 1.0f - t * t;
+}
+
+/* Per-head norm statistics of x [n]: the rstd, and in *mu the mean (LayerNorm)
+ * or 0 (RMSNorm, which does not centre). */
+static float head_norm_stats(const float *x, int n, int layer, float eps, float *mu)
+{
+    float mean = 0.0f, ss = 0.0f;
+    if (layer) {
+        for (int i = 0; i < n; i++) mean += x[i];
+        mean /= n;
+    }
+    for (int i = 0; i < n; i++) ss += (x[i] - mean) * (x[i] - mean);
+    *mu = mean;
+    return 1.0f / sqrtf(ss / n + eps);
+}
+
 /* SwiGLU: act = silu(gate) * up; gu [N, 2F] holds gate then up columns */
 static void swiglu_forward(float *act, const float *gu, int N, int F)
 {
@@ -694,12 +803,15 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
     int N = B * S, Hv = m->Hv;
     int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
     mlstm_shape sh = {S, dqk, dv, c->chunk};
-    /* gates to contiguous [B, H, S] with biases */
+    /* gates to contiguous [B, H, S] with biases, soft-capped when asked */
+    float gc = (float)c->gate_soft_cap;
     for (int n = 0; n < N; n++) {
         int b = n / S, s = n % S;
         for (int h = 0; h < H; h++) {
-            a->ig[((size_t)b * H + h) * S + s] = a->proj[(size_t)n * P + offi + h] + w->bi[h];
-            a->fg[((size_t)b * H + h) * S + s] = a->proj[(size_t)n * P + offf + h] + w->bf[h];
+            float ig = a->proj[(size_t)n * P + offi + h] + w->bi[h];
+            float fg = a->proj[(size_t)n * P + offf + h] + w->bf[h];
+            a->ig[((size_t)b * H + h) * S + s] = gc > 0 ? soft_cap(ig, gc) : ig;
+            a->fg[((size_t)b * H + h) * S + s] = gc > 0 ? soft_cap(fg, gc) : fg;
         }
     }
     int fail = 0, nt = blas_serial_begin();
@@ -715,17 +827,18 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
     blas_serial_end(nt);
     if (fail) return -1;
     float eps = (float)c->norm_eps;
+    int layer = c->head_norm == HEAD_NORM_LAYER;
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++)
         for (int h = 0; h < H; h++) {
             const float *hc = a->hc + (size_t)n * Hv + (size_t)h * dv;
             const float *o = a->proj + (size_t)n * P + offo + (size_t)h * dv;
             const float *wn = w->outnorm + (size_t)h * dv;
-            float *y = a->y + (size_t)n * Hv + (size_t)h * dv, ss = 0.0f;
-            for (int i = 0; i < dv; i++) ss += hc[i] * hc[i];
-            float r = 1.0f / sqrtf(ss / dv + eps);
+            float *y = a->y + (size_t)n * Hv + (size_t)h * dv;
+            float mu, r = head_norm_stats(hc, dv, layer, eps, &mu);
             a->hr[(size_t)n * H + h] = r;
-            for (int i = 0; i < dv; i++) y[i] = sigmoidf(o[i]) * hc[i] * r * wn[i];
+            a->hmu[(size_t)n * H + h] = mu;
+            for (int i = 0; i < dv; i++) y[i] = sigmoidf(o[i]) * (hc[i] - mu) * r * wn[i];
         }
     return 0;
 }
@@ -738,6 +851,7 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
     int N = B * S, Hv = m->Hv;
     int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
     mlstm_shape sh = {S, dqk, dv, c->chunk};
+    int layer = c->head_norm == HEAD_NORM_LAYER;
     /* through the output gate and the per-head norm */
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++)
@@ -748,25 +862,31 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
             const float *dy = m->dy + (size_t)n * Hv + (size_t)h * dv;
             float *dhc = m->dhc + (size_t)n * Hv + (size_t)h * dv;
             float *dop = m->dproj + (size_t)n * P + offo + (size_t)h * dv;
-            float r = a->hr[(size_t)n * H + h], dot = 0.0f;
+            float r = a->hr[(size_t)n * H + h], mu = a->hmu[(size_t)n * H + h], dot = 0.0f, dsum = 0.0f;
             for (int i = 0; i < dv; i++) {
-                float s = sigmoidf(o[i]), xhat = hc[i] * r;
+                float s = sigmoidf(o[i]), xhat = (hc[i] - mu) * r;
                 dop[i] = dy[i] * xhat * wn[i] * s * (1.0f - s);
                 float dn = dy[i] * s * wn[i]; /* d(normed) before the weight */
                 dhc[i] = dn;                  /* stash; finished below */
                 dot += dn * xhat;
+                dsum += dn;
             }
             dot /= dv;
-            for (int i = 0; i < dv; i++) dhc[i] = r * (dhc[i] - hc[i] * r * dot);
+            dsum /= dv;
+            /* RMSNorm: r (dn - xhat mean(dn xhat)); LayerNorm also - r mean(dn) */
+            if (layer)
+                for (int i = 0; i < dv; i++) dhc[i] = r * (dhc[i] - dsum - (hc[i] - mu) * r * dot);
+            else
+                for (int i = 0; i < dv; i++) dhc[i] = r * (dhc[i] - hc[i] * r * dot);
         }
     for (int n = 0; n < N; n++) /* outnorm weight grad, serial for determinism */
         for (int h = 0; h < H; h++) {
             const float *hc = a->hc + (size_t)n * Hv + (size_t)h * dv;
             const float *o = a->proj + (size_t)n * P + offo + (size_t)h * dv;
             const float *dy = m->dy + (size_t)n * Hv + (size_t)h * dv;
-            float r = a->hr[(size_t)n * H + h];
+            float r = a->hr[(size_t)n * H + h], mu = a->hmu[(size_t)n * H + h];
             for (int i = 0; i < dv; i++)
-                g->outnorm[(size_t)h * dv + i] += dy[i] * sigmoidf(o[i]) * hc[i] * r;
+                g->outnorm[(size_t)h * dv + i] += dy[i] * sigmoidf(o[i]) * (hc[i] - mu) * r;
         }
     int fail = 0, nt = blas_serial_begin();
 #pragma omp parallel for schedule(static) reduction(| : fail)
@@ -785,10 +905,16 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
     }
     blas_serial_end(nt);
     if (fail) return -1;
+    float gc = (float)c->gate_soft_cap;
     for (int n = 0; n < N; n++) {
         int b = n / S, s = n % S;
         for (int h = 0; h < H; h++) {
-            float di = m->dig[((size_t)b * H + h) * S + s], df = m->dfg[((size_t)b * H + h) * S + s];
+            size_t at = ((size_t)b * H + h) * S + s;
+            float di = m->dig[at], df = m->dfg[at];
+            if (gc > 0) { /* d(cap tanh(x/cap))/dx = 1 - (capped/cap)^2 */
+                di *= soft_cap_slope(a->ig[at], gc);
+                df *= soft_cap_slope(a->fg[at], gc);
+            }
             m->dproj[(size_t)n * P + offi + h] = di;
             m->dproj[(size_t)n * P + offf + h] = df;
             g->bi[h] += di;
@@ -907,6 +1033,10 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
     }
     rmsnorm_forward(m->nf, m->rf, m->xf, m->normf, N, D, eps);
     matmul_forward(m->logits, V, m->nf, D, m->head, N, D, V);
+    if (c->logit_soft_cap > 0) {
+        float lc = (float)c->logit_soft_cap;
+        for (size_t x = 0; x < (size_t)N * V; x++) m->logits[x] = soft_cap(m->logits[x], lc);
+    }
     m->n_valid = 0;
     if (!targets) return 0;
     double total = 0;
@@ -939,13 +1069,24 @@ int model_backward(model *m, blalm_err *e)
     const model_config *c = &m->cfg;
     if (!m->acts || !m->n_valid) return err_set(e, "backward needs a forward with targets");
     int N = m->B * m->S, D = c->dim, V = c->vocab_size, P = m->P, F = m->F, Hv = m->Hv;
-    float inv = 1.0f / m->n_valid;
-    /* dlogits = (softmax - onehot) / n_valid, in place */
+    float inv = 1.0f / m->n_valid, lc = (float)c->logit_soft_cap;
+    /* dlogits = (softmax - onehot) / n_valid, in place (times the soft cap's slope) */
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         float *row = m->logits + (size_t)n * V;
         if (m->targets[n] < 0) {
             memset(row, 0, (size_t)V * sizeof *row);
+            continue;
+        }
+        if (lc > 0) {
+            float mx = row[0], sum = 0.0f;
+            for (int v = 1; v < V; v++) mx = row[v] > mx ? row[v] : mx;
+            for (int v = 0; v < V; v++) sum += expf(row[v] - mx);
+            float s = inv / sum;
+            for (int v = 0; v < V; v++) {
+                float l = row[v], d = expf(l - mx) * s - (v == m->targets[n] ? inv : 0.0f);
+                row[v] = d * soft_cap_slope(l, lc);
+            }
             continue;
         }
         float mx = row[0], sum = 0.0f;
@@ -1046,7 +1187,7 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
     if (g->pos >= g->max_len || token < 0 || token >= c->vocab_size) return -1;
     int D = c->dim, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P, F = m->F;
     int Hq = m->Hq, Hv = m->Hv, W = dv + 1;
-    float eps = (float)c->norm_eps, rstd;
+    float eps = (float)c->norm_eps, rstd, gc = (float)c->gate_soft_cap;
     memcpy(g->x, m->embed + (size_t)token * D, (size_t)D * sizeof(float));
     for (int l = 0; l < c->layers; l++) {
         const layer_w *w = &m->lw[l];
@@ -1056,16 +1197,15 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
             int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
             for (int h = 0; h < H; h++) {
                 mlstm_state st = {g->C + ((size_t)l * H + h) * dqk * W, g->mst[l * H + h]};
+                float ig = g->proj[offi + h] + w->bi[h], fg = g->proj[offf + h] + w->bf[h];
+                if (gc > 0) ig = soft_cap(ig, gc), fg = soft_cap(fg, gc);
                 mlstm_step(dqk, dv, &st, g->proj + m->po[PJ_Q] + (size_t)h * dqk, g->proj + offk + (size_t)h * dqk,
-                           g->proj + offv + (size_t)h * dv, g->proj[offi + h] + w->bi[h],
-                           g->proj[offf + h] + w->bf[h], g->hc + (size_t)h * dv);
+                           g->proj + offv + (size_t)h * dv, ig, fg, g->hc + (size_t)h * dv);
                 g->mst[l * H + h] = st.m;
                 const float *hc = g->hc + (size_t)h * dv, *o = g->proj + offo + (size_t)h * dv;
-                float ss = 0.0f;
-                for (int i = 0; i < dv; i++) ss += hc[i] * hc[i];
-                float r = 1.0f / sqrtf(ss / dv + eps);
+                float mu, r = head_norm_stats(hc, dv, c->head_norm == HEAD_NORM_LAYER, eps, &mu);
                 for (int i = 0; i < dv; i++)
-                    g->y[(size_t)h * dv + i] = sigmoidf(o[i]) * hc[i] * r * w->outnorm[(size_t)h * dv + i];
+                    g->y[(size_t)h * dv + i] = sigmoidf(o[i]) * (hc[i] - mu) * r * w->outnorm[(size_t)h * dv + i];
             }
         } else {
             int dh = dqk, half = dh / 2, pos = g->pos;
@@ -1105,6 +1245,8 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
     }
     rmsnorm_forward(g->n, &rstd, g->x, m->normf, 1, D, eps);
     vec_matmul(logits, g->n, m->head, D, c->vocab_size);
+    if (c->logit_soft_cap > 0)
+        for (int v = 0; v < c->vocab_size; v++) logits[v] = soft_cap(logits[v], (float)c->logit_soft_cap);
     g->pos++;
     return 0;
 }

@@ -20,6 +20,8 @@
 #include "lib/err.h"
 
 typedef enum { MIXER_MLSTM = 0, MIXER_ATTENTION = 1 } mixer_kind;
+typedef enum { HEAD_NORM_RMS = 0, HEAD_NORM_LAYER = 1 } head_norm_kind;
+typedef enum { INIT_GPT2 = 0, INIT_XLSTM = 1 } init_kind;
 
 typedef struct train_config {
     int batch_size;        /* sequences per step */
@@ -37,12 +39,18 @@ typedef struct train_config {
 typedef struct model_config {
     char name[64];
     int vocab_size, dim, layers, heads, context, mlp_hidden;
-    int qk_head_dim, v_head_dim;   /* mlstm head sizes; attention uses qk_head_dim */
+    int qk_head_dim, v_head_dim;   /* head sizes (0 in JSON: dim * factor / heads) */
+    double qk_dim_factor, v_dim_factor;
     mixer_kind mixer;
     int chunk;                     /* mLSTM chunk length in training */
     int tie_embeddings;
-    double rope_theta, norm_eps, init_std;
-    double fgate_bias_lo, fgate_bias_hi, igate_bias_std;
+    double rope_theta, norm_eps;
+    init_kind init;                /* gpt2: N(0, init_std), outputs / sqrt(2L); xlstm: small_init + wang */
+    double init_std;
+    double fgate_bias_lo, fgate_bias_hi, igate_bias_mean, igate_bias_std;
+    double gate_soft_cap;          /* i, f pre-activations -> cap*tanh(x/cap); 0 = off */
+    double logit_soft_cap;         /* output logits likewise; 0 = off */
+    head_norm_kind head_norm;      /* mlstm per-head norm of h: RMSNorm or LayerNorm (no bias) */
     train_config train;
 } model_config;
 
@@ -52,6 +60,9 @@ int model_config_load(const char *path, model_config *c, blalm_err *e);
 /* JSON for config.json / checkpoints (caller frees with cJSON_Delete). */
 cJSON *model_config_to_json(const model_config *c);
 void model_config_defaults(model_config *c);
+/* 1 when a and b describe different models (any model field, not the
+ * training ones), with "field A in a, B in b" in what; else 0. */
+int model_config_diff(const model_config *a, const model_config *b, char *what, size_t cap);
 
 /* Parameter groups decide the optimiser: Muon takes PG_MATRIX only. */
 typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE } param_group;

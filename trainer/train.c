@@ -34,17 +34,13 @@
 
 /* ------------------------------------------------------------ checkpoints */
 
+/* Every model field must agree (model_config_diff names the first that does not). */
 static int arch_mismatch(const model_config *a, const model_config *b, char *what, size_t cap)
 {
-#define F(x)                                                                        \
-    if (a->x != b->x) {                                                             \
-        snprintf(what, cap, #x " %d in the checkpoint, %d here", (int)a->x, (int)b->x); \
-        return 1;                                                                   \
-    }
-    F(vocab_size) F(dim) F(layers) F(heads) F(context) F(mlp_hidden) F(qk_head_dim)
-    F(v_head_dim) F(mixer) F(tie_embeddings)
-#undef F
-    return 0;
+    char d[160];
+    if (!model_config_diff(a, b, d, sizeof d)) return 0;
+    snprintf(what, cap, "%s (the checkpoint's vs this config's)", d);
+    return 1;
 }
 
 int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const ckpt_pos *p,

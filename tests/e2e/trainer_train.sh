@@ -156,6 +156,11 @@ sed 's/"dim": 32/"dim": 48/' "$CFG" > "$TMP/other.json"
 if ! "$BLALM" train --corpus "$C" --model "$TMP/other.json" --out "$R" --max-steps 40 --resume -q 2>"$TMP/err" \
         && grep -q "another model config" "$TMP/err"; then pass bad_foreign_checkpoint
 else fail bad_foreign_checkpoint "$(head -c 300 "$TMP/err")"; fi
+# a checkpoint of another variant (same shapes) is refused, naming the switch
+sed 's/"chunk": 8,/"chunk": 8, "head_norm": "layer",/' "$CFG" > "$TMP/variant.json"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/variant.json" --out "$R" --max-steps 40 --resume -q 2>"$TMP/err" \
+        && grep -q "head_norm rms vs layer" "$TMP/err"; then pass bad_variant_checkpoint
+else fail bad_variant_checkpoint "$(head -c 300 "$TMP/err")"; fi
 mkdir -p "$TMP/empty/train"; : > "$TMP/empty/train/x.train"
 if ! "$BLALM" train --corpus "$TMP/empty" --model "$CFG" --out "$TMP/re" -q 2>"$TMP/err" \
         && grep -q "no text" "$TMP/err"; then pass bad_empty_corpus

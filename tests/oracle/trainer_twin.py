@@ -96,6 +96,11 @@ def rmsnorm(x, w, eps):
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
 
 
+def soft_cap(x, cap):
+    """xLSTM-7B: cap * tanh(x / cap); cap 0 (or absent) = off."""
+    return cap * torch.tanh(x / cap) if cap else x
+
+
 def rope(x, theta):
     """x: (B,H,S,dh), rotate-half pairs (j, j + dh/2)."""
     B, H, S, dh = x.shape
@@ -125,13 +130,17 @@ class Twin:
             k = (n1 @ P("mixer.k.weight").t()).view(B, S, H, dqk).transpose(1, 2)
             v = (n1 @ P("mixer.v.weight").t()).view(B, S, H, dv).transpose(1, 2)
             if c["mixer"] == "mlstm":
-                ig = (n1 @ P("mixer.igate.weight").t() + P("mixer.igate.bias")).transpose(1, 2)
-                fg = (n1 @ P("mixer.fgate.weight").t() + P("mixer.fgate.bias")).transpose(1, 2)
+                gcap = c.get("gate_soft_cap", 0)
+                ig = soft_cap(n1 @ P("mixer.igate.weight").t() + P("mixer.igate.bias"), gcap).transpose(1, 2)
+                fg = soft_cap(n1 @ P("mixer.fgate.weight").t() + P("mixer.fgate.bias"), gcap).transpose(1, 2)
                 o = n1 @ P("mixer.ogate.weight").t()
                 h = mlstm_chunkwise(q, k, v, ig, fg, c["chunk"])  # (B,H,S,dv)
                 h = h.transpose(1, 2)  # (B,S,H,dv)
                 wn = P("mixer.outnorm.weight").view(H, dv)
-                hn = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps) * wn
+                if c.get("head_norm", "rms") == "layer":  # per head, no bias (xlstm_large)
+                    hn = Fn.layer_norm(h, (dv,), eps=eps) * wn
+                else:
+                    hn = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps) * wn
                 y = torch.sigmoid(o) * hn.reshape(B, S, H * dv)
             else:
                 q, k = rope(q, c["rope_theta"]), rope(k, c["rope_theta"])
@@ -146,7 +155,7 @@ class Twin:
             x = x + (Fn.silu(g) * u) @ P("mlp.down.weight").t()
         nf = rmsnorm(x, p["norm.weight"], eps)
         head = p["embed.weight"] if c["tie_embeddings"] else p["head.weight"]
-        return nf @ head.t()
+        return soft_cap(nf @ head.t(), c.get("logit_soft_cap", 0))
 
     def loss(self, tokens, targets):
         logits = self.forward(tokens)

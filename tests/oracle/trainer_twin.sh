@@ -2,8 +2,9 @@
 # The C decoder against its PyTorch twin (trainer_twin.py, torch autograd):
 # logits and loss within 1e-4, every parameter gradient within 1e-3, and 10
 # steps each of AdamW and Muon with losses within 1e-3 (relative), for the
-# mLSTM and the attention mixer, and for the weights of a trained run read
-# from `blalm export`'s model.safetensors. Sequence length 13 is not a multiple of the
+# mLSTM and the attention mixer, the xLSTM-7B switches (soft caps, per-head
+# LayerNorm, qk factor 0.5, xLSTM init, untied head), and for the weights of
+# a trained run read from `blalm export`'s model.safetensors. Sequence length 13 is not a multiple of the
 # chunk (8).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,11 +19,22 @@ for i in $(seq 1 200); do echo "the cat $i sat on the mat and the dog $((i % 7))
 "$BLALM" train --corpus "$C" --model "$root/configs/model-tiny.json" --out "$TMP/run" --max-steps 5 -q 2>"$TMP/err" \
     && "$BLALM" export --run "$TMP/run" --out "$TMP/export" -q 2>>"$TMP/err" \
     || fail twin_export "train/export: $(head -c 300 "$TMP/err")"
+# the xLSTM-7B switches (caps small enough to bend the tiny model's values)
+"$PY" - "$root/configs/model-tiny.json" "$TMP/xlstm7b.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update({"gate_soft_cap": 2.5, "logit_soft_cap": 1.5, "head_norm": "layer", "qk_dim_factor": 0.5,
+          "init": "xlstm", "igate_bias_mean": -10, "igate_bias_std": 0, "norm_eps": 1e-6,
+          "tie_embeddings": False})
+json.dump(c, open(sys.argv[2], "w"))
+PY
 dirs=()
-for mixer in mlstm attention export; do
+for mixer in mlstm attention export xlstm7b; do
     out="$TMP/$mixer"
     if [ $mixer = export ]; then
         args=(--model "$TMP/export/config.json" --weights "$TMP/export/model.safetensors")
+    elif [ $mixer = xlstm7b ]; then
+        args=(--model "$TMP/xlstm7b.json")
     else
         args=(--model "$root/configs/model-tiny.json" --mixer "$mixer")
     fi
