@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/config.h"
+#include "trainer/attention.h"
 #include "trainer/mlstm.h"
 
 /* ------------------------------------------------------------------ config */
@@ -325,7 +326,7 @@ typedef struct layer_a {
     float *x, *n1, *r1, *proj;          /* [N,D] [N,D] [N] [N,P] */
     float *ig, *fg, *cache, *hc;        /* mlstm: gates [BH*S] x2 (capped), [BH*cache], [N,Hv] */
     float *hr, *hmu;                    /* mlstm head norm: rstd and mean (0 for RMS) [N*H] */
-    float *att;                         /* attention: [BH,S,S] probabilities */
+    float *lse;                         /* attention: [BH*S] row log-sum-exp (tiled, attention.h) */
     float *y;                           /* [N,Hv] input of the output projection */
     float *xm, *n2, *r2, *gu, *act;     /* [N,D] [N,D] [N] [N,2F] [N,F] */
 } layer_a;
@@ -354,7 +355,7 @@ struct model {
     int n_valid;
     /* backward scratch */
     float *gscratch;
-    float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *datt;
+    float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg;
 };
 
 const model_config *model_cfg(const model *m) { return &m->cfg; }
@@ -592,11 +593,10 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     mlstm_shape sh = {S, c->qk_head_dim, c->v_head_dim, c->chunk};
     m->cache_floats = c->mixer == MIXER_MLSTM ? mlstm_cache_floats(&sh) : 0;
     size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + 2 * N * H
-                                         : BH * (size_t)S * S;
+                                         : BH * (size_t)S;
     size_t per_layer = N * D * 2 + N + N * P + mix + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
     size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
-    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S +
-                (c->mixer == MIXER_ATTENTION ? BH * (size_t)S * S : 0);
+    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S;
     m->acts = malloc(total * sizeof(float));
     m->gscratch = malloc(gs * sizeof(float));
     m->la = calloc((size_t)c->layers, sizeof *m->la);
@@ -621,7 +621,7 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
             CARVE(a->hr, N * H);
             CARVE(a->hmu, N * H);
         } else {
-            CARVE(a->att, BH * (size_t)S * S);
+            CARVE(a->lse, BH * (size_t)S);
         }
         CARVE(a->y, N * Hv);
         CARVE(a->xm, N * D);
@@ -644,7 +644,6 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     CARVE(m->dact, N * F);
     CARVE(m->dig, BH * S);
     CARVE(m->dfg, BH * S);
-    if (c->mixer == MIXER_ATTENTION) CARVE(m->datt, BH * (size_t)S * S);
 #undef CARVE
     m->B = B;
     m->S = S;
@@ -924,75 +923,51 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
     return 0;
 }
 
-/* ---- attention mixer: RoPE(q, k) -> causal softmax per (b, head) -> P V */
+/* ---- attention mixer: RoPE(q, k) -> tiled causal softmax per (b, head) (attention.h) */
 
-static void attention_forward(model *m, layer_a *a)
+static int attention_forward(model *m, layer_a *a)
 {
     const model_config *c = &m->cfg;
     int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
     int offq = m->po[PJ_Q], offk = m->po[PJ_K], offv = m->po[PJ_V];
-    float scale = 1.0f / sqrtf((float)dh);
+    attn_shape sh = {S, dh, 0, 1.0f / sqrtf((float)dh)};
     rope_apply(a->proj, P, offq, B * S, S, H, dh, c->rope_theta, 1);
     rope_apply(a->proj, P, offk, B * S, S, H, dh, c->rope_theta, 1);
-    int nt = blas_serial_begin();
-#pragma omp parallel for schedule(static)
+    int fail = 0, nt = blas_serial_begin();
+#pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
-        float *att = a->att + (size_t)bh * S * S;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, S, S, dh, scale, base + offq + (size_t)h * dh,
-                    P, base + offk + (size_t)h * dh, P, 0.0f, att, S);
-        for (int t = 0; t < S; t++) {
-            float *row = att + (size_t)t * S, mx = row[0], sum = 0.0f;
-            for (int j = 1; j <= t; j++) mx = row[j] > mx ? row[j] : mx;
-            for (int j = 0; j <= t; j++) sum += (row[j] = expf(row[j] - mx));
-            float inv = 1.0f / sum;
-            for (int j = 0; j <= t; j++) row[j] *= inv;
-            for (int j = t + 1; j < S; j++) row[j] = 0.0f;
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, dh, S, 1.0f, att, S,
-                    base + offv + (size_t)h * dh, P, 0.0f, a->y + (size_t)b * S * Hq + (size_t)h * dh,
-                    Hq);
+        fail |= attn_forward(&sh, base + offq + (size_t)h * dh, P, base + offk + (size_t)h * dh, P,
+                             base + offv + (size_t)h * dh, P, a->y + (size_t)b * S * Hq + (size_t)h * dh,
+                             Hq, a->lse + (size_t)bh * S) != 0;
     }
     blas_serial_end(nt);
+    return fail ? -1 : 0;
 }
 
-static void attention_backward(model *m, layer_a *a)
+static int attention_backward(model *m, layer_a *a)
 {
     const model_config *c = &m->cfg;
     int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
     int offq = m->po[PJ_Q], offk = m->po[PJ_K], offv = m->po[PJ_V];
-    float scale = 1.0f / sqrtf((float)dh);
-    int nt = blas_serial_begin();
-#pragma omp parallel for schedule(static)
+    attn_shape sh = {S, dh, 0, 1.0f / sqrtf((float)dh)};
+    int fail = 0, nt = blas_serial_begin();
+#pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
         float *dbase = m->dproj + (size_t)b * S * P;
-        const float *att = a->att + (size_t)bh * S * S;
-        float *datt = m->datt + (size_t)bh * S * S;
-        const float *dy = m->dy + (size_t)b * S * Hq + (size_t)h * dh;
-        /* dP = dy V^T; dV = P^T dy */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, S, S, dh, 1.0f, dy, Hq,
-                    base + offv + (size_t)h * dh, P, 0.0f, datt, S);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, S, dh, S, 1.0f, att, S, dy, Hq, 0.0f,
-                    dbase + offv + (size_t)h * dh, P);
-        /* softmax backward: dS = P (dP - sum_j dP P) */
-        for (int t = 0; t < S; t++) {
-            const float *pr = att + (size_t)t * S;
-            float *dr = datt + (size_t)t * S, dot = 0.0f;
-            for (int j = 0; j <= t; j++) dot += dr[j] * pr[j];
-            for (int j = 0; j <= t; j++) dr[j] = pr[j] * (dr[j] - dot);
-            for (int j = t + 1; j < S; j++) dr[j] = 0.0f;
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, S, dh, S, scale, datt, S,
-                    base + offk + (size_t)h * dh, P, 0.0f, dbase + offq + (size_t)h * dh, P);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, S, dh, S, scale, datt, S,
-                    base + offq + (size_t)h * dh, P, 0.0f, dbase + offk + (size_t)h * dh, P);
+        size_t yo = (size_t)b * S * Hq + (size_t)h * dh;
+        fail |= attn_backward(&sh, base + offq + (size_t)h * dh, P, base + offk + (size_t)h * dh, P,
+                              base + offv + (size_t)h * dh, P, a->y + yo, Hq, a->lse + (size_t)bh * S,
+                              m->dy + yo, Hq, dbase + offq + (size_t)h * dh, P,
+                              dbase + offk + (size_t)h * dh, P, dbase + offv + (size_t)h * dh, P) != 0;
     }
     blas_serial_end(nt);
     rope_apply(m->dproj, P, offq, B * S, S, H, dh, c->rope_theta, -1);
     rope_apply(m->dproj, P, offk, B * S, S, H, dh, c->rope_theta, -1);
+    return fail ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ model pass */
@@ -1020,8 +995,8 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         matmul_forward(a->proj, P, a->n1, D, w->win, N, D, P);
         if (c->mixer == MIXER_MLSTM) {
             if (mlstm_mixer_forward(m, a, w) < 0) return err_set(e, "out of memory in mLSTM");
-        } else {
-            attention_forward(m, a);
+        } else if (attention_forward(m, a) < 0) {
+            return err_set(e, "out of memory in attention");
         }
         matmul_forward(a->xm, D, a->y, Hv, w->wout, N, Hv, D);
         for (size_t x = 0; x < (size_t)N * D; x++) a->xm[x] += a->x[x];
@@ -1112,8 +1087,8 @@ int model_backward(model *m, blalm_err *e)
         matmul_backward(m->dy, Hv, 0.0f, g->wout, m->dx, D, a->y, Hv, w->wout, N, Hv, D);
         if (c->mixer == MIXER_MLSTM) {
             if (mlstm_mixer_backward(m, a, w, g) < 0) return err_set(e, "out of memory in mLSTM");
-        } else {
-            attention_backward(m, a);
+        } else if (attention_backward(m, a) < 0) {
+            return err_set(e, "out of memory in attention");
         }
         matmul_backward(m->dxb, D, 0.0f, g->win, m->dproj, P, a->n1, D, w->win, N, D, P);
         rmsnorm_backward(m->dx, 1, g->norm1, m->dxb, a->x, a->r1, w->norm1, N, D);

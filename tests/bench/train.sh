@@ -3,7 +3,8 @@
 # (same config, same chunkwise mLSTM algorithm, torch.set_num_threads(1)),
 # measured in the same run (CPU time of each process: the machine is shared);
 # model FLOP/s as a fraction of cblas_sgemm's
-# measured peak; generation ms/token at positions 128 and 4096.
+# measured peak; generation ms/token at positions 128 and 4096; peak memory
+# of tiled attention at model-strict's size.
 # BENCH_STEPS (default 2) timed steps per side after one warm-up step.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,3 +39,22 @@ for mixer in mlstm attention; do
         printf "generation %s: %.3f ms/token at 128, %.3f at 4096, ratio %.2f%s\n", m, a, b, b / a, m == "mlstm" ? " (goal <= 1.1)" : "" }'
 done
 rm -f /tmp/blalm-bench-$$.json
+# attention memory: model-strict with the attention mixer, batch 4, peak RSS
+# of one training step; the untiled form kept B*H*S*S probabilities per layer
+# plus their gradient, which this prints beside it
+if [ -x /usr/bin/time ]; then
+    sed 's/"mixer": "mlstm"/"mixer": "attention"/' "$root/configs/model-strict.json" > /tmp/blalm-bench-$$.json
+    rss=$( { /usr/bin/time -f "%M" "$BLALM" modelcheck --model /tmp/blalm-bench-$$.json --bench 1 --batch 4 >/dev/null; } 2>&1 | tail -1)
+    "$PY" - "$rss" /tmp/blalm-bench-$$.json <<'PY'
+import json, sys
+rss_kb, c = int(sys.argv[1]), json.load(open(sys.argv[2]))
+B, H, S, L = 4, c["heads"], c["train"]["seq_len"], c["layers"]
+untiled = (L + 1) * B * H * S * S * 4
+print("attention memory, strict, batch 4: peak RSS %.0f MB (tiled); the untiled S x S probabilities "
+      "and their gradient would add %.0f MB (%.0f MB at the config's batch %d)"
+      % (rss_kb / 1024, untiled / 2**20, untiled / B * c["train"]["batch_size"] / 2**20, c["train"]["batch_size"]))
+PY
+    rm -f /tmp/blalm-bench-$$.json
+else
+    echo "attention memory: skipped (no /usr/bin/time)"
+fi
