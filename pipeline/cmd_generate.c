@@ -19,7 +19,7 @@ static const char usage[] =
     "\n"
     "Samples a continuation of TEXT from RUN's latest checkpoint (or --checkpoint\n"
     "NAME, e.g. chck_10M). mLSTM models generate with the recurrent form, so each\n"
-    "token costs the same at any position.\n"
+    "token costs the same at any position; ShortConv keeps a (kernel-1)-step buffer.\n"
     "\n"
     "options:\n"
     "  --prompt TEXT         text to continue (default: empty, starts after end-of-text)\n"

@@ -44,6 +44,7 @@ void model_config_defaults(model_config *c)
     c->gate_soft_cap = 0.0;
     c->logit_soft_cap = 0.0;
     c->head_norm = HEAD_NORM_RMS;
+    c->conv_kernel = 0;
     train_config *t = &c->train;
     t->batch_size = 8;
     t->seq_len = 0;
@@ -141,7 +142,7 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         "qk_head_dim", "v_head_dim", "qk_dim_factor", "v_dim_factor", "mixer", "chunk",
         "tie_embeddings", "rope_theta", "norm_eps", "init", "init_std", "fgate_bias_lo",
         "fgate_bias_hi", "igate_bias_mean", "igate_bias_std", "gate_soft_cap", "logit_soft_cap",
-        "head_norm", "train", NULL};
+        "head_norm", "conv_kernel", "train", NULL};
     model_config_defaults(c);
     if (config_check_keys(j, keys, where, e) < 0) return -1;
     const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms";
@@ -171,6 +172,7 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         get_dbl(j, "igate_bias_std", &c->igate_bias_std, where, e) < 0 ||
         get_dbl(j, "gate_soft_cap", &c->gate_soft_cap, where, e) < 0 ||
         get_dbl(j, "logit_soft_cap", &c->logit_soft_cap, where, e) < 0 ||
+        get_int(j, "conv_kernel", &c->conv_kernel, 0, where, e) < 0 ||
         config_string(j, "head_norm", "rms", &head_norm, where, e) < 0)
         return -1;
     if (!strcmp(init, "gpt2"))
@@ -249,6 +251,7 @@ cJSON *model_config_to_json(const model_config *c)
     cJSON_AddNumberToObject(j, "gate_soft_cap", c->gate_soft_cap);
     cJSON_AddNumberToObject(j, "logit_soft_cap", c->logit_soft_cap);
     cJSON_AddStringToObject(j, "head_norm", head_norm_name(c->head_norm));
+    cJSON_AddNumberToObject(j, "conv_kernel", c->conv_kernel);
     const train_config *t = &c->train;
     cJSON *tj = cJSON_AddObjectToObject(j, "train");
     cJSON_AddNumberToObject(tj, "batch_size", t->batch_size);
@@ -291,7 +294,7 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
         return 1;                                                             \
     }
     FS(mixer, mixer_name) FI(vocab_size) FI(dim) FI(layers) FI(heads) FI(context) FI(mlp_hidden)
-    FI(qk_head_dim) FI(v_head_dim) FI(tie_embeddings) FI(chunk) FS(head_norm, head_norm_name)
+    FI(qk_head_dim) FI(v_head_dim) FI(tie_embeddings) FI(chunk) FS(head_norm, head_norm_name) FI(conv_kernel)
     FD(gate_soft_cap) FD(logit_soft_cap) FD(rope_theta) FD(norm_eps) FS(init, init_name)
     FD(init_std) FD(fgate_bias_lo) FD(fgate_bias_hi) FD(igate_bias_mean) FD(igate_bias_std)
 #undef FI
@@ -318,12 +321,14 @@ static const param_group proj_groups[PJ_COUNT] = {PG_MATRIX, PG_MATRIX, PG_MATRI
 typedef struct layer_w {
     float *norm1, *win;                 /* win [P, D]: the proj slots' rows, contiguous */
     float *bi, *bf, *outnorm;           /* mlstm: [H], [H], [Hv] */
+    float *conv;                        /* ShortConv: [Cc, K] for the q, k, v columns, contiguous */
     float *wout;                        /* [D, Hv] */
     float *norm2, *wgu, *wdown;         /* [D], [2F, D] (gate rows then up rows), [D, F] */
 } layer_w;
 
 typedef struct layer_a {
     float *x, *n1, *r1, *proj;          /* [N,D] [N,D] [N] [N,P] */
+    float *convx;                       /* ShortConv: [N, Cc] the q, k, v columns before it */
     float *ig, *fg, *cache, *hc;        /* mlstm: gates [BH*S] x2 (capped), [BH*cache], [N,Hv] */
     float *hr, *hmu;                    /* mlstm head norm: rstd and mean (0 for RMS) [N*H] */
     float *lse;                         /* attention: [BH*S] row log-sum-exp (tiled, attention.h) */
@@ -337,6 +342,7 @@ struct model {
     model_config cfg;
     int P, Hq, Hv, F;
     int pw[PJ_COUNT], po[PJ_COUNT];     /* width and column offset of each proj slot */
+    int Cc;                             /* ShortConv channels: the q, k, v slots (2Hq + Hv) */
     int layer_nt;                       /* tensors per layer (layer l's start at 1 + l*layer_nt) */
     int ntensors;
     tensor_info *tensors;
@@ -385,6 +391,7 @@ static void proj_layout(model *m)
         m->po[s] = m->P;
         m->P += w[s];
     }
+    m->Cc = m->po[PJ_V] + m->pw[PJ_V] - m->po[PJ_Q]; /* q, k, v: contiguous columns */
 }
 
 /* One tensor of a layer: its name after "layers.L.", shape, optimiser group
@@ -414,6 +421,11 @@ static int layer_tensors(const model *m, layer_tensor *t)
         LT("mixer.igate.bias", H, 0, PG_GATE, offsetof(layer_w, bi));
         LT("mixer.fgate.bias", H, 0, PG_GATE, offsetof(layer_w, bf));
         LT("mixer.outnorm.weight", m->Hv, 0, PG_NORM, offsetof(layer_w, outnorm));
+    }
+    if (c->conv_kernel) { /* one [Cc, K] block: q, k, v channels in proj order */
+        LT("mixer.conv_q.weight", m->pw[PJ_Q], c->conv_kernel, PG_CONV, offsetof(layer_w, conv));
+        LT("mixer.conv_k.weight", m->pw[PJ_K], c->conv_kernel, PG_CONV, NO_FIELD);
+        LT("mixer.conv_v.weight", m->pw[PJ_V], c->conv_kernel, PG_CONV, NO_FIELD);
     }
     LT("mixer.out.weight", D, m->Hv, PG_MATRIX, offsetof(layer_w, wout));
     LT("norm2.weight", D, 0, PG_NORM, offsetof(layer_w, norm2));
@@ -567,6 +579,11 @@ void model_init_weights(model *m, uint64_t seed)
                 p[x] = (float)(n > 1 ? c->fgate_bias_lo + (c->fgate_bias_hi - c->fgate_bias_lo) *
                                                               (double)x / (double)(n - 1)
                                      : c->fgate_bias_lo);
+        } else if (t->group == PG_CONV) {
+            /* as torch's nn.Conv1d: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = K (depthwise) */
+            double bound = 1.0 / sqrt((double)t->cols);
+            for (size_t x = 0; x < n; x++)
+                p[x] = (float)(bound * (2.0 * ((rng_next(&r) >> 11) * (1.0 / 9007199254740992.0)) - 1.0));
         } else if (strstr(nm, "igate.bias")) {
             for (size_t x = 0; x < n; x++)
                 p[x] = (float)(c->igate_bias_mean + c->igate_bias_std * rng_normal(&r));
@@ -594,7 +611,8 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     m->cache_floats = c->mixer == MIXER_MLSTM ? mlstm_cache_floats(&sh) : 0;
     size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + 2 * N * H
                                          : BH * (size_t)S;
-    size_t per_layer = N * D * 2 + N + N * P + mix + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
+    size_t conv = c->conv_kernel ? N * (size_t)m->Cc : 0;
+    size_t per_layer = N * D * 2 + N + N * P + conv + mix + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
     size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
     size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S;
     m->acts = malloc(total * sizeof(float));
@@ -613,6 +631,7 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
         CARVE(a->n1, N * D);
         CARVE(a->r1, N);
         CARVE(a->proj, N * P);
+        if (c->conv_kernel) CARVE(a->convx, N * (size_t)m->Cc);
         if (c->mixer == MIXER_MLSTM) {
             CARVE(a->ig, BH * S);
             CARVE(a->fg, BH * S);
@@ -791,6 +810,67 @@ static int blas_serial_begin(void)
 static void blas_serial_end(int nt)
 {
     if (nt > 1) openblas_set_num_threads(nt);
+}
+
+/* ---- ShortConv: causal depthwise conv (kernel K, no bias) then SiLU on the
+ * q, k, v columns of proj, in place; the columns before it go to convx.
+ * u_t = sum_j w_j x_{t-K+1+j} (x before the sequence start = 0), z_t = silu(u_t) */
+
+static float conv_at(const float *x, int ldx, int s, const float *wk, int K)
+{
+    float u = 0.0f;
+    for (int j = 0; j < K; j++) {
+        int src = s - (K - 1) + j;
+        if (src >= 0) u += wk[j] * x[(size_t)src * ldx];
+    }
+    return u;
+}
+
+static void shortconv_forward(model *m, layer_a *a, const layer_w *w)
+{
+    int B = m->B, S = m->S, P = m->P, Cc = m->Cc, K = m->cfg.conv_kernel, c0 = m->po[PJ_Q];
+    for (size_t n = 0; n < (size_t)B * S; n++)
+        memcpy(a->convx + n * Cc, a->proj + n * P + c0, (size_t)Cc * sizeof(float));
+#pragma omp parallel for schedule(static)
+    for (int ch = 0; ch < Cc; ch++)
+        for (int b = 0; b < B; b++) {
+            const float *x = a->convx + (size_t)b * S * Cc + ch;
+            float *z = a->proj + (size_t)b * S * P + c0 + ch;
+            for (int s = 0; s < S; s++) {
+                float u = conv_at(x, Cc, s, w->conv + (size_t)ch * K, K);
+                z[(size_t)s * P] = u * sigmoidf(u);
+            }
+        }
+}
+
+/* dproj's q, k, v columns: d(z) in, d(x) out; kernel grads into g->conv.
+ * In place, ascending s: dx_s needs du at s..s+K-1 only. */
+static void shortconv_backward(model *m, layer_a *a, const layer_w *w, layer_w *g)
+{
+    int B = m->B, S = m->S, P = m->P, Cc = m->Cc, K = m->cfg.conv_kernel, c0 = m->po[PJ_Q];
+#pragma omp parallel for schedule(static)
+    for (int ch = 0; ch < Cc; ch++) {
+        const float *wk = w->conv + (size_t)ch * K;
+        float *gk = g->conv + (size_t)ch * K;
+        for (int b = 0; b < B; b++) {
+            const float *x = a->convx + (size_t)b * S * Cc + ch;
+            float *d = m->dproj + (size_t)b * S * P + c0 + ch;
+            for (int s = 0; s < S; s++) { /* du = dz silu'(u) */
+                float u = conv_at(x, Cc, s, wk, K), sg = sigmoidf(u);
+                d[(size_t)s * P] *= sg * (1.0f + u * (1.0f - sg));
+            }
+            for (int s = 0; s < S; s++) {
+                float dx = 0.0f;
+                for (int j = 0; j < K; j++) {
+                    int dst = s + (K - 1) - j; /* the output that x_s fed through w_j */
+                    if (dst < S) dx += wk[j] * d[(size_t)dst * P];
+                    int src = s - (K - 1) + j;
+                    if (src >= 0) gk[j] += d[(size_t)s * P] * x[(size_t)src * Cc];
+                }
+                d[(size_t)s * P] = dx;
+            }
+        }
+    }
 }
 
 /* ---- mLSTM mixer: proj -> cell per (b, head) -> per-head RMSNorm -> sigmoid(o) gate */
@@ -993,6 +1073,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         float *xout = l + 1 < c->layers ? m->la[l + 1].x : m->xf;
         rmsnorm_forward(a->n1, a->r1, a->x, w->norm1, N, D, eps);
         matmul_forward(a->proj, P, a->n1, D, w->win, N, D, P);
+        if (c->conv_kernel) shortconv_forward(m, a, w);
         if (c->mixer == MIXER_MLSTM) {
             if (mlstm_mixer_forward(m, a, w) < 0) return err_set(e, "out of memory in mLSTM");
         } else if (attention_forward(m, a) < 0) {
@@ -1090,6 +1171,7 @@ int model_backward(model *m, blalm_err *e)
         } else if (attention_backward(m, a) < 0) {
             return err_set(e, "out of memory in attention");
         }
+        if (c->conv_kernel) shortconv_backward(m, a, w, g);
         matmul_backward(m->dxb, D, 0.0f, g->win, m->dproj, P, a->n1, D, w->win, N, D, P);
         rmsnorm_backward(m->dx, 1, g->norm1, m->dxb, a->x, a->r1, w->norm1, N, D);
     }
@@ -1105,10 +1187,13 @@ int model_backward(model *m, blalm_err *e)
 
 struct gen_state {
     int pos, max_len;
-    float *C;          /* mlstm: [L][H][dqk][dv+1] */
-    float *mst;        /* mlstm: [L][H] */
+    float *mem;             /* one allocation; what follows points into it (NULL: unused) */
+    float *C;               /* mlstm: [L][H][dqk][dv+1] */
+    float *mst;             /* mlstm: [L][H] */
     float *kcache, *vcache; /* attention: [L][max_len][Hq] */
-    float *x, *n, *proj, *hc, *y, *gu, *act, *tmp, *att;
+    float *att;             /* attention: [max_len] scores */
+    float *convbuf;         /* ShortConv: [L][K-1][Cc], the last K-1 inputs (ring by position) */
+    float *x, *n, *proj, *hc, *y, *gu, *act, *tmp;
 };
 
 gen_state *gen_create(const model *m, int max_len)
@@ -1116,28 +1201,34 @@ gen_state *gen_create(const model *m, int max_len)
     const model_config *c = &m->cfg;
     gen_state *g = calloc(1, sizeof *g);
     if (!g) return NULL;
-    int L = c->layers, H = c->heads, D = c->dim;
+    size_t L = c->layers, H = c->heads, D = c->dim, ml = max_len > 0 ? (size_t)max_len : 0;
+    int mlstm = c->mixer == MIXER_MLSTM, K = c->conv_kernel;
     g->max_len = max_len;
-    if (c->mixer == MIXER_MLSTM) {
-        g->C = calloc((size_t)L * H * c->qk_head_dim * (c->v_head_dim + 1), sizeof(float));
-        g->mst = calloc((size_t)L * H, sizeof(float));
-    } else {
-        g->kcache = calloc((size_t)L * max_len * m->Hq, sizeof(float));
-        g->vcache = calloc((size_t)L * max_len * m->Hq, sizeof(float));
-        g->att = calloc((size_t)max_len, sizeof(float));
-    }
-    g->x = calloc(D, sizeof(float));
-    g->n = calloc(D, sizeof(float));
-    g->tmp = calloc(D, sizeof(float));
-    g->proj = calloc(m->P, sizeof(float));
-    g->hc = calloc(m->Hv, sizeof(float));
-    g->y = calloc(m->Hv, sizeof(float));
-    g->gu = calloc(2 * (size_t)m->F, sizeof(float));
-    g->act = calloc(m->F, sizeof(float));
-    if ((c->mixer == MIXER_MLSTM ? !g->C || !g->mst : !g->kcache || !g->vcache || !g->att) ||
-        !g->x || !g->n || !g->tmp || !g->proj || !g->hc || !g->y || !g->gu || !g->act) {
-        gen_free(g);
+    /* the generation state, one line per part */
+    struct {
+        float **dst;
+        size_t n;
+    } parts[] = {
+        {&g->C, mlstm ? L * H * c->qk_head_dim * (c->v_head_dim + 1) : 0},
+        {&g->mst, mlstm ? L * H : 0},
+        {&g->kcache, mlstm ? 0 : L * ml * m->Hq},
+        {&g->vcache, mlstm ? 0 : L * ml * m->Hq},
+        {&g->att, mlstm ? 0 : ml},
+        {&g->convbuf, K > 1 ? L * (size_t)(K - 1) * m->Cc : 0},
+        {&g->x, D}, {&g->n, D}, {&g->tmp, D}, {&g->proj, (size_t)m->P}, {&g->hc, (size_t)m->Hv},
+        {&g->y, (size_t)m->Hv}, {&g->gu, 2 * (size_t)m->F}, {&g->act, (size_t)m->F},
+    };
+    size_t total = 0, np = sizeof parts / sizeof parts[0];
+    for (size_t i = 0; i < np; i++) total += parts[i].n;
+    g->mem = calloc(total ? total : 1, sizeof(float));
+    if (!g->mem) {
+        free(g);
         return NULL;
+    }
+    float *p = g->mem;
+    for (size_t i = 0; i < np; i++) {
+        *parts[i].dst = parts[i].n ? p : NULL;
+        p += parts[i].n;
     }
     return g;
 }
@@ -1145,10 +1236,27 @@ gen_state *gen_create(const model *m, int max_len)
 void gen_free(gen_state *g)
 {
     if (!g) return;
-    free(g->C), free(g->mst), free(g->kcache), free(g->vcache), free(g->att);
-    free(g->x), free(g->n), free(g->tmp), free(g->proj), free(g->hc), free(g->y), free(g->gu);
-    free(g->act);
+    free(g->mem);
     free(g);
+}
+
+/* ShortConv for one position: the q, k, v columns of proj, in place (the
+ * same sums in the same order as conv_at). */
+static void shortconv_step(const model *m, gen_state *g, int l, const float *wconv)
+{
+    int K = m->cfg.conv_kernel, Cc = m->Cc, c0 = m->po[PJ_Q], pos = g->pos;
+    float *ring = K > 1 ? g->convbuf + (size_t)l * (K - 1) * Cc : NULL;
+    for (int ch = 0; ch < Cc; ch++) {
+        const float *wk = wconv + (size_t)ch * K;
+        float xn = g->proj[c0 + ch], u = 0.0f;
+        for (int j = 0; j < K - 1; j++) {
+            int src = pos - (K - 1) + j;
+            if (src >= 0) u += wk[j] * ring[(size_t)(src % (K - 1)) * Cc + ch];
+        }
+        u += wk[K - 1] * xn;
+        if (K > 1) ring[(size_t)(pos % (K - 1)) * Cc + ch] = xn; /* replaces pos - (K-1), read above */
+        g->proj[c0 + ch] = u * sigmoidf(u);
+    }
 }
 
 static void vec_matmul(float *y, const float *x, const float *W, int in, int out)
@@ -1168,6 +1276,7 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
         const layer_w *w = &m->lw[l];
         rmsnorm_forward(g->n, &rstd, g->x, w->norm1, 1, D, eps);
         vec_matmul(g->proj, g->n, w->win, D, P);
+        if (c->conv_kernel) shortconv_step(m, g, l, w->conv);
         if (c->mixer == MIXER_MLSTM) {
             int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
             for (int h = 0; h < H; h++) {

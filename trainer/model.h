@@ -51,6 +51,7 @@ typedef struct model_config {
     double gate_soft_cap;          /* i, f pre-activations -> cap*tanh(x/cap); 0 = off */
     double logit_soft_cap;         /* output logits likewise; 0 = off */
     head_norm_kind head_norm;      /* mlstm per-head norm of h: RMSNorm or LayerNorm (no bias) */
+    int conv_kernel;               /* ShortConv on q, k, v: causal depthwise, no bias, SiLU; 0 = off */
     train_config train;
 } model_config;
 
@@ -64,8 +65,13 @@ void model_config_defaults(model_config *c);
  * training ones), with "field A in a, B in b" in what; else 0. */
 int model_config_diff(const model_config *a, const model_config *b, char *what, size_t cap);
 
-/* Parameter groups decide the optimiser: Muon takes PG_MATRIX only. */
-typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE } param_group;
+/* Parameter groups decide the optimiser (trainer/optim.c):
+ *   PG_MATRIX  hidden matrices        Muon (when chosen), else AdamW with decay
+ *   PG_EMBED   embedding, head        AdamW with decay
+ *   PG_NORM    norm weights           AdamW, no decay
+ *   PG_GATE    gate weights, biases   AdamW, no decay
+ *   PG_CONV    ShortConv kernels      AdamW, no decay */
+typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE, PG_CONV } param_group;
 
 typedef struct tensor_info {
     char name[64];

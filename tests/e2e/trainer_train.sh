@@ -44,6 +44,32 @@ else
     fail train_resume_bit_exact "$(head -c 400 "$TMP/diff") $(head -c 200 "$TMP/err")"
 fi
 
+# every model variant: killed and resumed bit-exact, and it generates
+variant() { # name, JSON members merged into the tiny config
+    "$PY" - "$CFG" "$TMP/variant-$1.json" "{$2}" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c.update(json.loads(sys.argv[3])); json.dump(c, open(sys.argv[2], "w"))
+PY
+}
+variant xlstm7b '"gate_soft_cap": 15, "logit_soft_cap": 30, "head_norm": "layer", "qk_dim_factor": 0.5, "init": "xlstm", "igate_bias_mean": -10, "igate_bias_std": 0, "norm_eps": 1e-6, "tie_embeddings": false'
+variant shortconv '"conv_kernel": 4'
+variant transformer-shortconv '"mixer": "attention", "conv_kernel": 4'
+for v in xlstm7b shortconv transformer-shortconv; do
+    VC="$TMP/variant-$v.json"
+    "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v-$v" --max-steps 20 -q 2>"$TMP/err"
+    "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --stop-after 13 -q 2>>"$TMP/err"
+    "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --resume -q 2>>"$TMP/err"
+    if [ -s "$TMP/v-$v/log.jsonl" ] && diff <(sed 's/"tok_s":[0-9.]*//' "$TMP/v-$v/log.jsonl") \
+            <(sed 's/"tok_s":[0-9.]*//' "$TMP/v2-$v/log.jsonl") >"$TMP/diff"; then
+        pass "train_resume_bit_exact_$v"
+    else
+        fail "train_resume_bit_exact_$v" "$(head -c 300 "$TMP/diff") $(head -c 300 "$TMP/err")"
+    fi
+    if out=$("$BLALM" generate --run "$TMP/v-$v" --prompt "the cat" --max-new 8 -q 2>"$TMP/err") && [ -n "$out" ]; then
+        pass "generate_$v"
+    else fail "generate_$v" "$(head -c 300 "$TMP/err")"; fi
+done
+
 # the token cache is reused: resuming does not rewrite the shards
 stamp1=$(stat -c %Y.%s "$R/tokens/train.tok")
 sleep 1

@@ -96,6 +96,14 @@ def rmsnorm(x, w, eps):
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
 
 
+def shortconv(x, w):
+    """ShortConv: x (B,S,C), w (C,K); causal depthwise convolution (no bias:
+    output t sees inputs t-K+1..t, zeros before the start), then SiLU."""
+    S, C, K = x.shape[1], x.shape[2], w.shape[1]
+    y = Fn.conv1d(x.transpose(1, 2), w.unsqueeze(1), padding=K - 1, groups=C)[..., :S]
+    return Fn.silu(y.transpose(1, 2))
+
+
 def soft_cap(x, cap):
     """xLSTM-7B: cap * tanh(x / cap); cap 0 (or absent) = off."""
     return cap * torch.tanh(x / cap) if cap else x
@@ -126,9 +134,12 @@ class Twin:
         for l in range(c["layers"]):
             P = lambda s: p["layers.%d.%s" % (l, s)]
             n1 = rmsnorm(x, P("norm1.weight"), eps)
-            q = (n1 @ P("mixer.q.weight").t()).view(B, S, H, dqk).transpose(1, 2)
-            k = (n1 @ P("mixer.k.weight").t()).view(B, S, H, dqk).transpose(1, 2)
-            v = (n1 @ P("mixer.v.weight").t()).view(B, S, H, dv).transpose(1, 2)
+            q, k, v = (n1 @ P("mixer.%s.weight" % s).t() for s in "qkv")
+            if c.get("conv_kernel", 0):
+                q, k, v = (shortconv(x_, P("mixer.conv_%s.weight" % s)) for x_, s in zip((q, k, v), "qkv"))
+            q = q.reshape(B, S, H, dqk).transpose(1, 2)
+            k = k.reshape(B, S, H, dqk).transpose(1, 2)
+            v = v.reshape(B, S, H, dv).transpose(1, 2)
             if c["mixer"] == "mlstm":
                 gcap = c.get("gate_soft_cap", 0)
                 ig = soft_cap(n1 @ P("mixer.igate.weight").t() + P("mixer.igate.bias"), gcap).transpose(1, 2)
@@ -172,6 +183,8 @@ def group_of(name):
         return "gate"
     if name in ("embed.weight", "head.weight"):
         return "embed"
+    if ".conv_" in name:
+        return "conv"  # AdamW, no decay
     return "matrix"
 
 

@@ -4,7 +4,8 @@
 # steps each of AdamW and Muon with losses within 1e-3 (relative), for the
 # mLSTM and the attention mixer, the xLSTM-7B switches (soft caps, per-head
 # LayerNorm, qk factor 0.5, xLSTM init, untied head), and for the weights of
-# a trained run read from `blalm export`'s model.safetensors. Sequence length 13 is not a multiple of the
+# a trained run read from `blalm export`'s model.safetensors; ShortConv
+# (kernel 4) on both mixers. Sequence length 13 is not a multiple of the
 # chunk (8).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,13 +29,16 @@ c.update({"gate_soft_cap": 2.5, "logit_soft_cap": 1.5, "head_norm": "layer", "qk
           "tie_embeddings": False})
 json.dump(c, open(sys.argv[2], "w"))
 PY
+for mx in mlstm attention; do
+    sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"$mx\", \"conv_kernel\": 4/" "$root/configs/model-tiny.json" > "$TMP/conv-$mx.json"
+done
 dirs=()
-for mixer in mlstm attention export xlstm7b; do
+for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention; do
     out="$TMP/$mixer"
     if [ $mixer = export ]; then
         args=(--model "$TMP/export/config.json" --weights "$TMP/export/model.safetensors")
-    elif [ $mixer = xlstm7b ]; then
-        args=(--model "$TMP/xlstm7b.json")
+    elif [ $mixer = xlstm7b ] || [ "${mixer#conv-}" != "$mixer" ]; then
+        args=(--model "$TMP/$mixer.json")
     else
         args=(--model "$root/configs/model-tiny.json" --mixer "$mixer")
     fi

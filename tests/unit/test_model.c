@@ -4,6 +4,7 @@
 #include "tests/unit/test.h"
 #include "trainer/model.h"
 #include "trainer/train.h"
+#include "lib/docs.h"
 
 #include <stdint.h>
 #include <unistd.h>
@@ -116,6 +117,8 @@ static void grad_check(const char *mixer, int tie, const char *extra)
 TEST(finite_differences_mlstm) { grad_check("mlstm", 1, ""); }
 TEST(finite_differences_attention) { grad_check("attention", 0, ""); }
 TEST(finite_differences_xlstm_switches) { grad_check("mlstm", 0, XLSTM_SWITCHES); }
+TEST(finite_differences_shortconv_mlstm) { grad_check("mlstm", 1, "\"conv_kernel\":4"); }
+TEST(finite_differences_shortconv_attention) { grad_check("attention", 1, "\"conv_kernel\":3"); }
 
 /* Token-by-token generation (recurrent mLSTM / KV cache) = training forward. */
 static void gen_matches(const char *mixer, const char *extra)
@@ -147,6 +150,100 @@ static void gen_matches(const char *mixer, const char *extra)
 TEST(generation_matches_forward_mlstm) { gen_matches("mlstm", ""); }
 TEST(generation_matches_forward_attention) { gen_matches("attention", ""); }
 TEST(generation_matches_forward_xlstm_switches) { gen_matches("mlstm", XLSTM_SWITCHES); }
+TEST(generation_matches_forward_shortconv_mlstm) { gen_matches("mlstm", "\"conv_kernel\":4"); }
+TEST(generation_matches_forward_shortconv_attention) { gen_matches("attention", "\"conv_kernel\":4"); }
+TEST(generation_matches_forward_shortconv_kernel1) { gen_matches("mlstm", "\"conv_kernel\":1"); }
+
+/* Causality of the whole decoder (and so of ShortConv): tokens after t do
+ * not change the logits up to t, bit for bit. */
+static void causal(const char *mixer, const char *extra)
+{
+    blalm_err e;
+    model *m = tiny_with(mixer, 1, extra, &e);
+    CHECK_MSG(m, "%s", e.msg);
+    int S = 14, t = 6;
+    int32_t tok[14];
+    for (int i = 0; i < S; i++) tok[i] = (int32_t)(urand() * 29);
+    CHECK(model_forward(m, tok, NULL, 1, S, NULL, &e) == 0);
+    float *ref = malloc((size_t)S * 29 * 4);
+    memcpy(ref, model_logits(m), (size_t)S * 29 * 4);
+    for (int i = t + 1; i < S; i++) tok[i] = (tok[i] + 5) % 29;
+    CHECK(model_forward(m, tok, NULL, 1, S, NULL, &e) == 0);
+    CHECK_MSG(!memcmp(ref, model_logits(m), (size_t)(t + 1) * 29 * 4), "%s %s: logits up to %d changed", mixer, extra, t);
+    CHECK(memcmp(ref + (t + 1) * 29, model_logits(m) + (t + 1) * 29, (size_t)(S - t - 1) * 29 * 4));
+    free(ref);
+    model_free(m);
+}
+
+/* The variants' training form against their generation path on a real
+ * document: its bytes as tokens (vocab 256), log-probability summed both
+ * ways must agree within 1e-5 relative. */
+static const char *const variants[][2] = {
+    {"mlstm", ""},
+    {"attention", ""},
+    {"mlstm", XLSTM_SWITCHES},
+    {"mlstm", "\"conv_kernel\":4"},
+    {"attention", "\"conv_kernel\":4"},
+};
+
+TEST(real_document_logprob_training_vs_generation)
+{
+    const char *dir = test_shared_data();
+    if (!dir) SKIPF("BLALM_SHARED_DATA not set: real-document log-probabilities not checked");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fineweb-legal.jsonl.zst", dir);
+    blalm_err e;
+    doc_opts o = {0};
+    doc_reader *r = doc_open(path, &o, &e);
+    if (!r) SKIPF("%s", e.msg);
+    blalm_doc d;
+    CHECK(doc_next(r, &d, &e) == 1);
+    enum { S = 200 };
+    int32_t tok[S], tgt[S];
+    CHECK(d.text_len > S + 1);
+    for (int i = 0; i < S; i++) tok[i] = (unsigned char)d.text[i], tgt[i] = (unsigned char)d.text[i + 1];
+    doc_close(r);
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        char js[1024];
+        snprintf(js, sizeof js,
+                 "{\"vocab_size\":256,\"dim\":32,\"layers\":2,\"heads\":2,\"context\":256,"
+                 "\"mlp_hidden\":48,\"mixer\":\"%s\",\"chunk\":16,\"init_std\":0.2%s%s}",
+                 variants[v][0], *variants[v][1] ? "," : "", variants[v][1]);
+        cJSON *j = cJSON_Parse(js);
+        model_config c;
+        CHECK_MSG(model_config_from_json(j, &c, "variant", &e) == 0, "%s", e.msg);
+        cJSON_Delete(j);
+        model *m = model_create(&c, &e);
+        CHECK(m);
+        model_init_weights(m, 11);
+        float *p = model_params(m);
+        for (size_t x = 0; x < model_num_params(m); x++) p[x] += (float)(0.1 * (urand() - 0.5));
+        float loss;
+        CHECK(model_forward(m, tok, tgt, 1, S, &loss, &e) == 0);
+        double lp_train = -(double)loss * S, lp_gen = 0;
+        gen_state *g = gen_create(m, S);
+        float logits[256];
+        for (int t = 0; t < S; t++) {
+            CHECK(gen_step(m, g, tok[t], logits) == 0);
+            double mx = logits[0], sum = 0;
+            for (int k = 1; k < 256; k++) mx = fmax(mx, logits[k]);
+            for (int k = 0; k < 256; k++) sum += exp(logits[k] - mx);
+            lp_gen += logits[tgt[t]] - mx - log(sum);
+        }
+        gen_free(g);
+        model_free(m);
+        double rel = fabs(lp_train - lp_gen) / fabs(lp_gen);
+        printf("# %s %s: log p = %.6f (training form) vs %.6f (generation), rel %.2g\n", variants[v][0],
+               variants[v][1], lp_train, lp_gen, rel);
+        CHECK_MSG(rel < 1e-5, "%s %s: rel %g", variants[v][0], variants[v][1], rel);
+    }
+}
+
+TEST(shortconv_causal)
+{
+    causal("mlstm", "\"conv_kernel\":4");
+    causal("attention", "\"conv_kernel\":4");
+}
 
 static model_config config_of(const char *js, blalm_err *e, int *rc)
 {
@@ -399,6 +496,13 @@ int main(void)
     RUN(generation_matches_forward_mlstm);
     RUN(generation_matches_forward_attention);
     RUN(generation_matches_forward_xlstm_switches);
+    RUN(finite_differences_shortconv_mlstm);
+    RUN(finite_differences_shortconv_attention);
+    RUN(generation_matches_forward_shortconv_mlstm);
+    RUN(generation_matches_forward_shortconv_attention);
+    RUN(generation_matches_forward_shortconv_kernel1);
+    RUN(shortconv_causal);
+    RUN(real_document_logprob_training_vs_generation);
     RUN(config_head_sizes);
     RUN(xlstm_init);
     RUN(logit_soft_cap_bounds);
