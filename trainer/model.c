@@ -45,6 +45,10 @@ void model_config_defaults(model_config *c)
     c->logit_soft_cap = 0.0;
     c->head_norm = HEAD_NORM_RMS;
     c->conv_kernel = 0;
+    c->swa_window = 0;
+    c->swa_head_dim = 0;
+    c->swa_mix = SWA_SUM;
+    c->swa_alpha_init = 0.1;
     train_config *t = &c->train;
     t->batch_size = 8;
     t->seq_len = 0;
@@ -122,6 +126,14 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
     return 0;
 }
 
+static const char *mixer_name(mixer_kind k) { return k == MIXER_MLSTM ? "mlstm" : "attention"; }
+static const char *init_name(init_kind k) { return k == INIT_XLSTM ? "xlstm" : "gpt2"; }
+static const char *head_norm_name(head_norm_kind k) { return k == HEAD_NORM_LAYER ? "layer" : "rms"; }
+static const char *swa_mix_name(swa_mix_kind k)
+{
+    return k == SWA_DYNMOD ? "dynmod" : k == SWA_DYNMOD_BOUNDED ? "dynmod_bounded" : "sum";
+}
+
 /* Head size dim * factor / heads (qk and v separately, as xLSTM's
  * qk_dim_factor and v_dim_factor): it must come out a positive integer. */
 static int head_dim_from(const model_config *c, double factor, const char *which, int *out,
@@ -142,10 +154,11 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         "qk_head_dim", "v_head_dim", "qk_dim_factor", "v_dim_factor", "mixer", "chunk",
         "tie_embeddings", "rope_theta", "norm_eps", "init", "init_std", "fgate_bias_lo",
         "fgate_bias_hi", "igate_bias_mean", "igate_bias_std", "gate_soft_cap", "logit_soft_cap",
-        "head_norm", "conv_kernel", "train", NULL};
+        "head_norm", "conv_kernel", "swa_window", "swa_head_dim", "swa_mix", "swa_alpha_init",
+        "train", NULL};
     model_config_defaults(c);
     if (config_check_keys(j, keys, where, e) < 0) return -1;
-    const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms";
+    const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms", *swa_mix = "sum";
     c->qk_head_dim = c->v_head_dim = c->mlp_hidden = 0;
     if (config_string(j, "name", "custom", &name, where, e) < 0) return -1;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -173,6 +186,10 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         get_dbl(j, "gate_soft_cap", &c->gate_soft_cap, where, e) < 0 ||
         get_dbl(j, "logit_soft_cap", &c->logit_soft_cap, where, e) < 0 ||
         get_int(j, "conv_kernel", &c->conv_kernel, 0, where, e) < 0 ||
+        get_int(j, "swa_window", &c->swa_window, 0, where, e) < 0 ||
+        get_int(j, "swa_head_dim", &c->swa_head_dim, 0, where, e) < 0 ||
+        config_string(j, "swa_mix", "sum", &swa_mix, where, e) < 0 ||
+        get_dbl(j, "swa_alpha_init", &c->swa_alpha_init, where, e) < 0 ||
         config_string(j, "head_norm", "rms", &head_norm, where, e) < 0)
         return -1;
     if (!strcmp(init, "gpt2"))
@@ -188,6 +205,12 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
     else
         return err_set(e, "%s: \"head_norm\" must be \"rms\" or \"layer\", got \"%s\"", where,
                        head_norm);
+    int mi = 0;
+    for (; mi < 3 && strcmp(swa_mix, swa_mix_name((swa_mix_kind)mi)); mi++) {}
+    if (mi == 3)
+        return err_set(e, "%s: \"swa_mix\" must be \"sum\", \"dynmod\" or \"dynmod_bounded\", got \"%s\"",
+                       where, swa_mix);
+    c->swa_mix = (swa_mix_kind)mi;
     if (c->gate_soft_cap < 0 || c->logit_soft_cap < 0)
         return err_set(e, "%s: soft caps must be >= 0 (0 = off)", where);
     if (!(c->norm_eps > 0)) return err_set(e, "%s: \"norm_eps\" must be > 0, got %g", where, c->norm_eps);
@@ -203,6 +226,13 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         return -1;
     if (c->mixer == MIXER_ATTENTION && (c->v_head_dim != c->qk_head_dim || c->qk_head_dim % 2))
         return err_set(e, "%s: attention needs v_head_dim == qk_head_dim, even", where);
+    if (c->swa_window && !c->swa_head_dim) {
+        if (c->dim % c->heads)
+            return err_set(e, "%s: dim %d is not a multiple of heads %d", where, c->dim, c->heads);
+        c->swa_head_dim = c->dim / c->heads;
+    }
+    if (c->swa_window && c->swa_head_dim % 2)
+        return err_set(e, "%s: swa_head_dim %d must be even (rotary pairs)", where, c->swa_head_dim);
     if (!c->mlp_hidden) c->mlp_hidden = ((c->dim * 8 / 3) + 31) / 32 * 32;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "train");
     if (t && train_from_json(t, &c->train, where, e) < 0) return -1;
@@ -218,10 +248,6 @@ int model_config_load(const char *path, model_config *c, blalm_err *e)
     cJSON_Delete(j);
     return rc;
 }
-
-static const char *mixer_name(mixer_kind k) { return k == MIXER_MLSTM ? "mlstm" : "attention"; }
-static const char *init_name(init_kind k) { return k == INIT_XLSTM ? "xlstm" : "gpt2"; }
-static const char *head_norm_name(head_norm_kind k) { return k == HEAD_NORM_LAYER ? "layer" : "rms"; }
 
 cJSON *model_config_to_json(const model_config *c)
 {
@@ -252,6 +278,10 @@ cJSON *model_config_to_json(const model_config *c)
     cJSON_AddNumberToObject(j, "logit_soft_cap", c->logit_soft_cap);
     cJSON_AddStringToObject(j, "head_norm", head_norm_name(c->head_norm));
     cJSON_AddNumberToObject(j, "conv_kernel", c->conv_kernel);
+    cJSON_AddNumberToObject(j, "swa_window", c->swa_window);
+    cJSON_AddNumberToObject(j, "swa_head_dim", c->swa_head_dim);
+    cJSON_AddStringToObject(j, "swa_mix", swa_mix_name(c->swa_mix));
+    cJSON_AddNumberToObject(j, "swa_alpha_init", c->swa_alpha_init);
     const train_config *t = &c->train;
     cJSON *tj = cJSON_AddObjectToObject(j, "train");
     cJSON_AddNumberToObject(tj, "batch_size", t->batch_size);
@@ -295,6 +325,7 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
     }
     FS(mixer, mixer_name) FI(vocab_size) FI(dim) FI(layers) FI(heads) FI(context) FI(mlp_hidden)
     FI(qk_head_dim) FI(v_head_dim) FI(tie_embeddings) FI(chunk) FS(head_norm, head_norm_name) FI(conv_kernel)
+    FI(swa_window) FI(swa_head_dim) FS(swa_mix, swa_mix_name) FD(swa_alpha_init)
     FD(gate_soft_cap) FD(logit_soft_cap) FD(rope_theta) FD(norm_eps) FS(init, init_name)
     FD(init_std) FD(fgate_bias_lo) FD(fgate_bias_hi) FD(igate_bias_mean) FD(igate_bias_std)
 #undef FI
@@ -310,19 +341,22 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
  * Each slot is also a tensor of its own in the table, so checkpoints and
  * exports name them separately; proj [N, P] holds the slots' outputs at the
  * same column offsets (model.po). */
-typedef enum { PJ_Q, PJ_K, PJ_V, PJ_O, PJ_I, PJ_F, PJ_COUNT } proj_slot;
+typedef enum { PJ_Q, PJ_K, PJ_V, PJ_O, PJ_I, PJ_F, PJ_SQ, PJ_SK, PJ_SV, PJ_COUNT } proj_slot;
 
-static const char *const proj_names[PJ_COUNT] = {"mixer.q.weight",     "mixer.k.weight",
-                                                 "mixer.v.weight",     "mixer.ogate.weight",
-                                                 "mixer.igate.weight", "mixer.fgate.weight"};
+static const char *const proj_names[PJ_COUNT] = {
+    "mixer.q.weight",     "mixer.k.weight",     "mixer.v.weight",
+    "mixer.ogate.weight", "mixer.igate.weight", "mixer.fgate.weight",
+    "mixer.swa_q.weight", "mixer.swa_k.weight", "mixer.swa_v.weight"};
 static const param_group proj_groups[PJ_COUNT] = {PG_MATRIX, PG_MATRIX, PG_MATRIX,
-                                                  PG_MATRIX, PG_GATE,   PG_GATE};
+                                                  PG_MATRIX, PG_GATE,   PG_GATE,
+                                                  PG_MATRIX, PG_MATRIX, PG_MATRIX};
 
 typedef struct layer_w {
     float *norm1, *win;                 /* win [P, D]: the proj slots' rows, contiguous */
     float *bi, *bf, *outnorm;           /* mlstm: [H], [H], [Hv] */
     float *conv;                        /* ShortConv: [Cc, K] for the q, k, v columns, contiguous */
     float *wout;                        /* [D, Hv] */
+    float *wswo, *alpha;                /* SWA: output projection [D, Hs]; DynMod alpha_l [1] */
     float *norm2, *wgu, *wdown;         /* [D], [2F, D] (gate rows then up rows), [D, F] */
 } layer_w;
 
@@ -332,6 +366,7 @@ typedef struct layer_a {
     float *ig, *fg, *cache, *hc;        /* mlstm: gates [BH*S] x2 (capped), [BH*cache], [N,Hv] */
     float *hr, *hmu;                    /* mlstm head norm: rstd and mean (0 for RMS) [N*H] */
     float *lse;                         /* attention: [BH*S] row log-sum-exp (tiled, attention.h) */
+    float *ysw, *lsesw, *hsw;           /* SWA: [N,Hs] attention out, [BH*S] lse, [N,D] its projection */
     float *y;                           /* [N,Hv] input of the output projection */
     float *xm, *n2, *r2, *gu, *act;     /* [N,D] [N,D] [N] [N,2F] [N,F] */
 } layer_a;
@@ -343,6 +378,7 @@ struct model {
     int P, Hq, Hv, F;
     int pw[PJ_COUNT], po[PJ_COUNT];     /* width and column offset of each proj slot */
     int Cc;                             /* ShortConv channels: the q, k, v slots (2Hq + Hv) */
+    int Hs;                             /* SWA: heads * swa_head_dim (0 without the branch) */
     int layer_nt;                       /* tensors per layer (layer l's start at 1 + l*layer_nt) */
     int ntensors;
     tensor_info *tensors;
@@ -361,7 +397,7 @@ struct model {
     int n_valid;
     /* backward scratch */
     float *gscratch;
-    float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg;
+    float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *dysw;
 };
 
 const model_config *model_cfg(const model *m) { return &m->cfg; }
@@ -383,8 +419,9 @@ static void proj_layout(model *m)
 {
     const model_config *c = &m->cfg;
     int mlstm = c->mixer == MIXER_MLSTM;
+    m->Hs = c->swa_window ? c->heads * c->swa_head_dim : 0;
     int w[PJ_COUNT] = {m->Hq, m->Hq, m->Hv, mlstm ? m->Hv : 0, mlstm ? c->heads : 0,
-                       mlstm ? c->heads : 0};
+                       mlstm ? c->heads : 0, m->Hs, m->Hs, m->Hs};
     m->P = 0;
     for (int s = 0; s < PJ_COUNT; s++) {
         m->pw[s] = w[s];
@@ -428,6 +465,10 @@ static int layer_tensors(const model *m, layer_tensor *t)
         LT("mixer.conv_v.weight", m->pw[PJ_V], c->conv_kernel, PG_CONV, NO_FIELD);
     }
     LT("mixer.out.weight", D, m->Hv, PG_MATRIX, offsetof(layer_w, wout));
+    if (c->swa_window) {
+        LT("mixer.swa_out.weight", D, m->Hs, PG_MATRIX, offsetof(layer_w, wswo));
+        if (c->swa_mix != SWA_SUM) LT("mixer.swa_alpha", 1, 0, PG_SCALAR, offsetof(layer_w, alpha));
+    }
     LT("norm2.weight", D, 0, PG_NORM, offsetof(layer_w, norm2));
     LT("mlp.gate.weight", m->F, D, PG_MATRIX, offsetof(layer_w, wgu)); /* gate then up, contiguous */
     LT("mlp.up.weight", m->F, D, PG_MATRIX, NO_FIELD);
@@ -579,6 +620,8 @@ void model_init_weights(model *m, uint64_t seed)
                 p[x] = (float)(n > 1 ? c->fgate_bias_lo + (c->fgate_bias_hi - c->fgate_bias_lo) *
                                                               (double)x / (double)(n - 1)
                                      : c->fgate_bias_lo);
+        } else if (t->group == PG_SCALAR) {
+            for (size_t x = 0; x < n; x++) p[x] = (float)c->swa_alpha_init;
         } else if (t->group == PG_CONV) {
             /* as torch's nn.Conv1d: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = K (depthwise) */
             double bound = 1.0 / sqrt((double)t->cols);
@@ -611,10 +654,11 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     m->cache_floats = c->mixer == MIXER_MLSTM ? mlstm_cache_floats(&sh) : 0;
     size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + 2 * N * H
                                          : BH * (size_t)S;
-    size_t conv = c->conv_kernel ? N * (size_t)m->Cc : 0;
-    size_t per_layer = N * D * 2 + N + N * P + conv + mix + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
+    size_t conv = c->conv_kernel ? N * (size_t)m->Cc : 0, Hs = m->Hs;
+    size_t swa = Hs ? N * Hs + BH * S + N * D : 0;
+    size_t per_layer = N * D * 2 + N + N * P + conv + mix + swa + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
     size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
-    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S;
+    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S + N * Hs;
     m->acts = malloc(total * sizeof(float));
     m->gscratch = malloc(gs * sizeof(float));
     m->la = calloc((size_t)c->layers, sizeof *m->la);
@@ -642,6 +686,11 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
         } else {
             CARVE(a->lse, BH * (size_t)S);
         }
+        if (Hs) {
+            CARVE(a->ysw, N * Hs);
+            CARVE(a->lsesw, BH * S);
+            CARVE(a->hsw, N * D);
+        }
         CARVE(a->y, N * Hv);
         CARVE(a->xm, N * D);
         CARVE(a->n2, N * D);
@@ -663,6 +712,7 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     CARVE(m->dact, N * F);
     CARVE(m->dig, BH * S);
     CARVE(m->dfg, BH * S);
+    if (Hs) CARVE(m->dysw, N * Hs);
 #undef CARVE
     m->B = B;
     m->S = S;
@@ -1050,6 +1100,82 @@ static int attention_backward(model *m, layer_a *a)
     return fail ? -1 : 0;
 }
 
+/* ---- SWA branch: own q, k, v (proj slots SQ, SK, SV) with rotary
+ * embeddings -> sliding-window attention per (b, head) -> own output
+ * projection hsw = ysw Wswo^T, added to the mixer's output scaled by
+ * swa_factor (1, alpha_l or tanh(alpha_l)). */
+
+static float swa_factor(const model_config *c, const layer_w *w)
+{
+    return c->swa_mix == SWA_SUM ? 1.0f : c->swa_mix == SWA_DYNMOD ? w->alpha[0] : tanhf(w->alpha[0]);
+}
+
+static int swa_forward(model *m, layer_a *a, const layer_w *w)
+{
+    const model_config *c = &m->cfg;
+    int B = m->B, S = m->S, H = c->heads, dh = c->swa_head_dim, P = m->P, Hs = m->Hs, D = c->dim;
+    int oq = m->po[PJ_SQ], ok = m->po[PJ_SK], ov = m->po[PJ_SV], N = B * S;
+    attn_shape sh = {S, dh, c->swa_window, 1.0f / sqrtf((float)dh)};
+    rope_apply(a->proj, P, oq, N, S, H, dh, c->rope_theta, 1);
+    rope_apply(a->proj, P, ok, N, S, H, dh, c->rope_theta, 1);
+    int fail = 0, nt = blas_serial_begin();
+#pragma omp parallel for schedule(static) reduction(| : fail)
+    for (int bh = 0; bh < B * H; bh++) {
+        int b = bh / H, h = bh % H;
+        const float *base = a->proj + (size_t)b * S * P;
+        fail |= attn_forward(&sh, base + oq + (size_t)h * dh, P, base + ok + (size_t)h * dh, P,
+                             base + ov + (size_t)h * dh, P, a->ysw + (size_t)b * S * Hs + (size_t)h * dh,
+                             Hs, a->lsesw + (size_t)bh * S) != 0;
+    }
+    blas_serial_end(nt);
+    if (fail) return -1;
+    matmul_forward(a->hsw, D, a->ysw, Hs, w->wswo, N, Hs, D);
+    float f = swa_factor(c, w);
+    for (size_t x = 0; x < (size_t)N * D; x++) a->xm[x] += f * a->hsw[x];
+    return 0;
+}
+
+/* m->dx = dL/dxm in; SWA slots of dproj, wswo and alpha grads out (m->dxb as scratch). */
+static int swa_backward(model *m, layer_a *a, const layer_w *w, layer_w *g)
+{
+    const model_config *c = &m->cfg;
+    int B = m->B, S = m->S, H = c->heads, dh = c->swa_head_dim, P = m->P, Hs = m->Hs, D = c->dim;
+    int oq = m->po[PJ_SQ], ok = m->po[PJ_SK], ov = m->po[PJ_SV], N = B * S;
+    attn_shape sh = {S, dh, c->swa_window, 1.0f / sqrtf((float)dh)};
+    float f = swa_factor(c, w);
+    if (c->swa_mix != SWA_SUM) { /* d alpha = sum dxm . hsw (times tanh' when bounded) */
+        double da = 0;
+        for (size_t x = 0; x < (size_t)N * D; x++) da += (double)m->dx[x] * a->hsw[x];
+        g->alpha[0] += (float)(c->swa_mix == SWA_DYNMOD ? da : da * (1.0 - (double)f * f));
+    }
+    for (size_t x = 0; x < (size_t)N * D; x++) m->dxb[x] = f * m->dx[x];
+    matmul_backward(m->dysw, Hs, 0.0f, g->wswo, m->dxb, D, a->ysw, Hs, w->wswo, N, Hs, D);
+    int fail = 0, nt = blas_serial_begin();
+#pragma omp parallel for schedule(static) reduction(| : fail)
+    for (int bh = 0; bh < B * H; bh++) {
+        int b = bh / H, h = bh % H;
+        const float *base = a->proj + (size_t)b * S * P;
+        float *dbase = m->dproj + (size_t)b * S * P;
+        size_t yo = (size_t)b * S * Hs + (size_t)h * dh;
+        fail |= attn_backward(&sh, base + oq + (size_t)h * dh, P, base + ok + (size_t)h * dh, P,
+                              base + ov + (size_t)h * dh, P, a->ysw + yo, Hs, a->lsesw + (size_t)bh * S,
+                              m->dysw + yo, Hs, dbase + oq + (size_t)h * dh, P,
+                              dbase + ok + (size_t)h * dh, P, dbase + ov + (size_t)h * dh, P) != 0;
+    }
+    blas_serial_end(nt);
+    rope_apply(m->dproj, P, oq, N, S, H, dh, c->rope_theta, -1);
+    rope_apply(m->dproj, P, ok, N, S, H, dh, c->rope_theta, -1);
+    return fail ? -1 : 0;
+}
+
+int model_swa_alpha(const model *m, double *out)
+{
+    const model_config *c = &m->cfg;
+    if (!c->swa_window || c->swa_mix == SWA_SUM) return 0;
+    for (int l = 0; l < c->layers; l++) out[l] = m->lw[l].alpha[0];
+    return c->layers;
+}
+
 /* ------------------------------------------------------------ model pass */
 
 int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B, int S,
@@ -1081,6 +1207,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         }
         matmul_forward(a->xm, D, a->y, Hv, w->wout, N, Hv, D);
         for (size_t x = 0; x < (size_t)N * D; x++) a->xm[x] += a->x[x];
+        if (c->swa_window && swa_forward(m, a, w) < 0) return err_set(e, "out of memory in SWA");
         rmsnorm_forward(a->n2, a->r2, a->xm, w->norm2, N, D, eps);
         matmul_forward(a->gu, 2 * F, a->n2, D, w->wgu, N, D, 2 * F);
         swiglu_forward(a->act, a->gu, N, F);
@@ -1166,6 +1293,7 @@ int model_backward(model *m, blalm_err *e)
         rmsnorm_backward(m->dx, 1, g->norm2, m->dxb, a->xm, a->r2, w->norm2, N, D);
         /* m->dx = dL/dxm */
         matmul_backward(m->dy, Hv, 0.0f, g->wout, m->dx, D, a->y, Hv, w->wout, N, Hv, D);
+        if (c->swa_window && swa_backward(m, a, w, g) < 0) return err_set(e, "out of memory in SWA");
         if (c->mixer == MIXER_MLSTM) {
             if (mlstm_mixer_backward(m, a, w, g) < 0) return err_set(e, "out of memory in mLSTM");
         } else if (attention_backward(m, a) < 0) {
@@ -1193,6 +1321,9 @@ struct gen_state {
     float *kcache, *vcache; /* attention: [L][max_len][Hq] */
     float *att;             /* attention: [max_len] scores */
     float *convbuf;         /* ShortConv: [L][K-1][Cc], the last K-1 inputs (ring by position) */
+    int swa_ring;           /* SWA: KV cache rows, min(window, max_len) (ring by position) */
+    float *kswa, *vswa;     /* SWA: [L][swa_ring][Hs] */
+    float *attsw, *ysw;     /* SWA: [swa_ring] scores, [Hs] output */
     float *x, *n, *proj, *hc, *y, *gu, *act, *tmp;
 };
 
@@ -1204,6 +1335,8 @@ gen_state *gen_create(const model *m, int max_len)
     size_t L = c->layers, H = c->heads, D = c->dim, ml = max_len > 0 ? (size_t)max_len : 0;
     int mlstm = c->mixer == MIXER_MLSTM, K = c->conv_kernel;
     g->max_len = max_len;
+    size_t ring = c->swa_window ? (size_t)(c->swa_window < max_len ? c->swa_window : max_len) : 0;
+    g->swa_ring = (int)ring;
     /* the generation state, one line per part */
     struct {
         float **dst;
@@ -1215,6 +1348,8 @@ gen_state *gen_create(const model *m, int max_len)
         {&g->vcache, mlstm ? 0 : L * ml * m->Hq},
         {&g->att, mlstm ? 0 : ml},
         {&g->convbuf, K > 1 ? L * (size_t)(K - 1) * m->Cc : 0},
+        {&g->kswa, L * ring * m->Hs}, {&g->vswa, L * ring * m->Hs}, {&g->attsw, ring},
+        {&g->ysw, (size_t)m->Hs},
         {&g->x, D}, {&g->n, D}, {&g->tmp, D}, {&g->proj, (size_t)m->P}, {&g->hc, (size_t)m->Hv},
         {&g->y, (size_t)m->Hv}, {&g->gu, 2 * (size_t)m->F}, {&g->act, (size_t)m->F},
     };
@@ -1240,6 +1375,63 @@ void gen_free(gen_state *g)
     free(g);
 }
 
+static void vec_matmul(float *y, const float *x, const float *W, int in, int out)
+{
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, out, in, 1.0f, W, in, x, 1, 0.0f, y, 1);
+}
+
+/* Rotary embedding of one row's H heads at position pos (as rope_apply). */
+static void rope_row(float *p, int H, int dh, int pos, double theta)
+{
+    int half = dh / 2;
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < half; i++) {
+            double ang = pos * pow(theta, -2.0 * i / dh);
+            float cs = (float)cos(ang), sn = (float)sin(ang);
+            float *q = p + (size_t)h * dh, a0 = q[i], b0 = q[i + half];
+            q[i] = a0 * cs - b0 * sn;
+            q[i + half] = b0 * cs + a0 * sn;
+        }
+}
+
+/* SWA for one position: KV cache of the last min(window, max_len) rows;
+ * adds swa_factor * (ysw Wswo^T) to x. */
+static void swa_step(const model *m, gen_state *g, int l, const layer_w *w)
+{
+    const model_config *c = &m->cfg;
+    int H = c->heads, dh = c->swa_head_dim, Hs = m->Hs, ring = g->swa_ring, pos = g->pos, D = c->dim;
+    float *sq = g->proj + m->po[PJ_SQ], *sk = g->proj + m->po[PJ_SK], *sv = g->proj + m->po[PJ_SV];
+    rope_row(sq, H, dh, pos, c->rope_theta);
+    rope_row(sk, H, dh, pos, c->rope_theta);
+    float *kc = g->kswa + (size_t)l * ring * Hs, *vc = g->vswa + (size_t)l * ring * Hs;
+    memcpy(kc + (size_t)(pos % ring) * Hs, sk, (size_t)Hs * sizeof(float));
+    memcpy(vc + (size_t)(pos % ring) * Hs, sv, (size_t)Hs * sizeof(float));
+    int n = pos + 1 < c->swa_window ? pos + 1 : c->swa_window;
+    float scale = 1.0f / sqrtf((float)dh);
+    for (int h = 0; h < H; h++) {
+        const float *q = sq + (size_t)h * dh;
+        float mx = 0.0f, sum = 0.0f;
+        for (int i = 0; i < n; i++) {
+            const float *k = kc + (size_t)((pos - n + 1 + i) % ring) * Hs + (size_t)h * dh;
+            float sc = 0.0f;
+            for (int x = 0; x < dh; x++) sc += q[x] * k[x];
+            g->attsw[i] = sc * scale;
+            mx = i == 0 || g->attsw[i] > mx ? g->attsw[i] : mx;
+        }
+        for (int i = 0; i < n; i++) sum += (g->attsw[i] = expf(g->attsw[i] - mx));
+        float *y = g->ysw + (size_t)h * dh;
+        memset(y, 0, (size_t)dh * sizeof *y);
+        for (int i = 0; i < n; i++) {
+            const float *v = vc + (size_t)((pos - n + 1 + i) % ring) * Hs + (size_t)h * dh;
+            for (int x = 0; x < dh; x++) y[x] += g->attsw[i] * v[x];
+        }
+        for (int x = 0; x < dh; x++) y[x] /= sum;
+    }
+    vec_matmul(g->tmp, g->ysw, w->wswo, Hs, D);
+    float f = swa_factor(c, w);
+    for (int i = 0; i < D; i++) g->x[i] += f * g->tmp[i];
+}
+
 /* ShortConv for one position: the q, k, v columns of proj, in place (the
  * same sums in the same order as conv_at). */
 static void shortconv_step(const model *m, gen_state *g, int l, const float *wconv)
@@ -1259,10 +1451,6 @@ static void shortconv_step(const model *m, gen_state *g, int l, const float *wco
     }
 }
 
-static void vec_matmul(float *y, const float *x, const float *W, int in, int out)
-{
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, out, in, 1.0f, W, in, x, 1, 0.0f, y, 1);
-}
 
 int gen_step(model *m, gen_state *g, int32_t token, float *logits)
 {
@@ -1321,6 +1509,7 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
         }
         vec_matmul(g->tmp, g->y, w->wout, Hv, D);
         for (int i = 0; i < D; i++) g->x[i] += g->tmp[i];
+        if (c->swa_window) swa_step(m, g, l, w);
         rmsnorm_forward(g->n, &rstd, g->x, w->norm2, 1, D, eps);
         vec_matmul(g->gu, g->n, w->wgu, D, 2 * F);
         swiglu_forward(g->act, g->gu, 1, F);

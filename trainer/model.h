@@ -22,6 +22,8 @@
 typedef enum { MIXER_MLSTM = 0, MIXER_ATTENTION = 1 } mixer_kind;
 typedef enum { HEAD_NORM_RMS = 0, HEAD_NORM_LAYER = 1 } head_norm_kind;
 typedef enum { INIT_GPT2 = 0, INIT_XLSTM = 1 } init_kind;
+/* How the SWA branch joins the mixer: h + h_swa, h + a*h_swa, h + tanh(a)*h_swa */
+typedef enum { SWA_SUM = 0, SWA_DYNMOD = 1, SWA_DYNMOD_BOUNDED = 2 } swa_mix_kind;
 
 typedef struct train_config {
     int batch_size;        /* sequences per step */
@@ -52,6 +54,10 @@ typedef struct model_config {
     double logit_soft_cap;         /* output logits likewise; 0 = off */
     head_norm_kind head_norm;      /* mlstm per-head norm of h: RMSNorm or LayerNorm (no bias) */
     int conv_kernel;               /* ShortConv on q, k, v: causal depthwise, no bias, SiLU; 0 = off */
+    int swa_window;                /* SWA branch: keys per query (own q/k/v/o, rotary); 0 = off */
+    int swa_head_dim;              /* SWA head size (heads as the mixer's); 0 in JSON: dim / heads */
+    swa_mix_kind swa_mix;
+    double swa_alpha_init;         /* DynMod's alpha_l at init */
     train_config train;
 } model_config;
 
@@ -70,8 +76,10 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
  *   PG_EMBED   embedding, head        AdamW with decay
  *   PG_NORM    norm weights           AdamW, no decay
  *   PG_GATE    gate weights, biases   AdamW, no decay
- *   PG_CONV    ShortConv kernels      AdamW, no decay */
-typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE, PG_CONV } param_group;
+ *   PG_CONV    ShortConv kernels      AdamW, no decay
+ *   PG_SCALAR  DynMod alpha_l         AdamW, no decay
+ * (SWA's q/k/v/o projections are PG_MATRIX.) */
+typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE, PG_CONV, PG_SCALAR } param_group;
 
 typedef struct tensor_info {
     char name[64];
@@ -100,6 +108,9 @@ int model_find_tensor(const model *m, const char *name);
  * (re)allocated for B,S. */
 int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B, int S,
                   float *loss, blalm_err *e);
+/* DynMod: writes each layer's alpha_l (raw, before any tanh) to out[layers];
+ * returns the count (0 when the model mixes no SWA branch by alpha). */
+int model_swa_alpha(const model *m, double *out);
 /* Logits [B*S, vocab] of the last forward. */
 const float *model_logits(const model *m);
 /* Adds d(loss)/d(params) to the gradients (call model_zero_grad first).

@@ -538,6 +538,24 @@ static void log_line(FILE *f, const char *json)
     fflush(f);
 }
 
+/* DynMod: each layer's alpha_l into the log line (before its closing brace). */
+static void append_swa_alpha(const model *m, char *line, size_t cap)
+{
+    double al[256];
+    if (model_cfg(m)->layers > 256) return;
+    int n = model_swa_alpha(m, al);
+    size_t len = strlen(line);
+    if (!n || !len || line[len - 1] != '}') return;
+    size_t keep = --len;
+    len += (size_t)snprintf(line + len, cap - len, ",\"swa_alpha\":[");
+    for (int l = 0; l < n && len < cap; l++)
+        len += (size_t)snprintf(line + len, cap - len, "%s%.9g", l ? "," : "", al[l]);
+    if (len + 3 <= cap)
+        snprintf(line + len, cap - len, "]}");
+    else
+        snprintf(line + keep, cap - keep, "}"); /* does not fit: the line without it */
+}
+
 /* Keeps log lines with step <= last (a resumed run rewrites what followed). */
 static void trim_log(const char *path, long last)
 {
@@ -684,7 +702,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     double t_last = now_seconds();
     long tok_since = 0;
     float loss = 0;
-    char line[1024];
+    char line[4096];
     long ran = 0;
     while (pos.step < total) {
         if (pos.data_pos + per_step + 1 > train.n_tokens) {
@@ -718,6 +736,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
                      "\"tokens_seen\":%llu,\"words_seen\":%.1f,\"epoch\":%llu}",
                      pos.step, loss, cfg.train.lr_adamw * mult, gn, tps,
                      (unsigned long long)pos.tokens_seen, pos.words_seen, (unsigned long long)pos.epoch);
+            append_swa_alpha(m, line, sizeof line);
             log_line(logf, line);
             sum->tok_per_s = tps;
         }

@@ -54,7 +54,10 @@ PY
 variant xlstm7b '"gate_soft_cap": 15, "logit_soft_cap": 30, "head_norm": "layer", "qk_dim_factor": 0.5, "init": "xlstm", "igate_bias_mean": -10, "igate_bias_std": 0, "norm_eps": 1e-6, "tie_embeddings": false'
 variant shortconv '"conv_kernel": 4'
 variant transformer-shortconv '"mixer": "attention", "conv_kernel": 4'
-for v in xlstm7b shortconv transformer-shortconv; do
+variant swa '"swa_window": 8'
+variant swa-dynmod '"swa_window": 8, "swa_mix": "dynmod"'
+variant swa-dynmod-bounded '"swa_window": 8, "swa_mix": "dynmod_bounded", "conv_kernel": 4'
+for v in xlstm7b shortconv transformer-shortconv swa swa-dynmod swa-dynmod-bounded; do
     VC="$TMP/variant-$v.json"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v-$v" --max-steps 20 -q 2>"$TMP/err"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --stop-after 13 -q 2>>"$TMP/err"
@@ -69,6 +72,16 @@ for v in xlstm7b shortconv transformer-shortconv; do
         pass "generate_$v"
     else fail "generate_$v" "$(head -c 300 "$TMP/err")"; fi
 done
+
+# DynMod logs each layer's alpha_l per step (the trajectory of the paper's Figure 3)
+if "$PY" - "$TMP/v-swa-dynmod/log.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"loss"' in l]
+a = [r["swa_alpha"] for r in rows]
+assert len(a) == 20 and all(len(x) == 2 for x in a), a[:2]
+assert a[0] != a[-1], "alpha did not move"
+PY
+then pass train_log_swa_alpha; else fail train_log_swa_alpha "no per-layer swa_alpha trajectory in log.jsonl"; fi
 
 # the token cache is reused: resuming does not rewrite the shards
 stamp1=$(stat -c %Y.%s "$R/tokens/train.tok")

@@ -159,7 +159,10 @@ class Twin:
                 causal = torch.tril(torch.ones(S, S, dtype=torch.bool))
                 att = att.masked_fill(~causal, float("-inf")).softmax(-1)
                 y = (att @ v).transpose(1, 2).reshape(B, S, H * dv)
-            x = x + y @ P("mixer.out.weight").t()
+            h_mix = y @ P("mixer.out.weight").t()
+            if c.get("swa_window", 0):
+                h_mix = h_mix + self.swa_branch(n1, P, B, S)
+            x = x + h_mix
             n2 = rmsnorm(x, P("norm2.weight"), eps)
             g = n2 @ P("mlp.gate.weight").t()
             u = n2 @ P("mlp.up.weight").t()
@@ -167,6 +170,24 @@ class Twin:
         nf = rmsnorm(x, p["norm.weight"], eps)
         head = p["embed.weight"] if c["tie_embeddings"] else p["head.weight"]
         return soft_cap(nf @ head.t(), c.get("logit_soft_cap", 0))
+
+    def swa_branch(self, n1, P, B, S):
+        """Sliding-window softmax attention with its own q/k/v/o and rotary
+        embeddings: query t sees keys t-w+1..t; mixed by sum, alpha (DynMod)
+        or tanh(alpha) (DynMod bounded)."""
+        c = self.c
+        H, d, w = c["heads"], c["swa_head_dim"], c["swa_window"]
+        q, k, v = ((n1 @ P("mixer.swa_%s.weight" % s).t()).view(B, S, H, d).transpose(1, 2) for s in "qkv")
+        q, k = rope(q, c["rope_theta"]), rope(k, c["rope_theta"])
+        t = torch.arange(S)
+        band = (t[None, :] <= t[:, None]) & (t[None, :] > t[:, None] - w)
+        att = ((q @ k.transpose(-1, -2)) * d ** -0.5).masked_fill(~band, float("-inf")).softmax(-1)
+        h = (att @ v).transpose(1, 2).reshape(B, S, H * d) @ P("mixer.swa_out.weight").t()
+        mix = c.get("swa_mix", "sum")
+        if mix == "sum":
+            return h
+        a = P("mixer.swa_alpha")
+        return (a if mix == "dynmod" else torch.tanh(a)) * h
 
     def loss(self, tokens, targets):
         logits = self.forward(tokens)
@@ -185,6 +206,8 @@ def group_of(name):
         return "embed"
     if ".conv_" in name:
         return "conv"  # AdamW, no decay
+    if name.endswith("swa_alpha"):
+        return "scalar"  # AdamW, no decay
     return "matrix"
 
 

@@ -5,7 +5,8 @@
 # mLSTM and the attention mixer, the xLSTM-7B switches (soft caps, per-head
 # LayerNorm, qk factor 0.5, xLSTM init, untied head), and for the weights of
 # a trained run read from `blalm export`'s model.safetensors; ShortConv
-# (kernel 4) on both mixers. Sequence length 13 is not a multiple of the
+# (kernel 4) on both mixers; the SWA branch (window 5 of 13) mixed by sum,
+# DynMod and DynMod bounded, and with attention + ShortConv. Sequence length 13 is not a multiple of the
 # chunk (8).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,12 +33,18 @@ PY
 for mx in mlstm attention; do
     sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"$mx\", \"conv_kernel\": 4/" "$root/configs/model-tiny.json" > "$TMP/conv-$mx.json"
 done
+# SWA (window 5 < sequence 13) with each mixing; DynMod from alpha 0.5
+for mix in sum dynmod dynmod_bounded; do
+    sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"mlstm\", \"swa_window\": 5, \"swa_mix\": \"$mix\", \"swa_alpha_init\": 0.5/" \
+        "$root/configs/model-tiny.json" > "$TMP/swa-$mix.json"
+done
+sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"attention\", \"swa_window\": 4, \"conv_kernel\": 4/" "$root/configs/model-tiny.json" > "$TMP/swa-attention-conv.json"
 dirs=()
-for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention; do
+for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention swa-sum swa-dynmod swa-dynmod_bounded swa-attention-conv; do
     out="$TMP/$mixer"
     if [ $mixer = export ]; then
         args=(--model "$TMP/export/config.json" --weights "$TMP/export/model.safetensors")
-    elif [ $mixer = xlstm7b ] || [ "${mixer#conv-}" != "$mixer" ]; then
+    elif [ -f "$TMP/$mixer.json" ]; then
         args=(--model "$TMP/$mixer.json")
     else
         args=(--model "$root/configs/model-tiny.json" --mixer "$mixer")

@@ -119,6 +119,11 @@ TEST(finite_differences_attention) { grad_check("attention", 0, ""); }
 TEST(finite_differences_xlstm_switches) { grad_check("mlstm", 0, XLSTM_SWITCHES); }
 TEST(finite_differences_shortconv_mlstm) { grad_check("mlstm", 1, "\"conv_kernel\":4"); }
 TEST(finite_differences_shortconv_attention) { grad_check("attention", 1, "\"conv_kernel\":3"); }
+#define SWA(mix) "\"swa_window\":4,\"swa_mix\":\"" mix "\",\"swa_alpha_init\":0.6"
+TEST(finite_differences_swa_sum) { grad_check("mlstm", 1, SWA("sum")); }
+TEST(finite_differences_swa_dynmod) { grad_check("mlstm", 1, SWA("dynmod")); }
+TEST(finite_differences_swa_dynmod_bounded) { grad_check("mlstm", 1, SWA("dynmod_bounded")); }
+TEST(finite_differences_swa_attention) { grad_check("attention", 0, SWA("dynmod")); }
 
 /* Token-by-token generation (recurrent mLSTM / KV cache) = training forward. */
 static void gen_matches(const char *mixer, const char *extra)
@@ -153,6 +158,66 @@ TEST(generation_matches_forward_xlstm_switches) { gen_matches("mlstm", XLSTM_SWI
 TEST(generation_matches_forward_shortconv_mlstm) { gen_matches("mlstm", "\"conv_kernel\":4"); }
 TEST(generation_matches_forward_shortconv_attention) { gen_matches("attention", "\"conv_kernel\":4"); }
 TEST(generation_matches_forward_shortconv_kernel1) { gen_matches("mlstm", "\"conv_kernel\":1"); }
+TEST(generation_matches_forward_swa)
+{
+    gen_matches("mlstm", SWA("sum"));
+    gen_matches("mlstm", SWA("dynmod_bounded"));
+    gen_matches("attention", SWA("dynmod"));
+    gen_matches("mlstm", "\"swa_window\":40"); /* window past the generation length */
+}
+
+/* DynMod with alpha = 0 is the plain mLSTM (same shared weights), and the
+ * SWA branch's gradients are exactly zero; alpha's own is not. */
+TEST(dynmod_alpha_zero_is_plain_mlstm)
+{
+    blalm_err e;
+    model *sw = tiny_with("mlstm", 1, "\"swa_window\":4,\"swa_mix\":\"dynmod\",\"swa_alpha_init\":0", &e);
+    model *pl = tiny_with("mlstm", 1, "", &e);
+    CHECK(sw && pl);
+    float *ps = model_params(sw), *pp = model_params(pl);
+    int shared = 0;
+    for (int t = 0; t < model_num_tensors(sw); t++) {
+        const tensor_info *ti = model_tensor(sw, t);
+        if (strstr(ti->name, "swa_alpha")) ps[ti->offset] = 0.0f; /* tiny() perturbed it */
+        int u = model_find_tensor(pl, ti->name);
+        if (u < 0) continue;
+        memcpy(pp + model_tensor(pl, u)->offset, ps + ti->offset,
+               (size_t)ti->rows * (ti->cols ? ti->cols : 1) * 4);
+        shared++;
+    }
+    CHECK_EQ_INT(shared, model_num_tensors(pl));
+    int32_t tok[20], tgt[20];
+    tokens_for(tok, tgt, 20, 29);
+    float l1, l2;
+    CHECK(model_forward(sw, tok, tgt, 2, 10, &l1, &e) == 0);
+    CHECK(model_forward(pl, tok, tgt, 2, 10, &l2, &e) == 0);
+    /* equal up to float rounding: the fused projection is wider with the
+     * branch, and OpenBLAS may block the shared columns' sums differently */
+    double worst = 0, top = 0;
+    for (int x = 0; x < 20 * 29; x++) {
+        worst = fmax(worst, fabs(model_logits(sw)[x] - model_logits(pl)[x]));
+        top = fmax(top, fabs(model_logits(pl)[x]));
+    }
+    printf("# alpha 0 vs plain mLSTM: logits differ by %.3g relative, loss %.9g vs %.9g\n", worst / top, l1, l2);
+    CHECK_MSG(worst / top < 1e-6, "alpha 0: logits rel %g from the plain mLSTM", worst / top);
+    model_zero_grad(sw);
+    CHECK(model_backward(sw, &e) == 0);
+    const float *g = model_grads(sw);
+    for (int t = 0; t < model_num_tensors(sw); t++) {
+        const tensor_info *ti = model_tensor(sw, t);
+        size_t n = (size_t)ti->rows * (ti->cols ? ti->cols : 1);
+        double mx = 0;
+        for (size_t x = 0; x < n; x++) mx = fmax(mx, fabs(g[ti->offset + x]));
+        if (strstr(ti->name, "swa_alpha"))
+            CHECK_MSG(mx > 0, "%s: zero gradient", ti->name);
+        else if (strstr(ti->name, "swa_"))
+            CHECK_MSG(mx == 0, "%s: gradient %g with alpha 0", ti->name, mx);
+    }
+    double al[8];
+    CHECK_EQ_INT(model_swa_alpha(sw, al), 2);
+    CHECK(al[0] == 0 && al[1] == 0);
+    model_free(sw), model_free(pl);
+}
 
 /* Causality of the whole decoder (and so of ShortConv): tokens after t do
  * not change the logits up to t, bit for bit. */
@@ -184,6 +249,9 @@ static const char *const variants[][2] = {
     {"mlstm", XLSTM_SWITCHES},
     {"mlstm", "\"conv_kernel\":4"},
     {"attention", "\"conv_kernel\":4"},
+    {"mlstm", "\"swa_window\":32,\"swa_mix\":\"sum\""},
+    {"mlstm", "\"swa_window\":32,\"swa_mix\":\"dynmod\",\"swa_alpha_init\":0.5"},
+    {"mlstm", "\"swa_window\":32,\"swa_mix\":\"dynmod_bounded\",\"swa_alpha_init\":0.5,\"conv_kernel\":4"},
 };
 
 TEST(real_document_logprob_training_vs_generation)
@@ -502,6 +570,12 @@ int main(void)
     RUN(generation_matches_forward_shortconv_attention);
     RUN(generation_matches_forward_shortconv_kernel1);
     RUN(shortconv_causal);
+    RUN(finite_differences_swa_sum);
+    RUN(finite_differences_swa_dynmod);
+    RUN(finite_differences_swa_dynmod_bounded);
+    RUN(finite_differences_swa_attention);
+    RUN(generation_matches_forward_swa);
+    RUN(dynmod_alpha_zero_is_plain_mlstm);
     RUN(real_document_logprob_training_vs_generation);
     RUN(config_head_sizes);
     RUN(xlstm_init);
