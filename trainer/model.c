@@ -49,6 +49,8 @@ void model_config_defaults(model_config *c)
     c->swa_head_dim = 0;
     c->swa_mix = SWA_SUM;
     c->swa_alpha_init = 0.1;
+    c->hedgehog = HH_NONE;
+    c->qk_scale = 0.0;
     train_config *t = &c->train;
     t->batch_size = 8;
     t->seq_len = 0;
@@ -129,6 +131,10 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
 static const char *mixer_name(mixer_kind k) { return k == MIXER_MLSTM ? "mlstm" : "attention"; }
 static const char *init_name(init_kind k) { return k == INIT_XLSTM ? "xlstm" : "gpt2"; }
 static const char *head_norm_name(head_norm_kind k) { return k == HEAD_NORM_LAYER ? "layer" : "rms"; }
+static const char *hedgehog_name(hedgehog_kind k)
+{
+    return k == HH_TWO_SOFTMAX ? "two_softmax" : k == HH_ONE_SOFTMAX ? "one_softmax" : "none";
+}
 static const char *swa_mix_name(swa_mix_kind k)
 {
     return k == SWA_DYNMOD ? "dynmod" : k == SWA_DYNMOD_BOUNDED ? "dynmod_bounded" : "sum";
@@ -155,10 +161,11 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         "tie_embeddings", "rope_theta", "norm_eps", "init", "init_std", "fgate_bias_lo",
         "fgate_bias_hi", "igate_bias_mean", "igate_bias_std", "gate_soft_cap", "logit_soft_cap",
         "head_norm", "conv_kernel", "swa_window", "swa_head_dim", "swa_mix", "swa_alpha_init",
-        "train", NULL};
+        "hedgehog", "qk_scale", "train", NULL};
     model_config_defaults(c);
     if (config_check_keys(j, keys, where, e) < 0) return -1;
-    const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms", *swa_mix = "sum";
+    const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms", *swa_mix = "sum",
+               *hedgehog = "none";
     c->qk_head_dim = c->v_head_dim = c->mlp_hidden = 0;
     if (config_string(j, "name", "custom", &name, where, e) < 0) return -1;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -190,6 +197,8 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         get_int(j, "swa_head_dim", &c->swa_head_dim, 0, where, e) < 0 ||
         config_string(j, "swa_mix", "sum", &swa_mix, where, e) < 0 ||
         get_dbl(j, "swa_alpha_init", &c->swa_alpha_init, where, e) < 0 ||
+        config_string(j, "hedgehog", "none", &hedgehog, where, e) < 0 ||
+        get_dbl(j, "qk_scale", &c->qk_scale, where, e) < 0 ||
         config_string(j, "head_norm", "rms", &head_norm, where, e) < 0)
         return -1;
     if (!strcmp(init, "gpt2"))
@@ -211,6 +220,12 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         return err_set(e, "%s: \"swa_mix\" must be \"sum\", \"dynmod\" or \"dynmod_bounded\", got \"%s\"",
                        where, swa_mix);
     c->swa_mix = (swa_mix_kind)mi;
+    for (mi = 0; mi < 3 && strcmp(hedgehog, hedgehog_name((hedgehog_kind)mi)); mi++) {}
+    if (mi == 3)
+        return err_set(e, "%s: \"hedgehog\" must be \"none\", \"two_softmax\" or \"one_softmax\", got \"%s\"",
+                       where, hedgehog);
+    c->hedgehog = (hedgehog_kind)mi;
+    if (c->qk_scale < 0) return err_set(e, "%s: \"qk_scale\" must be >= 0 (0 = 1/sqrt(qk size))", where);
     if (c->gate_soft_cap < 0 || c->logit_soft_cap < 0)
         return err_set(e, "%s: soft caps must be >= 0 (0 = off)", where);
     if (!(c->norm_eps > 0)) return err_set(e, "%s: \"norm_eps\" must be > 0, got %g", where, c->norm_eps);
@@ -224,6 +239,8 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
     if ((!c->qk_head_dim && head_dim_from(c, c->qk_dim_factor, "qk", &c->qk_head_dim, where, e) < 0) ||
         (!c->v_head_dim && head_dim_from(c, c->v_dim_factor, "v", &c->v_head_dim, where, e) < 0))
         return -1;
+    if (c->mixer == MIXER_ATTENTION && c->hedgehog != HH_NONE)
+        return err_set(e, "%s: \"hedgehog\" maps the mLSTM's q and k; it needs \"mixer\": \"mlstm\"", where);
     if (c->mixer == MIXER_ATTENTION && (c->v_head_dim != c->qk_head_dim || c->qk_head_dim % 2))
         return err_set(e, "%s: attention needs v_head_dim == qk_head_dim, even", where);
     if (c->swa_window && !c->swa_head_dim) {
@@ -282,6 +299,8 @@ cJSON *model_config_to_json(const model_config *c)
     cJSON_AddNumberToObject(j, "swa_head_dim", c->swa_head_dim);
     cJSON_AddStringToObject(j, "swa_mix", swa_mix_name(c->swa_mix));
     cJSON_AddNumberToObject(j, "swa_alpha_init", c->swa_alpha_init);
+    cJSON_AddStringToObject(j, "hedgehog", hedgehog_name(c->hedgehog));
+    cJSON_AddNumberToObject(j, "qk_scale", c->qk_scale);
     const train_config *t = &c->train;
     cJSON *tj = cJSON_AddObjectToObject(j, "train");
     cJSON_AddNumberToObject(tj, "batch_size", t->batch_size);
@@ -326,6 +345,7 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
     FS(mixer, mixer_name) FI(vocab_size) FI(dim) FI(layers) FI(heads) FI(context) FI(mlp_hidden)
     FI(qk_head_dim) FI(v_head_dim) FI(tie_embeddings) FI(chunk) FS(head_norm, head_norm_name) FI(conv_kernel)
     FI(swa_window) FI(swa_head_dim) FS(swa_mix, swa_mix_name) FD(swa_alpha_init)
+    FS(hedgehog, hedgehog_name) FD(qk_scale)
     FD(gate_soft_cap) FD(logit_soft_cap) FD(rope_theta) FD(norm_eps) FS(init, init_name)
     FD(init_std) FD(fgate_bias_lo) FD(fgate_bias_hi) FD(igate_bias_mean) FD(igate_bias_std)
 #undef FI
@@ -355,6 +375,7 @@ typedef struct layer_w {
     float *norm1, *win;                 /* win [P, D]: the proj slots' rows, contiguous */
     float *bi, *bf, *outnorm;           /* mlstm: [H], [H], [Hv] */
     float *conv;                        /* ShortConv: [Cc, K] for the q, k, v columns, contiguous */
+    float *hhq, *hhk;                   /* Hedgehog: [H*dqk, dqk] (head h's W_h: rows h*dqk..) */
     float *wout;                        /* [D, Hv] */
     float *wswo, *alpha;                /* SWA: output projection [D, Hs]; DynMod alpha_l [1] */
     float *norm2, *wgu, *wdown;         /* [D], [2F, D] (gate rows then up rows), [D, F] */
@@ -367,6 +388,7 @@ typedef struct layer_a {
     float *hr, *hmu;                    /* mlstm head norm: rstd and mean (0 for RMS) [N*H] */
     float *lse;                         /* attention: [BH*S] row log-sum-exp (tiled, attention.h) */
     float *ysw, *lsesw, *hsw;           /* SWA: [N,Hs] attention out, [BH*S] lse, [N,D] its projection */
+    float *fq, *fk;                     /* Hedgehog: [N, Hf] features of q and k */
     float *y;                           /* [N,Hv] input of the output projection */
     float *xm, *n2, *r2, *gu, *act;     /* [N,D] [N,D] [N] [N,2F] [N,F] */
 } layer_a;
@@ -379,6 +401,7 @@ struct model {
     int pw[PJ_COUNT], po[PJ_COUNT];     /* width and column offset of each proj slot */
     int Cc;                             /* ShortConv channels: the q, k, v slots (2Hq + Hv) */
     int Hs;                             /* SWA: heads * swa_head_dim (0 without the branch) */
+    int dcell, Hf;                      /* mLSTM cell's qk size (2 dqk with Hedgehog), H * dcell */
     int layer_nt;                       /* tensors per layer (layer l's start at 1 + l*layer_nt) */
     int ntensors;
     tensor_info *tensors;
@@ -397,7 +420,7 @@ struct model {
     int n_valid;
     /* backward scratch */
     float *gscratch;
-    float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *dysw;
+    float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *dysw, *dfq, *dfk, *dz;
 };
 
 const model_config *model_cfg(const model *m) { return &m->cfg; }
@@ -420,6 +443,8 @@ static void proj_layout(model *m)
     const model_config *c = &m->cfg;
     int mlstm = c->mixer == MIXER_MLSTM;
     m->Hs = c->swa_window ? c->heads * c->swa_head_dim : 0;
+    m->dcell = c->hedgehog != HH_NONE ? 2 * c->qk_head_dim : c->qk_head_dim;
+    m->Hf = c->heads * m->dcell;
     int w[PJ_COUNT] = {m->Hq, m->Hq, m->Hv, mlstm ? m->Hv : 0, mlstm ? c->heads : 0,
                        mlstm ? c->heads : 0, m->Hs, m->Hs, m->Hs};
     m->P = 0;
@@ -458,6 +483,10 @@ static int layer_tensors(const model *m, layer_tensor *t)
         LT("mixer.igate.bias", H, 0, PG_GATE, offsetof(layer_w, bi));
         LT("mixer.fgate.bias", H, 0, PG_GATE, offsetof(layer_w, bf));
         LT("mixer.outnorm.weight", m->Hv, 0, PG_NORM, offsetof(layer_w, outnorm));
+        if (c->hedgehog != HH_NONE) {
+            LT("mixer.hh_q.weight", m->Hq, c->qk_head_dim, PG_FMAP, offsetof(layer_w, hhq));
+            LT("mixer.hh_k.weight", m->Hq, c->qk_head_dim, PG_FMAP, offsetof(layer_w, hhk));
+        }
     }
     if (c->conv_kernel) { /* one [Cc, K] block: q, k, v channels in proj order */
         LT("mixer.conv_q.weight", m->pw[PJ_Q], c->conv_kernel, PG_CONV, offsetof(layer_w, conv));
@@ -620,6 +649,8 @@ void model_init_weights(model *m, uint64_t seed)
                 p[x] = (float)(n > 1 ? c->fgate_bias_lo + (c->fgate_bias_hi - c->fgate_bias_lo) *
                                                               (double)x / (double)(n - 1)
                                      : c->fgate_bias_lo);
+        } else if (t->group == PG_FMAP) { /* identity per head */
+            for (size_t x = 0; x < n; x++) p[x] = (x / t->cols) % t->cols == x % t->cols ? 1.0f : 0.0f;
         } else if (t->group == PG_SCALAR) {
             for (size_t x = 0; x < n; x++) p[x] = (float)c->swa_alpha_init;
         } else if (t->group == PG_CONV) {
@@ -650,15 +681,15 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     m->tokens = m->targets = NULL;
     size_t N = (size_t)B * S, D = c->dim, H = c->heads, BH = (size_t)B * H;
     size_t Hv = m->Hv, P = m->P, F = m->F, V = c->vocab_size;
-    mlstm_shape sh = {S, c->qk_head_dim, c->v_head_dim, c->chunk};
+    mlstm_shape sh = {S, m->dcell, c->v_head_dim, c->chunk, (float)c->qk_scale};
     m->cache_floats = c->mixer == MIXER_MLSTM ? mlstm_cache_floats(&sh) : 0;
     size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + 2 * N * H
                                          : BH * (size_t)S;
     size_t conv = c->conv_kernel ? N * (size_t)m->Cc : 0, Hs = m->Hs;
-    size_t swa = Hs ? N * Hs + BH * S + N * D : 0;
-    size_t per_layer = N * D * 2 + N + N * P + conv + mix + swa + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
+    size_t swa = Hs ? N * Hs + BH * S + N * D : 0, hh = c->hedgehog != HH_NONE ? 2 * N * m->Hf : 0;
+    size_t per_layer = N * D * 2 + N + N * P + conv + mix + swa + hh + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
     size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
-    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S + N * Hs;
+    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S + N * Hs + (hh ? hh + N * m->Hq : 0);
     m->acts = malloc(total * sizeof(float));
     m->gscratch = malloc(gs * sizeof(float));
     m->la = calloc((size_t)c->layers, sizeof *m->la);
@@ -685,6 +716,10 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
             CARVE(a->hmu, N * H);
         } else {
             CARVE(a->lse, BH * (size_t)S);
+        }
+        if (hh) {
+            CARVE(a->fq, N * m->Hf);
+            CARVE(a->fk, N * m->Hf);
         }
         if (Hs) {
             CARVE(a->ysw, N * Hs);
@@ -713,6 +748,11 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     CARVE(m->dig, BH * S);
     CARVE(m->dfg, BH * S);
     if (Hs) CARVE(m->dysw, N * Hs);
+    if (hh) {
+        CARVE(m->dfq, N * m->Hf);
+        CARVE(m->dfk, N * m->Hf);
+        CARVE(m->dz, N * m->Hq);
+    }
 #undef CARVE
     m->B = B;
     m->S = S;
@@ -923,15 +963,89 @@ static void shortconv_backward(model *m, layer_a *a, const layer_w *w, layer_w *
     }
 }
 
+/* ---- Hedgehog: per head z = W_h x, then phi = [softmax(z), softmax(-z)]
+ * (two softmaxes) or softmax([z, -z]) (one), width 2d, for the cell's q, k. */
+
+/* phi [2d] from z held in phi[0..d) on entry. */
+static void hh_phi_row(float *phi, int d, int one)
+{
+    float zmax = phi[0], zmin = phi[0];
+    for (int i = 1; i < d; i++) zmax = phi[i] > zmax ? phi[i] : zmax, zmin = phi[i] < zmin ? phi[i] : zmin;
+    if (one) { /* one softmax over [z, -z]: shift by max |z| */
+        float mx = zmax > -zmin ? zmax : -zmin, sum = 0.0f;
+        for (int i = 0; i < d; i++) sum += (phi[d + i] = expf(-phi[i] - mx));
+        for (int i = 0; i < d; i++) sum += (phi[i] = expf(phi[i] - mx));
+        float inv = 1.0f / sum;
+        for (int i = 0; i < 2 * d; i++) phi[i] *= inv;
+    } else {
+        float sp = 0.0f, sn = 0.0f;
+        for (int i = 0; i < d; i++) sn += (phi[d + i] = expf(-phi[i] + zmin));
+        for (int i = 0; i < d; i++) sp += (phi[i] = expf(phi[i] - zmax));
+        float ip = 1.0f / sp, in = 1.0f / sn;
+        for (int i = 0; i < d; i++) phi[i] *= ip, phi[d + i] *= in;
+    }
+}
+
+/* dz [d] from phi [2d] and dphi [2d] (softmax backward). */
+static void hh_dz_row(const float *phi, const float *dphi, int d, int one, float *dz)
+{
+    if (one) {
+        float dot = 0.0f;
+        for (int i = 0; i < 2 * d; i++) dot += phi[i] * dphi[i];
+        for (int i = 0; i < d; i++) dz[i] = phi[i] * (dphi[i] - dot) - phi[d + i] * (dphi[d + i] - dot);
+    } else {
+        float dp = 0.0f, dn = 0.0f;
+        for (int i = 0; i < d; i++) dp += phi[i] * dphi[i], dn += phi[d + i] * dphi[d + i];
+        for (int i = 0; i < d; i++) dz[i] = phi[i] * (dphi[i] - dp) - phi[d + i] * (dphi[d + i] - dn);
+    }
+}
+
+/* phi [N, Hf] from x (proj columns, ld P) through W [H*d, d]. */
+static void hedgehog_forward(model *m, const float *x, const float *W, float *phi)
+{
+    const model_config *c = &m->cfg;
+    int N = m->B * m->S, H = c->heads, d = c->qk_head_dim, P = m->P, Hf = m->Hf;
+    int one = c->hedgehog == HH_ONE_SOFTMAX;
+    for (int h = 0; h < H; h++) /* z_h = x_h W_h^T into the first half of phi_h */
+        matmul_forward(phi + (size_t)h * 2 * d, Hf, x + (size_t)h * d, P, W + (size_t)h * d * d, N, d, d);
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int h = 0; h < H; h++) hh_phi_row(phi + (size_t)n * Hf + (size_t)h * 2 * d, d, one);
+}
+
+/* dphi [N, Hf] in; dx into the proj columns of dproj (overwritten), dW += . */
+static void hedgehog_backward(model *m, const float *x, const float *W, const float *phi,
+                              const float *dphi, float *dx, float *dW)
+{
+    const model_config *c = &m->cfg;
+    int N = m->B * m->S, H = c->heads, d = c->qk_head_dim, P = m->P, Hf = m->Hf, Hq = m->Hq;
+    int one = c->hedgehog == HH_ONE_SOFTMAX;
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++)
+        for (int h = 0; h < H; h++) {
+            size_t o = (size_t)n * Hf + (size_t)h * 2 * d;
+            hh_dz_row(phi + o, dphi + o, d, one, m->dz + (size_t)n * Hq + (size_t)h * d);
+        }
+    for (int h = 0; h < H; h++)
+        matmul_backward(dx + (size_t)h * d, P, 0.0f, dW + (size_t)h * d * d, m->dz + (size_t)h * d, Hq,
+                        x + (size_t)h * d, P, W + (size_t)h * d * d, N, d, d);
+}
+
 /* ---- mLSTM mixer: proj -> cell per (b, head) -> per-head RMSNorm -> sigmoid(o) gate */
 
 static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
 {
     const model_config *c = &m->cfg;
-    int B = m->B, S = m->S, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P;
+    int B = m->B, S = m->S, H = c->heads, dv = c->v_head_dim, P = m->P;
     int N = B * S, Hv = m->Hv;
     int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
-    mlstm_shape sh = {S, dqk, dv, c->chunk};
+    int hh = c->hedgehog != HH_NONE, dc = m->dcell, ld = hh ? m->Hf : P; /* the cell's q, k */
+    mlstm_shape sh = {S, dc, dv, c->chunk, (float)c->qk_scale};
+    const float *qs = hh ? a->fq : a->proj + m->po[PJ_Q], *ks = hh ? a->fk : a->proj + offk;
+    if (hh) {
+        hedgehog_forward(m, a->proj + m->po[PJ_Q], w->hhq, a->fq);
+        hedgehog_forward(m, a->proj + offk, w->hhk, a->fk);
+    }
     /* gates to contiguous [B, H, S] with biases, soft-capped when asked */
     float gc = (float)c->gate_soft_cap;
     for (int n = 0; n < N; n++) {
@@ -948,8 +1062,9 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
-        fail |= mlstm_chunkwise_forward(&sh, base + m->po[PJ_Q] + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
-                                        P, base + offv + (size_t)h * dv, P, a->ig + (size_t)bh * S,
+        size_t qk = (size_t)b * S * ld + (size_t)h * dc;
+        fail |= mlstm_chunkwise_forward(&sh, qs + qk, ld, ks + qk, ld, base + offv + (size_t)h * dv, P,
+                                        a->ig + (size_t)bh * S,
                                         a->fg + (size_t)bh * S, a->hc + (size_t)b * S * Hv + (size_t)h * dv,
                                         Hv, a->cache + (size_t)bh * m->cache_floats, NULL) != 0;
     }
@@ -976,10 +1091,13 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
 static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w *g)
 {
     const model_config *c = &m->cfg;
-    int B = m->B, S = m->S, H = c->heads, dqk = c->qk_head_dim, dv = c->v_head_dim, P = m->P;
+    int B = m->B, S = m->S, H = c->heads, dv = c->v_head_dim, P = m->P;
     int N = B * S, Hv = m->Hv;
     int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
-    mlstm_shape sh = {S, dqk, dv, c->chunk};
+    int hh = c->hedgehog != HH_NONE, dc = m->dcell, ld = hh ? m->Hf : P; /* the cell's q, k */
+    mlstm_shape sh = {S, dc, dv, c->chunk, (float)c->qk_scale};
+    const float *qs = hh ? a->fq : a->proj + m->po[PJ_Q], *ks = hh ? a->fk : a->proj + offk;
+    float *dqs = hh ? m->dfq : m->dproj + m->po[PJ_Q], *dks = hh ? m->dfk : m->dproj + offk;
     int layer = c->head_norm == HEAD_NORM_LAYER;
     /* through the output gate and the per-head norm */
 #pragma omp parallel for schedule(static)
@@ -1023,17 +1141,21 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
         float *dbase = m->dproj + (size_t)b * S * P;
-        mlstm_grads gr = {dbase + m->po[PJ_Q] + (size_t)h * dqk, P, dbase + offk + (size_t)h * dqk, P,
-                          dbase + offv + (size_t)h * dv, P, m->dig + (size_t)bh * S,
-                          m->dfg + (size_t)bh * S};
-        fail |= mlstm_chunkwise_backward(&sh, base + m->po[PJ_Q] + (size_t)h * dqk, P, base + offk + (size_t)h * dqk,
-                                         P, base + offv + (size_t)h * dv, P, a->ig + (size_t)bh * S,
+        size_t qk = (size_t)b * S * ld + (size_t)h * dc;
+        mlstm_grads gr = {dqs + qk, ld, dks + qk, ld, dbase + offv + (size_t)h * dv, P,
+                          m->dig + (size_t)bh * S, m->dfg + (size_t)bh * S};
+        fail |= mlstm_chunkwise_backward(&sh, qs + qk, ld, ks + qk, ld, base + offv + (size_t)h * dv, P,
+                                         a->ig + (size_t)bh * S,
                                          a->fg + (size_t)bh * S, a->hc + (size_t)b * S * Hv + (size_t)h * dv,
                                          Hv, m->dhc + (size_t)b * S * Hv + (size_t)h * dv, Hv,
                                          a->cache + (size_t)bh * m->cache_floats, &gr) != 0;
     }
     blas_serial_end(nt);
     if (fail) return -1;
+    if (hh) {
+        hedgehog_backward(m, a->proj + m->po[PJ_Q], w->hhq, a->fq, m->dfq, m->dproj + m->po[PJ_Q], g->hhq);
+        hedgehog_backward(m, a->proj + offk, w->hhk, a->fk, m->dfk, m->dproj + offk, g->hhk);
+    }
     float gc = (float)c->gate_soft_cap;
     for (int n = 0; n < N; n++) {
         int b = n / S, s = n % S;
@@ -1324,6 +1446,7 @@ struct gen_state {
     int swa_ring;           /* SWA: KV cache rows, min(window, max_len) (ring by position) */
     float *kswa, *vswa;     /* SWA: [L][swa_ring][Hs] */
     float *attsw, *ysw;     /* SWA: [swa_ring] scores, [Hs] output */
+    float *fq, *fk;         /* Hedgehog: [Hf] features of q and k */
     float *x, *n, *proj, *hc, *y, *gu, *act, *tmp;
 };
 
@@ -1342,7 +1465,9 @@ gen_state *gen_create(const model *m, int max_len)
         float **dst;
         size_t n;
     } parts[] = {
-        {&g->C, mlstm ? L * H * c->qk_head_dim * (c->v_head_dim + 1) : 0},
+        {&g->C, mlstm ? L * H * m->dcell * (c->v_head_dim + 1) : 0},
+        {&g->fq, c->hedgehog != HH_NONE ? (size_t)m->Hf : 0},
+        {&g->fk, c->hedgehog != HH_NONE ? (size_t)m->Hf : 0},
         {&g->mst, mlstm ? L * H : 0},
         {&g->kcache, mlstm ? 0 : L * ml * m->Hq},
         {&g->vcache, mlstm ? 0 : L * ml * m->Hq},
@@ -1467,12 +1592,23 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits)
         if (c->conv_kernel) shortconv_step(m, g, l, w->conv);
         if (c->mixer == MIXER_MLSTM) {
             int offk = m->po[PJ_K], offv = m->po[PJ_V], offo = m->po[PJ_O], offi = m->po[PJ_I], offf = m->po[PJ_F];
+            int hh = c->hedgehog != HH_NONE, dc = m->dcell;
+            float scale = c->qk_scale > 0 ? (float)c->qk_scale : 1.0f / sqrtf((float)dc);
+            const float *qs = hh ? g->fq : g->proj + m->po[PJ_Q], *ks = hh ? g->fk : g->proj + offk;
+            for (int h = 0; hh && h < H; h++) { /* Hedgehog features, as hedgehog_forward */
+                vec_matmul(g->fq + (size_t)h * dc, g->proj + m->po[PJ_Q] + (size_t)h * dqk,
+                           w->hhq + (size_t)h * dqk * dqk, dqk, dqk);
+                vec_matmul(g->fk + (size_t)h * dc, g->proj + offk + (size_t)h * dqk,
+                           w->hhk + (size_t)h * dqk * dqk, dqk, dqk);
+                hh_phi_row(g->fq + (size_t)h * dc, dqk, c->hedgehog == HH_ONE_SOFTMAX);
+                hh_phi_row(g->fk + (size_t)h * dc, dqk, c->hedgehog == HH_ONE_SOFTMAX);
+            }
             for (int h = 0; h < H; h++) {
-                mlstm_state st = {g->C + ((size_t)l * H + h) * dqk * W, g->mst[l * H + h]};
+                mlstm_state st = {g->C + ((size_t)l * H + h) * dc * W, g->mst[l * H + h]};
                 float ig = g->proj[offi + h] + w->bi[h], fg = g->proj[offf + h] + w->bf[h];
                 if (gc > 0) ig = soft_cap(ig, gc), fg = soft_cap(fg, gc);
-                mlstm_step(dqk, dv, &st, g->proj + m->po[PJ_Q] + (size_t)h * dqk, g->proj + offk + (size_t)h * dqk,
-                           g->proj + offv + (size_t)h * dv, ig, fg, g->hc + (size_t)h * dv);
+                mlstm_step_scaled(dc, dv, scale, &st, qs + (size_t)h * dc, ks + (size_t)h * dc,
+                                  g->proj + offv + (size_t)h * dv, ig, fg, g->hc + (size_t)h * dv);
                 g->mst[l * H + h] = st.m;
                 const float *hc = g->hc + (size_t)h * dv, *o = g->proj + offo + (size_t)h * dv;
                 float mu, r = head_norm_stats(hc, dv, c->head_norm == HEAD_NORM_LAYER, eps, &mu);

@@ -24,6 +24,9 @@ typedef enum { HEAD_NORM_RMS = 0, HEAD_NORM_LAYER = 1 } head_norm_kind;
 typedef enum { INIT_GPT2 = 0, INIT_XLSTM = 1 } init_kind;
 /* How the SWA branch joins the mixer: h + h_swa, h + a*h_swa, h + tanh(a)*h_swa */
 typedef enum { SWA_SUM = 0, SWA_DYNMOD = 1, SWA_DYNMOD_BOUNDED = 2 } swa_mix_kind;
+/* Hedgehog feature map on mLSTM q, k: z = W_h x per head (identity init), then
+ * [softmax(z), softmax(-z)] (two softmaxes) or softmax([z, -z]) (one softmax). */
+typedef enum { HH_NONE = 0, HH_TWO_SOFTMAX = 1, HH_ONE_SOFTMAX = 2 } hedgehog_kind;
 
 typedef struct train_config {
     int batch_size;        /* sequences per step */
@@ -58,6 +61,8 @@ typedef struct model_config {
     int swa_head_dim;              /* SWA head size (heads as the mixer's); 0 in JSON: dim / heads */
     swa_mix_kind swa_mix;
     double swa_alpha_init;         /* DynMod's alpha_l at init */
+    hedgehog_kind hedgehog;        /* mlstm only; the cell then sees 2 * qk_head_dim features */
+    double qk_scale;               /* mLSTM cell's q.k scale; 0 = 1/sqrt(its qk size) */
     train_config train;
 } model_config;
 
@@ -78,8 +83,9 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
  *   PG_GATE    gate weights, biases   AdamW, no decay
  *   PG_CONV    ShortConv kernels      AdamW, no decay
  *   PG_SCALAR  DynMod alpha_l         AdamW, no decay
+ *   PG_FMAP    Hedgehog maps          AdamW, no decay
  * (SWA's q/k/v/o projections are PG_MATRIX.) */
-typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE, PG_CONV, PG_SCALAR } param_group;
+typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE, PG_CONV, PG_SCALAR, PG_FMAP } param_group;
 
 typedef struct tensor_info {
     char name[64];

@@ -39,7 +39,7 @@ def read_safetensors(path):
 
 
 # ---------------------------------------------------------------- mLSTM cell
-def mlstm_chunkwise(q, k, v, i, f, L, eps=1e-6):
+def mlstm_chunkwise(q, k, v, i, f, L, scale=0, eps=1e-6):
     """q, k: (B,H,S,d); v: (B,H,S,dv); i, f: (B,H,S). m0 = 0 convention,
     S padded up to a multiple of L (padding comes after every real step)."""
     B, H, S, d = q.shape
@@ -52,7 +52,7 @@ def mlstm_chunkwise(q, k, v, i, f, L, eps=1e-6):
         v = Fn.pad(v, (0, 0, 0, pad))
         i = Fn.pad(i, (0, pad))
         f = Fn.pad(f, (0, pad))
-    q = q * d ** -0.5
+    q = q * (scale or d ** -0.5)
     lf = Fn.logsigmoid(f)
     qc = q.reshape(B, H, nc, L, d)
     kc = k.reshape(B, H, nc, L, d)
@@ -104,6 +104,16 @@ def shortconv(x, w):
     return Fn.silu(y.transpose(1, 2))
 
 
+def hedgehog(x, W, kind):
+    """x (B,H,S,d), W (H*d, d): z = W_h x per head; two softmaxes
+    [softmax(z), softmax(-z)] or one softmax over [z, -z]; width 2d."""
+    H, d = x.shape[1], x.shape[3]
+    z = torch.einsum("bhsi,hoi->bhso", x, W.view(H, d, d))
+    if kind == "two_softmax":
+        return torch.cat([z.softmax(-1), (-z).softmax(-1)], dim=-1)
+    return torch.cat([z, -z], dim=-1).softmax(-1)
+
+
 def soft_cap(x, cap):
     """xLSTM-7B: cap * tanh(x / cap); cap 0 (or absent) = off."""
     return cap * torch.tanh(x / cap) if cap else x
@@ -145,7 +155,10 @@ class Twin:
                 ig = soft_cap(n1 @ P("mixer.igate.weight").t() + P("mixer.igate.bias"), gcap).transpose(1, 2)
                 fg = soft_cap(n1 @ P("mixer.fgate.weight").t() + P("mixer.fgate.bias"), gcap).transpose(1, 2)
                 o = n1 @ P("mixer.ogate.weight").t()
-                h = mlstm_chunkwise(q, k, v, ig, fg, c["chunk"])  # (B,H,S,dv)
+                hh = c.get("hedgehog", "none")
+                if hh != "none":
+                    q, k = hedgehog(q, P("mixer.hh_q.weight"), hh), hedgehog(k, P("mixer.hh_k.weight"), hh)
+                h = mlstm_chunkwise(q, k, v, ig, fg, c["chunk"], c.get("qk_scale", 0))  # (B,H,S,dv)
                 h = h.transpose(1, 2)  # (B,S,H,dv)
                 wn = P("mixer.outnorm.weight").view(H, dv)
                 if c.get("head_norm", "rms") == "layer":  # per head, no bias (xlstm_large)
@@ -206,6 +219,8 @@ def group_of(name):
         return "embed"
     if ".conv_" in name:
         return "conv"  # AdamW, no decay
+    if ".hh_" in name:
+        return "fmap"  # AdamW, no decay
     if name.endswith("swa_alpha"):
         return "scalar"  # AdamW, no decay
     return "matrix"

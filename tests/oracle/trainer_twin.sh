@@ -6,7 +6,8 @@
 # LayerNorm, qk factor 0.5, xLSTM init, untied head), and for the weights of
 # a trained run read from `blalm export`'s model.safetensors; ShortConv
 # (kernel 4) on both mixers; the SWA branch (window 5 of 13) mixed by sum,
-# DynMod and DynMod bounded, and with attention + ShortConv. Sequence length 13 is not a multiple of the
+# DynMod and DynMod bounded, and with attention + ShortConv; Hedgehog with
+# two softmaxes, and with one softmax, a set cell scale and SWA. Sequence length 13 is not a multiple of the
 # chunk (8).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,8 +40,12 @@ for mix in sum dynmod dynmod_bounded; do
         "$root/configs/model-tiny.json" > "$TMP/swa-$mix.json"
 done
 sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"attention\", \"swa_window\": 4, \"conv_kernel\": 4/" "$root/configs/model-tiny.json" > "$TMP/swa-attention-conv.json"
+# Hedgehog, both feature maps (the second with an explicit cell scale, with SWA)
+sed 's/"mixer": "mlstm"/"mixer": "mlstm", "hedgehog": "two_softmax"/' "$root/configs/model-tiny.json" > "$TMP/hh-two.json"
+sed 's/"mixer": "mlstm"/"mixer": "mlstm", "hedgehog": "one_softmax", "qk_scale": 0.7, "swa_window": 5, "swa_mix": "dynmod_bounded"/' \
+    "$root/configs/model-tiny.json" > "$TMP/hh-one-swa.json"
 dirs=()
-for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention swa-sum swa-dynmod swa-dynmod_bounded swa-attention-conv; do
+for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention swa-sum swa-dynmod swa-dynmod_bounded swa-attention-conv hh-two hh-one-swa; do
     out="$TMP/$mixer"
     if [ $mixer = export ]; then
         args=(--model "$TMP/export/config.json" --weights "$TMP/export/model.safetensors")

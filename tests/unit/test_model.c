@@ -44,6 +44,15 @@ static model *tiny_with(const char *mixer, int tie, const char *extra, blalm_err
     return m;
 }
 
+static model_config config_of(const char *js, blalm_err *e, int *rc)
+{
+    model_config c;
+    cJSON *j = cJSON_Parse(js);
+    *rc = model_config_from_json(j, &c, "x.json", e);
+    cJSON_Delete(j);
+    return c;
+}
+
 static model *tiny(const char *mixer, int tie, blalm_err *e) { return tiny_with(mixer, tie, "", e); }
 
 static void tokens_for(int32_t *tok, int32_t *tgt, int n, int V)
@@ -120,6 +129,8 @@ TEST(finite_differences_xlstm_switches) { grad_check("mlstm", 0, XLSTM_SWITCHES)
 TEST(finite_differences_shortconv_mlstm) { grad_check("mlstm", 1, "\"conv_kernel\":4"); }
 TEST(finite_differences_shortconv_attention) { grad_check("attention", 1, "\"conv_kernel\":3"); }
 #define SWA(mix) "\"swa_window\":4,\"swa_mix\":\"" mix "\",\"swa_alpha_init\":0.6"
+TEST(finite_differences_hedgehog_two) { grad_check("mlstm", 1, "\"hedgehog\":\"two_softmax\""); }
+TEST(finite_differences_hedgehog_one) { grad_check("mlstm", 1, "\"hedgehog\":\"one_softmax\",\"qk_scale\":0.5"); }
 TEST(finite_differences_swa_sum) { grad_check("mlstm", 1, SWA("sum")); }
 TEST(finite_differences_swa_dynmod) { grad_check("mlstm", 1, SWA("dynmod")); }
 TEST(finite_differences_swa_dynmod_bounded) { grad_check("mlstm", 1, SWA("dynmod_bounded")); }
@@ -164,6 +175,42 @@ TEST(generation_matches_forward_swa)
     gen_matches("mlstm", SWA("dynmod_bounded"));
     gen_matches("attention", SWA("dynmod"));
     gen_matches("mlstm", "\"swa_window\":40"); /* window past the generation length */
+}
+
+TEST(generation_matches_forward_hedgehog)
+{
+    gen_matches("mlstm", "\"hedgehog\":\"two_softmax\"");
+    gen_matches("mlstm", "\"hedgehog\":\"one_softmax\",\"qk_scale\":0.5," SWA("dynmod"));
+}
+
+/* Identity-initialised Hedgehog: the maps are I per head, so the cell sees
+ * phi(q) = [softmax(q), softmax(-q)] (two) or softmax([q, -q]) (one) of the
+ * projected q itself (the PyTorch twin computes those from the formula on
+ * the initial weights); Hedgehog refuses the attention mixer. */
+TEST(hedgehog_identity_init_feature_map)
+{
+    for (int one = 0; one < 2; one++) {
+        blalm_err e;
+        int rc;
+        model_config c = config_of(one ? "{\"dim\":8,\"heads\":2,\"hedgehog\":\"one_softmax\"}"
+                                       : "{\"dim\":8,\"heads\":2,\"hedgehog\":\"two_softmax\"}", &e, &rc);
+        CHECK_MSG(rc == 0, "%s", e.msg);
+        model *m = model_create(&c, &e);
+        CHECK(m);
+        model_init_weights(m, 1);
+        const tensor_info *t = model_tensor(m, model_find_tensor(m, "layers.0.mixer.hh_q.weight"));
+        const float *W = model_params(m) + t->offset;
+        CHECK_EQ_INT(t->rows, 8);
+        CHECK_EQ_INT(t->cols, 4);
+        for (int r = 0; r < 8; r++)
+            for (int k = 0; k < 4; k++) CHECK(W[r * 4 + k] == (r % 4 == k ? 1.0f : 0.0f));
+        model_free(m); /* the map phi itself at this init: trainer_twin.sh's hh-two case */
+    }
+    blalm_err e;
+    int rc;
+    config_of("{\"dim\":8,\"heads\":2,\"mixer\":\"attention\",\"hedgehog\":\"two_softmax\"}", &e, &rc);
+    CHECK(rc < 0);
+    CHECK_MSG(strstr(e.msg, "hedgehog"), "message \"%s\" lacks hedgehog", e.msg);
 }
 
 /* DynMod with alpha = 0 is the plain mLSTM (same shared weights), and the
@@ -252,6 +299,8 @@ static const char *const variants[][2] = {
     {"mlstm", "\"swa_window\":32,\"swa_mix\":\"sum\""},
     {"mlstm", "\"swa_window\":32,\"swa_mix\":\"dynmod\",\"swa_alpha_init\":0.5"},
     {"mlstm", "\"swa_window\":32,\"swa_mix\":\"dynmod_bounded\",\"swa_alpha_init\":0.5,\"conv_kernel\":4"},
+    {"mlstm", "\"hedgehog\":\"two_softmax\""},
+    {"mlstm", "\"hedgehog\":\"one_softmax\",\"swa_window\":32"},
 };
 
 TEST(real_document_logprob_training_vs_generation)
@@ -313,14 +362,6 @@ TEST(shortconv_causal)
     causal("attention", "\"conv_kernel\":4");
 }
 
-static model_config config_of(const char *js, blalm_err *e, int *rc)
-{
-    model_config c;
-    cJSON *j = cJSON_Parse(js);
-    *rc = model_config_from_json(j, &c, "x.json", e);
-    cJSON_Delete(j);
-    return c;
-}
 
 /* Head sizes: qk and v follow their own factors; an explicit qk_head_dim no
  * longer shrinks v. */
@@ -570,6 +611,10 @@ int main(void)
     RUN(generation_matches_forward_shortconv_attention);
     RUN(generation_matches_forward_shortconv_kernel1);
     RUN(shortconv_causal);
+    RUN(finite_differences_hedgehog_two);
+    RUN(finite_differences_hedgehog_one);
+    RUN(generation_matches_forward_hedgehog);
+    RUN(hedgehog_identity_init_feature_map);
     RUN(finite_differences_swa_sum);
     RUN(finite_differences_swa_dynmod);
     RUN(finite_differences_swa_dynmod_bounded);
