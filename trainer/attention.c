@@ -25,13 +25,84 @@ static int first_key(const attn_shape *sh, int t)
     return sh->window > 0 && t - sh->window + 1 > 0 ? t - sh->window + 1 : 0;
 }
 
-int attn_forward(const attn_shape *sh, const float *q, int ldq, const float *k, int ldk,
-                 const float *v, int ldv, float *y, int ldy, float *lse)
+/* One block of nc keys for nr query rows: row r sees block columns
+ * [lo[r], hi[r]] (lo > hi: none). Forward: the online-softmax update of O,
+ * mrow, lrow. */
+static void fwd_block(const attn_shape *sh, int nr, int nc, const float *q, int ldq,
+                      const float *k, int ldk, const float *v, int ldv, const int *lo,
+                      const int *hi, float *Sb, float *O, float *mrow, float *lrow)
+{
+    int d = sh->d;
+    /* S = scale Q K^T   [nr, nc] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, nc, d, sh->scale, q, ldq, k, ldk,
+                0.0f, Sb, TILE);
+    for (int r = 0; r < nr; r++) {
+        float *row = Sb + (size_t)r * TILE;
+        int l0 = lo[r], h0 = hi[r];
+        if (l0 > h0) { /* nothing visible in this block */
+            memset(row, 0, (size_t)nc * sizeof *row);
+            continue;
+        }
+        float mx = row[l0];
+        for (int j = l0 + 1; j <= h0; j++) mx = row[j] > mx ? row[j] : mx;
+        float mnew = lrow[r] > 0 && mrow[r] > mx ? mrow[r] : mx, sum = 0.0f;
+        for (int j = 0; j < l0; j++) row[j] = 0.0f;
+        for (int j = l0; j <= h0; j++) sum += (row[j] = expf(row[j] - mnew));
+        for (int j = h0 + 1; j < nc; j++) row[j] = 0.0f;
+        if (lrow[r] > 0 && mnew != mrow[r]) { /* rescale what came before */
+            float a = expf(mrow[r] - mnew);
+            lrow[r] *= a;
+            for (int x = 0; x < d; x++) O[(size_t)r * d + x] *= a;
+        }
+        mrow[r] = mnew;
+        lrow[r] += sum;
+    }
+    /* O += P V   [nr, d] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, d, nc, 1.0f, Sb, TILE, v, ldv, 1.0f,
+                O, d);
+}
+
+/* Backward of one block: dq (rows) += , dk, dv (block keys) += . */
+static void bwd_block(const attn_shape *sh, int nr, int nc, const float *q, int ldq,
+                      const float *k, int ldk, const float *v, int ldv, const int *lo,
+                      const int *hi, const float *lse, const float *D, const float *dy, int lddy,
+                      float *dq, int lddq, float *dk, int lddk, float *dv, int lddv, float *P,
+                      float *dP)
+{
+    int d = sh->d;
+    /* P = exp(scale Q K^T - lse) on the visible entries, else 0 */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, nc, d, sh->scale, q, ldq, k, ldk,
+                0.0f, P, TILE);
+    for (int r = 0; r < nr; r++) {
+        float *row = P + (size_t)r * TILE;
+        for (int j = 0; j < nc; j++) row[j] = j >= lo[r] && j <= hi[r] ? expf(row[j] - lse[r]) : 0.0f;
+    }
+    /* dV += P^T dY   [nc, d] */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nc, d, nr, 1.0f, P, TILE, dy, lddy, 1.0f,
+                dv, lddv);
+    /* dP = dY V^T; dS = P (dP - D)   [nr, nc] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, nc, d, 1.0f, dy, lddy, v, ldv, 0.0f,
+                dP, TILE);
+    for (int r = 0; r < nr; r++) {
+        const float *pr = P + (size_t)r * TILE;
+        float *dr = dP + (size_t)r * TILE, Dt = D[r];
+        for (int j = 0; j < nc; j++) dr[j] = pr[j] * (dr[j] - Dt);
+    }
+    /* dQ += scale dS K;  dK += scale dS^T Q */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, d, nc, sh->scale, dP, TILE, k, ldk,
+                1.0f, dq, lddq);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nc, d, nr, sh->scale, dP, TILE, q, ldq,
+                1.0f, dk, lddk);
+}
+
+int attn_forward(const attn_shape *sh, const attn_memory *mem, const float *q, int ldq,
+                 const float *k, int ldk, const float *v, int ldv, float *y, int ldy, float *lse)
 {
     int S = sh->S, d = sh->d;
     float *Sb = malloc((size_t)TILE * TILE * sizeof *Sb);
     float *O = malloc((size_t)TILE * d * sizeof *O);
     float mrow[TILE], lrow[TILE];
+    int lo[TILE], hi[TILE];
     if (!Sb || !O) {
         free(Sb), free(O);
         return -1;
@@ -40,38 +111,22 @@ int attn_forward(const attn_shape *sh, const float *q, int ldq, const float *k, 
         int nr = S - r0 < TILE ? S - r0 : TILE;
         memset(O, 0, (size_t)nr * d * sizeof *O);
         for (int r = 0; r < nr; r++) mrow[r] = 0.0f, lrow[r] = 0.0f;
+        for (int m0 = 0; mem && m0 < mem->M; m0 += TILE) { /* memory slots: seen by every query */
+            int nc = mem->M - m0 < TILE ? mem->M - m0 : TILE;
+            for (int r = 0; r < nr; r++) lo[r] = 0, hi[r] = nc - 1;
+            fwd_block(sh, nr, nc, q + (size_t)r0 * ldq, ldq, mem->k + (size_t)m0 * mem->ld, mem->ld,
+                      mem->v + (size_t)m0 * mem->ld, mem->ld, lo, hi, Sb, O, mrow, lrow);
+        }
         int kstart = first_key(sh, r0) / TILE * TILE, kend = r0 + nr; /* keys [kstart, kend) */
         for (int c0 = kstart; c0 < kend; c0 += TILE) {
             int nc = kend - c0 < TILE ? kend - c0 : TILE;
-            /* S = scale Q_i K_c^T   [nr, nc] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, nc, d, sh->scale,
-                        q + (size_t)r0 * ldq, ldq, k + (size_t)c0 * ldk, ldk, 0.0f, Sb, TILE);
             for (int r = 0; r < nr; r++) {
-                int t = r0 + r, lo = first_key(sh, t) - c0, hi = t - c0; /* visible cols [lo, hi] */
-                float *row = Sb + (size_t)r * TILE;
-                if (lo < 0) lo = 0;
-                if (hi > nc - 1) hi = nc - 1;
-                if (lo > hi) { /* nothing visible in this tile */
-                    memset(row, 0, (size_t)nc * sizeof *row);
-                    continue;
-                }
-                float mx = row[lo];
-                for (int j = lo + 1; j <= hi; j++) mx = row[j] > mx ? row[j] : mx;
-                float mnew = lrow[r] > 0 && mrow[r] > mx ? mrow[r] : mx, sum = 0.0f;
-                for (int j = 0; j < lo; j++) row[j] = 0.0f;
-                for (int j = lo; j <= hi; j++) sum += (row[j] = expf(row[j] - mnew));
-                for (int j = hi + 1; j < nc; j++) row[j] = 0.0f;
-                if (lrow[r] > 0 && mnew != mrow[r]) { /* rescale what came before */
-                    float a = expf(mrow[r] - mnew);
-                    lrow[r] *= a;
-                    for (int x = 0; x < d; x++) O[(size_t)r * d + x] *= a;
-                }
-                mrow[r] = mnew;
-                lrow[r] += sum;
+                int t = r0 + r;
+                lo[r] = first_key(sh, t) - c0 > 0 ? first_key(sh, t) - c0 : 0;
+                hi[r] = t - c0 < nc - 1 ? t - c0 : nc - 1;
             }
-            /* O += P V_c   [nr, d] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, d, nc, 1.0f, Sb, TILE,
-                        v + (size_t)c0 * ldv, ldv, 1.0f, O, d);
+            fwd_block(sh, nr, nc, q + (size_t)r0 * ldq, ldq, k + (size_t)c0 * ldk, ldk,
+                      v + (size_t)c0 * ldv, ldv, lo, hi, Sb, O, mrow, lrow);
         }
         for (int r = 0; r < nr; r++) {
             float inv = 1.0f / lrow[r];
@@ -83,14 +138,15 @@ int attn_forward(const attn_shape *sh, const float *q, int ldq, const float *k, 
     return 0;
 }
 
-int attn_backward(const attn_shape *sh, const float *q, int ldq, const float *k, int ldk,
-                  const float *v, int ldv, const float *y, int ldy, const float *lse,
-                  const float *dy, int lddy, float *dq, int lddq, float *dk, int lddk, float *dv,
-                  int lddv)
+int attn_backward(const attn_shape *sh, const attn_memory *mem, const float *q, int ldq,
+                  const float *k, int ldk, const float *v, int ldv, const float *y, int ldy,
+                  const float *lse, const float *dy, int lddy, float *dq, int lddq, float *dk,
+                  int lddk, float *dv, int lddv)
 {
     int S = sh->S, d = sh->d;
     float *P = malloc((size_t)TILE * TILE * sizeof *P), *dP = malloc((size_t)TILE * TILE * sizeof *dP);
     float *D = malloc((size_t)S * sizeof *D);
+    int lo[TILE], hi[TILE];
     if (!P || !dP || !D) {
         free(P), free(dP), free(D);
         return -1;
@@ -106,33 +162,27 @@ int attn_backward(const attn_shape *sh, const float *q, int ldq, const float *k,
     }
     for (int r0 = 0; r0 < S; r0 += TILE) {
         int nr = S - r0 < TILE ? S - r0 : TILE;
+        for (int m0 = 0; mem && m0 < mem->M; m0 += TILE) {
+            int nc = mem->M - m0 < TILE ? mem->M - m0 : TILE;
+            for (int r = 0; r < nr; r++) lo[r] = 0, hi[r] = nc - 1;
+            bwd_block(sh, nr, nc, q + (size_t)r0 * ldq, ldq, mem->k + (size_t)m0 * mem->ld, mem->ld,
+                      mem->v + (size_t)m0 * mem->ld, mem->ld, lo, hi, lse + r0, D + r0,
+                      dy + (size_t)r0 * lddy, lddy, dq + (size_t)r0 * lddq, lddq,
+                      mem->dk + (size_t)m0 * mem->ldd, mem->ldd, mem->dv + (size_t)m0 * mem->ldd,
+                      mem->ldd, P, dP);
+        }
         int kstart = first_key(sh, r0) / TILE * TILE, kend = r0 + nr;
         for (int c0 = kstart; c0 < kend; c0 += TILE) {
             int nc = kend - c0 < TILE ? kend - c0 : TILE;
-            /* P = exp(scale Q_i K_c^T - lse) on the visible entries, else 0 */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, nc, d, sh->scale,
-                        q + (size_t)r0 * ldq, ldq, k + (size_t)c0 * ldk, ldk, 0.0f, P, TILE);
             for (int r = 0; r < nr; r++) {
-                int t = r0 + r, lo = first_key(sh, t) - c0, hi = t - c0;
-                float *row = P + (size_t)r * TILE;
-                for (int j = 0; j < nc; j++) row[j] = j >= lo && j <= hi ? expf(row[j] - lse[t]) : 0.0f;
+                int t = r0 + r;
+                lo[r] = first_key(sh, t) - c0 > 0 ? first_key(sh, t) - c0 : 0;
+                hi[r] = t - c0 < nc - 1 ? t - c0 : nc - 1;
             }
-            /* dV_c += P^T dY_i   [nc, d] */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nc, d, nr, 1.0f, P, TILE,
-                        dy + (size_t)r0 * lddy, lddy, 1.0f, dv + (size_t)c0 * lddv, lddv);
-            /* dP = dY_i V_c^T; dS = P (dP - D)   [nr, nc] */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nr, nc, d, 1.0f,
-                        dy + (size_t)r0 * lddy, lddy, v + (size_t)c0 * ldv, ldv, 0.0f, dP, TILE);
-            for (int r = 0; r < nr; r++) {
-                const float *pr = P + (size_t)r * TILE;
-                float *dr = dP + (size_t)r * TILE, Dt = D[r0 + r];
-                for (int j = 0; j < nc; j++) dr[j] = pr[j] * (dr[j] - Dt);
-            }
-            /* dQ_i += scale dS K_c;  dK_c += scale dS^T Q_i */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nr, d, nc, sh->scale, dP, TILE,
-                        k + (size_t)c0 * ldk, ldk, 1.0f, dq + (size_t)r0 * lddq, lddq);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nc, d, nr, sh->scale, dP, TILE,
-                        q + (size_t)r0 * ldq, ldq, 1.0f, dk + (size_t)c0 * lddk, lddk);
+            bwd_block(sh, nr, nc, q + (size_t)r0 * ldq, ldq, k + (size_t)c0 * ldk, ldk,
+                      v + (size_t)c0 * ldv, ldv, lo, hi, lse + r0, D + r0, dy + (size_t)r0 * lddy,
+                      lddy, dq + (size_t)r0 * lddq, lddq, dk + (size_t)c0 * lddk, lddk,
+                      dv + (size_t)c0 * lddv, lddv, P, dP);
         }
     }
     free(P), free(dP), free(D);

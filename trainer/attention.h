@@ -21,15 +21,27 @@ typedef struct attn_shape {
     float scale;  /* score scale, usually 1/sqrt(d) */
 } attn_shape;
 
-/* Forward: writes y and lse (row log-sum-exp of the scaled scores).
- * Returns 0, or -1 when out of memory (tile scratch). */
-int attn_forward(const attn_shape *sh, const float *q, int ldq, const float *k, int ldk,
-                 const float *v, int ldv, float *y, int ldy, float *lse);
+/* Memory slots (attention sinks): M extra keys and values [M, d] (row
+ * stride ld) that every query sees besides its causal window; the backward
+ * adds their gradients to dk, dv (stride ldd). */
+typedef struct attn_memory {
+    int M;
+    const float *k, *v;
+    int ld;
+    float *dk, *dv;
+    int ldd;
+} attn_memory;
 
-/* Backward: given dy, overwrites dq, dk, dv. y and lse are the forward's. */
-int attn_backward(const attn_shape *sh, const float *q, int ldq, const float *k, int ldk,
-                  const float *v, int ldv, const float *y, int ldy, const float *lse,
-                  const float *dy, int lddy, float *dq, int lddq, float *dk, int lddk, float *dv,
-                  int lddv);
+/* Forward: writes y and lse (row log-sum-exp of the scaled scores). mem may
+ * be NULL. Returns 0, or -1 when out of memory (tile scratch). */
+int attn_forward(const attn_shape *sh, const attn_memory *mem, const float *q, int ldq,
+                 const float *k, int ldk, const float *v, int ldv, float *y, int ldy, float *lse);
+
+/* Backward: given dy, overwrites dq, dk, dv (and adds to mem->dk, mem->dv).
+ * y and lse are the forward's. */
+int attn_backward(const attn_shape *sh, const attn_memory *mem, const float *q, int ldq,
+                  const float *k, int ldk, const float *v, int ldv, const float *y, int ldy,
+                  const float *lse, const float *dy, int lddy, float *dq, int lddq, float *dk,
+                  int lddk, float *dv, int lddv);
 
 #endif

@@ -50,6 +50,7 @@ void model_config_defaults(model_config *c)
     c->swa_mix = SWA_SUM;
     c->swa_alpha_init = 0.1;
     c->hedgehog = HH_NONE;
+    c->swa_memory = 0;
     c->qk_scale = 0.0;
     train_config *t = &c->train;
     t->batch_size = 8;
@@ -161,7 +162,7 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         "tie_embeddings", "rope_theta", "norm_eps", "init", "init_std", "fgate_bias_lo",
         "fgate_bias_hi", "igate_bias_mean", "igate_bias_std", "gate_soft_cap", "logit_soft_cap",
         "head_norm", "conv_kernel", "swa_window", "swa_head_dim", "swa_mix", "swa_alpha_init",
-        "hedgehog", "qk_scale", "train", NULL};
+        "hedgehog", "qk_scale", "swa_memory", "train", NULL};
     model_config_defaults(c);
     if (config_check_keys(j, keys, where, e) < 0) return -1;
     const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms", *swa_mix = "sum",
@@ -199,6 +200,7 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         get_dbl(j, "swa_alpha_init", &c->swa_alpha_init, where, e) < 0 ||
         config_string(j, "hedgehog", "none", &hedgehog, where, e) < 0 ||
         get_dbl(j, "qk_scale", &c->qk_scale, where, e) < 0 ||
+        get_int(j, "swa_memory", &c->swa_memory, 0, where, e) < 0 ||
         config_string(j, "head_norm", "rms", &head_norm, where, e) < 0)
         return -1;
     if (!strcmp(init, "gpt2"))
@@ -248,6 +250,8 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
             return err_set(e, "%s: dim %d is not a multiple of heads %d", where, c->dim, c->heads);
         c->swa_head_dim = c->dim / c->heads;
     }
+    if (c->swa_memory && !c->swa_window)
+        return err_set(e, "%s: \"swa_memory\" needs the SWA branch (\"swa_window\" > 0)", where);
     if (c->swa_window && c->swa_head_dim % 2)
         return err_set(e, "%s: swa_head_dim %d must be even (rotary pairs)", where, c->swa_head_dim);
     if (!c->mlp_hidden) c->mlp_hidden = ((c->dim * 8 / 3) + 31) / 32 * 32;
@@ -300,6 +304,7 @@ cJSON *model_config_to_json(const model_config *c)
     cJSON_AddStringToObject(j, "swa_mix", swa_mix_name(c->swa_mix));
     cJSON_AddNumberToObject(j, "swa_alpha_init", c->swa_alpha_init);
     cJSON_AddStringToObject(j, "hedgehog", hedgehog_name(c->hedgehog));
+    cJSON_AddNumberToObject(j, "swa_memory", c->swa_memory);
     cJSON_AddNumberToObject(j, "qk_scale", c->qk_scale);
     const train_config *t = &c->train;
     cJSON *tj = cJSON_AddObjectToObject(j, "train");
@@ -345,7 +350,7 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
     FS(mixer, mixer_name) FI(vocab_size) FI(dim) FI(layers) FI(heads) FI(context) FI(mlp_hidden)
     FI(qk_head_dim) FI(v_head_dim) FI(tie_embeddings) FI(chunk) FS(head_norm, head_norm_name) FI(conv_kernel)
     FI(swa_window) FI(swa_head_dim) FS(swa_mix, swa_mix_name) FD(swa_alpha_init)
-    FS(hedgehog, hedgehog_name) FD(qk_scale)
+    FS(hedgehog, hedgehog_name) FD(qk_scale) FI(swa_memory)
     FD(gate_soft_cap) FD(logit_soft_cap) FD(rope_theta) FD(norm_eps) FS(init, init_name)
     FD(init_std) FD(fgate_bias_lo) FD(fgate_bias_hi) FD(igate_bias_mean) FD(igate_bias_std)
 #undef FI
@@ -378,6 +383,7 @@ typedef struct layer_w {
     float *hhq, *hhk;                   /* Hedgehog: [H*dqk, dqk] (head h's W_h: rows h*dqk..) */
     float *wout;                        /* [D, Hv] */
     float *wswo, *alpha;                /* SWA: output projection [D, Hs]; DynMod alpha_l [1] */
+    float *memk, *memv;                 /* SWA memory: [M, Hs] keys and values (head h: columns h*dsw..) */
     float *norm2, *wgu, *wdown;         /* [D], [2F, D] (gate rows then up rows), [D, F] */
 } layer_w;
 
@@ -421,6 +427,7 @@ struct model {
     /* backward scratch */
     float *gscratch;
     float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *dysw, *dfq, *dfk, *dz;
+    float *dmem;                        /* SWA memory: [BH][2][M][dsw] per (b, head), summed after */
 };
 
 const model_config *model_cfg(const model *m) { return &m->cfg; }
@@ -497,6 +504,10 @@ static int layer_tensors(const model *m, layer_tensor *t)
     if (c->swa_window) {
         LT("mixer.swa_out.weight", D, m->Hs, PG_MATRIX, offsetof(layer_w, wswo));
         if (c->swa_mix != SWA_SUM) LT("mixer.swa_alpha", 1, 0, PG_SCALAR, offsetof(layer_w, alpha));
+        if (c->swa_memory) {
+            LT("mixer.swa_mem_k", c->swa_memory, m->Hs, PG_MEMORY, offsetof(layer_w, memk));
+            LT("mixer.swa_mem_v", c->swa_memory, m->Hs, PG_MEMORY, offsetof(layer_w, memv));
+        }
     }
     LT("norm2.weight", D, 0, PG_NORM, offsetof(layer_w, norm2));
     LT("mlp.gate.weight", m->F, D, PG_MATRIX, offsetof(layer_w, wgu)); /* gate then up, contiguous */
@@ -689,7 +700,8 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     size_t swa = Hs ? N * Hs + BH * S + N * D : 0, hh = c->hedgehog != HH_NONE ? 2 * N * m->Hf : 0;
     size_t per_layer = N * D * 2 + N + N * P + conv + mix + swa + hh + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
     size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
-    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S + N * Hs + (hh ? hh + N * m->Hq : 0);
+    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S + N * Hs + (hh ? hh + N * m->Hq : 0) +
+                2 * BH * (size_t)c->swa_memory * c->swa_head_dim;
     m->acts = malloc(total * sizeof(float));
     m->gscratch = malloc(gs * sizeof(float));
     m->la = calloc((size_t)c->layers, sizeof *m->la);
@@ -748,6 +760,7 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     CARVE(m->dig, BH * S);
     CARVE(m->dfg, BH * S);
     if (Hs) CARVE(m->dysw, N * Hs);
+    if (c->swa_memory) CARVE(m->dmem, 2 * BH * (size_t)c->swa_memory * c->swa_head_dim);
     if (hh) {
         CARVE(m->dfq, N * m->Hf);
         CARVE(m->dfk, N * m->Hf);
@@ -1190,7 +1203,7 @@ static int attention_forward(model *m, layer_a *a)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
-        fail |= attn_forward(&sh, base + offq + (size_t)h * dh, P, base + offk + (size_t)h * dh, P,
+        fail |= attn_forward(&sh, NULL, base + offq + (size_t)h * dh, P, base + offk + (size_t)h * dh, P,
                              base + offv + (size_t)h * dh, P, a->y + (size_t)b * S * Hq + (size_t)h * dh,
                              Hq, a->lse + (size_t)bh * S) != 0;
     }
@@ -1211,7 +1224,7 @@ static int attention_backward(model *m, layer_a *a)
         const float *base = a->proj + (size_t)b * S * P;
         float *dbase = m->dproj + (size_t)b * S * P;
         size_t yo = (size_t)b * S * Hq + (size_t)h * dh;
-        fail |= attn_backward(&sh, base + offq + (size_t)h * dh, P, base + offk + (size_t)h * dh, P,
+        fail |= attn_backward(&sh, NULL, base + offq + (size_t)h * dh, P, base + offk + (size_t)h * dh, P,
                               base + offv + (size_t)h * dh, P, a->y + yo, Hq, a->lse + (size_t)bh * S,
                               m->dy + yo, Hq, dbase + offq + (size_t)h * dh, P,
                               dbase + offk + (size_t)h * dh, P, dbase + offv + (size_t)h * dh, P) != 0;
@@ -1245,7 +1258,9 @@ static int swa_forward(model *m, layer_a *a, const layer_w *w)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
         const float *base = a->proj + (size_t)b * S * P;
-        fail |= attn_forward(&sh, base + oq + (size_t)h * dh, P, base + ok + (size_t)h * dh, P,
+        attn_memory mem = {c->swa_memory, c->swa_memory ? w->memk + (size_t)h * dh : NULL,
+                           c->swa_memory ? w->memv + (size_t)h * dh : NULL, Hs, NULL, NULL, 0};
+        fail |= attn_forward(&sh, c->swa_memory ? &mem : NULL, base + oq + (size_t)h * dh, P, base + ok + (size_t)h * dh, P,
                              base + ov + (size_t)h * dh, P, a->ysw + (size_t)b * S * Hs + (size_t)h * dh,
                              Hs, a->lsesw + (size_t)bh * S) != 0;
     }
@@ -1279,12 +1294,26 @@ static int swa_backward(model *m, layer_a *a, const layer_w *w, layer_w *g)
         const float *base = a->proj + (size_t)b * S * P;
         float *dbase = m->dproj + (size_t)b * S * P;
         size_t yo = (size_t)b * S * Hs + (size_t)h * dh;
-        fail |= attn_backward(&sh, base + oq + (size_t)h * dh, P, base + ok + (size_t)h * dh, P,
+        int M = c->swa_memory;
+        float *dm = M ? m->dmem + (size_t)bh * 2 * M * dh : NULL;
+        if (M) memset(dm, 0, 2 * (size_t)M * dh * sizeof *dm);
+        attn_memory mem = {M, M ? w->memk + (size_t)h * dh : NULL, M ? w->memv + (size_t)h * dh : NULL,
+                           Hs, dm, M ? dm + (size_t)M * dh : NULL, dh};
+        fail |= attn_backward(&sh, M ? &mem : NULL, base + oq + (size_t)h * dh, P, base + ok + (size_t)h * dh, P,
                               base + ov + (size_t)h * dh, P, a->ysw + yo, Hs, a->lsesw + (size_t)bh * S,
                               m->dysw + yo, Hs, dbase + oq + (size_t)h * dh, P,
                               dbase + ok + (size_t)h * dh, P, dbase + ov + (size_t)h * dh, P) != 0;
     }
     blas_serial_end(nt);
+    for (int bh = 0; c->swa_memory && bh < B * H; bh++) { /* slot grads, summed in order */
+        int M = c->swa_memory, h = bh % H;
+        const float *dm = m->dmem + (size_t)bh * 2 * M * dh;
+        for (int j = 0; j < M; j++)
+            for (int x = 0; x < dh; x++) {
+                g->memk[(size_t)j * Hs + (size_t)h * dh + x] += dm[(size_t)j * dh + x];
+                g->memv[(size_t)j * Hs + (size_t)h * dh + x] += dm[(size_t)(M + j) * dh + x];
+            }
+    }
     rope_apply(m->dproj, P, oq, N, S, H, dh, c->rope_theta, -1);
     rope_apply(m->dproj, P, ok, N, S, H, dh, c->rope_theta, -1);
     return fail ? -1 : 0;
@@ -1473,7 +1502,8 @@ gen_state *gen_create(const model *m, int max_len)
         {&g->vcache, mlstm ? 0 : L * ml * m->Hq},
         {&g->att, mlstm ? 0 : ml},
         {&g->convbuf, K > 1 ? L * (size_t)(K - 1) * m->Cc : 0},
-        {&g->kswa, L * ring * m->Hs}, {&g->vswa, L * ring * m->Hs}, {&g->attsw, ring},
+        {&g->kswa, L * ring * m->Hs}, {&g->vswa, L * ring * m->Hs},
+        {&g->attsw, ring ? ring + (size_t)c->swa_memory : 0},
         {&g->ysw, (size_t)m->Hs},
         {&g->x, D}, {&g->n, D}, {&g->tmp, D}, {&g->proj, (size_t)m->P}, {&g->hc, (size_t)m->Hv},
         {&g->y, (size_t)m->Hv}, {&g->gu, 2 * (size_t)m->F}, {&g->act, (size_t)m->F},
@@ -1531,21 +1561,32 @@ static void swa_step(const model *m, gen_state *g, int l, const layer_w *w)
     float *kc = g->kswa + (size_t)l * ring * Hs, *vc = g->vswa + (size_t)l * ring * Hs;
     memcpy(kc + (size_t)(pos % ring) * Hs, sk, (size_t)Hs * sizeof(float));
     memcpy(vc + (size_t)(pos % ring) * Hs, sv, (size_t)Hs * sizeof(float));
-    int n = pos + 1 < c->swa_window ? pos + 1 : c->swa_window;
+    int n = pos + 1 < c->swa_window ? pos + 1 : c->swa_window, M = c->swa_memory;
     float scale = 1.0f / sqrtf((float)dh);
     for (int h = 0; h < H; h++) {
         const float *q = sq + (size_t)h * dh;
         float mx = 0.0f, sum = 0.0f;
+        for (int i = 0; i < M; i++) { /* memory slots first, then the window */
+            const float *k = w->memk + (size_t)i * Hs + (size_t)h * dh;
+            float sc = 0.0f;
+            for (int x = 0; x < dh; x++) sc += q[x] * k[x];
+            g->attsw[n + i] = sc * scale;
+            mx = i == 0 || g->attsw[n + i] > mx ? g->attsw[n + i] : mx;
+        }
         for (int i = 0; i < n; i++) {
             const float *k = kc + (size_t)((pos - n + 1 + i) % ring) * Hs + (size_t)h * dh;
             float sc = 0.0f;
             for (int x = 0; x < dh; x++) sc += q[x] * k[x];
             g->attsw[i] = sc * scale;
-            mx = i == 0 || g->attsw[i] > mx ? g->attsw[i] : mx;
+            mx = (i == 0 && !M) || g->attsw[i] > mx ? g->attsw[i] : mx;
         }
-        for (int i = 0; i < n; i++) sum += (g->attsw[i] = expf(g->attsw[i] - mx));
+        for (int i = 0; i < n + M; i++) sum += (g->attsw[i] = expf(g->attsw[i] - mx));
         float *y = g->ysw + (size_t)h * dh;
         memset(y, 0, (size_t)dh * sizeof *y);
+        for (int i = 0; i < M; i++) {
+            const float *v = w->memv + (size_t)i * Hs + (size_t)h * dh;
+            for (int x = 0; x < dh; x++) y[x] += g->attsw[n + i] * v[x];
+        }
         for (int i = 0; i < n; i++) {
             const float *v = vc + (size_t)((pos - n + 1 + i) % ring) * Hs + (size_t)h * dh;
             for (int x = 0; x < dh; x++) y[x] += g->attsw[i] * v[x];

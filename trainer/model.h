@@ -61,6 +61,7 @@ typedef struct model_config {
     int swa_head_dim;              /* SWA head size (heads as the mixer's); 0 in JSON: dim / heads */
     swa_mix_kind swa_mix;
     double swa_alpha_init;         /* DynMod's alpha_l at init */
+    int swa_memory;                /* SWA with memory: M learned key/value slots every query sees */
     hedgehog_kind hedgehog;        /* mlstm only; the cell then sees 2 * qk_head_dim features */
     double qk_scale;               /* mLSTM cell's q.k scale; 0 = 1/sqrt(its qk size) */
     train_config train;
@@ -84,8 +85,9 @@ int model_config_diff(const model_config *a, const model_config *b, char *what, 
  *   PG_CONV    ShortConv kernels      AdamW, no decay
  *   PG_SCALAR  DynMod alpha_l         AdamW, no decay
  *   PG_FMAP    Hedgehog maps          AdamW, no decay
+ *   PG_MEMORY  SWA memory slots       AdamW, no decay
  * (SWA's q/k/v/o projections are PG_MATRIX.) */
-typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE, PG_CONV, PG_SCALAR, PG_FMAP } param_group;
+typedef enum { PG_MATRIX = 0, PG_EMBED, PG_NORM, PG_GATE, PG_CONV, PG_SCALAR, PG_FMAP, PG_MEMORY } param_group;
 
 typedef struct tensor_info {
     char name[64];

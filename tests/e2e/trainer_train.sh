@@ -59,7 +59,8 @@ variant swa-dynmod '"swa_window": 8, "swa_mix": "dynmod"'
 variant swa-dynmod-bounded '"swa_window": 8, "swa_mix": "dynmod_bounded", "conv_kernel": 4'
 variant hedgehog '"hedgehog": "two_softmax"'
 variant hedgehog-swa '"hedgehog": "one_softmax", "swa_window": 8, "swa_mix": "dynmod_bounded"'
-for v in xlstm7b shortconv transformer-shortconv swa swa-dynmod swa-dynmod-bounded hedgehog hedgehog-swa; do
+variant swa-memory '"swa_window": 8, "swa_memory": 4'
+for v in xlstm7b shortconv transformer-shortconv swa swa-dynmod swa-dynmod-bounded hedgehog hedgehog-swa swa-memory; do
     VC="$TMP/variant-$v.json"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v-$v" --max-steps 20 -q 2>"$TMP/err"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --stop-after 13 -q 2>>"$TMP/err"

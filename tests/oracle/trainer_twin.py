@@ -194,8 +194,15 @@ class Twin:
         q, k = rope(q, c["rope_theta"]), rope(k, c["rope_theta"])
         t = torch.arange(S)
         band = (t[None, :] <= t[:, None]) & (t[None, :] > t[:, None] - w)
-        att = ((q @ k.transpose(-1, -2)) * d ** -0.5).masked_fill(~band, float("-inf")).softmax(-1)
-        h = (att @ v).transpose(1, 2).reshape(B, S, H * d) @ P("mixer.swa_out.weight").t()
+        att = ((q @ k.transpose(-1, -2)) * d ** -0.5).masked_fill(~band, float("-inf"))
+        M = c.get("swa_memory", 0)
+        if M:  # M learned key/value slots (no position) seen by every query
+            mk, mv = (P("mixer.swa_mem_%s" % s).view(M, H, d).permute(1, 0, 2) for s in "kv")
+            p = torch.cat([(q @ mk.transpose(-1, -2)) * d ** -0.5, att], dim=-1).softmax(-1)
+            o = p[..., :M] @ mv + p[..., M:] @ v
+        else:
+            o = att.softmax(-1) @ v
+        h = o.transpose(1, 2).reshape(B, S, H * d) @ P("mixer.swa_out.weight").t()
         mix = c.get("swa_mix", "sum")
         if mix == "sum":
             return h
@@ -221,6 +228,8 @@ def group_of(name):
         return "conv"  # AdamW, no decay
     if ".hh_" in name:
         return "fmap"  # AdamW, no decay
+    if ".swa_mem_" in name:
+        return "memory"  # AdamW, no decay
     if name.endswith("swa_alpha"):
         return "scalar"  # AdamW, no decay
     return "matrix"

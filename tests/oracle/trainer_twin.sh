@@ -44,8 +44,10 @@ sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"attention\", \"swa_window\": 4, \"conv_
 sed 's/"mixer": "mlstm"/"mixer": "mlstm", "hedgehog": "two_softmax"/' "$root/configs/model-tiny.json" > "$TMP/hh-two.json"
 sed 's/"mixer": "mlstm"/"mixer": "mlstm", "hedgehog": "one_softmax", "qk_scale": 0.7, "swa_window": 5, "swa_mix": "dynmod_bounded"/' \
     "$root/configs/model-tiny.json" > "$TMP/hh-one-swa.json"
+# SWA with 3 memory slots
+sed 's/"mixer": "mlstm"/"mixer": "mlstm", "swa_window": 4, "swa_memory": 3/' "$root/configs/model-tiny.json" > "$TMP/swa-memory.json"
 dirs=()
-for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention swa-sum swa-dynmod swa-dynmod_bounded swa-attention-conv hh-two hh-one-swa; do
+for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention swa-sum swa-dynmod swa-dynmod_bounded swa-attention-conv hh-two hh-one-swa swa-memory; do
     out="$TMP/$mixer"
     if [ $mixer = export ]; then
         args=(--model "$TMP/export/config.json" --weights "$TMP/export/model.safetensors")

@@ -84,8 +84,8 @@ static void check_against_reference(int S, int d, int window)
     }
     float scale = 1.0f / sqrtf((float)d);
     attn_shape sh = {S, d, window, scale};
-    CHECK(attn_forward(&sh, q, d, k, d, v, d, y, d, lse) == 0);
-    CHECK(attn_backward(&sh, q, d, k, d, v, d, y, d, lse, dy, d, dq, d, dk, d, dv, d) == 0);
+    CHECK(attn_forward(&sh, NULL, q, d, k, d, v, d, y, d, lse) == 0);
+    CHECK(attn_backward(&sh, NULL, q, d, k, d, v, d, y, d, lse, dy, d, dq, d, dk, d, dv, d) == 0);
     reference(S, d, window, scale, q, k, v, dy, ry, rdq, rdk, rdv);
     double ey = rel_err(y, ry, n), eq = rel_err(dq, rdq, n), ek = rel_err(dk, rdk, n), ev = rel_err(dv, rdv, n);
     CHECK_MSG(ey < 1e-6, "S %d window %d: y rel %g", S, window, ey);
@@ -117,10 +117,10 @@ TEST(window_at_least_sequence_is_causal)
           *y1 = malloc(n * 4), *l0 = malloc(S * 4), *l1 = malloc(S * 4);
     for (size_t i = 0; i < n; i++) q[i] = (float)urand(), k[i] = (float)urand(), v[i] = (float)urand();
     attn_shape full = {S, d, 0, 0.3f}, win = {S, d, S, 0.3f}, wide = {S, d, 10 * S, 0.3f};
-    CHECK(attn_forward(&full, q, d, k, d, v, d, y0, d, l0) == 0);
-    CHECK(attn_forward(&win, q, d, k, d, v, d, y1, d, l1) == 0);
+    CHECK(attn_forward(&full, NULL, q, d, k, d, v, d, y0, d, l0) == 0);
+    CHECK(attn_forward(&win, NULL, q, d, k, d, v, d, y1, d, l1) == 0);
     CHECK(!memcmp(y0, y1, n * 4) && !memcmp(l0, l1, S * 4));
-    CHECK(attn_forward(&wide, q, d, k, d, v, d, y1, d, l1) == 0);
+    CHECK(attn_forward(&wide, NULL, q, d, k, d, v, d, y1, d, l1) == 0);
     CHECK(!memcmp(y0, y1, n * 4));
     free(q), free(k), free(v), free(y0), free(y1), free(l0), free(l1);
 }
@@ -134,12 +134,77 @@ TEST(causal)
           *y1 = malloc(n * 4), *l = malloc(S * 4);
     for (size_t i = 0; i < n; i++) q[i] = (float)urand(), k[i] = (float)urand(), v[i] = (float)urand();
     attn_shape sh = {S, d, 0, 0.35f};
-    CHECK(attn_forward(&sh, q, d, k, d, v, d, y0, d, l) == 0);
+    CHECK(attn_forward(&sh, NULL, q, d, k, d, v, d, y0, d, l) == 0);
     for (size_t i = (size_t)(t + 1) * d; i < n; i++) k[i] += 5.0f, v[i] -= 3.0f;
-    CHECK(attn_forward(&sh, q, d, k, d, v, d, y1, d, l) == 0);
+    CHECK(attn_forward(&sh, NULL, q, d, k, d, v, d, y1, d, l) == 0);
     CHECK(!memcmp(y0, y1, (size_t)(t + 1) * d * 4));
     CHECK(memcmp(y0 + (size_t)(t + 1) * d, y1 + (size_t)(t + 1) * d, (n - (size_t)(t + 1) * d) * 4));
     free(q), free(k), free(v), free(y0), free(y1), free(l);
+}
+
+/* Memory slots: softmax over M slots and the window, against the reference
+ * with the slots as extra keys; their gradients summed over queries. */
+TEST(memory_slots_match_reference)
+{
+    int S = 140, d = 8, M = 5, window = 20;
+    int T = M + S; /* reference sequence: slots first, then the tokens */
+    size_t n = (size_t)S * d;
+    float *q = malloc(n * 4), *kv[2], *dy = malloc(n * 4), *y = malloc(n * 4), *lse = malloc(S * 4);
+    float *dq = malloc(n * 4), *dk = malloc(n * 4), *dv = malloc(n * 4), *mk = malloc(M * d * 4),
+          *mv = malloc(M * d * 4), *dmk = calloc(M * d, 4), *dmv = calloc(M * d, 4);
+    kv[0] = malloc(n * 4), kv[1] = malloc(n * 4);
+    for (size_t i = 0; i < n; i++)
+        q[i] = (float)(2 * (urand() - 0.5)), kv[0][i] = (float)(2 * (urand() - 0.5)),
+        kv[1][i] = (float)(urand() - 0.5), dy[i] = (float)(urand() - 0.5);
+    for (int i = 0; i < M * d; i++) mk[i] = (float)(2 * (urand() - 0.5)), mv[i] = (float)(urand() - 0.5);
+    attn_shape sh = {S, d, window, 0.4f};
+    attn_memory mem = {M, mk, mv, d, dmk, dmv, d};
+    CHECK(attn_forward(&sh, &mem, q, d, kv[0], d, kv[1], d, y, d, lse) == 0);
+    CHECK(attn_backward(&sh, &mem, q, d, kv[0], d, kv[1], d, y, d, lse, dy, d, dq, d, dk, d, dv, d) == 0);
+    /* reference in double, query t (token) sees slots 0..M-1 and tokens t-w+1..t */
+    double *ry = calloc(n, 8), *rdq = calloc(n, 8), *rdk = calloc((size_t)T * d, 8), *rdv = calloc((size_t)T * d, 8);
+    double *p = malloc((size_t)T * 8), *dp = malloc((size_t)T * 8);
+    for (int t = 0; t < S; t++) {
+        int lo = t - window + 1 > 0 ? t - window + 1 : 0;
+        double mx = -1e300, sum = 0, dot = 0;
+        for (int j = 0; j < T; j++) {
+            int vis = j < M || (j - M >= lo && j - M <= t);
+            p[j] = 0;
+            if (!vis) continue;
+            const float *kj = j < M ? mk + j * d : kv[0] + (j - M) * d;
+            double sc = 0;
+            for (int x = 0; x < d; x++) sc += (double)q[t * d + x] * kj[x];
+            p[j] = sc * 0.4f;
+            mx = fmax(mx, p[j]);
+        }
+        for (int j = 0; j < T; j++)
+            if (j < M || (j - M >= lo && j - M <= t)) sum += (p[j] = exp(p[j] - mx));
+        for (int j = 0; j < T; j++) {
+            if (!(j < M || (j - M >= lo && j - M <= t))) continue;
+            p[j] /= sum;
+            const float *vj = j < M ? mv + j * d : kv[1] + (j - M) * d;
+            double s2 = 0;
+            for (int x = 0; x < d; x++) ry[t * d + x] += p[j] * vj[x], s2 += (double)dy[t * d + x] * vj[x];
+            dp[j] = s2;
+            dot += p[j] * s2;
+        }
+        for (int j = 0; j < T; j++) {
+            if (!(j < M || (j - M >= lo && j - M <= t))) continue;
+            const float *kj = j < M ? mk + j * d : kv[0] + (j - M) * d;
+            double ds = p[j] * (dp[j] - dot) * 0.4f;
+            for (int x = 0; x < d; x++) {
+                rdq[t * d + x] += ds * kj[x];
+                rdk[j * d + x] += ds * q[t * d + x];
+                rdv[j * d + x] += p[j] * dy[t * d + x];
+            }
+        }
+    }
+    double e1 = rel_err(y, ry, n), e2 = rel_err(dq, rdq, n), e3 = rel_err(dk, rdk + M * d, n),
+           e4 = rel_err(dv, rdv + M * d, n), e5 = rel_err(dmk, rdk, (size_t)M * d), e6 = rel_err(dmv, rdv, (size_t)M * d);
+    CHECK_MSG(e1 < 1e-6 && e2 < 1e-5 && e3 < 1e-5 && e4 < 1e-5 && e5 < 1e-5 && e6 < 1e-5,
+              "y %g dq %g dk %g dv %g dmem_k %g dmem_v %g", e1, e2, e3, e4, e5, e6);
+    free(q), free(kv[0]), free(kv[1]), free(dy), free(y), free(lse), free(dq), free(dk), free(dv);
+    free(mk), free(mv), free(dmk), free(dmv), free(ry), free(rdq), free(rdk), free(rdv), free(p), free(dp);
 }
 
 int main(void)
@@ -148,5 +213,6 @@ int main(void)
     RUN(window_matches_banded_softmax);
     RUN(window_at_least_sequence_is_causal);
     RUN(causal);
+    RUN(memory_slots_match_reference);
     return test_summary();
 }

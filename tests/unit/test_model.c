@@ -134,6 +134,7 @@ TEST(finite_differences_hedgehog_one) { grad_check("mlstm", 1, "\"hedgehog\":\"o
 TEST(finite_differences_swa_sum) { grad_check("mlstm", 1, SWA("sum")); }
 TEST(finite_differences_swa_dynmod) { grad_check("mlstm", 1, SWA("dynmod")); }
 TEST(finite_differences_swa_dynmod_bounded) { grad_check("mlstm", 1, SWA("dynmod_bounded")); }
+TEST(finite_differences_swa_memory) { grad_check("mlstm", 1, SWA("dynmod") ",\"swa_memory\":3"); }
 TEST(finite_differences_swa_attention) { grad_check("attention", 0, SWA("dynmod")); }
 
 /* Token-by-token generation (recurrent mLSTM / KV cache) = training forward. */
@@ -175,6 +176,8 @@ TEST(generation_matches_forward_swa)
     gen_matches("mlstm", SWA("dynmod_bounded"));
     gen_matches("attention", SWA("dynmod"));
     gen_matches("mlstm", "\"swa_window\":40"); /* window past the generation length */
+    gen_matches("mlstm", SWA("sum") ",\"swa_memory\":3");
+    gen_matches("attention", "\"swa_window\":40,\"swa_memory\":70"); /* slots past a tile */
 }
 
 TEST(generation_matches_forward_hedgehog)
@@ -300,6 +303,7 @@ static const char *const variants[][2] = {
     {"mlstm", "\"swa_window\":32,\"swa_mix\":\"dynmod\",\"swa_alpha_init\":0.5"},
     {"mlstm", "\"swa_window\":32,\"swa_mix\":\"dynmod_bounded\",\"swa_alpha_init\":0.5,\"conv_kernel\":4"},
     {"mlstm", "\"hedgehog\":\"two_softmax\""},
+    {"mlstm", "\"swa_window\":32,\"swa_memory\":4,\"swa_mix\":\"dynmod\""},
     {"mlstm", "\"hedgehog\":\"one_softmax\",\"swa_window\":32"},
 };
 
@@ -618,6 +622,7 @@ int main(void)
     RUN(finite_differences_swa_sum);
     RUN(finite_differences_swa_dynmod);
     RUN(finite_differences_swa_dynmod_bounded);
+    RUN(finite_differences_swa_memory);
     RUN(finite_differences_swa_attention);
     RUN(generation_matches_forward_swa);
     RUN(dynmod_alpha_zero_is_plain_mlstm);
