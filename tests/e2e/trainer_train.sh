@@ -52,16 +52,13 @@ c = json.load(open(sys.argv[1])); c.update(json.loads(sys.argv[3])); json.dump(c
 PY
 }
 variant xlstm7b '"gate_soft_cap": 15, "logit_soft_cap": 30, "head_norm": "layer", "qk_dim_factor": 0.5, "init": "xlstm", "igate_bias_mean": -10, "igate_bias_std": 0, "norm_eps": 1e-6, "tie_embeddings": false'
-variant shortconv '"conv_kernel": 4'
 variant transformer-shortconv '"mixer": "attention", "conv_kernel": 4'
-variant swa '"swa_window": 8'
-variant swa-dynmod '"swa_window": 8, "swa_mix": "dynmod"'
-variant swa-dynmod-bounded '"swa_window": 8, "swa_mix": "dynmod_bounded", "conv_kernel": 4'
-variant hedgehog '"hedgehog": "two_softmax"'
-variant hedgehog-swa '"hedgehog": "one_softmax", "swa_window": 8, "swa_mix": "dynmod_bounded"'
-variant swa-memory '"swa_window": 8, "swa_memory": 4'
-for v in xlstm7b shortconv transformer-shortconv swa swa-dynmod swa-dynmod-bounded hedgehog hedgehog-swa swa-memory; do
-    VC="$TMP/variant-$v.json"
+variant hedgehog1-swa-dynmod-bounded-shortconv '"hedgehog": "one_softmax", "swa_window": 8, "swa_mix": "dynmod_bounded", "conv_kernel": 4'
+# the named configs (configs/model-tiny-<variant>.json) and a few other combinations
+for v in transformer shortconv swa swa-memory swa-dynmod swa-dynmod-bounded hedgehog hedgehog-swa \
+         xlstm7b transformer-shortconv hedgehog1-swa-dynmod-bounded-shortconv; do
+    VC="$root/configs/model-tiny-$v.json"
+    [ -f "$VC" ] || VC="$TMP/variant-$v.json"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v-$v" --max-steps 20 -q 2>"$TMP/err"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --stop-after 13 -q 2>>"$TMP/err"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --resume -q 2>>"$TMP/err"
@@ -75,6 +72,10 @@ for v in xlstm7b shortconv transformer-shortconv swa swa-dynmod swa-dynmod-bound
         pass "generate_$v"
     else fail "generate_$v" "$(head -c 300 "$TMP/err")"; fi
 done
+
+# the named variant configs are what scripts/variant-configs.py writes
+if out=$("$PY" "$root/scripts/variant-configs.py" --check 2>&1); then pass variant_configs_current
+else fail variant_configs_current "$out"; fi
 
 # DynMod logs each layer's alpha_l per step (the trajectory of the paper's Figure 3)
 if "$PY" - "$TMP/v-swa-dynmod/log.jsonl" <<'PY'

@@ -584,6 +584,26 @@ TEST(config_errors)
     model_free(m);
 }
 
+/* Every shipped config (the sizes and their named variants) loads. */
+TEST(shipped_configs_load)
+{
+    const char *names[] = {"tiny", "small", "strict-small", "strict"};
+    const char *vars[] = {"", "-transformer", "-shortconv", "-swa", "-swa-memory", "-swa-dynmod",
+                          "-swa-dynmod-bounded", "-hedgehog", "-hedgehog-swa"};
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        for (int v = 0; v < 9; v++) {
+            char path[256];
+            snprintf(path, sizeof path, "configs/model-%s%s.json", names[i], vars[v]);
+            if (access(path, R_OK)) SKIPF("%s not found (run from the repository root)", path);
+            blalm_err e;
+            model_config c;
+            CHECK_MSG(model_config_load(path, &c, &e) == 0, "%s", e.msg);
+            n++;
+        }
+    CHECK_EQ_INT(n, 36);
+}
+
 TEST(babylm_milestones)
 {
     uint64_t w[64];
@@ -636,6 +656,7 @@ int main(void)
     RUN(schedules);
     RUN(safetensors_round_trip);
     RUN(config_errors);
+    RUN(shipped_configs_load);
     RUN(babylm_milestones);
     return test_summary();
 }
