@@ -73,6 +73,11 @@ for v in transformer shortconv swa swa-memory swa-dynmod swa-dynmod-bounded hedg
     else fail "generate_$v" "$(head -c 300 "$TMP/err")"; fi
 done
 
+# a variant that cannot take the attention mixer is refused, naming why
+if ! "$BLALM" modelcheck --model "$root/configs/model-tiny-hedgehog.json" --mixer attention --out "$TMP/mc-bad" -q 2>"$TMP/err" \
+        && grep -q "hedgehog" "$TMP/err"; then pass modelcheck_mixer_override_validated
+else fail modelcheck_mixer_override_validated "$(head -c 300 "$TMP/err")"; fi
+
 # the named variant configs are what scripts/variant-configs.py writes
 if out=$("$PY" "$root/scripts/variant-configs.py" --check 2>&1); then pass variant_configs_current
 else fail variant_configs_current "$out"; fi
