@@ -265,7 +265,15 @@ int cmd_modelcheck(int argc, char **argv)
     if (mixer) {
         if (strcmp(mixer, "mlstm") && strcmp(mixer, "attention"))
             return cli_usage_error(usage, "modelcheck: --mixer must be mlstm or attention");
-        mc.mixer = strcmp(mixer, "mlstm") ? MIXER_ATTENTION : MIXER_MLSTM;
+        /* through the JSON reader, so that the combination is validated too */
+        cJSON *mj = model_config_to_json(&mc);
+        cJSON_ReplaceItemInObject(mj, "mixer", cJSON_CreateString(mixer));
+        int mrc = model_config_from_json(mj, &mc, cfg_path, &e);
+        cJSON_Delete(mj);
+        if (mrc < 0) {
+            fprintf(stderr, "blalm modelcheck: --mixer %s: %s\n", mixer, e.msg);
+            return 1;
+        }
     }
     if (bench) return run_bench(&mc, bench, seed, B, gen);
     if (!B) B = 2;

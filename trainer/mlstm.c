@@ -31,6 +31,12 @@ static float lower_bound(float m)
     return expf(x > MAX_NEG_M ? MAX_NEG_M : x);
 }
 
+/* The score scale: the shape's, else dqk^-1/2. */
+static float qk_scale(const mlstm_shape *sh)
+{
+    return sh->scale > 0 ? sh->scale : 1.0f / sqrtf((float)sh->dqk);
+}
+
 static int n_chunks(const mlstm_shape *sh)
 {
     return (sh->S + sh->chunk - 1) / sh->chunk;
@@ -160,8 +166,13 @@ static int gate_backward(const mlstm_shape *sh, const float *q, int ldq, const f
 void mlstm_step(int dqk, int dv, mlstm_state *st, const float *q, const float *k,
                 const float *v, float ig, float fg, float *h)
 {
+    mlstm_step_scaled(dqk, dv, 1.0f / sqrtf((float)dqk), st, q, k, v, ig, fg, h);
+}
+
+void mlstm_step_scaled(int dqk, int dv, float scale, mlstm_state *st, const float *q,
+                       const float *k, const float *v, float ig, float fg, float *h)
+{
     int W = dv + 1;
-    float scale = 1.0f / sqrtf((float)dqk);
     float lf = mlstm_logsigmoid(fg);
     float mnew = lf + st->m > ig ? lf + st->m : ig;
     float fa = expf(lf + st->m - mnew), ia = expf(ig - mnew);
@@ -193,10 +204,10 @@ int mlstm_recurrent_forward(const mlstm_shape *sh, const float *q, int ldq, cons
     if (!C) return -1;
     mlstm_state st = {C, 0.0f};
     for (int t = 0; t < sh->S; t++) {
-        mlstm_step(dqk, dv, &st, q + (size_t)t * ldq, k + (size_t)t * ldk,
+        mlstm_step_scaled(dqk, dv, qk_scale(sh), &st, q + (size_t)t * ldq, k + (size_t)t * ldk,
                    v + (size_t)t * ldv, ig[t], fg[t], h + (size_t)t * ldh);
         /* recover den and nu from the state for the backward */
-        float scale = 1.0f / sqrtf((float)dqk), den = 0.0f;
+        float scale = qk_scale(sh), den = 0.0f;
         for (int a = 0; a < dqk; a++) den += scale * q[(size_t)t * ldq + a] * C[(size_t)a * W + dv];
         float lb = lower_bound(st.m), ad = fabsf(den);
         cv.m[t] = st.m;
@@ -219,7 +230,7 @@ int mlstm_recurrent_backward(const mlstm_shape *sh, const float *q, int ldq, con
     /* The reference backward keeps its states in double: rounding in a long
      * chain of decays would otherwise dominate the comparison with the others. */
     int S = sh->S, dqk = sh->dqk, dv = sh->dv, W = dv + 1;
-    double scale = 1.0 / sqrt((double)dqk);
+    double scale = sh->scale > 0 ? (double)sh->scale : 1.0 / sqrt((double)dqk);
     cache_view cv = view_cache(sh, cache);
     double *C = calloc((size_t)dqk * W, sizeof *C);
     float *dout = malloc((size_t)S * W * sizeof *dout);
@@ -309,7 +320,7 @@ int mlstm_parallel_forward(const mlstm_shape *sh, const float *q, int ldq, const
                            const float *fg, float *h, int ldh, float *cache)
 {
     int S = sh->S, dqk = sh->dqk, dv = sh->dv, W = dv + 1;
-    float scale = 1.0f / sqrtf((float)dqk);
+    float scale = qk_scale(sh);
     cache_view cv = view_cache(sh, cache);
     float *E = malloc((size_t)S * S * sizeof *E), *P = malloc((size_t)S * S * sizeof *P);
     float *vp = malloc((size_t)S * W * sizeof *vp), *out = malloc((size_t)S * W * sizeof *out);
@@ -340,7 +351,7 @@ int mlstm_parallel_backward(const mlstm_shape *sh, const float *q, int ldq, cons
                             int lddh, const float *cache, mlstm_grads *g)
 {
     int S = sh->S, dqk = sh->dqk, dv = sh->dv, W = dv + 1;
-    float scale = 1.0f / sqrtf((float)dqk);
+    float scale = qk_scale(sh);
     cache_view cv = view_cache(sh, cache);
     float *E = malloc((size_t)S * S * sizeof *E), *P = malloc((size_t)S * S * sizeof *P);
     float *dP = malloc((size_t)S * S * sizeof *dP), *mtmp = malloc((size_t)S * sizeof *mtmp);
@@ -466,7 +477,7 @@ int mlstm_chunkwise_forward(const mlstm_shape *sh, const float *q, int ldq, cons
                             mlstm_state *final)
 {
     int S = sh->S, dqk = sh->dqk, dv = sh->dv, W = dv + 1, L = sh->chunk, nc = n_chunks(sh);
-    float scale = 1.0f / sqrtf((float)dqk);
+    float scale = qk_scale(sh);
     cache_view cv = view_cache(sh, cache);
     chunk_work w;
     float *mem = chunk_work_alloc(&w, L, dqk, W);
@@ -522,7 +533,7 @@ int mlstm_chunkwise_backward(const mlstm_shape *sh, const float *q, int ldq, con
                              int lddh, const float *cache, mlstm_grads *g)
 {
     int S = sh->S, dqk = sh->dqk, dv = sh->dv, W = dv + 1, L = sh->chunk, nc = n_chunks(sh);
-    float scale = 1.0f / sqrtf((float)dqk);
+    float scale = qk_scale(sh);
     cache_view cv = view_cache(sh, cache);
     chunk_work w;
     float *mem = chunk_work_alloc(&w, L, dqk, W);

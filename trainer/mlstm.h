@@ -8,8 +8,8 @@
  *
  * Conventions (those of NX-AI mlstm_kernels, native forms):
  *   q, k: [S, dqk] (row stride ldq/ldk), v: [S, dv] (ldv), i, f: [S] gate
- *   pre-activations (contiguous), h: [S, dv] (ldh). q is scaled by dqk^-1/2
- *   inside. Input gate exp(i), forget gate sigmoid(f) in log space.
+ *   pre-activations (contiguous), h: [S, dv] (ldh). q is scaled by the
+ *   shape's scale (default dqk^-1/2) inside. Input gate exp(i), forget gate sigmoid(f) in log space.
  *   All three forms use the m0 = 0 stabiliser convention of the recurrent
  *   and chunkwise forms (the parallel form includes the initial-state path
  *   as a candidate of the max), so they agree to float rounding.
@@ -31,6 +31,7 @@ typedef struct mlstm_shape {
     int dqk;    /* query/key head size */
     int dv;     /* value head size */
     int chunk;  /* chunk length for the chunkwise form (any S allowed) */
+    float scale; /* q . k score scale; 0 = dqk^-1/2 */
 } mlstm_shape;
 
 typedef struct mlstm_state {
@@ -83,6 +84,9 @@ int mlstm_chunkwise_backward(const mlstm_shape *sh, const float *q, int ldq, con
  * q, k: [dqk], v: [dv]; st->C starts zeroed with m = 0. */
 void mlstm_step(int dqk, int dv, mlstm_state *st, const float *q, const float *k,
                 const float *v, float ig, float fg, float *h);
+/* The same with the score scale given (mlstm_step uses dqk^-1/2). */
+void mlstm_step_scaled(int dqk, int dv, float scale, mlstm_state *st, const float *q,
+                       const float *k, const float *v, float ig, float fg, float *h);
 
 /* Numerically stable log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)). */
 float mlstm_logsigmoid(float x);

@@ -20,6 +20,13 @@
 #include "lib/err.h"
 
 typedef enum { MIXER_MLSTM = 0, MIXER_ATTENTION = 1 } mixer_kind;
+typedef enum { HEAD_NORM_RMS = 0, HEAD_NORM_LAYER = 1 } head_norm_kind;
+typedef enum { INIT_GPT2 = 0, INIT_XLSTM = 1 } init_kind;
+/* How the SWA branch joins the mixer: h + h_swa, h + a*h_swa, h + tanh(a)*h_swa */
+typedef enum { SWA_SUM = 0, SWA_DYNMOD = 1, SWA_DYNMOD_BOUNDED = 2 } swa_mix_kind;
+/* Hedgehog feature map on mLSTM q, k: z = W_h x per head (identity init), then
+ * [softmax(z), softmax(-z)] (two softmaxes) or softmax([z, -z]) (one softmax). */
+typedef enum { HH_NONE = 0, HH_TWO_SOFTMAX = 1, HH_ONE_SOFTMAX = 2 } hedgehog_kind;
 
 typedef struct train_config {
     int batch_size;        /* sequences per step */
@@ -42,12 +49,26 @@ typedef struct train_config {
 typedef struct model_config {
     char name[64];
     int vocab_size, dim, layers, heads, context, mlp_hidden;
-    int qk_head_dim, v_head_dim;   /* mlstm head sizes; attention uses qk_head_dim */
+    int qk_head_dim, v_head_dim;   /* head sizes (0 in JSON: dim * factor / heads) */
+    double qk_dim_factor, v_dim_factor;
     mixer_kind mixer;
     int chunk;                     /* mLSTM chunk length in training */
     int tie_embeddings;
-    double rope_theta, norm_eps, init_std;
-    double fgate_bias_lo, fgate_bias_hi, igate_bias_std;
+    double rope_theta, norm_eps;
+    init_kind init;                /* gpt2: N(0, init_std), outputs / sqrt(2L); xlstm: small_init + wang */
+    double init_std;
+    double fgate_bias_lo, fgate_bias_hi, igate_bias_mean, igate_bias_std;
+    double gate_soft_cap;          /* i, f pre-activations -> cap*tanh(x/cap); 0 = off */
+    double logit_soft_cap;         /* output logits likewise; 0 = off */
+    head_norm_kind head_norm;      /* mlstm per-head norm of h: RMSNorm or LayerNorm (no bias) */
+    int conv_kernel;               /* ShortConv on q, k, v: causal depthwise, no bias, SiLU; 0 = off */
+    int swa_window;                /* SWA branch: keys per query (own q/k/v/o, rotary); 0 = off */
+    int swa_head_dim;              /* SWA head size (heads as the mixer's); 0 in JSON: dim / heads */
+    swa_mix_kind swa_mix;
+    double swa_alpha_init;         /* DynMod's alpha_l at init */
+    int swa_memory;                /* SWA with memory: M learned key/value slots every query sees */
+    hedgehog_kind hedgehog;        /* mlstm only; the cell then sees 2 * qk_head_dim features */
+    double qk_scale;               /* mLSTM cell's q.k scale; 0 = 1/sqrt(its qk size) */
     train_config train;
 } model_config;
 
@@ -57,6 +78,9 @@ int model_config_load(const char *path, model_config *c, blalm_err *e);
 /* JSON for config.json / checkpoints (caller frees with cJSON_Delete). */
 cJSON *model_config_to_json(const model_config *c);
 void model_config_defaults(model_config *c);
+/* 1 when a and b describe different models (any model field, not the
+ * training ones), with "field A in a, B in b" in what; else 0. */
+int model_config_diff(const model_config *a, const model_config *b, char *what, size_t cap);
 
 /* Parameter groups: each tensor declares one; the optimiser's table
  * (trainer/optim.h) says per group whether Muon takes it, whether it decays
@@ -72,6 +96,7 @@ typedef enum {
     PG_ALPHA,      /* per-layer mixing scalars (DynMod): AdamW, no decay */
     PG_BIAS,       /* other biases: AdamW, no decay */
     PG_SWA,        /* SWA q/k/v/o: Muon (when chosen), decay, lr x swa_lr_mult */
+    PG_MEMORY,     /* SWA memory key/value slots: AdamW, no decay */
     PG_COUNT
 } param_group;
 
@@ -102,6 +127,9 @@ int model_find_tensor(const model *m, const char *name);
  * (re)allocated for B,S. */
 int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B, int S,
                   float *loss, blalm_err *e);
+/* DynMod: writes each layer's alpha_l (raw, before any tanh) to out[layers];
+ * returns the count (0 when the model mixes no SWA branch by alpha). */
+int model_swa_alpha(const model *m, double *out);
 /* Logits [B*S, vocab] of the last forward. */
 const float *model_logits(const model *m);
 /* Adds d(loss)/d(params) to the gradients (call model_zero_grad first).

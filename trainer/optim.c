@@ -27,6 +27,7 @@ static const param_group_rule group_rules[] = {
     [PG_ALPHA] = {"alpha", 0, 0, LR_MULT_NONE},
     [PG_BIAS] = {"bias", 0, 0, LR_MULT_NONE},
     [PG_SWA] = {"swa", 1, 1, LR_MULT_SWA},
+    [PG_MEMORY] = {"memory", 0, 0, LR_MULT_NONE},
 };
 _Static_assert(sizeof group_rules / sizeof group_rules[0] == PG_COUNT,
                "every param_group needs a row in group_rules");

@@ -38,17 +38,13 @@
 
 /* ------------------------------------------------------------ checkpoints */
 
+/* Every model field must agree (model_config_diff names the first that does not). */
 static int arch_mismatch(const model_config *a, const model_config *b, char *what, size_t cap)
 {
-#define F(x)                                                                        \
-    if (a->x != b->x) {                                                             \
-        snprintf(what, cap, #x " %d in the checkpoint, %d here", (int)a->x, (int)b->x); \
-        return 1;                                                                   \
-    }
-    F(vocab_size) F(dim) F(layers) F(heads) F(context) F(mlp_hidden) F(qk_head_dim)
-    F(v_head_dim) F(mixer) F(tie_embeddings)
-#undef F
-    return 0;
+    char d[160];
+    if (!model_config_diff(a, b, d, sizeof d)) return 0;
+    snprintf(what, cap, "%s (the checkpoint's vs this config's)", d);
+    return 1;
 }
 
 int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const ckpt_pos *p,
@@ -678,6 +674,24 @@ static void log_line(FILE *f, const char *json)
     fflush(f);
 }
 
+/* DynMod: each layer's alpha_l into the log line (before its closing brace). */
+static void append_swa_alpha(const model *m, char *line, size_t cap)
+{
+    double al[256];
+    if (model_cfg(m)->layers > 256) return;
+    int n = model_swa_alpha(m, al);
+    size_t len = strlen(line);
+    if (!n || !len || line[len - 1] != '}') return;
+    size_t keep = --len;
+    len += (size_t)snprintf(line + len, cap - len, ",\"swa_alpha\":[");
+    for (int l = 0; l < n && len < cap; l++)
+        len += (size_t)snprintf(line + len, cap - len, "%s%.9g", l ? "," : "", al[l]);
+    if (len + 3 <= cap)
+        snprintf(line + len, cap - len, "]}");
+    else
+        snprintf(line + keep, cap - keep, "}"); /* does not fit: the line without it */
+}
+
 /* Keeps log lines with step <= last (a resumed run rewrites what followed). */
 static void trim_log(const char *path, long last)
 {
@@ -945,7 +959,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         err_errno(e, "%s", p);
         goto done;
     }
-    char line[1024];
+    char line[4096]; /* a step line with one DynMod alpha per layer */
     if (!o->resume) {
         cJSON *st = start_line(&cfg, m, opt, kind, train.n_tokens, n_windows, B, steps_per_epoch, total);
         if (wscale != 1.0) {
@@ -1006,6 +1020,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
                      "\"tokens_seen\":%llu,\"words_seen\":%.17g,\"epoch\":%llu}",
                      pos.step, loss, cfg.train.lr_adamw * mult, gn, tps,
                      (unsigned long long)pos.tokens_seen, pos.words_seen, (unsigned long long)pos.epoch);
+            append_swa_alpha(m, line, sizeof line);
             log_line(logf, line);
             sum->tok_per_s = tps;
         }

@@ -3,7 +3,9 @@
 # (same config, same chunkwise mLSTM algorithm, torch.set_num_threads(1)),
 # measured in the same run (CPU time of each process: the machine is shared);
 # model FLOP/s as a fraction of cblas_sgemm's
-# measured peak; generation ms/token at positions 128 and 4096.
+# measured peak; generation ms/token at positions 128 and 4096; peak memory
+# of tiled attention at model-strict's size; the paper's variants (training
+# tok/s relative to mLSTM, generation at 128 and 4096) and SWA's cost against T.
 # BENCH_STEPS (default 2) timed steps per side after one warm-up step.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,4 +40,56 @@ for mixer in mlstm attention; do
         printf "generation %s: %.3f ms/token at 128, %.3f at 4096, ratio %.2f%s\n", m, a, b, b / a, m == "mlstm" ? " (goal <= 1.1)" : "" }'
 done
 rm -f /tmp/blalm-bench-$$.json
+# attention memory: model-strict with the attention mixer, batch 4, peak RSS
+# of one training step; the untiled form kept B*H*S*S probabilities per layer
+# plus their gradient, which this prints beside it
+if [ -x /usr/bin/time ]; then
+    sed 's/"mixer": "mlstm"/"mixer": "attention"/' "$root/configs/model-strict.json" > /tmp/blalm-bench-$$.json
+    rss=$( { /usr/bin/time -f "%M" "$BLALM" modelcheck --model /tmp/blalm-bench-$$.json --bench 1 --batch 4 >/dev/null; } 2>&1 | tail -1)
+    "$PY" - "$rss" /tmp/blalm-bench-$$.json <<'PY'
+import json, sys
+rss_kb, c = int(sys.argv[1]), json.load(open(sys.argv[2]))
+B, H, S, L = 4, c["heads"], c["train"]["seq_len"], c["layers"]
+untiled = (L + 1) * B * H * S * S * 4
+print("attention memory, strict, batch 4: peak RSS %.0f MB (tiled); the untiled S x S probabilities "
+      "and their gradient would add %.0f MB (%.0f MB at the config's batch %d)"
+      % (rss_kb / 1024, untiled / 2**20, untiled / B * c["train"]["batch_size"] / 2**20, c["train"]["batch_size"]))
+PY
+    rm -f /tmp/blalm-bench-$$.json
+else
+    echo "attention memory: skipped (no /usr/bin/time)"
+fi
+# the paper's variants at the small size: training tokens/s relative to plain
+# mLSTM (same run), and generation ms/token at positions 128 and 4096
+tmpd=$(mktemp -d /tmp/blalm-bench-XXXXXX)
+base_tps=""
+for v in mlstm transformer shortconv swa swa-memory swa-dynmod swa-dynmod-bounded hedgehog hedgehog-swa; do
+    f="$root/configs/model-small-$v.json"; [ $v = mlstm ] && f="$root/configs/model-small.json"
+    r=$("$BLALM" modelcheck --model "$f" --bench "$steps" --batch 8 --gen)
+    tps=$(printf '%s' "$r" | sed 's/.*"tokens_per_s":\([0-9.]*\).*/\1/')
+    g1=$(printf '%s' "$r" | sed 's/.*"gen_ms_per_token_128":\([0-9.]*\).*/\1/')
+    g2=$(printf '%s' "$r" | sed 's/.*"gen_ms_per_token_4096":\([0-9.]*\).*/\1/')
+    [ -z "$base_tps" ] && base_tps=$tps
+    awk -v v="$v" -v t="$tps" -v b="$base_tps" -v a="$g1" -v c="$g2" 'BEGIN {
+        printf "variant %-20s train %7.1f tok/s (%.2f of mlstm); generation %.3f ms/token at 128, %.3f at 4096, ratio %.2f%s\n",
+               v, t, t / b, a, c, c / a, v == "transformer" ? "" : " (goal <= 1.1)" }'
+done
+# SWA's cost against T at a fixed window (64): per-token step time of
+# small+swa minus small at T = 256, 1024, 4096 (B*T = 4096 tokens per step)
+for T in 256 1024 4096; do
+    for v in mlstm swa; do
+        "$PY" - "$root/configs/model-small.json" "$tmpd/$v-$T.json" "$T" "$v" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); T = int(sys.argv[3])
+c["context"] = T; c["train"]["seq_len"] = T
+if sys.argv[4] == "swa": c["swa_window"] = 64
+json.dump(c, open(sys.argv[2], "w"))
+PY
+        r=$("$BLALM" modelcheck --model "$tmpd/$v-$T.json" --bench 1 --batch $((4096 / T)))
+        printf '%s' "$r" | sed 's/.*"tokens_per_s":\([0-9.]*\).*/\1/' > "$tmpd/$v-$T.tps"
+    done
+    awk -v T="$T" -v a="$(cat "$tmpd/mlstm-$T.tps")" -v b="$(cat "$tmpd/swa-$T.tps")" 'BEGIN {
+        printf "SWA (window 64) at T = %4d: %.1f us/token over plain mLSTM (%.1f vs %.1f tok/s)\n", T, (1 / b - 1 / a) * 1e6, b, a }'
+done
+rm -rf "$tmpd"
 exit ${peer_missing:-0}

@@ -71,6 +71,53 @@ assert g["norm"]["decay"] == 0 and g["gate"]["decay"] == 0 and g["gate"]["muon_t
 assert sum(x["params"] for x in g.values()) == 33256, g
 PY
 then pass train_log_groups; else fail train_log_groups "start line groups"; fi
+# every model variant: killed and resumed bit-exact, and it generates
+variant() { # name, JSON members merged into the tiny config
+    "$PY" - "$CFG" "$TMP/variant-$1.json" "{$2}" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c.update(json.loads(sys.argv[3])); json.dump(c, open(sys.argv[2], "w"))
+PY
+}
+variant xlstm7b '"gate_soft_cap": 15, "logit_soft_cap": 30, "head_norm": "layer", "qk_dim_factor": 0.5, "init": "xlstm", "igate_bias_mean": -10, "igate_bias_std": 0, "norm_eps": 1e-6, "tie_embeddings": false'
+variant transformer-shortconv '"mixer": "attention", "conv_kernel": 4'
+variant hedgehog1-swa-dynmod-bounded-shortconv '"hedgehog": "one_softmax", "swa_window": 8, "swa_mix": "dynmod_bounded", "conv_kernel": 4'
+# the named configs (configs/model-tiny-<variant>.json) and a few other combinations
+for v in transformer shortconv swa swa-memory swa-dynmod swa-dynmod-bounded hedgehog hedgehog-swa \
+         xlstm7b transformer-shortconv hedgehog1-swa-dynmod-bounded-shortconv; do
+    VC="$root/configs/model-tiny-$v.json"
+    [ -f "$VC" ] || VC="$TMP/variant-$v.json"
+    "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v-$v" --max-steps 20 -q 2>"$TMP/err"
+    "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --stop-after 13 -q 2>>"$TMP/err"
+    "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --resume -q 2>>"$TMP/err"
+    if [ -s "$TMP/v-$v/log.jsonl" ] && diff <(sed 's/"tok_s":[0-9.]*//' "$TMP/v-$v/log.jsonl") \
+            <(sed 's/"tok_s":[0-9.]*//' "$TMP/v2-$v/log.jsonl") >"$TMP/diff"; then
+        pass "train_resume_bit_exact_$v"
+    else
+        fail "train_resume_bit_exact_$v" "$(head -c 300 "$TMP/diff") $(head -c 300 "$TMP/err")"
+    fi
+    if out=$("$BLALM" generate --run "$TMP/v-$v" --prompt "the cat" --max-new 8 -q 2>"$TMP/err") && [ -n "$out" ]; then
+        pass "generate_$v"
+    else fail "generate_$v" "$(head -c 300 "$TMP/err")"; fi
+done
+
+# a variant that cannot take the attention mixer is refused, naming why
+if ! "$BLALM" modelcheck --model "$root/configs/model-tiny-hedgehog.json" --mixer attention --out "$TMP/mc-bad" -q 2>"$TMP/err" \
+        && grep -q "hedgehog" "$TMP/err"; then pass modelcheck_mixer_override_validated
+else fail modelcheck_mixer_override_validated "$(head -c 300 "$TMP/err")"; fi
+
+# the named variant configs are what scripts/variant-configs.py writes
+if out=$("$PY" "$root/scripts/variant-configs.py" --check 2>&1); then pass variant_configs_current
+else fail variant_configs_current "$out"; fi
+
+# DynMod logs each layer's alpha_l per step (the trajectory of the paper's Figure 3)
+if "$PY" - "$TMP/v-swa-dynmod/log.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"loss"' in l]
+a = [r["swa_alpha"] for r in rows]
+assert len(a) == 20 and all(len(x) == 2 for x in a), a[:2]
+assert a[0] != a[-1], "alpha did not move"
+PY
+then pass train_log_swa_alpha; else fail train_log_swa_alpha "no per-layer swa_alpha trajectory in log.jsonl"; fi
 
 # the token cache is reused: resuming does not rewrite the shards
 stamp1=$(stat -c %Y.%s "$R/tokens/train.tok")
@@ -313,6 +360,11 @@ if "$BLALM" train --corpus "$C" --out "$R" --resume -q --max-tokens 11520 --opti
         --model <(sed 's/"log_every": 1}/"log_every": 5}/; s/"eval_every": 10/"eval_every": 20/' "$CFG") 2>"$TMP/err"; then
     pass resume_takes_cadence_and_same_length
 else fail resume_takes_cadence_and_same_length "$(head -c 300 "$TMP/err")"; fi
+# a checkpoint of another variant (same shapes) is refused, naming the switch
+sed 's/"chunk": 8,/"chunk": 8, "head_norm": "layer",/' "$CFG" > "$TMP/variant.json"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/variant.json" --out "$R" --max-steps 40 --resume -q 2>"$TMP/err" \
+        && grep -q 'head_norm: "rms" in the checkpoint, "layer" now' "$TMP/err"; then pass bad_variant_checkpoint
+else fail bad_variant_checkpoint "$(head -c 300 "$TMP/err")"; fi
 mkdir -p "$TMP/empty/train"; : > "$TMP/empty/train/x.train"
 if ! "$BLALM" train --corpus "$TMP/empty" --model "$CFG" --out "$TMP/re" -q 2>"$TMP/err" \
         && grep -q "no text" "$TMP/err"; then pass bad_empty_corpus

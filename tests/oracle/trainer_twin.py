@@ -39,7 +39,7 @@ def read_safetensors(path):
 
 
 # ---------------------------------------------------------------- mLSTM cell
-def mlstm_chunkwise(q, k, v, i, f, L, eps=1e-6):
+def mlstm_chunkwise(q, k, v, i, f, L, scale=0, eps=1e-6):
     """q, k: (B,H,S,d); v: (B,H,S,dv); i, f: (B,H,S). m0 = 0 convention,
     S padded up to a multiple of L (padding comes after every real step)."""
     B, H, S, d = q.shape
@@ -52,7 +52,7 @@ def mlstm_chunkwise(q, k, v, i, f, L, eps=1e-6):
         v = Fn.pad(v, (0, 0, 0, pad))
         i = Fn.pad(i, (0, pad))
         f = Fn.pad(f, (0, pad))
-    q = q * d ** -0.5
+    q = q * (scale or d ** -0.5)
     lf = Fn.logsigmoid(f)
     qc = q.reshape(B, H, nc, L, d)
     kc = k.reshape(B, H, nc, L, d)
@@ -96,6 +96,29 @@ def rmsnorm(x, w, eps):
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
 
 
+def shortconv(x, w):
+    """ShortConv: x (B,S,C), w (C,K); causal depthwise convolution (no bias:
+    output t sees inputs t-K+1..t, zeros before the start), then SiLU."""
+    S, C, K = x.shape[1], x.shape[2], w.shape[1]
+    y = Fn.conv1d(x.transpose(1, 2), w.unsqueeze(1), padding=K - 1, groups=C)[..., :S]
+    return Fn.silu(y.transpose(1, 2))
+
+
+def hedgehog(x, W, kind):
+    """x (B,H,S,d), W (H*d, d): z = W_h x per head; two softmaxes
+    [softmax(z), softmax(-z)] or one softmax over [z, -z]; width 2d."""
+    H, d = x.shape[1], x.shape[3]
+    z = torch.einsum("bhsi,hoi->bhso", x, W.view(H, d, d))
+    if kind == "two_softmax":
+        return torch.cat([z.softmax(-1), (-z).softmax(-1)], dim=-1)
+    return torch.cat([z, -z], dim=-1).softmax(-1)
+
+
+def soft_cap(x, cap):
+    """xLSTM-7B: cap * tanh(x / cap); cap 0 (or absent) = off."""
+    return cap * torch.tanh(x / cap) if cap else x
+
+
 def rope(x, theta):
     """x: (B,H,S,dh), rotate-half pairs (j, j + dh/2)."""
     B, H, S, dh = x.shape
@@ -121,17 +144,27 @@ class Twin:
         for l in range(c["layers"]):
             P = lambda s: p["layers.%d.%s" % (l, s)]
             n1 = rmsnorm(x, P("norm1.weight"), eps)
-            q = (n1 @ P("mixer.q.weight").t()).view(B, S, H, dqk).transpose(1, 2)
-            k = (n1 @ P("mixer.k.weight").t()).view(B, S, H, dqk).transpose(1, 2)
-            v = (n1 @ P("mixer.v.weight").t()).view(B, S, H, dv).transpose(1, 2)
+            q, k, v = (n1 @ P("mixer.%s.weight" % s).t() for s in "qkv")
+            if c.get("conv_kernel", 0):
+                q, k, v = (shortconv(x_, P("mixer.conv_%s.weight" % s)) for x_, s in zip((q, k, v), "qkv"))
+            q = q.reshape(B, S, H, dqk).transpose(1, 2)
+            k = k.reshape(B, S, H, dqk).transpose(1, 2)
+            v = v.reshape(B, S, H, dv).transpose(1, 2)
             if c["mixer"] == "mlstm":
-                ig = (n1 @ P("mixer.igate.weight").t() + P("mixer.igate.bias")).transpose(1, 2)
-                fg = (n1 @ P("mixer.fgate.weight").t() + P("mixer.fgate.bias")).transpose(1, 2)
+                gcap = c.get("gate_soft_cap", 0)
+                ig = soft_cap(n1 @ P("mixer.igate.weight").t() + P("mixer.igate.bias"), gcap).transpose(1, 2)
+                fg = soft_cap(n1 @ P("mixer.fgate.weight").t() + P("mixer.fgate.bias"), gcap).transpose(1, 2)
                 o = n1 @ P("mixer.ogate.weight").t()
-                h = mlstm_chunkwise(q, k, v, ig, fg, c["chunk"])  # (B,H,S,dv)
+                hh = c.get("hedgehog", "none")
+                if hh != "none":
+                    q, k = hedgehog(q, P("mixer.hh_q.weight"), hh), hedgehog(k, P("mixer.hh_k.weight"), hh)
+                h = mlstm_chunkwise(q, k, v, ig, fg, c["chunk"], c.get("qk_scale", 0))  # (B,H,S,dv)
                 h = h.transpose(1, 2)  # (B,S,H,dv)
                 wn = P("mixer.outnorm.weight").view(H, dv)
-                hn = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps) * wn
+                if c.get("head_norm", "rms") == "layer":  # per head, no bias (xlstm_large)
+                    hn = Fn.layer_norm(h, (dv,), eps=eps) * wn
+                else:
+                    hn = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps) * wn
                 y = torch.sigmoid(o) * hn.reshape(B, S, H * dv)
             else:
                 q, k = rope(q, c["rope_theta"]), rope(k, c["rope_theta"])
@@ -139,14 +172,42 @@ class Twin:
                 causal = torch.tril(torch.ones(S, S, dtype=torch.bool))
                 att = att.masked_fill(~causal, float("-inf")).softmax(-1)
                 y = (att @ v).transpose(1, 2).reshape(B, S, H * dv)
-            x = x + y @ P("mixer.out.weight").t()
+            h_mix = y @ P("mixer.out.weight").t()
+            if c.get("swa_window", 0):
+                h_mix = h_mix + self.swa_branch(n1, P, B, S)
+            x = x + h_mix
             n2 = rmsnorm(x, P("norm2.weight"), eps)
             g = n2 @ P("mlp.gate.weight").t()
             u = n2 @ P("mlp.up.weight").t()
             x = x + (Fn.silu(g) * u) @ P("mlp.down.weight").t()
         nf = rmsnorm(x, p["norm.weight"], eps)
         head = p["embed.weight"] if c["tie_embeddings"] else p["head.weight"]
-        return nf @ head.t()
+        return soft_cap(nf @ head.t(), c.get("logit_soft_cap", 0))
+
+    def swa_branch(self, n1, P, B, S):
+        """Sliding-window softmax attention with its own q/k/v/o and rotary
+        embeddings: query t sees keys t-w+1..t; mixed by sum, alpha (DynMod)
+        or tanh(alpha) (DynMod bounded)."""
+        c = self.c
+        H, d, w = c["heads"], c["swa_head_dim"], c["swa_window"]
+        q, k, v = ((n1 @ P("mixer.swa_%s.weight" % s).t()).view(B, S, H, d).transpose(1, 2) for s in "qkv")
+        q, k = rope(q, c["rope_theta"]), rope(k, c["rope_theta"])
+        t = torch.arange(S)
+        band = (t[None, :] <= t[:, None]) & (t[None, :] > t[:, None] - w)
+        att = ((q @ k.transpose(-1, -2)) * d ** -0.5).masked_fill(~band, float("-inf"))
+        M = c.get("swa_memory", 0)
+        if M:  # M learned key/value slots (no position) seen by every query
+            mk, mv = (P("mixer.swa_mem_%s" % s).view(M, H, d).permute(1, 0, 2) for s in "kv")
+            p = torch.cat([(q @ mk.transpose(-1, -2)) * d ** -0.5, att], dim=-1).softmax(-1)
+            o = p[..., :M] @ mv + p[..., M:] @ v
+        else:
+            o = att.softmax(-1) @ v
+        h = o.transpose(1, 2).reshape(B, S, H * d) @ P("mixer.swa_out.weight").t()
+        mix = c.get("swa_mix", "sum")
+        if mix == "sum":
+            return h
+        a = P("mixer.swa_alpha")
+        return (a if mix == "dynmod" else torch.tanh(a)) * h
 
     def loss(self, tokens, targets):
         logits = self.forward(tokens)
@@ -158,11 +219,13 @@ class Twin:
 # Parameter groups, from the issue's rules: Muon (when chosen) takes hidden
 # 2-D matrices and SWA's q/k/v/o; AdamW takes the rest. Embeddings, head,
 # hidden matrices and SWA decay; norms, gates, conv kernels, Hedgehog maps,
-# alpha scalars and biases do not. SWA's rates are scaled by swa_lr_mult.
+# alpha scalars, SWA memory slots and biases do not. SWA's rates are scaled
+# by swa_lr_mult.
 #          group:     (muon, decay, lr multiplier key)
 GROUPS = {"matrix": (True, True, None), "embed": (False, True, None), "norm": (False, False, None),
           "gate": (False, False, None), "conv": (False, False, None), "hedgehog": (False, False, None),
-          "alpha": (False, False, None), "bias": (False, False, None), "swa": (True, True, "swa_lr_mult")}
+          "alpha": (False, False, None), "bias": (False, False, None), "swa": (True, True, "swa_lr_mult"),
+          "memory": (False, False, None)}
 
 
 def group_of(name):
@@ -173,13 +236,15 @@ def group_of(name):
         return "gate"
     if name in ("embed.weight", "head.weight"):
         return "embed"
-    if "conv" in name:
+    if ".conv_" in name:
         return "conv"
-    if "hedgehog" in name:
+    if ".hh_" in name:
         return "hedgehog"
-    if "alpha" in name:
+    if ".swa_mem_" in name:
+        return "memory"
+    if name.endswith("swa_alpha"):
         return "alpha"
-    if ".swa." in name:
+    if ".swa_" in name:  # SWA's q, k, v and out projections
         return "swa"
     if name.endswith(".bias"):
         return "bias"

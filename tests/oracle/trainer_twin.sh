@@ -2,10 +2,14 @@
 # The C decoder against its PyTorch twin (trainer_twin.py, torch autograd):
 # logits and loss within 1e-4, every parameter gradient within 1e-3, and 10
 # steps each of AdamW and Muon with losses within 1e-3 (relative), for the
-# mLSTM and the attention mixer, for the weights of a trained run read
-# from `blalm export`'s model.safetensors, and with Muon's weight decay and
-# Moonshot scaling switched on (muonwd). Sequence length 13 is not a multiple
-# of the chunk (8).
+# mLSTM and the attention mixer, the xLSTM-7B switches (soft caps, per-head
+# LayerNorm, qk factor 0.5, xLSTM init, untied head), and for the weights of
+# a trained run read from `blalm export`'s model.safetensors; ShortConv
+# (kernel 4) on both mixers; the SWA branch (window 5 of 13) mixed by sum,
+# DynMod and DynMod bounded, and with attention + ShortConv; Hedgehog with
+# two softmaxes, and with one softmax, a set cell scale and SWA; and with
+# Muon's weight decay and Moonshot scaling switched on (muonwd). Sequence
+# length 13 is not a multiple of the chunk (8).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -28,13 +32,37 @@ c = json.load(open(sys.argv[1]))
 c["train"].update({"muon_weight_decay": 5.0, "muon_scale": "moonshot", "lr_muon": 0.05})
 json.dump(c, open(sys.argv[2], "w"))
 PY
+# the xLSTM-7B switches (caps small enough to bend the tiny model's values)
+"$PY" - "$root/configs/model-tiny.json" "$TMP/xlstm7b.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update({"gate_soft_cap": 2.5, "logit_soft_cap": 1.5, "head_norm": "layer", "qk_dim_factor": 0.5,
+          "init": "xlstm", "igate_bias_mean": -10, "igate_bias_std": 0, "norm_eps": 1e-6,
+          "tie_embeddings": False})
+json.dump(c, open(sys.argv[2], "w"))
+PY
+for mx in mlstm attention; do
+    sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"$mx\", \"conv_kernel\": 4/" "$root/configs/model-tiny.json" > "$TMP/conv-$mx.json"
+done
+# SWA (window 5 < sequence 13) with each mixing; DynMod from alpha 0.5
+for mix in sum dynmod dynmod_bounded; do
+    sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"mlstm\", \"swa_window\": 5, \"swa_mix\": \"$mix\", \"swa_alpha_init\": 0.5/" \
+        "$root/configs/model-tiny.json" > "$TMP/swa-$mix.json"
+done
+sed "s/\"mixer\": \"mlstm\"/\"mixer\": \"attention\", \"swa_window\": 4, \"conv_kernel\": 4/" "$root/configs/model-tiny.json" > "$TMP/swa-attention-conv.json"
+# Hedgehog, both feature maps (the second with an explicit cell scale, with SWA)
+sed 's/"mixer": "mlstm"/"mixer": "mlstm", "hedgehog": "two_softmax"/' "$root/configs/model-tiny.json" > "$TMP/hh-two.json"
+sed 's/"mixer": "mlstm"/"mixer": "mlstm", "hedgehog": "one_softmax", "qk_scale": 0.7, "swa_window": 5, "swa_mix": "dynmod_bounded"/' \
+    "$root/configs/model-tiny.json" > "$TMP/hh-one-swa.json"
+# SWA with 3 memory slots
+sed 's/"mixer": "mlstm"/"mixer": "mlstm", "swa_window": 4, "swa_memory": 3/' "$root/configs/model-tiny.json" > "$TMP/swa-memory.json"
 dirs=()
-for mixer in mlstm attention export muonwd; do
+for mixer in mlstm attention export xlstm7b conv-mlstm conv-attention swa-sum swa-dynmod swa-dynmod_bounded swa-attention-conv hh-two hh-one-swa swa-memory muonwd; do
     out="$TMP/$mixer"
     if [ $mixer = export ]; then
         args=(--model "$TMP/export/config.json" --weights "$TMP/export/model.safetensors")
-    elif [ $mixer = muonwd ]; then
-        args=(--model "$TMP/muonwd.json")
+    elif [ -f "$TMP/$mixer.json" ]; then
+        args=(--model "$TMP/$mixer.json")
     else
         args=(--model "$root/configs/model-tiny.json" --mixer "$mixer")
     fi

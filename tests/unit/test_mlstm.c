@@ -95,7 +95,7 @@ static float normal(void)
 static problem random_problem(int S, int dqk, int dv, int chunk, float imean, float istd,
                               float fmean, float fstd)
 {
-    problem p = {{S, dqk, dv, chunk}, 0, 0, 0, 0, 0, 0};
+    problem p = {{S, dqk, dv, chunk, 0}, 0, 0, 0, 0, 0, 0};
     p.q = malloc((size_t)S * dqk * 4), p.k = malloc((size_t)S * dqk * 4);
     p.v = malloc((size_t)S * dv * 4), p.W = malloc((size_t)S * dv * 4);
     p.i = malloc((size_t)S * 4), p.f = malloc((size_t)S * 4);
@@ -240,7 +240,7 @@ static void run_case(const fcase *c, const fixture *fx, form fm, int chunk, floa
     float *fg = fixture_tensor(fx, "f", NULL), *W = fixture_tensor(fx, "W", NULL);
     int S = c->S, dqk = c->DQK, dvv = c->DV;
     for (int bh = 0; bh < c->B * c->NH; bh++) {
-        problem p = {{S, dqk, dvv, chunk}, q + (size_t)bh * S * dqk, k + (size_t)bh * S * dqk,
+        problem p = {{S, dqk, dvv, chunk, 0}, q + (size_t)bh * S * dqk, k + (size_t)bh * S * dqk,
                      v + (size_t)bh * S * dvv, ig + (size_t)bh * S, fg + (size_t)bh * S,
                      W + (size_t)bh * S * dvv};
         result r;

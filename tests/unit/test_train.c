@@ -152,7 +152,7 @@ TEST(group_table)
 {
     for (int g = 0; g < PG_COUNT; g++) CHECK(param_group_rule_of((param_group)g)->name);
     const param_group_rule *r;
-    param_group adamw_no_decay[] = {PG_NORM, PG_GATE, PG_CONV, PG_HEDGEHOG, PG_ALPHA, PG_BIAS};
+    param_group adamw_no_decay[] = {PG_NORM, PG_GATE, PG_CONV, PG_HEDGEHOG, PG_ALPHA, PG_BIAS, PG_MEMORY};
     for (size_t i = 0; i < sizeof adamw_no_decay / sizeof *adamw_no_decay; i++) {
         r = param_group_rule_of(adamw_no_decay[i]);
         CHECK_MSG(!r->muon && !r->decay && r->lr_mult == LR_MULT_NONE, "%s", r->name);
