@@ -64,19 +64,21 @@ if [ -d "$shared/fineweb-legal" ]; then
     cp "$shared"/fineweb-legal/*.parquet "$WORK/repo/sample/10BT/"
     reasoning=(--data "$shared/fineweb-legal.jsonl.zst")
 else
-    step "input: text files under /usr/share/doc (../shared/data not found)"
+    step "input: text files under /usr/share/doc, the first 40 MB in path order but changelogs and copyright files (../shared/data not found)"
     run "$PY" - "$WORK/repo/sample/10BT/usr-share-doc.jsonl" <<'PYEOF'
 import json, os, sys, gzip
-out = open(sys.argv[1], "w", encoding="utf-8"); n = 0
+out = open(sys.argv[1], "w", encoding="utf-8"); n = size = 0
 for root, _, files in sorted(os.walk("/usr/share/doc")):
+    if size >= 40_000_000: break    # about the size of the shared FineWeb sample
     for f in sorted(files):
+        if "changelog" in f.lower() or f == "copyright": continue   # prose, not package logs
         p = os.path.join(root, f)
         try:
             t = (gzip.open(p).read() if f.endswith(".gz") else open(p, "rb").read()).decode("utf-8")
         except Exception:
             continue
         if len(t.split()) < 50: continue
-        out.write(json.dumps({"id": p, "text": t}) + "\n"); n += 1
+        out.write(json.dumps({"id": p, "text": t}) + "\n"); n += 1; size += len(t.encode())
 PYEOF
     run zstd -q --rm "$WORK/repo/sample/10BT/usr-share-doc.jsonl"
     reasoning=()
@@ -122,13 +124,12 @@ run "$BLALM" train --corpus "$OUT/strict-small" --model "$root/configs/model-tin
 run "$BLALM" generate --run "$RUN" --prompt "The students learned" --max-new 30
 
 step "summary"
-run "$PY" - "$WORK" "$OUT" "$RUN" <<'PYEOF'
+run "$PY" - "$WORK" "$OUT" "$RUN" "${#docs[@]}" <<'PYEOF'
 import json, math, os, sys
-work, out, run = sys.argv[1:4]
+work, out, run, files = sys.argv[1:4] + [int(sys.argv[4])]
 def load(p):
     with open(p) as f: return json.load(f)
-rows = [json.loads(l) for l in open(os.path.join(work, "count.json")) if l.strip()]
-tot, files = rows[-1], len(rows) - 1   # one line per file, then the total
+tot = [json.loads(l) for l in open(os.path.join(work, "count.json")) if l.strip()][-1]   # the last line: the total
 score = load(os.path.join(work, "stats", "score.json"))
 model = score.get("model", "?")
 print(f"documents in:   {tot['docs']:,} ({tot['words']:,} words) in {files} file(s)")

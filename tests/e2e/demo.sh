@@ -69,7 +69,7 @@ check_outputs() { # name work
     [ -s "$w/run/log.jsonl" ] && [ -s "$w/run/config.json" ] && ls "$w"/run/checkpoints/*.bin >/dev/null 2>&1 \
         && pass "${name}_model_run" || fail "${name}_model_run" "no log.jsonl, config.json or checkpoint in $w/run"
     grep -q '^dev perplexity: ' "$log" && grep -q 'STAND-IN endpoint' "$log" && grep -q '^corpus strict-small ' "$log" \
-        && grep -q '^documents in: ' "$log" && pass "${name}_summary" || fail "${name}_summary" "$(tail -12 "$log" | tr '\n' '|')"
+        && grep -Eq '^documents in: +[1-9][0-9,]* \([1-9][0-9,]* words\) in [1-9][0-9]* file' "$log" && pass "${name}_summary" || fail "${name}_summary" "$(tail -12 "$log" | tr '\n' '|')"
     if ! have_node_oracles; then skip "${name}_audit_duckdb" "node or @duckdb/node-api missing (make test-deps)"; return; fi
     local res
     if ! res=$(cd "$ORACLE_DIR" && node demo_audit_duckdb.mjs "$w/audit.parquet" 2>&1); then
