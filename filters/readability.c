@@ -101,6 +101,7 @@ typedef struct cache_entry {
  * real documents 87.8% of tokens hit (direct-mapped, the same size: 84.9%). */
 #define TOK_SLOTS (1u << 16)
 #define TOK_WAYS 4   /* entries per set: 4 x 16 bytes, one cache line */
+#define CORE_SLOTS (1u << 14)
 typedef struct tok_entry {
     uint64_t hash;
     uint16_t letters;    /* \w code points */
@@ -114,11 +115,11 @@ _Static_assert(sizeof(tok_entry) * TOK_WAYS == 64, "a set of token entries is on
  * the code points then); TE_DIFFICULT / TE_FOG: Dale-Chall / Gunning fog */
 enum { TE_WORD = 1, TE_TERMINAL = 2, TE_DIFFICULT = 4, TE_FOG = 8 };
 
-/* CMUdict: open addressing over 64-bit word hashes (0 = empty); a false hit
- * needs a 64-bit collision (about 1e-14 per lookup with 130,000 words). */
+/* CMUdict: open addressing over word hashes, one 64-bit slot a word: the
+ * hash's top 56 bits and the syllables in the low byte (0 = empty). A false
+ * hit needs a 56-bit collision (about 2e-12 per lookup with 130,000 words). */
 typedef struct cmu_table {
-    uint64_t *hashes;
-    uint8_t *syllables;
+    uint64_t *slots;
     size_t cap, n;
 } cmu_table;
 
@@ -154,6 +155,10 @@ struct readability_ctx {
     size_t cache_cap, cache_n;
     word_set familiar;
     cmu_table cmu;
+    /* syllables of recent cores, direct-mapped by their hash (tag in the high
+     * 48 bits, syllables + 1 in the low 16): frequent words stay in the CPU's
+     * cache instead of a probe of the dictionary's table (MiBs) each time */
+    uint64_t core_cache[CORE_SLOTS];
     _Alignas(64) tok_entry toks[TOK_SLOTS];
     ws_spans own;              /* the split of a text readability_count was given */
     int no_token_cache;        /* reference path only (tests) */
@@ -661,8 +666,7 @@ void readability_free(readability_ctx *c)
     free(c->familiar.hashes);
     free(c->familiar.keys);
     free(c->familiar.lens);
-    free(c->cmu.hashes);
-    free(c->cmu.syllables);
+    free(c->cmu.slots);
     ws_free(&c->own);
     free(c);
 }
@@ -811,59 +815,75 @@ static int syllables_lower(readability_ctx *c, const char *w, size_t len)
 
 /* ---------- CMUdict ---------- */
 
-static uint64_t word_hash(const unsigned char *w, size_t n)
+static uint64_t cmu_tag_of(uint64_t h)
 {
-    return nonzero(fnv1a(FNV_SEED, w, n));
+    h &= ~(uint64_t)0xFF;
+    return h ? h : 0x100;
 }
 
-/* Syllables of a lowercased word from the dictionary, or -1 when absent. */
-static int cmu_lookup(const cmu_table *t, const unsigned char *w, size_t n)
+static uint64_t cmu_tag(const unsigned char *w, size_t n)
+{
+    return cmu_tag_of(fnv1a(FNV_SEED, w, n));
+}
+
+/* Syllables of a lowercased word (of hash fnv1a h) from the dictionary, or
+ * -1 when absent. */
+static int cmu_lookup(const cmu_table *t, uint64_t fnv)
 {
     if (!t->n) return -1;
-    uint64_t h = word_hash(w, n);
+    uint64_t h = cmu_tag_of(fnv);
     size_t mask = t->cap - 1;
-    for (size_t i = h & mask; t->hashes[i]; i = (i + 1) & mask)
-        if (t->hashes[i] == h) return t->syllables[i];
+    for (size_t i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return (int)(t->slots[i] & 0xFF);
     return -1;
 }
 
 /* Inserts unless present (the first pronunciation in the file counts). */
 static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl)
 {
-    uint64_t h = word_hash(w, n);
+    uint64_t h = cmu_tag(w, n);
     size_t mask = t->cap - 1, i;
-    for (i = h & mask; t->hashes[i]; i = (i + 1) & mask)
-        if (t->hashes[i] == h) return;
-    t->hashes[i] = h;
-    t->syllables[i] = (uint8_t)(syl < 255 ? syl : 255);
+    for (i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return;
+    t->slots[i] = h | (uint64_t)(syl < 255 ? syl : 255);
     t->n++;
 }
 
-/* One phoneme: ARPAbet letters with an optional stress digit. */
-static int phone_ok(const char *p, size_t n)
+static int cmu_grow(cmu_table *t)
 {
-    size_t i = 0;
-    while (i < n && p[i] >= 'A' && p[i] <= 'Z') i++;
-    if (i == 0) return 0;
-    if (i < n && p[i] >= '0' && p[i] <= '9') i++;
-    return i == n;
+    size_t cap = t->cap * 2;
+    uint64_t *ns = calloc(cap, sizeof *ns);
+    if (!ns) return -1;
+    for (size_t k = 0; k < t->cap; k++) {
+        if (!t->slots[k]) continue;
+        size_t j = (t->slots[k] >> 8) & (cap - 1);
+        while (ns[j]) j = (j + 1) & (cap - 1);
+        ns[j] = t->slots[k];
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = cap;
+    return 0;
 }
 
-/* Counts the stressed phonemes of "PH1 ONES" (up to a '#' comment); -1 when
- * a phoneme is malformed. */
+/* Counts the stressed phonemes (ARPAbet letters and a stress digit) of
+ * "PH1 ONES" up to a '#' note; -1 when a phoneme is malformed. */
 static int stressed_phones(const char *p, size_t n)
 {
     int syl = 0;
     size_t i = 0;
-    while (i < n && p[i] != '#') {
+    for (;;) {
         while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
-        if (i >= n || p[i] == '#') break;
+        if (i >= n || p[i] == '#') return syl;
         size_t st = i;
-        while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '#') i++;
-        if (!phone_ok(p + st, i - st)) return -1;
-        syl += p[i - 1] >= '0' && p[i - 1] <= '9';
+        while (i < n && p[i] >= 'A' && p[i] <= 'Z') i++;
+        if (i == st) return -1;
+        if (i < n && p[i] >= '0' && p[i] <= '9') {
+            syl++;
+            i++;
+        }
+        if (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '#') return -1;
     }
-    return syl;
 }
 
 /* Lowercases the key into out (ASCII; keys are ASCII in every CMUdict) and
@@ -883,105 +903,100 @@ static size_t cmu_key(const char *w, size_t n, unsigned char *out, size_t cap)
     return n;
 }
 
+/* One line (no newline) into the table; 0, or -1 with the error set. */
+static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char *path,
+                    size_t lineno, blalm_err *e)
+{
+    size_t i = 0;
+    while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
+    if (i == n || line[i] == '#' || (n - i >= 3 && !memcmp(line + i, ";;;", 3))) return 0;
+    const char *w, *ph;
+    size_t wn, phn;
+    if (js) {
+        /*   "word": "PH1 ONES # note",   (other lines are the module's frame) */
+        if (line[i] != '"') return 0;
+        const char *q = memchr(line + i + 1, '"', n - i - 1);
+        if (!q || (size_t)(q - line) + 1 >= n || q[1] != ':') return 0;
+        w = line + i + 1;
+        wn = (size_t)(q - w);
+        const char *r = q + 2, *end = line + n;
+        while (r < end && *r == ' ') r++;
+        const char *r2 = r < end && *r == '"' ? memchr(r + 1, '"', (size_t)(end - r - 1)) : NULL;
+        if (!r2) return err_set(e, "%s:%zu: expected \"word\": \"PHONES\"", path, lineno);
+        ph = r + 1;
+        phn = (size_t)(r2 - ph);
+    } else {
+        w = line + i;
+        size_t k = i;
+        while (k < n && line[k] != ' ' && line[k] != '\t') k++;
+        wn = k - i;
+        ph = line + k;
+        phn = n - k;
+    }
+    if (memchr(w, '\\', wn))
+        return err_set(e, "%s:%zu: escaped characters in a word are not supported", path, lineno);
+    unsigned char key[256];
+    int syl = stressed_phones(ph, phn);
+    size_t kn = cmu_key(w, wn, key, sizeof key);
+    if (syl < 0 || !kn)
+        return err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%.*s'",
+                       path, lineno, (int)(n - i < 80 ? n - i : 80), line + i);
+    if ((t->n + 1) * 2 > t->cap && cmu_grow(t) < 0) return err_set(e, "out of memory");
+    cmu_insert(t, key, kn, syl);
+    return 0;
+}
+
 long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return err_set(e, "%s: cannot open the pronouncing dictionary", path);
     size_t plen = strlen(path);
-    int js = plen > 3 && (!strcmp(path + plen - 3, ".js") ||
-                          (plen > 4 && !strcmp(path + plen - 4, ".mjs")));
-    cmu_table t = {0};
-    t.cap = 1 << 18;
-    t.hashes = calloc(t.cap, sizeof *t.hashes);
-    t.syllables = calloc(t.cap, 1);
-    char *line = NULL;
-    size_t lcap = 0, lineno = 0;
-    ssize_t got;
-    unsigned char key[256];
+    int js = (plen > 3 && !strcmp(path + plen - 3, ".js")) ||
+             (plen > 4 && !strcmp(path + plen - 4, ".mjs"));
+    /* the whole file at once: a line at a time costs more than the parsing */
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
     int rc = 0;
-    if (!t.hashes || !t.syllables) rc = err_set(e, "out of memory");
-    while (!rc && (got = getline(&line, &lcap, f)) >= 0) {
-        lineno++;
-        size_t n = (size_t)got;
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
-        size_t i = 0;
-        while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
-        if (i == n || line[i] == '#' || (n - i >= 3 && !memcmp(line + i, ";;;", 3))) continue;
-        const char *w, *ph;
-        size_t wn, phn;
-        if (js) {
-            /*   "word": "PH1 ONES # note",   (other lines are the module's frame) */
-            if (line[i] != '"') continue;
-            const char *q = memchr(line + i + 1, '"', n - i - 1);
-            if (!q || (size_t)(q - line) + 1 >= n || q[1] != ':') continue;
-            w = line + i + 1;
-            wn = (size_t)(q - w);
-            const char *r = q + 2;
-            while (r < line + n && *r == ' ') r++;
-            const char *r2 = r < line + n && *r == '"' ? memchr(r + 1, '"', (size_t)(line + n - r - 1)) : NULL;
-            if (!r2) {
-                rc = err_set(e, "%s:%zu: expected \"word\": \"PHONES\"", path, lineno);
-                break;
-            }
-            ph = r + 1;
-            phn = (size_t)(r2 - ph);
-        } else {
-            w = line + i;
-            size_t k = i;
-            while (k < n && line[k] != ' ' && line[k] != '\t') k++;
-            wn = k - i;
-            ph = line + k;
-            phn = n - k;
-        }
-        if (memchr(w, '\\', wn)) {
-            rc = err_set(e, "%s:%zu: escaped characters in a word are not supported", path, lineno);
-            break;
-        }
-        int syl = stressed_phones(ph, phn);
-        size_t kn = cmu_key(w, wn, key, sizeof key);
-        if (syl < 0 || !kn) {
-            rc = err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%.*s'",
-                         path, lineno, (int)(n - i < 80 ? n - i : 80), line + i);
-            break;
-        }
-        if ((t.n + 1) * 2 > t.cap) {   /* grow */
-            cmu_table g = {0};
-            g.cap = t.cap * 2;
-            g.hashes = calloc(g.cap, sizeof *g.hashes);
-            g.syllables = calloc(g.cap, 1);
-            if (!g.hashes || !g.syllables) {
-                free(g.hashes);
-                free(g.syllables);
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? 2 * cap : (size_t)8 << 20;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
                 rc = err_set(e, "out of memory");
                 break;
             }
-            for (size_t k = 0; k < t.cap; k++) {
-                if (!t.hashes[k]) continue;
-                size_t j = t.hashes[k] & (g.cap - 1);
-                while (g.hashes[j]) j = (j + 1) & (g.cap - 1);
-                g.hashes[j] = t.hashes[k];
-                g.syllables[j] = t.syllables[k];
-            }
-            g.n = t.n;
-            free(t.hashes);
-            free(t.syllables);
-            t = g;
+            buf = nb;
+            cap = ncap;
         }
-        cmu_insert(&t, key, kn, syl);
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
     }
     if (!rc && ferror(f)) rc = err_set(e, "%s: read error", path);
-    if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
-    free(line);
     fclose(f);
+    cmu_table t = {0};
+    /* 35-40 bytes a line: a real dictionary fills the table about half */
+    for (t.cap = 1024; t.cap < len / 32; t.cap *= 2) {}
+    if (!rc && !(t.slots = calloc(t.cap, sizeof *t.slots))) rc = err_set(e, "out of memory");
+    size_t lineno = 0;
+    for (size_t i = 0; !rc && i < len;) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - buf) : len, n = end - i;
+        if (n && buf[i + n - 1] == '\r') n--;
+        rc = cmu_line(&t, buf + i, n, js, path, ++lineno, e);
+        i = end + 1;
+    }
+    free(buf);
+    if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
     if (rc) {
-        free(t.hashes);
-        free(t.syllables);
+        free(t.slots);
         return -1;
     }
-    free(c->cmu.hashes);
-    free(c->cmu.syllables);
+    free(c->cmu.slots);
     c->cmu = t;
-    memset(c->toks, 0, sizeof c->toks);   /* cached counts came from the old method */
+    /* cached counts came from the old method */
+    memset(c->toks, 0, sizeof c->toks);
+    memset(c->core_cache, 0, sizeof c->core_cache);
     return (long)t.n;
 }
 
@@ -990,8 +1005,13 @@ size_t readability_cmudict_words(const readability_ctx *c) { return c->cmu.n; }
 /* Syllables of a lowercased core: CMUdict, else pyphen. */
 static int word_syllables(readability_ctx *c, const unsigned char *w, size_t n)
 {
-    int s = cmu_lookup(&c->cmu, w, n);
-    return s >= 0 ? s : syllables_lower(c, (const char *)w, n);
+    uint64_t h = fnv1a(FNV_SEED, w, n), tag = h & ~(uint64_t)0xFFFF;
+    uint64_t *slot = &c->core_cache[h & (CORE_SLOTS - 1)];
+    if (tag && (*slot & ~(uint64_t)0xFFFF) == tag) return (int)(*slot & 0xFFFF) - 1;
+    int s = cmu_lookup(&c->cmu, h);
+    if (s < 0) s = syllables_lower(c, (const char *)w, n);
+    if (tag && s < 0xFFFF) *slot = tag | (uint64_t)(s + 1);
+    return s;
 }
 
 static size_t lower_word(const char *word, size_t len, unsigned char *buf)
@@ -1286,6 +1306,7 @@ int readability_set_hyphen_automaton(readability_ctx *c, int on)
     /* cached counts came from the other matcher */
     cache_clear(c);
     memset(c->toks, 0, sizeof c->toks);
+    memset(c->core_cache, 0, sizeof c->core_cache);
     return 0;
 }
 
