@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -102,6 +104,7 @@ typedef struct cache_entry {
 #define TOK_SLOTS (1u << 16)
 #define TOK_WAYS 4   /* entries per set: 4 x 16 bytes, one cache line */
 #define CORE_SLOTS (1u << 14)
+#define PEND_DEPTH 8
 typedef struct tok_entry {
     uint64_t hash;
     uint16_t letters;    /* \w code points */
@@ -172,6 +175,16 @@ struct readability_ctx {
     int32_t tcp[MAX_CORE + 8];
     int32_t dcp[MAX_CORE + 8];
     unsigned char core[4 * MAX_CORE + 8], core2[4 * MAX_CORE + 8];
+    /* words whose syllables are looked up PEND_DEPTH tokens later, their
+     * table slots prefetched meanwhile (a dictionary probe is a cache miss) */
+    struct pending {
+        uint64_t th, h;
+        size_t len;
+        uint16_t letters, chars;
+        uint8_t flags, store;
+        unsigned char core[4 * MAX_CORE + 8];
+    } pend[PEND_DEPTH];
+    size_t pend_head, pend_n;
 };
 
 static uint64_t nonzero(uint64_t h) { return h ? h : 1; }
@@ -852,7 +865,7 @@ static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl)
 static int cmu_grow(cmu_table *t)
 {
     size_t cap = t->cap * 2;
-    uint64_t *ns = calloc(cap, sizeof *ns);
+    uint64_t *ns = mem_big_calloc(cap * sizeof *ns);
     if (!ns) return -1;
     for (size_t k = 0; k < t->cap; k++) {
         if (!t->slots[k]) continue;
@@ -953,11 +966,21 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
     size_t plen = strlen(path);
     int js = (plen > 3 && !strcmp(path + plen - 3, ".js")) ||
              (plen > 4 && !strcmp(path + plen - 4, ".mjs"));
-    /* the whole file at once: a line at a time costs more than the parsing */
-    char *buf = NULL;
+    /* the whole file at once (mapped when it is a regular file): a line at a
+     * time costs more than the parsing */
+    char *buf = NULL, *map = NULL;
     size_t len = 0, cap = 0;
     int rc = 0;
-    for (;;) {
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                       fileno(f), 0);
+        if (m != MAP_FAILED) {
+            map = m;
+            len = (size_t)sb.st_size;
+        }
+    }
+    while (!map) {
         if (len == cap) {
             size_t ncap = cap ? 2 * cap : (size_t)8 << 20;
             char *nb = realloc(buf, ncap);
@@ -972,20 +995,22 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
         len += got;
         if (got == 0) break;
     }
-    if (!rc && ferror(f)) rc = err_set(e, "%s: read error", path);
+    if (!rc && !map && ferror(f)) rc = err_set(e, "%s: read error", path);
     fclose(f);
+    const char *text = map ? map : buf;
     cmu_table t = {0};
     /* 35-40 bytes a line: a real dictionary fills the table about half */
     for (t.cap = 1024; t.cap < len / 32; t.cap *= 2) {}
-    if (!rc && !(t.slots = calloc(t.cap, sizeof *t.slots))) rc = err_set(e, "out of memory");
+    if (!rc && !(t.slots = mem_big_calloc(t.cap * sizeof *t.slots))) rc = err_set(e, "out of memory");
     size_t lineno = 0;
     for (size_t i = 0; !rc && i < len;) {
-        const char *nl = memchr(buf + i, '\n', len - i);
-        size_t end = nl ? (size_t)(nl - buf) : len, n = end - i;
-        if (n && buf[i + n - 1] == '\r') n--;
-        rc = cmu_line(&t, buf + i, n, js, path, ++lineno, e);
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len, n = end - i;
+        if (n && text[i + n - 1] == '\r') n--;
+        rc = cmu_line(&t, text + i, n, js, path, ++lineno, e);
         i = end + 1;
     }
+    if (map) munmap(map, len);
     free(buf);
     if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
     if (rc) {
@@ -1002,16 +1027,27 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
 
 size_t readability_cmudict_words(const readability_ctx *c) { return c->cmu.n; }
 
-/* Syllables of a lowercased core: CMUdict, else pyphen. */
-static int word_syllables(readability_ctx *c, const unsigned char *w, size_t n)
+/* Syllables of a lowercased core of hash h = fnv1a(w): CMUdict, else pyphen. */
+static int word_syllables_h(readability_ctx *c, const unsigned char *w, size_t n, uint64_t h)
 {
-    uint64_t h = fnv1a(FNV_SEED, w, n), tag = h & ~(uint64_t)0xFFFF;
+    uint64_t tag = h & ~(uint64_t)0xFFFF;
     uint64_t *slot = &c->core_cache[h & (CORE_SLOTS - 1)];
     if (tag && (*slot & ~(uint64_t)0xFFFF) == tag) return (int)(*slot & 0xFFFF) - 1;
     int s = cmu_lookup(&c->cmu, h);
     if (s < 0) s = syllables_lower(c, (const char *)w, n);
     if (tag && s < 0xFFFF) *slot = tag | (uint64_t)(s + 1);
     return s;
+}
+
+static int word_syllables(readability_ctx *c, const unsigned char *w, size_t n)
+{
+    return word_syllables_h(c, w, n, fnv1a(FNV_SEED, w, n));
+}
+
+static void prefetch_syllables(const readability_ctx *c, uint64_t h)
+{
+    __builtin_prefetch(&c->core_cache[h & (CORE_SLOTS - 1)]);
+    if (c->cmu.n) __builtin_prefetch(&c->cmu.slots[(cmu_tag_of(h) >> 8) & (c->cmu.cap - 1)]);
 }
 
 static size_t lower_word(const char *word, size_t len, unsigned char *buf)
@@ -1178,6 +1214,31 @@ static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, i
     *fog = s3 >= 3;
 }
 
+/* The oldest pending word: its syllables, and its token's cache entry. */
+static void pend_resolve(readability_ctx *c, readability_counts *out)
+{
+    struct pending *p = &c->pend[c->pend_head];
+    c->pend_head = (c->pend_head + 1) % PEND_DEPTH;
+    c->pend_n--;
+    int syl = word_syllables_h(c, p->core, p->len, p->h);
+    int flags = p->flags | ((p->flags & TE_DIFFICULT) && syl >= 3 ? TE_FOG : 0);
+    out->syllables += (uint64_t)syl;
+    if (syl >= 3) out->polysyllables++;
+    out->fog_difficult_words += (uint64_t)!!(flags & TE_FOG);
+    if (!p->store || syl > 32767) return;
+    tok_entry *set = &c->toks[p->th & (TOK_SLOTS - TOK_WAYS)], *te = set;
+    for (int w = 0; w < TOK_WAYS; w++)
+        if (set[w].hash == p->th) return;   /* stored by an earlier occurrence */
+    for (int w = 1; w < TOK_WAYS; w++)
+        if (set[w].uses < te->uses) te = &set[w];
+    te->hash = p->th;
+    te->letters = p->letters;
+    te->chars = p->chars;
+    te->syllables = (int16_t)syl;
+    te->flags = (uint8_t)flags;
+    te->uses = 1;
+}
+
 void readability_count(readability_ctx *c, const char *text, size_t len,
                        readability_counts *out)
 {
@@ -1264,6 +1325,27 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 syl = te->syllables;
             } else {
                 flags = (letters ? TE_WORD : 0) | (term ? TE_TERMINAL : 0);
+                if (letters && letters <= 0xFFFF && !has_apostrophe(c->tcp, ncp)) {
+                    /* the common case: syllables looked up PEND_DEPTH words later */
+                    if (c->pend_n == PEND_DEPTH) pend_resolve(c, out);
+                    struct pending *p = &c->pend[(c->pend_head + c->pend_n++) % PEND_DEPTH];
+                    p->len = build_core(c->tcp, ncp, 0, p->core, NULL, NULL);
+                    p->h = fnv1a(FNV_SEED, p->core, p->len);
+                    prefetch_syllables(c, p->h);
+                    if (!(p->len < 64 && set_has(&c->familiar, (const char *)p->core, p->len)))
+                        flags |= TE_DIFFICULT;
+                    p->th = th;
+                    p->letters = (uint16_t)letters;
+                    p->chars = (uint16_t)(chars <= 0xFFFF ? chars : 0xFFFF);
+                    p->flags = (uint8_t)flags;
+                    p->store = (uint8_t)(store && !any_bad && chars <= 0xFFFF);
+                    out->tokens++;
+                    out->characters += chars;
+                    out->letters += letters;
+                    out->words++;
+                    out->difficult_words += (uint64_t)!!(flags & TE_DIFFICULT);
+                    continue;
+                }
                 if (letters) {
                     int difficult, fog;
                     token_word(c, ncp, &syl, &difficult, &fog);
@@ -1290,6 +1372,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
             out->fog_difficult_words += (uint64_t)!!(flags & TE_FOG);
         }
     }
+    while (c->pend_n) pend_resolve(c, out);
     if (st.in_seg) seg_close(&st);
     out->sentences = st.segments - st.short_segments;
     if (len && !out->sentences) out->sentences = 1;
