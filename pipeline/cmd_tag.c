@@ -542,8 +542,8 @@ int cmd_tag(int argc, char **argv)
     pg = prog_start("tag", 0, PROG_BYTES, quiet);
     for (size_t i = 0; i < nfiles; i++) {
         if ((int)(i % (size_t)shard_n) != shard_i) continue;
-        if (tag_file(&wd, &files[i], sets_mask, force, settings, read_marker.data, rc, qc, pg,
-                     &tot, &e) < 0) {
+        if (tag_file(&wd, &files[i], sets_mask, force, settings, sb_cstr(&read_marker), rc, qc,
+                     pg, &tot, &e) < 0) {
             prog_end(pg);
             pg = NULL;
             goto done;
