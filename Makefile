@@ -20,7 +20,12 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhyphen
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wno-format-truncation
 OPT     ?= -O2 -g
 CFLAGS  ?=
+# The CMU Pronouncing Dictionary that scripts/deps.sh installs (npm, pinned by
+# deps/cmudict/package-lock.json), and where `make install` copies it.
+CMUDICT_JS  := deps/cmudict/node_modules/cmu-pronouncing-dictionary/index.js
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DBLALM_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
+               -DBLALM_CMUDICT_DEFAULT='"$(CURDIR)/$(CMUDICT_JS)"' \
+               -DBLALM_CMUDICT_INSTALLED='"$(PREFIX)/share/blalm/cmudict.js"' \
                -fopenmp -I. $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm -lpthread
 
@@ -101,6 +106,9 @@ fuzz:
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/blalm
+	@if [ -f $(CMUDICT_JS) ]; then install -d $(DESTDIR)$(PREFIX)/share/blalm && \
+	  install -m 644 $(CMUDICT_JS) $(DESTDIR)$(PREFIX)/share/blalm/cmudict.js; \
+	else echo "note: $(CMUDICT_JS) missing (scripts/deps.sh installs it); blalm tag will count syllables by pyphen alone"; fi
 
 clean:
 	rm -rf build bin

@@ -1,4 +1,9 @@
-/* readability.c - counts and formulas; definitions in readability.h.
+/* readability.c - counts and formulas as textstat 0.7.11 computes them;
+ * definitions in readability.h.
+ *
+ * Syllables: a word is looked up in the CMU Pronouncing Dictionary first
+ * (loaded at startup into a hash table of 64-bit word hashes, 9 bytes a word),
+ * as textstat does; the words it lacks go to pyphen's algorithm.
  *
  * Syllables: pyphen's algorithm on the hyph_en_US.dic patterns, reimplemented
  * here rather than calling libhyphen, because libhyphen adds a first
@@ -14,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -96,17 +103,28 @@ typedef struct cache_entry {
  * real documents 87.8% of tokens hit (direct-mapped, the same size: 84.9%). */
 #define TOK_SLOTS (1u << 16)
 #define TOK_WAYS 4   /* entries per set: 4 x 16 bytes, one cache line */
+#define CORE_SLOTS (1u << 14)
+#define PEND_DEPTH 8
 typedef struct tok_entry {
     uint64_t hash;
-    uint16_t letters;
+    uint16_t letters;    /* \w code points */
     int16_t syllables;
-    uint8_t difficult;
+    uint16_t chars;      /* code points */
     uint8_t uses;   /* frequent tokens stay: a miss evicts only an unused entry */
-    uint8_t flags;  /* TE_*: what the sentence rules need to know */
+    uint8_t flags;  /* TE_* */
 } tok_entry;
 _Static_assert(sizeof(tok_entry) * TOK_WAYS == 64, "a set of token entries is one cache line");
-enum { TE_FIRST_CAPITAL = 1, TE_FIRST_OTHER = 2, TE_FIRST_MASK = 3, TE_TERMINAL = 4 };
-struct token_scan;
+/* TE_WORD: a \w code point; TE_TERMINAL: a . ! or ? (the sentence scan needs
+ * the code points then); TE_DIFFICULT / TE_FOG: Dale-Chall / Gunning fog */
+enum { TE_WORD = 1, TE_TERMINAL = 2, TE_DIFFICULT = 4, TE_FOG = 8 };
+
+/* CMUdict: open addressing over word hashes, one 64-bit slot a word: the
+ * hash's top 56 bits and the syllables in the low byte (0 = empty). A false
+ * hit needs a 56-bit collision (about 2e-12 per lookup with 130,000 words). */
+typedef struct cmu_table {
+    uint64_t *slots;
+    size_t cap, n;
+} cmu_table;
 
 typedef struct word_set {
     uint64_t *hashes;
@@ -139,8 +157,12 @@ struct readability_ctx {
     cache_entry *cache;
     size_t cache_cap, cache_n;
     word_set familiar;
+    cmu_table cmu;
+    /* syllables of recent cores, direct-mapped by their hash (tag in the high
+     * 48 bits, syllables + 1 in the low 16): frequent words stay in the CPU's
+     * cache instead of a probe of the dictionary's table (MiBs) each time */
+    uint64_t core_cache[CORE_SLOTS];
     _Alignas(64) tok_entry toks[TOK_SLOTS];
-    struct token_scan *scan;   /* scratch for one token */
     ws_spans own;              /* the split of a text readability_count was given */
     int no_token_cache;        /* reference path only (tests) */
     /* scratch for one hyphenation */
@@ -149,6 +171,20 @@ struct readability_ctx {
     size_t boff[MAX_CORE + 3];
     uint8_t refs[MAX_CORE + 4];
     uint8_t acrefs[AC_W + MAX_CORE + 4];   /* refs after AC_W bytes of slack */
+    /* scratch for one token: its first code points, its cores */
+    int32_t tcp[MAX_CORE + 8];
+    int32_t dcp[MAX_CORE + 8];
+    unsigned char core[4 * MAX_CORE + 8], core2[4 * MAX_CORE + 8];
+    /* words whose syllables are looked up PEND_DEPTH tokens later, their
+     * table slots prefetched meanwhile (a dictionary probe is a cache miss) */
+    struct pending {
+        uint64_t th, h;
+        size_t len;
+        uint16_t letters, chars;
+        uint8_t flags, store;
+        unsigned char core[4 * MAX_CORE + 8];
+    } pend[PEND_DEPTH];
+    size_t pend_head, pend_n;
 };
 
 static uint64_t nonzero(uint64_t h) { return h ? h : 1; }
@@ -612,8 +648,10 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
         err_set(e, "out of memory");
         return NULL;
     }
+    /* textstat 0.7.11's resources/en/easy_words.txt holds these words less
+     * "ma" (compared word for word; it also repeats a few) */
     for (size_t i = 0; i < sizeof dale_chall_words / sizeof dale_chall_words[0]; i++)
-        set_add(&c->familiar, dale_chall_words[i]);
+        if (strcmp(dale_chall_words[i], "ma")) set_add(&c->familiar, dale_chall_words[i]);
     return c;
 }
 
@@ -641,7 +679,7 @@ void readability_free(readability_ctx *c)
     free(c->familiar.hashes);
     free(c->familiar.keys);
     free(c->familiar.lens);
-    free(c->scan);
+    free(c->cmu.slots);
     ws_free(&c->own);
     free(c);
 }
@@ -788,9 +826,232 @@ static int syllables_lower(readability_ctx *c, const char *w, size_t len)
     return syl;
 }
 
-int readability_syllables(readability_ctx *c, const char *word, size_t len)
+/* ---------- CMUdict ---------- */
+
+static uint64_t cmu_tag_of(uint64_t h)
 {
-    unsigned char buf[4 * MAX_CORE + 8];
+    h &= ~(uint64_t)0xFF;
+    return h ? h : 0x100;
+}
+
+static uint64_t cmu_tag(const unsigned char *w, size_t n)
+{
+    return cmu_tag_of(fnv1a(FNV_SEED, w, n));
+}
+
+/* Syllables of a lowercased word (of hash fnv1a h) from the dictionary, or
+ * -1 when absent. */
+static int cmu_lookup(const cmu_table *t, uint64_t fnv)
+{
+    if (!t->n) return -1;
+    uint64_t h = cmu_tag_of(fnv);
+    size_t mask = t->cap - 1;
+    for (size_t i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return (int)(t->slots[i] & 0xFF);
+    return -1;
+}
+
+/* Inserts unless present (the first pronunciation in the file counts). */
+static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl)
+{
+    uint64_t h = cmu_tag(w, n);
+    size_t mask = t->cap - 1, i;
+    for (i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return;
+    t->slots[i] = h | (uint64_t)(syl < 255 ? syl : 255);
+    t->n++;
+}
+
+static int cmu_grow(cmu_table *t)
+{
+    size_t cap = t->cap * 2;
+    uint64_t *ns = mem_big_calloc(cap * sizeof *ns);
+    if (!ns) return -1;
+    for (size_t k = 0; k < t->cap; k++) {
+        if (!t->slots[k]) continue;
+        size_t j = (t->slots[k] >> 8) & (cap - 1);
+        while (ns[j]) j = (j + 1) & (cap - 1);
+        ns[j] = t->slots[k];
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = cap;
+    return 0;
+}
+
+/* Counts the stressed phonemes (ARPAbet letters and a stress digit) of
+ * "PH1 ONES" up to a '#' note; -1 when a phoneme is malformed. */
+static int stressed_phones(const char *p, size_t n)
+{
+    int syl = 0;
+    size_t i = 0;
+    for (;;) {
+        while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+        if (i >= n || p[i] == '#') return syl;
+        size_t st = i;
+        while (i < n && p[i] >= 'A' && p[i] <= 'Z') i++;
+        if (i == st) return -1;
+        if (i < n && p[i] >= '0' && p[i] <= '9') {
+            syl++;
+            i++;
+        }
+        if (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '#') return -1;
+    }
+}
+
+/* Lowercases the key into out (ASCII; keys are ASCII in every CMUdict) and
+ * drops a "(n)" suffix. Returns its length, 0 for an empty key. */
+static size_t cmu_key(const char *w, size_t n, unsigned char *out, size_t cap)
+{
+    if (n >= 3 && w[n - 1] == ')') {
+        size_t k = n - 2;
+        while (k > 0 && w[k] >= '0' && w[k] <= '9') k--;
+        if (k < n - 2 && w[k] == '(') n = k;
+    }
+    if (n > cap) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)w[i];
+        out[i] = ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
+    }
+    return n;
+}
+
+/* One line (no newline) into the table; 0, or -1 with the error set. */
+static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char *path,
+                    size_t lineno, blalm_err *e)
+{
+    size_t i = 0;
+    while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
+    if (i == n || line[i] == '#' || (n - i >= 3 && !memcmp(line + i, ";;;", 3))) return 0;
+    const char *w, *ph;
+    size_t wn, phn;
+    if (js) {
+        /*   "word": "PH1 ONES # note",   (other lines are the module's frame) */
+        if (line[i] != '"') return 0;
+        const char *q = memchr(line + i + 1, '"', n - i - 1);
+        if (!q || (size_t)(q - line) + 1 >= n || q[1] != ':') return 0;
+        w = line + i + 1;
+        wn = (size_t)(q - w);
+        const char *r = q + 2, *end = line + n;
+        while (r < end && *r == ' ') r++;
+        const char *r2 = r < end && *r == '"' ? memchr(r + 1, '"', (size_t)(end - r - 1)) : NULL;
+        if (!r2) return err_set(e, "%s:%zu: expected \"word\": \"PHONES\"", path, lineno);
+        ph = r + 1;
+        phn = (size_t)(r2 - ph);
+    } else {
+        w = line + i;
+        size_t k = i;
+        while (k < n && line[k] != ' ' && line[k] != '\t') k++;
+        wn = k - i;
+        ph = line + k;
+        phn = n - k;
+    }
+    if (memchr(w, '\\', wn))
+        return err_set(e, "%s:%zu: escaped characters in a word are not supported", path, lineno);
+    unsigned char key[256];
+    int syl = stressed_phones(ph, phn);
+    size_t kn = cmu_key(w, wn, key, sizeof key);
+    if (syl < 0 || !kn)
+        return err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%.*s'",
+                       path, lineno, (int)(n - i < 80 ? n - i : 80), line + i);
+    if ((t->n + 1) * 2 > t->cap && cmu_grow(t) < 0) return err_set(e, "out of memory");
+    cmu_insert(t, key, kn, syl);
+    return 0;
+}
+
+long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(e, "%s: cannot open the pronouncing dictionary", path);
+    size_t plen = strlen(path);
+    int js = (plen > 3 && !strcmp(path + plen - 3, ".js")) ||
+             (plen > 4 && !strcmp(path + plen - 4, ".mjs"));
+    /* the whole file at once (mapped when it is a regular file): a line at a
+     * time costs more than the parsing */
+    char *buf = NULL, *map = NULL;
+    size_t len = 0, cap = 0;
+    int rc = 0;
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                       fileno(f), 0);
+        if (m != MAP_FAILED) {
+            map = m;
+            len = (size_t)sb.st_size;
+        }
+    }
+    while (!map) {
+        if (len == cap) {
+            size_t ncap = cap ? 2 * cap : (size_t)8 << 20;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = err_set(e, "out of memory");
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (!rc && !map && ferror(f)) rc = err_set(e, "%s: read error", path);
+    fclose(f);
+    const char *text = map ? map : buf;
+    cmu_table t = {0};
+    /* 35-40 bytes a line: a real dictionary fills the table about half */
+    for (t.cap = 1024; t.cap < len / 32; t.cap *= 2) {}
+    if (!rc && !(t.slots = mem_big_calloc(t.cap * sizeof *t.slots))) rc = err_set(e, "out of memory");
+    size_t lineno = 0;
+    for (size_t i = 0; !rc && i < len;) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len, n = end - i;
+        if (n && text[i + n - 1] == '\r') n--;
+        rc = cmu_line(&t, text + i, n, js, path, ++lineno, e);
+        i = end + 1;
+    }
+    if (map) munmap(map, len);
+    free(buf);
+    if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
+    if (rc) {
+        free(t.slots);
+        return -1;
+    }
+    free(c->cmu.slots);
+    c->cmu = t;
+    /* cached counts came from the old method */
+    memset(c->toks, 0, sizeof c->toks);
+    memset(c->core_cache, 0, sizeof c->core_cache);
+    return (long)t.n;
+}
+
+size_t readability_cmudict_words(const readability_ctx *c) { return c->cmu.n; }
+
+/* Syllables of a lowercased core of hash h = fnv1a(w): CMUdict, else pyphen. */
+static int word_syllables_h(readability_ctx *c, const unsigned char *w, size_t n, uint64_t h)
+{
+    uint64_t tag = h & ~(uint64_t)0xFFFF;
+    uint64_t *slot = &c->core_cache[h & (CORE_SLOTS - 1)];
+    if (tag && (*slot & ~(uint64_t)0xFFFF) == tag) return (int)(*slot & 0xFFFF) - 1;
+    int s = cmu_lookup(&c->cmu, h);
+    if (s < 0) s = syllables_lower(c, (const char *)w, n);
+    if (tag && s < 0xFFFF) *slot = tag | (uint64_t)(s + 1);
+    return s;
+}
+
+static int word_syllables(readability_ctx *c, const unsigned char *w, size_t n)
+{
+    return word_syllables_h(c, w, n, fnv1a(FNV_SEED, w, n));
+}
+
+static void prefetch_syllables(const readability_ctx *c, uint64_t h)
+{
+    __builtin_prefetch(&c->core_cache[h & (CORE_SLOTS - 1)]);
+    if (c->cmu.n) __builtin_prefetch(&c->cmu.slots[(cmu_tag_of(h) >> 8) & (c->cmu.cap - 1)]);
+}
+
+static size_t lower_word(const char *word, size_t len, unsigned char *buf)
+{
     size_t b = 0, ncp = 0;
     int bad = 0;
     for (size_t i = 0; i < len && ncp < MAX_CORE;) {
@@ -799,203 +1060,184 @@ int readability_syllables(readability_ctx *c, const char *word, size_t len)
         b += encode_cp(lower_cp(cp), buf + b);
         ncp++;
     }
+    return b;
+}
+
+int readability_syllables(readability_ctx *c, const char *word, size_t len)
+{
+    unsigned char buf[4 * MAX_CORE + 8];
+    size_t b = lower_word(word, len, buf);
+    return word_syllables(c, buf, b);
+}
+
+int readability_syllables_pyphen(readability_ctx *c, const char *word, size_t len)
+{
+    unsigned char buf[4 * MAX_CORE + 8];
+    size_t b = lower_word(word, len, buf);
     return syllables_lower(c, (const char *)buf, b);
 }
 
-/* ---------- familiar words ---------- */
+/* ---------- textstat's character classes ---------- */
 
-/* textstat's Dale-Chall test on a word's core (lowercased letters, digits,
- * '_' and ASCII apostrophes): apostrophes are kept only before a contraction
- * ending (t, s, d, ve, ll, re) that ends the word, and the result must be on
- * the list as it stands (no inflections; numbers are not on it). */
-static int familiar_core(const readability_ctx *c, const unsigned char *core, size_t n)
+/* Python's \w: str.isalnum() (Unicode L* and N*) or '_'. */
+static int is_w(int32_t cp)
 {
-    static const char *const sufs[] = {"t", "s", "d", "ve", "ll", "re"};
-    char w[64];
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = core[i];
-        if (ch >= 0x80) return 0;   /* the list is ASCII */
-        if (ch == '\'') {
-            const unsigned char *r = core + i + 1;
-            size_t rn = n - i - 1, keep = 0;
-            for (size_t k = 0; k < 6 && !keep; k++) {
-                size_t sl = strlen(sufs[k]);
-                keep = rn >= sl && !memcmp(r, sufs[k], sl) && (rn == sl || r[sl] == '\'');
-            }
-            if (!keep) continue;
-        }
-        if (m >= sizeof w) return 0;
-        w[m++] = (char)ch;
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
+               cp == '_';
+    int k = cat_of(cp);
+    return is_letter_cat(k) || is_number_cat(k);
+}
+
+static int is_terminal(int32_t cp) { return cp == '.' || cp == '!' || cp == '?'; }
+
+/* textstat's remove_punctuation keeps an apostrophe at v[i] only when
+ * r"\'(?![tsd]\b|ve\b|ll\b|re\b)" does not match there: followed by t, s or
+ * d, or ve, ll or re, and then a non-\w or the end. fold: the text was
+ * lowercased first (difficult words). */
+static int apostrophe_kept(const int32_t *v, size_t n, size_t i, int fold)
+{
+    int32_t a = i + 1 < n ? v[i + 1] : -1, b = i + 2 < n ? v[i + 2] : -1,
+            d = i + 3 < n ? v[i + 3] : -1;
+    if (fold) {
+        if (a >= 'A' && a <= 'Z') a += 32;
+        if (b >= 'A' && b <= 'Z') b += 32;
     }
-    return m && set_has(&c->familiar, w, m);
+    if ((a == 't' || a == 's' || a == 'd') && (b < 0 || !is_w(b))) return 1;
+    if (((a == 'v' && b == 'e') || (a == 'l' && b == 'l') || (a == 'r' && b == 'e')) &&
+        (d < 0 || !is_w(d)))
+        return 1;
+    return 0;
 }
 
 /* ---------- sentences ---------- */
 
-static int is_terminal(int32_t c)
-{
-    return c == '!' || c == '?' || c == 0xFF01 || c == 0xFF1F || c == 0x203C ||
-           c == 0x2047 || c == 0x2048 || c == 0x2049 || c == 0x3002 || c == 0xFF61;
-}
-
-/* Abbreviations that do not end a sentence, whatever follows. */
-static const char *const abbrev_never[] = {
-    "mr", "mrs", "ms", "dr", "prof", "rev", "gen", "sen", "rep", "gov", "st", "mt", "capt",
-    "lt", "col", "sgt", "vs", "cf", "fig", "approx", "dept", "e.g", "i.e", NULL};
-/* Abbreviations that end a sentence only when the next word is capitalised. */
-static const char *const abbrev_maybe[] = {
-    "etc", "inc", "ltd", "co", "corp", "bros", "jr", "sr", "al", "jan", "feb", "mar", "apr",
-    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "esq", "llc", NULL};
-
-static int in_list(const char *const *list, const char *w, size_t n)
-{
-    if (n < 2 || n > 6) return 0;   /* the lists' words have 2 to 6 bytes */
-    for (; *list; list++)
-        if ((*list)[0] == w[0] && strlen(*list) == n && !memcmp(*list, w, n)) return 1;
-    return 0;
-}
-
-/* Sentences follow textstat 0.7.11 (re.findall(r"\b[^.!?]+[.!?]*") and its
- * rule that segments of 1-2 words are no sentences), plus the exceptions the
- * issue asks for: decimals, abbreviations, initials and dotted acronyms,
- * and ellipses before a lowercase word. A run of terminal marks ends the open
- * segment; its words are the pieces of whitespace tokens, split at breaks,
- * that hold a letter or digit. */
-enum { RUN_BREAK, RUN_NO, RUN_IF_NEXT_CAPITAL };
-
-/* 0: not a letter/digit; 1: capital letter or digit; 2: other letter/digit */
-static int alnum_class(int32_t c)
-{
-    if (c < 0x80) {
-        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
-        return (c >= 'a' && c <= 'z') ? 2 : 0;
-    }
-    int k = cat_of(c);
-    if (k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LT) return 1;
-    return is_letter_cat(k) || is_number_cat(k) ? 2 : 0;
-}
-
+/* textstat 0.7.11: re.findall(r"\b[^.!?]+[.!?]*", text); segments whose
+ * lexicon_count is <= 2 are not sentences; max(1, rest) for a non-empty
+ * text. A segment starts at a \w code point (the characters before it match
+ * no \b) and ends after the run of . ! ? that follows; its words are the
+ * pieces of tokens inside it that hold a \w code point. */
 typedef struct sent_state {
-    uint64_t seg_words;   /* words in the open segment */
-    int pending;          /* a run waits for the next letter/digit (capital: break) */
-    int piece_word;       /* the token's current piece has a letter/digit */
-    char stem[16];        /* the piece after its opening punctuation, ASCII lowercase */
-    size_t stem_len;
-    size_t part_len;      /* code points since the stem's last kept '.' */
-    int part_upper1;      /* ... the first of them is a capital letter */
-    int in_run, run_bang, run_dots, run_ellipsis;
-    int32_t before_run;
+    int in_seg, in_run, piece_w;
+    uint64_t seg_words, segments, short_segments;
 } sent_state;
 
-static void sent_break(sent_state *st, uint64_t *sentences)
+static void seg_close(sent_state *st)
 {
-    st->seg_words += (uint64_t)st->piece_word;
-    st->piece_word = 0;
-    if (st->seg_words >= 3) (*sentences)++;
+    st->seg_words += (uint64_t)st->piece_w;
+    st->segments++;
+    if (st->seg_words <= 2) st->short_segments++;
+    st->in_seg = st->in_run = st->piece_w = 0;
     st->seg_words = 0;
-    st->stem_len = st->part_len = 0;
-    st->part_upper1 = 0;
-    st->pending = 0;
 }
 
-/* The open run ends; next: the code point right after it in the token
- * (-1 at the token's end). */
-static int run_kind(const sent_state *st, int32_t next)
+static void sent_cp(sent_state *st, int32_t cp, int w)
 {
-    if (st->run_bang) return RUN_BREAK;
-    if (st->run_ellipsis || st->run_dots >= 2) return RUN_IF_NEXT_CAPITAL;
-    if (st->before_run >= '0' && st->before_run <= '9' && next >= '0' && next <= '9')
-        return RUN_NO;                                       /* decimal "3.14" */
-    if (!st->stem_len) return RUN_BREAK;
-    /* an initial "J." or the last letter of "U.S."; "A." and "I." more often
-     * end a sentence ("under Subsection A.", "so did I.") */
-    if (st->part_len == 1 && st->part_upper1 &&
-        !(st->stem_len == 1 && (st->stem[0] == 'a' || st->stem[0] == 'i')))
-        return RUN_NO;
-    /* the first dot of "e.g." and "i.e." */
-    if (st->stem_len == 1 && (st->stem[0] == 'e' || st->stem[0] == 'i') && next >= 0 &&
-        alnum_class(next))
-        return RUN_NO;
-    if (st->stem_len < sizeof st->stem) {
-        if (in_list(abbrev_never, st->stem, st->stem_len)) return RUN_NO;
-        if (in_list(abbrev_maybe, st->stem, st->stem_len)) return RUN_IF_NEXT_CAPITAL;
-    }
-    return RUN_BREAK;
-}
-
-static void run_end(sent_state *st, int32_t next, uint64_t *sentences)
-{
-    int k = run_kind(st, next);
-    st->in_run = 0;
-    if (k == RUN_BREAK) {
-        sent_break(st, sentences);
-    } else if (k == RUN_NO) {
-        if (st->stem_len < sizeof st->stem) st->stem[st->stem_len++] = '.';
-        st->part_len = 0;
-    } else {
-        st->pending = 1;
-    }
-}
-
-/* One code point of a token. */
-static void sent_cp(sent_state *st, int32_t cp, uint64_t *sentences)
-{
-    int dot = cp == '.', ell = cp == 0x2026,
-        bang = cp < 0x80 ? cp == '?' || cp == '!' : is_terminal(cp);
-    if (dot || ell || bang) {
-        if (!st->in_run) {
-            st->in_run = 1;
-            st->run_bang = st->run_dots = st->run_ellipsis = 0;
-        }
-        st->run_bang |= bang;
-        st->run_dots += dot;
-        st->run_ellipsis |= ell;
+    if (is_terminal(cp)) {
+        if (st->in_seg) st->in_run = 1;
         return;
     }
-    if (st->in_run) run_end(st, cp, sentences);
-    int ac = alnum_class(cp);
-    if (ac && st->pending) {
-        if (ac == 1) sent_break(st, sentences);
-        st->pending = 0;
+    if (st->in_run) seg_close(st);
+    if (!st->in_seg) {
+        if (w) st->in_seg = st->piece_w = 1;
+        return;
     }
-    if (ac) st->piece_word = 1;
-    if (ac || st->stem_len) {
-        if (!st->part_len) st->part_upper1 = ac == 1 && !(cp >= '0' && cp <= '9');
-        st->part_len++;
-        if (st->stem_len < sizeof st->stem)
-            st->stem[st->stem_len++] = (char)(cp < 0x80 ? lower_cp(cp) : '?');
-        else
-            st->stem_len = sizeof st->stem;   /* too long for any list */
-    }
-    st->before_run = cp;
+    st->piece_w |= w;
 }
 
-static void sent_token_start(sent_state *st)
+/* The token ended (whitespace or the text's end follows). */
+static void sent_token_end(sent_state *st)
 {
-    st->piece_word = 0;
-    st->stem_len = st->part_len = 0;
-    st->part_upper1 = 0;
-    st->in_run = 0;
-    st->before_run = -1;
-}
-
-static void sent_token_end(sent_state *st, uint64_t *sentences)
-{
-    if (st->in_run) run_end(st, -1, sentences);
-    st->seg_words += (uint64_t)st->piece_word;
-    st->piece_word = 0;
+    if (!st->in_seg) return;
+    st->seg_words += (uint64_t)st->piece_w;
+    st->piece_w = 0;
+    if (st->in_run) seg_close(st);
 }
 
 /* ---------- counting ---------- */
 
-typedef struct token_scan {
-    unsigned char core[4 * MAX_CORE + 8];   /* lowercased letters/digits/_/' */
-    size_t core_len, core_cps;
-    uint64_t letters;
-} token_scan;
+/* Builds into out the core of v[0..n): its \w code points and kept
+ * apostrophes, lowercased; at most MAX_CORE code points. Returns its length
+ * in bytes; *dcps (when not NULL) receives the code points. */
+static size_t build_core(const int32_t *v, size_t n, int fold, unsigned char *out, int32_t *dcps,
+                         size_t *ndcp)
+{
+    size_t b = 0, k = 0;
+    for (size_t i = 0; i < n && k < MAX_CORE; i++) {
+        int32_t cp = v[i];
+        if (!is_w(cp) && !(cp == '\'' && apostrophe_kept(v, n, i, fold))) continue;
+        cp = lower_cp(cp);
+        if (dcps) dcps[k] = cp;
+        k++;
+        if (cp < 0x80)
+            out[b++] = (unsigned char)cp;
+        else
+            b += encode_cp(cp, out + b);
+    }
+    if (ndcp) *ndcp = k;
+    return b;
+}
 
+static int has_apostrophe(const int32_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == '\'') return 1;
+    return 0;
+}
 
+/* Syllables, difficulty and fog difficulty of a token whose first code points
+ * are c->tcp[0..n) and that holds a \w code point. */
+static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, int *fog)
+{
+    size_t len = build_core(c->tcp, n, 0, c->core, NULL, NULL);
+    *syl = word_syllables(c, c->core, len);
+    /* difficult words: the apostrophe rule on the lowercased text */
+    const unsigned char *dc = c->core;
+    size_t dlen = len, ndcp = 0;
+    int apos = has_apostrophe(c->tcp, n);
+    if (apos) {
+        dlen = build_core(c->tcp, n, 1, c->core2, c->dcp, &ndcp);
+        dc = c->core2;
+    }
+    *difficult = !(dlen < 64 && set_has(&c->familiar, (const char *)dc, dlen));
+    *fog = 0;
+    if (!*difficult) return;
+    if (!apos) {
+        *fog = *syl >= 3;
+        return;
+    }
+    /* textstat counts the syllables of the difficult word itself, removing
+     * punctuation from it once more ("it's-a" -> "it'sa" -> "itsa") */
+    unsigned char again[4 * MAX_CORE + 8];
+    size_t alen = build_core(c->dcp, ndcp, 0, again, NULL, NULL);
+    int s3 = (alen == len && !memcmp(again, c->core, len)) ? *syl : word_syllables(c, again, alen);
+    *fog = s3 >= 3;
+}
+
+/* The oldest pending word: its syllables, and its token's cache entry. */
+static void pend_resolve(readability_ctx *c, readability_counts *out)
+{
+    struct pending *p = &c->pend[c->pend_head];
+    c->pend_head = (c->pend_head + 1) % PEND_DEPTH;
+    c->pend_n--;
+    int syl = word_syllables_h(c, p->core, p->len, p->h);
+    int flags = p->flags | ((p->flags & TE_DIFFICULT) && syl >= 3 ? TE_FOG : 0);
+    out->syllables += (uint64_t)syl;
+    if (syl >= 3) out->polysyllables++;
+    out->fog_difficult_words += (uint64_t)!!(flags & TE_FOG);
+    if (!p->store || syl > 32767) return;
+    tok_entry *set = &c->toks[p->th & (TOK_SLOTS - TOK_WAYS)], *te = set;
+    for (int w = 0; w < TOK_WAYS; w++)
+        if (set[w].hash == p->th) return;   /* stored by an earlier occurrence */
+    for (int w = 1; w < TOK_WAYS; w++)
+        if (set[w].uses < te->uses) te = &set[w];
+    te->hash = p->th;
+    te->letters = p->letters;
+    te->chars = p->chars;
+    te->syllables = (int16_t)syl;
+    te->flags = (uint8_t)flags;
+    te->uses = 1;
+}
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
                        readability_counts *out)
@@ -1013,11 +1255,9 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
     const char *text = sp->text;
     size_t len = sp->len;
     const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
     sent_state st;
     memset(&st, 0, sizeof st);
-    if (!text || (!c->scan && !(c->scan = malloc(sizeof *c->scan)))) return;
-    token_scan *t = c->scan;
+    if (!text) return;
     /* the cache slot of the token 16 ahead is prefetched */
     const ws_span *tv = sp->v;
     size_t ntv = sp->n;
@@ -1025,7 +1265,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
         if (ti + 16 < ntv) __builtin_prefetch(&c->toks[tv[ti + 16].hash & (TOK_SLOTS - TOK_WAYS)]);
         size_t tend = tv[ti].end;
         uint64_t th = tv[ti].hash;
-        i = tv[ti].off;
+        size_t i = tv[ti].off;
         /* a set of TOK_WAYS entries, one cache line: a hit anywhere in it; a
          * miss replaces the least used entry and ages the others */
         tok_entry *set = &c->toks[th & (TOK_SLOTS - TOK_WAYS)], *te = set;
@@ -1046,89 +1286,96 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
         }
         int store = !c->no_token_cache && !hit;
         if (hit && te->uses < 255) te->uses++;
-        uint64_t letters;
-        int syl = 1, difficult = 0;
+        uint64_t letters, chars;
+        int syl = 0, flags;
         if (hit && !(te->flags & TE_TERMINAL)) {
-            /* no terminal mark: only its first letter/digit matters to sentences */
-            int fc = te->flags & TE_FIRST_MASK;
-            if (fc && st.pending) {
-                if (fc == TE_FIRST_CAPITAL) sent_break(&st, &out->sentences);
-                st.pending = 0;
+            /* no . ! ?: the token is one piece of the open segment */
+            flags = te->flags;
+            int w = flags & TE_WORD;
+            if (st.in_seg)
+                st.seg_words += (uint64_t)w;
+            else if (w) {
+                st.in_seg = 1;
+                st.seg_words = 1;
             }
             letters = te->letters;
-            st.seg_words += letters > 0;
+            chars = te->chars;
             syl = te->syllables;
-            difficult = te->difficult;
-            i = tend;
         } else {
-            t->core_len = t->core_cps = 0;
-            t->letters = 0;
-            int any_bad = 0, term = 0, first = 0;
-            sent_token_start(&st);
+            size_t ncp = 0;
+            letters = chars = 0;
+            int any_bad = 0, term = 0;
+            st.piece_w = 0;
             while (i < tend) {
                 int32_t cp;
                 int bad = 0;
                 size_t k = decode_cp(s, len, i, &cp, &bad);
                 if (bad) out->invalid_utf8++, any_bad = 1;
                 i += k;
-                sent_cp(&st, cp, &out->sentences);
-                if (cp < 0x80 ? (cp == '.' || cp == '!' || cp == '?')
-                              : (cp == 0x2026 || is_terminal(cp)))
-                    term = 1;
-                if (hit) continue;
-                int letter, number;
-                if (cp < 0x80) {   /* ASCII inline: most code points of a word */
-                    letter = (cp | 32) >= 'a' && (cp | 32) <= 'z';
-                    number = cp >= '0' && cp <= '9';
-                } else {
-                    int k2 = cat_of(cp);
-                    letter = is_letter_cat(k2);
-                    number = is_number_cat(k2);
-                }
-                if (letter || number) {
-                    t->letters++;
-                    if (!first) first = alnum_class(cp) == 1 ? TE_FIRST_CAPITAL : TE_FIRST_OTHER;
-                }
-                if ((letter || number || cp == '_' || cp == '\'') && t->core_cps < MAX_CORE) {
-                    if (cp < 0x80)
-                        t->core[t->core_len++] = (unsigned char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-                    else
-                        t->core_len += encode_cp(lower_cp(cp), t->core + t->core_len);
-                    t->core_cps++;
-                }
+                int w = is_w(cp);
+                sent_cp(&st, cp, w);
+                term |= is_terminal(cp);
+                chars++;
+                letters += (uint64_t)w;
+                if (!hit && ncp < MAX_CORE + 4) c->tcp[ncp++] = cp;
             }
-            sent_token_end(&st, &out->sentences);
+            sent_token_end(&st);
             if (hit) {
-                letters = te->letters;
+                flags = te->flags;
                 syl = te->syllables;
-                difficult = te->difficult;
             } else {
-                letters = t->letters;
-                if (t->letters) {
-                    syl = t->core_len ? syllables_lower(c, (const char *)t->core, t->core_len) : 1;
-                    difficult = !familiar_core(c, t->core, t->core_len);
+                flags = (letters ? TE_WORD : 0) | (term ? TE_TERMINAL : 0);
+                if (letters && letters <= 0xFFFF && !has_apostrophe(c->tcp, ncp)) {
+                    /* the common case: syllables looked up PEND_DEPTH words later */
+                    if (c->pend_n == PEND_DEPTH) pend_resolve(c, out);
+                    struct pending *p = &c->pend[(c->pend_head + c->pend_n++) % PEND_DEPTH];
+                    p->len = build_core(c->tcp, ncp, 0, p->core, NULL, NULL);
+                    p->h = fnv1a(FNV_SEED, p->core, p->len);
+                    prefetch_syllables(c, p->h);
+                    if (!(p->len < 64 && set_has(&c->familiar, (const char *)p->core, p->len)))
+                        flags |= TE_DIFFICULT;
+                    p->th = th;
+                    p->letters = (uint16_t)letters;
+                    p->chars = (uint16_t)(chars <= 0xFFFF ? chars : 0xFFFF);
+                    p->flags = (uint8_t)flags;
+                    p->store = (uint8_t)(store && !any_bad && chars <= 0xFFFF);
+                    out->tokens++;
+                    out->characters += chars;
+                    out->letters += letters;
+                    out->words++;
+                    out->difficult_words += (uint64_t)!!(flags & TE_DIFFICULT);
+                    continue;
                 }
-                if (store && !any_bad && letters <= 0xFFFF) {
+                if (letters) {
+                    int difficult, fog;
+                    token_word(c, ncp, &syl, &difficult, &fog);
+                    flags |= (difficult ? TE_DIFFICULT : 0) | (fog ? TE_FOG : 0);
+                }
+                if (store && !any_bad && chars <= 0xFFFF && syl <= 32767) {
                     te->hash = th;
                     te->letters = (uint16_t)letters;
-                    te->syllables = (int16_t)(syl < 32767 ? syl : 32767);
-                    te->difficult = (uint8_t)difficult;
-                    te->flags = (uint8_t)(first | (term ? TE_TERMINAL : 0));
+                    te->chars = (uint16_t)chars;
+                    te->syllables = (int16_t)syl;
+                    te->flags = (uint8_t)flags;
                     te->uses = 1;
                 }
             }
         }
-        if (letters) {
+        out->tokens++;
+        out->characters += chars;
+        out->letters += letters;
+        if (flags & TE_WORD) {
             out->words++;
-            out->letters += letters;
             out->syllables += (uint64_t)syl;
             if (syl >= 3) out->polysyllables++;
-            out->difficult_words += (uint64_t)difficult;
+            out->difficult_words += (uint64_t)!!(flags & TE_DIFFICULT);
+            out->fog_difficult_words += (uint64_t)!!(flags & TE_FOG);
         }
     }
-    if (st.in_run) run_end(&st, -1, &out->sentences);
-    sent_break(&st, &out->sentences);
-    if (out->words && !out->sentences) out->sentences = 1;
+    while (c->pend_n) pend_resolve(c, out);
+    if (st.in_seg) seg_close(&st);
+    out->sentences = st.segments - st.short_segments;
+    if (len && !out->sentences) out->sentences = 1;
 }
 
 void readability_set_token_cache(readability_ctx *c, int on) { c->no_token_cache = !on; }
@@ -1142,26 +1389,36 @@ int readability_set_hyphen_automaton(readability_ctx *c, int on)
     /* cached counts came from the other matcher */
     cache_clear(c);
     memset(c->toks, 0, sizeof c->toks);
+    memset(c->core_cache, 0, sizeof c->core_cache);
     return 0;
 }
 
 void readability_scores_of(const readability_counts *k, readability_scores *o)
 {
     memset(o, 0, sizeof *o);
-    if (!k->words) return;  /* documented: no words -> every score 0 */
-    double W = (double)k->words, S = (double)(k->sentences ? k->sentences : 1);
-    double Y = (double)k->syllables, L = (double)k->letters, P = (double)k->polysyllables;
-    double D = (double)k->difficult_words;
-    /* operation order as in the npm packages, so results agree to the last bits */
-    o->flesch_reading_ease = 206.835 - 1.015 * (W / S) - 84.6 * (Y / W);
-    o->flesch_kincaid_grade = 0.39 * (W / S) + 11.8 * (Y / W) - 15.59;
-    o->automated_readability_index = 4.71 * (L / W) + 0.5 * (W / S) - 21.43;
-    o->coleman_liau_index = 0.0588 * ((L / W) * 100) - 0.296 * ((S / W) * 100) - 15.8;
-    o->smog_index = 3.1291 + 1.043 * sqrt(P * (30 / S));
-    o->gunning_fog = 0.4 * (W / S + 100 * (P / W));
-    double pd = D / W;
-    o->dale_chall = 0.1579 * pd * 100 + (0.0496 * W) / S;
-    if (pd > 0.05) o->dale_chall += 3.6365;
+    /* textstat 0.7.11's expressions, in its order of operations, so that
+     * results agree to the last bit; a term that is 0 (or a division by 0)
+     * makes the score 0 where textstat returns 0.0 */
+    double W = (double)k->words, S = (double)k->sentences, Y = (double)k->syllables;
+    double L = (double)k->letters, C = (double)k->characters, T = (double)k->tokens;
+    double P = (double)k->polysyllables;
+    if (k->sentences)   /* SMOG: 3.1291 for a non-empty text without words, as textstat */
+        o->smog_index = (1.043 * pow(30 * (P / S), 0.5)) + 3.1291;
+    if (!k->words || !k->sentences) return;
+    double wps = W / S, spw = Y / W;
+    if (spw != 0) {
+        o->flesch_reading_ease = 206.835 - 1.015 * wps - 84.6 * spw;
+        o->flesch_kincaid_grade = (0.39 * wps) + (11.8 * spw) - 15.59;
+    }
+    double cpw = k->tokens ? C / T : 0;
+    if (cpw != 0) o->automated_readability_index = (4.71 * cpw) + (0.5 * wps) - 21.43;
+    double lpw = (L / W) * 100, spw100 = (S / W) * 100;
+    if (lpw != 0) o->coleman_liau_index = (0.058 * lpw) - (0.296 * spw100) - 15.8;
+    double fog = (double)(100 * k->fog_difficult_words) / W;
+    o->gunning_fog = 0.4 * (wps + fog);
+    double pd = (double)(100 * k->difficult_words) / W;
+    o->dale_chall = (0.1579 * pd) + (0.0496 * wps);
+    if (pd > 5) o->dale_chall += 3.6365;
 }
 
 void readability_json(const readability_counts *k, const readability_scores *s, sbuf *out)
@@ -1176,6 +1433,9 @@ void readability_json(const readability_counts *k, const readability_scores *s, 
     U("letters", k->letters);
     U("polysyllables", k->polysyllables);
     U("difficult_words", k->difficult_words);
+    U("fog_difficult_words", k->fog_difficult_words);
+    U("characters", k->characters);
+    U("tokens", k->tokens);
     D("flesch_reading_ease", s->flesch_reading_ease);
     D("flesch_kincaid_grade", s->flesch_kincaid_grade);
     D("automated_readability_index", s->automated_readability_index);

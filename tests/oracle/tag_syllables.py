@@ -1,5 +1,5 @@
-"""Syllables: blalm tag --syllables against python3-pyphen on every distinct
-word of the fineweb-legal texts.
+"""Syllables: blalm tag --syllables --cmudict none (pyphen alone) against
+python3-pyphen on every distinct word of the fineweb-legal texts.
 
 usage: tag_syllables.py BLALM DOCS.jsonl.zst MIN_RATE
 A word is blalm's word core: a whitespace token's letters, digits, '_' and
@@ -21,7 +21,7 @@ def main():
             if core and any(ch.isalnum() for ch in core):
                 words.add(core[:1000])
     words = sorted(w for w in words if "\n" not in w)
-    out = subprocess.run([blalm, "tag", "--syllables"], input="\n".join(words).encode() + b"\n",
+    out = subprocess.run([blalm, "tag", "--syllables", "--cmudict", "none"], input="\n".join(words).encode() + b"\n",
                          check=True, capture_output=True).stdout.decode().split()
     if len(out) != len(words):
         print(f"FAIL tag_syllables_pyphen: {len(out)} answers for {len(words)} words")
