@@ -134,6 +134,7 @@ static void fsync_dir_of(const char *path)
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e)
 {
     if (mkdir_parent(path, e) < 0) return -1;
+    remove_stale_temps(path);   /* a killed run's leftover of this file */
     char tmp[4200];
     temp_name_for(path, tmp, sizeof tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -12,7 +12,8 @@ int mkdir_p(const char *path, blalm_err *e);
 int mkdir_parent(const char *path, blalm_err *e);
 int file_exists(const char *path);
 int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-terminated */
-/* Writes data to path atomically (temp file, fsync, rename). */
+/* Writes data to path atomically (temp file, fsync, rename); first removes
+ * the temporary files of path that killed runs left (remove_stale_temps). */
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e);
 /* Temporary name used for path: "<dir>/.<base>.tmp.<pid>". */
 void temp_name_for(const char *path, char *out, size_t cap);
