@@ -74,7 +74,9 @@ int docw_shards(const doc_writer *w);
  * (source, relative path) where source is the first folder under the root
  * (or the file stem for a file directly in the root). Only document files
  * are listed: *.parquet, *.jsonl, *.jsonl.gz, *.jsonl.zst, *.ndjson; hidden
- * and temporary files (names starting with '.') are skipped. */
+ * and temporary files (names starting with '.') are skipped. A folder reached
+ * twice (same device and inode: a symlink loop, or two links to one folder)
+ * is an error naming both paths. */
 typedef struct doc_file {
     char *path;      /* full path */
     char *rel;       /* path relative to the root, e.g. "fineweb-edu/sample/10BT/000.parquet" */
