@@ -179,7 +179,7 @@ static int signatures_for_file(const dd_config *c, const dd_paths *p, const doc_
     shingle_path(p, f->rel, hpath);
     uint64_t fsize, fmtime;
     if (file_stat(f->path, &fsize, &fmtime) < 0) return err_errno(e, "%s", f->path);
-    doc_opts o = {0};
+    doc_opts o = {.id_stem = f->id_stem};
     doc_reader *r = doc_open(f->path, &o, e);
     if (!r) return -1;
     dd_bwriter *w = dd_bw_open(spath, e), *ws = NULL;
@@ -924,7 +924,7 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
         free(res);
         return err_errno(e, "reading clusters.bin");
     }
-    doc_opts o = {0};
+    doc_opts o = {.id_stem = df->id_stem};
     doc_reader *r = doc_open(df->path, &o, e);
     if (!r) {
         free(res);

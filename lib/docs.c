@@ -164,6 +164,7 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
     char stem[4096];
     base_stem(path, stem, sizeof stem);
     if (!o.default_source) o.default_source = stem;
+    if (o.id_stem) snprintf(stem, sizeof stem, "%s", o.id_stem);
     struct stat stt;
     if (stat(path, &stt) < 0) {
         err_errno(e, "%s", path);
@@ -390,6 +391,9 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
         doc_file *f = &fl->v[fl->n++];
         f->path = strdup(full);
         f->rel = strdup(sub);
+        char id_stem[8192];
+        doc_rel_stem(sub, id_stem, sizeof id_stem);
+        f->id_stem = strdup(id_stem);
         const char *slash = strchr(sub, '/');
         if (slash) f->source = strndup(sub, (size_t)(slash - sub));
         else {
@@ -431,6 +435,7 @@ void docs_walk_free(doc_file *files, size_t n)
         free(files[i].path);
         free(files[i].rel);
         free(files[i].source);
+        free(files[i].id_stem);
     }
     free(files);
 }

@@ -606,6 +606,7 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
     doc_opts dopt;
     memset(&dopt, 0, sizeof dopt);
     dopt.default_source = f->source;
+    dopt.id_stem = f->id_stem;
     doc_reader *dr = NULL;
     attr_join *aj = NULL;
     const char *paths[16], *sets[16];

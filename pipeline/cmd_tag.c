@@ -274,6 +274,7 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
     attr_writer *w[NSETS] = {0};
     doc_opts o = {0};
     o.default_source = f->source;
+    o.id_stem = f->id_stem;
     doc_reader *r = doc_open(f->path, &o, e);
     if (!r) return -1;
     for (int s = 0; s < NSETS; s++)
