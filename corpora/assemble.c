@@ -126,6 +126,8 @@ typedef struct asm_ctx {
     assemble_result *r;
     char *config_json;
     char config_sha[65];
+    sbuf attr_summary;             /* attr_sets_check's JSON array, for the manifest */
+    int attr_partial;              /* some set lacks files (--allow-partial) */
 } asm_ctx;
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -789,6 +791,18 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
                   "\"eligible_words\": %llu}",
               (unsigned long long)c->r->pool_docs, (unsigned long long)c->r->pool_words,
               (unsigned long long)c->r->eligible_docs, (unsigned long long)c->r->eligible_words);
+    /* what the attributes were: every set, and any exception allowed */
+    sb_adds(&m, ",\n  \"attributes\": {\"complete\": ");
+    sb_json_bool(&m, !c->attr_partial);
+    sb_adds(&m, ", \"exception\": ");
+    if (c->attr_partial)
+        sb_adds(&m, "\"--allow-partial: some attribute sets lack files for some documents, whose "
+                    "documents were judged without them (see sets)\"");
+    else
+        sb_adds(&m, "null");
+    sb_adds(&m, ", \"sets\": ");
+    sb_adds(&m, sb_cstr(&c->attr_summary));
+    sb_adds(&m, "}");
     sb_adds(&m, ",\n  \"config\": ");
     sb_adds(&m, c->config_json);
     sb_printf(&m, ",\n  \"config_sha256\": \"%s\"", c->config_sha);
@@ -901,6 +915,7 @@ static void ctx_free(asm_ctx *c)
     docs_walk_free(c->files, c->nfiles);
     schema_free(c->schema);
     free(c->config_json);
+    sb_free(&c->attr_summary);
 }
 
 int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
@@ -922,6 +937,20 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     if (schema_nsets(c.schema) > 250) {
         err_set(e, "%s: more than 250 attribute sets", c.w.attrs);
         goto out;
+    }
+    {   /* every set complete, current and of one config, before anything is read */
+        const char *sets[256];
+        for (int i = 0; i < schema_nsets(c.schema); i++) sets[i] = schema_set(c.schema, i);
+        char fix[8400];
+        if (o->docs || o->attrs)
+            snprintf(fix, sizeof fix, "--docs %s --out %s", c.w.docs, c.w.attrs);
+        else
+            snprintf(fix, sizeof fix, "--work %s", c.w.work);
+        if (attr_sets_check(c.w.attrs, c.files, c.nfiles, sets, schema_nsets(c.schema),
+                            o->allow_partial, fix, &c.attr_summary, &c.attr_partial, e) < 0) {
+            err_prefix(e, "assemble");
+            goto out;
+        }
     }
     for (int i = 0; i < cfg->nrules; i++)
         if (!(c.rules[i] = rule_parse(cfg->rules[i], e))) goto out;
