@@ -408,41 +408,47 @@ int attr_sets_check(const char *attrs_dir, const doc_file *files, size_t nfiles,
         sbuf fix;
         sb_init(&fix);
         fix_command(&c, set, fix_args, &fix);
-        int before = problems;
+        sbuf one;
+        sb_init(&one);
         if (c.stale.n) {
-            sb_printf(&msg, "%sattribute set '%s' is stale: %zu document files changed since it was "
+            sb_printf(&one, "%sattribute set '%s' is stale: %zu document files changed since it was "
                             "made from them (%s); run %s, which remakes them",
-                      problems++ ? "; " : "", set, c.stale.n, names_text(&c.stale), sb_cstr(&fix));
+                      one.len ? "; " : "", set, c.stale.n, names_text(&c.stale), sb_cstr(&fix));
         }
         if (c.nconfigs > 1) {
-            sb_printf(&msg, "%sattribute set '%s' mixes %d configurations:", problems++ ? "; " : "", set,
+            sb_printf(&one, "%sattribute set '%s' mixes %d configurations:", one.len ? "; " : "", set,
                       c.nconfigs);
             for (int k = 0; k < c.nconfigs; k++)
-                sb_printf(&msg, "%s %zu files (e.g. %s) by `%s` (config %s)", k ? "," : "",
+                sb_printf(&one, "%s %zu files (e.g. %s) by `%s` (config %s)", k ? "," : "",
                           c.config_files[k], c.config_example[k], c.command[k], c.config[k]);
-            sb_printf(&msg, "; rerun the one you want with --force");
+            sb_printf(&one, "; rerun the one you want with --force");
         }
         if (!unrecorded_set && c.unrecorded.n) {
-            sb_printf(&msg, "%sattribute set '%s': %zu files have no record of what they were made "
+            sb_printf(&one, "%sattribute set '%s': %zu files have no record of what they were made "
                             "from (%s); run %s with --force",
-                      problems++ ? "; " : "", set, c.unrecorded.n, names_text(&c.unrecorded),
+                      one.len ? "; " : "", set, c.unrecorded.n, names_text(&c.unrecorded),
                       sb_cstr(&fix));
         }
         int is_partial = c.missing.n || c.incomplete.n;
         if (is_partial && partial) *partial = 1;
         if (is_partial && !allow_partial) {
-            sb_printf(&msg, "%sattribute set '%s' is incomplete:", problems++ ? "; " : "", set);
+            sb_printf(&one, "%sattribute set '%s' is incomplete:", one.len ? "; " : "", set);
             if (c.missing.n)
-                sb_printf(&msg, " %zu of %zu document files have no attribute file (%s)", c.missing.n,
+                sb_printf(&one, " %zu of %zu document files have no attribute file (%s)", c.missing.n,
                           nfiles, names_text(&c.missing));
             if (c.incomplete.n)
-                sb_printf(&msg, "%s %zu files were left unfinished (%s)", c.missing.n ? ";" : "",
+                sb_printf(&one, "%s %zu files were left unfinished (%s)", c.missing.n ? ";" : "",
                           c.incomplete.n, names_text(&c.incomplete));
-            sb_printf(&msg, "; run %s to finish it (or pass --allow-partial to use it as it is, "
+            sb_printf(&one, "; run %s to finish it (or pass --allow-partial to use it as it is, "
                             "recorded in the manifest)",
                       sb_cstr(&fix));
         }
-        (void)before;
+        if (one.len) {
+            /* the first sets' problems in full; the message has room for a few */
+            if (problems++ < 2) sb_printf(&msg, "%s%s", msg.len ? "; " : "", sb_cstr(&one));
+            else sb_printf(&msg, "%s'%s'", problems == 3 ? "; and problems in attribute sets " : ", ", set);
+        }
+        sb_free(&one);
         sb_free(&fix);
         if (summary) {
             sb_adds(summary, si ? ", {\"set\": " : "{\"set\": ");

@@ -50,6 +50,11 @@ if kill_tag 0; then
         pass attr_refuses_killed_tag
     else fail attr_refuses_killed_tag "message: $(cat "$TMP/err")"; fi
     [ -e "$W/out/strict" ] && fail attr_refused_writes_nothing "a corpus appeared" || pass attr_refused_writes_nothing
+    # score --where reads attributes too
+    if "$BLALM" score --work "$W" --dry-run --where 'gopher_quality.pass' >/dev/null 2>"$TMP/e0"; then
+        fail attr_score_where_refuses "score --where exited 0"
+    elif grep -q "attribute set 'gopher_quality' is incomplete" "$TMP/e0"; then pass attr_score_where_refuses
+    else fail attr_score_where_refuses "$(cat "$TMP/e0")"; fi
 else
     fail attr_refuses_killed_tag "could not kill tag partway ($(newer_records) files done)"
 fi
@@ -124,3 +129,13 @@ json.dump(m, open(sys.argv[1], "w"), indent=2)
 PY
 "$BLALM" verify "$TMP/t1" --quiet 2>"$TMP/e3" && fail attr_verify_tampered "exit 0" ||
     { grep -q "attributes.complete is true" "$TMP/e3" && pass attr_verify_tampered || fail attr_verify_tampered "$(cat "$TMP/e3")"; }
+
+# dedup's set is checked the same way: a document file changed after dedup
+"$BLALM" dedup --work "$W" --quiet 2>"$TMP/e4" || fail attr_dedup_runs "$(cat "$TMP/e4")"
+assemble && pass attr_with_dedup_assembles || fail attr_with_dedup_assembles "$(cat "$TMP/err")"
+echo '{"text": "A new document about rivers, hills and the rain that falls on them."}' >>"$W/docs/web/part-020.jsonl"
+if assemble; then fail attr_refuses_appended "exit 0"
+elif grep -q "attribute set 'c4' is stale: 1 document files" "$TMP/err" && grep -q "attribute set 'dedup' is stale" "$TMP/err" &&
+     grep -q "blalm dedup --work" "$TMP/err" && grep -q "and problems in attribute sets 'fineweb'" "$TMP/err"; then
+    pass attr_refuses_appended
+else fail attr_refuses_appended "message: $(cat "$TMP/err")"; fi
