@@ -126,6 +126,7 @@ typedef struct asm_ctx {
     assemble_result *r;
     char *config_json;
     char config_sha[65];
+    int lock_out, lock_state;      /* OUT/.lock and WORK/state/assemble/.lock */
     sbuf attr_summary;             /* attr_sets_check's JSON array, for the manifest */
     int attr_partial;              /* some set lacks files (--allow-partial) */
 } asm_ctx;
@@ -829,7 +830,8 @@ static int swap_in(const char *tmp, const char *final, blalm_err *e)
     return 0;
 }
 
-/* Removes temp folders that killed runs left, e.g. OUT/.strict.tmp.1234. */
+/* Removes temp folders that killed runs left, e.g. OUT/.strict.tmp.1234
+ * (and .strict.tmp.1234.old.1234): only those whose process is gone. */
 static void clean_stale(const char *dir, const char *name)
 {
     DIR *d = opendir(dir);
@@ -839,6 +841,11 @@ static void clean_stale(const char *dir, const char *name)
     struct dirent *de;
     while ((de = readdir(d))) {
         if (strncmp(de->d_name, prefix, strlen(prefix))) continue;
+        char *end;
+        long pid = strtol(de->d_name + strlen(prefix), &end, 10);
+        if (end == de->d_name + strlen(prefix) || (*end && strncmp(end, ".old.", 5)) ||
+            !pid_is_dead(pid))
+            continue;
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         rm_tree(p);
@@ -916,6 +923,8 @@ static void ctx_free(asm_ctx *c)
     schema_free(c->schema);
     free(c->config_json);
     sb_free(&c->attr_summary);
+    lock_release(c->lock_out);
+    lock_release(c->lock_state);
 }
 
 int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
@@ -927,11 +936,19 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     c.o = o;
     c.cfg = o->config;
     c.r = r;
+    c.lock_out = c.lock_state = -1;
     const corpora_config *cfg = o->config;
     int rc = -1;
     progress *pg = NULL;
     if (work_dirs_init(&c.w, o->work, o->docs, o->attrs, e) < 0) return -1;
-    if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) return -1;
+    {   /* one assemble at a time per output and per work directory's decisions */
+        char sd[4400];
+        snprintf(sd, sizeof sd, "%s/assemble", c.w.state);
+        if ((c.lock_out = lock_dir(o->out, "blalm assemble --out", e)) < 0 ||
+            (c.lock_state = lock_dir(sd, "blalm assemble of this work directory", e)) < 0)
+            goto out;
+    }
+    if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) goto out;
     if (c.nfiles == 0) { err_set(e, "%s: no document files", c.w.docs); goto out; }
     if (!(c.schema = schema_scan(c.w.attrs, e))) goto out;
     if (schema_nsets(c.schema) > 250) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,13 +110,54 @@ void remove_stale_temps(const char *path)
         char *end;
         long pid = strtol(de->d_name + pl, &end, 10);
         if (*end || end == de->d_name + pl || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+        if (pid_is_dead(pid)) {
             char p[8400];
             snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
             unlink(p);
         }
     }
     closedir(d);
+}
+
+int pid_is_dead(long pid)
+{
+    return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+int lock_dir(const char *dir, const char *what, blalm_err *e)
+{
+    if (mkdir_p(dir, e) < 0) return -1;
+    char p[4200];
+    snprintf(p, sizeof p, "%s/.lock", dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return err_errno(e, "%s", p);
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int busy = errno == EWOULDBLOCK;
+        char holder[32] = "";
+        ssize_t k = busy ? pread(fd, holder, sizeof holder - 1, 0) : -1;
+        if (k > 0) holder[k] = 0;
+        holder[strcspn(holder, "\n")] = 0;
+        if (busy)
+            err_set(e, "%s: another %s is running here (pid %s, holding %s); wait for it to end",
+                    dir, what, holder[0] ? holder : "unknown", p);
+        else
+            err_errno(e, "lock %s", p);
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        err_errno(e, "%s", p);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void lock_release(int fd)
+{
+    if (fd >= 0) close(fd);   /* closing the descriptor drops the flock */
 }
 
 static void fsync_dir_of(const char *path)

@@ -22,6 +22,15 @@ void temp_name_for(const char *path, char *out, size_t cap);
  * process's, or this one's, stay). Writers call it before writing path. */
 void remove_stale_temps(const char *path);
 
+/* 1 when pid names a process that no longer exists. */
+int pid_is_dead(long pid);
+/* Takes an exclusive lock on DIR/.lock (flock; released when the process
+ * ends or lock_release is called) and writes this pid into it. Returns a
+ * descriptor, or -1 with a message naming the holder when another process
+ * holds it (what: e.g. "assemble --out"). */
+int lock_dir(const char *dir, const char *what, blalm_err *e);
+void lock_release(int fd);
+
 /* Completion markers: WORK/state/<stage>/<name>.done */
 int marker_exists(const char *work, const char *stage, const char *name);
 int marker_write(const char *work, const char *stage, const char *name,

@@ -33,6 +33,8 @@ static const char usage[] =
     "settings); otherwise assemble refuses, naming the set, the files and the\n"
     "command to rerun. Sets without any record (made by hand) are accepted as\n"
     "unrecorded; the manifest's \"attributes\" lists every set and its state.\n"
+    "One assemble at a time per OUT (OUT/.lock) and per WORK (WORK/state/assemble/.lock):\n"
+    "a second is refused, naming the first's pid.\n"
     "\n"
     "options:\n"
     "  --work WORK        work directory\n"

@@ -75,8 +75,11 @@ static const char usage[] =
     "  --help           this text\n"
     "\n"
     "Invalid UTF-8 in a text is replaced by U+FFFD and counted (readability.invalid_utf8).\n"
-    "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; a rerun\n"
-    "with the same settings skips finished files. Run statistics:\n"
+    "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; beside\n"
+    "each attribute file, <stem>.record.json records the document file it was made\n"
+    "from (size, mtime, xxh3 of its bytes), the settings and the command. A rerun\n"
+    "with the same settings skips finished files whose document file is unchanged.\n"
+    "Run statistics:\n"
     "WORK/stats/tag.json (tag-I-of-N.json when sharded).\n";
 
 enum { T_READ = 1, T_GOPHER = 2, T_C4 = 4, T_FINEWEB = 8 };
