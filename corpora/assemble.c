@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ typedef struct cout {
     outfile *files;                /* [split * nsrc + src] */
     zwriter *index;
     uint64_t index_docs;
+    char idx_sha[65];              /* sha256 of documents.jsonl.zst, for run.json */
 } cout;
 
 typedef struct asm_ctx {
@@ -667,6 +669,7 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     char p[4900], idx_sha[65];
     snprintf(p, sizeof p, "%s/documents.jsonl.zst", co->tmp);
     if (sha256_file_hex(p, idx_sha, e) < 0) return -1;
+    memcpy(co->idx_sha, idx_sha, sizeof idx_sha);
     int *order = malloc(sizeof *order * (size_t)(c->nsrc ? c->nsrc : 1));
     if (!order) return err_set(e, "out of memory");
     for (int i = 0; i < c->nsrc; i++) order[i] = i;
@@ -941,12 +944,12 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     int rc = -1;
     progress *pg = NULL;
     if (work_dirs_init(&c.w, o->work, o->docs, o->attrs, e) < 0) return -1;
-    {   /* one assemble at a time per output and per work directory's decisions */
+    {   /* one assemble at a time per work directory's decisions (and, below,
+         * per output, locked once the config proved valid: a refused config
+         * leaves no OUT) */
         char sd[4400];
         snprintf(sd, sizeof sd, "%s/assemble", c.w.state);
-        if ((c.lock_out = lock_dir(o->out, "blalm assemble --out", e)) < 0 ||
-            (c.lock_state = lock_dir(sd, "blalm assemble of this work directory", e)) < 0)
-            goto out;
+        if ((c.lock_state = lock_dir(sd, "blalm assemble of this work directory", e)) < 0) goto out;
     }
     if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) goto out;
     if (c.nfiles == 0) { err_set(e, "%s: no document files", c.w.docs); goto out; }
@@ -1028,7 +1031,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     c.cands = NULL;
     for (int k = 0; k < cfg->ncorpora; k++) u64map_free(&c.cs[k].taken);  /* not needed to write */
 
-    if (mkdir_p(o->out, e) < 0) goto out;
+    if ((c.lock_out = lock_dir(o->out, "blalm assemble --out", e)) < 0) goto out;
     for (int k = 0; k < cfg->ncorpora; k++) {
         clean_stale(o->out, cfg->corpora[k].name);
         if (out_open(&c, k, e) < 0) goto out;
@@ -1051,7 +1054,23 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
         sb_json_str(&b, o->out, strlen(o->out));
         sb_adds(&b, ",\"config\":");
         sb_adds(&b, c.config_json);
-        sb_printf(&b, ",\"config_sha256\":\"%s\"}\n", c.config_sha);
+        sb_printf(&b, ",\"config_sha256\":\"%s\"", c.config_sha);
+        /* the corpora these decisions belong to: audit refuses decisions
+         * that do not match the corpora in place (a run killed between
+         * its renames leaves some corpora new and the decisions old) */
+        char absout[PATH_MAX];
+        if (!realpath(o->out, absout)) snprintf(absout, sizeof absout, "%s", o->out);
+        sb_adds(&b, ",\"corpora\":{");
+        for (int k = 0; k < cfg->ncorpora; k++) {
+            char cp[PATH_MAX + 80];
+            snprintf(cp, sizeof cp, "%s/%s", absout, cfg->corpora[k].name);
+            if (k) sb_addc(&b, ',');
+            sb_json_str(&b, cfg->corpora[k].name, strlen(cfg->corpora[k].name));
+            sb_adds(&b, ":{\"path\":");
+            sb_json_str(&b, cp, strlen(cp));
+            sb_printf(&b, ",\"index_sha256\":\"%s\"}", c.co[k].idx_sha);
+        }
+        sb_adds(&b, "}}\n");
         char p[4500];
         snprintf(p, sizeof p, "%s/run.json", c.dec_tmp);
         int wr = write_file_atomic(p, b.data, b.len, e);

@@ -67,6 +67,46 @@ static attr_join *open_join(const actx *c, const doc_file *f, joined *j, blalm_e
     return attrj_open(f->path, &dopts, pp, j->names, j->n, e);
 }
 
+/* The decisions describe the corpora in place: each corpus's index has the
+ * sha256 run.json recorded. An assemble killed between renaming its corpora
+ * leaves some corpora new and the decisions old; their fates would be wrong. */
+static int check_corpora(const actx *c, blalm_err *e)
+{
+    const cJSON *corpora = cJSON_GetObjectItemCaseSensitive(c->run, "corpora"), *it;
+    if (!cJSON_IsObject(corpora)) return 0;   /* decisions of an older blalm: nothing recorded */
+    cJSON_ArrayForEach(it, corpora) {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(it, "path");
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(it, "index_sha256");
+        if (!cJSON_IsString(path) || !cJSON_IsString(want))
+            return err_set(e, "%s/run.json: corpora.%s: expected {path, index_sha256}", c->dec_dir,
+                           it->string);
+        char p[4600], *text = NULL;
+        size_t len;
+        blalm_err e2;
+        snprintf(p, sizeof p, "%s/manifest.json", path->valuestring);
+        const char *have = NULL;
+        cJSON *m = NULL;
+        if (read_file(p, &text, &len, &e2) == 0) {
+            m = cJSON_ParseWithLength(text, len);
+            free(text);
+            const cJSON *ix = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(m, "index"), "sha256");
+            if (cJSON_IsString(ix)) have = ix->valuestring;
+        }
+        int same = have && !strcmp(have, want->valuestring);
+        if (!same)
+            err_set(e, "%s: %s; the decisions in %s belong to another assemble run (its index "
+                       "sha256 %.12s..., this corpus's %.12s...): an assemble was interrupted "
+                       "between replacing its corpora, so fates would be wrong; run blalm "
+                       "assemble again",
+                    path->valuestring, have ? "does not match" : "missing or without a manifest",
+                    c->dec_dir, want->valuestring, have ? have : "none");
+        cJSON_Delete(m);
+        if (!same) return -1;
+    }
+    return 0;
+}
+
 static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -89,6 +129,7 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
         const cJSON *idf = cJSON_GetObjectItemCaseSensitive(cfg, "id_field");
         if (cJSON_IsString(tf)) c->text_field = tf->valuestring;
         if (cJSON_IsString(idf)) c->id_field = idf->valuestring;
+        if (check_corpora(c, e) < 0) return -1;
     }
     return 0;
 }

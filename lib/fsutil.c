@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,24 +130,18 @@ int lock_dir(const char *dir, const char *what, blalm_err *e)
     snprintf(p, sizeof p, "%s/.lock", dir);
     int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return err_errno(e, "%s", p);
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int busy = errno == EWOULDBLOCK;
-        char holder[32] = "";
-        ssize_t k = busy ? pread(fd, holder, sizeof holder - 1, 0) : -1;
-        if (k > 0) holder[k] = 0;
-        holder[strcspn(holder, "\n")] = 0;
-        if (busy)
-            err_set(e, "%s: another %s is running here (pid %s, holding %s); wait for it to end",
-                    dir, what, holder[0] ? holder : "unknown", p);
-        else
+    /* a POSIX record lock: the kernel tells who holds it (F_GETLK), so the
+     * file stays empty and outputs stay byte-identical from run to run */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(fd, F_SETLK, &fl) < 0) {
+        if (errno == EACCES || errno == EAGAIN) {
+            struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+            long pid = fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
+            err_set(e, "%s: another %s is running here (pid %ld, holding a lock on %s); wait for it "
+                       "to end", dir, what, pid, p);
+        } else {
             err_errno(e, "lock %s", p);
-        close(fd);
-        return -1;
-    }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
-        err_errno(e, "%s", p);
+        }
         close(fd);
         return -1;
     }

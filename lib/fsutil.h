@@ -24,10 +24,10 @@ void remove_stale_temps(const char *path);
 
 /* 1 when pid names a process that no longer exists. */
 int pid_is_dead(long pid);
-/* Takes an exclusive lock on DIR/.lock (flock; released when the process
- * ends or lock_release is called) and writes this pid into it. Returns a
- * descriptor, or -1 with a message naming the holder when another process
- * holds it (what: e.g. "assemble --out"). */
+/* Takes an exclusive lock on DIR/.lock (a POSIX record lock on an empty
+ * file; released when the process ends or lock_release is called). Returns a
+ * descriptor, or -1 with a message naming the holder's pid when another
+ * process holds it (what: e.g. "blalm assemble --out"). */
 int lock_dir(const char *dir, const char *what, blalm_err *e);
 void lock_release(int fd);
 

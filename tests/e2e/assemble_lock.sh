@@ -42,11 +42,11 @@ else fail assemble_removes_only_dead_temps "$(ls -a "$OUT" | tr '\n' ' ')"; fi
 rm -rf "$OUT/.a.tmp.$$"
 # another process holds the lock: refused, naming it, nothing touched
 sum_before=$(cat "$OUT"/a/manifest.json | sha256sum)
+touch "$OUT/.lock"
 "$PY" -c '
 import fcntl, sys, time
 f = open(sys.argv[1], "r+")
-fcntl.flock(f, fcntl.LOCK_EX)
-f.truncate(0); f.write("4242\n"); f.flush()
+fcntl.lockf(f, fcntl.LOCK_EX)
 print("locked", flush=True)
 time.sleep(30)
 ' "$OUT/.lock" >"$TMP/holder" &
@@ -54,7 +54,7 @@ holder=$!
 for i in $(seq 1 100); do grep -q locked "$TMP/holder" && break; sleep 0.05; done
 if "$BLALM" assemble --work "$W" --out "$OUT" --config "$W/c.json" --quiet 2>"$TMP/e1"; then
     fail assemble_lock_refuses "exit 0 while another process held the lock"
-elif grep -q "another blalm assemble --out is running here (pid 4242" "$TMP/e1"; then
+elif grep -q "another blalm assemble --out is running here (pid $holder" "$TMP/e1"; then
     pass assemble_lock_refuses
 else fail assemble_lock_refuses "$(cat "$TMP/e1")"; fi
 kill $holder 2>/dev/null; wait $holder 2>/dev/null
