@@ -116,6 +116,17 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
     if (work_dirs_init(&c->w, o->work, o->docs, o->attrs, e) < 0) return -1;
     if (docs_walk(c->w.docs, &c->files, &c->nfiles, e) < 0) return -1;
     if (!(c->schema = schema_scan(c->w.attrs, e))) return -1;
+    {   /* the values shown must be those of the documents as they are now: stale
+         * or mixed sets are refused (a set lacking files is shown as such) */
+        const char *sets[256];
+        int n = schema_nsets(c->schema) < 256 ? schema_nsets(c->schema) : 256;
+        for (int i = 0; i < n; i++) sets[i] = schema_set(c->schema, i);
+        char fix[8400];
+        if (o->docs || o->attrs) snprintf(fix, sizeof fix, "--docs %s --out %s", c->w.docs, c->w.attrs);
+        else snprintf(fix, sizeof fix, "--work %s", c->w.work);
+        if (attr_sets_check(c->w.attrs, c->files, c->nfiles, sets, n, 1, fix, NULL, NULL, e) < 0)
+            return err_prefix(e, "audit");
+    }
     snprintf(c->dec_dir, sizeof c->dec_dir, "%s/assemble/decisions", c->w.state);
     char p[4500], *text;
     size_t len;

@@ -92,6 +92,8 @@ if assemble; then fail attr_refuses_stale "assemble exited 0 with attributes of 
 elif grep -q "stale" "$TMP/err" && grep -q "web/part-007.jsonl" "$TMP/err" && grep -q "blalm tag" "$TMP/err"; then
     pass attr_refuses_stale
 else fail attr_refuses_stale "message: $(cat "$TMP/err")"; fi
+if "$BLALM" audit --work "$W" web/part-007/0 >/dev/null 2>"$TMP/e5"; then fail attr_audit_refuses_stale "exit 0"
+elif grep -q "stale" "$TMP/e5"; then pass attr_audit_refuses_stale; else fail attr_audit_refuses_stale "$(cat "$TMP/e5")"; fi
 "$BLALM" tag --work "$W" --quiet --config "$TMP/b.json" 2>"$TMP/e1"
 if "$BLALM" tag --work "$W" --config "$TMP/b.json" 2>&1 | grep -q "in 0 files (60 skipped"; then
     pass attr_tag_redoes_changed_file
