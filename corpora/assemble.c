@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ typedef struct cout {
     outfile *files;                /* [split * nsrc + src] */
     zwriter *index;
     uint64_t index_docs;
+    char idx_sha[65];              /* sha256 of documents.jsonl.zst, for run.json */
 } cout;
 
 typedef struct asm_ctx {
@@ -126,6 +128,9 @@ typedef struct asm_ctx {
     assemble_result *r;
     char *config_json;
     char config_sha[65];
+    int lock_out, lock_state;      /* OUT/.lock and WORK/state/assemble/.lock */
+    sbuf attr_summary;             /* attr_sets_check's JSON array, for the manifest */
+    int attr_partial;              /* some set lacks files (--allow-partial) */
 } asm_ctx;
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -196,7 +201,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, progress *pg, blalm_err *e)
     const char *pp[256];
     for (int i = 0; i < n; i++) pp[i] = paths[i];
     doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
-                      .default_source = f->source};
+                      .default_source = f->source, .id_stem = f->id_stem};
     attr_join *j = attrj_open(f->path, &dopts, pp, names, n, e);
     free(paths);
     if (!j) return -1;
@@ -619,7 +624,7 @@ static int write_pass(asm_ctx *c, progress *pg, blalm_err *e)
     for (uint32_t fi = 0; fi < c->nfiles && rc == 0; fi++) {
         const doc_file *f = &c->files[fi];
         doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
-                          .default_source = f->source};
+                          .default_source = f->source, .id_stem = f->id_stem};
         doc_reader *dr = doc_open(f->path, &dopts, e);
         if (!dr) { rc = -1; break; }
         char stem[4096], dpath[8500];
@@ -684,6 +689,7 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     char p[4900], idx_sha[65];
     snprintf(p, sizeof p, "%s/documents.jsonl.zst", co->tmp);
     if (sha256_file_hex(p, idx_sha, e) < 0) return -1;
+    memcpy(co->idx_sha, idx_sha, sizeof idx_sha);
     int *order = malloc(sizeof *order * (size_t)(c->nsrc ? c->nsrc : 1));
     if (!order) return err_set(e, "out of memory");
     for (int i = 0; i < c->nsrc; i++) order[i] = i;
@@ -817,6 +823,18 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
                   "\"eligible_words\": %llu}",
               (unsigned long long)c->r->pool_docs, (unsigned long long)c->r->pool_words,
               (unsigned long long)c->r->eligible_docs, (unsigned long long)c->r->eligible_words);
+    /* what the attributes were: every set, and any exception allowed */
+    sb_adds(&m, ",\n  \"attributes\": {\"complete\": ");
+    sb_json_bool(&m, !c->attr_partial);
+    sb_adds(&m, ", \"exception\": ");
+    if (c->attr_partial)
+        sb_adds(&m, "\"--allow-partial: some attribute sets lack files for some documents, whose "
+                    "documents were judged without them (see sets)\"");
+    else
+        sb_adds(&m, "null");
+    sb_adds(&m, ", \"sets\": ");
+    sb_adds(&m, sb_cstr(&c->attr_summary));
+    sb_adds(&m, "}");
     sb_adds(&m, ",\n  \"config\": ");
     sb_adds(&m, c->config_json);
     sb_printf(&m, ",\n  \"config_sha256\": \"%s\"", c->config_sha);
@@ -843,7 +861,8 @@ static int swap_in(const char *tmp, const char *final, blalm_err *e)
     return 0;
 }
 
-/* Removes temp folders that killed runs left, e.g. OUT/.strict.tmp.1234. */
+/* Removes temp folders that killed runs left, e.g. OUT/.strict.tmp.1234
+ * (and .strict.tmp.1234.old.1234): only those whose process is gone. */
 static void clean_stale(const char *dir, const char *name)
 {
     DIR *d = opendir(dir);
@@ -853,6 +872,11 @@ static void clean_stale(const char *dir, const char *name)
     struct dirent *de;
     while ((de = readdir(d))) {
         if (strncmp(de->d_name, prefix, strlen(prefix))) continue;
+        char *end;
+        long pid = strtol(de->d_name + strlen(prefix), &end, 10);
+        if (end == de->d_name + strlen(prefix) || (*end && strncmp(end, ".old.", 5)) ||
+            !pid_is_dead(pid))
+            continue;
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         rm_tree(p);
@@ -929,6 +953,9 @@ static void ctx_free(asm_ctx *c)
     docs_walk_free(c->files, c->nfiles);
     schema_free(c->schema);
     free(c->config_json);
+    sb_free(&c->attr_summary);
+    lock_release(c->lock_out);
+    lock_release(c->lock_state);
 }
 
 int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
@@ -940,16 +967,38 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     c.o = o;
     c.cfg = o->config;
     c.r = r;
+    c.lock_out = c.lock_state = -1;
     const corpora_config *cfg = o->config;
     int rc = -1;
     progress *pg = NULL;
     if (work_dirs_init(&c.w, o->work, o->docs, o->attrs, e) < 0) return -1;
-    if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) return -1;
+    {   /* one assemble at a time per work directory's decisions (and, below,
+         * per output, locked once the config proved valid: a refused config
+         * leaves no OUT) */
+        char sd[4400];
+        snprintf(sd, sizeof sd, "%s/assemble", c.w.state);
+        if ((c.lock_state = lock_dir(sd, "blalm assemble of this work directory", e)) < 0) goto out;
+    }
+    if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) goto out;
     if (c.nfiles == 0) { err_set(e, "%s: no document files", c.w.docs); goto out; }
     if (!(c.schema = schema_scan(c.w.attrs, e))) goto out;
     if (schema_nsets(c.schema) > 250) {
         err_set(e, "%s: more than 250 attribute sets", c.w.attrs);
         goto out;
+    }
+    {   /* every set complete, current and of one config, before anything is read */
+        const char *sets[256];
+        for (int i = 0; i < schema_nsets(c.schema); i++) sets[i] = schema_set(c.schema, i);
+        char fix[8400];
+        if (o->docs || o->attrs)
+            snprintf(fix, sizeof fix, "--docs %s --out %s", c.w.docs, c.w.attrs);
+        else
+            snprintf(fix, sizeof fix, "--work %s", c.w.work);
+        if (attr_sets_check(c.w.attrs, c.files, c.nfiles, sets, schema_nsets(c.schema),
+                            o->allow_partial, fix, &c.attr_summary, &c.attr_partial, e) < 0) {
+            err_prefix(e, "assemble");
+            goto out;
+        }
     }
     for (int i = 0; i < cfg->nrules; i++)
         if (!(c.rules[i] = rule_parse(cfg->rules[i], e))) goto out;
@@ -1011,7 +1060,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     c.cands = NULL;
     for (int k = 0; k < cfg->ncorpora; k++) u64map_free(&c.cs[k].taken);  /* not needed to write */
 
-    if (mkdir_p(o->out, e) < 0) goto out;
+    if ((c.lock_out = lock_dir(o->out, "blalm assemble --out", e)) < 0) goto out;
     for (int k = 0; k < cfg->ncorpora; k++) {
         clean_stale(o->out, cfg->corpora[k].name);
         if (out_open(&c, k, e) < 0) goto out;
@@ -1034,7 +1083,23 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
         sb_json_str(&b, o->out, strlen(o->out));
         sb_adds(&b, ",\"config\":");
         sb_adds(&b, c.config_json);
-        sb_printf(&b, ",\"config_sha256\":\"%s\"}\n", c.config_sha);
+        sb_printf(&b, ",\"config_sha256\":\"%s\"", c.config_sha);
+        /* the corpora these decisions belong to: audit refuses decisions
+         * that do not match the corpora in place (a run killed between
+         * its renames leaves some corpora new and the decisions old) */
+        char absout[PATH_MAX];
+        if (!realpath(o->out, absout)) snprintf(absout, sizeof absout, "%s", o->out);
+        sb_adds(&b, ",\"corpora\":{");
+        for (int k = 0; k < cfg->ncorpora; k++) {
+            char cp[PATH_MAX + 80];
+            snprintf(cp, sizeof cp, "%s/%s", absout, cfg->corpora[k].name);
+            if (k) sb_addc(&b, ',');
+            sb_json_str(&b, cfg->corpora[k].name, strlen(cfg->corpora[k].name));
+            sb_adds(&b, ":{\"path\":");
+            sb_json_str(&b, cp, strlen(cp));
+            sb_printf(&b, ",\"index_sha256\":\"%s\"}", c.co[k].idx_sha);
+        }
+        sb_adds(&b, "}}\n");
         char p[4500];
         snprintf(p, sizeof p, "%s/run.json", c.dec_tmp);
         int wr = write_file_atomic(p, b.data, b.len, e);

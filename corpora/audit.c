@@ -63,8 +63,48 @@ static attr_join *open_join(const actx *c, const doc_file *f, joined *j, blalm_e
     const char *pp[MAX_SETS + 1];
     for (int i = 0; i < j->n; i++) pp[i] = j->paths[i];
     doc_opts dopts = {.text_field = c->text_field, .id_field = c->id_field,
-                      .default_source = f->source};
+                      .default_source = f->source, .id_stem = f->id_stem};
     return attrj_open(f->path, &dopts, pp, j->names, j->n, e);
+}
+
+/* The decisions describe the corpora in place: each corpus's index has the
+ * sha256 run.json recorded. An assemble killed between renaming its corpora
+ * leaves some corpora new and the decisions old; their fates would be wrong. */
+static int check_corpora(const actx *c, blalm_err *e)
+{
+    const cJSON *corpora = cJSON_GetObjectItemCaseSensitive(c->run, "corpora"), *it;
+    if (!cJSON_IsObject(corpora)) return 0;   /* decisions of an older blalm: nothing recorded */
+    cJSON_ArrayForEach(it, corpora) {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(it, "path");
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(it, "index_sha256");
+        if (!cJSON_IsString(path) || !cJSON_IsString(want))
+            return err_set(e, "%s/run.json: corpora.%s: expected {path, index_sha256}", c->dec_dir,
+                           it->string);
+        char p[4600], *text = NULL;
+        size_t len;
+        blalm_err e2;
+        snprintf(p, sizeof p, "%s/manifest.json", path->valuestring);
+        const char *have = NULL;
+        cJSON *m = NULL;
+        if (read_file(p, &text, &len, &e2) == 0) {
+            m = cJSON_ParseWithLength(text, len);
+            free(text);
+            const cJSON *ix = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(m, "index"), "sha256");
+            if (cJSON_IsString(ix)) have = ix->valuestring;
+        }
+        int same = have && !strcmp(have, want->valuestring);
+        if (!same)
+            err_set(e, "%s: %s; the decisions in %s belong to another assemble run (its index "
+                       "sha256 %.12s..., this corpus's %.12s...): an assemble was interrupted "
+                       "between replacing its corpora, so fates would be wrong; run blalm "
+                       "assemble again",
+                    path->valuestring, have ? "does not match" : "missing or without a manifest",
+                    c->dec_dir, want->valuestring, have ? have : "none");
+        cJSON_Delete(m);
+        if (!same) return -1;
+    }
+    return 0;
 }
 
 static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
@@ -76,6 +116,17 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
     if (work_dirs_init(&c->w, o->work, o->docs, o->attrs, e) < 0) return -1;
     if (docs_walk(c->w.docs, &c->files, &c->nfiles, e) < 0) return -1;
     if (!(c->schema = schema_scan(c->w.attrs, e))) return -1;
+    {   /* the values shown must be those of the documents as they are now: stale
+         * or mixed sets are refused (a set lacking files is shown as such) */
+        const char *sets[256];
+        int n = schema_nsets(c->schema) < 256 ? schema_nsets(c->schema) : 256;
+        for (int i = 0; i < n; i++) sets[i] = schema_set(c->schema, i);
+        char fix[8400];
+        if (o->docs || o->attrs) snprintf(fix, sizeof fix, "--docs %s --out %s", c->w.docs, c->w.attrs);
+        else snprintf(fix, sizeof fix, "--work %s", c->w.work);
+        if (attr_sets_check(c->w.attrs, c->files, c->nfiles, sets, n, 1, fix, NULL, NULL, e) < 0)
+            return err_prefix(e, "audit");
+    }
     snprintf(c->dec_dir, sizeof c->dec_dir, "%s/assemble/decisions", c->w.state);
     char p[4500], *text;
     size_t len;
@@ -89,6 +140,7 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
         const cJSON *idf = cJSON_GetObjectItemCaseSensitive(cfg, "id_field");
         if (cJSON_IsString(tf)) c->text_field = tf->valuestring;
         if (cJSON_IsString(idf)) c->id_field = idf->valuestring;
+        if (check_corpora(c, e) < 0) return -1;
     }
     return 0;
 }
@@ -195,7 +247,7 @@ static long audit_id(actx *c, FILE *out, blalm_err *e)
         const doc_file *f = &c->files[fi];
         /* a cheap first look with the documents alone */
         doc_opts dopts = {.text_field = c->text_field, .id_field = c->id_field,
-                          .default_source = f->source};
+                          .default_source = f->source, .id_stem = f->id_stem};
         doc_reader *r = doc_open(f->path, &dopts, e);
         if (!r) return -1;
         blalm_doc d;

@@ -97,6 +97,7 @@ typedef struct assemble_opts {
     const corpora_config *config;
     size_t mem_bytes;       /* sort memory before spilling (default 256 MiB) */
     int quiet;
+    int allow_partial;      /* use attribute sets missing files (recorded in the manifest) */
 } assemble_opts;
 
 typedef struct corpus_result {
@@ -120,6 +121,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e);
  * Returns the number of problems, or -1 when the corpus cannot be read. */
 typedef struct verify_result {
     uint64_t words, dev_words, docs, dev_docs, budget, files;
+    int partial;            /* assembled with --allow-partial (manifest "attributes") */
 } verify_result;
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
                    blalm_err *e);

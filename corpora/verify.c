@@ -136,6 +136,44 @@ static int cmp_text(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* The manifest's record of the attribute sets the corpus was made from:
+ * present, well-formed, and "complete" exactly when no set lacks files. */
+static void check_attributes(vctx *v, const cJSON *m, verify_result *r)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "attributes");
+    const cJSON *complete = cJSON_GetObjectItemCaseSensitive(a, "complete");
+    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(a, "sets"), *it;
+    if (!cJSON_IsObject(a) || !cJSON_IsBool(complete) || !cJSON_IsArray(sets)) {
+        problem(v, "manifest.json: \"attributes\" {complete, exception, sets} missing: "
+                   "no record of the attribute sets the corpus was made from");
+        return;
+    }
+    int lacking = 0;
+    cJSON_ArrayForEach(it, sets) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "set");
+        uint64_t files, missing, incomplete;
+        if (!cJSON_IsString(name) || !num(it, "files", &files) || !num(it, "missing", &missing) ||
+            !num(it, "incomplete", &incomplete) ||
+            !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(it, "recorded"))) {
+            problem(v, "manifest.json: attributes.sets: expected {set, files, missing, incomplete, "
+                       "recorded, config} entries");
+            return;
+        }
+        if (missing > files || incomplete > files)
+            problem(v, "manifest.json: attributes.sets: %s: more files missing than files", name->valuestring);
+        if (missing || incomplete) lacking = 1;
+    }
+    if (cJSON_IsTrue(complete) == lacking)
+        problem(v, "manifest.json: attributes.complete is %s, but its sets say %s",
+                cJSON_IsTrue(complete) ? "true" : "false",
+                lacking ? "some lack files" : "none lacks files");
+    if (lacking) {
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "exception")))
+            problem(v, "manifest.json: attributes: sets lack files but no exception is recorded");
+        r->partial = 1;
+    }
+}
+
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
                    blalm_err *e)
 {
@@ -185,6 +223,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         problem(&v, "manifest.json: \"dev\" {words, documents} missing");
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "word_definition")))
         problem(&v, "manifest.json: \"word_definition\" missing");
+    check_attributes(&v, m, r);
     r->budget = budget;
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
     const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;

@@ -179,7 +179,7 @@ static int signatures_for_file(const dd_config *c, const dd_paths *p, const doc_
     shingle_path(p, f->rel, hpath);
     uint64_t fsize, fmtime;
     if (file_stat(f->path, &fsize, &fmtime) < 0) return err_errno(e, "%s", f->path);
-    doc_opts o = {0};
+    doc_opts o = {.id_stem = f->id_stem};
     doc_reader *r = doc_open(f->path, &o, e);
     if (!r) return -1;
     dd_bwriter *w = dd_bw_open(spath, e), *ws = NULL;
@@ -924,7 +924,12 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
         free(res);
         return err_errno(e, "reading clusters.bin");
     }
-    doc_opts o = {0};
+    doc_identity ident;
+    if (doc_identity_of(df->path, &ident, e) < 0) {
+        free(res);
+        return -1;
+    }
+    doc_opts o = {.id_stem = df->id_stem};
     doc_reader *r = doc_open(df->path, &o, e);
     if (!r) {
         free(res);
@@ -975,6 +980,11 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
         return -1;
     }
     if (attrw_commit(w, e) < 0) return -1;
+    /* the record names the clusters (and so every document file) it came from */
+    char config[160];
+    snprintf(config, sizeof config, "dedup %.*s", (int)strcspn(marker, "\n"), marker);
+    if (attr_record_write(out, "dedup", df->rel, &ident, n, 1, config, "blalm dedup", e) < 0)
+        return -1;
     return dd_write_small(mpath, marker, strlen(marker), e);
 }
 
@@ -1026,7 +1036,9 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
             doc_rel_stem(t.files[i].rel, stem, sizeof stem);
             snprintf(out, sizeof out, "%s/dedup/%s.jsonl.zst", p->attrs, stem);
             attr_marker_path(p, t.files[i].rel, mpath);
-            if (file_exists(out) && file_exists(mpath) &&
+            char rpath[PATH_CAP * 2 + 32];
+            attr_record_path(out, rpath, sizeof rpath);
+            if (file_exists(out) && file_exists(mpath) && file_exists(rpath) &&
                 read_file(mpath, &have, &hl, &le) == 0 && !strcmp(have, marker)) {
                 skipped++;
             } else if (attributes_for_file(c, p, &t, i, f, marker, &le) < 0) {

@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "filters/dedup_internal.h"
+#include "lib/fsutil.h"
 
 _Static_assert(sizeof(dd_header) == 80, "dd_header has no padding");
 
@@ -171,6 +172,7 @@ dd_bwriter *dd_bw_open(const char *path, blalm_err *e)
         return NULL;
     }
     snprintf(w->path, sizeof w->path, "%s", path);
+    remove_stale_temps(path);   /* a killed run's leftover of this file */
     tmp_for(path, w->tmp, sizeof w->tmp);
     w->f = fopen(w->tmp, "wb");
     if (!w->f) {
@@ -219,6 +221,7 @@ int dd_write_small(const char *path, const char *data, size_t n, blalm_err *e)
 {
     if (mkdir_parent_of(path, e) < 0) return -1;
     char tmp[4200];
+    remove_stale_temps(path);
     tmp_for(path, tmp, sizeof tmp);
     FILE *f = fopen(tmp, "wb");
     if (!f) return err_errno(e, "%s", tmp);

@@ -1,8 +1,15 @@
 #include "attr.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
 
+#include "fsutil.h"
 #include "json.h"
 #include "zio.h"
 
@@ -154,4 +161,311 @@ void attrj_close(attr_join *j)
     free(j->sets);
     free(j->parsed);
     free(j);
+}
+
+/* ---- attribute records ---------------------------------------------------- */
+
+int doc_identity_of(const char *path, doc_identity *id, blalm_err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return err_errno(e, "%s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return err_errno(e, "%s", path);
+    }
+    XXH3_state_t *xs = XXH3_createState();
+    char *buf = malloc(1 << 20);
+    if (!xs || !buf) {
+        XXH3_freeState(xs);
+        free(buf);
+        close(fd);
+        return err_set(e, "out of memory");
+    }
+    XXH3_64bits_reset(xs);
+    uint64_t total = 0;
+    int rc = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf, 1 << 20);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) { rc = err_errno(e, "reading %s", path); break; }
+        if (k == 0) break;
+        XXH3_64bits_update(xs, buf, (size_t)k);
+        total += (uint64_t)k;
+    }
+    id->size = total;
+    id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    id->xxh3 = XXH3_64bits_digest(xs);
+    XXH3_freeState(xs);
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+void attr_record_path(const char *attr_path, char *out, size_t cap)
+{
+    size_t n = strlen(attr_path);
+    static const char ext[] = ".jsonl.zst";
+    if (n >= sizeof ext - 1 && !strcmp(attr_path + n - (sizeof ext - 1), ext)) n -= sizeof ext - 1;
+    snprintf(out, cap, "%.*s.record.json", (int)n, attr_path);
+}
+
+int attr_record_write(const char *attr_path, const char *set, const char *doc_rel,
+                      const doc_identity *id, uint64_t ndocs, int complete, const char *config,
+                      const char *command, blalm_err *e)
+{
+    sbuf b;
+    sb_init(&b);
+    sb_adds(&b, "{\"set\":");
+    sb_json_str(&b, set, strlen(set));
+    sb_adds(&b, ",\"document\":{\"path\":");
+    sb_json_str(&b, doc_rel, strlen(doc_rel));
+    sb_printf(&b, ",\"size\":%llu,\"mtime_ns\":%lld,\"xxh3\":\"%016llx\"},\"documents\":%llu,"
+                  "\"complete\":%s,\"config\":",
+              (unsigned long long)id->size, (long long)id->mtime_ns, (unsigned long long)id->xxh3,
+              (unsigned long long)ndocs, complete ? "true" : "false");
+    sb_json_str(&b, config, strlen(config));
+    sb_adds(&b, ",\"command\":");
+    sb_json_str(&b, command, strlen(command));
+    sb_adds(&b, "}\n");
+    char p[8400];
+    attr_record_path(attr_path, p, sizeof p);
+    int rc = write_file_atomic(p, b.data, b.len, e);
+    sb_free(&b);
+    return rc;
+}
+
+/* The parsed record of an attribute file, or NULL when it has none (or an
+ * unreadable one: the reader then treats the file as unrecorded). */
+static cJSON *record_load(const char *attr_path)
+{
+    char p[8400], *text;
+    size_t len;
+    blalm_err e;
+    attr_record_path(attr_path, p, sizeof p);
+    if (!file_exists(p) || read_file(p, &text, &len, &e) < 0) return NULL;
+    cJSON *r = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (r && !cJSON_IsObject(r)) {
+        cJSON_Delete(r);
+        r = NULL;
+    }
+    return r;
+}
+
+static const char *rec_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* 1 when the record describes a document file with this size and content. */
+static int record_same_doc(const cJSON *rec, const doc_identity *id)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "document");
+    const cJSON *size = cJSON_GetObjectItemCaseSensitive(d, "size");
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)id->xxh3);
+    return cJSON_IsNumber(size) && size->valuedouble == (double)id->size &&
+           !strcmp(rec_str(d, "xxh3"), hex);
+}
+
+static int record_complete(const cJSON *rec)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "complete"));
+}
+
+int attr_record_current(const char *attr_path, const doc_identity *id, const char *config)
+{
+    if (!file_exists(attr_path)) return 0;
+    cJSON *rec = record_load(attr_path);
+    int ok = rec && record_complete(rec) && record_same_doc(rec, id) &&
+             !strcmp(rec_str(rec, "config"), config);
+    cJSON_Delete(rec);
+    return ok;
+}
+
+/* Up to a few example file names per problem, for messages. */
+typedef struct name_list {
+    sbuf s;
+    size_t n;
+} name_list;
+
+static void names_add(name_list *l, const char *rel)
+{
+    if (l->n++ < 3) {
+        if (l->s.len) sb_adds(&l->s, ", ");
+        sb_adds(&l->s, rel);
+    }
+}
+
+static const char *names_text(name_list *l)
+{
+    if (l->n > 3) sb_printf(&l->s, " and %zu more", l->n - 3);
+    return sb_cstr(&l->s);
+}
+
+#define MAX_CONFIGS 4
+
+typedef struct set_check {
+    name_list missing, incomplete, unrecorded, stale;
+    size_t present, recorded;
+    int nconfigs;
+    char *config[MAX_CONFIGS], *command[MAX_CONFIGS];
+    size_t config_files[MAX_CONFIGS];
+    char *config_example[MAX_CONFIGS];
+} set_check;
+
+static void set_check_free(set_check *c)
+{
+    sb_free(&c->missing.s); sb_free(&c->incomplete.s); sb_free(&c->unrecorded.s); sb_free(&c->stale.s);
+    for (int i = 0; i < c->nconfigs; i++) {
+        free(c->config[i]);
+        free(c->command[i]);
+        free(c->config_example[i]);
+    }
+}
+
+static void note_config(set_check *c, const cJSON *rec, const char *rel)
+{
+    const char *cfg = rec_str(rec, "config");
+    for (int i = 0; i < c->nconfigs; i++)
+        if (!strcmp(c->config[i], cfg)) {
+            c->config_files[i]++;
+            return;
+        }
+    if (c->nconfigs == MAX_CONFIGS) return;
+    c->config[c->nconfigs] = strdup(cfg);
+    c->command[c->nconfigs] = strdup(rec_str(rec, "command"));
+    c->config_example[c->nconfigs] = strdup(rel);
+    c->config_files[c->nconfigs++] = 1;
+}
+
+/* The command that makes the set again, for messages. */
+static void fix_command(const set_check *c, const char *set, const char *fix_args, sbuf *out)
+{
+    if (c->nconfigs && c->command[0][0])
+        sb_printf(out, "`%s %s`", c->command[0], fix_args);
+    else
+        sb_printf(out, "the command that made attribute set '%s' (%s)", set, fix_args);
+}
+
+int attr_sets_check(const char *attrs_dir, const doc_file *files, size_t nfiles,
+                    const char *const *sets, int nsets, int allow_partial,
+                    const char *fix_args, sbuf *summary, int *partial, blalm_err *e)
+{
+    doc_identity *ids = calloc(nfiles ? nfiles : 1, sizeof *ids);
+    char *have_id = calloc(nfiles ? nfiles : 1, 1);
+    if (!ids || !have_id) {
+        free(ids);
+        free(have_id);
+        return err_set(e, "out of memory");
+    }
+    sbuf msg;
+    sb_init(&msg);
+    int problems = 0, rc = 0;
+    if (partial) *partial = 0;
+    if (summary) sb_addc(summary, '[');
+    for (int si = 0; si < nsets && rc == 0; si++) {
+        const char *set = sets[si];
+        set_check c;
+        memset(&c, 0, sizeof c);
+        for (size_t i = 0; i < nfiles; i++) {
+            char stem[4096], ap[8400];
+            doc_rel_stem(files[i].rel, stem, sizeof stem);
+            snprintf(ap, sizeof ap, "%s/%s/%s.jsonl.zst", attrs_dir, set, stem);
+            if (!file_exists(ap)) {
+                names_add(&c.missing, files[i].rel);
+                continue;
+            }
+            c.present++;
+            cJSON *rec = record_load(ap);
+            if (!rec) {
+                names_add(&c.unrecorded, files[i].rel);
+                continue;
+            }
+            c.recorded++;
+            if (!have_id[i]) {
+                if (doc_identity_of(files[i].path, &ids[i], e) < 0) {
+                    cJSON_Delete(rec);
+                    rc = -1;
+                    break;
+                }
+                have_id[i] = 1;
+            }
+            if (!record_same_doc(rec, &ids[i])) names_add(&c.stale, files[i].rel);
+            else if (!record_complete(rec)) names_add(&c.incomplete, files[i].rel);
+            note_config(&c, rec, files[i].rel);
+            cJSON_Delete(rec);
+        }
+        if (rc < 0) {
+            set_check_free(&c);
+            break;
+        }
+        /* a set with no record at all was made by hand (or an older blalm):
+         * accepted as unrecorded; records for only part of it are not */
+        int unrecorded_set = c.recorded == 0;
+        sbuf fix;
+        sb_init(&fix);
+        fix_command(&c, set, fix_args, &fix);
+        sbuf one;
+        sb_init(&one);
+        if (c.stale.n) {
+            sb_printf(&one, "%sattribute set '%s' is stale: %zu document files changed since it was "
+                            "made from them (%s); run %s, which remakes them",
+                      one.len ? "; " : "", set, c.stale.n, names_text(&c.stale), sb_cstr(&fix));
+        }
+        if (c.nconfigs > 1) {
+            sb_printf(&one, "%sattribute set '%s' mixes %d configurations:", one.len ? "; " : "", set,
+                      c.nconfigs);
+            for (int k = 0; k < c.nconfigs; k++)
+                sb_printf(&one, "%s %zu files (e.g. %s) by `%s` (config %s)", k ? "," : "",
+                          c.config_files[k], c.config_example[k], c.command[k], c.config[k]);
+            sb_printf(&one, "; rerun the one you want with --force");
+        }
+        if (!unrecorded_set && c.unrecorded.n) {
+            sb_printf(&one, "%sattribute set '%s': %zu files have no record of what they were made "
+                            "from (%s); run %s with --force",
+                      one.len ? "; " : "", set, c.unrecorded.n, names_text(&c.unrecorded),
+                      sb_cstr(&fix));
+        }
+        int is_partial = c.missing.n || c.incomplete.n;
+        if (is_partial && partial) *partial = 1;
+        if (is_partial && !allow_partial) {
+            sb_printf(&one, "%sattribute set '%s' is incomplete:", one.len ? "; " : "", set);
+            if (c.missing.n)
+                sb_printf(&one, " %zu of %zu document files have no attribute file (%s)", c.missing.n,
+                          nfiles, names_text(&c.missing));
+            if (c.incomplete.n)
+                sb_printf(&one, "%s %zu files were left unfinished (%s)", c.missing.n ? ";" : "",
+                          c.incomplete.n, names_text(&c.incomplete));
+            sb_printf(&one, "; run %s to finish it (or pass --allow-partial to use it as it is, "
+                            "recorded in the manifest)",
+                      sb_cstr(&fix));
+        }
+        if (one.len) {
+            /* the first sets' problems in full; the message has room for a few */
+            if (problems++ < 2) sb_printf(&msg, "%s%s", msg.len ? "; " : "", sb_cstr(&one));
+            else sb_printf(&msg, "%s'%s'", problems == 3 ? "; and problems in attribute sets " : ", ", set);
+        }
+        sb_free(&one);
+        sb_free(&fix);
+        if (summary) {
+            sb_adds(summary, si ? ", {\"set\": " : "{\"set\": ");
+            sb_json_str(summary, set, strlen(set));
+            sb_printf(summary, ", \"files\": %zu, \"missing\": %zu, \"incomplete\": %zu, \"recorded\": %s, "
+                               "\"config\": ",
+                      nfiles, c.missing.n, c.incomplete.n, unrecorded_set ? "false" : "true");
+            if (c.nconfigs == 1) sb_json_str(summary, c.config[0], strlen(c.config[0]));
+            else sb_adds(summary, "null");
+            sb_addc(summary, '}');
+        }
+        set_check_free(&c);
+    }
+    if (summary) sb_addc(summary, ']');
+    if (rc == 0 && problems) rc = err_set(e, "%s", sb_cstr(&msg));
+    sb_free(&msg);
+    free(ids);
+    free(have_id);
+    return rc;
 }

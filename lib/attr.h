@@ -35,4 +35,44 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts,
 int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e);
 void attrj_close(attr_join *j);
 
+/* ---- attribute records: what each attribute file was made from ----------
+ *
+ * Beside <attrs>/<set>/<stem>.jsonl.zst its writer puts <stem>.record.json:
+ *   {"set": S, "document": {"path": REL, "size": N, "mtime_ns": N, "xxh3": HEX},
+ *    "documents": N, "complete": true|false, "config": C, "command": CMD}
+ * C names the settings that shaped the values (e.g. tag's settings hash) and
+ * CMD the command that makes the file again, so a reader can refuse a set
+ * that is incomplete, mixes configurations or was made from a document file
+ * that has changed since, and say what to rerun. */
+typedef struct doc_identity {
+    uint64_t size;
+    int64_t mtime_ns;
+    uint64_t xxh3;       /* of the whole file's bytes */
+} doc_identity;
+int doc_identity_of(const char *path, doc_identity *id, blalm_err *e);
+/* <stem>.record.json for <stem>.jsonl.zst */
+void attr_record_path(const char *attr_path, char *out, size_t cap);
+/* Atomic; call after the attribute file is committed. */
+int attr_record_write(const char *attr_path, const char *set, const char *doc_rel,
+                      const doc_identity *id, uint64_t ndocs, int complete, const char *config,
+                      const char *command, blalm_err *e);
+/* 1 = the attribute file and a complete record made from a document file with
+ * this identity (same size and content hash) and this config exist; 0 = not. */
+int attr_record_current(const char *attr_path, const doc_identity *id, const char *config);
+
+/* Checks, before a reader joins them, that each of sets is usable for every
+ * document file: every file has the set's attribute file with a complete
+ * record (a set with no record at all, e.g. made by hand, is accepted as
+ * unrecorded), every record was made from the document file as it is now
+ * (ids[i], NULL = compute) and one config made the whole set. Otherwise -1
+ * with a message naming the set, the files and the command to rerun
+ * (fix_args, e.g. "--work W", is appended to it). allow_partial accepts
+ * sets with missing or incomplete files (the only exception allowed).
+ * summary (may be NULL) receives a JSON array describing each set:
+ *   [{"set": S, "files": N, "missing": N, "incomplete": N, "recorded": bool,
+ *     "config": C}, ...] */
+int attr_sets_check(const char *attrs_dir, const doc_file *files, size_t nfiles,
+                    const char *const *sets, int nsets, int allow_partial,
+                    const char *fix_args, sbuf *summary, int *partial, blalm_err *e);
+
 #endif

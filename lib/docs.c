@@ -171,6 +171,7 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
     char stem[4096];
     base_stem(path, stem, sizeof stem);
     if (!o.default_source) o.default_source = stem;
+    if (o.id_stem) snprintf(stem, sizeof stem, "%s", o.id_stem);
     struct stat stt;
     if (stat(path, &stt) < 0) {
         err_errno(e, "%s", path);
@@ -342,10 +343,42 @@ void doc_rel_stem(const char *rel, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)n, rel);
 }
 
+/* A directory already walked, by (device, inode): a symlink loop or a
+ * second link to a folder would otherwise read its files again (or forever). */
+typedef struct seen_dir {
+    dev_t dev;
+    ino_t ino;
+    char *rel;
+} seen_dir;
+
 typedef struct file_list {
     doc_file *v;
     size_t n, cap;
+    seen_dir *dirs;
+    size_t ndirs, dirs_cap;
 } file_list;
+
+/* 0 = first visit (recorded), -1 = seen before (error set). */
+static int visit_dir(file_list *fl, const char *root, const char *rel, const struct stat *st,
+                     blalm_err *e)
+{
+    for (size_t i = 0; i < fl->ndirs; i++)
+        if (fl->dirs[i].dev == st->st_dev && fl->dirs[i].ino == st->st_ino)
+            return err_set(e, "%s/%s: is the same directory as %s%s%s (device %llu, inode %llu): "
+                              "a symlink loop or a second link to one folder would read its "
+                              "documents twice; remove the link",
+                           root, rel, root, *fl->dirs[i].rel ? "/" : "", fl->dirs[i].rel,
+                           (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+    if (fl->ndirs == fl->dirs_cap) {
+        fl->dirs_cap = fl->dirs_cap ? fl->dirs_cap * 2 : 16;
+        fl->dirs = realloc(fl->dirs, fl->dirs_cap * sizeof *fl->dirs);
+    }
+    fl->dirs[fl->ndirs].dev = st->st_dev;
+    fl->dirs[fl->ndirs].ino = st->st_ino;
+    fl->dirs[fl->ndirs].rel = strdup(rel);
+    fl->ndirs++;
+    return 0;
+}
 
 static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
 {
@@ -380,6 +413,7 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
             break;
         }
         if (S_ISDIR(st.st_mode)) {
+            if ((rc = visit_dir(fl, root, sub, &st, e)) < 0) break;
             if ((rc = walk(root, sub, fl, e)) < 0) break;
             continue;
         }
@@ -391,6 +425,9 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
         doc_file *f = &fl->v[fl->n++];
         f->path = strdup(full);
         f->rel = strdup(sub);
+        char id_stem[8192];
+        doc_rel_stem(sub, id_stem, sizeof id_stem);
+        f->id_stem = strdup(id_stem);
         const char *slash = strchr(sub, '/');
         if (slash) f->source = strndup(sub, (size_t)(slash - sub));
         else {
@@ -411,7 +448,12 @@ static int cmp_rel(const void *a, const void *b)
 int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e)
 {
     file_list fl = {0};
-    if (walk(root, "", &fl, e) < 0) {
+    struct stat st;
+    int rc = stat(root, &st) < 0 ? err_errno(e, "%s", root) : visit_dir(&fl, root, "", &st, e);
+    if (rc == 0) rc = walk(root, "", &fl, e);
+    for (size_t i = 0; i < fl.ndirs; i++) free(fl.dirs[i].rel);
+    free(fl.dirs);
+    if (rc < 0) {
         docs_walk_free(fl.v, fl.n);
         return -1;
     }
@@ -427,6 +469,7 @@ void docs_walk_free(doc_file *files, size_t n)
         free(files[i].path);
         free(files[i].rel);
         free(files[i].source);
+        free(files[i].id_stem);
     }
     free(files);
 }

@@ -34,6 +34,10 @@ typedef struct doc_opts {
     /* source when a document has none; default: the file's name without
      * extensions (docs_walk passes the folder under WORK/docs instead) */
     const char *default_source;
+    /* a document without an id gets "<id_stem>/<row>"; default: the file's
+     * name without folders and extensions. Readers of a docs root pass
+     * doc_file.id_stem, so generated ids are unique per (source, path). */
+    const char *id_stem;
     int max_row_groups;      /* parquet: read at most this many row groups (0 = all) */
     int text_only;           /* parquet: skip metadata columns (metadata "{}"), e.g. for
                                 counting words: only text and id are decompressed */
@@ -74,11 +78,14 @@ int docw_shards(const doc_writer *w);
  * (source, relative path) where source is the first folder under the root
  * (or the file stem for a file directly in the root). Only document files
  * are listed: *.parquet, *.jsonl, *.jsonl.gz, *.jsonl.zst, *.ndjson; hidden
- * and temporary files (names starting with '.') are skipped. */
+ * and temporary files (names starting with '.') are skipped. A folder reached
+ * twice (same device and inode: a symlink loop, or two links to one folder)
+ * is an error naming both paths. */
 typedef struct doc_file {
     char *path;      /* full path */
     char *rel;       /* path relative to the root, e.g. "fineweb-edu/sample/10BT/000.parquet" */
     char *source;    /* e.g. "fineweb-edu" */
+    char *id_stem;   /* rel without the extension: generated ids are "<id_stem>/<row>" */
 } doc_file;
 int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e);
 void docs_walk_free(doc_file *files, size_t n);

@@ -109,13 +109,48 @@ void remove_stale_temps(const char *path)
         char *end;
         long pid = strtol(de->d_name + pl, &end, 10);
         if (*end || end == de->d_name + pl || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+        if (pid_is_dead(pid)) {
             char p[8400];
             snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
             unlink(p);
         }
     }
     closedir(d);
+}
+
+int pid_is_dead(long pid)
+{
+    return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+int lock_dir(const char *dir, const char *what, blalm_err *e)
+{
+    if (mkdir_p(dir, e) < 0) return -1;
+    char p[4200];
+    snprintf(p, sizeof p, "%s/.lock", dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return err_errno(e, "%s", p);
+    /* a POSIX record lock: the kernel tells who holds it (F_GETLK), so the
+     * file stays empty and outputs stay byte-identical from run to run */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(fd, F_SETLK, &fl) < 0) {
+        if (errno == EACCES || errno == EAGAIN) {
+            struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+            long pid = fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
+            err_set(e, "%s: another %s is running here (pid %ld, holding a lock on %s); wait for it "
+                       "to end", dir, what, pid, p);
+        } else {
+            err_errno(e, "lock %s", p);
+        }
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void lock_release(int fd)
+{
+    if (fd >= 0) close(fd);   /* closing the descriptor drops the flock */
 }
 
 static void fsync_dir_of(const char *path)
@@ -134,6 +169,7 @@ static void fsync_dir_of(const char *path)
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e)
 {
     if (mkdir_parent(path, e) < 0) return -1;
+    remove_stale_temps(path);   /* a killed run's leftover of this file */
     char tmp[4200];
     temp_name_for(path, tmp, sizeof tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -12,7 +12,8 @@ int mkdir_p(const char *path, blalm_err *e);
 int mkdir_parent(const char *path, blalm_err *e);
 int file_exists(const char *path);
 int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-terminated */
-/* Writes data to path atomically (temp file, fsync, rename). */
+/* Writes data to path atomically (temp file, fsync, rename); first removes
+ * the temporary files of path that killed runs left (remove_stale_temps). */
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e);
 /* Temporary name used for path: "<dir>/.<base>.tmp.<pid>". */
 void temp_name_for(const char *path, char *out, size_t cap);
@@ -20,6 +21,15 @@ void temp_name_for(const char *path, char *out, size_t cap);
  * temp_name_for names them whose process no longer exists (another live
  * process's, or this one's, stay). Writers call it before writing path. */
 void remove_stale_temps(const char *path);
+
+/* 1 when pid names a process that no longer exists. */
+int pid_is_dead(long pid);
+/* Takes an exclusive lock on DIR/.lock (a POSIX record lock on an empty
+ * file; released when the process ends or lock_release is called). Returns a
+ * descriptor, or -1 with a message naming the holder's pid when another
+ * process holds it (what: e.g. "blalm assemble --out"). */
+int lock_dir(const char *dir, const char *what, blalm_err *e);
+void lock_release(int fd);
 
 /* Completion markers: WORK/state/<stage>/<name>.done */
 int marker_exists(const char *work, const char *stage, const char *name);

@@ -1050,7 +1050,8 @@ void pq_reader_close(pq_reader *r)
     free(r);
 }
 
-/* File name without folders and the .parquet extension: ids "<stem>/<row>". */
+/* File name without folders and the .parquet extension: ids "<stem>/<row>"
+ * unless the caller names another stem (doc_opts.id_stem). */
 static char *file_stem(const char *path)
 {
     const char *b = strrchr(path, '/');
@@ -1131,7 +1132,7 @@ pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
     r->buf = buf;
     r->len = len;
     r->name = strdup(name ? name : "(memory)");
-    r->stem = file_stem(r->name);
+    r->stem = opts && opts->id_stem ? strdup(opts->id_stem) : file_stem(r->name);
     sb_init(&r->meta_json);
     r->rg = -1;
     if (!r->name || !r->stem) { err_set(e, "out of memory"); goto fail; }
@@ -1160,7 +1161,7 @@ pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
     }
     if (check_schema(r, opts, e) < 0) goto fail;
     r->max_rg = opts ? opts->max_row_groups : 0;
-    r->source = strdup(opts && opts->default_source ? opts->default_source : r->stem);
+    r->source = opts && opts->default_source ? strdup(opts->default_source) : file_stem(r->name);
     if (!r->source) { err_set(e, "out of memory"); goto fail; }
     r->source_len = strlen(r->source);
     return r;

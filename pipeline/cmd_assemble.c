@@ -27,6 +27,15 @@ static const char usage[] =
     "and every document's fate to WORK/state/assemble/decisions (see blalm audit).\n"
     "A word is what Python's str.split() separates.\n"
     "\n"
+    "Every attribute set must cover every document file, with one configuration,\n"
+    "and be made from the document files as they are now (each attribute file's\n"
+    "<stem>.record.json holds the document file's size and content hash and the\n"
+    "settings); otherwise assemble refuses, naming the set, the files and the\n"
+    "command to rerun. Sets without any record (made by hand) are accepted as\n"
+    "unrecorded; the manifest's \"attributes\" lists every set and its state.\n"
+    "One assemble at a time per OUT (OUT/.lock) and per WORK (WORK/state/assemble/.lock):\n"
+    "a second is refused, naming the first's pid.\n"
+    "\n"
     "options:\n"
     "  --work WORK        work directory\n"
     "  --out OUT          where the corpora go\n"
@@ -35,6 +44,8 @@ static const char usage[] =
     "  --attributes DIR   attribute sets (default WORK/attributes)\n"
     "  --track T          strict | strict-small: refuse any budget above the track limit\n"
     "  --mem SIZE         sort memory before spilling to disk (default 256M; k/M/G)\n"
+    "  --allow-partial    use attribute sets that lack files for some documents (a\n"
+    "                     killed tag, dedup or score run); the manifest says so\n"
     "  --quiet            no progress, no summary\n"
     "  --help\n"
     "\n"
@@ -71,11 +82,12 @@ int cmd_assemble(int argc, char **argv)
         {"config", required_argument, 0, 'c'}, {"docs", required_argument, 0, 'd'},
         {"attributes", required_argument, 0, 'a'}, {"track", required_argument, 0, 't'},
         {"mem", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
+        {"allow-partial", no_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *work = NULL, *out = NULL, *config = NULL, *docs = NULL, *attrs = NULL,
                *track = NULL;
     unsigned long long mem = 256ULL << 20;
-    int quiet = 0, ch;
+    int quiet = 0, allow_partial = 0, ch;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
@@ -98,6 +110,7 @@ int cmd_assemble(int argc, char **argv)
                 return cli_usage_error(usage, "assemble: --mem: expected a size of at least 64k, got '%s'", optarg);
             break;
         case 'q': quiet = 1; break;
+        case 'P': allow_partial = 1; break;
         case 'h': return cli_help(usage);
         default:
             return cli_option_error(usage, "assemble", opts, argv, optind);
@@ -128,7 +141,8 @@ int cmd_assemble(int argc, char **argv)
         return 1;
     }
     assemble_opts o = {.work = work, .docs = docs, .attrs = attrs, .out = out,
-                       .config = &cfg, .mem_bytes = (size_t)mem, .quiet = quiet};
+                       .config = &cfg, .mem_bytes = (size_t)mem, .quiet = quiet,
+                       .allow_partial = allow_partial};
     assemble_result r;
     rc = corpora_assemble(&o, &r, &e);
     if (rc < 0) {

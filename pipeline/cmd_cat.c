@@ -19,7 +19,8 @@ static const char usage[] =
     "options:\n"
     "  --text-field NAME   field holding the text (default: text)\n"
     "  --id-field NAME     field holding the id (default: id); documents without\n"
-    "                      one get \"<file stem>/<row>\"\n"
+    "                      one get \"<file stem>/<row>\" (under a docs root,\n"
+    "                      \"<path without extension>/<row>\")\n"
     "  --source NAME       source for documents that have none (default: file stem)\n"
     "  -h, --help          this help\n";
 

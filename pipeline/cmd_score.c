@@ -596,10 +596,16 @@ static int file_done(const work_dirs *w, const char *name, const char *run_key, 
 static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *wc,
                       const char *run_key, blalm_err *e)
 {
-    char out[8192], name[4200];
+    char out[8192], name[4200], config[128];
     attr_path_for(w, "edu_llm", f->rel, out, sizeof out);
     marker_name(f->rel, name, sizeof name);
-    if (!R->o->dry_run && !R->o->force && file_done(w, name, run_key, out)) {
+    snprintf(config, sizeof config, "score run %s", run_key);
+    /* the document file as it is now: an edited file is scored again, and
+     * the record says what edu_llm was made from */
+    doc_identity ident;
+    if (!R->o->dry_run && doc_identity_of(f->path, &ident, e) < 0) return -1;
+    if (!R->o->dry_run && !R->o->force && file_done(w, name, run_key, out) &&
+        attr_record_current(out, &ident, config)) {
         R->n.files_skipped++;
         return 0;
     }
@@ -607,6 +613,7 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
     doc_opts dopt;
     memset(&dopt, 0, sizeof dopt);
     dopt.default_source = f->source;
+    dopt.id_stem = f->id_stem;
     doc_reader *dr = NULL;
     attr_join *aj = NULL;
     const char *paths[16], *sets[16];
@@ -672,6 +679,13 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
     if (aw) {
         rc = attrw_commit(aw, e);
         aw = NULL;
+        if (rc < 0) goto out;
+        char command[8400];
+        snprintf(command, sizeof command, "blalm score --model %s%s%s%s", R->o->model ? R->o->model : "",
+                 R->o->where ? " --where '" : "", R->o->where ? R->o->where : "",
+                 R->o->where ? "'" : "");
+        rc = attr_record_write(out, "edu_llm", f->rel, &ident, R->n.docs - docs0,
+                               R->n.not_sent == guard0, config, command, e);
         if (rc < 0) goto out;
         /* A file with unsent documents is done for now, not complete: no marker. */
         if (R->n.not_sent == guard0 && w->work[0]) {
@@ -1080,6 +1094,16 @@ static int score_main(int argc, char **argv, cJSON **config)
         if (nfiles) {
             wc.first_rel = files[0].rel;
             if (rule_check(R.where, known_key, &wc, &e) < 0) { err_prefix(&e, "--where"); goto fail; }
+        }
+        /* the sets --where reads: complete, of one config, made from these files */
+        char fix[8400];
+        if (o.work) snprintf(fix, sizeof fix, "--work %s", o.work);
+        else snprintf(fix, sizeof fix, "--docs %s --out %s", w.docs, w.attrs);
+        const char *used[16];
+        for (int i = 0; i < wc.nsets; i++) used[i] = wc.sets[i];
+        if (attr_sets_check(w.attrs, files, nfiles, used, wc.nsets, 0, fix, NULL, NULL, &e) < 0) {
+            err_prefix(&e, "--where");
+            goto fail;
         }
     }
     if (o.key_file) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "filters/quality.h"
 #include "filters/readability.h"
@@ -84,8 +85,11 @@ static const char usage[] =
     "  --help           this text\n"
     "\n"
     "Invalid UTF-8 in a text is replaced by U+FFFD and counted (readability.invalid_utf8).\n"
-    "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; a rerun\n"
-    "with the same settings skips finished files. Run statistics:\n"
+    "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; beside\n"
+    "each attribute file, <stem>.record.json records the document file it was made\n"
+    "from (size, mtime, xxh3 of its bytes), the settings and the command. A rerun\n"
+    "with the same settings skips finished files whose document file is unchanged.\n"
+    "Run statistics:\n"
     "WORK/stats/tag.json (tag-I-of-N.json when sharded).\n";
 
 enum { T_READ = 1, T_GOPHER = 2, T_C4 = 4, T_FINEWEB = 8 };
@@ -312,12 +316,17 @@ typedef struct run_totals {
 /* Markers carry a hash of the settings that shape the output, so a rerun
  * with other thresholds (or another patterns file) recomputes. */
 static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int force,
-                    uint64_t settings, const char *read_marker,
+                    uint64_t settings, const char *read_marker, const char *config_path,
                     readability_ctx *rc, quality_ctx *qc, progress *pg, run_totals *tot,
                     blalm_err *e)
 {
-    char paths[NSETS][8192], marker[NSETS][4400], stem[4096];
+    char paths[NSETS][8192], marker[NSETS][4400], stem[4096], config[64];
     doc_rel_stem(f->rel, stem, sizeof stem);
+    snprintf(config, sizeof config, "tag settings %016llx", (unsigned long long)settings);
+    /* the document file as it is now: a file edited since its attributes were
+     * made is measured again, and the records say what each set was made from */
+    doc_identity ident;
+    if (doc_identity_of(f->path, &ident, e) < 0) return -1;
     int todo = 0;
     for (int s = 0; s < NSETS; s++) {
         if (!(sets_mask & (1 << s))) continue;
@@ -325,7 +334,7 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
         snprintf(marker[s], sizeof marker[s], "%s/%s.%016llx", set_names[s], stem,
                  (unsigned long long)settings);
         if (force || !wd->work[0] || !marker_exists(wd->work, "tag", marker[s]) ||
-            !file_exists(paths[s]))
+            !attr_record_current(paths[s], &ident, config))
             todo |= 1 << s;
     }
     if (!todo) {
@@ -335,6 +344,7 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
     attr_writer *w[NSETS] = {0};
     doc_opts o = {0};
     o.default_source = f->source;
+    o.id_stem = f->id_stem;
     doc_reader *r = doc_open(f->path, &o, e);
     if (!r) return -1;
     for (int s = 0; s < NSETS; s++)
@@ -345,7 +355,9 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
     ws_spans split = {0};
     blalm_doc d;
     int rcn;
+    uint64_t docs_in_file = 0;
     while ((rcn = doc_next(r, &d, e)) == 1) {
+        docs_in_file++;
         const char *text = d.text;
         size_t len = d.text_len, bad_at;
         uint64_t invalid = 0;
@@ -417,11 +429,27 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
     ws_free(&split);
     doc_close(r);
     r = NULL;
+    {
+        struct stat st;
+        if (stat(f->path, &st) < 0 || (uint64_t)st.st_size != ident.size ||
+            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != ident.mtime_ns) {
+            err_set(e, "%s: changed while it was being tagged; run blalm tag again", f->path);
+            goto fail;
+        }
+    }
     for (int s = 0; s < NSETS; s++) {
         if (!w[s]) continue;
         attr_writer *ws = w[s];
         w[s] = NULL;
         if (attrw_commit(ws, e) < 0) goto fail;
+        char command[4400];
+        snprintf(command, sizeof command, "blalm tag --taggers %s%s%s",
+                 tagger_names[set_tagger[s] == T_READ ? 0 : set_tagger[s] == T_GOPHER ? 1
+                              : set_tagger[s] == T_C4 ? 2 : 3],
+                 config_path ? " --config " : "", config_path ? config_path : "");
+        if (attr_record_write(paths[s], set_names[s], f->rel, &ident, docs_in_file, 1, config,
+                              command, e) < 0)
+            goto fail;
         if (wd->work[0] &&
             marker_write(wd->work, "tag", marker[s], s == S_READ ? read_marker : "{}", e) < 0)
             goto fail;
@@ -542,7 +570,7 @@ int cmd_tag(int argc, char **argv)
     pg = prog_start("tag", 0, PROG_BYTES, quiet);
     for (size_t i = 0; i < nfiles; i++) {
         if ((int)(i % (size_t)shard_n) != shard_i) continue;
-        if (tag_file(&wd, &files[i], sets_mask, force, settings, sb_cstr(&read_marker), rc, qc,
+        if (tag_file(&wd, &files[i], sets_mask, force, settings, sb_cstr(&read_marker), config, rc, qc,
                      pg, &tot, &e) < 0) {
             prog_end(pg);
             pg = NULL;

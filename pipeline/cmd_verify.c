@@ -11,7 +11,7 @@
 BLALM_COMMAND(verify, "check a corpus: words recounted, budget, checksums, ids, manifest")
 
 static const char usage[] =
-    "usage: blalm verify OUT/<corpus> [--track strict|strict-small] [--quiet]\n"
+    "usage: blalm verify OUT/<corpus> [--track strict|strict-small] [--allow-partial] [--quiet]\n"
     "\n"
     "Recounts every word of every train/ and dev/ file (Python str.split()), checks\n"
     "the training split against the budget (and the track's limit: 100,000,000 words\n"
@@ -23,21 +23,26 @@ static const char usage[] =
     "only manifest.json, documents.jsonl.zst, train/, dev/ and the files the manifest\n"
     "lists.\n"
     "Exit 0 with a one-line summary on stdout; otherwise exit 1 with each problem on\n"
-    "stderr. A corpus whose assembly was killed has no folder, and fails.\n";
+    "stderr. A corpus whose assembly was killed has no folder, and fails.\n"
+    "The manifest must record the attribute sets the corpus was made from\n"
+    "(\"attributes\"); a corpus assembled with --allow-partial (sets lacking files)\n"
+    "fails unless --allow-partial is given here too.\n";
 
 int cmd_verify(int argc, char **argv)
 {
     static const struct option opts[] = {{"track", required_argument, 0, 't'},
                                          {"quiet", no_argument, 0, 'q'},
+                                         {"allow-partial", no_argument, 0, 'P'},
                                          {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *track = NULL;
-    int quiet = 0, ch;
+    int quiet = 0, allow_partial = 0, ch;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (ch) {
         case 't': track = optarg; break;
         case 'q': quiet = 1; break;
+        case 'P': allow_partial = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_option_error(usage, "verify", opts, argv, optind);
         }
@@ -63,6 +68,12 @@ int cmd_verify(int argc, char **argv)
         return 1;
     }
     free(problems);
+    if (r.partial && !allow_partial) {
+        fprintf(stderr, "blalm verify: %s: FAILED: assembled with --allow-partial (some attribute "
+                        "sets lacked files; see \"attributes\" in manifest.json); pass --allow-partial "
+                        "to accept that\n", dir);
+        return 1;
+    }
     if (!quiet)
         printf("blalm verify: %s: OK: %llu words <= budget %llu%s%s, %llu train + %llu dev documents "
                "(%llu dev words), %llu files, checksums match, no repeated ids\n",

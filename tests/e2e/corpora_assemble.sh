@@ -193,7 +193,7 @@ else
 fi
 # the rerun cleans up and completes
 if "$BLALM" assemble --work "$W/work" --out "$K" --config "$W/c.json" --quiet 2>/dev/null &&
-   "$BLALM" verify "$K/strict" >/dev/null && [ -z "$(ls -A "$K" | grep '^\.')" ]; then
+   "$BLALM" verify "$K/strict" >/dev/null && [ -z "$(ls -A "$K" | grep '^\.' | grep -vx '.lock')" ]; then
     pass kill_then_rerun
 else
     fail kill_then_rerun "$(ls -a "$K")"

@@ -199,6 +199,48 @@ TEST(writer_rotates_and_walk_finds_files)
     docs_walk_free(files, nf);
 }
 
+/* issue 20 defect 3: a directory symlink loop made the walk read every
+ * file 40 times (ELOOP ended it); a second link read a folder twice */
+TEST(walk_refuses_symlink_loops)
+{
+    char root[1024], p[1400], q[1400];
+    snprintf(root, sizeof root, "%s/loopdocs", test_tmpdir());
+    snprintf(p, sizeof p, "%s/web/sub", root);
+    blalm_err e;
+    CHECK(mkdir_p(p, &e) == 0);
+    snprintf(p, sizeof p, "%s/web/sub/a.jsonl", root);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    fputs("{\"text\":\"one two\"}\n", f);
+    fclose(f);
+    doc_file *files;
+    size_t nf;
+    CHECK(docs_walk(root, &files, &nf, &e) == 0);
+    CHECK_EQ_INT(nf, 1);
+    docs_walk_free(files, nf);
+    /* web/sub/up -> .. : a loop */
+    snprintf(p, sizeof p, "%s/web/sub/up", root);
+    CHECK(symlink("..", p) == 0);
+    CHECK(docs_walk(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "web/sub/up: is the same directory as");
+    CHECK_CONTAINS(e.msg, "same directory as");
+    CHECK_CONTAINS(e.msg, "symlink loop");
+    unlink(p);
+    /* other -> web: the same folder under two sources */
+    snprintf(q, sizeof q, "%s/other", root);
+    CHECK(symlink("web", q) == 0);
+    CHECK(docs_walk(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "other");
+    CHECK_CONTAINS(e.msg, "same directory as");
+    unlink(q);
+    /* a link to the root itself */
+    snprintf(q, sizeof q, "%s/web/root", root);
+    CHECK(symlink(root, q) == 0);
+    CHECK(docs_walk(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "web/root");
+    unlink(q);
+}
+
 TEST(work_dirs)
 {
     work_dirs w;
@@ -221,6 +263,7 @@ int main(void)
     RUN(text_and_id_fields);
     RUN(huge_document_roundtrip);
     RUN(writer_rotates_and_walk_finds_files);
+    RUN(walk_refuses_symlink_loops);
     RUN(work_dirs);
     return test_summary();
 }
