@@ -184,7 +184,7 @@ uint64_t distill_text_hash(const char *text, size_t len)
 
 int distill_int_score(double score)
 {
-    if (!(score > 0.5)) return 0;   /* also NaN */
+    if (!(score >= 0.5)) return 0;   /* also NaN */
     if (score >= 4.5) return 5;
     return (int)(score + 0.5);
 }
