@@ -42,7 +42,8 @@ static const char usage[] =
     "  --skip-unlabelled      skip documents without a label (default: an error naming them)\n"
     "  --out MODEL            train: the model file to write\n"
     "  --model MODEL          score, eval: the model file\n"
-    "  --model-type T         train: auto (default: the cross-validation picks), ridge, logistic\n"
+    "  --model-type T         train: auto (default: the cross-validation picks), ridge, logistic,\n"
+    "                         ensemble (the mean of the best ridge and the best logistic model)\n"
     "  --folds K              train: cross-validation folds (default 5)\n"
     "  --seed S               train: fold assignment seed (default 0)\n"
     "  --lambda L[,L...]      train: regularisation strengths to try (default: built-in grids)\n"
@@ -140,7 +141,8 @@ static int run_train(const args *a, const distill_work_opts *wo)
     if (!a->type || !strcmp(a->type, "auto")) to.kind = DISTILL_AUTO;
     else if (!strcmp(a->type, "ridge")) to.kind = DISTILL_RIDGE;
     else if (!strcmp(a->type, "logistic")) to.kind = DISTILL_LOGISTIC;
-    else return cli_usage_error(usage, "distill: --model-type wants auto, ridge or logistic, not '%s'", a->type);
+    else if (!strcmp(a->type, "ensemble")) to.kind = DISTILL_ENSEMBLE;
+    else return cli_usage_error(usage, "distill: --model-type wants auto, ridge, logistic or ensemble, not '%s'", a->type);
     blalm_err e = {{0}};
     if (distill_features_check(&to.feat, &e) < 0)
         return cli_usage_error(usage, "distill: %s", e.msg);
@@ -183,14 +185,14 @@ static int run_train(const args *a, const distill_work_opts *wo)
                (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, b->threshold,
                b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit);
         for (int c = 0; c < rep.n_cand; c++)
-            printf("%s{\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"f1_at3\":%.6f,\"mae\":%.6f}",
-                   c ? "," : "", distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda,
+            printf("%s{\"kind\":\"%s\",\"lambda\":%g,\"lambda2\":%g,\"threshold\":%.6f,\"f1_at3\":%.6f,\"mae\":%.6f}",
+                   c ? "," : "", distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2,
                    rep.cand[c].threshold, rep.cand[c].f1_at3, rep.cand[c].mae);
         printf("]}\n");
     } else if (!a->quiet) {
         for (int c = 0; c < rep.n_cand; c++)
-            fprintf(stderr, "  %-8s lambda %-6g  threshold %.3f  CV F1@3 %.4f  MAE %.4f%s\n",
-                    distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].threshold,
+            fprintf(stderr, "  %-8s lambda %-6g %-6g threshold %.3f  CV F1@3 %.4f  MAE %.4f%s\n",
+                    distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2, rep.cand[c].threshold,
                     rep.cand[c].f1_at3, rep.cand[c].mae, c == rep.best ? "  <- chosen" : "");
         fprintf(stderr,
                 "blalm distill train: %zu documents (%llu duplicate ids, %llu duplicate texts, %llu "

@@ -36,7 +36,9 @@
 #define DISTILL_FEATURES_VERSION 1   /* tokenizer + hashing scheme */
 #define DISTILL_CLASSES 6
 
-typedef enum { DISTILL_AUTO = 0, DISTILL_RIDGE = 1, DISTILL_LOGISTIC = 2 } distill_kind;
+/* ENSEMBLE: the mean of the best ridge and the best logistic model's scores. */
+typedef enum { DISTILL_AUTO = 0, DISTILL_RIDGE = 1, DISTILL_LOGISTIC = 2, DISTILL_ENSEMBLE = 3 } distill_kind;
+#define DISTILL_MAX_OUTPUTS (1 + DISTILL_CLASSES)
 
 typedef struct distill_features {
     uint32_t version;     /* DISTILL_FEATURES_VERSION */
@@ -90,13 +92,13 @@ typedef struct distill_train_opts {
 /* One cross-validated candidate. */
 typedef struct distill_candidate {
     distill_kind kind;
-    double lambda, threshold, f1_at3, mae;
+    double lambda, lambda2, threshold, f1_at3, mae;   /* lambda2: the ensemble's logistic part */
 } distill_candidate;
 
 typedef struct distill_train_report {
     size_t docs;                 /* training documents */
     size_t cv_docs;              /* documents in the cross-validation (<= max_dual) */
-    distill_candidate cand[64];
+    distill_candidate cand[65];
     int n_cand, best;
     double seconds_cv, seconds_fit;
 } distill_train_report;

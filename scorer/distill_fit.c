@@ -462,6 +462,40 @@ static int cmp_hash_only(const void *a, const void *b)
 
 /* ---- training ---- */
 
+/* Better of two candidates: higher F1@3, then lower MAE. */
+static int better(const distill_candidate *a, const distill_candidate *b)
+{
+    return a->f1_at3 > b->f1_at3 + 1e-12 || (fabs(a->f1_at3 - b->f1_at3) <= 1e-12 && a->mae < b->mae);
+}
+
+/* With both kinds cross-validated (AUTO or ENSEMBLE): the candidate that
+ * averages the best ridge's and the best logistic model's out-of-fold scores,
+ * its threshold tuned the same way (no extra fit: the folds are the same). */
+static void add_ensemble(distill_train_report *rep, double *pred, const double *label, size_t n,
+                         distill_kind want)
+{
+    int br = -1, bl = -1;
+    for (int c = 0; c < rep->n_cand; c++) {
+        int *b = rep->cand[c].kind == DISTILL_RIDGE ? &br : &bl;
+        if (*b < 0 || better(&rep->cand[c], &rep->cand[*b])) *b = c;
+    }
+    if (br < 0 || bl < 0) return;
+    distill_candidate *cd = &rep->cand[rep->n_cand];
+    double *p = pred + (size_t)rep->n_cand * n;
+    double mae = 0;
+    for (size_t i = 0; i < n; i++) {
+        p[i] = 0.5 * (pred[(size_t)br * n + i] + pred[(size_t)bl * n + i]);
+        mae += fabs(fmin(5, fmax(0, p[i])) - label[i]);
+    }
+    cd->kind = DISTILL_ENSEMBLE;
+    cd->lambda = rep->cand[br].lambda;
+    cd->lambda2 = rep->cand[bl].lambda;
+    cd->threshold = best_threshold(p, label, n, &cd->f1_at3);
+    cd->mae = mae / (double)n;
+    if (want == DISTILL_ENSEMBLE || better(cd, &rep->cand[rep->best])) rep->best = rep->n_cand;
+    rep->n_cand++;
+}
+
 static void report_step(const distill_train_opts *o, const char *what, int step, int steps)
 {
     if (o->progress) o->progress(o->progress_ctx, what, step, steps);
@@ -518,8 +552,9 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
     /* Candidates. */
     distill_kind kinds[2];
     int nk = 0;
-    if (o->kind == DISTILL_AUTO || o->kind == DISTILL_RIDGE) kinds[nk++] = DISTILL_RIDGE;
-    if (o->kind == DISTILL_AUTO || o->kind == DISTILL_LOGISTIC) kinds[nk++] = DISTILL_LOGISTIC;
+    int both = o->kind == DISTILL_AUTO || o->kind == DISTILL_ENSEMBLE;
+    if (both || o->kind == DISTILL_RIDGE) kinds[nk++] = DISTILL_RIDGE;
+    if (both || o->kind == DISTILL_LOGISTIC) kinds[nk++] = DISTILL_LOGISTIC;
     for (int k = 0; k < nk; k++) {
         const double *g = o->lambdas ? o->lambdas : kinds[k] == DISTILL_RIDGE ? ridge_grid : logistic_grid;
         int ng = o->lambdas ? o->n_lambdas
@@ -533,9 +568,9 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
             rep->n_cand++;
         }
     }
-    pred = calloc((size_t)rep->n_cand * n, sizeof *pred);
+    pred = calloc((size_t)(rep->n_cand + 1) * n, sizeof *pred);
     if (!pred) goto oom;
-    double M_bias_tmp[DISTILL_CLASSES] = {0};
+    double M_bias_tmp[DISTILL_MAX_OUTPUTS] = {0};
 
     /* IDF from every training document (labels unused), so the kernel of all
      * documents is computed once and each fold takes its block. */
@@ -546,7 +581,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
     for (size_t i = 0; i < n; i++) rows[i] = i;
     idf = idf_of(ex, rows, n, D);
     val = malloc((ex->nnz ? ex->nnz : 1) * sizeof *val);
-    w = malloc(D * DISTILL_CLASSES * sizeof *w);
+    w = malloc(D * DISTILL_MAX_OUTPUTS * sizeof *w);
     Kall = malloc(n * n * sizeof *Kall);
     buf = calloc(D, sizeof *buf);
     y = malloc(n * sizeof *y);
@@ -580,6 +615,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
                     (fabs(cd->f1_at3 - bc->f1_at3) <= 1e-12 && cd->mae < bc->mae))
                     rep->best = c;
             }
+            add_ensemble(rep, pred, ex->label, n, o->kind);
         }
         report_step(o, final ? "final fit" : "cross-validation fold", f + 1, folds + 1);
         size_t m = 0;
@@ -591,8 +627,25 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
         }
         dual d;
         if (dual_make(Kall, n, rows, m, &d, e) < 0) goto fail_work;
-        int c0 = final ? rep->best : 0, c1 = final ? rep->best + 1 : rep->n_cand;
-        for (int c = c0; c < c1; c++) {
+        if (final) {
+            const distill_candidate *bc = &rep->cand[rep->best];
+            int parts = bc->kind == DISTILL_ENSEMBLE ? 2 : 1;
+            size_t off = 0;
+            for (int q = 0; q < parts; q++) {
+                distill_kind kind = parts == 2 ? (q == 0 ? DISTILL_RIDGE : DISTILL_LOGISTIC) : bc->kind;
+                int outs = kind == DISTILL_RIDGE ? 1 : DISTILL_CLASSES;
+                double b0[DISTILL_CLASSES];
+                if (dual_fit(&d, y, cls, kind, q == 0 ? bc->lambda : bc->lambda2, C, b0, e) < 0) {
+                    dual_free(&d);
+                    goto fail_work;
+                }
+                to_primal(ex, val, rows, m, C, b0, outs, D, w + off * D, M_bias_tmp + off);
+                off += (size_t)outs;
+            }
+            dual_free(&d);
+            break;
+        }
+        for (int c = 0; c < rep->n_cand; c++) {
             double b0[DISTILL_CLASSES], bias[DISTILL_CLASSES];
             distill_kind kind = rep->cand[c].kind;
             int outs = kind == DISTILL_RIDGE ? 1 : DISTILL_CLASSES;
@@ -601,10 +654,6 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
                 goto fail_work;
             }
             to_primal(ex, val, rows, m, C, b0, outs, D, w, bias);
-            if (final) {
-                memcpy(M_bias_tmp, bias, sizeof bias);
-                break;
-            }
             for (size_t i = 0; i < n; i++)
                 if (fold[i] == f) pred[(size_t)c * n + i] = output_of(ex, val, i, w, bias, outs, D);
         }
@@ -619,7 +668,9 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
     }
     M->feat = o->feat;
     M->kind = best->kind;
-    M->outputs = best->kind == DISTILL_RIDGE ? 1 : DISTILL_CLASSES;
+    M->outputs = best->kind == DISTILL_RIDGE ? 1 : best->kind == DISTILL_LOGISTIC ? DISTILL_CLASSES
+                                                                          : DISTILL_MAX_OUTPUTS;
+    M->lambda2 = best->lambda2;
     M->folds = (uint32_t)folds;
     M->seed = o->seed;
     M->n_train = n;

@@ -8,13 +8,13 @@
 struct distill_model {
     distill_features feat;
     uint32_t kind;            /* DISTILL_RIDGE or DISTILL_LOGISTIC */
-    uint32_t outputs;         /* 1 (ridge) or DISTILL_CLASSES (logistic) */
+    uint32_t outputs;         /* 1 (ridge), DISTILL_CLASSES (logistic), 1 + DISTILL_CLASSES (ensemble) */
     uint32_t folds;
     uint64_t seed, n_train, cv_docs;
-    double lambda, threshold, offset, cv_f1, cv_mae;
+    double lambda, lambda2, threshold, offset, cv_f1, cv_mae;
     float *idf;               /* [D] */
     float *w;                 /* [outputs][D] */
-    double bias[DISTILL_CLASSES];
+    double bias[DISTILL_MAX_OUTPUTS];
     uint64_t n_seen;
     uint64_t *seen;           /* [n_seen], ascending */
     char name[64];

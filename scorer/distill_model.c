@@ -14,7 +14,7 @@
 #endif
 
 static const char magic[8] = {'B', 'L', 'D', 'S', 'T', 'L', '\r', '\n'};
-enum { HEADER_BYTES = 96, PREAMBLE = 16 };
+enum { HEADER_BYTES = 104, PREAMBLE = 16 };
 
 static void put32(sbuf *b, uint32_t v) { sb_add(b, &v, 4); }
 static void put64(sbuf *b, uint64_t v) { sb_add(b, &v, 8); }
@@ -42,6 +42,7 @@ static void serialize(const distill_model *m, sbuf *b)
     putd(b, m->offset);
     putd(b, m->cv_f1);
     putd(b, m->cv_mae);
+    putd(b, m->lambda2);
     sb_add(b, m->idf, D * sizeof *m->idf);
     sb_add(b, m->w, D * m->outputs * sizeof *m->w);
     sb_add(b, m->bias, m->outputs * sizeof *m->bias);
@@ -125,9 +126,12 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
     m->offset = getd(&r);
     m->cv_f1 = getd(&r);
     m->cv_mae = getd(&r);
+    m->lambda2 = getd(&r);
     if (!((m->kind == DISTILL_RIDGE && m->outputs == 1) ||
-          (m->kind == DISTILL_LOGISTIC && m->outputs == DISTILL_CLASSES))) {
-        err_set(e, "%s: offset 32: model kind %u with %u outputs, expected ridge (1) or logistic (6)",
+          (m->kind == DISTILL_LOGISTIC && m->outputs == DISTILL_CLASSES) ||
+          (m->kind == DISTILL_ENSEMBLE && m->outputs == DISTILL_MAX_OUTPUTS))) {
+        err_set(e, "%s: offset 32: model kind %u with %u outputs, expected ridge (1), logistic (6) "
+                "or ensemble (7)",
                 name, m->kind, m->outputs);
         distill_model_free(m);
         return NULL;
@@ -208,7 +212,8 @@ const char *distill_model_name(const distill_model *m) { return m->name; }
 
 const char *distill_kind_name(distill_kind k)
 {
-    return k == DISTILL_RIDGE ? "ridge" : k == DISTILL_LOGISTIC ? "logistic" : "auto";
+    return k == DISTILL_RIDGE ? "ridge" : k == DISTILL_LOGISTIC ? "logistic"
+         : k == DISTILL_ENSEMBLE ? "ensemble" : "auto";
 }
 
 int distill_model_saw(const distill_model *m, uint64_t h)
@@ -225,7 +230,7 @@ int distill_model_saw(const distill_model *m, uint64_t h)
 double distill_raw(const distill_model *m, const distill_counts *c)
 {
     const size_t D = (size_t)1 << m->feat.hash_bits;
-    double ss = 0, dot[DISTILL_CLASSES] = {0};
+    double ss = 0, dot[DISTILL_MAX_OUTPUTS] = {0};
     for (size_t k = 0; k < c->n; k++) {
         double v = (1.0 + log((double)c->cnt[k])) * m->idf[c->idx[k]];
         ss += v * v;
@@ -233,9 +238,10 @@ double distill_raw(const distill_model *m, const distill_counts *c)
     }
     double inv = ss > 0 ? 1.0 / sqrt(ss) : 0.0;
     if (m->outputs == 1) return dot[0] * inv + m->bias[0];
+    int o0 = m->kind == DISTILL_ENSEMBLE;   /* the logistic part's first output */
     double l[DISTILL_CLASSES], mx = -INFINITY, se = 0, ev = 0;
     for (int k = 0; k < DISTILL_CLASSES; k++) {
-        l[k] = dot[k] * inv + m->bias[k];
+        l[k] = dot[o0 + k] * inv + m->bias[o0 + k];
         mx = fmax(mx, l[k]);
     }
     for (int k = 0; k < DISTILL_CLASSES; k++) {
@@ -243,6 +249,7 @@ double distill_raw(const distill_model *m, const distill_counts *c)
         se += p;
         ev += k * p;
     }
+    if (o0) return 0.5 * (dot[0] * inv + m->bias[0] + ev / se);
     return ev / se;
 }
 

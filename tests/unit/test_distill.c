@@ -148,7 +148,7 @@ TEST(train_save_load_predict)
     distill_model *m = distill_train(&ex, &o, &rep, &e);
     CHECK_MSG(m != NULL, "%s", e.msg);
     CHECK_EQ_INT(rep.docs, 120);
-    CHECK_EQ_INT(rep.n_cand, 7);
+    CHECK_EQ_INT(rep.n_cand, 8);
     CHECK_MSG(rep.cand[rep.best].f1_at3 > 0.9, "cv f1 %g", rep.cand[rep.best].f1_at3);
     char dir[] = "/tmp/blalm-distill-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
