@@ -49,7 +49,8 @@ static const char usage[] =
     "  --lambda L[,L...]      train: regularisation strengths to try (default: built-in grids)\n"
     "  --hash-bits B          train: 2^B hashed features, 10..24 (default 18)\n"
     "  --ngrams N             train: 1 = words, 2 = words + bigrams (default 2)\n"
-    "  --max-docs N           train: most labelled documents (memory 8 N^2 bytes; default 6000)\n"
+    "  --max-docs N           train: most documents fitted, a seeded random subset of the\n"
+    "                         labelled ones beyond that (memory 8 N^2 bytes; default 6000)\n"
     "  --json                 eval, train: the figures as one JSON object on stdout\n"
     "  -q, --quiet            no progress or summary\n"
     "  -h, --help             this help\n";
@@ -178,10 +179,10 @@ static int run_train(const args *a, const distill_work_opts *wo)
     }
     const distill_candidate *b = &rep.cand[rep.best];
     if (a->json) {
-        printf("{\"model\":\"%s\",\"documents\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
+        printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
                "\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
                "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"candidates\":[",
-               distill_model_name(m), rep.docs, (unsigned long long)n.dup_id,
+               distill_model_name(m), rep.docs, rep.cv_docs, (unsigned long long)n.dup_id,
                (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, b->threshold,
                b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit);
         for (int c = 0; c < rep.n_cand; c++)
@@ -195,10 +196,10 @@ static int run_train(const args *a, const distill_work_opts *wo)
                     distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2, rep.cand[c].threshold,
                     rep.cand[c].f1_at3, rep.cand[c].mae, c == rep.best ? "  <- chosen" : "");
         fprintf(stderr,
-                "blalm distill train: %zu documents (%llu duplicate ids, %llu duplicate texts, %llu "
+                "blalm distill train: %zu documents, %zu used (%llu duplicate ids, %llu duplicate texts, %llu "
                 "unlabelled skipped), %d-fold CV F1@3 %.4f with %s lambda %g threshold %.3f; "
                 "%s written (%.1f s reading, %.1f s CV, %.1f s final fit)\n",
-                rep.docs, (unsigned long long)n.dup_id, (unsigned long long)n.dup_text,
+                rep.docs, rep.cv_docs, (unsigned long long)n.dup_id, (unsigned long long)n.dup_text,
                 (unsigned long long)n.unlabelled, to.folds, b->f1_at3, distill_kind_name(b->kind),
                 b->lambda, b->threshold, a->out, t_read, rep.seconds_cv, rep.seconds_fit);
     }

@@ -507,6 +507,39 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* More documents than the dual holds: a seeded random subset of max_dual of
+ * them is cross-validated and fitted (the kernel costs 8 n^2 bytes). */
+static distill_model *train_subsample(const distill_examples *ex, const distill_train_opts *o,
+                                      size_t max_dual, distill_train_report *rep, blalm_err *e)
+{
+    order_key *ord = malloc(ex->n * sizeof *ord);
+    if (!ord) return err_set(e, "out of memory"), NULL;
+    for (size_t i = 0; i < ex->n; i++) {
+        ord[i].cls = 0;
+        ord[i].h = splitmix(o->seed ^ 0x5a5a5a5aULL ^ splitmix(ex->text_hash[i]));
+        ord[i].i = i;
+    }
+    qsort(ord, ex->n, sizeof *ord, cmp_hash_only);
+    distill_examples sub;
+    memset(&sub, 0, sizeof sub);
+    distill_counts c;
+    memset(&c, 0, sizeof c);
+    distill_model *m = NULL;
+    for (size_t q = 0; q < max_dual; q++) {
+        size_t i = ord[q].i;
+        c.idx = ex->col + ex->row[i];
+        c.cnt = ex->cnt + ex->row[i];
+        c.n = (size_t)(ex->row[i + 1] - ex->row[i]);
+        if (distill_examples_add(&sub, &c, ex->label[i], ex->text_hash[i], e) < 0) goto out;
+    }
+    m = distill_train(&sub, o, rep, e);
+    if (m) rep->docs = ex->n;
+out:
+    distill_examples_free(&sub);
+    free(ord);
+    return m;
+}
+
 distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
                              distill_train_report *rep, blalm_err *e)
 {
@@ -528,9 +561,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
                        n, only), NULL;
     }
     size_t max_dual = o->max_dual ? o->max_dual : 6000;
-    if (n > max_dual)
-        return err_set(e, "%zu labelled documents: the dual fit holds at most --max-docs %zu "
-                          "(memory 8 n^2 bytes); raise it or label fewer", n, max_dual), NULL;
+    if (n > max_dual) return train_subsample(ex, o, max_dual, rep, e);
     rep->docs = rep->cv_docs = n;
 
     /* Stratified folds: within each class, a seeded shuffle dealt round-robin. */
@@ -547,7 +578,6 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
     }
     qsort(ord, n, sizeof *ord, cmp_order);
     for (size_t q = 0; q < n; q++) fold[ord[q].i] = (int)(q % (size_t)folds);
-    (void)cmp_hash_only;
 
     /* Candidates. */
     distill_kind kinds[2];

@@ -54,6 +54,12 @@ seed, = struct.unpack_from('<Q', b, 48)
 lam, = struct.unpack_from('<d', b, 72)
 assert (kind, outputs, folds, seed, lam) == (1, 1, 5, 5, 0.5), (kind, outputs, folds, seed, lam)"
 
+# more labelled documents than --max-docs: a seeded random subset is fitted
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/m5.bin" --max-docs 100 --json >"$TMP/t5.json" 2>&1
+check distill_train_max_docs "$PY" -c "
+import json, struct; r = json.load(open('$TMP/t5.json')); assert (r['documents'], r['used']) == (240, 100), r
+b = open('$TMP/m5.bin','rb').read(); assert struct.unpack_from('<Q', b, 56)[0] == 100"
+
 # score: edu_local line-aligned with the documents
 if "$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"; then pass distill_score_runs; else fail distill_score_runs "$(cat "$TMP/err")"; fi
 check distill_score_aligned "$PY" - "$E" "$M" <<'PY'
