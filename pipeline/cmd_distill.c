@@ -49,21 +49,24 @@ static const char usage[] =
     "  --lambda L[,L...]      train: regularisation strengths to try (default: built-in grids)\n"
     "  --hash-bits B          train: 2^B hashed features, 10..24 (default 18)\n"
     "  --ngrams N             train: 1 = words, 2 = words + bigrams (default 2)\n"
+    "  --max-chars N          train: features from the first N bytes of each text only (cut\n"
+    "                         at a character boundary): what the labelling LLM saw, e.g.\n"
+    "                         score's --max-chars (default: the whole text); kept in the model\n"
     "  --max-docs N           train: most documents fitted, a seeded random subset of the\n"
-    "                         labelled ones beyond that (memory 8 N^2 bytes; default 6000)\n"
+    "                         labelled ones beyond that (memory 8 N^2 bytes; default 3000)\n"
     "  --json                 eval, train: the figures as one JSON object on stdout\n"
     "  -q, --quiet            no progress or summary\n"
     "  -h, --help             this help\n";
 
 enum {
     O_WORK = 256, O_DOCS, O_ATTRS, O_LABELS, O_FIELD, O_SKIP, O_OUT, O_MODEL, O_TYPE, O_FOLDS,
-    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON
+    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS
 };
 
 typedef struct args {
     const char *work, *docs, *attrs, *labels, *field, *out, *model, *type, *lambda;
     int skip, json, quiet, folds, bits, ngrams;
-    unsigned long long seed, max_docs;
+    unsigned long long seed, max_docs, max_chars;
     char set[128];
 } args;
 
@@ -128,6 +131,7 @@ static int run_train(const args *a, const distill_work_opts *wo)
     distill_features_default(&to.feat);
     if (a->bits) to.feat.hash_bits = (uint32_t)a->bits;
     if (a->ngrams) to.feat.ngram_max = (uint32_t)a->ngrams;
+    to.feat.max_bytes = (uint32_t)a->max_chars;
     to.folds = a->folds ? a->folds : 5;
     to.seed = a->seed;
     to.max_dual = (size_t)a->max_docs;
@@ -260,7 +264,8 @@ int cmd_distill(int argc, char **argv)
         {"model-type", required_argument, 0, O_TYPE}, {"folds", required_argument, 0, O_FOLDS},
         {"seed", required_argument, 0, O_SEED}, {"lambda", required_argument, 0, O_LAMBDA},
         {"hash-bits", required_argument, 0, O_BITS}, {"ngrams", required_argument, 0, O_NGRAMS},
-        {"max-docs", required_argument, 0, O_MAXDOCS}, {"json", no_argument, 0, O_JSON},
+        {"max-docs", required_argument, 0, O_MAXDOCS},
+        {"max-chars", required_argument, 0, O_MAXCHARS}, {"json", no_argument, 0, O_JSON},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")))
@@ -311,6 +316,10 @@ int cmd_distill(int argc, char **argv)
         case O_MAXDOCS:
             if (cli_parse_count(optarg, &a.max_docs) < 0 || a.max_docs < 4)
                 return cli_usage_error(usage, "distill: --max-docs wants a count of at least 4, not '%s'", optarg);
+            break;
+        case O_MAXCHARS:
+            if (cli_parse_count(optarg, &a.max_chars) < 0 || a.max_chars == 0 || a.max_chars > 1000000000)
+                return cli_usage_error(usage, "distill: --max-chars wants a count in 1..1G, not '%s'", optarg);
             break;
         case 'q': a.quiet = 1; break;
         case 'h': return cli_help(usage);

@@ -45,6 +45,8 @@ typedef struct distill_features {
     uint32_t hash_bits;   /* 2^hash_bits hashed features, 10..24 */
     uint32_t ngram_max;   /* 1 = words, 2 = words + word bigrams */
     uint32_t min_token;   /* tokens shorter than this (bytes) are skipped */
+    uint32_t max_bytes;   /* only the text's first max_bytes bytes (0 = all): what the
+                             labelling LLM saw, e.g. score's --max-chars */
 } distill_features;
 
 /* Defaults: version 1, 2^18 features, words + bigrams, tokens of 2+ bytes. */
@@ -84,7 +86,7 @@ typedef struct distill_train_opts {
     uint64_t seed;               /* fold assignment */
     const double *lambdas;       /* NULL: the built-in grid */
     int n_lambdas;
-    size_t max_dual;             /* most documents fitted in the dual (memory n^2 doubles) */
+    size_t max_dual;             /* most documents fitted (0: 3000); beyond, a seeded random subset */
     void (*progress)(void *ctx, const char *what, int step, int steps);
     void *progress_ctx;
 } distill_train_opts;

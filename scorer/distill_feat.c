@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lib/hash.h"
+#include "lib/utf8.h"
 #include "scorer/distill.h"
 
 void distill_features_default(distill_features *f)
@@ -84,6 +85,7 @@ int distill_count_text(const distill_features *f, const char *text, size_t len,
         out->bits = f->hash_bits;
     }
     out->n = 0;
+    if (f->max_bytes && len > f->max_bytes) len = utf8_prefix(text, len, f->max_bytes);
     const unsigned char *s = (const unsigned char *)text;
     const unsigned shift = 64 - f->hash_bits;
     uint64_t prev = 0;

@@ -560,7 +560,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
         return err_set(e, "all %zu labelled documents have label %d: a single class, nothing to learn",
                        n, only), NULL;
     }
-    size_t max_dual = o->max_dual ? o->max_dual : 6000;
+    size_t max_dual = o->max_dual ? o->max_dual : 3000;
     if (n > max_dual) return train_subsample(ex, o, max_dual, rep, e);
     rep->docs = rep->cv_docs = n;
 

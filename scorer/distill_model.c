@@ -14,7 +14,7 @@
 #endif
 
 static const char magic[8] = {'B', 'L', 'D', 'S', 'T', 'L', '\r', '\n'};
-enum { HEADER_BYTES = 104, PREAMBLE = 16 };
+enum { HEADER_BYTES = 112, PREAMBLE = 16 };
 
 static void put32(sbuf *b, uint32_t v) { sb_add(b, &v, 4); }
 static void put64(sbuf *b, uint64_t v) { sb_add(b, &v, 8); }
@@ -43,6 +43,8 @@ static void serialize(const distill_model *m, sbuf *b)
     putd(b, m->cv_f1);
     putd(b, m->cv_mae);
     putd(b, m->lambda2);
+    put32(b, m->feat.max_bytes);
+    put32(b, 0);
     sb_add(b, m->idf, D * sizeof *m->idf);
     sb_add(b, m->w, D * m->outputs * sizeof *m->w);
     sb_add(b, m->bias, m->outputs * sizeof *m->bias);
@@ -127,6 +129,8 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
     m->cv_f1 = getd(&r);
     m->cv_mae = getd(&r);
     m->lambda2 = getd(&r);
+    m->feat.max_bytes = get32(&r);
+    (void)get32(&r);
     if (!((m->kind == DISTILL_RIDGE && m->outputs == 1) ||
           (m->kind == DISTILL_LOGISTIC && m->outputs == DISTILL_CLASSES) ||
           (m->kind == DISTILL_ENSEMBLE && m->outputs == DISTILL_MAX_OUTPUTS))) {

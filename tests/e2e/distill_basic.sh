@@ -45,14 +45,15 @@ assert r['kind'] in ('ridge', 'logistic') and len(r['candidates']) == 8, r"
 
 "$BLALM" distill train --work "$W" --label-field score --out "$TMP/m2.bin" -q
 check distill_train_deterministic cmp "$M" "$TMP/m2.bin"
-"$BLALM" distill train --work "$W" --label-field score --out "$TMP/m3.bin" -q --seed 5 --model-type ridge --lambda 0.5
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/m3.bin" -q --seed 5 --model-type ridge --lambda 0.5 --max-chars 300
 check distill_train_options "$PY" -c "
 import struct; b = open('$TMP/m3.bin','rb').read()
 assert b[:8] == b'BLDSTL\r\n'
 kind, outputs, folds = struct.unpack_from('<3I', b, 32)
 seed, = struct.unpack_from('<Q', b, 48)
 lam, = struct.unpack_from('<d', b, 72)
-assert (kind, outputs, folds, seed, lam) == (1, 1, 5, 5, 0.5), (kind, outputs, folds, seed, lam)"
+maxb, = struct.unpack_from('<I', b, 120)
+assert (kind, outputs, folds, seed, lam, maxb) == (1, 1, 5, 5, 0.5, 300), (kind, outputs, folds, seed, lam, maxb)"
 
 # more labelled documents than --max-docs: a seeded random subset is fitted
 "$BLALM" distill train --work "$W" --label-field score --out "$TMP/m5.bin" --max-docs 100 --json >"$TMP/t5.json" 2>&1

@@ -41,6 +41,11 @@ TEST(counts_words_and_bigrams)
     float maxc = 0;
     for (size_t i = 0; i < c.n; i++) maxc = c.cnt[i] > maxc ? c.cnt[i] : maxc;
     CHECK_EQ_INT((long long)maxc, 3);
+    /* only the first 7 bytes: "The THE" -> the x2, the-the */
+    f.max_bytes = 7;
+    CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
+    CHECK_EQ_INT(c.n, 2);
+    f.max_bytes = 0;
     /* words only */
     f.ngram_max = 1;
     CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
