@@ -28,6 +28,7 @@
 #include "lib/rules.h"
 #include "lib/zio.h"
 #include "scorer/llm.h"
+#include "scorer/sample.h"
 
 BLALM_COMMAND(score, "score documents with an LLM rubric through an OpenAI-compatible endpoint")
 
@@ -56,7 +57,11 @@ static const char usage[] =
     "  --max-chars N          characters of each document sent (default 1000)\n"
     "  --temperature T        default 0\n"
     "  --max-tokens N         completion limit (default 512)\n"
-    "  --seed N               sampling seed sent to the endpoint\n"
+    "  --seed N               sampling seed sent to the endpoint; also seeds --sample\n"
+    "  --sample N             label only N of the selected documents: a random sample\n"
+    "                         stratified by source and text length (powers of two of\n"
+    "                         bytes), the same for the same candidates and --seed; the\n"
+    "                         others get {\"selected\": false}. Reads the documents twice.\n"
     "  --json-schema          ask for {\"justification\",\"score\"} through response_format\n"
     "  --concurrency N        requests in flight (default 8)\n"
     "  --rps R                at most R requests started per second\n"
@@ -89,7 +94,8 @@ typedef struct opts {
     double temperature, rps, tpm, timeout_s, retry_budget_s;
     int max_tokens, has_seed, json_schema, concurrency, max_attempts;
     long long seed;
-    int dry_run, stats, force, quiet;
+    int dry_run, stats, force, quiet, has_sample;
+    unsigned long long sample;
 } opts;
 
 typedef struct counts {
@@ -124,6 +130,7 @@ typedef struct run {
     llm_cache *cache;
     llm_client *client;
     rule *where;
+    llm_sample *sample;   /* --sample: the chosen candidates */
     counts n;
     progress *pg;
     slot *ring;
@@ -568,6 +575,67 @@ static int known_key(void *ctx, const char *set, const char *key)
     return -1;
 }
 
+/* ---- --sample: a first pass over the candidates ---- */
+
+static int sample_pass(run *R, const work_dirs *w, const doc_file *files, size_t nfiles,
+                       where_ctx *wc, blalm_err *e)
+{
+    R->sample = sample_new(R->o->sample, (uint64_t)R->o->seed);
+    if (!R->sample) return err_set(e, "out of memory");
+    for (size_t i = 0; i < nfiles; i++) {
+        const doc_file *f = &files[i];
+        doc_opts dopt;
+        memset(&dopt, 0, sizeof dopt);
+        dopt.default_source = f->source;
+        const char *paths[16], *sets[16];
+        char pbuf[16][8192];
+        for (int s = 0; R->where && s < wc->nsets; s++) {
+            attr_path_for(w, wc->sets[s], f->rel, pbuf[s], sizeof pbuf[s]);
+            paths[s] = pbuf[s];
+            sets[s] = wc->sets[s];
+        }
+        attr_join *aj = R->where ? attrj_open(f->path, &dopt, paths, sets, wc->nsets, e) : NULL;
+        doc_reader *dr = R->where ? NULL : doc_open(f->path, &dopt, e);
+        if (!aj && !dr) return -1;
+        blalm_doc d;
+        int got, rc = 0;
+        for (;;) {
+            int selected = 1;
+            if (aj) {
+                cJSON *objs[16];
+                got = attrj_next(aj, &d, objs, e);
+                if (got == 1) {
+                    cJSON *all = cJSON_CreateObject();
+                    for (int s = 0; s < wc->nsets; s++)
+                        cJSON_AddItemReferenceToObject(all, wc->sets[s], objs[s]);
+                    selected = rule_eval(R->where, all, e);
+                    cJSON_Delete(all);
+                    if (selected < 0) {
+                        err_prefix(e, "%s: row %llu: --where", f->path, (unsigned long long)d.row);
+                        rc = -1;
+                        break;
+                    }
+                }
+            } else {
+                got = doc_next(dr, &d, e);
+            }
+            if (got <= 0) {
+                rc = got;
+                break;
+            }
+            if (selected &&
+                sample_add(R->sample, d.source, d.source_len, d.text_len, f->rel, d.row, e) < 0) {
+                rc = -1;
+                break;
+            }
+        }
+        attrj_close(aj);
+        doc_close(dr);
+        if (rc < 0) return -1;
+    }
+    return sample_finish(R->sample, e);
+}
+
 /* ---- one document file ---- */
 
 static void marker_name(const char *rel, char *out, size_t cap)
@@ -661,6 +729,8 @@ static int score_file(run *R, const work_dirs *w, const doc_file *f, where_ctx *
             }
             if (got < 0) goto out;
             if (got == 0) { eof = 1; break; }
+            if (selected && R->sample)
+                selected = sample_has(R->sample, d.source, d.source_len, d.text_len, f->rel, d.row);
             if (fill_one(R, &d, selected, &prompt, e) < 0) goto out;
         }
         if (flush_ready(R, aw, e) < 0) goto out;
@@ -857,7 +927,7 @@ static void write_stats_file(const work_dirs *w, const run *R, double secs)
 enum {
     O_WORK = 256, O_DOCS, O_OUT, O_WHERE, O_ENDPOINT, O_KEYFILE, O_MODEL, O_PROMPT, O_MAXCHARS,
     O_TEMP, O_MAXTOK, O_SEED, O_JSON, O_CONC, O_RPS, O_TPM, O_TIMEOUT, O_ATTEMPTS, O_BUDGET,
-    O_MAXREQ, O_MAXPT, O_CACHE, O_DRY, O_STATS, O_FORCE, O_CONFIG
+    O_MAXREQ, O_MAXPT, O_CACHE, O_DRY, O_STATS, O_FORCE, O_CONFIG, O_SAMPLE
 };
 
 /* --config FILE: {"score": {...}} or the object itself; keys are the long
@@ -930,6 +1000,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         {"max-prompt-tokens", required_argument, 0, O_MAXPT}, {"cache", required_argument, 0, O_CACHE},
         {"dry-run", no_argument, 0, O_DRY}, {"stats", no_argument, 0, O_STATS},
         {"force", no_argument, 0, O_FORCE}, {"config", required_argument, 0, O_CONFIG},
+        {"sample", required_argument, 0, O_SAMPLE},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
@@ -1031,6 +1102,11 @@ static int score_main(int argc, char **argv, cJSON **config)
                 return cli_usage_error(usage, "score: --max-prompt-tokens wants a count, not '%s'", optarg);
             o.has_max_prompt_tokens = 1;
             break;
+        case O_SAMPLE:
+            if (cli_parse_count(optarg, &o.sample) < 0 || o.sample == 0)
+                return cli_usage_error(usage, "score: --sample wants a positive count, not '%s'", optarg);
+            o.has_sample = 1;
+            break;
         case O_DRY: o.dry_run = 1; break;
         case O_STATS: o.stats = 1; break;
         case O_FORCE: o.force = 1; break;
@@ -1126,6 +1202,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         sb_init(&k);
         sb_printf(&k, "%s\n%s\n%s\n%s\n%llu\n%s", base, R.params.model, R.tpl.sha256,
                   sb_cstr(&params), o.max_chars, o.where ? o.where : "");
+        if (o.has_sample) sb_printf(&k, "\nsample %llu seed %lld", o.sample, o.seed);
         sha256_hex(k.data, k.len, run_key);
         sb_free(&k);
     }
@@ -1146,6 +1223,7 @@ static int score_main(int argc, char **argv, cJSON **config)
     R.W = (uint64_t)o.concurrency * 16 + 64;  /* room for slow heads of line */
     R.ring = calloc(R.W, sizeof *R.ring);
     if (!R.ring) { err_set(&e, "out of memory"); goto fail; }
+    if (o.has_sample && sample_pass(&R, &w, files, nfiles, &wc, &e) < 0) goto fail;
     double t0 = now_seconds();
     R.pg = prog_start("score", 0, PROG_COUNT, o.quiet);
     for (size_t i = 0; i < nfiles; i++) {
@@ -1185,6 +1263,11 @@ static int score_main(int argc, char **argv, cJSON **config)
                 (unsigned long long)R.n.parse_errors, (unsigned long long)R.n.request_errors,
                 (unsigned long long)R.n.not_sent, (unsigned long long)R.n.prompt_tokens,
                 (unsigned long long)R.n.completion_tokens, secs);
+    if (R.sample && !o.quiet)
+        fprintf(stderr, "blalm score: --sample %llu: %llu of %llu candidates chosen from %d strata "
+                        "(source x length), seed %lld\n",
+                o.sample, (unsigned long long)sample_chosen(R.sample),
+                (unsigned long long)sample_candidates(R.sample), sample_strata(R.sample), o.seed);
     status = 0;
     goto done;
 fail: {
@@ -1209,6 +1292,7 @@ done:
     llm_cache_close(R.cache);
     llm_template_free(&R.tpl);
     rule_free(R.where);
+    sample_free(R.sample);
     for (int i = 0; i < wc.nsets; i++) cJSON_Delete(wc.first[i]);
     sb_free(&params);
     memset(R.api_key, 0, sizeof R.api_key);

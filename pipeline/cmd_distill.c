@@ -1,0 +1,359 @@
+/* cmd_distill.c - `blalm distill train|score|eval`: a local scorer learnt
+ * from the LLM's labels (scorer/distill.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "lib/fsutil.h"
+#include "lib/progress.h"
+#include "scorer/distill.h"
+
+BLALM_COMMAND(distill, "a local scorer learnt from LLM labels: train, score (edu_local), eval")
+
+static const char usage[] =
+    "usage: blalm distill train --work WORK (--labels SET.KEY | --label-field NAME) --out MODEL [options]\n"
+    "       blalm distill score --work WORK --model MODEL\n"
+    "       blalm distill eval  --work WORK --model MODEL (--labels SET.KEY | --label-field NAME) [--json]\n"
+    "\n"
+    "train: learns to predict a 0-5 label from the text of the documents in WORK/docs.\n"
+    "  Labels come from an attribute set (--labels edu_llm.score: documents with\n"
+    "  \"selected\": false are not in the labelled sample and are skipped) or from a\n"
+    "  document metadata field (--label-field int_score, or score). Documents repeated\n"
+    "  by id or by text are used once. Features: hashed word unigrams + bigrams,\n"
+    "  sublinear TF x IDF, L2-normalised. Model kind, lambda and the decision threshold\n"
+    "  (binary F1 at label >= 3) are chosen by stratified k-fold cross-validation; the\n"
+    "  chosen one is refitted on every document. Same data and seed: same model bytes.\n"
+    "score: writes the attribute set edu_local {score, int_score (0-5), model} for every\n"
+    "  document, line-aligned with the document files.\n"
+    "eval:  binary precision/recall/F1 at 2 and 3, macro F1, accuracy, MAE, Spearman and\n"
+    "  the confusion matrix on labelled documents; documents the model was trained on\n"
+    "  (same text) are left out and counted.\n"
+    "\n"
+    "options:\n"
+    "  --work WORK            work directory (docs in WORK/docs, attributes in WORK/attributes)\n"
+    "  --docs DIR             documents root (default WORK/docs)\n"
+    "  --attrs DIR            attributes root (default WORK/attributes)\n"
+    "  --labels SET.KEY       labels from an attribute set, e.g. edu_llm.score\n"
+    "  --label-field NAME     labels from a document metadata field, e.g. int_score\n"
+    "  --skip-unlabelled      skip documents without a label (default: an error naming them)\n"
+    "  --out MODEL            train: the model file to write\n"
+    "  --model MODEL          score, eval: the model file\n"
+    "  --model-type T         train: auto (default: the cross-validation picks), ridge, logistic,\n"
+    "                         ensemble (the mean of the best ridge and the best logistic model)\n"
+    "  --folds K              train: cross-validation folds (default 5)\n"
+    "  --seed S               train: fold assignment seed (default 0)\n"
+    "  --lambda L[,L...]      train: regularisation strengths to try (default: built-in grids)\n"
+    "  --hash-bits B          train: 2^B hashed features, 10..24 (default 18)\n"
+    "  --ngrams N             train: 1 = words, 2 = words + bigrams (default 2)\n"
+    "  --max-chars N          train: features from the first N bytes of each text only (cut\n"
+    "                         at a character boundary): what the labelling LLM saw, e.g.\n"
+    "                         score's --max-chars (default: the whole text); kept in the model\n"
+    "  --max-docs N           train: most documents fitted, a seeded random subset of the\n"
+    "                         labelled ones beyond that (memory 8 N^2 bytes; default 3000)\n"
+    "  --json                 eval, train: the figures as one JSON object on stdout\n"
+    "  -q, --quiet            no progress or summary\n"
+    "  -h, --help             this help\n";
+
+enum {
+    O_WORK = 256, O_DOCS, O_ATTRS, O_LABELS, O_FIELD, O_SKIP, O_OUT, O_MODEL, O_TYPE, O_FOLDS,
+    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS
+};
+
+typedef struct args {
+    const char *work, *docs, *attrs, *labels, *field, *out, *model, *type, *lambda;
+    int skip, json, quiet, folds, bits, ngrams;
+    unsigned long long seed, max_docs, max_chars;
+    char set[128];
+} args;
+
+static void show_progress(void *ctx, uint64_t docs) { prog_update(ctx, docs); }
+
+static void print_json_metrics(const distill_metrics *m, const distill_work_counts *n, const char *model)
+{
+    printf("{\"model\":\"%s\",\"documents\":%zu,\"seen_in_training\":%llu,", model, m->n,
+           (unsigned long long)n->seen);
+    for (int b = 0; b < 2; b++)
+        printf("\"at%d\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f},", b + 2, m->precision[b],
+               m->recall[b], m->f1[b]);
+    printf("\"macro_f1\":%.6f,\"accuracy\":%.6f,\"mae\":%.6f,\"spearman\":%.6f,\"confusion\":[",
+           m->macro_f1, m->accuracy, m->mae, isfinite(m->spearman) ? m->spearman : 0.0);
+    for (int t = 0; t < DISTILL_CLASSES; t++) {
+        printf("%s[", t ? "," : "");
+        for (int p = 0; p < DISTILL_CLASSES; p++)
+            printf("%s%llu", p ? "," : "", (unsigned long long)m->confusion[t][p]);
+        printf("]");
+    }
+    printf("]}\n");
+}
+
+static void print_metrics(const distill_metrics *m, const distill_work_counts *n, const char *model)
+{
+    printf("model %s on %zu labelled documents it never saw (%llu training documents left out)\n",
+           model, m->n, (unsigned long long)n->seen);
+    for (int b = 0; b < 2; b++)
+        printf("  label >= %d: precision %.4f  recall %.4f  F1 %.4f\n", b + 2, m->precision[b],
+               m->recall[b], m->f1[b]);
+    printf("  macro F1 %.4f  accuracy %.4f  MAE %.4f  Spearman %.4f\n", m->macro_f1, m->accuracy,
+           m->mae, m->spearman);
+    printf("  confusion (rows: label 0-5, columns: int_score 0-5)\n");
+    for (int t = 0; t < DISTILL_CLASSES; t++) {
+        printf("   %d:", t);
+        for (int p = 0; p < DISTILL_CLASSES; p++)
+            printf(" %6llu", (unsigned long long)m->confusion[t][p]);
+        printf("\n");
+    }
+}
+
+static int parse_lambdas(const char *s, double *out, int cap)
+{
+    int n = 0;
+    while (*s) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || !isfinite(v) || v <= 0 || n == cap) return -1;
+        out[n++] = v;
+        if (*end == ',') end++;
+        else if (*end) return -1;
+        s = end;
+    }
+    return n;
+}
+
+static int run_train(const args *a, const distill_work_opts *wo)
+{
+    distill_train_opts to;
+    memset(&to, 0, sizeof to);
+    distill_features_default(&to.feat);
+    if (a->bits) to.feat.hash_bits = (uint32_t)a->bits;
+    if (a->ngrams) to.feat.ngram_max = (uint32_t)a->ngrams;
+    to.feat.max_bytes = (uint32_t)a->max_chars;
+    to.folds = a->folds ? a->folds : 5;
+    to.seed = a->seed;
+    to.max_dual = (size_t)a->max_docs;
+    double lambdas[32];
+    if (a->lambda) {
+        to.n_lambdas = parse_lambdas(a->lambda, lambdas, 32);
+        if (to.n_lambdas <= 0)
+            return cli_usage_error(usage, "distill: --lambda wants positive numbers separated by commas, not '%s'",
+                                   a->lambda);
+        to.lambdas = lambdas;
+    }
+    if (!a->type || !strcmp(a->type, "auto")) to.kind = DISTILL_AUTO;
+    else if (!strcmp(a->type, "ridge")) to.kind = DISTILL_RIDGE;
+    else if (!strcmp(a->type, "logistic")) to.kind = DISTILL_LOGISTIC;
+    else if (!strcmp(a->type, "ensemble")) to.kind = DISTILL_ENSEMBLE;
+    else return cli_usage_error(usage, "distill: --model-type wants auto, ridge, logistic or ensemble, not '%s'", a->type);
+    blalm_err e = {{0}};
+    if (distill_features_check(&to.feat, &e) < 0)
+        return cli_usage_error(usage, "distill: %s", e.msg);
+
+    distill_examples ex;
+    memset(&ex, 0, sizeof ex);
+    distill_work_counts n;
+    progress *pg = prog_start("distill: reading", 0, PROG_COUNT, a->quiet);
+    distill_work_opts w = *wo;
+    w.progress = show_progress;
+    w.progress_ctx = pg;
+    double t0 = now_seconds();
+    int rc = distill_collect(&w, &to.feat, &ex, &n, &e);
+    prog_end(pg);
+    if (rc < 0) {
+        fprintf(stderr, "blalm distill: %s\n", e.msg);
+        distill_examples_free(&ex);
+        return 1;
+    }
+    double t_read = now_seconds() - t0;
+    distill_train_report rep;
+    distill_model *m = distill_train(&ex, &to, &rep, &e);
+    distill_examples_free(&ex);
+    if (!m) {
+        fprintf(stderr, "blalm distill: %s: %s\n", wo->dirs->docs, e.msg);
+        return 1;
+    }
+    rc = distill_model_save(m, a->out, &e);
+    if (rc < 0) {
+        fprintf(stderr, "blalm distill: %s\n", e.msg);
+        distill_model_free(m);
+        return 1;
+    }
+    const distill_candidate *b = &rep.cand[rep.best];
+    if (a->json) {
+        printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
+               "\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
+               "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"candidates\":[",
+               distill_model_name(m), rep.docs, rep.cv_docs, (unsigned long long)n.dup_id,
+               (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, b->threshold,
+               b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit);
+        for (int c = 0; c < rep.n_cand; c++)
+            printf("%s{\"kind\":\"%s\",\"lambda\":%g,\"lambda2\":%g,\"threshold\":%.6f,\"f1_at3\":%.6f,\"mae\":%.6f}",
+                   c ? "," : "", distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2,
+                   rep.cand[c].threshold, rep.cand[c].f1_at3, rep.cand[c].mae);
+        printf("]}\n");
+    } else if (!a->quiet) {
+        for (int c = 0; c < rep.n_cand; c++)
+            fprintf(stderr, "  %-8s lambda %-6g %-6g threshold %.3f  CV F1@3 %.4f  MAE %.4f%s\n",
+                    distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2, rep.cand[c].threshold,
+                    rep.cand[c].f1_at3, rep.cand[c].mae, c == rep.best ? "  <- chosen" : "");
+        fprintf(stderr,
+                "blalm distill train: %zu documents, %zu used (%llu duplicate ids, %llu duplicate texts, %llu "
+                "unlabelled skipped), %d-fold CV F1@3 %.4f with %s lambda %g threshold %.3f; "
+                "%s written (%.1f s reading, %.1f s CV, %.1f s final fit)\n",
+                rep.docs, rep.cv_docs, (unsigned long long)n.dup_id, (unsigned long long)n.dup_text,
+                (unsigned long long)n.unlabelled, to.folds, b->f1_at3, distill_kind_name(b->kind),
+                b->lambda, b->threshold, a->out, t_read, rep.seconds_cv, rep.seconds_fit);
+    }
+    distill_model_free(m);
+    return 0;
+}
+
+static int run_score_or_eval(const char *sub, const args *a, const distill_work_opts *wo)
+{
+    blalm_err e = {{0}};
+    distill_model *m = distill_model_load(a->model, &e);
+    if (!m) {
+        fprintf(stderr, "blalm distill: %s\n", e.msg);
+        return 1;
+    }
+    distill_work_counts n;
+    distill_work_opts w = *wo;
+    progress *pg = prog_start(!strcmp(sub, "score") ? "distill score" : "distill eval", 0, PROG_COUNT,
+                              a->quiet);
+    w.progress = show_progress;
+    w.progress_ctx = pg;
+    double t0 = now_seconds();
+    int rc;
+    if (!strcmp(sub, "score")) {
+        rc = distill_score_work(&w, m, &n, &e);
+        prog_end(pg);
+        double secs = now_seconds() - t0;
+        if (rc == 0 && !a->quiet)
+            fprintf(stderr,
+                    "blalm distill score: %llu documents in %llu files -> edu_local (int_score 0-5: "
+                    "%llu %llu %llu %llu %llu %llu); %.2f s, %.0f documents/s\n",
+                    (unsigned long long)n.docs, (unsigned long long)n.files,
+                    (unsigned long long)n.hist[0], (unsigned long long)n.hist[1],
+                    (unsigned long long)n.hist[2], (unsigned long long)n.hist[3],
+                    (unsigned long long)n.hist[4], (unsigned long long)n.hist[5], secs,
+                    secs > 0 ? (double)n.docs / secs : 0.0);
+    } else {
+        distill_metrics met;
+        rc = distill_eval_work(&w, m, &met, &n, &e);
+        prog_end(pg);
+        if (rc == 0) {
+            if (a->json) print_json_metrics(&met, &n, distill_model_name(m));
+            else print_metrics(&met, &n, distill_model_name(m));
+        }
+    }
+    if (rc < 0) fprintf(stderr, "blalm distill: %s\n", e.msg);
+    distill_model_free(m);
+    return rc < 0 ? 1 : 0;
+}
+
+int cmd_distill(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"work", required_argument, 0, O_WORK}, {"docs", required_argument, 0, O_DOCS},
+        {"attrs", required_argument, 0, O_ATTRS}, {"labels", required_argument, 0, O_LABELS},
+        {"label-field", required_argument, 0, O_FIELD}, {"skip-unlabelled", no_argument, 0, O_SKIP},
+        {"out", required_argument, 0, O_OUT}, {"model", required_argument, 0, O_MODEL},
+        {"model-type", required_argument, 0, O_TYPE}, {"folds", required_argument, 0, O_FOLDS},
+        {"seed", required_argument, 0, O_SEED}, {"lambda", required_argument, 0, O_LAMBDA},
+        {"hash-bits", required_argument, 0, O_BITS}, {"ngrams", required_argument, 0, O_NGRAMS},
+        {"max-docs", required_argument, 0, O_MAXDOCS},
+        {"max-chars", required_argument, 0, O_MAXCHARS}, {"json", no_argument, 0, O_JSON},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")))
+        return cli_help(usage);
+    if (argc < 2 || argv[1][0] == '-')
+        return cli_usage_error(usage, "distill: expected a subcommand: train, score or eval");
+    const char *sub = argv[1];
+    if (strcmp(sub, "train") && strcmp(sub, "score") && strcmp(sub, "eval"))
+        return cli_usage_error(usage, "distill: unknown subcommand '%s'", sub);
+    args a;
+    memset(&a, 0, sizeof a);
+    int c;
+    unsigned long long u;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_WORK: a.work = optarg; break;
+        case O_DOCS: a.docs = optarg; break;
+        case O_ATTRS: a.attrs = optarg; break;
+        case O_LABELS: a.labels = optarg; break;
+        case O_FIELD: a.field = optarg; break;
+        case O_SKIP: a.skip = 1; break;
+        case O_OUT: a.out = optarg; break;
+        case O_MODEL: a.model = optarg; break;
+        case O_TYPE: a.type = optarg; break;
+        case O_LAMBDA: a.lambda = optarg; break;
+        case O_JSON: a.json = 1; break;
+        case O_FOLDS:
+            if (cli_parse_count(optarg, &u) < 0 || u < 2 || u > 100)
+                return cli_usage_error(usage, "distill: --folds wants a count in 2..100, not '%s'", optarg);
+            a.folds = (int)u;
+            break;
+        case O_SEED:
+            if (cli_parse_count(optarg, &a.seed) < 0)
+                return cli_usage_error(usage, "distill: --seed wants a non-negative integer, not '%s'", optarg);
+            break;
+        case O_BITS:
+            if (cli_parse_count(optarg, &u) < 0 || u < 10 || u > 24)
+                return cli_usage_error(usage, "distill: --hash-bits wants 10..24, not '%s'", optarg);
+            a.bits = (int)u;
+            break;
+        case O_NGRAMS:
+            if (cli_parse_count(optarg, &u) < 0 || u < 1 || u > 2)
+                return cli_usage_error(usage, "distill: --ngrams wants 1 or 2, not '%s'", optarg);
+            a.ngrams = (int)u;
+            break;
+        case O_MAXDOCS:
+            if (cli_parse_count(optarg, &a.max_docs) < 0 || a.max_docs < 4)
+                return cli_usage_error(usage, "distill: --max-docs wants a count of at least 4, not '%s'", optarg);
+            break;
+        case O_MAXCHARS:
+            if (cli_parse_count(optarg, &a.max_chars) < 0 || a.max_chars == 0 || a.max_chars > 1000000000)
+                return cli_usage_error(usage, "distill: --max-chars wants a count in 1..1G, not '%s'", optarg);
+            break;
+        case 'q': a.quiet = 1; break;
+        case 'h': return cli_help(usage);
+        default: return cli_usage_error(usage, "distill: unknown option '%s'", argv[optind]);
+        }
+    }
+    if (optind + 1 < argc) return cli_usage_error(usage, "distill: unexpected argument '%s'", argv[optind + 1]);
+    if (!a.work && !a.docs) return cli_usage_error(usage, "distill %s: give --work WORK (or --docs DIR)", sub);
+    int is_train = !strcmp(sub, "train"), is_eval = !strcmp(sub, "eval");
+    if (is_train && !a.out) return cli_usage_error(usage, "distill train: give --out MODEL");
+    if (!is_train && !a.model) return cli_usage_error(usage, "distill %s: give --model MODEL", sub);
+    distill_work_opts wo;
+    memset(&wo, 0, sizeof wo);
+    if (is_train || is_eval) {
+        if (!!a.labels + !!a.field != 1)
+            return cli_usage_error(usage, "distill %s: give one of --labels SET.KEY or --label-field NAME", sub);
+        if (a.labels) {
+            const char *dot = strchr(a.labels, '.');
+            if (!dot || dot == a.labels || !dot[1] || (size_t)(dot - a.labels) >= sizeof a.set)
+                return cli_usage_error(usage, "distill: --labels wants SET.KEY (e.g. edu_llm.score), not '%s'",
+                                       a.labels);
+            memcpy(a.set, a.labels, (size_t)(dot - a.labels));
+            wo.labels.set = a.set;
+            wo.labels.key = dot + 1;
+        }
+        wo.labels.field = a.field;
+        wo.labels.skip_unlabelled = a.skip;
+    }
+    blalm_err e = {{0}};
+    work_dirs w;
+    if (work_dirs_init(&w, a.work, a.docs, a.attrs, &e) < 0) {
+        fprintf(stderr, "blalm distill: %s\n", e.msg);
+        return 1;
+    }
+    wo.dirs = &w;
+    return is_train ? run_train(&a, &wo) : run_score_or_eval(sub, &a, &wo);
+}

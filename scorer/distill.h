@@ -1,0 +1,186 @@
+/* distill.h - a local scorer distilled from an LLM's labels (issue 21).
+ *
+ * Features: hashed word unigrams and bigrams (lowercased ASCII, runs of
+ * letters/digits/non-ASCII bytes), sublinear TF (1 + ln tf) times IDF
+ * (ln((1 + N) / (1 + df)) + 1, from the training documents), each document
+ * L2-normalised. Models: ridge regression on the 0-5 label, or multinomial
+ * logistic regression over the classes 0-5 (score = expected class), each
+ * with an unpenalised intercept. Both are fitted in the dual: the centred
+ * kernel K = Xc Xc^T of the training documents is eigendecomposed once per
+ * fold with LAPACK (dsyevd), which gives ridge for every lambda in closed
+ * form and an exact n-dimensional embedding Z = U S^1/2 (Z Z^T = K) on which
+ * the logistic model is fitted by L-BFGS with BLAS. The weights are then
+ * turned back into one dense vector per output over the hashed features, so
+ * scoring is one sparse dot product per output.
+ *
+ * The model kind, lambda and the decision threshold are chosen by stratified
+ * k-fold cross-validation (binary F1 at label >= 3 on out-of-fold
+ * predictions). The threshold is folded into the model's offset so that
+ * `score >= 2.5` (`int_score >= 3`) is the tuned decision.
+ *
+ * Model file (little-endian, deterministic: same data and seed, same bytes):
+ *   "BLDSTL\r\n" u32 version, u32 header bytes, header (feature configuration
+ *   and fit summary, fixed fields), float32 idf[2^hash_bits],
+ *   float32 w[outputs][2^hash_bits], f64 bias[outputs], u64 n_seen,
+ *   u64 seen[n_seen] (sorted xxh64 of the training texts), u64 xxh64 of all
+ *   bytes before it. */
+#ifndef BLALM_DISTILL_H
+#define BLALM_DISTILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/err.h"
+#include "lib/fsutil.h"
+
+#define DISTILL_VERSION 1
+#define DISTILL_FEATURES_VERSION 1   /* tokenizer + hashing scheme */
+#define DISTILL_CLASSES 6
+
+/* ENSEMBLE: the mean of the best ridge and the best logistic model's scores. */
+typedef enum { DISTILL_AUTO = 0, DISTILL_RIDGE = 1, DISTILL_LOGISTIC = 2, DISTILL_ENSEMBLE = 3 } distill_kind;
+#define DISTILL_MAX_OUTPUTS (1 + DISTILL_CLASSES)
+
+typedef struct distill_features {
+    uint32_t version;     /* DISTILL_FEATURES_VERSION */
+    uint32_t hash_bits;   /* 2^hash_bits hashed features, 10..24 */
+    uint32_t ngram_max;   /* 1 = words, 2 = words + word bigrams */
+    uint32_t min_token;   /* tokens shorter than this (bytes) are skipped */
+    uint32_t max_bytes;   /* only the text's first max_bytes bytes (0 = all): what the
+                             labelling LLM saw, e.g. score's --max-chars */
+} distill_features;
+
+/* Defaults: version 1, 2^18 features, words + bigrams, tokens of 2+ bytes. */
+void distill_features_default(distill_features *f);
+/* 0, or -1 with e naming what this build does not support. */
+int distill_features_check(const distill_features *f, blalm_err *e);
+
+/* Sparse raw counts of one text: idx ascending, distinct. */
+typedef struct distill_counts {
+    uint32_t *idx;
+    float *cnt;
+    size_t n, cap;
+    float *dense;      /* scratch: 2^hash_bits counts, zero between calls */
+    uint32_t bits;
+} distill_counts;
+int distill_count_text(const distill_features *f, const char *text, size_t len,
+                       distill_counts *out, blalm_err *e);
+void distill_counts_free(distill_counts *c);
+
+/* Labelled examples, rows of raw counts (CSR). */
+typedef struct distill_examples {
+    size_t n, nnz, cap_rows, cap_nnz;
+    uint64_t *row;      /* [n + 1] */
+    uint32_t *col;      /* [nnz] */
+    float *cnt;         /* [nnz] */
+    double *label;      /* [n] 0..5, may be fractional */
+    uint64_t *text_hash;/* [n] xxh64 of the text */
+} distill_examples;
+int distill_examples_add(distill_examples *ex, const distill_counts *c, double label,
+                         uint64_t text_hash, blalm_err *e);
+void distill_examples_free(distill_examples *ex);
+
+typedef struct distill_train_opts {
+    distill_features feat;
+    distill_kind kind;           /* AUTO: whichever wins the cross-validation */
+    int folds;                   /* >= 2 */
+    uint64_t seed;               /* fold assignment */
+    const double *lambdas;       /* NULL: the built-in grid */
+    int n_lambdas;
+    size_t max_dual;             /* most documents fitted (0: 3000); beyond, a seeded random subset */
+    void (*progress)(void *ctx, const char *what, int step, int steps);
+    void *progress_ctx;
+} distill_train_opts;
+
+/* One cross-validated candidate. */
+typedef struct distill_candidate {
+    distill_kind kind;
+    double lambda, lambda2, threshold, f1_at3, mae;   /* lambda2: the ensemble's logistic part */
+} distill_candidate;
+
+typedef struct distill_train_report {
+    size_t docs;                 /* training documents */
+    size_t cv_docs;              /* documents in the cross-validation (<= max_dual) */
+    distill_candidate cand[65];
+    int n_cand, best;
+    double seconds_cv, seconds_fit;
+} distill_train_report;
+
+typedef struct distill_model distill_model;
+
+/* Cross-validates, then fits the chosen candidate on all examples. Errors:
+ * fewer than folds documents, a single class. */
+distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
+                             distill_train_report *rep, blalm_err *e);
+
+/* Atomic write; deterministic bytes. */
+int distill_model_save(const distill_model *m, const char *path, blalm_err *e);
+/* Refuses (naming path and offset) a bad magic, version, checksum, feature
+ * configuration this build does not know, or truncation. */
+distill_model *distill_model_load(const char *path, blalm_err *e);
+/* The same from memory (the fuzz harness); name is used in messages. */
+distill_model *distill_model_parse(const void *data, size_t len, const char *name, blalm_err *e);
+void distill_model_free(distill_model *m);
+
+const distill_features *distill_model_features(const distill_model *m);
+distill_kind distill_model_kind(const distill_model *m);
+const char *distill_kind_name(distill_kind k);
+double distill_model_lambda(const distill_model *m);
+double distill_model_threshold(const distill_model *m);
+/* "distill-ridge-<first 12 hex of the file's checksum>", for the model key. */
+const char *distill_model_name(const distill_model *m);
+/* 1 when a text with this xxh64 was a training document. */
+int distill_model_saw(const distill_model *m, uint64_t text_hash);
+
+/* Score of counts from distill_count_text (model's features). */
+double distill_predict(const distill_model *m, const distill_counts *c);
+int distill_int_score(double score);  /* round half up, clipped to 0..5 */
+uint64_t distill_text_hash(const char *text, size_t len);
+
+/* Evaluation on labels the model never saw. */
+typedef struct distill_metrics {
+    size_t n;
+    double precision[2], recall[2], f1[2];   /* binary at thresholds 2 and 3 */
+    double macro_f1, accuracy, mae, spearman;
+    uint64_t confusion[DISTILL_CLASSES][DISTILL_CLASSES];  /* [true][predicted] */
+} distill_metrics;
+/* label: 0..5 (rounded, clipped); score: model scores. */
+void distill_metrics_compute(const double *label, const double *score, size_t n,
+                             distill_metrics *m);
+/* Spearman rank correlation (average ranks for ties). */
+double distill_spearman(const double *a, const double *b, size_t n);
+
+/* ---- the stages over a work directory ---- */
+
+typedef struct distill_label_src {
+    const char *field;       /* a key of the document's metadata, e.g. "score", "int_score" */
+    const char *set, *key;   /* or an attribute set's key, e.g. edu_llm + score */
+    int skip_unlabelled;     /* skip documents without a label instead of failing */
+} distill_label_src;
+
+typedef struct distill_work_opts {
+    const work_dirs *dirs;          /* docs and attributes roots */
+    distill_label_src labels;
+    void (*progress)(void *ctx, uint64_t docs);
+    void *progress_ctx;
+} distill_work_opts;
+
+typedef struct distill_work_counts {
+    uint64_t files, docs, labelled, unlabelled, dup_id, dup_text, label_conflicts, seen;
+    uint64_t hist[DISTILL_CLASSES];
+} distill_work_counts;
+
+/* Reads labelled documents, deduplicated by id and by text (first kept). */
+int distill_collect(const distill_work_opts *o, const distill_features *f,
+                    distill_examples *ex, distill_work_counts *n, blalm_err *e);
+
+/* Writes the attribute set edu_local (score, int_score, model) for every
+ * document file, atomically, line-aligned. */
+int distill_score_work(const distill_work_opts *o, const distill_model *m,
+                       distill_work_counts *n, blalm_err *e);
+
+/* Scores labelled documents; training documents (by text) are left out and
+ * counted in n->seen. */
+int distill_eval_work(const distill_work_opts *o, const distill_model *m,
+                      distill_metrics *met, distill_work_counts *n, blalm_err *e);
+
+#endif

@@ -1,0 +1,192 @@
+/* distill_feat.c - hashed word and word-bigram counts of a text. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/hash.h"
+#include "lib/utf8.h"
+#include "scorer/distill.h"
+
+void distill_features_default(distill_features *f)
+{
+    memset(f, 0, sizeof *f);
+    f->version = DISTILL_FEATURES_VERSION;
+    f->hash_bits = 18;
+    f->ngram_max = 2;
+    f->min_token = 2;
+}
+
+int distill_features_check(const distill_features *f, blalm_err *e)
+{
+    if (f->version != DISTILL_FEATURES_VERSION)
+        return err_set(e, "feature configuration version %u, this build knows version %u",
+                       f->version, DISTILL_FEATURES_VERSION);
+    if (f->hash_bits < 10 || f->hash_bits > 24)
+        return err_set(e, "feature configuration: hash_bits %u, expected 10..24", f->hash_bits);
+    if (f->ngram_max < 1 || f->ngram_max > 2)
+        return err_set(e, "feature configuration: ngram_max %u, expected 1 or 2", f->ngram_max);
+    if (f->min_token < 1 || f->min_token > 16)
+        return err_set(e, "feature configuration: min_token %u, expected 1..16", f->min_token);
+    return 0;
+}
+
+/* A token byte: ASCII letter or digit, or any byte of a non-ASCII code point
+ * (so words of other scripts stay whole). */
+static inline int token_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* Final avalanche of a 64-bit FNV-1a state (murmur3's fmix64). */
+static inline uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static int counts_push(distill_counts *c, uint32_t idx)
+{
+    if (c->dense[idx] == 0.0f) {
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 1024;
+            uint32_t *ni = realloc(c->idx, cap * sizeof *ni);
+            if (!ni) return -1;
+            c->idx = ni;
+            float *nc = realloc(c->cnt, cap * sizeof *nc);
+            if (!nc) return -1;
+            c->cnt = nc;
+            c->cap = cap;
+        }
+        c->idx[c->n++] = idx;
+    }
+    c->dense[idx] += 1.0f;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int distill_count_text(const distill_features *f, const char *text, size_t len,
+                       distill_counts *out, blalm_err *e)
+{
+    if (out->dense && out->bits != f->hash_bits) {
+        free(out->dense);
+        out->dense = NULL;
+    }
+    if (!out->dense) {
+        out->dense = calloc((size_t)1 << f->hash_bits, sizeof *out->dense);
+        if (!out->dense) return err_set(e, "out of memory");
+        out->bits = f->hash_bits;
+    }
+    out->n = 0;
+    if (f->max_bytes && len > f->max_bytes) len = utf8_prefix(text, len, f->max_bytes);
+    const unsigned char *s = (const unsigned char *)text;
+    const unsigned shift = 64 - f->hash_bits;
+    uint64_t prev = 0;
+    int have_prev = 0;
+    size_t i = 0;
+    while (i < len) {
+        if (!token_byte(s[i])) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (; i < len && token_byte(s[i]); i++) {
+            unsigned char c = s[i];
+            if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+            h = (h ^ c) * 0x100000001b3ULL;
+        }
+        if (i - start < f->min_token) continue;   /* skipped; does not break a bigram */
+        uint64_t uni = fmix64(h);
+        if (counts_push(out, (uint32_t)(uni >> shift)) < 0) return err_set(e, "out of memory");
+        if (f->ngram_max >= 2 && have_prev) {
+            uint64_t bi = fmix64(prev * 0x9e3779b97f4a7c15ULL ^ (uni + 0x632be59bd9b4e019ULL));
+            if (counts_push(out, (uint32_t)(bi >> shift)) < 0) return err_set(e, "out of memory");
+        }
+        prev = uni;
+        have_prev = 1;
+    }
+    qsort(out->idx, out->n, sizeof *out->idx, cmp_u32);
+    for (size_t k = 0; k < out->n; k++) {
+        out->cnt[k] = out->dense[out->idx[k]];
+        out->dense[out->idx[k]] = 0.0f;
+    }
+    return 0;
+}
+
+void distill_counts_free(distill_counts *c)
+{
+    free(c->idx);
+    free(c->cnt);
+    free(c->dense);
+    memset(c, 0, sizeof *c);
+}
+
+int distill_examples_add(distill_examples *ex, const distill_counts *c, double label,
+                         uint64_t text_hash, blalm_err *e)
+{
+    if (ex->n + 2 > ex->cap_rows) {
+        size_t cap = ex->cap_rows ? ex->cap_rows * 2 : 1024;
+        uint64_t *r = realloc(ex->row, cap * sizeof *r);
+        if (!r) return err_set(e, "out of memory");
+        ex->row = r;
+        double *l = realloc(ex->label, cap * sizeof *l);
+        if (!l) return err_set(e, "out of memory");
+        ex->label = l;
+        uint64_t *t = realloc(ex->text_hash, cap * sizeof *t);
+        if (!t) return err_set(e, "out of memory");
+        ex->text_hash = t;
+        ex->cap_rows = cap;
+        if (ex->n == 0) ex->row[0] = 0;
+    }
+    if (ex->nnz + c->n > ex->cap_nnz) {
+        size_t cap = ex->cap_nnz ? ex->cap_nnz : 65536;
+        while (cap < ex->nnz + c->n) cap *= 2;
+        uint32_t *col = realloc(ex->col, cap * sizeof *col);
+        if (!col) return err_set(e, "out of memory");
+        ex->col = col;
+        float *cnt = realloc(ex->cnt, cap * sizeof *cnt);
+        if (!cnt) return err_set(e, "out of memory");
+        ex->cnt = cnt;
+        ex->cap_nnz = cap;
+    }
+    if (c->n) {
+        memcpy(ex->col + ex->nnz, c->idx, c->n * sizeof *c->idx);
+        memcpy(ex->cnt + ex->nnz, c->cnt, c->n * sizeof *c->cnt);
+    }
+    ex->nnz += c->n;
+    ex->label[ex->n] = label;
+    ex->text_hash[ex->n] = text_hash;
+    ex->n++;
+    ex->row[ex->n] = ex->nnz;
+    return 0;
+}
+
+void distill_examples_free(distill_examples *ex)
+{
+    free(ex->row);
+    free(ex->col);
+    free(ex->cnt);
+    free(ex->label);
+    free(ex->text_hash);
+    memset(ex, 0, sizeof *ex);
+}
+
+uint64_t distill_text_hash(const char *text, size_t len)
+{
+    return xxh64(text, len, 0x64697374696c6cULL);
+}
+
+int distill_int_score(double score)
+{
+    if (!(score >= 0.5)) return 0;   /* also NaN */
+    if (score >= 4.5) return 5;
+    return (int)(score + 0.5);
+}

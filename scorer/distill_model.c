@@ -1,0 +1,263 @@
+/* distill_model.c - the model file (layout in distill.h) and prediction. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fsutil.h"
+#include "lib/hash.h"
+#include "lib/sbuf.h"
+#include "scorer/distill_internal.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the model file is written little-endian by memcpy; add byte swaps for this host"
+#endif
+
+static const char magic[8] = {'B', 'L', 'D', 'S', 'T', 'L', '\r', '\n'};
+enum { HEADER_BYTES = 112, PREAMBLE = 16 };
+
+static void put32(sbuf *b, uint32_t v) { sb_add(b, &v, 4); }
+static void put64(sbuf *b, uint64_t v) { sb_add(b, &v, 8); }
+static void putd(sbuf *b, double v) { sb_add(b, &v, 8); }
+
+static void serialize(const distill_model *m, sbuf *b)
+{
+    const size_t D = (size_t)1 << m->feat.hash_bits;
+    sb_add(b, magic, 8);
+    put32(b, DISTILL_VERSION);
+    put32(b, HEADER_BYTES);
+    put32(b, m->feat.version);
+    put32(b, m->feat.hash_bits);
+    put32(b, m->feat.ngram_max);
+    put32(b, m->feat.min_token);
+    put32(b, m->kind);
+    put32(b, m->outputs);
+    put32(b, m->folds);
+    put32(b, 0);
+    put64(b, m->seed);
+    put64(b, m->n_train);
+    put64(b, m->cv_docs);
+    putd(b, m->lambda);
+    putd(b, m->threshold);
+    putd(b, m->offset);
+    putd(b, m->cv_f1);
+    putd(b, m->cv_mae);
+    putd(b, m->lambda2);
+    put32(b, m->feat.max_bytes);
+    put32(b, 0);
+    sb_add(b, m->idf, D * sizeof *m->idf);
+    sb_add(b, m->w, D * m->outputs * sizeof *m->w);
+    sb_add(b, m->bias, m->outputs * sizeof *m->bias);
+    put64(b, m->n_seen);
+    sb_add(b, m->seen, m->n_seen * sizeof *m->seen);
+    put64(b, xxh64(b->data, b->len, 0));
+}
+
+static void set_name(distill_model *m, uint64_t sum)
+{
+    snprintf(m->name, sizeof m->name, "distill-%s-%012llx", distill_kind_name((distill_kind)m->kind),
+             (unsigned long long)(sum >> 16));
+}
+
+int distill_model_save(const distill_model *m, const char *path, blalm_err *e)
+{
+    sbuf b;
+    sb_init(&b);
+    serialize(m, &b);
+    int rc = write_file_atomic(path, b.data, b.len, e);
+    sb_free(&b);
+    return rc;
+}
+
+void distill_model_seal(distill_model *m)
+{
+    sbuf b;
+    sb_init(&b);
+    serialize(m, &b);
+    uint64_t sum;
+    memcpy(&sum, b.data + b.len - 8, 8);
+    set_name(m, sum);
+    sb_free(&b);
+}
+
+typedef struct rd { const unsigned char *p; size_t len, off; } rd;
+
+static uint32_t get32(rd *r) { uint32_t v; memcpy(&v, r->p + r->off, 4); r->off += 4; return v; }
+static uint64_t get64(rd *r) { uint64_t v; memcpy(&v, r->p + r->off, 8); r->off += 8; return v; }
+static double getd(rd *r) { double v; memcpy(&v, r->p + r->off, 8); r->off += 8; return v; }
+
+distill_model *distill_model_parse(const void *data, size_t len, const char *name, blalm_err *e)
+{
+    rd r = {data, len, 0};
+    if (len < PREAMBLE || memcmp(data, magic, 8) != 0)
+        return err_set(e, "%s: not a blalm distill model (expected the magic \"BLDSTL\\r\\n\" at offset 0)",
+                       name), NULL;
+    r.off = 8;
+    uint32_t version = get32(&r), hb = get32(&r);
+    if (version != DISTILL_VERSION)
+        return err_set(e, "%s: offset 8: model file version %u, this build reads version %d", name,
+                       version, DISTILL_VERSION), NULL;
+    if (hb != HEADER_BYTES || len < PREAMBLE + HEADER_BYTES + 8 + 8)
+        return err_set(e, "%s: truncated or corrupt model header (%zu bytes)", name, len), NULL;
+    uint64_t sum;
+    memcpy(&sum, r.p + len - 8, 8);
+    if (xxh64(data, len - 8, 0) != sum)
+        return err_set(e, "%s: checksum mismatch at offset %zu: the model file is corrupt or truncated",
+                       name, len - 8), NULL;
+    distill_model *m = calloc(1, sizeof *m);
+    if (!m) return err_set(e, "out of memory"), NULL;
+    m->feat.version = get32(&r);
+    m->feat.hash_bits = get32(&r);
+    m->feat.ngram_max = get32(&r);
+    m->feat.min_token = get32(&r);
+    if (distill_features_check(&m->feat, e) < 0) {
+        err_prefix(e, "%s: offset 16: the model was trained with another %s", name,
+                   "feature configuration than this build supports");
+        distill_model_free(m);
+        return NULL;
+    }
+    m->kind = get32(&r);
+    m->outputs = get32(&r);
+    m->folds = get32(&r);
+    (void)get32(&r);
+    m->seed = get64(&r);
+    m->n_train = get64(&r);
+    m->cv_docs = get64(&r);
+    m->lambda = getd(&r);
+    m->threshold = getd(&r);
+    m->offset = getd(&r);
+    m->cv_f1 = getd(&r);
+    m->cv_mae = getd(&r);
+    m->lambda2 = getd(&r);
+    m->feat.max_bytes = get32(&r);
+    (void)get32(&r);
+    if (!((m->kind == DISTILL_RIDGE && m->outputs == 1) ||
+          (m->kind == DISTILL_LOGISTIC && m->outputs == DISTILL_CLASSES) ||
+          (m->kind == DISTILL_ENSEMBLE && m->outputs == DISTILL_MAX_OUTPUTS))) {
+        err_set(e, "%s: offset 32: model kind %u with %u outputs, expected ridge (1), logistic (6) "
+                "or ensemble (7)",
+                name, m->kind, m->outputs);
+        distill_model_free(m);
+        return NULL;
+    }
+    if (!isfinite(m->offset) || !isfinite(m->lambda)) {
+        err_set(e, "%s: offset 72: non-finite offset or lambda", name);
+        distill_model_free(m);
+        return NULL;
+    }
+    const size_t D = (size_t)1 << m->feat.hash_bits;
+    size_t need = PREAMBLE + HEADER_BYTES + 4 * D + 4 * D * m->outputs + 8 * m->outputs + 8;
+    if (len < need + 8) {
+        err_set(e, "%s: %zu bytes, expected at least %zu for 2^%u features", name, len, need + 8,
+                m->feat.hash_bits);
+        distill_model_free(m);
+        return NULL;
+    }
+    m->idf = malloc(D * sizeof *m->idf);
+    m->w = malloc(D * m->outputs * sizeof *m->w);
+    if (!m->idf || !m->w) {
+        err_set(e, "out of memory");
+        distill_model_free(m);
+        return NULL;
+    }
+    memcpy(m->idf, r.p + r.off, 4 * D);
+    r.off += 4 * D;
+    memcpy(m->w, r.p + r.off, 4 * D * m->outputs);
+    r.off += 4 * D * m->outputs;
+    for (uint32_t k = 0; k < m->outputs; k++) m->bias[k] = getd(&r);
+    m->n_seen = get64(&r);
+    if (m->n_seen != (len - need - 8) / 8 || (len - need - 8) % 8) {
+        err_set(e, "%s: offset %zu: %llu training-text hashes do not fit the file's %zu bytes", name,
+                r.off - 8, (unsigned long long)m->n_seen, len);
+        distill_model_free(m);
+        return NULL;
+    }
+    m->seen = malloc((m->n_seen ? m->n_seen : 1) * sizeof *m->seen);
+    if (!m->seen) {
+        err_set(e, "out of memory");
+        distill_model_free(m);
+        return NULL;
+    }
+    memcpy(m->seen, r.p + r.off, 8 * m->n_seen);
+    for (size_t j = 0; j < D; j++)
+        if (!isfinite(m->idf[j])) {
+            err_set(e, "%s: offset %zu: non-finite idf", name, PREAMBLE + HEADER_BYTES + 4 * j);
+            distill_model_free(m);
+            return NULL;
+        }
+    set_name(m, sum);
+    return m;
+}
+
+distill_model *distill_model_load(const char *path, blalm_err *e)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (read_file(path, &data, &len, e) < 0) return NULL;
+    distill_model *m = distill_model_parse(data, len, path, e);
+    free(data);
+    return m;
+}
+
+void distill_model_free(distill_model *m)
+{
+    if (!m) return;
+    free(m->idf);
+    free(m->w);
+    free(m->seen);
+    free(m);
+}
+
+const distill_features *distill_model_features(const distill_model *m) { return &m->feat; }
+distill_kind distill_model_kind(const distill_model *m) { return (distill_kind)m->kind; }
+double distill_model_lambda(const distill_model *m) { return m->lambda; }
+double distill_model_threshold(const distill_model *m) { return m->threshold; }
+const char *distill_model_name(const distill_model *m) { return m->name; }
+
+const char *distill_kind_name(distill_kind k)
+{
+    return k == DISTILL_RIDGE ? "ridge" : k == DISTILL_LOGISTIC ? "logistic"
+         : k == DISTILL_ENSEMBLE ? "ensemble" : "auto";
+}
+
+int distill_model_saw(const distill_model *m, uint64_t h)
+{
+    size_t lo = 0, hi = m->n_seen;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->seen[mid] < h) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < m->n_seen && m->seen[lo] == h;
+}
+
+double distill_raw(const distill_model *m, const distill_counts *c)
+{
+    const size_t D = (size_t)1 << m->feat.hash_bits;
+    double ss = 0, dot[DISTILL_MAX_OUTPUTS] = {0};
+    for (size_t k = 0; k < c->n; k++) {
+        double v = (1.0 + log((double)c->cnt[k])) * m->idf[c->idx[k]];
+        ss += v * v;
+        for (uint32_t o = 0; o < m->outputs; o++) dot[o] += v * m->w[o * D + c->idx[k]];
+    }
+    double inv = ss > 0 ? 1.0 / sqrt(ss) : 0.0;
+    if (m->outputs == 1) return dot[0] * inv + m->bias[0];
+    int o0 = m->kind == DISTILL_ENSEMBLE;   /* the logistic part's first output */
+    double l[DISTILL_CLASSES], mx = -INFINITY, se = 0, ev = 0;
+    for (int k = 0; k < DISTILL_CLASSES; k++) {
+        l[k] = dot[o0 + k] * inv + m->bias[o0 + k];
+        mx = fmax(mx, l[k]);
+    }
+    for (int k = 0; k < DISTILL_CLASSES; k++) {
+        double p = exp(l[k] - mx);
+        se += p;
+        ev += k * p;
+    }
+    if (o0) return 0.5 * (dot[0] * inv + m->bias[0] + ev / se);
+    return ev / se;
+}
+
+double distill_predict(const distill_model *m, const distill_counts *c)
+{
+    return distill_raw(m, c) + m->offset;
+}

@@ -1,0 +1,338 @@
+/* distill_work.c - the distill stages over a work directory: collect labelled
+ * documents (deduplicated), score every document into edu_local, evaluate. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/attr.h"
+#include "lib/docs.h"
+#include "lib/hash.h"
+#include "lib/sbuf.h"
+#include "scorer/distill.h"
+
+/* ---- a set of 64-bit keys (open addressing; 0 stands for itself via a flag) ---- */
+
+typedef struct keyset { uint64_t *v; size_t cap, n; int has_zero; } keyset;
+
+/* 1 if newly added, 0 if present, -1 out of memory. */
+static int keyset_add(keyset *s, uint64_t k)
+{
+    if (k == 0) {
+        int fresh = !s->has_zero;
+        s->has_zero = 1;
+        return fresh;
+    }
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v) return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->v[i]) continue;
+            size_t j = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+            while (v[j]) j = (j + 1) & (cap - 1);
+            v[j] = s->v[i];
+        }
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t j = (size_t)(k * 0x9e3779b97f4a7c15ULL) & (s->cap - 1);
+    while (s->v[j]) {
+        if (s->v[j] == k) return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->v[j] = k;
+    s->n++;
+    return 1;
+}
+
+static void keyset_free(keyset *s) { free(s->v); memset(s, 0, sizeof *s); }
+
+/* ---- labelled documents ---- */
+
+typedef int (*labelled_fn)(void *ctx, const blalm_doc *d, double label, const doc_file *f,
+                           blalm_err *e);
+
+static const char *label_name(const distill_label_src *l, char *buf, size_t cap)
+{
+    if (l->field) snprintf(buf, cap, "metadata field '%s'", l->field);
+    else snprintf(buf, cap, "attribute %s.%s", l->set, l->key);
+    return buf;
+}
+
+/* Calls fn for each labelled document (first of each id and of each text),
+ * in file and row order. */
+static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
+                         distill_work_counts *n, blalm_err *e)
+{
+    const distill_label_src *L = &o->labels;
+    doc_file *files = NULL;
+    size_t nfiles = 0;
+    char lname[256];
+    label_name(L, lname, sizeof lname);
+    if (docs_walk(o->dirs->docs, &files, &nfiles, e) < 0) return -1;
+    if (nfiles == 0) {
+        docs_walk_free(files, nfiles);
+        return err_set(e, "%s: no document files (expected .parquet, .jsonl, .jsonl.gz or .jsonl.zst)",
+                       o->dirs->docs);
+    }
+    keyset ids = {0}, texts = {0};
+    int rc = -1;
+    for (size_t fi = 0; fi < nfiles; fi++) {
+        const doc_file *f = &files[fi];
+        doc_opts dopt;
+        memset(&dopt, 0, sizeof dopt);
+        dopt.default_source = f->source;
+        doc_reader *dr = NULL;
+        attr_join *aj = NULL;
+        char apath[8192];
+        if (L->set) {
+            attr_path_for(o->dirs, L->set, f->rel, apath, sizeof apath);
+            if (!file_exists(apath)) {
+                err_set(e, "%s: missing: the labels %s.%s for %s", apath, L->set, L->key, f->path);
+                goto out;
+            }
+            const char *paths[1] = {apath}, *sets[1] = {L->set};
+            aj = attrj_open(f->path, &dopt, paths, sets, 1, e);
+            if (!aj) goto out;
+        } else {
+            dr = doc_open(f->path, &dopt, e);
+            if (!dr) goto out;
+        }
+        n->files++;
+        for (;;) {
+            blalm_doc d;
+            cJSON *obj = NULL, *meta = NULL;
+            int got = aj ? attrj_next(aj, &d, &obj, e) : doc_next(dr, &d, e);
+            if (got < 0) {
+                doc_close(dr);
+                attrj_close(aj);
+                goto out;
+            }
+            if (got == 0) break;
+            n->docs++;
+            if (o->progress) o->progress(o->progress_ctx, n->docs);
+            const cJSON *v;
+            if (L->set) {
+                const cJSON *sel = cJSON_GetObjectItemCaseSensitive(obj, "selected");
+                if (cJSON_IsFalse(sel)) {   /* not in the labelled sample */
+                    n->unlabelled++;
+                    continue;
+                }
+                v = cJSON_GetObjectItemCaseSensitive(obj, L->key);
+            } else {
+                meta = cJSON_ParseWithLength(d.metadata, d.metadata_len);
+                v = cJSON_GetObjectItemCaseSensitive(meta, L->field);
+            }
+            int has = cJSON_IsNumber(v);
+            double label = has ? v->valuedouble : NAN;
+            cJSON_Delete(meta);
+            if (!has) {
+                if (L->skip_unlabelled) {
+                    n->unlabelled++;
+                    continue;
+                }
+                err_set(e, "%s: row %llu (id %s): no label (%s is missing or not a number); "
+                           "give --skip-unlabelled to train on the labelled ones",
+                        f->path, (unsigned long long)d.row, d.id, lname);
+                doc_close(dr);
+                attrj_close(aj);
+                goto out;
+            }
+            if (!(label >= 0 && label <= 5)) {
+                err_set(e, "%s: row %llu (id %s): label %g outside 0..5 (%s)", f->path,
+                        (unsigned long long)d.row, d.id, label, lname);
+                doc_close(dr);
+                attrj_close(aj);
+                goto out;
+            }
+            int a = keyset_add(&ids, xxh64(d.id, d.id_len, 1));
+            int b = a == 1 ? keyset_add(&texts, distill_text_hash(d.text, d.text_len)) : 0;
+            if (a < 0 || b < 0) {
+                err_set(e, "out of memory");
+                doc_close(dr);
+                attrj_close(aj);
+                goto out;
+            }
+            if (a == 0) { n->dup_id++; continue; }
+            if (b == 0) { n->dup_text++; continue; }
+            n->labelled++;
+            n->hist[distill_int_score(label)]++;
+            if (fn(ctx, &d, label, f, e) < 0) {
+                doc_close(dr);
+                attrj_close(aj);
+                goto out;
+            }
+        }
+        doc_close(dr);
+        attrj_close(aj);
+    }
+    rc = 0;
+out:
+    keyset_free(&ids);
+    keyset_free(&texts);
+    docs_walk_free(files, nfiles);
+    return rc;
+}
+
+typedef struct collect_ctx {
+    const distill_features *f;
+    distill_examples *ex;
+    distill_counts c;
+} collect_ctx;
+
+static int collect_one(void *vctx, const blalm_doc *d, double label, const doc_file *f, blalm_err *e)
+{
+    (void)f;
+    collect_ctx *c = vctx;
+    if (distill_count_text(c->f, d->text, d->text_len, &c->c, e) < 0) return -1;
+    return distill_examples_add(c->ex, &c->c, label, distill_text_hash(d->text, d->text_len), e);
+}
+
+int distill_collect(const distill_work_opts *o, const distill_features *f, distill_examples *ex,
+                    distill_work_counts *n, blalm_err *e)
+{
+    memset(n, 0, sizeof *n);
+    collect_ctx c = {f, ex, {0}};
+    int rc = walk_labelled(o, collect_one, &c, n, e);
+    distill_counts_free(&c.c);
+    if (rc == 0 && ex->n == 0) {
+        char lname[256];
+        return err_set(e, "%s: no labelled documents among %llu (%s)", o->dirs->docs,
+                       (unsigned long long)n->docs, label_name(&o->labels, lname, sizeof lname));
+    }
+    return rc;
+}
+
+/* ---- edu_local ---- */
+
+int distill_score_work(const distill_work_opts *o, const distill_model *m, distill_work_counts *n,
+                       blalm_err *e)
+{
+    memset(n, 0, sizeof *n);
+    doc_file *files = NULL;
+    size_t nfiles = 0;
+    if (docs_walk(o->dirs->docs, &files, &nfiles, e) < 0) return -1;
+    if (nfiles == 0) {
+        docs_walk_free(files, nfiles);
+        return err_set(e, "%s: no document files (expected .parquet, .jsonl, .jsonl.gz or .jsonl.zst)",
+                       o->dirs->docs);
+    }
+    distill_counts c = {0};
+    sbuf line;
+    sb_init(&line);
+    const char *name = distill_model_name(m);
+    int rc = -1;
+    for (size_t fi = 0; fi < nfiles; fi++) {
+        const doc_file *f = &files[fi];
+        char out[8192];
+        attr_path_for(o->dirs, "edu_local", f->rel, out, sizeof out);
+        doc_opts dopt;
+        memset(&dopt, 0, sizeof dopt);
+        dopt.default_source = f->source;
+        doc_reader *dr = doc_open(f->path, &dopt, e);
+        if (!dr) goto out;
+        remove_stale_temps(out);
+        attr_writer *w = attrw_open(out, "edu_local", e);
+        if (!w) {
+            doc_close(dr);
+            goto out;
+        }
+        int got;
+        blalm_doc d;
+        while ((got = doc_next(dr, &d, e)) == 1) {
+            if (distill_count_text(distill_model_features(m), d.text, d.text_len, &c, e) < 0) {
+                got = -1;
+                break;
+            }
+            double s = distill_predict(m, &c);
+            int first = 1;
+            sb_reset(&line);
+            sb_addc(&line, '{');
+            sb_json_key(&line, "score", &first);
+            sb_json_num(&line, s);
+            sb_json_key(&line, "int_score", &first);
+            sb_json_int(&line, distill_int_score(s));
+            sb_json_key(&line, "model", &first);
+            sb_json_str(&line, name, strlen(name));
+            sb_addc(&line, '}');
+            if (attrw_write(w, d.id, d.id_len, line.data, line.len, e) < 0) {
+                got = -1;
+                break;
+            }
+            n->docs++;
+            n->hist[distill_int_score(s)]++;
+            if (o->progress) o->progress(o->progress_ctx, n->docs);
+        }
+        doc_close(dr);
+        if (got < 0) {
+            attrw_abort(w);
+            goto out;
+        }
+        if (attrw_commit(w, e) < 0) goto out;
+        n->files++;
+    }
+    rc = 0;
+out:
+    sb_free(&line);
+    distill_counts_free(&c);
+    docs_walk_free(files, nfiles);
+    return rc;
+}
+
+/* ---- eval ---- */
+
+typedef struct eval_ctx {
+    const distill_model *m;
+    distill_counts c;
+    double *label, *score;
+    size_t n, cap;
+    distill_work_counts *counts;
+} eval_ctx;
+
+static int eval_one(void *vctx, const blalm_doc *d, double label, const doc_file *f, blalm_err *e)
+{
+    (void)f;
+    eval_ctx *c = vctx;
+    if (distill_model_saw(c->m, distill_text_hash(d->text, d->text_len))) {
+        c->counts->seen++;
+        return 0;
+    }
+    if (distill_count_text(distill_model_features(c->m), d->text, d->text_len, &c->c, e) < 0) return -1;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 1024;
+        double *l = realloc(c->label, cap * sizeof *l);
+        if (!l) return err_set(e, "out of memory");
+        c->label = l;
+        double *s = realloc(c->score, cap * sizeof *s);
+        if (!s) return err_set(e, "out of memory");
+        c->score = s;
+        c->cap = cap;
+    }
+    c->label[c->n] = label;
+    c->score[c->n] = distill_predict(c->m, &c->c);
+    c->n++;
+    return 0;
+}
+
+int distill_eval_work(const distill_work_opts *o, const distill_model *m, distill_metrics *met,
+                      distill_work_counts *n, blalm_err *e)
+{
+    memset(n, 0, sizeof *n);
+    eval_ctx c = {m, {0}, NULL, NULL, 0, 0, n};
+    int rc = walk_labelled(o, eval_one, &c, n, e);
+    if (rc == 0 && c.n == 0) {
+        char lname[256];
+        rc = err_set(e, "%s: no labelled documents the model has not seen (%llu labelled, %llu of "
+                        "them training documents; %s)",
+                     o->dirs->docs, (unsigned long long)n->labelled, (unsigned long long)n->seen,
+                     label_name(&o->labels, lname, sizeof lname));
+    }
+    if (rc == 0) distill_metrics_compute(c.label, c.score, c.n, met);
+    distill_counts_free(&c.c);
+    free(c.label);
+    free(c.score);
+    return rc;
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# blalm distill: documents per second scored on one core (documents of about
+# 5 KB cut from the real FineWeb text of ../shared/data), the training time on
+# 100k labelled documents, and the ratio against labelling the same documents
+# through the loopback stand-in (tests/peers/openai.py, no added latency) at
+# --concurrency 64.
+set -u
+BLALM=${BLALM_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/bin/blalm}
+PY=/usr/bin/python3
+PEER=$(cd "$(dirname "$0")/../peers" && pwd)/openai.py
+DATA=${BLALM_SHARED_DATA:-}
+N=${DISTILL_BENCH_DOCS:-20000}
+NTRAIN=${DISTILL_BENCH_TRAIN:-100000}
+NLLM=${DISTILL_BENCH_LLM_DOCS:-3000}
+TMP=$(mktemp -d); PID=
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$TMP"' EXIT
+unset OPENAI_API_KEY OPENAI_BASE_URL
+if [ -z "$DATA" ] || [ ! -f "$DATA/fineweb-legal.jsonl.zst" ]; then
+    echo "distill bench: skipped: ../shared/data/fineweb-legal.jsonl.zst not found"
+    exit 0
+fi
+one_core() { if command -v taskset >/dev/null; then taskset -c 0 "$@"; else "$@"; fi; }
+
+# Windows of about 5,000 bytes (cut at spaces) over the real documents, each
+# labelled with its document's score; the k-th window starts 97 k bytes into
+# its document (rotated), so the texts are distinct.
+"$PY" - "$DATA/fineweb-legal.jsonl.zst" "$TMP" "$N" "$NTRAIN" "$NLLM" <<'EOF'
+import json, os, subprocess, sys
+src, out, n, ntrain, nllm = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+docs = [json.loads(l) for l in subprocess.run(["zstd", "-dc", src], capture_output=True, check=True).stdout.decode().splitlines()]
+def windows():
+    k = 0
+    while True:
+        for d in docs:
+            t = d["text"]
+            start = (k * 97) % len(t)
+            w = (t[start:] + " " + t[:start])   # a rotation: distinct for each start
+            while len(w) < 5000:
+                w = w + " " + t
+            w = w[:5000]
+            yield {"id": "w%d" % k, "text": w, "metadata": {"score": d["metadata"]["score"]}}
+            k += 1
+g = windows()
+for name, count in (("score", n), ("train", ntrain), ("llm", nllm)):
+    os.makedirs(f"{out}/{name}/docs/s", exist_ok=True)
+    with open(f"{out}/{name}/docs/s/x.jsonl", "w") as f:
+        for _ in range(count):
+            f.write(json.dumps(next(g)) + "\n")
+EOF
+mkdir -p "$TMP/legal/docs/s"
+zstd -dcq "$DATA/fineweb-legal.jsonl.zst" >"$TMP/legal/docs/s/x.jsonl"
+
+TIMEFORMAT='%R %U %S'
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+{ time one_core "$BLALM" distill train --work "$TMP/legal" --label-field score --out "$TMP/m.bin" -q; } 2>"$TMP/t.model"
+bytes=$(stat -c %s "$TMP/score/docs/s/x.jsonl")
+# warm the page cache, then time
+"$BLALM" count "$TMP/score/docs/s/x.jsonl" >/dev/null
+{ time one_core "$BLALM" distill score --work "$TMP/score" --model "$TMP/m.bin" -q; } 2>"$TMP/t.score"
+read -r sw su ss <"$TMP/t.score"
+{ time one_core "$BLALM" distill train --work "$TMP/train" --label-field score --out "$TMP/m100k.bin" --json; } \
+    >"$TMP/train.json" 2>"$TMP/t.train"
+read -r tw tu ts < <(tail -1 "$TMP/t.train")
+used=$("$PY" -c "import json; r = json.load(open('$TMP/train.json')); print(r['documents'], r['used'], r['seconds_read'], r['seconds_cv'], r['seconds_fit'])")
+
+"$PY" "$PEER" --workers 4 >"$TMP/port" 2>"$TMP/peer.err" & PID=$!
+for _ in $(seq 200); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+PORT=$(head -1 "$TMP/port")
+{ time "$BLALM" score --work "$TMP/llm" --endpoint "http://127.0.0.1:$PORT/v1" --model bench --concurrency 64 -q; } 2>"$TMP/t.llm"
+read -r lw _ _ <"$TMP/t.llm"
+{ time one_core "$BLALM" distill score --work "$TMP/llm" --model "$TMP/m.bin" -q; } 2>"$TMP/t.llmlocal" ||
+    { echo "distill bench: distill score failed: $(cat "$TMP/t.llmlocal")"; exit 1; }
+read -r dw du ds <"$TMP/t.llmlocal"
+
+awk -v n="$N" -v b="$bytes" -v sw="$sw" -v su="$su" -v ss="$ss" -v used="$used" -v tw="$tw" -v tu="$tu" \
+    -v nl="$NLLM" -v lw="$lw" -v dw="$dw" -v du="$du" -v ds="$ds" 'BEGIN{
+    split(used, u, " ");
+    printf "distill score, one core: %d documents of %.0f bytes in %.2f s (user %.2f + sys %.2f) = %.0f documents/s, %.1f MB/s; per CPU-second %.0f documents, %.1f MB (goal >= 5,000/s)\n", n, b/n, sw, su, ss, n/sw, b/sw/1e6, n/(su+ss), b/(su+ss)/1e6;
+    printf "distill train on %d labelled documents of ~5 KB, one core: %.1f s wall (%.1f s CPU); %d fitted (--max-docs), %.1f s reading, %.1f s cross-validation, %.1f s final fit\n", u[1], tw, tu, u[2], u[3], u[4], u[5];
+    printf "the same %d documents through the loopback stand-in (no model, no added latency) at --concurrency 64: %.2f s = %.0f documents/s; distill score: %.2f s wall, %.2f CPU-s; ratio %.1fx (wall), %.1fx (stand-in wall / distill CPU)\n", nl, lw, nl/lw, dw, du+ds, lw/dw, lw/(du+ds);
+}'

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# blalm distill end to end on synthetic labelled documents: train (labels from
+# a metadata field and from an attribute set), deterministic model bytes,
+# edu_local line-aligned, eval figures, and every bad input of issue 21.
+source "$(dirname "$0")/../lib.sh"
+W=$TMP/w
+E=$TMP/e
+"$PY" - "$W" "$E" <<'PY'
+import json, os, random, sys
+w, e = sys.argv[1:3]
+rng = random.Random(7)
+shared = "the of and a to in is that it for on with as was this by are".split()
+topic = {k: [f"w{k}x{j}" for j in range(40)] for k in range(6)}
+def doc(i, label, tag):
+    words = []
+    for _ in range(120):
+        r = rng.random()
+        if r < 0.5: words.append(rng.choice(shared))
+        elif r < 0.8: words.append(rng.choice(topic[label]))
+        else: words.append(rng.choice(topic[rng.randrange(6)]))
+    return {"id": f"{tag}{i}", "text": " ".join(words) + ".", "metadata": {"score": label}}
+def write(path, docs):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        for d in docs: f.write(json.dumps(d) + "\n")
+train = [doc(i, i % 6, "t") for i in range(240)]
+# repeats across files (same id, and same text under another id) are used once
+write(f"{w}/docs/src/a.jsonl", train[:150])
+write(f"{w}/docs/src/b.jsonl", train[120:] + [dict(train[3], id="copy3")])
+write(f"{e}/docs/src/held.jsonl", [doc(i, rng.randrange(6), "h") for i in range(120)])
+PY
+
+M=$TMP/m.bin
+if "$BLALM" distill train --work "$W" --label-field score --out "$M" --json >"$TMP/train.json" 2>"$TMP/err"; then
+    pass distill_train_runs
+else
+    fail distill_train_runs "$(cat "$TMP/err")"
+fi
+check distill_train_report "$PY" -c "
+import json; r = json.load(open('$TMP/train.json'))
+assert r['documents'] == 240, r['documents']
+assert r['duplicates_id'] == 30 and r['duplicates_text'] == 1, r
+assert r['cv_f1_at3'] > 0.9, r['cv_f1_at3']
+assert r['kind'] in ('ridge', 'logistic') and len(r['candidates']) == 8, r"
+
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/m2.bin" -q
+check distill_train_deterministic cmp "$M" "$TMP/m2.bin"
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/m3.bin" -q --seed 5 --model-type ridge --lambda 0.5 --max-chars 300
+check distill_train_options "$PY" -c "
+import struct; b = open('$TMP/m3.bin','rb').read()
+assert b[:8] == b'BLDSTL\r\n'
+kind, outputs, folds = struct.unpack_from('<3I', b, 32)
+seed, = struct.unpack_from('<Q', b, 48)
+lam, = struct.unpack_from('<d', b, 72)
+maxb, = struct.unpack_from('<I', b, 120)
+assert (kind, outputs, folds, seed, lam, maxb) == (1, 1, 5, 5, 0.5, 300), (kind, outputs, folds, seed, lam, maxb)"
+
+# more labelled documents than --max-docs: a seeded random subset is fitted
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/m5.bin" --max-docs 100 --json >"$TMP/t5.json" 2>&1
+check distill_train_max_docs "$PY" -c "
+import json, struct; r = json.load(open('$TMP/t5.json')); assert (r['documents'], r['used']) == (240, 100), r
+b = open('$TMP/m5.bin','rb').read(); assert struct.unpack_from('<Q', b, 56)[0] == 100"
+
+# score: edu_local line-aligned with the documents
+if "$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"; then pass distill_score_runs; else fail distill_score_runs "$(cat "$TMP/err")"; fi
+check distill_score_aligned "$PY" - "$E" "$M" <<'PY'
+import json, subprocess, sys
+e, m = sys.argv[1:3]
+docs = [json.loads(l) for l in open(f"{e}/docs/src/held.jsonl")]
+rows = [json.loads(l) for l in subprocess.run(["zstd", "-dc", f"{e}/attributes/edu_local/src/held.jsonl.zst"],
+        check=True, capture_output=True).stdout.decode().splitlines()]
+assert [r["id"] for r in rows] == [d["id"] for d in docs]
+names = set()
+for r in rows:
+    a = r["edu_local"]
+    assert isinstance(a["score"], float) and a["int_score"] in range(6), a
+    s = a["score"]
+    want = 0 if s < 0.5 else 5 if s >= 4.5 else int(s + 0.5)
+    assert a["int_score"] == want, a
+    names.add(a["model"])
+assert len(names) == 1 and names.pop().startswith("distill-"), names
+PY
+
+# eval on documents the model never saw
+if "$BLALM" distill eval --work "$E" --model "$M" --label-field score --json >"$TMP/eval.json" 2>"$TMP/err"; then
+    pass distill_eval_runs
+else
+    fail distill_eval_runs "$(cat "$TMP/err")"
+fi
+check distill_eval_figures "$PY" -c "
+import json; r = json.load(open('$TMP/eval.json'))
+assert r['documents'] == 120 and r['seen_in_training'] == 0, r
+assert sum(map(sum, r['confusion'])) == 120
+assert r['at3']['f1'] > 0.9 and r['at2']['f1'] > 0.9, r
+assert r['accuracy'] > 0.5 and r['mae'] < 1.0 and r['spearman'] > 0.8, r
+acc = sum(r['confusion'][k][k] for k in range(6)) / 120
+assert abs(acc - r['accuracy']) < 1e-6"
+"$BLALM" distill eval --work "$E" --model "$M" --label-field score >"$TMP/eval.txt" 2>&1
+check distill_eval_text grep -q "macro F1" "$TMP/eval.txt"
+# the training documents themselves are left out: nothing remains
+"$BLALM" distill eval --work "$W" --model "$M" --label-field score >/dev/null 2>"$TMP/err"
+check distill_eval_skips_seen grep -q "no labelled documents the model has not seen (240 labelled, 240 of them training" "$TMP/err"
+
+# labels from an attribute set; "selected": false rows are not in the sample
+"$PY" - "$W" <<'PY'
+import json, os, subprocess, sys
+w = sys.argv[1]
+for name in ("a", "b"):
+    docs = [json.loads(l) for l in open(f"{w}/docs/src/{name}.jsonl")]
+    lines = []
+    for i, d in enumerate(docs):
+        sel = i % 4 != 0
+        lines.append(json.dumps({"id": d["id"], "edu_llm": {"selected": sel, "score": d["metadata"]["score"] if sel else None}}))
+    os.makedirs(f"{w}/attributes/edu_llm/src", exist_ok=True)
+    subprocess.run(["zstd", "-q", "-f", "-o", f"{w}/attributes/edu_llm/src/{name}.jsonl.zst"],
+                   input=("\n".join(lines) + "\n").encode(), check=True)
+PY
+if "$BLALM" distill train --work "$W" --labels edu_llm.score --out "$TMP/m4.bin" --json >"$TMP/t4.json" 2>"$TMP/err"; then
+    check distill_train_attr_labels "$PY" -c "
+import json; r = json.load(open('$TMP/t4.json')); assert 150 <= r['documents'] < 240, r['documents']"
+else
+    fail distill_train_attr_labels "$(cat "$TMP/err")"
+fi
+
+# ---- bad input: exit 1, the file named ----
+expect_fail() { # name, pattern, command...
+    local n=$1 pat=$2; shift 2
+    if "$@" >"$TMP/out" 2>&1; then fail "$n" "succeeded"; return; fi
+    if grep -q -- "$pat" "$TMP/out"; then pass "$n"; else fail "$n" "no '$pat' in: $(head -c 400 "$TMP/out")"; fi
+}
+B=$TMP/bad
+mkdir -p "$B/missing/docs/s" "$B/single/docs/s" "$B/range/docs/s" "$B/empty/docs" "$B/emptyfile/docs/s"
+head -n 20 "$W/docs/src/a.jsonl" >"$B/missing/docs/s/x.jsonl"
+echo '{"id":"nolabel","text":"a document without a label at all"}' >>"$B/missing/docs/s/x.jsonl"
+expect_fail distill_bad_missing_label "missing/docs/s/x.jsonl: row 20 (id nolabel): no label" \
+    "$BLALM" distill train --work "$B/missing" --label-field score --out "$TMP/x.bin"
+check distill_skip_unlabelled "$BLALM" distill train --work "$B/missing" --label-field score --out "$TMP/x.bin" --skip-unlabelled -q
+"$PY" -c "
+import json
+with open('$B/single/docs/s/x.jsonl','w') as f:
+    for i in range(30): f.write(json.dumps({'id': str(i), 'text': 'text number %d here' % i, 'metadata': {'score': 3}}) + '\n')
+with open('$B/range/docs/s/x.jsonl','w') as f:
+    f.write(json.dumps({'id': 'r', 'text': 'x y z', 'metadata': {'score': 7}}) + '\n')"
+expect_fail distill_bad_single_class "single/docs: all 30 labelled documents have label 3: a single class" \
+    "$BLALM" distill train --work "$B/single" --label-field score --out "$TMP/x.bin"
+expect_fail distill_bad_label_range "range/docs/s/x.jsonl: row 0 (id r): label 7 outside 0..5" \
+    "$BLALM" distill train --work "$B/range" --label-field score --out "$TMP/x.bin"
+expect_fail distill_bad_empty_dir "empty/docs: no document files" \
+    "$BLALM" distill train --work "$B/empty" --label-field score --out "$TMP/x.bin"
+: >"$B/emptyfile/docs/s/x.jsonl"
+expect_fail distill_bad_empty_file "emptyfile/docs: no labelled documents among 0" \
+    "$BLALM" distill train --work "$B/emptyfile" --label-field score --out "$TMP/x.bin"
+expect_fail distill_bad_score_empty "empty/docs: no document files" \
+    "$BLALM" distill score --work "$B/empty" --model "$M"
+expect_fail distill_bad_attr_missing "attributes/edu_llm/s/x.jsonl.zst: missing" \
+    "$BLALM" distill train --work "$B/single" --labels edu_llm.score --out "$TMP/x.bin"
+check distill_bad_no_partial_model test ! -e "$TMP/x.bin.never"
+
+cp "$M" "$TMP/corrupt.bin"
+printf '\x55' | dd of="$TMP/corrupt.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect_fail distill_bad_corrupt_model "corrupt.bin: checksum mismatch" \
+    "$BLALM" distill score --work "$E" --model "$TMP/corrupt.bin"
+head -c 100000 "$M" >"$TMP/short.bin"
+expect_fail distill_bad_truncated_model "short.bin: checksum mismatch" \
+    "$BLALM" distill eval --work "$E" --model "$TMP/short.bin" --label-field score
+head -c 20 "$M" >"$TMP/tiny.bin"
+expect_fail distill_bad_tiny_model "tiny.bin: truncated or corrupt model header" \
+    "$BLALM" distill score --work "$E" --model "$TMP/tiny.bin"
+echo '{"not": "a model"}' >"$TMP/text.bin"
+expect_fail distill_bad_not_model "text.bin: not a blalm distill model" \
+    "$BLALM" distill score --work "$E" --model "$TMP/text.bin"
+# another feature configuration (feature version 2, valid checksum)
+"$PY" - "$M" "$TMP/otherfeat.bin" <<'PY'
+import struct, sys
+P1, P2, P3, P4, P5 = 11400714785074694791, 14029467366897019727, 1609587929392839161, 9650029242287828579, 2870177450012600261
+M64 = (1 << 64) - 1
+rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & M64
+def rnd(acc, v): return (rotl((acc + v * P2) & M64, 31) * P1) & M64
+def merge(acc, v): return ((acc ^ rnd(0, v)) * P1 + P4) & M64
+def xxh64(b, seed=0):
+    n, i = len(b), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M64, (seed + P2) & M64, seed, (seed - P1) & M64]
+        while i + 32 <= n:
+            for k in range(4): v[k] = rnd(v[k], struct.unpack_from('<Q', b, i + 8 * k)[0])
+            i += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M64
+        for k in range(4): h = merge(h, v[k])
+    else:
+        h = (seed + P5) & M64
+    h = (h + n) & M64
+    while i + 8 <= n:
+        h = (rotl(h ^ rnd(0, struct.unpack_from('<Q', b, i)[0]), 27) * P1 + P4) & M64; i += 8
+    if i + 4 <= n:
+        h = (rotl(h ^ (struct.unpack_from('<I', b, i)[0] * P1 & M64), 23) * P2 + P3) & M64; i += 4
+    while i < n:
+        h = (rotl(h ^ (b[i] * P5 & M64), 11) * P1) & M64; i += 1
+    h ^= h >> 33; h = h * P2 & M64; h ^= h >> 29; h = h * P3 & M64; h ^= h >> 32
+    return h
+b = bytearray(open(sys.argv[1], 'rb').read())
+assert struct.unpack_from('<Q', b, len(b) - 8)[0] == xxh64(bytes(b[:-8])), "xxh64 twin disagrees"
+struct.pack_into('<I', b, 16, 2)
+struct.pack_into('<Q', b, len(b) - 8, xxh64(bytes(b[:-8])))
+open(sys.argv[2], 'wb').write(b)
+PY
+expect_fail distill_bad_other_features "otherfeat.bin: offset 16: the model was trained with another feature configuration" \
+    "$BLALM" distill score --work "$E" --model "$TMP/otherfeat.bin"
+check distill_bad_no_partial_attrs test ! -e "$E/attributes/edu_local/src/.held.jsonl.zst.tmp"
+expect_fail distill_usage_subcommand "unknown subcommand" "$BLALM" distill fit --work "$W"
+expect_fail distill_usage_labels "give one of --labels" "$BLALM" distill train --work "$W" --out "$TMP/x.bin"
+check distill_help "$BLALM" distill --help

@@ -1,0 +1,238 @@
+/* test_distill.c - the distilled scorer: features, metrics, training, the
+ * model file. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/fsutil.h"
+#include "scorer/distill.h"
+#include "test.h"
+
+TEST(int_score_rounds_half_up_and_clips)
+{
+    CHECK_EQ_INT(distill_int_score(-3.0), 0);
+    CHECK_EQ_INT(distill_int_score(0.49), 0);
+    CHECK_EQ_INT(distill_int_score(0.5), 1);
+    CHECK_EQ_INT(distill_int_score(2.4999), 2);
+    CHECK_EQ_INT(distill_int_score(2.5), 3);
+    CHECK_EQ_INT(distill_int_score(4.5), 5);
+    CHECK_EQ_INT(distill_int_score(17.0), 5);
+    CHECK_EQ_INT(distill_int_score(NAN), 0);
+}
+
+TEST(counts_words_and_bigrams)
+{
+    distill_features f;
+    distill_features_default(&f);
+    distill_counts c = {0};
+    blalm_err e;
+    /* "a" is below min_token 2 and does not break the bigram "the the" ... */
+    const char *t = "The THE a cat. the";
+    CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
+    float total = 0;
+    for (size_t i = 0; i < c.n; i++) total += c.cnt[i];
+    /* unigrams: the x3, cat; bigrams: the-the, the-cat, cat-the */
+    CHECK_EQ_INT((long long)total, 7);
+    CHECK_EQ_INT(c.n, 5);
+    for (size_t i = 1; i < c.n; i++) CHECK(c.idx[i - 1] < c.idx[i]);
+    float maxc = 0;
+    for (size_t i = 0; i < c.n; i++) maxc = c.cnt[i] > maxc ? c.cnt[i] : maxc;
+    CHECK_EQ_INT((long long)maxc, 3);
+    /* only the first 7 bytes: "The THE" -> the x2, the-the */
+    f.max_bytes = 7;
+    CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
+    CHECK_EQ_INT(c.n, 2);
+    f.max_bytes = 0;
+    /* words only */
+    f.ngram_max = 1;
+    CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
+    CHECK_EQ_INT(c.n, 2);
+    /* the scratch is clean between calls: same text, same counts */
+    distill_counts d = {0};
+    CHECK(distill_count_text(&f, t, strlen(t), &d, &e) == 0);
+    CHECK(d.n == c.n && !memcmp(d.idx, c.idx, c.n * 4) && !memcmp(d.cnt, c.cnt, c.n * 4));
+    CHECK(distill_count_text(&f, "", 0, &d, &e) == 0);
+    CHECK_EQ_INT(d.n, 0);
+    distill_counts_free(&c);
+    distill_counts_free(&d);
+}
+
+TEST(features_check_refuses_unknown)
+{
+    distill_features f;
+    distill_features_default(&f);
+    blalm_err e;
+    CHECK(distill_features_check(&f, &e) == 0);
+    f.version = 9;
+    CHECK(distill_features_check(&f, &e) < 0);
+    CHECK_CONTAINS(e.msg, "version 9");
+    distill_features_default(&f);
+    f.hash_bits = 30;
+    CHECK(distill_features_check(&f, &e) < 0);
+    CHECK_CONTAINS(e.msg, "hash_bits 30");
+}
+
+TEST(spearman_with_ties)
+{
+    /* Pearson of the average ranks (numpy): 29/38 */
+    double a[] = {1, 2, 2, 3, 5}, b[] = {2, 1, 3, 3, 4};
+    CHECK_NEAR(distill_spearman(a, b, 5), 29.0 / 38.0, 1e-12);
+    double c[] = {3, 2, 1};
+    double d[] = {1, 2, 3};
+    CHECK_NEAR(distill_spearman(c, d, 3), -1.0, 1e-12);
+    double k[] = {1, 1, 1};
+    CHECK(isnan(distill_spearman(k, d, 3)));
+}
+
+TEST(metrics_by_hand)
+{
+    /* labels  0 1 2 3 4 5 3 2 ; scores round to 0 2 2 2 4 5 3 3 */
+    double label[] = {0, 1, 2, 3, 4, 5, 3, 2};
+    double score[] = {0.1, 1.6, 2.2, 2.4, 4.0, 5.3, 3.0, 2.6};
+    distill_metrics m;
+    distill_metrics_compute(label, score, 8, &m);
+    CHECK_EQ_INT(m.n, 8);
+    CHECK_EQ_INT(m.confusion[1][2], 1);
+    CHECK_EQ_INT(m.confusion[3][2], 1);
+    CHECK_EQ_INT(m.confusion[2][3], 1);
+    CHECK_NEAR(m.accuracy, 5.0 / 8, 1e-12);
+    /* at 3: true {3,4,5,3}, predicted {4,5,3(idx6),3(idx7)}: tp 3, fp 1, fn 1 */
+    CHECK_NEAR(m.precision[1], 0.75, 1e-12);
+    CHECK_NEAR(m.recall[1], 0.75, 1e-12);
+    CHECK_NEAR(m.f1[1], 0.75, 1e-12);
+    /* at 2: true {2,3,4,5,3,2} (6), predicted {1->2,2,3->2,4,5,3,2->3} (7): tp 6, fp 1 */
+    CHECK_NEAR(m.precision[0], 6.0 / 7, 1e-12);
+    CHECK_NEAR(m.recall[0], 1.0, 1e-12);
+    double mae = (0.1 + 0.6 + 0.2 + 0.6 + 0 + 0 + 0 + 0.6) / 8;  /* 5.3 clipped to 5 */
+    CHECK_NEAR(m.mae, mae, 1e-12);
+    /* per class F1: 0:1, 1:0, 2: tp1 row2 col3 -> 0.4, 3: tp1 row2 col2 -> .5, 4:1, 5:1 */
+    CHECK_NEAR(m.macro_f1, (1 + 0 + 0.4 + 0.5 + 1 + 1) / 6.0, 1e-12);
+}
+
+/* Synthetic labelled examples: class-specific words decide the label. */
+static void make_examples(distill_examples *ex, const distill_features *f, int n, int one_class)
+{
+    distill_counts c = {0};
+    blalm_err e;
+    char text[4096];
+    uint64_t s = 12345;
+    for (int i = 0; i < n; i++) {
+        int label = one_class ? 2 : i % 6;
+        size_t len = 0;
+        for (int w = 0; w < 60; w++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(s >> 33);
+            int k = r % 3 == 0 ? (int)(r / 3 % 6) : label;
+            len += (size_t)snprintf(text + len, sizeof text - len, "w%dx%u ", k, r / 18 % 20);
+        }
+        len += (size_t)snprintf(text + len, sizeof text - len, "doc%d", i);
+        if (distill_count_text(f, text, len, &c, &e) < 0 ||
+            distill_examples_add(ex, &c, label, distill_text_hash(text, len), &e) < 0)
+            abort();
+    }
+    distill_counts_free(&c);
+}
+
+TEST(train_save_load_predict)
+{
+    distill_features f;
+    distill_features_default(&f);
+    f.hash_bits = 14;
+    distill_examples ex = {0};
+    make_examples(&ex, &f, 120, 0);
+    distill_train_opts o;
+    memset(&o, 0, sizeof o);
+    o.feat = f;
+    o.folds = 4;
+    o.seed = 3;
+    distill_train_report rep;
+    blalm_err e = {{0}};
+    distill_model *m = distill_train(&ex, &o, &rep, &e);
+    CHECK_MSG(m != NULL, "%s", e.msg);
+    CHECK_EQ_INT(rep.docs, 120);
+    CHECK_EQ_INT(rep.n_cand, 8);
+    CHECK_MSG(rep.cand[rep.best].f1_at3 > 0.9, "cv f1 %g", rep.cand[rep.best].f1_at3);
+    char dir[] = "/tmp/blalm-distill-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p1[256], p2[256];
+    snprintf(p1, sizeof p1, "%s/a.bin", dir);
+    snprintf(p2, sizeof p2, "%s/b.bin", dir);
+    CHECK(distill_model_save(m, p1, &e) == 0);
+    distill_model *m2 = distill_train(&ex, &o, &rep, &e);
+    CHECK(m2 != NULL);
+    CHECK(distill_model_save(m2, p2, &e) == 0);
+    char *a = NULL, *b = NULL;
+    size_t la = 0, lb = 0;
+    CHECK(read_file(p1, &a, &la, &e) == 0 && read_file(p2, &b, &lb, &e) == 0);
+    CHECK_MSG(la == lb && !memcmp(a, b, la), "two trainings differ");
+    distill_model *l = distill_model_load(p1, &e);
+    CHECK_MSG(l != NULL, "%s", e.msg);
+    CHECK_EQ_STR(distill_model_name(l), distill_model_name(m));
+    /* the loaded model scores exactly like the trained one; training texts are known */
+    distill_counts c = {0};
+    const char *t = "w4x1 w4x2 w4x3 w4x7 w4x9 w4x11 w1x2";
+    CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
+    CHECK(distill_predict(l, &c) == distill_predict(m, &c));
+    CHECK_MSG(distill_int_score(distill_predict(l, &c)) >= 3, "score %g", distill_predict(l, &c));
+    CHECK(distill_model_saw(l, ex.text_hash[17]));
+    CHECK(!distill_model_saw(l, 42));
+    /* every single-byte corruption and every truncation is refused */
+    for (size_t off = 0; off < la; off += la / 97 + 1) {
+        a[off] ^= 0x20;
+        distill_model *bad = distill_model_parse(a, la, "x.bin", &e);
+        CHECK_MSG(bad == NULL, "corruption at %zu accepted", off);
+        CHECK_CONTAINS(e.msg, "x.bin");
+        a[off] ^= 0x20;
+    }
+    for (size_t len = 0; len < la; len += la / 31 + 1) {
+        distill_model *bad = distill_model_parse(a, len, "x.bin", &e);
+        CHECK_MSG(bad == NULL, "truncation to %zu accepted", len);
+    }
+    distill_counts_free(&c);
+    free(a);
+    free(b);
+    unlink(p1);
+    unlink(p2);
+    rmdir(dir);
+    distill_model_free(l);
+    distill_model_free(m);
+    distill_model_free(m2);
+    distill_examples_free(&ex);
+}
+
+TEST(train_refuses_single_class_and_too_few)
+{
+    distill_features f;
+    distill_features_default(&f);
+    f.hash_bits = 12;
+    distill_examples ex = {0};
+    make_examples(&ex, &f, 40, 1);
+    distill_train_opts o;
+    memset(&o, 0, sizeof o);
+    o.feat = f;
+    o.folds = 5;
+    distill_train_report rep;
+    blalm_err e;
+    CHECK(distill_train(&ex, &o, &rep, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "all 40 labelled documents have label 2");
+    distill_examples_free(&ex);
+    make_examples(&ex, &f, 7, 0);
+    CHECK(distill_train(&ex, &o, &rep, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "too few");
+    distill_examples_free(&ex);
+}
+
+int main(void)
+{
+    RUN(int_score_rounds_half_up_and_clips);
+    RUN(counts_words_and_bigrams);
+    RUN(features_check_refuses_unknown);
+    RUN(spearman_with_ties);
+    RUN(metrics_by_hand);
+    RUN(train_save_load_predict);
+    RUN(train_refuses_single_class_and_too_few);
+    return test_summary();
+}
