@@ -2,6 +2,7 @@
 """blalm eval's candidate scores against the PyTorch twin.
 
   eval_twin.py EXPORT_DIR DUMP.jsonl EVAL.json READING.csv
+  eval_twin.py bench EXPORT_DIR DUMP.jsonl     the twin's sentences/s (tests/bench/eval.sh)
 
 EXPORT_DIR is `blalm export`'s output (model.safetensors, config.json,
 tokenizer.json); DUMP is `blalm eval --dump`'s sample (every N-th item of
@@ -164,5 +165,40 @@ def main():
                       "per_task": per_task}))
 
 
+def bench(exp, dump):
+    """Sentences per CPU-second of the twin scoring the dumped candidates
+    the way blalm does (equal-length batches of up to 2048 tokens, no grad)."""
+    import time
+    torch.set_num_threads(1)
+    cfg = json.load(open(os.path.join(exp, "config.json")))
+    tw = Twin(cfg, read_safetensors(os.path.join(exp, "model.safetensors")))
+    for v in tw.p.values():
+        v.requires_grad_(False)
+    seqs = []
+    for line in open(dump, encoding="utf-8"):
+        d = json.loads(line)
+        if d["task"] in ("blimp", "supplement"):
+            seqs += [(ids, k) for ids, k in zip(d["ids"], d["k"])]
+    by_len = {}
+    for ids, k in seqs:
+        by_len.setdefault(len(ids), []).append((ids, k))
+    t0 = time.process_time()
+    with torch.no_grad():
+        for n, group in sorted(by_len.items()):
+            bmax = max(1, 2048 // n)
+            for i in range(0, len(group), bmax):
+                chunk = group[i:i + bmax]
+                tok = torch.tensor([ids for ids, _ in chunk], dtype=torch.long)
+                lp = torch.log_softmax(tw.forward(tok), dim=-1)
+                tgt = lp[:, :-1].gather(-1, tok[:, 1:, None])[..., 0]
+                for b, (_, k) in enumerate(chunk):
+                    tgt[b, max(k, 1) - 1:].double().sum().item()
+    dt = time.process_time() - t0
+    print(json.dumps({"sentences": len(seqs), "cpu_s": dt, "sentences_per_s": len(seqs) / dt}))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "bench":
+        bench(sys.argv[2], sys.argv[3])
+    else:
+        main()
