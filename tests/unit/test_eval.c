@@ -292,6 +292,46 @@ TEST(bad_data_is_an_error_naming_file_and_line)
     CHECK_CONTAINS(e.msg, "no data for task ewok");
 }
 
+/* EWoK scores " " + Target after Context1; wug_past is Spearman x100 */
+TEST(ewok_and_wug_past_from_official_files)
+{
+    blalm_err e;
+    int V;
+    const char *run = make_run(&e, &V);
+    CHECK_MSG(run, "%s", e.msg);
+    const double L = log((double)V);
+    char d[600], p[800];
+    snprintf(d, sizeof d, "%s/data2", test_tmpdir());
+    snprintf(p, sizeof p, "%s/ewok_fast", d);
+    CHECK(mkdir_p(p, &e) == 0);
+    snprintf(p, sizeof p, "%s/wug_past_tense", d);
+    CHECK(mkdir_p(p, &e) == 0);
+    snprintf(p, sizeof p, "%s/ewok_fast/physical.jsonl", d);
+    /* "a xy": tokens a | " x" | y, " xy" scored = 2 tokens; "a xyz" = 3 */
+    CHECK(write_text(p, "{\"Domain\": \"physical\", \"ContextType\": \"c\", \"ContextDiff\": \"cd\", "
+                        "\"TargetDiff\": \"td\", \"Context1\": \"a\", \"Context2\": \"b\", "
+                        "\"Target1\": \"xy\", \"Target2\": \"xyz\"}\n") == 0);
+    snprintf(p, sizeof p, "%s/wug_past_tense/wug_past_tense.jsonl", d);
+    CHECK(write_text(p, "{\"sentences\": \"ab\\tab\", \"ratio\": 0.5}\n"
+                        "{\"sentences\": \"ab\\tabc\", \"ratio\": 0.9}\n"
+                        "{\"sentences\": \"abc\\tab\", \"ratio\": 0.1}\n") == 0);
+    snprintf(p, sizeof p, "%s/dump2.jsonl", test_tmpdir());
+    eval_opts o = {.run = run, .data = d, .fast = 1, .dump = p, .dump_every = 1};
+    cJSON *r = NULL;
+    CHECK_MSG(eval_run(&o, &r, &e) == 0, "%s", e.msg);
+    CHECK_NEAR(score_of(p, "ewok", 0, 0), -2 * L, 1e-6);
+    CHECK_NEAR(score_of(p, "ewok", 0, 1), -3 * L, 1e-6);
+    const cJSON *t = cJSON_GetObjectItem(r, "tasks");
+    const cJSON *ew = cJSON_GetObjectItem(t, "ewok"), *wp = cJSON_GetObjectItem(t, "wug_past");
+    CHECK(ew && wp);
+    CHECK_NEAR(cJSON_GetObjectItem(ew, "score")->valuedouble, 100, 0);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(ew, "uids"), "physical"));
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(ew, "context_type"), "c"));
+    CHECK_NEAR(cJSON_GetObjectItem(wp, "score")->valuedouble, 100, 1e-9); /* same order as humans */
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "skipped"), "blimp")); /* no folder: skipped */
+    cJSON_Delete(r);
+}
+
 int main(void)
 {
     RUN(first_scored_skips_token_zero_and_uses_overlap);
@@ -301,5 +341,6 @@ int main(void)
     RUN(ols_r2);
     RUN(hand_made_pairs_with_known_log_probs);
     RUN(bad_data_is_an_error_naming_file_and_line);
+    RUN(ewok_and_wug_past_from_official_files);
     return test_summary();
 }
