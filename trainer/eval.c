@@ -79,7 +79,6 @@ double eval_log_softmax_at(const float *row, int V, int t)
 static void ranks(const double *x, int n, double *r, int *idx)
 {
     for (int i = 0; i < n; i++) idx[i] = i;
-    /* insertion sort is too slow for 10^4; a simple merge sort via qsort_r */
     for (int w = 1; w < n; w *= 2) { /* bottom-up merge sort of idx by x */
         int *tmp = malloc((size_t)n * sizeof *tmp);
         if (!tmp) return;
@@ -217,13 +216,12 @@ static int jobs_add(jobset *J, const int32_t *ids, int n, int k, blalm_err *e)
     return J->n++;
 }
 
-static const jobset *sort_jobs_ctx;
-static int cmp_jobs(const void *pa, const void *pb)
+static int cmp_jobs(const void *pa, const void *pb, void *arg)
 {
-    const job *a = &sort_jobs_ctx->v[*(const int *)pa], *b = &sort_jobs_ctx->v[*(const int *)pb];
+    const jobset *J = arg;
+    const job *a = &J->v[*(const int *)pa], *b = &J->v[*(const int *)pb];
     if (a->n != b->n) return a->n < b->n ? -1 : 1;
-    int c = memcmp(sort_jobs_ctx->ids + a->off, sort_jobs_ctx->ids + b->off,
-                   (size_t)a->n * sizeof(int32_t));
+    int c = memcmp(J->ids + a->off, J->ids + b->off, (size_t)a->n * sizeof(int32_t));
     if (c) return c;
     return *(const int *)pa < *(const int *)pb ? -1 : 1;
 }
@@ -246,8 +244,7 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
     int *order = malloc((size_t)J->n * sizeof *order);
     if (!order) return err_set(e, "out of memory");
     for (int i = 0; i < J->n; i++) order[i] = i;
-    sort_jobs_ctx = J; /* qsort has no context argument; single-threaded use */
-    qsort(order, (size_t)J->n, sizeof *order, cmp_jobs);
+    qsort_r(order, (size_t)J->n, sizeof *order, cmp_jobs, J);
     /* unique sequences: u_first[u] = first position in order; u_kmin */
     int *ustart = malloc(((size_t)J->n + 1) * sizeof *ustart);
     int32_t *tok = NULL;
