@@ -1,0 +1,106 @@
+/* cmd_ablate.c - `blalm ablate`: variants x optimizers x seeds on one corpus
+ * (trainer/ablate.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "trainer/ablate.h"
+
+BLALM_COMMAND(ablate, "train and evaluate variants x optimizers x seeds; the paper's tables")
+
+static const char usage[] =
+    "usage: blalm ablate --corpus DIR --variants LIST --optimizers adamw,muon --seeds N\n"
+    "                    --tokens N --out DIR [--model-size NAME] [--eval-tasks LIST]\n"
+    "                    [--eval-data DIR] [--eval-full] [--threads N]\n"
+    "\n"
+    "Trains every variant x optimizer x seed on the same corpus, token budget and\n"
+    "data order, each in OUT/runs/<variant>-<optimizer>-s<seed>/ (a finished run is\n"
+    "skipped, an interrupted one resumed), evaluates each (dev perplexity per token\n"
+    "and per word; the zero-shot tasks of `blalm eval`, fast subsets by default) and\n"
+    "writes OUT/ablation.csv (one row per run), OUT/ablation.md (mean +- sd over\n"
+    "seeds: mechanism x PPL x zero-shot average, AdamW versus Muon, per task),\n"
+    "OUT/dev_loss.svg and OUT/alpha.svg (DynMod alpha per layer, when logged).\n"
+    "\n"
+    "options:\n"
+    "  --corpus DIR         BabyLM layout with a dev split\n"
+    "  --variants LIST      variant names; this build has: mlstm, transformer\n"
+    "  --optimizers LIST    adamw, muon\n"
+    "  --seeds N            seeds 1..N (added to the config's train.seed)\n"
+    "  --tokens N           training tokens per run (k/M/G suffixes)\n"
+    "  --out DIR            ablation folder\n"
+    "  --model-size NAME    configs/model-NAME.json, or a config path (default small)\n"
+    "  --eval-tasks LIST    zero-shot tasks (default: the fast suite's tasks with data)\n"
+    "  --eval-data DIR      evaluation data (default $BLALM_EVAL_DATA; none: no zero-shot)\n"
+    "  --eval-full          full instead of fast subsets\n"
+    "  --threads N          training and evaluation threads (default 1)\n"
+    "  -q, --quiet          no per-run lines\n"
+    "  -h, --help           this help\n";
+
+static void on_run(void *arg, int i, int n, const char *name, int skipped)
+{
+    (void)arg;
+    fprintf(stderr, "blalm ablate: [%d/%d] %s%s\n", i, n, name, skipped ? " (finished before: skipped)" : "");
+}
+
+int cmd_ablate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"corpus", required_argument, 0, 'c'},     {"variants", required_argument, 0, 'v'},
+        {"optimizers", required_argument, 0, 'o'}, {"seeds", required_argument, 0, 's'},
+        {"tokens", required_argument, 0, 't'},     {"out", required_argument, 0, 'O'},
+        {"model-size", required_argument, 0, 'm'}, {"eval-tasks", required_argument, 0, 'T'},
+        {"eval-data", required_argument, 0, 'd'},  {"eval-full", no_argument, 0, 'F'},
+        {"threads", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
+    };
+    ablate_opts o = {0};
+    const char *size = "small";
+    int quiet = 0, c;
+    unsigned long long v;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o.corpus = optarg; break;
+        case 'v': o.variants = optarg; break;
+        case 'o': o.optimizers = optarg; break;
+        case 'O': o.out = optarg; break;
+        case 'm': size = optarg; break;
+        case 'T': o.eval_tasks = optarg; break;
+        case 'd': o.eval_data = optarg; break;
+        case 'F': o.eval_full = 1; break;
+        case 'q': quiet = 1; break;
+        case 's': case 't': case 'j':
+            if (cli_parse_count(optarg, &v) < 0 || v < 1)
+                return cli_usage_error(usage, "ablate: --%s expects a positive number, got '%s'",
+                                       c == 's' ? "seeds" : c == 't' ? "tokens" : "threads", optarg);
+            if (c == 's') o.seeds = (int)v;
+            else if (c == 't') o.tokens = v;
+            else o.threads = (int)v;
+            break;
+        case 'h': return cli_help(usage);
+        default: return cli_usage_error(usage, "ablate: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(usage, "ablate: unexpected argument '%s'", argv[optind]);
+    if (!o.corpus || !o.variants || !o.optimizers || !o.seeds || !o.tokens || !o.out)
+        return cli_usage_error(usage, "ablate: --corpus, --variants, --optimizers, --seeds, --tokens and --out are required");
+    char cfg[4096];
+    if (strchr(size, '/') || strstr(size, ".json")) snprintf(cfg, sizeof cfg, "%s", size);
+    else snprintf(cfg, sizeof cfg, "configs/model-%s.json", size);
+    o.model_cfg = cfg;
+    if (!o.eval_data) o.eval_data = getenv("BLALM_EVAL_DATA");
+    if (!quiet) o.on_run = on_run;
+    blalm_err e;
+    ablate_summary s;
+    if (ablate_run(&o, &s, &e) < 0) {
+        fprintf(stderr, "blalm ablate: %s\n", e.msg);
+        return 1;
+    }
+    if (!quiet)
+        fprintf(stderr, "blalm ablate: %d runs (%d trained, %d skipped) -> %s/ablation.md, ablation.csv%s\n",
+                s.runs, s.trained, s.skipped, o.out, o.eval_data ? "" : " (no zero-shot: no --eval-data)");
+    return 0;
+}

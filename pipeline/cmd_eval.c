@@ -1,0 +1,179 @@
+/* cmd_eval.c - `blalm eval`: the BabyLM 2025 zero-shot suite over a run's
+ * checkpoint (trainer/eval.h); prints a table or the JSON. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "lib/progress.h"
+#include "trainer/eval.h"
+
+BLALM_COMMAND(eval, "BabyLM zero-shot evaluation (BLiMP, supplement, entity tracking, wug, reading)")
+
+static const char usage[] =
+    "usage: blalm eval --run RUN [--checkpoint NAME | --all-checkpoints] [--tasks LIST]\n"
+    "                  [--data DIR] [--fast] [--threads N] [--json] [--score-first-token]\n"
+    "\n"
+    "Scores RUN's model on the BabyLM 2025 zero-shot tasks exactly as the official\n"
+    "pipeline (babylm/evaluation-pipeline-2025) scores a causal model: sum of token\n"
+    "log-probabilities over the tokens overlapping the completion, nothing prepended,\n"
+    "first token not scored, ties correct, accuracy per UID averaged per task.\n"
+    "Writes RUN/checkpoints/NAME.eval.json (NAME.eval_fast.json with --fast): per UID,\n"
+    "per field, per task, the overall average and the data files' sha256.\n"
+    "\n"
+    "tasks (" EVAL_TASKS "):\n"
+    "  blimp, supplement, entity_tracking, wug_adj, reading: in ../shared/data/babylm-eval;\n"
+    "  ewok, wug_past, comps: when DIR holds the official folders (ewok_filtered/,\n"
+    "  ewok_fast/, wug_past_tense/, comps/). Without --tasks, every task whose folder\n"
+    "  is there (the fast suite leaves out comps).\n"
+    "\n"
+    "options:\n"
+    "  --run RUN             run folder (blalm train --out)\n"
+    "  --checkpoint NAME     checkpoints/NAME.bin (default: latest)\n"
+    "  --all-checkpoints     every milestone checkpoint (chck_*M), fast suite; writes\n"
+    "                        RUN/learning_curve.json\n"
+    "  --tasks LIST          comma-separated task names\n"
+    "  --data DIR            evaluation data in the official layout\n"
+    "                        (default: $BLALM_EVAL_DATA)\n"
+    "  --fast                the fast subsets (blimp_fast, supplement_fast, ewok_fast,\n"
+    "                        regular entity tracking)\n"
+    "  --threads N           threads for the forward (default 1)\n"
+    "  --batch-tokens N      tokens per forward (default 2048)\n"
+    "  --out FILE            eval.json elsewhere\n"
+    "  --json                print the JSON instead of the table\n"
+    "  --score-first-token   NOT OFFICIAL: prefix <|endoftext|> so every word counts\n"
+    "  --dump FILE           testing: every --dump-every-th item's token ids and scores\n"
+    "  --dump-every N        (default 50)\n"
+    "  -q, --quiet           no progress, no table\n"
+    "  -h, --help            this help\n";
+
+static void on_progress(void *arg, const char *task, uint64_t done, uint64_t total)
+{
+    progress **pp = arg;
+    static char last[64];
+    if (!*pp || strcmp(last, task)) {
+        if (*pp) prog_end(*pp);
+        snprintf(last, sizeof last, "%s", task);
+        *pp = prog_start(last, total, PROG_COUNT, 0);
+    }
+    prog_update(*pp, done);
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void print_table(const cJSON *r)
+{
+    printf("%-28s %10s %8s\n", "task", "score", "items");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
+        if (cJSON_GetObjectItem(t, "eye_tracking")) {
+            printf("%-28s %10.2f %8.0f\n", "reading (eye tracking)", num(t, "eye_tracking"), num(t, "items"));
+            printf("%-28s %10.2f %8.0f\n", "reading (self-paced)", num(t, "self_paced_reading"), num(t, "items"));
+            continue;
+        }
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s%s", t->string,
+                 !strcmp(cJSON_GetObjectItem(t, "metric")->valuestring, "accuracy") ? "" : " (rho x100)");
+        printf("%-28s %10.2f %8.0f\n", nm, num(t, "score"), num(t, "items"));
+    }
+    printf("%-28s %10.2f\n", "overall", num(r, "overall"));
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItem(r, "skipped"))
+        printf("skipped %s: %s\n", s->string, s->valuestring);
+    if (cJSON_IsTrue(cJSON_GetObjectItem(r, "score_first_token")))
+        printf("scoring: %s\n", cJSON_GetObjectItem(r, "scoring")->valuestring);
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"run", required_argument, 0, 'r'},        {"checkpoint", required_argument, 0, 'c'},
+        {"all-checkpoints", no_argument, 0, 'A'},  {"tasks", required_argument, 0, 't'},
+        {"data", required_argument, 0, 'd'},       {"fast", no_argument, 0, 'f'},
+        {"threads", required_argument, 0, 'T'},    {"batch-tokens", required_argument, 0, 'b'},
+        {"out", required_argument, 0, 'o'},        {"json", no_argument, 0, 'j'},
+        {"score-first-token", no_argument, 0, 'F'}, {"dump", required_argument, 0, 'D'},
+        {"dump-every", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
+    };
+    eval_opts o = {0};
+    o.dump_every = 50;
+    int all = 0, json = 0, quiet = 0, c;
+    unsigned long long v;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': o.run = optarg; break;
+        case 'c': o.checkpoint = optarg; break;
+        case 'A': all = 1; break;
+        case 't': o.tasks = optarg; break;
+        case 'd': o.data = optarg; break;
+        case 'f': o.fast = 1; break;
+        case 'o': o.out = optarg; break;
+        case 'j': json = 1; break;
+        case 'F': o.score_first_token = 1; break;
+        case 'D': o.dump = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'T': case 'b': case 'E':
+            if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000)
+                return cli_usage_error(usage, "eval: --%s expects a positive number, got '%s'",
+                                       c == 'T' ? "threads" : c == 'b' ? "batch-tokens" : "dump-every", optarg);
+            if (c == 'T') o.threads = (int)v;
+            else if (c == 'b') o.batch_tokens = (int)v;
+            else o.dump_every = (int)v;
+            break;
+        case 'h': return cli_help(usage);
+        default: return cli_usage_error(usage, "eval: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error(usage, "eval: unexpected argument '%s'", argv[optind]);
+    if (!o.run) return cli_usage_error(usage, "eval: --run is required");
+    if (all && o.checkpoint)
+        return cli_usage_error(usage, "eval: --checkpoint and --all-checkpoints exclude each other");
+    if (all && o.out) return cli_usage_error(usage, "eval: --out names one file; not with --all-checkpoints");
+    if (!o.data) o.data = getenv("BLALM_EVAL_DATA");
+    if (!o.data)
+        return cli_usage_error(usage, "eval: --data DIR is required (or set BLALM_EVAL_DATA)");
+    progress *pg = NULL;
+    if (!quiet) o.progress = on_progress, o.arg = &pg;
+    blalm_err e;
+    cJSON *r = NULL;
+    int rc;
+    if (all) {
+        o.fast = 1; /* the organisers' fast suite on every checkpoint */
+        rc = eval_all_checkpoints(&o, &r, &e);
+    } else {
+        rc = eval_run(&o, &r, &e);
+    }
+    if (pg) prog_end(pg);
+    if (rc < 0) {
+        fprintf(stderr, "blalm eval: %s\n", e.msg);
+        return 1;
+    }
+    if (json) {
+        char *s = cJSON_Print(r);
+        printf("%s\n", s);
+        free(s);
+    } else if (!quiet) {
+        if (all) {
+            printf("%-14s %14s %10s\n", "checkpoint", "words seen", "overall");
+            const cJSON *p;
+            cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "checkpoints"))
+                printf("%-14s %14.0f %10.2f\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
+                       num(p, "words_seen"), num(p, "overall"));
+        } else {
+            print_table(r);
+        }
+    }
+    if (!quiet)
+        fprintf(stderr, "blalm eval: %s\n", cJSON_GetObjectItem(r, "path")->valuestring);
+    cJSON_Delete(r);
+    return 0;
+}

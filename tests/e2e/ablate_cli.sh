@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# blalm ablate on a small synthetic corpus: mlstm and transformer x adamw and
+# muon x 2 seeds with the tiny config; every run folder, ablation.csv with a
+# row per run, ablation.md's tables with mean +- sd, well-formed SVG charts;
+# a rerun skips the finished runs and an interrupted run resumes; unknown
+# variants and bad flags fail clearly.
+source "$(dirname "$0")/../lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+C="$TMP/corpus"; mkdir -p "$C/train" "$C/dev"
+awk 'BEGIN { srand(5); split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
+    for (d = 0; d < 300; d++) { line = ""; for (j = 0; j < 12; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
+        print line "."; print "" } }' > "$C/train/x.train"
+head -60 "$C/train/x.train" > "$C/dev/x.dev"
+sed 's/"context": 32/"context": 1024/' "$root/configs/model-tiny.json" > "$TMP/tiny.json"
+ev=()
+if need_shared && [ -d "$SHARED_DATA/babylm-eval" ]; then ev=(--eval-data "$SHARED_DATA/babylm-eval" --eval-tasks wug_adj); fi
+A="$TMP/abl"
+if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 2 --tokens 2k \
+        --model-size "$TMP/tiny.json" --out "$A" "${ev[@]}" 2>"$TMP/err"; then
+    n=$(ls "$A/runs" | wc -l)
+    [ "$n" = 8 ] && [ -f "$A/runs/transformer-muon-s2/ablate.json" ] && pass ablate_runs || fail ablate_runs "$n runs: $(ls "$A/runs")"
+    "$PY" - "$A" "${#ev[@]}" <<'PY' && pass ablate_outputs || fail ablate_outputs "$(cat "$A/ablation.md" | head -c 400)"
+import csv, json, sys, xml.dom.minidom as xm
+a, have_eval = sys.argv[1], sys.argv[2] != "0"
+rows = list(csv.DictReader(open(a + "/ablation.csv")))
+assert len(rows) == 8, len(rows)
+assert {r["variant"] for r in rows} == {"mlstm", "transformer"} and {r["optimizer"] for r in rows} == {"adamw", "muon"}
+assert all(float(r["dev_ppl"]) > 1 and float(r["dev_ppl_word"]) >= float(r["dev_ppl"]) for r in rows)
+assert all(int(r["tokens_seen"]) >= 2000 for r in rows)
+# the seeds differ (different initial weights), the data order does not
+s = {(r["variant"], r["optimizer"]): [] for r in rows}
+for r in rows: s[(r["variant"], r["optimizer"])].append(float(r["dev_loss"]))
+assert all(len(v) == 2 and v[0] != v[1] for v in s.values())
+md = open(a + "/ablation.md").read()
+assert "## Mechanism (adamw)" in md and "## Optimizer" in md and " ± " in md
+if have_eval:
+    assert all(r["wug_adj"] not in ("", "nan") for r in rows) and "## Zero-shot tasks" in md
+xm.parse(a + "/dev_loss.svg"); xm.parse(a + "/alpha.svg")
+assert open(a + "/dev_loss.svg").read().count("<polyline") == 8
+PY
+else
+    fail ablate_runs "$(head -c 400 "$TMP/err")"
+fi
+# a rerun skips everything; a run whose marker is gone resumes from its checkpoint
+before=$(cat "$A/ablation.csv")
+rm "$A/runs/mlstm-muon-s1/ablate.json"
+if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 2 --tokens 2k \
+        --model-size "$TMP/tiny.json" --out "$A" "${ev[@]}" 2>"$TMP/err" \
+   && grep -q '7 skipped' "$TMP/err" && [ "$(cut -d, -f1-9 "$A/ablation.csv")" = "$(printf '%s\n' "$before" | cut -d, -f1-9)" ]; then
+    pass ablate_resume
+else fail ablate_resume "$(tail -c 300 "$TMP/err")"; fi
+"$BLALM" ablate --corpus "$C" --variants mlstm,+hedgehog --optimizers adamw --seeds 1 --tokens 1k \
+    --model-size "$TMP/tiny.json" --out "$TMP/a2" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "variant '+hedgehog' does not exist" "$TMP/err" && [ ! -d "$TMP/a2/runs" ] \
+    && pass ablate_unknown_variant || fail ablate_unknown_variant "rc $rc $(cat "$TMP/err")"
+"$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
+"$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "are required" "$TMP/err" && pass ablate_usage || fail ablate_usage "rc $rc"

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# blalm eval from the command line: a model with no signal (the initial
+# weights, learning rate 0) scores at chance on BLiMP; eval.json records the
+# data files' sha256 (equal to the data's SHA256SUMS, entity tracking's
+# uncompressed content included); --all-checkpoints writes the learning
+# curve; --json; the not-official --score-first-token is labelled; bad usage
+# and bad data fail clearly and write nothing.
+source "$(dirname "$0")/../lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval" ]; then
+    skip eval_cli "../shared/data/babylm-eval not found"
+    exit 0
+fi
+D="$SHARED_DATA/babylm-eval"
+C="$TMP/corpus"; mkdir -p "$C/train" "$C/dev"
+awk 'BEGIN { srand(3); split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
+    for (d = 0; d < 300; d++) { line = ""; for (j = 0; j < 12; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
+        print line "."; print "" } }' > "$C/train/x.train"
+head -40 "$C/train/x.train" > "$C/dev/x.dev"
+# learning rate 0: the run keeps its random initial weights
+sed 's/"lr_adamw": 3e-3/"lr_adamw": 0/; s/"lr_muon": 0.02/"lr_muon": 0/; s/"context": 32/"context": 1024/' \
+    "$root/configs/model-tiny.json" > "$TMP/zero.json"
+R="$TMP/run"
+if ! BLALM_WORDS_SCALE=0.001 "$BLALM" train --corpus "$C" --model "$TMP/zero.json" --out "$R" --max-steps 20 \
+        --track strict-small -q 2>"$TMP/err"; then
+    fail eval_cli "train: $(head -c 300 "$TMP/err")"
+    exit 0
+fi
+
+if "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,entity_tracking,wug_adj >"$TMP/table" 2>"$TMP/err"; then
+    J="$R/checkpoints/latest.eval_fast.json"
+    "$PY" - "$J" <<'PY' && pass eval_no_signal_at_chance || fail eval_no_signal_at_chance "$(cat "$TMP/py" 2>/dev/null)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+b = r["tasks"]["blimp"]["score"]
+ok = 45 <= b <= 55 and len(r["tasks"]["blimp"]["uids"]) == 67 and r["tasks"]["blimp"]["items"] == 13400
+print("# blimp_fast accuracy of the initial weights: %.2f" % b)
+sys.exit(0 if ok else 1)
+PY
+    grep -q '^blimp ' "$TMP/table" && grep -q '^overall ' "$TMP/table" && grep -q 'wug_adj (rho x100)' "$TMP/table" \
+        && pass eval_table || fail eval_table "$(head -c 400 "$TMP/table")"
+    "$PY" - "$J" "$D/SHA256SUMS" <<'PY' && pass eval_data_sha256 || fail eval_data_sha256 "sha256 differs from SHA256SUMS"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sums = {}
+for line in open(sys.argv[2]):
+    h, p = line.split()
+    sums[p] = h
+n = 0
+for rel, v in r["data"].items():
+    key = rel[:-4] if rel.endswith(".zst") else rel   # SHA256SUMS names the uncompressed files
+    assert sums[key] == v["sha256"], rel
+    n += 1
+assert n == 67 + 1 + 1, n    # blimp_fast, regular entity tracking, wug
+assert "sha256_file" in r["data"]["entity_tracking/regular.jsonl.zst"]
+PY
+else
+    fail eval_no_signal_at_chance "$(head -c 400 "$TMP/err")"
+fi
+# entity tracking stays compressed: nothing decompressed was written anywhere in the run
+if find "$R" "$TMP" -name 'regular.jsonl' | grep -q .; then fail eval_et_compressed "found a decompressed file"
+else pass eval_et_compressed; fi
+
+# --all-checkpoints: every milestone, learning_curve.json
+if "$BLALM" eval --run "$R" --data "$D" --all-checkpoints --tasks wug_adj -q 2>"$TMP/err" \
+   && "$PY" - "$R/learning_curve.json" "$R/checkpoints" <<'PY'
+import json, os, sys
+c = json.load(open(sys.argv[1]))
+names = [p["checkpoint"] for p in c["checkpoints"]]
+ms = sorted(int(f[5:-5]) for f in os.listdir(sys.argv[2]) if f.startswith("chck_") and f.endswith("M.bin"))
+assert len(ms) >= 2 and names == ["chck_%dM" % m for m in ms], (names, ms)
+w = [p["words_seen"] for p in c["checkpoints"]]
+assert w == sorted(w) and all("wug_adj" in p["tasks"] for p in c["checkpoints"])
+assert all(os.path.exists(p["eval_json"]) for p in c["checkpoints"])
+PY
+then pass eval_all_checkpoints
+else fail eval_all_checkpoints "$(head -c 300 "$TMP/err")"; fi
+
+# --json and --score-first-token (labelled, not official)
+if "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --score-first-token --json --out "$TMP/f.json" \
+        2>/dev/null >"$TMP/out.json" && "$PY" -c "
+import json, sys
+r = json.load(open('$TMP/out.json'))
+assert r['score_first_token'] is True and 'NOT OFFICIAL' in r['scoring'] and 'wug_adj' in r['tasks']
+assert json.load(open('$TMP/f.json'))['overall'] == r['overall']"; then
+    pass eval_json_first_token
+else fail eval_json_first_token "$(head -c 300 "$TMP/out.json")"; fi
+
+# bad usage and bad data
+"$BLALM" eval --data "$D" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q -- '--run is required' "$TMP/err" && pass eval_usage || fail eval_usage "rc $rc"
+"$BLALM" eval --run "$R" --data "$D" --tasks blimp,bogus -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "unknown task 'bogus'" "$TMP/err" && pass eval_unknown_task || fail eval_unknown_task "rc $rc $(cat "$TMP/err")"
+"$BLALM" eval --run "$R" --data "$D" --tasks ewok -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "no data for task ewok" "$TMP/err" && pass eval_missing_task_data || fail eval_missing_task_data "rc $rc $(cat "$TMP/err")"
+mkdir -p "$TMP/bad/wug_adj_nominalization"
+printf '{"sentences": "a b\\tc d", "ratio": 0.5}\n{"sentences": "a b\\tc d", "ratio": "x"}\n' > "$TMP/bad/wug_adj_nominalization/w.jsonl"
+"$BLALM" eval --run "$R" --data "$TMP/bad" --tasks wug_adj --out "$TMP/bad.json" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q 'w.jsonl:2: expected a number "ratio"' "$TMP/err" && [ ! -e "$TMP/bad.json" ] \
+    && pass eval_bad_data || fail eval_bad_data "rc $rc $(cat "$TMP/err")"
+"$BLALM" eval --run "$TMP/nowhere" --data "$D" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "nowhere/checkpoints/latest.bin" "$TMP/err" && pass eval_missing_run || fail eval_missing_run "rc $rc $(cat "$TMP/err")"

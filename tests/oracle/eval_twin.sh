@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# blalm eval against the PyTorch twin (eval_twin.py): on a sample of every
+# task of the fast suite (every 25th item, every 50th reading query) the
+# candidates' log-probability sums from the exported safetensors agree within
+# 1e-4, the first scored token is recomputed from the text by the official
+# offset rule, and the reading OLS scores agree with numpy's lstsq within 1e-6.
+source "$(dirname "$0")/../lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+if ! have_py torch || ! have_py numpy; then
+    skip eval_twin "torch or numpy not importable by $PY (Debian python3-torch, python3-numpy)"
+    exit 0
+fi
+if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval" ]; then
+    skip eval_twin "../shared/data/babylm-eval not found"
+    exit 0
+fi
+# the tiny model with a context long enough for entity tracking's prefixes
+sed 's/"context": 32/"context": 1024/' "$root/configs/model-tiny.json" > "$TMP/tiny.json"
+C="$TMP/corpus"; mkdir -p "$C/train"
+for i in $(seq 1 200); do echo "The cat $i sat on the box and the dog $((i % 7)) ran to the house. Box $((i % 5)) contains the red card."; echo; done > "$C/train/x.train"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/tiny.json" --out "$TMP/run" --max-steps 20 -q 2>"$TMP/err" \
+   || ! "$BLALM" export --run "$TMP/run" --out "$TMP/export" -q 2>>"$TMP/err"; then
+    fail eval_twin "train/export: $(head -c 300 "$TMP/err")"
+    exit 0
+fi
+if ! "$BLALM" eval --run "$TMP/run" --data "$SHARED_DATA/babylm-eval" --fast --dump "$TMP/dump.jsonl" \
+        --dump-every 25 -q 2>"$TMP/err"; then
+    fail eval_twin "eval: $(head -c 300 "$TMP/err")"
+    exit 0
+fi
+if out=$("$PY" "$here/eval_twin.py" "$TMP/export" "$TMP/dump.jsonl" "$TMP/run/checkpoints/latest.eval_fast.json" \
+        "$SHARED_DATA/babylm-eval/reading/reading_data.csv" 2>"$TMP/err"); then
+    echo "# $out"
+    for t in blimp supplement entity_tracking wug_adj reading reading_ols; do
+        if printf '%s' "$out" | grep -q "\"$t\":"; then pass "eval_twin_$t"; else fail "eval_twin_$t" "no sample: $out"; fi
+    done
+else
+    fail eval_twin "$(tail -c 600 "$TMP/err" | tr '\n' ' ')"
+fi

@@ -1,0 +1,492 @@
+/* ablate.c - variants x optimizers x seeds: train, evaluate, tabulate. */
+#include "trainer/ablate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fsutil.h"
+#include "lib/sbuf.h"
+#include "trainer/eval.h"
+#include "trainer/train.h"
+
+int ablate_variant_config(const char *variant, model_config *c, blalm_err *e)
+{
+    if (!strcmp(variant, "mlstm")) c->mixer = MIXER_MLSTM;
+    else if (!strcmp(variant, "transformer")) c->mixer = MIXER_ATTENTION;
+    else
+        return err_set(e, "variant '%s' does not exist in this build (variants here: mlstm, transformer)",
+                       variant);
+    return 0;
+}
+
+void ablate_mean_sd(const double *x, int n, double *mean, double *sd)
+{
+    double s = 0, q = 0;
+    for (int i = 0; i < n; i++) s += x[i];
+    *mean = n ? s / n : NAN;
+    for (int i = 0; i < n; i++) q += (x[i] - *mean) * (x[i] - *mean);
+    *sd = n > 1 ? sqrt(q / (n - 1)) : NAN;
+}
+
+/* Splits a comma list into at most cap items (pointers into buf). */
+static int split_list(const char *s, char *buf, size_t cap_buf, char **items, int cap)
+{
+    snprintf(buf, cap_buf, "%s", s);
+    int n = 0;
+    for (char *p = buf; p && *p && n < cap;) {
+        char *c = strchr(p, ',');
+        if (c) *c = 0;
+        if (*p) items[n++] = p;
+        p = c ? c + 1 : NULL;
+    }
+    return n;
+}
+
+static int write_json(const char *path, const cJSON *j, blalm_err *e)
+{
+    char *t = cJSON_Print(j);
+    size_t l = strlen(t);
+    t[l] = '\n';
+    int rc = write_file_atomic(path, t, l + 1, e);
+    free(t);
+    return rc;
+}
+
+static cJSON *read_json(const char *path, blalm_err *e)
+{
+    char *d;
+    size_t n;
+    if (read_file(path, &d, &n, e) < 0) return NULL;
+    cJSON *j = cJSON_ParseWithLength(d, n);
+    free(d);
+    if (!j) err_set(e, "%s: not valid JSON", path);
+    return j;
+}
+
+/* Dev-loss curve, last dev perplexities and any DynMod alpha trajectory
+ * ("alpha": [per layer] in a log line) from RUN/log.jsonl. */
+static int read_log(const char *run, cJSON *row, blalm_err *e)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/log.jsonl", run);
+    char *d;
+    size_t n;
+    if (read_file(p, &d, &n, e) < 0) return -1;
+    cJSON *curve = cJSON_AddArrayToObject(row, "dev_curve"), *alpha = cJSON_AddArrayToObject(row, "alpha");
+    double ppl = NAN, pplw = NAN, loss = NAN, step = 0;
+    for (char *s = d, *end = d + n; s < end;) {
+        char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t l = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        cJSON *j = cJSON_ParseWithLength(s, l);
+        if (j) {
+            const cJSON *st = cJSON_GetObjectItem(j, "step"), *dl = cJSON_GetObjectItem(j, "dev_loss");
+            if (cJSON_IsNumber(st)) step = st->valuedouble;
+            if (cJSON_IsNumber(dl)) {
+                loss = dl->valuedouble;
+                ppl = cJSON_GetObjectItem(j, "dev_ppl") ? cJSON_GetObjectItem(j, "dev_ppl")->valuedouble : NAN;
+                pplw = cJSON_GetObjectItem(j, "dev_ppl_word") ? cJSON_GetObjectItem(j, "dev_ppl_word")->valuedouble : NAN;
+                double pt[2] = {step, loss};
+                cJSON_AddItemToArray(curve, cJSON_CreateDoubleArray(pt, 2));
+            }
+            const cJSON *a = cJSON_GetObjectItem(j, "alpha");
+            if (cJSON_IsArray(a)) {
+                cJSON *pt = cJSON_CreateArray();
+                cJSON_AddItemToArray(pt, cJSON_CreateNumber(step));
+                cJSON_AddItemToArray(pt, cJSON_Duplicate(a, 1));
+                cJSON_AddItemToArray(alpha, pt);
+            }
+        }
+        cJSON_Delete(j);
+        s += l + 1;
+    }
+    free(d);
+    if (isnan(loss)) return err_set(e, "%s: no dev evaluation in the log (a dev split is needed)", p);
+    cJSON_AddNumberToObject(row, "dev_loss", loss);
+    cJSON_AddNumberToObject(row, "dev_ppl", ppl);
+    cJSON_AddNumberToObject(row, "dev_ppl_word", pplw);
+    return 0;
+}
+
+/* One run: train (or resume), evaluate, write RUN/ablate.json. */
+static int one_run(const ablate_opts *o, const char *variant, const char *opt, int seed, const char *run,
+                   const char *tokenizer, blalm_err *e)
+{
+    model_config c;
+    char p[4096];
+    if (model_config_load(o->model_cfg, &c, e) < 0) return -1;
+    if (ablate_variant_config(variant, &c, e) < 0) return -1;
+    c.train.seed += (uint64_t)seed;
+    if (mkdir_p(run, e) < 0) return -1;
+    snprintf(p, sizeof p, "%s/model.json", run);
+    cJSON *cj = model_config_to_json(&c);
+    int wr = write_json(p, cj, e);
+    cJSON_Delete(cj);
+    if (wr < 0) return -1;
+    char ck[4096];
+    snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
+    train_opts to = {0};
+    to.corpus = o->corpus;
+    to.model_cfg = p;
+    to.run = run;
+    to.tokenizer = tokenizer && file_exists(tokenizer) ? tokenizer : NULL;
+    to.max_tokens = o->tokens;
+    to.optimizer = !strcmp(opt, "muon") ? OPT_MUON : OPT_ADAMW;
+    to.threads = o->threads > 0 ? o->threads : 1;
+    to.resume = file_exists(ck);
+    to.quiet = 1;
+    train_summary ts;
+    double t0 = now_seconds();
+    if (train_run(&to, &ts, e) < 0) return err_prefix(e, "%s", run);
+    double t_train = now_seconds() - t0;
+    cJSON *row = cJSON_CreateObject();
+    cJSON_AddStringToObject(row, "variant", variant);
+    cJSON_AddStringToObject(row, "optimizer", opt);
+    cJSON_AddNumberToObject(row, "seed", seed);
+    cJSON_AddNumberToObject(row, "steps", (double)ts.steps);
+    cJSON_AddNumberToObject(row, "tokens_seen", (double)ts.tokens_seen);
+    cJSON_AddNumberToObject(row, "train_seconds", t_train);
+    if (read_log(run, row, e) < 0) {
+        cJSON_Delete(row);
+        return -1;
+    }
+    cJSON *zs = cJSON_AddObjectToObject(row, "zero_shot");
+    if (o->eval_data) {
+        eval_opts eo = {0};
+        eo.run = run;
+        eo.data = o->eval_data;
+        eo.tasks = o->eval_tasks;
+        eo.fast = !o->eval_full;
+        eo.threads = to.threads;
+        cJSON *r;
+        if (eval_run(&eo, &r, e) < 0) {
+            cJSON_Delete(row);
+            return err_prefix(e, "%s: eval", run);
+        }
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
+            const cJSON *s = cJSON_GetObjectItem(t, "score");
+            if (s) {
+                cJSON_AddItemToObject(zs, t->string, cJSON_Duplicate(s, 1));
+            } else {
+                cJSON_AddItemToObject(zs, "reading_eye_tracking", cJSON_Duplicate(cJSON_GetObjectItem(t, "eye_tracking"), 1));
+                cJSON_AddItemToObject(zs, "reading_self_paced", cJSON_Duplicate(cJSON_GetObjectItem(t, "self_paced_reading"), 1));
+            }
+        }
+        cJSON_AddItemToObject(row, "zero_shot_avg", cJSON_Duplicate(cJSON_GetObjectItem(r, "overall"), 1));
+        cJSON_Delete(r);
+    }
+    snprintf(p, sizeof p, "%s/ablate.json", run);
+    wr = write_json(p, row, e);
+    cJSON_Delete(row);
+    return wr;
+}
+
+/* ------------------------------------------------------------ outputs */
+
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void fmt_msd(sbuf *b, const double *x, int n, int prec)
+{
+    double m, sd;
+    ablate_mean_sd(x, n, &m, &sd);
+    if (!n || isnan(m)) sb_adds(b, "–");
+    else if (isnan(sd)) sb_printf(b, "%.*f", prec, m);
+    else sb_printf(b, "%.*f ± %.*f", prec, m, prec, sd);
+}
+
+/* values of key k (or zero_shot.k when zs) over the rows of (variant, opt) */
+static int collect(cJSON *const *rows, int n, const char *variant, const char *opt, const char *k,
+                   int zs, double *out)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(cJSON_GetObjectItem(rows[i], "variant")->valuestring, variant) ||
+            (opt && strcmp(cJSON_GetObjectItem(rows[i], "optimizer")->valuestring, opt)))
+            continue;
+        double v = zs ? jnum(cJSON_GetObjectItem(rows[i], "zero_shot"), k) : jnum(rows[i], k);
+        if (!isnan(v)) out[m++] = v;
+    }
+    return m;
+}
+
+static const char *const PALETTE[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+/* An SVG line chart: series of (x, y) points, a legend. */
+typedef struct series {
+    char label[128];
+    const double *x, *y;
+    int n, color;
+} series;
+
+static int write_svg(const char *path, const char *title, const char *xl, const char *yl,
+                     const series *s, int ns, const char *empty_note, blalm_err *e)
+{
+    sbuf b;
+    sb_init(&b);
+    const double W = 860, H = 500, L = 70, R = 230, T = 40, B = 50;
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < ns; i++)
+        for (int j = 0; j < s[i].n; j++) {
+            if (!isfinite(s[i].y[j])) continue;
+            x0 = fmin(x0, s[i].x[j]), x1 = fmax(x1, s[i].x[j]);
+            y0 = fmin(y0, s[i].y[j]), y1 = fmax(y1, s[i].y[j]);
+        }
+    sb_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+                  "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+                  "<text x=\"%.0f\" y=\"22\" font-size=\"15\">%s</text>\n", W, H, L, title);
+    if (!isfinite(x0)) {
+        sb_printf(&b, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", L, H / 2, empty_note);
+    } else {
+        if (x1 == x0) x1 = x0 + 1;
+        if (y1 == y0) y1 = y0 + 1, y0 -= 1;
+        double pw = W - L - R, ph = H - T - B;
+        sb_printf(&b, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#444\"/>\n",
+                  L, T, pw, ph);
+        for (int k = 0; k <= 4; k++) {
+            double yv = y0 + (y1 - y0) * k / 4, xv = x0 + (x1 - x0) * k / 4;
+            double yy = T + ph - ph * k / 4, xx = L + pw * k / 4;
+            sb_printf(&b, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n", L - 6, yy + 4, yv);
+            sb_printf(&b, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%.4g</text>\n", xx, T + ph + 18, xv);
+        }
+        sb_printf(&b, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n", L + pw / 2, H - 10, xl);
+        sb_printf(&b, "<text x=\"16\" y=\"%.0f\" transform=\"rotate(-90 16 %.0f)\" text-anchor=\"middle\">%s</text>\n",
+                  T + ph / 2, T + ph / 2, yl);
+        for (int i = 0; i < ns; i++) {
+            const char *col = PALETTE[s[i].color % 10];
+            sb_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", col);
+            for (int j = 0; j < s[i].n; j++)
+                if (isfinite(s[i].y[j]))
+                    sb_printf(&b, "%.1f,%.1f ", L + pw * (s[i].x[j] - x0) / (x1 - x0),
+                              T + ph - ph * (s[i].y[j] - y0) / (y1 - y0));
+            sb_adds(&b, "\"/>\n");
+            sb_printf(&b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"2\"/>"
+                          "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
+                      W - R + 12, T + 10 + 16.0 * i, W - R + 32, T + 10 + 16.0 * i, col, W - R + 38,
+                      T + 14 + 16.0 * i, s[i].label);
+        }
+    }
+    sb_adds(&b, "</svg>\n");
+    int rc = write_file_atomic(path, b.data, b.len, e);
+    sb_free(&b);
+    return rc;
+}
+
+static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char **vars, int nv,
+                         char **opts, int no, blalm_err *e)
+{
+    /* zero-shot columns: the union, in first-seen order */
+    const char *zcols[32];
+    int nz = 0;
+    for (int i = 0; i < n; i++) {
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(rows[i], "zero_shot")) {
+            int seen = 0;
+            for (int k = 0; k < nz; k++) seen |= !strcmp(zcols[k], t->string);
+            if (!seen && nz < 32) zcols[nz++] = t->string;
+        }
+    }
+    char p[4096];
+    sbuf b;
+    sb_init(&b);
+    sb_adds(&b, "run,variant,optimizer,seed,steps,tokens_seen,dev_loss,dev_ppl,dev_ppl_word,zero_shot_avg");
+    for (int k = 0; k < nz; k++) sb_printf(&b, ",%s", zcols[k]);
+    sb_adds(&b, ",train_seconds\n");
+    for (int i = 0; i < n; i++) {
+        const cJSON *r = rows[i];
+        sb_printf(&b, "%s,%s,%s,%.0f,%.0f,%.0f,%.6f,%.4f,%.4f,%.4f", cJSON_GetObjectItem(r, "name")->valuestring,
+                  cJSON_GetObjectItem(r, "variant")->valuestring, cJSON_GetObjectItem(r, "optimizer")->valuestring,
+                  jnum(r, "seed"), jnum(r, "steps"), jnum(r, "tokens_seen"), jnum(r, "dev_loss"),
+                  jnum(r, "dev_ppl"), jnum(r, "dev_ppl_word"), jnum(r, "zero_shot_avg"));
+        for (int k = 0; k < nz; k++) sb_printf(&b, ",%.4f", jnum(cJSON_GetObjectItem(r, "zero_shot"), zcols[k]));
+        sb_printf(&b, ",%.1f\n", jnum(r, "train_seconds"));
+    }
+    snprintf(p, sizeof p, "%s/ablation.csv", o->out);
+    int rc = write_file_atomic(p, b.data, b.len, e);
+    sb_reset(&b);
+    if (rc < 0) goto out;
+
+    double *x = malloc(((size_t)n + 1) * sizeof *x);
+    sb_printf(&b, "# Ablation\n\nCorpus `%s`, base config `%s`, %llu training tokens per run, "
+                  "%d seed(s); mean ± sample standard deviation over seeds. PPL: dev perplexity per "
+                  "token (and per word); zero-shot: the average of `blalm eval`'s task scores (%s).\n",
+              o->corpus, o->model_cfg, (unsigned long long)o->tokens, o->seeds,
+              !o->eval_data ? "not run" : o->eval_full ? "full suite" : "fast suite");
+    for (int oi = 0; oi < no; oi++) {
+        sb_printf(&b, "\n## Mechanism (%s)\n\n| mechanism | runs | PPL | PPL per word | zero-shot avg |\n|---|---|---|---|---|\n", opts[oi]);
+        for (int vi = 0; vi < nv; vi++) {
+            int m = collect(rows, n, vars[vi], opts[oi], "dev_ppl", 0, x);
+            sb_printf(&b, "| %s | %d | ", vars[vi], m);
+            fmt_msd(&b, x, m, 2);
+            sb_adds(&b, " | ");
+            m = collect(rows, n, vars[vi], opts[oi], "dev_ppl_word", 0, x);
+            fmt_msd(&b, x, m, 2);
+            sb_adds(&b, " | ");
+            m = collect(rows, n, vars[vi], opts[oi], "zero_shot_avg", 0, x);
+            fmt_msd(&b, x, m, 2);
+            sb_adds(&b, " |\n");
+        }
+    }
+    sb_adds(&b, "\n## Optimizer\n\n| mechanism | optimizer | runs | PPL | zero-shot avg |\n|---|---|---|---|---|\n");
+    for (int vi = 0; vi < nv; vi++)
+        for (int oi = 0; oi < no; oi++) {
+            int m = collect(rows, n, vars[vi], opts[oi], "dev_ppl", 0, x);
+            sb_printf(&b, "| %s | %s | %d | ", vars[vi], opts[oi], m);
+            fmt_msd(&b, x, m, 2);
+            sb_adds(&b, " | ");
+            m = collect(rows, n, vars[vi], opts[oi], "zero_shot_avg", 0, x);
+            fmt_msd(&b, x, m, 2);
+            sb_adds(&b, " |\n");
+        }
+    if (nz) {
+        sb_adds(&b, "\n## Zero-shot tasks\n\n| mechanism | optimizer |");
+        for (int k = 0; k < nz; k++) sb_printf(&b, " %s |", zcols[k]);
+        sb_adds(&b, "\n|---|---|");
+        for (int k = 0; k < nz; k++) sb_adds(&b, "---|");
+        sb_adds(&b, "\n");
+        for (int vi = 0; vi < nv; vi++)
+            for (int oi = 0; oi < no; oi++) {
+                sb_printf(&b, "| %s | %s |", vars[vi], opts[oi]);
+                for (int k = 0; k < nz; k++) {
+                    int m = collect(rows, n, vars[vi], opts[oi], zcols[k], 1, x);
+                    sb_adds(&b, " ");
+                    fmt_msd(&b, x, m, 2);
+                    sb_adds(&b, " |");
+                }
+                sb_adds(&b, "\n");
+            }
+    }
+    sb_adds(&b, "\nCharts: `dev_loss.svg` (dev loss against step, every run), `alpha.svg` (DynMod α per layer).\n");
+    free(x);
+    snprintf(p, sizeof p, "%s/ablation.md", o->out);
+    rc = write_file_atomic(p, b.data, b.len, e);
+    if (rc < 0) goto out;
+
+    /* charts */
+    series *s = calloc((size_t)n * 64 + 1, sizeof *s);
+    double *buf = NULL;
+    size_t nb = 0, cap = 0;
+    int ns = 0;
+    if (!s) {
+        rc = err_set(e, "out of memory");
+        goto out;
+    }
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        /* pass 0: dev loss; pass 1: alpha per layer */
+        ns = 0, nb = 0;
+        for (int i = 0; i < n; i++) {
+            const cJSON *pts = cJSON_GetObjectItem(rows[i], pass ? "alpha" : "dev_curve");
+            int np = cJSON_GetArraySize(pts), layers = 1;
+            if (pass && np) layers = cJSON_GetArraySize(cJSON_GetArrayItem(cJSON_GetArrayItem(pts, 0), 1));
+            if (!np) continue;
+            for (int l = 0; l < layers && ns < n * 64; l++) {
+                if (nb + 2 * (size_t)np > cap) {
+                    cap = (nb + 2 * (size_t)np) * 2;
+                    double *q = realloc(buf, cap * sizeof *q);
+                    if (!q) {
+                        rc = err_set(e, "out of memory");
+                        break;
+                    }
+                    /* series keep offsets until the buffer is final */
+                    buf = q;
+                }
+                series *sr = &s[ns++];
+                sr->x = (const double *)(uintptr_t)nb; /* offset; fixed below */
+                for (int j = 0; j < np; j++) {
+                    const cJSON *pt = cJSON_GetArrayItem(pts, j);
+                    buf[nb + (size_t)j] = cJSON_GetArrayItem(pt, 0)->valuedouble;
+                    const cJSON *yv = pass ? cJSON_GetArrayItem(cJSON_GetArrayItem(pt, 1), l)
+                                           : cJSON_GetArrayItem(pt, 1);
+                    buf[nb + (size_t)np + j] = cJSON_IsNumber(yv) ? yv->valuedouble : NAN;
+                }
+                sr->y = (const double *)(uintptr_t)(nb + (size_t)np);
+                sr->n = np;
+                nb += 2 * (size_t)np;
+                const char *v = cJSON_GetObjectItem(rows[i], "variant")->valuestring,
+                           *op = cJSON_GetObjectItem(rows[i], "optimizer")->valuestring;
+                int vi = 0, oi = 0;
+                for (int k = 0; k < nv; k++) if (!strcmp(vars[k], v)) vi = k;
+                for (int k = 0; k < no; k++) if (!strcmp(opts[k], op)) oi = k;
+                sr->color = pass ? l : vi * no + oi;
+                if (pass) snprintf(sr->label, sizeof sr->label, "%s layer %d", cJSON_GetObjectItem(rows[i], "name")->valuestring, l);
+                else snprintf(sr->label, sizeof sr->label, "%s", cJSON_GetObjectItem(rows[i], "name")->valuestring);
+            }
+        }
+        for (int i = 0; i < ns; i++) {
+            s[i].x = buf + (uintptr_t)s[i].x;
+            s[i].y = buf + (uintptr_t)s[i].y;
+        }
+        snprintf(p, sizeof p, "%s/%s", o->out, pass ? "alpha.svg" : "dev_loss.svg");
+        if (rc == 0)
+            rc = pass ? write_svg(p, "DynMod alpha per layer", "step", "alpha", s, ns,
+                                  "no run logged DynMod alpha (no +swa-dynmod variant in this ablation)", e)
+                      : write_svg(p, "Dev loss", "step", "dev loss (nats/token)", s, ns, "no dev evaluations", e);
+    }
+    free(s), free(buf);
+out:
+    sb_free(&b);
+    return rc;
+}
+
+int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
+{
+    memset(sum, 0, sizeof *sum);
+    char vb[1024], ob[256], *vars[32], *opts[4];
+    int nv = split_list(o->variants, vb, sizeof vb, vars, 32);
+    int no = split_list(o->optimizers, ob, sizeof ob, opts, 4);
+    if (!nv || !no || o->seeds < 1) return err_set(e, "ablate needs variants, optimizers and seeds >= 1");
+    model_config probe;
+    model_config_defaults(&probe);
+    for (int i = 0; i < nv; i++)
+        if (ablate_variant_config(vars[i], &probe, e) < 0) return -1;
+    for (int i = 0; i < no; i++)
+        if (strcmp(opts[i], "adamw") && strcmp(opts[i], "muon"))
+            return err_set(e, "optimizer '%s': expected adamw or muon", opts[i]);
+    if (mkdir_p(o->out, e) < 0) return -1;
+    int total = nv * no * o->seeds, k = 0;
+    cJSON **rows = calloc((size_t)total, sizeof *rows);
+    if (!rows) return err_set(e, "out of memory");
+    char tokp[4096];
+    snprintf(tokp, sizeof tokp, "%s/tokenizer.json", o->out);
+    int rc = -1;
+    for (int vi = 0; vi < nv; vi++)
+        for (int oi = 0; oi < no; oi++)
+            for (int s = 1; s <= o->seeds; s++) {
+                char name[256], run[4096], done[4200];
+                snprintf(name, sizeof name, "%s-%s-s%d", vars[vi], opts[oi], s);
+                snprintf(run, sizeof run, "%s/runs/%s", o->out, name);
+                snprintf(done, sizeof done, "%s/ablate.json", run);
+                int skipped = file_exists(done);
+                if (!skipped) {
+                    if (one_run(o, vars[vi], opts[oi], s, run, tokp, e) < 0) goto out;
+                    if (!file_exists(tokp)) { /* the first run's tokenizer serves all */
+                        char src[4200], *d;
+                        size_t n;
+                        snprintf(src, sizeof src, "%s/tokenizer.json", run);
+                        if (read_file(src, &d, &n, e) < 0) goto out;
+                        int w = write_file_atomic(tokp, d, n, e);
+                        free(d);
+                        if (w < 0) goto out;
+                    }
+                    sum->trained++;
+                } else {
+                    sum->skipped++;
+                }
+                if (!(rows[k] = read_json(done, e))) goto out;
+                cJSON_AddStringToObject(rows[k], "name", name);
+                k++;
+                if (o->on_run) o->on_run(o->arg, k, total, name, skipped);
+            }
+    sum->runs = k;
+    rc = write_outputs(o, rows, k, vars, nv, opts, no, e);
+out:
+    for (int i = 0; i < total; i++) cJSON_Delete(rows[i]);
+    free(rows);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* ablate.h - `blalm ablate`: the paper's comparison tables. Trains every
+ * variant x optimizer x seed on one corpus with the same token budget and
+ * data order (one run folder each, finished runs skipped, unfinished ones
+ * resumed), evaluates each (dev perplexity per token and per word, the
+ * chosen zero-shot tasks) and writes ablation.csv, ablation.md (mean +- sd
+ * over seeds), dev_loss.svg and alpha.svg.
+ *
+ * Variants are the enhancements issue's names; those that exist in the
+ * model today are "mlstm" and "transformer" (the attention mixer). */
+#ifndef BLALM_ABLATE_H
+#define BLALM_ABLATE_H
+
+#include <stdint.h>
+
+#include "lib/err.h"
+#include "trainer/model.h"
+
+typedef struct ablate_opts {
+    const char *corpus;      /* BabyLM layout */
+    const char *model_cfg;   /* base model config (JSON path) */
+    const char *out;         /* OUT/runs/<variant>-<optimizer>-s<seed>/, OUT/ablation.* */
+    const char *variants;    /* comma list */
+    const char *optimizers;  /* comma list of adamw, muon */
+    int seeds;               /* seeds 1..N (added to the config's train.seed) */
+    uint64_t tokens;         /* training tokens per run */
+    const char *eval_data;   /* babylm-eval layout; NULL: no zero-shot evaluation */
+    const char *eval_tasks;  /* NULL: the fast suite's tasks that have data */
+    int eval_full;           /* full instead of fast subsets */
+    int threads;
+    /* after each run (may be NULL): index, total, run name, skipped? */
+    void (*on_run)(void *arg, int i, int n, const char *name, int skipped);
+    void *arg;
+} ablate_opts;
+
+typedef struct ablate_summary {
+    int runs, trained, skipped;
+} ablate_summary;
+
+int ablate_run(const ablate_opts *o, ablate_summary *s, blalm_err *e);
+
+/* Applies a variant's switches to c (error naming the known variants). */
+int ablate_variant_config(const char *variant, model_config *c, blalm_err *e);
+
+/* mean and sample standard deviation (sd NaN for n < 2) */
+void ablate_mean_sd(const double *x, int n, double *mean, double *sd);
+
+#endif

@@ -1,0 +1,1470 @@
+/* eval.c - the BabyLM 2025 zero-shot suite (see eval.h for the rules).
+ *
+ * Flow: each task's files become items, each item a few candidates; a
+ * candidate is one token sequence ("job") with the index k of its first
+ * scored token. All jobs of a task are scored together: sorted by length,
+ * identical sequences merged, equal-length sequences stacked into one
+ * forward [B, n] (no padding), and lp[t] = log softmax(logits[t-1])[ids[t]]
+ * summed over t in [k, n). Then the task's aggregation runs on the scores. */
+#include "trainer/eval.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fsutil.h"
+#include "lib/hash.h"
+#include "lib/zio.h"
+#include "trainer/model.h"
+#include "trainer/tokenizer.h"
+#include "trainer/train.h"
+
+/* ------------------------------------------------------------ pure pieces */
+
+int eval_first_scored(const size_t *ends, int n, size_t comp_start)
+{
+    for (int t = 1; t < n; t++)
+        if (ends[t] > comp_start) return t;
+    return n;
+}
+
+double eval_sum_from(const double *lp, int n, int k)
+{
+    double s = 0;
+    for (int t = k < 1 ? 1 : k; t < n; t++) s += lp[t];
+    return s;
+}
+
+int eval_choose(const double *scores, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (scores[i] > scores[best]) best = i;
+    return best;
+}
+
+/* exp(x) for x <= 0 as straight-line float code, so the loop below
+ * vectorises: 2^n * p(r), r = x - n ln2 in [-ln2/2, ln2/2], p of degree 7
+ * (relative error ~2e-8 before rounding). */
+static inline float exp_nonpos(float x)
+{
+    x = x < -87.0f ? -87.0f : x;
+    float t = x * 1.44269504088896341f;
+    int n = (int)(t - 0.5f); /* t <= 0: truncation of t - 0.5 rounds to nearest */
+    float r = x - (float)n * 0.693145751953125f - (float)n * 1.42860682030941723e-6f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
+                     r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    union { uint32_t u; float f; } s = {.u = (uint32_t)(n + 127) << 23};
+    return p * s.f;
+}
+
+double eval_log_softmax_at(const float *row, int V, int t)
+{
+    float mx = row[0];
+#pragma omp simd reduction(max : mx)
+    for (int v = 0; v < V; v++) mx = row[v] > mx ? row[v] : mx;
+    double sum = 0; /* float partial sums of 256, added in double */
+    for (int v0 = 0; v0 < V; v0 += 256) {
+        int v1 = v0 + 256 < V ? v0 + 256 : V;
+        float part = 0.0f;
+#pragma omp simd reduction(+ : part)
+        for (int v = v0; v < v1; v++) part += exp_nonpos(row[v] - mx);
+        sum += part;
+    }
+    return (double)row[t] - (double)mx - log(sum);
+}
+
+static void ranks(const double *x, int n, double *r, int *idx)
+{
+    for (int i = 0; i < n; i++) idx[i] = i;
+    for (int w = 1; w < n; w *= 2) { /* bottom-up merge sort of idx by x */
+        int *tmp = malloc((size_t)n * sizeof *tmp);
+        if (!tmp) return;
+        for (int lo = 0; lo < n; lo += 2 * w) {
+            int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            int a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) tmp[o++] = x[idx[b]] < x[idx[a]] ? idx[b++] : idx[a++];
+            while (a < mid) tmp[o++] = idx[a++];
+            while (b < hi) tmp[o++] = idx[b++];
+        }
+        memcpy(idx, tmp, (size_t)n * sizeof *tmp);
+        free(tmp);
+    }
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j + 1 < n && x[idx[j + 1]] == x[idx[i]]) j++;
+        double avg = (i + j) / 2.0 + 1.0;
+        for (int q = i; q <= j; q++) r[idx[q]] = avg;
+        i = j + 1;
+    }
+}
+
+static double pearson(const double *a, const double *b, int n)
+{
+    double ma = 0, mb = 0;
+    for (int i = 0; i < n; i++) ma += a[i], mb += b[i];
+    ma /= n, mb /= n;
+    double sab = 0, saa = 0, sbb = 0;
+    for (int i = 0; i < n; i++) {
+        double da = a[i] - ma, db = b[i] - mb;
+        sab += da * db, saa += da * da, sbb += db * db;
+    }
+    if (saa == 0 || sbb == 0) return NAN;
+    return sab / sqrt(saa * sbb);
+}
+
+double eval_spearman(const double *x, const double *y, int n)
+{
+    if (n < 2) return NAN;
+    double *rx = malloc((size_t)n * sizeof *rx), *ry = malloc((size_t)n * sizeof *ry);
+    int *idx = malloc((size_t)n * sizeof *idx);
+    double rho = NAN;
+    if (rx && ry && idx) {
+        ranks(x, n, rx, idx);
+        ranks(y, n, ry, idx);
+        rho = pearson(rx, ry, n);
+    }
+    free(rx), free(ry), free(idx);
+    return rho;
+}
+
+/* Householder QR least squares on [1 | X]; returns R2 = 1 - RSS/TSS. A
+ * column that the earlier ones already span (relative residual < 1e-10) is
+ * left out, which gives the same fit as a pseudo-inverse (statsmodels). */
+double eval_ols_r2(const double *X, const double *y, int n, int k)
+{
+    int p = k + 1, r = 0; /* r: rank so far = next pivot row */
+    if (n <= p) return NAN;
+    double *A = malloc((size_t)n * p * sizeof *A), *b = malloc((size_t)n * sizeof *b);
+    double r2 = NAN;
+    if (!A || !b) goto out;
+    for (int i = 0; i < n; i++) { /* column-major: A[j*n + i] */
+        A[i] = 1.0;
+        for (int j = 0; j < k; j++) A[(size_t)(j + 1) * n + i] = X[(size_t)i * k + j];
+        b[i] = y[i];
+    }
+    for (int j = 0; j < p; j++) {
+        double *a = A + (size_t)j * n, full = 0, norm = 0;
+        for (int i = 0; i < n; i++) full += a[i] * a[i];
+        for (int i = r; i < n; i++) norm += a[i] * a[i];
+        norm = sqrt(norm);
+        if (norm <= 1e-10 * sqrt(full)) continue; /* spanned already */
+        double alpha = a[r] > 0 ? -norm : norm;
+        a[r] -= alpha; /* v = a - alpha e_r, in place */
+        double vv = 0;
+        for (int i = r; i < n; i++) vv += a[i] * a[i];
+        for (int c = j + 1; c < p; c++) {
+            double *ac = A + (size_t)c * n, d = 0;
+            for (int i = r; i < n; i++) d += a[i] * ac[i];
+            d = 2 * d / vv;
+            for (int i = r; i < n; i++) ac[i] -= d * a[i];
+        }
+        double d = 0;
+        for (int i = r; i < n; i++) d += a[i] * b[i];
+        d = 2 * d / vv;
+        for (int i = r; i < n; i++) b[i] -= d * a[i];
+        r++;
+    }
+    double rss = 0, my = 0, tss = 0;
+    for (int i = r; i < n; i++) rss += b[i] * b[i];
+    for (int i = 0; i < n; i++) my += y[i];
+    my /= n;
+    for (int i = 0; i < n; i++) tss += (y[i] - my) * (y[i] - my);
+    if (tss > 0) r2 = 1.0 - rss / tss;
+out:
+    free(A), free(b);
+    return r2;
+}
+
+/* ------------------------------------------------------------ jobs */
+
+typedef struct job {
+    size_t off; /* ids in the pool */
+    int n, k;
+    double score;
+} job;
+
+typedef struct jobset {
+    int32_t *ids;
+    size_t nids, cap_ids;
+    job *v;
+    int n, cap;
+} jobset;
+
+static void jobs_free(jobset *J) { free(J->ids), free(J->v), memset(J, 0, sizeof *J); }
+
+static int jobs_add(jobset *J, const int32_t *ids, int n, int k, blalm_err *e)
+{
+    if (J->nids + (size_t)n > J->cap_ids) {
+        size_t c = J->cap_ids ? J->cap_ids * 2 : 1 << 16;
+        while (c < J->nids + (size_t)n) c *= 2;
+        int32_t *p = realloc(J->ids, c * sizeof *p);
+        if (!p) return err_set(e, "out of memory for token ids");
+        J->ids = p, J->cap_ids = c;
+    }
+    if (J->n == J->cap) {
+        int c = J->cap ? J->cap * 2 : 1024;
+        job *p = realloc(J->v, (size_t)c * sizeof *p);
+        if (!p) return err_set(e, "out of memory for candidates");
+        J->v = p, J->cap = c;
+    }
+    memcpy(J->ids + J->nids, ids, (size_t)n * sizeof *ids);
+    J->v[J->n] = (job){J->nids, n, k, 0.0};
+    J->nids += (size_t)n;
+    return J->n++;
+}
+
+static int cmp_jobs(const void *pa, const void *pb, void *arg)
+{
+    const jobset *J = arg;
+    const job *a = &J->v[*(const int *)pa], *b = &J->v[*(const int *)pb];
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    int c = memcmp(J->ids + a->off, J->ids + b->off, (size_t)a->n * sizeof(int32_t));
+    if (c) return c;
+    return *(const int *)pa < *(const int *)pb ? -1 : 1;
+}
+
+typedef struct scorer {
+    model *m;
+    int batch_tokens;
+    const char *task;
+    void (*progress)(void *, const char *, uint64_t, uint64_t);
+    void *arg;
+    uint64_t unique, tokens; /* totals, for the summary */
+} scorer;
+
+/* Scores every job of J (see the file comment). */
+static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
+{
+    if (!J->n) return 0;
+    const model_config *c = model_cfg(sc->m);
+    int V = c->vocab_size;
+    int *order = malloc((size_t)J->n * sizeof *order);
+    if (!order) return err_set(e, "out of memory");
+    for (int i = 0; i < J->n; i++) order[i] = i;
+    qsort_r(order, (size_t)J->n, sizeof *order, cmp_jobs, J);
+    /* unique sequences: u_first[u] = first position in order; u_kmin */
+    int *ustart = malloc(((size_t)J->n + 1) * sizeof *ustart);
+    int32_t *tok = NULL;
+    double *lp = NULL;
+    int rc = -1, nu = 0;
+    if (!ustart) goto oom;
+    for (int i = 0; i < J->n; i++) {
+        const job *a = &J->v[order[i]];
+        if (i && a->n == J->v[order[i - 1]].n &&
+            !memcmp(J->ids + a->off, J->ids + J->v[order[i - 1]].off, (size_t)a->n * sizeof(int32_t)))
+            continue;
+        ustart[nu++] = i;
+    }
+    ustart[nu] = J->n;
+    int bt = sc->batch_tokens > 0 ? sc->batch_tokens : 2048;
+    uint64_t done = 0;
+    for (int u0 = 0; u0 < nu;) {
+        int n = J->v[order[ustart[u0]]].n;
+        int bmax = bt / (n > 0 ? n : 1);
+        if (bmax < 1) bmax = 1;
+        int u1 = u0;
+        while (u1 < nu && u1 - u0 < bmax && J->v[order[ustart[u1]]].n == n) u1++;
+        int B = u1 - u0;
+        int need = 0; /* does any job of these score a token? */
+        for (int i = ustart[u0]; i < ustart[u1]; i++)
+            if (J->v[order[i]].k < n) need = 1;
+        if (n >= 2 && need) {
+            if (n > c->context) {
+                err_set(e, "%s: a sequence of %d tokens is longer than the model's context (%d)",
+                        sc->task, n, c->context);
+                goto out;
+            }
+            free(tok), free(lp);
+            tok = malloc((size_t)B * n * sizeof *tok);
+            lp = malloc((size_t)n * sizeof *lp);
+            if (!tok || !lp) goto oom;
+            for (int b = 0; b < B; b++)
+                memcpy(tok + (size_t)b * n, J->ids + J->v[order[ustart[u0 + b]]].off,
+                       (size_t)n * sizeof *tok);
+            /* logits [B*n, V]: row b*n + t predicts token t+1 of sequence b */
+            if (model_forward(sc->m, tok, NULL, B, n, NULL, e) < 0) goto out;
+            const float *logits = model_logits(sc->m);
+            for (int b = 0; b < B; b++) {
+                int kmin = n;
+                for (int i = ustart[u0 + b]; i < ustart[u0 + b + 1]; i++)
+                    if (J->v[order[i]].k < kmin) kmin = J->v[order[i]].k;
+                if (kmin < 1) kmin = 1;
+                const int32_t *ids = tok + (size_t)b * n;
+                for (int t = kmin; t < n; t++)
+                    lp[t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V, ids[t]);
+                for (int i = ustart[u0 + b]; i < ustart[u0 + b + 1]; i++) {
+                    job *j = &J->v[order[i]];
+                    j->score = j->k < n ? eval_sum_from(lp, n, j->k) : 0.0;
+                }
+            }
+            sc->tokens += (uint64_t)B * n;
+        } else {
+            for (int i = ustart[u0]; i < ustart[u1]; i++) J->v[order[i]].score = 0.0;
+        }
+        sc->unique += (uint64_t)B;
+        done += (uint64_t)(ustart[u1] - ustart[u0]);
+        if (sc->progress) sc->progress(sc->arg, sc->task, done, (uint64_t)J->n);
+        u0 = u1;
+    }
+    rc = 0;
+    goto out;
+oom:
+    err_set(e, "out of memory while scoring %s", sc->task);
+out:
+    free(order), free(ustart), free(tok), free(lp);
+    return rc;
+}
+
+/* ------------------------------------------------------------ encoding */
+
+typedef struct encoder {
+    const bpe_tokenizer *tok;
+    bpe_encoder *enc;
+    int first_token;
+    int32_t *ids;
+    size_t *ends;
+    size_t cap;
+} encoder;
+
+static int enc_grow(encoder *x, size_t n, blalm_err *e)
+{
+    if (n <= x->cap) return 0;
+    size_t c = x->cap ? x->cap : 256;
+    while (c < n) c *= 2;
+    int32_t *a = realloc(x->ids, c * sizeof *a);
+    if (!a) return err_set(e, "out of memory");
+    x->ids = a;
+    size_t *b = realloc(x->ends, c * sizeof *b);
+    if (!b) return err_set(e, "out of memory");
+    x->ends = b, x->cap = c;
+    return 0;
+}
+
+/* Tokenises text (the Hugging Face way: special tokens' text is special),
+ * optionally after <|endoftext|>; fills x->ids, x->ends (byte end of each
+ * token in text; the prefix ends at 0). Returns the count or -1. */
+static int enc_text(encoder *x, const char *text, size_t len, int prefix, int flags, blalm_err *e)
+{
+    size_t n;
+    const uint32_t *ids = bpe_encode(x->enc, text, len, flags, &n, e);
+    if (!ids) return -1;
+    int pre = prefix ? 1 : 0;
+    if (enc_grow(x, n + (size_t)pre + 1, e) < 0) return -1;
+    if (pre) {
+        x->ids[0] = (int32_t)bpe_eot_id(x->tok);
+        x->ends[0] = 0;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l;
+        bpe_token_bytes(x->tok, ids[i], &l);
+        at += l;
+        x->ids[pre + i] = (int32_t)ids[i];
+        x->ends[pre + i] = at;
+    }
+    return (int)(n + (size_t)pre);
+}
+
+/* A candidate: text whose completion starts at byte comp_start. */
+static int add_candidate(encoder *x, jobset *J, const char *text, size_t comp_start, blalm_err *e)
+{
+    int n = enc_text(x, text, strlen(text), x->first_token, BPE_ALLOW_SPECIAL, e);
+    if (n < 0) return -1;
+    int k = eval_first_scored(x->ends, n, comp_start);
+    return jobs_add(J, x->ids, n, k, e);
+}
+
+/* ------------------------------------------------------------ items */
+
+#define MAX_META 3
+
+typedef struct strtab {
+    char **s;
+    int n, cap;
+} strtab;
+
+static int strtab_id(strtab *t, const char *s, blalm_err *e)
+{
+    for (int i = t->n - 1; i >= 0; i--)
+        if (!strcmp(t->s[i], s)) return i;
+    if (t->n == t->cap) {
+        int c = t->cap ? t->cap * 2 : 16;
+        char **p = realloc(t->s, (size_t)c * sizeof *p);
+        if (!p) return err_set(e, "out of memory");
+        t->s = p, t->cap = c;
+    }
+    if (!(t->s[t->n] = strdup(s))) return err_set(e, "out of memory");
+    return t->n++;
+}
+
+static void strtab_free(strtab *t)
+{
+    for (int i = 0; i < t->n; i++) free(t->s[i]);
+    free(t->s);
+    memset(t, 0, sizeof *t);
+}
+
+typedef struct item {
+    int cand0, ncand;
+    int uid;
+    int meta[MAX_META];
+    double ratio; /* wug */
+} item;
+
+typedef enum { K_PAIRS, K_EWOK, K_ET, K_WUG, K_COMPS, K_READING } task_kind;
+
+typedef struct task_def {
+    const char *name, *dir_full, *dir_fast;
+    task_kind kind;
+    int in_fast;
+} task_def;
+
+static const task_def TASKS[] = {
+    {"blimp", "blimp_filtered", "blimp_fast", K_PAIRS, 1},
+    {"supplement", "supplement_filtered", "supplement_fast", K_PAIRS, 1},
+    {"ewok", "ewok_filtered", "ewok_fast", K_EWOK, 1},
+    {"entity_tracking", "entity_tracking", "entity_tracking_fast", K_ET, 1},
+    {"wug_adj", "wug_adj_nominalization", "wug_adj_nominalization", K_WUG, 1},
+    {"wug_past", "wug_past_tense", "wug_past_tense", K_WUG, 1},
+    {"comps", "comps", "comps", K_COMPS, 0},
+    {"reading", "reading", "reading", K_READING, 1},
+};
+#define NTASKS ((int)(sizeof TASKS / sizeof TASKS[0]))
+
+typedef struct task_state {
+    const task_def *def;
+    jobset J;
+    item *items;
+    int nitems, cap;
+    strtab uids, metav[MAX_META];
+    const char *metak[MAX_META];
+    int nmeta;
+    cJSON *files; /* relative path -> sha256 */
+    cJSON *dump;  /* array of dumped items (testing) */
+} task_state;
+
+static void task_free(task_state *t)
+{
+    jobs_free(&t->J);
+    free(t->items);
+    strtab_free(&t->uids);
+    for (int i = 0; i < MAX_META; i++) strtab_free(&t->metav[i]);
+    cJSON_Delete(t->files);
+    cJSON_Delete(t->dump);
+}
+
+static item *new_item(task_state *t, blalm_err *e)
+{
+    if (t->nitems == t->cap) {
+        int c = t->cap ? t->cap * 2 : 1024;
+        item *p = realloc(t->items, (size_t)c * sizeof *p);
+        if (!p) return err_set(e, "out of memory"), NULL;
+        t->items = p, t->cap = c;
+    }
+    item *it = &t->items[t->nitems];
+    memset(it, 0, sizeof *it);
+    it->cand0 = t->J.n;
+    return it;
+}
+
+/* ------------------------------------------------------------ files */
+
+typedef struct data_file {
+    char *buf;
+    size_t len;
+    char path[4096], rel[1024], stem[256];
+} data_file;
+
+/* Reads a whole (possibly compressed) file into memory and records its
+ * content's sha256 (and the file's own, when compressed) under rel. */
+static int slurp(data_file *f, cJSON *files, blalm_err *e)
+{
+    zreader *r = zr_open(f->path, e);
+    if (!r) return -1;
+    size_t cap = 1 << 16;
+    f->buf = malloc(cap + 1);
+    f->len = 0;
+    for (;;) {
+        if (!f->buf) {
+            zr_close(r);
+            return err_set(e, "%s: out of memory", f->path);
+        }
+        long got = zr_read(r, f->buf + f->len, cap - f->len, e);
+        if (got < 0) {
+            zr_close(r);
+            return -1;
+        }
+        if (got == 0) break;
+        f->len += (size_t)got;
+        if (f->len == cap) {
+            cap *= 2;
+            char *p = realloc(f->buf, cap + 1);
+            if (!p) free(f->buf);
+            f->buf = p;
+        }
+    }
+    int compressed = zr_format(r) != ZFMT_PLAIN;
+    zr_close(r);
+    f->buf[f->len] = 0;
+    char hex[65];
+    sha256_hex(f->buf, f->len, hex);
+    cJSON *o = cJSON_AddObjectToObject(files, f->rel);
+    cJSON_AddStringToObject(o, "sha256", hex);
+    if (compressed) {
+        if (sha256_file_hex(f->path, hex, e) < 0) return -1;
+        cJSON_AddStringToObject(o, "sha256_file", hex);
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.jsonl[.zst|.gz] files of dir, sorted; *names freed by caller. */
+static int list_jsonl(const char *dir, char ***names, int *n, blalm_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d) return err_errno(e, "%s", dir);
+    *names = NULL;
+    *n = 0;
+    int cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *s = strstr(de->d_name, ".jsonl");
+        if (!s || (strcmp(s, ".jsonl") && strcmp(s, ".jsonl.zst") && strcmp(s, ".jsonl.gz")))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **p = realloc(*names, (size_t)cap * sizeof *p);
+            if (!p) break;
+            *names = p;
+        }
+        (*names)[(*n)++] = strdup(de->d_name);
+    }
+    closedir(d);
+    if (*n) qsort(*names, (size_t)*n, sizeof **names, cmp_str);
+    return 0;
+}
+
+/* ------------------------------------------------------------ JSON lines */
+
+static const char *jstr(const cJSON *o, const char *k, const char *where, long line, blalm_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsString(v)) {
+        err_set(e, "%s:%ld: expected a string member \"%s\"", where, line, k);
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+/* Joins a, sep, b into a fresh string. */
+static char *join3(const char *a, const char *sep, const char *b)
+{
+    size_t la = strlen(a), ls = strlen(sep), lb = strlen(b);
+    char *s = malloc(la + ls + lb + 1);
+    if (!s) return NULL;
+    memcpy(s, a, la), memcpy(s + la, sep, ls), memcpy(s + la + ls, b, lb);
+    s[la + ls + lb] = 0;
+    return s;
+}
+
+typedef struct ctx {
+    const eval_opts *o;
+    encoder *x;
+    long dumped;
+} ctx;
+
+/* Adds candidates texts[i] with completions starting at comp[i]. */
+static int add_cands(ctx *c, task_state *t, item *it, char **texts, const size_t *comp, int n,
+                     blalm_err *e)
+{
+    for (int i = 0; i < n; i++)
+        if (add_candidate(c->x, &t->J, texts[i], comp[i], e) < 0) return -1;
+    it->ncand = n;
+    if (c->o->dump && c->o->dump_every > 0 && t->nitems % c->o->dump_every == 0) {
+        cJSON *d = cJSON_CreateObject(), *tx = cJSON_AddArrayToObject(d, "text"),
+              *cs = cJSON_AddArrayToObject(d, "completion_start");
+        cJSON_AddNumberToObject(d, "item", t->nitems);
+        for (int i = 0; i < n; i++) {
+            cJSON_AddItemToArray(tx, cJSON_CreateString(texts[i]));
+            cJSON_AddItemToArray(cs, cJSON_CreateNumber((double)comp[i]));
+        }
+        cJSON_AddItemToArray(t->dump, d);
+    }
+    return 0;
+}
+
+static int parse_item(ctx *c, task_state *t, const data_file *f, long line, const cJSON *o,
+                      blalm_err *e)
+{
+    const task_def *d = t->def;
+    const char *w = f->path;
+    char *texts[8] = {0};
+    size_t comp[8];
+    int n = 0, rc = -1;
+    item *it = new_item(t, e);
+    if (!it) return -1;
+    if (d->kind == K_PAIRS) {
+        const char *g = jstr(o, "sentence_good", w, line, e), *b = g ? jstr(o, "sentence_bad", w, line, e) : NULL;
+        if (!b) return -1;
+        texts[0] = strdup(g), texts[1] = strdup(b);
+        comp[0] = comp[1] = 0, n = 2;
+        const char *uid = f->stem, *field = "supplement", *term = "supplement";
+        if (cJSON_GetObjectItemCaseSensitive(o, "field")) {
+            if (!(field = jstr(o, "field", w, line, e)) || !(uid = jstr(o, "UID", w, line, e)) ||
+                !(term = jstr(o, "linguistics_term", w, line, e)))
+                goto out;
+            if (!strcmp(field, "syntax_semantics")) field = "syntax/semantics";
+        }
+        if ((it->uid = strtab_id(&t->uids, uid, e)) < 0 ||
+            (it->meta[0] = strtab_id(&t->metav[0], field, e)) < 0 ||
+            (it->meta[1] = strtab_id(&t->metav[1], term, e)) < 0)
+            goto out;
+    } else if (d->kind == K_EWOK) {
+        const char *c1 = jstr(o, "Context1", w, line, e), *t1 = c1 ? jstr(o, "Target1", w, line, e) : NULL,
+                   *t2 = t1 ? jstr(o, "Target2", w, line, e) : NULL,
+                   *dom = t2 ? jstr(o, "Domain", w, line, e) : NULL,
+                   *ct = dom ? jstr(o, "ContextType", w, line, e) : NULL,
+                   *cd = ct ? jstr(o, "ContextDiff", w, line, e) : NULL,
+                   *td = cd ? jstr(o, "TargetDiff", w, line, e) : NULL;
+        if (!td) return -1;
+        texts[0] = join3(c1, " ", t1), texts[1] = join3(c1, " ", t2);
+        comp[0] = comp[1] = strlen(c1); /* " " + Target is scored */
+        n = 2;
+        if ((it->uid = strtab_id(&t->uids, dom, e)) < 0 ||
+            (it->meta[0] = strtab_id(&t->metav[0], ct, e)) < 0 ||
+            (it->meta[1] = strtab_id(&t->metav[1], cd, e)) < 0 ||
+            (it->meta[2] = strtab_id(&t->metav[2], td, e)) < 0)
+            goto out;
+    } else if (d->kind == K_ET) {
+        const char *pre = jstr(o, "input_prefix", w, line, e);
+        const cJSON *ops = cJSON_GetObjectItemCaseSensitive(o, "options"),
+                    *nops = cJSON_GetObjectItemCaseSensitive(o, "numops");
+        if (!pre) return -1;
+        if (!cJSON_IsArray(ops) || cJSON_GetArraySize(ops) < 1 || cJSON_GetArraySize(ops) > 8 ||
+            !cJSON_IsNumber(nops))
+            return err_set(e, "%s:%ld: expected \"options\" (1 to 8 strings) and \"numops\" (a number)", w, line);
+        const cJSON *op;
+        cJSON_ArrayForEach(op, ops) {
+            if (!cJSON_IsString(op)) {
+                err_set(e, "%s:%ld: expected strings in \"options\"", w, line);
+                goto out;
+            }
+            comp[n] = strlen(pre);
+            texts[n++] = join3(pre, "", op->valuestring);
+        }
+        char uid[300];
+        snprintf(uid, sizeof uid, "%s_%d_ops", f->stem, (int)nops->valuedouble);
+        if ((it->uid = strtab_id(&t->uids, uid, e)) < 0 ||
+            (it->meta[0] = strtab_id(&t->metav[0], f->stem, e)) < 0)
+            goto out;
+    } else if (d->kind == K_WUG) {
+        const char *s = jstr(o, "sentences", w, line, e);
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "ratio");
+        if (!s) return -1;
+        if (!cJSON_IsNumber(r)) return err_set(e, "%s:%ld: expected a number \"ratio\"", w, line);
+        it->ratio = r->valuedouble;
+        for (const char *p = s;; ) {
+            const char *tab = strchr(p, '\t');
+            size_t l = tab ? (size_t)(tab - p) : strlen(p);
+            if (n == 8) {
+                err_set(e, "%s:%ld: more than 8 tab-separated sentences", w, line);
+                goto out;
+            }
+            texts[n] = strndup(p, l);
+            comp[n++] = 0;
+            if (!tab) break;
+            p = tab + 1;
+        }
+        if (n < 2) return err_set(e, "%s:%ld: expected two tab-separated sentences", w, line);
+        if ((it->uid = strtab_id(&t->uids, d->name, e)) < 0) goto out;
+    } else if (d->kind == K_COMPS) {
+        const char *pa = jstr(o, "prefix_acceptable", w, line, e),
+                   *pu = pa ? jstr(o, "prefix_unacceptable", w, line, e) : NULL,
+                   *pp = pu ? jstr(o, "property_phrase", w, line, e) : NULL;
+        if (!pp) return -1;
+        texts[0] = join3(pa, " ", pp), texts[1] = join3(pu, " ", pp);
+        comp[0] = strlen(pa) + 1, comp[1] = strlen(pu) + 1; /* property_phrase alone */
+        n = 2;
+        const char *sub = !strcmp(f->stem, "comps_base") ? "base"
+                        : !strcmp(f->stem, "comps_wugs") ? "wugs"
+                        : !strcmp(f->stem, "comps_wugs_dist-before") ? "wugs_dist_before"
+                                                                    : "wugs_dist_in_between";
+        if ((it->uid = strtab_id(&t->uids, sub, e)) < 0) goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (!texts[i]) {
+            err_set(e, "out of memory");
+            goto out;
+        }
+    if (add_cands(c, t, it, texts, comp, n, e) < 0) {
+        err_prefix(e, "%s:%ld", w, line);
+        goto out;
+    }
+    t->nitems++;
+    rc = 0;
+out:
+    for (int i = 0; i < n; i++) free(texts[i]);
+    return rc;
+}
+
+static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *reldir, blalm_err *e)
+{
+    char **names = NULL;
+    int nn = 0, rc = -1;
+    if (list_jsonl(dir, &names, &nn, e) < 0) return -1;
+    if (!nn) {
+        err_set(e, "%s: no .jsonl files", dir);
+        goto out;
+    }
+    for (int i = 0; i < nn; i++) {
+        data_file f = {0};
+        snprintf(f.path, sizeof f.path, "%s/%s", dir, names[i]);
+        snprintf(f.rel, sizeof f.rel, "%s/%s", reldir, names[i]);
+        snprintf(f.stem, sizeof f.stem, "%.*s", (int)(strstr(names[i], ".jsonl") - names[i]), names[i]);
+        /* entity tracking's fast subset is the regular file */
+        if (t->def->kind == K_ET && c->o->fast && strcmp(f.stem, "regular")) continue;
+        if (slurp(&f, t->files, e) < 0) goto out;
+        long line = 0;
+        for (char *p = f.buf, *end = f.buf + f.len; p < end;) {
+            char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            line++;
+            const char *q = p;
+            while (q < p + l && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+            if (q < p + l) {
+                cJSON *o = cJSON_ParseWithLength(p, l);
+                if (!cJSON_IsObject(o)) {
+                    cJSON_Delete(o);
+                    err_set(e, "%s:%ld: expected a JSON object", f.path, line);
+                    free(f.buf);
+                    goto out;
+                }
+                int r = parse_item(c, t, &f, line, o, e);
+                cJSON_Delete(o);
+                if (r < 0) {
+                    free(f.buf);
+                    goto out;
+                }
+            }
+            p += l + 1;
+        }
+        free(f.buf);
+    }
+    if (!t->nitems) {
+        err_set(e, "%s: no items", dir);
+        goto out;
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < nn; i++) free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* ------------------------------------------------------------ aggregation */
+
+static double pct(long c, long n) { return n ? 100.0 * (double)c / (double)n : NAN; }
+
+static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+/* Accuracy tasks: per UID, per metadata value (pooled), task score. */
+static cJSON *aggregate_acc(task_state *t, double *score)
+{
+    int nu = t->uids.n;
+    long *uc = calloc((size_t)nu, sizeof *uc), *ut = calloc((size_t)nu, sizeof *ut);
+    long *mc[MAX_META] = {0}, *mt[MAX_META] = {0};
+    for (int k = 0; k < t->nmeta; k++) {
+        mc[k] = calloc((size_t)t->metav[k].n + 1, sizeof **mc);
+        mt[k] = calloc((size_t)t->metav[k].n + 1, sizeof **mt);
+    }
+    double sc[8];
+    for (int i = 0; i < t->nitems; i++) {
+        const item *it = &t->items[i];
+        for (int j = 0; j < it->ncand; j++) sc[j] = t->J.v[it->cand0 + j].score;
+        int ok = eval_choose(sc, it->ncand) == 0;
+        uc[it->uid] += ok, ut[it->uid]++;
+        for (int k = 0; k < t->nmeta; k++) mc[k][it->meta[k]] += ok, mt[k][it->meta[k]]++;
+    }
+    cJSON *r = cJSON_CreateObject(), *u = cJSON_AddObjectToObject(r, "uids");
+    double sum = 0;
+    for (int i = 0; i < nu; i++) {
+        cJSON *o = cJSON_AddObjectToObject(u, t->uids.s[i]);
+        cJSON_AddNumberToObject(o, "accuracy", pct(uc[i], ut[i]));
+        cJSON_AddNumberToObject(o, "correct", (double)uc[i]);
+        cJSON_AddNumberToObject(o, "total", (double)ut[i]);
+        sum += pct(uc[i], ut[i]);
+    }
+    if (t->def->kind == K_ET) { /* UIDs within each file, then the files */
+        cJSON *fo = cJSON_AddObjectToObject(r, "files");
+        double fsum = 0;
+        int nf = 0;
+        for (int k = 0; k < t->metav[0].n; k++) {
+            const char *stem = t->metav[0].s[k];
+            double s = 0;
+            int m = 0;
+            for (int i = 0; i < nu; i++)
+                if (!strncmp(t->uids.s[i], stem, strlen(stem)) && t->uids.s[i][strlen(stem)] == '_' &&
+                    t->uids.s[i][strlen(stem) + 1] >= '0' && t->uids.s[i][strlen(stem) + 1] <= '9')
+                    s += pct(uc[i], ut[i]), m++;
+            if (m) {
+                cJSON_AddNumberToObject(fo, stem, s / m);
+                fsum += s / m, nf++;
+            }
+        }
+        *score = nf ? fsum / nf : NAN;
+    } else {
+        *score = nu ? sum / nu : NAN;
+        static const char *const pooled_names[] = {"fields", "linguistics_terms", ""};
+        static const char *const ewok_names[] = {"context_type", "context_contrast", "target_contrast"};
+        for (int k = 0; k < t->nmeta; k++) {
+            const char *nm = t->def->kind == K_EWOK ? ewok_names[k] : pooled_names[k];
+            cJSON *o = cJSON_AddObjectToObject(r, nm);
+            for (int v = 0; v < t->metav[k].n; v++)
+                cJSON_AddNumberToObject(o, t->metav[k].s[v], pct(mc[k][v], mt[k][v]));
+        }
+    }
+    cJSON_AddNumberToObject(r, "items", t->nitems);
+    free(uc), free(ut);
+    for (int k = 0; k < t->nmeta; k++) free(mc[k]), free(mt[k]);
+    return r;
+}
+
+static cJSON *aggregate_wug(task_state *t, double *score)
+{
+    int n = t->nitems;
+    double *mr = malloc((size_t)n * sizeof *mr), *human = malloc((size_t)n * sizeof *human);
+    cJSON *r = cJSON_CreateObject();
+    if (!mr || !human) {
+        free(mr), free(human);
+        *score = NAN;
+        return r;
+    }
+    for (int i = 0; i < n; i++) {
+        const item *it = &t->items[i];
+        double mx = -INFINITY, z = 0;
+        for (int j = 0; j < it->ncand; j++) mx = fmax(mx, t->J.v[it->cand0 + j].score);
+        for (int j = 0; j < it->ncand; j++) z += exp(t->J.v[it->cand0 + j].score - mx);
+        mr[i] = exp(t->J.v[it->cand0].score - mx) / z; /* softmax(scores)[0] */
+        human[i] = it->ratio;
+    }
+    double rho = eval_spearman(mr, human, n);
+    cJSON_AddItemToObject(r, "spearman", num_or_null(rho));
+    cJSON_AddNumberToObject(r, "items", n);
+    *score = 100.0 * rho;
+    free(mr), free(human);
+    return r;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* pandas.read_csv's default missing-value strings */
+static int is_na(const char *s)
+{
+    static const char *const na[] = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN",
+                                     "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL",
+                                     "NaN", "None", "n/a", "nan", "null"};
+    for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
+        if (!strcmp(s, na[i])) return 1;
+    return 0;
+}
+
+/* One RFC 4180 record from *p; fields are written NUL-terminated into out
+ * (in place is not possible with quotes, so a copy). Returns the count. */
+static int csv_record(const char **p, const char *end, char *out, char **fields, int cap)
+{
+    const char *s = *p;
+    int n = 0;
+    for (;;) {
+        char *f = out;
+        if (s < end && *s == '"') {
+            s++;
+            while (s < end) {
+                if (*s == '"') {
+                    if (s + 1 < end && s[1] == '"') *out++ = '"', s += 2;
+                    else { s++; break; }
+                } else *out++ = *s++;
+            }
+        }
+        while (s < end && *s != ',' && *s != '\n' && *s != '\r') *out++ = *s++;
+        *out++ = 0;
+        if (n < cap) fields[n] = f;
+        n++;
+        if (s < end && *s == ',') { s++; continue; }
+        if (s < end && *s == '\r') s++;
+        if (s < end && *s == '\n') s++;
+        break;
+    }
+    *p = s;
+    return n;
+}
+
+enum { RC_ITEM, RC_WORD, RC_SUBTLEX, RC_LENGTH, RC_CTXLEN, RC_FIX, RC_FPASS, RC_GOPAST,
+       RC_RIGHT, RC_SPR, RC_PWORD, RC_PITEM, RC_PLEN, RC_N };
+static const char *const READING_COLS[RC_N] = {
+    "item", "word", "Subtlex_log10", "length", "context_length", "RTfirstfix", "RTfirstpass",
+    "RTgopast", "RTrightbound", "self_paced_reading_time", "prev_word", "prev_item", "prev_length"};
+
+typedef struct reading_row {
+    double v[RC_N]; /* numeric columns (NaN if missing) */
+    int q0, nq;     /* surprisal queries of the word */
+    int p0, np;     /* of the previous word (np = 0: missing) */
+} reading_row;
+
+typedef struct reading {
+    reading_row *rows;
+    int n;
+} reading;
+
+/* Queries for -ln p(word | context) the official way (get_p2): the context
+ * tokenised as is, the word without a leading space; for a multi-token word
+ * each further token t is predicted after context + decode(previous tokens),
+ * re-tokenised, with target encode(decode(t))[0]. */
+static int add_surprisal(encoder *x, jobset *J, const char *context, const char *word, int *q0,
+                         int *nq, blalm_err *e)
+{
+    size_t nw;
+    const uint32_t *w = bpe_encode(x->enc, word, strlen(word), 0, &nw, e);
+    if (!w) return -1;
+    if (!nw) return err_set(e, "the word \"%s\" has no tokens", word);
+    uint32_t *word_ids = malloc(nw * sizeof *word_ids);
+    size_t cl = strlen(context), cap = cl + strlen(word) * 4 + 64;
+    char *sent = malloc(cap);
+    int rc = -1;
+    if (!word_ids || !sent) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    memcpy(word_ids, w, nw * sizeof *w);
+    memcpy(sent, context, cl);
+    *q0 = J->n, *nq = 0;
+    for (size_t i = 0; i < nw; i++) {
+        size_t tl;
+        const char *tb = bpe_token_bytes(x->tok, word_ids[i], &tl);
+        int32_t target = (int32_t)word_ids[i];
+        if (i > 0) { /* target = encode(decode(t))[0] */
+            size_t m;
+            const uint32_t *r = bpe_encode(x->enc, tb, tl, 0, &m, e);
+            if (!r) goto out;
+            if (!m) {
+                err_set(e, "token %u of \"%s\" re-encodes to nothing", word_ids[i], word);
+                goto out;
+            }
+            target = (int32_t)r[0];
+        }
+        int n = enc_text(x, sent, cl, 0, BPE_ALLOW_SPECIAL, e);
+        if (n < 0 || enc_grow(x, (size_t)n + 1, e) < 0) goto out;
+        x->ids[n] = target;
+        if (jobs_add(J, x->ids, n + 1, n, e) < 0) goto out;
+        (*nq)++;
+        if (cl + tl + 1 > cap) {
+            cap = (cl + tl + 1) * 2;
+            char *p = realloc(sent, cap);
+            if (!p) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+            sent = p;
+        }
+        memcpy(sent + cl, tb, tl);
+        cl += tl;
+    }
+    rc = 0;
+out:
+    free(word_ids), free(sent);
+    return rc;
+}
+
+static int load_reading(ctx *c, task_state *t, reading *rd, const char *dir, const char *reldir,
+                        blalm_err *e)
+{
+    data_file f = {0};
+    snprintf(f.path, sizeof f.path, "%s/reading_data.csv", dir);
+    snprintf(f.rel, sizeof f.rel, "%s/reading_data.csv", reldir);
+    if (slurp(&f, t->files, e) < 0) return -1;
+    int rc = -1, col[RC_N];
+    char *scratch = malloc(f.len + 1), *fields[64];
+    const char *p = f.buf, *end = f.buf + f.len;
+    if (!scratch) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    int nh = csv_record(&p, end, scratch, fields, 64);
+    for (int k = 0; k < RC_N; k++) {
+        col[k] = -1;
+        for (int i = 0; i < nh && i < 64; i++)
+            if (!strcmp(fields[i], READING_COLS[k])) col[k] = i;
+        if (col[k] < 0) {
+            err_set(e, "%s:1: expected a column \"%s\"", f.path, READING_COLS[k]);
+            goto out;
+        }
+    }
+    long line = 1;
+    int cap = 0;
+    while (p < end) {
+        line++;
+        int nf = csv_record(&p, end, scratch, fields, 64);
+        if (nf == 1 && !fields[0][0]) continue; /* blank line */
+        if (nf != nh) {
+            err_set(e, "%s:%ld: %d fields, the header has %d", f.path, line, nf, nh);
+            goto out;
+        }
+        if (rd->n == cap) {
+            cap = cap ? cap * 2 : 2048;
+            reading_row *q = realloc(rd->rows, (size_t)cap * sizeof *q);
+            if (!q) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+            rd->rows = q;
+        }
+        reading_row *r = &rd->rows[rd->n];
+        memset(r, 0, sizeof *r);
+        for (int k = 0; k < RC_N; k++) {
+            const char *s = fields[col[k]];
+            r->v[k] = NAN;
+            if (k == RC_ITEM || k == RC_WORD || k == RC_PWORD || k == RC_PITEM || is_na(s)) continue;
+            char *ep;
+            r->v[k] = strtod(s, &ep);
+            if (*ep) {
+                err_set(e, "%s:%ld: column %s: expected a number, got \"%.40s\"", f.path, line,
+                        READING_COLS[k], s);
+                goto out;
+            }
+        }
+        /* pandas: item read as str with NaN filled by "None"; prev_item NaN -> no prev */
+        const char *itm = is_na(fields[col[RC_ITEM]]) ? "None" : fields[col[RC_ITEM]];
+        const char *word = fields[col[RC_WORD]];
+        if (add_surprisal(c->x, &t->J, itm, word, &r->q0, &r->nq, e) < 0) goto row_err;
+        if (!is_na(fields[col[RC_PITEM]]) && !is_na(fields[col[RC_PWORD]])) {
+            if (add_surprisal(c->x, &t->J, fields[col[RC_PITEM]], fields[col[RC_PWORD]], &r->p0,
+                              &r->np, e) < 0)
+                goto row_err;
+        }
+        rd->n++;
+        continue;
+row_err:
+        err_prefix(e, "%s:%ld", f.path, line);
+        goto out;
+    }
+    if (!rd->n) {
+        err_set(e, "%s: no rows", f.path);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(scratch), free(f.buf);
+    return rc;
+}
+
+static double surprisal(const jobset *J, int q0, int nq)
+{
+    double s = 0;
+    for (int i = 0; i < nq; i++) s -= J->v[q0 + i].score;
+    return s;
+}
+
+/* OLS gains: eye tracking (4 RT measures) and self-paced reading with
+ * spill-over (previous word's surprisal and length), as reading/run.py. */
+static cJSON *aggregate_reading(task_state *t, const reading *rd, double *eye, double *spr)
+{
+    int n = rd->n;
+    double *X = malloc((size_t)n * 16 * sizeof *X), *y = malloc((size_t)n * sizeof *y),
+           *pred = malloc((size_t)n * sizeof *pred), *ppred = malloc((size_t)n * sizeof *ppred);
+    cJSON *r = cJSON_CreateObject(), *ms = cJSON_AddObjectToObject(r, "measures");
+    *eye = *spr = NAN;
+    if (!X || !y || !pred || !ppred) goto out;
+    for (int i = 0; i < n; i++) {
+        pred[i] = surprisal(&t->J, rd->rows[i].q0, rd->rows[i].nq);
+        ppred[i] = rd->rows[i].np ? surprisal(&t->J, rd->rows[i].p0, rd->rows[i].np) : NAN;
+    }
+    static const int dvs[] = {RC_FIX, RC_FPASS, RC_GOPAST, RC_RIGHT, RC_SPR};
+    double eye_sum = 0;
+    int eye_n = 0;
+    for (int d = 0; d < 5; d++) {
+        int dv = dvs[d], spill = dv == RC_SPR;
+        /* rows where every variable of the fit is present */
+        int m = 0;
+        int k = spill ? 15 : 6;
+        for (int i = 0; i < n; i++) {
+            const double *v = rd->rows[i].v;
+            double S = v[RC_SUBTLEX], L = v[RC_LENGTH], C = v[RC_CTXLEN];
+            if (isnan(v[dv]) || isnan(S) || isnan(L) || isnan(C)) continue;
+            double *x = X + (size_t)m * 16;
+            if (spill) {
+                double PL = v[RC_PLEN], PP = ppred[i];
+                if (isnan(PL) || isnan(PP)) continue;
+                double a[5] = {S, L, C, PL, PP};
+                int q = 0;
+                for (int u = 0; u < 5; u++) x[q++] = a[u];
+                for (int u = 0; u < 5; u++)
+                    for (int w = u + 1; w < 5; w++) x[q++] = a[u] * a[w];
+            } else {
+                x[0] = S, x[1] = L, x[2] = C, x[3] = S * L, x[4] = S * C, x[5] = L * C;
+            }
+            x[k] = pred[i];
+            y[m++] = v[dv];
+        }
+        /* fits use stride 16: repack [m, k] and [m, k+1] */
+        double *Xb = malloc((size_t)m * (k + 1) * sizeof *Xb);
+        if (!Xb) goto out;
+        for (int i = 0; i < m; i++) memcpy(Xb + (size_t)i * k, X + (size_t)i * 16, (size_t)k * sizeof *Xb);
+        double r2b = eval_ols_r2(Xb, y, m, k);
+        for (int i = 0; i < m; i++)
+            memcpy(Xb + (size_t)i * (k + 1), X + (size_t)i * 16, (size_t)(k + 1) * sizeof *Xb);
+        double r2m = eval_ols_r2(Xb, y, m, k + 1);
+        free(Xb);
+        double gain = (r2m - r2b) / (1 - r2b) * 100;
+        cJSON *o = cJSON_AddObjectToObject(ms, READING_COLS[dv]);
+        cJSON_AddItemToObject(o, "r2_baseline", num_or_null(r2b));
+        cJSON_AddItemToObject(o, "r2_model", num_or_null(r2m));
+        cJSON_AddItemToObject(o, "score", num_or_null(gain));
+        cJSON_AddNumberToObject(o, "rows", m);
+        if (spill) *spr = gain;
+        else eye_sum += gain, eye_n++;
+    }
+    *eye = eye_sum / eye_n;
+    cJSON_AddItemToObject(r, "eye_tracking", num_or_null(*eye));
+    cJSON_AddItemToObject(r, "self_paced_reading", num_or_null(*spr));
+    cJSON_AddNumberToObject(r, "items", n);
+out:
+    free(X), free(y), free(pred), free(ppred);
+    return r;
+}
+
+/* Every row's surprisal and the previous word's (testing: the OLS check). */
+static void dump_reading_rows(FILE *df, const task_state *t, const reading *rd)
+{
+    cJSON *o = cJSON_CreateObject(), *pr = cJSON_AddArrayToObject(o, "pred"),
+          *pp = cJSON_AddArrayToObject(o, "prev_pred");
+    cJSON_AddStringToObject(o, "task", "reading_rows");
+    for (int i = 0; i < rd->n; i++) {
+        cJSON_AddItemToArray(pr, cJSON_CreateNumber(surprisal(&t->J, rd->rows[i].q0, rd->rows[i].nq)));
+        cJSON_AddItemToArray(pp, rd->rows[i].np ? cJSON_CreateNumber(surprisal(&t->J, rd->rows[i].p0,
+                                                                               rd->rows[i].np))
+                                                : cJSON_CreateNull());
+    }
+    char *txt = cJSON_PrintUnformatted(o);
+    fprintf(df, "%s\n", txt);
+    free(txt);
+    cJSON_Delete(o);
+}
+
+/* ------------------------------------------------------------ the run */
+
+static int task_wanted(const eval_opts *o, const task_def *d, int *explicit)
+{
+    *explicit = 0;
+    if (!o->tasks) return o->fast ? d->in_fast : 1;
+    size_t l = strlen(d->name);
+    for (const char *p = o->tasks; *p;) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (n == l && !strncmp(p, d->name, l)) return *explicit = 1;
+        if (!c) break;
+        p = c + 1;
+    }
+    return 0;
+}
+
+static int check_task_list(const char *tasks, blalm_err *e)
+{
+    if (!tasks) return 0;
+    for (const char *p = tasks; *p;) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        int ok = 0;
+        for (int i = 0; i < NTASKS; i++)
+            if (strlen(TASKS[i].name) == n && !strncmp(p, TASKS[i].name, n)) ok = 1;
+        if (!ok) return err_set(e, "unknown task '%.*s' (tasks: %s)", (int)n, p, EVAL_TASKS);
+        if (!c) break;
+        p = c + 1;
+    }
+    return 0;
+}
+
+/* Writes the dumped items of a task with their token ids and scores. */
+static void dump_task(FILE *df, const task_state *t)
+{
+    const cJSON *d;
+    cJSON_ArrayForEach(d, t->dump) {
+        int i = cJSON_GetObjectItem(d, "item")->valueint;
+        const item *it = &t->items[i];
+        cJSON *o = cJSON_Duplicate(d, 1), *ids = cJSON_AddArrayToObject(o, "ids"),
+              *ks = cJSON_AddArrayToObject(o, "k"), *sc = cJSON_AddArrayToObject(o, "score");
+        cJSON_AddStringToObject(o, "task", t->def->name);
+        double s[8];
+        for (int j = 0; j < it->ncand; j++) {
+            const job *jb = &t->J.v[it->cand0 + j];
+            cJSON_AddItemToArray(ids, cJSON_CreateIntArray(t->J.ids + jb->off, jb->n));
+            cJSON_AddItemToArray(ks, cJSON_CreateNumber(jb->k));
+            cJSON_AddItemToArray(sc, cJSON_CreateNumber(jb->score));
+            s[j] = jb->score;
+        }
+        cJSON_AddNumberToObject(o, "chosen", eval_choose(s, it->ncand));
+        char *txt = cJSON_PrintUnformatted(o);
+        fprintf(df, "%s\n", txt);
+        free(txt);
+        cJSON_Delete(o);
+    }
+}
+
+/* Reading queries are dumped directly (every dump_every-th query). */
+static void dump_reading(FILE *df, const task_state *t, int every)
+{
+    for (int q = 0; q < t->J.n; q += every) {
+        const job *jb = &t->J.v[q];
+        cJSON *o = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(o, "ids"),
+              *ks = cJSON_AddArrayToObject(o, "k"), *sc = cJSON_AddArrayToObject(o, "score");
+        cJSON_AddStringToObject(o, "task", "reading");
+        cJSON_AddItemToArray(ids, cJSON_CreateIntArray(t->J.ids + jb->off, jb->n));
+        cJSON_AddItemToArray(ks, cJSON_CreateNumber(jb->k));
+        cJSON_AddItemToArray(sc, cJSON_CreateNumber(jb->score));
+        char *txt = cJSON_PrintUnformatted(o);
+        fprintf(df, "%s\n", txt);
+        free(txt);
+        cJSON_Delete(o);
+    }
+}
+
+int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
+{
+    *result = NULL;
+    if (!o->run || !o->data) return err_set(e, "eval needs a run and a data folder");
+    if (check_task_list(o->tasks, e) < 0) return -1;
+    char p[4096], ck[4096];
+    const char *name = o->checkpoint ? o->checkpoint : "latest";
+    snprintf(ck, sizeof ck, "%s/checkpoints/%s.bin", o->run, name);
+    double t0 = now_seconds();
+    model_config cfg;
+    ckpt_pos pos;
+    model *m = NULL;
+    bpe_tokenizer *tok = NULL;
+    encoder x = {0};
+    FILE *df = NULL;
+    cJSON *res = NULL;
+    int rc = -1;
+    if (ckpt_read_config(ck, &cfg, e) < 0) return -1;
+    if (!(m = model_create(&cfg, e))) return -1;
+    if (ckpt_load(ck, m, NULL, NULL, &pos, e) < 0) goto out;
+    snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
+    if (!(tok = bpe_load(p, e))) goto out;
+    if ((int)bpe_vocab_size(tok) != cfg.vocab_size) {
+        err_set(e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), cfg.vocab_size);
+        goto out;
+    }
+    if (o->score_first_token && bpe_eot_id(tok) == BPE_NO_ID) {
+        err_set(e, "%s: no %s token for --score-first-token", p, BPE_EOT);
+        goto out;
+    }
+    x.tok = tok;
+    x.first_token = o->score_first_token;
+    if (!(x.enc = bpe_encoder_new(tok, e))) goto out;
+    model_set_threads(o->threads > 0 ? o->threads : 1);
+    if (o->dump && !(df = fopen(o->dump, "w"))) {
+        err_errno(e, "%s", o->dump);
+        goto out;
+    }
+
+    res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "run", o->run);
+    cJSON_AddStringToObject(res, "checkpoint", name);
+    cJSON_AddStringToObject(res, "model", cfg.name);
+    cJSON_AddNumberToObject(res, "params", (double)model_num_params(m));
+    cJSON_AddNumberToObject(res, "step", (double)pos.step);
+    cJSON_AddNumberToObject(res, "tokens_seen", (double)pos.tokens_seen);
+    cJSON_AddNumberToObject(res, "words_seen", pos.words_seen);
+    cJSON_AddStringToObject(res, "suite", o->fast ? "fast" : "full");
+    cJSON_AddStringToObject(res, "scoring",
+                            o->score_first_token
+                                ? "NOT OFFICIAL: <|endoftext|> prefixed, first token scored"
+                                : "official (nothing prepended, first token not scored)");
+    cJSON_AddBoolToObject(res, "score_first_token", o->score_first_token);
+    cJSON *tasks = cJSON_AddObjectToObject(res, "tasks"), *skipped = cJSON_CreateObject();
+    cJSON *data = cJSON_CreateObject();
+    scorer sc = {m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0};
+    double sum = 0;
+    int nscores = 0;
+    for (int ti = 0; ti < NTASKS; ti++) {
+        const task_def *d = &TASKS[ti];
+        int explicit;
+        if (!task_wanted(o, d, &explicit)) continue;
+        const char *sub = o->fast ? d->dir_fast : d->dir_full;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
+        if (d->kind == K_ET && o->fast && !file_exists(dir)) { /* the full folder's regular file */
+            sub = d->dir_full;
+            snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
+        }
+        if (!file_exists(dir)) {
+            if (explicit) {
+                err_set(e, "%s: no data for task %s (expected the official layout)", dir, d->name);
+                cJSON_Delete(skipped), cJSON_Delete(data);
+                goto out;
+            }
+            cJSON_AddStringToObject(skipped, d->name, "no data folder");
+            continue;
+        }
+        task_state t = {.def = d, .files = cJSON_CreateObject(), .dump = cJSON_CreateArray()};
+        t.nmeta = d->kind == K_PAIRS ? 2 : d->kind == K_EWOK ? 3 : d->kind == K_ET ? 1 : 0;
+        ctx c = {o, &x, 0};
+        reading rd = {0};
+        int lr = d->kind == K_READING ? load_reading(&c, &t, &rd, dir, sub, e)
+                                      : load_jsonl_task(&c, &t, dir, sub, e);
+        sc.task = d->name;
+        if (lr < 0 || score_jobs(&sc, &t.J, e) < 0) {
+            free(rd.rows);
+            task_free(&t);
+            cJSON_Delete(skipped), cJSON_Delete(data);
+            goto out;
+        }
+        double score = NAN;
+        cJSON *tr;
+        if (d->kind == K_READING) {
+            double eye, spr;
+            tr = aggregate_reading(&t, &rd, &eye, &spr);
+            if (isfinite(eye)) sum += eye, nscores++;
+            if (isfinite(spr)) sum += spr, nscores++;
+        } else {
+            tr = d->kind == K_WUG ? aggregate_wug(&t, &score) : aggregate_acc(&t, &score);
+            cJSON_AddStringToObject(tr, "metric", d->kind == K_WUG ? "spearman_x100" : "accuracy");
+            cJSON_AddItemToObject(tr, "score", num_or_null(score));
+            if (isfinite(score)) sum += score, nscores++;
+        }
+        cJSON_AddNumberToObject(tr, "sequences", t.J.n);
+        cJSON_AddStringToObject(tr, "folder", sub);
+        cJSON_AddItemToObject(tasks, d->name, tr);
+        while (t.files->child) { /* move the files' hashes into "data" */
+            cJSON *f = cJSON_DetachItemViaPointer(t.files, t.files->child);
+            char *key = f->string;
+            f->string = NULL;
+            cJSON_AddItemToObject(data, key, f);
+            free(key);
+        }
+        if (df) {
+            if (d->kind == K_READING) {
+                dump_reading(df, &t, o->dump_every > 0 ? o->dump_every : 50);
+                dump_reading_rows(df, &t, &rd);
+            }
+            else dump_task(df, &t);
+        }
+        free(rd.rows);
+        task_free(&t);
+    }
+    cJSON_AddItemToObject(res, "data", data);
+    cJSON_AddItemToObject(res, "skipped", skipped);
+    cJSON_AddItemToObject(res, "overall", num_or_null(nscores ? sum / nscores : NAN));
+    cJSON_AddNumberToObject(res, "scores_averaged", nscores);
+    cJSON_AddNumberToObject(res, "unique_sequences", (double)sc.unique);
+    cJSON_AddNumberToObject(res, "tokens_forward", (double)sc.tokens);
+    cJSON_AddNumberToObject(res, "seconds", now_seconds() - t0);
+    if (o->out) snprintf(p, sizeof p, "%s", o->out);
+    else snprintf(p, sizeof p, "%s/checkpoints/%s.eval%s.json", o->run, name, o->fast ? "_fast" : "");
+    char *txt = cJSON_Print(res);
+    size_t tl = strlen(txt);
+    txt[tl] = '\n'; /* trailing newline: replace the NUL, write tl + 1 bytes */
+    int wr = write_file_atomic(p, txt, tl + 1, e);
+    free(txt);
+    if (wr < 0) goto out;
+    cJSON_AddStringToObject(res, "path", p);
+    *result = res;
+    res = NULL;
+    rc = 0;
+out:
+    if (df) fclose(df);
+    cJSON_Delete(res);
+    bpe_encoder_free(x.enc);
+    free(x.ids), free(x.ends);
+    bpe_free(tok);
+    model_free(m);
+    return rc;
+}
+
+/* ------------------------------------------------------------ learning curve */
+
+typedef struct milestone {
+    char name[64];
+    double m;
+} milestone;
+
+static int cmp_ms(const void *a, const void *b)
+{
+    double x = ((const milestone *)a)->m, y = ((const milestone *)b)->m;
+    return x < y ? -1 : x > y;
+}
+
+int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
+{
+    *result = NULL;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/checkpoints", o->run);
+    DIR *d = opendir(dir);
+    if (!d) return err_errno(e, "%s", dir);
+    milestone ms[256];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 256) {
+        unsigned long long v;
+        char tail[8];
+        if (sscanf(de->d_name, "chck_%lluM%7s", &v, tail) == 2 && !strcmp(tail, ".bin")) {
+            snprintf(ms[n].name, sizeof ms[n].name, "chck_%lluM", v);
+            ms[n++].m = (double)v;
+        }
+    }
+    closedir(d);
+    if (!n) return err_set(e, "%s: no milestone checkpoints (chck_*M.bin)", dir);
+    qsort(ms, (size_t)n, sizeof *ms, cmp_ms);
+    cJSON *curve = cJSON_CreateObject(), *pts = cJSON_AddArrayToObject(curve, "checkpoints");
+    cJSON_AddStringToObject(curve, "run", o->run);
+    cJSON_AddStringToObject(curve, "suite", o->fast ? "fast" : "full");
+    for (int i = 0; i < n; i++) {
+        eval_opts one = *o;
+        one.checkpoint = ms[i].name;
+        one.out = NULL;
+        cJSON *r;
+        if (eval_run(&one, &r, e) < 0) {
+            err_prefix(e, "%s", ms[i].name);
+            cJSON_Delete(curve);
+            return -1;
+        }
+        cJSON *pt = cJSON_CreateObject(), *ts = cJSON_AddObjectToObject(pt, "tasks");
+        cJSON_AddStringToObject(pt, "checkpoint", ms[i].name);
+        cJSON_AddNumberToObject(pt, "words_seen", cJSON_GetObjectItem(r, "words_seen")->valuedouble);
+        cJSON_AddItemToObject(pt, "overall", cJSON_Duplicate(cJSON_GetObjectItem(r, "overall"), 1));
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
+            const cJSON *s = cJSON_GetObjectItem(t, "score");
+            if (s) cJSON_AddItemToObject(ts, t->string, cJSON_Duplicate(s, 1));
+            else { /* reading */
+                cJSON_AddItemToObject(ts, "reading_eye_tracking",
+                                      cJSON_Duplicate(cJSON_GetObjectItem(t, "eye_tracking"), 1));
+                cJSON_AddItemToObject(ts, "reading_self_paced",
+                                      cJSON_Duplicate(cJSON_GetObjectItem(t, "self_paced_reading"), 1));
+            }
+        }
+        cJSON_AddStringToObject(pt, "eval_json", cJSON_GetObjectItem(r, "path")->valuestring);
+        cJSON_AddItemToArray(pts, pt);
+        if (o->progress) o->progress(o->arg, ms[i].name, (uint64_t)i + 1, (uint64_t)n);
+        cJSON_Delete(r);
+    }
+    char p[4096];
+    snprintf(p, sizeof p, "%s/learning_curve.json", o->run);
+    char *txt = cJSON_Print(curve);
+    size_t tl = strlen(txt);
+    txt[tl] = '\n';
+    int wr = write_file_atomic(p, txt, tl + 1, e);
+    free(txt);
+    if (wr < 0) {
+        cJSON_Delete(curve);
+        return -1;
+    }
+    cJSON_AddStringToObject(curve, "path", p);
+    *result = curve;
+    return 0;
+}
