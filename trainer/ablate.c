@@ -11,14 +11,49 @@
 #include "trainer/eval.h"
 #include "trainer/train.h"
 
+/* One part of a variant name applied to c; 0, or -1 when the name is unknown.
+ * The same keys as scripts/variant-configs.py writes into the named configs:
+ * SWA window a quarter of the context (at least 8), 8 memory slots, Hedgehog's
+ * two-softmax map. */
+static int apply_variant_part(const char *v, model_config *c)
+{
+    int window = c->context / 4 > 8 ? c->context / 4 : 8;
+    if (!strcmp(v, "mlstm")) c->mixer = MIXER_MLSTM;
+    else if (!strcmp(v, "transformer")) c->mixer = MIXER_ATTENTION;
+    else if (!strcmp(v, "shortconv")) c->conv_kernel = 4;
+    else if (!strcmp(v, "swa")) c->swa_window = window, c->swa_mix = SWA_SUM;
+    else if (!strcmp(v, "swa-memory")) c->swa_window = window, c->swa_mix = SWA_SUM, c->swa_memory = 8;
+    else if (!strcmp(v, "swa-dynmod")) c->swa_window = window, c->swa_mix = SWA_DYNMOD;
+    else if (!strcmp(v, "swa-dynmod-bounded")) c->swa_window = window, c->swa_mix = SWA_DYNMOD_BOUNDED;
+    else if (!strcmp(v, "hedgehog")) c->hedgehog = HH_TWO_SOFTMAX;
+    else if (!strcmp(v, "hedgehog-swa")) c->hedgehog = HH_TWO_SOFTMAX, c->swa_window = window, c->swa_mix = SWA_SUM;
+    else return -1;
+    return 0;
+}
+
+/* A variant is a name or names joined by '+' (a leading '+' is allowed, as the
+ * paper writes "+shortconv"): "swa-dynmod", "+hedgehog+swa", "shortconv+swa".
+ * The result is checked by the config reader, so an impossible combination
+ * (Hedgehog on attention) is refused with its reason. */
 int ablate_variant_config(const char *variant, model_config *c, blalm_err *e)
 {
-    if (!strcmp(variant, "mlstm")) c->mixer = MIXER_MLSTM;
-    else if (!strcmp(variant, "transformer")) c->mixer = MIXER_ATTENTION;
-    else
-        return err_set(e, "variant '%s' does not exist in this build (variants here: mlstm, transformer)",
-                       variant);
-    return 0;
+    char buf[256], *save = NULL;
+    if (snprintf(buf, sizeof buf, "%s", variant) >= (int)sizeof buf)
+        return err_set(e, "variant name too long: '%.40s...'", variant);
+    int parts = 0;
+    for (char *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save), parts++)
+        if (apply_variant_part(t, c) < 0)
+            return err_set(e, "variant '%s': unknown part '%s' (variants: mlstm, transformer, shortconv, swa, "
+                              "swa-memory, swa-dynmod, swa-dynmod-bounded, hedgehog, hedgehog-swa, or several "
+                              "joined by '+')", variant, t);
+    if (!parts) return err_set(e, "variant '%s': empty name", variant);
+    cJSON *j = model_config_to_json(c);
+    model_config check;
+    char where[300];
+    snprintf(where, sizeof where, "variant %s", variant);
+    int rc = model_config_from_json(j, &check, where, e);
+    cJSON_Delete(j);
+    return rc < 0 ? -1 : 0;
 }
 
 void ablate_mean_sd(const double *x, int n, double *mean, double *sd)
@@ -66,7 +101,7 @@ static cJSON *read_json(const char *path, blalm_err *e)
 }
 
 /* Dev-loss curve, last dev perplexities and any DynMod alpha trajectory
- * ("alpha": [per layer] in a log line) from RUN/log.jsonl. */
+ * ("swa_alpha": [per layer] in a log line, DynMod variants) from RUN/log.jsonl. */
 static int read_log(const char *run, cJSON *row, blalm_err *e)
 {
     char p[4096];
@@ -90,7 +125,7 @@ static int read_log(const char *run, cJSON *row, blalm_err *e)
                 double pt[2] = {step, loss};
                 cJSON_AddItemToArray(curve, cJSON_CreateDoubleArray(pt, 2));
             }
-            const cJSON *a = cJSON_GetObjectItem(j, "alpha");
+            const cJSON *a = cJSON_GetObjectItem(j, "swa_alpha"); /* DynMod: one per layer */
             if (cJSON_IsArray(a)) {
                 cJSON *pt = cJSON_CreateArray();
                 cJSON_AddItemToArray(pt, cJSON_CreateNumber(step));

@@ -49,10 +49,21 @@ if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw
    && grep -q '7 skipped' "$TMP/err" && [ "$(cut -d, -f1-9 "$A/ablation.csv")" = "$(printf '%s\n' "$before" | cut -d, -f1-9)" ]; then
     pass ablate_resume
 else fail ablate_resume "$(tail -c 300 "$TMP/err")"; fi
-"$BLALM" ablate --corpus "$C" --variants mlstm,+hedgehog --optimizers adamw --seeds 1 --tokens 1k \
+"$BLALM" ablate --corpus "$C" --variants mlstm,+nosuch --optimizers adamw --seeds 1 --tokens 1k \
     --model-size "$TMP/tiny.json" --out "$TMP/a2" -q 2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && grep -q "variant '+hedgehog' does not exist" "$TMP/err" && [ ! -d "$TMP/a2/runs" ] \
+[ $rc = 1 ] && grep -q "variant '+nosuch': unknown part 'nosuch'" "$TMP/err" && [ ! -d "$TMP/a2/runs" ] \
     && pass ablate_unknown_variant || fail ablate_unknown_variant "rc $rc $(cat "$TMP/err")"
+"$BLALM" ablate --corpus "$C" --variants mlstm,transformer+hedgehog --optimizers adamw --seeds 1 --tokens 1k \
+    --model-size "$TMP/tiny.json" --out "$TMP/a2b" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "variant transformer+hedgehog" "$TMP/err" && grep -qi "hedgehog" "$TMP/err" && [ ! -d "$TMP/a2b/runs" ] \
+    && pass ablate_impossible_combination || fail ablate_impossible_combination "rc $rc $(cat "$TMP/err")"
+# the paper's variants run, combined with '+'; DynMod's alpha per layer is charted
+if "$BLALM" ablate --corpus "$C" --variants +swa-dynmod,+shortconv+hedgehog-swa --optimizers muon --seeds 1 --tokens 1k \
+        --model-size "$TMP/tiny.json" --out "$TMP/a4" -q 2>"$TMP/err"; then
+    n=$(grep -c '<polyline' "$TMP/a4/alpha.svg" 2>/dev/null)
+    [ "${n:-0}" -ge 2 ] && [ "$(ls "$TMP/a4/runs" | wc -l)" = 2 ] && pass ablate_paper_variants \
+        || fail ablate_paper_variants "alpha.svg has ${n:-0} lines; runs: $(ls "$TMP/a4/runs" | tr '\n' ' ')"
+else fail ablate_paper_variants "$(head -c 400 "$TMP/err")"; fi
 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
