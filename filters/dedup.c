@@ -23,6 +23,7 @@
 #include "lib/attr.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/hash.h"
 #include "lib/progress.h"
 #include "lib/sbuf.h"
 
@@ -1067,14 +1068,7 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
 
 /* ---- benchmark helper ------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x *= UINT64_C(0xc4ceb9fe1a85ec53);
-    return x ^ (x >> 33);
-}
+static uint64_t mix64(uint64_t x) { return hash_fmix64(x); }
 
 /* Document g is either an original (its own band hashes) or, with
  * probability dup_rate, a near-copy of an earlier original: each of its bands

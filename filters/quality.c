@@ -1331,12 +1331,8 @@ static void assign_ids(quality_ctx *q, const char *text)
 
 static uint64_t fmix64(uint64_t h)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h ? h : 1;
+    h = hash_fmix64(h);
+    return h ? h : 1; /* 0 marks an empty slot */
 }
 
 static void grams_reset(quality_ctx *q, size_t n)

@@ -18,4 +18,15 @@ void sha256_end_hex(sha256_ctx *c, char out[65]);  /* frees */
 uint64_t xxh64(const void *p, size_t n, uint64_t seed);
 uint64_t xxh3_64(const void *p, size_t n);
 
+/* murmur3's 64-bit finaliser: a bijective avalanche of one 64-bit word. */
+static inline uint64_t hash_fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 #endif

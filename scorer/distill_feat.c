@@ -37,15 +37,7 @@ static inline int token_byte(unsigned char c)
 }
 
 /* Final avalanche of a 64-bit FNV-1a state (murmur3's fmix64). */
-static inline uint64_t fmix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
+static inline uint64_t fmix64(uint64_t h) { return hash_fmix64(h); }
 
 static int counts_push(distill_counts *c, uint32_t idx)
 {

@@ -105,15 +105,7 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
 /* Hash maps. */
 
 static inline uint64_t hash_bytes(const char *s, size_t n) { return xxh3_64(s, n); }
-static inline uint64_t hash_u64(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
+static inline uint64_t hash_u64(uint64_t k) { return hash_fmix64(k); }
 
 /* Byte string -> u64 value; entries are dense and stable (index order =
  * insertion order), bytes live in one arena. */
