@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,13 +152,33 @@ int http_parse_ratelimit(const char *value, long *remaining, double *reset_s)
     if (!value) return -1;
     double r;
     if (find_param(value, "r", &r) == 0 || find_param(value, "remaining", &r) == 0)
-        *remaining = (long)r;
+        *remaining = r < (double)LONG_MAX ? (long)r : LONG_MAX;   /* r=1e300: no UB */
     double t;
     if (find_param(value, "t", &t) == 0 || find_param(value, "reset", &t) == 0) {
         *reset_s = t;
         return 0;
     }
     return -1;
+}
+
+/* Next-page URL from a Link header (see http.h). */
+char *http_link_next(const char *link)
+{
+    if (!link) return NULL;
+    const char *p = link;
+    while ((p = strchr(p, '<')) != NULL) {
+        const char *end = strchr(p, '>');
+        if (!end) return NULL;
+        const char *params = end + 1;
+        const char *comma = strchr(params, ',');
+        size_t plen = comma ? (size_t)(comma - params) : strlen(params);
+        char buf[256];
+        snprintf(buf, sizeof buf, "%.*s", (int)(plen < 255 ? plen : 255), params);
+        if (strstr(buf, "rel=\"next\"") || strstr(buf, "rel=next"))
+            return strndup(p + 1, (size_t)(end - p - 1));
+        p = end + 1;
+    }
+    return NULL;
 }
 
 const char *http_headers_find(const http_header *h, size_t n, const char *name)

@@ -67,6 +67,10 @@ int http_parse_retry_after_ms(const char *value, double *seconds);
  * absent) and reset seconds (-1 if absent). Returns 0 if a reset was found. */
 int http_parse_ratelimit(const char *value, long *remaining, double *reset_s);
 
+/* The URL of the first rel="next" link in a Link header value (RFC 8288:
+ * `<url>; rel="next", <url2>; rel="prev"`), malloc'd; NULL if none or !link. */
+char *http_link_next(const char *link);
+
 /* Header list, "Name: value" lines in arrival order (of the final response). */
 typedef struct http_header { char *name, *value; } http_header;
 

@@ -225,26 +225,6 @@ static void report_http(fetch_ctx *x, const char *what, long status, const blalm
 
 /* ---- listing ----------------------------------------------------------- */
 
-/* Next-page URL from a Link header, or NULL. */
-static char *link_next(const char *link)
-{
-    if (!link) return NULL;
-    const char *p = link;
-    while ((p = strchr(p, '<')) != NULL) {
-        const char *end = strchr(p, '>');
-        if (!end) return NULL;
-        const char *params = end + 1;
-        const char *comma = strchr(params, ',');
-        size_t plen = comma ? (size_t)(comma - params) : strlen(params);
-        char buf[256];
-        snprintf(buf, sizeof buf, "%.*s", (int)(plen < 255 ? plen : 255), params);
-        if (strstr(buf, "rel=\"next\"") || strstr(buf, "rel=next"))
-            return strndup(p + 1, (size_t)(end - p - 1));
-        p = end + 1;
-    }
-    return NULL;
-}
-
 static int same_origin(const char *url, const char *endpoint)
 {
     /* scheme://host[:port] of the endpoint must prefix the URL */
@@ -371,7 +351,7 @@ static int list_files(fetch_ctx *x, char **inc, int ninc, long max_files)
         }
         cJSON_Delete(arr);
         free(next);
-        next = rc ? NULL : link_next(http_header_get(&r, "link"));
+        next = rc ? NULL : http_link_next(http_header_get(&r, "link"));
         if (next && next[0] == '/') {          /* relative link */
             sbuf b;
             sb_init(&b);

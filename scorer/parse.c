@@ -19,7 +19,9 @@ static char *dup_str(const char *s)
 static long long token_count(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long long)v->valuedouble : -1;
+    /* a count beyond long long (1e300 in a hostile body) is unknown, not UB */
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 0x1p63
+               ? (long long)v->valuedouble : -1;
 }
 
 int llm_parse_response(const char *body, size_t n, llm_response *r, blalm_err *e)

@@ -179,7 +179,7 @@ static size_t strmap_put(strmap *m, const char *s, size_t n, uint64_t h, int *ad
         m->arena_cap = m->arena_cap * 2 > m->arena_len + n ? m->arena_cap * 2 : m->arena_len + n + 4096;
         m->arena = xrealloc(m->arena, m->arena_cap);
     }
-    memcpy(m->arena + m->arena_len, s, n);
+    if (n) memcpy(m->arena + m->arena_len, s, n);   /* "" first: arena is still NULL */
     size_t e = m->n++;
     m->hash[e] = h;
     m->off[e] = m->arena_len;
@@ -1484,6 +1484,21 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
             goto fail;
         }
         keys.val[ki] = id;
+    }
+    /* An added token's text names one id only: the same text elsewhere in
+     * model.vocab or added_tokens would be written out twice (and the id a
+     * lookup of that text gives would depend on the reader). */
+    cJSON_ArrayForEach(it, added) {
+        uint32_t id = (uint32_t)jget(it, "id")->valuedouble;
+        const char *c = jget(it, "content")->valuestring;
+        int is_new;
+        size_t ki = strmap_put(&keys, c, strlen(c), hash_bytes(c, strlen(c)), &is_new);
+        if (is_new) keys.val[ki] = id;
+        else if (keys.val[ki] != id) {
+            err_set(e, "%s: added_tokens: \"%.60s\" has id %u, but id %u has the same text", name,
+                    c, id, (unsigned)keys.val[ki]);
+            goto fail;
+        }
     }
     for (uint32_t id = 0; id < nv; id++) {
         if (!slots[id].seen) {

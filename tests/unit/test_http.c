@@ -1,5 +1,6 @@
 /* test_http.c - retry policy, header parsing, redaction, and the client
  * against an in-process loopback server (a stand-in scripted per test). */
+#include <limits.h>
 #include "tests/unit/test.h"
 
 #include <arpa/inet.h>
@@ -58,6 +59,29 @@ TEST(ratelimit_headers)
     CHECK(http_parse_ratelimit("\"test\";r=4", &rem, &t) == -1);   /* "t" in a name is not t= */
     CHECK_EQ_INT(rem, 4);
     CHECK(http_parse_ratelimit("garbage", &rem, &t) == -1);
+}
+
+TEST(ratelimit_huge_remaining)
+{
+    /* found by tests/fuzz/fuzz_http.c: r=1e30 was cast to long (UB) */
+    long rem = 0;
+    double t = 0;
+    CHECK(http_parse_ratelimit("\"api\";r=1000000000000000000000000000000;t=5", &rem, &t) == 0);
+    CHECK(rem == LONG_MAX);
+    CHECK(t == 5);
+}
+
+TEST(link_next)
+{
+    char *u = http_link_next("<https://h/a?cursor=1>; rel=\"next\", <https://h/b>; rel=prev");
+    CHECK(u && !strcmp(u, "https://h/a?cursor=1"));
+    free(u);
+    u = http_link_next("<https://h/p>; rel=\"prev\", <https://h/n>; rel=next");
+    CHECK(u && !strcmp(u, "https://h/n"));
+    free(u);
+    CHECK(http_link_next("<https://h/p>; rel=\"prev\"") == NULL);
+    CHECK(http_link_next("<unterminated; rel=next") == NULL);
+    CHECK(http_link_next(NULL) == NULL);
 }
 
 TEST(backoff_full_jitter_capped)
@@ -588,6 +612,8 @@ int main(void)
     RUN(retryable_statuses);
     RUN(retry_after_seconds_and_dates);
     RUN(ratelimit_headers);
+    RUN(ratelimit_huge_remaining);
+    RUN(link_next);
     RUN(backoff_full_jitter_capped);
     RUN(server_waits_win);
     RUN(delay_scale_env);

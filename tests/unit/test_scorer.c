@@ -170,6 +170,19 @@ static int score_of(const char *s, int json, char *why)
     return v;
 }
 
+TEST(response_huge_token_counts)
+{
+    /* found by tests/fuzz/fuzz_llm.c: a count beyond long long was cast (UB) */
+    const char *b = "{\"choices\":[{\"message\":{\"content\":\"x\"}}],"
+                    "\"usage\":{\"prompt_tokens\":1e300,\"completion_tokens\":1e19}}";
+    llm_response r;
+    blalm_err e = {{0}};
+    CHECK(llm_parse_response(b, strlen(b), &r, &e) == 0);
+    CHECK(r.prompt_tokens == -1);
+    CHECK(r.completion_tokens == -1);
+    llm_response_free(&r);
+}
+
 TEST(score_lines)
 {
     char why[256];
@@ -394,6 +407,7 @@ int main(void)
     RUN(cut_on_code_points);
     RUN(request_body_and_key);
     RUN(response_shapes);
+    RUN(response_huge_token_counts);
     RUN(score_lines);
     RUN(score_json);
     RUN(cache_roundtrip_and_torn_tail);

@@ -488,6 +488,49 @@ TEST(corrupt_and_truncated_files)
     free(j);
 }
 
+TEST(added_token_text_with_two_ids)
+{
+    /* found by tests/fuzz/fuzz_tokenizer.c: added_tokens giving <|padding|>
+     * an id other than its model.vocab id was loaded, and the tokenizer then
+     * wrote a tokenizer.json with the token twice, which it could not read */
+    blalm_err e;
+    bpe_tokenizer *t = train_text("the cat sat on the mat the cat", 256 + 8 + 2, 1, 1, NULL, &e);
+    CHECK_MSG(t, "%s", e.msg);
+    size_t n;
+    char *j = bpe_to_json(t, &n);
+    uint32_t pad = bpe_pad_id(t), nv = bpe_vocab_size(t);
+    bpe_free(t);
+    CHECK(j && pad != BPE_NO_ID && pad + 1 == nv && nv < 999);
+    char from[32], to[32];
+    snprintf(from, sizeof from, "\"id\": %u,", pad);
+    snprintf(to, sizeof to, "\"id\": %u,", nv);
+    char *at = strstr(j, from);   /* added_tokens comes first in the file */
+    CHECK(at && strlen(from) == strlen(to));
+    memcpy(at, to, strlen(to));
+    CHECK(strstr(at, "<|padding|>") && strstr(at, "<|padding|>") < strstr(at, "}"));
+    CHECK(!bpe_load_mem(j, n, "dup.json", &e));
+    CHECK_HAS(e.msg, "same text");
+    free(j);
+}
+
+TEST(empty_token_text_refused)
+{
+    /* found by tests/fuzz/fuzz_tokenizer.c: an empty token text as the first
+     * vocabulary key was copied to a not-yet-allocated arena (UB, caught by
+     * make SAN=1) */
+    sbuf b;
+    sb_init(&b);
+    sb_adds(&b, "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"\":0},\"merges\":[]},"
+                "\"pre_tokenizer\":{\"type\":\"ByteLevel\"},\"added_tokens\":[");
+    for (int i = 1; i < 256; i++)
+        sb_printf(&b, "%s{\"id\":%d,\"content\":\"t%d\"}", i > 1 ? "," : "", i, i);
+    sb_adds(&b, "]}");
+    blalm_err e;
+    CHECK(!bpe_load_mem(b.data, b.len, "empty.json", &e));
+    CHECK_HAS(e.msg, "not a byte-level token");
+    sb_free(&b);
+}
+
 TEST(vocab_that_cannot_be_reached)
 {
     blalm_err e;
@@ -552,6 +595,8 @@ int main(void)
     RUN(json_and_binary_forms_agree);
     RUN(custom_pattern);
     RUN(corrupt_and_truncated_files);
+    RUN(added_token_text_with_two_ids);
+    RUN(empty_token_text_refused);
     RUN(vocab_that_cannot_be_reached);
     RUN(empty_corpus);
     RUN(counters_merge_like_one);
