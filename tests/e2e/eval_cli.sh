@@ -21,7 +21,7 @@ head -40 "$C/train/x.train" > "$C/dev/x.dev"
 sed 's/"lr_adamw": 3e-3/"lr_adamw": 0/; s/"lr_muon": 0.02/"lr_muon": 0/; s/"context": 32/"context": 1024/' \
     "$root/configs/model-tiny.json" > "$TMP/zero.json"
 R="$TMP/run"
-if ! BLALM_WORDS_SCALE=0.001 "$BLALM" train --corpus "$C" --model "$TMP/zero.json" --out "$R" --max-steps 20 \
+if ! "$BLALM" train --corpus "$C" --model "$TMP/zero.json" --out "$R" --max-steps 20 --test-words-scale 0.001 \
         --track strict-small -q 2>"$TMP/err"; then
     fail eval_cli "train: $(head -c 300 "$TMP/err")"
     exit 0
