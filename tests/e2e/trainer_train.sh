@@ -71,6 +71,21 @@ assert g["norm"]["decay"] == 0 and g["gate"]["decay"] == 0 and g["gate"]["muon_t
 assert sum(x["params"] for x in g.values()) == 33256, g
 PY
 then pass train_log_groups; else fail train_log_groups "start line groups"; fi
+# the SWA branch's q/k/v/out go to the swa group (Muon, its own rate multiplier),
+# its memory slots to the memory group (AdamW, no decay)
+"$PY" - "$root/configs/model-tiny-swa-memory.json" "$TMP/swa-groups.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["train"]["swa_lr_mult"] = 0.5; json.dump(c, open(sys.argv[2], "w"))
+PY
+if "$BLALM" train --corpus "$C" --model "$TMP/swa-groups.json" --out "$TMP/rswag" --max-steps 2 --optimizer muon -q 2>"$TMP/err" \
+   && "$PY" - "$TMP/rswag/log.jsonl" "$TMP/swa-groups.json" <<'PY'
+import json, sys
+g = json.loads(open(sys.argv[1]).readline())["groups"]; c = json.load(open(sys.argv[2]))
+L, lm = c["layers"], c["train"]["lr_muon"]
+assert g["swa"]["tensors"] == g["swa"]["muon_tensors"] == 4 * L and abs(g["swa"]["lr"] - 0.5 * lm) < 1e-12, g["swa"]
+assert g["memory"]["tensors"] == 2 * L and g["memory"]["muon_tensors"] == 0 and g["memory"]["decay"] == 0, g["memory"]
+PY
+then pass train_swa_groups; else fail train_swa_groups "$(head -c 300 "$TMP/err")"; fi
 # every model variant: killed and resumed bit-exact, and it generates
 variant() { # name, JSON members merged into the tiny config
     "$PY" - "$CFG" "$TMP/variant-$1.json" "{$2}" <<'PY'
