@@ -14,6 +14,19 @@ fail() { echo "FAIL $1: $2"; }
 skip() { echo "SKIP $1: $2"; }
 # check NAME CMD... : pass when the command succeeds
 check() { local n=$1; shift; if "$@" >"$TMP/.out" 2>&1; then pass "$n"; else fail "$n" "$(tail -c 600 "$TMP/.out" | tr '\n' ' ')"; fi; }
+# dead_pid: a pid no process has (for planting a killed run's temporary files)
+dead_pid() {
+    "$PY" -c '
+import os
+for p in range(4_000_000, 3_000_000, -1):
+    try:
+        os.kill(p, 0)
+    except ProcessLookupError:
+        print(p); break
+    except PermissionError:
+        pass
+'
+}
 need_shared() { [ -n "$SHARED_DATA" ] && [ -d "$SHARED_DATA" ]; }
 have_node_oracles() { [ -d "$ORACLE_DIR/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; }
 have_py() { [ -x "$PY" ] && "$PY" -c "import $1" 2>/dev/null; }

@@ -23,16 +23,7 @@ JSON
 "$BLALM" tag --work "$W" --taggers readability --quiet || { fail assemble_lock_setup "tag failed"; exit 0; }
 OUT=$W/out
 mkdir -p "$OUT"
-dead=$("$PY" -c '
-import os
-for p in range(4_000_000, 3_000_000, -1):
-    try:
-        os.kill(p, 0)
-    except ProcessLookupError:
-        print(p); break
-    except PermissionError:
-        pass
-')
+dead=$(dead_pid)
 # a killed run's folders go; a live process's stay
 mkdir -p "$OUT/.a.tmp.$dead/train" "$OUT/.a.tmp.$$/train" "$OUT/.b.tmp.$dead.old.$dead"
 "$BLALM" assemble --work "$W" --out "$OUT" --config "$W/c.json" --quiet 2>"$TMP/e0" || fail assemble_lock_first "$(cat "$TMP/e0")"

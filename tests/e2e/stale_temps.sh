@@ -14,16 +14,7 @@ with open(f"{d}/one.jsonl", "w") as f:
     for i in range(20):
         f.write(json.dumps({"id": f"d{i}", "text": f"Document {i} tells a short story about the sea and boats. " * 5}) + "\n")
 PY
-dead=$("$PY" -c '
-import os
-for p in range(4_000_000, 3_000_000, -1):
-    try:
-        os.kill(p, 0)
-    except ProcessLookupError:
-        print(p); break
-    except PermissionError:
-        pass
-')
+dead=$(dead_pid)
 "$BLALM" tag --work "$W" --taggers readability --quiet || { fail stale_temps_setup "tag failed"; exit 0; }
 "$BLALM" dedup --work "$W" --quiet || { fail stale_temps_setup "dedup failed"; exit 0; }
 # the outputs a killed run would not have finished, with its leftovers beside them

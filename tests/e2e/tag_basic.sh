@@ -107,16 +107,7 @@ else fail tag_64mib_line "$(tail -c 300 "$TMP/e8")"; fi
 
 # a killed run's temporary file (".<name>.tmp.<pid>" of a process that is
 # gone) is removed when the file is written again; a live process's stays
-dead=$("$PY" -c '
-import os
-for p in range(4_000_000, 3_000_000, -1):
-    try:
-        os.kill(p, 0)
-    except ProcessLookupError:
-        print(p); break
-    except PermissionError:
-        pass
-')
+dead=$(dead_pid)
 rdir=$W/attributes/readability/src
 : >"$rdir/.one.jsonl.zst.tmp.$dead"
 : >"$rdir/.one.jsonl.zst.tmp.$$"
