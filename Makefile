@@ -40,7 +40,7 @@ endif
 BUILD := build/$(VARIANT)
 BIN   := $(if $(filter san,$(VARIANT)),build/san/bin/blalm,bin/blalm)
 
-LIB_SRC   := $(sort $(wildcard lib/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c) \
+LIB_SRC   := $(sort $(wildcard lib/*.c hub/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c) \
                     $(filter-out pipeline/main.c,$(wildcard pipeline/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
