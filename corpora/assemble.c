@@ -28,6 +28,7 @@
 #include "lib/cli.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/hash.h"
 #include "lib/progress.h"
 #include "lib/rules.h"
