@@ -1,4 +1,4 @@
-/* dedup.h - exact and MinHash LSH near-duplicate detection (issue 5).
+/* dedup.h - exact and MinHash LSH near-duplicate detection.
  *
  * Four stages, as in datatrove, each runnable alone and sharded:
  *   signatures  per document file: exact keys + LSH band hashes -> WORK/state/dedup/signatures/

@@ -51,7 +51,7 @@ const char *doc_format(const doc_reader *r);  /* "jsonl", "jsonl.gz", "jsonl.zst
 const char *doc_path(const doc_reader *r);
 void doc_close(doc_reader *r);
 
-/* Backends (jsonl lives in docs.c; parquet in parquet.c) fill this. */
+/* Backends (jsonl lives in docs.c; parquet in parquet_read.c) fill this. */
 typedef struct doc_backend {
     void *state;
     int (*next)(void *state, blalm_doc *d, blalm_err *e);

@@ -4,7 +4,7 @@
  * One client owns one curl multi handle: connections are reused
  * (keep-alive), HTTP/2 is negotiated over TLS and multiplexed when offered,
  * and many requests are in flight at once. Each request carries its own
- * timeouts and retry policy (REFERENCE.md §6):
+ * timeouts and retry policy (as the OpenAI and Hugging Face clients retry):
  *   - retried: connection errors, timeouts, 408, 409, 429, 5xx;
  *   - the wait honours `retry-after-ms`, `Retry-After` (seconds or an HTTP
  *     date) and the Hub's `RateLimit: "bucket";r=0;t=SECONDS` (or the older

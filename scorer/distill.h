@@ -1,4 +1,4 @@
-/* distill.h - a local scorer distilled from an LLM's labels (issue 21).
+/* distill.h - a local scorer distilled from an LLM's labels (in the manner of FineWeb-Edu's classifier).
  *
  * Features: hashed word unigrams and bigrams (lowercased ASCII, runs of
  * letters/digits/non-ASCII bytes), sublinear TF (1 + ln tf) times IDF

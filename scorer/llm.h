@@ -6,7 +6,7 @@
  *   responses  the shapes of vLLM, llama.cpp's server, TGI and OpenAI
  *   scores     the last "Educational score: N" line, or a JSON {"score"} field
  *   cache      an append-only, crash-safe store of paid-for results
- *   client     libcurl multi pool with retries (REFERENCE.md §6)
+ *   client     libcurl multi pool with retries (lib/http.h)
  */
 #ifndef BLALM_SCORER_LLM_H
 #define BLALM_SCORER_LLM_H

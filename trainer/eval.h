@@ -1,6 +1,6 @@
 /* eval.h - `blalm eval`: the BabyLM 2025 zero-shot suite, scored as the
  * official pipeline (babylm/evaluation-pipeline-2025) scores a causal model
- * (REFERENCE.md section 2).
+ * (its README and lm_eval scoring code).
  *
  * A candidate's score is the plain sum of natural-log token probabilities
  * over the tokens that overlap the completion's characters; the text is

@@ -1,4 +1,4 @@
-/* mlstm.h - the mLSTM cell (REFERENCE.md §7) for one (batch, head), in three
+/* mlstm.h - the mLSTM cell of xLSTM (Beck et al. 2024, arXiv:2405.04517) for one (batch, head), in three
  * forms that compute the same function: recurrent (reference, generation),
  * parallel (reference) and chunkwise (training). Each has a forward and an
  * exact backward: the gradient of h as computed, through the normaliser

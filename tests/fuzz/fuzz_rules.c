@@ -1,7 +1,7 @@
 /* libFuzzer harness: the selection-rule parser, checker and evaluator.
  *
  * Input: a rule, as text. An input starting with byte 0x01 is expanded
- * instead, so that deep and long rules (issue 20: 65,000 '(' or a
+ * instead, so that deep and long rules (a probe found 65,000 '(' or a
  * 200,000-term && chain once crashed the parser) are reached though libFuzzer
  * keeps inputs short:
  *   0x01 R1 R2 HEADLEN UNIT...   -> HEAD, then UNIT repeated (R1 << 8 | R2) * 4

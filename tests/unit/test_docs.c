@@ -200,7 +200,7 @@ TEST(writer_rotates_and_walk_finds_files)
     docs_walk_free(files, nf);
 }
 
-/* issue 20 defect 3: a directory symlink loop made the walk read every
+/* a directory symlink loop made the walk read every
  * file 40 times (ELOOP ended it); a second link read a folder twice */
 TEST(walk_refuses_symlink_loops)
 {

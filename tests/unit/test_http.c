@@ -152,7 +152,7 @@ TEST(redaction)
     CHECK_CONTAINS(out, "failed: ***");
     http_redact("GET http://h/p?a=1: HTTP 404", NULL, out, sizeof out);
     CHECK_EQ_STR(out, "GET http://h/p?...: HTTP 404");
-    /* issue 20, defect 16: a password in the URL is as secret as a token */
+    /* a password in the URL is as secret as a token */
     http_redact("POST http://user:pa55word@127.0.0.1:9/v1/chat/completions?k=v: connection refused", NULL, out,
                 sizeof out);
     CHECK_EQ_STR(out, "POST http://***@127.0.0.1:9/v1/chat/completions?...: connection refused");

@@ -584,7 +584,7 @@ static uint8_t *thrift_find(uint8_t *buf, size_t n, const int16_t *ids, int dept
     return NULL;
 }
 
-/* ---- issue 20: footer counts, byte flips, UTF-8 ---------------------------- */
+/* ---- bad input: footer counts, byte flips, UTF-8 ---------------------------- */
 
 static uint32_t footer_len(const uint8_t *buf, size_t n)
 {

@@ -118,7 +118,7 @@ TEST(config_checks_keys)
     CHECK_CONTAINS(e.msg, "x.json:3:");
 }
 
-/* issue 20, defect 17: a key given twice is refused, naming it (cJSON keeps
+/* a key given twice is refused, naming it (cJSON keeps
  * the first silently) */
 TEST(config_refuses_duplicate_keys)
 {
@@ -144,7 +144,7 @@ TEST(config_refuses_duplicate_keys)
     CHECK_CONTAINS(e.msg, "duplicate key \"k1234\"");
 }
 
-/* issue 20, defect 14: only finite decimal numbers are literals */
+/* only finite decimal numbers are literals */
 TEST(number_literals_are_finite_decimals)
 {
     blalm_err e;
@@ -178,7 +178,7 @@ static char *repeat(const char *head, const char *unit, int n, const char *tail)
     return s;
 }
 
-/* issue 20, defect 4: deep or huge rules get an error, not a crash */
+/* deep or huge rules get an error, not a crash */
 TEST(deep_and_long_rules_are_refused)
 {
     blalm_err e;
@@ -213,7 +213,7 @@ TEST(deep_and_long_rules_are_refused)
     free(s);
 }
 
-/* issue 20, defect 15: the column and the problem come first; a long rule is
+/* the column and the problem come first; a long rule is
  * quoted around the column, not cut before it */
 TEST(long_rule_errors_show_the_column)
 {
