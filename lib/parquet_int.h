@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include "err.h"
 #include "parquet.h"
+#include "sbuf.h"
+#include <zstd.h>
 
 /* Parquet physical types, encodings, codecs, page types (parquet.thrift). */
 enum { PT_BOOLEAN, PT_INT32, PT_INT64, PT_INT96, PT_FLOAT, PT_DOUBLE, PT_BYTE_ARRAY, PT_FLBA };
@@ -103,8 +105,84 @@ long rle_decode(const uint8_t *p, const uint8_t *end, int bw, uint32_t *out, siz
 long delta_decode(const uint8_t *p, const uint8_t *end, int64_t *out, size_t cap,
                   size_t *count, const char **why);
 
-/* In-memory reader (the fuzz harness and docs backend share it). */
+/* ---- the reader's state, shared by the column decoder (parquet_read.c)
+ * and the mapping of rows to documents (parquet_docs.c) ---------------- */
+
+static inline uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+typedef struct pq_str { const char *p; uint32_t n; } pq_str;
+
+typedef struct pq_vals {
+    pq_str *s;
+    int64_t *i;
+    double *d;
+    size_t cap;
+    int32_t n;
+} pq_vals;
+
+enum { ROLE_META, ROLE_TEXT, ROLE_ID };
+
+typedef struct pq_col {
+    int leaf;                 /* index among the leaf columns = chunk index */
+    const pq_schema_el *se;
+    int ptype, optional, role;
+    /* column chunk cursor */
+    const uint8_t *pos, *end; /* end: the chunk's last byte + 1 (its total_compressed_size) */
+    int64_t values_left;
+    uint64_t page_first_row;  /* file row of the current page's first value */
+    int codec;
+    /* dictionary page */
+    uint8_t *dbuf; size_t dcap;
+    pq_vals dict;
+    int have_dict;
+    /* current data page */
+    uint8_t *pbuf; size_t pcap;
+    uint32_t *defs; size_t defcap;
+    uint32_t *idx; size_t idxcap;
+    int64_t *tmp; size_t tmpcap;
+    uint8_t *arena; size_t arcap;
+    pq_vals vals;
+    int32_t page_n, page_row, page_val;
+} pq_col;
+
 typedef struct pq_reader pq_reader;
+struct pq_reader {
+    const uint8_t *buf;
+    size_t len;
+    char *name;
+    char *stem;
+    char *source;            /* owned copy: the caller's string may not outlive open */
+    size_t source_len;
+    pq_meta *meta;
+    int nleaves;
+    pq_col *cols;
+    int ncols;
+    int text_col, id_col;     /* index into cols, -1 when absent */
+    int rg, max_rg;
+    int rg_checked;           /* the finished row group's columns were checked */
+    int64_t rg_rows, rg_row;
+    uint64_t row;
+    sbuf meta_json;
+    char idbuf[256];
+    ZSTD_DCtx *zstd;
+    /* mmap ownership (docs backend) */
+    void *map;
+    size_t map_len;
+};
+
+/* parquet_read.c: decoding one column chunk, page by page. */
+uint64_t pq_off(const pq_reader *r, const uint8_t *p);       /* file offset of p */
+void pq_buf_free(uint8_t *p, size_t cap);
+const char *pq_type_name(int t);
+const char *pq_codec_name(int c);
+/* "<name>: byte <off>: column '<c>': what"; returns -1. */
+int pq_fail_at(pq_reader *r, blalm_err *e, uint64_t off, const pq_col *c, const char *what);
+/* Next row of column c: 1 = value index in *k, 0 = null, -1 = error. */
+int pq_col_take(pq_reader *r, pq_col *c, int32_t *k, blalm_err *e);
+void pq_col_free(pq_col *c);
+
+/* parquet_docs.c: in-memory reader (the fuzz harness and docs backend share it). */
 pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
                               const doc_opts *opts, blalm_err *e);
 int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e);

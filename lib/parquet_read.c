@@ -1,11 +1,11 @@
-/* parquet_read.c - streaming parquet reader behind the docs.h interface.
- *
- * The file is memory-mapped; each projected column keeps a cursor over its
- * column chunk and decodes one page at a time into buffers it reuses. String
- * values point into the decompressed page (or dictionary) buffer and are
- * NUL-terminated in place: after a page's offsets are parsed, the byte after
- * each value (the next value's length prefix, or one spare byte at the end)
- * is no longer needed. Only projected columns are ever decompressed. */
+/* parquet_read.c - the column decoder: each projected column keeps a cursor
+ * over its column chunk and decodes one page at a time (dictionary, PLAIN,
+ * RLE/bit-packed, DELTA_*, BYTE_STREAM_SPLIT; snappy, gzip, zstd) into
+ * buffers it reuses. String values point into the decompressed page (or
+ * dictionary) buffer and are NUL-terminated in place: after a page's offsets
+ * are parsed, the byte after each value (the next value's length prefix, or
+ * one spare byte at the end) is no longer needed. Rows become documents in
+ * parquet_docs.c. */
 #include "parquet_int.h"
 #include "sbuf.h"
 #include "utf8.h"
@@ -26,68 +26,10 @@
 #define PQ_MAX_PAGE_VALUES (1 << 24)         /* per page; real writers stay far below */
 #define PQ_MAX_PAGE_BYTES  ((size_t)1 << 31)
 
-typedef struct pq_str { const char *p; uint32_t n; } pq_str;
-
-typedef struct pq_vals {
-    pq_str *s;
-    int64_t *i;
-    double *d;
-    size_t cap;
-    int32_t n;
-} pq_vals;
-
-enum { ROLE_META, ROLE_TEXT, ROLE_ID };
-
-typedef struct pq_col {
-    int leaf;                 /* index among the leaf columns = chunk index */
-    const pq_schema_el *se;
-    int ptype, optional, role;
-    /* column chunk cursor */
-    const uint8_t *pos, *end; /* end: the chunk's last byte + 1 (its total_compressed_size) */
-    int64_t values_left;
-    uint64_t page_first_row;  /* file row of the current page's first value */
-    int codec;
-    /* dictionary page */
-    uint8_t *dbuf; size_t dcap;
-    pq_vals dict;
-    int have_dict;
-    /* current data page */
-    uint8_t *pbuf; size_t pcap;
-    uint32_t *defs; size_t defcap;
-    uint32_t *idx; size_t idxcap;
-    int64_t *tmp; size_t tmpcap;
-    uint8_t *arena; size_t arcap;
-    pq_vals vals;
-    int32_t page_n, page_row, page_val;
-} pq_col;
-
-struct pq_reader {
-    const uint8_t *buf;
-    size_t len;
-    char *name;
-    char *stem;
-    char *source;            /* owned copy: the caller's string may not outlive open */
-    size_t source_len;
-    pq_meta *meta;
-    int nleaves;
-    pq_col *cols;
-    int ncols;
-    int text_col, id_col;     /* index into cols, -1 when absent */
-    int rg, max_rg;
-    int rg_checked;           /* the finished row group's columns were checked */
-    int64_t rg_rows, rg_row;
-    uint64_t row;
-    sbuf meta_json;
-    char idbuf[256];
-    ZSTD_DCtx *zstd;
-    /* mmap ownership (docs backend) */
-    void *map;
-    size_t map_len;
-};
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint64_t off_of(const pq_reader *r, const uint8_t *p) { return (uint64_t)(p - r->buf); }
+uint64_t pq_off(const pq_reader *r, const uint8_t *p) { return (uint64_t)(p - r->buf); }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -107,7 +49,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
  * than decompressing them. */
 #define PQ_BIG_BUF ((size_t)4 << 20)
 
-static void buf_free(uint8_t *p, size_t cap)
+void pq_buf_free(uint8_t *p, size_t cap)
 {
     if (!p) return;
     if (cap >= PQ_BIG_BUF) munmap(p, cap);
@@ -119,7 +61,7 @@ static int buf_reserve(uint8_t **p, size_t *cap, size_t need)
     if (need <= *cap) return 0;
     size_t n = *cap ? *cap : 4096;
     while (n < need) n *= 2;
-    buf_free(*p, *cap);
+    pq_buf_free(*p, *cap);
     *p = NULL;
     *cap = 0;
     if (n >= PQ_BIG_BUF) {
@@ -159,14 +101,14 @@ static int vals_reserve(pq_vals *v, int ptype, size_t n)
     return 0;
 }
 
-static const char *type_name(int t)
+const char *pq_type_name(int t)
 {
     static const char *n[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE",
                               "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
     return t >= 0 && t <= 7 ? n[t] : "unknown type";
 }
 
-static const char *codec_name(int c)
+const char *pq_codec_name(int c)
 {
     static const char *n[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD",
                               "LZ4_RAW"};
@@ -189,7 +131,7 @@ static const char *encoding_name(int enc)
     }
 }
 
-static int fail_at(pq_reader *r, blalm_err *e, uint64_t off, const pq_col *c, const char *what)
+int pq_fail_at(pq_reader *r, blalm_err *e, uint64_t off, const pq_col *c, const char *what)
 {
     if (c)
         return err_set(e, "%s: byte %llu: column '%s': %s", r->name, (unsigned long long)off,
@@ -197,8 +139,6 @@ static int fail_at(pq_reader *r, blalm_err *e, uint64_t off, const pq_col *c, co
     return err_set(e, "%s: byte %llu: %s", r->name, (unsigned long long)off, what);
 }
 
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 /* ---- decompression ------------------------------------------------------ */
 
@@ -210,22 +150,22 @@ static int decompress(pq_reader *r, pq_col *c, const uint8_t *src, size_t srclen
     case CODEC_UNCOMPRESSED:
         if (srclen != dstlen) {
             snprintf(why, sizeof why, "uncompressed page holds %zu bytes but says %zu", srclen, dstlen);
-            return fail_at(r, e, off, c, why);
+            return pq_fail_at(r, e, off, c, why);
         }
         memcpy(dst, src, srclen);
         return 0;
     case CODEC_SNAPPY: {
         size_t ul;
         if (snappy_uncompressed_length((const char *)src, srclen, &ul) != SNAPPY_OK || ul != dstlen)
-            return fail_at(r, e, off, c, "corrupt snappy page (length does not match the page header)");
+            return pq_fail_at(r, e, off, c, "corrupt snappy page (length does not match the page header)");
         if (snappy_uncompress((const char *)src, srclen, (char *)dst, &ul) != SNAPPY_OK || ul != dstlen)
-            return fail_at(r, e, off, c, "corrupt snappy page");
+            return pq_fail_at(r, e, off, c, "corrupt snappy page");
         return 0;
     }
     case CODEC_GZIP: {
         z_stream z;
         memset(&z, 0, sizeof z);
-        if (inflateInit2(&z, 15 + 32) != Z_OK) return fail_at(r, e, off, c, "zlib init failed");
+        if (inflateInit2(&z, 15 + 32) != Z_OK) return pq_fail_at(r, e, off, c, "zlib init failed");
         z.next_in = (Bytef *)src;
         z.avail_in = (uInt)srclen;
         z.next_out = dst;
@@ -243,23 +183,23 @@ static int decompress(pq_reader *r, pq_col *c, const uint8_t *src, size_t srclen
         size_t got = dstlen - z.avail_out;
         inflateEnd(&z);
         if (zr != Z_STREAM_END || got != dstlen)
-            return fail_at(r, e, off, c, "corrupt gzip page");
+            return pq_fail_at(r, e, off, c, "corrupt gzip page");
         return 0;
     }
     case CODEC_ZSTD: {
-        if (!r->zstd && !(r->zstd = ZSTD_createDCtx())) return fail_at(r, e, off, c, "out of memory");
+        if (!r->zstd && !(r->zstd = ZSTD_createDCtx())) return pq_fail_at(r, e, off, c, "out of memory");
         size_t n = ZSTD_decompressDCtx(r->zstd, dst, dstlen, src, srclen);
         if (ZSTD_isError(n) || n != dstlen) {
             snprintf(why, sizeof why, "corrupt zstd page (%s)",
                      ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong length");
-            return fail_at(r, e, off, c, why);
+            return pq_fail_at(r, e, off, c, why);
         }
         return 0;
     }
     default:
         snprintf(why, sizeof why, "compression codec %s is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)",
-                 codec_name(c->codec));
-        return fail_at(r, e, off, c, why);
+                 pq_codec_name(c->codec));
+        return pq_fail_at(r, e, off, c, why);
     }
 }
 
@@ -282,7 +222,7 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
                         pq_vals *v, uint64_t off, blalm_err *e)
 {
     size_t avail = (size_t)(end - p);
-    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return fail_at(r, e, off, c, "out of memory");
+    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return pq_fail_at(r, e, off, c, "out of memory");
     v->n = n;
     /* the values fill the page exactly: bytes left over (or missing) mean the
      * page, or the footer's description of its column, is corrupt */
@@ -290,23 +230,23 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
     if (width > 0 && avail != (size_t)n * (size_t)width) {
         char why[160];
         snprintf(why, sizeof why, "%d PLAIN values of %d bytes in a page of %zu bytes", n, width, avail);
-        return fail_at(r, e, off, c, why);
+        return pq_fail_at(r, e, off, c, why);
     }
     switch (c->ptype) {
     case PT_BOOLEAN:
-        if (avail < ((size_t)n + 7) / 8) return fail_at(r, e, off, c, "PLAIN booleans shorter than the page says");
+        if (avail < ((size_t)n + 7) / 8) return pq_fail_at(r, e, off, c, "PLAIN booleans shorter than the page says");
         for (int32_t i = 0; i < n; i++) v->i[i] = (p[i >> 3] >> (i & 7)) & 1;
         return 0;
     case PT_INT32:
-        if (avail / 4 < (size_t)n) return fail_at(r, e, off, c, "PLAIN values shorter than the page says");
+        if (avail / 4 < (size_t)n) return pq_fail_at(r, e, off, c, "PLAIN values shorter than the page says");
         for (int32_t i = 0; i < n; i++) v->i[i] = (int32_t)rd32(p + 4 * (size_t)i);
         return 0;
     case PT_INT64:
-        if (avail / 8 < (size_t)n) return fail_at(r, e, off, c, "PLAIN values shorter than the page says");
+        if (avail / 8 < (size_t)n) return pq_fail_at(r, e, off, c, "PLAIN values shorter than the page says");
         for (int32_t i = 0; i < n; i++) v->i[i] = (int64_t)rd64(p + 8 * (size_t)i);
         return 0;
     case PT_INT96:
-        if (avail / 12 < (size_t)n) return fail_at(r, e, off, c, "PLAIN values shorter than the page says");
+        if (avail / 12 < (size_t)n) return pq_fail_at(r, e, off, c, "PLAIN values shorter than the page says");
         for (int32_t i = 0; i < n; i++) {
             const uint8_t *q = p + 12 * (size_t)i;
             int64_t nanos = (int64_t)rd64(q);
@@ -315,7 +255,7 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
         }
         return 0;
     case PT_FLOAT:
-        if (avail / 4 < (size_t)n) return fail_at(r, e, off, c, "PLAIN values shorter than the page says");
+        if (avail / 4 < (size_t)n) return pq_fail_at(r, e, off, c, "PLAIN values shorter than the page says");
         for (int32_t i = 0; i < n; i++) {
             float f;
             memcpy(&f, p + 4 * (size_t)i, 4);
@@ -323,25 +263,25 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
         }
         return 0;
     case PT_DOUBLE:
-        if (avail / 8 < (size_t)n) return fail_at(r, e, off, c, "PLAIN values shorter than the page says");
+        if (avail / 8 < (size_t)n) return pq_fail_at(r, e, off, c, "PLAIN values shorter than the page says");
         for (int32_t i = 0; i < n; i++) memcpy(&v->d[i], p + 8 * (size_t)i, 8);
         return 0;
     case PT_FLBA: {
         size_t w = (size_t)c->se->type_length;
-        if (w == 0 || avail / w < (size_t)n) return fail_at(r, e, off, c, "PLAIN values shorter than the page says");
+        if (w == 0 || avail / w < (size_t)n) return pq_fail_at(r, e, off, c, "PLAIN values shorter than the page says");
         for (int32_t i = 0; i < n; i++) v->s[i] = (pq_str){(const char *)p + w * (size_t)i, (uint32_t)w};
         return 0;
     }
     case PT_BYTE_ARRAY: {
         uint8_t *q = p;
         for (int32_t i = 0; i < n; i++) {
-            if (end - q < 4) return fail_at(r, e, off + (uint64_t)(q - p), c, "PLAIN string length runs past the page");
+            if (end - q < 4) return pq_fail_at(r, e, off + (uint64_t)(q - p), c, "PLAIN string length runs past the page");
             uint32_t len = rd32(q);
             q += 4;
             if ((size_t)(end - q) < len) {
                 char why[128];
                 snprintf(why, sizeof why, "PLAIN string of %u bytes runs past the page", len);
-                return fail_at(r, e, off + (uint64_t)(q - p), c, why);
+                return pq_fail_at(r, e, off + (uint64_t)(q - p), c, why);
             }
             v->s[i] = (pq_str){(const char *)q, len};
             q += len;
@@ -349,13 +289,13 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
         if (q != end) {
             char why[160];
             snprintf(why, sizeof why, "%d PLAIN strings end %zu bytes before the end of the page", n, (size_t)(end - q));
-            return fail_at(r, e, off + (uint64_t)(q - p), c, why);
+            return pq_fail_at(r, e, off + (uint64_t)(q - p), c, why);
         }
         for (int32_t i = 0; i < n; i++) ((char *)v->s[i].p)[v->s[i].n] = 0;
         return 0;
     }
     }
-    return fail_at(r, e, off, c, "unsupported physical type");
+    return pq_fail_at(r, e, off, c, "unsupported physical type");
 }
 
 static int decode_bss(pq_reader *r, pq_col *c, const uint8_t *p, const uint8_t *end, int32_t n,
@@ -363,9 +303,9 @@ static int decode_bss(pq_reader *r, pq_col *c, const uint8_t *p, const uint8_t *
 {
     int w = fixed_width(c);
     if (w <= 0 || c->ptype == PT_INT96 || c->ptype == PT_FLBA)
-        return fail_at(r, e, off, c, "BYTE_STREAM_SPLIT on this type is not supported");
-    if ((size_t)(end - p) / (size_t)w < (size_t)n) return fail_at(r, e, off, c, "BYTE_STREAM_SPLIT data shorter than the page says");
-    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return fail_at(r, e, off, c, "out of memory");
+        return pq_fail_at(r, e, off, c, "BYTE_STREAM_SPLIT on this type is not supported");
+    if ((size_t)(end - p) / (size_t)w < (size_t)n) return pq_fail_at(r, e, off, c, "BYTE_STREAM_SPLIT data shorter than the page says");
+    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return pq_fail_at(r, e, off, c, "out of memory");
     v->n = n;
     for (int32_t i = 0; i < n; i++) {
         uint8_t b[8];
@@ -382,14 +322,14 @@ static int decode_bss(pq_reader *r, pq_col *c, const uint8_t *p, const uint8_t *
 static long delta_lengths(pq_reader *r, pq_col *c, const uint8_t *p, const uint8_t *end, int32_t n,
                           int64_t **outp, size_t *capp, uint64_t off, blalm_err *e)
 {
-    if (grow((void **)outp, capp, (size_t)n + 1, sizeof **outp) < 0) { fail_at(r, e, off, c, "out of memory"); return -1; }
+    if (grow((void **)outp, capp, (size_t)n + 1, sizeof **outp) < 0) { pq_fail_at(r, e, off, c, "out of memory"); return -1; }
     size_t cnt;
     const char *why = "";
     long used = delta_decode(p, end, *outp, (size_t)n, &cnt, &why);
-    if (used < 0) { fail_at(r, e, off, c, why); return -1; }
-    if (cnt != (size_t)n) { fail_at(r, e, off, c, "delta-encoded lengths do not match the page's value count"); return -1; }
+    if (used < 0) { pq_fail_at(r, e, off, c, why); return -1; }
+    if (cnt != (size_t)n) { pq_fail_at(r, e, off, c, "delta-encoded lengths do not match the page's value count"); return -1; }
     for (int32_t i = 0; i < n; i++)
-        if ((*outp)[i] < 0 || (*outp)[i] > INT32_MAX) { fail_at(r, e, off, c, "negative or huge string length"); return -1; }
+        if ((*outp)[i] < 0 || (*outp)[i] > INT32_MAX) { pq_fail_at(r, e, off, c, "negative or huge string length"); return -1; }
     return used;
 }
 
@@ -397,8 +337,8 @@ static int decode_delta_strings(pq_reader *r, pq_col *c, const uint8_t *p, const
                                 int32_t n, int prefixed, pq_vals *v, uint64_t off, blalm_err *e)
 {
     if (c->ptype != PT_BYTE_ARRAY && c->ptype != PT_FLBA)
-        return fail_at(r, e, off, c, "delta string encoding on a non-string column");
-    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return fail_at(r, e, off, c, "out of memory");
+        return pq_fail_at(r, e, off, c, "delta string encoding on a non-string column");
+    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return pq_fail_at(r, e, off, c, "out of memory");
     v->n = n;
     /* prefix lengths (DELTA_BYTE_ARRAY only) are kept in idx-sized tmp space */
     int64_t *prefix = NULL;
@@ -416,14 +356,14 @@ static int decode_delta_strings(pq_reader *r, pq_col *c, const uint8_t *p, const
     for (int32_t i = 0; i < n; i++) {
         uint64_t pre = prefixed ? (uint64_t)prefix[i] : 0;
         uint64_t prev = i ? (uint64_t)(prefixed ? prefix[i - 1] : 0) + (uint64_t)suf[i - 1] : 0;
-        if (pre > prev) { free(prefix); return fail_at(r, e, off, c, "DELTA_BYTE_ARRAY prefix longer than the previous value"); }
-        if (pre + (uint64_t)suf[i] > INT32_MAX) { free(prefix); return fail_at(r, e, off, c, "string longer than 2 GiB"); }
+        if (pre > prev) { free(prefix); return pq_fail_at(r, e, off, c, "DELTA_BYTE_ARRAY prefix longer than the previous value"); }
+        if (pre + (uint64_t)suf[i] > INT32_MAX) { free(prefix); return pq_fail_at(r, e, off, c, "string longer than 2 GiB"); }
         total += pre + (uint64_t)suf[i] + 1;
         sufbytes += (uint64_t)suf[i];
     }
-    if (sufbytes > (uint64_t)(end - p)) { free(prefix); return fail_at(r, e, off, c, "delta-encoded string data shorter than its lengths"); }
-    if (total > PQ_MAX_PAGE_BYTES * 2) { free(prefix); return fail_at(r, e, off, c, "page's strings too large"); }
-    if (buf_reserve(&c->arena, &c->arcap, (size_t)total + 1) < 0) { free(prefix); return fail_at(r, e, off, c, "out of memory"); }
+    if (sufbytes > (uint64_t)(end - p)) { free(prefix); return pq_fail_at(r, e, off, c, "delta-encoded string data shorter than its lengths"); }
+    if (total > PQ_MAX_PAGE_BYTES * 2) { free(prefix); return pq_fail_at(r, e, off, c, "page's strings too large"); }
+    if (buf_reserve(&c->arena, &c->arcap, (size_t)total + 1) < 0) { free(prefix); return pq_fail_at(r, e, off, c, "out of memory"); }
     char *a = (char *)c->arena;
     const char *prevp = a;
     for (int32_t i = 0; i < n; i++) {
@@ -464,7 +404,7 @@ static int check_utf8(pq_reader *r, pq_col *c, const pq_vals *v, int dict, uint6
             }
             snprintf(why, sizeof why, "row %llu: value is not valid UTF-8 (at its byte %zu)", (unsigned long long)row, bad);
         }
-        return fail_at(r, e, off, c, why);
+        return pq_fail_at(r, e, off, c, why);
     }
     return 0;
 }
@@ -478,23 +418,23 @@ static int decode_values(pq_reader *r, pq_col *c, int enc, uint8_t *p, const uin
     case ENC_PLAIN:
         return decode_plain(r, c, p, end, n, v, off, e);
     case ENC_PLAIN_DICTIONARY: case ENC_RLE_DICTIONARY: {
-        if (!c->have_dict) return fail_at(r, e, off, c, "dictionary-encoded page without a dictionary page");
+        if (!c->have_dict) return pq_fail_at(r, e, off, c, "dictionary-encoded page without a dictionary page");
         if (grow((void **)&c->idx, &c->idxcap, (size_t)n + 1, sizeof *c->idx) < 0 ||
             vals_reserve(v, c->ptype, (size_t)n) < 0)
-            return fail_at(r, e, off, c, "out of memory");
+            return pq_fail_at(r, e, off, c, "out of memory");
         v->n = n;
         if (n == 0) return 0;
-        if (p >= end) return fail_at(r, e, off, c, "dictionary indices missing their bit width");
+        if (p >= end) return pq_fail_at(r, e, off, c, "dictionary indices missing their bit width");
         int bw = *p++;
-        if (bw > 32) return fail_at(r, e, off, c, "dictionary index bit width over 32");
+        if (bw > 32) return pq_fail_at(r, e, off, c, "dictionary index bit width over 32");
         if (rle_decode(p, end, bw, c->idx, (size_t)n) < 0)
-            return fail_at(r, e, off, c, "truncated or corrupt RLE dictionary indices");
+            return pq_fail_at(r, e, off, c, "truncated or corrupt RLE dictionary indices");
         uint32_t nd = (uint32_t)c->dict.n;
         for (int32_t i = 0; i < n; i++) {
             uint32_t k = c->idx[i];
             if (k >= nd) {
                 snprintf(why, sizeof why, "dictionary index %u beyond the dictionary's %u entries", k, nd);
-                return fail_at(r, e, off, c, why);
+                return pq_fail_at(r, e, off, c, why);
             }
             if (c->ptype == PT_BYTE_ARRAY || c->ptype == PT_FLBA) v->s[i] = c->dict.s[k];
             else if (c->ptype == PT_FLOAT || c->ptype == PT_DOUBLE) v->d[i] = c->dict.d[k];
@@ -506,25 +446,25 @@ static int decode_values(pq_reader *r, pq_col *c, int enc, uint8_t *p, const uin
         if (c->ptype != PT_BOOLEAN) break;
         if (grow((void **)&c->idx, &c->idxcap, (size_t)n + 1, sizeof *c->idx) < 0 ||
             vals_reserve(v, c->ptype, (size_t)n) < 0)
-            return fail_at(r, e, off, c, "out of memory");
+            return pq_fail_at(r, e, off, c, "out of memory");
         v->n = n;
-        if (end - p < 4) return fail_at(r, e, off, c, "RLE booleans missing their length");
+        if (end - p < 4) return pq_fail_at(r, e, off, c, "RLE booleans missing their length");
         {
             uint32_t len = rd32(p);
             p += 4;
-            if ((size_t)(end - p) < len) return fail_at(r, e, off, c, "RLE booleans longer than the page");
+            if ((size_t)(end - p) < len) return pq_fail_at(r, e, off, c, "RLE booleans longer than the page");
             if (rle_decode(p, p + len, 1, c->idx, (size_t)n) < 0)
-                return fail_at(r, e, off, c, "truncated RLE booleans");
+                return pq_fail_at(r, e, off, c, "truncated RLE booleans");
         }
         for (int32_t i = 0; i < n; i++) v->i[i] = c->idx[i] & 1;
         return 0;
     case ENC_DELTA_BINARY_PACKED: {
         if (c->ptype != PT_INT32 && c->ptype != PT_INT64) break;
-        if (vals_reserve(v, c->ptype, (size_t)n + 1) < 0) return fail_at(r, e, off, c, "out of memory");
+        if (vals_reserve(v, c->ptype, (size_t)n + 1) < 0) return pq_fail_at(r, e, off, c, "out of memory");
         size_t cnt;
         const char *dwhy = "";
-        if (delta_decode(p, end, v->i, (size_t)n, &cnt, &dwhy) < 0) return fail_at(r, e, off, c, dwhy);
-        if (cnt != (size_t)n) return fail_at(r, e, off, c, "DELTA_BINARY_PACKED count does not match the page");
+        if (delta_decode(p, end, v->i, (size_t)n, &cnt, &dwhy) < 0) return pq_fail_at(r, e, off, c, dwhy);
+        if (cnt != (size_t)n) return pq_fail_at(r, e, off, c, "DELTA_BINARY_PACKED count does not match the page");
         if (c->ptype == PT_INT32)
             for (int32_t i = 0; i < n; i++) v->i[i] = (int32_t)(uint32_t)(uint64_t)v->i[i];
         v->n = n;
@@ -540,8 +480,8 @@ static int decode_values(pq_reader *r, pq_col *c, int enc, uint8_t *p, const uin
         break;
     }
     snprintf(why, sizeof why, "encoding %s (%d) on a %s column is not supported", encoding_name(enc), enc,
-             type_name(c->ptype));
-    return fail_at(r, e, off, c, why);
+             pq_type_name(c->ptype));
+    return pq_fail_at(r, e, off, c, why);
 }
 
 /* ---- pages -------------------------------------------------------------- */
@@ -593,7 +533,7 @@ static int parse_page_header(pq_reader *r, pq_col *c, const uint8_t *p, page_hea
     h->is_compressed = 1;
     h->def_encoding = ENC_RLE;
     thrift_in t;
-    tin_init(&t, p, r->len - (size_t)(p - r->buf), off_of(r, p));
+    tin_init(&t, p, r->len - (size_t)(p - r->buf), pq_off(r, p));
     int16_t last = 0, id;
     int ft;
     while (tin_field(&t, &last, &ft, &id)) {
@@ -611,11 +551,11 @@ static int parse_page_header(pq_reader *r, pq_col *c, const uint8_t *p, page_hea
     if (t.err) {
         char why[128];
         snprintf(why, sizeof why, "corrupt page header (%s)", t.err_what);
-        return fail_at(r, e, t.err_off, c, why);
+        return pq_fail_at(r, e, t.err_off, c, why);
     }
     *hlen = (size_t)(t.p - p);
     if (h->csize < 0 || h->usize < 0 || (uint64_t)h->usize > PQ_MAX_PAGE_BYTES)
-        return fail_at(r, e, off_of(r, p), c, "page header without valid sizes");
+        return pq_fail_at(r, e, pq_off(r, p), c, "page header without valid sizes");
     return 0;
 }
 
@@ -623,10 +563,10 @@ static int decode_dict_page(pq_reader *r, pq_col *c, const page_header *h, const
                             uint64_t off, blalm_err *e)
 {
     if (h->encoding != ENC_PLAIN && h->encoding != ENC_PLAIN_DICTIONARY)
-        return fail_at(r, e, off, c, "dictionary page not PLAIN-encoded");
+        return pq_fail_at(r, e, off, c, "dictionary page not PLAIN-encoded");
     if (h->nvalues < 0 || h->nvalues > PQ_MAX_PAGE_VALUES)
-        return fail_at(r, e, off, c, "dictionary page with an impossible number of values");
-    if (buf_reserve(&c->dbuf, &c->dcap, (size_t)h->usize + 1) < 0) return fail_at(r, e, off, c, "out of memory");
+        return pq_fail_at(r, e, off, c, "dictionary page with an impossible number of values");
+    if (buf_reserve(&c->dbuf, &c->dcap, (size_t)h->usize + 1) < 0) return pq_fail_at(r, e, off, c, "out of memory");
     if (decompress(r, c, body, (size_t)h->csize, c->dbuf, (size_t)h->usize, off, e) < 0) return -1;
     if (decode_plain(r, c, c->dbuf, c->dbuf + h->usize, (int32_t)h->nvalues, &c->dict, off, e) < 0) return -1;
     if (check_utf8(r, c, &c->dict, 1, off, e) < 0) return -1;
@@ -639,26 +579,26 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
 {
     for (;;) {
         if (c->values_left <= 0)
-            return fail_at(r, e, off_of(r, c->pos), c, "column chunk ends before the row group's last row");
+            return pq_fail_at(r, e, pq_off(r, c->pos), c, "column chunk ends before the row group's last row");
         if (c->pos >= c->end)
-            return fail_at(r, e, off_of(r, c->pos), c,
+            return pq_fail_at(r, e, pq_off(r, c->pos), c,
                            "page offset beyond the column chunk's end (its total_compressed_size)");
         page_header h;
         size_t hlen = 0;
-        uint64_t off = off_of(r, c->pos);
+        uint64_t off = pq_off(r, c->pos);
         if (parse_page_header(r, c, c->pos, &h, &hlen, e) < 0) return -1;
         const uint8_t *body = c->pos + hlen;
         if ((uint64_t)h.csize > (uint64_t)(r->buf + r->len - body)) {
             char why[160];
             snprintf(why, sizeof why, "page of %lld bytes runs past the end of the file (%zu bytes)",
                      (long long)h.csize, r->len);
-            return fail_at(r, e, off, c, why);
+            return pq_fail_at(r, e, off, c, why);
         }
         if (body > c->end || (uint64_t)h.csize > (uint64_t)(c->end - body)) {
             char why[200];
             snprintf(why, sizeof why, "page of %lld bytes runs past the end of its column chunk (byte %llu)",
-                     (long long)h.csize, (unsigned long long)off_of(r, c->end));
-            return fail_at(r, e, off, c, why);
+                     (long long)h.csize, (unsigned long long)pq_off(r, c->end));
+            return pq_fail_at(r, e, off, c, why);
         }
         c->pos = body + h.csize;
         if (h.type == PAGE_DICTIONARY) {
@@ -669,43 +609,43 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
         if (h.type != PAGE_DATA && h.type != PAGE_DATA_V2) {
             char why[64];
             snprintf(why, sizeof why, "unknown page type %d", h.type);
-            return fail_at(r, e, off, c, why);
+            return pq_fail_at(r, e, off, c, why);
         }
         if (h.nvalues < 0 || h.nvalues > c->values_left || h.nvalues > PQ_MAX_PAGE_VALUES)
-            return fail_at(r, e, off, c, "data page value count disagrees with the column chunk");
+            return pq_fail_at(r, e, off, c, "data page value count disagrees with the column chunk");
         int32_t n = (int32_t)h.nvalues;
         c->values_left -= n;
         const uint8_t *lv, *lv_end;     /* definition levels */
         uint8_t *vp, *vend;             /* values */
         if (h.type == PAGE_DATA) {
-            if (buf_reserve(&c->pbuf, &c->pcap, (size_t)h.usize + 1) < 0) return fail_at(r, e, off, c, "out of memory");
+            if (buf_reserve(&c->pbuf, &c->pcap, (size_t)h.usize + 1) < 0) return pq_fail_at(r, e, off, c, "out of memory");
             if (decompress(r, c, body, (size_t)h.csize, c->pbuf, (size_t)h.usize, off, e) < 0) return -1;
             vp = c->pbuf;
             vend = c->pbuf + h.usize;
             lv = lv_end = NULL;
             if (c->optional) {
                 if (h.def_encoding != ENC_RLE)
-                    return fail_at(r, e, off, c, "definition levels not RLE-encoded (BIT_PACKED levels are not supported)");
-                if (vend - vp < 4) return fail_at(r, e, off, c, "definition levels missing their length");
+                    return pq_fail_at(r, e, off, c, "definition levels not RLE-encoded (BIT_PACKED levels are not supported)");
+                if (vend - vp < 4) return pq_fail_at(r, e, off, c, "definition levels missing their length");
                 uint32_t dl = rd32(vp);
-                if ((size_t)(vend - vp - 4) < dl) return fail_at(r, e, off, c, "definition levels longer than the page");
+                if ((size_t)(vend - vp - 4) < dl) return pq_fail_at(r, e, off, c, "definition levels longer than the page");
                 lv = vp + 4;
                 lv_end = lv + dl;
                 vp += 4 + dl;
             }
         } else {
             if (h.rep_len < 0 || h.def_len < 0 || h.rep_len + h.def_len > h.csize || h.rep_len + h.def_len > h.usize)
-                return fail_at(r, e, off, c, "level lengths larger than the page");
+                return pq_fail_at(r, e, off, c, "level lengths larger than the page");
             lv = body + h.rep_len;
             lv_end = lv + h.def_len;
             const uint8_t *cv = lv_end;
             size_t clen = (size_t)(h.csize - h.rep_len - h.def_len);
             size_t ulen = (size_t)(h.usize - h.rep_len - h.def_len);
-            if (buf_reserve(&c->pbuf, &c->pcap, ulen + 1) < 0) return fail_at(r, e, off, c, "out of memory");
+            if (buf_reserve(&c->pbuf, &c->pcap, ulen + 1) < 0) return pq_fail_at(r, e, off, c, "out of memory");
             if (h.is_compressed && c->codec != CODEC_UNCOMPRESSED) {
                 if (decompress(r, c, cv, clen, c->pbuf, ulen, off, e) < 0) return -1;
             } else {
-                if (clen != ulen) return fail_at(r, e, off, c, "uncompressed v2 page sizes disagree");
+                if (clen != ulen) return pq_fail_at(r, e, off, c, "uncompressed v2 page sizes disagree");
                 memcpy(c->pbuf, cv, clen);
             }
             vp = c->pbuf;
@@ -713,9 +653,9 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
         }
         int32_t nonnull = n;
         if (c->optional) {
-            if (grow((void **)&c->defs, &c->defcap, (size_t)n + 1, sizeof *c->defs) < 0) return fail_at(r, e, off, c, "out of memory");
+            if (grow((void **)&c->defs, &c->defcap, (size_t)n + 1, sizeof *c->defs) < 0) return pq_fail_at(r, e, off, c, "out of memory");
             if (rle_decode(lv, lv_end, 1, c->defs, (size_t)n) < 0)
-                return fail_at(r, e, off, c, "truncated or corrupt definition levels");
+                return pq_fail_at(r, e, off, c, "truncated or corrupt definition levels");
             nonnull = 0;
             for (int32_t i = 0; i < n; i++) nonnull += c->defs[i] != 0;
         }
@@ -732,7 +672,7 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
 }
 
 /* Next value of c: returns 1 with *k its index in c->vals, 0 for null, -1 error. */
-static int col_take(pq_reader *r, pq_col *c, int32_t *k, blalm_err *e)
+int pq_col_take(pq_reader *r, pq_col *c, int32_t *k, blalm_err *e)
 {
     if (c->page_row >= c->page_n && next_page(r, c, e) < 0) return -1;
     int32_t i = c->page_row++;
@@ -741,469 +681,12 @@ static int col_take(pq_reader *r, pq_col *c, int32_t *k, blalm_err *e)
     return 1;
 }
 
-/* ---- rendering metadata values ------------------------------------------ */
-
-static void days_to_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void pq_col_free(pq_col *c)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
-/* frac: fraction of a second in units of 10^-digits, trailing zeros trimmed. */
-static int fmt_frac(char *out, int64_t frac, int digits)
-{
-    if (!frac) { out[0] = 0; return 0; }
-    char tmp[16];
-    snprintf(tmp, sizeof tmp, "%0*lld", digits, (long long)frac);
-    int n = digits;
-    while (n > 0 && tmp[n - 1] == '0') n--;
-    out[0] = '.';
-    memcpy(out + 1, tmp, (size_t)n);
-    out[n + 1] = 0;
-    return n + 1;
-}
-
-/* v = q * d + r with 0 <= r < d, without overflow for any v (d > 0). */
-static void floor_divmod(int64_t v, int64_t d, int64_t *q, int64_t *r)
-{
-    *q = v / d;
-    *r = v % d;
-    if (*r < 0) { *r += d; *q -= 1; }
-}
-
-static void json_timestamp(sbuf *b, int64_t v, int unit)
-{
-    int64_t per = unit == 1 ? 1000 : unit == 3 ? 1000000000 : 1000000;
-    int digits = unit == 1 ? 3 : unit == 3 ? 9 : 6;
-    int64_t secs, frac, days, sod;
-    floor_divmod(v, per, &secs, &frac);
-    floor_divmod(secs, 86400, &days, &sod);
-    int64_t y;
-    unsigned mo, d;
-    days_to_civil(days, &y, &mo, &d);
-    char fr[16];
-    fmt_frac(fr, frac, digits);
-    sb_printf(b, "\"%04lld-%02u-%02uT%02d:%02d:%02d%sZ\"", (long long)y, mo, d, (int)(sod / 3600),
-              (int)(sod / 60 % 60), (int)(sod % 60), fr);
-}
-
-static void json_time(sbuf *b, int64_t v, int unit)
-{
-    int64_t per = unit == 1 ? 1000 : unit == 3 ? 1000000000 : 1000000;
-    int digits = unit == 1 ? 3 : unit == 3 ? 9 : 6;
-    int64_t secs, frac;
-    floor_divmod(v, per, &secs, &frac);
-    char fr[16];
-    fmt_frac(fr, frac, digits);
-    sb_printf(b, "\"%02lld:%02d:%02d%s\"", (long long)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), fr);
-}
-
-static void json_date(sbuf *b, int64_t days)
-{
-    int64_t y;
-    unsigned mo, d;
-    days_to_civil(days, &y, &mo, &d);
-    sb_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, mo, d);
-}
-
-/* Exact decimal text of unscaled * 10^-scale (two's complement, 128 bits), as a JSON number. */
-static void json_decimal128(sbuf *b, unsigned __int128 x, int scale)
-{
-    char digits[48];
-    int neg = (x >> 127) != 0;
-    unsigned __int128 u = neg ? ~x + 1 : x;
-    char rev[48];
-    int n = 0;
-    do { rev[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u && n < 45);
-    for (int i = 0; i < n; i++) digits[i] = rev[n - 1 - i];
-    digits[n] = 0;
-    if (scale > 60) scale = 60;
-    if (scale < -40) scale = -40;
-    if (neg) sb_addc(b, '-');
-    if (scale <= 0) {
-        sb_adds(b, digits);
-        for (int i = 0; i < -scale && i < 40; i++) sb_addc(b, '0');
-        return;
-    }
-    if (n <= scale) {
-        sb_adds(b, "0.");
-        for (int i = 0; i < scale - n; i++) sb_addc(b, '0');
-        sb_adds(b, digits);
-    } else {
-        sb_add(b, digits, (size_t)(n - scale));
-        sb_addc(b, '.');
-        sb_adds(b, digits + n - scale);
-    }
-}
-
-static void json_decimal(sbuf *b, int64_t unscaled, int scale)
-{
-    json_decimal128(b, (unsigned __int128)(__int128)unscaled, scale);
-}
-
-static void json_float(sbuf *b, float f)
-{
-    if (!isfinite(f)) { sb_adds(b, "null"); return; }
-    char tmp[48];
-    for (int prec = 1; prec <= 9; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, (double)f);
-        if ((float)strtod(tmp, NULL) == f) break;
-    }
-    sb_adds(b, tmp);
-}
-
-static void json_value(sbuf *b, const pq_col *c, int32_t k)
-{
-    const pq_schema_el *s = c->se;
-    switch (c->ptype) {
-    case PT_BOOLEAN: sb_json_bool(b, (int)c->vals.i[k]); return;
-    case PT_INT32: case PT_INT64: {
-        int64_t v = c->vals.i[k];
-        if (s->kind == LK_TIMESTAMP && c->ptype == PT_INT64) json_timestamp(b, v, s->ts_unit);
-        else if (s->kind == LK_DATE) json_date(b, v);
-        else if (s->kind == LK_TIME) json_time(b, v, s->ts_unit ? s->ts_unit : 1);
-        else if (s->kind == LK_DECIMAL) json_decimal(b, v, s->scale);
-        else if (s->kind == LK_INT && !s->int_signed)
-            sb_json_uint(b, c->ptype == PT_INT32 ? (uint64_t)(uint32_t)v : (uint64_t)v);
-        else sb_json_int(b, v);
-        return;
-    }
-    case PT_INT96: json_timestamp(b, c->vals.i[k], 3); return;
-    case PT_FLOAT: json_float(b, (float)c->vals.d[k]); return;
-    case PT_DOUBLE: sb_json_num(b, c->vals.d[k]); return;
-    case PT_FLBA: case PT_BYTE_ARRAY: {
-        pq_str v = c->vals.s[k];
-        const uint8_t *u = (const uint8_t *)v.p;
-        if (s->kind == LK_UUID && v.n == 16) {
-            sb_printf(b, "\"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"",
-                      u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-                      u[13], u[14], u[15]);
-        } else if (s->kind == LK_DECIMAL && v.n >= 1 && v.n <= 16) {
-            /* big-endian two's complement, up to 128 bits */
-            unsigned __int128 x = (u[0] & 0x80) ? ~(unsigned __int128)0 : 0;
-            for (uint32_t i = 0; i < v.n; i++) x = (x << 8) | u[i];
-            json_decimal128(b, x, s->scale);
-        } else {
-            sb_json_str(b, v.p, v.n);
-        }
-        return;
-    }
-    }
-    sb_adds(b, "null");
-}
-
-/* ---- reader ------------------------------------------------------------- */
-
-static int setup_row_group(pq_reader *r, blalm_err *e)
-{
-    const pq_rowgroup *g = &r->meta->rgs[r->rg];
-    if (g->nchunks != r->nleaves) {
-        return err_set(e, "%s: row group %d has %d column chunks, the schema %d columns", r->name, r->rg,
-                       g->nchunks, r->nleaves);
-    }
-    /* flat columns hold one value (or null) per row: a count that differs
-     * means the footer or the chunk is corrupt, and reading on would drop or
-     * invent rows */
-    for (int j = 0; j < g->nchunks; j++) {
-        const pq_chunk *ch = &g->chunks[j];
-        if (ch->has_meta && ch->num_values != g->num_rows)
-            return err_set(e, "%s: row group %d says %lld rows but column '%s' holds %lld values (corrupt footer?)",
-                           r->name, r->rg, (long long)g->num_rows, r->meta->schema[j + 1].name,
-                           (long long)ch->num_values);
-    }
-    for (int i = 0; i < r->ncols; i++) {
-        pq_col *c = &r->cols[i];
-        const pq_chunk *ch = &g->chunks[c->leaf];
-        if (ch->encrypted) return err_set(e, "%s: column '%s' is encrypted; parquet encryption is not supported", r->name, c->se->name);
-        if (ch->file_path) return err_set(e, "%s: column '%s' is stored in another file (%s); not supported", r->name, c->se->name, ch->file_path);
-        if (!ch->has_meta) return err_set(e, "%s: row group %d, column '%s' has no metadata", r->name, r->rg, c->se->name);
-        if (ch->type != c->ptype)
-            return err_set(e, "%s: row group %d, column '%s': chunk type %s disagrees with the schema's %s", r->name,
-                           r->rg, c->se->name, type_name(ch->type), type_name(c->ptype));
-        if (ch->codec != CODEC_UNCOMPRESSED && ch->codec != CODEC_SNAPPY && ch->codec != CODEC_GZIP && ch->codec != CODEC_ZSTD)
-            return err_set(e, "%s: column '%s' uses compression codec %s, which is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)",
-                           r->name, c->se->name, codec_name(ch->codec));
-        uint64_t off, len;
-        pq_chunk_range(ch, &off, &len);
-        if (off < 4 || off >= r->len - 8)
-            return err_set(e, "%s: byte %llu: column '%s' of row group %d starts outside the file", r->name,
-                           (unsigned long long)off, c->se->name, r->rg);
-        if (len > r->len - 8 - off)
-            return err_set(e, "%s: byte %llu: column '%s' of row group %d: its %llu bytes run past the data of the file",
-                           r->name, (unsigned long long)off, c->se->name, r->rg, (unsigned long long)len);
-        c->pos = r->buf + off;
-        c->end = c->pos + len;
-        c->values_left = ch->num_values;
-        c->codec = ch->codec;
-        c->have_dict = 0;
-        c->dict.n = 0;
-        c->page_n = c->page_row = c->page_val = 0;
-    }
-    r->rg_rows = g->num_rows;
-    r->rg_row = 0;
-    r->rg_checked = 0;
-    return 0;
-}
-
-/* After a row group's last row: every column's pages held exactly the
- * chunk's values (a page header that says fewer or more is corruption). */
-static int finish_row_group(pq_reader *r, blalm_err *e)
-{
-    r->rg_checked = 1;
-    for (int i = 0; i < r->ncols; i++) {
-        const pq_col *c = &r->cols[i];
-        if (c->values_left != 0 || c->page_row != c->page_n) {
-            char why[200];
-            snprintf(why, sizeof why, "row group %d ends after %lld rows but the column's pages hold %lld more values",
-                     r->rg, (long long)r->rg_rows, (long long)(c->values_left + (c->page_n - c->page_row)));
-            return fail_at(r, e, off_of(r, c->pos), c, why);
-        }
-    }
-    return 0;
-}
-
-int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
-{
-    while (r->rg_row >= r->rg_rows) {
-        if (r->rg >= 0 && !r->rg_checked && finish_row_group(r, e) < 0) return -1;
-        if (r->rg + 1 >= r->meta->nrg || (r->max_rg > 0 && r->rg + 1 >= r->max_rg)) return 0;
-        r->rg++;
-        if (setup_row_group(r, e) < 0) return -1;
-    }
-    memset(d, 0, sizeof *d);
-    sbuf *m = &r->meta_json;
-    sb_reset(m);
-    sb_addc(m, '{');
-    int first = 1;
-    d->text = "";
-    d->id = NULL;
-    for (int i = 0; i < r->ncols; i++) {
-        pq_col *c = &r->cols[i];
-        int32_t k = 0;
-        int has = col_take(r, c, &k, e);
-        if (has < 0) return -1;
-        if (c->role == ROLE_TEXT) {
-            if (has) { d->text = c->vals.s[k].p; d->text_len = c->vals.s[k].n; }
-        } else if (c->role == ROLE_ID) {
-            if (has && c->ptype == PT_BYTE_ARRAY) {
-                d->id = c->vals.s[k].p;
-                d->id_len = c->vals.s[k].n;
-            } else if (has && (c->ptype == PT_INT32 || c->ptype == PT_INT64)) {
-                int n = snprintf(r->idbuf, sizeof r->idbuf, "%lld", (long long)c->vals.i[k]);
-                d->id = r->idbuf;
-                d->id_len = (size_t)n;
-            }
-        } else {
-            sb_json_key(m, c->se->name, &first);
-            if (has) json_value(m, c, k);
-            else sb_adds(m, "null");
-        }
-    }
-    sb_addc(m, '}');
-    if (!d->id) {
-        int n = snprintf(r->idbuf, sizeof r->idbuf, "%s/%llu", r->stem, (unsigned long long)r->row);
-        if (n >= (int)sizeof r->idbuf) n = (int)sizeof r->idbuf - 1;
-        d->id = r->idbuf;
-        d->id_len = (size_t)n;
-    }
-    d->source = r->source;
-    d->source_len = r->source_len;
-    d->metadata = sb_cstr(m);
-    d->metadata_len = m->len;
-    d->row = r->row++;
-    d->line = 0;
-    d->offset = 0;
-    r->rg_row++;
-    return 1;
-}
-
-static void col_free(pq_col *c)
-{
-    buf_free(c->dbuf, c->dcap);
+    pq_buf_free(c->dbuf, c->dcap);
     free(c->dict.s); free(c->dict.i); free(c->dict.d);
-    buf_free(c->pbuf, c->pcap);
-    buf_free(c->arena, c->arcap);
+    pq_buf_free(c->pbuf, c->pcap);
+    pq_buf_free(c->arena, c->arcap);
     free(c->defs); free(c->idx); free(c->tmp);
     free(c->vals.s); free(c->vals.i); free(c->vals.d);
-}
-
-void pq_reader_close(pq_reader *r)
-{
-    if (!r) return;
-    for (int i = 0; i < r->ncols; i++) col_free(&r->cols[i]);
-    free(r->cols);
-    pq_meta_free(r->meta);
-    sb_free(&r->meta_json);
-    if (r->zstd) ZSTD_freeDCtx(r->zstd);
-    if (r->map) munmap(r->map, r->map_len);
-    free(r->name);
-    free(r->stem);
-    free(r->source);
-    free(r);
-}
-
-/* File name without folders and the .parquet extension: ids "<stem>/<row>"
- * unless the caller names another stem (doc_opts.id_stem). */
-static char *file_stem(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t n = strlen(b);
-    const char *dot = strstr(b, ".parquet");
-    if (dot) n = (size_t)(dot - b);
-    else if ((dot = strchr(b, '.')) && dot != b) n = (size_t)(dot - b);
-    return strndup(b, n);
-}
-
-static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
-{
-    const pq_meta *m = r->meta;
-    if (m->encrypted) return err_set(e, "%s: parquet encryption is not supported", r->name);
-    const pq_schema_el *root = &m->schema[0];
-    r->nleaves = m->nschema - 1;
-    if (root->num_children != r->nleaves)
-        return err_set(e, "%s: nested columns (groups, lists, maps, structs) are not supported; only flat schemas",
-                       r->name);
-    for (int i = 1; i < m->nschema; i++) {
-        const pq_schema_el *s = &m->schema[i];
-        if (s->num_children > 0 || s->type < 0)
-            return err_set(e, "%s: column '%s' is nested (group); nested columns are not supported", r->name, s->name);
-        if (s->repetition == 2)
-            return err_set(e, "%s: column '%s' is repeated (a list); repeated columns are not supported", r->name, s->name);
-        if (s->type > PT_FLBA)
-            return err_set(e, "%s: column '%s' has unknown physical type %d", r->name, s->name, s->type);
-        if (s->type == PT_FLBA && (s->type_length <= 0 || s->type_length > (1 << 20)))
-            return err_set(e, "%s: column '%s' has invalid fixed length %d", r->name, s->name, s->type_length);
-        size_t bad;
-        if (!utf8_valid(s->name, strlen(s->name), &bad)) {   /* names become JSON keys */
-            char shown[200];
-            size_t shown_len;
-            utf8_sanitize(s->name, strlen(s->name) < 60 ? strlen(s->name) : 60, shown, &shown_len);
-            shown[shown_len] = 0;
-            return err_set(e, "%s: column %d's name is not valid UTF-8 ('%s', invalid bytes shown as U+FFFD)",
-                           r->name, i, shown);
-        }
-    }
-    const char *tf = opts && opts->text_field ? opts->text_field : "text";
-    const char *idf = opts && opts->id_field ? opts->id_field : "id";
-    int text_only = opts && opts->text_only;
-    r->cols = calloc((size_t)(r->nleaves ? r->nleaves : 1), sizeof *r->cols);
-    if (!r->cols) return err_set(e, "out of memory");
-    r->text_col = r->id_col = -1;
-    for (int i = 0; i < r->nleaves; i++) {
-        const pq_schema_el *s = &m->schema[i + 1];
-        int role = ROLE_META;
-        if (r->text_col < 0 && strcmp(s->name, tf) == 0) role = ROLE_TEXT;
-        else if (r->id_col < 0 && strcmp(s->name, idf) == 0) role = ROLE_ID;
-        if (role == ROLE_TEXT && s->type != PT_BYTE_ARRAY)
-            return err_set(e, "%s: text field '%s' is %s, expected a string (BYTE_ARRAY) column", r->name, tf,
-                           type_name(s->type));
-        if (role == ROLE_ID && s->type != PT_BYTE_ARRAY && s->type != PT_INT32 && s->type != PT_INT64)
-            role = ROLE_META;  /* an id we cannot print as text stays metadata */
-        if (role == ROLE_META && text_only) continue;
-        pq_col *c = &r->cols[r->ncols];
-        if (role == ROLE_TEXT) r->text_col = r->ncols;
-        if (role == ROLE_ID) r->id_col = r->ncols;
-        c->leaf = i;
-        c->se = s;
-        c->ptype = s->type;
-        c->optional = s->repetition == 1;
-        c->role = role;
-        r->ncols++;
-    }
-    if (r->text_col < 0)
-        return err_set(e, "%s: no text column '%s' (use --text-field to name another)", r->name, tf);
-    return 0;
-}
-
-pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
-                              const doc_opts *opts, blalm_err *e)
-{
-    pq_reader *r = calloc(1, sizeof *r);
-    if (!r) { err_set(e, "out of memory"); return NULL; }
-    r->buf = buf;
-    r->len = len;
-    r->name = strdup(name ? name : "(memory)");
-    r->stem = opts && opts->id_stem ? strdup(opts->id_stem) : file_stem(r->name);
-    sb_init(&r->meta_json);
-    r->rg = -1;
-    if (!r->name || !r->stem) { err_set(e, "out of memory"); goto fail; }
-    if (len < 12 || memcmp(buf, "PAR1", 4) != 0) {
-        err_set(e, "%s: byte 0: not a parquet file (no PAR1 magic at the start, or shorter than 12 bytes)", r->name);
-        goto fail;
-    }
-    if (memcmp(buf + len - 4, "PARE", 4) == 0) {
-        err_set(e, "%s: encrypted footer (PARE); parquet encryption is not supported", r->name);
-        goto fail;
-    }
-    if (memcmp(buf + len - 4, "PAR1", 4) != 0) {
-        err_set(e, "%s: byte %zu: no PAR1 magic at the end (truncated file?)", r->name, len - 4);
-        goto fail;
-    }
-    uint32_t flen = rd32(buf + len - 8);
-    if ((uint64_t)flen > len - 12) {
-        err_set(e, "%s: byte %zu: footer length %u larger than the file", r->name, len - 8, flen);
-        goto fail;
-    }
-    size_t foff = len - 8 - flen;
-    r->meta = pq_meta_parse(buf + foff, flen, e);
-    if (!r->meta) {
-        err_prefix(e, "%s: footer at byte %zu", r->name, foff);
-        goto fail;
-    }
-    if (check_schema(r, opts, e) < 0) goto fail;
-    r->max_rg = opts ? opts->max_row_groups : 0;
-    r->source = opts && opts->default_source ? strdup(opts->default_source) : file_stem(r->name);
-    if (!r->source) { err_set(e, "out of memory"); goto fail; }
-    r->source_len = strlen(r->source);
-    return r;
-fail:
-    pq_reader_close(r);
-    return NULL;
-}
-
-/* ---- docs.h backend ----------------------------------------------------- */
-
-static int backend_next(void *state, blalm_doc *d, blalm_err *e) { return pq_reader_next(state, d, e); }
-static void backend_close(void *state) { pq_reader_close(state); }
-
-int parquet_backend_open(const char *path, const doc_opts *opts, doc_backend *out, blalm_err *e)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return err_errno(e, "%s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        err_errno(e, "%s", path);
-        close(fd);
-        return -1;
-    }
-    size_t len = (size_t)st.st_size;
-    if (len < 12) {
-        close(fd);
-        return err_set(e, "%s: byte %zu: file too short to be parquet (truncated?)", path, len);
-    }
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) return err_errno(e, "%s: mmap", path);
-    madvise(map, len, MADV_SEQUENTIAL);
-    pq_reader *r = pq_reader_open_mem(map, len, path, opts, e);
-    if (!r) {
-        munmap(map, len);
-        return -1;
-    }
-    r->map = map;
-    r->map_len = len;
-    out->state = r;
-    out->next = backend_next;
-    out->close = backend_close;
-    out->format = "parquet";
-    return 0;
 }

@@ -1,0 +1,478 @@
+/* parquet_docs.c - parquet rows as documents (docs.h's backend): the file
+ * is memory-mapped, its schema is checked for a text column (and an id),
+ * and each row becomes {"id", "text", "source", "metadata"} with the other
+ * columns' values rendered as JSON (timestamps as ISO-8601 strings,
+ * decimals exactly, scalars keeping their type). Only projected columns are
+ * ever decompressed (parquet_read.c decodes them). */
+#include "parquet_int.h"
+#include "sbuf.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+/* ---- rendering metadata values ------------------------------------------ */
+
+static void days_to_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (*m <= 2);
+}
+
+/* frac: fraction of a second in units of 10^-digits, trailing zeros trimmed. */
+static int fmt_frac(char *out, int64_t frac, int digits)
+{
+    if (!frac) { out[0] = 0; return 0; }
+    char tmp[16];
+    snprintf(tmp, sizeof tmp, "%0*lld", digits, (long long)frac);
+    int n = digits;
+    while (n > 0 && tmp[n - 1] == '0') n--;
+    out[0] = '.';
+    memcpy(out + 1, tmp, (size_t)n);
+    out[n + 1] = 0;
+    return n + 1;
+}
+
+/* v = q * d + r with 0 <= r < d, without overflow for any v (d > 0). */
+static void floor_divmod(int64_t v, int64_t d, int64_t *q, int64_t *r)
+{
+    *q = v / d;
+    *r = v % d;
+    if (*r < 0) { *r += d; *q -= 1; }
+}
+
+static void json_timestamp(sbuf *b, int64_t v, int unit)
+{
+    int64_t per = unit == 1 ? 1000 : unit == 3 ? 1000000000 : 1000000;
+    int digits = unit == 1 ? 3 : unit == 3 ? 9 : 6;
+    int64_t secs, frac, days, sod;
+    floor_divmod(v, per, &secs, &frac);
+    floor_divmod(secs, 86400, &days, &sod);
+    int64_t y;
+    unsigned mo, d;
+    days_to_civil(days, &y, &mo, &d);
+    char fr[16];
+    fmt_frac(fr, frac, digits);
+    sb_printf(b, "\"%04lld-%02u-%02uT%02d:%02d:%02d%sZ\"", (long long)y, mo, d, (int)(sod / 3600),
+              (int)(sod / 60 % 60), (int)(sod % 60), fr);
+}
+
+static void json_time(sbuf *b, int64_t v, int unit)
+{
+    int64_t per = unit == 1 ? 1000 : unit == 3 ? 1000000000 : 1000000;
+    int digits = unit == 1 ? 3 : unit == 3 ? 9 : 6;
+    int64_t secs, frac;
+    floor_divmod(v, per, &secs, &frac);
+    char fr[16];
+    fmt_frac(fr, frac, digits);
+    sb_printf(b, "\"%02lld:%02d:%02d%s\"", (long long)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), fr);
+}
+
+static void json_date(sbuf *b, int64_t days)
+{
+    int64_t y;
+    unsigned mo, d;
+    days_to_civil(days, &y, &mo, &d);
+    sb_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, mo, d);
+}
+
+/* Exact decimal text of unscaled * 10^-scale (two's complement, 128 bits), as a JSON number. */
+static void json_decimal128(sbuf *b, unsigned __int128 x, int scale)
+{
+    char digits[48];
+    int neg = (x >> 127) != 0;
+    unsigned __int128 u = neg ? ~x + 1 : x;
+    char rev[48];
+    int n = 0;
+    do { rev[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u && n < 45);
+    for (int i = 0; i < n; i++) digits[i] = rev[n - 1 - i];
+    digits[n] = 0;
+    if (scale > 60) scale = 60;
+    if (scale < -40) scale = -40;
+    if (neg) sb_addc(b, '-');
+    if (scale <= 0) {
+        sb_adds(b, digits);
+        for (int i = 0; i < -scale && i < 40; i++) sb_addc(b, '0');
+        return;
+    }
+    if (n <= scale) {
+        sb_adds(b, "0.");
+        for (int i = 0; i < scale - n; i++) sb_addc(b, '0');
+        sb_adds(b, digits);
+    } else {
+        sb_add(b, digits, (size_t)(n - scale));
+        sb_addc(b, '.');
+        sb_adds(b, digits + n - scale);
+    }
+}
+
+static void json_decimal(sbuf *b, int64_t unscaled, int scale)
+{
+    json_decimal128(b, (unsigned __int128)(__int128)unscaled, scale);
+}
+
+static void json_float(sbuf *b, float f)
+{
+    if (!isfinite(f)) { sb_adds(b, "null"); return; }
+    char tmp[48];
+    for (int prec = 1; prec <= 9; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, (double)f);
+        if ((float)strtod(tmp, NULL) == f) break;
+    }
+    sb_adds(b, tmp);
+}
+
+static void json_value(sbuf *b, const pq_col *c, int32_t k)
+{
+    const pq_schema_el *s = c->se;
+    switch (c->ptype) {
+    case PT_BOOLEAN: sb_json_bool(b, (int)c->vals.i[k]); return;
+    case PT_INT32: case PT_INT64: {
+        int64_t v = c->vals.i[k];
+        if (s->kind == LK_TIMESTAMP && c->ptype == PT_INT64) json_timestamp(b, v, s->ts_unit);
+        else if (s->kind == LK_DATE) json_date(b, v);
+        else if (s->kind == LK_TIME) json_time(b, v, s->ts_unit ? s->ts_unit : 1);
+        else if (s->kind == LK_DECIMAL) json_decimal(b, v, s->scale);
+        else if (s->kind == LK_INT && !s->int_signed)
+            sb_json_uint(b, c->ptype == PT_INT32 ? (uint64_t)(uint32_t)v : (uint64_t)v);
+        else sb_json_int(b, v);
+        return;
+    }
+    case PT_INT96: json_timestamp(b, c->vals.i[k], 3); return;
+    case PT_FLOAT: json_float(b, (float)c->vals.d[k]); return;
+    case PT_DOUBLE: sb_json_num(b, c->vals.d[k]); return;
+    case PT_FLBA: case PT_BYTE_ARRAY: {
+        pq_str v = c->vals.s[k];
+        const uint8_t *u = (const uint8_t *)v.p;
+        if (s->kind == LK_UUID && v.n == 16) {
+            sb_printf(b, "\"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"",
+                      u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+                      u[13], u[14], u[15]);
+        } else if (s->kind == LK_DECIMAL && v.n >= 1 && v.n <= 16) {
+            /* big-endian two's complement, up to 128 bits */
+            unsigned __int128 x = (u[0] & 0x80) ? ~(unsigned __int128)0 : 0;
+            for (uint32_t i = 0; i < v.n; i++) x = (x << 8) | u[i];
+            json_decimal128(b, x, s->scale);
+        } else {
+            sb_json_str(b, v.p, v.n);
+        }
+        return;
+    }
+    }
+    sb_adds(b, "null");
+}
+
+/* ---- reader ------------------------------------------------------------- */
+
+static int setup_row_group(pq_reader *r, blalm_err *e)
+{
+    const pq_rowgroup *g = &r->meta->rgs[r->rg];
+    if (g->nchunks != r->nleaves) {
+        return err_set(e, "%s: row group %d has %d column chunks, the schema %d columns", r->name, r->rg,
+                       g->nchunks, r->nleaves);
+    }
+    /* flat columns hold one value (or null) per row: a count that differs
+     * means the footer or the chunk is corrupt, and reading on would drop or
+     * invent rows */
+    for (int j = 0; j < g->nchunks; j++) {
+        const pq_chunk *ch = &g->chunks[j];
+        if (ch->has_meta && ch->num_values != g->num_rows)
+            return err_set(e, "%s: row group %d says %lld rows but column '%s' holds %lld values (corrupt footer?)",
+                           r->name, r->rg, (long long)g->num_rows, r->meta->schema[j + 1].name,
+                           (long long)ch->num_values);
+    }
+    for (int i = 0; i < r->ncols; i++) {
+        pq_col *c = &r->cols[i];
+        const pq_chunk *ch = &g->chunks[c->leaf];
+        if (ch->encrypted) return err_set(e, "%s: column '%s' is encrypted; parquet encryption is not supported", r->name, c->se->name);
+        if (ch->file_path) return err_set(e, "%s: column '%s' is stored in another file (%s); not supported", r->name, c->se->name, ch->file_path);
+        if (!ch->has_meta) return err_set(e, "%s: row group %d, column '%s' has no metadata", r->name, r->rg, c->se->name);
+        if (ch->type != c->ptype)
+            return err_set(e, "%s: row group %d, column '%s': chunk type %s disagrees with the schema's %s", r->name,
+                           r->rg, c->se->name, pq_type_name(ch->type), pq_type_name(c->ptype));
+        if (ch->codec != CODEC_UNCOMPRESSED && ch->codec != CODEC_SNAPPY && ch->codec != CODEC_GZIP && ch->codec != CODEC_ZSTD)
+            return err_set(e, "%s: column '%s' uses compression codec %s, which is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)",
+                           r->name, c->se->name, pq_codec_name(ch->codec));
+        uint64_t off, len;
+        pq_chunk_range(ch, &off, &len);
+        if (off < 4 || off >= r->len - 8)
+            return err_set(e, "%s: byte %llu: column '%s' of row group %d starts outside the file", r->name,
+                           (unsigned long long)off, c->se->name, r->rg);
+        if (len > r->len - 8 - off)
+            return err_set(e, "%s: byte %llu: column '%s' of row group %d: its %llu bytes run past the data of the file",
+                           r->name, (unsigned long long)off, c->se->name, r->rg, (unsigned long long)len);
+        c->pos = r->buf + off;
+        c->end = c->pos + len;
+        c->values_left = ch->num_values;
+        c->codec = ch->codec;
+        c->have_dict = 0;
+        c->dict.n = 0;
+        c->page_n = c->page_row = c->page_val = 0;
+    }
+    r->rg_rows = g->num_rows;
+    r->rg_row = 0;
+    r->rg_checked = 0;
+    return 0;
+}
+
+/* After a row group's last row: every column's pages held exactly the
+ * chunk's values (a page header that says fewer or more is corruption). */
+static int finish_row_group(pq_reader *r, blalm_err *e)
+{
+    r->rg_checked = 1;
+    for (int i = 0; i < r->ncols; i++) {
+        const pq_col *c = &r->cols[i];
+        if (c->values_left != 0 || c->page_row != c->page_n) {
+            char why[200];
+            snprintf(why, sizeof why, "row group %d ends after %lld rows but the column's pages hold %lld more values",
+                     r->rg, (long long)r->rg_rows, (long long)(c->values_left + (c->page_n - c->page_row)));
+            return pq_fail_at(r, e, pq_off(r, c->pos), c, why);
+        }
+    }
+    return 0;
+}
+
+int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
+{
+    while (r->rg_row >= r->rg_rows) {
+        if (r->rg >= 0 && !r->rg_checked && finish_row_group(r, e) < 0) return -1;
+        if (r->rg + 1 >= r->meta->nrg || (r->max_rg > 0 && r->rg + 1 >= r->max_rg)) return 0;
+        r->rg++;
+        if (setup_row_group(r, e) < 0) return -1;
+    }
+    memset(d, 0, sizeof *d);
+    sbuf *m = &r->meta_json;
+    sb_reset(m);
+    sb_addc(m, '{');
+    int first = 1;
+    d->text = "";
+    d->id = NULL;
+    for (int i = 0; i < r->ncols; i++) {
+        pq_col *c = &r->cols[i];
+        int32_t k = 0;
+        int has = pq_col_take(r, c, &k, e);
+        if (has < 0) return -1;
+        if (c->role == ROLE_TEXT) {
+            if (has) { d->text = c->vals.s[k].p; d->text_len = c->vals.s[k].n; }
+        } else if (c->role == ROLE_ID) {
+            if (has && c->ptype == PT_BYTE_ARRAY) {
+                d->id = c->vals.s[k].p;
+                d->id_len = c->vals.s[k].n;
+            } else if (has && (c->ptype == PT_INT32 || c->ptype == PT_INT64)) {
+                int n = snprintf(r->idbuf, sizeof r->idbuf, "%lld", (long long)c->vals.i[k]);
+                d->id = r->idbuf;
+                d->id_len = (size_t)n;
+            }
+        } else {
+            sb_json_key(m, c->se->name, &first);
+            if (has) json_value(m, c, k);
+            else sb_adds(m, "null");
+        }
+    }
+    sb_addc(m, '}');
+    if (!d->id) {
+        int n = snprintf(r->idbuf, sizeof r->idbuf, "%s/%llu", r->stem, (unsigned long long)r->row);
+        if (n >= (int)sizeof r->idbuf) n = (int)sizeof r->idbuf - 1;
+        d->id = r->idbuf;
+        d->id_len = (size_t)n;
+    }
+    d->source = r->source;
+    d->source_len = r->source_len;
+    d->metadata = sb_cstr(m);
+    d->metadata_len = m->len;
+    d->row = r->row++;
+    d->line = 0;
+    d->offset = 0;
+    r->rg_row++;
+    return 1;
+}
+
+
+void pq_reader_close(pq_reader *r)
+{
+    if (!r) return;
+    for (int i = 0; i < r->ncols; i++) pq_col_free(&r->cols[i]);
+    free(r->cols);
+    pq_meta_free(r->meta);
+    sb_free(&r->meta_json);
+    if (r->zstd) ZSTD_freeDCtx(r->zstd);
+    if (r->map) munmap(r->map, r->map_len);
+    free(r->name);
+    free(r->stem);
+    free(r->source);
+    free(r);
+}
+
+/* File name without folders and the .parquet extension: ids "<stem>/<row>"
+ * unless the caller names another stem (doc_opts.id_stem). */
+static char *file_stem(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    const char *dot = strstr(b, ".parquet");
+    if (dot) n = (size_t)(dot - b);
+    else if ((dot = strchr(b, '.')) && dot != b) n = (size_t)(dot - b);
+    return strndup(b, n);
+}
+
+static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
+{
+    const pq_meta *m = r->meta;
+    if (m->encrypted) return err_set(e, "%s: parquet encryption is not supported", r->name);
+    const pq_schema_el *root = &m->schema[0];
+    r->nleaves = m->nschema - 1;
+    if (root->num_children != r->nleaves)
+        return err_set(e, "%s: nested columns (groups, lists, maps, structs) are not supported; only flat schemas",
+                       r->name);
+    for (int i = 1; i < m->nschema; i++) {
+        const pq_schema_el *s = &m->schema[i];
+        if (s->num_children > 0 || s->type < 0)
+            return err_set(e, "%s: column '%s' is nested (group); nested columns are not supported", r->name, s->name);
+        if (s->repetition == 2)
+            return err_set(e, "%s: column '%s' is repeated (a list); repeated columns are not supported", r->name, s->name);
+        if (s->type > PT_FLBA)
+            return err_set(e, "%s: column '%s' has unknown physical type %d", r->name, s->name, s->type);
+        if (s->type == PT_FLBA && (s->type_length <= 0 || s->type_length > (1 << 20)))
+            return err_set(e, "%s: column '%s' has invalid fixed length %d", r->name, s->name, s->type_length);
+        size_t bad;
+        if (!utf8_valid(s->name, strlen(s->name), &bad)) {   /* names become JSON keys */
+            char shown[200];
+            size_t shown_len;
+            utf8_sanitize(s->name, strlen(s->name) < 60 ? strlen(s->name) : 60, shown, &shown_len);
+            shown[shown_len] = 0;
+            return err_set(e, "%s: column %d's name is not valid UTF-8 ('%s', invalid bytes shown as U+FFFD)",
+                           r->name, i, shown);
+        }
+    }
+    const char *tf = opts && opts->text_field ? opts->text_field : "text";
+    const char *idf = opts && opts->id_field ? opts->id_field : "id";
+    int text_only = opts && opts->text_only;
+    r->cols = calloc((size_t)(r->nleaves ? r->nleaves : 1), sizeof *r->cols);
+    if (!r->cols) return err_set(e, "out of memory");
+    r->text_col = r->id_col = -1;
+    for (int i = 0; i < r->nleaves; i++) {
+        const pq_schema_el *s = &m->schema[i + 1];
+        int role = ROLE_META;
+        if (r->text_col < 0 && strcmp(s->name, tf) == 0) role = ROLE_TEXT;
+        else if (r->id_col < 0 && strcmp(s->name, idf) == 0) role = ROLE_ID;
+        if (role == ROLE_TEXT && s->type != PT_BYTE_ARRAY)
+            return err_set(e, "%s: text field '%s' is %s, expected a string (BYTE_ARRAY) column", r->name, tf,
+                           pq_type_name(s->type));
+        if (role == ROLE_ID && s->type != PT_BYTE_ARRAY && s->type != PT_INT32 && s->type != PT_INT64)
+            role = ROLE_META;  /* an id we cannot print as text stays metadata */
+        if (role == ROLE_META && text_only) continue;
+        pq_col *c = &r->cols[r->ncols];
+        if (role == ROLE_TEXT) r->text_col = r->ncols;
+        if (role == ROLE_ID) r->id_col = r->ncols;
+        c->leaf = i;
+        c->se = s;
+        c->ptype = s->type;
+        c->optional = s->repetition == 1;
+        c->role = role;
+        r->ncols++;
+    }
+    if (r->text_col < 0)
+        return err_set(e, "%s: no text column '%s' (use --text-field to name another)", r->name, tf);
+    return 0;
+}
+
+pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
+                              const doc_opts *opts, blalm_err *e)
+{
+    pq_reader *r = calloc(1, sizeof *r);
+    if (!r) { err_set(e, "out of memory"); return NULL; }
+    r->buf = buf;
+    r->len = len;
+    r->name = strdup(name ? name : "(memory)");
+    r->stem = opts && opts->id_stem ? strdup(opts->id_stem) : file_stem(r->name);
+    sb_init(&r->meta_json);
+    r->rg = -1;
+    if (!r->name || !r->stem) { err_set(e, "out of memory"); goto fail; }
+    if (len < 12 || memcmp(buf, "PAR1", 4) != 0) {
+        err_set(e, "%s: byte 0: not a parquet file (no PAR1 magic at the start, or shorter than 12 bytes)", r->name);
+        goto fail;
+    }
+    if (memcmp(buf + len - 4, "PARE", 4) == 0) {
+        err_set(e, "%s: encrypted footer (PARE); parquet encryption is not supported", r->name);
+        goto fail;
+    }
+    if (memcmp(buf + len - 4, "PAR1", 4) != 0) {
+        err_set(e, "%s: byte %zu: no PAR1 magic at the end (truncated file?)", r->name, len - 4);
+        goto fail;
+    }
+    uint32_t flen = rd32(buf + len - 8);
+    if ((uint64_t)flen > len - 12) {
+        err_set(e, "%s: byte %zu: footer length %u larger than the file", r->name, len - 8, flen);
+        goto fail;
+    }
+    size_t foff = len - 8 - flen;
+    r->meta = pq_meta_parse(buf + foff, flen, e);
+    if (!r->meta) {
+        err_prefix(e, "%s: footer at byte %zu", r->name, foff);
+        goto fail;
+    }
+    if (check_schema(r, opts, e) < 0) goto fail;
+    r->max_rg = opts ? opts->max_row_groups : 0;
+    r->source = opts && opts->default_source ? strdup(opts->default_source) : file_stem(r->name);
+    if (!r->source) { err_set(e, "out of memory"); goto fail; }
+    r->source_len = strlen(r->source);
+    return r;
+fail:
+    pq_reader_close(r);
+    return NULL;
+}
+
+/* ---- docs.h backend ----------------------------------------------------- */
+
+static int backend_next(void *state, blalm_doc *d, blalm_err *e) { return pq_reader_next(state, d, e); }
+static void backend_close(void *state) { pq_reader_close(state); }
+
+int parquet_backend_open(const char *path, const doc_opts *opts, doc_backend *out, blalm_err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return err_errno(e, "%s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        err_errno(e, "%s", path);
+        close(fd);
+        return -1;
+    }
+    size_t len = (size_t)st.st_size;
+    if (len < 12) {
+        close(fd);
+        return err_set(e, "%s: byte %zu: file too short to be parquet (truncated?)", path, len);
+    }
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return err_errno(e, "%s: mmap", path);
+    madvise(map, len, MADV_SEQUENTIAL);
+    pq_reader *r = pq_reader_open_mem(map, len, path, opts, e);
+    if (!r) {
+        munmap(map, len);
+        return -1;
+    }
+    r->map = map;
+    r->map_len = len;
+    out->state = r;
+    out->next = backend_next;
+    out->close = backend_close;
+    out->format = "parquet";
+    return 0;
+}
