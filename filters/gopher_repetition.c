@@ -8,57 +8,186 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct id_slot {
-    uint64_t hash;   /* 0 = empty */
-    uint32_t id, tok;
-} id_slot;
+/* ---------- growable key tables ---------- */
+
+/* Open addressing from nonzero 64-bit keys to dense indexes 0, 1, 2, ... in
+ * order of first insertion. The slots hold only index + 1 (0 = empty); the
+ * keys sit in a dense array by index, so that growing the slots needs no
+ * second copy of the keys, and the table is sized by the distinct keys, not
+ * by the positions looked up: on a huge document that is the difference
+ * between a table per token and one per word type. Half full at most. */
+typedef struct key_map {
+    uint32_t *slot;
+    size_t used, alloc;   /* slots in use (a power of two) and allocated */
+    int shift;            /* 64 - log2(used) */
+    struct map_entry *ent;   /* per index: the key and two numbers of the caller's */
+    size_t n, cap;           /* indexes held and allocated */
+} key_map;
+
+/* One cache line holds four: a probe that hits reads its slot and its entry. */
+typedef struct map_entry {
+    uint64_t key;
+    uint32_t a, b;   /* vocabulary: first token, occurrences; n-grams: count, start */
+} map_entry;
+
+/* Per-index arrays that grow with a key_map (vocabulary ids, n-gram classes). */
+typedef struct rep_scratch {
+    key_map vocab;     /* token strings (by utf8_piece_hash) -> ids; a: first token
+                        * (to compare bytes), b: occurrences */
+    uint32_t *id;      /* per token: its id */
+    uint32_t *cls;     /* per position: the class of its repeated n-gram */
+    uint8_t *uniq;     /* per position: its n-gram occurs once */
+    size_t pos_cap;
+    key_map grams;     /* n-grams -> classes (chain_gram; a: count, b: first
+                        * position), or a set (dup_gram_chars) */
+    /* the reference path (tests): every n-gram's hash, a table per position */
+    uint64_t *hs;
+    size_t hs_cap;
+    struct ngram_slot *rgrams;
+    size_t rgrams_cap;
+} rep_scratch;
+
+static size_t map_slot(const key_map *m, uint64_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> m->shift);
+}
+
+/* Sets m to `used` empty slots, keeping its allocation when it is enough. */
+static void map_slots(key_map *m, size_t used)
+{
+    if (m->alloc < used) {
+        free(m->slot);
+        m->slot = quality_xrealloc(NULL, used * sizeof *m->slot);
+        m->alloc = used;
+    }
+    m->used = used;
+    m->shift = 64 - __builtin_ctzll((unsigned long long)used);
+    memset(m->slot, 0, used * sizeof *m->slot);
+}
+
+/* Empties m; 1024 slots to start. */
+static void map_clear(key_map *m)
+{
+    map_slots(m, 1024);
+    m->n = 0;
+}
+
+/* Room for one more key: doubles the slots when half full (placing every
+ * key again from the dense array) and grows the dense array. */
+static void map_room(key_map *m)
+{
+    if (m->n + 1 > m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 1024;
+        m->ent = quality_xrealloc(m->ent, m->cap * sizeof *m->ent);
+    }
+    if ((m->n + 1) * 2 <= m->used) return;
+    map_slots(m, m->used * 2);
+    size_t mask = m->used - 1;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t j = map_slot(m, m->ent[i].key);
+        while (m->slot[j]) j = (j + 1) & mask;
+        m->slot[j] = (uint32_t)i + 1;
+    }
+}
+
+/* The index of key (which differs from every other key by value), added as
+ * the next index when absent (*added = 1). Call map_room first. */
+static uint32_t map_add(key_map *m, uint64_t key, int *added)
+{
+    size_t j = map_slot(m, key), mask = m->used - 1;
+    while (m->slot[j]) {
+        uint32_t k = m->slot[j] - 1;
+        if (m->ent[k].key == key) {
+            *added = 0;
+            return k;
+        }
+        j = (j + 1) & mask;
+    }
+    *added = 1;
+    m->ent[m->n] = (map_entry){key, 0, 0};
+    m->slot[j] = (uint32_t)m->n + 1;
+    return (uint32_t)m->n++;
+}
+
+static rep_scratch *rep_of(quality_ctx *q)
+{
+    if (!q->rep) {
+        q->rep = calloc(1, sizeof *q->rep);
+        if (!q->rep) abort();   /* out of memory, as quality_xrealloc */
+    }
+    return q->rep;
+}
+
+void gopher_repetition_scratch_free(rep_scratch *r)
+{
+    if (!r) return;
+    free(r->vocab.slot);
+    free(r->vocab.ent);
+    free(r->id);
+    free(r->cls);
+    free(r->uniq);
+    free(r->grams.slot);
+    free(r->grams.ent);
+    free(r->hs);
+    free(r->rgrams);
+    free(r);
+}
+
+/* ---------- token ids ---------- */
+
+/* Interns token strings: equal strings get equal ids, in order of first
+ * occurrence; r->id[i] is token i's id and r->idc[id] counts its
+ * occurrences. Strings are told apart by their bytes, the hash only places
+ * them. */
+static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
+{
+    const token *t = q->w.toks;
+    size_t W = q->w.ntoks;
+    if (W > r->pos_cap) {
+        free(r->id);
+        free(r->cls);
+        free(r->uniq);
+        r->id = quality_xrealloc(NULL, W * sizeof *r->id);
+        r->cls = quality_xrealloc(NULL, W * sizeof *r->cls);
+        r->uniq = quality_xrealloc(NULL, W);
+        r->pos_cap = W;
+    }
+    key_map *m = &r->vocab;
+    map_clear(m);
+    for (size_t i = 0; i < W; i++) {
+        uint64_t h = utf8_piece_hash(text + t[i].off, t[i].len);
+        map_room(m);
+        size_t j = map_slot(m, h), mask = m->used - 1;
+        uint32_t id;
+        for (;;) {
+            if (!m->slot[j]) {   /* new: the next id */
+                id = (uint32_t)m->n++;
+                m->ent[id] = (map_entry){h, (uint32_t)i, 1};
+                m->slot[j] = id + 1;
+                break;
+            }
+            uint32_t k = m->slot[j] - 1;
+            map_entry *e = &m->ent[k];
+            if (e->key == h) {
+                const token *o = &t[e->a];
+                if (o->len == t[i].len && !memcmp(text + o->off, text + t[i].off, t[i].len)) {
+                    id = k;
+                    e->b++;
+                    break;
+                }
+            }
+            j = (j + 1) & mask;
+        }
+        r->id[i] = id;
+    }
+}
+
+/* ---------- n-grams ---------- */
 
 typedef struct ngram_slot {
     uint64_t hash;   /* 0 = empty */
     uint32_t start, count;
 } ngram_slot;
-
-/* Interns token strings: equal strings get equal ids; q->idc[id] counts
- * each id's occurrences. */
-static void assign_ids(quality_ctx *q, const char *text)
-{
-    size_t cap = 1024;
-    while (cap < q->w.ntoks * 2) cap <<= 1;
-    if (cap > q->ids_cap) {
-        q->ids = quality_xrealloc(q->ids, cap * sizeof *q->ids);
-        q->ids_cap = cap;
-    }
-    memset(q->ids, 0, cap * sizeof *q->ids);
-    uint32_t next = 0;
-    if (q->w.ntoks > q->idc_cap) {
-        q->idc_cap = q->w.ntoks;
-        q->idc = quality_xrealloc(q->idc, q->idc_cap * sizeof *q->idc);
-        q->cls = quality_xrealloc(q->cls, q->idc_cap * sizeof *q->cls);
-    }
-    for (size_t i = 0; i < q->w.ntoks; i++) {
-        token *t = &q->w.toks[i];
-        uint64_t h = t->hash ? t->hash : utf8_piece_hash(text + t->off, t->len);
-        size_t j = h & (cap - 1);
-        for (;;) {
-            id_slot *s = &q->ids[j];
-            if (!s->hash) {
-                s->hash = h;
-                s->id = next++;
-                s->tok = (uint32_t)i;
-                t->id = s->id;
-                q->idc[t->id] = 1;
-                break;
-            }
-            const token *o = &q->w.toks[s->tok];
-            if (s->hash == h && o->len == t->len && !memcmp(text + o->off, text + t->off, t->len)) {
-                t->id = s->id;
-                q->idc[t->id]++;
-                break;
-            }
-            j = (j + 1) & (cap - 1);
-        }
-    }
-}
 
 static uint64_t fmix64(uint64_t h)
 {
@@ -66,40 +195,11 @@ static uint64_t fmix64(uint64_t h)
     return h ? h : 1; /* 0 marks an empty slot */
 }
 
-static void grams_reset(quality_ctx *q, size_t n)
-{
-    size_t cap = 1024;
-    while (cap < n * 2) cap <<= 1;
-    if (cap > q->grams_cap) {
-        q->grams = quality_xrealloc(q->grams, cap * sizeof *q->grams);
-        q->grams_cap = cap;
-    }
-    q->grams_used = cap;
-    memset(q->grams, 0, cap * sizeof *q->grams);
-}
-
 /* n-grams are compared by a 64-bit hash of their token ids (a polynomial
  * rolling hash, then mixed): a false match needs a 2^-64 collision. */
 #define GRAM_B 0x100000001b3ULL
 
-static ngram_slot *gram_slot(quality_ctx *q, uint64_t h, size_t i, int *inserted)
-{
-    size_t mask = q->grams_used - 1, j = h & mask;
-    *inserted = 0;
-    for (;;) {
-        ngram_slot *s = &q->grams[j];
-        if (!s->hash) {
-            s->hash = h;
-            s->start = (uint32_t)i;
-            s->count = 0;
-            *inserted = 1;
-            return s;
-        }
-        if (s->hash == h) return s;
-        j = (j + 1) & mask;
-    }
-}
-
+/* code points of the n-gram at i, with the n-1 joining spaces or without */
 static uint64_t gram_chars(const token *t, size_t i, int n, int spaces)
 {
     uint64_t c = spaces ? (uint64_t)(n - 1) : 0;
@@ -108,40 +208,53 @@ static uint64_t gram_chars(const token *t, size_t i, int n, int spaces)
 }
 
 /* Rolling hashes of every n-gram: out[i] for the n-gram starting at i. */
-static void gram_hashes(const quality_ctx *q, int n, uint64_t *out)
+static void gram_hashes(const uint32_t *id, size_t W, int n, uint64_t *out)
 {
-    const token *t = q->w.toks;
-    size_t W = q->w.ntoks, G = W - (size_t)n + 1;
+    size_t G = W - (size_t)n + 1;
     uint64_t h = 0, top = 1;
     for (int k = 0; k < n - 1; k++) top *= GRAM_B;
-    for (int k = 0; k < n; k++) h = h * GRAM_B + t[k].id + 1;
+    for (int k = 0; k < n; k++) h = h * GRAM_B + id[k] + 1;
     for (size_t i = 0; i < G; i++) {
         out[i] = fmix64(h ^ (uint64_t)n);
-        if (i + 1 < G) h = (h - (t[i].id + 1) * top) * GRAM_B + t[i + (size_t)n].id + 1;
+        if (i + 1 < G) h = (h - (id[i] + 1) * top) * GRAM_B + id[i + (size_t)n] + 1;
     }
 }
 
 /* The n-gram hash at i computed directly; equals gram_hashes' out[i]. */
-static uint64_t gram_hash_at(const token *t, size_t i, int n)
+static uint64_t gram_hash_at(const uint32_t *id, size_t i, int n)
 {
     uint64_t h = 0;
-    for (int k = 0; k < n; k++) h = h * GRAM_B + t[i + (size_t)k].id + 1;
+    for (int k = 0; k < n; k++) h = h * GRAM_B + id[i + (size_t)k] + 1;
     return fmix64(h ^ (uint64_t)n);
 }
 
-/* datatrove find_top_duplicate: the most frequent n-gram (first seen wins a
- * tie, as Counter.most_common does), its " "-joined length times its count. */
-static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
+/* The reference path (tests): datatrove find_top_duplicate over every
+ * position, one table slot per position. The most frequent n-gram (first
+ * seen wins a tie, as Counter.most_common does), its " "-joined length times
+ * its count. */
+static uint64_t top_gram_chars(quality_ctx *q, rep_scratch *r, int n)
 {
     size_t W = q->w.ntoks;
     if (W < (size_t)n) return 0;
     size_t G = W - (size_t)n + 1;
-    gram_hashes(q, n, hs);
-    grams_reset(q, G);
+    gram_hashes(r->id, W, n, r->hs);
+    size_t cap = 1024;
+    while (cap < G * 2) cap <<= 1;
+    if (cap > r->rgrams_cap) {
+        r->rgrams = quality_xrealloc(r->rgrams, cap * sizeof *r->rgrams);
+        r->rgrams_cap = cap;
+    }
+    memset(r->rgrams, 0, cap * sizeof *r->rgrams);
     ngram_slot *best = NULL;
     for (size_t i = 0; i < G; i++) {
-        int ins;
-        ngram_slot *s = gram_slot(q, hs[i], i, &ins);
+        uint64_t h = r->hs[i];
+        size_t j = h & (cap - 1);
+        while (r->rgrams[j].hash && r->rgrams[j].hash != h) j = (j + 1) & (cap - 1);
+        ngram_slot *s = &r->rgrams[j];
+        if (!s->hash) {
+            s->hash = h;
+            s->start = (uint32_t)i;
+        }
         s->count++;
         if (!best || s->count > best->count || (s->count == best->count && s->start < best->start))
             best = s;
@@ -155,23 +268,24 @@ static uint64_t top_gram_chars(quality_ctx *q, int n, uint64_t *hs)
  * has repeated (n-1)-grams at i and i+1. So for each n only those positions
  * are counted; all others are n-grams of count 1. A counted n-gram is named
  * exactly, without hashing its n tokens: by the class of its (n-1)-gram
- * (its slot at the previous n; the token id for n = 2) and its last token,
- * and its own slot becomes its class for n+1.
- * uniq holds "occurs once" for the (n-1)-grams on entry (W-n+2 entries) and
- * for the n-grams on return (G = W-n+1 entries). Returns the top n-gram's
+ * (for n = 2 the token id) and its last token, and its own class (an index
+ * in order of first occurrence) becomes cls[i] for n+1.
+ * r->uniq holds "occurs once" for the (n-1)-grams on entry (W-n+2 entries)
+ * and for the n-grams on return (G = W-n+1 entries); a counted position is
+ * marked 2 until its n-gram's count is known. Returns the top n-gram's
  * characters times its count (find_top_duplicate: the most frequent, the
  * first seen among equals), and the number of positions that repeat in *rest. */
-static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
+static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
 {
     size_t W = q->w.ntoks, G = W - (size_t)n + 1;
-    if (G > q->cand_cap) {
-        q->cand_cap = G;
-        q->cand = quality_xrealloc(q->cand, q->cand_cap * sizeof *q->cand);
-    }
-    uint32_t *cls = q->cls;
-    if (n == 2)
-        for (size_t i = 0; i < W; i++) cls[i] = q->w.toks[i].id;
+    uint8_t *uniq = r->uniq;
+    uint32_t *cls = r->cls;
+    const uint32_t *id = r->id;
+    if (n == 2) memcpy(cls, id, W * sizeof *cls);
+    key_map *m = &r->grams;
+    map_clear(m);
     size_t nc = 0;
+    uint32_t best = UINT32_MAX;
     for (size_t i = 0; i < G; i++) {
         uint64_t a, b;
         if (i + 9 <= G && (memcpy(&a, uniq + i, 8), memcpy(&b, uniq + i + 1, 8),
@@ -180,69 +294,66 @@ static uint64_t chain_gram(quality_ctx *q, int n, uint8_t *uniq, size_t *rest)
             i += 7;
             continue;
         }
-        if (!(uniq[i] | uniq[i + 1])) q->cand[nc++] = i;
-        uniq[i] = 1;
+        if (uniq[i] | uniq[i + 1]) {
+            uniq[i] = 1;
+            continue;
+        }
+        /* cls[i] is read here for the last time: it becomes the n-gram's class
+         * (bit 63 keeps every key nonzero; classes and ids are below 2^32) */
+        uint64_t key = (uint64_t)cls[i] << 32 | id[i + (size_t)n - 1] | 1ULL << 63;
+        int added;
+        map_room(m);
+        uint32_t k = map_add(m, key, &added);
+        map_entry *e = &m->ent[k];
+        if (added) e->b = (uint32_t)i;
+        e->a++;
+        cls[i] = k;
+        uniq[i] = 2;
+        nc++;
+        if (best == UINT32_MAX || e->a > m->ent[best].a ||
+            (e->a == m->ent[best].a && e->b < m->ent[best].b))
+            best = k;
     }
     *rest = 0;
     if (!nc) return gram_chars(q->w.toks, 0, n, 1);   /* all unique: the first wins */
-    grams_reset(q, nc);
-    size_t mask = q->grams_used - 1;
-    int shift = 64 - __builtin_ctzll((unsigned long long)q->grams_used);
-    ngram_slot *best = NULL;
-    for (size_t c = 0; c < nc; c++) {
-        size_t i = (size_t)q->cand[c];
-        /* bit 63 keeps every key nonzero (classes and ids are below 2^32) */
-        uint64_t key = (uint64_t)cls[i] << 32 | q->w.toks[i + (size_t)n - 1].id | 1ULL << 63;
-        size_t j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> shift);
-        ngram_slot *sl;
-        for (;;) {
-            sl = &q->grams[j];
-            if (!sl->hash) {
-                sl->hash = key;
-                sl->start = (uint32_t)i;
-                sl->count = 0;
-                break;
-            }
-            if (sl->hash == key) break;
-            j = (j + 1) & mask;
+    for (size_t i = 0; i < G; i++) {
+        uint64_t w8;
+        if (i + 8 <= G && (memcpy(&w8, uniq + i, 8), w8 == 0x0101010101010101ULL)) {
+            i += 7;
+            continue;
         }
-        sl->count++;
-        q->cand[c] = (uint64_t)i | (uint64_t)(sl - q->grams) << 32;
-        if (!best || sl->count > best->count ||
-            (sl->count == best->count && sl->start < best->start))
-            best = sl;
-    }
-    for (size_t c = 0; c < nc; c++) {
-        size_t i = (size_t)(uint32_t)q->cand[c];
-        uint32_t slot = (uint32_t)(q->cand[c] >> 32);
-        if (q->grams[slot].count > 1) {
+        if (uniq[i] != 2) continue;
+        if (m->ent[cls[i]].a > 1) {
             uniq[i] = 0;
-            cls[i] = slot;
             (*rest)++;
+        } else {
+            uniq[i] = 1;
         }
     }
-    if (best->count == 1) return gram_chars(q->w.toks, 0, n, 1);
-    return gram_chars(q->w.toks, best->start, n, 1) * best->count;
+    if (m->ent[best].a == 1) return gram_chars(q->w.toks, 0, n, 1);
+    return gram_chars(q->w.toks, m->ent[best].b, n, 1) * m->ent[best].a;
 }
 
 /* datatrove find_all_duplicate: walk; a repeated n-gram adds its ""-joined
- * length and jumps n words, a new one is remembered and steps one word. */
-static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_t *uniq,
-                               size_t rest)
+ * length and jumps n words, a new one is remembered and steps one word.
+ * Only positions whose 5-gram repeats (uniq[i] == 0; rest of them) can
+ * repeat; their hashes are computed where the walk stops (the reference
+ * path: every position's, rolling). */
+static uint64_t dup_gram_chars(quality_ctx *q, rep_scratch *r, int n, size_t rest)
 {
     size_t W = q->w.ntoks;
     if (W < (size_t)n) return 0;
     size_t G = W - (size_t)n + 1;
     if (!rest) return 0;   /* every 5-gram is unique: nothing repeats */
-    /* few repeated positions: hash just those (the same value as rolling) */
-    int lazy = !q->reference && rest < G / 4;
-    if (!lazy) gram_hashes(q, n, hs);
-    grams_reset(q, rest);
+    const uint8_t *uniq = r->uniq;
+    if (q->reference) gram_hashes(r->id, W, n, r->hs);
+    key_map *m = &r->grams;
+    map_clear(m);
     uint64_t rep = 0;
     size_t i = 0;
     while (i < G) {
-        uint64_t w;
-        if (i + 8 <= G && (memcpy(&w, uniq + i, 8), w == 0x0101010101010101ULL)) {
+        uint64_t w8;
+        if (i + 8 <= G && (memcpy(&w8, uniq + i, 8), w8 == 0x0101010101010101ULL)) {
             i += 8;   /* eight unique n-grams */
             continue;
         }
@@ -250,10 +361,11 @@ static uint64_t dup_gram_chars(quality_ctx *q, int n, uint64_t *hs, const uint8_
             i++;
             continue;
         }
-        int ins;
-        uint64_t h = lazy ? gram_hash_at(q->w.toks, i, n) : hs[i];
-        gram_slot(q, h, i, &ins);
-        if (!ins) {
+        uint64_t h = q->reference ? r->hs[i] : gram_hash_at(r->id, i, n);
+        int added;
+        map_room(m);
+        map_add(m, h, &added);
+        if (!added) {
             rep += gram_chars(q->w.toks, i, n, 0);
             i += (size_t)n;
         } else {
@@ -319,34 +431,31 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
     q->spv_cap = sp.cap;
 
     words_split(&q->w, text, len);
-    assign_ids(q, text);
-    o->words = q->w.ntoks;
-    if (q->w.ntoks + 1 > q->hs_cap) {
-        q->hs_cap = q->w.ntoks + 1;
-        q->hs = quality_xrealloc(q->hs, q->hs_cap * sizeof *q->hs);
-    }
-    uint64_t *hs = q->hs;
-    if (q->w.ntoks > q->uniq_cap) {
-        q->uniq_cap = q->w.ntoks;
-        q->uniq = quality_xrealloc(q->uniq, q->uniq_cap);
-    }
-    size_t rest = q->w.ntoks >= 5 ? q->w.ntoks - 4 : 0;
+    rep_scratch *rs = rep_of(q);
+    assign_ids(q, rs, text);
+    size_t W = q->w.ntoks;
+    o->words = W;
+    size_t rest = W >= 5 ? W - 4 : 0;
     if (q->reference) {
+        if (W + 1 > rs->hs_cap) {
+            rs->hs_cap = W + 1;
+            rs->hs = quality_xrealloc(rs->hs, rs->hs_cap * sizeof *rs->hs);
+        }
         for (int k = 0; k < 3; k++)
-            o->top_n_gram_char_frac[k] = quality_ratio((double)top_gram_chars(q, k + 2, hs), L);
-        memset(q->uniq, 0, q->w.ntoks);
-    } else if (q->w.ntoks >= 2) {
+            o->top_n_gram_char_frac[k] = quality_ratio((double)top_gram_chars(q, rs, k + 2), L);
+        if (W) memset(rs->uniq, 0, W);
+    } else if (W >= 2) {
         /* 1-grams: tokens that occur once; then 2, 3, 4 (top) and 5 (unique) */
-        for (size_t i = 0; i < q->w.ntoks; i++) q->uniq[i] = q->idc[q->w.toks[i].id] == 1;
-        for (int nn = 2; nn <= 5 && (size_t)nn <= q->w.ntoks; nn++) {
-            uint64_t top = chain_gram(q, nn, q->uniq, &rest);
+        for (size_t i = 0; i < W; i++) rs->uniq[i] = rs->vocab.ent[rs->id[i]].b == 1;
+        for (int nn = 2; nn <= 5 && (size_t)nn <= W; nn++) {
+            uint64_t top = chain_gram(q, rs, nn, &rest);
             if (nn <= 4) o->top_n_gram_char_frac[nn - 2] = quality_ratio((double)top, L);
         }
     }
-    if (q->w.ntoks >= 5) {
+    if (W >= 5) {
         for (int k = 0; k < 6; k++)
             o->dup_n_gram_char_frac[k] =
-                quality_ratio((double)dup_gram_chars(q, k + 5, hs, q->uniq, rest), L);
+                quality_ratio((double)dup_gram_chars(q, rs, k + 5, rest), L);
     }
 
     static const char *const top_names[] = {"top_2_gram", "top_3_gram", "top_4_gram"};

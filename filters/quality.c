@@ -92,17 +92,11 @@ void quality_free(quality_ctx *q)
 {
     if (!q) return;
     words_free(&q->w);
-    free(q->ids);
-    free(q->idc);
-    free(q->cand);
-    free(q->cls);
-    free(q->grams);
+    gopher_repetition_scratch_free(q->rep);
     free(q->buf);
     free(q->spv);
     free(q->dup_h);
     free(q->dup_idx);
-    free(q->hs);
-    free(q->uniq);
     free(q->c4l);
     if (q->md) pcre2_match_data_free(q->md);
     if (q->citation) pcre2_code_free(q->citation);

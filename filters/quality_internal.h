@@ -27,11 +27,12 @@ enum {
     TF_STOP = 16,       /* one of Gopher's stop words (case-sensitive) */
 };
 
+/* 16 bytes a token: a huge document's tokens are the largest table the
+ * measures keep (Gopher repetition keeps each token's id apart). */
 typedef struct token {
-    size_t off;
-    uint32_t len, ncp, id;
-    uint32_t flags;
-    uint64_t hash;   /* utf8_piece_hash of the token when known (a whole chunk), else 0 */
+    uint64_t off : 56;   /* byte offset in the text */
+    uint64_t flags : 8;  /* TF_* */
+    uint32_t len, ncp;   /* bytes, code points */
 } token;
 
 /* The splitter's state: the last text's tokens and scratch reused across
@@ -52,6 +53,7 @@ typedef struct words_ctx {
     const ws_spans *ext;            /* the caller's split (quality_use_split) */
     int no_cache;                   /* the reference path: no chunk cache */
 } words_ctx;
+_Static_assert(sizeof(token) == 16, "a token is 16 bytes");
 
 void words_init(words_ctx *w);
 void words_free(words_ctx *w);
@@ -95,20 +97,7 @@ typedef struct span_list {
 struct quality_ctx {
     quality_config cfg;
     words_ctx w;
-    /* Gopher repetition */
-    struct id_slot *ids;
-    size_t ids_cap;
-    uint32_t *idc;              /* occurrences of each token id */
-    size_t idc_cap;
-    uint64_t *cand;             /* n-gram positions that may repeat, with their slots */
-    size_t cand_cap;
-    uint32_t *cls;              /* per position: the class of its repeated n-gram */
-    struct ngram_slot *grams;
-    size_t grams_cap, grams_used;   /* allocated; in use for this n */
-    uint64_t *hs;               /* n-gram hashes */
-    size_t hs_cap;
-    uint8_t *uniq;              /* positions whose 5-gram occurs once */
-    size_t uniq_cap;
+    struct rep_scratch *rep;    /* Gopher repetition's tables (gopher_repetition.c) */
     int reference;              /* fast paths off (tests) */
     /* lines and paragraphs, reused across documents (no allocation per document) */
     span *spv;                  /* line/paragraph spans */
@@ -126,6 +115,9 @@ struct quality_ctx {
     pcre2_match_data *md;
     int jit;
 };
+
+/* Frees the tables behind q->rep (gopher_repetition.c). */
+void gopher_repetition_scratch_free(struct rep_scratch *r);
 
 /* Scratch tables grow with the longest document so far, on huge pages once
  * they reach MEM_BIG; aborts when out of memory. */

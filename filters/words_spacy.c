@@ -142,8 +142,6 @@ static void push_token(words_ctx *w, const char *text, size_t off, size_t len, s
     t->off = off;
     t->len = (uint32_t)len;
     t->ncp = (uint32_t)ncp;
-    t->id = 0;
-    t->hash = 0;
     /* flags */
     const unsigned char *s = (const unsigned char *)text + off;
     uint32_t f = TF_PUNCT;
@@ -657,27 +655,14 @@ static chunk_entry *chunk_find(words_ctx *w, const char *k, size_t n, uint64_t h
     return &w->chunks[h & mask];  /* evict */
 }
 
-void words_split(words_ctx *w, const char *text, size_t len)
+/* Tokens of the chunks cv[0..nc) of text, whose offsets are relative to
+ * text + base. */
+static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size_t nc,
+                         size_t base)
 {
     const unsigned char *s = (const unsigned char *)text;
-    /* the measures of one document share one tokenization */
-    uint64_t th = xxh3_64(text, len);
-    if (w->tok_valid && w->tok_len == len && w->tok_hash == th) return;
-    w->tok_valid = 1;
-    w->tok_len = len;
-    w->tok_hash = th;
-    w->ntoks = 0;
-    if (!w->chunks) w->chunks = mem_big_calloc(CC_SLOTS * sizeof *w->chunks);   /* 2 MiB-aligned */
     int use_cache = w->chunks && !w->no_cache;
-    /* the chunks (whitespace pieces) with their hashes: the caller's split
-     * of this text when it gave one (quality_use_split), else our own */
-    const ws_spans *sp = w->ext;
-    if (!sp || sp->text != text || sp->len != len) {
-        if (ws_split(&w->own, text, len) < 0) abort();   /* out of memory, as xrealloc */
-        sp = &w->own;
-    }
-    const ws_span *cv = sp->v;
-    size_t nc = sp->n, i;
+    size_t i;
     /* chunks are looked up in the cache with the slot of the chunk 24 ahead
      * prefetched, since a probe of the multi-megabyte table is otherwise a
      * wait on memory */
@@ -687,8 +672,8 @@ void words_split(words_ctx *w, const char *text, size_t len)
             __builtin_prefetch(pf);
         }
         int32_t cp;
-        i = cv[c].off;
-        size_t j = cv[c].end;
+        i = base + cv[c].off;
+        size_t j = base + cv[c].end;
         size_t blen = j - i;
         chunk_entry *ce = NULL;
         uint64_t h = 0;
@@ -708,9 +693,7 @@ void words_split(words_ctx *w, const char *text, size_t len)
                 t->off = off;
                 t->len = ce->bytes[p];
                 t->ncp = ce->cps[p];
-                t->id = 0;
                 t->flags = ce->flags[p];
-                t->hash = ce->nparts == 1 && ce->bytes[0] == blen ? h : 0;   /* the chunk is the token */
                 off += ce->bytes[p];
             }
             i = j;
@@ -740,7 +723,6 @@ void words_split(words_ctx *w, const char *text, size_t len)
             tokenize_chunk(w, text, n);
         }
         size_t made = w->ntoks - first;
-        if (made == 1 && h && w->toks[first].len == blen) w->toks[first].hash = h;   /* the chunk is the token */
         if (ce && made >= 1 && made <= CC_PARTS) {
             ce->hash = h;
             ce->key_len = (uint8_t)blen;
@@ -754,6 +736,48 @@ void words_split(words_ctx *w, const char *text, size_t len)
             }
         }
         i = j;
+    }
+}
+
+/* Without the caller's split, a text is split in windows of this many bytes
+ * (extended to the next space or newline), so a huge text costs no
+ * whitespace split of its own. */
+#define SPLIT_WINDOW ((size_t)1 << 20)
+
+void words_split(words_ctx *w, const char *text, size_t len)
+{
+    /* the measures of one document share one tokenization */
+    uint64_t th = xxh3_64(text, len);
+    if (w->tok_valid && w->tok_len == len && w->tok_hash == th) return;
+    w->tok_valid = 1;
+    w->tok_len = len;
+    w->tok_hash = th;
+    w->ntoks = 0;
+    if (!w->chunks) w->chunks = mem_big_calloc(CC_SLOTS * sizeof *w->chunks);   /* 2 MiB-aligned */
+    /* Room for a quarter token per byte (English web text has about 0.2)
+     * before the first token: growing by copying would hold the old and the
+     * new array at once. Pages are touched only as tokens fill them. */
+    size_t want = len / 4 + 4096;
+    if (w->tok_cap < want) {
+        free(w->toks);
+        w->toks = mem_big_alloc(want * sizeof *w->toks);
+        if (!w->toks) abort();   /* out of memory, as quality_xrealloc */
+        w->tok_cap = want;
+    }
+    /* the chunks (whitespace pieces) with their hashes: the caller's split
+     * of this text when it gave one (quality_use_split), else our own, a
+     * window at a time */
+    const ws_spans *sp = w->ext;
+    if (sp && sp->text == text && sp->len == len) {
+        split_chunks(w, text, sp->v, sp->n, 0);
+        return;
+    }
+    for (size_t a = 0; a < len;) {
+        size_t b = len - a > SPLIT_WINDOW ? a + SPLIT_WINDOW : len;
+        while (b < len && text[b] != ' ' && text[b] != '\n') b++;   /* never inside a chunk */
+        if (ws_split(&w->own, text + a, b - a) < 0) abort();   /* out of memory */
+        split_chunks(w, text, w->own.v, w->own.n, a);
+        a = b;
     }
 }
 
