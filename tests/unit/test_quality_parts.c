@@ -220,6 +220,52 @@ TEST(find_duplicates_matches_naive)
     quality_free(q);
 }
 
+/* words_split without the caller's split works a 1 MiB window at a time;
+ * the tokens must equal those over the caller's whole split, on a text of
+ * several windows with every kind of whitespace and long chunks. */
+TEST(windowed_split_matches_whole_split)
+{
+    static const char *const frag[] = {
+        "word", "Don't", "U.S.", "(yes)", "e.g.", "well-known", "$100", "http://a.bc/d",
+        " ", "  ", "\n", "\n\n", "\t", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\xa8", "\x0b",
+        "\xc3\xa9t\xc3\xa9", "...", "\xff", "-", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+    size_t cap = (size_t)5 << 20;
+    char *text = malloc(cap + 1);
+    CHECK(text != NULL);
+    if (!text) return;
+    uint64_t x = 99;
+    size_t len = 0;
+    while (len + 64 < cap) {
+        const char *f = frag[rng_next(&x) % (sizeof frag / sizeof *frag)];
+        size_t k = strlen(f);
+        memcpy(text + len, f, k);
+        len += k;
+        if (rng_next(&x) % 4000 == 0) {   /* now and then a long run without ASCII space */
+            for (size_t i = 0; i < 3000 && len + 64 < cap; i += 3, len += 3)
+                memcpy(text + len, "\xe3\x80\x80", 3);
+        }
+    }
+    words_ctx whole, win;
+    words_init(&whole);
+    words_init(&win);
+    ws_spans sp = {0};
+    CHECK(ws_split(&sp, text, len) == 0);
+    whole.ext = &sp;
+    words_split(&whole, text, len);
+    words_split(&win, text, len);
+    CHECK(whole.ntoks > 200000);
+    CHECK_EQ_INT(win.ntoks, whole.ntoks);
+    size_t bad = 0;
+    for (size_t i = 0; i < whole.ntoks && i < win.ntoks; i++)
+        bad += memcmp(&whole.toks[i], &win.toks[i], sizeof(token)) != 0;
+    printf("# windowed split: %zu bytes, %zu tokens, %zu differ\n", len, whole.ntoks, bad);
+    CHECK_EQ_INT(bad, 0);
+    ws_free(&sp);
+    words_free(&whole);
+    words_free(&win);
+    free(text);
+}
+
 int main(void)
 {
     RUN(c4_phrases_find_matches_naive_search);
@@ -227,5 +273,6 @@ int main(void)
     RUN(split_lines_matches_python_splitlines);
     RUN(strip_and_code_points_match_naive);
     RUN(find_duplicates_matches_naive);
+    RUN(windowed_split_matches_whole_split);
     return test_summary();
 }
