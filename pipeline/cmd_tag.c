@@ -85,6 +85,8 @@ static const char usage[] =
     "  --help           this text\n"
     "\n"
     "Invalid UTF-8 in a text is replaced by U+FFFD and counted (readability.invalid_utf8).\n"
+    "Memory: each tagger needs at most about 10 bytes per byte of the largest\n"
+    "document's text (README: \"Measuring documents\").\n"
     "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; beside\n"
     "each attribute file, <stem>.record.json records the document file it was made\n"
     "from (size, mtime, xxh3 of its bytes), the settings and the command. A rerun\n"
