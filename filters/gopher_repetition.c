@@ -6,13 +6,14 @@
 #include "lib/hash.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---------- growable key tables ---------- */
 
 /* Open addressing from nonzero 64-bit keys to dense indexes 0, 1, 2, ... in
  * order of first insertion. The slots hold only index + 1 (0 = empty); the
- * keys sit in a dense array by index, so that growing the slots needs no
+ * keys sit in a dense array of entries by index, so that growing the slots needs no
  * second copy of the keys, and the table is sized by the distinct keys, not
  * by the positions looked up: on a huge document that is the difference
  * between a table per token and one per word type. Half full at most. */
@@ -30,7 +31,7 @@ typedef struct map_entry {
     uint32_t a, b;   /* vocabulary: first token, occurrences; n-grams: count, start */
 } map_entry;
 
-/* Per-index arrays that grow with a key_map (vocabulary ids, n-gram classes). */
+/* Gopher repetition's scratch, one per quality_ctx, reused across documents. */
 typedef struct rep_scratch {
     key_map vocab;     /* token strings (by utf8_piece_hash) -> ids; a: first token
                         * (to compare bytes), b: occurrences */
@@ -136,7 +137,7 @@ void gopher_repetition_scratch_free(rep_scratch *r)
 /* ---------- token ids ---------- */
 
 /* Interns token strings: equal strings get equal ids, in order of first
- * occurrence; r->id[i] is token i's id and r->idc[id] counts its
+ * occurrence; r->id[i] is token i's id and r->vocab.ent[id].b counts its
  * occurrences. Strings are told apart by their bytes, the hash only places
  * them. */
 static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
