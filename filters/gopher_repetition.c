@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Tables for more tokens than this are freed after the measure. */
+#define REP_KEEP_MAX ((size_t)1 << 22)
+
 /* ---------- growable key tables ---------- */
 
 /* Open addressing from nonzero 64-bit keys to dense indexes 0, 1, 2, ... in
@@ -478,6 +481,12 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
         if (c->dup_n_gram_frac[k] >= 0 && o->dup_n_gram_char_frac[k] > c->dup_n_gram_frac[k])
             r = dup_names[k];
     o->reason = r;
+    /* a huge document's tables go back now: the measures after this one
+     * (C4's, FineWeb's) would otherwise build theirs on top of them */
+    if (W > REP_KEEP_MAX) {
+        gopher_repetition_scratch_free(rs);
+        q->rep = NULL;
+    }
 }
 
 void gopher_repetition_json(const gopher_repetition_stats *s, sbuf *b)
