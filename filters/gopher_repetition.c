@@ -69,10 +69,13 @@ static void map_slots(key_map *m, size_t used)
     memset(m->slot, 0, used * sizeof *m->slot);
 }
 
-/* Empties m; 1024 slots to start. */
-static void map_clear(key_map *m)
+/* Empties m, with slots for `expect` keys (at most 2^16: a huge document's
+ * tables grow to what they hold). */
+static void map_clear(key_map *m, size_t expect)
 {
-    map_slots(m, 1024);
+    size_t used = 1024;
+    while (used < 2 * expect && used < ((size_t)1 << 17)) used <<= 1;
+    map_slots(m, used);
     m->n = 0;
 }
 
@@ -157,7 +160,7 @@ static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
         r->pos_cap = W;
     }
     key_map *m = &r->vocab;
-    map_clear(m);
+    map_clear(m, W);
     for (size_t i = 0; i < W; i++) {
         uint64_t h = utf8_piece_hash(text + t[i].off, t[i].len);
         map_room(m);
@@ -287,7 +290,7 @@ static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
     const uint32_t *id = r->id;
     if (n == 2) memcpy(cls, id, W * sizeof *cls);
     key_map *m = &r->grams;
-    map_clear(m);
+    map_clear(m, G);
     size_t nc = 0;
     uint32_t best = UINT32_MAX;
     for (size_t i = 0; i < G; i++) {
@@ -352,7 +355,7 @@ static uint64_t dup_gram_chars(quality_ctx *q, rep_scratch *r, int n, size_t res
     const uint8_t *uniq = r->uniq;
     if (q->reference) gram_hashes(r->id, W, n, r->hs);
     key_map *m = &r->grams;
-    map_clear(m);
+    map_clear(m, rest);
     uint64_t rep = 0;
     size_t i = 0;
     while (i < G) {
