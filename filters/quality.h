@@ -4,7 +4,7 @@
  * Definitions follow datatrove's filters (gopher_quality_filter.py,
  * gopher_repetition_filter.py, c4_filters.py, fineweb_quality_filter.py):
  *  - words: datatrove's English word_tokenize, i.e. spaCy's tokenizer rules
- *    (spacy.blank("en")), approximated in quality.c: whitespace splits chunks;
+ *    (spacy.blank("en")), approximated in words_spacy.c: whitespace splits chunks;
  *    prefixes (opening quotes/brackets, currency, most punctuation), suffixes
  *    (closing punctuation, 's, units after numbers, a final period after a
  *    lowercase letter/digit/two capitals) and infixes (hyphens between letters,

@@ -247,6 +247,17 @@ int ws_split(ws_spans *sp, const char *text, size_t len)
     sp->n = 0;
     sp->text = NULL;
     sp->len = 0;
+    /* Room for a piece per 4 bytes (web text has about one per 6) before the
+     * first: growing by copying would hold the old and the new array at
+     * once, and the pages not reached are never touched. */
+    size_t want = len / 4 + 1024;
+    if (sp->cap < want) {
+        ws_span *nv = mem_big_alloc(want * sizeof *nv);
+        if (!nv) return -1;
+        free(sp->v);
+        sp->v = nv;
+        sp->cap = want;
+    }
     while (i < len) {
         int32_t cp;
         if (s[i] < 0x80) {

@@ -86,6 +86,8 @@ static const char usage[] =
     "  --help           this text\n"
     "\n"
     "Invalid UTF-8 in a text is replaced by U+FFFD and counted (readability.invalid_utf8).\n"
+    "Memory: each tagger needs at most about 10 bytes per byte of the largest\n"
+    "document's text (README: \"Measuring documents\").\n"
     "Completion markers: WORK/state/tag/<set>/<file>.<settings hash>.done; beside\n"
     "each attribute file, <stem>.record.json records the document file it was made\n"
     "from (size, mtime, xxh3 of its bytes), the settings and the command. A rerun\n"
@@ -314,6 +316,10 @@ typedef struct run_totals {
     uint64_t pass[NSETS];
 } run_totals;
 
+/* Texts longer than this give their whitespace split back after readability
+ * (memory: the quality tokenizer then splits a window at a time). */
+#define SPLIT_KEEP_MAX ((size_t)16 << 20)
+
 /* Markers carry a hash of the settings that shape the output, so a rerun
  * with other thresholds (or another patterns file) recomputes. */
 static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int force,
@@ -370,13 +376,15 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
             len = clean.len;
         }
         tot->invalid_utf8 += invalid;
-        /* one whitespace split of the text for readability and the tokenizer */
-        if (ws_split(&split, text, len) < 0) {
-            err_set(e, "%s: out of memory splitting document %s", f->path, d.id);
-            goto fail_doc;
-        }
-        quality_use_split(qc, &split);
+        /* one whitespace split of the text for readability and the tokenizer
+         * (without readability the tokenizer splits a window at a time) */
+        quality_use_split(qc, NULL);
         if (todo & (1 << S_READ)) {
+            if (ws_split(&split, text, len) < 0) {
+                err_set(e, "%s: out of memory splitting document %s", f->path, d.id);
+                goto fail_doc;
+            }
+            quality_use_split(qc, &split);
             readability_counts k;
             readability_scores sc;
             readability_count_spans(rc, &split, &k);
@@ -386,6 +394,12 @@ static int tag_file(const work_dirs *wd, const doc_file *f, int sets_mask, int f
             readability_json(&k, &sc, &out);
             tot->pass[S_READ]++;
             if (attrw_write(w[S_READ], d.id, d.id_len, out.data, out.len, e) < 0) goto fail_doc;
+            /* a huge document's split (24 bytes a word) goes before the
+             * quality measures build their tables */
+            if (len > SPLIT_KEEP_MAX) {
+                quality_use_split(qc, NULL);
+                ws_free(&split);
+            }
         }
         if (todo & (1 << S_GQ)) {
             gopher_quality_stats s;

@@ -1,0 +1,86 @@
+/* gopher_quality.c - datatrove's GopherQualityFilter statistics and verdict
+ * (gopher_quality_filter.py): word counts and lengths over spaCy words,
+ * symbol ratios, bullet and ellipsis lines, alphabetic and stop words. */
+#include "filters/quality_internal.h"
+
+#include <string.h>
+
+void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher_quality_stats *o)
+{
+    const quality_config *c = &q->cfg;
+    memset(o, 0, sizeof *o);
+    words_split(&q->w, text, len);
+    uint64_t nonsym_len = 0;
+    o->n_words = q->w.ntoks;
+    for (size_t i = 0; i < q->w.ntoks; i++) {
+        const token *t = &q->w.toks[i];
+        if (t->flags & TF_NONSYM) {
+            o->n_non_symbol_words++;
+            nonsym_len += t->ncp;
+        }
+        if (t->flags & TF_ALPHA) o->alpha_words++;
+        if (t->flags & TF_STOP) o->stop_words++;
+    }
+    o->avg_word_length = quality_ratio((double)nonsym_len, (double)o->n_non_symbol_words);
+    o->hashes = quality_count_sub(text, len, "#");
+    o->ellipses = quality_count_sub(text, len, "...") + quality_count_sub(text, len, "\xe2\x80\xa6");
+    o->hash_word_ratio = quality_ratio((double)o->hashes, (double)o->n_words);
+    o->ellipsis_word_ratio = quality_ratio((double)o->ellipses, (double)o->n_words);
+    span_list lines = {q->spv, 0, q->spv_cap};
+    quality_split_lines(text, len, &lines);
+    o->lines = lines.n;
+    for (size_t i = 0; i < lines.n; i++) {
+        size_t off = lines.v[i].off, n = lines.v[i].len;
+        quality_strip_span(text, &off, &n);
+        const char *l = text + off;
+        if (n && (l[0] == '-' || (n >= 3 && !memcmp(l, "\xe2\x80\xa2", 3)))) o->bullet_lines++;
+        if (quality_ends_with(l, n, "...") || quality_ends_with(l, n, "\xe2\x80\xa6")) o->ellipsis_lines++;
+    }
+    q->spv = lines.v;
+    q->spv_cap = lines.cap;
+    o->bullet_lines_ratio = quality_ratio((double)o->bullet_lines, (double)o->lines);
+    o->ellipsis_lines_ratio = quality_ratio((double)o->ellipsis_lines, (double)o->lines);
+    o->alpha_words_ratio = quality_ratio((double)o->alpha_words, (double)o->n_words);
+
+    double nw = (double)o->n_non_symbol_words;
+    const char *r = NULL;
+    if (quality_rule_on(c->min_doc_words) && nw < c->min_doc_words) r = "gopher_short_doc";
+    else if (quality_rule_on(c->max_doc_words) && nw > c->max_doc_words) r = "gopher_long_doc";
+    else if (quality_rule_on(c->min_avg_word_length) && o->avg_word_length < c->min_avg_word_length)
+        r = "gopher_below_avg_threshold";
+    else if (quality_rule_on(c->max_avg_word_length) && o->avg_word_length > c->max_avg_word_length)
+        r = "gopher_above_avg_threshold";
+    else if (quality_rule_on(c->max_symbol_word_ratio) && o->hash_word_ratio > c->max_symbol_word_ratio)
+        r = "gopher_too_many_hashes";
+    else if (quality_rule_on(c->max_symbol_word_ratio) && o->ellipsis_word_ratio > c->max_symbol_word_ratio)
+        r = "gopher_too_many_ellipsis";
+    else if (quality_rule_on(c->max_bullet_lines_ratio) && o->bullet_lines_ratio > c->max_bullet_lines_ratio)
+        r = "gopher_too_many_bullets";
+    else if (quality_rule_on(c->max_ellipsis_lines_ratio) &&
+             o->ellipsis_lines_ratio > c->max_ellipsis_lines_ratio)
+        r = "gopher_too_many_end_ellipsis";
+    else if (quality_rule_on(c->max_non_alpha_words_ratio) &&
+             o->alpha_words_ratio < c->max_non_alpha_words_ratio)
+        r = "gopher_below_alpha_threshold";
+    else if (quality_rule_on(c->min_stop_words) && (double)o->stop_words < c->min_stop_words)
+        r = "gopher_enough_stop_words";
+    o->reason = r;
+}
+
+void gopher_quality_json(const gopher_quality_stats *s, sbuf *b)
+{
+    int f = 1;
+    sb_addc(b, '{');
+    quality_json_verdict(b, &f, "pass", "reason", s->reason);
+    quality_json_uint(b, &f, "n_words", s->n_words);
+    quality_json_uint(b, &f, "n_non_symbol_words", s->n_non_symbol_words);
+    quality_json_num(b, &f, "avg_word_length", s->avg_word_length);
+    quality_json_num(b, &f, "hash_word_ratio", s->hash_word_ratio);
+    quality_json_num(b, &f, "ellipsis_word_ratio", s->ellipsis_word_ratio);
+    quality_json_num(b, &f, "bullet_lines_ratio", s->bullet_lines_ratio);
+    quality_json_num(b, &f, "ellipsis_lines_ratio", s->ellipsis_lines_ratio);
+    quality_json_num(b, &f, "alpha_words_ratio", s->alpha_words_ratio);
+    quality_json_uint(b, &f, "stop_words", s->stop_words);
+    quality_json_uint(b, &f, "lines", s->lines);
+    sb_addc(b, '}');
+}

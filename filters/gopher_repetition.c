@@ -1,0 +1,518 @@
+/* gopher_repetition.c - datatrove's GopherRepetitionFilter statistics and
+ * verdict (gopher_repetition_filter.py): duplicate paragraphs and lines, the
+ * top 2-4-gram and the duplicated 5-10-grams over spaCy words. */
+#include "filters/quality_internal.h"
+
+#include "lib/hash.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tables for more tokens than this are freed after the measure. */
+#define REP_KEEP_MAX ((size_t)1 << 22)
+
+/* ---------- growable key tables ---------- */
+
+/* Open addressing from nonzero 64-bit keys to dense indexes 0, 1, 2, ... in
+ * order of first insertion. The slots hold only index + 1 (0 = empty); the
+ * keys sit in a dense array of entries by index, so that growing the slots needs no
+ * second copy of the keys, and the table is sized by the distinct keys, not
+ * by the positions looked up: on a huge document that is the difference
+ * between a table per token and one per word type. Half full at most. */
+typedef struct key_map {
+    uint32_t *slot;
+    size_t used, alloc;   /* slots in use (a power of two) and allocated */
+    int shift;            /* 64 - log2(used) */
+    struct map_entry *ent;   /* per index: the key and two numbers of the caller's */
+    size_t n, cap;           /* indexes held and allocated */
+} key_map;
+
+/* One cache line holds four: a probe that hits reads its slot and its entry. */
+typedef struct map_entry {
+    uint64_t key;
+    uint32_t a, b;   /* vocabulary: first token, occurrences; n-grams: count, start */
+} map_entry;
+
+/* Gopher repetition's scratch, one per quality_ctx, reused across documents. */
+typedef struct rep_scratch {
+    key_map vocab;     /* token strings (by utf8_piece_hash) -> ids; a: first token
+                        * (to compare bytes), b: occurrences */
+    uint32_t *id;      /* per token: its id */
+    uint32_t *cls;     /* per position: the class of its repeated n-gram */
+    uint8_t *uniq;     /* per position: its n-gram occurs once */
+    size_t pos_cap;
+    key_map grams;     /* n-grams -> classes (chain_gram; a: count, b: first
+                        * position), or a set (dup_gram_chars) */
+    /* the reference path (tests): every n-gram's hash, a table per position */
+    uint64_t *hs;
+    size_t hs_cap;
+    struct ngram_slot *rgrams;
+    size_t rgrams_cap;
+} rep_scratch;
+
+static size_t map_slot(const key_map *m, uint64_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> m->shift);
+}
+
+/* Sets m to `used` empty slots, keeping its allocation when it is enough. */
+static void map_slots(key_map *m, size_t used)
+{
+    if (m->alloc < used) {
+        free(m->slot);
+        m->slot = quality_xrealloc(NULL, used * sizeof *m->slot);
+        m->alloc = used;
+    }
+    m->used = used;
+    m->shift = 64 - __builtin_ctzll((unsigned long long)used);
+    memset(m->slot, 0, used * sizeof *m->slot);
+}
+
+/* Empties m, with slots for `expect` keys (at most 2^16: a huge document's
+ * tables grow to what they hold). */
+static void map_clear(key_map *m, size_t expect)
+{
+    size_t used = 1024;
+    while (used < 2 * expect && used < ((size_t)1 << 17)) used <<= 1;
+    map_slots(m, used);
+    m->n = 0;
+}
+
+/* Room for one more key: doubles the slots when half full (placing every
+ * key again from the dense array) and grows the dense array. */
+static void map_room(key_map *m)
+{
+    if (m->n + 1 > m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 1024;
+        m->ent = quality_xrealloc(m->ent, m->cap * sizeof *m->ent);
+    }
+    if ((m->n + 1) * 2 <= m->used) return;
+    map_slots(m, m->used * 2);
+    size_t mask = m->used - 1;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t j = map_slot(m, m->ent[i].key);
+        while (m->slot[j]) j = (j + 1) & mask;
+        m->slot[j] = (uint32_t)i + 1;
+    }
+}
+
+/* The index of key (which differs from every other key by value), added as
+ * the next index when absent (*added = 1). Call map_room first. */
+static uint32_t map_add(key_map *m, uint64_t key, int *added)
+{
+    size_t j = map_slot(m, key), mask = m->used - 1;
+    while (m->slot[j]) {
+        uint32_t k = m->slot[j] - 1;
+        if (m->ent[k].key == key) {
+            *added = 0;
+            return k;
+        }
+        j = (j + 1) & mask;
+    }
+    *added = 1;
+    m->ent[m->n] = (map_entry){key, 0, 0};
+    m->slot[j] = (uint32_t)m->n + 1;
+    return (uint32_t)m->n++;
+}
+
+static rep_scratch *rep_of(quality_ctx *q)
+{
+    if (!q->rep) {
+        q->rep = calloc(1, sizeof *q->rep);
+        if (!q->rep) abort();   /* out of memory, as quality_xrealloc */
+    }
+    return q->rep;
+}
+
+void gopher_repetition_scratch_free(rep_scratch *r)
+{
+    if (!r) return;
+    free(r->vocab.slot);
+    free(r->vocab.ent);
+    free(r->id);
+    free(r->cls);
+    free(r->uniq);
+    free(r->grams.slot);
+    free(r->grams.ent);
+    free(r->hs);
+    free(r->rgrams);
+    free(r);
+}
+
+/* ---------- token ids ---------- */
+
+/* Interns token strings: equal strings get equal ids, in order of first
+ * occurrence; r->id[i] is token i's id and r->vocab.ent[id].b counts its
+ * occurrences. Strings are told apart by their bytes, the hash only places
+ * them. */
+static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
+{
+    const token *t = q->w.toks;
+    size_t W = q->w.ntoks;
+    if (W > r->pos_cap) {
+        free(r->id);
+        free(r->cls);
+        free(r->uniq);
+        r->id = quality_xrealloc(NULL, W * sizeof *r->id);
+        r->cls = quality_xrealloc(NULL, W * sizeof *r->cls);
+        r->uniq = quality_xrealloc(NULL, W);
+        r->pos_cap = W;
+    }
+    key_map *m = &r->vocab;
+    map_clear(m, W);
+    for (size_t i = 0; i < W; i++) {
+        uint64_t h = utf8_piece_hash(text + t[i].off, t[i].len);
+        map_room(m);
+        size_t j = map_slot(m, h), mask = m->used - 1;
+        uint32_t id;
+        for (;;) {
+            if (!m->slot[j]) {   /* new: the next id */
+                id = (uint32_t)m->n++;
+                m->ent[id] = (map_entry){h, (uint32_t)i, 1};
+                m->slot[j] = id + 1;
+                break;
+            }
+            uint32_t k = m->slot[j] - 1;
+            map_entry *e = &m->ent[k];
+            if (e->key == h) {
+                const token *o = &t[e->a];
+                if (o->len == t[i].len && !memcmp(text + o->off, text + t[i].off, t[i].len)) {
+                    id = k;
+                    e->b++;
+                    break;
+                }
+            }
+            j = (j + 1) & mask;
+        }
+        r->id[i] = id;
+    }
+}
+
+/* ---------- n-grams ---------- */
+
+typedef struct ngram_slot {
+    uint64_t hash;   /* 0 = empty */
+    uint32_t start, count;
+} ngram_slot;
+
+static uint64_t fmix64(uint64_t h)
+{
+    h = hash_fmix64(h);
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+/* n-grams are compared by a 64-bit hash of their token ids (a polynomial
+ * rolling hash, then mixed): a false match needs a 2^-64 collision. */
+#define GRAM_B 0x100000001b3ULL
+
+/* code points of the n-gram at i, with the n-1 joining spaces or without */
+static uint64_t gram_chars(const token *t, size_t i, int n, int spaces)
+{
+    uint64_t c = spaces ? (uint64_t)(n - 1) : 0;
+    for (int k = 0; k < n; k++) c += t[i + k].ncp;
+    return c;
+}
+
+/* Rolling hashes of every n-gram: out[i] for the n-gram starting at i. */
+static void gram_hashes(const uint32_t *id, size_t W, int n, uint64_t *out)
+{
+    size_t G = W - (size_t)n + 1;
+    uint64_t h = 0, top = 1;
+    for (int k = 0; k < n - 1; k++) top *= GRAM_B;
+    for (int k = 0; k < n; k++) h = h * GRAM_B + id[k] + 1;
+    for (size_t i = 0; i < G; i++) {
+        out[i] = fmix64(h ^ (uint64_t)n);
+        if (i + 1 < G) h = (h - (id[i] + 1) * top) * GRAM_B + id[i + (size_t)n] + 1;
+    }
+}
+
+/* The n-gram hash at i computed directly; equals gram_hashes' out[i]. */
+static uint64_t gram_hash_at(const uint32_t *id, size_t i, int n)
+{
+    uint64_t h = 0;
+    for (int k = 0; k < n; k++) h = h * GRAM_B + id[i + (size_t)k] + 1;
+    return fmix64(h ^ (uint64_t)n);
+}
+
+/* The reference path (tests): datatrove find_top_duplicate over every
+ * position, one table slot per position. The most frequent n-gram (first
+ * seen wins a tie, as Counter.most_common does), its " "-joined length times
+ * its count. */
+static uint64_t top_gram_chars(quality_ctx *q, rep_scratch *r, int n)
+{
+    size_t W = q->w.ntoks;
+    if (W < (size_t)n) return 0;
+    size_t G = W - (size_t)n + 1;
+    gram_hashes(r->id, W, n, r->hs);
+    size_t cap = 1024;
+    while (cap < G * 2) cap <<= 1;
+    if (cap > r->rgrams_cap) {
+        r->rgrams = quality_xrealloc(r->rgrams, cap * sizeof *r->rgrams);
+        r->rgrams_cap = cap;
+    }
+    memset(r->rgrams, 0, cap * sizeof *r->rgrams);
+    ngram_slot *best = NULL;
+    for (size_t i = 0; i < G; i++) {
+        uint64_t h = r->hs[i];
+        size_t j = h & (cap - 1);
+        while (r->rgrams[j].hash && r->rgrams[j].hash != h) j = (j + 1) & (cap - 1);
+        ngram_slot *s = &r->rgrams[j];
+        if (!s->hash) {
+            s->hash = h;
+            s->start = (uint32_t)i;
+        }
+        s->count++;
+        if (!best || s->count > best->count || (s->count == best->count && s->start < best->start))
+            best = s;
+    }
+    return gram_chars(q->w.toks, best->start, n, 1) * best->count;
+}
+
+/* Fast path for the counts (the reference counts every position with
+ * top_gram_chars). An n-gram that contains an (n-1)-gram occurring once in
+ * the document occurs once itself, and every occurrence of a repeated n-gram
+ * has repeated (n-1)-grams at i and i+1. So for each n only those positions
+ * are counted; all others are n-grams of count 1. A counted n-gram is named
+ * exactly, without hashing its n tokens: by the class of its (n-1)-gram
+ * (for n = 2 the token id) and its last token, and its own class (an index
+ * in order of first occurrence) becomes cls[i] for n+1.
+ * r->uniq holds "occurs once" for the (n-1)-grams on entry (W-n+2 entries)
+ * and for the n-grams on return (G = W-n+1 entries); a counted position is
+ * marked 2 until its n-gram's count is known. Returns the top n-gram's
+ * characters times its count (find_top_duplicate: the most frequent, the
+ * first seen among equals), and the number of positions that repeat in *rest. */
+static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
+{
+    size_t W = q->w.ntoks, G = W - (size_t)n + 1;
+    uint8_t *uniq = r->uniq;
+    uint32_t *cls = r->cls;
+    const uint32_t *id = r->id;
+    if (n == 2) memcpy(cls, id, W * sizeof *cls);
+    key_map *m = &r->grams;
+    map_clear(m, G);
+    size_t nc = 0;
+    uint32_t best = UINT32_MAX;
+    for (size_t i = 0; i < G; i++) {
+        uint64_t a, b;
+        if (i + 9 <= G && (memcpy(&a, uniq + i, 8), memcpy(&b, uniq + i + 1, 8),
+                           ((a | b) & 0x0101010101010101ULL) == 0x0101010101010101ULL)) {
+            memset(uniq + i, 1, 8);   /* eight positions, each next to a unique (n-1)-gram */
+            i += 7;
+            continue;
+        }
+        if (uniq[i] | uniq[i + 1]) {
+            uniq[i] = 1;
+            continue;
+        }
+        /* cls[i] is read here for the last time: it becomes the n-gram's class
+         * (bit 63 keeps every key nonzero; classes and ids are below 2^32) */
+        uint64_t key = (uint64_t)cls[i] << 32 | id[i + (size_t)n - 1] | 1ULL << 63;
+        int added;
+        map_room(m);
+        uint32_t k = map_add(m, key, &added);
+        map_entry *e = &m->ent[k];
+        if (added) e->b = (uint32_t)i;
+        e->a++;
+        cls[i] = k;
+        uniq[i] = 2;
+        nc++;
+        if (best == UINT32_MAX || e->a > m->ent[best].a ||
+            (e->a == m->ent[best].a && e->b < m->ent[best].b))
+            best = k;
+    }
+    *rest = 0;
+    if (!nc) return gram_chars(q->w.toks, 0, n, 1);   /* all unique: the first wins */
+    for (size_t i = 0; i < G; i++) {
+        uint64_t w8;
+        if (i + 8 <= G && (memcpy(&w8, uniq + i, 8), w8 == 0x0101010101010101ULL)) {
+            i += 7;
+            continue;
+        }
+        if (uniq[i] != 2) continue;
+        if (m->ent[cls[i]].a > 1) {
+            uniq[i] = 0;
+            (*rest)++;
+        } else {
+            uniq[i] = 1;
+        }
+    }
+    if (m->ent[best].a == 1) return gram_chars(q->w.toks, 0, n, 1);
+    return gram_chars(q->w.toks, m->ent[best].b, n, 1) * m->ent[best].a;
+}
+
+/* datatrove find_all_duplicate: walk; a repeated n-gram adds its ""-joined
+ * length and jumps n words, a new one is remembered and steps one word.
+ * Only positions whose 5-gram repeats (uniq[i] == 0; rest of them) can
+ * repeat; their hashes are computed where the walk stops (the reference
+ * path: every position's, rolling). */
+static uint64_t dup_gram_chars(quality_ctx *q, rep_scratch *r, int n, size_t rest)
+{
+    size_t W = q->w.ntoks;
+    if (W < (size_t)n) return 0;
+    size_t G = W - (size_t)n + 1;
+    if (!rest) return 0;   /* every 5-gram is unique: nothing repeats */
+    const uint8_t *uniq = r->uniq;
+    if (q->reference) gram_hashes(r->id, W, n, r->hs);
+    key_map *m = &r->grams;
+    map_clear(m, rest);
+    uint64_t rep = 0;
+    size_t i = 0;
+    while (i < G) {
+        uint64_t w8;
+        if (i + 8 <= G && (memcpy(&w8, uniq + i, 8), w8 == 0x0101010101010101ULL)) {
+            i += 8;   /* eight unique n-grams */
+            continue;
+        }
+        if (uniq[i]) {   /* new, and never seen again */
+            i++;
+            continue;
+        }
+        uint64_t h = q->reference ? r->hs[i] : gram_hash_at(r->id, i, n);
+        int added;
+        map_room(m);
+        map_add(m, h, &added);
+        if (!added) {
+            rep += gram_chars(q->w.toks, i, n, 0);
+            i += (size_t)n;
+        } else {
+            i++;
+        }
+    }
+    return rep;
+}
+
+void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
+                               gopher_repetition_stats *o)
+{
+    const quality_config *c = &q->cfg;
+    memset(o, 0, sizeof *o);
+    o->chars = quality_cp_count(text, len);
+    double L = (double)o->chars;
+    span_list sp = {q->spv, 0, q->spv_cap};
+    /* paragraphs: re.split(r"\n{2,}", text.strip()) */
+    size_t off = 0, n = len;
+    quality_strip_span(text, &off, &n);
+    {
+        size_t st = off, i = off, e = off + n;
+        while (i < e) {
+            const char *nl = memchr(text + i, '\n', e - i);
+            if (!nl) break;
+            i = (size_t)(nl - text);
+            if (i + 1 < e && text[i + 1] == '\n') {
+                quality_span_push(&sp, st, i - st);
+                while (i < e && text[i] == '\n') i++;
+                st = i;
+            } else {
+                i++;
+            }
+        }
+        quality_span_push(&sp, st, e - st);
+    }
+    uint64_t d, dc;
+    quality_find_duplicates(q, text, sp.v, sp.n, &d, &dc);
+    o->paragraphs = sp.n;
+    o->dup_paragraphs = d;
+    o->dup_para_frac = quality_ratio((double)d, (double)sp.n);
+    o->dup_para_char_frac = quality_ratio((double)dc, L);
+    /* lines: re.split("\n+", text) */
+    sp.n = 0;
+    {
+        size_t st = 0, i = 0;
+        while (i < len) {
+            const char *nl = memchr(text + i, '\n', len - i);
+            if (!nl) break;
+            i = (size_t)(nl - text);
+            quality_span_push(&sp, st, i - st);
+            while (i < len && text[i] == '\n') i++;
+            st = i;
+        }
+        quality_span_push(&sp, st, len - st);
+    }
+    quality_find_duplicates(q, text, sp.v, sp.n, &d, &dc);
+    o->lines = sp.n;
+    o->dup_lines = d;
+    o->dup_line_frac = quality_ratio((double)d, (double)sp.n);
+    o->dup_line_char_frac = quality_ratio((double)dc, L);
+    q->spv = sp.v;
+    q->spv_cap = sp.cap;
+
+    words_split(&q->w, text, len);
+    rep_scratch *rs = rep_of(q);
+    assign_ids(q, rs, text);
+    size_t W = q->w.ntoks;
+    o->words = W;
+    size_t rest = W >= 5 ? W - 4 : 0;
+    if (q->reference) {
+        if (W + 1 > rs->hs_cap) {
+            rs->hs_cap = W + 1;
+            rs->hs = quality_xrealloc(rs->hs, rs->hs_cap * sizeof *rs->hs);
+        }
+        for (int k = 0; k < 3; k++)
+            o->top_n_gram_char_frac[k] = quality_ratio((double)top_gram_chars(q, rs, k + 2), L);
+        if (W) memset(rs->uniq, 0, W);
+    } else if (W >= 2) {
+        /* 1-grams: tokens that occur once; then 2, 3, 4 (top) and 5 (unique) */
+        for (size_t i = 0; i < W; i++) rs->uniq[i] = rs->vocab.ent[rs->id[i]].b == 1;
+        for (int nn = 2; nn <= 5 && (size_t)nn <= W; nn++) {
+            uint64_t top = chain_gram(q, rs, nn, &rest);
+            if (nn <= 4) o->top_n_gram_char_frac[nn - 2] = quality_ratio((double)top, L);
+        }
+    }
+    if (W >= 5) {
+        for (int k = 0; k < 6; k++)
+            o->dup_n_gram_char_frac[k] =
+                quality_ratio((double)dup_gram_chars(q, rs, k + 5, rest), L);
+    }
+
+    static const char *const top_names[] = {"top_2_gram", "top_3_gram", "top_4_gram"};
+    static const char *const dup_names[] = {"duplicated_5_n_grams", "duplicated_6_n_grams",
+                                            "duplicated_7_n_grams", "duplicated_8_n_grams",
+                                            "duplicated_9_n_grams", "duplicated_10_n_grams"};
+    const char *r = NULL;
+    if (quality_rule_on(c->dup_para_frac) && o->dup_para_frac > c->dup_para_frac) r = "dup_para_frac";
+    else if (quality_rule_on(c->dup_para_char_frac) && o->dup_para_char_frac > c->dup_para_char_frac)
+        r = "dup_para_char_frac";
+    else if (quality_rule_on(c->dup_line_frac) && o->dup_line_frac > c->dup_line_frac) r = "dup_line_frac";
+    else if (quality_rule_on(c->dup_line_char_frac) && o->dup_line_char_frac > c->dup_line_char_frac)
+        r = "dup_line_char_frac";
+    for (int k = 0; !r && k < 3; k++)
+        if (c->top_n_gram_frac[k] >= 0 && o->words >= (uint64_t)(k + 2) &&
+            o->top_n_gram_char_frac[k] > c->top_n_gram_frac[k])
+            r = top_names[k];
+    for (int k = 0; !r && k < 6; k++)
+        if (c->dup_n_gram_frac[k] >= 0 && o->dup_n_gram_char_frac[k] > c->dup_n_gram_frac[k])
+            r = dup_names[k];
+    o->reason = r;
+    /* a huge document's tables go back now: the measures after this one
+     * (C4's, FineWeb's) would otherwise build theirs on top of them */
+    if (W > REP_KEEP_MAX) {
+        gopher_repetition_scratch_free(rs);
+        q->rep = NULL;
+    }
+}
+
+void gopher_repetition_json(const gopher_repetition_stats *s, sbuf *b)
+{
+    int f = 1;
+    char k[48];
+    sb_addc(b, '{');
+    quality_json_verdict(b, &f, "pass", "reason", s->reason);
+    quality_json_num(b, &f, "dup_para_frac", s->dup_para_frac);
+    quality_json_num(b, &f, "dup_para_char_frac", s->dup_para_char_frac);
+    quality_json_num(b, &f, "dup_line_frac", s->dup_line_frac);
+    quality_json_num(b, &f, "dup_line_char_frac", s->dup_line_char_frac);
+    for (int i = 0; i < 3; i++) {
+        snprintf(k, sizeof k, "top_%d_gram_char_frac", i + 2);
+        quality_json_num(b, &f, k, s->top_n_gram_char_frac[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        snprintf(k, sizeof k, "dup_%d_gram_char_frac", i + 5);
+        quality_json_num(b, &f, k, s->dup_n_gram_char_frac[i]);
+    }
+    quality_json_uint(b, &f, "paragraphs", s->paragraphs);
+    quality_json_uint(b, &f, "lines", s->lines);
+    quality_json_uint(b, &f, "words", s->words);
+    quality_json_uint(b, &f, "chars", s->chars);
+    sb_addc(b, '}');
+}
