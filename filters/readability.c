@@ -943,6 +943,14 @@ static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char
         size_t k = i;
         while (k < n && line[k] != ' ' && line[k] != '\t') k++;
         wn = k - i;
+        /* NLTK's file: "WORD N PHONES", N the pronunciation's number (a
+         * phoneme never starts with a digit) */
+        while (k < n && (line[k] == ' ' || line[k] == '\t')) k++;
+        if (k < n && line[k] >= '0' && line[k] <= '9') {
+            size_t d = k;
+            while (d < n && line[d] >= '0' && line[d] <= '9') d++;
+            if (d == n || line[d] == ' ' || line[d] == '\t') k = d;
+        }
         ph = line + k;
         phn = n - k;
     }
