@@ -26,6 +26,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "filters/cmudict_nltk.inc"
 #include "filters/dale_chall_words.inc"
 
 /* Words longer than this (in code points) are hyphenated over their first
@@ -119,8 +120,10 @@ _Static_assert(sizeof(tok_entry) * TOK_WAYS == 64, "a set of token entries is on
 enum { TE_WORD = 1, TE_TERMINAL = 2, TE_DIFFICULT = 4, TE_FOG = 8 };
 
 /* CMUdict: open addressing over word hashes, one 64-bit slot a word: the
- * hash's top 56 bits and the syllables in the low byte (0 = empty). A false
- * hit needs a 56-bit collision (about 2e-12 per lookup with 130,000 words). */
+ * hash's top 56 bits and the syllables in the low byte (0 = empty; CMU_GONE:
+ * the word is treated as absent, cmudict_nltk.inc). A false hit needs a
+ * 56-bit collision (about 2e-12 per lookup with 130,000 words). */
+#define CMU_GONE 0xFF
 typedef struct cmu_table {
     uint64_t *slots;
     size_t cap, n;
@@ -847,18 +850,28 @@ static int cmu_lookup(const cmu_table *t, uint64_t fnv)
     uint64_t h = cmu_tag_of(fnv);
     size_t mask = t->cap - 1;
     for (size_t i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
-        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return (int)(t->slots[i] & 0xFF);
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) {
+            int syl = (int)(t->slots[i] & 0xFF);
+            return syl == CMU_GONE ? -1 : syl;
+        }
     return -1;
 }
 
-/* Inserts unless present (the first pronunciation in the file counts). */
-static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl)
+/* Inserts unless present (the first pronunciation in the file counts); with
+ * replace, sets the word's syllables (CMU_GONE: absent) whether present or
+ * not. The table has room (cmu_line grows it first). */
+static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl, int replace)
 {
     uint64_t h = cmu_tag(w, n);
     size_t mask = t->cap - 1, i;
+    uint64_t v = h | (uint64_t)(syl < CMU_GONE ? syl : CMU_GONE - 1);
+    if (syl == CMUDICT_ABSENT) v = h | CMU_GONE;
     for (i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
-        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return;
-    t->slots[i] = h | (uint64_t)(syl < 255 ? syl : 255);
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) {
+            if (replace) t->slots[i] = v;
+            return;
+        }
+    t->slots[i] = v;
     t->n++;
 }
 
@@ -963,7 +976,19 @@ static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char
         return err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%.*s'",
                        path, lineno, (int)(n - i < 80 ? n - i : 80), line + i);
     if ((t->n + 1) * 2 > t->cap && cmu_grow(t) < 0) return err_set(e, "out of memory");
-    cmu_insert(t, key, kn, syl);
+    cmu_insert(t, key, kn, syl, 0);
+    return 0;
+}
+
+/* The words where NLTK's copy of CMUdict 0.7a (textstat's) differs from the
+ * 2007 release (cmudict_nltk.inc). Returns 0, or -1 out of memory. */
+static int cmu_apply_nltk_fixes(cmu_table *t)
+{
+    for (size_t i = 0; i < sizeof cmudict_nltk_fixes / sizeof cmudict_nltk_fixes[0]; i++) {
+        const struct cmudict_fix *f = &cmudict_nltk_fixes[i];
+        if ((t->n + 1) * 2 > t->cap && cmu_grow(t) < 0) return -1;
+        cmu_insert(t, (const unsigned char *)f->word, strlen(f->word), f->syllables, 1);
+    }
     return 0;
 }
 
@@ -1018,6 +1043,11 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
         rc = cmu_line(&t, text + i, n, js, path, ++lineno, e);
         i = end + 1;
     }
+    /* the 2007 release of 0.7a is brought to NLTK's revision, textstat's */
+    size_t hl = strlen(CMUDICT_0_7A_2007);
+    if (!rc && t.n && len >= hl && !memcmp(text, CMUDICT_0_7A_2007, hl) &&
+        cmu_apply_nltk_fixes(&t) < 0)
+        rc = err_set(e, "out of memory");
     if (map) munmap(map, len);
     free(buf);
     if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
