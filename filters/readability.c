@@ -868,9 +868,13 @@ static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl, 
     if (syl == CMUDICT_ABSENT) v = h | CMU_GONE;
     for (i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
         if ((t->slots[i] & ~(uint64_t)0xFF) == h) {
-            if (replace) t->slots[i] = v;
+            if (!replace) return;
+            int was = (t->slots[i] & 0xFF) != CMU_GONE, now = (v & 0xFF) != CMU_GONE;
+            t->slots[i] = v;
+            t->n = t->n + (size_t)now - (size_t)was;   /* n: the words present */
             return;
         }
+    if ((v & 0xFF) == CMU_GONE) return;   /* absent already */
     t->slots[i] = v;
     t->n++;
 }

@@ -31,7 +31,7 @@ method=$(cat "$TMP"/w/state/tag/readability/fineweb-legal/*.done 2>/dev/null)
 if have_py numpy; then
     if [ -f "$cmudict" ] && [[ $method == *cmudict+pyphen* ]]; then
         "$PY" "$here/tag_textstat.py" cmudict "$rfile" "$SHARED_DATA/textstat-ref.jsonl.zst" \
-            flesch_reading_ease=0.95/0.9999,flesch_kincaid_grade=0.99/0.9999,automated_readability_index=0.99,coleman_liau_index=0.99,smog_index=0.99/0.9998,gunning_fog=0.99/0.9997,dale_chall=0.99
+            flesch_reading_ease=0.975/0.9999,flesch_kincaid_grade=0.99/0.9999,automated_readability_index=0.99,coleman_liau_index=0.99,smog_index=0.99/0.9998,gunning_fog=0.99/0.9997,dale_chall=0.99
     else
         skip tag_textstat_cmudict "the CMU Pronouncing Dictionary is not installed (scripts/deps.sh); marker: ${method:-none}"
     fi
