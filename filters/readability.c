@@ -105,7 +105,8 @@ typedef struct cache_entry {
 #define TOK_SLOTS (1u << 16)
 #define TOK_WAYS 4   /* entries per set: 4 x 16 bytes, one cache line */
 #define CORE_SLOTS (1u << 14)
-#define PEND_DEPTH 8
+#define PEND_DEPTH 16
+#define PEND_CORE 48   /* longer cores are looked up at once, not queued */
 typedef struct tok_entry {
     uint64_t hash;
     uint16_t letters;    /* \w code points */
@@ -185,7 +186,7 @@ struct readability_ctx {
         size_t len;
         uint16_t letters, chars;
         uint8_t flags, store;
-        unsigned char core[4 * MAX_CORE + 8];
+        unsigned char core[PEND_CORE];
     } pend[PEND_DEPTH];
     size_t pend_head, pend_n;
 };
@@ -605,15 +606,21 @@ static int set_add(word_set *s, const char *w)
     }
 }
 
-static int set_has(const word_set *s, const char *w, size_t n)
+/* The same, given h = fnv1a(FNV_SEED, w, n). */
+static int set_has_h(const word_set *s, const char *w, size_t n, uint64_t h)
 {
-    uint64_t h = nonzero(fnv1a(FNV_SEED, (const unsigned char *)w, n));
+    h = nonzero(h);
     size_t mask = s->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         if (!s->hashes[i]) return 0;
         if (s->hashes[i] == h && s->lens[i] == n && !memcmp(s->keys[i], w, n))
             return 1;
     }
+}
+
+static int set_has(const word_set *s, const char *w, size_t n)
+{
+    return set_has_h(s, w, n, fnv1a(FNV_SEED, (const unsigned char *)w, n));
 }
 
 readability_ctx *readability_new(const char *dic_path, blalm_err *e)
@@ -857,9 +864,9 @@ static int cmu_lookup(const cmu_table *t, uint64_t fnv)
     return -1;
 }
 
-/* Inserts unless present (the first pronunciation in the file counts); with
- * replace, sets the word's syllables (CMU_GONE: absent) whether present or
- * not. The table has room (cmu_line grows it first). */
+/* Inserts unless present; with replace, sets the word's syllables (CMU_GONE:
+ * absent) whether present or not. The table has room (cmu_apply_nltk_fixes
+ * grows it first). */
 static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl, int replace)
 {
     uint64_t h = cmu_tag(w, n);
@@ -934,7 +941,13 @@ static size_t cmu_key(const char *w, size_t n, unsigned char *out, size_t cap)
 }
 
 /* One line (no newline) into the table; 0, or -1 with the error set. */
-static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char *path,
+/* Entries (tag | syllables) in file order, before the table is built. */
+typedef struct cmu_entries {
+    uint64_t *v;
+    size_t n, cap;
+} cmu_entries;
+
+static int cmu_line(cmu_entries *t, const char *line, size_t n, int js, const char *path,
                     size_t lineno, blalm_err *e)
 {
     size_t i = 0;
@@ -979,8 +992,66 @@ static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char
     if (syl < 0 || !kn)
         return err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%.*s'",
                        path, lineno, (int)(n - i < 80 ? n - i : 80), line + i);
-    if ((t->n + 1) * 2 > t->cap && cmu_grow(t) < 0) return err_set(e, "out of memory");
-    cmu_insert(t, key, kn, syl, 0);
+    if (t->n == t->cap) {
+        size_t ncap = t->cap ? 2 * t->cap : 1 << 16;
+        uint64_t *nv = realloc(t->v, ncap * sizeof *nv);
+        if (!nv) return err_set(e, "out of memory");
+        t->v = nv;
+        t->cap = ncap;
+    }
+    t->v[t->n++] = cmu_tag(key, kn) | (uint64_t)(syl < CMU_GONE ? syl : CMU_GONE - 1);
+    return 0;
+}
+
+/* Builds the table of the entries (file order): sorted stably by home slot
+ * first, so the inserts walk the table once instead of jumping through 2
+ * MiB (a cache miss each); the first entry of a word counts. Frees the
+ * entries. Returns 0, or -1 out of memory. */
+static int cmu_build(cmu_table *t, cmu_entries *a)
+{
+    size_t cap = 1024;
+    unsigned bits = 10;
+    /* at most half full, with room for the fixes of cmudict_nltk.inc */
+    while (cap < 2 * (a->n + 64)) cap *= 2, bits++;
+    uint64_t *tmp = malloc((a->n ? a->n : 1) * sizeof *tmp);
+    size_t *cnt = malloc(2048 * sizeof *cnt);
+    t->slots = mem_big_calloc(cap * sizeof *t->slots);
+    if (!tmp || !cnt || !t->slots) {
+        free(tmp);
+        free(cnt);
+        free(t->slots);
+        t->slots = NULL;
+        free(a->v);
+        return -1;
+    }
+    t->cap = cap;
+    t->n = 0;
+    for (unsigned sh = 0; sh < bits; sh += 11) {   /* LSD radix sort, 11 bits a pass */
+        memset(cnt, 0, 2048 * sizeof *cnt);
+        for (size_t k = 0; k < a->n; k++) cnt[(((a->v[k] >> 8) & (cap - 1)) >> sh) & 2047]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 2048; d++) {
+            size_t c0 = cnt[d];
+            cnt[d] = sum;
+            sum += c0;
+        }
+        for (size_t k = 0; k < a->n; k++) tmp[cnt[(((a->v[k] >> 8) & (cap - 1)) >> sh) & 2047]++] = a->v[k];
+        uint64_t *sw = a->v;
+        a->v = tmp;
+        tmp = sw;
+    }
+    for (size_t k = 0; k < a->n; k++) {
+        uint64_t x = a->v[k], h = x & ~(uint64_t)0xFF;
+        size_t i, mask = cap - 1;
+        for (i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
+            if ((t->slots[i] & ~(uint64_t)0xFF) == h) break;
+        if (t->slots[i]) continue;   /* a later pronunciation */
+        t->slots[i] = x;
+        t->n++;
+    }
+    free(tmp);
+    free(cnt);
+    free(a->v);
     return 0;
 }
 
@@ -1036,17 +1107,17 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
     fclose(f);
     const char *text = map ? map : buf;
     cmu_table t = {0};
-    /* 35-40 bytes a line: a real dictionary fills the table about half */
-    for (t.cap = 1024; t.cap < len / 32; t.cap *= 2) {}
-    if (!rc && !(t.slots = mem_big_calloc(t.cap * sizeof *t.slots))) rc = err_set(e, "out of memory");
+    cmu_entries ents = {0};
     size_t lineno = 0;
     for (size_t i = 0; !rc && i < len;) {
         const char *nl = memchr(text + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - text) : len, n = end - i;
         if (n && text[i + n - 1] == '\r') n--;
-        rc = cmu_line(&t, text + i, n, js, path, ++lineno, e);
+        rc = cmu_line(&ents, text + i, n, js, path, ++lineno, e);
         i = end + 1;
     }
+    if (rc) free(ents.v);
+    else if (cmu_build(&t, &ents) < 0) rc = err_set(e, "out of memory");
     /* the 2007 release of 0.7a is brought to NLTK's revision, textstat's */
     size_t hl = strlen(CMUDICT_0_7A_2007);
     if (!rc && t.n && len >= hl && !memcmp(text, CMUDICT_0_7A_2007, hl) &&
@@ -1121,12 +1192,30 @@ int readability_syllables_pyphen(readability_ctx *c, const char *word, size_t le
 
 /* ---------- textstat's character classes ---------- */
 
+/* Python's \w for ASCII: letters, digits, '_' */
+static const uint8_t ascii_w[128] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+static int is_w_nonascii(int32_t cp);
+
 /* Python's \w: str.isalnum() (Unicode L* and N*) or '_'. */
-static int is_w(int32_t cp)
+static inline int is_w(int32_t cp)
 {
-    if (cp < 0x80)
-        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
-               cp == '_';
+    return cp < 0x80 ? (cp >= 0 && ascii_w[cp]) : is_w_nonascii(cp);
+}
+
+static int is_w_nonascii(int32_t cp)
+{
     int k = cat_of(cp);
     return is_letter_cat(k) || is_number_cat(k);
 }
@@ -1256,13 +1345,10 @@ static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, i
     *fog = s3 >= 3;
 }
 
-/* The oldest pending word: its syllables, and its token's cache entry. */
-static void pend_resolve(readability_ctx *c, readability_counts *out)
+/* A word of a token without apostrophes whose syllables are known: the
+ * counts that need them, and the token's cache entry (th its hash). */
+static void word_done(readability_ctx *c, readability_counts *out, const struct pending *p, int syl)
 {
-    struct pending *p = &c->pend[c->pend_head];
-    c->pend_head = (c->pend_head + 1) % PEND_DEPTH;
-    c->pend_n--;
-    int syl = word_syllables_h(c, p->core, p->len, p->h);
     int flags = p->flags | ((p->flags & TE_DIFFICULT) && syl >= 3 ? TE_FOG : 0);
     out->syllables += (uint64_t)syl;
     if (syl >= 3) out->polysyllables++;
@@ -1279,6 +1365,15 @@ static void pend_resolve(readability_ctx *c, readability_counts *out)
     te->syllables = (int16_t)syl;
     te->flags = (uint8_t)flags;
     te->uses = 1;
+}
+
+/* The oldest pending word. */
+static void pend_resolve(readability_ctx *c, readability_counts *out)
+{
+    struct pending *p = &c->pend[c->pend_head];
+    c->pend_head = (c->pend_head + 1) % PEND_DEPTH;
+    c->pend_n--;
+    word_done(c, out, p, word_syllables_h(c, p->core, p->len, p->h));
 }
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
@@ -1368,13 +1463,20 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
             } else {
                 flags = (letters ? TE_WORD : 0) | (term ? TE_TERMINAL : 0);
                 if (letters && letters <= 0xFFFF && !has_apostrophe(c->tcp, ncp)) {
-                    /* the common case: syllables looked up PEND_DEPTH words later */
-                    if (c->pend_n == PEND_DEPTH) pend_resolve(c, out);
-                    struct pending *p = &c->pend[(c->pend_head + c->pend_n++) % PEND_DEPTH];
-                    p->len = build_core(c->tcp, ncp, 0, p->core, NULL, NULL);
-                    p->h = fnv1a(FNV_SEED, p->core, p->len);
-                    prefetch_syllables(c, p->h);
-                    if (!(p->len < 64 && set_has(&c->familiar, (const char *)p->core, p->len)))
+                    /* the common case: syllables looked up PEND_DEPTH words later
+                     * (a long core at once) */
+                    size_t clen = build_core(c->tcp, ncp, 0, c->core, NULL, NULL);
+                    uint64_t ch = fnv1a(FNV_SEED, c->core, clen);
+                    struct pending now, *p = &now;
+                    if (clen <= PEND_CORE) {
+                        if (c->pend_n == PEND_DEPTH) pend_resolve(c, out);
+                        p = &c->pend[(c->pend_head + c->pend_n++) % PEND_DEPTH];
+                        memcpy(p->core, c->core, clen);
+                        prefetch_syllables(c, ch);
+                    }
+                    p->len = clen;
+                    p->h = ch;
+                    if (!(clen < 64 && set_has_h(&c->familiar, (const char *)c->core, clen, ch)))
                         flags |= TE_DIFFICULT;
                     p->th = th;
                     p->letters = (uint16_t)letters;
@@ -1386,6 +1488,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                     out->letters += letters;
                     out->words++;
                     out->difficult_words += (uint64_t)!!(flags & TE_DIFFICULT);
+                    if (p == &now) word_done(c, out, p, word_syllables_h(c, c->core, clen, ch));
                     continue;
                 }
                 if (letters) {
