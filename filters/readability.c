@@ -1439,9 +1439,9 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
             chars = te->chars;
             syl = te->syllables;
         } else {
-            size_t ncp = 0;
+            size_t ncp = 0, clen = 0, ccp = 0;   /* the core, built as build_core would */
             letters = chars = 0;
-            int any_bad = 0, term = 0;
+            int any_bad = 0, term = 0, apos = 0;
             st.piece_w = 0;
             while (i < tend) {
                 int32_t cp;
@@ -1454,7 +1454,18 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 term |= is_terminal(cp);
                 chars++;
                 letters += (uint64_t)w;
-                if (!hit && ncp < MAX_CORE + 4) c->tcp[ncp++] = cp;
+                if (!hit && ncp < MAX_CORE + 4) {
+                    c->tcp[ncp++] = cp;
+                    apos |= cp == '\'';
+                    if (w && ccp < MAX_CORE) {
+                        int32_t lc = lower_cp(cp);
+                        if (lc < 0x80)
+                            c->core[clen++] = (unsigned char)lc;
+                        else
+                            clen += encode_cp(lc, c->core + clen);
+                        ccp++;
+                    }
+                }
             }
             sent_token_end(&st);
             if (hit) {
@@ -1462,10 +1473,10 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 syl = te->syllables;
             } else {
                 flags = (letters ? TE_WORD : 0) | (term ? TE_TERMINAL : 0);
-                if (letters && letters <= 0xFFFF && !has_apostrophe(c->tcp, ncp)) {
+                if (letters && letters <= 0xFFFF && !apos) {
                     /* the common case: syllables looked up PEND_DEPTH words later
-                     * (a long core at once) */
-                    size_t clen = build_core(c->tcp, ncp, 0, c->core, NULL, NULL);
+                     * (a long core at once); without apostrophes the core is the
+                     * \w code points, lowercased (built above) */
                     uint64_t ch = fnv1a(FNV_SEED, c->core, clen);
                     struct pending now, *p = &now;
                     if (clen <= PEND_CORE) {
