@@ -21,11 +21,12 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototy
 OPT     ?= -O2 -g
 CFLAGS  ?=
 # The CMU Pronouncing Dictionary that scripts/deps.sh installs (npm, pinned by
-# deps/cmudict/package-lock.json), and where `make install` copies it.
-CMUDICT_JS  := deps/cmudict/node_modules/cmu-pronouncing-dictionary/index.js
+# deps/cmudict/package-lock.json: CMUdict 0.7a, the version textstat reads
+# through NLTK), and where `make install` copies it.
+CMUDICT_FILE := deps/cmudict/node_modules/cmudict/lib/cmu/cmudict.0.7a
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DBLALM_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
-               -DBLALM_CMUDICT_DEFAULT='"$(CURDIR)/$(CMUDICT_JS)"' \
-               -DBLALM_CMUDICT_INSTALLED='"$(PREFIX)/share/blalm/cmudict.js"' \
+               -DBLALM_CMUDICT_DEFAULT='"$(CURDIR)/$(CMUDICT_FILE)"' \
+               -DBLALM_CMUDICT_INSTALLED='"$(PREFIX)/share/blalm/cmudict-0.7a"' \
                -fopenmp -I. $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm -lpthread
 
@@ -106,9 +107,9 @@ fuzz:
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/blalm
-	@if [ -f $(CMUDICT_JS) ]; then install -d $(DESTDIR)$(PREFIX)/share/blalm && \
-	  install -m 644 $(CMUDICT_JS) $(DESTDIR)$(PREFIX)/share/blalm/cmudict.js; \
-	else echo "note: $(CMUDICT_JS) missing (scripts/deps.sh installs it); blalm tag will count syllables by pyphen alone"; fi
+	@if [ -f $(CMUDICT_FILE) ]; then install -d $(DESTDIR)$(PREFIX)/share/blalm && \
+	  install -m 644 $(CMUDICT_FILE) $(DESTDIR)$(PREFIX)/share/blalm/cmudict-0.7a; \
+	else echo "note: $(CMUDICT_FILE) missing (scripts/deps.sh installs it); blalm tag will count syllables by pyphen alone"; fi
 
 clean:
 	rm -rf build bin

@@ -26,6 +26,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "filters/cmudict_nltk.inc"
 #include "filters/dale_chall_words.inc"
 
 /* Words longer than this (in code points) are hyphenated over their first
@@ -104,7 +105,8 @@ typedef struct cache_entry {
 #define TOK_SLOTS (1u << 16)
 #define TOK_WAYS 4   /* entries per set: 4 x 16 bytes, one cache line */
 #define CORE_SLOTS (1u << 14)
-#define PEND_DEPTH 8
+#define PEND_DEPTH 16
+#define PEND_CORE 48   /* longer cores are looked up at once, not queued */
 typedef struct tok_entry {
     uint64_t hash;
     uint16_t letters;    /* \w code points */
@@ -119,8 +121,10 @@ _Static_assert(sizeof(tok_entry) * TOK_WAYS == 64, "a set of token entries is on
 enum { TE_WORD = 1, TE_TERMINAL = 2, TE_DIFFICULT = 4, TE_FOG = 8 };
 
 /* CMUdict: open addressing over word hashes, one 64-bit slot a word: the
- * hash's top 56 bits and the syllables in the low byte (0 = empty). A false
- * hit needs a 56-bit collision (about 2e-12 per lookup with 130,000 words). */
+ * hash's top 56 bits and the syllables in the low byte (0 = empty; CMU_GONE:
+ * the word is treated as absent, cmudict_nltk.inc). A false hit needs a
+ * 56-bit collision (about 2e-12 per lookup with 130,000 words). */
+#define CMU_GONE 0xFF
 typedef struct cmu_table {
     uint64_t *slots;
     size_t cap, n;
@@ -182,7 +186,7 @@ struct readability_ctx {
         size_t len;
         uint16_t letters, chars;
         uint8_t flags, store;
-        unsigned char core[4 * MAX_CORE + 8];
+        unsigned char core[PEND_CORE];
     } pend[PEND_DEPTH];
     size_t pend_head, pend_n;
 };
@@ -602,15 +606,21 @@ static int set_add(word_set *s, const char *w)
     }
 }
 
-static int set_has(const word_set *s, const char *w, size_t n)
+/* The same, given h = fnv1a(FNV_SEED, w, n). */
+static int set_has_h(const word_set *s, const char *w, size_t n, uint64_t h)
 {
-    uint64_t h = nonzero(fnv1a(FNV_SEED, (const unsigned char *)w, n));
+    h = nonzero(h);
     size_t mask = s->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         if (!s->hashes[i]) return 0;
         if (s->hashes[i] == h && s->lens[i] == n && !memcmp(s->keys[i], w, n))
             return 1;
     }
+}
+
+static int set_has(const word_set *s, const char *w, size_t n)
+{
+    return set_has_h(s, w, n, fnv1a(FNV_SEED, (const unsigned char *)w, n));
 }
 
 readability_ctx *readability_new(const char *dic_path, blalm_err *e)
@@ -847,18 +857,32 @@ static int cmu_lookup(const cmu_table *t, uint64_t fnv)
     uint64_t h = cmu_tag_of(fnv);
     size_t mask = t->cap - 1;
     for (size_t i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
-        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return (int)(t->slots[i] & 0xFF);
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) {
+            int syl = (int)(t->slots[i] & 0xFF);
+            return syl == CMU_GONE ? -1 : syl;
+        }
     return -1;
 }
 
-/* Inserts unless present (the first pronunciation in the file counts). */
-static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl)
+/* Inserts unless present; with replace, sets the word's syllables (CMU_GONE:
+ * absent) whether present or not. The table has room (cmu_apply_nltk_fixes
+ * grows it first). */
+static void cmu_insert(cmu_table *t, const unsigned char *w, size_t n, int syl, int replace)
 {
     uint64_t h = cmu_tag(w, n);
     size_t mask = t->cap - 1, i;
+    uint64_t v = h | (uint64_t)(syl < CMU_GONE ? syl : CMU_GONE - 1);
+    if (syl == CMUDICT_ABSENT) v = h | CMU_GONE;
     for (i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
-        if ((t->slots[i] & ~(uint64_t)0xFF) == h) return;
-    t->slots[i] = h | (uint64_t)(syl < 255 ? syl : 255);
+        if ((t->slots[i] & ~(uint64_t)0xFF) == h) {
+            if (!replace) return;
+            int was = (t->slots[i] & 0xFF) != CMU_GONE, now = (v & 0xFF) != CMU_GONE;
+            t->slots[i] = v;
+            t->n = t->n + (size_t)now - (size_t)was;   /* n: the words present */
+            return;
+        }
+    if ((v & 0xFF) == CMU_GONE) return;   /* absent already */
+    t->slots[i] = v;
     t->n++;
 }
 
@@ -917,7 +941,13 @@ static size_t cmu_key(const char *w, size_t n, unsigned char *out, size_t cap)
 }
 
 /* One line (no newline) into the table; 0, or -1 with the error set. */
-static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char *path,
+/* Entries (tag | syllables) in file order, before the table is built. */
+typedef struct cmu_entries {
+    uint64_t *v;
+    size_t n, cap;
+} cmu_entries;
+
+static int cmu_line(cmu_entries *t, const char *line, size_t n, int js, const char *path,
                     size_t lineno, blalm_err *e)
 {
     size_t i = 0;
@@ -943,6 +973,14 @@ static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char
         size_t k = i;
         while (k < n && line[k] != ' ' && line[k] != '\t') k++;
         wn = k - i;
+        /* NLTK's file: "WORD N PHONES", N the pronunciation's number (a
+         * phoneme never starts with a digit) */
+        while (k < n && (line[k] == ' ' || line[k] == '\t')) k++;
+        if (k < n && line[k] >= '0' && line[k] <= '9') {
+            size_t d = k;
+            while (d < n && line[d] >= '0' && line[d] <= '9') d++;
+            if (d == n || line[d] == ' ' || line[d] == '\t') k = d;
+        }
         ph = line + k;
         phn = n - k;
     }
@@ -954,8 +992,78 @@ static int cmu_line(cmu_table *t, const char *line, size_t n, int js, const char
     if (syl < 0 || !kn)
         return err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%.*s'",
                        path, lineno, (int)(n - i < 80 ? n - i : 80), line + i);
-    if ((t->n + 1) * 2 > t->cap && cmu_grow(t) < 0) return err_set(e, "out of memory");
-    cmu_insert(t, key, kn, syl);
+    if (t->n == t->cap) {
+        size_t ncap = t->cap ? 2 * t->cap : 1 << 16;
+        uint64_t *nv = realloc(t->v, ncap * sizeof *nv);
+        if (!nv) return err_set(e, "out of memory");
+        t->v = nv;
+        t->cap = ncap;
+    }
+    t->v[t->n++] = cmu_tag(key, kn) | (uint64_t)(syl < CMU_GONE ? syl : CMU_GONE - 1);
+    return 0;
+}
+
+/* Builds the table of the entries (file order): sorted stably by home slot
+ * first, so the inserts walk the table once instead of jumping through 2
+ * MiB (a cache miss each); the first entry of a word counts. Frees the
+ * entries. Returns 0, or -1 out of memory. */
+static int cmu_build(cmu_table *t, cmu_entries *a)
+{
+    size_t cap = 1024;
+    unsigned bits = 10;
+    /* at most half full, with room for the fixes of cmudict_nltk.inc */
+    while (cap < 2 * (a->n + 64)) cap *= 2, bits++;
+    uint64_t *tmp = malloc((a->n ? a->n : 1) * sizeof *tmp);
+    size_t *cnt = malloc(2048 * sizeof *cnt);
+    t->slots = mem_big_calloc(cap * sizeof *t->slots);
+    if (!tmp || !cnt || !t->slots) {
+        free(tmp);
+        free(cnt);
+        free(t->slots);
+        t->slots = NULL;
+        free(a->v);
+        return -1;
+    }
+    t->cap = cap;
+    t->n = 0;
+    for (unsigned sh = 0; sh < bits; sh += 11) {   /* LSD radix sort, 11 bits a pass */
+        memset(cnt, 0, 2048 * sizeof *cnt);
+        for (size_t k = 0; k < a->n; k++) cnt[(((a->v[k] >> 8) & (cap - 1)) >> sh) & 2047]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 2048; d++) {
+            size_t c0 = cnt[d];
+            cnt[d] = sum;
+            sum += c0;
+        }
+        for (size_t k = 0; k < a->n; k++) tmp[cnt[(((a->v[k] >> 8) & (cap - 1)) >> sh) & 2047]++] = a->v[k];
+        uint64_t *sw = a->v;
+        a->v = tmp;
+        tmp = sw;
+    }
+    for (size_t k = 0; k < a->n; k++) {
+        uint64_t x = a->v[k], h = x & ~(uint64_t)0xFF;
+        size_t i, mask = cap - 1;
+        for (i = (h >> 8) & mask; t->slots[i]; i = (i + 1) & mask)
+            if ((t->slots[i] & ~(uint64_t)0xFF) == h) break;
+        if (t->slots[i]) continue;   /* a later pronunciation */
+        t->slots[i] = x;
+        t->n++;
+    }
+    free(tmp);
+    free(cnt);
+    free(a->v);
+    return 0;
+}
+
+/* The words where NLTK's copy of CMUdict 0.7a (textstat's) differs from the
+ * 2007 release (cmudict_nltk.inc). Returns 0, or -1 out of memory. */
+static int cmu_apply_nltk_fixes(cmu_table *t)
+{
+    for (size_t i = 0; i < sizeof cmudict_nltk_fixes / sizeof cmudict_nltk_fixes[0]; i++) {
+        const struct cmudict_fix *f = &cmudict_nltk_fixes[i];
+        if ((t->n + 1) * 2 > t->cap && cmu_grow(t) < 0) return -1;
+        cmu_insert(t, (const unsigned char *)f->word, strlen(f->word), f->syllables, 1);
+    }
     return 0;
 }
 
@@ -999,17 +1107,22 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
     fclose(f);
     const char *text = map ? map : buf;
     cmu_table t = {0};
-    /* 35-40 bytes a line: a real dictionary fills the table about half */
-    for (t.cap = 1024; t.cap < len / 32; t.cap *= 2) {}
-    if (!rc && !(t.slots = mem_big_calloc(t.cap * sizeof *t.slots))) rc = err_set(e, "out of memory");
+    cmu_entries ents = {0};
     size_t lineno = 0;
     for (size_t i = 0; !rc && i < len;) {
         const char *nl = memchr(text + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - text) : len, n = end - i;
         if (n && text[i + n - 1] == '\r') n--;
-        rc = cmu_line(&t, text + i, n, js, path, ++lineno, e);
+        rc = cmu_line(&ents, text + i, n, js, path, ++lineno, e);
         i = end + 1;
     }
+    if (rc) free(ents.v);
+    else if (cmu_build(&t, &ents) < 0) rc = err_set(e, "out of memory");
+    /* the 2007 release of 0.7a is brought to NLTK's revision, textstat's */
+    size_t hl = strlen(CMUDICT_0_7A_2007);
+    if (!rc && t.n && len >= hl && !memcmp(text, CMUDICT_0_7A_2007, hl) &&
+        cmu_apply_nltk_fixes(&t) < 0)
+        rc = err_set(e, "out of memory");
     if (map) munmap(map, len);
     free(buf);
     if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
@@ -1079,12 +1192,30 @@ int readability_syllables_pyphen(readability_ctx *c, const char *word, size_t le
 
 /* ---------- textstat's character classes ---------- */
 
+/* Python's \w for ASCII: letters, digits, '_' */
+static const uint8_t ascii_w[128] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+static int is_w_nonascii(int32_t cp);
+
 /* Python's \w: str.isalnum() (Unicode L* and N*) or '_'. */
-static int is_w(int32_t cp)
+static inline int is_w(int32_t cp)
 {
-    if (cp < 0x80)
-        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9') ||
-               cp == '_';
+    return cp < 0x80 ? (cp >= 0 && ascii_w[cp]) : is_w_nonascii(cp);
+}
+
+static int is_w_nonascii(int32_t cp)
+{
     int k = cat_of(cp);
     return is_letter_cat(k) || is_number_cat(k);
 }
@@ -1214,13 +1345,10 @@ static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, i
     *fog = s3 >= 3;
 }
 
-/* The oldest pending word: its syllables, and its token's cache entry. */
-static void pend_resolve(readability_ctx *c, readability_counts *out)
+/* A word of a token without apostrophes whose syllables are known: the
+ * counts that need them, and the token's cache entry (th its hash). */
+static void word_done(readability_ctx *c, readability_counts *out, const struct pending *p, int syl)
 {
-    struct pending *p = &c->pend[c->pend_head];
-    c->pend_head = (c->pend_head + 1) % PEND_DEPTH;
-    c->pend_n--;
-    int syl = word_syllables_h(c, p->core, p->len, p->h);
     int flags = p->flags | ((p->flags & TE_DIFFICULT) && syl >= 3 ? TE_FOG : 0);
     out->syllables += (uint64_t)syl;
     if (syl >= 3) out->polysyllables++;
@@ -1237,6 +1365,15 @@ static void pend_resolve(readability_ctx *c, readability_counts *out)
     te->syllables = (int16_t)syl;
     te->flags = (uint8_t)flags;
     te->uses = 1;
+}
+
+/* The oldest pending word. */
+static void pend_resolve(readability_ctx *c, readability_counts *out)
+{
+    struct pending *p = &c->pend[c->pend_head];
+    c->pend_head = (c->pend_head + 1) % PEND_DEPTH;
+    c->pend_n--;
+    word_done(c, out, p, word_syllables_h(c, p->core, p->len, p->h));
 }
 
 void readability_count(readability_ctx *c, const char *text, size_t len,
@@ -1302,9 +1439,9 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
             chars = te->chars;
             syl = te->syllables;
         } else {
-            size_t ncp = 0;
+            size_t ncp = 0, clen = 0, ccp = 0;   /* the core, built as build_core would */
             letters = chars = 0;
-            int any_bad = 0, term = 0;
+            int any_bad = 0, term = 0, apos = 0;
             st.piece_w = 0;
             while (i < tend) {
                 int32_t cp;
@@ -1317,7 +1454,18 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 term |= is_terminal(cp);
                 chars++;
                 letters += (uint64_t)w;
-                if (!hit && ncp < MAX_CORE + 4) c->tcp[ncp++] = cp;
+                if (!hit && ncp < MAX_CORE + 4) {
+                    c->tcp[ncp++] = cp;
+                    apos |= cp == '\'';
+                    if (w && ccp < MAX_CORE) {
+                        int32_t lc = lower_cp(cp);
+                        if (lc < 0x80)
+                            c->core[clen++] = (unsigned char)lc;
+                        else
+                            clen += encode_cp(lc, c->core + clen);
+                        ccp++;
+                    }
+                }
             }
             sent_token_end(&st);
             if (hit) {
@@ -1325,14 +1473,21 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 syl = te->syllables;
             } else {
                 flags = (letters ? TE_WORD : 0) | (term ? TE_TERMINAL : 0);
-                if (letters && letters <= 0xFFFF && !has_apostrophe(c->tcp, ncp)) {
-                    /* the common case: syllables looked up PEND_DEPTH words later */
-                    if (c->pend_n == PEND_DEPTH) pend_resolve(c, out);
-                    struct pending *p = &c->pend[(c->pend_head + c->pend_n++) % PEND_DEPTH];
-                    p->len = build_core(c->tcp, ncp, 0, p->core, NULL, NULL);
-                    p->h = fnv1a(FNV_SEED, p->core, p->len);
-                    prefetch_syllables(c, p->h);
-                    if (!(p->len < 64 && set_has(&c->familiar, (const char *)p->core, p->len)))
+                if (letters && letters <= 0xFFFF && !apos) {
+                    /* the common case: syllables looked up PEND_DEPTH words later
+                     * (a long core at once); without apostrophes the core is the
+                     * \w code points, lowercased (built above) */
+                    uint64_t ch = fnv1a(FNV_SEED, c->core, clen);
+                    struct pending now, *p = &now;
+                    if (clen <= PEND_CORE) {
+                        if (c->pend_n == PEND_DEPTH) pend_resolve(c, out);
+                        p = &c->pend[(c->pend_head + c->pend_n++) % PEND_DEPTH];
+                        memcpy(p->core, c->core, clen);
+                        prefetch_syllables(c, ch);
+                    }
+                    p->len = clen;
+                    p->h = ch;
+                    if (!(clen < 64 && set_has_h(&c->familiar, (const char *)c->core, clen, ch)))
                         flags |= TE_DIFFICULT;
                     p->th = th;
                     p->letters = (uint16_t)letters;
@@ -1344,6 +1499,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                     out->letters += letters;
                     out->words++;
                     out->difficult_words += (uint64_t)!!(flags & TE_DIFFICULT);
+                    if (p == &now) word_done(c, out, p, word_syllables_h(c, c->core, clen, ch));
                     continue;
                 }
                 if (letters) {

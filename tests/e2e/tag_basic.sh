@@ -142,7 +142,7 @@ m=$(cat "$C"/state/tag/readability/src/two.*.done | sort | tr '\n' ' ')
   pass tag_cmudict_method_recorded || fail tag_cmudict_method_recorded "markers: $m"
 # with no dictionary found: a warning, and the method says pyphen
 root=$(cd "$(dirname "$0")/../.." && pwd)
-default=$root/deps/cmudict/node_modules/cmu-pronouncing-dictionary/index.js
+default=$root/deps/cmudict/node_modules/cmudict/lib/cmu/cmudict.0.7a
 if [ -f "$default" ]; then
   skip tag_cmudict_warning "the default dictionary is installed ($default)"
 else

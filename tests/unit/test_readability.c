@@ -243,6 +243,42 @@ TEST(cmudict_text_and_js_formats)
     CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 3);
     CHECK_EQ_INT(readability_syllables(c, "'bout", 5), 1);
     CHECK_EQ_INT(readability_syllables(c, "aalto", 5), 2);
+    /* NLTK's corpora/cmudict/cmudict (what textstat 0.7.9+ reads): "WORD N
+     * PHONES", N counting the word's pronunciations from 1; the first line of
+     * a word counts (NLTK's dict() keeps the file's order), whatever its N */
+    p = write_tmp("cmudict", "A 1 AH0\nA. 1 EY1\nA 2 EY1\n"
+                             "EXTRAORDINARY 1 IH0 K S T R AO1 R D AH0 N EH2 R IY0\n"
+                             "EXTRAORDINARY 2 EH2 K S T R AH0 AO1 R D AH0 N EH2 R IY0\n"
+                             "FAMILIES 2 F AE1 M L IY0 Z\nFAMILIES 1 F AE1 M AH0 L IY0 Z\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 4);
+    CHECK_EQ_INT(readability_syllables(c, "a", 1), 1);
+    CHECK_EQ_INT(readability_syllables(c, "extraordinary", 13), 5);
+    CHECK_EQ_INT(readability_syllables(c, "families", 8), 2);
+    /* the October 2007 release of 0.7a (npm cmudict) is brought to NLTK's
+     * revision for the words of filters/cmudict_nltk.inc; the same entries
+     * without its first line are taken as they are */
+    const char *body = "NOV  N OW1 V\nGOOGLE  G UW1 G AH0 L\nSOLELY  S OW1 AH0 L IY0\n"
+                       "CAT  K AE1 T\n";
+    char rel[256];
+    snprintf(rel, sizeof rel, ";;; # CMUdict  --  Major Version: 0.07a [102007]\n%s", body);
+    p = write_tmp("cmudict.0.7a", rel);
+    /* 4 words less GOOGLE, + the 9 fixed words the file lacks (JR, OCT, ...) */
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 12);
+    CHECK_EQ_INT(readability_syllables(c, "Nov", 3), 3);
+    CHECK_EQ_INT(readability_syllables(c, "solely", 6), 2);
+    CHECK_EQ_INT(readability_syllables(c, "jr", 2), 2);
+    CHECK_EQ_INT(readability_syllables(c, "google", 6), readability_syllables_pyphen(c, "google", 6));
+    CHECK(readability_syllables_pyphen(c, "google", 6) != 2);
+    CHECK_EQ_INT(readability_syllables(c, "cat", 3), 1);
+    p = write_tmp("other.dict", body);
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 4);
+    CHECK_EQ_INT(readability_syllables(c, "nov", 3), 1);
+    CHECK_EQ_INT(readability_syllables(c, "solely", 6), 3);
+    CHECK_EQ_INT(readability_syllables(c, "google", 6), 2);
+    /* a counter that is not a number is a phoneme, and a malformed one */
+    p = write_tmp("cmudict.bad", "A 1 AH0\nB 1x B IY1\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
+    CHECK_MSG(strstr(e.msg, "cmudict.bad:2:") != NULL, "%s", e.msg);
     readability_free(c);
 }
 
