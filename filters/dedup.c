@@ -24,7 +24,6 @@
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
-#include "lib/progress.h"
 #include "lib/sbuf.h"
 
 #define PATH_CAP 8192
@@ -245,6 +244,11 @@ static int signatures_for_file(const dd_config *c, const dd_paths *p, const doc_
 
 static int threads_of(const dd_run_opts *o) { return o->threads > 0 ? o->threads : 1; }
 
+static void report(const dd_run_opts *o, uint64_t done, uint64_t total, const char *what)
+{
+    if (o->progress) o->progress(o->progress_arg, done, total, what);
+}
+
 int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                         dd_stats *st, blalm_err *e)
 {
@@ -259,7 +263,7 @@ int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts
                        p->docs);
     }
     first_error fe = {0};
-    progress *pg = prog_start("dedup signatures", nf, PROG_COUNT, o->quiet);
+    report(o, 0, nf, "dedup signatures");
     uint64_t docs = 0, bytes = 0, done = 0, skipped = 0, mine = 0;
 #pragma omp parallel num_threads(threads_of(o)) reduction(+ : docs, bytes, skipped, mine)
     {
@@ -277,13 +281,12 @@ int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts
             if (dn < 0) fail_once(&fe, &le);
             if (dn == 1) skipped++;
 #pragma omp critical(dd_progress)
-            prog_update(pg, ++done);
+            report(o, ++done, nf, "dedup signatures");
         }
         dd_scratch_free(&dh->sc);
         free(dh->sig);
         free(dh);
     }
-    prog_end(pg);
     docs_walk_free(files, nf);
     if (fe.failed) {
         *e = fe.err;
@@ -508,7 +511,7 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
         if (!xs[k]) rc = -1;
     }
     /* One pass over the signatures feeds every band this worker owns. */
-    progress *pg = prog_start("dedup buckets", t.first[t.nf], PROG_COUNT, o->quiet);
+    report(o, 0, t.first[t.nf], "dedup buckets");
     for (size_t i = 0; i < t.nf && rc == 0 && ntodo; i++) {
         char path[PATH_CAP];
         sig_path(p, t.files[i].rel, path);
@@ -525,12 +528,11 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
                     if (key && dd_xsort_add(xs[k], key, g, e) < 0) { rc = -1; break; }
                 }
             }
-            prog_update(pg, g);
+            report(o, g, t.first[t.nf], "dedup buckets");
         }
         if (rc == 0 && ferror(f)) rc = err_errno(e, "%s", path);
         fclose(f);
     }
-    prog_end(pg);
     uint64_t npairs = 0;
     first_error fe = {0};
 #pragma omp parallel for num_threads(threads_of(o)) schedule(dynamic, 1) reduction(+ : npairs)
@@ -802,13 +804,12 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
         rc = shingles_open(c, p, &t, sm, e);
     }
     /* Exact pairs first: they are never verified. */
-    progress *pg = prog_start("dedup cluster", (uint64_t)nunits(c), PROG_COUNT, o->quiet);
+    report(o, 0, (uint64_t)nunits(c), "dedup cluster");
     for (int k = 0; k < nunits(c) && rc == 0; k++) {
         int u = (k + c->bands) % nunits(c);
         rc = union_pairs(c, p, &t, u, &exact, &all, sm, o->verify_jaccard, st, e);
-        prog_update(pg, (uint64_t)k + 1);
+        report(o, (uint64_t)k + 1, (uint64_t)nunits(c), "dedup cluster");
     }
-    prog_end(pg);
     if (sm) {
         for (size_t i = 0; i < t.nf; i++)
             if (sm[i].base) munmap(sm[i].base, sm[i].bytes);
@@ -1018,7 +1019,7 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
              (unsigned long long)h.aux2, (unsigned long long)XXH3_64bits(&h, sizeof h));
     first_error fe = {0};
     uint64_t mine = 0, skipped = 0, done = 0;
-    progress *pg = prog_start("dedup attributes", t.nf, PROG_COUNT, o->quiet);
+    report(o, 0, t.nf, "dedup attributes");
 #pragma omp parallel num_threads(threads_of(o)) reduction(+ : mine, skipped)
     {
         blalm_err le;
@@ -1047,11 +1048,10 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
             }
             free(have);
 #pragma omp critical(dd_progress)
-            prog_update(pg, ++done);
+            report(o, ++done, t.nf, "dedup attributes");
         }
         if (f) fclose(f);
     }
-    prog_end(pg);
     st->docs = t.first[t.nf];
     st->files = mine;
     st->files_skipped = skipped;

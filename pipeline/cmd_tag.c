@@ -18,6 +18,7 @@
 #include "lib/progress.h"
 #include "lib/sbuf.h"
 #include "lib/utf8.h"
+#include "pipeline/env.h"
 
 BLALM_COMMAND(tag, "measure readability and Gopher/C4/FineWeb quality of every document")
 
@@ -251,7 +252,7 @@ static int load_config(const char *path, quality_config *qc, const char **dic,
 static int load_cmudict(readability_ctx *rc, const char *flag, const char *cfg, int quiet,
                         const char **method, char *used, size_t cap, blalm_err *e)
 {
-    const char *named = flag ? flag : cfg ? cfg : getenv("BLALM_CMUDICT");
+    const char *named = flag ? flag : cfg ? cfg : env_cmudict();
     if (named && !*named) named = NULL;
     *method = "pyphen";
     used[0] = 0;
@@ -282,7 +283,7 @@ static int load_cmudict(readability_ctx *rc, const char *flag, const char *cfg, 
 static int run_syllables(const char *dic, const char *cmudict_flag, const char *cmudict_cfg)
 {
     blalm_err e;
-    readability_ctx *rc = readability_new(dic, &e);
+    readability_ctx *rc = readability_new(dic ? dic : env_hyphen_dic(), &e);
     if (!rc) {
         fprintf(stderr, "blalm tag: %s\n", e.msg);
         return 1;
@@ -546,7 +547,7 @@ int cmd_tag(int argc, char **argv)
     char cmudict_used[4096] = "";
     sbuf read_marker;
     sb_init(&read_marker);
-    if ((mask & T_READ) && !(rc = readability_new(dic, &e))) goto done;
+    if ((mask & T_READ) && !(rc = readability_new(dic ? dic : env_hyphen_dic(), &e))) goto done;
     if (rc && load_cmudict(rc, cmudict_flag, cmudict_cfg, quiet, &method, cmudict_used,
                            sizeof cmudict_used, &e) < 0)
         goto done;
