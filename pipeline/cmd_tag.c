@@ -11,6 +11,7 @@
 #include "lib/cli.h"
 #include "lib/err.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/progress.h"
 #include "pipeline/env.h"
 
