@@ -325,13 +325,11 @@ int cmd_dedup(int argc, char **argv)
             fprintf(stderr, "blalm dedup: %s stage: %s\n", order[k].name, err.msg);
             return 1;
         }
-        char name[96], body[256];
+        /* the stage's figures; its completion is in each unit's marker */
+        char name[96];
         if (ro.nshards > 1) snprintf(name, sizeof name, "%s-%d-of-%d", order[k].name, ro.shard, ro.nshards);
         else snprintf(name, sizeof name, "%s", order[k].name);
-        snprintf(body, sizeof body, "{\"stage\":\"%s\",\"seconds\":%.3f,\"max_rss_kb\":%ld}",
-                 order[k].name, st[k].seconds, st[k].max_rss_kb);
-        if (dd_stats_record(&paths, name, &st[k], &err) < 0 ||
-            marker_write(work, "dedup", name, body, &err) < 0) {
+        if (dd_stats_record(&paths, name, &st[k], &err) < 0) {
             fprintf(stderr, "blalm dedup: %s\n", err.msg);
             return 1;
         }
