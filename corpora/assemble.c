@@ -133,7 +133,23 @@ typedef struct asm_ctx {
     int lock_out, lock_state;      /* OUT/.lock and WORK/state/assemble/.lock */
     sbuf attr_summary;             /* attr_sets_check's JSON array, for the manifest */
     int attr_partial;              /* some set lacks files (--allow-partial) */
+    const char *phase;             /* progress: the phase's name, bytes done of total */
+    uint64_t phase_done, phase_total;
 } asm_ctx;
+
+static void phase_start(asm_ctx *c, const char *what, uint64_t total)
+{
+    c->phase = what;
+    c->phase_done = 0;
+    c->phase_total = total;
+    if (c->o->progress) c->o->progress(c->o->progress_arg, 0, total, what);
+}
+
+static void phase_add(asm_ctx *c, uint64_t bytes)
+{
+    c->phase_done += bytes;
+    if (c->o->progress) c->o->progress(c->o->progress_arg, c->phase_done, c->phase_total, c->phase);
+}
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -192,7 +208,7 @@ static void sanitize_source(const char *in, char *out, size_t cap)
 
 /* ---- pass 1: scan ---------------------------------------------------------- */
 
-static int scan_file(asm_ctx *c, uint32_t fi, progress *pg, blalm_err *e)
+static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
 {
     const corpora_config *cfg = c->cfg;
     const doc_file *f = &c->files[fi];
@@ -276,7 +292,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, progress *pg, blalm_err *e)
             c->r->eligible_words += words;
             if (xs_add(c->cands, &cd, e) < 0) { attrj_close(j); return -1; }
         }
-        prog_add(pg, d.text_len);
+        phase_add(c, d.text_len);
     }
     attrj_close(j);
     return rc < 0 ? -1 : 0;
@@ -622,15 +638,14 @@ static void decision_line(const asm_ctx *c, const blalm_doc *d, const fate *ft, 
     sb_adds(b, "}}}");
 }
 
-static int write_pass(asm_ctx *c, progress *pg, blalm_err *e)
+static int write_pass(asm_ctx *c, blalm_err *e)
 {
     const corpora_config *cfg = c->cfg;
     if (xs_finish(c->fates, e) < 0) return -1;
     sbuf line, dl, tmp;
     sb_init(&line); sb_init(&dl); sb_init(&tmp);
     int rc = 0;
-    const char *slow = getenv("BLALM_TEST_SLOW_WRITE");  /* test hook: widens the kill window */
-    long slow_us = slow ? atol(slow) : 0;
+    long slow_us = c->o->test_slow_write_us;  /* test hook: widens the kill window */
     for (uint32_t fi = 0; fi < c->nfiles && rc == 0; fi++) {
         const doc_file *f = &c->files[fi];
         doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
@@ -668,7 +683,7 @@ static int write_pass(asm_ctx *c, progress *pg, blalm_err *e)
             if (rc) break;
             decision_line(c, &d, &ft, &dl, &tmp);
             if (zw_line(dw, dl.data, dl.len, e) < 0) { rc = -1; break; }
-            prog_add(pg, d.text_len);
+            phase_add(c, d.text_len);
         }
         if (dr_rc < 0) rc = -1;
         doc_close(dr);
@@ -980,7 +995,6 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     c.lock_out = c.lock_state = -1;
     const corpora_config *cfg = o->config;
     int rc = -1;
-    progress *pg = NULL;
     if (work_dirs_init(&c.w, o->work, o->docs, o->attrs, e) < 0) return -1;
     {   /* one assemble at a time per work directory's decisions (and, below,
          * per output, locked once the config proved valid: a refused config
@@ -1058,11 +1072,9 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     if (!(c.cands = xs_open(sizeof(cand), cmp_cand, mem / 2, tmpdir, e))) goto out;
     if (!(c.fates = xs_open(sizeof(fate), cmp_fate, mem / 2, tmpdir, e))) goto out;
 
-    pg = prog_start("assemble: scan", 0, PROG_BYTES, o->quiet);
+    phase_start(&c, "assemble: scan", 0);
     for (uint32_t fi = 0; fi < c.nfiles; fi++)
-        if (scan_file(&c, fi, pg, e) < 0) goto out;
-    prog_end(pg);
-    pg = NULL;
+        if (scan_file(&c, fi, e) < 0) goto out;
     if (select_pass(&c, e) < 0) goto out;
     if (check_splits(&c, e) < 0) goto out;
     r->spilled_runs = xs_runs(c.cands) + xs_runs(c.fates);
@@ -1080,10 +1092,8 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     snprintf(c.dec_tmp, sizeof c.dec_tmp, "%s/assemble/.decisions.tmp.%ld", c.w.state, (long)getpid());
     rm_tree(c.dec_tmp);
     if (mkdir_p(c.dec_tmp, e) < 0) goto out;
-    pg = prog_start("assemble: write", r->pool_bytes, PROG_BYTES, o->quiet);
-    if (write_pass(&c, pg, e) < 0) goto out;
-    prog_end(pg);
-    pg = NULL;
+    phase_start(&c, "assemble: write", r->pool_bytes);
+    if (write_pass(&c, e) < 0) goto out;
     for (int k = 0; k < cfg->ncorpora; k++)
         if (finish_corpus(&c, k, e) < 0) goto out;
     {   /* what the decisions belong to, for audit */
@@ -1128,7 +1138,6 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     if (write_stats(&c, e) < 0) goto out;
     rc = 0;
 out:
-    if (pg) prog_end(pg);
     ctx_free(&c);
     return rc;
 }

@@ -434,14 +434,14 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
         x.zw = zw_open(path, 3, e);
         if (!x.zw) goto out;
     }
-    progress *pg = prog_start("audit: export", 0, PROG_COUNT, c->o->quiet);
     uint64_t rows = 0;
+    if (c->o->progress) c->o->progress(c->o->progress_arg, 0, 0, "audit: export");
     for (size_t fi = 0; fi < c->nfiles; fi++) {
         const doc_file *f = &c->files[fi];
         joined *j = malloc(sizeof *j);
-        if (!j) { err_set(e, "out of memory"); prog_end(pg); goto out; }
+        if (!j) { err_set(e, "out of memory"); goto out; }
         attr_join *aj = open_join(c, f, j, e);
-        if (!aj) { free(j); prog_end(pg); goto out; }
+        if (!aj) { free(j); goto out; }
         cJSON *sets[MAX_SETS + 1];
         blalm_doc d;
         int jr;
@@ -519,13 +519,12 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
             x.nowned = 0;
             if (wr < 0) { jr = -1; break; }
             rows++;
-            prog_update(pg, rows);
+            if (c->o->progress) c->o->progress(c->o->progress_arg, rows, 0, "audit: export");
         }
         attrj_close(aj);
         free(j);
-        if (jr < 0) { prog_end(pg); goto out; }
+        if (jr < 0) { goto out; }
     }
-    prog_end(pg);
     if (parquet) { rc = pqw_commit(x.pw, e); x.pw = NULL; }
     else { rc = zw_commit(x.zw, e); x.zw = NULL; }
     if (rc == 0) {

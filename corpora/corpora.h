@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "lib/err.h"
+#include "lib/progress.h"
 
 #define CORPORA_MAX 8         /* corpora per config */
 #define CORPORA_MAX_RANK 4    /* ranking keys */
@@ -98,6 +99,10 @@ typedef struct assemble_opts {
     size_t mem_bytes;       /* sort memory before spilling (default 256 MiB) */
     int quiet;
     int allow_partial;      /* use attribute sets missing files (recorded in the manifest) */
+    progress_fn progress;   /* bytes of text done, phases "assemble: scan" and
+                               "assemble: write" (total: the pool's bytes); may be NULL */
+    void *progress_arg;
+    long test_slow_write_us;  /* test hook: sleep per document written (0 = none) */
 } assemble_opts;
 
 typedef struct corpus_result {
@@ -133,6 +138,8 @@ typedef struct audit_opts {
     const char *export_path; /* or export every document (.jsonl.zst / .parquet) */
     int text_chars;          /* start of text to show (default 300) */
     int quiet;
+    progress_fn progress;    /* documents exported, phase "audit: export"; may be NULL */
+    void *progress_arg;
 } audit_opts;
 /* Returns the number of documents found/exported, -1 on error. */
 long corpora_audit(const audit_opts *o, FILE *out, blalm_err *e);

@@ -24,7 +24,7 @@
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
-#include "lib/progress.h"
+#include "lib/marker.h"
 #include "lib/sbuf.h"
 
 #define PATH_CAP 8192
@@ -87,6 +87,82 @@ static void fail_once(first_error *fe, const blalm_err *e)
     }
 }
 
+/* ---- completion markers (lib/marker.h) ------------------------------------ */
+
+/* p->state is <root>/<dir> (WORK/state/dedup): a unit's marker is
+ * <p->state>/<unit>.done, i.e. marker_check(root, dir, unit). Units:
+ * "signatures/<doc rel>", "buckets/<band-NN|exact-*>", "cluster",
+ * "attributes/<doc rel>". */
+typedef struct marker_at {
+    char root[PATH_CAP], dir[256];
+} marker_at;
+
+static void marker_at_of(const dd_paths *p, marker_at *m)
+{
+    const char *slash = strrchr(p->state, '/');
+    if (!slash) {
+        snprintf(m->root, sizeof m->root, ".");
+        snprintf(m->dir, sizeof m->dir, "%s", p->state);
+    } else {
+        snprintf(m->root, sizeof m->root, "%.*s", slash == p->state ? 1 : (int)(slash - p->state),
+                 p->state);
+        snprintf(m->dir, sizeof m->dir, "%s", slash + 1);
+    }
+}
+
+/* A key holding every setting of c (each changes some stage's output). */
+static marker_key *config_key(const dd_config *c, blalm_err *e)
+{
+    marker_key *k = marker_key_new("dedup");
+    if (!k) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    char mn[128], ex[128];
+    dd_norm_format(c->minhash_norm, mn, sizeof mn);
+    dd_norm_format(c->exact_norm, ex, sizeof ex);
+    marker_key_settingf(k, "bands", "%d", c->bands);
+    marker_key_settingf(k, "rows", "%d", c->rows);
+    marker_key_settingf(k, "shingle", "%d", c->shingle);
+    marker_key_settingf(k, "seed", "%llu", (unsigned long long)c->seed);
+    marker_key_setting(k, "normalize", mn);
+    marker_key_setting(k, "exact_normalize", ex);
+    marker_key_settingf(k, "exact_id", "%d", c->exact_id);
+    marker_key_settingf(k, "exact_text", "%d", c->exact_text);
+    marker_key_settingf(k, "exact_url", "%d", c->exact_url);
+    marker_key_settingf(k, "store_shingles", "%d", c->store_shingles);
+    marker_key_setting(k, "keep_max", c->keep_field);
+    return k;
+}
+
+/* 1 when the unit's marker holds k's key, 0 when not, -1 on error. */
+static int marker_done(const dd_paths *p, const char *unit, marker_key *k, blalm_err *e)
+{
+    marker_at m;
+    marker_at_of(p, &m);
+    char why[512];
+    int st = marker_check(m.root, m.dir, unit, k, why, sizeof why, e);
+    return st < 0 ? -1 : st == MARKER_DONE;
+}
+
+static int marker_done_commit(const dd_paths *p, const char *unit, marker_key *k,
+                              blalm_err *e)
+{
+    marker_at m;
+    marker_at_of(p, &m);
+    return marker_commit(m.root, m.dir, unit, k, NULL, e);
+}
+
+/* The key of one document file's unit: the settings and the file's identity. */
+static marker_key *doc_key(const dd_config *c, const doc_file *f, doc_identity *id,
+                           blalm_err *e)
+{
+    if (doc_identity_of(f->path, id, e) < 0) return NULL;
+    marker_key *k = config_key(c, e);
+    if (k) marker_key_identity(k, f->rel, id->size, id->mtime_ns, id->xxh3);
+    return k;
+}
+
 /* ---- stage 1: signatures ---------------------------------------------- */
 
 static int file_stat(const char *path, uint64_t *size, uint64_t *mtime)
@@ -99,10 +175,11 @@ static int file_stat(const char *path, uint64_t *size, uint64_t *mtime)
 }
 
 /* 1 when the file's signatures (and shingles, when wanted) are present and
- * current; 0 when they must be computed; -1 when a file there is from another
- * configuration (refused, not overwritten). */
+ * their marker holds k (this document file, these settings); 0 when they must
+ * be computed; -1 when a file there is from another configuration (refused,
+ * not overwritten). */
 static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file *f,
-                           blalm_err *e)
+                           marker_key *k, blalm_err *e)
 {
     char path[PATH_CAP];
     sig_path(p, f->rel, path);
@@ -111,14 +188,13 @@ static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file
     FILE *fp = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), &h, e);
     if (!fp) return -1;
     fclose(fp);
-    uint64_t size, mtime;
-    if (file_stat(f->path, &size, &mtime) < 0 || size != h.aux || mtime != h.aux2)
-        return 0;   /* the document file changed since: recompute */
     if (c->store_shingles) {
         shingle_path(p, f->rel, path);
         if (!file_exists(path)) return 0;
     }
-    return 1;
+    char unit[PATH_CAP];
+    snprintf(unit, sizeof unit, "signatures/%s", f->rel);
+    return marker_done(p, unit, k, e);
 }
 
 typedef struct doc_hasher {
@@ -245,6 +321,11 @@ static int signatures_for_file(const dd_config *c, const dd_paths *p, const doc_
 
 static int threads_of(const dd_run_opts *o) { return o->threads > 0 ? o->threads : 1; }
 
+static void report(const dd_run_opts *o, uint64_t done, uint64_t total, const char *what)
+{
+    if (o->progress) o->progress(o->progress_arg, done, total, what);
+}
+
 int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                         dd_stats *st, blalm_err *e)
 {
@@ -259,7 +340,7 @@ int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts
                        p->docs);
     }
     first_error fe = {0};
-    progress *pg = prog_start("dedup signatures", nf, PROG_COUNT, o->quiet);
+    report(o, 0, nf, "dedup signatures");
     uint64_t docs = 0, bytes = 0, done = 0, skipped = 0, mine = 0;
 #pragma omp parallel num_threads(threads_of(o)) reduction(+ : docs, bytes, skipped, mine)
     {
@@ -271,19 +352,24 @@ int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts
             if ((int)(i % (size_t)o->nshards) != o->shard || fe.failed) continue;
             mine++;
             blalm_err le;
-            int dn = signatures_done(c, p, &files[i], &le);
-            if (dn == 0 && signatures_for_file(c, p, &files[i], dh, &docs, &bytes, &le) < 0)
+            doc_identity id;
+            char unit[PATH_CAP];
+            snprintf(unit, sizeof unit, "signatures/%s", files[i].rel);
+            marker_key *k = doc_key(c, &files[i], &id, &le);
+            int dn = k ? signatures_done(c, p, &files[i], k, &le) : -1;
+            if (dn == 0 && (signatures_for_file(c, p, &files[i], dh, &docs, &bytes, &le) < 0 ||
+                            marker_done_commit(p, unit, k, &le) < 0))
                 dn = -1;
+            marker_key_free(k);
             if (dn < 0) fail_once(&fe, &le);
             if (dn == 1) skipped++;
 #pragma omp critical(dd_progress)
-            prog_update(pg, ++done);
+            report(o, ++done, nf, "dedup signatures");
         }
         dd_scratch_free(&dh->sc);
         free(dh->sig);
         free(dh);
     }
-    prog_end(pg);
     docs_walk_free(files, nf);
     if (fe.failed) {
         *e = fe.err;
@@ -384,6 +470,25 @@ static uint64_t unit_key(const dd_config *c, const dd_sigrec *r, int u)
     return r->url_hash;
 }
 
+/* The key of a bucket unit, or of the cluster stage (u < 0): the settings,
+ * every document file's signatures (the table's fingerprint), the unit. */
+static marker_key *table_key(const dd_config *c, const doc_table *t, int u, double verify,
+                             char *unit, size_t cap, blalm_err *e)
+{
+    marker_key *k = config_key(c, e);
+    if (!k) return NULL;
+    marker_key_identity(k, "signatures", t->first[t->nf], 0, t->fingerprint);
+    if (u >= 0) {
+        char name[32];
+        unit_name(c, u, name, sizeof name);
+        snprintf(unit, cap, "buckets/%s", name);
+    } else {
+        snprintf(unit, cap, "cluster");
+        marker_key_settingf(k, "verify_jaccard", "%.17g", verify > 0 ? verify : 0.0);
+    }
+    return k;
+}
+
 static int pairs_done(const dd_config *c, const dd_paths *p, const doc_table *t, int u,
                       blalm_err *e)
 {
@@ -394,7 +499,13 @@ static int pairs_done(const dd_config *c, const dd_paths *p, const doc_table *t,
     FILE *f = dd_open_checked(path, c, DD_FILE_PAIRS, 8, &h, e);
     if (!f) return -1;
     fclose(f);
-    return h.aux2 == t->fingerprint ? 1 : 0;   /* stale when the documents changed */
+    if (h.aux2 != t->fingerprint) return 0;   /* stale when the documents changed */
+    char unit[64];
+    marker_key *k = table_key(c, t, u, 0, unit, sizeof unit, e);
+    if (!k) return -1;
+    int dn = marker_done(p, unit, k, e);
+    marker_key_free(k);
+    return dn;
 }
 
 /* Emits star edges (first, other) for each run of equal keys. */
@@ -508,7 +619,7 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
         if (!xs[k]) rc = -1;
     }
     /* One pass over the signatures feeds every band this worker owns. */
-    progress *pg = prog_start("dedup buckets", t.first[t.nf], PROG_COUNT, o->quiet);
+    report(o, 0, t.first[t.nf], "dedup buckets");
     for (size_t i = 0; i < t.nf && rc == 0 && ntodo; i++) {
         char path[PATH_CAP];
         sig_path(p, t.files[i].rel, path);
@@ -525,19 +636,24 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
                     if (key && xs_add(xs[k], &(xs_kv){key, g}, e) < 0) { rc = -1; break; }
                 }
             }
-            prog_update(pg, g);
+            report(o, g, t.first[t.nf], "dedup buckets");
         }
         if (rc == 0 && ferror(f)) rc = err_errno(e, "%s", path);
         fclose(f);
     }
-    prog_end(pg);
     uint64_t npairs = 0;
     first_error fe = {0};
 #pragma omp parallel for num_threads(threads_of(o)) schedule(dynamic, 1) reduction(+ : npairs)
     for (int k = 0; k < ntodo; k++) {
         if (rc < 0 || fe.failed) continue;
         blalm_err le;
-        if (write_pairs(c, p, &t, todo[k], xs[k], &npairs, &le) < 0) fail_once(&fe, &le);
+        char unit[64];
+        marker_key *mk = NULL;
+        if (write_pairs(c, p, &t, todo[k], xs[k], &npairs, &le) < 0 ||
+            !(mk = table_key(c, &t, todo[k], 0, unit, sizeof unit, &le)) ||
+            marker_done_commit(p, unit, mk, &le) < 0)
+            fail_once(&fe, &le);
+        marker_key_free(mk);
         xs_close(xs[k]);
         xs[k] = NULL;
     }
@@ -774,10 +890,17 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
     doc_table t;
     if (dd_config_check(c, e) < 0 || table_load(c, p, &t, e) < 0) return -1;
     uint64_t n = t.first[t.nf];
+    char unit[64];
+    marker_key *mk = table_key(c, &t, -1, o->verify_jaccard, unit, sizeof unit, e);
+    if (!mk) {
+        table_free(&t);
+        return -1;
+    }
     if (file_exists(cpath)) {
         dd_header h;
         FILE *f = dd_open_checked(cpath, c, DD_FILE_CLUSTERS, sizeof(dd_result), &h, e);
         if (!f) {
+            marker_key_free(mk);
             table_free(&t);
             return -1;
         }
@@ -785,10 +908,13 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
         uint64_t vbits;
         double v = o->verify_jaccard > 0 ? o->verify_jaccard : 0;
         memcpy(&vbits, &v, 8);
-        if (h.aux2 == t.fingerprint && h.aux == vbits) {
+        int dn = h.aux2 == t.fingerprint && h.aux == vbits ? marker_done(p, unit, mk, e) : 0;
+        if (dn != 0) {
+            marker_key_free(mk);
+            table_free(&t);
+            if (dn < 0) return -1;
             st->files_skipped = 1;
             st->docs = n;
-            table_free(&t);
             return 0;
         }
     }
@@ -802,13 +928,12 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
         rc = shingles_open(c, p, &t, sm, e);
     }
     /* Exact pairs first: they are never verified. */
-    progress *pg = prog_start("dedup cluster", (uint64_t)nunits(c), PROG_COUNT, o->quiet);
+    report(o, 0, (uint64_t)nunits(c), "dedup cluster");
     for (int k = 0; k < nunits(c) && rc == 0; k++) {
         int u = (k + c->bands) % nunits(c);
         rc = union_pairs(c, p, &t, u, &exact, &all, sm, o->verify_jaccard, st, e);
-        prog_update(pg, (uint64_t)k + 1);
+        report(o, (uint64_t)k + 1, (uint64_t)nunits(c), "dedup cluster");
     }
-    prog_end(pg);
     if (sm) {
         for (size_t i = 0; i < t.nf; i++)
             if (sm[i].base) munmap(sm[i].base, sm[i].bytes);
@@ -890,6 +1015,8 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
     st->cpu_seconds = cpu_seconds() - c0;
     st->max_rss_kb = max_rss_kb();
     if (rc == 0) write_stats(c, p, o, st, hs, hn, nh);
+    if (rc == 0) rc = marker_done_commit(p, unit, mk, e);   /* last: clusters.bin is in place */
+    marker_key_free(mk);
     free(sizes);
     free(hs);
     free(hn);
@@ -905,30 +1032,24 @@ static void key_of(const doc_table *t, uint32_t g, sbuf *out)
     sb_printf(out, "%s#%llu", t->files[f].rel, (unsigned long long)(g - t->first[f]));
 }
 
-static void attr_marker_path(const dd_paths *p, const char *rel, char *out)
-{
-    snprintf(out, PATH_CAP, "%s/attributes/%s.done", p->state, rel);
-}
-
+/* The attribute file of document file i from clusters.bin (at cf), its
+ * record, then its marker (k: the settings, the document file as ident, the
+ * clusters). */
 static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_table *t,
-                               size_t i, FILE *cf, const char *marker, blalm_err *e)
+                               size_t i, FILE *cf, const char *marker,
+                               const doc_identity *ident, marker_key *k, blalm_err *e)
 {
     const doc_file *df = &t->files[i];
-    char stem[PATH_CAP], out[PATH_CAP * 2], mpath[PATH_CAP];
+    char stem[PATH_CAP], out[PATH_CAP * 2], unit[PATH_CAP];
     doc_rel_stem(df->rel, stem, sizeof stem);
     snprintf(out, sizeof out, "%s/dedup/%s.jsonl.zst", p->attrs, stem);
-    attr_marker_path(p, df->rel, mpath);
+    snprintf(unit, sizeof unit, "attributes/%s", df->rel);
     uint64_t n = t->first[i + 1] - t->first[i];
     dd_result *res = malloc((n ? n : 1) * sizeof *res);
     if (fseeko(cf, (off_t)(sizeof(dd_header) + t->first[i] * sizeof *res), SEEK_SET) < 0 ||
         fread(res, sizeof *res, n, cf) != n) {
         free(res);
         return err_errno(e, "reading clusters.bin");
-    }
-    doc_identity ident;
-    if (doc_identity_of(df->path, &ident, e) < 0) {
-        free(res);
-        return -1;
     }
     doc_opts o = {.id_stem = df->id_stem};
     doc_reader *r = doc_open(df->path, &o, e);
@@ -984,9 +1105,9 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
     /* the record names the clusters (and so every document file) it came from */
     char config[160];
     snprintf(config, sizeof config, "dedup %.*s", (int)strcspn(marker, "\n"), marker);
-    if (attr_record_write(out, "dedup", df->rel, &ident, n, 1, config, "blalm dedup", e) < 0)
+    if (attr_record_write(out, "dedup", df->rel, ident, n, 1, config, "blalm dedup", e) < 0)
         return -1;
-    return dd_write_small(mpath, marker, strlen(marker), e);
+    return marker_done_commit(p, unit, k, e);
 }
 
 int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
@@ -1012,13 +1133,15 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
         table_free(&t);
         return err_set(e, "%s: made from other documents; rerun the cluster stage", cpath);
     }
-    /* A file's marker names the clusters it was written from. */
+    /* A file's record names the clusters it was written from; its marker is
+     * keyed by them and by the document file. */
+    uint64_t clusters_hash = XXH3_64bits(&h, sizeof h);
     char marker[128];
     snprintf(marker, sizeof marker, "{\"clusters\":\"%016llx%016llx\"}\n",
              (unsigned long long)h.aux2, (unsigned long long)XXH3_64bits(&h, sizeof h));
     first_error fe = {0};
     uint64_t mine = 0, skipped = 0, done = 0;
-    progress *pg = prog_start("dedup attributes", t.nf, PROG_COUNT, o->quiet);
+    report(o, 0, t.nf, "dedup attributes");
 #pragma omp parallel num_threads(threads_of(o)) reduction(+ : mine, skipped)
     {
         blalm_err le;
@@ -1031,27 +1154,26 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
         for (size_t i = 0; i < t.nf; i++) {
             if ((int)(i % (size_t)o->nshards) != o->shard || fe.failed || !f) continue;
             mine++;
-            char mpath[PATH_CAP], *have = NULL;
-            size_t hl;
-            char stem[PATH_CAP], out[PATH_CAP * 2];
+            char unit[PATH_CAP], stem[PATH_CAP], out[PATH_CAP * 2];
             doc_rel_stem(t.files[i].rel, stem, sizeof stem);
             snprintf(out, sizeof out, "%s/dedup/%s.jsonl.zst", p->attrs, stem);
-            attr_marker_path(p, t.files[i].rel, mpath);
+            snprintf(unit, sizeof unit, "attributes/%s", t.files[i].rel);
             char rpath[PATH_CAP * 2 + 32];
             attr_record_path(out, rpath, sizeof rpath);
-            if (file_exists(out) && file_exists(mpath) && file_exists(rpath) &&
-                read_file(mpath, &have, &hl, &le) == 0 && !strcmp(have, marker)) {
-                skipped++;
-            } else if (attributes_for_file(c, p, &t, i, f, marker, &le) < 0) {
+            doc_identity id;
+            marker_key *k = doc_key(c, &t.files[i], &id, &le);
+            if (k) marker_key_identity(k, "clusters.bin", h.count, 0, clusters_hash);
+            int dn = k ? marker_done(p, unit, k, &le) : -1;
+            if (dn == 1 && (!file_exists(out) || !file_exists(rpath))) dn = 0;
+            if (dn == 1) skipped++;
+            else if (dn < 0 || attributes_for_file(c, p, &t, i, f, marker, &id, k, &le) < 0)
                 fail_once(&fe, &le);
-            }
-            free(have);
+            marker_key_free(k);
 #pragma omp critical(dd_progress)
-            prog_update(pg, ++done);
+            report(o, ++done, t.nf, "dedup attributes");
         }
         if (f) fclose(f);
     }
-    prog_end(pg);
     st->docs = t.first[t.nf];
     st->files = mine;
     st->files_skipped = skipped;

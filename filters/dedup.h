@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/err.h"
+#include "lib/progress.h"
 
 /* Text normalisation steps (applied in this order). */
 enum {
@@ -59,7 +60,9 @@ typedef struct dd_run_opts {
     int threads;          /* OpenMP threads inside this process */
     size_t mem_bytes;     /* sort buffer budget for buckets */
     double verify_jaccard;  /* > 0: verify LSH pairs by true Jaccard */
-    int quiet;
+    progress_fn progress; /* units done per stage ("dedup signatures", "dedup buckets",
+                             "dedup cluster", "dedup attributes"); may be NULL */
+    void *progress_arg;
 } dd_run_opts;
 
 /* Per-stage counters; the cluster stage fills the totals. */

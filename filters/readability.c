@@ -630,10 +630,7 @@ readability_ctx *readability_new(const char *dic_path, blalm_err *e)
         err_set(e, "out of memory");
         return NULL;
     }
-    if (!dic_path) {
-        const char *env = getenv("BLALM_HYPHEN_DIC");
-        dic_path = env && *env ? env : READABILITY_DEFAULT_DIC;
-    }
+    if (!dic_path) dic_path = READABILITY_DEFAULT_DIC;
     int rc = load_patterns(c, dic_path, e);
     if (!rc) rc = build_classes(c, e);
     if (!rc) rc = build_automaton(c, e);

@@ -69,7 +69,7 @@ typedef struct readability_scores {
  * a per-token cache. Not thread-safe: one per thread. */
 typedef struct readability_ctx readability_ctx;
 
-/* dic_path NULL = READABILITY_DEFAULT_DIC (or $BLALM_HYPHEN_DIC when set).
+/* dic_path NULL = READABILITY_DEFAULT_DIC (pipeline/ passes $BLALM_HYPHEN_DIC).
  * The context starts without a pronouncing dictionary (pyphen alone). */
 readability_ctx *readability_new(const char *dic_path, blalm_err *e);
 void readability_free(readability_ctx *c);

@@ -221,9 +221,8 @@ double http_retry_delay(const http_retry *p, int attempt, long status,
     return ceil_s * rng_unit(rng);
 }
 
-double http_delay_scale(void)
+double http_delay_scale_parse(const char *s)
 {
-    const char *s = getenv("BLALM_DELAY_SCALE");
     double v;
     if (!s || !*s || parse_nonneg(s, &v) != 0) return 1.0;
     return v;
@@ -420,7 +419,7 @@ http_client *http_client_new(const http_client_opts *opts, blalm_err *e)
     if (c->o.connect_timeout_s <= 0) c->o.connect_timeout_s = 30;
     if (c->o.stall_timeout_s <= 0) c->o.stall_timeout_s = 60;
     retry_fill(&c->o.retry, opts ? &opts->retry : NULL);
-    c->delay_scale = http_delay_scale();
+    c->delay_scale = c->o.delay_scale > 0 ? c->o.delay_scale : 1.0;
     c->rng = (uint64_t)(epoch_now() * 1e6) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
     c->next_id = 1;
     c->multi = curl_multi_init();

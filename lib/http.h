@@ -10,7 +10,7 @@
  *     date) and the Hub's `RateLimit: "bucket";r=0;t=SECONDS` (or the older
  *     `reset=SECONDS`); otherwise capped exponential backoff with full
  *     jitter: uniform in [0, min(max_delay, base_delay * 2^(attempt-1))];
- *   - every delay is multiplied by env BLALM_DELAY_SCALE (tests: 0.01);
+ *   - every delay is multiplied by opts.delay_scale (tests: 0.01);
  *   - failure without retry: any other 4xx (400, 401, 403, 404, ...).
  * A request gives up after max_attempts attempts or when the next wait would
  * end past max_total_s since submission.
@@ -76,15 +76,16 @@ typedef struct http_header { char *name, *value; } http_header;
 
 /* The wait before attempt `attempt + 1` after attempt `attempt` (1-based)
  * ended with `status` (0 = transport error) and these response headers,
- * BEFORE scaling by BLALM_DELAY_SCALE. Server-given waits win (capped by
+ * BEFORE scaling by the client's delay_scale. Server-given waits win (capped by
  * max_server_delay_s); otherwise full jitter from *rng (xorshift state,
  * advanced). *from_server = 1 when a header decided it. */
 double http_retry_delay(const http_retry *p, int attempt, long status,
                         const http_header *h, size_t nh, double now_epoch,
                         uint64_t *rng, int *from_server);
 
-/* BLALM_DELAY_SCALE from the environment (default 1; invalid -> 1). */
-double http_delay_scale(void);
+/* A delay scale as text (pipeline/ passes BLALM_DELAY_SCALE): a number >= 0;
+ * NULL, empty or anything else -> 1. */
+double http_delay_scale_parse(const char *s);
 
 /* ---- client ------------------------------------------------------------ */
 
@@ -96,6 +97,7 @@ typedef struct http_client_opts {
     double stall_timeout_s;   /* abort when < 1 byte/s for this long; default 60 */
     http_retry retry;         /* default policy for requests without their own;
                                  all-zero means http_retry_defaults() */
+    double delay_scale;       /* factor on every retry wait (tests: 0.01); 0 = 1 */
     const char *user_agent;   /* default "blalm/<version>" */
     int verbose;              /* 1 = libcurl's own trace on stderr (debug only: it
                                  shows headers, including secrets) */

@@ -16,19 +16,17 @@ struct progress {
     int drawn;
 };
 
-progress *prog_start(const char *label, uint64_t total, prog_unit unit, int quiet)
+progress *prog_open(const char *label, uint64_t total, prog_unit unit, const prog_display *d)
 {
     progress *p = calloc(1, sizeof *p);
+    if (!p) return NULL;   /* no bar: every prog_* call takes NULL */
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total;
     p->unit = unit;
-    p->quiet = quiet;
+    p->quiet = d->quiet;
     p->tty = isatty(2);
-    const char *nc = getenv("NO_COLOR");
-    const char *term = getenv("TERM");
-    p->color = p->tty && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
-    const char *iv = getenv("BLALM_PROGRESS_SECONDS");
-    p->interval = p->tty ? 0.1 : (iv && atof(iv) > 0 ? atof(iv) : 10.0);
+    p->color = p->tty && d->color;
+    p->interval = p->tty ? 0.1 : (d->interval_s > 0 ? d->interval_s : 10.0);
     p->start = now_seconds();
     p->last_draw = p->tty ? p->start - p->interval : p->start;  /* a bar shows at once */
     return p;
@@ -102,4 +100,25 @@ void prog_end(progress *p)
     if (!p) return;
     if (p->tty && p->drawn && !p->quiet) fprintf(stderr, "\r\033[K");
     free(p);
+}
+
+void prog_relay_fn(void *arg, uint64_t done, uint64_t total, const char *what)
+{
+    prog_relay *r = arg;
+    int opened = 0;
+    if (!r->bar || strcmp(r->what, what)) {
+        prog_end(r->bar);
+        snprintf(r->what, sizeof r->what, "%s", what);
+        r->bar = prog_open(what, total, r->unit, &r->display);
+        opened = 1;
+    }
+    if (total) prog_set_total(r->bar, total);
+    if (!opened || done) prog_update(r->bar, done);   /* a phase's (0, total) only starts its clock */
+}
+
+void prog_relay_end(prog_relay *r)
+{
+    prog_end(r->bar);
+    r->bar = NULL;
+    r->what[0] = 0;
 }

@@ -9,6 +9,7 @@
 #include "lib/err.h"
 #include "lib/fsutil.h"
 #include "lib/work.h"
+#include "pipeline/env.h"
 
 BLALM_COMMAND(assemble, "build word-budgeted STRICT / STRICT-SMALL corpora from documents and attributes")
 
@@ -143,9 +144,15 @@ int cmd_assemble(int argc, char **argv)
     }
     assemble_opts o = {.work = work, .docs = docs, .attrs = attrs, .out = out,
                        .config = &cfg, .mem_bytes = (size_t)mem, .quiet = quiet,
-                       .allow_partial = allow_partial};
+                       .allow_partial = allow_partial,
+                       .test_slow_write_us = env_test_slow_write_us()};
+    prog_relay bars;
+    env_prog_relay(quiet, PROG_BYTES, &bars);
+    o.progress = prog_relay_fn;
+    o.progress_arg = &bars;
     assemble_result r;
     rc = corpora_assemble(&o, &r, &e);
+    prog_relay_end(&bars);
     if (rc < 0) {
         fprintf(stderr, "blalm assemble: %s\n", e.msg);
         corpora_config_free(&cfg);

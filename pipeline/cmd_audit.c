@@ -7,6 +7,7 @@
 #include "corpora/corpora.h"
 #include "lib/cli.h"
 #include "lib/err.h"
+#include "pipeline/env.h"
 
 BLALM_COMMAND(audit, "show a document's locations, attributes and fate; export all for SQL")
 
@@ -70,7 +71,12 @@ int cmd_audit(int argc, char **argv)
         o.id = argv[optind];
     }
     blalm_err e = {{0}};
+    prog_relay bars;
+    env_prog_relay(o.quiet, PROG_COUNT, &bars);
+    o.progress = prog_relay_fn;
+    o.progress_arg = &bars;
     long n = corpora_audit(&o, stdout, &e);
+    prog_relay_end(&bars);
     if (n < 0) {
         fprintf(stderr, "blalm audit: %s\n", e.msg);
         return 1;

@@ -11,6 +11,7 @@
 #include "lib/config.h"
 #include "lib/fsutil.h"
 #include "lib/work.h"
+#include "pipeline/env.h"
 
 BLALM_COMMAND(dedup, "exact and MinHash LSH near-duplicates -> the dedup attribute set")
 
@@ -33,8 +34,10 @@ static const char usage[] =
     "  cluster      union-find over all candidate pairs -> WORK/state/dedup/clusters.bin,\n"
     "               WORK/stats/dedup.json\n"
     "  attributes   per document file -> WORK/attributes/dedup/\n"
-    "Finished outputs are skipped on a rerun; a file from another configuration or a\n"
-    "truncated one is refused (remove WORK/state/dedup to start again).\n"
+    "Each unit commits a completion marker WORK/state/dedup/<stage>/<unit>.done,\n"
+    "keyed by the settings and its inputs (document file bytes, signature table);\n"
+    "a rerun skips units whose marker matches. A file from another configuration\n"
+    "or a truncated one is refused (remove WORK/state/dedup to start again).\n"
     "\n"
     "options:\n"
     "  --work DIR             work directory (required)\n"
@@ -47,8 +50,9 @@ static const char usage[] =
     "  --stage NAME           signatures, buckets, cluster or attributes (default: all)\n"
     "  --shard I/N            this worker's share of files (signatures, attributes) or\n"
     "                         bands (buckets); cluster runs on shard 0 only; needs\n"
-    "                         --stage when N > 1. Without it,\n"
-    "                         SLURM_ARRAY_TASK_ID/COUNT or OMPI_COMM_WORLD_RANK/SIZE\n"
+    "                         --stage when N > 1. Without it (with --stage),\n"
+    "                         SLURM_ARRAY_TASK_ID/MIN/COUNT, else\n"
+    "                         OMPI_COMM_WORLD_RANK/SIZE\n"
     "  --threads N            threads in this process (default 1)\n"
     "  --mem MB               sort memory for the buckets stage (default 512)\n"
     "  --bands N              LSH bands (default 14)\n"
@@ -79,21 +83,6 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     long v = strtol(s, &end, 10);
     if (end == s || *end || v < lo || v > hi) return -1;
     *out = (int)v;
-    return 0;
-}
-
-static int shard_from_env(int *i, int *n)
-{
-    static const char *const pairs[2][2] = {{"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT"},
-                                            {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"}};
-    for (int k = 0; k < 2; k++) {
-        const char *a = getenv(pairs[k][0]), *b = getenv(pairs[k][1]);
-        if (a && b && *a && *b) {
-            char spec[64];
-            snprintf(spec, sizeof spec, "%s/%s", a, b);
-            if (cli_parse_shard(spec, i, n) == 0) return 1;
-        }
-    }
     return 0;
 }
 
@@ -182,7 +171,8 @@ int cmd_dedup(int argc, char **argv)
     dd_config_default(&cfg);
     dd_run_opts ro = {.shard = 0, .nshards = 1, .threads = 1, .mem_bytes = 512u << 20};
     const char *work = NULL, *docs = NULL, *out = NULL;
-    int stages = ST_ALL, have_shard = 0, c, v;
+    const char *shard_flag = NULL;
+    int stages = ST_ALL, quiet = 0, c, v;
     unsigned long long synth = 0;
     double synth_dups = 0.1;
     blalm_err err;
@@ -214,7 +204,7 @@ int cmd_dedup(int argc, char **argv)
             if (cli_parse_shard(optarg, &ro.shard, &ro.nshards) < 0)
                 return cli_usage_error(usage, "dedup: --shard '%s': expected I/N with 0 <= I < N",
                                        optarg);
-            have_shard = 1;
+            shard_flag = optarg;
             break;
         case O_THREADS:
             if (parse_int(optarg, 1, 1024, &ro.threads) < 0)
@@ -267,14 +257,21 @@ int cmd_dedup(int argc, char **argv)
             if (end == optarg || *end || synth_dups < 0 || synth_dups > 1)
                 return cli_usage_error(usage, "dedup: --synthetic-dups: expected 0..1");
             break;
-        case 'q': ro.quiet = 1; break;
+        case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_option_error(usage, "dedup", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "dedup: unexpected argument '%s'", argv[optind]);
     if (!work) return cli_usage_error(usage, "dedup: --work WORK is required");
-    if (!have_shard && stages != ST_ALL) shard_from_env(&ro.shard, &ro.nshards);
+    /* the environment's shard (Slurm array, Open MPI) applies to one stage at a
+     * time: all four stages in one process run unsharded */
+    if (shard_flag || stages != ST_ALL) {
+        shard_spec spec;
+        if (env_resolve_shard("dedup", shard_flag, &spec) < 0) return 1;
+        ro.shard = spec.index;
+        ro.nshards = spec.count;
+    }
     if (ro.nshards > 1 && stages == ST_ALL)
         return cli_usage_error(usage, "dedup: --shard %d/%d runs one stage: add --stage",
                                ro.shard, ro.nshards);
@@ -295,7 +292,7 @@ int cmd_dedup(int argc, char **argv)
             fprintf(stderr, "blalm dedup: %s\n", err.msg);
             return 1;
         }
-        if (!ro.quiet)
+        if (!quiet)
             fprintf(stderr, "blalm dedup: %llu synthetic signatures in %s/signatures\n", synth, state);
         return 0;
     }
@@ -303,6 +300,10 @@ int cmd_dedup(int argc, char **argv)
     static const struct { int bit; const char *name; } order[4] = {
         {ST_SIG, "signatures"}, {ST_BUCKETS, "buckets"}, {ST_CLUSTER, "cluster"},
         {ST_ATTRS, "attributes"}};
+    prog_relay bars;
+    env_prog_relay(quiet, PROG_COUNT, &bars);
+    ro.progress = prog_relay_fn;
+    ro.progress_arg = &bars;
     dd_stats st[4];
     memset(st, 0, sizeof st);
     double t0 = now_seconds();
@@ -311,7 +312,7 @@ int cmd_dedup(int argc, char **argv)
         int rc;
         if (order[k].bit == ST_CLUSTER && ro.shard != 0) {
             /* one process clusters everything; other workers have nothing to do */
-            if (!ro.quiet)
+            if (!quiet)
                 fprintf(stderr, "blalm dedup: cluster: runs on shard 0 only; shard %d/%d has "
                                 "nothing to do\n", ro.shard, ro.nshards);
             continue;
@@ -322,21 +323,20 @@ int cmd_dedup(int argc, char **argv)
         case ST_CLUSTER: rc = dd_stage_cluster(&cfg, &paths, &ro, &st[k], &err); break;
         default: rc = dd_stage_attributes(&cfg, &paths, &ro, &st[k], &err); break;
         }
+        prog_relay_end(&bars);
         if (rc < 0) {
             fprintf(stderr, "blalm dedup: %s stage: %s\n", order[k].name, err.msg);
             return 1;
         }
-        char name[96], body[256];
+        /* the stage's figures; its completion is in each unit's marker */
+        char name[96];
         if (ro.nshards > 1) snprintf(name, sizeof name, "%s-%d-of-%d", order[k].name, ro.shard, ro.nshards);
         else snprintf(name, sizeof name, "%s", order[k].name);
-        snprintf(body, sizeof body, "{\"stage\":\"%s\",\"seconds\":%.3f,\"max_rss_kb\":%ld}",
-                 order[k].name, st[k].seconds, st[k].max_rss_kb);
-        if (dd_stats_record(&paths, name, &st[k], &err) < 0 ||
-            marker_write(work, "dedup", name, body, &err) < 0) {
+        if (dd_stats_record(&paths, name, &st[k], &err) < 0) {
             fprintf(stderr, "blalm dedup: %s\n", err.msg);
             return 1;
         }
-        if (!ro.quiet && stages != ST_ALL) {
+        if (!quiet && stages != ST_ALL) {
             if (order[k].bit == ST_SIG)
                 fprintf(stderr, "blalm dedup: signatures: %llu files (%llu already done), %llu docs, "
                                 "%.1f MB of text in %.2f s (%.1f MB/s; %.2f CPU s, %.1f MB per CPU s), max rss %ld kB\n",
@@ -366,10 +366,10 @@ int cmd_dedup(int argc, char **argv)
                         (unsigned long long)st[k].docs, st[k].seconds);
         }
     }
-    if (!ro.quiet && stages == ST_ALL && st[2].files_skipped) {
+    if (!quiet && stages == ST_ALL && st[2].files_skipped) {
         fprintf(stderr, "blalm dedup: %llu docs, already deduplicated (figures in %s); %.2f s\n",
                 (unsigned long long)st[2].docs, stats, now_seconds() - t0);
-    } else if (!ro.quiet && stages == ST_ALL) {
+    } else if (!quiet && stages == ST_ALL) {
         const dd_stats *cl = &st[2];
         fprintf(stderr, "blalm dedup: %llu docs, %llu exact duplicates, %llu clusters with "
                         "duplicates, %llu dropped, %llu kept; signatures %.1f MB/s; %.2f s\n",

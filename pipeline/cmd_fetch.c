@@ -35,6 +35,7 @@
 #include "lib/progress.h"
 #include "lib/sbuf.h"
 #include "lib/utf8.h"
+#include "pipeline/env.h"
 
 BLALM_COMMAND(fetch, "download a dataset folder from the Hugging Face Hub (verified, resumable)")
 
@@ -1072,6 +1073,7 @@ int cmd_fetch(int argc, char **argv)
     blalm_err e = {{0}};
     http_client_opts ho = {0};
     ho.max_in_flight = x.jobs;
+    ho.delay_scale = env_delay_scale();
     x.http = http_client_new(&ho, &e);
     if (!x.http) {
         fprintf(stderr, "blalm fetch: %s\n", e.msg);

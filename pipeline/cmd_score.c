@@ -28,6 +28,7 @@
 #include "lib/progress.h"
 #include "lib/rules.h"
 #include "lib/zio.h"
+#include "pipeline/env.h"
 #include "scorer/llm.h"
 #include "scorer/sample.h"
 
@@ -1218,6 +1219,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         co.max_total_s = o.retry_budget_s;
         co.rps = o.rps;
         co.tpm = o.tpm;
+        co.delay_scale = env_delay_scale();
         R.client = llm_client_new(&co, &e);
         if (!R.client) goto fail;
     }

@@ -5,6 +5,7 @@
 #define BLALM_PIPELINE_ENV_H
 
 #include "lib/err.h"
+#include "lib/progress.h"
 #include "lib/shard.h"
 
 /* Slurm array and Open MPI variables, for shard_resolve. */
@@ -12,5 +13,25 @@ void env_shard(shard_env *out);
 /* This worker's shard: --shard I/N (flag, may be NULL), else a Slurm array,
  * else Open MPI, else 0/1. On error prints "blalm <cmd>: msg" and returns -1. */
 int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out);
+
+/* Progress display: colour unless NO_COLOR is set (non-empty) or TERM=dumb;
+ * plain lines every BLALM_PROGRESS_SECONDS (default 10) when not a TTY.
+ * (prog_start, declared in lib/progress.h, opens a bar with this display.) */
+void env_prog_display(int quiet, prog_display *out);
+/* A relay (lib/progress.h) that draws a stage's progress_fn reports. */
+void env_prog_relay(int quiet, prog_unit unit, prog_relay *out);
+
+/* BLALM_DELAY_SCALE: factor on every retry and backoff delay (tests: 0.01);
+ * 1 when unset or not a number >= 0. */
+double env_delay_scale(void);
+/* BLALM_HYPHEN_DIC: hyphenation patterns when no config names them; NULL
+ * when unset or empty (then READABILITY_DEFAULT_DIC). */
+const char *env_hyphen_dic(void);
+/* BLALM_CMUDICT: the pronouncing dictionary when neither --cmudict nor the
+ * config names one; NULL when unset or empty. */
+const char *env_cmudict(void);
+/* BLALM_TEST_SLOW_WRITE: test hook, microseconds assemble sleeps per
+ * document it writes (widens the kill window); 0 when unset. */
+long env_test_slow_write_us(void);
 
 #endif

@@ -80,6 +80,7 @@ llm_client *llm_client_new(const llm_client_opts *o, blalm_err *e)
     if (o->backoff_max_s > 0) c->retry.max_delay_s = o->backoff_max_s;
     if (o->max_total_s > 0) c->retry.max_total_s = o->max_total_s;
     ho.retry = c->retry;
+    ho.delay_scale = o->delay_scale;
     c->h = http_client_new(&ho, e);
     if (!c->h) { free(c); return NULL; }
     snprintf(c->url, sizeof c->url, "%s/chat/completions", o->base_url);

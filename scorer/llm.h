@@ -117,7 +117,7 @@ void llm_cache_close(llm_cache *c);
  * (keep-alive, HTTP/2 multiplexing when offered). Each request is retried on
  * connection errors, timeouts, invalid JSON bodies, 408, 409, 429 and 5xx,
  * honouring retry-after-ms / Retry-After, else capped exponential backoff
- * with full jitter; every delay is scaled by BLALM_DELAY_SCALE. 400, 401,
+ * with full jitter; every delay is scaled by delay_scale. 400, 401,
  * 403 and 404 fail at once. */
 typedef struct llm_client_opts {
     const char *base_url;
@@ -129,6 +129,7 @@ typedef struct llm_client_opts {
     double max_total_s;        /* retry budget per request (seconds, unscaled) */
     double rps;                /* request starts per second, 0 = unlimited */
     double tpm;                /* estimated tokens per minute, 0 = unlimited */
+    double delay_scale;        /* factor on every retry wait (tests: 0.01); 0 = 1 */
 } llm_client_opts;
 
 typedef struct llm_result {

@@ -7,6 +7,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/blalm-e2e-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 SHARED_DATA=${BLALM_SHARED_DATA:-}
 PY=/usr/bin/python3
+# a test run inside a Slurm array or under mpirun must not shard the stages it drives
+unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_COUNT OMPI_COMM_WORLD_RANK OMPI_COMM_WORLD_SIZE
 ORACLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/oracle" && pwd)
 
 pass() { echo "PASS $1"; }

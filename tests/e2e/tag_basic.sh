@@ -65,6 +65,21 @@ S=$TMP/s; mkdir -p "$S"; cp -r "$W/docs" "$S/"
 [ -f "$S/attributes/c4/src/one.jsonl.zst" ] && [ -f "$S/attributes/c4/src/two.jsonl.zst" ] && \
   [ -f "$S/stats/tag-0-of-2.json" ] && [ -f "$S/stats/tag-1-of-2.json" ] && pass tag_shards || fail tag_shards "shard outputs missing"
 
+# the same split from a Slurm array (any first index) and from Open MPI; --shard wins
+E=$TMP/e; mkdir -p "$E"; cp -r "$W/docs" "$E/"
+SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=2 OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 \
+  "$BLALM" tag --work "$E" --taggers c4 --quiet 2>"$TMP/se1"
+[ ! -e "$E/attributes/c4/src/one.jsonl.zst" ] && [ -f "$E/attributes/c4/src/two.jsonl.zst" ] && \
+  [ -f "$E/stats/tag-1-of-2.json" ] && pass tag_shard_slurm || fail tag_shard_slurm "$(cat "$TMP/se1") $(find "$E/attributes" "$E/stats" -type f | tr '\n' ' ')"
+OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 "$BLALM" tag --work "$E" --taggers c4 --quiet 2>"$TMP/se2"
+[ -f "$E/attributes/c4/src/one.jsonl.zst" ] && [ -f "$E/stats/tag-0-of-2.json" ] && \
+  pass tag_shard_openmpi || fail tag_shard_openmpi "$(cat "$TMP/se2")"
+OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 "$BLALM" tag --work "$E" --taggers fineweb --shard 0/1 --quiet 2>"$TMP/se3"
+[ -f "$E/attributes/fineweb/src/one.jsonl.zst" ] && [ -f "$E/attributes/fineweb/src/two.jsonl.zst" ] && \
+  pass tag_shard_flag_wins || fail tag_shard_flag_wins "$(cat "$TMP/se3")"
+OMPI_COMM_WORLD_RANK=2 OMPI_COMM_WORLD_SIZE=2 "$BLALM" tag --work "$E" --taggers c4 --quiet 2>"$TMP/se4"; rc=$?
+[ $rc = 1 ] && grep -q "OMPI_COMM_WORLD_RANK" "$TMP/se4" && pass tag_shard_env_bad || fail tag_shard_env_bad "rc=$rc $(cat "$TMP/se4")"
+
 # unknown tagger: usage error naming the known ones
 "$BLALM" tag --work "$W" --taggers readability,bogus 2>"$TMP/e4"; rc=$?
 [ $rc = 2 ] && grep -q "unknown tagger 'bogus' (known taggers: readability, gopher, c4, fineweb)" "$TMP/e4" && \
@@ -130,16 +145,19 @@ printf 'SHORT  SH AO1 R T\nTEXT  t eh1 k s t\n' >"$TMP/bad.dict"
 [ $rc = 1 ] && grep -q "bad.dict:2:" "$TMP/c2" && pass tag_cmudict_bad_line || fail tag_cmudict_bad_line "rc=$rc $(head -c 300 "$TMP/c2")"
 # "short" with three stressed phonemes (a made-up entry), "(1)" alternatives ignored
 printf ';;; test\nSHORT  SH AO1 R T IY1 IY1\nSHORT(1)  SH AO1 R T\nHERE  HH IY1 R\n' >"$TMP/ok.dict"
-"$BLALM" tag --work "$C" --taggers readability --cmudict none --quiet 2>"$TMP/c3" &&
-  "$BLALM" tag --work "$C" --out "$C/attr2" --taggers readability --cmudict "$TMP/ok.dict" --quiet 2>>"$TMP/c3"
+"$BLALM" tag --work "$C" --taggers readability --cmudict none --quiet 2>"$TMP/c3"
+m1=$(cat "$C/state/tag/readability/src/two.jsonl.done" 2>&1)
+# another dictionary: the marker is stale, so the file is measured again
+"$BLALM" tag --work "$C" --out "$C/attr2" --taggers readability --cmudict "$TMP/ok.dict" --quiet 2>>"$TMP/c3"
 syl() { zstd -dc "$1" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["readability"]["syllables"])'; }
 a=$(syl "$C/attributes/readability/src/two.jsonl.zst"); b=$(syl "$C/attr2/readability/src/two.jsonl.zst")
 [ "$a" = 3 ] && [ "$b" = 5 ] && pass tag_cmudict_syllables || fail tag_cmudict_syllables "pyphen $a, cmudict $b $(head -c 300 "$TMP/c3")"
-m=$(cat "$C"/state/tag/readability/src/two.*.done | sort | tr '\n' ' ')
-[ "$(ls "$C"/state/tag/readability/src/two.*.done | wc -l)" = 2 ] && [[ $m == *'"syllables":"pyphen"'* ]] && \
+m=$(cat "$C/state/tag/readability/src/two.jsonl.done" 2>&1)
+[[ $m1 == *'"settings":[["set","readability"],["syllables","pyphen"]]'* ]] && [[ $m1 != *'"name":"cmudict"'* ]] && \
+  [[ $m == *'"name":"cmudict","size":'* ]] && [[ $m == *'["syllables","cmudict+pyphen"]'* ]] && \
   [[ $m == *'"syllables":"cmudict+pyphen","cmudict":"'"$TMP"'/ok.dict","cmudict_words":2'* ]] && \
   grep -q '"readability":{"syllables":"cmudict+pyphen"' "$C/stats/tag.json" && \
-  pass tag_cmudict_method_recorded || fail tag_cmudict_method_recorded "markers: $m"
+  pass tag_cmudict_method_recorded || fail tag_cmudict_method_recorded "markers: $m1 / $m"
 # with no dictionary found: a warning, and the method says pyphen
 root=$(cd "$(dirname "$0")/../.." && pwd)
 default=$root/deps/cmudict/node_modules/cmudict/lib/cmu/cmudict.0.7a

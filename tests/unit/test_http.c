@@ -127,15 +127,14 @@ TEST(server_waits_win)
     CHECK(fs == 0 && d >= 0 && d <= 1);
 }
 
-TEST(delay_scale_env)
+TEST(delay_scale_parse)
 {
-    setenv("BLALM_DELAY_SCALE", "0.01", 1);
-    CHECK_NEAR(http_delay_scale(), 0.01, 1e-12);
-    setenv("BLALM_DELAY_SCALE", "bogus", 1);
-    CHECK_NEAR(http_delay_scale(), 1, 1e-12);
-    unsetenv("BLALM_DELAY_SCALE");
-    CHECK_NEAR(http_delay_scale(), 1, 1e-12);
-    setenv("BLALM_DELAY_SCALE", "0.01", 1);
+    CHECK_NEAR(http_delay_scale_parse("0.01"), 0.01, 1e-12);
+    CHECK_NEAR(http_delay_scale_parse("0"), 0, 1e-12);
+    CHECK_NEAR(http_delay_scale_parse("bogus"), 1, 1e-12);
+    CHECK_NEAR(http_delay_scale_parse("-2"), 1, 1e-12);
+    CHECK_NEAR(http_delay_scale_parse(""), 1, 1e-12);
+    CHECK_NEAR(http_delay_scale_parse(NULL), 1, 1e-12);
 }
 
 TEST(redaction)
@@ -304,6 +303,9 @@ static void respond(int fd, int status, const char *extra, const char *body)
     if (bl) write_all(fd, body, bl);
 }
 
+/* retry waits shrunk, as the tests' BLALM_DELAY_SCALE does for the CLI */
+static const http_client_opts fast_opts = {.delay_scale = 0.01};
+
 static char url_buf[256];
 static const char *url(srv *s, const char *path)
 {
@@ -322,7 +324,7 @@ TEST(retries_5xx_then_succeeds)
 {
     srv *s = srv_start(h_500_then_ok);
     blalm_err e = {{0}};
-    http_client *c = http_client_new(NULL, &e);
+    http_client *c = http_client_new(&fast_opts, &e);
     CHECK(c);
     http_request rq = {.url = url(s, "/x")};
     http_response r;
@@ -348,7 +350,7 @@ TEST(fails_fast_on_404_without_leaking_token)
 {
     srv *s = srv_start(h_404);
     blalm_err e = {{0}};
-    http_client *c = http_client_new(NULL, &e);
+    http_client *c = http_client_new(&fast_opts, &e);
     const char *hdrs[] = {"Authorization: Bearer secret-token-xyz", NULL};
     char u[300];
     snprintf(u, sizeof u, "%s?token=secret-token-xyz", url(s, "/api/x"));
@@ -376,7 +378,7 @@ TEST(gives_up_after_max_attempts)
 {
     srv *s = srv_start(h_always_503);
     blalm_err e = {{0}};
-    http_client_opts o = {0};
+    http_client_opts o = {.delay_scale = 0.01};
     o.retry.max_attempts = 3;
     o.retry.base_delay_s = 0.5;
     http_client *c = http_client_new(&o, &e);
@@ -404,7 +406,7 @@ TEST(connection_refused_is_retried_then_reported)
     int port = s->port;
     srv_stop(s);
     blalm_err e = {{0}};
-    http_client_opts o = {0};
+    http_client_opts o = {.delay_scale = 0.01};
     o.retry.max_attempts = 2;
     http_client *c = http_client_new(&o, &e);
     char u[100];
@@ -443,7 +445,7 @@ TEST(redirects_reported_or_followed)
     s->body = "0123456789abcdef";
     s->body_len = 16;
     blalm_err e = {{0}};
-    http_client *c = http_client_new(NULL, &e);
+    http_client *c = http_client_new(&fast_opts, &e);
     http_request rq = {.method = "HEAD", .url = url(s, "/resolve/f")};
     http_response r;
     CHECK_MSG(http_fetch(c, &rq, &r, &e) == 0, "%s", e.msg);
@@ -505,7 +507,7 @@ TEST(resume_after_cut_with_range)
     s->body = payload;
     s->body_len = sizeof payload;
     blalm_err e = {{0}};
-    http_client *c = http_client_new(NULL, &e);
+    http_client *c = http_client_new(&fast_opts, &e);
     static char got[sizeof payload];
     sink k = {got, sizeof got, 0, 0};
     http_request rq = {.url = url(s, "/big"), .on_data = sink_data, .user = &k, .resume = 1};
@@ -540,7 +542,7 @@ TEST(many_posts_in_flight_reuse_connections)
 {
     srv *s = srv_start(h_echo);
     blalm_err e = {{0}};
-    http_client_opts o = {.max_in_flight = 8};
+    http_client_opts o = {.max_in_flight = 8, .delay_scale = 0.01};
     http_client *c = http_client_new(&o, &e);
     tally t = {0};
     const char *hdrs[] = {"Content-Type: application/json", "Authorization: Bearer k", NULL};
@@ -573,7 +575,7 @@ TEST(per_request_timeout_retried)
 {
     srv *s = srv_start(h_slow);
     blalm_err e = {{0}};
-    http_client *c = http_client_new(NULL, &e);
+    http_client *c = http_client_new(&fast_opts, &e);
     http_retry p = {.max_attempts = 2};
     http_request rq = {.url = url(s, "/slow"), .timeout_s = 0.2, .retry = &p};
     http_response r;
@@ -595,7 +597,7 @@ TEST(free_cancels_pending)
 {
     srv *s = srv_start(h_echo);
     blalm_err e = {{0}};
-    http_client *c = http_client_new(NULL, &e);
+    http_client *c = http_client_new(&fast_opts, &e);
     int cancelled = 0;
     for (int i = 0; i < 3; i++) {
         http_request rq = {.url = url(s, "/"), .on_done = on_done_cancel, .user = &cancelled};
@@ -608,7 +610,6 @@ TEST(free_cancels_pending)
 
 int main(void)
 {
-    setenv("BLALM_DELAY_SCALE", "0.01", 1);
     RUN(retryable_statuses);
     RUN(retry_after_seconds_and_dates);
     RUN(ratelimit_headers);
@@ -616,7 +617,7 @@ int main(void)
     RUN(link_next);
     RUN(backoff_full_jitter_capped);
     RUN(server_waits_win);
-    RUN(delay_scale_env);
+    RUN(delay_scale_parse);
     RUN(redaction);
     RUN(retries_5xx_then_succeeds);
     RUN(fails_fast_on_404_without_leaking_token);

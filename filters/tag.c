@@ -1,0 +1,590 @@
+/* tag.c - the tag stage (see tag.h): the config mapping, completion markers
+ * and tagging one document file. */
+#include "filters/tag.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cjson/cJSON.h>
+
+#include "filters/readability.h"
+#include "lib/attr.h"
+#include "lib/config.h"
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/hash.h"
+#include "lib/marker.h"
+#include "lib/sbuf.h"
+#include "lib/utf8.h"
+
+/* Texts longer than this give their whitespace split back after readability
+ * (memory: the quality tokenizer then splits a window at a time). */
+#define SPLIT_KEEP_MAX ((size_t)16 << 20)
+
+static const char *const set_names[TAG_NSETS] = {"readability", "gopher_quality",
+                                                 "gopher_repetition", "c4", "fineweb"};
+static const int set_tagger[TAG_NSETS] = {TAG_READABILITY, TAG_GOPHER, TAG_GOPHER, TAG_C4,
+                                          TAG_FINEWEB};
+static const char *const tagger_names[] = {"readability", "gopher", "c4", "fineweb"};
+
+const char *tag_set_name(int set)
+{
+    return set >= 0 && set < TAG_NSETS ? set_names[set] : NULL;
+}
+
+int tag_parse_taggers(const char *s, int *mask, char *bad, size_t cap)
+{
+    *mask = 0;
+    if (cap) bad[0] = 0;
+    const char *p = s;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        int found = 0;
+        for (int i = 0; i < 4; i++)
+            if (strlen(tagger_names[i]) == n && !strncmp(tagger_names[i], p, n)) {
+                *mask |= 1 << i;
+                found = 1;
+            }
+        if (!found) {
+            snprintf(bad, cap, "%.*s", (int)n, p);
+            return -1;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+    return *mask ? 0 : -1;
+}
+
+/* ---- the config mapping ---- */
+
+/* One threshold: its set, datatrove's name, how it is read, where it goes.
+ * NUMBER_OR_NULL: JSON null disables the rule (-1), as None does in datatrove. */
+enum { NUMBER, NUMBER_OR_NULL, BOOLEAN };
+typedef struct field {
+    int set;
+    const char *key;
+    int kind;
+    size_t off;
+} field;
+
+#define Q(member) offsetof(quality_config, member)
+static const field fields[] = {
+    {TAG_SET_GOPHER_QUALITY, "min_doc_words", NUMBER_OR_NULL, Q(min_doc_words)},
+    {TAG_SET_GOPHER_QUALITY, "max_doc_words", NUMBER_OR_NULL, Q(max_doc_words)},
+    {TAG_SET_GOPHER_QUALITY, "min_avg_word_length", NUMBER_OR_NULL, Q(min_avg_word_length)},
+    {TAG_SET_GOPHER_QUALITY, "max_avg_word_length", NUMBER_OR_NULL, Q(max_avg_word_length)},
+    {TAG_SET_GOPHER_QUALITY, "max_symbol_word_ratio", NUMBER_OR_NULL, Q(max_symbol_word_ratio)},
+    {TAG_SET_GOPHER_QUALITY, "max_bullet_lines_ratio", NUMBER_OR_NULL, Q(max_bullet_lines_ratio)},
+    {TAG_SET_GOPHER_QUALITY, "max_ellipsis_lines_ratio", NUMBER_OR_NULL,
+     Q(max_ellipsis_lines_ratio)},
+    {TAG_SET_GOPHER_QUALITY, "max_non_alpha_words_ratio", NUMBER_OR_NULL,
+     Q(max_non_alpha_words_ratio)},
+    {TAG_SET_GOPHER_QUALITY, "min_stop_words", NUMBER_OR_NULL, Q(min_stop_words)},
+    {TAG_SET_GOPHER_REPETITION, "dup_line_frac", NUMBER_OR_NULL, Q(dup_line_frac)},
+    {TAG_SET_GOPHER_REPETITION, "dup_para_frac", NUMBER_OR_NULL, Q(dup_para_frac)},
+    {TAG_SET_GOPHER_REPETITION, "dup_line_char_frac", NUMBER_OR_NULL, Q(dup_line_char_frac)},
+    {TAG_SET_GOPHER_REPETITION, "dup_para_char_frac", NUMBER_OR_NULL, Q(dup_para_char_frac)},
+    {TAG_SET_GOPHER_REPETITION, "top_2_gram", NUMBER_OR_NULL, Q(top_n_gram_frac[0])},
+    {TAG_SET_GOPHER_REPETITION, "top_3_gram", NUMBER_OR_NULL, Q(top_n_gram_frac[1])},
+    {TAG_SET_GOPHER_REPETITION, "top_4_gram", NUMBER_OR_NULL, Q(top_n_gram_frac[2])},
+    {TAG_SET_GOPHER_REPETITION, "duplicated_5_n_grams", NUMBER_OR_NULL, Q(dup_n_gram_frac[0])},
+    {TAG_SET_GOPHER_REPETITION, "duplicated_6_n_grams", NUMBER_OR_NULL, Q(dup_n_gram_frac[1])},
+    {TAG_SET_GOPHER_REPETITION, "duplicated_7_n_grams", NUMBER_OR_NULL, Q(dup_n_gram_frac[2])},
+    {TAG_SET_GOPHER_REPETITION, "duplicated_8_n_grams", NUMBER_OR_NULL, Q(dup_n_gram_frac[3])},
+    {TAG_SET_GOPHER_REPETITION, "duplicated_9_n_grams", NUMBER_OR_NULL, Q(dup_n_gram_frac[4])},
+    {TAG_SET_GOPHER_REPETITION, "duplicated_10_n_grams", NUMBER_OR_NULL, Q(dup_n_gram_frac[5])},
+    {TAG_SET_C4, "remove_citations", BOOLEAN, Q(c4_remove_citations)},
+    {TAG_SET_C4, "filter_no_terminal_punct", BOOLEAN, Q(c4_filter_no_terminal_punct)},
+    {TAG_SET_C4, "filter_lorem_ipsum", BOOLEAN, Q(c4_filter_lorem_ipsum)},
+    {TAG_SET_C4, "filter_javascript", BOOLEAN, Q(c4_filter_javascript)},
+    {TAG_SET_C4, "filter_curly_bracket", BOOLEAN, Q(c4_filter_curly_bracket)},
+    {TAG_SET_C4, "filter_policy", BOOLEAN, Q(c4_filter_policy)},
+    {TAG_SET_C4, "min_num_sentences", NUMBER, Q(c4_min_num_sentences)},
+    {TAG_SET_C4, "min_words_per_line", NUMBER, Q(c4_min_words_per_line)},
+    {TAG_SET_C4, "max_word_length", NUMBER, Q(c4_max_word_length)},
+    {TAG_SET_FINEWEB, "line_punct_thr", NUMBER, Q(line_punct_thr)},
+    {TAG_SET_FINEWEB, "line_punct_exclude_zero", BOOLEAN, Q(line_punct_exclude_zero)},
+    {TAG_SET_FINEWEB, "short_line_thr", NUMBER, Q(short_line_thr)},
+    {TAG_SET_FINEWEB, "short_line_length", NUMBER, Q(short_line_length)},
+    {TAG_SET_FINEWEB, "char_duplicates_ratio", NUMBER, Q(char_duplicates_ratio)},
+    {TAG_SET_FINEWEB, "new_line_ratio", NUMBER, Q(new_line_ratio)},
+};
+#undef Q
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
+static double *num_at(quality_config *q, const field *f) { return (double *)((char *)q + f->off); }
+static int *bool_at(quality_config *q, const field *f) { return (int *)((char *)q + f->off); }
+
+static int read_field(const cJSON *o, const field *f, quality_config *q, const char *where,
+                      blalm_err *e)
+{
+    if (f->kind == BOOLEAN) return config_bool(o, f->key, *bool_at(q, f), bool_at(q, f), where, e);
+    double *d = num_at(q, f);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, f->key);
+    if (f->kind == NUMBER_OR_NULL && v && cJSON_IsNull(v)) {
+        *d = -1;
+        return 0;
+    }
+    return config_number(o, f->key, *d, d, where, e);
+}
+
+static int read_set(const cJSON *cfg, int set, const char *path, quality_config *q, blalm_err *e)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(cfg, set_names[set]);
+    if (!o) return 0;
+    const char *keys[NFIELDS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (fields[i].set == set) keys[n++] = fields[i].key;
+    keys[n] = NULL;
+    char where[4200];
+    snprintf(where, sizeof where, "%s: %s", path, set_names[set]);
+    if (config_check_keys(o, keys, where, e) < 0) return -1;
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (fields[i].set == set && read_field(o, &fields[i], q, where, e) < 0) return -1;
+    return 0;
+}
+
+int tag_config_load(const char *path, tag_config *c, blalm_err *e)
+{
+    memset(c, 0, sizeof *c);
+    quality_defaults(&c->quality);
+    if (!path) return 0;
+    cJSON *root = config_load(path, e);
+    if (!root) return -1;
+    c->json_ = root;
+    const cJSON *cfg = root;
+    if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "tag"))
+        cfg = cJSON_GetObjectItemCaseSensitive(root, "tag");
+    static const char *const top[] = {"readability", "gopher_quality", "gopher_repetition",
+                                      "c4", "fineweb", NULL};
+    if (config_check_keys(cfg, top, path, e) < 0) return -1;
+    const cJSON *o;
+    if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "readability"))) {
+        static const char *const k[] = {"hyphen_dic", "cmudict", NULL};
+        char where[4200];
+        snprintf(where, sizeof where, "%s: readability", path);
+        if (config_check_keys(o, k, where, e) < 0 ||
+            config_string(o, "hyphen_dic", NULL, &c->hyphen_dic, where, e) < 0 ||
+            config_string(o, "cmudict", NULL, &c->cmudict, where, e) < 0)
+            return -1;
+    }
+    for (int s = TAG_SET_GOPHER_QUALITY; s < TAG_NSETS; s++)
+        if (read_set(cfg, s, path, &c->quality, e) < 0) return -1;
+    return 0;
+}
+
+void tag_config_free(tag_config *c)
+{
+    cJSON_Delete(c->json_);
+    c->json_ = NULL;
+    c->hyphen_dic = c->cmudict = NULL;
+}
+
+/* ---- one run's fixed state ---- */
+
+typedef struct tag_run_ctx {
+    const tag_opts *o;
+    quality_config q;
+    readability_ctx *rc;
+    quality_ctx *qc;
+    int sets;                       /* bit per TAG_SET_* */
+    char record_config[64];         /* "tag settings <hash>", in every record */
+    doc_identity hyphen_id, cmudict_id;
+    const char *method;             /* syllables: "cmudict+pyphen", "pyphen" or "" */
+    sbuf read_settings;             /* {"syllables","cmudict","cmudict_words"} */
+    tag_counts *c;
+    progress_fn progress;
+    void *progress_arg;
+} tag_run_ctx;
+
+/* The completion-marker key of one document file's set. */
+static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
+                           const doc_identity *id)
+{
+    marker_key *k = marker_key_new("tag");
+    if (!k) return NULL;
+    marker_key_identity(k, rel, id->size, id->mtime_ns, id->xxh3);
+    marker_key_setting(k, "set", set_names[set]);
+    if (set == TAG_SET_READABILITY) {
+        marker_key_identity(k, "hyphen_dic", x->hyphen_id.size, x->hyphen_id.mtime_ns,
+                            x->hyphen_id.xxh3);
+        if (x->o->cmudict)
+            marker_key_identity(k, "cmudict", x->cmudict_id.size, x->cmudict_id.mtime_ns,
+                                x->cmudict_id.xxh3);
+        marker_key_setting(k, "syllables", x->method);
+        return k;
+    }
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const field *f = &fields[i];
+        if (f->set != set) continue;
+        quality_config *q = (quality_config *)&x->q;
+        if (f->kind == BOOLEAN) marker_key_setting(k, f->key, *bool_at(q, f) ? "true" : "false");
+        else marker_key_settingf(k, f->key, "%.17g", *num_at(q, f));
+    }
+    return k;
+}
+
+/* ---- tagging one file ---- */
+
+static int unit_status(const tag_run_ctx *x, int set, const char *rel, const char *attr_path,
+                       const doc_identity *id, marker_key *k, char *why, size_t cap,
+                       blalm_err *e);
+static void attr_path_of(const tag_opts *o, int set, const char *rel, char *out, size_t cap);
+
+static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
+{
+    const tag_opts *o = x->o;
+    tag_counts *tot = x->c;
+    char paths[TAG_NSETS][8192], units[TAG_NSETS][4200];
+    marker_key *keys[TAG_NSETS] = {0};
+    attr_writer *w[TAG_NSETS] = {0};
+    doc_reader *r = NULL;
+    int status = -1;
+    /* the document file as it is now: a file edited since its attributes were
+     * made is measured again, and the records say what each set was made from */
+    doc_identity ident;
+    if (doc_identity_of(f->path, &ident, e) < 0) return -1;
+    int todo = 0;
+    for (int s = 0; s < TAG_NSETS; s++) {
+        if (!(x->sets & (1 << s))) continue;
+        attr_path_of(o, s, f->rel, paths[s], sizeof paths[s]);
+        snprintf(units[s], sizeof units[s], "%s/%s", set_names[s], f->rel);
+        if (!(keys[s] = key_for(x, s, f->rel, &ident))) {
+            err_set(e, "out of memory");
+            goto out;
+        }
+        int st = MARKER_ABSENT;
+        if (o->state && !o->force) {
+            char why[512];
+            st = unit_status(x, s, f->rel, paths[s], &ident, keys[s], why, sizeof why, e);
+            if (st < 0) goto out;
+        }
+        if (st != MARKER_DONE) todo |= 1 << s;
+    }
+    if (!todo) {
+        tot->files_skipped++;
+        status = 0;
+        goto out;
+    }
+    doc_opts dopts = {0};
+    dopts.default_source = f->source;
+    dopts.id_stem = f->id_stem;
+    if (!(r = doc_open(f->path, &dopts, e))) goto out;
+    for (int s = 0; s < TAG_NSETS; s++)
+        if ((todo & (1 << s)) && !(w[s] = attrw_open(paths[s], set_names[s], e))) goto out;
+    sbuf text_out, clean;
+    sb_init(&text_out);
+    sb_init(&clean);
+    ws_spans split = {0};
+    blalm_doc d;
+    int rcn;
+    uint64_t docs_in_file = 0;
+    while ((rcn = doc_next(r, &d, e)) == 1) {
+        docs_in_file++;
+        const char *text = d.text;
+        size_t len = d.text_len, bad_at;
+        uint64_t invalid = 0;
+        if (!utf8_valid(text, len, &bad_at)) {
+            sb_reset(&clean);
+            sb_reserve(&clean, 3 * len + 1);
+            invalid = utf8_sanitize(text, len, clean.data, &clean.len);
+            text = clean.data;
+            len = clean.len;
+        }
+        tot->invalid_utf8 += invalid;
+        /* one whitespace split of the text for readability and the tokenizer
+         * (without readability the tokenizer splits a window at a time) */
+        quality_use_split(x->qc, NULL);
+        sbuf *out = &text_out;
+        if (todo & (1 << TAG_SET_READABILITY)) {
+            if (ws_split(&split, text, len) < 0) {
+                err_set(e, "%s: out of memory splitting document %s", f->path, d.id);
+                rcn = -1;
+                break;
+            }
+            quality_use_split(x->qc, &split);
+            readability_counts k;
+            readability_scores sc;
+            readability_count_spans(x->rc, &split, &k);
+            k.invalid_utf8 = invalid;
+            readability_scores_of(&k, &sc);
+            sb_reset(out);
+            readability_json(&k, &sc, out);
+            tot->pass[TAG_SET_READABILITY]++;
+            if (attrw_write(w[TAG_SET_READABILITY], d.id, d.id_len, out->data, out->len, e) < 0) {
+                rcn = -1;
+                break;
+            }
+            /* a huge document's split (24 bytes a word) goes before the
+             * quality measures build their tables */
+            if (len > SPLIT_KEEP_MAX) {
+                quality_use_split(x->qc, NULL);
+                ws_free(&split);
+            }
+        }
+        if (todo & (1 << TAG_SET_GOPHER_QUALITY)) {
+            gopher_quality_stats s;
+            gopher_quality_measure(x->qc, text, len, &s);
+            sb_reset(out);
+            gopher_quality_json(&s, out);
+            tot->pass[TAG_SET_GOPHER_QUALITY] += !s.reason;
+            if (attrw_write(w[TAG_SET_GOPHER_QUALITY], d.id, d.id_len, out->data, out->len, e) < 0) {
+                rcn = -1;
+                break;
+            }
+        }
+        if (todo & (1 << TAG_SET_GOPHER_REPETITION)) {
+            gopher_repetition_stats s;
+            gopher_repetition_measure(x->qc, text, len, &s);
+            sb_reset(out);
+            gopher_repetition_json(&s, out);
+            tot->pass[TAG_SET_GOPHER_REPETITION] += !s.reason;
+            if (attrw_write(w[TAG_SET_GOPHER_REPETITION], d.id, d.id_len, out->data, out->len,
+                            e) < 0) {
+                rcn = -1;
+                break;
+            }
+        }
+        if (todo & (1 << TAG_SET_FINEWEB)) {
+            fineweb_stats s;
+            fineweb_measure(x->qc, text, len, &s);
+            sb_reset(out);
+            fineweb_json(&s, out);
+            tot->pass[TAG_SET_FINEWEB] += !s.reason;
+            if (attrw_write(w[TAG_SET_FINEWEB], d.id, d.id_len, out->data, out->len, e) < 0) {
+                rcn = -1;
+                break;
+            }
+        }
+        if (todo & (1 << TAG_SET_C4)) {
+            c4_stats s;
+            c4_measure(x->qc, text, len, &s);
+            sb_reset(out);
+            c4_json(&s, out);
+            tot->pass[TAG_SET_C4] += !s.v.reason;
+            if (attrw_write(w[TAG_SET_C4], d.id, d.id_len, out->data, out->len, e) < 0) {
+                rcn = -1;
+                break;
+            }
+        }
+        tot->docs++;
+        tot->bytes += d.text_len;
+        if (x->progress) x->progress(x->progress_arg, tot->bytes, 0, "tag");
+    }
+    sb_free(&text_out);
+    sb_free(&clean);
+    quality_use_split(x->qc, NULL);
+    ws_free(&split);
+    if (rcn < 0) goto out;
+    doc_close(r);
+    r = NULL;
+    {
+        struct stat st;
+        if (stat(f->path, &st) < 0 || (uint64_t)st.st_size != ident.size ||
+            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != ident.mtime_ns) {
+            err_set(e, "%s: changed while it was being tagged; run blalm tag again", f->path);
+            goto out;
+        }
+    }
+    /* per set: the attribute file, its record, then (last) its marker */
+    for (int s = 0; s < TAG_NSETS; s++) {
+        if (!w[s]) continue;
+        attr_writer *ws = w[s];
+        w[s] = NULL;
+        if (attrw_commit(ws, e) < 0) goto out;
+        int t = set_tagger[s];
+        char command[4400];
+        snprintf(command, sizeof command, "blalm tag --taggers %s%s%s",
+                 tagger_names[t == TAG_READABILITY ? 0 : t == TAG_GOPHER ? 1 : t == TAG_C4 ? 2 : 3],
+                 o->config_path ? " --config " : "", o->config_path ? o->config_path : "");
+        if (attr_record_write(paths[s], set_names[s], f->rel, &ident, docs_in_file, 1,
+                              x->record_config, command, e) < 0)
+            goto out;
+        if (o->state &&
+            marker_commit(o->state, "tag", units[s], keys[s],
+                          s == TAG_SET_READABILITY ? sb_cstr(&x->read_settings) : NULL, e) < 0)
+            goto out;
+    }
+    tot->files++;
+    status = 0;
+out:
+    for (int s = 0; s < TAG_NSETS; s++) {
+        attrw_abort(w[s]);
+        marker_key_free(keys[s]);
+    }
+    if (r) doc_close(r);
+    return status;
+}
+
+/* ---- the run ---- */
+
+static int write_stats(const tag_run_ctx *x, blalm_err *e)
+{
+    const tag_counts *c = x->c;
+    sbuf st;
+    sb_init(&st);
+    sb_printf(&st, "{\"files\":%llu,\"files_skipped\":%llu,\"docs\":%llu,\"bytes\":%llu,"
+                   "\"invalid_utf8\":%llu,\"seconds\":",
+              (unsigned long long)c->files, (unsigned long long)c->files_skipped,
+              (unsigned long long)c->docs, (unsigned long long)c->bytes,
+              (unsigned long long)c->invalid_utf8);
+    sb_json_num(&st, c->seconds);
+    sb_adds(&st, ",\"pass\":{");
+    int first = 1;
+    for (int s = 1; s < TAG_NSETS; s++) {
+        if (!(x->sets & (1 << s))) continue;
+        sb_json_key(&st, set_names[s], &first);
+        sb_json_uint(&st, c->pass[s]);
+    }
+    sb_adds(&st, "}");
+    if (x->rc) {
+        sb_adds(&st, ",\"readability\":");
+        sb_add(&st, x->read_settings.data, x->read_settings.len);
+    }
+    sb_adds(&st, "}\n");
+    int rc = write_file_atomic(x->o->stats, st.data, st.len, e);
+    sb_free(&st);
+    return rc;
+}
+
+/* Everything but the quality taggers: the readability context and the
+ * settings that markers and records are keyed by. */
+static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
+{
+    memset(x, 0, sizeof *x);
+    x->o = o;
+    x->method = "";
+    sb_init(&x->read_settings);
+    if (o->quality) memcpy(&x->q, o->quality, sizeof x->q);   /* padding too: it is hashed */
+    else quality_defaults(&x->q);
+    for (int s = 0; s < TAG_NSETS; s++)
+        if (o->taggers & set_tagger[s]) x->sets |= 1 << s;
+    if (!x->sets) return err_set(e, "no taggers chosen");
+    if (o->taggers & TAG_READABILITY) {
+        if (!(x->rc = readability_new(o->hyphen_dic, e))) return -1;
+        x->method = "pyphen";
+        if (o->cmudict) {
+            if (readability_load_cmudict(x->rc, o->cmudict, e) < 0) return -1;
+            x->method = "cmudict+pyphen";
+            if (doc_identity_of(o->cmudict, &x->cmudict_id, e) < 0) return -1;
+        }
+        if (doc_identity_of(o->hyphen_dic ? o->hyphen_dic : READABILITY_DEFAULT_DIC,
+                            &x->hyphen_id, e) < 0)
+            return -1;
+    }
+    /* the readability settings: the syllable method and the dictionary used */
+    int first = 1;
+    const char *cmudict = x->rc && o->cmudict ? o->cmudict : "";
+    sb_addc(&x->read_settings, '{');
+    sb_json_key(&x->read_settings, "syllables", &first);
+    sb_json_str(&x->read_settings, x->method, strlen(x->method));
+    sb_json_key(&x->read_settings, "cmudict", &first);
+    sb_json_str(&x->read_settings, cmudict, strlen(cmudict));
+    sb_json_key(&x->read_settings, "cmudict_words", &first);
+    sb_json_uint(&x->read_settings, x->rc ? readability_cmudict_words(x->rc) : 0);
+    sb_addc(&x->read_settings, '}');
+    /* what the attribute records name as their config: one hash of every
+     * setting, as before the markers came from lib/marker (records stay
+     * byte-identical; assemble refuses a set whose files mix configs) */
+    uint64_t settings = xxh3_64(&x->q, sizeof x->q);
+    if (o->hyphen_dic) settings ^= xxh3_64(o->hyphen_dic, strlen(o->hyphen_dic));
+    settings ^= 0x9e3779b97f4a7c15ULL * xxh3_64(x->read_settings.data, x->read_settings.len);
+    snprintf(x->record_config, sizeof x->record_config, "tag settings %016llx",
+             (unsigned long long)settings);
+    return 0;
+}
+
+static void teardown(tag_run_ctx *x)
+{
+    readability_free(x->rc);
+    quality_free(x->qc);
+    sb_free(&x->read_settings);
+}
+
+/* A marker DONE but a record not current (another config, the attribute file
+ * gone) is redone: every file of a set must carry the same config. */
+static int unit_status(const tag_run_ctx *x, int set, const char *rel, const char *attr_path,
+                       const doc_identity *id, marker_key *k, char *why, size_t cap,
+                       blalm_err *e)
+{
+    char unit[4200];
+    snprintf(unit, sizeof unit, "%s/%s", set_names[set], rel);
+    int st = marker_check(x->o->state, "tag", unit, k, why, cap, e);
+    if (st == MARKER_DONE && !attr_record_current(attr_path, id, x->record_config)) {
+        snprintf(why, cap, "%s or its record is missing or from other settings", attr_path);
+        st = MARKER_STALE;
+    }
+    return st;
+}
+
+static void attr_path_of(const tag_opts *o, int set, const char *rel, char *out, size_t cap)
+{
+    char stem[4096];
+    doc_rel_stem(rel, stem, sizeof stem);
+    snprintf(out, cap, "%s/%s/%s.jsonl.zst", o->attrs, set_names[set], stem);
+}
+
+int tag_unit_status(const tag_opts *o, const char *doc_rel, int set, char *why, size_t why_cap,
+                    blalm_err *e)
+{
+    if (why_cap) why[0] = 0;
+    if (!o->state) return err_set(e, "no state directory: tag keeps no markers");
+    if (!tag_set_name(set)) return err_set(e, "attribute set %d: no such set", set);
+    tag_run_ctx x;
+    int st = -1;
+    if (setup(&x, o, e) < 0) goto out;
+    if (!(x.sets & (1 << set))) {
+        err_set(e, "set %s: its tagger is not chosen", set_names[set]);
+        goto out;
+    }
+    char path[8192], attr[8192];
+    snprintf(path, sizeof path, "%s/%s", o->docs, doc_rel);
+    attr_path_of(o, set, doc_rel, attr, sizeof attr);
+    doc_identity id;
+    if (doc_identity_of(path, &id, e) < 0) goto out;
+    marker_key *k = key_for(&x, set, doc_rel, &id);
+    if (!k) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    st = unit_status(&x, set, doc_rel, attr, &id, k, why, why_cap, e);
+    marker_key_free(k);
+out:
+    teardown(&x);
+    return st;
+}
+
+int tag_run(const tag_opts *o, tag_counts *c, progress_fn on_progress, void *progress_arg,
+            blalm_err *e)
+{
+    double t0 = now_seconds();
+    memset(c, 0, sizeof *c);
+    tag_run_ctx x;
+    doc_file *files = NULL;
+    size_t nfiles = 0;
+    int status = -1;
+    if (setup(&x, o, e) < 0) goto done;
+    x.c = c;
+    x.progress = on_progress;
+    x.progress_arg = progress_arg;
+    if (!(x.qc = quality_new(&x.q, e))) goto done;
+    if (docs_walk(o->docs, &files, &nfiles, e) < 0) goto done;
+    snprintf(c->syllables, sizeof c->syllables, "%s", x.method);
+    c->cmudict_words = x.rc ? readability_cmudict_words(x.rc) : 0;
+    if (on_progress) on_progress(progress_arg, 0, 0, "tag");
+    for (size_t i = 0; i < nfiles; i++) {
+        if (!shard_owns(&o->shard, i)) continue;
+        if (tag_file(&x, &files[i], e) < 0) goto done;
+    }
+    c->seconds = now_seconds() - t0;
+    if (o->stats && write_stats(&x, e) < 0) goto done;
+    status = 0;
+done:
+    docs_walk_free(files, nfiles);
+    teardown(&x);
+    return status;
+}
