@@ -9,35 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/attrsets.h"
 #include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/rules.h"
 #include "lib/zio.h"
 
 /* ---- schema ------------------------------------------------------------- */
-
-/* Keys fixed by DESIGN.md §3; a stage may add more (found by sampling). */
-static const char *const fixed_readability[] = {
-    "words", "sentences", "syllables", "letters", "polysyllables", "difficult_words",
-    "flesch_reading_ease", "flesch_kincaid_grade", "automated_readability_index",
-    "coleman_liau_index", "smog_index", "gunning_fog", "dale_chall", NULL};
-static const char *const fixed_verdict[] = {"pass", "reason", NULL};
-static const char *const fixed_dedup[] = {"exact_group", "cluster_id", "cluster_size",
-                                          "representative", "keep", NULL};
-static const char *const fixed_edu_llm[] = {
-    "selected", "score", "justification", "raw", "model", "prompt_sha256", "latency_ms",
-    "prompt_tokens", "completion_tokens", "attempts", "finish_reason", "error", NULL};
-
-static const char *const *fixed_keys(const char *set)
-{
-    if (!strcmp(set, "readability")) return fixed_readability;
-    if (!strcmp(set, "gopher_quality") || !strcmp(set, "gopher_repetition") ||
-        !strcmp(set, "c4") || !strcmp(set, "fineweb"))
-        return fixed_verdict;
-    if (!strcmp(set, "dedup")) return fixed_dedup;
-    if (!strcmp(set, "edu_llm")) return fixed_edu_llm;
-    return NULL;
-}
 
 typedef struct sset {
     char *name;
@@ -130,7 +108,8 @@ attr_schema *schema_scan(const char *attrs_dir, blalm_err *e)
     for (int i = 0; i < n; i++) {
         sset *ss = &s->sets[s->n++];
         ss->name = names[i];
-        const char *const *fk = fixed_keys(ss->name);
+        /* the registry's fixed keys (DESIGN.md §3), then what the files add */
+        const char *const *fk = attrsets_fixed_keys(ss->name);
         for (int k = 0; fk && fk[k]; k++) add_key(ss, fk[k]);
         char p[4352];
         snprintf(p, sizeof p, "%s/%s", attrs_dir, ss->name);
