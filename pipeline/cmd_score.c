@@ -388,7 +388,14 @@ static int score_main(int argc, char **argv, cJSON **config)
                 return cli_usage_error(usage, "score: --sample wants a positive count, not '%s'", optarg);
             o.has_sample = 1;
             break;
-        case O_SHARD: o.shard = optarg; break;
+        case O_SHARD: {
+            shard_spec sp;
+            blalm_err se;
+            if (shard_parse(optarg, &sp, &se) < 0)
+                return cli_usage_error(usage, "score: %s", se.msg);
+            o.shard = optarg;
+            break;
+        }
         case O_DRY: o.dry_run = 1; break;
         case O_STATS: o.stats = 1; break;
         case O_FORCE: o.force = 1; break;

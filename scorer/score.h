@@ -91,5 +91,11 @@ int score_summarize(const work_dirs *w, score_summary *s, blalm_err *e);
 
 /* The marker unit of a document file: "edu_llm/<stem>". */
 void score_marker_unit(const char *rel, char *out, size_t cap);
+/* The completion state of document file rel (relative to the docs root)
+ * under these options: MARKER_ABSENT, MARKER_DONE or MARKER_STALE with the
+ * first difference in why (marker.h); ABSENT without a work directory; -1
+ * with e set when the file, the prompt or --where cannot be read. */
+int score_marker_state(const score_opts *o, const char *rel, char *why, size_t why_cap,
+                       blalm_err *e);
 
 #endif

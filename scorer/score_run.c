@@ -156,16 +156,70 @@ void score_marker_unit(const char *rel, char *out, size_t cap)
 typedef struct score_job {
     const score_opts *o;
     score_sched S;
+    llm_params params;
+    llm_template tpl;
+    sbuf params_json;           /* the generation parameters as sent */
     rule *where;
     where_ctx wc;
     llm_sample *sample;
-    const char *params_json;
     char run_key[65];
 } score_job;
 
+/* What every file of a run shares: parameters, template, the --where rule
+ * and the sets it reads, the run key. */
+static int job_init(score_job *J, const score_opts *o, blalm_err *e)
+{
+    memset(J, 0, sizeof *J);
+    J->o = o;
+    J->wc.w = o->dirs;
+    sb_init(&J->params_json);
+    llm_params *p = &J->params;
+    p->base_url = o->base_url;
+    p->model = o->model ? o->model : "";
+    p->temperature = o->temperature;
+    p->max_tokens = o->max_tokens;
+    p->has_seed = o->has_seed;
+    p->seed = o->seed;
+    p->json_schema = o->json_schema;
+    J->S.o = o;
+    J->S.params = &J->params;
+    J->S.tpl = &J->tpl;
+    if (llm_template_load(&J->tpl, o->prompt_path, e) < 0) return -1;
+    if (o->where) {
+        J->where = rule_parse(o->where, e);
+        if (!J->where) return err_prefix(e, "--where");
+        rule_refs(J->where, collect_set, &J->wc);
+        if (J->wc.nsets >= MAX_WHERE_SETS)
+            return err_set(e, "--where: more than %d attribute sets", MAX_WHERE_SETS - 1);
+    }
+    llm_params_json(p, &J->params_json);
+    /* the attribute records' config names this run key */
+    sbuf k;
+    sb_init(&k);
+    sb_printf(&k, "%s\n%s\n%s\n%s\n%llu\n%s", o->base_url, p->model, J->tpl.sha256,
+              sb_cstr(&J->params_json), (unsigned long long)o->max_chars, o->where ? o->where : "");
+    if (o->has_sample)
+        sb_printf(&k, "\nsample %llu seed %lld", (unsigned long long)o->sample, o->seed);
+    sha256_hex(k.data, k.len, J->run_key);
+    sb_free(&k);
+    return 0;
+}
+
+static void job_free(score_job *J)
+{
+    sched_free(&J->S);
+    llm_client_free(J->S.client);
+    llm_cache_close(J->S.cache);
+    llm_template_free(&J->tpl);
+    rule_free(J->where);
+    sample_free(J->sample);
+    for (int i = 0; i < J->wc.nsets; i++) cJSON_Delete(J->wc.first[i]);
+    sb_free(&J->params_json);
+}
+
 /* The marker key of file f: its identity, the attribute files --where reads,
  * and every setting that changes edu_llm. */
-static marker_key *file_key(score_job *J, const doc_file *f, const doc_identity *ident,
+static marker_key *file_key(score_job *J, const char *rel, const doc_identity *ident,
                             blalm_err *e)
 {
     const score_opts *o = J->o;
@@ -174,11 +228,11 @@ static marker_key *file_key(score_job *J, const doc_file *f, const doc_identity 
         err_set(e, "out of memory");
         return NULL;
     }
-    marker_key_identity(k, f->rel, ident->size, ident->mtime_ns, ident->xxh3);
+    marker_key_identity(k, rel, ident->size, ident->mtime_ns, ident->xxh3);
     for (int i = 0; J->where && i < J->wc.nsets; i++) {
         char p[8192], stem[4096], name[4200];
-        attr_path_for(o->dirs, J->wc.sets[i], f->rel, p, sizeof p);
-        doc_rel_stem(f->rel, stem, sizeof stem);
+        attr_path_for(o->dirs, J->wc.sets[i], rel, p, sizeof p);
+        doc_rel_stem(rel, stem, sizeof stem);
         snprintf(name, sizeof name, "%s/%s.jsonl.zst", J->wc.sets[i], stem);
         if (marker_key_file(k, name, p, e) < 0) {
             marker_key_free(k);
@@ -188,7 +242,7 @@ static marker_key *file_key(score_job *J, const doc_file *f, const doc_identity 
     marker_key_setting(k, "endpoint", o->base_url);
     marker_key_setting(k, "model", o->model ? o->model : "");
     marker_key_setting(k, "prompt_sha256", J->S.tpl->sha256);
-    marker_key_setting(k, "params", J->params_json);
+    marker_key_setting(k, "params", sb_cstr(&J->params_json));
     marker_key_settingf(k, "max_chars", "%llu", (unsigned long long)o->max_chars);
     marker_key_setting(k, "where", o->where ? o->where : "");
     if (o->has_sample)
@@ -216,7 +270,7 @@ static int score_file(score_job *J, const doc_file *f, blalm_err *e)
     marker_key *key = NULL;
     if (!o->dry_run && doc_identity_of(f->path, &ident, e) < 0) return -1;
     if (markers) {
-        key = file_key(J, f, &ident, e);
+        key = file_key(J, f->rel, &ident, e);
         if (!key) return -1;
         int st = o->force ? MARKER_ABSENT
                           : marker_check(w->state, "score", unit, key, NULL, 0, e);
@@ -351,48 +405,19 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     const work_dirs *w = o->dirs;
     score_job J;
     memset(&J, 0, sizeof J);
-    J.o = o;
-    J.wc.w = w;
-    llm_params params;
-    memset(&params, 0, sizeof params);
-    llm_template tpl;
-    memset(&tpl, 0, sizeof tpl);
-    sbuf pj;
-    sb_init(&pj);
     doc_file *files = NULL;
     size_t nfiles = 0;
     int rc = -1;
     score_sched *S = &J.S;
-    S->o = o;
+    if (docs_walk(w->docs, &files, &nfiles, e) < 0) goto done;
+    if (job_init(&J, o, e) < 0) goto done;
     S->n = n;
-    S->params = &params;
-    S->tpl = &tpl;
     S->progress = progress;
     S->progress_arg = arg;
-
-    if (docs_walk(w->docs, &files, &nfiles, e) < 0) goto done;
+    memcpy(n->prompt_sha256, J.tpl.sha256, sizeof n->prompt_sha256);
     for (size_t i = 0; i < nfiles; i++)
         if (shard_owns(&o->shard, i)) n->files_owned++;
-    params.base_url = o->base_url;
-    params.model = o->model ? o->model : "";
-    params.temperature = o->temperature;
-    params.max_tokens = o->max_tokens;
-    params.has_seed = o->has_seed;
-    params.seed = o->seed;
-    params.json_schema = o->json_schema;
-    if (llm_template_load(&tpl, o->prompt_path, e) < 0) goto done;
-    memcpy(n->prompt_sha256, tpl.sha256, sizeof n->prompt_sha256);
-    if (o->where) {
-        J.where = rule_parse(o->where, e);
-        if (!J.where) {
-            err_prefix(e, "--where");
-            goto done;
-        }
-        rule_refs(J.where, collect_set, &J.wc);
-        if (J.wc.nsets >= MAX_WHERE_SETS) {
-            err_set(e, "--where: more than %d attribute sets", MAX_WHERE_SETS - 1);
-            goto done;
-        }
+    if (J.where) {
         if (nfiles) {
             J.wc.first_rel = files[0].rel;
             if (rule_check(J.where, known_key, &J.wc, e) < 0) {
@@ -415,19 +440,6 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     if (o->model && (!o->dry_run || file_exists(cache_dir))) {
         S->cache = llm_cache_open(cache_dir, e);
         if (!S->cache) goto done;
-    }
-    llm_params_json(&params, &pj);
-    J.params_json = sb_cstr(&pj);
-    {
-        /* the attribute records' config names this run key */
-        sbuf k;
-        sb_init(&k);
-        sb_printf(&k, "%s\n%s\n%s\n%s\n%llu\n%s", o->base_url, params.model, tpl.sha256,
-                  J.params_json, (unsigned long long)o->max_chars, o->where ? o->where : "");
-        if (o->has_sample)
-            sb_printf(&k, "\nsample %llu seed %lld", (unsigned long long)o->sample, o->seed);
-        sha256_hex(k.data, k.len, J.run_key);
-        sb_free(&k);
     }
     if (!o->dry_run) {
         llm_client_opts co;
@@ -458,19 +470,36 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
         if (score_file(&J, &files[i], e) < 0) goto done;
     }
     n->seconds = now_seconds() - t0;
-    if (!o->dry_run && w->stats[0]) write_stats_file(o, &params, n);
+    if (!o->dry_run && w->stats[0]) write_stats_file(o, &J.params, n);
     rc = 0;
 done:
     if (S->cache) n->cache_records = llm_cache_records(S->cache);
-    sched_free(S);
-    llm_client_free(S->client);
-    llm_cache_close(S->cache);
-    llm_template_free(&tpl);
-    rule_free(J.where);
-    sample_free(J.sample);
-    for (int i = 0; i < J.wc.nsets; i++) cJSON_Delete(J.wc.first[i]);
-    sb_free(&pj);
+    job_free(&J);
     docs_walk_free(files, nfiles);
+    return rc;
+}
+
+int score_marker_state(const score_opts *o, const char *rel, char *why, size_t why_cap,
+                       blalm_err *e)
+{
+    if (why_cap) why[0] = 0;
+    if (!o->dirs->state[0]) return MARKER_ABSENT;
+    score_job J;
+    memset(&J, 0, sizeof J);
+    int rc = -1;
+    marker_key *key = NULL;
+    char path[8192], unit[4200];
+    if (job_init(&J, o, e) < 0) goto out;
+    snprintf(path, sizeof path, "%s/%s", o->dirs->docs, rel);
+    doc_identity ident;
+    if (doc_identity_of(path, &ident, e) < 0) goto out;
+    key = file_key(&J, rel, &ident, e);
+    if (!key) goto out;
+    score_marker_unit(rel, unit, sizeof unit);
+    rc = marker_check(o->dirs->state, "score", unit, key, why, why_cap, e);
+out:
+    marker_key_free(key);
+    job_free(&J);
     return rc;
 }
 
