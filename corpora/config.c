@@ -244,14 +244,16 @@ static int defaults(corpora_config *c, const attr_schema *schema, blalm_err *e)
     c->defaults = 1;
     add_corpus(c, "strict", TRACK_STRICT_WORDS, 1000000, "strict", -1);
     add_corpus(c, "strict-small", TRACK_STRICT_SMALL_WORDS, 100000, "strict-small", 0);
-    static const char *const verdicts[] = {"gopher_quality", "gopher_repetition", "c4",
-                                           "fineweb"};
+    /* every registered set with a document verdict (gopher_quality,
+     * gopher_repetition, c4, fineweb: attrsets.h) that is present */
     char buf[128];
-    for (size_t i = 0; i < sizeof verdicts / sizeof verdicts[0]; i++)
-        if (schema_has_set(schema, verdicts[i])) {
-            snprintf(buf, sizeof buf, "%s.pass", verdicts[i]);
+    for (int i = 0; i < attrsets_count(); i++) {
+        const char *set = attrsets_at(i)->name;
+        if (attrsets_has_fixed_key(set, "pass") == 1 && schema_has_set(schema, set)) {
+            snprintf(buf, sizeof buf, "%s.pass", set);
             if (add_rule(c, buf, e) < 0) return -1;
         }
+    }
     if (schema_has_set(schema, "edu_llm")) {
         if (add_rule(c, "edu_llm.score >= 3", e) < 0) return -1;
         if (add_rank(c, "edu_llm.score desc", "defaults", e) < 0) return -1;
