@@ -280,6 +280,7 @@ static int read_all(const char *path, sbuf *out)
         sb_addc(out, '\n');
     }
     zr_close(z);
+    sb_cstr(out);   /* NUL-terminated for the string functions */
     return rc;
 }
 
