@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/err.h"
-#include "lib/fsutil.h"
 #include "lib/shard.h"
+#include "lib/work.h"
 
 typedef struct score_opts {
     const work_dirs *dirs;     /* docs, attrs; state and stats "" = no markers, no stats file */

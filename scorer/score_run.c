@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/attrsets.h"
+#include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/marker.h"
 #include "lib/rules.h"

@@ -16,6 +16,7 @@
 #include "lib/attrsets.h"
 #include "lib/fsutil.h"
 #include "lib/marker.h"
+#include "lib/work.h"
 #include "lib/zio.h"
 #include "scorer/score.h"
 #include "test.h"
