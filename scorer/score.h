@@ -14,7 +14,8 @@
  * Completion markers (marker.h): stage "score", unit "edu_llm/<stem>" (so
  * WORK/state/score/edu_llm/<source>/<path>.done), keyed by the document
  * file's identity, the identity of each attribute file --where reads (in the
- * rule's order of sets), and the settings endpoint, model, prompt_sha256,
+ * rule's order of sets), and the settings endpoint (credentials and query
+ * redacted: marker files are plain text), model, prompt_sha256,
  * params (generation parameters as sent), max_chars, where and sample. A file
  * whose documents were not all sent (a spending guard) gets no marker: it is
  * done for now, not complete, and a rerun with a higher limit finishes it,

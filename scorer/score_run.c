@@ -9,6 +9,7 @@
 #include "lib/attrsets.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
+#include "lib/http.h"
 #include "lib/marker.h"
 #include "lib/rules.h"
 #include "lib/zio.h"
@@ -240,7 +241,11 @@ static marker_key *file_key(score_job *J, const char *rel, const doc_identity *i
             return NULL;
         }
     }
-    marker_key_setting(k, "endpoint", o->base_url);
+    /* markers are plain files: a user:password@ or query string in the
+     * endpoint is recorded redacted (credentials do not change answers) */
+    char endpoint[4200];
+    http_redact(o->base_url, NULL, endpoint, sizeof endpoint);
+    marker_key_setting(k, "endpoint", endpoint);
     marker_key_setting(k, "model", o->model ? o->model : "");
     marker_key_setting(k, "prompt_sha256", J->S.tpl->sha256);
     marker_key_setting(k, "params", sb_cstr(&J->params_json));

@@ -636,6 +636,35 @@ TEST(marker_records_inputs_and_settings)
     CHECK_EQ_INT(sel2, 1);
 }
 
+/* Marker files are plain text: no password from the endpoint URL in them. */
+TEST(marker_keeps_no_endpoint_credentials)
+{
+    char work[600];
+    snprintf(work, sizeof work, "%s/secret", test_tmpdir());
+    make_work(work, "s", 2, plain_text);
+    fixture f;
+    CHECK(fixture_open(&f, work) == 0);
+    snprintf(f.base, sizeof f.base, "http://user:sekrit-pw@127.0.0.1:%d/v1", f.P.port);
+    score_counts c;
+    blalm_err e;
+    int rc = run(&f, &c, &e);
+    int done = score_marker_state(&f.o, "web/s.jsonl", NULL, 0, &e);
+    peer_stop(&f.P);
+    CHECK_MSG(rc == 0, "%s", e.msg);
+    CHECK_EQ_INT(done, MARKER_DONE);
+    char unit[512], mp[8192];
+    score_marker_unit("web/s.jsonl", unit, sizeof unit);
+    CHECK(marker_path_of(f.w.state, "score", unit, mp, sizeof mp, &e) == 0);
+    char *data;
+    size_t len;
+    CHECK(read_file(mp, &data, &len, &e) == 0);
+    int leaked = strstr(data, "sekrit") != NULL;
+    int has_host = strstr(data, "127.0.0.1") != NULL;
+    free(data);
+    CHECK_MSG(!leaked, "the endpoint's password is in %s", mp);
+    CHECK(has_host);
+}
+
 TEST(shards_write_what_one_process_writes)
 {
     char one[600], sh[600], cache[700];
@@ -756,6 +785,7 @@ int main(void)
     RUN(spending_guard_stops_cleanly_without_marker);
     RUN(markers_done_then_stale_on_changed_settings_or_input);
     RUN(marker_records_inputs_and_settings);
+    RUN(marker_keeps_no_endpoint_credentials);
     RUN(shards_write_what_one_process_writes);
     RUN(where_unknown_set_and_key);
     RUN(registry);
