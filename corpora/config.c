@@ -9,35 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/attrsets.h"
 #include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/rules.h"
 #include "lib/zio.h"
 
 /* ---- schema ------------------------------------------------------------- */
-
-/* Keys fixed by DESIGN.md §3; a stage may add more (found by sampling). */
-static const char *const fixed_readability[] = {
-    "words", "sentences", "syllables", "letters", "polysyllables", "difficult_words",
-    "flesch_reading_ease", "flesch_kincaid_grade", "automated_readability_index",
-    "coleman_liau_index", "smog_index", "gunning_fog", "dale_chall", NULL};
-static const char *const fixed_verdict[] = {"pass", "reason", NULL};
-static const char *const fixed_dedup[] = {"exact_group", "cluster_id", "cluster_size",
-                                          "representative", "keep", NULL};
-static const char *const fixed_edu_llm[] = {
-    "selected", "score", "justification", "raw", "model", "prompt_sha256", "latency_ms",
-    "prompt_tokens", "completion_tokens", "attempts", "finish_reason", "error", NULL};
-
-static const char *const *fixed_keys(const char *set)
-{
-    if (!strcmp(set, "readability")) return fixed_readability;
-    if (!strcmp(set, "gopher_quality") || !strcmp(set, "gopher_repetition") ||
-        !strcmp(set, "c4") || !strcmp(set, "fineweb"))
-        return fixed_verdict;
-    if (!strcmp(set, "dedup")) return fixed_dedup;
-    if (!strcmp(set, "edu_llm")) return fixed_edu_llm;
-    return NULL;
-}
 
 typedef struct sset {
     char *name;
@@ -130,7 +108,8 @@ attr_schema *schema_scan(const char *attrs_dir, blalm_err *e)
     for (int i = 0; i < n; i++) {
         sset *ss = &s->sets[s->n++];
         ss->name = names[i];
-        const char *const *fk = fixed_keys(ss->name);
+        /* the registry's fixed keys (DESIGN.md §3), then what the files add */
+        const char *const *fk = attrsets_fixed_keys(ss->name);
         for (int k = 0; fk && fk[k]; k++) add_key(ss, fk[k]);
         char p[4352];
         snprintf(p, sizeof p, "%s/%s", attrs_dir, ss->name);
@@ -265,14 +244,16 @@ static int defaults(corpora_config *c, const attr_schema *schema, blalm_err *e)
     c->defaults = 1;
     add_corpus(c, "strict", TRACK_STRICT_WORDS, 1000000, "strict", -1);
     add_corpus(c, "strict-small", TRACK_STRICT_SMALL_WORDS, 100000, "strict-small", 0);
-    static const char *const verdicts[] = {"gopher_quality", "gopher_repetition", "c4",
-                                           "fineweb"};
+    /* every registered set with a document verdict (gopher_quality,
+     * gopher_repetition, c4, fineweb: attrsets.h) that is present */
     char buf[128];
-    for (size_t i = 0; i < sizeof verdicts / sizeof verdicts[0]; i++)
-        if (schema_has_set(schema, verdicts[i])) {
-            snprintf(buf, sizeof buf, "%s.pass", verdicts[i]);
+    for (int i = 0; i < attrsets_count(); i++) {
+        const char *set = attrsets_at(i)->name;
+        if (attrsets_has_fixed_key(set, "pass") == 1 && schema_has_set(schema, set)) {
+            snprintf(buf, sizeof buf, "%s.pass", set);
             if (add_rule(c, buf, e) < 0) return -1;
         }
+    }
     if (schema_has_set(schema, "edu_llm")) {
         if (add_rule(c, "edu_llm.score >= 3", e) < 0) return -1;
         if (add_rank(c, "edu_llm.score desc", "defaults", e) < 0) return -1;
