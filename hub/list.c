@@ -56,7 +56,7 @@ const char *hub_path_problem(const char *p, const char *prefix)
         if (n == 1 && s[0] == '.') return "'.' path component";
         if (n == 2 && s[0] == '.' && s[1] == '.') return "'..' path component";
         s += n;
-        if (*s == '/') s++;
+        if (*s == '/' && !*++s) return "empty path component";   /* trailing '/' */
     }
     size_t pl = strlen(prefix);
     if (pl && !(strncmp(p, prefix, pl) == 0 && (p[pl] == 0 || p[pl] == '/')))
