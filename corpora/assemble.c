@@ -28,7 +28,9 @@
 #include "lib/cli.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/hash.h"
+#include "lib/hashmap.h"
 #include "lib/progress.h"
 #include "lib/rules.h"
 #include "lib/sbuf.h"
@@ -287,6 +289,14 @@ static int is_taken(const fate *ft, int k)
     return ft->code[k] == F_TRAIN || ft->code[k] == F_DEV || ft->code[k] == F_CUT;
 }
 
+
+/* 1 and *ref when key was taken by an earlier document of the corpus. */
+static int taken_get(const u64map *m, uint64_t key, uint64_t *ref)
+{
+    const uint64_t *v = u64map_get(m, key);
+    if (v) *ref = *v;
+    return v != NULL;
+}
 static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
 {
     cstate *s = &c->cs[k];
@@ -305,9 +315,9 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
     uint64_t ref = docref_pack(cd->file, cd->row) + 1, other;
     if (c->cfg->dedup) {
         int code = 0;
-        if (u64map_get(&s->taken, cd->idh, &other)) code = F_DUP_ID;
-        else if (cd->exact && u64map_get(&s->taken, cd->exact, &other)) code = F_DUP_EXACT;
-        else if (cd->cluster && u64map_get(&s->taken, cd->cluster, &other)) code = F_DUP_CLUSTER;
+        if (taken_get(&s->taken, cd->idh, &other)) code = F_DUP_ID;
+        else if (cd->exact && taken_get(&s->taken, cd->exact, &other)) code = F_DUP_EXACT;
+        else if (cd->cluster && taken_get(&s->taken, cd->cluster, &other)) code = F_DUP_CLUSTER;
         if (code) {
             ft->code[k] = (uint8_t)code;
             if (!ft->dup_of) ft->dup_of = other;
@@ -356,9 +366,9 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         }
     }
     if (accepted && c->cfg->dedup) {
-        u64map_put(&s->taken, cd->idh, ref);
-        if (cd->exact) u64map_put(&s->taken, cd->exact, ref);
-        if (cd->cluster) u64map_put(&s->taken, cd->cluster, ref);
+        *u64map_put(&s->taken, cd->idh, ref, NULL) = ref;
+        if (cd->exact) *u64map_put(&s->taken, cd->exact, ref, NULL) = ref;
+        if (cd->cluster) *u64map_put(&s->taken, cd->cluster, ref, NULL) = ref;
     }
 }
 
@@ -374,7 +384,7 @@ static int select_pass(asm_ctx *c, blalm_err *e)
          * fills from the same (high-ranked) part of the pool as training */
         s->dev_p = s->spec->budget ? 2.0 * (double)s->spec->dev_words / (double)s->spec->budget : 1;
         if (s->dev_p > 1) s->dev_p = 1;
-        u64map_init(&s->taken);
+        s->taken = (u64map){0};
         s->src_rem = malloc(sizeof *s->src_rem * (size_t)(c->nsrc ? c->nsrc : 1));
         if (!s->src_rem) return err_set(e, "out of memory");
         double wsum = 0;

@@ -11,6 +11,7 @@
 #include "lib/attr.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/parquet.h"
 #include "lib/progress.h"
 #include "lib/rules.h"

@@ -399,11 +399,11 @@ static int pairs_done(const dd_config *c, const dd_paths *p, const doc_table *t,
 
 /* Emits star edges (first, other) for each run of equal keys. */
 static int write_pairs(const dd_config *c, const dd_paths *p, const doc_table *t, int u,
-                       dd_xsort *x, uint64_t *npairs, blalm_err *e)
+                       xsort *x, uint64_t *npairs, blalm_err *e)
 {
     char path[PATH_CAP];
     pairs_path(c, p, u, path);
-    if (dd_xsort_finish(x, e) < 0) return -1;
+    if (xs_finish(x, e) < 0) return -1;
     dd_bwriter *w = dd_bw_open(path, e);
     if (!w) return -1;
     uint32_t buf[2 * 4096];
@@ -411,7 +411,7 @@ static int write_pairs(const dd_config *c, const dd_paths *p, const doc_table *t
     uint64_t n = 0, cur = 0, first = 0;
     int have = 0, rc;
     dd_kv kv;
-    while ((rc = dd_xsort_next(x, &kv, e)) == 1) {
+    while ((rc = xs_next(x, &kv, e)) == 1) {
         if (have && kv.key == cur) {
             buf[2 * nb] = (uint32_t)first;
             buf[2 * nb + 1] = (uint32_t)kv.val;
@@ -498,13 +498,13 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
     }
     st->files = (uint64_t)ntodo + st->files_skipped;
     int rc = 0;
-    dd_xsort **xs = calloc((size_t)(ntodo ? ntodo : 1), sizeof *xs);
+    xsort **xs = calloc((size_t)(ntodo ? ntodo : 1), sizeof *xs);
     size_t recsize = dd_sigrec_size(c->bands);
     unsigned char *rec = malloc(recsize * 4096);
+    char sortdir[PATH_CAP];
+    snprintf(sortdir, sizeof sortdir, "%s/tmp", p->state);
     for (int k = 0; k < ntodo && rc == 0; k++) {
-        char dir[PATH_CAP];
-        snprintf(dir, sizeof dir, "%s/tmp/sort-%s-%ld-%d", p->state, host, (long)getpid(), todo[k]);
-        xs[k] = dd_xsort_new(dir, o->mem_bytes / (size_t)ntodo, e);
+        xs[k] = xs_open_kv(o->mem_bytes / (size_t)ntodo, sortdir, e);
         if (!xs[k]) rc = -1;
     }
     /* One pass over the signatures feeds every band this worker owns. */
@@ -522,7 +522,7 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
                 const dd_sigrec *r = (const dd_sigrec *)(rec + j * recsize);
                 for (int k = 0; k < ntodo; k++) {
                     uint64_t key = unit_enabled(c, todo[k]) ? unit_key(c, r, todo[k]) : 0;
-                    if (key && dd_xsort_add(xs[k], key, g, e) < 0) { rc = -1; break; }
+                    if (key && xs_add(xs[k], &(xs_kv){key, g}, e) < 0) { rc = -1; break; }
                 }
             }
             prog_update(pg, g);
@@ -538,14 +538,14 @@ int dd_stage_buckets(const dd_config *c, const dd_paths *p, const dd_run_opts *o
         if (rc < 0 || fe.failed) continue;
         blalm_err le;
         if (write_pairs(c, p, &t, todo[k], xs[k], &npairs, &le) < 0) fail_once(&fe, &le);
-        dd_xsort_free(xs[k]);
+        xs_close(xs[k]);
         xs[k] = NULL;
     }
     if (fe.failed && rc == 0) {
         *e = fe.err;
         rc = -1;
     }
-    for (int k = 0; k < ntodo; k++) dd_xsort_free(xs[k]);
+    for (int k = 0; k < ntodo; k++) xs_close(xs[k]);
     free(xs);
     free(rec);
     char tmpdir[PATH_CAP];

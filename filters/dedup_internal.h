@@ -1,11 +1,12 @@
 /* dedup_internal.h - the pure core of filters/dedup (normalisation,
- * shingling, MinHash, LSH bands, union-find, Jaccard, external sort) and the
+ * shingling, MinHash, LSH bands, union-find, Jaccard) and the
  * binary file formats. Used by filters/dedup*.c and the unit tests only. */
 #ifndef BLALM_FILTERS_DEDUP_INTERNAL_H
 #define BLALM_FILTERS_DEDUP_INTERNAL_H
 
 #include <stdio.h>
 #include "filters/dedup.h"
+#include "lib/extsort.h"
 
 #define DD_MERSENNE61 ((UINT64_C(1) << 61) - 1)
 
@@ -53,17 +54,8 @@ void dd_uf_free(dd_uf *u);
 uint32_t dd_uf_find(dd_uf *u, uint32_t x);
 int dd_uf_union(dd_uf *u, uint32_t a, uint32_t b);   /* 1 if merged */
 
-/* External sort of (key, val) records under a memory budget: sorted runs are
- * spilled to files in tmpdir and merged. */
-typedef struct dd_kv { uint64_t key, val; } dd_kv;
-typedef struct dd_xsort dd_xsort;
-dd_xsort *dd_xsort_new(const char *tmpdir, size_t mem_bytes, blalm_err *e);
-int dd_xsort_add(dd_xsort *x, uint64_t key, uint64_t val, blalm_err *e);
-/* After the last add: next() yields records in (key, val) order; 1/0/-1. */
-int dd_xsort_finish(dd_xsort *x, blalm_err *e);
-int dd_xsort_next(dd_xsort *x, dd_kv *out, blalm_err *e);
-int dd_xsort_runs(const dd_xsort *x);
-void dd_xsort_free(dd_xsort *x);   /* removes its run files */
+/* Sorted (key, val) pairs: lib/extsort.h's xs_open_kv. */
+typedef xs_kv dd_kv;
 
 /* ---- binary files ---------------------------------------------------
  * Every file starts with dd_header; a file whose kind, version or config

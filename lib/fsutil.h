@@ -1,5 +1,5 @@
 /* fsutil.h - files and folders: mkdir -p, whole-file reads, atomic writes,
- * completion markers, and the WORK directory conventions (DESIGN.md §3). */
+ * locks and temporary names. The WORK layout is in work.h. */
 #ifndef BLALM_FSUTIL_H
 #define BLALM_FSUTIL_H
 
@@ -35,19 +35,6 @@ void lock_release(int fd);
 int marker_exists(const char *work, const char *stage, const char *name);
 int marker_write(const char *work, const char *stage, const char *name,
                  const char *json, blalm_err *e);
-
-/* WORK conventions. Flags override the defaults. */
-typedef struct work_dirs {
-    char work[4096];
-    char docs[4096];      /* default WORK/docs */
-    char attrs[4096];     /* default WORK/attributes */
-    char state[4096];     /* WORK/state */
-    char stats[4096];     /* WORK/stats */
-} work_dirs;
-int work_dirs_init(work_dirs *w, const char *work, const char *docs, const char *out,
-                   blalm_err *e);
-/* WORK/attributes/<set>/<rel stem>.jsonl.zst for a document file's rel path. */
-void attr_path_for(const work_dirs *w, const char *set, const char *rel, char *out, size_t cap);
 
 double now_seconds(void);  /* monotonic */
 

@@ -8,6 +8,7 @@
 #include "lib/cli.h"
 #include "lib/err.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 
 BLALM_COMMAND(assemble, "build word-budgeted STRICT / STRICT-SMALL corpora from documents and attributes")
 

@@ -10,6 +10,7 @@
 #include "lib/cli.h"
 #include "lib/config.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 
 BLALM_COMMAND(dedup, "exact and MinHash LSH near-duplicates -> the dedup attribute set")
 

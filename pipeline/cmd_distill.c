@@ -9,6 +9,7 @@
 
 #include "lib/cli.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/progress.h"
 #include "scorer/distill.h"
 

@@ -22,6 +22,7 @@
 #include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/hash.h"
 #include "lib/http.h"
 #include "lib/progress.h"

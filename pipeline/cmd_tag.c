@@ -14,6 +14,7 @@
 #include "lib/docs.h"
 #include "lib/err.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/hash.h"
 #include "lib/progress.h"
 #include "lib/sbuf.h"

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include "lib/err.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 
 #define DISTILL_VERSION 1
 #define DISTILL_FEATURES_VERSION 1   /* tokenizer + hashing scheme */

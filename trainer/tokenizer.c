@@ -10,6 +10,7 @@
 
 #include "lib/fsutil.h"
 #include "lib/hash.h"
+#include "lib/hashmap.h"
 
 /* \s of the GPT-2 pattern as Unicode White_Space (Oniguruma's \s, which the
  * Rust library uses), written out so that the PCRE2 version's idea of \s
@@ -105,7 +106,6 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
 /* Hash maps. */
 
 static inline uint64_t hash_bytes(const char *s, size_t n) { return xxh3_64(s, n); }
-static inline uint64_t hash_u64(uint64_t k) { return hash_fmix64(k); }
 
 /* Byte string -> u64 value; entries are dense and stable (index order =
  * insertion order), bytes live in one arena. */
@@ -205,71 +205,6 @@ static long strmap_get(const strmap *m, const char *s, size_t n, uint64_t h)
     }
 }
 
-/* u64 key -> u32 value, open addressing; UINT64_MAX marks an empty slot
- * (pair keys are a << 32 | b with ids < 2^32 - 1). */
-#define U64_EMPTY UINT64_MAX
-typedef struct u64map {
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t nslots, n;
-} u64map;
-
-static void u64map_free(u64map *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
-static void u64map_grow(u64map *m)
-{
-    size_t old = m->nslots, ns = old ? 2 * old : 1024;
-    uint64_t *ok = m->keys;
-    uint32_t *ov = m->vals;
-    m->keys = xrealloc(NULL, ns * sizeof *m->keys);
-    m->vals = xrealloc(NULL, ns * sizeof *m->vals);
-    for (size_t i = 0; i < ns; i++) m->keys[i] = U64_EMPTY;
-    m->nslots = ns;
-    for (size_t i = 0; i < old; i++) {
-        if (ok[i] == U64_EMPTY) continue;
-        size_t s = hash_u64(ok[i]) & (ns - 1);
-        while (m->keys[s] != U64_EMPTY) s = (s + 1) & (ns - 1);
-        m->keys[s] = ok[i];
-        m->vals[s] = ov[i];
-    }
-    free(ok);
-    free(ov);
-}
-
-/* Pointer to the value of key (inserted as `fresh` when absent). */
-static uint32_t *u64map_put(u64map *m, uint64_t key, uint32_t fresh, int *added)
-{
-    if (2 * (m->n + 1) > m->nslots) u64map_grow(m);
-    size_t mask = m->nslots - 1, s = hash_u64(key) & mask;
-    while (m->keys[s] != U64_EMPTY) {
-        if (m->keys[s] == key) {
-            if (added) *added = 0;
-            return &m->vals[s];
-        }
-        s = (s + 1) & mask;
-    }
-    m->keys[s] = key;
-    m->vals[s] = fresh;
-    m->n++;
-    if (added) *added = 1;
-    return &m->vals[s];
-}
-
-static inline const uint32_t *u64map_get(const u64map *m, uint64_t key)
-{
-    if (!m->nslots) return NULL;
-    size_t mask = m->nslots - 1, s = hash_u64(key) & mask;
-    while (m->keys[s] != U64_EMPTY) {
-        if (m->keys[s] == key) return &m->vals[s];
-        s = (s + 1) & mask;
-    }
-    return NULL;
-}
 
 static inline uint64_t pair_key(uint32_t a, uint32_t b) { return (uint64_t)a << 32 | b; }
 
@@ -660,7 +595,7 @@ static heap_ent heap_pop(trainer *tr)
 static uint32_t pair_get_or_add(trainer *tr, uint32_t a, uint32_t b)
 {
     int added;
-    uint32_t *slot = u64map_put(&tr->pair_index, pair_key(a, b), (uint32_t)tr->n_pairs, &added);
+    uint64_t *slot = u64map_put(&tr->pair_index, pair_key(a, b), (uint32_t)tr->n_pairs, &added);
     if (added) {
         if (tr->n_pairs == tr->cap_pairs) {
             tr->cap_pairs = tr->cap_pairs ? 2 * tr->cap_pairs : 4096;
@@ -668,7 +603,7 @@ static uint32_t pair_get_or_add(trainer *tr, uint32_t a, uint32_t b)
         }
         tr->pairs[tr->n_pairs++] = (pair_rec){.a = a, .b = b};
     }
-    return *slot;
+    return (uint32_t)*slot;
 }
 
 static void pair_note_word(pair_rec *p, uint32_t w)
@@ -711,7 +646,7 @@ static void merge_word(trainer *tr, uint32_t w, uint32_t a, uint32_t b, uint32_t
     if (!found) return;
     int64_t cnt = tr->count[w];
     for (uint32_t i = 0; i + 1 < n; i++) {
-        const uint32_t *slot = u64map_get(&tr->pair_index, pair_key(s[i], s[i + 1]));
+        const uint64_t *slot = u64map_get(&tr->pair_index, pair_key(s[i], s[i + 1]));
         tr->pairs[*slot].count -= cnt;
     }
     uint32_t j = 0;
@@ -796,7 +731,7 @@ bpe_tokenizer *bpe_train(const bpe_counter *c, const bpe_train_opts *o, blalm_er
     int64_t last_count = 0;
     while (t->n_vocab < target && tr.n_heap > 0) {
         heap_ent top = heap_pop(&tr);
-        uint32_t pi = *u64map_get(&tr.pair_index, pair_key(top.a, top.b));
+        uint32_t pi = (uint32_t)*u64map_get(&tr.pair_index, pair_key(top.a, top.b));
         int64_t cur = tr.pairs[pi].count;
         if (cur != top.count) { /* stale entry: counts only fall between pushes */
             if (cur > 0) heap_push(&tr, cur, top.a, top.b);
@@ -1012,8 +947,8 @@ static inline void out_push(bpe_encoder *enc, uint32_t id)
 
 static inline uint32_t rank_of(const bpe_tokenizer *t, uint32_t a, uint32_t b)
 {
-    const uint32_t *r = u64map_get(&t->rank_of, pair_key(a, b));
-    return r ? *r : UINT32_MAX;
+    const uint64_t *r = u64map_get(&t->rank_of, pair_key(a, b));
+    return r ? (uint32_t)*r : UINT32_MAX;
 }
 
 /* Short words: an array of pair ranks, rescanned for the minimum after each

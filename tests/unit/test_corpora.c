@@ -1,5 +1,5 @@
-/* test_corpora.c - unit tests for the corpora stage: external sort (with and
- * without spilling), the hash map, word prefixes, and config validation. */
+/* test_corpora.c - unit tests for the corpora stage: word prefixes and config
+ * validation (the external sort and hash map are tested in test_extsort.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,79 +13,6 @@
 
 /* test.h's CHECK_CONTAINS trips -Wshadow (its n_ and FAILF's n_), so: */
 #define HAS(hay, needle) CHECK_MSG(strstr((hay), (needle)) != NULL, "\"%s\" lacks \"%s\"", (hay), (needle))
-
-typedef struct rec { uint64_t key, idx, pad; } rec;
-
-static int cmp_rec(const void *a, const void *b)
-{
-    const rec *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static uint64_t lcg(uint64_t *s) { *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; return *s >> 33; }
-
-static int sort_matches(size_t n, size_t mem, int *runs)
-{
-    blalm_err e;
-    xsort *s = xs_open(sizeof(rec), cmp_rec, mem, test_tmpdir(), &e);
-    rec *ref = malloc(n * sizeof *ref);
-    uint64_t seed = 42;
-    for (size_t i = 0; i < n; i++) {
-        rec r = {lcg(&seed) % 1000, i, 0};
-        ref[i] = r;
-        if (xs_add(s, &r, &e) < 0) return 0;
-    }
-    qsort(ref, n, sizeof *ref, cmp_rec);
-    if (xs_finish(s, &e) < 0) return 0;
-    *runs = xs_runs(s);
-    rec r;
-    size_t i = 0;
-    int ok = 1, rc;
-    while ((rc = xs_next(s, &r, &e)) == 1) {
-        if (i >= n || memcmp(&r, &ref[i], sizeof r)) ok = 0;
-        i++;
-    }
-    ok = ok && rc == 0 && i == n && xs_count(s) == n;
-    xs_close(s);
-    free(ref);
-    return ok;
-}
-
-TEST(xsort_in_memory)
-{
-    int runs;
-    CHECK(sort_matches(5000, 1 << 20, &runs));
-    CHECK_EQ_INT(runs, 0);
-}
-
-TEST(xsort_spills_and_merges)
-{
-    int runs;
-    CHECK(sort_matches(20000, 64 * sizeof(rec), &runs));
-    CHECK(runs > 100);
-}
-
-TEST(xsort_empty)
-{
-    int runs;
-    CHECK(sort_matches(0, 4096, &runs));
-}
-
-TEST(u64map_put_get_grow)
-{
-    u64map m;
-    u64map_init(&m);
-    for (uint64_t k = 1; k <= 10000; k++) u64map_put(&m, k * 7919, k);
-    uint64_t v;
-    CHECK(u64map_get(&m, 7919 * 5000, &v));
-    CHECK_EQ_INT(v, 5000);
-    CHECK(!u64map_get(&m, 3, &v));
-    u64map_put(&m, 7919, 99);
-    CHECK(u64map_get(&m, 7919, &v) && v == 99);
-    CHECK_EQ_INT(m.n, 10000);
-    u64map_free(&m);
-}
 
 TEST(prefix_words_unicode_spaces)
 {
@@ -190,10 +117,6 @@ TEST(config_errors_name_the_problem)
 
 int main(void)
 {
-    RUN(xsort_in_memory);
-    RUN(xsort_spills_and_merges);
-    RUN(xsort_empty);
-    RUN(u64map_put_get_grow);
     RUN(prefix_words_unicode_spaces);
     RUN(schema_fixed_and_sampled_keys);
     RUN(config_defaults_follow_sets);

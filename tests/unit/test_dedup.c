@@ -183,86 +183,6 @@ TEST(union_find_root_is_smallest)
     dd_uf_free(&u);
 }
 
-TEST(external_sort_spills_and_merges)
-{
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s/xsort", test_tmpdir());
-    blalm_err e;
-    /* 1024-record runs: 10,000 records spill 9 runs, then merge */
-    dd_xsort *x = dd_xsort_new(dir, 1024 * 2 * sizeof(dd_kv), &e);
-    CHECK(x != NULL);
-    uint64_t r = 12345;
-    for (uint64_t i = 0; i < 10000; i++) CHECK(dd_xsort_add(x, rng(&r) % 500, i, &e) == 0);
-    CHECK(dd_xsort_finish(x, &e) == 0);
-    CHECK(dd_xsort_runs(x) >= 9);
-    dd_kv prev = {0, 0}, kv;
-    int n = 0, rc;
-    while ((rc = dd_xsort_next(x, &kv, &e)) == 1) {
-        if (n) CHECK(prev.key < kv.key || (prev.key == kv.key && prev.val < kv.val));
-        prev = kv;
-        n++;
-    }
-    CHECK(rc == 0);
-    CHECK_EQ_INT(n, 10000);
-    dd_xsort_free(x);
-    CHECK(access(dir, F_OK) != 0);   /* runs removed */
-    /* in-memory case, vals out of order within a key */
-    x = dd_xsort_new(dir, 1 << 20, &e);
-    dd_xsort_add(x, 5, 9, &e);
-    dd_xsort_add(x, 5, 2, &e);
-    dd_xsort_add(x, 1, 7, &e);
-    dd_xsort_finish(x, &e);
-    CHECK(dd_xsort_next(x, &kv, &e) == 1 && kv.key == 1);
-    CHECK(dd_xsort_next(x, &kv, &e) == 1 && kv.key == 5 && kv.val == 2);
-    CHECK(dd_xsort_next(x, &kv, &e) == 1 && kv.val == 9);
-    CHECK(dd_xsort_next(x, &kv, &e) == 0);
-    dd_xsort_free(x);
-}
-
-static int kv_ref_cmp(const void *pa, const void *pb)
-{
-    const dd_kv *a = pa, *b = pb;
-    if (a->key != b->key) return a->key < b->key ? -1 : 1;
-    return a->val < b->val ? -1 : a->val > b->val;
-}
-
-/* Full 64-bit keys (hash-like) with repeats, in memory and spilled: same
- * order as qsort. */
-TEST(external_sort_matches_qsort)
-{
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s/xsort2", test_tmpdir());
-    size_t n = 50000;
-    dd_kv *ref = malloc(n * sizeof *ref);
-    uint64_t r = 777;
-    for (size_t i = 0; i < n; i++) {
-        ref[i].key = i % 7 == 0 && i ? ref[i / 2].key : rng(&r);   /* repeated keys */
-        ref[i].val = rng(&r) % 1000;
-    }
-    size_t mems[2] = {(size_t)1 << 24, 4096 * 2 * sizeof(dd_kv)};
-    for (int m = 0; m < 2; m++) {
-        blalm_err e;
-        dd_xsort *x = dd_xsort_new(dir, mems[m], &e);
-        for (size_t i = 0; i < n; i++) dd_xsort_add(x, ref[i].key, ref[i].val, &e);
-        CHECK(dd_xsort_finish(x, &e) == 0);
-        if (m == 0) {
-            CHECK(dd_xsort_runs(x) == 0);
-            qsort(ref, n, sizeof *ref, kv_ref_cmp);
-        } else {
-            CHECK(dd_xsort_runs(x) > 1);
-        }
-        dd_kv kv;
-        size_t k = 0;
-        while (dd_xsort_next(x, &kv, &e) == 1) {
-            CHECK_MSG(k < n && kv.key == ref[k].key && kv.val == ref[k].val, "record %zu differs", k);
-            k++;
-        }
-        CHECK_EQ_INT(k, n);
-        dd_xsort_free(x);
-    }
-    free(ref);
-}
-
 TEST(header_refuses_other_config_and_truncation)
 {
     dd_config c;
@@ -311,8 +231,6 @@ int main(void)
     RUN(minhash_estimates_jaccard);
     RUN(jaccard_sets);
     RUN(union_find_root_is_smallest);
-    RUN(external_sort_spills_and_merges);
-    RUN(external_sort_matches_qsort);
     RUN(header_refuses_other_config_and_truncation);
     return test_summary();
 }

@@ -4,6 +4,7 @@
 
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/work.h"
 #include "lib/sbuf.h"
 #include "lib/zio.h"
 #include "test.h"
