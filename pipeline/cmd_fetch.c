@@ -44,6 +44,11 @@ static const char usage[] =
     "                      the last folder of DIR. FILE.meta records the word count\n"
     "                      so a rerun with the same N reuses it\n"
     "  --jobs N            files downloaded at once (default 4)\n"
+    "  --shard I/N         only the files whose index in the sorted listing is I\n"
+    "                      modulo N (0 <= I < N): N workers into one DIR write what\n"
+    "                      one process writes. Without it, a Slurm job array or\n"
+    "                      Open MPI (mpirun -np N) sets I and N. Not with\n"
+    "                      --max-words, which takes the files in order\n"
     "  --dry-run           list the files and the total size; download nothing\n"
     "  -q, --quiet         no progress, no summary\n"
     "  -h, --help          this help\n"
@@ -51,7 +56,11 @@ static const char usage[] =
     "environment:\n"
     "  HF_ENDPOINT   Hub address (default https://huggingface.co)\n"
     "  HF_TOKEN      access token, sent as 'Authorization: Bearer'; needed for\n"
-    "                gated or private repos; never printed\n";
+    "                gated or private repos; never printed\n"
+    "  SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT\n"
+    "                this worker's shard in a Slurm job array (without --shard)\n"
+    "  OMPI_COMM_WORLD_RANK, OMPI_COMM_WORLD_SIZE\n"
+    "                this worker's shard under mpirun (without --shard or Slurm)\n";
 
 typedef struct printer {
     int quiet;
