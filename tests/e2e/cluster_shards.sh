@@ -70,6 +70,20 @@ shares_dedup() { # DEST RANKS LOG: one signatures summary per rank, the 7 files 
 }
 
 flat() { tr '\n' ' '; }
+# ---- tag: the same 7 files, all taggers ------------------------------------------
+prep_tag() { [ -d "$TMP/dd/docs" ] || prep_dedup; }
+run_tag() { # DEST RANKS
+    on_ranks "$2" "$BLALM" tag --work "$1" --docs "$TMP/dd/docs" --quiet
+}
+out_tag() { echo "$1/attributes"; }
+shares_tag() { # DEST RANKS LOG: per-shard statistics, WORK/stats/tag-I-of-N.json
+    local i
+    for ((i = 0; i < $2; i++)); do [ -f "$1/stats/tag-$i-of-$2.json" ] || return 1; done
+}
+# score (needs the loopback endpoint tests/peers/openai.py, and its outputs
+# compared without latency_ms) and tokenize (needs a corpus and a tokenizer)
+# get their functions with their conversion.
+
 # same_tree A B: the same files with the same bytes (nothing missing or extra).
 same_tree() {
     diff -r --no-dereference "$1" "$2" >"$TMP/.diff" 2>&1 && [ -n "$(find "$1" -type f | head -1)" ]
