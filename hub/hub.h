@@ -1,4 +1,4 @@
-/* hub.h - the Hugging Face Hub client and the fetch stage (REFERENCE.md §3).
+/* hub.h - the Hugging Face Hub client and the fetch stage. The Hub API as used:
  *
  *   list   GET {ep}/api/datasets/{repo}/tree/{rev}/{path}?recursive=true,
  *          following Link rel="next" (same origin only: the token goes along)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stages on a cluster (issue 18). Every sharded stage, started by real
+# Stages on a cluster. Every sharded stage, started by real
 # `mpirun` with 1, 2 and 3 ranks (Open MPI's OMPI_COMM_WORLD_RANK/SIZE, no
 # --shard), writes what one process writes, byte for byte. Then a real
 # single-node Slurm (munged, slurmctld and slurmd, configured here in a temp
