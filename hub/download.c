@@ -1,0 +1,534 @@
+/* download.c - the fetch stage: whole-file downloads with Range resume,
+ * verification and sidecars, several at once (hub.h). */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "hub/hub.h"
+#include "hub/internal.h"
+#include "lib/fsutil.h"
+
+/* ---- events and helpers ------------------------------------------------ */
+
+void fetch_emit(fetch_ctx *x, int kind, uint64_t n, const char *msg)
+{
+    if (!x->cb) return;
+    fetch_event ev = {kind, n, msg};
+    x->cb(x->cb_arg, &ev);
+}
+
+void fetch_emitf(fetch_ctx *x, int kind, const char *fmt, ...)
+{
+    if (!x->cb) return;
+    sbuf b;
+    sb_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    char small[512];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof small) {
+        fetch_emit(x, kind, 0, small);
+    } else if (n >= 0) {
+        sb_reserve(&b, (size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        fetch_emit(x, kind, 0, b.data);
+    }
+    sb_free(&b);
+}
+
+void hub_resolve_url(const fetch_ctx *x, const char *path, sbuf *u)
+{
+    sb_adds(u, x->o->endpoint);
+    sb_adds(u, "/datasets/");
+    sb_adds(u, x->o->repo);
+    sb_adds(u, "/resolve/");
+    hub_url_encode(u, x->o->revision, 0);
+    sb_addc(u, '/');
+    hub_url_encode(u, path, 1);
+}
+
+char *hub_path_join(const char *a, const char *b, const char *pre, const char *suf)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(pre) + strlen(suf) + 2;
+    char *s = malloc(n);
+    if (!s) return NULL;
+    const char *slash = strrchr(b, '/');
+    int sep = *a && a[strlen(a) - 1] != '/';
+    snprintf(s, n, "%s%s%.*s%s%s%s", a, sep ? "/" : "", slash ? (int)(slash - b + 1) : 0, b, pre,
+             slash ? slash + 1 : b, suf);
+    return s;
+}
+
+/* An HTTP failure of one file: the message and what to do about it. */
+static void report_http(fetch_ctx *x, const char *what, long status, const blalm_err *e)
+{
+    if (status == 401 || status == 403) x->stop = 1;   /* every other file would fail alike */
+    const char *h = hub_hint(status, x->o->token != NULL);
+    fetch_emitf(x, FETCH_EV_ERROR, "%s: %s%s%s", what, e->msg, h ? "\n  hint: " : "", h ? h : "");
+}
+
+/* ---- sidecars ---------------------------------------------------------- */
+
+int hub_sidecar_matches(const hub_file *f, const char *want_kind)
+{
+    char *data;
+    size_t len;
+    blalm_err e;
+    if (read_file(f->meta, &data, &len, &e) != 0) return 0;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    free(data);
+    int ok = 0;
+    if (cJSON_IsObject(j)) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+        const cJSON *sz = cJSON_GetObjectItemCaseSensitive(j, "size");
+        const cJSON *sh = cJSON_GetObjectItemCaseSensitive(j, "sha256");
+        const cJSON *kd = cJSON_GetObjectItemCaseSensitive(j, "kind");
+        ok = cJSON_IsString(p) && !strcmp(p->valuestring, f->path) && cJSON_IsNumber(sz) &&
+             (uint64_t)sz->valuedouble == f->size && cJSON_IsString(sh) &&
+             (!f->sha256[0] || !strcmp(sh->valuestring, f->sha256)) && cJSON_IsString(kd) &&
+             !strcmp(kd->valuestring, want_kind);
+    }
+    cJSON_Delete(j);
+    return ok;
+}
+
+int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, const char *kind,
+                      const char *extra_json, blalm_err *e)
+{
+    const fetch_opts *o = x->o;
+    sbuf b;
+    sb_init(&b);
+    int first = 1;
+    sb_addc(&b, '{');
+    sb_json_key(&b, "repo", &first); sb_json_str(&b, o->repo, strlen(o->repo));
+    sb_json_key(&b, "revision", &first); sb_json_str(&b, o->revision, strlen(o->revision));
+    sb_json_key(&b, "commit", &first); sb_json_str(&b, f->commit, strlen(f->commit));
+    sb_json_key(&b, "path", &first); sb_json_str(&b, f->path, strlen(f->path));
+    sb_json_key(&b, "size", &first); sb_json_uint(&b, f->size);
+    sb_json_key(&b, "sha256", &first); sb_json_str(&b, sha, strlen(sha));
+    sb_json_key(&b, "lfs", &first); sb_json_bool(&b, f->sha256[0] != 0);
+    sb_json_key(&b, "etag", &first); sb_json_str(&b, f->etag, strlen(f->etag));
+    sb_json_key(&b, "kind", &first); sb_json_str(&b, kind, strlen(kind));
+    if (extra_json) sb_adds(&b, extra_json);
+    sb_adds(&b, "}\n");
+    int rc = write_file_atomic(f->meta, b.data, b.len, e);
+    sb_free(&b);
+    return rc;
+}
+
+/* ---- the download state machine ---------------------------------------- */
+/* start_more -> start_head (HEAD /resolve/) -> on_head_done -> start_get
+ * (GET with Range) -> on_data ... -> on_get_done -> finish_file; each file's
+ * end calls file_finished, which starts the next. */
+
+static void start_more(fetch_ctx *x);
+
+static void file_failed(fetch_ctx *x, hub_file *f)
+{
+    f->failed = 1;
+    x->c->failures++;
+    if (f->fd >= 0) { close(f->fd); f->fd = -1; }
+    if (f->hash) { char junk[65]; sha256_end_hex(f->hash, junk); f->hash = NULL; }
+}
+
+static void file_finished(fetch_ctx *x)
+{
+    x->active--;
+    start_more(x);
+}
+
+typedef struct get_user { fetch_ctx *x; hub_file *f; } get_user;
+
+static int on_data(void *user, uint64_t off, const void *p, size_t n, blalm_err *e)
+{
+    get_user *g = user;
+    hub_file *f = g->f;
+    const char *c = p;
+    size_t left = n;
+    uint64_t at = off;
+    if (off + n > f->size)
+        return err_set(e, "%s: the server sent bytes past the listed size %" PRIu64, f->path, f->size);
+    while (left) {
+        ssize_t k = pwrite(f->fd, c, left, (off_t)at);
+        if (k < 0) return err_errno(e, "%s: write", f->part);
+        c += k;
+        left -= (size_t)k;
+        at += (uint64_t)k;
+    }
+    if (off == f->hashed && !f->hash_broken) {
+        sha256_update(f->hash, p, n);
+        f->hashed += n;
+    } else {
+        f->hash_broken = 1;
+    }
+    g->x->c->bytes_got += n;
+    fetch_emit(g->x, FETCH_EV_BYTES, n, NULL);
+    return 0;
+}
+
+/* Hashes part[0..n) into f->hash. */
+static int hash_prefix(hub_file *f, uint64_t n, blalm_err *e)
+{
+    char buf[1 << 16];
+    uint64_t at = 0;
+    while (at < n) {
+        size_t want = n - at < sizeof buf ? (size_t)(n - at) : sizeof buf;
+        ssize_t k = pread(f->fd, buf, want, (off_t)at);
+        if (k < 0) return err_errno(e, "%s: read", f->part);
+        if (k == 0) return err_set(e, "%s: byte %" PRIu64 ": file ends early", f->part, at);
+        sha256_update(f->hash, buf, (size_t)k);
+        at += (uint64_t)k;
+    }
+    f->hashed = n;
+    return 0;
+}
+
+/* All bytes are in the part file: check size and sha256, rename into place,
+ * write the sidecar. */
+static void finish_file(fetch_ctx *x, hub_file *f)
+{
+    blalm_err e = {{0}};
+    char sha[65];
+    struct stat st;
+    if (fsync(f->fd) != 0 || fstat(f->fd, &st) != 0) {
+        err_errno(&e, "%s", f->part);
+        fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
+        file_failed(x, f);
+        return;
+    }
+    if ((uint64_t)st.st_size != f->size) {
+        fetch_emitf(x, FETCH_EV_ERROR, "%s: size mismatch: the listing says %" PRIu64 " bytes, got "
+                    "%lld; deleted the partial file %s", f->path, f->size, (long long)st.st_size,
+                    f->part);
+        unlink(f->part);
+        file_failed(x, f);
+        return;
+    }
+    if (f->hash_broken || f->hashed != f->size) {
+        char junk[65];
+        sha256_end_hex(f->hash, junk);
+        f->hash = sha256_begin();
+        f->hash_broken = 0;
+        if (!f->hash) err_set(&e, "%s: out of memory", f->path);
+        if (!f->hash || hash_prefix(f, f->size, &e) != 0) {
+            fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
+            file_failed(x, f);
+            return;
+        }
+    }
+    sha256_end_hex(f->hash, sha);
+    f->hash = NULL;
+    close(f->fd);
+    f->fd = -1;
+    if (f->sha256[0] && strcmp(sha, f->sha256)) {
+        fetch_emitf(x, FETCH_EV_ERROR, "%s: sha256 mismatch: the listing says %s, the downloaded "
+                    "bytes hash to %s; deleted the partial file %s", f->path, f->sha256, sha, f->part);
+        unlink(f->part);
+        file_failed(x, f);
+        return;
+    }
+    if (rename(f->part, f->dest) != 0) {
+        err_errno(&e, "rename %s -> %s", f->part, f->dest);
+        fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
+        file_failed(x, f);
+        return;
+    }
+    if (hub_sidecar_write(x, f, sha, "file", NULL, &e) != 0) {
+        fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
+        file_failed(x, f);
+        return;
+    }
+    x->c->downloaded++;
+}
+
+static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e)
+{
+    get_user *g = user;
+    fetch_ctx *x = g->x;
+    hub_file *f = g->f;
+    free(g);
+    if (rc != 0) {
+        char what[1200];
+        snprintf(what, sizeof what, "%s: download failed (partial file kept for resume)", f->path);
+        report_http(x, what, r->status, e);
+        file_failed(x, f);
+    } else {
+        const char *et = http_header_get(r, "etag");
+        if (!f->etag[0] && et) snprintf(f->etag, sizeof f->etag, "%s", et);
+        finish_file(x, f);
+    }
+    file_finished(x);
+}
+
+/* Fails f with e's message and moves on. */
+static void give_up(fetch_ctx *x, hub_file *f, const blalm_err *e)
+{
+    fetch_emit(x, FETCH_EV_ERROR, 0, e->msg);
+    file_failed(x, f);
+    file_finished(x);
+}
+
+static get_user *new_user(fetch_ctx *x, hub_file *f, blalm_err *e)
+{
+    get_user *g = malloc(sizeof *g);
+    if (!g) { err_set(e, "%s: out of memory", f->path); return NULL; }
+    g->x = x;
+    g->f = f;
+    return g;
+}
+
+/* Opens the part file, hashes what an earlier run left in it, and asks for
+ * the rest with Range. */
+static void start_get(fetch_ctx *x, hub_file *f)
+{
+    blalm_err e = {{0}};
+    if (mkdir_parent(f->dest, &e) != 0) { give_up(x, f, &e); return; }
+    f->fd = open(f->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    struct stat st;
+    if (f->fd < 0 || fstat(f->fd, &st) != 0) {
+        err_errno(&e, "%s", f->part);
+        give_up(x, f, &e);
+        return;
+    }
+    f->have = (uint64_t)st.st_size;
+    if (f->have > f->size) {          /* not ours to trust: start over */
+        if (ftruncate(f->fd, 0) != 0) { /* fall through; the size check catches it */ }
+        f->have = 0;
+    }
+    f->hash = sha256_begin();
+    f->hashed = 0;
+    if (!f->hash) { err_set(&e, "%s: out of memory", f->path); give_up(x, f, &e); return; }
+    if (f->have && hash_prefix(f, f->have, &e) != 0) { give_up(x, f, &e); return; }
+    fetch_emit(x, FETCH_EV_BYTES, f->have, NULL);
+    if (f->have == f->size) {         /* a previous run got every byte */
+        finish_file(x, f);
+        file_finished(x);
+        return;
+    }
+    get_user *g = new_user(x, f, &e);
+    if (!g) { give_up(x, f, &e); return; }
+    sbuf u;
+    sb_init(&u);
+    hub_resolve_url(x, f->path, &u);
+    http_request rq = {.url = sb_cstr(&u), .headers = x->headers, .follow_redirects = 1,
+                       .has_range = f->have > 0, .range_start = f->have, .resume = 1,
+                       .on_data = on_data, .on_done = on_get_done, .user = g};
+    if (!http_submit(x->http, &rq, &e)) {
+        free(g);
+        err_prefix(&e, "%s", f->path);
+        give_up(x, f, &e);
+    }
+    sb_free(&u);
+}
+
+static void on_head_done(void *user, int rc, http_response *r, const blalm_err *e)
+{
+    get_user *g = user;
+    fetch_ctx *x = g->x;
+    hub_file *f = g->f;
+    free(g);
+    if (rc != 0) {
+        report_http(x, f->path, r->status, e);
+        file_failed(x, f);
+        file_finished(x);
+        return;
+    }
+    const char *commit = http_header_get(r, "x-repo-commit");
+    const char *etag = http_header_get(r, "x-linked-etag");
+    if (!etag) etag = http_header_get(r, "etag");
+    const char *lsize = http_header_get(r, "x-linked-size");
+    snprintf(f->commit, sizeof f->commit, "%s", commit ? commit : "");
+    snprintf(f->etag, sizeof f->etag, "%s", etag ? etag : "");
+    if (lsize && strtoull(lsize, NULL, 10) != f->size) {
+        fetch_emitf(x, FETCH_EV_ERROR, "%s: the listing says %" PRIu64 " bytes but the resolver "
+                    "says %s (the revision moved?): rerun to list again", f->path, f->size, lsize);
+        file_failed(x, f);
+        file_finished(x);
+        return;
+    }
+    start_get(x, f);
+}
+
+static void start_head(fetch_ctx *x, hub_file *f)
+{
+    blalm_err e = {{0}};
+    get_user *g = new_user(x, f, &e);
+    if (!g) { give_up(x, f, &e); return; }
+    sbuf u;
+    sb_init(&u);
+    hub_resolve_url(x, f->path, &u);
+    http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers,
+                       .on_done = on_head_done, .user = g};
+    if (!http_submit(x->http, &rq, &e)) {
+        free(g);
+        err_prefix(&e, "%s", f->path);
+        give_up(x, f, &e);
+    }
+    sb_free(&u);
+}
+
+static void start_more(fetch_ctx *x)
+{
+    while (x->active < x->o->jobs && x->next < x->nfiles && !x->stop) {
+        hub_file *f = &x->files[x->next++];
+        if (f->failed || !f->part) continue;   /* skipped or settled before */
+        x->active++;
+        start_head(x, f);
+    }
+}
+
+/* A file already in place: trust a matching sidecar; with no sidecar but
+ * the right size, hash it once and write the sidecar. 1 = skip it. */
+static int already_verified(fetch_ctx *x, hub_file *f)
+{
+    struct stat st;
+    if (stat(f->dest, &st) != 0 || (uint64_t)st.st_size != f->size) return 0;
+    if (hub_sidecar_matches(f, "file")) return 1;
+    if (!f->sha256[0]) return 0;
+    char sha[65];
+    blalm_err e;
+    if (sha256_file_hex(f->dest, sha, &e) != 0 || strcmp(sha, f->sha256)) return 0;
+    return hub_sidecar_write(x, f, sha, "file", NULL, &e) == 0;
+}
+
+static int fetch_files(fetch_ctx *x, blalm_err *e)
+{
+    fetch_counts *c = x->c;
+    uint64_t need = 0;
+    for (size_t i = 0; i < x->nfiles; i++) {
+        hub_file *f = &x->files[i];
+        if (already_verified(x, f)) {
+            c->skipped++;
+            free(f->part);
+            f->part = NULL;        /* marks "nothing to do" for start_more */
+        } else {
+            need += f->size;
+        }
+    }
+    fetch_emit(x, FETCH_EV_START, need, NULL);
+    start_more(x);
+    blalm_err re = {{0}};
+    if (http_run(x->http, &re) != 0) {
+        fetch_emit(x, FETCH_EV_ERROR, 0, re.msg);
+        c->run_failed = 1;
+    }
+    fetch_emit(x, FETCH_EV_END, 0, NULL);
+    c->untried = (int)x->nfiles - c->downloaded - c->skipped - c->failures;
+    if (c->untried < 0) c->untried = 0;
+    (void)e;
+    return 0;
+}
+
+/* ---- the stage ------------------------------------------------------------ */
+
+static int check_opts(const fetch_opts *o, blalm_err *e)
+{
+    if (!o->repo || !hub_repo_valid(o->repo))
+        return err_set(e, "repo '%s' is not OWNER/NAME", o->repo ? o->repo : "");
+    if (!o->revision || !*o->revision) return err_set(e, "the revision is empty");
+    if (!o->path) return err_set(e, "no path given");
+    if (*o->path && hub_path_problem(o->path, ""))
+        return err_set(e, "path '%s': %s", o->path, hub_path_problem(o->path, ""));
+    if (!o->endpoint || (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)))
+        return err_set(e, "HF_ENDPOINT must start with http:// or https://");
+    if (!o->out && !o->dry_run) return err_set(e, "no output folder given");
+    if (o->jobs < 1 || o->jobs > 64) return err_set(e, "jobs %d is not in 1..64", o->jobs);
+    if (o->shard.count < 1 || o->shard.index < 0 || o->shard.index >= o->shard.count)
+        return err_set(e, "shard %d/%d is not a shard", o->shard.index, o->shard.count);
+    if (o->max_words && o->shard.count > 1)
+        return err_set(e, "--max-words takes the listed files in order until N words, so it cannot "
+                          "be split over shards (this is shard %d/%d from %s); run it as one process",
+                       o->shard.index, o->shard.count, o->shard.origin ? o->shard.origin : "?");
+    return 0;
+}
+
+/* Keeps this shard's entries of the sorted listing, as hub_files. */
+static int take_shard(fetch_ctx *x, hub_listing *l, blalm_err *e)
+{
+    const fetch_opts *o = x->o;
+    x->files = calloc(l->n ? l->n : 1, sizeof *x->files);
+    if (!x->files) return err_set(e, "out of memory");
+    for (size_t i = 0; i < l->n; i++) {
+        if (!shard_owns(&o->shard, i)) continue;
+        hub_file *f = &x->files[x->nfiles++];
+        f->path = l->v[i].path;
+        l->v[i].path = NULL;
+        f->size = l->v[i].size;
+        memcpy(f->sha256, l->v[i].sha256, sizeof f->sha256);
+        f->fd = -1;
+        x->c->bytes += f->size;
+        if (o->dry_run) continue;
+        char suffix[40];
+        snprintf(suffix, sizeof suffix, ".%.12s.part", f->sha256[0] ? f->sha256 : "plain");
+        f->dest = hub_path_join(o->out, f->path, "", "");
+        f->part = hub_path_join(o->out, f->path, ".", suffix);
+        f->meta = hub_path_join(o->out, f->path, "", ".meta");
+        if (!f->dest || !f->part || !f->meta) return err_set(e, "out of memory");
+    }
+    x->c->files = x->nfiles;
+    return 0;
+}
+
+int fetch_run(const fetch_opts *o, fetch_counts *c, fetch_event_fn cb, void *cb_arg, blalm_err *e)
+{
+    memset(c, 0, sizeof *c);
+    if (check_opts(o, e) != 0) return -1;
+    fetch_ctx x = {.o = o, .c = c, .cb = cb, .cb_arg = cb_arg};
+    int rc = -1;
+    hub_listing l = {0};
+    if (o->token && *o->token) {
+        size_t n = strlen(o->token) + 32;
+        x.auth = malloc(n);
+        if (!x.auth) return err_set(e, "out of memory");
+        snprintf(x.auth, n, "Authorization: Bearer %s", o->token);
+        x.headers[0] = x.auth;
+    }
+    http_client_opts ho = {0};
+    ho.max_in_flight = o->jobs;
+    ho.delay_scale = o->delay_scale;
+    x.http = http_client_new(&ho, e);
+    if (!x.http) goto done;
+    hub_where w = {o->endpoint, o->repo, o->revision, o->path, x.headers, o->token != NULL};
+    long status;
+    if (hub_list(x.http, &w, o->include, o->ninclude, o->max_files, &l, &status, e) != 0) goto done;
+    c->listed = l.n;
+    if (l.n == 0) {
+        err_set(e, "no files under '%s' in %s at %s%s", o->path, o->repo, o->revision,
+                o->ninclude ? " match --include" : "");
+        goto done;
+    }
+    if (take_shard(&x, &l, e) != 0) goto done;
+    if (o->dry_run) {
+        for (size_t i = 0; i < x.nfiles; i++) fetch_emit(&x, FETCH_EV_FILE, x.files[i].size, x.files[i].path);
+        rc = 0;
+    } else if (o->max_words) {
+        rc = fetch_words(&x, e);
+    } else {
+        rc = fetch_files(&x, e);
+    }
+done:
+    hub_listing_free(&l);
+    http_client_free(x.http);
+    for (size_t i = 0; i < x.nfiles; i++) {
+        free(x.files[i].path);
+        free(x.files[i].dest);
+        free(x.files[i].part);
+        free(x.files[i].meta);
+    }
+    free(x.files);
+    if (x.auth) {
+        memset(x.auth, 0, strlen(x.auth));
+        free(x.auth);
+    }
+    return rc;
+}

@@ -1,0 +1,141 @@
+/* hub.h - the Hugging Face Hub client and the fetch stage. The Hub API as used:
+ *
+ *   list   GET {ep}/api/datasets/{repo}/tree/{rev}/{path}?recursive=true,
+ *          following Link rel="next" (same origin only: the token goes along)
+ *   head   HEAD {ep}/datasets/{repo}/resolve/{rev}/{file} (no redirect):
+ *          X-Repo-Commit, X-Linked-Etag, X-Linked-Size for the sidecar
+ *   get    GET .../resolve/... following the 302, Range from the bytes
+ *          already in the part file; every retry goes through /resolve/
+ *          again because the signed CDN URL covers one range only
+ *   verify size and LFS sha256, then rename into place and write the
+ *          sidecar FILE.meta; a rerun trusts a matching sidecar.
+ * With max_words, only the footer and the first row groups of each parquet
+ * file are fetched, and the documents go out as .jsonl.zst (words.c).
+ *
+ * Library code: no environment, no printing, no exit. Per-file failures and
+ * notes reach the caller through the event callback; the run goes on with
+ * the other files. A listing that cannot be trusted stops everything before
+ * any download. */
+#ifndef BLALM_HUB_H
+#define BLALM_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+#include "lib/http.h"
+#include "lib/shard.h"
+
+/* ---- names and paths --------------------------------------------------- */
+
+/* 1 if r is OWNER/NAME (letters, digits, '-', '_', '.'; no ".."). */
+int hub_repo_valid(const char *r);
+/* A listing path is data from the network: it must be relative, without
+ * '.', '..' or empty components, without control characters or '\\', at
+ * most 1024 bytes, and under prefix (a folder; "" = anywhere). NULL when
+ * fine, else why not (a static string). */
+const char *hub_path_problem(const char *p, const char *prefix);
+/* Copies s for messages: control characters become '?'. */
+void hub_printable(const char *s, char *out, size_t cap);
+/* 1 when path is wanted by the --include globs (all when ninc = 0): a glob
+ * with '/' matches the path under prefix, one without it the file name. */
+int hub_include_match(const char *path, const char *prefix, const char *const *inc, int ninc);
+/* What to tell a user about an HTTP failure (401, 403, 404), or NULL. */
+const char *hub_hint(long status, int have_token);
+
+/* ---- listing ------------------------------------------------------------ */
+
+typedef struct hub_entry {
+    char *path;                /* in the repo, checked by hub_path_problem */
+    uint64_t size;
+    char sha256[65];           /* LFS oid; "" for plain git files */
+} hub_entry;
+
+typedef struct hub_listing {
+    hub_entry *v;
+    size_t n, cap;
+    int pages;                 /* pages read so far */
+} hub_listing;
+
+typedef struct hub_where {
+    const char *endpoint;      /* "http[s]://host[:port]", no trailing '/' */
+    const char *repo, *revision;
+    const char *path;          /* folder in the repo, no leading/trailing '/' */
+    const char *const *headers;/* extra request headers (Authorization), NULL-ended */
+    int have_token;            /* for hints */
+} hub_where;
+
+/* Adds the file entries of one listing page (the body of page number
+ * page_no, 1-based) that match the include globs. Refuses, naming the page
+ * and the entry: a body that is not a JSON array, an entry without type or
+ * path, a hostile path, a missing or negative size, an lfs.oid that is not
+ * a sha256. On error nothing of the page is kept. */
+int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
+                         const char *prefix, const char *const *inc, int ninc, blalm_err *e);
+/* The next page's URL from a Link header value (NULL = none): relative links
+ * are made absolute on the endpoint's origin; a link to another origin is
+ * refused (the token would go along). *next = NULL when there is no next
+ * page. */
+int hub_next_page(const char *link, const char *endpoint, int page_no, char **next,
+                  blalm_err *e);
+/* Sorts by path, drops duplicates (pages may overlap), keeps the first
+ * max_files (-1 = all). */
+void hub_listing_finish(hub_listing *l, long max_files);
+void hub_listing_free(hub_listing *l);
+/* Lists where->path, all pages, then hub_listing_finish. On an HTTP error
+ * the message says what to do (hint) and *status holds the HTTP status. */
+int hub_list(http_client *http, const hub_where *where, const char *const *inc, int ninc,
+             long max_files, hub_listing *out, long *status, blalm_err *e);
+
+/* ---- the fetch stage ---------------------------------------------------- */
+
+typedef struct fetch_opts {
+    const char *endpoint;      /* HF_ENDPOINT, no trailing '/'; http:// or https:// */
+    const char *token;         /* HF_TOKEN or NULL; never put into messages */
+    const char *repo, *revision, *path;
+    const char *out;           /* files go to out/<path in repo> */
+    const char *const *include;
+    int ninclude;
+    long max_files;            /* -1 = all */
+    uint64_t max_words;        /* 0 = whole files; else parquet to .jsonl.zst */
+    int jobs;                  /* downloads at once, 1..64 */
+    int dry_run;               /* list only: FETCH_EV_FILE per file, nothing written */
+    shard_spec shard;          /* this worker takes sorted-listing indexes i % N == I */
+    double delay_scale;        /* factor on retry waits (tests: 0.01); 0 = 1 */
+} fetch_opts;
+
+typedef struct fetch_counts {
+    size_t listed;             /* files in the listing (after --include, --max-files) */
+    size_t files;              /* of those, this shard's */
+    uint64_t bytes;            /* size of this shard's files */
+    int downloaded, skipped, failures;
+    int untried;               /* not started after the Hub refused access */
+    uint64_t bytes_got;        /* body bytes received */
+    uint64_t words_left;       /* max_words: budget the listed files did not fill */
+    int run_failed;            /* the transfer loop itself failed (reported) */
+} fetch_counts;
+
+enum {
+    FETCH_EV_START,            /* n = bytes expected (0 = unknown): start a progress bar */
+    FETCH_EV_BYTES,            /* n more bytes arrived or were found in place */
+    FETCH_EV_FILE,             /* dry run: msg = path, n = size */
+    FETCH_EV_NOTE,             /* msg: something a user may want to know */
+    FETCH_EV_ERROR,            /* msg: one file failed (its partial file kept for resume) */
+    FETCH_EV_END,              /* the transfers are over */
+};
+typedef struct fetch_event {
+    int kind;
+    uint64_t n;
+    const char *msg;
+} fetch_event;
+typedef void (*fetch_event_fn)(void *arg, const fetch_event *ev);
+
+/* Lists, then downloads this shard's files (see the top of this header).
+ * Returns -1 with a message when nothing could be done (bad options, the
+ * listing failed or is hostile, no files, --max-words with more than one
+ * shard, an error in --max-words mode); 0 otherwise, with per-file failures
+ * in c->failures (each reported as FETCH_EV_ERROR). cb may be NULL. */
+int fetch_run(const fetch_opts *o, fetch_counts *c, fetch_event_fn cb, void *cb_arg,
+              blalm_err *e);
+
+#endif

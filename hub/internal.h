@@ -1,0 +1,62 @@
+/* internal.h - state shared by hub/download.c and hub/words.c (not public). */
+#ifndef BLALM_HUB_INTERNAL_H
+#define BLALM_HUB_INTERNAL_H
+
+#include <stdint.h>
+
+#include "hub/hub.h"
+#include "lib/hash.h"
+#include "lib/http.h"
+#include "lib/sbuf.h"
+
+typedef struct hub_file {
+    char *path;                /* path in the repo, validated (owned) */
+    uint64_t size;
+    char sha256[65];           /* LFS oid; "" for plain git files */
+    char *dest, *part, *meta;  /* part = NULL: nothing to do (verified before) */
+    /* download state */
+    int fd;
+    uint64_t have;             /* bytes in the part file when the GET started */
+    sha256_ctx *hash;
+    uint64_t hashed;           /* bytes fed to hash, in order */
+    int hash_broken;           /* bytes arrived out of order: rehash the file */
+    char commit[80], etag[160];
+    int failed;
+} hub_file;
+
+typedef struct fetch_ctx {
+    const fetch_opts *o;
+    fetch_counts *c;
+    fetch_event_fn cb;
+    void *cb_arg;
+    const char *source;        /* --max-words: documents' default source */
+    char *auth;                /* "Authorization: Bearer ..." or NULL */
+    const char *headers[3];
+    http_client *http;
+    hub_file *files;           /* this shard's files, in listing order */
+    size_t nfiles;
+    size_t next;               /* next file to start */
+    int active;
+    int stop;                  /* 401/403: start no more files */
+} fetch_ctx;
+
+/* Events (cb may be NULL). */
+void fetch_emit(fetch_ctx *x, int kind, uint64_t n, const char *msg);
+void fetch_emitf(fetch_ctx *x, int kind, const char *fmt, ...) BLALM_PRINTF(3, 4);
+
+/* Percent-encodes s; keeps '/' when keep_slash. */
+void hub_url_encode(sbuf *b, const char *s, int keep_slash);
+/* {ep}/datasets/{repo}/resolve/{rev}/{path} */
+void hub_resolve_url(const fetch_ctx *x, const char *path, sbuf *u);
+/* a/b, or a/dir(b)/<pre>base(b)<suf>; NULL when out of memory. */
+char *hub_path_join(const char *a, const char *b, const char *pre, const char *suf);
+
+/* FILE.meta: matches f (path, size, sha256, kind)? */
+int hub_sidecar_matches(const hub_file *f, const char *want_kind);
+int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, const char *kind,
+                      const char *extra_json, blalm_err *e);
+
+/* words.c: the --max-words run over x->files. */
+int fetch_words(fetch_ctx *x, blalm_err *e);
+
+#endif

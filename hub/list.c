@@ -1,0 +1,289 @@
+/* list.c - Hub names, path checks and the paginated tree listing (hub.h). */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "hub/hub.h"
+#include "hub/internal.h"
+#include "lib/sbuf.h"
+
+void hub_url_encode(sbuf *b, const char *s, int keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/'))
+            sb_addc(b, (char)c);
+        else {
+            sb_addc(b, '%');
+            sb_addc(b, hex[c >> 4]);
+            sb_addc(b, hex[c & 15]);
+        }
+    }
+}
+
+int hub_repo_valid(const char *r)
+{
+    int slashes = 0;
+    if (!*r || *r == '/' || r[strlen(r) - 1] == '/') return 0;
+    for (const char *p = r; *p; p++) {
+        if (*p == '/') { if (++slashes > 1) return 0; continue; }
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return 0;
+    }
+    return !strstr(r, "..");
+}
+
+const char *hub_path_problem(const char *p, const char *prefix)
+{
+    if (!*p) return "empty path";
+    if (p[0] == '/') return "absolute path";
+    if (strlen(p) > 1024) return "path longer than 1024 bytes";
+    for (const unsigned char *c = (const unsigned char *)p; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f) return "control character in path";
+        if (*c == '\\') return "backslash in path";
+    }
+    const char *s = p;
+    while (*s) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0) return "empty path component";
+        if (n == 1 && s[0] == '.') return "'.' path component";
+        if (n == 2 && s[0] == '.' && s[1] == '.') return "'..' path component";
+        s += n;
+        if (*s == '/' && !*++s) return "empty path component";   /* trailing '/' */
+    }
+    size_t pl = strlen(prefix);
+    if (pl && !(strncmp(p, prefix, pl) == 0 && (p[pl] == 0 || p[pl] == '/')))
+        return "path outside the folder asked for";
+    return NULL;
+}
+
+void hub_printable(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; *s && o + 1 < cap; s++) out[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+    out[o] = 0;
+}
+
+const char *hub_hint(long status, int have_token)
+{
+    switch (status) {
+    case 401:
+        return have_token ? "the Hub refused HF_TOKEN: check that the token is valid and has read access"
+                          : "the Hub wants a token: set HF_TOKEN to a read token "
+                            "(https://huggingface.co/settings/tokens)";
+    case 403:
+        return "access denied: for a gated repo accept its terms on the Hub page, and set HF_TOKEN";
+    case 404:
+        return "not found: check the spelling of --repo (OWNER/NAME), --path and --revision";
+    default:
+        return NULL;
+    }
+}
+
+int hub_include_match(const char *path, const char *prefix, const char *const *inc, int ninc)
+{
+    if (!ninc) return 1;
+    size_t pl = strlen(prefix);
+    const char *rel = path;
+    if (pl && !strncmp(path, prefix, pl) && path[pl] == '/') rel = path + pl + 1;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (int i = 0; i < ninc; i++) {
+        const char *subject = strchr(inc[i], '/') ? rel : base;
+        if (fnmatch(inc[i], subject, 0) == 0) return 1;
+    }
+    return 0;
+}
+
+/* "sha256:<64 hex>" or "<64 hex>" into out; -1 when not a sha256. */
+static int parse_oid(const char *o, char out[65])
+{
+    if (!strncmp(o, "sha256:", 7)) o += 7;
+    size_t ol = strlen(o);
+    if (ol != 64) return -1;
+    for (size_t i = 0; i < ol; i++)
+        if (!((o[i] >= '0' && o[i] <= '9') || (o[i] >= 'a' && o[i] <= 'f'))) return -1;
+    memcpy(out, o, 65);
+    return 0;
+}
+
+int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
+                         const char *prefix, const char *const *inc, int ninc, blalm_err *e)
+{
+    cJSON *arr = cJSON_ParseWithLength(body ? body : "", len);
+    if (!cJSON_IsArray(arr)) {
+        cJSON_Delete(arr);
+        return err_set(e, "listing page %d: expected a JSON array of entries, got %.80s", page_no,
+                       body ? body : "nothing");
+    }
+    size_t keep = l->n;                   /* on error, the page is dropped whole */
+    int rc = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(it, "type");
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(it, "path");
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(it, "size");
+        if (!cJSON_IsString(type) || !cJSON_IsString(path)) {
+            rc = err_set(e, "listing page %d: entry without type/path", page_no);
+            break;
+        }
+        if (strcmp(type->valuestring, "file")) continue;
+        const char *why = hub_path_problem(path->valuestring, prefix);
+        if (why) {
+            char shown[300];
+            hub_printable(path->valuestring, shown, sizeof shown);
+            rc = err_set(e, "listing page %d: refusing entry \"%s\": %s; nothing was downloaded",
+                         page_no, shown, why);
+            break;
+        }
+        if (!cJSON_IsNumber(size) || size->valuedouble < 0) {
+            rc = err_set(e, "listing page %d: %s: missing or negative size", page_no,
+                         path->valuestring);
+            break;
+        }
+        const cJSON *lfs = cJSON_GetObjectItemCaseSensitive(it, "lfs");
+        const cJSON *oid = lfs ? cJSON_GetObjectItemCaseSensitive(lfs, "oid") : NULL;
+        char sha[65] = "";
+        if (cJSON_IsString(oid) && parse_oid(oid->valuestring, sha) != 0) {
+            rc = err_set(e, "listing page %d: %s: lfs.oid is not a sha256", page_no,
+                         path->valuestring);
+            break;
+        }
+        if (!hub_include_match(path->valuestring, prefix, inc, ninc)) continue;
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? l->cap * 2 : 64;
+            hub_entry *nv = realloc(l->v, cap * sizeof *nv);
+            if (!nv) { rc = err_set(e, "listing page %d: out of memory", page_no); break; }
+            l->v = nv;
+            l->cap = cap;
+        }
+        hub_entry *f = &l->v[l->n];
+        f->path = strdup(path->valuestring);
+        if (!f->path) { rc = err_set(e, "listing page %d: out of memory", page_no); break; }
+        f->size = (uint64_t)size->valuedouble;
+        memcpy(f->sha256, sha, sizeof sha);
+        l->n++;
+    }
+    cJSON_Delete(arr);
+    if (rc) {
+        for (size_t i = keep; i < l->n; i++) free(l->v[i].path);
+        l->n = keep;
+        return -1;
+    }
+    l->pages = page_no;
+    return 0;
+}
+
+/* scheme://host[:port] of the endpoint must prefix the URL. */
+static int same_origin(const char *url, const char *endpoint)
+{
+    const char *s = strstr(endpoint, "://");
+    if (!s) return 0;
+    const char *h = strchr(s + 3, '/');
+    size_t n = h ? (size_t)(h - endpoint) : strlen(endpoint);
+    return strncmp(url, endpoint, n) == 0 && (url[n] == '/' || url[n] == 0);
+}
+
+int hub_next_page(const char *link, const char *endpoint, int page_no, char **next, blalm_err *e)
+{
+    *next = http_link_next(link);
+    if (*next && (*next)[0] == '/') {          /* relative link */
+        sbuf b;
+        sb_init(&b);
+        const char *s = strstr(endpoint, "://");
+        const char *h = s ? strchr(s + 3, '/') : NULL;
+        sb_add(&b, endpoint, h ? (size_t)(h - endpoint) : strlen(endpoint));
+        sb_adds(&b, *next);
+        free(*next);
+        *next = (char *)sb_cstr(&b);
+    }
+    if (*next && !same_origin(*next, endpoint)) {
+        char shown[200], ep_shown[1100];
+        http_redact(*next, NULL, shown, sizeof shown);
+        http_redact(endpoint, NULL, ep_shown, sizeof ep_shown);
+        free(*next);
+        *next = NULL;
+        return err_set(e, "listing page %d: refusing to follow a next-page link to another origin "
+                          "(%s); HF_ENDPOINT is %s", page_no, shown, ep_shown);
+    }
+    return 0;
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    return strcmp(((const hub_entry *)a)->path, ((const hub_entry *)b)->path);
+}
+
+void hub_listing_finish(hub_listing *l, long max_files)
+{
+    if (l->n) qsort(l->v, l->n, sizeof *l->v, cmp_entries);
+    size_t w = 0;                               /* drop duplicates across pages */
+    for (size_t i = 0; i < l->n; i++) {
+        if (w && !strcmp(l->v[w - 1].path, l->v[i].path)) { free(l->v[i].path); continue; }
+        l->v[w++] = l->v[i];
+    }
+    l->n = w;
+    if (max_files >= 0 && (size_t)max_files < l->n) {
+        for (size_t i = (size_t)max_files; i < l->n; i++) free(l->v[i].path);
+        l->n = (size_t)max_files;
+    }
+}
+
+void hub_listing_free(hub_listing *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->v[i].path);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+int hub_list(http_client *http, const hub_where *w, const char *const *inc, int ninc,
+             long max_files, hub_listing *out, long *status, blalm_err *e)
+{
+    *status = 0;
+    sbuf url;
+    sb_init(&url);
+    sb_adds(&url, w->endpoint);
+    sb_adds(&url, "/api/datasets/");
+    sb_adds(&url, w->repo);
+    sb_adds(&url, "/tree/");
+    hub_url_encode(&url, w->revision, 0);
+    if (*w->path) { sb_addc(&url, '/'); hub_url_encode(&url, w->path, 1); }
+    sb_adds(&url, "?recursive=true");
+    char *next = (char *)sb_cstr(&url);       /* owns url's buffer now */
+    int page = 0, rc = 0;
+    while (next && !rc) {
+        http_request rq = {.url = next, .headers = w->headers, .follow_redirects = 1,
+                           .max_body = 64u << 20};
+        http_response r;
+        if (http_fetch(http, &rq, &r, e) != 0) {
+            *status = r.status;
+            const char *h = hub_hint(r.status, w->have_token);
+            err_prefix(e, "listing failed");
+            if (h) {
+                char m[BLALM_ERR_MAX];
+                snprintf(m, sizeof m, "%s\n  hint: %s", e->msg, h);
+                memcpy(e->msg, m, sizeof m);
+            }
+            http_response_free(&r);
+            rc = -1;
+            break;
+        }
+        page++;
+        free(next);
+        next = NULL;
+        rc = hub_listing_add_page(out, r.body, r.body_len, page, w->path, inc, ninc, e);
+        if (!rc) rc = hub_next_page(http_header_get(&r, "link"), w->endpoint, page, &next, e);
+        http_response_free(&r);
+    }
+    free(next);
+    if (rc) return -1;
+    hub_listing_finish(out, max_files);
+    return 0;
+}

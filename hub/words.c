@@ -1,0 +1,286 @@
+/* words.c - fetch with --max-words: the footer, then only the first row
+ * groups of each parquet file, decoded into .jsonl.zst documents until the
+ * word budget is spent (hub.h). */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "hub/hub.h"
+#include "hub/internal.h"
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/parquet.h"
+#include "lib/utf8.h"
+
+/* Fetches bytes [off, off+len) of a file through /resolve/ into buf (len
+ * bytes) or, with fd >= 0, into fd at the same offset. */
+typedef struct range_sink { uint8_t *buf; int fd; uint64_t base; } range_sink;
+
+static int range_data(void *user, uint64_t off, const void *p, size_t n, blalm_err *e)
+{
+    range_sink *s = user;
+    if (s->buf) {
+        memcpy(s->buf + (off - s->base), p, n);
+        return 0;
+    }
+    const char *c = p;
+    while (n) {
+        ssize_t k = pwrite(s->fd, c, n, (off_t)off);
+        if (k < 0) return err_errno(e, "write");
+        c += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+/* Appends "\n  hint: ..." for an HTTP status that has one. */
+static void add_hint(const fetch_ctx *x, long status, blalm_err *e)
+{
+    const char *h = hub_hint(status, x->o->token != NULL);
+    if (!h) return;
+    char m[BLALM_ERR_MAX];
+    snprintf(m, sizeof m, "%s\n  hint: %s", e->msg, h);
+    memcpy(e->msg, m, sizeof m);
+}
+
+static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t len, uint8_t *buf,
+                       int fd, blalm_err *e)
+{
+    sbuf u;
+    sb_init(&u);
+    hub_resolve_url(x, f->path, &u);
+    range_sink s = {buf, fd, off};
+    http_request rq = {.url = sb_cstr(&u), .headers = x->headers, .follow_redirects = 1,
+                       .has_range = 1, .range_start = off, .range_end = off + len, .resume = 1,
+                       .on_data = range_data, .user = &s};
+    http_response r;
+    int rc = http_fetch(x->http, &rq, &r, e);
+    if (rc == 0 && r.bytes != len)
+        rc = err_set(e, "%s: asked for %" PRIu64 " bytes at %" PRIu64 ", got %" PRIu64, f->path, len,
+                     off, r.bytes);
+    if (rc == 0) fetch_emit(x, FETCH_EV_BYTES, len, NULL);
+    if (rc != 0 && r.status) add_hint(x, r.status, e);
+    http_response_free(&r);
+    sb_free(&u);
+    return rc;
+}
+
+/* OUT/PATH-folder/<stem>-00000.jsonl.zst: what docw_open names the one shard. */
+static char *words_output(const fetch_ctx *x, const hub_file *f)
+{
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
+    char stem[1024], name[1100];
+    doc_rel_stem(base, stem, sizeof stem);
+    snprintf(name, sizeof name, "%s-00000.jsonl.zst", stem);
+    char *dir = hub_path_join(x->o->out, f->path, "", "");
+    if (!dir) return NULL;
+    char *slash = strrchr(dir, '/');
+    slash[1] = 0;
+    char *r = hub_path_join(dir, name, "", "");
+    free(dir);
+    return r;
+}
+
+/* A --max-words sidecar from an earlier run of this file with the same
+ * word budget (or a whole file that fits in it): its words, or -1. */
+static int64_t words_reusable(const fetch_ctx *x, const hub_file *f, uint64_t budget)
+{
+    char *out = words_output(x, f);
+    int have = out && file_exists(out);
+    free(out);
+    if (!have || !hub_sidecar_matches(f, "max-words")) return -1;
+    char *data;
+    size_t len;
+    blalm_err e;
+    if (read_file(f->meta, &data, &len, &e) != 0) return -1;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    free(data);
+    int64_t r = -1;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "words");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(j, "budget");
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "complete");
+    if (cJSON_IsNumber(w) && cJSON_IsNumber(b) &&
+        ((uint64_t)b->valuedouble == budget || (cJSON_IsTrue(c) && (uint64_t)w->valuedouble <= budget)))
+        r = (int64_t)w->valuedouble;
+    cJSON_Delete(j);
+    return r;
+}
+
+/* HEAD /resolve/ (no redirect): the commit and ETag for the sidecar. */
+static int head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
+{
+    sbuf u;
+    sb_init(&u);
+    hub_resolve_url(x, f->path, &u);
+    http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers};
+    http_response r;
+    int rc = http_fetch(x->http, &rq, &r, e);
+    sb_free(&u);
+    if (rc != 0) {
+        const char *h = hub_hint(r.status, x->o->token != NULL);
+        http_response_free(&r);
+        return h ? err_prefix(e, "%s (hint: %s)", f->path, h) : err_prefix(e, "%s", f->path);
+    }
+    const char *c = http_header_get(&r, "x-repo-commit");
+    const char *et = http_header_get(&r, "x-linked-etag");
+    if (!et) et = http_header_get(&r, "etag");
+    snprintf(f->commit, sizeof f->commit, "%s", c ? c : "");
+    snprintf(f->etag, sizeof f->etag, "%s", et ? et : "");
+    http_response_free(&r);
+    return 0;
+}
+
+/* Builds a sparse local copy holding the footer and the first row groups
+ * at their true offsets (the rest are holes), decodes them with the parquet
+ * reader and writes documents until `budget` words. */
+static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_err *e)
+{
+    int64_t reuse = words_reusable(x, f, *budget);
+    if (reuse >= 0) {
+        *budget -= (uint64_t)reuse < *budget ? (uint64_t)reuse : *budget;
+        x->c->skipped++;
+        return 0;
+    }
+    if (f->size < 12) return err_set(e, "%s: %" PRIu64 " bytes is too small for parquet", f->path, f->size);
+    if (head_file(x, f, e) != 0) return -1;
+    uint8_t tail[8];
+    if (fetch_range(x, f, f->size - 8, 8, tail, -1, e) != 0) return -1;
+    if (memcmp(tail + 4, "PAR1", 4))
+        return err_set(e, "%s: byte %" PRIu64 ": expected the parquet magic PAR1 at the end of the file",
+                       f->path, f->size - 4);
+    uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
+                    (uint32_t)tail[3] << 24;
+    if ((uint64_t)flen + 12 > f->size)
+        return err_set(e, "%s: byte %" PRIu64 ": footer length %u does not fit in a %" PRIu64
+                       "-byte file", f->path, f->size - 8, flen, f->size);
+    uint64_t foff = f->size - 8 - flen;
+    uint8_t *footer = malloc(flen ? flen : 1);
+    if (!footer) return err_set(e, "out of memory");
+    if (fetch_range(x, f, foff, flen, footer, -1, e) != 0) { free(footer); return -1; }
+    pq_meta *m = pq_meta_parse(footer, flen, e);
+    if (!m) { free(footer); return err_prefix(e, "%s: footer at byte %" PRIu64, f->path, foff); }
+
+    char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+    int fd = -1, rc = -1, ngroups = pq_meta_row_groups(m), used = 0, complete = 0;
+    doc_writer *w = NULL;
+    uint64_t words = 0, docs = 0, want = *budget, fetched = 0;
+    if (!sparse) { err_set(e, "out of memory"); goto out; }
+    if (mkdir_parent(sparse, e) != 0) goto out;
+    fd = open(sparse, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) { err_errno(e, "%s", sparse); goto out; }
+    if (ftruncate(fd, (off_t)f->size) != 0 || pwrite(fd, "PAR1", 4, 0) != 4 ||
+        pwrite(fd, footer, flen, (off_t)foff) != (ssize_t)flen ||
+        pwrite(fd, tail, 8, (off_t)(f->size - 8)) != 8) {
+        err_errno(e, "%s", sparse);
+        goto out;
+    }
+    {
+        char *dir = hub_path_join(x->o->out, f->path, "", "");
+        if (!dir) { err_set(e, "out of memory"); goto out; }
+        *strrchr(dir, '/') = 0;
+        const char *base = strrchr(f->path, '/');
+        char stem[1024];
+        doc_rel_stem(base ? base + 1 : f->path, stem, sizeof stem);
+        w = docw_open(dir, stem, 0, 3, e);
+        free(dir);
+        if (!w) goto out;
+    }
+    for (int g = 0; g < ngroups && words < want; g++) {
+        uint64_t off, len;
+        if (pq_meta_row_group_range(m, g, &off, &len) != 0 || off < 4 || off + len > foff) {
+            err_set(e, "%s: row group %d: byte range outside the file's data section", f->path, g);
+            goto out;
+        }
+        if (fetch_range(x, f, off, len, NULL, fd, e) != 0) goto out;
+        fetched += len;
+        used = g + 1;
+        /* decode what is there so far; rows already written are skipped */
+        doc_opts o = {0};
+        o.max_row_groups = used;
+        o.default_source = x->source;
+        doc_reader *rd = doc_open(sparse, &o, e);
+        if (!rd) { err_prefix(e, "%s", f->path); goto out; }
+        blalm_doc d;
+        int k;
+        uint64_t row = 0;
+        while (words < want && (k = doc_next(rd, &d, e)) == 1) {
+            if (row++ < docs) continue;
+            if (docw_write(w, &d, e) != 0) { k = -1; break; }
+            words += words_in(d.text, d.text_len);
+            docs++;
+        }
+        if (words < want && k == 0 && used == ngroups) complete = 1;
+        doc_close(rd);
+        if (k < 0) { err_prefix(e, "%s", f->path); goto out; }
+    }
+    if (ngroups == 0) complete = 1;
+    rc = docw_close(w, e);
+    w = NULL;
+    if (rc != 0) goto out;
+    *budget -= words < *budget ? words : *budget;
+    {
+        char extra[300];
+        snprintf(extra, sizeof extra, ",\"budget\":%" PRIu64 ",\"row_groups\":%d,\"row_groups_total\":%d,"
+                 "\"bytes_fetched\":%" PRIu64 ",\"docs\":%" PRIu64 ",\"words\":%" PRIu64 ",\"complete\":%s",
+                 want, used, ngroups, fetched + flen + 8, docs, words, complete ? "true" : "false");
+        /* sha256 here is the whole remote file's (from the listing) */
+        if (hub_sidecar_write(x, f, f->sha256, "max-words", extra, e) != 0) { rc = -1; goto out; }
+    }
+    fetch_emitf(x, FETCH_EV_NOTE, "%s: %d of %d row groups (%.1f of %.1f MB), %" PRIu64
+                " documents, %" PRIu64 " words", f->path, used, ngroups, (fetched + flen + 8) / 1e6,
+                f->size / 1e6, docs, words);
+out:
+    if (w) docw_abort(w);
+    if (fd >= 0) close(fd);
+    if (sparse) unlink(sparse);
+    free(sparse);
+    pq_meta_free(m);
+    free(footer);
+    return rc;
+}
+
+/* Removes an earlier --max-words output of a file this run does not need,
+ * so OUT holds exactly the documents asked for. */
+static void drop_stale_words_output(fetch_ctx *x, hub_file *f)
+{
+    if (!hub_sidecar_matches(f, "max-words")) return;
+    char *out = words_output(x, f);
+    if (out && file_exists(out) && unlink(out) == 0)
+        fetch_emitf(x, FETCH_EV_NOTE, "removed %s (from an earlier --max-words run; not needed now)",
+                    out);
+    unlink(f->meta);
+    free(out);
+}
+
+int fetch_words(fetch_ctx *x, blalm_err *e)
+{
+    /* the documents' source, as docs_walk would name it: the folder under WORK/docs */
+    char srcbuf[256], tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", x->o->out);
+    size_t l = strlen(tmp);
+    while (l > 1 && tmp[l - 1] == '/') tmp[--l] = 0;
+    const char *b = strrchr(tmp, '/');
+    snprintf(srcbuf, sizeof srcbuf, "%s", b ? b + 1 : tmp);
+    x->source = srcbuf;
+    fetch_emit(x, FETCH_EV_START, 0, NULL);
+    uint64_t budget = x->o->max_words;
+    int rc = 0;
+    for (size_t i = 0; i < x->nfiles && !rc; i++) {
+        hub_file *f = &x->files[i];
+        if (budget == 0) { drop_stale_words_output(x, f); continue; }
+        int before = x->c->skipped;
+        if (fetch_words_file(x, f, &budget, e) != 0) rc = -1;
+        else if (x->c->skipped == before) x->c->downloaded++;
+    }
+    fetch_emit(x, FETCH_EV_END, 0, NULL);
+    x->source = NULL;
+    x->c->words_left = budget;
+    return rc;
+}
