@@ -454,6 +454,8 @@ struct model {
     const int32_t *tokens_ref;
     int32_t *tokens, *targets;
     int n_valid;
+    double loss_sum;                    /* sum of the last forward's token losses */
+    int shared_params;                  /* a replica: params belong to another model */
     /* backward scratch */
     float *gscratch;
     float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *dysw, *dfq, *dfk, *dz;
@@ -632,9 +634,21 @@ model *model_create(const model_config *c, blalm_err *e)
 void model_free(model *m)
 {
     if (!m) return;
-    free(m->tensors), free(m->params), free(m->grads), free(m->lw), free(m->lg);
+    if (!m->shared_params) free(m->params);
+    free(m->tensors), free(m->grads), free(m->lw), free(m->lg);
     free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
     free(m);
+}
+
+model *model_replica(model *m, blalm_err *e)
+{
+    model *r = model_create(&m->cfg, e);
+    if (!r) return NULL;
+    free(r->params);
+    r->params = m->params;
+    r->shared_params = 1;
+    set_pointers(r, r->params, r->lw, &r->embed, &r->head, &r->normf);
+    return r;
 }
 
 void model_set_threads(int n)
@@ -932,10 +946,11 @@ static void rope_apply(float *x, int ld, int col0, int N, int S, int H, int dh, 
 }
 
 /* BLAS calls inside our OpenMP loops must run single-threaded: the
- * pthreads OpenBLAS would otherwise contend for its one thread pool. */
+ * pthreads OpenBLAS would otherwise contend for its one thread pool.
+ * The end restores what was set before (1 under data parallelism). */
 static int blas_serial_begin(void)
 {
-    int nt = omp_get_max_threads();
+    int nt = omp_get_max_threads() > 1 ? openblas_get_num_threads() : 1;
     if (nt > 1) openblas_set_num_threads(1);
     return nt;
 }
@@ -1402,6 +1417,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         for (size_t x = 0; x < (size_t)N * V; x++) m->logits[x] = soft_cap(m->logits[x], lc);
     }
     m->n_valid = 0;
+    m->loss_sum = 0;
     if (!targets) return 0;
     double total = 0;
     int valid = 0;
@@ -1420,6 +1436,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         valid++;
     }
     m->n_valid = valid;
+    m->loss_sum = total;
     if (loss) *loss = valid ? (float)(total / valid) : 0.0f;
     return 0;
 }
@@ -1428,12 +1445,21 @@ const float *model_logits(const model *m) { return m->logits; }
 
 void model_zero_grad(model *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
 
+double model_loss_sum(const model *m) { return m->loss_sum; }
+int model_valid_targets(const model *m) { return m->n_valid; }
+
 int model_backward(model *m, blalm_err *e)
+{
+    if (!m->acts || !m->n_valid) return err_set(e, "backward needs a forward with targets");
+    return model_backward_scaled(m, 1.0f / m->n_valid, e);
+}
+
+int model_backward_scaled(model *m, float inv, blalm_err *e)
 {
     const model_config *c = &m->cfg;
     if (!m->acts || !m->n_valid) return err_set(e, "backward needs a forward with targets");
     int N = m->B * m->S, D = c->dim, V = c->vocab_size, P = m->P, F = m->F, Hv = m->Hv;
-    float inv = 1.0f / m->n_valid, lc = (float)c->logit_soft_cap;
+    float lc = (float)c->logit_soft_cap;
     /* dlogits = (softmax - onehot) / n_valid, in place (times the soft cap's slope) */
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {

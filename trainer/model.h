@@ -136,6 +136,16 @@ const float *model_logits(const model *m);
  * Needs a forward with targets. */
 int model_backward(model *m, blalm_err *e);
 void model_zero_grad(model *m);
+/* The same with the loss taken as inv * (sum of token losses): data
+ * parallelism (trainer/parallel.h) passes 1 / (valid targets of the whole
+ * batch) to every slice. */
+int model_backward_scaled(model *m, float inv, blalm_err *e);
+/* Sum (double) of the last forward's token losses, and its valid targets. */
+double model_loss_sum(const model *m);
+int model_valid_targets(const model *m);
+/* A model that shares m's parameters (read only while it runs; m must
+ * outlive it) with gradients and activations of its own. */
+model *model_replica(model *m, blalm_err *e);
 /* Threads for OpenMP loops and OpenBLAS (1 = bit-exact runs). */
 void model_set_threads(int n);
 
