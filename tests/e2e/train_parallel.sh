@@ -64,3 +64,117 @@ else fail train_threads_bad_value "rc $rc: $out"; fi
 out=$("$BLALM" train --model "$CFG" --bench 1 --threads 2 2>&1)
 if [[ "$out" == *'"threads":2'* && "$out" == *'"tokens_per_cpu_s"'* ]]; then pass train_bench_json
 else fail train_bench_json "$out"; fi
+
+# --- Open MPI
+if ! command -v mpirun >/dev/null 2>&1; then
+    skip train_mpi "mpirun not found (scripts/deps.sh test installs openmpi-bin and libopenmpi-dev)"
+    exit 0
+fi
+if ! "$BLALM" train --help | grep -q "mpirun -np N"; then
+    skip train_mpi "this blalm was built without Open MPI (install libopenmpi-dev and rebuild)"
+    exit 0
+fi
+# root in containers; Open MPI's own allocations are not ours to leak-check
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0"
+MPIRUN=(mpirun --allow-run-as-root --oversubscribe --bind-to none -x ASAN_OPTIONS
+        --mca btl self,vader,tcp --mca btl_vader_single_copy_mechanism none
+        --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+mpi_pid=
+cleanup_mpi() { [ -n "$mpi_pid" ] && kill -- -"$mpi_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup_mpi EXIT
+mpi_train() { # NP OUT THREADS ARGS...
+    local np=$1 out=$2 th=$3; shift 3
+    timeout 300 "${MPIRUN[@]}" -np "$np" "$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" \
+        --out "$out" --threads "$th" -q "$@"
+}
+# relative difference of two loss columns (max over steps), or "length" when they differ in length
+maxrel() { awk 'NR==FNR { a[$1] = $2; next } ($1 in a) { n++; d = a[$1] - $2; if (d < 0) d = -d;
+    r = d / (a[$1] < 0 ? -a[$1] : a[$1]); if (r > m) m = r } END { printf "%.3g %d\n", m, n }' "$1" "$2"; }
+
+for opt in adamw muon; do
+    "$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$TMP/one-$opt" --max-steps 50 \
+        --optimizer $opt -q 2>"$TMP/err-one"
+    mpi_train 2 "$TMP/mpi2-$opt" 1 --max-steps 50 --optimizer $opt >"$TMP/out-mpi" 2>&1
+    losses "$TMP/one-$opt/log.jsonl" > "$TMP/l1"; losses "$TMP/mpi2-$opt/log.jsonl" > "$TMP/l2"
+    if [ "$(wc -l < "$TMP/l1")" -eq 50 ] && cmp -s "$TMP/l1" "$TMP/l2"; then
+        pass "train_mpi_2_ranks_identical_$opt"
+    else
+        fail "train_mpi_2_ranks_identical_$opt" "$(maxrel "$TMP/l1" "$TMP/l2") (max rel, steps); $(tail -c 300 "$TMP/out-mpi")"
+    fi
+    if cmp -s "$TMP/one-$opt/checkpoints/latest.bin" "$TMP/mpi2-$opt/checkpoints/latest.bin"; then
+        pass "train_mpi_2_ranks_same_checkpoint_$opt"
+    else
+        fail "train_mpi_2_ranks_same_checkpoint_$opt" "latest.bin differs from one process'"
+    fi
+done
+# 3 ranks x 2 threads: rows 0-1, 2-4, 5-7 are not subtrees of the tree over
+# 8 rows, so the last additions associate differently: a few ulps in the
+# gradient, within 1e-6 over the first 10 steps; later steps drift further
+# as training amplifies them (README "Threads and ranks")
+mpi_train 3 "$TMP/mpi3" 2 --max-steps 50 >"$TMP/out-mpi" 2>&1
+losses "$TMP/mpi3/log.jsonl" | head -10 > "$TMP/l3"; losses "$TMP/one-adamw/log.jsonl" > "$TMP/l1"
+read -r rel n <<<"$(maxrel "$TMP/l1" "$TMP/l3")"
+if [ "$n" = 10 ] && awk -v r="$rel" 'BEGIN { exit !(r <= 1e-6) }'; then pass train_mpi_3_ranks_within_1e-6
+else fail train_mpi_3_ranks_within_1e-6 "max relative difference $rel over $n steps; $(tail -c 300 "$TMP/out-mpi")"; fi
+# --resume with another N: 2 ranks stop at 13 (checkpoint at 10), 1 process and then 3 ranks go on
+mpi_train 2 "$TMP/mr" 1 --max-steps 50 --stop-after 13 >"$TMP/out-mpi" 2>&1
+"$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$TMP/mr" --resume --stop-after 20 -q 2>>"$TMP/out-mpi"
+losses "$TMP/mr/log.jsonl" > "$TMP/lr"
+if [ "$(wc -l < "$TMP/lr")" -eq 30 ] && cmp -s "$TMP/lr" <(head -30 "$TMP/l1"); then
+    pass train_mpi_resume_with_1_process
+else
+    fail train_mpi_resume_with_1_process "$(wc -l < "$TMP/lr") steps; $(tail -c 300 "$TMP/out-mpi")"
+fi
+# the 3-rank tail may drift from one process' like any 3-rank run (above)
+mpi_train 3 "$TMP/mr" 1 --resume >>"$TMP/out-mpi" 2>&1
+losses "$TMP/mr/log.jsonl" > "$TMP/lr"
+read -r rel n <<<"$(maxrel "$TMP/l1" "$TMP/lr")"
+if [ "$n" = 50 ] && cmp -s <(head -30 "$TMP/lr") <(head -30 "$TMP/l1") && awk -v r="$rel" 'BEGIN { exit !(r <= 1e-3) }'; then
+    pass train_mpi_resume_with_3_ranks
+else
+    fail train_mpi_resume_with_3_ranks "max rel $rel over $n steps; $(tail -c 300 "$TMP/out-mpi")"
+fi
+# a rank that fails stops every rank with its message
+out=$(timeout 120 "${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" \
+      --out "$TMP/mr" -q 2>&1); rc=$?
+if [ $rc -ne 0 ] && [[ "$out" == *"rank 0 of 2"* && "$out" == *"holds a run already"* ]]; then pass train_mpi_error_stops_all
+else fail train_mpi_error_stops_all "rc $rc: $(printf '%s' "$out" | tail -c 400)"; fi
+
+# kill rank 1 of a long run once a checkpoint is written: mpirun stops the
+# job and names the rank; the last checkpoint resumes
+KR="$TMP/killed"
+"${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$KR" \
+    --max-steps 100000 -q >"$TMP/out-kill" 2>&1 &
+mpi_pid=$!
+rank1=
+for _ in $(seq 600); do
+    if [ -z "$rank1" ]; then
+        for c in $(pgrep -P "$mpi_pid" 2>/dev/null); do
+            tr '\0' '\n' < /proc/$c/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && rank1=$c
+        done
+    fi
+    [ -n "$rank1" ] && [ -f "$KR/log.jsonl" ] && [ "$(grep -c '"loss"' "$KR/log.jsonl")" -ge 25 ] && break
+    sleep 0.1
+done
+if [ -n "$rank1" ]; then kill -9 "$rank1"; fi
+for _ in $(seq 300); do kill -0 "$mpi_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$mpi_pid" 2>/dev/null; then
+    fail train_mpi_killed_rank_stops "mpirun still runs 30 s after rank 1 was killed"
+    kill -- -"$mpi_pid" 2>/dev/null
+fi
+wait "$mpi_pid"; rc=$?; mpi_pid=
+if [ -n "$rank1" ] && [ $rc -ne 0 ] && grep -q "rank 1" "$TMP/out-kill" && grep -qi "signal 9\|killed" "$TMP/out-kill"; then
+    pass train_mpi_killed_rank_stops
+else
+    fail train_mpi_killed_rank_stops "rank1 pid '${rank1}', rc $rc: $(tail -c 400 "$TMP/out-kill")"
+fi
+mpi_train 2 "$KR" 1 --resume --stop-after 7 >"$TMP/out-mpi" 2>&1
+last=$(losses "$KR/log.jsonl" | tail -1 | cut -d' ' -f1)
+"$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$TMP/kref" --max-steps 100000 \
+    --stop-after "${last:-1}" -q 2>/dev/null
+if [ -n "$last" ] && [ "$last" -gt 7 ] && diff <(strip "$KR/log.jsonl") <(strip "$TMP/kref/log.jsonl") >"$TMP/diff"; then
+    pass train_mpi_killed_run_resumes
+else
+    fail train_mpi_killed_run_resumes "last step '$last': $(head -c 300 "$TMP/diff") $(tail -c 200 "$TMP/out-mpi")"
+fi
