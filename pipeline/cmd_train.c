@@ -37,6 +37,7 @@ static const char usage[] =
     "                             by F in (0, 1]; the run is recorded as NOT BabyLM-compliant\n"
     "  --bench N                  instead: time N training steps on random tokens at CONFIG's\n"
     "                             batch (--corpus and --out not needed); prints JSON\n"
+    "  --batch B                  with --bench: B rows a step instead of CONFIG's\n"
     "  -q, --quiet                no progress, no summary\n"
     "\n"
     "Open MPI: mpirun -np N blalm train ... trains data-parallel: each rank takes\n"
@@ -45,17 +46,18 @@ static const char usage[] =
     "--resume takes any N. Needs a blalm built with libopenmpi-dev installed.\n"
     "  -h, --help                 this help\n";
 
-static int run_bench(const train_opts *o, long steps, blalm_err *e)
+static int run_bench(const train_opts *o, long steps, int batch, blalm_err *e)
 {
     train_bench_result r;
-    if (train_bench(o, (int)steps, 0, &r, e) < 0) return 1;
+    if (train_bench(o, (int)steps, batch, &r, e) < 0) return 1;
     if (o->rank == 0)
         printf("{\"steps\":%d,\"batch\":%d,\"seq\":%d,\"threads\":%d,\"ranks\":%d,"
                "\"tokens_per_s\":%.1f,\"tokens_per_cpu_s\":%.1f,\"step_s\":%.4f,\"compute_s\":%.4f,"
-               "\"fold_s\":%.4f,\"allreduce_s\":%.4f,\"allreduce_frac\":%.4f,\"loss\":%.9g}\n",
+               "\"fold_s\":%.4f,\"allreduce_s\":%.4f,\"allreduce_frac\":%.4f,\"allreduce_pure_s\":%.4f,"
+               "\"loss\":%.9g}\n",
                r.steps, r.batch, r.seq, r.threads, r.ranks, r.tok_per_s, r.cpu_tok_per_s, r.step_s,
                r.compute_s, r.fold_s, r.allreduce_s, r.step_s > 0 ? r.allreduce_s / r.step_s : 0,
-               r.last_loss);
+               r.allreduce_pure_s, r.last_loss);
     return 0;
 }
 
@@ -89,12 +91,14 @@ int cmd_train(int argc, char **argv)
         {"threads", required_argument, 0, 't'},   {"resume", no_argument, 0, 'r'},
         {"stop-after", required_argument, 0, 'S'}, {"quiet", no_argument, 0, 'q'},
         {"test-words-scale", required_argument, 0, 'W'}, {"bench", required_argument, 0, 'B'},
+        {"batch", required_argument, 0, 'b'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     train_opts o = {0};
     o.threads = 1;
     o.ranks = 1;
     long bench = 0;
+    int bench_batch = 0;
     unsigned long long v;
     int c;
     opterr = 0;
@@ -105,10 +109,11 @@ int cmd_train(int argc, char **argv)
         case 'm': o.model_cfg = optarg; break;
         case 'o': o.run = optarg; break;
         case 'z': o.tokenizer = optarg; break;
-        case 's': case 'T': case 't': case 'S': case 'B':
-            if (cli_parse_count(optarg, &v) < 0 || ((c == 't' || c == 'B') && (v < 1 || v > 4096)))
+        case 's': case 'T': case 't': case 'S': case 'B': case 'b':
+            if (cli_parse_count(optarg, &v) < 0 || ((c == 't' || c == 'B' || c == 'b') && (v < 1 || v > 4096)))
                 return cli_usage_error(usage, "train: bad number '%s'", optarg);
             if (c == 'B') bench = (long)v;
+            if (c == 'b') bench_batch = (int)v;
             if (c == 's') o.max_steps = (long)v;
             else if (c == 'T') o.max_tokens = v;
             else if (c == 'S') o.stop_after = (long)v;
@@ -140,6 +145,7 @@ int cmd_train(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(usage, "train: unexpected argument '%s'", argv[optind]);
     if (bench && !o.model_cfg) return cli_usage_error(usage, "train: --bench needs --model");
+    if (bench_batch && !bench) return cli_usage_error(usage, "train: --batch is for --bench");
     if (!bench && (!o.corpus || !o.model_cfg || !o.run))
         return cli_usage_error(usage, "train: --corpus, --model and --out are required");
     if (o.max_steps && o.max_tokens)
@@ -151,7 +157,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "blalm train: started by mpirun, but %s\n", e.msg);
         return 1;
     }
-    int rc = bench ? run_bench(&o, bench, &e) : run_train(&o, &e);
+    int rc = bench ? run_bench(&o, bench, bench_batch, &e) : run_train(&o, &e);
     if (rc && o.ranks > 1) {
         fprintf(stderr, "blalm train: rank %d of %d: %s; stopping every rank\n", o.rank, o.ranks, e.msg);
         dp_mpi_abort(1);

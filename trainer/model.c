@@ -456,6 +456,8 @@ struct model {
     int n_valid;
     double loss_sum;                    /* sum of the last forward's token losses */
     int shared_params;                  /* a replica: params belong to another model */
+    grad_ready_fn grad_ready;           /* called as regions of the gradient become final */
+    void *grad_ready_arg;
     /* backward scratch */
     float *gscratch;
     float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *dysw, *dfq, *dfk, *dz;
@@ -649,6 +651,36 @@ model *model_replica(model *m, blalm_err *e)
     r->shared_params = 1;
     set_pointers(r, r->params, r->lw, &r->embed, &r->head, &r->normf);
     return r;
+}
+
+void model_on_grad_ready(model *m, grad_ready_fn fn, void *arg)
+{
+    m->grad_ready = fn;
+    m->grad_ready_arg = arg;
+}
+
+/* Region k of the gradient is final: 0 the final norm (and untied head),
+ * 1..L the layers from the last down, L+1 the embedding. */
+static void grad_ready(model *m, int k)
+{
+    if (!m->grad_ready) return;
+    int L = m->cfg.layers, nl = m->layer_nt;
+    size_t first0 = m->tensors[1].offset, normf = m->tensors[1 + L * nl].offset, a, b;
+    if (k == 0) {
+        a = normf, b = m->nparams;
+    } else if (k <= L) {
+        int l = L - k;
+        a = m->tensors[1 + l * nl].offset;
+        b = l + 1 < L ? m->tensors[1 + (l + 1) * nl].offset : normf;
+    } else {
+        a = 0, b = first0;
+    }
+    m->grad_ready(m->grad_ready_arg, k, a, b);
+}
+
+void model_grads_all_ready(model *m)
+{
+    for (int k = 0; k < m->cfg.layers + 2; k++) grad_ready(m, k);
 }
 
 void model_set_threads(int n)
@@ -1489,6 +1521,7 @@ int model_backward_scaled(model *m, float inv, blalm_err *e)
     /* head: logits = nf head^T */
     matmul_backward(m->dxb, D, 0.0f, m->ghead, m->logits, V, m->nf, D, m->head, N, D, V);
     rmsnorm_backward(m->dx, 0, m->gnormf, m->dxb, m->xf, m->rf, m->normf, N, D);
+    grad_ready(m, 0); /* a tied head's gradient is the embedding's: region L+1 */
     for (int l = c->layers - 1; l >= 0; l--) {
         layer_a *a = &m->la[l];
         const layer_w *w = &m->lw[l];
@@ -1509,12 +1542,14 @@ int model_backward_scaled(model *m, float inv, blalm_err *e)
         if (c->conv_kernel) shortconv_backward(m, a, w, g);
         matmul_backward(m->dxb, D, 0.0f, g->win, m->dproj, P, a->n1, D, w->win, N, D, P);
         rmsnorm_backward(m->dx, 1, g->norm1, m->dxb, a->x, a->r1, w->norm1, N, D);
+        grad_ready(m, c->layers - l);
     }
     for (int n = 0; n < N; n++) {
         float *ge = m->gembed + (size_t)m->tokens[n] * D;
         const float *d = m->dx + (size_t)n * D;
         for (int i = 0; i < D; i++) ge[i] += d[i];
     }
+    grad_ready(m, c->layers + 1);
     return 0;
 }
 

@@ -15,9 +15,13 @@
  * (relative differences of a few float ulps; README "Threads and ranks").
  *
  * Open MPI (built in when the Makefile finds it, BLALM_MPI): the rank's
- * gradient is all-reduced in place in buckets of DP_BUCKET_FLOATS, each
- * started (MPI_Iallreduce) as soon as the final fold of its range is done,
- * so the communication of one bucket overlaps the fold of the next. */
+ * gradient is all-reduced in place (MPI_Iallreduce, MPI_IN_PLACE) in
+ * buckets: the regions model_on_grad_ready reports (final norm and head,
+ * each layer from the last down, the embedding), cut at DP_BUCKET_FLOATS.
+ * In the rank's last wave of rows, the last worker to finish a region folds
+ * it into the tree, and the main thread starts its all-reduce, in region
+ * order, while the workers' backward goes on down the layers.
+ */
 #ifndef BLALM_PARALLEL_H
 #define BLALM_PARALLEL_H
 
@@ -51,6 +55,11 @@ void dp_rows(int B, int rank, int ranks, int *lo, int *hi);
  * ignored. times may be NULL. */
 int dp_step(dp_ctx *d, const int32_t *in, const int32_t *tg, int B, int S, float *loss,
             dp_times *times, blalm_err *e);
+
+/* Seconds of one all-reduce of the whole gradient (bucketed, as dp_step
+ * does), every rank entering together: the transfer alone, mean of reps
+ * (0 with one rank). Collective: every rank must call it. */
+double dp_allreduce_seconds(dp_ctx *d, int reps);
 
 /* Open MPI. dp_mpi_built: 1 when this binary has it. dp_mpi_init (call only
  * when started by mpirun): MPI_Init_thread, rank and size. A failure of any

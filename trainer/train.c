@@ -1141,6 +1141,7 @@ int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r
     }
     double wall = now_seconds() - t0, cpu = cpu_seconds() - c0;
     dp_sum_doubles(&cpu, 1, R);
+    r->allreduce_pure_s = dp_allreduce_seconds(dp, 3);
     r->steps = steps, r->batch = B, r->seq = S, r->threads = o->threads, r->ranks = R;
     r->tok_per_s = (double)steps * B * S / wall;
     r->cpu_tok_per_s = (double)steps * B * S / cpu;

@@ -54,6 +54,7 @@ typedef struct train_bench_result {
     double tok_per_s;        /* global tokens per second of wall time */
     double cpu_tok_per_s;    /* global tokens per CPU-second of this process x ranks */
     double step_s, compute_s, fold_s, allreduce_s; /* per step, wall, rank 0's */
+    double allreduce_pure_s; /* one all-reduce of the gradient with all ranks entering together */
     double last_loss;
 } train_bench_result;
 int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r, blalm_err *e);
