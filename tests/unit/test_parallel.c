@@ -117,6 +117,7 @@ static int train_with(optim_kind kind, int T, float *out, size_t *n, blalm_err *
     model *m = tiny("", e);
     if (!m) return -1;
     model_config c = *model_cfg(m);
+    model_set_threads(T); /* Muon's matrices go over the threads too */
     optimizer *o = optim_create(m, kind, &c.train);
     dp_ctx *d = dp_create(m, T, 0, 1, e);
     int32_t in[8 * S], tg[8 * S];
@@ -134,6 +135,7 @@ static int train_with(optim_kind kind, int T, float *out, size_t *n, blalm_err *
     dp_free(d);
     optim_free(o);
     model_free(m);
+    model_set_threads(1);
     return rc;
 }
 
