@@ -39,12 +39,18 @@ static const char usage[] =
     "                             batch (--corpus and --out not needed); prints JSON\n"
     "  --batch B                  with --bench: B rows a step instead of CONFIG's\n"
     "  -q, --quiet                no progress, no summary\n"
+    "  -h, --help                 this help\n";
+
+static const char mpi_help[] =
     "\n"
     "Open MPI: mpirun -np N blalm train ... trains data-parallel: each rank takes\n"
     "rows of every step's batch, gradients are all-reduced; batch, data order and\n"
     "schedule are CONFIG's whatever N, rank 0 writes the log and checkpoints, and\n"
-    "--resume takes any N. Needs a blalm built with libopenmpi-dev installed.\n"
-    "  -h, --help                 this help\n";
+    "--resume takes any N.\n";
+static const char no_mpi_help[] =
+    "\n"
+    "This blalm was built without Open MPI: install libopenmpi-dev and rebuild\n"
+    "to train under mpirun.\n";
 
 static int run_bench(const train_opts *o, long steps, int batch, blalm_err *e)
 {
@@ -139,7 +145,9 @@ int cmd_train(int argc, char **argv)
         }
         case 'r': o.resume = 1; break;
         case 'q': o.quiet = 1; break;
-        case 'h': return cli_help(usage);
+        case 'h':
+            cli_help(usage);
+            return cli_help(dp_mpi_built() ? mpi_help : no_mpi_help);
         default: return cli_option_error(usage, "train", opts, argv, optind);
         }
     }

@@ -865,7 +865,11 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     bpe_tokenizer *tok = lead ? prepare_data(o, (uint32_t)cfg.vocab_size, e) : NULL;
     if (lead && !tok) return -1;
     dp_barrier(R); /* the others then find the token cache ready */
-    if (!lead && !(tok = prepare_data(o, (uint32_t)cfg.vocab_size, e))) return -1;
+    if (!lead) { /* reads what rank 0 wrote (RUN/tokenizer.json, a current cache); writes nothing */
+        train_opts ro = *o;
+        ro.tokenizer = NULL;
+        if (!(tok = prepare_data(&ro, (uint32_t)cfg.vocab_size, e))) return -1;
+    }
     cfg.vocab_size = (int)bpe_vocab_size(tok);
     bpe_free(tok);
     tokshard train, dev;

@@ -50,9 +50,10 @@ if [ $have_mpi = 1 ]; then
         r=$("${MPIRUN[@]}" -np 2 "$BLALM" train --model "$f" --bench 2 --batch 2 --threads 1 2>/dev/null | tail -1)
         B=$(sed -n 's/.*"batch_size": *\([0-9]*\).*/\1/p' "$f")
         awk -v c="$cfg" -v B="$B" -v comp="$(field "$r" compute_s)" -v ar="$(field "$r" allreduce_s)" \
-            -v fold="$(field "$r" fold_s)" -v step="$(field "$r" step_s)" 'BEGIN {
-            full = comp * B / 2 + fold + (step - comp - fold - ar) + ar;
-            printf "all-reduce %-12s %.4f s a step (2 ranks, loopback shared memory): %.1f%% of a 1-row step, %.1f%% at the config batch %d\n",
-                   c, ar, 100 * ar / step, 100 * ar / full, B }'
+            -v pure="$(field "$r" allreduce_pure_s)" -v fold="$(field "$r" fold_s)" -v step="$(field "$r" step_s)" 'BEGIN {
+            other = step - comp - fold - ar; if (other < 0) other = 0
+            full = comp * B / 2 + fold + other + pure;
+            printf "all-reduce %-12s transfer %.4f s (every rank entering together), wait in the step %.4f s (2 ranks, loopback): %.1f%% of a step at the config batch %d\n",
+                   c, pure, ar, 100 * pure / full, B }'
     done
 fi
