@@ -55,6 +55,9 @@ endif
 
 BUILD := build/$(VARIANT)$(VARIANT_MPI)
 BIN   := $(if $(filter san,$(VARIANT)),build/san/bin/blalm,bin/blalm)
+# bin/blalm is shared by the MPI and MPI=0 builds: relink when the other built it last
+BIN_FROM := build/.bin-from-$(VARIANT)
+$(shell mkdir -p build; [ "$$(cat $(BIN_FROM) 2>/dev/null)" = "$(BUILD)" ] || echo "$(BUILD)" > $(BIN_FROM))
 
 LIB_SRC   := $(sort $(wildcard lib/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c) \
                     $(filter-out pipeline/main.c,$(wildcard pipeline/*.c)))
@@ -85,9 +88,9 @@ $(BUILD)/libblalm.a: $(LIB_OBJ)
 	@rm -f $@
 	@echo "AR $@"; ar rcs $@ $^
 
-$(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a
+$(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a $(BIN_FROM)
 	@mkdir -p $(dir $@)
-	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter-out $(BIN_FROM),$^) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libblalm.a
 	@mkdir -p $(dir $@)
