@@ -7,6 +7,7 @@
 #   make demo            the offline end-to-end job
 #   make fuzz            libFuzzer harnesses (clang; not part of CI)
 #   make install PREFIX=/usr/local
+#   make MPI=0           build without Open MPI even where it is installed
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -30,6 +31,21 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DBLALM_VERSION='"$(VERSION)"' $(OPT) $(WA
                -fopenmp -I. $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm -lpthread
 
+# Open MPI when installed (Debian libopenmpi-dev): pkg-config's ompi-c, else
+# mpicc --showme. MPI=0 builds without it; the binary then trains on threads only.
+MPI ?= 1
+ifeq ($(MPI),1)
+  MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null || mpicc --showme:compile 2>/dev/null)
+  MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || mpicc --showme:link 2>/dev/null)
+endif
+ifneq ($(strip $(MPI_LIBS)),)
+  BASE_CFLAGS += -DBLALM_MPI $(MPI_CFLAGS)
+  LDLIBS += $(MPI_LIBS)
+  VARIANT_MPI :=
+else
+  VARIANT_MPI := -nompi
+endif
+
 ifeq ($(SAN),1)
   VARIANT := san
   BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -38,8 +54,11 @@ else
   VARIANT := release
 endif
 
-BUILD := build/$(VARIANT)
+BUILD := build/$(VARIANT)$(VARIANT_MPI)
 BIN   := $(if $(filter san,$(VARIANT)),build/san/bin/blalm,bin/blalm)
+# bin/blalm is shared by the MPI and MPI=0 builds: relink when the other built it last
+BIN_FROM := build/.bin-from-$(VARIANT)
+$(shell mkdir -p build; [ "$$(cat $(BIN_FROM) 2>/dev/null)" = "$(BUILD)" ] || echo "$(BUILD)" > $(BIN_FROM))
 
 LIB_SRC   := $(sort $(wildcard lib/*.c hub/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c) \
                     $(filter-out pipeline/main.c,$(wildcard pipeline/*.c)))
@@ -70,9 +89,9 @@ $(BUILD)/libblalm.a: $(LIB_OBJ)
 	@rm -f $@
 	@echo "AR $@"; ar rcs $@ $^
 
-$(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a
+$(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a $(BIN_FROM)
 	@mkdir -p $(dir $@)
-	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter-out $(BIN_FROM),$^) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libblalm.a
 	@mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "trainer/parallel.h"
 #include "trainer/train.h"
 
 BLALM_COMMAND(train, "train a BLaLM model on a corpus (BabyLM rules, checkpoints, resume)")
@@ -28,13 +29,63 @@ static const char usage[] =
     "  --track strict|strict-small  refuse an over-budget corpus or > 10 epochs;\n"
     "                             save the BabyLM milestone checkpoints\n"
     "  --tokenizer FILE           use this tokenizer (tokenizer.json or binary form)\n"
-    "  --threads N                threads (default 1; 1 gives bit-exact resumes)\n"
+    "  --threads N                threads, each taking rows of the batch (default 1); every\n"
+    "                             thread count gives bit-identical losses and checkpoints\n"
     "  --resume                   continue RUN from checkpoints/latest.bin; refuses a changed\n"
     "                             config, optimizer, track, corpus or length, naming it\n"
     "  --test-words-scale F       testing only: multiply the track's word budget and milestones\n"
     "                             by F in (0, 1]; the run is recorded as NOT BabyLM-compliant\n"
+    "  --bench N                  instead: time N training steps on random tokens at CONFIG's\n"
+    "                             batch (--corpus and --out not needed); prints JSON\n"
+    "  --batch B                  with --bench: B rows a step instead of CONFIG's\n"
     "  -q, --quiet                no progress, no summary\n"
     "  -h, --help                 this help\n";
+
+static const char mpi_help[] =
+    "\n"
+    "Open MPI: mpirun -np N blalm train ... trains data-parallel: each rank takes\n"
+    "rows of every step's batch, gradients are all-reduced; batch, data order and\n"
+    "schedule are CONFIG's whatever N, rank 0 writes the log and checkpoints, and\n"
+    "--resume takes any N.\n";
+static const char no_mpi_help[] =
+    "\n"
+    "This blalm was built without Open MPI: install libopenmpi-dev and rebuild\n"
+    "to train under mpirun.\n";
+
+static int run_bench(const train_opts *o, long steps, int batch, blalm_err *e)
+{
+    train_bench_result r;
+    if (train_bench(o, (int)steps, batch, &r, e) < 0) return 1;
+    if (o->rank == 0)
+        printf("{\"steps\":%d,\"batch\":%d,\"seq\":%d,\"threads\":%d,\"ranks\":%d,"
+               "\"tokens_per_s\":%.1f,\"tokens_per_cpu_s\":%.1f,\"step_s\":%.4f,\"compute_s\":%.4f,"
+               "\"fold_s\":%.4f,\"allreduce_s\":%.4f,\"allreduce_frac\":%.4f,\"allreduce_pure_s\":%.4f,"
+               "\"loss\":%.9g}\n",
+               r.steps, r.batch, r.seq, r.threads, r.ranks, r.tok_per_s, r.cpu_tok_per_s, r.step_s,
+               r.compute_s, r.fold_s, r.allreduce_s, r.step_s > 0 ? r.allreduce_s / r.step_s : 0,
+               r.allreduce_pure_s, r.last_loss);
+    return 0;
+}
+
+static int run_train(const train_opts *o, blalm_err *e)
+{
+    train_summary s;
+    if (train_run(o, &s, e) < 0) return 1;
+    if (o->rank != 0) return 0;
+    if (s.test_words_scale != 1.0)
+        fprintf(stderr, "blalm train: NOT BabyLM-compliant: --test-words-scale %g shrank the %s budget and "
+                        "milestones (recorded in config.json and every checkpoint)\n", s.test_words_scale,
+                o->track == TRACK_STRICT ? "strict" : o->track == TRACK_STRICT_SMALL ? "strict-small" : "track");
+    char ar[64] = "";
+    if (o->ranks > 1) snprintf(ar, sizeof ar, ", %d ranks, all-reduce %.1f%% of step time", o->ranks, 100 * s.allreduce_frac);
+    if (!o->quiet)
+        fprintf(stderr,
+                "blalm train: %ld steps, loss %.4f, dev loss %.4f, %llu tokens, %.0f words seen, "
+                "%.0f tok/s, %d milestone checkpoints -> %s%s\n",
+                s.steps, s.last_loss, s.dev_loss, (unsigned long long)s.tokens_seen, s.words_seen,
+                s.tok_per_s, s.milestones_saved, o->run, ar);
+    return 0;
+}
 
 int cmd_train(int argc, char **argv)
 {
@@ -45,11 +96,15 @@ int cmd_train(int argc, char **argv)
         {"track", required_argument, 0, 'k'},     {"tokenizer", required_argument, 0, 'z'},
         {"threads", required_argument, 0, 't'},   {"resume", no_argument, 0, 'r'},
         {"stop-after", required_argument, 0, 'S'}, {"quiet", no_argument, 0, 'q'},
-        {"test-words-scale", required_argument, 0, 'W'},
+        {"test-words-scale", required_argument, 0, 'W'}, {"bench", required_argument, 0, 'B'},
+        {"batch", required_argument, 0, 'b'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     train_opts o = {0};
     o.threads = 1;
+    o.ranks = 1;
+    long bench = 0;
+    int bench_batch = 0;
     unsigned long long v;
     int c;
     opterr = 0;
@@ -60,13 +115,15 @@ int cmd_train(int argc, char **argv)
         case 'm': o.model_cfg = optarg; break;
         case 'o': o.run = optarg; break;
         case 'z': o.tokenizer = optarg; break;
-        case 's': case 'T': case 't': case 'S':
-            if (cli_parse_count(optarg, &v) < 0)
+        case 's': case 'T': case 't': case 'S': case 'B': case 'b':
+            if (cli_parse_count(optarg, &v) < 0 || ((c == 't' || c == 'B' || c == 'b') && (v < 1 || v > 4096)))
                 return cli_usage_error(usage, "train: bad number '%s'", optarg);
+            if (c == 'B') bench = (long)v;
+            if (c == 'b') bench_batch = (int)v;
             if (c == 's') o.max_steps = (long)v;
             else if (c == 'T') o.max_tokens = v;
             else if (c == 'S') o.stop_after = (long)v;
-            else o.threads = (int)v;
+            else if (c == 't') o.threads = (int)v;
             break;
         case 'O':
             o.optimizer_given = 1;
@@ -88,30 +145,32 @@ int cmd_train(int argc, char **argv)
         }
         case 'r': o.resume = 1; break;
         case 'q': o.quiet = 1; break;
-        case 'h': return cli_help(usage);
+        case 'h':
+            cli_help(usage);
+            return cli_help(dp_mpi_built() ? mpi_help : no_mpi_help);
         default: return cli_option_error(usage, "train", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "train: unexpected argument '%s'", argv[optind]);
-    if (!o.corpus || !o.model_cfg || !o.run)
+    if (bench && !o.model_cfg) return cli_usage_error(usage, "train: --bench needs --model");
+    if (bench_batch && !bench) return cli_usage_error(usage, "train: --batch is for --bench");
+    if (!bench && (!o.corpus || !o.model_cfg || !o.run))
         return cli_usage_error(usage, "train: --corpus, --model and --out are required");
     if (o.max_steps && o.max_tokens)
         return cli_usage_error(usage, "train: give --max-steps or --max-tokens, not both");
     blalm_err e;
-    train_summary s;
-    if (train_run(&o, &s, &e) < 0) {
-        fprintf(stderr, "blalm train: %s\n", e.msg);
+    /* started by mpirun: one rank of a data-parallel job */
+    int mpi = getenv("OMPI_COMM_WORLD_SIZE") != NULL;
+    if (mpi && dp_mpi_init(&o.rank, &o.ranks, &e) < 0) {
+        fprintf(stderr, "blalm train: started by mpirun, but %s\n", e.msg);
         return 1;
     }
-    if (s.test_words_scale != 1.0)
-        fprintf(stderr, "blalm train: NOT BabyLM-compliant: --test-words-scale %g shrank the %s budget and "
-                        "milestones (recorded in config.json and every checkpoint)\n", s.test_words_scale,
-                o.track == TRACK_STRICT ? "strict" : o.track == TRACK_STRICT_SMALL ? "strict-small" : "track");
-    if (!o.quiet)
-        fprintf(stderr,
-                "blalm train: %ld steps, loss %.4f, dev loss %.4f, %llu tokens, %.0f words seen, "
-                "%.0f tok/s, %d milestone checkpoints -> %s\n",
-                s.steps, s.last_loss, s.dev_loss, (unsigned long long)s.tokens_seen, s.words_seen,
-                s.tok_per_s, s.milestones_saved, o.run);
-    return 0;
+    int rc = bench ? run_bench(&o, bench, bench_batch, &e) : run_train(&o, &e);
+    if (rc && o.ranks > 1) {
+        fprintf(stderr, "blalm train: rank %d of %d: %s; stopping every rank\n", o.rank, o.ranks, e.msg);
+        dp_mpi_abort(1);
+    }
+    if (rc) fprintf(stderr, "blalm train: %s\n", e.msg);
+    if (mpi) dp_mpi_finalize();
+    return rc;
 }

@@ -454,6 +454,10 @@ struct model {
     const int32_t *tokens_ref;
     int32_t *tokens, *targets;
     int n_valid;
+    double loss_sum;                    /* sum of the last forward's token losses */
+    int shared_params;                  /* a replica: params belong to another model */
+    grad_ready_fn grad_ready;           /* called as regions of the gradient become final */
+    void *grad_ready_arg;
     /* backward scratch */
     float *gscratch;
     float *dx, *dxb, *dproj, *dhc, *dy, *dgu, *dact, *dig, *dfg, *dysw, *dfq, *dfk, *dz;
@@ -632,9 +636,51 @@ model *model_create(const model_config *c, blalm_err *e)
 void model_free(model *m)
 {
     if (!m) return;
-    free(m->tensors), free(m->params), free(m->grads), free(m->lw), free(m->lg);
+    if (!m->shared_params) free(m->params);
+    free(m->tensors), free(m->grads), free(m->lw), free(m->lg);
     free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
     free(m);
+}
+
+model *model_replica(model *m, blalm_err *e)
+{
+    model *r = model_create(&m->cfg, e);
+    if (!r) return NULL;
+    free(r->params);
+    r->params = m->params;
+    r->shared_params = 1;
+    set_pointers(r, r->params, r->lw, &r->embed, &r->head, &r->normf);
+    return r;
+}
+
+void model_on_grad_ready(model *m, grad_ready_fn fn, void *arg)
+{
+    m->grad_ready = fn;
+    m->grad_ready_arg = arg;
+}
+
+/* Region k of the gradient is final: 0 the final norm (and untied head),
+ * 1..L the layers from the last down, L+1 the embedding. */
+static void grad_ready(model *m, int k)
+{
+    if (!m->grad_ready) return;
+    int L = m->cfg.layers, nl = m->layer_nt;
+    size_t first0 = m->tensors[1].offset, normf = m->tensors[1 + L * nl].offset, a, b;
+    if (k == 0) {
+        a = normf, b = m->nparams;
+    } else if (k <= L) {
+        int l = L - k;
+        a = m->tensors[1 + l * nl].offset;
+        b = l + 1 < L ? m->tensors[1 + (l + 1) * nl].offset : normf;
+    } else {
+        a = 0, b = first0;
+    }
+    m->grad_ready(m->grad_ready_arg, k, a, b);
+}
+
+void model_grads_all_ready(model *m)
+{
+    for (int k = 0; k < m->cfg.layers + 2; k++) grad_ready(m, k);
 }
 
 void model_set_threads(int n)
@@ -932,10 +978,11 @@ static void rope_apply(float *x, int ld, int col0, int N, int S, int H, int dh, 
 }
 
 /* BLAS calls inside our OpenMP loops must run single-threaded: the
- * pthreads OpenBLAS would otherwise contend for its one thread pool. */
+ * pthreads OpenBLAS would otherwise contend for its one thread pool.
+ * The end restores what was set before (1 under data parallelism). */
 static int blas_serial_begin(void)
 {
-    int nt = omp_get_max_threads();
+    int nt = omp_get_max_threads() > 1 ? openblas_get_num_threads() : 1;
     if (nt > 1) openblas_set_num_threads(1);
     return nt;
 }
@@ -1402,6 +1449,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         for (size_t x = 0; x < (size_t)N * V; x++) m->logits[x] = soft_cap(m->logits[x], lc);
     }
     m->n_valid = 0;
+    m->loss_sum = 0;
     if (!targets) return 0;
     double total = 0;
     int valid = 0;
@@ -1420,6 +1468,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         valid++;
     }
     m->n_valid = valid;
+    m->loss_sum = total;
     if (loss) *loss = valid ? (float)(total / valid) : 0.0f;
     return 0;
 }
@@ -1428,12 +1477,21 @@ const float *model_logits(const model *m) { return m->logits; }
 
 void model_zero_grad(model *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
 
+double model_loss_sum(const model *m) { return m->loss_sum; }
+int model_valid_targets(const model *m) { return m->n_valid; }
+
 int model_backward(model *m, blalm_err *e)
+{
+    if (!m->acts || !m->n_valid) return err_set(e, "backward needs a forward with targets");
+    return model_backward_scaled(m, 1.0f / m->n_valid, e);
+}
+
+int model_backward_scaled(model *m, float inv, blalm_err *e)
 {
     const model_config *c = &m->cfg;
     if (!m->acts || !m->n_valid) return err_set(e, "backward needs a forward with targets");
     int N = m->B * m->S, D = c->dim, V = c->vocab_size, P = m->P, F = m->F, Hv = m->Hv;
-    float inv = 1.0f / m->n_valid, lc = (float)c->logit_soft_cap;
+    float lc = (float)c->logit_soft_cap;
     /* dlogits = (softmax - onehot) / n_valid, in place (times the soft cap's slope) */
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
@@ -1463,6 +1521,7 @@ int model_backward(model *m, blalm_err *e)
     /* head: logits = nf head^T */
     matmul_backward(m->dxb, D, 0.0f, m->ghead, m->logits, V, m->nf, D, m->head, N, D, V);
     rmsnorm_backward(m->dx, 0, m->gnormf, m->dxb, m->xf, m->rf, m->normf, N, D);
+    grad_ready(m, 0); /* a tied head's gradient is the embedding's: region L+1 */
     for (int l = c->layers - 1; l >= 0; l--) {
         layer_a *a = &m->la[l];
         const layer_w *w = &m->lw[l];
@@ -1483,12 +1542,14 @@ int model_backward(model *m, blalm_err *e)
         if (c->conv_kernel) shortconv_backward(m, a, w, g);
         matmul_backward(m->dxb, D, 0.0f, g->win, m->dproj, P, a->n1, D, w->win, N, D, P);
         rmsnorm_backward(m->dx, 1, g->norm1, m->dxb, a->x, a->r1, w->norm1, N, D);
+        grad_ready(m, c->layers - l);
     }
     for (int n = 0; n < N; n++) {
         float *ge = m->gembed + (size_t)m->tokens[n] * D;
         const float *d = m->dx + (size_t)n * D;
         for (int i = 0; i < D; i++) ge[i] += d[i];
     }
+    grad_ready(m, c->layers + 1);
     return 0;
 }
 

@@ -136,6 +136,24 @@ const float *model_logits(const model *m);
  * Needs a forward with targets. */
 int model_backward(model *m, blalm_err *e);
 void model_zero_grad(model *m);
+/* The same with the loss taken as inv * (sum of token losses): data
+ * parallelism (trainer/parallel.h) passes 1 / (valid targets of the whole
+ * batch) to every slice. */
+int model_backward_scaled(model *m, float inv, blalm_err *e);
+/* Sum (double) of the last forward's token losses, and its valid targets. */
+double model_loss_sum(const model *m);
+int model_valid_targets(const model *m);
+/* Called during model_backward as region k of the gradient, floats
+ * [p0, p1), is final: k = 0 the final norm and an untied head, 1..L the
+ * layers from the last down, L + 1 the embedding (and a tied head). The
+ * regions tile the parameters; L + 2 calls per backward, in this order. */
+typedef void (*grad_ready_fn)(void *arg, int k, size_t p0, size_t p1);
+void model_on_grad_ready(model *m, grad_ready_fn fn, void *arg);
+/* Makes those L + 2 calls at once (a slice without targets has no backward). */
+void model_grads_all_ready(model *m);
+/* A model that shares m's parameters (read only while it runs; m must
+ * outlive it) with gradients and activations of its own. */
+model *model_replica(model *m, blalm_err *e);
 /* Threads for OpenMP loops and OpenBLAS (1 = bit-exact runs). */
 void model_set_threads(int n);
 

@@ -14,6 +14,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,11 @@ struct optimizer {
     param_group *group; /* [ntensors]: the model's, unless regrouped */
     size_t ns_xs, ns_as;                     /* scratch sizes in floats */
     float *ns_x, *ns_a, *ns_b, *ns_t, *ns_y; /* Newton-Schulz scratch */
+    int ns_threads;                          /* scratch sets for threads 1.. (set 0 is the above) */
+    float **ns_more;                         /* [ns_threads - 1][5]: x, t, y, a, b */
 };
+
+static void free_more(optimizer *o);
 
 static int takes_muon(const optimizer *o, const tensor_info *ti, param_group g)
 {
@@ -71,6 +76,7 @@ static int ns_scratch(optimizer *o, model *m)
         if (s * s > as) as = s * s;
     }
     if (xs <= o->ns_xs && as <= o->ns_as && o->ns_x) return 0;
+    if (o->ns_threads > 1) free_more(o);
     free(o->ns_x), free(o->ns_t), free(o->ns_y), free(o->ns_a), free(o->ns_b);
     o->ns_x = malloc((xs + 1) * sizeof(float));
     o->ns_t = malloc((xs + 1) * sizeof(float));
@@ -87,6 +93,7 @@ optimizer *optim_create(model *m, optim_kind kind, const train_config *tc)
     if (!o) return NULL;
     o->kind = kind;
     o->tc = *tc;
+    o->ns_threads = 1;
     o->n = model_num_params(m);
     o->state = calloc(2 * o->n, sizeof(float));
     o->ntensors = model_num_tensors(m);
@@ -103,9 +110,37 @@ optimizer *optim_create(model *m, optim_kind kind, const train_config *tc)
     return o;
 }
 
+static void free_more(optimizer *o)
+{
+    for (int i = 0; i < 5 * (o->ns_threads - 1); i++) free(o->ns_more[i]);
+    free(o->ns_more);
+    o->ns_more = NULL;
+    o->ns_threads = 1;
+}
+
+/* Scratch for T threads orthogonalising matrices at once (0, or -1). */
+static int ns_scratch_threads(optimizer *o, int T)
+{
+    if (T <= o->ns_threads) return 0;
+    free_more(o);
+    o->ns_more = calloc((size_t)5 * (T - 1), sizeof *o->ns_more);
+    if (!o->ns_more) return -1;
+    o->ns_threads = T;
+    for (int t = 0; t < T - 1; t++) {
+        size_t sz[5] = {o->ns_xs, o->ns_xs, o->ns_xs, o->ns_as, o->ns_as};
+        for (int k = 0; k < 5; k++)
+            if (!(o->ns_more[5 * t + k] = malloc((sz[k] + 1) * sizeof(float)))) {
+                free_more(o);
+                return -1;
+            }
+    }
+    return 0;
+}
+
 void optim_free(optimizer *o)
 {
     if (!o) return;
+    if (o->ns_threads > 1) free_more(o);
     free(o->state), free(o->ns_x), free(o->ns_t), free(o->ns_a), free(o->ns_b), free(o->ns_y);
     free(o->group);
     free(o);
@@ -179,6 +214,26 @@ static float muon_scale(const train_config *tc, int rows, int cols)
     return sqrtf(fmaxf(1.0f, (float)rows / (float)cols));
 }
 
+/* Muon on tensor i with scratch x, t, y, a, b: momentum, Nesterov,
+ * Newton-Schulz, update. */
+static void muon_tensor(optimizer *o, model *m, int i, double lr_mult, float **scr)
+{
+    const train_config *tc = &o->tc;
+    const tensor_info *ti = model_tensor(m, i);
+    optim_plan plan = optim_tensor_plan(o, m, i);
+    size_t off = ti->offset, n = (size_t)ti->rows * ti->cols;
+    float *pp = model_params(m) + off, *gg = model_grads(m) + off, *mm = o->state + off;
+    float lr = (float)(plan.lr * lr_mult), keep = 1.0f - lr * (float)plan.decay;
+    float mu = (float)tc->muon_momentum, *u = scr[0];
+    for (size_t x = 0; x < n; x++) {
+        mm[x] = mu * mm[x] + gg[x];
+        u[x] = gg[x] + mu * mm[x];
+    }
+    orthogonalise(u, ti->rows, ti->cols, scr[3], scr[4], scr[1], scr[2]);
+    float step = lr * muon_scale(tc, ti->rows, ti->cols);
+    for (size_t x = 0; x < n; x++) pp[x] = keep * pp[x] - step * u[x];
+}
+
 void optim_step(optimizer *o, model *m, double lr_mult)
 {
     const train_config *tc = &o->tc;
@@ -187,24 +242,17 @@ void optim_step(optimizer *o, model *m, double lr_mult)
     o->t++;
     double bc1 = 1.0 - pow(tc->beta1, (double)o->t), bc2 = 1.0 - pow(tc->beta2, (double)o->t);
     float b1 = (float)tc->beta1, b2 = (float)tc->beta2, eps = (float)tc->adam_eps;
-    float mu = (float)tc->muon_momentum;
-    for (int i = 0; i < model_num_tensors(m); i++) {
+    int nt = model_num_tensors(m), nmuon = 0;
+    for (int i = 0; i < nt; i++) {
         const tensor_info *ti = model_tensor(m, i);
         optim_plan plan = optim_tensor_plan(o, m, i);
+        if (plan.muon) {
+            nmuon++;
+            continue;
+        }
         size_t off = ti->offset, n = (size_t)ti->rows * (ti->cols ? ti->cols : 1);
         float *pp = p + off, *gg = g + off, *mm = mom + off, *vv = var + off;
         float lr = (float)(plan.lr * lr_mult), keep = 1.0f - lr * (float)plan.decay;
-        if (plan.muon) {
-            float *u = o->ns_x;
-            for (size_t x = 0; x < n; x++) {
-                mm[x] = mu * mm[x] + gg[x];
-                u[x] = gg[x] + mu * mm[x];
-            }
-            orthogonalise(u, ti->rows, ti->cols, o->ns_a, o->ns_b, o->ns_t, o->ns_y);
-            float step = lr * muon_scale(tc, ti->rows, ti->cols);
-            for (size_t x = 0; x < n; x++) pp[x] = keep * pp[x] - step * u[x];
-            continue;
-        }
         float ib1 = (float)(1.0 / bc1), ib2 = (float)(1.0 / bc2);
         for (size_t x = 0; x < n; x++) { /* float only, so that it vectorises */
             float gx = gg[x];
@@ -213,6 +261,22 @@ void optim_step(optimizer *o, model *m, double lr_mult)
             pp[x] = keep * pp[x] - lr * (mx * ib1) / (sqrtf(vx * ib2) + eps);
         }
     }
+    if (!nmuon) return;
+    /* Muon's matrices are independent: one per thread at a time, each with
+     * single-threaded BLAS, so the result does not depend on the threads */
+    int T = omp_get_max_threads();
+    if (T > nmuon) T = nmuon;
+    if (T > 1 && ns_scratch_threads(o, T) < 0) T = 1; /* out of memory: serially */
+    int blas = T > 1 ? openblas_get_num_threads() : 1;
+    if (blas > 1) openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+    for (int i = 0; i < nt; i++) {
+        if (!optim_tensor_plan(o, m, i).muon) continue;
+        int t = omp_get_thread_num();
+        float *own[5] = {o->ns_x, o->ns_t, o->ns_y, o->ns_a, o->ns_b};
+        muon_tensor(o, m, i, lr_mult, t ? &o->ns_more[5 * (t - 1)] : own);
+    }
+    if (blas > 1) openblas_set_num_threads(blas);
 }
 
 double grad_clip(model *m, double max_norm)

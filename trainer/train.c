@@ -33,6 +33,7 @@
 #include "lib/utf8.h"
 #include "lib/zio.h"
 #include "trainer/optim.h"
+#include "trainer/parallel.h"
 #include "trainer/tokenizer.h"
 #include "trainer/tokshard.h"
 
@@ -846,6 +847,9 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     memset(sum, 0, sizeof *sum);
     model_set_threads(o->threads);
+    /* Open MPI: every rank trains; rank 0 alone prepares the data first and
+     * writes config.json, the log and the checkpoints */
+    int rank = o->rank, R = o->ranks > 0 ? o->ranks : 1, lead = rank == 0;
     model_config cfg;
     char p[4096], ckpath[4096];
     if (model_config_load(o->model_cfg, &cfg, e) < 0) return -1;
@@ -858,8 +862,14 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
                        o->run);
     if (o->resume && !file_exists(ckpath))
         return err_set(e, "%s: nothing to resume (no checkpoints/latest.bin)", o->run);
-    bpe_tokenizer *tok = prepare_data(o, (uint32_t)cfg.vocab_size, e);
-    if (!tok) return -1;
+    bpe_tokenizer *tok = lead ? prepare_data(o, (uint32_t)cfg.vocab_size, e) : NULL;
+    if (lead && !tok) return -1;
+    dp_barrier(R); /* the others then find the token cache ready */
+    if (!lead) { /* reads what rank 0 wrote (RUN/tokenizer.json, a current cache); writes nothing */
+        train_opts ro = *o;
+        ro.tokenizer = NULL;
+        if (!(tok = prepare_data(&ro, (uint32_t)cfg.vocab_size, e))) return -1;
+    }
     cfg.vocab_size = (int)bpe_vocab_size(tok);
     bpe_free(tok);
     tokshard train, dev;
@@ -878,6 +888,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     int rc = -1;
     model *m = NULL;
     optimizer *opt = NULL;
+    dp_ctx *dp = NULL;
     FILE *logf = NULL;
     int32_t *in = NULL, *tg = NULL;
     uint32_t *tmp = NULL;
@@ -896,6 +907,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     }
     uint64_t n_windows = (train.n_tokens - 1) / (uint64_t)S;
     if ((uint64_t)B > n_windows) B = (int)n_windows; /* tiny corpora: fewer rows */
+    if (B < R) {
+        err_set(e, "%d ranks for a batch of %d rows: each rank needs at least one row", R, B);
+        goto done;
+    }
     uint64_t per_step = (uint64_t)B * S, steps_per_epoch = n_windows / (uint64_t)B;
     double corpus_words = 0;
     for (uint64_t d = 0; d < train.n_docs; d++) corpus_words += (double)train.docs[d].words;
@@ -940,7 +955,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     char *cs = cJSON_Print(cj);
     cJSON_Delete(cj);
     snprintf(p, sizeof p, "%s/config.json", o->run);
-    int wr = write_file_atomic(p, cs, strlen(cs), e);
+    int wr = lead ? write_file_atomic(p, cs, strlen(cs), e) : 0;
     free(cs);
     if (wr < 0) goto done;
     m = model_create(&cfg, e);
@@ -952,15 +967,15 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         goto done;
     }
     if (o->resume && ckpt_load(ckpath, m, opt, NULL, NULL, e) < 0) goto done;
+    if (!(dp = dp_create(m, o->threads, rank, R, e))) goto done;
     snprintf(p, sizeof p, "%s/log.jsonl", o->run);
-    if (o->resume) trim_log(p, pos.step);
-    logf = fopen(p, o->resume ? "a" : "w");
-    if (!logf) {
+    if (lead && o->resume) trim_log(p, pos.step);
+    if (lead && !(logf = fopen(p, o->resume ? "a" : "w"))) {
         err_errno(e, "%s", p);
         goto done;
     }
     char line[4096]; /* a step line with one DynMod alpha per layer */
-    if (!o->resume) {
+    if (lead && !o->resume) {
         cJSON *st = start_line(&cfg, m, opt, kind, train.n_tokens, n_windows, B, steps_per_epoch, total);
         if (wscale != 1.0) {
             cJSON_AddNumberToObject(st, "test_words_scale", wscale);
@@ -980,12 +995,15 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         goto done;
     }
     epoch_order(&cfg.train, pos.epoch, n_windows, order);
-    pg = prog_start("train", (uint64_t)total, PROG_COUNT, o->quiet);
+    pg = prog_start("train", (uint64_t)total, PROG_COUNT, o->quiet || !lead);
     prog_update(pg, (uint64_t)pos.step);
     double t_last = now_seconds();
     long tok_since = 0;
     float loss = 0;
     long ran = 0;
+    double t_steps = 0, t_allreduce = 0;
+    int row0, row1; /* this rank's rows of every step */
+    dp_rows(B, rank, R, &row0, &row1);
     while (pos.step < total) {
         if (pos.data_pos / per_step >= steps_per_epoch) {
             pos.data_pos = 0;
@@ -993,17 +1011,21 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             epoch_order(&cfg.train, pos.epoch, n_windows, order);
         }
         uint64_t k = pos.data_pos / (uint64_t)S; /* windows read in this epoch */
-        read_windows(&train, order, k, B, S, in, tg, tmp);
-        if (model_forward(m, in, tg, B, S, &loss, e) < 0) goto done;
+        read_windows(&train, order, k + (uint64_t)row0, row1 - row0, S, in, tg, tmp);
+        double t_step = now_seconds();
+        dp_times tm;
+        if (dp_step(dp, in, tg, B, S, &loss, &tm, e) < 0) goto done;
         if (!isfinite(loss)) {
             err_set(e, "step %ld: loss is %g; lower the learning rate", pos.step + 1, loss);
             goto done;
         }
-        model_zero_grad(m);
-        if (model_backward(m, e) < 0) goto done;
+        /* every rank holds the same gradient: the same clip and update */
         double gn = grad_clip(m, cfg.train.grad_clip);
         double mult = lr_schedule(&cfg.train, pos.step, total);
         optim_step(opt, m, mult);
+        t_steps += now_seconds() - t_step;
+        t_allreduce += tm.allreduce;
+        /* the words of all B rows, counted alike on every rank */
         pos.words_seen += words_in_windows(&train, order, k, B, S);
         pos.tokens_seen += per_step;
         pos.data_pos += per_step;
@@ -1029,10 +1051,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             uint64_t mw = milestones[pos.next_milestone++];
             snprintf(p, sizeof p, "%s/checkpoints/chck_%lluM.bin", o->run,
                      (unsigned long long)(mw / 1000000ull));
-            if (ckpt_save(p, m, opt, kind, &pos, e) < 0) goto done;
+            if (lead && ckpt_save(p, m, opt, kind, &pos, e) < 0) goto done;
             sum->milestones_saved++;
         }
-        if (have_dev && cfg.train.eval_every && (pos.step % cfg.train.eval_every == 0 || pos.step == total)) {
+        if (lead && have_dev && cfg.train.eval_every && (pos.step % cfg.train.eval_every == 0 || pos.step == total)) {
             double dl, pw;
             int er = evaluate(m, &dev, B, S, cfg.train.eval_batches ? cfg.train.eval_batches : 1, &dl, &pw, e);
             if (er < 0) goto done;
@@ -1044,7 +1066,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
                 sum->dev_loss = dl;
             }
         }
-        if ((cfg.train.checkpoint_every && pos.step % cfg.train.checkpoint_every == 0) || pos.step == total)
+        if (lead && ((cfg.train.checkpoint_every && pos.step % cfg.train.checkpoint_every == 0) ||
+                     pos.step == total))
             if (ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
         if (o->stop_after && ran >= o->stop_after) break;
     }
@@ -1053,15 +1076,87 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     sum->last_loss = loss;
     sum->words_seen = pos.words_seen;
     sum->tokens_seen = pos.tokens_seen;
+    sum->allreduce_frac = t_steps > 0 ? t_allreduce / t_steps : 0;
     rc = 0;
 done:
     prog_end(pg);
     if (logf) fclose(logf);
     free(in), free(tg), free(tmp), free(order);
+    dp_free(dp);
     optim_free(opt);
     model_free(m);
     tokshard_close(&train);
     if (dev.tok_map || dev.idx_map) tokshard_close(&dev);
+    return rc;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r, blalm_err *e)
+{
+    memset(r, 0, sizeof *r);
+    model_set_threads(o->threads);
+    int rank = o->rank, R = o->ranks > 0 ? o->ranks : 1;
+    model_config cfg;
+    if (model_config_load(o->model_cfg, &cfg, e) < 0) return -1;
+    int B = batch > 0 ? batch : cfg.train.batch_size, S = cfg.train.seq_len;
+    if (B < R) return err_set(e, "%d ranks for a batch of %d rows: each rank needs at least one row", R, B);
+    model *m = model_create(&cfg, e);
+    if (!m) return -1;
+    model_init_weights(m, cfg.train.seed);
+    optimizer *opt = optim_create(m, o->optimizer, &cfg.train);
+    dp_ctx *dp = opt ? dp_create(m, o->threads, rank, R, e) : NULL;
+    int lo, hi, rc = -1;
+    dp_rows(B, rank, R, &lo, &hi);
+    int32_t *in = malloc((size_t)B * S * 4), *tg = malloc((size_t)B * S * 4);
+    if (!opt || !dp || !in || !tg) {
+        if (!opt || (dp && (!in || !tg))) err_set(e, "out of memory");
+        goto done;
+    }
+    uint64_t st = cfg.train.seed * 2654435761u + 99; /* the same rows on every rank */
+    for (long i = 0; i < (long)B * S; i++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        in[i] = (int32_t)(st % (uint64_t)cfg.vocab_size);
+        tg[i] = (int32_t)((st >> 20) % (uint64_t)cfg.vocab_size);
+    }
+    double t0 = 0, c0 = 0;
+    float loss = 0;
+    for (int s = 0; s <= steps; s++) {
+        if (s == 1) { /* step 0 allocates: warm-up */
+            dp_barrier(R);
+            t0 = now_seconds(), c0 = cpu_seconds();
+        }
+        dp_times tm;
+        double ts = now_seconds();
+        if (dp_step(dp, in + (size_t)lo * S, tg + (size_t)lo * S, B, S, &loss, &tm, e) < 0) goto done;
+        grad_clip(m, cfg.train.grad_clip);
+        optim_step(opt, m, 1.0);
+        if (s >= 1) {
+            r->step_s += now_seconds() - ts;
+            r->compute_s += tm.compute;
+            r->fold_s += tm.fold;
+            r->allreduce_s += tm.allreduce;
+        }
+    }
+    double wall = now_seconds() - t0, cpu = cpu_seconds() - c0;
+    dp_sum_doubles(&cpu, 1, R);
+    r->allreduce_pure_s = dp_allreduce_seconds(dp, 3);
+    r->steps = steps, r->batch = B, r->seq = S, r->threads = o->threads, r->ranks = R;
+    r->tok_per_s = (double)steps * B * S / wall;
+    r->cpu_tok_per_s = (double)steps * B * S / cpu;
+    r->step_s /= steps, r->compute_s /= steps, r->fold_s /= steps, r->allreduce_s /= steps;
+    r->last_loss = loss;
+    rc = 0;
+done:
+    free(in), free(tg);
+    dp_free(dp);
+    optim_free(opt);
+    model_free(m);
     return rc;
 }
 

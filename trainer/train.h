@@ -24,7 +24,8 @@ typedef struct train_opts {
     optim_kind optimizer;
     int optimizer_given;    /* 1: --optimizer given (a resume refuses another) */
     babylm_track track;
-    int threads;
+    int threads;            /* data-parallel workers (trainer/parallel.h); any count gives the same run */
+    int rank, ranks;        /* this process in an Open MPI job (0, 1 without; 0 counts as 1) */
     int resume;
     int quiet;
     long stop_after;        /* testing: stop (as if killed) after this many steps */
@@ -36,12 +37,27 @@ typedef struct train_opts {
 typedef struct train_summary {
     long steps;
     double last_loss, dev_loss, words_seen, tok_per_s;
+    double allreduce_frac;   /* share of step wall time spent waiting for the all-reduce */
     uint64_t tokens_seen;
     int milestones_saved;
     double test_words_scale; /* 1 unless the run is a scaled-down test (not BabyLM-compliant) */
 } train_summary;
 
 int train_run(const train_opts *o, train_summary *s, blalm_err *e);
+
+/* Throughput of the training step (data-parallel gradient, clipping, the
+ * optimiser) on random tokens at the config's batch and sequence length:
+ * steps timed after one warm-up step, on o->threads threads and o->ranks
+ * ranks. Only model_cfg, optimizer, threads, rank and ranks of o are read. */
+typedef struct train_bench_result {
+    int steps, batch, seq, threads, ranks;
+    double tok_per_s;        /* global tokens per second of wall time */
+    double cpu_tok_per_s;    /* global tokens per CPU-second of this process x ranks */
+    double step_s, compute_s, fold_s, allreduce_s; /* per step, wall, rank 0's */
+    double allreduce_pure_s; /* one all-reduce of the gradient with all ranks entering together */
+    double last_loss;
+} train_bench_result;
+int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r, blalm_err *e);
 
 /* Words whose checkpoints BabyLM requires, in order (n returned). */
 int babylm_milestones(babylm_track t, uint64_t *out, int cap);
