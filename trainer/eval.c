@@ -1173,13 +1173,27 @@ static int task_wanted(const eval_opts *o, const task_def *d, int *explicit)
     return 0;
 }
 
+/* Is name in the comma list? */
+static int in_list(const char *list, const char *name)
+{
+    size_t l = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (n == l && !strncmp(p, name, l)) return 1;
+        if (!c) break;
+        p = c + 1;
+    }
+    return 0;
+}
+
 static int check_task_list(const char *tasks, blalm_err *e)
 {
     if (!tasks) return 0;
     for (const char *p = tasks; *p;) {
         const char *c = strchr(p, ',');
         size_t n = c ? (size_t)(c - p) : strlen(p);
-        int ok = 0;
+        int ok = n == 3 && !strncmp(p, "aoa", 3);
         for (int i = 0; i < NTASKS; i++)
             if (strlen(TASKS[i].name) == n && !strncmp(p, TASKS[i].name, n)) ok = 1;
         if (!ok) return err_set(e, "unknown task '%.*s' (tasks: %s)", (int)n, p, EVAL_TASKS);
@@ -1233,11 +1247,15 @@ static void dump_reading(FILE *df, const task_state *t, int every)
     }
 }
 
+static int aoa_paths(const char *data, char json[4096], char csv[4096]);
+
 int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
 {
     *result = NULL;
     if (!o->run || !o->data) return err_set(e, "eval needs a run and a data folder");
     if (check_task_list(o->tasks, e) < 0) return -1;
+    if (in_list(o->tasks, "aoa"))
+        return err_set(e, "aoa: age of acquisition needs every milestone checkpoint (--all-checkpoints)");
     char p[4096], ck[4096];
     const char *name = o->checkpoint ? o->checkpoint : "latest";
     snprintf(ck, sizeof ck, "%s/checkpoints/%s.bin", o->run, name);
@@ -1358,6 +1376,9 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         task_free(&t);
     }
     cJSON_AddItemToObject(res, "data", data);
+    char aj[4096], ac[4096];
+    if (!o->tasks && aoa_paths(o->data, aj, ac))
+        cJSON_AddStringToObject(skipped, "aoa", "needs every milestone checkpoint (--all-checkpoints)");
     cJSON_AddItemToObject(res, "skipped", skipped);
     cJSON_AddItemToObject(res, "overall", num_or_null(nscores ? sum / nscores : NAN));
     cJSON_AddNumberToObject(res, "scores_averaged", nscores);
@@ -1386,12 +1407,458 @@ out:
     return rc;
 }
 
-/* ------------------------------------------------------------ learning curve */
+/* ------------------------------------------------------------ age of acquisition */
+
+/* DIR/aoa/cdi_childes.json (or DIR/cdi_childes/cdi_childes.json, where the
+ * AoA README puts it) and cdi_human.csv beside it or in DIR/aoa/. */
+static int aoa_paths(const char *data, char json[4096], char csv[4096])
+{
+    static const char *const dirs[] = {"aoa", "cdi_childes"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(json, 4096, "%s/%s/cdi_childes.json", data, dirs[i]);
+        if (!file_exists(json)) continue;
+        snprintf(csv, 4096, "%s/%s/cdi_human.csv", data, dirs[i]);
+        if (file_exists(csv)) return 1;
+        snprintf(csv, 4096, "%s/aoa/cdi_human.csv", data);
+        if (file_exists(csv)) return 1;
+    }
+    return 0;
+}
+
+typedef struct aoa_words {
+    char **word; /* keys of cdi_childes.json, in order */
+    int *contexts;
+    int n;
+} aoa_words;
+
+static void aoa_words_free(aoa_words *w)
+{
+    for (int i = 0; i < w->n; i++) free(w->word[i]);
+    free(w->word), free(w->contexts);
+    memset(w, 0, sizeof *w);
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* load_eval: words longer than one character with at least min_context
+ * contexts ({"context": ...} objects). */
+static int aoa_load_words(const char *path, int min_context, aoa_words *w, cJSON *files, blalm_err *e)
+{
+    data_file f = {0};
+    snprintf(f.path, sizeof f.path, "%s", path);
+    snprintf(f.rel, sizeof f.rel, "%s", strstr(path, "/aoa/") ? "aoa/cdi_childes.json" : "cdi_childes/cdi_childes.json");
+    if (slurp(&f, files, e) < 0) return -1;
+    cJSON *doc = cJSON_ParseWithLength(f.buf, f.len);
+    int rc = -1;
+    if (!cJSON_IsObject(doc)) {
+        err_set(e, "%s: expected a JSON object {word: [{\"context\": ...}, ...]}", path);
+        goto out;
+    }
+    int cap = cJSON_GetArraySize(doc);
+    w->word = calloc((size_t)cap + 1, sizeof *w->word);
+    w->contexts = calloc((size_t)cap + 1, sizeof *w->contexts);
+    if (!w->word || !w->contexts) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, doc) {
+        if (!cJSON_IsArray(it)) {
+            err_set(e, "%s: word \"%.60s\": expected an array of contexts", path, it->string);
+            goto out;
+        }
+        const cJSON *c;
+        cJSON_ArrayForEach(c, it) {
+            if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "context"))) {
+                err_set(e, "%s: word \"%.60s\": expected objects with a string \"context\"", path, it->string);
+                goto out;
+            }
+        }
+        int nc = cJSON_GetArraySize(it);
+        if (utf8_chars(it->string) <= 1 || nc < min_context) continue;
+        if (!(w->word[w->n] = strdup(it->string))) {
+            err_set(e, "out of memory");
+            goto out;
+        }
+        w->contexts[w->n++] = nc;
+    }
+    if (!w->n) {
+        err_set(e, "%s: no word with at least %d contexts", path, min_context);
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(doc);
+    free(f.buf);
+    return rc;
+}
+
+/* Python's str.strip() for ASCII whitespace (the CDI words are ASCII). */
+static void strip_copy(const char *s, char *out, size_t cap)
+{
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r'))) n--;
+    if (n >= cap) n = cap - 1;
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+/* Each word's surprisal at checkpoint NAME: <|endoftext|> + word, every
+ * token after <|endoftext|> scored (the official use_bos_only input). */
+static int aoa_surprisals(const eval_opts *o, const char *name, const aoa_words *w, double *out,
+                          blalm_err *e)
+{
+    char ck[4096], p[4096];
+    snprintf(ck, sizeof ck, "%s/checkpoints/%s.bin", o->run, name);
+    model_config cfg;
+    model *m = NULL;
+    bpe_tokenizer *tok = NULL;
+    encoder x = {0};
+    jobset J = {0};
+    int rc = -1;
+    if (ckpt_read_config(ck, &cfg, e) < 0) return -1;
+    if (!(m = model_create(&cfg, e))) return -1;
+    ckpt_pos pos;
+    if (ckpt_load(ck, m, NULL, NULL, &pos, e) < 0) goto out;
+    snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
+    if (!(tok = bpe_load(p, e))) goto out;
+    if ((int)bpe_vocab_size(tok) != cfg.vocab_size) {
+        err_set(e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), cfg.vocab_size);
+        goto out;
+    }
+    if (bpe_eot_id(tok) == BPE_NO_ID) {
+        err_set(e, "%s: no %s token (AoA scores a word after the tokenizer's bos_token)", p, BPE_EOT);
+        goto out;
+    }
+    x.tok = tok;
+    if (!(x.enc = bpe_encoder_new(tok, e))) goto out;
+    model_set_threads(o->threads > 0 ? o->threads : 1);
+    for (int i = 0; i < w->n; i++) {
+        char word[1024];
+        strip_copy(w->word[i], word, sizeof word);
+        int n = enc_text(&x, word, strlen(word), 1, BPE_ALLOW_SPECIAL, e);
+        if (n < 0 || jobs_add(&J, x.ids, n, 1, e) < 0) goto out;
+    }
+    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0};
+    if (score_jobs(&sc, &J, e) < 0) goto out;
+    for (int i = 0; i < w->n; i++) out[i] = -J.v[i].score;
+    rc = 0;
+out:
+    if (rc < 0) err_prefix(e, "%s", ck);
+    jobs_free(&J);
+    bpe_encoder_free(x.enc);
+    free(x.ids), free(x.ends);
+    bpe_free(tok);
+    model_free(m);
+    return rc;
+}
+
+/* AoAEvaluator.extract_step_number: the first number, then K/M/B. */
+static double step_number(const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) return v->valuedouble;
+    if (!cJSON_IsString(v)) return NAN;
+    const char *s = v->valuestring;
+    while (*s && !(*s >= '0' && *s <= '9')) s++;
+    if (!*s) return NAN;
+    const char *q = s;
+    while (*q >= '0' && *q <= '9') q++;
+    if (*q == '.' && q[1] >= '0' && q[1] <= '9')
+        for (q++; *q >= '0' && *q <= '9'; q++) {}
+    double num = strtod(s, NULL);
+    while (*q == ' ' || (*q >= '\t' && *q <= '\r')) q++;
+    int u = *q >= 'a' && *q <= 'z' ? *q - 32 : *q;
+    return num * (u == 'K' ? 1e3 : u == 'M' ? 1e6 : u == 'B' ? 1e9 : 1);
+}
+
+typedef struct aoa_word_data {
+    const char *word;
+    double *steps, *surp;
+    int n, cap;
+} aoa_word_data;
+
+int eval_aoa_fitness(const cJSON *doc, const char *csv, size_t len, const char *where, cJSON **out,
+                     blalm_err *e)
+{
+    *out = NULL;
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
+    if (!cJSON_IsArray(results) || !cJSON_GetArraySize(results))
+        return err_set(e, "AoA: no results found in the surprisal data");
+    /* the CDI table: word, then the age columns 16..30 that are present */
+    char *scratch = malloc(len + 1), *fields[128];
+    int rc = -1, nw = 0, cap = 0, agecol[15], nages = 0, wordcol = -1;
+    double ages[15];
+    char **cdi_word = NULL;
+    double *cdi = NULL; /* [row][nages] */
+    aoa_word_data *wd = NULL;
+    int nwd = 0;
+    double *maoa = NULL, *caoa = NULL;
+    cJSON *valid = NULL;
+    if (!scratch) return err_set(e, "out of memory");
+    const char *p = csv, *end = csv + len;
+    int nh = csv_record(&p, end, scratch, fields, 128);
+    for (int i = 0; i < nh && i < 128; i++)
+        if (!strcmp(fields[i], "word")) wordcol = i;
+    for (int a = 16; a <= 30; a++)
+        for (int i = 0; i < nh && i < 128; i++) {
+            char nm[8];
+            snprintf(nm, sizeof nm, "%d", a);
+            if (!strcmp(fields[i], nm)) {
+                agecol[nages] = i, ages[nages++] = a;
+                break;
+            }
+        }
+    if (wordcol < 0 || !nages) {
+        err_set(e, "%s:1: expected a column \"word\" and age columns \"16\" .. \"30\"", where);
+        goto out;
+    }
+    long line = 1;
+    while (p < end) {
+        line++;
+        int nf = csv_record(&p, end, scratch, fields, 128);
+        if (nf == 1 && !fields[0][0]) continue;
+        if (nf != nh) {
+            err_set(e, "%s:%ld: %d fields, the header has %d", where, line, nf, nh);
+            goto out;
+        }
+        if (nw == cap) {
+            cap = cap ? 2 * cap : 256;
+            char **a = realloc(cdi_word, (size_t)cap * sizeof *a);
+            if (a) cdi_word = a;
+            double *b = realloc(cdi, (size_t)cap * nages * sizeof *b);
+            if (b) cdi = b;
+            if (!a || !b) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+        }
+        const char *wf = fields[wordcol];
+        cdi_word[nw] = is_na(wf) ? NULL : strdup(wf); /* pandas: NaN matches no word */
+        for (int k = 0; k < nages; k++) {
+            const char *s = fields[agecol[k]];
+            char *ep;
+            double v = is_na(s) ? NAN : strtod(s, &ep);
+            if (!is_na(s) && *ep) {
+                nw++;
+                err_set(e, "%s:%ld: column %.0f: expected a number, got \"%.40s\"", where, line, ages[k], s);
+                goto out;
+            }
+            cdi[(size_t)nw * nages + k] = v;
+        }
+        nw++;
+    }
+    /* results grouped by word, in first-appearance order */
+    int nres = cJSON_GetArraySize(results);
+    wd = calloc((size_t)nres, sizeof *wd);
+    if (!wd) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    const cJSON *r;
+    int ri = 0;
+    cJSON_ArrayForEach(r, results) {
+        const cJSON *tw = cJSON_GetObjectItemCaseSensitive(r, "target_word"),
+                    *sv = cJSON_GetObjectItemCaseSensitive(r, "surprisal");
+        if (!cJSON_IsString(tw)) {
+            err_set(e, "AoA: result %d: expected a string \"target_word\"", ri);
+            goto out;
+        }
+        ri++;
+        double st = step_number(cJSON_GetObjectItemCaseSensitive(r, "step"));
+        if (!cJSON_IsNumber(sv) || isnan(st)) continue; /* skipped, as the official code does */
+        int k = nwd - 1;
+        if (k < 0 || strcmp(wd[k].word, tw->valuestring)) /* usually the previous word's */
+            for (k = 0; k < nwd && strcmp(wd[k].word, tw->valuestring); k++) {}
+        if (k == nwd) wd[nwd++].word = tw->valuestring;
+        aoa_word_data *d = &wd[k];
+        if (d->n == d->cap) {
+            d->cap = d->cap ? 2 * d->cap : 32;
+            double *a = realloc(d->steps, (size_t)d->cap * sizeof *a);
+            if (a) d->steps = a;
+            double *b = realloc(d->surp, (size_t)d->cap * sizeof *b);
+            if (b) d->surp = b;
+            if (!a || !b) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+        }
+        d->steps[d->n] = st, d->surp[d->n++] = sv->valuedouble;
+    }
+    maoa = malloc(((size_t)nwd + 1) * sizeof *maoa);
+    caoa = malloc(((size_t)nwd + 1) * sizeof *caoa);
+    valid = cJSON_CreateArray();
+    if (!maoa || !caoa) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    int nv = 0;
+    for (int k = 0; k < nwd; k++) {
+        int row = -1;
+        for (int i = 0; i < nw && row < 0; i++)
+            if (cdi_word[i] && !strcmp(cdi_word[i], wd[k].word)) row = i;
+        if (row < 0) continue;
+        double ca = eval_child_aoa(ages, cdi + (size_t)row * nages, nages);
+        if (isnan(ca)) continue;
+        double ma = eval_model_aoa(wd[k].steps, wd[k].surp, wd[k].n);
+        if (isnan(ma)) continue;
+        maoa[nv] = ma, caoa[nv++] = ca;
+        cJSON_AddItemToArray(valid, cJSON_CreateString(wd[k].word));
+    }
+    cJSON *o = cJSON_CreateObject();
+    if (nv < 3) {
+        cJSON_AddNumberToObject(o, "curve_fitness", 0.0);
+        cJSON_AddNumberToObject(o, "n_words", nv);
+    } else {
+        double rr = eval_pearson(maoa, caoa, nv);
+        cJSON_AddItemToObject(o, "curve_fitness", num_or_null(rr));
+        cJSON_AddItemToObject(o, "p_value", num_or_null(eval_pearson_p(rr, nv)));
+        cJSON_AddNumberToObject(o, "n_words", nv);
+        cJSON *ms = cJSON_CreateObject();
+        double msum = 0;
+        for (int k = 0; k < nages; k++) {
+            double s = 0;
+            int c = 0;
+            for (int i = 0; i < nw; i++)
+                if (!isnan(cdi[(size_t)i * nages + k])) s += cdi[(size_t)i * nages + k], c++;
+            char nm[16];
+            snprintf(nm, sizeof nm, "month_%.0f", ages[k]);
+            cJSON_AddItemToObject(ms, nm, num_or_null(c ? s / c : NAN));
+            msum += c ? s / c : NAN;
+        }
+        cJSON_AddItemToObject(o, "mean_monthly_score", num_or_null(msum / nages));
+        cJSON_AddItemToObject(o, "monthly_scores", ms);
+        cJSON_AddItemToObject(o, "valid_words", valid);
+        valid = NULL;
+        cJSON_AddItemToObject(o, "model_aoas", cJSON_CreateDoubleArray(maoa, nv));
+        cJSON_AddItemToObject(o, "child_aoas", cJSON_CreateDoubleArray(caoa, nv));
+    }
+    *out = o;
+    rc = 0;
+out:
+    for (int i = 0; i < nw; i++) free(cdi_word[i]);
+    free(cdi_word), free(cdi), free(scratch);
+    for (int k = 0; k < nwd; k++) free(wd[k].steps), free(wd[k].surp);
+    free(wd), free(maoa), free(caoa);
+    cJSON_Delete(valid);
+    return rc;
+}
+
+int eval_aoa_score_file(const char *path, const char *data, cJSON **out, blalm_err *e)
+{
+    *out = NULL;
+    char aj[4096], ac[4096];
+    if (!aoa_paths(data, aj, ac))
+        return err_set(e, "%s: no aoa/cdi_childes.json with cdi_human.csv (the official AoA data)", data);
+    data_file s = {0}, c = {0};
+    cJSON *files = cJSON_CreateObject(), *doc = NULL;
+    int rc = -1;
+    snprintf(s.path, sizeof s.path, "%s", path);
+    snprintf(s.rel, sizeof s.rel, "surprisal");
+    snprintf(c.path, sizeof c.path, "%s", ac);
+    snprintf(c.rel, sizeof c.rel, "cdi_human.csv");
+    if (slurp(&s, files, e) < 0 || slurp(&c, files, e) < 0) goto out;
+    if (!(doc = cJSON_ParseWithLength(s.buf, s.len))) {
+        err_set(e, "%s: not JSON (expected the official surprisal.json)", path);
+        goto out;
+    }
+    if (eval_aoa_fitness(doc, c.buf, c.len, c.path, out, e) < 0) goto out;
+    cJSON_AddItemToObject(*out, "data", files);
+    files = NULL;
+    rc = 0;
+out:
+    cJSON_Delete(files), cJSON_Delete(doc);
+    free(s.buf), free(c.buf);
+    return rc;
+}
+
+static int write_json(const char *path, const cJSON *o, blalm_err *e)
+{
+    char *txt = cJSON_Print(o);
+    if (!txt) return err_set(e, "out of memory");
+    size_t tl = strlen(txt);
+    txt[tl] = '\n';
+    int wr = write_file_atomic(path, txt, tl + 1, e);
+    free(txt);
+    return wr;
+}
 
 typedef struct milestone {
     char name[64];
     double m;
 } milestone;
+
+/* Surprisals of every word at every milestone -> RUN/aoa_surprisal.json
+ * (the official format) -> the fitness -> RUN/aoa.json; returns it. */
+static cJSON *run_aoa(const eval_opts *o, const milestone *ms, int nms, const char *aj, const char *ac,
+                      blalm_err *e)
+{
+    aoa_words w = {0};
+    cJSON *files = cJSON_CreateObject(), *doc = NULL, *fit = NULL;
+    double *s = NULL;
+    data_file c = {0};
+    int min_ctx = o->aoa_min_context > 0 ? o->aoa_min_context : 20;
+    if (aoa_load_words(aj, min_ctx, &w, files, e) < 0) goto fail;
+    s = malloc((size_t)nms * w.n * sizeof *s);
+    if (!s) {
+        err_set(e, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < nms; i++) {
+        if (aoa_surprisals(o, ms[i].name, &w, s + (size_t)i * w.n, e) < 0) goto fail;
+        if (o->progress) o->progress(o->arg, "aoa", (uint64_t)i + 1, (uint64_t)nms);
+    }
+    doc = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(doc, "metadata"), *res = cJSON_AddArrayToObject(doc, "results");
+    cJSON_AddStringToObject(md, "model_name", o->run);
+    cJSON_AddBoolToObject(md, "use_bos_only", 1);
+    cJSON_AddNumberToObject(md, "total_steps", nms);
+    cJSON_AddNumberToObject(md, "completed_steps", nms);
+    for (int i = 0; i < nms; i++)
+        for (int k = 0; k < w.n; k++)
+            for (int ci = 0; ci < w.contexts[k]; ci++) {
+                cJSON *r = cJSON_CreateObject();
+                cJSON_AddStringToObject(r, "step", ms[i].name);
+                cJSON_AddNumberToObject(r, "word_count", ms[i].m * 1e6);
+                cJSON_AddStringToObject(r, "target_word", w.word[k]);
+                cJSON_AddNumberToObject(r, "context_id", ci);
+                cJSON_AddStringToObject(r, "context", "BOS_ONLY");
+                cJSON_AddNumberToObject(r, "surprisal", s[(size_t)i * w.n + k]);
+                cJSON_AddItemToArray(res, r);
+            }
+    char p[4096];
+    snprintf(p, sizeof p, "%s/aoa_surprisal.json", o->run);
+    if (write_json(p, doc, e) < 0) goto fail;
+    snprintf(c.path, sizeof c.path, "%s", ac);
+    snprintf(c.rel, sizeof c.rel, "%s", strstr(ac, "/aoa/") ? "aoa/cdi_human.csv" : "cdi_childes/cdi_human.csv");
+    if (slurp(&c, files, e) < 0 || eval_aoa_fitness(doc, c.buf, c.len, c.path, &fit, e) < 0) goto fail;
+    cJSON_AddStringToObject(fit, "surprisal", p);
+    cJSON_AddNumberToObject(fit, "words", w.n);
+    cJSON_AddNumberToObject(fit, "min_context", min_ctx);
+    cJSON *cks = cJSON_AddArrayToObject(fit, "checkpoints");
+    for (int i = 0; i < nms; i++) cJSON_AddItemToArray(cks, cJSON_CreateString(ms[i].name));
+    cJSON_AddItemToObject(fit, "data", files);
+    files = NULL;
+    snprintf(p, sizeof p, "%s/aoa.json", o->run);
+    if (write_json(p, fit, e) < 0) goto fail;
+    cJSON_AddStringToObject(fit, "path", p);
+    goto done;
+fail:
+    cJSON_Delete(fit);
+    fit = NULL;
+done:
+    aoa_words_free(&w);
+    free(s), free(c.buf);
+    cJSON_Delete(files), cJSON_Delete(doc);
+    return fit;
+}
+
+/* ------------------------------------------------------------ learning curve */
 
 static int cmp_ms(const void *a, const void *b)
 {
@@ -1420,13 +1887,27 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
     closedir(d);
     if (!n) return err_set(e, "%s: no milestone checkpoints (chck_*M.bin)", dir);
     qsort(ms, (size_t)n, sizeof *ms, cmp_ms);
+    if (check_task_list(o->tasks, e) < 0) return -1;
+    /* AoA runs over all checkpoints at once; the other tasks per checkpoint */
+    char aj[4096], ac[4096], rest[1024] = "";
+    int has_aoa = aoa_paths(o->data, aj, ac), want_aoa = o->tasks ? in_list(o->tasks, "aoa") : has_aoa;
+    if (want_aoa && !has_aoa)
+        return err_set(e, "%s: no data for task aoa (expected aoa/cdi_childes.json and aoa/cdi_human.csv)", o->data);
+    int per_ckpt = 1;
+    if (o->tasks) {
+        for (int i = 0; i < NTASKS; i++)
+            if (in_list(o->tasks, TASKS[i].name))
+                snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s", *rest ? "," : "", TASKS[i].name);
+        per_ckpt = *rest != 0;
+    }
     cJSON *curve = cJSON_CreateObject(), *pts = cJSON_AddArrayToObject(curve, "checkpoints");
     cJSON_AddStringToObject(curve, "run", o->run);
     cJSON_AddStringToObject(curve, "suite", o->fast ? "fast" : "full");
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && per_ckpt; i++) {
         eval_opts one = *o;
         one.checkpoint = ms[i].name;
         one.out = NULL;
+        if (o->tasks) one.tasks = rest;
         cJSON *r;
         if (eval_run(&one, &r, e) < 0) {
             err_prefix(e, "%s", ms[i].name);
@@ -1452,6 +1933,18 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
         cJSON_AddItemToArray(pts, pt);
         if (o->progress) o->progress(o->arg, ms[i].name, (uint64_t)i + 1, (uint64_t)n);
         cJSON_Delete(r);
+    }
+    if (want_aoa) {
+        cJSON *fit = run_aoa(o, ms, n, aj, ac, e);
+        if (!fit) {
+            cJSON_Delete(curve);
+            return -1;
+        }
+        cJSON *a = cJSON_AddObjectToObject(curve, "aoa");
+        cJSON_AddItemToObject(a, "curve_fitness", cJSON_Duplicate(cJSON_GetObjectItem(fit, "curve_fitness"), 1));
+        cJSON_AddItemToObject(a, "n_words", cJSON_Duplicate(cJSON_GetObjectItem(fit, "n_words"), 1));
+        cJSON_AddItemToObject(a, "aoa_json", cJSON_Duplicate(cJSON_GetObjectItem(fit, "path"), 1));
+        cJSON_Delete(fit);
     }
     char p[4096];
     snprintf(p, sizeof p, "%s/learning_curve.json", o->run);
