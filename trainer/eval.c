@@ -10,6 +10,9 @@
 
 #include <dirent.h>
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,24 +236,95 @@ typedef struct scorer {
     void (*progress)(void *, const char *, uint64_t, uint64_t);
     void *arg;
     uint64_t unique, tokens; /* totals, for the summary */
+    int threads;             /* workers, each with its own model (replicas) */
+    model **rep;             /* rep[1..threads-1]: copies of m, made on first use */
 } scorer;
 
-/* Scores every job of J (see the file comment). */
+static void scorer_free(scorer *sc)
+{
+    for (int i = 1; sc->rep && i < sc->threads; i++) model_free(sc->rep[i]);
+    free(sc->rep);
+    sc->rep = NULL;
+}
+
+/* The worker models: m itself and threads-1 copies of its weights. */
+static int scorer_replicas(scorer *sc, blalm_err *e)
+{
+    if (sc->rep || sc->threads <= 1) return 0;
+    if (!(sc->rep = calloc((size_t)sc->threads, sizeof *sc->rep))) return err_set(e, "out of memory");
+    sc->rep[0] = sc->m;
+    for (int i = 1; i < sc->threads; i++) {
+        if (!(sc->rep[i] = model_create(model_cfg(sc->m), e))) return -1;
+        memcpy(model_params(sc->rep[i]), model_params(sc->m), model_num_params(sc->m) * sizeof(float));
+    }
+    return 0;
+}
+
+/* One forward [B, n]: the unique sequences u0..u1 (all of length n). */
+typedef struct batch {
+    int u0, u1, n;
+} batch;
+
+typedef struct worker {
+    int32_t *tok;
+    double *lp;
+    size_t tok_cap, lp_cap;
+    blalm_err err;
+    int failed;
+} worker;
+
+static int score_batch(model *m, jobset *J, const int *order, const int *ustart, const batch *bt,
+                       worker *w, blalm_err *e)
+{
+    int n = bt->n, B = bt->u1 - bt->u0, V = model_cfg(m)->vocab_size;
+    if ((size_t)B * n > w->tok_cap) {
+        free(w->tok);
+        w->tok_cap = (size_t)B * n;
+        if (!(w->tok = malloc(w->tok_cap * sizeof *w->tok))) return w->tok_cap = 0, err_set(e, "out of memory");
+    }
+    if ((size_t)n > w->lp_cap) {
+        free(w->lp);
+        w->lp_cap = (size_t)n;
+        if (!(w->lp = malloc(w->lp_cap * sizeof *w->lp))) return w->lp_cap = 0, err_set(e, "out of memory");
+    }
+    for (int b = 0; b < B; b++)
+        memcpy(w->tok + (size_t)b * n, J->ids + J->v[order[ustart[bt->u0 + b]]].off, (size_t)n * sizeof *w->tok);
+    /* logits [B*n, V]: row b*n + t predicts token t+1 of sequence b */
+    if (model_forward(m, w->tok, NULL, B, n, NULL, e) < 0) return -1;
+    const float *logits = model_logits(m);
+    for (int b = 0; b < B; b++) {
+        int kmin = n;
+        for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
+            if (J->v[order[i]].k < kmin) kmin = J->v[order[i]].k;
+        if (kmin < 1) kmin = 1;
+        const int32_t *ids = w->tok + (size_t)b * n;
+        for (int t = kmin; t < n; t++)
+            w->lp[t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V, ids[t]);
+        for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++) {
+            job *j = &J->v[order[i]];
+            j->score = j->k < n ? eval_sum_from(w->lp, n, j->k) : 0.0;
+        }
+    }
+    return 0;
+}
+
+/* Scores every job of J (see the file comment). The batches are planned
+ * first and do not depend on the thread count; each is computed whole by
+ * one worker with single-threaded BLAS, so the scores are the same bits for
+ * any number of threads. */
 static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
 {
     if (!J->n) return 0;
     const model_config *c = model_cfg(sc->m);
-    int V = c->vocab_size;
     int *order = malloc((size_t)J->n * sizeof *order);
-    if (!order) return err_set(e, "out of memory");
+    int *ustart = malloc(((size_t)J->n + 1) * sizeof *ustart);
+    batch *plan = malloc(((size_t)J->n + 1) * sizeof *plan);
+    worker *wk = NULL;
+    int rc = -1, nu = 0, nb = 0;
+    if (!order || !ustart || !plan) goto oom;
     for (int i = 0; i < J->n; i++) order[i] = i;
     qsort_r(order, (size_t)J->n, sizeof *order, cmp_jobs, J);
-    /* unique sequences: u_first[u] = first position in order; u_kmin */
-    int *ustart = malloc(((size_t)J->n + 1) * sizeof *ustart);
-    int32_t *tok = NULL;
-    double *lp = NULL;
-    int rc = -1, nu = 0;
-    if (!ustart) goto oom;
+    /* unique sequences: ustart[u] = first position in order */
     for (int i = 0; i < J->n; i++) {
         const job *a = &J->v[order[i]];
         if (i && a->n == J->v[order[i - 1]].n &&
@@ -260,14 +334,12 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
     }
     ustart[nu] = J->n;
     int bt = sc->batch_tokens > 0 ? sc->batch_tokens : 2048;
-    uint64_t done = 0;
     for (int u0 = 0; u0 < nu;) {
         int n = J->v[order[ustart[u0]]].n;
         int bmax = bt / (n > 0 ? n : 1);
         if (bmax < 1) bmax = 1;
         int u1 = u0;
         while (u1 < nu && u1 - u0 < bmax && J->v[order[ustart[u1]]].n == n) u1++;
-        int B = u1 - u0;
         int need = 0; /* does any job of these score a token? */
         for (int i = ustart[u0]; i < ustart[u1]; i++)
             if (J->v[order[i]].k < n) need = 1;
@@ -277,44 +349,60 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
                         sc->task, n, c->context);
                 goto out;
             }
-            free(tok), free(lp);
-            tok = malloc((size_t)B * n * sizeof *tok);
-            lp = malloc((size_t)n * sizeof *lp);
-            if (!tok || !lp) goto oom;
-            for (int b = 0; b < B; b++)
-                memcpy(tok + (size_t)b * n, J->ids + J->v[order[ustart[u0 + b]]].off,
-                       (size_t)n * sizeof *tok);
-            /* logits [B*n, V]: row b*n + t predicts token t+1 of sequence b */
-            if (model_forward(sc->m, tok, NULL, B, n, NULL, e) < 0) goto out;
-            const float *logits = model_logits(sc->m);
-            for (int b = 0; b < B; b++) {
-                int kmin = n;
-                for (int i = ustart[u0 + b]; i < ustart[u0 + b + 1]; i++)
-                    if (J->v[order[i]].k < kmin) kmin = J->v[order[i]].k;
-                if (kmin < 1) kmin = 1;
-                const int32_t *ids = tok + (size_t)b * n;
-                for (int t = kmin; t < n; t++)
-                    lp[t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V, ids[t]);
-                for (int i = ustart[u0 + b]; i < ustart[u0 + b + 1]; i++) {
-                    job *j = &J->v[order[i]];
-                    j->score = j->k < n ? eval_sum_from(lp, n, j->k) : 0.0;
-                }
-            }
-            sc->tokens += (uint64_t)B * n;
+            plan[nb++] = (batch){u0, u1, n};
+            sc->tokens += (uint64_t)(u1 - u0) * n;
         } else {
             for (int i = ustart[u0]; i < ustart[u1]; i++) J->v[order[i]].score = 0.0;
         }
-        sc->unique += (uint64_t)B;
-        done += (uint64_t)(ustart[u1] - ustart[u0]);
-        if (sc->progress) sc->progress(sc->arg, sc->task, done, (uint64_t)J->n);
+        sc->unique += (uint64_t)(u1 - u0);
         u0 = u1;
     }
+    int T = sc->threads > 1 && nb > 1 ? (sc->threads < nb ? sc->threads : nb) : 1;
+    if (T > 1 && scorer_replicas(sc, e) < 0) goto out;
+    if (!(wk = calloc((size_t)T, sizeof *wk))) goto oom;
+    uint64_t done = 0;
+    int next = 0, stop = 0;
+#pragma omp parallel num_threads(T)
+    {
+#ifdef _OPENMP
+        int me = omp_get_thread_num();
+#else
+        int me = 0;
+#endif
+        model *m = me ? sc->rep[me] : sc->m;
+        for (;;) {
+            int b;
+#pragma omp atomic capture
+            b = next++;
+            int halt;
+#pragma omp atomic read
+            halt = stop;
+            if (b >= nb || halt) break;
+            if (score_batch(m, J, order, ustart, &plan[b], &wk[me], &wk[me].err) < 0) {
+                wk[me].failed = 1;
+#pragma omp atomic write
+                stop = 1;
+                break;
+            }
+            uint64_t d = (uint64_t)(ustart[plan[b].u1] - ustart[plan[b].u0]), now;
+#pragma omp atomic capture
+            now = done += d;
+            if (me == 0 && sc->progress) sc->progress(sc->arg, sc->task, now, (uint64_t)J->n);
+        }
+    }
+    for (int i = 0; i < T; i++)
+        if (wk[i].failed) {
+            *e = wk[i].err;
+            goto out;
+        }
+    if (sc->progress) sc->progress(sc->arg, sc->task, (uint64_t)J->n, (uint64_t)J->n);
     rc = 0;
     goto out;
 oom:
     err_set(e, "out of memory while scoring %s", sc->task);
 out:
-    free(order), free(ustart), free(tok), free(lp);
+    for (int i = 0; wk && i < T; i++) free(wk[i].tok), free(wk[i].lp);
+    free(wk), free(order), free(ustart), free(plan);
     return rc;
 }
 
@@ -1267,6 +1355,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     encoder x = {0};
     FILE *df = NULL;
     cJSON *res = NULL;
+    scorer sc = {0};
     int rc = -1;
     if (ckpt_read_config(ck, &cfg, e) < 0) return -1;
     if (!(m = model_create(&cfg, e))) return -1;
@@ -1284,7 +1373,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     x.tok = tok;
     x.first_token = o->score_first_token;
     if (!(x.enc = bpe_encoder_new(tok, e))) goto out;
-    model_set_threads(o->threads > 0 ? o->threads : 1);
+    /* threads work on whole batches, each with single-threaded BLAS */
+    model_set_threads(1);
     if (o->dump && !(df = fopen(o->dump, "w"))) {
         err_errno(e, "%s", o->dump);
         goto out;
@@ -1306,7 +1396,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     cJSON_AddBoolToObject(res, "score_first_token", o->score_first_token);
     cJSON *tasks = cJSON_AddObjectToObject(res, "tasks"), *skipped = cJSON_CreateObject();
     cJSON *data = cJSON_CreateObject();
-    scorer sc = {m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0};
+    sc = (scorer){m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0, o->threads > 0 ? o->threads : 1, NULL};
     double sum = 0;
     int nscores = 0;
     for (int ti = 0; ti < NTASKS; ti++) {
@@ -1403,6 +1493,7 @@ out:
     bpe_encoder_free(x.enc);
     free(x.ids), free(x.ends);
     bpe_free(tok);
+    scorer_free(&sc);
     model_free(m);
     return rc;
 }
@@ -1538,15 +1629,17 @@ static int aoa_surprisals(const eval_opts *o, const char *name, const aoa_words 
     }
     x.tok = tok;
     if (!(x.enc = bpe_encoder_new(tok, e))) goto out;
-    model_set_threads(o->threads > 0 ? o->threads : 1);
+    model_set_threads(1);
     for (int i = 0; i < w->n; i++) {
         char word[1024];
         strip_copy(w->word[i], word, sizeof word);
         int n = enc_text(&x, word, strlen(word), 1, BPE_ALLOW_SPECIAL, e);
         if (n < 0 || jobs_add(&J, x.ids, n, 1, e) < 0) goto out;
     }
-    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0};
-    if (score_jobs(&sc, &J, e) < 0) goto out;
+    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0, o->threads > 0 ? o->threads : 1, NULL};
+    int sr = score_jobs(&sc, &J, e);
+    scorer_free(&sc);
+    if (sr < 0) goto out;
     for (int i = 0; i < w->n; i++) out[i] = -J.v[i].score;
     rc = 0;
 out:
