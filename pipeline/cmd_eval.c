@@ -53,6 +53,8 @@ static const char usage[] =
     "                        organisers' eval_aoa.sh)\n"
     "  --aoa-score FILE      score an official AoA surprisal.json (any model's) against\n"
     "                        DIR's cdi_human.csv; prints the curve fitness\n"
+    "  --full-logits         testing: the reference path (every row's logits from the\n"
+    "                        model's own head) instead of only the scored rows'\n"
     "  --dump FILE           testing: every --dump-every-th item's token ids and scores\n"
     "  --dump-every N        (default 50)\n"
     "  -q, --quiet           no progress, no table\n"
@@ -139,6 +141,7 @@ int cmd_eval(int argc, char **argv)
         {"score-first-token", no_argument, 0, 'F'}, {"dump", required_argument, 0, 'D'},
         {"dump-every", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
         {"aoa-min-context", required_argument, 0, 'M'}, {"aoa-score", required_argument, 0, 'S'},
+        {"full-logits", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
     };
     eval_opts o = {0};
@@ -162,6 +165,7 @@ int cmd_eval(int argc, char **argv)
         case 'D': o.dump = optarg; break;
         case 'q': quiet = 1; break;
         case 'S': aoa_score = optarg; break;
+        case 'L': o.full_logits = 1; break;
         case 'T': case 'b': case 'E': case 'M':
             if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000)
                 return cli_usage_error(usage, "eval: --%s expects a positive number, got '%s'",

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/zio.h"
@@ -237,6 +239,7 @@ typedef struct scorer {
     void *arg;
     uint64_t unique, tokens; /* totals, for the summary */
     int threads;             /* workers, each with its own model (replicas) */
+    int full_logits;         /* testing: logits of every row from model_forward (the reference) */
     model **rep;             /* rep[1..threads-1]: copies of m, made on first use */
 } scorer;
 
@@ -265,46 +268,93 @@ typedef struct batch {
     int u0, u1, n;
 } batch;
 
+/* Rows of the head computed together: [HEAD_ROWS, vocab] stays in cache. */
+#define HEAD_ROWS 64
+
 typedef struct worker {
     int32_t *tok;
-    double *lp;
+    double *lp;         /* [B, n]: lp[b*n + t] = log p(token t of b | tokens before) */
+    float *hid, *lg;    /* [HEAD_ROWS, dim], [HEAD_ROWS, vocab] */
+    int *row;           /* [HEAD_ROWS]: where each gathered row's log-prob goes */
     size_t tok_cap, lp_cap;
     blalm_err err;
     int failed;
 } worker;
 
-static int score_batch(model *m, jobset *J, const int *order, const int *ustart, const batch *bt,
-                       worker *w, blalm_err *e)
+static void worker_free(worker *w)
 {
-    int n = bt->n, B = bt->u1 - bt->u0, V = model_cfg(m)->vocab_size;
-    if ((size_t)B * n > w->tok_cap) {
-        free(w->tok);
-        w->tok_cap = (size_t)B * n;
-        if (!(w->tok = malloc(w->tok_cap * sizeof *w->tok))) return w->tok_cap = 0, err_set(e, "out of memory");
+    free(w->tok), free(w->lp), free(w->hid), free(w->lg), free(w->row);
+}
+
+/* log-probs of the gathered rows: logits = hid head^T (soft-capped as the
+ * model does), then the log-softmax at each row's target */
+static void head_rows(const model_config *c, const float *head, worker *w, int R, const int32_t *target)
+{
+    int V = c->vocab_size, D = c->dim;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, V, D, 1.0f, w->hid, D, head, D, 0.0f, w->lg, V);
+    if (c->logit_soft_cap > 0) {
+        float cap = (float)c->logit_soft_cap;
+        for (size_t x = 0; x < (size_t)R * V; x++) w->lg[x] = cap * tanhf(w->lg[x] / cap);
     }
-    if ((size_t)n > w->lp_cap) {
-        free(w->lp);
-        w->lp_cap = (size_t)n;
-        if (!(w->lp = malloc(w->lp_cap * sizeof *w->lp))) return w->lp_cap = 0, err_set(e, "out of memory");
+    for (int r = 0; r < R; r++) w->lp[w->row[r]] = eval_log_softmax_at(w->lg + (size_t)r * V, V, target[r]);
+}
+
+static int score_batch(model *m, jobset *J, const int *order, const int *ustart, const batch *bt,
+                       int full_logits, worker *w, blalm_err *e)
+{
+    const model_config *c = model_cfg(m);
+    int n = bt->n, B = bt->u1 - bt->u0, V = c->vocab_size, D = c->dim;
+    size_t N = (size_t)B * n;
+    if (N > w->tok_cap) {
+        free(w->tok), free(w->lp);
+        w->tok_cap = w->lp_cap = N;
+        w->tok = malloc(N * sizeof *w->tok);
+        w->lp = malloc(N * sizeof *w->lp);
+        if (!w->tok || !w->lp) return w->tok_cap = w->lp_cap = 0, err_set(e, "out of memory");
+    }
+    if (!full_logits && !w->hid) {
+        w->hid = malloc((size_t)HEAD_ROWS * D * sizeof *w->hid);
+        w->lg = malloc((size_t)HEAD_ROWS * V * sizeof *w->lg);
+        w->row = malloc(HEAD_ROWS * sizeof *w->row);
+        if (!w->hid || !w->lg || !w->row) return err_set(e, "out of memory");
     }
     for (int b = 0; b < B; b++)
         memcpy(w->tok + (size_t)b * n, J->ids + J->v[order[ustart[bt->u0 + b]]].off, (size_t)n * sizeof *w->tok);
-    /* logits [B*n, V]: row b*n + t predicts token t+1 of sequence b */
-    if (model_forward(m, w->tok, NULL, B, n, NULL, e) < 0) return -1;
-    const float *logits = model_logits(m);
-    for (int b = 0; b < B; b++) {
-        int kmin = n;
-        for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
-            if (J->v[order[i]].k < kmin) kmin = J->v[order[i]].k;
-        if (kmin < 1) kmin = 1;
-        const int32_t *ids = w->tok + (size_t)b * n;
-        for (int t = kmin; t < n; t++)
-            w->lp[t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V, ids[t]);
+    if (full_logits) { /* the reference: every row's logits from the model [B*n, V] */
+        if (model_forward(m, w->tok, NULL, B, n, NULL, e) < 0) return -1;
+        const float *logits = model_logits(m);
+        for (int b = 0; b < B; b++) {
+            int k0 = n;
+            for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
+                if (J->v[order[i]].k < k0) k0 = J->v[order[i]].k;
+            for (int t = k0 < 1 ? 1 : k0; t < n; t++)
+                w->lp[(size_t)b * n + t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V,
+                                                                w->tok[(size_t)b * n + t]);
+        }
+    } else { /* only the rows that predict a scored token, HEAD_ROWS at a time */
+        if (model_forward_hidden(m, w->tok, B, n, e) < 0) return -1;
+        const float *hid = model_hidden(m), *head = model_head(m);
+        int32_t target[HEAD_ROWS];
+        int R = 0;
+        for (int b = 0; b < B; b++) {
+            int k0 = n;
+            for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
+                if (J->v[order[i]].k < k0) k0 = J->v[order[i]].k;
+            for (int t = k0 < 1 ? 1 : k0; t < n; t++) {
+                size_t at = (size_t)b * n + t;
+                memcpy(w->hid + (size_t)R * D, hid + (at - 1) * D, (size_t)D * sizeof *hid);
+                w->row[R] = (int)at;
+                target[R++] = w->tok[at];
+                if (R == HEAD_ROWS) head_rows(c, head, w, R, target), R = 0;
+            }
+        }
+        if (R) head_rows(c, head, w, R, target);
+    }
+    for (int b = 0; b < B; b++)
         for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++) {
             job *j = &J->v[order[i]];
-            j->score = j->k < n ? eval_sum_from(w->lp, n, j->k) : 0.0;
+            j->score = j->k < n ? eval_sum_from(w->lp + (size_t)b * n, n, j->k) : 0.0;
         }
-    }
     return 0;
 }
 
@@ -378,7 +428,7 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
 #pragma omp atomic read
             halt = stop;
             if (b >= nb || halt) break;
-            if (score_batch(m, J, order, ustart, &plan[b], &wk[me], &wk[me].err) < 0) {
+            if (score_batch(m, J, order, ustart, &plan[b], sc->full_logits, &wk[me], &wk[me].err) < 0) {
                 wk[me].failed = 1;
 #pragma omp atomic write
                 stop = 1;
@@ -401,7 +451,7 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
 oom:
     err_set(e, "out of memory while scoring %s", sc->task);
 out:
-    for (int i = 0; wk && i < T; i++) free(wk[i].tok), free(wk[i].lp);
+    for (int i = 0; wk && i < T; i++) worker_free(&wk[i]);
     free(wk), free(order), free(ustart), free(plan);
     return rc;
 }
@@ -1396,7 +1446,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     cJSON_AddBoolToObject(res, "score_first_token", o->score_first_token);
     cJSON *tasks = cJSON_AddObjectToObject(res, "tasks"), *skipped = cJSON_CreateObject();
     cJSON *data = cJSON_CreateObject();
-    sc = (scorer){m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0, o->threads > 0 ? o->threads : 1, NULL};
+    sc = (scorer){m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0, o->threads > 0 ? o->threads : 1,
+                  o->full_logits, NULL};
     double sum = 0;
     int nscores = 0;
     for (int ti = 0; ti < NTASKS; ti++) {
@@ -1636,7 +1687,7 @@ static int aoa_surprisals(const eval_opts *o, const char *name, const aoa_words 
         int n = enc_text(&x, word, strlen(word), 1, BPE_ALLOW_SPECIAL, e);
         if (n < 0 || jobs_add(&J, x.ids, n, 1, e) < 0) goto out;
     }
-    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0, o->threads > 0 ? o->threads : 1, NULL};
+    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0, o->threads > 0 ? o->threads : 1, o->full_logits, NULL};
     int sr = score_jobs(&sc, &J, e);
     scorer_free(&sc);
     if (sr < 0) goto out;

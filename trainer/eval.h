@@ -40,6 +40,7 @@ typedef struct eval_opts {
     const char *out;            /* eval.json path; NULL = checkpoints/NAME.eval[_fast].json */
     const char *dump;           /* testing: candidates of every dump_every-th item as JSON lines */
     int dump_every;
+    int full_logits;            /* testing: the reference path (every row's logits from model_forward) */
     int aoa_min_context;        /* AoA: words with at least this many contexts; 0 = 20 (eval_aoa.sh) */
     /* progress: sequences scored of the current task (may be NULL) */
     void (*progress)(void *arg, const char *task, uint64_t done, uint64_t total);

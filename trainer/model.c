@@ -449,6 +449,7 @@ struct model {
     int B, S;
     size_t cache_floats;                /* mlstm cache per (b, head) */
     size_t acts_cap, gs_cap, tok_cap;   /* floats / ids allocated (kept across shapes) */
+    int no_head;                        /* model_forward_hidden: stop before the head */
     float *acts;
     layer_a *la;
     float *xf, *nf, *rf, *logits;
@@ -1408,6 +1409,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         for (size_t x = 0; x < (size_t)N * D; x++) xout[x] += a->xm[x];
     }
     rmsnorm_forward(m->nf, m->rf, m->xf, m->normf, N, D, eps);
+    if (m->no_head) return 0; /* model_forward_hidden */
     matmul_forward(m->logits, V, m->nf, D, m->head, N, D, V);
     if (c->logit_soft_cap > 0) {
         float lc = (float)c->logit_soft_cap;
@@ -1437,6 +1439,20 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
 }
 
 const float *model_logits(const model *m) { return m->logits; }
+
+/* ---- eval (issue 16): the forward without the head */
+int model_forward_hidden(model *m, const int32_t *tokens, int B, int S, blalm_err *e)
+{
+    m->no_head = 1;
+    int rc = model_forward(m, tokens, NULL, B, S, NULL, e);
+    m->no_head = 0;
+    m->n_valid = 0;
+    return rc;
+}
+
+const float *model_hidden(const model *m) { return m->nf; }
+const float *model_head(const model *m) { return m->head; }
+/* ---- end of the eval block */
 
 void model_zero_grad(model *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
 

@@ -114,6 +114,31 @@ assert a['tasks'] == b['tasks'] and a['overall'] == b['overall'], 'results diffe
     pass eval_threads_bit_identical
 else fail eval_threads_bit_identical "$(head -c 300 "$TMP/err3") $(cmp "$TMP/t1.dump" "$TMP/t3.dump" 2>&1 | head -c 200)"; fi
 
+# the scored rows' logits, HEAD_ROWS at a time (default) against the
+# reference path (--full-logits: every row's logits from the model's head):
+# the same GEMM on fewer rows rounds differently, so within 1e-6, not bits
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,entity_tracking,wug_adj,reading --full-logits -q \
+    --out "$TMP/ref.json" --dump "$TMP/ref.dump" --dump-every 3 2>"$TMP/err"
+if [ -s "$TMP/ref.dump" ] && "$PY" - "$TMP/t1.dump" "$TMP/ref.dump" "$TMP/t1.json" "$TMP/ref.json" <<'PY'
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+assert len(a) == len(b) and len(a) > 100
+n, worst = 0, 0.0
+for x, y in zip(a, b):
+    assert x.get("ids") == y.get("ids") and x.get("k") == y.get("k")
+    for s, t in zip(x.get("score", []), y.get("score", [])):
+        n += 1
+        worst = max(worst, abs(s - t))
+print("# fast head vs reference: %d log-prob sums, largest difference %.2g" % (n, worst))
+assert worst <= 1e-6, worst
+ra, rb = (json.load(open(f)) for f in sys.argv[3:5])
+for t in ("blimp", "entity_tracking"):
+    assert ra["tasks"][t]["uids"] == rb["tasks"][t]["uids"], t
+PY
+then pass eval_fast_head_matches_reference
+else fail eval_fast_head_matches_reference "$(head -c 300 "$TMP/err")"; fi
+
 # aoa from the command line: a hand-made CDI; every milestone's surprisals
 # in the official format, aoa.json, and the curve fitness in learning_curve.json
 mkdir -p "$TMP/aoa/aoa"
