@@ -10,11 +10,12 @@
 #include "lib/progress.h"
 #include "trainer/eval.h"
 
-BLALM_COMMAND(eval, "BabyLM zero-shot evaluation (BLiMP, supplement, entity tracking, wug, reading)")
+BLALM_COMMAND(eval, "BabyLM zero-shot evaluation (BLiMP, supplement, entity tracking, wug, reading, AoA)")
 
 static const char usage[] =
     "usage: blalm eval --run RUN [--checkpoint NAME | --all-checkpoints] [--tasks LIST]\n"
     "                  [--data DIR] [--fast] [--threads N] [--json] [--score-first-token]\n"
+    "       blalm eval --aoa-score SURPRISAL.json --data DIR [--json]\n"
     "\n"
     "Scores RUN's model on the BabyLM 2025 zero-shot tasks exactly as the official\n"
     "pipeline (babylm/evaluation-pipeline-2025) scores a causal model: sum of token\n"
@@ -28,6 +29,10 @@ static const char usage[] =
     "  ewok, wug_past, comps: when DIR holds the official folders (ewok_filtered/,\n"
     "  ewok_fast/, wug_past_tense/, comps/). Without --tasks, every task whose folder\n"
     "  is there (the fast suite leaves out comps).\n"
+    "  aoa: age of acquisition, with --all-checkpoints, when DIR holds the official\n"
+    "  aoa/cdi_childes.json and aoa/cdi_human.csv: each word's surprisal after\n"
+    "  <|endoftext|> at every milestone checkpoint (RUN/aoa_surprisal.json), a sigmoid\n"
+    "  per word, Pearson's r with the children's AoA (RUN/aoa.json).\n"
     "\n"
     "options:\n"
     "  --run RUN             run folder (blalm train --out)\n"
@@ -44,6 +49,12 @@ static const char usage[] =
     "  --out FILE            eval.json elsewhere\n"
     "  --json                print the JSON instead of the table\n"
     "  --score-first-token   NOT OFFICIAL: prefix <|endoftext|> so every word counts\n"
+    "  --aoa-min-context N   AoA: words with at least N contexts (default 20, as the\n"
+    "                        organisers' eval_aoa.sh)\n"
+    "  --aoa-score FILE      score an official AoA surprisal.json (any model's) against\n"
+    "                        DIR's cdi_human.csv; prints the curve fitness\n"
+    "  --full-logits         testing: the reference path (every row's logits from the\n"
+    "                        model's own head) instead of only the scored rows'\n"
     "  --dump FILE           testing: every --dump-every-th item's token ids and scores\n"
     "  --dump-every N        (default 50)\n"
     "  -q, --quiet           no progress, no table\n"
@@ -90,6 +101,35 @@ static void print_table(const cJSON *r)
         printf("scoring: %s\n", cJSON_GetObjectItem(r, "scoring")->valuestring);
 }
 
+static void print_aoa(const cJSON *a)
+{
+    printf("%-28s %10.4f %8.0f\n", "aoa (curve fitness r)", num(a, "curve_fitness"), num(a, "n_words"));
+    if (cJSON_GetObjectItem(a, "p_value")) printf("%-28s %10.4g\n", "aoa p-value", num(a, "p_value"));
+}
+
+/* --aoa-score: an official surprisal.json against the CDI of --data */
+static int score_aoa_file(const char *path, const char *data, int json)
+{
+    if (!data) data = getenv("BLALM_EVAL_DATA");
+    if (!data) return cli_usage_error(usage, "eval: --aoa-score needs --data DIR (or BLALM_EVAL_DATA)");
+    blalm_err e;
+    cJSON *r = NULL;
+    if (eval_aoa_score_file(path, data, &r, &e) < 0) {
+        fprintf(stderr, "blalm eval: %s\n", e.msg);
+        return 1;
+    }
+    if (json) {
+        char *s = cJSON_Print(r);
+        printf("%s\n", s);
+        free(s);
+    } else {
+        printf("%-28s %10s %8s\n", "task", "score", "words");
+        print_aoa(r);
+    }
+    cJSON_Delete(r);
+    return 0;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -100,11 +140,14 @@ int cmd_eval(int argc, char **argv)
         {"out", required_argument, 0, 'o'},        {"json", no_argument, 0, 'j'},
         {"score-first-token", no_argument, 0, 'F'}, {"dump", required_argument, 0, 'D'},
         {"dump-every", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
+        {"aoa-min-context", required_argument, 0, 'M'}, {"aoa-score", required_argument, 0, 'S'},
+        {"full-logits", no_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
     };
     eval_opts o = {0};
     o.dump_every = 50;
     int all = 0, json = 0, quiet = 0, c;
+    const char *aoa_score = NULL;
     unsigned long long v;
     opterr = 0;
     optind = 1;
@@ -121,11 +164,14 @@ int cmd_eval(int argc, char **argv)
         case 'F': o.score_first_token = 1; break;
         case 'D': o.dump = optarg; break;
         case 'q': quiet = 1; break;
-        case 'T': case 'b': case 'E':
+        case 'S': aoa_score = optarg; break;
+        case 'L': o.full_logits = 1; break;
+        case 'T': case 'b': case 'E': case 'M':
             if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000)
                 return cli_usage_error(usage, "eval: --%s expects a positive number, got '%s'",
-                                       c == 'T' ? "threads" : c == 'b' ? "batch-tokens" : "dump-every", optarg);
+                                       c == 'T' ? "threads" : c == 'b' ? "batch-tokens" : c == 'M' ? "aoa-min-context" : "dump-every", optarg);
             if (c == 'T') o.threads = (int)v;
+            else if (c == 'M') o.aoa_min_context = (int)v;
             else if (c == 'b') o.batch_tokens = (int)v;
             else o.dump_every = (int)v;
             break;
@@ -134,6 +180,7 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error(usage, "eval: unexpected argument '%s'", argv[optind]);
+    if (aoa_score) return score_aoa_file(aoa_score, o.data, json);
     if (!o.run) return cli_usage_error(usage, "eval: --run is required");
     if (all && o.checkpoint)
         return cli_usage_error(usage, "eval: --checkpoint and --all-checkpoints exclude each other");
@@ -168,6 +215,7 @@ int cmd_eval(int argc, char **argv)
             cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "checkpoints"))
                 printf("%-14s %14.0f %10.2f\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
                        num(p, "words_seen"), num(p, "overall"));
+            if (cJSON_GetObjectItem(r, "aoa")) print_aoa(cJSON_GetObjectItem(r, "aoa"));
         } else {
             print_table(r);
         }

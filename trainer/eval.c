@@ -10,9 +10,14 @@
 
 #include <dirent.h>
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cblas.h>
 
 #include "lib/fsutil.h"
 #include "lib/hash.h"
@@ -233,24 +238,143 @@ typedef struct scorer {
     void (*progress)(void *, const char *, uint64_t, uint64_t);
     void *arg;
     uint64_t unique, tokens; /* totals, for the summary */
+    int threads;             /* workers, each with its own model (replicas) */
+    int full_logits;         /* testing: logits of every row from model_forward (the reference) */
+    model **rep;             /* rep[1..threads-1]: copies of m, made on first use */
 } scorer;
 
-/* Scores every job of J (see the file comment). */
+static void scorer_free(scorer *sc)
+{
+    for (int i = 1; sc->rep && i < sc->threads; i++) model_free(sc->rep[i]);
+    free(sc->rep);
+    sc->rep = NULL;
+}
+
+/* The worker models: m itself and threads-1 copies of its weights. */
+static int scorer_replicas(scorer *sc, blalm_err *e)
+{
+    if (sc->rep || sc->threads <= 1) return 0;
+    if (!(sc->rep = calloc((size_t)sc->threads, sizeof *sc->rep))) return err_set(e, "out of memory");
+    sc->rep[0] = sc->m;
+    for (int i = 1; i < sc->threads; i++) {
+        if (!(sc->rep[i] = model_create(model_cfg(sc->m), e))) return -1;
+        memcpy(model_params(sc->rep[i]), model_params(sc->m), model_num_params(sc->m) * sizeof(float));
+    }
+    return 0;
+}
+
+/* One forward [B, n]: the unique sequences u0..u1 (all of length n). */
+typedef struct batch {
+    int u0, u1, n;
+} batch;
+
+/* Rows of the head computed together: [HEAD_ROWS, vocab] stays in cache. */
+#define HEAD_ROWS 64
+
+typedef struct worker {
+    int32_t *tok;
+    double *lp;         /* [B, n]: lp[b*n + t] = log p(token t of b | tokens before) */
+    float *hid, *lg;    /* [HEAD_ROWS, dim], [HEAD_ROWS, vocab] */
+    int *row;           /* [HEAD_ROWS]: where each gathered row's log-prob goes */
+    size_t tok_cap, lp_cap;
+    blalm_err err;
+    int failed;
+} worker;
+
+static void worker_free(worker *w)
+{
+    free(w->tok), free(w->lp), free(w->hid), free(w->lg), free(w->row);
+}
+
+/* log-probs of the gathered rows: logits = hid head^T (soft-capped as the
+ * model does), then the log-softmax at each row's target */
+static void head_rows(const model_config *c, const float *head, worker *w, int R, const int32_t *target)
+{
+    int V = c->vocab_size, D = c->dim;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, V, D, 1.0f, w->hid, D, head, D, 0.0f, w->lg, V);
+    if (c->logit_soft_cap > 0) {
+        float cap = (float)c->logit_soft_cap;
+        for (size_t x = 0; x < (size_t)R * V; x++) w->lg[x] = cap * tanhf(w->lg[x] / cap);
+    }
+    for (int r = 0; r < R; r++) w->lp[w->row[r]] = eval_log_softmax_at(w->lg + (size_t)r * V, V, target[r]);
+}
+
+static int score_batch(model *m, jobset *J, const int *order, const int *ustart, const batch *bt,
+                       int full_logits, worker *w, blalm_err *e)
+{
+    const model_config *c = model_cfg(m);
+    int n = bt->n, B = bt->u1 - bt->u0, V = c->vocab_size, D = c->dim;
+    size_t N = (size_t)B * n;
+    if (N > w->tok_cap) {
+        free(w->tok), free(w->lp);
+        w->tok_cap = w->lp_cap = N;
+        w->tok = malloc(N * sizeof *w->tok);
+        w->lp = malloc(N * sizeof *w->lp);
+        if (!w->tok || !w->lp) return w->tok_cap = w->lp_cap = 0, err_set(e, "out of memory");
+    }
+    if (!full_logits && !w->hid) {
+        w->hid = malloc((size_t)HEAD_ROWS * D * sizeof *w->hid);
+        w->lg = malloc((size_t)HEAD_ROWS * V * sizeof *w->lg);
+        w->row = malloc(HEAD_ROWS * sizeof *w->row);
+        if (!w->hid || !w->lg || !w->row) return err_set(e, "out of memory");
+    }
+    for (int b = 0; b < B; b++)
+        memcpy(w->tok + (size_t)b * n, J->ids + J->v[order[ustart[bt->u0 + b]]].off, (size_t)n * sizeof *w->tok);
+    if (full_logits) { /* the reference: every row's logits from the model [B*n, V] */
+        if (model_forward(m, w->tok, NULL, B, n, NULL, e) < 0) return -1;
+        const float *logits = model_logits(m);
+        for (int b = 0; b < B; b++) {
+            int k0 = n;
+            for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
+                if (J->v[order[i]].k < k0) k0 = J->v[order[i]].k;
+            for (int t = k0 < 1 ? 1 : k0; t < n; t++)
+                w->lp[(size_t)b * n + t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V,
+                                                                w->tok[(size_t)b * n + t]);
+        }
+    } else { /* only the rows that predict a scored token, HEAD_ROWS at a time */
+        if (model_forward_hidden(m, w->tok, B, n, e) < 0) return -1;
+        const float *hid = model_hidden(m), *head = model_head(m);
+        int32_t target[HEAD_ROWS];
+        int R = 0;
+        for (int b = 0; b < B; b++) {
+            int k0 = n;
+            for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
+                if (J->v[order[i]].k < k0) k0 = J->v[order[i]].k;
+            for (int t = k0 < 1 ? 1 : k0; t < n; t++) {
+                size_t at = (size_t)b * n + t;
+                memcpy(w->hid + (size_t)R * D, hid + (at - 1) * D, (size_t)D * sizeof *hid);
+                w->row[R] = (int)at;
+                target[R++] = w->tok[at];
+                if (R == HEAD_ROWS) head_rows(c, head, w, R, target), R = 0;
+            }
+        }
+        if (R) head_rows(c, head, w, R, target);
+    }
+    for (int b = 0; b < B; b++)
+        for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++) {
+            job *j = &J->v[order[i]];
+            j->score = j->k < n ? eval_sum_from(w->lp + (size_t)b * n, n, j->k) : 0.0;
+        }
+    return 0;
+}
+
+/* Scores every job of J (see the file comment). The batches are planned
+ * first and do not depend on the thread count; each is computed whole by
+ * one worker with single-threaded BLAS, so the scores are the same bits for
+ * any number of threads. */
 static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
 {
     if (!J->n) return 0;
     const model_config *c = model_cfg(sc->m);
-    int V = c->vocab_size;
     int *order = malloc((size_t)J->n * sizeof *order);
-    if (!order) return err_set(e, "out of memory");
+    int *ustart = malloc(((size_t)J->n + 1) * sizeof *ustart);
+    batch *plan = malloc(((size_t)J->n + 1) * sizeof *plan);
+    worker *wk = NULL;
+    int rc = -1, nu = 0, nb = 0;
+    if (!order || !ustart || !plan) goto oom;
     for (int i = 0; i < J->n; i++) order[i] = i;
     qsort_r(order, (size_t)J->n, sizeof *order, cmp_jobs, J);
-    /* unique sequences: u_first[u] = first position in order; u_kmin */
-    int *ustart = malloc(((size_t)J->n + 1) * sizeof *ustart);
-    int32_t *tok = NULL;
-    double *lp = NULL;
-    int rc = -1, nu = 0;
-    if (!ustart) goto oom;
+    /* unique sequences: ustart[u] = first position in order */
     for (int i = 0; i < J->n; i++) {
         const job *a = &J->v[order[i]];
         if (i && a->n == J->v[order[i - 1]].n &&
@@ -260,14 +384,12 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
     }
     ustart[nu] = J->n;
     int bt = sc->batch_tokens > 0 ? sc->batch_tokens : 2048;
-    uint64_t done = 0;
     for (int u0 = 0; u0 < nu;) {
         int n = J->v[order[ustart[u0]]].n;
         int bmax = bt / (n > 0 ? n : 1);
         if (bmax < 1) bmax = 1;
         int u1 = u0;
         while (u1 < nu && u1 - u0 < bmax && J->v[order[ustart[u1]]].n == n) u1++;
-        int B = u1 - u0;
         int need = 0; /* does any job of these score a token? */
         for (int i = ustart[u0]; i < ustart[u1]; i++)
             if (J->v[order[i]].k < n) need = 1;
@@ -277,44 +399,60 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
                         sc->task, n, c->context);
                 goto out;
             }
-            free(tok), free(lp);
-            tok = malloc((size_t)B * n * sizeof *tok);
-            lp = malloc((size_t)n * sizeof *lp);
-            if (!tok || !lp) goto oom;
-            for (int b = 0; b < B; b++)
-                memcpy(tok + (size_t)b * n, J->ids + J->v[order[ustart[u0 + b]]].off,
-                       (size_t)n * sizeof *tok);
-            /* logits [B*n, V]: row b*n + t predicts token t+1 of sequence b */
-            if (model_forward(sc->m, tok, NULL, B, n, NULL, e) < 0) goto out;
-            const float *logits = model_logits(sc->m);
-            for (int b = 0; b < B; b++) {
-                int kmin = n;
-                for (int i = ustart[u0 + b]; i < ustart[u0 + b + 1]; i++)
-                    if (J->v[order[i]].k < kmin) kmin = J->v[order[i]].k;
-                if (kmin < 1) kmin = 1;
-                const int32_t *ids = tok + (size_t)b * n;
-                for (int t = kmin; t < n; t++)
-                    lp[t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V, ids[t]);
-                for (int i = ustart[u0 + b]; i < ustart[u0 + b + 1]; i++) {
-                    job *j = &J->v[order[i]];
-                    j->score = j->k < n ? eval_sum_from(lp, n, j->k) : 0.0;
-                }
-            }
-            sc->tokens += (uint64_t)B * n;
+            plan[nb++] = (batch){u0, u1, n};
+            sc->tokens += (uint64_t)(u1 - u0) * n;
         } else {
             for (int i = ustart[u0]; i < ustart[u1]; i++) J->v[order[i]].score = 0.0;
         }
-        sc->unique += (uint64_t)B;
-        done += (uint64_t)(ustart[u1] - ustart[u0]);
-        if (sc->progress) sc->progress(sc->arg, sc->task, done, (uint64_t)J->n);
+        sc->unique += (uint64_t)(u1 - u0);
         u0 = u1;
     }
+    int T = sc->threads > 1 && nb > 1 ? (sc->threads < nb ? sc->threads : nb) : 1;
+    if (T > 1 && scorer_replicas(sc, e) < 0) goto out;
+    if (!(wk = calloc((size_t)T, sizeof *wk))) goto oom;
+    uint64_t done = 0;
+    int next = 0, stop = 0;
+#pragma omp parallel num_threads(T)
+    {
+#ifdef _OPENMP
+        int me = omp_get_thread_num();
+#else
+        int me = 0;
+#endif
+        model *m = me ? sc->rep[me] : sc->m;
+        for (;;) {
+            int b;
+#pragma omp atomic capture
+            b = next++;
+            int halt;
+#pragma omp atomic read
+            halt = stop;
+            if (b >= nb || halt) break;
+            if (score_batch(m, J, order, ustart, &plan[b], sc->full_logits, &wk[me], &wk[me].err) < 0) {
+                wk[me].failed = 1;
+#pragma omp atomic write
+                stop = 1;
+                break;
+            }
+            uint64_t d = (uint64_t)(ustart[plan[b].u1] - ustart[plan[b].u0]), now;
+#pragma omp atomic capture
+            now = done += d;
+            if (me == 0 && sc->progress) sc->progress(sc->arg, sc->task, now, (uint64_t)J->n);
+        }
+    }
+    for (int i = 0; i < T; i++)
+        if (wk[i].failed) {
+            *e = wk[i].err;
+            goto out;
+        }
+    if (sc->progress) sc->progress(sc->arg, sc->task, (uint64_t)J->n, (uint64_t)J->n);
     rc = 0;
     goto out;
 oom:
     err_set(e, "out of memory while scoring %s", sc->task);
 out:
-    free(order), free(ustart), free(tok), free(lp);
+    for (int i = 0; wk && i < T; i++) worker_free(&wk[i]);
+    free(wk), free(order), free(ustart), free(plan);
     return rc;
 }
 
@@ -1173,13 +1311,27 @@ static int task_wanted(const eval_opts *o, const task_def *d, int *explicit)
     return 0;
 }
 
+/* Is name in the comma list? */
+static int in_list(const char *list, const char *name)
+{
+    size_t l = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (n == l && !strncmp(p, name, l)) return 1;
+        if (!c) break;
+        p = c + 1;
+    }
+    return 0;
+}
+
 static int check_task_list(const char *tasks, blalm_err *e)
 {
     if (!tasks) return 0;
     for (const char *p = tasks; *p;) {
         const char *c = strchr(p, ',');
         size_t n = c ? (size_t)(c - p) : strlen(p);
-        int ok = 0;
+        int ok = n == 3 && !strncmp(p, "aoa", 3);
         for (int i = 0; i < NTASKS; i++)
             if (strlen(TASKS[i].name) == n && !strncmp(p, TASKS[i].name, n)) ok = 1;
         if (!ok) return err_set(e, "unknown task '%.*s' (tasks: %s)", (int)n, p, EVAL_TASKS);
@@ -1233,11 +1385,15 @@ static void dump_reading(FILE *df, const task_state *t, int every)
     }
 }
 
+static int aoa_paths(const char *data, char json[4096], char csv[4096]);
+
 int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
 {
     *result = NULL;
     if (!o->run || !o->data) return err_set(e, "eval needs a run and a data folder");
     if (check_task_list(o->tasks, e) < 0) return -1;
+    if (in_list(o->tasks, "aoa"))
+        return err_set(e, "aoa: age of acquisition needs every milestone checkpoint (--all-checkpoints)");
     char p[4096], ck[4096];
     const char *name = o->checkpoint ? o->checkpoint : "latest";
     snprintf(ck, sizeof ck, "%s/checkpoints/%s.bin", o->run, name);
@@ -1249,6 +1405,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     encoder x = {0};
     FILE *df = NULL;
     cJSON *res = NULL;
+    scorer sc = {0};
     int rc = -1;
     if (ckpt_read_config(ck, &cfg, e) < 0) return -1;
     if (!(m = model_create(&cfg, e))) return -1;
@@ -1266,7 +1423,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     x.tok = tok;
     x.first_token = o->score_first_token;
     if (!(x.enc = bpe_encoder_new(tok, e))) goto out;
-    model_set_threads(o->threads > 0 ? o->threads : 1);
+    /* threads work on whole batches, each with single-threaded BLAS */
+    model_set_threads(1);
     if (o->dump && !(df = fopen(o->dump, "w"))) {
         err_errno(e, "%s", o->dump);
         goto out;
@@ -1288,7 +1446,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     cJSON_AddBoolToObject(res, "score_first_token", o->score_first_token);
     cJSON *tasks = cJSON_AddObjectToObject(res, "tasks"), *skipped = cJSON_CreateObject();
     cJSON *data = cJSON_CreateObject();
-    scorer sc = {m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0};
+    sc = (scorer){m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0, o->threads > 0 ? o->threads : 1,
+                  o->full_logits, NULL};
     double sum = 0;
     int nscores = 0;
     for (int ti = 0; ti < NTASKS; ti++) {
@@ -1358,6 +1517,9 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         task_free(&t);
     }
     cJSON_AddItemToObject(res, "data", data);
+    char aj[4096], ac[4096];
+    if (!o->tasks && aoa_paths(o->data, aj, ac))
+        cJSON_AddStringToObject(skipped, "aoa", "needs every milestone checkpoint (--all-checkpoints)");
     cJSON_AddItemToObject(res, "skipped", skipped);
     cJSON_AddItemToObject(res, "overall", num_or_null(nscores ? sum / nscores : NAN));
     cJSON_AddNumberToObject(res, "scores_averaged", nscores);
@@ -1382,16 +1544,465 @@ out:
     bpe_encoder_free(x.enc);
     free(x.ids), free(x.ends);
     bpe_free(tok);
+    scorer_free(&sc);
     model_free(m);
     return rc;
 }
 
-/* ------------------------------------------------------------ learning curve */
+/* ------------------------------------------------------------ age of acquisition */
+
+/* DIR/aoa/cdi_childes.json (or DIR/cdi_childes/cdi_childes.json, where the
+ * AoA README puts it) and cdi_human.csv beside it or in DIR/aoa/. */
+static int aoa_paths(const char *data, char json[4096], char csv[4096])
+{
+    static const char *const dirs[] = {"aoa", "cdi_childes"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(json, 4096, "%s/%s/cdi_childes.json", data, dirs[i]);
+        if (!file_exists(json)) continue;
+        snprintf(csv, 4096, "%s/%s/cdi_human.csv", data, dirs[i]);
+        if (file_exists(csv)) return 1;
+        snprintf(csv, 4096, "%s/aoa/cdi_human.csv", data);
+        if (file_exists(csv)) return 1;
+    }
+    return 0;
+}
+
+typedef struct aoa_words {
+    char **word; /* keys of cdi_childes.json, in order */
+    int *contexts;
+    int n;
+} aoa_words;
+
+static void aoa_words_free(aoa_words *w)
+{
+    for (int i = 0; i < w->n; i++) free(w->word[i]);
+    free(w->word), free(w->contexts);
+    memset(w, 0, sizeof *w);
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* load_eval: words longer than one character with at least min_context
+ * contexts ({"context": ...} objects). */
+static int aoa_load_words(const char *path, int min_context, aoa_words *w, cJSON *files, blalm_err *e)
+{
+    data_file f = {0};
+    snprintf(f.path, sizeof f.path, "%s", path);
+    snprintf(f.rel, sizeof f.rel, "%s", strstr(path, "/aoa/") ? "aoa/cdi_childes.json" : "cdi_childes/cdi_childes.json");
+    if (slurp(&f, files, e) < 0) return -1;
+    cJSON *doc = cJSON_ParseWithLength(f.buf, f.len);
+    int rc = -1;
+    if (!cJSON_IsObject(doc)) {
+        err_set(e, "%s: expected a JSON object {word: [{\"context\": ...}, ...]}", path);
+        goto out;
+    }
+    int cap = cJSON_GetArraySize(doc);
+    w->word = calloc((size_t)cap + 1, sizeof *w->word);
+    w->contexts = calloc((size_t)cap + 1, sizeof *w->contexts);
+    if (!w->word || !w->contexts) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, doc) {
+        if (!cJSON_IsArray(it)) {
+            err_set(e, "%s: word \"%.60s\": expected an array of contexts", path, it->string);
+            goto out;
+        }
+        const cJSON *c;
+        cJSON_ArrayForEach(c, it) {
+            if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "context"))) {
+                err_set(e, "%s: word \"%.60s\": expected objects with a string \"context\"", path, it->string);
+                goto out;
+            }
+        }
+        int nc = cJSON_GetArraySize(it);
+        if (utf8_chars(it->string) <= 1 || nc < min_context) continue;
+        if (!(w->word[w->n] = strdup(it->string))) {
+            err_set(e, "out of memory");
+            goto out;
+        }
+        w->contexts[w->n++] = nc;
+    }
+    if (!w->n) {
+        err_set(e, "%s: no word with at least %d contexts", path, min_context);
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(doc);
+    free(f.buf);
+    return rc;
+}
+
+/* Python's str.strip() for ASCII whitespace (the CDI words are ASCII). */
+static void strip_copy(const char *s, char *out, size_t cap)
+{
+    while (*s == ' ' || (*s >= '\t' && *s <= '\r')) s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r'))) n--;
+    if (n >= cap) n = cap - 1;
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+/* Each word's surprisal at checkpoint NAME: <|endoftext|> + word, every
+ * token after <|endoftext|> scored (the official use_bos_only input). */
+static int aoa_surprisals(const eval_opts *o, const char *name, const aoa_words *w, double *out,
+                          blalm_err *e)
+{
+    char ck[4096], p[4096];
+    snprintf(ck, sizeof ck, "%s/checkpoints/%s.bin", o->run, name);
+    model_config cfg;
+    model *m = NULL;
+    bpe_tokenizer *tok = NULL;
+    encoder x = {0};
+    jobset J = {0};
+    int rc = -1;
+    if (ckpt_read_config(ck, &cfg, e) < 0) return -1;
+    if (!(m = model_create(&cfg, e))) return -1;
+    ckpt_pos pos;
+    if (ckpt_load(ck, m, NULL, NULL, &pos, e) < 0) goto out;
+    snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
+    if (!(tok = bpe_load(p, e))) goto out;
+    if ((int)bpe_vocab_size(tok) != cfg.vocab_size) {
+        err_set(e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), cfg.vocab_size);
+        goto out;
+    }
+    if (bpe_eot_id(tok) == BPE_NO_ID) {
+        err_set(e, "%s: no %s token (AoA scores a word after the tokenizer's bos_token)", p, BPE_EOT);
+        goto out;
+    }
+    x.tok = tok;
+    if (!(x.enc = bpe_encoder_new(tok, e))) goto out;
+    model_set_threads(1);
+    for (int i = 0; i < w->n; i++) {
+        char word[1024];
+        strip_copy(w->word[i], word, sizeof word);
+        int n = enc_text(&x, word, strlen(word), 1, BPE_ALLOW_SPECIAL, e);
+        if (n < 0 || jobs_add(&J, x.ids, n, 1, e) < 0) goto out;
+    }
+    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0, o->threads > 0 ? o->threads : 1, o->full_logits, NULL};
+    int sr = score_jobs(&sc, &J, e);
+    scorer_free(&sc);
+    if (sr < 0) goto out;
+    for (int i = 0; i < w->n; i++) out[i] = -J.v[i].score;
+    rc = 0;
+out:
+    if (rc < 0) err_prefix(e, "%s", ck);
+    jobs_free(&J);
+    bpe_encoder_free(x.enc);
+    free(x.ids), free(x.ends);
+    bpe_free(tok);
+    model_free(m);
+    return rc;
+}
+
+/* AoAEvaluator.extract_step_number: the first number, then K/M/B. */
+static double step_number(const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) return v->valuedouble;
+    if (!cJSON_IsString(v)) return NAN;
+    const char *s = v->valuestring;
+    while (*s && !(*s >= '0' && *s <= '9')) s++;
+    if (!*s) return NAN;
+    const char *q = s;
+    while (*q >= '0' && *q <= '9') q++;
+    if (*q == '.' && q[1] >= '0' && q[1] <= '9')
+        for (q++; *q >= '0' && *q <= '9'; q++) {}
+    double num = strtod(s, NULL);
+    while (*q == ' ' || (*q >= '\t' && *q <= '\r')) q++;
+    int u = *q >= 'a' && *q <= 'z' ? *q - 32 : *q;
+    return num * (u == 'K' ? 1e3 : u == 'M' ? 1e6 : u == 'B' ? 1e9 : 1);
+}
+
+typedef struct aoa_word_data {
+    const char *word;
+    double *steps, *surp;
+    int n, cap;
+} aoa_word_data;
+
+int eval_aoa_fitness(const cJSON *doc, const char *csv, size_t len, const char *where, cJSON **out,
+                     blalm_err *e)
+{
+    *out = NULL;
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
+    if (!cJSON_IsArray(results) || !cJSON_GetArraySize(results))
+        return err_set(e, "AoA: no results found in the surprisal data");
+    /* the CDI table: word, then the age columns 16..30 that are present */
+    char *scratch = malloc(len + 1), *fields[128];
+    int rc = -1, nw = 0, cap = 0, agecol[15], nages = 0, wordcol = -1;
+    double ages[15];
+    char **cdi_word = NULL;
+    double *cdi = NULL; /* [row][nages] */
+    aoa_word_data *wd = NULL;
+    int nwd = 0;
+    double *maoa = NULL, *caoa = NULL;
+    cJSON *valid = NULL;
+    if (!scratch) return err_set(e, "out of memory");
+    const char *p = csv, *end = csv + len;
+    int nh = csv_record(&p, end, scratch, fields, 128);
+    for (int i = 0; i < nh && i < 128; i++)
+        if (!strcmp(fields[i], "word")) wordcol = i;
+    for (int a = 16; a <= 30; a++)
+        for (int i = 0; i < nh && i < 128; i++) {
+            char nm[8];
+            snprintf(nm, sizeof nm, "%d", a);
+            if (!strcmp(fields[i], nm)) {
+                agecol[nages] = i, ages[nages++] = a;
+                break;
+            }
+        }
+    if (wordcol < 0 || !nages) {
+        err_set(e, "%s:1: expected a column \"word\" and age columns \"16\" .. \"30\"", where);
+        goto out;
+    }
+    long line = 1;
+    while (p < end) {
+        line++;
+        int nf = csv_record(&p, end, scratch, fields, 128);
+        if (nf == 1 && !fields[0][0]) continue;
+        if (nf != nh) {
+            err_set(e, "%s:%ld: %d fields, the header has %d", where, line, nf, nh);
+            goto out;
+        }
+        if (nw == cap) {
+            cap = cap ? 2 * cap : 256;
+            char **a = realloc(cdi_word, (size_t)cap * sizeof *a);
+            if (a) cdi_word = a;
+            double *b = realloc(cdi, (size_t)cap * nages * sizeof *b);
+            if (b) cdi = b;
+            if (!a || !b) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+        }
+        const char *wf = fields[wordcol];
+        cdi_word[nw] = is_na(wf) ? NULL : strdup(wf); /* pandas: NaN matches no word */
+        for (int k = 0; k < nages; k++) {
+            const char *s = fields[agecol[k]];
+            char *ep;
+            double v = is_na(s) ? NAN : strtod(s, &ep);
+            if (!is_na(s) && *ep) {
+                nw++;
+                err_set(e, "%s:%ld: column %.0f: expected a number, got \"%.40s\"", where, line, ages[k], s);
+                goto out;
+            }
+            cdi[(size_t)nw * nages + k] = v;
+        }
+        nw++;
+    }
+    /* results grouped by word, in first-appearance order */
+    int nres = cJSON_GetArraySize(results);
+    wd = calloc((size_t)nres, sizeof *wd);
+    if (!wd) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    const cJSON *r;
+    int ri = 0;
+    cJSON_ArrayForEach(r, results) {
+        const cJSON *tw = cJSON_GetObjectItemCaseSensitive(r, "target_word"),
+                    *sv = cJSON_GetObjectItemCaseSensitive(r, "surprisal");
+        if (!cJSON_IsString(tw)) {
+            err_set(e, "AoA: result %d: expected a string \"target_word\"", ri);
+            goto out;
+        }
+        ri++;
+        double st = step_number(cJSON_GetObjectItemCaseSensitive(r, "step"));
+        if (!cJSON_IsNumber(sv) || isnan(st)) continue; /* skipped, as the official code does */
+        int k = nwd - 1;
+        if (k < 0 || strcmp(wd[k].word, tw->valuestring)) /* usually the previous word's */
+            for (k = 0; k < nwd && strcmp(wd[k].word, tw->valuestring); k++) {}
+        if (k == nwd) wd[nwd++].word = tw->valuestring;
+        aoa_word_data *d = &wd[k];
+        if (d->n == d->cap) {
+            d->cap = d->cap ? 2 * d->cap : 32;
+            double *a = realloc(d->steps, (size_t)d->cap * sizeof *a);
+            if (a) d->steps = a;
+            double *b = realloc(d->surp, (size_t)d->cap * sizeof *b);
+            if (b) d->surp = b;
+            if (!a || !b) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+        }
+        d->steps[d->n] = st, d->surp[d->n++] = sv->valuedouble;
+    }
+    maoa = malloc(((size_t)nwd + 1) * sizeof *maoa);
+    caoa = malloc(((size_t)nwd + 1) * sizeof *caoa);
+    valid = cJSON_CreateArray();
+    if (!maoa || !caoa) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    int nv = 0;
+    for (int k = 0; k < nwd; k++) {
+        int row = -1;
+        for (int i = 0; i < nw && row < 0; i++)
+            if (cdi_word[i] && !strcmp(cdi_word[i], wd[k].word)) row = i;
+        if (row < 0) continue;
+        double ca = eval_child_aoa(ages, cdi + (size_t)row * nages, nages);
+        if (isnan(ca)) continue;
+        double ma = eval_model_aoa(wd[k].steps, wd[k].surp, wd[k].n);
+        if (isnan(ma)) continue;
+        maoa[nv] = ma, caoa[nv++] = ca;
+        cJSON_AddItemToArray(valid, cJSON_CreateString(wd[k].word));
+    }
+    cJSON *o = cJSON_CreateObject();
+    if (nv < 3) {
+        cJSON_AddNumberToObject(o, "curve_fitness", 0.0);
+        cJSON_AddNumberToObject(o, "n_words", nv);
+    } else {
+        double rr = eval_pearson(maoa, caoa, nv);
+        cJSON_AddItemToObject(o, "curve_fitness", num_or_null(rr));
+        cJSON_AddItemToObject(o, "p_value", num_or_null(eval_pearson_p(rr, nv)));
+        cJSON_AddNumberToObject(o, "n_words", nv);
+        cJSON *ms = cJSON_CreateObject();
+        double msum = 0;
+        for (int k = 0; k < nages; k++) {
+            double s = 0;
+            int c = 0;
+            for (int i = 0; i < nw; i++)
+                if (!isnan(cdi[(size_t)i * nages + k])) s += cdi[(size_t)i * nages + k], c++;
+            char nm[16];
+            snprintf(nm, sizeof nm, "month_%.0f", ages[k]);
+            cJSON_AddItemToObject(ms, nm, num_or_null(c ? s / c : NAN));
+            msum += c ? s / c : NAN;
+        }
+        cJSON_AddItemToObject(o, "mean_monthly_score", num_or_null(msum / nages));
+        cJSON_AddItemToObject(o, "monthly_scores", ms);
+        cJSON_AddItemToObject(o, "valid_words", valid);
+        valid = NULL;
+        cJSON_AddItemToObject(o, "model_aoas", cJSON_CreateDoubleArray(maoa, nv));
+        cJSON_AddItemToObject(o, "child_aoas", cJSON_CreateDoubleArray(caoa, nv));
+    }
+    *out = o;
+    rc = 0;
+out:
+    for (int i = 0; i < nw; i++) free(cdi_word[i]);
+    free(cdi_word), free(cdi), free(scratch);
+    for (int k = 0; k < nwd; k++) free(wd[k].steps), free(wd[k].surp);
+    free(wd), free(maoa), free(caoa);
+    cJSON_Delete(valid);
+    return rc;
+}
+
+int eval_aoa_score_file(const char *path, const char *data, cJSON **out, blalm_err *e)
+{
+    *out = NULL;
+    char aj[4096], ac[4096];
+    if (!aoa_paths(data, aj, ac))
+        return err_set(e, "%s: no aoa/cdi_childes.json with cdi_human.csv (the official AoA data)", data);
+    data_file s = {0}, c = {0};
+    cJSON *files = cJSON_CreateObject(), *doc = NULL;
+    int rc = -1;
+    snprintf(s.path, sizeof s.path, "%s", path);
+    snprintf(s.rel, sizeof s.rel, "surprisal");
+    snprintf(c.path, sizeof c.path, "%s", ac);
+    snprintf(c.rel, sizeof c.rel, "cdi_human.csv");
+    if (slurp(&s, files, e) < 0 || slurp(&c, files, e) < 0) goto out;
+    if (!(doc = cJSON_ParseWithLength(s.buf, s.len))) {
+        err_set(e, "%s: not JSON (expected the official surprisal.json)", path);
+        goto out;
+    }
+    if (eval_aoa_fitness(doc, c.buf, c.len, c.path, out, e) < 0) goto out;
+    cJSON_AddItemToObject(*out, "data", files);
+    files = NULL;
+    rc = 0;
+out:
+    cJSON_Delete(files), cJSON_Delete(doc);
+    free(s.buf), free(c.buf);
+    return rc;
+}
+
+static int write_json(const char *path, const cJSON *o, blalm_err *e)
+{
+    char *txt = cJSON_Print(o);
+    if (!txt) return err_set(e, "out of memory");
+    size_t tl = strlen(txt);
+    txt[tl] = '\n';
+    int wr = write_file_atomic(path, txt, tl + 1, e);
+    free(txt);
+    return wr;
+}
 
 typedef struct milestone {
     char name[64];
     double m;
 } milestone;
+
+/* Surprisals of every word at every milestone -> RUN/aoa_surprisal.json
+ * (the official format) -> the fitness -> RUN/aoa.json; returns it. */
+static cJSON *run_aoa(const eval_opts *o, const milestone *ms, int nms, const char *aj, const char *ac,
+                      blalm_err *e)
+{
+    aoa_words w = {0};
+    cJSON *files = cJSON_CreateObject(), *doc = NULL, *fit = NULL;
+    double *s = NULL;
+    data_file c = {0};
+    int min_ctx = o->aoa_min_context > 0 ? o->aoa_min_context : 20;
+    if (aoa_load_words(aj, min_ctx, &w, files, e) < 0) goto fail;
+    s = malloc((size_t)nms * w.n * sizeof *s);
+    if (!s) {
+        err_set(e, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < nms; i++) {
+        if (aoa_surprisals(o, ms[i].name, &w, s + (size_t)i * w.n, e) < 0) goto fail;
+        if (o->progress) o->progress(o->arg, "aoa", (uint64_t)i + 1, (uint64_t)nms);
+    }
+    doc = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(doc, "metadata"), *res = cJSON_AddArrayToObject(doc, "results");
+    cJSON_AddStringToObject(md, "model_name", o->run);
+    cJSON_AddBoolToObject(md, "use_bos_only", 1);
+    cJSON_AddNumberToObject(md, "total_steps", nms);
+    cJSON_AddNumberToObject(md, "completed_steps", nms);
+    for (int i = 0; i < nms; i++)
+        for (int k = 0; k < w.n; k++)
+            for (int ci = 0; ci < w.contexts[k]; ci++) {
+                cJSON *r = cJSON_CreateObject();
+                cJSON_AddStringToObject(r, "step", ms[i].name);
+                cJSON_AddNumberToObject(r, "word_count", ms[i].m * 1e6);
+                cJSON_AddStringToObject(r, "target_word", w.word[k]);
+                cJSON_AddNumberToObject(r, "context_id", ci);
+                cJSON_AddStringToObject(r, "context", "BOS_ONLY");
+                cJSON_AddNumberToObject(r, "surprisal", s[(size_t)i * w.n + k]);
+                cJSON_AddItemToArray(res, r);
+            }
+    char p[4096];
+    snprintf(p, sizeof p, "%s/aoa_surprisal.json", o->run);
+    if (write_json(p, doc, e) < 0) goto fail;
+    snprintf(c.path, sizeof c.path, "%s", ac);
+    snprintf(c.rel, sizeof c.rel, "%s", strstr(ac, "/aoa/") ? "aoa/cdi_human.csv" : "cdi_childes/cdi_human.csv");
+    if (slurp(&c, files, e) < 0 || eval_aoa_fitness(doc, c.buf, c.len, c.path, &fit, e) < 0) goto fail;
+    cJSON_AddStringToObject(fit, "surprisal", p);
+    cJSON_AddNumberToObject(fit, "words", w.n);
+    cJSON_AddNumberToObject(fit, "min_context", min_ctx);
+    cJSON *cks = cJSON_AddArrayToObject(fit, "checkpoints");
+    for (int i = 0; i < nms; i++) cJSON_AddItemToArray(cks, cJSON_CreateString(ms[i].name));
+    cJSON_AddItemToObject(fit, "data", files);
+    files = NULL;
+    snprintf(p, sizeof p, "%s/aoa.json", o->run);
+    if (write_json(p, fit, e) < 0) goto fail;
+    cJSON_AddStringToObject(fit, "path", p);
+    goto done;
+fail:
+    cJSON_Delete(fit);
+    fit = NULL;
+done:
+    aoa_words_free(&w);
+    free(s), free(c.buf);
+    cJSON_Delete(files), cJSON_Delete(doc);
+    return fit;
+}
+
+/* ------------------------------------------------------------ learning curve */
 
 static int cmp_ms(const void *a, const void *b)
 {
@@ -1420,13 +2031,27 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
     closedir(d);
     if (!n) return err_set(e, "%s: no milestone checkpoints (chck_*M.bin)", dir);
     qsort(ms, (size_t)n, sizeof *ms, cmp_ms);
+    if (check_task_list(o->tasks, e) < 0) return -1;
+    /* AoA runs over all checkpoints at once; the other tasks per checkpoint */
+    char aj[4096], ac[4096], rest[1024] = "";
+    int has_aoa = aoa_paths(o->data, aj, ac), want_aoa = o->tasks ? in_list(o->tasks, "aoa") : has_aoa;
+    if (want_aoa && !has_aoa)
+        return err_set(e, "%s: no data for task aoa (expected aoa/cdi_childes.json and aoa/cdi_human.csv)", o->data);
+    int per_ckpt = 1;
+    if (o->tasks) {
+        for (int i = 0; i < NTASKS; i++)
+            if (in_list(o->tasks, TASKS[i].name))
+                snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s", *rest ? "," : "", TASKS[i].name);
+        per_ckpt = *rest != 0;
+    }
     cJSON *curve = cJSON_CreateObject(), *pts = cJSON_AddArrayToObject(curve, "checkpoints");
     cJSON_AddStringToObject(curve, "run", o->run);
     cJSON_AddStringToObject(curve, "suite", o->fast ? "fast" : "full");
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && per_ckpt; i++) {
         eval_opts one = *o;
         one.checkpoint = ms[i].name;
         one.out = NULL;
+        if (o->tasks) one.tasks = rest;
         cJSON *r;
         if (eval_run(&one, &r, e) < 0) {
             err_prefix(e, "%s", ms[i].name);
@@ -1452,6 +2077,18 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
         cJSON_AddItemToArray(pts, pt);
         if (o->progress) o->progress(o->arg, ms[i].name, (uint64_t)i + 1, (uint64_t)n);
         cJSON_Delete(r);
+    }
+    if (want_aoa) {
+        cJSON *fit = run_aoa(o, ms, n, aj, ac, e);
+        if (!fit) {
+            cJSON_Delete(curve);
+            return -1;
+        }
+        cJSON *a = cJSON_AddObjectToObject(curve, "aoa");
+        cJSON_AddItemToObject(a, "curve_fitness", cJSON_Duplicate(cJSON_GetObjectItem(fit, "curve_fitness"), 1));
+        cJSON_AddItemToObject(a, "n_words", cJSON_Duplicate(cJSON_GetObjectItem(fit, "n_words"), 1));
+        cJSON_AddItemToObject(a, "aoa_json", cJSON_Duplicate(cJSON_GetObjectItem(fit, "path"), 1));
+        cJSON_Delete(fit);
     }
     char p[4096];
     snprintf(p, sizeof p, "%s/learning_curve.json", o->run);

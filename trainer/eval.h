@@ -26,7 +26,7 @@
 #include "lib/err.h"
 
 /* Task names, in the suite's order. */
-#define EVAL_TASKS "blimp,supplement,ewok,entity_tracking,wug_adj,wug_past,comps,reading"
+#define EVAL_TASKS "blimp,supplement,ewok,entity_tracking,wug_adj,wug_past,comps,reading,aoa"
 
 typedef struct eval_opts {
     const char *run;            /* run folder (tokenizer.json, checkpoints/) */
@@ -40,6 +40,8 @@ typedef struct eval_opts {
     const char *out;            /* eval.json path; NULL = checkpoints/NAME.eval[_fast].json */
     const char *dump;           /* testing: candidates of every dump_every-th item as JSON lines */
     int dump_every;
+    int full_logits;            /* testing: the reference path (every row's logits from model_forward) */
+    int aoa_min_context;        /* AoA: words with at least this many contexts; 0 = 20 (eval_aoa.sh) */
     /* progress: sequences scored of the current task (may be NULL) */
     void (*progress)(void *arg, const char *task, uint64_t done, uint64_t total);
     void *arg;
@@ -54,7 +56,41 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e);
  * returns it in *result. */
 int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e);
 
+/* Age of acquisition over the milestone checkpoints (eval_all_checkpoints
+ * runs it when o->data holds aoa/cdi_childes.json and aoa/cdi_human.csv):
+ * each word's surprisal at every checkpoint, scored as the official
+ * AoA_word/run.py (use_bos_only: <|endoftext|> + word, every word token
+ * scored, natural log), written as RUN/aoa_surprisal.json in the official
+ * format, then scored by eval_aoa_fitness into RUN/aoa.json. */
+
+/* The official AoAEvaluator.compute_curve_fitness over an official
+ * surprisal.json document ({"results": [{"step", "target_word",
+ * "surprisal", ...}]}) and the CDI table (cdi_human.csv text: "word" and
+ * age columns "16".."30"); where names the CSV in errors. *out gets the
+ * official result object (curve_fitness, p_value, n_words, ...). */
+int eval_aoa_fitness(const cJSON *surprisal_doc, const char *cdi_csv, size_t cdi_len,
+                     const char *where, cJSON **out, blalm_err *e);
+/* Reads an official surprisal.json and DIR's cdi_human.csv and scores them. */
+int eval_aoa_score_file(const char *surprisal_json, const char *data_dir, cJSON **out, blalm_err *e);
+
 /* ---- pure pieces (exposed for tests) ---- */
+
+/* f(x) = a / (1 + exp(-b (x - c))) + d with p = {a, b, c, d}. */
+double eval_sigmoid(double x, const double p[4]);
+/* Least-squares fit of f to (x, y) from the guess in p (box lo..hi, or both
+ * NULL); at most max_nfev evaluations of the residuals. 0 = converged (p
+ * holds the fit), -1 = not. */
+int eval_sigmoid_fit(const double *x, const double *y, int n, double p[4], const double *lo,
+                     const double *hi, int max_nfev);
+/* Child AoA in months from proportions at ages (NaN entries dropped), or
+ * NaN where the official code returns None. */
+double eval_child_aoa(const double *ages, const double *props, int n);
+/* Model AoA as log10(words seen + 1) from surprisals at steps (in order;
+ * NaN surprisals dropped), or NaN where the official code returns None. */
+double eval_model_aoa(const double *steps, const double *surprisal, int n);
+/* Pearson's r (NaN if either side is constant) and scipy's two-sided p. */
+double eval_pearson(const double *a, const double *b, int n);
+double eval_pearson_p(double r, int n);
 
 /* First token index (>= 1) scored for a text whose tokens end at byte
  * offsets ends[0..n) when the completion starts at byte comp_start: the first

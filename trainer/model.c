@@ -448,6 +448,8 @@ struct model {
     /* activations, for (B, S) */
     int B, S;
     size_t cache_floats;                /* mlstm cache per (b, head) */
+    size_t acts_cap, gs_cap, tok_cap;   /* floats / ids allocated (kept across shapes) */
+    int no_head;                        /* model_forward_hidden: stop before the head */
     float *acts;
     layer_a *la;
     float *xf, *nf, *rf, *logits;
@@ -762,10 +764,6 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
 {
     if (m->acts && m->B == B && m->S == S) return 0;
     const model_config *c = &m->cfg;
-    free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
-    m->acts = m->gscratch = NULL;
-    m->la = NULL;
-    m->tokens = m->targets = NULL;
     size_t N = (size_t)B * S, D = c->dim, H = c->heads, BH = (size_t)B * H;
     size_t Hv = m->Hv, P = m->P, F = m->F, V = c->vocab_size;
     mlstm_shape sh = {S, m->dcell, c->v_head_dim, c->chunk, (float)c->qk_scale};
@@ -778,14 +776,29 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
     size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S + N * Hs + (hh ? hh + N * m->Hq : 0) +
                 2 * BH * (size_t)c->swa_memory * c->swa_head_dim;
-    m->acts = malloc(total * sizeof(float));
-    m->gscratch = malloc(gs * sizeof(float));
-    m->la = calloc((size_t)c->layers, sizeof *m->la);
-    m->tokens = malloc(N * sizeof *m->tokens);
-    m->targets = malloc(N * sizeof *m->targets);
-    if (!m->acts || !m->gscratch || !m->la || !m->tokens || !m->targets)
-        return err_set(e, "out of memory for activations (batch %d x %d tokens, %zu MB)", B, S,
-                       (total + gs) * 4 >> 20);
+    /* A shape that fits the blocks already there reuses them: eval changes
+     * (B, S) almost every forward, and fresh blocks (page faults on first
+     * touch) made a forward 3.5x slower than the same one on warm memory. */
+    if (!m->acts || total > m->acts_cap || gs > m->gs_cap || N > m->tok_cap) {
+        free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
+        m->acts = malloc(total * sizeof(float));
+        m->gscratch = malloc(gs * sizeof(float));
+        m->la = calloc((size_t)c->layers, sizeof *m->la);
+        m->tokens = malloc(N * sizeof *m->tokens);
+        m->targets = malloc(N * sizeof *m->targets);
+        m->acts_cap = total, m->gs_cap = gs, m->tok_cap = N;
+        if (!m->acts || !m->gscratch || !m->la || !m->tokens || !m->targets) {
+            free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
+            m->acts = m->gscratch = NULL;
+            m->la = NULL;
+            m->tokens = m->targets = NULL;
+            m->acts_cap = m->gs_cap = m->tok_cap = 0;
+            return err_set(e, "out of memory for activations (batch %d x %d tokens, %zu MB)", B, S,
+                           (total + gs) * 4 >> 20);
+        }
+    } else {
+        memset(m->la, 0, (size_t)c->layers * sizeof *m->la);
+    }
     float *p = m->acts;
 #define CARVE(dst, n) (dst = p, p += (n))
     for (int l = 0; l < c->layers; l++) {
@@ -1443,6 +1456,7 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
         for (size_t x = 0; x < (size_t)N * D; x++) xout[x] += a->xm[x];
     }
     rmsnorm_forward(m->nf, m->rf, m->xf, m->normf, N, D, eps);
+    if (m->no_head) return 0; /* model_forward_hidden */
     matmul_forward(m->logits, V, m->nf, D, m->head, N, D, V);
     if (c->logit_soft_cap > 0) {
         float lc = (float)c->logit_soft_cap;
@@ -1474,6 +1488,20 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
 }
 
 const float *model_logits(const model *m) { return m->logits; }
+
+/* ---- eval (issue 16): the forward without the head */
+int model_forward_hidden(model *m, const int32_t *tokens, int B, int S, blalm_err *e)
+{
+    m->no_head = 1;
+    int rc = model_forward(m, tokens, NULL, B, S, NULL, e);
+    m->no_head = 0;
+    m->n_valid = 0;
+    return rc;
+}
+
+const float *model_hidden(const model *m) { return m->nf; }
+const float *model_head(const model *m) { return m->head; }
+/* ---- end of the eval block */
 
 void model_zero_grad(model *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
 

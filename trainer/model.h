@@ -132,6 +132,17 @@ int model_forward(model *m, const int32_t *tokens, const int32_t *targets, int B
 int model_swa_alpha(const model *m, double *out);
 /* Logits [B*S, vocab] of the last forward. */
 const float *model_logits(const model *m);
+
+/* ---- eval (issue 16): the forward without the output head, so that
+ * `blalm eval` computes logits only for the rows it scores, a few rows at a
+ * time (the full [B*S, vocab] block is 128 MB at 2048 tokens). */
+/* As model_forward without targets, stopping after the final norm. */
+int model_forward_hidden(model *m, const int32_t *tokens, int B, int S, blalm_err *e);
+/* Final normed hidden states [B*S, dim] of the last forward. */
+const float *model_hidden(const model *m);
+/* The output head [vocab, dim] (the embedding when tied). */
+const float *model_head(const model *m);
+/* ---- end of the eval block */
 /* Adds d(loss)/d(params) to the gradients (call model_zero_grad first).
  * Needs a forward with targets. */
 int model_backward(model *m, blalm_err *e);

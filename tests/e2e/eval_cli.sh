@@ -100,3 +100,67 @@ printf '{"sentences": "a b\\tc d", "ratio": 0.5}\n{"sentences": "a b\\tc d", "ra
     && pass eval_bad_data || fail eval_bad_data "rc $rc $(cat "$TMP/err")"
 "$BLALM" eval --run "$TMP/nowhere" --data "$D" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "nowhere/checkpoints/latest.bin" "$TMP/err" && pass eval_missing_run || fail eval_missing_run "rc $rc $(cat "$TMP/err")"
+
+# --threads N: whole batches per thread (single-threaded BLAS each, the same
+# batches for any N), so every score is the same bits for 1 and 3 threads
+for n in 1 3; do
+    "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,entity_tracking,wug_adj,reading --threads $n -q \
+        --out "$TMP/t$n.json" --dump "$TMP/t$n.dump" --dump-every 3 2>"$TMP/err$n"
+done
+if [ -s "$TMP/t1.dump" ] && cmp -s "$TMP/t1.dump" "$TMP/t3.dump" && "$PY" -c "
+import json
+a, b = (json.load(open('$TMP/t%d.json' % n)) for n in (1, 3))
+assert a['tasks'] == b['tasks'] and a['overall'] == b['overall'], 'results differ'"; then
+    pass eval_threads_bit_identical
+else fail eval_threads_bit_identical "$(head -c 300 "$TMP/err3") $(cmp "$TMP/t1.dump" "$TMP/t3.dump" 2>&1 | head -c 200)"; fi
+
+# the scored rows' logits, HEAD_ROWS at a time (default) against the
+# reference path (--full-logits: every row's logits from the model's head):
+# the same GEMM on fewer rows rounds differently, so within 1e-6, not bits
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,entity_tracking,wug_adj,reading --full-logits -q \
+    --out "$TMP/ref.json" --dump "$TMP/ref.dump" --dump-every 3 2>"$TMP/err"
+if [ -s "$TMP/ref.dump" ] && "$PY" - "$TMP/t1.dump" "$TMP/ref.dump" "$TMP/t1.json" "$TMP/ref.json" <<'PY'
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+assert len(a) == len(b) and len(a) > 100
+n, worst = 0, 0.0
+for x, y in zip(a, b):
+    assert x.get("ids") == y.get("ids") and x.get("k") == y.get("k")
+    for s, t in zip(x.get("score", []), y.get("score", [])):
+        n += 1
+        worst = max(worst, abs(s - t))
+print("# fast head vs reference: %d log-prob sums, largest difference %.2g" % (n, worst))
+assert worst <= 1e-6, worst
+ra, rb = (json.load(open(f)) for f in sys.argv[3:5])
+for t in ("blimp", "entity_tracking"):
+    assert ra["tasks"][t]["uids"] == rb["tasks"][t]["uids"], t
+PY
+then pass eval_fast_head_matches_reference
+else fail eval_fast_head_matches_reference "$(head -c 300 "$TMP/err")"; fi
+
+# aoa from the command line: a hand-made CDI; every milestone's surprisals
+# in the official format, aoa.json, and the curve fitness in learning_curve.json
+mkdir -p "$TMP/aoa/aoa"
+printf '{"the": [{"context": "a"}, {"context": "b"}], "cat": [{"context": "a"}, {"context": "b"}], "dog": [{"context": "c"}, {"context": "d"}]}\n' \
+    > "$TMP/aoa/aoa/cdi_childes.json"
+printf 'word,16,17,18,19,20\nthe,0.1,0.3,0.5,0.7,0.9\ncat,0.2,0.4,0.6,0.8,0.9\n' > "$TMP/aoa/aoa/cdi_human.csv"
+if "$BLALM" eval --run "$R" --data "$TMP/aoa" --all-checkpoints --tasks aoa --aoa-min-context 2 >"$TMP/aoa.out" 2>"$TMP/err" \
+   && grep -q '^aoa (curve fitness r)' "$TMP/aoa.out" && "$PY" - "$R" <<'PY'
+import json, os, sys
+run = sys.argv[1]
+c = json.load(open(run + "/learning_curve.json"))
+s = json.load(open(run + "/aoa_surprisal.json"))
+ms = sorted(int(f[5:-5]) for f in os.listdir(run + "/checkpoints") if f.startswith("chck_") and f.endswith("M.bin"))
+assert s["metadata"]["use_bos_only"] is True
+assert len(s["results"]) == len(ms) * 6, len(s["results"])
+assert [r["step"] for r in s["results"][::6]] == ["chck_%dM" % m for m in ms]
+assert all(r["surprisal"] > 0 for r in s["results"])
+a = json.load(open(c["aoa"]["aoa_json"]))
+assert a["curve_fitness"] == c["aoa"]["curve_fitness"] and a["words"] == 3 and a["min_context"] == 2
+assert "aoa/cdi_human.csv" in a["data"] and "aoa/cdi_childes.json" in a["data"]
+PY
+then pass eval_aoa_cli
+else fail eval_aoa_cli "$(head -c 300 "$TMP/err")"; fi
+"$BLALM" eval --run "$R" --data "$TMP/aoa" --tasks aoa -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q -- "--all-checkpoints" "$TMP/err" && pass eval_aoa_needs_checkpoints || fail eval_aoa_needs_checkpoints "rc $rc"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "lib/fsutil.h"
@@ -332,6 +333,214 @@ TEST(ewok_and_wug_past_from_official_files)
     cJSON_Delete(r);
 }
 
+/* ---- age of acquisition ---- */
+
+TEST(sigmoid_fit_recovers_exact_curves)
+{
+    double x[15], y[15];
+    double truth[4] = {0.9, 0.6, 22.5, 0.05};
+    for (int i = 0; i < 15; i++) x[i] = 16 + i, y[i] = eval_sigmoid(x[i], truth);
+    double p[4] = {1.0, 0.1, 23, 0.0}, lo[4] = {0, 0, 16, -0.5}, hi[4] = {2, 1, 30, 0.5};
+    CHECK(eval_sigmoid_fit(x, y, 15, p, lo, hi, 1000) == 0);
+    for (int j = 0; j < 4; j++) CHECK_NEAR(p[j], truth[j], 1e-9);
+    /* unbounded, from the model AoA's kind of guess */
+    double t2[4] = {8, 3, 7.2, -20}, x2[19], y2[19];
+    for (int i = 0; i < 19; i++) {
+        x2[i] = log10((i < 9 ? (i + 1) * 1e6 : (i - 8) * 1e7) + 1);
+        y2[i] = eval_sigmoid(x2[i], t2);
+    }
+    double q[4] = {6, 1, 7.0, -19.5};
+    CHECK(eval_sigmoid_fit(x2, y2, 19, q, NULL, NULL, 1000) == 0);
+    for (int j = 0; j < 4; j++) CHECK_NEAR(q[j], t2[j], 1e-7);
+    /* a bound that binds: b is held at 1 */
+    for (int i = 0; i < 15; i++) y[i] = x[i] < 23 ? 0.1 : 0.9;
+    double r[4] = {1.0, 0.1, 23, 0.0};
+    CHECK(eval_sigmoid_fit(x, y, 15, r, lo, hi, 1000) == 0);
+    CHECK_NEAR(r[1], 1.0, 0);
+    CHECK(r[0] >= 0 && r[0] <= 2 && r[3] >= -0.5 && r[3] <= 0.5);
+}
+
+TEST(pearson_and_p_value_as_scipy)
+{
+    double a[] = {1, 2, 3, 4, 5}, b[] = {2, 1, 4, 3, 5};
+    double r = eval_pearson(a, b, 5);
+    CHECK_NEAR(r, 0.8, 1e-15);
+    CHECK_NEAR(eval_pearson_p(r, 5), 0.10408803866182785, 1e-12); /* scipy 1.10 pearsonr */
+    double c[] = {1, 2, 3, 4, 5, 6, 7}, d[] = {1, 3, 2, 5, 4, 7, 2.5};
+    r = eval_pearson(c, d, 7);
+    CHECK_NEAR(r, 0.5536125725328791, 1e-14);
+    CHECK_NEAR(eval_pearson_p(r, 7), 0.19729507829221415, 1e-12);
+    CHECK_NEAR(eval_pearson_p(1.0, 4), 0.0, 0);
+    double k[] = {3, 3, 3};
+    CHECK(isnan(eval_pearson(a, k, 3)));
+}
+
+/* The steps of a strict-small run: chck_1M .. chck_9M, chck_10M .. chck_100M */
+static double ss_step(int i) { return i < 9 ? (i + 1) * 1e6 : (i - 8) * 1e7; }
+
+/* Known model AoA of surprisal 20 - 8 / (1 + exp(-3 (x - c))), x = log10(step + 1) */
+static double known_model_aoa(double c)
+{
+    double mins = INFINITY;
+    for (int i = 0; i < 19; i++) mins = fmin(mins, 20 - 8 / (1 + exp(-3 * (log10(ss_step(i) + 1) - c))));
+    double ch = log2(300000.0), nt = -(ch - 0.5 * (ch - mins));
+    return c - log(8 / (nt + 20) - 1) / 3;
+}
+
+TEST(aoa_fitness_hand_made_fixture_in_official_format)
+{
+    blalm_err e;
+    char d[600], p[800];
+    snprintf(d, sizeof d, "%s/aoadata", test_tmpdir());
+    snprintf(p, sizeof p, "%s/aoa", d);
+    CHECK(mkdir_p(p, &e) == 0);
+    /* cdi_human.csv: proportion 0.9 / (1 + exp(-0.6 (age - c))) per word; ball
+     * misses age 20; xy never reaches 0.5; cat is in the CDI but not scored */
+    static const char *const words[] = {"dog", "ball", "milk", "zebra"};
+    static const double cm[] = {6.8, 7.0, 7.3, 7.6}, cc[] = {21, 18, 27, 23};
+    char csv[8192];
+    int at = snprintf(csv, sizeof csv, "word,category,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n");
+    for (int w = 0; w < 4; w++) {
+        at += snprintf(csv + at, sizeof csv - at, "%s,animals", words[w]);
+        for (int age = 16; age <= 30; age++) {
+            if (w == 1 && age == 20) at += snprintf(csv + at, sizeof csv - at, ",");
+            else at += snprintf(csv + at, sizeof csv - at, ",%.17g", 0.9 / (1 + exp(-0.6 * (age - cc[w]))));
+        }
+        at += snprintf(csv + at, sizeof csv - at, "\n");
+    }
+    at += snprintf(csv + at, sizeof csv - at, "xy,toys");
+    for (int age = 16; age <= 30; age++) at += snprintf(csv + at, sizeof csv - at, ",%.3f", 0.1 + 0.01 * (age - 16));
+    at += snprintf(csv + at, sizeof csv - at, "\ncat,animals");
+    for (int age = 16; age <= 30; age++) at += snprintf(csv + at, sizeof csv - at, ",0.5");
+    snprintf(csv + at, sizeof csv - at, "\n");
+    snprintf(p, sizeof p, "%s/aoa/cdi_human.csv", d);
+    CHECK(write_text(p, csv) == 0);
+    snprintf(p, sizeof p, "%s/aoa/cdi_childes.json", d);
+    CHECK(write_text(p, "{}") == 0);
+    /* surprisal.json as AoA_word/run.py writes it: step outer, word, context;
+     * "flat" never changes (no AoA); "lion" is not in the CDI */
+    cJSON *doc = cJSON_CreateObject(), *res = cJSON_AddArrayToObject(doc, "results");
+    for (int i = 0; i < 19; i++) {
+        double x = log10(ss_step(i) + 1);
+        for (int w = 0; w < 7; w++)
+            for (int ctx = 0; ctx < 2; ctx++) {
+                cJSON *r = cJSON_CreateObject();
+                char st[32];
+                snprintf(st, sizeof st, "chck_%.0fM", ss_step(i) / 1e6);
+                cJSON_AddStringToObject(r, "step", st);
+                cJSON_AddStringToObject(r, "target_word", w < 4 ? words[w] : w == 4 ? "xy" : w == 5 ? "flat" : "lion");
+                cJSON_AddNumberToObject(r, "context_id", ctx);
+                cJSON_AddStringToObject(r, "context", "BOS_ONLY");
+                double sv = w < 4 ? 20 - 8 / (1 + exp(-3 * (x - cm[w]))) : w == 4 ? 15 - x : 15;
+                cJSON_AddNumberToObject(r, "surprisal", sv);
+                cJSON_AddItemToArray(res, r);
+            }
+    }
+    char *txt = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    char sp[800];
+    snprintf(sp, sizeof sp, "%s/surprisal.json", test_tmpdir());
+    CHECK(write_text(sp, txt) == 0);
+    free(txt);
+    cJSON *o = NULL;
+    CHECK_MSG(eval_aoa_score_file(sp, d, &o, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(cJSON_GetObjectItem(o, "n_words")->valueint, 4);
+    double m[4], c[4];
+    for (int w = 0; w < 4; w++) {
+        m[w] = known_model_aoa(cm[w]);
+        c[w] = cc[w] - log(0.9 / 0.5 - 1) / 0.6;
+        CHECK_EQ_STR(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "valid_words"), w)->valuestring, words[w]);
+        CHECK_NEAR(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "model_aoas"), w)->valuedouble, m[w], 1e-9);
+        CHECK_NEAR(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "child_aoas"), w)->valuedouble, c[w], 1e-9);
+    }
+    CHECK_NEAR(m[0], 6.934514627556279, 1e-12); /* the same numbers from numpy */
+    CHECK_NEAR(c[0], 21.371905918857017, 1e-12);
+    /* scipy.stats.pearsonr of those AoAs: (0.5523272033866302, 0.4476727966133698) */
+    CHECK_NEAR(cJSON_GetObjectItem(o, "curve_fitness")->valuedouble, 0.5523272033866302, 1e-8);
+    CHECK_NEAR(cJSON_GetObjectItem(o, "p_value")->valuedouble, 0.4476727966133698, 1e-8);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "monthly_scores"), "month_16"));
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "data"), "cdi_human.csv"));
+    cJSON_Delete(o);
+
+    /* fewer than three words: 0, as the official code */
+    snprintf(p, sizeof p, "%s/aoa/cdi_human.csv", d);
+    CHECK(write_text(p, "word,16,17,18,19,20\ndog,0.1,0.3,0.5,0.7,0.9\n") == 0);
+    CHECK_MSG(eval_aoa_score_file(sp, d, &o, &e) == 0, "%s", e.msg);
+    CHECK_NEAR(cJSON_GetObjectItem(o, "curve_fitness")->valuedouble, 0, 0);
+    CHECK(!cJSON_GetObjectItem(o, "p_value"));
+    cJSON_Delete(o);
+    /* bad CSV: file and line named */
+    CHECK(write_text(p, "word,16,17,18\ndog,0.1,0.3,0.5\ncat,0.1,oops,0.2\n") == 0);
+    CHECK(eval_aoa_score_file(sp, d, &o, &e) < 0);
+    CHECK_CONTAINS(e.msg, "cdi_human.csv:3: column 17: expected a number, got \"oops\"");
+    CHECK(write_text(p, "name,16\ndog,0.1\n") == 0);
+    CHECK(eval_aoa_score_file(sp, d, &o, &e) < 0);
+    CHECK_CONTAINS(e.msg, "cdi_human.csv:1: expected a column \"word\"");
+}
+
+/* The surprisals come from the run's milestone checkpoints: with the zero
+ * model every word costs (tokens) x ln V at every checkpoint; curves are flat,
+ * so no word has a model AoA and the fitness is 0 (fewer than 3 words). */
+TEST(aoa_surprisals_over_milestone_checkpoints)
+{
+    blalm_err e;
+    int V;
+    const char *run = make_run(&e, &V);
+    CHECK_MSG(run, "%s", e.msg);
+    char p[800], q[800], d[600];
+    snprintf(p, sizeof p, "%s/checkpoints/latest.bin", run);
+    for (int i = 1; i <= 3; i++) {
+        snprintf(q, sizeof q, "%s/checkpoints/chck_%dM.bin", run, i);
+        CHECK(link(p, q) == 0 || file_exists(q));
+    }
+    snprintf(d, sizeof d, "%s/aoadata2", test_tmpdir());
+    snprintf(q, sizeof q, "%s/aoa", d);
+    CHECK(mkdir_p(q, &e) == 0);
+    snprintf(q, sizeof q, "%s/aoa/cdi_childes.json", d);
+    /* "a" is one character (dropped, as load_eval does); "cow" has 1 context < 2 */
+    CHECK(write_text(q, "{\"dog\": [{\"context\": \"the dog\"}, {\"context\": \"a dog\"}],"
+                        " \"a\": [{\"context\": \"x\"}, {\"context\": \"y\"}],"
+                        " \" xx \": [{\"context\": \"x\"}, {\"context\": \"y\"}, {\"context\": \"z\"}],"
+                        " \"cow\": [{\"context\": \"the cow\"}]}") == 0);
+    snprintf(q, sizeof q, "%s/aoa/cdi_human.csv", d);
+    CHECK(write_text(q, "word,16,17,18,19\ndog,0.1,0.4,0.6,0.9\n") == 0);
+    eval_opts o = {.run = run, .data = d, .tasks = "aoa", .aoa_min_context = 2};
+    cJSON *r = NULL;
+    CHECK_MSG(eval_all_checkpoints(&o, &r, &e) == 0, "%s", e.msg);
+    const cJSON *a = cJSON_GetObjectItem(r, "aoa");
+    CHECK(a);
+    CHECK_NEAR(cJSON_GetObjectItem(a, "curve_fitness")->valuedouble, 0, 0);
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(r, "checkpoints")), 0); /* aoa only */
+    cJSON_Delete(r);
+    snprintf(q, sizeof q, "%s/aoa_surprisal.json", run);
+    FILE *f = fopen(q, "r");
+    CHECK(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *doc = cJSON_Parse(buf);
+    const cJSON *res = cJSON_GetObjectItem(doc, "results");
+    CHECK_EQ_INT(cJSON_GetArraySize(res), 3 * (2 + 3)); /* checkpoints x contexts of dog, " xx " */
+    const double L = log((double)V);
+    const cJSON *it;
+    int k = 0;
+    cJSON_ArrayForEach(it, res) {
+        const char *w = cJSON_GetObjectItem(it, "target_word")->valuestring;
+        double sv = cJSON_GetObjectItem(it, "surprisal")->valuedouble;
+        /* "dog": 3 bytes; " xx " stripped to "xx": 2 bytes (no " x" merge without the space) */
+        CHECK_NEAR(sv, (!strcmp(w, "dog") ? 3 : 2) * L, 1e-9);
+        CHECK_EQ_STR(cJSON_GetObjectItem(it, "step")->valuestring, k < 5 ? "chck_1M" : k < 10 ? "chck_2M" : "chck_3M");
+        k++;
+    }
+    CHECK_EQ_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 2), "target_word")->valuestring, " xx ");
+    cJSON_Delete(doc);
+    /* a single checkpoint cannot give an AoA */
+    o.checkpoint = "latest";
+    CHECK(eval_run(&o, &r, &e) < 0);
+    CHECK_CONTAINS(e.msg, "--all-checkpoints");
+}
+
 int main(void)
 {
     RUN(first_scored_skips_token_zero_and_uses_overlap);
@@ -342,5 +551,9 @@ int main(void)
     RUN(hand_made_pairs_with_known_log_probs);
     RUN(bad_data_is_an_error_naming_file_and_line);
     RUN(ewok_and_wug_past_from_official_files);
+    RUN(sigmoid_fit_recovers_exact_curves);
+    RUN(pearson_and_p_value_as_scipy);
+    RUN(aoa_fitness_hand_made_fixture_in_official_format);
+    RUN(aoa_surprisals_over_milestone_checkpoints);
     return test_summary();
 }
