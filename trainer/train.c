@@ -486,7 +486,7 @@ static int join_split(const char *run, const char *src, const token_set *ts, con
             snprintf(path, sizeof path, "%s.idx", out);
             unlink(path);
         }
-    } else if (!rc) {
+    } else if (!rc && mkdir_parent(out, e) == 0) {
         char why[512];
         int st = marker_check(state, "train-tokens", split, k, why, sizeof why, e);
         tokshard have;
@@ -495,6 +495,8 @@ static int join_split(const char *run, const char *src, const token_set *ts, con
         else if (tokshard_concat(out, (const char *const *)in, n, e) != 0 ||
                  marker_commit(state, "train-tokens", split, k, NULL, e) != 0)
             rc = -1;
+    } else {
+        rc = -1;
     }
     for (size_t i = 0; i < n; i++) free(in[i]);
     free(in);
