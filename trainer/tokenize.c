@@ -250,6 +250,10 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     if (!o->tok || bpe_eot_id(o->tok) == BPE_NO_ID)
         return err_set(e, "%s: the tokenizer has no %s token to end documents with",
                        o->tokenizer_name ? o->tokenizer_name : "tokenizer", BPE_EOT);
+    static const uint8_t zero[32];
+    if (!memcmp(bpe_json_sha256(o->tok), zero, 32))
+        return err_set(e, "%s: the tokenizer was never saved as tokenizer.json, so it has no identity to "
+                       "record in shards and completion markers", o->tokenizer_name ? o->tokenizer_name : "tokenizer");
     char state[8192];
     if (o->state_dir) snprintf(state, sizeof state, "%s", o->state_dir);
     else snprintf(state, sizeof state, "%s/state", o->out);
