@@ -11,12 +11,15 @@
 BLALM_COMMAND(train, "train a BLaLM model on a corpus (BabyLM rules, checkpoints, resume)")
 
 static const char usage[] =
-    "usage: blalm train --corpus DIR --model CONFIG --out RUN [options]\n"
+    "usage: blalm train (--corpus DIR | --tokens DIR) --model CONFIG --out RUN [options]\n"
     "\n"
     "Trains the model of CONFIG on the corpus DIR (BabyLM layout: train/*.train,\n"
     "dev/*.dev, documents.jsonl.zst when present). A byte-level BPE tokenizer of\n"
     "CONFIG's vocab_size is trained on the train split unless --tokenizer is given;\n"
-    "the tokens are cached in RUN/tokens. RUN holds config.json, tokenizer.json,\n"
+    "the corpus is tokenized as blalm tokenize does (RUN/tokens/corpus, resumable,\n"
+    "completion markers in RUN/state) and each split's shards are joined into\n"
+    "RUN/tokens/train and RUN/tokens/dev; --tokens DIR trains from what blalm\n"
+    "tokenize wrote to DIR instead. RUN holds config.json, tokenizer.json,\n"
     "log.jsonl and checkpoints/ (latest.bin, and chck_<N>M.bin by words seen).\n"
     "Every epoch reads the train windows in a new order drawn from CONFIG's\n"
     "train.shuffle_seed (default: its seed); train.shuffle \"none\" keeps corpus order.\n"
@@ -29,6 +32,8 @@ static const char usage[] =
     "  --track strict|strict-small  refuse an over-budget corpus or > 10 epochs;\n"
     "                             save the BabyLM milestone checkpoints\n"
     "  --tokenizer FILE           use this tokenizer (tokenizer.json or binary form)\n"
+    "  --tokens DIR               train from blalm tokenize's shards in DIR (its tokens.json names\n"
+    "                             the tokenizer unless --tokenizer is given; the sha256 must match)\n"
     "  --threads N                threads, each taking rows of the batch (default 1); every\n"
     "                             thread count gives bit-identical losses and checkpoints\n"
     "  --resume                   continue RUN from checkpoints/latest.bin; refuses a changed\n"
@@ -97,7 +102,7 @@ int cmd_train(int argc, char **argv)
         {"threads", required_argument, 0, 't'},   {"resume", no_argument, 0, 'r'},
         {"stop-after", required_argument, 0, 'S'}, {"quiet", no_argument, 0, 'q'},
         {"test-words-scale", required_argument, 0, 'W'}, {"bench", required_argument, 0, 'B'},
-        {"batch", required_argument, 0, 'b'},
+        {"batch", required_argument, 0, 'b'},             {"tokens", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
     };
     train_opts o = {0};
@@ -115,6 +120,7 @@ int cmd_train(int argc, char **argv)
         case 'm': o.model_cfg = optarg; break;
         case 'o': o.run = optarg; break;
         case 'z': o.tokenizer = optarg; break;
+        case 'K': o.tokens = optarg; break;
         case 's': case 'T': case 't': case 'S': case 'B': case 'b':
             if (cli_parse_count(optarg, &v) < 0 || ((c == 't' || c == 'B' || c == 'b') && (v < 1 || v > 4096)))
                 return cli_usage_error(usage, "train: bad number '%s'", optarg);
@@ -154,8 +160,10 @@ int cmd_train(int argc, char **argv)
     if (optind < argc) return cli_usage_error(usage, "train: unexpected argument '%s'", argv[optind]);
     if (bench && !o.model_cfg) return cli_usage_error(usage, "train: --bench needs --model");
     if (bench_batch && !bench) return cli_usage_error(usage, "train: --batch is for --bench");
-    if (!bench && (!o.corpus || !o.model_cfg || !o.run))
-        return cli_usage_error(usage, "train: --corpus, --model and --out are required");
+    if (!bench && (!(o.corpus || o.tokens) || !o.model_cfg || !o.run))
+        return cli_usage_error(usage, "train: --corpus (or --tokens), --model and --out are required");
+    if (o.corpus && o.tokens)
+        return cli_usage_error(usage, "train: give --corpus or --tokens, not both");
     if (o.max_steps && o.max_tokens)
         return cli_usage_error(usage, "train: give --max-steps or --max-tokens, not both");
     blalm_err e;

@@ -397,3 +397,61 @@ void tokshard_close(tokshard *s)
     if (s->idx_map) munmap(s->idx_map, s->idx_len);
     memset(s, 0, sizeof *s);
 }
+
+int tokshard_concat(const char *out, const char *const *inputs, size_t n, blalm_err *e)
+{
+    if (n == 0) return err_set(e, "%s: no shards to join", out);
+    tokshard first;
+    if (tokshard_open(&first, inputs[0], e) != 0) return -1;
+    tokshard_writer *w = tokshard_create(out, first.vocab_size, first.eot_id, first.tokenizer_sha256, e);
+    if (!w) {
+        tokshard_close(&first);
+        return -1;
+    }
+    uint32_t *ids = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        tokshard s;
+        if (tokshard_open(&s, inputs[i], e) != 0) {
+            rc = -1;
+            break;
+        }
+        if (s.vocab_size != first.vocab_size || s.eot_id != first.eot_id ||
+            memcmp(s.tokenizer_sha256, first.tokenizer_sha256, 32) != 0) {
+            rc = err_set(e, "%s: vocabulary %u, end-of-text %u or tokenizer differs from %s's (%u, %u): "
+                         "shards of different tokenizers", inputs[i], s.vocab_size, s.eot_id, inputs[0],
+                         first.vocab_size, first.eot_id);
+        }
+        for (uint64_t d = 0; d < s.n_docs && !rc; d++) {
+            const tokshard_doc *x = &s.docs[d];
+            /* the writer appends the end-of-text token itself */
+            size_t k = (size_t)x->n_tokens - 1;
+            if (tokshard_token(&s, x->token_offset + k) != s.eot_id) {
+                rc = err_set(e, "%s: document %llu does not end with the end-of-text token %u", inputs[i],
+                             (unsigned long long)d, s.eot_id);
+                break;
+            }
+            if (k > cap) {
+                size_t nc = k > 2 * cap ? k : 2 * cap;
+                uint32_t *ni = realloc(ids, nc * sizeof *ni);
+                if (!ni) {
+                    rc = err_set(e, "%s: out of memory", out);
+                    break;
+                }
+                ids = ni;
+                cap = nc;
+            }
+            tokshard_read(&s, x->token_offset, k, ids);
+            rc = tokshard_add_doc(w, ids, k, x->words, e);
+        }
+        tokshard_close(&s);
+    }
+    free(ids);
+    tokshard_close(&first);
+    if (rc) {
+        tokshard_abort(w);
+        return -1;
+    }
+    return tokshard_commit(w, e);
+}

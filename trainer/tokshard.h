@@ -96,4 +96,11 @@ void tokshard_read(const tokshard *s, uint64_t start, size_t n, uint32_t *out);
 int tokshard_verify(const tokshard *s, blalm_err *e);
 void tokshard_close(tokshard *s);
 
+/* Writes the documents of shards inputs[0..n) one after another as one
+ * shard OUT (atomically, as tokshard_commit). Every input must have the same
+ * vocabulary, end-of-text id and tokenizer sha256 (else an error naming the
+ * first that differs); n == 0 is an error. The trainer reads one train and
+ * one dev shard made so from the per-file shards of trainer/tokenize.h. */
+int tokshard_concat(const char *out, const char *const *inputs, size_t n, blalm_err *e);
+
 #endif

@@ -2,8 +2,12 @@
  *
  * RUN/config.json           model config (vocab_size = the tokenizer's)
  * RUN/tokenizer.json        trained on the corpus' train split unless given
- * RUN/tokens/{train,dev}.{tok,idx}   token cache (tokshard.h), reused while
- *                           the corpus files and the tokenizer are unchanged
+ * RUN/tokens/corpus/        the corpus tokenized by the one shard builder
+ *                           (trainer/tokenize.h; markers in RUN/state), or
+ *                           --tokens DIR, blalm tokenize's output
+ * RUN/tokens/{train,dev}.{tok,idx}   each split's shards joined (tokshard.h),
+ *                           rejoined when a marker (RUN/state/train-tokens)
+ *                           says an input shard changed
  * RUN/log.jsonl             a start line (step 0: data order, seed, sizes), one
  *                           line per logged step and per evaluation
  * RUN/checkpoints/latest.bin, chck_<N>M.bin
@@ -24,16 +28,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "lib/corpus.h"
 #include "lib/fsutil.h"
+#include "lib/marker.h"
 #include "lib/hash.h"
 #include "lib/progress.h"
 #include "lib/utf8.h"
 #include "lib/zio.h"
 #include "trainer/optim.h"
 #include "trainer/parallel.h"
+#include "trainer/tokenize.h"
 #include "trainer/tokenizer.h"
 #include "trainer/tokshard.h"
 
@@ -347,194 +355,187 @@ void train_window_order(uint64_t shuffle_seed, uint64_t epoch, uint64_t n, uint6
 
 /* ------------------------------------------------------------ corpus */
 
-typedef int (*doc_fn)(void *arg, const char *text, size_t n, uint64_t words, blalm_err *e);
-
-static int cmp_str(const void *a, const void *b)
+/* Feeds the train split's documents (lib/corpus.h) to the tokenizer's counter. */
+static int count_train_docs(const char *dir, bpe_counter *c, blalm_err *e)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted files of CORPUS/<split>/ ending in .<split>. */
-static int list_split(const char *corpus, const char *split, char ***out, int *n, blalm_err *e)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/%s", corpus, split);
-    DIR *d = opendir(dir);
-    *out = NULL;
-    *n = 0;
-    if (!d) return err_errno(e, "%s", dir);
-    struct dirent *de;
-    int cap = 0;
-    size_t sl = strlen(split);
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l <= sl + 1 || de->d_name[l - sl - 1] != '.' || strcmp(de->d_name + l - sl, split)) continue;
-        if (*n == cap) *out = realloc(*out, (size_t)(cap = cap ? 2 * cap : 16) * sizeof **out);
-        char p[4096 + 256];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        (*out)[(*n)++] = strdup(p);
-    }
-    closedir(d);
-    if (*n) qsort(*out, (size_t)*n, sizeof **out, cmp_str);
-    return 0;
-}
-
-static void free_list(char **l, int n)
-{
-    for (int i = 0; i < n; i++) free(l[i]);
-    free(l);
-}
-
-/* Documents of one split: by documents.jsonl.zst's byte ranges when the
- * corpus has it (documents may hold blank lines), else split at blank lines. */
-static int for_each_doc(const char *corpus, const char *split, doc_fn fn, void *arg, blalm_err *e)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/documents.jsonl.zst", corpus);
-    if (file_exists(p)) {
-        zreader *zr = zr_open(p, e);
-        if (!zr) return -1;
-        const char *line;
-        size_t len;
-        int lr, rc = 0;
-        char *cur_path = NULL, *data = NULL;
-        size_t dlen = 0;
-        while (!rc && (lr = zr_line(zr, &line, &len, e)) == 1) {
-            cJSON *o = cJSON_ParseWithLength(line, len);
-            const cJSON *sj = cJSON_GetObjectItemCaseSensitive(o, "split");
-            const cJSON *fj = cJSON_GetObjectItemCaseSensitive(o, "file");
-            const cJSON *oj = cJSON_GetObjectItemCaseSensitive(o, "offset");
-            const cJSON *lj = cJSON_GetObjectItemCaseSensitive(o, "length");
-            const cJSON *wj = cJSON_GetObjectItemCaseSensitive(o, "words");
-            if (!cJSON_IsString(sj) || !cJSON_IsString(fj) || !cJSON_IsNumber(oj) ||
-                !cJSON_IsNumber(lj) || !cJSON_IsNumber(wj)) {
-                rc = err_set(e, "%s:%llu: expected split, file, offset, length, words", p,
-                             (unsigned long long)zr_lineno(zr));
-            } else if (!strcmp(sj->valuestring, split)) {
-                char fp[8192];
-                snprintf(fp, sizeof fp, "%s/%s", corpus, fj->valuestring);
-                if (!cur_path || strcmp(cur_path, fp)) {
-                    free(cur_path), free(data);
-                    data = NULL;
-                    cur_path = strdup(fp);
-                    if (read_file(fp, &data, &dlen, e) < 0) rc = -1;
-                }
-                size_t off = (size_t)oj->valuedouble, n = (size_t)lj->valuedouble;
-                if (!rc && (off > dlen || n > dlen - off))
-                    rc = err_set(e, "%s:%llu: bytes %zu+%zu lie outside %s (%zu bytes)", p,
-                                 (unsigned long long)zr_lineno(zr), off, n, fp, dlen);
-                if (!rc) rc = fn(arg, data + off, n, (uint64_t)wj->valuedouble, e);
-            }
-            cJSON_Delete(o);
-        }
-        if (lr < 0) rc = -1;
-        free(cur_path), free(data);
-        zr_close(zr);
-        return rc;
-    }
-    char **files;
-    int nf;
-    if (list_split(corpus, split, &files, &nf, e) < 0) return -1;
+    corpus cp;
+    if (corpus_open(&cp, dir, e) != 0) return -1;
     int rc = 0;
-    for (int i = 0; i < nf && !rc; i++) {
+    for (size_t i = 0; i < cp.n_files && !rc; i++) {
+        corpus_file *f = &cp.files[i];
+        if (f->split != CORPUS_TRAIN) continue;
         char *data;
         size_t len;
-        if (read_file(files[i], &data, &len, e) < 0) {
+        if (read_file(f->path, &data, &len, e) != 0) {
             rc = -1;
             break;
         }
-        size_t s = 0;
-        while (s < len && !rc) {
-            /* a document ends at a blank line */
-            size_t t = s;
-            while (t < len && !(data[t] == '\n' && t + 1 < len && data[t + 1] == '\n')) t++;
-            size_t end = t;
-            if (words_in(data + s, end - s) > 0) rc = fn(arg, data + s, end - s, words_in(data + s, end - s), e);
-            while (t < len && data[t] == '\n') t++;
-            s = t;
+        if (!cp.has_index) rc = corpus_blank_line_docs(f, data, len, e);
+        for (size_t d = 0; d < f->n_docs && !rc; d++) {
+            const corpus_doc *x = &f->docs[d];
+            if (x->offset > len || x->length > len - x->offset)
+                rc = err_set(e, "%s:%llu: bytes [%llu, +%llu) lie outside %s (%zu bytes)", cp.index_path,
+                             (unsigned long long)x->line, (unsigned long long)x->offset,
+                             (unsigned long long)x->length, f->path, len);
+            else
+                rc = bpe_counter_feed(c, data + x->offset, (size_t)x->length, e);
         }
         free(data);
     }
-    free_list(files, nf);
+    corpus_close(&cp);
     return rc;
 }
 
-/* Stamp of the corpus files (path, size, mtime) to validate the token cache. */
-static void corpus_stamp(const char *corpus, char out[65])
+/* The shard list of a tokenize output (DIR/tokens.json, trainer/tokenize.h):
+ * relative names ("train/x.train") in the corpus' canonical order. */
+typedef struct token_set {
+    char **rel;
+    size_t n;
+    char sha[65];
+    char *tokenizer;   /* as recorded */
+} token_set;
+
+static void token_set_free(token_set *ts)
 {
-    sha256_ctx *c = sha256_begin();
-    const char *parts[] = {"train", "dev"};
-    for (int s = 0; s < 2; s++) {
-        char **files;
-        int nf;
-        blalm_err e;
-        if (list_split(corpus, parts[s], &files, &nf, &e) < 0) continue;
-        for (int i = 0; i < nf; i++) {
-            struct stat st;
-            char line[4400];
-            if (stat(files[i], &st) == 0) {
-                int n = snprintf(line, sizeof line, "%s %lld %lld\n", files[i], (long long)st.st_size,
-                                 (long long)st.st_mtime);
-                sha256_update(c, line, (size_t)n);
-            }
+    for (size_t i = 0; i < ts->n; i++) free(ts->rel[i]);
+    free(ts->rel);
+    free(ts->tokenizer);
+    memset(ts, 0, sizeof *ts);
+}
+
+static int token_set_read(const char *dir, token_set *ts, blalm_err *e)
+{
+    memset(ts, 0, sizeof *ts);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/tokens.json", dir);
+    char *data;
+    size_t len;
+    if (read_file(p, &data, &len, e) != 0) {
+        err_prefix(e, "%s: not a finished blalm tokenize output", dir);
+        return -1;
+    }
+    cJSON *o = cJSON_ParseWithLength(data, len);
+    free(data);
+    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(o, "tokenizer_sha256");
+    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(o, "tokenizer");
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(o, "files"), *it;
+    if (!cJSON_IsObject(o) || !cJSON_IsString(sha) || strlen(sha->valuestring) != 64 || !cJSON_IsString(tok) ||
+        !cJSON_IsArray(files)) {
+        cJSON_Delete(o);
+        return err_set(e, "%s: expected a JSON object with \"tokenizer\", \"tokenizer_sha256\" (64 hex digits) "
+                       "and \"files\" (an array)", p);
+    }
+    memcpy(ts->sha, sha->valuestring, 65);
+    ts->tokenizer = strdup(tok->valuestring);
+    size_t nf = (size_t)cJSON_GetArraySize(files), i = 0;
+    ts->rel = calloc(nf ? nf : 1, sizeof *ts->rel);
+    if (!ts->rel || !ts->tokenizer) {
+        cJSON_Delete(o);
+        token_set_free(ts);
+        return err_set(e, "%s: out of memory", p);
+    }
+    cJSON_ArrayForEach(it, files) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(it, "file");
+        const char *v = cJSON_IsString(f) ? f->valuestring : NULL;
+        if (!v || (strncmp(v, "train/", 6) && strncmp(v, "dev/", 4)) || strstr(v, "..")) {
+            cJSON_Delete(o);
+            token_set_free(ts);
+            return err_set(e, "%s: files[%zu]: expected {\"file\": \"train/NAME\" or \"dev/NAME\"}", p, i);
         }
-        free_list(files, nf);
+        ts->rel[ts->n++] = strdup(v);
+        i++;
     }
-    char p[4096];
-    struct stat st;
-    snprintf(p, sizeof p, "%s/documents.jsonl.zst", corpus);
-    if (stat(p, &st) == 0) {
-        char line[64];
-        int n = snprintf(line, sizeof line, "docs %lld %lld", (long long)st.st_size, (long long)st.st_mtime);
-        sha256_update(c, line, (size_t)n);
+    cJSON_Delete(o);
+    return 0;
+}
+
+/* RUN/tokens/<split>.{tok,idx}: the split's shards of SRC joined in order,
+ * redone when its marker (stage "train-tokens", RUN/state) says an input
+ * shard changed. A split without shards has no joined shard. */
+static int join_split(const char *run, const char *src, const token_set *ts, const char *split, blalm_err *e)
+{
+    char out[4200], state[4200], path[8192];
+    snprintf(out, sizeof out, "%s/tokens/%s", run, split);
+    snprintf(state, sizeof state, "%s/state", run);
+    size_t sl = strlen(split), n = 0;
+    char **in = calloc(ts->n ? ts->n : 1, sizeof *in);
+    marker_key *k = marker_key_new("train-tokens");
+    int rc = 0;
+    if (!in || !k) rc = err_set(e, "%s: out of memory", out);
+    for (size_t i = 0; i < ts->n && !rc; i++) {
+        if (strncmp(ts->rel[i], split, sl) || ts->rel[i][sl] != '/') continue;
+        snprintf(path, sizeof path, "%s/%s", src, ts->rel[i]);
+        in[n] = strdup(path);
+        if (!in[n++]) {
+            rc = err_set(e, "%s: out of memory", out);
+            break;
+        }
+        const char *ext[2] = {".tok", ".idx"};
+        for (int x = 0; x < 2 && !rc; x++) {
+            char name[4200], fp[8300];
+            snprintf(name, sizeof name, "%s%s", ts->rel[i], ext[x]);
+            snprintf(fp, sizeof fp, "%s%s", path, ext[x]);
+            rc = marker_key_file(k, name, fp, e);
+        }
     }
-    sha256_end_hex(c, out);
+    if (!rc && n == 0) {
+        if (!strcmp(split, "train")) {
+            rc = err_set(e, "%s: no train shards (expected files train/NAME.train)", src);
+        } else {
+            snprintf(path, sizeof path, "%s.tok", out);
+            unlink(path);
+            snprintf(path, sizeof path, "%s.idx", out);
+            unlink(path);
+        }
+    } else if (!rc && mkdir_parent(out, e) == 0) {
+        char why[512];
+        int st = marker_check(state, "train-tokens", split, k, why, sizeof why, e);
+        tokshard have;
+        if (st < 0) rc = -1;
+        else if (st == MARKER_DONE && tokshard_open(&have, out, e) == 0) tokshard_close(&have);
+        else if (tokshard_concat(out, (const char *const *)in, n, e) != 0 ||
+                 marker_commit(state, "train-tokens", split, k, NULL, e) != 0)
+            rc = -1;
+    } else {
+        rc = -1;
+    }
+    for (size_t i = 0; i < n; i++) free(in[i]);
+    free(in);
+    marker_key_free(k);
+    return rc;
 }
 
-static int feed_counter(void *arg, const char *text, size_t n, uint64_t words, blalm_err *e)
-{
-    (void)words;
-    return bpe_counter_feed(arg, text, n, e);
-}
-
-typedef struct shard_job {
-    bpe_encoder *enc;
-    tokshard_writer *w;
-} shard_job;
-
-static int feed_shard(void *arg, const char *text, size_t n, uint64_t words, blalm_err *e)
-{
-    shard_job *j = arg;
-    size_t nid;
-    const uint32_t *ids = bpe_encode(j->enc, text, n, 0, &nid, e);
-    if (!ids) return -1;
-    return tokshard_add_doc(j->w, ids, nid, words, e);
-}
-
-/* RUN/tokenizer.json (trained unless given) and the token cache. */
+/* RUN/tokenizer.json (trained unless given; with --tokens, the one its
+ * tokens.json names unless given) and the token cache: the corpus tokenized
+ * by the one shard builder (trainer/tokenize.h) into RUN/tokens/corpus (or
+ * --tokens DIR), its train and dev shards joined into RUN/tokens/train and
+ * RUN/tokens/dev. */
 static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_err *e)
 {
-    char tp[4096], p[4096], stamp[65];
+    char tp[4096], src[4200];
     snprintf(tp, sizeof tp, "%s/tokenizer.json", o->run);
     bpe_tokenizer *t = NULL;
-    if (o->tokenizer) {
-        t = bpe_load(o->tokenizer, e);
-        if (!t) return NULL;
+    token_set ts = {0};
+    if (o->tokens && token_set_read(o->tokens, &ts, e) != 0) return NULL;
+    const char *given = o->tokenizer ? o->tokenizer : o->tokens ? ts.tokenizer : NULL;
+    if (given) {
+        t = bpe_load(given, e);
+        if (!t) goto fail;
         if (bpe_save_json(t, tp, e) < 0) goto fail;
     } else if (file_exists(tp)) {
         t = bpe_load(tp, e);
-        if (!t) return NULL;
+        if (!t) goto fail;
     } else {
         bpe_counter *c = bpe_counter_new(NULL, e);
-        if (!c) return NULL;
-        if (for_each_doc(o->corpus, "train", feed_counter, c, e) < 0) {
+        if (!c) goto fail;
+        if (count_train_docs(o->corpus, c, e) < 0) {
             bpe_counter_free(c);
-            return NULL;
+            goto fail;
         }
         if (!bpe_counter_pretokens(c)) {
             bpe_counter_free(c);
             err_set(e, "%s: the train split holds no text to train a tokenizer on", o->corpus);
-            return NULL;
+            goto fail;
         }
         bpe_train_opts to;
         bpe_train_opts_default(&to);
@@ -542,54 +543,43 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
         to.allow_smaller = 1;
         t = bpe_train(c, &to, e);
         bpe_counter_free(c);
-        if (!t) return NULL;
+        if (!t) goto fail;
         if (bpe_save_json(t, tp, e) < 0) goto fail;
     }
     if (bpe_eot_id(t) == BPE_NO_ID) {
         err_set(e, "%s: the tokenizer has no %s token to close documents", tp, BPE_EOT);
         goto fail;
     }
-    corpus_stamp(o->corpus, stamp);
-    snprintf(p, sizeof p, "%s/tokens/stamp.txt", o->run);
-    char want[200];
     char hex[65];
     const uint8_t *sh = bpe_json_sha256(t);
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sh[i]);
-    snprintf(want, sizeof want, "corpus %s tokenizer %s\n", stamp, hex);
-    char *have = NULL;
-    size_t hl;
-    blalm_err ig;
-    int cached = read_file(p, &have, &hl, &ig) == 0 && !strcmp(have, want);
-    free(have);
-    if (cached) return t;
-    snprintf(p, sizeof p, "%s/tokens", o->run);
-    if (mkdir_p(p, e) < 0) goto fail;
-    const char *splits[] = {"train", "dev"};
-    for (int s = 0; s < 2; s++) {
-        char dir[4200];
-        snprintf(dir, sizeof dir, "%s/%s", o->corpus, splits[s]);
-        struct stat st;
-        if (s == 1 && stat(dir, &st) != 0 && !file_exists(dir)) continue; /* no dev split */
-        snprintf(p, sizeof p, "%s/tokens/%s", o->run, splits[s]);
-        shard_job j = {bpe_encoder_new(t, e), NULL};
-        if (!j.enc) goto fail;
-        j.w = tokshard_create(p, bpe_vocab_size(t), bpe_eot_id(t), bpe_json_sha256(t), e);
-        if (!j.w) {
-            bpe_encoder_free(j.enc);
+    if (o->tokens) {
+        if (strcmp(hex, ts.sha) != 0) {
+            err_set(e, "%s: tokenizer sha256 %s, but %s/tokens.json's shards were made by %s (sha256 %s)",
+                    given, hex, o->tokens, ts.tokenizer, ts.sha);
             goto fail;
         }
-        int rc = for_each_doc(o->corpus, splits[s], feed_shard, &j, e);
-        bpe_encoder_free(j.enc);
-        if (rc < 0) {
-            tokshard_abort(j.w);
-            goto fail;
-        }
-        if (tokshard_commit(j.w, e) < 0) goto fail;
+        snprintf(src, sizeof src, "%s", o->tokens);
+    } else {
+        snprintf(src, sizeof src, "%s/tokens/corpus", o->run);
+        char state[4200];
+        snprintf(state, sizeof state, "%s/state", o->run);
+        tokenize_opts to = {0};
+        to.corpus = o->corpus;
+        to.tok = t;
+        to.tokenizer_name = tp;
+        to.out = src;
+        to.state_dir = state;
+        to.threads = o->threads > 0 ? o->threads : 1;
+        to.shard = SHARD_ONE;
+        tokenize_counts tc;
+        if (tokenize_run(&to, &tc, NULL, NULL, e) != 0 || token_set_read(src, &ts, e) != 0) goto fail;
     }
-    snprintf(p, sizeof p, "%s/tokens/stamp.txt", o->run);
-    if (write_file_atomic(p, want, strlen(want), e) < 0) goto fail;
+    if (join_split(o->run, src, &ts, "train", e) != 0 || join_split(o->run, src, &ts, "dev", e) != 0) goto fail;
+    token_set_free(&ts);
     return t;
 fail:
+    token_set_free(&ts);
     bpe_free(t);
     return NULL;
 }
@@ -901,7 +891,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     }
     int B = cfg.train.batch_size, S = cfg.train.seq_len;
     if (train.n_tokens < (uint64_t)S + 1) {
-        err_set(e, "%s: the train split has %llu tokens, fewer than one sequence of %d", o->corpus,
+        err_set(e, "%s: the train split has %llu tokens, fewer than one sequence of %d", o->tokens ? o->tokens : o->corpus,
                 (unsigned long long)train.n_tokens, S + 1);
         goto done;
     }
@@ -935,7 +925,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         double budget = (o->track == TRACK_STRICT ? 100e6 : 10e6) * wscale;
         const char *tn = o->track == TRACK_STRICT ? "strict" : "strict-small";
         if (corpus_words > budget) {
-            err_set(e, "%s: %.0f words in the train split, over the %s budget of %.0f", o->corpus,
+            err_set(e, "%s: %.0f words in the train split, over the %s budget of %.0f", o->tokens ? o->tokens : o->corpus,
                     corpus_words, tn, budget);
             goto done;
         }

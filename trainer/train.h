@@ -19,6 +19,9 @@ typedef struct train_opts {
     const char *model_cfg;  /* JSON model config (its vocab_size is the tokenizer's target) */
     const char *run;        /* run folder */
     const char *tokenizer;  /* existing tokenizer file (NULL: train one on the train split) */
+    const char *tokens;     /* blalm tokenize's output (NULL: tokenize corpus into RUN/tokens);
+                             * then corpus may be NULL and the tokenizer defaults to the one
+                             * its tokens.json names */
     long max_steps;         /* 0: from max_tokens, else one epoch */
     uint64_t max_tokens;
     optim_kind optimizer;

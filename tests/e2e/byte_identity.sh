@@ -25,7 +25,7 @@
 #                 the loss lines of log.jsonl (step, loss, dev_loss, dev_ppl,
 #                 dev_ppl_word, lr, grad_norm, tokens_seen, words_seen, epoch;
 #                 not tok_s) as one text.
-# Left out on purpose: completion markers (*.record.json: mtime_ns; the
+# Left out on purpose: completion markers (*.record.json: mtime_ns; the old
 # train cache's stamp.txt: paths and mtimes),
 # WORK/state, WORK/stats and shards/state (timings, rss, markers),
 # corpora/.lock, and checkpoints and config.json of the run (paths); the

@@ -148,6 +148,21 @@ expect tokenize_no_split_files 1 "no split files" "$BLALM" tokenize --corpus "$T
 expect tokenize_rerun_skips 0 "(3 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
 grep -q '"docs": 6' "$TMP/sh/tokens.json" && pass tokenize_rerun_manifest ||
     fail tokenize_rerun_manifest "$(cat "$TMP/sh/tokens.json")"
+# markers key the bytes (lib/marker.h), not the time: a touched file stays done
 touch -d '2001-01-01' "$TMP/c/dev/web.dev"
+expect tokenize_rerun_touched_stays_done 0 "(3 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
+printf '\n' >>"$TMP/c/dev/web.dev"
 expect tokenize_rerun_redoes_changed 0 "(2 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
+# sharding: two workers leave the same bytes as one (tokens.json by the last)
+expect tokenize_shard_0 0 "tokens.json waits" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh2" --shard 0/2
+[ ! -e "$TMP/sh2/tokens.json" ] && [ -e "$TMP/sh2/train/books.train.tok" ] && [ ! -e "$TMP/sh2/train/web.train.tok" ] &&
+    pass tokenize_shard_0_files || fail tokenize_shard_0_files "$(cd "$TMP/sh2" && find . -type f | sort | tr '\n' ' ')"
+SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=2 \
+    expect tokenize_shard_1_slurm 0 "all shards done" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh2"
+same=1
+for f in tokens.json train/books.train.tok train/books.train.idx train/web.train.tok train/web.train.idx dev/web.dev.tok dev/web.dev.idx; do
+    cmp -s "$TMP/sh/$f" "$TMP/sh2/$f" || { same=0; fail tokenize_shards_equal_one_process "$f differs"; }
+done
+[ $same = 1 ] && pass tokenize_shards_equal_one_process
+expect tokenize_bad_shard 2 "shard" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh3" --shard 2/2
 expect tokenize_force 0 "(0 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh" --force

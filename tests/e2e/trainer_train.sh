@@ -396,3 +396,37 @@ if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$R" -q 2>"$TMP/err" && g
 else fail bad_existing_run "$(head -c 300 "$TMP/err")"; fi
 "$BLALM" train --bogus >/dev/null 2>&1; [ $? -eq 2 ] && pass train_unknown_flag || fail train_unknown_flag "exit not 2"
 "$BLALM" train --help | grep -q "usage: blalm train" && pass train_help || fail train_help "no usage"
+
+# one token-shard builder: train --tokens DIR from blalm tokenize's output
+# gives the same token cache and the same losses as train tokenizing itself
+losses() { "$PY" -c 'import json,sys
+K=("step","loss","dev_loss","lr","grad_norm","tokens_seen","words_seen","epoch")
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    if "loss" in r or "dev_loss" in r: print(json.dumps({k:v for k,v in r.items() if k in K},sort_keys=True))' "$1"; }
+"$BLALM" tokenize --corpus "$C" --tokenizer "$R/tokenizer.json" --out "$TMP/tk" -q 2>"$TMP/err" &&
+"$BLALM" train --corpus "$C" --tokenizer "$R/tokenizer.json" --model "$CFG" --out "$TMP/rtc" --max-steps 12 -q 2>>"$TMP/err" &&
+"$BLALM" train --tokens "$TMP/tk" --model "$CFG" --out "$TMP/rtk" --max-steps 12 -q 2>>"$TMP/err"
+if [ $? -eq 0 ] && cmp -s "$TMP/rtc/tokens/train.tok" "$TMP/rtk/tokens/train.tok" &&
+   cmp -s "$TMP/rtc/tokens/dev.idx" "$TMP/rtk/tokens/dev.idx" &&
+   [ "$(losses "$TMP/rtc/log.jsonl")" = "$(losses "$TMP/rtk/log.jsonl")" ] && [ -n "$(losses "$TMP/rtk/log.jsonl")" ]; then
+    pass train_from_tokenize_same_losses
+else fail train_from_tokenize_same_losses "$(head -c 300 "$TMP/err")"; fi
+# a tokenizer other than the shards' is refused, naming both
+"$BLALM" train --tokens "$TMP/tk" --tokenizer "$TMP/rv/tokenizer.json" --model "$CFG" --out "$TMP/rtx" -q 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q "shards were made by" "$TMP/err" && pass train_tokens_other_tokenizer ||
+    fail train_tokens_other_tokenizer "$(head -c 300 "$TMP/err")"
+# an unfinished tokenize output (no tokens.json) is refused
+"$BLALM" train --tokens "$TMP/nothing" --model "$CFG" --out "$TMP/rty" -q 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q "not a finished blalm tokenize output" "$TMP/err" && pass train_tokens_unfinished ||
+    fail train_tokens_unfinished "$(head -c 300 "$TMP/err")"
+"$BLALM" train --tokens "$TMP/tk" --corpus "$C" --model "$CFG" --out "$TMP/rtz" -q 2>/dev/null
+[ $? -eq 2 ] && pass train_tokens_and_corpus_usage || fail train_tokens_and_corpus_usage "exit not 2"
+# a rerun after a changed corpus file rejoins the tokens (markers, not stamp.txt)
+"$BLALM" train --corpus "$C" --tokenizer "$R/tokenizer.json" --model "$CFG" --out "$TMP/rtc2" --max-steps 2 -q 2>/dev/null
+gen 5 9 >> "$C/dev/synthetic.dev"
+rm -rf "$TMP/rtc2/checkpoints" "$TMP/rtc2/log.jsonl"
+"$BLALM" train --corpus "$C" --tokenizer "$R/tokenizer.json" --model "$CFG" --out "$TMP/rtc2" --max-steps 2 -q 2>"$TMP/err"
+n_old=$("$PY" -c 'import struct,sys; print(struct.unpack_from("<Q", open(sys.argv[1],"rb").read(), 16)[0])' "$TMP/rtc/tokens/dev.idx")
+n_new=$("$PY" -c 'import struct,sys; print(struct.unpack_from("<Q", open(sys.argv[1],"rb").read(), 16)[0])' "$TMP/rtc2/tokens/dev.idx")
+[ "$n_new" -gt "$n_old" ] && pass train_tokens_redone_on_change || fail train_tokens_redone_on_change "dev docs $n_old -> $n_new: $(head -c 300 "$TMP/err")"

@@ -1,11 +1,16 @@
 /* test_train.c - the training loop's pieces without a corpus: the data
  * order (a permutation per epoch from the seed, uniform), the config diff a
  * resume refuses, and the optimiser's parameter-group table (decay, Muon,
- * learning-rate multipliers, Moonshot scaling) observed on real steps. */
+ * learning-rate multipliers, Moonshot scaling) observed on real steps; and
+ * how train_run cuts a corpus into documents, splits and windows. */
 #include "tests/unit/test.h"
 #include "trainer/model.h"
 #include "trainer/optim.h"
 #include "trainer/train.h"
+#include "trainer/tokshard.h"
+#include "lib/zio.h"
+#include "lib/fsutil.h"
+#include "lib/utf8.h"
 
 #include <stdint.h>
 #include <sys/stat.h>
@@ -321,6 +326,83 @@ TEST(resume_refuses_pre_shuffle_checkpoint)
     CHECK_MSG(strstr(e.msg, "older blalm") && strstr(e.msg, "latest.bin"), "%s", e.msg);
 }
 
+/* How train cuts a corpus into documents and splits: documents come from
+ * documents.jsonl.zst's byte ranges (one holding a blank line stays whole),
+ * train files in name order whatever the index order, each closed by the
+ * end-of-text token; dev documents go to the dev shard only; the train tokens
+ * the checkpoint records are the joined train shard's, and the windows cut
+ * from them are (tokens - 1) / seq_len. */
+TEST(train_splits_documents)
+{
+    char corpus[600], p[700], cfgp[600], run[600];
+    const char *t = test_tmpdir();
+    snprintf(corpus, sizeof corpus, "%s/split-corpus", t);
+    blalm_err e;
+    static const char *const files[] = {"train/b.train", "train/a.train", "dev/a.dev"};
+    /* per file: its documents (the first of b holds a blank line) */
+    static const char *const docs[3][3] = {
+        {"the cat sat on the mat and ran home.\n\nthe dog sat on a mat.", "a dog ran home and the cat sat.", NULL},
+        {"home is where the cat and the dog sat on a mat.", "the mat ran.", "dog and cat and mat and home."},
+        {"the dev cat sat.", "a dev dog ran home.", NULL},
+    };
+    snprintf(p, sizeof p, "%s/documents.jsonl.zst", corpus);
+    CHECK(mkdir_parent(p, &e) == 0);
+    zwriter *w = zw_open(p, 3, &e);
+    CHECK_MSG(w, "%s", e.msg);
+    uint64_t want_words[2][3] = {{0}};
+    for (int f = 0; f < 3; f++) {
+        static char body[4096];
+        size_t at = 0;
+        for (int d = 0; d < 3 && docs[f][d]; d++) {
+            size_t n = strlen(docs[f][d]);
+            char line[300];
+            int k = snprintf(line, sizeof line, "{\"id\": \"%d-%d\", \"file\": \"%s\", \"offset\": %zu, "
+                             "\"length\": %zu, \"words\": %llu}", f, d, files[f], at, n,
+                             (unsigned long long)words_in(docs[f][d], n));
+            CHECK(zw_line(w, line, (size_t)k, &e) == 0);
+            if (f < 2) want_words[f][d] = words_in(docs[f][d], n);
+            memcpy(body + at, docs[f][d], n);
+            memcpy(body + at + n, "\n\n", 2);
+            at += n + 2;
+        }
+        body[at] = 0;
+        snprintf(p, sizeof p, "%s/%s", corpus, files[f]);
+        CHECK(mkdir_parent(p, &e) == 0 && write_text(p, body) == 0);
+    }
+    CHECK_MSG(zw_commit(w, &e) == 0, "%s", e.msg);
+    snprintf(cfgp, sizeof cfgp, "%s/split-model.json", t);
+    CHECK(write_text(cfgp, "{\"vocab_size\":290,\"dim\":16,\"layers\":1,\"heads\":2,\"context\":8,\"chunk\":4,"
+                           "\"train\":{\"batch_size\":2,\"seq_len\":8,\"warmup_steps\":1,\"eval_every\":0}}") == 0);
+    snprintf(run, sizeof run, "%s/split-run", t);
+    train_opts o = {0};
+    o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 1, o.threads = 1, o.quiet = 1;
+    train_summary sum;
+    CHECK_MSG(train_run(&o, &sum, &e) == 0, "%s", e.msg);
+    tokshard tr, dv;
+    snprintf(p, sizeof p, "%s/tokens/train", run);
+    CHECK_MSG(tokshard_open(&tr, p, &e) == 0, "%s", e.msg);
+    snprintf(p, sizeof p, "%s/tokens/dev", run);
+    CHECK_MSG(tokshard_open(&dv, p, &e) == 0, "%s", e.msg);
+    uint64_t n_tr = tr.n_docs, n_dv = dv.n_docs, tr_tokens = tr.n_tokens;
+    /* a.train's three documents, then b.train's two */
+    uint64_t want[5] = {want_words[1][0], want_words[1][1], want_words[1][2], want_words[0][0], want_words[0][1]};
+    int order_ok = n_tr == 5;
+    for (uint64_t d = 0; order_ok && d < 5; d++) order_ok = tr.docs[d].words == want[d];
+    int eot_ok = tokshard_verify(&tr, &e) == 0 && tokshard_verify(&dv, &e) == 0;
+    tokshard_close(&tr);
+    tokshard_close(&dv);
+    CHECK_EQ_INT(n_tr, 5);
+    CHECK_EQ_INT(n_dv, 2);
+    CHECK_MSG(order_ok, "train documents out of order or cut");
+    CHECK(eot_ok);
+    CHECK_EQ_INT(want[3], 15); /* the blank-line document counted whole (9 + 6 words) */
+    char ck[700];
+    snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
+    ckpt_pos pos;
+    CHECK_MSG(ckpt_read_meta(ck, NULL, &pos, NULL, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(pos.train_tokens, tr_tokens);
+}
+
 int main(void)
 {
     model_set_threads(1);
@@ -332,5 +414,6 @@ int main(void)
     RUN(group_decay_on_real_steps);
     RUN(muon_moonshot_scale);
     RUN(resume_refuses_pre_shuffle_checkpoint);
+    RUN(train_splits_documents);
     return test_summary();
 }

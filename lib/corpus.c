@@ -1,0 +1,230 @@
+/* corpus.c - the BabyLM corpus layout reader (contract in corpus.h). */
+#include "corpus.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "fsutil.h"
+#include "hash.h"
+#include "zio.h"
+
+static const char *const split_name[2] = {"train", "dev"};
+
+static int cmp_file(const void *a, const void *b)
+{
+    return strcmp(((const corpus_file *)a)->rel, ((const corpus_file *)b)->rel);
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* Appends the regular files DIR/<split>/NAME.<split>, sorted. */
+static int list_split(corpus *c, corpus_split sp, blalm_err *e)
+{
+    const char *name = split_name[sp];
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", c->dir, name);
+    DIR *d = opendir(dir);
+    if (!d) return 0; /* no such split */
+    size_t first = c->n_files, cap = c->n_files, sl = strlen(name);
+    struct dirent *de;
+    int rc = 0;
+    while (!rc && (de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l <= sl + 1 || de->d_name[l - sl - 1] != '.' || strcmp(de->d_name + l - sl, name)) continue;
+        if (de->d_name[0] == '.') continue; /* temporary files of atomic writers */
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (c->n_files == cap) {
+            cap = cap ? 2 * cap : 16;
+            corpus_file *nf = realloc(c->files, cap * sizeof *nf);
+            if (!nf) {
+                rc = err_set(e, "%s: out of memory", dir);
+                break;
+            }
+            c->files = nf;
+        }
+        corpus_file *f = &c->files[c->n_files];
+        memset(f, 0, sizeof *f);
+        char rel[4096];
+        snprintf(rel, sizeof rel, "%s/%s", name, de->d_name);
+        f->rel = dupstr(rel);
+        f->path = dupstr(path);
+        f->split = sp;
+        f->size = (uint64_t)st.st_size;
+        c->n_files++;
+        if (!f->rel || !f->path) rc = err_set(e, "%s: out of memory", dir);
+    }
+    closedir(d);
+    if (c->n_files > first)
+        qsort(c->files + first, c->n_files - first, sizeof *c->files, cmp_file);
+    return rc;
+}
+
+static int add_doc(corpus_file *f, corpus_doc d)
+{
+    if (f->n_docs == f->cap_docs) {
+        size_t cap = f->cap_docs ? 2 * f->cap_docs : 1024;
+        corpus_doc *nd = realloc(f->docs, cap * sizeof *nd);
+        if (!nd) return -1;
+        f->docs = nd;
+        f->cap_docs = cap;
+    }
+    f->docs[f->n_docs++] = d;
+    return 0;
+}
+
+/* A non-negative integer that a double holds exactly. */
+static int num_u64(const cJSON *o, const char *k, uint64_t *v)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 9007199254740992.0 ||
+        x->valuedouble != (double)(uint64_t)x->valuedouble)
+        return -1;
+    *v = (uint64_t)x->valuedouble;
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && !strcmp(s + n - m, suffix);
+}
+
+static int read_index(corpus *c, blalm_err *e)
+{
+    zreader *r = zr_open(c->index_path, e);
+    if (!r) return -1;
+    const char *line;
+    size_t len;
+    int lr, rc = 0;
+    while (!rc && (lr = zr_line(r, &line, &len, e)) == 1) {
+        unsigned long long ln = (unsigned long long)zr_lineno(r);
+        cJSON *o = cJSON_ParseWithLength(line, len);
+        const cJSON *file = o ? cJSON_GetObjectItemCaseSensitive(o, "file") : NULL;
+        const cJSON *split = o ? cJSON_GetObjectItemCaseSensitive(o, "split") : NULL;
+        corpus_doc d = {0};
+        d.line = ln;
+        if (!cJSON_IsObject(o) || !cJSON_IsString(file) || num_u64(o, "offset", &d.offset) ||
+            num_u64(o, "length", &d.length)) {
+            rc = err_set(e, "%s:%llu: expected a JSON object with \"file\" (string), \"offset\" and "
+                         "\"length\" (non-negative integers)", c->index_path, ln);
+        } else if (cJSON_GetObjectItemCaseSensitive(o, "words") && num_u64(o, "words", &d.words)) {
+            rc = err_set(e, "%s:%llu: \"words\": expected a non-negative integer", c->index_path, ln);
+        } else if (split && !cJSON_IsString(split)) {
+            rc = err_set(e, "%s:%llu: \"split\": expected a string", c->index_path, ln);
+        } else {
+            d.has_words = cJSON_GetObjectItemCaseSensitive(o, "words") != NULL;
+            const char *fn = file->valuestring;
+            size_t i = 0;
+            while (i < c->n_files && strcmp(c->files[i].rel, fn) != 0) i++;
+            if (i == c->n_files) {
+                /* documents of other splits (e.g. a test split) are not ours */
+                if (ends_with(fn, ".train") || ends_with(fn, ".dev"))
+                    rc = err_set(e, "%s:%llu: file \"%.200s\" is not in the corpus", c->index_path, ln, fn);
+            } else {
+                corpus_file *f = &c->files[i];
+                if (split && strcmp(split->valuestring, split_name[f->split]) != 0)
+                    rc = err_set(e, "%s:%llu: split \"%.50s\" but file %s", c->index_path, ln,
+                                 split->valuestring, f->rel);
+                else if (d.offset > f->size || d.length > f->size - d.offset)
+                    rc = err_set(e, "%s:%llu: document bytes [%llu, +%llu) run past the end of the file %s "
+                                 "(%llu bytes); documents.jsonl.zst does not match the corpus", c->index_path,
+                                 ln, (unsigned long long)d.offset, (unsigned long long)d.length, f->path,
+                                 (unsigned long long)f->size);
+                else if (add_doc(f, d) != 0)
+                    rc = err_set(e, "%s: out of memory", c->index_path);
+            }
+        }
+        cJSON_Delete(o);
+    }
+    if (!rc && lr < 0) rc = -1;
+    zr_close(r);
+    return rc;
+}
+
+int corpus_open(corpus *c, const char *dir, blalm_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->dir = dupstr(dir);
+    size_t il = strlen(dir) + sizeof "/documents.jsonl.zst";
+    c->index_path = malloc(il);
+    if (!c->dir || !c->index_path) {
+        corpus_close(c);
+        return err_set(e, "%s: out of memory", dir);
+    }
+    snprintf(c->index_path, il, "%s/documents.jsonl.zst", dir);
+    if (list_split(c, CORPUS_TRAIN, e) != 0 || list_split(c, CORPUS_DEV, e) != 0) {
+        corpus_close(c);
+        return -1;
+    }
+    c->has_index = file_exists(c->index_path);
+    if (c->has_index && read_index(c, e) != 0) {
+        corpus_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+void corpus_close(corpus *c)
+{
+    for (size_t i = 0; i < c->n_files; i++) {
+        free(c->files[i].rel);
+        free(c->files[i].path);
+        free(c->files[i].docs);
+    }
+    free(c->files);
+    free(c->dir);
+    free(c->index_path);
+    memset(c, 0, sizeof *c);
+}
+
+size_t corpus_count(const corpus *c, corpus_split s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_files; i++) n += c->files[i].split == s;
+    return n;
+}
+
+int corpus_blank_line_docs(corpus_file *f, const char *s, size_t n, blalm_err *e)
+{
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && s[i] == '\n') i++;
+        size_t start = i;
+        while (i < n && !(s[i] == '\n' && i + 1 < n && s[i + 1] == '\n')) i++;
+        size_t end = i;
+        if (end > start && s[end - 1] == '\n') end--;
+        if (end > start && add_doc(f, (corpus_doc){start, end - start, 0, 0, 0}) != 0)
+            return err_set(e, "%s: out of memory", f->path);
+    }
+    return 0;
+}
+
+uint64_t corpus_file_docs_hash(const corpus_file *f)
+{
+    size_t n = f->n_docs * 4;
+    uint64_t *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return 0;
+    for (size_t i = 0; i < f->n_docs; i++) {
+        v[4 * i] = f->docs[i].offset;
+        v[4 * i + 1] = f->docs[i].length;
+        v[4 * i + 2] = f->docs[i].words;
+        v[4 * i + 3] = (uint64_t)f->docs[i].has_words;
+    }
+    uint64_t h = xxh3_64(v, n * sizeof *v);
+    free(v);
+    return h;
+}

@@ -1,0 +1,69 @@
+/* corpus.h - the one reader of the BabyLM corpus layout (DESIGN.md §3):
+ *
+ *   DIR/train/<source>.train   DIR/dev/<source>.dev   DIR/documents.jsonl.zst
+ *
+ * corpus_open() lists the split files in their canonical order (train files,
+ * then dev files, each sorted by byte-wise name comparison; this order is the
+ * unit order of sharding) and, when DIR/documents.jsonl.zst exists, reads it
+ * into each file's list of documents (byte ranges), in the index's order.
+ * Every index line must be a JSON object with "file" (a string, relative to
+ * DIR) and "offset" and "length" (non-negative integers); "words" (a
+ * non-negative integer), "id" and "split" (strings) are taken when present,
+ * and a "split" must agree with the file's folder. A line naming a .train or
+ * .dev file that is not in the corpus, or a byte range past the end of its
+ * file, is an error naming documents.jsonl.zst, the line and what was
+ * expected; lines for files of other splits (e.g. a test split) are skipped.
+ * Without documents.jsonl.zst, corpus_blank_line_docs() cuts a file's text
+ * at blank lines (which splits documents holding blank lines of their own).
+ * verify (corpora/verify.c) checks the index against the manifest with its
+ * own problem list; tokenize and train read documents through this reader. */
+#ifndef BLALM_CORPUS_H
+#define BLALM_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef enum { CORPUS_TRAIN = 0, CORPUS_DEV = 1 } corpus_split;
+
+typedef struct corpus_doc {
+    uint64_t offset, length;  /* bytes of the document in its file */
+    uint64_t words;           /* the index's "words" (has_words), else 0 */
+    uint64_t line;            /* documents.jsonl.zst line (1-based), 0 for blank-line documents */
+    int has_words;
+} corpus_doc;
+
+typedef struct corpus_file {
+    char *rel;                /* "train/web.train" */
+    char *path;               /* "DIR/train/web.train" */
+    corpus_split split;
+    uint64_t size;            /* bytes, when opened */
+    corpus_doc *docs;         /* from the index; empty until blank-line cut without one */
+    size_t n_docs, cap_docs;
+} corpus_file;
+
+typedef struct corpus {
+    char *dir;
+    char *index_path;         /* DIR/documents.jsonl.zst */
+    int has_index;            /* 0: documents are cut at blank lines */
+    corpus_file *files;       /* canonical order: train sorted, then dev sorted */
+    size_t n_files;
+} corpus;
+
+/* Lists the split files and reads the index (if any). 0, or -1 with a
+ * message naming the file and line; c is empty (corpus_close-able) either way.
+ * A corpus without split files is not an error here (n_files == 0). */
+int corpus_open(corpus *c, const char *dir, blalm_err *e);
+void corpus_close(corpus *c);
+/* Number of files of one split. */
+size_t corpus_count(const corpus *c, corpus_split s);
+/* Appends f's documents cut at blank lines of text[0..n) (the file's bytes):
+ * a document is a maximal run without "\n\n", without a final '\n' at the
+ * end of the file; runs of newlines only are not documents. */
+int corpus_blank_line_docs(corpus_file *f, const char *text, size_t n, blalm_err *e);
+/* xxh3 of f's document list (offset, length, words, has_words of each), for
+ * completion keys: it changes when the index changes this file's documents. */
+uint64_t corpus_file_docs_hash(const corpus_file *f);
+
+#endif

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Seeds for fuzz_checkpoint: a real checkpoint of configs/model-tiny.json
+# (AdamW), from a 2-step bin/blalm train on a generated corpus.
+#   seed-checkpoint.sh CORPUS_DIR
+set -eu
+out=${1:?corpus dir}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/c/train"
+for i in $(seq 200); do echo "the cat sat on the mat and the dog ran home number $i."; echo; done >"$tmp/c/train/x.train"
+if [ -x "$root/bin/blalm" ] &&
+   "$root/bin/blalm" train --corpus "$tmp/c" --model "$root/configs/model-tiny.json" --out "$tmp/r" --max-steps 2 -q; then
+    cp "$tmp/r/checkpoints/latest.bin" "$out/tiny-adamw.bin"
+else
+    echo "seed-checkpoint: no bin/blalm or the train failed; no seed" >&2
+fi

@@ -1,0 +1,341 @@
+/* tokenize.c - corpus -> token shards, resumable and shardable (tokenize.h). */
+#include "trainer/tokenize.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "lib/corpus.h"
+#include "lib/fsutil.h"
+#include "lib/marker.h"
+#include "lib/sbuf.h"
+#include "lib/utf8.h"
+#include "trainer/tokshard.h"
+
+#define STAGE "tokenize"
+
+typedef struct unit {
+    corpus_file *f;
+    char out[8192];          /* OUT/<split>/<file> (without .tok/.idx) */
+    marker_key *key;
+    int mine, done;          /* owned by this shard; finished (before or now) */
+    int done_before;
+    uint64_t docs, tokens, words, bytes, word_mismatch;
+    int failed;
+    blalm_err err;
+} unit;
+
+typedef struct run_ctx {
+    const tokenize_opts *o;
+    tokenize_progress cb;
+    void *cb_arg;
+    uint64_t done_bytes, total_bytes;
+} run_ctx;
+
+static void warnf(const tokenize_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void warnf(const tokenize_opts *o, const char *fmt, ...)
+{
+    if (!o->warn) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->warn(o->warn_arg, msg);
+}
+
+static void progress_add(run_ctx *x, uint64_t n)
+{
+#pragma omp critical(tokenize_progress)
+    {
+        x->done_bytes += n;
+        if (x->cb) x->cb(x->cb_arg, x->done_bytes, x->total_bytes);
+    }
+}
+
+static void hex32(const uint8_t *d, char out[65])
+{
+    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* The unit's completion key: tokenizer, file identity, document list, mode. */
+static marker_key *unit_key(const corpus_file *f, const char *tok_sha, int blank_lines, blalm_err *e)
+{
+    marker_key *k = marker_key_new(STAGE);
+    if (!k) {
+        err_set(e, "%s: out of memory", f->path);
+        return NULL;
+    }
+    marker_key_setting(k, "format", "tokshard 1");
+    marker_key_setting(k, "tokenizer_sha256", tok_sha);
+    if (marker_key_file(k, f->rel, f->path, e) != 0) {
+        marker_key_free(k);
+        return NULL;
+    }
+    if (blank_lines) {
+        marker_key_setting(k, "boundaries", "blank lines");
+    } else {
+        marker_key_setting(k, "boundaries", "documents.jsonl.zst");
+        marker_key_settingf(k, "documents", "%zu %016llx", f->n_docs,
+                            (unsigned long long)corpus_file_docs_hash(f));
+    }
+    return k;
+}
+
+static int num_u64(const cJSON *o, const char *k, uint64_t *v)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble != (double)(uint64_t)x->valuedouble)
+        return -1;
+    *v = (uint64_t)x->valuedouble;
+    return 0;
+}
+
+/* A DONE marker's counts, if its shard still opens with them. */
+static int load_done(const char *state, unit *u, int blank_lines)
+{
+    blalm_err e;
+    char *res = marker_result(state, STAGE, u->f->rel, &e);
+    if (!res) return 0;
+    cJSON *o = cJSON_Parse(res);
+    free(res);
+    int ok = o && !num_u64(o, "docs", &u->docs) && !num_u64(o, "tokens", &u->tokens) &&
+             !num_u64(o, "words", &u->words) && !num_u64(o, "bytes", &u->bytes) &&
+             !num_u64(o, "word_mismatch", &u->word_mismatch);
+    cJSON_Delete(o);
+    tokshard sh;
+    if (!ok || tokshard_open(&sh, u->out, &e) != 0) return 0;
+    ok = sh.n_docs == u->docs && sh.n_tokens == u->tokens && (blank_lines || u->f->n_docs == u->docs);
+    tokshard_close(&sh);
+    return ok;
+}
+
+/* Makes u's key and, unless force, marks u done when its marker is DONE and
+ * its shard intact. */
+static int check_unit(const char *state, unit *u, const char *sha, int blank_lines, int force, blalm_err *e)
+{
+    u->key = unit_key(u->f, sha, blank_lines, e);
+    if (!u->key) return -1;
+    if (force) return 0;
+    char why[512];
+    int st = marker_check(state, STAGE, u->f->rel, u->key, why, sizeof why, e);
+    if (st < 0) return -1;
+    if (st == MARKER_DONE && load_done(state, u, blank_lines)) u->done = 1;
+    else u->docs = u->tokens = u->words = u->bytes = u->word_mismatch = 0;
+    return 0;
+}
+
+static int encode_unit(const bpe_tokenizer *t, unit *u, int blank_lines, run_ctx *x)
+{
+    blalm_err *e = &u->err;
+    corpus_file *f = u->f;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return err_errno(e, "%s", f->path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return err_errno(e, "%s: stat", f->path);
+    }
+    size_t n = (size_t)st.st_size;
+    const char *m = "";
+    if (n > 0) {
+        void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            close(fd);
+            return err_errno(e, "%s: mmap", f->path);
+        }
+        m = p;
+    }
+    close(fd);
+    int rc = -1;
+    bpe_encoder *enc = NULL;
+    tokshard_writer *w = NULL;
+    if (blank_lines && corpus_blank_line_docs(f, m, n, e) != 0) goto done;
+    for (size_t i = 0; i < f->n_docs; i++)
+        if (f->docs[i].offset > n || f->docs[i].length > n - f->docs[i].offset) {
+            /* the file changed since corpus_open checked it */
+            err_set(e, "%s: document %zu spans bytes [%llu, +%llu), past the end of the file (%zu bytes); "
+                    "documents.jsonl.zst does not match the corpus", f->path, i,
+                    (unsigned long long)f->docs[i].offset, (unsigned long long)f->docs[i].length, n);
+            goto done;
+        }
+    if (mkdir_parent(u->out, e) != 0) goto done;
+    enc = bpe_encoder_new(t, e);
+    w = enc ? tokshard_create(u->out, bpe_vocab_size(t), bpe_eot_id(t), bpe_json_sha256(t), e) : NULL;
+    if (!w) goto done;
+    for (size_t i = 0; i < f->n_docs; i++) {
+        const char *text = m + f->docs[i].offset;
+        size_t len = (size_t)f->docs[i].length, k;
+        const uint32_t *ids = bpe_encode(enc, text, len, 0, &k, e);
+        if (!ids) {
+            err_prefix(e, "%s: document %zu (byte %llu)", f->path, i, (unsigned long long)f->docs[i].offset);
+            goto done;
+        }
+        uint64_t words = words_in(text, len);
+        if (f->docs[i].has_words && f->docs[i].words != words) u->word_mismatch++;
+        if (tokshard_add_doc(w, ids, k, words, e) != 0) goto done;
+        u->words += words;
+        u->bytes += len;
+        progress_add(x, len);
+    }
+    u->tokens = tokshard_writer_tokens(w);
+    u->docs = tokshard_writer_docs(w);
+    rc = tokshard_commit(w, e);
+    w = NULL;
+done:
+    tokshard_abort(w);
+    bpe_encoder_free(enc);
+    if (n > 0) munmap((void *)m, n);
+    return rc;
+}
+
+static int commit_unit(const char *state, unit *u)
+{
+    sbuf b;
+    sb_init(&b);
+    sb_printf(&b, "{\"docs\": %llu, \"tokens\": %llu, \"words\": %llu, \"bytes\": %llu, \"word_mismatch\": %llu}",
+              (unsigned long long)u->docs, (unsigned long long)u->tokens, (unsigned long long)u->words,
+              (unsigned long long)u->bytes, (unsigned long long)u->word_mismatch);
+    int rc = marker_commit(state, STAGE, u->f->rel, u->key, sb_cstr(&b), &u->err);
+    sb_free(&b);
+    return rc;
+}
+
+/* OUT/tokens.json: what was written, for people and for the trainer. */
+static int write_manifest(const tokenize_opts *o, const unit *us, size_t nf, const char *sha, int blank_lines,
+                          blalm_err *e)
+{
+    const bpe_tokenizer *t = o->tok;
+    const char *name = o->tokenizer_name ? o->tokenizer_name : "";
+    uint64_t docs = 0, tokens = 0, words = 0;
+    sbuf m;
+    sb_init(&m);
+    sb_adds(&m, "{\n  \"tokenizer\": ");
+    sb_json_str(&m, name, strlen(name));
+    sb_printf(&m, ",\n  \"tokenizer_sha256\": \"%s\",\n  \"vocab_size\": %u,\n  \"eot_id\": %u,\n"
+              "  \"boundaries\": \"%s\",\n  \"files\": [", sha, bpe_vocab_size(t), bpe_eot_id(t),
+              blank_lines ? "blank lines" : "documents.jsonl.zst");
+    for (size_t i = 0; i < nf; i++) {
+        const unit *u = &us[i];
+        sb_adds(&m, i ? ",\n    {\"file\": " : "\n    {\"file\": ");
+        sb_json_str(&m, u->f->rel, strlen(u->f->rel));
+        sb_printf(&m, ", \"docs\": %llu, \"tokens\": %llu, \"words\": %llu, \"bytes\": %llu}",
+                  (unsigned long long)u->docs, (unsigned long long)u->tokens, (unsigned long long)u->words,
+                  (unsigned long long)u->bytes);
+        docs += u->docs;
+        tokens += u->tokens;
+        words += u->words;
+    }
+    sb_printf(&m, "\n  ],\n  \"docs\": %llu,\n  \"tokens\": %llu,\n  \"words\": %llu\n}\n",
+              (unsigned long long)docs, (unsigned long long)tokens, (unsigned long long)words);
+    char mp[8192];
+    snprintf(mp, sizeof mp, "%s/tokens.json", o->out);
+    int rc = mkdir_p(o->out, e) != 0 || write_file_atomic(mp, m.data, m.len, e) != 0 ? -1 : 0;
+    sb_free(&m);
+    return rc;
+}
+
+int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress cb, void *cb_arg, blalm_err *e)
+{
+    memset(c, 0, sizeof *c);
+    if (!o->tok || bpe_eot_id(o->tok) == BPE_NO_ID)
+        return err_set(e, "%s: the tokenizer has no %s token to end documents with",
+                       o->tokenizer_name ? o->tokenizer_name : "tokenizer", BPE_EOT);
+    static const uint8_t zero[32];
+    if (!memcmp(bpe_json_sha256(o->tok), zero, 32))
+        return err_set(e, "%s: the tokenizer was never saved as tokenizer.json, so it has no identity to "
+                       "record in shards and completion markers", o->tokenizer_name ? o->tokenizer_name : "tokenizer");
+    char state[8192];
+    if (o->state_dir) snprintf(state, sizeof state, "%s", o->state_dir);
+    else snprintf(state, sizeof state, "%s/state", o->out);
+    corpus cp;
+    if (corpus_open(&cp, o->corpus, e) != 0) return -1;
+    if (cp.n_files == 0) {
+        corpus_close(&cp);
+        return err_set(e, "%s: no split files (expected the BabyLM layout DIR/train/*.train, DIR/dev/*.dev)",
+                       o->corpus);
+    }
+    int blank_lines = !cp.has_index;
+    c->blank_lines = blank_lines;
+    c->files = cp.n_files;
+    if (blank_lines)
+        warnf(o, "%s not found; taking blank lines as document boundaries (documents that hold blank lines "
+              "are split)", cp.index_path);
+    char sha[65];
+    hex32(bpe_json_sha256(o->tok), sha);
+    shard_spec sh = o->shard.count >= 1 ? o->shard : SHARD_ONE;
+    unit *us = calloc(cp.n_files, sizeof *us);
+    int rc = 0;
+    if (!us) {
+        corpus_close(&cp);
+        return err_set(e, "%s: out of memory", o->corpus);
+    }
+    run_ctx x = {o, cb, cb_arg, 0, 0};
+    for (size_t i = 0; i < cp.n_files && !rc; i++) {
+        unit *u = &us[i];
+        u->f = &cp.files[i];
+        snprintf(u->out, sizeof u->out, "%s/%s", o->out, u->f->rel);
+        u->mine = shard_owns(&sh, i);
+        if (!u->mine) continue; /* looked at after this shard's work */
+        if (!blank_lines && u->f->n_docs == 0 && u->f->size > 0)
+            warnf(o, "%s: no documents listed in %s; the shard is empty", u->f->path, cp.index_path);
+        x.total_bytes += u->f->size;
+        rc = check_unit(state, u, sha, blank_lines, o->force, e);
+        u->done_before = u->done;
+    }
+    if (rc) goto end;
+    if (cb) cb(cb_arg, 0, x.total_bytes);
+    for (size_t i = 0; i < cp.n_files; i++)
+        if (us[i].done_before) progress_add(&x, us[i].bytes);
+    int nthreads = o->threads > 0 ? o->threads : 1;
+    if ((size_t)nthreads > cp.n_files) nthreads = (int)cp.n_files;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (size_t i = 0; i < cp.n_files; i++) {
+        unit *u = &us[i];
+        if (!u->mine || u->done) continue;
+        if (encode_unit(o->tok, u, blank_lines, &x) == 0 && commit_unit(state, u) == 0) u->done = 1;
+        else u->failed = 1;
+    }
+    for (size_t i = 0; i < cp.n_files; i++) {
+        unit *u = &us[i];
+        if (u->failed && !rc) {
+            *e = u->err;
+            rc = -1;
+        }
+        if (!u->mine) continue;
+        c->files_mine++;
+        c->files_done_before += (size_t)u->done_before;
+        c->docs += u->docs;
+        c->tokens += u->tokens;
+        c->words += u->words;
+        c->bytes += u->bytes;
+        c->word_mismatch += u->word_mismatch;
+    }
+    if (rc) goto end;
+    /* other shards' files, now that ours are committed: the last worker to
+     * finish sees every marker and writes tokens.json */
+    int all = 1;
+    for (size_t i = 0; i < cp.n_files && all && !rc; i++) {
+        if (!us[i].mine) rc = check_unit(state, &us[i], sha, blank_lines, 0, e);
+        all = us[i].done;
+    }
+    if (rc) goto end;
+    if (all) {
+        if (write_manifest(o, us, cp.n_files, sha, blank_lines, e) != 0) rc = -1;
+        else c->manifest_written = 1;
+    }
+end:
+    for (size_t i = 0; i < cp.n_files; i++) marker_key_free(us[i].key);
+    free(us);
+    corpus_close(&cp);
+    return rc;
+}
