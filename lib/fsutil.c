@@ -201,30 +201,6 @@ int write_file_atomic(const char *path, const void *data, size_t len, blalm_err 
     return 0;
 }
 
-static void marker_path(const char *work, const char *stage, const char *name, char *out, size_t cap)
-{
-    snprintf(out, cap, "%s/state/%s/%s.done", work, stage, name);
-}
-
-int marker_exists(const char *work, const char *stage, const char *name)
-{
-    char p[8192];
-    marker_path(work, stage, name, p, sizeof p);
-    return file_exists(p);
-}
-
-int marker_write(const char *work, const char *stage, const char *name, const char *json, blalm_err *e)
-{
-    char p[8192];
-    marker_path(work, stage, name, p, sizeof p);
-    const char *body = json ? json : "{}";
-    char *withnl = malloc(strlen(body) + 2);
-    sprintf(withnl, "%s\n", body);
-    int rc = write_file_atomic(p, withnl, strlen(withnl), e);
-    free(withnl);
-    return rc;
-}
-
 double now_seconds(void)
 {
     struct timespec ts;

@@ -31,10 +31,6 @@ int pid_is_dead(long pid);
 int lock_dir(const char *dir, const char *what, blalm_err *e);
 void lock_release(int fd);
 
-/* Completion markers: WORK/state/<stage>/<name>.done */
-int marker_exists(const char *work, const char *stage, const char *name);
-int marker_write(const char *work, const char *stage, const char *name,
-                 const char *json, blalm_err *e);
 
 double now_seconds(void);  /* monotonic */
 

@@ -49,7 +49,7 @@ for f in $FILES; do
 done
 # The syllable sources are pinned: the npm CMUdict that make test installs
 # (scripts/deps.sh) and Debian's hyph_en_US.dic, whatever the environment says.
-CMUDICT=$root/deps/cmudict/node_modules/cmu-pronouncing-dictionary/index.js
+CMUDICT=$root/deps/cmudict/node_modules/cmudict/lib/cmu/cmudict.0.7a
 if [ ! -f "$CMUDICT" ]; then
     skip byte_identity "$CMUDICT not installed (make test-deps installs it)"; exit 0
 fi

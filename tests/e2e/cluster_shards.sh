@@ -14,7 +14,7 @@ source "$(dirname "$0")/../peers/hub_lib.sh"
 # listed but skipped: the stage does not take its shard from the one shard
 # scheme (lib/shard.h) on this branch yet. Remove the marker when it does,
 # and give it prep_/run_/out_/shares_ functions below.
-STAGES=(fetch:sharded dedup:sharded tag:unsharded score:unsharded tokenize:unsharded)
+STAGES=(fetch:sharded dedup:sharded tag:sharded score:unsharded tokenize:unsharded)
 RANKS=(1 2 3)
 
 SLURM_PIDS=()
