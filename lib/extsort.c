@@ -2,6 +2,7 @@
 #include "extsort.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,11 +150,21 @@ static int xs_spill(xsort *s, blalm_err *e)
         if (mkdir_p(s->tmpdir, e) < 0) return -1;
         s->tmpdir_made = 1;
     }
+    /* An unnamed file (O_TMPFILE): nothing is left behind, even by a kill.
+     * Where the file system lacks it, a named one unlinked at once. */
     char path[4200];
-    snprintf(path, sizeof path, "%s/.blalm-sort-XXXXXX", s->tmpdir);
-    int fd = mkstemp(path);
-    if (fd < 0) return err_errno(e, "%s: cannot create a sort run", path);
-    unlink(path);  /* nothing left behind if we are killed */
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(s->tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+    if (fd < 0) {
+        snprintf(path, sizeof path, "%s/.blalm-sort-XXXXXX", s->tmpdir);
+        fd = mkstemp(path);
+        if (fd < 0) return err_errno(e, "%s: cannot create a sort run", path);
+        unlink(path);
+    } else {
+        snprintf(path, sizeof path, "%s", s->tmpdir);
+    }
     FILE *f = fdopen(fd, "w+b");
     if (!f) {
         close(fd);
