@@ -1238,8 +1238,15 @@ static void data_json(sbuf *b, const rpt *r)
     cJSON_AddNumberToObject(o, "alpha_layers", r->nalpha);
     cJSON_AddNumberToObject(o, "eval_files", r->evals ? cJSON_GetArraySize(r->evals) : 0);
     cJSON_AddNumberToObject(j, "examples", r->nex);
-    char *t = cJSON_PrintUnformatted(j);
+    char *raw = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
+    /* names (sources, sets) are bytes from the file system: valid UTF-8 only */
+    size_t n = strlen(raw), m;
+    char *t = malloc(3 * n + 1);
+    if (!t) abort();
+    utf8_sanitize(raw, n, t, &m);
+    t[m] = 0;
+    free(raw);
     sb_adds(b, "<script type=\"application/json\" id=\"report-data\">");
     for (const char *p = t; *p; p++) {
         if (*p == '<') sb_adds(b, "\\u003c");

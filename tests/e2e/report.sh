@@ -125,9 +125,14 @@ grep -q '<tr class="kept">' "$H" && grep -q '<tr class="dropped"><td>dropped</td
     && pass report_examples || fail report_examples "no kept and rule-dropped examples"
 
 # ---- absent data is said to be absent ----
+# (its source folder's name is markup and invalid UTF-8: shown escaped, as U+FFFD)
 A=$TMP/bare
-mkdir -p "$A/docs" && cp -r "$W/docs/a-hostile" "$A/docs/"
+src=$'<b id="pwned2">\xff'
+mkdir -p "$A/docs/$src" && cp "$W/docs/a-hostile/h.jsonl" "$A/docs/$src/"
 if "$BLALM" report --work "$A" --out "$TMP/bare.html" -q 2>"$TMP/err"; then
+    grep -qF '&lt;b id=&quot;pwned2&quot;&gt;'$'\xef\xbf\xbd''/h.jsonl row 0' "$TMP/bare.html" \
+        && ! grep -q 'pwned2">' "$TMP/bare.html" && "$PY" -c 'import sys; open(sys.argv[1], encoding="utf-8").read()' "$TMP/bare.html" \
+        && pass report_hostile_source_name || fail report_hostile_source_name "not escaped or not UTF-8"
     n=$(grep -c '<p class="absent">No data: ' "$TMP/bare.html")
     # scorer, funnel, LLM scores, readability, dedup, corpora, loss, alpha, eval
     [ "$n" -ge 9 ] && ! grep -q '<figure class="chart"' "$TMP/bare.html" \
