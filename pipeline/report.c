@@ -23,6 +23,7 @@
 #include "lib/cli.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/rules.h"
 #include "lib/sbuf.h"
 #include "lib/utf8.h"
 #include "lib/work.h"
@@ -80,10 +81,12 @@ typedef struct rpt {
     src_stats src[RPT_SOURCES + 1];
     int nsrc;
     int have_llm, have_fre, have_dedup, have_decisions;
+    char *stale;                      /* why the decisions may not describe the corpora, or NULL */
     char *verdict_set[RPT_SETS];      /* tagger sets with a "pass" verdict */
     uint64_t verdict_pass[RPT_SETS], verdict_docs[RPT_SETS];
     int nverdict;
     char *rule[RPT_RULES];            /* assemble's rules, by index */
+    rule *parsed[RPT_RULES];          /* parsed on first use, for the values an example's rule read */
     int nrules;
     uint64_t rule_docs[RPT_RULES + 1], rule_words[RPT_RULES + 1];  /* [nrules]: "no words" */
     uint64_t decided_docs, decided_words, eligible_docs, eligible_words;
@@ -192,15 +195,13 @@ typedef struct joined {
     int n;
 } joined;
 
+static int example_wanted(const rpt *r, const char *kind);
+
 /* Keeps the first RPT_EXAMPLES_PER_KIND documents of each kind of decision. */
 static void add_example(rpt *r, const doc_file *f, const blalm_doc *d, uint64_t words, int kept,
                         const char *kind, const char *decision)
 {
-    if (r->nex >= RPT_EXAMPLES) return;
-    int same = 0;
-    for (int i = 0; i < r->nex; i++)
-        if (!strcmp(r->ex[i].kind, kind)) same++;
-    if (same >= RPT_EXAMPLES_PER_KIND) return;
+    if (!example_wanted(r, kind)) return;
     example *x = &r->ex[r->nex++];
     sbuf b;
     sb_init(&b);
@@ -261,6 +262,42 @@ static void note_llm_model(rpt *r, const char *m)
     if (r->nllm_models == RPT_LLM_MODELS) return;
     r->llm_model[r->nllm_models] = dup_str(m);
     r->llm_model_docs[r->nllm_models++] = 1;
+}
+
+static int example_wanted(const rpt *r, const char *kind)
+{
+    if (r->nex >= RPT_EXAMPLES) return 0;
+    int same = 0;
+    for (int i = 0; i < r->nex; i++)
+        if (!strcmp(r->ex[i].kind, kind)) same++;
+    return same < RPT_EXAMPLES_PER_KIND;
+}
+
+typedef struct refs_ctx {
+    const char *const *names;
+    cJSON **sets;
+    int n;
+    char *out;
+    size_t cap;
+} refs_ctx;
+
+/* Appends " set.key = value" for one key a rule read. */
+static void add_ref(void *ctx, const char *set, const char *key)
+{
+    refs_ctx *c = ctx;
+    const cJSON *v = NULL;
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->names[i], set)) v = get(c->sets[i], key);
+    char *t = v ? cJSON_PrintUnformatted(v) : NULL;
+    size_t len = strlen(c->out);
+    char needle[300];
+    snprintf(needle, sizeof needle, " %s.%s = ", set, key);
+    if (strstr(c->out, needle) || len >= c->cap) {   /* a key read twice (a <= x && x <= b): once */
+        free(t);
+        return;
+    }
+    snprintf(c->out + len, c->cap - len, " %s.%s = %.60s;", set, key, t ? t : "(missing)");
+    free(t);
 }
 
 /* One document with its joined sets; dec is the "assemble" decision or NULL. */
@@ -331,23 +368,36 @@ static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *
         r->decided_words += words;
         const cJSON *by = get(dec, "excluded_by");
         if (cJSON_IsObject(by)) {
-            const cJSON *ix = get(by, "index"), *rule = get(by, "rule");
+            const cJSON *ix = get(by, "index"), *rtext = get(by, "rule");
             int k = cJSON_IsNumber(ix) && ix->valuedouble >= 0 && ix->valuedouble < RPT_RULES
                         ? (int)ix->valuedouble : -1;
             if (k >= r->nrules) {
                 for (int q = r->nrules; q <= k; q++) r->rule[q] = NULL;
                 r->nrules = k + 1;
             }
-            if (k >= 0 && !r->rule[k] && cJSON_IsString(rule)) r->rule[k] = dup_str(rule->valuestring);
+            if (k >= 0 && !r->rule[k] && cJSON_IsString(rtext)) r->rule[k] = dup_str(rtext->valuestring);
             int slot = k >= 0 ? k : RPT_RULES;
             r->rule_docs[slot]++;
             r->rule_words[slot] += words;
             if (k >= 0)
                 snprintf(decision, sizeof decision, "excluded by rules[%d]: %s", k,
-                         cJSON_IsString(rule) ? rule->valuestring : "?");
+                         cJSON_IsString(rtext) ? rtext->valuestring : "?");
             else
                 snprintf(decision, sizeof decision, "excluded: no words");
             snprintf(kind, sizeof kind, "%s", decision);
+            if (k >= 0 && r->rule[k] && example_wanted(r, kind)) {
+                blalm_err ignored;
+                if (!r->parsed[k]) r->parsed[k] = rule_parse(r->rule[k], &ignored);
+                if (r->parsed[k]) {   /* the values it read, as audit shows them */
+                    size_t len = strlen(decision);
+                    snprintf(decision + len, sizeof decision - len, " (read:");
+                    refs_ctx rc = {names, sets, n, decision, sizeof decision - 2};
+                    rule_refs(r->parsed[k], add_ref, &rc);
+                    len = strlen(decision);
+                    if (decision[len - 1] == ';') decision[len - 1] = 0;
+                    strcat(decision, ")");
+                }
+            }
         } else {
             r->eligible_docs++;
             r->eligible_words += words;
@@ -411,6 +461,25 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
             const cJSON *rules = get(get(run, "config"), "rules"), *it;
             cJSON_ArrayForEach(it, rules) {
                 if (r->nrules < RPT_RULES && cJSON_IsString(it)) r->rule[r->nrules++] = dup_str(it->valuestring);
+            }
+            /* as audit: decisions whose corpora have since been replaced describe
+             * another assemble run; the report shows them with a warning */
+            cJSON_ArrayForEach(it, get(run, "corpora")) {
+                const cJSON *path = get(it, "path"), *want = get(it, "index_sha256");
+                if (!cJSON_IsString(path) || !cJSON_IsString(want) || r->stale) continue;
+                char mp[4600];
+                blalm_err ignored;
+                snprintf(mp, sizeof mp, "%s/manifest.json", path->valuestring);
+                cJSON *m = file_exists(mp) ? read_json_file(mp, &ignored) : NULL;
+                const cJSON *have = get(get(m, "index"), "sha256");
+                if (!cJSON_IsString(have) || strcmp(have->valuestring, want->valuestring)) {
+                    char msg[5000];
+                    snprintf(msg, sizeof msg, "%s: %s; these decisions belong to another assemble run, so the "
+                             "funnel and the examples' fates may be wrong (run blalm assemble again)",
+                             mp, m ? "its index differs from the one the decisions recorded" : "missing");
+                    r->stale = dup_str(msg);
+                }
+                cJSON_Delete(m);
             }
             cJSON_Delete(run);
         }
@@ -731,7 +800,6 @@ static void bar_chart(sbuf *b, const char *id, const char *title, const char *co
         fmt_count(s, sizeof s, max * t / 2);
         svg_text(b, L - 4, T + ph - ph * t / 2 + 4, "end", s);
     }
-    svg_text(b, 12, T + ph / 2, "middle", "");
     for (int c = 0; c < ncat; c++) {
         for (int s = 0; s < nser; s++) {
             double val = v[s * ncat + c], bh = ph * val / max;
@@ -870,6 +938,11 @@ static void section_funnel(sbuf *b, const rpt *r)
     if (!r->have_decisions) {
         absent(b, "no assemble decisions under WORK/state/assemble/decisions (blalm assemble has not run)");
     } else {
+        if (r->stale) {
+            sb_adds(b, "<p class=\"absent\" id=\"stale\">Warning: ");
+            esc(b, r->stale);
+            sb_adds(b, "</p>\n");
+        }
         int n = 0;
         hbar rows[RPT_RULES + 4 + 3 * CORPORA_MAX * FATE_KINDS];
         double docs = (double)r->decided_docs, words = (double)r->decided_words;
@@ -1304,7 +1377,7 @@ static void page(sbuf *b, rpt *r, const struct report_opts *o)
 static void rpt_free(rpt *r)
 {
     for (int i = 0; i < r->nverdict; i++) free(r->verdict_set[i]);
-    for (int i = 0; i < r->nrules; i++) free(r->rule[i]);
+    for (int i = 0; i < r->nrules; i++) free(r->rule[i]), rule_free(r->parsed[i]);
     for (int i = 0; i < r->nllm_models; i++) free(r->llm_model[i]);
     for (int i = 0; i < r->nex; i++) {
         example *x = &r->ex[i];
@@ -1318,6 +1391,7 @@ static void rpt_free(rpt *r)
     for (int i = 0; i < r->nalpha; i++) free(r->alpha[i].p);
     free(r->alpha);
     free(r->run_model);
+    free(r->stale);
 }
 
 int report_build(const struct report_opts *o)

@@ -17,13 +17,15 @@ CHECK="$PY $here/report_check.py"
 # profile folder under $TMP; both are used to stop it, also on failure
 CHROME_PGIDS=()
 PROFILE=$TMP/chromium-profile
-ours() { { tr '\0' ' ' <"$1/cmdline"; } 2>/dev/null | grep -qF -- "--user-data-dir=$PROFILE"; }
+# ours: the pids with an argument exactly --user-data-dir=$PROFILE (one grep over
+# /proc; anchored, so that grep's own argument, which starts with ^, is not one)
+ours() {
+    grep -lzE -- "^--user-data-dir=$PROFILE\$" /proc/[0-9]*/cmdline 2>/dev/null | sed 's|^/proc/\([0-9]*\)/cmdline$|\1|'
+}
 stop_chromium() {
     local g p
     for g in "${CHROME_PGIDS[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
-    for p in /proc/[0-9]*; do   # helpers that left the group: found by our profile folder
-        ours "$p" && kill -KILL "${p#/proc/}" 2>/dev/null
-    done
+    for p in $(ours); do kill -KILL "$p" 2>/dev/null; done   # helpers that left the group
     CHROME_PGIDS=()
 }
 trap 'stop_chromium; stop_peers; rm -rf "$TMP"' EXIT
@@ -121,7 +123,9 @@ if [ $have_eval = 1 ]; then
 else
     grep -q 'No data: no RUN/checkpoints/' "$H" && pass report_eval_absent || fail report_eval_absent "no absent note"
 fi
-grep -q '<tr class="kept">' "$H" && grep -q '<tr class="dropped"><td>dropped</td><td>excluded by rules\[' "$H" \
+# kept and dropped examples; a rule-dropped one shows the values its rule read, as audit does
+grep -q '<tr class="kept">' "$H" \
+    && grep -q '<tr class="dropped"><td>dropped</td><td>excluded by rules\[2\]: edu_llm.score &gt;= 1 (read: edu_llm.score = \(0\|null\))' "$H" \
     && pass report_examples || fail report_examples "no kept and rule-dropped examples"
 
 # ---- absent data is said to be absent ----
@@ -170,6 +174,14 @@ bad report_corrupt_manifest "$C2/strict/manifest.json: byte" --work "$W" --corpo
 [ $? = 1 ] && grep -q 'report.html' "$TMP/err" && pass report_unwritable_out || fail report_unwritable_out "$(cat "$TMP/err")"
 "$BLALM" report --work "$W" >/dev/null 2>&1; [ $? = 2 ] && pass report_needs_out || fail report_needs_out "not a usage error"
 "$BLALM" report --help | grep -q '^usage: blalm report --work WORK' && pass report_help || fail report_help "no usage"
+
+# decisions whose corpus was replaced since (an interrupted assemble) are shown with a warning
+cp -r "$OUT" "$TMP/corpora.bak"
+sed -i 's/\("index": {[^}]*"sha256": "\)[0-9a-f]*/\10000/' "$OUT/strict/manifest.json"
+"$BLALM" report --work "$W" --out "$TMP/stale.html" -q 2>"$TMP/err" \
+    && grep -q "id=\"stale\">Warning: $OUT/strict/manifest.json: its index differs" "$TMP/stale.html" \
+    && ! grep -q 'id="stale"' "$H" && pass report_stale_decisions_warned || fail report_stale_decisions_warned "$(cat "$TMP/err")"
+rm -rf "$OUT" && mv "$TMP/corpora.bak" "$OUT"
 
 # ---- a real browser ----
 if ! command -v chromium >/dev/null 2>&1; then
@@ -231,8 +243,6 @@ else
     fi
 fi
 stop_chromium
-left=
-for p in /proc/[0-9]*; do
-    ours "$p" && left="$left ${p#/proc/}"
-done
+sleep 0.5
+left=$(ours | tr '\n' ' ')
 [ -z "$left" ] && pass report_chromium_stopped || fail report_chromium_stopped "still running:$left"
