@@ -64,6 +64,15 @@ if "$BLALM" ablate --corpus "$C" --variants +swa-dynmod,+shortconv+hedgehog-swa 
     [ "${n:-0}" -ge 2 ] && [ "$(ls "$TMP/a4/runs" | wc -l)" = 2 ] && pass ablate_paper_variants \
         || fail ablate_paper_variants "alpha.svg has ${n:-0} lines; runs: $(ls "$TMP/a4/runs" | tr '\n' ' ')"
 else fail ablate_paper_variants "$(head -c 400 "$TMP/err")"; fi
+# --help lists the variant registry, and every name it lists trains (all in one
+# ablation: each is checked alone on the base, not on the one before it)
+names=$("$BLALM" ablate --help | sed -n '/this build has:/,/--optimizers/p' | sed '1d;$d' | tr -d ' \n')
+if [ "$names" = "mlstm,transformer,shortconv,swa,swa-memory,swa-dynmod,swa-dynmod-bounded,hedgehog,hedgehog-swa" ] \
+   && "$BLALM" ablate --corpus "$C" --variants "$names" --optimizers adamw --seeds 1 --tokens 1k \
+        --model-size "$TMP/tiny.json" --out "$TMP/a5" -q 2>"$TMP/err" \
+   && [ "$(ls "$TMP/a5/runs" | wc -l)" = 9 ] && [ "$(wc -l < "$TMP/a5/ablation.csv")" = 10 ]; then
+    pass ablate_help_variants_accepted
+else fail ablate_help_variants_accepted "help lists '$names'; $(head -c 300 "$TMP/err")"; fi
 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
