@@ -29,7 +29,8 @@ static const char usage_fmt[] =
     "  --variants LIST      variant names, or several joined by '+'; this build has:\n"
     "%s\n"
     "  --optimizers LIST    adamw, muon\n"
-    "  --seeds N            seeds 1..N (added to the config's train.seed)\n"
+    "  --seeds N            seeds 1..N (added to the config's train.seed); FIRST-LAST:\n"
+    "                       only those (ablations of other seeds may run beside it)\n"
     "  --tokens N           training tokens per run (k/M/G suffixes)\n"
     "  --out DIR            ablation folder\n"
     "  --model-size NAME    configs/model-NAME.json, or a config path (default small)\n"
@@ -95,7 +96,20 @@ int cmd_ablate(int argc, char **argv)
         case 'd': o.eval_data = optarg; break;
         case 'F': o.eval_full = 1; break;
         case 'q': quiet = 1; break;
-        case 's': case 't': case 'j':
+        case 's':
+            if (strchr(optarg, '-')) { /* FIRST-LAST */
+                unsigned long long a, b;
+                char *dash = strchr(optarg, '-'), first[32];
+                snprintf(first, sizeof first, "%.*s", (int)(dash - optarg), optarg);
+                if (cli_parse_count(first, &a) < 0 || cli_parse_count(dash + 1, &b) < 0 || a < 1 || b < a ||
+                    b > 1000000)
+                    return cli_usage_error(usage, "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST), got '%s'",
+                                           optarg);
+                o.seed_first = (int)a, o.seeds = (int)b;
+                break;
+            }
+            /* fall through */
+        case 't': case 'j':
             if (cli_parse_count(optarg, &v) < 0 || v < 1)
                 return cli_usage_error(usage, "ablate: --%s expects a positive number, got '%s'",
                                        c == 's' ? "seeds" : c == 't' ? "tokens" : "threads", optarg);

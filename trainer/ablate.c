@@ -381,9 +381,9 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
 
     double *x = malloc(((size_t)n + 1) * sizeof *x);
     sb_printf(&b, "# Ablation\n\nCorpus `%s`, base config `%s`, %llu training tokens per run, "
-                  "%d seed(s); mean ± sample standard deviation over seeds. PPL: dev perplexity per "
+                  "seeds %d-%d; mean ± sample standard deviation over seeds. PPL: dev perplexity per "
                   "token (and per word); zero-shot: the average of `blalm eval`'s task scores (%s).\n",
-              o->corpus, o->model_cfg, (unsigned long long)o->tokens, o->seeds,
+              o->corpus, o->model_cfg, (unsigned long long)o->tokens, o->seed_first > 1 ? o->seed_first : 1, o->seeds,
               !o->eval_data ? "not run" : o->eval_full ? "full suite" : "fast suite");
     for (int oi = 0; oi < no; oi++) {
         sb_printf(&b, "\n## Mechanism (%s)\n\n| mechanism | runs | PPL | PPL per word | zero-shot avg |\n|---|---|---|---|---|\n", opts[oi]);
@@ -507,7 +507,9 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     char vb[1024], ob[256], *vars[32], *opts[4];
     int nv = split_list(o->variants, vb, sizeof vb, vars, 32);
     int no = split_list(o->optimizers, ob, sizeof ob, opts, 4);
+    int s0 = o->seed_first > 1 ? o->seed_first : 1;
     if (!nv || !no || o->seeds < 1) return err_set(e, "ablate needs variants, optimizers and seeds >= 1");
+    if (s0 > o->seeds) return err_set(e, "seeds %d-%d: the first seed is after the last", s0, o->seeds);
     for (int i = 0; i < nv; i++) { /* each variant alone on the base (not on the previous one) */
         model_config probe;
         model_config_defaults(&probe);
@@ -517,7 +519,7 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
         if (strcmp(opts[i], "adamw") && strcmp(opts[i], "muon"))
             return err_set(e, "optimizer '%s': expected adamw or muon", opts[i]);
     if (mkdir_p(o->out, e) < 0) return -1;
-    int total = nv * no * o->seeds, k = 0;
+    int total = nv * no * (o->seeds - s0 + 1), k = 0;
     cJSON **rows = calloc((size_t)total, sizeof *rows);
     if (!rows) return err_set(e, "out of memory");
     char tokp[4096];
@@ -525,7 +527,7 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     int rc = -1;
     for (int vi = 0; vi < nv; vi++)
         for (int oi = 0; oi < no; oi++)
-            for (int s = 1; s <= o->seeds; s++) {
+            for (int s = s0; s <= o->seeds; s++) {
                 char name[256], run[4096], done[4200];
                 snprintf(name, sizeof name, "%s-%s-s%d", vars[vi], opts[oi], s);
                 snprintf(run, sizeof run, "%s/runs/%s", o->out, name);

@@ -22,7 +22,8 @@ typedef struct ablate_opts {
     const char *out;         /* OUT/runs/<variant>-<optimizer>-s<seed>/, OUT/ablation.* */
     const char *variants;    /* comma list */
     const char *optimizers;  /* comma list of adamw, muon */
-    int seeds;               /* seeds 1..N (added to the config's train.seed) */
+    int seeds;               /* seeds seed_first..N (added to the config's train.seed) */
+    int seed_first;          /* 0 or 1: from seed 1; k: seeds k..N only (parallel invocations) */
     uint64_t tokens;         /* training tokens per run */
     const char *eval_data;   /* babylm-eval layout; NULL: no zero-shot evaluation */
     const char *eval_tasks;  /* NULL: the fast suite's tasks that have data */

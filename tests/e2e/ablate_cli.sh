@@ -49,6 +49,18 @@ if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw
    && grep -q '7 skipped' "$TMP/err" && [ "$(cut -d, -f1-9 "$A/ablation.csv")" = "$(printf '%s\n' "$before" | cut -d, -f1-9)" ]; then
     pass ablate_resume
 else fail ablate_resume "$(tail -c 300 "$TMP/err")"; fi
+# --seeds FIRST-LAST: only those seeds (beside another invocation's); then all of them, skipped
+if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 3-3 --tokens 2k \
+        --model-size "$TMP/tiny.json" --out "$A" 2>"$TMP/err" \
+   && grep -q '4 runs (4 trained, 0 skipped)' "$TMP/err" && [ "$(wc -l < "$A/ablation.csv")" = 5 ] \
+   && grep -q 'seeds 3-3' "$A/ablation.md" \
+   && "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 3 --tokens 2k \
+        --model-size "$TMP/tiny.json" --out "$A" 2>"$TMP/err" \
+   && grep -q '12 runs (0 trained, 12 skipped)' "$TMP/err" && [ "$(wc -l < "$A/ablation.csv")" = 13 ]; then
+    pass ablate_seed_range
+else fail ablate_seed_range "$(tail -c 300 "$TMP/err")"; fi
+"$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 3-2 --tokens 1k --out "$TMP/a6" -q 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "FIRST-LAST" "$TMP/err" && [ ! -d "$TMP/a6" ] && pass ablate_bad_seed_range || fail ablate_bad_seed_range "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm,+nosuch --optimizers adamw --seeds 1 --tokens 1k \
     --model-size "$TMP/tiny.json" --out "$TMP/a2" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "variant '+nosuch': unknown part 'nosuch'" "$TMP/err" && [ ! -d "$TMP/a2/runs" ] \
