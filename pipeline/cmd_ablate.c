@@ -10,7 +10,8 @@
 
 BLALM_COMMAND(ablate, "train and evaluate variants x optimizers x seeds; the paper's tables")
 
-static const char usage[] =
+/* The help text; %s is the variant registry (ablate_variant_list), wrapped. */
+static const char usage_fmt[] =
     "usage: blalm ablate --corpus DIR --variants LIST --optimizers adamw,muon --seeds N\n"
     "                    --tokens N --out DIR [--model-size NAME] [--eval-tasks LIST]\n"
     "                    [--eval-data DIR] [--eval-full] [--threads N]\n"
@@ -25,9 +26,11 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --corpus DIR         BabyLM layout with a dev split\n"
-    "  --variants LIST      variant names; this build has: mlstm, transformer\n"
+    "  --variants LIST      variant names, or several joined by '+'; this build has:\n"
+    "%s\n"
     "  --optimizers LIST    adamw, muon\n"
-    "  --seeds N            seeds 1..N (added to the config's train.seed)\n"
+    "  --seeds N            seeds 1..N (added to the config's train.seed); FIRST-LAST:\n"
+    "                       only those (ablations of other seeds may run beside it)\n"
     "  --tokens N           training tokens per run (k/M/G suffixes)\n"
     "  --out DIR            ablation folder\n"
     "  --model-size NAME    configs/model-NAME.json, or a config path (default small)\n"
@@ -44,8 +47,29 @@ static void on_run(void *arg, int i, int n, const char *name, int skipped)
     fprintf(stderr, "blalm ablate: [%d/%d] %s%s\n", i, n, name, skipped ? " (finished before: skipped)" : "");
 }
 
+/* usage_fmt with the registered variants, indented and wrapped at 80 columns. */
+static const char *usage_text(void)
+{
+    static char text[4096];
+    char names[1024], list[2048];
+    size_t n = 0, col = 0;
+    ablate_variant_list(names, sizeof names);
+    for (char *save = NULL, *t = strtok_r(names, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        size_t l = strlen(t);
+        if (n + l + 100 > sizeof list) break; /* cannot happen with names this short */
+        if (col && col + 1 + l > 78) n += (size_t)snprintf(list + n, sizeof list - n, "\n"), col = 0;
+        if (!col) n += (size_t)snprintf(list + n, sizeof list - n, "%23s", ""), col = 23;
+        else n += (size_t)snprintf(list + n, sizeof list - n, " "), col++;
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s", t), col += l;
+        if (n >= sizeof list) break;
+    }
+    snprintf(text, sizeof text, usage_fmt, list);
+    return text;
+}
+
 int cmd_ablate(int argc, char **argv)
 {
+    const char *usage = usage_text();
     static const struct option opts[] = {
         {"corpus", required_argument, 0, 'c'},     {"variants", required_argument, 0, 'v'},
         {"optimizers", required_argument, 0, 'o'}, {"seeds", required_argument, 0, 's'},
@@ -72,7 +96,20 @@ int cmd_ablate(int argc, char **argv)
         case 'd': o.eval_data = optarg; break;
         case 'F': o.eval_full = 1; break;
         case 'q': quiet = 1; break;
-        case 's': case 't': case 'j':
+        case 's':
+            if (strchr(optarg, '-')) { /* FIRST-LAST */
+                unsigned long long a, b;
+                char *dash = strchr(optarg, '-'), first[32];
+                snprintf(first, sizeof first, "%.*s", (int)(dash - optarg), optarg);
+                if (cli_parse_count(first, &a) < 0 || cli_parse_count(dash + 1, &b) < 0 || a < 1 || b < a ||
+                    b > 1000000)
+                    return cli_usage_error(usage, "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST), got '%s'",
+                                           optarg);
+                o.seed_first = (int)a, o.seeds = (int)b;
+                break;
+            }
+            /* fall through */
+        case 't': case 'j':
             if (cli_parse_count(optarg, &v) < 0 || v < 1)
                 return cli_usage_error(usage, "ablate: --%s expects a positive number, got '%s'",
                                        c == 's' ? "seeds" : c == 't' ? "tokens" : "threads", optarg);

@@ -11,23 +11,53 @@
 #include "trainer/eval.h"
 #include "trainer/train.h"
 
+/* The variant registry: every name `ablate` accepts (the enhancements issue's
+ * names), in the order `--help` and errors list them. apply_variant_part
+ * gives each its switches; tests/unit/test_ablate.c checks that every name
+ * here is accepted by the config reader. */
+static const char *const variant_names[] = {
+    "mlstm", "transformer", "shortconv", "swa", "swa-memory", "swa-dynmod",
+    "swa-dynmod-bounded", "hedgehog", "hedgehog-swa",
+};
+enum { N_VARIANTS = (int)(sizeof variant_names / sizeof *variant_names) };
+
+const char *ablate_variant_name(int i)
+{
+    return i >= 0 && i < N_VARIANTS ? variant_names[i] : NULL;
+}
+
+size_t ablate_variant_list(char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap) buf[0] = 0;
+    for (int i = 0; i < N_VARIANTS; i++) {
+        int w = snprintf(n < cap ? buf + n : NULL, n < cap ? cap - n : 0, "%s%s", i ? ", " : "",
+                         variant_names[i]);
+        n += w > 0 ? (size_t)w : 0;
+    }
+    return n;
+}
+
 /* One part of a variant name applied to c; 0, or -1 when the name is unknown.
  * The same keys as scripts/variant-configs.py writes into the named configs:
  * SWA window a quarter of the context (at least 8), 8 memory slots, Hedgehog's
  * two-softmax map. */
 static int apply_variant_part(const char *v, model_config *c)
 {
-    int window = c->context / 4 > 8 ? c->context / 4 : 8;
-    if (!strcmp(v, "mlstm")) c->mixer = MIXER_MLSTM;
-    else if (!strcmp(v, "transformer")) c->mixer = MIXER_ATTENTION;
-    else if (!strcmp(v, "shortconv")) c->conv_kernel = 4;
-    else if (!strcmp(v, "swa")) c->swa_window = window, c->swa_mix = SWA_SUM;
-    else if (!strcmp(v, "swa-memory")) c->swa_window = window, c->swa_mix = SWA_SUM, c->swa_memory = 8;
-    else if (!strcmp(v, "swa-dynmod")) c->swa_window = window, c->swa_mix = SWA_DYNMOD;
-    else if (!strcmp(v, "swa-dynmod-bounded")) c->swa_window = window, c->swa_mix = SWA_DYNMOD_BOUNDED;
-    else if (!strcmp(v, "hedgehog")) c->hedgehog = HH_TWO_SOFTMAX;
-    else if (!strcmp(v, "hedgehog-swa")) c->hedgehog = HH_TWO_SOFTMAX, c->swa_window = window, c->swa_mix = SWA_SUM;
-    else return -1;
+    int window = c->context / 4 > 8 ? c->context / 4 : 8, i = 0;
+    while (i < N_VARIANTS && strcmp(v, variant_names[i])) i++;
+    switch (i) {
+    case 0: c->mixer = MIXER_MLSTM; break;                                     /* mlstm */
+    case 1: c->mixer = MIXER_ATTENTION; break;                                 /* transformer */
+    case 2: c->conv_kernel = 4; break;                                         /* shortconv */
+    case 3: c->swa_window = window, c->swa_mix = SWA_SUM; break;               /* swa */
+    case 4: c->swa_window = window, c->swa_mix = SWA_SUM, c->swa_memory = 8; break; /* swa-memory */
+    case 5: c->swa_window = window, c->swa_mix = SWA_DYNMOD; break;            /* swa-dynmod */
+    case 6: c->swa_window = window, c->swa_mix = SWA_DYNMOD_BOUNDED; break;    /* swa-dynmod-bounded */
+    case 7: c->hedgehog = HH_TWO_SOFTMAX; break;                               /* hedgehog */
+    case 8: c->hedgehog = HH_TWO_SOFTMAX, c->swa_window = window, c->swa_mix = SWA_SUM; break; /* hedgehog-swa */
+    default: return -1;
+    }
     return 0;
 }
 
@@ -42,10 +72,12 @@ int ablate_variant_config(const char *variant, model_config *c, blalm_err *e)
         return err_set(e, "variant name too long: '%.40s...'", variant);
     int parts = 0;
     for (char *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save), parts++)
-        if (apply_variant_part(t, c) < 0)
-            return err_set(e, "variant '%s': unknown part '%s' (variants: mlstm, transformer, shortconv, swa, "
-                              "swa-memory, swa-dynmod, swa-dynmod-bounded, hedgehog, hedgehog-swa, or several "
-                              "joined by '+')", variant, t);
+        if (apply_variant_part(t, c) < 0) {
+            char names[512];
+            ablate_variant_list(names, sizeof names);
+            return err_set(e, "variant '%s': unknown part '%s' (variants: %s, or several joined by '+')",
+                           variant, t, names);
+        }
     if (!parts) return err_set(e, "variant '%s': empty name", variant);
     cJSON *j = model_config_to_json(c);
     model_config check;
@@ -349,9 +381,9 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
 
     double *x = malloc(((size_t)n + 1) * sizeof *x);
     sb_printf(&b, "# Ablation\n\nCorpus `%s`, base config `%s`, %llu training tokens per run, "
-                  "%d seed(s); mean ± sample standard deviation over seeds. PPL: dev perplexity per "
+                  "seeds %d-%d; mean ± sample standard deviation over seeds. PPL: dev perplexity per "
                   "token (and per word); zero-shot: the average of `blalm eval`'s task scores (%s).\n",
-              o->corpus, o->model_cfg, (unsigned long long)o->tokens, o->seeds,
+              o->corpus, o->model_cfg, (unsigned long long)o->tokens, o->seed_first > 1 ? o->seed_first : 1, o->seeds,
               !o->eval_data ? "not run" : o->eval_full ? "full suite" : "fast suite");
     for (int oi = 0; oi < no; oi++) {
         sb_printf(&b, "\n## Mechanism (%s)\n\n| mechanism | runs | PPL | PPL per word | zero-shot avg |\n|---|---|---|---|---|\n", opts[oi]);
@@ -475,16 +507,19 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     char vb[1024], ob[256], *vars[32], *opts[4];
     int nv = split_list(o->variants, vb, sizeof vb, vars, 32);
     int no = split_list(o->optimizers, ob, sizeof ob, opts, 4);
+    int s0 = o->seed_first > 1 ? o->seed_first : 1;
     if (!nv || !no || o->seeds < 1) return err_set(e, "ablate needs variants, optimizers and seeds >= 1");
-    model_config probe;
-    model_config_defaults(&probe);
-    for (int i = 0; i < nv; i++)
+    if (s0 > o->seeds) return err_set(e, "seeds %d-%d: the first seed is after the last", s0, o->seeds);
+    for (int i = 0; i < nv; i++) { /* each variant alone on the base (not on the previous one) */
+        model_config probe;
+        model_config_defaults(&probe);
         if (ablate_variant_config(vars[i], &probe, e) < 0) return -1;
+    }
     for (int i = 0; i < no; i++)
         if (strcmp(opts[i], "adamw") && strcmp(opts[i], "muon"))
             return err_set(e, "optimizer '%s': expected adamw or muon", opts[i]);
     if (mkdir_p(o->out, e) < 0) return -1;
-    int total = nv * no * o->seeds, k = 0;
+    int total = nv * no * (o->seeds - s0 + 1), k = 0;
     cJSON **rows = calloc((size_t)total, sizeof *rows);
     if (!rows) return err_set(e, "out of memory");
     char tokp[4096];
@@ -492,7 +527,7 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     int rc = -1;
     for (int vi = 0; vi < nv; vi++)
         for (int oi = 0; oi < no; oi++)
-            for (int s = 1; s <= o->seeds; s++) {
+            for (int s = s0; s <= o->seeds; s++) {
                 char name[256], run[4096], done[4200];
                 snprintf(name, sizeof name, "%s-%s-s%d", vars[vi], opts[oi], s);
                 snprintf(run, sizeof run, "%s/runs/%s", o->out, name);

@@ -5,11 +5,12 @@
  * chosen zero-shot tasks) and writes ablation.csv, ablation.md (mean +- sd
  * over seeds), dev_loss.svg and alpha.svg.
  *
- * Variants are the enhancements issue's names; those that exist in the
- * model today are "mlstm" and "transformer" (the attention mixer). */
+ * Variants are the enhancements issue's names (the registry in ablate.c:
+ * ablate_variant_name), alone or joined by '+'. */
 #ifndef BLALM_ABLATE_H
 #define BLALM_ABLATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/err.h"
@@ -21,7 +22,8 @@ typedef struct ablate_opts {
     const char *out;         /* OUT/runs/<variant>-<optimizer>-s<seed>/, OUT/ablation.* */
     const char *variants;    /* comma list */
     const char *optimizers;  /* comma list of adamw, muon */
-    int seeds;               /* seeds 1..N (added to the config's train.seed) */
+    int seeds;               /* seeds seed_first..N (added to the config's train.seed) */
+    int seed_first;          /* 0 or 1: from seed 1; k: seeds k..N only (parallel invocations) */
     uint64_t tokens;         /* training tokens per run */
     const char *eval_data;   /* babylm-eval layout; NULL: no zero-shot evaluation */
     const char *eval_tasks;  /* NULL: the fast suite's tasks that have data */
@@ -37,6 +39,13 @@ typedef struct ablate_summary {
 } ablate_summary;
 
 int ablate_run(const ablate_opts *o, ablate_summary *s, blalm_err *e);
+
+/* The i-th registered variant name (0-based), NULL past the last. */
+const char *ablate_variant_name(int i);
+
+/* "mlstm, transformer, ..." into buf (truncated to cap, NUL-terminated);
+ * returns the full length, as snprintf. */
+size_t ablate_variant_list(char *buf, size_t cap);
 
 /* Applies a variant's switches to c (error naming the known variants). */
 int ablate_variant_config(const char *variant, model_config *c, blalm_err *e);

@@ -49,6 +49,18 @@ if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw
    && grep -q '7 skipped' "$TMP/err" && [ "$(cut -d, -f1-9 "$A/ablation.csv")" = "$(printf '%s\n' "$before" | cut -d, -f1-9)" ]; then
     pass ablate_resume
 else fail ablate_resume "$(tail -c 300 "$TMP/err")"; fi
+# --seeds FIRST-LAST: only those seeds (beside another invocation's); then all of them, skipped
+if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 3-3 --tokens 2k \
+        --model-size "$TMP/tiny.json" --out "$A" 2>"$TMP/err" \
+   && grep -q '4 runs (4 trained, 0 skipped)' "$TMP/err" && [ "$(wc -l < "$A/ablation.csv")" = 5 ] \
+   && grep -q 'seeds 3-3' "$A/ablation.md" \
+   && "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 3 --tokens 2k \
+        --model-size "$TMP/tiny.json" --out "$A" 2>"$TMP/err" \
+   && grep -q '12 runs (0 trained, 12 skipped)' "$TMP/err" && [ "$(wc -l < "$A/ablation.csv")" = 13 ]; then
+    pass ablate_seed_range
+else fail ablate_seed_range "$(tail -c 300 "$TMP/err")"; fi
+"$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 3-2 --tokens 1k --out "$TMP/a6" -q 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "FIRST-LAST" "$TMP/err" && [ ! -d "$TMP/a6" ] && pass ablate_bad_seed_range || fail ablate_bad_seed_range "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm,+nosuch --optimizers adamw --seeds 1 --tokens 1k \
     --model-size "$TMP/tiny.json" --out "$TMP/a2" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "variant '+nosuch': unknown part 'nosuch'" "$TMP/err" && [ ! -d "$TMP/a2/runs" ] \
@@ -64,6 +76,15 @@ if "$BLALM" ablate --corpus "$C" --variants +swa-dynmod,+shortconv+hedgehog-swa 
     [ "${n:-0}" -ge 2 ] && [ "$(ls "$TMP/a4/runs" | wc -l)" = 2 ] && pass ablate_paper_variants \
         || fail ablate_paper_variants "alpha.svg has ${n:-0} lines; runs: $(ls "$TMP/a4/runs" | tr '\n' ' ')"
 else fail ablate_paper_variants "$(head -c 400 "$TMP/err")"; fi
+# --help lists the variant registry, and every name it lists trains (all in one
+# ablation: each is checked alone on the base, not on the one before it)
+names=$("$BLALM" ablate --help | sed -n '/this build has:/,/--optimizers/p' | sed '1d;$d' | tr -d ' \n')
+if [ "$names" = "mlstm,transformer,shortconv,swa,swa-memory,swa-dynmod,swa-dynmod-bounded,hedgehog,hedgehog-swa" ] \
+   && "$BLALM" ablate --corpus "$C" --variants "$names" --optimizers adamw --seeds 1 --tokens 1k \
+        --model-size "$TMP/tiny.json" --out "$TMP/a5" -q 2>"$TMP/err" \
+   && [ "$(ls "$TMP/a5/runs" | wc -l)" = 9 ] && [ "$(wc -l < "$TMP/a5/ablation.csv")" = 10 ]; then
+    pass ablate_help_variants_accepted
+else fail ablate_help_variants_accepted "help lists '$names'; $(head -c 300 "$TMP/err")"; fi
 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
