@@ -175,10 +175,9 @@ struct readability_ctx {
     size_t boff[MAX_CORE + 3];
     uint8_t refs[MAX_CORE + 4];
     uint8_t acrefs[AC_W + MAX_CORE + 4];   /* refs after AC_W bytes of slack */
-    /* scratch for one token: its first code points, its cores */
+    /* scratch for one token: its first code points, its core */
     int32_t tcp[MAX_CORE + 8];
-    int32_t dcp[MAX_CORE + 8];
-    unsigned char core[4 * MAX_CORE + 8], core2[4 * MAX_CORE + 8];
+    unsigned char core[4 * MAX_CORE + 8];
     /* words whose syllables are looked up PEND_DEPTH tokens later, their
      * table slots prefetched meanwhile (a dictionary probe is a cache miss) */
     struct pending {
@@ -1219,23 +1218,16 @@ static int is_w_nonascii(int32_t cp)
 
 static int is_terminal(int32_t cp) { return cp == '.' || cp == '!' || cp == '?'; }
 
-/* textstat's remove_punctuation keeps an apostrophe at v[i] only when
- * r"\'(?![tsd]\b|ve\b|ll\b|re\b)" does not match there: followed by t, s or
- * d, or ve, ll or re, and then a non-\w or the end. fold: the text was
- * lowercased first (difficult words). */
-static int apostrophe_kept(const int32_t *v, size_t n, size_t i, int fold)
+/* textstat 0.7.11's remove_punctuation keeps an apostrophe at v[i] only when
+ * RE_NONCONTRACTION_APOSTROPHE, r"\'(?![tsd]|ve|ll|re)", does not match there:
+ * followed by t, s or d, or by ve, ll or re, as written (case-sensitive: the
+ * words are lowercased after it, for syllables and difficult words alike). No
+ * word boundary is required after them ("'the" and "'sin" keep theirs). */
+static int apostrophe_kept(const int32_t *v, size_t n, size_t i)
 {
-    int32_t a = i + 1 < n ? v[i + 1] : -1, b = i + 2 < n ? v[i + 2] : -1,
-            d = i + 3 < n ? v[i + 3] : -1;
-    if (fold) {
-        if (a >= 'A' && a <= 'Z') a += 32;
-        if (b >= 'A' && b <= 'Z') b += 32;
-    }
-    if ((a == 't' || a == 's' || a == 'd') && (b < 0 || !is_w(b))) return 1;
-    if (((a == 'v' && b == 'e') || (a == 'l' && b == 'l') || (a == 'r' && b == 'e')) &&
-        (d < 0 || !is_w(d)))
-        return 1;
-    return 0;
+    int32_t a = i + 1 < n ? v[i + 1] : -1, b = i + 2 < n ? v[i + 2] : -1;
+    if (a == 't' || a == 's' || a == 'd') return 1;
+    return (a == 'v' && b == 'e') || (a == 'l' && b == 'l') || (a == 'r' && b == 'e');
 }
 
 /* ---------- sentences ---------- */
@@ -1286,60 +1278,34 @@ static void sent_token_end(sent_state *st)
 
 /* Builds into out the core of v[0..n): its \w code points and kept
  * apostrophes, lowercased; at most MAX_CORE code points. Returns its length
- * in bytes; *dcps (when not NULL) receives the code points. */
-static size_t build_core(const int32_t *v, size_t n, int fold, unsigned char *out, int32_t *dcps,
-                         size_t *ndcp)
+ * in bytes. */
+static size_t build_core(const int32_t *v, size_t n, unsigned char *out)
 {
     size_t b = 0, k = 0;
     for (size_t i = 0; i < n && k < MAX_CORE; i++) {
         int32_t cp = v[i];
-        if (!is_w(cp) && !(cp == '\'' && apostrophe_kept(v, n, i, fold))) continue;
+        if (!is_w(cp) && !(cp == '\'' && apostrophe_kept(v, n, i))) continue;
         cp = lower_cp(cp);
-        if (dcps) dcps[k] = cp;
         k++;
         if (cp < 0x80)
             out[b++] = (unsigned char)cp;
         else
             b += encode_cp(cp, out + b);
     }
-    if (ndcp) *ndcp = k;
     return b;
 }
 
-static int has_apostrophe(const int32_t *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == '\'') return 1;
-    return 0;
-}
-
 /* Syllables, difficulty and fog difficulty of a token whose first code points
- * are c->tcp[0..n) and that holds a \w code point. */
+ * are c->tcp[0..n) and that holds a \w code point. One core serves all three:
+ * textstat's list_words removes punctuation from the text as written and
+ * lowercases after (syllables) or in is_difficult_word (difficult words), and
+ * removing punctuation from a core again changes nothing (fog's syllables). */
 static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, int *fog)
 {
-    size_t len = build_core(c->tcp, n, 0, c->core, NULL, NULL);
+    size_t len = build_core(c->tcp, n, c->core);
     *syl = word_syllables(c, c->core, len);
-    /* difficult words: the apostrophe rule on the lowercased text */
-    const unsigned char *dc = c->core;
-    size_t dlen = len, ndcp = 0;
-    int apos = has_apostrophe(c->tcp, n);
-    if (apos) {
-        dlen = build_core(c->tcp, n, 1, c->core2, c->dcp, &ndcp);
-        dc = c->core2;
-    }
-    *difficult = !(dlen < 64 && set_has(&c->familiar, (const char *)dc, dlen));
-    *fog = 0;
-    if (!*difficult) return;
-    if (!apos) {
-        *fog = *syl >= 3;
-        return;
-    }
-    /* textstat counts the syllables of the difficult word itself, removing
-     * punctuation from it once more ("it's-a" -> "it'sa" -> "itsa") */
-    unsigned char again[4 * MAX_CORE + 8];
-    size_t alen = build_core(c->dcp, ndcp, 0, again, NULL, NULL);
-    int s3 = (alen == len && !memcmp(again, c->core, len)) ? *syl : word_syllables(c, again, alen);
-    *fog = s3 >= 3;
+    *difficult = !(len < 64 && set_has(&c->familiar, (const char *)c->core, len));
+    *fog = *difficult && *syl >= 3;
 }
 
 /* A word of a token without apostrophes whose syllables are known: the

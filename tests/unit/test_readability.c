@@ -75,15 +75,23 @@ TEST(sentences_as_textstat_counts_them)
     }
 }
 
-/* remove_punctuation(rm_apostrophe=False): an apostrophe stays only before
- * t s d ve ll re and a non-\w; it is tested on the text as written for
- * words and syllables, on the lowercased text for difficult words. */
+/* remove_punctuation(rm_apostrophe=False) with textstat 0.7.11's
+ * r"\'(?![tsd]|ve|ll|re)": an apostrophe stays only before t s d ve ll re,
+ * tested on the text as written (case-sensitive) and with no word boundary
+ * after them, for syllables and difficult words alike. */
 TEST(apostrophes_and_punctuation_as_textstat)
 {
     readability_counts k = count("DON'T don't");
     CHECK_EQ_INT(k.words, 2);
     CHECK_EQ_INT(k.letters, 8);
-    CHECK_EQ_INT(k.difficult_words, 0);   /* both "don't" once lowercased */
+    CHECK_EQ_INT(k.difficult_words, 1);   /* "dont" is not on the list, "don't" is */
+    /* "what's" is on the list, "whats" not; "'the" and "'sin" keep their
+     * apostrophe (followed by t, s), "'The" and "'or" lose it */
+    CHECK_EQ_INT(count("what's WHAT'S").difficult_words, 1);
+    CHECK_EQ_INT(count("'The 'or the or").difficult_words, 0);
+    CHECK_EQ_INT(count("'the 'sin 'done'").difficult_words, 3);
+    k = count("'the");
+    CHECK_EQ_INT(k.syllables, (uint64_t)readability_syllables(ctx, "'the", 4));
     k = count("' '' 's ___");
     CHECK_EQ_INT(k.words, 2);   /* "'s" and "___" ('_' is \w) */
     CHECK_EQ_INT(k.letters, 4);
@@ -123,10 +131,10 @@ TEST(familiar_words_and_inflections)
     CHECK_EQ_INT(k.words, 7);
     CHECK_EQ_INT(k.difficult_words, 3);
     CHECK_EQ_INT(k.fog_difficult_words, 1);   /* magnificently: 5 syllables */
-    /* hyphens go ("wellknown" is not listed); contraction apostrophes stay;
-     * textstat's list lacks "ma" */
+    /* hyphens go ("wellknown" is not listed); apostrophes before t s d ve
+     * ll re stay (don't, and "'dog", not listed); textstat's list lacks "ma" */
     k = count("Well-known 'dog' don't ma");
-    CHECK_EQ_INT(k.difficult_words, 2);
+    CHECK_EQ_INT(k.difficult_words, 3);
     /* numbers are not on the list */
     CHECK_EQ_INT(count("In 2024 we ran").difficult_words, 1);
 }
