@@ -266,12 +266,18 @@ TEST(cmudict_text_and_js_formats)
      * revision for the words of filters/cmudict_nltk.inc; the same entries
      * without its first line are taken as they are */
     const char *body = "NOV  N OW1 V\nGOOGLE  G UW1 G AH0 L\nSOLELY  S OW1 AH0 L IY0\n"
-                       "CAT  K AE1 T\n";
+                       "CAT  K AE1 T\nKILOMETRE  K IH2 L AO1 M AH2 T ER0\n";
     char rel[256];
     snprintf(rel, sizeof rel, ";;; # CMUdict  --  Major Version: 0.07a [102007]\n%s", body);
     p = write_tmp("cmudict.0.7a", rel);
-    /* 4 words less GOOGLE, + the 9 fixed words the file lacks (JR, OCT, ...) */
-    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 12);
+    /* 5 words less GOOGLE and KILOMETRE, + the 15 fixed words the file
+     * lacks (JR, OCT, DOUGLASS, NGO, ...) */
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 18);
+    CHECK_EQ_INT(readability_syllables(c, "douglass", 8), 3);
+    CHECK_EQ_INT(readability_syllables(c, "ngos", 4), 1);
+    CHECK_EQ_INT(readability_syllables(c, "kilometre", 9),
+                 readability_syllables_pyphen(c, "kilometre", 9));
+    CHECK(readability_syllables_pyphen(c, "kilometre", 9) != 4);
     CHECK_EQ_INT(readability_syllables(c, "Nov", 3), 3);
     CHECK_EQ_INT(readability_syllables(c, "solely", 6), 2);
     CHECK_EQ_INT(readability_syllables(c, "jr", 2), 2);
@@ -279,7 +285,7 @@ TEST(cmudict_text_and_js_formats)
     CHECK(readability_syllables_pyphen(c, "google", 6) != 2);
     CHECK_EQ_INT(readability_syllables(c, "cat", 3), 1);
     p = write_tmp("other.dict", body);
-    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 4);
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 5);
     CHECK_EQ_INT(readability_syllables(c, "nov", 3), 1);
     CHECK_EQ_INT(readability_syllables(c, "solely", 6), 3);
     CHECK_EQ_INT(readability_syllables(c, "google", 6), 2);
