@@ -10,8 +10,9 @@
  *    characters: the code points of all tokens; tokens: their number (ARI).
  *  - A token's *core* is what textstat's remove_punctuation leaves of it: its
  *    \w code points, and each ASCII apostrophe that is followed by t, s or d,
- *    or by ve, ll or re, and then by a non-\w code point or the token's end;
- *    lowercased afterwards ("DON'T" -> "dont", "don't" -> "don't").
+ *    or by ve, ll or re (r"\'(?![tsd]|ve|ll|re)", case-sensitive, no word
+ *    boundary after them); lowercased afterwards ("DON'T" -> "dont",
+ *    "don't" -> "don't", "'the" -> "'the", "'The" -> "the").
  *  - words: tokens with a \w code point (textstat's lexicon_count).
  *  - letters: \w code points of all tokens (textstat's letter_count).
  *  - syllables of a word: CMUdict first (the lowercased core looked up; the
@@ -20,8 +21,8 @@
  *    hyph_en_US.dic (Debian hyphen-en-us) and left = right = 2. Without a
  *    dictionary: pyphen alone.
  *  - polysyllables: words of 3 or more syllables (SMOG).
- *  - difficult_words: words whose core, with the apostrophe rule applied to
- *    the lowercased token, is not on textstat's easy-word list (Dale-Chall);
+ *  - difficult_words: words whose core is not on textstat's easy-word list
+ *    (Dale-Chall);
  *    fog_difficult_words: those of them with 3 or more syllables (textstat's
  *    Gunning fog counts these, not polysyllables).
  *  - sentences: textstat's re.findall(r"\b[^.!?]+[.!?]*"): a segment runs

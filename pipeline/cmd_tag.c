@@ -42,7 +42,7 @@ static const char usage[] =
     "\n"
     "definitions (readability), as textstat 0.7.11 (\\w: a Unicode letter or number, or _):\n"
     "  core       a token's \\w code points and its apostrophes that precede t/s/d/ve/ll/re\n"
-    "             and then a non-\\w (textstat's remove_punctuation), lowercased\n"
+    "             as written (textstat's remove_punctuation), lowercased afterwards\n"
     "  word       a whitespace-separated token holding a \\w code point\n"
     "  letters    \\w code points; characters: non-whitespace code points; tokens\n"
     "  syllables  CMUdict first (stressed phonemes of the core's first pronunciation),\n"
