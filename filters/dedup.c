@@ -817,6 +817,7 @@ static void write_stats(const dd_config *c, const dd_paths *p, const dd_run_opts
     char *old = NULL;
     size_t oldn;
     blalm_err e;
+    int lk = dd_stats_lock(p->stats, &e);
     if (file_exists(p->stats) && read_file(p->stats, &old, &oldn, &e) == 0) {
         cJSON *j = cJSON_ParseWithLength(old, oldn);
         cJSON *stages = j ? cJSON_GetObjectItemCaseSensitive(j, "stages") : NULL;
@@ -828,6 +829,7 @@ static void write_stats(const dd_config *c, const dd_paths *p, const dd_run_opts
     free(old);
     sb_adds(&b, "}\n");
     dd_write_small(p->stats, b.data, b.len, &e);   /* stats are a report, not a result */
+    if (lk >= 0) close(lk);
     sb_free(&b);
 }
 
@@ -1249,6 +1251,8 @@ int dd_stats_record(const dd_paths *p, const char *name, const dd_stats *st, bla
     char *old = NULL;
     size_t oldn;
     cJSON *j = NULL;
+    int lk = dd_stats_lock(p->stats, e);
+    if (lk < 0) return -1;
     if (file_exists(p->stats) && read_file(p->stats, &old, &oldn, e) == 0)
         j = cJSON_ParseWithLength(old, oldn);
     free(old);
@@ -1276,13 +1280,18 @@ int dd_stats_record(const dd_paths *p, const char *name, const dd_stats *st, bla
     }
     char *txt = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    if (!txt) return err_set(e, "out of memory");
-    size_t n = strlen(txt);
-    char *line = malloc(n + 2);
-    memcpy(line, txt, n);
-    line[n] = '\n';
+    size_t n = txt ? strlen(txt) : 0;
+    char *line = txt ? malloc(n + 2) : NULL;
+    int rc;
+    if (!line) {
+        rc = err_set(e, "out of memory");
+    } else {
+        memcpy(line, txt, n);
+        line[n] = '\n';
+        rc = dd_write_small(p->stats, line, n + 1, e);
+    }
     free(txt);
-    int rc = dd_write_small(p->stats, line, n + 1, e);
     free(line);
+    close(lk);
     return rc;
 }

@@ -217,6 +217,27 @@ void dd_bw_abort(dd_bwriter *w)
     free(w);
 }
 
+int dd_stats_lock(const char *stats, blalm_err *e)
+{
+    if (mkdir_parent_of(stats, e) < 0) return -1;
+    char p[4200];
+    const char *slash = strrchr(stats, '/');
+    if (slash) snprintf(p, sizeof p, "%.*s/.%s.lock", (int)(slash - stats), stats, slash + 1);
+    else snprintf(p, sizeof p, ".%s.lock", stats);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return err_errno(e, "%s", p);
+    /* a POSIX record lock (held briefly, so waited for): works on NFS too,
+     * where shards on several machines share WORK */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    while (fcntl(fd, F_SETLKW, &fl) < 0) {
+        if (errno == EINTR) continue;
+        err_errno(e, "lock %s", p);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int dd_write_small(const char *path, const char *data, size_t n, blalm_err *e)
 {
     if (mkdir_parent_of(path, e) < 0) return -1;

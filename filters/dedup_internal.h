@@ -101,6 +101,11 @@ int dd_bw_write(dd_bwriter *w, const void *p, size_t n, blalm_err *e);
 int dd_bw_commit(dd_bwriter *w, const dd_header *h, blalm_err *e);
 void dd_bw_abort(dd_bwriter *w);
 /* Atomic small text file. */
+/* Waits for an exclusive lock on WORK/stats/.dedup.json.lock (beside
+ * stats) and returns its descriptor; close() releases it. Every
+ * read-modify-write of the stats file holds it, so shards that finish at
+ * the same time keep each other's entries. */
+int dd_stats_lock(const char *stats, blalm_err *e);
 int dd_write_small(const char *path, const char *data, size_t n, blalm_err *e);
 int dd_mkdirs(const char *path, blalm_err *e);
 

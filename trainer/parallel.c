@@ -6,6 +6,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/fsutil.h"
 
@@ -54,6 +55,46 @@ struct dp_ctx {
 };
 
 static void on_ready(void *arg, int k, size_t p0, size_t p1);
+
+#ifdef BLALM_MPI
+/* Seconds a wait tests in a loop before it starts sleeping between tests. */
+#define DP_SPIN_S 2e-4
+
+/* Waits for n requests without holding a core. Open MPI's blocking calls
+ * poll: a rank that waits for a late peer burns its core the whole time,
+ * and where ranks share cores (this 2-core machine with other jobs, or
+ * more ranks than cores) it takes that core from the very peer it waits
+ * for. Measured on strict-small (2 ranks, batch 4, load ~10): 1.07 CPU-s
+ * per row against 0.47 for a thread. So: test in a loop for DP_SPIN_S
+ * (transfers in flight run at full speed), then sleep 50 us between tests;
+ * each test progresses every transfer, and vader moves its fragments
+ * within a test, so the sleeps cost < 0.1 ms a wait. */
+static void dp_wait(int n, MPI_Request *req)
+{
+    double t0 = now_seconds();
+    for (;;) {
+        int done = 0;
+        MPI_Testall(n, req, &done, MPI_STATUSES_IGNORE);
+        if (done) return;
+        if (now_seconds() - t0 > DP_SPIN_S) nanosleep(&(struct timespec){0, 50000}, NULL);
+    }
+}
+
+/* MPI_Allreduce(MPI_IN_PLACE, ..., MPI_SUM) waited for by dp_wait. */
+static void allreduce_sum(void *v, int n, MPI_Datatype t)
+{
+    MPI_Request r;
+    MPI_Iallreduce(MPI_IN_PLACE, v, n, t, MPI_SUM, MPI_COMM_WORLD, &r);
+    dp_wait(1, &r);
+}
+
+static void barrier(void)
+{
+    MPI_Request r;
+    MPI_Ibarrier(MPI_COMM_WORLD, &r);
+    dp_wait(1, &r);
+}
+#endif
 
 void dp_rows(int B, int rank, int ranks, int *lo, int *hi)
 {
@@ -266,7 +307,7 @@ int dp_step(dp_ctx *d, const int32_t *in, const int32_t *tg, int B, int S, float
     long valid = 0;
     for (long x = 0; x < (long)rows * S; x++) valid += tg[x] >= 0;
 #ifdef BLALM_MPI
-    if (d->ranks > 1) MPI_Allreduce(MPI_IN_PLACE, &valid, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    if (d->ranks > 1) allreduce_sum(&valid, 1, MPI_LONG);
 #endif
     if (!valid) return err_set(e, "the batch has no targets");
     if (rows < 1) return err_set(e, "%d ranks for a batch of %d rows: every rank needs one", d->ranks, B);
@@ -335,7 +376,7 @@ int dp_step(dp_ctx *d, const int32_t *in, const int32_t *tg, int B, int S, float
             t0 = now_seconds();
             issue_ready(d); /* what the workers finished last */
 #ifdef BLALM_MPI
-            MPI_Waitall(d->nreq, d->req, MPI_STATUSES_IGNORE);
+            dp_wait(d->nreq, d->req);
 #endif
             tm.allreduce = now_seconds() - t0;
             d->overlap = 0;
@@ -347,7 +388,7 @@ int dp_step(dp_ctx *d, const int32_t *in, const int32_t *tg, int B, int S, float
     }
     double total = d->stack[0].loss;
 #ifdef BLALM_MPI
-    if (d->ranks > 1) MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    if (d->ranks > 1) allreduce_sum(&total, 1, MPI_DOUBLE);
 #endif
     if (loss) *loss = (float)(total / (double)valid);
     if (times) *times = tm;
@@ -363,7 +404,7 @@ double dp_allreduce_seconds(dp_ctx *d, int reps)
     if (s < 0) return -1;
     double t = 0;
     for (int i = 0; i < reps; i++) {
-        MPI_Barrier(MPI_COMM_WORLD); /* transfer only, not waiting for a late rank */
+        barrier(); /* transfer only, not waiting for a late rank */
         double t0 = now_seconds();
         for (size_t a = 0; a < d->n; a += DP_BUCKET_FLOATS)
             MPI_Allreduce(MPI_IN_PLACE, d->slot[s] + a,
@@ -392,11 +433,11 @@ void dp_mpi_finalize(void) { MPI_Finalize(); }
 void dp_mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 void dp_barrier(int ranks)
 {
-    if (ranks > 1) MPI_Barrier(MPI_COMM_WORLD);
+    if (ranks > 1) barrier();
 }
 void dp_sum_doubles(double *v, int n, int ranks)
 {
-    if (ranks > 1) MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    if (ranks > 1) allreduce_sum(v, n, MPI_DOUBLE);
 }
 #else
 double dp_allreduce_seconds(dp_ctx *d, int reps) { (void)d, (void)reps; return 0; }

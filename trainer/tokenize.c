@@ -134,7 +134,48 @@ static int check_unit(const char *state, unit *u, const char *sha, int blank_lin
     return 0;
 }
 
-static int encode_unit(const bpe_tokenizer *t, unit *u, int blank_lines, run_ctx *x)
+/* Documents encoded together: at most this many, or this many bytes of
+ * text (at least one document), then written in order. */
+#define BATCH_DOCS 1024
+#define BATCH_BYTES (4u << 20)
+
+/* One document's encoding, made by any thread, written by the main one. */
+typedef struct doc_ids {
+    uint32_t *ids;
+    size_t n;
+    uint64_t words;
+    int failed;
+    blalm_err err;
+} doc_ids;
+
+/* Encodes docs [i0, i1) of f (text m) into out[0 .. i1 - i0), with the
+ * threads' encoders enc[0 .. threads): which thread encodes a document does
+ * not change its ids, so the shard is the same bytes for any count. */
+static void encode_batch(bpe_encoder **enc, int threads, const corpus_file *f, const char *m, size_t i0,
+                         size_t i1, doc_ids *out)
+{
+    int nt = (size_t)threads < i1 - i0 ? threads : (int)(i1 - i0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (size_t i = i0; i < i1; i++) {
+        doc_ids *d = &out[i - i0];
+        const char *text = m + f->docs[i].offset;
+        size_t len = (size_t)f->docs[i].length, k = 0;
+        const uint32_t *ids = bpe_encode(enc[omp_get_thread_num()], text, len, 0, &k, &d->err);
+        d->ids = ids ? malloc((k ? k : 1) * sizeof *d->ids) : NULL;
+        if (!ids) {
+            d->failed = 1;
+        } else if (!d->ids) {
+            err_set(&d->err, "out of memory for %zu token ids", k);
+            d->failed = 1;
+        } else {
+            memcpy(d->ids, ids, k * sizeof *ids);
+            d->n = k;
+            d->words = words_in(text, len);
+        }
+    }
+}
+
+static int encode_unit(bpe_encoder **enc, int threads, unit *u, int blank_lines, run_ctx *x)
 {
     blalm_err *e = &u->err;
     corpus_file *f = u->f;
@@ -157,8 +198,12 @@ static int encode_unit(const bpe_tokenizer *t, unit *u, int blank_lines, run_ctx
     }
     close(fd);
     int rc = -1;
-    bpe_encoder *enc = NULL;
     tokshard_writer *w = NULL;
+    doc_ids *batch = calloc(BATCH_DOCS, sizeof *batch);
+    if (!batch) {
+        err_set(e, "%s: out of memory", f->path);
+        goto done;
+    }
     if (blank_lines && corpus_blank_line_docs(f, m, n, e) != 0) goto done;
     for (size_t i = 0; i < f->n_docs; i++)
         if (f->docs[i].offset > n || f->docs[i].length > n - f->docs[i].offset) {
@@ -169,23 +214,33 @@ static int encode_unit(const bpe_tokenizer *t, unit *u, int blank_lines, run_ctx
             goto done;
         }
     if (mkdir_parent(u->out, e) != 0) goto done;
-    enc = bpe_encoder_new(t, e);
-    w = enc ? tokshard_create(u->out, bpe_vocab_size(t), bpe_eot_id(t), bpe_json_sha256(t), e) : NULL;
+    w = tokshard_create(u->out, bpe_vocab_size(x->o->tok), bpe_eot_id(x->o->tok), bpe_json_sha256(x->o->tok), e);
     if (!w) goto done;
-    for (size_t i = 0; i < f->n_docs; i++) {
-        const char *text = m + f->docs[i].offset;
-        size_t len = (size_t)f->docs[i].length, k;
-        const uint32_t *ids = bpe_encode(enc, text, len, 0, &k, e);
-        if (!ids) {
-            err_prefix(e, "%s: document %zu (byte %llu)", f->path, i, (unsigned long long)f->docs[i].offset);
-            goto done;
+    for (size_t i0 = 0; i0 < f->n_docs;) {
+        size_t i1 = i0 + 1, bytes = (size_t)f->docs[i0].length;
+        while (i1 < f->n_docs && i1 - i0 < BATCH_DOCS && bytes + (size_t)f->docs[i1].length <= BATCH_BYTES)
+            bytes += (size_t)f->docs[i1++].length;
+        memset(batch, 0, (i1 - i0) * sizeof *batch);
+        encode_batch(enc, threads, f, m, i0, i1, batch);
+        int bad = 0;
+        for (size_t i = i0; i < i1; i++) {
+            doc_ids *d = &batch[i - i0];
+            if (!bad && d->failed) {
+                *e = d->err;
+                err_prefix(e, "%s: document %zu (byte %llu)", f->path, i, (unsigned long long)f->docs[i].offset);
+                bad = 1;
+            }
+            if (!bad && tokshard_add_doc(w, d->ids, d->n, d->words, e) != 0) bad = 1;
+            if (!bad) {
+                if (f->docs[i].has_words && f->docs[i].words != d->words) u->word_mismatch++;
+                u->words += d->words;
+                u->bytes += (size_t)f->docs[i].length;
+                progress_add(x, (size_t)f->docs[i].length);
+            }
+            free(d->ids);
         }
-        uint64_t words = words_in(text, len);
-        if (f->docs[i].has_words && f->docs[i].words != words) u->word_mismatch++;
-        if (tokshard_add_doc(w, ids, k, words, e) != 0) goto done;
-        u->words += words;
-        u->bytes += len;
-        progress_add(x, len);
+        if (bad) goto done;
+        i0 = i1;
     }
     u->tokens = tokshard_writer_tokens(w);
     u->docs = tokshard_writer_docs(w);
@@ -193,7 +248,7 @@ static int encode_unit(const bpe_tokenizer *t, unit *u, int blank_lines, run_ctx
     w = NULL;
 done:
     tokshard_abort(w);
-    bpe_encoder_free(enc);
+    free(batch);
     if (n > 0) munmap((void *)m, n);
     return rc;
 }
@@ -296,15 +351,22 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     if (cb) cb(cb_arg, 0, x.total_bytes);
     for (size_t i = 0; i < cp.n_files; i++)
         if (us[i].done_before) progress_add(&x, us[i].bytes);
+    /* files one after another, each file's documents over the threads (a
+     * corpus is often one big train file per source) */
     int nthreads = o->threads > 0 ? o->threads : 1;
-    if ((size_t)nthreads > cp.n_files) nthreads = (int)cp.n_files;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (size_t i = 0; i < cp.n_files; i++) {
+    bpe_encoder **enc = calloc((size_t)nthreads, sizeof *enc);
+    if (!enc) rc = err_set(e, "out of memory");
+    for (int t = 0; enc && t < nthreads && !rc; t++)
+        if (!(enc[t] = bpe_encoder_new(o->tok, e))) rc = -1;
+    for (size_t i = 0; i < cp.n_files && !rc; i++) {
         unit *u = &us[i];
         if (!u->mine || u->done) continue;
-        if (encode_unit(o->tok, u, blank_lines, &x) == 0 && commit_unit(state, u) == 0) u->done = 1;
+        if (encode_unit(enc, nthreads, u, blank_lines, &x) == 0 && commit_unit(state, u) == 0) u->done = 1;
         else u->failed = 1;
+        if (u->failed) break; /* the first error stops the run; finished shards keep their markers */
     }
+    for (int t = 0; enc && t < nthreads; t++) bpe_encoder_free(enc[t]);
+    free(enc);
     for (size_t i = 0; i < cp.n_files; i++) {
         unit *u = &us[i];
         if (u->failed && !rc) {

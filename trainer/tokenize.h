@@ -35,7 +35,8 @@ typedef struct tokenize_opts {
     const char *tokenizer_name;    /* recorded in tokens.json as "tokenizer" */
     const char *out;               /* shards and tokens.json */
     const char *state_dir;         /* markers (NULL: OUT/state) */
-    int threads;                   /* files encoded at once (>= 1) */
+    int threads;                   /* threads encoding a file's documents (>= 1); files go
+                                    * one after another; any count gives the same bytes */
     int force;                     /* redo shards with DONE markers */
     shard_spec shard;              /* SHARD_ONE unless sharded */
     /* warnings (e.g. blank-line boundaries); NULL: dropped */

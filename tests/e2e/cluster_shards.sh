@@ -9,18 +9,20 @@
 # failure.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../peers/hub_lib.sh"
+source "$(dirname "$0")/score_helpers.bash" # start_peer/stop_peers: the loopback LLM stand-in
 
 # The stages that shard, in pipeline order. "sharded" runs; "unsharded" is
 # listed but skipped: the stage does not take its shard from the one shard
 # scheme (lib/shard.h) on this branch yet. Remove the marker when it does,
 # and give it prep_/run_/out_/shares_ functions below.
-STAGES=(fetch:sharded dedup:sharded tag:sharded score:unsharded tokenize:unsharded)
+STAGES=(fetch:sharded dedup:sharded tag:sharded score:sharded tokenize:sharded)
 RANKS=(1 2 3)
 
 SLURM_PIDS=()
 cleanup() {
     stop_slurm
     stop_hub
+    stop_peers
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -63,10 +65,17 @@ run_dedup() { # DEST RANKS
     done
 }
 out_dedup() { echo "$1/attributes"; }
-shares_dedup() { # DEST RANKS LOG: one signatures summary per rank, the 7 files split among them
-    # (not WORK/stats/dedup.json: concurrent shards update it without a lock and lose entries)
+shares_dedup() { # DEST RANKS LOG: one signatures summary per rank, the 7 files split among them,
+    # and every rank's entries in WORK/stats/dedup.json (concurrent ranks update it under a lock)
     grep -o 'signatures: [0-9]* files' "$3" | awk -v n="$2" '{ k++; s += $2; if ($2 >= 7) bad = 1 }
-        END { exit !(k == n && s == 7 && !bad) }'
+        END { exit !(k == n && s == 7 && !bad) }' || return 1
+    "$PY" - "$1/stats/dedup.json" "$2" <<'PYEOF'
+import json, sys
+st, n = json.load(open(sys.argv[1]))["stages"], int(sys.argv[2])
+for stage in ("signatures", "buckets", "attributes"):
+    units = [st[f"{stage}-{i}-of-{n}"]["units"] for i in range(n)]
+    assert stage != "signatures" or sum(units) == 7, (stage, units)
+PYEOF
 }
 
 flat() { tr '\n' ' '; }
@@ -80,13 +89,64 @@ shares_tag() { # DEST RANKS LOG: per-shard statistics, WORK/stats/tag-I-of-N.jso
     local i
     for ((i = 0; i < $2; i++)); do [ -f "$1/stats/tag-$i-of-$2.json" ] || return 1; done
 }
-# score (needs the loopback endpoint tests/peers/openai.py, and its outputs
-# compared without latency_ms) and tokenize (needs a corpus and a tokenizer)
-# get their functions with their conversion.
+# ---- score: the same 7 files, against the loopback LLM stand-in ------------------
+# The one-process run fills a result cache that every mpirun run then reads
+# (concurrent ranks share it under its flock), so each answer, latency_ms
+# included, is the same bytes; the cold-cache path is score_shards.sh's.
+prep_score() {
+    [ -d "$TMP/dd/docs" ] || prep_dedup
+    start_peer SCORE_PORT || return 1
+    unset OPENAI_API_KEY OPENAI_BASE_URL
+}
+run_score() { # DEST RANKS
+    on_ranks "$2" "$BLALM" score --work "$1" --docs "$TMP/dd/docs" --endpoint "http://127.0.0.1:$SCORE_PORT/v1" \
+        --model m --concurrency 4 --cache "$TMP/score-cache" --quiet
+}
+out_score() { echo "$1/attributes"; }
+shares_score() { # DEST RANKS LOG: per-shard statistics, the 7 files split among them
+    local i
+    for ((i = 0; i < $2; i++)); do [ -f "$1/stats/score-$i-of-$2.json" ] || return 1; done
+    "$PY" - "$1/stats" "$2" <<'PYEOF'
+import json, sys
+d, n = sys.argv[1], int(sys.argv[2])
+files = [json.load(open(f"{d}/score-{i}-of-{n}.json"))["files"] for i in range(n)]
+assert sum(files) == 7 and max(files) < 7, files
+PYEOF
+}
 
-# same_tree A B: the same files with the same bytes (nothing missing or extra).
+# ---- tokenize: a BabyLM-layout corpus of 5 split files, one tokenizer ----------
+prep_tokenize() {
+    local c=$TMP/tokcorpus f k
+    mkdir -p "$c/train" "$c/dev"
+    for f in train/a.train train/b.train train/c.train dev/a.dev dev/b.dev; do
+        k=$(cksum <<<"$f" | cut -d' ' -f1)
+        awk -v seed="$k" 'BEGIN { srand(seed % 100000);
+            split("the cat dog sat on a mat and ran to house with big small red blue tree école 東京", w, " ");
+            for (d = 0; d < 40; d++) { if (d) printf "\n";
+                n = 5 + int(rand() * 30); line = "";
+                for (j = 0; j < n; j++) line = line (j ? " " : "") w[1 + int(rand() * 19)];
+                print line "." } }' >"$c/$f"
+    done
+    "$BLALM" tokenizer train --quiet --corpus "$c" --out "$TMP/toktrain" --vocab 280 >/dev/null 2>&1
+}
+run_tokenize() { # DEST RANKS
+    on_ranks "$2" "$BLALM" tokenize --corpus "$TMP/tokcorpus" --tokenizer "$TMP/toktrain/tokenizer.json" \
+        --out "$1/out" --threads 1
+}
+out_tokenize() { echo "$1/out"; }
+# the completion markers hold timings; the shards and tokens.json are the output
+exclude_tokenize() { echo state; }
+shares_tokenize() { # DEST RANKS LOG: each rank's summary names its share of the 5 files
+    grep -o 'shard [0-9]*/[0-9]*: [0-9]* of 5 files' "$3" | awk -v n="$2" '{ k++; s += $3; if ($3 >= 5) bad = 1 }
+        END { exit !(k == n && s == 5 && !bad) }'
+}
+
+# same_tree A B [NAME]: the same files with the same bytes (nothing missing or
+# extra), leaving out files or folders called NAME.
 same_tree() {
-    diff -r --no-dereference "$1" "$2" >"$TMP/.diff" 2>&1 && [ -n "$(find "$1" -type f | head -1)" ]
+    local x=()
+    [ -n "${3:-}" ] && x=(--exclude="$3")
+    diff -r --no-dereference "${x[@]}" "$1" "$2" >"$TMP/.diff" 2>&1 && [ -n "$(find "$1" -type f | head -1)" ]
 }
 
 have_mpi=1
@@ -108,7 +168,8 @@ for entry in "${STAGES[@]}"; do
         "run_$stage" "$w" "$n" >"$TMP/$stage.$n.err" 2>&1; rc=$?
         if [ $rc -ne 0 ]; then
             fail "cluster_${stage}_mpirun_np$n" "exit $rc: $(tail -c 600 "$TMP/$stage.$n.err" | flat)"
-        elif same_tree "$("out_$stage" "$ref")" "$("out_$stage" "$w")"; then
+        elif same_tree "$("out_$stage" "$ref")" "$("out_$stage" "$w")" \
+                "$(declare -F "exclude_$stage" >/dev/null && "exclude_$stage")"; then
             pass "cluster_${stage}_mpirun_np${n}_identical"
         else
             fail "cluster_${stage}_mpirun_np${n}_identical" "$(head -c 600 "$TMP/.diff" | flat)"

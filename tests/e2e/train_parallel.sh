@@ -5,7 +5,8 @@
 # process at the same global batch over 50 steps (AdamW and Muon), 3 ranks
 # with 2 threads stay within 1e-6, --resume takes another rank count, and a
 # killed rank stops the job with a clear message while the last checkpoint
-# resumes. mpirun runs on loopback only; the MPI tests skip when it is absent.
+# resumes; milestones and the epoch limit count the words of every rank's
+# rows. mpirun runs on loopback only; the MPI tests skip when it is absent.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 CFG="$root/configs/model-tiny.json"
@@ -140,6 +141,31 @@ out=$(timeout 120 "${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$CF
       --out "$TMP/mr" -q 2>&1); rc=$?
 if [ $rc -ne 0 ] && [[ "$out" == *"rank 0 of 2"* && "$out" == *"holds a run already"* ]]; then pass train_mpi_error_stops_all
 else fail train_mpi_error_stops_all "rc $rc: $(printf '%s' "$out" | tail -c 400)"; fi
+
+# words seen are counted over the global batch on every rank: with the
+# track's budget and milestones scaled down (x0.001), 2 ranks write the
+# milestone checkpoints of one process at the same steps, bit for bit, log
+# the same words_seen, and refuse more than 10 epochs the same way
+"$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$TMP/ms1" --max-steps 40 \
+    --test-words-scale 0.001 --track strict-small -q 2>"$TMP/err-ms"
+mpi_train 2 "$TMP/ms2" 1 --max-steps 40 --test-words-scale 0.001 --track strict-small >"$TMP/out-ms" 2>&1
+ms1=$(cd "$TMP/ms1/checkpoints" 2>/dev/null && ls chck_*.bin | sort | tr '\n' ' ')
+ms2=$(cd "$TMP/ms2/checkpoints" 2>/dev/null && ls chck_*.bin | sort | tr '\n' ' ')
+words() { grep '"loss"' "$1" | sed 's/.*"step":\([0-9]*\),.*"words_seen":\([0-9.e+]*\).*/\1 \2/'; }
+same_ms=1
+for f in $ms1; do cmp -s "$TMP/ms1/checkpoints/$f" "$TMP/ms2/checkpoints/$f" || same_ms=0; done
+if [ -n "$ms1" ] && [ "$ms1" = "$ms2" ] && [ $same_ms = 1 ] && [ "$(words "$TMP/ms1/log.jsonl" | wc -l)" -eq 40 ] &&
+   cmp -s <(words "$TMP/ms1/log.jsonl") <(words "$TMP/ms2/log.jsonl"); then
+    pass train_mpi_milestones_global_words
+else
+    fail train_mpi_milestones_global_words "one process: '$ms1', 2 ranks: '$ms2'; $(tail -c 300 "$TMP/out-ms") $(head -c 200 "$TMP/err-ms")"
+fi
+out=$(mpi_train 2 "$TMP/ms11" 1 --max-steps 40000 --track strict-small 2>&1); rc=$?
+if [ $rc -ne 0 ] && [[ "$out" == *"at most 10"* && "$out" == *"stopping every rank"* ]]; then
+    pass train_mpi_refuses_11_epochs
+else
+    fail train_mpi_refuses_11_epochs "rc $rc: $(printf '%s' "$out" | tail -c 300)"
+fi
 
 # kill rank 1 of a long run once a checkpoint is written: mpirun stops the
 # job and names the rank; the last checkpoint resumes

@@ -2,11 +2,15 @@
  * markers through lib/marker (every unit DONE after a run and skipped on a
  * rerun; a document file whose bytes changed redoes its signatures and
  * everything after; a touched one does not; a unit whose marker is missing,
- * as after a kill, or in the old format is redone), sharding and progress. */
+ * as after a kill, or in the old format is redone), sharding and progress;
+ * concurrent shards recording their figures in WORK/stats/dedup.json lose
+ * none of them. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "filters/dedup.h"
@@ -238,11 +242,62 @@ TEST(shards_and_progress)
     CHECK(marker_present(&w, "buckets/band-00") && !marker_present(&w, "buckets/band-01"));
 }
 
+/* 8 processes (shards running at once) each record 25 stage entries in one
+ * stats file: every entry must survive (each record is a read-modify-write
+ * of the whole file, so without a lock writers overwrite each other). */
+TEST(concurrent_stats_records_lose_nothing)
+{
+    dwork w;
+    make_work(&w, "stats_race");
+    enum { PROCS = 8, EACH = 25 };
+    pid_t kids[PROCS];
+    for (int k = 0; k < PROCS; k++) {
+        kids[k] = fork();
+        if (kids[k] == 0) {
+            int bad = 0;
+            for (int i = 0; i < EACH; i++) {
+                char name[64];
+                snprintf(name, sizeof name, "signatures-%d-of-%d-run%d", k, PROCS, i);
+                dd_stats st;
+                memset(&st, 0, sizeof st);
+                st.files = (uint64_t)(k * 100 + i);
+                blalm_err e;
+                if (dd_stats_record(&w.p, name, &st, &e) < 0) {
+                    fprintf(stderr, "%s\n", e.msg);
+                    bad = 1;
+                }
+            }
+            _exit(bad);
+        }
+        CHECK(kids[k] > 0);
+    }
+    int failed = 0;
+    for (int k = 0; k < PROCS; k++) {
+        int status = 0;
+        waitpid(kids[k], &status, 0);
+        failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    CHECK_EQ_INT(failed, 0);
+    char *text = NULL;
+    size_t n = 0;
+    blalm_err e;
+    CHECK_MSG(read_file(w.stats, &text, &n, &e) == 0, "%s", e.msg);
+    cJSON *j = cJSON_ParseWithLength(text, n);
+    free(text);
+    cJSON *stages = cJSON_GetObjectItemCaseSensitive(j, "stages");
+    CHECK_EQ_INT(cJSON_GetArraySize(stages), PROCS * EACH);
+    cJSON *one = cJSON_GetObjectItemCaseSensitive(stages, "signatures-7-of-8-run24");
+    cJSON *units = cJSON_GetObjectItemCaseSensitive(one, "units");
+    CHECK(cJSON_IsNumber(units) && units->valuedouble == 724);
+    cJSON_Delete(j);
+}
+
 int main(void)
 {
     RUN(markers_after_run_and_rerun_skips);
     RUN(changed_document_redoes_its_signatures_and_all_after);
     RUN(unit_without_marker_is_redone);
     RUN(shards_and_progress);
+    RUN(concurrent_stats_records_lose_nothing);
     return test_summary();
 }

@@ -1,7 +1,8 @@
 /* test_tokenize.c - the corpus reader (lib/corpus.h) and the token-shard
  * builder (trainer/tokenize.h) called directly: documents from the index,
  * resume after a kill, a changed tokenizer or file redone, N shards == one
- * process, joining shards (tokshard_concat), bad index lines. */
+ * process, any thread count == one thread (documents of a file spread over
+ * the threads), joining shards (tokshard_concat), bad index lines. */
 #include "tests/unit/test.h"
 
 #include <unistd.h>
@@ -318,6 +319,56 @@ TEST(tokenize_shards_equal_one_process)
     bpe_free(t);
 }
 
+/* One train file of 2,500 documents (three batches of encode_batch) and a
+ * dev file: 1, 2 and 3 threads write the same bytes. */
+TEST(tokenize_threads_equal_one_thread)
+{
+    blalm_err e;
+    char p[1024];
+    path_in(p, sizeof p, "thr", "train/big.train");
+    CHECK_MSG(mkdir_parent(p, &e) == 0, "%s", e.msg);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    for (int d = 0; d < 2500; d++)
+        fprintf(f, "%sDocument %d: %s %s\n", d ? "\n" : "", d, TEXTS[d % 6], TEXTS[(d * 7 + 3) % 6]);
+    fclose(f);
+    path_in(p, sizeof p, "thr", "dev/x.dev");
+    CHECK_MSG(mkdir_parent(p, &e) == 0 && write_file_atomic(p, "A dev text.\n\nAnd one more.\n", 27, &e) == 0,
+              "%s", e.msg);
+    bpe_tokenizer *t = tokenizer(300, &e);
+    CHECK_MSG(t, "%s", e.msg);
+    char cp[1024];
+    snprintf(cp, sizeof cp, "%s/thr", test_tmpdir());
+    uint64_t tokens1 = 0;
+    for (int threads = 1; threads <= 3; threads++) {
+        char op[1024];
+        snprintf(op, sizeof op, "%s/thr-out-%d", test_tmpdir(), threads);
+        tokenize_opts o = {0};
+        o.corpus = cp;
+        o.tok = t;
+        o.tokenizer_name = "tokenizer.json";
+        o.out = op;
+        o.threads = threads;
+        o.shard = SHARD_ONE;
+        tokenize_counts c;
+        CHECK_MSG(tokenize_run(&o, &c, NULL, NULL, &e) == 0, "%s", e.msg);
+        CHECK_EQ_INT(c.docs, 3336); /* blank lines: TEXTS[0] holds one of its own */
+        if (threads == 1) {
+            tokens1 = c.tokens;
+            continue;
+        }
+        CHECK_EQ_INT(c.tokens, tokens1);
+        char a[64], b[64];
+        snprintf(b, sizeof b, "thr-out-%d", threads);
+        snprintf(a, sizeof a, "thr-out-1");
+        static const char *const outs[] = {"tokens.json", "train/big.train.tok", "train/big.train.idx",
+                                           "dev/x.dev.tok", "dev/x.dev.idx"};
+        for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
+            CHECK_MSG(same_file(a, b, outs[i]), "%s differs between 1 and %d threads", outs[i], threads);
+    }
+    bpe_free(t);
+}
+
 TEST(tokshard_concat_joins_in_order)
 {
     blalm_err e;
@@ -396,6 +447,7 @@ int main(void)
     RUN(tokenize_resume_after_kill);
     RUN(tokenize_changed_inputs_redone);
     RUN(tokenize_shards_equal_one_process);
+    RUN(tokenize_threads_equal_one_thread);
     RUN(tokshard_concat_joins_in_order);
     RUN(tokenize_errors);
     return test_summary();
