@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "lib/progress.h"
 #include "trainer/model.h"
 
 #define CKPT_MAGIC "BLALMCK1"
@@ -30,7 +31,8 @@ typedef struct train_opts {
     int threads;            /* data-parallel workers (trainer/parallel.h); any count gives the same run */
     int rank, ranks;        /* this process in an Open MPI job (0, 1 without; 0 counts as 1) */
     int resume;
-    int quiet;
+    progress_fn progress;   /* NULL: none; else (step, total steps, "train") after each step, on rank 0 */
+    void *progress_arg;
     long stop_after;        /* testing: stop (as if killed) after this many steps */
     double test_words_scale; /* testing: 0 = none; in (0, 1) multiplies the track's word budget
                               * and milestones, and marks the run not BabyLM-compliant in
