@@ -10,6 +10,7 @@
 
 #include "filters/readability.h"
 #include "filters/tag.h"
+#include "lib/attrsets.h"
 #include "lib/fsutil.h"
 #include "lib/marker.h"
 #include "test.h"
@@ -282,6 +283,20 @@ TEST(bad_document_leaves_nothing)
     }
 }
 
+/* tag's sets are the registry's: the same names, in the TAG_SET_* order */
+TEST(set_names_from_registry)
+{
+    const char *reg[16];
+    CHECK_EQ_INT(attrsets_tag_sets(reg, 16), TAG_NSETS);
+    for (int s = 0; s < TAG_NSETS; s++) {
+        CHECK_EQ_STR(tag_set_name(s), reg[s]);
+        CHECK_EQ_STR(attrsets_find(reg[s])->writer, "tag");
+    }
+    CHECK_EQ_STR(tag_set_name(TAG_SET_READABILITY), "readability");
+    CHECK_EQ_STR(tag_set_name(TAG_SET_FINEWEB), "fineweb");
+    CHECK(tag_set_name(TAG_NSETS) == NULL && tag_set_name(-1) == NULL);
+}
+
 TEST(config_mapping)
 {
     char path[800];
@@ -327,6 +342,7 @@ int main(void)
     RUN(killed_file_without_marker_is_redone);
     RUN(shards_split_files_and_progress);
     RUN(bad_document_leaves_nothing);
+    RUN(set_names_from_registry);
     RUN(config_mapping);
     return test_summary();
 }
