@@ -778,6 +778,50 @@ TEST(registry)
     CHECK_EQ_INT(attrsets_tag_sets(tag, 2), 5);   /* how many, whatever the room */
 }
 
+/* --config's mapping onto score_opts (score_opts_config) and the key file */
+TEST(config_mapping_and_key_file)
+{
+    score_opts o;
+    score_opts_default(&o);
+    CHECK(o.max_chars == 1000 && o.max_tokens == 512 && o.concurrency == 8 && o.max_attempts == 8);
+    const char *keyfile = NULL;
+    blalm_err e;
+    cJSON *c = cJSON_Parse("{\"score\": {\"model\": \"m\", \"endpoint\": \"http://x/v1/\", \"max_chars\": 20, "
+                           "\"temperature\": 0.5, \"seed\": -3, \"max_requests\": 7, \"json_schema\": true, "
+                           "\"api_key_file\": \"k.txt\", \"where\": \"c4.pass\"}}");
+    CHECK_MSG(score_opts_config(&o, &keyfile, c, "cfg.json", &e) == 0, "%s", e.msg);
+    CHECK_EQ_STR(o.model, "m");
+    CHECK_EQ_STR(o.base_url, "http://x/v1/");
+    CHECK_EQ_STR(keyfile, "k.txt");
+    CHECK_EQ_STR(o.where, "c4.pass");
+    CHECK(o.max_chars == 20 && o.temperature == 0.5 && o.has_seed && o.seed == -3);
+    CHECK(o.has_max_requests && o.max_requests == 7 && o.json_schema && !o.has_max_prompt_tokens);
+    CHECK(o.max_tokens == 512 && o.concurrency == 8);   /* absent keys keep the defaults */
+    cJSON_Delete(c);
+    static const struct { const char *json, *want; } bad[] = {
+        {"{\"score\": {\"api_key\": \"sk-x\"}}", "api_key"},
+        {"{\"temperature\": 3}", "cfg.json: temperature must be in 0..2"},
+        {"{\"score\": {\"concurrency\": 0}}", "cfg.json: score: concurrency must be in 1..4096"},
+        {"{\"model\": 5}", "model"},
+        {"[1]", "cfg.json: expected a JSON object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        score_opts_default(&o);
+        c = cJSON_Parse(bad[i].json);
+        CHECK_MSG(score_opts_config(&o, &keyfile, c, "cfg.json", &e) == -1, "accepted %s", bad[i].json);
+        CHECK_MSG(strstr(e.msg, bad[i].want), "%s: \"%s\"", bad[i].json, e.msg);
+        cJSON_Delete(c);
+    }
+    char p[1024], key[16];
+    snprintf(p, sizeof p, "%s/key.txt", test_tmpdir());
+    CHECK(write_file_atomic(p, "\n  sk-abc \t\nsecond\n", 19, &e) == 0);
+    CHECK_MSG(score_read_api_key(p, key, sizeof key, &e) == 0, "%s", e.msg);
+    CHECK_EQ_STR(key, "sk-abc");
+    CHECK(score_read_api_key(p, key, 4, &e) == -1 && strstr(e.msg, "longer than 3 bytes"));
+    CHECK(write_file_atomic(p, " \n\n", 3, &e) == 0);
+    CHECK(score_read_api_key(p, key, sizeof key, &e) == -1 && strstr(e.msg, "no API key"));
+}
+
 int main(void)
 {
     RUN(lines_in_document_order_whatever_the_completion_order);
@@ -789,5 +833,6 @@ int main(void)
     RUN(shards_write_what_one_process_writes);
     RUN(where_unknown_set_and_key);
     RUN(registry);
+    RUN(config_mapping_and_key_file);
     return test_summary();
 }
