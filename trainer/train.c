@@ -1011,9 +1011,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             goto done;
         }
         /* every rank holds the same gradient: the same clip and update */
-        double gn = grad_clip(m, cfg.train.grad_clip);
-        double mult = lr_schedule(&cfg.train, pos.step, total);
-        optim_step(opt, m, mult);
+        double mult;
+        double gn = train_update(m, opt, &cfg.train, pos.step, total, &mult);
         t_steps += now_seconds() - t_step;
         t_allreduce += tm.allreduce;
         /* the words of all B rows, counted alike on every rank */
