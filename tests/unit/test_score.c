@@ -20,6 +20,7 @@
 #include "lib/zio.h"
 #include "scorer/score.h"
 #include "test.h"
+#include "tests/unit/fixture.h"
 
 /* ---- the loopback endpoint ----
  * Answers POST /v1/chat/completions over HTTP/1.1 keep-alive, one thread a
@@ -198,16 +199,6 @@ static int peer_asked_count(peer *p, const char *needle)
 
 /* ---- fixtures ---- */
 
-static void write_text(const char *path, const char *text)
-{
-    blalm_err e;
-    if (mkdir_parent(path, &e) < 0) return;
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 /* A work directory W with WORK/docs/web/<name>.jsonl of n documents; texts
  * come from text_of(i). */
 static void make_work(const char *work, const char *name, int n, void (*text_of)(int, char *, size_t))
@@ -221,7 +212,7 @@ static void make_work(const char *work, const char *name, int n, void (*text_of)
         snprintf(line, sizeof line, "{\"id\":\"%s-%d\",\"text\":\"%s\"}\n", name, i, text);
         sb_adds(&b, line);
     }
-    write_text(path, sb_cstr(&b));
+    fx_write_text(path, sb_cstr(&b));
     sb_free(&b);
 }
 
@@ -242,7 +233,7 @@ static int fixture_open(fixture *f, const char *work)
     if (peer_start(&f->P) < 0) return -1;
     snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d/v1", f->P.port);
     snprintf(f->prompt, sizeof f->prompt, "%s/prompt.txt", test_tmpdir());
-    write_text(f->prompt, "Rate this: {text}\n");
+    fx_write_text(f->prompt, "Rate this: {text}\n");
     blalm_err e;
     if (work_dirs_init(&f->w, work, NULL, NULL, &e) < 0) return -1;
     score_opts *o = &f->o;
