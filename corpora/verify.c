@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/corpus.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/sbuf.h"
 #include "lib/utf8.h"
-#include "lib/zio.h"
 
 #define MAX_LISTED 20   /* problems of one kind listed before summarising */
 
@@ -56,6 +56,22 @@ static int num(const cJSON *o, const char *k, uint64_t *out)
     if (!cJSON_IsNumber(x) || x->valuedouble < 0) return 0;
     *out = (uint64_t)x->valuedouble;
     return 1;
+}
+
+/* Problems the corpus reader finds in documents.jsonl.zst, named relative to
+ * the corpus folder as verify's own are. */
+typedef struct ictx {
+    vctx *v;
+    const char *dir;
+    int bad;                   /* index problems found, listed or not */
+} ictx;
+
+static void index_problem(void *ctx, const char *msg)
+{
+    ictx *ic = ctx;
+    size_t dl = strlen(ic->dir);
+    if (!strncmp(msg, ic->dir, dl) && msg[dl] == '/') msg += dl + 1;
+    if (ic->bad++ < MAX_LISTED) problem(ic->v, "%s", msg);
 }
 
 typedef struct idrec {
@@ -191,7 +207,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     size_t nids = 0, capids = 0;
     textrec *texts = NULL;
     size_t ntexts = 0, captexts = 0;
-    zreader *zr = NULL;
+    corpus cp = {0};
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         problem(&v, "%s: no such corpus folder (an incomplete or killed assembly leaves none)", dir);
@@ -353,86 +369,68 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         else if (strcmp(hex, ixs->valuestring))
             problem(&v, "documents.jsonl.zst: sha256 %s, manifest says %s", hex, ixs->valuestring);
     }
-    blalm_err e3;
-    zr = zr_open(p, &e3);
-    if (!zr) {
-        problem(&v, "documents.jsonl.zst: %s", e3.msg);
+    /* the corpus reader, lenient: every bad line listed (up to MAX_LISTED) */
+    ictx ic = {&v, dir, 0};
+    corpus_opts co = {index_problem, &ic, 1};
+    if (!file_exists(p)) {
+        problem(&v, "documents.jsonl.zst: missing");
+    } else if (corpus_open_opts(&cp, dir, &co, e) != 0) {
+        goto fail;
     } else {
-        const char *line;
-        size_t len;
-        int lr, bad = 0;
-        while ((lr = zr_line(zr, &line, &len, &e3)) == 1) {
-            uint64_t ln = zr_lineno(zr);
-            cJSON *o = cJSON_ParseWithLength(line, len);
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-            const cJSON *fj = cJSON_GetObjectItemCaseSensitive(o, "file");
-            const cJSON *sj = cJSON_GetObjectItemCaseSensitive(o, "split");
-            uint64_t off, dlen, dw;
-            if (!cJSON_IsString(id) || !cJSON_IsString(fj) || !cJSON_IsString(sj) ||
-                !num(o, "offset", &off) || !num(o, "length", &dlen) || !num(o, "words", &dw)) {
-                if (bad++ < MAX_LISTED)
-                    problem(&v, "documents.jsonl.zst:%llu: expected id, split, file, offset, length, words",
-                            (unsigned long long)ln);
-                cJSON_Delete(o);
-                continue;
-            }
+        for (size_t i = 0; i < cp.n_files; i++) {
+            const corpus_file *cf = &cp.files[i];
+            int split = cf->split == CORPUS_DEV;
             vfile *f = NULL;
-            for (int i = 0; i < nfiles; i++)
-                if (!strcmp(files[i].path, fj->valuestring)) f = &files[i];
-            int split = !strcmp(sj->valuestring, "dev");
-            if (!f) {
-                if (bad++ < MAX_LISTED)
-                    problem(&v, "documents.jsonl.zst:%llu: file %s not in the manifest", (unsigned long long)ln,
-                            fj->valuestring);
-            } else if (f->ok) {
-                if (f->split != split && bad++ < MAX_LISTED)
-                    problem(&v, "documents.jsonl.zst:%llu: split %s but file %s", (unsigned long long)ln,
-                            sj->valuestring, f->path);
-                if (off + dlen > f->size || off < f->last_end) {
-                    if (bad++ < MAX_LISTED)
-                        problem(&v, "documents.jsonl.zst:%llu: bytes [%llu, %llu) outside %s or overlapping "
-                                    "the previous document", (unsigned long long)ln, (unsigned long long)off,
-                                (unsigned long long)(off + dlen), f->path);
-                } else {
-                    uint64_t w = words_in(f->map + off, dlen);
-                    if (w != dw && bad++ < MAX_LISTED)
-                        problem(&v, "documents.jsonl.zst:%llu: id %s has %llu words in %s, index says %llu",
-                                (unsigned long long)ln, id->valuestring, (unsigned long long)w, f->path,
-                                (unsigned long long)dw);
-                    if (words_in(f->map + f->last_end, off - f->last_end) && bad++ < MAX_LISTED)
-                        problem(&v, "%s: words between documents at bytes [%llu, %llu)", f->path,
-                                (unsigned long long)f->last_end, (unsigned long long)off);
-                    f->last_end = off + dlen;
-                    f->docs++;
-                    f->doc_words += w;
-                    if (w > 0) {   /* texts without words leak nothing */
-                        if (ntexts == captexts) {
-                            captexts = captexts ? captexts * 2 : 1024;
-                            textrec *nt = realloc(texts, captexts * sizeof *nt);
-                            if (!nt) { cJSON_Delete(o); err_set(e, "out of memory"); goto fail; }
-                            texts = nt;
+            for (int k = 0; k < nfiles; k++)
+                if (!strcmp(files[k].path, cf->rel)) f = &files[k];
+            for (size_t d = 0; d < cf->n_docs; d++) {
+                const corpus_doc *x = &cf->docs[d];
+                unsigned long long ln = (unsigned long long)x->line;
+                uint64_t off = x->offset, dlen = x->length;
+                if (!f) {
+                    if (ic.bad++ < MAX_LISTED)
+                        problem(&v, "documents.jsonl.zst:%llu: file %s not in the manifest", ln, cf->rel);
+                } else if (f->ok) {
+                    if (off + dlen > f->size || off < f->last_end) {
+                        if (ic.bad++ < MAX_LISTED)
+                            problem(&v, "documents.jsonl.zst:%llu: bytes [%llu, %llu) outside %s or "
+                                        "overlapping the previous document", ln, (unsigned long long)off,
+                                    (unsigned long long)(off + dlen), f->path);
+                    } else {
+                        uint64_t w = words_in(f->map + off, dlen);
+                        if (w != x->words && ic.bad++ < MAX_LISTED)
+                            problem(&v, "documents.jsonl.zst:%llu: id %s has %llu words in %s, index says %llu",
+                                    ln, x->id, (unsigned long long)w, f->path, (unsigned long long)x->words);
+                        if (words_in(f->map + f->last_end, off - f->last_end) && ic.bad++ < MAX_LISTED)
+                            problem(&v, "%s: words between documents at bytes [%llu, %llu)", f->path,
+                                    (unsigned long long)f->last_end, (unsigned long long)off);
+                        f->last_end = off + dlen;
+                        f->docs++;
+                        f->doc_words += w;
+                        if (w > 0) {   /* texts without words leak nothing */
+                            if (ntexts == captexts) {
+                                captexts = captexts ? captexts * 2 : 1024;
+                                textrec *nt = realloc(texts, captexts * sizeof *nt);
+                                if (!nt) { err_set(e, "out of memory"); goto fail; }
+                                texts = nt;
+                            }
+                            texts[ntexts++] = (textrec){xxh3_64(f->map + off, dlen), (int)(f - files), off,
+                                                        dlen, x->line, f->split};
                         }
-                        texts[ntexts++] = (textrec){xxh3_64(f->map + off, dlen), (int)(f - files), off, dlen, ln,
-                                                    f->split};
                     }
                 }
+                if (nids == capids) {
+                    capids = capids ? capids * 2 : 1024;
+                    idrec *ni = realloc(ids, capids * sizeof *ni);
+                    if (!ni) { err_set(e, "out of memory"); goto fail; }
+                    ids = ni;
+                }
+                ids[nids++] = (idrec){x->id, split, x->line};
+                if (split) r->dev_docs++;
+                else r->docs++;
             }
-            if (nids == capids) {
-                capids = capids ? capids * 2 : 1024;
-                idrec *ni = realloc(ids, capids * sizeof *ni);
-                if (!ni) { cJSON_Delete(o); err_set(e, "out of memory"); goto fail; }
-                ids = ni;
-            }
-            ids[nids].id = strdup(id->valuestring);
-            ids[nids].split = split;
-            ids[nids].line = ln;
-            nids++;
-            if (split) r->dev_docs++;
-            else r->docs++;
-            cJSON_Delete(o);
         }
-        if (lr < 0) problem(&v, "documents.jsonl.zst: %s", e3.msg);
-        if (bad > MAX_LISTED) problem(&v, "documents.jsonl.zst: %d more problems not listed", bad - MAX_LISTED);
+        if (ic.bad > MAX_LISTED) problem(&v, "documents.jsonl.zst: %d more problems not listed", ic.bad - MAX_LISTED);
         for (int i = 0; i < nfiles; i++) {
             vfile *f = &files[i];
             if (!f->ok) continue;
@@ -488,9 +486,8 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         if (both > MAX_LISTED) problem(&v, "%d more texts in both splits not listed", both - MAX_LISTED);
     }
 done:
-    if (zr) zr_close(zr);
-    for (size_t i = 0; i < nids; i++) free((char *)ids[i].id);
-    free(ids);
+    free(ids);          /* its ids belong to cp */
+    corpus_close(&cp);
     free(texts);
     for (int i = 0; i < nfiles; i++)
         if (files[i].ok && files[i].size) munmap((void *)files[i].map, files[i].size);

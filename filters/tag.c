@@ -2,6 +2,7 @@
  * and tagging one document file. */
 #include "filters/tag.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "filters/readability.h"
 #include "lib/attr.h"
+#include "lib/attrsets.h"
 #include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
@@ -23,15 +25,18 @@
  * (memory: the quality tokenizer then splits a window at a time). */
 #define SPLIT_KEEP_MAX ((size_t)16 << 20)
 
-static const char *const set_names[TAG_NSETS] = {"readability", "gopher_quality",
-                                                 "gopher_repetition", "c4", "fineweb"};
 static const int set_tagger[TAG_NSETS] = {TAG_READABILITY, TAG_GOPHER, TAG_GOPHER, TAG_C4,
                                           TAG_FINEWEB};
 static const char *const tagger_names[] = {"readability", "gopher", "c4", "fineweb"};
 
+/* The set names come from the registry (lib/attrsets), whose tag sets are in
+ * the order of the TAG_SET_* enum (test_tag checks both agree). */
 const char *tag_set_name(int set)
 {
-    return set >= 0 && set < TAG_NSETS ? set_names[set] : NULL;
+    const char *names[TAG_NSETS + 1];
+    int n = attrsets_tag_sets(names, TAG_NSETS + 1);
+    assert(n == TAG_NSETS);
+    return set >= 0 && set < TAG_NSETS && set < n ? names[set] : NULL;
 }
 
 int tag_parse_taggers(const char *s, int *mask, char *bad, size_t cap)
@@ -133,7 +138,7 @@ static int read_field(const cJSON *o, const field *f, quality_config *q, const c
 
 static int read_set(const cJSON *cfg, int set, const char *path, quality_config *q, blalm_err *e)
 {
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(cfg, set_names[set]);
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(cfg, tag_set_name(set));
     if (!o) return 0;
     const char *keys[NFIELDS + 1];
     size_t n = 0;
@@ -141,7 +146,7 @@ static int read_set(const cJSON *cfg, int set, const char *path, quality_config 
         if (fields[i].set == set) keys[n++] = fields[i].key;
     keys[n] = NULL;
     char where[4200];
-    snprintf(where, sizeof where, "%s: %s", path, set_names[set]);
+    snprintf(where, sizeof where, "%s: %s", path, tag_set_name(set));
     if (config_check_keys(o, keys, where, e) < 0) return -1;
     for (size_t i = 0; i < NFIELDS; i++)
         if (fields[i].set == set && read_field(o, &fields[i], q, where, e) < 0) return -1;
@@ -159,9 +164,9 @@ int tag_config_load(const char *path, tag_config *c, blalm_err *e)
     const cJSON *cfg = root;
     if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "tag"))
         cfg = cJSON_GetObjectItemCaseSensitive(root, "tag");
-    static const char *const top[] = {"readability", "gopher_quality", "gopher_repetition",
-                                      "c4", "fineweb", NULL};
-    if (config_check_keys(cfg, top, path, e) < 0) return -1;
+    const char *top[TAG_NSETS + 1];
+    for (int s = 0; s <= TAG_NSETS; s++) top[s] = tag_set_name(s); /* NULL-terminated */
+    if (config_check_keys(cfg, (const char *const *)top, path, e) < 0) return -1;
     const cJSON *o;
     if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "readability"))) {
         static const char *const k[] = {"hyphen_dic", "cmudict", NULL};
@@ -208,7 +213,7 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
     marker_key *k = marker_key_new("tag");
     if (!k) return NULL;
     marker_key_identity(k, rel, id->size, id->mtime_ns, id->xxh3);
-    marker_key_setting(k, "set", set_names[set]);
+    marker_key_setting(k, "set", tag_set_name(set));
     if (set == TAG_SET_READABILITY) {
         marker_key_identity(k, "hyphen_dic", x->hyphen_id.size, x->hyphen_id.mtime_ns,
                             x->hyphen_id.xxh3);
@@ -252,7 +257,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
     for (int s = 0; s < TAG_NSETS; s++) {
         if (!(x->sets & (1 << s))) continue;
         attr_path_of(o, s, f->rel, paths[s], sizeof paths[s]);
-        snprintf(units[s], sizeof units[s], "%s/%s", set_names[s], f->rel);
+        snprintf(units[s], sizeof units[s], "%s/%s", tag_set_name(s), f->rel);
         if (!(keys[s] = key_for(x, s, f->rel, &ident))) {
             err_set(e, "out of memory");
             goto out;
@@ -275,7 +280,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
     dopts.id_stem = f->id_stem;
     if (!(r = doc_open(f->path, &dopts, e))) goto out;
     for (int s = 0; s < TAG_NSETS; s++)
-        if ((todo & (1 << s)) && !(w[s] = attrw_open(paths[s], set_names[s], e))) goto out;
+        if ((todo & (1 << s)) && !(w[s] = attrw_open(paths[s], tag_set_name(s), e))) goto out;
     sbuf text_out, clean;
     sb_init(&text_out);
     sb_init(&clean);
@@ -401,7 +406,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
         snprintf(command, sizeof command, "blalm tag --taggers %s%s%s",
                  tagger_names[t == TAG_READABILITY ? 0 : t == TAG_GOPHER ? 1 : t == TAG_C4 ? 2 : 3],
                  o->config_path ? " --config " : "", o->config_path ? o->config_path : "");
-        if (attr_record_write(paths[s], set_names[s], f->rel, &ident, docs_in_file, 1,
+        if (attr_record_write(paths[s], tag_set_name(s), f->rel, &ident, docs_in_file, 1,
                               x->record_config, command, e) < 0)
             goto out;
         if (o->state &&
@@ -437,7 +442,7 @@ static int write_stats(const tag_run_ctx *x, blalm_err *e)
     int first = 1;
     for (int s = 1; s < TAG_NSETS; s++) {
         if (!(x->sets & (1 << s))) continue;
-        sb_json_key(&st, set_names[s], &first);
+        sb_json_key(&st, tag_set_name(s), &first);
         sb_json_uint(&st, c->pass[s]);
     }
     sb_adds(&st, "}");
@@ -512,7 +517,7 @@ static int unit_status(const tag_run_ctx *x, int set, const char *rel, const cha
                        blalm_err *e)
 {
     char unit[4200];
-    snprintf(unit, sizeof unit, "%s/%s", set_names[set], rel);
+    snprintf(unit, sizeof unit, "%s/%s", tag_set_name(set), rel);
     int st = marker_check(x->o->state, "tag", unit, k, why, cap, e);
     if (st == MARKER_DONE && !attr_record_current(attr_path, id, x->record_config)) {
         snprintf(why, cap, "%s or its record is missing or from other settings", attr_path);
@@ -525,7 +530,7 @@ static void attr_path_of(const tag_opts *o, int set, const char *rel, char *out,
 {
     char stem[4096];
     doc_rel_stem(rel, stem, sizeof stem);
-    snprintf(out, cap, "%s/%s/%s.jsonl.zst", o->attrs, set_names[set], stem);
+    snprintf(out, cap, "%s/%s/%s.jsonl.zst", o->attrs, tag_set_name(set), stem);
 }
 
 int tag_unit_status(const tag_opts *o, const char *doc_rel, int set, char *why, size_t why_cap,
@@ -538,7 +543,7 @@ int tag_unit_status(const tag_opts *o, const char *doc_rel, int set, char *why, 
     int st = -1;
     if (setup(&x, o, e) < 0) goto out;
     if (!(x.sets & (1 << set))) {
-        err_set(e, "set %s: its tagger is not chosen", set_names[set]);
+        err_set(e, "set %s: its tagger is not chosen", tag_set_name(set));
         goto out;
     }
     char path[8192], attr[8192];

@@ -2,6 +2,7 @@
 #include "corpus.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,59 +104,92 @@ static int ends_with(const char *s, const char *suffix)
     return n > m && !strcmp(s + n - m, suffix);
 }
 
-static int read_index(corpus *c, blalm_err *e)
+/* One bad index line: strict, it is the error (-1); lenient, it goes to the
+ * caller's problem callback and reading goes on (0). */
+static int bad_line(const corpus_opts *o, blalm_err *e, const char *fmt, ...) BLALM_PRINTF(3, 4);
+static int bad_line(const corpus_opts *o, blalm_err *e, const char *fmt, ...)
 {
+    blalm_err m;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m.msg, sizeof m.msg, fmt, ap);
+    va_end(ap);
+    if (o && o->problem) {
+        o->problem(o->ctx, m.msg);
+        return 0;
+    }
+    memcpy(e->msg, m.msg, sizeof m.msg);
+    return -1;
+}
+
+static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
+{
+    int full = o && o->full;
     zreader *r = zr_open(c->index_path, e);
-    if (!r) return -1;
+    if (!r) return o && o->problem ? bad_line(o, e, "%s", e->msg) : -1;
     const char *line;
     size_t len;
     int lr, rc = 0;
     while (!rc && (lr = zr_line(r, &line, &len, e)) == 1) {
         unsigned long long ln = (unsigned long long)zr_lineno(r);
-        cJSON *o = cJSON_ParseWithLength(line, len);
-        const cJSON *file = o ? cJSON_GetObjectItemCaseSensitive(o, "file") : NULL;
-        const cJSON *split = o ? cJSON_GetObjectItemCaseSensitive(o, "split") : NULL;
+        cJSON *j = cJSON_ParseWithLength(line, len);
+        const cJSON *file = j ? cJSON_GetObjectItemCaseSensitive(j, "file") : NULL;
+        const cJSON *split = j ? cJSON_GetObjectItemCaseSensitive(j, "split") : NULL;
+        const cJSON *id = j ? cJSON_GetObjectItemCaseSensitive(j, "id") : NULL;
+        const cJSON *words = j ? cJSON_GetObjectItemCaseSensitive(j, "words") : NULL;
         corpus_doc d = {0};
         d.line = ln;
-        if (!cJSON_IsObject(o) || !cJSON_IsString(file) || num_u64(o, "offset", &d.offset) ||
-            num_u64(o, "length", &d.length)) {
-            rc = err_set(e, "%s:%llu: expected a JSON object with \"file\" (string), \"offset\" and "
-                         "\"length\" (non-negative integers)", c->index_path, ln);
-        } else if (cJSON_GetObjectItemCaseSensitive(o, "words") && num_u64(o, "words", &d.words)) {
-            rc = err_set(e, "%s:%llu: \"words\": expected a non-negative integer", c->index_path, ln);
+        if (!cJSON_IsObject(j) || !cJSON_IsString(file) || num_u64(j, "offset", &d.offset) ||
+            num_u64(j, "length", &d.length)) {
+            rc = bad_line(o, e, "%s:%llu: expected a JSON object with \"file\" (string), \"offset\" and "
+                          "\"length\" (non-negative integers)", c->index_path, ln);
+        } else if (full && (!cJSON_IsString(id) || !cJSON_IsString(split) || !words)) {
+            rc = bad_line(o, e, "%s:%llu: expected \"id\", \"split\" (strings) and \"words\" beside \"file\", "
+                          "\"offset\" and \"length\"", c->index_path, ln);
+        } else if (words && num_u64(j, "words", &d.words)) {
+            rc = bad_line(o, e, "%s:%llu: \"words\": expected a non-negative integer", c->index_path, ln);
         } else if (split && !cJSON_IsString(split)) {
-            rc = err_set(e, "%s:%llu: \"split\": expected a string", c->index_path, ln);
+            rc = bad_line(o, e, "%s:%llu: \"split\": expected a string", c->index_path, ln);
         } else {
-            d.has_words = cJSON_GetObjectItemCaseSensitive(o, "words") != NULL;
+            d.has_words = words != NULL;
             const char *fn = file->valuestring;
             size_t i = 0;
             while (i < c->n_files && strcmp(c->files[i].rel, fn) != 0) i++;
             if (i == c->n_files) {
-                /* documents of other splits (e.g. a test split) are not ours */
-                if (ends_with(fn, ".train") || ends_with(fn, ".dev"))
-                    rc = err_set(e, "%s:%llu: file \"%.200s\" is not in the corpus", c->index_path, ln, fn);
+                /* documents of other splits (e.g. a test split) are not ours, except to a full check */
+                if (full || ends_with(fn, ".train") || ends_with(fn, ".dev"))
+                    rc = bad_line(o, e, "%s:%llu: file \"%.200s\" is not in the corpus", c->index_path, ln, fn);
             } else {
                 corpus_file *f = &c->files[i];
                 if (split && strcmp(split->valuestring, split_name[f->split]) != 0)
-                    rc = err_set(e, "%s:%llu: split \"%.50s\" but file %s", c->index_path, ln,
-                                 split->valuestring, f->rel);
+                    rc = bad_line(o, e, "%s:%llu: split \"%.50s\" but file %s", c->index_path, ln,
+                                  split->valuestring, f->rel);
                 else if (d.offset > f->size || d.length > f->size - d.offset)
-                    rc = err_set(e, "%s:%llu: document bytes [%llu, +%llu) run past the end of the file %s "
-                                 "(%llu bytes); documents.jsonl.zst does not match the corpus", c->index_path,
-                                 ln, (unsigned long long)d.offset, (unsigned long long)d.length, f->path,
-                                 (unsigned long long)f->size);
-                else if (add_doc(f, d) != 0)
+                    rc = bad_line(o, e, "%s:%llu: document bytes [%llu, +%llu) run past the end of the file %s "
+                                  "(%llu bytes); documents.jsonl.zst does not match the corpus", c->index_path,
+                                  ln, (unsigned long long)d.offset, (unsigned long long)d.length, f->path,
+                                  (unsigned long long)f->size);
+                else if (full && !(d.id = dupstr(id->valuestring)))
                     rc = err_set(e, "%s: out of memory", c->index_path);
+                else if (add_doc(f, d) != 0) {
+                    free(d.id);
+                    rc = err_set(e, "%s: out of memory", c->index_path);
+                }
             }
         }
-        cJSON_Delete(o);
+        cJSON_Delete(j);
     }
-    if (!rc && lr < 0) rc = -1;
+    if (!rc && lr < 0) rc = o && o->problem ? bad_line(o, e, "%s", e->msg) : -1;
     zr_close(r);
     return rc;
 }
 
 int corpus_open(corpus *c, const char *dir, blalm_err *e)
+{
+    return corpus_open_opts(c, dir, NULL, e);
+}
+
+int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err *e)
 {
     memset(c, 0, sizeof *c);
     c->dir = dupstr(dir);
@@ -171,7 +205,7 @@ int corpus_open(corpus *c, const char *dir, blalm_err *e)
         return -1;
     }
     c->has_index = file_exists(c->index_path);
-    if (c->has_index && read_index(c, e) != 0) {
+    if (c->has_index && read_index(c, o, e) != 0) {
         corpus_close(c);
         return -1;
     }
@@ -181,6 +215,7 @@ int corpus_open(corpus *c, const char *dir, blalm_err *e)
 void corpus_close(corpus *c)
 {
     for (size_t i = 0; i < c->n_files; i++) {
+        for (size_t d = 0; d < c->files[i].n_docs; d++) free(c->files[i].docs[d].id);
         free(c->files[i].rel);
         free(c->files[i].path);
         free(c->files[i].docs);
@@ -207,7 +242,7 @@ int corpus_blank_line_docs(corpus_file *f, const char *s, size_t n, blalm_err *e
         while (i < n && !(s[i] == '\n' && i + 1 < n && s[i + 1] == '\n')) i++;
         size_t end = i;
         if (end > start && s[end - 1] == '\n') end--;
-        if (end > start && add_doc(f, (corpus_doc){start, end - start, 0, 0, 0}) != 0)
+        if (end > start && add_doc(f, (corpus_doc){.offset = start, .length = end - start}) != 0)
             return err_set(e, "%s: out of memory", f->path);
     }
     return 0;

@@ -15,8 +15,10 @@
  * expected; lines for files of other splits (e.g. a test split) are skipped.
  * Without documents.jsonl.zst, corpus_blank_line_docs() cuts a file's text
  * at blank lines (which splits documents holding blank lines of their own).
- * verify (corpora/verify.c) checks the index against the manifest with its
- * own problem list; tokenize and train read documents through this reader. */
+ * tokenize and train read documents through corpus_open (strict: the first
+ * bad line is the error); verify (corpora/verify.c) through corpus_open_opts
+ * in its lenient, full mode (every bad line reported, then checked against
+ * the manifest). */
 #ifndef BLALM_CORPUS_H
 #define BLALM_CORPUS_H
 
@@ -31,6 +33,7 @@ typedef struct corpus_doc {
     uint64_t offset, length;  /* bytes of the document in its file */
     uint64_t words;           /* the index's "words" (has_words), else 0 */
     uint64_t line;            /* documents.jsonl.zst line (1-based), 0 for blank-line documents */
+    char *id;                 /* the index's "id" under corpus_opts.full, else NULL */
     int has_words;
 } corpus_doc;
 
@@ -51,10 +54,28 @@ typedef struct corpus {
     size_t n_files;
 } corpus;
 
+/* A problem found by a lenient open: the message names documents.jsonl.zst,
+ * the line and what was expected. */
+typedef void (*corpus_problem_fn)(void *ctx, const char *msg);
+
+typedef struct corpus_opts {
+    /* Non-NULL: lenient. Each bad index line (and an unreadable or truncated
+     * index) is reported here and left out, and reading goes on; only out of
+     * memory or an unreadable folder is an error. NULL: the first is the error. */
+    corpus_problem_fn problem;
+    void *ctx;
+    /* Every line must also carry "id", "split" (strings) and "words", each
+     * document keeps its id, and a line naming any file outside the corpus
+     * (a test split too) is bad: the record verify checks. */
+    int full;
+} corpus_opts;
+
 /* Lists the split files and reads the index (if any). 0, or -1 with a
  * message naming the file and line; c is empty (corpus_close-able) either way.
  * A corpus without split files is not an error here (n_files == 0). */
 int corpus_open(corpus *c, const char *dir, blalm_err *e);
+/* corpus_open with options (NULL: as corpus_open). */
+int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err *e);
 void corpus_close(corpus *c);
 /* Number of files of one split. */
 size_t corpus_count(const corpus *c, corpus_split s);

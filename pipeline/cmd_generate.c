@@ -1,7 +1,6 @@
 /* cmd_generate.c - `blalm generate`: sample text from a trained run, one
  * token at a time (recurrent form for mLSTM: constant cost per token). */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +8,11 @@
 #include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "lib/sbuf.h"
+#include "trainer/sample.h"
 #include "trainer/tokenizer.h"
 #include "trainer/train.h"
 
-BLALM_COMMAND(generate, "sample text from a trained model (temperature, top-k)")
+BLALM_COMMAND(generate, "sample text from a trained model (temperature, top-k, top-p)")
 
 static const char usage[] =
     "usage: blalm generate --run RUN [--prompt TEXT] [options]\n"
@@ -27,41 +27,102 @@ static const char usage[] =
     "  --max-new N           tokens to generate (default 100)\n"
     "  --temperature T       0 = greedy (default 0.8)\n"
     "  --top-k K             sample among the K most likely (default 40; 0 = all)\n"
-    "  --seed N              sampling seed (default 1)\n"
+    "  --top-p P             then among the fewest most likely whose probability\n"
+    "                        reaches P (nucleus; default 1 = off)\n"
+    "  --seed N              sampling seed (default 1); sample i gets seed N+i-1\n"
+    "  --samples N           N continuations of the prompt, in order, each after a\n"
+    "                        line '=== sample I (seed S) ===' when N > 1 (default 1)\n"
+    "  --threads T           samples generated at once (default 1); the output is the\n"
+    "                        same for any T\n"
     "  --checkpoint NAME     checkpoints/NAME.bin instead of latest\n"
     "  --timing              print ms/token at positions 128 and 4096 as JSON (benchmark)\n"
     "  -q, --quiet           no summary line\n"
     "  -h, --help            this help\n";
 
-static uint64_t next_rand(uint64_t *s)
+/* --timing: ms per token around positions 128 and 4096 of one sample. */
+static int run_timing(model *m, const bpe_tokenizer *tok, const uint32_t *ids, size_t nids, const sample_opts *so,
+                      uint64_t seed, int max_new)
 {
-    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-    return *s;
+    int V = model_cfg(m)->vocab_size;
+    gen_state *g = gen_create(m, (int)nids + 1 + max_new);
+    float *logits = malloc((size_t)V * sizeof *logits);
+    sampler smp;
+    blalm_err e;
+    if (!g || !logits || sampler_init(&smp, V, so, seed, &e) < 0) {
+        fprintf(stderr, "blalm generate: out of memory\n");
+        free(logits);
+        gen_free(g);
+        return 1;
+    }
+    double t128 = 0, t4096 = 0;
+    gen_step(m, g, (int32_t)bpe_eot_id(tok), logits);
+    for (size_t i = 0; i < nids; i++) gen_step(m, g, (int32_t)ids[i], logits);
+    for (int i = 0; i < max_new; i++) {
+        int next = sampler_next(&smp, logits), pos = (int)nids + 1 + i;
+        double t0 = now_seconds();
+        gen_step(m, g, next, logits);
+        double dt = now_seconds() - t0;
+        if (pos >= 128 - 16 && pos < 128 + 16) t128 += dt / 32;
+        if (pos >= 4096 - 16 && pos < 4096 + 16) t4096 += dt / 32;
+    }
+    printf("{\"mixer\":\"%s\",\"ms_per_token_at_128\":%.4f,\"ms_per_token_at_4096\":%.4f,\"ratio\":%.3f}\n",
+           model_cfg(m)->mixer == MIXER_MLSTM ? "mlstm" : "attention", t128 * 1e3, t4096 * 1e3, t4096 / t128);
+    sampler_free(&smp);
+    free(logits);
+    gen_free(g);
+    return 0;
 }
 
-static int sample(const float *logits, int V, double temp, int topk, uint64_t *rs, int *idx, float *pr)
+/* The samples, in order: the prompt and its continuation each, with a
+ * header line before each when there are several. */
+static int run_samples(model *m, const bpe_tokenizer *tok, const char *prompt, const uint32_t *ids, size_t nids,
+                       const sample_opts *so, uint64_t seed, int max_new, int samples, int threads, int quiet,
+                       const char *run)
 {
-    int best = 0;
-    for (int v = 1; v < V; v++) if (logits[v] > logits[best]) best = v;
-    if (temp <= 0) return best;
-    int n = V;
-    for (int v = 0; v < V; v++) idx[v] = v;
-    if (topk > 0 && topk < V) { /* partial selection of the top k */
-        for (int a = 0; a < topk; a++) {
-            int m = a;
-            for (int b = a + 1; b < V; b++) if (logits[idx[b]] > logits[idx[m]]) m = b;
-            int t = idx[a]; idx[a] = idx[m]; idx[m] = t;
+    generate_opts go = {*so, max_new, (int32_t)bpe_eot_id(tok), seed, samples, threads};
+    int32_t *p = malloc((nids + 1) * sizeof *p);
+    uint32_t **out = calloc((size_t)samples, sizeof *out);
+    int *out_n = calloc((size_t)samples, sizeof *out_n);
+    blalm_err e;
+    int rc = 1;
+    if (!p || !out || !out_n) {
+        fprintf(stderr, "blalm generate: out of memory\n");
+        goto done;
+    }
+    for (size_t i = 0; i < nids; i++) p[i] = (int32_t)ids[i];
+    if (generate_samples(m, p, nids, &go, out, out_n, &e) < 0) {
+        fprintf(stderr, "blalm generate: %s\n", e.msg);
+        goto done;
+    }
+    long tokens = 0;
+    for (int i = 0; i < samples; i++) {
+        sbuf s;
+        sb_init(&s);
+        sb_adds(&s, prompt);
+        if (bpe_decode(tok, out[i], (size_t)out_n[i], 1, &s, &e) < 0) {
+            sb_free(&s);
+            fprintf(stderr, "blalm generate: %s\n", e.msg);
+            goto done;
         }
-        n = topk;
+        if (samples > 1) printf("=== sample %d (seed %llu) ===\n", i + 1, (unsigned long long)(seed + (uint64_t)i));
+        fwrite(s.data, 1, s.len, stdout);
+        fputc('\n', stdout);
+        sb_free(&s);
+        tokens += out_n[i];
     }
-    double sum = 0, mx = logits[best];
-    for (int a = 0; a < n; a++) sum += (pr[a] = (float)exp((logits[idx[a]] - mx) / temp));
-    double u = (double)(next_rand(rs) >> 11) / 9007199254740992.0 * sum;
-    for (int a = 0; a < n; a++) {
-        u -= pr[a];
-        if (u <= 0) return idx[a];
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "blalm generate: stdout: write failed\n");
+        goto done;
     }
-    return idx[n - 1];
+    if (!quiet) {
+        if (samples > 1) fprintf(stderr, "blalm generate: %d samples, %ld tokens from %s\n", samples, tokens, run);
+        else fprintf(stderr, "blalm generate: %ld tokens from %s\n", tokens, run);
+    }
+    rc = 0;
+done:
+    for (int i = 0; out && i < samples; i++) free(out[i]);
+    free(out), free(out_n), free(p);
+    return rc;
 }
 
 int cmd_generate(int argc, char **argv)
@@ -69,14 +130,16 @@ int cmd_generate(int argc, char **argv)
     static const struct option opts[] = {
         {"run", required_argument, 0, 'r'},      {"prompt", required_argument, 0, 'p'},
         {"max-new", required_argument, 0, 'n'},  {"temperature", required_argument, 0, 'T'},
-        {"top-k", required_argument, 0, 'k'},    {"seed", required_argument, 0, 's'},
+        {"top-k", required_argument, 0, 'k'},    {"top-p", required_argument, 0, 'P'},
+        {"seed", required_argument, 0, 's'},
         {"checkpoint", required_argument, 0, 'c'}, {"timing", no_argument, 0, 't'},
+        {"samples", required_argument, 0, 'N'},  {"threads", required_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *run = NULL, *prompt = "", *ckpt = NULL;
-    int max_new = 100, topk = 40, timing = 0, quiet = 0, c;
-    double temp = 0.8;
+    int max_new = 100, topk = 40, timing = 0, quiet = 0, samples = 1, threads = 1, c;
+    double temp = 0.8, top_p = 1;
     unsigned long long v, seed = 1;
     opterr = 0;
     optind = 1;
@@ -92,6 +155,20 @@ int cmd_generate(int argc, char **argv)
             if (*end || temp < 0) return cli_usage_error(usage, "generate: bad temperature '%s'", optarg);
             break;
         }
+        case 'P': {
+            char *end;
+            top_p = strtod(optarg, &end);
+            if (end == optarg || *end || !(top_p > 0 && top_p <= 1))
+                return cli_usage_error(usage, "generate: --top-p wants a number in (0, 1], not '%s'", optarg);
+            break;
+        }
+        case 'N': case 'j':
+            if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 4096)
+                return cli_usage_error(usage, "generate: --%s wants a count in 1..4096, not '%s'",
+                                       c == 'N' ? "samples" : "threads", optarg);
+            if (c == 'N') samples = (int)v;
+            else threads = (int)v;
+            break;
         case 'n': case 'k': case 's':
             if (cli_parse_count(optarg, &v) < 0 || v > 100000000ull)
                 return cli_usage_error(usage, "generate: bad number '%s'", optarg);
@@ -105,6 +182,7 @@ int cmd_generate(int argc, char **argv)
         }
     }
     if (!run) return cli_usage_error(usage, "generate: --run is required");
+    if (timing && samples > 1) return cli_usage_error(usage, "generate: --timing times one sample, not --samples");
     if (timing && max_new < 4100) max_new = 4100;
     model_set_threads(1);
     blalm_err e;
@@ -134,47 +212,9 @@ int cmd_generate(int argc, char **argv)
         bpe_encoder_free(enc);
         goto out_early;
     }
-    int total = (int)nids + 1 + max_new;
-    gen_state *g = gen_create(m, total);
-    float *logits = malloc((size_t)V * sizeof *logits), *pr = malloc((size_t)V * sizeof *pr);
-    int *idx = malloc((size_t)V * sizeof *idx);
-    uint32_t *out = malloc(((size_t)max_new + 1) * sizeof *out);
-    uint64_t rs = seed * 0x9E3779B97F4A7C15ull + 1;
-    double t128 = 0, t4096 = 0;
-    int nout = 0;
-    /* the document starts after an end-of-text token, as in training */
-    int32_t cur = (int32_t)bpe_eot_id(tok);
-    gen_step(m, g, cur, logits);
-    for (size_t i = 0; i < nids; i++) gen_step(m, g, (int32_t)ids[i], logits);
-    for (int i = 0; i < max_new; i++) {
-        int next = sample(logits, V, temp, topk, &rs, idx, pr);
-        if (!timing && next == (int)bpe_eot_id(tok)) break;
-        out[nout++] = (uint32_t)next;
-        int pos = (int)nids + 1 + i;
-        double t0 = now_seconds();
-        gen_step(m, g, next, logits);
-        double dt = now_seconds() - t0;
-        if (pos >= 128 - 16 && pos < 128 + 16) t128 += dt / 32;
-        if (pos >= 4096 - 16 && pos < 4096 + 16) t4096 += dt / 32;
-    }
-    if (timing) {
-        printf("{\"mixer\":\"%s\",\"ms_per_token_at_128\":%.4f,\"ms_per_token_at_4096\":%.4f,\"ratio\":%.3f}\n",
-               model_cfg(m)->mixer == MIXER_MLSTM ? "mlstm" : "attention", t128 * 1e3, t4096 * 1e3,
-               t4096 / t128);
-    } else {
-        sbuf s;
-        sb_init(&s);
-        sb_adds(&s, prompt);
-        if (bpe_decode(tok, out, (size_t)nout, 1, &s, &e) == 0) {
-            fwrite(s.data, 1, s.len, stdout);
-            fputc('\n', stdout);
-        }
-        sb_free(&s);
-    }
-    if (!quiet) fprintf(stderr, "blalm generate: %d tokens from %s\n", nout, run);
-    rc = 0;
-    free(logits), free(pr), free(idx), free(out);
-    gen_free(g);
+    sample_opts so = {temp, topk, top_p};
+    rc = timing ? run_timing(m, tok, ids, nids, &so, seed, max_new)
+                : run_samples(m, tok, prompt, ids, nids, &so, seed, max_new, samples, threads, quiet, run);
     bpe_encoder_free(enc);
 out_early:
     model_free(m);

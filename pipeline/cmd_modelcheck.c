@@ -13,6 +13,7 @@
 #include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "trainer/model.h"
+#include "trainer/train.h"
 
 BLALM_COMMAND(modelcheck, "write weights, gradients and optimiser losses for the PyTorch twin")
 
@@ -77,14 +78,9 @@ static int run_steps(const model_config *c, optim_kind kind, uint64_t seed, cons
                 tg[r * S + t] = b[r * (S + 1) + t + 1];
             }
         float loss;
-        rc = model_forward(m, in, tg, B, S, &loss, e);
+        double gn;
+        rc = train_step(m, o, &c->train, in, tg, B, S, s, steps, &loss, &gn, e);
         if (!rc) {
-            model_zero_grad(m);
-            rc = model_backward(m, e);
-        }
-        if (!rc) {
-            double gn = grad_clip(m, c->train.grad_clip);
-            optim_step(o, m, lr_schedule(&c->train, s, steps));
             cJSON_AddItemToArray(losses, cJSON_CreateNumber(loss));
             cJSON_AddItemToArray(norms, cJSON_CreateNumber(gn));
         }
@@ -168,11 +164,10 @@ static int run_bench(const model_config *c, int steps, uint64_t seed, int batch,
     float loss;
     for (int s = 0; s <= steps; s++) {
         if (s == 1) t0 = now_seconds(), c0 = cpu_seconds(); /* step 0 allocates: warm-up */
-        if (model_forward(m, in, tg, B, S, &loss, &e) < 0 || (model_zero_grad(m), model_backward(m, &e) < 0)) {
+        if (train_step(m, o, &c->train, in, tg, B, S, s, steps + 1, &loss, NULL, &e) < 0) {
             fprintf(stderr, "blalm modelcheck: %s\n", e.msg);
             return 1;
         }
-        optim_step(o, m, 1.0);
     }
     double dt = now_seconds() - t0, tps_wall = (double)steps * B * S / dt;
     double tps = (double)steps * B * S / (cpu_seconds() - c0);

@@ -80,15 +80,10 @@ static const char usage[] =
 
 /* ---- options ---- */
 
+/* What the command itself handles; the stage's settings live in score_opts. */
 typedef struct opts {
-    const char *work, *docs, *out, *where, *endpoint, *key_file, *model, *prompt, *cache, *shard;
-    unsigned long long max_chars, max_requests, max_prompt_tokens;
-    int has_max_requests, has_max_prompt_tokens;
-    double temperature, rps, tpm, timeout_s, retry_budget_s;
-    int max_tokens, has_seed, json_schema, concurrency, max_attempts;
-    long long seed;
-    int dry_run, stats, force, quiet, has_sample;
-    unsigned long long sample;
+    const char *work, *docs, *out, *key_file, *shard;
+    int stats, quiet;
 } opts;
 
 /* ---- printing ---- */
@@ -136,7 +131,7 @@ static int print_summary(const score_summary *s)
 
 static void print_summary_line(const opts *o, const score_opts *so, const score_counts *n)
 {
-    if (o->dry_run) {
+    if (so->dry_run) {
         printf("dry run: %llu documents in %llu files, %llu selected, %llu answered by the cache, "
                "%llu would be sent, about %llu prompt tokens (estimate: bytes/4)\n",
                (unsigned long long)n->docs, (unsigned long long)n->files_owned,
@@ -173,28 +168,6 @@ static void print_summary_line(const opts *o, const score_opts *so, const score_
 
 /* ---- the command ---- */
 
-static int read_key_file(const char *path, char *out, size_t cap, blalm_err *e)
-{
-    char *data;
-    size_t len;
-    if (read_file(path, &data, &len, e) < 0) return -1;
-    size_t a = 0, b = 0;
-    while (a < len && (data[a] == ' ' || data[a] == '\t' || data[a] == '\r' || data[a] == '\n')) a++;
-    b = a;
-    while (b < len && data[b] != '\n' && data[b] != '\r') b++;
-    while (b > a && (data[b - 1] == ' ' || data[b - 1] == '\t')) b--;
-    int rc = 0;
-    if (b == a) rc = err_set(e, "%s: no API key in the file", path);
-    else if (b - a >= cap) rc = err_set(e, "%s: API key longer than %zu bytes", path, cap - 1);
-    else {
-        memcpy(out, data + a, b - a);
-        out[b - a] = 0;
-    }
-    memset(data, 0, len);
-    free(data);
-    return rc;
-}
-
 static int parse_double(const char *s, double lo, double *out)
 {
     char *end;
@@ -212,60 +185,6 @@ enum {
     O_MAXREQ, O_MAXPT, O_CACHE, O_DRY, O_STATS, O_FORCE, O_CONFIG, O_SAMPLE, O_SHARD
 };
 
-
-/* --config FILE: {"score": {...}} or the object itself; keys are the long
- * option names with '_' for '-'; flags given on the command line win. The
- * API key is not a config key (configs get shared); api_key_file is. */
-static int apply_config(opts *o, const cJSON *root, const char *path, blalm_err *e)
-{
-    static const char *const keys[] = {"endpoint", "api_key_file", "model", "prompt", "max_chars",
-        "temperature", "max_tokens", "seed", "json_schema", "concurrency", "rps", "tpm", "timeout",
-        "max_attempts", "retry_budget", "max_requests", "max_prompt_tokens", "where", "cache", NULL};
-    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "score");
-    char where[4200];
-    snprintf(where, sizeof where, "%s%s", path, cJSON_IsObject(cfg) ? ": score" : "");
-    if (!cJSON_IsObject(cfg)) cfg = root;
-    if (!cJSON_IsObject(cfg)) return err_set(e, "%s: expected a JSON object", path);
-    if (config_check_keys(cfg, keys, where, e) < 0) return -1;
-    const char **strs[] = {&o->endpoint, &o->key_file, &o->model, &o->prompt, &o->where, &o->cache};
-    const char *snames[] = {"endpoint", "api_key_file", "model", "prompt", "where", "cache"};
-    for (int i = 0; i < 6; i++)
-        if (config_string(cfg, snames[i], *strs[i], strs[i], where, e) < 0) return -1;
-    double v;
-    int b;
-#define NUM(key, lo, hi, dst, cast)                                                       \
-    do {                                                                                  \
-        if (config_number(cfg, key, (double)(dst), &v, where, e) < 0) return -1;          \
-        if (v < (lo) || v > (hi)) return err_set(e, "%s: %s must be in %g..%g", where, key, \
-                                                 (double)(lo), (double)(hi));              \
-        dst = (cast)v;                                                                    \
-    } while (0)
-    NUM("max_chars", 1, 1e12, o->max_chars, unsigned long long);
-    NUM("temperature", 0, 2, o->temperature, double);
-    NUM("max_tokens", 1, 1e6, o->max_tokens, int);
-    NUM("concurrency", 1, 4096, o->concurrency, int);
-    NUM("rps", 0, 1e9, o->rps, double);
-    NUM("tpm", 0, 1e15, o->tpm, double);
-    NUM("timeout", 0.001, 1e6, o->timeout_s, double);
-    NUM("max_attempts", 1, 100, o->max_attempts, int);
-    NUM("retry_budget", 0.001, 1e9, o->retry_budget_s, double);
-    if (cJSON_GetObjectItemCaseSensitive(cfg, "seed")) {
-        NUM("seed", -9e15, 9e15, o->seed, long long);
-        o->has_seed = 1;
-    }
-    if (cJSON_GetObjectItemCaseSensitive(cfg, "max_requests")) {
-        NUM("max_requests", 0, 1e15, o->max_requests, unsigned long long);
-        o->has_max_requests = 1;
-    }
-    if (cJSON_GetObjectItemCaseSensitive(cfg, "max_prompt_tokens")) {
-        NUM("max_prompt_tokens", 0, 1e15, o->max_prompt_tokens, unsigned long long);
-        o->has_max_prompt_tokens = 1;
-    }
-#undef NUM
-    if (config_bool(cfg, "json_schema", o->json_schema, &b, where, e) < 0) return -1;
-    o->json_schema = b;
-    return 0;
-}
 
 static int score_main(int argc, char **argv, cJSON **config)
 {
@@ -289,12 +208,8 @@ static int score_main(int argc, char **argv, cJSON **config)
     };
     opts o;
     memset(&o, 0, sizeof o);
-    o.max_chars = 1000;
-    o.max_tokens = 512;
-    o.concurrency = 8;
-    o.timeout_s = 120;
-    o.max_attempts = 8;
-    o.retry_budget_s = 900;
+    score_opts so;
+    score_opts_default(&so);
     int c;
     unsigned long long u;
     double dv;
@@ -306,7 +221,7 @@ static int score_main(int argc, char **argv, cJSON **config)
     if (config_path) {
         blalm_err ce;
         *config = config_load(config_path, &ce);
-        if (!*config || apply_config(&o, *config, config_path, &ce) < 0) {
+        if (!*config || score_opts_config(&so, &o.key_file, *config, config_path, &ce) < 0) {
             fprintf(stderr, "blalm score: %s\n", ce.msg);
             return 1;
         }
@@ -318,76 +233,80 @@ static int score_main(int argc, char **argv, cJSON **config)
         case O_WORK: o.work = optarg; break;
         case O_DOCS: o.docs = optarg; break;
         case O_OUT: o.out = optarg; break;
-        case O_WHERE: o.where = optarg; break;
-        case O_ENDPOINT: o.endpoint = optarg; break;
+        case O_WHERE: so.where = optarg; break;
+        case O_ENDPOINT: so.base_url = optarg; break;
         case O_KEYFILE: o.key_file = optarg; break;
-        case O_MODEL: o.model = optarg; break;
-        case O_PROMPT: o.prompt = optarg; break;
-        case O_CACHE: o.cache = optarg; break;
+        case O_MODEL: so.model = optarg; break;
+        case O_PROMPT: so.prompt_path = optarg; break;
+        case O_CACHE: so.cache_dir = optarg; break;
         case O_MAXCHARS:
-            if (cli_parse_count(optarg, &o.max_chars) < 0 || o.max_chars == 0)
+            if (cli_parse_count(optarg, &u) < 0 || u == 0)
                 return cli_usage_error(usage, "score: --max-chars wants a positive count, not '%s'", optarg);
+            so.max_chars = u;
             break;
         case O_TEMP:
-            if (parse_double(optarg, 0, &o.temperature) < 0 || o.temperature > 2)
+            if (parse_double(optarg, 0, &so.temperature) < 0 || so.temperature > 2)
                 return cli_usage_error(usage, "score: --temperature wants a number in 0..2, not '%s'", optarg);
             break;
         case O_MAXTOK:
             if (cli_parse_count(optarg, &u) < 0 || u == 0 || u > 1000000)
                 return cli_usage_error(usage, "score: --max-tokens wants a count in 1..1000000, not '%s'", optarg);
-            o.max_tokens = (int)u;
+            so.max_tokens = (int)u;
             break;
         case O_SEED: {
             char *end;
             errno = 0;
-            o.seed = strtoll(optarg, &end, 10);
+            so.seed = strtoll(optarg, &end, 10);
             if (errno || end == optarg || *end)
                 return cli_usage_error(usage, "score: --seed wants an integer, not '%s'", optarg);
-            o.has_seed = 1;
+            so.has_seed = 1;
             break;
         }
-        case O_JSON: o.json_schema = 1; break;
+        case O_JSON: so.json_schema = 1; break;
         case O_CONC:
             if (cli_parse_count(optarg, &u) < 0 || u == 0 || u > 4096)
                 return cli_usage_error(usage, "score: --concurrency wants a count in 1..4096, not '%s'", optarg);
-            o.concurrency = (int)u;
+            so.concurrency = (int)u;
             break;
         case O_RPS:
-            if (parse_double(optarg, 0, &o.rps) < 0 || o.rps == 0)
+            if (parse_double(optarg, 0, &so.rps) < 0 || so.rps == 0)
                 return cli_usage_error(usage, "score: --rps wants a positive number, not '%s'", optarg);
             break;
         case O_TPM:
-            if (parse_double(optarg, 0, &o.tpm) < 0 || o.tpm == 0)
+            if (parse_double(optarg, 0, &so.tpm) < 0 || so.tpm == 0)
                 return cli_usage_error(usage, "score: --tpm wants a positive number, not '%s'", optarg);
             break;
         case O_TIMEOUT:
-            if (parse_double(optarg, 0, &o.timeout_s) < 0 || o.timeout_s == 0)
+            if (parse_double(optarg, 0, &so.timeout_s) < 0 || so.timeout_s == 0)
                 return cli_usage_error(usage, "score: --timeout wants positive seconds, not '%s'", optarg);
             break;
         case O_ATTEMPTS:
             if (cli_parse_count(optarg, &u) < 0 || u == 0 || u > 100)
                 return cli_usage_error(usage, "score: --max-attempts wants a count in 1..100, not '%s'", optarg);
-            o.max_attempts = (int)u;
+            so.max_attempts = (int)u;
             break;
         case O_BUDGET:
             if (parse_double(optarg, 0, &dv) < 0 || dv == 0)
                 return cli_usage_error(usage, "score: --retry-budget wants positive seconds, not '%s'", optarg);
-            o.retry_budget_s = dv;
+            so.retry_budget_s = dv;
             break;
         case O_MAXREQ:
-            if (cli_parse_count(optarg, &o.max_requests) < 0)
+            if (cli_parse_count(optarg, &u) < 0)
                 return cli_usage_error(usage, "score: --max-requests wants a count, not '%s'", optarg);
-            o.has_max_requests = 1;
+            so.max_requests = u;
+            so.has_max_requests = 1;
             break;
         case O_MAXPT:
-            if (cli_parse_count(optarg, &o.max_prompt_tokens) < 0)
+            if (cli_parse_count(optarg, &u) < 0)
                 return cli_usage_error(usage, "score: --max-prompt-tokens wants a count, not '%s'", optarg);
-            o.has_max_prompt_tokens = 1;
+            so.max_prompt_tokens = u;
+            so.has_max_prompt_tokens = 1;
             break;
         case O_SAMPLE:
-            if (cli_parse_count(optarg, &o.sample) < 0 || o.sample == 0)
+            if (cli_parse_count(optarg, &u) < 0 || u == 0)
                 return cli_usage_error(usage, "score: --sample wants a positive count, not '%s'", optarg);
-            o.has_sample = 1;
+            so.sample = u;
+            so.has_sample = 1;
             break;
         case O_SHARD: {
             shard_spec sp;
@@ -397,16 +316,16 @@ static int score_main(int argc, char **argv, cJSON **config)
             o.shard = optarg;
             break;
         }
-        case O_DRY: o.dry_run = 1; break;
+        case O_DRY: so.dry_run = 1; break;
         case O_STATS: o.stats = 1; break;
-        case O_FORCE: o.force = 1; break;
+        case O_FORCE: so.force = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_option_error(usage, "score", lopts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "score: unexpected argument '%s'", argv[optind]);
-    if (!o.work && !(o.docs && o.out && o.cache))
+    if (!o.work && !(o.docs && o.out && so.cache_dir))
         return cli_usage_error(usage, "score: give --work WORK (or all of --docs, --out and --cache)");
 
     blalm_err e = {{0}};
@@ -425,10 +344,10 @@ static int score_main(int argc, char **argv, cJSON **config)
         return print_summary(&s);
     }
     char base[4096];
-    const char *ep = o.endpoint ? o.endpoint : getenv("OPENAI_BASE_URL");
+    const char *ep = so.base_url ? so.base_url : getenv("OPENAI_BASE_URL");
     snprintf(base, sizeof base, "%s", ep && *ep ? ep : "https://api.openai.com/v1");
     for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--) base[n - 1] = 0;
-    if (!o.model && !o.dry_run) {
+    if (!so.model && !so.dry_run) {
         /* a missing documents root is reported before the missing --model */
         doc_file *files = NULL;
         size_t nfiles = 0;
@@ -439,12 +358,10 @@ static int score_main(int argc, char **argv, cJSON **config)
         docs_walk_free(files, nfiles);
         return cli_usage_error(usage, "score: --model is required");
     }
-    score_opts so;
-    memset(&so, 0, sizeof so);
     if (env_resolve_shard("score", o.shard, &so.shard) < 0) return 1;
     char api_key[1024] = "";
     if (o.key_file) {
-        if (read_key_file(o.key_file, api_key, sizeof api_key, &e) < 0) {
+        if (score_read_api_key(o.key_file, api_key, sizeof api_key, &e) < 0) {
             fprintf(stderr, "blalm score: %s\n", e.msg);
             return 1;
         }
@@ -456,34 +373,10 @@ static int score_main(int argc, char **argv, cJSON **config)
     if (o.work) snprintf(fix, sizeof fix, "--work %s", o.work);
     else snprintf(fix, sizeof fix, "--docs %s --out %s", w.docs, w.attrs);
     so.dirs = &w;
-    so.where = o.where;
     so.where_fix = fix;
     so.base_url = base;
     so.api_key = api_key;
-    so.model = o.model;
-    so.prompt_path = o.prompt;
-    so.cache_dir = o.cache;
-    so.max_chars = o.max_chars;
-    so.temperature = o.temperature;
-    so.max_tokens = o.max_tokens;
-    so.has_seed = o.has_seed;
-    so.seed = o.seed;
-    so.json_schema = o.json_schema;
-    so.concurrency = o.concurrency;
-    so.rps = o.rps;
-    so.tpm = o.tpm;
     so.delay_scale = env_delay_scale();
-    so.timeout_s = o.timeout_s;
-    so.retry_budget_s = o.retry_budget_s;
-    so.max_attempts = o.max_attempts;
-    so.has_max_requests = o.has_max_requests;
-    so.max_requests = o.max_requests;
-    so.has_max_prompt_tokens = o.has_max_prompt_tokens;
-    so.max_prompt_tokens = o.max_prompt_tokens;
-    so.has_sample = o.has_sample;
-    so.sample = o.sample;
-    so.dry_run = o.dry_run;
-    so.force = o.force;
 
     score_counts n;
     bar b = {NULL, o.quiet};

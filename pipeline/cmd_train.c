@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/progress.h"
+#include "pipeline/env.h"
 #include "trainer/parallel.h"
 #include "trainer/train.h"
 
@@ -72,10 +74,16 @@ static int run_bench(const train_opts *o, long steps, int batch, blalm_err *e)
     return 0;
 }
 
-static int run_train(const train_opts *o, blalm_err *e)
+static int run_train(train_opts *o, int quiet, blalm_err *e)
 {
     train_summary s;
-    if (train_run(o, &s, e) < 0) return 1;
+    prog_relay bar;
+    env_prog_relay(quiet, PROG_COUNT, &bar);
+    o->progress = prog_relay_fn;
+    o->progress_arg = &bar;
+    int rc = train_run(o, &s, e);
+    prog_relay_end(&bar);
+    if (rc < 0) return 1;
     if (o->rank != 0) return 0;
     if (s.test_words_scale != 1.0)
         fprintf(stderr, "blalm train: NOT BabyLM-compliant: --test-words-scale %g shrank the %s budget and "
@@ -83,7 +91,7 @@ static int run_train(const train_opts *o, blalm_err *e)
                 o->track == TRACK_STRICT ? "strict" : o->track == TRACK_STRICT_SMALL ? "strict-small" : "track");
     char ar[64] = "";
     if (o->ranks > 1) snprintf(ar, sizeof ar, ", %d ranks, all-reduce %.1f%% of step time", o->ranks, 100 * s.allreduce_frac);
-    if (!o->quiet)
+    if (!quiet)
         fprintf(stderr,
                 "blalm train: %ld steps, loss %.4f, dev loss %.4f, %llu tokens, %.0f words seen, "
                 "%.0f tok/s, %d milestone checkpoints -> %s%s\n",
@@ -109,7 +117,7 @@ int cmd_train(int argc, char **argv)
     o.threads = 1;
     o.ranks = 1;
     long bench = 0;
-    int bench_batch = 0;
+    int bench_batch = 0, quiet = 0;
     unsigned long long v;
     int c;
     opterr = 0;
@@ -150,7 +158,7 @@ int cmd_train(int argc, char **argv)
             break;
         }
         case 'r': o.resume = 1; break;
-        case 'q': o.quiet = 1; break;
+        case 'q': quiet = 1; break;
         case 'h':
             cli_help(usage);
             return cli_help(dp_mpi_built() ? mpi_help : no_mpi_help);
@@ -173,7 +181,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "blalm train: started by mpirun, but %s\n", e.msg);
         return 1;
     }
-    int rc = bench ? run_bench(&o, bench, bench_batch, &e) : run_train(&o, &e);
+    int rc = bench ? run_bench(&o, bench, bench_batch, &e) : run_train(&o, quiet, &e);
     if (rc && o.ranks > 1) {
         fprintf(stderr, "blalm train: rank %d of %d: %s; stopping every rank\n", o.rank, o.ranks, e.msg);
         dp_mpi_abort(1);

@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <cjson/cJSON.h>
+
 #include "lib/err.h"
 #include "lib/shard.h"
 #include "lib/work.h"
@@ -82,6 +84,21 @@ typedef void (*score_progress_fn)(void *arg, uint64_t docs);
  * filled in both cases. */
 int score_run(const score_opts *o, score_counts *c, score_progress_fn progress, void *arg,
               blalm_err *e);
+
+/* The defaults of `blalm score` (max_chars 1000, max_tokens 512, concurrency
+ * 8, timeout 120 s, 8 attempts, retry budget 900 s, one shard), all else 0. */
+void score_opts_default(score_opts *o);
+/* Applies a --config object to o: {"score": {...}} or the object itself, keys
+ * the long option names with '_' for '-' (endpoint into base_url as given,
+ * api_key_file into *api_key_file; no API key itself: configs get shared).
+ * An unknown key, a wrong type or a number out of range is an error naming
+ * path and the key. Strings point into root. */
+int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *root, const char *path,
+                      blalm_err *e);
+/* The API key on the first non-blank line of path (surrounding blanks cut)
+ * into out; -1 when there is none or it does not fit. The file's bytes are
+ * wiped from memory after. */
+int score_read_api_key(const char *path, char *out, size_t cap, blalm_err *e);
 
 /* --stats: a summary of existing edu_llm attributes of every document file. */
 typedef struct score_summary {

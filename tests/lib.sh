@@ -32,3 +32,20 @@ for p in range(4_000_000, 3_000_000, -1):
 need_shared() { [ -n "$SHARED_DATA" ] && [ -d "$SHARED_DATA" ]; }
 have_node_oracles() { [ -d "$ORACLE_DIR/node_modules/@duckdb/node-api" ] && command -v node >/dev/null; }
 have_py() { [ -x "$PY" ] && "$PY" -c "import $1" 2>/dev/null; }
+# synthetic_docs N SEED: N documents of 2-5 sentences over 25 words, one a
+# line, blank lines between (awk's rand is seeded: the same text everywhere)
+synthetic_docs() { awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed);
+    split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
+    for (d = 0; d < n; d++) { if (d) printf "\n";
+        s = 2 + int(rand() * 4);
+        for (i = 0; i < s; i++) { k = 4 + int(rand() * 8); line = "";
+            for (j = 0; j < k; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
+            printf "%s%s", (i ? " " : ""), line "." }
+        printf "\n" } }'; }
+# synthetic_corpus DIR: a BabyLM-layout corpus of 300 train and 40 dev
+# synthetic documents (DIR/train/synthetic.train, DIR/dev/synthetic.dev)
+synthetic_corpus() {
+    mkdir -p "$1/train" "$1/dev"
+    synthetic_docs 300 1 >"$1/train/synthetic.train"
+    synthetic_docs 40 2 >"$1/dev/synthetic.dev"
+}

@@ -202,7 +202,6 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
     to.optimizer = !strcmp(opt, "muon") ? OPT_MUON : OPT_ADAMW;
     to.threads = o->threads > 0 ? o->threads : 1;
     to.resume = file_exists(ck);
-    to.quiet = 1;
     train_summary ts;
     double t0 = now_seconds();
     if (train_run(&to, &ts, e) < 0) return err_prefix(e, "%s", run);

@@ -883,7 +883,6 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     int32_t *in = NULL, *tg = NULL;
     uint32_t *tmp = NULL;
     uint64_t *order = NULL;
-    progress *pg = NULL;
     if (train.vocab_size != (uint32_t)cfg.vocab_size) {
         err_set(e, "%s/tokens/train.tok: vocabulary %u, the tokenizer has %d", o->run,
                 train.vocab_size, cfg.vocab_size);
@@ -985,8 +984,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         goto done;
     }
     epoch_order(&cfg.train, pos.epoch, n_windows, order);
-    pg = prog_start("train", (uint64_t)total, PROG_COUNT, o->quiet || !lead);
-    prog_update(pg, (uint64_t)pos.step);
+    if (lead && o->progress) {
+        o->progress(o->progress_arg, 0, (uint64_t)total, "train");
+        if (pos.step) o->progress(o->progress_arg, (uint64_t)pos.step, (uint64_t)total, "train");
+    }
     double t_last = now_seconds();
     long tok_since = 0;
     float loss = 0;
@@ -1010,9 +1011,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             goto done;
         }
         /* every rank holds the same gradient: the same clip and update */
-        double gn = grad_clip(m, cfg.train.grad_clip);
-        double mult = lr_schedule(&cfg.train, pos.step, total);
-        optim_step(opt, m, mult);
+        double mult;
+        double gn = train_update(m, opt, &cfg.train, pos.step, total, &mult);
         t_steps += now_seconds() - t_step;
         t_allreduce += tm.allreduce;
         /* the words of all B rows, counted alike on every rank */
@@ -1022,7 +1022,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         pos.step++;
         ran++;
         tok_since += (long)per_step;
-        prog_update(pg, (uint64_t)pos.step);
+        if (lead && o->progress) o->progress(o->progress_arg, (uint64_t)pos.step, (uint64_t)total, "train");
         if (pos.step % cfg.train.log_every == 0 || pos.step == total) {
             double now = now_seconds(), tps = tok_since / fmax(now - t_last, 1e-9);
             t_last = now;
@@ -1069,7 +1069,6 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     sum->allreduce_frac = t_steps > 0 ? t_allreduce / t_steps : 0;
     rc = 0;
 done:
-    prog_end(pg);
     if (logf) fclose(logf);
     free(in), free(tg), free(tmp), free(order);
     dp_free(dp);

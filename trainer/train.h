@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "lib/progress.h"
 #include "trainer/model.h"
 
 #define CKPT_MAGIC "BLALMCK1"
@@ -30,7 +31,8 @@ typedef struct train_opts {
     int threads;            /* data-parallel workers (trainer/parallel.h); any count gives the same run */
     int rank, ranks;        /* this process in an Open MPI job (0, 1 without; 0 counts as 1) */
     int resume;
-    int quiet;
+    progress_fn progress;   /* NULL: none; else (step, total steps, "train") after each step, on rank 0 */
+    void *progress_arg;
     long stop_after;        /* testing: stop (as if killed) after this many steps */
     double test_words_scale; /* testing: 0 = none; in (0, 1) multiplies the track's word budget
                               * and milestones, and marks the run not BabyLM-compliant in
@@ -47,6 +49,20 @@ typedef struct train_summary {
 } train_summary;
 
 int train_run(const train_opts *o, train_summary *s, blalm_err *e);
+
+/* The update of a training step once the gradient is in m: the gradient
+ * clipped to tc->grad_clip (global norm), then the optimiser stepped at the
+ * learning-rate multiplier lr_schedule(step, total_steps) (into *lr_mult when
+ * not NULL). Returns the gradient's norm before clipping. train_run applies
+ * it after its data-parallel gradient (parallel.h). */
+double train_update(model *m, optimizer *o, const train_config *tc, long step, long total_steps,
+                    double *lr_mult);
+/* One whole training step in this thread: forward over in/tg [B, S] (loss
+ * into *loss), gradients zeroed and computed, then train_update (the norm
+ * before clipping into *grad_norm when not NULL). 0, or -1 with e set. What
+ * modelcheck runs for the PyTorch twin. */
+int train_step(model *m, optimizer *o, const train_config *tc, const int32_t *in, const int32_t *tg, int B,
+               int S, long step, long total_steps, float *loss, double *grad_norm, blalm_err *e);
 
 /* Throughput of the training step (data-parallel gradient, clipping, the
  * optimiser) on random tokens at the config's batch and sequence length:

@@ -11,17 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 CFG="$root/configs/model-tiny.json"
 C="$TMP/corpus"
-mkdir -p "$C/train" "$C/dev"
-gen() { awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed);
-    split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
-    for (d = 0; d < n; d++) { if (d) printf "\n";
-        s = 2 + int(rand() * 4);
-        for (i = 0; i < s; i++) { k = 4 + int(rand() * 8); line = "";
-            for (j = 0; j < k; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
-            printf "%s%s", (i ? " " : ""), line "." }
-        printf "\n" } }'; }
-gen 300 1 > "$C/train/synthetic.train"
-gen 40 2 > "$C/dev/synthetic.dev"
+synthetic_corpus "$C"   # 300 train and 40 dev documents (tests/lib.sh)
 # the same tokenizer for every run, so runs differ only in how they are parallel
 "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/tokrun" --max-steps 1 -q 2>/dev/null
 TOK="$TMP/tokrun/tokenizer.json"

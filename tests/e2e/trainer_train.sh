@@ -9,18 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 CFG="$root/configs/model-tiny.json"
 C="$TMP/corpus"
-mkdir -p "$C/train" "$C/dev"
-# deterministic text (awk's rand is seeded): 300 train and 40 dev documents
-gen() { awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed);
-    split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
-    for (d = 0; d < n; d++) { if (d) printf "\n";
-        s = 2 + int(rand() * 4);
-        for (i = 0; i < s; i++) { k = 4 + int(rand() * 8); line = "";
-            for (j = 0; j < k; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
-            printf "%s%s", (i ? " " : ""), line "." }
-        printf "\n" } }'; }
-gen 300 1 > "$C/train/synthetic.train"
-gen 40 2 > "$C/dev/synthetic.dev"
+synthetic_corpus "$C"   # 300 train and 40 dev documents (tests/lib.sh)
 
 R="$TMP/run"
 # 90 steps: two epochs of 73 steps' windows (293 windows, 4 rows a step)
@@ -424,7 +413,7 @@ else fail train_from_tokenize_same_losses "$(head -c 300 "$TMP/err")"; fi
 [ $? -eq 2 ] && pass train_tokens_and_corpus_usage || fail train_tokens_and_corpus_usage "exit not 2"
 # a rerun after a changed corpus file rejoins the tokens (markers, not stamp.txt)
 "$BLALM" train --corpus "$C" --tokenizer "$R/tokenizer.json" --model "$CFG" --out "$TMP/rtc2" --max-steps 2 -q 2>/dev/null
-gen 5 9 >> "$C/dev/synthetic.dev"
+synthetic_docs 5 9 >> "$C/dev/synthetic.dev"
 rm -rf "$TMP/rtc2/checkpoints" "$TMP/rtc2/log.jsonl"
 "$BLALM" train --corpus "$C" --tokenizer "$R/tokenizer.json" --model "$CFG" --out "$TMP/rtc2" --max-steps 2 -q 2>"$TMP/err"
 n_old=$("$PY" -c 'import struct,sys; print(struct.unpack_from("<Q", open(sys.argv[1],"rb").read(), 16)[0])' "$TMP/rtc/tokens/dev.idx")

@@ -17,21 +17,12 @@
 #include "lib/fsutil.h"
 #include "lib/marker.h"
 #include "test.h"
+#include "tests/unit/fixture.h"
 
 typedef struct dwork {
     char root[600], docs[700], attrs[700], state[700], stats[700];
     dd_paths p;
 } dwork;
-
-static void write_text(const char *path, const char *text)
-{
-    blalm_err e;
-    if (mkdir_parent(path, &e) < 0) { fprintf(stderr, "%s\n", e.msg); exit(1); }
-    FILE *f = fopen(path, "w");
-    if (!f) { perror(path); exit(1); }
-    fputs(text, f);
-    fclose(f);
-}
 
 /* docs s/a.jsonl (3 documents, two near-copies), s/b.jsonl (2 documents, one
  * a copy of a's first) */
@@ -44,14 +35,14 @@ static void make_work(dwork *w, const char *name)
     snprintf(w->stats, sizeof w->stats, "%s/stats/dedup.json", w->root);
     char p[800];
     snprintf(p, sizeof p, "%s/s/a.jsonl", w->docs);
-    write_text(p, "{\"id\":\"a1\",\"text\":\"the quick brown fox jumps over the lazy dog near the "
+    fx_write_text(p, "{\"id\":\"a1\",\"text\":\"the quick brown fox jumps over the lazy dog near the "
                   "river bank at dawn\"}\n"
                   "{\"id\":\"a2\",\"text\":\"the quick brown fox jumps over the lazy dog near the "
                   "river bank at dusk\"}\n"
                   "{\"id\":\"a3\",\"text\":\"an entirely different text about ships sailing on "
                   "the open sea\"}\n");
     snprintf(p, sizeof p, "%s/s/b.jsonl", w->docs);
-    write_text(p, "{\"id\":\"b1\",\"text\":\"the quick brown fox jumps over the lazy dog near the "
+    fx_write_text(p, "{\"id\":\"b1\",\"text\":\"the quick brown fox jumps over the lazy dog near the "
                   "river bank at dawn\"}\n"
                   "{\"id\":\"b2\",\"text\":\"mountains rise above the clouds where eagles nest "
                   "in spring\"}\n");
@@ -136,7 +127,7 @@ TEST(markers_after_run_and_rerun_skips)
     snprintf(doc, sizeof doc, "%s/s/a.jsonl", w.docs);
     char *same = read_all(doc);
     usleep(20000);
-    write_text(doc, same);
+    fx_write_text(doc, same);
     free(same);
     CHECK_MSG(run_all(&w, &c, &o, &r, &e) == 0, "touched: %s", e.msg);
     CHECK_EQ_INT(r.st[0].files_skipped, 2);
@@ -160,7 +151,7 @@ TEST(changed_document_redoes_its_signatures_and_all_after)
     /* b's second document becomes a copy of a3 (same size: other bytes) */
     char doc[800];
     snprintf(doc, sizeof doc, "%s/s/b.jsonl", w.docs);
-    write_text(doc, "{\"id\":\"b1\",\"text\":\"the quick brown fox jumps over the lazy dog near "
+    fx_write_text(doc, "{\"id\":\"b1\",\"text\":\"the quick brown fox jumps over the lazy dog near "
                     "the river bank at dawn\"}\n"
                     "{\"id\":\"b2\",\"text\":\"an entirely different text about ships sailing "
                     "on the open sea\"}\n");
@@ -193,7 +184,7 @@ TEST(unit_without_marker_is_redone)
     /* a marker of the old format (before lib/marker): redone */
     char old[1200];
     snprintf(old, sizeof old, "%s/signatures/s/a.jsonl.done", w.state);
-    write_text(old, "{\"clusters\":\"0123456789abcdef0123456789abcdef\"}\n");
+    fx_write_text(old, "{\"clusters\":\"0123456789abcdef0123456789abcdef\"}\n");
     CHECK_MSG(run_all(&w, &c, &o, &r, &e) == 0, "rerun: %s", e.msg);
     CHECK_EQ_INT(r.st[0].files_skipped, 1);
     CHECK(marker_present(&w, "signatures/s/a.jsonl"));

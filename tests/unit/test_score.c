@@ -20,6 +20,7 @@
 #include "lib/zio.h"
 #include "scorer/score.h"
 #include "test.h"
+#include "tests/unit/fixture.h"
 
 /* ---- the loopback endpoint ----
  * Answers POST /v1/chat/completions over HTTP/1.1 keep-alive, one thread a
@@ -198,16 +199,6 @@ static int peer_asked_count(peer *p, const char *needle)
 
 /* ---- fixtures ---- */
 
-static void write_text(const char *path, const char *text)
-{
-    blalm_err e;
-    if (mkdir_parent(path, &e) < 0) return;
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 /* A work directory W with WORK/docs/web/<name>.jsonl of n documents; texts
  * come from text_of(i). */
 static void make_work(const char *work, const char *name, int n, void (*text_of)(int, char *, size_t))
@@ -221,7 +212,7 @@ static void make_work(const char *work, const char *name, int n, void (*text_of)
         snprintf(line, sizeof line, "{\"id\":\"%s-%d\",\"text\":\"%s\"}\n", name, i, text);
         sb_adds(&b, line);
     }
-    write_text(path, sb_cstr(&b));
+    fx_write_text(path, sb_cstr(&b));
     sb_free(&b);
 }
 
@@ -242,7 +233,7 @@ static int fixture_open(fixture *f, const char *work)
     if (peer_start(&f->P) < 0) return -1;
     snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d/v1", f->P.port);
     snprintf(f->prompt, sizeof f->prompt, "%s/prompt.txt", test_tmpdir());
-    write_text(f->prompt, "Rate this: {text}\n");
+    fx_write_text(f->prompt, "Rate this: {text}\n");
     blalm_err e;
     if (work_dirs_init(&f->w, work, NULL, NULL, &e) < 0) return -1;
     score_opts *o = &f->o;
@@ -778,6 +769,50 @@ TEST(registry)
     CHECK_EQ_INT(attrsets_tag_sets(tag, 2), 5);   /* how many, whatever the room */
 }
 
+/* --config's mapping onto score_opts (score_opts_config) and the key file */
+TEST(config_mapping_and_key_file)
+{
+    score_opts o;
+    score_opts_default(&o);
+    CHECK(o.max_chars == 1000 && o.max_tokens == 512 && o.concurrency == 8 && o.max_attempts == 8);
+    const char *keyfile = NULL;
+    blalm_err e;
+    cJSON *c = cJSON_Parse("{\"score\": {\"model\": \"m\", \"endpoint\": \"http://x/v1/\", \"max_chars\": 20, "
+                           "\"temperature\": 0.5, \"seed\": -3, \"max_requests\": 7, \"json_schema\": true, "
+                           "\"api_key_file\": \"k.txt\", \"where\": \"c4.pass\"}}");
+    CHECK_MSG(score_opts_config(&o, &keyfile, c, "cfg.json", &e) == 0, "%s", e.msg);
+    CHECK_EQ_STR(o.model, "m");
+    CHECK_EQ_STR(o.base_url, "http://x/v1/");
+    CHECK_EQ_STR(keyfile, "k.txt");
+    CHECK_EQ_STR(o.where, "c4.pass");
+    CHECK(o.max_chars == 20 && o.temperature == 0.5 && o.has_seed && o.seed == -3);
+    CHECK(o.has_max_requests && o.max_requests == 7 && o.json_schema && !o.has_max_prompt_tokens);
+    CHECK(o.max_tokens == 512 && o.concurrency == 8);   /* absent keys keep the defaults */
+    cJSON_Delete(c);
+    static const struct { const char *json, *want; } bad[] = {
+        {"{\"score\": {\"api_key\": \"sk-x\"}}", "api_key"},
+        {"{\"temperature\": 3}", "cfg.json: temperature must be in 0..2"},
+        {"{\"score\": {\"concurrency\": 0}}", "cfg.json: score: concurrency must be in 1..4096"},
+        {"{\"model\": 5}", "model"},
+        {"[1]", "cfg.json: expected a JSON object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        score_opts_default(&o);
+        c = cJSON_Parse(bad[i].json);
+        CHECK_MSG(score_opts_config(&o, &keyfile, c, "cfg.json", &e) == -1, "accepted %s", bad[i].json);
+        CHECK_MSG(strstr(e.msg, bad[i].want), "%s: \"%s\"", bad[i].json, e.msg);
+        cJSON_Delete(c);
+    }
+    char p[1024], key[16];
+    snprintf(p, sizeof p, "%s/key.txt", test_tmpdir());
+    CHECK(write_file_atomic(p, "\n  sk-abc \t\nsecond\n", 19, &e) == 0);
+    CHECK_MSG(score_read_api_key(p, key, sizeof key, &e) == 0, "%s", e.msg);
+    CHECK_EQ_STR(key, "sk-abc");
+    CHECK(score_read_api_key(p, key, 4, &e) == -1 && strstr(e.msg, "longer than 3 bytes"));
+    CHECK(write_file_atomic(p, " \n\n", 3, &e) == 0);
+    CHECK(score_read_api_key(p, key, sizeof key, &e) == -1 && strstr(e.msg, "no API key"));
+}
+
 int main(void)
 {
     RUN(lines_in_document_order_whatever_the_completion_order);
@@ -789,5 +824,6 @@ int main(void)
     RUN(shards_write_what_one_process_writes);
     RUN(where_unknown_set_and_key);
     RUN(registry);
+    RUN(config_mapping_and_key_file);
     return test_summary();
 }

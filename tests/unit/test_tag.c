@@ -10,23 +10,13 @@
 
 #include "filters/readability.h"
 #include "filters/tag.h"
+#include "lib/attrsets.h"
 #include "lib/fsutil.h"
 #include "lib/marker.h"
 #include "test.h"
+#include "tests/unit/fixture.h"
 
-typedef struct work {
-    char root[600], docs[700], attrs[700], state[700], stats[700];
-} work;
-
-static void write_text(const char *path, const char *text)
-{
-    blalm_err e;
-    if (mkdir_parent(path, &e) < 0) { fprintf(stderr, "%s\n", e.msg); exit(1); }
-    FILE *f = fopen(path, "w");
-    if (!f) { perror(path); exit(1); }
-    fputs(text, f);
-    fclose(f);
-}
+typedef fx_work work;
 
 static const char doc_a[] =
     "{\"id\":\"a1\",\"text\":\"The committee met on Tuesday to discuss the budget. It was agreed "
@@ -39,16 +29,12 @@ static const char doc_b[] =
 /* A fresh work directory WORK/<name> with docs src/a.jsonl and src/b.jsonl. */
 static void make_work(work *w, const char *name)
 {
-    snprintf(w->root, sizeof w->root, "%s/%s", test_tmpdir(), name);
-    snprintf(w->docs, sizeof w->docs, "%s/docs", w->root);
-    snprintf(w->attrs, sizeof w->attrs, "%s/attributes", w->root);
-    snprintf(w->state, sizeof w->state, "%s/state", w->root);
-    snprintf(w->stats, sizeof w->stats, "%s/stats/tag.json", w->root);
+    fx_work_paths(w, name, "", "tag.json");
     char p[800];
     snprintf(p, sizeof p, "%s/src/a.jsonl", w->docs);
-    write_text(p, doc_a);
+    fx_write_text(p, doc_a);
     snprintf(p, sizeof p, "%s/src/b.jsonl", w->docs);
-    write_text(p, doc_b);
+    fx_write_text(p, doc_b);
 }
 
 static tag_opts opts_for(const work *w, const quality_config *q)
@@ -147,7 +133,7 @@ TEST(stale_after_changed_setting)
     /* the syllable method is a setting of readability */
     char dict[800];
     snprintf(dict, sizeof dict, "%s/mini.dict", w.root);
-    write_text(dict, "RIVERS  R IH1 V ER0 Z\nWATER  W AO1 T ER0\n");
+    fx_write_text(dict, "RIVERS  R IH1 V ER0 Z\nWATER  W AO1 T ER0\n");
     o.cmudict = dict;
     CHECK_EQ_INT(status_of(&o, "src/b.jsonl", TAG_SET_READABILITY, why, sizeof why),
                  MARKER_STALE);
@@ -159,7 +145,7 @@ TEST(stale_after_changed_setting)
     CHECK_EQ_INT(status_of(&o, "src/b.jsonl", TAG_SET_READABILITY, why, sizeof why),
                  MARKER_DONE);
     /* the dictionary's bytes, not its name, are keyed */
-    write_text(dict, "RIVERS  R IH1 V ER0 Z\nWATER  W AO1 T ER1 ER0\n");
+    fx_write_text(dict, "RIVERS  R IH1 V ER0 Z\nWATER  W AO1 T ER1 ER0\n");
     CHECK_EQ_INT(status_of(&o, "src/b.jsonl", TAG_SET_READABILITY, why, sizeof why),
                  MARKER_STALE);
     CHECK_CONTAINS(why, "input cmudict changed");
@@ -182,7 +168,7 @@ TEST(stale_after_changed_document)
     memcpy(edited, doc_a, sizeof doc_a);
     char *t = strstr(edited, "Tuesday");
     memcpy(t, "Monday ", 7);
-    write_text(path, edited);
+    fx_write_text(path, edited);
     CHECK_EQ_INT(status_of(&o, "src/a.jsonl", TAG_SET_C4, why, sizeof why), MARKER_STALE);
     CHECK_CONTAINS(why, "input src/a.jsonl changed: same size, other content");
     CHECK_EQ_INT(status_of(&o, "src/b.jsonl", TAG_SET_C4, why, sizeof why), MARKER_DONE);
@@ -191,7 +177,7 @@ TEST(stale_after_changed_document)
     CHECK_EQ_INT(c.files_skipped, 1);
     CHECK_EQ_INT(c.docs, 2);
     /* touched without change: still done */
-    write_text(path, edited);
+    fx_write_text(path, edited);
     CHECK_EQ_INT(status_of(&o, "src/a.jsonl", TAG_SET_FINEWEB, why, sizeof why), MARKER_DONE);
 }
 
@@ -220,7 +206,7 @@ TEST(killed_file_without_marker_is_redone)
     /* an old-format marker (WORK/state/tag/<set>/<stem>.<hash>.done) counts as absent */
     char old[1200];
     snprintf(old, sizeof old, "%s/tag/gopher_quality/src/a.0123456789abcdef.done", w.state);
-    write_text(old, "{}\n");
+    fx_write_text(old, "{}\n");
     CHECK(marker_remove(w.state, "tag", "gopher_quality/src/a.jsonl", &e) == 0);
     CHECK_EQ_INT(status_of(&o, "src/a.jsonl", TAG_SET_GOPHER_QUALITY, why, sizeof why),
                  MARKER_ABSENT);
@@ -267,7 +253,7 @@ TEST(bad_document_leaves_nothing)
     make_work(&w, "bad");
     char path[800];
     snprintf(path, sizeof path, "%s/src/a.jsonl", w.docs);
-    write_text(path, "{\"id\": \"1\", \"text\": \"fine\"}\n{\"id\": 2, \"text\": \n");
+    fx_write_text(path, "{\"id\": \"1\", \"text\": \"fine\"}\n{\"id\": 2, \"text\": \n");
     tag_opts o = opts_for(&w, NULL);
     tag_counts c;
     blalm_err e;
@@ -282,11 +268,25 @@ TEST(bad_document_leaves_nothing)
     }
 }
 
+/* tag's sets are the registry's: the same names, in the TAG_SET_* order */
+TEST(set_names_from_registry)
+{
+    const char *reg[16];
+    CHECK_EQ_INT(attrsets_tag_sets(reg, 16), TAG_NSETS);
+    for (int s = 0; s < TAG_NSETS; s++) {
+        CHECK_EQ_STR(tag_set_name(s), reg[s]);
+        CHECK_EQ_STR(attrsets_find(reg[s])->writer, "tag");
+    }
+    CHECK_EQ_STR(tag_set_name(TAG_SET_READABILITY), "readability");
+    CHECK_EQ_STR(tag_set_name(TAG_SET_FINEWEB), "fineweb");
+    CHECK(tag_set_name(TAG_NSETS) == NULL && tag_set_name(-1) == NULL);
+}
+
 TEST(config_mapping)
 {
     char path[800];
     snprintf(path, sizeof path, "%s/cfg/tag.json", test_tmpdir());
-    write_text(path, "{\"tag\": {\"gopher_quality\": {\"min_doc_words\": null, \"max_doc_words\": 9},"
+    fx_write_text(path, "{\"tag\": {\"gopher_quality\": {\"min_doc_words\": null, \"max_doc_words\": 9},"
                      " \"c4\": {\"filter_policy\": false, \"max_word_length\": 500},"
                      " \"fineweb\": {\"line_punct_exclude_zero\": true},"
                      " \"readability\": {\"cmudict\": \"none\"}}}");
@@ -302,12 +302,12 @@ TEST(config_mapping)
     CHECK_EQ_STR(c.cmudict, "none");
     CHECK(c.hyphen_dic == NULL);
     tag_config_free(&c);
-    write_text(path, "{\"gopher_repetition\": {\"top_5_gram\": 0.1}}");
+    fx_write_text(path, "{\"gopher_repetition\": {\"top_5_gram\": 0.1}}");
     CHECK(tag_config_load(path, &c, &e) < 0);
     CHECK_CONTAINS(e.msg, "top_5_gram");
     CHECK_CONTAINS(e.msg, "gopher_repetition");
     tag_config_free(&c);
-    write_text(path, "{\"c4\": {\"max_word_length\": null}}");
+    fx_write_text(path, "{\"c4\": {\"max_word_length\": null}}");
     CHECK(tag_config_load(path, &c, &e) < 0);   /* only Gopher rules take null */
     CHECK_CONTAINS(e.msg, "max_word_length");
     tag_config_free(&c);
@@ -327,6 +327,7 @@ int main(void)
     RUN(killed_file_without_marker_is_redone);
     RUN(shards_split_files_and_progress);
     RUN(bad_document_leaves_nothing);
+    RUN(set_names_from_registry);
     RUN(config_mapping);
     return test_summary();
 }

@@ -274,9 +274,26 @@ static int write_text(const char *path, const char *text)
     return fclose(f);
 }
 
+/* What train_run reports through its progress callback. */
+typedef struct steps_seen {
+    uint64_t first_done, first_total, last_done, last_total;
+    int calls, monotonic, phase_ok;
+} steps_seen;
+
+static void on_progress(void *arg, uint64_t done, uint64_t total, const char *what)
+{
+    steps_seen *s = arg;
+    if (!s->calls) s->first_done = done, s->first_total = total;
+    else if (done < s->last_done) s->monotonic = 0;
+    if (strcmp(what, "train")) s->phase_ok = 0;
+    s->last_done = done, s->last_total = total;
+    s->calls++;
+}
+
 /* train_run end to end on a small corpus: the checkpoint records the data
  * order's seed, train tokens and track; a resume over a checkpoint written
- * before the shuffle (no train_tokens) is refused with that reason. */
+ * before the shuffle (no train_tokens) is refused with that reason. Progress
+ * comes through the callback: (0, 4) when training starts, then each step. */
 TEST(resume_refuses_pre_shuffle_checkpoint)
 {
     char corpus[600], cfgp[600], run[600], p[700], ck[700];
@@ -299,11 +316,17 @@ TEST(resume_refuses_pre_shuffle_checkpoint)
                            "\"checkpoint_every\":2,\"eval_every\":0}}") == 0);
     snprintf(run, sizeof run, "%s/run", t);
     train_opts o = {0};
-    o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 4, o.threads = 1, o.quiet = 1;
+    o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 4, o.threads = 1;
+    steps_seen seen = {.monotonic = 1, .phase_ok = 1};
+    o.progress = on_progress, o.progress_arg = &seen;
     train_summary sum;
     blalm_err e;
     CHECK_MSG(train_run(&o, &sum, &e) == 0, "%s", e.msg);
     CHECK_EQ_INT(sum.steps, 4);
+    CHECK_EQ_INT(seen.calls, 5);
+    CHECK(seen.first_done == 0 && seen.first_total == 4 && seen.last_done == 4 && seen.last_total == 4);
+    CHECK(seen.monotonic && seen.phase_ok);
+    o.progress = NULL;
     snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
     model_config c;
     ckpt_pos pos;
@@ -375,7 +398,7 @@ TEST(train_splits_documents)
                            "\"train\":{\"batch_size\":2,\"seq_len\":8,\"warmup_steps\":1,\"eval_every\":0}}") == 0);
     snprintf(run, sizeof run, "%s/split-run", t);
     train_opts o = {0};
-    o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 1, o.threads = 1, o.quiet = 1;
+    o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 1, o.threads = 1;
     train_summary sum;
     CHECK_MSG(train_run(&o, &sum, &e) == 0, "%s", e.msg);
     tokshard tr, dv;

@@ -1,0 +1,104 @@
+/* score_config.c - score_opts' defaults, its --config mapping and the API
+ * key file (contracts in score.h). */
+#include "scorer/score.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/fsutil.h"
+
+void score_opts_default(score_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_chars = 1000;
+    o->max_tokens = 512;
+    o->concurrency = 8;
+    o->timeout_s = 120;
+    o->max_attempts = 8;
+    o->retry_budget_s = 900;
+    o->shard = SHARD_ONE;
+}
+
+/* A number key of cfg in [lo, hi] into *dst (left alone when absent). */
+static int number_in(const cJSON *cfg, const char *key, double lo, double hi, double *dst, const char *where,
+                     blalm_err *e)
+{
+    double v;
+    if (config_number(cfg, key, *dst, &v, where, e) < 0) return -1;
+    if (v < lo || v > hi) return err_set(e, "%s: %s must be in %g..%g", where, key, lo, hi);
+    *dst = v;
+    return 0;
+}
+
+int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *root, const char *path,
+                      blalm_err *e)
+{
+    static const char *const keys[] = {"endpoint", "api_key_file", "model", "prompt", "max_chars",
+        "temperature", "max_tokens", "seed", "json_schema", "concurrency", "rps", "tpm", "timeout",
+        "max_attempts", "retry_budget", "max_requests", "max_prompt_tokens", "where", "cache", NULL};
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "score");
+    char where[4200];
+    snprintf(where, sizeof where, "%s%s", path, cJSON_IsObject(cfg) ? ": score" : "");
+    if (!cJSON_IsObject(cfg)) cfg = root;
+    if (!cJSON_IsObject(cfg)) return err_set(e, "%s: expected a JSON object", path);
+    if (config_check_keys(cfg, keys, where, e) < 0) return -1;
+    const char **strs[] = {&o->base_url, api_key_file, &o->model, &o->prompt_path, &o->where,
+                           &o->cache_dir};
+    static const char *const snames[] = {"endpoint", "api_key_file", "model", "prompt", "where", "cache"};
+    for (int i = 0; i < 6; i++)
+        if (config_string(cfg, snames[i], *strs[i], strs[i], where, e) < 0) return -1;
+    /* every number through a double, as JSON has them */
+    double max_chars = (double)o->max_chars, max_tokens = o->max_tokens, conc = o->concurrency,
+           attempts = o->max_attempts, seed = (double)o->seed, max_req = (double)o->max_requests,
+           max_pt = (double)o->max_prompt_tokens;
+    if (number_in(cfg, "max_chars", 1, 1e12, &max_chars, where, e) < 0 ||
+        number_in(cfg, "temperature", 0, 2, &o->temperature, where, e) < 0 ||
+        number_in(cfg, "max_tokens", 1, 1e6, &max_tokens, where, e) < 0 ||
+        number_in(cfg, "concurrency", 1, 4096, &conc, where, e) < 0 ||
+        number_in(cfg, "rps", 0, 1e9, &o->rps, where, e) < 0 ||
+        number_in(cfg, "tpm", 0, 1e15, &o->tpm, where, e) < 0 ||
+        number_in(cfg, "timeout", 0.001, 1e6, &o->timeout_s, where, e) < 0 ||
+        number_in(cfg, "max_attempts", 1, 100, &attempts, where, e) < 0 ||
+        number_in(cfg, "retry_budget", 0.001, 1e9, &o->retry_budget_s, where, e) < 0 ||
+        number_in(cfg, "seed", -9e15, 9e15, &seed, where, e) < 0 ||
+        number_in(cfg, "max_requests", 0, 1e15, &max_req, where, e) < 0 ||
+        number_in(cfg, "max_prompt_tokens", 0, 1e15, &max_pt, where, e) < 0)
+        return -1;
+    o->max_chars = (uint64_t)max_chars;
+    o->max_tokens = (int)max_tokens;
+    o->concurrency = (int)conc;
+    o->max_attempts = (int)attempts;
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "seed")) o->seed = (long long)seed, o->has_seed = 1;
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "max_requests"))
+        o->max_requests = (uint64_t)max_req, o->has_max_requests = 1;
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "max_prompt_tokens"))
+        o->max_prompt_tokens = (uint64_t)max_pt, o->has_max_prompt_tokens = 1;
+    int b;
+    if (config_bool(cfg, "json_schema", o->json_schema, &b, where, e) < 0) return -1;
+    o->json_schema = b;
+    return 0;
+}
+
+int score_read_api_key(const char *path, char *out, size_t cap, blalm_err *e)
+{
+    char *data;
+    size_t len;
+    if (read_file(path, &data, &len, e) < 0) return -1;
+    size_t a = 0, b = 0;
+    while (a < len && (data[a] == ' ' || data[a] == '\t' || data[a] == '\r' || data[a] == '\n')) a++;
+    b = a;
+    while (b < len && data[b] != '\n' && data[b] != '\r') b++;
+    while (b > a && (data[b - 1] == ' ' || data[b - 1] == '\t')) b--;
+    int rc = 0;
+    if (b == a) rc = err_set(e, "%s: no API key in the file", path);
+    else if (b - a >= cap) rc = err_set(e, "%s: API key longer than %zu bytes", path, cap - 1);
+    else {
+        memcpy(out, data + a, b - a);
+        out[b - a] = 0;
+    }
+    memset(data, 0, len);
+    free(data);
+    return rc;
+}

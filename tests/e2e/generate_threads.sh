@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# blalm generate: --samples N in order, sample 1 the single sample of the same
+# seed, sample i the single sample of seed + i - 1, the same output for any
+# --threads; --top-p restricts (1 = off, the default output); bad flags fail.
+source "$(dirname "$0")/../lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+C="$TMP/c"
+synthetic_corpus "$C"
+R="$TMP/run"
+if ! "$BLALM" train --corpus "$C" --model "$root/configs/model-tiny.json" --out "$R" --max-steps 20 -q 2>"$TMP/err"; then
+    fail generate_setup "$(head -c 300 "$TMP/err")"; exit 0
+fi
+gen() { "$BLALM" generate --run "$R" --prompt "the cat" --max-new 24 -q "$@"; }
+gen --seed 7 --samples 4 --threads 1 >"$TMP/t1" 2>"$TMP/err1"
+gen --seed 7 --samples 4 --threads 3 >"$TMP/t3" 2>"$TMP/err3"
+if [ -s "$TMP/t1" ] && cmp -s "$TMP/t1" "$TMP/t3"; then pass generate_threads_same_output
+else fail generate_threads_same_output "$(cat "$TMP/err1" "$TMP/err3"; diff "$TMP/t1" "$TMP/t3" | head -5)"; fi
+[ "$(grep -ac '^=== sample [1-4] (seed [0-9]*) ===$' "$TMP/t1")" = 4 ] && pass generate_samples_headed ||
+    fail generate_samples_headed "$(head -c 300 "$TMP/t1")"
+# sample i is the single sample of seed 7 + i - 1
+ok=1
+for i in 1 2 3 4; do
+    want=$(gen --seed $((6 + i)))
+    got=$(awk -v h="=== sample $i (seed $((6 + i))) ===" '$0 == h { on = 1; next } /^=== sample / { on = 0 } on' "$TMP/t1")
+    [ "$want" = "$got" ] || { ok=0; fail generate_sample_is_its_seed "sample $i: '$got' vs '$want'"; }
+done
+[ $ok = 1 ] && pass generate_sample_is_its_seed
+# the samples differ (the seeds matter)
+[ "$(grep -av '^===' "$TMP/t1" | LC_ALL=C sort -u | wc -l)" -gt 1 ] && pass generate_samples_differ ||
+    fail generate_samples_differ "$(cat "$TMP/t1")"
+# --top-p 1 is the default; a tiny top-p is greedy
+[ "$(gen --seed 3 --top-p 1)" = "$(gen --seed 3)" ] && pass generate_top_p_one_is_off || fail generate_top_p_one_is_off "differs"
+[ "$(gen --seed 3 --top-p 0.000001)" = "$(gen --seed 9 --temperature 0)" ] && pass generate_top_p_tiny_is_greedy ||
+    fail generate_top_p_tiny_is_greedy "$(gen --seed 3 --top-p 0.000001)"
+ok=1
+for bad in "--top-p 0" "--top-p 1.5" "--samples 0" "--threads 0" "--timing --samples 2"; do
+    # shellcheck disable=SC2086
+    gen $bad >/dev/null 2>&1; rc=$?
+    [ $rc = 2 ] || { ok=0; fail generate_bad_flags "'$bad' exit $rc"; }
+done
+[ $ok = 1 ] && pass generate_bad_flags

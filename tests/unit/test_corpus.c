@@ -1,0 +1,145 @@
+/* test_corpus.c - the corpus reader's lenient, full mode (corpus_open_opts),
+ * the one verify reads documents.jsonl.zst through: every bad line reported
+ * with its line number and left out, the good ones kept with their ids, and
+ * the strict open of the same corpus still failing at the first. */
+#include "tests/unit/test.h"
+
+#include "lib/corpus.h"
+#include "lib/fsutil.h"
+#include "lib/zio.h"
+
+#define CHECK_HAS(hay, needle) CHECK_MSG(strstr((hay), (needle)), "\"%s\" lacks \"%s\"", (hay), (needle))
+
+typedef struct seen {
+    char msg[8][512];
+    int n;
+} seen;
+
+static void note(void *ctx, const char *msg)
+{
+    seen *s = ctx;
+    if (s->n < 8) snprintf(s->msg[s->n], sizeof s->msg[0], "%s", msg);
+    s->n++;
+}
+
+/* DIR/train/a.train ("one two\n\nthree\n"), DIR/dev/a.dev ("four five\n")
+ * and DIR/documents.jsonl.zst holding the given lines. */
+static int make(const char *dir, const char *const *lines, size_t n, blalm_err *e)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s/train/a.train", test_tmpdir(), dir);
+    if (mkdir_parent(p, e) != 0 || write_file_atomic(p, "one two\n\nthree\n", 15, e) != 0) return -1;
+    snprintf(p, sizeof p, "%s/%s/dev/a.dev", test_tmpdir(), dir);
+    if (mkdir_parent(p, e) != 0 || write_file_atomic(p, "four five\n", 10, e) != 0) return -1;
+    snprintf(p, sizeof p, "%s/%s/documents.jsonl.zst", test_tmpdir(), dir);
+    zwriter *w = zw_open(p, 3, e);
+    if (!w) return -1;
+    for (size_t i = 0; i < n; i++)
+        if (zw_line(w, lines[i], strlen(lines[i]), e) != 0) {
+            zw_abort(w);
+            return -1;
+        }
+    return zw_commit(w, e);
+}
+
+static const char *const LINES[] = {
+    /* 1 */ "{\"id\": \"a\", \"split\": \"train\", \"file\": \"train/a.train\", \"offset\": 0, \"length\": 7, \"words\": 2}",
+    /* 2 */ "not json",
+    /* 3 */ "{\"split\": \"train\", \"file\": \"train/a.train\", \"offset\": 9, \"length\": 5, \"words\": 1}",
+    /* 4 */ "{\"id\": \"b\", \"split\": \"train\", \"file\": \"train/a.train\", \"offset\": 9, \"length\": 5, \"words\": 1}",
+    /* 5 */ "{\"id\": \"c\", \"split\": \"test\", \"file\": \"test/a.test\", \"offset\": 0, \"length\": 1, \"words\": 1}",
+    /* 6 */ "{\"id\": \"d\", \"split\": \"dev\", \"file\": \"dev/a.dev\", \"offset\": 5, \"length\": 99, \"words\": 1}",
+    /* 7 */ "{\"id\": \"e\", \"split\": \"train\", \"file\": \"dev/a.dev\", \"offset\": 0, \"length\": 9, \"words\": 2}",
+    /* 8 */ "{\"id\": \"f\", \"split\": \"dev\", \"file\": \"dev/a.dev\", \"offset\": 0, \"length\": 9, \"words\": 2}",
+};
+
+TEST(lenient_reports_every_bad_line)
+{
+    blalm_err e;
+    CHECK_MSG(make("l", LINES, 8, &e) == 0, "%s", e.msg);
+    char d[1024];
+    snprintf(d, sizeof d, "%s/l", test_tmpdir());
+    seen s = {0};
+    corpus_opts o = {note, &s, 1};
+    corpus c;
+    CHECK_MSG(corpus_open_opts(&c, d, &o, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(s.n, 5);
+    CHECK_HAS(s.msg[0], "documents.jsonl.zst:2: expected a JSON object");
+    CHECK_HAS(s.msg[1], "documents.jsonl.zst:3: expected \"id\"");
+    CHECK_HAS(s.msg[2], "documents.jsonl.zst:5: file \"test/a.test\" is not in the corpus");
+    CHECK_HAS(s.msg[3], "documents.jsonl.zst:6: document bytes [5, +99) run past the end");
+    CHECK_HAS(s.msg[4], "documents.jsonl.zst:7: split \"train\" but file dev/a.dev");
+    /* the good lines are kept, with their ids and line numbers */
+    CHECK_EQ_INT(c.n_files, 2);
+    CHECK_EQ_INT(c.files[0].n_docs, 2);
+    CHECK_EQ_STR(c.files[0].docs[0].id, "a");
+    CHECK_EQ_STR(c.files[0].docs[1].id, "b");
+    CHECK_EQ_INT(c.files[0].docs[1].line, 4);
+    CHECK_EQ_INT(c.files[1].n_docs, 1);
+    CHECK_EQ_STR(c.files[1].docs[0].id, "f");
+    CHECK_EQ_INT(c.files[1].docs[0].words, 2);
+    corpus_close(&c);
+    /* strict, the same index fails at its first bad line and keeps no ids */
+    CHECK(corpus_open(&c, d, &e) == -1);
+    CHECK_HAS(e.msg, "documents.jsonl.zst:2: expected a JSON object");
+}
+
+TEST(strict_mode_unchanged_for_tokenize)
+{
+    /* lines without id, split or words, and a test split's lines: what tokenize accepts */
+    static const char *const lines[] = {
+        "{\"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}",
+        "{\"id\": \"t\", \"split\": \"test\", \"file\": \"test/a.test\", \"offset\": 0, \"length\": 1, "
+        "\"words\": 1}",
+    };
+    blalm_err e;
+    CHECK_MSG(make("s", lines, 2, &e) == 0, "%s", e.msg);
+    char d[1024];
+    snprintf(d, sizeof d, "%s/s", test_tmpdir());
+    corpus c;
+    CHECK_MSG(corpus_open(&c, d, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(c.files[0].n_docs, 1);
+    CHECK(c.files[0].docs[0].id == NULL);
+    CHECK_EQ_INT(c.files[0].docs[0].has_words, 0);
+    corpus_close(&c);
+    /* the full record is what the lenient mode asks for */
+    seen s = {0};
+    corpus_opts o = {note, &s, 1};
+    CHECK_MSG(corpus_open_opts(&c, d, &o, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(s.n, 2);
+    CHECK_HAS(s.msg[0], ":1: expected \"id\", \"split\"");
+    CHECK_HAS(s.msg[1], ":2: file \"test/a.test\" is not in the corpus");
+    CHECK_EQ_INT(c.files[0].n_docs, 0);
+    corpus_close(&c);
+}
+
+TEST(lenient_truncated_index_is_a_problem)
+{
+    blalm_err e;
+    CHECK_MSG(make("t", LINES, 1, &e) == 0, "%s", e.msg);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/t/documents.jsonl.zst", test_tmpdir());
+    char *data = NULL;
+    size_t n = 0;
+    CHECK_MSG(read_file(p, &data, &n, &e) == 0, "%s", e.msg);
+    CHECK(write_file_atomic(p, data, n - 4, &e) == 0);
+    free(data);
+    char d[1024];
+    snprintf(d, sizeof d, "%s/t", test_tmpdir());
+    seen s = {0};
+    corpus_opts o = {note, &s, 1};
+    corpus c;
+    CHECK_MSG(corpus_open_opts(&c, d, &o, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(s.n, 1);
+    CHECK_HAS(s.msg[0], "documents.jsonl.zst");
+    corpus_close(&c);
+    CHECK(corpus_open(&c, d, &e) == -1);
+}
+
+int main(void)
+{
+    RUN(lenient_reports_every_bad_line);
+    RUN(strict_mode_unchanged_for_tokenize);
+    RUN(lenient_truncated_index_is_a_problem);
+    return test_summary();
+}
