@@ -93,7 +93,7 @@ $(BIN): $(BUILD)/pipeline/main.o $(BUILD)/libblalm.a $(BIN_FROM)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter-out $(BIN_FROM),$^) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libblalm.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/fixture.h $(BUILD)/libblalm.a
 	@mkdir -p $(dir $@)
 	@echo "LD $@"; $(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libblalm.a $(LDLIBS)
 
