@@ -688,16 +688,16 @@ static int stage_train(runx *x, int force, blalm_err *e)
         bo.threads = c->train_threads;
         bo.ranks = 1;
         train_bench_result br;
-        int have = train_bench(&bo, 2, 0, &br, e) == 0 && br.tok_per_s > 0;
+        int have = train_bench(&bo, 2, 1, &br, e) == 0 && br.tok_per_s > 0;
         long steps = c->max_steps ? c->max_steps
                    : c->max_tokens_train ? (long)((c->max_tokens_train + per_step - 1) / per_step) : 0;
         if (steps && have)
             say(x, "train", "%ld steps of %ld tokens (batch %d x %d) on %d thread(s): about %.0f s at the %.0f "
-                "tokens/s measured now on 2 steps of this model", steps, per_step, mc.train.batch_size,
+                "tokens/s measured now on 2 steps of this model (batch 1)", steps, per_step, mc.train.batch_size,
                 mc.train.seq_len, c->train_threads, (double)steps * per_step / br.tok_per_s, br.tok_per_s);
         else if (have)
             say(x, "train", "one epoch of %s in steps of %ld tokens (the count is known after tokenize) at "
-                "%.0f tokens/s measured now on 2 steps: %.1f s per million tokens", c->train_corpus, per_step,
+                "%.0f tokens/s measured now on 2 steps of batch 1: %.1f s per million tokens", c->train_corpus, per_step,
                 br.tok_per_s, 1e6 / br.tok_per_s);
         else
             say(x, "train", "%ld steps of %ld tokens (no speed measured: %s)", steps, per_step, e->msg);

@@ -110,3 +110,17 @@ refuse eval_required "eval.data: $TMP/no-eval-data-x is not here" \
 refuse unknown_key "bad-unknown_key.json: train.max_stepz: unknown key" 'c["train"]["max_stepz"] = 3'
 out=$($BLALM run "$TMP/job.json" --work "$W" --from trian 2>&1)
 [ $? = 2 ] && [[ "$out" == *"'trian' is not a stage"* ]] && pass run_bad_stage_name || fail run_bad_stage_name "$out"
+
+# the ready configs for the real job parse and plan (against the stand-ins:
+# the real Hub and endpoint are not reachable from tests)
+for t in strict-small strict; do
+    budget=$([ $t = strict ] && echo 100000000 || echo 10000000)
+    out=$($BLALM run "$CONFIGS/fineweb-edu-$t.json" --work "$TMP/w-real-$t" --dry-run 2>&1)
+    if [ $? = 0 ] && [[ "$out" == *"corpus $t: budget $budget words, track $t"* ]] \
+       && [[ "$out" == *"fetch     fineweb-edu: HuggingFaceFW/fineweb-edu/sample/10BT at main:"* ]] \
+       && [[ "$out" == *"train     one epoch of $t"* ]] && [ ! -e "$TMP/w-real-$t" ]; then
+        pass "run_ready_config_plans_$t"
+    else
+        fail "run_ready_config_plans_$t" "$(printf '%s' "$out" | tail -c 600 | tr '\n' '|')"
+    fi
+done

@@ -54,7 +54,7 @@ for root, _, files in sorted(os.walk("/usr/share/doc")):
 PYEOF
         RUN_INPUT="text files under /usr/share/doc (no shared data)"
     fi
-    run_peer HUB_PORT "$HUB_PY" --root "$TMP/repo"
+    run_peer HUB_PORT "$HUB_PY" --root "$TMP/repo" ${RUN_HUB_RATE:+--rate "$RUN_HUB_RATE"}
     LLM_LOG=$TMP/llm-requests.jsonl
     run_peer LLM_PORT "$LLM_PY" --latency 0.005 --log "$LLM_LOG"
     export HF_ENDPOINT="http://127.0.0.1:$HUB_PORT"
@@ -83,8 +83,9 @@ JSON
     "ranking": ["edu_llm.score desc"],
     "seed": 0
   },
+  "tokenizer": {"vocab_size": ${RUN_VOCAB:-320}},
   "model": "$TMP/model.json",
-  "train": {"corpus": "small", "max_steps": ${RUN_STEPS:-40}, "threads": 1},
+  "train": {"corpus": "${RUN_TRAIN_CORPUS:-small}", "max_steps": ${RUN_STEPS:-40}, "threads": 1},
   "eval": {"data": "$eval_data", "tasks": "blimp", "fast": true}
 }
 JSON
@@ -93,7 +94,10 @@ JSON
 # outputs_sha WORK: sha256 of every output the run tests compare (attributes,
 # corpora, token shards, checkpoints, eval.json), one "sha  path" a line. Two
 # fields are measurements of time, not outputs, and are left out: edu_llm's
-# latency_ms and eval.json's seconds.
+# latency_ms and eval.json's seconds; and the work directory's own path, which
+# tokens.json and eval.json record, is replaced by WORK. The attribute records
+# (<file>.record.json: the document file's mtime and the command that wrote
+# the set) describe provenance, not outputs, and are not compared.
 outputs_sha() {
     "$PY" - "$1" <<'PYEOF'
 import hashlib, json, os, re, subprocess, sys
@@ -101,7 +105,7 @@ w = sys.argv[1]
 paths = []
 for top in ("attributes", "corpora", "tokens", "model/checkpoints"):
     for root, _, files in os.walk(os.path.join(w, top)):
-        paths += [os.path.join(root, f) for f in files if not f.endswith(".record")]
+        paths += [os.path.join(root, f) for f in files if not f.endswith(".record.json")]
 if os.path.exists(os.path.join(w, "model/eval.json")):
     paths.append(os.path.join(w, "model/eval.json"))
 def drop_seconds(x):
@@ -115,6 +119,7 @@ for p in sorted(paths):
         data = re.sub(rb'"latency_ms":[0-9]+,', b"", subprocess.run(["zstd", "-dcq"], input=data, capture_output=True, check=True).stdout)
     elif rel == "model/eval.json":
         data = json.dumps(drop_seconds(json.loads(data)), sort_keys=True).encode()
+    data = data.replace(os.path.abspath(w).encode(), b"WORK")
     print(hashlib.sha256(data).hexdigest(), rel)
 PYEOF
 }
