@@ -4,7 +4,8 @@
 #   scripts/deps.sh demo    - build + what `make demo` runs (python3 for the loopback stand-ins)
 #   scripts/deps.sh test    - build + what the test tiers and benchmarks use (Node.js, python3
 #                             packages, Open MPI, clang, Slurm and munge for the single-node
-#                             cluster test), then the npm oracle packages (lockfile)
+#                             cluster test, Chromium to load blalm report headless), then the
+#                             npm oracle packages (lockfile)
 # Prints one line per phase; apt's and npm's own output goes to .work/deps.log,
 # which an error names.
 set -euo pipefail
@@ -15,7 +16,7 @@ build_pkgs=(build-essential pkg-config libcurl4-openssl-dev libzstd-dev zstd zli
             libssl-dev libpcre2-dev libutf8proc-dev libcjson-dev libopenblas-dev
             libsnappy-dev libxxhash-dev libhyphen-dev hyphen-en-us)
 demo_pkgs=(python3)
-test_pkgs=(python3 python3-numpy python3-pyphen python3-torch nodejs npm
+test_pkgs=(python3 python3-numpy python3-pyphen python3-torch nodejs npm chromium
            libopenmpi-dev openmpi-bin clang slurm-wlm munge)
 
 pkgs=("${build_pkgs[@]}")

@@ -1,0 +1,1342 @@
+/* report.c - `blalm report`: what a job did, as one self-contained HTML page.
+ *
+ * Three readers fill one struct rpt (work directory, corpora, run), then one
+ * writer turns it into HTML with inline SVG charts. The page has no script
+ * and loads nothing: every chart is an <svg> of fixed size inside a
+ * <figure class="chart" id="chart-..."> so a test can find its box. The
+ * numbers behind the charts are also embedded as JSON in
+ * <script type="application/json" id="report-data"> (data, not code), so a
+ * test can compare them with what the stages report. */
+#include "pipeline/report.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "corpora/corpora.h"
+#include "lib/attr.h"
+#include "lib/cli.h"
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/sbuf.h"
+#include "lib/utf8.h"
+#include "lib/work.h"
+
+#define RPT_SOURCES 12        /* sources charted one by one; the rest are "(other)" */
+#define RPT_SETS 64
+#define RPT_RULES 64
+#define RPT_LLM_MODELS 8
+#define RPT_EXAMPLES_PER_KIND 2
+#define RPT_EXAMPLES 40
+#define RPT_SNIPPET 400       /* bytes of text shown per example */
+#define FRE_BINS 12           /* <0, [0,10), ..., [90,100), >=100 */
+#define LLM_BINS 7            /* 0..5, then "no score" */
+#define FATE_KINDS 7
+
+static const char *const fate_kind_name[FATE_KINDS] = {
+    "train", "dev", "duplicate", "not in parent corpus", "budget full", "source quota full", "other"};
+
+typedef struct src_stats {
+    char name[128];
+    uint64_t docs, words;
+    uint64_t llm[LLM_BINS];
+    uint64_t fre[FRE_BINS];
+} src_stats;
+
+typedef struct size_count {
+    uint64_t size, docs;
+} size_count;
+
+typedef struct example {
+    char *id, *source, *where, *text, *decision, *kind;
+    int kept;
+    uint64_t words;
+} example;
+
+typedef struct corpus_fates {
+    char name[64];
+    uint64_t docs[FATE_KINDS], words[FATE_KINDS];
+} corpus_fates;
+
+typedef struct run_point {
+    double x, y;
+} run_point;
+
+typedef struct series {
+    char name[96];
+    run_point *p;
+    size_t n, cap;
+} series;
+
+typedef struct rpt {
+    /* work */
+    const char *work;
+    uint64_t docs, words, files;
+    src_stats src[RPT_SOURCES + 1];
+    int nsrc;
+    int have_llm, have_fre, have_dedup, have_decisions;
+    char *verdict_set[RPT_SETS];      /* tagger sets with a "pass" verdict */
+    uint64_t verdict_pass[RPT_SETS], verdict_docs[RPT_SETS];
+    int nverdict;
+    char *rule[RPT_RULES];            /* assemble's rules, by index */
+    int nrules;
+    uint64_t rule_docs[RPT_RULES + 1], rule_words[RPT_RULES + 1];  /* [nrules]: "no words" */
+    uint64_t decided_docs, decided_words, eligible_docs, eligible_words;
+    corpus_fates fates[CORPORA_MAX];
+    int nfates;
+    size_count *clusters;
+    size_t nclusters;
+    char *llm_model[RPT_LLM_MODELS];
+    uint64_t llm_model_docs[RPT_LLM_MODELS];
+    int nllm_models;
+    uint64_t llm_scored, llm_errors;
+    example ex[RPT_EXAMPLES];
+    int nex;
+    /* corpora */
+    cJSON *manifests;                 /* array of manifest objects, or NULL */
+    /* run */
+    series loss, dev_loss, *alpha;
+    int nalpha;
+    cJSON *evals;                     /* array of eval.json objects, by words seen */
+    char *run_model;
+} rpt;
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (!d) abort();
+    memcpy(d, s, n);
+    return d;
+}
+
+static void series_add(series *s, double x, double y)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 256;
+        s->p = realloc(s->p, s->cap * sizeof *s->p);
+        if (!s->p) abort();
+    }
+    s->p[s->n].x = x;
+    s->p[s->n].y = y;
+    s->n++;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Parses a whole JSON file; NULL with e naming the file on any problem. */
+static cJSON *read_json_file(const char *path, blalm_err *e)
+{
+    char *text;
+    size_t len;
+    if (read_file(path, &text, &len, e) < 0) return NULL;
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j) {
+        size_t off = end ? (size_t)(end - text) : 0;
+        err_set(e, "%s: byte %zu: expected JSON (the file is not valid JSON)", path, off);
+    } else if (!cJSON_IsObject(j)) {
+        err_set(e, "%s: expected a JSON object", path);
+        cJSON_Delete(j);
+        j = NULL;
+    }
+    free(text);
+    return j;
+}
+
+static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+
+static int src_index(rpt *r, const char *name)
+{
+    for (int i = 0; i < r->nsrc; i++)
+        if (!strcmp(r->src[i].name, name)) return i;
+    if (r->nsrc < RPT_SOURCES) {
+        snprintf(r->src[r->nsrc].name, sizeof r->src[0].name, "%s", name);
+        return r->nsrc++;
+    }
+    if (r->nsrc == RPT_SOURCES) {
+        snprintf(r->src[r->nsrc].name, sizeof r->src[0].name, "(other sources)");
+        r->nsrc++;
+    }
+    return RPT_SOURCES;
+}
+
+/* The kind of a fate string as assemble writes it (corpora/assemble.c, fate_text). */
+static int fate_kind(const char *s)
+{
+    if (!strncmp(s, "train", 5)) return 0;
+    if (!strcmp(s, "dev")) return 1;
+    if (!strncmp(s, "duplicate", 9)) return 2;
+    if (!strncmp(s, "not in ", 7)) return 3;
+    if (!strncmp(s, "budget full", 11) || !strncmp(s, "dev budget full", 15)) return 4;
+    if (!strncmp(s, "source quota full", 17)) return 5;
+    return 6;
+}
+
+/* ---- the work directory ----------------------------------------------------- */
+
+typedef struct joined {
+    char path[RPT_SETS + 1][4352];
+    const char *name[RPT_SETS + 1];
+    int n;
+} joined;
+
+/* Keeps the first RPT_EXAMPLES_PER_KIND documents of each kind of decision. */
+static void add_example(rpt *r, const doc_file *f, const blalm_doc *d, uint64_t words, int kept,
+                        const char *kind, const char *decision)
+{
+    if (r->nex >= RPT_EXAMPLES) return;
+    int same = 0;
+    for (int i = 0; i < r->nex; i++)
+        if (!strcmp(r->ex[i].kind, kind)) same++;
+    if (same >= RPT_EXAMPLES_PER_KIND) return;
+    example *x = &r->ex[r->nex++];
+    sbuf b;
+    sb_init(&b);
+    sb_add(&b, d->id, d->id_len);
+    x->id = dup_str(sb_cstr(&b));
+    x->source = dup_str(f->source);
+    sb_reset(&b);
+    sb_printf(&b, "%s row %llu", f->rel, (unsigned long long)d->row);
+    x->where = dup_str(sb_cstr(&b));
+    size_t n = utf8_prefix(d->text, d->text_len, RPT_SNIPPET);
+    x->text = malloc(n + 8);
+    if (!x->text) abort();
+    memcpy(x->text, d->text, n);
+    x->text[n] = 0;
+    if (n < d->text_len) memcpy(x->text + n, " \xe2\x80\xa6", 5);  /* " ..." */
+    x->decision = dup_str(decision);
+    x->kind = dup_str(kind);
+    x->kept = kept;
+    x->words = words;
+    sb_free(&b);
+}
+
+static double num_or_nan(const cJSON *o, const char *k)
+{
+    const cJSON *v = get(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void count_cluster(rpt *r, uint64_t size)
+{
+    for (size_t i = 0; i < r->nclusters; i++)
+        if (r->clusters[i].size == size) {
+            r->clusters[i].docs++;
+            return;
+        }
+    r->clusters = realloc(r->clusters, (r->nclusters + 1) * sizeof *r->clusters);
+    if (!r->clusters) abort();
+    r->clusters[r->nclusters].size = size;
+    r->clusters[r->nclusters++].docs = 1;
+}
+
+static int verdict_index(rpt *r, const char *set)
+{
+    for (int i = 0; i < r->nverdict; i++)
+        if (!strcmp(r->verdict_set[i], set)) return i;
+    if (r->nverdict == RPT_SETS) return -1;
+    r->verdict_set[r->nverdict] = dup_str(set);
+    return r->nverdict++;
+}
+
+static void note_llm_model(rpt *r, const char *m)
+{
+    for (int i = 0; i < r->nllm_models; i++)
+        if (!strcmp(r->llm_model[i], m)) {
+            r->llm_model_docs[i]++;
+            return;
+        }
+    if (r->nllm_models == RPT_LLM_MODELS) return;
+    r->llm_model[r->nllm_models] = dup_str(m);
+    r->llm_model_docs[r->nllm_models++] = 1;
+}
+
+/* One document with its joined sets; dec is the "assemble" decision or NULL. */
+static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *const *names, int n,
+                     cJSON **sets, const cJSON *dec)
+{
+    const cJSON *read = NULL, *dedup = NULL, *llm = NULL;
+    char first_fail[256] = "";
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(names[i], "readability")) read = sets[i];
+        else if (!strcmp(names[i], "dedup")) dedup = sets[i];
+        else if (!strcmp(names[i], "edu_llm")) llm = sets[i];
+        const cJSON *pass = get(sets[i], "pass");
+        if (cJSON_IsBool(pass)) {
+            int v = verdict_index(r, names[i]);
+            if (v >= 0) {
+                r->verdict_docs[v]++;
+                if (cJSON_IsTrue(pass)) r->verdict_pass[v]++;
+            }
+            if (!cJSON_IsTrue(pass) && !first_fail[0]) {
+                const cJSON *why = get(sets[i], "reason");
+                snprintf(first_fail, sizeof first_fail, "%s: %s", names[i],
+                         cJSON_IsString(why) ? why->valuestring : "fails");
+            }
+        }
+    }
+    const cJSON *dw = dec ? get(dec, "words") : NULL;
+    uint64_t words = cJSON_IsNumber(dw) ? (uint64_t)dw->valuedouble : words_in(d->text, d->text_len);
+    int s = src_index(r, f->source);
+    src_stats *st = &r->src[s];
+    st->docs++;
+    st->words += words;
+    r->docs++;
+    r->words += words;
+    if (read) {
+        double fre = num_or_nan(read, "flesch_reading_ease");
+        if (isfinite(fre)) {
+            int b = fre < 0 ? 0 : fre >= 100 ? FRE_BINS - 1 : 1 + (int)(fre / 10);
+            st->fre[b]++;
+            r->have_fre = 1;
+        }
+    }
+    if (llm) {
+        r->have_llm = 1;
+        const cJSON *sel = get(llm, "selected");
+        const cJSON *sc = get(llm, "score");
+        if (cJSON_IsNumber(sc) && sc->valuedouble >= 0 && sc->valuedouble <= 5) {
+            st->llm[(int)sc->valuedouble]++;
+            r->llm_scored++;
+        } else if (!cJSON_IsFalse(sel)) {
+            st->llm[LLM_BINS - 1]++;
+        }
+        if (cJSON_IsString(get(llm, "error")) && get(llm, "error")->valuestring[0]) r->llm_errors++;
+        const cJSON *m = get(llm, "model");
+        if (cJSON_IsString(m) && m->valuestring[0]) note_llm_model(r, m->valuestring);
+    }
+    if (dedup) {
+        const cJSON *cs = get(dedup, "cluster_size");
+        if (cJSON_IsNumber(cs) && cs->valuedouble >= 1) {
+            count_cluster(r, (uint64_t)cs->valuedouble);
+            r->have_dedup = 1;
+        }
+    }
+    char decision[512], kind[512];
+    int kept = 0;
+    if (dec) {
+        r->decided_docs++;
+        r->decided_words += words;
+        const cJSON *by = get(dec, "excluded_by");
+        if (cJSON_IsObject(by)) {
+            const cJSON *ix = get(by, "index"), *rule = get(by, "rule");
+            int k = cJSON_IsNumber(ix) && ix->valuedouble >= 0 && ix->valuedouble < RPT_RULES
+                        ? (int)ix->valuedouble : -1;
+            if (k >= r->nrules) {
+                for (int q = r->nrules; q <= k; q++) r->rule[q] = NULL;
+                r->nrules = k + 1;
+            }
+            if (k >= 0 && !r->rule[k] && cJSON_IsString(rule)) r->rule[k] = dup_str(rule->valuestring);
+            int slot = k >= 0 ? k : RPT_RULES;
+            r->rule_docs[slot]++;
+            r->rule_words[slot] += words;
+            if (k >= 0)
+                snprintf(decision, sizeof decision, "excluded by rules[%d]: %s", k,
+                         cJSON_IsString(rule) ? rule->valuestring : "?");
+            else
+                snprintf(decision, sizeof decision, "excluded: no words");
+            snprintf(kind, sizeof kind, "%s", decision);
+        } else {
+            r->eligible_docs++;
+            r->eligible_words += words;
+        }
+        /* each corpus's fate; an excluded document is counted under its rule */
+        const cJSON *cor = get(dec, "corpora"), *it;
+        int k = 0;
+        cJSON_ArrayForEach(it, cor) {
+            if (!cJSON_IsString(it) || k >= CORPORA_MAX) continue;
+            if (k >= r->nfates) {
+                snprintf(r->fates[k].name, sizeof r->fates[k].name, "%s", it->string);
+                r->nfates = k + 1;
+            }
+            if (!cJSON_IsObject(by)) {
+                int fk = fate_kind(it->valuestring);
+                r->fates[k].docs[fk]++;
+                r->fates[k].words[fk] += words;
+                if (k == 0) {   /* the example's fate: the first corpus's */
+                    kept = fk <= 1;
+                    snprintf(decision, sizeof decision, "%s: %s", it->string, it->valuestring);
+                    snprintf(kind, sizeof kind, "%s: %s", it->string, fate_kind_name[fk]);
+                }
+            }
+            k++;
+        }
+        if (!cJSON_IsObject(by) && !k) {
+            snprintf(decision, sizeof decision, "eligible (no corpus recorded)");
+            snprintf(kind, sizeof kind, "%s", decision);
+        }
+    } else {
+        kept = !first_fail[0];
+        snprintf(decision, sizeof decision, "%s", kept ? "passes every tagger verdict" : first_fail);
+        snprintf(kind, sizeof kind, "%s", decision);
+    }
+    add_example(r, f, d, words, kept, kind, decision);
+}
+
+static int read_work(rpt *r, const char *work, blalm_err *e)
+{
+    if (!is_dir(work)) return err_set(e, "%s: no such work directory", work);
+    work_dirs w;
+    if (work_dirs_init(&w, work, NULL, NULL, e) < 0) return -1;
+    if (!is_dir(w.docs)) return err_set(e, "%s: no documents folder (expected WORK/docs)", w.docs);
+    doc_file *files = NULL;
+    size_t nfiles = 0;
+    if (docs_walk(w.docs, &files, &nfiles, e) < 0) return -1;
+    r->files = nfiles;
+    attr_schema *schema = NULL;
+    if (is_dir(w.attrs) && !(schema = schema_scan(w.attrs, e))) {
+        docs_walk_free(files, nfiles);
+        return -1;
+    }
+    char dec_dir[4400];
+    snprintf(dec_dir, sizeof dec_dir, "%s/assemble/decisions", w.state);
+    {   /* assemble's rules in order, so a rule that excluded nothing still shows */
+        char p[4500];
+        snprintf(p, sizeof p, "%s/run.json", dec_dir);
+        if (file_exists(p)) {
+            cJSON *run = read_json_file(p, e);
+            if (!run) goto fail;
+            const cJSON *rules = get(get(run, "config"), "rules"), *it;
+            cJSON_ArrayForEach(it, rules) {
+                if (r->nrules < RPT_RULES && cJSON_IsString(it)) r->rule[r->nrules++] = dup_str(it->valuestring);
+            }
+            cJSON_Delete(run);
+        }
+    }
+    int nsets = schema ? schema_nsets(schema) : 0;
+    if (nsets > RPT_SETS) nsets = RPT_SETS;
+    cJSON *sets[RPT_SETS + 1];
+    for (size_t fi = 0; fi < nfiles; fi++) {
+        const doc_file *f = &files[fi];
+        joined j;
+        j.n = 0;
+        for (int i = 0; i < nsets; i++) {
+            attr_path_for(&w, schema_set(schema, i), f->rel, j.path[j.n], sizeof j.path[0]);
+            if (file_exists(j.path[j.n])) j.name[j.n++] = schema_set(schema, i);
+        }
+        char stem[4096];
+        doc_rel_stem(f->rel, stem, sizeof stem);
+        int dec = -1;
+        snprintf(j.path[j.n], sizeof j.path[0], "%s/%s.jsonl.zst", dec_dir, stem);
+        if (file_exists(j.path[j.n])) {
+            j.name[j.n] = "assemble";
+            dec = j.n++;
+            r->have_decisions = 1;
+        }
+        const char *pp[RPT_SETS + 1];
+        for (int i = 0; i < j.n; i++) pp[i] = j.path[i];
+        doc_opts dopts = {.default_source = f->source, .id_stem = f->id_stem};
+        attr_join *aj = attrj_open(f->path, &dopts, pp, j.name, j.n, e);
+        if (!aj) goto fail;
+        blalm_doc d;
+        int rc;
+        int nattr = dec >= 0 ? j.n - 1 : j.n;   /* the decisions are last */
+        while ((rc = attrj_next(aj, &d, sets, e)) == 1)
+            take_doc(r, f, &d, j.name, nattr, sets, dec >= 0 ? sets[dec] : NULL);
+        attrj_close(aj);
+        if (rc < 0) goto fail;
+    }
+    r->work = work;
+    schema_free(schema);
+    docs_walk_free(files, nfiles);
+    return 0;
+fail:
+    schema_free(schema);
+    docs_walk_free(files, nfiles);
+    return -1;
+}
+
+/* ---- corpora and run ------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Sorted names of dir's entries for which keep() holds; NULL on error. */
+static char **list_dir(const char *dir, int (*keep)(const char *dir, const char *name), size_t *n,
+                       blalm_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        err_errno(e, "%s", dir);
+        return NULL;
+    }
+    char **v = NULL;
+    size_t cnt = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || !keep(dir, de->d_name)) continue;
+        v = realloc(v, (cnt + 1) * sizeof *v);
+        if (!v) abort();
+        v[cnt++] = dup_str(de->d_name);
+    }
+    closedir(d);
+    if (cnt) qsort(v, cnt, sizeof *v, cmp_str);
+    *n = cnt;
+    if (!v) v = calloc(1, sizeof *v);
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static int has_manifest(const char *dir, const char *name)
+{
+    char p[8200];
+    snprintf(p, sizeof p, "%s/%s/manifest.json", dir, name);
+    return file_exists(p);
+}
+
+static int read_corpora(rpt *r, const char *dir, blalm_err *e)
+{
+    if (!is_dir(dir)) return err_set(e, "%s: no such corpora directory", dir);
+    size_t n;
+    char **names = list_dir(dir, has_manifest, &n, e);
+    if (!names) return -1;
+    r->manifests = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        char p[8200];
+        snprintf(p, sizeof p, "%s/%s/manifest.json", dir, names[i]);
+        cJSON *m = read_json_file(p, e);
+        if (!m) goto fail;
+        if (!cJSON_IsNumber(get(m, "budget")) || !cJSON_IsNumber(get(m, "words")) ||
+            !cJSON_IsObject(get(m, "sources"))) {
+            cJSON_Delete(m);
+            err_set(e, "%s: expected a manifest with \"budget\", \"words\" and \"sources\"", p);
+            goto fail;
+        }
+        if (!get(m, "corpus")) cJSON_AddStringToObject(m, "corpus", names[i]);
+        cJSON_AddItemToArray(r->manifests, m);
+    }
+    free_list(names, n);
+    return 0;
+fail:
+    free_list(names, n);
+    return -1;
+}
+
+static int is_eval_json(const char *dir, const char *name)
+{
+    (void)dir;
+    size_t n = strlen(name);
+    return (n > 10 && !strcmp(name + n - 10, ".eval.json")) ||
+           (n > 15 && !strcmp(name + n - 15, ".eval_fast.json"));
+}
+
+static int cmp_eval(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    double wx = num_or_nan(x, "words_seen"), wy = num_or_nan(y, "words_seen");
+    if (wx < wy) return -1;
+    if (wx > wy) return 1;
+    return strcmp(get(x, "file")->valuestring, get(y, "file")->valuestring);
+}
+
+static int read_log(rpt *r, const char *path, blalm_err *e)
+{
+    char *text;
+    size_t len;
+    if (read_file(path, &text, &len, e) < 0) return -1;
+    size_t line = 0;
+    int rc = 0;
+    snprintf(r->loss.name, sizeof r->loss.name, "train loss");
+    snprintf(r->dev_loss.name, sizeof r->dev_loss.name, "dev loss");
+    for (char *s = text, *nl; s < text + len && !rc; s = nl + 1) {
+        nl = memchr(s, '\n', (size_t)(text + len - s));
+        if (!nl) nl = text + len;
+        line++;
+        size_t n = (size_t)(nl - s);
+        if (!n) continue;
+        cJSON *j = cJSON_ParseWithLength(s, n);
+        const cJSON *step = get(j, "step");
+        if (!cJSON_IsObject(j) || !cJSON_IsNumber(step)) {
+            rc = err_set(e, "%s:%zu: expected a JSON object with a numeric \"step\" (a training log line)",
+                         path, line);
+        } else {
+            double x = step->valuedouble, v;
+            if (isfinite(v = num_or_nan(j, "loss"))) series_add(&r->loss, x, v);
+            if (isfinite(v = num_or_nan(j, "dev_loss"))) series_add(&r->dev_loss, x, v);
+            const cJSON *al = get(j, "swa_alpha");
+            if (cJSON_IsArray(al)) {
+                int k = cJSON_GetArraySize(al);
+                if (k > r->nalpha) {
+                    r->alpha = realloc(r->alpha, (size_t)k * sizeof *r->alpha);
+                    if (!r->alpha) abort();
+                    for (int q = r->nalpha; q < k; q++) {
+                        memset(&r->alpha[q], 0, sizeof r->alpha[q]);
+                        snprintf(r->alpha[q].name, sizeof r->alpha[q].name, "layer %d", q);
+                    }
+                    r->nalpha = k;
+                }
+                for (int q = 0; q < k; q++) {
+                    const cJSON *a = cJSON_GetArrayItem(al, q);
+                    if (cJSON_IsNumber(a)) series_add(&r->alpha[q], x, a->valuedouble);
+                }
+            }
+        }
+        cJSON_Delete(j);
+    }
+    free(text);
+    return rc;
+}
+
+static int read_run(rpt *r, const char *run, blalm_err *e)
+{
+    if (!is_dir(run)) return err_set(e, "%s: no such run directory", run);
+    char p[8200];
+    snprintf(p, sizeof p, "%s/log.jsonl", run);
+    if (file_exists(p) && read_log(r, p, e) < 0) return -1;
+    snprintf(p, sizeof p, "%s/config.json", run);
+    if (file_exists(p)) {
+        cJSON *c = read_json_file(p, e);
+        if (!c) return -1;
+        const cJSON *name = get(get(c, "model"), "name");
+        if (!cJSON_IsString(name)) name = get(c, "name");
+        if (cJSON_IsString(name)) r->run_model = dup_str(name->valuestring);
+        cJSON_Delete(c);
+    }
+    char dir[8200];
+    snprintf(dir, sizeof dir, "%s/checkpoints", run);
+    r->evals = cJSON_CreateArray();
+    if (!is_dir(dir)) return 0;
+    size_t n;
+    char **names = list_dir(dir, is_eval_json, &n, e);
+    if (!names) return -1;
+    cJSON **v = calloc(n + 1, sizeof *v);
+    if (!v) abort();
+    int rc = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        cJSON *j = read_json_file(p, e);
+        if (!j) {
+            rc = -1;
+        } else if (!cJSON_IsObject(get(j, "tasks"))) {
+            rc = err_set(e, "%s: expected an eval.json with a \"tasks\" object", p);
+            cJSON_Delete(j);
+        } else {
+            cJSON_AddStringToObject(j, "file", names[i]);
+            v[k++] = j;
+        }
+    }
+    if (k) qsort(v, k, sizeof *v, cmp_eval);
+    for (size_t i = 0; i < k; i++) {
+        if (rc) cJSON_Delete(v[i]);
+        else cJSON_AddItemToArray(r->evals, v[i]);
+    }
+    free(v);
+    free_list(names, n);
+    return rc;
+}
+
+/* ---- HTML ------------------------------------------------------------------------ */
+
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                      "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
+#define NPALETTE (sizeof palette / sizeof palette[0])
+#define CHART_W 760
+#define CHART_H 260
+
+/* Text as HTML: invalid UTF-8 and control characters become U+FFFD, markup
+ * characters become entities, so any document text is shown as text. */
+static void esc_n(sbuf *b, const char *s, size_t n)
+{
+    char *clean = malloc(3 * n + 1);
+    if (!clean) abort();
+    size_t m;
+    utf8_sanitize(s, n, clean, &m);
+    for (size_t i = 0; i < m; i++) {
+        unsigned char c = (unsigned char)clean[i];
+        switch (c) {
+        case '&': sb_adds(b, "&amp;"); break;
+        case '<': sb_adds(b, "&lt;"); break;
+        case '>': sb_adds(b, "&gt;"); break;
+        case '"': sb_adds(b, "&quot;"); break;
+        case '\'': sb_adds(b, "&#39;"); break;
+        default:
+            if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) sb_adds(b, "\xef\xbf\xbd");
+            else sb_addc(b, (char)c);
+        }
+    }
+    free(clean);
+}
+
+static void esc(sbuf *b, const char *s) { esc_n(b, s, strlen(s)); }
+
+static void fmt_count(char *out, size_t cap, double v)
+{
+    if (!isfinite(v)) snprintf(out, cap, "-");
+    else if (fabs(v) >= 1e9) snprintf(out, cap, "%.2fG", v / 1e9);
+    else if (fabs(v) >= 1e6) snprintf(out, cap, "%.2fM", v / 1e6);
+    else if (fabs(v) >= 1e4) snprintf(out, cap, "%.1fk", v / 1e3);
+    else if (v == floor(v)) snprintf(out, cap, "%.0f", v);
+    else snprintf(out, cap, "%.4g", v);
+}
+
+static void chart_open(sbuf *b, const char *id, const char *title, int h)
+{
+    sb_printf(b, "<figure class=\"chart\" id=\"chart-%s\"><figcaption>", id);
+    esc(b, title);
+    sb_printf(b, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                 "viewBox=\"0 0 %d %d\" role=\"img\">\n",
+              CHART_W, h, CHART_W, h);
+}
+
+static void chart_close(sbuf *b) { sb_adds(b, "</svg></figure>\n"); }
+
+static void svg_text(sbuf *b, double x, double y, const char *anchor, const char *s)
+{
+    sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y, anchor);
+    esc(b, s);
+    sb_adds(b, "</text>\n");
+}
+
+static void legend(sbuf *b, const char *const *names, int n, int x0)
+{
+    for (int i = 0; i < n && i < 14; i++) {
+        sb_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>", x0, 16 + 16 * i,
+                  palette[i % NPALETTE]);
+        svg_text(b, x0 + 14, 25 + 16 * i, "start", names[i]);
+    }
+}
+
+/* Grouped bars: ncat categories along x, nser series per category; v[s*ncat + c]. */
+static void bar_chart(sbuf *b, const char *id, const char *title, const char *const *cats, int ncat,
+                      const char *const *sers, int nser, const double *v, const char *ylabel)
+{
+    const int L = 60, R = 170, T = 12, B = 40, h = CHART_H;
+    double max = 0;
+    for (int i = 0; i < ncat * nser; i++)
+        if (v[i] > max) max = v[i];
+    if (max <= 0) max = 1;
+    chart_open(b, id, title, h);
+    double pw = CHART_W - L - R, ph = h - T - B, cw = pw / ncat, bw = cw * 0.8 / (nser ? nser : 1);
+    sb_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", L, T + ph, L + pw, T + ph);
+    sb_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\"/>\n", L, T, L, T + ph);
+    for (int t = 0; t <= 2; t++) {
+        char s[32];
+        fmt_count(s, sizeof s, max * t / 2);
+        svg_text(b, L - 4, T + ph - ph * t / 2 + 4, "end", s);
+    }
+    svg_text(b, 12, T + ph / 2, "middle", "");
+    for (int c = 0; c < ncat; c++) {
+        for (int s = 0; s < nser; s++) {
+            double val = v[s * ncat + c], bh = ph * val / max;
+            char tip[64];
+            fmt_count(tip, sizeof tip, val);
+            sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
+                      L + c * cw + cw * 0.1 + s * bw, T + ph - bh, bw, bh, palette[s % NPALETTE]);
+            esc(b, sers[s]);
+            sb_printf(b, ", %s: %s</title></rect>\n", cats[c], tip);
+        }
+        svg_text(b, L + c * cw + cw / 2, T + ph + 16, "middle", cats[c]);
+    }
+    svg_text(b, L + pw / 2, h - 6, "middle", ylabel);
+    legend(b, sers, nser, CHART_W - R + 12);
+    chart_close(b);
+}
+
+/* Lines of (x, y) points, with a dot at each point when there are few. */
+static void line_chart(sbuf *b, const char *id, const char *title, const series *s, int ns,
+                       const char *xlabel)
+{
+    const int L = 60, R = 170, T = 12, B = 40, h = CHART_H;
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < ns; i++)
+        for (size_t k = 0; k < s[i].n; k++) {
+            x0 = fmin(x0, s[i].p[k].x), x1 = fmax(x1, s[i].p[k].x);
+            y0 = fmin(y0, s[i].p[k].y), y1 = fmax(y1, s[i].p[k].y);
+        }
+    if (!(x1 > x0)) x0 -= 1, x1 += 1;
+    if (!(y1 > y0)) y0 -= 0.5, y1 += 0.5;
+    double pad = (y1 - y0) * 0.05;
+    y0 -= pad, y1 += pad;
+    double pw = CHART_W - L - R, ph = h - T - B;
+    chart_open(b, id, title, h);
+    sb_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", L, T + ph, L + pw, T + ph);
+    sb_printf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\"/>\n", L, T, L, T + ph);
+    char t[32];
+    for (int k = 0; k <= 2; k++) {
+        fmt_count(t, sizeof t, y0 + (y1 - y0) * k / 2);
+        svg_text(b, L - 4, T + ph - ph * k / 2 + 4, "end", t);
+        fmt_count(t, sizeof t, x0 + (x1 - x0) * k / 2);
+        svg_text(b, L + pw * k / 2, T + ph + 16, "middle", t);
+    }
+    svg_text(b, L + pw / 2, h - 6, "middle", xlabel);
+    const char *names[64];
+    for (int i = 0; i < ns && i < 64; i++) {
+        names[i] = s[i].name;
+        const char *col = palette[i % NPALETTE];
+        sb_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
+        for (size_t k = 0; k < s[i].n; k++)
+            sb_printf(b, "%.1f,%.1f ", L + pw * (s[i].p[k].x - x0) / (x1 - x0),
+                      T + ph - ph * (s[i].p[k].y - y0) / (y1 - y0));
+        sb_adds(b, "\"/>\n");
+        if (s[i].n <= 40)
+            for (size_t k = 0; k < s[i].n; k++)
+                sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>",
+                          L + pw * (s[i].p[k].x - x0) / (x1 - x0),
+                          T + ph - ph * (s[i].p[k].y - y0) / (y1 - y0), col);
+    }
+    legend(b, names, ns < 64 ? ns : 64, CHART_W - R + 12);
+    chart_close(b);
+}
+
+typedef struct hbar {
+    char label[160];
+    double docs, words;
+    const char *note;
+} hbar;
+
+/* One horizontal bar per row, length by words, labelled with documents and words. */
+static void funnel_chart(sbuf *b, const char *id, const char *title, const hbar *rows, int n)
+{
+    const int L = 300, R = 170, T = 8, rowh = 22;
+    int h = T + rowh * n + 10;
+    double max = 0;
+    for (int i = 0; i < n; i++) max = fmax(max, rows[i].words);
+    if (max <= 0) max = 1;
+    double pw = CHART_W - L - R;
+    chart_open(b, id, title, h);
+    for (int i = 0; i < n; i++) {
+        double y = T + rowh * i, w = pw * rows[i].words / max;
+        svg_text(b, L - 6, y + 15, "end", rows[i].label);
+        sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"%s\"/>", L, y + 2,
+                  w > 0 && w < 1 ? 1.0 : w, palette[(rows[i].note ? 1 : 0)]);
+        char d[32], wd[32], s[96];
+        fmt_count(d, sizeof d, rows[i].docs);
+        fmt_count(wd, sizeof wd, rows[i].words);
+        snprintf(s, sizeof s, "%s docs, %s words", d, wd);
+        svg_text(b, L + w + 6, y + 15, "start", s);
+    }
+    chart_close(b);
+}
+
+static void absent(sbuf *b, const char *what)
+{
+    sb_adds(b, "<p class=\"absent\">No data: ");
+    esc(b, what);
+    sb_adds(b, "</p>\n");
+}
+
+static void num_cell(sbuf *b, double v)
+{
+    char s[48];
+    if (v == floor(v) && fabs(v) < 1e15) snprintf(s, sizeof s, "%.0f", v);
+    else snprintf(s, sizeof s, "%.4g", v);
+    sb_printf(b, "<td class=\"n\">%s</td>", s);
+}
+
+static int stand_in(const char *model) { return strstr(model, "stand-in") != NULL; }
+
+static void section_llm_model(sbuf *b, const rpt *r)
+{
+    sb_adds(b, "<section id=\"llm\"><h2>LLM scorer</h2>\n");
+    if (!r->nllm_models) {
+        absent(b, "no edu_llm attribute set with a model name (blalm score has not run on this work directory)");
+    } else {
+        sb_adds(b, "<ul>");
+        for (int i = 0; i < r->nllm_models; i++) {
+            sb_adds(b, "<li>model <code>");
+            esc(b, r->llm_model[i]);
+            sb_printf(b, "</code>: %llu documents", (unsigned long long)r->llm_model_docs[i]);
+            if (stand_in(r->llm_model[i]))
+                sb_adds(b, " <strong class=\"standin\">STAND-IN endpoint: the scores are not a model's "
+                           "judgement</strong>");
+            sb_adds(b, "</li>");
+        }
+        sb_printf(b, "</ul><p>%llu documents scored, %llu with an error.</p>\n",
+                  (unsigned long long)r->llm_scored, (unsigned long long)r->llm_errors);
+    }
+    sb_adds(b, "</section>\n");
+}
+
+static void section_funnel(sbuf *b, const rpt *r)
+{
+    sb_adds(b, "<section id=\"funnel\"><h2>Funnel: documents and words through each rule</h2>\n");
+    if (!r->have_decisions) {
+        absent(b, "no assemble decisions under WORK/state/assemble/decisions (blalm assemble has not run)");
+    } else {
+        int n = 0;
+        hbar rows[RPT_RULES + 4 + 3 * CORPORA_MAX * FATE_KINDS];
+        double docs = (double)r->decided_docs, words = (double)r->decided_words;
+        snprintf(rows[n].label, sizeof rows[n].label, "all documents");
+        rows[n].docs = docs, rows[n].words = words, rows[n++].note = NULL;
+        for (int k = 0; k <= r->nrules; k++) {
+            int slot = k < r->nrules ? k : RPT_RULES;
+            if (k == r->nrules && !r->rule_docs[slot]) break;
+            docs -= (double)r->rule_docs[slot];
+            words -= (double)r->rule_words[slot];
+            if (k < r->nrules)
+                snprintf(rows[n].label, sizeof rows[n].label, "passes rules[%d] %s", k,
+                         r->rule[k] ? r->rule[k] : "?");
+            else
+                snprintf(rows[n].label, sizeof rows[n].label, "has words");
+            rows[n].docs = docs, rows[n].words = words, rows[n++].note = NULL;
+        }
+        for (int c = 0; c < r->nfates; c++) {
+            for (int kind = 0; kind < FATE_KINDS; kind++) {
+                if (!r->fates[c].docs[kind] && kind > 1) continue;
+                snprintf(rows[n].label, sizeof rows[n].label, "%s: %s", r->fates[c].name, fate_kind_name[kind]);
+                rows[n].docs = (double)r->fates[c].docs[kind];
+                rows[n].words = (double)r->fates[c].words[kind];
+                rows[n++].note = kind > 1 ? "dropped" : NULL;
+            }
+        }
+        funnel_chart(b, "funnel", "Documents left after each rule (bars: words), then each corpus's fates", rows, n);
+        sb_adds(b, "<table><tr><th>step</th><th>documents</th><th>words</th></tr>\n");
+        for (int i = 0; i < n; i++) {
+            sb_adds(b, "<tr><td>");
+            esc(b, rows[i].label);
+            sb_adds(b, "</td>");
+            num_cell(b, rows[i].docs);
+            num_cell(b, rows[i].words);
+            sb_adds(b, "</tr>\n");
+        }
+        sb_adds(b, "</table>\n");
+    }
+    if (r->nverdict) {
+        sb_adds(b, "<h3>Tagger verdicts (each alone)</h3><table><tr><th>set</th><th>pass</th><th>of</th></tr>\n");
+        for (int i = 0; i < r->nverdict; i++) {
+            sb_adds(b, "<tr><td>");
+            esc(b, r->verdict_set[i]);
+            sb_adds(b, "</td>");
+            num_cell(b, (double)r->verdict_pass[i]);
+            num_cell(b, (double)r->verdict_docs[i]);
+            sb_adds(b, "</tr>\n");
+        }
+        sb_adds(b, "</table>\n");
+    }
+    sb_adds(b, "</section>\n");
+}
+
+static void section_histograms(sbuf *b, const rpt *r)
+{
+    const char *sers[RPT_SOURCES + 1];
+    double v[(RPT_SOURCES + 1) * FRE_BINS];
+    for (int s = 0; s < r->nsrc; s++) sers[s] = r->src[s].name;
+    sb_adds(b, "<section id=\"scores\"><h2>LLM score per source</h2>\n");
+    if (!r->have_llm) {
+        absent(b, "no edu_llm attribute set (blalm score has not run)");
+    } else {
+        static const char *const cats[LLM_BINS] = {"0", "1", "2", "3", "4", "5", "no score"};
+        for (int s = 0; s < r->nsrc; s++)
+            for (int c = 0; c < LLM_BINS; c++) v[s * LLM_BINS + c] = (double)r->src[s].llm[c];
+        bar_chart(b, "llm-score", "Documents by LLM score (0-5), per source", cats, LLM_BINS, sers, r->nsrc, v,
+                  "edu_llm.score");
+    }
+    sb_adds(b, "</section>\n<section id=\"readability\"><h2>Readability per source</h2>\n");
+    if (!r->have_fre) {
+        absent(b, "no readability attribute set (blalm tag has not run)");
+    } else {
+        static const char *const cats[FRE_BINS] = {"<0", "0", "10", "20", "30", "40", "50",
+                                                   "60", "70", "80", "90", "100+"};
+        for (int s = 0; s < r->nsrc; s++)
+            for (int c = 0; c < FRE_BINS; c++) v[s * FRE_BINS + c] = (double)r->src[s].fre[c];
+        bar_chart(b, "readability", "Documents by Flesch reading ease (bins of 10), per source", cats, FRE_BINS,
+                  sers, r->nsrc, v, "readability.flesch_reading_ease");
+    }
+    sb_adds(b, "</section>\n");
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    const size_count *x = a, *y = b;
+    return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static void section_dedup(sbuf *b, rpt *r)
+{
+    sb_adds(b, "<section id=\"dedup\"><h2>Dedup cluster sizes</h2>\n");
+    if (!r->have_dedup) {
+        absent(b, "no dedup attribute set (blalm dedup has not run)");
+    } else {
+        qsort(r->clusters, r->nclusters, sizeof *r->clusters, cmp_size);
+        /* bins 1, 2, 3-4, 5-8, ..., so that one huge cluster does not hide the rest */
+        const char *cats[24];
+        char labels[24][32];
+        double v[24] = {0};
+        int nb = 0;
+        for (size_t i = 0; i < r->nclusters; i++) {
+            uint64_t s = r->clusters[i].size;
+            int bin = 0;
+            while (bin < 23 && (1ULL << bin) < s) bin++;
+            if (bin + 1 > nb) nb = bin + 1;
+            v[bin] += (double)r->clusters[i].docs / (double)s;
+        }
+        for (int i = 0; i < nb; i++) {
+            uint64_t lo = i ? (1ULL << (i - 1)) + 1 : 1, hi = 1ULL << i;
+            if (lo == hi) snprintf(labels[i], sizeof labels[i], "%llu", (unsigned long long)hi);
+            else snprintf(labels[i], sizeof labels[i], "%llu-%llu", (unsigned long long)lo, (unsigned long long)hi);
+            cats[i] = labels[i];
+        }
+        static const char *const sers[1] = {"clusters"};
+        bar_chart(b, "dedup", "Clusters by size (documents per cluster)", cats, nb, sers, 1, v, "cluster size");
+        sb_adds(b, "<table><tr><th>cluster size</th><th>clusters</th><th>documents</th></tr>\n");
+        for (size_t i = 0; i < r->nclusters; i++) {
+            sb_printf(b, "<tr><td>%llu</td>", (unsigned long long)r->clusters[i].size);
+            num_cell(b, (double)r->clusters[i].docs / (double)r->clusters[i].size);
+            num_cell(b, (double)r->clusters[i].docs);
+            sb_adds(b, "</tr>\n");
+        }
+        sb_adds(b, "</table>\n");
+    }
+    sb_adds(b, "</section>\n");
+}
+
+/* Per corpus one stacked bar of words per source, the budget marked. */
+static void section_corpora(sbuf *b, const rpt *r, const char *dir)
+{
+    sb_adds(b, "<section id=\"corpora\"><h2>Corpora: words per source against the budget</h2>\n");
+    int n = r->manifests ? cJSON_GetArraySize(r->manifests) : 0;
+    if (!dir) absent(b, "no --corpora given");
+    else if (!n) absent(b, "no corpus with a manifest.json under the --corpora folder");
+    if (n) {
+        const int L = 130, R = 170, T = 8, rowh = 34;
+        int h = T + rowh * n + 10;
+        double max = 1;
+        const char *srcs[64];
+        int nsrcs = 0;
+        const cJSON *m, *it;
+        cJSON_ArrayForEach(m, r->manifests) {
+            max = fmax(max, fmax(num_or_nan(m, "budget"), num_or_nan(m, "words")));
+            cJSON_ArrayForEach(it, get(m, "sources")) {
+                int k = 0;
+                while (k < nsrcs && strcmp(srcs[k], it->string)) k++;
+                if (k == nsrcs && nsrcs < 64) srcs[nsrcs++] = it->string;
+            }
+        }
+        double pw = CHART_W - L - R;
+        chart_open(b, "corpora", "Training words per source (bars) and the word budget (black line)", h);
+        int row = 0;
+        cJSON_ArrayForEach(m, r->manifests) {
+            double y = T + rowh * row++, x = L;
+            svg_text(b, L - 6, y + 18, "end", get(m, "corpus")->valuestring);
+            cJSON_ArrayForEach(it, get(m, "sources")) {
+                int k = 0;
+                while (k < nsrcs && strcmp(srcs[k], it->string)) k++;
+                double w = pw * num_or_nan(it, "words") / max;
+                if (!isfinite(w)) continue;
+                sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"20\" fill=\"%s\"/>", x, y + 4, w,
+                          palette[k % NPALETTE]);
+                x += w;
+            }
+            double bx = L + pw * num_or_nan(m, "budget") / max;
+            sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000\" stroke-width=\"3\"/>\n",
+                      bx, y, bx, y + 28);
+        }
+        legend(b, srcs, nsrcs, CHART_W - R + 12);
+        chart_close(b);
+        sb_adds(b, "<table><tr><th>corpus</th><th>track</th><th>source</th><th>train words</th><th>documents</th>"
+                   "<th>dev words</th><th>budget</th><th>fill</th></tr>\n");
+        cJSON_ArrayForEach(m, r->manifests) {
+            cJSON_ArrayForEach(it, get(m, "sources")) {
+                sb_adds(b, "<tr><td>");
+                esc(b, get(m, "corpus")->valuestring);
+                sb_adds(b, "</td><td>");
+                if (cJSON_IsString(get(m, "track"))) esc(b, get(m, "track")->valuestring);
+                sb_adds(b, "</td><td>");
+                esc(b, it->string);
+                sb_adds(b, "</td>");
+                num_cell(b, num_or_nan(it, "words"));
+                num_cell(b, num_or_nan(it, "documents"));
+                num_cell(b, num_or_nan(it, "dev_words"));
+                num_cell(b, num_or_nan(m, "budget"));
+                sb_printf(b, "<td class=\"n\">%.1f%%</td></tr>\n",
+                          100 * num_or_nan(it, "words") / num_or_nan(m, "budget"));
+            }
+        }
+        sb_adds(b, "</table>\n");
+    }
+    sb_adds(b, "</section>\n");
+}
+
+static void section_training(sbuf *b, const rpt *r, const char *run)
+{
+    sb_adds(b, "<section id=\"training\"><h2>Training</h2>\n");
+    if (r->run_model) {
+        sb_adds(b, "<p>model <code>");
+        esc(b, r->run_model);
+        sb_adds(b, "</code></p>\n");
+    }
+    if (!run) absent(b, "no --run given");
+    else if (!r->loss.n && !r->dev_loss.n) absent(b, "no loss in RUN/log.jsonl (training has not logged)");
+    else {
+        series s[2] = {r->loss, r->dev_loss};
+        line_chart(b, "loss", "Training and dev loss (nats per token)", s, 2, "step");
+    }
+    sb_adds(b, "<h3>DynMod &#945; per layer</h3>\n");
+    if (!r->nalpha) absent(b, run ? "no swa_alpha in the training log (the model has no DynMod mixing)" : "no --run given");
+    else line_chart(b, "alpha", "DynMod alpha per layer (swa_alpha)", r->alpha, r->nalpha, "step");
+    sb_adds(b, "</section>\n");
+}
+
+static void section_eval(sbuf *b, const rpt *r, const char *run)
+{
+    sb_adds(b, "<section id=\"eval\"><h2>Zero-shot evaluation across checkpoints</h2>\n");
+    int n = r->evals ? cJSON_GetArraySize(r->evals) : 0;
+    if (!run) absent(b, "no --run given");
+    else if (!n) absent(b, "no RUN/checkpoints/*.eval.json or *.eval_fast.json (blalm eval has not run)");
+    if (n) {
+        series task[32], field[32];
+        int nt = 0, nf = 0;
+        memset(task, 0, sizeof task);
+        memset(field, 0, sizeof field);
+        const cJSON *ev, *it;
+        cJSON_ArrayForEach(ev, r->evals) {
+            double x = num_or_nan(ev, "words_seen");
+            const cJSON *suite = get(ev, "suite");
+            const char *sfx = cJSON_IsString(suite) && !strcmp(suite->valuestring, "fast") ? " (fast)" : "";
+            cJSON_ArrayForEach(it, get(ev, "tasks")) {
+                double y = num_or_nan(it, "score");
+                char name[96];
+                snprintf(name, sizeof name, "%s%s", it->string, sfx);
+                int k = 0;
+                while (k < nt && strcmp(task[k].name, name)) k++;
+                if (k == nt && nt < 32) snprintf(task[nt++].name, sizeof task[0].name, "%s", name);
+                if (k < 32 && isfinite(y) && isfinite(x)) series_add(&task[k], x, y);
+            }
+            const cJSON *f;
+            cJSON_ArrayForEach(f, get(get(get(ev, "tasks"), "blimp"), "fields")) {
+                char name[96];
+                snprintf(name, sizeof name, "%s%s", f->string, sfx);
+                int k = 0;
+                while (k < nf && strcmp(field[k].name, name)) k++;
+                if (k == nf && nf < 32) snprintf(field[nf++].name, sizeof field[0].name, "%s", name);
+                if (k < 32 && cJSON_IsNumber(f) && isfinite(x)) series_add(&field[k], x, f->valuedouble);
+            }
+        }
+        line_chart(b, "eval-tasks", "Task scores by words seen", task, nt, "words seen");
+        if (nf) line_chart(b, "eval-blimp", "BLiMP accuracy per field by words seen", field, nf, "words seen");
+        else absent(b, "no BLiMP fields in the eval.json files");
+        sb_adds(b, "<table><tr><th>checkpoint</th><th>suite</th><th>words seen</th><th>task</th><th>score</th></tr>\n");
+        cJSON_ArrayForEach(ev, r->evals) {
+            cJSON_ArrayForEach(it, get(ev, "tasks")) {
+                sb_adds(b, "<tr><td>");
+                esc(b, get(ev, "file")->valuestring);
+                sb_adds(b, "</td><td>");
+                if (cJSON_IsString(get(ev, "suite"))) esc(b, get(ev, "suite")->valuestring);
+                sb_adds(b, "</td>");
+                num_cell(b, floor(num_or_nan(ev, "words_seen")));
+                sb_adds(b, "<td>");
+                esc(b, it->string);
+                sb_adds(b, "</td>");
+                num_cell(b, num_or_nan(it, "score"));
+                sb_adds(b, "</tr>\n");
+            }
+        }
+        sb_adds(b, "</table>\n");
+        for (int i = 0; i < 32; i++) free(task[i].p), free(field[i].p);
+    }
+    sb_adds(b, "</section>\n");
+}
+
+static void section_examples(sbuf *b, const rpt *r)
+{
+    sb_adds(b, "<section id=\"examples\"><h2>Example documents and the rule that decided each</h2>\n");
+    if (!r->nex) absent(b, "no documents under WORK/docs");
+    else {
+        sb_adds(b, "<table class=\"ex\"><tr><th>fate</th><th>decided by</th><th>document</th><th>words</th>"
+                   "<th>text (start)</th></tr>\n");
+        for (int k = 1; k >= 0; k--)
+            for (int i = 0; i < r->nex; i++) {
+                const example *x = &r->ex[i];
+                if (x->kept != k) continue;
+                sb_printf(b, "<tr class=\"%s\"><td>%s</td><td>", k ? "kept" : "dropped", k ? "kept" : "dropped");
+                esc(b, x->decision);
+                sb_adds(b, "</td><td>");
+                esc(b, x->id);
+                sb_adds(b, "<br><small>");
+                esc(b, x->where);
+                sb_adds(b, "</small></td>");
+                num_cell(b, (double)x->words);
+                sb_adds(b, "<td><div class=\"text\">");
+                esc(b, x->text);
+                sb_adds(b, "</div></td></tr>\n");
+            }
+        sb_adds(b, "</table>\n");
+    }
+    sb_adds(b, "</section>\n");
+}
+
+/* The numbers behind the charts, for tests and other tools. '<' is escaped so
+ * that no text can end the data block. */
+static void data_json(sbuf *b, const rpt *r)
+{
+    cJSON *j = cJSON_CreateObject(), *o, *a;
+    o = cJSON_AddObjectToObject(j, "work");
+    cJSON_AddNumberToObject(o, "files", (double)r->files);
+    cJSON_AddNumberToObject(o, "documents", (double)r->docs);
+    cJSON_AddNumberToObject(o, "words", (double)r->words);
+    if (r->have_decisions) {
+        o = cJSON_AddObjectToObject(j, "funnel");
+        cJSON_AddNumberToObject(o, "documents", (double)r->decided_docs);
+        cJSON_AddNumberToObject(o, "words", (double)r->decided_words);
+        a = cJSON_AddArrayToObject(o, "rules");
+        for (int k = 0; k < r->nrules; k++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "rule", r->rule[k] ? r->rule[k] : "?");
+            cJSON_AddNumberToObject(x, "excluded_documents", (double)r->rule_docs[k]);
+            cJSON_AddNumberToObject(x, "excluded_words", (double)r->rule_words[k]);
+            cJSON_AddItemToArray(a, x);
+        }
+        cJSON_AddNumberToObject(o, "no_words", (double)r->rule_docs[RPT_RULES]);
+        cJSON_AddNumberToObject(o, "eligible_documents", (double)r->eligible_docs);
+        cJSON_AddNumberToObject(o, "eligible_words", (double)r->eligible_words);
+        cJSON *c = cJSON_AddObjectToObject(o, "corpora");
+        for (int k = 0; k < r->nfates; k++) {
+            cJSON *x = cJSON_AddObjectToObject(c, r->fates[k].name);
+            for (int f = 0; f < FATE_KINDS; f++) {
+                cJSON *y = cJSON_AddObjectToObject(x, fate_kind_name[f]);
+                cJSON_AddNumberToObject(y, "documents", (double)r->fates[k].docs[f]);
+                cJSON_AddNumberToObject(y, "words", (double)r->fates[k].words[f]);
+            }
+        }
+    }
+    o = cJSON_AddObjectToObject(j, "sources");
+    for (int s = 0; s < r->nsrc; s++) {
+        cJSON *x = cJSON_AddObjectToObject(o, r->src[s].name);
+        cJSON_AddNumberToObject(x, "documents", (double)r->src[s].docs);
+        cJSON_AddNumberToObject(x, "words", (double)r->src[s].words);
+        double v[FRE_BINS];
+        for (int k = 0; k < LLM_BINS; k++) v[k] = (double)r->src[s].llm[k];
+        if (r->have_llm) cJSON_AddItemToObject(x, "llm_score", cJSON_CreateDoubleArray(v, LLM_BINS));
+        for (int k = 0; k < FRE_BINS; k++) v[k] = (double)r->src[s].fre[k];
+        if (r->have_fre) cJSON_AddItemToObject(x, "flesch_reading_ease", cJSON_CreateDoubleArray(v, FRE_BINS));
+    }
+    if (r->have_dedup) {
+        a = cJSON_AddArrayToObject(j, "clusters");
+        for (size_t i = 0; i < r->nclusters; i++) {
+            double v[2] = {(double)r->clusters[i].size, (double)r->clusters[i].docs / (double)r->clusters[i].size};
+            cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(v, 2));
+        }
+    }
+    a = cJSON_AddArrayToObject(j, "llm_models");
+    for (int i = 0; i < r->nllm_models; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "model", r->llm_model[i]);
+        cJSON_AddNumberToObject(x, "documents", (double)r->llm_model_docs[i]);
+        cJSON_AddBoolToObject(x, "stand_in", stand_in(r->llm_model[i]));
+        cJSON_AddItemToArray(a, x);
+    }
+    o = cJSON_AddObjectToObject(j, "run");
+    cJSON_AddNumberToObject(o, "loss_points", (double)r->loss.n);
+    cJSON_AddNumberToObject(o, "dev_loss_points", (double)r->dev_loss.n);
+    cJSON_AddNumberToObject(o, "alpha_layers", r->nalpha);
+    cJSON_AddNumberToObject(o, "eval_files", r->evals ? cJSON_GetArraySize(r->evals) : 0);
+    cJSON_AddNumberToObject(j, "examples", r->nex);
+    char *raw = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    /* names (sources, sets) are bytes from the file system: valid UTF-8 only */
+    size_t n = strlen(raw), m;
+    char *t = malloc(3 * n + 1);
+    if (!t) abort();
+    utf8_sanitize(raw, n, t, &m);
+    t[m] = 0;
+    free(raw);
+    sb_adds(b, "<script type=\"application/json\" id=\"report-data\">");
+    for (const char *p = t; *p; p++) {
+        if (*p == '<') sb_adds(b, "\\u003c");
+        else if (*p == '>') sb_adds(b, "\\u003e");
+        else if (*p == '&') sb_adds(b, "\\u0026");
+        else sb_addc(b, *p);
+    }
+    sb_adds(b, "</script>\n");
+    free(t);
+}
+
+static const char css[] =
+    "body{font:14px/1.4 sans-serif;margin:24px auto;max-width:1000px;color:#222;background:#fff}"
+    "h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}"
+    "figure.chart{margin:12px 0;width:760px}figcaption{font-weight:bold;margin-bottom:4px}"
+    "svg{display:block;background:#fff}svg text{font:11px sans-serif;fill:#333}"
+    ".axis{stroke:#888;stroke-width:1}table{border-collapse:collapse;margin:8px 0}"
+    "td,th{border:1px solid #ddd;padding:2px 6px;vertical-align:top;text-align:left}td.n{text-align:right}"
+    ".absent{color:#a33;font-style:italic}.standin{color:#b00}"
+    "table.ex td .text{white-space:pre-wrap;max-width:520px;max-height:9em;overflow:hidden;font-size:12px}"
+    "tr.kept td:first-child{color:#2a7a2a}tr.dropped td:first-child{color:#a33}";
+
+static void page(sbuf *b, rpt *r, const struct report_opts *o)
+{
+    sb_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>blalm report: ");
+    esc(b, o->work);
+    sb_printf(b, "</title>\n<style>%s</style>\n</head><body>\n<h1>blalm report</h1>\n<p>work <code>", css);
+    esc(b, o->work);
+    sb_adds(b, "</code>");
+    if (o->corpora) {
+        sb_adds(b, ", corpora <code>");
+        esc(b, o->corpora);
+        sb_adds(b, "</code>");
+    }
+    if (o->run) {
+        sb_adds(b, ", run <code>");
+        esc(b, o->run);
+        sb_adds(b, "</code>");
+    }
+    sb_printf(b, "; %llu document files, %llu documents, %llu words. Made by blalm %s.</p>\n",
+              (unsigned long long)r->files, (unsigned long long)r->docs, (unsigned long long)r->words,
+              BLALM_VERSION);
+    section_llm_model(b, r);
+    section_funnel(b, r);
+    section_histograms(b, r);
+    section_dedup(b, r);
+    section_corpora(b, r, o->corpora);
+    section_training(b, r, o->run);
+    section_eval(b, r, o->run);
+    section_examples(b, r);
+    data_json(b, r);
+    sb_adds(b, "</body></html>\n");
+}
+
+static void rpt_free(rpt *r)
+{
+    for (int i = 0; i < r->nverdict; i++) free(r->verdict_set[i]);
+    for (int i = 0; i < r->nrules; i++) free(r->rule[i]);
+    for (int i = 0; i < r->nllm_models; i++) free(r->llm_model[i]);
+    for (int i = 0; i < r->nex; i++) {
+        example *x = &r->ex[i];
+        free(x->id), free(x->source), free(x->where), free(x->text), free(x->decision), free(x->kind);
+    }
+    free(r->clusters);
+    cJSON_Delete(r->manifests);
+    cJSON_Delete(r->evals);
+    free(r->loss.p);
+    free(r->dev_loss.p);
+    for (int i = 0; i < r->nalpha; i++) free(r->alpha[i].p);
+    free(r->alpha);
+    free(r->run_model);
+}
+
+int report_build(const struct report_opts *o)
+{
+    blalm_err local, *e = o->err ? o->err : &local;
+    if (!o->work || !o->out) return err_set(e, "report: work and out are required");
+    rpt *r = calloc(1, sizeof *r);
+    if (!r) return err_set(e, "report: out of memory");
+    int rc = read_work(r, o->work, e);
+    if (!rc && o->corpora) rc = read_corpora(r, o->corpora, e);
+    if (!rc && o->run) rc = read_run(r, o->run, e);
+    if (!rc) {
+        sbuf b;
+        sb_init(&b);
+        page(&b, r, o);
+        rc = write_file_atomic(o->out, b.data, b.len, e);
+        sb_free(&b);
+    }
+    rpt_free(r);
+    free(r);
+    return rc;
+}

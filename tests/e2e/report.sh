@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# blalm report on a real small pipeline run (tag, dedup, score through the
+# loopback stand-in, assemble, audit, a tiny DynMod training run, eval --fast
+# on its milestone checkpoints when ../shared/data/babylm-eval is present):
+# the report's numbers equal what assemble, audit, score and dedup report;
+# hostile document text is shown as text; absent data is said to be absent;
+# bad input fails naming the file and leaves nothing written; and headless
+# Chromium renders every chart (coloured pixels inside each chart's box) with
+# no console message.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/score_helpers.bash"   # start_peer / stop_peers (its trap removes $TMP)
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+CHECK="$PY $here/report_check.py"
+
+# every chromium this test starts runs in its own process group with a
+# profile folder under $TMP; both are used to stop it, also on failure
+CHROME_PGIDS=()
+PROFILE=$TMP/chromium-profile
+ours() { { tr '\0' ' ' <"$1/cmdline"; } 2>/dev/null | grep -qF -- "--user-data-dir=$PROFILE"; }
+stop_chromium() {
+    local g p
+    for g in "${CHROME_PGIDS[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
+    for p in /proc/[0-9]*; do   # helpers that left the group: found by our profile folder
+        ours "$p" && kill -KILL "${p#/proc/}" 2>/dev/null
+    done
+    CHROME_PGIDS=()
+}
+trap 'stop_chromium; stop_peers; rm -rf "$TMP"' EXIT
+
+W=$TMP/work OUT=$TMP/corpora RUN=$TMP/run
+mkdir -p "$W/docs/fw" "$W/docs/a-hostile"
+
+# ---- the documents: real FineWeb when present (four files that share documents,
+# so dedup finds clusters), else synthetic ones with repeats; plus hostile text
+if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
+    for n in 01 49 52 54; do cp "$SHARED_DATA/fineweb-legal/batch_0000$n.parquet" "$W/docs/fw/"; done
+    real=1
+else
+    echo "SKIP report_real_text: ../shared/data not found; synthetic documents instead of FineWeb"
+    "$PY" - "$W/docs/fw" <<'EOF'
+import json, random, sys
+rnd = random.Random(5)
+words = ("the river carried water from the mountains to the sea and people built towns along it "
+         "students learned how plants use light to make food and why the seasons change each year").split()
+docs = []
+for i in range(240):
+    sents = [" ".join(rnd.choice(words) for _ in range(rnd.randint(8, 16))).capitalize() + "." for _ in range(rnd.randint(20, 60))]
+    docs.append({"id": "syn-%d" % i, "text": " ".join(sents)})
+for f in range(3):
+    with open("%s/part-%d.jsonl" % (sys.argv[1], f), "w") as out:
+        for d in docs[f * 60:(f + 1) * 60] + docs[:15]:     # the first 15 repeat in every file
+            out.write(json.dumps(d) + "\n")
+EOF
+    real=0
+fi
+MARK=pwned
+"$PY" - "$W/docs/a-hostile/h.jsonl" "$MARK" <<'EOF'
+import json, sys
+path, mark = sys.argv[1], sys.argv[2]
+prose = ("The council met on Tuesday to discuss the new library. Members agreed that the building "
+         "should open in the spring, and they asked the town to publish the plans. ") * 6
+bad = ('<b id="%s">bold</b> </script><script>document.title="%s"</script> <!-- x --> '
+       '&amp; &lt; "double" \'single\' <svg onload=alert(1)> ]]> \u0000 \u0007 end. ' % (mark, mark))
+lines = []
+for i in range(6):
+    d = {"id": '<i id="%s-id-%d">&"\'' % (mark, i), "text": (prose if i % 2 else "") + bad + prose[: 40 * i]}
+    lines.append(json.dumps(d).encode())
+open(path, "wb").write(b"\n".join(lines) + b"\n")
+EOF
+
+# ---- the pipeline, as the demo runs it ----
+ok=1
+run_stage() { local name=$1; shift; "$@" >"$TMP/$name.out" 2>&1 || { fail "report_pipeline" "$name: $(tail -c 500 "$TMP/$name.out")"; ok=0; }; }
+run_stage tag "$BLALM" tag --work "$W" -q
+[ $ok = 1 ] && run_stage dedup "$BLALM" dedup --work "$W" -q
+if [ $ok = 1 ]; then
+    start_peer P --latency 0
+    run_stage score env OPENAI_API_KEY=test-key "$BLALM" score --work "$W" --endpoint "http://127.0.0.1:$P/v1" \
+        --model stand-in --concurrency 8 --where 'gopher_quality.pass && dedup.keep' -q
+    stop_peers
+fi
+cat >"$TMP/corpora.json" <<'EOF'
+{"corpora": [{"name": "strict", "budget": 60000, "dev_words": 3000},
+             {"name": "strict-small", "budget": 8000, "dev_words": 1000, "subset_of": "strict"}],
+ "rules": ["gopher_quality.pass", "fineweb.pass", "edu_llm.score >= 1", "readability.flesch_reading_ease >= 30"],
+ "ranking": ["edu_llm.score desc", "readability.flesch_reading_ease desc"], "seed": 0}
+EOF
+[ $ok = 1 ] && run_stage assemble "$BLALM" assemble --work "$W" --out "$OUT" --config "$TMP/corpora.json" -q
+[ $ok = 1 ] && run_stage audit "$BLALM" audit --work "$W" --export "$TMP/audit.jsonl" -q
+# a tiny DynMod model; the milestones scaled down so that two checkpoints exist
+sed 's/"context": 32/"context": 1024/' "$root/configs/model-tiny-swa-dynmod.json" >"$TMP/model.json"
+[ $ok = 1 ] && run_stage train "$BLALM" train --corpus "$OUT/strict-small" --model "$TMP/model.json" --out "$RUN" \
+    --max-steps 70 --test-words-scale 0.001 --track strict-small -q
+have_eval=0
+if [ $ok = 1 ] && need_shared && [ -d "$SHARED_DATA/babylm-eval" ]; then
+    run_stage eval "$BLALM" eval --run "$RUN" --data "$SHARED_DATA/babylm-eval" --all-checkpoints --tasks blimp -q
+    have_eval=$ok
+elif [ $ok = 1 ]; then
+    echo "SKIP report_eval_data: ../shared/data/babylm-eval not found; the report's eval section is checked as absent"
+fi
+[ $ok = 1 ] || exit 0
+
+# ---- the report and its numbers ----
+H=$TMP/report.html
+if "$BLALM" report --work "$W" --corpora "$OUT" --run "$RUN" --out "$H" 2>"$TMP/err" && [ -s "$H" ]; then
+    pass report_builds
+else
+    fail report_builds "$(cat "$TMP/err")"; exit 0
+fi
+check report_numbers $CHECK numbers "$H" "$W" "$OUT" "$RUN" "$TMP/audit.jsonl"
+grep -q 'STAND-IN endpoint' "$H" && grep -q 'stand-in: blalm loopback test peer' "$H" \
+    && pass report_standin_labelled || fail report_standin_labelled "no stand-in label"
+charts="funnel llm-score readability dedup corpora loss alpha"
+[ $have_eval = 1 ] && charts="$charts eval-tasks eval-blimp"
+missing=
+for c in $charts; do grep -q "<figure class=\"chart\" id=\"chart-$c\">" "$H" || missing="$missing $c"; done
+[ -z "$missing" ] && pass report_charts_present || fail report_charts_present "missing:$missing"
+if [ $have_eval = 1 ]; then
+    grep -q '<td>syntax</td>\|syntax (fast)' "$H" && pass report_blimp_fields || fail report_blimp_fields "no BLiMP field"
+else
+    grep -q 'No data: no RUN/checkpoints/' "$H" && pass report_eval_absent || fail report_eval_absent "no absent note"
+fi
+grep -q '<tr class="kept">' "$H" && grep -q '<tr class="dropped"><td>dropped</td><td>excluded by rules\[' "$H" \
+    && pass report_examples || fail report_examples "no kept and rule-dropped examples"
+
+# ---- absent data is said to be absent ----
+# (its source folder's name is markup and invalid UTF-8: shown escaped, as U+FFFD)
+A=$TMP/bare
+src=$'<b id="pwned2">\xff'
+mkdir -p "$A/docs/$src" && cp "$W/docs/a-hostile/h.jsonl" "$A/docs/$src/"
+if "$BLALM" report --work "$A" --out "$TMP/bare.html" -q 2>"$TMP/err"; then
+    grep -qF '&lt;b id=&quot;pwned2&quot;&gt;'$'\xef\xbf\xbd''/h.jsonl row 0' "$TMP/bare.html" \
+        && ! grep -q 'pwned2">' "$TMP/bare.html" && "$PY" -c 'import sys; open(sys.argv[1], encoding="utf-8").read()' "$TMP/bare.html" \
+        && pass report_hostile_source_name || fail report_hostile_source_name "not escaped or not UTF-8"
+    n=$(grep -c '<p class="absent">No data: ' "$TMP/bare.html")
+    # scorer, funnel, LLM scores, readability, dedup, corpora, loss, alpha, eval
+    [ "$n" -ge 9 ] && ! grep -q '<figure class="chart"' "$TMP/bare.html" \
+        && pass report_absent_sections || fail report_absent_sections "$n absent notes"
+else
+    fail report_absent_sections "$(cat "$TMP/err")"
+fi
+
+# ---- bad input: a clear error naming the file, nothing written ----
+# bad NAME EXPECTED-IN-MESSAGE ARGS...: fails with status 1, says EXPECTED, keeps the old --out file
+bad() {
+    local name=$1 want=$2; shift 2
+    echo old >"$TMP/bad.html"
+    "$BLALM" report "$@" --out "$TMP/bad.html" 2>"$TMP/err"; local rc=$?
+    if [ $rc = 1 ] && grep -qF -- "$want" "$TMP/err" && [ "$(cat "$TMP/bad.html")" = old ] \
+       && [ -z "$(find "$TMP" -maxdepth 1 -name '.bad.html*')" ]; then
+        pass "$name"
+    else
+        fail "$name" "rc=$rc: $(cat "$TMP/err")"
+    fi
+}
+bad report_missing_work "$TMP/nowhere: no such work directory" --work "$TMP/nowhere"
+bad report_missing_run "$TMP/norun: no such run directory" --work "$W" --run "$TMP/norun"
+R2=$TMP/badrun; mkdir -p "$R2/checkpoints"
+head -3 "$RUN/log.jsonl" >"$R2/log.jsonl"; echo '{"step": 4, "loss": 1.5' >>"$R2/log.jsonl"
+bad report_corrupt_log "$R2/log.jsonl:4: expected a JSON object" --work "$W" --run "$R2"
+head -3 "$RUN/log.jsonl" >"$R2/log.jsonl"
+printf '{"tasks": {"blimp": {"score": 50}' >"$R2/checkpoints/chck_1M.eval_fast.json"
+bad report_corrupt_eval "$R2/checkpoints/chck_1M.eval_fast.json: byte 32: expected JSON" --work "$W" --run "$R2"
+echo '{"checkpoint": "x"}' >"$R2/checkpoints/chck_1M.eval_fast.json"
+bad report_eval_without_tasks "chck_1M.eval_fast.json: expected an eval.json with a \"tasks\" object" --work "$W" --run "$R2"
+C2=$TMP/badcorpora; mkdir -p "$C2/strict"; echo '{"budget": 5,' >"$C2/strict/manifest.json"
+bad report_corrupt_manifest "$C2/strict/manifest.json: byte" --work "$W" --corpora "$C2"
+"$BLALM" report --work "$W" --out "$H/r.html" 2>"$TMP/err"   # its folder is a file
+[ $? = 1 ] && grep -q 'report.html' "$TMP/err" && pass report_unwritable_out || fail report_unwritable_out "$(cat "$TMP/err")"
+"$BLALM" report --work "$W" >/dev/null 2>&1; [ $? = 2 ] && pass report_needs_out || fail report_needs_out "not a usage error"
+"$BLALM" report --help | grep -q '^usage: blalm report --work WORK' && pass report_help || fail report_help "no usage"
+
+# ---- a real browser ----
+if ! command -v chromium >/dev/null 2>&1; then
+    skip report_chromium "chromium not installed (scripts/deps.sh test installs Debian's chromium)"
+    exit 0
+fi
+# chrome ARGS...: headless chromium in its own process group, killed after 120 s
+chrome() {
+    setsid timeout -s KILL 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+        --user-data-dir="$PROFILE" --enable-logging=stderr --v=0 "$@" &
+    local pid=$!
+    CHROME_PGIDS+=("$pid")
+    wait "$pid"
+}
+# A copy of the report with a script that writes each chart's box into the DOM
+# (the report itself has no script); the screenshot is of the report itself.
+sed 's|</body></html>||' "$H" >"$TMP/inst.html"
+cat >>"$TMP/inst.html" <<'EOF'
+<pre id="rects"><script>
+(function () {
+  var out = [], figs = document.querySelectorAll("figure.chart");
+  for (var i = 0; i < figs.length; i++) {
+    var r = figs[i].querySelector("svg").getBoundingClientRect();
+    out.push([figs[i].id, r.left + window.scrollX, r.top + window.scrollY, r.width, r.height].join(" "));
+  }
+  out.push("pwned-count " + document.querySelectorAll("#pwned, [onload], [onerror]").length);
+  out.push("resources " + performance.getEntriesByType("resource").length);
+  out.push("height " + Math.ceil(document.documentElement.scrollHeight));
+  document.getElementById("rects").textContent = out.join("\n");
+})();
+</script></pre></body></html>
+EOF
+if chrome --window-size=1100,2000 --dump-dom "file://$TMP/inst.html" >"$TMP/dom.html" 2>"$TMP/chrome1.err" \
+   && grep -q '^height [0-9]' "$TMP/dom.html"; then
+    sed -n '/<pre id="rects">/,/<\/pre>/p' "$TMP/dom.html" | sed 's/<[^>]*>//g' >"$TMP/rects"
+    height=$(sed -n 's/^height \([0-9]*\)$/\1/p' "$TMP/rects")
+    n_rects=$(grep -c '^chart-' "$TMP/rects")
+    n_want=$(echo $charts | wc -w)
+    [ "$n_rects" = "$n_want" ] && pass report_chart_boxes || fail report_chart_boxes "$n_rects boxes for $n_want charts"
+    grep -q '^resources 0$' "$TMP/rects" && pass report_loads_nothing || fail report_loads_nothing "$(grep resources "$TMP/rects")"
+    check report_hostile_text_escaped $CHECK hostile "$H" "$TMP/dom.html" "$MARK"
+    [ "$height" -gt 16000 ] && height=16000
+    if chrome --window-size=1100,"$height" --hide-scrollbars --screenshot="$TMP/shot.png" "file://$H" \
+           >/dev/null 2>"$TMP/chrome2.err" && [ -s "$TMP/shot.png" ]; then
+        check report_charts_rendered $CHECK pixels "$TMP/shot.png" "$TMP/rects"
+        if grep -q 'CONSOLE' "$TMP/chrome1.err" "$TMP/chrome2.err"; then
+            fail report_console_clean "$(grep -h CONSOLE "$TMP/chrome1.err" "$TMP/chrome2.err" | head -c 400)"
+        else
+            pass report_console_clean
+        fi
+    else
+        fail report_charts_rendered "screenshot failed: $(tail -c 400 "$TMP/chrome2.err")"
+    fi
+else
+    if grep -q 'error while loading shared libraries\|cannot open display\|Failed to launch' "$TMP/chrome1.err"; then
+        skip report_chromium "chromium does not run here: $(head -c 300 "$TMP/chrome1.err")"
+    else
+        fail report_chromium "dump-dom failed: $(tail -c 400 "$TMP/chrome1.err")"
+    fi
+fi
+stop_chromium
+left=
+for p in /proc/[0-9]*; do
+    ours "$p" && left="$left ${p#/proc/}"
+done
+[ -z "$left" ] && pass report_chromium_stopped || fail report_chromium_stopped "still running:$left"
