@@ -6,6 +6,7 @@
 #include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "pipeline/env.h"
+#include "pipeline/report.h"
 #include "pipeline/run.h"
 
 BLALM_COMMAND(run, "the whole job from one JSON config: fetch to eval, resumable")
@@ -55,7 +56,8 @@ static const char usage[] =
     "   \"report\": true}\n"
     "\n"
     "outputs: WORK/docs, attributes, corpora/<corpus>, tokenizer/tokenizer.json, tokens,\n"
-    "model (checkpoints, log.jsonl, eval.json), report.html; markers in WORK/state.\n"
+    "model (checkpoints/ with latest.eval_fast.json, log.jsonl), report.html;\n"
+    "completion markers in WORK/state.\n"
     "environment: HF_ENDPOINT, HF_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY, NO_COLOR\n";
 
 typedef struct printer {
@@ -71,20 +73,14 @@ static void say_line(void *arg, const char *stage, const char *line)
     fflush(stdout);
 }
 
-/* REPORT CALL SITE: pipeline/report.h (branch report17) provides
- * report_build; until it is merged, run builds no report and says so.
- * At merge: include "pipeline/report.h" and set o.report = build_report. */
-#ifdef BLALM_HAVE_REPORT
-#include "pipeline/report.h"
+/* The report (pipeline/report.h) at the end of a run. */
 static int build_report(void *arg, const char *work, const char *corpora, const char *run,
                         const char *out, blalm_err *e)
 {
     (void)arg;
-    struct report_opts ro = {work, corpora, run, out};
-    (void)e;
+    struct report_opts ro = {work, corpora, run, out, e};
     return report_build(&ro);
 }
-#endif
 
 int cmd_run(int argc, char **argv)
 {
@@ -152,9 +148,7 @@ int cmd_run(int argc, char **argv)
     o.say_arg = &pr;
     o.progress = prog_relay_fn;
     o.progress_arg = &pr.bars;
-#ifdef BLALM_HAVE_REPORT
     o.report = build_report;
-#endif
     run_result r;
     int rc = run_execute(&o, &r, &e);
     prog_relay_end(&pr.bars);

@@ -807,7 +807,7 @@ static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
         eo.tasks = c->eval_tasks;
         eo.fast = c->eval_fast;
         eo.threads = c->train_threads;
-        eo.out = x->evalf;
+        eo.out = NULL;   /* checkpoints/latest.eval[_fast].json, x->evalf */
         eo.progress = eval_progress;
         eo.arg = x;
         cJSON *res = NULL;
@@ -946,7 +946,9 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
     snprintf(x.tokfile, sizeof x.tokfile, "%s/tokenizer.json", x.tokdir);
     snprintf(x.tokens, sizeof x.tokens, "%s/tokens", x.w.work);
     snprintf(x.model, sizeof x.model, "%s/model", x.w.work);
-    snprintf(x.evalf, sizeof x.evalf, "%s/eval.json", x.model);
+    /* eval's own name for the latest checkpoint's results (what `blalm eval` and the report read) */
+    snprintf(x.evalf, sizeof x.evalf, "%s/checkpoints/latest.%s.json", x.model,
+             x.c->eval_fast ? "eval_fast" : "eval");
     snprintf(x.report, sizeof x.report, "%s/report.html", x.w.work);
     if (!o->dry_run && mkdir_p(x.w.work, e) < 0) return -1;
     for (int s = 0; s < RUN_NSTAGES; s++) {

@@ -16,7 +16,8 @@
  *
  * Work layout beyond DESIGN.md §3: WORK/corpora/<corpus> (assemble),
  * WORK/tokenizer/tokenizer.json, WORK/tokens (tokenize), WORK/model (train;
- * eval writes WORK/model/eval.json), WORK/report.html.
+ * eval writes WORK/model/checkpoints/latest.eval_fast.json, or latest.eval.json
+ * for the full suite), WORK/report.html.
  *
  * Library code: no environment (the caller passes endpoints and keys), no
  * printing (lines go through say), no exit. */

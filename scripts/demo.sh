@@ -137,7 +137,7 @@ with open(os.path.join(run, "log.jsonl")) as f:
         if "dev_ppl" in r: ppl = r
 if ppl: print(f"dev perplexity: {ppl['dev_ppl']:.2f} per token (dev loss {ppl['dev_loss']:.4f}) after {ppl['step']} steps of a tiny model")
 print("outputs:")
-ev = os.path.join(run, "eval.json")
+ev = os.path.join(run, "checkpoints", "latest.eval_fast.json")   # blalm eval --fast names it so
 if os.path.exists(ev):
     for t, r in load(ev).get("tasks", {}).items():
         if isinstance(r, dict) and "score" in r: print(f"zero-shot {t}: {r['score']:.2f} (fast set)")

@@ -100,8 +100,8 @@ if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ] && [ -d "$root/../shared/d
     if [ $rc = 0 ] && grep -q 'input: 58 real FineWeb parquet files' "$log"; then pass demo_shared_data; else fail demo_shared_data "exit $rc: $(tail -c 600 "$log" | tr '\n' ' ')"; fi
     [ $rc = 0 ] && check_outputs demo_shared "$TMP/w-shared"
     if [ -d "$root/../shared/data/babylm-eval" ]; then
-        [ -s "$TMP/w-shared/model/eval.json" ] && grep -q '^zero-shot blimp: ' "$log" && pass demo_shared_eval \
-            || fail demo_shared_eval "no model/eval.json or zero-shot line: $(grep 'eval' "$log" | tr '\n' '|')"
+        [ -s "$TMP/w-shared/model/checkpoints/latest.eval_fast.json" ] && grep -q '^zero-shot blimp: ' "$log" && pass demo_shared_eval \
+            || fail demo_shared_eval "no model/checkpoints/latest.eval_fast.json or zero-shot line: $(grep 'eval' "$log" | tr '\n' '|')"
     fi
     nothing_left demo_shared "$TMP/w-shared"
 else
@@ -111,7 +111,7 @@ fi
 run_demo hidden "$hidden" "$TMP/w-hidden"
 if [ $rc = 0 ] && grep -q 'input: text files under /usr/share/doc' "$log"; then pass demo_without_shared; else fail demo_without_shared "exit $rc: $(tail -c 600 "$log" | tr '\n' ' ')"; fi
 [ $rc = 0 ] && check_outputs demo_hidden "$TMP/w-hidden"
-grep -q 'run: eval      skipped: the evaluation data .* is not here' "$log" && [ ! -e "$TMP/w-hidden/model/eval.json" ] \
+grep -q 'run: eval      skipped: the evaluation data .* is not here' "$log" && [ ! -e "$TMP/w-hidden/model/checkpoints/latest.eval_fast.json" ] \
     && pass demo_hidden_eval_skipped_says_why || fail demo_hidden_eval_skipped_says_why "$(grep 'eval' "$log" | tr '\n' '|')"
 nothing_left demo_hidden "$TMP/w-hidden"
 

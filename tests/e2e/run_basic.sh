@@ -29,7 +29,7 @@ if $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/run1" 2>&1; then
     ok=1
     for c in big small; do $BLALM verify "$W/corpora/$c" >/dev/null 2>&1 || ok=0; done
     [ -s "$W/tokenizer/tokenizer.json" ] && [ -s "$W/tokens/tokens.json" ] && [ -s "$W/model/checkpoints/latest.bin" ] || ok=0
-    [ -n "${RUN_EVAL_DATA:-}" ] && { [ -s "$W/model/eval.json" ] || ok=0; }
+    [ -n "${RUN_EVAL_DATA:-}" ] && { [ -s "$W/model/checkpoints/latest.eval_fast.json" ] || ok=0; }
     [ -z "${RUN_EVAL_DATA:-}" ] && { grep -q 'eval .*skipped: the evaluation data' "$TMP/run1" || ok=0; }
     grep -q "^  corpora  $W/corpora" "$TMP/run1" && grep -q "^  model    $W/model" "$TMP/run1" || ok=0
     [ $ok = 1 ] && pass "run_full_job ($RUN_INPUT)" || fail run_full_job "outputs missing: $(tail -c 800 "$TMP/run1" | tr '\n' '|')"

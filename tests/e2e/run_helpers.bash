@@ -92,12 +92,17 @@ JSON
 }
 
 # outputs_sha WORK: sha256 of every output the run tests compare (attributes,
-# corpora, token shards, checkpoints, eval.json), one "sha  path" a line. Two
+# corpora, token shards, checkpoints and their eval.json results
+# (model/checkpoints/latest.eval_fast.json)), one "sha  path" a line. Two
 # fields are measurements of time, not outputs, and are left out: edu_llm's
 # latency_ms and eval.json's seconds; and the work directory's own path, which
 # tokens.json and eval.json record, is replaced by WORK. The attribute records
 # (<file>.record.json: the document file's mtime and the command that wrote
-# the set) describe provenance, not outputs, and are not compared.
+# the set) describe provenance, not outputs, and are not compared; nor is the
+# dedup record's name in a corpus manifest (attributes.sets[dedup].config):
+# it fingerprints the clusters file by the document files' sizes and mtimes
+# (filters/dedup.c, table_load), and two fetches of the same bytes differ in
+# mtime.
 outputs_sha() {
     "$PY" - "$1" <<'PYEOF'
 import hashlib, json, os, re, subprocess, sys
@@ -106,8 +111,6 @@ paths = []
 for top in ("attributes", "corpora", "tokens", "model/checkpoints"):
     for root, _, files in os.walk(os.path.join(w, top)):
         paths += [os.path.join(root, f) for f in files if not f.endswith(".record.json")]
-if os.path.exists(os.path.join(w, "model/eval.json")):
-    paths.append(os.path.join(w, "model/eval.json"))
 def drop_seconds(x):
     if isinstance(x, dict): return {k: drop_seconds(v) for k, v in x.items() if k != "seconds"}
     if isinstance(x, list): return [drop_seconds(v) for v in x]
@@ -117,7 +120,12 @@ for p in sorted(paths):
     data = open(p, "rb").read()
     if rel.startswith("attributes/edu_llm/") and p.endswith(".zst"):
         data = re.sub(rb'"latency_ms":[0-9]+,', b"", subprocess.run(["zstd", "-dcq"], input=data, capture_output=True, check=True).stdout)
-    elif rel == "model/eval.json":
+    elif rel.startswith("corpora/") and rel.endswith("/manifest.json"):
+        m = json.loads(data)
+        for st in m.get("attributes", {}).get("sets", []):
+            if st.get("set") == "dedup": st["config"] = "dedup (clusters fingerprint)"
+        data = json.dumps(m, sort_keys=True).encode()
+    elif rel.startswith("model/checkpoints/") and rel.endswith(".json"):   # eval.json results
         data = json.dumps(drop_seconds(json.loads(data)), sort_keys=True).encode()
     data = data.replace(os.path.abspath(w).encode(), b"WORK")
     print(hashlib.sha256(data).hexdigest(), rel)

@@ -108,9 +108,11 @@ for s in "${stages[@]}"; do printf '%s\n' "${hit[@]}" | grep -qx "$s" || missing
 if cmp -s "$TMP/a.sha" "$TMP/b.sha"; then
     pass "run_sigkill_outputs_equal ($(wc -l <"$TMP/a.sha") files)"
 else
-    first=$(diff "$TMP/a.sha" "$TMP/b.sha" | awk '/^</ {print $3; exit}')
+    first=$(diff "$TMP/a.sha" "$TMP/b.sha" | awk '/^[<>]/ {print $3; exit}')
     why=$("$PY" - "$TMP/a/$first" "$B/$first" <<'PYEOF'
-import json, sys
+import json, os, sys
+missing = [p for p in sys.argv[1:3] if not os.path.isfile(p)]
+if missing: print("only in one run: " + sys.argv[1 if missing[0] == sys.argv[2] else 2]); sys.exit()
 a, b = (open(p, "rb").read() for p in sys.argv[1:3])
 try:
     ja, jb = json.loads(a), json.loads(b)
@@ -127,7 +129,7 @@ def walk(x, y, path):
 walk(ja, jb, "")
 PYEOF
 )
-    fail run_sigkill_outputs_equal "seed $SEED: $(diff "$TMP/a.sha" "$TMP/b.sha" | grep -c '^<') files differ, first $first: $(printf '%s' "$why" | head -5 | tr '\n' '|')"
+    fail run_sigkill_outputs_equal "seed $SEED: $(diff "$TMP/a.sha" "$TMP/b.sha" | grep -c '^<') files differ ($(diff "$TMP/a.sha" "$TMP/b.sha" | grep -c '^[<>]') lines), first $first: $(printf '%s' "$why" | head -5 | tr '\n' '|')"
 fi
 # no stored answer requested again: requests after kill k must not be for an
 # answer the cache held at kill k
