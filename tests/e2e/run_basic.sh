@@ -32,6 +32,7 @@ if $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/run1" 2>&1; then
     [ -n "${RUN_EVAL_DATA:-}" ] && { [ -s "$W/model/checkpoints/latest.eval_fast.json" ] || ok=0; }
     [ -z "${RUN_EVAL_DATA:-}" ] && { grep -q 'eval .*skipped: the evaluation data' "$TMP/run1" || ok=0; }
     grep -q "^  corpora  $W/corpora" "$TMP/run1" && grep -q "^  model    $W/model" "$TMP/run1" || ok=0
+    [ -s "$W/report.html" ] && grep -q "^  report   $W/report.html" "$TMP/run1" || ok=0
     [ $ok = 1 ] && pass "run_full_job ($RUN_INPUT)" || fail run_full_job "outputs missing: $(tail -c 800 "$TMP/run1" | tr '\n' '|')"
 else
     fail run_full_job "$(tail -c 800 "$TMP/run1" | tr '\n' '|')"
