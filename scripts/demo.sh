@@ -136,7 +136,6 @@ with open(os.path.join(run, "log.jsonl")) as f:
         r = json.loads(line)
         if "dev_ppl" in r: ppl = r
 if ppl: print(f"dev perplexity: {ppl['dev_ppl']:.2f} per token (dev loss {ppl['dev_loss']:.4f}) after {ppl['step']} steps of a tiny model")
-print("outputs:")
 ev = os.path.join(run, "checkpoints", "latest.eval_fast.json")   # blalm eval --fast names it so
 if os.path.exists(ev):
     for t, r in load(ev).get("tasks", {}).items():
@@ -144,6 +143,7 @@ if os.path.exists(ev):
 else:
     print("zero-shot eval: skipped (../shared/data/babylm-eval not found)")
 report = os.path.join(work, "report.html")
+print("outputs:")
 for what, p in [("documents", os.path.join(work, "docs")), ("attributes", os.path.join(work, "attributes")),
                 ("corpora", out), ("audit table", os.path.join(work, "audit.parquet")), ("model run", run),
                 ("report", report if os.path.exists(report) else "(not built by this blalm)")]:
