@@ -838,7 +838,9 @@ static int stage_report(runx *x, blalm_err *e)
         say(x, "report", "one HTML file: %s", x->report);
         return 0;
     }
-    return x->o->report(x->o->report_arg, x->w.work, x->corpora, x->model, x->report, e);
+    if (x->o->report(x->o->report_arg, x->w.work, x->corpora, x->model, x->report, e) < 0) return -1;
+    say(x, "report", "written to %s", x->report);
+    return 0;
 }
 
 /* ---- checks ---- */
