@@ -375,8 +375,6 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
 static void score_progress(void *arg, uint64_t docs)
 {
     const runx *x = arg;
-    static uint64_t total;  /* written by one thread: the scoring loop */
-    (void)total;
     if (x->o->progress) x->o->progress(x->o->progress_arg, docs, 0, "score");
 }
 
