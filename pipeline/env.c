@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/http.h"
 
@@ -75,4 +76,53 @@ long env_test_slow_write_us(void)
 {
     const char *s = getenv("BLALM_TEST_SLOW_WRITE");
     return s ? atol(s) : 0;
+}
+
+/* A URL without its trailing '/'s, in a static buffer per variable. */
+static const char *trimmed(const char *v, const char *dflt, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", v && *v ? v : dflt);
+    for (size_t n = strlen(buf); n > 0 && buf[n - 1] == '/'; n--) buf[n - 1] = 0;
+    return buf;
+}
+
+const char *env_hf_endpoint(void)
+{
+    static char buf[1024];
+    return trimmed(getenv("HF_ENDPOINT"), "https://huggingface.co", buf, sizeof buf);
+}
+
+const char *env_hf_token(void)
+{
+    const char *s = getenv("HF_TOKEN");
+    return s && *s ? s : NULL;
+}
+
+const char *env_openai_base_url(void)
+{
+    static char buf[4096];
+    return trimmed(getenv("OPENAI_BASE_URL"), "https://api.openai.com/v1", buf, sizeof buf);
+}
+
+const char *env_openai_api_key(void)
+{
+    const char *s = getenv("OPENAI_API_KEY");
+    return s && *s ? s : NULL;
+}
+
+#ifndef BLALM_CMUDICT_DEFAULT
+#define BLALM_CMUDICT_DEFAULT ""
+#endif
+#ifndef BLALM_CMUDICT_INSTALLED
+#define BLALM_CMUDICT_INSTALLED ""
+#endif
+
+const char *env_cmudict_default(void)
+{
+    const char *named = env_cmudict();
+    if (named) return strcmp(named, "none") ? named : NULL;
+    const char *defaults[] = {BLALM_CMUDICT_DEFAULT, BLALM_CMUDICT_INSTALLED};
+    for (int i = 0; i < 2; i++)
+        if (defaults[i][0] && access(defaults[i], R_OK) == 0) return defaults[i];
+    return NULL;
 }

@@ -34,4 +34,15 @@ const char *env_cmudict(void);
  * document it writes (widens the kill window); 0 when unset. */
 long env_test_slow_write_us(void);
 
+/* HF_ENDPOINT (default https://huggingface.co) and OPENAI_BASE_URL (default
+ * https://api.openai.com/v1), trailing '/' removed; HF_TOKEN and
+ * OPENAI_API_KEY, NULL when unset or empty. */
+const char *env_hf_endpoint(void);
+const char *env_hf_token(void);
+const char *env_openai_base_url(void);
+const char *env_openai_api_key(void);
+/* The pronouncing dictionary `blalm run` tags with: BLALM_CMUDICT ("none" =
+ * NULL), else the first default copy that exists (as `blalm tag`), else NULL. */
+const char *env_cmudict_default(void);
+
 #endif

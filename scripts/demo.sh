@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The offline end-to-end job, every stage for real on this machine:
-#   fetch (from a loopback Hub stand-in) -> tag -> dedup -> score (through a
-#   loopback OpenAI-compatible stand-in) -> assemble -> verify -> audit ->
-#   train (tiny BLaLM) -> generate, then a summary.
+# The offline end-to-end job, every stage for real on this machine, as
+# `blalm run configs/demo.json`: fetch (from a loopback Hub stand-in) -> tag ->
+# dedup -> score (through a loopback OpenAI-compatible stand-in) -> assemble
+# (+ verify) -> tokenizer -> tokenize -> train (a small BLaLM) -> eval (when
+# ../shared/data/babylm-eval is there) -> report; then audit, generate and a
+# summary.
 # Input: the real FineWeb parquet files of ../shared/data when present, else
 # documentation that Debian ships (as .jsonl.zst). No step depends on which
 # input was chosen or on its file format. The two services are stand-ins
@@ -17,7 +19,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
 WORK=${DEMO_WORK:-$root/.work/demo}
 OUT=$WORK/corpora
-RUN=$WORK/run
+RUN=$WORK/model
 
 pids=()      # the peers, for the life of the demo
 child=       # the command being waited for
@@ -84,32 +86,18 @@ PYEOF
     reasoning=()
 fi
 
-step "fetch: blalm fetch from a loopback Hugging Face Hub stand-in (tests/peers/hub.py)"
+step "run: blalm run configs/demo.json -- every stage in one process, resumable"
+echo "   fetch from a loopback Hugging Face Hub stand-in (tests/peers/hub.py), tag, dedup,"
+echo "   score through a loopback OpenAI-compatible STAND-IN (tests/peers/openai.py, not a model),"
+echo "   assemble with budgets SCALED DOWN for the demo (1M and 100k words, not BabyLM's 100M and 10M),"
+echo "   tokenizer, tokenize, a few minutes of BLaLM (mLSTM) training, zero-shot eval, report"
 start_peer hub.py hub_port --root "$WORK/repo"
+start_peer openai.py llm_port --latency 0.005 --log "$WORK/openai-requests.jsonl" "${reasoning[@]}"
 export HF_ENDPOINT="http://127.0.0.1:$hub_port"
-run "$BLALM" fetch --repo HuggingFaceFW/fineweb-edu --path sample/10BT --out "$WORK/docs/fineweb-edu"
-docs=()   # the document files fetch wrote, whatever their format (the .meta files are fetch's own)
-while IFS= read -r -d '' f; do docs+=("$f"); done < <(find "$WORK/docs" -type f ! -name '*.meta' ! -name '.*' -print0 | sort -z)
-run "$BLALM" count -q --json "${docs[@]}" >"$WORK/count.json"
-
-step "tag: readability, Gopher, C4 and FineWeb measurements for every document"
-run "$BLALM" tag --work "$WORK"
-
-step "dedup: exact and MinHash near-duplicates"
-run "$BLALM" dedup --work "$WORK"
-
-step "score: the 5-point rubric through a loopback OpenAI-compatible STAND-IN (tests/peers/openai.py)"
-start_peer openai.py llm_port --latency 0.005 "${reasoning[@]}"
 export OPENAI_BASE_URL="http://127.0.0.1:$llm_port/v1"
 export OPENAI_API_KEY=demo-key-not-secret
-run "$BLALM" score --work "$WORK" --model stand-in --concurrency 32 \
-    --where 'gopher_quality.pass && gopher_repetition.pass && dedup.keep'
-run "$BLALM" score --work "$WORK" --stats
-
-step "assemble: word-budgeted corpora (configs/demo-corpora.json: 1M and 100k words)"
-run "$BLALM" assemble --work "$WORK" --out "$OUT" --config "$root/configs/demo-corpora.json"
-run "$BLALM" verify "$OUT/strict"
-run "$BLALM" verify "$OUT/strict-small"
+run "$BLALM" run "$root/configs/demo.json" --work "$WORK" --dry-run
+run "$BLALM" run "$root/configs/demo.json" --work "$WORK"
 
 step "audit: the fate of one document, and every document as parquet"
 # the first document the small corpus kept (its index is the same whatever the input format)
@@ -118,10 +106,10 @@ id=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["
 run "$BLALM" audit --work "$WORK" "$id" >"$WORK/audit.txt"
 sed -n 1,40p "$WORK/audit.txt"
 run "$BLALM" audit --work "$WORK" --export "$WORK/audit.parquet"
-
-step "train: a tiny BLaLM (mLSTM) on strict-small, then generate"
-run "$BLALM" train --corpus "$OUT/strict-small" --model "$root/configs/model-tiny.json" --out "$RUN" --max-steps 300
 run "$BLALM" generate --run "$RUN" --prompt "The students learned" --max-new 30
+docs=()   # the document files fetch wrote, whatever their format (the .meta files are fetch's own)
+while IFS= read -r -d '' f; do docs+=("$f"); done < <(find -L "$WORK/docs" -type f ! -name '*.meta' ! -name '.*' -print0 | sort -z)
+run "$BLALM" count -q --json "${docs[@]}" >"$WORK/count.json"
 
 step "summary"
 run "$PY" - "$WORK" "$OUT" "$RUN" "${#docs[@]}" <<'PYEOF'
@@ -148,8 +136,16 @@ with open(os.path.join(run, "log.jsonl")) as f:
         r = json.loads(line)
         if "dev_ppl" in r: ppl = r
 if ppl: print(f"dev perplexity: {ppl['dev_ppl']:.2f} per token (dev loss {ppl['dev_loss']:.4f}) after {ppl['step']} steps of a tiny model")
+ev = os.path.join(run, "checkpoints", "latest.eval_fast.json")   # blalm eval --fast names it so
+if os.path.exists(ev):
+    for t, r in load(ev).get("tasks", {}).items():
+        if isinstance(r, dict) and "score" in r: print(f"zero-shot {t}: {r['score']:.2f} (fast set)")
+else:
+    print("zero-shot eval: skipped (../shared/data/babylm-eval not found)")
+report = os.path.join(work, "report.html")
 print("outputs:")
 for what, p in [("documents", os.path.join(work, "docs")), ("attributes", os.path.join(work, "attributes")),
-                ("corpora", out), ("audit table", os.path.join(work, "audit.parquet")), ("model run", run)]:
+                ("corpora", out), ("audit table", os.path.join(work, "audit.parquet")), ("model run", run),
+                ("report", report if os.path.exists(report) else "(not built by this blalm)")]:
     print(f"  {what:<12} {p}")
 PYEOF

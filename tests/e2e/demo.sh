@@ -66,8 +66,11 @@ check_outputs() { # name work
         "$BLALM" verify "$w/corpora/$c" >"$TMP/v.out" 2>&1 || { ok=0; why+="verify $c: $(tail -c 300 "$TMP/v.out"); "; }
     done
     [ $ok = 1 ] && pass "${name}_corpora_verify" || fail "${name}_corpora_verify" "$why"
-    [ -s "$w/run/log.jsonl" ] && [ -s "$w/run/config.json" ] && ls "$w"/run/checkpoints/*.bin >/dev/null 2>&1 \
-        && pass "${name}_model_run" || fail "${name}_model_run" "no log.jsonl, config.json or checkpoint in $w/run"
+    [ -s "$w/model/log.jsonl" ] && [ -s "$w/model/config.json" ] && ls "$w"/model/checkpoints/*.bin >/dev/null 2>&1 \
+        && pass "${name}_model_run" || fail "${name}_model_run" "no log.jsonl, config.json or checkpoint in $w/model"
+    # one `blalm run` did the job, and it ended saying where the outputs are
+    grep -q '^run: done in ' "$log" && grep -q "^  corpora  $w/corpora" "$log" && grep -q "^  model    $w/model" "$log" \
+        && grep -q '^  report   ' "$log" && pass "${name}_run_says_where" || fail "${name}_run_says_where" "$(grep -A5 '^run: done' "$log" | tr '\n' '|')"
     grep -q '^dev perplexity: ' "$log" && grep -q 'STAND-IN endpoint' "$log" && grep -q '^corpus strict-small ' "$log" \
         && grep -Eq '^documents in: +[1-9][0-9,]* \([1-9][0-9,]* words\) in [1-9][0-9]* file' "$log" && pass "${name}_summary" || fail "${name}_summary" "$(tail -12 "$log" | tr '\n' '|')"
     if ! have_node_oracles; then skip "${name}_audit_duckdb" "node or @duckdb/node-api missing (make test-deps)"; return; fi
@@ -96,6 +99,10 @@ if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ] && [ -d "$root/../shared/d
     run_demo shared "$root" "$TMP/w-shared"
     if [ $rc = 0 ] && grep -q 'input: 58 real FineWeb parquet files' "$log"; then pass demo_shared_data; else fail demo_shared_data "exit $rc: $(tail -c 600 "$log" | tr '\n' ' ')"; fi
     [ $rc = 0 ] && check_outputs demo_shared "$TMP/w-shared"
+    if [ -d "$root/../shared/data/babylm-eval" ]; then
+        [ -s "$TMP/w-shared/model/checkpoints/latest.eval_fast.json" ] && grep -q '^zero-shot blimp: ' "$log" && pass demo_shared_eval \
+            || fail demo_shared_eval "no model/checkpoints/latest.eval_fast.json or zero-shot line: $(grep 'eval' "$log" | tr '\n' '|')"
+    fi
     nothing_left demo_shared "$TMP/w-shared"
 else
     skip demo_shared_data "../shared/data not found; the demo runs on /usr/share/doc below"
@@ -104,6 +111,8 @@ fi
 run_demo hidden "$hidden" "$TMP/w-hidden"
 if [ $rc = 0 ] && grep -q 'input: text files under /usr/share/doc' "$log"; then pass demo_without_shared; else fail demo_without_shared "exit $rc: $(tail -c 600 "$log" | tr '\n' ' ')"; fi
 [ $rc = 0 ] && check_outputs demo_hidden "$TMP/w-hidden"
+grep -q 'run: eval      skipped: the evaluation data .* is not here' "$log" && [ ! -e "$TMP/w-hidden/model/checkpoints/latest.eval_fast.json" ] \
+    && pass demo_hidden_eval_skipped_says_why || fail demo_hidden_eval_skipped_says_why "$(grep 'eval' "$log" | tr '\n' '|')"
 nothing_left demo_hidden "$TMP/w-hidden"
 
 # interrupted: SIGINT once the LLM stand-in is up, SIGTERM once tag has written its
@@ -116,6 +125,6 @@ grep -q 'peers/openai.py' "$pids" && grep -q 'peers/hub.py' "$pids" && pass demo
 nothing_left demo_sigint "$TMP/w-int"
 run_demo term "$hidden" "$TMP/w-term" TERM stats/tag.json
 [ $rc -ne 0 ] && grep -q 'demo: terminated' "$log" && pass demo_sigterm_stops || fail demo_sigterm_stops "exit $rc: $(tail -c 300 "$log" | tr '\n' ' ')"
-grep -q 'peers/hub.py' "$pids" && grep -q 'blalm tag' "$pids" && pass demo_sigterm_stage_was_running \
-    || fail demo_sigterm_stage_was_running "the Hub stand-in and blalm tag were not both seen running"
+grep -q 'peers/hub.py' "$pids" && grep -q 'blalm run' "$pids" && pass demo_sigterm_stage_was_running \
+    || fail demo_sigterm_stage_was_running "the Hub stand-in and blalm run were not both seen running"
 nothing_left demo_sigterm "$TMP/w-term"

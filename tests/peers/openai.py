@@ -29,6 +29,8 @@ to its first K requests only. NAME is one of
 GET /stats -> {"requests": N, "by_text": {sha256(prompt): count}, "statuses": {...},
               "connections": TCP connections accepted}
 GET /health -> {"ok": true}
+GET /v1/models -> {"object": "list", "data": [{"id": "stand-in", ...}]}
+--log FILE appends {"seq", "text_sha256", "nth", "t"} per chat request
 POST /control {"fault_all": NAME or null, "latency": SECONDS} changes those settings
 """
 import argparse
@@ -78,6 +80,7 @@ class Peer:
         self.seq = 0
         self.connections = 0
         self.docs = load_data(args.data)
+        self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.index = {}
         for text, score, reasoning in self.docs:
             self.index.setdefault(text[:16], []).append((text, score, reasoning))
@@ -112,6 +115,11 @@ class Peer:
                                             "connections": self.connections}).encode(), None
             if path.endswith("/health"):
                 return 200, {}, b'{"ok": true}', None
+            if path.endswith("/models"):
+                # what OpenAI-compatible servers answer; `blalm run` checks the endpoint with it
+                return 200, {}, json.dumps({"object": "list", "data": [
+                    {"id": "stand-in", "object": "model", "owned_by": "tests/peers/openai.py (a STAND-IN, not a model)"}
+                ]}).encode(), None
             return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
         if path.endswith("/control"):
             # tests switch faults on and off mid-run: {"fault_all": "503" | null, "latency": s}
@@ -138,6 +146,10 @@ class Peer:
         seq = self.seq
         nth = self.by_text.get(tsha, 0) + 1
         self.by_text[tsha] = nth
+        if self.log:
+            # one line per chat request, written before it is answered
+            self.log.write(json.dumps({"seq": seq, "text_sha256": tsha, "nth": nth, "t": time.time()}) + "\n")
+            self.log.flush()
         if args.require_key is not None:
             auth = headers.get("authorization", "")
             if auth != "Bearer " + args.require_key:
@@ -262,6 +274,8 @@ def main():
     ap.add_argument("--shape", choices=["openai", "vllm", "llamacpp", "reasoning"], default="openai")
     ap.add_argument("--data", help="fineweb-legal.jsonl(.zst): real reasoning texts and scores")
     ap.add_argument("--fault-all", help="one fault for every request")
+    ap.add_argument("--log", help="append one JSON line per chat request: seq, text_sha256 "
+                    "(sha256 of the prompt), nth (requests for that prompt so far), t")
     ap.add_argument("--require-key", help="answer 401 unless this bearer key is sent")
     ap.add_argument("--workers", type=int, default=1,
                     help="processes sharing the port (benchmarks); /stats is then per process")

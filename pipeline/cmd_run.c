@@ -1,0 +1,170 @@
+/* cmd_run.c - `blalm run CONFIG`: the whole job from one config (pipeline/run.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/cli.h"
+#include "lib/fsutil.h"
+#include "pipeline/env.h"
+#include "pipeline/report.h"
+#include "pipeline/run.h"
+
+BLALM_COMMAND(run, "the whole job from one JSON config: fetch to eval, resumable")
+
+static const char usage[] =
+    "usage: blalm run CONFIG [--work DIR] [--from STAGE | --only STAGE] [--dry-run] [-q]\n"
+    "\n"
+    "Runs every stage of the job that CONFIG describes, in one process and one work\n"
+    "directory: fetch, tag, dedup, score, assemble, tokenizer, tokenize, train, eval,\n"
+    "report. Complete work is skipped (completion markers); work a kill interrupted\n"
+    "is resumed or redone, so rerunning after SIGKILL finishes the job with the same\n"
+    "outputs as one uninterrupted run.\n"
+    "\n"
+    "options:\n"
+    "  --work DIR     the work directory (default: the config's \"work\")\n"
+    "  --from STAGE   redo STAGE and every later stage (earlier ones run if incomplete)\n"
+    "  --only STAGE   run and redo STAGE alone (its inputs must be there)\n"
+    "  --dry-run      print the plan and stop: files and bytes to download, documents\n"
+    "                 and estimated prompt tokens, words against each budget, training\n"
+    "                 steps and time (a 2-step speed test of the model); nothing is\n"
+    "                 written and the endpoint gets one GET /models\n"
+    "  -q, --quiet    no progress bars\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "A plan that cannot work is refused before anything starts: a missing input\n"
+    "(local sources, model config, prompt, eval data with \"required\"), an endpoint\n"
+    "that does not answer GET {base}/models, a budget over its track's limit\n"
+    "(strict 100,000,000 words, strict-small 10,000,000).\n"
+    "\n"
+    "CONFIG (JSON; relative paths are relative to its folder; unknown keys are errors):\n"
+    "  {\"work\": DIR,\n"
+    "   \"sources\": [{\"name\": S, \"hub\": {\"repo\": O/N, \"revision\": \"main\", \"path\": P,\n"
+    "                \"include\": [GLOB], \"max_files\": N}, \"max_words\": N}\n"
+    "               | {\"name\": S, \"files\": DIR}],\n"
+    "   \"tag\": {\"taggers\": [\"readability\", \"gopher\", \"c4\", \"fineweb\"],\n"
+    "           \"gopher_quality\": {...}, ...},             (blalm tag --config's format)\n"
+    "   \"dedup\": {\"bands\", \"rows\", \"shingle\", \"seed\", \"threads\"},\n"
+    "   \"score\": {\"model\", \"endpoint\", \"prompt\", \"where\", \"concurrency\", \"max_chars\",\n"
+    "             \"max_tokens\", \"temperature\", \"seed\", \"max_requests\",\n"
+    "             \"max_prompt_tokens\", \"sample\"},\n"
+    "   \"corpora\": {\"corpora\": [...], \"rules\": [...], ...}, (blalm assemble --config's)\n"
+    "   \"tokenizer\": {\"vocab_size\": N},                     (default: the model's)\n"
+    "   \"model\": FILE,                                        (a model config)\n"
+    "   \"train\": {\"corpus\", \"max_steps\", \"max_tokens\", \"optimizer\", \"threads\",\n"
+    "             \"track\"},\n"
+    "   \"eval\": {\"data\": DIR, \"tasks\": \"blimp,...\", \"fast\": true, \"required\": false},\n"
+    "   \"report\": true}\n"
+    "\n"
+    "outputs: WORK/docs, attributes, corpora/<corpus>, tokenizer/tokenizer.json, tokens,\n"
+    "model (checkpoints/ with latest.eval_fast.json, log.jsonl), report.html;\n"
+    "completion markers in WORK/state.\n"
+    "environment: HF_ENDPOINT, HF_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY, NO_COLOR\n";
+
+typedef struct printer {
+    prog_relay bars;
+    int quiet;
+} printer;
+
+static void say_line(void *arg, const char *stage, const char *line)
+{
+    printer *p = arg;
+    prog_relay_end(&p->bars);
+    printf("run: %-9s %s\n", stage, line);
+    fflush(stdout);
+}
+
+/* The report (pipeline/report.h) at the end of a run. */
+static int build_report(void *arg, const char *work, const char *corpora, const char *run,
+                        const char *out, blalm_err *e)
+{
+    (void)arg;
+    struct report_opts ro = {work, corpora, run, out, e};
+    return report_build(&ro);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"work", required_argument, 0, 'w'}, {"from", required_argument, 0, 'f'},
+        {"only", required_argument, 0, 'o'}, {"dry-run", no_argument, 0, 'n'},
+        {"quiet", no_argument, 0, 'q'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *work = NULL;
+    int from = -1, only = -1, dry = 0, quiet = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w': work = optarg; break;
+        case 'f': case 'o': {
+            int s = run_stage_parse(optarg);
+            if (s < 0)
+                return cli_usage_error(usage, "run: --%s: '%s' is not a stage (fetch, tag, dedup, score, assemble, "
+                                       "tokenizer, tokenize, train, eval, report)", c == 'f' ? "from" : "only", optarg);
+            if (c == 'f') from = s;
+            else only = s;
+            break;
+        }
+        case 'n': dry = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': return cli_help(usage);
+        default: return cli_option_error(usage, "run", opts, argv, optind);
+        }
+    }
+    if (optind >= argc) return cli_usage_error(usage, "run: CONFIG is required");
+    if (optind + 1 < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind + 1]);
+    if (from >= 0 && only >= 0) return cli_usage_error(usage, "run: give --from or --only, not both");
+    blalm_err e = {{0}};
+    run_config *cfg = run_config_load(argv[optind], &e);
+    if (!cfg) {
+        fprintf(stderr, "blalm run: %s\n", e.msg);
+        return 1;
+    }
+    if (!work) work = cfg->work;
+    if (!work) {
+        run_config_free(cfg);
+        return cli_usage_error(usage, "run: no work directory: give --work DIR or the config's \"work\"");
+    }
+    printer pr;
+    memset(&pr, 0, sizeof pr);
+    env_prog_relay(quiet, PROG_COUNT, &pr.bars);
+    run_opts o;
+    memset(&o, 0, sizeof o);
+    o.cfg = cfg;
+    o.work = work;
+    o.from = from;
+    o.only = only;
+    o.dry_run = dry;
+    o.hf_endpoint = env_hf_endpoint();
+    o.hf_token = env_hf_token();
+    o.openai_base_url = env_openai_base_url();
+    o.openai_api_key = env_openai_api_key();
+    o.hyphen_dic = env_hyphen_dic();
+    o.cmudict = env_cmudict_default();
+    o.delay_scale = env_delay_scale();
+    o.quiet = 1;
+    o.say = say_line;
+    o.say_arg = &pr;
+    o.progress = prog_relay_fn;
+    o.progress_arg = &pr.bars;
+    o.report = build_report;
+    run_result r;
+    int rc = run_execute(&o, &r, &e);
+    prog_relay_end(&pr.bars);
+    if (rc < 0) {
+        fprintf(stderr, "blalm run: %s\n", e.msg);
+        run_config_free(cfg);
+        return 1;
+    }
+    if (dry) {
+        printf("run: plan only (--dry-run): nothing was written and no request was sent but the listings "
+               "and one GET /models\n");
+    } else {
+        printf("run: done in %s\n  corpora  %s\n  model    %s\n", work, r.corpora, r.model);
+        if (r.eval[0]) printf("  eval     %s\n", r.eval);
+        printf("  report   %s\n", r.report[0] ? r.report : "(not built: see the report line above)");
+    }
+    run_config_free(cfg);
+    return 0;
+}

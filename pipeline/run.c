@@ -1,0 +1,979 @@
+/* run.c - `blalm run`: plans and runs the stages of one config in one
+ * process (see run.h for the stages, their completion and the layout). */
+#include "pipeline/run.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "corpora/corpora.h"
+#include "filters/dedup.h"
+#include "filters/tag.h"
+#include "hub/hub.h"
+#include "lib/corpus.h"
+#include "lib/docs.h"
+#include "lib/fsutil.h"
+#include "lib/http.h"
+#include "lib/marker.h"
+#include "lib/utf8.h"
+#include "lib/work.h"
+#include "scorer/score.h"
+#include "trainer/eval.h"
+#include "trainer/model.h"
+#include "trainer/tokenize.h"
+#include "trainer/tokenizer.h"
+#include "trainer/train.h"
+
+typedef struct runx {
+    const run_opts *o;
+    const run_config *c;
+    work_dirs w;
+    char state_run[4200];   /* WORK/state (markers of run's own steps: stage "run") */
+    char corpora[4200], tokdir[4200], tokfile[4300], tokens[4200], model[4200], evalf[4300];
+    char report[4200];
+} runx;
+
+static void say(const runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
+static void say(const runx *x, const char *stage, const char *fmt, ...)
+{
+    if (!x->o->say) return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    x->o->say(x->o->say_arg, stage, line);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)flag;
+    (void)f;
+    return remove(p) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Removes a tree (for --from/--only of stages whose outputs are their markers). */
+static int rm_tree(const char *path, blalm_err *e)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) return 0;
+    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0) return err_errno(e, "%s: cannot remove", path);
+    return 0;
+}
+
+static int key_dir_rec(marker_key *k, const char *root, const char *rel, blalm_err *e)
+{
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
+    struct dirent **ents;
+    int n = scandir(dir, &ents, NULL, alphasort);
+    if (n < 0) return errno == ENOENT ? 0 : err_errno(e, "%s", dir);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *nm = ents[i]->d_name;
+        if (!rc && nm[0] != '.') {
+            char r2[8192], full[16384];
+            snprintf(r2, sizeof r2, "%s%s%s", rel, *rel ? "/" : "", nm);
+            snprintf(full, sizeof full, "%s/%s", root, r2);
+            struct stat st;
+            if (stat(full, &st) < 0) rc = err_errno(e, "%s", full);
+            else if (S_ISDIR(st.st_mode)) rc = key_dir_rec(k, root, r2, e);
+            else if (S_ISREG(st.st_mode)) rc = marker_key_file(k, r2, full, e);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    return rc;
+}
+
+/* Adds every file under root (sorted, hidden files aside) to k, named by prefix/rel. */
+static int key_dir(marker_key *k, const char *root, blalm_err *e)
+{
+    return key_dir_rec(k, root, "", e);
+}
+
+/* done: 1 when the unit's marker holds k's key (and not forced). */
+static int marker_state(const runx *x, const char *unit, marker_key *k, int force, char *why, size_t cap,
+                        blalm_err *e)
+{
+    int st = marker_check(x->state_run, "run", unit, k, why, cap, e);
+    if (st < 0) return -1;
+    if (force) return MARKER_ABSENT;
+    return st;
+}
+
+/* ---- fetch ---- */
+
+typedef struct fetch_cb {
+    const runx *x;
+    uint64_t files, bytes;
+} fetch_cb;
+
+static void on_fetch_event(void *arg, const fetch_event *ev)
+{
+    fetch_cb *f = arg;
+    const runx *x = f->x;
+    switch (ev->kind) {
+    case FETCH_EV_FILE: f->files++; f->bytes += ev->n; break;
+    case FETCH_EV_START:
+        if (x->o->progress) x->o->progress(x->o->progress_arg, 0, ev->n, "fetch");
+        break;
+    case FETCH_EV_BYTES:
+        f->bytes += ev->n;
+        if (x->o->progress) x->o->progress(x->o->progress_arg, f->bytes, 0, "fetch");
+        break;
+    case FETCH_EV_NOTE: case FETCH_EV_ERROR: say(x, "fetch", "%s", ev->msg); break;
+    default: break;
+    }
+}
+
+static marker_key *fetch_key(const run_source *s)
+{
+    marker_key *k = marker_key_new("run-fetch");
+    if (!k) return NULL;
+    marker_key_setting(k, "repo", s->repo);
+    marker_key_setting(k, "revision", s->revision);
+    marker_key_setting(k, "path", s->path);
+    for (int i = 0; i < s->ninclude; i++) marker_key_setting(k, "include", s->include[i]);
+    marker_key_settingf(k, "max_files", "%ld", s->max_files);
+    marker_key_settingf(k, "max_words", "%llu", (unsigned long long)s->max_words);
+    return k;
+}
+
+static int stage_fetch(runx *x, int force, blalm_err *e)
+{
+    const run_opts *o = x->o;
+    for (int i = 0; i < x->c->nsources; i++) {
+        const run_source *s = &x->c->sources[i];
+        char out[8400];
+        snprintf(out, sizeof out, "%s/%s", x->w.docs, s->name);
+        if (s->files) {
+            /* local files: WORK/docs/<name> is a link to them */
+            char have[4096];
+            ssize_t n = readlink(out, have, sizeof have - 1);
+            if (n >= 0) have[n] = 0;
+            if (n >= 0 && !strcmp(have, s->files)) {
+                say(x, "fetch", "%s: local files %s (linked)", s->name, s->files);
+                continue;
+            }
+            if (o->dry_run) {
+                say(x, "fetch", "%s: would link %s to the local files %s", s->name, out, s->files);
+                continue;
+            }
+            if (mkdir_p(x->w.docs, e) < 0) return -1;
+            if (n >= 0) unlink(out);
+            if (symlink(s->files, out) < 0) return err_errno(e, "%s: cannot link to %s", out, s->files);
+            say(x, "fetch", "%s: linked to the local files %s", s->name, s->files);
+            continue;
+        }
+        char unit[300], why[512];
+        snprintf(unit, sizeof unit, "fetch/%s", s->name);
+        marker_key *k = fetch_key(s);
+        if (!k) return err_set(e, "out of memory");
+        int st = marker_state(x, unit, k, force, why, sizeof why, e);
+        if (st == MARKER_DONE && !o->dry_run) {
+            say(x, "fetch", "%s: complete (%s/%s at %s), skipped", s->name, s->repo, s->path, s->revision);
+            marker_key_free(k);
+            continue;
+        }
+        if (st < 0 || !o->hf_endpoint) {
+            marker_key_free(k);
+            return st < 0 ? -1 : err_set(e, "fetch: no Hub endpoint");
+        }
+        fetch_opts fo = {0};
+        fo.endpoint = o->hf_endpoint;
+        fo.token = o->hf_token;
+        fo.repo = s->repo;
+        fo.revision = s->revision;
+        fo.path = s->path;
+        fo.out = out;
+        fo.include = (const char *const *)s->include;
+        fo.ninclude = s->ninclude;
+        fo.max_files = s->max_files;
+        fo.max_words = s->max_words;
+        fo.jobs = 4;
+        fo.dry_run = o->dry_run;
+        fo.shard = SHARD_ONE;
+        fo.delay_scale = o->delay_scale;
+        fetch_counts fc;
+        fetch_cb cb = {x, 0, 0};
+        int rc = fetch_run(&fo, &fc, on_fetch_event, &cb, e);
+        if (rc < 0) {
+            marker_key_free(k);
+            return err_prefix(e, "fetch %s", s->name);
+        }
+        if (o->dry_run) {
+            say(x, "fetch", "%s: %s/%s at %s: %zu files, %.1f MB to download%s%s", s->name, s->repo, s->path,
+                s->revision, fc.files, (double)fc.bytes / 1e6,
+                s->max_words ? " at most (--max-words reads only the first row groups)" : "",
+                st == MARKER_DONE ? " (complete: would be skipped)" : "");
+            marker_key_free(k);
+            continue;
+        }
+        if (fc.failures || fc.untried || fc.run_failed) {
+            marker_key_free(k);
+            return err_set(e, "fetch %s: %d of %zu files failed (a rerun resumes them)", s->name,
+                           fc.failures + fc.untried, fc.files);
+        }
+        char res[256];
+        snprintf(res, sizeof res, "{\"files\":%zu,\"bytes\":%llu,\"downloaded\":%d}", fc.files,
+                 (unsigned long long)fc.bytes, fc.downloaded);
+        rc = marker_commit(x->state_run, "run", unit, k, res, e);
+        marker_key_free(k);
+        if (rc < 0) return -1;
+        say(x, "fetch", "%s: %zu files, %.1f MB (%d downloaded, %d already here)", s->name, fc.files,
+            (double)fc.bytes / 1e6, fc.downloaded, fc.skipped);
+    }
+    return 0;
+}
+
+/* ---- tag ---- */
+
+static int write_section(const runx *x, const char *name, const char *json, char *path, size_t cap,
+                         blalm_err *e)
+{
+    snprintf(path, cap, "%s/run/%s", x->w.state, name);
+    if (mkdir_parent(path, e) < 0) return -1;
+    return write_file_atomic(path, json, strlen(json), e);
+}
+
+static void relay_progress(void *arg, uint64_t done, uint64_t total, const char *what)
+{
+    const runx *x = arg;
+    if (x->o->progress) x->o->progress(x->o->progress_arg, done, total, what);
+}
+
+/* Documents, words and bytes of the document files under root. */
+static int count_docs(const char *root, uint64_t *files, uint64_t *docs, uint64_t *words, uint64_t *bytes,
+                      blalm_err *e)
+{
+    doc_file *f = NULL;
+    size_t n = 0;
+    *files = *docs = *words = *bytes = 0;
+    if (docs_walk(root, &f, &n, e) < 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        doc_opts dopt = {0};
+        dopt.text_only = 1;
+        dopt.default_source = f[i].source;
+        dopt.id_stem = f[i].id_stem;
+        doc_reader *r = doc_open(f[i].path, &dopt, e);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        blalm_doc d;
+        int got;
+        while ((got = doc_next(r, &d, e)) > 0) {
+            (*docs)++;
+            *words += words_in(d.text, d.text_len);
+            *bytes += d.text_len;
+        }
+        if (got < 0) rc = -1;
+        doc_close(r);
+    }
+    *files = n;
+    docs_walk_free(f, n);
+    return rc;
+}
+
+static int stage_tag(runx *x, int force, blalm_err *e)
+{
+    const run_opts *o = x->o;
+    if (o->dry_run) {
+        uint64_t files, docs, words, bytes;
+        struct stat st;
+        if (stat(x->w.docs, &st) < 0) {
+            say(x, "tag", "every document fetched above (none here yet)");
+            return 0;
+        }
+        if (count_docs(x->w.docs, &files, &docs, &words, &bytes, e) < 0) return -1;
+        say(x, "tag", "%llu document files, %llu documents, %llu words, %.1f MB of text",
+            (unsigned long long)files, (unsigned long long)docs, (unsigned long long)words, bytes / 1e6);
+        return 0;
+    }
+    char path[4400];
+    if (write_section(x, "tag.json", x->c->tag_json ? x->c->tag_json : "{}", path, sizeof path, e) < 0) return -1;
+    tag_config tc;
+    if (tag_config_load(path, &tc, e) < 0) {
+        tag_config_free(&tc);
+        return -1;
+    }
+    char stats[4400];
+    snprintf(stats, sizeof stats, "%s/tag.json", x->w.stats);
+    tag_opts to = {0};
+    to.docs = x->w.docs;
+    to.attrs = x->w.attrs;
+    to.state = x->w.state;
+    to.stats = stats;
+    to.taggers = x->c->taggers;
+    to.quality = &tc.quality;
+    to.hyphen_dic = tc.hyphen_dic ? tc.hyphen_dic : o->hyphen_dic;
+    to.cmudict = tc.cmudict ? tc.cmudict : o->cmudict;
+    to.config_path = path;
+    to.shard = SHARD_ONE;
+    to.force = force;
+    tag_counts tcnt;
+    int rc = tag_run(&to, &tcnt, relay_progress, x, e);
+    tag_config_free(&tc);
+    if (rc < 0) return -1;
+    say(x, "tag", "%llu files (%llu complete before), %llu documents, %.1f MB in %.1f s",
+        (unsigned long long)tcnt.files, (unsigned long long)tcnt.files_skipped, (unsigned long long)tcnt.docs,
+        tcnt.bytes / 1e6, tcnt.seconds);
+    return 0;
+}
+
+/* ---- dedup ---- */
+
+static int stage_dedup(runx *x, int force, blalm_err *e)
+{
+    char state[4400], stats[4400], attrs[4400];
+    snprintf(state, sizeof state, "%s/dedup", x->w.state);
+    snprintf(stats, sizeof stats, "%s/dedup.json", x->w.stats);
+    snprintf(attrs, sizeof attrs, "%s/dedup", x->w.attrs);
+    if (x->o->dry_run) {
+        say(x, "dedup", "exact and MinHash LSH (%d bands x %d rows, %d-word shingles) over every document",
+            x->c->dedup.bands, x->c->dedup.rows, x->c->dedup.shingle);
+        return 0;
+    }
+    if (force && (rm_tree(state, e) < 0 || rm_tree(attrs, e) < 0)) return -1;
+    dd_paths p = {x->w.docs, x->w.attrs, state, stats};
+    dd_run_opts ro = {0};
+    ro.shard = 0;
+    ro.nshards = 1;
+    ro.threads = x->c->dedup_threads;
+    ro.mem_bytes = (size_t)256 << 20;
+    ro.progress = relay_progress;
+    ro.progress_arg = x;
+    dd_stats st[4];
+    memset(st, 0, sizeof st);
+    static const char *const names[4] = {"signatures", "buckets", "cluster", "attributes"};
+    for (int k = 0; k < 4; k++) {
+        int rc = k == 0 ? dd_stage_signatures(&x->c->dedup, &p, &ro, &st[k], e)
+               : k == 1 ? dd_stage_buckets(&x->c->dedup, &p, &ro, &st[k], e)
+               : k == 2 ? dd_stage_cluster(&x->c->dedup, &p, &ro, &st[k], e)
+                        : dd_stage_attributes(&x->c->dedup, &p, &ro, &st[k], e);
+        if (rc < 0) return err_prefix(e, "dedup %s", names[k]);
+        if (dd_stats_record(&p, names[k], &st[k], e) < 0) return -1;
+    }
+    say(x, "dedup", "%llu documents, %llu exact duplicates, %llu dropped%s", (unsigned long long)st[2].docs,
+        (unsigned long long)st[2].exact_dups, (unsigned long long)st[2].dropped,
+        st[2].files_skipped ? " (complete before)" : "");
+    return 0;
+}
+
+/* ---- score ---- */
+
+static void score_progress(void *arg, uint64_t docs)
+{
+    const runx *x = arg;
+    if (x->o->progress) x->o->progress(x->o->progress_arg, docs, 0, "score");
+}
+
+static const char *score_base(const runx *x)
+{
+    return x->c->endpoint ? x->c->endpoint : x->o->openai_base_url;
+}
+
+static int stage_score(runx *x, int force, blalm_err *e)
+{
+    const run_config *c = x->c;
+    if (!c->score) {
+        say(x, "score", "not configured (no \"score\" section)");
+        return 0;
+    }
+    char base[4096];
+    snprintf(base, sizeof base, "%s", score_base(x) ? score_base(x) : "");
+    for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--) base[n - 1] = 0;
+    score_opts so;
+    memset(&so, 0, sizeof so);
+    so.dirs = &x->w;
+    so.where = c->where;
+    so.where_fix = "the config's score.where";
+    so.base_url = base;
+    so.api_key = x->o->openai_api_key;
+    so.model = c->model_name;
+    so.prompt_path = c->prompt;
+    so.max_chars = c->max_chars;
+    so.temperature = c->temperature;
+    so.max_tokens = c->max_tokens;
+    so.has_seed = c->has_seed;
+    so.seed = c->seed;
+    so.concurrency = c->concurrency;
+    so.delay_scale = x->o->delay_scale;
+    so.timeout_s = 120;
+    so.retry_budget_s = 900;
+    so.max_attempts = 8;
+    so.has_max_requests = c->has_max_requests;
+    so.max_requests = c->max_requests;
+    so.has_max_prompt_tokens = c->has_max_prompt_tokens;
+    so.max_prompt_tokens = c->max_prompt_tokens;
+    so.has_sample = c->has_sample;
+    so.sample = c->sample;
+    so.force = force;
+    so.shard = SHARD_ONE;
+    score_counts sc;
+    if (x->o->dry_run) {
+        struct stat st;
+        if (stat(x->w.docs, &st) < 0) {
+            say(x, "score", "model %s at %s: the documents that pass \"%s\" (counted once they are fetched)",
+                c->model_name, base, c->where ? c->where : "everything");
+            return 0;
+        }
+        so.dry_run = 1;
+        /* --where reads attributes that tag and dedup write: before they
+         * exist the count is over every document (an upper bound) */
+        char p[4400];
+        snprintf(p, sizeof p, "%s/dedup", x->w.attrs);
+        int upper = c->where && stat(p, &st) < 0;
+        if (upper) so.where = NULL;
+        if (score_run(&so, &sc, NULL, NULL, e) < 0) return -1;
+        say(x, "score", "model %s at %s: %llu documents%s, %llu to send (%llu answered by the cache), "
+            "about %llu prompt tokens%s", c->model_name, base, (unsigned long long)sc.docs,
+            upper ? " (all of them: --where applies after tag and dedup, so this is an upper bound)" : "",
+            (unsigned long long)(sc.selected - sc.cached), (unsigned long long)sc.cached,
+            (unsigned long long)sc.est_prompt_tokens,
+            c->has_max_requests || c->has_max_prompt_tokens ? " (spending limits in the config apply)" : "");
+        return 0;
+    }
+    if (score_run(&so, &sc, score_progress, x, e) < 0) return -1;
+    say(x, "score", "%llu documents, %llu selected, %llu sent, %llu from the cache, %llu prompt tokens%s%s",
+        (unsigned long long)sc.docs, (unsigned long long)sc.selected, (unsigned long long)sc.sent,
+        (unsigned long long)sc.cached, (unsigned long long)sc.prompt_tokens, sc.guard_hit ? "; stopped: " : "",
+        sc.guard_hit ? sc.guard : "");
+    return 0;
+}
+
+/* ---- assemble ---- */
+
+static int stage_assemble(runx *x, int force, blalm_err *e)
+{
+    const run_config *c = x->c;
+    if (x->o->dry_run) {
+        struct stat st;
+        uint64_t files, docs, words, bytes;
+        if (stat(x->w.docs, &st) < 0) {
+            for (int i = 0; i < c->ncorpora; i++)
+                say(x, "assemble", "corpus %s: budget %llu words%s%s", c->corpus_names[i],
+                    (unsigned long long)c->corpus_budgets[i], c->corpus_tracks[i][0] ? ", track " : "",
+                    c->corpus_tracks[i]);
+            return 0;
+        }
+        if (count_docs(x->w.docs, &files, &docs, &words, &bytes, e) < 0) return -1;
+        for (int i = 0; i < c->ncorpora; i++)
+            say(x, "assemble", "corpus %s: budget %llu words%s%s; %llu words in all the documents (%.0f%% of it) "
+                "before any rule", c->corpus_names[i], (unsigned long long)c->corpus_budgets[i],
+                c->corpus_tracks[i][0] ? ", track " : "", c->corpus_tracks[i], (unsigned long long)words,
+                c->corpus_budgets[i] ? 100.0 * (double)words / (double)c->corpus_budgets[i] : 0.0);
+        return 0;
+    }
+    char path[4400], why[512];
+    if (write_section(x, "corpora.json", c->corpora_json, path, sizeof path, e) < 0) return -1;
+    attr_schema *schema = schema_scan(x->w.attrs, e);
+    if (!schema) return -1;
+    corpora_config cc;
+    int rc = corpora_config_load(&cc, path, schema, NULL, e);
+    schema_free(schema);
+    if (rc < 0) return err_prefix(e, "%s: corpora", c->name);
+    marker_key *k = marker_key_new("run-assemble");
+    char *cj = corpora_config_json(&cc);
+    if (!k || !cj) {
+        free(cj);
+        marker_key_free(k);
+        corpora_config_free(&cc);
+        return err_set(e, "out of memory");
+    }
+    marker_key_setting(k, "config", cj);
+    free(cj);
+    rc = key_dir(k, x->w.attrs, e);
+    int st = rc < 0 ? -1 : marker_state(x, "assemble", k, force, why, sizeof why, e);
+    for (int i = 0; st == MARKER_DONE && i < cc.ncorpora; i++) {
+        char m[8600];
+        snprintf(m, sizeof m, "%s/%s/manifest.json", x->corpora, cc.corpora[i].name);
+        if (!file_exists(m)) st = MARKER_ABSENT;
+    }
+    if (st == MARKER_DONE) {
+        say(x, "assemble", "complete (same attributes and config), skipped");
+    } else if (st >= 0) {
+        if (st == MARKER_STALE) say(x, "assemble", "redone: %s", why);
+        assemble_opts ao = {0};
+        ao.work = x->w.work;
+        ao.docs = x->w.docs;
+        ao.attrs = x->w.attrs;
+        ao.out = x->corpora;
+        ao.config = &cc;
+        ao.quiet = 1;
+        ao.progress = relay_progress;
+        ao.progress_arg = x;
+        assemble_result ar;
+        rc = corpora_assemble(&ao, &ar, e);
+        for (int i = 0; rc == 0 && i < cc.ncorpora; i++) {
+            char dir[8600], *problems = NULL;
+            verify_result vr;
+            snprintf(dir, sizeof dir, "%s/%s", x->corpora, cc.corpora[i].name);
+            int np = corpora_verify(dir, cc.corpora[i].track[0] ? cc.corpora[i].track : NULL, &vr, &problems, e);
+            if (np != 0) rc = np < 0 ? -1 : err_set(e, "%s: verify found %d problems:\n%s", dir, np, problems);
+            free(problems);
+            if (rc == 0)
+                say(x, "assemble", "corpus %s: %llu of %llu words (%llu documents), %llu dev words%s",
+                    cc.corpora[i].name, (unsigned long long)ar.corpora[i].words,
+                    (unsigned long long)ar.corpora[i].budget, (unsigned long long)ar.corpora[i].docs,
+                    (unsigned long long)ar.corpora[i].dev_words, ar.corpora[i].pool_short ? " (the pool ran out)" : "");
+        }
+        if (rc == 0) rc = marker_commit(x->state_run, "run", "assemble", k, NULL, e);
+    } else {
+        rc = -1;
+    }
+    marker_key_free(k);
+    corpora_config_free(&cc);
+    return rc;
+}
+
+/* ---- tokenizer ---- */
+
+static int feed_train_docs(const char *dir, bpe_counter *bc, blalm_err *e)
+{
+    corpus cp;
+    if (corpus_open(&cp, dir, e) != 0) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < cp.n_files && !rc; i++) {
+        corpus_file *f = &cp.files[i];
+        if (f->split != CORPUS_TRAIN) continue;
+        char *data;
+        size_t len;
+        if (read_file(f->path, &data, &len, e) != 0) {
+            rc = -1;
+            break;
+        }
+        if (!cp.has_index) rc = corpus_blank_line_docs(f, data, len, e);
+        for (size_t d = 0; d < f->n_docs && !rc; d++) {
+            const corpus_doc *doc = &f->docs[d];
+            if (doc->offset > len || doc->length > len - doc->offset)
+                rc = err_set(e, "%s: document %zu lies outside the file (%zu bytes)", f->path, d, len);
+            else
+                rc = bpe_counter_feed(bc, data + doc->offset, (size_t)doc->length, e);
+        }
+        free(data);
+    }
+    corpus_close(&cp);
+    return rc;
+}
+
+static int train_corpus_dir(const runx *x, char *out, size_t cap)
+{
+    return snprintf(out, cap, "%s/%s", x->corpora, x->c->train_corpus) >= (int)cap ? -1 : 0;
+}
+
+static int stage_tokenizer(runx *x, int force, blalm_err *e)
+{
+    model_config mc;
+    if (model_config_load(x->c->model_cfg, &mc, e) < 0) return -1;
+    uint32_t vocab = x->c->vocab_size ? x->c->vocab_size : (uint32_t)mc.vocab_size;
+    char dir[4400], manifest[4500], why[512];
+    train_corpus_dir(x, dir, sizeof dir);
+    if (x->o->dry_run) {
+        say(x, "tokenizer", "byte-level BPE, %u tokens, trained on %s's train split", vocab, x->c->train_corpus);
+        return 0;
+    }
+    snprintf(manifest, sizeof manifest, "%s/manifest.json", dir);
+    marker_key *k = marker_key_new("run-tokenizer");
+    if (!k) return err_set(e, "out of memory");
+    marker_key_settingf(k, "vocab_size", "%u", vocab);
+    int rc = marker_key_file(k, "manifest.json", manifest, e);
+    int st = rc < 0 ? -1 : marker_state(x, "tokenizer", k, force, why, sizeof why, e);
+    if (st == MARKER_DONE && file_exists(x->tokfile)) {
+        say(x, "tokenizer", "complete, skipped");
+    } else if (st >= 0) {
+        bpe_counter *bc = bpe_counter_new(NULL, e);
+        bpe_tokenizer *t = NULL;
+        rc = bc ? feed_train_docs(dir, bc, e) : -1;
+        if (rc == 0 && !bpe_counter_pretokens(bc)) rc = err_set(e, "%s: the train split holds no text", dir);
+        if (rc == 0) {
+            bpe_train_opts to;
+            bpe_train_opts_default(&to);
+            to.vocab_size = vocab;
+            to.allow_smaller = 1;
+            if (!(t = bpe_train(bc, &to, e))) rc = -1;
+        }
+        if (rc == 0 && (mkdir_p(x->tokdir, e) < 0 || bpe_save_json(t, x->tokfile, e) < 0)) rc = -1;
+        if (rc == 0) {
+            char res[64];
+            snprintf(res, sizeof res, "{\"vocab_size\":%u}", bpe_vocab_size(t));
+            rc = marker_commit(x->state_run, "run", "tokenizer", k, res, e);
+            if (rc == 0) say(x, "tokenizer", "%u tokens, written to %s", bpe_vocab_size(t), x->tokfile);
+        }
+        bpe_free(t);
+        bpe_counter_free(bc);
+    } else {
+        rc = -1;
+    }
+    marker_key_free(k);
+    return rc;
+}
+
+/* ---- tokenize ---- */
+
+static int stage_tokenize(runx *x, int force, blalm_err *e)
+{
+    char dir[4400];
+    train_corpus_dir(x, dir, sizeof dir);
+    if (x->o->dry_run) {
+        say(x, "tokenize", "%s's train and dev splits to token shards in %s", x->c->train_corpus, x->tokens);
+        return 0;
+    }
+    bpe_tokenizer *t = bpe_load(x->tokfile, e);
+    if (!t) return -1;
+    tokenize_opts to = {0};
+    to.corpus = dir;
+    to.tok = t;
+    to.tokenizer_name = x->tokfile;
+    to.out = x->tokens;
+    to.state_dir = x->w.state;
+    to.threads = x->c->train_threads;
+    to.force = force;
+    to.shard = SHARD_ONE;
+    tokenize_counts tc;
+    int rc = tokenize_run(&to, &tc, NULL, NULL, e);
+    bpe_free(t);
+    if (rc == 0)
+        say(x, "tokenize", "%zu files (%zu complete before), %llu tokens, %llu words", tc.files,
+            tc.files_done_before, (unsigned long long)tc.tokens, (unsigned long long)tc.words);
+    return rc;
+}
+
+/* ---- train ---- */
+
+static marker_key *train_key(const runx *x, blalm_err *e)
+{
+    const run_config *c = x->c;
+    marker_key *k = marker_key_new("run-train");
+    if (!k) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    char p[4400];
+    snprintf(p, sizeof p, "%s/tokens.json", x->tokens);
+    if (marker_key_file(k, "tokens.json", p, e) < 0 || marker_key_file(k, "model.json", c->model_cfg, e) < 0 ||
+        marker_key_file(k, "tokenizer.json", x->tokfile, e) < 0) {
+        marker_key_free(k);
+        return NULL;
+    }
+    marker_key_settingf(k, "max_steps", "%ld", c->max_steps);
+    marker_key_settingf(k, "max_tokens", "%llu", (unsigned long long)c->max_tokens_train);
+    marker_key_settingf(k, "optimizer", "%d", c->optimizer);
+    marker_key_setting(k, "track", c->train_track ? c->train_track : "none");
+    return k;
+}
+
+static int stage_train(runx *x, int force, blalm_err *e)
+{
+    const run_config *c = x->c;
+    model_config mc;
+    if (model_config_load(c->model_cfg, &mc, e) < 0) return -1;
+    long per_step = (long)mc.train.batch_size * mc.train.seq_len;
+    if (x->o->dry_run) {
+        train_opts bo = {0};
+        bo.model_cfg = c->model_cfg;
+        bo.optimizer = c->optimizer < 0 ? OPT_ADAMW : (optim_kind)c->optimizer;
+        bo.threads = c->train_threads;
+        bo.ranks = 1;
+        train_bench_result br;
+        int have = train_bench(&bo, 2, 1, &br, e) == 0 && br.tok_per_s > 0;
+        long steps = c->max_steps ? c->max_steps
+                   : c->max_tokens_train ? (long)((c->max_tokens_train + per_step - 1) / per_step) : 0;
+        if (steps && have)
+            say(x, "train", "%ld steps of %ld tokens (batch %d x %d) on %d thread(s): about %.0f s at the %.0f "
+                "tokens/s measured now on 2 steps of this model (batch 1)", steps, per_step, mc.train.batch_size,
+                mc.train.seq_len, c->train_threads, (double)steps * per_step / br.tok_per_s, br.tok_per_s);
+        else if (have)
+            say(x, "train", "one epoch of %s in steps of %ld tokens (the count is known after tokenize) at "
+                "%.0f tokens/s measured now on 2 steps of batch 1: %.1f s per million tokens", c->train_corpus, per_step,
+                br.tok_per_s, 1e6 / br.tok_per_s);
+        else
+            say(x, "train", "%ld steps of %ld tokens (no speed measured: %s)", steps, per_step, e->msg);
+        return 0;
+    }
+    char why[512], latest[4400];
+    marker_key *k = train_key(x, e);
+    if (!k) return -1;
+    int st = marker_state(x, "train", k, force, why, sizeof why, e);
+    snprintf(latest, sizeof latest, "%s/checkpoints/latest.bin", x->model);
+    if (st == MARKER_DONE && file_exists(latest)) {
+        marker_key_free(k);
+        say(x, "train", "complete, skipped");
+        return 0;
+    }
+    if (st < 0) {
+        marker_key_free(k);
+        return -1;
+    }
+    /* a finished run of other inputs or settings, or --from/--only: a new run */
+    if ((force || st == MARKER_STALE) && file_exists(latest)) {
+        say(x, "train", "a new run in %s (%s)", x->model, force ? "asked to redo training" : why);
+        if (rm_tree(x->model, e) < 0) {
+            marker_key_free(k);
+            return -1;
+        }
+    }
+    train_opts to = {0};
+    to.model_cfg = c->model_cfg;
+    to.run = x->model;
+    to.tokenizer = x->tokfile;
+    to.tokens = x->tokens;
+    to.max_steps = c->max_steps;
+    to.max_tokens = c->max_tokens_train;
+    to.optimizer = c->optimizer < 0 ? OPT_ADAMW : (optim_kind)c->optimizer;
+    to.optimizer_given = c->optimizer >= 0;
+    to.track = !c->train_track ? TRACK_NONE : !strcmp(c->train_track, "strict") ? TRACK_STRICT : TRACK_STRICT_SMALL;
+    to.threads = c->train_threads;
+    to.ranks = 1;
+    to.resume = file_exists(latest);
+    to.quiet = x->o->quiet;
+    if (to.resume) say(x, "train", "resuming from %s", latest);
+    train_summary ts;
+    int rc = train_run(&to, &ts, e);
+    if (rc == 0) {
+        char res[256];
+        snprintf(res, sizeof res, "{\"steps\":%ld,\"last_loss\":%.6g,\"dev_loss\":%.6g}", ts.steps, ts.last_loss,
+                 ts.dev_loss);
+        rc = marker_commit(x->state_run, "run", "train", k, res, e);
+        if (rc == 0)
+            say(x, "train", "%ld steps, last loss %.4f, dev loss %.4f, %.0f tokens/s", ts.steps, ts.last_loss,
+                ts.dev_loss, ts.tok_per_s);
+    }
+    marker_key_free(k);
+    return rc;
+}
+
+/* ---- eval ---- */
+
+static int eval_data_present(const run_config *c)
+{
+    struct stat st;
+    return c->eval_data && stat(c->eval_data, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void eval_progress(void *arg, const char *task, uint64_t done, uint64_t total)
+{
+    const runx *x = arg;
+    if (x->o->progress) x->o->progress(x->o->progress_arg, done, total, task);
+}
+
+static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
+{
+    const run_config *c = x->c;
+    if (!c->eval) {
+        say(x, "eval", "not configured (no \"eval\" section)");
+        return 0;
+    }
+    if (!eval_data_present(c)) {
+        r->eval_skipped = 1;
+        say(x, "eval", "skipped: the evaluation data %s is not here (the BabyLM 2025 evaluation data; "
+            "see README.md)", c->eval_data);
+        return 0;
+    }
+    const char *tasks = c->eval_tasks ? c->eval_tasks : "every task whose data is there";
+    if (x->o->dry_run) {
+        say(x, "eval", "zero-shot %s%s on the last checkpoint, data %s", tasks, c->eval_fast ? " (fast sets)" : "",
+            c->eval_data);
+        return 0;
+    }
+    char latest[4400], sums[4400], why[512];
+    snprintf(latest, sizeof latest, "%s/checkpoints/latest.bin", x->model);
+    snprintf(sums, sizeof sums, "%s/SHA256SUMS", c->eval_data);
+    marker_key *k = marker_key_new("run-eval");
+    if (!k) return err_set(e, "out of memory");
+    int rc = marker_key_file(k, "latest.bin", latest, e);
+    if (rc == 0 && file_exists(sums)) rc = marker_key_file(k, "SHA256SUMS", sums, e);
+    marker_key_setting(k, "tasks", c->eval_tasks ? c->eval_tasks : "");
+    marker_key_settingf(k, "fast", "%d", c->eval_fast);
+    int st = rc < 0 ? -1 : marker_state(x, "eval", k, force, why, sizeof why, e);
+    if (st == MARKER_DONE && file_exists(x->evalf)) {
+        say(x, "eval", "complete, skipped");
+    } else if (st >= 0) {
+        eval_opts eo = {0};
+        eo.run = x->model;
+        eo.data = c->eval_data;
+        eo.tasks = c->eval_tasks;
+        eo.fast = c->eval_fast;
+        eo.threads = c->train_threads;
+        eo.out = NULL;   /* checkpoints/latest.eval[_fast].json, x->evalf */
+        eo.progress = eval_progress;
+        eo.arg = x;
+        cJSON *res = NULL;
+        rc = eval_run(&eo, &res, e);
+        cJSON_Delete(res);
+        if (rc == 0) rc = marker_commit(x->state_run, "run", "eval", k, NULL, e);
+        if (rc == 0) say(x, "eval", "written to %s", x->evalf);
+    } else {
+        rc = -1;
+    }
+    marker_key_free(k);
+    return rc;
+}
+
+/* ---- report ---- */
+
+static int stage_report(runx *x, blalm_err *e)
+{
+    if (!x->c->report) {
+        say(x, "report", "not wanted (\"report\": false)");
+        return 0;
+    }
+    if (!x->o->report) {
+        say(x, "report", "not built: this blalm has no report builder");
+        return 0;
+    }
+    if (x->o->dry_run) {
+        say(x, "report", "one HTML file: %s", x->report);
+        return 0;
+    }
+    if (x->o->report(x->o->report_arg, x->w.work, x->corpora, x->model, x->report, e) < 0) return -1;
+    say(x, "report", "written to %s", x->report);
+    return 0;
+}
+
+/* ---- checks ---- */
+
+static int wants(const run_opts *o, int s)
+{
+    return o->only < 0 || o->only == s;
+}
+
+static int check_endpoint(const runx *x, blalm_err *e)
+{
+    const char *base = score_base(x);
+    if (!base || !*base)
+        return err_set(e, "score: no endpoint (set OPENAI_BASE_URL or the config's score.endpoint)");
+    char url[4200], auth[1200];
+    snprintf(url, sizeof url, "%s", base);
+    for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--) url[n - 1] = 0;
+    strncat(url, "/models", sizeof url - strlen(url) - 1);
+    const char *hdr[2] = {NULL, NULL};
+    if (x->o->openai_api_key && *x->o->openai_api_key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", x->o->openai_api_key);
+        hdr[0] = auth;
+    }
+    http_client_opts ho = {0};
+    ho.connect_timeout_s = 10;
+    ho.timeout_s = 20;
+    ho.delay_scale = x->o->delay_scale;
+    http_client *h = http_client_new(&ho, e);
+    if (!h) return -1;
+    http_retry once;
+    http_retry_defaults(&once);
+    once.max_attempts = 1;
+    http_request rq = {0};
+    rq.url = url;
+    rq.headers = hdr;
+    rq.retry = &once;
+    rq.max_body = 1 << 20;
+    http_response rs;
+    memset(&rs, 0, sizeof rs);
+    blalm_err he = {{0}};
+    int rc = http_fetch(h, &rq, &rs, &he);
+    long status = rs.status;
+    http_response_free(&rs);
+    http_client_free(h);
+    if (rc < 0) {
+        char safe[4200];
+        const char *const secrets[] = {x->o->openai_api_key, NULL};
+        http_redact(url, secrets, safe, sizeof safe);
+        if (status)
+            return err_set(e, "score: the endpoint answered GET %s with HTTP %ld (a wrong URL or key?)", safe, status);
+        return err_set(e, "score: the endpoint %s is unreachable (GET /models: %s)", safe, he.msg);
+    }
+    return 0;
+}
+
+int run_check(const run_opts *o, blalm_err *e)
+{
+    const run_config *c = o->cfg;
+    runx xx;
+    memset(&xx, 0, sizeof xx);
+    xx.o = o;
+    xx.c = c;
+    struct stat st;
+    for (int i = 0; i < c->nsources; i++)
+        if (c->sources[i].files && (stat(c->sources[i].files, &st) < 0 || !S_ISDIR(st.st_mode)))
+            return err_set(e, "%s: sources[%d].files: %s is not a folder of documents", c->name, i, c->sources[i].files);
+    if (wants(o, RUN_FETCH) && !o->hf_endpoint)
+        for (int i = 0; i < c->nsources; i++)
+            if (c->sources[i].repo) return err_set(e, "fetch: no Hub endpoint");
+    model_config mc;
+    if (model_config_load(c->model_cfg, &mc, e) < 0) return err_prefix(e, "%s: model", c->name);
+    if (c->prompt && !file_exists(c->prompt))
+        return err_set(e, "%s: score.prompt: %s does not exist", c->name, c->prompt);
+    if (c->eval && c->eval_required && !eval_data_present(c))
+        return err_set(e, "%s: eval.data: %s is not here (eval.required is true)", c->name, c->eval_data);
+    for (int i = 0; i < c->ncorpora; i++) {
+        uint64_t lim = track_words(c->corpus_tracks[i]);
+        if (lim && c->corpus_budgets[i] > lim)
+            return err_set(e, "%s: corpora: corpus \"%s\": budget %llu words is over the %s track's limit of %llu",
+                           c->name, c->corpus_names[i], (unsigned long long)c->corpus_budgets[i],
+                           c->corpus_tracks[i], (unsigned long long)lim);
+        if (c->train_track && !strcmp(c->corpus_names[i], c->train_corpus) &&
+            c->corpus_budgets[i] > track_words(c->train_track))
+            return err_set(e, "%s: train.track: corpus \"%s\" has a budget of %llu words, over the %s track's "
+                           "limit of %llu", c->name, c->train_corpus, (unsigned long long)c->corpus_budgets[i],
+                           c->train_track, (unsigned long long)track_words(c->train_track));
+    }
+    if (c->score && wants(o, RUN_SCORE) && (o->from < 0 || o->from <= RUN_SCORE) && check_endpoint(&xx, e) < 0)
+        return -1;
+    return 0;
+}
+
+int run_execute(const run_opts *o, run_result *r, blalm_err *e)
+{
+    memset(r, 0, sizeof *r);
+    if (run_check(o, e) < 0) return -1;
+    runx x;
+    memset(&x, 0, sizeof x);
+    x.o = o;
+    x.c = o->cfg;
+    if (work_dirs_init(&x.w, o->work, NULL, NULL, e) < 0) return -1;
+    snprintf(x.state_run, sizeof x.state_run, "%s", x.w.state);
+    snprintf(x.corpora, sizeof x.corpora, "%s/corpora", x.w.work);
+    snprintf(x.tokdir, sizeof x.tokdir, "%s/tokenizer", x.w.work);
+    snprintf(x.tokfile, sizeof x.tokfile, "%s/tokenizer.json", x.tokdir);
+    snprintf(x.tokens, sizeof x.tokens, "%s/tokens", x.w.work);
+    snprintf(x.model, sizeof x.model, "%s/model", x.w.work);
+    /* eval's own name for the latest checkpoint's results (what `blalm eval` and the report read) */
+    snprintf(x.evalf, sizeof x.evalf, "%s/checkpoints/latest.%s.json", x.model,
+             x.c->eval_fast ? "eval_fast" : "eval");
+    snprintf(x.report, sizeof x.report, "%s/report.html", x.w.work);
+    if (!o->dry_run && mkdir_p(x.w.work, e) < 0) return -1;
+    for (int s = 0; s < RUN_NSTAGES; s++) {
+        if (!wants(o, s)) continue;
+        int force = o->only == s || (o->from >= 0 && s >= o->from);
+        say(&x, run_stage_name(s), "%s%s", o->dry_run ? "plan" : "start", force && !o->dry_run ? " (redo)" : "");
+        int rc;
+        switch (s) {
+        case RUN_FETCH: rc = stage_fetch(&x, force, e); break;
+        case RUN_TAG: rc = stage_tag(&x, force, e); break;
+        case RUN_DEDUP: rc = stage_dedup(&x, force, e); break;
+        case RUN_SCORE: rc = stage_score(&x, force, e); break;
+        case RUN_ASSEMBLE: rc = stage_assemble(&x, force, e); break;
+        case RUN_TOKENIZER: rc = stage_tokenizer(&x, force, e); break;
+        case RUN_TOKENIZE: rc = stage_tokenize(&x, force, e); break;
+        case RUN_TRAIN: rc = stage_train(&x, force, e); break;
+        case RUN_EVAL: rc = stage_eval(&x, force, r, e); break;
+        default: rc = stage_report(&x, e); break;
+        }
+        if (rc < 0) return err_prefix(e, "%s", run_stage_name(s));
+        r->ran++;
+    }
+    snprintf(r->corpora, sizeof r->corpora, "%s", x.corpora);
+    snprintf(r->model, sizeof r->model, "%s", x.model);
+    if (file_exists(x.evalf)) snprintf(r->eval, sizeof r->eval, "%s", x.evalf);
+    if (o->report && x.c->report && file_exists(x.report)) snprintf(r->report, sizeof r->report, "%s", x.report);
+    return 0;
+}

@@ -1,0 +1,529 @@
+/* run_config.c - `blalm run`'s JSON config (pipeline/run.h): every key
+ * checked, every error naming the file and the key's path. The tag
+ * thresholds and the corpora section are the tag and corpora configs' own
+ * formats; they are checked by those stages' loaders (through an in-memory
+ * file), with the messages' paths rewritten to this file's. */
+#include "pipeline/run.h"
+
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "corpora/corpora.h"
+#include "filters/tag.h"
+#include "lib/config.h"
+#include "lib/fsutil.h"
+#include "lib/rules.h"
+#include "trainer/model.h"
+
+static const char *const stage_names[RUN_NSTAGES] = {
+    "fetch", "tag", "dedup", "score", "assemble", "tokenizer", "tokenize", "train", "eval", "report"};
+
+const char *run_stage_name(int stage)
+{
+    return stage >= 0 && stage < RUN_NSTAGES ? stage_names[stage] : NULL;
+}
+
+int run_stage_parse(const char *name)
+{
+    for (int i = 0; i < RUN_NSTAGES; i++)
+        if (!strcmp(name, stage_names[i])) return i;
+    return -1;
+}
+
+/* ---- key checking: "<file>: <path>.<key>: ..." ---- */
+
+typedef struct pctx {
+    const char *file;
+    const char *base;        /* folder for relative paths */
+    blalm_err *e;
+} pctx;
+
+static int check_keys(const pctx *p, const cJSON *obj, const char *path, const char *const *allowed)
+{
+    if (!cJSON_IsObject(obj))
+        return err_set(p->e, "%s: %s: expected a JSON object", p->file, path);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj) {
+        int ok = 0;
+        for (int i = 0; allowed[i]; i++)
+            if (!strcmp(allowed[i], it->string)) ok = 1;
+        if (ok) continue;
+        char known[512] = "";
+        size_t n = 0;
+        for (int i = 0; allowed[i] && n < sizeof known - 64; i++)
+            n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", i ? ", " : "", allowed[i]);
+        return err_set(p->e, "%s: %s%s%s: unknown key (known keys: %s)", p->file, path, *path ? "." : "",
+                       it->string, known);
+    }
+    return 0;
+}
+
+static const cJSON *get(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return v && !cJSON_IsNull(v) ? v : NULL;
+}
+
+static int get_str(const pctx *p, const cJSON *obj, const char *path, const char *key, char **out)
+{
+    const cJSON *v = get(obj, key);
+    *out = NULL;
+    if (!v) return 0;
+    if (!cJSON_IsString(v))
+        return err_set(p->e, "%s: %s%s%s: expected a string", p->file, path, *path ? "." : "", key);
+    if (!(*out = strdup(v->valuestring))) return err_set(p->e, "out of memory");
+    return 0;
+}
+
+/* A path: relative ones are resolved against the config's folder. */
+static int get_path(const pctx *p, const cJSON *obj, const char *path, const char *key, char **out)
+{
+    if (get_str(p, obj, path, key, out) < 0) return -1;
+    if (!*out) return 0;
+    if ((*out)[0] != '/' && p->base && *p->base) {
+        size_t n = strlen(p->base) + strlen(*out) + 2;
+        char *abs = malloc(n);
+        if (!abs) return err_set(p->e, "out of memory");
+        snprintf(abs, n, "%s/%s", p->base, *out);
+        free(*out);
+        *out = abs;
+    }
+    return 0;
+}
+
+/* A whole number in [lo, hi]; *has = 1 when given. */
+static int get_count(const pctx *p, const cJSON *obj, const char *path, const char *key, double lo,
+                     double hi, uint64_t *out, int *has)
+{
+    const cJSON *v = get(obj, key);
+    if (has) *has = v != NULL;
+    if (!v) return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble != floor(v->valuedouble) ||
+        v->valuedouble < lo || v->valuedouble > hi)
+        return err_set(p->e, "%s: %s%s%s: expected a whole number from %.0f to %.0f", p->file, path, *path ? "." : "", key, lo, hi);
+    *out = (uint64_t)v->valuedouble;
+    return 0;
+}
+
+static int get_num(const pctx *p, const cJSON *obj, const char *path, const char *key, double *out)
+{
+    const cJSON *v = get(obj, key);
+    if (!v) return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return err_set(p->e, "%s: %s%s%s: expected a number", p->file, path, *path ? "." : "", key);
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int get_bool(const pctx *p, const cJSON *obj, const char *path, const char *key, int *out)
+{
+    const cJSON *v = get(obj, key);
+    if (!v) return 0;
+    if (!cJSON_IsBool(v)) return err_set(p->e, "%s: %s%s%s: expected true or false", p->file, path, *path ? "." : "", key);
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+/* Runs a stage's config loader on obj through an in-memory file and
+ * rewrites "<memfd path>: x: msg" into "<file>: <section>.x: msg". */
+typedef int (*loader_fn)(const char *path, void *arg, blalm_err *e);
+
+static int load_via_memfd(const pctx *p, const cJSON *obj, const char *section, loader_fn fn, void *arg)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    if (!text) return err_set(p->e, "out of memory");
+    int fd = memfd_create("blalm-run-section", MFD_CLOEXEC);
+    if (fd < 0) {
+        free(text);
+        return err_errno(p->e, "memfd_create");
+    }
+    size_t n = strlen(text), off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, text + off, n - off);
+        if (w <= 0) {
+            free(text);
+            close(fd);
+            return err_errno(p->e, "memfd write");
+        }
+        off += (size_t)w;
+    }
+    free(text);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    blalm_err sub = {{0}};
+    int rc = fn(path, arg, &sub);
+    close(fd);
+    if (rc == 0) return 0;
+    size_t pl = strlen(path);
+    const char *rest = sub.msg;
+    if (!strncmp(rest, path, pl)) rest += pl;
+    if (!strncmp(rest, ": ", 2)) rest += 2;
+    /* "set: msg" -> "section.set: msg"; "msg" -> "section: msg" */
+    const char *colon = strstr(rest, ": ");
+    const char *space = strchr(rest, ' ');
+    if (colon && (!space || colon < space) && rest[0] != '"')
+        return err_set(p->e, "%s: %s.%s", p->file, section, rest);
+    return err_set(p->e, "%s: %s: %s", p->file, section, rest);
+}
+
+static int tag_loader(const char *path, void *arg, blalm_err *e)
+{
+    tag_config tc;
+    int rc = tag_config_load(path, &tc, e);
+    tag_config_free(&tc);
+    (void)arg;
+    return rc;
+}
+
+static int corpora_loader(const char *path, void *arg, blalm_err *e)
+{
+    attr_schema *empty = schema_scan("", e);
+    if (!empty) return -1;
+    corpora_config cc;
+    int rc = corpora_config_load(&cc, path, empty, NULL, e);
+    if (rc == 0) {
+        run_config *c = arg;
+        c->ncorpora = cc.ncorpora;
+        for (int i = 0; i < cc.ncorpora && i < 8; i++) {
+            snprintf(c->corpus_names[i], sizeof c->corpus_names[i], "%s", cc.corpora[i].name);
+            c->corpus_budgets[i] = cc.corpora[i].budget;
+            snprintf(c->corpus_tracks[i], sizeof c->corpus_tracks[i], "%s", cc.corpora[i].track);
+        }
+        corpora_config_free(&cc);
+    }
+    schema_free(empty);
+    return rc;
+}
+
+/* ---- sections ---- */
+
+static int parse_sources(const pctx *p, run_config *c, const cJSON *arr)
+{
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1)
+        return err_set(p->e, "%s: sources: expected a non-empty array of sources", p->file);
+    static const char *const keys[] = {"name", "hub", "files", "max_words", NULL};
+    static const char *const hub_keys[] = {"repo", "revision", "path", "include", "max_files", NULL};
+    const cJSON *it;
+    int i = 0;
+    cJSON_ArrayForEach(it, arr) {
+        char path[64], hp[80];
+        snprintf(path, sizeof path, "sources[%d]", i);
+        snprintf(hp, sizeof hp, "sources[%d].hub", i);
+        if (i >= RUN_MAX_SOURCES) return err_set(p->e, "%s: sources: at most %d", p->file, RUN_MAX_SOURCES);
+        run_source *s = &c->sources[c->nsources++];
+        s->max_files = -1;
+        if (check_keys(p, it, path, keys) < 0 || get_str(p, it, path, "name", &s->name) < 0 ||
+            get_path(p, it, path, "files", &s->files) < 0 ||
+            get_count(p, it, path, "max_words", 0, 1e15, &s->max_words, NULL) < 0)
+            return -1;
+        if (!s->name || !*s->name || strchr(s->name, '/') || s->name[0] == '.')
+            return err_set(p->e, "%s: %s.name: expected a source name (a folder name under WORK/docs)",
+                           p->file, path);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(c->sources[j].name, s->name))
+                return err_set(p->e, "%s: %s.name: \"%s\" is also sources[%d]'s name", p->file, path,
+                               s->name, j);
+        const cJSON *hub = get(it, "hub");
+        if (!!hub == !!s->files)
+            return err_set(p->e, "%s: %s: expected one of \"hub\" (a Hub dataset) or \"files\" (a folder)",
+                           p->file, path);
+        if (hub) {
+            uint64_t mf = 0;
+            int has_mf = 0;
+            if (check_keys(p, hub, hp, hub_keys) < 0 || get_str(p, hub, hp, "repo", &s->repo) < 0 ||
+                get_str(p, hub, hp, "revision", &s->revision) < 0 ||
+                get_str(p, hub, hp, "path", &s->path) < 0 ||
+                get_count(p, hub, hp, "max_files", 1, 1e9, &mf, &has_mf) < 0)
+                return -1;
+            if (has_mf) s->max_files = (long)mf;
+            if (!s->repo) return err_set(p->e, "%s: %s.repo: required (OWNER/NAME)", p->file, hp);
+            if (!s->revision && !(s->revision = strdup("main"))) return err_set(p->e, "out of memory");
+            if (!s->path && !(s->path = strdup(""))) return err_set(p->e, "out of memory");
+            const cJSON *inc = get(hub, "include"), *g;
+            if (inc && !cJSON_IsArray(inc)) return err_set(p->e, "%s: %s.include: expected an array of globs", p->file, hp);
+            cJSON_ArrayForEach(g, inc) {
+                if (!cJSON_IsString(g) || s->ninclude >= RUN_MAX_INCLUDE)
+                    return err_set(p->e, "%s: %s.include: expected at most %d strings", p->file, hp, RUN_MAX_INCLUDE);
+                if (!(s->include[s->ninclude++] = strdup(g->valuestring))) return err_set(p->e, "out of memory");
+            }
+        } else if (s->max_words) {
+            return err_set(p->e, "%s: %s.max_words: only for \"hub\" sources", p->file, path);
+        }
+        i++;
+    }
+    return 0;
+}
+
+static int parse_tag(const pctx *p, run_config *c, const cJSON *tag)
+{
+    c->taggers = TAG_ALL;
+    if (!tag) return 0;
+    static const char *const keys[] = {"taggers", "readability", "gopher_quality", "gopher_repetition",
+                                       "c4", "fineweb", NULL};
+    if (check_keys(p, tag, "tag", keys) < 0) return -1;
+    const cJSON *t = get(tag, "taggers"), *it;
+    if (t) {
+        if (!cJSON_IsArray(t) || !cJSON_GetArraySize(t))
+            return err_set(p->e, "%s: tag.taggers: expected a non-empty array of readability, gopher, c4, fineweb", p->file);
+        c->taggers = 0;
+        cJSON_ArrayForEach(it, t) {
+            int m;
+            char bad[64];
+            if (!cJSON_IsString(it) || tag_parse_taggers(it->valuestring, &m, bad, sizeof bad) < 0 || strchr(it->valuestring, ','))
+                return err_set(p->e, "%s: tag.taggers: \"%s\" is not a tagger (readability, gopher, c4, fineweb)",
+                               p->file, cJSON_IsString(it) ? it->valuestring : "?");
+            c->taggers |= m;
+        }
+    }
+    cJSON *th = cJSON_Duplicate(tag, 1);
+    if (!th) return err_set(p->e, "out of memory");
+    cJSON_DeleteItemFromObjectCaseSensitive(th, "taggers");
+    int rc = load_via_memfd(p, th, "tag", tag_loader, NULL);
+    if (rc == 0 && !(c->tag_json = cJSON_PrintUnformatted(th))) rc = err_set(p->e, "out of memory");
+    cJSON_Delete(th);
+    return rc;
+}
+
+static int parse_dedup(const pctx *p, run_config *c, const cJSON *d)
+{
+    dd_config_default(&c->dedup);
+    c->dedup_threads = 1;
+    if (!d) return 0;
+    static const char *const keys[] = {"bands", "rows", "shingle", "seed", "threads", NULL};
+    uint64_t v;
+    int has;
+    if (check_keys(p, d, "dedup", keys) < 0) return -1;
+    if (get_count(p, d, "dedup", "bands", 1, 1024, &v, &has) < 0) return -1;
+    if (has) c->dedup.bands = (int)v;
+    if (get_count(p, d, "dedup", "rows", 1, 1024, &v, &has) < 0) return -1;
+    if (has) c->dedup.rows = (int)v;
+    if (get_count(p, d, "dedup", "shingle", 1, 64, &v, &has) < 0) return -1;
+    if (has) c->dedup.shingle = (int)v;
+    if (get_count(p, d, "dedup", "seed", 0, 9007199254740991.0, &v, &has) < 0) return -1;
+    if (has) c->dedup.seed = v;
+    if (get_count(p, d, "dedup", "threads", 1, 256, &v, &has) < 0) return -1;
+    if (has) c->dedup_threads = (int)v;
+    if (dd_config_check(&c->dedup, p->e) < 0) return err_prefix(p->e, "%s: dedup", p->file);
+    return 0;
+}
+
+static int parse_score(const pctx *p, run_config *c, const cJSON *s)
+{
+    if (!s) return 0;
+    static const char *const keys[] = {"endpoint", "model", "prompt", "where", "max_chars", "max_tokens",
+                                       "temperature", "seed", "concurrency", "max_requests",
+                                       "max_prompt_tokens", "sample", NULL};
+    c->score = 1;
+    c->max_chars = 1000;
+    c->max_tokens = 512;
+    c->concurrency = 8;
+    uint64_t v;
+    int has;
+    if (check_keys(p, s, "score", keys) < 0 || get_str(p, s, "score", "endpoint", &c->endpoint) < 0 ||
+        get_str(p, s, "score", "model", &c->model_name) < 0 || get_path(p, s, "score", "prompt", &c->prompt) < 0 ||
+        get_str(p, s, "score", "where", &c->where) < 0 ||
+        get_count(p, s, "score", "max_chars", 1, 1e12, &c->max_chars, NULL) < 0 ||
+        get_num(p, s, "score", "temperature", &c->temperature) < 0 ||
+        get_count(p, s, "score", "max_requests", 0, 1e15, &c->max_requests, &c->has_max_requests) < 0 ||
+        get_count(p, s, "score", "max_prompt_tokens", 0, 1e15, &c->max_prompt_tokens, &c->has_max_prompt_tokens) < 0 ||
+        get_count(p, s, "score", "sample", 1, 1e15, &c->sample, &c->has_sample) < 0)
+        return -1;
+    if (get_count(p, s, "score", "max_tokens", 1, 1e6, &v, &has) < 0) return -1;
+    if (has) c->max_tokens = (int)v;
+    if (get_count(p, s, "score", "concurrency", 1, 1024, &v, &has) < 0) return -1;
+    if (has) c->concurrency = (int)v;
+    if (get_count(p, s, "score", "seed", 0, 9007199254740991.0, &v, &c->has_seed) < 0) return -1;
+    c->seed = (long long)v;
+    if (!c->model_name) return err_set(p->e, "%s: score.model: required (the endpoint's model name)", p->file);
+    if (c->where) {
+        rule *r = rule_parse(c->where, p->e);
+        if (!r) return err_prefix(p->e, "%s: score.where", p->file);
+        rule_free(r);
+    }
+    return 0;
+}
+
+static int parse_corpora(const pctx *p, run_config *c, const cJSON *cj)
+{
+    if (!cj) return err_set(p->e, "%s: corpora: required (the corpora and their budgets)", p->file);
+    /* the rules name attribute sets that do not exist yet: parsed here,
+     * checked against the sets present when assemble runs */
+    cJSON *copy = cJSON_Duplicate(cj, 1);
+    if (!copy) return err_set(p->e, "out of memory");
+    const cJSON *rules = get(cj, "rules"), *it;
+    int i = 0;
+    cJSON_ArrayForEach(it, rules) {
+        if (cJSON_IsString(it)) {
+            rule *r = rule_parse(it->valuestring, p->e);
+            if (!r) {
+                cJSON_Delete(copy);
+                return err_prefix(p->e, "%s: corpora.rules[%d]", p->file, i);
+            }
+            rule_free(r);
+        }
+        i++;
+    }
+    if (cJSON_IsArray(rules)) cJSON_DeleteItemFromObjectCaseSensitive(copy, "rules");
+    if (cJSON_IsArray(get(cj, "ranking"))) cJSON_DeleteItemFromObjectCaseSensitive(copy, "ranking");
+    int rc = load_via_memfd(p, copy, "corpora", corpora_loader, c);
+    cJSON_Delete(copy);
+    if (rc == 0 && !(c->corpora_json = cJSON_Print(cj))) rc = err_set(p->e, "out of memory");
+    return rc;
+}
+
+static int parse_train(const pctx *p, run_config *c, const cJSON *t)
+{
+    static const char *const keys[] = {"corpus", "max_steps", "max_tokens", "optimizer", "threads", "track", NULL};
+    uint64_t v;
+    int has;
+    c->optimizer = -1;
+    c->train_threads = 1;
+    if (!t) return 0;
+    char *opt = NULL;
+    if (check_keys(p, t, "train", keys) < 0 || get_str(p, t, "train", "corpus", &c->train_corpus) < 0 ||
+        get_count(p, t, "train", "max_tokens", 0, 1e15, &c->max_tokens_train, NULL) < 0 ||
+        get_str(p, t, "train", "track", &c->train_track) < 0 || get_str(p, t, "train", "optimizer", &opt) < 0)
+        return -1;
+    if (get_count(p, t, "train", "max_steps", 0, 1e12, &v, &has) < 0) return -1;
+    if (has) c->max_steps = (long)v;
+    if (get_count(p, t, "train", "threads", 1, 4096, &v, &has) < 0) return -1;
+    if (has) c->train_threads = (int)v;
+    if (opt) {
+        int ok = !strcmp(opt, "adamw") || !strcmp(opt, "muon");
+        c->optimizer = !strcmp(opt, "muon") ? OPT_MUON : OPT_ADAMW;
+        free(opt);
+        if (!ok) return err_set(p->e, "%s: train.optimizer: expected \"adamw\" or \"muon\"", p->file);
+    }
+    if (c->max_steps && c->max_tokens_train)
+        return err_set(p->e, "%s: train: give max_steps or max_tokens, not both", p->file);
+    if (c->train_track && strcmp(c->train_track, "strict") && strcmp(c->train_track, "strict-small"))
+        return err_set(p->e, "%s: train.track: expected \"strict\" or \"strict-small\"", p->file);
+    return 0;
+}
+
+static int parse_eval(const pctx *p, run_config *c, const cJSON *ev)
+{
+    if (!ev) return 0;
+    static const char *const keys[] = {"data", "tasks", "fast", "required", NULL};
+    c->eval = 1;
+    c->eval_fast = 1;
+    if (check_keys(p, ev, "eval", keys) < 0 || get_path(p, ev, "eval", "data", &c->eval_data) < 0 ||
+        get_str(p, ev, "eval", "tasks", &c->eval_tasks) < 0 || get_bool(p, ev, "eval", "fast", &c->eval_fast) < 0 ||
+        get_bool(p, ev, "eval", "required", &c->eval_required) < 0)
+        return -1;
+    if (!c->eval_data) return err_set(p->e, "%s: eval.data: required (the evaluation data folder)", p->file);
+    return 0;
+}
+
+run_config *run_config_parse(const char *text, size_t len, const char *name, const char *base_dir,
+                             blalm_err *e)
+{
+    cJSON *root = config_parse(text, len, name, e);
+    if (!root) return NULL;
+    run_config *c = calloc(1, sizeof *c);
+    pctx p = {name, base_dir, e};
+    int rc = -1;
+    if (!c || !(c->name = strdup(name))) {
+        err_set(e, "out of memory");
+        goto done;
+    }
+    c->report = 1;
+    static const char *const keys[] = {"comment", "work", "sources", "tag", "dedup", "score", "corpora",
+                                       "tokenizer", "model", "train", "eval", "report", NULL};
+    if (check_keys(&p, root, "", keys) < 0) goto done;
+    const cJSON *tok = get(root, "tokenizer");
+    uint64_t vocab = 0;
+    if (get_path(&p, root, "", "work", &c->work) < 0 || parse_sources(&p, c, get(root, "sources")) < 0 ||
+        parse_tag(&p, c, get(root, "tag")) < 0 || parse_dedup(&p, c, get(root, "dedup")) < 0 ||
+        parse_score(&p, c, get(root, "score")) < 0 || parse_corpora(&p, c, get(root, "corpora")) < 0)
+        goto done;
+    if (tok) {
+        static const char *const tkeys[] = {"vocab_size", NULL};
+        if (check_keys(&p, tok, "tokenizer", tkeys) < 0 ||
+            get_count(&p, tok, "tokenizer", "vocab_size", 257, 1 << 24, &vocab, NULL) < 0)
+            goto done;
+        c->vocab_size = (uint32_t)vocab;
+    }
+    if (get_path(&p, root, "", "model", &c->model_cfg) < 0 || parse_train(&p, c, get(root, "train")) < 0 ||
+        parse_eval(&p, c, get(root, "eval")) < 0 || get_bool(&p, root, "", "report", &c->report) < 0)
+        goto done;
+    if (!c->model_cfg) {
+        err_set(e, "%s: model: required (a model config file, e.g. \"model-tiny.json\")", name);
+        goto done;
+    }
+    if (!c->train_corpus) {
+        /* the smallest corpus by default */
+        int best = 0;
+        for (int i = 1; i < c->ncorpora; i++)
+            if (c->corpus_budgets[i] < c->corpus_budgets[best]) best = i;
+        if (!(c->train_corpus = strdup(c->corpus_names[best]))) {
+            err_set(e, "out of memory");
+            goto done;
+        }
+    } else {
+        int found = 0;
+        for (int i = 0; i < c->ncorpora; i++) found |= !strcmp(c->corpus_names[i], c->train_corpus);
+        if (!found) {
+            err_set(e, "%s: train.corpus: \"%s\" is not one of the corpora", name, c->train_corpus);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    cJSON_Delete(root);
+    if (rc < 0) {
+        run_config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+run_config *run_config_load(const char *path, blalm_err *e)
+{
+    char *text;
+    size_t len;
+    if (read_file(path, &text, &len, e) < 0) return NULL;
+    char base[4096];
+    snprintf(base, sizeof base, "%s", path);
+    char *slash = strrchr(base, '/');
+    if (slash) *slash = 0;
+    else snprintf(base, sizeof base, ".");
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    run_config *c = run_config_parse(text, len, name, base, e);
+    free(text);
+    return c;
+}
+
+void run_config_free(run_config *c)
+{
+    if (!c) return;
+    free(c->name);
+    free(c->work);
+    for (int i = 0; i < c->nsources; i++) {
+        run_source *s = &c->sources[i];
+        free(s->name);
+        free(s->repo);
+        free(s->revision);
+        free(s->path);
+        free(s->files);
+        for (int j = 0; j < s->ninclude; j++) free(s->include[j]);
+    }
+    free(c->tag_json);
+    free(c->endpoint);
+    free(c->model_name);
+    free(c->prompt);
+    free(c->where);
+    free(c->corpora_json);
+    free(c->model_cfg);
+    free(c->train_corpus);
+    free(c->train_track);
+    free(c->eval_data);
+    free(c->eval_tasks);
+    free(c);
+}

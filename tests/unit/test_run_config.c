@@ -1,0 +1,177 @@
+/* test_run_config.c - `blalm run`'s config (pipeline/run.h): what parses,
+ * and that every bad key or value is refused naming the file and its path. */
+#include "tests/unit/test.h"
+
+#include "filters/tag.h"
+#include "pipeline/run.h"
+
+#define CORPORA "\"corpora\": {\"corpora\": [{\"name\": \"strict-small\", \"budget\": 1000}]}"
+#define MODEL "\"model\": \"m.json\""
+#define SRC "\"sources\": [{\"name\": \"web\", \"files\": \"docs\"}]"
+
+static run_config *parse(const char *text, blalm_err *e)
+{
+    return run_config_parse(text, strlen(text), "demo.json", "/cfg", e);
+}
+
+/* The error for text, which must not parse. */
+static const char *refused(const char *text)
+{
+    static blalm_err e;
+    memset(&e, 0, sizeof e);
+    run_config *c = parse(text, &e);
+    if (c) {
+        run_config_free(c);
+        return "(parsed)";
+    }
+    return e.msg;
+}
+
+TEST(minimal_config_and_defaults)
+{
+    blalm_err e = {{0}};
+    run_config *c = parse("{" SRC ", " CORPORA ", " MODEL "}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_INT(c->nsources, 1);
+    CHECK_EQ_STR(c->sources[0].files, "/cfg/docs");        /* relative to the config's folder */
+    CHECK_EQ_STR(c->model_cfg, "/cfg/m.json");
+    CHECK_EQ_INT(c->taggers, TAG_ALL);
+    CHECK_EQ_INT(c->score, 0);
+    CHECK_EQ_INT(c->eval, 0);
+    CHECK_EQ_INT(c->report, 1);
+    CHECK_EQ_INT(c->ncorpora, 1);
+    CHECK_EQ_STR(c->corpus_names[0], "strict-small");
+    CHECK_EQ_STR(c->corpus_tracks[0], "strict-small");     /* a track by its name */
+    CHECK_EQ_STR(c->train_corpus, "strict-small");
+    CHECK_EQ_INT(c->dedup.bands, 14);
+    run_config_free(c);
+}
+
+TEST(full_config)
+{
+    blalm_err e = {{0}};
+    const char *t =
+        "{\"work\": \"/w\", \"sources\": [{\"name\": \"fw\", \"hub\": {\"repo\": \"HuggingFaceFW/fineweb-edu\","
+        " \"path\": \"sample/10BT\", \"include\": [\"*.parquet\"], \"max_files\": 2}, \"max_words\": 5000}],"
+        " \"tag\": {\"taggers\": [\"gopher\", \"c4\"], \"gopher_quality\": {\"min_doc_words\": 40}},"
+        " \"dedup\": {\"bands\": 10, \"rows\": 4, \"threads\": 2},"
+        " \"score\": {\"model\": \"m\", \"where\": \"gopher_quality.pass && dedup.keep\", \"max_requests\": 10,"
+        " \"max_prompt_tokens\": 1000000, \"concurrency\": 4},"
+        " \"corpora\": {\"corpora\": [{\"name\": \"strict\", \"budget\": 100000000}, {\"name\": \"strict-small\","
+        " \"budget\": 10000000, \"subset_of\": \"strict\"}], \"rules\": [\"edu_llm.score >= 3\"]},"
+        " \"tokenizer\": {\"vocab_size\": 16384}, \"model\": \"/abs/model.json\","
+        " \"train\": {\"corpus\": \"strict\", \"max_steps\": 10, \"optimizer\": \"muon\", \"track\": \"strict\"},"
+        " \"eval\": {\"data\": \"eval\", \"tasks\": \"blimp\", \"fast\": false, \"required\": true}, \"report\": false}";
+    run_config *c = parse(t, &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_STR(c->work, "/w");
+    CHECK_EQ_STR(c->sources[0].repo, "HuggingFaceFW/fineweb-edu");
+    CHECK_EQ_STR(c->sources[0].revision, "main");
+    CHECK_EQ_INT(c->sources[0].ninclude, 1);
+    CHECK_EQ_INT((int)c->sources[0].max_files, 2);
+    CHECK_EQ_INT((int)c->sources[0].max_words, 5000);
+    CHECK_EQ_INT(c->taggers, TAG_GOPHER | TAG_C4);
+    CHECK_CONTAINS(c->tag_json, "min_doc_words");
+    CHECK_EQ_INT(c->dedup.bands, 10);
+    CHECK_EQ_INT(c->dedup_threads, 2);
+    CHECK_EQ_INT(c->score, 1);
+    CHECK_EQ_INT(c->has_max_requests, 1);
+    CHECK_EQ_INT((int)c->max_requests, 10);
+    CHECK_EQ_INT(c->ncorpora, 2);
+    CHECK_EQ_INT((int)c->vocab_size, 16384);
+    CHECK_EQ_STR(c->model_cfg, "/abs/model.json");
+    CHECK_EQ_STR(c->train_corpus, "strict");
+    CHECK_EQ_INT((int)c->max_steps, 10);
+    CHECK_EQ_STR(c->train_track, "strict");
+    CHECK_EQ_STR(c->eval_data, "/cfg/eval");
+    CHECK_EQ_INT(c->eval_fast, 0);
+    CHECK_EQ_INT(c->eval_required, 1);
+    CHECK_EQ_INT(c->report, 0);
+    run_config_free(c);
+}
+
+TEST(unknown_keys_name_their_path)
+{
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"tarin\": {}}"), "demo.json: tarin: unknown key");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"max_stpes\": 3}}"),
+                   "demo.json: train.max_stpes: unknown key");
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\", \"files\": \"d\", \"maxwords\": 1}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[0].maxwords: unknown key");
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\", \"hub\": {\"repo\": \"a/b\", \"pth\": \"x\"}}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[0].hub.pth: unknown key");
+    /* the stages' own formats, checked by their loaders, with this file's path */
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"tag\": {\"gopher_quality\": {\"max_wordz\": 3}}}"),
+                   "demo.json: tag.gopher_quality: unknown key \"max_wordz\"");
+    CHECK_CONTAINS(refused("{" SRC ", " MODEL ", \"corpora\": {\"corpora\": [{\"name\": \"a\", \"budgett\": 1}]}}"),
+                   "demo.json: corpora.corpora[0]: unknown key \"budgett\"");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"score\": {\"model\": \"m\", \"wehre\": \"x\"}}"),
+                   "demo.json: score.wehre: unknown key");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"eval\": {\"data\": \"d\", \"task\": \"x\"}}"),
+                   "demo.json: eval.task: unknown key");
+}
+
+TEST(wrong_types_and_values)
+{
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"max_steps\": \"300\"}}"),
+                   "demo.json: train.max_steps: expected a whole number");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"max_steps\": 1.5}}"),
+                   "demo.json: train.max_steps: expected a whole number");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"dedup\": {\"bands\": -1}}"),
+                   "demo.json: dedup.bands: expected a whole number");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"eval\": {\"data\": \"d\", \"fast\": 1}}"),
+                   "demo.json: eval.fast: expected true or false");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", \"model\": 3}"), "demo.json: model: expected a string");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"tag\": {\"taggers\": [\"gopher\", \"nope\"]}}"),
+                   "demo.json: tag.taggers: \"nope\" is not a tagger");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"tag\": {\"c4\": {\"filter_no_terminal_punct\": 3}}}"),
+                   "demo.json: tag.c4");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"score\": {\"where\": \"a.b\"}}"),
+                   "demo.json: score.model: required");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"score\": {\"model\": \"m\", \"where\": \"a.b &&\"}}"),
+                   "demo.json: score.where");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"optimizer\": \"sgd\"}}"),
+                   "demo.json: train.optimizer: expected \"adamw\" or \"muon\"");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"corpus\": \"strict\"}}"),
+                   "demo.json: train.corpus: \"strict\" is not one of the corpora");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"track\": \"loose\"}}"),
+                   "demo.json: train.track: expected");
+}
+
+TEST(required_parts_and_sources)
+{
+    CHECK_CONTAINS(refused("{" CORPORA ", " MODEL "}"), "demo.json: sources: expected a non-empty array");
+    CHECK_CONTAINS(refused("{" SRC ", " MODEL "}"), "demo.json: corpora: required");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA "}"), "demo.json: model: required");
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\"}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[0]: expected one of \"hub\"");
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\", \"files\": \"a\", \"hub\": {\"repo\": \"a/b\"}}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[0]: expected one of \"hub\"");
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\", \"files\": \"a\"}, {\"name\": \"w\", \"files\": \"b\"}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[1].name: \"w\" is also sources[0]'s name");
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"../x\", \"files\": \"a\"}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[0].name: expected a source name");
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\", \"hub\": {\"path\": \"x\"}}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[0].hub.repo: required");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", " SRC "}"), "duplicate key \"sources\"");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL),  "demo.json:1:");
+}
+
+TEST(stage_names)
+{
+    CHECK_EQ_INT(run_stage_parse("fetch"), RUN_FETCH);
+    CHECK_EQ_INT(run_stage_parse("tokenizer"), RUN_TOKENIZER);
+    CHECK_EQ_INT(run_stage_parse("report"), RUN_REPORT);
+    CHECK_EQ_INT(run_stage_parse("trian"), -1);
+    for (int s = 0; s < RUN_NSTAGES; s++) CHECK_EQ_INT(run_stage_parse(run_stage_name(s)), s);
+}
+
+int main(void)
+{
+    RUN(minimal_config_and_defaults);
+    RUN(full_config);
+    RUN(unknown_keys_name_their_path);
+    RUN(wrong_types_and_values);
+    RUN(required_parts_and_sources);
+    RUN(stage_names);
+    return test_summary();
+}
