@@ -35,6 +35,11 @@ typedef struct token {
     uint32_t len, ncp;   /* bytes, code points */
 } token;
 
+/* spaCy's units after a number (km, mph, %, ...): how many, and the most
+ * code points in one */
+#define N_UNITS 48
+#define UNIT_MAX_CPS 4
+
 /* The splitter's state: the last text's tokens and scratch reused across
  * texts (one per thread). */
 typedef struct words_ctx {
@@ -46,6 +51,8 @@ typedef struct words_ctx {
     struct chunk_entry *chunks;     /* the chunk cache, allocated on first use */
     uint64_t abbrev_hash[512];      /* spaCy special cases, by code point hash */
     uint8_t abbrev_len[512];
+    int32_t unit_cps[N_UNITS][UNIT_MAX_CPS];   /* spaCy's units, as code points */
+    uint8_t unit_len[N_UNITS];
     uint64_t tok_hash;              /* the text toks was made from (xxh3, length) */
     size_t tok_len;
     int tok_valid;
