@@ -53,6 +53,7 @@ typedef struct words_ctx {
     uint8_t abbrev_len[512];
     int32_t unit_cps[N_UNITS][UNIT_MAX_CPS];   /* spaCy's units, as code points */
     uint8_t unit_len[N_UNITS];
+    uint8_t ascii_flags[128];       /* TF_ALPHA, TF_NONSYM, TF_PUNCT of each ASCII code point */
     uint64_t tok_hash;              /* the text toks was made from (xxh3, length) */
     size_t tok_len;
     int tok_valid;

@@ -146,6 +146,22 @@ static void push_token(words_ctx *w, const char *text, size_t off, size_t len, s
     const unsigned char *s = (const unsigned char *)text + off;
     uint32_t f = TF_PUNCT;
     int32_t first = 0;
+    size_t a = 0;
+    uint32_t any = 0, all = TF_PUNCT;
+    /* ASCII bytes by the table of words_init (the reference path: each code
+     * point by the rules below) */
+    while (!w->no_cache && a < len && s[a] < 0x80) {
+        any |= w->ascii_flags[s[a]];
+        all &= w->ascii_flags[s[a]];
+        a++;
+    }
+    if (a == len && len && !w->no_cache) {
+        f = (any & (TF_ALPHA | TF_NONSYM)) | (all & TF_PUNCT);
+        if (ncp == 1 && words_is_sent_punct(s[0])) f |= TF_SENT;
+        if (len >= 2 && len <= 4 && is_stop_word(s, len)) f |= TF_STOP;
+        t->flags = f;
+        return;
+    }
     for (size_t i = 0; i < len;) {
         int32_t c;
         i += utf8_decode_at(s, len, i, &c);
@@ -830,6 +846,12 @@ void words_init(words_ctx *w)
     memset(w, 0, sizeof *w);
     abbrev_init(w);
     units_init(w);
+    /* push_token's flags of an ASCII code point: TF_ALPHA, TF_NONSYM, and
+     * TF_PUNCT when it is Unicode punctuation */
+    for (int32_t c = 0; c < 128; c++)
+        w->ascii_flags[c] = (uint8_t)((is_alpha(c) ? TF_ALPHA : 0) |
+                                      (in_datatrove_punct(c) ? 0 : TF_NONSYM) |
+                                      ((ascii_punct_mask[c >> 6] >> (c & 63)) & 1 ? TF_PUNCT : 0));
 }
 
 void words_free(words_ctx *w)
