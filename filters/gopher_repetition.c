@@ -290,7 +290,17 @@ static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
     const uint32_t *id = r->id;
     if (n == 2) memcpy(cls, id, W * sizeof *cls);
     key_map *m = &r->grams;
-    map_clear(m, G);
+    /* the table is sized by the positions counted, not by G (clearing a
+     * table of 2G slots for each n cost more than the counting) */
+    size_t expect = 0, i0 = 0;
+    for (; i0 + 9 <= G; i0 += 8) {   /* eight at a time: uniq holds 0 or 1 here */
+        uint64_t a, b;
+        memcpy(&a, uniq + i0, 8);
+        memcpy(&b, uniq + i0 + 1, 8);
+        expect += 8 - (size_t)__builtin_popcountll((a | b) & 0x0101010101010101ULL);
+    }
+    for (; i0 < G; i0++) expect += !(uniq[i0] | uniq[i0 + 1]);
+    map_clear(m, expect);
     size_t nc = 0;
     uint32_t best = UINT32_MAX;
     for (size_t i = 0; i < G; i++) {
