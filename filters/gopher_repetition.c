@@ -160,7 +160,9 @@ static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
         r->pos_cap = W;
     }
     key_map *m = &r->vocab;
-    map_clear(m, W);
+    /* a text has fewer word types than tokens: slots for W / 2 at first
+     * (map_room doubles them when needed) */
+    map_clear(m, W / 2);
     for (size_t i = 0; i < W; i++) {
         uint64_t h = utf8_piece_hash(text + t[i].off, t[i].len);
         map_room(m);
