@@ -81,8 +81,10 @@ static inline int is_py_space(int32_t c) { return c >= 0 && py_isspace((uint32_t
 
 enum { PH_LOREM = 1, PH_JS = 2, PH_POLICY = 4 };
 typedef struct c4_phrases {
-    uint8_t pairs[8192];   /* bit set = some phrase starts with the byte pair */
-    uint32_t head[8];      /* ... and each one's first four bytes */
+    /* by a byte pair's low five bits each (ASCII case folded): bit j set =
+     * some phrase has that pair at offset j (0..8) */
+    uint16_t at[1024];
+    uint32_t head[8];      /* each phrase's first four bytes */
 } c4_phrases;
 void c4_phrases_init(c4_phrases *p);
 /* Which of C4's phrases t[0..n) contains, ASCII case-insensitively: an OR of
