@@ -3,7 +3,6 @@
  * rule, with the lines and characters each keeps. */
 #include "filters/quality_internal.h"
 
-#include "lib/hash.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -81,6 +80,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
      * sentences can be counted over the document's tokens in its range
      * (lines changed by citation removal are tokenized on their own). */
     words_split(&q->w, text, len);
+    uint64_t text_hash = q->w.tok_hash;   /* the text's xxh3, for handing the tokens back */
     token *dtoks = q->w.toks;
     size_t ndtoks = q->w.ntoks, tk = 0, dcap = q->w.tok_cap;
     q->w.toks = NULL;
@@ -215,7 +215,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
     q->w.ntoks = ndtoks;
     q->w.tok_cap = dcap;
     q->w.tok_len = len;
-    q->w.tok_hash = xxh3_64(text, len);
+    q->w.tok_hash = text_hash;
     q->w.tok_valid = 1;
 }
 

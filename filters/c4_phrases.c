@@ -1,15 +1,24 @@
 /* c4_phrases.c - the phrases that C4's filter looks for in a line
  * (datatrove's c4_filters.py: "lorem ipsum", "javascript" and the policy
- * phrases), found in one pass over the line. Interface in quality_internal.h. */
+ * phrases), found by looking at one byte pair in nine. Interface in quality_internal.h. */
 #include "filters/quality_internal.h"
 
 #include <string.h>
 
 /* The phrases are searched case-insensitively (ASCII A-Z folded, as
- * datatrove's line.lower() does for them) in one pass: a byte pair that
- * starts some phrase (in either case) is checked four bytes at a time with
- * 0x20 OR-ed in (which never rejects a real match: it folds A-Z and keeps
- * a-z and space), then byte by byte with the exact fold. */
+ * datatrove's line.lower() does for them). Every phrase is at least
+ * PH_MIN = 10 bytes long, so an occurrence starting at s covers exactly one
+ * position p = s + j (0 <= j < PH_STEP = 9) that is a multiple of PH_STEP:
+ * only the byte pairs at those positions are looked up (one in nine), and a
+ * pair that some phrase has at offset j makes s = p - j a candidate, checked
+ * four bytes at a time (0x20 OR-ed in: it folds A-Z and keeps a-z and space,
+ * so it never rejects a real match), then byte by byte with the exact fold. */
+#define PH_MIN 10
+#define PH_STEP (PH_MIN - 1)
+_Static_assert(PH_STEP <= 16, "offsets fit c4_phrases.at's 16 bits");
+
+static unsigned pair_index(const unsigned char *u) { return (u[0] & 31u) << 5 | (u[1] & 31u); }
+
 static const struct {
     const char *s;
     size_t n;
@@ -25,38 +34,46 @@ void c4_phrases_init(c4_phrases *p)
 {
     memset(p, 0, sizeof *p);
     for (size_t k = 0; k < 8; k++) {
-        unsigned char a = (unsigned char)c4_phrase[k].s[0], b = (unsigned char)c4_phrase[k].s[1];
-        for (int ca = 0; ca < 2; ca++)
-            for (int cb = 0; cb < 2; cb++) {
-                unsigned pair = (unsigned)(a - 32 * ca) | (unsigned)(b - 32 * cb) << 8;
-                p->pairs[pair >> 3] |= (uint8_t)(1u << (pair & 7));
-            }
+        const unsigned char *ph = (const unsigned char *)c4_phrase[k].s;
+        for (size_t j = 0; j < PH_STEP; j++) p->at[pair_index(ph + j)] |= (uint16_t)(1u << j);
         memcpy(&p->head[k], c4_phrase[k].s, 4);
     }
 }
 
+/* The flags of the phrases that start at t[s..n), other than those found. */
+static int phrases_at(const c4_phrases *p, const unsigned char *u, size_t n, size_t s, int found)
+{
+    if (s + PH_MIN > n) return 0;
+    uint32_t w;
+    memcpy(&w, u + s, 4);
+    w |= 0x20202020u;
+    int got = 0;
+    for (size_t k = 0; k < 8; k++) {
+        if (w != p->head[k] || ((found | got) & c4_phrase[k].flag) || s + c4_phrase[k].n > n)
+            continue;
+        size_t j = 0;   /* all of it: a NUL byte passes the OR-ed test for a space */
+        while (j < c4_phrase[k].n) {
+            unsigned char b = u[s + j];
+            if (b >= 'A' && b <= 'Z') b += 32;
+            if (b != (unsigned char)c4_phrase[k].s[j]) break;
+            j++;
+        }
+        if (j == c4_phrase[k].n) got |= c4_phrase[k].flag;
+    }
+    return got;
+}
+
 int c4_phrases_find(const c4_phrases *p, const char *t, size_t n)
 {
-    const uint8_t *pairs = p->pairs;
-    const uint32_t *head = p->head;
-    int found = 0;
     const unsigned char *u = (const unsigned char *)t;
-    for (size_t i = 0; i + 10 <= n; i++) {
-        unsigned pair = (unsigned)u[i] | (unsigned)u[i + 1] << 8;
-        if (!(pairs[pair >> 3] & (1u << (pair & 7)))) continue;   /* no phrase starts so */
-        uint32_t w;
-        memcpy(&w, u + i, 4);
-        w |= 0x20202020u;
-        for (size_t k = 0; k < 8; k++) {
-            if (w != head[k] || (found & c4_phrase[k].flag) || i + c4_phrase[k].n > n) continue;
-            size_t j = 0;
-            while (j < c4_phrase[k].n) {
-                unsigned char b = u[i + j];
-                if (b >= 'A' && b <= 'Z') b += 32;
-                if (b != (unsigned char)c4_phrase[k].s[j]) break;
-                j++;
-            }
-            if (j == c4_phrase[k].n) found |= c4_phrase[k].flag;
+    int found = 0;
+    if (n < PH_MIN) return 0;
+    for (size_t q = 0; q + 1 < n; q += PH_STEP) {
+        unsigned m = p->at[pair_index(u + q)];
+        while (m) {
+            size_t j = (size_t)__builtin_ctz(m);
+            m &= m - 1;
+            if (j <= q) found |= phrases_at(p, u, n, q - j, found);
         }
         if (found == (PH_LOREM | PH_JS | PH_POLICY)) break;
     }

@@ -15,12 +15,14 @@ void fineweb_measure(quality_ctx *q, const char *text, size_t len, fineweb_stats
     span_list lines = {q->spv, 0, q->spv_cap};
     size_t st = 0;
     const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && text[i] != '\n') continue;
-        if (i < len) o->newlines++;
+    for (;;) {   /* each line: up to the next "\n" (memchr) or the end */
+        const char *nl = memchr(text + st, '\n', len - st);
+        size_t i = nl ? (size_t)(nl - text) : len;
+        if (nl) o->newlines++;
         size_t so = st, sn = i - st;
         quality_strip_span(text, &so, &sn);
         if (sn) quality_span_push(&lines, st, i - st);
+        if (!nl) break;
         st = i + 1;
     }
     o->lines = lines.n;

@@ -160,7 +160,9 @@ static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
         r->pos_cap = W;
     }
     key_map *m = &r->vocab;
-    map_clear(m, W);
+    /* a text has fewer word types than tokens: slots for W / 2 at first
+     * (map_room doubles them when needed) */
+    map_clear(m, W / 2);
     for (size_t i = 0; i < W; i++) {
         uint64_t h = utf8_piece_hash(text + t[i].off, t[i].len);
         map_room(m);
@@ -290,7 +292,17 @@ static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
     const uint32_t *id = r->id;
     if (n == 2) memcpy(cls, id, W * sizeof *cls);
     key_map *m = &r->grams;
-    map_clear(m, G);
+    /* the table is sized by the positions counted, not by G (clearing a
+     * table of 2G slots for each n cost more than the counting) */
+    size_t expect = 0, i0 = 0;
+    for (; i0 + 9 <= G; i0 += 8) {   /* eight at a time: uniq holds 0 or 1 here */
+        uint64_t a, b;
+        memcpy(&a, uniq + i0, 8);
+        memcpy(&b, uniq + i0 + 1, 8);
+        expect += 8 - (size_t)__builtin_popcountll((a | b) & 0x0101010101010101ULL);
+    }
+    for (; i0 < G; i0++) expect += !(uniq[i0] | uniq[i0 + 1]);
+    map_clear(m, expect);
     size_t nc = 0;
     uint32_t best = UINT32_MAX;
     for (size_t i = 0; i < G; i++) {

@@ -35,6 +35,11 @@ typedef struct token {
     uint32_t len, ncp;   /* bytes, code points */
 } token;
 
+/* spaCy's units after a number (km, mph, %, ...): how many, and the most
+ * code points in one */
+#define N_UNITS 48
+#define UNIT_MAX_CPS 4
+
 /* The splitter's state: the last text's tokens and scratch reused across
  * texts (one per thread). */
 typedef struct words_ctx {
@@ -46,6 +51,9 @@ typedef struct words_ctx {
     struct chunk_entry *chunks;     /* the chunk cache, allocated on first use */
     uint64_t abbrev_hash[512];      /* spaCy special cases, by code point hash */
     uint8_t abbrev_len[512];
+    int32_t unit_cps[N_UNITS][UNIT_MAX_CPS];   /* spaCy's units, as code points */
+    uint8_t unit_len[N_UNITS];
+    uint8_t ascii_flags[128];       /* TF_ALPHA, TF_NONSYM, TF_PUNCT of each ASCII code point */
     uint64_t tok_hash;              /* the text toks was made from (xxh3, length) */
     size_t tok_len;
     int tok_valid;
@@ -73,8 +81,10 @@ static inline int is_py_space(int32_t c) { return c >= 0 && py_isspace((uint32_t
 
 enum { PH_LOREM = 1, PH_JS = 2, PH_POLICY = 4 };
 typedef struct c4_phrases {
-    uint8_t pairs[8192];   /* bit set = some phrase starts with the byte pair */
-    uint32_t head[8];      /* ... and each one's first four bytes */
+    /* by a byte pair's low five bits each (ASCII case folded): bit j set =
+     * some phrase has that pair at offset j (0..8) */
+    uint16_t at[1024];
+    uint32_t head[8];      /* each phrase's first four bytes */
 } c4_phrases;
 void c4_phrases_init(c4_phrases *p);
 /* Which of C4's phrases t[0..n) contains, ASCII case-insensitively: an OR of

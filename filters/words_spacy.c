@@ -146,6 +146,22 @@ static void push_token(words_ctx *w, const char *text, size_t off, size_t len, s
     const unsigned char *s = (const unsigned char *)text + off;
     uint32_t f = TF_PUNCT;
     int32_t first = 0;
+    size_t a = 0;
+    uint32_t any = 0, all = TF_PUNCT;
+    /* ASCII bytes by the table of words_init (the reference path: each code
+     * point by the rules below) */
+    while (!w->no_cache && a < len && s[a] < 0x80) {
+        any |= w->ascii_flags[s[a]];
+        all &= w->ascii_flags[s[a]];
+        a++;
+    }
+    if (a == len && len && !w->no_cache) {
+        f = (any & (TF_ALPHA | TF_NONSYM)) | (all & TF_PUNCT);
+        if (ncp == 1 && words_is_sent_punct(s[0])) f |= TF_SENT;
+        if (len >= 2 && len <= 4 && is_stop_word(s, len)) f |= TF_STOP;
+        t->flags = f;
+        return;
+    }
     for (size_t i = 0; i < len;) {
         int32_t c;
         i += utf8_decode_at(s, len, i, &c);
@@ -350,21 +366,33 @@ static const char *const units[] = {
     "\xc2\xb5m", "nm", "yd", "in", "ft", "kg", "g", "mg", "\xc2\xb5g", "t", "lb", "oz",
     "m/s", "km/h", "kmh", "mph", "hPa", "Pa", "mbar", "mb", "MB", "kb", "KB", "gb", "GB",
     "tb", "TB", "T", "G", "M", "K", "%", NULL};
+_Static_assert(sizeof units / sizeof units[0] == N_UNITS + 1, "N_UNITS counts the units");
 
-static int cps_eq_utf8(const int32_t *c, size_t n, const char *w)
+/* The units as code points (words_init), so that a suffix is compared
+ * without decoding the list again for every digit it follows. */
+static void units_init(words_ctx *w)
 {
-    const unsigned char *s = (const unsigned char *)w;
-    size_t len = strlen(w), i = 0, k = 0;
-    while (k < len) {
-        int32_t x;
-        k += utf8_decode_at(s, len, k, &x);
-        if (i >= n || c[i] != x) return 0;
-        i++;
+    size_t u = 0;
+    for (const char *const *p = units; *p; p++, u++) {
+        const unsigned char *s = (const unsigned char *)*p;
+        size_t len = strlen(*p), n = 0;
+        for (size_t k = 0; k < len && n < UNIT_MAX_CPS;) k += utf8_decode_at(s, len, k, &w->unit_cps[u][n++]);
+        w->unit_len[u] = (uint8_t)n;
     }
-    return i == n;
 }
 
-static int suffix_at(const int32_t *c, size_t n, size_t p)
+static int is_unit(const words_ctx *w, const int32_t *c, size_t n)
+{
+    for (size_t u = 0; u < N_UNITS; u++) {
+        if (w->unit_len[u] != n || w->unit_cps[u][0] != c[0]) continue;
+        size_t i = 1;
+        while (i < n && w->unit_cps[u][i] == c[i]) i++;
+        if (i == n) return 1;
+    }
+    return 0;
+}
+
+static int suffix_at(const words_ctx *w, const int32_t *c, size_t n, size_t p)
 {
     size_t k = n - p;
     int32_t x = c[p];
@@ -389,21 +417,19 @@ static int suffix_at(const int32_t *c, size_t n, size_t p)
     }
     if (is_digit(before)) {
         if (k == 1 && is_currency(x)) return 1;
-        if (k <= 4)
-            for (const char *const *u = units; *u; u++)
-                if (cps_eq_utf8(c + p, k, *u)) return 1;
+        if (k <= UNIT_MAX_CPS && is_unit(w, c + p, k)) return 1;
     }
     return 0;
 }
 
-static size_t find_suffix(const int32_t *c, size_t n)
+static size_t find_suffix(const words_ctx *w, const int32_t *c, size_t n)
 {
     if (!n) return 0;
     size_t d = n;
     while (d > 0 && c[d - 1] == '.') d--;
     if (n - d >= 2) return n - d;
     for (size_t p = n > 6 ? n - 6 : 0; p < n; p++)
-        if (suffix_at(c, n, p)) return n - p;
+        if (suffix_at(w, c, n, p)) return n - p;
     return 0;
 }
 
@@ -569,6 +595,21 @@ static void tokenize_chunk(words_ctx *w, const char *text, size_t n)
         return;
     }
     const int32_t *c = w->cps;
+    if (!w->no_cache) {
+        /* ASCII letters only (most words): no prefix, suffix, infix or URL
+         * rule can match, so the chunk is one token unless it is a special
+         * case (a contraction such as "cannot"); the reference path (tests)
+         * runs the full rules */
+        size_t k = 0;
+        while (k < n && (uint32_t)((c[k] | 32) - 'a') < 26) k++;
+        if (k == n) {
+            size_t parts[3];
+            int np = special_case(w, c, n, parts);
+            if (np) emit_parts(w, text, 0, parts, np);
+            else emit_cp_range(w, text, 0, n);
+            return;
+        }
+    }
     sc_memo m = {(size_t)-1, (size_t)-1, 0, {0, 0, 0}};
     size_t a = 0, b = n;
     size_t pre_stack[64], suf_stack[64];  /* lengths */
@@ -584,7 +625,7 @@ static void tokenize_chunk(words_ctx *w, const char *text, size_t n)
             a += pl;
             break;
         }
-        size_t sl = find_suffix(c + a + pl, b - a - pl);
+        size_t sl = find_suffix(w, c + a + pl, b - a - pl);
         if (sl && b - sl > a && sc_at(w, &m, a, b - sl)) {
             if (nsuf < 64) suf_stack[nsuf++] = sl;
             b -= sl;
@@ -804,6 +845,13 @@ void words_init(words_ctx *w)
 {
     memset(w, 0, sizeof *w);
     abbrev_init(w);
+    units_init(w);
+    /* push_token's flags of an ASCII code point: TF_ALPHA, TF_NONSYM, and
+     * TF_PUNCT when it is Unicode punctuation */
+    for (int32_t c = 0; c < 128; c++)
+        w->ascii_flags[c] = (uint8_t)((is_alpha(c) ? TF_ALPHA : 0) |
+                                      (in_datatrove_punct(c) ? 0 : TF_NONSYM) |
+                                      ((ascii_punct_mask[c >> 6] >> (c & 63)) & 1 ? TF_PUNCT : 0));
 }
 
 void words_free(words_ctx *w)

@@ -620,7 +620,9 @@ TEST(fast_paths_match_reference_on_random_text)
         "#tag", "-", "\xe2\x80\xa2", "x\xef\xbf\xbdy", "aVeryLongChunkThatIsLongerThanTheCacheKeyLimitOfBytes",
         "abcdefghijklmnopqrstuvwxyzabcdefghij" /* 36 bytes: the longest cached chunk */,
         "abcdefghijklmnopqrstuvwxyzabcdefghijk", "abcdefghijklmnopqrstuvwxyz.abcdefgh", "5-7",
-        "C++", ":)", "'s", "(U.S.)", "[1]", "{x}", "dont", "I'm", "we're", "they'll", "she'd"};
+        "C++", ":)", "'s", "(U.S.)", "[1]", "{x}", "dont", "I'm", "we're", "they'll", "she'd",
+        /* runs of dots, '#', ellipses inside words (Gopher's counts) */
+        "....", "......", "#", "##x#", "a...b", ".\xe2\x80\xa6.", "\xe2\x80\xa6\xe2\x80\xa6", "x\xe2\x80"};
     size_t np = sizeof pieces / sizeof pieces[0];
     blalm_err e;
     quality_ctx *fast = quality_new(NULL, &e), *ref = quality_new(NULL, &e);

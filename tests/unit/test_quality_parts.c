@@ -78,6 +78,15 @@ TEST(c4_phrases_find_matches_naive_search)
     CHECK_EQ_INT(c4_phrases_find(&p, "see the javascript", 17), 0);
     CHECK_EQ_INT(c4_phrases_find(&p, "see the javascript", 18), PH_JS);
     CHECK_EQ_INT(c4_phrases_find(&p, "", 0), 0);
+    /* a NUL byte is not a space; a phrase at every offset of the nine-byte step */
+    CHECK_EQ_INT(c4_phrases_find(&p, "use\0cookies", 11), 0);
+    for (size_t s = 0; s < 12; s++) {
+        char line[64];
+        memset(line, 'x', sizeof line);
+        memcpy(line + s, "USE Cookies", 11);
+        CHECK_EQ_INT(c4_phrases_find(&p, line, s + 11), PH_POLICY);
+        CHECK_EQ_INT(c4_phrases_find(&p, line, s + 10), 0);
+    }
 }
 
 /* spaCy's sentencizer: a sentence starts at a token that is neither
