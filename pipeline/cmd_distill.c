@@ -17,7 +17,7 @@ BLALM_COMMAND(distill, "a local scorer learnt from LLM labels: train, score (edu
 
 static const char usage[] =
     "usage: blalm distill train --work WORK (--labels SET.KEY | --label-field NAME) --out MODEL [options]\n"
-    "       blalm distill score --work WORK --model MODEL\n"
+    "       blalm distill score --work WORK --model MODEL [--force]\n"
     "       blalm distill eval  --work WORK --model MODEL (--labels SET.KEY | --label-field NAME) [--json]\n"
     "\n"
     "train: learns to predict a 0-5 label from the text of the documents in WORK/docs.\n"
@@ -29,7 +29,9 @@ static const char usage[] =
     "  (binary F1 at label >= 3) are chosen by stratified k-fold cross-validation; the\n"
     "  chosen one is refitted on every document. Same data and seed: same model bytes.\n"
     "score: writes the attribute set edu_local {score, int_score (0-5), model} for every\n"
-    "  document, line-aligned with the document files.\n"
+    "  document, line-aligned with the document files. A completion marker per file\n"
+    "  (WORK/state/distill_score/) keys the document file and the model file: a rerun\n"
+    "  skips what is done; a changed document file or model is scored again.\n"
     "eval:  binary precision/recall/F1 at 2 and 3, macro F1, accuracy, MAE, Spearman and\n"
     "  the confusion matrix on labelled documents; documents the model was trained on\n"
     "  (same text) are left out and counted.\n"
@@ -55,18 +57,19 @@ static const char usage[] =
     "                         score's --max-chars (default: the whole text); kept in the model\n"
     "  --max-docs N           train: most documents fitted, a seeded random subset of the\n"
     "                         labelled ones beyond that (memory 8 N^2 bytes; default 3000)\n"
+    "  --force                score: redo files whose markers say done\n"
     "  --json                 eval, train: the figures as one JSON object on stdout\n"
     "  -q, --quiet            no progress or summary\n"
     "  -h, --help             this help\n";
 
 enum {
     O_WORK = 256, O_DOCS, O_ATTRS, O_LABELS, O_FIELD, O_SKIP, O_OUT, O_MODEL, O_TYPE, O_FOLDS,
-    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS
+    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS, O_FORCE
 };
 
 typedef struct args {
     const char *work, *docs, *attrs, *labels, *field, *out, *model, *type, *lambda;
-    int skip, json, quiet, folds, bits, ngrams;
+    int skip, json, quiet, force, folds, bits, ngrams;
     unsigned long long seed, max_docs, max_chars;
     char set[128];
 } args;
@@ -229,14 +232,18 @@ static int run_score_or_eval(const char *sub, const args *a, const distill_work_
     double t0 = now_seconds();
     int rc;
     if (!strcmp(sub, "score")) {
+        w.model_path = a->model;
+        w.force = a->force;
         rc = distill_score_work(&w, m, &n, &e);
         prog_end(pg);
         double secs = now_seconds() - t0;
         if (rc == 0 && !a->quiet)
             fprintf(stderr,
-                    "blalm distill score: %llu documents in %llu files -> edu_local (int_score 0-5: "
-                    "%llu %llu %llu %llu %llu %llu); %.2f s, %.0f documents/s\n",
+                    "blalm distill score: %llu documents in %llu files -> edu_local (%llu files done "
+                    "before, skipped; int_score 0-5: %llu %llu %llu %llu %llu %llu); %.2f s, %.0f "
+                    "documents/s\n",
                     (unsigned long long)n.docs, (unsigned long long)n.files,
+                    (unsigned long long)n.skipped,
                     (unsigned long long)n.hist[0], (unsigned long long)n.hist[1],
                     (unsigned long long)n.hist[2], (unsigned long long)n.hist[3],
                     (unsigned long long)n.hist[4], (unsigned long long)n.hist[5], secs,
@@ -267,6 +274,7 @@ int cmd_distill(int argc, char **argv)
         {"hash-bits", required_argument, 0, O_BITS}, {"ngrams", required_argument, 0, O_NGRAMS},
         {"max-docs", required_argument, 0, O_MAXDOCS},
         {"max-chars", required_argument, 0, O_MAXCHARS}, {"json", no_argument, 0, O_JSON},
+        {"force", no_argument, 0, O_FORCE},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")))
@@ -295,6 +303,7 @@ int cmd_distill(int argc, char **argv)
         case O_TYPE: a.type = optarg; break;
         case O_LAMBDA: a.lambda = optarg; break;
         case O_JSON: a.json = 1; break;
+        case O_FORCE: a.force = 1; break;
         case O_FOLDS:
             if (cli_parse_count(optarg, &u) < 0 || u < 2 || u > 100)
                 return cli_usage_error(usage, "distill: --folds wants a count in 2..100, not '%s'", optarg);
@@ -332,6 +341,7 @@ int cmd_distill(int argc, char **argv)
     int is_train = !strcmp(sub, "train"), is_eval = !strcmp(sub, "eval");
     if (is_train && !a.out) return cli_usage_error(usage, "distill train: give --out MODEL");
     if (!is_train && !a.model) return cli_usage_error(usage, "distill %s: give --model MODEL", sub);
+    if (a.force && strcmp(sub, "score")) return cli_usage_error(usage, "distill %s: --force is for score", sub);
     distill_work_opts wo;
     memset(&wo, 0, sizeof wo);
     if (is_train || is_eval) {

@@ -161,12 +161,15 @@ typedef struct distill_label_src {
 typedef struct distill_work_opts {
     const work_dirs *dirs;          /* docs and attributes roots */
     distill_label_src labels;
+    const char *model_path;         /* score: the model file, keyed in the completion markers
+                                       (WORK/state/distill_score/edu_local/<stem>.done); NULL: none */
+    int force;                      /* score: redo files whose markers say done */
     void (*progress)(void *ctx, uint64_t docs);
     void *progress_ctx;
 } distill_work_opts;
 
 typedef struct distill_work_counts {
-    uint64_t files, docs, labelled, unlabelled, dup_id, dup_text, label_conflicts, seen;
+    uint64_t files, skipped, docs, labelled, unlabelled, dup_id, dup_text, label_conflicts, seen;
     uint64_t hist[DISTILL_CLASSES];
 } distill_work_counts;
 
@@ -175,7 +178,12 @@ int distill_collect(const distill_work_opts *o, const distill_features *f,
                     distill_examples *ex, distill_work_counts *n, blalm_err *e);
 
 /* Writes the attribute set edu_local (score, int_score, model) for every
- * document file, atomically, line-aligned. */
+ * document file, atomically, line-aligned, with its record (config
+ * "distill <model name>"). With a state directory and o->model_path, a file
+ * whose completion marker holds the same key (the document file's and the
+ * model file's identities, the model's name) and whose record is current is
+ * skipped (n->skipped); otherwise it is redone and its marker committed
+ * last. */
 int distill_score_work(const distill_work_opts *o, const distill_model *m,
                        distill_work_counts *n, blalm_err *e);
 

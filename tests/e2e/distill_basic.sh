@@ -81,6 +81,40 @@ for r in rows:
 assert len(names) == 1 and names.pop().startswith("distill-"), names
 PY
 
+# completion markers: a rerun skips; a changed model or document file, or --force, redoes
+ATTR=$E/attributes/edu_local/src/held.jsonl.zst
+check distill_score_marker_written test -f "$E/state/distill_score/edu_local/src/held.done"
+before=$(stat -c %Y.%i "$ATTR"); sum0=$(sha256sum <"$ATTR")
+sleep 1.1
+"$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"
+check distill_score_marker_skips grep -q "0 documents in 0 files -> edu_local (1 files done before, skipped" "$TMP/err"
+check distill_score_marker_untouched test "$before" = "$(stat -c %Y.%i "$ATTR")"
+touch "$E/docs/src/held.jsonl"
+"$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"
+check distill_score_marker_touch_skips grep -q "1 files done before, skipped" "$TMP/err"
+"$BLALM" distill score --work "$E" --model "$TMP/m3.bin" 2>"$TMP/err"
+check distill_score_marker_model_redoes grep -q "120 documents in 1 files -> edu_local (0 files done before" "$TMP/err"
+check distill_score_marker_model_names "$PY" -c "
+import json, subprocess
+rows = subprocess.run(['zstd', '-dc', '$ATTR'], check=True, capture_output=True).stdout.decode().splitlines()
+names = {json.loads(r)['edu_local']['model'] for r in rows}
+mk = json.load(open('$E/state/distill_score/edu_local/src/held.done'))
+assert names == {dict(mk['settings'])['model_name']}, (names, mk)
+assert [i['name'] for i in mk['inputs']] == ['src/held.jsonl', 'model'], mk
+rec = json.load(open('$E/attributes/edu_local/src/held.record.json'))
+assert rec['complete'] and rec['documents'] == 120 and rec['config'] == 'distill ' + json.loads(rows[0])['edu_local']['model'], rec"
+"$BLALM" distill score --work "$E" --model "$M" -q
+check distill_score_marker_same_bytes test "$sum0" = "$(sha256sum <"$ATTR")"
+cp "$E/docs/src/held.jsonl" "$TMP/held.bak"
+head -n 119 "$TMP/held.bak" >"$E/docs/src/held.jsonl"
+"$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"
+check distill_score_marker_input_redoes grep -q "119 documents in 1 files" "$TMP/err"
+cp "$TMP/held.bak" "$E/docs/src/held.jsonl"
+"$BLALM" distill score --work "$E" --model "$M" -q
+"$BLALM" distill score --work "$E" --model "$M" --force 2>"$TMP/err"
+check distill_score_marker_force grep -q "120 documents in 1 files -> edu_local (0 files done before" "$TMP/err"
+check distill_score_marker_same_after_redo test "$sum0" = "$(sha256sum <"$ATTR")"
+
 # eval on documents the model never saw
 if "$BLALM" distill eval --work "$E" --model "$M" --label-field score --json >"$TMP/eval.json" 2>"$TMP/err"; then
     pass distill_eval_runs
