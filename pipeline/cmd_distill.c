@@ -55,9 +55,10 @@ static const char usage[] =
     "  --max-chars N          train: features from the first N bytes of each text only (cut\n"
     "                         at a character boundary): what the labelling LLM saw, e.g.\n"
     "                         score's --max-chars (default: the whole text); kept in the model\n"
-    "  --max-docs N           train: most documents fitted, a seeded random subset of the\n"
-    "                         labelled ones beyond that (memory 8 N^2 bytes; default 3000)\n"
-    "  --force                score: redo files whose markers say done\n"
+    "  --max-docs N           train: most documents fitted in the dual (kernel) form (memory\n"
+    "                         8 N^2 bytes; default 3000); beyond, every document is used and\n"
+    "                         ridge is solved in the primal by conjugate gradients (only ridge:\n"
+    "                         --model-type logistic or ensemble is refused there)\n"    "  --force                score: redo files whose markers say done\n"
     "  --json                 eval, train: the figures as one JSON object on stdout\n"
     "  -q, --quiet            no progress or summary\n"
     "  -h, --help             this help\n";

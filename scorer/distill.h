@@ -11,7 +11,11 @@
  * form and an exact n-dimensional embedding Z = U S^1/2 (Z Z^T = K) on which
  * the logistic model is fitted by L-BFGS with BLAS. The weights are then
  * turned back into one dense vector per output over the hashed features, so
- * scoring is one sparse dot product per output.
+ * scoring is one sparse dot product per output. With more documents than
+ * max_dual (the kernel takes 8 n^2 bytes), ridge is solved in the primal
+ * instead, over every document: (Xc^T Xc + lambda I) w = Xc^T (y - ybar) by
+ * conjugate gradients (Jacobi preconditioner, the centring implicit); it is
+ * the same ridge as the dual's.
  *
  * The model kind, lambda and the decision threshold are chosen by stratified
  * k-fold cross-validation (binary F1 at label >= 3 on out-of-fold
@@ -87,7 +91,9 @@ typedef struct distill_train_opts {
     uint64_t seed;               /* fold assignment */
     const double *lambdas;       /* NULL: the built-in grid */
     int n_lambdas;
-    size_t max_dual;             /* most documents fitted (0: 3000); beyond, a seeded random subset */
+    size_t max_dual;             /* most documents fitted in the dual (0: 3000); beyond, every
+                                    document is used and ridge is solved in the primal by
+                                    conjugate gradients (logistic and ensemble are refused) */
     void (*progress)(void *ctx, const char *what, int step, int steps);
     void *progress_ctx;
 } distill_train_opts;
@@ -100,7 +106,7 @@ typedef struct distill_candidate {
 
 typedef struct distill_train_report {
     size_t docs;                 /* training documents */
-    size_t cv_docs;              /* documents in the cross-validation (<= max_dual) */
+    size_t cv_docs;              /* documents in the cross-validation (all of them) */
     distill_candidate cand[65];
     int n_cand, best;
     double seconds_cv, seconds_fit;
