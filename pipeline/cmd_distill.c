@@ -190,10 +190,11 @@ static int run_train(const args *a, const distill_work_opts *wo)
     if (a->json) {
         printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
                "\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
-               "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"candidates\":[",
+               "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"cg_steps\":%llu,\"candidates\":[",
                distill_model_name(m), rep.docs, rep.cv_docs, (unsigned long long)n.dup_id,
                (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, b->threshold,
-               b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit);
+               b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit,
+               (unsigned long long)rep.cg_steps);
         for (int c = 0; c < rep.n_cand; c++)
             printf("%s{\"kind\":\"%s\",\"lambda\":%g,\"lambda2\":%g,\"threshold\":%.6f,\"f1_at3\":%.6f,\"mae\":%.6f}",
                    c ? "," : "", distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2,

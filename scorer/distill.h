@@ -110,6 +110,7 @@ typedef struct distill_train_report {
     distill_candidate cand[65];
     int n_cand, best;
     double seconds_cv, seconds_fit;
+    uint64_t cg_steps;           /* primal: conjugate-gradient steps, all solves together */
 } distill_train_report;
 
 typedef struct distill_model distill_model;

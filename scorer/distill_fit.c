@@ -758,7 +758,7 @@ static distill_model *train_primal(const distill_examples *ex, const distill_tra
         memset(wd, 0, D * sizeof *wd);
         for (int c = 0; c < rep->n_cand; c++) {
             if (final && c != rep->best) continue;
-            primal_cg(&P, b, rep->cand[c].lambda, wd, cg);
+            rep->cg_steps += (uint64_t)primal_cg(&P, b, rep->cand[c].lambda, wd, cg);
             bias = primal_weights(&P, wd, ybar, w);
             if (final) break;
             for (size_t i = 0; i < n; i++)
