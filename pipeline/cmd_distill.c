@@ -17,7 +17,7 @@ BLALM_COMMAND(distill, "a local scorer learnt from LLM labels: train, score (edu
 
 static const char usage[] =
     "usage: blalm distill train --work WORK (--labels SET.KEY | --label-field NAME) --out MODEL [options]\n"
-    "       blalm distill score --work WORK --model MODEL\n"
+    "       blalm distill score --work WORK --model MODEL [--force]\n"
     "       blalm distill eval  --work WORK --model MODEL (--labels SET.KEY | --label-field NAME) [--json]\n"
     "\n"
     "train: learns to predict a 0-5 label from the text of the documents in WORK/docs.\n"
@@ -29,7 +29,9 @@ static const char usage[] =
     "  (binary F1 at label >= 3) are chosen by stratified k-fold cross-validation; the\n"
     "  chosen one is refitted on every document. Same data and seed: same model bytes.\n"
     "score: writes the attribute set edu_local {score, int_score (0-5), model} for every\n"
-    "  document, line-aligned with the document files.\n"
+    "  document, line-aligned with the document files. A completion marker per file\n"
+    "  (WORK/state/distill_score/) keys the document file and the model file: a rerun\n"
+    "  skips what is done; a changed document file or model is scored again.\n"
     "eval:  binary precision/recall/F1 at 2 and 3, macro F1, accuracy, MAE, Spearman and\n"
     "  the confusion matrix on labelled documents; documents the model was trained on\n"
     "  (same text) are left out and counted.\n"
@@ -53,20 +55,22 @@ static const char usage[] =
     "  --max-chars N          train: features from the first N bytes of each text only (cut\n"
     "                         at a character boundary): what the labelling LLM saw, e.g.\n"
     "                         score's --max-chars (default: the whole text); kept in the model\n"
-    "  --max-docs N           train: most documents fitted, a seeded random subset of the\n"
-    "                         labelled ones beyond that (memory 8 N^2 bytes; default 3000)\n"
+    "  --max-docs N           train: most documents fitted in the dual (kernel) form (memory\n"
+    "                         8 N^2 bytes; default 3000); beyond, every document is used and\n"
+    "                         ridge is solved in the primal by conjugate gradients (only ridge:\n"
+    "                         --model-type logistic or ensemble is refused there)\n"    "  --force                score: redo files whose markers say done\n"
     "  --json                 eval, train: the figures as one JSON object on stdout\n"
     "  -q, --quiet            no progress or summary\n"
     "  -h, --help             this help\n";
 
 enum {
     O_WORK = 256, O_DOCS, O_ATTRS, O_LABELS, O_FIELD, O_SKIP, O_OUT, O_MODEL, O_TYPE, O_FOLDS,
-    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS
+    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS, O_FORCE
 };
 
 typedef struct args {
     const char *work, *docs, *attrs, *labels, *field, *out, *model, *type, *lambda;
-    int skip, json, quiet, folds, bits, ngrams;
+    int skip, json, quiet, force, folds, bits, ngrams;
     unsigned long long seed, max_docs, max_chars;
     char set[128];
 } args;
@@ -186,10 +190,11 @@ static int run_train(const args *a, const distill_work_opts *wo)
     if (a->json) {
         printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
                "\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
-               "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"candidates\":[",
+               "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"cg_steps\":%llu,\"candidates\":[",
                distill_model_name(m), rep.docs, rep.cv_docs, (unsigned long long)n.dup_id,
                (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, b->threshold,
-               b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit);
+               b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit,
+               (unsigned long long)rep.cg_steps);
         for (int c = 0; c < rep.n_cand; c++)
             printf("%s{\"kind\":\"%s\",\"lambda\":%g,\"lambda2\":%g,\"threshold\":%.6f,\"f1_at3\":%.6f,\"mae\":%.6f}",
                    c ? "," : "", distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2,
@@ -229,14 +234,18 @@ static int run_score_or_eval(const char *sub, const args *a, const distill_work_
     double t0 = now_seconds();
     int rc;
     if (!strcmp(sub, "score")) {
+        w.model_path = a->model;
+        w.force = a->force;
         rc = distill_score_work(&w, m, &n, &e);
         prog_end(pg);
         double secs = now_seconds() - t0;
         if (rc == 0 && !a->quiet)
             fprintf(stderr,
-                    "blalm distill score: %llu documents in %llu files -> edu_local (int_score 0-5: "
-                    "%llu %llu %llu %llu %llu %llu); %.2f s, %.0f documents/s\n",
+                    "blalm distill score: %llu documents in %llu files -> edu_local (%llu files done "
+                    "before, skipped; int_score 0-5: %llu %llu %llu %llu %llu %llu); %.2f s, %.0f "
+                    "documents/s\n",
                     (unsigned long long)n.docs, (unsigned long long)n.files,
+                    (unsigned long long)n.skipped,
                     (unsigned long long)n.hist[0], (unsigned long long)n.hist[1],
                     (unsigned long long)n.hist[2], (unsigned long long)n.hist[3],
                     (unsigned long long)n.hist[4], (unsigned long long)n.hist[5], secs,
@@ -267,6 +276,7 @@ int cmd_distill(int argc, char **argv)
         {"hash-bits", required_argument, 0, O_BITS}, {"ngrams", required_argument, 0, O_NGRAMS},
         {"max-docs", required_argument, 0, O_MAXDOCS},
         {"max-chars", required_argument, 0, O_MAXCHARS}, {"json", no_argument, 0, O_JSON},
+        {"force", no_argument, 0, O_FORCE},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")))
@@ -295,6 +305,7 @@ int cmd_distill(int argc, char **argv)
         case O_TYPE: a.type = optarg; break;
         case O_LAMBDA: a.lambda = optarg; break;
         case O_JSON: a.json = 1; break;
+        case O_FORCE: a.force = 1; break;
         case O_FOLDS:
             if (cli_parse_count(optarg, &u) < 0 || u < 2 || u > 100)
                 return cli_usage_error(usage, "distill: --folds wants a count in 2..100, not '%s'", optarg);
@@ -332,6 +343,7 @@ int cmd_distill(int argc, char **argv)
     int is_train = !strcmp(sub, "train"), is_eval = !strcmp(sub, "eval");
     if (is_train && !a.out) return cli_usage_error(usage, "distill train: give --out MODEL");
     if (!is_train && !a.model) return cli_usage_error(usage, "distill %s: give --model MODEL", sub);
+    if (a.force && strcmp(sub, "score")) return cli_usage_error(usage, "distill %s: --force is for score", sub);
     distill_work_opts wo;
     memset(&wo, 0, sizeof wo);
     if (is_train || is_eval) {

@@ -11,7 +11,11 @@
  * form and an exact n-dimensional embedding Z = U S^1/2 (Z Z^T = K) on which
  * the logistic model is fitted by L-BFGS with BLAS. The weights are then
  * turned back into one dense vector per output over the hashed features, so
- * scoring is one sparse dot product per output.
+ * scoring is one sparse dot product per output. With more documents than
+ * max_dual (the kernel takes 8 n^2 bytes), ridge is solved in the primal
+ * instead, over every document: (Xc^T Xc + lambda I) w = Xc^T (y - ybar) by
+ * conjugate gradients (Jacobi preconditioner, the centring implicit); it is
+ * the same ridge as the dual's.
  *
  * The model kind, lambda and the decision threshold are chosen by stratified
  * k-fold cross-validation (binary F1 at label >= 3 on out-of-fold
@@ -87,7 +91,9 @@ typedef struct distill_train_opts {
     uint64_t seed;               /* fold assignment */
     const double *lambdas;       /* NULL: the built-in grid */
     int n_lambdas;
-    size_t max_dual;             /* most documents fitted (0: 3000); beyond, a seeded random subset */
+    size_t max_dual;             /* most documents fitted in the dual (0: 3000); beyond, every
+                                    document is used and ridge is solved in the primal by
+                                    conjugate gradients (logistic and ensemble are refused) */
     void (*progress)(void *ctx, const char *what, int step, int steps);
     void *progress_ctx;
 } distill_train_opts;
@@ -100,10 +106,11 @@ typedef struct distill_candidate {
 
 typedef struct distill_train_report {
     size_t docs;                 /* training documents */
-    size_t cv_docs;              /* documents in the cross-validation (<= max_dual) */
+    size_t cv_docs;              /* documents in the cross-validation (all of them) */
     distill_candidate cand[65];
     int n_cand, best;
     double seconds_cv, seconds_fit;
+    uint64_t cg_steps;           /* primal: conjugate-gradient steps, all solves together */
 } distill_train_report;
 
 typedef struct distill_model distill_model;
@@ -161,12 +168,15 @@ typedef struct distill_label_src {
 typedef struct distill_work_opts {
     const work_dirs *dirs;          /* docs and attributes roots */
     distill_label_src labels;
+    const char *model_path;         /* score: the model file, keyed in the completion markers
+                                       (WORK/state/distill_score/edu_local/<stem>.done); NULL: none */
+    int force;                      /* score: redo files whose markers say done */
     void (*progress)(void *ctx, uint64_t docs);
     void *progress_ctx;
 } distill_work_opts;
 
 typedef struct distill_work_counts {
-    uint64_t files, docs, labelled, unlabelled, dup_id, dup_text, label_conflicts, seen;
+    uint64_t files, skipped, docs, labelled, unlabelled, dup_id, dup_text, label_conflicts, seen;
     uint64_t hist[DISTILL_CLASSES];
 } distill_work_counts;
 
@@ -175,7 +185,12 @@ int distill_collect(const distill_work_opts *o, const distill_features *f,
                     distill_examples *ex, distill_work_counts *n, blalm_err *e);
 
 /* Writes the attribute set edu_local (score, int_score, model) for every
- * document file, atomically, line-aligned. */
+ * document file, atomically, line-aligned, with its record (config
+ * "distill <model name>"). With a state directory and o->model_path, a file
+ * whose completion marker holds the same key (the document file's and the
+ * model file's identities, the model's name) and whose record is current is
+ * skipped (n->skipped); otherwise it is redone and its marker committed
+ * last. */
 int distill_score_work(const distill_work_opts *o, const distill_model *m,
                        distill_work_counts *n, blalm_err *e);
 

@@ -453,13 +453,6 @@ static int cmp_order(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-static int cmp_hash_only(const void *a, const void *b)
-{
-    const order_key *x = a, *y = b;
-    if (x->h != y->h) return x->h < y->h ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 /* ---- training ---- */
 
 /* Better of two candidates: higher F1@3, then lower MAE. */
@@ -507,37 +500,283 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* More documents than the dual holds: a seeded random subset of max_dual of
- * them is cross-validated and fitted (the kernel costs 8 n^2 bytes). */
-static distill_model *train_subsample(const distill_examples *ex, const distill_train_opts *o,
-                                      size_t max_dual, distill_train_report *rep, blalm_err *e)
+/* Stratified folds: within each class, a seeded shuffle dealt round-robin. */
+static void make_folds(const distill_examples *ex, int folds, uint64_t seed, int *fold, order_key *ord)
 {
-    order_key *ord = malloc(ex->n * sizeof *ord);
-    if (!ord) return err_set(e, "out of memory"), NULL;
-    for (size_t i = 0; i < ex->n; i++) {
-        ord[i].cls = 0;
-        ord[i].h = splitmix(o->seed ^ 0x5a5a5a5aULL ^ splitmix(ex->text_hash[i]));
+    const size_t n = ex->n;
+    for (size_t i = 0; i < n; i++) {
+        ord[i].cls = label_class(ex->label[i]);
+        ord[i].h = splitmix(seed ^ splitmix(ex->text_hash[i]));
         ord[i].i = i;
     }
-    qsort(ord, ex->n, sizeof *ord, cmp_hash_only);
-    distill_examples sub;
-    memset(&sub, 0, sizeof sub);
-    distill_counts c;
-    memset(&c, 0, sizeof c);
-    distill_model *m = NULL;
-    for (size_t q = 0; q < max_dual; q++) {
-        size_t i = ord[q].i;
-        c.idx = ex->col + ex->row[i];
-        c.cnt = ex->cnt + ex->row[i];
-        c.n = (size_t)(ex->row[i + 1] - ex->row[i]);
-        if (distill_examples_add(&sub, &c, ex->label[i], ex->text_hash[i], e) < 0) goto out;
+    qsort(ord, n, sizeof *ord, cmp_order);
+    for (size_t q = 0; q < n; q++) fold[ord[q].i] = (int)(q % (size_t)folds);
+}
+
+/* Thresholds and figures of every candidate from its out-of-fold
+ * predictions, the best one (then the ensemble, if both kinds ran). */
+static void choose(distill_train_report *rep, const double *pred, const double *label, size_t n,
+                   distill_kind want)
+{
+    rep->best = 0;
+    for (int c = 0; c < rep->n_cand; c++) {
+        distill_candidate *cd = &rep->cand[c];
+        const double *p = pred + (size_t)c * n;
+        cd->threshold = best_threshold(p, label, n, &cd->f1_at3);
+        double mae = 0;
+        for (size_t i = 0; i < n; i++) mae += fabs(fmin(5, fmax(0, p[i])) - label[i]);
+        cd->mae = mae / (double)n;
+        if (better(cd, &rep->cand[rep->best])) rep->best = c;
     }
-    m = distill_train(&sub, o, rep, e);
-    if (m) rep->docs = ex->n;
+    add_ensemble(rep, (double *)pred, label, n, want);
+}
+
+/* The model of the chosen candidate; takes idf and w on success. */
+static distill_model *make_model(const distill_examples *ex, const distill_train_opts *o,
+                                 const distill_candidate *best, float *idf, float *w,
+                                 const double *bias, blalm_err *e)
+{
+    const size_t n = ex->n, D = (size_t)1 << o->feat.hash_bits;
+    distill_model *M = calloc(1, sizeof *M);
+    if (!M) return err_set(e, "out of memory"), NULL;
+    M->feat = o->feat;
+    M->kind = best->kind;
+    M->outputs = best->kind == DISTILL_RIDGE ? 1 : best->kind == DISTILL_LOGISTIC ? DISTILL_CLASSES
+                                                                          : DISTILL_MAX_OUTPUTS;
+    M->lambda2 = best->lambda2;
+    M->folds = (uint32_t)o->folds;
+    M->seed = o->seed;
+    M->n_train = n;
+    M->cv_docs = n;
+    M->lambda = best->lambda;
+    M->threshold = best->threshold;
+    M->offset = 2.5 - best->threshold;
+    M->cv_f1 = best->f1_at3;
+    M->cv_mae = best->mae;
+    memcpy(M->bias, bias, M->outputs * sizeof *bias);
+    float *wk = realloc(w, D * M->outputs * sizeof *M->w);
+    M->seen = malloc((n ? n : 1) * sizeof *M->seen);
+    if (!wk || !M->seen) {
+        free(M->seen);
+        free(M);
+        return err_set(e, "out of memory"), NULL;
+    }
+    M->idf = idf;
+    M->w = wk;
+    memcpy(M->seen, ex->text_hash, n * sizeof *M->seen);
+    qsort(M->seen, n, sizeof *M->seen, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || M->seen[u - 1] != M->seen[i]) M->seen[u++] = M->seen[i];
+    M->n_seen = u;
+    return M;
+}
+
+/* ---- the primal: every document, when there are more than max_dual ----
+ *
+ * Ridge with an unpenalised intercept over the hashed features, solved as
+ * (Xc^T Xc + lambda I) w = Xc^T (y - ybar), Xc = X - 1 mu^T [m, D], by
+ * conjugate gradients with a Jacobi preconditioner; Xc is never formed:
+ *   Xc^T Xc v = X^T u - mu (1^T u),  u = X v - (mu . v) 1  [m].
+ * Every sum runs in a fixed order on one thread, so the bytes are the same
+ * for the same data and seed. Memory: the examples plus a few [D] vectors. */
+
+typedef struct primal {
+    const distill_examples *ex;
+    const float *val;
+    const size_t *rows;
+    size_t m, D;
+    double *mu;     /* [D] column mean of the rows */
+    double *diag;   /* [D] diag(Xc^T Xc) */
+    double *u;      /* [m] scratch */
+} primal;
+
+/* out [D] = (Xc^T Xc + lambda I) v */
+static void primal_matvec(const primal *P, const double *v, double lambda, double *out)
+{
+    const distill_examples *ex = P->ex;
+    double muv = 0, su = 0;
+    for (size_t j = 0; j < P->D; j++) muv += P->mu[j] * v[j];
+    for (size_t a = 0; a < P->m; a++) {
+        size_t i = P->rows[a];
+        double s = 0;
+        for (uint64_t p = ex->row[i]; p < ex->row[i + 1]; p++) s += (double)P->val[p] * v[ex->col[p]];
+        P->u[a] = s - muv;
+        su += P->u[a];
+    }
+    for (size_t j = 0; j < P->D; j++) out[j] = lambda * v[j] - P->mu[j] * su;
+    for (size_t a = 0; a < P->m; a++) {
+        size_t i = P->rows[a];
+        double ua = P->u[a];
+        for (uint64_t p = ex->row[i]; p < ex->row[i + 1]; p++) out[ex->col[p]] += (double)P->val[p] * ua;
+    }
+}
+
+/* mu, diag and the right-hand side b = Xc^T (y - ybar) [D]; returns ybar. */
+static double primal_setup(primal *P, const double *label, double *b)
+{
+    const distill_examples *ex = P->ex;
+    const size_t D = P->D, m = P->m;
+    memset(P->mu, 0, D * sizeof *P->mu);
+    memset(P->diag, 0, D * sizeof *P->diag);
+    memset(b, 0, D * sizeof *b);
+    double ybar = 0;
+    for (size_t a = 0; a < m; a++) ybar += label[P->rows[a]];
+    ybar /= (double)m;
+    for (size_t a = 0; a < m; a++) {
+        size_t i = P->rows[a];
+        double yc = label[i] - ybar;
+        for (uint64_t p = ex->row[i]; p < ex->row[i + 1]; p++) {
+            double x = P->val[p];
+            P->mu[ex->col[p]] += x;
+            P->diag[ex->col[p]] += x * x;
+            b[ex->col[p]] += x * yc;   /* X^T yc; mu (1^T yc) = 0 */
+        }
+    }
+    for (size_t j = 0; j < D; j++) {
+        P->mu[j] /= (double)m;
+        P->diag[j] -= (double)m * P->mu[j] * P->mu[j];
+        if (P->diag[j] < 0) P->diag[j] = 0;
+    }
+    return ybar;
+}
+
+/* Preconditioned CG from the warm start w [D]; scratch [4 D]. Stops at
+ * |r| <= tol |b| or max_iter steps; returns the steps taken. */
+static int primal_cg(const primal *P, const double *b, double lambda, double *w, double *scratch)
+{
+    const size_t D = P->D;
+    const double tol = 1e-5;
+    const int max_iter = 400;
+    double *r = scratch, *z = r + D, *d = z + D, *q = d + D;
+    primal_matvec(P, w, lambda, q);
+    double bb = 0, rz = 0, rr = 0;
+    for (size_t j = 0; j < D; j++) {
+        r[j] = b[j] - q[j];
+        z[j] = r[j] / (P->diag[j] + lambda);
+        d[j] = z[j];
+        bb += b[j] * b[j];
+        rz += r[j] * z[j];
+        rr += r[j] * r[j];
+    }
+    int it = 0;
+    while (it < max_iter && rr > tol * tol * bb && rz > 0) {
+        primal_matvec(P, d, lambda, q);
+        double dq = 0;
+        for (size_t j = 0; j < D; j++) dq += d[j] * q[j];
+        if (!(dq > 0)) break;
+        double alpha = rz / dq, rzn = 0;
+        rr = 0;
+        for (size_t j = 0; j < D; j++) {
+            w[j] += alpha * d[j];
+            r[j] -= alpha * q[j];
+            z[j] = r[j] / (P->diag[j] + lambda);
+            rzn += r[j] * z[j];
+            rr += r[j] * r[j];
+        }
+        double beta = rzn / rz;
+        rz = rzn;
+        for (size_t j = 0; j < D; j++) d[j] = z[j] + beta * d[j];
+        it++;
+    }
+    return it;
+}
+
+/* Weights w [D] (float) and the bias ybar - mu . w. */
+static double primal_weights(const primal *P, const double *wd, double ybar, float *w)
+{
+    double mw = 0;
+    for (size_t j = 0; j < P->D; j++) {
+        w[j] = (float)wd[j];
+        mw += P->mu[j] * (double)w[j];
+    }
+    return ybar - mw;
+}
+
+static distill_model *train_primal(const distill_examples *ex, const distill_train_opts *o,
+                                   distill_train_report *rep, blalm_err *e)
+{
+    const size_t n = ex->n, D = (size_t)1 << o->feat.hash_bits;
+    const int folds = o->folds;
+    if (o->kind == DISTILL_LOGISTIC || o->kind == DISTILL_ENSEMBLE)
+        return err_set(e, "%zu labelled documents, more than --max-docs %zu: beyond it only ridge is "
+                          "fitted (in the primal); give --model-type ridge or auto, or a larger --max-docs",
+                       n, o->max_dual ? o->max_dual : (size_t)3000), NULL;
+    rep->docs = rep->cv_docs = n;
+    const double *g = o->lambdas ? o->lambdas : ridge_grid;
+    int ng = o->lambdas ? o->n_lambdas : (int)(sizeof ridge_grid / sizeof *ridge_grid);
+    if (ng > 64) ng = 64;
+    /* strongest regularisation first: each solve warm-starts the next */
+    int *gi = malloc((size_t)ng * sizeof *gi);
+    order_key *ord = malloc(n * sizeof *ord);
+    int *fold = malloc(n * sizeof *fold);
+    size_t *rows = malloc(n * sizeof *rows);
+    double *pred = calloc((size_t)(ng + 1) * n, sizeof *pred);
+    float *idf = NULL, *val = malloc((ex->nnz ? ex->nnz : 1) * sizeof *val), *w = malloc(D * sizeof *w);
+    double *work = malloc(D * 8 * sizeof *work), *u = malloc(n * sizeof *u);
+    distill_model *M = NULL;
+    if (!gi || !ord || !fold || !rows || !pred || !val || !w || !work || !u) {
+        err_set(e, "out of memory (%zu documents in the primal)", n);
+        goto out;
+    }
+    for (int j = 0; j < ng; j++) gi[j] = j;
+    for (int j = 1; j < ng; j++)   /* descending lambda (insertion sort: stable) */
+        for (int q = j; q > 0 && g[gi[q]] > g[gi[q - 1]]; q--) {
+            int t = gi[q];
+            gi[q] = gi[q - 1];
+            gi[q - 1] = t;
+        }
+    for (int j = 0; j < ng; j++) {
+        rep->cand[j].kind = DISTILL_RIDGE;
+        rep->cand[j].lambda = g[gi[j]];
+    }
+    rep->n_cand = ng;
+    make_folds(ex, folds, o->seed, fold, ord);
+    for (size_t i = 0; i < n; i++) rows[i] = i;
+    idf = idf_of(ex, rows, n, D);
+    if (!idf) {
+        err_set(e, "out of memory");
+        goto out;
+    }
+    weigh(ex, idf, val);
+    double *mu = work, *diag = work + D, *b = work + 2 * D, *wd = work + 3 * D, *cg = work + 4 * D;
+    primal P = {ex, val, rows, 0, D, mu, diag, u};
+    double t0 = now_seconds(), bias = 0;
+    for (int f = 0; f <= folds; f++) {
+        int final = f == folds;
+        if (final) {
+            rep->seconds_cv = now_seconds() - t0;
+            t0 = now_seconds();
+            choose(rep, pred, ex->label, n, DISTILL_RIDGE);
+        }
+        report_step(o, final ? "final fit" : "cross-validation fold", f + 1, folds + 1);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (final || fold[i] != f) rows[m++] = i;
+        P.m = m;
+        double ybar = primal_setup(&P, ex->label, b);
+        memset(wd, 0, D * sizeof *wd);
+        for (int c = 0; c < rep->n_cand; c++) {
+            if (final && c != rep->best) continue;
+            rep->cg_steps += (uint64_t)primal_cg(&P, b, rep->cand[c].lambda, wd, cg);
+            bias = primal_weights(&P, wd, ybar, w);
+            if (final) break;
+            for (size_t i = 0; i < n; i++)
+                if (fold[i] == f) pred[(size_t)c * n + i] = row_dot(ex, val, i, w) + bias;
+        }
+    }
+    M = make_model(ex, o, &rep->cand[rep->best], idf, w, &bias, e);
+    if (M) {
+        idf = NULL;
+        w = NULL;
+        M->cv_docs = n;
+        distill_model_seal(M);
+    }
+    rep->seconds_fit = now_seconds() - t0;
 out:
-    distill_examples_free(&sub);
-    free(ord);
-    return m;
+    free(gi); free(ord); free(fold); free(rows); free(pred);
+    free(idf); free(val); free(w); free(work); free(u);
+    return M;
 }
 
 distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
@@ -561,23 +800,16 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
                        n, only), NULL;
     }
     size_t max_dual = o->max_dual ? o->max_dual : 3000;
-    if (n > max_dual) return train_subsample(ex, o, max_dual, rep, e);
+    if (n > max_dual) return train_primal(ex, o, rep, e);
     rep->docs = rep->cv_docs = n;
 
-    /* Stratified folds: within each class, a seeded shuffle dealt round-robin. */
     order_key *ord = malloc(n * sizeof *ord);
     int *fold = malloc(n * sizeof *fold);
     size_t *rows = malloc(n * sizeof *rows);
     double *pred = NULL;
     distill_model *M = NULL;
     if (!ord || !fold || !rows) goto oom;
-    for (size_t i = 0; i < n; i++) {
-        ord[i].cls = label_class(ex->label[i]);
-        ord[i].h = splitmix(o->seed ^ splitmix(ex->text_hash[i]));
-        ord[i].i = i;
-    }
-    qsort(ord, n, sizeof *ord, cmp_order);
-    for (size_t q = 0; q < n; q++) fold[ord[q].i] = (int)(q % (size_t)folds);
+    make_folds(ex, folds, o->seed, fold, ord);
 
     /* Candidates. */
     distill_kind kinds[2];
@@ -632,20 +864,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
         if (final) {
             rep->seconds_cv = now_seconds() - t0;
             t0 = now_seconds();
-            rep->best = 0;
-            for (int c = 0; c < rep->n_cand; c++) {
-                distill_candidate *cd = &rep->cand[c];
-                const double *p = pred + (size_t)c * n;
-                cd->threshold = best_threshold(p, ex->label, n, &cd->f1_at3);
-                double mae = 0;
-                for (size_t i = 0; i < n; i++) mae += fabs(fmin(5, fmax(0, p[i])) - ex->label[i]);
-                cd->mae = mae / (double)n;
-                const distill_candidate *bc = &rep->cand[rep->best];
-                if (cd->f1_at3 > bc->f1_at3 + 1e-12 ||
-                    (fabs(cd->f1_at3 - bc->f1_at3) <= 1e-12 && cd->mae < bc->mae))
-                    rep->best = c;
-            }
-            add_ensemble(rep, pred, ex->label, n, o->kind);
+            choose(rep, pred, ex->label, n, o->kind);
         }
         report_step(o, final ? "final fit" : "cross-validation fold", f + 1, folds + 1);
         size_t m = 0;
@@ -690,42 +909,10 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
         dual_free(&d);
     }
 
-    const distill_candidate *best = &rep->cand[rep->best];
-    M = calloc(1, sizeof *M);
-    if (!M) {
-        err_set(e, "out of memory");
-        goto fail_work;
-    }
-    M->feat = o->feat;
-    M->kind = best->kind;
-    M->outputs = best->kind == DISTILL_RIDGE ? 1 : best->kind == DISTILL_LOGISTIC ? DISTILL_CLASSES
-                                                                          : DISTILL_MAX_OUTPUTS;
-    M->lambda2 = best->lambda2;
-    M->folds = (uint32_t)folds;
-    M->seed = o->seed;
-    M->n_train = n;
-    M->cv_docs = n;
-    M->lambda = best->lambda;
-    M->threshold = best->threshold;
-    M->offset = 2.5 - best->threshold;
-    M->cv_f1 = best->f1_at3;
-    M->cv_mae = best->mae;
-    memcpy(M->bias, M_bias_tmp, sizeof M->bias);
-    M->idf = idf;
+    M = make_model(ex, o, &rep->cand[rep->best], idf, w, M_bias_tmp, e);
+    if (!M) goto fail_work;
     idf = NULL;
-    M->w = realloc(w, D * M->outputs * sizeof *M->w);
     w = NULL;
-    M->seen = malloc(n * sizeof *M->seen);
-    if (!M->w || !M->seen) {
-        err_set(e, "out of memory");
-        goto fail_work;
-    }
-    memcpy(M->seen, ex->text_hash, n * sizeof *M->seen);
-    qsort(M->seen, n, sizeof *M->seen, cmp_u64);
-    size_t u = 0;
-    for (size_t i = 0; i < n; i++)
-        if (u == 0 || M->seen[u - 1] != M->seen[i]) M->seen[u++] = M->seen[i];
-    M->n_seen = u;
     distill_model_seal(M);
     rep->seconds_fit = now_seconds() - t0;
     free(val); free(Kall); free(y); free(C); free(cls);

@@ -9,6 +9,7 @@
 #include "lib/attr.h"
 #include "lib/docs.h"
 #include "lib/hash.h"
+#include "lib/marker.h"
 #include "lib/sbuf.h"
 #include "scorer/distill.h"
 
@@ -85,6 +86,7 @@ static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
         doc_opts dopt;
         memset(&dopt, 0, sizeof dopt);
         dopt.default_source = f->source;
+        dopt.id_stem = f->id_stem;
         doc_reader *dr = NULL;
         attr_join *aj = NULL;
         char apath[8192];
@@ -208,12 +210,128 @@ int distill_collect(const distill_work_opts *o, const distill_features *f, disti
 
 /* ---- edu_local ---- */
 
+/* The marker key of one document file: the file's identity, the model
+ * file's identity (size and xxh3 of its bytes) and the model's name. */
+static marker_key *score_key(const char *rel, const doc_identity *doc, const doc_identity *model,
+                             const char *model_name, blalm_err *e)
+{
+    marker_key *k = marker_key_new("distill_score");
+    if (!k) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    marker_key_identity(k, rel, doc->size, doc->mtime_ns, doc->xxh3);
+    marker_key_identity(k, "model", model->size, model->mtime_ns, model->xxh3);
+    marker_key_setting(k, "model_name", model_name);
+    return k;
+}
+
+static void score_unit(const char *rel, char *out, size_t cap)
+{
+    char stem[4096];
+    doc_rel_stem(rel, stem, sizeof stem);
+    snprintf(out, cap, "edu_local/%s", stem);
+}
+
+/* One document file into edu_local; *skipped = 1 when its marker says done. */
+static int score_file(const distill_work_opts *o, const distill_model *m, const doc_file *f,
+                      const doc_identity *model_id, distill_counts *c, sbuf *line,
+                      distill_work_counts *n, int *skipped, blalm_err *e)
+{
+    const work_dirs *w = o->dirs;
+    const char *name = distill_model_name(m);
+    char out[8192], unit[4200], config[160];
+    attr_path_for(w, "edu_local", f->rel, out, sizeof out);
+    score_unit(f->rel, unit, sizeof unit);
+    snprintf(config, sizeof config, "distill %s", name);
+    *skipped = 0;
+    doc_identity ident;
+    if (doc_identity_of(f->path, &ident, e) < 0) return -1;
+    marker_key *key = NULL;
+    int markers = w->state[0] && model_id;
+    if (markers) {
+        key = score_key(f->rel, &ident, model_id, name, e);
+        if (!key) return -1;
+        int st = o->force ? MARKER_ABSENT : marker_check(w->state, "distill_score", unit, key, NULL, 0, e);
+        if (st < 0) goto fail;
+        if (st == MARKER_DONE && attr_record_current(out, &ident, config)) {
+            *skipped = 1;
+            marker_key_free(key);
+            return 0;
+        }
+        /* redone from here: a marker stays only beside what it proves */
+        if (marker_remove(w->state, "distill_score", unit, e) < 0) goto fail;
+    }
+    doc_opts dopt;
+    memset(&dopt, 0, sizeof dopt);
+    dopt.default_source = f->source;
+    dopt.id_stem = f->id_stem;
+    doc_reader *dr = doc_open(f->path, &dopt, e);
+    if (!dr) goto fail;
+    remove_stale_temps(out);
+    attr_writer *aw = attrw_open(out, "edu_local", e);
+    if (!aw) {
+        doc_close(dr);
+        goto fail;
+    }
+    int got;
+    uint64_t docs0 = n->docs;
+    blalm_doc d;
+    while ((got = doc_next(dr, &d, e)) == 1) {
+        if (distill_count_text(distill_model_features(m), d.text, d.text_len, c, e) < 0) {
+            got = -1;
+            break;
+        }
+        double s = distill_predict(m, c);
+        int first = 1;
+        sb_reset(line);
+        sb_addc(line, '{');
+        sb_json_key(line, "score", &first);
+        sb_json_num(line, s);
+        sb_json_key(line, "int_score", &first);
+        sb_json_int(line, distill_int_score(s));
+        sb_json_key(line, "model", &first);
+        sb_json_str(line, name, strlen(name));
+        sb_addc(line, '}');
+        if (attrw_write(aw, d.id, d.id_len, line->data, line->len, e) < 0) {
+            got = -1;
+            break;
+        }
+        n->docs++;
+        n->hist[distill_int_score(s)]++;
+        if (o->progress) o->progress(o->progress_ctx, n->docs);
+    }
+    doc_close(dr);
+    if (got < 0) {
+        attrw_abort(aw);
+        goto fail;
+    }
+    if (attrw_commit(aw, e) < 0) goto fail;
+    char command[4400];
+    snprintf(command, sizeof command, "blalm distill score --model %s",
+             o->model_path ? o->model_path : name);
+    if (attr_record_write(out, "edu_local", f->rel, &ident, n->docs - docs0, 1, config, command, e) < 0)
+        goto fail;
+    if (markers) {
+        char result[64];
+        snprintf(result, sizeof result, "{\"documents\":%llu}", (unsigned long long)(n->docs - docs0));
+        if (marker_commit(w->state, "distill_score", unit, key, result, e) < 0) goto fail;
+    }
+    marker_key_free(key);
+    return 0;
+fail:
+    marker_key_free(key);
+    return -1;
+}
+
 int distill_score_work(const distill_work_opts *o, const distill_model *m, distill_work_counts *n,
                        blalm_err *e)
 {
     memset(n, 0, sizeof *n);
     doc_file *files = NULL;
     size_t nfiles = 0;
+    doc_identity model_id;
+    if (o->model_path && doc_identity_of(o->model_path, &model_id, e) < 0) return -1;
     if (docs_walk(o->dirs->docs, &files, &nfiles, e) < 0) return -1;
     if (nfiles == 0) {
         docs_walk_free(files, nfiles);
@@ -223,59 +341,15 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     distill_counts c = {0};
     sbuf line;
     sb_init(&line);
-    const char *name = distill_model_name(m);
-    int rc = -1;
-    for (size_t fi = 0; fi < nfiles; fi++) {
-        const doc_file *f = &files[fi];
-        char out[8192];
-        attr_path_for(o->dirs, "edu_local", f->rel, out, sizeof out);
-        doc_opts dopt;
-        memset(&dopt, 0, sizeof dopt);
-        dopt.default_source = f->source;
-        doc_reader *dr = doc_open(f->path, &dopt, e);
-        if (!dr) goto out;
-        remove_stale_temps(out);
-        attr_writer *w = attrw_open(out, "edu_local", e);
-        if (!w) {
-            doc_close(dr);
-            goto out;
+    int rc = 0;
+    for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
+        int skipped = 0;
+        rc = score_file(o, m, &files[fi], o->model_path ? &model_id : NULL, &c, &line, n, &skipped, e);
+        if (rc == 0) {
+            if (skipped) n->skipped++;
+            else n->files++;
         }
-        int got;
-        blalm_doc d;
-        while ((got = doc_next(dr, &d, e)) == 1) {
-            if (distill_count_text(distill_model_features(m), d.text, d.text_len, &c, e) < 0) {
-                got = -1;
-                break;
-            }
-            double s = distill_predict(m, &c);
-            int first = 1;
-            sb_reset(&line);
-            sb_addc(&line, '{');
-            sb_json_key(&line, "score", &first);
-            sb_json_num(&line, s);
-            sb_json_key(&line, "int_score", &first);
-            sb_json_int(&line, distill_int_score(s));
-            sb_json_key(&line, "model", &first);
-            sb_json_str(&line, name, strlen(name));
-            sb_addc(&line, '}');
-            if (attrw_write(w, d.id, d.id_len, line.data, line.len, e) < 0) {
-                got = -1;
-                break;
-            }
-            n->docs++;
-            n->hist[distill_int_score(s)]++;
-            if (o->progress) o->progress(o->progress_ctx, n->docs);
-        }
-        doc_close(dr);
-        if (got < 0) {
-            attrw_abort(w);
-            goto out;
-        }
-        if (attrw_commit(w, e) < 0) goto out;
-        n->files++;
     }
-    rc = 0;
-out:
     sb_free(&line);
     distill_counts_free(&c);
     docs_walk_free(files, nfiles);

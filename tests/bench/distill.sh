@@ -76,6 +76,6 @@ awk -v n="$N" -v b="$bytes" -v sw="$sw" -v su="$su" -v ss="$ss" -v used="$used" 
     -v nl="$NLLM" -v lw="$lw" -v dw="$dw" -v du="$du" -v ds="$ds" 'BEGIN{
     split(used, u, " ");
     printf "distill score, one core: %d documents of %.0f bytes in %.2f s (user %.2f + sys %.2f) = %.0f documents/s, %.1f MB/s; per CPU-second %.0f documents, %.1f MB (goal >= 5,000/s)\n", n, b/n, sw, su, ss, n/sw, b/sw/1e6, n/(su+ss), b/(su+ss)/1e6;
-    printf "distill train on %d labelled documents of ~5 KB, one core: %.1f s wall (%.1f s CPU); %d fitted (--max-docs), %.1f s reading, %.1f s cross-validation, %.1f s final fit\n", u[1], tw, tu, u[2], u[3], u[4], u[5];
+    printf "distill train on %d labelled documents of ~5 KB, one core: %.1f s wall (%.1f s CPU); %d used (ridge in the primal beyond --max-docs), %.1f s reading, %.1f s cross-validation, %.1f s final fit\n", u[1], tw, tu, u[2], u[3], u[4], u[5];
     printf "the same %d documents through the loopback stand-in (no model, no added latency) at --concurrency 64: %.2f s = %.0f documents/s; distill score: %.2f s wall, %.2f CPU-s; ratio %.1fx (wall), %.1fx (stand-in wall / distill CPU)\n", nl, lw, nl/lw, dw, du+ds, lw/dw, lw/(du+ds);
 }'

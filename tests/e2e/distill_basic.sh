@@ -55,11 +55,35 @@ lam, = struct.unpack_from('<d', b, 72)
 maxb, = struct.unpack_from('<I', b, 120)
 assert (kind, outputs, folds, seed, lam, maxb) == (1, 1, 5, 5, 0.5, 300), (kind, outputs, folds, seed, lam, maxb)"
 
-# more labelled documents than --max-docs: a seeded random subset is fitted
+# more labelled documents than --max-docs: every one is used, ridge solved in
+# the primal (conjugate gradients); the same ridge as the dual's, to 1e-4
 "$BLALM" distill train --work "$W" --label-field score --out "$TMP/m5.bin" --max-docs 100 --json >"$TMP/t5.json" 2>&1
 check distill_train_max_docs "$PY" -c "
-import json, struct; r = json.load(open('$TMP/t5.json')); assert (r['documents'], r['used']) == (240, 100), r
-b = open('$TMP/m5.bin','rb').read(); assert struct.unpack_from('<Q', b, 56)[0] == 100"
+import json, struct; r = json.load(open('$TMP/t5.json')); assert (r['documents'], r['used']) == (240, 240), r
+assert r['kind'] == 'ridge' and len(r['candidates']) == 4, r
+b = open('$TMP/m5.bin','rb').read(); assert struct.unpack_from('<QQ', b, 56) == (240, 240)"
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/m6.bin" --max-docs 100 -q
+check distill_train_primal_deterministic cmp "$TMP/m5.bin" "$TMP/m6.bin"
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/mp.bin" --max-docs 100 --model-type ridge --lambda 0.5 -q
+"$BLALM" distill train --work "$W" --label-field score --out "$TMP/md.bin" --model-type ridge --lambda 0.5 -q
+mkdir -p "$TMP/pd/p" "$TMP/pd/d"; cp -r "$E/docs" "$TMP/pd/p/"; cp -r "$E/docs" "$TMP/pd/d/"
+"$BLALM" distill score --work "$TMP/pd/p" --model "$TMP/mp.bin" -q
+"$BLALM" distill score --work "$TMP/pd/d" --model "$TMP/md.bin" -q
+check distill_train_primal_equals_dual "$PY" - "$TMP/pd" <<'PY'
+import json, subprocess, sys
+d = sys.argv[1]
+def scores(k):
+    out = subprocess.run(["zstd", "-dc", f"{d}/{k}/attributes/edu_local/src/held.jsonl.zst"], check=True, capture_output=True).stdout
+    return [json.loads(l)["edu_local"]["score"] for l in out.decode().splitlines()]
+p, q = scores("p"), scores("d")
+assert len(p) == len(q) == 120
+diff = max(abs(a - b) for a, b in zip(p, q))
+assert diff < 1e-4, diff
+assert max(p) - min(p) > 1, (min(p), max(p))
+PY
+expect_fail_early() { if "$@" >"$TMP/out" 2>&1; then return 1; fi; grep -q "more than --max-docs 100: beyond it only ridge" "$TMP/out"; }
+check distill_train_primal_logistic_refused expect_fail_early \
+    "$BLALM" distill train --work "$W" --label-field score --out "$TMP/x.bin" --max-docs 100 --model-type logistic
 
 # score: edu_local line-aligned with the documents
 if "$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"; then pass distill_score_runs; else fail distill_score_runs "$(cat "$TMP/err")"; fi
@@ -80,6 +104,40 @@ for r in rows:
     names.add(a["model"])
 assert len(names) == 1 and names.pop().startswith("distill-"), names
 PY
+
+# completion markers: a rerun skips; a changed model or document file, or --force, redoes
+ATTR=$E/attributes/edu_local/src/held.jsonl.zst
+check distill_score_marker_written test -f "$E/state/distill_score/edu_local/src/held.done"
+before=$(stat -c %Y.%i "$ATTR"); sum0=$(sha256sum <"$ATTR")
+sleep 1.1
+"$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"
+check distill_score_marker_skips grep -q "0 documents in 0 files -> edu_local (1 files done before, skipped" "$TMP/err"
+check distill_score_marker_untouched test "$before" = "$(stat -c %Y.%i "$ATTR")"
+touch "$E/docs/src/held.jsonl"
+"$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"
+check distill_score_marker_touch_skips grep -q "1 files done before, skipped" "$TMP/err"
+"$BLALM" distill score --work "$E" --model "$TMP/m3.bin" 2>"$TMP/err"
+check distill_score_marker_model_redoes grep -q "120 documents in 1 files -> edu_local (0 files done before" "$TMP/err"
+check distill_score_marker_model_names "$PY" -c "
+import json, subprocess
+rows = subprocess.run(['zstd', '-dc', '$ATTR'], check=True, capture_output=True).stdout.decode().splitlines()
+names = {json.loads(r)['edu_local']['model'] for r in rows}
+mk = json.load(open('$E/state/distill_score/edu_local/src/held.done'))
+assert names == {dict(mk['settings'])['model_name']}, (names, mk)
+assert [i['name'] for i in mk['inputs']] == ['src/held.jsonl', 'model'], mk
+rec = json.load(open('$E/attributes/edu_local/src/held.record.json'))
+assert rec['complete'] and rec['documents'] == 120 and rec['config'] == 'distill ' + json.loads(rows[0])['edu_local']['model'], rec"
+"$BLALM" distill score --work "$E" --model "$M" -q
+check distill_score_marker_same_bytes test "$sum0" = "$(sha256sum <"$ATTR")"
+cp "$E/docs/src/held.jsonl" "$TMP/held.bak"
+head -n 119 "$TMP/held.bak" >"$E/docs/src/held.jsonl"
+"$BLALM" distill score --work "$E" --model "$M" 2>"$TMP/err"
+check distill_score_marker_input_redoes grep -q "119 documents in 1 files" "$TMP/err"
+cp "$TMP/held.bak" "$E/docs/src/held.jsonl"
+"$BLALM" distill score --work "$E" --model "$M" -q
+"$BLALM" distill score --work "$E" --model "$M" --force 2>"$TMP/err"
+check distill_score_marker_force grep -q "120 documents in 1 files -> edu_local (0 files done before" "$TMP/err"
+check distill_score_marker_same_after_redo test "$sum0" = "$(sha256sum <"$ATTR")"
 
 # eval on documents the model never saw
 if "$BLALM" distill eval --work "$E" --model "$M" --label-field score --json >"$TMP/eval.json" 2>"$TMP/err"; then

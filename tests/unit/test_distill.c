@@ -203,6 +203,69 @@ TEST(train_save_load_predict)
     distill_examples_free(&ex);
 }
 
+/* Beyond max_dual every document is used and ridge is solved in the primal
+ * by conjugate gradients: the same model as the dual's, to solver tolerance. */
+TEST(primal_ridge_equals_dual)
+{
+    distill_features f;
+    distill_features_default(&f);
+    f.hash_bits = 12;
+    distill_examples ex = {0};
+    make_examples(&ex, &f, 150, 0);
+    static const double lambdas[] = {0.3, 1.0};
+    distill_train_opts o;
+    memset(&o, 0, sizeof o);
+    o.feat = f;
+    o.folds = 3;
+    o.seed = 9;
+    o.kind = DISTILL_RIDGE;
+    o.lambdas = lambdas;
+    o.n_lambdas = 2;
+    distill_train_report rd, rp, rp2;
+    blalm_err e = {{0}};
+    distill_model *d = distill_train(&ex, &o, &rd, &e);
+    CHECK_MSG(d != NULL, "%s", e.msg);
+    o.max_dual = 40;
+    distill_model *p = distill_train(&ex, &o, &rp, &e);
+    CHECK_MSG(p != NULL, "%s", e.msg);
+    distill_model *p2 = distill_train(&ex, &o, &rp2, &e);
+    CHECK(p2 != NULL);
+    CHECK_EQ_INT(rp.docs, 150);
+    CHECK_EQ_INT(rp.cv_docs, 150);
+    CHECK_EQ_INT(rp.n_cand, 2);
+    /* the primal tries the strongest lambda first */
+    CHECK(rp.cand[0].lambda == 1.0 && rp.cand[1].lambda == 0.3);
+    for (int c = 0; c < 2; c++) {
+        CHECK_NEAR(rp.cand[c].mae, rd.cand[1 - c].mae, 1e-5);
+        CHECK_NEAR(rp.cand[c].f1_at3, rd.cand[1 - c].f1_at3, 1e-12);
+    }
+    CHECK(distill_model_lambda(p) == distill_model_lambda(d));
+    distill_counts c = {0};
+    double maxdiff = 0, lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < 60; i++) {
+        char t[64];
+        int n = snprintf(t, sizeof t, "w%dx%d w%dx%d w%dx%d doc%d", i % 6, i % 20, i % 6, (i + 3) % 20,
+                         (i + 1) % 6, i % 7, i);
+        CHECK(distill_count_text(&f, t, (size_t)n, &c, &e) == 0);
+        double a = distill_predict(d, &c), b = distill_predict(p, &c);
+        maxdiff = fmax(maxdiff, fabs(a - b));
+        lo = fmin(lo, a);
+        hi = fmax(hi, a);
+        CHECK(distill_predict(p2, &c) == b);   /* deterministic */
+    }
+    CHECK_MSG(maxdiff < 1e-4, "primal vs dual: %g", maxdiff);
+    CHECK_MSG(hi - lo > 1, "scores do not vary: %g..%g", lo, hi);
+    /* logistic is not fitted in the primal: refused with a message */
+    o.kind = DISTILL_LOGISTIC;
+    CHECK(distill_train(&ex, &o, &rp, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "more than --max-docs 40");
+    distill_counts_free(&c);
+    distill_model_free(d);
+    distill_model_free(p);
+    distill_model_free(p2);
+    distill_examples_free(&ex);
+}
+
 TEST(train_refuses_single_class_and_too_few)
 {
     distill_features f;
@@ -233,6 +296,7 @@ int main(void)
     RUN(spearman_with_ties);
     RUN(metrics_by_hand);
     RUN(train_save_load_predict);
+    RUN(primal_ridge_equals_dual);
     RUN(train_refuses_single_class_and_too_few);
     return test_summary();
 }
