@@ -736,7 +736,8 @@ static int stage_train(runx *x, int force, blalm_err *e)
     to.threads = c->train_threads;
     to.ranks = 1;
     to.resume = file_exists(latest);
-    to.quiet = x->o->quiet;
+    to.progress = relay_progress;
+    to.progress_arg = x;
     if (to.resume) say(x, "train", "resuming from %s", latest);
     train_summary ts;
     int rc = train_run(&to, &ts, e);
