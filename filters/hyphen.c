@@ -18,15 +18,6 @@
 #define AC_W 32   /* merged output vectors: values at back distances 0..31 */
 #define AC_MAX_BYTES ((size_t)32 << 20)   /* larger automata: the reference matcher */
 
-/* Decodes one code point at s[i]; invalid sequences give U+FFFD over one byte
- * and set *bad. Returns the number of bytes consumed (>= 1). */
-static size_t decode_cp(const unsigned char *s, size_t n, size_t i, int32_t *cp, int *bad)
-{
-    size_t k = utf8_decode_at(s, n, i, cp);
-    if (k == 1 && *cp == 0xFFFD) *bad = 1;
-    return k;
-}
-
 static size_t encode_cp(int32_t cp, unsigned char *out)
 {
     return (size_t)utf8proc_encode_char(cp, out);
@@ -124,7 +115,7 @@ static int parse_pattern(const char *line, size_t n, pattern *out)
         }
         int32_t cp;
         int bad = 0;
-        size_t k = decode_cp(s, n, i, &cp, &bad);
+        size_t k = utf8_decode_flag(s, n, i, &cp, &bad);
         if (klen + 4 >= sizeof key || nv >= sizeof vals) return -1;
         klen += encode_cp(cp, key + klen);
         vals[nv++] = v;
@@ -283,7 +274,7 @@ static size_t key_cps(const pattern *p, int32_t *out, size_t max)
     size_t n = 0;
     for (size_t b = 0; b < p->key_len && n < max;) {
         int bad = 0;
-        b += decode_cp((const unsigned char *)p->key, p->key_len, b, &out[n++], &bad);
+        b += utf8_decode_flag((const unsigned char *)p->key, p->key_len, b, &out[n++], &bad);
     }
     return n;
 }
@@ -563,7 +554,7 @@ static int hyphenate_count_ac(hyphen_dict *c, const unsigned char *w, size_t len
             k++;
         } else {
             int bad = 0;
-            k += decode_cp(w, len, k, &cp, &bad);
+            k += utf8_decode_flag(w, len, k, &cp, &bad);
         }
         s = d[s * K + class_of(c, cp)];
         n++;
@@ -621,7 +612,7 @@ int hyphen_count(hyphen_dict *c, const char *w, size_t len)
     size_t n = 0;
     for (size_t k = 0; k < len && n < MAX_CORE;) {
         int bad = 0;
-        k += decode_cp((const unsigned char *)w, len, k, &c->cps[n++], &bad);
+        k += utf8_decode_flag((const unsigned char *)w, len, k, &c->cps[n++], &bad);
     }
     return hyphenate_count_ref(c, n);
 }

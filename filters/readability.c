@@ -37,15 +37,6 @@
 
 /* ---------- UTF-8 ---------- */
 
-/* Decodes one code point at s[i]; invalid sequences give U+FFFD over one byte
- * and set *bad. Returns the number of bytes consumed (>= 1). */
-static size_t decode_cp(const unsigned char *s, size_t n, size_t i, int32_t *cp, int *bad)
-{
-    size_t k = utf8_decode_at(s, n, i, cp);
-    if (k == 1 && *cp == 0xFFFD) *bad = 1;
-    return k;
-}
-
 static size_t encode_cp(int32_t cp, unsigned char *out)
 {
     return (size_t)utf8proc_encode_char(cp, out);
@@ -610,7 +601,7 @@ static size_t lower_word(const char *word, size_t len, unsigned char *buf)
     int bad = 0;
     for (size_t i = 0; i < len && ncp < MAX_CORE;) {
         int32_t cp;
-        i += decode_cp((const unsigned char *)word, len, i, &cp, &bad);
+        i += utf8_decode_flag((const unsigned char *)word, len, i, &cp, &bad);
         b += encode_cp(lower_cp(cp), buf + b);
         ncp++;
     }
@@ -854,7 +845,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
             while (i < tend) {
                 int32_t cp;
                 int bad = 0;
-                size_t k = decode_cp(s, len, i, &cp, &bad);
+                size_t k = utf8_decode_flag(s, len, i, &cp, &bad);
                 if (bad) out->invalid_utf8++, any_bad = 1;
                 i += k;
                 int w = is_w(cp);

@@ -50,6 +50,15 @@ static inline size_t utf8_decode_at(const unsigned char *s, size_t n, size_t i, 
     return utf8_decode_multibyte(s, n, i, cp);
 }
 
+/* utf8_decode_at that also sets *bad (and never clears it) when the sequence
+ * at s[i] is invalid (decoded as U+FFFD over one byte). */
+static inline size_t utf8_decode_flag(const unsigned char *s, size_t n, size_t i, int32_t *cp, int *bad)
+{
+    size_t k = utf8_decode_at(s, n, i, cp);
+    if (k == 1 && *cp == 0xFFFD) *bad = 1;
+    return k;
+}
+
 /* Bytes at s[i..) certainly inside a whitespace-separated piece: the
  * leading run of 0x21..0x7f bytes among the next eight (0 when fewer than
  * eight remain). A byte below 0x21 borrows and one from 0x80 has its top

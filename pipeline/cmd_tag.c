@@ -96,29 +96,22 @@ static const char usage[] =
 
 /* ---- the pronouncing dictionary ---- */
 
-#ifndef BLALM_CMUDICT_DEFAULT
-#define BLALM_CMUDICT_DEFAULT ""
-#endif
-#ifndef BLALM_CMUDICT_INSTALLED
-#define BLALM_CMUDICT_INSTALLED ""
-#endif
-
-/* The dictionary named by --cmudict, the config or $BLALM_CMUDICT, else the
- * first default copy that exists; NULL for "none" or when none is found (a
- * warning unless quiet: syllables by pyphen alone). */
+/* The dictionary named by --cmudict or the config, else $BLALM_CMUDICT or the
+ * first default copy that exists (env_cmudict_default); NULL for "none" or when
+ * none is found (a warning unless quiet: syllables by pyphen alone). */
 static const char *choose_cmudict(const char *flag, const char *cfg, int quiet)
 {
-    const char *named = flag ? flag : cfg ? cfg : env_cmudict();
+    const char *named = flag ? flag : cfg;
     if (named && !*named) named = NULL;
     if (named) return strcmp(named, "none") ? named : NULL;
-    const char *defaults[] = {BLALM_CMUDICT_DEFAULT, BLALM_CMUDICT_INSTALLED};
-    for (int i = 0; i < 2; i++)
-        if (defaults[i][0] && file_exists(defaults[i])) return defaults[i];
-    if (!quiet)
+    const char *env = env_cmudict();
+    if (env && !strcmp(env, "none")) return NULL;
+    const char *d = env_cmudict_default();
+    if (!d && !quiet)
         fprintf(stderr, "blalm tag: warning: no CMU Pronouncing Dictionary found (run "
                         "scripts/deps.sh, or pass --cmudict FILE); syllables by pyphen alone, "
                         "so readability scores differ from textstat's\n");
-    return NULL;
+    return d;
 }
 
 /* ---- --syllables ---- */

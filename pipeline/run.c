@@ -28,6 +28,7 @@
 #include "trainer/eval.h"
 #include "trainer/model.h"
 #include "trainer/tokenize.h"
+#include "trainer/train.h"
 #include "trainer/tokenizer.h"
 #include "trainer/train.h"
 
@@ -539,34 +540,6 @@ static int stage_assemble(runx *x, int force, blalm_err *e)
 
 /* ---- tokenizer ---- */
 
-static int feed_train_docs(const char *dir, bpe_counter *bc, blalm_err *e)
-{
-    corpus cp;
-    if (corpus_open(&cp, dir, e) != 0) return -1;
-    int rc = 0;
-    for (size_t i = 0; i < cp.n_files && !rc; i++) {
-        corpus_file *f = &cp.files[i];
-        if (f->split != CORPUS_TRAIN) continue;
-        char *data;
-        size_t len;
-        if (read_file(f->path, &data, &len, e) != 0) {
-            rc = -1;
-            break;
-        }
-        if (!cp.has_index) rc = corpus_blank_line_docs(f, data, len, e);
-        for (size_t d = 0; d < f->n_docs && !rc; d++) {
-            const corpus_doc *doc = &f->docs[d];
-            if (doc->offset > len || doc->length > len - doc->offset)
-                rc = err_set(e, "%s: document %zu lies outside the file (%zu bytes)", f->path, d, len);
-            else
-                rc = bpe_counter_feed(bc, data + doc->offset, (size_t)doc->length, e);
-        }
-        free(data);
-    }
-    corpus_close(&cp);
-    return rc;
-}
-
 static int train_corpus_dir(const runx *x, char *out, size_t cap)
 {
     return snprintf(out, cap, "%s/%s", x->corpora, x->c->train_corpus) >= (int)cap ? -1 : 0;
@@ -594,7 +567,7 @@ static int stage_tokenizer(runx *x, int force, blalm_err *e)
     } else if (st >= 0) {
         bpe_counter *bc = bpe_counter_new(NULL, e);
         bpe_tokenizer *t = NULL;
-        rc = bc ? feed_train_docs(dir, bc, e) : -1;
+        rc = bc ? train_count_corpus(dir, bc, e) : -1;
         if (rc == 0 && !bpe_counter_pretokens(bc)) rc = err_set(e, "%s: the train split holds no text", dir);
         if (rc == 0) {
             bpe_train_opts to;

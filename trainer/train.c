@@ -355,8 +355,7 @@ void train_window_order(uint64_t shuffle_seed, uint64_t epoch, uint64_t n, uint6
 
 /* ------------------------------------------------------------ corpus */
 
-/* Feeds the train split's documents (lib/corpus.h) to the tokenizer's counter. */
-static int count_train_docs(const char *dir, bpe_counter *c, blalm_err *e)
+int train_count_corpus(const char *dir, bpe_counter *c, blalm_err *e)
 {
     corpus cp;
     if (corpus_open(&cp, dir, e) != 0) return -1;
@@ -528,7 +527,7 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
     } else {
         bpe_counter *c = bpe_counter_new(NULL, e);
         if (!c) goto fail;
-        if (count_train_docs(o->corpus, c, e) < 0) {
+        if (train_count_corpus(o->corpus, c, e) < 0) {
             bpe_counter_free(c);
             goto fail;
         }

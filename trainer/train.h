@@ -9,6 +9,7 @@
 #include "lib/err.h"
 #include "lib/progress.h"
 #include "trainer/model.h"
+#include "trainer/tokenizer.h"
 
 #define CKPT_MAGIC "BLALMCK1"
 #define CKPT_VERSION 1u
@@ -123,5 +124,9 @@ int config_resume_diff(const model_config *ckpt, const model_config *now, char *
  * "none", perm[i] = i (corpus order). Step j of an epoch reads windows
  * perm[j*B .. j*B + B-1] as its B rows; an epoch has floor(n / B) steps. */
 void train_window_order(uint64_t shuffle_seed, uint64_t epoch, uint64_t n, uint64_t *perm);
+
+/* Feeds the train split's documents of the corpus at DIR (lib/corpus.h) to a
+ * tokenizer's counter; -1 with e set on a bad corpus or a document outside its file. */
+int train_count_corpus(const char *dir, bpe_counter *c, blalm_err *e);
 
 #endif

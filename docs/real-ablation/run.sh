@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd); here=$root/docs/real-ablation
 W=${WORK:-/tmp/blalm-real-ablation}; B=$root/bin/blalm; D=$root/../shared/data
 mkdir -p "$W/work/docs/fineweb" "$W/work/docs/usr-share-doc"
 ln -sf "$D"/fineweb-legal/*.parquet "$W/work/docs/fineweb/"
-/usr/bin/python3 "$here/usr-share-doc.py" "$W/work/docs/usr-share-doc/usr-share-doc.jsonl"
+/usr/bin/python3 "$root/scripts/usr-share-doc.py" "$W/work/docs/usr-share-doc/usr-share-doc.jsonl" --count
 zstd -q --rm -f "$W/work/docs/usr-share-doc/usr-share-doc.jsonl"
 "$B" tag --work "$W/work"; "$B" dedup --work "$W/work"
 "$B" assemble --work "$W/work" --out "$W/corpora" --config "$here/corpora.json"

@@ -37,21 +37,7 @@ run_setup() {
         cp "$SHARED_DATA"/fineweb-legal/batch_00000[1-3].parquet "$TMP/repo/sample/10BT/"
         RUN_INPUT="3 real FineWeb parquet files (300 documents)"
     else
-        "$PY" - "$TMP/repo/sample/10BT/doc.jsonl" <<'PYEOF'
-import json, os, sys, gzip
-out = open(sys.argv[1], "w", encoding="utf-8"); size = 0
-for root, _, files in sorted(os.walk("/usr/share/doc")):
-    if size >= 1_500_000: break
-    for f in sorted(files):
-        if "changelog" in f.lower() or f == "copyright": continue
-        p = os.path.join(root, f)
-        try:
-            t = (gzip.open(p).read() if f.endswith(".gz") else open(p, "rb").read()).decode("utf-8")
-        except Exception:
-            continue
-        if len(t.split()) < 50: continue
-        out.write(json.dumps({"id": p, "text": t}) + "\n"); size += len(t.encode())
-PYEOF
+        "$PY" "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/usr-share-doc.py" "$TMP/repo/sample/10BT/doc.jsonl" 1500000
         RUN_INPUT="text files under /usr/share/doc (no shared data)"
     fi
     run_peer HUB_PORT "$HUB_PY" --root "$TMP/repo" ${RUN_HUB_RATE:+--rate "$RUN_HUB_RATE"}
