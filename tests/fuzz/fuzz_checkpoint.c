@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/fuzz/fuzz_common.h"
 #include "trainer/optim.h"
 #include "trainer/train.h"
 
@@ -18,32 +19,19 @@ static model *m;
 static optimizer *opt;
 static model_config cfg;
 
-static void put(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (n && fwrite(p, 1, n, f) != n) abort();
-    fclose(f);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     blalm_err e = {{0}};
     if (!m) {
-        snprintf(dir, sizeof dir, "/tmp/fuzz-checkpoint-XXXXXX");
-        if (!mkdtemp(dir)) abort();
-        if (model_config_load("configs/model-tiny.json", &cfg, &e) != 0) {
-            fprintf(stderr, "%s (run from the repository root)\n", e.msg);
-            abort();
-        }
-        m = model_create(&cfg, &e);
-        opt = m ? optim_create(m, OPT_ADAMW, &cfg.train) : NULL;
+        fuzz_scratch(dir, sizeof dir, "checkpoint");
+        m = fuzz_tiny_model(&cfg);
+        opt = optim_create(m, OPT_ADAMW, &cfg.train);
         if (!opt) abort();
     }
     char in[128], out[128];
     snprintf(in, sizeof in, "%s/in.bin", dir);
     snprintf(out, sizeof out, "%s/out.bin", dir);
-    put(in, data, size);
+    fuzz_put(in, data, size);
     model_config c;
     ckpt_pos p;
     optim_kind k;

@@ -10,38 +10,25 @@
 #include <unistd.h>
 
 #include "lib/fsutil.h"
+#include "tests/fuzz/fuzz_common.h"
 #include "trainer/model.h"
 
 static char dir[64];
 static model *m;
 
-static void put(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (n && fwrite(p, 1, n, f) != n) abort();
-    fclose(f);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     blalm_err e = {{0}};
     if (!m) {
-        snprintf(dir, sizeof dir, "/tmp/fuzz-safetensors-XXXXXX");
-        if (!mkdtemp(dir)) abort();
+        fuzz_scratch(dir, sizeof dir, "safetensors");
         model_config c;
-        if (model_config_load("configs/model-tiny.json", &c, &e) != 0) {
-            fprintf(stderr, "%s (run from the repository root)\n", e.msg);
-            abort();
-        }
-        m = model_create(&c, &e);
-        if (!m) abort();
+        m = fuzz_tiny_model(&c);
     }
     char in[128], out[128], out2[128];
     snprintf(in, sizeof in, "%s/in.safetensors", dir);
     snprintf(out, sizeof out, "%s/out.safetensors", dir);
     snprintf(out2, sizeof out2, "%s/out2.safetensors", dir);
-    put(in, data, size);
+    fuzz_put(in, data, size);
     if (model_load_safetensors(m, in, &e) != 0) {
         if (!e.msg[0]) abort();
         return 0;

@@ -12,24 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/fuzz/fuzz_common.h"
 #include "trainer/tokshard.h"
 
 static char dir[64];
 
-static void put(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (n && fwrite(p, 1, n, f) != n) abort();
-    fclose(f);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/fuzz-tokshard-XXXXXX");
-        if (!mkdtemp(dir)) abort();
-    }
+    fuzz_scratch(dir, sizeof dir, "tokshard");
     if (size < 2) return 0;
     size_t lt = (size_t)data[0] | (size_t)data[1] << 8;
     data += 2, size -= 2;
@@ -39,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(tok, sizeof tok, "%s.tok", base);
     snprintf(idx, sizeof idx, "%s.idx", base);
     snprintf(joined, sizeof joined, "%s/j", dir);
-    put(tok, data, lt);
-    put(idx, data + lt, size - lt);
+    fuzz_put(tok, data, lt);
+    fuzz_put(idx, data + lt, size - lt);
     blalm_err e = {{0}};
     tokshard s;
     if (tokshard_open(&s, base, &e) != 0) {
