@@ -509,8 +509,19 @@ int fetch_run(const fetch_opts *o, fetch_counts *c, fetch_event_fn cb, void *cb_
     }
     if (take_shard(&x, &l, e) != 0) goto done;
     if (o->dry_run) {
-        for (size_t i = 0; i < x.nfiles; i++) fetch_emit(&x, FETCH_EV_FILE, x.files[i].size, x.files[i].path);
         rc = 0;
+        for (size_t i = 0; i < x.nfiles && rc == 0; i++) {
+            fetch_emit(&x, FETCH_EV_FILE, x.files[i].size, x.files[i].path);
+            size_t pl = strlen(x.files[i].path);
+            if (!o->count_rows || pl < 8 || strcmp(x.files[i].path + pl - 8, ".parquet")) continue;
+            uint64_t rows, tb;
+            rc = hub_footer_stats(&x, &x.files[i], &rows, &tb, e);
+            if (rc == 0) {
+                c->rows += rows;
+                c->text_bytes += tb;
+                c->footers++;
+            }
+        }
     } else if (o->max_words) {
         rc = fetch_words(&x, e);
     } else {

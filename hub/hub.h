@@ -100,6 +100,8 @@ typedef struct fetch_opts {
     uint64_t max_words;        /* 0 = whole files; else parquet to .jsonl.zst */
     int jobs;                  /* downloads at once, 1..64 */
     int dry_run;               /* list only: FETCH_EV_FILE per file, nothing written */
+    int count_rows;            /* dry run: also read each .parquet file's footer (two range requests)
+                                  for its rows and text bytes (fetch_counts.rows, .text_bytes) */
     shard_spec shard;          /* this worker takes sorted-listing indexes i % N == I */
     double delay_scale;        /* factor on retry waits (tests: 0.01); 0 = 1 */
 } fetch_opts;
@@ -112,6 +114,8 @@ typedef struct fetch_counts {
     int untried;               /* not started after the Hub refused access */
     uint64_t bytes_got;        /* body bytes received */
     uint64_t words_left;       /* max_words: budget the listed files did not fill */
+    uint64_t rows, text_bytes; /* count_rows: documents and text bytes in the footers of this shard's files */
+    size_t footers;            /* count_rows: .parquet files whose footer was read */
     int run_failed;            /* the transfer loop itself failed (reported) */
 } fetch_counts;
 

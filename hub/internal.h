@@ -58,5 +58,8 @@ int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, co
 
 /* words.c: the --max-words run over x->files. */
 int fetch_words(fetch_ctx *x, blalm_err *e);
+/* The rows and the text column's bytes (less the 4-byte length prefixes) of
+ * a parquet file, from its footer alone: two range requests. */
+int hub_footer_stats(fetch_ctx *x, const hub_file *f, uint64_t *rows, uint64_t *text_bytes, blalm_err *e);
 
 #endif

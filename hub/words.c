@@ -137,6 +137,69 @@ static int head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
     return 0;
 }
 
+/* Two range requests: the last 8 bytes (footer length, PAR1), then the
+ * footer, parsed. Fills tail, *footer (malloc'd; the caller frees it), its
+ * length and offset; NULL with e set on a short or malformed file. */
+static pq_meta *fetch_footer(fetch_ctx *x, const hub_file *f, uint8_t tail[8], uint8_t **footer,
+                             uint32_t *flen_out, uint64_t *foff_out, blalm_err *e)
+{
+    *footer = NULL;
+    if (f->size < 12) {
+        err_set(e, "%s: %" PRIu64 " bytes is too small for parquet", f->path, f->size);
+        return NULL;
+    }
+    if (fetch_range(x, f, f->size - 8, 8, tail, -1, e) != 0) return NULL;
+    if (memcmp(tail + 4, "PAR1", 4)) {
+        err_set(e, "%s: byte %" PRIu64 ": expected the parquet magic PAR1 at the end of the file", f->path,
+                f->size - 4);
+        return NULL;
+    }
+    uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
+                    (uint32_t)tail[3] << 24;
+    if ((uint64_t)flen + 12 > f->size) {
+        err_set(e, "%s: byte %" PRIu64 ": footer length %u does not fit in a %" PRIu64 "-byte file", f->path,
+                f->size - 8, flen, f->size);
+        return NULL;
+    }
+    uint64_t foff = f->size - 8 - flen;
+    uint8_t *b = malloc(flen ? flen : 1);
+    if (!b) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    if (fetch_range(x, f, foff, flen, b, -1, e) != 0) {
+        free(b);
+        return NULL;
+    }
+    pq_meta *m = pq_meta_parse(b, flen, e);
+    if (!m) {
+        free(b);
+        err_prefix(e, "%s: footer at byte %" PRIu64, f->path, foff);
+        return NULL;
+    }
+    *footer = b;
+    *flen_out = flen;
+    *foff_out = foff;
+    return m;
+}
+
+int hub_footer_stats(fetch_ctx *x, const hub_file *f, uint64_t *rows, uint64_t *text_bytes, blalm_err *e)
+{
+    uint8_t tail[8], *footer;
+    uint32_t flen;
+    uint64_t foff;
+    pq_meta *m = fetch_footer(x, f, tail, &footer, &flen, &foff, e);
+    if (!m) return -1;
+    int64_t n = pq_meta_num_rows(m), b = pq_meta_column_bytes(m, "text");
+    pq_meta_free(m);
+    free(footer);
+    if (b < 0) return err_set(e, "%s: no column named 'text' in the footer's schema", f->path);
+    *rows = n > 0 ? (uint64_t)n : 0;
+    /* a PLAIN byte-array value carries a 4-byte length before its bytes */
+    *text_bytes = (uint64_t)b > 4 * *rows ? (uint64_t)b - 4 * *rows : 0;
+    return 0;
+}
+
 /* Builds a sparse local copy holding the footer and the first row groups
  * at their true offsets (the rest are holes), decodes them with the parquet
  * reader and writes documents until `budget` words. */
@@ -148,24 +211,12 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
         x->c->skipped++;
         return 0;
     }
-    if (f->size < 12) return err_set(e, "%s: %" PRIu64 " bytes is too small for parquet", f->path, f->size);
     if (head_file(x, f, e) != 0) return -1;
-    uint8_t tail[8];
-    if (fetch_range(x, f, f->size - 8, 8, tail, -1, e) != 0) return -1;
-    if (memcmp(tail + 4, "PAR1", 4))
-        return err_set(e, "%s: byte %" PRIu64 ": expected the parquet magic PAR1 at the end of the file",
-                       f->path, f->size - 4);
-    uint32_t flen = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
-                    (uint32_t)tail[3] << 24;
-    if ((uint64_t)flen + 12 > f->size)
-        return err_set(e, "%s: byte %" PRIu64 ": footer length %u does not fit in a %" PRIu64
-                       "-byte file", f->path, f->size - 8, flen, f->size);
-    uint64_t foff = f->size - 8 - flen;
-    uint8_t *footer = malloc(flen ? flen : 1);
-    if (!footer) return err_set(e, "out of memory");
-    if (fetch_range(x, f, foff, flen, footer, -1, e) != 0) { free(footer); return -1; }
-    pq_meta *m = pq_meta_parse(footer, flen, e);
-    if (!m) { free(footer); return err_prefix(e, "%s: footer at byte %" PRIu64, f->path, foff); }
+    uint8_t tail[8], *footer;
+    uint32_t flen;
+    uint64_t foff;
+    pq_meta *m = fetch_footer(x, f, tail, &footer, &flen, &foff, e);
+    if (!m) return -1;
 
     char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
     int fd = -1, rc = -1, ngroups = pq_meta_row_groups(m), used = 0, complete = 0;

@@ -22,6 +22,12 @@ int pq_meta_row_groups(const pq_meta *m);
 int64_t pq_meta_rows(const pq_meta *m, int row_group);
 /* Byte range [offset, offset+len) covering all column chunks of a row group. */
 int pq_meta_row_group_range(const pq_meta *m, int row_group, uint64_t *offset, uint64_t *len);
+/* Rows in the whole file (the footer's num_rows). */
+int64_t pq_meta_num_rows(const pq_meta *m);
+/* Uncompressed bytes of the leaf column named `name` over every row group, as
+ * the footer records them (values plus page headers and length prefixes), or
+ * -1 when no leaf has that name. For estimates (`blalm run --dry-run`). */
+int64_t pq_meta_column_bytes(const pq_meta *m, const char *name);
 void pq_meta_free(pq_meta *m);
 
 /* Writer: flat schema of strings and scalars; PLAIN or dictionary encoding;

@@ -473,6 +473,29 @@ pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
 
 int pq_meta_row_groups(const pq_meta *m) { return m ? m->nrg : 0; }
 
+int64_t pq_meta_num_rows(const pq_meta *m) { return m ? m->num_rows : -1; }
+
+int64_t pq_meta_column_bytes(const pq_meta *m, const char *name)
+{
+    if (!m) return -1;
+    int leaf = -1, k = 0;   /* the leaves, in schema order, are the chunks' order */
+    for (int i = 1; i < m->nschema; i++) {
+        if (m->schema[i].num_children > 0) continue;
+        if (m->schema[i].name && !strcmp(m->schema[i].name, name)) {
+            leaf = k;
+            break;
+        }
+        k++;
+    }
+    if (leaf < 0) return -1;
+    int64_t sum = 0;
+    for (int g = 0; g < m->nrg; g++)
+        if (leaf < m->rgs[g].nchunks && m->rgs[g].chunks[leaf].total_uncompressed > 0 &&
+            m->rgs[g].chunks[leaf].total_uncompressed <= INT64_MAX - sum)
+            sum += m->rgs[g].chunks[leaf].total_uncompressed;
+    return sum;
+}
+
 int64_t pq_meta_rows(const pq_meta *m, int rg)
 {
     if (!m || rg < 0 || rg >= m->nrg) return -1;

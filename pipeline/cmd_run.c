@@ -27,7 +27,9 @@ static const char usage[] =
     "  --dry-run      print the plan and stop: files and bytes to download, documents\n"
     "                 and estimated prompt tokens, words against each budget, training\n"
     "                 steps and time (a 2-step speed test of the model); nothing is\n"
-    "                 written and the endpoint gets one GET /models\n"
+    "                 written; the Hub gets its listings and, per parquet file, two\n"
+    "                 range requests for the footer (documents and text before any\n"
+    "                 download); the endpoint gets one GET /models\n"
     "  -q, --quiet    no progress bars\n"
     "  -h, --help     this help\n"
     "\n"
@@ -158,8 +160,8 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     if (dry) {
-        printf("run: plan only (--dry-run): nothing was written and no request was sent but the listings "
-               "and one GET /models\n");
+        printf("run: plan only (--dry-run): nothing was written and no request was sent but the listings, "
+               "the parquet footers and one GET /models\n");
     } else {
         printf("run: done in %s\n  corpora  %s\n  model    %s\n", work, r.corpora, r.model);
         if (r.eval[0]) printf("  eval     %s\n", r.eval);

@@ -24,6 +24,7 @@
 #include "lib/marker.h"
 #include "lib/utf8.h"
 #include "lib/work.h"
+#include "scorer/llm.h"
 #include "scorer/score.h"
 #include "trainer/eval.h"
 #include "trainer/model.h"
@@ -39,6 +40,7 @@ typedef struct runx {
     char state_run[4200];   /* WORK/state (markers of run's own steps: stage "run") */
     char corpora[4200], tokdir[4200], tokfile[4300], tokens[4200], model[4200], evalf[4300];
     char report[4200];
+    uint64_t plan_rows, plan_text_bytes;   /* --dry-run: documents and text bytes in the Hub files' footers */
 } runx;
 
 static void say(const runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
@@ -202,6 +204,7 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
         fo.max_words = s->max_words;
         fo.jobs = 4;
         fo.dry_run = o->dry_run;
+        fo.count_rows = o->dry_run;
         fo.shard = SHARD_ONE;
         fo.delay_scale = o->delay_scale;
         fetch_counts fc;
@@ -216,6 +219,13 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
                 s->revision, fc.files, (double)fc.bytes / 1e6,
                 s->max_words ? " at most (--max-words reads only the first row groups)" : "",
                 st == MARKER_DONE ? " (complete: would be skipped)" : "");
+            if (fc.footers) {
+                say(x, "fetch", "%s: %llu documents and %.1f MB of text in the footers of %zu parquet files%s", s->name,
+                    (unsigned long long)fc.rows, (double)fc.text_bytes / 1e6, fc.footers,
+                    s->max_words ? " (--max-words takes only part of them)" : "");
+                x->plan_rows += fc.rows;
+                x->plan_text_bytes += fc.text_bytes;
+            }
             marker_key_free(k);
             continue;
         }
@@ -425,8 +435,25 @@ static int stage_score(runx *x, int force, blalm_err *e)
     if (x->o->dry_run) {
         struct stat st;
         if (stat(x->w.docs, &st) < 0) {
-            say(x, "score", "model %s at %s: the documents that pass \"%s\" (counted once they are fetched)",
-                c->model_name, base, c->where ? c->where : "everything");
+            if (!x->plan_rows) {
+                say(x, "score", "model %s at %s: the documents that pass \"%s\" (counted once they are fetched)",
+                    c->model_name, base, c->where ? c->where : "everything");
+                return 0;
+            }
+            /* from the footers: each prompt is the template and at most
+             * max_chars of the document (bytes / 4 tokens, as the guards count) */
+            llm_template t;
+            if (llm_template_load(&t, c->prompt, e) < 0) return -1;
+            uint64_t mean = x->plan_text_bytes / x->plan_rows, cut = mean < c->max_chars ? mean : c->max_chars;
+            uint64_t per = llm_estimate_tokens(t.len + cut);
+            llm_template_free(&t);
+            say(x, "score", "model %s at %s: at most %llu documents (the Hub files' rows; \"%s\" is applied once "
+                "they are fetched and tagged), about %llu prompt tokens (%llu per document: the prompt and a "
+                "mean document of %llu bytes cut at %llu characters)%s", c->model_name, base,
+                (unsigned long long)x->plan_rows, c->where ? c->where : "everything",
+                (unsigned long long)(per * x->plan_rows), (unsigned long long)per, (unsigned long long)mean,
+                (unsigned long long)c->max_chars,
+                c->has_max_requests || c->has_max_prompt_tokens ? " (spending limits in the config apply)" : "");
             return 0;
         }
         so.dry_run = 1;
@@ -462,10 +489,21 @@ static int stage_assemble(runx *x, int force, blalm_err *e)
         struct stat st;
         uint64_t files, docs, words, bytes;
         if (stat(x->w.docs, &st) < 0) {
-            for (int i = 0; i < c->ncorpora; i++)
-                say(x, "assemble", "corpus %s: budget %llu words%s%s", c->corpus_names[i],
-                    (unsigned long long)c->corpus_budgets[i], c->corpus_tracks[i][0] ? ", track " : "",
-                    c->corpus_tracks[i]);
+            /* FineWeb text: 6.10 bytes per whitespace word (2,424,167 words in
+             * 14,778,249 bytes of the 2,100 documents in ../shared/data) */
+            uint64_t est = (uint64_t)((double)x->plan_text_bytes / 6.10);
+            for (int i = 0; i < c->ncorpora; i++) {
+                if (x->plan_rows)
+                    say(x, "assemble", "corpus %s: budget %llu words%s%s; about %llu words in the Hub files "
+                        "(their text bytes at 6.1 bytes per word; %.0f%% of the budget) before any rule",
+                        c->corpus_names[i], (unsigned long long)c->corpus_budgets[i],
+                        c->corpus_tracks[i][0] ? ", track " : "", c->corpus_tracks[i], (unsigned long long)est,
+                        c->corpus_budgets[i] ? 100.0 * (double)est / (double)c->corpus_budgets[i] : 0.0);
+                else
+                    say(x, "assemble", "corpus %s: budget %llu words%s%s", c->corpus_names[i],
+                        (unsigned long long)c->corpus_budgets[i], c->corpus_tracks[i][0] ? ", track " : "",
+                        c->corpus_tracks[i]);
+            }
             return 0;
         }
         if (count_docs(x->w.docs, &files, &docs, &words, &bytes, e) < 0) return -1;

@@ -24,6 +24,22 @@ else
     fail run_dry_run_plan "$(tail -c 800 "$TMP/plan" | tr '\n' '|') work exists: $([ -e "$W" ] && echo yes || echo no)"
 fi
 
+# --dry-run before anything is fetched counts the Hub files' documents from
+# their parquet footers (two range requests per file) and estimates from them;
+# the count equals what blalm's page decoder reads from the same files
+if ls "$TMP"/repo/sample/10BT/*.parquet >/dev/null 2>&1; then
+    rows=$($BLALM count --json -q "$TMP"/repo/sample/10BT/*.parquet | tail -1 | sed 's/.*"docs":\([0-9]*\).*/\1/')
+    if grep -q "fetch .*web: $rows documents and [0-9.]* MB of text in the footers of [1-9][0-9]* parquet files" "$TMP/plan" \
+       && grep -q "score .*at most $rows documents (the Hub files' rows" "$TMP/plan" \
+       && grep -q "assemble .*about [1-9][0-9]* words in the Hub files" "$TMP/plan"; then
+        pass run_dry_run_counts_footers
+    else
+        fail run_dry_run_counts_footers "want $rows documents: $(grep -E 'fetch|score|assemble' "$TMP/plan" | tr '\n' '|' | tail -c 900)"
+    fi
+else
+    echo "SKIP run_dry_run_counts_footers: the input is not parquet (no ../shared/data)"
+fi
+
 # the whole job
 if $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/run1" 2>&1; then
     ok=1
