@@ -8,6 +8,7 @@
  *   test_parquet --write DIR [small]  writes pqw_* files for DuckDB to read back
  *       (DIR/<name>.parquet plus DIR/<name>.expect.jsonl, the rows written) */
 #include "test.h"
+#include "lib/fsutil.h"
 #include "lib/parquet_int.h"
 #include "lib/sbuf.h"
 
@@ -318,6 +319,50 @@ TEST(writer_round_trip)
         CHECK_MSG(write_fixture(path, cases[k].rows, &o, &e) == 0, "case %zu: %.700s", k, e.msg);
         CHECK_MSG(check_fixture(path, cases[k].rows, why, sizeof why) == 0, "case %zu: %.700s", k, why);
     }
+}
+
+/* pq_meta_num_rows and pq_meta_column_bytes (run --dry-run's footer
+ * estimate): the rows of every row group, and for the plain text column its
+ * bytes plus a 4-byte length per non-null value plus page headers. */
+TEST(footer_rows_and_column_bytes)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/footer.parquet", test_tmpdir());
+    pq_write_opts o = {PQ_CODEC_ZSTD, 0, 4096};
+    blalm_err e = {{0}};
+    long rows = 3000;
+    CHECK_MSG(write_fixture(path, rows, &o, &e) == 0, "%.700s", e.msg);
+    char *data;
+    size_t len;
+    CHECK(read_file(path, &data, &len, &e) == 0);
+    CHECK(len > 12 && !memcmp(data + len - 4, "PAR1", 4));
+    const uint8_t *t = (const uint8_t *)data + len - 8;
+    size_t flen = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+    pq_meta *m = pq_meta_parse((const uint8_t *)data + len - 8 - flen, flen, &e);
+    CHECK_MSG(m != NULL, "%.700s", e.msg);
+    CHECK(pq_meta_num_rows(m) == rows);
+    CHECK(pq_meta_row_groups(m) > 1);
+    int64_t sum = 0;
+    for (int g = 0; g < pq_meta_row_groups(m); g++) sum += pq_meta_rows(m, g);
+    CHECK(sum == rows);
+    uint64_t text = 0, nonnull = 0;
+    sbuf id, tx, cat;
+    sb_init(&id); sb_init(&tx); sb_init(&cat);
+    pq_value v[NWCOLS];
+    for (long i = 0; i < rows; i++) {
+        fixture_row(i, v, &id, &tx, &cat);
+        if (!v[1].is_null) text += v[1].n, nonnull++;
+    }
+    sb_free(&id); sb_free(&tx); sb_free(&cat);
+    int64_t b = pq_meta_column_bytes(m, "text");
+    CHECK_MSG(b >= (int64_t)(text + 4 * nonnull) && b < (int64_t)(text + 4 * nonnull) + 64 * 1024,
+              "text column %lld bytes for %llu text bytes in %llu values", (long long)b,
+              (unsigned long long)text, (unsigned long long)nonnull);
+    CHECK(pq_meta_column_bytes(m, "id") > 0);
+    CHECK(pq_meta_column_bytes(m, "no such column") == -1);
+    CHECK(pq_meta_num_rows(NULL) == -1 && pq_meta_column_bytes(NULL, "text") == -1);
+    pq_meta_free(m);
+    free(data);
 }
 
 TEST(writer_dictionary_fallback_and_atomic)
@@ -1096,6 +1141,7 @@ int main(int argc, char **argv)
     RUN(rle_bitpacked_hybrid);
     RUN(delta_binary_packed);
     RUN(writer_round_trip);
+    RUN(footer_rows_and_column_bytes);
     RUN(writer_dictionary_fallback_and_atomic);
     RUN(reader_options);
     RUN(corrupt_input_errors);
