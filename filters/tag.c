@@ -275,6 +275,11 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
         status = 0;
         goto out;
     }
+    /* redone from here: a marker stays only beside what it proves, so a redo
+     * (--force, run --from) killed mid-file is redone by the next run, which
+     * also removes the killed writer's temporary */
+    for (int s = 0; s < TAG_NSETS; s++)
+        if ((todo & (1 << s)) && o->state && marker_remove(o->state, "tag", units[s], e) < 0) goto out;
     doc_opts dopts = {0};
     dopts.default_source = f->source;
     dopts.id_stem = f->id_stem;

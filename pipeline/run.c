@@ -109,7 +109,13 @@ static int marker_state(const runx *x, const char *unit, marker_key *k, int forc
 {
     int st = marker_check(x->state_run, "run", unit, k, why, cap, e);
     if (st < 0) return -1;
-    if (force) return MARKER_ABSENT;
+    if (force) {
+        /* a redo starts by removing the marker, so a redo that is killed is
+         * resumed by the next run (which also cleans what the kill left)
+         * instead of being taken for the finished work it replaces */
+        if (!x->o->dry_run && marker_remove(x->state_run, "run", unit, e) < 0) return -1;
+        return MARKER_ABSENT;
+    }
     return st;
 }
 

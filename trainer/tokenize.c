@@ -361,6 +361,11 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     for (size_t i = 0; i < cp.n_files && !rc; i++) {
         unit *u = &us[i];
         if (!u->mine || u->done) continue;
+        /* redone from here: a marker stays only beside what it proves */
+        if (marker_remove(state, STAGE, u->f->rel, &u->err) < 0) {
+            u->failed = 1;
+            break;
+        }
         if (encode_unit(enc, nthreads, u, blank_lines, &x) == 0 && commit_unit(state, u) == 0) u->done = 1;
         else u->failed = 1;
         if (u->failed) break; /* the first error stops the run; finished shards keep their markers */

@@ -1,5 +1,6 @@
 /* tokshard.c - token shard writer and reader (format in tokshard.h). */
 #include "trainer/tokshard.h"
+#include "lib/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +75,8 @@ tokshard_writer *tokshard_create(const char *path, uint32_t vocab_size, uint32_t
     }
     snprintf(w->tok_path, sizeof w->tok_path, "%s.tok", path);
     snprintf(w->idx_path, sizeof w->idx_path, "%s.idx", path);
+    remove_stale_temps(w->tok_path);   /* a killed run's leftovers of these files */
+    remove_stale_temps(w->idx_path);
     temp_beside(w->tok_path, w->tok_tmp, sizeof w->tok_tmp);
     temp_beside(w->idx_path, w->idx_tmp, sizeof w->idx_tmp);
     w->vocab_size = vocab_size;
