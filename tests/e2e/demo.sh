@@ -45,7 +45,13 @@ run_demo() {
     local name=$1 dir=$2 work=$3 sig=${4:-} at=${5:-}
     log=$TMP/$name.log; pids=$TMP/$name.pids; : >"$pids"
     set -m   # a process group of its own: a plain background job would ignore SIGINT
-    DEMO_WORK=$work BLALM_BIN=$BLALM bash "$dir/scripts/demo.sh" >"$log" 2>&1 &
+    # SIGINT and SIGQUIT back to their defaults first: a shell that started
+    # this test in the background without job control has them ignored, and
+    # bash cannot trap a signal ignored when it starts (as after Ctrl-C in a
+    # terminal, which signals the whole foreground group, demo.sh must see it)
+    DEMO_WORK=$work BLALM_BIN=$BLALM "$PY" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL); signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' bash "$dir/scripts/demo.sh" >"$log" 2>&1 &
     local pid=$!
     set +m
     watch_tree "$pid" "$pids" &
