@@ -41,16 +41,6 @@ static uint64_t get_u64(const uint8_t *p)
     return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
-/* "<dir>/.<base>.tmp.<pid>", the convention of lib/fsutil.h. */
-static void temp_beside(const char *path, char *out, size_t cap)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(out, cap, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1, (long)getpid());
-    else
-        snprintf(out, cap, ".%s.tmp.%ld", path, (long)getpid());
-}
-
 static int host_is_little_endian(void)
 {
     const uint16_t one = 1;
@@ -77,8 +67,8 @@ tokshard_writer *tokshard_create(const char *path, uint32_t vocab_size, uint32_t
     snprintf(w->idx_path, sizeof w->idx_path, "%s.idx", path);
     remove_stale_temps(w->tok_path);   /* a killed run's leftovers of these files */
     remove_stale_temps(w->idx_path);
-    temp_beside(w->tok_path, w->tok_tmp, sizeof w->tok_tmp);
-    temp_beside(w->idx_path, w->idx_tmp, sizeof w->idx_tmp);
+    temp_name_for(w->tok_path, w->tok_tmp, sizeof w->tok_tmp);
+    temp_name_for(w->idx_path, w->idx_tmp, sizeof w->idx_tmp);
     w->vocab_size = vocab_size;
     w->eot_id = eot_id;
     w->bpt = vocab_size <= 65536 ? 2 : 4;
