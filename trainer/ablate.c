@@ -286,17 +286,30 @@ static const char *const PALETTE[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"
 
 /* An SVG line chart: series of (x, y) points, a legend. */
 typedef struct series {
-    char label[128];
+    char label[128]; /* legend entry: series with the same label share one */
     const double *x, *y;
-    int n, color;
+    int n, color, dash;
 } series;
+
+/* stroke-dasharray per dash index: solid, dashed, dotted, dash-dot */
+static const char *const DASHES[] = {"", "7 4", "2 3", "8 3 2 3"};
 
 static int write_svg(const char *path, const char *title, const char *xl, const char *yl,
                      const series *s, int ns, const char *empty_note, blalm_err *e)
 {
     sbuf b;
     sb_init(&b);
-    const double W = 860, H = 500, L = 70, R = 230, T = 40, B = 50;
+    /* one legend entry per distinct label (the seeds of a run group share
+     * colour, dash and entry), with the number of lines it stands for */
+    int *first = malloc(((size_t)ns + 1) * sizeof *first), nleg = 0;
+    if (!first) return err_set(e, "out of memory");
+    for (int i = 0; i < ns; i++) {
+        int k = 0;
+        while (k < nleg && strcmp(s[first[k]].label, s[i].label)) k++;
+        if (k == nleg) first[nleg++] = i;
+    }
+    const double W = 960, L = 70, R = 320, T = 40, B = 50;
+    const double H = fmax(500, T + 16.0 * nleg + 24 + B);
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (int i = 0; i < ns; i++)
         for (int j = 0; j < s[i].n; j++) {
@@ -325,20 +338,31 @@ static int write_svg(const char *path, const char *title, const char *xl, const 
         sb_printf(&b, "<text x=\"16\" y=\"%.0f\" transform=\"rotate(-90 16 %.0f)\" text-anchor=\"middle\">%s</text>\n",
                   T + ph / 2, T + ph / 2, yl);
         for (int i = 0; i < ns; i++) {
-            const char *col = PALETTE[s[i].color % 10];
-            sb_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", col);
+            const char *col = PALETTE[s[i].color % 10], *dash = DASHES[s[i].dash % 4];
+            sb_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s%s%s points=\"", col,
+                      *dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "");
             for (int j = 0; j < s[i].n; j++)
                 if (isfinite(s[i].y[j]))
                     sb_printf(&b, "%.1f,%.1f ", L + pw * (s[i].x[j] - x0) / (x1 - x0),
                               T + ph - ph * (s[i].y[j] - y0) / (y1 - y0));
             sb_adds(&b, "\"/>\n");
-            sb_printf(&b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"2\"/>"
-                          "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
-                      W - R + 12, T + 10 + 16.0 * i, W - R + 32, T + 10 + 16.0 * i, col, W - R + 38,
-                      T + 14 + 16.0 * i, s[i].label);
+        }
+        for (int k = 0; k < nleg; k++) {
+            const series *f = &s[first[k]];
+            const char *col = PALETTE[f->color % 10], *dash = DASHES[f->dash % 4];
+            int lines = 0;
+            for (int i = 0; i < ns; i++) lines += !strcmp(s[i].label, f->label);
+            double y = T + 10 + 16.0 * k;
+            sb_printf(&b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>"
+                          "<text x=\"%.0f\" y=\"%.0f\">%s",
+                      W - R + 12, y, W - R + 40, y, col, *dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "",
+                      W - R + 46, y + 4, f->label);
+            if (lines > 1) sb_printf(&b, " (%d runs)", lines);
+            sb_adds(&b, "</text>\n");
         }
     }
     sb_adds(&b, "</svg>\n");
+    free(first);
     int rc = write_file_atomic(path, b.data, b.len, e);
     sb_free(&b);
     return rc;
@@ -445,6 +469,7 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
     }
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         /* pass 0: dev loss; pass 1: alpha per layer */
+        int groups[64], ngroups = 0; /* variant x optimizer, in order of first appearance */
         ns = 0, nb = 0;
         for (int i = 0; i < n; i++) {
             const cJSON *pts = cJSON_GetObjectItem(rows[i], pass ? "alpha" : "dev_curve");
@@ -479,9 +504,15 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
                 int vi = 0, oi = 0;
                 for (int k = 0; k < nv; k++) if (!strcmp(vars[k], v)) vi = k;
                 for (int k = 0; k < no; k++) if (!strcmp(opts[k], op)) oi = k;
-                sr->color = pass ? l : vi * no + oi;
-                if (pass) snprintf(sr->label, sizeof sr->label, "%s layer %d", cJSON_GetObjectItem(rows[i], "name")->valuestring, l);
-                else snprintf(sr->label, sizeof sr->label, "%s", cJSON_GetObjectItem(rows[i], "name")->valuestring);
+                /* dev loss: colour per variant, dash per optimizer; alpha: colour
+                 * per layer, dash per variant x optimizer; seeds share both */
+                int g = vi * no + oi, gi = 0;
+                while (gi < ngroups && groups[gi] != g) gi++;
+                if (gi == ngroups && ngroups < 64) groups[ngroups++] = g;
+                sr->color = pass ? l : vi;
+                sr->dash = pass ? gi : oi;
+                if (pass) snprintf(sr->label, sizeof sr->label, "%s-%s layer %d", v, op, l);
+                else snprintf(sr->label, sizeof sr->label, "%s-%s", v, op);
             }
         }
         for (int i = 0; i < ns; i++) {

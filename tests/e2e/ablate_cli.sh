@@ -36,7 +36,11 @@ assert "## Mechanism (adamw)" in md and "## Optimizer" in md and " ± " in md
 if have_eval:
     assert all(r["wug_adj"] not in ("", "nan") for r in rows) and "## Zero-shot tasks" in md
 xm.parse(a + "/dev_loss.svg"); xm.parse(a + "/alpha.svg")
-assert open(a + "/dev_loss.svg").read().count("<polyline") == 8
+svg = open(a + "/dev_loss.svg").read()
+assert svg.count("<polyline") == 8
+# one legend entry per variant x optimizer (its seeds share colour and dash), Muon dashed
+assert svg.count("(2 runs)</text>") == 4 and svg.count(">mlstm-muon (2 runs)<") == 1, svg[-800:]
+assert svg.count('stroke-dasharray="7 4"') == 4 + 2, svg.count('stroke-dasharray="7 4"')
 PY
 else
     fail ablate_runs "$(head -c 400 "$TMP/err")"
