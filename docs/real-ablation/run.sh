@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The real comparison of issue 16, as it was run (README: "The real comparison").
-# WORK outside the repository; ../shared/data read in place, never copied.
+# The real comparison of issue 16, as it was run (README: "The real comparison"),
+# written as one sequential script. WORK outside the repository; ../shared/data is
+# read in place, never copied. On the 2-core machine the runs were spread over two
+# `--seeds FIRST-LAST` streams into the same folders (that is what FIRST-LAST is for);
+# the last ablate call of each budget then skips every finished run and writes the
+# tables and charts of all of them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd); here=$root/docs/real-ablation
 W=${WORK:-/tmp/blalm-real-ablation}; B=$root/bin/blalm; D=$root/../shared/data
@@ -12,13 +16,13 @@ zstd -q --rm -f "$W/work/docs/usr-share-doc/usr-share-doc.jsonl"
 "$B" assemble --work "$W/work" --out "$W/corpora" --config "$here/corpora.json"
 "$B" verify "$W/corpora/strict-small"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-common=(--corpus "$W/corpora/strict-small" --tokens 131072 --model-size "$here/model-abl.json"
+all=mlstm,transformer,shortconv,swa,swa-memory,swa-dynmod,swa-dynmod-bounded,hedgehog,hedgehog-swa
+common=(--corpus "$W/corpora/strict-small" --model-size "$here/model-abl.json" --optimizers adamw,muon
         --eval-data "$D/babylm-eval" --eval-tasks blimp,supplement,wug_adj,reading --threads 1)
-# one tokenizer for every run: the first ablation trains it, the others copy it
-"$B" ablate "${common[@]}" --variants mlstm --optimizers adamw --seeds 1 --out "$W/A"
-mkdir -p "$W/B"; cp "$W/A/tokenizer.json" "$W/B/"
-# seeds side by side (each a separate process; run them in parallel on more cores)
-for s in 1 2 3; do "$B" ablate "${common[@]}" --variants mlstm,transformer --optimizers adamw,muon --seeds $s-$s --out "$W/A"; done
-"$B" ablate "${common[@]}" --variants mlstm,transformer --optimizers adamw,muon --seeds 3 --out "$W/A"   # tables of all
-mkdir -p "$W/B/runs"; ln -sfn "$W/A/runs/mlstm-adamw-s1" "$W/B/runs/"
-"$B" ablate "${common[@]}" --variants mlstm,swa,swa-dynmod,swa-memory,swa-dynmod-bounded --optimizers adamw --seeds 1 --out "$W/B"
+# budget 1: 131,072 tokens per run, every variant x AdamW/Muon x seeds 1-3 (54 runs);
+# the first run trains the BPE tokenizer, every later run (and budget 2) uses it
+for s in 1 2 3; do "$B" ablate "${common[@]}" --tokens 131072 --variants $all --seeds $s-$s --out "$W/all-131k"; done
+"$B" ablate "${common[@]}" --tokens 131072 --variants $all --seeds 3 --out "$W/all-131k"
+# budget 2: 524,288 tokens per run, mlstm, transformer and swa-dynmod x AdamW/Muon x seeds 1-3 (18 runs)
+mkdir -p "$W/core-524k"; cp "$W/all-131k/tokenizer.json" "$W/core-524k/"
+"$B" ablate "${common[@]}" --tokens 524288 --variants mlstm,transformer,swa-dynmod --seeds 3 --out "$W/core-524k"
