@@ -111,7 +111,11 @@ void *quality_xrealloc(void *p, size_t n)
     return r;
 }
 
-void quality_use_split(quality_ctx *q, const ws_spans *sp) { q->w.ext = sp; }
+void quality_use_split(quality_ctx *q, const ws_spans *sp)
+{
+    q->w.ext = sp;
+    q->w.tok_valid = 0;   /* tokens made from an earlier split are another text's */
+}
 
 size_t quality_tokenize(quality_ctx *q, const char *text, size_t len,
                         void (*fn)(void *arg, size_t off, size_t n), void *arg)
