@@ -612,12 +612,36 @@ static void tokenize_chunk(words_ctx *w, const char *text, size_t n)
          * runs the full rules */
         size_t k = 0;
         while (k < n && (uint32_t)((c[k] | 32) - 'a') < 26) k++;
+        size_t parts[3];
         if (k == n) {
-            size_t parts[3];
             int np = special_case(w, c, n, parts);
             if (np) emit_parts(w, text, 0, parts, np);
             else emit_cp_range(w, text, 0, n);
             return;
+        }
+        /* ASCII letters and one closing mark (',' ';' ':' '!' '?' ')' ']' '}'
+         * '"', or '.' after a lowercase letter): the mark is a suffix and the
+         * letters a word, unless the whole chunk is a special case; one
+         * opening mark ('(' '[' '{' '"') and letters: a prefix and a word */
+        if (n >= 2 && k == n - 1 && c[k] > 0 && c[k] < 0x80 &&
+            (strchr(",;:!?)]}\"", (int)c[k]) || (c[k] == '.' && c[k - 1] >= 'a'))) {
+            if (!special_case(w, c, n, parts)) {
+                int np = special_case(w, c, k, parts);
+                if (np) emit_parts(w, text, 0, parts, np);
+                else emit_cp_range(w, text, 0, k);
+                emit_cp_range(w, text, k, n);
+                return;
+            }
+        } else if (n >= 2 && k == 0 && (c[0] == '(' || c[0] == '[' || c[0] == '{' || c[0] == '"')) {
+            size_t j = 1;
+            while (j < n && (uint32_t)((c[j] | 32) - 'a') < 26) j++;
+            if (j == n && !special_case(w, c, n, parts)) {
+                emit_cp_range(w, text, 0, 1);
+                int np = special_case(w, c + 1, n - 1, parts);
+                if (np) emit_parts(w, text, 1, parts, np);
+                else emit_cp_range(w, text, 1, n);
+                return;
+            }
         }
     }
     sc_memo m = {(size_t)-1, (size_t)-1, 0, {0, 0, 0}};
