@@ -125,6 +125,11 @@ static int run_syllables(const char *dic, const char *cmudict_flag, const char *
         return 1;
     }
     const char *cmudict = choose_cmudict(cmudict_flag, cmudict_cfg, 0);
+    if (readability_set_cache_dir(rc, env_cache_dir()) < 0) {
+        fprintf(stderr, "blalm tag: out of memory\n");
+        readability_free(rc);
+        return 1;
+    }
     if (cmudict && readability_load_cmudict(rc, cmudict, &e) < 0) {
         fprintf(stderr, "blalm tag: %s\n", e.msg);
         readability_free(rc);
@@ -207,7 +212,7 @@ int cmd_tag(int argc, char **argv)
     }
     tag_opts o = {.docs = wd.docs, .attrs = wd.attrs, .taggers = mask,
                   .quality = &cfg.quality, .hyphen_dic = dic, .config_path = config,
-                  .force = force};
+                  .cache_dir = env_cache_dir(), .force = force};
     if (env_resolve_shard("tag", shard_flag, &o.shard) < 0) {
         tag_config_free(&cfg);
         return 1;
