@@ -81,7 +81,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
      * (lines changed by citation removal are tokenized on their own). */
     words_split(&q->w, text, len);
     uint64_t text_hash = q->w.tok_hash;   /* the text's xxh3, for handing the tokens back */
-    int text_ext = q->w.tok_ext;
+    int text_ext = q->w.tok_ext, text_thash = q->w.thash_ok;
     token *dtoks = q->w.toks;
     uint64_t *dhash = q->w.thash;
     size_t ndtoks = q->w.ntoks, tk = 0, dcap = q->w.tok_cap, dhcap = q->w.thash_cap;
@@ -223,6 +223,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
     q->w.tok_len = len;
     q->w.tok_hash = text_hash;
     q->w.tok_ext = text_ext;
+    q->w.thash_ok = text_thash;
     q->w.tok_valid = 1;
 }
 

@@ -164,7 +164,7 @@ static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
      * (map_room doubles them when needed) */
     map_clear(m, W / 2);
     /* the splitter's hashes of the tokens (the reference path hashes them here) */
-    const uint64_t *th = q->reference ? NULL : q->w.thash;
+    const uint64_t *th = q->reference || !q->w.thash_ok ? NULL : q->w.thash;
     for (size_t i = 0; i < W; i++) {
         uint64_t h = th ? th[i] : utf8_piece_hash(text + t[i].off, t[i].len);
         map_room(m);

@@ -56,6 +56,7 @@ typedef struct words_ctx {
     uint8_t ascii_flags[128];       /* TF_ALPHA, TF_NONSYM, TF_PUNCT of each ASCII code point */
     uint64_t *thash;                /* per token: utf8_piece_hash of its bytes */
     size_t thash_cap;
+    int thash_ok;                   /* thash holds them (not for huge texts) */
     uint64_t tok_hash;              /* the text toks was made from (xxh3, length) */
     size_t tok_len;
     int tok_valid;
@@ -68,12 +69,13 @@ _Static_assert(sizeof(token) == 16, "a token is 16 bytes");
 
 void words_init(words_ctx *w);
 void words_free(words_ctx *w);
-/* Splits text into w->toks[0..w->ntoks), with each token's utf8_piece_hash in
- * w->thash[0..w->ntoks); a no-op when w->toks already holds this text's tokens
- * (the measures of one document share one split: the tokens made from w->ext
- * stay this text's until quality_use_split is called again, others are
- * recognised by an xxh3 of the text). Uses w->ext when it is this text's
- * whitespace split. Aborts when out of memory. */
+/* Splits text into w->toks[0..w->ntoks), with each token's utf8_piece_hash
+ * in w->thash[0..w->ntoks) when w->thash_ok (texts up to 1 MiB); a no-op
+ * when w->toks already holds this text's tokens (the measures of one
+ * document share one split: the tokens made from w->ext stay this text's
+ * until quality_use_split is called again, others are recognised by an xxh3
+ * of the text). Uses w->ext when it is this text's whitespace split. Aborts
+ * when out of memory. */
 void words_split(words_ctx *w, const char *text, size_t len);
 /* spaCy sentencizer sentences over t[0..n) (>= 1 if n > 0). */
 size_t words_sentences(const token *t, size_t n);

@@ -139,7 +139,7 @@ static void grow_toks(words_ctx *w)
         w->tok_cap = w->tok_cap ? w->tok_cap * 2 : 4096;
         w->toks = quality_xrealloc(w->toks, w->tok_cap * sizeof *w->toks);
     }
-    if (w->thash_cap < w->tok_cap) {
+    if (w->thash_ok && w->thash_cap < w->tok_cap) {
         w->thash = quality_xrealloc(w->thash, w->tok_cap * sizeof *w->thash);
         w->thash_cap = w->tok_cap;
     }
@@ -736,6 +736,7 @@ static chunk_entry *chunk_find(words_ctx *w, const char *k, size_t n, uint64_t h
 static inline void chunk_hashes(words_ctx *w, const char *text, size_t first, size_t blen,
                                 uint64_t ch)
 {
+    if (!w->thash_ok) return;
     if (w->ntoks == first + 1 && w->toks[first].len == blen) {
         w->thash[first] = ch;
         return;
@@ -827,6 +828,8 @@ static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size
     }
 }
 
+#define THASH_MAX_TEXT ((size_t)1 << 20)
+
 /* Without the caller's split, a text is split in windows of this many bytes
  * (extended to the next space or newline), so a huge text costs no
  * whitespace split of its own. */
@@ -862,7 +865,10 @@ void words_split(words_ctx *w, const char *text, size_t len)
         if (!w->toks) abort();   /* out of memory, as quality_xrealloc */
         w->tok_cap = want;
     }
-    if (w->thash_cap < w->tok_cap) {
+    /* token hashes (8 bytes a token) only up to 1 MiB of text: a huge text's
+     * tables are what bounds the measures' memory */
+    w->thash_ok = len <= THASH_MAX_TEXT;
+    if (w->thash_ok && w->thash_cap < w->tok_cap) {
         free(w->thash);
         w->thash = mem_big_alloc(w->tok_cap * sizeof *w->thash);
         if (!w->thash) abort();   /* out of memory, as quality_xrealloc */
