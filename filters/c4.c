@@ -72,7 +72,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
 {
     const quality_config *c = &q->cfg;
     memset(o, 0, sizeof *o);
-    o->chars = quality_cp_count(text, len);
+    o->chars = quality_text_cps(q, text, len);
     span_list lines = {q->spv, 0, q->spv_cap};
     quality_split_lines(text, len, &lines);
     o->lines = lines.n;

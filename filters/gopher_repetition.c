@@ -403,7 +403,7 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
 {
     const quality_config *c = &q->cfg;
     memset(o, 0, sizeof *o);
-    o->chars = quality_cp_count(text, len);
+    o->chars = quality_text_cps(q, text, len);
     double L = (double)o->chars;
     span_list sp = {q->spv, 0, q->spv_cap};
     /* paragraphs: re.split(r"\n{2,}", text.strip()) */

@@ -117,6 +117,8 @@ struct quality_ctx {
     words_ctx w;
     struct rep_scratch *rep;    /* Gopher repetition's tables (gopher_repetition.c) */
     int reference;              /* fast paths off (tests) */
+    uint64_t text_cps;          /* code points of the caller's split's text */
+    int text_cps_ok;            /* text_cps is known (until quality_use_split) */
     /* lines and paragraphs, reused across documents (no allocation per document) */
     span *spv;                  /* line/paragraph spans */
     size_t spv_cap;
@@ -142,6 +144,9 @@ void gopher_repetition_scratch_free(struct rep_scratch *r);
 void *quality_xrealloc(void *p, size_t n);
 /* Code points, with each invalid byte counting as one (as U+FFFD would). */
 uint64_t quality_cp_count(const char *s, size_t n);
+/* The same of a whole text, counted once for all measures when it is the
+ * text of the split given to quality_use_split. */
+uint64_t quality_text_cps(quality_ctx *q, const char *text, size_t len);
 void quality_span_push(span_list *l, size_t off, size_t len);
 /* Exact-duplicate counting over byte ranges (datatrove's find_duplicates):
  * the number of ranges equal to an earlier one, and their code points. */
