@@ -72,7 +72,7 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
 {
     const quality_config *c = &q->cfg;
     memset(o, 0, sizeof *o);
-    o->chars = quality_cp_count(text, len);
+    o->chars = quality_text_cps(q, text, len);
     span_list lines = {q->spv, 0, q->spv_cap};
     quality_split_lines(text, len, &lines);
     o->lines = lines.n;
@@ -81,10 +81,13 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
      * (lines changed by citation removal are tokenized on their own). */
     words_split(&q->w, text, len);
     uint64_t text_hash = q->w.tok_hash;   /* the text's xxh3, for handing the tokens back */
+    int text_ext = q->w.tok_ext, text_thash = q->w.thash_ok;
     token *dtoks = q->w.toks;
-    size_t ndtoks = q->w.ntoks, tk = 0, dcap = q->w.tok_cap;
+    uint64_t *dhash = q->w.thash;
+    size_t ndtoks = q->w.ntoks, tk = 0, dcap = q->w.tok_cap, dhcap = q->w.thash_cap;
     q->w.toks = NULL;
-    q->w.ntoks = q->w.tok_cap = 0;
+    q->w.thash = NULL;
+    q->w.ntoks = q->w.tok_cap = q->w.thash_cap = 0;
     q->w.tok_valid = 0;
     if (lines.n > q->c4l_cap) {
         q->c4l_cap = lines.n;
@@ -211,11 +214,16 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
     q->spv_cap = lines.cap;
     /* hand the document's tokens back, still valid for later measures */
     free(q->w.toks);
+    free(q->w.thash);
     q->w.toks = dtoks;
+    q->w.thash = dhash;
     q->w.ntoks = ndtoks;
     q->w.tok_cap = dcap;
+    q->w.thash_cap = dhcap;
     q->w.tok_len = len;
     q->w.tok_hash = text_hash;
+    q->w.tok_ext = text_ext;
+    q->w.thash_ok = text_thash;
     q->w.tok_valid = 1;
 }
 

@@ -37,7 +37,7 @@ void fineweb_measure(quality_ctx *q, const char *text, size_t len, fineweb_stats
     }
     uint64_t d;
     quality_find_duplicates(q, text, lines.v, lines.n, &d, &o->dup_chars);
-    o->chars_no_newline = quality_cp_count(text, len) - o->newlines;
+    o->chars_no_newline = quality_text_cps(q, text, len) - o->newlines;
     q->spv = lines.v;
     q->spv_cap = lines.cap;
     words_split(&q->w, text, len);

@@ -163,8 +163,10 @@ static void assign_ids(quality_ctx *q, rep_scratch *r, const char *text)
     /* a text has fewer word types than tokens: slots for W / 2 at first
      * (map_room doubles them when needed) */
     map_clear(m, W / 2);
+    /* the splitter's hashes of the tokens (the reference path hashes them here) */
+    const uint64_t *th = q->reference || !q->w.thash_ok ? NULL : q->w.thash;
     for (size_t i = 0; i < W; i++) {
-        uint64_t h = utf8_piece_hash(text + t[i].off, t[i].len);
+        uint64_t h = th ? th[i] : utf8_piece_hash(text + t[i].off, t[i].len);
         map_room(m);
         size_t j = map_slot(m, h), mask = m->used - 1;
         uint32_t id;
@@ -299,7 +301,9 @@ static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
         uint64_t a, b;
         memcpy(&a, uniq + i0, 8);
         memcpy(&b, uniq + i0 + 1, 8);
-        expect += 8 - (size_t)__builtin_popcountll((a | b) & 0x0101010101010101ULL);
+        /* bytes of 0 or 1: their sum in the top byte (no popcount instruction
+         * in the baseline x86-64 target) */
+        expect += 8 - (size_t)((((a | b) & 0x0101010101010101ULL) * 0x0101010101010101ULL) >> 56);
     }
     for (; i0 < G; i0++) expect += !(uniq[i0] | uniq[i0 + 1]);
     map_clear(m, expect);
@@ -399,7 +403,7 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
 {
     const quality_config *c = &q->cfg;
     memset(o, 0, sizeof *o);
-    o->chars = quality_cp_count(text, len);
+    o->chars = quality_text_cps(q, text, len);
     double L = (double)o->chars;
     span_list sp = {q->spv, 0, q->spv_cap};
     /* paragraphs: re.split(r"\n{2,}", text.strip()) */
@@ -506,22 +510,20 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
 
 void gopher_repetition_json(const gopher_repetition_stats *s, sbuf *b)
 {
+    static const char *const top_keys[] = {"top_2_gram_char_frac", "top_3_gram_char_frac",
+                                           "top_4_gram_char_frac"};
+    static const char *const dup_keys[] = {"dup_5_gram_char_frac", "dup_6_gram_char_frac",
+                                           "dup_7_gram_char_frac", "dup_8_gram_char_frac",
+                                           "dup_9_gram_char_frac", "dup_10_gram_char_frac"};
     int f = 1;
-    char k[48];
     sb_addc(b, '{');
     quality_json_verdict(b, &f, "pass", "reason", s->reason);
     quality_json_num(b, &f, "dup_para_frac", s->dup_para_frac);
     quality_json_num(b, &f, "dup_para_char_frac", s->dup_para_char_frac);
     quality_json_num(b, &f, "dup_line_frac", s->dup_line_frac);
     quality_json_num(b, &f, "dup_line_char_frac", s->dup_line_char_frac);
-    for (int i = 0; i < 3; i++) {
-        snprintf(k, sizeof k, "top_%d_gram_char_frac", i + 2);
-        quality_json_num(b, &f, k, s->top_n_gram_char_frac[i]);
-    }
-    for (int i = 0; i < 6; i++) {
-        snprintf(k, sizeof k, "dup_%d_gram_char_frac", i + 5);
-        quality_json_num(b, &f, k, s->dup_n_gram_char_frac[i]);
-    }
+    for (int i = 0; i < 3; i++) quality_json_num(b, &f, top_keys[i], s->top_n_gram_char_frac[i]);
+    for (int i = 0; i < 6; i++) quality_json_num(b, &f, dup_keys[i], s->dup_n_gram_char_frac[i]);
     quality_json_uint(b, &f, "paragraphs", s->paragraphs);
     quality_json_uint(b, &f, "lines", s->lines);
     quality_json_uint(b, &f, "words", s->words);

@@ -86,6 +86,7 @@ void quality_set_fast_paths(quality_ctx *q, int on)
     q->reference = !on;
     q->w.no_cache = !on;
     q->w.tok_valid = 0;
+    q->text_cps_ok = 0;
 }
 
 void quality_free(quality_ctx *q)
@@ -111,7 +112,24 @@ void *quality_xrealloc(void *p, size_t n)
     return r;
 }
 
-void quality_use_split(quality_ctx *q, const ws_spans *sp) { q->w.ext = sp; }
+void quality_use_split(quality_ctx *q, const ws_spans *sp)
+{
+    q->w.ext = sp;
+    q->w.tok_valid = 0;   /* tokens made from an earlier split are another text's */
+    q->text_cps_ok = 0;
+}
+
+uint64_t quality_text_cps(quality_ctx *q, const char *text, size_t len)
+{
+    const ws_spans *sp = q->w.ext;
+    if (q->reference || !sp || sp->text != text || sp->len != len)
+        return quality_cp_count(text, len);
+    if (!q->text_cps_ok) {
+        q->text_cps = quality_cp_count(text, len);
+        q->text_cps_ok = 1;
+    }
+    return q->text_cps;
+}
 
 size_t quality_tokenize(quality_ctx *q, const char *text, size_t len,
                         void (*fn)(void *arg, size_t off, size_t n), void *arg)

@@ -23,8 +23,9 @@
  *    ratio is 0 (FineWeb's newline/word ratio uses max(words, 1)); such texts
  *    fail the word-count rule first (Gopher), the sentence rule (C4) or
  *    FineWeb's "empty" rule.
- *  - Consecutive measures of the same text share one tokenization (keyed by
- *    an xxh3 hash of the text), so tagging all sets costs one tokenizer pass.
+ *  - Consecutive measures of the same text share one tokenization (the text
+ *    given to quality_use_split, else keyed by an xxh3 hash of the text), so
+ *    tagging all sets costs one tokenizer pass.
  *  - Each set records every statistic even after a rule has failed; `reason`
  *    is the first failing rule in datatrove's order, null when all pass.
  */
@@ -107,7 +108,10 @@ void quality_set_fast_paths(quality_ctx *q, int on);
 void quality_free(quality_ctx *q);
 /* The measures' tokenizer starts from this split (ws_split) of a text when
  * they are given that same text (sp->text, sp->len), instead of splitting it
- * again; sp must stay valid while measures use it. NULL: split on our own. */
+ * again, and the measures of that text share one tokenization without
+ * hashing the text; sp must stay valid and unchanged while measures use it
+ * (call this again after splitting another text into it). NULL: split on
+ * our own. */
 void quality_use_split(quality_ctx *q, const ws_spans *sp);
 
 /* Each works on any bytes (invalid UTF-8 counts as U+FFFD per bad byte; NUL is

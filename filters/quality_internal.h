@@ -54,9 +54,13 @@ typedef struct words_ctx {
     int32_t unit_cps[N_UNITS][UNIT_MAX_CPS];   /* spaCy's units, as code points */
     uint8_t unit_len[N_UNITS];
     uint8_t ascii_flags[128];       /* TF_ALPHA, TF_NONSYM, TF_PUNCT of each ASCII code point */
+    uint64_t *thash;                /* per token: utf8_piece_hash of its bytes */
+    size_t thash_cap;
+    int thash_ok;                   /* thash holds them (not for huge texts) */
     uint64_t tok_hash;              /* the text toks was made from (xxh3, length) */
     size_t tok_len;
     int tok_valid;
+    int tok_ext;                    /* toks was made from ext (no xxh3 taken) */
     ws_spans own;                   /* a text's split, when the caller gave none */
     const ws_spans *ext;            /* the caller's split (quality_use_split) */
     int no_cache;                   /* the reference path: no chunk cache */
@@ -65,9 +69,13 @@ _Static_assert(sizeof(token) == 16, "a token is 16 bytes");
 
 void words_init(words_ctx *w);
 void words_free(words_ctx *w);
-/* Splits text into w->toks[0..w->ntoks); a no-op when w->toks already holds
- * this text's tokens (the measures of one document share one split). Uses
- * w->ext when it is this text's whitespace split. Aborts when out of memory. */
+/* Splits text into w->toks[0..w->ntoks), with each token's utf8_piece_hash
+ * in w->thash[0..w->ntoks) when w->thash_ok (texts up to 1 MiB); a no-op
+ * when w->toks already holds this text's tokens (the measures of one
+ * document share one split: the tokens made from w->ext stay this text's
+ * until quality_use_split is called again, others are recognised by an xxh3
+ * of the text). Uses w->ext when it is this text's whitespace split. Aborts
+ * when out of memory. */
 void words_split(words_ctx *w, const char *text, size_t len);
 /* spaCy sentencizer sentences over t[0..n) (>= 1 if n > 0). */
 size_t words_sentences(const token *t, size_t n);
@@ -109,6 +117,8 @@ struct quality_ctx {
     words_ctx w;
     struct rep_scratch *rep;    /* Gopher repetition's tables (gopher_repetition.c) */
     int reference;              /* fast paths off (tests) */
+    uint64_t text_cps;          /* code points of the caller's split's text */
+    int text_cps_ok;            /* text_cps is known (until quality_use_split) */
     /* lines and paragraphs, reused across documents (no allocation per document) */
     span *spv;                  /* line/paragraph spans */
     size_t spv_cap;
@@ -134,6 +144,9 @@ void gopher_repetition_scratch_free(struct rep_scratch *r);
 void *quality_xrealloc(void *p, size_t n);
 /* Code points, with each invalid byte counting as one (as U+FFFD would). */
 uint64_t quality_cp_count(const char *s, size_t n);
+/* The same of a whole text, counted once for all measures when it is the
+ * text of the split given to quality_use_split. */
+uint64_t quality_text_cps(quality_ctx *q, const char *text, size_t len);
 void quality_span_push(span_list *l, size_t off, size_t len);
 /* Exact-duplicate counting over byte ranges (datatrove's find_duplicates):
  * the number of ranges equal to an earlier one, and their code points. */

@@ -8,6 +8,8 @@
  * pyphen's algorithm on the hyph_en_US.dic patterns is in filters/hyphen.c. */
 #include "filters/readability.h"
 #include "filters/hyphen.h"
+#include "lib/fsutil.h"
+#include "lib/hash.h"
 #include "lib/mem.h"
 #include "lib/utf8.h"
 
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -120,6 +123,8 @@ struct readability_ctx {
     size_t cache_cap, cache_n;
     word_set familiar;
     cmu_table cmu;
+    char *cache_dir;     /* where the dictionary's table is cached; NULL = nowhere */
+    int cmu_from_cache;  /* the last load read the cached table */
     /* syllables of recent cores, direct-mapped by their hash (tag in the high
      * 48 bits, syllables + 1 in the low 16): frequent words stay in the CPU's
      * cache instead of a probe of the dictionary's table (MiBs) each time */
@@ -226,6 +231,7 @@ void readability_free(readability_ctx *c)
     free(c->familiar.keys);
     free(c->familiar.lens);
     free(c->cmu.slots);
+    free(c->cache_dir);
     ws_free(&c->own);
     free(c);
 }
@@ -499,6 +505,103 @@ static int cmu_apply_nltk_fixes(cmu_table *t)
     return 0;
 }
 
+/* ---------- the table, cached ----------
+ *
+ * Parsing the dictionary costs about 100 M instructions (25 ms) a run; its
+ * finished table (2 MiB) is kept in the cache folder as
+ * cmudict-<xxh3 of the file>-<size>.table: a header that names what it was
+ * made from (the file's size and xxh3, the .js format, the NLTK fixes, the
+ * table format) and an xxh3 of the slots, then the slots. A table whose
+ * header or checksum does not match is ignored and made again; it is written
+ * atomically (temporary file, rename), and a cache that cannot be written is
+ * no error (the next run parses again). */
+#define CMU_CACHE_MAGIC "blalm cmudict 1"
+typedef struct cmu_cache_head {
+    char magic[16];
+    uint64_t src_size, src_xxh3, fixes, js, cap, n, slots_xxh3;
+} cmu_cache_head;
+
+/* A hash of cmudict_nltk.inc's fixes: a table made with other fixes differs. */
+static uint64_t cmu_fixes_hash(void)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < sizeof cmudict_nltk_fixes / sizeof cmudict_nltk_fixes[0]; i++) {
+        const struct cmudict_fix *f = &cmudict_nltk_fixes[i];
+        h = hash_fmix64(h ^ xxh3_64(f->word, strlen(f->word)) ^ (uint64_t)(f->syllables + 2));
+    }
+    return h;
+}
+
+static void cmu_cache_path(const readability_ctx *c, uint64_t size, uint64_t x, char *out,
+                           size_t cap)
+{
+    snprintf(out, cap, "%s/cmudict-%016llx-%llu.table", c->cache_dir, (unsigned long long)x,
+             (unsigned long long)size);
+}
+
+/* The cached table of the file with this head's key, into t; 0, or -1 when
+ * there is none that matches (t untouched). */
+static int cmu_cache_read(const readability_ctx *c, const cmu_cache_head *key, cmu_table *t)
+{
+    char path[4200];
+    cmu_cache_path(c, key->src_size, key->src_xxh3, path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    cmu_cache_head h;
+    uint64_t *slots = NULL;
+    int ok = fread(&h, sizeof h, 1, f) == 1 && !memcmp(h.magic, key->magic, sizeof h.magic) &&
+             h.src_size == key->src_size && h.src_xxh3 == key->src_xxh3 &&
+             h.fixes == key->fixes && h.js == key->js && h.cap >= 1024 &&
+             !(h.cap & (h.cap - 1)) && h.cap <= ((uint64_t)1 << 28) && h.n && h.n < h.cap;
+    if (ok) ok = (slots = mem_big_alloc(h.cap * sizeof *slots)) != NULL;
+    if (ok) ok = fread(slots, sizeof *slots, h.cap, f) == h.cap && fgetc(f) == EOF;
+    if (ok) ok = xxh3_64(slots, h.cap * sizeof *slots) == h.slots_xxh3;
+    fclose(f);
+    if (!ok) {
+        free(slots);
+        return -1;
+    }
+    t->slots = slots;
+    t->cap = h.cap;
+    t->n = h.n;
+    return 0;
+}
+
+static void cmu_cache_write(const readability_ctx *c, const cmu_cache_head *key,
+                            const cmu_table *t)
+{
+    char path[4200];
+    cmu_cache_path(c, key->src_size, key->src_xxh3, path, sizeof path);
+    size_t bytes = sizeof *key + t->cap * sizeof *t->slots;
+    char *buf = malloc(bytes);
+    if (!buf) return;
+    cmu_cache_head h = *key;
+    h.cap = t->cap;
+    h.n = t->n;
+    h.slots_xxh3 = xxh3_64(t->slots, t->cap * sizeof *t->slots);
+    memcpy(buf, &h, sizeof h);
+    memcpy(buf + sizeof h, t->slots, t->cap * sizeof *t->slots);
+    blalm_err e;
+    if (mkdir_p(c->cache_dir, &e) == 0) (void)write_file_atomic(path, buf, bytes, &e);
+    free(buf);
+}
+
+int readability_set_cache_dir(readability_ctx *c, const char *dir)
+{
+    free(c->cache_dir);
+    c->cache_dir = NULL;
+    if (dir && *dir && !(c->cache_dir = strdup(dir))) return -1;
+    return 0;
+}
+
+int readability_cmudict_from_cache(const readability_ctx *c) { return c->cmu_from_cache; }
+
+uint64_t readability_cmudict_digest(const readability_ctx *c)
+{
+    return c->cmu.slots ? xxh3_64(c->cmu.slots, c->cmu.cap * sizeof *c->cmu.slots) ^ c->cmu.n
+                        : 0;
+}
+
 long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e)
 {
     FILE *f = fopen(path, "rb");
@@ -541,7 +644,18 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
     cmu_table t = {0};
     cmu_entries ents = {0};
     size_t lineno = 0;
-    for (size_t i = 0; !rc && i < len;) {
+    cmu_cache_head key;
+    memset(&key, 0, sizeof key);
+    int cached = 0;
+    if (!rc && c->cache_dir) {
+        memcpy(key.magic, CMU_CACHE_MAGIC, sizeof key.magic);
+        key.src_size = len;
+        key.src_xxh3 = xxh3_64(text, len);
+        key.fixes = cmu_fixes_hash();
+        key.js = (uint64_t)js;
+        cached = cmu_cache_read(c, &key, &t) == 0;
+    }
+    for (size_t i = 0; !rc && !cached && i < len;) {
         const char *nl = memchr(text + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - text) : len, n = end - i;
         if (n && text[i + n - 1] == '\r') n--;
@@ -549,12 +663,13 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
         i = end + 1;
     }
     if (rc) free(ents.v);
-    else if (cmu_build(&t, &ents) < 0) rc = err_set(e, "out of memory");
+    else if (!cached && cmu_build(&t, &ents) < 0) rc = err_set(e, "out of memory");
     /* the 2007 release of 0.7a is brought to NLTK's revision, textstat's */
     size_t hl = strlen(CMUDICT_0_7A_2007);
-    if (!rc && t.n && len >= hl && !memcmp(text, CMUDICT_0_7A_2007, hl) &&
+    if (!rc && !cached && t.n && len >= hl && !memcmp(text, CMUDICT_0_7A_2007, hl) &&
         cmu_apply_nltk_fixes(&t) < 0)
         rc = err_set(e, "out of memory");
+    if (!rc && !cached && t.n && c->cache_dir) cmu_cache_write(c, &key, &t);
     if (map) munmap(map, len);
     free(buf);
     if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
@@ -564,6 +679,7 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
     }
     free(c->cmu.slots);
     c->cmu = t;
+    c->cmu_from_cache = cached;
     /* cached counts came from the old method */
     memset(c->toks, 0, sizeof c->toks);
     memset(c->core_cache, 0, sizeof c->core_cache);

@@ -88,6 +88,16 @@ void readability_free(readability_ctx *c);
 long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e);
 /* Words in the loaded dictionary (0: none, syllables by pyphen alone). */
 size_t readability_cmudict_words(const readability_ctx *c);
+/* Where readability_load_cmudict keeps the dictionary's finished table
+ * between runs (cmudict-<xxh3>-<size>.table, keyed by the file's bytes, read
+ * only when its header and checksum match, written atomically; the folder is
+ * made when missing; a cache that cannot be written is no error). NULL or ""
+ * = no cache (the default). -1 out of memory. */
+int readability_set_cache_dir(readability_ctx *c, const char *dir);
+/* 1 when the last readability_load_cmudict read the cached table. */
+int readability_cmudict_from_cache(const readability_ctx *c);
+/* A hash of the loaded dictionary's table (tests: parsed and cached agree). */
+uint64_t readability_cmudict_digest(const readability_ctx *c);
 
 /* Syllables of one word as textstat counts them: the word lowercased, looked
  * up in the dictionary when one is loaded, else pyphen's count; the word is

@@ -478,6 +478,7 @@ static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
         if (!(x->rc = readability_new(o->hyphen_dic, e))) return -1;
         x->method = "pyphen";
         if (o->cmudict) {
+            if (readability_set_cache_dir(x->rc, o->cache_dir) < 0) return err_set(e, "out of memory");
             if (readability_load_cmudict(x->rc, o->cmudict, e) < 0) return -1;
             x->method = "cmudict+pyphen";
             if (doc_identity_of(o->cmudict, &x->cmudict_id, e) < 0) return -1;

@@ -66,6 +66,7 @@ typedef struct tag_opts {
     const quality_config *quality;  /* NULL = datatrove's defaults */
     const char *hyphen_dic;    /* hyphenation patterns; NULL = READABILITY_DEFAULT_DIC */
     const char *cmudict;       /* CMU Pronouncing Dictionary; NULL = syllables by pyphen alone */
+    const char *cache_dir;     /* where its parsed table is cached; NULL = no cache */
     const char *config_path;   /* the config file, named in the records' command; may be NULL */
     shard_spec shard;          /* this worker's document files (0/1 = all) */
     int force;                 /* measure files whose markers are DONE too */

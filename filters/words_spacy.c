@@ -132,12 +132,22 @@ static int is_stop_word(const unsigned char *s, size_t len)
     return 0;
 }
 
-static void push_token(words_ctx *w, const char *text, size_t off, size_t len, size_t ncp)
+/* Room for one more token and its hash. */
+static void grow_toks(words_ctx *w)
 {
     if (w->ntoks == w->tok_cap) {
         w->tok_cap = w->tok_cap ? w->tok_cap * 2 : 4096;
         w->toks = quality_xrealloc(w->toks, w->tok_cap * sizeof *w->toks);
     }
+    if (w->thash_ok && w->thash_cap < w->tok_cap) {
+        w->thash = quality_xrealloc(w->thash, w->tok_cap * sizeof *w->thash);
+        w->thash_cap = w->tok_cap;
+    }
+}
+
+static void push_token(words_ctx *w, const char *text, size_t off, size_t len, size_t ncp)
+{
+    grow_toks(w);
     token *t = &w->toks[w->ntoks++];
     t->off = off;
     t->len = (uint32_t)len;
@@ -602,12 +612,36 @@ static void tokenize_chunk(words_ctx *w, const char *text, size_t n)
          * runs the full rules */
         size_t k = 0;
         while (k < n && (uint32_t)((c[k] | 32) - 'a') < 26) k++;
+        size_t parts[3];
         if (k == n) {
-            size_t parts[3];
             int np = special_case(w, c, n, parts);
             if (np) emit_parts(w, text, 0, parts, np);
             else emit_cp_range(w, text, 0, n);
             return;
+        }
+        /* ASCII letters and one closing mark (',' ';' ':' '!' '?' ')' ']' '}'
+         * '"', or '.' after a lowercase letter): the mark is a suffix and the
+         * letters a word, unless the whole chunk is a special case; one
+         * opening mark ('(' '[' '{' '"') and letters: a prefix and a word */
+        if (n >= 2 && k == n - 1 && c[k] > 0 && c[k] < 0x80 &&
+            (strchr(",;:!?)]}\"", (int)c[k]) || (c[k] == '.' && c[k - 1] >= 'a'))) {
+            if (!special_case(w, c, n, parts)) {
+                int np = special_case(w, c, k, parts);
+                if (np) emit_parts(w, text, 0, parts, np);
+                else emit_cp_range(w, text, 0, k);
+                emit_cp_range(w, text, k, n);
+                return;
+            }
+        } else if (n >= 2 && k == 0 && (c[0] == '(' || c[0] == '[' || c[0] == '{' || c[0] == '"')) {
+            size_t j = 1;
+            while (j < n && (uint32_t)((c[j] | 32) - 'a') < 26) j++;
+            if (j == n && !special_case(w, c, n, parts)) {
+                emit_cp_range(w, text, 0, 1);
+                int np = special_case(w, c + 1, n - 1, parts);
+                if (np) emit_parts(w, text, 1, parts, np);
+                else emit_cp_range(w, text, 1, n);
+                return;
+            }
         }
     }
     sc_memo m = {(size_t)-1, (size_t)-1, 0, {0, 0, 0}};
@@ -696,6 +730,21 @@ static chunk_entry *chunk_find(words_ctx *w, const char *k, size_t n, uint64_t h
     return &w->chunks[h & mask];  /* evict */
 }
 
+/* The hashes of the tokens first..ntoks, the tokens of one chunk of blen
+ * bytes whose utf8_piece_hash is ch: a chunk that is one token (most) has
+ * the chunk's hash, the parts of others are hashed here. */
+static inline void chunk_hashes(words_ctx *w, const char *text, size_t first, size_t blen,
+                                uint64_t ch)
+{
+    if (!w->thash_ok) return;
+    if (w->ntoks == first + 1 && w->toks[first].len == blen) {
+        w->thash[first] = ch;
+        return;
+    }
+    for (size_t k = first; k < w->ntoks; k++)
+        w->thash[k] = utf8_piece_hash(text + w->toks[k].off, w->toks[k].len);
+}
+
 /* Tokens of the chunks cv[0..nc) of text, whose offsets are relative to
  * text + base. */
 static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size_t nc,
@@ -723,13 +772,11 @@ static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size
             h = cv[c].hash;
             ce = chunk_find(w, text + i, blen, h, &hit);
         }
+        size_t first = w->ntoks;
         if (hit) {
             size_t off = i;
             for (int p = 0; p < ce->nparts; p++) {
-                if (w->ntoks == w->tok_cap) {
-                    w->tok_cap = w->tok_cap ? w->tok_cap * 2 : 4096;
-                    w->toks = quality_xrealloc(w->toks, w->tok_cap * sizeof *w->toks);
-                }
+                if (w->ntoks == w->tok_cap) grow_toks(w);
                 token *t = &w->toks[w->ntoks++];
                 t->off = off;
                 t->len = ce->bytes[p];
@@ -737,6 +784,7 @@ static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size
                 t->flags = ce->flags[p];
                 off += ce->bytes[p];
             }
+            chunk_hashes(w, text, first, blen, h);
             i = j;
             continue;
         }
@@ -756,7 +804,6 @@ static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size
             n++;
             k2 += k;
         }
-        size_t first = w->ntoks;
         if (n > MAX_CHUNK) {
             push_token(w, text, i, j - i, n);
         } else {
@@ -776,9 +823,12 @@ static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size
                 ce->flags[p] = (uint8_t)t->flags;
             }
         }
+        chunk_hashes(w, text, first, blen, cv[c].hash);
         i = j;
     }
 }
+
+#define THASH_MAX_TEXT ((size_t)1 << 20)
 
 /* Without the caller's split, a text is split in windows of this many bytes
  * (extended to the next space or newline), so a huge text costs no
@@ -787,12 +837,22 @@ static void split_chunks(words_ctx *w, const char *text, const ws_span *cv, size
 
 void words_split(words_ctx *w, const char *text, size_t len)
 {
-    /* the measures of one document share one tokenization */
-    uint64_t th = xxh3_64(text, len);
-    if (w->tok_valid && w->tok_len == len && w->tok_hash == th) return;
+    /* the measures of one document share one tokenization: that of the
+     * caller's split (valid until quality_use_split is called again), or of
+     * a text with the same xxh3 */
+    const ws_spans *sp = w->ext;
+    int from_ext = sp && sp->text == text && sp->len == len;
+    if (from_ext) {
+        if (w->tok_valid && w->tok_ext && w->tok_len == len) return;
+        w->tok_ext = 1;
+    } else {
+        uint64_t th = xxh3_64(text, len);
+        if (w->tok_valid && !w->tok_ext && w->tok_len == len && w->tok_hash == th) return;
+        w->tok_ext = 0;
+        w->tok_hash = th;
+    }
     w->tok_valid = 1;
     w->tok_len = len;
-    w->tok_hash = th;
     w->ntoks = 0;
     if (!w->chunks) w->chunks = mem_big_calloc(CC_SLOTS * sizeof *w->chunks);   /* 2 MiB-aligned */
     /* Room for a quarter token per byte (English web text has about 0.2)
@@ -805,11 +865,19 @@ void words_split(words_ctx *w, const char *text, size_t len)
         if (!w->toks) abort();   /* out of memory, as quality_xrealloc */
         w->tok_cap = want;
     }
+    /* token hashes (8 bytes a token) only up to 1 MiB of text: a huge text's
+     * tables are what bounds the measures' memory */
+    w->thash_ok = len <= THASH_MAX_TEXT;
+    if (w->thash_ok && w->thash_cap < w->tok_cap) {
+        free(w->thash);
+        w->thash = mem_big_alloc(w->tok_cap * sizeof *w->thash);
+        if (!w->thash) abort();   /* out of memory, as quality_xrealloc */
+        w->thash_cap = w->tok_cap;
+    }
     /* the chunks (whitespace pieces) with their hashes: the caller's split
      * of this text when it gave one (quality_use_split), else our own, a
      * window at a time */
-    const ws_spans *sp = w->ext;
-    if (sp && sp->text == text && sp->len == len) {
+    if (from_ext) {
         split_chunks(w, text, sp->v, sp->n, 0);
         return;
     }
@@ -857,6 +925,7 @@ void words_init(words_ctx *w)
 void words_free(words_ctx *w)
 {
     free(w->toks);
+    free(w->thash);
     free(w->cps);
     free(w->offs);
     free(w->chunks);

@@ -144,6 +144,7 @@ int cmd_run(int argc, char **argv)
     o.openai_api_key = env_openai_api_key();
     o.hyphen_dic = env_hyphen_dic();
     o.cmudict = env_cmudict_default();
+    o.cache_dir = env_cache_dir();
     o.delay_scale = env_delay_scale();
     o.quiet = 1;
     o.say = say_line;

@@ -57,7 +57,9 @@ static const char usage[] =
     "pronouncing dictionary: --cmudict FILE, else the config's readability.cmudict,\n"
     "  else $BLALM_CMUDICT, else the copy scripts/deps.sh installs (npm\n"
     "  cmu-pronouncing-dictionary); none found: a warning, pyphen alone. The method\n"
-    "  is recorded in the completion markers and WORK/stats/tag.json.\n"
+    "  is recorded in the completion markers and WORK/stats/tag.json. Its parsed\n"
+    "  table is cached in $BLALM_CACHE_DIR ('none': no cache), else\n"
+    "  $XDG_CACHE_HOME/blalm, else ~/.cache/blalm (keyed by the file's bytes).\n"
     "definitions (quality): as datatrove 0.10 with English words split by spaCy's\n"
     "  tokenizer rules (reimplemented); a ratio whose denominator is 0 is 0.\n"
     "\n"
@@ -125,6 +127,11 @@ static int run_syllables(const char *dic, const char *cmudict_flag, const char *
         return 1;
     }
     const char *cmudict = choose_cmudict(cmudict_flag, cmudict_cfg, 0);
+    if (readability_set_cache_dir(rc, env_cache_dir()) < 0) {
+        fprintf(stderr, "blalm tag: out of memory\n");
+        readability_free(rc);
+        return 1;
+    }
     if (cmudict && readability_load_cmudict(rc, cmudict, &e) < 0) {
         fprintf(stderr, "blalm tag: %s\n", e.msg);
         readability_free(rc);
@@ -207,7 +214,7 @@ int cmd_tag(int argc, char **argv)
     }
     tag_opts o = {.docs = wd.docs, .attrs = wd.attrs, .taggers = mask,
                   .quality = &cfg.quality, .hyphen_dic = dic, .config_path = config,
-                  .force = force};
+                  .cache_dir = env_cache_dir(), .force = force};
     if (env_resolve_shard("tag", shard_flag, &o.shard) < 0) {
         tag_config_free(&cfg);
         return 1;

@@ -72,6 +72,24 @@ const char *env_cmudict(void)
     return s && *s ? s : NULL;
 }
 
+const char *env_cache_dir(void)
+{
+    static char buf[4200];
+    const char *s = getenv("BLALM_CACHE_DIR");
+    if (s) return *s && strcmp(s, "none") ? s : NULL;
+    const char *x = getenv("XDG_CACHE_HOME");
+    if (x && *x == '/') {   /* the spec: a relative path is ignored */
+        snprintf(buf, sizeof buf, "%s/blalm", x);
+        return buf;
+    }
+    const char *h = getenv("HOME");
+    if (h && *h) {
+        snprintf(buf, sizeof buf, "%s/.cache/blalm", h);
+        return buf;
+    }
+    return NULL;
+}
+
 long env_test_slow_write_us(void)
 {
     const char *s = getenv("BLALM_TEST_SLOW_WRITE");

@@ -30,6 +30,10 @@ const char *env_hyphen_dic(void);
 /* BLALM_CMUDICT: the pronouncing dictionary when neither --cmudict nor the
  * config names one; NULL when unset or empty. */
 const char *env_cmudict(void);
+/* The folder where tagging caches the pronouncing dictionary's parsed table:
+ * BLALM_CACHE_DIR ("none" or "" = NULL: no cache), else
+ * $XDG_CACHE_HOME/blalm, else $HOME/.cache/blalm, else NULL. */
+const char *env_cache_dir(void);
 /* BLALM_TEST_SLOW_WRITE: test hook, microseconds assemble sleeps per
  * document it writes (widens the kill window); 0 when unset. */
 long env_test_slow_write_us(void);

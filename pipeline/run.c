@@ -335,6 +335,7 @@ static int stage_tag(runx *x, int force, blalm_err *e)
     to.quality = &tc.quality;
     to.hyphen_dic = tc.hyphen_dic ? tc.hyphen_dic : o->hyphen_dic;
     to.cmudict = tc.cmudict ? tc.cmudict : o->cmudict;
+    to.cache_dir = o->cache_dir;
     to.config_path = path;
     to.shard = SHARD_ONE;
     to.force = force;

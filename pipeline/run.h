@@ -122,6 +122,7 @@ typedef struct run_opts {
     const char *openai_base_url, *openai_api_key;
     const char *hyphen_dic;  /* when the tag thresholds name none; NULL = the default */
     const char *cmudict;     /* likewise; NULL = syllables by pyphen alone */
+    const char *cache_dir;   /* where tag caches the dictionary's parsed table; NULL = none */
     double delay_scale;      /* retry waits (tests: 0.01); 0 = 1 */
     int quiet;               /* the trainer's own lines */
     run_say_fn say;          /* one line per event; may be NULL */

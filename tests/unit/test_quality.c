@@ -622,7 +622,11 @@ TEST(fast_paths_match_reference_on_random_text)
         "abcdefghijklmnopqrstuvwxyzabcdefghijk", "abcdefghijklmnopqrstuvwxyz.abcdefgh", "5-7",
         "C++", ":)", "'s", "(U.S.)", "[1]", "{x}", "dont", "I'm", "we're", "they'll", "she'd",
         /* runs of dots, '#', ellipses inside words (Gopher's counts) */
-        "....", "......", "#", "##x#", "a...b", ".\xe2\x80\xa6.", "\xe2\x80\xa6\xe2\x80\xa6", "x\xe2\x80"};
+        "....", "......", "#", "##x#", "a...b", ".\xe2\x80\xa6.", "\xe2\x80\xa6\xe2\x80\xa6", "x\xe2\x80",
+        /* letters with one closing or opening mark (the splitter's shortcut),
+         * special cases among them, and a non-ASCII mark whose low byte is '?' */
+        "word,", "end.", "Mr.", "n.", "aB.", "AB.", "Ab.", "cannot,", "(cannot", "(word", "\"Word",
+        "[x", "{gonna", "xD!", "it)", "m\xe0\xb8\xbf", "dont?", "I.", "Inc.", "vs."};
     size_t np = sizeof pieces / sizeof pieces[0];
     blalm_err e;
     quality_ctx *fast = quality_new(NULL, &e), *ref = quality_new(NULL, &e);

@@ -1,7 +1,10 @@
 /* test_readability.c - syllables, word/sentence counts on hand-checked
  * passages, formulas, and bad input for filters/readability. */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <utf8proc.h>
@@ -296,6 +299,102 @@ TEST(cmudict_text_and_js_formats)
     readability_free(c);
 }
 
+/* The dictionary's parsed table is cached: the second load reads the cache
+ * and gives the same table; a corrupt or foreign cache file is ignored and
+ * made again; another dictionary (other bytes) gets its own file; without a
+ * cache folder nothing is written. The real dictionary when present, else a
+ * small one. */
+TEST(cmudict_cache_matches_parse)
+{
+    blalm_err e;
+    char dir[700], dict[700];
+    snprintf(dir, sizeof dir, "%s/cmucache/sub", test_tmpdir());
+    const char *real = getenv("BLALM_CMUDICT");
+    if (real && access(real, R_OK) == 0) {
+        snprintf(dict, sizeof dict, "%s", real);
+    } else {
+        const char *p = write_tmp("cache.dict", "READABILITY  R IY2 D AH0 B IH1 L IH0 T IY0\n"
+                                                "HMM  HH M\nDON'T  D OW1 N T\nAALTO  AA1 L T OW2\n");
+        CHECK(p != NULL);
+        snprintf(dict, sizeof dict, "%s", p);
+    }
+    readability_ctx *plain = readability_new(NULL, &e), *c = readability_new(NULL, &e);
+    CHECK(plain && c);
+    if (!plain || !c) return;
+    long words = readability_load_cmudict(plain, dict, &e);
+    CHECK(words > 0);
+    CHECK_EQ_INT(readability_cmudict_from_cache(plain), 0);
+    uint64_t want = readability_cmudict_digest(plain);
+    CHECK(want != 0);
+    CHECK_EQ_INT(readability_set_cache_dir(c, dir), 0);
+    /* first load: parsed, cache written (the folder made) */
+    CHECK_EQ_INT(readability_load_cmudict(c, dict, &e), words);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 0);
+    CHECK(readability_cmudict_digest(c) == want);
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    char table[1500] = "";
+    struct dirent *de;
+    int files = 0;
+    while (d && (de = readdir(d)))
+        if (de->d_name[0] != '.') {
+            snprintf(table, sizeof table, "%s/%s", dir, de->d_name);
+            files++;
+        }
+    if (d) closedir(d);
+    CHECK_EQ_INT(files, 1);
+    /* second load: from the cache, the same table and counts */
+    CHECK_EQ_INT(readability_load_cmudict(c, dict, &e), words);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 1);
+    CHECK(readability_cmudict_digest(c) == want);
+    CHECK_EQ_INT(readability_syllables(c, "readability", 11),
+                 readability_syllables(plain, "readability", 11));
+    /* a flipped byte in the slots (the checksum), then a flipped byte in the
+     * header (the key): ignored, parsed again, the cache made again */
+    struct stat st;
+    CHECK(stat(table, &st) == 0);
+    long offs[2] = {(long)st.st_size - 3, 20};
+    for (int k = 0; k < 2; k++) {
+        FILE *f = fopen(table, "r+b");
+        CHECK(f != NULL);
+        if (!f) break;
+        fseek(f, offs[k], SEEK_SET);
+        int ch = fgetc(f);
+        fseek(f, offs[k], SEEK_SET);
+        fputc(ch ^ 0x5a, f);
+        fclose(f);
+        CHECK_EQ_INT(readability_load_cmudict(c, dict, &e), words);
+        CHECK_EQ_INT(readability_cmudict_from_cache(c), 0);
+        CHECK(readability_cmudict_digest(c) == want);
+        CHECK_EQ_INT(readability_load_cmudict(c, dict, &e), words);
+        CHECK_EQ_INT(readability_cmudict_from_cache(c), 1);
+        CHECK(readability_cmudict_digest(c) == want);
+    }
+    /* a truncated cache file is ignored too */
+    CHECK(truncate(table, 100) == 0);
+    CHECK_EQ_INT(readability_load_cmudict(c, dict, &e), words);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 0);
+    CHECK(readability_cmudict_digest(c) == want);
+    /* another dictionary: parsed (not the other's table), a file of its own */
+    const char *other = write_tmp("other.dict", "HMM  HH M1\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, other, &e), 1);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 0);
+    CHECK_EQ_INT(readability_syllables(c, "hmm", 3), 1);
+    CHECK_EQ_INT(readability_load_cmudict(c, other, &e), 1);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 1);
+    CHECK_EQ_INT(readability_syllables(c, "hmm", 3), 1);
+    /* no cache folder: parsed every time */
+    CHECK_EQ_INT(readability_set_cache_dir(c, NULL), 0);
+    CHECK_EQ_INT(readability_load_cmudict(c, dict, &e), words);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 0);
+    /* an unwritable cache folder is no error */
+    CHECK_EQ_INT(readability_set_cache_dir(c, "/proc/blalm-no-such-cache"), 0);
+    CHECK_EQ_INT(readability_load_cmudict(c, dict, &e), words);
+    CHECK(readability_cmudict_digest(c) == want);
+    readability_free(plain);
+    readability_free(c);
+}
+
 TEST(cmudict_errors_name_file_and_line)
 {
     blalm_err e;
@@ -508,6 +607,7 @@ int main(void)
     RUN(formulas_from_counts);
     RUN(bad_input_is_finite);
     RUN(cmudict_text_and_js_formats);
+    RUN(cmudict_cache_matches_parse);
     RUN(cmudict_errors_name_file_and_line);
     RUN(huge_word_and_long_text);
     RUN(whitespace_at_every_offset);
