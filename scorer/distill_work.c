@@ -428,6 +428,15 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     if (markers) {
         key = score_key(f->rel, &ident, model_id, name, e);
         if (!key) return -1;
+        /* the attribute files the features come from: re-tagged, scored again */
+        for (int j = 0; j < fs->nsets; j++) {
+            char ap[8192], label[256];
+            doc_identity aid;
+            attr_path_for(w, fs->sets[j], f->rel, ap, sizeof ap);
+            if (doc_identity_of(ap, &aid, e) < 0) goto fail;
+            snprintf(label, sizeof label, "attributes/%s", fs->sets[j]);
+            marker_key_identity(key, label, aid.size, aid.mtime_ns, aid.xxh3);
+        }
         int st = o->force ? MARKER_ABSENT : marker_check(w->state, "distill_score", unit, key, NULL, 0, e);
         if (st < 0) goto fail;
         if (st == MARKER_DONE && attr_record_current(out, &ident, config)) {

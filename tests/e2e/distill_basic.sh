@@ -292,6 +292,13 @@ check distill_attr_deterministic cmp "$A/m.bin" "$A/m2.bin"
 check distill_attr_none "$PY" -c "
 import struct; b = open('$A/m0.bin','rb').read(); assert struct.unpack_from('<I', b, 132) == (0,)"
 check distill_attr_score "$BLALM" distill score --work "$A/e" --model "$A/m.bin" -q
+check distill_attr_marker_keys "$PY" -c "
+import json; mk = json.load(open('$A/e/state/distill_score/edu_local/src/held.done'))
+names = [i['name'] for i in mk['inputs']]
+assert names == ['src/held.jsonl', 'model'] + ['attributes/' + s for s in
+    ('readability', 'gopher_quality', 'gopher_repetition', 'c4', 'fineweb')], names"
+"$BLALM" distill score --work "$A/e" --model "$A/m.bin" 2>"$TMP/err"
+check distill_attr_marker_skips grep -q "1 files done before, skipped" "$TMP/err"
 check distill_attr_eval "$BLALM" distill eval --work "$A/e" --model "$A/m.bin" --label-field score --json
 expect_fail distill_bad_attr_sets_missing "uses attribute features of the sets readability, gopher_quality, gopher_repetition, c4, fineweb" \
     "$BLALM" distill score --work "$A/e2" --model "$A/m.bin"
