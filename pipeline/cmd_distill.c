@@ -25,9 +25,11 @@ static const char usage[] =
     "  \"selected\": false are not in the labelled sample and are skipped) or from a\n"
     "  document metadata field (--label-field int_score, or score). Documents repeated\n"
     "  by id or by text are used once. Features: hashed word unigrams + bigrams,\n"
-    "  sublinear TF x IDF, L2-normalised. Model kind, lambda and the decision threshold\n"
-    "  (binary F1 at label >= 3) are chosen by stratified k-fold cross-validation; the\n"
-    "  chosen one is refitted on every document. Same data and seed: same model bytes.\n"
+    "  sublinear TF x IDF, L2-normalised, plus the numeric attributes of the sets\n"
+    "  `blalm tag` writes when WORK has them (--attr-features). Model kind, lambda\n"
+    "  and the decision threshold (binary F1 at label >= 3) are chosen by stratified\n"
+    "  k-fold cross-validation; the chosen one is refitted on every document. Same\n"
+    "  data and seed: same model bytes.\n"
     "score: writes the attribute set edu_local {score, int_score (0-5), model} for every\n"
     "  document, line-aligned with the document files. A completion marker per file\n"
     "  (WORK/state/distill_score/) keys the document file and the model file: a rerun\n"
@@ -55,6 +57,15 @@ static const char usage[] =
     "  --max-chars N          train: features from the first N bytes of each text only (cut\n"
     "                         at a character boundary): what the labelling LLM saw, e.g.\n"
     "                         score's --max-chars (default: the whole text); kept in the model\n"
+    "  --char-ngrams A-B      train: also byte n-grams of lengths A..B (lowercased, whitespace\n"
+    "                         runs as one space), hashed into a second block (e.g. 3-5;\n"
+    "                         default none: slower to score)\n"
+    "  --attr-features M      train: auto (default: the numeric keys of the sets `blalm tag`\n"
+    "                         writes that WORK has), none, or all (every tag set, missing\n"
+    "                         ones are an error); the model keeps their names, and score\n"
+    "                         and eval then need the same sets\n"
+    "  --attr-weight W        train: the attribute block's share of a row's squared norm,\n"
+    "                         0 < W < 1 (default 0.1)\n"
     "  --max-docs N           train: most documents fitted in the dual (kernel) form (memory\n"
     "                         8 N^2 bytes; default 3000); beyond, every document is used and\n"
     "                         ridge is solved in the primal by conjugate gradients (only ridge:\n"
@@ -65,12 +76,13 @@ static const char usage[] =
 
 enum {
     O_WORK = 256, O_DOCS, O_ATTRS, O_LABELS, O_FIELD, O_SKIP, O_OUT, O_MODEL, O_TYPE, O_FOLDS,
-    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS, O_FORCE
+    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS, O_FORCE, O_CHARS, O_ATTRF, O_ATTRW
 };
 
 typedef struct args {
     const char *work, *docs, *attrs, *labels, *field, *out, *model, *type, *lambda;
-    int skip, json, quiet, force, folds, bits, ngrams;
+    int skip, json, quiet, force, folds, bits, ngrams, char_min, char_max, attr_mode;
+    double attr_weight;
     unsigned long long seed, max_docs, max_chars;
     char set[128];
 } args;
@@ -137,6 +149,9 @@ static int run_train(const args *a, const distill_work_opts *wo)
     if (a->bits) to.feat.hash_bits = (uint32_t)a->bits;
     if (a->ngrams) to.feat.ngram_max = (uint32_t)a->ngrams;
     to.feat.max_bytes = (uint32_t)a->max_chars;
+    to.feat.char_min = (uint32_t)a->char_min;
+    to.feat.char_max = (uint32_t)a->char_max;
+    if (a->attr_weight > 0) to.feat.attr_weight = a->attr_weight;
     to.folds = a->folds ? a->folds : 5;
     to.seed = a->seed;
     to.max_dual = (size_t)a->max_docs;
@@ -276,7 +291,8 @@ int cmd_distill(int argc, char **argv)
         {"hash-bits", required_argument, 0, O_BITS}, {"ngrams", required_argument, 0, O_NGRAMS},
         {"max-docs", required_argument, 0, O_MAXDOCS},
         {"max-chars", required_argument, 0, O_MAXCHARS}, {"json", no_argument, 0, O_JSON},
-        {"force", no_argument, 0, O_FORCE},
+        {"force", no_argument, 0, O_FORCE}, {"char-ngrams", required_argument, 0, O_CHARS},
+        {"attr-features", required_argument, 0, O_ATTRF}, {"attr-weight", required_argument, 0, O_ATTRW},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")))
@@ -333,6 +349,30 @@ int cmd_distill(int argc, char **argv)
             if (cli_parse_count(optarg, &a.max_chars) < 0 || a.max_chars == 0 || a.max_chars > 1000000000)
                 return cli_usage_error(usage, "distill: --max-chars wants a count in 1..1G, not '%s'", optarg);
             break;
+        case O_CHARS: {
+            unsigned lo = 0, hi = 0;
+            char tail = 0;
+            if (!strcmp(optarg, "none")) break;
+            if (sscanf(optarg, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || hi < lo || hi > 8)
+                return cli_usage_error(usage, "distill: --char-ngrams wants A-B within 1..8 (e.g. 3-5) or none, not '%s'",
+                                       optarg);
+            a.char_min = (int)lo;
+            a.char_max = (int)hi;
+            break;
+        }
+        case O_ATTRF:
+            if (!strcmp(optarg, "auto")) a.attr_mode = DISTILL_ATTRS_AUTO;
+            else if (!strcmp(optarg, "none")) a.attr_mode = DISTILL_ATTRS_NONE;
+            else if (!strcmp(optarg, "all")) a.attr_mode = DISTILL_ATTRS_ALL;
+            else return cli_usage_error(usage, "distill: --attr-features wants auto, none or all, not '%s'", optarg);
+            break;
+        case O_ATTRW: {
+            char *end;
+            a.attr_weight = strtod(optarg, &end);
+            if (*end || !(a.attr_weight > 0 && a.attr_weight < 1))
+                return cli_usage_error(usage, "distill: --attr-weight wants a number between 0 and 1, not '%s'", optarg);
+            break;
+        }
         case 'q': a.quiet = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_usage_error(usage, "distill: unknown option '%s'", argv[optind]);
@@ -368,5 +408,6 @@ int cmd_distill(int argc, char **argv)
         return 1;
     }
     wo.dirs = &w;
+    wo.attrs = (distill_attrs_mode)a.attr_mode;
     return is_train ? run_train(&a, &wo) : run_score_or_eval(sub, &a, &wo);
 }

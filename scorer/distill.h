@@ -3,7 +3,13 @@
  * Features: hashed word unigrams and bigrams (lowercased ASCII, runs of
  * letters/digits/non-ASCII bytes), sublinear TF (1 + ln tf) times IDF
  * (ln((1 + N) / (1 + df)) + 1, from the training documents), each document
- * L2-normalised. Models: ridge regression on the 0-5 label, or multinomial
+ * L2-normalised; optionally byte n-grams (char_min..char_max) in a second
+ * hashed block, normalised on their own; and the numeric and boolean keys of
+ * the attribute sets `blalm tag` writes (readability, gopher_quality,
+ * gopher_repetition, c4, fineweb) when the work dir has them, as dense
+ * columns after the hashed ones: log(1 + v) for counts, standardised with
+ * the training documents' mean and sd (missing: 0), clipped to +-5, the block
+ * weighted to attr_weight of a row's squared norm. Models: ridge regression on the 0-5 label, or multinomial
  * logistic regression over the classes 0-5 (score = expected class), each
  * with an unpenalised intercept. Both are fitted in the dual: the centred
  * kernel K = Xc Xc^T of the training documents is eigendecomposed once per
@@ -23,9 +29,11 @@
  * `score >= 2.5` (`int_score >= 3`) is the tuned decision.
  *
  * Model file (little-endian, deterministic: same data and seed, same bytes):
- *   "BLDSTL\r\n" u32 version, u32 header bytes, header (feature configuration
- *   and fit summary, fixed fields), float32 idf[2^hash_bits],
- *   float32 w[outputs][2^hash_bits], f64 bias[outputs], u64 n_seen,
+ *   "BLDSTL\r\n" u32 version (2), u32 header bytes, header (feature
+ *   configuration and fit summary, fixed fields), per attribute feature
+ *   {u32 name length, name "set.key", u32 log, f64 mean, f64 sd},
+ *   float32 idf[H] (H = distill_hashed_dim), float32 w[outputs][H + n_attr],
+ *   f64 bias[outputs], u64 n_seen,
  *   u64 seen[n_seen] (sorted xxh64 of the training texts), u64 xxh64 of all
  *   bytes before it. */
 #ifndef BLALM_DISTILL_H
@@ -37,8 +45,9 @@
 #include "lib/fsutil.h"
 #include "lib/work.h"
 
-#define DISTILL_VERSION 1
-#define DISTILL_FEATURES_VERSION 1   /* tokenizer + hashing scheme */
+#define DISTILL_VERSION 2           /* 2: character n-grams, attribute features */
+#define DISTILL_FEATURES_VERSION 2  /* tokenizer + hashing scheme */
+#define DISTILL_MAX_ATTRS 256       /* most attribute features a model may use */
 #define DISTILL_CLASSES 6
 
 /* ENSEMBLE: the mean of the best ridge and the best logistic model's scores. */
@@ -52,9 +61,18 @@ typedef struct distill_features {
     uint32_t min_token;   /* tokens shorter than this (bytes) are skipped */
     uint32_t max_bytes;   /* only the text's first max_bytes bytes (0 = all): what the
                              labelling LLM saw, e.g. score's --max-chars */
+    uint32_t char_min, char_max;   /* byte n-grams of the lowercased text (whitespace runs
+                                      as one space), char_min..char_max; 0 0 = none. Hashed
+                                      into a second block of 2^hash_bits after the words' */
+    double attr_weight;   /* the attribute block's share of a row's squared norm
+                             (the word and character blocks share the rest equally) */
 } distill_features;
 
-/* Defaults: version 1, 2^18 features, words + bigrams, tokens of 2+ bytes. */
+/* Hashed feature columns: 2^hash_bits words (+ 2^hash_bits characters). */
+size_t distill_hashed_dim(const distill_features *f);
+
+/* Defaults: 2^18 features, words + bigrams, tokens of 2+ bytes, no
+ * character n-grams, attribute weight 0.1. */
 void distill_features_default(distill_features *f);
 /* 0, or -1 with e naming what this build does not support. */
 int distill_features_check(const distill_features *f, blalm_err *e);
@@ -64,8 +82,11 @@ typedef struct distill_counts {
     uint32_t *idx;
     float *cnt;
     size_t n, cap;
-    float *dense;      /* scratch: 2^hash_bits counts, zero between calls */
-    uint32_t bits;
+    float *dense;      /* scratch: hashed-dim counts, zero between calls */
+    size_t dense_dim;
+    double *attr;      /* the raw attribute values (NaN: missing), in the model's order;
+                          filled by the caller (distill_work.c) */
+    uint32_t n_attr, cap_attr;
 } distill_counts;
 int distill_count_text(const distill_features *f, const char *text, size_t len,
                        distill_counts *out, blalm_err *e);
@@ -79,6 +100,9 @@ typedef struct distill_examples {
     float *cnt;         /* [nnz] */
     double *label;      /* [n] 0..5, may be fractional */
     uint64_t *text_hash;/* [n] xxh64 of the text */
+    uint32_t n_attr;    /* attribute features: names "set.key" and raw values (NaN: missing) */
+    char **attr_names;  /* [n_attr] */
+    double *attr;       /* [n][n_attr] */
 } distill_examples;
 int distill_examples_add(distill_examples *ex, const distill_counts *c, double label,
                          uint64_t text_hash, blalm_err *e);
@@ -139,7 +163,12 @@ const char *distill_model_name(const distill_model *m);
 /* 1 when a text with this xxh64 was a training document. */
 int distill_model_saw(const distill_model *m, uint64_t text_hash);
 
-/* Score of counts from distill_count_text (model's features). */
+/* The model's attribute features: how many, and "set.key" of each. */
+uint32_t distill_model_n_attrs(const distill_model *m);
+const char *distill_model_attr_name(const distill_model *m, uint32_t i);
+
+/* Score of counts from distill_count_text (model's features), with c->attr
+ * holding the model's attribute values when it has any. */
 double distill_predict(const distill_model *m, const distill_counts *c);
 int distill_int_score(double score);  /* round half up, clipped to 0..5 */
 uint64_t distill_text_hash(const char *text, size_t len);
@@ -165,12 +194,21 @@ typedef struct distill_label_src {
     int skip_unlabelled;     /* skip documents without a label instead of failing */
 } distill_label_src;
 
+/* Attribute features: which sets' numeric (and boolean) keys to join. */
+typedef enum {
+    DISTILL_ATTRS_AUTO = 0,  /* train: those of `blalm tag`'s sets that the work dir has */
+    DISTILL_ATTRS_NONE = 1,  /* none */
+    DISTILL_ATTRS_ALL = 2    /* train: every set `blalm tag` writes; missing ones are an error */
+} distill_attrs_mode;
+
 typedef struct distill_work_opts {
     const work_dirs *dirs;          /* docs and attributes roots */
     distill_label_src labels;
     const char *model_path;         /* score: the model file, keyed in the completion markers
                                        (WORK/state/distill_score/edu_local/<stem>.done); NULL: none */
     int force;                      /* score: redo files whose markers say done */
+    distill_attrs_mode attrs;       /* train: attribute features */
+    const distill_model *model;     /* eval, score: the model (its attribute features) */
     void (*progress)(void *ctx, uint64_t docs);
     void *progress_ctx;
 } distill_work_opts;

@@ -1,10 +1,12 @@
-/* distill_feat.c - hashed word and word-bigram counts of a text. */
+/* distill_feat.c - hashed word, word-bigram and character n-gram counts of
+ * a text. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/hash.h"
 #include "lib/utf8.h"
-#include "scorer/distill.h"
+#include "scorer/distill_internal.h"
 
 void distill_features_default(distill_features *f)
 {
@@ -13,6 +15,20 @@ void distill_features_default(distill_features *f)
     f->hash_bits = 18;
     f->ngram_max = 2;
     f->min_token = 2;
+    f->attr_weight = 0.1;
+}
+
+void distill_block_scales(const distill_features *f, uint32_t n_attr, double scale[3])
+{
+    double share = n_attr ? f->attr_weight : 0.0;
+    double text = (1.0 - share) / (f->char_max ? 2.0 : 1.0);
+    scale[0] = scale[1] = sqrt(text);
+    scale[2] = n_attr ? sqrt(share / (double)n_attr) : 0.0;
+}
+
+size_t distill_hashed_dim(const distill_features *f)
+{
+    return ((size_t)1 << f->hash_bits) * (f->char_max ? 2 : 1);
 }
 
 int distill_features_check(const distill_features *f, blalm_err *e)
@@ -26,6 +42,13 @@ int distill_features_check(const distill_features *f, blalm_err *e)
         return err_set(e, "feature configuration: ngram_max %u, expected 1 or 2", f->ngram_max);
     if (f->min_token < 1 || f->min_token > 16)
         return err_set(e, "feature configuration: min_token %u, expected 1..16", f->min_token);
+    if (!((f->char_min == 0 && f->char_max == 0) ||
+          (f->char_min >= 1 && f->char_min <= f->char_max && f->char_max <= 8)))
+        return err_set(e, "feature configuration: character n-grams %u..%u, expected 0..0 (none) or "
+                          "a range within 1..8", f->char_min, f->char_max);
+    if (!(f->attr_weight > 0 && f->attr_weight < 1))
+        return err_set(e, "feature configuration: attribute weight %g, expected between 0 and 1",
+                       f->attr_weight);
     return 0;
 }
 
@@ -67,14 +90,15 @@ static int cmp_u32(const void *a, const void *b)
 int distill_count_text(const distill_features *f, const char *text, size_t len,
                        distill_counts *out, blalm_err *e)
 {
-    if (out->dense && out->bits != f->hash_bits) {
+    const size_t dim = distill_hashed_dim(f);
+    if (out->dense && out->dense_dim != dim) {
         free(out->dense);
         out->dense = NULL;
     }
     if (!out->dense) {
-        out->dense = calloc((size_t)1 << f->hash_bits, sizeof *out->dense);
+        out->dense = calloc(dim, sizeof *out->dense);
         if (!out->dense) return err_set(e, "out of memory");
-        out->bits = f->hash_bits;
+        out->dense_dim = dim;
     }
     out->n = 0;
     if (f->max_bytes && len > f->max_bytes) len = utf8_prefix(text, len, f->max_bytes);
@@ -105,6 +129,37 @@ int distill_count_text(const distill_features *f, const char *text, size_t len,
         prev = uni;
         have_prev = 1;
     }
+    if (f->char_max) {
+        /* byte n-grams of the lowercased text, whitespace runs as one space,
+         * into the second block: index 2^hash_bits + (hash >> shift) */
+        const uint32_t base = (uint32_t)1 << f->hash_bits;
+        const unsigned cmin = f->char_min, cmax = f->char_max;
+        unsigned char win[8];
+        size_t have = 0;   /* bytes in the window so far (up to cmax) */
+        int last_space = 1;
+        for (i = 0; i < len; i++) {
+            unsigned char c = s[i];
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+                if (last_space) continue;
+                c = ' ';
+                last_space = 1;
+            } else {
+                last_space = 0;
+                if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+            }
+            memmove(win, win + 1, cmax - 1);
+            win[cmax - 1] = c;
+            if (have < cmax) have++;
+            /* the n-grams ending here: the last n bytes of the window */
+            uint64_t h = 0xcbf29ce484222325ULL;
+            for (unsigned n = 1; n <= have; n++) {
+                h = (h ^ win[cmax - n]) * 0x100000001b3ULL;
+                if (n >= cmin &&
+                    counts_push(out, base + (uint32_t)(fmix64(h + n) >> shift)) < 0)
+                    return err_set(e, "out of memory");
+            }
+        }
+    }
     qsort(out->idx, out->n, sizeof *out->idx, cmp_u32);
     for (size_t k = 0; k < out->n; k++) {
         out->cnt[k] = out->dense[out->idx[k]];
@@ -118,6 +173,7 @@ void distill_counts_free(distill_counts *c)
     free(c->idx);
     free(c->cnt);
     free(c->dense);
+    free(c->attr);
     memset(c, 0, sizeof *c);
 }
 
@@ -154,6 +210,13 @@ int distill_examples_add(distill_examples *ex, const distill_counts *c, double l
         memcpy(ex->cnt + ex->nnz, c->cnt, c->n * sizeof *c->cnt);
     }
     ex->nnz += c->n;
+    if (ex->n_attr) {
+        if (c->n_attr != ex->n_attr) return err_set(e, "internal: %u attribute values, expected %u", c->n_attr, ex->n_attr);
+        double *a = realloc(ex->attr, ex->cap_rows * ex->n_attr * sizeof *a);
+        if (!a) return err_set(e, "out of memory");
+        ex->attr = a;
+        memcpy(ex->attr + ex->n * ex->n_attr, c->attr, ex->n_attr * sizeof *a);
+    }
     ex->label[ex->n] = label;
     ex->text_hash[ex->n] = text_hash;
     ex->n++;
@@ -168,6 +231,9 @@ void distill_examples_free(distill_examples *ex)
     free(ex->cnt);
     free(ex->label);
     free(ex->text_hash);
+    for (uint32_t k = 0; k < ex->n_attr; k++) free(ex->attr_names[k]);
+    free(ex->attr_names);
+    free(ex->attr);
     memset(ex, 0, sizeof *ex);
 }
 

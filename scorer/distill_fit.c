@@ -33,7 +33,8 @@ static int label_class(double y)
 
 /* ---- features of a subset ---- */
 
-/* idf [D] = ln((1 + m) / (1 + df)) + 1 over rows rows[0..m). */
+/* idf [D] = ln((1 + m) / (1 + df)) + 1 over rows rows[0..m), for the D
+ * hashed columns (the attribute columns after them have none). */
 static float *idf_of(const distill_examples *ex, const size_t *rows, size_t m, size_t D)
 {
     uint32_t *df = calloc(D, sizeof *df);
@@ -44,25 +45,39 @@ static float *idf_of(const distill_examples *ex, const size_t *rows, size_t m, s
         return NULL;
     }
     for (size_t a = 0; a < m; a++)
-        for (uint64_t p = ex->row[rows[a]]; p < ex->row[rows[a] + 1]; p++) df[ex->col[p]]++;
+        for (uint64_t p = ex->row[rows[a]]; p < ex->row[rows[a] + 1]; p++)
+            if (ex->col[p] < D) df[ex->col[p]]++;
     for (size_t j = 0; j < D; j++)
         idf[j] = (float)(log((1.0 + (double)m) / (1.0 + (double)df[j])) + 1.0);
     free(df);
     return idf;
 }
 
-/* val [nnz]: (1 + ln tf) idf, each row L2-normalised. */
-static void weigh(const distill_examples *ex, const float *idf, float *val)
+/* val [nnz]: (1 + ln tf) idf, each block of each row (words below 2^hash_bits,
+ * characters up to H) L2-normalised and scaled; the attribute columns (H and
+ * beyond, already standardised) scaled. */
+static void weigh(const distill_examples *ex, const float *idf, const distill_features *f,
+                  uint32_t n_attr, float *val)
 {
+    const size_t H = distill_hashed_dim(f);
+    const uint32_t half = (uint32_t)1 << f->hash_bits;
+    double scale[3];
+    distill_block_scales(f, n_attr, scale);
     for (size_t i = 0; i < ex->n; i++) {
-        double ss = 0;
+        double ss[2] = {0, 0};
         for (uint64_t p = ex->row[i]; p < ex->row[i + 1]; p++) {
+            if (ex->col[p] >= H) {
+                val[p] = (float)(ex->cnt[p] * scale[2]);
+                continue;
+            }
             double v = (1.0 + log((double)ex->cnt[p])) * idf[ex->col[p]];
             val[p] = (float)v;
-            ss += v * v;
+            ss[ex->col[p] >= half] += v * v;
         }
-        double inv = ss > 0 ? 1.0 / sqrt(ss) : 0.0;
-        for (uint64_t p = ex->row[i]; p < ex->row[i + 1]; p++) val[p] = (float)(val[p] * inv);
+        double inv[2];
+        for (int b = 0; b < 2; b++) inv[b] = ss[b] > 0 ? scale[b] / sqrt(ss[b]) : 0.0;
+        for (uint64_t p = ex->row[i]; p < ex->row[i + 1]; p++)
+            if (ex->col[p] < H) val[p] = (float)(val[p] * inv[ex->col[p] >= half]);
     }
 }
 
@@ -531,14 +546,51 @@ static void choose(distill_train_report *rep, const double *pred, const double *
     add_ensemble(rep, (double *)pred, label, n, want);
 }
 
+/* The attribute features' standardisation, from every training document
+ * (labels unused, like the IDF). */
+typedef struct attr_spec {
+    uint32_t n;
+    char *const *names;   /* borrowed from the examples */
+    double *mu, *sd;
+    uint8_t *logt;
+} attr_spec;
+
+static void attr_spec_free(attr_spec *a)
+{
+    free(a->mu);
+    free(a->sd);
+    free(a->logt);
+    memset(a, 0, sizeof *a);
+}
+
 /* The model of the chosen candidate; takes idf and w on success. */
 static distill_model *make_model(const distill_examples *ex, const distill_train_opts *o,
                                  const distill_candidate *best, float *idf, float *w,
-                                 const double *bias, blalm_err *e)
+                                 const double *bias, const attr_spec *as, blalm_err *e)
 {
-    const size_t n = ex->n, D = (size_t)1 << o->feat.hash_bits;
+    const size_t n = ex->n, D = distill_hashed_dim(&o->feat) + as->n;
     distill_model *M = calloc(1, sizeof *M);
     if (!M) return err_set(e, "out of memory"), NULL;
+    uint32_t na = as->n;
+    M->attr_names = calloc(na ? na : 1, sizeof *M->attr_names);
+    M->attr_mu = malloc((na ? na : 1) * sizeof *M->attr_mu);
+    M->attr_sd = malloc((na ? na : 1) * sizeof *M->attr_sd);
+    M->attr_log = malloc(na ? na : 1);
+    if (!M->attr_names || !M->attr_mu || !M->attr_sd || !M->attr_log) {
+        distill_model_free(M);
+        return err_set(e, "out of memory"), NULL;
+    }
+    for (uint32_t k = 0; k < na; k++) {
+        M->attr_names[k] = strdup(as->names[k]);
+        if (!M->attr_names[k]) {
+            distill_model_free(M);
+            return err_set(e, "out of memory"), NULL;
+        }
+        M->n_attr = k + 1;
+        M->attr_mu[k] = as->mu[k];
+        M->attr_sd[k] = as->sd[k];
+        M->attr_log[k] = as->logt[k];
+    }
     M->feat = o->feat;
     M->kind = best->kind;
     M->outputs = best->kind == DISTILL_RIDGE ? 1 : best->kind == DISTILL_LOGISTIC ? DISTILL_CLASSES
@@ -554,13 +606,15 @@ static distill_model *make_model(const distill_examples *ex, const distill_train
     M->cv_f1 = best->f1_at3;
     M->cv_mae = best->mae;
     memcpy(M->bias, bias, M->outputs * sizeof *bias);
-    float *wk = realloc(w, D * M->outputs * sizeof *M->w);
+    float *wk = malloc(D * M->outputs * sizeof *M->w);
     M->seen = malloc((n ? n : 1) * sizeof *M->seen);
     if (!wk || !M->seen) {
-        free(M->seen);
-        free(M);
+        free(wk);
+        distill_model_free(M);
         return err_set(e, "out of memory"), NULL;
     }
+    memcpy(wk, w, D * M->outputs * sizeof *wk);
+    free(w);
     M->idf = idf;
     M->w = wk;
     memcpy(M->seen, ex->text_hash, n * sizeof *M->seen);
@@ -694,9 +748,9 @@ static double primal_weights(const primal *P, const double *wd, double ybar, flo
 }
 
 static distill_model *train_primal(const distill_examples *ex, const distill_train_opts *o,
-                                   distill_train_report *rep, blalm_err *e)
+                                   const attr_spec *as, distill_train_report *rep, blalm_err *e)
 {
-    const size_t n = ex->n, D = (size_t)1 << o->feat.hash_bits;
+    const size_t n = ex->n, H = distill_hashed_dim(&o->feat), D = H + as->n;
     const int folds = o->folds;
     if (o->kind == DISTILL_LOGISTIC || o->kind == DISTILL_ENSEMBLE)
         return err_set(e, "%zu labelled documents, more than --max-docs %zu: beyond it only ridge is "
@@ -733,12 +787,12 @@ static distill_model *train_primal(const distill_examples *ex, const distill_tra
     rep->n_cand = ng;
     make_folds(ex, folds, o->seed, fold, ord);
     for (size_t i = 0; i < n; i++) rows[i] = i;
-    idf = idf_of(ex, rows, n, D);
+    idf = idf_of(ex, rows, n, H);
     if (!idf) {
         err_set(e, "out of memory");
         goto out;
     }
-    weigh(ex, idf, val);
+    weigh(ex, idf, &o->feat, as->n, val);
     double *mu = work, *diag = work + D, *b = work + 2 * D, *wd = work + 3 * D, *cg = work + 4 * D;
     primal P = {ex, val, rows, 0, D, mu, diag, u};
     double t0 = now_seconds(), bias = 0;
@@ -765,7 +819,7 @@ static distill_model *train_primal(const distill_examples *ex, const distill_tra
                 if (fold[i] == f) pred[(size_t)c * n + i] = row_dot(ex, val, i, w) + bias;
         }
     }
-    M = make_model(ex, o, &rep->cand[rep->best], idf, w, &bias, e);
+    M = make_model(ex, o, &rep->cand[rep->best], idf, w, &bias, as, e);
     if (M) {
         idf = NULL;
         w = NULL;
@@ -779,12 +833,10 @@ out:
     return M;
 }
 
-distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
-                             distill_train_report *rep, blalm_err *e)
+static distill_model *train_on(const distill_examples *ex, const distill_train_opts *o,
+                               const attr_spec *as, distill_train_report *rep, blalm_err *e)
 {
-    memset(rep, 0, sizeof *rep);
-    if (distill_features_check(&o->feat, e) < 0) return NULL;
-    const size_t n = ex->n, D = (size_t)1 << o->feat.hash_bits;
+    const size_t n = ex->n, H = distill_hashed_dim(&o->feat), D = H + as->n;
     const int folds = o->folds;
     if (folds < 2) return err_set(e, "need at least 2 folds, not %d", folds), NULL;
     if (n < (size_t)folds * 2)
@@ -800,7 +852,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
                        n, only), NULL;
     }
     size_t max_dual = o->max_dual ? o->max_dual : 3000;
-    if (n > max_dual) return train_primal(ex, o, rep, e);
+    if (n > max_dual) return train_primal(ex, o, as, rep, e);
     rep->docs = rep->cv_docs = n;
 
     order_key *ord = malloc(n * sizeof *ord);
@@ -841,7 +893,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
     double *Kall = NULL, *buf = NULL, *y = NULL, *C = NULL;
     int *cls = NULL;
     for (size_t i = 0; i < n; i++) rows[i] = i;
-    idf = idf_of(ex, rows, n, D);
+    idf = idf_of(ex, rows, n, H);
     val = malloc((ex->nnz ? ex->nnz : 1) * sizeof *val);
     w = malloc(D * DISTILL_MAX_OUTPUTS * sizeof *w);
     Kall = malloc(n * n * sizeof *Kall);
@@ -853,7 +905,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
         err_set(e, "out of memory (kernel of %zu documents: %zu MB)", n, n * n * 8 >> 20);
         goto fail_work;
     }
-    weigh(ex, idf, val);
+    weigh(ex, idf, &o->feat, as->n, val);
     report_step(o, "kernel", 0, folds + 1);
     kernel(ex, val, rows, n, buf, Kall);
     free(buf);
@@ -909,7 +961,7 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
         dual_free(&d);
     }
 
-    M = make_model(ex, o, &rep->cand[rep->best], idf, w, M_bias_tmp, e);
+    M = make_model(ex, o, &rep->cand[rep->best], idf, w, M_bias_tmp, as, e);
     if (!M) goto fail_work;
     idf = NULL;
     w = NULL;
@@ -930,4 +982,127 @@ fail:
     free(rows);
     free(pred);
     return NULL;
+}
+
+/* Standardisation of the attribute features over every training document:
+ * a feature whose values are all >= 0 with a maximum above 20 (counts,
+ * lengths) is taken as log(1 + v) first; missing values (NaN) are left out
+ * of the mean and sd and become 0 (the mean) after standardising. */
+static int attr_spec_make(const distill_examples *ex, attr_spec *as, blalm_err *e)
+{
+    const uint32_t na = ex->n_attr;
+    memset(as, 0, sizeof *as);
+    as->n = na;
+    as->names = ex->attr_names;
+    as->mu = calloc(na ? na : 1, sizeof *as->mu);
+    as->sd = calloc(na ? na : 1, sizeof *as->sd);
+    as->logt = calloc(na ? na : 1, 1);
+    if (!as->mu || !as->sd || !as->logt) {
+        attr_spec_free(as);
+        return err_set(e, "out of memory");
+    }
+    for (uint32_t k = 0; k < na; k++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < ex->n; i++) {
+            double v = ex->attr[i * na + k];
+            if (!isfinite(v)) continue;
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+        as->logt[k] = lo >= 0 && hi > 20;
+        double s = 0, ss = 0;
+        size_t c = 0;
+        for (size_t i = 0; i < ex->n; i++) {
+            double v = ex->attr[i * na + k];
+            if (!isfinite(v)) continue;
+            if (as->logt[k]) v = log1p(v);
+            s += v;
+            c++;
+        }
+        double mu = c ? s / (double)c : 0.0;
+        for (size_t i = 0; i < ex->n; i++) {
+            double v = ex->attr[i * na + k];
+            if (!isfinite(v)) continue;
+            if (as->logt[k]) v = log1p(v);
+            ss += (v - mu) * (v - mu);
+        }
+        as->mu[k] = mu;
+        as->sd[k] = c > 1 ? sqrt(ss / (double)c) : 0.0;
+        if (!(as->sd[k] > 1e-12)) as->sd[k] = 0.0;   /* constant: contributes nothing */
+    }
+    return 0;
+}
+
+/* z of one raw value under the spec (as distill_attr_z does for a model). */
+static double spec_z(const attr_spec *as, uint32_t k, double raw)
+{
+    if (!isfinite(raw) || !(as->sd[k] > 0)) return 0.0;
+    double v = as->logt[k] ? log1p(fmax(raw, 0.0)) : raw;
+    double z = (v - as->mu[k]) / as->sd[k];
+    return z > 5 ? 5 : z < -5 ? -5 : z;
+}
+
+/* The examples with the standardised attributes as extra columns H + k. */
+static int augment(const distill_examples *ex, const attr_spec *as, size_t H, distill_examples *aug,
+                   blalm_err *e)
+{
+    const uint32_t na = as->n;
+    memset(aug, 0, sizeof *aug);
+    aug->n = ex->n;
+    aug->nnz = ex->nnz + ex->n * na;
+    aug->row = malloc((ex->n + 1) * sizeof *aug->row);
+    aug->col = malloc((aug->nnz ? aug->nnz : 1) * sizeof *aug->col);
+    aug->cnt = malloc((aug->nnz ? aug->nnz : 1) * sizeof *aug->cnt);
+    if (!aug->row || !aug->col || !aug->cnt) {
+        free(aug->row);
+        free(aug->col);
+        free(aug->cnt);
+        return err_set(e, "out of memory");
+    }
+    aug->label = ex->label;           /* borrowed */
+    aug->text_hash = ex->text_hash;   /* borrowed */
+    uint64_t q = 0;
+    aug->row[0] = 0;
+    for (size_t i = 0; i < ex->n; i++) {
+        for (uint64_t p = ex->row[i]; p < ex->row[i + 1]; p++) {
+            aug->col[q] = ex->col[p];
+            aug->cnt[q++] = ex->cnt[p];
+        }
+        for (uint32_t k = 0; k < na; k++) {
+            double z = spec_z(as, k, ex->attr[i * na + k]);
+            if (z == 0) continue;
+            aug->col[q] = (uint32_t)(H + k);
+            aug->cnt[q++] = (float)z;
+        }
+        aug->row[i + 1] = q;
+    }
+    aug->nnz = q;
+    return 0;
+}
+
+distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
+                             distill_train_report *rep, blalm_err *e)
+{
+    memset(rep, 0, sizeof *rep);
+    if (distill_features_check(&o->feat, e) < 0) return NULL;
+    if (ex->n_attr > DISTILL_MAX_ATTRS)
+        return err_set(e, "%u attribute features, at most %d", ex->n_attr, DISTILL_MAX_ATTRS), NULL;
+    attr_spec as;
+    if (attr_spec_make(ex, &as, e) < 0) return NULL;
+    if (as.n == 0) {
+        distill_model *M = train_on(ex, o, &as, rep, e);
+        attr_spec_free(&as);
+        return M;
+    }
+    distill_examples aug;
+    if (augment(ex, &as, distill_hashed_dim(&o->feat), &aug, e) < 0) {
+        attr_spec_free(&as);
+        return NULL;
+    }
+    distill_model *M = train_on(&aug, o, &as, rep, e);
+    free(aug.row);
+    free(aug.col);
+    free(aug.cnt);
+    attr_spec_free(&as);
+    return M;
 }

@@ -14,7 +14,7 @@
 #endif
 
 static const char magic[8] = {'B', 'L', 'D', 'S', 'T', 'L', '\r', '\n'};
-enum { HEADER_BYTES = 112, PREAMBLE = 16 };
+enum { HEADER_BYTES = 128, PREAMBLE = 16 };
 
 static void put32(sbuf *b, uint32_t v) { sb_add(b, &v, 4); }
 static void put64(sbuf *b, uint64_t v) { sb_add(b, &v, 8); }
@@ -22,7 +22,7 @@ static void putd(sbuf *b, double v) { sb_add(b, &v, 8); }
 
 static void serialize(const distill_model *m, sbuf *b)
 {
-    const size_t D = (size_t)1 << m->feat.hash_bits;
+    const size_t H = distill_hashed_dim(&m->feat), Dt = H + m->n_attr;
     sb_add(b, magic, 8);
     put32(b, DISTILL_VERSION);
     put32(b, HEADER_BYTES);
@@ -44,9 +44,20 @@ static void serialize(const distill_model *m, sbuf *b)
     putd(b, m->cv_mae);
     putd(b, m->lambda2);
     put32(b, m->feat.max_bytes);
-    put32(b, 0);
-    sb_add(b, m->idf, D * sizeof *m->idf);
-    sb_add(b, m->w, D * m->outputs * sizeof *m->w);
+    put32(b, m->feat.char_min);
+    put32(b, m->feat.char_max);
+    put32(b, m->n_attr);
+    putd(b, m->feat.attr_weight);
+    for (uint32_t k = 0; k < m->n_attr; k++) {
+        uint32_t l = (uint32_t)strlen(m->attr_names[k]);
+        put32(b, l);
+        sb_add(b, m->attr_names[k], l);
+        put32(b, m->attr_log[k]);
+        putd(b, m->attr_mu[k]);
+        putd(b, m->attr_sd[k]);
+    }
+    sb_add(b, m->idf, H * sizeof *m->idf);
+    sb_add(b, m->w, Dt * m->outputs * sizeof *m->w);
     sb_add(b, m->bias, m->outputs * sizeof *m->bias);
     put64(b, m->n_seen);
     sb_add(b, m->seen, m->n_seen * sizeof *m->seen);
@@ -95,8 +106,8 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
     r.off = 8;
     uint32_t version = get32(&r), hb = get32(&r);
     if (version != DISTILL_VERSION)
-        return err_set(e, "%s: offset 8: model file version %u, this build reads version %d", name,
-                       version, DISTILL_VERSION), NULL;
+        return err_set(e, "%s: offset 8: model file version %u, this build reads version %d (retrain "
+                          "it with `blalm distill train`)", name, version, DISTILL_VERSION), NULL;
     if (hb != HEADER_BYTES || len < PREAMBLE + HEADER_BYTES + 8 + 8)
         return err_set(e, "%s: truncated or corrupt model header (%zu bytes)", name, len), NULL;
     uint64_t sum;
@@ -104,18 +115,13 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
     if (xxh64(data, len - 8, 0) != sum)
         return err_set(e, "%s: checksum mismatch at offset %zu: the model file is corrupt or truncated",
                        name, len - 8), NULL;
+    r.len = len - 8;   /* what the checksum covers */
     distill_model *m = calloc(1, sizeof *m);
     if (!m) return err_set(e, "out of memory"), NULL;
     m->feat.version = get32(&r);
     m->feat.hash_bits = get32(&r);
     m->feat.ngram_max = get32(&r);
     m->feat.min_token = get32(&r);
-    if (distill_features_check(&m->feat, e) < 0) {
-        err_prefix(e, "%s: offset 16: the model was trained with another %s", name,
-                   "feature configuration than this build supports");
-        distill_model_free(m);
-        return NULL;
-    }
     m->kind = get32(&r);
     m->outputs = get32(&r);
     m->folds = get32(&r);
@@ -130,7 +136,16 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
     m->cv_mae = getd(&r);
     m->lambda2 = getd(&r);
     m->feat.max_bytes = get32(&r);
-    (void)get32(&r);
+    m->feat.char_min = get32(&r);
+    m->feat.char_max = get32(&r);
+    uint32_t n_attr = get32(&r);
+    m->feat.attr_weight = getd(&r);
+    if (distill_features_check(&m->feat, e) < 0) {
+        err_prefix(e, "%s: offset 16: the model was trained with another %s", name,
+                   "feature configuration than this build supports");
+        distill_model_free(m);
+        return NULL;
+    }
     if (!((m->kind == DISTILL_RIDGE && m->outputs == 1) ||
           (m->kind == DISTILL_LOGISTIC && m->outputs == DISTILL_CLASSES) ||
           (m->kind == DISTILL_ENSEMBLE && m->outputs == DISTILL_MAX_OUTPUTS))) {
@@ -145,25 +160,68 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
         distill_model_free(m);
         return NULL;
     }
-    const size_t D = (size_t)1 << m->feat.hash_bits;
-    size_t need = PREAMBLE + HEADER_BYTES + 4 * D + 4 * D * m->outputs + 8 * m->outputs + 8;
-    if (len < need + 8) {
-        err_set(e, "%s: %zu bytes, expected at least %zu for 2^%u features", name, len, need + 8,
-                m->feat.hash_bits);
+    if (n_attr > DISTILL_MAX_ATTRS) {
+        err_set(e, "%s: offset 132: %u attribute features, at most %d", name, n_attr, DISTILL_MAX_ATTRS);
         distill_model_free(m);
         return NULL;
     }
-    m->idf = malloc(D * sizeof *m->idf);
-    m->w = malloc(D * m->outputs * sizeof *m->w);
+    m->attr_names = calloc(n_attr ? n_attr : 1, sizeof *m->attr_names);
+    m->attr_mu = calloc(n_attr ? n_attr : 1, sizeof *m->attr_mu);
+    m->attr_sd = calloc(n_attr ? n_attr : 1, sizeof *m->attr_sd);
+    m->attr_log = calloc(n_attr ? n_attr : 1, sizeof *m->attr_log);
+    if (!m->attr_names || !m->attr_mu || !m->attr_sd || !m->attr_log) {
+        err_set(e, "out of memory");
+        distill_model_free(m);
+        return NULL;
+    }
+    for (uint32_t k = 0; k < n_attr; k++) {
+        size_t at = r.off;
+        uint32_t l = r.off + 4 <= r.len ? get32(&r) : 0;
+        if (l == 0 || l > 256 || r.off + l + 20 > r.len) {
+            err_set(e, "%s: offset %zu: attribute feature %u: bad name length", name, at, k);
+            distill_model_free(m);
+            return NULL;
+        }
+        m->attr_names[k] = malloc(l + 1);
+        if (!m->attr_names[k]) {
+            err_set(e, "out of memory");
+            distill_model_free(m);
+            return NULL;
+        }
+        m->n_attr = k + 1;
+        memcpy(m->attr_names[k], r.p + r.off, l);
+        m->attr_names[k][l] = 0;
+        r.off += l;
+        uint32_t lg = get32(&r);
+        m->attr_mu[k] = getd(&r);
+        m->attr_sd[k] = getd(&r);
+        if (lg > 1 || memchr(m->attr_names[k], 0, l) || !strchr(m->attr_names[k], '.') ||
+            !isfinite(m->attr_mu[k]) || !(m->attr_sd[k] >= 0) || !isfinite(m->attr_sd[k])) {
+            err_set(e, "%s: offset %zu: attribute feature %u: bad name or standardisation", name, at, k);
+            distill_model_free(m);
+            return NULL;
+        }
+        m->attr_log[k] = (uint8_t)lg;
+    }
+    const size_t H = distill_hashed_dim(&m->feat), Dt = H + m->n_attr;
+    size_t need = r.off + 4 * H + 4 * Dt * m->outputs + 8 * m->outputs + 8;
+    if (len < need + 8) {
+        err_set(e, "%s: %zu bytes, expected at least %zu for %zu features", name, len, need + 8, Dt);
+        distill_model_free(m);
+        return NULL;
+    }
+    m->idf = malloc(H * sizeof *m->idf);
+    m->w = malloc(Dt * m->outputs * sizeof *m->w);
     if (!m->idf || !m->w) {
         err_set(e, "out of memory");
         distill_model_free(m);
         return NULL;
     }
-    memcpy(m->idf, r.p + r.off, 4 * D);
-    r.off += 4 * D;
-    memcpy(m->w, r.p + r.off, 4 * D * m->outputs);
-    r.off += 4 * D * m->outputs;
+    size_t idf_at = r.off;
+    memcpy(m->idf, r.p + r.off, 4 * H);
+    r.off += 4 * H;
+    memcpy(m->w, r.p + r.off, 4 * Dt * m->outputs);
+    r.off += 4 * Dt * m->outputs;
     for (uint32_t k = 0; k < m->outputs; k++) m->bias[k] = getd(&r);
     m->n_seen = get64(&r);
     if (m->n_seen != (len - need - 8) / 8 || (len - need - 8) % 8) {
@@ -179,9 +237,9 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
         return NULL;
     }
     memcpy(m->seen, r.p + r.off, 8 * m->n_seen);
-    for (size_t j = 0; j < D; j++)
+    for (size_t j = 0; j < H; j++)
         if (!isfinite(m->idf[j])) {
-            err_set(e, "%s: offset %zu: non-finite idf", name, PREAMBLE + HEADER_BYTES + 4 * j);
+            err_set(e, "%s: offset %zu: non-finite idf", name, idf_at + 4 * j);
             distill_model_free(m);
             return NULL;
         }
@@ -205,6 +263,11 @@ void distill_model_free(distill_model *m)
     free(m->idf);
     free(m->w);
     free(m->seen);
+    for (uint32_t k = 0; k < m->n_attr; k++) free(m->attr_names[k]);
+    free(m->attr_names);
+    free(m->attr_mu);
+    free(m->attr_sd);
+    free(m->attr_log);
     free(m);
 }
 
@@ -231,21 +294,48 @@ int distill_model_saw(const distill_model *m, uint64_t h)
     return lo < m->n_seen && m->seen[lo] == h;
 }
 
+uint32_t distill_model_n_attrs(const distill_model *m) { return m->n_attr; }
+const char *distill_model_attr_name(const distill_model *m, uint32_t i)
+{
+    return i < m->n_attr ? m->attr_names[i] : NULL;
+}
+
+double distill_attr_z(const distill_model *m, uint32_t k, double raw)
+{
+    if (!isfinite(raw) || !(m->attr_sd[k] > 0)) return 0.0;   /* missing: the mean */
+    double v = m->attr_log[k] ? log1p(fmax(raw, 0.0)) : raw;
+    double z = (v - m->attr_mu[k]) / m->attr_sd[k];
+    return z > 5 ? 5 : z < -5 ? -5 : z;
+}
+
 double distill_raw(const distill_model *m, const distill_counts *c)
 {
-    const size_t D = (size_t)1 << m->feat.hash_bits;
-    double ss = 0, dot[DISTILL_MAX_OUTPUTS] = {0};
+    const size_t H = distill_hashed_dim(&m->feat), Dt = H + m->n_attr;
+    const uint32_t half = (uint32_t)1 << m->feat.hash_bits;
+    double scale[3];
+    distill_block_scales(&m->feat, m->n_attr, scale);
+    /* per block: sum of squares and the outputs' dot products */
+    double ss[2] = {0, 0}, dot[2][DISTILL_MAX_OUTPUTS] = {{0}};
     for (size_t k = 0; k < c->n; k++) {
+        int b = c->idx[k] >= half;
         double v = (1.0 + log((double)c->cnt[k])) * m->idf[c->idx[k]];
-        ss += v * v;
-        for (uint32_t o = 0; o < m->outputs; o++) dot[o] += v * m->w[o * D + c->idx[k]];
+        ss[b] += v * v;
+        for (uint32_t o = 0; o < m->outputs; o++) dot[b][o] += v * m->w[o * Dt + c->idx[k]];
     }
-    double inv = ss > 0 ? 1.0 / sqrt(ss) : 0.0;
-    if (m->outputs == 1) return dot[0] * inv + m->bias[0];
+    double inv[2];
+    for (int b = 0; b < 2; b++) inv[b] = ss[b] > 0 ? scale[b] / sqrt(ss[b]) : 0.0;
+    double out[DISTILL_MAX_OUTPUTS];
+    for (uint32_t o = 0; o < m->outputs; o++) out[o] = dot[0][o] * inv[0] + dot[1][o] * inv[1];
+    for (uint32_t k = 0; k < m->n_attr && c->attr && k < c->n_attr; k++) {
+        double z = distill_attr_z(m, k, c->attr[k]) * scale[2];
+        if (z != 0)
+            for (uint32_t o = 0; o < m->outputs; o++) out[o] += z * m->w[o * Dt + H + k];
+    }
+    if (m->outputs == 1) return out[0] + m->bias[0];
     int o0 = m->kind == DISTILL_ENSEMBLE;   /* the logistic part's first output */
     double l[DISTILL_CLASSES], mx = -INFINITY, se = 0, ev = 0;
     for (int k = 0; k < DISTILL_CLASSES; k++) {
-        l[k] = dot[o0 + k] * inv + m->bias[o0 + k];
+        l[k] = out[o0 + k] + m->bias[o0 + k];
         mx = fmax(mx, l[k]);
     }
     for (int k = 0; k < DISTILL_CLASSES; k++) {
@@ -253,7 +343,7 @@ double distill_raw(const distill_model *m, const distill_counts *c)
         se += p;
         ev += k * p;
     }
-    if (o0) return 0.5 * (dot[0] * inv + m->bias[0] + ev / se);
+    if (o0) return 0.5 * (out[0] + m->bias[0] + ev / se);
     return ev / se;
 }
 

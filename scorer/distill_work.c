@@ -5,13 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/attr.h"
+#include "lib/attrsets.h"
 #include "lib/docs.h"
 #include "lib/hash.h"
 #include "lib/marker.h"
 #include "lib/sbuf.h"
-#include "scorer/distill.h"
+#include "scorer/distill_internal.h"
 
 /* ---- a set of 64-bit keys (open addressing; 0 stands for itself via a flag) ---- */
 
@@ -51,10 +53,167 @@ static int keyset_add(keyset *s, uint64_t k)
 
 static void keyset_free(keyset *s) { free(s->v); memset(s, 0, sizeof *s); }
 
+/* ---- attribute features ---- */
+
+enum { MAX_FEAT_SETS = 16 };
+
+/* The attribute sets joined for features and where each feature is found. */
+typedef struct feat_sets {
+    int nsets;
+    const char *sets[MAX_FEAT_SETS];
+    uint32_t n;                              /* features (0 until known) */
+    char *const *names;                      /* [n] "set.key" */
+    int set_of[DISTILL_MAX_ATTRS];
+    const char *key_of[DISTILL_MAX_ATTRS];
+    const char *model;                       /* the model's name, for messages (score, eval) */
+} feat_sets;
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* train: the sets of `blalm tag` to use (AUTO: those the attributes root has). */
+static int feat_sets_for_train(const distill_work_opts *o, feat_sets *fs, blalm_err *e)
+{
+    memset(fs, 0, sizeof *fs);
+    if (o->attrs == DISTILL_ATTRS_NONE) return 0;
+    const char *tag[MAX_FEAT_SETS];
+    int nt = attrsets_tag_sets(tag, MAX_FEAT_SETS);
+    for (int i = 0; i < nt && i < MAX_FEAT_SETS; i++) {
+        char dir[8192];
+        snprintf(dir, sizeof dir, "%s/%s", o->dirs->attrs, tag[i]);
+        if (o->attrs == DISTILL_ATTRS_AUTO && !is_dir(dir)) continue;
+        fs->sets[fs->nsets++] = tag[i];
+    }
+    (void)e;
+    return 0;
+}
+
+/* score, eval: the model's features, grouped by set. */
+static int feat_sets_for_model(const distill_model *m, feat_sets *fs, blalm_err *e)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->model = distill_model_name(m);
+    fs->n = distill_model_n_attrs(m);
+    fs->names = m->attr_names;
+    for (uint32_t k = 0; k < fs->n; k++) {
+        const char *nm = m->attr_names[k], *dot = strchr(nm, '.');
+        size_t sl = (size_t)(dot - nm);
+        int si = -1;
+        for (int j = 0; j < fs->nsets; j++)
+            if (strlen(fs->sets[j]) == sl && !memcmp(fs->sets[j], nm, sl)) si = j;
+        if (si < 0) {
+            if (fs->nsets == MAX_FEAT_SETS)
+                return err_set(e, "the model uses attributes of more than %d sets", MAX_FEAT_SETS);
+            char *set = strndup(nm, sl);
+            if (!set) return err_set(e, "out of memory");
+            si = fs->nsets;
+            fs->sets[fs->nsets++] = set;
+        }
+        fs->set_of[k] = si;
+        fs->key_of[k] = dot + 1;
+    }
+    return 0;
+}
+
+static void feat_sets_free(feat_sets *fs)
+{
+    if (fs->model)
+        for (int j = 0; j < fs->nsets; j++) free((char *)fs->sets[j]);
+    memset(fs, 0, sizeof *fs);
+}
+
+/* The numeric and boolean keys of the sets' objects of one document, in the
+ * sets' order and each object's key order: the features of a new model. */
+static int feat_names_from(feat_sets *fs, cJSON *const *objs, distill_examples *ex, blalm_err *e)
+{
+    uint32_t n = 0;
+    for (int j = 0; j < fs->nsets; j++) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, objs[j])
+            if (cJSON_IsNumber(it) || cJSON_IsBool(it)) n++;
+    }
+    if (n > DISTILL_MAX_ATTRS)
+        return err_set(e, "%u numeric attributes in the sets joined, at most %d", n, DISTILL_MAX_ATTRS);
+    ex->attr_names = calloc(n ? n : 1, sizeof *ex->attr_names);
+    if (!ex->attr_names) return err_set(e, "out of memory");
+    uint32_t k = 0;
+    for (int j = 0; j < fs->nsets; j++) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, objs[j]) {
+            if (!(cJSON_IsNumber(it) || cJSON_IsBool(it))) continue;
+            size_t l = strlen(fs->sets[j]) + 1 + strlen(it->string) + 1;
+            char *nm = malloc(l);
+            if (!nm) return err_set(e, "out of memory");
+            snprintf(nm, l, "%s.%s", fs->sets[j], it->string);
+            ex->attr_names[k] = nm;
+            ex->n_attr = ++k;
+            fs->set_of[k - 1] = j;
+            fs->key_of[k - 1] = nm + strlen(fs->sets[j]) + 1;
+        }
+    }
+    fs->n = n;
+    fs->names = ex->attr_names;
+    return 0;
+}
+
+/* Raw values of the features (NaN: missing or not a number; booleans 0/1). */
+static int feat_values(const feat_sets *fs, cJSON *const *objs, distill_counts *c, blalm_err *e)
+{
+    if (fs->n > c->cap_attr) {
+        double *a = realloc(c->attr, fs->n * sizeof *a);
+        if (!a) return err_set(e, "out of memory");
+        c->attr = a;
+        c->cap_attr = fs->n;
+    }
+    for (uint32_t k = 0; k < fs->n; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(objs[fs->set_of[k]], fs->key_of[k]);
+        c->attr[k] = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? 1.0 : 0.0)
+                                                                           : NAN;
+    }
+    c->n_attr = fs->n;
+    return 0;
+}
+
+/* Every document file must have each set, complete and current. */
+static int feat_sets_check(const distill_work_opts *o, const feat_sets *fs, const doc_file *files,
+                           size_t nfiles, blalm_err *e)
+{
+    if (fs->nsets == 0) return 0;
+    sbuf list;
+    sb_init(&list);
+    for (int j = 0; j < fs->nsets; j++) sb_printf(&list, "%s%s", j ? ", " : "", fs->sets[j]);
+    char who[512];
+    if (fs->model)
+        snprintf(who, sizeof who, "the model %s uses attribute features of the sets %s (made by `blalm tag`)",
+                 fs->model, sb_cstr(&list));
+    else
+        snprintf(who, sizeof who, "attribute features from the sets %s (give --attr-features none to "
+                                  "train without them)", sb_cstr(&list));
+    sb_free(&list);
+    const char *work = o->dirs->work[0] ? o->dirs->work : "WORK";
+    for (int j = 0; j < fs->nsets; j++)
+        for (size_t i = 0; i < nfiles; i++) {
+            char ap[8192];
+            attr_path_for(o->dirs, fs->sets[j], files[i].rel, ap, sizeof ap);
+            if (!file_exists(ap))
+                return err_set(e, "%s: missing: attribute set '%s' for %s; %s: run `blalm tag --work %s`",
+                               ap, fs->sets[j], files[i].path, who, work);
+        }
+    char fix[4200];
+    snprintf(fix, sizeof fix, "--work %s", work);
+    if (attr_sets_check(o->dirs->attrs, files, nfiles, fs->sets, fs->nsets, 0, fix, NULL, NULL, e) == 0)
+        return 0;
+    err_prefix(e, "%s: %s", o->dirs->attrs, who);
+    return -1;
+}
+
 /* ---- labelled documents ---- */
 
 typedef int (*labelled_fn)(void *ctx, const blalm_doc *d, double label, const doc_file *f,
-                           blalm_err *e);
+                           cJSON *const *fobjs, blalm_err *e);
 
 static const char *label_name(const distill_label_src *l, char *buf, size_t cap)
 {
@@ -63,9 +222,7 @@ static const char *label_name(const distill_label_src *l, char *buf, size_t cap)
     return buf;
 }
 
-/* Calls fn for each labelled document (first of each id and of each text),
- * in file and row order. */
-static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
+static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labelled_fn fn, void *ctx,
                          distill_work_counts *n, blalm_err *e)
 {
     const distill_label_src *L = &o->labels;
@@ -81,6 +238,7 @@ static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
     }
     keyset ids = {0}, texts = {0};
     int rc = -1;
+    if (feat_sets_check(o, fs, files, nfiles, e) < 0) goto out;
     for (size_t fi = 0; fi < nfiles; fi++) {
         const doc_file *f = &files[fi];
         doc_opts dopt;
@@ -89,15 +247,26 @@ static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
         dopt.id_stem = f->id_stem;
         doc_reader *dr = NULL;
         attr_join *aj = NULL;
-        char apath[8192];
+        char apath[1 + MAX_FEAT_SETS][8192];
+        const char *paths[1 + MAX_FEAT_SETS], *sets[1 + MAX_FEAT_SETS];
+        int nj = 0, f0 = L->set ? 1 : 0;
         if (L->set) {
-            attr_path_for(o->dirs, L->set, f->rel, apath, sizeof apath);
-            if (!file_exists(apath)) {
-                err_set(e, "%s: missing: the labels %s.%s for %s", apath, L->set, L->key, f->path);
+            attr_path_for(o->dirs, L->set, f->rel, apath[0], sizeof apath[0]);
+            if (!file_exists(apath[0])) {
+                err_set(e, "%s: missing: the labels %s.%s for %s", apath[0], L->set, L->key, f->path);
                 goto out;
             }
-            const char *paths[1] = {apath}, *sets[1] = {L->set};
-            aj = attrj_open(f->path, &dopt, paths, sets, 1, e);
+            paths[nj] = apath[nj];
+            sets[nj++] = L->set;
+        }
+        for (int j = 0; j < fs->nsets; j++) {
+            attr_path_for(o->dirs, fs->sets[j], f->rel, apath[nj], sizeof apath[nj]);
+            paths[nj] = apath[nj];
+            sets[nj++] = fs->sets[j];
+        }
+        cJSON *objs[1 + MAX_FEAT_SETS];
+        if (nj) {
+            aj = attrj_open(f->path, &dopt, paths, sets, nj, e);
             if (!aj) goto out;
         } else {
             dr = doc_open(f->path, &dopt, e);
@@ -106,8 +275,8 @@ static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
         n->files++;
         for (;;) {
             blalm_doc d;
-            cJSON *obj = NULL, *meta = NULL;
-            int got = aj ? attrj_next(aj, &d, &obj, e) : doc_next(dr, &d, e);
+            cJSON *meta = NULL;
+            int got = aj ? attrj_next(aj, &d, objs, e) : doc_next(dr, &d, e);
             if (got < 0) {
                 doc_close(dr);
                 attrj_close(aj);
@@ -118,12 +287,12 @@ static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
             if (o->progress) o->progress(o->progress_ctx, n->docs);
             const cJSON *v;
             if (L->set) {
-                const cJSON *sel = cJSON_GetObjectItemCaseSensitive(obj, "selected");
+                const cJSON *sel = cJSON_GetObjectItemCaseSensitive(objs[0], "selected");
                 if (cJSON_IsFalse(sel)) {   /* not in the labelled sample */
                     n->unlabelled++;
                     continue;
                 }
-                v = cJSON_GetObjectItemCaseSensitive(obj, L->key);
+                v = cJSON_GetObjectItemCaseSensitive(objs[0], L->key);
             } else {
                 meta = cJSON_ParseWithLength(d.metadata, d.metadata_len);
                 v = cJSON_GetObjectItemCaseSensitive(meta, L->field);
@@ -162,7 +331,7 @@ static int walk_labelled(const distill_work_opts *o, labelled_fn fn, void *ctx,
             if (b == 0) { n->dup_text++; continue; }
             n->labelled++;
             n->hist[distill_int_score(label)]++;
-            if (fn(ctx, &d, label, f, e) < 0) {
+            if (fn(ctx, &d, label, f, objs + f0, e) < 0) {
                 doc_close(dr);
                 attrj_close(aj);
                 goto out;
@@ -183,12 +352,17 @@ typedef struct collect_ctx {
     const distill_features *f;
     distill_examples *ex;
     distill_counts c;
+    feat_sets *fs;
 } collect_ctx;
 
-static int collect_one(void *vctx, const blalm_doc *d, double label, const doc_file *f, blalm_err *e)
+static int collect_one(void *vctx, const blalm_doc *d, double label, const doc_file *f,
+                       cJSON *const *fobjs, blalm_err *e)
 {
     (void)f;
     collect_ctx *c = vctx;
+    if (c->fs->nsets && c->ex->n == 0 && c->fs->n == 0 && feat_names_from(c->fs, fobjs, c->ex, e) < 0)
+        return -1;
+    if (c->fs->n && feat_values(c->fs, fobjs, &c->c, e) < 0) return -1;
     if (distill_count_text(c->f, d->text, d->text_len, &c->c, e) < 0) return -1;
     return distill_examples_add(c->ex, &c->c, label, distill_text_hash(d->text, d->text_len), e);
 }
@@ -197,8 +371,10 @@ int distill_collect(const distill_work_opts *o, const distill_features *f, disti
                     distill_work_counts *n, blalm_err *e)
 {
     memset(n, 0, sizeof *n);
-    collect_ctx c = {f, ex, {0}};
-    int rc = walk_labelled(o, collect_one, &c, n, e);
+    feat_sets fs;
+    if (feat_sets_for_train(o, &fs, e) < 0) return -1;
+    collect_ctx c = {f, ex, {0}, &fs};
+    int rc = walk_labelled(o, &fs, collect_one, &c, n, e);
     distill_counts_free(&c.c);
     if (rc == 0 && ex->n == 0) {
         char lname[256];
@@ -234,8 +410,8 @@ static void score_unit(const char *rel, char *out, size_t cap)
 }
 
 /* One document file into edu_local; *skipped = 1 when its marker says done. */
-static int score_file(const distill_work_opts *o, const distill_model *m, const doc_file *f,
-                      const doc_identity *model_id, distill_counts *c, sbuf *line,
+static int score_file(const distill_work_opts *o, const distill_model *m, const feat_sets *fs,
+                      const doc_file *f, const doc_identity *model_id, distill_counts *c, sbuf *line,
                       distill_work_counts *n, int *skipped, blalm_err *e)
 {
     const work_dirs *w = o->dirs;
@@ -252,6 +428,15 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     if (markers) {
         key = score_key(f->rel, &ident, model_id, name, e);
         if (!key) return -1;
+        /* the attribute files the features come from: re-tagged, scored again */
+        for (int j = 0; j < fs->nsets; j++) {
+            char ap[8192], label[256];
+            doc_identity aid;
+            attr_path_for(w, fs->sets[j], f->rel, ap, sizeof ap);
+            if (doc_identity_of(ap, &aid, e) < 0) goto fail;
+            snprintf(label, sizeof label, "attributes/%s", fs->sets[j]);
+            marker_key_identity(key, label, aid.size, aid.mtime_ns, aid.xxh3);
+        }
         int st = o->force ? MARKER_ABSENT : marker_check(w->state, "distill_score", unit, key, NULL, 0, e);
         if (st < 0) goto fail;
         if (st == MARKER_DONE && attr_record_current(out, &ident, config)) {
@@ -266,18 +451,37 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     memset(&dopt, 0, sizeof dopt);
     dopt.default_source = f->source;
     dopt.id_stem = f->id_stem;
-    doc_reader *dr = doc_open(f->path, &dopt, e);
-    if (!dr) goto fail;
+    doc_reader *dr = NULL;
+    attr_join *aj = NULL;
+    cJSON *objs[MAX_FEAT_SETS];
+    if (fs->nsets) {
+        char apath[MAX_FEAT_SETS][8192];
+        const char *paths[MAX_FEAT_SETS];
+        for (int j = 0; j < fs->nsets; j++) {
+            attr_path_for(w, fs->sets[j], f->rel, apath[j], sizeof apath[j]);
+            paths[j] = apath[j];
+        }
+        aj = attrj_open(f->path, &dopt, paths, fs->sets, fs->nsets, e);
+        if (!aj) goto fail;
+    } else {
+        dr = doc_open(f->path, &dopt, e);
+        if (!dr) goto fail;
+    }
     remove_stale_temps(out);
     attr_writer *aw = attrw_open(out, "edu_local", e);
     if (!aw) {
         doc_close(dr);
+        attrj_close(aj);
         goto fail;
     }
     int got;
     uint64_t docs0 = n->docs;
     blalm_doc d;
-    while ((got = doc_next(dr, &d, e)) == 1) {
+    while ((got = aj ? attrj_next(aj, &d, objs, e) : doc_next(dr, &d, e)) == 1) {
+        if (fs->n && feat_values(fs, objs, c, e) < 0) {
+            got = -1;
+            break;
+        }
         if (distill_count_text(distill_model_features(m), d.text, d.text_len, c, e) < 0) {
             got = -1;
             break;
@@ -302,6 +506,7 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
         if (o->progress) o->progress(o->progress_ctx, n->docs);
     }
     doc_close(dr);
+    attrj_close(aj);
     if (got < 0) {
         attrw_abort(aw);
         goto fail;
@@ -338,13 +543,19 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
         return err_set(e, "%s: no document files (expected .parquet, .jsonl, .jsonl.gz or .jsonl.zst)",
                        o->dirs->docs);
     }
+    feat_sets fs;
+    if (feat_sets_for_model(m, &fs, e) < 0 || feat_sets_check(o, &fs, files, nfiles, e) < 0) {
+        feat_sets_free(&fs);
+        docs_walk_free(files, nfiles);
+        return -1;
+    }
     distill_counts c = {0};
     sbuf line;
     sb_init(&line);
     int rc = 0;
     for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
         int skipped = 0;
-        rc = score_file(o, m, &files[fi], o->model_path ? &model_id : NULL, &c, &line, n, &skipped, e);
+        rc = score_file(o, m, &fs, &files[fi], o->model_path ? &model_id : NULL, &c, &line, n, &skipped, e);
         if (rc == 0) {
             if (skipped) n->skipped++;
             else n->files++;
@@ -352,6 +563,7 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     }
     sb_free(&line);
     distill_counts_free(&c);
+    feat_sets_free(&fs);
     docs_walk_free(files, nfiles);
     return rc;
 }
@@ -364,12 +576,15 @@ typedef struct eval_ctx {
     double *label, *score;
     size_t n, cap;
     distill_work_counts *counts;
+    const feat_sets *fs;
 } eval_ctx;
 
-static int eval_one(void *vctx, const blalm_doc *d, double label, const doc_file *f, blalm_err *e)
+static int eval_one(void *vctx, const blalm_doc *d, double label, const doc_file *f,
+                    cJSON *const *fobjs, blalm_err *e)
 {
     (void)f;
     eval_ctx *c = vctx;
+    if (c->fs->n && feat_values(c->fs, fobjs, &c->c, e) < 0) return -1;
     if (distill_model_saw(c->m, distill_text_hash(d->text, d->text_len))) {
         c->counts->seen++;
         return 0;
@@ -395,8 +610,14 @@ int distill_eval_work(const distill_work_opts *o, const distill_model *m, distil
                       distill_work_counts *n, blalm_err *e)
 {
     memset(n, 0, sizeof *n);
-    eval_ctx c = {m, {0}, NULL, NULL, 0, 0, n};
-    int rc = walk_labelled(o, eval_one, &c, n, e);
+    feat_sets fs;
+    if (feat_sets_for_model(m, &fs, e) < 0) {
+        feat_sets_free(&fs);
+        return -1;
+    }
+    eval_ctx c = {m, {0}, NULL, NULL, 0, 0, n, &fs};
+    int rc = walk_labelled(o, &fs, eval_one, &c, n, e);
+    feat_sets_free(&fs);
     if (rc == 0 && c.n == 0) {
         char lname[256];
         rc = err_set(e, "%s: no labelled documents the model has not seen (%llu labelled, %llu of "

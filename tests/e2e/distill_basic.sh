@@ -227,8 +227,8 @@ expect_fail distill_bad_tiny_model "tiny.bin: truncated or corrupt model header"
 echo '{"not": "a model"}' >"$TMP/text.bin"
 expect_fail distill_bad_not_model "text.bin: not a blalm distill model" \
     "$BLALM" distill score --work "$E" --model "$TMP/text.bin"
-# another feature configuration (feature version 2, valid checksum)
-"$PY" - "$M" "$TMP/otherfeat.bin" <<'PY'
+# another feature configuration (feature version 9, valid checksum)
+cat >"$TMP/patch.py" <<'PY'
 import struct, sys
 P1, P2, P3, P4, P5 = 11400714785074694791, 14029467366897019727, 1609587929392839161, 9650029242287828579, 2870177450012600261
 M64 = (1 << 64) - 1
@@ -257,12 +257,68 @@ def xxh64(b, seed=0):
     return h
 b = bytearray(open(sys.argv[1], 'rb').read())
 assert struct.unpack_from('<Q', b, len(b) - 8)[0] == xxh64(bytes(b[:-8])), "xxh64 twin disagrees"
-struct.pack_into('<I', b, 16, 2)
+off, val = int(sys.argv[3]), int(sys.argv[4])
+struct.pack_into('<I', b, off, val)
 struct.pack_into('<Q', b, len(b) - 8, xxh64(bytes(b[:-8])))
 open(sys.argv[2], 'wb').write(b)
 PY
+"$PY" "$TMP/patch.py" "$M" "$TMP/otherfeat.bin" 16 9
 expect_fail distill_bad_other_features "otherfeat.bin: offset 16: the model was trained with another feature configuration" \
     "$BLALM" distill score --work "$E" --model "$TMP/otherfeat.bin"
+"$PY" "$TMP/patch.py" "$M" "$TMP/v1.bin" 8 1
+expect_fail distill_bad_old_version "v1.bin: offset 8: model file version 1, this build reads version 2" \
+    "$BLALM" distill score --work "$E" --model "$TMP/v1.bin"
+
+# ---- attribute features: the sets of `blalm tag`, joined when the work dir has them ----
+A=$TMP/attrfeat
+mkdir -p "$A/w" "$A/e" "$A/e2"
+cp -r "$W/docs" "$A/w/"; cp -r "$E/docs" "$A/e/"; cp -r "$E/docs" "$A/e2/"
+"$BLALM" tag --work "$A/w" --quiet && "$BLALM" tag --work "$A/e" --quiet
+if "$BLALM" distill train --work "$A/w" --label-field score --out "$A/m.bin" --json >"$A/t.json" 2>"$TMP/err"; then
+    pass distill_attr_train_runs
+else
+    fail distill_attr_train_runs "$(cat "$TMP/err")"
+fi
+check distill_attr_in_model "$PY" -c "
+import struct; b = open('$A/m.bin','rb').read()
+n_attr, = struct.unpack_from('<I', b, 132); w, = struct.unpack_from('<d', b, 136)
+assert n_attr > 40 and w == 0.1, (n_attr, w)
+for name in (b'readability.flesch_reading_ease', b'gopher_quality.stop_words', b'gopher_repetition.dup_line_frac',
+             b'c4.lines_kept_frac', b'fineweb.line_punct_ratio'):
+    assert name in b, name"
+"$BLALM" distill train --work "$A/w" --label-field score --out "$A/m2.bin" -q
+check distill_attr_deterministic cmp "$A/m.bin" "$A/m2.bin"
+"$BLALM" distill train --work "$A/w" --label-field score --out "$A/m0.bin" --attr-features none -q
+check distill_attr_none "$PY" -c "
+import struct; b = open('$A/m0.bin','rb').read(); assert struct.unpack_from('<I', b, 132) == (0,)"
+check distill_attr_score "$BLALM" distill score --work "$A/e" --model "$A/m.bin" -q
+check distill_attr_marker_keys "$PY" -c "
+import json; mk = json.load(open('$A/e/state/distill_score/edu_local/src/held.done'))
+names = [i['name'] for i in mk['inputs']]
+assert names == ['src/held.jsonl', 'model'] + ['attributes/' + s for s in
+    ('readability', 'gopher_quality', 'gopher_repetition', 'c4', 'fineweb')], names"
+"$BLALM" distill score --work "$A/e" --model "$A/m.bin" 2>"$TMP/err"
+check distill_attr_marker_skips grep -q "1 files done before, skipped" "$TMP/err"
+check distill_attr_eval "$BLALM" distill eval --work "$A/e" --model "$A/m.bin" --label-field score --json
+expect_fail distill_bad_attr_sets_missing "uses attribute features of the sets readability, gopher_quality, gopher_repetition, c4, fineweb" \
+    "$BLALM" distill score --work "$A/e2" --model "$A/m.bin"
+expect_fail distill_bad_attr_sets_missing_eval "attribute set 'readability'" \
+    "$BLALM" distill eval --work "$A/e2" --model "$A/m.bin" --label-field score
+expect_fail distill_bad_attr_all_missing "give --attr-features none to train without them" \
+    "$BLALM" distill train --work "$B/single" --label-field score --out "$TMP/x.bin" --attr-features all
+# character n-grams: a second hashed block, kept in the feature configuration
+"$BLALM" distill train --work "$W" --label-field score --out "$A/mc.bin" --char-ngrams 3-5 --model-type ridge -q
+check distill_chars_in_model "$PY" -c "
+import struct; b = open('$A/mc.bin','rb').read()
+assert struct.unpack_from('<II', b, 124) == (3, 5)"
+if "$BLALM" distill eval --work "$E" --model "$A/mc.bin" --label-field score --json >"$A/ec.json" 2>"$TMP/err"; then
+    check distill_chars_eval "$PY" -c "
+import json; r = json.load(open('$A/ec.json')); assert r['documents'] == 120 and r['at3']['f1'] > 0.9, r"
+else
+    fail distill_chars_eval "$(cat "$TMP/err")"
+fi
+expect_fail distill_usage_char_ngrams "char-ngrams wants A-B" \
+    "$BLALM" distill train --work "$W" --label-field score --out "$TMP/x.bin" --char-ngrams 5-3
 check distill_bad_no_partial_attrs test ! -e "$E/attributes/edu_local/src/.held.jsonl.zst.tmp"
 expect_fail distill_usage_subcommand "unknown subcommand" "$BLALM" distill fit --work "$W"
 expect_fail distill_usage_labels "give one of --labels" "$BLALM" distill train --work "$W" --out "$TMP/x.bin"

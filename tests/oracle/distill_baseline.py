@@ -8,7 +8,8 @@ decision threshold tuned by cross-validation.
   distill_baseline.py run OUTDIR K
       for each outer fold: IDF and ridge (alpha 1, intercept) fitted on its train
       part, the threshold tuned by an inner K-fold CV on that part, predictions
-      on its test part; prints {"f1_at3": pooled binary F1 at label >= 3, ...}
+      on its test part; prints {"f1_at3": pooled binary F1 at label >= 3, ...,
+      "pred": [[0/1 per test document, in the test file's order] per fold]}
 
 Hashing: crc32 of the lowercased token (regex [a-z0-9\\x80-\\xff]{2,} over
 UTF-8 bytes) and of "a b" for bigrams, modulo 2^18; TF 1 + ln(tf); IDF
@@ -130,6 +131,7 @@ def best_threshold(p, y):
 
 def run(out, k):
     tp = fp = fn = 0
+    preds = []
     for f in range(k):
         train = read_jsonl(f"{out}/fold{f}/train/docs/s/x.jsonl")
         test = read_jsonl(f"{out}/fold{f}/test/docs/s/x.jsonl")
@@ -155,10 +157,11 @@ def run(out, k):
         t = best_threshold(oof, y[:ntr])
         p = ridge_predict(K, y, np.arange(ntr), np.arange(ntr, n))
         pred, true = p >= t, y[ntr:] >= 2.5
+        preds.append([int(x) for x in pred])
         tp += int(np.sum(pred & true))
         fp += int(np.sum(pred & ~true))
         fn += int(np.sum(~pred & true))
-    print(json.dumps({"f1_at3": 2 * tp / (2 * tp + fp + fn), "tp": tp, "fp": fp, "fn": fn}))
+    print(json.dumps({"f1_at3": 2 * tp / (2 * tp + fp + fn), "tp": tp, "fp": fp, "fn": fn, "pred": preds}))
 
 
 if __name__ == "__main__":

@@ -60,6 +60,41 @@ TEST(counts_words_and_bigrams)
     distill_counts_free(&d);
 }
 
+TEST(counts_char_ngrams)
+{
+    distill_features f;
+    distill_features_default(&f);
+    f.hash_bits = 16;
+    f.char_min = 2;
+    f.char_max = 3;
+    distill_counts c = {0}, d = {0};
+    blalm_err e;
+    const uint32_t base = 1u << 16;
+    CHECK_EQ_INT(distill_hashed_dim(&f), 2 * base);
+    /* "ab c": the word "ab" ("c" is below min_token); bytes a b ' ' c:
+     * 2-grams ab, "b ", " c"; 3-grams "ab ", "b c" */
+    const char *t = "ab c";
+    CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
+    float words = 0, chars = 0;
+    for (size_t i = 0; i < c.n; i++) *(c.idx[i] < base ? &words : &chars) += c.cnt[i];
+    CHECK_EQ_INT((long long)words, 1);
+    CHECK_EQ_INT((long long)chars, 5);
+    for (size_t i = 1; i < c.n; i++) CHECK(c.idx[i - 1] < c.idx[i]);
+    /* case and whitespace runs do not matter */
+    const char *u = "AB \t\n C";
+    CHECK(distill_count_text(&f, u, strlen(u), &d, &e) == 0);
+    CHECK(d.n == c.n && !memcmp(d.idx, c.idx, c.n * 4) && !memcmp(d.cnt, c.cnt, c.n * 4));
+    /* a repeated n-gram is counted */
+    const char *r = "xxxx";   /* word xxxx; 2-gram xx x3, 3-gram xxx x2 */
+    CHECK(distill_count_text(&f, r, strlen(r), &c, &e) == 0);
+    CHECK_EQ_INT(c.n, 3);
+    f.char_min = 4;
+    CHECK(distill_features_check(&f, &e) < 0);
+    CHECK_CONTAINS(e.msg, "character n-grams 4..3");
+    distill_counts_free(&c);
+    distill_counts_free(&d);
+}
+
 TEST(features_check_refuses_unknown)
 {
     distill_features f;
@@ -266,6 +301,93 @@ TEST(primal_ridge_equals_dual)
     distill_examples_free(&ex);
 }
 
+/* Attribute features: an attribute that carries the label is learnt, the
+ * model keeps the names and the standardisation, round-trips, and scores a
+ * missing value as the mean; the primal gives the same model as the dual. */
+TEST(attribute_features)
+{
+    distill_features f;
+    distill_features_default(&f);
+    f.hash_bits = 12;
+    f.attr_weight = 0.5;
+    distill_examples ex = {0};
+    ex.n_attr = 2;
+    ex.attr_names = calloc(2, sizeof *ex.attr_names);
+    ex.attr_names[0] = strdup("readability.words");
+    ex.attr_names[1] = strdup("fineweb.list_ratio");
+    distill_counts c = {0};
+    blalm_err e = {{0}};
+    uint64_t s = 99;
+    c.attr = calloc(2, sizeof *c.attr);
+    c.n_attr = c.cap_attr = 2;
+    for (int i = 0; i < 180; i++) {
+        int label = i % 6;
+        char text[512];
+        size_t len = 0;
+        for (int w = 0; w < 30; w++) {   /* words that say nothing about the label */
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            len += (size_t)snprintf(text + len, sizeof text - len, "z%u ", (unsigned)(s >> 33) % 50);
+        }
+        len += (size_t)snprintf(text + len, sizeof text - len, "doc%d", i);
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        c.attr[0] = 40.0 * exp(label + 0.3 * ((double)(s >> 40) / (1 << 24) - 0.5));   /* counts: log */
+        c.attr[1] = i % 7 == 0 ? NAN : 0.1;
+        if (distill_count_text(&f, text, len, &c, &e) < 0 ||
+            distill_examples_add(&ex, &c, label, distill_text_hash(text, len), &e) < 0)
+            abort();
+    }
+    distill_train_opts o;
+    memset(&o, 0, sizeof o);
+    o.feat = f;
+    o.folds = 3;
+    o.kind = DISTILL_RIDGE;
+    distill_train_report rep;
+    distill_model *m = distill_train(&ex, &o, &rep, &e);
+    CHECK_MSG(m != NULL, "%s", e.msg);
+    CHECK_MSG(rep.cand[rep.best].f1_at3 > 0.95, "cv f1 %g", rep.cand[rep.best].f1_at3);
+    CHECK_EQ_INT(distill_model_n_attrs(m), 2);
+    CHECK_EQ_STR(distill_model_attr_name(m, 0), "readability.words");
+    CHECK_EQ_STR(distill_model_attr_name(m, 1), "fineweb.list_ratio");
+    char dir[] = "/tmp/blalm-distill-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p1[256];
+    snprintf(p1, sizeof p1, "%s/a.bin", dir);
+    CHECK(distill_model_save(m, p1, &e) == 0);
+    distill_model *l = distill_model_load(p1, &e);
+    CHECK_MSG(l != NULL, "%s", e.msg);
+    CHECK_EQ_STR(distill_model_attr_name(l, 1), "fineweb.list_ratio");
+    const char *t = "z1 z2 z3 new";
+    CHECK(distill_count_text(&f, t, strlen(t), &c, &e) == 0);
+    c.attr[1] = 0.1;
+    c.attr[0] = 40.0 * exp(5.0);
+    double hi = distill_predict(l, &c);
+    CHECK(hi == distill_predict(m, &c));
+    c.attr[0] = 40.0;
+    double lo = distill_predict(l, &c);
+    CHECK_MSG(hi > 3.5 && lo < 1.5, "attribute not learnt: %g %g", lo, hi);
+    c.attr[0] = NAN;   /* missing: the training mean, in between */
+    double mid = distill_predict(l, &c);
+    CHECK_MSG(mid > lo && mid < hi, "missing value: %g", mid);
+    /* the primal (beyond max_dual) learns the same model */
+    static const double lam[] = {0.3};
+    o.lambdas = lam;
+    o.n_lambdas = 1;
+    distill_model *d = distill_train(&ex, &o, &rep, &e);
+    o.max_dual = 50;
+    distill_model *p = distill_train(&ex, &o, &rep, &e);
+    CHECK_MSG(d && p, "%s", e.msg);
+    c.attr[0] = 40.0 * exp(3.0);
+    CHECK_NEAR(distill_predict(d, &c), distill_predict(p, &c), 1e-4);
+    distill_counts_free(&c);
+    unlink(p1);
+    rmdir(dir);
+    distill_model_free(d);
+    distill_model_free(p);
+    distill_model_free(l);
+    distill_model_free(m);
+    distill_examples_free(&ex);
+}
+
 TEST(train_refuses_single_class_and_too_few)
 {
     distill_features f;
@@ -292,11 +414,13 @@ int main(void)
 {
     RUN(int_score_rounds_half_up_and_clips);
     RUN(counts_words_and_bigrams);
+    RUN(counts_char_ngrams);
     RUN(features_check_refuses_unknown);
     RUN(spearman_with_ties);
     RUN(metrics_by_hand);
     RUN(train_save_load_predict);
     RUN(primal_ridge_equals_dual);
+    RUN(attribute_features);
     RUN(train_refuses_single_class_and_too_few);
     return test_summary();
 }
