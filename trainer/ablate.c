@@ -176,6 +176,22 @@ static int read_log(const char *run, cJSON *row, blalm_err *e)
     return 0;
 }
 
+/* train_opts.before_steps: the run's evaluation items must fit its
+ * context, checked with the run's tokenizer before any training step
+ * rather than found by the evaluation after it. */
+static int check_eval_fits(void *arg, const char *tokenizer, const model_config *cfg, blalm_err *e)
+{
+    const ablate_opts *o = arg;
+    if (!o->eval_data) return 0;
+    eval_opts eo = {0};
+    eo.data = o->eval_data;
+    eo.tasks = o->eval_tasks;
+    eo.fast = !o->eval_full;
+    if (eval_check_context(&eo, tokenizer, cfg->context, e) < 0)
+        return err_prefix(e, "not training: the evaluation (--eval-tasks) cannot run on this model");
+    return 0;
+}
+
 /* One run: train (or resume), evaluate, write RUN/ablate.json. */
 static int one_run(const ablate_opts *o, const char *variant, const char *opt, int seed, const char *run,
                    const char *tokenizer, blalm_err *e)
@@ -202,6 +218,8 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
     to.optimizer = !strcmp(opt, "muon") ? OPT_MUON : OPT_ADAMW;
     to.threads = o->threads > 0 ? o->threads : 1;
     to.resume = file_exists(ck);
+    to.before_steps = check_eval_fits;
+    to.before_arg = (void *)o;
     train_summary ts;
     double t0 = now_seconds();
     if (train_run(&to, &ts, e) < 0) return err_prefix(e, "%s", run);

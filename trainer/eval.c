@@ -4,8 +4,8 @@
  * candidate is one token sequence ("job") with the index k of its first
  * scored token. All jobs of a task are scored together: sorted by length,
  * identical sequences merged, equal-length sequences stacked into one
- * forward [B, n] (no padding), and lp[t] = log softmax(logits[t-1])[ids[t]]
- * summed over t in [k, n). Then the task's aggregation runs on the scores. */
+ * forward [B, n - 1] of their tokens[:-1] (no padding), and
+ * lp[t] = log softmax(logits[t-1])[ids[t]] summed over t in [k, n). Then the task's aggregation runs on the scores. */
 #include "trainer/eval.h"
 
 #include <dirent.h>
@@ -63,6 +63,132 @@ static inline float exp_nonpos(float x)
                      r * (1.0f / 720 + r * (1.0f / 5040)))))));
     union { uint32_t u; float f; } s = {.u = (uint32_t)(n + 127) << 23};
     return p * s.f;
+}
+
+/* The head's inner loops: max and sum of exps over a tile of logits. The
+ * baseline x86-64 build (SSE2) leaves the exp loop scalar (the clamp is a
+ * branch to GCC without -ffast-math), and the fold of a 16,384-logit row was
+ * a fifth of eval's time, so x86-64 CPUs with AVX2 (checked at run time) get
+ * it 8 wide: the same operations as exp_nonpos, in the same order (no FMA),
+ * only the partial sums' order differs. */
+static float tile_max_scalar(const float *x, int n)
+{
+    float mx = x[0];
+    for (int v = 1; v < n; v++) mx = x[v] > mx ? x[v] : mx;
+    return mx;
+}
+
+/* sum of exp(x - mx) over x[0..n), float partial sums of 256 added in double */
+static double tile_expsum_scalar(const float *x, int n, float mx)
+{
+    double sum = 0;
+    for (int v0 = 0; v0 < n; v0 += 256) {
+        int v1 = v0 + 256 < n ? v0 + 256 : n;
+        float part = 0.0f;
+        for (int v = v0; v < v1; v++) part += exp_nonpos(x[v] - mx);
+        sum += part;
+    }
+    return sum;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define EVAL_AVX2 1
+
+__attribute__((target("avx2"))) static float tile_max_avx2(const float *x, int n)
+{
+    if (n < 8) return tile_max_scalar(x, n);
+    __m256 m = _mm256_loadu_ps(x);
+    int v = 8;
+    for (; v + 8 <= n; v += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + v));
+    float l[8];
+    _mm256_storeu_ps(l, m);
+    float mx = l[0];
+    for (int i = 1; i < 8; i++) mx = l[i] > mx ? l[i] : mx;
+    for (; v < n; v++) mx = x[v] > mx ? x[v] : mx;
+    return mx;
+}
+
+__attribute__((target("avx2"))) static double tile_expsum_avx2(const float *x, int n, float mx)
+{
+    const __m256 m = _mm256_set1_ps(mx), lo = _mm256_set1_ps(-87.0f), l2e = _mm256_set1_ps(1.44269504088896341f),
+                 half = _mm256_set1_ps(0.5f), ln2a = _mm256_set1_ps(0.693145751953125f),
+                 ln2b = _mm256_set1_ps(1.42860682030941723e-6f), one = _mm256_set1_ps(1.0f);
+    const __m256 c[6] = {_mm256_set1_ps(1.0f / 720), _mm256_set1_ps(1.0f / 120), _mm256_set1_ps(1.0f / 24),
+                         _mm256_set1_ps(1.0f / 6), _mm256_set1_ps(0.5f), _mm256_set1_ps(1.0f)};
+    const __m256i bias = _mm256_set1_epi32(127);
+    double sum = 0;
+    for (int v0 = 0; v0 < n; v0 += 256) {
+        int v1 = v0 + 256 < n ? v0 + 256 : n, v = v0;
+        __m256 acc = _mm256_setzero_ps();
+        for (; v + 8 <= v1; v += 8) {
+            /* max(lo, x): x itself when it is NaN, as the scalar clamp */
+            __m256 xv = _mm256_max_ps(lo, _mm256_sub_ps(_mm256_loadu_ps(x + v), m));
+            __m256i ni = _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_mul_ps(xv, l2e), half));
+            __m256 fn = _mm256_cvtepi32_ps(ni);
+            __m256 r = _mm256_sub_ps(_mm256_sub_ps(xv, _mm256_mul_ps(fn, ln2a)), _mm256_mul_ps(fn, ln2b));
+            __m256 p = _mm256_set1_ps(1.0f / 5040);
+            for (int i = 0; i < 6; i++) p = _mm256_add_ps(c[i], _mm256_mul_ps(r, p));
+            p = _mm256_add_ps(one, _mm256_mul_ps(r, p));
+            __m256 sc = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(ni, bias), 23));
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(p, sc));
+        }
+        float l[8], part = 0.0f;
+        _mm256_storeu_ps(l, acc);
+        for (int i = 0; i < 8; i++) part += l[i];
+        for (; v < v1; v++) part += exp_nonpos(x[v] - mx);
+        sum += part;
+    }
+    return sum;
+}
+#endif
+
+static int use_avx2(void)
+{
+#ifdef EVAL_AVX2
+    static int have = -1;
+    int h;
+#pragma omp atomic read
+    h = have;
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx2") ? 1 : 0;
+#pragma omp atomic write
+        have = h;
+    }
+    return h;
+#else
+    return 0;
+#endif
+}
+
+static float tile_max(const float *x, int n)
+{
+#ifdef EVAL_AVX2
+    if (use_avx2()) return tile_max_avx2(x, n);
+#endif
+    return tile_max_scalar(x, n);
+}
+
+static double tile_expsum(const float *x, int n, float mx)
+{
+#ifdef EVAL_AVX2
+    if (use_avx2()) return tile_expsum_avx2(x, n, mx);
+#endif
+    return tile_expsum_scalar(x, n, mx);
+}
+
+void eval_lse_fold(const float *x, int n, float *mx, double *sum)
+{
+    if (n <= 0) return;
+    float m = tile_max(x, n);
+    if (*sum == 0.0) {
+        *mx = m;
+    } else if (m > *mx) { /* rescale what is there to the new maximum */
+        *sum *= exp((double)*mx - (double)m);
+        *mx = m;
+    }
+    *sum += tile_expsum(x, n, *mx);
 }
 
 double eval_log_softmax_at(const float *row, int V, int t)
@@ -268,14 +394,22 @@ typedef struct batch {
     int u0, u1, n;
 } batch;
 
-/* Rows of the head computed together: [HEAD_ROWS, vocab] stays in cache. */
-#define HEAD_ROWS 64
+/* The head for the gathered rows: logits [HEAD_ROWS, HEAD_COLS] at a time
+ * (2 MB, in cache), folded into each row's running log-sum-exp. Many rows
+ * per GEMM, since each GEMM packs the head's columns it spans (the whole
+ * 16 MB head per row block): 64 rows of the full vocabulary per GEMM were
+ * ~20% slower than this. */
+#define HEAD_ROWS 512
+#define HEAD_COLS 1024
 
 typedef struct worker {
-    int32_t *tok;
+    int32_t *tok, *in; /* [B, n] the batch; [B, n - 1] the model's inputs */
     double *lp;         /* [B, n]: lp[b*n + t] = log p(token t of b | tokens before) */
-    float *hid, *lg;    /* [HEAD_ROWS, dim], [HEAD_ROWS, vocab] */
+    float *hid, *lg;    /* [HEAD_ROWS, dim], [HEAD_ROWS, HEAD_COLS] */
     int *row;           /* [HEAD_ROWS]: where each gathered row's log-prob goes */
+    int32_t *target;    /* [HEAD_ROWS]: the token each gathered row predicts */
+    float *mx, *tl;     /* [HEAD_ROWS]: running maximum, the target's logit */
+    double *sum;        /* [HEAD_ROWS]: running sum of exp(logit - mx) */
     size_t tok_cap, lp_cap;
     blalm_err err;
     int failed;
@@ -283,20 +417,32 @@ typedef struct worker {
 
 static void worker_free(worker *w)
 {
-    free(w->tok), free(w->lp), free(w->hid), free(w->lg), free(w->row);
+    free(w->tok), free(w->in), free(w->lp), free(w->hid), free(w->lg), free(w->row), free(w->target);
+    free(w->mx), free(w->tl), free(w->sum);
 }
 
-/* log-probs of the gathered rows: logits = hid head^T (soft-capped as the
- * model does), then the log-softmax at each row's target */
-static void head_rows(const model_config *c, const float *head, worker *w, int R, const int32_t *target)
+/* log-probs of the R gathered rows: logits = hid head^T (soft-capped as the
+ * model does), a tile of columns at a time, then the log-softmax at each
+ * row's target */
+static void head_rows(const model_config *c, const float *head, worker *w, int R)
 {
     int V = c->vocab_size, D = c->dim;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, V, D, 1.0f, w->hid, D, head, D, 0.0f, w->lg, V);
-    if (c->logit_soft_cap > 0) {
-        float cap = (float)c->logit_soft_cap;
-        for (size_t x = 0; x < (size_t)R * V; x++) w->lg[x] = cap * tanhf(w->lg[x] / cap);
+    for (int r = 0; r < R; r++) w->sum[r] = 0.0;
+    for (int v0 = 0; v0 < V; v0 += HEAD_COLS) {
+        int nv = V - v0 < HEAD_COLS ? V - v0 : HEAD_COLS;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, nv, D, 1.0f, w->hid, D,
+                    head + (size_t)v0 * D, D, 0.0f, w->lg, nv);
+        if (c->logit_soft_cap > 0) {
+            float cap = (float)c->logit_soft_cap;
+            for (size_t x = 0; x < (size_t)R * nv; x++) w->lg[x] = cap * tanhf(w->lg[x] / cap);
+        }
+        for (int r = 0; r < R; r++) {
+            const float *x = w->lg + (size_t)r * nv;
+            eval_lse_fold(x, nv, &w->mx[r], &w->sum[r]);
+            if (w->target[r] >= v0 && w->target[r] < v0 + nv) w->tl[r] = x[w->target[r] - v0];
+        }
     }
-    for (int r = 0; r < R; r++) w->lp[w->row[r]] = eval_log_softmax_at(w->lg + (size_t)r * V, V, target[r]);
+    for (int r = 0; r < R; r++) w->lp[w->row[r]] = (double)w->tl[r] - (double)w->mx[r] - log(w->sum[r]);
 }
 
 static int score_batch(model *m, jobset *J, const int *order, const int *ustart, const batch *bt,
@@ -306,49 +452,62 @@ static int score_batch(model *m, jobset *J, const int *order, const int *ustart,
     int n = bt->n, B = bt->u1 - bt->u0, V = c->vocab_size, D = c->dim;
     size_t N = (size_t)B * n;
     if (N > w->tok_cap) {
-        free(w->tok), free(w->lp);
+        free(w->tok), free(w->in), free(w->lp);
         w->tok_cap = w->lp_cap = N;
         w->tok = malloc(N * sizeof *w->tok);
+        w->in = malloc(N * sizeof *w->in);
         w->lp = malloc(N * sizeof *w->lp);
-        if (!w->tok || !w->lp) return w->tok_cap = w->lp_cap = 0, err_set(e, "out of memory");
+        if (!w->tok || !w->in || !w->lp) return w->tok_cap = w->lp_cap = 0, err_set(e, "out of memory");
     }
     if (!full_logits && !w->hid) {
         w->hid = malloc((size_t)HEAD_ROWS * D * sizeof *w->hid);
-        w->lg = malloc((size_t)HEAD_ROWS * V * sizeof *w->lg);
+        w->lg = malloc((size_t)HEAD_ROWS * HEAD_COLS * sizeof *w->lg);
         w->row = malloc(HEAD_ROWS * sizeof *w->row);
-        if (!w->hid || !w->lg || !w->row) return err_set(e, "out of memory");
+        w->target = malloc(HEAD_ROWS * sizeof *w->target);
+        w->mx = malloc(HEAD_ROWS * sizeof *w->mx);
+        w->tl = malloc(HEAD_ROWS * sizeof *w->tl);
+        w->sum = malloc(HEAD_ROWS * sizeof *w->sum);
+        if (!w->hid || !w->lg || !w->row || !w->target || !w->mx || !w->tl || !w->sum)
+            return err_set(e, "out of memory");
     }
     for (int b = 0; b < B; b++)
         memcpy(w->tok + (size_t)b * n, J->ids + J->v[order[ustart[bt->u0 + b]]].off, (size_t)n * sizeof *w->tok);
-    if (full_logits) { /* the reference: every row's logits from the model [B*n, V] */
-        if (model_forward(m, w->tok, NULL, B, n, NULL, e) < 0) return -1;
+    /* The last token of a sequence predicts nothing, so the model runs on
+     * tokens[:-1], as the official pipeline's inputs: the state at position t
+     * depends only on tokens 0..t, so the rows are those of the whole
+     * sequence (up to the rounding of a GEMM of other shape), and 1/n of the
+     * blocks' work (a tenth on BLiMP) is not done. */
+    int ni = n - 1;
+    for (int b = 0; b < B; b++)
+        memcpy(w->in + (size_t)b * ni, w->tok + (size_t)b * n, (size_t)ni * sizeof *w->in);
+    if (full_logits) { /* the reference: every row's logits from the model [B*ni, V] */
+        if (model_forward(m, w->in, NULL, B, ni, NULL, e) < 0) return -1;
         const float *logits = model_logits(m);
         for (int b = 0; b < B; b++) {
             int k0 = n;
             for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
                 if (J->v[order[i]].k < k0) k0 = J->v[order[i]].k;
             for (int t = k0 < 1 ? 1 : k0; t < n; t++)
-                w->lp[(size_t)b * n + t] = eval_log_softmax_at(logits + ((size_t)b * n + t - 1) * V, V,
+                w->lp[(size_t)b * n + t] = eval_log_softmax_at(logits + ((size_t)b * ni + t - 1) * V, V,
                                                                 w->tok[(size_t)b * n + t]);
         }
     } else { /* only the rows that predict a scored token, HEAD_ROWS at a time */
-        if (model_forward_hidden(m, w->tok, B, n, e) < 0) return -1;
+        if (model_forward_hidden(m, w->in, B, ni, e) < 0) return -1;
         const float *hid = model_hidden(m), *head = model_head(m);
-        int32_t target[HEAD_ROWS];
         int R = 0;
         for (int b = 0; b < B; b++) {
             int k0 = n;
             for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++)
                 if (J->v[order[i]].k < k0) k0 = J->v[order[i]].k;
             for (int t = k0 < 1 ? 1 : k0; t < n; t++) {
-                size_t at = (size_t)b * n + t;
-                memcpy(w->hid + (size_t)R * D, hid + (at - 1) * D, (size_t)D * sizeof *hid);
+                size_t at = (size_t)b * n + t; /* predicted by input row b*ni + t-1 */
+                memcpy(w->hid + (size_t)R * D, hid + ((size_t)b * ni + t - 1) * D, (size_t)D * sizeof *hid);
                 w->row[R] = (int)at;
-                target[R++] = w->tok[at];
-                if (R == HEAD_ROWS) head_rows(c, head, w, R, target), R = 0;
+                w->target[R++] = w->tok[at];
+                if (R == HEAD_ROWS) head_rows(c, head, w, R), R = 0;
             }
         }
-        if (R) head_rows(c, head, w, R, target);
+        if (R) head_rows(c, head, w, R);
     }
     for (int b = 0; b < B; b++)
         for (int i = ustart[bt->u0 + b]; i < ustart[bt->u0 + b + 1]; i++) {
@@ -394,13 +553,13 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
         for (int i = ustart[u0]; i < ustart[u1]; i++)
             if (J->v[order[i]].k < n) need = 1;
         if (n >= 2 && need) {
-            if (n > c->context) {
-                err_set(e, "%s: a sequence of %d tokens is longer than the model's context (%d)",
-                        sc->task, n, c->context);
+            if (n - 1 > c->context) { /* its inputs are tokens[:-1] */
+                err_set(e, "%s: a sequence of %d tokens needs %d positions, more than the model's context (%d)",
+                        sc->task, n, n - 1, c->context);
                 goto out;
             }
             plan[nb++] = (batch){u0, u1, n};
-            sc->tokens += (uint64_t)(u1 - u0) * n;
+            sc->tokens += (uint64_t)(u1 - u0) * (uint64_t)(n - 1);
         } else {
             for (int i = ustart[u0]; i < ustart[u1]; i++) J->v[order[i]].score = 0.0;
         }
@@ -716,14 +875,29 @@ typedef struct ctx {
     const eval_opts *o;
     encoder *x;
     long dumped;
+    int context; /* eval_check_context: the model's context (0: no check); the
+                  * reader prefixes the item's file and line to the error */
 } ctx;
+
+/* A candidate of n tokens runs through the model as its n - 1 inputs
+ * (tokens[:-1]); more than the context is refused, naming the item. */
+static int check_len(const ctx *c, const task_state *t, const char *text, int n, blalm_err *e)
+{
+    if (!c->context || n - 1 <= c->context) return 0;
+    return err_set(e, "%s: a candidate of %d tokens (\"%.60s%s\") needs %d positions, more than "
+                   "the model's context (%d); the official pipeline does not truncate either: use a model "
+                   "with a context of at least %d or leave the task out",
+                   t->def->name, n, text, strlen(text) > 60 ? "..." : "", n - 1, c->context, n - 1);
+}
 
 /* Adds candidates texts[i] with completions starting at comp[i]. */
 static int add_cands(ctx *c, task_state *t, item *it, char **texts, const size_t *comp, int n,
                      blalm_err *e)
 {
-    for (int i = 0; i < n; i++)
-        if (add_candidate(c->x, &t->J, texts[i], comp[i], e) < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        int j = add_candidate(c->x, &t->J, texts[i], comp[i], e);
+        if (j < 0 || check_len(c, t, texts[i], t->J.v[j].n, e) < 0) return -1;
+    }
     it->ncand = n;
     if (c->o->dump && c->o->dump_every > 0 && t->nitems % c->o->dump_every == 0) {
         cJSON *d = cJSON_CreateObject(), *tx = cJSON_AddArrayToObject(d, "text"),
@@ -1387,6 +1561,61 @@ static void dump_reading(FILE *df, const task_state *t, int every)
 
 static int aoa_paths(const char *data, char json[4096], char csv[4096]);
 
+int eval_check_context(const eval_opts *o, const char *tokenizer, int context, blalm_err *e)
+{
+    if (!o->data) return 0;
+    if (check_task_list(o->tasks, e) < 0) return -1;
+    bpe_tokenizer *tok = bpe_load(tokenizer, e);
+    if (!tok) return -1;
+    encoder x = {0};
+    int rc = -1;
+    x.tok = tok;
+    x.first_token = o->score_first_token;
+    if (!(x.enc = bpe_encoder_new(tok, e))) goto out;
+    eval_opts lo = *o;
+    lo.dump = NULL; /* reading the items only */
+    for (int ti = 0; ti < NTASKS; ti++) {
+        const task_def *d = &TASKS[ti];
+        int explicit;
+        if (!task_wanted(o, d, &explicit)) continue;
+        const char *sub = o->fast ? d->dir_fast : d->dir_full;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
+        if (d->kind == K_ET && o->fast && !file_exists(dir)) {
+            sub = d->dir_full;
+            snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
+        }
+        if (!file_exists(dir)) {
+            if (explicit) {
+                err_set(e, "%s: no data for task %s (expected the official layout)", dir, d->name);
+                goto out;
+            }
+            continue;
+        }
+        task_state t = {.def = d, .files = cJSON_CreateObject(), .dump = cJSON_CreateArray()};
+        t.nmeta = d->kind == K_PAIRS ? 2 : d->kind == K_EWOK ? 3 : d->kind == K_ET ? 1 : 0;
+        ctx c = {&lo, &x, 0, context};
+        reading rd = {0};
+        int lr = d->kind == K_READING ? load_reading(&c, &t, &rd, dir, sub, e)
+                                      : load_jsonl_task(&c, &t, dir, sub, e);
+        for (int j = 0; lr == 0 && j < t.J.n; j++) /* reading's queries (the others are checked as read) */
+            if (t.J.v[j].n - 1 > context) {
+                err_set(e, "%s: %s: query %d has %d tokens and needs %d positions, more than the model's context (%d)",
+                        d->name, dir, j, t.J.v[j].n, t.J.v[j].n - 1, context);
+                lr = -1;
+            }
+        free(rd.rows);
+        task_free(&t);
+        if (lr < 0) goto out;
+    }
+    rc = 0;
+out:
+    bpe_encoder_free(x.enc);
+    free(x.ids), free(x.ends);
+    bpe_free(tok);
+    return rc;
+}
+
 int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
 {
     *result = NULL;
@@ -1472,7 +1701,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         }
         task_state t = {.def = d, .files = cJSON_CreateObject(), .dump = cJSON_CreateArray()};
         t.nmeta = d->kind == K_PAIRS ? 2 : d->kind == K_EWOK ? 3 : d->kind == K_ET ? 1 : 0;
-        ctx c = {o, &x, 0};
+        ctx c = {o, &x, 0, 0};
         reading rd = {0};
         int lr = d->kind == K_READING ? load_reading(&c, &t, &rd, dir, sub, e)
                                       : load_jsonl_task(&c, &t, dir, sub, e);

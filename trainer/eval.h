@@ -51,6 +51,13 @@ typedef struct eval_opts {
  * *result (caller frees with cJSON_Delete). */
 int eval_run(const eval_opts *o, cJSON **result, blalm_err *e);
 
+/* Reads the items of o's tasks (as eval_run chooses them from o->data)
+ * with the tokenizer at path tokenizer, and refuses (naming the task, the
+ * file and line, and the lengths) any candidate whose n - 1 inputs exceed
+ * context: blalm ablate calls it before training, so that an evaluation the
+ * model cannot run is not discovered after the training. */
+int eval_check_context(const eval_opts *o, const char *tokenizer, int context, blalm_err *e);
+
 /* Every BabyLM milestone checkpoint of o->run (chck_*M.bin, by words seen),
  * each evaluated (eval.json beside each); writes RUN/learning_curve.json and
  * returns it in *result. */
@@ -108,5 +115,10 @@ double eval_spearman(const double *x, const double *y, int n);
 double eval_ols_r2(const double *X, const double *y, int n, int k);
 /* log-softmax of one logit row at index t: row[t] - logsumexp(row). */
 double eval_log_softmax_at(const float *row, int V, int t);
+/* Online log-sum-exp, a tile of logits at a time: folds x[0..n) into the
+ * running (*mx, *sum), whose total is *sum * e^*mx (start from *sum = 0;
+ * *mx is then set by the first tile). log-softmax at t is then
+ * x_t - *mx - log(*sum), within 2e-6 of eval_log_softmax_at's whole row. */
+void eval_lse_fold(const float *x, int n, float *mx, double *sum);
 
 #endif

@@ -861,6 +861,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     }
     cfg.vocab_size = (int)bpe_vocab_size(tok);
     bpe_free(tok);
+    if (lead && o->before_steps) {
+        snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
+        if (o->before_steps(o->before_arg, p, &cfg, e) < 0) return -1;
+    }
     tokshard train, dev;
     int have_dev = 0;
     memset(&dev, 0, sizeof dev);

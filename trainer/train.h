@@ -34,6 +34,11 @@ typedef struct train_opts {
     int resume;
     progress_fn progress;   /* NULL: none; else (step, total steps, "train") after each step, on rank 0 */
     void *progress_arg;
+    /* NULL: none; else called on rank 0 once RUN/tokenizer.json exists and
+     * before any step (blalm ablate checks its evaluation items against the
+     * context here); a negative return stops the run with its error */
+    int (*before_steps)(void *arg, const char *tokenizer, const model_config *cfg, blalm_err *e);
+    void *before_arg;
     long stop_after;        /* testing: stop (as if killed) after this many steps */
     double test_words_scale; /* testing: 0 = none; in (0, 1) multiplies the track's word budget
                               * and milestones, and marks the run not BabyLM-compliant in

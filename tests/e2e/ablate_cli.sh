@@ -45,6 +45,20 @@ PY
 else
     fail ablate_runs "$(head -c 400 "$TMP/err")"
 fi
+# an evaluation item longer than the context is refused before any training
+# step (with the run's tokenizer), naming the task, file, line and lengths
+mkdir -p "$TMP/ev/blimp_fast"
+long=$(printf 'the cat sat on a mat %.0s' $(seq 12))
+{ printf '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "field": "f", "linguistics_term": "t", "UID": "u"}\n'
+  printf '{"sentence_good": "%s.", "sentence_bad": "the cat sat.", "field": "f", "linguistics_term": "t", "UID": "u"}\n' "$long"; } \
+    > "$TMP/ev/blimp_fast/u.jsonl"
+if ! "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 2k \
+        --model-size "$root/configs/model-tiny.json" --out "$TMP/abl_ctx" --eval-data "$TMP/ev" --eval-tasks blimp 2>"$TMP/err" \
+   && grep -q 'not training' "$TMP/err" && grep -q 'u.jsonl:2: blimp: a candidate of [0-9]* tokens' "$TMP/err" \
+   && grep -q "more than the model's context (32)" "$TMP/err" \
+   && [ -f "$TMP/abl_ctx/runs/mlstm-adamw-s1/tokenizer.json" ] && [ ! -e "$TMP/abl_ctx/runs/mlstm-adamw-s1/checkpoints/latest.bin" ]; then
+    pass ablate_eval_context_checked_first
+else fail ablate_eval_context_checked_first "$(tail -c 400 "$TMP/err")"; fi
 # a rerun skips everything; a run whose marker is gone resumes from its checkpoint
 before=$(cat "$A/ablation.csv")
 rm "$A/runs/mlstm-muon-s1/ablate.json"

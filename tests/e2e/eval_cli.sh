@@ -114,9 +114,11 @@ assert a['tasks'] == b['tasks'] and a['overall'] == b['overall'], 'results diffe
     pass eval_threads_bit_identical
 else fail eval_threads_bit_identical "$(head -c 300 "$TMP/err3") $(cmp "$TMP/t1.dump" "$TMP/t3.dump" 2>&1 | head -c 200)"; fi
 
-# the scored rows' logits, HEAD_ROWS at a time (default) against the
-# reference path (--full-logits: every row's logits from the model's head):
-# the same GEMM on fewer rows rounds differently, so within 1e-6, not bits
+# the scored rows' logits, HEAD_ROWS x HEAD_COLS at a time with an online
+# log-sum-exp (AVX2 where the CPU has it) against the reference path
+# (--full-logits: every row's logits from the model's head, each row's exps
+# summed at once): other GEMM shapes and another summation order, each
+# log-prob within 2e-6 (test_eval), sums of up to ~250 of them within 1e-5
 "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,entity_tracking,wug_adj,reading --full-logits -q \
     --out "$TMP/ref.json" --dump "$TMP/ref.dump" --dump-every 3 2>"$TMP/err"
 if [ -s "$TMP/ref.dump" ] && "$PY" - "$TMP/t1.dump" "$TMP/ref.dump" "$TMP/t1.json" "$TMP/ref.json" <<'PY'
@@ -131,7 +133,7 @@ for x, y in zip(a, b):
         n += 1
         worst = max(worst, abs(s - t))
 print("# fast head vs reference: %d log-prob sums, largest difference %.2g" % (n, worst))
-assert worst <= 1e-6, worst
+assert worst <= 1e-5, worst
 ra, rb = (json.load(open(f)) for f in sys.argv[3:5])
 for t in ("blimp", "entity_tracking"):
     assert ra["tasks"][t]["uids"] == rb["tasks"][t]["uids"], t

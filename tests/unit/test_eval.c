@@ -65,6 +65,44 @@ TEST(log_softmax_matches_double_reference)
     }
 }
 
+/* The head's online log-sum-exp, tile by tile, against the whole row at
+ * once (the reference path's eval_log_softmax_at) and a double reference,
+ * with the maximum in the first, a middle and the last tile, tiles that do
+ * not divide the row, and tiles of one logit. */
+TEST(lse_fold_matches_whole_row)
+{
+    uint64_t s = 987654321;
+    enum { V = 16384 };
+    static float row[V];
+    int tiles[] = {1024, 1000, 4096, V, 1, 7};
+    for (int trial = 0; trial < 12; trial++) {
+        double scale = trial % 2 ? 40.0 : 3.0;
+        for (int v = 0; v < V; v++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            row[v] = (float)(((double)(s >> 11) / 9007199254740992.0 - 0.5) * 2 * scale);
+        }
+        int peak = trial % 3 == 0 ? 3 : trial % 3 == 1 ? V / 2 + 17 : V - 2;
+        row[peak] = (float)(scale + 5); /* the maximum, somewhere known */
+        if (trial >= 6) /* rising logits: every tile raises the maximum */
+            for (int v = 0; v < V; v++) row[v] = (float)(v * 1e-3 + 0.01 * (v % 5));
+        double mxd = row[0], sumd = 0;
+        for (int v = 1; v < V; v++) mxd = fmax(mxd, row[v]);
+        for (int v = 0; v < V; v++) sumd += exp((double)row[v] - mxd);
+        for (size_t i = 0; i < sizeof tiles / sizeof *tiles; i++) {
+            float mx = 0;
+            double sum = 0;
+            for (int v0 = 0; v0 < V; v0 += tiles[i])
+                eval_lse_fold(row + v0, V - v0 < tiles[i] ? V - v0 : tiles[i], &mx, &sum);
+            CHECK_NEAR(mx, mxd, 0);
+            for (int t = 5; t < V; t += 3001) {
+                double got = row[t] - (double)mx - log(sum), ref = row[t] - mxd - log(sumd);
+                CHECK_NEAR(got, ref, 2e-6);
+                CHECK_NEAR(got, eval_log_softmax_at(row, V, t), 2e-6);
+            }
+        }
+    }
+}
+
 TEST(spearman_average_ranks)
 {
     double x[] = {1, 2, 3, 4, 5}, y[] = {5, 6, 7, 8, 7}; /* scipy.stats.spearmanr's example */
@@ -546,6 +584,7 @@ int main(void)
     RUN(first_scored_skips_token_zero_and_uses_overlap);
     RUN(sum_and_ties);
     RUN(log_softmax_matches_double_reference);
+    RUN(lse_fold_matches_whole_row);
     RUN(spearman_average_ranks);
     RUN(ols_r2);
     RUN(hand_made_pairs_with_known_log_probs);
