@@ -1559,6 +1559,19 @@ static void dump_reading(FILE *df, const task_state *t, int every)
     }
 }
 
+/* The task's data folder under o->data (its fast subset with --fast); entity
+ * tracking's fast subset is the full folder's regular file when it has none. */
+static const char *task_dir(const eval_opts *o, const task_def *d, char *dir, size_t cap)
+{
+    const char *sub = o->fast ? d->dir_fast : d->dir_full;
+    snprintf(dir, cap, "%s/%s", o->data, sub);
+    if (d->kind == K_ET && o->fast && !file_exists(dir)) {
+        sub = d->dir_full;
+        snprintf(dir, cap, "%s/%s", o->data, sub);
+    }
+    return sub;
+}
+
 static int aoa_paths(const char *data, char json[4096], char csv[4096]);
 
 int eval_check_context(const eval_opts *o, const char *tokenizer, int context, blalm_err *e)
@@ -1578,13 +1591,8 @@ int eval_check_context(const eval_opts *o, const char *tokenizer, int context, b
         const task_def *d = &TASKS[ti];
         int explicit;
         if (!task_wanted(o, d, &explicit)) continue;
-        const char *sub = o->fast ? d->dir_fast : d->dir_full;
         char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
-        if (d->kind == K_ET && o->fast && !file_exists(dir)) {
-            sub = d->dir_full;
-            snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
-        }
+        const char *sub = task_dir(o, d, dir, sizeof dir);
         if (!file_exists(dir)) {
             if (explicit) {
                 err_set(e, "%s: no data for task %s (expected the official layout)", dir, d->name);
@@ -1683,13 +1691,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         const task_def *d = &TASKS[ti];
         int explicit;
         if (!task_wanted(o, d, &explicit)) continue;
-        const char *sub = o->fast ? d->dir_fast : d->dir_full;
         char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
-        if (d->kind == K_ET && o->fast && !file_exists(dir)) { /* the full folder's regular file */
-            sub = d->dir_full;
-            snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
-        }
+        const char *sub = task_dir(o, d, dir, sizeof dir);
         if (!file_exists(dir)) {
             if (explicit) {
                 err_set(e, "%s: no data for task %s (expected the official layout)", dir, d->name);
