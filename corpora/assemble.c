@@ -1018,8 +1018,9 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
             snprintf(fix, sizeof fix, "--docs %s --out %s", c.w.docs, c.w.attrs);
         else
             snprintf(fix, sizeof fix, "--work %s", c.w.work);
-        if (attr_sets_check(c.w.attrs, c.files, c.nfiles, sets, schema_nsets(c.schema),
-                            o->allow_partial, fix, &c.attr_summary, &c.attr_partial, e) < 0) {
+        int partial_rule = o->allow_partial ? ATTR_PARTIAL_ALLOW : ATTR_PARTIAL_OFFER;
+        if (attr_sets_check(c.w.attrs, c.files, c.nfiles, sets, schema_nsets(c.schema), partial_rule,
+                            fix, &c.attr_summary, &c.attr_partial, e) < 0) {
             err_prefix(e, "assemble");
             goto out;
         }

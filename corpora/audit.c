@@ -125,7 +125,7 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
         char fix[8400];
         if (o->docs || o->attrs) snprintf(fix, sizeof fix, "--docs %s --out %s", c->w.docs, c->w.attrs);
         else snprintf(fix, sizeof fix, "--work %s", c->w.work);
-        if (attr_sets_check(c->w.attrs, c->files, c->nfiles, sets, n, 1, fix, NULL, NULL, e) < 0)
+        if (attr_sets_check(c->w.attrs, c->files, c->nfiles, sets, n, ATTR_PARTIAL_ALLOW, fix, NULL, NULL, e) < 0)
             return err_prefix(e, "audit");
     }
     snprintf(c->dec_dir, sizeof c->dec_dir, "%s/assemble/decisions", c->w.state);

@@ -431,7 +431,7 @@ int attr_sets_check(const char *attrs_dir, const doc_file *files, size_t nfiles,
         }
         int is_partial = c.missing.n || c.incomplete.n;
         if (is_partial && partial) *partial = 1;
-        if (is_partial && !allow_partial) {
+        if (is_partial && allow_partial != ATTR_PARTIAL_ALLOW) {
             sb_printf(&one, "%sattribute set '%s' is incomplete:", one.len ? "; " : "", set);
             if (c.missing.n)
                 sb_printf(&one, " %zu of %zu document files have no attribute file (%s)", c.missing.n,
@@ -439,9 +439,9 @@ int attr_sets_check(const char *attrs_dir, const doc_file *files, size_t nfiles,
             if (c.incomplete.n)
                 sb_printf(&one, "%s %zu files were left unfinished (%s)", c.missing.n ? ";" : "",
                           c.incomplete.n, names_text(&c.incomplete));
-            sb_printf(&one, "; run %s to finish it (or pass --allow-partial to use it as it is, "
-                            "recorded in the manifest)",
-                      sb_cstr(&fix));
+            sb_printf(&one, "; run %s to finish it", sb_cstr(&fix));
+            if (allow_partial == ATTR_PARTIAL_OFFER)
+                sb_adds(&one, " (or pass --allow-partial to use it as it is, recorded in the manifest)");
         }
         if (one.len) {
             /* the first sets' problems in full; the message has room for a few */

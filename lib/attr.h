@@ -66,11 +66,15 @@ int attr_record_current(const char *attr_path, const doc_identity *id, const cha
  * unrecorded), every record was made from the document file as it is now
  * (ids[i], NULL = compute) and one config made the whole set. Otherwise -1
  * with a message naming the set, the files and the command to rerun
- * (fix_args, e.g. "--work W", is appended to it). allow_partial accepts
- * sets with missing or incomplete files (the only exception allowed).
+ * (fix_args, e.g. "--work W", is appended to it). allow_partial:
+ * ATTR_PARTIAL_ALLOW accepts sets with missing or incomplete files (the only
+ * exception allowed); ATTR_PARTIAL_OFFER refuses them and the message offers
+ * the caller's --allow-partial; ATTR_PARTIAL_REFUSE refuses them (the caller
+ * has no such option, so the message names none).
  * summary (may be NULL) receives a JSON array describing each set:
  *   [{"set": S, "files": N, "missing": N, "incomplete": N, "recorded": bool,
  *     "config": C}, ...] */
+enum { ATTR_PARTIAL_REFUSE = 0, ATTR_PARTIAL_ALLOW = 1, ATTR_PARTIAL_OFFER = 2 };
 int attr_sets_check(const char *attrs_dir, const doc_file *files, size_t nfiles,
                     const char *const *sets, int nsets, int allow_partial,
                     const char *fix_args, sbuf *summary, int *partial, blalm_err *e);

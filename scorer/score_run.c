@@ -434,7 +434,7 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
         /* the sets --where reads: complete, of one config, made from these files */
         const char *used[MAX_WHERE_SETS];
         for (int i = 0; i < J.wc.nsets; i++) used[i] = J.wc.sets[i];
-        if (attr_sets_check(w->attrs, files, nfiles, used, J.wc.nsets, 0,
+        if (attr_sets_check(w->attrs, files, nfiles, used, J.wc.nsets, ATTR_PARTIAL_REFUSE,
                             o->where_fix ? o->where_fix : "", NULL, NULL, e) < 0) {
             err_prefix(e, "--where");
             goto done;
