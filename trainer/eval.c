@@ -1572,6 +1572,33 @@ static const char *task_dir(const eval_opts *o, const task_def *d, char *dir, si
     return sub;
 }
 
+/* Loads task d's items into t (and rd, for reading) from its data folder
+ * (dir receives its path, *sub the folder's name under o->data): 1 = loaded; 0 = not wanted, or its folder is
+ * missing and it was not named in --tasks (recorded in skipped, when given);
+ * -1 = a named task without data, or bad items (t and rd are then freed). */
+static int task_load(ctx *c, const task_def *d, task_state *t, reading *rd, char dir[4096],
+                     const char **subp, cJSON *skipped, blalm_err *e)
+{
+    int explicit;
+    if (!task_wanted(c->o, d, &explicit)) return 0;
+    const char *sub = *subp = task_dir(c->o, d, dir, 4096);
+    if (!file_exists(dir)) {
+        if (explicit) return err_set(e, "%s: no data for task %s (expected the official layout)", dir, d->name);
+        if (skipped) cJSON_AddStringToObject(skipped, d->name, "no data folder");
+        return 0;
+    }
+    *t = (task_state){.def = d, .files = cJSON_CreateObject(), .dump = cJSON_CreateArray()};
+    t->nmeta = d->kind == K_PAIRS ? 2 : d->kind == K_EWOK ? 3 : d->kind == K_ET ? 1 : 0;
+    *rd = (reading){0};
+    int lr = d->kind == K_READING ? load_reading(c, t, rd, dir, sub, e) : load_jsonl_task(c, t, dir, sub, e);
+    if (lr < 0) {
+        free(rd->rows);
+        task_free(t);
+        return -1;
+    }
+    return 1;
+}
+
 static int aoa_paths(const char *data, char json[4096], char csv[4096]);
 
 int eval_check_context(const eval_opts *o, const char *tokenizer, int context, blalm_err *e)
@@ -1589,28 +1616,21 @@ int eval_check_context(const eval_opts *o, const char *tokenizer, int context, b
     lo.dump = NULL; /* reading the items only */
     for (int ti = 0; ti < NTASKS; ti++) {
         const task_def *d = &TASKS[ti];
-        int explicit;
-        if (!task_wanted(o, d, &explicit)) continue;
         char dir[4096];
-        const char *sub = task_dir(o, d, dir, sizeof dir);
-        if (!file_exists(dir)) {
-            if (explicit) {
-                err_set(e, "%s: no data for task %s (expected the official layout)", dir, d->name);
-                goto out;
-            }
-            continue;
-        }
-        task_state t = {.def = d, .files = cJSON_CreateObject(), .dump = cJSON_CreateArray()};
-        t.nmeta = d->kind == K_PAIRS ? 2 : d->kind == K_EWOK ? 3 : d->kind == K_ET ? 1 : 0;
+        task_state t;
+        reading rd;
+        const char *sub;
         ctx c = {&lo, &x, 0, context};
-        reading rd = {0};
-        int lr = d->kind == K_READING ? load_reading(&c, &t, &rd, dir, sub, e)
-                                      : load_jsonl_task(&c, &t, dir, sub, e);
-        for (int j = 0; lr == 0 && j < t.J.n; j++) /* reading's queries (the others are checked as read) */
+        int lr = task_load(&c, d, &t, &rd, dir, &sub, NULL, e);
+        if (lr < 0) goto out;
+        if (lr == 0) continue;
+        lr = 0;
+        for (int j = 0; j < t.J.n; j++) /* reading's queries (the others are checked as read) */
             if (t.J.v[j].n - 1 > context) {
                 err_set(e, "%s: %s: query %d has %d tokens and needs %d positions, more than the model's context (%d)",
                         d->name, dir, j, t.J.v[j].n, t.J.v[j].n - 1, context);
                 lr = -1;
+                break;
             }
         free(rd.rows);
         task_free(&t);
@@ -1689,27 +1709,19 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     int nscores = 0;
     for (int ti = 0; ti < NTASKS; ti++) {
         const task_def *d = &TASKS[ti];
-        int explicit;
-        if (!task_wanted(o, d, &explicit)) continue;
         char dir[4096];
-        const char *sub = task_dir(o, d, dir, sizeof dir);
-        if (!file_exists(dir)) {
-            if (explicit) {
-                err_set(e, "%s: no data for task %s (expected the official layout)", dir, d->name);
-                cJSON_Delete(skipped), cJSON_Delete(data);
-                goto out;
-            }
-            cJSON_AddStringToObject(skipped, d->name, "no data folder");
-            continue;
-        }
-        task_state t = {.def = d, .files = cJSON_CreateObject(), .dump = cJSON_CreateArray()};
-        t.nmeta = d->kind == K_PAIRS ? 2 : d->kind == K_EWOK ? 3 : d->kind == K_ET ? 1 : 0;
+        task_state t;
+        reading rd;
+        const char *sub;
         ctx c = {o, &x, 0, 0};
-        reading rd = {0};
-        int lr = d->kind == K_READING ? load_reading(&c, &t, &rd, dir, sub, e)
-                                      : load_jsonl_task(&c, &t, dir, sub, e);
+        int lr = task_load(&c, d, &t, &rd, dir, &sub, skipped, e);
+        if (lr < 0) {
+            cJSON_Delete(skipped), cJSON_Delete(data);
+            goto out;
+        }
+        if (lr == 0) continue;
         sc.task = d->name;
-        if (lr < 0 || score_jobs(&sc, &t.J, e) < 0) {
+        if (score_jobs(&sc, &t.J, e) < 0) {
             free(rd.rows);
             task_free(&t);
             cJSON_Delete(skipped), cJSON_Delete(data);
