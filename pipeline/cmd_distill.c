@@ -69,18 +69,31 @@ static const char usage[] =
     "  --max-docs N           train: most documents fitted in the dual (kernel) form (memory\n"
     "                         8 N^2 bytes; default 3000); beyond, every document is used and\n"
     "                         ridge is solved in the primal by conjugate gradients (only ridge:\n"
-    "                         --model-type logistic or ensemble is refused there)\n"    "  --force                score: redo files whose markers say done\n"
+    "                         --model-type logistic or ensemble is refused there)\n"
+    "  --embeddings FILE      train: pre-trained word vectors (GloVe, word2vec or fastText text\n"
+    "                         format: \"word v1 ... vd\" per line). Adds a second part: kernel\n"
+    "                         ridge (Gaussian kernel) on each document's mean word vector,\n"
+    "                         blended with the linear model; its lambda and weight are chosen\n"
+    "                         by the same cross-validation. The model keeps the vectors\n"
+    "  --emb-words N          train: keep the file's first N words (default 100000; 0: all)\n"
+    "  --emb-weight W         train: the word-vector part's weight in the blend, 0 < W < 1\n"
+    "                         (default: 0.25, 0.5 or 0.75, chosen by the cross-validation)\n"
+    "  --force                score: redo files whose markers say done\n"
     "  --json                 eval, train: the figures as one JSON object on stdout\n"
     "  -q, --quiet            no progress or summary\n"
     "  -h, --help             this help\n";
 
 enum {
     O_WORK = 256, O_DOCS, O_ATTRS, O_LABELS, O_FIELD, O_SKIP, O_OUT, O_MODEL, O_TYPE, O_FOLDS,
-    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS, O_FORCE, O_CHARS, O_ATTRF, O_ATTRW
+    O_SEED, O_LAMBDA, O_BITS, O_NGRAMS, O_MAXDOCS, O_JSON, O_MAXCHARS, O_FORCE, O_CHARS, O_ATTRF, O_ATTRW,
+    O_EMB, O_EMBWORDS, O_EMBW
 };
 
 typedef struct args {
-    const char *work, *docs, *attrs, *labels, *field, *out, *model, *type, *lambda;
+    const char *work, *docs, *attrs, *labels, *field, *out, *model, *type, *lambda, *emb;
+    unsigned long long emb_words;
+    int emb_words_set;
+    double emb_weight;
     int skip, json, quiet, force, folds, bits, ngrams, char_min, char_max, attr_mode;
     double attr_weight;
     unsigned long long seed, max_docs, max_chars;
@@ -172,11 +185,22 @@ static int run_train(const args *a, const distill_work_opts *wo)
     if (distill_features_check(&to.feat, &e) < 0)
         return cli_usage_error(usage, "distill: %s", e.msg);
 
+    distill_vectors *vec = NULL;
+    if (a->emb) {
+        vec = distill_vectors_load(a->emb, a->emb_words_set ? (uint32_t)a->emb_words : 100000, &e);
+        if (!vec) {
+            fprintf(stderr, "blalm distill: --embeddings: %s\n", e.msg);
+            return 1;
+        }
+        to.vectors = vec;
+        to.emb_weight = a->emb_weight;
+    }
     distill_examples ex;
     memset(&ex, 0, sizeof ex);
     distill_work_counts n;
     progress *pg = prog_start("distill: reading", 0, PROG_COUNT, a->quiet);
     distill_work_opts w = *wo;
+    w.vectors = vec;
     w.progress = show_progress;
     w.progress_ctx = pg;
     double t0 = now_seconds();
@@ -185,12 +209,14 @@ static int run_train(const args *a, const distill_work_opts *wo)
     if (rc < 0) {
         fprintf(stderr, "blalm distill: %s\n", e.msg);
         distill_examples_free(&ex);
+        distill_vectors_free(vec);
         return 1;
     }
     double t_read = now_seconds() - t0;
     distill_train_report rep;
     distill_model *m = distill_train(&ex, &to, &rep, &e);
     distill_examples_free(&ex);
+    distill_vectors_free(vec);
     if (!m) {
         fprintf(stderr, "blalm distill: %s: %s\n", wo->dirs->docs, e.msg);
         return 1;
@@ -202,31 +228,52 @@ static int run_train(const args *a, const distill_work_opts *wo)
         return 1;
     }
     const distill_candidate *b = &rep.cand[rep.best];
+    const distill_emb_report *er = &rep.emb;
+    double f1 = er->on ? er->f1 : b->f1_at3, mae = er->on ? er->mae : b->mae;
+    double thr = er->on ? er->threshold : b->threshold;
     if (a->json) {
         printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
                "\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
                "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"cg_steps\":%llu,\"candidates\":[",
                distill_model_name(m), rep.docs, rep.cv_docs, (unsigned long long)n.dup_id,
-               (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, b->threshold,
-               b->f1_at3, b->mae, t_read, rep.seconds_cv, rep.seconds_fit,
+               (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, thr,
+               f1, mae, t_read, rep.seconds_cv, rep.seconds_fit,
                (unsigned long long)rep.cg_steps);
         for (int c = 0; c < rep.n_cand; c++)
             printf("%s{\"kind\":\"%s\",\"lambda\":%g,\"lambda2\":%g,\"threshold\":%.6f,\"f1_at3\":%.6f,\"mae\":%.6f}",
                    c ? "," : "", distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2,
                    rep.cand[c].threshold, rep.cand[c].f1_at3, rep.cand[c].mae);
-        printf("]}\n");
+        printf("]");
+        if (er->on) {
+            printf(",\"embeddings\":{\"dim\":%u,\"words\":%u,\"landmarks\":%u,\"rank\":%u,\"gamma\":%.6g,"
+                   "\"lambda\":%g,\"weight\":%g,\"linear_f1_at3\":%.6f,\"f1_at3\":%.6f,\"mae\":%.6f,"
+                   "\"threshold\":%.6f,\"seconds\":%.3f,\"lambda_f1_at3\":[",
+                   er->dim, er->words, er->landmarks, er->rank, er->gamma, er->lambda, er->weight, er->linear_f1,
+                   er->f1, er->mae, er->threshold, er->seconds);
+            for (int k = 0; k < er->n_lambda; k++) printf("%s%.6f", k ? "," : "", er->lambda_f1[k]);
+            printf("],\"weight_f1_at3\":[");
+            for (int k = 0; k < er->n_weight; k++) printf("%s%.6f", k ? "," : "", er->weight_f1[k]);
+            printf("]}");
+        }
+        printf("}\n");
     } else if (!a->quiet) {
         for (int c = 0; c < rep.n_cand; c++)
             fprintf(stderr, "  %-8s lambda %-6g %-6g threshold %.3f  CV F1@3 %.4f  MAE %.4f%s\n",
                     distill_kind_name(rep.cand[c].kind), rep.cand[c].lambda, rep.cand[c].lambda2, rep.cand[c].threshold,
                     rep.cand[c].f1_at3, rep.cand[c].mae, c == rep.best ? "  <- chosen" : "");
+        if (er->on)
+            fprintf(stderr, "  + word vectors (%u words of dimension %u; %u landmarks, rank %u, gamma %.4g): "
+                            "lambda %g, weight %g: CV F1@3 %.4f (linear alone %.4f), MAE %.4f, threshold %.3f "
+                            "(%.1f s)\n",
+                    er->words, er->dim, er->landmarks, er->rank, er->gamma, er->lambda, er->weight, er->f1,
+                    er->linear_f1, er->mae, er->threshold, er->seconds);
         fprintf(stderr,
                 "blalm distill train: %zu documents, %zu used (%llu duplicate ids, %llu duplicate texts, %llu "
                 "unlabelled skipped), %d-fold CV F1@3 %.4f with %s lambda %g threshold %.3f; "
                 "%s written (%.1f s reading, %.1f s CV, %.1f s final fit)\n",
                 rep.docs, rep.cv_docs, (unsigned long long)n.dup_id, (unsigned long long)n.dup_text,
-                (unsigned long long)n.unlabelled, to.folds, b->f1_at3, distill_kind_name(b->kind),
-                b->lambda, b->threshold, a->out, t_read, rep.seconds_cv, rep.seconds_fit);
+                (unsigned long long)n.unlabelled, to.folds, f1, distill_kind_name(b->kind),
+                b->lambda, thr, a->out, t_read, rep.seconds_cv, rep.seconds_fit);
     }
     distill_model_free(m);
     return 0;
@@ -293,6 +340,8 @@ int cmd_distill(int argc, char **argv)
         {"max-chars", required_argument, 0, O_MAXCHARS}, {"json", no_argument, 0, O_JSON},
         {"force", no_argument, 0, O_FORCE}, {"char-ngrams", required_argument, 0, O_CHARS},
         {"attr-features", required_argument, 0, O_ATTRF}, {"attr-weight", required_argument, 0, O_ATTRW},
+        {"embeddings", required_argument, 0, O_EMB}, {"emb-words", required_argument, 0, O_EMBWORDS},
+        {"emb-weight", required_argument, 0, O_EMBW},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")))
@@ -373,6 +422,19 @@ int cmd_distill(int argc, char **argv)
                 return cli_usage_error(usage, "distill: --attr-weight wants a number between 0 and 1, not '%s'", optarg);
             break;
         }
+        case O_EMB: a.emb = optarg; break;
+        case O_EMBWORDS:
+            if (cli_parse_count(optarg, &a.emb_words) < 0 || a.emb_words > 4000000000ull)
+                return cli_usage_error(usage, "distill: --emb-words wants a count (0: all), not '%s'", optarg);
+            a.emb_words_set = 1;
+            break;
+        case O_EMBW: {
+            char *end;
+            a.emb_weight = strtod(optarg, &end);
+            if (*end || !(a.emb_weight > 0 && a.emb_weight < 1))
+                return cli_usage_error(usage, "distill: --emb-weight wants a number between 0 and 1, not '%s'", optarg);
+            break;
+        }
         case 'q': a.quiet = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_usage_error(usage, "distill: unknown option '%s'", argv[optind]);
@@ -384,6 +446,10 @@ int cmd_distill(int argc, char **argv)
     if (is_train && !a.out) return cli_usage_error(usage, "distill train: give --out MODEL");
     if (!is_train && !a.model) return cli_usage_error(usage, "distill %s: give --model MODEL", sub);
     if (a.force && strcmp(sub, "score")) return cli_usage_error(usage, "distill %s: --force is for score", sub);
+    if ((a.emb || a.emb_words_set || a.emb_weight > 0) && !is_train)
+        return cli_usage_error(usage, "distill %s: --embeddings, --emb-words and --emb-weight are for train (the model keeps the vectors)", sub);
+    if ((a.emb_words_set || a.emb_weight > 0) && !a.emb)
+        return cli_usage_error(usage, "distill train: --emb-words and --emb-weight need --embeddings FILE");
     distill_work_opts wo;
     memset(&wo, 0, sizeof wo);
     if (is_train || is_eval) {

@@ -29,11 +29,16 @@
  * `score >= 2.5` (`int_score >= 3`) is the tuned decision.
  *
  * Model file (little-endian, deterministic: same data and seed, same bytes):
- *   "BLDSTL\r\n" u32 version (2), u32 header bytes, header (feature
- *   configuration and fit summary, fixed fields), per attribute feature
- *   {u32 name length, name "set.key", u32 log, f64 mean, f64 sd},
+ *   "BLDSTL\r\n" u32 version (3; 2 is read too), u32 header bytes, header
+ *   (feature configuration and fit summary, fixed fields), per attribute
+ *   feature {u32 name length, name "set.key", u32 log, f64 mean, f64 sd},
  *   float32 idf[H] (H = distill_hashed_dim), float32 w[outputs][H + n_attr],
- *   f64 bias[outputs], u64 n_seen,
+ *   f64 bias[outputs], (version 3:) the word-vector part {u32 dim (0: none;
+ *   then nothing more of it), u32 words, u32 landmarks, u32 rank, f64 gamma,
+ *   f64 weight, f64 bias, f64 lambda, u64 word bytes, the words
+ *   NUL-terminated, float32 mean[dim], float32 sd[dim], float32
+ *   vectors[words][dim], float32 landmarks[landmarks][dim] (standardised),
+ *   f64 alpha[landmarks]}, u64 n_seen,
  *   u64 seen[n_seen] (sorted xxh64 of the training texts), u64 xxh64 of all
  *   bytes before it. */
 #ifndef BLALM_DISTILL_H
@@ -45,7 +50,9 @@
 #include "lib/fsutil.h"
 #include "lib/work.h"
 
-#define DISTILL_VERSION 2           /* 2: character n-grams, attribute features */
+#define DISTILL_VERSION 3           /* 2: character n-grams, attribute features; 3: word-vector part */
+#define DISTILL_MIN_VERSION 2       /* the oldest model file this build reads */
+#define DISTILL_MAX_EMB_DIM 1024    /* longest word vector taken */
 #define DISTILL_FEATURES_VERSION 2  /* tokenizer + hashing scheme */
 #define DISTILL_MAX_ATTRS 256       /* most attribute features a model may use */
 #define DISTILL_CLASSES 6
@@ -87,9 +94,27 @@ typedef struct distill_counts {
     double *attr;      /* the raw attribute values (NaN: missing), in the model's order;
                           filled by the caller (distill_work.c) */
     uint32_t n_attr, cap_attr;
+    float *emb;        /* the text's mean word vector (distill_count_embed), emb_dim long */
+    uint32_t emb_dim;
 } distill_counts;
 int distill_count_text(const distill_features *f, const char *text, size_t len,
                        distill_counts *out, blalm_err *e);
+
+/* Pre-trained word vectors (GloVe, word2vec or fastText text format:
+ * "word v1 ... vd" per line, an optional "count dim" header line), the
+ * first max_words of them (0: all). A document's vector is the mean of the
+ * vectors of its tokens found (the scorer's tokens, ASCII-lowercased, every
+ * length); 0 when none is found. Errors name the file and line. */
+typedef struct distill_vectors distill_vectors;
+distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blalm_err *e);
+void distill_vectors_free(distill_vectors *v);
+uint32_t distill_vectors_dim(const distill_vectors *v);
+uint32_t distill_vectors_count(const distill_vectors *v);
+/* out[dim] = the mean vector; returns the tokens found. */
+size_t distill_vectors_embed(const distill_vectors *v, const char *text, size_t len, float *out);
+/* c->emb from the text (its first f->max_bytes bytes, as the counts). */
+int distill_count_embed(const distill_vectors *v, const distill_features *f, const char *text,
+                        size_t len, distill_counts *c, blalm_err *e);
 void distill_counts_free(distill_counts *c);
 
 /* Labelled examples, rows of raw counts (CSR). */
@@ -103,6 +128,8 @@ typedef struct distill_examples {
     uint32_t n_attr;    /* attribute features: names "set.key" and raw values (NaN: missing) */
     char **attr_names;  /* [n_attr] */
     double *attr;       /* [n][n_attr] */
+    uint32_t emb_dim;   /* the texts' mean word vectors (0: none) */
+    float *emb;         /* [n][emb_dim] */
 } distill_examples;
 int distill_examples_add(distill_examples *ex, const distill_counts *c, double label,
                          uint64_t text_hash, blalm_err *e);
@@ -118,6 +145,10 @@ typedef struct distill_train_opts {
     size_t max_dual;             /* most documents fitted in the dual (0: 3000); beyond, every
                                     document is used and ridge is solved in the primal by
                                     conjugate gradients (logistic and ensemble are refused) */
+    double emb_weight;              /* the word-vector part's weight in the blend (0: chosen by CV) */
+    const distill_vectors *vectors; /* the examples' emb come from these: an RBF kernel ridge on the
+                                       standardised mean vectors is cross-validated and blended with
+                                       the linear model; the model keeps a copy of the vectors */
     void (*progress)(void *ctx, const char *what, int step, int steps);
     void *progress_ctx;
 } distill_train_opts;
@@ -128,6 +159,19 @@ typedef struct distill_candidate {
     double lambda, lambda2, threshold, f1_at3, mae;   /* lambda2: the ensemble's logistic part */
 } distill_candidate;
 
+/* The word-vector part: Nystrom kernel ridge with a Gaussian kernel
+ * exp(-gamma |z - l|^2) on the standardised mean vectors z, landmarks l =
+ * the training documents (a seeded sample of max_dual beyond that), gamma =
+ * 1 / the median squared distance between landmarks; its lambda and its
+ * weight in the blend with the linear model chosen by the same folds. */
+typedef struct distill_emb_report {
+    int on;
+    uint32_t dim, words, landmarks, rank;
+    double gamma, lambda, weight, linear_f1, f1, mae, threshold, seconds;
+    double lambda_f1[8], weight_f1[8];   /* CV F1@3: the part alone per lambda; the blend per weight */
+    int n_lambda, n_weight;
+} distill_emb_report;
+
 typedef struct distill_train_report {
     size_t docs;                 /* training documents */
     size_t cv_docs;              /* documents in the cross-validation (all of them) */
@@ -135,6 +179,7 @@ typedef struct distill_train_report {
     int n_cand, best;
     double seconds_cv, seconds_fit;
     uint64_t cg_steps;           /* primal: conjugate-gradient steps, all solves together */
+    distill_emb_report emb;      /* the word-vector part, when the options gave vectors */
 } distill_train_report;
 
 typedef struct distill_model distill_model;
@@ -160,6 +205,8 @@ double distill_model_lambda(const distill_model *m);
 double distill_model_threshold(const distill_model *m);
 /* "distill-ridge-<first 12 hex of the file's checksum>", for the model key. */
 const char *distill_model_name(const distill_model *m);
+/* The model's word vectors (NULL: no word-vector part). */
+const distill_vectors *distill_model_vectors(const distill_model *m);
 /* 1 when a text with this xxh64 was a training document. */
 int distill_model_saw(const distill_model *m, uint64_t text_hash);
 
@@ -209,6 +256,7 @@ typedef struct distill_work_opts {
     int force;                      /* score: redo files whose markers say done */
     distill_attrs_mode attrs;       /* train: attribute features */
     const distill_model *model;     /* eval, score: the model (its attribute features) */
+    const distill_vectors *vectors; /* train: word vectors for the examples (NULL: none) */
     void (*progress)(void *ctx, uint64_t docs);
     void *progress_ctx;
 } distill_work_opts;

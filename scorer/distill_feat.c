@@ -174,6 +174,7 @@ void distill_counts_free(distill_counts *c)
     free(c->cnt);
     free(c->dense);
     free(c->attr);
+    free(c->emb);
     memset(c, 0, sizeof *c);
 }
 
@@ -217,6 +218,14 @@ int distill_examples_add(distill_examples *ex, const distill_counts *c, double l
         ex->attr = a;
         memcpy(ex->attr + ex->n * ex->n_attr, c->attr, ex->n_attr * sizeof *a);
     }
+    if (ex->n == 0) ex->emb_dim = c->emb_dim;
+    if (ex->emb_dim) {
+        if (c->emb_dim != ex->emb_dim) return err_set(e, "internal: a %u-long word vector, expected %u", c->emb_dim, ex->emb_dim);
+        float *x = realloc(ex->emb, ex->cap_rows * ex->emb_dim * sizeof *x);
+        if (!x) return err_set(e, "out of memory");
+        ex->emb = x;
+        memcpy(ex->emb + ex->n * ex->emb_dim, c->emb, ex->emb_dim * sizeof *x);
+    }
     ex->label[ex->n] = label;
     ex->text_hash[ex->n] = text_hash;
     ex->n++;
@@ -234,6 +243,7 @@ void distill_examples_free(distill_examples *ex)
     for (uint32_t k = 0; k < ex->n_attr; k++) free(ex->attr_names[k]);
     free(ex->attr_names);
     free(ex->attr);
+    free(ex->emb);
     memset(ex, 0, sizeof *ex);
 }
 

@@ -626,6 +626,20 @@ static distill_model *make_model(const distill_examples *ex, const distill_train
     return M;
 }
 
+/* With word vectors: the blend with the word-vector part, cross-validated on
+ * the same folds (lin_oof: the chosen candidate's out-of-fold scores). */
+static int add_emb(const distill_examples *ex, const distill_train_opts *o, const int *fold,
+                   const double *lin_oof, distill_model *M, distill_train_report *rep, blalm_err *e)
+{
+    if (!ex->emb_dim || !o->vectors) return 0;
+    if (ex->emb_dim != distill_vectors_dim(o->vectors))
+        return err_set(e, "internal: examples with %u-long word vectors, the vectors have %u", ex->emb_dim,
+                       distill_vectors_dim(o->vectors));
+    report_step(o, "word-vector part", o->folds + 1, o->folds + 1);
+    if (!(M->vec = distill_vectors_copy(o->vectors, e))) return -1;
+    return distill_emb_fit(ex, o, fold, lin_oof, M, &rep->emb, e);
+}
+
 /* ---- the primal: every document, when there are more than max_dual ----
  *
  * Ridge with an unpenalised intercept over the hashed features, solved as
@@ -824,7 +838,12 @@ static distill_model *train_primal(const distill_examples *ex, const distill_tra
         idf = NULL;
         w = NULL;
         M->cv_docs = n;
-        distill_model_seal(M);
+        if (add_emb(ex, o, fold, pred + (size_t)rep->best * n, M, rep, e) < 0) {
+            distill_model_free(M);
+            M = NULL;
+        } else {
+            distill_model_seal(M);
+        }
     }
     rep->seconds_fit = now_seconds() - t0;
 out:
@@ -965,6 +984,7 @@ static distill_model *train_on(const distill_examples *ex, const distill_train_o
     if (!M) goto fail_work;
     idf = NULL;
     w = NULL;
+    if (add_emb(ex, o, fold, pred + (size_t)rep->best * n, M, rep, e) < 0) goto fail_work;
     distill_model_seal(M);
     rep->seconds_fit = now_seconds() - t0;
     free(val); free(Kall); free(y); free(C); free(cls);
@@ -1061,6 +1081,8 @@ static int augment(const distill_examples *ex, const attr_spec *as, size_t H, di
     }
     aug->label = ex->label;           /* borrowed */
     aug->text_hash = ex->text_hash;   /* borrowed */
+    aug->emb = ex->emb;               /* borrowed */
+    aug->emb_dim = ex->emb_dim;
     uint64_t q = 0;
     aug->row[0] = 0;
     for (size_t i = 0; i < ex->n; i++) {
@@ -1105,4 +1127,9 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
     free(aug.cnt);
     attr_spec_free(&as);
     return M;
+}
+
+double distill_best_threshold(const double *pred, const double *label, size_t n, double *f1)
+{
+    return best_threshold(pred, label, n, f1);
 }

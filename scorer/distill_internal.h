@@ -22,7 +22,38 @@ struct distill_model {
     uint64_t n_seen;
     uint64_t *seen;           /* [n_seen], ascending */
     char name[64];
+    /* the word-vector part (vec NULL: none): score = (1 - emb_weight) linear
+     * + emb_weight (emb_bias + sum_j alpha[j] exp(-gamma |z - land_j|^2)),
+     * z = (mean vector - emb_mu) / emb_sd */
+    distill_vectors *vec;
+    uint32_t n_land, emb_rank;
+    double gamma, emb_weight, emb_bias, emb_lambda;
+    float *emb_mu, *emb_sd;   /* [dim] */
+    float *land;              /* [n_land][dim] */
+    float *land_sq;           /* [n_land] |land_j|^2 (not stored; computed on load) */
+    double *alpha;            /* [n_land] */
 };
+
+struct distill_vectors {
+    uint32_t n, dim;
+    char *blob;               /* n NUL-terminated words */
+    size_t blob_len;
+    uint32_t *off;            /* [n] offset of word i in blob */
+    float *vec;               /* [n][dim] */
+    uint32_t *slot, mask;     /* open addressing: word index + 1, 0 = empty */
+};
+/* off[] and the hash table from blob; a repeated word keeps its first vector. */
+int distill_vectors_index(distill_vectors *v, blalm_err *e);
+distill_vectors *distill_vectors_copy(const distill_vectors *v, blalm_err *e);
+/* The word-vector part's raw score for c->emb. */
+double distill_emb_raw(const distill_model *m, const distill_counts *c);
+/* Best F1@3 threshold of out-of-fold predictions (distill_fit.c). */
+double distill_best_threshold(const double *pred, const double *label, size_t n, double *f1);
+/* The examples' word-vector part: cross-validated on the folds (lin_oof: the
+ * chosen linear model's out-of-fold predictions), then fitted on all and
+ * put into m, whose threshold, offset and CV figures become the blend's. */
+int distill_emb_fit(const distill_examples *ex, const distill_train_opts *o, const int *fold,
+                    const double *lin_oof, distill_model *m, distill_emb_report *rep, blalm_err *e);
 
 /* Raw model output before the offset: ridge's prediction, or the expected
  * class under the logistic model. */

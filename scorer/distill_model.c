@@ -59,6 +59,24 @@ static void serialize(const distill_model *m, sbuf *b)
     sb_add(b, m->idf, H * sizeof *m->idf);
     sb_add(b, m->w, Dt * m->outputs * sizeof *m->w);
     sb_add(b, m->bias, m->outputs * sizeof *m->bias);
+    const distill_vectors *v = m->vec;
+    put32(b, v ? v->dim : 0);
+    if (v) {
+        put32(b, v->n);
+        put32(b, m->n_land);
+        put32(b, m->emb_rank);
+        putd(b, m->gamma);
+        putd(b, m->emb_weight);
+        putd(b, m->emb_bias);
+        putd(b, m->emb_lambda);
+        put64(b, v->blob_len);
+        sb_add(b, v->blob, v->blob_len);
+        sb_add(b, m->emb_mu, v->dim * sizeof *m->emb_mu);
+        sb_add(b, m->emb_sd, v->dim * sizeof *m->emb_sd);
+        sb_add(b, v->vec, (size_t)v->n * v->dim * sizeof *v->vec);
+        sb_add(b, m->land, (size_t)m->n_land * v->dim * sizeof *m->land);
+        sb_add(b, m->alpha, (size_t)m->n_land * sizeof *m->alpha);
+    }
     put64(b, m->n_seen);
     sb_add(b, m->seen, m->n_seen * sizeof *m->seen);
     put64(b, xxh64(b->data, b->len, 0));
@@ -97,6 +115,82 @@ static uint32_t get32(rd *r) { uint32_t v; memcpy(&v, r->p + r->off, 4); r->off 
 static uint64_t get64(rd *r) { uint64_t v; memcpy(&v, r->p + r->off, 8); r->off += 8; return v; }
 static double getd(rd *r) { double v; memcpy(&v, r->p + r->off, 8); r->off += 8; return v; }
 
+/* The word-vector part (version 3), bounds-checked against r->len (which
+ * leaves room for n_seen); need grows by its bytes. */
+static int parse_emb(distill_model *m, rd *r, const char *name, size_t *need, blalm_err *e)
+{
+    size_t at = r->off;
+    uint32_t d = get32(r);
+    if (d == 0) return 0;
+    if (d < 2 || d > DISTILL_MAX_EMB_DIM || r->off + 52 > r->len)
+        return err_set(e, "%s: offset %zu: word-vector part of dimension %u (expected 2..%d) or truncated", name,
+                       at, d, DISTILL_MAX_EMB_DIM);
+    uint32_t nw = get32(r), nl = get32(r), rank = get32(r);
+    double gamma = getd(r), weight = getd(r), bias = getd(r), lambda = getd(r);
+    uint64_t bl = get64(r);
+    if (!(gamma > 0) || !isfinite(gamma) || !(weight > 0 && weight < 1) || !isfinite(bias) ||
+        !(lambda > 0) || !isfinite(lambda) || nw == 0 || nl == 0 || rank == 0 || rank > nl)
+        return err_set(e, "%s: offset %zu: bad word-vector part header (gamma %g, weight %g, %u words, %u "
+                          "landmarks, rank %u)", name, at + 4, gamma, weight, nw, nl, rank);
+    /* every product is below 2^32 * 2^10 * 8: no overflow in 64 bits */
+    uint64_t body = bl + 8ull * d + 4ull * nw * d + 4ull * nl * d + 8ull * nl;
+    if (bl > r->len || body > r->len - r->off || r->len - r->off - body < 8)
+        return err_set(e, "%s: offset %zu: the word-vector part (%u words, %u landmarks, dimension %u) does not "
+                          "fit the file", name, at, nw, nl, d);
+    distill_vectors *v = calloc(1, sizeof *v);
+    if (!v) return err_set(e, "out of memory");
+    m->vec = v;
+    v->n = nw;
+    v->dim = d;
+    v->blob_len = (size_t)bl;
+    v->blob = malloc(bl ? (size_t)bl : 1);
+    v->vec = malloc((size_t)nw * d * sizeof *v->vec);
+    m->emb_mu = malloc(d * sizeof *m->emb_mu);
+    m->emb_sd = malloc(d * sizeof *m->emb_sd);
+    m->land = malloc((size_t)nl * d * sizeof *m->land);
+    m->land_sq = malloc((size_t)nl * sizeof *m->land_sq);
+    m->alpha = malloc((size_t)nl * sizeof *m->alpha);
+    if (!v->blob || !v->vec || !m->emb_mu || !m->emb_sd || !m->land || !m->land_sq || !m->alpha)
+        return err_set(e, "out of memory");
+    size_t blob_at = r->off;
+    memcpy(v->blob, r->p + r->off, (size_t)bl), r->off += (size_t)bl;
+    memcpy(m->emb_mu, r->p + r->off, 4ull * d), r->off += 4ull * d;
+    memcpy(m->emb_sd, r->p + r->off, 4ull * d), r->off += 4ull * d;
+    size_t vec_at = r->off;
+    memcpy(v->vec, r->p + r->off, 4ull * nw * d), r->off += 4ull * nw * d;
+    size_t land_at = r->off;
+    memcpy(m->land, r->p + r->off, 4ull * nl * d), r->off += 4ull * nl * d;
+    size_t alpha_at = r->off;
+    memcpy(m->alpha, r->p + r->off, 8ull * nl), r->off += 8ull * nl;
+    m->n_land = nl;
+    m->emb_rank = rank;
+    m->gamma = gamma;
+    m->emb_weight = weight;
+    m->emb_bias = bias;
+    m->emb_lambda = lambda;
+    *need += (size_t)body + 52;
+    for (uint32_t k = 0; k < d; k++)
+        if (!isfinite(m->emb_mu[k]) || !(m->emb_sd[k] >= 0) || !isfinite(m->emb_sd[k]))
+            return err_set(e, "%s: offset %zu: non-finite word-vector standardisation", name, blob_at + (size_t)bl);
+    for (size_t q = 0; q < (size_t)nw * d; q++)
+        if (!isfinite(v->vec[q])) return err_set(e, "%s: offset %zu: non-finite word vector", name, vec_at + 4 * q);
+    for (uint32_t j = 0; j < nl; j++) {
+        double s = 0;
+        for (uint32_t k = 0; k < d; k++) {
+            float x = m->land[(size_t)j * d + k];
+            if (!isfinite(x)) return err_set(e, "%s: offset %zu: non-finite landmark", name, land_at + 4 * ((size_t)j * d + k));
+            s += (double)x * x;
+        }
+        m->land_sq[j] = (float)s;
+        if (!isfinite(m->alpha[j])) return err_set(e, "%s: offset %zu: non-finite alpha", name, alpha_at + 8 * (size_t)j);
+    }
+    if (distill_vectors_index(v, e) < 0) {
+        err_prefix(e, "%s: offset %zu", name, blob_at);
+        return -1;
+    }
+    return 0;
+}
+
 distill_model *distill_model_parse(const void *data, size_t len, const char *name, blalm_err *e)
 {
     rd r = {data, len, 0};
@@ -105,9 +199,9 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
                        name), NULL;
     r.off = 8;
     uint32_t version = get32(&r), hb = get32(&r);
-    if (version != DISTILL_VERSION)
-        return err_set(e, "%s: offset 8: model file version %u, this build reads version %d (retrain "
-                          "it with `blalm distill train`)", name, version, DISTILL_VERSION), NULL;
+    if (version < DISTILL_MIN_VERSION || version > DISTILL_VERSION)
+        return err_set(e, "%s: offset 8: model file version %u, this build reads versions %d to %d (retrain "
+                          "it with `blalm distill train`)", name, version, DISTILL_MIN_VERSION, DISTILL_VERSION), NULL;
     if (hb != HEADER_BYTES || len < PREAMBLE + HEADER_BYTES + 8 + 8)
         return err_set(e, "%s: truncated or corrupt model header (%zu bytes)", name, len), NULL;
     uint64_t sum;
@@ -204,7 +298,7 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
         m->attr_log[k] = (uint8_t)lg;
     }
     const size_t H = distill_hashed_dim(&m->feat), Dt = H + m->n_attr;
-    size_t need = r.off + 4 * H + 4 * Dt * m->outputs + 8 * m->outputs + 8;
+    size_t need = r.off + 4 * H + 4 * Dt * m->outputs + 8 * m->outputs + (version >= 3 ? 4 : 0) + 8;
     if (len < need + 8) {
         err_set(e, "%s: %zu bytes, expected at least %zu for %zu features", name, len, need + 8, Dt);
         distill_model_free(m);
@@ -223,6 +317,10 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
     memcpy(m->w, r.p + r.off, 4 * Dt * m->outputs);
     r.off += 4 * Dt * m->outputs;
     for (uint32_t k = 0; k < m->outputs; k++) m->bias[k] = getd(&r);
+    if (version >= 3 && parse_emb(m, &r, name, &need, e) < 0) {
+        distill_model_free(m);
+        return NULL;
+    }
     m->n_seen = get64(&r);
     if (m->n_seen != (len - need - 8) / 8 || (len - need - 8) % 8) {
         err_set(e, "%s: offset %zu: %llu training-text hashes do not fit the file's %zu bytes", name,
@@ -268,6 +366,12 @@ void distill_model_free(distill_model *m)
     free(m->attr_mu);
     free(m->attr_sd);
     free(m->attr_log);
+    distill_vectors_free(m->vec);
+    free(m->emb_mu);
+    free(m->emb_sd);
+    free(m->land);
+    free(m->land_sq);
+    free(m->alpha);
     free(m);
 }
 
@@ -349,5 +453,9 @@ double distill_raw(const distill_model *m, const distill_counts *c)
 
 double distill_predict(const distill_model *m, const distill_counts *c)
 {
-    return distill_raw(m, c) + m->offset;
+    double raw = distill_raw(m, c);
+    if (m->vec) raw = (1 - m->emb_weight) * raw + m->emb_weight * distill_emb_raw(m, c);
+    return raw + m->offset;
 }
+
+const distill_vectors *distill_model_vectors(const distill_model *m) { return m->vec; }

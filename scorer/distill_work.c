@@ -204,7 +204,7 @@ static int feat_sets_check(const distill_work_opts *o, const feat_sets *fs, cons
         }
     char fix[4200];
     snprintf(fix, sizeof fix, "--work %s", work);
-    if (attr_sets_check(o->dirs->attrs, files, nfiles, fs->sets, fs->nsets, 0, fix, NULL, NULL, e) == 0)
+    if (attr_sets_check(o->dirs->attrs, files, nfiles, fs->sets, fs->nsets, ATTR_PARTIAL_REFUSE, fix, NULL, NULL, e) == 0)
         return 0;
     err_prefix(e, "%s: %s", o->dirs->attrs, who);
     return -1;
@@ -353,6 +353,7 @@ typedef struct collect_ctx {
     distill_examples *ex;
     distill_counts c;
     feat_sets *fs;
+    const distill_vectors *vectors;
 } collect_ctx;
 
 static int collect_one(void *vctx, const blalm_doc *d, double label, const doc_file *f,
@@ -364,6 +365,7 @@ static int collect_one(void *vctx, const blalm_doc *d, double label, const doc_f
         return -1;
     if (c->fs->n && feat_values(c->fs, fobjs, &c->c, e) < 0) return -1;
     if (distill_count_text(c->f, d->text, d->text_len, &c->c, e) < 0) return -1;
+    if (c->vectors && distill_count_embed(c->vectors, c->f, d->text, d->text_len, &c->c, e) < 0) return -1;
     return distill_examples_add(c->ex, &c->c, label, distill_text_hash(d->text, d->text_len), e);
 }
 
@@ -373,7 +375,7 @@ int distill_collect(const distill_work_opts *o, const distill_features *f, disti
     memset(n, 0, sizeof *n);
     feat_sets fs;
     if (feat_sets_for_train(o, &fs, e) < 0) return -1;
-    collect_ctx c = {f, ex, {0}, &fs};
+    collect_ctx c = {f, ex, {0}, &fs, o->vectors};
     int rc = walk_labelled(o, &fs, collect_one, &c, n, e);
     distill_counts_free(&c.c);
     if (rc == 0 && ex->n == 0) {
@@ -482,7 +484,9 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
             got = -1;
             break;
         }
-        if (distill_count_text(distill_model_features(m), d.text, d.text_len, c, e) < 0) {
+        if (distill_count_text(distill_model_features(m), d.text, d.text_len, c, e) < 0 ||
+            (distill_model_vectors(m) &&
+             distill_count_embed(distill_model_vectors(m), distill_model_features(m), d.text, d.text_len, c, e) < 0)) {
             got = -1;
             break;
         }
@@ -590,6 +594,9 @@ static int eval_one(void *vctx, const blalm_doc *d, double label, const doc_file
         return 0;
     }
     if (distill_count_text(distill_model_features(c->m), d->text, d->text_len, &c->c, e) < 0) return -1;
+    if (distill_model_vectors(c->m) && distill_count_embed(distill_model_vectors(c->m), distill_model_features(c->m),
+                                                           d->text, d->text_len, &c->c, e) < 0)
+        return -1;
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 1024;
         double *l = realloc(c->label, cap * sizeof *l);

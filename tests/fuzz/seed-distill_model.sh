@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seeds for fuzz_distill_model: small real model files (2^10 features), one of
-# each kind, trained by bin/blalm on synthetic labelled documents.
+# each kind and one with a word-vector part, trained by bin/blalm on synthetic
+# labelled documents.
 set -euo pipefail
 out=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,3 +16,6 @@ for kind in ridge logistic ensemble; do
     "$blalm" distill train --work "$tmp" --label-field score --hash-bits 10 --folds 3 --model-type $kind \
         --out "$out/model-$kind.bin" -q
 done
+printf '%s\n' "w0 1 0 0" "w1 0 1 0" "w2 0 0 1" "w3 1 1 0" "w4 0 1 1" "w5 1 0 1" "shared 0.1 0.1 0.1" >"$tmp/vec.txt"
+"$blalm" distill train --work "$tmp" --label-field score --hash-bits 10 --folds 3 --model-type ridge \
+    --embeddings "$tmp/vec.txt" --out "$out/model-emb.bin" -q

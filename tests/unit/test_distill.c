@@ -410,6 +410,68 @@ TEST(train_refuses_single_class_and_too_few)
     distill_examples_free(&ex);
 }
 
+/* Word vectors: the text file (word2vec header skipped, a repeated word keeps
+ * its first vector, max_words), and a text's mean vector over the words
+ * found (ASCII-lowercased tokens). */
+TEST(word_vectors)
+{
+    char dir[] = "/tmp/blalm-vec-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p[256];
+    snprintf(p, sizeof p, "%s/v.txt", dir);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    fputs("4 2\nhello 1 2\nworld 3 -4\nhello 9 9\ncaf\xc3\xa9 0.5 0.25\n", f);
+    fclose(f);
+    blalm_err e = {{0}};
+    distill_vectors *v = distill_vectors_load(p, 0, &e);
+    CHECK_MSG(v != NULL, "%s", e.msg);
+    CHECK_EQ_INT(distill_vectors_dim(v), 2);
+    CHECK_EQ_INT(distill_vectors_count(v), 4);
+    float out[2];
+    const char *t = "Hello, WORLD! unknown hello-hello";
+    CHECK_EQ_INT(distill_vectors_embed(v, t, strlen(t), out), 4);
+    CHECK_NEAR(out[0], (1 + 3 + 1 + 1) / 4.0, 1e-6);
+    CHECK_NEAR(out[1], (2 - 4 + 2 + 2) / 4.0, 1e-6);
+    t = "Caf\xc3\xa9 au lait";
+    CHECK_EQ_INT(distill_vectors_embed(v, t, strlen(t), out), 1);
+    CHECK_NEAR(out[0], 0.5, 1e-6);
+    CHECK_EQ_INT(distill_vectors_embed(v, "nothing known", 13, out), 0);
+    CHECK(out[0] == 0 && out[1] == 0);
+    /* the counts take the first max_bytes of the text, as the hashed features do */
+    distill_features ft;
+    distill_features_default(&ft);
+    ft.max_bytes = 6;
+    distill_counts c = {0};
+    t = "world hello hello";
+    CHECK(distill_count_embed(v, &ft, t, strlen(t), &c, &e) == 0);
+    CHECK_EQ_INT(c.emb_dim, 2);
+    CHECK_NEAR(c.emb[0], 3, 1e-6);
+    distill_counts_free(&c);
+    distill_vectors_free(v);
+    v = distill_vectors_load(p, 1, &e);
+    CHECK(v != NULL && distill_vectors_count(v) == 1);
+    distill_vectors_free(v);
+    /* bad files: named with the line */
+    f = fopen(p, "w");
+    fputs("a 1 2\nb 1 2 3\n", f);
+    fclose(f);
+    CHECK(distill_vectors_load(p, 0, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "v.txt:2: 3 numbers after the word 'b', expected 2");
+    f = fopen(p, "w");
+    fputs("a 1 inf\n", f);
+    fclose(f);
+    CHECK(distill_vectors_load(p, 0, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "v.txt:1: number 2 of word 'a' is not a finite number");
+    f = fopen(p, "w");
+    fputs("a 1\n", f);
+    fclose(f);
+    CHECK(distill_vectors_load(p, 0, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "v.txt:1: 1 number(s) after the word");
+    unlink(p);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(int_score_rounds_half_up_and_clips);
@@ -422,5 +484,6 @@ int main(void)
     RUN(primal_ridge_equals_dual);
     RUN(attribute_features);
     RUN(train_refuses_single_class_and_too_few);
+    RUN(word_vectors);
     return test_summary();
 }
