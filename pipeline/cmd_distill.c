@@ -154,6 +154,17 @@ static int parse_lambdas(const char *s, double *out, int cap)
     return n;
 }
 
+/* A number strictly between 0 and 1, the whole string. */
+static int parse_fraction(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !(v > 0 && v < 1)) return -1;
+    *out = v;
+    return 0;
+}
+
 static int run_train(const args *a, const distill_work_opts *wo)
 {
     distill_train_opts to;
@@ -415,26 +426,18 @@ int cmd_distill(int argc, char **argv)
             else if (!strcmp(optarg, "all")) a.attr_mode = DISTILL_ATTRS_ALL;
             else return cli_usage_error(usage, "distill: --attr-features wants auto, none or all, not '%s'", optarg);
             break;
-        case O_ATTRW: {
-            char *end;
-            a.attr_weight = strtod(optarg, &end);
-            if (*end || !(a.attr_weight > 0 && a.attr_weight < 1))
-                return cli_usage_error(usage, "distill: --attr-weight wants a number between 0 and 1, not '%s'", optarg);
+        case O_ATTRW:
+        case O_EMBW:
+            if (parse_fraction(optarg, c == O_ATTRW ? &a.attr_weight : &a.emb_weight) < 0)
+                return cli_usage_error(usage, "distill: --%s wants a number between 0 and 1, not '%s'",
+                                       c == O_ATTRW ? "attr-weight" : "emb-weight", optarg);
             break;
-        }
         case O_EMB: a.emb = optarg; break;
         case O_EMBWORDS:
             if (cli_parse_count(optarg, &a.emb_words) < 0 || a.emb_words > 4000000000ull)
                 return cli_usage_error(usage, "distill: --emb-words wants a count (0: all), not '%s'", optarg);
             a.emb_words_set = 1;
             break;
-        case O_EMBW: {
-            char *end;
-            a.emb_weight = strtod(optarg, &end);
-            if (*end || !(a.emb_weight > 0 && a.emb_weight < 1))
-                return cli_usage_error(usage, "distill: --emb-weight wants a number between 0 and 1, not '%s'", optarg);
-            break;
-        }
         case 'q': a.quiet = 1; break;
         case 'h': return cli_help(usage);
         default: return cli_usage_error(usage, "distill: unknown option '%s'", argv[optind]);

@@ -475,3 +475,15 @@ check distill_emb_nothing_written test ! -e "$V/x.bin"
 head -c 200000 "$V/m.bin" >"$V/trunc.bin"
 expect_fail distill_bad_emb_truncated "trunc.bin: checksum mismatch" \
     "$BLALM" distill score --work "$E" --model "$V/trunc.bin"
+expect_fail distill_usage_emb_weight "emb-weight wants a number between 0 and 1, not '1.5'" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/vec.txt" --emb-weight 1.5
+expect_fail distill_usage_attr_weight "attr-weight wants a number between 0 and 1, not 'x'" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --attr-weight x
+expect_fail distill_usage_emb_words_alone "need --embeddings FILE" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --emb-words 10
+# a fixed blend weight is kept in the model
+"$BLALM" distill train --work "$V/w" --label-field score --out "$V/mw.bin" --embeddings "$V/vec.txt" --emb-weight 0.4 \
+    --emb-words 100 --json >"$V/tw.json"
+check distill_emb_fixed_weight "$PY" -c "
+import json; x = json.load(open('$V/tw.json'))['embeddings']
+assert x['weight'] == 0.4 and x['words'] == 100 and len(x['weight_f1_at3']) == 1, x"
