@@ -487,3 +487,18 @@ expect_fail distill_usage_emb_words_alone "need --embeddings FILE" \
 check distill_emb_fixed_weight "$PY" -c "
 import json; x = json.load(open('$V/tw.json'))['embeddings']
 assert x['weight'] == 0.4 and x['words'] == 100 and len(x['weight_f1_at3']) == 1, x"
+# beyond --max-docs: the linear part in the primal, the word-vector part on a
+# seeded sample of landmarks
+"$BLALM" distill train --work "$V/w" --label-field score --out "$V/mp.bin" --embeddings "$V/vec.txt" --max-docs 100 \
+    --json >"$V/tp.json"
+"$BLALM" distill train --work "$V/w" --label-field score --out "$V/mp2.bin" --embeddings "$V/vec.txt" --max-docs 100 -q
+check distill_emb_landmark_sample "$PY" -c "
+import json; r = json.load(open('$V/tp.json')); x = r['embeddings']
+assert r['used'] == 240 and x['landmarks'] == 100 and x['f1_at3'] > 0.9, r"
+check distill_emb_landmark_deterministic cmp "$V/mp.bin" "$V/mp2.bin"
+if "$BLALM" distill eval --work "$E" --model "$V/mp.bin" --label-field score --json >"$V/ep.json" 2>"$TMP/err"; then
+    check distill_emb_landmark_eval "$PY" -c "
+import json; r = json.load(open('$V/ep.json')); assert r['documents'] == 120 and r['at3']['f1'] > 0.9, r"
+else
+    fail distill_emb_landmark_eval "$(cat "$TMP/err")"
+fi
