@@ -96,6 +96,8 @@ typedef struct distill_counts {
     uint32_t n_attr, cap_attr;
     float *emb;        /* the text's mean word vector (distill_count_embed), emb_dim long */
     uint32_t emb_dim;
+    uint32_t *tmp;     /* scratch for sorting idx */
+    size_t cap_tmp;
 } distill_counts;
 int distill_count_text(const distill_features *f, const char *text, size_t len,
                        distill_counts *out, blalm_err *e);

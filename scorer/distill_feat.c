@@ -81,10 +81,38 @@ static int counts_push(distill_counts *c, uint32_t idx)
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Sorts v[0..n) ascending: insertion sort when short, else an LSD radix
+ * sort on 11-bit digits (passes over digits no key has skipped), through tmp. */
+static void sort_u32(uint32_t *v, uint32_t *tmp, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    if (n < 64) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = v[i];
+            size_t j = i;
+            for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+            v[j] = x;
+        }
+        return;
+    }
+    uint32_t any = 0;
+    for (size_t i = 0; i < n; i++) any |= v[i];
+    uint32_t *src = v, *dst = tmp;
+    for (int shift = 0; shift < 32; shift += 11) {
+        if (!((any >> shift) & 0x7ff)) continue;
+        size_t cnt[2048] = {0};
+        for (size_t i = 0; i < n; i++) cnt[(src[i] >> shift) & 0x7ff]++;
+        size_t sum = 0;
+        for (int b = 0; b < 2048; b++) {
+            size_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[cnt[(src[i] >> shift) & 0x7ff]++] = src[i];
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v) memcpy(v, src, n * sizeof *v);
 }
 
 int distill_count_text(const distill_features *f, const char *text, size_t len,
@@ -160,7 +188,13 @@ int distill_count_text(const distill_features *f, const char *text, size_t len,
             }
         }
     }
-    qsort(out->idx, out->n, sizeof *out->idx, cmp_u32);
+    if (out->n > out->cap_tmp) {
+        uint32_t *t = realloc(out->tmp, out->cap * sizeof *t);
+        if (!t) return err_set(e, "out of memory");
+        out->tmp = t;
+        out->cap_tmp = out->cap;
+    }
+    sort_u32(out->idx, out->tmp, out->n);
     for (size_t k = 0; k < out->n; k++) {
         out->cnt[k] = out->dense[out->idx[k]];
         out->dense[out->idx[k]] = 0.0f;
@@ -175,6 +209,7 @@ void distill_counts_free(distill_counts *c)
     free(c->dense);
     free(c->attr);
     free(c->emb);
+    free(c->tmp);
     memset(c, 0, sizeof *c);
 }
 

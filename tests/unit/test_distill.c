@@ -60,6 +60,38 @@ TEST(counts_words_and_bigrams)
     distill_counts_free(&d);
 }
 
+/* Long texts (the radix sort of the indices): ascending and distinct, every
+ * token and bigram counted once, for each hash size and both blocks. */
+TEST(counts_long_texts_sorted)
+{
+    static const int bits[] = {10, 18, 24};
+    for (int b = 0; b < 3; b++)
+        for (int chars = 0; chars < 2; chars++) {
+            distill_features f;
+            distill_features_default(&f);
+            f.hash_bits = (uint32_t)bits[b];
+            if (chars) f.char_min = 3, f.char_max = 4;
+            char text[40000];
+            size_t len = 0;
+            uint64_t x = 12345;
+            int words = 3000;
+            for (int w = 0; w < words; w++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                len += (size_t)snprintf(text + len, sizeof text - len, "w%llu ", (unsigned long long)(x >> 54));
+            }
+            distill_counts c = {0};
+            blalm_err e;
+            CHECK(distill_count_text(&f, text, len, &c, &e) == 0);
+            CHECK(c.n > 64);
+            float total = 0;
+            for (size_t i = 0; i < c.n; i++) total += c.cnt[i];
+            for (size_t i = 1; i < c.n; i++) CHECK_MSG(c.idx[i - 1] < c.idx[i], "bits %d, at %zu", bits[b], i);
+            CHECK(c.idx[c.n - 1] < distill_hashed_dim(&f));
+            if (!chars) CHECK_EQ_INT((long long)total, 2 * words - 1);
+            distill_counts_free(&c);
+        }
+}
+
 TEST(counts_char_ngrams)
 {
     distill_features f;
@@ -476,6 +508,7 @@ int main(void)
 {
     RUN(int_score_rounds_half_up_and_clips);
     RUN(counts_words_and_bigrams);
+    RUN(counts_long_texts_sorted);
     RUN(counts_char_ngrams);
     RUN(features_check_refuses_unknown);
     RUN(spearman_with_ties);
