@@ -205,7 +205,8 @@ distill_kind distill_model_kind(const distill_model *m);
 const char *distill_kind_name(distill_kind k);
 double distill_model_lambda(const distill_model *m);
 double distill_model_threshold(const distill_model *m);
-/* "distill-ridge-<first 12 hex of the file's checksum>", for the model key. */
+/* "distill-ridge-<first 12 hex of the file's checksum>" ("distill-ridge+vectors-..."
+ * with a word-vector part), for the model key. */
 const char *distill_model_name(const distill_model *m);
 /* The model's word vectors (NULL: no word-vector part). */
 const distill_vectors *distill_model_vectors(const distill_model *m);

@@ -84,8 +84,8 @@ static void serialize(const distill_model *m, sbuf *b)
 
 static void set_name(distill_model *m, uint64_t sum)
 {
-    snprintf(m->name, sizeof m->name, "distill-%s-%012llx", distill_kind_name((distill_kind)m->kind),
-             (unsigned long long)(sum >> 16));
+    snprintf(m->name, sizeof m->name, "distill-%s%s-%012llx", distill_kind_name((distill_kind)m->kind),
+             m->vec ? "+vectors" : "", (unsigned long long)(sum >> 16));
 }
 
 int distill_model_save(const distill_model *m, const char *path, blalm_err *e)

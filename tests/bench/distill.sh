@@ -93,6 +93,15 @@ fi
     >"$TMP/train.json" 2>"$TMP/t.train"
 read -r tw tu ts < <(tail -1 "$TMP/t.train")
 used=$("$PY" -c "import json; r = json.load(open('$TMP/train.json')); print(r['documents'], r['used'], r['seconds_read'], r['seconds_cv'], r['seconds_fit'])")
+if [ -f "$TMP/glove.txt" ]; then   # the same 100k with the word-vector part (3,000 landmarks)
+    { time one_core "$BLALM" distill train --work "$TMP/train" --label-field score --out "$TMP/m100ke.bin" --json \
+        --embeddings "$TMP/glove.txt"; } >"$TMP/traine.json" 2>"$TMP/t.traine100"
+    read -r _ teu tes < <(tail -1 "$TMP/t.traine100")
+    "$PY" -c "
+import json; r = json.load(open('$TMP/traine.json')); x = r['embeddings']
+print('distill train on the same %d with the word vectors, one core: %.1f CPU-s; the word-vector part %.1f s (%d landmarks, rank %d)'
+      % (r['used'], $teu + $tes, x['seconds'], x['landmarks'], x['rank']))"
+fi
 
 "$PY" "$PEER" --workers 4 >"$TMP/port" 2>"$TMP/peer.err" & PID=$!
 for _ in $(seq 200); do [ -s "$TMP/port" ] && break; sleep 0.05; done

@@ -502,3 +502,8 @@ import json; r = json.load(open('$V/ep.json')); assert r['documents'] == 120 and
 else
     fail distill_emb_landmark_eval "$(cat "$TMP/err")"
 fi
+check distill_emb_model_name "$PY" -c "
+import json, subprocess
+rows = [json.loads(l) for l in subprocess.run(['zstd', '-dc', '$E/attributes/edu_local/src/held.jsonl.zst'],
+        check=True, capture_output=True).stdout.decode().splitlines()]
+assert len(rows) == 120 and all('+vectors-' in r['edu_local']['model'] for r in rows), rows[0]"
