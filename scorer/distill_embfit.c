@@ -37,14 +37,6 @@ static const double emb_weights[] = {0.25, 0.5, 0.75};
 #define EIG_FLOOR 1e-4
 #define BLOCK 512
 
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 typedef struct { uint64_t key; size_t i; } keyed;
 static int cmp_keyed(const void *a, const void *b)
 {
@@ -126,17 +118,6 @@ double distill_emb_raw(const distill_model *m, const distill_counts *c)
     return s;
 }
 
-static int cmp_candidate(double f1, double mae, double bf1, double bmae)
-{
-    return f1 > bf1 + 1e-12 || (fabs(f1 - bf1) <= 1e-12 && mae < bmae);
-}
-
-static double mae_of(const double *p, const double *y, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += fabs(fmin(5, fmax(0, p[i])) - y[i]);
-    return s / (double)n;
-}
 
 int distill_emb_fit(const distill_examples *ex, const distill_train_opts *o, const int *fold,
                     const double *lin_oof, distill_model *M, distill_emb_report *rep, blalm_err *e)
@@ -179,7 +160,7 @@ int distill_emb_fit(const distill_examples *ex, const distill_train_opts *o, con
         for (size_t i = 0; i < n; i++) land[i] = i;
     } else {
         if (!(kk = malloc(n * sizeof *kk))) goto oom;
-        for (size_t i = 0; i < n; i++) kk[i] = (keyed){mix(o->seed ^ mix(ex->text_hash[i] + 1)), i};
+        for (size_t i = 0; i < n; i++) kk[i] = (keyed){distill_splitmix(o->seed ^ distill_splitmix(ex->text_hash[i] + 1)), i};
         qsort(kk, n, sizeof *kk, cmp_keyed);
         for (size_t j = 0; j < m; j++) land[j] = kk[j].i;
         qsort(land, m, sizeof *land, cmp_size);
@@ -388,10 +369,10 @@ int distill_emb_fit(const distill_examples *ex, const distill_train_opts *o, con
     double bf = -1, bm = INFINITY;
     rep->n_lambda = N_LAMBDA;
     for (int li = 0; li < N_LAMBDA; li++) {
-        double f1, mae = mae_of(oof + (size_t)li * n, ex->label, n);
+        double f1, mae = distill_mae(oof + (size_t)li * n, ex->label, n);
         distill_best_threshold(oof + (size_t)li * n, ex->label, n, &f1);
         rep->lambda_f1[li] = f1;
-        if (cmp_candidate(f1, mae, bf, bm)) bf = f1, bm = mae, bl = li;
+        if (distill_better(f1, mae, bf, bm)) bf = f1, bm = mae, bl = li;
     }
     double lin_f1;
     distill_best_threshold(lin_oof, ex->label, n, &lin_f1);
@@ -404,10 +385,10 @@ int distill_emb_fit(const distill_examples *ex, const distill_train_opts *o, con
     for (int wi = 0; wi < rep->n_weight; wi++) {
         for (size_t i = 0; i < n; i++)
             blend[i] = (1 - wg[wi]) * lin_oof[i] + wg[wi] * oof[(size_t)bl * n + i];
-        double f1, mae = mae_of(blend, ex->label, n);
+        double f1, mae = distill_mae(blend, ex->label, n);
         double t = distill_best_threshold(blend, ex->label, n, &f1);
         rep->weight_f1[wi] = f1;
-        if (cmp_candidate(f1, mae, bf, bm)) bf = f1, bm = mae, bw = wi, bt = t;
+        if (distill_better(f1, mae, bf, bm)) bf = f1, bm = mae, bw = wi, bt = t;
     }
     rep->lambda = emb_lambdas[bl];
     rep->weight = wg[bw];

@@ -52,13 +52,6 @@ int distill_features_check(const distill_features *f, blalm_err *e)
     return 0;
 }
 
-/* A token byte: ASCII letter or digit, or any byte of a non-ASCII code point
- * (so words of other scripts stay whole). */
-static inline int token_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
-}
-
 /* Final avalanche of a 64-bit FNV-1a state (murmur3's fmix64). */
 static inline uint64_t fmix64(uint64_t h) { return hash_fmix64(h); }
 
@@ -136,18 +129,12 @@ int distill_count_text(const distill_features *f, const char *text, size_t len,
     int have_prev = 0;
     size_t i = 0;
     while (i < len) {
-        if (!token_byte(s[i])) {
+        if (!distill_token_byte(s[i])) {
             i++;
             continue;
         }
-        size_t start = i;
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (; i < len && token_byte(s[i]); i++) {
-            unsigned char c = s[i];
-            if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
-            h = (h ^ c) * 0x100000001b3ULL;
-        }
-        if (i - start < f->min_token) continue;   /* skipped; does not break a bigram */
+        uint64_t h;
+        if (distill_token(s, len, &i, &h) < f->min_token) continue;   /* skipped; does not break a bigram */
         uint64_t uni = fmix64(h);
         if (counts_push(out, (uint32_t)(uni >> shift)) < 0) return err_set(e, "out of memory");
         if (f->ngram_max >= 2 && have_prev) {
@@ -179,9 +166,9 @@ int distill_count_text(const distill_features *f, const char *text, size_t len,
             win[cmax - 1] = c;
             if (have < cmax) have++;
             /* the n-grams ending here: the last n bytes of the window */
-            uint64_t h = 0xcbf29ce484222325ULL;
+            uint64_t h = DISTILL_FNV_OFFSET;
             for (unsigned n = 1; n <= have; n++) {
-                h = (h ^ win[cmax - n]) * 0x100000001b3ULL;
+                h = (h ^ win[cmax - n]) * DISTILL_FNV_PRIME;
                 if (n >= cmin &&
                     counts_push(out, base + (uint32_t)(fmix64(h + n) >> shift)) < 0)
                     return err_set(e, "out of memory");

@@ -450,7 +450,7 @@ static double best_threshold(const double *pred, const double *label, size_t n, 
 
 /* ---- folds ---- */
 
-static uint64_t splitmix(uint64_t x)
+uint64_t distill_splitmix(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -470,10 +470,22 @@ static int cmp_order(const void *a, const void *b)
 
 /* ---- training ---- */
 
+int distill_better(double f1_a, double mae_a, double f1_b, double mae_b)
+{
+    return f1_a > f1_b + 1e-12 || (fabs(f1_a - f1_b) <= 1e-12 && mae_a < mae_b);
+}
+
+double distill_mae(const double *pred, const double *label, size_t n)
+{
+    double mae = 0;
+    for (size_t i = 0; i < n; i++) mae += fabs(fmin(5, fmax(0, pred[i])) - label[i]);
+    return mae / (double)n;
+}
+
 /* Better of two candidates: higher F1@3, then lower MAE. */
 static int better(const distill_candidate *a, const distill_candidate *b)
 {
-    return a->f1_at3 > b->f1_at3 + 1e-12 || (fabs(a->f1_at3 - b->f1_at3) <= 1e-12 && a->mae < b->mae);
+    return distill_better(a->f1_at3, a->mae, b->f1_at3, b->mae);
 }
 
 /* With both kinds cross-validated (AUTO or ENSEMBLE): the candidate that
@@ -490,16 +502,12 @@ static void add_ensemble(distill_train_report *rep, double *pred, const double *
     if (br < 0 || bl < 0) return;
     distill_candidate *cd = &rep->cand[rep->n_cand];
     double *p = pred + (size_t)rep->n_cand * n;
-    double mae = 0;
-    for (size_t i = 0; i < n; i++) {
-        p[i] = 0.5 * (pred[(size_t)br * n + i] + pred[(size_t)bl * n + i]);
-        mae += fabs(fmin(5, fmax(0, p[i])) - label[i]);
-    }
+    for (size_t i = 0; i < n; i++) p[i] = 0.5 * (pred[(size_t)br * n + i] + pred[(size_t)bl * n + i]);
     cd->kind = DISTILL_ENSEMBLE;
     cd->lambda = rep->cand[br].lambda;
     cd->lambda2 = rep->cand[bl].lambda;
     cd->threshold = best_threshold(p, label, n, &cd->f1_at3);
-    cd->mae = mae / (double)n;
+    cd->mae = distill_mae(p, label, n);
     if (want == DISTILL_ENSEMBLE || better(cd, &rep->cand[rep->best])) rep->best = rep->n_cand;
     rep->n_cand++;
 }
@@ -521,7 +529,7 @@ static void make_folds(const distill_examples *ex, int folds, uint64_t seed, int
     const size_t n = ex->n;
     for (size_t i = 0; i < n; i++) {
         ord[i].cls = label_class(ex->label[i]);
-        ord[i].h = splitmix(seed ^ splitmix(ex->text_hash[i]));
+        ord[i].h = distill_splitmix(seed ^ distill_splitmix(ex->text_hash[i]));
         ord[i].i = i;
     }
     qsort(ord, n, sizeof *ord, cmp_order);
@@ -538,9 +546,7 @@ static void choose(distill_train_report *rep, const double *pred, const double *
         distill_candidate *cd = &rep->cand[c];
         const double *p = pred + (size_t)c * n;
         cd->threshold = best_threshold(p, label, n, &cd->f1_at3);
-        double mae = 0;
-        for (size_t i = 0; i < n; i++) mae += fabs(fmin(5, fmax(0, p[i])) - label[i]);
-        cd->mae = mae / (double)n;
+        cd->mae = distill_mae(p, label, n);
         if (better(cd, &rep->cand[rep->best])) rep->best = c;
     }
     add_ensemble(rep, (double *)pred, label, n, want);

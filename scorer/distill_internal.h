@@ -47,6 +47,38 @@ int distill_vectors_index(distill_vectors *v, blalm_err *e);
 distill_vectors *distill_vectors_copy(const distill_vectors *v, blalm_err *e);
 /* The word-vector part's raw score for c->emb. */
 double distill_emb_raw(const distill_model *m, const distill_counts *c);
+/* The scorer's tokens: runs of ASCII letters and digits and of bytes of
+ * non-ASCII code points (so words of other scripts stay whole). */
+static inline int distill_token_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+#define DISTILL_FNV_OFFSET 0xcbf29ce484222325ULL
+#define DISTILL_FNV_PRIME 0x100000001b3ULL
+/* The token starting at s[*i] (a token byte): moves *i past it and returns
+ * its length; *h = the FNV-1a state of its ASCII-lowercased bytes (callers
+ * finish it with hash_fmix64). Shared by the hashed features and the word
+ * vectors, so both see the same tokens. */
+static inline size_t distill_token(const unsigned char *s, size_t len, size_t *i, uint64_t *h)
+{
+    size_t j = *i;
+    uint64_t x = DISTILL_FNV_OFFSET;
+    for (; j < len && distill_token_byte(s[j]); j++) {
+        unsigned char c = s[j];
+        if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+        x = (x ^ c) * DISTILL_FNV_PRIME;
+    }
+    size_t l = j - *i;
+    *i = j;
+    *h = x;
+    return l;
+}
+/* Helpers of distill_fit.c that the word-vector part shares: the seeded mix,
+ * the MAE of scores clipped to 0..5, and "a is the better candidate" (higher
+ * F1@3, then lower MAE). */
+uint64_t distill_splitmix(uint64_t x);
+double distill_mae(const double *pred, const double *label, size_t n);
+int distill_better(double f1_a, double mae_a, double f1_b, double mae_b);
 /* Best F1@3 threshold of out-of-fold predictions (distill_fit.c). */
 double distill_best_threshold(const double *pred, const double *label, size_t n, double *f1);
 /* The examples' word-vector part: cross-validated on the folds (lin_oof: the

@@ -26,13 +26,12 @@ void distill_vectors_free(distill_vectors *v)
 uint32_t distill_vectors_dim(const distill_vectors *v) { return v->dim; }
 uint32_t distill_vectors_count(const distill_vectors *v) { return v->n; }
 
-/* FNV-1a, computed by the token scan as it lowercases (fmix64 at the end) */
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
+/* A stored word's slot hash: what distill_token gives a token of the same
+ * bytes (stored words are matched as they are; tokens are lowercased). */
 static uint64_t word_hash(const char *w, size_t l)
 {
-    uint64_t h = FNV_OFFSET;
-    for (size_t i = 0; i < l; i++) h = (h ^ (unsigned char)w[i]) * FNV_PRIME;
+    uint64_t h = DISTILL_FNV_OFFSET;
+    for (size_t i = 0; i < l; i++) h = (h ^ (unsigned char)w[i]) * DISTILL_FNV_PRIME;
     return hash_fmix64(h);
 }
 
@@ -68,21 +67,20 @@ int distill_vectors_index(distill_vectors *v, blalm_err *e)
     return 0;
 }
 
-static const float *lookup(const distill_vectors *v, const char *w, size_t l, uint64_t h)
+/* The vector of the token t[0..l) read ASCII-lowercased (h: its hash), or NULL. */
+static const float *lookup(const distill_vectors *v, const unsigned char *t, size_t l, uint64_t h)
 {
     for (uint32_t s = (uint32_t)h & v->mask;; s = (s + 1) & v->mask) {
         uint32_t k = v->slot[s];
         if (!k) return NULL;
-        const char *x = v->blob + v->off[k - 1];
-        if (!memcmp(x, w, l) && x[l] == 0) return v->vec + (size_t)(k - 1) * v->dim;
+        const unsigned char *x = (const unsigned char *)v->blob + v->off[k - 1];
+        size_t q = 0;
+        for (; q < l; q++) {
+            unsigned char c = t[q];
+            if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != x[q]) break;
+        }
+        if (q == l && x[l] == 0) return v->vec + (size_t)(k - 1) * v->dim;
     }
-}
-
-/* Tokens: the scorer's (runs of ASCII letters and digits and of bytes of
- * non-ASCII code points), ASCII-lowercased; every length counts. */
-static inline int tok_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 size_t distill_vectors_embed(const distill_vectors *v, const char *text, size_t len, float *out)
@@ -91,23 +89,17 @@ size_t distill_vectors_embed(const distill_vectors *v, const char *text, size_t 
     float acc[DISTILL_MAX_EMB_DIM];
     for (uint32_t k = 0; k < d; k++) acc[k] = 0;
     size_t found = 0;
-    char w[MAX_WORD + 1];
+    const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i < len;) {
-        if (!tok_byte((unsigned char)text[i])) {
+        if (!distill_token_byte(s[i])) {
             i++;
             continue;
         }
-        size_t j = i, l = 0;
-        uint64_t h = FNV_OFFSET;
-        for (; j < len && tok_byte((unsigned char)text[j]); j++) {
-            unsigned char c = (unsigned char)text[j];
-            c = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            h = (h ^ c) * FNV_PRIME;
-            if (l < MAX_WORD + 1) w[l] = (char)c;
-            l++;
-        }
+        size_t start = i;
+        uint64_t h;
+        size_t l = distill_token(s, len, &i, &h);   /* every length counts */
         if (l <= MAX_WORD) {
-            const float *x = lookup(v, w, l, hash_fmix64(h));
+            const float *x = lookup(v, s + start, l, hash_fmix64(h));
             if (x) { /* blocks of 8 with a fixed trip count, so the compiler vectorises them */
                 for (uint32_t k = 0; k < d8; k += 8)
                     for (uint32_t q = 0; q < 8; q++) acc[k + q] += x[k + q];
@@ -115,7 +107,6 @@ size_t distill_vectors_embed(const distill_vectors *v, const char *text, size_t 
                 found++;
             }
         }
-        i = j;
     }
     for (uint32_t k = 0; k < d; k++) out[k] = found ? (float)((double)acc[k] / (double)found) : 0.0f;
     return found;
