@@ -9,6 +9,7 @@
 
 #include "lib/hash.h"
 #include "lib/sbuf.h"
+#include "lib/utf8.h"
 #include "scorer/distill_internal.h"
 
 #define MAX_WORD 100   /* longer tokens are not looked up (and longer words not kept) */
@@ -238,7 +239,7 @@ int distill_count_embed(const distill_vectors *v, const distill_features *f, con
         c->emb = x;
         c->emb_dim = v->dim;
     }
-    if (f->max_bytes && len > f->max_bytes) len = f->max_bytes;
+    if (f->max_bytes && len > f->max_bytes) len = utf8_prefix(text, len, f->max_bytes);   /* as the counts */
     distill_vectors_embed(v, text, len, c->emb);
     return 0;
 }

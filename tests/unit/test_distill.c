@@ -479,6 +479,20 @@ TEST(word_vectors)
     CHECK(distill_count_embed(v, &ft, t, strlen(t), &c, &e) == 0);
     CHECK_EQ_INT(c.emb_dim, 2);
     CHECK_NEAR(c.emb[0], 3, 1e-6);
+    /* cut at a character boundary, as the counts are: "caf" of "café", not "caf\xc3" */
+    char p2[256];
+    snprintf(p2, sizeof p2, "%s/c.txt", dir);
+    f = fopen(p2, "w");
+    fputs("caf 7 8\n", f);
+    fclose(f);
+    distill_vectors *w = distill_vectors_load(p2, 0, &e);
+    CHECK_MSG(w != NULL, "%s", e.msg);
+    ft.max_bytes = 4;
+    t = "caf\xc3\xa9 x";
+    CHECK(distill_count_embed(w, &ft, t, strlen(t), &c, &e) == 0);
+    CHECK_NEAR(c.emb[0], 7, 1e-6);
+    distill_vectors_free(w);
+    unlink(p2);
     distill_counts_free(&c);
     distill_vectors_free(v);
     v = distill_vectors_load(p, 1, &e);
