@@ -49,6 +49,12 @@ int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int read_file(const char *path, char **data, size_t *len, blalm_err *e)
 {
     FILE *f = fopen(path, "rb");

@@ -11,6 +11,7 @@ int mkdir_p(const char *path, blalm_err *e);
 /* mkdir -p of the folder that will hold path. */
 int mkdir_parent(const char *path, blalm_err *e);
 int file_exists(const char *path);
+int is_dir(const char *path);   /* exists and is a directory (links followed) */
 int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-terminated */
 /* Writes data to path atomically (temp file, fsync, rename); first removes
  * the temporary files of path that killed runs left (remove_stale_temps). */

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -130,12 +129,6 @@ static void series_add(series *s, double x, double y)
     s->p[s->n].x = x;
     s->p[s->n].y = y;
     s->n++;
-}
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* Parses a whole JSON file; NULL with e naming the file on any problem. */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lib/attr.h"
 #include "lib/attrsets.h"
@@ -67,12 +66,6 @@ typedef struct feat_sets {
     const char *key_of[DISTILL_MAX_ATTRS];
     const char *model;                       /* the model's name, for messages (score, eval) */
 } feat_sets;
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 /* train: the sets of `blalm tag` to use (AUTO: those the attributes root has). */
 static int feat_sets_for_train(const distill_work_opts *o, feat_sets *fs, blalm_err *e)
@@ -208,6 +201,15 @@ static int feat_sets_check(const distill_work_opts *o, const feat_sets *fs, cons
         return 0;
     err_prefix(e, "%s: %s", o->dirs->attrs, who);
     return -1;
+}
+
+/* A document's features: the hashed counts, and its mean word vector when
+ * there are vectors (train: the --embeddings file; score, eval: the model's). */
+static int count_doc(const distill_features *f, const distill_vectors *v, const blalm_doc *d,
+                     distill_counts *c, blalm_err *e)
+{
+    if (distill_count_text(f, d->text, d->text_len, c, e) < 0) return -1;
+    return v ? distill_count_embed(v, f, d->text, d->text_len, c, e) : 0;
 }
 
 /* ---- labelled documents ---- */
@@ -364,8 +366,7 @@ static int collect_one(void *vctx, const blalm_doc *d, double label, const doc_f
     if (c->fs->nsets && c->ex->n == 0 && c->fs->n == 0 && feat_names_from(c->fs, fobjs, c->ex, e) < 0)
         return -1;
     if (c->fs->n && feat_values(c->fs, fobjs, &c->c, e) < 0) return -1;
-    if (distill_count_text(c->f, d->text, d->text_len, &c->c, e) < 0) return -1;
-    if (c->vectors && distill_count_embed(c->vectors, c->f, d->text, d->text_len, &c->c, e) < 0) return -1;
+    if (count_doc(c->f, c->vectors, d, &c->c, e) < 0) return -1;
     return distill_examples_add(c->ex, &c->c, label, distill_text_hash(d->text, d->text_len), e);
 }
 
@@ -484,9 +485,7 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
             got = -1;
             break;
         }
-        if (distill_count_text(distill_model_features(m), d.text, d.text_len, c, e) < 0 ||
-            (distill_model_vectors(m) &&
-             distill_count_embed(distill_model_vectors(m), distill_model_features(m), d.text, d.text_len, c, e) < 0)) {
+        if (count_doc(distill_model_features(m), distill_model_vectors(m), &d, c, e) < 0) {
             got = -1;
             break;
         }
@@ -593,10 +592,7 @@ static int eval_one(void *vctx, const blalm_doc *d, double label, const doc_file
         c->counts->seen++;
         return 0;
     }
-    if (distill_count_text(distill_model_features(c->m), d->text, d->text_len, &c->c, e) < 0) return -1;
-    if (distill_model_vectors(c->m) && distill_count_embed(distill_model_vectors(c->m), distill_model_features(c->m),
-                                                           d->text, d->text_len, &c->c, e) < 0)
-        return -1;
+    if (count_doc(distill_model_features(c->m), distill_model_vectors(c->m), d, &c->c, e) < 0) return -1;
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 1024;
         double *l = realloc(c->label, cap * sizeof *l);
