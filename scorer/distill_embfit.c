@@ -104,20 +104,15 @@ double distill_emb_raw(const distill_model *m, const distill_counts *c)
     float z[DISTILL_MAX_EMB_DIM];
     if (!c->emb || c->emb_dim != d) return m->emb_bias;
     standardise(c->emb, m->emb_mu, m->emb_sd, d, z);
-    double zz = 0;
-    for (uint32_t k = 0; k < d; k++) zz += (double)z[k] * z[k];
-    float stack[4096], *dot = m->n_land <= 4096 ? stack : malloc(m->n_land * sizeof *dot);
-    if (!dot) return NAN;
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m->n_land, (int)d, 1.0f, m->land, (int)d, z, 1, 0.0f, dot, 1);
+    /* the kernel row as training computes it (gauss), then its dot with alpha */
+    float stack[4096], *k = m->n_land <= 4096 ? stack : malloc(m->n_land * sizeof *k);
+    if (!k) return NAN;
+    gauss(z, 1, m->land, m->land_sq, m->n_land, d, m->gamma, k);
     double s = m->emb_bias;
-    for (uint32_t j = 0; j < m->n_land; j++) {
-        double d2 = zz + m->land_sq[j] - 2.0 * dot[j];
-        s += m->alpha[j] * exp(-m->gamma * (d2 > 0 ? d2 : 0));
-    }
-    if (dot != stack) free(dot);
+    for (uint32_t j = 0; j < m->n_land; j++) s += m->alpha[j] * k[j];
+    if (k != stack) free(k);
     return s;
 }
-
 
 int distill_emb_fit(const distill_examples *ex, const distill_train_opts *o, const int *fold,
                     const double *lin_oof, distill_model *M, distill_emb_report *rep, blalm_err *e)
