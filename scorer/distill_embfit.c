@@ -104,13 +104,17 @@ double distill_emb_raw(const distill_model *m, const distill_counts *c)
     float z[DISTILL_MAX_EMB_DIM];
     if (!c->emb || c->emb_dim != d) return m->emb_bias;
     standardise(c->emb, m->emb_mu, m->emb_sd, d, z);
-    /* the kernel row as training computes it (gauss), then its dot with alpha */
-    float stack[4096], *k = m->n_land <= 4096 ? stack : malloc(m->n_land * sizeof *k);
-    if (!k) return NAN;
-    gauss(z, 1, m->land, m->land_sq, m->n_land, d, m->gamma, k);
+    /* the kernel row as training computes it (gauss), then its dot with
+     * alpha; in stack-sized chunks of landmarks, so there is no allocation
+     * that could fail however many landmarks the model has */
+    enum { CHUNK = 1024 };
+    float k[CHUNK];
     double s = m->emb_bias;
-    for (uint32_t j = 0; j < m->n_land; j++) s += m->alpha[j] * k[j];
-    if (k != stack) free(k);
+    for (uint32_t j0 = 0; j0 < m->n_land; j0 += CHUNK) {
+        uint32_t cnt = m->n_land - j0 < CHUNK ? m->n_land - j0 : CHUNK;
+        gauss(z, 1, m->land + (size_t)j0 * d, m->land_sq + j0, cnt, d, m->gamma, k);
+        for (uint32_t j = 0; j < cnt; j++) s += m->alpha[j0 + j] * k[j];
+    }
     return s;
 }
 
