@@ -24,7 +24,8 @@ static const char usage[] =
     "  Labels come from an attribute set (--labels edu_llm.score: documents with\n"
     "  \"selected\": false are not in the labelled sample and are skipped) or from a\n"
     "  document metadata field (--label-field int_score, or score). Documents repeated\n"
-    "  by id or by text are used once. Features: hashed word unigrams + bigrams,\n"
+    "  by id or by text are used once, with their first label (the summary counts\n"
+    "  repeats whose label differs). Features: hashed word unigrams + bigrams,\n"
     "  sublinear TF x IDF, L2-normalised, plus the numeric attributes of the sets\n"
     "  `blalm tag` writes when WORK has them (--attr-features). Model kind, lambda\n"
     "  and the decision threshold (binary F1 at label >= 3) are chosen by stratified\n"
@@ -104,8 +105,9 @@ static void show_progress(void *ctx, uint64_t docs) { prog_update(ctx, docs); }
 
 static void print_json_metrics(const distill_metrics *m, const distill_work_counts *n, const char *model)
 {
-    printf("{\"model\":\"%s\",\"documents\":%zu,\"seen_in_training\":%llu,", model, m->n,
-           (unsigned long long)n->seen);
+    printf("{\"model\":\"%s\",\"documents\":%zu,\"seen_in_training\":%llu,\"duplicates_id\":%llu,"
+           "\"duplicates_text\":%llu,\"label_conflicts\":%llu,", model, m->n, (unsigned long long)n->seen,
+           (unsigned long long)n->dup_id, (unsigned long long)n->dup_text, (unsigned long long)n->label_conflicts);
     for (int b = 0; b < 2; b++)
         printf("\"at%d\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f},", b + 2, m->precision[b],
                m->recall[b], m->f1[b]);
@@ -122,8 +124,10 @@ static void print_json_metrics(const distill_metrics *m, const distill_work_coun
 
 static void print_metrics(const distill_metrics *m, const distill_work_counts *n, const char *model)
 {
-    printf("model %s on %zu labelled documents it never saw (%llu training documents left out)\n",
-           model, m->n, (unsigned long long)n->seen);
+    printf("model %s on %zu labelled documents it never saw (%llu training documents left out; "
+           "%llu repeats used once, %llu of them with a label other than the first)\n",
+           model, m->n, (unsigned long long)n->seen, (unsigned long long)(n->dup_id + n->dup_text),
+           (unsigned long long)n->label_conflicts);
     for (int b = 0; b < 2; b++)
         printf("  label >= %d: precision %.4f  recall %.4f  F1 %.4f\n", b + 2, m->precision[b],
                m->recall[b], m->f1[b]);
@@ -244,10 +248,10 @@ static int run_train(const args *a, const distill_work_opts *wo)
     double thr = er->on ? er->threshold : b->threshold;
     if (a->json) {
         printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
-               "\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
+               "\"label_conflicts\":%llu,\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
                "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"cg_steps\":%llu,\"candidates\":[",
                distill_model_name(m), rep.docs, rep.cv_docs, (unsigned long long)n.dup_id,
-               (unsigned long long)n.dup_text, distill_kind_name(b->kind), b->lambda, thr,
+               (unsigned long long)n.dup_text, (unsigned long long)n.label_conflicts, distill_kind_name(b->kind), b->lambda, thr,
                f1, mae, t_read, rep.seconds_cv, rep.seconds_fit,
                (unsigned long long)rep.cg_steps);
         for (int c = 0; c < rep.n_cand; c++)
@@ -280,10 +284,10 @@ static int run_train(const args *a, const distill_work_opts *wo)
                     er->linear_f1, er->mae, er->threshold, er->seconds);
         fprintf(stderr,
                 "blalm distill train: %zu documents, %zu used (%llu duplicate ids, %llu duplicate texts, %llu "
-                "unlabelled skipped), %d-fold CV F1@3 %.4f with %s lambda %g threshold %.3f; "
+                "of the repeats with a label other than the first, %llu unlabelled skipped), %d-fold CV F1@3 %.4f with %s lambda %g threshold %.3f; "
                 "%s written (%.1f s reading, %.1f s CV, %.1f s final fit)\n",
                 rep.docs, rep.cv_docs, (unsigned long long)n.dup_id, (unsigned long long)n.dup_text,
-                (unsigned long long)n.unlabelled, to.folds, f1, distill_kind_name(b->kind),
+                (unsigned long long)n.label_conflicts, (unsigned long long)n.unlabelled, to.folds, f1, distill_kind_name(b->kind),
                 b->lambda, thr, a->out, t_read, rep.seconds_cv, rep.seconds_fit);
     }
     distill_model_free(m);

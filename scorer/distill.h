@@ -269,7 +269,8 @@ typedef struct distill_work_counts {
     uint64_t hist[DISTILL_CLASSES];
 } distill_work_counts;
 
-/* Reads labelled documents, deduplicated by id and by text (first kept). */
+/* Reads labelled documents, deduplicated by id and by text (first kept;
+ * label_conflicts counts the repeats whose label differs from the kept one). */
 int distill_collect(const distill_work_opts *o, const distill_features *f,
                     distill_examples *ex, distill_work_counts *n, blalm_err *e);
 

@@ -14,43 +14,65 @@
 #include "lib/sbuf.h"
 #include "scorer/distill_internal.h"
 
-/* ---- a set of 64-bit keys (open addressing; 0 stands for itself via a flag) ---- */
+/* ---- a map of 64-bit keys to the label first seen with each (open
+ * addressing; the key 0 is kept aside by a flag) ---- */
 
-typedef struct keyset { uint64_t *v; size_t cap, n; int has_zero; } keyset;
+typedef struct keymap { uint64_t *k; double *label; size_t cap, n; int has_zero; double zero_label; } keymap;
 
-/* 1 if newly added, 0 if present, -1 out of memory. */
-static int keyset_add(keyset *s, uint64_t k)
+/* 1 if newly added with LABEL, 0 if present (*first = its label), -1 out of memory. */
+static int keymap_put(keymap *s, uint64_t k, double label, double *first)
 {
     if (k == 0) {
-        int fresh = !s->has_zero;
+        if (s->has_zero) {
+            *first = s->zero_label;
+            return 0;
+        }
         s->has_zero = 1;
-        return fresh;
+        s->zero_label = label;
+        return 1;
     }
     if (2 * (s->n + 1) > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 4096;
         uint64_t *v = calloc(cap, sizeof *v);
-        if (!v) return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->v[i]) continue;
-            size_t j = (size_t)(s->v[i] * 0x9e3779b97f4a7c15ULL) & (cap - 1);
-            while (v[j]) j = (j + 1) & (cap - 1);
-            v[j] = s->v[i];
+        double *l = malloc(cap * sizeof *l);
+        if (!v || !l) {
+            free(v);
+            free(l);
+            return -1;
         }
-        free(s->v);
-        s->v = v;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->k[i]) continue;
+            size_t j = (size_t)(s->k[i] * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+            while (v[j]) j = (j + 1) & (cap - 1);
+            v[j] = s->k[i];
+            l[j] = s->label[i];
+        }
+        free(s->k);
+        free(s->label);
+        s->k = v;
+        s->label = l;
         s->cap = cap;
     }
     size_t j = (size_t)(k * 0x9e3779b97f4a7c15ULL) & (s->cap - 1);
-    while (s->v[j]) {
-        if (s->v[j] == k) return 0;
+    while (s->k[j]) {
+        if (s->k[j] == k) {
+            *first = s->label[j];
+            return 0;
+        }
         j = (j + 1) & (s->cap - 1);
     }
-    s->v[j] = k;
+    s->k[j] = k;
+    s->label[j] = label;
     s->n++;
     return 1;
 }
 
-static void keyset_free(keyset *s) { free(s->v); memset(s, 0, sizeof *s); }
+static void keymap_free(keymap *s)
+{
+    free(s->k);
+    free(s->label);
+    memset(s, 0, sizeof *s);
+}
 
 /* ---- attribute features ---- */
 
@@ -238,7 +260,7 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
         return err_set(e, "%s: no document files (expected .parquet, .jsonl, .jsonl.gz or .jsonl.zst)",
                        o->dirs->docs);
     }
-    keyset ids = {0}, texts = {0};
+    keymap ids = {0}, texts = {0};
     int rc = -1;
     if (feat_sets_check(o, fs, files, nfiles, e) < 0) goto out;
     for (size_t fi = 0; fi < nfiles; fi++) {
@@ -321,16 +343,22 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
                 attrj_close(aj);
                 goto out;
             }
-            int a = keyset_add(&ids, xxh64(d.id, d.id_len, 1));
-            int b = a == 1 ? keyset_add(&texts, distill_text_hash(d.text, d.text_len)) : 0;
+            /* a repeat keeps the first label; one that differs is counted */
+            double first = label;
+            int a = keymap_put(&ids, xxh64(d.id, d.id_len, 1), label, &first);
+            int b = a == 1 ? keymap_put(&texts, distill_text_hash(d.text, d.text_len), label, &first) : 0;
             if (a < 0 || b < 0) {
                 err_set(e, "out of memory");
                 doc_close(dr);
                 attrj_close(aj);
                 goto out;
             }
-            if (a == 0) { n->dup_id++; continue; }
-            if (b == 0) { n->dup_text++; continue; }
+            if (a == 0 || b == 0) {
+                if (a == 0) n->dup_id++;
+                else n->dup_text++;
+                if (first != label) n->label_conflicts++;
+                continue;
+            }
             n->labelled++;
             n->hist[distill_int_score(label)]++;
             if (fn(ctx, &d, label, f, objs + f0, e) < 0) {
@@ -344,8 +372,8 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
     }
     rc = 0;
 out:
-    keyset_free(&ids);
-    keyset_free(&texts);
+    keymap_free(&ids);
+    keymap_free(&texts);
     docs_walk_free(files, nfiles);
     return rc;
 }

@@ -24,9 +24,12 @@ def write(path, docs):
     with open(path, "w") as f:
         for d in docs: f.write(json.dumps(d) + "\n")
 train = [doc(i, i % 6, "t") for i in range(240)]
-# repeats across files (same id, and same text under another id) are used once
+# repeats across files (same id, and same text under another id) are used once,
+# with the first label; two of them carry another label (counted as conflicts)
+relabel = lambda d, k: dict(d, metadata={"score": (d["metadata"]["score"] + k) % 6})
 write(f"{w}/docs/src/a.jsonl", train[:150])
-write(f"{w}/docs/src/b.jsonl", train[120:] + [dict(train[3], id="copy3")])
+write(f"{w}/docs/src/b.jsonl", train[120:125] + [relabel(train[125], 1)] + train[126:]
+      + [relabel(dict(train[3], id="copy3"), 2)])
 write(f"{e}/docs/src/held.jsonl", [doc(i, rng.randrange(6), "h") for i in range(120)])
 PY
 
@@ -39,7 +42,7 @@ fi
 check distill_train_report "$PY" -c "
 import json; r = json.load(open('$TMP/train.json'))
 assert r['documents'] == 240, r['documents']
-assert r['duplicates_id'] == 30 and r['duplicates_text'] == 1, r
+assert r['duplicates_id'] == 30 and r['duplicates_text'] == 1 and r['label_conflicts'] == 2, r
 assert r['cv_f1_at3'] > 0.9, r['cv_f1_at3']
 assert r['kind'] in ('ridge', 'logistic') and len(r['candidates']) == 8, r"
 
@@ -155,6 +158,25 @@ acc = sum(r['confusion'][k][k] for k in range(6)) / 120
 assert abs(acc - r['accuracy']) < 1e-6"
 "$BLALM" distill eval --work "$E" --model "$M" --label-field score >"$TMP/eval.txt" 2>&1
 check distill_eval_text grep -q "macro F1" "$TMP/eval.txt"
+# eval, too, takes a repeated document once with its first label, and counts
+# the repeats whose label differs: the same figures as without the repeats
+mkdir -p "$TMP/ec/docs/src"
+cp "$E/docs/src/held.jsonl" "$TMP/ec/docs/src/held.jsonl"
+"$PY" - "$E/docs/src/held.jsonl" "$TMP/ec/docs/src/rep.jsonl" <<'PY'
+import json, sys
+h = [json.loads(l) for l in open(sys.argv[1])]
+rep = [dict(h[0], metadata={"score": (h[0]["metadata"]["score"] + 3) % 6}),
+       dict(h[1], id="again1", metadata={"score": (h[1]["metadata"]["score"] + 3) % 6}), dict(h[2], id="again2")]
+open(sys.argv[2], "w").write("".join(json.dumps(d) + "\n" for d in rep))
+PY
+"$BLALM" distill eval --work "$TMP/ec" --model "$M" --label-field score --json >"$TMP/eval_rep.json" 2>"$TMP/err"
+check distill_eval_repeats "$PY" -c "
+import json; r = json.load(open('$TMP/eval_rep.json')); r0 = json.load(open('$TMP/eval.json'))
+assert (r['duplicates_id'], r['duplicates_text'], r['label_conflicts']) == (1, 2, 2), r
+assert r0['label_conflicts'] == 0
+for k in ('documents', 'at2', 'at3', 'macro_f1', 'accuracy', 'mae', 'spearman', 'confusion'): assert r[k] == r0[k], k"
+"$BLALM" distill eval --work "$TMP/ec" --model "$M" --label-field score >"$TMP/eval_rep.txt" 2>&1
+check distill_eval_repeats_text grep -q "3 repeats used once, 2 of them with a label other than the first" "$TMP/eval_rep.txt"
 # the training documents themselves are left out: nothing remains
 "$BLALM" distill eval --work "$W" --model "$M" --label-field score >/dev/null 2>"$TMP/err"
 check distill_eval_skips_seen grep -q "no labelled documents the model has not seen (240 labelled, 240 of them training" "$TMP/err"
