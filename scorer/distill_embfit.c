@@ -85,8 +85,11 @@ static void standardise(const float *x, const float *mu, const float *sd, uint32
 static void gauss(const float *Z, size_t rows, const float *L, const float *Lsq, size_t m, uint32_t d,
                   double gamma, float *out)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m, (int)d, 1.0f, Z, (int)d, L,
-                (int)d, 0.0f, out, (int)m);
+    if (rows == 1)   /* scoring, one document: sgemm would pack L on every call */
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)d, 1.0f, L, (int)d, Z, 1, 0.0f, out, 1);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)m, (int)d, 1.0f, Z, (int)d, L,
+                    (int)d, 0.0f, out, (int)m);
     for (size_t i = 0; i < rows; i++) {
         double zz = 0;
         for (uint32_t k = 0; k < d; k++) zz += (double)Z[i * d + k] * Z[i * d + k];
