@@ -19,17 +19,17 @@
 
 typedef struct keymap { uint64_t *k; double *label; size_t cap, n; int has_zero; double zero_label; } keymap;
 
-/* 1 if newly added with LABEL, 0 if present (*first = its label), -1 out of memory. */
-static int keymap_put(keymap *s, uint64_t k, double label, double *first)
+/* The label stored for K: LABEL if K is new (*fresh = 1), else the first
+ * one (*fresh = 0); valid until the next put. NULL: out of memory. */
+static double *keymap_put(keymap *s, uint64_t k, double label, int *fresh)
 {
+    *fresh = 0;
     if (k == 0) {
-        if (s->has_zero) {
-            *first = s->zero_label;
-            return 0;
+        if (!s->has_zero) {
+            *fresh = s->has_zero = 1;
+            s->zero_label = label;
         }
-        s->has_zero = 1;
-        s->zero_label = label;
-        return 1;
+        return &s->zero_label;
     }
     if (2 * (s->n + 1) > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 4096;
@@ -38,7 +38,7 @@ static int keymap_put(keymap *s, uint64_t k, double label, double *first)
         if (!v || !l) {
             free(v);
             free(l);
-            return -1;
+            return NULL;
         }
         for (size_t i = 0; i < s->cap; i++) {
             if (!s->k[i]) continue;
@@ -55,16 +55,14 @@ static int keymap_put(keymap *s, uint64_t k, double label, double *first)
     }
     size_t j = (size_t)(k * 0x9e3779b97f4a7c15ULL) & (s->cap - 1);
     while (s->k[j]) {
-        if (s->k[j] == k) {
-            *first = s->label[j];
-            return 0;
-        }
+        if (s->k[j] == k) return &s->label[j];
         j = (j + 1) & (s->cap - 1);
     }
     s->k[j] = k;
     s->label[j] = label;
     s->n++;
-    return 1;
+    *fresh = 1;
+    return &s->label[j];
 }
 
 static void keymap_free(keymap *s)
@@ -343,20 +341,27 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
                 attrj_close(aj);
                 goto out;
             }
-            /* a repeat keeps the first label; one that differs is counted */
-            double first = label;
-            int a = keymap_put(&ids, xxh64(d.id, d.id_len, 1), label, &first);
-            int b = a == 1 ? keymap_put(&texts, distill_text_hash(d.text, d.text_len), label, &first) : 0;
-            if (a < 0 || b < 0) {
+            /* a repeat keeps the first label; one that differs is counted.
+             * A new id with a repeated text stores the kept label, so that
+             * its own repeats are compared with that */
+            int fa, fb = 0;
+            double *la = keymap_put(&ids, xxh64(d.id, d.id_len, 1), label, &fa);
+            double *lb = la && fa ? keymap_put(&texts, distill_text_hash(d.text, d.text_len), label, &fb) : NULL;
+            if (!la || (fa && !lb)) {
                 err_set(e, "out of memory");
                 doc_close(dr);
                 attrj_close(aj);
                 goto out;
             }
-            if (a == 0 || b == 0) {
-                if (a == 0) n->dup_id++;
-                else n->dup_text++;
-                if (first != label) n->label_conflicts++;
+            if (!fa || !fb) {
+                double kept = fa ? *lb : *la;
+                if (fa) {
+                    *la = kept;
+                    n->dup_text++;
+                } else {
+                    n->dup_id++;
+                }
+                if (kept != label) n->label_conflicts++;
                 continue;
             }
             n->labelled++;

@@ -166,17 +166,18 @@ cp "$E/docs/src/held.jsonl" "$TMP/ec/docs/src/held.jsonl"
 import json, sys
 h = [json.loads(l) for l in open(sys.argv[1])]
 rep = [dict(h[0], metadata={"score": (h[0]["metadata"]["score"] + 3) % 6}),
-       dict(h[1], id="again1", metadata={"score": (h[1]["metadata"]["score"] + 3) % 6}), dict(h[2], id="again2")]
+       dict(h[1], id="again1", metadata={"score": (h[1]["metadata"]["score"] + 3) % 6}), dict(h[2], id="again2"),
+       dict(h[1], id="again1")]   # again1's kept label is h[1]'s: no conflict
 open(sys.argv[2], "w").write("".join(json.dumps(d) + "\n" for d in rep))
 PY
 "$BLALM" distill eval --work "$TMP/ec" --model "$M" --label-field score --json >"$TMP/eval_rep.json" 2>"$TMP/err"
 check distill_eval_repeats "$PY" -c "
 import json; r = json.load(open('$TMP/eval_rep.json')); r0 = json.load(open('$TMP/eval.json'))
-assert (r['duplicates_id'], r['duplicates_text'], r['label_conflicts']) == (1, 2, 2), r
+assert (r['duplicates_id'], r['duplicates_text'], r['label_conflicts']) == (2, 2, 2), r
 assert r0['label_conflicts'] == 0
 for k in ('documents', 'at2', 'at3', 'macro_f1', 'accuracy', 'mae', 'spearman', 'confusion'): assert r[k] == r0[k], k"
 "$BLALM" distill eval --work "$TMP/ec" --model "$M" --label-field score >"$TMP/eval_rep.txt" 2>&1
-check distill_eval_repeats_text grep -q "3 repeats used once, 2 of them with a label other than the first" "$TMP/eval_rep.txt"
+check distill_eval_repeats_text grep -q "4 repeats used once, 2 of them with a label other than the first" "$TMP/eval_rep.txt"
 # the training documents themselves are left out: nothing remains
 "$BLALM" distill eval --work "$W" --model "$M" --label-field score >/dev/null 2>"$TMP/err"
 check distill_eval_skips_seen grep -q "no labelled documents the model has not seen (240 labelled, 240 of them training" "$TMP/err"
