@@ -371,14 +371,13 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
                 goto out;
             }
             if (!fa || !fb) {
-                double kept = fa ? *lb : *la;
-                if (fa) {
-                    *la = kept;
+                if (fa) {   /* a new id with a repeated text: it takes the kept label */
+                    *la = *lb;
                     n->dup_text++;
                 } else {
                     n->dup_id++;
                 }
-                if (kept != label) n->label_conflicts++;
+                if (*la != label) n->label_conflicts++;
                 continue;
             }
             n->labelled++;
