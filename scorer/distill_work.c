@@ -1,6 +1,5 @@
 /* distill_work.c - the distill stages over a work directory: collect labelled
  * documents (deduplicated), score every document into edu_local, evaluate. */
-#include <cblas.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 
 #include "lib/attr.h"
 #include "lib/attrsets.h"
+#include "lib/blas.h"
 #include "lib/docs.h"
 #include "lib/hash.h"
 #include "lib/marker.h"
@@ -71,22 +71,6 @@ static void keymap_free(keymap *s)
     free(s->k);
     free(s->label);
     memset(s, 0, sizeof *s);
-}
-
-/* Scoring and eval take one document at a time: their BLAS calls are one
- * row each, and OpenBLAS's threads cost more CPU than such a row (sgemv
- * 2,100 x 100 on every thread: 1.7x the CPU of scoring on one). They run
- * single-threaded; the end restores what was set. */
-static int blas_serial_begin(void)
-{
-    int nt = openblas_get_num_threads();
-    if (nt > 1) openblas_set_num_threads(1);
-    return nt;
-}
-
-static void blas_serial_end(int nt)
-{
-    if (nt > 1) openblas_set_num_threads(nt);
 }
 
 /* ---- attribute features ---- */
@@ -604,7 +588,7 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     distill_counts c = {0};
     sbuf line;
     sb_init(&line);
-    int rc = 0, nt = blas_serial_begin();
+    int rc = 0, nt = blas_serial_begin(1);  /* one document at a time: see lib/blas.h */
     for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
         int skipped = 0;
         rc = score_file(o, m, &fs, &files[fi], o->model_path ? &model_id : NULL, &c, &line, n, &skipped, e);
@@ -669,7 +653,7 @@ int distill_eval_work(const distill_work_opts *o, const distill_model *m, distil
         return -1;
     }
     eval_ctx c = {m, {0}, NULL, NULL, 0, 0, n, &fs};
-    int nt = blas_serial_begin();
+    int nt = blas_serial_begin(1);
     int rc = walk_labelled(o, &fs, eval_one, &c, n, e);
     blas_serial_end(nt);
     feat_sets_free(&fs);

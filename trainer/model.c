@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/blas.h"
 #include "lib/config.h"
 #include "trainer/attention.h"
 #include "trainer/mlstm.h"
@@ -993,16 +994,9 @@ static void rope_apply(float *x, int ld, int col0, int N, int S, int H, int dh, 
 /* BLAS calls inside our OpenMP loops must run single-threaded: the
  * pthreads OpenBLAS would otherwise contend for its one thread pool.
  * The end restores what was set before (1 under data parallelism). */
-static int blas_serial_begin(void)
+static int blas_serial_omp(void)
 {
-    int nt = omp_get_max_threads() > 1 ? openblas_get_num_threads() : 1;
-    if (nt > 1) openblas_set_num_threads(1);
-    return nt;
-}
-
-static void blas_serial_end(int nt)
-{
-    if (nt > 1) openblas_set_num_threads(nt);
+    return blas_serial_begin(omp_get_max_threads() > 1);
 }
 
 /* ---- ShortConv: causal depthwise conv (kernel K, no bias) then SiLU on the
@@ -1160,7 +1154,7 @@ static int mlstm_mixer_forward(model *m, layer_a *a, const layer_w *w)
             a->fg[((size_t)b * H + h) * S + s] = gc > 0 ? soft_cap(fg, gc) : fg;
         }
     }
-    int fail = 0, nt = blas_serial_begin();
+    int fail = 0, nt = blas_serial_omp();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -1238,7 +1232,7 @@ static int mlstm_mixer_backward(model *m, layer_a *a, const layer_w *w, layer_w 
             for (int i = 0; i < dv; i++)
                 g->outnorm[(size_t)h * dv + i] += dy[i] * sigmoidf(o[i]) * (hc[i] - mu) * r;
         }
-    int fail = 0, nt = blas_serial_begin();
+    int fail = 0, nt = blas_serial_omp();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -1288,7 +1282,7 @@ static int attention_forward(model *m, layer_a *a)
     attn_shape sh = {S, dh, 0, 1.0f / sqrtf((float)dh)};
     rope_apply(a->proj, P, offq, B * S, S, H, dh, c->rope_theta, 1);
     rope_apply(a->proj, P, offk, B * S, S, H, dh, c->rope_theta, 1);
-    int fail = 0, nt = blas_serial_begin();
+    int fail = 0, nt = blas_serial_omp();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -1307,7 +1301,7 @@ static int attention_backward(model *m, layer_a *a)
     int B = m->B, S = m->S, H = c->heads, dh = c->qk_head_dim, P = m->P, Hq = m->Hq;
     int offq = m->po[PJ_Q], offk = m->po[PJ_K], offv = m->po[PJ_V];
     attn_shape sh = {S, dh, 0, 1.0f / sqrtf((float)dh)};
-    int fail = 0, nt = blas_serial_begin();
+    int fail = 0, nt = blas_serial_omp();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -1343,7 +1337,7 @@ static int swa_forward(model *m, layer_a *a, const layer_w *w)
     attn_shape sh = {S, dh, c->swa_window, 1.0f / sqrtf((float)dh)};
     rope_apply(a->proj, P, oq, N, S, H, dh, c->rope_theta, 1);
     rope_apply(a->proj, P, ok, N, S, H, dh, c->rope_theta, 1);
-    int fail = 0, nt = blas_serial_begin();
+    int fail = 0, nt = blas_serial_omp();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;
@@ -1377,7 +1371,7 @@ static int swa_backward(model *m, layer_a *a, const layer_w *w, layer_w *g)
     }
     for (size_t x = 0; x < (size_t)N * D; x++) m->dxb[x] = f * m->dx[x];
     matmul_backward(m->dysw, Hs, 0.0f, g->wswo, m->dxb, D, a->ysw, Hs, w->wswo, N, Hs, D);
-    int fail = 0, nt = blas_serial_begin();
+    int fail = 0, nt = blas_serial_omp();
 #pragma omp parallel for schedule(static) reduction(| : fail)
     for (int bh = 0; bh < B * H; bh++) {
         int b = bh / H, h = bh % H;

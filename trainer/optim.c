@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/blas.h"
+
 static const param_group_rule group_rules[] = {
     [PG_MATRIX] = {"matrix", 1, 1, LR_MULT_NONE},
     [PG_EMBED] = {"embed", 0, 1, LR_MULT_NONE},
@@ -267,8 +269,7 @@ void optim_step(optimizer *o, model *m, double lr_mult)
     int T = omp_get_max_threads();
     if (T > nmuon) T = nmuon;
     if (T > 1 && ns_scratch_threads(o, T) < 0) T = 1; /* out of memory: serially */
-    int blas = T > 1 ? openblas_get_num_threads() : 1;
-    if (blas > 1) openblas_set_num_threads(1);
+    int blas = blas_serial_begin(T > 1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
     for (int i = 0; i < nt; i++) {
         if (!optim_tensor_plan(o, m, i).muon) continue;
@@ -276,7 +277,7 @@ void optim_step(optimizer *o, model *m, double lr_mult)
         float *own[5] = {o->ns_x, o->ns_t, o->ns_y, o->ns_a, o->ns_b};
         muon_tensor(o, m, i, lr_mult, t ? &o->ns_more[5 * (t - 1)] : own);
     }
-    if (blas > 1) openblas_set_num_threads(blas);
+    blas_serial_end(blas);
 }
 
 double grad_clip(model *m, double max_norm)
