@@ -15,8 +15,8 @@ static const char usage[] =
     "usage: blalm run CONFIG [--work DIR] [--from STAGE | --only STAGE] [--dry-run] [-q]\n"
     "\n"
     "Runs every stage of the job that CONFIG describes, in one process and one work\n"
-    "directory: fetch, tag, dedup, score, assemble, tokenizer, tokenize, train, eval,\n"
-    "report. Complete work is skipped (completion markers); work a kill interrupted\n"
+    "directory: fetch, tag, dedup, score, distill, assemble, tokenizer, tokenize, train,\n"
+    "eval, report. Complete work is skipped (completion markers); work a kill interrupted\n"
     "is resumed or redone, so rerunning after SIGKILL finishes the job with the same\n"
     "outputs as one uninterrupted run.\n"
     "\n"
@@ -49,6 +49,10 @@ static const char usage[] =
     "   \"score\": {\"model\", \"endpoint\", \"prompt\", \"where\", \"concurrency\", \"max_chars\",\n"
     "             \"max_tokens\", \"temperature\", \"seed\", \"max_requests\",\n"
     "             \"max_prompt_tokens\", \"sample\"},\n"
+    "   \"distill\": {\"labels\": \"edu_llm.score\" | \"label_field\": F, \"model_type\", \"folds\",\n"
+    "               \"seed\", \"max_chars\", \"attr_features\", \"embeddings\", \"emb_words\",\n"
+    "               \"emb_weight\", \"skip_unlabelled\": true},  (a local scorer learnt from\n"
+    "               the labels, e.g. score's sample; then edu_local for every document)\n"
     "   \"corpora\": {\"corpora\": [...], \"rules\": [...], ...}, (blalm assemble --config's)\n"
     "   \"tokenizer\": {\"vocab_size\": N},                     (default: the model's)\n"
     "   \"model\": FILE,                                        (a model config)\n"
@@ -57,8 +61,9 @@ static const char usage[] =
     "   \"eval\": {\"data\": DIR, \"tasks\": \"blimp,...\", \"fast\": true, \"required\": false},\n"
     "   \"report\": true}\n"
     "\n"
-    "outputs: WORK/docs, attributes, corpora/<corpus>, tokenizer/tokenizer.json, tokens,\n"
-    "model (checkpoints/ with latest.eval_fast.json, log.jsonl), report.html;\n"
+    "outputs: WORK/docs, attributes, distill/edu.distill (and .json), corpora/<corpus>,\n"
+    "tokenizer/tokenizer.json, tokens, model (checkpoints/ with latest.eval_fast.json,\n"
+    "log.jsonl), report.html;\n"
     "completion markers in WORK/state.\n"
     "environment: HF_ENDPOINT, HF_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY, NO_COLOR\n";
 
@@ -102,7 +107,7 @@ int cmd_run(int argc, char **argv)
         case 'f': case 'o': {
             int s = run_stage_parse(optarg);
             if (s < 0)
-                return cli_usage_error(usage, "run: --%s: '%s' is not a stage (fetch, tag, dedup, score, assemble, "
+                return cli_usage_error(usage, "run: --%s: '%s' is not a stage (fetch, tag, dedup, score, distill, assemble, "
                                        "tokenizer, tokenize, train, eval, report)", c == 'f' ? "from" : "only", optarg);
             if (c == 'f') from = s;
             else only = s;

@@ -45,6 +45,7 @@ typedef struct src_stats {
     char name[128];
     uint64_t docs, words;
     uint64_t llm[LLM_BINS];
+    uint64_t local[LLM_BINS];         /* edu_local's int_score (the distilled scorer) */
     uint64_t fre[FRE_BINS];
 } src_stats;
 
@@ -97,6 +98,9 @@ typedef struct rpt {
     uint64_t llm_model_docs[RPT_LLM_MODELS];
     int nllm_models;
     uint64_t llm_scored, llm_errors;
+    char *local_model;                /* edu_local's model name (the first seen) */
+    uint64_t local_docs;
+    cJSON *distill;                   /* WORK/distill/edu.distill.json (blalm run's figures), or NULL */
     example ex[RPT_EXAMPLES];
     int nex;
     /* corpora */
@@ -297,12 +301,13 @@ static void add_ref(void *ctx, const char *set, const char *key)
 static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *const *names, int n,
                      cJSON **sets, const cJSON *dec)
 {
-    const cJSON *read = NULL, *dedup = NULL, *llm = NULL;
+    const cJSON *read = NULL, *dedup = NULL, *llm = NULL, *loc = NULL;
     char first_fail[256] = "";
     for (int i = 0; i < n; i++) {
         if (!strcmp(names[i], "readability")) read = sets[i];
         else if (!strcmp(names[i], "dedup")) dedup = sets[i];
         else if (!strcmp(names[i], "edu_llm")) llm = sets[i];
+        else if (!strcmp(names[i], "edu_local")) loc = sets[i];
         const cJSON *pass = get(sets[i], "pass");
         if (cJSON_IsBool(pass)) {
             int v = verdict_index(r, names[i]);
@@ -346,6 +351,14 @@ static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *
         if (cJSON_IsString(get(llm, "error")) && get(llm, "error")->valuestring[0]) r->llm_errors++;
         const cJSON *m = get(llm, "model");
         if (cJSON_IsString(m) && m->valuestring[0]) note_llm_model(r, m->valuestring);
+    }
+    if (loc) {
+        const cJSON *is = get(loc, "int_score"), *m = get(loc, "model");
+        int bin = cJSON_IsNumber(is) && is->valuedouble >= 0 && is->valuedouble <= 5 ? (int)is->valuedouble
+                                                                                    : LLM_BINS - 1;
+        st->local[bin]++;
+        r->local_docs++;
+        if (!r->local_model && cJSON_IsString(m)) r->local_model = dup_str(m->valuestring);
     }
     if (dedup) {
         const cJSON *cs = get(dedup, "cluster_size");
@@ -509,6 +522,11 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
             take_doc(r, f, &d, j.name, nattr, sets, dec >= 0 ? sets[dec] : NULL);
         attrj_close(aj);
         if (rc < 0) goto fail;
+    }
+    {   /* the distilled scorer's training figures, where blalm run trained it */
+        char p[4400];
+        snprintf(p, sizeof p, "%s/distill/edu.distill.json", work);
+        if (file_exists(p) && !(r->distill = read_json_file(p, e))) goto fail;
     }
     r->work = work;
     schema_free(schema);
@@ -1018,6 +1036,69 @@ static void section_histograms(sbuf *b, const rpt *r)
     sb_adds(b, "</section>\n");
 }
 
+static void fig_row(sbuf *b, const char *label, const cJSON *o, const char *key)
+{
+    const cJSON *v = get(o, key);
+    if (!v) return;
+    sb_adds(b, "<tr><td>");
+    esc(b, label);
+    sb_adds(b, "</td>");
+    if (cJSON_IsNumber(v)) {
+        num_cell(b, v->valuedouble);
+    } else {
+        sb_adds(b, "<td>");
+        if (cJSON_IsString(v)) esc(b, v->valuestring);
+        else sb_adds(b, cJSON_IsTrue(v) ? "yes" : "no");
+        sb_adds(b, "</td>");
+    }
+    sb_adds(b, "</tr>\n");
+}
+
+static void section_local(sbuf *b, const rpt *r)
+{
+    sb_adds(b, "<section id=\"local\"><h2>Local scorer (distilled from the LLM's labels)</h2>\n");
+    if (!r->local_docs) {
+        absent(b, "no edu_local attribute set (blalm distill score has not run)");
+        sb_adds(b, "</section>\n");
+        return;
+    }
+    sb_adds(b, "<p>model <code>");
+    esc(b, r->local_model ? r->local_model : "?");
+    sb_printf(b, "</code>: %llu documents scored on the CPU", (unsigned long long)r->local_docs);
+    for (int i = 0; i < r->nllm_models; i++)
+        if (stand_in(r->llm_model[i])) {
+            sb_adds(b, " <strong class=\"standin\">learnt from a STAND-IN endpoint's labels</strong>");
+            break;
+        }
+    sb_adds(b, ".</p>\n");
+    if (r->distill) {
+        sb_adds(b, "<table><tr><th>training (blalm run's distill stage)</th><th></th></tr>\n");
+        fig_row(b, "labels", r->distill, "labels");
+        fig_row(b, "documents read", r->distill, "documents");
+        fig_row(b, "labelled documents used", r->distill, "labelled");
+        fig_row(b, "unlabelled, skipped", r->distill, "unlabelled_skipped");
+        fig_row(b, "repeated ids left out", r->distill, "duplicates_id");
+        fig_row(b, "repeated texts left out", r->distill, "duplicates_text");
+        fig_row(b, "model kind", r->distill, "kind");
+        fig_row(b, "lambda", r->distill, "lambda");
+        fig_row(b, "cross-validation folds", r->distill, "folds");
+        fig_row(b, "cross-validated F1 at label >= 3", r->distill, "cv_f1_at3");
+        fig_row(b, "cross-validated MAE", r->distill, "cv_mae");
+        fig_row(b, "word vectors", r->distill, "embeddings");
+        sb_adds(b, "</table>\n");
+    }
+    const char *sers[RPT_SOURCES + 1];
+    double v[(RPT_SOURCES + 1) * LLM_BINS];
+    for (int s = 0; s < r->nsrc; s++) {
+        sers[s] = r->src[s].name;
+        for (int c = 0; c < LLM_BINS; c++) v[s * LLM_BINS + c] = (double)r->src[s].local[c];
+    }
+    static const char *const cats[LLM_BINS] = {"0", "1", "2", "3", "4", "5", "no score"};
+    bar_chart(b, "local-score", "Documents by local score (int_score 0-5), per source", cats, LLM_BINS, sers,
+              r->nsrc, v, "edu_local.int_score");
+    sb_adds(b, "</section>\n");
+}
+
 static int cmp_size(const void *a, const void *b)
 {
     const size_count *x = a, *y = b;
@@ -1280,6 +1361,8 @@ static void data_json(sbuf *b, const rpt *r)
         double v[FRE_BINS];
         for (int k = 0; k < LLM_BINS; k++) v[k] = (double)r->src[s].llm[k];
         if (r->have_llm) cJSON_AddItemToObject(x, "llm_score", cJSON_CreateDoubleArray(v, LLM_BINS));
+        for (int k = 0; k < LLM_BINS; k++) v[k] = (double)r->src[s].local[k];
+        if (r->local_docs) cJSON_AddItemToObject(x, "local_score", cJSON_CreateDoubleArray(v, LLM_BINS));
         for (int k = 0; k < FRE_BINS; k++) v[k] = (double)r->src[s].fre[k];
         if (r->have_fre) cJSON_AddItemToObject(x, "flesch_reading_ease", cJSON_CreateDoubleArray(v, FRE_BINS));
     }
@@ -1297,6 +1380,12 @@ static void data_json(sbuf *b, const rpt *r)
         cJSON_AddNumberToObject(x, "documents", (double)r->llm_model_docs[i]);
         cJSON_AddBoolToObject(x, "stand_in", stand_in(r->llm_model[i]));
         cJSON_AddItemToArray(a, x);
+    }
+    if (r->local_docs) {
+        o = cJSON_AddObjectToObject(j, "local_scorer");
+        cJSON_AddStringToObject(o, "model", r->local_model ? r->local_model : "");
+        cJSON_AddNumberToObject(o, "documents", (double)r->local_docs);
+        if (r->distill) cJSON_AddItemToObject(o, "training", cJSON_Duplicate(r->distill, 1));
     }
     o = cJSON_AddObjectToObject(j, "run");
     cJSON_AddNumberToObject(o, "loss_points", (double)r->loss.n);
@@ -1358,6 +1447,7 @@ static void page(sbuf *b, rpt *r, const struct report_opts *o)
     section_llm_model(b, r);
     section_funnel(b, r);
     section_histograms(b, r);
+    section_local(b, r);
     section_dedup(b, r);
     section_corpora(b, r, o->corpora);
     section_training(b, r, o->run);
@@ -1385,6 +1475,8 @@ static void rpt_free(rpt *r)
     free(r->alpha);
     free(r->run_model);
     free(r->stale);
+    free(r->local_model);
+    cJSON_Delete(r->distill);
 }
 
 int report_build(const struct report_opts *o)

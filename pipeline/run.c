@@ -24,6 +24,7 @@
 #include "lib/marker.h"
 #include "lib/utf8.h"
 #include "lib/work.h"
+#include "scorer/distill.h"
 #include "scorer/llm.h"
 #include "scorer/score.h"
 #include "trainer/eval.h"
@@ -40,6 +41,7 @@ typedef struct runx {
     char state_run[4200];   /* WORK/state (markers of run's own steps: stage "run") */
     char corpora[4200], tokdir[4200], tokfile[4300], tokens[4200], model[4200], evalf[4300];
     char report[4200];
+    char distill_dir[4200], distill_model[4300], distill_json[4400];
     uint64_t plan_rows, plan_text_bytes;   /* --dry-run: documents and text bytes in the Hub files' footers */
 } runx;
 
@@ -487,6 +489,192 @@ static int stage_score(runx *x, int force, blalm_err *e)
     return 0;
 }
 
+/* ---- distill ---- */
+
+static void distill_progress(void *arg, uint64_t docs)
+{
+    const runx *x = arg;
+    if (x->o->progress) x->o->progress(x->o->progress_arg, docs, 0, "distill");
+}
+
+static void distill_train_progress(void *arg, const char *what, int step, int steps)
+{
+    const runx *x = arg;
+    if (x->o->progress) x->o->progress(x->o->progress_arg, (uint64_t)step, (uint64_t)steps, what);
+}
+
+/* The model's inputs: the section, the documents, every attribute set but
+ * the one the stage writes (labels, tag's sets for the attribute features,
+ * whatever else: a set the model does not read only costs a retrain), and
+ * the word vectors. */
+static int distill_key(const runx *x, marker_key *k, blalm_err *e)
+{
+    const run_config *c = x->c;
+    marker_key_setting(k, "config", c->distill_json);
+    /* named under WORK (run's documents and attributes are WORK/docs and WORK/attributes) */
+    if (key_dir_rec(k, x->w.work, "docs", e) < 0) return -1;
+    struct dirent **ents;
+    int n = scandir(x->w.attrs, &ents, NULL, alphasort);
+    if (n < 0 && errno != ENOENT) return err_errno(e, "%s", x->w.attrs);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *nm = ents[i]->d_name;
+        if (!rc && nm[0] != '.' && strcmp(nm, "edu_local")) {
+            char rel[600];
+            snprintf(rel, sizeof rel, "attributes/%s", nm);
+            rc = key_dir_rec(k, x->w.work, rel, e);
+        }
+        free(ents[i]);
+    }
+    if (n > 0) free(ents);
+    if (rc == 0 && c->distill_embeddings) rc = marker_key_file(k, "embeddings", c->distill_embeddings, e);
+    return rc;
+}
+
+static int distill_fit(runx *x, const distill_work_opts *wo, blalm_err *e)
+{
+    const run_config *c = x->c;
+    distill_train_opts to;
+    memset(&to, 0, sizeof to);
+    distill_features_default(&to.feat);
+    to.feat.max_bytes = (uint32_t)c->distill_max_chars;
+    to.kind = (distill_kind)c->distill_kind;
+    to.folds = c->distill_folds;
+    to.seed = c->distill_seed;
+    to.emb_weight = c->distill_emb_weight;
+    to.progress = distill_train_progress;
+    to.progress_ctx = x;
+    distill_vectors *vec = NULL;
+    if (c->distill_embeddings) {
+        vec = distill_vectors_load(c->distill_embeddings, (uint32_t)c->distill_emb_words, e);
+        if (!vec) return err_prefix(e, "%s: distill.embeddings", c->name);
+        to.vectors = vec;
+    }
+    distill_work_opts w = *wo;
+    w.vectors = vec;
+    distill_examples ex;
+    memset(&ex, 0, sizeof ex);
+    distill_work_counts n;
+    int rc = distill_collect(&w, &to.feat, &ex, &n, e);
+    distill_model *m = NULL;
+    distill_train_report rep;
+    if (rc == 0 && !(m = distill_train(&ex, &to, &rep, e))) rc = err_prefix(e, "%s", x->w.docs);
+    distill_examples_free(&ex);
+    distill_vectors_free(vec);
+    if (rc < 0) return -1;
+    const distill_candidate *b = &rep.cand[rep.best];
+    const distill_emb_report *er = &rep.emb;
+    double f1 = er->on ? er->f1 : b->f1_at3, mae = er->on ? er->mae : b->mae;
+    double thr = er->on ? er->threshold : b->threshold;
+    char labels[600];
+    snprintf(labels, sizeof labels, "%s%s", c->distill_field ? "field:" : "",
+             c->distill_field ? c->distill_field : c->distill_labels);
+    cJSON *fig = cJSON_CreateObject();
+    cJSON_AddStringToObject(fig, "model", distill_model_name(m));
+    cJSON_AddStringToObject(fig, "labels", labels);
+    cJSON_AddNumberToObject(fig, "documents", (double)n.docs);
+    cJSON_AddNumberToObject(fig, "labelled", (double)rep.docs);
+    cJSON_AddNumberToObject(fig, "unlabelled_skipped", (double)n.unlabelled);
+    cJSON_AddNumberToObject(fig, "duplicates_id", (double)n.dup_id);
+    cJSON_AddNumberToObject(fig, "duplicates_text", (double)n.dup_text);
+    cJSON_AddNumberToObject(fig, "label_conflicts", (double)n.label_conflicts);
+    cJSON_AddNumberToObject(fig, "folds", to.folds);
+    cJSON_AddStringToObject(fig, "kind", distill_kind_name(b->kind));
+    cJSON_AddNumberToObject(fig, "lambda", b->lambda);
+    cJSON_AddNumberToObject(fig, "threshold", thr);
+    cJSON_AddNumberToObject(fig, "cv_f1_at3", f1);
+    cJSON_AddNumberToObject(fig, "cv_mae", mae);
+    cJSON_AddBoolToObject(fig, "embeddings", er->on);
+    char *js = cJSON_PrintUnformatted(fig);
+    cJSON_Delete(fig);
+    if (!js) {
+        distill_model_free(m);
+        return err_set(e, "out of memory");
+    }
+    size_t len = strlen(js);
+    js[len++] = '\n';   /* replaces the NUL: written by length */
+    rc = mkdir_p(x->distill_dir, e);
+    /* the figures first, then the model: the model's presence (with the
+     * marker) is what says the step is done */
+    if (rc == 0) rc = write_file_atomic(x->distill_json, js, len, e);
+    free(js);
+    if (rc == 0) rc = distill_model_save(m, x->distill_model, e);
+    if (rc == 0)
+        say(x, "distill", "model: %zu labelled documents (%llu of %llu unlabelled, skipped; %llu duplicate ids, "
+            "%llu duplicate texts), %d-fold CV F1@3 %.4f, MAE %.4f, %s lambda %g%s; %s",
+            rep.docs, (unsigned long long)n.unlabelled, (unsigned long long)n.docs, (unsigned long long)n.dup_id,
+            (unsigned long long)n.dup_text, to.folds, f1, mae, distill_kind_name(b->kind), b->lambda,
+            er->on ? " + word vectors" : "", x->distill_model);
+    distill_model_free(m);
+    return rc;
+}
+
+static int stage_distill(runx *x, int force, blalm_err *e)
+{
+    const run_config *c = x->c;
+    if (!c->distill) {
+        say(x, "distill", "not configured (no \"distill\" section)");
+        return 0;
+    }
+    char set[128] = "";
+    distill_work_opts wo;
+    memset(&wo, 0, sizeof wo);
+    wo.dirs = &x->w;
+    if (c->distill_labels) {
+        const char *dot = strchr(c->distill_labels, '.');
+        snprintf(set, sizeof set, "%.*s", (int)(dot - c->distill_labels), c->distill_labels);
+        wo.labels.set = set;
+        wo.labels.key = dot + 1;
+    } else {
+        wo.labels.field = c->distill_field;
+    }
+    wo.labels.skip_unlabelled = c->distill_skip_unlabelled;
+    wo.attrs = (distill_attrs_mode)c->distill_attrs;
+    if (x->o->dry_run) {
+        say(x, "distill", "learn the %s labels (%s of %s; %d-fold CV%s%s), then write edu_local for every "
+            "document; model %s", c->distill_labels ? c->distill_labels : c->distill_field,
+            c->distill_labels ? "an attribute set's key" : "a metadata field",
+            c->distill_skip_unlabelled ? "the labelled documents" : "every document", c->distill_folds,
+            c->distill_embeddings ? ", word vectors " : "", c->distill_embeddings ? c->distill_embeddings : "",
+            x->distill_model);
+        return 0;
+    }
+    char why[512];
+    marker_key *k = marker_key_new("run-distill");
+    if (!k) return err_set(e, "out of memory");
+    int rc = distill_key(x, k, e);
+    int st = rc < 0 ? -1 : marker_state(x, "distill", k, force, why, sizeof why, e);
+    if (st == MARKER_DONE && !file_exists(x->distill_model)) st = MARKER_ABSENT;
+    if (st == MARKER_DONE) {
+        say(x, "distill", "model complete (same documents, attributes and settings), skipped");
+    } else if (st >= 0) {
+        if (st == MARKER_STALE) say(x, "distill", "model redone: %s", why);
+        rc = distill_fit(x, &wo, e);
+        if (rc == 0) rc = marker_commit(x->state_run, "run", "distill", k, NULL, e);
+    } else {
+        rc = -1;
+    }
+    marker_key_free(k);
+    if (rc < 0) return -1;
+    distill_model *m = distill_model_load(x->distill_model, e);
+    if (!m) return -1;
+    distill_work_counts n;
+    wo.model = m;
+    wo.model_path = x->distill_model;
+    wo.force = force;
+    wo.progress = distill_progress;
+    wo.progress_ctx = x;
+    rc = distill_score_work(&wo, m, &n, e);
+    distill_model_free(m);
+    if (rc < 0) return -1;
+    say(x, "distill", "%llu documents in %llu files -> edu_local (%llu files complete before; int_score 0-5: "
+        "%llu %llu %llu %llu %llu %llu)", (unsigned long long)n.docs, (unsigned long long)n.files,
+        (unsigned long long)n.skipped, (unsigned long long)n.hist[0], (unsigned long long)n.hist[1],
+        (unsigned long long)n.hist[2], (unsigned long long)n.hist[3], (unsigned long long)n.hist[4],
+        (unsigned long long)n.hist[5]);
+    return 0;
+}
+
 /* ---- assemble ---- */
 
 static int stage_assemble(runx *x, int force, blalm_err *e)
@@ -931,6 +1119,17 @@ int run_check(const run_opts *o, blalm_err *e)
     if (model_config_load(c->model_cfg, &mc, e) < 0) return err_prefix(e, "%s: model", c->name);
     if (c->prompt && !file_exists(c->prompt))
         return err_set(e, "%s: score.prompt: %s does not exist", c->name, c->prompt);
+    if (c->distill && c->distill_labels && !c->score && !strncmp(c->distill_labels, "edu_llm.", 8)) {
+        /* edu_llm is what the score stage writes; without it the labels must be here already */
+        char p[4400];
+        snprintf(p, sizeof p, "%s/attributes/edu_llm", o->work);
+        if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+            return err_set(e, "%s: distill.labels: %s is written by the score stage, but the config has no "
+                           "\"score\" section and %s does not exist (add one, or set distill.label_field to a "
+                           "metadata field such as int_score)", c->name, c->distill_labels, p);
+    }
+    if (c->distill && c->distill_embeddings && !file_exists(c->distill_embeddings))
+        return err_set(e, "%s: distill.embeddings: %s does not exist", c->name, c->distill_embeddings);
     if (c->eval && c->eval_required && !eval_data_present(c))
         return err_set(e, "%s: eval.data: %s is not here (eval.required is true)", c->name, c->eval_data);
     for (int i = 0; i < c->ncorpora; i++) {
@@ -969,6 +1168,9 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
     snprintf(x.evalf, sizeof x.evalf, "%s/checkpoints/latest.%s.json", x.model,
              x.c->eval_fast ? "eval_fast" : "eval");
     snprintf(x.report, sizeof x.report, "%s/report.html", x.w.work);
+    snprintf(x.distill_dir, sizeof x.distill_dir, "%s/distill", x.w.work);
+    snprintf(x.distill_model, sizeof x.distill_model, "%s/edu.distill", x.distill_dir);
+    snprintf(x.distill_json, sizeof x.distill_json, "%s/edu.distill.json", x.distill_dir);
     if (!o->dry_run && mkdir_p(x.w.work, e) < 0) return -1;
     for (int s = 0; s < RUN_NSTAGES; s++) {
         if (!wants(o, s)) continue;
@@ -980,6 +1182,7 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
         case RUN_TAG: rc = stage_tag(&x, force, e); break;
         case RUN_DEDUP: rc = stage_dedup(&x, force, e); break;
         case RUN_SCORE: rc = stage_score(&x, force, e); break;
+        case RUN_DISTILL: rc = stage_distill(&x, force, e); break;
         case RUN_ASSEMBLE: rc = stage_assemble(&x, force, e); break;
         case RUN_TOKENIZER: rc = stage_tokenizer(&x, force, e); break;
         case RUN_TOKENIZE: rc = stage_tokenize(&x, force, e); break;

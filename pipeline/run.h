@@ -1,12 +1,14 @@
 /* run.h - `blalm run`: the whole job from one JSON config, in one process,
  * through the stages' library functions, in one work directory.
  *
- * Stages, in order (RUN_* below): fetch, tag, dedup, score, assemble,
- * tokenizer, tokenize, train, eval, report. Each stage is complete when its
+ * Stages, in order (RUN_* below): fetch, tag, dedup, score, distill,
+ * assemble, tokenizer, tokenize, train, eval, report. Each stage is complete when its
  * completion markers say so (lib/marker.h): tag, score and tokenize keep
  * their own per-file markers; dedup's stages their outputs; for the steps
  * without markers of their own run keeps one in WORK/state/run/<stage>.done
- * (fetch: per source, keyed by its settings; assemble: by every attribute
+ * (fetch: per source, keyed by its settings; distill: the model, by the
+ * documents, every attribute set but edu_local, the word vectors and the
+ * section (its scores keep distill's own per-file markers); assemble: by every attribute
  * file and the corpora config; tokenizer: by the corpus' manifest and the
  * vocabulary; train: by tokens.json, the model config and the step count;
  * eval: by the checkpoint, the data's SHA256SUMS and the tasks). So a rerun
@@ -14,7 +16,8 @@
  * part files, score from its cache, train from its last checkpoint) or
  * redone (a file without a marker).
  *
- * Work layout beyond DESIGN.md §3: WORK/corpora/<corpus> (assemble),
+ * Work layout beyond DESIGN.md §3: WORK/distill/edu.distill and its
+ * training figures edu.distill.json (distill), WORK/corpora/<corpus> (assemble),
  * WORK/tokenizer/tokenizer.json, WORK/tokens (tokenize), WORK/model (train;
  * eval writes WORK/model/checkpoints/latest.eval_fast.json, or latest.eval.json
  * for the full suite), WORK/report.html.
@@ -32,7 +35,7 @@
 #include "lib/progress.h"
 
 enum {
-    RUN_FETCH, RUN_TAG, RUN_DEDUP, RUN_SCORE, RUN_ASSEMBLE, RUN_TOKENIZER, RUN_TOKENIZE,
+    RUN_FETCH, RUN_TAG, RUN_DEDUP, RUN_SCORE, RUN_DISTILL, RUN_ASSEMBLE, RUN_TOKENIZER, RUN_TOKENIZE,
     RUN_TRAIN, RUN_EVAL, RUN_REPORT, RUN_NSTAGES
 };
 /* "fetch", ..., "report"; NULL out of range. */
@@ -78,6 +81,17 @@ typedef struct run_config {
     long long seed;
     int has_max_requests, has_max_prompt_tokens, has_sample;
     uint64_t max_requests, max_prompt_tokens, sample;
+    /* distill (enabled = the section is there): a local scorer learnt from
+     * labels, then edu_local for every document */
+    int distill;
+    char *distill_json;      /* the section as given (a setting of the model's marker) */
+    char *distill_labels;    /* "SET.KEY" (default "edu_llm.score"), or NULL when distill_field */
+    char *distill_field;     /* a document metadata field, e.g. "int_score" */
+    int distill_kind;        /* distill_kind (scorer/distill.h) */
+    int distill_folds, distill_attrs, distill_skip_unlabelled;
+    uint64_t distill_seed, distill_max_chars, distill_emb_words;
+    char *distill_embeddings;   /* word vectors, or NULL */
+    double distill_emb_weight;  /* 0: chosen by the cross-validation */
     /* assemble */
     char *corpora_json;      /* a corpora config (corpora/corpora.h) */
     char corpus_names[8][64];

@@ -19,10 +19,11 @@
 #include "lib/config.h"
 #include "lib/fsutil.h"
 #include "lib/rules.h"
+#include "scorer/distill.h"
 #include "trainer/model.h"
 
 static const char *const stage_names[RUN_NSTAGES] = {
-    "fetch", "tag", "dedup", "score", "assemble", "tokenizer", "tokenize", "train", "eval", "report"};
+    "fetch", "tag", "dedup", "score", "distill", "assemble", "tokenizer", "tokenize", "train", "eval", "report"};
 
 const char *run_stage_name(int stage)
 {
@@ -349,6 +350,65 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
     return 0;
 }
 
+static int parse_distill(const pctx *p, run_config *c, const cJSON *d)
+{
+    if (!d) return 0;
+    static const char *const keys[] = {"labels", "label_field", "model_type", "folds", "seed", "max_chars",
+                                       "attr_features", "embeddings", "emb_words", "emb_weight",
+                                       "skip_unlabelled", NULL};
+    c->distill = 1;
+    c->distill_folds = 5;
+    c->distill_skip_unlabelled = 1;
+    c->distill_emb_words = 100000;
+    uint64_t v;
+    int has;
+    char *type = NULL, *attrs = NULL;
+    if (check_keys(p, d, "distill", keys) < 0 || get_str(p, d, "distill", "labels", &c->distill_labels) < 0 ||
+        get_str(p, d, "distill", "label_field", &c->distill_field) < 0 ||
+        get_count(p, d, "distill", "seed", 0, 9007199254740991.0, &c->distill_seed, NULL) < 0 ||
+        get_count(p, d, "distill", "max_chars", 0, 1e9, &c->distill_max_chars, NULL) < 0 ||
+        get_path(p, d, "distill", "embeddings", &c->distill_embeddings) < 0 ||
+        get_count(p, d, "distill", "emb_words", 0, 4294967295.0, &c->distill_emb_words, NULL) < 0 ||
+        get_num(p, d, "distill", "emb_weight", &c->distill_emb_weight) < 0 ||
+        get_bool(p, d, "distill", "skip_unlabelled", &c->distill_skip_unlabelled) < 0 ||
+        get_count(p, d, "distill", "folds", 2, 20, &v, &has) < 0)
+        return -1;
+    if (has) c->distill_folds = (int)v;
+    if (c->distill_labels && c->distill_field)
+        return err_set(p->e, "%s: distill: give labels (an attribute set's key, e.g. \"edu_llm.score\") or "
+                       "label_field (a document metadata field), not both", p->file);
+    if (!c->distill_field && !c->distill_labels && !(c->distill_labels = strdup("edu_llm.score")))
+        return err_set(p->e, "out of memory");
+    if (c->distill_labels) {
+        const char *dot = strchr(c->distill_labels, '.');
+        if (!dot || dot == c->distill_labels || !dot[1] || strchr(dot + 1, '.') || strchr(c->distill_labels, '/'))
+            return err_set(p->e, "%s: distill.labels: expected SET.KEY (e.g. \"edu_llm.score\"), not \"%s\"", p->file,
+                           c->distill_labels);
+    }
+    if (c->distill_emb_weight != 0 && !(c->distill_emb_weight > 0 && c->distill_emb_weight < 1))
+        return err_set(p->e, "%s: distill.emb_weight: expected a number between 0 and 1 (exclusive)", p->file);
+    if (c->distill_emb_weight != 0 && !c->distill_embeddings)
+        return err_set(p->e, "%s: distill.emb_weight: needs distill.embeddings (a word-vector file)", p->file);
+    if (get_str(p, d, "distill", "model_type", &type) < 0) return -1;
+    int rc = 0;
+    if (!type || !strcmp(type, "auto")) c->distill_kind = DISTILL_AUTO;
+    else if (!strcmp(type, "ridge")) c->distill_kind = DISTILL_RIDGE;
+    else if (!strcmp(type, "logistic")) c->distill_kind = DISTILL_LOGISTIC;
+    else if (!strcmp(type, "ensemble")) c->distill_kind = DISTILL_ENSEMBLE;
+    else rc = err_set(p->e, "%s: distill.model_type: expected auto, ridge, logistic or ensemble, not \"%s\"", p->file, type);
+    free(type);
+    if (rc < 0) return -1;
+    if (get_str(p, d, "distill", "attr_features", &attrs) < 0) return -1;
+    if (!attrs || !strcmp(attrs, "auto")) c->distill_attrs = DISTILL_ATTRS_AUTO;
+    else if (!strcmp(attrs, "none")) c->distill_attrs = DISTILL_ATTRS_NONE;
+    else if (!strcmp(attrs, "all")) c->distill_attrs = DISTILL_ATTRS_ALL;
+    else rc = err_set(p->e, "%s: distill.attr_features: expected auto, none or all, not \"%s\"", p->file, attrs);
+    free(attrs);
+    if (rc < 0) return -1;
+    if (!(c->distill_json = cJSON_PrintUnformatted(d))) return err_set(p->e, "out of memory");
+    return 0;
+}
+
 static int parse_corpora(const pctx *p, run_config *c, const cJSON *cj)
 {
     if (!cj) return err_set(p->e, "%s: corpora: required (the corpora and their budgets)", p->file);
@@ -434,14 +494,15 @@ run_config *run_config_parse(const char *text, size_t len, const char *name, con
         goto done;
     }
     c->report = 1;
-    static const char *const keys[] = {"comment", "work", "sources", "tag", "dedup", "score", "corpora",
+    static const char *const keys[] = {"comment", "work", "sources", "tag", "dedup", "score", "distill", "corpora",
                                        "tokenizer", "model", "train", "eval", "report", NULL};
     if (check_keys(&p, root, "", keys) < 0) goto done;
     const cJSON *tok = get(root, "tokenizer");
     uint64_t vocab = 0;
     if (get_path(&p, root, "", "work", &c->work) < 0 || parse_sources(&p, c, get(root, "sources")) < 0 ||
         parse_tag(&p, c, get(root, "tag")) < 0 || parse_dedup(&p, c, get(root, "dedup")) < 0 ||
-        parse_score(&p, c, get(root, "score")) < 0 || parse_corpora(&p, c, get(root, "corpora")) < 0)
+        parse_score(&p, c, get(root, "score")) < 0 || parse_distill(&p, c, get(root, "distill")) < 0 ||
+        parse_corpora(&p, c, get(root, "corpora")) < 0)
         goto done;
     if (tok) {
         static const char *const tkeys[] = {"vocab_size", NULL};
@@ -519,6 +580,10 @@ void run_config_free(run_config *c)
     free(c->model_name);
     free(c->prompt);
     free(c->where);
+    free(c->distill_json);
+    free(c->distill_labels);
+    free(c->distill_field);
+    free(c->distill_embeddings);
     free(c->corpora_json);
     free(c->model_cfg);
     free(c->train_corpus);

@@ -82,6 +82,10 @@ if [ $ok = 1 ]; then
         --model stand-in --concurrency 8 --where 'gopher_quality.pass && dedup.keep' -q
     stop_peers
 fi
+# the local scorer, learnt from those labels, scores every document (edu_local)
+[ $ok = 1 ] && run_stage distill_train "$BLALM" distill train --work "$W" --labels edu_llm.score --skip-unlabelled \
+    --folds 3 --out "$TMP/edu.distill" -q
+[ $ok = 1 ] && run_stage distill_score "$BLALM" distill score --work "$W" --model "$TMP/edu.distill" -q
 cat >"$TMP/corpora.json" <<'EOF'
 {"corpora": [{"name": "strict", "budget": 60000, "dev_words": 3000},
              {"name": "strict-small", "budget": 8000, "dev_words": 1000, "subset_of": "strict"}],
@@ -113,7 +117,7 @@ fi
 check report_numbers $CHECK numbers "$H" "$W" "$OUT" "$RUN" "$TMP/audit.jsonl"
 grep -q 'STAND-IN endpoint' "$H" && grep -q 'stand-in: blalm loopback test peer' "$H" \
     && pass report_standin_labelled || fail report_standin_labelled "no stand-in label"
-charts="funnel llm-score readability dedup corpora loss alpha"
+charts="funnel llm-score local-score readability dedup corpora loss alpha"
 [ $have_eval = 1 ] && charts="$charts eval-tasks eval-blimp"
 missing=
 for c in $charts; do grep -q "<figure class=\"chart\" id=\"chart-$c\">" "$H" || missing="$missing $c"; done
@@ -138,8 +142,8 @@ if "$BLALM" report --work "$A" --out "$TMP/bare.html" -q 2>"$TMP/err"; then
         && ! grep -q 'pwned2">' "$TMP/bare.html" && "$PY" -c 'import sys; open(sys.argv[1], encoding="utf-8").read()' "$TMP/bare.html" \
         && pass report_hostile_source_name || fail report_hostile_source_name "not escaped or not UTF-8"
     n=$(grep -c '<p class="absent">No data: ' "$TMP/bare.html")
-    # scorer, funnel, LLM scores, readability, dedup, corpora, loss, alpha, eval
-    [ "$n" -ge 9 ] && ! grep -q '<figure class="chart"' "$TMP/bare.html" \
+    # scorer, funnel, LLM scores, local scores, readability, dedup, corpora, loss, alpha, eval
+    [ "$n" -ge 10 ] && ! grep -q '<figure class="chart"' "$TMP/bare.html" \
         && pass report_absent_sections || fail report_absent_sections "$n absent notes"
 else
     fail report_absent_sections "$(cat "$TMP/err")"

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import struct
+import subprocess
 import sys
 import zlib
 
@@ -91,6 +92,25 @@ def numbers(html, work, out, run, audit):
             hist[i] += int(s["llm_score"][i])
     eq("llm histogram (score stats)", hist, sc["histogram"])
     eq("llm model stand-in", [(m["stand_in"], "stand-in" in m["model"]) for m in d["llm_models"]], [(True, True)])
+    # the local scorer's histogram: the sum over sources is what edu_local's files hold
+    loc = [0] * 7
+    n_local = 0
+    for root, _, files in os.walk(os.path.join(work, "attributes", "edu_local")):
+        for fn in files:
+            if fn.endswith(".jsonl.zst"):
+                raw = subprocess.run(["zstd", "-dcq", os.path.join(root, fn)], capture_output=True, check=True).stdout
+                for line in raw.decode().splitlines():
+                    a = json.loads(line)["edu_local"]
+                    v = a.get("int_score")
+                    loc[v if isinstance(v, int) and 0 <= v <= 5 else 6] += 1
+                    n_local += 1
+                    model = a["model"]
+    got = [0] * 7
+    for s in d["sources"].values():
+        for i in range(7):
+            got[i] += int(s["local_score"][i])
+    eq("local histogram (edu_local files)", got, loc)
+    eq("local scorer", (d["local_scorer"]["documents"], d["local_scorer"]["model"]), (n_local, model))
     # dedup: clusters by size, against dedup's own histogram
     dd = json.load(open(os.path.join(work, "stats", "dedup.json")))
     eq("dedup clusters (dedup stats)", {str(int(s)): int(n) for s, n in d["clusters"]},

@@ -54,6 +54,44 @@ else
     fail run_full_job "$(tail -c 800 "$TMP/run1" | tr '\n' '|')"
     exit 0
 fi
+# distill: the LLM labelled a sample (edu_llm "selected": false elsewhere); the
+# local scorer learnt it and wrote edu_local for every document, line-aligned
+lines() { local n=0 f; for f in $(find "$1" -name '*.jsonl.zst' | sort); do n=$((n + $(zstd -dcq "$f" | wc -l))); done; echo $n; }
+n_llm=$(lines "$W/attributes/edu_llm"); n_local=$(lines "$W/attributes/edu_local")
+sel=$(find "$W/attributes/edu_llm" -name '*.jsonl.zst' -exec zstd -dcq {} + | grep -c '"selected":true' || true)
+line=$(grep 'distill .*model: ' "$TMP/run1" || true)
+used=$(sed -n 's/.*model: \([0-9]*\) labelled documents (\([0-9]*\) of \([0-9]*\) unlabelled.*/\1 \2 \3/p' <<<"$line")
+read -r n_used n_unl n_all <<<"$used"
+if [ -n "$used" ] && [ "$n_local" -gt 0 ] && [ "$n_local" = "$n_llm" ] && [ "$n_all" = "$n_local" ] \
+   && [ "$n_used" -gt 0 ] && [ "$n_used" -le "$sel" ] && [ "$sel" -lt "$n_all" ] && [ "$n_unl" -gt 0 ] \
+   && [ -s "$W/distill/edu.distill" ] && grep -q '"cv_f1_at3":' "$W/distill/edu.distill.json" \
+   && grep -q "distill .*$n_all documents in [1-9][0-9]* files -> edu_local (0 files complete before" "$TMP/run1"; then
+    pass "run_distill_stage ($n_used of $n_all documents labelled, $sel sampled; edu_local for all $n_local)"
+    # the report shows the local scorer: its model, the run's training figures, its histogram
+    m=$(sed 's/.*"model":"\([^"]*\)".*/\1/' "$W/distill/edu.distill.json")
+    f1=$(sed 's/.*"cv_f1_at3":\([0-9.]*\).*/\1/' "$W/distill/edu.distill.json")
+    if grep -q '<section id="local">' "$W/report.html" && grep -q "<code>$m</code>: $n_all documents scored" "$W/report.html" \
+       && grep -q 'id="chart-local-score"' "$W/report.html" \
+       && grep -q "cross-validated F1 at label &gt;= 3</td><td class=\"n\">${f1:0:5}" "$W/report.html"; then
+        pass run_distill_in_report
+    else
+        fail run_distill_in_report "model $m, F1 $f1: $(grep -o '<section id="local">.\{0,600\}' "$W/report.html" | head -c 700)"
+    fi
+else
+    fail run_distill_stage "edu_llm $n_llm lines, $sel selected, edu_local $n_local lines; '$line'; $(grep 'distill' "$TMP/run1" | tr '\n' '|')"
+fi
+# with ../shared the stand-in answered with the real LLM's labels: the model the
+# run learnt from its sample, on the documents it did not see (their score field)
+if [ -n "${RUN_LLM_DATA:-}" ]; then
+    ev=$($BLALM distill eval --work "$W" --model "$W/distill/edu.distill" --label-field score --json 2>&1)
+    if "$PY" -c 'import json,sys; m=json.loads(sys.argv[1]); n=int(sys.argv[2]); \
+sys.exit(0 if m["documents"] == n and m["seen_in_training"] > 0 and m["at3"]["f1"] >= 0.70 and m["spearman"] >= 0.6 else 1)' \
+        "$ev" "${n_unl:-0}"; then
+        pass "run_distill_heldout ($(sed 's/.*"at3":{[^}]*"f1":\([0-9.]*\)}.*"spearman":\([0-9.-]*\).*/F1@3 \1, Spearman \2/' <<<"$ev") on the $n_unl documents outside the sample)"
+    else
+        fail run_distill_heldout "want F1@3 >= 0.70 and Spearman >= 0.6 on the $n_unl unlabelled documents: $ev"
+    fi
+fi
 before=$(outputs_sha "$W")
 req1=$(wc -l <"$LLM_LOG")
 [ "$req1" -gt 0 ] && pass run_scored_through_endpoint || fail run_scored_through_endpoint "no chat request in the log"
@@ -61,10 +99,12 @@ req1=$(wc -l <"$LLM_LOG")
 # a rerun does nothing
 $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/run2" 2>&1
 rc=$?
-redone=$(grep -E 'run: (fetch|assemble|tokenizer|train|eval) ' "$TMP/run2" | grep -vE 'start$|complete|skipped' | grep -v 'eval .*skipped' || true)
+redone=$(grep -E 'run: (fetch|distill|assemble|tokenizer|train|eval) ' "$TMP/run2" | grep -vE 'start$|complete|skipped' | grep -v 'eval .*skipped' || true)
 if [ $rc = 0 ] && [ "$(wc -l <"$LLM_LOG")" = "$req1" ] && [ "$before" = "$(outputs_sha "$W")" ] && [ -z "$redone" ] \
    && grep -q 'tag .* 0 files (.* complete before)' "$TMP/run2" && grep -q 'score .* 0 sent' "$TMP/run2" \
-   && grep -q 'tokenize .*complete before' "$TMP/run2" && grep -q 'train .*complete, skipped' "$TMP/run2"; then
+   && grep -q 'tokenize .*complete before' "$TMP/run2" && grep -q 'train .*complete, skipped' "$TMP/run2" \
+   && grep -q 'distill .*model complete (same documents, attributes and settings), skipped' "$TMP/run2" \
+   && grep -q 'distill .*-> edu_local ([1-9][0-9]* files complete before' "$TMP/run2"; then
     pass run_rerun_does_nothing
 else
     fail run_rerun_does_nothing "rc $rc, requests $req1 -> $(wc -l <"$LLM_LOG"), redone: $redone; $(tail -c 900 "$TMP/run2" | tr '\n' '|')"
@@ -97,6 +137,18 @@ else
     fail run_changed_setting_redoes_train "$(tail -c 900 "$TMP/run5" | tr '\n' '|')"
 fi
 
+# a changed distill setting retrains the model and rescores, then redoes what
+# reads edu_local; tag, dedup and score are not redone
+sed -i 's/"folds": 4/"folds": 3/' "$TMP/job.json"
+$BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/run6" 2>&1
+if [ $? = 0 ] && grep -q 'distill .*model redone: .*config' "$TMP/run6" && grep -q 'distill .*model: .*3-fold CV' "$TMP/run6" \
+   && grep -q 'distill .*-> edu_local (0 files complete before' "$TMP/run6" && grep -q 'assemble .*redone' "$TMP/run6" \
+   && grep -q 'score .* 0 sent' "$TMP/run6" && grep -q 'tag .* 0 files' "$TMP/run6"; then
+    pass run_changed_distill_setting
+else
+    fail run_changed_distill_setting "$(grep -E 'distill|assemble|score' "$TMP/run6" | tr '\n' '|' | tail -c 900)"
+fi
+
 # plans refused before anything starts
 refuse() { # name expected-message config-edit (python on the config dict c)
     local name=$1 want=$2 edit=$3 cfg=$TMP/bad-$1.json
@@ -124,6 +176,10 @@ refuse train_track "train.track: corpus \"big\" has a budget of 20000000 words, 
     'c["corpora"]["corpora"][0]["budget"] = 20000000; c["train"]["corpus"] = "big"; c["train"]["track"] = "strict-small"'
 refuse eval_required "eval.data: $TMP/no-eval-data-x is not here" \
     'c["eval"] = {"data": "'"$TMP"'/no-eval-data-x", "required": True}'
+refuse distill_embeddings "bad-distill_embeddings.json: distill.embeddings: $TMP/no-vectors.txt does not exist" \
+    'c["distill"]["embeddings"] = "'"$TMP"'/no-vectors.txt"'
+refuse distill_without_labels "bad-distill_without_labels.json: distill.labels: edu_llm.score is written by the score stage, but the config has no \"score\" section" \
+    'del c["score"]'
 refuse unknown_key "bad-unknown_key.json: train.max_stepz: unknown key" 'c["train"]["max_stepz"] = 3'
 out=$($BLALM run "$TMP/job.json" --work "$W" --from trian 2>&1)
 [ $? = 2 ] && [[ "$out" == *"'trian' is not a stage"* ]] && pass run_bad_stage_name || fail run_bad_stage_name "$out"
@@ -141,3 +197,12 @@ for t in strict-small strict; do
         fail "run_ready_config_plans_$t" "$(printf '%s' "$out" | tail -c 600 | tr '\n' '|')"
     fi
 done
+# the ready config that has the LLM label a sample and distills the rest
+out=$($BLALM run "$CONFIGS/fineweb-edu-strict-small-distilled.json" --work "$TMP/w-real-distilled" --dry-run 2>&1)
+if [ $? = 0 ] && [[ "$out" == *"corpus strict-small: budget 10000000 words, track strict-small"* ]] \
+   && [[ "$out" == *"distill   learn the edu_llm.score labels"* ]] && [[ "$out" == *"then write edu_local for every document"* ]] \
+   && [ ! -e "$TMP/w-real-distilled" ]; then
+    pass run_ready_config_plans_strict-small-distilled
+else
+    fail run_ready_config_plans_strict-small-distilled "$(printf '%s' "$out" | tail -c 600 | tr '\n' '|')"
+fi

@@ -36,13 +36,17 @@ run_setup() {
     if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
         cp "$SHARED_DATA"/fineweb-legal/batch_00000[1-3].parquet "$TMP/repo/sample/10BT/"
         RUN_INPUT="3 real FineWeb parquet files (300 documents)"
+        RUN_LLM_DATA=$SHARED_DATA/fineweb-legal.jsonl.zst
     else
         "$PY" "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/usr-share-doc.py" "$TMP/repo/sample/10BT/doc.jsonl" 1500000
         RUN_INPUT="text files under /usr/share/doc (no shared data)"
     fi
     run_peer HUB_PORT "$HUB_PY" --root "$TMP/repo" ${RUN_HUB_RATE:+--rate "$RUN_HUB_RATE"}
     LLM_LOG=$TMP/llm-requests.jsonl
-    run_peer LLM_PORT "$LLM_PY" --latency 0.005 --log "$LLM_LOG"
+    # with ../shared the stand-in answers with the real LLM's labels of these documents
+    local data=()
+    [ -n "${RUN_LLM_DATA:-}" ] && data=(--data "$RUN_LLM_DATA")
+    run_peer LLM_PORT "$LLM_PY" --latency 0.005 --log "$LLM_LOG" "${data[@]}"
     export HF_ENDPOINT="http://127.0.0.1:$HUB_PORT"
     export OPENAI_BASE_URL="http://127.0.0.1:$LLM_PORT/v1"
     export OPENAI_API_KEY=test-key
@@ -61,12 +65,14 @@ JSON
 {
   "sources": [{"name": "web", "hub": {"repo": "HuggingFaceFW/fineweb-edu", "path": "sample/10BT"}}],
   "dedup": {"threads": 1},
-  "score": {"model": "stand-in", "where": "gopher_quality.pass && dedup.keep", "concurrency": 8},
+  "score": {"model": "stand-in", "where": "gopher_quality.pass && dedup.keep", "concurrency": 8,
+            "sample": ${RUN_SAMPLE:-120}},
+  "distill": {"labels": "edu_llm.score", "folds": 4, "seed": 1},
   "corpora": {
     "corpora": [{"name": "big", "budget": ${RUN_BUDGET:-60000}, "dev_words": 3000},
                 {"name": "small", "budget": ${RUN_SMALL:-20000}, "dev_words": 2000, "subset_of": "big"}],
-    "rules": ["gopher_quality.pass", "edu_llm.score >= 1"],
-    "ranking": ["edu_llm.score desc"],
+    "rules": ["gopher_quality.pass", "edu_local.int_score >= 1"],
+    "ranking": ["edu_local.score desc"],
     "seed": 0
   },
   "tokenizer": {"vocab_size": ${RUN_VOCAB:-320}},
@@ -78,7 +84,7 @@ JSON
 }
 
 # outputs_sha WORK: sha256 of every output the run tests compare (attributes,
-# corpora, token shards, checkpoints and their eval.json results
+# the distilled model and its figures, corpora, token shards, checkpoints and their eval.json results
 # (model/checkpoints/latest.eval_fast.json)), one "sha  path" a line. Two
 # fields are measurements of time, not outputs, and are left out: edu_llm's
 # latency_ms and eval.json's seconds; and the work directory's own path, which
@@ -94,7 +100,7 @@ outputs_sha() {
 import hashlib, json, os, re, subprocess, sys
 w = sys.argv[1]
 paths = []
-for top in ("attributes", "corpora", "tokens", "model/checkpoints"):
+for top in ("attributes", "distill", "corpora", "tokens", "model/checkpoints"):
     for root, _, files in os.walk(os.path.join(w, top)):
         paths += [os.path.join(root, f) for f in files if not f.endswith(".record.json")]
 def drop_seconds(x):

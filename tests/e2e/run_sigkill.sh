@@ -6,7 +6,7 @@
 # the stand-in endpoint's request log must show that no answer stored in the
 # score cache before a kill was requested again after it.
 # RUN_SIGKILL_SEED fixes the random moments (the seed is printed); each stage
-# is aimed at RUN_SIGKILL_ROUNDS times (default 1: 9 kills, one per stage).
+# is aimed at RUN_SIGKILL_ROUNDS times (default 1: 10 kills, one per stage).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/run_helpers.bash"
 if ! command -v zstd >/dev/null; then skip run_sigkill "zstd missing"; exit 0; fi
@@ -17,10 +17,10 @@ RANDOM=$SEED
 RUN_HUB_RATE=300000 run_setup   # fetch takes about a second: a kill lands mid-download
 if need_shared && [ -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
     RUN_EVAL_DATA=$SHARED_DATA/babylm-eval
-    stages=(fetch tag dedup score assemble tokenizer tokenize train eval)
+    stages=(fetch tag dedup score distill assemble tokenizer tokenize train eval)
 else
     echo "SKIP run_sigkill_eval: ../shared/data/babylm-eval not found: eval is skipped, so not killed"
-    stages=(fetch tag dedup score assemble tokenizer tokenize train)
+    stages=(fetch tag dedup score distill assemble tokenizer tokenize train)
 fi
 RUN_STEPS=60 RUN_VOCAB=2048 RUN_BUDGET=150000 RUN_TRAIN_CORPUS=big run_config "$TMP/job.json"
 # the endpoint answers slowly enough that a kill lands among requests in flight

@@ -4,6 +4,7 @@
 
 #include "filters/tag.h"
 #include "pipeline/run.h"
+#include "scorer/distill.h"
 
 #define CORPORA "\"corpora\": {\"corpora\": [{\"name\": \"strict-small\", \"budget\": 1000}]}"
 #define MODEL "\"model\": \"m.json\""
@@ -156,8 +157,64 @@ TEST(required_parts_and_sources)
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL),  "demo.json:1:");
 }
 
+TEST(distill_section)
+{
+    blalm_err e = {{0}};
+    run_config *c = parse("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_INT(c->distill, 1);
+    CHECK_EQ_STR(c->distill_labels, "edu_llm.score");      /* the LLM's labels by default */
+    CHECK(c->distill_field == NULL);
+    CHECK_EQ_INT(c->distill_folds, 5);
+    CHECK_EQ_INT(c->distill_skip_unlabelled, 1);           /* a sample labels only part of the documents */
+    CHECK_EQ_INT(c->distill_kind, DISTILL_AUTO);
+    CHECK_EQ_INT(c->distill_attrs, DISTILL_ATTRS_AUTO);
+    CHECK(c->distill_embeddings == NULL);
+    run_config_free(c);
+    c = parse("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"label_field\": \"int_score\", \"model_type\": "
+              "\"ridge\", \"folds\": 3, \"seed\": 7, \"max_chars\": 3000, \"attr_features\": \"none\", "
+              "\"embeddings\": \"v.txt\", \"emb_words\": 5000, \"emb_weight\": 0.5, \"skip_unlabelled\": false}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK(c->distill_labels == NULL);
+    CHECK_EQ_STR(c->distill_field, "int_score");
+    CHECK_EQ_INT(c->distill_kind, DISTILL_RIDGE);
+    CHECK_EQ_INT(c->distill_folds, 3);
+    CHECK_EQ_INT((int)c->distill_seed, 7);
+    CHECK_EQ_INT((int)c->distill_max_chars, 3000);
+    CHECK_EQ_INT(c->distill_attrs, DISTILL_ATTRS_NONE);
+    CHECK_EQ_STR(c->distill_embeddings, "/cfg/v.txt");     /* relative to the config's folder */
+    CHECK_EQ_INT((int)c->distill_emb_words, 5000);
+    CHECK(c->distill_emb_weight == 0.5);
+    CHECK_EQ_INT(c->distill_skip_unlabelled, 0);
+    CHECK_CONTAINS(c->distill_json, "\"folds\":3");        /* the section is a setting of the model's marker */
+    run_config_free(c);
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"folds\": 1}}"),
+                   "demo.json: distill.folds: expected a whole number from 2 to 20");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"lables\": \"a.b\"}}"),
+                   "demo.json: distill.lables: unknown key");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"labels\": \"a.b\", \"label_field\": \"s\"}}"),
+                   "demo.json: distill: give labels");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"labels\": \"edu_llm\"}}"),
+                   "demo.json: distill.labels: expected SET.KEY");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"labels\": \"../x.score\"}}"),
+                   "demo.json: distill.labels: expected SET.KEY");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"model_type\": \"svm\"}}"),
+                   "demo.json: distill.model_type: expected auto, ridge, logistic or ensemble");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"attr_features\": \"some\"}}"),
+                   "demo.json: distill.attr_features: expected auto, none or all");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"emb_weight\": 0.5}}"),
+                   "demo.json: distill.emb_weight: needs distill.embeddings");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"embeddings\": \"v\", \"emb_weight\": 1}}"),
+                   "demo.json: distill.emb_weight: expected a number between 0 and 1");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"skip_unlabelled\": 1}}"),
+                   "demo.json: distill.skip_unlabelled: expected true or false");
+}
+
 TEST(stage_names)
 {
+    CHECK_EQ_INT(run_stage_parse("distill"), RUN_DISTILL);
+    CHECK_EQ_INT(RUN_DISTILL, RUN_SCORE + 1);              /* learns score's labels, before assemble reads edu_local */
+    CHECK_EQ_INT(RUN_ASSEMBLE, RUN_DISTILL + 1);
     CHECK_EQ_INT(run_stage_parse("fetch"), RUN_FETCH);
     CHECK_EQ_INT(run_stage_parse("tokenizer"), RUN_TOKENIZER);
     CHECK_EQ_INT(run_stage_parse("report"), RUN_REPORT);
@@ -172,6 +229,7 @@ int main(void)
     RUN(unknown_keys_name_their_path);
     RUN(wrong_types_and_values);
     RUN(required_parts_and_sources);
+    RUN(distill_section);
     RUN(stage_names);
     return test_summary();
 }
