@@ -16,7 +16,7 @@ build_pkgs=(build-essential pkg-config libcurl4-openssl-dev libzstd-dev zstd zli
             libssl-dev libpcre2-dev libutf8proc-dev libcjson-dev libopenblas-dev
             libsnappy-dev libxxhash-dev libhyphen-dev hyphen-en-us)
 demo_pkgs=(python3)
-test_pkgs=(python3 python3-numpy python3-pyphen python3-torch nodejs npm chromium
+test_pkgs=(python3 python3-numpy python3-scipy python3-pyphen python3-torch nodejs npm chromium
            libopenmpi-dev openmpi-bin clang slurm-wlm munge)
 
 pkgs=("${build_pkgs[@]}")
