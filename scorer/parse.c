@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,10 +242,11 @@ static int parse_json_score(const char *content, size_t n, sbuf *just, char *why
         snprintf(why, cap, "JSON reply has no \"score\" field");
     } else if (!cJSON_IsNumber(sc)) {
         snprintf(why, cap, "JSON \"score\" is not a number");
-    } else if (sc->valuedouble != (double)(long long)sc->valuedouble) {
+    } else if (!isfinite(sc->valuedouble) || sc->valuedouble != floor(sc->valuedouble)) {
+        /* floor, not a cast to long long: a huge whole number overflows that (UB) */
         snprintf(why, cap, "JSON score %g is not a whole number", sc->valuedouble);
     } else if (sc->valuedouble < 0 || sc->valuedouble > 5) {
-        snprintf(why, cap, "score %lld is out of range 0-5", (long long)sc->valuedouble);
+        snprintf(why, cap, "score %g is out of range 0-5", sc->valuedouble);
     } else {
         score = (int)sc->valuedouble;
         if (cJSON_IsString(ju)) {

@@ -238,6 +238,12 @@ TEST(score_json)
     CHECK_EQ_INT(score_of("{\"justification\":\"so Educational score: 2\",\"score\":4}", 1, why), -1);
     CHECK_CONTAINS(why, "contradictory");
     CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"sco", 1, why), -1);
+    /* found by tests/fuzz/fuzz_llm.c: a whole number beyond long long was cast (UB) */
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":44444444444444444444444444444444444444444444}", 1, why), -1);
+    CHECK_CONTAINS(why, "out of range 0-5");
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":-1e300}", 1, why), -1);
+    CHECK_CONTAINS(why, "out of range 0-5");
+    CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":1e400}", 1, why), -1);
     /* a server that ignored response_format: the text line still counts */
     CHECK_EQ_INT(score_of("Fine.\nEducational score: 1", 1, why), 1);
     sbuf j;
