@@ -381,7 +381,8 @@ static int parse_distill(const pctx *p, run_config *c, const cJSON *d)
         return err_set(p->e, "out of memory");
     if (c->distill_labels) {
         const char *dot = strchr(c->distill_labels, '.');
-        if (!dot || dot == c->distill_labels || !dot[1] || strchr(dot + 1, '.') || strchr(c->distill_labels, '/'))
+        if (!dot || dot == c->distill_labels || dot - c->distill_labels > 100 || !dot[1] || strchr(dot + 1, '.') ||
+            strchr(c->distill_labels, '/'))
             return err_set(p->e, "%s: distill.labels: expected SET.KEY (e.g. \"edu_llm.score\"), not \"%s\"", p->file,
                            c->distill_labels);
     }
