@@ -101,7 +101,7 @@ void remove_stale_temps(const char *path)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path ? slash - path : 1), path);
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash > path ? slash - path : 1), path);
     else snprintf(dir, sizeof dir, ".");
     char prefix[4200];
     snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
