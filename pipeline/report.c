@@ -1073,18 +1073,13 @@ static void section_local(sbuf *b, const rpt *r)
     sb_adds(b, ".</p>\n");
     if (r->distill) {
         sb_adds(b, "<table><tr><th>training (blalm run's distill stage)</th><th></th></tr>\n");
-        fig_row(b, "labels", r->distill, "labels");
-        fig_row(b, "documents read", r->distill, "documents");
-        fig_row(b, "labelled documents used", r->distill, "labelled");
-        fig_row(b, "unlabelled, skipped", r->distill, "unlabelled_skipped");
-        fig_row(b, "repeated ids left out", r->distill, "duplicates_id");
-        fig_row(b, "repeated texts left out", r->distill, "duplicates_text");
-        fig_row(b, "model kind", r->distill, "kind");
-        fig_row(b, "lambda", r->distill, "lambda");
-        fig_row(b, "cross-validation folds", r->distill, "folds");
-        fig_row(b, "cross-validated F1 at label >= 3", r->distill, "cv_f1_at3");
-        fig_row(b, "cross-validated MAE", r->distill, "cv_mae");
-        fig_row(b, "word vectors", r->distill, "embeddings");
+        static const char *const rows[][2] = {
+            {"labels", "labels"}, {"documents read", "documents"}, {"labelled documents used", "labelled"},
+            {"unlabelled, skipped", "unlabelled_skipped"}, {"repeated ids left out", "duplicates_id"},
+            {"repeated texts left out", "duplicates_text"}, {"model kind", "kind"}, {"lambda", "lambda"},
+            {"cross-validation folds", "folds"}, {"cross-validated F1 at label >= 3", "cv_f1_at3"},
+            {"cross-validated MAE", "cv_mae"}, {"word vectors", "embeddings"}};
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) fig_row(b, rows[i][0], r->distill, rows[i][1]);
         sb_adds(b, "</table>\n");
     }
     const char *sers[RPT_SOURCES + 1];
