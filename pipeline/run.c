@@ -526,7 +526,7 @@ static int distill_key(const runx *x, marker_key *k, blalm_err *e)
         }
         free(ents[i]);
     }
-    if (n > 0) free(ents);
+    if (n >= 0) free(ents);   /* scandir may allocate the array for no entries too */
     if (rc == 0 && c->distill_embeddings) rc = marker_key_file(k, "embeddings", c->distill_embeddings, e);
     return rc;
 }
