@@ -191,11 +191,9 @@ static int run_train(const args *a, const distill_work_opts *wo)
                                    a->lambda);
         to.lambdas = lambdas;
     }
-    if (!a->type || !strcmp(a->type, "auto")) to.kind = DISTILL_AUTO;
-    else if (!strcmp(a->type, "ridge")) to.kind = DISTILL_RIDGE;
-    else if (!strcmp(a->type, "logistic")) to.kind = DISTILL_LOGISTIC;
-    else if (!strcmp(a->type, "ensemble")) to.kind = DISTILL_ENSEMBLE;
-    else return cli_usage_error(usage, "distill: --model-type wants auto, ridge, logistic or ensemble, not '%s'", a->type);
+    int kind = a->type ? distill_kind_parse(a->type) : DISTILL_AUTO;
+    if (kind < 0) return cli_usage_error(usage, "distill: --model-type wants auto, ridge, logistic or ensemble, not '%s'", a->type);
+    to.kind = (distill_kind)kind;
     blalm_err e = {{0}};
     if (distill_features_check(&to.feat, &e) < 0)
         return cli_usage_error(usage, "distill: %s", e.msg);
@@ -244,8 +242,8 @@ static int run_train(const args *a, const distill_work_opts *wo)
     }
     const distill_candidate *b = &rep.cand[rep.best];
     const distill_emb_report *er = &rep.emb;
-    double f1 = er->on ? er->f1 : b->f1_at3, mae = er->on ? er->mae : b->mae;
-    double thr = er->on ? er->threshold : b->threshold;
+    double f1, mae, thr;
+    distill_report_chosen(&rep, &f1, &mae, &thr);
     if (a->json) {
         printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
                "\"label_conflicts\":%llu,\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
@@ -425,10 +423,8 @@ int cmd_distill(int argc, char **argv)
             break;
         }
         case O_ATTRF:
-            if (!strcmp(optarg, "auto")) a.attr_mode = DISTILL_ATTRS_AUTO;
-            else if (!strcmp(optarg, "none")) a.attr_mode = DISTILL_ATTRS_NONE;
-            else if (!strcmp(optarg, "all")) a.attr_mode = DISTILL_ATTRS_ALL;
-            else return cli_usage_error(usage, "distill: --attr-features wants auto, none or all, not '%s'", optarg);
+            if ((a.attr_mode = distill_attrs_parse(optarg)) < 0)
+                return cli_usage_error(usage, "distill: --attr-features wants auto, none or all, not '%s'", optarg);
             break;
         case O_ATTRW:
         case O_EMBW:

@@ -1007,6 +1007,9 @@ static void section_funnel(sbuf *b, const rpt *r)
     sb_adds(b, "</section>\n");
 }
 
+/* the bins of a 0-5 score chart (LLM and local) */
+static const char *const score_cats[LLM_BINS] = {"0", "1", "2", "3", "4", "5", "no score"};
+
 static void section_histograms(sbuf *b, const rpt *r)
 {
     const char *sers[RPT_SOURCES + 1];
@@ -1016,10 +1019,9 @@ static void section_histograms(sbuf *b, const rpt *r)
     if (!r->have_llm) {
         absent(b, "no edu_llm attribute set (blalm score has not run)");
     } else {
-        static const char *const cats[LLM_BINS] = {"0", "1", "2", "3", "4", "5", "no score"};
         for (int s = 0; s < r->nsrc; s++)
             for (int c = 0; c < LLM_BINS; c++) v[s * LLM_BINS + c] = (double)r->src[s].llm[c];
-        bar_chart(b, "llm-score", "Documents by LLM score (0-5), per source", cats, LLM_BINS, sers, r->nsrc, v,
+        bar_chart(b, "llm-score", "Documents by LLM score (0-5), per source", score_cats, LLM_BINS, sers, r->nsrc, v,
                   "edu_llm.score");
     }
     sb_adds(b, "</section>\n<section id=\"readability\"><h2>Readability per source</h2>\n");
@@ -1088,8 +1090,7 @@ static void section_local(sbuf *b, const rpt *r)
         sers[s] = r->src[s].name;
         for (int c = 0; c < LLM_BINS; c++) v[s * LLM_BINS + c] = (double)r->src[s].local[c];
     }
-    static const char *const cats[LLM_BINS] = {"0", "1", "2", "3", "4", "5", "no score"};
-    bar_chart(b, "local-score", "Documents by local score (int_score 0-5), per source", cats, LLM_BINS, sers,
+    bar_chart(b, "local-score", "Documents by local score (int_score 0-5), per source", score_cats, LLM_BINS, sers,
               r->nsrc, v, "edu_local.int_score");
     sb_adds(b, "</section>\n");
 }

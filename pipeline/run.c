@@ -564,8 +564,8 @@ static int distill_fit(runx *x, const distill_work_opts *wo, blalm_err *e)
     if (rc < 0) return -1;
     const distill_candidate *b = &rep.cand[rep.best];
     const distill_emb_report *er = &rep.emb;
-    double f1 = er->on ? er->f1 : b->f1_at3, mae = er->on ? er->mae : b->mae;
-    double thr = er->on ? er->threshold : b->threshold;
+    double f1, mae, thr;
+    distill_report_chosen(&rep, &f1, &mae, &thr);
     char labels[600];
     snprintf(labels, sizeof labels, "%s%s", c->distill_field ? "field:" : "",
              c->distill_field ? c->distill_field : c->distill_labels);

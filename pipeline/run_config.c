@@ -392,18 +392,13 @@ static int parse_distill(const pctx *p, run_config *c, const cJSON *d)
         return err_set(p->e, "%s: distill.emb_weight: needs distill.embeddings (a word-vector file)", p->file);
     if (get_str(p, d, "distill", "model_type", &type) < 0) return -1;
     int rc = 0;
-    if (!type || !strcmp(type, "auto")) c->distill_kind = DISTILL_AUTO;
-    else if (!strcmp(type, "ridge")) c->distill_kind = DISTILL_RIDGE;
-    else if (!strcmp(type, "logistic")) c->distill_kind = DISTILL_LOGISTIC;
-    else if (!strcmp(type, "ensemble")) c->distill_kind = DISTILL_ENSEMBLE;
-    else rc = err_set(p->e, "%s: distill.model_type: expected auto, ridge, logistic or ensemble, not \"%s\"", p->file, type);
+    if ((c->distill_kind = type ? distill_kind_parse(type) : DISTILL_AUTO) < 0)
+        rc = err_set(p->e, "%s: distill.model_type: expected auto, ridge, logistic or ensemble, not \"%s\"", p->file, type);
     free(type);
     if (rc < 0) return -1;
     if (get_str(p, d, "distill", "attr_features", &attrs) < 0) return -1;
-    if (!attrs || !strcmp(attrs, "auto")) c->distill_attrs = DISTILL_ATTRS_AUTO;
-    else if (!strcmp(attrs, "none")) c->distill_attrs = DISTILL_ATTRS_NONE;
-    else if (!strcmp(attrs, "all")) c->distill_attrs = DISTILL_ATTRS_ALL;
-    else rc = err_set(p->e, "%s: distill.attr_features: expected auto, none or all, not \"%s\"", p->file, attrs);
+    if ((c->distill_attrs = attrs ? distill_attrs_parse(attrs) : DISTILL_ATTRS_AUTO) < 0)
+        rc = err_set(p->e, "%s: distill.attr_features: expected auto, none or all, not \"%s\"", p->file, attrs);
     free(attrs);
     if (rc < 0) return -1;
     if (!(c->distill_json = cJSON_PrintUnformatted(d))) return err_set(p->e, "out of memory");

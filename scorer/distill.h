@@ -190,6 +190,9 @@ typedef struct distill_model distill_model;
  * fewer than folds documents, a single class. */
 distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
                              distill_train_report *rep, blalm_err *e);
+/* The chosen model's cross-validated F1@3, MAE and threshold: the blend's when
+ * the word-vector part is on, else the best candidate's. */
+void distill_report_chosen(const distill_train_report *rep, double *f1_at3, double *mae, double *threshold);
 
 /* Atomic write; deterministic bytes. */
 int distill_model_save(const distill_model *m, const char *path, blalm_err *e);
@@ -203,6 +206,8 @@ void distill_model_free(distill_model *m);
 const distill_features *distill_model_features(const distill_model *m);
 distill_kind distill_model_kind(const distill_model *m);
 const char *distill_kind_name(distill_kind k);
+/* The inverse: "auto", "ridge", "logistic", "ensemble" -> the kind; -1 for anything else. */
+int distill_kind_parse(const char *s);
 double distill_model_lambda(const distill_model *m);
 double distill_model_threshold(const distill_model *m);
 /* "distill-ridge-<first 12 hex of the file's checksum>" ("distill-ridge+vectors-..."
@@ -250,6 +255,8 @@ typedef enum {
     DISTILL_ATTRS_NONE = 1,  /* none */
     DISTILL_ATTRS_ALL = 2    /* train: every set `blalm tag` writes; missing ones are an error */
 } distill_attrs_mode;
+/* "auto", "none", "all" -> the mode; -1 for anything else. */
+int distill_attrs_parse(const char *s);
 
 typedef struct distill_work_opts {
     const work_dirs *dirs;          /* docs and attributes roots */

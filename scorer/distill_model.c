@@ -387,6 +387,28 @@ const char *distill_kind_name(distill_kind k)
          : k == DISTILL_ENSEMBLE ? "ensemble" : "auto";
 }
 
+int distill_kind_parse(const char *s)
+{
+    for (int k = DISTILL_AUTO; k <= DISTILL_ENSEMBLE; k++)
+        if (!strcmp(s, distill_kind_name((distill_kind)k))) return k;
+    return -1;
+}
+
+int distill_attrs_parse(const char *s)
+{
+    return !strcmp(s, "auto") ? DISTILL_ATTRS_AUTO : !strcmp(s, "none") ? DISTILL_ATTRS_NONE
+         : !strcmp(s, "all") ? DISTILL_ATTRS_ALL : -1;
+}
+
+void distill_report_chosen(const distill_train_report *rep, double *f1_at3, double *mae, double *threshold)
+{
+    const distill_candidate *b = &rep->cand[rep->best];
+    const distill_emb_report *er = &rep->emb;
+    *f1_at3 = er->on ? er->f1 : b->f1_at3;
+    *mae = er->on ? er->mae : b->mae;
+    *threshold = er->on ? er->threshold : b->threshold;
+}
+
 int distill_model_saw(const distill_model *m, uint64_t h)
 {
     size_t lo = 0, hi = m->n_seen;
