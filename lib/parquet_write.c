@@ -268,7 +268,9 @@ static int flush_page(pq_writer *w, wcol *c, blalm_err *e)
         for (int k = 0; k < 4; k++) body->data[k] = (char)(ln >> (8 * k));
     }
     int enc;
-    if (c->page_dict) {
+    /* A page of nulls only is PLAIN (no values): as RLE_DICTIONARY it would
+     * need a dictionary page, and a row group with no value has none. */
+    if (c->page_dict && c->nidx > 0) {
         int bw = bit_width(c->ndict ? c->ndict - 1 : 0);
         sb_addc(body, (char)bw);
         rle_encode(body, c->idx, c->nidx, bw);

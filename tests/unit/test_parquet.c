@@ -193,6 +193,7 @@ TEST(delta_binary_packed)
 static const pq_column wcols[] = {
     {"id", PQ_STRING, 0}, {"text", PQ_STRING, 1}, {"n32", PQ_INT32, 1}, {"n64", PQ_INT64, 0},
     {"f", PQ_FLOAT, 1}, {"d", PQ_DOUBLE, 1}, {"b", PQ_BOOL, 1}, {"cat", PQ_STRING, 1},
+    {"rare", PQ_STRING, 1},
 };
 #define NWCOLS ((int)(sizeof wcols / sizeof wcols[0]))
 
@@ -217,6 +218,10 @@ static void fixture_row(long i, pq_value *v, sbuf *id, sbuf *text, sbuf *cat)
     v[6].is_null = i % 6 == 5; v[6].i = i % 3 == 0;
     sb_printf(cat, "category %ld", i % 17);
     v[7].is_null = i % 19 == 0; v[7].s = cat->data; v[7].n = cat->len;
+    /* null in every row before 1000 and in most after: whole pages and row
+     * groups (whole files under 1000 rows) of a dictionary column hold no value */
+    v[8].is_null = i < 1000 || i % 500 != 0;
+    v[8].s = "rare"; v[8].n = 4;
 }
 
 static int write_fixture(const char *path, long rows, const pq_write_opts *o, blalm_err *e)
