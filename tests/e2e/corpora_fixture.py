@@ -59,7 +59,8 @@ def build(source, rel, n, ascii_src):
         if source == "web" and i in (50, 55):
             gq, fre, score = True, 80.0, 5
         attrs["readability"].append({"id": did, "readability": {"words": len(text.split()), "flesch_reading_ease": fre}})
-        attrs["gopher_quality"].append({"id": did, "gopher_quality": {"pass": gq, "reason": None if gq else "gopher_short_doc"}})
+        # "note" is null everywhere: an export column with no value (a real one: c4.reason_no_terminal_punct_rule)
+        attrs["gopher_quality"].append({"id": did, "gopher_quality": {"pass": gq, "reason": None if gq else "gopher_short_doc", "note": None}})
         attrs["dedup"].append({"id": did, "dedup": {"exact_group": exact, "cluster_id": cluster,
                                                    "cluster_size": 3 if cluster.count("-c") else 1,
                                                    "representative": f"{source}/{rel}#{i}", "keep": True}})

@@ -16,6 +16,8 @@ async function rows(sql) {
 }
 const out = {};
 out.total = (await rows(`SELECT count(*) AS n FROM ${src}`))[0].n;
+// every column read, not only those the queries below touch
+out.read_all = (await rows(`SELECT * FROM ${src}`)).length;
 out.train = (await rows(`SELECT count(*) AS n, coalesce(sum(words), 0) AS w FROM ${src} WHERE "fate.strict" = 'train'`))[0];
 out.dev = (await rows(`SELECT count(*) AS n, coalesce(sum(words), 0) AS w FROM ${src} WHERE "fate.strict" = 'dev'`))[0];
 out.excluded = await rows(`SELECT excluded_by_index AS i, count(*) AS n FROM ${src} WHERE excluded_by_index IS NOT NULL GROUP BY 1 ORDER BY 1`);

@@ -23,6 +23,7 @@ r, m, name = json.loads(sys.argv[1]), json.load(open(sys.argv[2])), sys.argv[3]
 n = lambda x: int(x)
 problems = []
 if n(r["total"]) != m["pool"]["documents"]: problems.append(f"rows {r['total']} != pool {m['pool']['documents']}")
+if n(r["read_all"]) != n(r["total"]): problems.append(f"SELECT * read {r['read_all']} rows of {r['total']}")
 if n(r["train"]["n"]) != m["documents"] or n(r["train"]["w"]) != m["words"]:
     problems.append(f"train {r['train']} != manifest {m['documents']} docs / {m['words']} words")
 if n(r["dev"]["n"]) != m["dev"]["documents"] or n(r["dev"]["w"]) != m["dev"]["words"]:
