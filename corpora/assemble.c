@@ -51,6 +51,7 @@ typedef struct cand {
     double key[CORPORA_MAX_RANK];  /* normalised: smaller ranks first; missing = +inf */
     uint64_t tie;                  /* seeded hash of the key: deterministic tie-break */
     uint64_t idh, exact, cluster;  /* 0 = none */
+    uint64_t texth;                /* the text's bytes (what the corpus files hold) */
     uint64_t row, words;
     uint32_t file, src;
 } cand;
@@ -278,6 +279,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             cd.tie = xxh64(&row, sizeof row, fseed);
             cd.idh = xxh64(d.id, d.id_len, 0x1d1d1d1dULL);
             if (!cd.idh) cd.idh = 1;
+            cd.texth = xxh64(d.text, d.text_len, 0x7e7e7e7eULL);
             if (dedup_idx >= 0) {
                 cd.exact = value_hash(cJSON_GetObjectItemCaseSensitive(sets[dedup_idx], "exact_group"),
                                       0xe0e0e0e0ULL);
@@ -306,6 +308,13 @@ static int is_taken(const fate *ft, int k)
 }
 
 
+/* The taken-map key of a text in one split (0 train, 1 dev). */
+static uint64_t text_key(uint64_t texth, int split)
+{
+    uint64_t k = xxh64(&texth, sizeof texth, split ? 0xde7de7ULL : 0x7a17a1ULL);
+    return k ? k : 1;
+}
+
 /* 1 and *ref when key was taken by an earlier document of the corpus. */
 static int taken_get(const u64map *m, uint64_t key, uint64_t *ref)
 {
@@ -329,17 +338,21 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         dev = u < s->dev_p;
     }
     uint64_t ref = docref_pack(cd->file, cd->row) + 1, other;
-    if (c->cfg->dedup) {
-        int code = 0;
-        if (taken_get(&s->taken, cd->idh, &other)) code = F_DUP_ID;
-        else if (cd->exact && taken_get(&s->taken, cd->exact, &other)) code = F_DUP_EXACT;
-        else if (cd->cluster && taken_get(&s->taken, cd->cluster, &other)) code = F_DUP_CLUSTER;
-        if (code) {
-            ft->code[k] = (uint8_t)code;
-            if (!ft->dup_of) ft->dup_of = other;
-            s->dups++;
-            return;
-        }
+    /* One document per id, and the same text never in both splits, whatever
+     * the config and whether a dedup set exists (verify refuses either); with
+     * dedup on, one per exact group, cluster and text. */
+    int to_dev = dev && cd->words <= s->dev_rem, code = 0;
+    if (taken_get(&s->taken, cd->idh, &other)) code = F_DUP_ID;
+    else if (c->cfg->dedup && cd->exact && taken_get(&s->taken, cd->exact, &other)) code = F_DUP_EXACT;
+    else if (c->cfg->dedup && cd->cluster && taken_get(&s->taken, cd->cluster, &other)) code = F_DUP_CLUSTER;
+    else if (taken_get(&s->taken, text_key(cd->texth, !to_dev), &other) ||
+             (c->cfg->dedup && taken_get(&s->taken, text_key(cd->texth, to_dev), &other)))
+        code = F_DUP_EXACT;
+    if (code) {
+        ft->code[k] = (uint8_t)code;
+        if (!ft->dup_of) ft->dup_of = other;
+        s->dups++;
+        return;
     }
     int accepted = 0;
     if (dev) {
@@ -381,10 +394,11 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
             else s->too_large++;
         }
     }
-    if (accepted && c->cfg->dedup) {
+    if (accepted) {
         *u64map_put(&s->taken, cd->idh, ref, NULL) = ref;
-        if (cd->exact) *u64map_put(&s->taken, cd->exact, ref, NULL) = ref;
-        if (cd->cluster) *u64map_put(&s->taken, cd->cluster, ref, NULL) = ref;
+        *u64map_put(&s->taken, text_key(cd->texth, ft->code[k] == F_DEV), ref, NULL) = ref;
+        if (c->cfg->dedup && cd->exact) *u64map_put(&s->taken, cd->exact, ref, NULL) = ref;
+        if (c->cfg->dedup && cd->cluster) *u64map_put(&s->taken, cd->cluster, ref, NULL) = ref;
     }
 }
 

@@ -327,3 +327,39 @@ fi
 # --help and usage errors
 "$BLALM" assemble --help | grep -q 'defaults (no --config)' && pass assemble_help || fail assemble_help "no defaults in --help"
 "$BLALM" assemble --bogus >/dev/null 2>&1; [ $? = 2 ] && pass assemble_usage_error || fail assemble_usage_error "exit not 2"
+
+# --- one document per id and no text in both splits, with no dedup set and with
+# "dedup": false (assemble once wrote corpora that verify refused)
+N=$TMP/nodedup
+mkdir -p "$N/work/docs/src"
+"$PY" - "$N/work/docs/src/d.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(40):
+        f.write(json.dumps({"id": f"doc{i}", "text": f"Document {i}: the court ruled on the contract dispute today. " * 8}) + "\n")
+    for i in range(20):
+        f.write(json.dumps({"id": f"same{i}", "text": "This identical paragraph about contract law appears many times. " * 6}) + "\n")
+    f.write(json.dumps({"id": "dupid", "text": "First version of a document about law. " * 4}) + "\n")
+    f.write(json.dumps({"id": "dupid", "text": "Second version of a document about courts. " * 4}) + "\n")
+PY
+for dd in true false; do
+    echo "{\"corpora\": [{\"name\": \"c\", \"budget\": 5000, \"dev_words\": 1500}], \"rules\": [], \"ranking\": [], \"dedup\": $dd}" >"$N/c-$dd.json"
+    if ! "$BLALM" assemble --work "$N/work" --out "$N/out-$dd" --config "$N/c-$dd.json" --quiet 2>"$N/err-$dd"; then
+        fail "assemble_no_dedup_set_dedup_$dd" "$(tail -c 300 "$N/err-$dd")"; continue
+    fi
+    if ! "$BLALM" verify "$N/out-$dd/c" >"$N/v-$dd" 2>&1; then
+        fail "assemble_no_dedup_set_dedup_$dd" "verify refused: $(tail -c 400 "$N/v-$dd")"; continue
+    fi
+    res=$(zstd -dc "$N/out-$dd/c/documents.jsonl.zst" | "$PY" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+same = {r["split"] for r in rows if r["id"].startswith("same")}
+print(sum(r["id"] == "dupid" for r in rows), sum(r["id"].startswith("same") for r in rows), len(same))')
+    set -- $res
+    # dupid once; the repeated text once with dedup, else in one split only
+    if [ "$1" = 1 ] && [ "$3" = 1 ] && { [ $dd = false ] || [ "$2" = 1 ]; } && { [ $dd = true ] || [ "$2" -gt 1 ]; }; then
+        pass "assemble_no_dedup_set_dedup_$dd"
+    else
+        fail "assemble_no_dedup_set_dedup_$dd" "dupid x$1, repeated text x$2 in $3 split(s)"
+    fi
+done
