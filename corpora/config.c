@@ -516,7 +516,7 @@ char *corpora_config_json(const corpora_config *c)
     cJSON_AddBoolToObject(o, "cut_last", c->cut_last);
     cJSON_AddStringToObject(o, "text_field", c->text_field);
     cJSON_AddStringToObject(o, "id_field", c->id_field);
-    char *s = cJSON_PrintUnformatted(o);
+    char *s = json_print(o, 0);
     cJSON_Delete(o);
     return s;
 }

@@ -21,6 +21,7 @@
 
 #include "filters/dedup_internal.h"
 #include "lib/attr.h"
+#include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
@@ -821,7 +822,7 @@ static void write_stats(const dd_config *c, const dd_paths *p, const dd_run_opts
     if (file_exists(p->stats) && read_file(p->stats, &old, &oldn, &e) == 0) {
         cJSON *j = cJSON_ParseWithLength(old, oldn);
         cJSON *stages = j ? cJSON_GetObjectItemCaseSensitive(j, "stages") : NULL;
-        char *txt = cJSON_IsObject(stages) ? cJSON_PrintUnformatted(stages) : NULL;
+        char *txt = cJSON_IsObject(stages) ? json_print(stages, 0) : NULL;
         if (txt) sb_printf(&b, ",\"stages\":%s", txt);
         free(txt);
         cJSON_Delete(j);
@@ -1278,7 +1279,7 @@ int dd_stats_record(const dd_paths *p, const char *name, const dd_stats *st, bla
         if (st->cpu_seconds > 0)
             cJSON_AddNumberToObject(s, "mb_per_cpu_second", st->text_bytes / 1e6 / st->cpu_seconds);
     }
-    char *txt = cJSON_PrintUnformatted(j);
+    char *txt = json_print(j, 0);
     cJSON_Delete(j);
     size_t n = txt ? strlen(txt) : 0;
     char *line = txt ? malloc(n + 2) : NULL;

@@ -1,10 +1,12 @@
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fsutil.h"
+#include "sbuf.h"
 
 static int cmp_key(const void *a, const void *b)
 {
@@ -141,4 +143,62 @@ int config_bool(const cJSON *obj, const char *key, int dflt, int *out, const cha
     if (!cJSON_IsBool(v)) return err_set(e, "%s: \"%s\" must be true or false", where, key);
     *out = cJSON_IsTrue(v);
     return 0;
+}
+
+/* 1 when cJSON's own text for number n does not read back as its value. */
+static int lossy_number(const cJSON *n)
+{
+    double d = n->valuedouble;
+    if (!isfinite(d) || d == (double)n->valueint) return 0;   /* cJSON: null, or %d */
+    char t[64];
+    snprintf(t, sizeof t, "%1.15g", d);
+    return strtod(t, NULL) != d;
+}
+
+static int any_lossy(const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) return lossy_number(v);
+    for (const cJSON *c = v->child; c; c = c->next)
+        if (any_lossy(c)) return 1;
+    return 0;
+}
+
+/* Replaces, in a copy, each lossy number by raw text that reads back exactly. */
+static int make_exact(cJSON *v)
+{
+    for (cJSON *c = v->child; c; c = c->next) {
+        if (cJSON_IsNumber(c) && lossy_number(c)) {
+            sbuf b;
+            sb_init(&b);
+            sb_json_num(&b, c->valuedouble);
+            char *raw = strdup(sb_cstr(&b));
+            sb_free(&b);
+            if (!raw) return -1;
+            c->type = cJSON_Raw;
+            c->valuestring = raw;
+        } else if (make_exact(c) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+char *json_print(const cJSON *v, int formatted)
+{
+    if (!v) return NULL;
+    if (!any_lossy(v)) return formatted ? cJSON_Print(v) : cJSON_PrintUnformatted(v);
+    cJSON *copy = cJSON_Duplicate(v, 1);
+    if (!copy) return NULL;
+    char *t = NULL;
+    if (cJSON_IsNumber(copy)) {   /* a bare number: no parent to hold raw text */
+        sbuf b;
+        sb_init(&b);
+        sb_json_num(&b, copy->valuedouble);
+        t = strdup(sb_cstr(&b));
+        sb_free(&b);
+    } else if (make_exact(copy) == 0) {
+        t = formatted ? cJSON_Print(copy) : cJSON_PrintUnformatted(copy);
+    }
+    cJSON_Delete(copy);
+    return t;
 }

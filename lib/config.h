@@ -21,5 +21,11 @@ int config_string(const cJSON *obj, const char *key, const char *dflt, const cha
                   const char *where, blalm_err *e);
 int config_bool(const cJSON *obj, const char *key, int dflt, int *out,
                 const char *where, blalm_err *e);
+/* cJSON_Print (formatted) or cJSON_PrintUnformatted, except that every number
+ * reads back as the same double: cJSON 1.7 prints %.15g whenever that is
+ * within an epsilon, so 29.999999999999996 came out as 30. Such numbers are
+ * written as sb_json_num writes them (the shortest of %.15g/%.16g/%.17g that
+ * reads back exactly); all other text is cJSON's. Free with free(). */
+char *json_print(const cJSON *v, int formatted);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "attr.h"
+#include "config.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "sbuf.h"
@@ -354,7 +355,7 @@ char *marker_result(const char *state_dir, const char *stage, const char *unit, 
     cJSON *m = load(path, e);
     if (!m) return NULL;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(m, "result");
-    char *out = r ? cJSON_PrintUnformatted(r) : NULL;
+    char *out = r ? json_print(r, 0) : NULL;
     if (!out) err_set(e, "%s: no \"result\"", path);
     cJSON_Delete(m);
     return out;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/config.h"
 #include "lib/progress.h"
 #include "trainer/eval.h"
 
@@ -119,7 +120,7 @@ static int score_aoa_file(const char *path, const char *data, int json)
         return 1;
     }
     if (json) {
-        char *s = cJSON_Print(r);
+        char *s = json_print(r, 1);
         printf("%s\n", s);
         free(s);
     } else {
@@ -205,7 +206,7 @@ int cmd_eval(int argc, char **argv)
         return 1;
     }
     if (json) {
-        char *s = cJSON_Print(r);
+        char *s = json_print(r, 1);
         printf("%s\n", s);
         free(s);
     } else if (!quiet) {

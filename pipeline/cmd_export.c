@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/config.h"
 #include "lib/fsutil.h"
 #include "trainer/tokenizer.h"
 #include "trainer/train.h"
@@ -64,7 +65,7 @@ int cmd_export(int argc, char **argv)
     if (model_save_safetensors(m, p, &e) < 0) goto fail;
     cJSON *cj = model_config_to_json(model_cfg(m));
     cJSON_AddStringToObject(cj, "format", "blalm");
-    char *cs = cJSON_Print(cj);
+    char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
     snprintf(p, sizeof p, "%s/config.json", out);
     int wr = write_file_atomic(p, cs, strlen(cs), &e);

@@ -11,6 +11,7 @@
 #include <cblas.h>
 
 #include "lib/cli.h"
+#include "lib/config.h"
 #include "lib/fsutil.h"
 #include "trainer/model.h"
 #include "trainer/train.h"
@@ -304,7 +305,7 @@ int cmd_modelcheck(int argc, char **argv)
             tg[r * S + t] = toks[r * (S + 1) + t + 1];
         }
     cJSON *cj = model_config_to_json(&mc);
-    char *cs = cJSON_Print(cj);
+    char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
     snprintf(path, sizeof path, "%s/config.json", out);
     int wrc = write_file_atomic(path, cs, strlen(cs), &e);
@@ -329,7 +330,7 @@ int cmd_modelcheck(int argc, char **argv)
     if (run_steps(&mc, OPT_ADAMW, seed, weights, steps, B, S, toks, j, &e) < 0 ||
         run_steps(&mc, OPT_MUON, seed, weights, steps, B, S, toks, j, &e) < 0)
         goto fail;
-    char *js = cJSON_Print(j);
+    char *js = json_print(j, 1);
     snprintf(path, sizeof path, "%s/check.json", out);
     wrc = write_file_atomic(path, js, strlen(js), &e);
     free(js);

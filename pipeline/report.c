@@ -20,6 +20,7 @@
 #include "corpora/corpora.h"
 #include "lib/attr.h"
 #include "lib/cli.h"
+#include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/rules.h"
@@ -285,7 +286,7 @@ static void add_ref(void *ctx, const char *set, const char *key)
     const cJSON *v = NULL;
     for (int i = 0; i < c->n; i++)
         if (!strcmp(c->names[i], set)) v = get(c->sets[i], key);
-    char *t = v ? cJSON_PrintUnformatted(v) : NULL;
+    char *t = v ? json_print(v, 0) : NULL;
     size_t len = strlen(c->out);
     char needle[300];
     snprintf(needle, sizeof needle, " %s.%s = ", set, key);
@@ -1389,7 +1390,7 @@ static void data_json(sbuf *b, const rpt *r)
     cJSON_AddNumberToObject(o, "alpha_layers", r->nalpha);
     cJSON_AddNumberToObject(o, "eval_files", r->evals ? cJSON_GetArraySize(r->evals) : 0);
     cJSON_AddNumberToObject(j, "examples", r->nex);
-    char *raw = cJSON_PrintUnformatted(j);
+    char *raw = json_print(j, 0);
     cJSON_Delete(j);
     /* names (sources, sets) are bytes from the file system: valid UTF-8 only */
     size_t n = strlen(raw), m;

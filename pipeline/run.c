@@ -17,6 +17,7 @@
 #include "filters/dedup.h"
 #include "filters/tag.h"
 #include "hub/hub.h"
+#include "lib/config.h"
 #include "lib/corpus.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
@@ -585,7 +586,7 @@ static int distill_fit(runx *x, const distill_work_opts *wo, blalm_err *e)
     cJSON_AddNumberToObject(fig, "cv_f1_at3", f1);
     cJSON_AddNumberToObject(fig, "cv_mae", mae);
     cJSON_AddBoolToObject(fig, "embeddings", er->on);
-    char *js = cJSON_PrintUnformatted(fig);
+    char *js = json_print(fig, 0);
     cJSON_Delete(fig);
     if (!js) {
         distill_model_free(m);

@@ -137,7 +137,7 @@ typedef int (*loader_fn)(const char *path, void *arg, blalm_err *e);
 
 static int load_via_memfd(const pctx *p, const cJSON *obj, const char *section, loader_fn fn, void *arg)
 {
-    char *text = cJSON_PrintUnformatted(obj);
+    char *text = json_print(obj, 0);
     if (!text) return err_set(p->e, "out of memory");
     int fd = memfd_create("blalm-run-section", MFD_CLOEXEC);
     if (fd < 0) {
@@ -286,7 +286,7 @@ static int parse_tag(const pctx *p, run_config *c, const cJSON *tag)
     if (!th) return err_set(p->e, "out of memory");
     cJSON_DeleteItemFromObjectCaseSensitive(th, "taggers");
     int rc = load_via_memfd(p, th, "tag", tag_loader, NULL);
-    if (rc == 0 && !(c->tag_json = cJSON_PrintUnformatted(th))) rc = err_set(p->e, "out of memory");
+    if (rc == 0 && !(c->tag_json = json_print(th, 0))) rc = err_set(p->e, "out of memory");
     cJSON_Delete(th);
     return rc;
 }
@@ -401,7 +401,7 @@ static int parse_distill(const pctx *p, run_config *c, const cJSON *d)
         rc = err_set(p->e, "%s: distill.attr_features: expected auto, none or all, not \"%s\"", p->file, attrs);
     free(attrs);
     if (rc < 0) return -1;
-    if (!(c->distill_json = cJSON_PrintUnformatted(d))) return err_set(p->e, "out of memory");
+    if (!(c->distill_json = json_print(d, 0))) return err_set(p->e, "out of memory");
     return 0;
 }
 
@@ -429,7 +429,7 @@ static int parse_corpora(const pctx *p, run_config *c, const cJSON *cj)
     if (cJSON_IsArray(get(cj, "ranking"))) cJSON_DeleteItemFromObjectCaseSensitive(copy, "ranking");
     int rc = load_via_memfd(p, copy, "corpora", corpora_loader, c);
     cJSON_Delete(copy);
-    if (rc == 0 && !(c->corpora_json = cJSON_Print(cj))) rc = err_set(p->e, "out of memory");
+    if (rc == 0 && !(c->corpora_json = json_print(cj, 1))) rc = err_set(p->e, "out of memory");
     return rc;
 }
 

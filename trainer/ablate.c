@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/config.h"
 #include "lib/fsutil.h"
 #include "lib/sbuf.h"
 #include "trainer/eval.h"
@@ -113,7 +114,7 @@ static int split_list(const char *s, char *buf, size_t cap_buf, char **items, in
 
 static int write_json(const char *path, const cJSON *j, blalm_err *e)
 {
-    char *t = cJSON_Print(j);
+    char *t = json_print(j, 1);
     size_t l = strlen(t);
     t[l] = '\n';
     int rc = write_file_atomic(path, t, l + 1, e);

@@ -19,6 +19,7 @@
 
 #include <cblas.h>
 
+#include "lib/config.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/zio.h"
@@ -1462,7 +1463,7 @@ static void dump_reading_rows(FILE *df, const task_state *t, const reading *rd)
                                                                                rd->rows[i].np))
                                                 : cJSON_CreateNull());
     }
-    char *txt = cJSON_PrintUnformatted(o);
+    char *txt = json_print(o, 0);
     fprintf(df, "%s\n", txt);
     free(txt);
     cJSON_Delete(o);
@@ -1534,7 +1535,7 @@ static void dump_task(FILE *df, const task_state *t)
             s[j] = jb->score;
         }
         cJSON_AddNumberToObject(o, "chosen", eval_choose(s, it->ncand));
-        char *txt = cJSON_PrintUnformatted(o);
+        char *txt = json_print(o, 0);
         fprintf(df, "%s\n", txt);
         free(txt);
         cJSON_Delete(o);
@@ -1552,7 +1553,7 @@ static void dump_reading(FILE *df, const task_state *t, int every)
         cJSON_AddItemToArray(ids, cJSON_CreateIntArray(t->J.ids + jb->off, jb->n));
         cJSON_AddItemToArray(ks, cJSON_CreateNumber(jb->k));
         cJSON_AddItemToArray(sc, cJSON_CreateNumber(jb->score));
-        char *txt = cJSON_PrintUnformatted(o);
+        char *txt = json_print(o, 0);
         fprintf(df, "%s\n", txt);
         free(txt);
         cJSON_Delete(o);
@@ -1772,7 +1773,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     cJSON_AddNumberToObject(res, "seconds", now_seconds() - t0);
     if (o->out) snprintf(p, sizeof p, "%s", o->out);
     else snprintf(p, sizeof p, "%s/checkpoints/%s.eval%s.json", o->run, name, o->fast ? "_fast" : "");
-    char *txt = cJSON_Print(res);
+    char *txt = json_print(res, 1);
     size_t tl = strlen(txt);
     txt[tl] = '\n'; /* trailing newline: replace the NUL, write tl + 1 bytes */
     int wr = write_file_atomic(p, txt, tl + 1, e);
@@ -2167,7 +2168,7 @@ out:
 
 static int write_json(const char *path, const cJSON *o, blalm_err *e)
 {
-    char *txt = cJSON_Print(o);
+    char *txt = json_print(o, 1);
     if (!txt) return err_set(e, "out of memory");
     size_t tl = strlen(txt);
     txt[tl] = '\n';
@@ -2336,7 +2337,7 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
     }
     char p[4096];
     snprintf(p, sizeof p, "%s/learning_curve.json", o->run);
-    char *txt = cJSON_Print(curve);
+    char *txt = json_print(curve, 1);
     size_t tl = strlen(txt);
     txt[tl] = '\n';
     int wr = write_file_atomic(p, txt, tl + 1, e);

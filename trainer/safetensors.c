@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/config.h"
 #include "lib/fsutil.h"
 #include "trainer/model.h"
 
@@ -30,7 +31,7 @@ int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e
         cJSON_AddItemToArray(dof, cJSON_CreateNumber((double)(off + cnt * 4)));
         off += cnt * 4;
     }
-    char *js = cJSON_PrintUnformatted(h);
+    char *js = json_print(h, 0);
     cJSON_Delete(h);
     if (!js) return err_set(e, "%s: out of memory", path);
     size_t hl = strlen(js), padded = (hl + 7) / 8 * 8;

@@ -32,6 +32,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/config.h"
 #include "lib/corpus.h"
 #include "lib/fsutil.h"
 #include "lib/marker.h"
@@ -81,7 +82,7 @@ int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const c
         cJSON_AddNumberToObject(h, "test_words_scale", p->words_scale);
         cJSON_AddFalseToObject(h, "babylm_compliant");
     }
-    char *js = cJSON_PrintUnformatted(h);
+    char *js = json_print(h, 0);
     cJSON_Delete(h);
     size_t hl = strlen(js), np = model_num_params(m), no = o ? optim_state_floats(o) : 0;
     size_t total = 8 + 4 + 4 + 8 + hl + 8 + np * 4 + 8 + no * 4 + 8;
@@ -278,7 +279,7 @@ static void json_value_text(const cJSON *v, char *out, size_t cap)
     else if (cJSON_IsString(v)) snprintf(out, cap, "\"%s\"", v->valuestring);
     else if (cJSON_IsBool(v)) snprintf(out, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
     else {
-        char *t = cJSON_PrintUnformatted(v);
+        char *t = json_print(v, 0);
         snprintf(out, cap, "%s", t ? t : "?");
         free(t);
     }
@@ -944,7 +945,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         cJSON_AddNumberToObject(cj, "test_words_scale", wscale);
         cJSON_AddFalseToObject(cj, "babylm_compliant");
     }
-    char *cs = cJSON_Print(cj);
+    char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
     snprintf(p, sizeof p, "%s/config.json", o->run);
     int wr = lead ? write_file_atomic(p, cs, strlen(cs), e) : 0;
@@ -973,7 +974,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             cJSON_AddNumberToObject(st, "test_words_scale", wscale);
             cJSON_AddFalseToObject(st, "babylm_compliant");
         }
-        char *js = cJSON_PrintUnformatted(st);
+        char *js = json_print(st, 0);
         cJSON_Delete(st);
         log_line(logf, js);
         free(js);

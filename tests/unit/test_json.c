@@ -1,4 +1,5 @@
 /* JSON scanning/decoding and JSON output. */
+#include "lib/config.h"
 #include "lib/json.h"
 #include "lib/sbuf.h"
 #include "test.h"
@@ -187,6 +188,54 @@ TEST(numbers_fast_equals_reference)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* json_print: every number reads back as the same double (cJSON 1.7 alone
+ * prints 29.999999999999996 as 30); trees without such numbers print as cJSON. */
+TEST(json_print_exact_numbers)
+{
+    const double v[] = {29.999999999999996, 76.13893253012051, 0.1, 30, -2.5, 1e300, 5e9,
+                        1.2345678901234567e19, 0.81230000000000002, 1e-310, 123456.78901234567};
+    const int nv = (int)(sizeof v / sizeof v[0]);
+    for (int fmt = 0; fmt < 2; fmt++) {
+        cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "a");
+        for (int i = 0; i < nv; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+        cJSON *in = cJSON_AddObjectToObject(o, "in");
+        cJSON_AddNumberToObject(in, "x", v[0]);
+        cJSON_AddStringToObject(in, "s", "q\"u\u00e9");
+        char *t = json_print(o, fmt);
+        CHECK(t != NULL);
+        cJSON *back = t ? cJSON_Parse(t) : NULL;
+        CHECK_MSG(back != NULL, "%s", t ? t : "(null)");
+        if (back) {
+            const cJSON *b = cJSON_GetObjectItem(back, "a");
+            for (int i = 0; i < nv; i++) {
+                double got = cJSON_GetArrayItem(b, i)->valuedouble;
+                CHECK_MSG(got == v[i], "%.17g printed as something read back as %.17g: %s", v[i], got, t);
+            }
+            CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "in"), "x")->valuedouble == v[0]);
+            CHECK(!strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "in"), "s")->valuestring, "q\"u\u00e9"));
+        }
+        /* the caller's tree is not changed */
+        CHECK(cJSON_IsNumber(cJSON_GetArrayItem(a, 0)) && cJSON_GetArrayItem(a, 0)->valuedouble == v[0]);
+        cJSON_Delete(back);
+        free(t);
+        /* nothing lossy: byte for byte what cJSON prints */
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "n", 0.5);
+        cJSON_AddNumberToObject(p, "k", 42);
+        cJSON_AddStringToObject(p, "s", "x");
+        char *mine = json_print(p, fmt), *theirs = fmt ? cJSON_Print(p) : cJSON_PrintUnformatted(p);
+        CHECK(mine && theirs && !strcmp(mine, theirs));
+        free(mine); free(theirs);
+        cJSON_Delete(p);
+        cJSON_Delete(o);
+    }
+    cJSON *n = cJSON_CreateNumber(v[0]);
+    char *t = json_print(n, 0);
+    CHECK(t && strtod(t, NULL) == v[0]);
+    free(t);
+    cJSON_Delete(n);
+}
+
 int main(void)
 {
     RUN(decode_escapes);
@@ -195,5 +244,6 @@ int main(void)
     RUN(output);
     RUN(integers);
     RUN(numbers_fast_equals_reference);
+    RUN(json_print_exact_numbers);
     return test_summary();
 }
