@@ -586,7 +586,7 @@ static void fate_text(const asm_ctx *c, const fate *ft, int k, sbuf *b)
                                                       : "near-duplicate (same cluster) of";
         uint64_t ref = ft->dup_of - 1;
         const doc_file *f = &c->files[docref_file(ref)];
-        sb_printf(b, "duplicate: %s %s#%llu, ranked higher (rank %llu)", what, f->rel,
+        sb_printf(b, "duplicate: %s %s#%llu, which ranked higher (this document's rank %llu)", what, f->rel,
                   (unsigned long long)docref_row(ref), (unsigned long long)ft->rank);
         break;
     }
@@ -900,22 +900,34 @@ static int swap_in(const char *tmp, const char *final, blalm_err *e)
     return 0;
 }
 
+/* The pid of a temp folder a run leaves, .NAME.tmp.PID or .NAME.tmp.PID.old.PID
+ * (NAME given, or any when NULL); 0 when the entry is not one. */
+static long stale_pid(const char *entry, const char *name)
+{
+    if (entry[0] != '.') return 0;
+    size_t nl = name ? strlen(name) : 0;
+    if (name && (strncmp(entry + 1, name, nl) || strncmp(entry + 1 + nl, ".tmp.", 5))) return 0;
+    for (const char *t = entry + 1 + nl; (t = strstr(t, ".tmp.")); t += 5) {
+        char *end;
+        long pid = strtol(t + 5, &end, 10);
+        if (end > t + 5 && pid > 0 && (!*end || !strncmp(end, ".old.", 5))) return pid;
+        if (name) break;
+    }
+    return 0;
+}
+
 /* Removes temp folders that killed runs left, e.g. OUT/.strict.tmp.1234
- * (and .strict.tmp.1234.old.1234): only those whose process is gone. */
+ * (and .strict.tmp.1234.old.1234): only those whose process is gone. With
+ * name NULL, those of every corpus name (OUT is assemble's: an interrupted
+ * run of other corpora leaves its own). */
 static void clean_stale(const char *dir, const char *name)
 {
     DIR *d = opendir(dir);
     if (!d) return;
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, ".%s.tmp.", name);
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (strncmp(de->d_name, prefix, strlen(prefix))) continue;
-        char *end;
-        long pid = strtol(de->d_name + strlen(prefix), &end, 10);
-        if (end == de->d_name + strlen(prefix) || (*end && strncmp(end, ".old.", 5)) ||
-            !pid_is_dead(pid))
-            continue;
+        long pid = stale_pid(de->d_name, name);
+        if (!pid || pid == (long)getpid() || !pid_is_dead(pid)) continue;
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         rm_tree(p);
@@ -1098,10 +1110,9 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     for (int k = 0; k < cfg->ncorpora; k++) u64map_free(&c.cs[k].taken);  /* not needed to write */
 
     if ((c.lock_out = lock_dir(o->out, "blalm assemble --out", e)) < 0) goto out;
-    for (int k = 0; k < cfg->ncorpora; k++) {
-        clean_stale(o->out, cfg->corpora[k].name);
+    clean_stale(o->out, NULL);
+    for (int k = 0; k < cfg->ncorpora; k++)
         if (out_open(&c, k, e) < 0) goto out;
-    }
     clean_stale(tmpdir, "decisions");
     snprintf(c.dec_final, sizeof c.dec_final, "%s/assemble/decisions", c.w.state);
     snprintf(c.dec_tmp, sizeof c.dec_tmp, "%s/assemble/.decisions.tmp.%ld", c.w.state, (long)getpid());
@@ -1134,7 +1145,14 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
             sb_json_str(&b, cp, strlen(cp));
             sb_printf(&b, ",\"index_sha256\":\"%s\"}", c.co[k].idx_sha);
         }
-        sb_adds(&b, "}}\n");
+        /* the document files decided: audit tells a decisions file that is
+         * missing from one for a document file added since */
+        sb_adds(&b, "},\"files\":[");
+        for (size_t i = 0; i < c.nfiles; i++) {
+            if (i) sb_addc(&b, ',');
+            sb_json_str(&b, c.files[i].rel, strlen(c.files[i].rel));
+        }
+        sb_adds(&b, "]}\n");
         char p[4500];
         snprintf(p, sizeof p, "%s/run.json", c.dec_tmp);
         int wr = write_file_atomic(p, b.data, b.len, e);

@@ -3,12 +3,14 @@
 #include "corpora/corpora.h"
 #include "corpora/internal.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/attr.h"
+#include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/work.h"
@@ -108,6 +110,58 @@ static int check_corpora(const actx *c, blalm_err *e)
     return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every document file run.json lists (those assemble decided) has its
+ * decisions file; a document file added since has none, and shows as not
+ * assembled yet. */
+static int check_files(const actx *c, blalm_err *e)
+{
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(c->run, "files"), *it;
+    if (!files) return 0;   /* decisions of an older blalm: nothing recorded */
+    if (!cJSON_IsArray(files)) return err_set(e, "%s/run.json: \"files\": expected an array", c->dec_dir);
+    int n = cJSON_GetArraySize(files), k = 0;
+    const char **rels = malloc(sizeof *rels * (size_t)(n ? n : 1));
+    if (!rels) return err_set(e, "out of memory");
+    cJSON_ArrayForEach(it, files) {
+        if (!cJSON_IsString(it)) {
+            free(rels);
+            return err_set(e, "%s/run.json: files[%d]: expected a string", c->dec_dir, k);
+        }
+        rels[k++] = it->valuestring;
+    }
+    qsort(rels, (size_t)n, sizeof *rels, cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < c->nfiles && rc == 0; i++) {
+        const char *rel = c->files[i].rel;
+        if (!bsearch(&rel, rels, (size_t)n, sizeof *rels, cmp_str)) continue;
+        char stem[4096], p[8600];
+        doc_rel_stem(rel, stem, sizeof stem);
+        snprintf(p, sizeof p, "%s/%s.jsonl.zst", c->dec_dir, stem);
+        if (!file_exists(p))
+            rc = err_set(e, "%s: missing: assemble decided %s (run.json lists it), so its fates are lost; "
+                            "run blalm assemble again", p, rel);
+    }
+    free(rels);
+    return rc;
+}
+
+/* 1 when dir holds anything (decisions of some assemble run). */
+static int dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *de;
+    int any = 0;
+    while (!any && (de = readdir(d)))
+        any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+    closedir(d);
+    return any;
+}
+
 static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -129,19 +183,21 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
             return err_prefix(e, "audit");
     }
     snprintf(c->dec_dir, sizeof c->dec_dir, "%s/assemble/decisions", c->w.state);
-    char p[4500], *text;
-    size_t len;
+    char p[4500];
     snprintf(p, sizeof p, "%s/run.json", c->dec_dir);
-    blalm_err e2;
-    if (file_exists(p) && read_file(p, &text, &len, &e2) == 0) {
-        c->run = cJSON_ParseWithLength(text, len);
-        free(text);
+    if (file_exists(p)) {
+        /* the record that ties the decisions to the corpora: unreadable is an error */
+        if (!(c->run = config_load(p, e))) return err_prefix(e, "audit: the decisions' record");
+        if (!cJSON_IsObject(c->run)) return err_set(e, "%s: expected a JSON object", p);
         const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(c->run, "config");
         const cJSON *tf = cJSON_GetObjectItemCaseSensitive(cfg, "text_field");
         const cJSON *idf = cJSON_GetObjectItemCaseSensitive(cfg, "id_field");
         if (cJSON_IsString(tf)) c->text_field = tf->valuestring;
         if (cJSON_IsString(idf)) c->id_field = idf->valuestring;
-        if (check_corpora(c, e) < 0) return -1;
+        if (check_corpora(c, e) < 0 || check_files(c, e) < 0) return -1;
+    } else if (dir_has_entries(c->dec_dir)) {
+        return err_set(e, "%s: missing, but %s holds decisions: without it they cannot be matched to the "
+                          "corpora; run blalm assemble again", p, c->dec_dir);
     }
     return 0;
 }
@@ -165,7 +221,7 @@ static void print_ref(void *ctx, const char *set, const char *key)
     refs_ctx *r = ctx;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(r->all, set);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, key);
-    char *t = v ? cJSON_PrintUnformatted(v) : NULL;
+    char *t = v ? json_print(v, 0) : NULL;
     fprintf(r->out, "    %s.%s = %s%s\n", set, key, t ? t : "(missing)",
             !s ? " (no such attribute file for this document)" : "");
     free(t);
@@ -194,7 +250,7 @@ static void print_doc(const actx *c, const doc_file *f, const blalm_doc *d, cons
         if (i == j->fate) continue;
         any = 1;
         for (const cJSON *it = sets[i]->child; it; it = it->next) {
-            char *t = cJSON_PrintUnformatted(it);
+            char *t = json_print(it, 0);
             fprintf(out, "  %s.%s = %s\n", j->names[i], it->string, t ? t : "?");
             free(t);
         }
@@ -378,7 +434,7 @@ typedef struct exporter {
 static void put_json_value(sbuf *b, const cJSON *v)
 {
     if (!v) { sb_adds(b, "null"); return; }
-    char *t = cJSON_PrintUnformatted(v);
+    char *t = json_print(v, 0);
     sb_adds(b, t ? t : "null");
     free(t);
 }
@@ -490,7 +546,7 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
                             pv->s = v->valuestring;
                             pv->n = strlen(v->valuestring);
                         } else {
-                            char *t = cJSON_PrintUnformatted(v);
+                            char *t = json_print(v, 0);
                             x.owned[x.nowned++] = t;
                             pv->s = t ? t : "null";
                             pv->n = strlen(pv->s);

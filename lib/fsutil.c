@@ -61,6 +61,10 @@ int read_file(const char *path, char **data, size_t *len, blalm_err *e)
     if (!f) return err_errno(e, "%s", path);
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return err_set(e, "%s: out of memory", path);
+    }
     for (;;) {
         if (n + 1 >= cap) {
             cap *= 2;
@@ -76,11 +80,12 @@ int read_file(const char *path, char **data, size_t *len, blalm_err *e)
         n += k;
         if (k == 0) break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), err = errno;
     fclose(f);
     if (bad) {
         free(buf);
-        return err_set(e, "%s: read error", path);
+        if (err == EISDIR) return err_set(e, "%s: a folder, expected a file", path);
+        return err_set(e, "%s: read error: %s", path, strerror(err));
     }
     buf[n] = 0;
     *data = buf;

@@ -130,6 +130,11 @@ int cmd_assemble(int argc, char **argv)
         fprintf(stderr, "blalm assemble: %s\n", e.msg);
         return 1;
     }
+    if (!is_dir(w.docs)) {   /* before the config's checks, which would blame the config */
+        fprintf(stderr, "blalm assemble: %s: not a folder (expected the documents as %s/<source>/...)\n",
+                w.docs, w.docs);
+        return 1;
+    }
     attr_schema *schema = schema_scan(w.attrs, &e);
     if (!schema) {
         fprintf(stderr, "blalm assemble: %s\n", e.msg);

@@ -40,3 +40,30 @@ else fail audit_detects_stale_decisions "$(cat "$TMP/e")"; fi
 # a rerun puts everything back in step
 "$BLALM" assemble --work "$W" --out "$W/out" --config "$W/c2.json" --quiet 2>"$TMP/e" || fail audit_stale_rerun "$(cat "$TMP/e")"
 check audit_after_rerun "$BLALM" audit --work "$W" d1
+
+# --- the decisions' record itself: unreadable or missing is an error, and so is
+# a decisions file missing for a document file assemble decided; a document
+# file added since is "not assembled yet"
+dec=$W/state/assemble/decisions
+cp "$dec/run.json" "$TMP/run.json.good"
+echo '{"out":' >"$dec/run.json"
+if "$BLALM" audit --work "$W" --export "$TMP/b.jsonl" --quiet 2>"$TMP/e"; then
+    fail audit_corrupt_run_json "exit 0"
+elif grep -q "run.json" "$TMP/e"; then pass audit_corrupt_run_json; else fail audit_corrupt_run_json "$(cat "$TMP/e")"; fi
+rm "$dec/run.json"
+if "$BLALM" audit --work "$W" d1 >"$TMP/o" 2>"$TMP/e"; then
+    fail audit_missing_run_json "exit 0"
+elif grep -q "run.json: missing, but .* holds decisions" "$TMP/e"; then pass audit_missing_run_json
+else fail audit_missing_run_json "$(cat "$TMP/e")"; fi
+cp "$TMP/run.json.good" "$dec/run.json"
+mv "$dec/web/p.jsonl.zst" "$TMP/p.dec"
+if "$BLALM" audit --work "$W" --export "$TMP/c.jsonl" --quiet 2>"$TMP/e"; then
+    fail audit_missing_decisions_file "exit 0"
+elif grep -q "web/p.jsonl.zst: missing: assemble decided web/p.jsonl" "$TMP/e"; then pass audit_missing_decisions_file
+else fail audit_missing_decisions_file "$(cat "$TMP/e")"; fi
+mv "$TMP/p.dec" "$dec/web/p.jsonl.zst"
+printf '%s\n' '{"id":"new1","text":"a document added after the assembly"}' >"$W/docs/web/q.jsonl"
+"$BLALM" tag --work "$W" --taggers readability --quiet
+if "$BLALM" audit --work "$W" new1 >"$TMP/o" 2>"$TMP/e" && grep -q "not assembled yet" "$TMP/o"; then
+    pass audit_new_file_not_assembled
+else fail audit_new_file_not_assembled "$(cat "$TMP/e" "$TMP/o" | tail -c 400)"; fi

@@ -363,3 +363,53 @@ print(sum(r["id"] == "dupid" for r in rows), sum(r["id"].startswith("same") for 
         fail "assemble_no_dedup_set_dedup_$dd" "dupid x$1, repeated text x$2 in $3 split(s)"
     fi
 done
+
+# --- audit prints attribute values that read back exactly (cJSON alone printed
+# 29.999999999999996 as 30 next to "excluded by my.x >= 30")
+P=$TMP/precision
+mkdir -p "$P/work/docs/src" "$P/work/attributes/my/src"
+printf '%s\n' '{"id":"d0","text":"Document zero about the law of contracts and courts."}' \
+    '{"id":"d1","text":"Document one about the law of contracts and courts."}' >"$P/work/docs/src/x.jsonl"
+printf '%s\n' '{"id":"d0","my":{"x":29.999999999999996}}' '{"id":"d1","my":{"x":76.13893253012051}}' |
+    zstd -q -o "$P/work/attributes/my/src/x.jsonl.zst"
+echo '{"corpora": [{"name": "c", "budget": 1000}], "rules": ["my.x >= 30"], "ranking": []}' >"$P/c.json"
+if "$BLALM" assemble --work "$P/work" --out "$P/out" --config "$P/c.json" --quiet 2>"$P/err" &&
+   "$BLALM" audit --work "$P/work" d0 >"$P/a0" 2>&1 && "$BLALM" audit --work "$P/work" --export "$P/a.jsonl" --quiet; then
+    res=$("$PY" - "$P/a.jsonl" "$P/a0" <<'PY'
+import json, sys
+rows = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+shown = open(sys.argv[2]).read()
+ok = (rows["d0"]["my.x"] == 29.999999999999996 and rows["d1"]["my.x"] == 76.13893253012051
+      and rows["d0"]["excluded_by"] == "my.x >= 30" and "my.x = 29.999999999999996" in shown)
+print("ok" if ok else f"export {rows['d0']['my.x']!r} {rows['d1']['my.x']!r}; audit: {shown[-300:]}")
+PY
+)
+    [ "$res" = ok ] && pass audit_values_exact || fail audit_values_exact "$res"
+else
+    fail audit_values_exact "$(tail -c 300 "$P/err")"
+fi
+
+# --- a --work that is not a work directory is named as such, and nothing is created in it
+"$BLALM" assemble --work "$TMP/nonexist" --out "$TMP/o9" --config "$W/c.json" --quiet 2>"$TMP/e9"; rc=$?
+if [ $rc = 1 ] && grep -q "nonexist/docs: not a folder" "$TMP/e9" && [ ! -e "$TMP/nonexist" ] && [ ! -e "$TMP/o9" ]; then
+    pass assemble_bad_work_named
+else
+    fail assemble_bad_work_named "exit $rc: $(head -c 300 "$TMP/e9"); $(ls -d "$TMP/nonexist" "$TMP/o9" 2>&1 | tr '\n' ' ')"
+fi
+
+# --- temp folders that killed runs of other corpus names left in OUT are removed
+# too (their process is gone); a live process's are kept
+dead=$(sh -c 'echo $$')
+mkdir -p "$W/out/.other.tmp.$dead/train" "$W/out/.other.tmp.$dead.old.$dead" "$W/out/.live.tmp.$$"
+if "$BLALM" assemble --work "$W/work" --out "$W/out" --config "$W/c.json" --quiet 2>"$TMP/e10" &&
+   [ ! -e "$W/out/.other.tmp.$dead" ] && [ ! -e "$W/out/.other.tmp.$dead.old.$dead" ] && [ -d "$W/out/.live.tmp.$$" ]; then
+    pass assemble_removes_stale_temps_of_other_names
+else
+    fail assemble_removes_stale_temps_of_other_names "$(head -c 300 "$TMP/e10"); $(ls -a "$W/out" | tr '\n' ' ')"
+fi
+rm -rf "$W/out/.live.tmp.$$"
+
+# --- a folder given as the config file is named as a folder
+"$BLALM" assemble --work "$W/work" --out "$TMP/o11" --config "$TMP" --quiet 2>"$TMP/e11"; rc=$?
+[ $rc = 1 ] && grep -q "$TMP: a folder, expected a file" "$TMP/e11" && pass assemble_config_folder_named ||
+    fail assemble_config_folder_named "exit $rc: $(head -c 300 "$TMP/e11")"
