@@ -1,6 +1,7 @@
 /* main.c - the `blalm` entry point: dispatches git-style subcommands.
  * The command table is generated from BLALM_COMMAND(...) lines in
  * pipeline/cmd_*.c (see Makefile), so adding a command touches one file. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,20 @@ static void print_usage(FILE *f)
                "environment: HF_ENDPOINT, HF_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY, NO_COLOR\n");
 }
 
+/* Output to stdout can fail late (a full disk, /dev/full): what a command
+ * printed is then lost, and a success exit would hide it. A command that
+ * failed has said why already. */
+static int finish(int rc, const char *name)
+{
+    int flush = fflush(stdout), err = errno;
+    if (rc == 0 && (flush != 0 || ferror(stdout))) {
+        fprintf(stderr, "blalm%s%s: write error on stdout%s%s\n", name ? " " : "", name ? name : "",
+                flush ? ": " : "", flush ? strerror(err) : "");
+        return 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -43,15 +58,15 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
         print_usage(stdout);
-        return 0;
+        return finish(0, NULL);
     }
     if (!strcmp(name, "--version") || !strcmp(name, "version")) {
         printf("blalm %s\n", BLALM_VERSION);
-        return 0;
+        return finish(0, NULL);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(commands[i].name, name))
-            return commands[i].fn(argc - 1, argv + 1);
+            return finish(commands[i].fn(argc - 1, argv + 1), name);
     fprintf(stderr, "blalm: '%s' is not a blalm command\n\n", name);
     print_usage(stderr);
     return 2;

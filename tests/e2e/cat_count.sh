@@ -157,3 +157,26 @@ printf '{"id":"1","text":"raw\001ctl"}\n' >"$TMP/ctl.jsonl"
     && grep -q 'ctl.jsonl:1: column 22: expected an escaped control character' "$TMP/e2" \
     && ! grep -q 'expected unterminated\|expected control' "$TMP/e" "$TMP/e2" \
     && pass json_error_wording || fail json_error_wording "rc=$rc/$rc2 $(cat "$TMP/e" "$TMP/e2")"
+
+# --json: one object per file, then the total, also for one file
+printf '%s\n' '{"id":"a","text":"one two"}' >"$TMP/one.jsonl"
+got=$("$BLALM" count --json -q "$TMP/one.jsonl")
+want="{\"file\":\"$TMP/one.jsonl\",\"docs\":1,\"words\":2,\"bytes\":7}
+{\"docs\":1,\"words\":2,\"bytes\":7}"
+[ "$got" = "$want" ] && pass count_json_one_file || fail count_json_one_file "$got"
+
+# stdout that fails late (a full disk): exit 1 and say so, whatever the command
+if [ -w /dev/full ]; then
+    for cmd in count cat --help --version count_help; do
+        case $cmd in
+        count|cat) args=("$cmd" "$TMP/one.jsonl") ;;
+        count_help) args=(count --help) ;;
+        *) args=("$cmd") ;;
+        esac
+        "$BLALM" "${args[@]}" >/dev/full 2>"$TMP/full.err"; rc=$?
+        [ $rc = 1 ] && grep -q "write error on stdout" "$TMP/full.err" && pass "stdout_full_${cmd#--}" ||
+            fail "stdout_full_${cmd#--}" "exit $rc: $(head -c 200 "$TMP/full.err")"
+    done
+else
+    skip stdout_full "/dev/full not writable here"
+fi
