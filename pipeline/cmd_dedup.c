@@ -1,5 +1,7 @@
 /* cmd_dedup.c - `blalm dedup`: exact and MinHash LSH near-duplicates, in
  * four stages that run together or alone (sharded over workers). */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -58,7 +60,7 @@ static const char usage[] =
     "  --bands N              LSH bands (default 14)\n"
     "  --rows N               hashes per band (default 8)\n"
     "  --shingle N            words per shingle (default 5)\n"
-    "  --seed N               permutation seed (default 1)\n"
+    "  --seed N               permutation seed, 0 to 2^53 (default 1)\n"
     "  --normalize SPEC       MinHash text normalisation (default fineweb =\n"
     "                         lower,digits,punct,diacritics,space)\n"
     "  --exact-normalize SPEC exact-text normalisation (default nfkc,lower,space)\n"
@@ -224,9 +226,13 @@ int cmd_dedup(int argc, char **argv)
             else cfg.shingle = v;
             break;
         case O_SEED:
+            /* the range --config allows: integers a JSON number holds exactly */
+            errno = 0;
             cfg.seed = strtoull(optarg, &end, 10);
-            if (end == optarg || *end)
-                return cli_usage_error(usage, "dedup: --seed '%s': expected an integer", optarg);
+            if (!isdigit((unsigned char)optarg[0]) || end == optarg || *end || errno == ERANGE ||
+                cfg.seed > 9007199254740992ull)
+                return cli_usage_error(usage, "dedup: --seed '%s': expected an integer from 0 to 9007199254740992 (2^53)",
+                                       optarg);
             break;
         case O_NORM: case O_XNORM:
             if (dd_norm_parse(optarg, c == O_NORM ? &cfg.minhash_norm : &cfg.exact_norm, &err) < 0)

@@ -103,3 +103,7 @@ printf '{"bands": 20, "rows": 5, "keep_max": "score"}\n' > "$TMP/c3.json"
 check dedup_config_run "$BLALM" dedup --work "$W5" --config "$TMP/c3.json" --quiet
 grep -q '"bands":20,"rows":5' "$W5/stats/dedup.json" && pass dedup_config_applied || fail dedup_config_applied "stats: $(head -c 200 "$W5/stats/dedup.json")"
 expect_fail dedup_config_flag_overrides 1 "bands 20 in the file, 14 in this run" --work "$W5" --config "$TMP/c3.json" --bands 14 --quiet
+# --seed: the range --config allows (integers a JSON number holds exactly), never wrapped
+for s in -1 99999999999999999999999 9007199254740993 ' 5' 1e3; do
+    expect_fail "dedup_seed_refused_'$s'" 2 "expected an integer from 0 to 9007199254740992" --work "$W" --seed "$s" --quiet
+done
