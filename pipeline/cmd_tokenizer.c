@@ -51,7 +51,7 @@ static const char usage[] =
     "         Invalid UTF-8 on stdin is encoded as bytes (decode gives it back).\n"
     "decode   reads JSON arrays of ids one per line (--jsonl FILE or stdin) and\n"
     "         prints each as a JSON string (invalid UTF-8 shown as U+FFFD, as the\n"
-    "         Hugging Face libraries do).\n"
+    "         Hugging Face libraries do); --skip-special leaves special tokens out.\n"
     "  --tokenizer FILE     tokenizer.json or tokenizer.bin\n"
     "  --jsonl FILE         input lines (\"-\" = stdin)\n"
     "\n"
@@ -526,13 +526,18 @@ int cmd_tokenizer(int argc, char **argv)
         return cli_usage_error(usage, "tokenizer: unknown subcommand '%s'", sub);
     args a = {0};
     int c;
+    unsigned given = 0;   /* bit O_x: option x was given */
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "qh", opts, NULL)) != -1) {
+        if (c > 0 && c <= O_SKIPSPECIAL) given |= 1u << c;
         switch (c) {
         case O_CORPUS: a.corpus = optarg; break;
         case O_OUT: a.out = optarg; break;
-        case O_PATTERN: a.pattern = optarg; break;
+        case O_PATTERN:
+            if (!*optarg) return cli_usage_error(usage, "tokenizer: --pattern: expected a regular expression, got ''");
+            a.pattern = optarg;
+            break;
         case O_TOK: a.tokenizer = optarg; break;
         case O_JSONL: a.jsonl = optarg; break;
         case O_SMALLER: a.allow_smaller = 1; break;
@@ -556,6 +561,14 @@ int cmd_tokenizer(int argc, char **argv)
         }
     }
     if (optind < argc - 1) return cli_usage_error(usage, "tokenizer %s: unexpected argument '%s'", sub, argv[optind + 1]);
+    /* each subcommand's own options: one meant for another is a mistake, not a no-op */
+    unsigned mine = !strcmp(sub, "train")
+                        ? 1u << O_CORPUS | 1u << O_OUT | 1u << O_VOCAB | 1u << O_MINF | 1u << O_SMALLER |
+                              1u << O_PATTERN | 1u << O_THREADS
+                        : 1u << O_TOK | 1u << O_JSONL | 1u << (!strcmp(sub, "encode") ? O_NOSPECIAL : O_SKIPSPECIAL);
+    for (const struct option *op = opts; op->name; op++)
+        if (op->val > 0 && op->val <= O_SKIPSPECIAL && (given & ~mine & 1u << op->val))
+            return cli_usage_error(usage, "tokenizer %s: --%s is not an option of tokenizer %s", sub, op->name, sub);
     if (!strcmp(sub, "train")) return do_train(&a);
     if (!strcmp(sub, "encode")) return do_encode(&a);
     return do_decode(&a);

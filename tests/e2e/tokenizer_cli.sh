@@ -46,6 +46,11 @@ expect tokenizer_unknown_flag 2 "unknown option" "$BLALM" tokenizer train --bogu
 expect tokenizer_train_needs_corpus 2 "corpus" "$BLALM" tokenizer train --out "$TMP/t"
 expect tokenizer_bad_vocab 2 "vocab" "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/t" --vocab lots
 expect tokenize_unknown_flag 2 "unknown option" "$BLALM" tokenize --bogus
+# an option of another subcommand is refused, not ignored
+expect tokenizer_encode_foreign_option 2 "--pattern is not an option of tokenizer encode" "$BLALM" tokenizer encode --tokenizer "$TMP/t.json" --pattern x
+expect tokenizer_train_foreign_option 2 "--no-special is not an option of tokenizer train" "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/t" --no-special
+expect tokenizer_decode_foreign_option 2 "--no-special is not an option of tokenizer decode" "$BLALM" tokenizer decode --tokenizer "$TMP/t.json" --no-special
+expect tokenizer_empty_pattern 2 "expected a regular expression" "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/t" --pattern ''
 
 # training errors leave nothing behind
 mkdir -p "$TMP/empty/train" && : >"$TMP/empty/train/x.train"
