@@ -274,6 +274,39 @@ doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes
     return w;
 }
 
+/* The number of a shard named PREFIX-NNNNN.jsonl.zst (five digits or more, as
+ * docw_write names them), or -1 for any other name. */
+static long shard_number(const char *name, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    if (strncmp(name, prefix, pl) || name[pl] != '-') return -1;
+    const char *digits = name + pl + 1, *end = digits;
+    while (*end >= '0' && *end <= '9') end++;
+    if (end - digits < 5 || end - digits > 9 || strcmp(end, ".jsonl.zst")) return -1;
+    return strtol(digits, NULL, 10);
+}
+
+int docw_check_input(const doc_writer *w, const char *path, blalm_err *e)
+{
+    struct stat in;
+    if (stat(path, &in) != 0) return 0;   /* the reader names what is wrong with it */
+    DIR *d = opendir(w->dir);
+    if (!d) return 0;
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (shard_number(de->d_name, w->prefix) < 0) continue;
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", w->dir, de->d_name);
+        struct stat st;   /* lstat: a link among the shards is replaced, not what it points to */
+        if (lstat(p, &st) == 0 && st.st_dev == in.st_dev && st.st_ino == in.st_ino)
+            rc = err_set(e, "%s: is %s, one of the shards this run would replace; expected an input outside "
+                         "%s/%s-NNNNN.jsonl.zst (shard into another folder or prefix)", path, p, w->dir, w->prefix);
+    }
+    closedir(d);
+    return rc;
+}
+
 static int docw_commit_cur(doc_writer *w, blalm_err *e)
 {
     if (!w->cur) return 0;

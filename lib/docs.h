@@ -72,6 +72,10 @@ doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes
 int docw_write(doc_writer *w, const blalm_doc *d, blalm_err *e);
 int docw_close(doc_writer *w, blalm_err *e);   /* commits the open shard */
 void docw_abort(doc_writer *w);
+/* -1 (message naming both) when path is the same file (device and inode, links
+ * followed) as one of the shards DIR/PREFIX-NNNNN.jsonl.zst that the writer
+ * would write or replace: reading it while writing them would lose documents. */
+int docw_check_input(const doc_writer *w, const char *path, blalm_err *e);
 int docw_shards(const doc_writer *w);
 
 /* Document files under a docs root, sorted by path (bytewise), as

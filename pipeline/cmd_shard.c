@@ -81,6 +81,13 @@ int cmd_shard(int argc, char **argv)
         fprintf(stderr, "blalm shard: %s\n", err.msg);
         return 1;
     }
+    for (int i = optind; i < argc; i++) {
+        if (docw_check_input(w, argv[i], &err) < 0) {
+            docw_abort(w);
+            fprintf(stderr, "blalm shard: %s\n", err.msg);
+            return 1;
+        }
+    }
     progress *pg = prog_start("shard", (uint64_t)(argc - optind), PROG_COUNT, quiet);
     unsigned long long docs = 0;
     for (int i = optind; i < argc; i++) {

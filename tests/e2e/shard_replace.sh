@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# blalm shard into a folder that already holds shards: an input that is one
+# of the shards the run would replace is refused before anything is written.
+source "$(dirname "$0")/../lib.sh"
+
+"$PY" - "$TMP/d.jsonl" <<'PYEOF'
+import json, random, sys
+rnd = random.Random(11)
+words = "the of and to in law court judge appeal statute clause \u00e9t\u00e9 order".split()
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    for i in range(400):
+        f.write(json.dumps({"id": f"d{i}", "text": " ".join(rnd.choice(words) for _ in range(rnd.randint(20, 400)))}) + "\n")
+PYEOF
+count() { "$BLALM" count --json -q "$@" | tail -1; }
+want=$(count "$TMP/d.jsonl")
+
+# re-sharding a folder's own shards into it (issue: 30 of 200 documents lost, exit 0)
+S=$TMP/s
+"$BLALM" shard -q --out "$S" --max-bytes 200k "$TMP/d.jsonl" || { fail shard_replace_setup "shard failed"; exit 0; }
+before=$(cd "$S" && sha256sum shard-*)
+"$BLALM" shard -q --out "$S" --max-bytes 50k "$S/shard-00000.jsonl.zst" "$S/shard-00001.jsonl.zst" 2>"$TMP/e1"; rc=$?
+after=$(cd "$S" && sha256sum shard-*)
+[ $rc = 1 ] && [ "$before" = "$after" ] && [ -z "$(ls -A "$S" | grep -v '^shard-')" ] &&
+    grep -q "s/shard-00000.jsonl.zst: .*shard.* this run would replace" "$TMP/e1" &&
+    pass shard_refuses_own_output_as_input || fail shard_refuses_own_output_as_input "rc=$rc $(head -c 300 "$TMP/e1")"
+# the same file under another name (a hard link, a symlink) is refused too
+ln "$S/shard-00002.jsonl.zst" "$TMP/hard.jsonl.zst"; ln -s "$S/shard-00001.jsonl.zst" "$TMP/soft.jsonl.zst"
+"$BLALM" shard -q --out "$S" "$TMP/hard.jsonl.zst" 2>"$TMP/e2"; rc2=$?
+"$BLALM" shard -q --out "$S" "$TMP/soft.jsonl.zst" 2>"$TMP/e3"; rc3=$?
+after=$(cd "$S" && sha256sum shard-*)
+[ $rc2 = 1 ] && [ $rc3 = 1 ] && [ "$before" = "$after" ] && grep -q "hard.jsonl.zst: .*shard-00002.jsonl.zst" "$TMP/e2" &&
+    grep -q "soft.jsonl.zst: .*shard-00001.jsonl.zst" "$TMP/e3" &&
+    pass shard_refuses_own_output_by_inode || fail shard_refuses_own_output_by_inode "rc=$rc2/$rc3 $(cat "$TMP/e2" "$TMP/e3" | head -c 300)"
+[ "$(count "$S"/shard-*)" = "$want" ] && pass shard_refused_run_keeps_documents || fail shard_refused_run_keeps_documents "$(count "$S"/shard-*)"
+# another prefix in the same folder reads them fine
+"$BLALM" shard -q --out "$S" --prefix re --max-bytes 50k "$S"/shard-* 2>"$TMP/e4" && [ "$(count "$S"/re-*)" = "$want" ] &&
+    pass shard_other_prefix_same_folder || fail shard_other_prefix_same_folder "$(head -c 300 "$TMP/e4")"
