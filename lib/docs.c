@@ -2,6 +2,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,25 +257,20 @@ void doc_to_json(const blalm_doc *d, sbuf *out)
 
 /* ---- sharded writer ---- */
 
+/* A run's shards are written into a hidden folder inside DIR (the same file
+ * system, so each one moves into place with one rename) and moved into DIR
+ * only by docw_close: until then DIR holds nothing new, and an earlier run's
+ * shards are untouched. */
 struct doc_writer {
     char *dir, *prefix;
+    char *stage;        /* DIR/.PREFIX-shards.tmp.<pid>, made by the first write */
+    char *made_top;     /* the outermost folder of DIR that this writer made, or NULL */
+    int staged;         /* stage (and DIR) exist */
     uint64_t rotate;
     int level, shard;
     zwriter *cur;
     sbuf line;
 };
-
-doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes, int level, blalm_err *e)
-{
-    if (mkdir_p(dir, e) < 0) return NULL;
-    doc_writer *w = calloc(1, sizeof *w);
-    w->dir = strdup(dir);
-    w->prefix = strdup(prefix ? prefix : "shard");
-    w->rotate = rotate_bytes;
-    w->level = level;
-    sb_init(&w->line);
-    return w;
-}
 
 /* The number of a shard named PREFIX-NNNNN.jsonl.zst (five digits or more, as
  * docw_write names them), or -1 for any other name. */
@@ -284,6 +282,49 @@ static long shard_number(const char *name, const char *prefix)
     while (*end >= '0' && *end <= '9') end++;
     if (end - digits < 5 || end - digits > 9 || strcmp(end, ".jsonl.zst")) return -1;
     return strtol(digits, NULL, 10);
+}
+
+/* The pid in a staging folder's name ".PREFIX-shards.tmp.<pid>", or -1. */
+static long stage_pid(const char *name, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    if (name[0] != '.' || strncmp(name + 1, prefix, pl) || strncmp(name + 1 + pl, "-shards.tmp.", 12)) return -1;
+    const char *digits = name + 1 + pl + 12;
+    char *end;
+    long pid = strtol(digits, &end, 10);
+    return *end || end == digits || pid <= 0 ? -1 : pid;
+}
+
+/* Removes a staging folder and the files in it (it holds no folders). */
+static void remove_stage(const char *stage)
+{
+    DIR *d = opendir(stage);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", stage, de->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(stage);
+}
+
+/* Removes the staging folders of this prefix that killed runs left in dir. */
+static void remove_dead_stages(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        long pid = stage_pid(de->d_name, prefix);
+        if (pid < 0 || pid == (long)getpid() || !pid_is_dead(pid)) continue;
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        remove_stage(p);
+    }
+    closedir(d);
 }
 
 int docw_check_input(const doc_writer *w, const char *path, blalm_err *e)
@@ -307,6 +348,62 @@ int docw_check_input(const doc_writer *w, const char *path, blalm_err *e)
     return rc;
 }
 
+doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes, int level, blalm_err *e)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        err_set(e, "%s: exists and is not a directory; expected a folder for the shards", dir);
+        return NULL;
+    }
+    doc_writer *w = calloc(1, sizeof *w);
+    w->dir = strdup(dir);
+    w->prefix = strdup(prefix ? prefix : "shard");
+    size_t n = strlen(dir) + strlen(w->prefix) + 64;
+    w->stage = malloc(n);
+    snprintf(w->stage, n, "%s/.%s-shards.tmp.%ld", dir, w->prefix, (long)getpid());
+    w->rotate = rotate_bytes;
+    w->level = level;
+    sb_init(&w->line);
+    remove_dead_stages(dir, w->prefix);
+    return w;
+}
+
+/* Makes DIR (remembering the outermost folder made, for docw_abort) and the
+ * staging folder. */
+static int docw_make_stage(doc_writer *w, blalm_err *e)
+{
+    if (w->staged) return 0;
+    char *p = strdup(w->dir);
+    for (;;) {   /* the outermost missing folder on the way to DIR */
+        struct stat st;
+        if (stat(p, &st) == 0) break;
+        free(w->made_top);
+        w->made_top = strdup(p);
+        char *slash = strrchr(p, '/');
+        if (!slash || slash == p) break;
+        *slash = 0;
+    }
+    free(p);
+    if (mkdir_p(w->dir, e) < 0) return -1;
+    if (mkdir(w->stage, 0755) < 0 && errno != EEXIST) return err_errno(e, "mkdir %s", w->stage);
+    w->staged = 1;
+    return 0;
+}
+
+/* Removes the folders on the way to DIR that this writer made, if empty. */
+static void docw_remove_made(doc_writer *w)
+{
+    if (!w->made_top) return;
+    char *p = strdup(w->dir);
+    for (;;) {
+        rmdir(p);   /* fails, harmlessly, on a folder that holds something */
+        char *slash = strrchr(p, '/');
+        if (!strcmp(p, w->made_top) || !slash || slash == p) break;
+        *slash = 0;
+    }
+    free(p);
+}
+
 static int docw_commit_cur(doc_writer *w, blalm_err *e)
 {
     if (!w->cur) return 0;
@@ -319,8 +416,9 @@ static int docw_commit_cur(doc_writer *w, blalm_err *e)
 int docw_write(doc_writer *w, const blalm_doc *d, blalm_err *e)
 {
     if (!w->cur) {
+        if (docw_make_stage(w, e) < 0) return -1;
         char path[8192];
-        snprintf(path, sizeof path, "%s/%s-%05d.jsonl.zst", w->dir, w->prefix, w->shard);
+        snprintf(path, sizeof path, "%s/%s-%05d.jsonl.zst", w->stage, w->prefix, w->shard);
         w->cur = zw_open(path, w->level, e);
         if (!w->cur) return -1;
     }
@@ -338,12 +436,51 @@ static void docw_free(doc_writer *w)
     sb_free(&w->line);
     free(w->dir);
     free(w->prefix);
+    free(w->stage);
+    free(w->made_top);
     free(w);
+}
+
+/* Moves the staged shards into DIR. SIGINT, SIGTERM, SIGHUP and SIGQUIT wait
+ * until the renames are done, so that an interrupt does not leave DIR half
+ * updated. */
+static int docw_publish(doc_writer *w, blalm_err *e)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = 0;
+    for (int i = 0; i < w->shard && rc == 0; i++) {
+        char from[8400], to[8400];
+        snprintf(from, sizeof from, "%s/%s-%05d.jsonl.zst", w->stage, w->prefix, i);
+        snprintf(to, sizeof to, "%s/%s-%05d.jsonl.zst", w->dir, w->prefix, i);
+        if (rename(from, to) < 0) rc = err_errno(e, "rename %s -> %s", from, to);
+    }
+    if (rc == 0) {
+        int fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+        remove_stage(w->stage);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }
 
 int docw_close(doc_writer *w, blalm_err *e)
 {
     int rc = docw_commit_cur(w, e);
+    if (rc == 0 && !w->staged) rc = mkdir_p(w->dir, e);   /* no document: an empty DIR */
+    if (rc == 0 && w->staged) rc = docw_publish(w, e);
+    if (rc < 0 && w->staged) {
+        remove_stage(w->stage);
+        docw_remove_made(w);
+    }
     docw_free(w);
     return rc;
 }
@@ -352,6 +489,10 @@ void docw_abort(doc_writer *w)
 {
     if (!w) return;
     zw_abort(w->cur);
+    if (w->staged) {
+        remove_stage(w->stage);
+        docw_remove_made(w);
+    }
     docw_free(w);
 }
 

@@ -16,10 +16,11 @@ static const char usage[] =
     "Reads every document of the input files (jsonl, jsonl.gz, jsonl.zst,\n"
     "parquet; chosen by content) in order and writes them to\n"
     "DIR/PREFIX-00000.jsonl.zst, DIR/PREFIX-00001.jsonl.zst, ... starting a new\n"
-    "shard when one holds --max-bytes of uncompressed JSON. Each shard is\n"
-    "written under a hidden temporary name and renamed when complete, so an\n"
-    "interrupted run never leaves a shard that looks finished. Use it to lay out\n"
-    "WORK/docs/<source>/ for the other stages.\n"
+    "shard when one holds --max-bytes of uncompressed JSON. The run is atomic:\n"
+    "shards are written into a hidden folder in DIR and moved into place only\n"
+    "when every input has been read, so a failed or killed run leaves DIR as it\n"
+    "was. An input that is one of the shards the run would replace is refused.\n"
+    "Use it to lay out WORK/docs/<source>/ for the other stages.\n"
     "\n"
     "options:\n"
     "  --out DIR           output folder (created)\n"
@@ -101,7 +102,7 @@ int cmd_shard(int argc, char **argv)
         doc_close(r);
         if (rc < 0) {
             prog_end(pg);
-            docw_abort(w);   /* the shard in progress disappears; finished ones stay */
+            docw_abort(w);   /* every shard of this run disappears; DIR is as it was */
             fprintf(stderr, "blalm shard: %s\n", err.msg);
             return 1;
         }

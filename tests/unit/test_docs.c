@@ -145,6 +145,29 @@ TEST(huge_document_roundtrip)
     free(text);
 }
 
+TEST(writer_abort_leaves_nothing)
+{
+    /* finished shards of an aborted run do not appear, nor do the folders it made */
+    char top[1024], dir[1100];
+    snprintf(top, sizeof top, "%s/aborted", test_tmpdir());
+    snprintf(dir, sizeof dir, "%s/docs/web", top);
+    blalm_err e;
+    doc_writer *w = docw_open(dir, "shard", 100, 3, &e);
+    CHECK(w);
+    for (int i = 0; i < 10; i++) {
+        const char *text = "a document long enough to fill a hundred-byte shard on its own, or nearly so";
+        blalm_doc d = {.id = "x", .id_len = 1, .text = text, .text_len = strlen(text), .source = "web",
+                       .source_len = 3, .metadata = "{}", .metadata_len = 2};
+        CHECK(docw_write(w, &d, &e) == 0);
+    }
+    CHECK(docw_shards(w) >= 5);
+    char first[1200];
+    snprintf(first, sizeof first, "%s/shard-00000.jsonl.zst", dir);
+    CHECK(!file_exists(first));   /* not before docw_close */
+    docw_abort(w);
+    CHECK(!file_exists(top));
+}
+
 TEST(writer_rotates_and_walk_finds_files)
 {
     char dir[1024];
@@ -263,6 +286,7 @@ int main(void)
     RUN(errors_name_file_line_column);
     RUN(text_and_id_fields);
     RUN(huge_document_roundtrip);
+    RUN(writer_abort_leaves_nothing);
     RUN(writer_rotates_and_walk_finds_files);
     RUN(walk_refuses_symlink_loops);
     RUN(work_dirs);
