@@ -266,6 +266,7 @@ struct doc_writer {
     char *stage;        /* DIR/.PREFIX-shards.tmp.<pid>, made by the first write */
     char *made_top;     /* the outermost folder of DIR that this writer made, or NULL */
     int staged;         /* stage (and DIR) exist */
+    int existing;       /* PREFIX shards in DIR at docw_open: an earlier run's, replaced */
     uint64_t rotate;
     int level, shard;
     zwriter *cur;
@@ -293,6 +294,24 @@ static long stage_pid(const char *name, const char *prefix)
     char *end;
     long pid = strtol(digits, &end, 10);
     return *end || end == digits || pid <= 0 ? -1 : pid;
+}
+
+/* Removes DIR/PREFIX-NNNNN.jsonl.zst numbered from first on: an earlier run's
+ * shards beyond this run's last. */
+static int remove_stale_shards(const char *dir, const char *prefix, long first, blalm_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d) return err_errno(e, "%s", dir);
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        if (shard_number(de->d_name, prefix) < first) continue;
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        if (unlink(p) < 0 && errno != ENOENT) rc = err_errno(e, "removing %s, a shard of an earlier run", p);
+    }
+    closedir(d);
+    return rc;
 }
 
 /* Removes a staging folder and the files in it (it holds no folders). */
@@ -365,6 +384,10 @@ doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes
     w->level = level;
     sb_init(&w->line);
     remove_dead_stages(dir, w->prefix);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) w->existing += shard_number(de->d_name, w->prefix) >= 0;
+    if (d) closedir(d);
     return w;
 }
 
@@ -431,6 +454,8 @@ int docw_write(doc_writer *w, const blalm_doc *d, blalm_err *e)
 
 int docw_shards(const doc_writer *w) { return w->shard + (w->cur ? 1 : 0); }
 
+int docw_replacing(const doc_writer *w) { return w->existing; }
+
 static void docw_free(doc_writer *w)
 {
     sb_free(&w->line);
@@ -441,7 +466,8 @@ static void docw_free(doc_writer *w)
     free(w);
 }
 
-/* Moves the staged shards into DIR. SIGINT, SIGTERM, SIGHUP and SIGQUIT wait
+/* Moves the staged shards into DIR and removes the earlier run's shards that
+ * this run did not replace (numbered from its shard count on). SIGINT, SIGTERM, SIGHUP and SIGQUIT wait
  * until the renames are done, so that an interrupt does not leave DIR half
  * updated. */
 static int docw_publish(doc_writer *w, blalm_err *e)
@@ -454,19 +480,20 @@ static int docw_publish(doc_writer *w, blalm_err *e)
     sigaddset(&block, SIGQUIT);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = 0;
-    for (int i = 0; i < w->shard && rc == 0; i++) {
+    for (int i = 0; i < w->shard && w->staged && rc == 0; i++) {
         char from[8400], to[8400];
         snprintf(from, sizeof from, "%s/%s-%05d.jsonl.zst", w->stage, w->prefix, i);
         snprintf(to, sizeof to, "%s/%s-%05d.jsonl.zst", w->dir, w->prefix, i);
         if (rename(from, to) < 0) rc = err_errno(e, "rename %s -> %s", from, to);
     }
+    if (rc == 0) rc = remove_stale_shards(w->dir, w->prefix, w->shard, e);
     if (rc == 0) {
         int fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd >= 0) {
             fsync(fd);
             close(fd);
         }
-        remove_stage(w->stage);
+        if (w->staged) remove_stage(w->stage);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
@@ -476,7 +503,7 @@ int docw_close(doc_writer *w, blalm_err *e)
 {
     int rc = docw_commit_cur(w, e);
     if (rc == 0 && !w->staged) rc = mkdir_p(w->dir, e);   /* no document: an empty DIR */
-    if (rc == 0 && w->staged) rc = docw_publish(w, e);
+    if (rc == 0) rc = docw_publish(w, e);
     if (rc < 0 && w->staged) {
         remove_stage(w->stage);
         docw_remove_made(w);

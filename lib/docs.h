@@ -64,8 +64,11 @@ struct sbuf;
 void doc_to_json(const blalm_doc *d, struct sbuf *out);
 
 /* Sharded writer: DIR/PREFIX-00000.jsonl.zst, ... rotating when a shard's
- * uncompressed size reaches rotate_bytes (0 = never). Each shard is written
- * under a temporary name and renamed when complete. */
+ * uncompressed size reaches rotate_bytes (0 = never). Atomic as a whole: the
+ * shards are written into a hidden folder in DIR (made at the first write)
+ * and moved into DIR by docw_close, which also removes the PREFIX shards of an
+ * earlier run that were not replaced; docw_abort (or a failed close) leaves
+ * DIR as it was. */
 typedef struct doc_writer doc_writer;
 doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes,
                       int level, blalm_err *e);
@@ -77,6 +80,8 @@ void docw_abort(doc_writer *w);
  * would write or replace: reading it while writing them would lose documents. */
 int docw_check_input(const doc_writer *w, const char *path, blalm_err *e);
 int docw_shards(const doc_writer *w);
+/* PREFIX shards that were in DIR at docw_open: what docw_close replaces. */
+int docw_replacing(const doc_writer *w);
 
 /* Document files under a docs root, sorted by path (bytewise), as
  * (source, relative path) where source is the first folder under the root

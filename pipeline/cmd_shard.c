@@ -19,7 +19,9 @@ static const char usage[] =
     "shard when one holds --max-bytes of uncompressed JSON. The run is atomic:\n"
     "shards are written into a hidden folder in DIR and moved into place only\n"
     "when every input has been read, so a failed or killed run leaves DIR as it\n"
-    "was. An input that is one of the shards the run would replace is refused.\n"
+    "was. The shards of an earlier run with the same prefix are replaced as a\n"
+    "set: none of them stays beside the new ones. An input that is one of the\n"
+    "shards the run would replace is refused.\n"
     "Use it to lay out WORK/docs/<source>/ for the other stages.\n"
     "\n"
     "options:\n"
@@ -109,13 +111,19 @@ int cmd_shard(int argc, char **argv)
         prog_update(pg, (uint64_t)(i - optind + 1));
     }
     prog_end(pg);
-    int shards = docw_shards(w);
+    int shards = docw_shards(w), replacing = docw_replacing(w);
     if (docw_close(w, &err) < 0) {
         fprintf(stderr, "blalm shard: %s\n", err.msg);
         return 1;
     }
-    if (!quiet)
-        fprintf(stderr, "blalm shard: %llu documents from %d file%s into %d shard%s in %s (%.1f MB read)\n", docs,
-                argc - optind, argc - optind == 1 ? "" : "s", shards, shards == 1 ? "" : "s", out, total_bytes / 1e6);
+    if (!quiet) {
+        char replaced[80] = "";
+        if (replacing)
+            snprintf(replaced, sizeof replaced, ", replacing %d shard%s of an earlier run", replacing,
+                     replacing == 1 ? "" : "s");
+        fprintf(stderr, "blalm shard: %llu documents from %d file%s into %d shard%s in %s (%.1f MB read%s)\n", docs,
+                argc - optind, argc - optind == 1 ? "" : "s", shards, shards == 1 ? "" : "s", out, total_bytes / 1e6,
+                replaced);
+    }
     return 0;
 }

@@ -35,3 +35,20 @@ after=$(cd "$S" && sha256sum shard-*)
 # another prefix in the same folder reads them fine
 "$BLALM" shard -q --out "$S" --prefix re --max-bytes 50k "$S"/shard-* 2>"$TMP/e4" && [ "$(count "$S"/re-*)" = "$want" ] &&
     pass shard_other_prefix_same_folder || fail shard_other_prefix_same_folder "$(head -c 300 "$TMP/e4")"
+
+# shards of an earlier run with this prefix are replaced as a set: none of the
+# higher-numbered ones stays mixed with the new ones; other names stay
+R=$TMP/r
+"$BLALM" shard -q --out "$R" --max-bytes 50k "$TMP/d.jsonl" || { fail shard_replace_setup "shard failed"; exit 0; }
+old=$(ls "$R" | wc -l)
+: >"$R/shard-00099.jsonl.zst.bak"; : >"$R/shard-7.jsonl.zst"; cp "$R/shard-00000.jsonl.zst" "$R/other-00005.jsonl.zst"
+"$BLALM" shard --out "$R" --max-bytes 400k "$TMP/d.jsonl" 2>"$TMP/e5"; rc=$?
+new=$(ls "$R" | grep -c '^shard-[0-9]\{5\}\.jsonl\.zst$')
+[ $rc = 0 ] && [ "$old" -gt 6 ] && [ "$new" -lt 4 ] && [ "$(count "$R"/shard-[0-9][0-9][0-9][0-9][0-9].jsonl.zst)" = "$want" ] &&
+    [ -e "$R/shard-00099.jsonl.zst.bak" ] && [ -e "$R/shard-7.jsonl.zst" ] && [ -e "$R/other-00005.jsonl.zst" ] &&
+    [ -z "$(ls -A "$R" | grep '^\.')" ] && grep -q "replacing $old shards of an earlier run" "$TMP/e5" &&
+    pass shard_replaces_earlier_runs_shards || fail shard_replaces_earlier_runs_shards "rc=$rc old=$old new=$new $(ls "$R" | tr '\n' ' ') $(cat "$TMP/e5")"
+# an input without documents: the prefix's shards are now none
+: >"$TMP/empty.jsonl"
+"$BLALM" shard -q --out "$R" "$TMP/empty.jsonl" && [ -z "$(ls "$R" | grep '^shard-[0-9]\{5\}\.jsonl\.zst$')" ] &&
+    [ -e "$R/other-00005.jsonl.zst" ] && pass shard_empty_run_replaces_all || fail shard_empty_run_replaces_all "$(ls "$R" | tr '\n' ' ')"
