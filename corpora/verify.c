@@ -274,7 +274,11 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
             problem(&v, "%s: not train/<source>.train or dev/<source>.dev", f->path);
             continue;
         }
-        if (strstr(f->path, "..")) { problem(&v, "%s: path leaves the corpus", f->path); continue; }
+        if (!path_is_plain_relative(f->path)) {
+            problem(&v, "%s: path leaves the corpus or names a file two ways (an empty, '.' or '..' component)",
+                    f->path);
+            continue;
+        }
         snprintf(p, sizeof p, "%s/%s", dir, f->path);
         int fd = open(p, O_RDONLY);
         if (fd < 0 || fstat(fd, &st) != 0) {

@@ -43,6 +43,20 @@ int mkdir_parent(const char *path, blalm_err *e)
     return mkdir_p(dir, e);
 }
 
+int path_is_plain_relative(const char *path)
+{
+    if (!path || !*path || path[0] == '/') return 0;
+    const char *p = path;
+    while (*p) {
+        const char *q = strchr(p, '/');
+        size_t n = q ? (size_t)(q - p) : strlen(p);
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) return 0;
+        p += n;
+        if (*p == '/') p++;
+    }
+    return 1;
+}
+
 int file_exists(const char *path)
 {
     struct stat st;

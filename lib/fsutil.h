@@ -10,6 +10,10 @@
 int mkdir_p(const char *path, blalm_err *e);
 /* mkdir -p of the folder that will hold path. */
 int mkdir_parent(const char *path, blalm_err *e);
+/* 1 when path is relative and no component is empty, "." or "..": it stays
+ * inside the folder it is joined to and names each file one way only
+ * ("web..2024.train" is fine; "a/../b", "./a" and "a//b" are not). */
+int path_is_plain_relative(const char *path);
 int file_exists(const char *path);
 int is_dir(const char *path);   /* exists and is a directory (links followed) */
 int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-terminated */

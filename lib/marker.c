@@ -147,24 +147,10 @@ const char *marker_key_hex(marker_key *k)
     return k->hex;
 }
 
-static int unit_ok(const char *unit)
-{
-    if (!unit || !*unit || unit[0] == '/') return 0;
-    const char *p = unit;
-    while (*p) {
-        const char *q = strchr(p, '/');
-        size_t n = q ? (size_t)(q - p) : strlen(p);
-        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) return 0;
-        p += n;
-        if (*p == '/') p++;
-    }
-    return 1;
-}
-
 int marker_path_of(const char *state_dir, const char *stage, const char *unit, char *out,
                    size_t cap, blalm_err *e)
 {
-    if (!unit_ok(unit) || !unit_ok(stage))
+    if (!path_is_plain_relative(unit) || !path_is_plain_relative(stage))
         return err_set(e, "completion marker: unit '%s/%s' is not a relative path without "
                           "'.' or '..' components", stage ? stage : "", unit ? unit : "");
     int n = snprintf(out, cap, "%s/%s/%s.done", state_dir, stage, unit);

@@ -303,6 +303,44 @@ EOF
 }
 tamper verify_rejects_invalid_utf8 'not valid UTF-8' bad_utf8
 
+# --- '..' is a path component, not a substring
+# edit_index CORPUS PYTHON-CODE: rewrites documents.jsonl.zst's lines (`lines`,
+# a list of str; `m` is the manifest, `d` the folder) and updates the manifest
+edit_index() {
+    "$PY" - "$1" "$2" <<'EOF'
+import hashlib, json, os, subprocess, sys
+d, code = sys.argv[1], sys.argv[2]
+idx = d + "/documents.jsonl.zst"
+lines = subprocess.run(["zstd", "-dc", idx], capture_output=True, check=True).stdout.decode().splitlines()
+m = json.load(open(d + "/manifest.json"))
+exec(code)
+subprocess.run(["zstd", "-q", "-f", "-o", idx], input="".join(l + "\n" for l in lines).encode(), check=True)
+m["index"]["sha256"] = hashlib.sha256(open(idx, "rb").read()).hexdigest()
+json.dump(m, open(d + "/manifest.json", "w"), indent=2)
+EOF
+}
+# a source file named web..2024.train: a correct corpus (renamed, manifest and index to match)
+dotdot_name() {
+    edit_index "$1" '
+os.rename(d + "/train/web.train", d + "/train/web..2024.train")
+for f in m["files"]:
+    if f["path"] == "train/web.train": f["path"] = "train/web..2024.train"
+rows = [json.loads(l) for l in lines]
+for r in rows:
+    if r["file"] == "train/web.train": r["file"] = "train/web..2024.train"
+lines = [json.dumps(r) for r in rows]'
+}
+rm -rf "$TMP/dd"; cp -r "$W/out/strict" "$TMP/dd"; dotdot_name "$TMP/dd"
+"$BLALM" verify "$TMP/dd" --track strict >/dev/null 2>"$TMP/dd.err" && pass verify_accepts_dotdot_in_a_file_name ||
+    fail verify_accepts_dotdot_in_a_file_name "$(cat "$TMP/dd.err")"
+# a '..' component still leaves the corpus
+dotdot_path() {
+    edit_index "$1" '
+for f in m["files"]:
+    if f["path"] == "train/web.train": f["path"] = "train/../train/web.train"'
+}
+tamper verify_rejects_dotdot_component 'train/../train/web.train: path leaves the corpus' dotdot_path
+
 # --- issue 20, defect 9: dev_words above the pool is refused, not a corpus of dev only
 echo '{"corpora": [{"name": "c", "budget": 1000, "dev_words": 500}], "ranking": ["edu_llm.score desc"]}' >"$E/devbig.json"
 if "$BLALM" assemble --work "$E/work" --out "$E/devbig" --config "$E/devbig.json" 2>"$E/devbig.err"; then
