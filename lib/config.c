@@ -55,8 +55,13 @@ static const char *duplicate_key(const cJSON *j, char *where, size_t cap)
     return NULL;
 }
 
-cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e)
+/* config_parse (lineno 0: text is a whole file) and config_parse_line
+ * (lineno: text is that line of the file `what`). */
+static cJSON *parse_strict(const char *text, size_t len, const char *what, unsigned long long lineno, blalm_err *e)
 {
+    char at[1100];   /* "what" or "what:LINE" */
+    if (lineno) snprintf(at, sizeof at, "%s:%llu", what, lineno);
+    else snprintf(at, sizeof at, "%s", what);
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!j) {
@@ -66,7 +71,8 @@ cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e
             if (text[i] == '\n') { line++; col = 1; }
             else col++;
         }
-        err_set(e, "%s:%zu:%zu: invalid JSON", what, line, col);
+        if (lineno) err_set(e, "%s: column %zu: not valid JSON (expected one JSON value per line)", at, col);
+        else err_set(e, "%s:%zu:%zu: invalid JSON", at, line, col);
         return NULL;
     }
     /* trailing garbage after the value */
@@ -74,19 +80,29 @@ cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e
         while ((size_t)(end - text) < len && (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')) end++;
         if ((size_t)(end - text) < len) {
             cJSON_Delete(j);
-            err_set(e, "%s: unexpected text after the JSON value at byte %zu", what, (size_t)(end - text));
+            err_set(e, "%s: unexpected text after the JSON value at byte %zu", at, (size_t)(end - text));
             return NULL;
         }
     }
     char where[512] = "";
     const char *dup = duplicate_key(j, where, sizeof where);
     if (dup) {
-        err_set(e, "%s: duplicate key \"%s\"%s%s (each key may be given once)", what, dup, *where ? " in " : "",
+        err_set(e, "%s: duplicate key \"%s\"%s%s (each key may be given once)", at, dup, *where ? " in " : "",
                 where);
         cJSON_Delete(j);
         return NULL;
     }
     return j;
+}
+
+cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e)
+{
+    return parse_strict(text, len, what, 0, e);
+}
+
+cJSON *config_parse_line(const char *text, size_t len, const char *what, unsigned long long lineno, blalm_err *e)
+{
+    return parse_strict(text, len, what, lineno, e);
 }
 
 cJSON *config_load(const char *path, blalm_err *e)

@@ -10,6 +10,10 @@
 cJSON *config_load(const char *path, blalm_err *e);
 /* Parses JSON text; `what` names it in errors. */
 cJSON *config_parse(const char *text, size_t len, const char *what, blalm_err *e);
+/* The same, as strict, for line `lineno` of a JSON-lines file `what`; errors
+ * read "what:LINE: ..." ("what:LINE: column C: not valid JSON ..."). */
+cJSON *config_parse_line(const char *text, size_t len, const char *what, unsigned long long lineno,
+                         blalm_err *e);
 /* Fails naming the first key of obj not in allowed (NULL-terminated);
  * `where` is e.g. "corpora.json: corpora[0]". */
 int config_check_keys(const cJSON *obj, const char *const *allowed, const char *where,

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "config.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "zio.h"
@@ -132,7 +133,12 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
     int lr, rc = 0;
     while (!rc && (lr = zr_line(r, &line, &len, e)) == 1) {
         unsigned long long ln = (unsigned long long)zr_lineno(r);
-        cJSON *j = cJSON_ParseWithLength(line, len);
+        blalm_err pe;   /* strict as manifest.json: no text after the object, no key twice */
+        cJSON *j = config_parse_line(line, len, c->index_path, ln, &pe);
+        if (!j) {
+            rc = bad_line(o, e, "%s", pe.msg);
+            continue;
+        }
         const cJSON *file = j ? cJSON_GetObjectItemCaseSensitive(j, "file") : NULL;
         const cJSON *split = j ? cJSON_GetObjectItemCaseSensitive(j, "split") : NULL;
         const cJSON *id = j ? cJSON_GetObjectItemCaseSensitive(j, "id") : NULL;

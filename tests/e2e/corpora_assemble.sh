@@ -303,7 +303,7 @@ EOF
 }
 tamper verify_rejects_invalid_utf8 'not valid UTF-8' bad_utf8
 
-# --- '..' is a path component, not a substring
+# --- '..' is a path component, not a substring; index lines parse as strictly as the manifest
 # edit_index CORPUS PYTHON-CODE: rewrites documents.jsonl.zst's lines (`lines`,
 # a list of str; `m` is the manifest, `d` the folder) and updates the manifest
 edit_index() {
@@ -340,6 +340,11 @@ for f in m["files"]:
     if f["path"] == "train/web.train": f["path"] = "train/../train/web.train"'
 }
 tamper verify_rejects_dotdot_component 'train/../train/web.train: path leaves the corpus' dotdot_path
+# text after an index line's object, and a key given twice in one line
+index_trailing() { edit_index "$1" 'lines[2] += " GARBAGE"'; }
+index_dupkey() { edit_index "$1" 'lines[4] = lines[4][:-1] + ", \"id\": \"other\"}"'; }
+tamper verify_rejects_trailing_text_in_index 'documents.jsonl.zst:3: unexpected text after the JSON value' index_trailing
+tamper verify_rejects_repeated_index_key 'documents.jsonl.zst:5: duplicate key "id"' index_dupkey
 
 # --- issue 20, defect 9: dev_words above the pool is refused, not a corpus of dev only
 echo '{"corpora": [{"name": "c", "budget": 1000, "dev_words": 500}], "ranking": ["edu_llm.score desc"]}' >"$E/devbig.json"

@@ -64,7 +64,7 @@ TEST(lenient_reports_every_bad_line)
     corpus c;
     CHECK_MSG(corpus_open_opts(&c, d, &o, &e) == 0, "%s", e.msg);
     CHECK_EQ_INT(s.n, 5);
-    CHECK_HAS(s.msg[0], "documents.jsonl.zst:2: expected a JSON object");
+    CHECK_HAS(s.msg[0], "documents.jsonl.zst:2: column 1: not valid JSON");
     CHECK_HAS(s.msg[1], "documents.jsonl.zst:3: expected \"id\"");
     CHECK_HAS(s.msg[2], "documents.jsonl.zst:5: file \"test/a.test\" is not in the corpus");
     CHECK_HAS(s.msg[3], "documents.jsonl.zst:6: document bytes [5, +99) run past the end");
@@ -81,7 +81,35 @@ TEST(lenient_reports_every_bad_line)
     corpus_close(&c);
     /* strict, the same index fails at its first bad line and keeps no ids */
     CHECK(corpus_open(&c, d, &e) == -1);
-    CHECK_HAS(e.msg, "documents.jsonl.zst:2: expected a JSON object");
+    CHECK_HAS(e.msg, "documents.jsonl.zst:2: column 1: not valid JSON");
+}
+
+TEST(index_lines_parse_as_strictly_as_the_manifest)
+{
+    /* text after the object, and a key given twice (Python keeps the last "id", cJSON the first) */
+    static const char *const lines[] = {
+        "{\"id\": \"a\", \"split\": \"train\", \"file\": \"train/a.train\", \"offset\": 0, \"length\": 7, "
+        "\"words\": 2} GARBAGE",
+        "{\"id\": \"b\", \"split\": \"train\", \"file\": \"train/a.train\", \"offset\": 9, \"length\": 5, "
+        "\"words\": 1, \"id\": \"c\"}",
+        "{\"id\": \"f\", \"split\": \"dev\", \"file\": \"dev/a.dev\", \"offset\": 0, \"length\": 9, \"words\": 2}  ",
+    };
+    blalm_err e;
+    CHECK_MSG(make("x", lines, 3, &e) == 0, "%s", e.msg);
+    char d[1024];
+    snprintf(d, sizeof d, "%s/x", test_tmpdir());
+    seen s = {0};
+    corpus_opts o = {note, &s, 1};
+    corpus c;
+    CHECK_MSG(corpus_open_opts(&c, d, &o, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(s.n, 2);
+    CHECK_HAS(s.msg[0], "documents.jsonl.zst:1: unexpected text after the JSON value");
+    CHECK_HAS(s.msg[1], "documents.jsonl.zst:2: duplicate key \"id\"");
+    CHECK_EQ_INT(c.files[0].n_docs, 0);
+    CHECK_EQ_INT(c.files[1].n_docs, 1);   /* trailing blanks are fine */
+    corpus_close(&c);
+    CHECK(corpus_open(&c, d, &e) == -1);   /* tokenize and train refuse them too */
+    CHECK_HAS(e.msg, "documents.jsonl.zst:1: unexpected text after the JSON value");
 }
 
 TEST(strict_mode_unchanged_for_tokenize)
@@ -139,6 +167,7 @@ TEST(lenient_truncated_index_is_a_problem)
 int main(void)
 {
     RUN(lenient_reports_every_bad_line);
+    RUN(index_lines_parse_as_strictly_as_the_manifest);
     RUN(strict_mode_unchanged_for_tokenize);
     RUN(lenient_truncated_index_is_a_problem);
     return test_summary();

@@ -195,7 +195,9 @@ TEST(corpus_reader_bad_index)
     char d[1024];
     snprintf(d, sizeof d, "%s/cb", test_tmpdir());
     static const struct { const char *line, *want; } cases[] = {
-        {"not json", "documents.jsonl.zst:1: expected a JSON object"},
+        {"not json", "documents.jsonl.zst:1: column 1: not valid JSON"},
+        {"{\"file\": \"train/a.train\", \"offset\": 0, \"length\": 2} x", ":1: unexpected text after the JSON value"},
+        {"{\"file\": \"train/a.train\", \"offset\": 0, \"length\": 2, \"length\": 3}", ":1: duplicate key \"length\""},
         {"{\"file\": \"train/a.train\", \"offset\": -1, \"length\": 2}", ":1: expected a JSON object"},
         {"{\"file\": \"train/a.train\", \"offset\": 0, \"length\": 2, \"words\": \"x\"}", "\"words\": expected"},
         {"{\"file\": \"train/zz.train\", \"offset\": 0, \"length\": 2}", "is not in the corpus"},
