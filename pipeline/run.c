@@ -414,6 +414,8 @@ static int stage_score(runx *x, int force, blalm_err *e)
     char base[4096];
     snprintf(base, sizeof base, "%s", score_base(x) ? score_base(x) : "");
     for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--) base[n - 1] = 0;
+    char shown[4200];   /* what the plan prints: a user:password@ becomes ***@ */
+    http_redact(base, NULL, shown, sizeof shown);
     score_opts so;
     memset(&so, 0, sizeof so);
     so.dirs = &x->w;
@@ -447,7 +449,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
         if (stat(x->w.docs, &st) < 0) {
             if (!x->plan_rows) {
                 say(x, "score", "model %s at %s: the documents that pass \"%s\" (counted once they are fetched)",
-                    c->model_name, base, c->where ? c->where : "everything");
+                    c->model_name, shown, c->where ? c->where : "everything");
                 return 0;
             }
             /* from the footers: each prompt is the template and at most
@@ -459,7 +461,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
             llm_template_free(&t);
             say(x, "score", "model %s at %s: at most %llu documents (the Hub files' rows; \"%s\" is applied once "
                 "they are fetched and tagged), about %llu prompt tokens (%llu per document: the prompt and a "
-                "mean document of %llu bytes cut at %llu characters)%s", c->model_name, base,
+                "mean document of %llu bytes cut at %llu characters)%s", c->model_name, shown,
                 (unsigned long long)x->plan_rows, c->where ? c->where : "everything",
                 (unsigned long long)(per * x->plan_rows), (unsigned long long)per, (unsigned long long)mean,
                 (unsigned long long)c->max_chars,
@@ -475,7 +477,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
         if (upper) so.where = NULL;
         if (score_run(&so, &sc, NULL, NULL, e) < 0) return -1;
         say(x, "score", "model %s at %s: %llu documents%s, %llu to send (%llu answered by the cache), "
-            "about %llu prompt tokens%s", c->model_name, base, (unsigned long long)sc.docs,
+            "about %llu prompt tokens%s", c->model_name, shown, (unsigned long long)sc.docs,
             upper ? " (all of them: --where applies after tag and dedup, so this is an upper bound)" : "",
             (unsigned long long)(sc.selected - sc.cached), (unsigned long long)sc.cached,
             (unsigned long long)sc.est_prompt_tokens,
@@ -1093,8 +1095,7 @@ static int check_endpoint(const runx *x, blalm_err *e)
     http_client_free(h);
     if (rc < 0) {
         char safe[4200];
-        const char *const secrets[] = {x->o->openai_api_key, NULL};
-        http_redact(url, secrets, safe, sizeof safe);
+        http_redact(url, hdr, safe, sizeof safe);   /* the key as sent, and a user:password@ */
         if (status)
             return err_set(e, "score: the endpoint answered GET %s with HTTP %ld (a wrong URL or key?)", safe, status);
         return err_set(e, "score: the endpoint %s is unreachable (GET /models: %s)", safe, he.msg);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `blalm run` and secrets: a password in the LLM endpoint (the config's
+# score.endpoint or OPENAI_BASE_URL) never shows in the plan, the progress
+# lines or an error; tokens from the environment are checked and trimmed as
+# a key file's are. The stand-in endpoint is tests/peers/openai.py.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/score_helpers.bash"
+unset OPENAI_API_KEY OPENAI_BASE_URL HF_TOKEN HF_ENDPOINT
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+export BLALM_DELAY_SCALE=0
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PW=s3cr3tpw-run-41
+
+start_peer P
+mkdir -p "$TMP/src/web"
+make_docs "$TMP/src/web/a.jsonl" 3 a
+# config FILE ENDPOINT-JSON: a small job over local files ("" = no score.endpoint)
+config() {
+    local ep=""
+    [ -n "$2" ] && ep="\"endpoint\": \"$2\", "
+    cat >"$1" <<JSON
+{
+  "sources": [{"name": "web", "files": "$TMP/src"}],
+  "score": {${ep}"model": "m"},
+  "corpora": {"corpora": [{"name": "big", "budget": 1000}], "rules": [], "seed": 0},
+  "model": "$ROOT/configs/model-tiny.json",
+  "train": {"corpus": "big", "max_steps": 1}
+}
+JSON
+}
+# plan_clean NAME OUT: the plan ran, shows the endpoint as ***@ and never the password
+plan_clean() {
+    local name=$1 rc=$2 out=$3
+    if [ "$rc" = 0 ] && grep -q "score .*model m at http://\*\*\*@127.0.0.1:$P/v1" <<<"$out" && ! grep -q "$PW" <<<"$out"; then
+        pass "$name"
+    else
+        fail "$name" "rc=$rc $(printf '%s' "$out" | grep -E 'score|$PW' | tr '\n' '|' | tail -c 600)"
+    fi
+}
+
+# the plan before anything is fetched (no documents yet)
+config "$TMP/c1.json" "http://usr:$PW@127.0.0.1:$P/v1"
+out=$($BLALM run "$TMP/c1.json" --work "$TMP/w1" --dry-run 2>&1); rc=$?
+plan_clean run_dry_run_endpoint_password_redacted $rc "$out"
+# the plan over documents already here (score's own dry run counts them)
+mkdir -p "$TMP/w2/docs/web"; cp "$TMP/src/web/a.jsonl" "$TMP/w2/docs/web/"
+out=$($BLALM run "$TMP/c1.json" --work "$TMP/w2" --dry-run 2>&1); rc=$?
+plan_clean run_dry_run_counted_endpoint_password_redacted $rc "$out"
+# the endpoint from OPENAI_BASE_URL
+config "$TMP/c2.json" ""
+out=$(OPENAI_BASE_URL="http://usr:$PW@127.0.0.1:$P/v1" $BLALM run "$TMP/c2.json" --work "$TMP/w3" --dry-run 2>&1); rc=$?
+plan_clean run_dry_run_env_endpoint_password_redacted $rc "$out"
+stop_peers
