@@ -262,6 +262,61 @@ static size_t collect_secrets(const char *const *headers, const char **sec, size
     return n;
 }
 
+static int scheme_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '+' || c == '-' || c == '.';
+}
+
+/* Length of "scheme:" at s (RFC 3986: a letter, then letters, digits, + - .),
+ * 0 if s does not start with one. */
+static size_t scheme_len(const char *s)
+{
+    if (!isalpha((unsigned char)s[0])) return 0;
+    size_t n = 1;
+    while (scheme_char(s[n])) n++;
+    return s[n] == ':' ? n + 1 : 0;
+}
+
+/* Characters that end a URL's authority (user:password@host:port). */
+static int authority_end(char c)
+{
+    return !c || strchr("/?# \"'<>\n\t\r", c) != NULL;
+}
+
+/* Characters after which a word (maybe a schemeless user:password@host) starts. */
+static int word_break(char c)
+{
+    return strchr(" \t\n\r\"'<>()=,;", c) != NULL;
+}
+
+/* If a URL starts at s[i], where its authority starts (after "scheme:" and
+ * its slashes; i itself for a schemeless one) and where its userinfo ends
+ * (just past the last '@' of the authority; 0 when it has none). Returns 0
+ * when no URL starts here. A scheme needs at least one slash after it (curl
+ * takes "http:/h" too); without a scheme a word is a URL only when its
+ * authority holds "user:password@", since "user@host" is a mail address. */
+static int url_at(const char *s, size_t i, size_t *auth, size_t *at)
+{
+    int boundary = i == 0 || !scheme_char(s[i - 1]);
+    size_t sl = boundary ? scheme_len(s + i) : 0;
+    int schemed = sl && s[i + sl] == '/';
+    if (schemed) {
+        *auth = i + sl;
+        while (s[*auth] == '/') (*auth)++;
+    } else if ((i == 0 || word_break(s[i - 1])) && !word_break(s[i])) {
+        *auth = i;
+    } else {
+        return 0;
+    }
+    size_t colon = 0;
+    *at = 0;
+    for (size_t k = *auth; !authority_end(s[k]); k++) {
+        if (s[k] == '@') *at = k + 1;
+        else if (s[k] == ':' && !colon) colon = k + 1;
+    }
+    return schemed || (*at && colon && colon < *at);
+}
+
 void http_redact(const char *s, const char *const *headers, char *out, size_t cap)
 {
     if (!cap) return;
@@ -285,14 +340,11 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
                 c == '\t' || c == ',' || (c == ':' && s[i + 1] == ' ')) in_query = 0;
             else { i++; continue; }
         }
-        if ((!strncmp(s + i, "http://", 7) || !strncmp(s + i, "https://", 8))) {
-            /* scheme://, then userinfo (user:password@) replaced, then the
+        size_t auth, at;
+        if (url_at(s, i, &auth, &at)) {
+            /* scheme and slashes as they are, userinfo replaced, then the
              * URL up to its query string, then the query marked */
-            size_t sch = s[i + 4] == 's' ? 8 : 7;
-            for (size_t k = 0; k < sch && o + 1 < cap; k++) out[o++] = s[i++];
-            size_t at = 0;
-            for (size_t k = i; s[k] && !strchr("/?# \"'<>\n\t", s[k]); k++)
-                if (s[k] == '@') at = k + 1;
+            while (i < auth && o + 1 < cap) out[o++] = s[i++];
             if (at) {
                 for (const char *r = "***@"; *r && o + 1 < cap; r++) out[o++] = *r;
                 i = at;
@@ -310,6 +362,27 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
         i++;
     }
     out[o] = 0;
+}
+
+int http_url_check(const char *url, char *why, size_t cap)
+{
+    if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) {
+        snprintf(why, cap, "must start with http:// or https://");
+        return -1;
+    }
+    CURLU *u = curl_url();
+    if (!u) {
+        snprintf(why, cap, "could not be checked (out of memory)");
+        return -1;
+    }
+    CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
+    curl_url_cleanup(u);
+    if (rc != CURLUE_OK) {
+        /* libcurl's phrase names the part, never quotes the URL */
+        snprintf(why, cap, "is not a URL libcurl takes (%s)", curl_url_strerror(rc));
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- client and requests ----------------------------------------------- */

@@ -197,8 +197,16 @@ int http_fetch(http_client *c, const http_request *rq, http_response *out, blalm
 void http_response_free(http_response *r);
 
 /* Copies s into out with every secret value from `headers` (see top), the
- * userinfo of http(s) URLs (user:password@ -> ***@) and every query string in
- * them replaced; exposed for tests. */
+ * userinfo of URLs (user:password@ -> ***@) and every query string in them
+ * replaced. A URL is what libcurl takes for one: any scheme in any case
+ * ("HTTP://", "ftp://", "http:/" with one slash) or none ("user:pw@host/p",
+ * which curl takes for http); exposed for tests. */
 void http_redact(const char *s, const char *const *headers, char *out, size_t cap);
+
+/* 0 when url starts with http:// or https:// (in any case) and libcurl
+ * parses it; -1 otherwise, with why set to a phrase to follow the name of
+ * the setting ("must start with http:// or https://") that never quotes the
+ * URL (it may hold a password). */
+int http_url_check(const char *url, char *why, size_t cap);
 
 #endif

@@ -216,6 +216,7 @@ static int score_main(int argc, char **argv, cJSON **config)
     opterr = 0;
     optind = 1;
     const char *config_path = NULL;
+    const char *ep_name = NULL;   /* where the endpoint came from, for messages */
     while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1)
         if (c == O_CONFIG) config_path = optarg;
     if (config_path) {
@@ -234,7 +235,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         case O_DOCS: o.docs = optarg; break;
         case O_OUT: o.out = optarg; break;
         case O_WHERE: so.where = optarg; break;
-        case O_ENDPOINT: so.base_url = optarg; break;
+        case O_ENDPOINT: so.base_url = optarg; ep_name = "--endpoint"; break;
         case O_KEYFILE: o.key_file = optarg; break;
         case O_MODEL: so.model = optarg; break;
         case O_PROMPT: so.prompt_path = optarg; break;
@@ -343,10 +344,15 @@ static int score_main(int argc, char **argv, cJSON **config)
         }
         return print_summary(&s);
     }
-    char base[4096];
+    char base[4096], why[200];
     const char *ep = so.base_url ? so.base_url : getenv("OPENAI_BASE_URL");
+    if (!ep_name) ep_name = so.base_url ? "the config's endpoint" : "OPENAI_BASE_URL";
     snprintf(base, sizeof base, "%s", ep && *ep ? ep : "https://api.openai.com/v1");
     for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--) base[n - 1] = 0;
+    if (http_url_check(base, why, sizeof why) < 0) {
+        fprintf(stderr, "blalm score: %s %s\n", ep_name, why);   /* never the URL: it may hold a password */
+        return 1;
+    }
     if (!so.model && !so.dry_run) {
         /* a missing documents root is reported before the missing --model */
         doc_file *files = NULL;

@@ -1063,6 +1063,9 @@ static int check_endpoint(const runx *x, blalm_err *e)
     const char *base = score_base(x);
     if (!base || !*base)
         return err_set(e, "score: no endpoint (set OPENAI_BASE_URL or the config's score.endpoint)");
+    char why[200];
+    if (http_url_check(base, why, sizeof why) < 0)   /* never quoted: it may hold a password */
+        return err_set(e, "score: %s %s", x->c->endpoint ? "score.endpoint" : "OPENAI_BASE_URL", why);
     char url[4200], auth[1200];
     snprintf(url, sizeof url, "%s", base);
     for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--) url[n - 1] = 0;

@@ -18,6 +18,7 @@
 #include "filters/tag.h"
 #include "lib/config.h"
 #include "lib/fsutil.h"
+#include "lib/http.h"
 #include "lib/rules.h"
 #include "scorer/distill.h"
 #include "trainer/model.h"
@@ -342,6 +343,9 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
     if (get_count(p, s, "score", "seed", 0, 9007199254740991.0, &v, &c->has_seed) < 0) return -1;
     c->seed = (long long)v;
     if (!c->model_name) return err_set(p->e, "%s: score.model: required (the endpoint's model name)", p->file);
+    char why[200];
+    if (c->endpoint && http_url_check(c->endpoint, why, sizeof why) < 0)   /* never quoted: it may hold a password */
+        return err_set(p->e, "%s: score.endpoint %s", p->file, why);
     if (c->where) {
         rule *r = rule_parse(c->where, p->e);
         if (!r) return err_prefix(p->e, "%s: score.where", p->file);

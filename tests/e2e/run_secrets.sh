@@ -51,4 +51,20 @@ plan_clean run_dry_run_counted_endpoint_password_redacted $rc "$out"
 config "$TMP/c2.json" ""
 out=$(OPENAI_BASE_URL="http://usr:$PW@127.0.0.1:$P/v1" $BLALM run "$TMP/c2.json" --work "$TMP/w3" --dry-run 2>&1); rc=$?
 plan_clean run_dry_run_env_endpoint_password_redacted $rc "$out"
+
+
+# an endpoint libcurl would take but that is not an http(s) URL is refused
+# before anything starts, naming the setting, never quoting the password
+config "$TMP/c3.json" "usr:$PW@127.0.0.1:$P/v1"
+out=$($BLALM run "$TMP/c3.json" --work "$TMP/w4" --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" == *"c3.json: score.endpoint must start with http:// or https://"* ]] && [[ "$out" != *"$PW"* ]] \
+    && pass run_config_endpoint_refused || fail run_config_endpoint_refused "rc=$rc $(printf '%s' "$out" | tail -c 400)"
+out=$(OPENAI_BASE_URL="ftp://usr:$PW@127.0.0.1:$P/v1" $BLALM run "$TMP/c2.json" --work "$TMP/w5" --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" == *"score: OPENAI_BASE_URL must start with http:// or https://"* ]] && [[ "$out" != *"$PW"* ]] \
+    && [ ! -e "$TMP/w5" ] && pass run_env_endpoint_refused || fail run_env_endpoint_refused "rc=$rc $(printf '%s' "$out" | tail -c 400)"
+# the scheme's case does not matter (curl's does not either)
+config "$TMP/c4.json" "HTTP://usr:$PW@127.0.0.1:$P/v1"
+out=$($BLALM run "$TMP/c4.json" --work "$TMP/w6" --dry-run 2>&1); rc=$?
+[ $rc = 0 ] && grep -q "score .*model m at HTTP://\*\*\*@127.0.0.1:$P/v1" <<<"$out" && [[ "$out" != *"$PW"* ]] \
+    && pass run_endpoint_scheme_any_case || fail run_endpoint_scheme_any_case "rc=$rc $(printf '%s' "$out" | grep score | tail -c 400)"
 stop_peers

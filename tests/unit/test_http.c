@@ -165,6 +165,58 @@ TEST(redaction)
     CHECK_EQ_STR(out, "ti");
 }
 
+/* what libcurl takes for a URL, so what its errors echo: any scheme in any
+ * case, "scheme:/" with one slash, and no scheme at all (curl guesses http) */
+TEST(redaction_any_url_form)
+{
+    char out[512];
+    http_redact("POST HTTP://usr:s3cr3tpw@127.0.0.1:1/v1/chat/completions: Failed to connect", NULL, out,
+                sizeof out);
+    CHECK_EQ_STR(out, "POST HTTP://***@127.0.0.1:1/v1/chat/completions: Failed to connect");
+    http_redact("POST Https://usr:s3cr3tpw@h/v1?k=v: x", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "POST Https://***@h/v1?...: x");
+    http_redact("POST usr:s3cr3tpw@127.0.0.1:1/v1/chat/completions: Failed to connect", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "POST ***@127.0.0.1:1/v1/chat/completions: Failed to connect");
+    http_redact("POST http:/usr:s3cr3tpw@127.0.0.1:1/v1/chat/completions: x", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "POST http:/***@127.0.0.1:1/v1/chat/completions: x");
+    http_redact("POST ftp://usr:s3cr3tpw@127.0.0.1:1/v1/chat/completions: Protocol \"ftp\" not supported", NULL,
+                out, sizeof out);
+    CHECK_EQ_STR(out, "POST ftp://***@127.0.0.1:1/v1/chat/completions: Protocol \"ftp\" not supported");
+    http_redact("to 'usr:s3cr3tpw@h:8/v1' and (1usr:s3cr3tpw@h) and x=socks5h://u:s3cr3tpw@p:1", NULL, out,
+                sizeof out);
+    CHECK(!strstr(out, "s3cr3tpw"));
+    CHECK_EQ_STR(out, "to '***@h:8/v1' and (***@h) and x=socks5h://***@p:1");
+    http_redact("Location: HTTP://a:s3cr3tpw@other.example:81/v1?sig=s3cr3tpw", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "Location: HTTP://***@other.example:81/v1?...");
+    /* what is not a URL's userinfo stays */
+    const char *same[] = {"Educational score: 7", "mailto user@host", "http://h:8080/p@q", "ratio 3:1 at x@y",
+                          "error: a@b", "key:value", NULL};
+    for (int i = 0; same[i]; i++) {
+        http_redact(same[i], NULL, out, sizeof out);
+        CHECK_EQ_STR(out, same[i]);
+    }
+}
+
+TEST(url_check)
+{
+    char why[200];
+    CHECK_EQ_INT(http_url_check("http://127.0.0.1:8000/v1", why, sizeof why), 0);
+    CHECK_EQ_INT(http_url_check("HTTPS://api.example/v1", why, sizeof why), 0);
+    CHECK_EQ_INT(http_url_check("https://u:p@api.example/v1", why, sizeof why), 0);
+    const char *bad[] = {"usr:s3cr3tpw@127.0.0.1:1/v1", "http:/usr:s3cr3tpw@127.0.0.1:1/v1",
+                         "ftp://usr:s3cr3tpw@127.0.0.1/v1", "127.0.0.1:8000/v1", "",
+                         "http://usr:s3cr/3tpw@127.0.0.1/v1", "http://", NULL};
+    for (int i = 0; bad[i]; i++) {
+        why[0] = 0;
+        CHECK_EQ_INT(http_url_check(bad[i], why, sizeof why), -1);
+        CHECK(why[0] != 0);
+        CHECK(!strstr(why, "s3cr"));
+        CHECK(!strstr(why, "127.0.0.1"));
+    }
+    http_url_check("ftp://x/", why, sizeof why);
+    CHECK_CONTAINS(why, "must start with http:// or https://");
+}
+
 /* ---- in-process loopback server ---------------------------------------- */
 
 typedef struct srv srv;
@@ -619,6 +671,8 @@ int main(void)
     RUN(server_waits_win);
     RUN(delay_scale_parse);
     RUN(redaction);
+    RUN(redaction_any_url_form);
+    RUN(url_check);
     RUN(retries_5xx_then_succeeds);
     RUN(fails_fast_on_404_without_leaking_token);
     RUN(gives_up_after_max_attempts);

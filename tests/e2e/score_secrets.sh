@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# blalm score and secrets: an endpoint that is not an http(s) URL is refused
+# before any request, naming the setting and never its password; tokens from
+# the environment follow a key file's rule; a redirect from the endpoint is
+# reported, not retried. The stand-in endpoint is tests/peers/openai.py.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/score_helpers.bash"
+unset OPENAI_API_KEY OPENAI_BASE_URL HF_TOKEN HF_ENDPOINT
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+export BLALM_DELAY_SCALE=0
+PW=s3cr3tpw-score-29
+
+W=$TMP/w; mkdir -p "$W/docs/web"; make_docs "$W/docs/web/a.jsonl" 3 a
+
+# ---- endpoints libcurl would take (and echo in its errors) but that are not http(s) URLs ----
+# refused NAME WANT CMD...: exit 2 or 1, WANT in the message, no password, nothing written
+refused() {
+    local name=$1 want=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    # a refusal comes before anything is written; a failed request may leave the set's folder
+    if [ $rc -ne 0 ] && [[ "$out" == *"$want"* ]] && [[ "$out" != *"$PW"* ]] \
+       && { [[ "$want" == Failed* ]] || [ ! -e "$W/attributes" ]; }; then
+        pass "$name"
+    else
+        fail "$name" "rc=$rc $(printf '%s' "$out" | tail -c 400 | tr '\n' '|')"
+    fi
+    rm -rf "$W/attributes" "$W/state"
+}
+i=0
+for ep in "HTTP://usr:$PW@127.0.0.1:1/v1" "usr:$PW@127.0.0.1:1/v1" "http:/usr:$PW@127.0.0.1:1/v1" \
+          "ftp://usr:$PW@127.0.0.1:1/v1" "http://usr:$PW/x@127.0.0.1:1/v1"; do
+    i=$((i + 1))
+    case "$ep" in HTTP://*) want="Failed to connect";; http://*) want="--endpoint is not a URL";;
+                  *) want="--endpoint must start with http:// or https://";; esac
+    refused "score_endpoint_form_$i" "$want" $BLALM score --work "$W" --endpoint "$ep" --model m -q --max-attempts 1
+done
+refused score_env_endpoint_refused "OPENAI_BASE_URL must start with http:// or https://" \
+    env OPENAI_BASE_URL="usr:$PW@127.0.0.1:1/v1" $BLALM score --work "$W" --model m -q
+printf '{"score": {"endpoint": "ftp://usr:%s@127.0.0.1:1/v1", "model": "m"}}\n' "$PW" >"$TMP/score.json"
+refused score_config_endpoint_refused "score.json: score: endpoint must start with http:// or https://" \
+    $BLALM score --work "$W" --config "$TMP/score.json" -q
