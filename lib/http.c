@@ -364,6 +364,35 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
     out[o] = 0;
 }
 
+int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char **why)
+{
+    size_t a = 0, b = n;
+    while (a < b && isspace((unsigned char)s[a])) a++;
+    while (b > a && isspace((unsigned char)s[b - 1])) b--;
+    for (size_t i = a; i < b; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\t') {
+            *why = "contains whitespace inside the token";
+            return -1;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            *why = "contains a control character (a line break or tab inside it?)";
+            return -1;
+        }
+        if (c >= 0x80) {
+            *why = "contains a byte that is not ASCII";
+            return -1;
+        }
+    }
+    if (b - a >= cap) {
+        *why = "is too long";
+        return -1;
+    }
+    memcpy(out, s + a, b - a);
+    out[b - a] = 0;
+    return (int)(b - a);
+}
+
 int http_url_check(const char *url, char *why, size_t cap)
 {
     if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) {
@@ -535,6 +564,13 @@ static uint64_t submit_with(http_client *c, const http_request *rq, http_done_fn
     q->headers = calloc(nh + 1, sizeof *q->headers);
     if (!q->headers) { req_free(q); err_set(e, "http: out of memory"); return 0; }
     for (size_t i = 0; i < nh; i++) {
+        if (strpbrk(rq->headers[i], "\r\n")) {
+            /* it would inject a header; the name only: the value may be a secret */
+            int nl = (int)strcspn(rq->headers[i], ":\r\n");
+            err_set(e, "http: request header '%.*s' holds a line break", nl > 64 ? 64 : nl, rq->headers[i]);
+            req_free(q);
+            return 0;
+        }
         q->headers[i] = xstrdup(rq->headers[i]);
         struct curl_slist *s = curl_slist_append(q->slist, q->headers[i]);
         if (!s) { req_free(q); err_set(e, "http: out of memory"); return 0; }

@@ -203,6 +203,14 @@ void http_response_free(http_response *r);
  * which curl takes for http); exposed for tests. */
 void http_redact(const char *s, const char *const *headers, char *out, size_t cap);
 
+/* The one rule for a credential sent in a header (HF_TOKEN, OPENAI_API_KEY,
+ * a key file's line): surrounding whitespace is dropped; a control
+ * character (a line break would inject a header), whitespace inside or a
+ * byte outside ASCII is refused. Copies the token from s[0..n) into out
+ * (NUL-terminated) and returns its length (0: blank), or -1 with *why a
+ * phrase that quotes no part of it ("contains a control character ..."). */
+int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char **why);
+
 /* 0 when url starts with http:// or https:// (in any case) and libcurl
  * parses it; -1 otherwise, with why set to a phrase to follow the name of
  * the setting ("must start with http:// or https://") that never quotes the

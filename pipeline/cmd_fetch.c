@@ -171,8 +171,7 @@ int cmd_fetch(int argc, char **argv)
     size_t l = strlen(endpoint);
     while (l && endpoint[l - 1] == '/') endpoint[--l] = 0;
     o.endpoint = endpoint;
-    const char *tok = getenv("HF_TOKEN");
-    o.token = tok && *tok ? tok : NULL;
+    if (env_hf_token("fetch", &o.token) < 0) { free(inc); return 1; }
 
     printer p = {quiet, NULL};
     fetch_counts n;

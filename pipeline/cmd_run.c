@@ -144,9 +144,11 @@ int cmd_run(int argc, char **argv)
     o.only = only;
     o.dry_run = dry;
     o.hf_endpoint = env_hf_endpoint();
-    o.hf_token = env_hf_token();
     o.openai_base_url = env_openai_base_url();
-    o.openai_api_key = env_openai_api_key();
+    if (env_hf_token("run", &o.hf_token) < 0 || env_openai_api_key("run", &o.openai_api_key) < 0) {
+        run_config_free(cfg);
+        return 1;
+    }
     o.hyphen_dic = env_hyphen_dic();
     o.cmudict = env_cmudict_default();
     o.cache_dir = env_cache_dir();

@@ -365,14 +365,15 @@ static int score_main(int argc, char **argv, cJSON **config)
         return cli_usage_error(usage, "score: --model is required");
     }
     if (env_resolve_shard("score", o.shard, &so.shard) < 0) return 1;
-    char api_key[1024] = "";
+    char api_key[4096] = "";
     if (o.key_file) {
         if (score_read_api_key(o.key_file, api_key, sizeof api_key, &e) < 0) {
             fprintf(stderr, "blalm score: %s\n", e.msg);
             return 1;
         }
     } else {
-        const char *k = getenv("OPENAI_API_KEY");
+        const char *k;
+        if (env_openai_api_key("score", &k) < 0) return 1;
         if (k) snprintf(api_key, sizeof api_key, "%s", k);
     }
     char fix[8400];

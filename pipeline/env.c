@@ -110,10 +110,25 @@ const char *env_hf_endpoint(void)
     return trimmed(getenv("HF_ENDPOINT"), "https://huggingface.co", buf, sizeof buf);
 }
 
-const char *env_hf_token(void)
+/* A token variable through http_token_clean, into a static buffer per variable. */
+static int token(const char *cmd, const char *var, char *buf, size_t cap, const char **out)
 {
-    const char *s = getenv("HF_TOKEN");
-    return s && *s ? s : NULL;
+    *out = NULL;
+    const char *s = getenv(var);
+    const char *why = NULL;
+    int n = s ? http_token_clean(s, strlen(s), buf, cap, &why) : 0;
+    if (n < 0) {
+        fprintf(stderr, "blalm %s: %s %s; set it to the token alone\n", cmd, var, why);
+        return -1;
+    }
+    if (n > 0) *out = buf;
+    return 0;
+}
+
+int env_hf_token(const char *cmd, const char **out)
+{
+    static char buf[4096];
+    return token(cmd, "HF_TOKEN", buf, sizeof buf, out);
 }
 
 const char *env_openai_base_url(void)
@@ -122,10 +137,10 @@ const char *env_openai_base_url(void)
     return trimmed(getenv("OPENAI_BASE_URL"), "https://api.openai.com/v1", buf, sizeof buf);
 }
 
-const char *env_openai_api_key(void)
+int env_openai_api_key(const char *cmd, const char **out)
 {
-    const char *s = getenv("OPENAI_API_KEY");
-    return s && *s ? s : NULL;
+    static char buf[4096];
+    return token(cmd, "OPENAI_API_KEY", buf, sizeof buf, out);
 }
 
 #ifndef BLALM_CMUDICT_DEFAULT

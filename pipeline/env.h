@@ -39,12 +39,16 @@ const char *env_cache_dir(void);
 long env_test_slow_write_us(void);
 
 /* HF_ENDPOINT (default https://huggingface.co) and OPENAI_BASE_URL (default
- * https://api.openai.com/v1), trailing '/' removed; HF_TOKEN and
- * OPENAI_API_KEY, NULL when unset or empty. */
+ * https://api.openai.com/v1), trailing '/' removed. */
 const char *env_hf_endpoint(void);
-const char *env_hf_token(void);
 const char *env_openai_base_url(void);
-const char *env_openai_api_key(void);
+/* HF_TOKEN and OPENAI_API_KEY under the rule of a key file's line
+ * (http_token_clean): *out is the token without surrounding whitespace, NULL
+ * when unset or blank; one with a control character, whitespace inside or a
+ * byte outside ASCII prints "blalm <cmd>: VAR contains ..." (never the
+ * value) and returns -1. */
+int env_hf_token(const char *cmd, const char **out);
+int env_openai_api_key(const char *cmd, const char **out);
 /* The pronouncing dictionary `blalm run` tags with: BLALM_CMUDICT ("none" =
  * NULL), else the first default copy that exists (as `blalm tag`), else NULL. */
 const char *env_cmudict_default(void);

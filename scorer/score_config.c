@@ -90,18 +90,18 @@ int score_read_api_key(const char *path, char *out, size_t cap, blalm_err *e)
     char *data;
     size_t len;
     if (read_file(path, &data, &len, e) < 0) return -1;
+    /* the first line that is not blank, under the rule for every credential
+     * (http_token_clean: also HF_TOKEN and OPENAI_API_KEY) */
     size_t a = 0, b = 0;
     while (a < len && (data[a] == ' ' || data[a] == '\t' || data[a] == '\r' || data[a] == '\n')) a++;
     b = a;
     while (b < len && data[b] != '\n' && data[b] != '\r') b++;
-    while (b > a && (data[b - 1] == ' ' || data[b - 1] == '\t')) b--;
     int rc = 0;
+    const char *why = NULL;
     if (b == a) rc = err_set(e, "%s: no API key in the file", path);
     else if (b - a >= cap) rc = err_set(e, "%s: API key longer than %zu bytes", path, cap - 1);
-    else {
-        memcpy(out, data + a, b - a);
-        out[b - a] = 0;
-    }
+    else if (http_token_clean(data + a, b - a, out, cap, &why) < 0)
+        rc = err_set(e, "%s: the API key %s", path, why);
     memset(data, 0, len);
     free(data);
     return rc;

@@ -67,4 +67,13 @@ config "$TMP/c4.json" "HTTP://usr:$PW@127.0.0.1:$P/v1"
 out=$($BLALM run "$TMP/c4.json" --work "$TMP/w6" --dry-run 2>&1); rc=$?
 [ $rc = 0 ] && grep -q "score .*model m at HTTP://\*\*\*@127.0.0.1:$P/v1" <<<"$out" && [[ "$out" != *"$PW"* ]] \
     && pass run_endpoint_scheme_any_case || fail run_endpoint_scheme_any_case "rc=$rc $(printf '%s' "$out" | grep score | tail -c 400)"
+
+# tokens from the environment: the same rule as for score and fetch, checked
+# before anything starts
+out=$(OPENAI_API_KEY=$'sk-run-inj\r\nX-Injected: yes' $BLALM run "$TMP/c1.json" --work "$TMP/w7" --dry-run 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"OPENAI_API_KEY contains a control character"* ]] && [[ "$out" != *"sk-run-inj"* ]] \
+    && [ ! -e "$TMP/w7" ] && pass run_env_key_refused || fail run_env_key_refused "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+out=$(HF_TOKEN='hf_run tok' $BLALM run "$TMP/c1.json" --work "$TMP/w8" --dry-run 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"HF_TOKEN contains whitespace"* ]] && [[ "$out" != *"hf_run"* ]] \
+    && pass run_env_token_refused || fail run_env_token_refused "rc=$rc $(printf '%s' "$out" | tail -c 300)"
 stop_peers

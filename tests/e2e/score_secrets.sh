@@ -41,3 +41,35 @@ refused score_env_endpoint_refused "OPENAI_BASE_URL must start with http:// or h
 printf '{"score": {"endpoint": "ftp://usr:%s@127.0.0.1:1/v1", "model": "m"}}\n' "$PW" >"$TMP/score.json"
 refused score_config_endpoint_refused "score.json: score: endpoint must start with http:// or https://" \
     $BLALM score --work "$W" --config "$TMP/score.json" -q
+
+# ---- OPENAI_API_KEY follows a key file's rule ----
+stop_peers
+start_peer K --require-key right-key
+EP="http://127.0.0.1:$K/v1"
+# a line break in the key would inject a header: refused before any request,
+# naming the variable, never quoting it
+n0=$(peer_requests $K)
+out=$(OPENAI_API_KEY=$'sk-inj-55\r\nX-Injected: yes' $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"OPENAI_API_KEY contains a control character"* ]] && [[ "$out" != *"sk-inj-55"* ]] \
+    && [[ "$out" != *"Injected"* ]] && [ "$(peer_requests $K)" = "$n0" ] && [ ! -e "$W/attributes" ] \
+    && pass score_env_key_line_break_refused || fail score_env_key_line_break_refused "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+out=$(OPENAI_API_KEY='sk-in ner-55' $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"OPENAI_API_KEY contains whitespace"* ]] && [[ "$out" != *"ner-55"* ]] \
+    && [ "$(peer_requests $K)" = "$n0" ] && pass score_env_key_inner_space_refused \
+    || fail score_env_key_inner_space_refused "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+# surrounding whitespace is dropped, as from a key file: the right key goes out
+OPENAI_API_KEY=$'  right-key\t\n' $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && [ "$(attrs "$W/attributes/edu_llm/web/a.jsonl.zst" | grep -c '"error":null')" = 3 ] \
+    && pass score_env_key_trimmed || fail score_env_key_trimmed "rc=$rc $(cat "$TMP/err")"
+rm -rf "$W/attributes" "$W/state"
+# the key as sent is what is redacted: a server that echoes it (401 body) shows ***
+out=$(OPENAI_API_KEY=$'wrong-key-echo-77\t' $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *401* ]] && [[ "$out" != *"wrong-key-echo-77"* ]] \
+    && pass score_env_key_echo_redacted || fail score_env_key_echo_redacted "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+rm -rf "$W/attributes" "$W/state"
+# a key file under the same rule: whitespace inside its line is refused
+printf 'right key\n' >"$TMP/key"
+out=$($BLALM score --work "$W" --endpoint "$EP" --model m --api-key-file "$TMP/key" -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"$TMP/key: the API key contains whitespace"* ]] && [[ "$out" != *"right key"* ]] \
+    && pass score_key_file_inner_space_refused || fail score_key_file_inner_space_refused "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+stop_peers

@@ -420,6 +420,40 @@ TEST(fails_fast_on_404_without_leaking_token)
     srv_stop(s);
 }
 
+/* credentials under one rule: trimmed; control characters, inner
+ * whitespace and non-ASCII refused, with a reason that quotes nothing */
+TEST(token_clean)
+{
+    char out[64];
+    const char *why = NULL;
+    const char *in = " \t hf_abc-123\r\n";
+    CHECK_EQ_INT(http_token_clean(in, strlen(in), out, sizeof out, &why), 10);
+    CHECK_EQ_STR(out, "hf_abc-123");
+    CHECK_EQ_INT(http_token_clean(" \n", 2, out, sizeof out, &why), 0);
+    CHECK_EQ_STR(out, "");
+    const char *bad[] = {"sk-x\r\nX-Injected: yes", "hf_a\tb", "sk a", "sk-\x01x", "sk-\x7fx", "sk-\xc2\xa0x", NULL};
+    for (int i = 0; bad[i]; i++) {
+        why = NULL;
+        CHECK_EQ_INT(http_token_clean(bad[i], strlen(bad[i]), out, sizeof out, &why), -1);
+        CHECK(why && *why && !strstr(why, "sk") && !strstr(why, "hf_"));
+    }
+    CHECK_EQ_INT(http_token_clean("abcdef", 6, out, 6, &why), -1);   /* no room for the NUL */
+}
+
+/* a header line with a line break would inject headers: refused at submit,
+ * naming the header, not its value */
+TEST(header_line_break_refused)
+{
+    blalm_err e = {{0}};
+    http_client *c = http_client_new(&fast_opts, &e);
+    const char *hdrs[] = {"Authorization: Bearer sk-x\r\nX-Injected: yes", NULL};
+    http_request rq = {.url = "http://127.0.0.1:1/x", .headers = hdrs};
+    CHECK(http_submit(c, &rq, &e) == 0);
+    CHECK_CONTAINS(e.msg, "'Authorization' holds a line break");
+    CHECK(!strstr(e.msg, "sk-x"));
+    http_client_free(c);
+}
+
 static int h_always_503(srv *s, int fd, int n, const char *req)
 {
     respond(fd, 503, NULL, "down");
@@ -675,6 +709,8 @@ int main(void)
     RUN(url_check);
     RUN(retries_5xx_then_succeeds);
     RUN(fails_fast_on_404_without_leaking_token);
+    RUN(token_clean);
+    RUN(header_line_break_refused);
     RUN(gives_up_after_max_attempts);
     RUN(connection_refused_is_retried_then_reported);
     RUN(redirects_reported_or_followed);
