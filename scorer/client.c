@@ -150,6 +150,23 @@ static void req_free(req *q)
     free(q);
 }
 
+/* Where a Location points, as scheme://host:port only (a user:password@ in
+ * it as ***@): its path and query may be signed. "" for a relative one. */
+static void location_origin(const char *loc, char *out, size_t cap)
+{
+    out[0] = 0;
+    const char *sep = loc ? strstr(loc, "://") : NULL;
+    size_t pre = sep ? (size_t)(sep + 3 - loc) : loc && !strncmp(loc, "//", 2) ? 2 : 0;
+    if (!pre || (sep && strcspn(loc, "/?#") < (size_t)(sep - loc))) return;   /* relative */
+    const char *auth = loc + pre;
+    size_t an = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *p = auth; p < auth + an; p++)
+        if (*p == '@') at = p + 1;
+    const char *host = at ? at : auth;
+    snprintf(out, cap, "%.*s%s%.*s", (int)pre, loc, at ? "***@" : "", (int)(auth + an - host), host);
+}
+
 static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
 {
     req *q = user;
@@ -160,7 +177,19 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
     res.status = r->status;
     res.attempts = q->attempts_before + (r->attempts > 0 ? r->attempts : 1);
     res.latency_ms = (mono_now() - q->t0) * 1000;
-    if (rc == 0) {
+    char url[sizeof c->url + 16];   /* for messages: a user:password@ as ***@ */
+    http_redact(c->url, c->headers, url, sizeof url);
+    if (rc == 0 && r->status >= 300 && r->status < 400) {
+        /* Not followed (the key would go along to wherever it points), and
+         * not retried: every request would get the same answer. */
+        char origin[1024];
+        location_origin(r->location ? r->location : http_header_get(r, "location"), origin, sizeof origin);
+        snprintf(res.error, sizeof res.error,
+                 "POST %s: HTTP %ld, a redirect to %s (score does not follow redirects: point the endpoint "
+                 "there if that is the server) (%d attempt%s)", url, r->status,
+                 origin[0] ? origin : "a location on the same server", res.attempts, res.attempts == 1 ? "" : "s");
+        res.fatal = 1;
+    } else if (rc == 0) {
         blalm_err pe = {{0}};
         if (llm_parse_response(r->body ? r->body : "", r->body_len, &res.resp, &pe) == 0) {
             res.ok = 1;
@@ -177,7 +206,7 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
             c->resubmit = q;
             return;
         } else {
-            snprintf(res.error, sizeof res.error, "%s: %s (after %d attempts)", c->url, pe.msg,
+            snprintf(res.error, sizeof res.error, "%s: %s (after %d attempts)", url, pe.msg,
                      res.attempts);
         }
     } else {

@@ -135,7 +135,7 @@ typedef struct llm_client_opts {
 typedef struct llm_result {
     uint64_t tag;              /* the caller's */
     int ok;                    /* 1: a 200 with a parsed body in resp */
-    int fatal;                 /* 1: a fail-fast status (400/401/403/404) */
+    int fatal;                 /* 1: a fail-fast status (3xx/401/403/404) */
     long status;               /* last HTTP status, 0 if none */
     int attempts;
     double latency_ms;         /* of the successful attempt (or the last) */

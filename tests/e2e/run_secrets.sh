@@ -76,4 +76,12 @@ out=$(OPENAI_API_KEY=$'sk-run-inj\r\nX-Injected: yes' $BLALM run "$TMP/c1.json" 
 out=$(HF_TOKEN='hf_run tok' $BLALM run "$TMP/c1.json" --work "$TMP/w8" --dry-run 2>&1); rc=$?
 [ $rc = 1 ] && [[ "$out" == *"HF_TOKEN contains whitespace"* ]] && [[ "$out" != *"hf_run"* ]] \
     && pass run_env_token_refused || fail run_env_token_refused "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+# a reply that is never valid JSON stops the run; the message names the
+# endpoint redacted (run prints the stage's error as it comes)
+mkdir -p "$TMP/w9/docs/web"
+printf '{"id": "t0", "text": "[[fault:truncated]] A lesson cut short every time."}\n' >"$TMP/w9/docs/web/t.jsonl"
+out=$($BLALM run "$TMP/c1.json" --work "$TMP/w9" --only score 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"not valid JSON"* ]] && [[ "$out" == *"http://***@127.0.0.1:$P"* ]] && [[ "$out" != *"$PW"* ]] \
+    && pass run_score_error_endpoint_redacted \
+    || fail run_score_error_endpoint_redacted "rc=$rc $(printf '%s' "$out" | tr '\n' '|' | tail -c 300)"
 stop_peers

@@ -102,6 +102,16 @@ $BLALM score --work "$N4" --endpoint "http://someone:pw-s3cr3t-77@127.0.0.1:$P/w
     && ! grep -rq 'pw-s3cr3t-77' "$N4/attributes" "$N4/stats" 2>/dev/null \
     && pass score_endpoint_password_redacted || fail score_endpoint_password_redacted "rc=$rc $(cat "$TMP/err")"
 
+# ---- a redirect (3xx) is not followed: reported with its status and where it
+# points (origin only, redacted), not retried, and the run stops ----
+R=$TMP/redir; mkdir -p "$R/docs/web"
+printf '{"id": "r0", "text": "[[fault:redirect]] A lesson about a moved endpoint."}\n' >"$R/docs/web/r.jsonl"
+before=$(peer_requests $P)
+$BLALM score --work "$R" --endpoint "$EP" --model m --concurrency 1 -q 2>"$TMP/err"; rc=$?
+sent=$(( $(peer_requests $P) - before ))
+[ $rc -eq 1 ] && [ $sent = 1 ] && grep -q 'HTTP 307' "$TMP/err" && grep -q 'http://\*\*\*@elsewhere.example:8443' "$TMP/err" \
+    && grep -q '(1 attempt)' "$TMP/err" && ! grep -q 'l0c-s3cr3t\|/v2/\|not valid JSON' "$TMP/err" \
+    && pass score_fault_redirect_reported || fail score_fault_redirect_reported "rc=$rc sent=$sent $(cat "$TMP/err")"
 # ---- 401 fails fast with a clear message ----
 stop_peers
 start_peer P --require-key right-key

@@ -22,6 +22,7 @@ to its first K requests only. NAME is one of
   timeout  answer after --slow seconds      reset  headers, part of the body, then RST
   truncated  200 with the JSON cut in half  missing  a reply without a score line
   score7   "Educational score: 7"           length   reply cut, finish_reason "length"
+  redirect 307 to another origin, its Location with a user:password@ and a signed query
 --fault-all NAME applies one fault to every request; --require-key KEY answers
 401 (echoing the presented key, as careless servers do) unless the request has
 "Authorization: Bearer KEY".
@@ -169,6 +170,9 @@ class Peer:
             return err(429, "rate limited (stand-in)", {"Retry-After": "1"})
         if fault == "429ms":
             return err(429, "rate limited (stand-in)", {"retry-after-ms": "700"})
+        if fault == "redirect":
+            # a moved endpoint; the Location carries credentials a client must not print
+            return err(307, "moved", {"Location": "http://mover:l0c-s3cr3t@elsewhere.example:8443/v2/chat/completions?sig=l0c-s3cr3t"})
         if fault == "400":
             return err(400, "This model's maximum context length is exceeded (stand-in)")
         if fault == "timeout":
@@ -242,7 +246,7 @@ class Peer:
                 n = int(headers.get("content-length") or 0)
                 raw = await reader.readexactly(n) if n else b""
                 status, extra, body, action = await self.handle(method, path, headers, raw)
-                reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+                reason = {200: "OK", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
                           429: "Too Many Requests", 500: "Internal Server Error",
                           502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Status")
                 out = ["HTTP/1.1 %d %s" % (status, reason), "Server: blalm-stand-in-peer/1",
