@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,10 +51,14 @@ static void problem(vctx *v, const char *fmt, ...)
     v->problems++;
 }
 
+/* A count: a whole number from 0 to 2^53 (199996.4 words is no count, and 1e30
+ * would not convert). */
 static int num(const cJSON *o, const char *k, uint64_t *out)
 {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!cJSON_IsNumber(x) || x->valuedouble < 0) return 0;
+    if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0 && x->valuedouble <= 9007199254740992.0) ||
+        x->valuedouble != floor(x->valuedouble))
+        return 0;
     *out = (uint64_t)x->valuedouble;
     return 1;
 }
@@ -232,9 +237,9 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     }
     uint64_t budget = 0, words = 0, docs = 0, dev_words = 0, dev_docs = 0;
     const cJSON *dev = cJSON_GetObjectItemCaseSensitive(m, "dev");
-    if (!num(m, "budget", &budget)) problem(&v, "manifest.json: \"budget\" missing");
-    if (!num(m, "words", &words)) problem(&v, "manifest.json: \"words\" missing");
-    if (!num(m, "documents", &docs)) problem(&v, "manifest.json: \"documents\" missing");
+    if (!num(m, "budget", &budget)) problem(&v, "manifest.json: \"budget\" missing or not a whole number >= 0");
+    if (!num(m, "words", &words)) problem(&v, "manifest.json: \"words\" missing or not a whole number >= 0");
+    if (!num(m, "documents", &docs)) problem(&v, "manifest.json: \"documents\" missing or not a whole number >= 0");
     if (!dev || !num(dev, "words", &dev_words) || !num(dev, "documents", &dev_docs))
         problem(&v, "manifest.json: \"dev\" {words, documents} missing");
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "word_definition")))

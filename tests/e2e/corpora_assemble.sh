@@ -456,3 +456,9 @@ rm -rf "$W/out/.live.tmp.$$"
 "$BLALM" assemble --work "$W/work" --out "$TMP/o11" --config "$TMP" --quiet 2>"$TMP/e11"; rc=$?
 [ $rc = 1 ] && grep -q "$TMP: a folder, expected a file" "$TMP/e11" && pass assemble_config_folder_named ||
     fail assemble_config_folder_named "exit $rc: $(head -c 300 "$TMP/e11")"
+
+# --- manifest counts are whole numbers: 199996.4 words was truncated and passed
+frac_words() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["words"]+=0.4; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+neg_budget() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["budget"]=-1; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+tamper verify_rejects_fractional_words '"words" missing or not a whole number >= 0' frac_words
+tamper verify_rejects_negative_budget '"budget" missing or not a whole number >= 0' neg_budget
