@@ -323,9 +323,17 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
     const char *sec[32];
     size_t slen[32];
     size_t ns = collect_secrets(headers, sec, slen, 32);
-    size_t o = 0;
-    int in_query = 0;
+    size_t o = 0, ui_from = 0, ui_to = 0;   /* a URL's userinfo ahead: [ui_from, ui_to) becomes ***@ */
+    int in_query = 0, in_url = 0;
     for (size_t i = 0; s[i] && o + 1 < cap;) {
+        if (ui_to && i >= ui_from) {
+            if (i < ui_to) {
+                for (const char *r = "***@"; *r && o + 1 < cap; r++) out[o++] = *r;
+                i = ui_to;
+            }
+            ui_to = 0;
+            continue;
+        }
         size_t hit = 0;
         for (size_t k = 0; k < ns; k++)
             if (slen[k] > hit && !strncmp(s + i, sec[k], slen[k])) hit = slen[k];
@@ -340,23 +348,29 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
                 c == '\t' || c == ',' || (c == ':' && s[i + 1] == ' ')) in_query = 0;
             else { i++; continue; }
         }
+        /* in a URL's host and path: its end, or its query string marked */
+        if (in_url && (c == ' ' || c == '"' || c == '\n')) in_url = 0;
+        if (in_url && c == '?') {
+            for (const char *r = "?..."; *r && o + 1 < cap; r++) out[o++] = *r;
+            i++;
+            in_url = 0;
+            in_query = 1;
+            continue;
+        }
         size_t auth, at;
-        if (url_at(s, i, &auth, &at)) {
-            /* scheme and slashes as they are, userinfo replaced, then the
-             * URL up to its query string, then the query marked */
-            while (i < auth && o + 1 < cap) out[o++] = s[i++];
-            if (at) {
+        if (!ui_to && url_at(s, i, &auth, &at)) {
+            /* the userinfo is replaced when reached; everything else of the
+             * URL goes through this loop, so a secret anywhere in it is caught */
+            in_url = 1;
+            if (at && auth == i) {   /* schemeless: the userinfo starts here */
                 for (const char *r = "***@"; *r && o + 1 < cap; r++) out[o++] = *r;
                 i = at;
+                continue;
             }
-            while (s[i] && s[i] != '?' && s[i] != ' ' && s[i] != '"' && s[i] != '\n' && o + 1 < cap)
-                out[o++] = s[i++];
-            if (s[i] == '?') {
-                for (const char *r = "?..."; *r && o + 1 < cap; r++) out[o++] = *r;
-                i++;
-                in_query = 1;
+            if (at) {
+                ui_from = auth;
+                ui_to = at;
             }
-            continue;
         }
         out[o++] = c;
         i++;

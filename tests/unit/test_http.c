@@ -163,6 +163,12 @@ TEST(redaction)
     CHECK_EQ_STR(out, "nothing secret");
     http_redact("tiny", hdrs, out, 3);
     CHECK_EQ_STR(out, "ti");
+    /* a key in a URL's path (an API echoing the URL it was asked) is a key too */
+    http_redact("GET https://api.example/v1/keys/secret-token-xyz/usage failed", hdrs, out, sizeof out);
+    CHECK_EQ_STR(out, "GET https://api.example/v1/keys/***/usage failed");
+    /* and so is a password in a URL inside another URL's path */
+    http_redact("see http://h/redirect/http://u:pw99@other/x", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "see http://h/redirect/http://***@other/x");
 }
 
 /* what libcurl takes for a URL, so what its errors echo: any scheme in any
