@@ -3,6 +3,15 @@
 PEER_PY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../peers" && pwd)/openai.py
 PEER_PIDS=()
 
+# no_outside_settings: none of the user's credentials, endpoints or proxies
+# reach the test (the secrets tests set their own); no retry waits.
+no_outside_settings() {
+    unset OPENAI_API_KEY OPENAI_BASE_URL HF_TOKEN HF_ENDPOINT
+    unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+    export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+    export BLALM_DELAY_SCALE=0
+}
+
 # start_peer VAR ARGS...: starts the stand-in endpoint, sets VAR to its port.
 start_peer() {
     local var=$1; shift

@@ -5,10 +5,7 @@
 # reported, not retried. The stand-in endpoint is tests/peers/openai.py.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/score_helpers.bash"
-unset OPENAI_API_KEY OPENAI_BASE_URL HF_TOKEN HF_ENDPOINT
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
-export BLALM_DELAY_SCALE=0
+no_outside_settings
 PW=s3cr3tpw-score-29
 
 W=$TMP/w; mkdir -p "$W/docs/web"; make_docs "$W/docs/web/a.jsonl" 3 a
