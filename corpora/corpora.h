@@ -130,6 +130,12 @@ typedef struct verify_result {
 } verify_result;
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
                    blalm_err *e);
+/* For the stages that read a corpus (tokenize, train): 0 when dir has no
+ * manifest.json (not built by blalm: BabyLM's own text folders) or verify
+ * finds no problem in it; otherwise -1, naming the number of problems and
+ * the first. Tokens of a tampered corpus are not of the corpus its manifest
+ * describes. */
+int corpora_check_readable(const char *dir, blalm_err *e);
 
 /* audit */
 typedef struct audit_opts {

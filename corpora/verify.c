@@ -510,3 +510,21 @@ fail:
     v.problems = -1;
     goto done;
 }
+
+int corpora_check_readable(const char *dir, blalm_err *e)
+{
+    char mpath[8300];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", dir);
+    if (access(mpath, F_OK) != 0) return 0;
+    verify_result vr;
+    char *problems = NULL;
+    int np = corpora_verify(dir, NULL, &vr, &problems, e);
+    if (np > 0) {
+        char *nl = problems ? strchr(problems, '\n') : NULL;
+        if (nl) *nl = 0;
+        err_set(e, "%s: blalm verify finds %d problem%s in this corpus (the first: %s); only a corpus that matches "
+                   "its manifest is read", dir, np, np == 1 ? "" : "s", problems ? problems : "?");
+    }
+    free(problems);
+    return np == 0 ? 0 : -1;
+}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "corpora/corpora.h"
 #include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "lib/progress.h"
@@ -109,6 +110,10 @@ int cmd_tokenize(int argc, char **argv)
     if (env_resolve_shard("tokenize", shard_flag, &o.shard) != 0) return 2;
     double t0 = now_seconds();
     blalm_err e;
+    if (corpora_check_readable(corpus, &e) < 0) {
+        fprintf(stderr, "blalm tokenize: %s\n", e.msg);
+        return 1;
+    }
     bpe_tokenizer *t = bpe_load(tokpath, &e);
     if (!t) {
         fprintf(stderr, "blalm tokenize: %s\n", e.msg);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corpora/corpora.h"
 #include "lib/cli.h"
 #include "lib/progress.h"
 #include "pipeline/env.h"
@@ -175,6 +176,10 @@ int cmd_train(int argc, char **argv)
     if (o.max_steps && o.max_tokens)
         return cli_usage_error(usage, "train: give --max-steps or --max-tokens, not both");
     blalm_err e;
+    if (!bench && o.corpus && corpora_check_readable(o.corpus, &e) < 0) {
+        fprintf(stderr, "blalm train: %s\n", e.msg);
+        return 1;
+    }
     /* started by mpirun: one rank of a data-parallel job */
     int mpi = getenv("OMPI_COMM_WORLD_SIZE") != NULL;
     if (mpi && dp_mpi_init(&o.rank, &o.ranks, &e) < 0) {

@@ -838,6 +838,7 @@ static int stage_tokenize(runx *x, int force, blalm_err *e)
         say(x, "tokenize", "%s's train and dev splits to token shards in %s", x->c->train_corpus, x->tokens);
         return 0;
     }
+    if (corpora_check_readable(dir, e) < 0) return -1;   /* assemble verified it; a resume may come later */
     bpe_tokenizer *t = bpe_load(x->tokfile, e);
     if (!t) return -1;
     tokenize_opts to = {0};

@@ -462,3 +462,20 @@ frac_words() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json
 neg_budget() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["budget"]=-1; json.dump(m,open(p,"w"),indent=2)' "$1"; }
 tamper verify_rejects_fractional_words '"words" missing or not a whole number >= 0' frac_words
 tamper verify_rejects_negative_budget '"budget" missing or not a whole number >= 0' neg_budget
+
+# --- tokenize and train read a blalm corpus only as verify accepts it (they
+# once tokenized a corpus whose train file no longer matched its manifest)
+if "$BLALM" tokenizer train --corpus "$W/out/strict" --out "$TMP/tk" --vocab 300 --allow-smaller --quiet 2>"$TMP/tk.err"; then
+    rm -rf "$TMP/t12"; cp -r "$W/out/strict" "$TMP/t12"
+    printf 'extra words' >>"$TMP/t12/train/web.train"
+    "$BLALM" tokenize --corpus "$TMP/t12" --tokenizer "$TMP/tk/tokenizer.json" --out "$TMP/tok12" --quiet 2>"$TMP/e12"; rc=$?
+    [ $rc = 1 ] && grep -q "blalm verify finds .* problem.* in this corpus" "$TMP/e12" && [ ! -e "$TMP/tok12/tokens.json" ] &&
+        pass tokenize_refuses_tampered_corpus || fail tokenize_refuses_tampered_corpus "exit $rc: $(head -c 300 "$TMP/e12")"
+    echo '{"d_model": 16, "n_layers": 1, "n_heads": 1, "context": 16}' >"$TMP/m12.json"
+    "$BLALM" train --corpus "$TMP/t12" --model "$TMP/m12.json" --out "$TMP/run12" --max-steps 1 --quiet 2>"$TMP/e13"; rc=$?
+    [ $rc = 1 ] && grep -q "blalm verify finds" "$TMP/e13" && pass train_refuses_tampered_corpus ||
+        fail train_refuses_tampered_corpus "exit $rc: $(head -c 300 "$TMP/e13")"
+    check tokenize_reads_verified_corpus "$BLALM" tokenize --corpus "$W/out/strict" --tokenizer "$TMP/tk/tokenizer.json" --out "$TMP/tok13" --quiet
+else
+    fail tokenize_refuses_tampered_corpus "tokenizer train: $(head -c 300 "$TMP/tk.err")"
+fi
