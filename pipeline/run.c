@@ -44,6 +44,7 @@ typedef struct runx {
     char report[4200];
     char distill_dir[4200], distill_model[4300], distill_json[4400];
     uint64_t plan_rows, plan_text_bytes;   /* --dry-run: documents and text bytes in the Hub files' footers */
+    int corpora_verified;   /* assemble verified every corpus in this process */
 } runx;
 
 static void say(const runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
@@ -765,6 +766,7 @@ static int stage_assemble(runx *x, int force, blalm_err *e)
                     (unsigned long long)ar.corpora[i].budget, (unsigned long long)ar.corpora[i].docs,
                     (unsigned long long)ar.corpora[i].dev_words, ar.corpora[i].pool_short ? " (the pool ran out)" : "");
         }
+        if (rc == 0) x->corpora_verified = 1;
         if (rc == 0) rc = marker_commit(x->state_run, "run", "assemble", k, NULL, e);
     } else {
         rc = -1;
@@ -838,7 +840,9 @@ static int stage_tokenize(runx *x, int force, blalm_err *e)
         say(x, "tokenize", "%s's train and dev splits to token shards in %s", x->c->train_corpus, x->tokens);
         return 0;
     }
-    if (corpora_check_readable(dir, e) < 0) return -1;   /* assemble verified it; a resume may come later */
+    /* verified once: by assemble in this process, else here (a resume may
+     * find the corpus changed since) */
+    if (!x->corpora_verified && corpora_check_readable(dir, e) < 0) return -1;
     bpe_tokenizer *t = bpe_load(x->tokfile, e);
     if (!t) return -1;
     tokenize_opts to = {0};
