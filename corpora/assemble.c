@@ -900,22 +900,6 @@ static int swap_in(const char *tmp, const char *final, blalm_err *e)
     return 0;
 }
 
-/* The pid of a temp folder a run leaves, .NAME.tmp.PID or .NAME.tmp.PID.old.PID
- * (NAME given, or any when NULL); 0 when the entry is not one. */
-static long stale_pid(const char *entry, const char *name)
-{
-    if (entry[0] != '.') return 0;
-    size_t nl = name ? strlen(name) : 0;
-    if (name && (strncmp(entry + 1, name, nl) || strncmp(entry + 1 + nl, ".tmp.", 5))) return 0;
-    for (const char *t = entry + 1 + nl; (t = strstr(t, ".tmp.")); t += 5) {
-        char *end;
-        long pid = strtol(t + 5, &end, 10);
-        if (end > t + 5 && pid > 0 && (!*end || !strncmp(end, ".old.", 5))) return pid;
-        if (name) break;
-    }
-    return 0;
-}
-
 /* Removes temp folders that killed runs left, e.g. OUT/.strict.tmp.1234
  * (and .strict.tmp.1234.old.1234): only those whose process is gone. With
  * name NULL, those of every corpus name (OUT is assemble's: an interrupted
@@ -926,7 +910,7 @@ static void clean_stale(const char *dir, const char *name)
     if (!d) return;
     struct dirent *de;
     while ((de = readdir(d))) {
-        long pid = stale_pid(de->d_name, name);
+        long pid = temp_name_pid(de->d_name, name, ".old.");
         if (!pid || pid == (long)getpid() || !pid_is_dead(pid)) continue;
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);

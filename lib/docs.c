@@ -285,17 +285,6 @@ static long shard_number(const char *name, const char *prefix)
     return strtol(digits, NULL, 10);
 }
 
-/* The pid in a staging folder's name ".PREFIX-shards.tmp.<pid>", or -1. */
-static long stage_pid(const char *name, const char *prefix)
-{
-    size_t pl = strlen(prefix);
-    if (name[0] != '.' || strncmp(name + 1, prefix, pl) || strncmp(name + 1 + pl, "-shards.tmp.", 12)) return -1;
-    const char *digits = name + 1 + pl + 12;
-    char *end;
-    long pid = strtol(digits, &end, 10);
-    return *end || end == digits || pid <= 0 ? -1 : pid;
-}
-
 /* Removes DIR/PREFIX-NNNNN.jsonl.zst numbered from first on: an earlier run's
  * shards beyond this run's last. */
 static int remove_stale_shards(const char *dir, const char *prefix, long first, blalm_err *e)
@@ -335,10 +324,12 @@ static void remove_dead_stages(const char *dir, const char *prefix)
 {
     DIR *d = opendir(dir);
     if (!d) return;
+    char stage_name[4200];   /* the staging folder's NAME: ".NAME.tmp.PID" */
+    snprintf(stage_name, sizeof stage_name, "%s-shards", prefix);
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        long pid = stage_pid(de->d_name, prefix);
-        if (pid < 0 || pid == (long)getpid() || !pid_is_dead(pid)) continue;
+        long pid = temp_name_pid(de->d_name, stage_name, NULL);
+        if (!pid || pid == (long)getpid() || !pid_is_dead(pid)) continue;
         char p[8400];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         remove_stage(p);

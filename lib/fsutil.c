@@ -116,28 +116,39 @@ void temp_name_for(const char *path, char *out, size_t cap)
         snprintf(out, cap, ".%s.tmp.%ld", path, (long)getpid());
 }
 
+long temp_name_pid(const char *entry, const char *name, const char *suffix)
+{
+    if (entry[0] != '.') return 0;
+    size_t nl = name ? strlen(name) : 0;
+    if (name && (strncmp(entry + 1, name, nl) || strncmp(entry + 1 + nl, ".tmp.", 5))) return 0;
+    /* with no name, NAME itself may hold ".tmp.": try each occurrence */
+    for (const char *t = entry + 1 + nl; (t = strstr(t, ".tmp.")) != NULL; t += 5) {
+        const char *d = t + 5, *end = d;
+        while (*end >= '0' && *end <= '9') end++;
+        if (end > d && end - d <= 9 && (!*end || (suffix && !strncmp(end, suffix, strlen(suffix))))) {
+            long pid = strtol(d, NULL, 10);
+            if (pid > 0) return pid;
+        }
+        if (name) break;
+    }
+    return 0;
+}
+
 void remove_stale_temps(const char *path)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash > path ? slash - path : 1), path);
     else snprintf(dir, sizeof dir, ".");
-    char prefix[4200];
-    snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
     DIR *d = opendir(dir);
     if (!d) return;
-    size_t pl = strlen(prefix);
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, prefix, pl)) continue;
-        char *end;
-        long pid = strtol(de->d_name + pl, &end, 10);
-        if (*end || end == de->d_name + pl || pid <= 0 || pid == (long)getpid()) continue;
-        if (pid_is_dead(pid)) {
-            char p[8400];
-            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-            unlink(p);
-        }
+        long pid = temp_name_pid(de->d_name, base, NULL);
+        if (!pid || pid == (long)getpid() || !pid_is_dead(pid)) continue;
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        unlink(p);
     }
     closedir(d);
 }

@@ -26,6 +26,10 @@ void temp_name_for(const char *path, char *out, size_t cap);
  * temp_name_for names them whose process no longer exists (another live
  * process's, or this one's, stay). Writers call it before writing path. */
 void remove_stale_temps(const char *path);
+/* The pid in a temporary name ".NAME.tmp.PID" (temp_name_for's form), or 0
+ * when entry is not one. name NULL: any NAME. suffix non-NULL: the PID may
+ * also be followed by suffix and anything after it (".NAME.tmp.PID.old.PID"). */
+long temp_name_pid(const char *entry, const char *name, const char *suffix);
 
 /* 1 when pid names a process that no longer exists. */
 int pid_is_dead(long pid);

@@ -1,6 +1,7 @@
 /* Compressed line streams: round trips, sniffing by content, truncation. */
 #include <unistd.h>
 
+#include "lib/fsutil.h"
 #include "lib/zio.h"
 #include "test.h"
 
@@ -88,6 +89,33 @@ TEST(atomic_until_commit)
     CHECK(access(p, F_OK) == 0);
 }
 
+/* One parser of the temporary names that killed runs leave, for the three
+ * cleaners (files, shard staging folders, assemble's corpus folders). */
+TEST(temp_names_parse)
+{
+    CHECK_EQ_INT(temp_name_pid(".a.jsonl.zst.tmp.123", "a.jsonl.zst", NULL), 123);
+    CHECK_EQ_INT(temp_name_pid(".a.jsonl.zst.tmp.123", "a.jsonl", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.jsonl.zst.tmp.123", "b.jsonl.zst", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid("a.jsonl.zst.tmp.123", "a.jsonl.zst", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.tmp.", "a", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.tmp.0", "a", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.tmp.-5", "a", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.tmp.12x", "a", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.tmp.99999999999", "a", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.tmp.12.old.12", "a", NULL), 0);
+    CHECK_EQ_INT(temp_name_pid(".a.tmp.12.old.12", "a", ".old."), 12);
+    CHECK_EQ_INT(temp_name_pid(".data-shards.tmp.77", "data-shards", NULL), 77);
+    /* any name: ".tmp." may occur inside NAME itself */
+    CHECK_EQ_INT(temp_name_pid(".x.tmp.y.tmp.42", NULL, NULL), 42);
+    CHECK_EQ_INT(temp_name_pid(".strict.tmp.9.old.9", NULL, ".old."), 9);
+    CHECK_EQ_INT(temp_name_pid(".strict", NULL, NULL), 0);
+    CHECK_EQ_INT(temp_name_pid("strict.tmp.9", NULL, NULL), 0);
+    /* the writer's own names read back */
+    char t[1024];
+    temp_name_for("dir/name.bin", t, sizeof t);
+    CHECK_EQ_INT(temp_name_pid(strrchr(t, '/') + 1, "name.bin", NULL), (long)getpid());
+}
+
 static void truncate_and_read(const char *name, const char *expect, int *ok)
 {
     *ok = 0;
@@ -154,6 +182,7 @@ int main(void)
     RUN(roundtrips);
     RUN(sniff_by_content);
     RUN(atomic_until_commit);
+    RUN(temp_names_parse);
     RUN(truncated_streams_are_errors);
     RUN(long_line);
     return test_summary();
