@@ -24,7 +24,7 @@ progress *prog_open(const char *label, uint64_t total, prog_unit unit, const pro
     p->total = total;
     p->unit = unit;
     p->quiet = d->quiet;
-    p->tty = isatty(2);
+    p->tty = !d->plain && isatty(2);
     p->color = p->tty && d->color;
     p->interval = p->tty ? 0.1 : (d->interval_s > 0 ? d->interval_s : 10.0);
     p->start = now_seconds();

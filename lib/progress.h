@@ -1,7 +1,8 @@
 /* progress.h - progress reporting on stderr.
  *
  * On a TTY: a redrawn bar with count, rate and ETA (colour unless the display
- * says not). Not a TTY: a plain line every display.interval_s seconds.
+ * says not). Not a TTY, or a terminal that cannot redraw a line (display.plain,
+ * TERM=dumb): a plain line every display.interval_s seconds.
  * Quiet: nothing. Library code never prints and never reads the environment:
  * stages report through a progress_fn, and the command (pipeline/) draws. */
 #ifndef BLALM_PROGRESS_H
@@ -22,6 +23,8 @@ typedef enum { PROG_COUNT, PROG_BYTES } prog_unit;
 typedef struct prog_display {
     int quiet;           /* draw nothing */
     int color;           /* bold label on a TTY */
+    int plain;           /* a terminal without cursor control (TERM=dumb):
+                            plain lines, as when stderr is not a TTY */
     double interval_s;   /* seconds between plain lines when stderr is not a TTY; <= 0 = 10 */
 } prog_display;
 

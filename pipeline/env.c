@@ -36,7 +36,8 @@ void env_prog_display(int quiet, prog_display *out)
     const char *term = getenv("TERM");
     const char *iv = getenv("BLALM_PROGRESS_SECONDS");
     out->quiet = quiet;
-    out->color = !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+    out->plain = term && !strcmp(term, "dumb");   /* no "\r\033[K" redraws */
+    out->color = !(nc && *nc) && !out->plain;
     out->interval_s = iv && atof(iv) > 0 ? atof(iv) : 10.0;
 }
 

@@ -56,6 +56,10 @@ if command -v script >/dev/null; then
     grep -q $'\r' "$TMP/tty" && grep -q $'\e\[1m' "$TMP/tty" && pass progress_tty_bar || fail progress_tty_bar "no bar drawn"
     NO_COLOR=1 script -qec "'$BLALM' shard --out '$TMP/t2' --max-bytes 1M $TMP/p1.jsonl $TMP/p2.jsonl" /dev/null >"$TMP/tty2" 2>&1
     grep -q $'\r' "$TMP/tty2" && ! grep -q $'\e\[1m' "$TMP/tty2" && pass progress_no_color || fail progress_no_color "colour despite NO_COLOR"
+    # TERM=dumb: a terminal that cannot erase a line gets the plain lines, no escapes
+    TERM=dumb BLALM_PROGRESS_SECONDS=0.000001 script -qec "'$BLALM' count $TMP/p1.jsonl $TMP/p2.jsonl $TMP/p3.jsonl" /dev/null >"$TMP/tty3" 2>&1
+    grep -q '^count: 3 / 3' "$TMP/tty3" && ! grep -q $'\e' "$TMP/tty3" && pass progress_term_dumb_plain \
+        || fail progress_term_dumb_plain "$(head -c 300 "$TMP/tty3" | od -c | head -5)"
 else
     skip progress_tty_bar "no 'script' command to make a pseudo-terminal"
 fi
