@@ -45,7 +45,7 @@ void fineweb_measure(quality_ctx *q, const char *text, size_t len, fineweb_stats
     o->line_punct_ratio = quality_ratio((double)o->punct_lines, (double)o->lines);
     o->short_line_ratio = quality_ratio((double)o->short_lines, (double)o->lines);
     o->char_dup_ratio = quality_ratio((double)o->dup_chars, (double)o->chars_no_newline);
-    o->list_ratio = (double)o->newlines / (double)(o->words ? o->words : 1);
+    o->list_ratio = quality_ratio((double)o->newlines, (double)o->words);   /* 0 with no words */
     const char *r = NULL;
     if (!o->lines) r = "empty";
     else if (o->line_punct_ratio < c->line_punct_thr &&

@@ -448,6 +448,9 @@ TEST(fineweb_rules_at_threshold)
     fineweb_stats o;
     CHECK_EQ_STR(fw_reason(&c, "", &o), "empty");
     CHECK_EQ_STR(fw_reason(&c, "  \n \n", &o), "empty");
+    CHECK_NEAR(o.list_ratio, 0.0, 0);   /* no words: a zero denominator gives 0, not newlines/1 */
+    CHECK_EQ_STR(fw_reason(&c, "\n\n\n\n", &o), "empty");
+    CHECK_NEAR(o.list_ratio, 0.0, 0);
     /* line_punct_ratio: 1 of 8 = 0.125 passes 0.12; at thr 0.125 passes (rule is <) */
     const char *t = "a long line of text number one here.\na long line of text number two here\n"
                     "a long line of text number three here\na long line of text number four her\n"
