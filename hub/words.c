@@ -326,6 +326,13 @@ int fetch_words(fetch_ctx *x, blalm_err *e)
     for (size_t i = 0; i < x->nfiles && !rc; i++) {
         hub_file *f = &x->files[i];
         if (budget == 0) { drop_stale_words_output(x, f); continue; }
+        size_t pl = strlen(f->path);
+        if (pl < 8 || strcmp(f->path + pl - 8, ".parquet")) {
+            /* a README, a .gitattributes: holds no documents to count */
+            fetch_emitf(x, FETCH_EV_NOTE, "%s: skipped, not a .parquet file (--max-words reads parquet)",
+                        f->path);
+            continue;
+        }
         int before = x->c->skipped;
         if (fetch_words_file(x, f, &budget, e) != 0) rc = -1;
         else if (x->c->skipped == before) x->c->downloaded++;

@@ -110,6 +110,17 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
             pass fetch_max_words_real_parquet
         else fail fetch_max_words_real_parquet "k=$k words=$w source_ok=$src_ok; $(diff "$TMP/mw.ours.k" "$TMP/mw.want.k" | head -c 300)"; fi
     else fail fetch_max_words_real_parquet "$(cat "$TMP/e10")"; fi
+    # a README before the parquet files in the listing is skipped, not read as parquet
+    readme=$TMP/readmerepo; mkdir -p "$readme/sample/10BT"
+    ln -s "$real/sample/10BT/$first" "$readme/sample/10BT/$first"
+    printf '# FineWeb\n' >"$readme/sample/10BT/README.md"
+    start_hub "$readme"
+    if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mwr/fineweb-edu" 2>"$TMP/e12" &&
+       grep -q "README.md: skipped, not a .parquet file" "$TMP/e12" &&
+       cmp -s <(zstd -dc "$TMP/mw/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst") <(zstd -dc "$TMP/mwr/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst") &&
+       [ ! -e "$TMP/mwr/fineweb-edu/sample/10BT/README.md" ]; then
+        pass fetch_max_words_skips_non_parquet
+    else fail fetch_max_words_skips_non_parquet "$(tail -c 400 "$TMP/e12")"; fi
     # the same under injected faults: Range reads retried and resumed
     start_hub "$real" --fault cut-once --fault 500-once --fault 429-once
     if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mwf/fineweb-edu" -q 2>"$TMP/e11" &&
@@ -119,4 +130,5 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
 else
     skip fetch_max_words_real_parquet "shared data (fineweb-legal) not found"
     skip fetch_max_words_under_faults "shared data (fineweb-legal) not found"
+    skip fetch_max_words_skips_non_parquet "shared data (fineweb-legal) not found"
 fi
