@@ -13,7 +13,19 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n\n%s", usage);
+    /* the synopsis only (up to the first blank line), so the message stays on
+     * screen; the whole text is one --help away */
+    const char *end = strstr(usage, "\n\n");
+    size_t n = end ? (size_t)(end - usage) + 1 : strlen(usage);
+    fprintf(stderr, "\n\n%.*s", (int)n, usage);
+    if (end) {
+        /* "usage: blalm tokenizer train ..." -> "blalm tokenizer" (a command's
+         * --help covers its subcommands) */
+        const char *p = !strncmp(usage, "usage: blalm ", 13) ? usage + 13 : "";
+        int k = 0;
+        while ((p[k] >= 'a' && p[k] <= 'z') || (k && p[k] == '-')) k++;
+        fprintf(stderr, "Run 'blalm%s%.*s --help' for every option.\n", k ? " " : "", k, p);
+    }
     return 2;
 }
 

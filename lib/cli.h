@@ -18,7 +18,9 @@
 #define BLALM_VERSION "0.1.0"
 #endif
 
-/* Prints "blalm <cmd>: <msg>\n\n<usage>" to stderr and returns 2. */
+/* Prints "blalm: <msg>", the usage's synopsis (its text up to the first
+ * blank line) and "Run 'blalm <cmd> --help' for every option." to stderr;
+ * returns 2. */
 int cli_usage_error(const char *usage, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -22,6 +22,11 @@ for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1}
     [ $rc -eq 0 ] && cmp -s "$TMP/h" "$TMP/h2" && pass "cli_${c}_short_help" || fail "cli_${c}_short_help" "rc=$rc"
     "$BLALM" "$c" --no-such-flag >/dev/null 2>"$TMP/e"; rc=$?
     [ $rc -eq 2 ] && grep -q usage "$TMP/e" && pass "cli_${c}_unknown_flag" || fail "cli_${c}_unknown_flag" "rc=$rc"
+    # the message, the synopsis and a pointer to --help: not the whole help,
+    # which would scroll the message off the screen
+    [ "$(head -1 "$TMP/e" | cut -c1-7)" = "blalm: " ] && [ "$(wc -l <"$TMP/e")" -le 12 ] &&
+      [ "$(tail -1 "$TMP/e")" = "Run 'blalm $c --help' for every option." ] &&
+      pass "cli_${c}_usage_error_short" || fail "cli_${c}_usage_error_short" "$(wc -l <"$TMP/e") lines: $(head -c 200 "$TMP/e")"
 done
 
 # issue 20, defect 15: an option error says what was wrong with which option
