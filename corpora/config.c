@@ -470,7 +470,19 @@ int corpora_config_load(corpora_config *c, const char *path, const attr_schema *
                 return -1;
             }
     }
-    if (check_rules(c, schema, file, e) < 0) { corpora_config_free(c); return -1; }
+    /* no schema: the attribute sets are not made yet (blalm run checks a
+     * config before its stages): the rules' and keys' syntax only */
+    if (schema && check_rules(c, schema, file, e) < 0) { corpora_config_free(c); return -1; }
+    if (!schema)
+        for (int i = 0; i < c->nrules; i++) {
+            rule *r = rule_parse(c->rules[i], e);
+            if (!r) {
+                err_prefix(e, "%s: rules[%d]", file, i);
+                corpora_config_free(c);
+                return -1;
+            }
+            rule_free(r);
+        }
     return 0;
 }
 

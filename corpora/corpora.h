@@ -85,7 +85,9 @@ int schema_known(void *schema, const char *set, const char *key);
 
 /* Loads path (NULL = defaults over the sets in schema). track_limit != NULL
  * ("strict"/"strict-small") caps every corpus. Validates everything,
- * including rules and ranking keys against the schema. */
+ * including rules and ranking keys against the schema; schema NULL (with a
+ * path): their syntax only, for a config checked before its attribute sets
+ * exist. */
 int corpora_config_load(corpora_config *c, const char *path, const attr_schema *schema,
                         const char *track_limit, blalm_err *e);
 void corpora_config_free(corpora_config *c);

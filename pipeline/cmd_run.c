@@ -173,7 +173,9 @@ int cmd_run(int argc, char **argv)
     } else {
         printf("run: done in %s\n  corpora  %s\n  model    %s\n", work, r.corpora, r.model);
         if (r.eval[0]) printf("  eval     %s\n", r.eval);
-        printf("  report   %s\n", r.report[0] ? r.report : "(not built: see the report line above)");
+        printf("  report   %s\n", r.report[0]      ? r.report
+                                : r.report_ran ? "(not built: see the report line above)"
+                                               : "(not built: the report stage did not run)");
     }
     run_config_free(cfg);
     return 0;

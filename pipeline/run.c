@@ -21,6 +21,7 @@
 #include "lib/corpus.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/hash.h"
 #include "lib/http.h"
 #include "lib/marker.h"
 #include "lib/utf8.h"
@@ -865,6 +866,32 @@ static int stage_tokenize(runx *x, int force, blalm_err *e)
 
 /* ---- train ---- */
 
+/* The token shards' manifest, DIR/tokens.json, as an input of train: all of
+ * it but "tokenizer", the tokenizer's path, which names WORK (the tokenizer's
+ * bytes are keyed on their own): a work folder moved or copied elsewhere
+ * keeps its trained model. */
+static int key_tokens_manifest(marker_key *k, const char *dir, blalm_err *e)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/tokens.json", dir);
+    char *data;
+    size_t len;
+    if (read_file(p, &data, &len, e) < 0) return -1;
+    cJSON *o = cJSON_ParseWithLength(data, len);
+    free(data);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return err_set(e, "%s: expected a JSON object (blalm tokenize's manifest)", p);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "tokenizer");
+    char *text = json_print(o, 0);
+    cJSON_Delete(o);
+    if (!text) return err_set(e, "out of memory");
+    marker_key_settingf(k, "tokens.json", "%016llx", (unsigned long long)xxh3_64(text, strlen(text)));
+    free(text);
+    return 0;
+}
+
 static marker_key *train_key(const runx *x, blalm_err *e)
 {
     const run_config *c = x->c;
@@ -873,9 +900,7 @@ static marker_key *train_key(const runx *x, blalm_err *e)
         err_set(e, "out of memory");
         return NULL;
     }
-    char p[4400];
-    snprintf(p, sizeof p, "%s/tokens.json", x->tokens);
-    if (marker_key_file(k, "tokens.json", p, e) < 0 || marker_key_file(k, "model.json", c->model_cfg, e) < 0 ||
+    if (key_tokens_manifest(k, x->tokens, e) < 0 || marker_key_file(k, "model.json", c->model_cfg, e) < 0 ||
         marker_key_file(k, "tokenizer.json", x->tokfile, e) < 0) {
         marker_key_free(k);
         return NULL;
@@ -1040,7 +1065,13 @@ static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
 static int stage_report(runx *x, blalm_err *e)
 {
     if (!x->c->report) {
-        say(x, "report", "not wanted (\"report\": false)");
+        /* an earlier run's report would show numbers this run may have changed */
+        if (!x->o->dry_run && file_exists(x->report)) {
+            if (unlink(x->report) < 0) return err_errno(e, "removing %s", x->report);
+            say(x, "report", "not wanted (\"report\": false); removed the earlier run's %s", x->report);
+        } else {
+            say(x, "report", "not wanted (\"report\": false)");
+        }
         return 0;
     }
     if (!x->o->report) {
@@ -1182,6 +1213,11 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
     snprintf(x.distill_model, sizeof x.distill_model, "%s/edu.distill", x.distill_dir);
     snprintf(x.distill_json, sizeof x.distill_json, "%s/edu.distill.json", x.distill_dir);
     if (!o->dry_run && mkdir_p(x.w.work, e) < 0) return -1;
+    /* one run per work directory: a second would race the first's renames */
+    char lockd[4400];
+    snprintf(lockd, sizeof lockd, "%s/run", x.w.state);
+    int lock = o->dry_run ? -1 : lock_dir(lockd, "blalm run of this work directory", e);
+    if (!o->dry_run && lock < 0) return -1;
     for (int s = 0; s < RUN_NSTAGES; s++) {
         if (!wants(o, s)) continue;
         int force = o->only == s || (o->from >= 0 && s >= o->from);
@@ -1198,11 +1234,15 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
         case RUN_TOKENIZE: rc = stage_tokenize(&x, force, e); break;
         case RUN_TRAIN: rc = stage_train(&x, force, e); break;
         case RUN_EVAL: rc = stage_eval(&x, force, r, e); break;
-        default: rc = stage_report(&x, e); break;
+        default: rc = stage_report(&x, e); r->report_ran = 1; break;
         }
-        if (rc < 0) return err_prefix(e, "%s", run_stage_name(s));
+        if (rc < 0) {
+            lock_release(lock);
+            return err_prefix(e, "%s", run_stage_name(s));
+        }
         r->ran++;
     }
+    lock_release(lock);
     snprintf(r->corpora, sizeof r->corpora, "%s", x.corpora);
     snprintf(r->model, sizeof r->model, "%s", x.model);
     if (file_exists(x.evalf)) snprintf(r->eval, sizeof r->eval, "%s", x.evalf);

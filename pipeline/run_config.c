@@ -92,7 +92,7 @@ static int get_path(const pctx *p, const cJSON *obj, const char *path, const cha
         size_t n = strlen(p->base) + strlen(*out) + 2;
         char *abs = malloc(n);
         if (!abs) return err_set(p->e, "out of memory");
-        snprintf(abs, n, "%s/%s", p->base, *out);
+        snprintf(abs, n, "%s%s%s", p->base, p->base[strlen(p->base) - 1] == '/' ? "" : "/", *out);
         free(*out);
         *out = abs;
     }
@@ -120,6 +120,19 @@ static int get_num(const pctx *p, const cJSON *obj, const char *path, const char
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
         return err_set(p->e, "%s: %s%s%s: expected a number", p->file, path, *path ? "." : "", key);
     *out = v->valuedouble;
+    return 0;
+}
+
+/* A number in [lo, hi], as `blalm score` takes it. */
+static int get_num_in(const pctx *p, const cJSON *obj, const char *path, const char *key, double lo, double hi,
+                      double *out)
+{
+    double v = *out;
+    if (get_num(p, obj, path, key, &v) < 0) return -1;
+    if (v < lo || v > hi)
+        return err_set(p->e, "%s: %s%s%s: expected a number from %g to %g", p->file, path, *path ? "." : "", key,
+                       lo, hi);
+    *out = v;
     return 0;
 }
 
@@ -185,10 +198,10 @@ static int tag_loader(const char *path, void *arg, blalm_err *e)
 
 static int corpora_loader(const char *path, void *arg, blalm_err *e)
 {
-    attr_schema *empty = schema_scan("", e);
-    if (!empty) return -1;
+    /* no schema: the rules and ranking name attribute sets that do not exist
+     * yet, so their syntax is checked here and their sets when assemble runs */
     corpora_config cc;
-    int rc = corpora_config_load(&cc, path, empty, NULL, e);
+    int rc = corpora_config_load(&cc, path, NULL, NULL, e);
     if (rc == 0) {
         run_config *c = arg;
         c->ncorpora = cc.ncorpora;
@@ -199,8 +212,30 @@ static int corpora_loader(const char *path, void *arg, blalm_err *e)
         }
         corpora_config_free(&cc);
     }
-    schema_free(empty);
     return rc;
+}
+
+/* A JSON null where run reads the value itself is an error: taken as "not
+ * given" it would quietly mean the default ("max_steps": null, one epoch;
+ * "dedup": null, dedup with its defaults). The "tag" and "corpora" sections
+ * are their stages' own formats (null disables a Gopher rule there). */
+static int check_no_null(const pctx *p, const cJSON *obj, const char *path, int top)
+{
+    const cJSON *it;
+    int i = 0;
+    cJSON_ArrayForEach(it, obj) {
+        char sub[256];
+        if (cJSON_IsArray(obj)) snprintf(sub, sizeof sub, "%s[%d]", path, i);
+        else snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", it->string);
+        i++;
+        if (top && (!strcmp(it->string, "tag") || !strcmp(it->string, "corpora") || !strcmp(it->string, "comment")))
+            continue;
+        if (cJSON_IsNull(it))
+            return err_set(p->e, "%s: %s: null is not a value here (leave the key out for its default%s)", p->file,
+                           sub, top ? ", or the section out to skip the stage where it may be left out" : "");
+        if ((cJSON_IsObject(it) || cJSON_IsArray(it)) && check_no_null(p, it, sub, 0) < 0) return -1;
+    }
+    return 0;
 }
 
 /* ---- sections ---- */
@@ -331,14 +366,14 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
         get_str(p, s, "score", "model", &c->model_name) < 0 || get_path(p, s, "score", "prompt", &c->prompt) < 0 ||
         get_str(p, s, "score", "where", &c->where) < 0 ||
         get_count(p, s, "score", "max_chars", 1, 1e12, &c->max_chars, NULL) < 0 ||
-        get_num(p, s, "score", "temperature", &c->temperature) < 0 ||
+        get_num_in(p, s, "score", "temperature", 0, 2, &c->temperature) < 0 ||
         get_count(p, s, "score", "max_requests", 0, 1e15, &c->max_requests, &c->has_max_requests) < 0 ||
         get_count(p, s, "score", "max_prompt_tokens", 0, 1e15, &c->max_prompt_tokens, &c->has_max_prompt_tokens) < 0 ||
         get_count(p, s, "score", "sample", 1, 1e15, &c->sample, &c->has_sample) < 0)
         return -1;
     if (get_count(p, s, "score", "max_tokens", 1, 1e6, &v, &has) < 0) return -1;
     if (has) c->max_tokens = (int)v;
-    if (get_count(p, s, "score", "concurrency", 1, 1024, &v, &has) < 0) return -1;
+    if (get_count(p, s, "score", "concurrency", 1, 4096, &v, &has) < 0) return -1;
     if (has) c->concurrency = (int)v;
     if (get_count(p, s, "score", "seed", 0, 9007199254740991.0, &v, &c->has_seed) < 0) return -1;
     c->seed = (long long)v;
@@ -412,27 +447,7 @@ static int parse_distill(const pctx *p, run_config *c, const cJSON *d)
 static int parse_corpora(const pctx *p, run_config *c, const cJSON *cj)
 {
     if (!cj) return err_set(p->e, "%s: corpora: required (the corpora and their budgets)", p->file);
-    /* the rules name attribute sets that do not exist yet: parsed here,
-     * checked against the sets present when assemble runs */
-    cJSON *copy = cJSON_Duplicate(cj, 1);
-    if (!copy) return err_set(p->e, "out of memory");
-    const cJSON *rules = get(cj, "rules"), *it;
-    int i = 0;
-    cJSON_ArrayForEach(it, rules) {
-        if (cJSON_IsString(it)) {
-            rule *r = rule_parse(it->valuestring, p->e);
-            if (!r) {
-                cJSON_Delete(copy);
-                return err_prefix(p->e, "%s: corpora.rules[%d]", p->file, i);
-            }
-            rule_free(r);
-        }
-        i++;
-    }
-    if (cJSON_IsArray(rules)) cJSON_DeleteItemFromObjectCaseSensitive(copy, "rules");
-    if (cJSON_IsArray(get(cj, "ranking"))) cJSON_DeleteItemFromObjectCaseSensitive(copy, "ranking");
-    int rc = load_via_memfd(p, copy, "corpora", corpora_loader, c);
-    cJSON_Delete(copy);
+    int rc = load_via_memfd(p, cj, "corpora", corpora_loader, c);
     if (rc == 0 && !(c->corpora_json = json_print(cj, 1))) rc = err_set(p->e, "out of memory");
     return rc;
 }
@@ -496,7 +511,7 @@ run_config *run_config_parse(const char *text, size_t len, const char *name, con
     c->report = 1;
     static const char *const keys[] = {"comment", "work", "sources", "tag", "dedup", "score", "distill", "corpora",
                                        "tokenizer", "model", "train", "eval", "report", NULL};
-    if (check_keys(&p, root, "", keys) < 0) goto done;
+    if (check_keys(&p, root, "", keys) < 0 || check_no_null(&p, root, "", 1) < 0) goto done;
     const cJSON *tok = get(root, "tokenizer");
     uint64_t vocab = 0;
     if (get_path(&p, root, "", "work", &c->work) < 0 || parse_sources(&p, c, get(root, "sources")) < 0 ||
@@ -550,11 +565,19 @@ run_config *run_config_load(const char *path, blalm_err *e)
     char *text;
     size_t len;
     if (read_file(path, &text, &len, e) < 0) return NULL;
-    char base[4096];
-    snprintf(base, sizeof base, "%s", path);
-    char *slash = strrchr(base, '/');
-    if (slash) *slash = 0;
-    else snprintf(base, sizeof base, ".");
+    char dir[4096], base[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) snprintf(dir, sizeof dir, "/");
+    else if (slash) *slash = 0;
+    else snprintf(dir, sizeof dir, ".");
+    /* absolute, so a relative "files" makes a link that resolves from
+     * WORK/docs too, and the run means the same from any working folder */
+    if (!realpath(dir, base)) {
+        free(text);
+        err_errno(e, "%s", dir);
+        return NULL;
+    }
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     run_config *c = run_config_parse(text, len, name, base, e);
     free(text);

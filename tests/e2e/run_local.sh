@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# `blalm run` over local files, no stand-in needed: a relative "files" source
+# given through a relative config path, a work directory moved elsewhere
+# (its trained model kept), one run per work directory, "report": false
+# after a report, and config mistakes refused by --dry-run before any stage.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/score_helpers.bash"
+no_outside_settings
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+
+mkdir -p "$TMP/job/docs"
+make_docs "$TMP/job/docs/a.jsonl" 60 a
+cat >"$TMP/job/job.json" <<JSON
+{
+  "sources": [{"name": "web", "files": "docs"}],
+  "dedup": {"threads": 1},
+  "corpora": {"corpora": [{"name": "c", "budget": 1500, "dev_words": 200}], "rules": [], "seed": 0},
+  "model": "$ROOT/configs/model-tiny.json",
+  "train": {"max_steps": 3, "threads": 1}
+}
+JSON
+
+# a relative "files" through a relative config path, run from another folder:
+# the source's link resolves from WORK/docs (it was "job/docs", a link to nowhere)
+mkdir -p "$TMP/elsewhere"
+(cd "$TMP" && "$BLALM" run job/job.json --work "$TMP/w1" -q) >"$TMP/o1" 2>&1; rc=$?
+if [ $rc = 0 ] && [ "$(readlink -f "$TMP/w1/docs/web")" = "$(readlink -f "$TMP/job/docs")" ] \
+   && grep -q 'tag .* 1 files' "$TMP/o1" && [ -s "$TMP/w1/model/checkpoints/latest.bin" ]; then
+    pass run_relative_files_source
+else
+    fail run_relative_files_source "rc=$rc link $(readlink "$TMP/w1/docs/web"); $(tail -c 600 "$TMP/o1" | tr '\n' '|')"
+    exit 0
+fi
+
+# a work directory moved elsewhere keeps its trained model (tokens.json names
+# the tokenizer by its path; train was keyed on those bytes and started over)
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+before=$(sha "$TMP/w1/model/checkpoints/latest.bin")
+mv "$TMP/w1" "$TMP/w1moved"
+(cd "$TMP/elsewhere" && "$BLALM" run ../job/job.json --work "$TMP/w1moved" -q) >"$TMP/o2" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q 'train .*complete, skipped' "$TMP/o2" && ! grep -q 'a new run' "$TMP/o2" \
+   && [ "$(sha "$TMP/w1moved/model/checkpoints/latest.bin")" = "$before" ]; then
+    pass run_moved_work_keeps_model
+else
+    fail run_moved_work_keeps_model "rc=$rc $(grep -E 'train|tokenize' "$TMP/o2" | tr '\n' '|' | tail -c 600)"
+fi
+W=$TMP/w1moved
+
+# one run per work directory: a second one is refused up front, naming the holder
+"$PY" - "$W/state/run/.lock" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+open(sys.argv[1] + ".held", "w").close()
+time.sleep(30)
+PY
+holder=$!
+for _ in $(seq 100); do [ -e "$W/state/run/.lock.held" ] && break; sleep 0.1; done
+"$BLALM" run "$TMP/job/job.json" --work "$W" -q >"$TMP/o3" 2>&1; rc=$?
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+rm -f "$W/state/run/.lock.held"
+[ $rc = 1 ] && grep -q "another blalm run of this work directory is running here (pid $holder" "$TMP/o3" \
+    && pass run_one_per_work_dir || fail run_one_per_work_dir "rc=$rc $(tail -c 400 "$TMP/o3")"
+"$BLALM" run "$TMP/job/job.json" --work "$W" -q >"$TMP/o4" 2>&1 && pass run_lock_released_with_holder \
+    || fail run_lock_released_with_holder "$(tail -c 400 "$TMP/o4")"
+
+# "report": false after a report: the earlier report (its numbers may be
+# stale now) is removed, and the summary says why there is none
+[ -s "$W/report.html" ] || fail run_report_false_removes_old "no report.html from the first run"
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["report"]=False; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/job/job.json" "$TMP/job/noreport.json"
+"$BLALM" run "$TMP/job/noreport.json" --work "$W" >"$TMP/o5" 2>&1; rc=$?
+[ $rc = 0 ] && [ ! -e "$W/report.html" ] && grep -q 'removed the earlier run' "$TMP/o5" \
+    && pass run_report_false_removes_old || fail run_report_false_removes_old "rc=$rc $(grep report "$TMP/o5" | tr '\n' '|')"
+"$BLALM" run "$TMP/job/job.json" --work "$W" --only fetch >"$TMP/o6" 2>&1
+grep -q 'report   (not built: the report stage did not run)' "$TMP/o6" && pass run_only_says_no_report_stage \
+    || fail run_only_says_no_report_stage "$(tail -3 "$TMP/o6" | tr '\n' '|')"
+
+# config mistakes found by --dry-run, before any stage (they were found only
+# when assemble or score ran, after the paid or slow stages)
+refuse() { # name expected-message edit
+    local name=$1 want=$2 cfg=$TMP/job/bad-$1.json
+    "$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); exec(sys.argv[3]); json.dump(c, open(sys.argv[2],"w"))' \
+        "$TMP/job/job.json" "$cfg" "$3"
+    if ! out=$("$BLALM" run "$cfg" --work "$TMP/w-$name" --dry-run 2>&1) && [[ "$out" == *"$want"* ]] \
+       && [ ! -e "$TMP/w-$name" ]; then
+        pass "run_refuses_$name"
+    else
+        fail "run_refuses_$name" "$(printf '%s' "$out" | tail -c 400 | tr '\n' '|')"
+    fi
+}
+refuse rule_not_string "bad-rule_not_string.json: corpora: rules[0] must be a string" 'c["corpora"]["rules"] = [5]'
+refuse rule_syntax "bad-rule_syntax.json: corpora.rules[0]" 'c["corpora"]["rules"] = ["gopher_quality.pass &&"]'
+refuse ranking_order 'corpora.ranking[0]: unknown order "downward"' \
+    'c["corpora"]["ranking"] = ["gopher_quality.word_count downward"]'
+refuse score_temperature "bad-score_temperature.json: score.temperature: expected a number from 0 to 2" \
+    'c["score"] = {"model": "m", "endpoint": "http://127.0.0.1:9/v1", "temperature": -7}'
+refuse null_max_steps "bad-null_max_steps.json: train.max_steps: null is not a value here" 'c["train"]["max_steps"] = None'
+refuse null_section "bad-null_section.json: dedup: null is not a value here" 'c["dedup"] = None'
