@@ -74,6 +74,11 @@ int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const c
     snprintf(rng, sizeof rng, "%016llx", (unsigned long long)p->rng);
     cJSON_AddStringToObject(h, "rng", rng);
     cJSON_AddNumberToObject(h, "train_tokens", (double)p->train_tokens);
+    if (p->train_hash) {
+        char th[32];
+        snprintf(th, sizeof th, "%016llx", (unsigned long long)p->train_hash);
+        cJSON_AddStringToObject(h, "train_hash", th);
+    }
     cJSON_AddStringToObject(h, "track", p->track == TRACK_STRICT         ? "strict"
                                         : p->track == TRACK_STRICT_SMALL ? "strict-small"
                                                                          : "none");
@@ -169,6 +174,8 @@ static void pos_from_header(const cJSON *h, ckpt_pos *p)
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(h, "rng");
     p->rng = cJSON_IsString(r) ? strtoull(r->valuestring, NULL, 16) : 0;
     p->train_tokens = (uint64_t)jnum(h, "train_tokens");
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(h, "train_hash");
+    p->train_hash = cJSON_IsString(th) ? strtoull(th->valuestring, NULL, 16) : 0;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(h, "track");
     p->track = !cJSON_IsString(t)                        ? TRACK_NONE
                : !strcmp(t->valuestring, "strict")       ? TRACK_STRICT
@@ -586,6 +593,12 @@ fail:
 
 /* ------------------------------------------------------------ data */
 
+uint64_t train_split_hash(const tokshard *s)
+{
+    uint64_t h = xxh64(s->idx_map, s->idx_len, xxh3_64(s->tok_map, s->tok_len));
+    return h ? h : 1;
+}
+
 /* Words in tokens [a, b) of the shard, each document counting words/tokens per token. */
 static double words_in_tokens(const tokshard *s, uint64_t a, uint64_t b)
 {
@@ -751,8 +764,8 @@ static const char *track_name(babylm_track t)
 /* On --resume: the checkpoint's position, after refusing what it cannot
  * continue (another config, optimiser, track, corpus or run length). */
 static int resume_checks(const train_opts *o, const char *ckpath, const model_config *cfg,
-                         uint64_t train_tokens, long want_total, ckpt_pos *pos, optim_kind *kind,
-                         blalm_err *e)
+                         uint64_t train_tokens, uint64_t train_hash, long want_total, ckpt_pos *pos,
+                         optim_kind *kind, blalm_err *e)
 {
     model_config old;
     char what[400];
@@ -777,6 +790,16 @@ static int resume_checks(const train_opts *o, const char *ckpath, const model_co
         return err_set(e, "%s: --resume with a changed corpus: the run read %llu train tokens, %s/tokens "
                           "holds %llu now", ckpath, (unsigned long long)pos->train_tokens, o->run,
                        (unsigned long long)train_tokens);
+    /* same count, other tokens (a word replaced, documents reordered, another
+     * tokenizer); a checkpoint of a blalm before train_hash is checked on the
+     * count alone, and the checkpoints this resume writes carry the hash */
+    if (pos->train_hash && pos->train_hash != train_hash)
+        return err_set(e, "%s: --resume with a changed corpus: train_hash %016llx in the checkpoint, "
+                          "%s/tokens/train holds %016llx now (same %llu tokens, other content: resume "
+                          "on the run's corpus, or start a new --out)", ckpath,
+                       (unsigned long long)pos->train_hash, o->run, (unsigned long long)train_hash,
+                       (unsigned long long)train_tokens);
+    pos->train_hash = train_hash;
     if (want_total && want_total != pos->total_steps)
         return err_set(e, "%s: --resume with a changed length: %ld steps asked (--max-steps/--max-tokens), "
                           "the run has %ld (its learning-rate schedule depends on them)",
@@ -918,8 +941,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         err_set(e, "--test-words-scale %g: must be in (0, 1]; nothing may raise a BabyLM limit", wscale);
         goto done;
     }
-    ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track, wscale};
-    if (o->resume && resume_checks(o, ckpath, &cfg, train.n_tokens, want, &pos, &kind, e) < 0) goto done;
+    uint64_t thash = train_split_hash(&train);
+    ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track, wscale, thash};
+    if (o->resume && resume_checks(o, ckpath, &cfg, train.n_tokens, thash, want, &pos, &kind, e) < 0)
+        goto done;
     long total = o->resume ? pos.total_steps : want ? want : (long)steps_per_epoch;
     if (total < 1) total = 1;
     pos.total_steps = total;

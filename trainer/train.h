@@ -10,6 +10,7 @@
 #include "lib/progress.h"
 #include "trainer/model.h"
 #include "trainer/tokenizer.h"
+#include "trainer/tokshard.h"
 
 #define CKPT_MAGIC "BLALMCK1"
 #define CKPT_VERSION 1u
@@ -100,7 +101,13 @@ typedef struct ckpt_pos {
     uint64_t train_tokens;  /* tokens of the train split the run reads */
     babylm_track track;
     double words_scale;     /* 1, or train_opts.test_words_scale (not BabyLM-compliant) */
+    uint64_t train_hash;    /* train_split_hash of RUN/tokens/train; 0: not recorded
+                             * (a checkpoint of a blalm before it was) */
 } ckpt_pos;
+/* Content identity of a joined train split: xxh3 of the .tok file (header
+ * with the tokenizer's sha256, and every token) seeding xxh64 of the .idx
+ * file (documents' token ranges and words); never 0. */
+uint64_t train_split_hash(const tokshard *s);
 int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const ckpt_pos *p,
               blalm_err *e);
 /* m must have the same architecture (else an error naming the field);

@@ -3,8 +3,9 @@
 # a killed-and-resumed run is bit-identical (also across an epoch), the data
 # order is the documented shuffle of the recorded seed (words seen recomputed
 # from it), BabyLM milestones and limits, a resume refuses a changed config,
-# optimizer, track or length, and bad input (foreign or truncated checkpoint,
-# empty corpus, vocabulary mismatch, bad flags) fails clearly.
+# optimizer, track, length or train split (also one of the same length), and
+# bad input (foreign or truncated checkpoint, empty corpus, vocabulary
+# mismatch, bad flags) fails clearly.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 CFG="$root/configs/model-tiny.json"
@@ -364,6 +365,60 @@ if "$BLALM" train --corpus "$C" --out "$R" --resume -q --max-tokens 11520 --opti
         --model <(sed 's/"log_every": 1}/"log_every": 5}/; s/"eval_every": 10/"eval_every": 20/' "$CFG") 2>"$TMP/err"; then
     pass resume_takes_cadence_and_same_length
 else fail resume_takes_cadence_and_same_length "$(head -c 300 "$TMP/err")"; fi
+# a train split of the same length but other content (a word replaced by
+# one of as many tokens) is refused, naming train_hash; a checkpoint of a
+# blalm before train_hash (header without it) still resumes on its count,
+# and the checkpoints it writes carry the hash
+ntok() { "$PY" -c 'import struct,sys; print(struct.unpack_from("<Q", open(sys.argv[1],"rb").read(), 16)[0])' "$1"; }
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/rh" --max-steps 20 --stop-after 12 -q 2>/dev/null
+cp -r "$TMP/rh" "$TMP/rh-old"
+cp -r "$C" "$TMP/cdog"; sed -i 's/\bcat\b/dog/' "$TMP/cdog/train/synthetic.train"
+if ! "$BLALM" train --corpus "$TMP/cdog" --model "$CFG" --out "$TMP/rh" --resume -q 2>"$TMP/err" \
+        && grep -q "changed corpus: train_hash [0-9a-f]\{16\} in the checkpoint, .*/rh/tokens/train holds [0-9a-f]\{16\} now" "$TMP/err" \
+        && [ "$(ntok "$TMP/rh/tokens/train.tok")" = "$(ntok "$TMP/rh-old/tokens/train.tok")" ] \
+        && ! cmp -s "$TMP/rh/tokens/train.tok" "$TMP/rh-old/tokens/train.tok"; then
+    pass resume_refuses_same_length_other_train_split
+else fail resume_refuses_same_length_other_train_split "$(head -c 300 "$TMP/err")"; fi
+# the checkpoint rewritten as an older blalm wrote it: no train_hash (xxh64 re-sealed)
+"$PY" - "$TMP/rh-old/checkpoints/latest.bin" <<'PY'
+import json, struct, sys
+M = (1 << 64) - 1
+P1, P2, P3, P4, P5 = 11400714785074694791, 14029467366897019727, 1609587929392839161, 9650029242287828579, 2870177450012600261
+rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & M
+def rnd(acc, v): return rotl((acc + v * P2) & M, 31) * P1 & M
+def merge(acc, v): return ((acc ^ rnd(0, v)) * P1 + P4) & M
+def xxh64(b, seed=0):
+    n, i = len(b), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        while i + 32 <= n:
+            for k in range(4): v[k] = rnd(v[k], struct.unpack_from("<Q", b, i + 8 * k)[0])
+            i += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for x in v: h = merge(h, x)
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while i + 8 <= n:
+        h = (rotl(h ^ rnd(0, struct.unpack_from("<Q", b, i)[0]), 27) * P1 + P4) & M; i += 8
+    if i + 4 <= n:
+        h = (rotl(h ^ (struct.unpack_from("<I", b, i)[0] * P1 & M), 23) * P2 + P3) & M; i += 4
+    while i < n:
+        h = rotl(h ^ (b[i] * P5 & M), 11) * P1 & M; i += 1
+    h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
+    return h
+b = open(sys.argv[1], "rb").read()
+assert xxh64(b[:-8]) == struct.unpack("<Q", b[-8:])[0], "xxh64 of the checkpoint"
+hl = struct.unpack_from("<Q", b, 16)[0]
+h = json.loads(b[24:24 + hl]); del h["train_hash"]
+hj = json.dumps(h, separators=(",", ":")).encode()
+out = b[:16] + struct.pack("<Q", len(hj)) + hj + b[24 + hl:-8]
+open(sys.argv[1], "wb").write(out + struct.pack("<Q", xxh64(out)))
+PY
+if "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/rh-old" --resume -q 2>"$TMP/err" \
+        && grep -aq '"step":20,.*"train_hash":"[0-9a-f]\{16\}"' "$TMP/rh-old/checkpoints/latest.bin"; then
+    pass resume_old_checkpoint_without_train_hash
+else fail resume_old_checkpoint_without_train_hash "$(head -c 300 "$TMP/err")"; fi
 # a checkpoint of another variant (same shapes) is refused, naming the switch
 sed 's/"chunk": 8,/"chunk": 8, "head_norm": "layer",/' "$CFG" > "$TMP/variant.json"
 if ! "$BLALM" train --corpus "$C" --model "$TMP/variant.json" --out "$R" --max-steps 40 --resume -q 2>"$TMP/err" \
