@@ -93,7 +93,24 @@ static int get_int(const cJSON *j, const char *key, int *out, int minv, const ch
 
 static int get_dbl(const cJSON *j, const char *key, double *out, const char *where, blalm_err *e)
 {
-    return config_number(j, key, *out, out, where, e);
+    if (config_number(j, key, *out, out, where, e) < 0) return -1;
+    if (!isfinite(*out)) /* cJSON reads 1e999 as inf */
+        return err_set(e, "%s: \"%s\" must be a finite number, got %g", where, key, *out);
+    return 0;
+}
+
+/* A number in [lo, hi] (lo_open, hi_open: that end excluded; hi = HUGE_VAL:
+ * no upper end), refused naming the key and the range. */
+static int get_dbl_in(const cJSON *j, const char *key, double *out, double lo, int lo_open, double hi,
+                      int hi_open, const char *where, blalm_err *e)
+{
+    if (get_dbl(j, key, out, where, e) < 0) return -1;
+    double v = *out;
+    if ((lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi)) return 0;
+    if (hi == HUGE_VAL)
+        return err_set(e, "%s: \"%s\" must be %s %g, got %g", where, key, lo_open ? ">" : ">=", lo, v);
+    return err_set(e, "%s: \"%s\" must be in %c%g, %g%c, got %g", where, key, lo_open ? '(' : '[', lo, hi,
+                   hi_open ? ')' : ']', v);
 }
 
 static int train_from_json(const cJSON *j, train_config *t, const char *where, blalm_err *e)
@@ -110,25 +127,26 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
     const char *sched = t->schedule, *mscale = t->muon_scale, *shuffle = t->shuffle;
     if (get_int(j, "batch_size", &t->batch_size, 1, w, e) < 0 ||
         get_int(j, "seq_len", &t->seq_len, 0, w, e) < 0 ||
-        get_dbl(j, "lr_adamw", &t->lr_adamw, w, e) < 0 ||
-        get_dbl(j, "lr_muon", &t->lr_muon, w, e) < 0 ||
-        get_dbl(j, "weight_decay", &t->weight_decay, w, e) < 0 ||
-        get_dbl(j, "beta1", &t->beta1, w, e) < 0 || get_dbl(j, "beta2", &t->beta2, w, e) < 0 ||
-        get_dbl(j, "adam_eps", &t->adam_eps, w, e) < 0 ||
-        get_dbl(j, "muon_momentum", &t->muon_momentum, w, e) < 0 ||
+        get_dbl_in(j, "lr_adamw", &t->lr_adamw, 0, 0, HUGE_VAL, 0, w, e) < 0 ||
+        get_dbl_in(j, "lr_muon", &t->lr_muon, 0, 0, HUGE_VAL, 0, w, e) < 0 ||
+        get_dbl_in(j, "weight_decay", &t->weight_decay, 0, 0, HUGE_VAL, 0, w, e) < 0 ||
+        get_dbl_in(j, "beta1", &t->beta1, 0, 0, 1, 1, w, e) < 0 ||
+        get_dbl_in(j, "beta2", &t->beta2, 0, 0, 1, 1, w, e) < 0 ||
+        get_dbl_in(j, "adam_eps", &t->adam_eps, 0, 1, HUGE_VAL, 0, w, e) < 0 ||
+        get_dbl_in(j, "muon_momentum", &t->muon_momentum, 0, 0, 1, 1, w, e) < 0 ||
         get_int(j, "warmup_steps", &t->warmup_steps, 0, w, e) < 0 ||
         config_string(j, "schedule", t->schedule, &sched, w, e) < 0 ||
-        get_dbl(j, "min_lr_frac", &t->min_lr_frac, w, e) < 0 ||
-        get_dbl(j, "decay_frac", &t->decay_frac, w, e) < 0 ||
-        get_dbl(j, "grad_clip", &t->grad_clip, w, e) < 0 ||
+        get_dbl_in(j, "min_lr_frac", &t->min_lr_frac, 0, 0, 1, 0, w, e) < 0 ||
+        get_dbl_in(j, "decay_frac", &t->decay_frac, 0, 0, 1, 0, w, e) < 0 ||
+        get_dbl_in(j, "grad_clip", &t->grad_clip, 0, 0, HUGE_VAL, 0, w, e) < 0 ||
         get_int(j, "eval_every", &t->eval_every, 0, w, e) < 0 ||
         get_int(j, "eval_batches", &t->eval_batches, 0, w, e) < 0 ||
         get_int(j, "checkpoint_every", &t->checkpoint_every, 0, w, e) < 0 ||
         get_int(j, "log_every", &t->log_every, 1, w, e) < 0 ||
         get_int(j, "seed", &seed, 0, w, e) < 0 ||
-        get_dbl(j, "muon_weight_decay", &t->muon_weight_decay, w, e) < 0 ||
+        get_dbl_in(j, "muon_weight_decay", &t->muon_weight_decay, 0, 0, HUGE_VAL, 0, w, e) < 0 ||
         config_string(j, "muon_scale", t->muon_scale, &mscale, w, e) < 0 ||
-        get_dbl(j, "swa_lr_mult", &t->swa_lr_mult, w, e) < 0 ||
+        get_dbl_in(j, "swa_lr_mult", &t->swa_lr_mult, 0, 0, HUGE_VAL, 0, w, e) < 0 ||
         config_string(j, "shuffle", t->shuffle, &shuffle, w, e) < 0 ||
         (cJSON_GetObjectItemCaseSensitive(j, "shuffle_seed") &&
          get_int(j, "shuffle_seed", &shuffle_seed, 0, w, e) < 0))
@@ -140,8 +158,6 @@ static int train_from_json(const cJSON *j, train_config *t, const char *where, b
                        mscale);
     if (strcmp(shuffle, "windows") && strcmp(shuffle, "none"))
         return err_set(e, "%s: \"shuffle\" must be \"windows\" or \"none\", got \"%s\"", w, shuffle);
-    if (t->muon_weight_decay < 0 || t->swa_lr_mult < 0)
-        return err_set(e, "%s: \"muon_weight_decay\" and \"swa_lr_mult\" must be >= 0", w);
     /* the strings may alias t's own fields */
     char tmp[sizeof t->schedule], tms[sizeof t->muon_scale], tsh[sizeof t->shuffle];
     snprintf(tmp, sizeof tmp, "%s", sched);
@@ -209,14 +225,14 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         config_string(j, "mixer", "mlstm", &mixer, where, e) < 0 ||
         get_int(j, "chunk", &c->chunk, 1, where, e) < 0 ||
         config_bool(j, "tie_embeddings", 1, &c->tie_embeddings, where, e) < 0 ||
-        get_dbl(j, "rope_theta", &c->rope_theta, where, e) < 0 ||
+        get_dbl_in(j, "rope_theta", &c->rope_theta, 0, 1, HUGE_VAL, 0, where, e) < 0 ||
         get_dbl(j, "norm_eps", &c->norm_eps, where, e) < 0 ||
         config_string(j, "init", "gpt2", &init, where, e) < 0 ||
-        get_dbl(j, "init_std", &c->init_std, where, e) < 0 ||
+        get_dbl_in(j, "init_std", &c->init_std, 0, 0, HUGE_VAL, 0, where, e) < 0 ||
         get_dbl(j, "fgate_bias_lo", &c->fgate_bias_lo, where, e) < 0 ||
         get_dbl(j, "fgate_bias_hi", &c->fgate_bias_hi, where, e) < 0 ||
         get_dbl(j, "igate_bias_mean", &c->igate_bias_mean, where, e) < 0 ||
-        get_dbl(j, "igate_bias_std", &c->igate_bias_std, where, e) < 0 ||
+        get_dbl_in(j, "igate_bias_std", &c->igate_bias_std, 0, 0, HUGE_VAL, 0, where, e) < 0 ||
         get_dbl(j, "gate_soft_cap", &c->gate_soft_cap, where, e) < 0 ||
         get_dbl(j, "logit_soft_cap", &c->logit_soft_cap, where, e) < 0 ||
         get_int(j, "conv_kernel", &c->conv_kernel, 0, where, e) < 0 ||
@@ -283,7 +299,10 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
     if (!c->mlp_hidden) c->mlp_hidden = ((c->dim * 8 / 3) + 31) / 32 * 32;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "train");
     if (t && train_from_json(t, &c->train, where, e) < 0) return -1;
-    if (!c->train.seq_len || c->train.seq_len > c->context) c->train.seq_len = c->context;
+    if (!c->train.seq_len) c->train.seq_len = c->context;
+    if (c->train.seq_len > c->context) /* the model has no positions past its context */
+        return err_set(e, "%s: train: \"seq_len\" %d exceeds \"context\" %d (0 or absent = the context)",
+                       where, c->train.seq_len, c->context);
     return 0;
 }
 

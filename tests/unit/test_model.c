@@ -584,6 +584,72 @@ TEST(config_errors)
     model_free(m);
 }
 
+/* Training hyper-parameters out of range (gradient ascent, a clip that never
+ * clips, a beta that never forgets, a non-finite number) and a seq_len past
+ * the context are refused, naming the key and the allowed range. */
+TEST(config_train_ranges)
+{
+    static const char *const bad[][2] = {
+        {"\"lr_adamw\":-1", "\"lr_adamw\" must be >= 0, got -1"},
+        {"\"lr_muon\":-0.02", "\"lr_muon\" must be >= 0, got -0.02"},
+        {"\"weight_decay\":-0.1", "\"weight_decay\" must be >= 0"},
+        {"\"muon_weight_decay\":-0.1", "\"muon_weight_decay\" must be >= 0"},
+        {"\"swa_lr_mult\":-1", "\"swa_lr_mult\" must be >= 0"},
+        {"\"beta1\":1", "\"beta1\" must be in [0, 1), got 1"},
+        {"\"beta2\":1.5", "\"beta2\" must be in [0, 1), got 1.5"},
+        {"\"beta2\":-0.5", "\"beta2\" must be in [0, 1)"},
+        {"\"muon_momentum\":1", "\"muon_momentum\" must be in [0, 1)"},
+        {"\"adam_eps\":0", "\"adam_eps\" must be > 0, got 0"},
+        {"\"grad_clip\":-1", "\"grad_clip\" must be >= 0, got -1"},
+        {"\"min_lr_frac\":1.1", "\"min_lr_frac\" must be in [0, 1], got 1.1"},
+        {"\"decay_frac\":-0.1", "\"decay_frac\" must be in [0, 1]"},
+        {"\"warmup_steps\":-3", "\"warmup_steps\" must be an integer >= 0"},
+        {"\"lr_adamw\":1e999", "\"lr_adamw\" must be a finite number, got inf"},
+        {"\"grad_clip\":-1e999", "\"grad_clip\" must be a finite number"},
+        {"\"seq_len\":64", "\"seq_len\" 64 exceeds \"context\" 32"},
+    };
+    char js[512];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(js, sizeof js, "{\"dim\":16,\"heads\":2,\"context\":32,\"train\":{%s}}", bad[i][0]);
+        cJSON *j = cJSON_Parse(js);
+        CHECK(j);
+        blalm_err e;
+        model_config c;
+        int rc = model_config_from_json(j, &c, "x.json", &e);
+        cJSON_Delete(j);
+        CHECK_MSG(rc < 0, "%s accepted", bad[i][0]);
+        CHECK_MSG(strstr(e.msg, bad[i][1]) && strstr(e.msg, "x.json"), "%s: message \"%s\" lacks %s", bad[i][0],
+                  e.msg, bad[i][1]);
+    }
+    static const char *const model_bad[][2] = {
+        {"\"rope_theta\":0", "\"rope_theta\" must be > 0"},
+        {"\"init_std\":-0.02", "\"init_std\" must be >= 0"},
+        {"\"igate_bias_std\":-1", "\"igate_bias_std\" must be >= 0"},
+        {"\"fgate_bias_hi\":1e999", "\"fgate_bias_hi\" must be a finite number"},
+    };
+    for (size_t i = 0; i < sizeof model_bad / sizeof *model_bad; i++) {
+        snprintf(js, sizeof js, "{\"dim\":16,\"heads\":2,%s}", model_bad[i][0]);
+        cJSON *j = cJSON_Parse(js);
+        CHECK(j);
+        blalm_err e;
+        model_config c;
+        int rc = model_config_from_json(j, &c, "x.json", &e);
+        cJSON_Delete(j);
+        CHECK_MSG(rc < 0, "%s accepted", model_bad[i][0]);
+        CHECK_MSG(strstr(e.msg, model_bad[i][1]), "%s: message \"%s\" lacks %s", model_bad[i][0], e.msg,
+                  model_bad[i][1]);
+    }
+    /* the edges of each range are taken; seq_len 0 (or absent) is the context */
+    cJSON *j = cJSON_Parse("{\"dim\":16,\"heads\":2,\"context\":32,\"train\":{\"lr_adamw\":0,\"lr_muon\":0,"
+                           "\"weight_decay\":0,\"beta1\":0,\"beta2\":0.999,\"grad_clip\":0,\"min_lr_frac\":1,"
+                           "\"decay_frac\":0,\"warmup_steps\":0,\"seq_len\":0}}");
+    blalm_err e;
+    model_config c;
+    CHECK_MSG(model_config_from_json(j, &c, "x.json", &e) == 0, "%s", e.msg);
+    cJSON_Delete(j);
+    CHECK_EQ_INT(c.train.seq_len, 32);
+}
+
 /* Every shipped config (the sizes and their named variants) loads. */
 TEST(shipped_configs_load)
 {
@@ -656,6 +722,7 @@ int main(void)
     RUN(schedules);
     RUN(safetensors_round_trip);
     RUN(config_errors);
+    RUN(config_train_ranges);
     RUN(shipped_configs_load);
     RUN(babylm_milestones);
     return test_summary();
