@@ -1,6 +1,7 @@
 /* safetensors.c - parameters to and from the safetensors format:
  * u64 LE header length, JSON header {name: {dtype, shape, data_offsets}},
  * padded with spaces to a multiple of 8, then the raw little-endian data. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,12 @@ int model_save_safetensors(const model *m, const char *path, blalm_err *e)
     return model_save_tensors(m, model_params((model *)m), path, e);
 }
 
+static void shape_text(int rows, int cols, char *out, size_t cap)
+{
+    if (cols) snprintf(out, cap, "[%d, %d]", rows, cols);
+    else snprintf(out, cap, "[%d]", rows);
+}
+
 int model_load_safetensors(model *m, const char *path, blalm_err *e)
 {
     char *data;
@@ -105,18 +112,52 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
     for (int i = 0; i < model_num_tensors(m); i++) {
         const tensor_info *t = model_tensor(m, i);
         size_t n = (size_t)t->rows * (t->cols ? t->cols : 1);
+        char want[64], got[256];
+        shape_text(t->rows, t->cols, want, sizeof want);
         cJSON *o = cJSON_GetObjectItemCaseSensitive(h, t->name);
         cJSON *dt = cJSON_GetObjectItemCaseSensitive(o, "dtype");
+        cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "shape");
         cJSON *dof = cJSON_GetObjectItemCaseSensitive(o, "data_offsets");
-        if (!o || !cJSON_IsString(dt) || strcmp(dt->valuestring, "F32") ||
-            cJSON_GetArraySize(dof) != 2) {
-            err_set(e, "%s: tensor %s missing or not F32", path, t->name);
+        if (!cJSON_IsObject(o)) {
+            err_set(e, "%s: tensor %s missing (expected F32, shape %s)", path, t->name, want);
             goto done;
         }
-        double b0 = cJSON_GetArrayItem(dof, 0)->valuedouble, b1 = cJSON_GetArrayItem(dof, 1)->valuedouble;
-        if (b0 < 0 || b1 - b0 != (double)(n * 4) || b1 > (double)avail) {
-            err_set(e, "%s: tensor %s has %g bytes at %g, expected %zu (shape %dx%d)", path,
-                    t->name, b1 - b0, b0, n * 4, t->rows, t->cols);
+        if (!cJSON_IsString(dt) || strcmp(dt->valuestring, "F32")) {
+            err_set(e, "%s: tensor %s: dtype %s, expected \"F32\"", path, t->name,
+                    cJSON_IsString(dt) ? dt->valuestring : "missing or not a string");
+            goto done;
+        }
+        /* the shape as declared: [rows, cols] (cols = 0: a vector, [rows]) */
+        int nd = cJSON_IsArray(sh) ? cJSON_GetArraySize(sh) : -1, shape_ok = nd == (t->cols ? 2 : 1);
+        size_t gl = 0;
+        got[0] = 0;
+        for (int d = 0; d < nd && gl < sizeof got; d++) {
+            const cJSON *x = cJSON_GetArrayItem(sh, d);
+            if (!cJSON_IsNumber(x) || x->valuedouble != (double)(d ? t->cols : t->rows)) shape_ok = 0;
+            if (cJSON_IsNumber(x)) gl += (size_t)snprintf(got + gl, sizeof got - gl, "%s%.17g", d ? ", " : "[", x->valuedouble);
+            else gl += (size_t)snprintf(got + gl, sizeof got - gl, "%s?", d ? ", " : "[");
+        }
+        if (nd > 0 && gl < sizeof got) snprintf(got + gl, sizeof got - gl, "]");
+        if (!shape_ok) {
+            err_set(e, "%s: tensor %s: shape %s, expected %s", path, t->name,
+                    nd < 0 ? "missing or not an array" : nd == 0 ? "[]" : got, want);
+            goto done;
+        }
+        const cJSON *o0 = cJSON_GetArrayItem(dof, 0), *o1 = cJSON_GetArrayItem(dof, 1);
+        if (!cJSON_IsArray(dof) || cJSON_GetArraySize(dof) != 2 || !cJSON_IsNumber(o0) || !cJSON_IsNumber(o1) ||
+            o0->valuedouble != floor(o0->valuedouble) || o1->valuedouble != floor(o1->valuedouble)) {
+            err_set(e, "%s: tensor %s: data_offsets must be two integers [begin, end]", path, t->name);
+            goto done;
+        }
+        double b0 = o0->valuedouble, b1 = o1->valuedouble;
+        if (b0 < 0 || b1 < b0 || b1 > (double)avail) {
+            err_set(e, "%s: tensor %s: data_offsets [%.17g, %.17g] outside the %zu data bytes", path, t->name,
+                    b0, b1, avail);
+            goto done;
+        }
+        if (b1 - b0 != (double)(n * 4)) {
+            err_set(e, "%s: tensor %s has %.17g bytes at %.17g, expected %zu (F32, shape %s)", path, t->name,
+                    b1 - b0, b0, n * 4, want);
             goto done;
         }
         memcpy(p + t->offset, base + (size_t)b0, n * 4);

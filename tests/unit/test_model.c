@@ -561,6 +561,94 @@ TEST(safetensors_round_trip)
     model_free(m), model_free(m2);
 }
 
+/* Rewrites a safetensors file with its header's entry for tensor NAME
+ * changed: key set to the JSON value json (NULL: key removed). */
+static int st_rewrite(const char *path, const char *name, const char *key, const char *json)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    rewind(f);
+    unsigned char *b = malloc((size_t)len);
+    if (!b || fread(b, 1, (size_t)len, f) != (size_t)len) {
+        fclose(f);
+        free(b);
+        return -1;
+    }
+    fclose(f);
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)b[i] << (8 * i);
+    cJSON *h = cJSON_ParseWithLength((const char *)b + 8, hl), *o = cJSON_GetObjectItemCaseSensitive(h, name);
+    if (!o) {
+        cJSON_Delete(h);
+        free(b);
+        return -1;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+    if (json) cJSON_AddItemToObject(o, key, cJSON_Parse(json));
+    char *js = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    size_t nl = strlen(js), padded = (nl + 7) / 8 * 8;
+    f = fopen(path, "wb");
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    fwrite(lb, 1, 8, f);
+    fwrite(js, 1, nl, f);
+    for (size_t i = nl; i < padded; i++) fputc(' ', f);
+    fwrite(b + 8 + hl, 1, (size_t)len - 8 - hl, f);
+    fclose(f);
+    free(js);
+    free(b);
+    return 0;
+}
+
+/* A header whose shapes, dtype or data_offsets do not describe the model's
+ * tensors is refused even when the byte count fits (a 2-D tensor declared
+ * transposed loaded as if correct), naming the tensor and both shapes. */
+TEST(safetensors_header_checked)
+{
+    blalm_err e;
+    model *m = tiny("mlstm", 0, &e), *m2 = tiny("mlstm", 0, &e);
+    CHECK(m && m2);
+    const tensor_info *t = NULL;
+    for (int i = 0; i < model_num_tensors(m) && !t; i++)
+        if (model_tensor(m, i)->cols && model_tensor(m, i)->cols != model_tensor(m, i)->rows) t = model_tensor(m, i);
+    CHECK(t);
+    size_t bytes = (size_t)t->rows * t->cols * 4;
+    char path[512], tr[64], want[200], big[64], frac[64], swapped[64];
+    snprintf(path, sizeof path, "%s/hdr.safetensors", test_tmpdir());
+    snprintf(tr, sizeof tr, "[%d,%d]", t->cols, t->rows);
+    snprintf(swapped, sizeof swapped, "shape [%d, %d], expected [%d, %d]", t->cols, t->rows, t->rows, t->cols);
+    snprintf(big, sizeof big, "[%zu,%zu]", model_num_params(m) * 4, model_num_params(m) * 4 + bytes);
+    snprintf(frac, sizeof frac, "[0.5,%zu.5]", bytes);
+    const char *cases[][3] = {
+        {"shape", tr, swapped},
+        {"shape", "[1]", "shape [1], expected"},
+        {"shape", NULL, "shape missing or not an array"},
+        {"dtype", "\"F16\"", "dtype F16, expected \"F32\""},
+        {"data_offsets", frac, "data_offsets must be two integers"},
+        {"data_offsets", "[\"0\",\"64\"]", "data_offsets must be two integers"},
+        {"data_offsets", big, "outside the"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        CHECK_MSG(model_save_safetensors(m, path, &e) == 0, "%s", e.msg);
+        CHECK(st_rewrite(path, t->name, cases[c][0], cases[c][1]) == 0);
+        CHECK_MSG(model_load_safetensors(m2, path, &e) < 0, "%s %s accepted", cases[c][0],
+                  cases[c][1] ? cases[c][1] : "(absent)");
+        snprintf(want, sizeof want, "tensor %s: ", t->name);
+        CHECK_MSG(strstr(e.msg, want) && strstr(e.msg, cases[c][2]) && strstr(e.msg, "hdr.safetensors"),
+                  "message \"%s\" lacks %s%s", e.msg, want, cases[c][2]);
+    }
+    /* the header rewritten as it was loads */
+    CHECK_MSG(model_save_safetensors(m, path, &e) == 0, "%s", e.msg);
+    snprintf(tr, sizeof tr, "[%d,%d]", t->rows, t->cols);
+    CHECK(st_rewrite(path, t->name, "shape", tr) == 0);
+    CHECK_MSG(model_load_safetensors(m2, path, &e) == 0, "%s", e.msg);
+    CHECK(!memcmp(model_params(m), model_params(m2), model_num_params(m) * 4));
+    model_free(m), model_free(m2);
+}
+
 TEST(config_errors)
 {
     blalm_err e;
@@ -721,6 +809,7 @@ int main(void)
     RUN(muon_newton_schulz);
     RUN(schedules);
     RUN(safetensors_round_trip);
+    RUN(safetensors_header_checked);
     RUN(config_errors);
     RUN(config_train_ranges);
     RUN(shipped_configs_load);
