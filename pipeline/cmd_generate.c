@@ -1,6 +1,7 @@
 /* cmd_generate.c - `blalm generate`: sample text from a trained run, one
  * token at a time (recurrent form for mLSTM: constant cost per token). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ static const char usage[] =
     "options:\n"
     "  --prompt TEXT         text to continue (default: empty, starts after end-of-text)\n"
     "  --max-new N           tokens to generate (default 100)\n"
-    "  --temperature T       0 = greedy (default 0.8)\n"
+    "  --temperature T       a finite number >= 0; 0 = greedy (default 0.8)\n"
     "  --top-k K             sample among the K most likely (default 40; 0 = all)\n"
     "  --top-p P             then among the fewest most likely whose probability\n"
     "                        reaches P (nucleus; default 1 = off)\n"
@@ -152,7 +153,9 @@ int cmd_generate(int argc, char **argv)
         case 'T': {
             char *end;
             temp = strtod(optarg, &end);
-            if (*end || temp < 0) return cli_usage_error(usage, "generate: bad temperature '%s'", optarg);
+            if (end == optarg || *end || !isfinite(temp) || temp < 0) /* not "", nan or inf */
+                return cli_usage_error(usage, "generate: --temperature wants a finite number >= 0 "
+                                              "(0 = greedy), not '%s'", optarg);
             break;
         }
         case 'P': {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # blalm generate: --samples N in order, sample 1 the single sample of the same
 # seed, sample i the single sample of seed + i - 1, the same output for any
-# --threads; --top-p restricts (1 = off, the default output); bad flags fail.
+# --threads; --top-p restricts (1 = off, the default output); bad flags (a
+# temperature of nan, inf or "" too) fail.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 C="$TMP/c"
@@ -39,3 +40,16 @@ for bad in "--top-p 0" "--top-p 1.5" "--samples 0" "--threads 0" "--timing --sam
     [ $rc = 2 ] || { ok=0; fail generate_bad_flags "'$bad' exit $rc"; }
 done
 [ $ok = 1 ] && pass generate_bad_flags
+# a temperature that is not a finite number >= 0 is refused like -1 (exit 2,
+# naming the option), not read as 0 (greedy) or sampled from with NaN
+ok=1
+for bad in nan NaN inf -inf infinity "" " " -1 1x 0.8.1; do
+    gen --temperature "$bad" >/dev/null 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -q -- "--temperature wants a finite number >= 0" "$TMP/err"; } ||
+        { ok=0; fail generate_bad_temperature "'$bad' exit $rc: $(head -c 200 "$TMP/err")"; }
+done
+for bad in nan inf "" -1; do
+    gen --top-p "$bad" >/dev/null 2>&1; rc=$?
+    [ $rc = 2 ] || { ok=0; fail generate_bad_temperature "--top-p '$bad' exit $rc"; }
+done
+[ $ok = 1 ] && pass generate_bad_temperature
