@@ -1,5 +1,6 @@
 /* cmd_train.c - `blalm train`: a BLaLM run on an assembled corpus. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,9 @@ static const char usage[] =
     "train.shuffle_seed (default: its seed); train.shuffle \"none\" keeps corpus order.\n"
     "\n"
     "options:\n"
-    "  --max-steps N              optimiser steps (default: one epoch; with --resume, the run's)\n"
-    "  --max-tokens N             or: training tokens (k/M/G suffixes)\n"
+    "  --max-steps N              optimiser steps, N >= 1 (default: one epoch; with --resume,\n"
+    "                             the run's)\n"
+    "  --max-tokens N             or: training tokens, N >= 1 (k/M/G suffixes)\n"
     "  --optimizer adamw|muon     Muon for hidden matrices, AdamW for the rest (default adamw;\n"
     "                             CONFIG's train object sets rates, decay, muon_scale)\n"
     "  --track strict|strict-small  refuse an over-budget corpus or > 10 epochs;\n"
@@ -132,6 +134,11 @@ int cmd_train(int argc, char **argv)
         case 'K': o.tokens = optarg; break;
         case 's': case 'T': case 't': case 'S': case 'B': case 'b':
             if (cli_parse_count(optarg, &v) < 0 || ((c == 't' || c == 'B' || c == 'b') && (v < 1 || v > 4096)))
+                return cli_usage_error(usage, "train: bad number '%s'", optarg);
+            if ((c == 's' || c == 'T') && v < 1) /* 0 is no length; leave the option out for one epoch */
+                return cli_usage_error(usage, "train: --%s wants a count >= 1 (without it: one epoch), not '%s'",
+                                       c == 's' ? "max-steps" : "max-tokens", optarg);
+            if (c == 's' && v > (unsigned long long)LONG_MAX)
                 return cli_usage_error(usage, "train: bad number '%s'", optarg);
             if (c == 'B') bench = (long)v;
             if (c == 'b') bench_batch = (int)v;

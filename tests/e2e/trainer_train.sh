@@ -439,6 +439,17 @@ if ! "$BLALM" train --corpus "$C" --model "$CFG" --out "$R" -q 2>"$TMP/err" && g
     pass bad_existing_run
 else fail bad_existing_run "$(head -c 300 "$TMP/err")"; fi
 "$BLALM" train --bogus >/dev/null 2>&1; [ $? -eq 2 ] && pass train_unknown_flag || fail train_unknown_flag "exit not 2"
+# --max-steps 0 / --max-tokens 0 are refused like -1 (exit 2, naming the
+# option), not read as "no length given" (a full epoch)
+ok=1
+for bad in "--max-steps 0" "--max-tokens 0" "--max-tokens 0k" "--max-steps -1"; do
+    # shellcheck disable=SC2086
+    "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r0" -q $bad >/dev/null 2>"$TMP/err"; rc=$?
+    { [ $rc -eq 2 ] && grep -q -- "${bad% *}" "$TMP/err" && [ ! -e "$TMP/r0/checkpoints/latest.bin" ]; } ||
+        { ok=0; fail train_zero_length_refused "'$bad' exit $rc: $(head -c 200 "$TMP/err")"; }
+    rm -rf "$TMP/r0"
+done
+[ $ok = 1 ] && pass train_zero_length_refused
 "$BLALM" train --help | grep -q "usage: blalm train" && pass train_help || fail train_help "no usage"
 
 # one token-shard builder: train --tokens DIR from blalm tokenize's output
