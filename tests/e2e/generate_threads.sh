@@ -53,3 +53,6 @@ for bad in nan inf "" -1; do
     [ $rc = 2 ] || { ok=0; fail generate_bad_temperature "--top-p '$bad' exit $rc"; }
 done
 [ $ok = 1 ] && pass generate_bad_temperature
+# --help says --max-new is an upper bound: a sample ends at end-of-text
+"$BLALM" generate --help | grep -A1 -- "--max-new N" | grep -q "stops earlier" && pass generate_help_max_new ||
+    fail generate_help_max_new "$("$BLALM" generate --help | grep -A1 -- --max-new)"
