@@ -462,10 +462,11 @@ static int parse_train(const pctx *p, run_config *c, const cJSON *t)
     if (!t) return 0;
     char *opt = NULL;
     if (check_keys(p, t, "train", keys) < 0 || get_str(p, t, "train", "corpus", &c->train_corpus) < 0 ||
-        get_count(p, t, "train", "max_tokens", 0, 1e15, &c->max_tokens_train, NULL) < 0 ||
+        get_count(p, t, "train", "max_tokens", 1, 1e15, &c->max_tokens_train, NULL) < 0 ||
         get_str(p, t, "train", "track", &c->train_track) < 0 || get_str(p, t, "train", "optimizer", &opt) < 0)
         return -1;
-    if (get_count(p, t, "train", "max_steps", 0, 1e12, &v, &has) < 0) return -1;
+    /* 0 is not "one epoch": leave the key out for that, as train's --max-steps */
+    if (get_count(p, t, "train", "max_steps", 1, 1e12, &v, &has) < 0) return -1;
     if (has) c->max_steps = (long)v;
     if (get_count(p, t, "train", "threads", 1, 4096, &v, &has) < 0) return -1;
     if (has) c->train_threads = (int)v;

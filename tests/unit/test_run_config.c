@@ -117,6 +117,11 @@ TEST(wrong_types_and_values)
                    "demo.json: train.max_steps: expected a whole number");
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"max_steps\": 1.5}}"),
                    "demo.json: train.max_steps: expected a whole number");
+    /* 0 is not "one epoch" (leave the key out for that), as train's --max-steps 0 */
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"max_steps\": 0}}"),
+                   "demo.json: train.max_steps: expected a whole number from 1");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"train\": {\"max_tokens\": 0}}"),
+                   "demo.json: train.max_tokens: expected a whole number from 1");
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"dedup\": {\"bands\": -1}}"),
                    "demo.json: dedup.bands: expected a whole number");
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"eval\": {\"data\": \"d\", \"fast\": 1}}"),
