@@ -40,7 +40,7 @@ static const char usage[] =
     "  --checkpoint NAME     checkpoints/NAME.bin (default: latest)\n"
     "  --all-checkpoints     every milestone checkpoint (chck_*M), fast suite; writes\n"
     "                        RUN/learning_curve.json\n"
-    "  --tasks LIST          comma-separated task names\n"
+    "  --tasks LIST          comma-separated task names (not empty)\n"
     "  --data DIR            evaluation data in the official layout\n"
     "                        (default: $BLALM_EVAL_DATA)\n"
     "  --fast                the fast subsets (blimp_fast, supplement_fast, ewok_fast,\n"
@@ -183,6 +183,8 @@ int cmd_eval(int argc, char **argv)
     if (optind < argc) return cli_usage_error(usage, "eval: unexpected argument '%s'", argv[optind]);
     if (aoa_score) return score_aoa_file(aoa_score, o.data, json);
     if (!o.run) return cli_usage_error(usage, "eval: --run is required");
+    blalm_err e;
+    if (eval_check_tasks(o.tasks, &e) < 0) return cli_usage_error(usage, "eval: --tasks: %s", e.msg);
     if (all && o.checkpoint)
         return cli_usage_error(usage, "eval: --checkpoint and --all-checkpoints exclude each other");
     if (all && o.out) return cli_usage_error(usage, "eval: --out names one file; not with --all-checkpoints");
@@ -191,7 +193,6 @@ int cmd_eval(int argc, char **argv)
         return cli_usage_error(usage, "eval: --data DIR is required (or set BLALM_EVAL_DATA)");
     progress *pg = NULL;
     if (!quiet) o.progress = on_progress, o.arg = &pg;
-    blalm_err e;
     cJSON *r = NULL;
     int rc;
     if (all) {

@@ -1500,12 +1500,17 @@ static int in_list(const char *list, const char *name)
     return 0;
 }
 
-static int check_task_list(const char *tasks, blalm_err *e)
+/* A --tasks list: NULL (every task), or comma-separated names of
+ * EVAL_TASKS; an empty list or an empty name is refused (an empty list
+ * used to run nothing and overwrite the results file with no tasks). */
+int eval_check_tasks(const char *tasks, blalm_err *e)
 {
     if (!tasks) return 0;
-    for (const char *p = tasks; *p;) {
+    if (!*tasks) return err_set(e, "empty list (tasks: %s)", EVAL_TASKS);
+    for (const char *p = tasks;;) {
         const char *c = strchr(p, ',');
         size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (!n) return err_set(e, "an empty task name in '%s' (tasks: %s)", tasks, EVAL_TASKS);
         int ok = n == 3 && !strncmp(p, "aoa", 3);
         for (int i = 0; i < NTASKS; i++)
             if (strlen(TASKS[i].name) == n && !strncmp(p, TASKS[i].name, n)) ok = 1;
@@ -1605,7 +1610,7 @@ static int aoa_paths(const char *data, char json[4096], char csv[4096]);
 int eval_check_context(const eval_opts *o, const char *tokenizer, int context, blalm_err *e)
 {
     if (!o->data) return 0;
-    if (check_task_list(o->tasks, e) < 0) return -1;
+    if (eval_check_tasks(o->tasks, e) < 0) return err_prefix(e, "tasks");
     bpe_tokenizer *tok = bpe_load(tokenizer, e);
     if (!tok) return -1;
     encoder x = {0};
@@ -1649,7 +1654,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
 {
     *result = NULL;
     if (!o->run || !o->data) return err_set(e, "eval needs a run and a data folder");
-    if (check_task_list(o->tasks, e) < 0) return -1;
+    if (eval_check_tasks(o->tasks, e) < 0) return err_prefix(e, "tasks");
     if (in_list(o->tasks, "aoa"))
         return err_set(e, "aoa: age of acquisition needs every milestone checkpoint (--all-checkpoints)");
     char p[4096], ck[4096];
@@ -2276,7 +2281,7 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
     closedir(d);
     if (!n) return err_set(e, "%s: no milestone checkpoints (chck_*M.bin)", dir);
     qsort(ms, (size_t)n, sizeof *ms, cmp_ms);
-    if (check_task_list(o->tasks, e) < 0) return -1;
+    if (eval_check_tasks(o->tasks, e) < 0) return err_prefix(e, "tasks");
     /* AoA runs over all checkpoints at once; the other tasks per checkpoint */
     char aj[4096], ac[4096], rest[1024] = "";
     int has_aoa = aoa_paths(o->data, aj, ac), want_aoa = o->tasks ? in_list(o->tasks, "aoa") : has_aoa;

@@ -47,6 +47,10 @@ typedef struct eval_opts {
     void *arg;
 } eval_opts;
 
+/* Checks a --tasks list (NULL = every task): comma-separated names of
+ * EVAL_TASKS, none empty; an empty list is refused. */
+int eval_check_tasks(const char *tasks, blalm_err *e);
+
 /* Evaluates one checkpoint; writes eval.json atomically and returns it in
  * *result (caller frees with cJSON_Delete). */
 int eval_run(const eval_opts *o, cJSON **result, blalm_err *e);

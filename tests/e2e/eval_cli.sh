@@ -90,7 +90,7 @@ else fail eval_json_first_token "$(head -c 300 "$TMP/out.json")"; fi
 "$BLALM" eval --data "$D" >/dev/null 2>"$TMP/err"; rc=$?
 [ $rc = 2 ] && grep -q -- '--run is required' "$TMP/err" && pass eval_usage || fail eval_usage "rc $rc"
 "$BLALM" eval --run "$R" --data "$D" --tasks blimp,bogus -q 2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && grep -q "unknown task 'bogus'" "$TMP/err" && pass eval_unknown_task || fail eval_unknown_task "rc $rc $(cat "$TMP/err")"
+[ $rc = 2 ] && grep -q "unknown task 'bogus'" "$TMP/err" && pass eval_unknown_task || fail eval_unknown_task "rc $rc $(cat "$TMP/err")"
 "$BLALM" eval --run "$R" --data "$D" --tasks ewok -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "no data for task ewok" "$TMP/err" && pass eval_missing_task_data || fail eval_missing_task_data "rc $rc $(cat "$TMP/err")"
 mkdir -p "$TMP/bad/wug_adj_nominalization"
