@@ -10,6 +10,7 @@
 #include "lib/config.h"
 #include "lib/progress.h"
 #include "trainer/eval.h"
+#include "trainer/train.h"
 
 BLALM_COMMAND(eval, "BabyLM zero-shot evaluation (BLiMP, supplement, entity tracking, wug, reading, AoA)")
 
@@ -37,7 +38,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --run RUN             run folder (blalm train --out)\n"
-    "  --checkpoint NAME     checkpoints/NAME.bin (default: latest)\n"
+    "  --checkpoint NAME     RUN/checkpoints/NAME.bin (default: latest; NAME or\n"
+    "                        NAME.bin, e.g. chck_10M; a name, not a path)\n"
     "  --all-checkpoints     every milestone checkpoint (chck_*M), fast suite; writes\n"
     "                        RUN/learning_curve.json\n"
     "  --tasks LIST          comma-separated task names (not empty)\n"
@@ -185,6 +187,9 @@ int cmd_eval(int argc, char **argv)
     if (!o.run) return cli_usage_error(usage, "eval: --run is required");
     blalm_err e;
     if (eval_check_tasks(o.tasks, &e) < 0) return cli_usage_error(usage, "eval: --tasks: %s", e.msg);
+    char ckname[1024];
+    if (o.checkpoint && run_checkpoint_name(o.checkpoint, ckname, sizeof ckname, &e) < 0)
+        return cli_usage_error(usage, "eval: %s", e.msg);
     if (all && o.checkpoint)
         return cli_usage_error(usage, "eval: --checkpoint and --all-checkpoints exclude each other");
     if (all && o.out) return cli_usage_error(usage, "eval: --out names one file; not with --all-checkpoints");

@@ -21,7 +21,8 @@ static const char usage[] =
     "DIR/tokenizer_config.json from RUN's latest checkpoint (or checkpoints/NAME.bin).\n"
     "\n"
     "options:\n"
-    "  --checkpoint NAME   e.g. chck_10M\n"
+    "  --checkpoint NAME   RUN/checkpoints/NAME.bin instead of latest (NAME or\n"
+    "                      NAME.bin, e.g. chck_10M; a name, not a path)\n"
     "  -q, --quiet         no summary line\n"
     "  -h, --help          this help\n";
 
@@ -49,6 +50,7 @@ int cmd_export(int argc, char **argv)
     if (!run || !out) return cli_usage_error(usage, "export: --run and --out are required");
     blalm_err e;
     char p[4096];
+    if (ckpt && run_checkpoint_name(ckpt, p, sizeof p, &e) < 0) return cli_usage_error(usage, "export: %s", e.msg);
     model *m = run_load_model(run, ckpt, &e);
     bpe_tokenizer *tok = NULL;
     int rc = 1;

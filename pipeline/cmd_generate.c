@@ -36,7 +36,8 @@ static const char usage[] =
     "                        line '=== sample I (seed S) ===' when N > 1 (default 1)\n"
     "  --threads T           samples generated at once (default 1); the output is the\n"
     "                        same for any T\n"
-    "  --checkpoint NAME     checkpoints/NAME.bin instead of latest\n"
+    "  --checkpoint NAME     RUN/checkpoints/NAME.bin instead of latest (NAME or\n"
+    "                        NAME.bin, e.g. chck_10M; a name, not a path)\n"
     "  --timing              print ms/token at positions 128 and 4096 as JSON (benchmark)\n"
     "  -q, --quiet           no summary line\n"
     "  -h, --help            this help\n";
@@ -191,6 +192,7 @@ int cmd_generate(int argc, char **argv)
     model_set_threads(1);
     blalm_err e;
     char p[4096];
+    if (ckpt && run_checkpoint_name(ckpt, p, sizeof p, &e) < 0) return cli_usage_error(usage, "generate: %s", e.msg);
     snprintf(p, sizeof p, "%s/tokenizer.json", run);
     bpe_tokenizer *tok = bpe_load(p, &e);
     if (!tok) {

@@ -1657,9 +1657,10 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     if (eval_check_tasks(o->tasks, e) < 0) return err_prefix(e, "tasks");
     if (in_list(o->tasks, "aoa"))
         return err_set(e, "aoa: age of acquisition needs every milestone checkpoint (--all-checkpoints)");
-    char p[4096], ck[4096];
-    const char *name = o->checkpoint ? o->checkpoint : "latest";
-    snprintf(ck, sizeof ck, "%s/checkpoints/%s.bin", o->run, name);
+    char p[4096], ck[4096], name[1024];
+    if (run_checkpoint_name(o->checkpoint, name, sizeof name, e) < 0 ||
+        run_checkpoint_path(o->run, name, ck, sizeof ck, e) < 0)
+        return -1;
     double t0 = now_seconds();
     model_config cfg;
     ckpt_pos pos;

@@ -1178,13 +1178,39 @@ done:
     return rc;
 }
 
+int run_checkpoint_name(const char *checkpoint, char *name, size_t cap, blalm_err *e)
+{
+    if (!checkpoint) checkpoint = "latest";
+    size_t n = strlen(checkpoint);
+    if (n >= 4 && !strcmp(checkpoint + n - 4, ".bin")) n -= 4;
+    if (strchr(checkpoint, '/'))
+        return err_set(e, "--checkpoint %s: expected the name of a checkpoint in RUN/checkpoints "
+                       "(e.g. chck_10M or latest), not a path", checkpoint);
+    if (!n || (n == 1 && checkpoint[0] == '.') || (n == 2 && !strncmp(checkpoint, "..", 2)))
+        return err_set(e, "--checkpoint '%s': expected the name of a checkpoint in RUN/checkpoints "
+                       "(e.g. chck_10M or latest)", checkpoint);
+    if (n >= cap) return err_set(e, "--checkpoint %.40s...: name too long", checkpoint);
+    memcpy(name, checkpoint, n);
+    name[n] = 0;
+    return 0;
+}
+
+int run_checkpoint_path(const char *run, const char *checkpoint, char *path, size_t cap, blalm_err *e)
+{
+    char name[1024];
+    if (run_checkpoint_name(checkpoint, name, sizeof name, e) < 0) return -1;
+    if ((size_t)snprintf(path, cap, "%s/checkpoints/%s.bin", run, name) >= cap)
+        return err_set(e, "%s/checkpoints/%s.bin: path too long", run, name);
+    struct stat st;
+    if (stat(path, &st) < 0) return err_errno(e, "%s", path);
+    if (!S_ISREG(st.st_mode)) return err_set(e, "%s: not a regular file", path);
+    return 0;
+}
+
 model *run_load_model(const char *run, const char *checkpoint, blalm_err *e)
 {
     char p[4096];
-    if (checkpoint && strchr(checkpoint, '/'))
-        snprintf(p, sizeof p, "%s", checkpoint);
-    else
-        snprintf(p, sizeof p, "%s/checkpoints/%s.bin", run, checkpoint ? checkpoint : "latest");
+    if (run_checkpoint_path(run, checkpoint, p, sizeof p, e) < 0) return NULL;
     model_config c;
     if (ckpt_read_config(p, &c, e) < 0) return NULL;
     model *m = model_create(&c, e);

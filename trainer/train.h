@@ -88,7 +88,16 @@ int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r
 /* Words whose checkpoints BabyLM requires, in order (n returned). */
 int babylm_milestones(babylm_track t, uint64_t *out, int cap);
 
-/* Loads RUN's model: the latest checkpoint, or checkpoints/NAME.bin. */
+/* --checkpoint NAME, one rule for generate, export and eval: the name of a
+ * checkpoint in RUN/checkpoints (NAME or NAME.bin; NULL = latest), never a
+ * path: a name with '/' (or empty, "." or "..") is refused. run_checkpoint_name
+ * writes NAME without ".bin" to name; run_checkpoint_path writes
+ * RUN/checkpoints/NAME.bin to path and checks that it is a regular file. */
+int run_checkpoint_name(const char *checkpoint, char *name, size_t cap, blalm_err *e);
+int run_checkpoint_path(const char *run, const char *checkpoint, char *path, size_t cap, blalm_err *e);
+
+/* Loads RUN's model: the latest checkpoint, or checkpoints/NAME.bin
+ * (run_checkpoint_path). */
 model *run_load_model(const char *run, const char *checkpoint, blalm_err *e);
 
 /* Checkpoint I/O (model + optimiser + training position). */
