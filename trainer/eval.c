@@ -1354,12 +1354,24 @@ static int load_reading(ctx *c, task_state *t, reading *rd, const char *dir, con
         /* pandas: item read as str with NaN filled by "None"; prev_item NaN -> no prev */
         const char *itm = is_na(fields[col[RC_ITEM]]) ? "None" : fields[col[RC_ITEM]];
         const char *word = fields[col[RC_WORD]];
+        int j0 = t->J.n;
         if (add_surprisal(c->x, &t->J, itm, word, &r->q0, &r->nq, e) < 0) goto row_err;
         if (!is_na(fields[col[RC_PITEM]]) && !is_na(fields[col[RC_PWORD]])) {
             if (add_surprisal(c->x, &t->J, fields[col[RC_PITEM]], fields[col[RC_PWORD]], &r->p0,
                               &r->np, e) < 0)
                 goto row_err;
         }
+        for (int j = j0; c->context && j < t->J.n; j++) /* as check_len, for the row's queries */
+            if (t->J.v[j].n - 1 > c->context) {
+                int prev = j >= r->q0 + r->nq;
+                const char *qw = prev ? fields[col[RC_PWORD]] : word, *qi = prev ? fields[col[RC_PITEM]] : itm;
+                err_set(e, "reading: a query of %d tokens (the %sword \"%.40s\" after \"%.60s%s\") needs %d "
+                        "positions, more than the model's context (%d); the official pipeline does not truncate "
+                        "either: use a model with a context of at least %d or leave the task out",
+                        t->J.v[j].n, prev ? "previous " : "", qw, qi, strlen(qi) > 60 ? "..." : "",
+                        t->J.v[j].n - 1, c->context, t->J.v[j].n - 1);
+                goto row_err;
+            }
         rd->n++;
         continue;
 row_err:
@@ -1630,17 +1642,8 @@ int eval_check_context(const eval_opts *o, const char *tokenizer, int context, b
         int lr = task_load(&c, d, &t, &rd, dir, &sub, NULL, e);
         if (lr < 0) goto out;
         if (lr == 0) continue;
-        lr = 0;
-        for (int j = 0; j < t.J.n; j++) /* reading's queries (the others are checked as read) */
-            if (t.J.v[j].n - 1 > context) {
-                err_set(e, "%s: %s: query %d has %d tokens and needs %d positions, more than the model's context (%d)",
-                        d->name, dir, j, t.J.v[j].n, t.J.v[j].n - 1, context);
-                lr = -1;
-                break;
-            }
-        free(rd.rows);
+        free(rd.rows); /* every candidate and query was checked as it was read */
         task_free(&t);
-        if (lr < 0) goto out;
     }
     rc = 0;
 out:
@@ -1720,7 +1723,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         task_state t;
         reading rd;
         const char *sub;
-        ctx c = {o, &x, 0, 0};
+        ctx c = {o, &x, 0, cfg.context}; /* an item too long for the model is refused as read, by file and line */
         int lr = task_load(&c, d, &t, &rd, dir, &sub, skipped, e);
         if (lr < 0) {
             cJSON_Delete(skipped), cJSON_Delete(data);

@@ -63,3 +63,22 @@ cp "$J" "$TMP/full.json"
 "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj, -q 2>"$TMP/err"; rc=$?
 [ $rc = 2 ] && grep -q -- "--tasks: an empty task name in 'wug_adj,'" "$TMP/err" && cmp -s "$J" "$TMP/full.json" \
     && pass eval_tasks_empty_name_refused || fail eval_tasks_empty_name_refused "rc $rc $(head -c 300 "$TMP/err")"
+
+# an item longer than the model's context is refused naming its data file
+# and line (it used to say only "blimp: a sequence of 34 tokens needs 33
+# positions"), before anything is scored or written
+R32="$TMP/run32"
+"$BLALM" train --corpus "$C" --model "$root/configs/model-tiny.json" --out "$R32" --max-steps 10 -q 2>"$TMP/err"
+L="$TMP/long"; mkdir -p "$L/blimp_fast"
+{ echo '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat."}'
+  echo '{"sentence_good": "the dog ran.", "sentence_bad": "dog the ran."}'
+  printf '{"sentence_good": "%s", "sentence_bad": "the cat."}\n' "$(printf 'the big red dog sat on a small blue mat %.0s' 1 2 3 4 5 6)"
+} > "$L/blimp_fast/pairs.jsonl"
+"$BLALM" eval --run "$R32" --data "$L" --fast --tasks blimp -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "long/blimp_fast/pairs.jsonl:3: blimp: a candidate of [0-9]* tokens (\"the big red dog" "$TMP/err" \
+    && grep -q "more than the model's context (32)" "$TMP/err" && [ ! -e "$R32/checkpoints/latest.eval_fast.json" ] \
+    && pass eval_too_long_names_item || fail eval_too_long_names_item "rc $rc $(head -c 300 "$TMP/err")"
+"$BLALM" eval --run "$R32" --data "$D" --fast --tasks reading -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "reading/reading_data.csv:[0-9]*: reading: a query of [0-9]* tokens (the word \"" "$TMP/err" \
+    && grep -q "more than the model's context (32)" "$TMP/err" \
+    && pass eval_too_long_names_reading_row || fail eval_too_long_names_reading_row "rc $rc $(head -c 300 "$TMP/err")"
