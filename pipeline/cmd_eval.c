@@ -24,7 +24,11 @@ static const char usage[] =
     "log-probabilities over the tokens overlapping the completion, nothing prepended,\n"
     "first token not scored, ties correct, accuracy per UID averaged per task.\n"
     "Writes RUN/checkpoints/NAME.eval.json (NAME.eval_fast.json with --fast): per UID,\n"
-    "per field, per task, the overall average and the data files' sha256.\n"
+    "per field, per task, the data files' sha256 and the overall average, which\n"
+    "needs every task of the suite (else null, and the missing tasks are listed).\n"
+    "With --tasks, the file's other tasks are kept when it was computed on the same\n"
+    "checkpoint bytes, tokenizer, suite, scoring and data (else it is replaced,\n"
+    "and eval says why).\n"
     "\n"
     "tasks (" EVAL_TASKS "):\n"
     "  blimp, supplement, entity_tracking, wug_adj, reading: in ../shared/data/babylm-eval;\n"
@@ -84,7 +88,7 @@ static double num(const cJSON *o, const char *k)
 static void print_table(const cJSON *r)
 {
     printf("%-28s %10s %8s\n", "task", "score", "items");
-    const cJSON *t;
+    const cJSON *t, *s;
     cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
         if (cJSON_GetObjectItem(t, "eye_tracking")) {
             printf("%-28s %10.2f %8.0f\n", "reading (eye tracking)", num(t, "eye_tracking"), num(t, "items"));
@@ -96,8 +100,13 @@ static void print_table(const cJSON *r)
                  !strcmp(cJSON_GetObjectItem(t, "metric")->valuestring, "accuracy") ? "" : " (rho x100)");
         printf("%-28s %10.2f %8.0f\n", nm, num(t, "score"), num(t, "items"));
     }
-    printf("%-28s %10.2f\n", "overall", num(r, "overall"));
-    const cJSON *s;
+    if (cJSON_IsNumber(cJSON_GetObjectItem(r, "overall"))) {
+        printf("%-28s %10.2f\n", "overall", num(r, "overall"));
+    } else { /* the BabyLM average needs every task of the suite */
+        printf("%-28s %10s  missing:", "overall", "n/a");
+        cJSON_ArrayForEach(s, cJSON_GetObjectItem(r, "overall_missing")) printf(" %s", s->valuestring);
+        printf("\n");
+    }
     cJSON_ArrayForEach(s, cJSON_GetObjectItem(r, "skipped"))
         printf("skipped %s: %s\n", s->string, s->valuestring);
     if (cJSON_IsTrue(cJSON_GetObjectItem(r, "score_first_token")))
@@ -220,12 +229,25 @@ int cmd_eval(int argc, char **argv)
             printf("%-14s %14s %10s\n", "checkpoint", "words seen", "overall");
             const cJSON *p;
             cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "checkpoints"))
-                printf("%-14s %14.0f %10.2f\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
-                       num(p, "words_seen"), num(p, "overall"));
+                if (cJSON_IsNumber(cJSON_GetObjectItem(p, "overall")))
+                    printf("%-14s %14.0f %10.2f\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
+                           num(p, "words_seen"), num(p, "overall"));
+                else /* not every task of the suite (eval.json's overall_missing) */
+                    printf("%-14s %14.0f %10s\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
+                           num(p, "words_seen"), "n/a");
             if (cJSON_GetObjectItem(r, "aoa")) print_aoa(cJSON_GetObjectItem(r, "aoa"));
         } else {
             print_table(r);
         }
+    }
+    const cJSON *prev = cJSON_GetObjectItem(r, "previous"), *k;
+    if (cJSON_GetObjectItem(prev, "replaced")) /* said even with -q: results were dropped */
+        fprintf(stderr, "blalm eval: replaced %s, whose other tasks were not kept: %s\n",
+                cJSON_GetObjectItem(prev, "file")->valuestring, cJSON_GetObjectItem(prev, "replaced")->valuestring);
+    else if (cJSON_GetArraySize(cJSON_GetObjectItem(prev, "kept")) && !quiet) {
+        fprintf(stderr, "blalm eval: kept from the results already there (same checkpoint, tokenizer, data):");
+        cJSON_ArrayForEach(k, cJSON_GetObjectItem(prev, "kept")) fprintf(stderr, " %s", k->valuestring);
+        fprintf(stderr, "\n");
     }
     if (!quiet)
         fprintf(stderr, "blalm eval: %s\n", cJSON_GetObjectItem(r, "path")->valuestring);

@@ -1653,6 +1653,141 @@ out:
     return rc;
 }
 
+/* Is res's string k the same as old's (both present)? */
+static int same_str(const cJSON *old, const cJSON *res, const char *k)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(old, k), *b = cJSON_GetObjectItemCaseSensitive(res, k);
+    return cJSON_IsString(a) && cJSON_IsString(b) && !strcmp(a->valuestring, b->valuestring);
+}
+
+/* Do the data files that task ot's results were computed on (old's "data"
+ * entries under its folder) still have their sha256 under o->data? why
+ * says which does not. */
+static int same_task_data(const eval_opts *o, const cJSON *old, const char *name, const cJSON *ot, char *why,
+                          size_t cap)
+{
+    const cJSON *folder = cJSON_GetObjectItemCaseSensitive(ot, "folder"), *f;
+    if (!cJSON_IsString(folder)) return snprintf(why, cap, "its %s records no data folder", name), 0;
+    size_t fl = strlen(folder->valuestring);
+    int n = 0;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(old, "data")) {
+        if (strncmp(f->string, folder->valuestring, fl) || f->string[fl] != '/') continue;
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(f, "sha256_file"); /* a compressed file's own */
+        if (!h) h = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+        char p[4096], hex[65];
+        snprintf(p, sizeof p, "%s/%s", o->data, f->string);
+        blalm_err ig;
+        if (!cJSON_IsString(h) || !file_exists(p) || sha256_file_hex(p, hex, &ig) < 0 || strcmp(hex, h->valuestring))
+            return snprintf(why, cap, "its %s was computed on %s, which %s has no longer", name, f->string,
+                            o->data), 0;
+        n++;
+    }
+    if (!n) return snprintf(why, cap, "its %s records no data files", name), 0;
+    return 1;
+}
+
+/* A --tasks run adds its tasks to the results file it writes (path): the
+ * tasks of the file already there that this run did not compute are kept
+ * when that file was computed on the same checkpoint bytes and tokenizer
+ * (checkpoint_sha256, tokenizer_sha256), the same suite and scoring, and
+ * the data files it records for them still have their sha256 under
+ * o->data; otherwise it is replaced. res gets "previous": {"file", "kept":
+ * [tasks]} or {"file", "replaced": why}. A run of every task (no --tasks)
+ * replaces the file. */
+static int merge_previous(const eval_opts *o, const char *path, cJSON *res, blalm_err *e)
+{
+    if (!o->tasks || !file_exists(path)) return 0;
+    char *txt = NULL, why[1024] = "";
+    size_t len;
+    if (read_file(path, &txt, &len, e) < 0) return -1;
+    cJSON *old = cJSON_ParseWithLength(txt, len);
+    free(txt);
+    cJSON *tasks = cJSON_GetObjectItemCaseSensitive(res, "tasks");
+    const cJSON *otasks = cJSON_GetObjectItemCaseSensitive(old, "tasks"), *ot;
+    if (!cJSON_IsObject(otasks))
+        snprintf(why, sizeof why, "not a results file of blalm eval");
+    else if (!cJSON_GetObjectItemCaseSensitive(old, "checkpoint_sha256"))
+        snprintf(why, sizeof why, "it records no checkpoint_sha256 (written by an older blalm)");
+    else if (!same_str(old, res, "checkpoint_sha256"))
+        snprintf(why, sizeof why, "it was computed on other checkpoint bytes (checkpoint_sha256)");
+    else if (!same_str(old, res, "tokenizer_sha256"))
+        snprintf(why, sizeof why, "it was computed with another tokenizer.json (tokenizer_sha256)");
+    else if (!same_str(old, res, "suite"))
+        snprintf(why, sizeof why, "it holds the %s suite", cJSON_GetStringValue(cJSON_GetObjectItem(old, "suite")));
+    else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "score_first_token")) != !o->score_first_token)
+        snprintf(why, sizeof why, "it was scored %s --score-first-token", o->score_first_token ? "without" : "with");
+    else
+        cJSON_ArrayForEach(ot, otasks) {
+            if (cJSON_GetObjectItemCaseSensitive(tasks, ot->string)) continue; /* recomputed */
+            if (!same_task_data(o, old, ot->string, ot, why, sizeof why)) break;
+        }
+    cJSON *prev = cJSON_AddObjectToObject(res, "previous");
+    cJSON_AddStringToObject(prev, "file", path);
+    if (*why) {
+        cJSON_AddStringToObject(prev, "replaced", why);
+        cJSON_Delete(old);
+        return 0;
+    }
+    /* the suite's order; the previous file's data and skipped entries of the tasks kept */
+    cJSON *merged = cJSON_CreateObject(), *kept = cJSON_AddArrayToObject(prev, "kept");
+    cJSON *data = cJSON_GetObjectItemCaseSensitive(res, "data"), *skipped = cJSON_GetObjectItemCaseSensitive(res, "skipped");
+    for (int i = 0; i < NTASKS; i++) {
+        const char *nm = TASKS[i].name;
+        cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(tasks, nm);
+        if (t) {
+            cJSON_AddItemToObject(merged, nm, t);
+            continue;
+        }
+        if (!(ot = cJSON_GetObjectItemCaseSensitive(otasks, nm))) continue;
+        cJSON_AddItemToObject(merged, nm, cJSON_Duplicate(ot, 1));
+        cJSON_AddItemToArray(kept, cJSON_CreateString(nm));
+        const char *folder = cJSON_GetObjectItemCaseSensitive(ot, "folder")->valuestring;
+        size_t fl = strlen(folder);
+        const cJSON *f;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(old, "data"))
+            if (!strncmp(f->string, folder, fl) && f->string[fl] == '/' && !cJSON_GetObjectItemCaseSensitive(data, f->string))
+                cJSON_AddItemToObject(data, f->string, cJSON_Duplicate(f, 1));
+    }
+    cJSON_ArrayForEach(ot, cJSON_GetObjectItemCaseSensitive(old, "skipped"))
+        if (!cJSON_GetObjectItemCaseSensitive(merged, ot->string) && !cJSON_GetObjectItemCaseSensitive(skipped, ot->string))
+            cJSON_AddItemToObject(skipped, ot->string, cJSON_Duplicate(ot, 1));
+    cJSON_ReplaceItemInObjectCaseSensitive(res, "tasks", merged);
+    cJSON_Delete(old);
+    return 0;
+}
+
+/* "overall", the BabyLM average: the mean of the scores of every task of
+ * the suite (fast: all but comps; full: all eight; reading counts as two,
+ * eye tracking and self-paced reading), or null when one lacks a score,
+ * with those tasks in "overall_missing". The official pipeline
+ * (collate_preds.py) refuses results that lack a task of the suite; an
+ * average over some of the tasks is not that average. */
+static void add_overall(cJSON *res, int fast)
+{
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(res, "tasks");
+    cJSON *missing = cJSON_CreateArray();
+    double sum = 0;
+    int n = 0;
+    for (int i = 0; i < NTASKS; i++) {
+        const task_def *d = &TASKS[i];
+        if (fast && !d->in_fast) continue;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(tasks, d->name);
+        const char *keys[2] = {"score", NULL};
+        if (d->kind == K_READING) keys[0] = "eye_tracking", keys[1] = "self_paced_reading";
+        int ok = t != NULL;
+        for (int k = 0; ok && k < 2 && keys[k]; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, keys[k]);
+            if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) sum += v->valuedouble, n++;
+            else ok = 0;
+        }
+        if (!ok) cJSON_AddItemToArray(missing, cJSON_CreateString(d->name));
+    }
+    int complete = !cJSON_GetArraySize(missing);
+    cJSON_AddItemToObject(res, "overall", complete ? cJSON_CreateNumber(sum / n) : cJSON_CreateNull());
+    cJSON_AddItemToObject(res, "overall_missing", missing);
+    cJSON_AddNumberToObject(res, "scores_averaged", complete ? n : 0);
+}
+
 int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
 {
     *result = NULL;
@@ -1677,8 +1812,10 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     if (ckpt_read_config(ck, &cfg, e) < 0) return -1;
     if (!(m = model_create(&cfg, e))) return -1;
     if (ckpt_load(ck, m, NULL, NULL, &pos, e) < 0) goto out;
+    char ck_sha[65], tok_sha[65]; /* what the results were computed on (merge_previous) */
+    if (sha256_file_hex(ck, ck_sha, e) < 0) goto out;
     snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
-    if (!(tok = bpe_load(p, e))) goto out;
+    if (!(tok = bpe_load(p, e)) || sha256_file_hex(p, tok_sha, e) < 0) goto out;
     if ((int)bpe_vocab_size(tok) != cfg.vocab_size) {
         err_set(e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), cfg.vocab_size);
         goto out;
@@ -1700,6 +1837,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     res = cJSON_CreateObject();
     cJSON_AddStringToObject(res, "run", o->run);
     cJSON_AddStringToObject(res, "checkpoint", name);
+    cJSON_AddStringToObject(res, "checkpoint_sha256", ck_sha);
+    cJSON_AddStringToObject(res, "tokenizer_sha256", tok_sha);
     cJSON_AddStringToObject(res, "model", cfg.name);
     cJSON_AddNumberToObject(res, "params", (double)model_num_params(m));
     cJSON_AddNumberToObject(res, "step", (double)pos.step);
@@ -1715,8 +1854,6 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     cJSON *data = cJSON_CreateObject();
     sc = (scorer){m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0, o->threads > 0 ? o->threads : 1,
                   o->full_logits, NULL};
-    double sum = 0;
-    int nscores = 0;
     for (int ti = 0; ti < NTASKS; ti++) {
         const task_def *d = &TASKS[ti];
         char dir[4096];
@@ -1742,13 +1879,10 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         if (d->kind == K_READING) {
             double eye, spr;
             tr = aggregate_reading(&t, &rd, &eye, &spr);
-            if (isfinite(eye)) sum += eye, nscores++;
-            if (isfinite(spr)) sum += spr, nscores++;
         } else {
             tr = d->kind == K_WUG ? aggregate_wug(&t, &score) : aggregate_acc(&t, &score);
             cJSON_AddStringToObject(tr, "metric", d->kind == K_WUG ? "spearman_x100" : "accuracy");
             cJSON_AddItemToObject(tr, "score", num_or_null(score));
-            if (isfinite(score)) sum += score, nscores++;
         }
         cJSON_AddNumberToObject(tr, "sequences", t.J.n);
         cJSON_AddStringToObject(tr, "folder", sub);
@@ -1775,13 +1909,13 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     if (!o->tasks && aoa_paths(o->data, aj, ac))
         cJSON_AddStringToObject(skipped, "aoa", "needs every milestone checkpoint (--all-checkpoints)");
     cJSON_AddItemToObject(res, "skipped", skipped);
-    cJSON_AddItemToObject(res, "overall", num_or_null(nscores ? sum / nscores : NAN));
-    cJSON_AddNumberToObject(res, "scores_averaged", nscores);
-    cJSON_AddNumberToObject(res, "unique_sequences", (double)sc.unique);
-    cJSON_AddNumberToObject(res, "tokens_forward", (double)sc.tokens);
-    cJSON_AddNumberToObject(res, "seconds", now_seconds() - t0);
     if (o->out) snprintf(p, sizeof p, "%s", o->out);
     else snprintf(p, sizeof p, "%s/checkpoints/%s.eval%s.json", o->run, name, o->fast ? "_fast" : "");
+    if (merge_previous(o, p, res, e) < 0) goto out;
+    add_overall(res, o->fast);
+    cJSON_AddNumberToObject(res, "unique_sequences", (double)sc.unique); /* this run's work */
+    cJSON_AddNumberToObject(res, "tokens_forward", (double)sc.tokens);
+    cJSON_AddNumberToObject(res, "seconds", now_seconds() - t0);
     char *txt = json_print(res, 1);
     size_t tl = strlen(txt);
     txt[tl] = '\n'; /* trailing newline: replace the NUL, write tl + 1 bytes */

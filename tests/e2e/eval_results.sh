@@ -82,3 +82,94 @@ L="$TMP/long"; mkdir -p "$L/blimp_fast"
 [ $rc = 1 ] && grep -q "reading/reading_data.csv:[0-9]*: reading: a query of [0-9]* tokens (the word \"" "$TMP/err" \
     && grep -q "more than the model's context (32)" "$TMP/err" \
     && pass eval_too_long_names_reading_row || fail eval_too_long_names_reading_row "rc $rc $(head -c 300 "$TMP/err")"
+
+# "overall" is the BabyLM average: every task of the suite (fast: all but
+# comps), reading counting as two; the full run above has them all
+"$PY" - "$TMP/full.json" <<'PY' && pass eval_overall_whole_suite || fail eval_overall_whole_suite "$(cat "$TMP/full.json" | head -c 300)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["tasks"]
+assert list(t) == ["blimp", "supplement", "ewok", "entity_tracking", "wug_adj", "wug_past", "reading"], list(t)
+s = [t[k]["score"] for k in t if k != "reading"] + [t["reading"]["eye_tracking"], t["reading"]["self_paced_reading"]]
+assert abs(r["overall"] - sum(s) / 8) < 1e-12 and r["scores_averaged"] == 8 and r["overall_missing"] == []
+assert len(r["checkpoint_sha256"]) == 64 and len(r["tokenizer_sha256"]) == 64
+PY
+
+# a --tasks run adds its tasks to the results of the same checkpoint: a full
+# run, then --tasks wug_adj keeps the six others (it used to leave a file of
+# wug_adj alone, whose "overall" was the wug score)
+if "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj >"$TMP/table" 2>"$TMP/err" && "$PY" - "$J" "$TMP/full.json" <<'PY'
+import json, sys
+r, f = (json.load(open(p)) for p in sys.argv[1:3])
+assert r["tasks"] == f["tasks"], sorted(r["tasks"])      # same checkpoint: wug_adj recomputed to the same bits
+assert r["overall"] == f["overall"] and r["overall_missing"] == [] and r["data"] == f["data"]
+assert r["previous"]["kept"] == ["blimp", "supplement", "ewok", "entity_tracking", "wug_past", "reading"], r["previous"]
+PY
+then grep -q "kept from the results already there" "$TMP/err" && pass eval_subset_merges \
+        || fail eval_subset_merges "no note: $(head -c 300 "$TMP/err")"
+else fail eval_subset_merges "$(head -c 300 "$TMP/err")"; fi
+
+# a subset alone has no overall: null, and the table says which tasks are missing
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj,blimp --out "$TMP/sub.json" >"$TMP/table" 2>"$TMP/err"
+"$PY" - "$TMP/sub.json" <<'PY' && grep -q "^overall  *n/a  missing: supplement ewok entity_tracking wug_past reading" "$TMP/table" \
+    && pass eval_subset_overall_null || fail eval_subset_overall_null "$(head -c 300 "$TMP/table") $(head -c 200 "$TMP/err")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert list(r["tasks"]) == ["blimp", "wug_adj"] and r["overall"] is None and r["scores_averaged"] == 0
+assert r["overall_missing"] == ["supplement", "ewok", "entity_tracking", "wug_past", "reading"], r["overall_missing"]
+PY
+
+# the same data in another folder (same sha256) merges; changed data of a
+# kept task does not: the file is replaced, and the reason is said
+cp -rL "$D" "$TMP/d2"; cp -rL "$D" "$TMP/d3"
+echo '{"sentences": "a cat.\tthe dog.", "ratio": 0.25}' >> "$TMP/d3/wug_past_tense/w.jsonl"
+"$BLALM" eval --run "$R" --data "$TMP/d2" --fast --tasks blimp -q 2>"$TMP/err"
+"$PY" -c "import json, sys; r = json.load(open(sys.argv[1])); assert len(r['tasks']) == 7 and r['overall'] is not None" "$J" \
+    && pass eval_subset_merges_same_data_elsewhere || fail eval_subset_merges_same_data_elsewhere "$(head -c 300 "$TMP/err")"
+"$BLALM" eval --run "$R" --data "$TMP/d3" --fast --tasks blimp -q 2>"$TMP/err"
+"$PY" -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert list(r['tasks']) == ['blimp'] and r['overall'] is None, list(r['tasks'])
+assert 'wug_past_tense/w.jsonl' in r['previous']['replaced'], r['previous']" "$J" \
+    && grep -q "replaced .*wug_past_tense/w.jsonl" "$TMP/err" \
+    && pass eval_changed_data_not_merged || fail eval_changed_data_not_merged "$(head -c 300 "$TMP/err")"
+
+# other scoring, or a file that records no checkpoint_sha256 (an older
+# blalm's): replaced, not merged
+"$BLALM" eval --run "$R" --data "$D" --fast -q 2>"$TMP/err"
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --score-first-token -q 2>"$TMP/err"
+"$PY" -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert list(r['tasks']) == ['wug_adj'] and 'score-first-token' in r['previous']['replaced'], r['previous']" "$J" \
+    && pass eval_other_scoring_not_merged || fail eval_other_scoring_not_merged "$(head -c 300 "$TMP/err")"
+cp "$TMP/full.json" "$J"
+"$PY" -c "
+import json, sys
+r = json.load(open(sys.argv[1])); del r['checkpoint_sha256']; json.dump(r, open(sys.argv[1], 'w'))" "$J"
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj -q 2>"$TMP/err"
+"$PY" -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert list(r['tasks']) == ['wug_adj'] and 'no checkpoint_sha256' in r['previous']['replaced'], r['previous']" "$J" \
+    && pass eval_unidentified_file_not_merged || fail eval_unidentified_file_not_merged "$(head -c 300 "$TMP/err")"
+
+# a changed checkpoint (another training's latest.bin, same tokenizer) does
+# not merge the stale results: only the new task, its sha256 recorded
+cp "$TMP/full.json" "$J"
+R2="$TMP/run2"
+"$BLALM" train --corpus "$C" --model "$TMP/big.json" --out "$R2" --max-steps 10 -q 2>"$TMP/err"
+cp "$R2/checkpoints/latest.bin" "$R/checkpoints/latest.bin"
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj -q 2>"$TMP/err"
+if cmp -s "$R/tokenizer.json" "$R2/tokenizer.json" && "$PY" - "$J" "$TMP/full.json" "$R/checkpoints/latest.bin" <<'PY'
+import hashlib, json, sys
+r, f = (json.load(open(p)) for p in sys.argv[1:3])
+assert r["checkpoint_sha256"] == hashlib.sha256(open(sys.argv[3], "rb").read()).hexdigest()
+assert list(r["tasks"]) == ["wug_adj"] and r["tasks"]["wug_adj"] != f["tasks"]["wug_adj"]
+assert r["overall"] is None and "checkpoint" in r["previous"]["replaced"], r["previous"]
+assert list(r["data"]) == ["wug_adj_nominalization/w.jsonl"], list(r["data"])
+PY
+then grep -q "replaced .*other checkpoint bytes" "$TMP/err" && pass eval_changed_checkpoint_not_merged \
+        || fail eval_changed_checkpoint_not_merged "no note: $(head -c 300 "$TMP/err")"
+else fail eval_changed_checkpoint_not_merged "$(head -c 300 "$TMP/err")"; fi
