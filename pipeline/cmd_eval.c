@@ -53,7 +53,7 @@ static const char usage[] =
     "                        regular entity tracking)\n"
     "  --threads N           threads for the forward (default 1)\n"
     "  --batch-tokens N      tokens per forward (default 2048)\n"
-    "  --out FILE            eval.json elsewhere\n"
+    "  --out FILE            eval.json elsewhere (missing parent folders are created)\n"
     "  --json                print the JSON instead of the table\n"
     "  --score-first-token   NOT OFFICIAL: prefix <|endoftext|> so every word counts\n"
     "  --aoa-min-context N   AoA: words with at least N contexts (default 20, as the\n"

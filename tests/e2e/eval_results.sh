@@ -173,3 +173,9 @@ PY
 then grep -q "replaced .*other checkpoint bytes" "$TMP/err" && pass eval_changed_checkpoint_not_merged \
         || fail eval_changed_checkpoint_not_merged "no note: $(head -c 300 "$TMP/err")"
 else fail eval_changed_checkpoint_not_merged "$(head -c 300 "$TMP/err")"; fi
+
+# --out FILE creates its missing parent folders, as every blalm file output
+# does; --help says so
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --out "$TMP/new/deeper/x.json" -q 2>"$TMP/err" \
+    && [ -f "$TMP/new/deeper/x.json" ] && "$BLALM" eval --help | grep -q -- "--out FILE .*parent folders are created" \
+    && pass eval_out_parents_documented || fail eval_out_parents_documented "$(head -c 300 "$TMP/err")"
