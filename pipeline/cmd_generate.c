@@ -176,7 +176,7 @@ int cmd_generate(int argc, char **argv)
             break;
         case 'n': case 'k': case 's':
             if (cli_parse_count(optarg, &v) < 0 || v > 100000000ull)
-                return cli_usage_error(usage, "generate: bad number '%s'", optarg);
+                return cli_usage_error(usage, "generate: --%s: bad number '%s'", cli_option_name(opts, c), optarg);
             if (c == 'n') max_new = (int)v;
             else if (c == 'k') topk = (int)v;
             else seed = v;

@@ -234,7 +234,7 @@ int cmd_modelcheck(int argc, char **argv)
         case 'w': weights = optarg; break;
         case 'b': case 's': case 'n': case 'r': case 't': case 'B':
             if (cli_parse_count(optarg, &v) < 0 || v > 1000000000ull)
-                return cli_usage_error(usage, "modelcheck: bad number '%s'", optarg);
+                return cli_usage_error(usage, "modelcheck: --%s: bad number '%s'", cli_option_name(opts, c), optarg);
             if (c == 'b') B = (int)v;
             else if (c == 's') S = (int)v;
             else if (c == 'n') steps = (int)v;

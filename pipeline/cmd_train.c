@@ -134,12 +134,12 @@ int cmd_train(int argc, char **argv)
         case 'K': o.tokens = optarg; break;
         case 's': case 'T': case 't': case 'S': case 'B': case 'b':
             if (cli_parse_count(optarg, &v) < 0 || ((c == 't' || c == 'B' || c == 'b') && (v < 1 || v > 4096)))
-                return cli_usage_error(usage, "train: bad number '%s'", optarg);
+                return cli_usage_error(usage, "train: --%s: bad number '%s'", cli_option_name(opts, c), optarg);
             if ((c == 's' || c == 'T') && v < 1) /* 0 is no length; leave the option out for one epoch */
                 return cli_usage_error(usage, "train: --%s wants a count >= 1 (without it: one epoch), not '%s'",
                                        c == 's' ? "max-steps" : "max-tokens", optarg);
             if (c == 's' && v > (unsigned long long)LONG_MAX)
-                return cli_usage_error(usage, "train: bad number '%s'", optarg);
+                return cli_usage_error(usage, "train: --max-steps: bad number '%s'", optarg);
             if (c == 'B') bench = (long)v;
             if (c == 'b') bench_batch = (int)v;
             if (c == 's') o.max_steps = (long)v;
