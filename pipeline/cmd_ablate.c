@@ -26,9 +26,10 @@ static const char usage_fmt[] =
     "\n"
     "options:\n"
     "  --corpus DIR         BabyLM layout with a dev split\n"
-    "  --variants LIST      variant names, or several joined by '+'; this build has:\n"
+    "  --variants LIST      variant names, or several joined by '+', each model once;\n"
+    "                       this build has:\n"
     "%s\n"
-    "  --optimizers LIST    adamw, muon\n"
+    "  --optimizers LIST    adamw, muon (each once)\n"
     "  --seeds N            seeds 1..N (added to the config's train.seed); FIRST-LAST:\n"
     "                       only those (ablations of other seeds may run beside it)\n"
     "  --tokens N           training tokens per run (k/M/G suffixes)\n"
@@ -40,6 +41,28 @@ static const char usage_fmt[] =
     "  --threads N          training and evaluation threads (default 1)\n"
     "  -q, --quiet          no per-run lines\n"
     "  -h, --help           this help\n";
+
+/* The first item of a comma list that appears twice (into item), else 0:
+ * `--variants mlstm,mlstm` would give two rows of one run and a seed spread
+ * of 0.00 that is not one. */
+static int repeated(const char *list, char *item, size_t cap)
+{
+    for (const char *a = list; *a;) {
+        size_t la = strcspn(a, ",");
+        for (const char *b = a + la; *b;) {
+            b += *b == ',';
+            size_t lb = strcspn(b, ",");
+            if (la && la == lb && !strncmp(a, b, la)) {
+                snprintf(item, cap, "%.*s", (int)la, a);
+                return 1;
+            }
+            b += lb;
+        }
+        a += la;
+        a += *a == ',';
+    }
+    return 0;
+}
 
 static void on_run(void *arg, int i, int n, const char *name, int skipped)
 {
@@ -124,6 +147,11 @@ int cmd_ablate(int argc, char **argv)
     if (optind < argc) return cli_usage_error(usage, "ablate: unexpected argument '%s'", argv[optind]);
     if (!o.corpus || !o.variants || !o.optimizers || !o.seeds || !o.tokens || !o.out)
         return cli_usage_error(usage, "ablate: --corpus, --variants, --optimizers, --seeds, --tokens and --out are required");
+    char dup[256];
+    if (repeated(o.variants, dup, sizeof dup))
+        return cli_usage_error(usage, "ablate: --variants names '%s' twice", dup);
+    if (repeated(o.optimizers, dup, sizeof dup))
+        return cli_usage_error(usage, "ablate: --optimizers names '%s' twice", dup);
     char cfg[4096];
     if (strchr(size, '/') || strstr(size, ".json")) snprintf(cfg, sizeof cfg, "%s", size);
     else snprintf(cfg, sizeof cfg, "configs/model-%s.json", size);

@@ -564,14 +564,32 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     int s0 = o->seed_first > 1 ? o->seed_first : 1;
     if (!nv || !no || o->seeds < 1) return err_set(e, "ablate needs variants, optimizers and seeds >= 1");
     if (s0 > o->seeds) return err_set(e, "seeds %d-%d: the first seed is after the last", s0, o->seeds);
+    for (int i = 0; i < no; i++) {
+        if (strcmp(opts[i], "adamw") && strcmp(opts[i], "muon"))
+            return err_set(e, "optimizer '%s': expected adamw or muon", opts[i]);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(opts[i], opts[j])) return err_set(e, "optimizer '%s' named twice", opts[i]);
+    }
+    model_config base, *vc = malloc((size_t)nv * sizeof *vc);
+    if (!vc) return err_set(e, "out of memory");
+    if (model_config_load(o->model_cfg, &base, e) < 0) return free(vc), -1;
     for (int i = 0; i < nv; i++) { /* each variant alone on the base (not on the previous one) */
         model_config probe;
         model_config_defaults(&probe);
-        if (ablate_variant_config(vars[i], &probe, e) < 0) return -1;
+        vc[i] = base;
+        if (ablate_variant_config(vars[i], &probe, e) < 0 || ablate_variant_config(vars[i], &vc[i], e) < 0)
+            return free(vc), -1;
+        /* two names of one model ("mlstm" and "+mlstm", "swa+shortconv" and
+         * "shortconv+swa") would be one run twice: rows that look like a seed spread */
+        char what[256];
+        for (int j = 0; j < i; j++)
+            if (!model_config_diff(&vc[j], &vc[i], what, sizeof what)) {
+                free(vc);
+                return err_set(e, "variants '%s' and '%s' are the same model on %s: name each once",
+                               vars[j], vars[i], o->model_cfg);
+            }
     }
-    for (int i = 0; i < no; i++)
-        if (strcmp(opts[i], "adamw") && strcmp(opts[i], "muon"))
-            return err_set(e, "optimizer '%s': expected adamw or muon", opts[i]);
+    free(vc);
     if (mkdir_p(o->out, e) < 0) return -1;
     int total = nv * no * (o->seeds - s0 + 1), k = 0;
     cJSON **rows = calloc((size_t)total, sizeof *rows);

@@ -103,6 +103,26 @@ if [ "$names" = "mlstm,transformer,shortconv,swa,swa-memory,swa-dynmod,swa-dynmo
    && [ "$(ls "$TMP/a5/runs" | wc -l)" = 9 ] && [ "$(wc -l < "$TMP/a5/ablation.csv")" = 10 ]; then
     pass ablate_help_variants_accepted
 else fail ablate_help_variants_accepted "help lists '$names'; $(head -c 300 "$TMP/err")"; fi
+# a variant or optimizer named twice would be one run twice, its rows a seed
+# spread of 0.00 that is not one: refused before anything is trained, as are
+# two names of one model; --seeds takes N or FIRST-LAST, not a list
+rep=ok
+for a in "--variants mlstm,swa,mlstm --optimizers adamw:names 'mlstm' twice" \
+         "--variants mlstm --optimizers adamw,muon,adamw:names 'adamw' twice"; do
+    "$BLALM" ablate --corpus "$C" ${a%%:*} --seeds 1 --tokens 1k --model-size "$TMP/tiny.json" \
+        --out "$TMP/a7" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -q -- "${a#*:}" "$TMP/err" && [ ! -d "$TMP/a7" ]; } || rep="rc $rc for ${a%%:*}: $(head -c 200 "$TMP/err")"
+done
+"$BLALM" ablate --corpus "$C" --variants mlstm,shortconv+swa,+mlstm --optimizers adamw --seeds 1 --tokens 1k \
+    --model-size "$TMP/tiny.json" --out "$TMP/a7" -q 2>"$TMP/err"; rc=$?
+{ [ $rc = 1 ] && grep -q "variants 'mlstm' and '+mlstm' are the same model" "$TMP/err" && [ ! -d "$TMP/a7/runs" ]; } \
+    || rep="rc $rc for mlstm,+mlstm: $(head -c 200 "$TMP/err")"
+for sd in 1,1 1-3,2; do
+    "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds $sd --tokens 1k \
+        --model-size "$TMP/tiny.json" --out "$TMP/a7" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -q -- "--seeds expects" "$TMP/err"; } || rep="rc $rc for --seeds $sd"
+done
+[ "$rep" = ok ] && pass ablate_repeated_names || fail ablate_repeated_names "$rep"
 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
