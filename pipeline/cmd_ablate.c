@@ -1,9 +1,12 @@
 /* cmd_ablate.c - `blalm ablate`: variants x optimizers x seeds on one corpus
  * (trainer/ablate.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/cli.h"
 #include "trainer/ablate.h"
@@ -36,7 +39,8 @@ static const char usage_fmt[] =
     "  --out DIR            ablation folder\n"
     "  --model-size NAME    configs/model-NAME.json, or a config path (default small)\n"
     "  --eval-tasks LIST    zero-shot tasks (default: the fast suite's tasks with data)\n"
-    "  --eval-data DIR      evaluation data (default $BLALM_EVAL_DATA; none: no zero-shot)\n"
+    "  --eval-data DIR      evaluation data, a readable folder (default $BLALM_EVAL_DATA;\n"
+    "                       none or empty: no zero-shot)\n"
     "  --eval-full          full instead of fast subsets\n"
     "  --threads N          training and evaluation threads (default 1)\n"
     "  -q, --quiet          no per-run lines\n"
@@ -156,7 +160,23 @@ int cmd_ablate(int argc, char **argv)
     if (strchr(size, '/') || strstr(size, ".json")) snprintf(cfg, sizeof cfg, "%s", size);
     else snprintf(cfg, sizeof cfg, "configs/model-%s.json", size);
     o.model_cfg = cfg;
-    if (!o.eval_data) o.eval_data = getenv("BLALM_EVAL_DATA");
+    const char *ev_from = "--eval-data";
+    if (!o.eval_data && (o.eval_data = getenv("BLALM_EVAL_DATA"))) {
+        ev_from = "$BLALM_EVAL_DATA";
+        if (!*o.eval_data) o.eval_data = NULL; /* set but empty: none */
+    }
+    /* a folder that is not there would be trained for and then evaluated as
+     * nothing (zero-shot "nan", no warning): refuse it before any training */
+    struct stat st;
+    const char *why = NULL;
+    if (o.eval_data && stat(o.eval_data, &st) != 0) why = strerror(errno);
+    else if (o.eval_data && !S_ISDIR(st.st_mode)) why = "not a folder";
+    else if (o.eval_data && access(o.eval_data, R_OK | X_OK) != 0) why = strerror(errno);
+    if (why) {
+        fprintf(stderr, "blalm ablate: %s '%s': %s (the zero-shot evaluation data; without it, no zero-shot)\n",
+                ev_from, o.eval_data, why);
+        return 1;
+    }
     if (!quiet) o.on_run = on_run;
     blalm_err e;
     ablate_summary s;

@@ -123,6 +123,27 @@ for sd in 1,1 1-3,2; do
     { [ $rc = 2 ] && grep -q -- "--seeds expects" "$TMP/err"; } || rep="rc $rc for --seeds $sd"
 done
 [ "$rep" = ok ] && pass ablate_repeated_names || fail ablate_repeated_names "$rep"
+# evaluation data that is not there is refused before any training, naming
+# it and where it came from (before: trained, then zero-shot "nan", rc 0); a
+# folder with no task's data stops at the first evaluation
+ed=ok
+for how in "--eval-data:$TMP/no/such:No such file" "env:$TMP/no/such:No such file" "env:$C/train/x.train:not a folder"; do
+    IFS=: read -r src dir msg <<<"$how"
+    if [ "$src" = env ]; then BLALM_EVAL_DATA=$dir "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw \
+            --seeds 1 --tokens 1k --model-size "$TMP/tiny.json" --out "$TMP/a8" -q 2>"$TMP/err"; rc=$?; want='$BLALM_EVAL_DATA'
+    else "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+            --model-size "$TMP/tiny.json" --out "$TMP/a8" --eval-data "$dir" -q 2>"$TMP/err"; rc=$?; want=--eval-data; fi
+    { [ $rc = 1 ] && grep -qF -- "$want '$dir': $msg" "$TMP/err" && [ ! -d "$TMP/a8" ]; } \
+        || { ed="rc $rc for $how: $(head -c 200 "$TMP/err")"; break; }
+done
+mkdir -p "$TMP/ev_empty"
+if [ "$ed" = ok ]; then
+    "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+        --model-size "$TMP/tiny.json" --out "$TMP/a8" --eval-data "$TMP/ev_empty" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 1 ] && grep -q "ev_empty holds the data of none of the tasks (the fast suite)" "$TMP/err" \
+        && [ ! -f "$TMP/a8/ablation.csv" ]; } || ed="rc $rc for an empty folder: $(head -c 200 "$TMP/err")"
+fi
+[ "$ed" = ok ] && pass ablate_eval_data_checked || fail ablate_eval_data_checked "$ed"
 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
