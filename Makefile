@@ -23,11 +23,14 @@ OPT     ?= -O2 -g
 CFLAGS  ?=
 # The CMU Pronouncing Dictionary that scripts/deps.sh installs (npm, pinned by
 # deps/cmudict/package-lock.json: CMUdict 0.7a, the version textstat reads
-# through NLTK), and where `make install` copies it.
+# through NLTK), and where `make install` copies it. The same for the model
+# configs that `blalm ablate --model-size NAME` reads.
 CMUDICT_FILE := deps/cmudict/node_modules/cmudict/lib/cmu/cmudict.0.7a
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DBLALM_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
                -DBLALM_CMUDICT_DEFAULT='"$(CURDIR)/$(CMUDICT_FILE)"' \
                -DBLALM_CMUDICT_INSTALLED='"$(PREFIX)/share/blalm/cmudict-0.7a"' \
+               -DBLALM_CONFIGS_DEFAULT='"$(CURDIR)/configs"' \
+               -DBLALM_CONFIGS_INSTALLED='"$(PREFIX)/share/blalm/configs"' \
                -fopenmp -I. $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -fopenmp -lm -lpthread
 
@@ -126,6 +129,8 @@ fuzz:
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/blalm
+	install -d $(DESTDIR)$(PREFIX)/share/blalm/configs
+	install -m 644 configs/*.json $(DESTDIR)$(PREFIX)/share/blalm/configs/
 	@if [ -f $(CMUDICT_FILE) ]; then install -d $(DESTDIR)$(PREFIX)/share/blalm && \
 	  install -m 644 $(CMUDICT_FILE) $(DESTDIR)$(PREFIX)/share/blalm/cmudict-0.7a; \
 	else echo "note: $(CMUDICT_FILE) missing (scripts/deps.sh installs it); blalm tag will count syllables by pyphen alone"; fi

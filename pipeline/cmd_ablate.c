@@ -13,7 +13,15 @@
 
 BLALM_COMMAND(ablate, "train and evaluate variants x optimizers x seeds; the paper's tables")
 
-/* The help text; %s is the variant registry (ablate_variant_list), wrapped. */
+#ifndef BLALM_CONFIGS_DEFAULT
+#define BLALM_CONFIGS_DEFAULT "configs"
+#endif
+#ifndef BLALM_CONFIGS_INSTALLED
+#define BLALM_CONFIGS_INSTALLED ""
+#endif
+
+/* The help text; the %s are the variant registry (ablate_variant_list),
+ * wrapped, and the two folders of --model-size NAME. */
 static const char usage_fmt[] =
     "usage: blalm ablate --corpus DIR --variants LIST --optimizers adamw,muon --seeds N\n"
     "                    --tokens N --out DIR [--model-size NAME] [--eval-tasks LIST]\n"
@@ -37,7 +45,11 @@ static const char usage_fmt[] =
     "                       only those (ablations of other seeds may run beside it)\n"
     "  --tokens N           training tokens per run (k/M/G suffixes)\n"
     "  --out DIR            ablation folder\n"
-    "  --model-size NAME    configs/model-NAME.json, or a config path (default small)\n"
+    "  --model-size NAME    model-NAME.json from the source tree blalm was built from,\n"
+    "                       %s/,\n"
+    "                       else from `make install`'s %s/\n"
+    "                       (from any folder); a config path is taken as given,\n"
+    "                       relative to this folder (default small)\n"
     "  --eval-tasks LIST    zero-shot tasks (default: the fast suite's tasks with data)\n"
     "  --eval-data DIR      evaluation data, a readable folder (default $BLALM_EVAL_DATA;\n"
     "                       none or empty: no zero-shot)\n"
@@ -68,6 +80,20 @@ static int repeated(const char *list, char *item, size_t cap)
     return 0;
 }
 
+/* --model-size NAME: model-NAME.json of the source tree this binary was
+ * built from, else of `make install`'s share folder, wherever blalm runs
+ * (as the CMUdict default, pipeline/env.c); a path is taken as given. */
+static int config_by_name(const char *name, char *out, size_t cap)
+{
+    const char *dirs[] = {BLALM_CONFIGS_DEFAULT, BLALM_CONFIGS_INSTALLED};
+    for (int i = 0; i < 2; i++) {
+        if (!dirs[i][0]) continue;
+        snprintf(out, cap, "%s/model-%s.json", dirs[i], name);
+        if (access(out, R_OK) == 0) return 0;
+    }
+    return -1;
+}
+
 static void on_run(void *arg, int i, int n, const char *name, int skipped)
 {
     (void)arg;
@@ -90,7 +116,8 @@ static const char *usage_text(void)
         n += (size_t)snprintf(list + n, sizeof list - n, "%s", t), col += l;
         if (n >= sizeof list) break;
     }
-    snprintf(text, sizeof text, usage_fmt, list);
+    snprintf(text, sizeof text, usage_fmt, list, BLALM_CONFIGS_DEFAULT,
+             *BLALM_CONFIGS_INSTALLED ? BLALM_CONFIGS_INSTALLED : "(none)");
     return text;
 }
 
@@ -158,7 +185,11 @@ int cmd_ablate(int argc, char **argv)
         return cli_usage_error(usage, "ablate: --optimizers names '%s' twice", dup);
     char cfg[4096];
     if (strchr(size, '/') || strstr(size, ".json")) snprintf(cfg, sizeof cfg, "%s", size);
-    else snprintf(cfg, sizeof cfg, "configs/model-%s.json", size);
+    else if (config_by_name(size, cfg, sizeof cfg) < 0) {
+        fprintf(stderr, "blalm ablate: --model-size %s: no model-%s.json in %s%s%s (a config path also works)\n",
+                size, size, BLALM_CONFIGS_DEFAULT, *BLALM_CONFIGS_INSTALLED ? " or " : "", BLALM_CONFIGS_INSTALLED);
+        return 1;
+    }
     o.model_cfg = cfg;
     const char *ev_from = "--eval-data";
     if (!o.eval_data && (o.eval_data = getenv("BLALM_EVAL_DATA"))) {

@@ -144,6 +144,19 @@ if [ "$ed" = ok ]; then
         && [ ! -f "$TMP/a8/ablation.csv" ]; } || ed="rc $rc for an empty folder: $(head -c 200 "$TMP/err")"
 fi
 [ "$ed" = ok ] && pass ablate_eval_data_checked || fail ablate_eval_data_checked "$ed"
+# --model-size NAME (and the default, small) is the built-in config from any
+# folder, not configs/ under the current one (before: only from the
+# repository root); a path stays relative to the current folder
+mkdir -p "$TMP/elsewhere"
+if (cd "$TMP/elsewhere" && "$BLALM" ablate --corpus "$C" --variants mlstm,+mlstm --optimizers adamw --seeds 1 --tokens 1k \
+        --out "$TMP/a9" -q 2>"$TMP/err"); [ $? = 1 ] && grep -q "same model on /.*/configs/model-small.json" "$TMP/err" \
+   && (cd "$TMP/elsewhere" && "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+        --model-size tiny --out "$TMP/a9" -q 2>"$TMP/err") && grep -q "base config \`/.*/configs/model-tiny.json\`" "$TMP/a9/ablation.md" \
+   && cp "$TMP/tiny.json" "$TMP/elsewhere/my.json" \
+   && (cd "$TMP/elsewhere" && "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+        --model-size my.json --out "$TMP/a9b" -q 2>"$TMP/err") && grep -q "base config \`my.json\`" "$TMP/a9b/ablation.md"; then
+    pass ablate_model_size_from_any_folder
+else fail ablate_model_size_from_any_folder "$(head -c 300 "$TMP/err")"; fi
 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
