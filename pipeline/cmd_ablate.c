@@ -28,8 +28,11 @@ static const char usage_fmt[] =
     "                    [--eval-data DIR] [--eval-full] [--threads N]\n"
     "\n"
     "Trains every variant x optimizer x seed on the same corpus, token budget and\n"
-    "data order, each in OUT/runs/<variant>-<optimizer>-s<seed>/ (a finished run is\n"
-    "skipped, an interrupted one resumed), evaluates each (dev perplexity per token\n"
+    "data order, each in OUT/runs/<variant>-<optimizer>-s<seed>/ (a run finished\n"
+    "with the same settings, recorded in its ablate.json, is skipped; one finished\n"
+    "with other evaluation settings is re-evaluated, with other training settings\n"
+    "(tokens, config content, corpus, tokenizer) trained again, each with a note;\n"
+    "an interrupted one is resumed), evaluates each (dev perplexity per token\n"
     "and per word; the zero-shot tasks of `blalm eval`, fast subsets by default) and\n"
     "writes OUT/ablation.csv (one row per run), OUT/ablation.md (mean +- sd over\n"
     "seeds: mechanism x PPL x zero-shot average, AdamW versus Muon, per task),\n"
@@ -97,7 +100,14 @@ static int config_by_name(const char *name, char *out, size_t cap)
 static void on_run(void *arg, int i, int n, const char *name, int skipped)
 {
     (void)arg;
-    fprintf(stderr, "blalm ablate: [%d/%d] %s%s\n", i, n, name, skipped ? " (finished before: skipped)" : "");
+    fprintf(stderr, "blalm ablate: [%d/%d] %s%s\n", i, n, name,
+            skipped == 1 ? " (finished before with these settings: skipped)" : skipped == 2 ? " (re-evaluated)" : "");
+}
+
+static void on_note(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "blalm ablate: note: %s\n", msg);
 }
 
 /* usage_fmt with the registered variants, indented and wrapped at 80 columns. */
@@ -209,14 +219,17 @@ int cmd_ablate(int argc, char **argv)
         return 1;
     }
     if (!quiet) o.on_run = on_run;
+    o.on_note = on_note; /* also with -q: numbers are being replaced */
     blalm_err e;
     ablate_summary s;
     if (ablate_run(&o, &s, &e) < 0) {
         fprintf(stderr, "blalm ablate: %s\n", e.msg);
         return 1;
     }
+    char reev[64] = "";
+    if (s.reevaluated) snprintf(reev, sizeof reev, ", %d re-evaluated", s.reevaluated);
     if (!quiet)
-        fprintf(stderr, "blalm ablate: %d runs (%d trained, %d skipped) -> %s/ablation.md, ablation.csv%s\n",
-                s.runs, s.trained, s.skipped, o.out, o.eval_data ? "" : " (no zero-shot: no --eval-data)");
+        fprintf(stderr, "blalm ablate: %d runs (%d trained, %d skipped%s) -> %s/ablation.md, ablation.csv%s\n",
+                s.runs, s.trained, s.skipped, reev, o.out, o.eval_data ? "" : " (no zero-shot: no --eval-data)");
     return 0;
 }

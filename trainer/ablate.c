@@ -1,13 +1,17 @@
 /* ablate.c - variants x optimizers x seeds: train, evaluate, tabulate. */
 #include "trainer/ablate.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/config.h"
+#include "lib/corpus.h"
 #include "lib/fsutil.h"
+#include "lib/hash.h"
 #include "lib/sbuf.h"
 #include "trainer/eval.h"
 #include "trainer/train.h"
@@ -177,6 +181,122 @@ static int read_log(const char *run, cJSON *row, blalm_err *e)
     return 0;
 }
 
+/* ------------------------------------------------------------ settings
+ *
+ * What a run's numbers depend on, recorded in RUN/ablate.json ("settings")
+ * and, while it trains, in RUN/settings.json: "train" (variant, optimizer,
+ * seed, tokens, the sha256 of the run's model.json: base config + variant +
+ * seed, the corpus's and the tokenizer's sha256) and "eval" (the evaluation
+ * data's sha256, tasks, fast or full). A finished run is reused only when
+ * both agree with this invocation's; "eval" alone differing re-evaluates its
+ * checkpoint; "train" differing trains it again from nothing. */
+
+/* sha256 over "NAME\0sha256(FILE)\n" of files (names sorted by the caller) */
+static int files_sha(char **rel, char **path, size_t n, char hex[65], blalm_err *e)
+{
+    sha256_ctx *c = sha256_begin();
+    for (size_t i = 0; i < n; i++) {
+        char h[65];
+        if (sha256_file_hex(path[i], h, e) < 0) {
+            sha256_end_hex(c, h);
+            return -1;
+        }
+        sha256_update(c, rel[i], strlen(rel[i]) + 1);
+        sha256_update(c, h, 64);
+        sha256_update(c, "\n", 1);
+    }
+    sha256_end_hex(c, hex);
+    return 0;
+}
+
+/* The corpus as train reads it: its split files and documents.jsonl.zst. */
+static int corpus_sha(const char *dir, char hex[65], blalm_err *e)
+{
+    corpus c;
+    if (corpus_open(&c, dir, e) < 0) return -1;
+    char **rel = calloc(c.n_files + 1, sizeof *rel), **path = calloc(c.n_files + 1, sizeof *path);
+    size_t n = 0;
+    for (size_t i = 0; i < c.n_files && rel && path; i++) rel[n] = c.files[i].rel, path[n++] = c.files[i].path;
+    if (rel && path && c.has_index) rel[n] = "documents.jsonl.zst", path[n++] = c.index_path;
+    int rc = rel && path ? files_sha(rel, path, n, hex, e) : err_set(e, "out of memory");
+    free(rel), free(path);
+    corpus_close(&c);
+    return rc < 0 ? err_prefix(e, "corpus %s", dir) : 0;
+}
+
+/* every file under a folder (nftw has no argument: one walk at a time) */
+static struct { char **v; size_t n, cap, skip; } walk;
+
+static int walk_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    if (flag != FTW_F) return 0;
+    if (walk.n == walk.cap) {
+        walk.cap = walk.cap ? 2 * walk.cap : 64;
+        char **v = realloc(walk.v, walk.cap * sizeof *v);
+        if (!v) return -1;
+        walk.v = v;
+    }
+    return (walk.v[walk.n] = strdup(path)) ? (walk.n++, 0) : -1;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int tree_sha(const char *dir, char hex[65], blalm_err *e)
+{
+    memset(&walk, 0, sizeof walk);
+    int rc = nftw(dir, walk_one, 16, FTW_PHYS) != 0 ? err_errno(e, "%s", dir) : 0;
+    char **rel = rc == 0 ? calloc(walk.n + 1, sizeof *rel) : NULL;
+    if (rc == 0 && !rel) rc = err_set(e, "out of memory");
+    if (rc == 0) {
+        qsort(walk.v, walk.n, sizeof *walk.v, cmp_str);
+        size_t l = strlen(dir);
+        for (size_t i = 0; i < walk.n; i++) rel[i] = walk.v[i] + l;
+        rc = files_sha(rel, walk.v, walk.n, hex, e);
+    }
+    for (size_t i = 0; i < walk.n; i++) free(walk.v[i]);
+    free(walk.v), free(rel);
+    memset(&walk, 0, sizeof walk);
+    return rc;
+}
+
+/* a setting for a note: none, a sha256 as its first 12 digits, a number */
+static void show_value(const cJSON *v, char *out, size_t cap)
+{
+    if (!v || cJSON_IsNull(v)) snprintf(out, cap, "none");
+    else if (cJSON_IsString(v)) snprintf(out, cap, strlen(v->valuestring) == 64 ? "%.12s..." : "'%.60s'", v->valuestring);
+    else if (cJSON_IsNumber(v)) snprintf(out, cap, "%.17g", v->valuedouble);
+    else snprintf(out, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
+}
+
+/* settings "a" and "b" of one kind agree; a tokenizer not known yet on
+ * either side (no OUT/tokenizer.json) is not compared. The first difference
+ * into why ("tokens: 1000 before, 4000 now"). */
+static int settings_agree(const cJSON *was, const cJSON *now, char *why, size_t cap)
+{
+    if (!cJSON_IsObject(was)) {
+        snprintf(why, cap, "no settings recorded");
+        return 0;
+    }
+    const cJSON *k;
+    cJSON_ArrayForEach(k, now) {
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(was, k->string);
+        if (!strcmp(k->string, "tokenizer") && (cJSON_IsNull(k) || cJSON_IsNull(w))) continue;
+        if (w && cJSON_Compare(w, k, 1)) continue;
+        char a[80], b[80];
+        show_value(w, a, sizeof a), show_value(k, b, sizeof b);
+        snprintf(why, cap, "%s %s before, %s now", k->string, a, b);
+        return 0;
+    }
+    return 1;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 /* train_opts.before_steps: the run's evaluation items must fit its
  * context, checked with the run's tokenizer before any training step
  * rather than found by the evaluation after it. */
@@ -193,48 +313,72 @@ static int check_eval_fits(void *arg, const char *tokenizer, const model_config 
     return 0;
 }
 
-/* One run: train (or resume), evaluate, write RUN/ablate.json. */
-static int one_run(const ablate_opts *o, const char *variant, const char *opt, int seed, const char *run,
-                   const char *tokenizer, blalm_err *e)
+/* The run's model config: the base, the variant, the seed added. */
+static cJSON *run_config_json(const ablate_opts *o, const char *variant, int seed, blalm_err *e)
 {
     model_config c;
-    char p[4096];
-    if (model_config_load(o->model_cfg, &c, e) < 0) return -1;
-    if (ablate_variant_config(variant, &c, e) < 0) return -1;
+    if (model_config_load(o->model_cfg, &c, e) < 0) return NULL;
+    if (ablate_variant_config(variant, &c, e) < 0) return NULL;
     c.train.seed += (uint64_t)seed;
-    if (mkdir_p(run, e) < 0) return -1;
-    snprintf(p, sizeof p, "%s/model.json", run);
-    cJSON *cj = model_config_to_json(&c);
-    int wr = write_json(p, cj, e);
-    cJSON_Delete(cj);
-    if (wr < 0) return -1;
-    char ck[4096];
-    snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
-    train_opts to = {0};
-    to.corpus = o->corpus;
-    to.model_cfg = p;
-    to.run = run;
-    to.tokenizer = tokenizer && file_exists(tokenizer) ? tokenizer : NULL;
-    to.max_tokens = o->tokens;
-    to.optimizer = !strcmp(opt, "muon") ? OPT_MUON : OPT_ADAMW;
-    to.threads = o->threads > 0 ? o->threads : 1;
-    to.resume = file_exists(ck);
-    to.before_steps = check_eval_fits;
-    to.before_arg = (void *)o;
-    train_summary ts;
-    double t0 = now_seconds();
-    if (train_run(&to, &ts, e) < 0) return err_prefix(e, "%s", run);
-    double t_train = now_seconds() - t0;
-    cJSON *row = cJSON_CreateObject();
-    cJSON_AddStringToObject(row, "variant", variant);
-    cJSON_AddStringToObject(row, "optimizer", opt);
-    cJSON_AddNumberToObject(row, "seed", seed);
-    cJSON_AddNumberToObject(row, "steps", (double)ts.steps);
-    cJSON_AddNumberToObject(row, "tokens_seen", (double)ts.tokens_seen);
-    cJSON_AddNumberToObject(row, "train_seconds", t_train);
-    if (read_log(run, row, e) < 0) {
-        cJSON_Delete(row);
-        return -1;
+    return model_config_to_json(&c);
+}
+
+/* One run: train (or resume), evaluate, write RUN/ablate.json with its
+ * settings (taken). reeval: keep the training's numbers in RUN/ablate.json
+ * and evaluate its checkpoint again. */
+static int one_run(const ablate_opts *o, const char *variant, const char *opt, int seed, const char *run,
+                   const char *tokenizer, cJSON *settings, int reeval, blalm_err *e)
+{
+    char p[4096];
+    cJSON *row = NULL;
+    int threads = o->threads > 0 ? o->threads : 1;
+    if (reeval) {
+        snprintf(p, sizeof p, "%s/ablate.json", run);
+        if (!(row = read_json(p, e))) return cJSON_Delete(settings), -1;
+        cJSON_DeleteItemFromObject(row, "zero_shot");
+        cJSON_DeleteItemFromObject(row, "zero_shot_avg");
+        cJSON_DeleteItemFromObject(row, "settings");
+    } else {
+        if (mkdir_p(run, e) < 0) return cJSON_Delete(settings), -1;
+        cJSON *cj = run_config_json(o, variant, seed, e);
+        snprintf(p, sizeof p, "%s/model.json", run);
+        int wr = cj ? write_json(p, cj, e) : -1;
+        cJSON_Delete(cj);
+        char sp[4200];
+        snprintf(sp, sizeof sp, "%s/settings.json", run); /* what an interrupted run was trained with */
+        if (wr < 0 || write_json(sp, settings, e) < 0) return cJSON_Delete(settings), -1;
+        char ck[4096];
+        snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
+        train_opts to = {0};
+        to.corpus = o->corpus;
+        to.model_cfg = p;
+        to.run = run;
+        to.tokenizer = tokenizer && file_exists(tokenizer) ? tokenizer : NULL;
+        to.max_tokens = o->tokens;
+        to.optimizer = !strcmp(opt, "muon") ? OPT_MUON : OPT_ADAMW;
+        to.threads = threads;
+        to.resume = file_exists(ck);
+        to.before_steps = check_eval_fits;
+        to.before_arg = (void *)o;
+        train_summary ts;
+        double t0 = now_seconds();
+        if (train_run(&to, &ts, e) < 0) return cJSON_Delete(settings), err_prefix(e, "%s", run);
+        double t_train = now_seconds() - t0;
+        char hex[65]; /* the tokenizer it was trained with, now that it exists */
+        snprintf(p, sizeof p, "%s/tokenizer.json", run);
+        if (sha256_file_hex(p, hex, e) < 0) return cJSON_Delete(settings), -1;
+        cJSON_ReplaceItemInObject(cJSON_GetObjectItem(settings, "train"), "tokenizer", cJSON_CreateString(hex));
+        row = cJSON_CreateObject();
+        cJSON_AddStringToObject(row, "variant", variant);
+        cJSON_AddStringToObject(row, "optimizer", opt);
+        cJSON_AddNumberToObject(row, "seed", seed);
+        cJSON_AddNumberToObject(row, "steps", (double)ts.steps);
+        cJSON_AddNumberToObject(row, "tokens_seen", (double)ts.tokens_seen);
+        cJSON_AddNumberToObject(row, "train_seconds", t_train);
+        if (read_log(run, row, e) < 0) {
+            cJSON_Delete(row), cJSON_Delete(settings);
+            return -1;
+        }
     }
     cJSON *zs = cJSON_AddObjectToObject(row, "zero_shot");
     if (o->eval_data) {
@@ -243,14 +387,14 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         eo.data = o->eval_data;
         eo.tasks = o->eval_tasks;
         eo.fast = !o->eval_full;
-        eo.threads = to.threads;
+        eo.threads = threads;
         cJSON *r;
         if (eval_run(&eo, &r, e) < 0) {
-            cJSON_Delete(row);
+            cJSON_Delete(row), cJSON_Delete(settings);
             return err_prefix(e, "%s: eval", run);
         }
         if (!cJSON_GetArraySize(cJSON_GetObjectItem(r, "tasks"))) { /* else a zero-shot of "nan" */
-            cJSON_Delete(r), cJSON_Delete(row);
+            cJSON_Delete(r), cJSON_Delete(row), cJSON_Delete(settings);
             return err_set(e, "%s: eval: %s holds the data of none of the tasks (%s%s): nothing was evaluated",
                            run, o->eval_data, o->eval_tasks ? "--eval-tasks " : "",
                            o->eval_tasks ? o->eval_tasks : o->eval_full ? "the full suite" : "the fast suite");
@@ -273,8 +417,9 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         cJSON_AddItemToObject(row, "zero_shot_avg", nz ? cJSON_CreateNumber(sum / nz) : cJSON_CreateNull());
         cJSON_Delete(r);
     }
+    cJSON_AddItemToObject(row, "settings", settings);
     snprintf(p, sizeof p, "%s/ablate.json", run);
-    wr = write_json(p, row, e);
+    int wr = write_json(p, row, e);
     cJSON_Delete(row);
     return wr;
 }
@@ -598,42 +743,138 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     free(vc);
     if (mkdir_p(o->out, e) < 0) return -1;
     int total = nv * no * (o->seeds - s0 + 1), k = 0;
-    cJSON **rows = calloc((size_t)total, sizeof *rows);
-    if (!rows) return err_set(e, "out of memory");
-    char tokp[4096];
+    char tokp[4096], tsrc[4200], corp[65], evh[65], note[1024];
     snprintf(tokp, sizeof tokp, "%s/tokenizer.json", o->out);
+    snprintf(tsrc, sizeof tsrc, "%s/tokenizer.from.json", o->out);
+    if (corpus_sha(o->corpus, corp, e) < 0) return -1;
+    if (o->eval_data && tree_sha(o->eval_data, evh, e) < 0) return err_prefix(e, "evaluation data");
+    /* OUT/tokenizer.json that an earlier invocation trained (tokenizer.from.json
+     * says on what) on another corpus or to another vocabulary is trained again;
+     * one put there by hand (no tokenizer.from.json) is used as it is */
+    cJSON *from = cJSON_CreateObject();
+    cJSON_AddStringToObject(from, "corpus", corp);
+    cJSON_AddNumberToObject(from, "vocab_size", base.vocab_size);
+    if (file_exists(tokp) && file_exists(tsrc)) {
+        cJSON *was = read_json(tsrc, e);
+        if (!was) return cJSON_Delete(from), -1;
+        if (!settings_agree(was, from, note, sizeof note)) {
+            char msg[1200];
+            snprintf(msg, sizeof msg, "%s was trained with other settings (%s): a run trains a new one", tokp, note);
+            if (o->on_note) o->on_note(o->arg, msg);
+            remove(tokp), remove(tsrc);
+        }
+        cJSON_Delete(was);
+    }
+    cJSON **rows = calloc((size_t)total, sizeof *rows);
+    if (!rows) return cJSON_Delete(from), err_set(e, "out of memory");
     int rc = -1;
+    /* every finished run without recorded settings (an older blalm) is
+     * refused before anything trains: whether its numbers fit is unknown */
     for (int vi = 0; vi < nv; vi++)
         for (int oi = 0; oi < no; oi++)
             for (int s = s0; s <= o->seeds; s++) {
-                char name[256], run[4096], done[4200];
+                char done[4200];
+                snprintf(done, sizeof done, "%s/runs/%s-%s-s%d/ablate.json", o->out, vars[vi], opts[oi], s);
+                if (!file_exists(done)) continue;
+                cJSON *r = read_json(done, e);
+                int old = r && !cJSON_IsObject(cJSON_GetObjectItem(r, "settings"));
+                cJSON_Delete(r);
+                if (!r) goto out;
+                if (old) {
+                    err_set(e, "%s records no settings (an older blalm): whether its numbers fit these options "
+                               "is unknown; remove its folder to train it again, or use another --out", done);
+                    goto out;
+                }
+            }
+    for (int vi = 0; vi < nv; vi++)
+        for (int oi = 0; oi < no; oi++)
+            for (int s = s0; s <= o->seeds; s++) {
+                char name[256], run[4096], done[4200], ck[4200], sp[4200], msg[1400];
                 snprintf(name, sizeof name, "%s-%s-s%d", vars[vi], opts[oi], s);
                 snprintf(run, sizeof run, "%s/runs/%s", o->out, name);
                 snprintf(done, sizeof done, "%s/ablate.json", run);
-                int skipped = file_exists(done);
-                if (!skipped) {
-                    if (one_run(o, vars[vi], opts[oi], s, run, tokp, e) < 0) goto out;
-                    if (!file_exists(tokp)) { /* the first run's tokenizer serves all */
-                        char src[4200], *d;
-                        size_t n;
-                        snprintf(src, sizeof src, "%s/tokenizer.json", run);
-                        if (read_file(src, &d, &n, e) < 0) goto out;
-                        int w = write_file_atomic(tokp, d, n, e);
-                        free(d);
-                        if (w < 0) goto out;
+                snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
+                snprintf(sp, sizeof sp, "%s/settings.json", run);
+                /* this invocation's settings for the run */
+                char mh[65], th[65];
+                cJSON *cj = run_config_json(o, vars[vi], s, e);
+                if (!cj) goto out;
+                char *ct = json_print(cj, 1);
+                cJSON_Delete(cj);
+                sha256_hex(ct, strlen(ct), mh);
+                free(ct);
+                if (file_exists(tokp) && sha256_file_hex(tokp, th, e) < 0) goto out;
+                cJSON *set = cJSON_CreateObject(), *tr = cJSON_AddObjectToObject(set, "train"),
+                      *ev = cJSON_AddObjectToObject(set, "eval");
+                cJSON_AddStringToObject(tr, "variant", vars[vi]);
+                cJSON_AddStringToObject(tr, "optimizer", opts[oi]);
+                cJSON_AddNumberToObject(tr, "seed", s);
+                cJSON_AddNumberToObject(tr, "tokens", (double)o->tokens);
+                cJSON_AddStringToObject(tr, "model", mh);
+                cJSON_AddStringToObject(tr, "corpus", corp);
+                cJSON_AddItemToObject(tr, "tokenizer", file_exists(tokp) ? cJSON_CreateString(th) : cJSON_CreateNull());
+                cJSON_AddItemToObject(ev, "data", o->eval_data ? cJSON_CreateString(evh) : cJSON_CreateNull());
+                cJSON_AddItemToObject(ev, "tasks", o->eval_tasks ? cJSON_CreateString(o->eval_tasks) : cJSON_CreateNull());
+                cJSON_AddBoolToObject(ev, "full", o->eval_full);
+                /* what is there: reuse, re-evaluate, resume or train from nothing */
+                enum { TRAIN, RESUME, REEVAL, SKIP } act = TRAIN;
+                msg[0] = 0;
+                if (file_exists(done)) {
+                    cJSON *r = read_json(done, e), *was = r ? cJSON_GetObjectItem(r, "settings") : NULL;
+                    if (!r) {
+                        cJSON_Delete(set);
+                        goto out;
                     }
-                    sum->trained++;
-                } else {
+                    if (!settings_agree(cJSON_GetObjectItem(was, "train"), tr, note, sizeof note))
+                        snprintf(msg, sizeof msg, "%s: trained with other settings (%s): training it again", name, note);
+                    else if (settings_agree(cJSON_GetObjectItem(was, "eval"), ev, note, sizeof note))
+                        act = SKIP;
+                    else if (file_exists(ck))
+                        act = REEVAL, snprintf(msg, sizeof msg, "%s: evaluated with other settings (eval %s): "
+                                                                "evaluating its checkpoint again", name, note);
+                    else
+                        snprintf(msg, sizeof msg, "%s: evaluated with other settings (eval %s) and its checkpoint "
+                                                  "is gone: training it again", name, note);
+                    cJSON_Delete(r);
+                } else if (file_exists(ck)) {
+                    cJSON *was = file_exists(sp) ? read_json(sp, e) : NULL;
+                    if (settings_agree(cJSON_GetObjectItem(was, "train"), tr, note, sizeof note)) act = RESUME;
+                    else snprintf(msg, sizeof msg, "%s: the interrupted run was trained with other settings (%s): "
+                                                   "training it from the start", name, note);
+                    cJSON_Delete(was);
+                }
+                if (*msg && o->on_note) o->on_note(o->arg, msg);
+                if (act == TRAIN && is_dir(run) && nftw(run, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+                    cJSON_Delete(set);
+                    err_errno(e, "%s: cannot remove it to train it again", run);
+                    goto out;
+                }
+                if (act == SKIP) {
+                    cJSON_Delete(set);
                     sum->skipped++;
+                } else {
+                    if (one_run(o, vars[vi], opts[oi], s, run, tokp, set, act == REEVAL, e) < 0) goto out;
+                    if (act == REEVAL) sum->reevaluated++;
+                    else sum->trained++;
+                }
+                if (!file_exists(tokp)) { /* the first run's tokenizer serves all */
+                    char src[4200], *d;
+                    size_t n;
+                    snprintf(src, sizeof src, "%s/tokenizer.json", run);
+                    if (read_file(src, &d, &n, e) < 0) goto out;
+                    int w = write_file_atomic(tokp, d, n, e);
+                    free(d);
+                    if (w < 0 || write_json(tsrc, from, e) < 0) goto out;
                 }
                 if (!(rows[k] = read_json(done, e))) goto out;
                 cJSON_AddStringToObject(rows[k], "name", name);
                 k++;
-                if (o->on_run) o->on_run(o->arg, k, total, name, skipped);
+                if (o->on_run) o->on_run(o->arg, k, total, name, act == SKIP ? 1 : act == REEVAL ? 2 : 0);
             }
     sum->runs = k;
     rc = write_outputs(o, rows, k, vars, nv, opts, no, e);
 out:
+    cJSON_Delete(from);
     for (int i = 0; i < total; i++) cJSON_Delete(rows[i]);
     free(rows);
     return rc;

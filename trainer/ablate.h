@@ -1,7 +1,9 @@
 /* ablate.h - `blalm ablate`: the paper's comparison tables. Trains every
  * variant x optimizer x seed on one corpus with the same token budget and
- * data order (one run folder each, finished runs skipped, unfinished ones
- * resumed), evaluates each (dev perplexity per token and per word, the
+ * data order (one run folder each; a run finished with the same settings,
+ * recorded in its ablate.json, is skipped, one with other evaluation settings
+ * re-evaluated, one with other training settings trained again; unfinished
+ * ones resumed), evaluates each (dev perplexity per token and per word, the
  * chosen zero-shot tasks) and writes ablation.csv, ablation.md (mean +- sd
  * over seeds), dev_loss.svg and alpha.svg.
  *
@@ -29,13 +31,16 @@ typedef struct ablate_opts {
     const char *eval_tasks;  /* NULL: the fast suite's tasks that have data */
     int eval_full;           /* full instead of fast subsets */
     int threads;
-    /* after each run (may be NULL): index, total, run name, skipped? */
+    /* after each run (may be NULL): index, total, run name, and 0 trained,
+     * 1 skipped (finished with these settings), 2 re-evaluated */
     void (*on_run)(void *arg, int i, int n, const char *name, int skipped);
+    /* why a run is trained or evaluated again, or a tokenizer retrained (may be NULL) */
+    void (*on_note)(void *arg, const char *msg);
     void *arg;
 } ablate_opts;
 
 typedef struct ablate_summary {
-    int runs, trained, skipped;
+    int runs, trained, skipped, reevaluated;
 } ablate_summary;
 
 int ablate_run(const ablate_opts *o, ablate_summary *s, blalm_err *e);

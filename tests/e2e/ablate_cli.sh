@@ -69,11 +69,11 @@ if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw
 else fail ablate_resume "$(tail -c 300 "$TMP/err")"; fi
 # --seeds FIRST-LAST: only those seeds (beside another invocation's); then all of them, skipped
 if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 3-3 --tokens 2k \
-        --model-size "$TMP/tiny.json" --out "$A" 2>"$TMP/err" \
+        --model-size "$TMP/tiny.json" --out "$A" "${ev[@]}" 2>"$TMP/err" \
    && grep -q '4 runs (4 trained, 0 skipped)' "$TMP/err" && [ "$(wc -l < "$A/ablation.csv")" = 5 ] \
    && grep -q 'seeds 3-3' "$A/ablation.md" \
    && "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw,muon --seeds 3 --tokens 2k \
-        --model-size "$TMP/tiny.json" --out "$A" 2>"$TMP/err" \
+        --model-size "$TMP/tiny.json" --out "$A" "${ev[@]}" 2>"$TMP/err" \
    && grep -q '12 runs (0 trained, 12 skipped)' "$TMP/err" && [ "$(wc -l < "$A/ablation.csv")" = 13 ]; then
     pass ablate_seed_range
 else fail ablate_seed_range "$(tail -c 300 "$TMP/err")"; fi
@@ -157,6 +157,48 @@ if (cd "$TMP/elsewhere" && "$BLALM" ablate --corpus "$C" --variants mlstm,+mlstm
         --model-size my.json --out "$TMP/a9b" -q 2>"$TMP/err") && grep -q "base config \`my.json\`" "$TMP/a9b/ablation.md"; then
     pass ablate_model_size_from_any_folder
 else fail ablate_model_size_from_any_folder "$(head -c 300 "$TMP/err")"; fi
+# each run records what its numbers depend on (settings in ablate.json); a
+# finished run is reused only with the same settings: other tokens, model
+# config content or corpus train it again, other evaluation data or tasks
+# re-evaluate its checkpoint, each with a note; ablation.md never shows old
+# numbers under new options (before: every finished run was skipped)
+S="$TMP/abl_set"; C2="$TMP/corpus2"; cp -r "$C" "$C2"
+mkdir -p "$TMP/ev2/blimp_fast"
+printf '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "field": "f", "linguistics_term": "t", "UID": "u"}\n' > "$TMP/ev2/blimp_fast/u.jsonl"
+mkdir -p "$TMP/ev2/blimp_filtered"; cp "$TMP/ev2/blimp_fast/u.jsonl" "$TMP/ev2/blimp_filtered/"
+cp "$TMP/tiny.json" "$TMP/tiny_s.json"
+abl() { "$BLALM" ablate --variants mlstm --optimizers adamw --seeds 1 --model-size "$TMP/tiny_s.json" --out "$S" "$@" 2>"$TMP/err"; }
+tok() { "$PY" -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(r[0]["tokens_seen"], r[0]["zero_shot_avg"], len(r))' "$S/ablation.csv"; }
+st=ok
+abl --corpus "$C" --tokens 1k && t1=$(tok) || st="first: $(head -c 200 "$TMP/err")"
+[ "$st" = ok ] && { abl --corpus "$C" --tokens 2k && grep -q 'note: mlstm-adamw-s1: trained with other settings (tokens 1000 before, 2000 now): training it again' "$TMP/err" \
+    && grep -q '1 runs (1 trained, 0 skipped)' "$TMP/err" && [ "$(tok)" != "$t1" ] && grep -q '2000 training tokens' "$S/ablation.md"; } \
+    || [ "$st" != ok ] || st="--tokens: $(head -c 300 "$TMP/err")"
+sed -i 's/"layers": *[0-9]*/"layers": 1/' "$TMP/tiny_s.json"
+[ "$st" = ok ] && { abl --corpus "$C" --tokens 2k && grep -q 'trained with other settings (model [0-9a-f]\{12\}\.\.\. before' "$TMP/err" \
+    && grep -q '(1 trained, 0 skipped)' "$TMP/err"; } || [ "$st" != ok ] || st="config content: $(head -c 300 "$TMP/err")"
+printf 'the red tree was big.\n' >> "$C2/train/x.train"
+[ "$st" = ok ] && { abl --corpus "$C2" --tokens 2k && grep -q 'trained with other settings (corpus ' "$TMP/err" \
+    && grep -q "tokenizer.json was trained with other settings (corpus " "$TMP/err" && grep -q '(1 trained, 0 skipped)' "$TMP/err"; } \
+    || [ "$st" != ok ] || st="corpus: $(head -c 300 "$TMP/err")"
+[ "$st" = ok ] && { t2=$(tok); abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev2" -q \
+    && grep -q 'evaluated with other settings (eval data none before, [0-9a-f]\{12\}\.\.\. now): evaluating its checkpoint again' "$TMP/err" \
+    && [ "$(tok | cut -d' ' -f1)" = "${t2%% *}" ] && [ "$(tok | cut -d' ' -f2)" != nan ] && grep -q 'fast suite' "$S/ablation.md"; } \
+    || [ "$st" != ok ] || st="--eval-data: $(head -c 300 "$TMP/err")"
+[ "$st" = ok ] && { abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev2" --eval-full \
+    && grep -q "evaluated with other settings (eval full false before, true now)" "$TMP/err" && grep -q '1 re-evaluated' "$TMP/err" \
+    && abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev2" --eval-full && grep -q '(0 trained, 1 skipped)' "$TMP/err" \
+    && ! grep -q note "$TMP/err"; } || [ "$st" != ok ] || st="--eval-full: $(head -c 300 "$TMP/err")"
+# an interrupted run (no ablate.json) asked with other settings starts again
+# instead of refusing the resume; one with the same settings resumes
+rm "$S/runs/mlstm-adamw-s1/ablate.json"
+[ "$st" = ok ] && { abl --corpus "$C2" --tokens 3k && grep -q 'the interrupted run was trained with other settings (tokens 2000 before, 3000 now): training it from the start' "$TMP/err"; } \
+    || [ "$st" != ok ] || st="interrupted: $(head -c 300 "$TMP/err")"
+# a finished run that records no settings (an older blalm) is refused, named
+"$PY" -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); del d["settings"]; json.dump(d, open(p, "w"))' "$S/runs/mlstm-adamw-s1/ablate.json" 2>/dev/null
+[ "$st" = ok ] && { ! abl --corpus "$C2" --tokens 3k && grep -q 'mlstm-adamw-s1/ablate.json records no settings (an older blalm)' "$TMP/err"; } \
+    || [ "$st" != ok ] || st="legacy: $(head -c 300 "$TMP/err")"
+[ "$st" = ok ] && pass ablate_settings_recorded || fail ablate_settings_recorded "$st"
 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers sgd --seeds 1 --tokens 1k --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "optimizer 'sgd'" "$TMP/err" && pass ablate_bad_optimizer || fail ablate_bad_optimizer "rc $rc"
 "$BLALM" ablate --corpus "$C" --variants mlstm -q 2>"$TMP/err"; rc=$?
