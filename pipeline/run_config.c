@@ -21,6 +21,7 @@
 #include "lib/http.h"
 #include "lib/rules.h"
 #include "scorer/distill.h"
+#include "trainer/eval.h"
 #include "trainer/model.h"
 
 static const char *const stage_names[RUN_NSTAGES] = {
@@ -494,6 +495,8 @@ static int parse_eval(const pctx *p, run_config *c, const cJSON *ev)
         get_bool(p, ev, "eval", "required", &c->eval_required) < 0)
         return -1;
     if (!c->eval_data) return err_set(p->e, "%s: eval.data: required (the evaluation data folder)", p->file);
+    /* checked now, not after training */
+    if (c->eval_tasks && eval_check_tasks(c->eval_tasks, p->e) < 0) return err_prefix(p->e, "%s: eval.tasks", p->file);
     return 0;
 }
 

@@ -393,12 +393,7 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
             cJSON_Delete(row), cJSON_Delete(settings);
             return err_prefix(e, "%s: eval", run);
         }
-        if (!cJSON_GetArraySize(cJSON_GetObjectItem(r, "tasks"))) { /* else a zero-shot of "nan" */
-            cJSON_Delete(r), cJSON_Delete(row), cJSON_Delete(settings);
-            return err_set(e, "%s: eval: %s holds the data of none of the tasks (%s%s): nothing was evaluated",
-                           run, o->eval_data, o->eval_tasks ? "--eval-tasks " : "",
-                           o->eval_tasks ? o->eval_tasks : o->eval_full ? "the full suite" : "the fast suite");
-        }
+        /* eval_run refuses a data folder with none of the tasks (else a zero-shot of "nan") */
         const cJSON *t;
         cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
             const cJSON *s = cJSON_GetObjectItem(t, "score");

@@ -1795,6 +1795,9 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     if (eval_check_tasks(o->tasks, e) < 0) return err_prefix(e, "tasks");
     if (in_list(o->tasks, "aoa"))
         return err_set(e, "aoa: age of acquisition needs every milestone checkpoint (--all-checkpoints)");
+    if (!is_dir(o->data))   /* else every task is "skipped: no data" and an empty result is written */
+        return err_set(e, "%s: %s (the BabyLM evaluation data folder)", o->data,
+                       file_exists(o->data) ? "not a folder" : "no such folder");
     char p[4096], ck[4096], name[1024];
     if (run_checkpoint_name(o->checkpoint, name, sizeof name, e) < 0 ||
         run_checkpoint_path(o->run, name, ck, sizeof ck, e) < 0)
@@ -1903,6 +1906,13 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         }
         free(rd.rows);
         task_free(&t);
+    }
+    if (!cJSON_GetArraySize(tasks)) {   /* nothing evaluated: say so, keep any earlier results */
+        cJSON_Delete(skipped), cJSON_Delete(data);
+        err_set(e, "%s holds the data of none of the tasks (%s%s): nothing was evaluated (the BabyLM 2025 "
+                   "evaluation layout: blimp_fast/, supplement_fast/, ...)", o->data, o->tasks ? "--tasks " : "",
+                o->tasks ? o->tasks : o->fast ? "the fast suite" : "the full suite");
+        goto out;
     }
     cJSON_AddItemToObject(res, "data", data);
     char aj[4096], ac[4096];

@@ -64,6 +64,17 @@ cp "$J" "$TMP/full.json"
 [ $rc = 2 ] && grep -q -- "--tasks: an empty task name in 'wug_adj,'" "$TMP/err" && cmp -s "$J" "$TMP/full.json" \
     && pass eval_tasks_empty_name_refused || fail eval_tasks_empty_name_refused "rc $rc $(head -c 300 "$TMP/err")"
 
+# a --data folder that is not there, or holds none of the tasks' data, is an
+# error and the results file is left as it was (exit 0 before: every task
+# "skipped: no data", an empty result written over the full one, overall nan)
+"$BLALM" eval --run "$R" --data "$TMP/no-such-data" --fast -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "no-such-data: no such folder" "$TMP/err" && cmp -s "$J" "$TMP/full.json" \
+    && pass eval_missing_data_refused || fail eval_missing_data_refused "rc $rc $(head -c 300 "$TMP/err")"
+mkdir -p "$TMP/empty-data"
+"$BLALM" eval --run "$R" --data "$TMP/empty-data" --fast -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "empty-data holds the data of none of the tasks" "$TMP/err" && cmp -s "$J" "$TMP/full.json" \
+    && pass eval_no_task_data_refused || fail eval_no_task_data_refused "rc $rc $(head -c 300 "$TMP/err")"
+
 # an item longer than the model's context is refused naming its data file
 # and line (it used to say only "blimp: a sequence of 34 tokens needs 33
 # positions"), before anything is scored or written

@@ -97,3 +97,5 @@ refuse score_temperature "bad-score_temperature.json: score.temperature: expecte
     'c["score"] = {"model": "m", "endpoint": "http://127.0.0.1:9/v1", "temperature": -7}'
 refuse null_max_steps "bad-null_max_steps.json: train.max_steps: null is not a value here" 'c["train"]["max_steps"] = None'
 refuse null_section "bad-null_section.json: dedup: null is not a value here" 'c["dedup"] = None'
+refuse eval_task "bad-eval_task.json: eval.tasks: " \
+    'c["eval"] = {"data": "'"$TMP"'/no-eval", "tasks": "blimpx"}'
