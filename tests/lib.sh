@@ -42,6 +42,17 @@ synthetic_docs() { awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed);
             for (j = 0; j < k; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
             printf "%s%s", (i ? " " : ""), line "." }
         printf "\n" } }'; }
+# line_corpus DIR SEED DEV_LINES: DIR/train/x.train, 300 sentences of 12
+# words over the same 25 words, a blank line after each; DIR/dev/x.dev, its
+# first DEV_LINES lines (small and quick to train on, for eval and ablate)
+line_corpus() {
+    mkdir -p "$1/train" "$1/dev"
+    awk -v seed="$2" 'BEGIN { srand(seed);
+        split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
+        for (d = 0; d < 300; d++) { line = ""; for (j = 0; j < 12; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
+            print line "."; print "" } }' >"$1/train/x.train"
+    head -"$3" "$1/train/x.train" >"$1/dev/x.dev"
+}
 # synthetic_corpus DIR: a BabyLM-layout corpus of 300 train and 40 dev
 # synthetic documents (DIR/train/synthetic.train, DIR/dev/synthetic.dev)
 synthetic_corpus() {

@@ -6,11 +6,7 @@
 # variants and bad flags fail clearly.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-C="$TMP/corpus"; mkdir -p "$C/train" "$C/dev"
-awk 'BEGIN { srand(5); split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
-    for (d = 0; d < 300; d++) { line = ""; for (j = 0; j < 12; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
-        print line "."; print "" } }' > "$C/train/x.train"
-head -60 "$C/train/x.train" > "$C/dev/x.dev"
+C="$TMP/corpus"; line_corpus "$C" 5 60
 sed 's/"context": 32/"context": 1024/' "$root/configs/model-tiny.json" > "$TMP/tiny.json"
 ev=()
 if need_shared && [ -d "$SHARED_DATA/babylm-eval" ]; then ev=(--eval-data "$SHARED_DATA/babylm-eval" --eval-tasks wug_adj); fi

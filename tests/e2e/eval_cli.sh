@@ -12,11 +12,7 @@ if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval" ]; then
     exit 0
 fi
 D="$SHARED_DATA/babylm-eval"
-C="$TMP/corpus"; mkdir -p "$C/train" "$C/dev"
-awk 'BEGIN { srand(3); split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
-    for (d = 0; d < 300; d++) { line = ""; for (j = 0; j < 12; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
-        print line "."; print "" } }' > "$C/train/x.train"
-head -40 "$C/train/x.train" > "$C/dev/x.dev"
+C="$TMP/corpus"; line_corpus "$C" 3 40
 # learning rate 0: the run keeps its random initial weights
 sed 's/"lr_adamw": 3e-3/"lr_adamw": 0/; s/"lr_muon": 0.02/"lr_muon": 0/; s/"context": 32/"context": 1024/' \
     "$root/configs/model-tiny.json" > "$TMP/zero.json"

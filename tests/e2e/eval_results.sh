@@ -10,11 +10,7 @@ if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval/reading" ]; then
     skip eval_results "../shared/data/babylm-eval not found"
     exit 0
 fi
-C="$TMP/corpus"; mkdir -p "$C/train" "$C/dev"
-awk 'BEGIN { srand(3); split("the cat dog sat on a mat and ran to house with big small red blue tree under over he she it was is", w, " ");
-    for (d = 0; d < 300; d++) { line = ""; for (j = 0; j < 12; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
-        print line "."; print "" } }' > "$C/train/x.train"
-head -40 "$C/train/x.train" > "$C/dev/x.dev"
+C="$TMP/corpus"; line_corpus "$C" 3 40
 sed 's/"context": 32/"context": 1024/' "$root/configs/model-tiny.json" > "$TMP/big.json"
 R="$TMP/run"
 if ! "$BLALM" train --corpus "$C" --model "$TMP/big.json" --out "$R" --max-steps 20 --test-words-scale 0.001 \
