@@ -892,7 +892,9 @@ static int key_tokens_manifest(marker_key *k, const char *dir, blalm_err *e)
     return 0;
 }
 
-static marker_key *train_key(const runx *x, blalm_err *e)
+/* legacy: the key of blalm before key_tokens_manifest, with tokens.json's
+ * bytes (a marker it wrote still proves the training done, in place) */
+static marker_key *train_key(const runx *x, int legacy, blalm_err *e)
 {
     const run_config *c = x->c;
     marker_key *k = marker_key_new("run-train");
@@ -900,7 +902,10 @@ static marker_key *train_key(const runx *x, blalm_err *e)
         err_set(e, "out of memory");
         return NULL;
     }
-    if (key_tokens_manifest(k, x->tokens, e) < 0 || marker_key_file(k, "model.json", c->model_cfg, e) < 0 ||
+    char tj[4400];
+    snprintf(tj, sizeof tj, "%s/tokens.json", x->tokens);
+    if ((legacy ? marker_key_file(k, "tokens.json", tj, e) : key_tokens_manifest(k, x->tokens, e)) < 0 ||
+        marker_key_file(k, "model.json", c->model_cfg, e) < 0 ||
         marker_key_file(k, "tokenizer.json", x->tokfile, e) < 0) {
         marker_key_free(k);
         return NULL;
@@ -941,10 +946,32 @@ static int stage_train(runx *x, int force, blalm_err *e)
         return 0;
     }
     char why[512], latest[4400];
-    marker_key *k = train_key(x, e);
+    marker_key *k = train_key(x, 0, e);
     if (!k) return -1;
     int st = marker_state(x, "train", k, force, why, sizeof why, e);
     snprintf(latest, sizeof latest, "%s/checkpoints/latest.bin", x->model);
+    if (st == MARKER_STALE && file_exists(latest)) {
+        /* a marker of a blalm before this key, made from these same inputs:
+         * the model stands (else an upgrade would retrain it); rewritten */
+        char w2[64];
+        marker_key *old = train_key(x, 1, e);
+        int ost = old ? marker_check(x->state_run, "run", "train", old, w2, sizeof w2, e) : -1;
+        marker_key_free(old);
+        if (ost < 0) {
+            marker_key_free(k);
+            return -1;
+        }
+        if (ost == MARKER_DONE) {
+            char *res = x->o->dry_run ? NULL : marker_result(x->state_run, "run", "train", e);
+            int rc = x->o->dry_run ? 0 : !res ? -1 : marker_commit(x->state_run, "run", "train", k, res, e);
+            free(res);
+            if (rc < 0) {
+                marker_key_free(k);
+                return -1;
+            }
+            st = MARKER_DONE;
+        }
+    }
     if (st == MARKER_DONE && file_exists(latest)) {
         marker_key_free(k);
         say(x, "train", "complete, skipped");
@@ -995,10 +1022,17 @@ static int stage_train(runx *x, int force, blalm_err *e)
 
 /* ---- eval ---- */
 
+/* The data folder is there and holds the data of at least one of the tasks
+ * asked (else eval_run would refuse it, after training). */
 static int eval_data_present(const run_config *c)
 {
     struct stat st;
-    return c->eval_data && stat(c->eval_data, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!c->eval_data || stat(c->eval_data, &st) != 0 || !S_ISDIR(st.st_mode)) return 0;
+    eval_opts eo = {0};
+    eo.data = c->eval_data;
+    eo.tasks = c->eval_tasks;
+    eo.fast = c->eval_fast;
+    return eval_tasks_present(&eo) > 0;
 }
 
 static void eval_progress(void *arg, const char *task, uint64_t done, uint64_t total)
@@ -1016,8 +1050,8 @@ static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
     }
     if (!eval_data_present(c)) {
         r->eval_skipped = 1;
-        say(x, "eval", "skipped: the evaluation data %s is not here (the BabyLM 2025 evaluation data; "
-            "see README.md)", c->eval_data);
+        say(x, "eval", "skipped: the evaluation data %s is not here or holds none of the tasks asked (the "
+            "BabyLM 2025 evaluation data; see README.md)", c->eval_data);
         return 0;
     }
     const char *tasks = c->eval_tasks ? c->eval_tasks : "every task whose data is there";
@@ -1172,7 +1206,8 @@ int run_check(const run_opts *o, blalm_err *e)
     if (c->distill && c->distill_embeddings && !file_exists(c->distill_embeddings))
         return err_set(e, "%s: distill.embeddings: %s does not exist", c->name, c->distill_embeddings);
     if (c->eval && c->eval_required && !eval_data_present(c))
-        return err_set(e, "%s: eval.data: %s is not here (eval.required is true)", c->name, c->eval_data);
+        return err_set(e, "%s: eval.data: %s is not here or holds none of the tasks asked (eval.required is true)",
+                       c->name, c->eval_data);
     for (int i = 0; i < c->ncorpora; i++) {
         uint64_t lim = track_words(c->corpus_tracks[i]);
         if (lim && c->corpus_budgets[i] > lim)

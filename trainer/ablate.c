@@ -245,7 +245,9 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static int tree_sha(const char *dir, char hex[65], blalm_err *e)
 {
     memset(&walk, 0, sizeof walk);
-    int rc = nftw(dir, walk_one, 16, FTW_PHYS) != 0 ? err_errno(e, "%s", dir) : 0;
+    /* links followed (a linked data folder is the usual way to point at it;
+     * glibc's nftw visits a folder once, so a link cycle ends) */
+    int rc = nftw(dir, walk_one, 16, 0) != 0 ? err_errno(e, "%s", dir) : 0;
     char **rel = rc == 0 ? calloc(walk.n + 1, sizeof *rel) : NULL;
     if (rc == 0 && !rel) rc = err_set(e, "out of memory");
     if (rc == 0) {
@@ -337,7 +339,12 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         if (!(row = read_json(p, e))) return cJSON_Delete(settings), -1;
         cJSON_DeleteItemFromObject(row, "zero_shot");
         cJSON_DeleteItemFromObject(row, "zero_shot_avg");
-        cJSON_DeleteItemFromObject(row, "settings");
+        /* the training is the one recorded (its tokenizer's sha among it,
+         * even if OUT/tokenizer.json is gone now): only "eval" is new */
+        cJSON *old = cJSON_DetachItemFromObject(row, "settings");
+        cJSON *otrain = old ? cJSON_DetachItemFromObject(old, "train") : NULL;
+        if (otrain) cJSON_ReplaceItemInObject(settings, "train", otrain);
+        cJSON_Delete(old);
     } else {
         if (mkdir_p(run, e) < 0) return cJSON_Delete(settings), -1;
         cJSON *cj = run_config_json(o, variant, seed, e);
@@ -388,6 +395,7 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         eo.tasks = o->eval_tasks;
         eo.fast = !o->eval_full;
         eo.threads = threads;
+        eo.replace = 1;   /* exactly the tasks asked: a re-evaluation must not keep the file's others */
         cJSON *r;
         if (eval_run(&eo, &r, e) < 0) {
             cJSON_Delete(row), cJSON_Delete(settings);

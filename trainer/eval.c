@@ -1619,6 +1619,18 @@ static int task_load(ctx *c, const task_def *d, task_state *t, reading *rd, char
 
 static int aoa_paths(const char *data, char json[4096], char csv[4096]);
 
+int eval_tasks_present(const eval_opts *o)
+{
+    int n = 0, explicit;
+    for (int ti = 0; ti < NTASKS; ti++) {
+        char dir[4096];
+        if (!task_wanted(o, &TASKS[ti], &explicit)) continue;
+        task_dir(o, &TASKS[ti], dir, sizeof dir);
+        n += is_dir(dir);
+    }
+    return n;
+}
+
 int eval_check_context(const eval_opts *o, const char *tokenizer, int context, blalm_err *e)
 {
     if (!o->data) return 0;
@@ -1696,7 +1708,7 @@ static int same_task_data(const eval_opts *o, const cJSON *old, const char *name
  * replaces the file. */
 static int merge_previous(const eval_opts *o, const char *path, cJSON *res, blalm_err *e)
 {
-    if (!o->tasks || !file_exists(path)) return 0;
+    if (!o->tasks || o->replace || !file_exists(path)) return 0;
     char *txt = NULL, why[1024] = "";
     size_t len;
     if (read_file(path, &txt, &len, e) < 0) return -1;
@@ -1704,7 +1716,8 @@ static int merge_previous(const eval_opts *o, const char *path, cJSON *res, blal
     free(txt);
     cJSON *tasks = cJSON_GetObjectItemCaseSensitive(res, "tasks");
     const cJSON *otasks = cJSON_GetObjectItemCaseSensitive(old, "tasks"), *ot;
-    if (!cJSON_IsObject(otasks))
+    if (!cJSON_IsObject(otasks) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(old, "data")) ||
+        !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(old, "skipped")))
         snprintf(why, sizeof why, "not a results file of blalm eval");
     else if (!cJSON_GetObjectItemCaseSensitive(old, "checkpoint_sha256"))
         snprintf(why, sizeof why, "it records no checkpoint_sha256 (written by an older blalm)");

@@ -38,6 +38,8 @@ typedef struct eval_opts {
     int score_first_token;      /* prefix <|endoftext|> (not official; labelled in the output) */
     int batch_tokens;           /* tokens per forward; 0 = 2048 */
     const char *out;            /* eval.json path; NULL = checkpoints/NAME.eval[_fast].json */
+    int replace;                /* a --tasks run replaces the results file instead of adding
+                                   its tasks to it (ablate: exactly the tasks asked) */
     const char *dump;           /* testing: candidates of every dump_every-th item as JSON lines */
     int dump_every;
     int full_logits;            /* testing: the reference path (every row's logits from model_forward) */
@@ -50,6 +52,10 @@ typedef struct eval_opts {
 /* Checks a --tasks list (NULL = every task): comma-separated names of
  * EVAL_TASKS, none empty; an empty list is refused. */
 int eval_check_tasks(const char *tasks, blalm_err *e);
+
+/* How many of the tasks o asks for (o->tasks, else the suite of o->fast)
+ * have their data folder under o->data. */
+int eval_tasks_present(const eval_opts *o);
 
 /* Evaluates one checkpoint; writes eval.json atomically and returns it in
  * *result (caller frees with cJSON_Delete). */

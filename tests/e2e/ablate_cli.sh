@@ -185,6 +185,21 @@ printf 'the red tree was big.\n' >> "$C2/train/x.train"
     && grep -q "evaluated with other settings (eval full false before, true now)" "$TMP/err" && grep -q '1 re-evaluated' "$TMP/err" \
     && abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev2" --eval-full && grep -q '(0 trained, 1 skipped)' "$TMP/err" \
     && ! grep -q note "$TMP/err"; } || [ "$st" != ok ] || st="--eval-full: $(head -c 300 "$TMP/err")"
+# a re-evaluation gives exactly the tasks asked (eval keeps the other tasks of
+# its results file for `blalm eval --tasks`; ablate's rows must not), and a
+# linked --eval-data folder is fingerprinted by what it links to (it hashed
+# as empty: a changed file under the link went unnoticed)
+mkdir -p "$TMP/ev3/supplement_fast"; cp -r "$TMP/ev2/blimp_fast" "$TMP/ev3/"
+printf '{"sentence_good": "the dog ran.", "sentence_bad": "dog the ran."}\n' > "$TMP/ev3/supplement_fast/hyp.jsonl"
+ln -s "$TMP/ev3" "$TMP/ev3link"
+zs() { "$PY" -c 'import json,sys; print(",".join(sorted(json.load(open(sys.argv[1]))["zero_shot"])))' "$S/runs/mlstm-adamw-s1/ablate.json"; }
+[ "$st" = ok ] && { abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev3" --eval-tasks blimp,supplement && [ "$(zs)" = blimp,supplement ] \
+    && abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev3" --eval-tasks supplement && grep -q '1 re-evaluated' "$TMP/err" \
+    && [ "$(zs)" = supplement ]; } || [ "$st" != ok ] || st="fewer tasks: zero_shot $(zs); $(head -c 300 "$TMP/err")"
+[ "$st" = ok ] && { abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev3link" --eval-tasks supplement && grep -q '(0 trained, 1 skipped)' "$TMP/err" \
+    && printf '{"sentence_good": "a cat ran.", "sentence_bad": "cat a ran."}\n' >> "$TMP/ev3/supplement_fast/hyp.jsonl" \
+    && abl --corpus "$C2" --tokens 2k --eval-data "$TMP/ev3link" --eval-tasks supplement && grep -q 'evaluated with other settings (eval data' "$TMP/err"; } \
+    || [ "$st" != ok ] || st="linked eval data: $(head -c 300 "$TMP/err")"
 # an interrupted run (no ablate.json) asked with other settings starts again
 # instead of refusing the resume; one with the same settings resumes
 rm "$S/runs/mlstm-adamw-s1/ablate.json"

@@ -161,6 +161,20 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert list(r['tasks']) == ['wug_adj'] and 'no checkpoint_sha256' in r['previous']['replaced'], r['previous']" "$J" \
     && pass eval_unidentified_file_not_merged || fail eval_unidentified_file_not_merged "$(head -c 300 "$TMP/err")"
+# a results file whose "data" or "skipped" is not an object is replaced, not
+# read (an array's items have no names: eval crashed, SIGSEGV)
+for bad in data skipped; do
+    cp "$TMP/full.json" "$J"
+    "$PY" -c "
+import json, sys
+r = json.load(open(sys.argv[1])); r[sys.argv[2]] = [1]; json.dump(r, open(sys.argv[1], 'w'))" "$J" $bad
+    "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj -q 2>"$TMP/err"; rc=$?
+    [ $rc = 0 ] && "$PY" -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert list(r['tasks']) == ['wug_adj'] and r['previous']['replaced'] == 'not a results file of blalm eval', r['previous']" "$J" \
+        && pass "eval_malformed_${bad}_replaced" || fail "eval_malformed_${bad}_replaced" "rc $rc $(head -c 300 "$TMP/err")"
+done
 
 # a changed checkpoint (another training's latest.bin, same tokenizer) does
 # not merge the stale results: only the new task, its sha256 recorded

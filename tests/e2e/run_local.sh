@@ -76,6 +76,16 @@ rm -f "$W/state/run/.lock.held"
 grep -q 'report   (not built: the report stage did not run)' "$TMP/o6" && pass run_only_says_no_report_stage \
     || fail run_only_says_no_report_stage "$(tail -3 "$TMP/o6" | tr '\n' '|')"
 
+# eval data that holds none of the tasks asked, with "required" false (the
+# default): the stage says it is skipped, as with no folder at all (the run
+# used to fail after training: "holds the data of none of the tasks")
+mkdir -p "$TMP/empty-eval"
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["eval"]={"data": sys.argv[3]}; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/job/job.json" "$TMP/job/emptyeval.json" "$TMP/empty-eval"
+"$BLALM" run "$TMP/job/emptyeval.json" --work "$W" >"$TMP/o7" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "eval .*skipped: the evaluation data $TMP/empty-eval is not here or holds none of the tasks asked" "$TMP/o7" \
+    && pass run_eval_data_without_tasks_skipped || fail run_eval_data_without_tasks_skipped "rc=$rc $(grep -E 'eval|blalm' "$TMP/o7" | tr '\n' '|' | tail -c 400)"
+
 # config mistakes found by --dry-run, before any stage (they were found only
 # when assemble or score ran, after the paid or slow stages)
 refuse() { # name expected-message edit
@@ -99,3 +109,5 @@ refuse null_max_steps "bad-null_max_steps.json: train.max_steps: null is not a v
 refuse null_section "bad-null_section.json: dedup: null is not a value here" 'c["dedup"] = None'
 refuse eval_task "bad-eval_task.json: eval.tasks: " \
     'c["eval"] = {"data": "'"$TMP"'/no-eval", "tasks": "blimpx"}'
+refuse eval_aoa "bad-eval_aoa.json: eval.tasks: aoa (age of acquisition) needs every milestone checkpoint" \
+    'c["eval"] = {"data": "'"$TMP"'/no-eval", "tasks": "blimp,aoa"}'
