@@ -106,13 +106,16 @@ static void show_progress(void *ctx, uint64_t docs) { prog_update(ctx, docs); }
 static void print_json_metrics(const distill_metrics *m, const distill_work_counts *n, const char *model)
 {
     printf("{\"model\":\"%s\",\"documents\":%zu,\"seen_in_training\":%llu,\"duplicates_id\":%llu,"
-           "\"duplicates_text\":%llu,\"label_conflicts\":%llu,", model, m->n, (unsigned long long)n->seen,
-           (unsigned long long)n->dup_id, (unsigned long long)n->dup_text, (unsigned long long)n->label_conflicts);
+           "\"duplicates_text\":%llu,\"label_conflicts\":%llu,\"unlabelled\":%llu,", model, m->n,
+           (unsigned long long)n->seen, (unsigned long long)n->dup_id, (unsigned long long)n->dup_text,
+           (unsigned long long)n->label_conflicts, (unsigned long long)n->unlabelled);
     for (int b = 0; b < 2; b++)
         printf("\"at%d\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f},", b + 2, m->precision[b],
                m->recall[b], m->f1[b]);
-    printf("\"macro_f1\":%.6f,\"accuracy\":%.6f,\"mae\":%.6f,\"spearman\":%.6f,\"confusion\":[",
-           m->macro_f1, m->accuracy, m->mae, isfinite(m->spearman) ? m->spearman : 0.0);
+    printf("\"macro_f1\":%.6f,\"accuracy\":%.6f,\"mae\":%.6f,", m->macro_f1, m->accuracy, m->mae);
+    /* undefined (one document, or constant labels or scores): null, as scipy's nan, not 0 */
+    if (isfinite(m->spearman)) printf("\"spearman\":%.6f,\"confusion\":[", m->spearman);
+    else printf("\"spearman\":null,\"confusion\":[");
     for (int t = 0; t < DISTILL_CLASSES; t++) {
         printf("%s[", t ? "," : "");
         for (int p = 0; p < DISTILL_CLASSES; p++)
@@ -125,9 +128,9 @@ static void print_json_metrics(const distill_metrics *m, const distill_work_coun
 static void print_metrics(const distill_metrics *m, const distill_work_counts *n, const char *model)
 {
     printf("model %s on %zu labelled documents it never saw (%llu training documents left out; "
-           "%llu repeats used once, %llu of them with a label other than the first)\n",
+           "%llu repeats used once, %llu of them with a label other than the first; %llu unlabelled skipped)\n",
            model, m->n, (unsigned long long)n->seen, (unsigned long long)(n->dup_id + n->dup_text),
-           (unsigned long long)n->label_conflicts);
+           (unsigned long long)n->label_conflicts, (unsigned long long)n->unlabelled);
     for (int b = 0; b < 2; b++)
         printf("  label >= %d: precision %.4f  recall %.4f  F1 %.4f\n", b + 2, m->precision[b],
                m->recall[b], m->f1[b]);
@@ -246,10 +249,11 @@ static int run_train(const args *a, const distill_work_opts *wo)
     distill_report_chosen(&rep, &f1, &mae, &thr);
     if (a->json) {
         printf("{\"model\":\"%s\",\"documents\":%zu,\"used\":%zu,\"duplicates_id\":%llu,\"duplicates_text\":%llu,"
-               "\"label_conflicts\":%llu,\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
+               "\"label_conflicts\":%llu,\"unlabelled\":%llu,\"kind\":\"%s\",\"lambda\":%g,\"threshold\":%.6f,\"cv_f1_at3\":%.6f,\"cv_mae\":%.6f,"
                "\"seconds_read\":%.3f,\"seconds_cv\":%.3f,\"seconds_fit\":%.3f,\"cg_steps\":%llu,\"candidates\":[",
                distill_model_name(m), rep.docs, rep.cv_docs, (unsigned long long)n.dup_id,
-               (unsigned long long)n.dup_text, (unsigned long long)n.label_conflicts, distill_kind_name(b->kind), b->lambda, thr,
+               (unsigned long long)n.dup_text, (unsigned long long)n.label_conflicts, (unsigned long long)n.unlabelled,
+               distill_kind_name(b->kind), b->lambda, thr,
                f1, mae, t_read, rep.seconds_cv, rep.seconds_fit,
                (unsigned long long)rep.cg_steps);
         for (int c = 0; c < rep.n_cand; c++)
@@ -470,6 +474,8 @@ int cmd_distill(int argc, char **argv)
         wo.labels.field = a.field;
         wo.labels.skip_unlabelled = a.skip;
     }
+    if ((!a.work || !*a.work) && (!a.docs || !a.attrs))   /* work_dirs_init would ask for "--out DIR" */
+        return cli_usage_error(usage, "distill %s: give --work WORK, or both --docs DIR and --attrs DIR", sub);
     blalm_err e = {{0}};
     work_dirs w;
     if (work_dirs_init(&w, a.work, a.docs, a.attrs, &e) < 0) {

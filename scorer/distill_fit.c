@@ -420,7 +420,7 @@ static int cmp_scored_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* The threshold t maximising binary F1 of (pred >= t) vs (label >= 3). */
+/* The threshold t maximising binary F1 of (pred >= t) vs (label >= 2.5: the label rounded half up >= 3). */
 static double best_threshold(const double *pred, const double *label, size_t n, double *f1)
 {
     scored *v = malloc(n * sizeof *v);
@@ -876,6 +876,14 @@ static distill_model *train_on(const distill_examples *ex, const distill_train_o
         return err_set(e, "all %zu labelled documents have label %d: a single class, nothing to learn",
                        n, only), NULL;
     }
+    /* the model, its kind and the threshold are chosen by F1 at 3 (rounded
+     * label >= 3): with every label on one side there is nothing to choose
+     * by, and the threshold would shift every score (up to 2.5) */
+    size_t high = (size_t)hist[3] + (size_t)hist[4] + (size_t)hist[5];
+    if (high == 0 || high == n)
+        return err_set(e, "all %zu labelled documents have a label %s (rounded): one side of the cut at 3, "
+                       "by which the model and its threshold are chosen; label documents on both sides",
+                       n, high ? ">= 3" : "< 3"), NULL;
     size_t max_dual = o->max_dual ? o->max_dual : 3000;
     if (n > max_dual) return train_primal(ex, o, as, rep, e);
     rep->docs = rep->cv_docs = n;

@@ -158,6 +158,14 @@ acc = sum(r['confusion'][k][k] for k in range(6)) / 120
 assert abs(acc - r['accuracy']) < 1e-6"
 "$BLALM" distill eval --work "$E" --model "$M" --label-field score >"$TMP/eval.txt" 2>&1
 check distill_eval_text grep -q "macro F1" "$TMP/eval.txt"
+# one document: Spearman is undefined, null in --json (it printed 0.000000,
+# "no correlation"); the JSON counts the unlabelled documents skipped
+mkdir -p "$TMP/e1/docs/s"; head -1 "$E/docs/"*/*.jsonl | grep '^{' | head -1 >"$TMP/e1/docs/s/x.jsonl"
+echo '{"id":"nolabel","text":"a document without a label"}' >>"$TMP/e1/docs/s/x.jsonl"
+"$BLALM" distill eval --work "$TMP/e1" --model "$M" --label-field score --skip-unlabelled --json >"$TMP/eval1.json" 2>"$TMP/err"
+check distill_eval_undefined_spearman_null "$PY" -c "
+import json; r = json.load(open('$TMP/eval1.json'))
+assert r['documents'] == 1 and r['spearman'] is None and r['unlabelled'] == 1, r"
 # eval, too, takes a repeated document once with its first label, and counts
 # the repeats whose label differs: the same figures as without the repeats
 mkdir -p "$TMP/ec/docs/src"
@@ -210,7 +218,7 @@ expect_fail() { # name, pattern, command...
     if grep -q -- "$pat" "$TMP/out"; then pass "$n"; else fail "$n" "no '$pat' in: $(head -c 400 "$TMP/out")"; fi
 }
 B=$TMP/bad
-mkdir -p "$B/missing/docs/s" "$B/single/docs/s" "$B/range/docs/s" "$B/empty/docs" "$B/emptyfile/docs/s"
+mkdir -p "$B/missing/docs/s" "$B/single/docs/s" "$B/oneside/docs/s" "$B/range/docs/s" "$B/empty/docs" "$B/emptyfile/docs/s"
 head -n 20 "$W/docs/src/a.jsonl" >"$B/missing/docs/s/x.jsonl"
 echo '{"id":"nolabel","text":"a document without a label at all"}' >>"$B/missing/docs/s/x.jsonl"
 expect_fail distill_bad_missing_label "missing/docs/s/x.jsonl: row 20 (id nolabel): no label" \
@@ -220,10 +228,17 @@ check distill_skip_unlabelled "$BLALM" distill train --work "$B/missing" --label
 import json
 with open('$B/single/docs/s/x.jsonl','w') as f:
     for i in range(30): f.write(json.dumps({'id': str(i), 'text': 'text number %d here' % i, 'metadata': {'score': 3}}) + '\n')
+with open('$B/oneside/docs/s/x.jsonl','w') as f:
+    for i in range(30): f.write(json.dumps({'id': str(i), 'text': 'text number %d here' % i, 'metadata': {'score': 3 + i % 3}}) + '\n')
 with open('$B/range/docs/s/x.jsonl','w') as f:
     f.write(json.dumps({'id': 'r', 'text': 'x y z', 'metadata': {'score': 7}}) + '\n')"
 expect_fail distill_bad_single_class "single/docs: all 30 labelled documents have label 3: a single class" \
     "$BLALM" distill train --work "$B/single" --label-field score --out "$TMP/x.bin"
+# labels 3, 4 and 5 only: more than one class, but none below the cut at 3
+# by which the model and threshold are chosen (it trained, exit 0, and then
+# shifted every score by about -1.5)
+expect_fail distill_bad_one_side_of_3 "oneside/docs: all 30 labelled documents have a label >= 3 (rounded): one side of the cut at 3" \
+    "$BLALM" distill train --work "$B/oneside" --label-field score --out "$TMP/x.bin"
 expect_fail distill_bad_label_range "range/docs/s/x.jsonl: row 0 (id r): label 7 outside 0..5" \
     "$BLALM" distill train --work "$B/range" --label-field score --out "$TMP/x.bin"
 expect_fail distill_bad_empty_dir "empty/docs: no document files" \
@@ -369,6 +384,8 @@ expect_fail distill_usage_char_ngrams "char-ngrams wants A-B" \
     "$BLALM" distill train --work "$W" --label-field score --out "$TMP/x.bin" --char-ngrams 5-3
 check distill_bad_no_partial_attrs test ! -e "$E/attributes/edu_local/src/.held.jsonl.zst.tmp"
 expect_fail distill_usage_subcommand "unknown subcommand" "$BLALM" distill fit --work "$W"
+expect_fail distill_usage_docs_without_attrs "give --work WORK, or both --docs DIR and --attrs DIR" \
+    "$BLALM" distill eval --docs "$W/docs" --model "$TMP/x.bin" --label-field score
 expect_fail distill_usage_labels "give one of --labels" "$BLALM" distill train --work "$W" --out "$TMP/x.bin"
 check distill_help "$BLALM" distill --help
 
