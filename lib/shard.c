@@ -52,7 +52,16 @@ static int from_slurm(const shard_env *env, shard_spec *out, blalm_err *e)
     if (env->slurm_task_min && parse_int(env->slurm_task_min, 0, 0x7fffffff, &min) < 0)
         return err_set(e, "SLURM_ARRAY_TASK_MIN='%s': expected a non-negative integer",
                        env->slurm_task_min);
-    /* Arrays with a step (--array=0-8:2) or gaps do not map onto 0..N-1. */
+    /* Arrays with a step (--array=0-8:2) or gaps (--array=0,1,3) do not map
+     * onto 0..N-1: every task refuses (else some shards are never run) */
+    long max, step;
+    if (env->slurm_task_step && (parse_int(env->slurm_task_step, 0, 0x7fffffff, &step) < 0 || step != 1))
+        return err_set(e, "SLURM_ARRAY_TASK_STEP='%s': an array with a step leaves shards unrun; use a "
+                          "contiguous array such as --array=0-%ld", env->slurm_task_step, count - 1);
+    if (env->slurm_task_max && (parse_int(env->slurm_task_max, 0, 0x7fffffff, &max) < 0 || max - min + 1 != count))
+        return err_set(e, "SLURM_ARRAY_TASK_MAX='%s' with MIN %ld and COUNT %ld: an array with gaps leaves shards "
+                          "unrun; use a contiguous array such as --array=0-%ld", env->slurm_task_max, min, count,
+                       count - 1);
     if (id < min || id - min >= count)
         return err_set(e, "Slurm array task %ld is not in %ld..%ld (SLURM_ARRAY_TASK_MIN.."
                           "MIN+COUNT-1): use a contiguous array such as --array=0-%ld",
@@ -77,7 +86,19 @@ static int from_ompi(const shard_env *env, shard_spec *out, blalm_err *e)
 int shard_resolve(const char *flag, const shard_env *env, shard_spec *out, blalm_err *e)
 {
     if (flag) return shard_parse(flag, out, e);
-    if (env && env->slurm_task_id) return from_slurm(env, out, e);
+    if (env && env->slurm_task_id) {
+        if (from_slurm(env, out, e) < 0) return -1;
+        if (!env->ompi_rank && !env->ompi_size) return 0;
+        /* the task runs mpirun: its ranks split its share, else each would
+         * do the task's whole share into the same outputs */
+        shard_spec r;
+        if (from_ompi(env, &r, e) < 0) return -1;
+        if ((long)out->count * r.count > SHARD_MAX)
+            return err_set(e, "Slurm array of %d tasks x %d Open MPI ranks: more than %d shards", out->count,
+                           r.count, SHARD_MAX);
+        *out = (shard_spec){out->index * r.count + r.index, out->count * r.count, "slurm+openmpi"};
+        return 0;
+    }
     if (env && (env->ompi_rank || env->ompi_size)) return from_ompi(env, out, e);
     *out = SHARD_ONE;
     return 0;

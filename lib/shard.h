@@ -8,7 +8,10 @@
  * precedence first:
  *   1. --shard I/N on the command line;
  *   2. a Slurm job array: SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of
- *      SLURM_ARRAY_TASK_COUNT (arrays may start at any index, e.g. --array=1-4);
+ *      SLURM_ARRAY_TASK_COUNT (arrays may start at any index, e.g. --array=1-4;
+ *      one with a step or gaps, by SLURM_ARRAY_TASK_STEP / _MAX, is refused);
+ *      an array task that runs mpirun -np R splits its share again: rank r of
+ *      task t is shard t*R + r of COUNT*R ("slurm+openmpi");
  *   3. Open MPI: OMPI_COMM_WORLD_RANK of OMPI_COMM_WORLD_SIZE (mpirun -np N);
  *   4. otherwise 0 of 1.
  * Library code never reads the environment: pipeline/ collects the variables
@@ -21,12 +24,12 @@
 
 typedef struct shard_spec {
     int index, count;
-    const char *origin;   /* "flag", "slurm", "openmpi" or "none" (static strings) */
+    const char *origin;   /* "flag", "slurm", "openmpi", "slurm+openmpi" or "none" (static strings) */
 } shard_spec;
 
 /* The environment's say, as strings (NULL = unset). */
 typedef struct shard_env {
-    const char *slurm_task_id, *slurm_task_min, *slurm_task_count;
+    const char *slurm_task_id, *slurm_task_min, *slurm_task_count, *slurm_task_max, *slurm_task_step;
     const char *ompi_rank, *ompi_size;
 } shard_env;
 

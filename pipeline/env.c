@@ -14,6 +14,8 @@ void env_shard(shard_env *out)
     out->slurm_task_id = getenv("SLURM_ARRAY_TASK_ID");
     out->slurm_task_min = getenv("SLURM_ARRAY_TASK_MIN");
     out->slurm_task_count = getenv("SLURM_ARRAY_TASK_COUNT");
+    out->slurm_task_max = getenv("SLURM_ARRAY_TASK_MAX");
+    out->slurm_task_step = getenv("SLURM_ARRAY_TASK_STEP");
     out->ompi_rank = getenv("OMPI_COMM_WORLD_RANK");
     out->ompi_size = getenv("OMPI_COMM_WORLD_SIZE");
 }

@@ -31,10 +31,12 @@ if [ "$(grep -c 'parquet\|extra.bin' "$TMP/o2")" = 2 ] && grep -q '000_00000.par
     pass fetch_shards_dry_run
 else fail fetch_shards_dry_run "$(tr '\n' ' ' <"$TMP/o2")"; fi
 
-# precedence: --shard over Slurm over Open MPI
+# precedence: --shard over Slurm (with Open MPI inside a task) over Open MPI
 SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=3 OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 \
     "$BLALM" "${F[@]}" --dry-run >"$TMP/o3" 2>&1
-grep -q '^shard 1/3 (slurm), 1 of 4 listed files' "$TMP/o3" && pass fetch_shards_slurm_over_openmpi || fail fetch_shards_slurm_over_openmpi "$(tr '\n' ' ' <"$TMP/o3")"
+# an array task that runs mpirun: its ranks split its share (task 1 of 3,
+# rank 0 of 2: shard 2 of 6; every rank took the task's whole share before)
+grep -q '^shard 2/6 (slurm+openmpi), 1 of 4 listed files' "$TMP/o3" && pass fetch_shards_slurm_with_openmpi || fail fetch_shards_slurm_with_openmpi "$(tr '\n' ' ' <"$TMP/o3")"
 OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 "$BLALM" "${F[@]}" --dry-run >"$TMP/o4" 2>&1
 grep -q '^shard 1/2 (openmpi), 2 of 4 listed files' "$TMP/o4" && pass fetch_shards_openmpi || fail fetch_shards_openmpi "$(tr '\n' ' ' <"$TMP/o4")"
 SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=3 "$BLALM" "${F[@]}" --dry-run --shard 0/1 >"$TMP/o5" 2>&1

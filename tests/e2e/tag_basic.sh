@@ -67,13 +67,20 @@ S=$TMP/s; mkdir -p "$S"; cp -r "$W/docs" "$S/"
 
 # the same split from a Slurm array (any first index) and from Open MPI; --shard wins
 E=$TMP/e; mkdir -p "$E"; cp -r "$W/docs" "$E/"
-SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=2 OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 \
+SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=2 \
   "$BLALM" tag --work "$E" --taggers c4 --quiet 2>"$TMP/se1"
 [ ! -e "$E/attributes/c4/src/one.jsonl.zst" ] && [ -f "$E/attributes/c4/src/two.jsonl.zst" ] && \
   [ -f "$E/stats/tag-1-of-2.json" ] && pass tag_shard_slurm || fail tag_shard_slurm "$(cat "$TMP/se1") $(find "$E/attributes" "$E/stats" -type f | tr '\n' ' ')"
 OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 "$BLALM" tag --work "$E" --taggers c4 --quiet 2>"$TMP/se2"
 [ -f "$E/attributes/c4/src/one.jsonl.zst" ] && [ -f "$E/stats/tag-0-of-2.json" ] && \
   pass tag_shard_openmpi || fail tag_shard_openmpi "$(cat "$TMP/se2")"
+# a one-task Slurm array whose task runs mpirun -np 2: rank 1 is shard 1 of 2
+# (0*2+1; before, both ranks took the whole task, the same files at once)
+E2=$TMP/e2; mkdir -p "$E2"; cp -r "$W/docs" "$E2/"
+SLURM_ARRAY_TASK_ID=4 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=1 OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 \
+  "$BLALM" tag --work "$E2" --taggers c4 --quiet 2>"$TMP/se3"
+[ ! -e "$E2/attributes/c4/src/one.jsonl.zst" ] && [ -f "$E2/attributes/c4/src/two.jsonl.zst" ] && \
+  [ -f "$E2/stats/tag-1-of-2.json" ] && pass tag_shard_slurm_task_with_mpirun || fail tag_shard_slurm_task_with_mpirun "$(cat "$TMP/se3")"
 OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 "$BLALM" tag --work "$E" --taggers fineweb --shard 0/1 --quiet 2>"$TMP/se3"
 [ -f "$E/attributes/fineweb/src/one.jsonl.zst" ] && [ -f "$E/attributes/fineweb/src/two.jsonl.zst" ] && \
   pass tag_shard_flag_wins || fail tag_shard_flag_wins "$(cat "$TMP/se3")"

@@ -134,12 +134,31 @@ TEST(shard_parse_and_precedence)
     env.ompi_size = "3";
     CHECK_EQ_INT(shard_resolve(NULL, &env, &s, &e), 0);
     CHECK(s.index == 1 && s.count == 3 && strcmp(s.origin, "openmpi") == 0);
-    /* a Slurm array outranks Open MPI; arrays may start at 1 */
+    /* a Slurm array task that runs mpirun: its ranks split the task's share
+     * (rank 1 of 3 in task 3 of 4 is shard 3*3+1 of 12; before, every rank
+     * took the task's whole share); arrays may start at 1 */
     env.slurm_task_id = "4";
     env.slurm_task_min = "1";
     env.slurm_task_count = "4";
     CHECK_EQ_INT(shard_resolve(NULL, &env, &s, &e), 0);
+    CHECK(s.index == 10 && s.count == 12 && strcmp(s.origin, "slurm+openmpi") == 0);
+    env.ompi_rank = env.ompi_size = NULL;
+    CHECK_EQ_INT(shard_resolve(NULL, &env, &s, &e), 0);
     CHECK(s.index == 3 && s.count == 4 && strcmp(s.origin, "slurm") == 0);
+    /* an array with a step or gaps is refused by every task (tasks 0, 2, 4 of
+     * --array=0-8:2 ran as shards 0, 2, 4 of 5; 1 and 3 never ran) */
+    env.slurm_task_max = "4";
+    env.slurm_task_step = "1";
+    CHECK_EQ_INT(shard_resolve(NULL, &env, &s, &e), 0);
+    shard_env st = {.slurm_task_id = "2", .slurm_task_min = "0", .slurm_task_count = "5", .slurm_task_max = "8",
+                    .slurm_task_step = "2"};
+    CHECK(shard_resolve(NULL, &st, &s, &e) < 0 && strstr(e.msg, "SLURM_ARRAY_TASK_STEP='2'"));
+    st.slurm_task_step = NULL;
+    CHECK(shard_resolve(NULL, &st, &s, &e) < 0 && strstr(e.msg, "an array with gaps"));
+    st = (shard_env){.slurm_task_id = "1", .slurm_task_min = "0", .slurm_task_count = "3", .slurm_task_max = "3",
+                     .slurm_task_step = "1"};   /* --array=0,1,3 */
+    CHECK(shard_resolve(NULL, &st, &s, &e) < 0 && strstr(e.msg, "SLURM_ARRAY_TASK_MAX='3'"));
+    env.slurm_task_max = env.slurm_task_step = NULL;
     /* the flag outranks both */
     CHECK_EQ_INT(shard_resolve("0/2", &env, &s, &e), 0);
     CHECK(s.index == 0 && s.count == 2);
