@@ -99,6 +99,8 @@ typedef struct args {
     double attr_weight;
     unsigned long long seed, max_docs, max_chars;
     char set[128];
+    const char *for_train, *for_labels, *for_model;   /* the first option given that only train, only
+                                                         train and eval, only score and eval take */
 } args;
 
 static void show_progress(void *ctx, uint64_t docs) { prog_update(ctx, docs); }
@@ -375,6 +377,14 @@ int cmd_distill(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "qh", opts, NULL)) != -1) {
+        /* which subcommands take it: checked below (they were ignored silently) */
+        if (!a.for_train && (c == O_OUT || c == O_TYPE || c == O_FOLDS || c == O_SEED || c == O_LAMBDA ||
+                             c == O_BITS || c == O_NGRAMS || c == O_MAXDOCS || c == O_MAXCHARS || c == O_CHARS ||
+                             c == O_ATTRF || c == O_ATTRW))
+            a.for_train = cli_option_name(opts, c);
+        if (!a.for_labels && (c == O_LABELS || c == O_FIELD || c == O_SKIP || c == O_JSON))
+            a.for_labels = cli_option_name(opts, c);
+        if (!a.for_model && c == O_MODEL) a.for_model = cli_option_name(opts, c);
         switch (c) {
         case O_WORK: a.work = optarg; break;
         case O_DOCS: a.docs = optarg; break;
@@ -448,11 +458,17 @@ int cmd_distill(int argc, char **argv)
         }
     }
     if (optind + 1 < argc) return cli_usage_error(usage, "distill: unexpected argument '%s'", argv[optind + 1]);
-    if (!a.work && !a.docs) return cli_usage_error(usage, "distill %s: give --work WORK (or --docs DIR)", sub);
+    if ((!a.work || !*a.work) && (!a.docs || !a.attrs))   /* work_dirs_init would ask for "--out DIR" */
+        return cli_usage_error(usage, "distill %s: give --work WORK, or both --docs DIR and --attrs DIR", sub);
     int is_train = !strcmp(sub, "train"), is_eval = !strcmp(sub, "eval");
     if (is_train && !a.out) return cli_usage_error(usage, "distill train: give --out MODEL");
     if (!is_train && !a.model) return cli_usage_error(usage, "distill %s: give --model MODEL", sub);
     if (a.force && strcmp(sub, "score")) return cli_usage_error(usage, "distill %s: --force is for score", sub);
+    if (a.for_train && !is_train) return cli_usage_error(usage, "distill %s: --%s is for train", sub, a.for_train);
+    if (a.for_labels && !is_train && !is_eval)
+        return cli_usage_error(usage, "distill %s: --%s is for train and eval", sub, a.for_labels);
+    if (a.for_model && is_train)
+        return cli_usage_error(usage, "distill train: --%s is for score and eval (train writes --out)", a.for_model);
     if ((a.emb || a.emb_words_set || a.emb_weight > 0) && !is_train)
         return cli_usage_error(usage, "distill %s: --embeddings, --emb-words and --emb-weight are for train (the model keeps the vectors)", sub);
     if ((a.emb_words_set || a.emb_weight > 0) && !a.emb)
@@ -474,8 +490,6 @@ int cmd_distill(int argc, char **argv)
         wo.labels.field = a.field;
         wo.labels.skip_unlabelled = a.skip;
     }
-    if ((!a.work || !*a.work) && (!a.docs || !a.attrs))   /* work_dirs_init would ask for "--out DIR" */
-        return cli_usage_error(usage, "distill %s: give --work WORK, or both --docs DIR and --attrs DIR", sub);
     blalm_err e = {{0}};
     work_dirs w;
     if (work_dirs_init(&w, a.work, a.docs, a.attrs, &e) < 0) {

@@ -384,6 +384,14 @@ expect_fail distill_usage_char_ngrams "char-ngrams wants A-B" \
     "$BLALM" distill train --work "$W" --label-field score --out "$TMP/x.bin" --char-ngrams 5-3
 check distill_bad_no_partial_attrs test ! -e "$E/attributes/edu_local/src/.held.jsonl.zst.tmp"
 expect_fail distill_usage_subcommand "unknown subcommand" "$BLALM" distill fit --work "$W"
+# an option another subcommand takes is refused, not ignored (score took
+# --seed and --hash-bits silently)
+expect_fail distill_usage_train_option_for_score "distill score: --seed is for train" \
+    "$BLALM" distill score --work "$W" --model "$TMP/x.bin" --seed 4
+expect_fail distill_usage_json_for_score "distill score: --json is for train and eval" \
+    "$BLALM" distill score --work "$W" --model "$TMP/x.bin" --json
+expect_fail distill_usage_model_for_train "distill train: --model is for score and eval" \
+    "$BLALM" distill train --work "$W" --model "$TMP/x.bin" --out "$TMP/y.bin" --label-field score
 expect_fail distill_usage_docs_without_attrs "give --work WORK, or both --docs DIR and --attrs DIR" \
     "$BLALM" distill eval --docs "$W/docs" --model "$TMP/x.bin" --label-field score
 expect_fail distill_usage_labels "give one of --labels" "$BLALM" distill train --work "$W" --out "$TMP/x.bin"
