@@ -236,6 +236,19 @@ static cJSON *load(const char *path, blalm_err *e)
 }
 
 /* The first difference between the stored marker and k, for people. */
+
+/* s shown around byte d, at most about 120 bytes: from 40 bytes before d
+ * (at a character's start), "..." where cut. */
+static void around(const char *s, size_t d, char *out, size_t cap)
+{
+    size_t n = strlen(s), from = d > 40 ? d - 40 : 0, len = 120;
+    while (from > 0 && ((unsigned char)s[from] & 0xC0) == 0x80) from--;
+    if (from + len >= n) len = n - from;
+    else
+        while (len > 0 && ((unsigned char)s[from + len] & 0xC0) == 0x80) len--;
+    snprintf(out, cap, "%s%.*s%s", from ? "..." : "", (int)len, s + from, from + len < n ? "..." : "");
+}
+
 static void explain(const cJSON *m, const marker_key *k, char *why, size_t cap)
 {
     const cJSON *ins = cJSON_GetObjectItemCaseSensitive(m, "inputs");
@@ -284,8 +297,15 @@ static void explain(const cJSON *m, const marker_key *k, char *why, size_t cap)
                 continue;
             found = 1;
             if (strcmp(v->valuestring, k->set[i].value) != 0) {
-                snprintf(why, cap, "setting %s was %.200s, now %.200s", k->set[i].name,
-                         v->valuestring, k->set[i].value);
+                /* long values (a whole config) are shown around their first
+                 * difference, which may lie past any fixed cut */
+                const char *a = v->valuestring, *b = k->set[i].value;
+                size_t d = 0;
+                while (a[d] && a[d] == b[d]) d++;
+                char wa[200], wb[200];
+                around(a, d, wa, sizeof wa);
+                around(b, d, wb, sizeof wb);
+                snprintf(why, cap, "setting %s was %s, now %s", k->set[i].name, wa, wb);
                 return;
             }
         }

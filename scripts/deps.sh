@@ -68,9 +68,9 @@ install_npm_lock() {   # DIR WHAT
     want=$(sha256sum "$lock" | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         echo "blalm: installing $what (npm, lockfile in ${dir#$here/})" >&2
-        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) &&
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >>"$log" 2>&1 &&
             echo "$want" > "$stamp" ||
-            echo "blalm: npm install of $what failed" >&2
+            echo "blalm: npm install of $what failed; its output is in $log" >&2
     fi
 }
 if [ -f "$here/deps/cmudict/package-lock.json" ]; then

@@ -48,6 +48,24 @@ TEST(marker_absent_done_stale)
     CHECK_MSG(strstr(why, "setting min_words was 50, now 40"), "why: %s", why);
     marker_key_free(k);
 
+    /* a long setting (a whole config) is shown around its first difference,
+     * not cut at a fixed length before it (both sides used to read the same) */
+    {
+        char longv[600], longw[600], why2[512];
+        memset(longv, 'x', 500), longv[500] = 0;
+        memcpy(longw, longv, 501);
+        memcpy(longv + 300, "\"rules\":[\"a\"]", 13);
+        memcpy(longw + 300, "\"rules\":[\"b\"]", 13);
+        marker_key *k1 = marker_key_new("tag"), *k2 = marker_key_new("tag");
+        marker_key_setting(k1, "config", longv);
+        marker_key_setting(k2, "config", longw);
+        CHECK_EQ_INT(marker_commit(state, "tag", "long", k1, NULL, &e), 0);
+        CHECK_EQ_INT(marker_check(state, "tag", "long", k2, why2, sizeof why2, &e), MARKER_STALE);
+        CHECK_MSG(strstr(why2, "[\"a\"]") && strstr(why2, "[\"b\"]") && strstr(why2, "setting config was ..."),
+                  "why: %s", why2);
+        marker_key_free(k1), marker_key_free(k2);
+    }
+
     /* same size, other bytes: stale although mtime could be equal */
     write_text(in, "{\"text\":\"two\"}\n");
     k = key_for(in, "50");
