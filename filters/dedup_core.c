@@ -41,12 +41,15 @@ static const struct { const char *name; unsigned flag; } norm_names[] = {
 int dd_norm_parse(const char *spec, unsigned *flags, blalm_err *e)
 {
     *flags = 0;
-    if (!strcmp(spec, "none") || !*spec) return 0;
+    if (!strcmp(spec, "none")) return 0;
+    if (!*spec) return err_set(e, "normalisation: empty (give none for no normalisation)");
     if (!strcmp(spec, "fineweb")) { *flags = DD_NORM_MINHASH_DEFAULT; return 0; }
     const char *p = spec;
     while (*p) {
         const char *q = strchr(p, ',');
         size_t n = q ? (size_t)(q - p) : strlen(p);
+        if (!n || (q && !q[1]))
+            return err_set(e, "normalisation '%s': an empty name in the list", spec);
         size_t i;
         for (i = 0; i < sizeof norm_names / sizeof norm_names[0]; i++)
             if (strlen(norm_names[i].name) == n && !strncmp(norm_names[i].name, p, n)) break;

@@ -54,8 +54,8 @@ int cmd_audit(int argc, char **argv)
         case 'a': o.attrs = optarg; break;
         case 'x': o.export_path = optarg; break;
         case 'c':
-            if (cli_parse_count(optarg, &chars) < 0 || chars > 1000000)
-                return cli_usage_error(usage, "audit: --chars: expected a number, got '%s'", optarg);
+            if (cli_parse_count(optarg, &chars) < 0 || chars < 1 || chars > 1000000)   /* 0 meant the default */
+                return cli_usage_error(usage, "audit: --chars: expected a count in 1..1000000, got '%s'", optarg);
             break;
         case 'q': o.quiet = 1; break;
         case 'h': return cli_help(usage);

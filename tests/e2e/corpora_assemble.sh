@@ -53,6 +53,10 @@ else
     fail audit_repeated_id "$(printf '%s' "$out" | head -c 600)"
 fi
 if "$BLALM" audit --work "$W/work" no-such-id >/dev/null 2>&1; then fail audit_unknown_id "exit 0"; else pass audit_unknown_id; fi
+# --chars N shows N bytes of the text; 0 is refused (it meant the default, 300)
+"$BLALM" audit --work "$W/work" web-3 --chars 0 >/dev/null 2>"$W/err"; rc=$?
+[ $rc = 2 ] && grep -q -- "--chars: expected a count in 1..1000000, got '0'" "$W/err" && pass audit_chars_zero_refused \
+    || fail audit_chars_zero_refused "rc $rc $(head -c 200 "$W/err")"
 
 # --- deterministic: same inputs, byte-identical corpora (also when spilling) -
 "$BLALM" assemble --work "$W/work" --out "$W/out2" --config "$W/c.json" --mem 64k --quiet 2>"$W/err"

@@ -52,6 +52,11 @@ TEST(norm_parse)
     CHECK(dd_norm_parse("none", &f, &e) == 0 && f == 0);
     CHECK(dd_norm_parse("lower,bogus", &f, &e) == -1);
     CHECK_CONTAINS(e.msg, "bogus");
+    /* an empty spec or name is an error, not "none" */
+    CHECK(dd_norm_parse("", &f, &e) == -1);
+    CHECK_CONTAINS(e.msg, "give none");
+    CHECK(dd_norm_parse("nfkc,", &f, &e) == -1 && dd_norm_parse("nfkc,,lower", &f, &e) == -1 &&
+          dd_norm_parse(",lower", &f, &e) == -1);
     char buf[128];
     dd_norm_format(DD_NORM_MINHASH_DEFAULT, buf, sizeof buf);
     CHECK_EQ_STR(buf, "lower,digits,punct,diacritics,space");
