@@ -203,6 +203,7 @@ static void fsync_dir_of(const char *path)
 
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e)
 {
+    if (is_dir(path)) return err_set(e, "%s: a folder, expected a file to write", path);
     if (mkdir_parent(path, e) < 0) return -1;
     remove_stale_temps(path);   /* a killed run's leftover of this file */
     char tmp[4200];

@@ -177,6 +177,12 @@ bad report_corrupt_manifest "$C2/strict/manifest.json: byte" --work "$W" --corpo
 "$BLALM" report --work "$W" --out "$H/r.html" 2>"$TMP/err"   # its folder is a file
 [ $? = 1 ] && grep -q 'report.html' "$TMP/err" && pass report_unwritable_out || fail report_unwritable_out "$(cat "$TMP/err")"
 "$BLALM" report --work "$W" >/dev/null 2>&1; [ $? = 2 ] && pass report_needs_out || fail report_needs_out "not a usage error"
+# --out naming a folder: said so before anything is written (it said "rename
+# .../.adir.tmp.PID -> .../adir: Is a directory" after building the page)
+mkdir -p "$TMP/adir"
+"$BLALM" report --work "$W" --out "$TMP/adir" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "adir: a folder, expected a file to write" "$TMP/err" && [ -z "$(ls -A "$TMP/adir")" ] \
+    && [ -z "$(ls -a "$TMP" | grep '^\.adir\.tmp')" ] && pass report_out_folder_refused || fail report_out_folder_refused "rc $rc $(head -c 300 "$TMP/err")"
 "$BLALM" report --help | grep -q '^usage: blalm report --work WORK' && pass report_help || fail report_help "no usage"
 
 # decisions whose corpus was replaced since (an interrupted assemble) are shown with a warning
