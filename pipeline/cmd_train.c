@@ -55,8 +55,9 @@ static const char mpi_help[] =
     "\n"
     "Open MPI: mpirun -np N blalm train ... trains data-parallel: each rank takes\n"
     "rows of every step's batch, gradients are all-reduced; batch, data order and\n"
-    "schedule are CONFIG's whatever N, rank 0 writes the log and checkpoints, and\n"
-    "--resume takes any N.\n";
+    "schedule are CONFIG's whatever N, rank 0 alone writes in RUN (tokenizer, token\n"
+    "cache, log, checkpoints), and --resume takes any N. Every rank must be given\n"
+    "the same arguments but --threads: a difference stops the job, named.\n";
 static const char no_mpi_help[] =
     "\n"
     "This blalm was built without Open MPI: install libopenmpi-dev and rebuild\n"

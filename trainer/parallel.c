@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <omp.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -442,6 +443,55 @@ void dp_sum_doubles(double *v, int n, int ranks)
 {
     if (ranks > 1) allreduce_sum(v, n, MPI_DOUBLE);
 }
+
+/* The first line of a and b ("NAME\tVALUE\n" each) that differs, as
+ * "NAME is B's value, rank 0's A's" into what; 0 when none does. */
+static int first_diff(const char *a, const char *b, int rank, char *what, size_t cap)
+{
+    while (*a || *b) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        if (la != lb || memcmp(a, b, la)) {
+            size_t na = strcspn(a, "\t"), nb = strcspn(b, "\t");
+            if (na > la) na = la;
+            if (nb > lb) nb = lb;
+            if (na == nb && !memcmp(a, b, na))
+                snprintf(what, cap, "rank %d's %.*s is %.*s, rank 0's %.*s", rank, (int)nb, b,
+                         (int)(lb - nb - (nb < lb)), b + nb + (nb < lb), (int)(la - na - (na < la)),
+                         a + na + (na < la));
+            else /* another list: another blalm */
+                snprintf(what, cap, "rank %d has %.*s where rank 0 has %.*s", rank, (int)nb, b, (int)na, a);
+            return 1;
+        }
+        a += la + (a[la] != 0), b += lb + (b[lb] != 0);
+    }
+    return 0;
+}
+
+int dp_agree(const char *desc, int rank, int ranks, char *what, size_t cap)
+{
+    if (ranks < 2) return 0;
+    long n = rank == 0 ? (long)strlen(desc) + 1 : 0;
+    MPI_Request r;
+    MPI_Ibcast(&n, 1, MPI_LONG, 0, MPI_COMM_WORLD, &r);
+    dp_wait(1, &r);
+    char *lead = rank == 0 ? (char *)desc : malloc((size_t)n);
+    if (!lead) {
+        fprintf(stderr, "blalm train: rank %d of %d: out of memory; stopping every rank\n", rank, ranks);
+        dp_mpi_abort(1);
+    }
+    MPI_Ibcast(lead, (int)n, MPI_CHAR, 0, MPI_COMM_WORLD, &r);
+    dp_wait(1, &r);
+    char mine[1024] = "";
+    int bad = rank && first_diff(lead, desc, rank, mine, sizeof mine) ? rank : ranks, first;
+    if (lead != desc) free(lead);
+    MPI_Iallreduce(&bad, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &r);
+    dp_wait(1, &r);
+    if (first == ranks) return 0;
+    MPI_Ibcast(mine, (int)sizeof mine, MPI_CHAR, first, MPI_COMM_WORLD, &r);
+    dp_wait(1, &r);
+    snprintf(what, cap, "%s", mine);
+    return 1;
+}
 #else
 double dp_allreduce_seconds(dp_ctx *d, int reps) { (void)d, (void)reps; return 0; }
 int dp_mpi_built(void) { return 0; }
@@ -454,4 +504,9 @@ void dp_mpi_finalize(void) {}
 void dp_mpi_abort(int code) { (void)code; }
 void dp_barrier(int ranks) { (void)ranks; }
 void dp_sum_doubles(double *v, int n, int ranks) { (void)v, (void)n, (void)ranks; }
+int dp_agree(const char *desc, int rank, int ranks, char *what, size_t cap)
+{
+    (void)desc, (void)rank, (void)ranks, (void)what, (void)cap;
+    return 0;
+}
 #endif

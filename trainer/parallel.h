@@ -74,5 +74,11 @@ void dp_mpi_abort(int code);
 void dp_barrier(int ranks);
 /* v[0..n) summed over the ranks, in place (no-op with one). */
 void dp_sum_doubles(double *v, int n, int ranks);
+/* Whether every rank holds the same desc: lines "NAME\tVALUE\n" in one
+ * order. Rank 0's is broadcast and compared line by line; 0 when all agree
+ * (always with one rank), else 1 with, on every rank alike, "rank R's NAME
+ * is V, rank 0's V0" (the lowest rank that differs, its first differing
+ * line) in what. Collective: every rank must call it. */
+int dp_agree(const char *desc, int rank, int ranks, char *what, size_t cap);
 
 #endif

@@ -856,6 +856,51 @@ static cJSON *start_line(const model_config *cfg, const model *m, const optimize
     return j;
 }
 
+/* "NAME\tVALUE\n" lines of a cJSON value, objects flattened to a.b names. */
+static void desc_json(sbuf *d, const char *name, const cJSON *v)
+{
+    if (cJSON_IsObject(v)) {
+        const cJSON *c;
+        cJSON_ArrayForEach(c, v) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%s%s%s", name, *name ? "." : "", c->string);
+            desc_json(d, sub, c);
+        }
+        return;
+    }
+    char *t = cJSON_PrintUnformatted(v);
+    sb_printf(d, "%s\t%s\n", name, t ? t : "?");
+    free(t);
+}
+
+/* What the ranks of a job must agree on (dp_agree): the whole config
+ * (train hyper-parameters included), run length, optimiser, track and
+ * scale, the inputs as given, the train and dev tokens each rank opened and
+ * the resume position. Each rank's --threads is its own. */
+static void agree_desc(sbuf *d, const train_opts *o, const model_config *cfg, optim_kind kind,
+                       const tokshard *train, const tokshard *dev, uint64_t thash, long want, long total,
+                       const ckpt_pos *pos)
+{
+    cJSON *cj = model_config_to_json(cfg);
+    desc_json(d, "config", cj);
+    cJSON_Delete(cj);
+    sb_printf(d, "--max-steps\t%ld\n--max-tokens\t%llu\nsteps\t%ld of %ld\n--stop-after\t%ld\n", o->max_steps,
+              (unsigned long long)o->max_tokens, want, total, o->stop_after);
+    sb_printf(d, "--optimizer\t%s\n--track\t%s\n--test-words-scale\t%.17g\n",
+              kind == OPT_MUON ? "muon" : "adamw", track_name(o->track),
+              o->test_words_scale > 0 ? o->test_words_scale : 1.0);
+    sb_printf(d, "--corpus\t%s\n--tokens\t%s\n--tokenizer\t%s\n--out\t%s\n--resume\t%d\n",
+              o->corpus ? o->corpus : "-", o->tokens ? o->tokens : "-", o->tokenizer ? o->tokenizer : "-",
+              o->run, o->resume);
+    sb_printf(d, "train tokens\t%llu\ntrain_hash\t%016llx\ndev tokens\t%llu\ndev_hash\t%016llx\n",
+              (unsigned long long)train->n_tokens, (unsigned long long)thash,
+              (unsigned long long)(dev ? dev->n_tokens : 0),
+              (unsigned long long)(dev ? train_split_hash(dev) : 0));
+    sb_printf(d, "resume position\tstep %ld, epoch %llu, data_pos %llu, tokens_seen %llu, words_seen %.17g, milestone %d\n",
+              pos->step, (unsigned long long)pos->epoch, (unsigned long long)pos->data_pos,
+              (unsigned long long)pos->tokens_seen, pos->words_seen, pos->next_milestone);
+}
+
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     memset(sum, 0, sizeof *sum);
@@ -866,22 +911,24 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     model_config cfg;
     char p[4096], ckpath[4096];
     if (model_config_load(o->model_cfg, &cfg, e) < 0) return -1;
-    if (mkdir_p(o->run, e) < 0) return -1;
-    snprintf(p, sizeof p, "%s/checkpoints", o->run);
-    if (mkdir_p(p, e) < 0) return -1;
     snprintf(ckpath, sizeof ckpath, "%s/checkpoints/latest.bin", o->run);
-    if (!o->resume && file_exists(ckpath))
-        return err_set(e, "%s holds a run already (checkpoints/latest.bin): use --resume or a new --out",
-                       o->run);
-    if (o->resume && !file_exists(ckpath))
-        return err_set(e, "%s: nothing to resume (no checkpoints/latest.bin)", o->run);
-    bpe_tokenizer *tok = lead ? prepare_data(o, (uint32_t)cfg.vocab_size, e) : NULL;
-    if (lead && !tok) return -1;
+    bpe_tokenizer *tok = NULL;
+    if (lead) {
+        if (mkdir_p(o->run, e) < 0) return -1;
+        snprintf(p, sizeof p, "%s/checkpoints", o->run);
+        if (mkdir_p(p, e) < 0) return -1;
+        if (!o->resume && file_exists(ckpath))
+            return err_set(e, "%s holds a run already (checkpoints/latest.bin): use --resume or a new --out",
+                           o->run);
+        if (o->resume && !file_exists(ckpath))
+            return err_set(e, "%s: nothing to resume (no checkpoints/latest.bin)", o->run);
+        if (!(tok = prepare_data(o, (uint32_t)cfg.vocab_size, e))) return -1;
+    }
     dp_barrier(R); /* the others then find the token cache ready */
-    if (!lead) { /* reads what rank 0 wrote (RUN/tokenizer.json, a current cache); writes nothing */
-        train_opts ro = *o;
-        ro.tokenizer = NULL;
-        if (!(tok = prepare_data(&ro, (uint32_t)cfg.vocab_size, e))) return -1;
+    if (!lead) { /* only read what rank 0 wrote (RUN/tokenizer.json, RUN/tokens): nothing in RUN is
+                  * theirs to write; that they were given the same inputs is checked below */
+        snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
+        if (!(tok = bpe_load(p, e))) return -1;
     }
     cfg.vocab_size = (int)bpe_vocab_size(tok);
     bpe_free(tok);
@@ -961,6 +1008,24 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             err_set(e, "%ld steps of %llu windows of %d tokens are %.2f epochs of the train split "
                        "(%llu steps each): BabyLM allows at most 10",
                     total, (unsigned long long)B, S, epochs, (unsigned long long)steps_per_epoch);
+            goto done;
+        }
+    }
+    /* every rank must train the same model on the same data for as long:
+     * refused, naming the first difference, before anything is written */
+    if (R > 1) {
+        char what[1024];
+        sbuf d;
+        sb_init(&d);
+        agree_desc(&d, o, &cfg, kind, &train, have_dev ? &dev : NULL, thash, want, total, &pos);
+        int differ = dp_agree(d.data ? d.data : "", rank, R, what, sizeof what);
+        sb_free(&d);
+        if (differ && !lead) /* every rank knows; rank 0 alone says it and stops the job (one
+                              * MPI_Abort: two at once garble Open MPI's own report) */
+            for (;;) dp_barrier(R);
+        if (differ) {
+            err_set(e, "%s (every rank must be started with the same arguments and see the same run "
+                       "folder)", what);
             goto done;
         }
     }
