@@ -202,11 +202,14 @@ int cmd_fetch(int argc, char **argv)
     }
     if (!quiet) {
         double dt = now_seconds() - t0;
-        fprintf(stderr, "fetch: %s%zu files: %d downloaded (%.1f MB in %.1f s, %.1f MB/s), %d already "
-                "verified, %d failed", shard, n.files, n.downloaded, n.bytes_got / 1e6, dt,
-                dt > 0 ? n.bytes_got / 1e6 / dt : 0.0, n.skipped, n.failures);
-        if (n.untried > 0) fprintf(stderr, ", %d not tried (access refused)", n.untried);
-        fputc('\n', stderr);
+        /* one write: ranks of one mpirun share stderr, and a line written in
+         * pieces came out spliced with another rank's */
+        char line[768], more[64] = "";
+        if (n.untried > 0) snprintf(more, sizeof more, ", %d not tried (access refused)", n.untried);
+        snprintf(line, sizeof line, "fetch: %s%zu files: %d downloaded (%.1f MB in %.1f s, %.1f MB/s), %d already "
+                 "verified, %d failed%s\n", shard, n.files, n.downloaded, n.bytes_got / 1e6, dt,
+                 dt > 0 ? n.bytes_got / 1e6 / dt : 0.0, n.skipped, n.failures, more);
+        fputs(line, stderr);
     }
     return n.failures || n.run_failed ? 1 : 0;
 }
