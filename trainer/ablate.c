@@ -251,7 +251,7 @@ static int tree_sha(const char *dir, char hex[65], blalm_err *e)
     char **rel = rc == 0 ? calloc(walk.n + 1, sizeof *rel) : NULL;
     if (rc == 0 && !rel) rc = err_set(e, "out of memory");
     if (rc == 0) {
-        qsort(walk.v, walk.n, sizeof *walk.v, cmp_str);
+        if (walk.n) qsort(walk.v, walk.n, sizeof *walk.v, cmp_str);   /* an empty folder: v is NULL */
         size_t l = strlen(dir);
         for (size_t i = 0; i < walk.n; i++) rel[i] = walk.v[i] + l;
         rc = files_sha(rel, walk.v, walk.n, hex, e);
