@@ -42,6 +42,18 @@ synthetic_docs() { awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed);
             for (j = 0; j < k; j++) line = line (j ? " " : "") w[1 + int(rand() * 25)];
             printf "%s%s", (i ? " " : ""), line "." }
         printf "\n" } }'; }
+# need_mpi NAME: skips NAME and ends the test script unless mpirun is here and
+# this blalm was built with Open MPI
+need_mpi() {
+    if ! command -v mpirun >/dev/null 2>&1; then
+        skip "$1" "mpirun not found (scripts/deps.sh test installs openmpi-bin and libopenmpi-dev)"
+        exit 0
+    fi
+    if ! "$BLALM" train --help | grep -q "mpirun -np N"; then
+        skip "$1" "this blalm was built without Open MPI (install libopenmpi-dev and rebuild)"
+        exit 0
+    fi
+}
 # line_corpus DIR SEED DEV_LINES: DIR/train/x.train, 300 sentences of 12
 # words over the same 25 words, a blank line after each; DIR/dev/x.dev, its
 # first DEV_LINES lines (small and quick to train on, for eval and ablate)

@@ -11,14 +11,7 @@
 # arguments; skipped without mpirun or an Open MPI build.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-if ! command -v mpirun >/dev/null 2>&1; then
-    skip train_mpi_agree "mpirun not found (scripts/deps.sh test installs openmpi-bin and libopenmpi-dev)"
-    exit 0
-fi
-if ! "$BLALM" train --help | grep -q "mpirun -np N"; then
-    skip train_mpi_agree "this blalm was built without Open MPI (install libopenmpi-dev and rebuild)"
-    exit 0
-fi
+need_mpi train_mpi_agree
 C="$TMP/corpus"
 synthetic_corpus "$C"   # 300 train and 40 dev documents (tests/lib.sh)
 C2="$TMP/corpus2"       # as many documents, other words

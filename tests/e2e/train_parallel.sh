@@ -57,14 +57,7 @@ if [[ "$out" == *'"threads":2'* && "$out" == *'"tokens_per_cpu_s"'* ]]; then pas
 else fail train_bench_json "$out"; fi
 
 # --- Open MPI
-if ! command -v mpirun >/dev/null 2>&1; then
-    skip train_mpi "mpirun not found (scripts/deps.sh test installs openmpi-bin and libopenmpi-dev)"
-    exit 0
-fi
-if ! "$BLALM" train --help | grep -q "mpirun -np N"; then
-    skip train_mpi "this blalm was built without Open MPI (install libopenmpi-dev and rebuild)"
-    exit 0
-fi
+need_mpi train_mpi
 # root in containers; Open MPI's own allocations are not ours to leak-check
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0"
