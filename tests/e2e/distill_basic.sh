@@ -268,31 +268,7 @@ expect_fail distill_bad_not_model "text.bin: not a blalm distill model" \
 # another feature configuration (feature version 9, valid checksum)
 cat >"$TMP/patch.py" <<'PY'
 import struct, sys
-P1, P2, P3, P4, P5 = 11400714785074694791, 14029467366897019727, 1609587929392839161, 9650029242287828579, 2870177450012600261
-M64 = (1 << 64) - 1
-rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & M64
-def rnd(acc, v): return (rotl((acc + v * P2) & M64, 31) * P1) & M64
-def merge(acc, v): return ((acc ^ rnd(0, v)) * P1 + P4) & M64
-def xxh64(b, seed=0):
-    n, i = len(b), 0
-    if n >= 32:
-        v = [(seed + P1 + P2) & M64, (seed + P2) & M64, seed, (seed - P1) & M64]
-        while i + 32 <= n:
-            for k in range(4): v[k] = rnd(v[k], struct.unpack_from('<Q', b, i + 8 * k)[0])
-            i += 32
-        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M64
-        for k in range(4): h = merge(h, v[k])
-    else:
-        h = (seed + P5) & M64
-    h = (h + n) & M64
-    while i + 8 <= n:
-        h = (rotl(h ^ rnd(0, struct.unpack_from('<Q', b, i)[0]), 27) * P1 + P4) & M64; i += 8
-    if i + 4 <= n:
-        h = (rotl(h ^ (struct.unpack_from('<I', b, i)[0] * P1 & M64), 23) * P2 + P3) & M64; i += 4
-    while i < n:
-        h = (rotl(h ^ (b[i] * P5 & M64), 11) * P1) & M64; i += 1
-    h ^= h >> 33; h = h * P2 & M64; h ^= h >> 29; h = h * P3 & M64; h ^= h >> 32
-    return h
+from xxh64_twin import xxh64
 b = bytearray(open(sys.argv[1], 'rb').read())
 assert struct.unpack_from('<Q', b, len(b) - 8)[0] == xxh64(bytes(b[:-8])), "xxh64 twin disagrees"
 off, val = int(sys.argv[3]), int(sys.argv[4])
@@ -300,16 +276,16 @@ struct.pack_into('<I', b, off, val)
 struct.pack_into('<Q', b, len(b) - 8, xxh64(bytes(b[:-8])))
 open(sys.argv[2], 'wb').write(b)
 PY
-"$PY" "$TMP/patch.py" "$M" "$TMP/otherfeat.bin" 16 9
+PYTHONPATH="$(dirname "$0")" "$PY" "$TMP/patch.py" "$M" "$TMP/otherfeat.bin" 16 9
 expect_fail distill_bad_other_features "otherfeat.bin: offset 16: the model was trained with another feature configuration" \
     "$BLALM" distill score --work "$E" --model "$TMP/otherfeat.bin"
-"$PY" "$TMP/patch.py" "$M" "$TMP/v1.bin" 8 1
+PYTHONPATH="$(dirname "$0")" "$PY" "$TMP/patch.py" "$M" "$TMP/v1.bin" 8 1
 expect_fail distill_bad_old_version "v1.bin: offset 8: model file version 1, this build reads versions 2 to 3" \
     "$BLALM" distill score --work "$E" --model "$TMP/v1.bin"
 # a version-2 file (no word-vector field) still reads, and scores as its version-3 twin
-"$PY" - "$M" "$TMP/v2.bin" "$TMP/patch.py" <<'PY'
+PYTHONPATH="$(dirname "$0")" "$PY" - "$M" "$TMP/v2.bin" <<'PY'
 import struct, sys
-src = open(sys.argv[3]).read(); exec(src[:src.index("b = bytearray")])
+from xxh64_twin import xxh64
 b = bytearray(open(sys.argv[1], "rb").read())
 hb, = struct.unpack_from("<I", b, 12); bits, = struct.unpack_from("<I", b, 20); outputs, = struct.unpack_from("<I", b, 36)
 assert struct.unpack_from("<I", b, 132)[0] == 0 and struct.unpack_from("<I", b, 128)[0] == 0

@@ -380,33 +380,9 @@ if ! "$BLALM" train --corpus "$TMP/cdog" --model "$CFG" --out "$TMP/rh" --resume
     pass resume_refuses_same_length_other_train_split
 else fail resume_refuses_same_length_other_train_split "$(head -c 300 "$TMP/err")"; fi
 # the checkpoint rewritten as an older blalm wrote it: no train_hash (xxh64 re-sealed)
-"$PY" - "$TMP/rh-old/checkpoints/latest.bin" <<'PY'
+PYTHONPATH="$(dirname "$0")" "$PY" - "$TMP/rh-old/checkpoints/latest.bin" <<'PY'
 import json, struct, sys
-M = (1 << 64) - 1
-P1, P2, P3, P4, P5 = 11400714785074694791, 14029467366897019727, 1609587929392839161, 9650029242287828579, 2870177450012600261
-rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & M
-def rnd(acc, v): return rotl((acc + v * P2) & M, 31) * P1 & M
-def merge(acc, v): return ((acc ^ rnd(0, v)) * P1 + P4) & M
-def xxh64(b, seed=0):
-    n, i = len(b), 0
-    if n >= 32:
-        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
-        while i + 32 <= n:
-            for k in range(4): v[k] = rnd(v[k], struct.unpack_from("<Q", b, i + 8 * k)[0])
-            i += 32
-        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
-        for x in v: h = merge(h, x)
-    else:
-        h = (seed + P5) & M
-    h = (h + n) & M
-    while i + 8 <= n:
-        h = (rotl(h ^ rnd(0, struct.unpack_from("<Q", b, i)[0]), 27) * P1 + P4) & M; i += 8
-    if i + 4 <= n:
-        h = (rotl(h ^ (struct.unpack_from("<I", b, i)[0] * P1 & M), 23) * P2 + P3) & M; i += 4
-    while i < n:
-        h = rotl(h ^ (b[i] * P5 & M), 11) * P1 & M; i += 1
-    h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
-    return h
+from xxh64_twin import xxh64
 b = open(sys.argv[1], "rb").read()
 assert xxh64(b[:-8]) == struct.unpack("<Q", b[-8:])[0], "xxh64 of the checkpoint"
 hl = struct.unpack_from("<Q", b, 16)[0]
