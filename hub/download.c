@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -439,7 +440,7 @@ static int check_opts(const fetch_opts *o, blalm_err *e)
     if (!o->path) return err_set(e, "no path given");
     if (*o->path && hub_path_problem(o->path, ""))
         return err_set(e, "path '%s': %s", o->path, hub_path_problem(o->path, ""));
-    if (!o->endpoint || (strncmp(o->endpoint, "http://", 7) && strncmp(o->endpoint, "https://", 8)))
+    if (!o->endpoint || (strncasecmp(o->endpoint, "http://", 7) && strncasecmp(o->endpoint, "https://", 8)))
         return err_set(e, "HF_ENDPOINT must start with http:// or https://");
     if (!o->out && !o->dry_run) return err_set(e, "no output folder given");
     if (o->jobs < 1 || o->jobs > 64) return err_set(e, "jobs %d is not in 1..64", o->jobs);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -188,7 +189,7 @@ static int same_origin(const char *url, const char *endpoint)
     if (!s) return 0;
     const char *h = strchr(s + 3, '/');
     size_t n = h ? (size_t)(h - endpoint) : strlen(endpoint);
-    return strncmp(url, endpoint, n) == 0 && (url[n] == '/' || url[n] == 0);
+    return strncasecmp(url, endpoint, n) == 0 && (url[n] == '/' || url[n] == 0);
 }
 
 int hub_next_page(const char *link, const char *endpoint, int page_no, char **next, blalm_err *e)

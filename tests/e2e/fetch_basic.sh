@@ -56,6 +56,11 @@ if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/dry" --dry-r
     pass fetch_dry_run_lists_total
 else fail fetch_dry_run_lists_total "$(cat "$TMP/o5" "$TMP/e5")"; fi
 
+# the scheme of HF_ENDPOINT is case-insensitive (RFC 3986, as curl and huggingface_hub take it)
+if HF_ENDPOINT="HTTP://${HF_ENDPOINT#http://}" "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --dry-run >"$TMP/o5u" 2>"$TMP/e5u" &&
+   grep -q "^4 files, 1870002 bytes$" "$TMP/o5u"; then pass fetch_endpoint_scheme_any_case
+else fail fetch_endpoint_scheme_any_case "$(cat "$TMP/o5u" "$TMP/e5u")"; fi
+
 # --include and --max-files
 "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --include '*.parquet' --max-files 2 --dry-run >"$TMP/o6" 2>&1
 if [ "$(grep -c parquet "$TMP/o6")" = 2 ] && grep -q "000_00000.parquet" "$TMP/o6" && grep -q "000_00001.parquet" "$TMP/o6" && ! grep -q extra.bin "$TMP/o6"; then
