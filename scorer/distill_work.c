@@ -173,8 +173,14 @@ static int feat_names_from(feat_sets *fs, cJSON *const *objs, distill_examples *
     return 0;
 }
 
-/* Raw values of the features (NaN: missing or not a number; booleans 0/1). */
-static int feat_values(const feat_sets *fs, cJSON *const *objs, distill_counts *c, blalm_err *e)
+/* Raw values of the features (NaN: null or not a number, as `blalm tag`
+ * writes an undefined value; booleans 0/1). A key absent from a set's object
+ * is refused: `blalm tag` writes every key of a set on every line, so its
+ * absence means the attributes come from another tag version or another
+ * program, and filling it with the mean would score every document as if
+ * the feature were average. */
+static int feat_values(const feat_sets *fs, cJSON *const *objs, const char *path, const blalm_doc *d,
+                       distill_counts *c, blalm_err *e)
 {
     if (fs->n > c->cap_attr) {
         double *a = realloc(c->attr, fs->n * sizeof *a);
@@ -184,6 +190,12 @@ static int feat_values(const feat_sets *fs, cJSON *const *objs, distill_counts *
     }
     for (uint32_t k = 0; k < fs->n; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(objs[fs->set_of[k]], fs->key_of[k]);
+        if (!v)
+            return err_set(e, "%s: row %llu (id %s): attribute set '%s' has no key '%s', a feature %s%s; "
+                              "those attributes were not written by this `blalm tag` (rerun it with --force)",
+                           path, (unsigned long long)d->row, d->id, fs->sets[fs->set_of[k]], fs->key_of[k],
+                           fs->model ? "of the model " : "taken from the first document",
+                           fs->model ? fs->model : "");
         c->attr[k] = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? 1.0 : 0.0)
                                                                            : NAN;
     }
@@ -394,11 +406,10 @@ typedef struct collect_ctx {
 static int collect_one(void *vctx, const blalm_doc *d, double label, const doc_file *f,
                        cJSON *const *fobjs, blalm_err *e)
 {
-    (void)f;
     collect_ctx *c = vctx;
     if (c->fs->nsets && c->ex->n == 0 && c->fs->n == 0 && feat_names_from(c->fs, fobjs, c->ex, e) < 0)
         return -1;
-    if (c->fs->n && feat_values(c->fs, fobjs, &c->c, e) < 0) return -1;
+    if (c->fs->n && feat_values(c->fs, fobjs, f->path, d, &c->c, e) < 0) return -1;
     if (count_doc(c->f, c->vectors, d, &c->c, e) < 0) return -1;
     return distill_examples_add(c->ex, &c->c, label, distill_text_hash(d->text, d->text_len), e);
 }
@@ -514,7 +525,7 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     uint64_t docs0 = n->docs;
     blalm_doc d;
     while ((got = aj ? attrj_next(aj, &d, objs, e) : doc_next(dr, &d, e)) == 1) {
-        if (fs->n && feat_values(fs, objs, c, e) < 0) {
+        if (fs->n && feat_values(fs, objs, f->path, &d, c, e) < 0) {
             got = -1;
             break;
         }
@@ -619,9 +630,8 @@ typedef struct eval_ctx {
 static int eval_one(void *vctx, const blalm_doc *d, double label, const doc_file *f,
                     cJSON *const *fobjs, blalm_err *e)
 {
-    (void)f;
     eval_ctx *c = vctx;
-    if (c->fs->n && feat_values(c->fs, fobjs, &c->c, e) < 0) return -1;
+    if (c->fs->n && feat_values(c->fs, fobjs, f->path, d, &c->c, e) < 0) return -1;
     if (distill_model_saw(c->m, distill_text_hash(d->text, d->text_len))) {
         c->counts->seen++;
         return 0;

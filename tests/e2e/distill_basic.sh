@@ -340,6 +340,29 @@ expect_fail distill_bad_attr_sets_missing "uses attribute features of the sets r
     "$BLALM" distill score --work "$A/e2" --model "$A/m.bin"
 expect_fail distill_bad_attr_sets_missing_eval "attribute set 'readability'" \
     "$BLALM" distill eval --work "$A/e2" --model "$A/m.bin" --label-field score
+# a key of a set absent from one line (another tag version, or another program):
+# refused with the file, row and key (it was scored as if the feature were the
+# mean); a null value (what tag writes for an undefined one) still scores
+cp -r "$A/e" "$A/e3"; rm -rf "$A/e3/attributes/edu_local" "$A/e3/state/distill_score"
+ra=$(find "$A/e3/attributes/readability" -name '*.jsonl.zst' | head -1)
+edit_attr() { zstd -dc "$ra" | "$PY" -c "
+import json, sys
+for i, l in enumerate(sys.stdin):
+    o = json.loads(l)
+    if i == 1:
+        if sys.argv[1] == 'drop': del o['readability']['smog_index']
+        else: o['readability']['smog_index'] = None
+    print(json.dumps(o))" "$1" | zstd -q -f -o "$ra.new" && mv "$ra.new" "$ra"; }
+edit_attr null
+check distill_attr_null_value_scores "$BLALM" distill score --work "$A/e3" --model "$A/m.bin" -q
+rm -rf "$A/e3/attributes/edu_local" "$A/e3/state/distill_score"
+edit_attr drop
+expect_fail distill_bad_attr_key_absent "row 1 (id .*): attribute set 'readability' has no key 'smog_index'" \
+    "$BLALM" distill score --work "$A/e3" --model "$A/m.bin"
+[ -z "$(find "$A/e3/attributes/edu_local" -name '*.jsonl.zst' 2>/dev/null)" ] && pass distill_bad_attr_key_absent_writes_nothing ||
+    fail distill_bad_attr_key_absent_writes_nothing "$(find "$A/e3/attributes/edu_local")"
+expect_fail distill_bad_attr_key_absent_eval "has no key 'smog_index'" \
+    "$BLALM" distill eval --work "$A/e3" --model "$A/m.bin" --label-field score
 # distill has no --allow-partial, so its message must not offer one (assemble's does)
 if grep -q -- "allow-partial" "$TMP/out"; then fail distill_bad_attr_no_foreign_option "$(head -c 400 "$TMP/out")"
 else pass distill_bad_attr_no_foreign_option; fi
