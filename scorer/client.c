@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -47,6 +48,25 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A word of s (from w, wl bytes) that echoes the key in a masked form, as
+ * OpenAI's "Incorrect API key provided: sk-ab**********wxyz." does: it holds a
+ * run of mask characters ('*', '.', 'x' after the first of them...) and the
+ * visible part before or after the mask is at least 3 bytes of the key's
+ * start or end. Such echoes narrow the key down, so they are dropped too. */
+static int masked_echo(const char *w, size_t wl, const char *secret, size_t sl)
+{
+    size_t m0 = 0;
+    while (m0 < wl && w[m0] != '*') m0++;
+    if (m0 == wl) return 0;
+    size_t m1 = m0;
+    while (m1 < wl && (w[m1] == '*' || w[m1] == '.')) m1++;
+    size_t tail = wl - m1;
+    while (tail && strchr(".,;:!?\"')]}", w[m1 + tail - 1])) tail--;
+    int head_ok = m0 >= 3 && m0 <= sl && !strncmp(w, secret, m0);
+    int tail_ok = tail >= 3 && tail <= sl && !strncmp(w + m1, secret + sl - tail, tail);
+    return head_ok || tail_ok;
+}
+
 void llm_redact(const char *s, const char *secret, char *out, size_t cap)
 {
     if (!cap) return;
@@ -55,9 +75,21 @@ void llm_redact(const char *s, const char *secret, char *out, size_t cap)
         if (sl && !strncmp(s, secret, sl)) {
             for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
             s += sl;
-        } else {
-            out[o++] = *s++;
+            continue;
         }
+        if (sl && !isspace((unsigned char)*s) && (o == 0 || isspace((unsigned char)out[o - 1]) ||
+                                                   strchr("\"'(:=", out[o - 1]))) {
+            size_t wl = 0;
+            while (s[wl] && !isspace((unsigned char)s[wl]) && s[wl] != '"' && s[wl] != '\'') wl++;
+            if (masked_echo(s, wl, secret, sl)) {
+                for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
+                size_t keep = wl;   /* the sentence's own punctuation after the word stays */
+                while (keep && strchr(".,;:!?)]}", s[keep - 1]) && s[keep - 1] != '*') keep--;
+                s += keep;
+                continue;
+            }
+        }
+        out[o++] = *s++;
     }
     out[o] = 0;
 }

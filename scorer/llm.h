@@ -157,7 +157,9 @@ int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, bla
 void llm_result_free(llm_result *r);
 void llm_client_free(llm_client *c);
 
-/* Copies s into out with every occurrence of secret replaced by "***". */
+/* Copies s into out with every occurrence of secret replaced by "***", and
+ * every word that echoes it masked (its first or last 3+ bytes around a run
+ * of '*', as OpenAI's 401 message shows a key) likewise. */
 void llm_redact(const char *s, const char *secret, char *out, size_t cap);
 
 #endif

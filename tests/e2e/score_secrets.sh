@@ -64,6 +64,11 @@ out=$(OPENAI_API_KEY=$'wrong-key-echo-77\t' $BLALM score --work "$W" --endpoint 
 [ $rc = 1 ] && [[ "$out" == *401* ]] && [[ "$out" != *"wrong-key-echo-77"* ]] \
     && pass score_env_key_echo_redacted || fail score_env_key_echo_redacted "rc=$rc $(printf '%s' "$out" | tail -c 300)"
 rm -rf "$W/attributes" "$W/state"
+# echoed masked, as OpenAI's 401 shows a key (sk-wro****ABCD): neither end is shown
+out=$(OPENAI_API_KEY='sk-wrong-echo-77-ABCD' $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"Incorrect API key provided: ***."* ]] && [[ "$out" != *"sk-wro"* ]] && [[ "$out" != *ABCD* ]] \
+    && pass score_env_key_masked_echo_redacted || fail score_env_key_masked_echo_redacted "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+rm -rf "$W/attributes" "$W/state"
 # a key file under the same rule: whitespace inside its line is refused
 printf 'right key\n' >"$TMP/key"
 out=$($BLALM score --work "$W" --endpoint "$EP" --model m --api-key-file "$TMP/key" -q 2>&1); rc=$?

@@ -24,8 +24,9 @@ to its first K requests only. NAME is one of
   score7   "Educational score: 7"           length   reply cut, finish_reason "length"
   redirect 307 to another origin, its Location with a user:password@ and a signed query
 --fault-all NAME applies one fault to every request; --require-key KEY answers
-401 (echoing the presented key, as careless servers do) unless the request has
-"Authorization: Bearer KEY".
+401 (echoing the presented key, as careless servers do; a key starting "sk-"
+masked as OpenAI shows one: its first 6 and last 4 characters around '*'s)
+unless the request has "Authorization: Bearer KEY".
 
 GET /stats -> {"requests": N, "by_text": {sha256(prompt): count}, "statuses": {...},
               "connections": TCP connections accepted}
@@ -155,6 +156,8 @@ class Peer:
             auth = headers.get("authorization", "")
             if auth != "Bearer " + args.require_key:
                 given = auth[7:] if auth.startswith("Bearer ") else auth
+                if given.startswith("sk-") and len(given) > 10:
+                    given = given[:6] + "*" * (len(given) - 10) + given[-4:]
                 return err(401, "Incorrect API key provided: %s." % given)
         fault = None
         m = FAULT_RE.search(prompt)

@@ -398,6 +398,20 @@ TEST(redact)
     CHECK_EQ_STR(out, "key *** and ***!");
     llm_redact("nothing", NULL, out, sizeof out);
     CHECK_EQ_STR(out, "nothing");
+    /* the key echoed masked, as OpenAI's 401 does: neither end survives */
+    const char *key = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234";
+    char big[300];
+    llm_redact("Incorrect API key provided: sk-proj-********************1234. You can find your API key at "
+               "https://platform.openai.com/account/api-keys.", key, big, sizeof big);
+    CHECK_EQ_STR(big, "Incorrect API key provided: ***. You can find your API key at "
+                      "https://platform.openai.com/account/api-keys.");
+    llm_redact("{\"error\":{\"message\":\"bad key sk-pr*****1234\"}}", key, big, sizeof big);
+    CHECK_EQ_STR(big, "{\"error\":{\"message\":\"bad key ***\"}}");
+    llm_redact("key '****1234'", key, big, sizeof big);
+    CHECK_EQ_STR(big, "key '***'");
+    /* masked words that are not the key's ends, and plain words, stay */
+    llm_redact("a **bold** word, rate 5**2, sk-zz****9999 and 1234", key, big, sizeof big);
+    CHECK_EQ_STR(big, "a **bold** word, rate 5**2, sk-zz****9999 and 1234");
 }
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
