@@ -122,6 +122,7 @@ static marker_key *config_key(const dd_config *c, blalm_err *e)
     char mn[128], ex[128];
     dd_norm_format(c->minhash_norm, mn, sizeof mn);
     dd_norm_format(c->exact_norm, ex, sizeof ex);
+    marker_key_settingf(k, "version", "%d", DD_VERSION);   /* the rules of the files' contents */
     marker_key_settingf(k, "bands", "%d", c->bands);
     marker_key_settingf(k, "rows", "%d", c->rows);
     marker_key_settingf(k, "shingle", "%d", c->shingle);

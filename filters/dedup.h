@@ -21,14 +21,18 @@ enum {
     DD_NORM_LOWER = 2,       /* lowercase (utf8proc_tolower per code point) */
     DD_NORM_DIGITS = 4,      /* each run \d+(\.\d+)? becomes "0" (FineWeb) */
     DD_NORM_PUNCT = 8,       /* punctuation, symbols, controls become spaces */
-    DD_NORM_DIACRITICS = 16, /* canonical decomposition, marks dropped */
+    DD_NORM_DIACRITICS = 16, /* canonical decomposition, nonspacing marks (Mn) dropped */
     DD_NORM_SPACE = 32,      /* whitespace runs become one space; trimmed */
+    DD_NORM_DTPUNCT = 64,    /* datatrove's PUNCTUATION deleted (not a separator: a
+                                digit run goes on across it, "1,000" is one number) */
 };
-#define DD_NORM_MINHASH_DEFAULT (DD_NORM_LOWER | DD_NORM_DIGITS | DD_NORM_PUNCT | \
+/* FineWeb's (datatrove's simplify_text): lowercase, whitespace, delete
+ * datatrove's punctuation, NFD minus Mn, \d+ -> 0. */
+#define DD_NORM_MINHASH_DEFAULT (DD_NORM_LOWER | DD_NORM_DIGITS | DD_NORM_DTPUNCT | \
                                  DD_NORM_DIACRITICS | DD_NORM_SPACE)
 #define DD_NORM_EXACT_DEFAULT (DD_NORM_NFKC | DD_NORM_LOWER | DD_NORM_SPACE)
 
-/* "nfkc,lower,digits,punct,diacritics,space", "none" or "fineweb". */
+/* "nfkc,lower,digits,punct,dtpunct,diacritics,space", "none" or "fineweb". */
 int dd_norm_parse(const char *spec, unsigned *flags, blalm_err *e);
 void dd_norm_format(unsigned flags, char *out, size_t cap);
 

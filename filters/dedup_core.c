@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "filters/dedup_internal.h"
+#include "filters/quality.h"
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
@@ -35,7 +36,8 @@ void dd_scratch_free(dd_scratch *s)
 static const struct { const char *name; unsigned flag; } norm_names[] = {
     {"nfkc", DD_NORM_NFKC},     {"lower", DD_NORM_LOWER},
     {"digits", DD_NORM_DIGITS}, {"punct", DD_NORM_PUNCT},
-    {"diacritics", DD_NORM_DIACRITICS}, {"space", DD_NORM_SPACE},
+    {"dtpunct", DD_NORM_DTPUNCT}, {"diacritics", DD_NORM_DIACRITICS},
+    {"space", DD_NORM_SPACE},
 };
 
 int dd_norm_parse(const char *spec, unsigned *flags, blalm_err *e)
@@ -55,7 +57,7 @@ int dd_norm_parse(const char *spec, unsigned *flags, blalm_err *e)
             if (strlen(norm_names[i].name) == n && !strncmp(norm_names[i].name, p, n)) break;
         if (i == sizeof norm_names / sizeof norm_names[0])
             return err_set(e, "normalisation '%.*s' unknown (expected a comma list of "
-                              "nfkc,lower,digits,punct,diacritics,space, or none, or fineweb)",
+                              "nfkc,lower,digits,punct,dtpunct,diacritics,space, or none, or fineweb)",
                            (int)n, p);
         *flags |= norm_names[i].flag;
         p += n + (q ? 1 : 0);
@@ -148,6 +150,9 @@ static inline void separator(norm_state *st, uint32_t c)
 static inline void put_cp(norm_state *st, uint32_t c, uint32_t next)
 {
     unsigned f = st->flags;
+    /* deleted as datatrove deletes it, after its whitespace step: nothing is
+     * emitted and a number or word goes on ("e-mail" -> "email") */
+    if ((f & DD_NORM_DTPUNCT) && !is_space_cp(c) && in_datatrove_punct((int32_t)c)) return;
     if (f & DD_NORM_DIGITS) {
         if (is_digit_cp(c)) {
             if (!st->in_digits) {
@@ -184,7 +189,7 @@ static inline void put_cp(norm_state *st, uint32_t c, uint32_t next)
  * state is copied through a 128-entry map; with DD_NORM_SPACE a separator
  * only sets the pending space; everything else takes put_cp(). The tables
  * depend on the flags only, so they are built once per scratch. */
-enum { CL_PLAIN = 0, CL_SEP = 1, CL_OTHER = 2 };
+enum { CL_PLAIN = 0, CL_SEP = 1, CL_OTHER = 2, CL_DEL = 3 };
 
 static void ascii_tables(dd_scratch *sc, unsigned flags)
 {
@@ -192,7 +197,8 @@ static void ascii_tables(dd_scratch *sc, unsigned flags)
     for (unsigned c = 0; c < 128; c++) {
         int sep = is_space_cp(c) || ((flags & DD_NORM_PUNCT) && is_punct_cp(c));
         int num = (flags & DD_NORM_DIGITS) && (c == '.' || (c >= '0' && c <= '9'));
-        sc->cls[c] = num ? CL_OTHER : sep ? ((flags & DD_NORM_SPACE) ? CL_SEP : CL_OTHER) : CL_PLAIN;
+        int del = (flags & DD_NORM_DTPUNCT) && !is_space_cp(c) && in_datatrove_punct((int32_t)c);
+        sc->cls[c] = del ? CL_DEL : num ? CL_OTHER : sep ? ((flags & DD_NORM_SPACE) ? CL_SEP : CL_OTHER) : CL_PLAIN;
         sc->map[c] = (unsigned char)((flags & DD_NORM_LOWER) && c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
     sc->tab_flags = flags;
@@ -212,6 +218,8 @@ static void put_ascii(norm_state *st, const dd_scratch *sc, const unsigned char 
         unsigned k = cls[c];
         if (k == CL_PLAIN && !(pending | indig)) {
             out[len++] = (char)map[c];
+        } else if (k == CL_DEL) {
+            continue;
         } else if (k == CL_SEP) {
             indig = 0;
             pending = len != 0;
@@ -251,8 +259,11 @@ static void put_unicode(norm_state *st, const unsigned char *s, size_t from, siz
                         size_t n, dd_scratch *sc)
 {
     utf8proc_option_t opts = 0;
+    int strip = (st->flags & DD_NORM_DIACRITICS) != 0;
     if (st->flags & DD_NORM_NFKC) opts |= UTF8PROC_COMPAT | UTF8PROC_COMPOSE;
-    if (st->flags & DD_NORM_DIACRITICS) opts |= UTF8PROC_STRIPMARK | UTF8PROC_COMPOSE;
+    /* datatrove: NFD, then every Mn dropped (Mc and Me stay; utf8proc's
+     * STRIPMARK would drop them too), left decomposed */
+    if (strip) opts = (opts & ~(utf8proc_option_t)UTF8PROC_COMPOSE) | UTF8PROC_DECOMPOSE;
     utf8proc_ssize_t len = -1;
     if (opts) {
         for (;;) {
@@ -271,7 +282,10 @@ static void put_unicode(norm_state *st, const unsigned char *s, size_t from, siz
         }
     }
     for (utf8proc_ssize_t k = 0; k < len; k++) {
-        uint32_t next = k + 1 < len ? (uint32_t)sc->cps[k + 1] : (to < n ? s[to] : 0);
+        if (strip && utf8proc_category(sc->cps[k]) == UTF8PROC_CATEGORY_MN) continue;
+        utf8proc_ssize_t q = k + 1;
+        while (strip && q < len && utf8proc_category(sc->cps[q]) == UTF8PROC_CATEGORY_MN) q++;
+        uint32_t next = q < len ? (uint32_t)sc->cps[q] : (to < n ? s[to] : 0);
         put_cp(st, (uint32_t)sc->cps[k], next);
     }
 }
@@ -359,12 +373,9 @@ size_t dd_shingles(const dd_minhash *m, const char *norm, size_t n, dd_scratch *
         sc->words[nw++] = XXH3_64bits(s + start, i - start);
     }
     size_t k = (size_t)m->shingle, ns;
-    if (nw == 0) return 0;
-    if (nw < k) {
-        sc->shingles = grow(sc->shingles, &sc->shingles_cap, 1, sizeof *sc->shingles);
-        sc->shingles[0] = XXH3_64bits(sc->words, nw * 8);
-        return 1;
-    }
+    /* fewer words than a shingle: no shingles, so no signature and never a
+     * near duplicate (datatrove writes no signature for such a text) */
+    if (nw < k) return 0;
     ns = nw - k + 1;
     sc->shingles = grow(sc->shingles, &sc->shingles_cap, ns, sizeof *sc->shingles);
     for (size_t w = 0; w < ns; w++)

@@ -55,7 +55,8 @@ int dd_header_check(const dd_header *h, const dd_config *c, uint32_t kind,
     if (memcmp(h->magic, DD_MAGIC, 8))
         return err_set(e, "%s: not a blalm dedup file (bad magic number)", path);
     if (h->version != DD_VERSION)
-        return err_set(e, "%s: dedup file version %u, this blalm writes version %u",
+        return err_set(e, "%s: dedup file version %u, this blalm writes version %u (made by "
+                          "another blalm, whose dedup rules differ); remove WORK/state/dedup to redo it",
                        path, h->version, DD_VERSION);
     if (h->kind != kind)
         return err_set(e, "%s: is a %s file, expected a %s file", path, kind_name(h->kind),

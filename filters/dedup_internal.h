@@ -61,7 +61,9 @@ typedef xs_kv dd_kv;
  * Every file starts with dd_header; a file whose kind, version or config
  * differs, or whose size disagrees with its record count, is refused. */
 #define DD_MAGIC "BLDEDUP\0"
-#define DD_VERSION 1
+/* 2: `fineweb` deletes datatrove's punctuation, `diacritics` drops Mn only,
+ * and a text under one shingle has no shingles (1 made these differently) */
+#define DD_VERSION 2
 enum { DD_FILE_SIG = 1, DD_FILE_SHINGLES = 2, DD_FILE_PAIRS = 3, DD_FILE_CLUSTERS = 4 };
 
 typedef struct dd_header {

@@ -127,6 +127,11 @@ void gopher_repetition_json(const gopher_repetition_stats *s, sbuf *out);
 void c4_json(const c4_stats *s, sbuf *out);
 void fineweb_json(const fineweb_stats *s, sbuf *out);
 
+/* datatrove's PUNCTUATION string (datatrove/utils/text.py): ASCII
+ * punctuation, C0 and C1 controls but \t and \n, and 34 others (— ” ’ « » …
+ * 、 。 fullwidth marks ...). Its filters and simplify_text use it. */
+int in_datatrove_punct(int32_t c);
+
 /* The word tokenizer, exposed for tests: calls fn for each token (byte
  * offset and length in text). Returns the number of tokens. */
 size_t quality_tokenize(quality_ctx *q, const char *text, size_t len,

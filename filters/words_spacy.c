@@ -52,8 +52,8 @@ static int is_icon(int32_t c)  /* spaCy LIST_ICONS: So except the degree sign */
 }
 
 /* datatrove's PUNCTUATION_SET: all ASCII punctuation, these, and C0/C1
- * controls other than \t and \n. */
-static int in_datatrove_punct(int32_t c)
+ * controls other than \t and \n (declared in quality.h). */
+int in_datatrove_punct(int32_t c)
 {
     if (c < 0x80) {
         if (c < 32) return c != 9 && c != 10;

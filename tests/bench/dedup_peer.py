@@ -8,16 +8,17 @@ import json, re, subprocess, sys, time, unicodedata
 import numpy as np
 
 P = np.uint64((1 << 61) - 1)
-NUM = re.compile(r"\d+(\.\d+)?")
-PUNCT = {}
+# datatrove's simplify_text at its defaults (its PUNCTUATION string deleted)
+PUNCTUATION = ("!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»"
+               + "".join(map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b)))))
+DELETE = str.maketrans("", "", PUNCTUATION)
+NUM = re.compile(r"\d+")
+WS = re.compile(r"\s+")
 
 def simplify(t):
-    t = NUM.sub("0", t.lower())
-    for c in set(t) - PUNCT.keys():
-        cat = unicodedata.category(c)
-        PUNCT[c] = " " if cat[0] in "PS" or cat == "Cc" else \
-            "".join(x for x in unicodedata.normalize("NFD", c) if unicodedata.category(x) != "Mn")
-    return t.translate({ord(c): v for c, v in PUNCT.items() if v != c})
+    t = WS.sub(" ", t.lower().strip()).translate(DELETE)
+    t = "".join(c for c in unicodedata.normalize("NFD", t) if unicodedata.category(c) != "Mn")
+    return NUM.sub("0", t).strip()
 
 def main(path, max_bytes):
     raw = subprocess.run(["zstd", "-dcf", path], check=True, capture_output=True).stdout.decode()
@@ -33,7 +34,8 @@ def main(path, max_bytes):
     with np.errstate(over="ignore"):
         for t in texts:
             w = simplify(t).split()
-            sh = np.fromiter((hash(" ".join(w[i:i + 5])) & 0xFFFFFFFFFFFFFFFF for i in range(max(1, len(w) - 4))),
+            if len(w) < 5: continue   # no shingles, no signature (as datatrove)
+            sh = np.fromiter((hash(" ".join(w[i:i + 5])) & 0xFFFFFFFFFFFFFFFF for i in range(len(w) - 4)),
                              dtype=np.uint64)
             sig = ((sh[:, None] * a + b) % P).min(axis=0)
     cpu = time.process_time() - t0

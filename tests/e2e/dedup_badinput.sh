@@ -37,6 +37,11 @@ rm -rf "$W/state/dedup/buckets"
 expect_fail dedup_bad_sig_foreign_file 1 "a.jsonl.sig: signature file from another configuration: seed 7" \
     --work "$W" --stage buckets --quiet
 [ -z "$(ls "$W/state/dedup/buckets" 2>/dev/null)" ] && pass dedup_bad_sig_nothing_written || fail dedup_bad_sig_nothing_written "bucket files appeared"
+# a signature file of an older dedup version (other rules): refused, saying how to redo it
+rm -rf "$W"; mk_docs "$W"; "$BLALM" dedup --work "$W" --quiet
+printf '\001\000\000\000' | dd of="$SIG" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_fail dedup_bad_sig_old_version 1 "a.jsonl.sig: dedup file version 1, this blalm writes version 2 .*remove WORK/state/dedup to redo it" \
+    --work "$W" --quiet
 # truncated signature file
 "$BLALM" dedup --work "$W2" --seed 7 --quiet
 rm -rf "$W"; mk_docs "$W"; "$BLALM" dedup --work "$W" --quiet

@@ -11,9 +11,9 @@ score: reads WORK/attributes/dedup, computes the true word-5-gram Jaccard of
        Jaccard 0), and checks recall (pairs with J >= 0.85 in one cluster) and
        pair precision (same-cluster pairs with J >= 0.5). Prints PASS/FAIL lines.
 
-Normalisation follows FineWeb's simplify_text: lowercase, numbers -> 0,
-punctuation and symbols -> space, diacritics removed (NFD, drop marks),
-whitespace split."""
+Normalisation is datatrove's simplify_text (FineWeb's): lowercase, whitespace
+runs -> one space, datatrove's punctuation deleted, NFD minus nonspacing marks,
+digit runs -> 0; then words split on whitespace."""
 import json, os, random, re, subprocess, sys, unicodedata
 from collections import Counter
 
@@ -95,26 +95,21 @@ def cmd_make(work, src, nfiles, seed):
                 fp.write(json.dumps(doc, ensure_ascii=False) + "\n")
     print("made %d documents in %d files" % (len(docs), nfiles), file=sys.stderr)
 
-NUM = re.compile(r"\d+(\.\d+)?")
-
-CHARMAP = {}
-
-def char_map(c):
-    """One character: punctuation/symbols/controls -> space, else NFD minus marks."""
-    cat = unicodedata.category(c)
-    if cat[0] in "PS" or cat == "Cc":
-        return " "
-    return "".join(x for x in unicodedata.normalize("NFD", c) if unicodedata.category(x)[0] != "M")
+# datatrove's PUNCTUATION string (datatrove/utils/text.py), deleted by simplify_text
+PUNCTUATION = ("!/—”:％１〈&(、━\\【#%「」，】；+^]~“《„';’{|∶´[=-`*．（–？！：$～«〉,><》)?）。…@_.\"}►»"
+               + "".join(map(chr, (x for a, b in ((0, 9), (11, 13), (13, 32), (127, 160)) for x in range(a, b)))))
+DELETE = str.maketrans("", "", PUNCTUATION)
+NUM = re.compile(r"\d+")
+WS = re.compile(r"\s+")
 
 def normalise(t):
-    t = NUM.sub("0", t.lower())
-    for c in set(t) - CHARMAP.keys():
-        CHARMAP[c] = char_map(c)
-    return t.translate({ord(c): v for c, v in CHARMAP.items() if v != c}).split()
+    """datatrove's simplify_text at its defaults, then split on whitespace."""
+    t = WS.sub(" ", t.lower().strip()).translate(DELETE)
+    t = "".join(c for c in unicodedata.normalize("NFD", t) if unicodedata.category(c) != "Mn")
+    return NUM.sub("0", t).split()
 
 def shingles(words, k=5):
-    if not words: return set()
-    if len(words) < k: return {tuple(words)}
+    # fewer words than a shingle: none (datatrove writes no signature)
     return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
 
 def load(work):
