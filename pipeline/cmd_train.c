@@ -1,6 +1,7 @@
 /* cmd_train.c - `blalm train`: a BLaLM run on an assembled corpus. */
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,11 +96,13 @@ static int run_train(train_opts *o, int quiet, blalm_err *e)
                 o->track == TRACK_STRICT ? "strict" : o->track == TRACK_STRICT_SMALL ? "strict-small" : "track");
     char ar[64] = "";
     if (o->ranks > 1) snprintf(ar, sizeof ar, ", %d ranks, all-reduce %.1f%% of step time", o->ranks, 100 * s.allreduce_frac);
+    char dl[64] = "dev loss n/a (no dev evaluation)";
+    if (isfinite(s.dev_loss)) snprintf(dl, sizeof dl, "dev loss %.4f", s.dev_loss);
     if (!quiet)
         fprintf(stderr,
-                "blalm train: %ld steps, loss %.4f, dev loss %.4f, %llu tokens, %.0f words seen, "
+                "blalm train: %ld steps, loss %.4f, %s, %llu tokens, %.0f words seen, "
                 "%.0f tok/s, %d milestone checkpoints -> %s%s\n",
-                s.steps, s.last_loss, s.dev_loss, (unsigned long long)s.tokens_seen, s.words_seen,
+                s.steps, s.last_loss, dl, (unsigned long long)s.tokens_seen, s.words_seen,
                 s.tok_per_s, s.milestones_saved, o->run, ar);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1008,13 +1009,17 @@ static int stage_train(runx *x, int force, blalm_err *e)
     train_summary ts;
     int rc = train_run(&to, &ts, e);
     if (rc == 0) {
-        char res[256];
-        snprintf(res, sizeof res, "{\"steps\":%ld,\"last_loss\":%.6g,\"dev_loss\":%.6g}", ts.steps, ts.last_loss,
-                 ts.dev_loss);
+        char res[256], dv[32] = "null", dl[64] = "dev loss n/a (no dev evaluation)";
+        if (isfinite(ts.dev_loss)) {
+            snprintf(dv, sizeof dv, "%.6g", ts.dev_loss);
+            snprintf(dl, sizeof dl, "dev loss %.4f", ts.dev_loss);
+        }
+        snprintf(res, sizeof res, "{\"steps\":%ld,\"last_loss\":%.6g,\"dev_loss\":%s}", ts.steps, ts.last_loss,
+                 dv);
         rc = marker_commit(x->state_run, "run", "train", k, res, e);
         if (rc == 0)
-            say(x, "train", "%ld steps, last loss %.4f, dev loss %.4f, %.0f tokens/s", ts.steps, ts.last_loss,
-                ts.dev_loss, ts.tok_per_s);
+            say(x, "train", "%ld steps, last loss %.4f, %s, %.0f tokens/s", ts.steps, ts.last_loss, dl,
+                ts.tok_per_s);
     }
     marker_key_free(k);
     return rc;

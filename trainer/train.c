@@ -697,12 +697,16 @@ static void append_swa_alpha(const model *m, char *line, size_t cap)
 }
 
 /* Keeps log lines with step <= last (a resumed run rewrites what followed). */
-static void trim_log(const char *path, long last)
+/* Keeps the lines of steps <= last; returns the dev loss of the last kept
+ * evaluation line (NAN when none), which a resumed run reports until it
+ * evaluates again. */
+static double trim_log(const char *path, long last)
 {
     char *data;
     size_t len;
     blalm_err e;
-    if (read_file(path, &data, &len, &e) < 0) return;
+    double dev = NAN;
+    if (read_file(path, &data, &len, &e) < 0) return dev;
     sbuf out;
     sb_init(&out);
     char *s = data;
@@ -714,12 +718,15 @@ static void trim_log(const char *path, long last)
         if (st <= last) {
             sb_add(&out, s, l);
             sb_addc(&out, '\n');
+            const char *d = strstr(s, "\"dev_loss\":");
+            if (d && d < s + l) dev = strtod(d + 11, NULL);
         }
         s += l + (nl ? 1 : 0);
     }
     write_file_atomic(path, out.data ? out.data : "", out.len, &e);
     sb_free(&out);
     free(data);
+    return dev;
 }
 
 /* Rows of one step: windows order[k .. k+B-1], each S + 1 tokens from w*S;
@@ -904,6 +911,7 @@ static void agree_desc(sbuf *d, const train_opts *o, const model_config *cfg, op
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     memset(sum, 0, sizeof *sum);
+    sum->dev_loss = NAN;   /* no evaluation yet */
     model_set_threads(o->threads);
     /* Open MPI: every rank trains; rank 0 alone prepares the data first and
      * writes config.json, the log and the checkpoints */
@@ -1052,7 +1060,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     if (o->resume && ckpt_load(ckpath, m, opt, NULL, NULL, e) < 0) goto done;
     if (!(dp = dp_create(m, o->threads, rank, R, e))) goto done;
     snprintf(p, sizeof p, "%s/log.jsonl", o->run);
-    if (lead && o->resume) trim_log(p, pos.step);
+    if (lead && o->resume) sum->dev_loss = trim_log(p, pos.step);
     if (lead && !(logf = fopen(p, o->resume ? "a" : "w"))) {
         err_errno(e, "%s", p);
         goto done;

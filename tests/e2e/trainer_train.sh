@@ -44,6 +44,20 @@ fi
 MCFG="$TMP/muonwd.json"
 sed 's/"warmup_steps": 3,/"warmup_steps": 3, "muon_weight_decay": 0.1, "muon_scale": "moonshot",/; s/"lr_muon": 0.02/"lr_muon": 0.004/' "$CFG" > "$MCFG"
 "$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw" --max-steps 24 --optimizer muon -q 2>"$TMP/err"
+# the summary's dev loss: n/a without a dev evaluation (it printed 0.0000, a
+# perfect model); a resumed segment that ends before the next evaluation
+# reports the last one in log.jsonl
+mkdir -p "$TMP/nodev/train"; cp "$C/train/synthetic.train" "$TMP/nodev/train/"
+"$BLALM" train --corpus "$TMP/nodev" --model "$CFG" --out "$TMP/rnd" --max-steps 3 2>"$TMP/nd.err"
+grep -q "dev loss n/a (no dev evaluation)" "$TMP/nd.err" && pass train_summary_no_dev_na ||
+    fail train_summary_no_dev_na "$(tail -c 300 "$TMP/nd.err")"
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/rdl" --max-steps 40 --stop-after 12 2>"$TMP/dl1.err"
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/rdl" --max-steps 40 --resume --stop-after 1 2>"$TMP/dl2.err"
+want=$(grep '"dev_loss"' "$TMP/rdl/log.jsonl" | tail -1 | sed 's/.*"dev_loss":\([0-9.e+-]*\).*/\1/')
+got=$(sed -n 's/.*, dev loss \([0-9.]*\),.*/\1/p' "$TMP/dl2.err")
+if [ -n "$want" ] && [ -n "$got" ] && awk -v a="$want" -v b="$got" 'BEGIN { exit !(a > 0 && (a - b < 0.0001 && b - a < 0.0001)) }'; then
+    pass train_summary_resume_last_dev_loss
+else fail train_summary_resume_last_dev_loss "log $want, summary '$got': $(tail -c 300 "$TMP/dl2.err")"; fi
 "$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --max-steps 24 --optimizer muon --stop-after 15 -q 2>>"$TMP/err"
 "$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --resume -q 2>>"$TMP/err"
 if [ -s "$TMP/rmw/log.jsonl" ] && diff <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw/log.jsonl") <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw2/log.jsonl") >"$TMP/diff"; then
