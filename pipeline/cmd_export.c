@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cli.h"
 #include "lib/config.h"
@@ -62,21 +63,44 @@ int cmd_export(int argc, char **argv)
         err_set(&e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), model_cfg(m)->vocab_size);
         goto fail;
     }
+    /* The four files are written under temporary names first and renamed
+     * only when all four are complete, model.safetensors last: a failure
+     * leaves neither a half export nor new weights beside an older
+     * tokenizer (a killed export's temporaries go at the next one). */
     if (mkdir_p(out, &e) < 0) goto fail;
-    snprintf(p, sizeof p, "%s/model.safetensors", out);
-    if (model_save_safetensors(m, p, &e) < 0) goto fail;
+    enum { N_OUT = 4 };
+    static const char *const names[N_OUT] = {"tokenizer_config.json", "tokenizer.json", "config.json",
+                                             "model.safetensors"};
+    char fin[N_OUT][4096], tmp[N_OUT][4200];
+    int written[N_OUT] = {0};
+    for (int i = 0; i < N_OUT; i++) {
+        snprintf(fin[i], sizeof fin[i], "%s/%s", out, names[i]);
+        if (is_dir(fin[i])) {
+            err_set(&e, "%s: a folder, expected a file to write", fin[i]);
+            goto fail;
+        }
+        remove_stale_temps(fin[i]);
+        temp_name_for(fin[i], tmp[i], sizeof tmp[i]);
+    }
     cJSON *cj = model_config_to_json(model_cfg(m));
     cJSON_AddStringToObject(cj, "format", "blalm");
     char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
-    snprintf(p, sizeof p, "%s/config.json", out);
-    int wr = write_file_atomic(p, cs, strlen(cs), &e);
+    int ok = (written[0] = bpe_save_config_json(tok, tmp[0], &e) == 0) &&
+             (written[1] = bpe_save_json(tok, tmp[1], &e) == 0) &&
+             (written[2] = write_file_atomic(tmp[2], cs, strlen(cs), &e) == 0) &&
+             (written[3] = model_save_safetensors(m, tmp[3], &e) == 0);
     free(cs);
-    if (wr < 0) goto fail;
-    snprintf(p, sizeof p, "%s/tokenizer.json", out);
-    if (bpe_save_json(tok, p, &e) < 0) goto fail;
-    snprintf(p, sizeof p, "%s/tokenizer_config.json", out);
-    if (bpe_save_config_json(tok, p, &e) < 0) goto fail;
+    for (int i = 0; ok && i < N_OUT; i++)
+        if (rename(tmp[i], fin[i]) < 0) {
+            err_errno(&e, "%s", fin[i]);
+            ok = 0;
+        } else {
+            written[i] = 0;
+        }
+    for (int i = 0; i < N_OUT; i++)
+        if (written[i]) unlink(tmp[i]);
+    if (!ok) goto fail;
     if (!quiet)
         fprintf(stderr, "blalm export: %zu parameters, vocabulary %d -> %s\n", model_num_params(m),
                 model_cfg(m)->vocab_size, out);

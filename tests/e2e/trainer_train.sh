@@ -230,6 +230,20 @@ assert 8 + n + end == len(raw), (8 + n + end, len(raw))
 PY
     then pass export_safetensors_layout; else fail export_safetensors_layout "header/data size mismatch"; fi
 fi
+# an export that cannot write one of its files writes none: no new weights
+# beside a missing or older tokenizer (it renamed each file in as written)
+mkdir -p "$TMP/exf/tokenizer.json"
+if "$BLALM" export --run "$R" --out "$TMP/exf" -q 2>"$TMP/err"; then fail export_fails_whole "succeeded"
+elif grep -q "exf/tokenizer.json: a folder, expected a file to write" "$TMP/err" &&
+     [ "$(ls -A "$TMP/exf")" = "tokenizer.json" ]; then pass export_fails_whole
+else fail export_fails_whole "$(head -c 300 "$TMP/err"); $(ls -A "$TMP/exf")"; fi
+# an older export (another run's weights) stays whole when a new one fails
+"$BLALM" export --run "$TMP/rdl" --out "$TMP/exo" -q 2>/dev/null
+cp "$TMP/exo/model.safetensors" "$TMP/exo.old"; rm "$TMP/exo/tokenizer_config.json"; mkdir "$TMP/exo/tokenizer_config.json"
+"$BLALM" export --run "$R" --out "$TMP/exo" -q 2>/dev/null
+if ! cmp -s "$TMP/exp/model.safetensors" "$TMP/exo.old" && cmp -s "$TMP/exo.old" "$TMP/exo/model.safetensors" &&
+   [ -z "$(find "$TMP/exo" -name '.*.tmp.*')" ]; then pass export_failure_keeps_old_export
+else fail export_failure_keeps_old_export "$(ls -A "$TMP/exo")"; fi
 
 
 # words seen: documents count in proportion to their tokens consumed, the
