@@ -324,6 +324,7 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
     size_t slen[32];
     size_t ns = collect_secrets(headers, sec, slen, 32);
     size_t o = 0, ui_from = 0, ui_to = 0;   /* a URL's userinfo ahead: [ui_from, ui_to) becomes ***@ */
+    size_t n = strlen(s);
     int in_query = 0, in_url = 0;
     for (size_t i = 0; s[i] && o + 1 < cap;) {
         if (ui_to && i >= ui_from) {
@@ -335,8 +336,12 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
             continue;
         }
         size_t hit = 0;
-        for (size_t k = 0; k < ns; k++)
+        for (size_t k = 0; k < ns; k++) {
             if (slen[k] > hit && !strncmp(s + i, sec[k], slen[k])) hit = slen[k];
+            /* text cut inside a secret ends with its first part: that goes too */
+            else if (n - i >= 4 && n - i < slen[k] && n - i > hit && !strncmp(s + i, sec[k], n - i))
+                hit = n - i;
+        }
         if (hit) {
             for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
             i += hit;
@@ -877,15 +882,36 @@ static int curl_code_retryable(CURLcode rc)
     }
 }
 
-static void body_snippet(const sbuf *b, char *out, size_t cap)
+/* The first 300 bytes of an error body, control characters as spaces, with
+ * the request's secrets removed from the body's head BEFORE it is cut: a key
+ * a server echoes across the cut would otherwise leave its first part. */
+static void body_snippet(const sbuf *b, char *const *headers, char *out, size_t cap)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < b->len && o + 1 < cap && i < 300; i++) {
-        unsigned char ch = (unsigned char)b->data[i];
-        out[o++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    out[0] = 0;
+    size_t n = b->len < 16384 ? b->len : 16384, rcap = 2 * n + 64;
+    char *raw = malloc(n + 1), *red = malloc(rcap);
+    if (!raw || !red) {
+        free(raw);
+        free(red);
+        return;
     }
-    while (o && out[o - 1] == ' ') o--;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)b->data[i];
+        raw[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    }
+    raw[n] = 0;
+    http_redact(raw, (const char *const *)headers, red, rcap);
+    size_t o = strlen(red);
+    if (o > 300) {
+        o = 300;
+        while (o && ((unsigned char)red[o] & 0xc0) == 0x80) o--;   /* not inside a UTF-8 character */
+    }
+    if (o >= cap) o = cap - 1;
+    while (o && red[o - 1] == ' ') o--;
+    memcpy(out, red, o);
     out[o] = 0;
+    free(raw);
+    free(red);
 }
 
 static void finish(http_client *c, req *q, int rc, blalm_err *e)
@@ -947,7 +973,7 @@ static void attempt_done(http_client *c, req *q, CURLcode cc)
     } else {
         retryable = http_status_retryable(status);
         char snip[320];
-        body_snippet(&q->body_buf, snip, sizeof snip);
+        body_snippet(&q->body_buf, q->headers, snip, sizeof snip);
         snprintf(what, sizeof what, "HTTP %ld%s%s", status, snip[0] ? ": " : "", snip);
     }
     if (!retryable) {

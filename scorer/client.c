@@ -67,14 +67,31 @@ static int masked_echo(const char *w, size_t wl, const char *secret, size_t sl)
     return head_ok || tail_ok;
 }
 
+static int key_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
 void llm_redact(const char *s, const char *secret, char *out, size_t cap)
 {
     if (!cap) return;
-    size_t sl = secret ? strlen(secret) : 0, o = 0;
+    size_t sl = secret ? strlen(secret) : 0, o = 0, n = strlen(s);
+    const char *s0 = s;
+    /* A short dummy key (vLLM's "EMPTY", "x") is only replaced where it
+     * stands as a whole word: "o" must not turn "document" into "d***cument". */
+    int whole_word = sl < 8;
     while (*s && o + 1 < cap) {
-        if (sl && !strncmp(s, secret, sl)) {
+        if (sl && !strncmp(s, secret, sl) &&
+            (!whole_word || ((s == s0 || !key_char(s[-1])) && !key_char(s[sl])))) {
             for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
             s += sl;
+            continue;
+        }
+        /* text cut inside the key ends with its first part: that goes too */
+        size_t rest = n - (size_t)(s - s0);
+        if (sl && rest >= 4 && rest < sl && !strncmp(s, secret, rest) && (s == s0 || !key_char(s[-1]))) {
+            for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
+            s += rest;
             continue;
         }
         if (sl && !isspace((unsigned char)*s) && (o == 0 || isspace((unsigned char)out[o - 1]) ||

@@ -64,6 +64,20 @@ out=$(OPENAI_API_KEY=$'wrong-key-echo-77\t' $BLALM score --work "$W" --endpoint 
 [ $rc = 1 ] && [[ "$out" == *401* ]] && [[ "$out" != *"wrong-key-echo-77"* ]] \
     && pass score_env_key_echo_redacted || fail score_env_key_echo_redacted "rc=$rc $(printf '%s' "$out" | tail -c 300)"
 rm -rf "$W/attributes" "$W/state"
+# a long key (a JWT-like bearer token) echoed across the 300th byte of the
+# body, where the error text is cut: no part of it survives (the cut came
+# before the redaction, and 249 characters of it were shown)
+long="eyJhbGciOiJSUzI1NiJ9.$(printf 'A%.0s' $(seq 1 380)).SIGxyz"
+out=$(OPENAI_API_KEY="$long" $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"Incorrect API key provided: ***"* ]] && [[ "$out" != *eyJhbGci* ]] && [[ "$out" != *AAAA* ]] \
+    && pass score_env_key_long_echo_cut_redacted || fail score_env_key_long_echo_cut_redacted "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+rm -rf "$W/attributes" "$W/state"
+# a short dummy key (vLLM's EMPTY, "o") is replaced only as a whole word: the
+# message stays readable ("d***cument", "c***mpleti***ns" before)
+out=$(OPENAI_API_KEY=o $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *document*completions* ]] && [[ "$out" == *"provided: ***."* ]] \
+    && pass score_short_key_message_readable || fail score_short_key_message_readable "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+rm -rf "$W/attributes" "$W/state"
 # echoed masked, as OpenAI's 401 shows a key (sk-wro****ABCD): neither end is shown
 out=$(OPENAI_API_KEY='sk-wrong-echo-77-ABCD' $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
 [ $rc = 1 ] && [[ "$out" == *"Incorrect API key provided: ***."* ]] && [[ "$out" != *"sk-wro"* ]] && [[ "$out" != *ABCD* ]] \

@@ -149,6 +149,11 @@ TEST(redaction)
     CHECK(!strstr(out, "Signature"));
     CHECK_CONTAINS(out, "https://cdn.example/a/b?...");
     CHECK_CONTAINS(out, "failed: ***");
+    /* text cut inside a secret ends with its first 4+ characters: they go too */
+    http_redact("HTTP 400: echoed Authorization=Bearer secret-tok", hdrs, out, sizeof out);
+    CHECK_EQ_STR(out, "HTTP 400: echoed Authorization=***");   /* "Bearer secret-tok" starts the header value */
+    http_redact("ends in sec", hdrs, out, sizeof out);
+    CHECK_EQ_STR(out, "ends in sec");
     http_redact("GET http://h/p?a=1: HTTP 404", NULL, out, sizeof out);
     CHECK_EQ_STR(out, "GET http://h/p?...: HTTP 404");
     /* a password in the URL is as secret as a token */

@@ -412,6 +412,14 @@ TEST(redact)
     /* masked words that are not the key's ends, and plain words, stay */
     llm_redact("a **bold** word, rate 5**2, sk-zz****9999 and 1234", key, big, sizeof big);
     CHECK_EQ_STR(big, "a **bold** word, rate 5**2, sk-zz****9999 and 1234");
+    /* a message cut inside the key: its first part goes too */
+    llm_redact("headers: Authorization=Bearer sk-proj-AbCdEf", key, big, sizeof big);
+    CHECK_EQ_STR(big, "headers: Authorization=Bearer ***");
+    /* a short dummy key only as a whole word: blalm's own words stay readable */
+    llm_redact("document o: POST /nope/chat/completions: bad key o.", "o", big, sizeof big);
+    CHECK_EQ_STR(big, "document ***: POST /nope/chat/completions: bad key ***.");
+    llm_redact("EMPTY key EMPTYx", "EMPTY", big, sizeof big);
+    CHECK_EQ_STR(big, "*** key EMPTYx");
 }
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
