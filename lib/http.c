@@ -383,6 +383,14 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
     out[o] = 0;
 }
 
+void http_url_join(const char *base, const char *path, char *out, size_t cap)
+{
+    size_t pl = strcspn(base, "?#");
+    size_t end = pl;
+    while (end > 0 && base[end - 1] == '/') end--;
+    snprintf(out, cap, "%.*s%s%s", (int)end, base, path, base + pl);
+}
+
 int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char **why)
 {
     size_t a = 0, b = n;

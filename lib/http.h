@@ -216,5 +216,9 @@ int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char 
  * the setting ("must start with http:// or https://") that never quotes the
  * URL (it may hold a password). */
 int http_url_check(const char *url, char *why, size_t cap);
+/* base + path with path put before base's query or fragment, as the OpenAI
+ * clients join them ("http://h/v1?api-version=X" + "/models" ->
+ * "http://h/v1/models?api-version=X"); '/'s that end base's path are dropped. */
+void http_url_join(const char *base, const char *path, char *out, size_t cap);
 
 #endif

@@ -1142,9 +1142,7 @@ static int check_endpoint(const runx *x, blalm_err *e)
     if (http_url_check(base, why, sizeof why) < 0)   /* never quoted: it may hold a password */
         return err_set(e, "score: %s %s", x->c->endpoint ? "score.endpoint" : "OPENAI_BASE_URL", why);
     char url[4200], auth[1200];
-    snprintf(url, sizeof url, "%s", base);
-    for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--) url[n - 1] = 0;
-    strncat(url, "/models", sizeof url - strlen(url) - 1);
+    http_url_join(base, "/models", url, sizeof url);
     const char *hdr[2] = {NULL, NULL};
     if (x->o->openai_api_key && *x->o->openai_api_key) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", x->o->openai_api_key);

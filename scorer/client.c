@@ -111,6 +111,30 @@ void llm_redact(const char *s, const char *secret, char *out, size_t cap)
     out[o] = 0;
 }
 
+/* The values in the endpoint's query (a gateway's "?key=...") are secrets
+ * as the key is: a server that echoes its path and query shows them. */
+static void redact_query_values(const char *url, char *msg, size_t cap)
+{
+    const char *q = strchr(url, '?');
+    if (!q) return;
+    q++;
+    const char *end = q + strcspn(q, "#");
+    char v[1024], tmp[1024];
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *seg_end = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(seg_end - q));
+        size_t vl = eq ? (size_t)(seg_end - eq - 1) : 0;
+        if (vl >= 4 && vl < sizeof v && cap <= sizeof tmp) {
+            memcpy(v, eq + 1, vl);
+            v[vl] = 0;
+            llm_redact(msg, v, tmp, cap);
+            memcpy(msg, tmp, cap);
+        }
+        q = seg_end + (amp ? 1 : 0);
+    }
+}
+
 llm_client *llm_client_new(const llm_client_opts *o, blalm_err *e)
 {
     llm_client *c = calloc(1, sizeof *c);
@@ -132,7 +156,7 @@ llm_client *llm_client_new(const llm_client_opts *o, blalm_err *e)
     ho.delay_scale = o->delay_scale;
     c->h = http_client_new(&ho, e);
     if (!c->h) { free(c); return NULL; }
-    snprintf(c->url, sizeof c->url, "%s/chat/completions", o->base_url);
+    http_url_join(o->base_url, "/chat/completions", c->url, sizeof c->url);
     int nh = 0;
     c->headers[nh++] = "Content-Type: application/json";
     /* curl would send "Expect: 100-continue" for bodies over 1 KiB: a wasted round trip */
@@ -264,6 +288,7 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
         /* The layer redacts its own headers; an error body may still echo the key. */
         llm_redact(msg, c->auth ? c->auth + strlen("Authorization: Bearer ") : NULL, res.error,
                    sizeof res.error);
+        redact_query_values(c->url, res.error, sizeof res.error);
         res.fatal = r->status == 401 || r->status == 403 || r->status == 404;
     }
     c->in_flight--;

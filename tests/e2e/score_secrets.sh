@@ -78,6 +78,17 @@ out=$(OPENAI_API_KEY=o $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>
 [ $rc = 1 ] && [[ "$out" == *document*completions* ]] && [[ "$out" == *"provided: ***."* ]] \
     && pass score_short_key_message_readable || fail score_short_key_message_readable "rc=$rc $(printf '%s' "$out" | tail -c 300)"
 rm -rf "$W/attributes" "$W/state"
+# an endpoint with a query (Azure's ?api-version=): the path goes before it,
+# as the OpenAI clients join them (it went after: "?api-version=X/chat/completions")
+OPENAI_API_KEY=right-key $BLALM score --work "$W" --endpoint "$EP?api-version=2024-10-21" --model m -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && peer_get $K /stats | "$PY" -c 'import json,sys; q = json.load(sys.stdin)["queries"]; assert q.get("api-version=2024-10-21") == 3, q' \
+    && pass score_endpoint_query_kept || fail score_endpoint_query_kept "rc=$rc $(tail -c 300 "$TMP/err")"
+rm -rf "$W/attributes" "$W/state"
+# a query value echoed by the server (a 404 naming the path and query) is redacted like the key
+out=$(OPENAI_API_KEY=right-key $BLALM score --work "$W" --endpoint "http://127.0.0.1:$K/nope?key=QSECRET-8" --model m -q 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"HTTP 404"* ]] && [[ "$out" != *QSECRET* ]] \
+    && pass score_endpoint_query_value_redacted || fail score_endpoint_query_value_redacted "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+rm -rf "$W/attributes" "$W/state"
 # echoed masked, as OpenAI's 401 shows a key (sk-wro****ABCD): neither end is shown
 out=$(OPENAI_API_KEY='sk-wrong-echo-77-ABCD' $BLALM score --work "$W" --endpoint "$EP" --model m -q 2>&1); rc=$?
 [ $rc = 1 ] && [[ "$out" == *"Incorrect API key provided: ***."* ]] && [[ "$out" != *"sk-wro"* ]] && [[ "$out" != *ABCD* ]] \

@@ -79,6 +79,7 @@ class Peer:
         self.requests = 0
         self.by_text = {}
         self.statuses = {}
+        self.queries = {}
         self.seq = 0
         self.connections = 0
         self.docs = load_data(args.data)
@@ -110,10 +111,14 @@ class Peer:
         """Returns (status, extra headers, body bytes, action); action is
         None, "reset" (send part of the body, then RST) or "close"."""
         args = self.args
+        full = path
+        path, _, query = path.partition("?")   # routed on the path; the query is counted
+        if query:
+            self.queries[query] = self.queries.get(query, 0) + 1
         if method == "GET":
             if path.endswith("/stats"):
                 return 200, {}, json.dumps({"requests": self.requests, "by_text": self.by_text,
-                                            "statuses": self.statuses,
+                                            "statuses": self.statuses, "queries": self.queries,
                                             "connections": self.connections}).encode(), None
             if path.endswith("/health"):
                 return 200, {}, b'{"ok": true}', None
@@ -122,7 +127,7 @@ class Peer:
                 return 200, {}, json.dumps({"object": "list", "data": [
                     {"id": "stand-in", "object": "model", "owned_by": "tests/peers/openai.py (a STAND-IN, not a model)"}
                 ]}).encode(), None
-            return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
+            return 404, {}, json.dumps({"error": {"message": "not found: " + full}}).encode(), None
         if path.endswith("/control"):
             # tests switch faults on and off mid-run: {"fault_all": "503" | null, "latency": s}
             ctl = json.loads(raw or b"{}")
@@ -132,7 +137,7 @@ class Peer:
                 args.latency = float(ctl["latency"])
             return 200, {}, b'{"ok": true}', None
         if path not in ("/v1/chat/completions", "/chat/completions"):
-            return 404, {}, json.dumps({"error": {"message": "not found: " + path}}).encode(), None
+            return 404, {}, json.dumps({"error": {"message": "not found: " + full}}).encode(), None
 
         def err(status, msg, extra=None):
             return status, extra or {}, json.dumps({"error": {"message": msg, "type": "invalid_request_error"}}).encode(), None
