@@ -13,6 +13,8 @@
 # Every process the demo starts is stopped when it ends, also on an error,
 # SIGINT or SIGTERM: each command runs in the background and is waited for,
 # so a signal reaches the trap at once and the trap stops it and the peers.
+# After a SIGKILL (no trap runs) the peers exit by themselves (--parent-pid)
+# and the next demo stops the command that was running (WORK/demo.pids).
 set -euo pipefail
 BLALM=${BLALM_BIN:-bin/blalm}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +45,7 @@ step() {
 run() {
     "$@" <&0 &   # explicit: a background job would otherwise read /dev/null
     child=$!
+    echo "$child" >>"$WORK/demo.pids"
     local rc=0
     wait "$child" || rc=$?
     child=
@@ -51,14 +54,26 @@ run() {
 # start_peer NAME VAR ARGS...: starts tests/peers/NAME, sets VAR to its port.
 start_peer() {
     local name=$1 var=$2; shift 2
-    "$PY" "$root/tests/peers/$name" "$@" >"$WORK/$name.port" 2>"$WORK/$name.log" &
+    # --parent-pid: the peer exits by itself if the demo is SIGKILLed (no trap runs then)
+    "$PY" "$root/tests/peers/$name" --parent-pid $$ "$@" >"$WORK/$name.port" 2>"$WORK/$name.log" &
     pids+=($!)
+    echo "$!" >>"$WORK/demo.pids"
     local i
     for i in $(seq 200); do [ -s "$WORK/$name.port" ] && break; sleep 0.05; done
     [ -s "$WORK/$name.port" ] || { echo "demo: $name did not start; see $WORK/$name.log" >&2; return 1; }
     printf -v "$var" '%s' "$(head -1 "$WORK/$name.port")"
 }
 
+# A demo killed with SIGKILL ran no trap: its command may still be running
+# (its peers exit by themselves); stop what it recorded before reusing WORK,
+# only processes still running from this checkout (a pid can be reused).
+if [ -f "$WORK/demo.pids" ]; then
+    while read -r p; do
+        if [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -e "$root/tests/peers/" -e "$WORK"; then
+            kill -TERM "$p" 2>/dev/null || true
+        fi
+    done <"$WORK/demo.pids"
+fi
 rm -rf "$WORK"; mkdir -p "$WORK/repo/sample/10BT"
 shared=$root/../shared/data
 if [ -d "$shared/fineweb-legal" ]; then

@@ -61,7 +61,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' bash "$dir/scripts/demo.sh" >"$log" 2>&1 &
         sleep 0.3   # the watcher's next look
         kill -"$sig" "$pid" 2>/dev/null
     fi
-    rc=0; wait "$pid" || rc=$?
+    rc=0; wait "$pid" 2>/dev/null || rc=$?   # no "Killed" notice from the shell
     wait "$watcher" 2>/dev/null
     sleep 0.3
 }
@@ -134,3 +134,18 @@ run_demo term "$hidden" "$TMP/w-term" TERM stats/tag.json
 grep -q 'peers/hub.py' "$pids" && grep -q 'blalm run' "$pids" && pass demo_sigterm_stage_was_running \
     || fail demo_sigterm_stage_was_running "the Hub stand-in and blalm run were not both seen running"
 nothing_left demo_sigterm "$TMP/w-term"
+# SIGKILL (an OOM kill, a CI timeout): no trap runs. The stand-ins exit by
+# themselves (--parent-pid), and the next demo in the same WORK stops what the
+# killed one left running before it reuses the folder.
+run_demo kill "$hidden" "$TMP/w-kill" KILL stats/tag.json
+cp "$pids" "$TMP/kill1.pids"
+grep -q 'peers/openai.py' "$TMP/kill1.pids" && [ "$rc" = 137 ] && pass demo_sigkill_peers_were_running \
+    || fail demo_sigkill_peers_were_running "exit $rc; the stand-ins were not seen running"
+for _ in $(seq 30); do [ -z "$(still_alive "$TMP/kill1.pids" "$TMP/w-kill" | grep 'tests/peers/')" ] && break; sleep 0.1; done
+left=$(still_alive "$TMP/kill1.pids" "$TMP/w-kill" | grep 'tests/peers/')
+[ -z "$left" ] && pass demo_sigkill_peers_exit_by_themselves \
+    || { fail demo_sigkill_peers_exit_by_themselves "$(echo "$left" | tr '\n' '|')"; pkill -f "$TMP/w-kill" 2>/dev/null; }
+run_demo kill2 "$hidden" "$TMP/w-kill" INT openai.py.port
+left=$(still_alive "$TMP/kill1.pids" "$TMP/w-kill")
+[ -z "$left" ] && pass demo_sigkill_next_demo_leaves_nothing \
+    || { fail demo_sigkill_next_demo_leaves_nothing "$(echo "$left" | tr '\n' '|')"; pkill -f "$TMP/w-kill" 2>/dev/null; }

@@ -27,7 +27,8 @@ Faults (--fault NAME, repeatable):
   gated         listing works, but /resolve/ answers 403 (terms not accepted)
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
 --rate BYTES: CDN bodies go out at about BYTES per second (kill tests).
-Prints the port on stdout, then serves until killed. Stdlib only.
+Prints the port on stdout, then serves until killed (or, with --parent-pid,
+until that process is gone). Stdlib only.
 """
 import argparse
 import hashlib
@@ -38,6 +39,8 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import lifeline
 
 COMMIT = "4f1c0a7d2e9b8c6a5f3e1d0c9b8a7f6e5d4c3b2a"
 
@@ -326,7 +329,9 @@ def main():
     ap.add_argument("--fault", action="append")
     ap.add_argument("--require-token")
     ap.add_argument("--rate", type=int, default=0)
+    lifeline.add_argument(ap)
     args = ap.parse_args()
+    lifeline.watch(args.parent_pid)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.hub = Hub(args)

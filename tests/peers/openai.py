@@ -47,6 +47,8 @@ import struct
 import subprocess
 import time
 
+import lifeline
+
 FAULT_RE = re.compile(r"\[\[fault:([a-z0-9]+)(?:\*(\d+))?\]\]")
 
 
@@ -291,6 +293,7 @@ def main():
     ap.add_argument("--require-key", help="answer 401 unless this bearer key is sent")
     ap.add_argument("--workers", type=int, default=1,
                     help="processes sharing the port (benchmarks); /stats is then per process")
+    lifeline.add_argument(ap)
     args = ap.parse_args()
     peer = Peer(args)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -314,6 +317,8 @@ def main():
             os._exit(0)
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+
+    lifeline.watch(args.parent_pid)   # in every worker: threads do not survive fork
 
     async def serve():
         srv = await asyncio.start_server(peer.connection, sock=sock, limit=1 << 24)
