@@ -50,9 +50,9 @@ static double mono_now(void)
 
 /* A word of s (from w, wl bytes) that echoes the key in a masked form, as
  * OpenAI's "Incorrect API key provided: sk-ab**********wxyz." does: it holds a
- * run of mask characters ('*', '.', 'x' after the first of them...) and the
- * visible part before or after the mask is at least 3 bytes of the key's
- * start or end. Such echoes narrow the key down, so they are dropped too. */
+ * run of '*' (dots may follow inside the run), and the visible part before or
+ * after that run is at least 3 bytes of the key's start or end. Such echoes
+ * narrow the key down, so they are dropped too. */
 static int masked_echo(const char *w, size_t wl, const char *secret, size_t sl)
 {
     size_t m0 = 0;
