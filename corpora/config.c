@@ -290,8 +290,21 @@ static int parse_corpora(corpora_config *c, const cJSON *arr, const char *file, 
                 return err_set(e, "%s: corpus \"%s\" named twice", where, name);
         /* a corpus named after a track gets that track's defaults */
         uint64_t tw = track_words(name);
-        if (config_string(it, "track", tw ? name : NULL, &track, where, e) < 0) return -1;
-        if (track && *track && !track_words(track))
+        const cJSON *tj = cJSON_GetObjectItemCaseSensitive(it, "track");
+        if (cJSON_IsNull(tj)) {
+            /* null is "no track" (the manifest's recorded config says so for
+             * a corpus without one), but a corpus named after a track keeps
+             * it: a folder strict/ holding 150M words would pass for one */
+            if (tw)
+                return err_set(e, "%s: corpus \"%s\" is held to the %s track: \"track\": null "
+                                  "would lift its limit (give the corpus another name)",
+                               where, name, name);
+            track = NULL;
+        } else if (config_string(it, "track", tw ? name : NULL, &track, where, e) < 0) {
+            return -1;
+        }
+        /* "" is no track name either: it once turned the limit off */
+        if (track && !track_words(track))
             return err_set(e, "%s: unknown track \"%s\" (expected strict or strict-small)",
                            where, track);
         uint64_t dflt_budget = track ? track_words(track) : 0;
@@ -301,7 +314,7 @@ static int parse_corpora(corpora_config *c, const cJSON *arr, const char *file, 
         if (budget > 4000000000ULL)
             return err_set(e, "%s: budget %llu above 4,000,000,000 words", where,
                            (unsigned long long)budget);
-        if (track && *track && budget > track_words(track))
+        if (track && budget > track_words(track))
             return err_set(e, "%s: budget %llu above the %s track limit of %llu words", where,
                            (unsigned long long)budget, track,
                            (unsigned long long)track_words(track));

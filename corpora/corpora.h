@@ -129,6 +129,8 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e);
 typedef struct verify_result {
     uint64_t words, dev_words, docs, dev_docs, budget, files;
     int partial;            /* assembled with --allow-partial (manifest "attributes") */
+    char track[16];         /* the BabyLM track checked; "" when none was */
+    int track_by_name;      /* ... implied by the corpus name (the manifest records none) */
 } verify_result;
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
                    blalm_err *e);

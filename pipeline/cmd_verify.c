@@ -22,6 +22,9 @@ static const char usage[] =
     "parses strictly (no trailing text, no repeated key), and that the folder holds\n"
     "only manifest.json, documents.jsonl.zst, train/, dev/ and the files the manifest\n"
     "lists.\n"
+    "Without --track, the track is the manifest's, or, when it records none, the\n"
+    "one a corpus named strict or strict-small is held to; the summary names the\n"
+    "track checked, or says that no BabyLM track was.\n"
     "Exit 0 with a one-line summary on stdout; otherwise exit 1 with each problem on\n"
     "stderr. A corpus whose assembly was killed has no folder, and fails.\n"
     "The manifest must record the attribute sets the corpus was made from\n"
@@ -74,11 +77,18 @@ int cmd_verify(int argc, char **argv)
                         "to accept that\n", dir);
         return 1;
     }
+    /* the track checked, from --track, the manifest or the corpus name, or
+     * that none was: an OK without a track is no BabyLM compliance */
+    char tr[96];
+    if (r.track[0])
+        snprintf(tr, sizeof tr, ", track %s (%s)", r.track,
+                 track ? "--track" : r.track_by_name ? "its corpus name" : "its manifest");
+    else
+        snprintf(tr, sizeof tr, ", no BabyLM track checked");
     if (!quiet)
-        printf("blalm verify: %s: OK: %llu words <= budget %llu%s%s, %llu train + %llu dev documents "
+        printf("blalm verify: %s: OK: %llu words <= budget %llu%s, %llu train + %llu dev documents "
                "(%llu dev words), %llu files, checksums match, no repeated ids\n",
-               dir, (unsigned long long)r.words, (unsigned long long)r.budget,
-               track ? ", track " : "", track ? track : "", (unsigned long long)r.docs,
+               dir, (unsigned long long)r.words, (unsigned long long)r.budget, tr, (unsigned long long)r.docs,
                (unsigned long long)r.dev_docs, (unsigned long long)r.dev_words,
                (unsigned long long)r.files);
     return 0;

@@ -178,6 +178,11 @@ bad bad_config_ranking_order 'sideways' '{"ranking": ["edu_llm.score sideways"]}
 bad bad_config_track_limit 'above the strict-small track limit' '{"corpora": [{"name": "strict-small", "budget": 20000000}]}'
 bad bad_config_track_flag 'above the strict-small track limit' '{"corpora": [{"name": "mine", "budget": 10000001}]}' --track strict-small
 bad bad_config_not_json 'bad.json' '{"rules": ['
+# "" was taken as no track: strict/ filled to 150M words with a manifest that verify passed
+bad bad_config_empty_track 'unknown track ""' '{"corpora": [{"name": "strict", "budget": 150000000, "dev_words": 0, "track": ""}]}'
+bad bad_config_empty_track_other_name 'unknown track ""' '{"corpora": [{"name": "mine", "budget": 100, "track": ""}]}'
+# null is "no track" (the manifest's config says so), but not for a corpus named after a track
+bad bad_config_null_track_on_track_name 'corpus "strict-small" is held to the strict-small track' '{"corpora": [{"name": "strict-small", "budget": 100, "track": null}]}'
 bad bad_config_unknown_source 'sources.nosuch' '{"sources": {"nosuch": {"weight": 1}}}'
 bad bad_rule_type_error 'rules[0]' '{"rules": ["edu_llm.score >= \"x\""]}'
 
@@ -215,6 +220,26 @@ if "$BLALM" verify "$TMP/overbudget" --track strict-small >/dev/null 2>&1 ||
     fail verify_track_mismatch "not reported"
 else
     pass verify_track_mismatch
+fi
+# a corpus named after a track whose manifest records none (an older blalm's
+# "track": "", or an edit) is held to the track its name gives, without --track
+notrack() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["track"]=None; m["budget"]='"$2"'; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+rm -rf "$TMP/nt"; cp -r "$W/out/strict" "$TMP/nt"; notrack "$TMP/nt" 150000000
+"$BLALM" verify "$TMP/nt" >/dev/null 2>"$TMP/nt.err"; rc=$?
+[ $rc = 1 ] && grep -q 'budget 150000000 above the strict track limit of 100000000' "$TMP/nt.err" &&
+    pass verify_track_from_corpus_name || fail verify_track_from_corpus_name "exit $rc: $(head -c 300 "$TMP/nt.err")"
+"$BLALM" verify "$TMP/nt" --track strict-small >/dev/null 2>"$TMP/nt.err"; rc=$?
+[ $rc = 1 ] && grep -q 'corpus strict (no track recorded: held to the strict track by its name), checked as strict-small' "$TMP/nt.err" &&
+    pass verify_track_name_mismatch || fail verify_track_name_mismatch "exit $rc: $(head -c 300 "$TMP/nt.err")"
+# the OK line says which track was checked, and from where, or that none was
+notrack "$TMP/nt" 200
+o1=$("$BLALM" verify "$TMP/nt" 2>&1); o2=$("$BLALM" verify "$W/out/strict" 2>&1)
+o3=$("$BLALM" verify "$W/out/strict" --track strict 2>&1)
+if [[ "$o1" == *"budget 200, track strict (its corpus name), "* && "$o2" == *"budget 200, track strict (its manifest), "* &&
+      "$o3" == *"budget 200, track strict (--track), "* ]]; then
+    pass verify_ok_line_names_track
+else
+    fail verify_ok_line_names_track "$o1 / $o2 / $o3"
 fi
 rm "$TMP/overbudget/manifest.json"
 if "$BLALM" verify "$TMP/overbudget" >/dev/null 2>&1; then fail verify_no_manifest "exit 0"; else pass verify_no_manifest; fi
@@ -434,6 +459,19 @@ PY
     [ "$res" = ok ] && pass audit_values_exact || fail audit_values_exact "$res"
 else
     fail audit_values_exact "$(tail -c 300 "$P/err")"
+fi
+
+# a corpus without a track says so when verified, and the config its manifest
+# records ("track": null) rebuilds it byte for byte (null was refused)
+o=$("$BLALM" verify "$P/out/c" 2>&1)
+[[ "$o" == *", no BabyLM track checked, "* ]] && pass verify_ok_line_no_track || fail verify_ok_line_no_track "$o"
+"$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["config"]))' "$P/out/c/manifest.json" >"$P/re.json"
+if grep -q '"track": null' "$P/re.json" &&
+   "$BLALM" assemble --work "$P/work" --out "$P/re" --config "$P/re.json" --quiet 2>"$P/err" &&
+   cmp -s "$P/out/c/manifest.json" "$P/re/c/manifest.json" && cmp -s "$P/out/c/train/src.train" "$P/re/c/train/src.train"; then
+    pass assemble_from_manifest_config_without_track
+else
+    fail assemble_from_manifest_config_without_track "$(head -c 300 "$P/err"); $(head -c 200 "$P/re.json")"
 fi
 
 # --- a --work that is not a work directory is named as such, and nothing is created in it
