@@ -327,9 +327,20 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
     cstate *s = &c->cs[k];
     const corpus_spec *sp = s->spec;
     int dev = 0;
+    /* the words of the document the corpus would hold */
+    uint64_t words = cd->words;
+    int parent_cut = 0;
     if (sp->parent >= 0) {
         if (!is_taken(ft, sp->parent)) { ft->code[k] = F_NOT_IN_PARENT; return; }
         dev = ft->code[sp->parent] == F_DEV;
+        /* A document its parent cut is in the parent only up to the cut: the
+         * subset holds at most those words (its own cut, or the parent's),
+         * never the whole text, which would put words in the subset that no
+         * file of its parent has. */
+        if (ft->code[sp->parent] == F_CUT) {
+            words = ft->rem[sp->parent];
+            parent_cut = 1;
+        }
     } else if (s->dev_rem > 0) {
         /* a hash independent of the tie-break order, so dev documents are not
          * simply the first of each run of equal ranks */
@@ -376,10 +387,11 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         } else if (cap == 0) {
             ft->code[k] = F_QUOTA;
             s->quota++;
-        } else if (cd->words <= cap) {
-            ft->code[k] = F_TRAIN;
-            s->rem -= cd->words;
-            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= cd->words;
+        } else if (words <= cap) {
+            ft->code[k] = parent_cut ? F_CUT : F_TRAIN;
+            if (parent_cut) ft->rem[k] = (uint32_t)words;
+            s->rem -= words;
+            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= words;
             accepted = 1;
         } else if (c->cfg->cut_last && cap == s->rem) {
             ft->code[k] = F_CUT;
@@ -578,8 +590,14 @@ static void fate_text(const asm_ctx *c, const fate *ft, int k, sbuf *b)
     switch (ft->code[k]) {
     case F_TRAIN: sb_adds(b, "train"); break;
     case F_DEV: sb_adds(b, "dev"); break;
-    case F_CUT: sb_printf(b, "train (cut to %u of %llu words to fill the budget)", ft->rem[k],
-                          (unsigned long long)ft->words); break;
+    case F_CUT:
+        if (sp->parent >= 0 && ft->code[sp->parent] == F_CUT && ft->rem[k] == ft->rem[sp->parent])
+            sb_printf(b, "train (cut to %u of %llu words, as %s holds it)", ft->rem[k],
+                      (unsigned long long)ft->words, c->cfg->corpora[sp->parent].name);
+        else
+            sb_printf(b, "train (cut to %u of %llu words to fill the budget)", ft->rem[k],
+                      (unsigned long long)ft->words);
+        break;
     case F_DUP_ID: case F_DUP_EXACT: case F_DUP_CLUSTER: {
         const char *what = ft->code[k] == F_DUP_ID ? "same id as"
                          : ft->code[k] == F_DUP_EXACT ? "exact duplicate of"
@@ -761,8 +779,9 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     cr->dev_budget = sp->dev_words;
     cr->dev_words = tot[1][0];
     cr->dev_docs = tot[1][1];
-    /* the pool ran out: no eligible document was refused for want of room */
-    cr->pool_short = s->rem > 0 && s->too_large == 0 && s->full == 0;
+    /* the pool ran out: no eligible document was refused for want of room,
+     * in the budget or in its source's quota */
+    cr->pool_short = s->rem > 0 && s->too_large == 0 && s->full == 0 && s->quota == 0;
 
     sbuf m;
     sb_init(&m);
@@ -795,11 +814,17 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
                      "(%llu of %llu budget words; %llu duplicates and %llu over a source quota left out)",
                      (unsigned long long)cr->words, (unsigned long long)sp->budget,
                      (unsigned long long)s->dups, (unsigned long long)s->quota);
-        else
+        else if (s->quota == 0)
             snprintf(note, sizeof note,
                      "%llu budget words left: each of the %llu remaining eligible documents is "
                      "larger than that",
                      (unsigned long long)s->rem, (unsigned long long)s->too_large);
+        else
+            snprintf(note, sizeof note,
+                     "%llu budget words left: %llu eligible documents over a source quota left out "
+                     "(the source weights split the budget), %llu larger than the words left",
+                     (unsigned long long)s->rem, (unsigned long long)s->quota,
+                     (unsigned long long)s->too_large);
         sb_json_str(&m, note, strlen(note));
     } else {
         sb_adds(&m, "null");

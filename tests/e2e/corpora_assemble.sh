@@ -153,6 +153,44 @@ else
     fail source_weights_and_quotas "$(tail -c 300 "$W/mix.err")"
 fi
 
+# --- a subset never holds words its parent lacks: strict cut X (cut_last) and
+# strict-small, with room for all of X, took it whole; and documents left out
+# by a source quota are no "pool smaller than the budget"
+S=$TMP/subcut
+mkdir -p "$S/work/docs/web" "$S/work/docs/wiki"
+"$PY" - "$S/work/docs" <<'EOF'
+import json, sys
+doc = lambda i, n: json.dumps({"id": i, "text": " ".join(f"{i}w{k}" for k in range(n))}) + "\n"
+open(sys.argv[1] + "/web/a.jsonl", "w").write(doc("W1", 50))
+open(sys.argv[1] + "/wiki/a.jsonl", "w").write(doc("K1", 35) + doc("X", 25))
+EOF
+cat >"$S/c.json" <<'EOF'
+{"corpora": [{"name": "strict", "budget": 100, "dev_words": 0},
+             {"name": "strict-small", "budget": 60, "dev_words": 0}],
+ "sources": {"web": {"weight": 1}, "wiki": {"weight": 1}}, "ranking": [], "cut_last": true}
+EOF
+if "$BLALM" assemble --work "$S/work" --out "$S/out" --config "$S/c.json" 2>"$S/err"; then
+    res=$(zstd -dc "$S/out/strict-small/documents.jsonl.zst" | "$PY" -c '
+import json, sys
+print(" ".join("%s:%s:%s" % (r["id"], r["words"], r.get("cut_from_words")) for r in map(json.loads, sys.stdin)))')
+    if [ "$res" = "X:15:25" ] && $CHECK sets "$S/out" >"$S/chk" 2>&1 &&
+       "$BLALM" verify "$S/out/strict-small" >/dev/null 2>&1 &&
+       "$BLALM" audit --work "$S/work" X 2>/dev/null | grep -q 'strict-small: train (cut to 15 of 25 words, as strict holds it)'; then
+        pass subset_holds_parent_cut_only
+    else
+        fail subset_holds_parent_cut_only "$res $(cat "$S/chk")"
+    fi
+    if ! grep -q 'strict-small[^;]*every eligible document taken' "$S/err" &&
+       ! grep -q 'took every eligible document' "$S/out/strict-small/manifest.json" &&
+       grep -q '"note": "45 budget words left: 2 eligible documents over a source quota left out' "$S/out/strict-small/manifest.json"; then
+        pass quota_refusals_are_no_short_pool
+    else
+        fail quota_refusals_are_no_short_pool "$(cat "$S/err") $(grep '"note"' "$S/out/strict-small/manifest.json")"
+    fi
+else
+    fail subset_holds_parent_cut_only "$(tail -c 300 "$S/err")"
+fi
+
 # --- bad configs: clear error naming the problem, nothing written ------------
 bad() { # name expected-text config-json [flags...]
     local name=$1 want=$2 cfg=$3; shift 3

@@ -7,7 +7,9 @@
         every excluded document's reason (from audit --export) equals the first
         failing rule, evaluated here in Python from the attribute files; chosen
         documents pass every rule; refusals for room really did not fit.
-    corpora_check.py sets OUT                    strict-small within strict (train and dev),
+    corpora_check.py sets OUT                    strict-small within strict (train and dev):
+                                                  each document's text the same as in strict
+                                                  or a prefix of it (cut), never longer,
                                                   at most one document per id / exact group / cluster
 Prints what it checked; exits 1 with the first difference.
 """
@@ -124,13 +126,23 @@ def fates(work, export, rules_json):
 def sets(out):
     def chosen(c):
         return zlines(os.path.join(out, c, "documents.jsonl.zst"))
+    def text(c, d):
+        with open(os.path.join(out, c, d["file"]), "rb") as f:
+            f.seek(d["offset"])
+            return f.read(d["length"])
     big, small = chosen("strict"), chosen("strict-small")
     key = lambda d: (d["key"]["path"], d["key"]["row"])
-    bt = {key(d) for d in big if d["split"] == "train"}
-    bd = {key(d) for d in big if d["split"] == "dev"}
+    bt = {key(d): d for d in big if d["split"] == "train"}
+    bd = {key(d): d for d in big if d["split"] == "dev"}
     for d in small:
-        if key(d) not in (bt if d["split"] == "train" else bd):
+        b = (bt if d["split"] == "train" else bd).get(key(d))
+        if b is None:
             die(f"strict-small {d['split']} document {d['id']} is not in strict's {d['split']}")
+        # the ids alone missed a subset holding the whole of a text strict cut
+        st, bt_ = text("strict-small", d), text("strict", b)
+        if not bt_.startswith(st):
+            die(f"strict-small {d['split']} document {d['id']} holds text strict does not "
+                f"({d['words']} words, strict holds {b['words']})")
     print(f"subset ok: strict-small {len(small)} documents within strict {len(big)}")
 
 
