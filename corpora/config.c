@@ -19,6 +19,7 @@
 
 typedef struct sset {
     char *name;
+    char *dir;                 /* WORK/attributes/<name>, for find_key */
     char **keys;
     int nkeys;
 } sset;
@@ -26,6 +27,8 @@ typedef struct sset {
 struct attr_schema {
     sset *sets;
     int n;
+    blalm_err scan_err;        /* find_key's, when a lookup could not read the set */
+    int scan_failed;
 };
 
 static int add_key(sset *s, const char *k)
@@ -46,7 +49,9 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Samples the keys of the first lines of a set's first attribute file. */
+/* Samples the keys of the first lines of a set's first attribute file: the
+ * keys most configs name, known without reading the set (find_key reads the
+ * files for any other). */
 static int sample_keys(sset *s, const char *setdir, blalm_err *e)
 {
     doc_file *files = NULL;
@@ -77,6 +82,51 @@ static int sample_keys(sset *s, const char *setdir, blalm_err *e)
         zr_close(r);
     }
 out:
+    docs_walk_free(files, n);
+    return rc;
+}
+
+/* 1 when a line of one of the set's attribute files gives the set's object
+ * the key, 0 when none does, -1 on a read or JSON error (e). For a key the
+ * sample did not show: one present only where it applies (a score for some
+ * documents) or only in a later file. It stops at the first line that has
+ * it; a line that holds neither "key" nor a backslash (an escaped key) cannot
+ * have it and is not parsed, so a key that is nowhere costs about one
+ * decompression of the set. */
+static int find_key(sset *s, const char *key, blalm_err *e)
+{
+    char needle[160];
+    int plain = 1;         /* the key is written as is in JSON (no escapes) */
+    for (const char *p = key; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) plain = 0;
+    int nl = snprintf(needle, sizeof needle, "\"%s\"", key);
+    if (nl < 0 || (size_t)nl >= sizeof needle) plain = 0;
+    doc_file *files = NULL;
+    size_t n = 0;
+    if (docs_walk(s->dir, &files, &n, e) < 0) return -1;
+    int rc = 0;
+    for (size_t fi = 0; fi < n && rc == 0; fi++) {
+        zreader *r = zr_open(files[fi].path, e);
+        if (!r) { rc = -1; break; }
+        const char *line;
+        size_t len;
+        int lr;
+        while (rc == 0 && (lr = zr_line(r, &line, &len, e)) == 1) {
+            if (plain && !memmem(line, len, needle, (size_t)nl) && !memchr(line, '\\', len)) continue;
+            cJSON *o = cJSON_ParseWithLength(line, len);
+            if (!o) {
+                rc = err_set(e, "%s:%llu: attribute line is not valid JSON", files[fi].path,
+                             (unsigned long long)zr_lineno(r));
+                break;
+            }
+            const cJSON *obj = cJSON_GetObjectItemCaseSensitive(o, s->name);
+            if (cJSON_IsObject(obj) && cJSON_GetObjectItemCaseSensitive(obj, key))
+                rc = add_key(s, key) < 0 ? err_set(e, "out of memory") : 1;
+            cJSON_Delete(o);
+        }
+        if (rc == 0 && lr < 0) rc = -1;
+        zr_close(r);
+    }
     docs_walk_free(files, n);
     return rc;
 }
@@ -113,6 +163,13 @@ attr_schema *schema_scan(const char *attrs_dir, blalm_err *e)
         for (int k = 0; fk && fk[k]; k++) add_key(ss, fk[k]);
         char p[4352];
         snprintf(p, sizeof p, "%s/%s", attrs_dir, ss->name);
+        ss->dir = strdup(p);
+        if (!ss->dir) {
+            err_set(e, "out of memory");
+            free(names);
+            schema_free(s);
+            return NULL;
+        }
         if (sample_keys(ss, p, e) < 0) {
             err_prefix(e, "attribute set '%s'", ss->name);
             free(names);
@@ -131,6 +188,7 @@ void schema_free(attr_schema *s)
         for (int k = 0; k < s->sets[i].nkeys; k++) free(s->sets[i].keys[k]);
         free(s->sets[i].keys);
         free(s->sets[i].name);
+        free(s->sets[i].dir);
     }
     free(s->sets);
     free(s);
@@ -149,11 +207,26 @@ const char *schema_set(const attr_schema *s, int i) { return s->sets[i].name; }
 
 int schema_known(void *schema, const char *set, const char *key)
 {
-    const sset *ss = find_set(schema, set);
+    attr_schema *s = schema;
+    sset *ss = (sset *)find_set(s, set);
     if (!ss) return -1;
     for (int i = 0; i < ss->nkeys; i++)
         if (!strcmp(ss->keys[i], key)) return 1;
-    return 0;
+    /* not in the registry or the sample: the files decide (a read error is
+     * kept for the caller, schema_error, which the rule check cannot pass) */
+    if (!ss->dir || s->scan_failed) return 0;
+    int k = find_key(ss, key, &s->scan_err);
+    if (k < 0) {
+        err_prefix(&s->scan_err, "attribute set '%s'", ss->name);
+        s->scan_failed = 1;
+        return 0;
+    }
+    return k;
+}
+
+const char *schema_error(const attr_schema *s)
+{
+    return s && s->scan_failed ? s->scan_err.msg : NULL;
 }
 
 /* ---- config --------------------------------------------------------------- */
@@ -338,18 +411,20 @@ static int parse_corpora(corpora_config *c, const cJSON *arr, const char *file, 
     return 0;
 }
 
-static int check_rules(corpora_config *c, const attr_schema *schema, const char *file,
+static int check_rules(corpora_config *c, attr_schema *schema, const char *file,
                        blalm_err *e)
 {
     for (int i = 0; i < c->nrules; i++) {
         rule *r = rule_parse(c->rules[i], e);
         if (!r) return err_prefix(e, "%s: rules[%d]", file, i);
-        int rc = rule_check(r, schema_known, (void *)schema, e);
+        int rc = rule_check(r, schema_known, schema, e);
         rule_free(r);
+        if (rc < 0 && schema_error(schema)) return err_set(e, "%s", schema_error(schema));
         if (rc < 0) return err_prefix(e, "%s: rules[%d]", file, i);
     }
     for (int i = 0; i < c->nranking; i++) {
-        int k = schema_known((void *)schema, c->ranking[i].set, c->ranking[i].key);
+        int k = schema_known(schema, c->ranking[i].set, c->ranking[i].key);
+        if (schema_error(schema)) return err_set(e, "%s", schema_error(schema));
         if (k < 0)
             return err_set(e, "%s: ranking[%d]: unknown attribute set \"%s\" (present: %s)",
                            file, i, c->ranking[i].set, schema_nsets(schema) ? "see WORK/attributes" : "none");
@@ -483,9 +558,11 @@ int corpora_config_load(corpora_config *c, const char *path, const attr_schema *
                 return -1;
             }
     }
+    /* the schema is const to the caller, but schema_known may learn keys
+     * from the files (a cache of what they hold, not a change to them) */
     /* no schema: the attribute sets are not made yet (blalm run checks a
      * config before its stages): the rules' and keys' syntax only */
-    if (schema && check_rules(c, schema, file, e) < 0) { corpora_config_free(c); return -1; }
+    if (schema && check_rules(c, (attr_schema *)schema, file, e) < 0) { corpora_config_free(c); return -1; }
     if (!schema)
         for (int i = 0; i < c->nrules; i++) {
             rule *r = rule_parse(c->rules[i], e);

@@ -80,8 +80,14 @@ void schema_free(attr_schema *s);
 int schema_has_set(const attr_schema *s, const char *set);
 int schema_nsets(const attr_schema *s);
 const char *schema_set(const attr_schema *s, int i);
-/* rule_known_fn-compatible: 1 known, 0 unknown key, -1 unknown set. */
+/* rule_known_fn-compatible: 1 known, 0 unknown key, -1 unknown set. Known
+ * keys: the registry's fixed keys and those of the first lines of the set's
+ * first file; any other key is looked up in every line of every file of the
+ * set (stopping where it is found), so a key present only in later rows or
+ * files is known. A read error there answers 0 and is kept: schema_error. */
 int schema_known(void *schema, const char *set, const char *key);
+/* The message of a read error schema_known met (NULL: none). */
+const char *schema_error(const attr_schema *s);
 
 /* Loads path (NULL = defaults over the sets in schema). track_limit != NULL
  * ("strict"/"strict-small") caps every corpus. Validates everything,

@@ -512,6 +512,46 @@ else
     fail assemble_from_manifest_config_without_track "$(head -c 300 "$P/err"); $(head -c 200 "$P/re.json")"
 fi
 
+# --- rule and ranking keys are known from every line of every attribute file,
+# not from the first 200 lines of the first ("unknown key" for a key that is
+# present only where it applies, or only in a later file)
+L=$TMP/latekeys
+mkdir -p "$L/work/docs/s" "$L/work/attributes/my/s"
+"$PY" - "$L/work" <<'EOF'
+import json, sys
+w = sys.argv[1]
+for part in ("a", "b"):
+    docs, attrs = [], []
+    for i in range(300):
+        docs.append(json.dumps({"id": f"{part}{i}", "text": f"words of {part} {i}"}))
+        my = {"x": i}
+        if part == "a" and i >= 250:
+            my["lang_score"] = 0.9            # only from row 250 of the first file
+        if part == "a" and i == 280:
+            my["esc_key"] = 1
+        if part == "b" and i == 7:
+            my["late_file"] = i               # only in the second file
+        line = json.dumps({"id": f"{part}{i}", "my": my})
+        if part == "a" and i == 280:          # the key written with an escape
+            line = line.replace('"esc_key"', '"esc\\u005fkey"')
+        attrs.append(line)
+    open(f"{w}/docs/s/{part}.jsonl", "w").write("\n".join(docs) + "\n")
+    open(f"{w}/attributes/my/s/{part}.jsonl", "w").write("\n".join(attrs) + "\n")
+EOF
+for f in a b; do zstd -q --rm "$L/work/attributes/my/s/$f.jsonl" -o "$L/work/attributes/my/s/$f.jsonl.zst"; done
+echo '{"corpora": [{"name": "c", "budget": 100000, "dev_words": 0}], "rules": ["my.lang_score >= 0.5", "!(my.esc_key == 1)"], "ranking": ["my.late_file desc"]}' >"$L/c.json"
+if "$BLALM" assemble --work "$L/work" --out "$L/out" --config "$L/c.json" --quiet 2>"$L/err" &&
+   [ "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["documents"])' "$L/out/c/manifest.json")" = 49 ]; then
+    pass rule_keys_known_beyond_sample
+else
+    fail rule_keys_known_beyond_sample "$(head -c 300 "$L/err")"
+fi
+# a key that is nowhere is still refused, named, and nothing written
+echo '{"corpora": [{"name": "c", "budget": 100000, "dev_words": 0}], "rules": ["my.lang_scor >= 0.5"]}' >"$L/c2.json"
+"$BLALM" assemble --work "$L/work" --out "$L/out2" --config "$L/c2.json" --quiet 2>"$L/err2"; rc=$?
+[ $rc = 1 ] && grep -q "unknown key 'lang_scor' in attribute set 'my'" "$L/err2" && [ ! -e "$L/out2" ] &&
+    pass rule_key_unknown_after_full_scan || fail rule_key_unknown_after_full_scan "exit $rc: $(head -c 300 "$L/err2")"
+
 # --- a --work that is not a work directory is named as such, and nothing is created in it
 "$BLALM" assemble --work "$TMP/nonexist" --out "$TMP/o9" --config "$W/c.json" --quiet 2>"$TMP/e9"; rc=$?
 if [ $rc = 1 ] && grep -q "nonexist/docs: not a folder" "$TMP/e9" && [ ! -e "$TMP/nonexist" ] && [ ! -e "$TMP/o9" ]; then

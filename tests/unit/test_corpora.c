@@ -58,6 +58,34 @@ TEST(schema_fixed_and_sampled_keys)
     schema_free(s);
 }
 
+/* keys beyond the 200-line sample: found in later rows and files; a line that
+ * may hold the key but is no JSON is a read error kept for the caller */
+TEST(schema_keys_beyond_sample)
+{
+    char *a = malloc(300 * 64), *p = a;
+    for (int i = 0; i < 300; i++)
+        p += sprintf(p, "{\"id\":\"%d\",\"late\":{\"x\":1%s}}\n", i, i == 260 ? ",\"rare\":2" : "");
+    write_tmp("attrs2/late/s/a.jsonl.zst", a);
+    free(a);
+    write_tmp("attrs2/late/s/b.jsonl.zst", "{\"id\":\"b0\",\"late\":{\"in_b\":null}}\n"
+                                           "{\"id\":\"b1\",\"late\":{\"broken\": }\n");
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/attrs2", test_tmpdir());
+    blalm_err e;
+    attr_schema *s = schema_scan(dir, &e);
+    CHECK(s);
+    CHECK_EQ_INT(schema_known(s, "late", "x"), 1);
+    CHECK_EQ_INT(schema_known(s, "late", "rare"), 1);      /* row 260 */
+    CHECK_EQ_INT(schema_known(s, "late", "in_b"), 1);      /* the second file, a null value */
+    CHECK_EQ_INT(schema_known(s, "late", "rar"), 0);
+    CHECK(schema_error(s) == NULL);
+    CHECK_EQ_INT(schema_known(s, "late", "broken"), 0);
+    CHECK(schema_error(s) != NULL);
+    HAS(schema_error(s), "b.jsonl.zst:2: attribute line is not valid JSON");
+    HAS(schema_error(s), "attribute set 'late'");
+    schema_free(s);
+}
+
 TEST(config_defaults_follow_sets)
 {
     attr_schema *s = schema_with_edu();
@@ -119,6 +147,7 @@ int main(void)
 {
     RUN(prefix_words_unicode_spaces);
     RUN(schema_fixed_and_sampled_keys);
+    RUN(schema_keys_beyond_sample);
     RUN(config_defaults_follow_sets);
     RUN(config_errors_name_the_problem);
     rm_tree(test_tmpdir());
