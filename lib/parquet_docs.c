@@ -269,7 +269,14 @@ int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
         int has = pq_col_take(r, c, &k, e);
         if (has < 0) return -1;
         if (c->role == ROLE_TEXT) {
-            if (has) { d->text = c->vals.s[k].p; d->text_len = c->vals.s[k].n; }
+            /* a null is no text: as a JSON-lines null text is an error, not
+             * an empty document that count counts and cat writes as "" */
+            if (!has)
+                return err_set(e, "%s: row %llu (row group %d, its row %lld): column '%s' is null; expected a "
+                                  "string value for the text field", r->name, (unsigned long long)r->row, r->rg,
+                               (long long)r->rg_row, c->se->name);
+            d->text = c->vals.s[k].p;
+            d->text_len = c->vals.s[k].n;
         } else if (c->role == ROLE_ID) {
             if (has && c->ptype == PT_BYTE_ARRAY) {
                 d->id = c->vals.s[k].p;

@@ -89,6 +89,18 @@ printf '%s\n' "$out" | grep -E '^(PASS|FAIL) '
 [ "$(printf '%s\n' "$out" | grep -cE '^(PASS|FAIL) ')" -eq "$(wc -l <"$JOBS")" ] ||
     fail parquet_compare "comparison script ended early: $(printf '%s' "$out" | tail -c 600 | tr '\n' ' ')"
 
+# a null text is an error naming the file, the row and its row group (it was
+# read as an empty document; a JSON-lines null text is an error too)
+"$BLALM" count "$FX/duck_null_text.parquet" >/dev/null 2>"$TMP/nt.err"; rc=$?
+"$HELPER" --dump "$FX/duck_null_text.parquet" >"$TMP/nt.jsonl" 2>"$TMP/nt2.err"; rc2=$?
+if [ $rc = 1 ] && [ $rc2 != 0 ] &&
+   grep -q "duck_null_text.parquet: row 2500 (row group [1-9][0-9]*, its row [0-9]*): column 'text' is null; expected a string value for the text field" "$TMP/nt.err" &&
+   [ "$(wc -l <"$TMP/nt.jsonl")" = 2500 ]; then
+    pass parquet_null_text_refused
+else
+    fail parquet_null_text_refused "rc=$rc/$rc2 $(head -c 300 "$TMP/nt.err")"
+fi
+
 # corrupt files: clear error naming the file and a byte offset, non-zero exit
 src=$FX/duck_snappy.parquet
 size=$(stat -c %s "$src")

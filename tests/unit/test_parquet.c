@@ -204,8 +204,9 @@ static void fixture_row(long i, pq_value *v, sbuf *id, sbuf *text, sbuf *cat)
     sb_reset(id); sb_reset(text); sb_reset(cat);
     sb_printf(id, "doc-%ld", i);
     v[0].s = id->data; v[0].n = id->len;
-    if (i % 7 == 3) v[1].is_null = 1;
-    else if (i % 11 == 5) { v[1].s = ""; v[1].n = 0; }
+    /* text: optional in the schema, never null (a null text is refused:
+     * null_text_refused); empty in some rows */
+    if (i % 11 == 5) { v[1].s = ""; v[1].n = 0; }
     else {
         sb_printf(text, "Row %ld says \"hi\"\n\tü€ %ld", i, i * i);
         for (long k = 0; k < i % 13; k++) sb_adds(text, " more words");
@@ -892,6 +893,48 @@ TEST(invalid_utf8_refused)
     free(buf);
 }
 
+/* A null text is an error naming the file, its row, the row group and the
+ * row in it (it was read as an empty document, where a JSON-lines null text
+ * is an error); a null in another column is metadata null. */
+TEST(null_text_refused)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/nulltext.parquet", test_tmpdir());
+    pq_column cols[] = {{"id", PQ_STRING, 0}, {"text", PQ_STRING, 1}, {"url", PQ_STRING, 1}};
+    pq_write_opts o = {PQ_CODEC_ZSTD, 1, 600};   /* small row groups: the null is in a later one */
+    blalm_err e = {{0}};
+    pq_writer *w = pqw_open(path, cols, 3, &o, &e);
+    CHECK_MSG(w != NULL, "%s", e.msg);
+    for (int i = 0; i < 200; i++) {
+        char id[32], text[64];
+        int il = snprintf(id, sizeof id, "doc-%d", i), tl = snprintf(text, sizeof text, "some text of row %d", i);
+        pq_value v[3] = {{0, 0, 0, id, (size_t)il}, {i == 150, 0, 0, text, (size_t)tl}, {1, 0, 0, NULL, 0}};
+        CHECK(pqw_row(w, v, &e) == 0);
+    }
+    CHECK_MSG(pqw_commit(w, &e) == 0, "%s", e.msg);
+    size_t n;
+    uint8_t *buf = slurp(path, &n);
+    CHECK(buf != NULL);
+    pq_reader *r = pq_reader_open_mem(buf, n, path, NULL, &e);
+    CHECK_MSG(r != NULL, "%s", e.msg);
+    blalm_doc d;
+    int rc, rows = 0, rg = -1;
+    while ((rc = pq_reader_next(r, &d, &e)) == 1) {
+        CHECK_EQ_STR(d.metadata, "{\"url\":null}");
+        rows++;
+    }
+    rg = r->rg;
+    pq_reader_close(r);
+    free(buf);
+    CHECK_EQ_INT(rc, -1);
+    CHECK_EQ_INT(rows, 150);
+    CHECK(rg > 0);
+    char want[700];
+    snprintf(want, sizeof want, "nulltext.parquet: row 150 (row group %d, its row ", rg);
+    CHECK_HAS(e.msg, want);
+    CHECK_HAS(e.msg, "column 'text' is null; expected a string value for the text field");
+}
+
 TEST(unsupported_codec_refused)
 {
     char path[600];
@@ -1157,5 +1200,6 @@ int main(int argc, char **argv)
     RUN(footer_counts_must_agree);
     RUN(footer_counts_real_file);
     RUN(invalid_utf8_refused);
+    RUN(null_text_refused);
     return test_summary();
 }
