@@ -380,6 +380,12 @@ static int parse_corpora(corpora_config *c, const cJSON *arr, const char *file, 
         if (track && !track_words(track))
             return err_set(e, "%s: unknown track \"%s\" (expected strict or strict-small)",
                            where, track);
+        /* nor may a corpus named after one track claim the other's limit: a
+         * folder strict-small holding 100M words would mislead every reader */
+        if (tw && track && strcmp(track, name))
+            return err_set(e, "%s: corpus \"%s\" is held to the %s track, not \"track\": \"%s\" "
+                              "(name it otherwise to use that track)",
+                           where, name, name, track);
         uint64_t dflt_budget = track ? track_words(track) : 0;
         uint64_t budget, dev;
         if (get_count(it, "budget", dflt_budget, &budget, where, e) < 0) return -1;

@@ -221,6 +221,8 @@ bad bad_config_empty_track 'unknown track ""' '{"corpora": [{"name": "strict", "
 bad bad_config_empty_track_other_name 'unknown track ""' '{"corpora": [{"name": "mine", "budget": 100, "track": ""}]}'
 # null is "no track" (the manifest's config says so), but not for a corpus named after a track
 bad bad_config_null_track_on_track_name 'corpus "strict-small" is held to the strict-small track' '{"corpora": [{"name": "strict-small", "budget": 100, "track": null}]}'
+# nor the other track's limit: a folder strict-small holding up to 100M words
+bad bad_config_track_name_other_track 'corpus "strict-small" is held to the strict-small track, not "track": "strict"' '{"corpora": [{"name": "strict-small", "budget": 100, "track": "strict"}]}'
 bad bad_config_unknown_source 'sources.nosuch' '{"sources": {"nosuch": {"weight": 1}}}'
 bad bad_rule_type_error 'rules[0]' '{"rules": ["edu_llm.score >= \"x\""]}'
 
