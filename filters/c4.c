@@ -12,16 +12,26 @@ typedef struct c4_line {
     int too_long, punct_ok, lorem, js, curly, policy;
     uint64_t words, citations;
     uint64_t kept_cps;        /* code points after citation removal */
+    /* whitespace code points that citation removal left at the line's two
+     * ends; blank: nothing else is left (then lead_ws == kept_cps) */
+    uint64_t lead_ws, trail_ws;
+    int blank;
     size_t sentences;         /* computed lazily; (size_t)-1 = not yet */
     size_t buf_off, buf_len;  /* citation-removed text in q->buf-like storage */
 } c4_line;
 
+/* chars_kept is len("\n".join(kept).strip()). Kept lines were stripped
+ * before citation removal, so only what that removal exposed can be
+ * stripped: the outer strip() eats the blank kept lines at either end with
+ * their join newlines, and the whitespace at the outer ends of the first and
+ * last non-blank kept lines; blank lines between two non-blank ones stay. */
 static void c4_run(const c4_line *ls, size_t n, int use_punct, const quality_config *c,
-                   c4_variant *v, uint64_t *kept_first, uint64_t *kept_last)
+                   c4_variant *v)
 {
     memset(v, 0, sizeof *v);
-    uint64_t chars = 0;
-    size_t first = (size_t)-1, last = 0;
+    uint64_t chars = 0;   /* the join from the first non-blank kept line on */
+    uint64_t tail = 0;    /* of which strippable at the end */
+    int started = 0;
     for (size_t i = 0; i < n; i++) {
         const c4_line *l = &ls[i];
         if (c->c4_max_word_length >= 0 && l->too_long) {
@@ -57,14 +67,17 @@ static void c4_run(const c4_line *ls, size_t n, int use_punct, const quality_con
         }
         v->sentences += l->sentences;
         v->lines_kept++;
-        chars += l->kept_cps;
-        if (first == (size_t)-1) first = i;
-        last = i;
+        if (!started) {
+            if (l->blank) continue;   /* stripped away with its newline */
+            started = 1;
+            chars = l->kept_cps - l->lead_ws;
+            tail = l->trail_ws;
+        } else {
+            chars += 1 + l->kept_cps;   /* the "\n" join and the line */
+            tail = l->blank ? tail + 1 + l->kept_cps : l->trail_ws;
+        }
     }
-    if (v->lines_kept) chars += v->lines_kept - 1;  /* the "\n" joins */
-    v->chars_kept = chars;
-    *kept_first = first;
-    *kept_last = last;
+    v->chars_kept = chars - tail;
     if (!v->reason && (double)v->sentences < c->c4_min_num_sentences) v->reason = "too_few_sentences";
 }
 
@@ -173,6 +186,13 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         l->policy = (ph & PH_POLICY) != 0;
         l->curly = memchr(t, '{', dl) != NULL;
         l->kept_cps = quality_cp_count(t, dl);
+        {
+            size_t so = 0, sn = dl;
+            quality_strip_span(t, &so, &sn);
+            l->blank = sn == 0;
+            l->lead_ws = l->blank ? l->kept_cps : quality_cp_count(t, so);
+            l->trail_ws = l->blank ? 0 : quality_cp_count(t + so + sn, dl - so - sn);
+        }
         l->sentences = 0;
         /* sentences only matter for lines some variant may keep */
         while (tk < ndtoks && dtoks[tk].off < off) tk++;
@@ -187,29 +207,8 @@ void c4_measure(quality_ctx *q, const char *text, size_t len, c4_stats *o)
         }
         tk = te;
     }
-    uint64_t f1, l1, f2, l2;
-    c4_run(ls, lines.n, c->c4_filter_no_terminal_punct, c, &o->v, &f1, &l1);
-    c4_run(ls, lines.n, 0, c, &o->no_punct, &f2, &l2);
-    /* "\n".join(kept).strip(): kept lines are stripped already, but a line
-     * emptied... cannot be kept (it has >= min words); leading/trailing
-     * whitespace exposed by citation removal is stripped at the two ends */
-    c4_variant *vs[2] = {&o->v, &o->no_punct};
-    uint64_t fs[2] = {f1, f2}, lsx[2] = {l1, l2};
-    for (int k = 0; k < 2; k++) {
-        if (!vs[k]->lines_kept) continue;
-        const c4_line *a = &ls[fs[k]], *b = &ls[lsx[k]];
-        size_t o1 = a->buf_off, n1 = a->buf_len;
-        size_t o2 = b->buf_off, n2 = b->buf_len;
-        size_t s1 = o1, m1 = n1, s2 = o2, m2 = n2;
-        quality_strip_span(q->buf, &s1, &m1);
-        quality_strip_span(q->buf, &s2, &m2);
-        if (fs[k] == lsx[k]) {
-            vs[k]->chars_kept -= a->kept_cps - quality_cp_count(q->buf + s1, m1);
-        } else {
-            vs[k]->chars_kept -= quality_cp_count(q->buf + o1, s1 - o1);
-            vs[k]->chars_kept -= quality_cp_count(q->buf + s2 + m2, o2 + n2 - (s2 + m2));
-        }
-    }
+    c4_run(ls, lines.n, c->c4_filter_no_terminal_punct, c, &o->v);
+    c4_run(ls, lines.n, 0, c, &o->no_punct);
     q->spv = lines.v;
     q->spv_cap = lines.cap;
     /* hand the document's tokens back, still valid for later measures */
