@@ -148,6 +148,18 @@ size_t quality_sentences(quality_ctx *q, const char *text, size_t len)
 
 /* ---------- text helpers ---------- */
 
+int quality_in_sorted(uint32_t c, const uint32_t *t, size_t n)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t[mid] == c) return 1;
+        if (t[mid] < c) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
 uint64_t quality_cp_count(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;

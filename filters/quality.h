@@ -17,8 +17,9 @@
  *    repetition lines, the non-empty lines of str.split("\n") for FineWeb, as
  *    datatrove 0.10 does); paragraphs split at 2 or more newlines of the
  *    stripped text. FineWeb's "line ends in punctuation" means its last code
- *    point is a sentence terminal (. ! ? and the other Unicode terminals;
- *    not quotes), as datatrove 0.10's TERMINAL_PUNCTUATION.
+ *    point is in datatrove's TERMINAL_PUNCTUATION (159 code points: . ! ? and
+ *    the other scripts' terminals; not quotes); sentences end at spaCy's
+ *    Sentencizer.default_punct_chars (128 of those).
  *  - Where datatrove would divide by zero (empty text, no lines, no words) the
  *    ratio is 0 (FineWeb's newline/word ratio uses max(words, 1)); such texts
  *    fail the word-count rule first (Gopher), the sentence rule (C4) or

@@ -79,8 +79,12 @@ void words_free(words_ctx *w);
 void words_split(words_ctx *w, const char *text, size_t len);
 /* spaCy sentencizer sentences over t[0..n) (>= 1 if n > 0). */
 size_t words_sentences(const token *t, size_t n);
-/* spaCy sentencizer's punct_chars (the common ones). */
+/* c is in spaCy's Sentencizer.default_punct_chars (all 128). */
 int words_is_sent_punct(int32_t c);
+/* c is in datatrove's TERMINAL_PUNCTUATION (FineWeb's line ends). */
+int fineweb_is_terminal_punct(int32_t c);
+/* c is in the ascending table t[0..n). */
+int quality_in_sorted(uint32_t c, const uint32_t *t, size_t n);
 
 /* Python str.isspace() */
 static inline int is_py_space(int32_t c) { return c >= 0 && py_isspace((uint32_t)c); }

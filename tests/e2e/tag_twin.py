@@ -2,7 +2,7 @@
 blalm tag against (neither package is installed here; these follow their
 published sources line by line).
 
-usage: tag_twin.py gen DOCS.jsonl          write the test documents
+usage: tag_twin.py gen|gen-marks DOCS.jsonl   write the C4 / sentence-mark test documents
        tag_twin.py c4 DOCS.jsonl C4.jsonl.zst
        tag_twin.py fineweb DOCS.jsonl FINEWEB.jsonl.zst
        tag_twin.py sents DOCS.jsonl C4.jsonl.zst
@@ -74,15 +74,18 @@ def c4(text, punct):
 
 
 def sentencizer(tokens):
-    """spaCy's Sentencizer over tokens (is_punct: the token is one P* code
-    point here): the number of sentences."""
+    """spaCy's Sentencizer over tokens (is_punct: every code point is P*,
+    spaCy's lex_attrs.is_punct): the number of sentences."""
     import unicodedata
     if not tokens:
         return 0
     n, seen = 1, False
     for t in tokens:
         inp = t in SPACY_PUNCT_CHARS
-        is_punct = len(t) == 1 and unicodedata.category(t).startswith("P")
+        # the terminals are all Po; Python before 3.12 (Unicode 14) does not
+        # know the Unicode 15 ones (U+11F43 Kawi danda) and says Cn
+        is_punct = all(c in DATATROVE_TERMINAL or unicodedata.category(c).startswith("P")
+                       for c in t)
         if seen and not is_punct and not inp:
             n += 1
             seen = False
@@ -121,6 +124,39 @@ def gen(path):
             f.write(json.dumps({"id": i, "text": t}) + "\n")
 
 
+# P* code points outside both lists: they end neither lines nor sentences
+NOT_TERMINAL = [",", ";", ":", '"', "\u2026", ")", "\u0387", "\u037e", "\u00bf", "\u2e2f"]
+
+
+def gen_marks(path):
+    """Lines ending in, and words separated by, every terminal of either list
+    and some punctuation in neither: FineWeb's line_punct_ratio and the
+    sentencizer's sentence count."""
+    rnd = random.Random(12)
+    marks = sorted(DATATROVE_TERMINAL) + NOT_TERMINAL
+    words = ["alpha", "beta", "gamma", "delta", "sun", "moon", "river", "stone"]
+    docs = []
+    for i, m in enumerate(marks):
+        # eight lines ending in m (a terminal gives line_punct_ratio 1), each
+        # with m between words as a token of its own
+        lines = [" ".join(rnd.choice(words) for _ in range(3)) + f" {m} " +
+                 " ".join(rnd.choice(words) for _ in range(3)) + m for _ in range(8)]
+        docs.append((f"m{i:03d}_U+{ord(m):04X}", "\n".join(lines)))
+    for i in range(200):
+        lines = []
+        for _ in range(rnd.randint(1, 8)):
+            toks = [rnd.choice(words + marks[:3] + marks[-12:] + [rnd.choice(marks)])
+                    for _ in range(rnd.randint(1, 12))]
+            # a mark glued to the line's last token cannot start a sentence;
+            # elsewhere marks stand alone, so spaCy's tokens are the words
+            end = rnd.choice(["", rnd.choice(marks), " " + rnd.choice(marks) + " "])
+            lines.append(" ".join(toks) + end)
+        docs.append((f"r{i}", "\n".join(lines)))
+    with open(path, "w") as f:
+        for i, t in docs:
+            f.write(json.dumps({"id": i, "text": t}) + "\n")
+
+
 def rows(path, set_name):
     out = subprocess.run(["zstd", "-dc", path], check=True, capture_output=True).stdout
     return [json.loads(l)[set_name] for l in out.decode().splitlines()]
@@ -128,8 +164,8 @@ def rows(path, set_name):
 
 def main():
     mode, docs_path = sys.argv[1], sys.argv[2]
-    if mode == "gen":
-        gen(docs_path)
+    if mode in ("gen", "gen-marks"):
+        (gen if mode == "gen" else gen_marks)(docs_path)
         return 0
     docs = [json.loads(l) for l in open(docs_path)]
     bad = 0

@@ -113,6 +113,27 @@ TEST(words_sentences_over_flags)
     }
     CHECK(words_is_sent_punct('.') && words_is_sent_punct('?') && words_is_sent_punct(0x3002));
     CHECK(!words_is_sent_punct(',') && !words_is_sent_punct('"') && !words_is_sent_punct('a'));
+    /* spaCy's 128 punct_chars: first, last, Mongolian, Balinese, Sharada, SignWriting;
+     * datatrove's TERMINAL_PUNCTUATION has 31 more (Khmer U+17D4, Kawi U+11F43) */
+    CHECK(words_is_sent_punct(0x589) && words_is_sent_punct(0x1803) && words_is_sent_punct(0x1B5F) &&
+          words_is_sent_punct(0x111CD) && words_is_sent_punct(0x1DA88) && words_is_sent_punct(0xFF61));
+    CHECK(!words_is_sent_punct(0x17D4) && !words_is_sent_punct(0x11F43) && !words_is_sent_punct(0x61D) &&
+          !words_is_sent_punct(0x37E) && !words_is_sent_punct(0x2026) && !words_is_sent_punct(0x10FFFF));
+    CHECK(fineweb_is_terminal_punct('.') && fineweb_is_terminal_punct(0x1803) &&
+          fineweb_is_terminal_punct(0x17D4) && fineweb_is_terminal_punct(0x11F43) &&
+          fineweb_is_terminal_punct(0x61D) && fineweb_is_terminal_punct(0x1DA88));
+    CHECK(!fineweb_is_terminal_punct('"') && !fineweb_is_terminal_punct(',') &&
+          !fineweb_is_terminal_punct(0x201D) && !fineweb_is_terminal_punct(0x37E) &&
+          !fineweb_is_terminal_punct(0x2026) && !fineweb_is_terminal_punct(0));
+    {   /* spaCy's list is inside datatrove's; 128 and 159 code points */
+        size_t ns = 0, nd = 0;
+        for (int32_t c = 0; c < 0x110000; c++) {
+            ns += words_is_sent_punct(c);
+            nd += fineweb_is_terminal_punct(c);
+            if (words_is_sent_punct(c) && !fineweb_is_terminal_punct(c)) FAILF("U+%04X", (unsigned)c);
+        }
+        if (ns != 128 || nd != 159) FAILF("%zu spaCy punct_chars, %zu terminals", ns, nd);
+    }
 }
 
 /* Python str.splitlines(), decoding code points one by one. */
