@@ -61,7 +61,9 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
             nonsym_len += t->ncp;
         }
         if (t->flags & TF_ALPHA) o->alpha_words++;
-        if (t->flags & TF_STOP) o->stop_words++;
+        if (q->stop_custom ? quality_is_stop_word(q, text + t->off, t->len)
+                           : (t->flags & TF_STOP) != 0)
+            o->stop_words++;
     }
     o->avg_word_length = quality_ratio((double)nonsym_len, (double)o->n_non_symbol_words);
     if (q->reference) {

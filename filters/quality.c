@@ -89,9 +89,64 @@ void quality_set_fast_paths(quality_ctx *q, int on)
     q->text_cps_ok = 0;
 }
 
+/* by length, then bytes: a token is compared with the words of its length */
+static int stop_cmp(const struct stop_word *a, const char *s, size_t n)
+{
+    if (a->len != n) return a->len < n ? -1 : 1;
+    return memcmp(a->s, s, n);
+}
+
+static int stop_qsort_cmp(const void *x, const void *y)
+{
+    const struct stop_word *b = y;
+    return stop_cmp(x, b->s, b->len);
+}
+
+int quality_set_stop_words(quality_ctx *q, const char *const *words, size_t n, blalm_err *e)
+{
+    free(q->stop);
+    free(q->stop_text);
+    q->stop = NULL;
+    q->stop_text = NULL;
+    q->nstop = 0;
+    q->stop_custom = words != NULL;
+    if (!words) return 0;
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++) total += strlen(words[i]);
+    q->stop = malloc((n ? n : 1) * sizeof *q->stop);
+    q->stop_text = malloc(total);
+    if (!q->stop || !q->stop_text) return err_set(e, "out of memory");
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(words[i]);
+        memcpy(q->stop_text + off, words[i], k);
+        q->stop[i].s = q->stop_text + off;
+        q->stop[i].len = k;
+        off += k;
+    }
+    q->nstop = n;
+    qsort(q->stop, n, sizeof *q->stop, stop_qsort_cmp);
+    return 0;
+}
+
+int quality_is_stop_word(const quality_ctx *q, const char *t, size_t len)
+{
+    size_t lo = 0, hi = q->nstop;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = stop_cmp(&q->stop[mid], t, len);
+        if (!c) return 1;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
 void quality_free(quality_ctx *q)
 {
     if (!q) return;
+    free(q->stop);
+    free(q->stop_text);
     words_free(&q->w);
     gopher_repetition_scratch_free(q->rep);
     free(q->buf);

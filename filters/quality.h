@@ -106,6 +106,11 @@ quality_ctx *quality_new(const quality_config *cfg, blalm_err *e);
  * every n-gram position through the hash tables (tests check that both give
  * identical statistics). Default on. */
 void quality_set_fast_paths(quality_ctx *q, int on);
+/* Gopher quality's stop words, datatrove's GopherQualityFilter(stop_words=...):
+ * a word (token) counts when it equals one of words[0..n) byte for byte.
+ * words NULL: datatrove's default (the be to of and that have with). The
+ * words are copied. 0, or -1 out of memory. */
+int quality_set_stop_words(quality_ctx *q, const char *const *words, size_t n, blalm_err *e);
 void quality_free(quality_ctx *q);
 /* The measures' tokenizer starts from this split (ws_split) of a text when
  * they are given that same text (sp->text, sp->len), instead of splitting it

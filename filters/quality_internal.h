@@ -138,7 +138,16 @@ struct quality_ctx {
     pcre2_code *citation;
     pcre2_match_data *md;
     int jit;
+    /* Gopher's stop words when not datatrove's default (quality_set_stop_words):
+     * stop[0..nstop) sorted by (length, bytes), pointing into stop_text */
+    int stop_custom;
+    struct stop_word { const char *s; size_t len; } *stop;
+    size_t nstop;
+    char *stop_text;
 };
+
+/* t[0..len) is one of the custom stop words (q->stop_custom). */
+int quality_is_stop_word(const quality_ctx *q, const char *t, size_t len);
 
 /* Frees the tables behind q->rep (gopher_repetition.c). */
 void gopher_repetition_scratch_free(struct rep_scratch *r);

@@ -136,20 +136,92 @@ static int read_field(const cJSON *o, const field *f, quality_config *q, const c
     return config_number(o, f->key, *d, d, where, e);
 }
 
-static int read_set(const cJSON *cfg, int set, const char *path, quality_config *q, blalm_err *e)
+/* datatrove's top_n_grams / dup_n_grams, [[n, frac], ...]: fr[n - lo] for
+ * the n listed, every other n of lo..hi off (datatrove checks only those
+ * listed). blalm measures n = lo..hi, in increasing order (the reason is the
+ * first failing n), so other n and other orders are refused. The per-n keys
+ * (name_fmt) may not be given too. */
+static int read_ngram_list(const cJSON *o, const char *key, int lo, int hi, const char *name_fmt,
+                           double *fr, const char *where, blalm_err *e)
 {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v) return 0;
+    for (int n = lo; n <= hi; n++) {
+        char single[64];
+        snprintf(single, sizeof single, name_fmt, n);
+        if (cJSON_GetObjectItemCaseSensitive(o, single))
+            return err_set(e, "%s: \"%s\" and \"%s\" both given (use one or the other)", where,
+                           key, single);
+    }
+    if (!cJSON_IsArray(v))
+        return err_set(e, "%s: \"%s\" must be a list of [n, frac] pairs", where, key);
+    double got[16];
+    for (int n = lo; n <= hi; n++) got[n - lo] = -1;
+    int i = 0, last = 0;
+    for (const cJSON *p = v->child; p; p = p->next, i++) {
+        const cJSON *a = cJSON_IsArray(p) ? p->child : NULL, *b = a ? a->next : NULL;
+        if (!a || !b || b->next || !cJSON_IsNumber(a) || !cJSON_IsNumber(b))
+            return err_set(e, "%s: %s[%d]: expected [n, frac], two numbers", where, key, i);
+        double n = a->valuedouble;
+        if (n != (int)n || n < lo || n > hi)
+            return err_set(e, "%s: %s[%d]: n must be an integer from %d to %d (blalm measures "
+                           "those n-grams), not %.17g", where, key, i, lo, hi, n);
+        if ((int)n <= last)
+            return err_set(e, "%s: %s[%d]: n must increase from one pair to the next (%d after %d)",
+                           where, key, i, (int)n, last);
+        if (!(b->valuedouble >= 0))
+            return err_set(e, "%s: %s[%d]: frac must be a number >= 0", where, key, i);
+        last = (int)n;
+        got[last - lo] = b->valuedouble;
+    }
+    for (int n = lo; n <= hi; n++) fr[n - lo] = got[n - lo];
+    return 0;
+}
+
+/* datatrove's GopherQualityFilter(stop_words=[...]); null: the default */
+static int read_stop_words(const cJSON *o, tag_config *c, const char *where, blalm_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "stop_words");
+    if (!v || cJSON_IsNull(v)) return 0;
+    if (!cJSON_IsArray(v)) return err_set(e, "%s: \"stop_words\" must be a list of strings", where);
+    int n = cJSON_GetArraySize(v), i = 0;
+    c->stop_words = calloc(n ? (size_t)n : 1, sizeof *c->stop_words);
+    if (!c->stop_words) return err_set(e, "out of memory");
+    for (const cJSON *p = v->child; p; p = p->next, i++) {
+        if (!cJSON_IsString(p)) return err_set(e, "%s: stop_words[%d]: expected a string", where, i);
+        c->stop_words[i] = p->valuestring;
+    }
+    c->n_stop_words = (size_t)n;
+    return 0;
+}
+
+static int read_set(const cJSON *cfg, int set, const char *path, tag_config *c, blalm_err *e)
+{
+    quality_config *q = &c->quality;
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(cfg, tag_set_name(set));
     if (!o) return 0;
-    const char *keys[NFIELDS + 1];
+    const char *keys[NFIELDS + 3];
     size_t n = 0;
     for (size_t i = 0; i < NFIELDS; i++)
         if (fields[i].set == set) keys[n++] = fields[i].key;
+    /* datatrove's own names for what the per-n keys above also set */
+    if (set == TAG_SET_GOPHER_REPETITION) {
+        keys[n++] = "top_n_grams";
+        keys[n++] = "dup_n_grams";
+    }
+    if (set == TAG_SET_GOPHER_QUALITY) keys[n++] = "stop_words";
     keys[n] = NULL;
     char where[4200];
     snprintf(where, sizeof where, "%s: %s", path, tag_set_name(set));
     if (config_check_keys(o, keys, where, e) < 0) return -1;
     for (size_t i = 0; i < NFIELDS; i++)
         if (fields[i].set == set && read_field(o, &fields[i], q, where, e) < 0) return -1;
+    if (set == TAG_SET_GOPHER_REPETITION &&
+        (read_ngram_list(o, "top_n_grams", 2, 4, "top_%d_gram", q->top_n_gram_frac, where, e) < 0 ||
+         read_ngram_list(o, "dup_n_grams", 5, 10, "duplicated_%d_n_grams", q->dup_n_gram_frac,
+                         where, e) < 0))
+        return -1;
+    if (set == TAG_SET_GOPHER_QUALITY && read_stop_words(o, c, where, e) < 0) return -1;
     return 0;
 }
 
@@ -178,7 +250,7 @@ int tag_config_load(const char *path, tag_config *c, blalm_err *e)
             return -1;
     }
     for (int s = TAG_SET_GOPHER_QUALITY; s < TAG_NSETS; s++)
-        if (read_set(cfg, s, path, &c->quality, e) < 0) return -1;
+        if (read_set(cfg, s, path, c, e) < 0) return -1;
     return 0;
 }
 
@@ -187,6 +259,9 @@ void tag_config_free(tag_config *c)
     cJSON_Delete(c->json_);
     c->json_ = NULL;
     c->hyphen_dic = c->cmudict = NULL;
+    free(c->stop_words);
+    c->stop_words = NULL;
+    c->n_stop_words = 0;
 }
 
 /* ---- one run's fixed state ---- */
@@ -201,6 +276,7 @@ typedef struct tag_run_ctx {
     doc_identity hyphen_id, cmudict_id;
     const char *method;             /* syllables: "cmudict+pyphen", "pyphen" or "" */
     sbuf read_settings;             /* {"syllables","cmudict","cmudict_words"} */
+    sbuf stop_json;                 /* custom stop words as a JSON list; empty: default */
     tag_counts *c;
     progress_fn progress;
     void *progress_arg;
@@ -230,6 +306,9 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
         if (f->kind == BOOLEAN) marker_key_setting(k, f->key, *bool_at(q, f) ? "true" : "false");
         else marker_key_settingf(k, f->key, "%.17g", *num_at(q, f));
     }
+    /* only when not the default, so earlier markers stay valid */
+    if (set == TAG_SET_GOPHER_QUALITY && x->stop_json.len)
+        marker_key_setting(k, "stop_words", x->stop_json.data);
     return k;
 }
 
@@ -469,6 +548,19 @@ static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
     x->o = o;
     x->method = "";
     sb_init(&x->read_settings);
+    sb_init(&x->stop_json);
+    if (o->stop_words) {
+        int first = 1;
+        sb_addc(&x->stop_json, '[');
+        for (size_t i = 0; i < o->n_stop_words; i++) {
+            if (!first) sb_addc(&x->stop_json, ',');
+            first = 0;
+            sb_json_str(&x->stop_json, o->stop_words[i], strlen(o->stop_words[i]));
+        }
+        sb_addc(&x->stop_json, ']');
+        sb_addc(&x->stop_json, 0);   /* a C string for the marker */
+        x->stop_json.len--;
+    }
     if (o->quality) memcpy(&x->q, o->quality, sizeof x->q);   /* padding too: it is hashed */
     else quality_defaults(&x->q);
     for (int s = 0; s < TAG_NSETS; s++)
@@ -504,6 +596,8 @@ static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
     uint64_t settings = xxh3_64(&x->q, sizeof x->q);
     if (o->hyphen_dic) settings ^= xxh3_64(o->hyphen_dic, strlen(o->hyphen_dic));
     settings ^= 0x9e3779b97f4a7c15ULL * xxh3_64(x->read_settings.data, x->read_settings.len);
+    if (x->stop_json.len)   /* default stop words: the hash records had before */
+        settings ^= 0xc2b2ae3d27d4eb4fULL * xxh3_64(x->stop_json.data, x->stop_json.len);
     snprintf(x->record_config, sizeof x->record_config, "tag settings %016llx",
              (unsigned long long)settings);
     return 0;
@@ -514,6 +608,7 @@ static void teardown(tag_run_ctx *x)
     readability_free(x->rc);
     quality_free(x->qc);
     sb_free(&x->read_settings);
+    sb_free(&x->stop_json);
 }
 
 /* A marker DONE but a record not current (another config, the attribute file
@@ -583,6 +678,8 @@ int tag_run(const tag_opts *o, tag_counts *c, progress_fn on_progress, void *pro
     x.progress = on_progress;
     x.progress_arg = progress_arg;
     if (!(x.qc = quality_new(&x.q, e))) goto done;
+    if (o->stop_words && quality_set_stop_words(x.qc, o->stop_words, o->n_stop_words, e) < 0)
+        goto done;
     if (docs_walk(o->docs, &files, &nfiles, e) < 0) goto done;
     snprintf(c->syllables, sizeof c->syllables, "%s", x.method);
     c->cmudict_words = x.rc ? readability_cmudict_words(x.rc) : 0;

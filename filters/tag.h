@@ -44,12 +44,17 @@ int tag_parse_taggers(const char *list, int *mask, char *bad, size_t bad_cap);
 /* The tag config file: {"readability": {"hyphen_dic", "cmudict"},
  * "gopher_quality": {...}, "gopher_repetition": {...}, "c4": {...},
  * "fineweb": {...}} with datatrove's parameter names, or the same inside a
- * "tag" member. JSON null disables a Gopher rule (-1). Unknown keys are
- * errors naming the file and the key. */
+ * "tag" member. JSON null disables a Gopher rule (-1). gopher_repetition
+ * takes datatrove's top_n_grams / dup_n_grams ([[n, frac], ...], n 2-4 /
+ * 5-10, increasing; an n not listed is off) or one key per n (top_2_gram,
+ * duplicated_5_n_grams, ...), not both; gopher_quality takes stop_words (a
+ * list of strings). Unknown keys are errors naming the file and the key. */
 typedef struct tag_config {
     quality_config quality;
     const char *hyphen_dic;   /* readability.hyphen_dic, or NULL */
     const char *cmudict;      /* readability.cmudict, or NULL */
+    const char **stop_words;  /* gopher_quality.stop_words, or NULL (datatrove's) */
+    size_t n_stop_words;
     void *json_;              /* owns the strings above */
 } tag_config;
 /* path NULL: datatrove's defaults. On error the config is still freeable. */
@@ -64,6 +69,8 @@ typedef struct tag_opts {
     const char *stats;         /* run statistics file to write; NULL = none */
     int taggers;               /* TAG_* mask, not 0 */
     const quality_config *quality;  /* NULL = datatrove's defaults */
+    const char *const *stop_words;  /* Gopher's stop words; NULL = datatrove's */
+    size_t n_stop_words;
     const char *hyphen_dic;    /* hyphenation patterns; NULL = READABILITY_DEFAULT_DIC */
     const char *cmudict;       /* CMU Pronouncing Dictionary; NULL = syllables by pyphen alone */
     const char *cache_dir;     /* where its parsed table is cached; NULL = no cache */

@@ -72,7 +72,10 @@ static const char usage[] =
     "                   \"gopher_quality\":{...},\"gopher_repetition\":{...},\"c4\":{...},\n"
     "                   \"fineweb\":{...}} with datatrove's parameter names (a \"tag\"\n"
     "                   member, when present, is used instead of the whole file);\n"
-    "                   null disables a Gopher rule; unknown keys are errors\n"
+    "                   null disables a Gopher rule; top_n_grams/dup_n_grams as\n"
+    "                   [[n, frac], ...] (n 2-4 / 5-10, increasing; an n not listed\n"
+    "                   is off) or top_2_gram..duplicated_10_n_grams; stop_words a\n"
+    "                   list of strings; unknown keys are errors\n"
     "  --cmudict FILE   the CMU Pronouncing Dictionary (cmudict text, NLTK's\n"
     "                   corpora/cmudict/cmudict or npm cmu-pronouncing-dictionary's\n"
     "                   index.js); 'none': syllables by pyphen alone\n"
@@ -216,6 +219,7 @@ int cmd_tag(int argc, char **argv)
     }
     tag_opts o = {.docs = wd.docs, .attrs = wd.attrs, .taggers = mask,
                   .quality = &cfg.quality, .hyphen_dic = dic, .config_path = config,
+                  .stop_words = cfg.stop_words, .n_stop_words = cfg.n_stop_words,
                   .cache_dir = env_cache_dir(), .force = force};
     if (env_resolve_shard("tag", shard_flag, &o.shard) < 0) {
         tag_config_free(&cfg);

@@ -339,6 +339,8 @@ static int stage_tag(runx *x, int force, blalm_err *e)
     to.stats = stats;
     to.taggers = x->c->taggers;
     to.quality = &tc.quality;
+    to.stop_words = tc.stop_words;
+    to.n_stop_words = tc.n_stop_words;
     to.hyphen_dic = tc.hyphen_dic ? tc.hyphen_dic : o->hyphen_dic;
     to.cmudict = tc.cmudict ? tc.cmudict : o->cmudict;
     to.cache_dir = o->cache_dir;
