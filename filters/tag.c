@@ -309,6 +309,11 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
     /* only when not the default, so earlier markers stay valid */
     if (set == TAG_SET_GOPHER_QUALITY && x->stop_json.len)
         marker_key_setting(k, "stop_words", x->stop_json.data);
+    /* the rules' revision where they changed what a set holds: c4 and
+     * fineweb 2 (C4's kept characters as datatrove strips blank kept lines;
+     * spaCy's 128 sentence ends, datatrove's 159 line ends), so files tagged
+     * by an earlier blalm are tagged again */
+    if (set == TAG_SET_C4 || set == TAG_SET_FINEWEB) marker_key_setting(k, "rules", "2");
     return k;
 }
 
