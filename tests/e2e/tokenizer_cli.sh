@@ -67,6 +67,25 @@ done
 # dev text must not be learned: "three newlines" appears only in dev
 if grep -q "three" "$TMP/tok/tokenizer.json"; then fail tokenizer_train_only_train_split "a dev-only word became a token"
 else pass tokenizer_train_only_train_split; fi
+# the three files are one tokenizer: a retrain into the same folder that
+# cannot write one of them (a folder at tokenizer_config.json) changes none,
+# where it replaced tokenizer.json and left the old tokenizer.bin beside it
+cp -r "$TMP/tok" "$TMP/tokre" && cp -r "$TMP/tok" "$TMP/tokold"
+rm "$TMP/tokre/tokenizer_config.json" && mkdir "$TMP/tokre/tokenizer_config.json"
+expect tokenizer_retrain_fails_whole 1 "tokre/tokenizer_config.json: a folder, expected a file to write" \
+    "$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/tokre" --vocab 300 -q
+cmp -s "$TMP/tokre/tokenizer.json" "$TMP/tokold/tokenizer.json" && cmp -s "$TMP/tokre/tokenizer.bin" "$TMP/tokold/tokenizer.bin" &&
+    [ -z "$(find "$TMP/tokre" -name '.*.tmp.*')" ] && pass tokenizer_retrain_failure_keeps_old_set ||
+    fail tokenizer_retrain_failure_keeps_old_set "$(ls -lA "$TMP/tokre")"
+# a retrain that succeeds replaces all three and removes a killed train's temporaries
+rmdir "$TMP/tokre/tokenizer_config.json"
+dead=$(dead_pid); : >"$TMP/tokre/.tokenizer.bin.tmp.$dead"
+"$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/tokre" --vocab 300 -q 2>"$TMP/err"
+"$BLALM" tokenizer encode --quiet --tokenizer "$TMP/tokre/tokenizer.bin" <"$TMP/c/train/web.train" >"$TMP/re.bin.ids" 2>/dev/null
+"$BLALM" tokenizer encode --quiet --tokenizer "$TMP/tokre/tokenizer.json" <"$TMP/c/train/web.train" >"$TMP/re.json.ids" 2>/dev/null
+[ -s "$TMP/re.bin.ids" ] && cmp -s "$TMP/re.bin.ids" "$TMP/re.json.ids" && ! cmp -s "$TMP/tokre/tokenizer.bin" "$TMP/tokold/tokenizer.bin" &&
+    [ -s "$TMP/tokre/tokenizer_config.json" ] && [ -z "$(find "$TMP/tokre" -name '.*.tmp.*')" ] &&
+    pass tokenizer_retrain_replaces_set || fail tokenizer_retrain_replaces_set "$(cat "$TMP/err"; ls -lA "$TMP/tokre")"
 
 # encode / decode
 printf '%s\n' '"hello world"' '{"text": "The cat sat."}' '""' >"$TMP/in.jsonl"
