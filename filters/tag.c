@@ -319,10 +319,73 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
 
 /* ---- tagging one file ---- */
 
+/* What one set of one document file held when it was tagged: kept in its
+ * completion marker ("counts"), so that the stats of a resumed or repeated
+ * run still describe the whole set. */
+typedef struct set_counts {
+    uint64_t docs, invalid_utf8, pass;
+} set_counts;
+
 static int unit_status(const tag_run_ctx *x, int set, const char *rel, const char *attr_path,
-                       const doc_identity *id, marker_key *k, char *why, size_t cap,
-                       blalm_err *e);
+                       const doc_identity *id, marker_key *k, set_counts *done, char *why,
+                       size_t cap, blalm_err *e);
 static void attr_path_of(const tag_opts *o, int set, const char *rel, char *out, size_t cap);
+
+/* A set's marker result: its counts, and for readability the syllable
+ * settings it was measured with. */
+static void marker_result_of(const tag_run_ctx *x, int set, const set_counts *c, sbuf *out)
+{
+    sb_reset(out);
+    if (set == TAG_SET_READABILITY) {
+        sb_add(out, x->read_settings.data, x->read_settings.len - 1);   /* without its '}' */
+        sb_addc(out, ',');
+    } else {
+        sb_addc(out, '{');
+    }
+    sb_printf(out, "\"counts\":{\"docs\":%llu,\"invalid_utf8\":%llu,\"pass\":%llu}}",
+              (unsigned long long)c->docs, (unsigned long long)c->invalid_utf8,
+              (unsigned long long)c->pass);
+}
+
+/* The counts a DONE marker keeps; -1 when it keeps none (a marker that an
+ * earlier blalm wrote). */
+static int marker_counts(const char *state, const char *unit, set_counts *c)
+{
+    blalm_err e;
+    char *res = marker_result(state, "tag", unit, &e);
+    if (!res) return -1;
+    cJSON *o = cJSON_Parse(res);
+    free(res);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "counts");
+    const char *names[3] = {"docs", "invalid_utf8", "pass"};
+    uint64_t *dst[3] = {&c->docs, &c->invalid_utf8, &c->pass};
+    int ok = cJSON_IsObject(k);
+    for (int i = 0; ok && i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(k, names[i]);
+        ok = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble == (double)(uint64_t)v->valuedouble;
+        if (ok) *dst[i] = (uint64_t)v->valuedouble;
+    }
+    cJSON_Delete(o);
+    return ok ? 0 : -1;
+}
+
+/* One file's counts into the whole set's: the documents of the first set
+ * chosen (every set of a file holds the same documents), the passes of each. */
+static void add_to_set(const tag_run_ctx *x, const set_counts *cnt)
+{
+    tag_counts *tot = x->c;
+    int first = 1;
+    tot->set_files++;
+    for (int s = 0; s < TAG_NSETS; s++) {
+        if (!(x->sets & (1 << s))) continue;
+        if (first) {
+            tot->set_docs += cnt[s].docs;
+            tot->set_invalid_utf8 += cnt[s].invalid_utf8;
+            first = 0;
+        }
+        tot->set_pass[s] += cnt[s].pass;
+    }
+}
 
 static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
 {
@@ -331,7 +394,11 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
     char paths[TAG_NSETS][8192], units[TAG_NSETS][4200];
     marker_key *keys[TAG_NSETS] = {0};
     attr_writer *w[TAG_NSETS] = {0};
+    set_counts cnt[TAG_NSETS];
+    memset(cnt, 0, sizeof cnt);
     doc_reader *r = NULL;
+    sbuf result;
+    sb_init(&result);
     int status = -1;
     /* the document file as it is now: a file edited since its attributes were
      * made is measured again, and the records say what each set was made from */
@@ -349,13 +416,14 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
         int st = MARKER_ABSENT;
         if (o->state && !o->force) {
             char why[512];
-            st = unit_status(x, s, f->rel, paths[s], &ident, keys[s], why, sizeof why, e);
+            st = unit_status(x, s, f->rel, paths[s], &ident, keys[s], &cnt[s], why, sizeof why, e);
             if (st < 0) goto out;
         }
         if (st != MARKER_DONE) todo |= 1 << s;
     }
     if (!todo) {
         tot->files_skipped++;
+        add_to_set(x, cnt);
         status = 0;
         goto out;
     }
@@ -376,7 +444,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
     ws_spans split = {0};
     blalm_doc d;
     int rcn;
-    uint64_t docs_in_file = 0;
+    uint64_t docs_in_file = 0, invalid_in_file = 0;
     while ((rcn = doc_next(r, &d, e)) == 1) {
         docs_in_file++;
         const char *text = d.text;
@@ -389,7 +457,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             text = clean.data;
             len = clean.len;
         }
-        tot->invalid_utf8 += invalid;
+        invalid_in_file += invalid;
         /* one whitespace split of the text for readability and the tokenizer
          * (without readability the tokenizer splits a window at a time) */
         quality_use_split(x->qc, NULL);
@@ -408,7 +476,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             readability_scores_of(&k, &sc);
             sb_reset(out);
             readability_json(&k, &sc, out);
-            tot->pass[TAG_SET_READABILITY]++;
+            cnt[TAG_SET_READABILITY].pass++;
             if (attrw_write(w[TAG_SET_READABILITY], d.id, d.id_len, out->data, out->len, e) < 0) {
                 rcn = -1;
                 break;
@@ -425,7 +493,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             gopher_quality_measure(x->qc, text, len, &s);
             sb_reset(out);
             gopher_quality_json(&s, out);
-            tot->pass[TAG_SET_GOPHER_QUALITY] += !s.reason;
+            cnt[TAG_SET_GOPHER_QUALITY].pass += !s.reason;
             if (attrw_write(w[TAG_SET_GOPHER_QUALITY], d.id, d.id_len, out->data, out->len, e) < 0) {
                 rcn = -1;
                 break;
@@ -436,7 +504,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             gopher_repetition_measure(x->qc, text, len, &s);
             sb_reset(out);
             gopher_repetition_json(&s, out);
-            tot->pass[TAG_SET_GOPHER_REPETITION] += !s.reason;
+            cnt[TAG_SET_GOPHER_REPETITION].pass += !s.reason;
             if (attrw_write(w[TAG_SET_GOPHER_REPETITION], d.id, d.id_len, out->data, out->len,
                             e) < 0) {
                 rcn = -1;
@@ -448,7 +516,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             fineweb_measure(x->qc, text, len, &s);
             sb_reset(out);
             fineweb_json(&s, out);
-            tot->pass[TAG_SET_FINEWEB] += !s.reason;
+            cnt[TAG_SET_FINEWEB].pass += !s.reason;
             if (attrw_write(w[TAG_SET_FINEWEB], d.id, d.id_len, out->data, out->len, e) < 0) {
                 rcn = -1;
                 break;
@@ -459,7 +527,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             c4_measure(x->qc, text, len, &s);
             sb_reset(out);
             c4_json(&s, out);
-            tot->pass[TAG_SET_C4] += !s.v.reason;
+            cnt[TAG_SET_C4].pass += !s.v.reason;
             if (attrw_write(w[TAG_SET_C4], d.id, d.id_len, out->data, out->len, e) < 0) {
                 rcn = -1;
                 break;
@@ -484,6 +552,12 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             goto out;
         }
     }
+    /* the sets measured now hold this file's documents as read now */
+    for (int s = 0; s < TAG_NSETS; s++)
+        if (todo & (1 << s)) {
+            cnt[s].docs = docs_in_file;
+            cnt[s].invalid_utf8 = invalid_in_file;
+        }
     /* per set: the attribute file, its record, then (last) its marker */
     for (int s = 0; s < TAG_NSETS; s++) {
         if (!w[s]) continue;
@@ -498,14 +572,19 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
         if (attr_record_write(paths[s], tag_set_name(s), f->rel, &ident, docs_in_file, 1,
                               x->record_config, command, e) < 0)
             goto out;
-        if (o->state &&
-            marker_commit(o->state, "tag", units[s], keys[s],
-                          s == TAG_SET_READABILITY ? sb_cstr(&x->read_settings) : NULL, e) < 0)
-            goto out;
+        if (o->state) {
+            marker_result_of(x, s, &cnt[s], &result);
+            if (marker_commit(o->state, "tag", units[s], keys[s], sb_cstr(&result), e) < 0) goto out;
+        }
     }
     tot->files++;
+    tot->invalid_utf8 += invalid_in_file;
+    for (int s = 0; s < TAG_NSETS; s++)
+        if (todo & (1 << s)) tot->pass[s] += cnt[s].pass;
+    add_to_set(x, cnt);
     status = 0;
 out:
+    sb_free(&result);
     for (int s = 0; s < TAG_NSETS; s++) {
         attrw_abort(w[s]);
         marker_key_free(keys[s]);
@@ -516,30 +595,41 @@ out:
 
 /* ---- the run ---- */
 
+/* The whole set first (every file this run owns, those complete before
+ * included), then this run's own work under "this_run". */
 static int write_stats(const tag_run_ctx *x, blalm_err *e)
 {
     const tag_counts *c = x->c;
     sbuf st;
     sb_init(&st);
-    sb_printf(&st, "{\"files\":%llu,\"files_skipped\":%llu,\"docs\":%llu,\"bytes\":%llu,"
-                   "\"invalid_utf8\":%llu,\"seconds\":",
-              (unsigned long long)c->files, (unsigned long long)c->files_skipped,
-              (unsigned long long)c->docs, (unsigned long long)c->bytes,
-              (unsigned long long)c->invalid_utf8);
-    sb_json_num(&st, c->seconds);
-    sb_adds(&st, ",\"pass\":{");
+    sb_printf(&st, "{\"files\":%llu,\"docs\":%llu,\"invalid_utf8\":%llu,\"pass\":{",
+              (unsigned long long)c->set_files, (unsigned long long)c->set_docs,
+              (unsigned long long)c->set_invalid_utf8);
     int first = 1;
     for (int s = 1; s < TAG_NSETS; s++) {
         if (!(x->sets & (1 << s))) continue;
         sb_json_key(&st, tag_set_name(s), &first);
-        sb_json_uint(&st, c->pass[s]);
+        sb_json_uint(&st, c->set_pass[s]);
     }
     sb_adds(&st, "}");
     if (x->rc) {
         sb_adds(&st, ",\"readability\":");
         sb_add(&st, x->read_settings.data, x->read_settings.len);
     }
-    sb_adds(&st, "}\n");
+    sb_printf(&st, ",\"this_run\":{\"files\":%llu,\"files_skipped\":%llu,\"docs\":%llu,\"bytes\":%llu,"
+                   "\"invalid_utf8\":%llu,\"seconds\":",
+              (unsigned long long)c->files, (unsigned long long)c->files_skipped,
+              (unsigned long long)c->docs, (unsigned long long)c->bytes,
+              (unsigned long long)c->invalid_utf8);
+    sb_json_num(&st, c->seconds);
+    sb_adds(&st, ",\"pass\":{");
+    first = 1;
+    for (int s = 1; s < TAG_NSETS; s++) {
+        if (!(x->sets & (1 << s))) continue;
+        sb_json_key(&st, tag_set_name(s), &first);
+        sb_json_uint(&st, c->pass[s]);
+    }
+    sb_adds(&st, "}}}\n");
     int rc = write_file_atomic(x->o->stats, st.data, st.len, e);
     sb_free(&st);
     return rc;
@@ -619,8 +709,8 @@ static void teardown(tag_run_ctx *x)
 /* A marker DONE but a record not current (another config, the attribute file
  * gone) is redone: every file of a set must carry the same config. */
 static int unit_status(const tag_run_ctx *x, int set, const char *rel, const char *attr_path,
-                       const doc_identity *id, marker_key *k, char *why, size_t cap,
-                       blalm_err *e)
+                       const doc_identity *id, marker_key *k, set_counts *done, char *why,
+                       size_t cap, blalm_err *e)
 {
     char unit[4200];
     snprintf(unit, sizeof unit, "%s/%s", tag_set_name(set), rel);
@@ -629,6 +719,14 @@ static int unit_status(const tag_run_ctx *x, int set, const char *rel, const cha
         snprintf(why, cap, "%s or its record is missing or from other settings", attr_path);
         st = MARKER_STALE;
     }
+    /* the stats describe the whole set from the markers' counts: a marker
+     * without them (an earlier blalm's) is measured again, as tokenize does */
+    set_counts c;
+    if (st == MARKER_DONE && marker_counts(x->o->state, unit, &c) < 0) {
+        snprintf(why, cap, "its marker holds no document counts (written by an earlier blalm)");
+        st = MARKER_STALE;
+    }
+    if (st == MARKER_DONE && done) *done = c;
     return st;
 }
 
@@ -662,7 +760,7 @@ int tag_unit_status(const tag_opts *o, const char *doc_rel, int set, char *why, 
         err_set(e, "out of memory");
         goto out;
     }
-    st = unit_status(&x, set, doc_rel, attr, &id, k, why, why_cap, e);
+    st = unit_status(&x, set, doc_rel, attr, &id, k, NULL, why, why_cap, e);
     marker_key_free(k);
 out:
     teardown(&x);

@@ -80,9 +80,15 @@ typedef struct tag_opts {
 } tag_opts;
 
 typedef struct tag_counts {
+    /* this run's own work: files measured, files skipped as complete, and
+     * what the measured files held */
     uint64_t files, files_skipped, docs, bytes, invalid_utf8;
     uint64_t pass[TAG_NSETS];  /* documents that pass each set (readability: all) */
     double seconds;
+    /* the whole set: every file this run owns, those complete before
+     * included (their counts kept in their completion markers) */
+    uint64_t set_files, set_docs, set_invalid_utf8;
+    uint64_t set_pass[TAG_NSETS];
     char syllables[32];        /* "cmudict+pyphen", "pyphen", or "" without readability */
     uint64_t cmudict_words;
 } tag_counts;

@@ -372,21 +372,48 @@ out:
 
 /* ---- the stats file ---- */
 
-static void write_stats_file(const score_opts *o, const llm_params *params, score_counts *n)
+static int summarize_files(const work_dirs *w, const doc_file *files, size_t nfiles,
+                           const shard_spec *shard, score_summary *s, blalm_err *e);
+
+/* The top level describes the whole set of files this process owns, those
+ * complete before included, as their edu_llm files hold it (what `score
+ * --stats` counts): a resumed or repeated run no longer reports 0 documents
+ * or loses the tokens the set's answers cost. "this_run" is this
+ * invocation's own work: what it sent, what the cache answered, the tokens
+ * it spent, its time. */
+static void write_stats_file(const score_opts *o, const llm_params *params, score_counts *n,
+                             const score_summary *all)
 {
     char suffix[64];
     shard_suffix(&o->shard, suffix, sizeof suffix);
     snprintf(n->stats_path, sizeof n->stats_path, "%s/score%s.json", o->dirs->stats, suffix);
+    uint64_t scored = 0;
+    for (int i = 0; i < 6; i++) scored += all->hist[i];
     sbuf b;
     sb_init(&b);
     sb_printf(&b, "{\"stage\":\"score\",\"model\":");
     sb_json_str(&b, params->model, strlen(params->model));
-    sb_printf(&b, ",\"prompt_sha256\":\"%s\",\"files\":%llu,\"files_skipped\":%llu,\"documents\":%llu,"
+    sb_printf(&b, ",\"prompt_sha256\":\"%s\",\"files\":%llu,\"documents\":%llu,\"selected\":%llu,"
+                  "\"scored\":%llu,\"parse_errors\":%llu,\"request_errors\":%llu,\"not_sent\":%llu,"
+                  "\"finish_length\":%llu,\"histogram\":[%llu,%llu,%llu,%llu,%llu,%llu],"
+                  "\"prompt_tokens\":%llu,\"completion_tokens\":%llu,\"attempts\":%llu,",
+              n->prompt_sha256, (unsigned long long)all->files, (unsigned long long)all->docs,
+              (unsigned long long)all->selected, (unsigned long long)scored,
+              (unsigned long long)all->parse_errors,
+              (unsigned long long)(all->refused + all->other_errors),
+              (unsigned long long)all->not_sent, (unsigned long long)all->finish_length,
+              (unsigned long long)all->hist[0], (unsigned long long)all->hist[1],
+              (unsigned long long)all->hist[2], (unsigned long long)all->hist[3],
+              (unsigned long long)all->hist[4], (unsigned long long)all->hist[5],
+              (unsigned long long)all->prompt_tokens, (unsigned long long)all->completion_tokens,
+              (unsigned long long)all->attempts);
+    if (o->shard.count > 1) sb_printf(&b, "\"shard\":\"%d/%d\",", o->shard.index, o->shard.count);
+    sb_printf(&b, "\"this_run\":{\"files\":%llu,\"files_skipped\":%llu,\"documents\":%llu,"
                   "\"selected\":%llu,\"cached\":%llu,\"sent\":%llu,\"attempts\":%llu,"
                   "\"scored\":%llu,\"parse_errors\":%llu,\"request_errors\":%llu,\"not_sent\":%llu,"
                   "\"finish_length\":%llu,\"histogram\":[%llu,%llu,%llu,%llu,%llu,%llu],"
                   "\"prompt_tokens\":%llu,\"completion_tokens\":%llu,",
-              n->prompt_sha256, (unsigned long long)n->files, (unsigned long long)n->files_skipped,
+              (unsigned long long)n->files, (unsigned long long)n->files_skipped,
               (unsigned long long)n->docs, (unsigned long long)n->selected,
               (unsigned long long)n->cached, (unsigned long long)n->sent,
               (unsigned long long)n->attempts, (unsigned long long)n->scored,
@@ -396,10 +423,9 @@ static void write_stats_file(const score_opts *o, const llm_params *params, scor
               (unsigned long long)n->hist[2], (unsigned long long)n->hist[3],
               (unsigned long long)n->hist[4], (unsigned long long)n->hist[5],
               (unsigned long long)n->prompt_tokens, (unsigned long long)n->completion_tokens);
-    if (o->shard.count > 1) sb_printf(&b, "\"shard\":\"%d/%d\",", o->shard.index, o->shard.count);
     sb_adds(&b, "\"seconds\":");
     sb_json_num(&b, n->seconds);
-    sb_adds(&b, "}\n");
+    sb_adds(&b, "}}\n");
     blalm_err e;
     if (write_file_atomic(n->stats_path, b.data, b.len, &e) < 0)
         snprintf(n->stats_warning, sizeof n->stats_warning, "%s", e.msg);
@@ -481,7 +507,16 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
         if (score_file(&J, &files[i], e) < 0) goto done;
     }
     n->seconds = now_seconds() - t0;
-    if (!o->dry_run && w->stats[0]) write_stats_file(o, &J.params, n);
+    if (!o->dry_run && w->stats[0]) {
+        /* like a stats file that cannot be written, a set that cannot be
+         * summed is a warning: the scoring itself is done */
+        score_summary all;
+        blalm_err se;
+        if (summarize_files(w, files, nfiles, &o->shard, &all, &se) < 0)
+            snprintf(n->stats_warning, sizeof n->stats_warning, "%s", se.msg);
+        else
+            write_stats_file(o, &J.params, n, &all);
+    }
     rc = 0;
 done:
     if (S->cache) n->cache_records = llm_cache_records(S->cache);
@@ -514,7 +549,72 @@ out:
     return rc;
 }
 
-/* ---- --stats ---- */
+/* ---- --stats, and the whole set in the stats file ---- */
+
+/* Adds one edu_llm attribute file's lines to s. */
+static int summarize_file(const char *p, score_summary *s, blalm_err *e)
+{
+    zreader *z = zr_open(p, e);
+    if (!z) return -1;
+    s->files++;
+    const char *line;
+    size_t len;
+    int got;
+    while ((got = zr_line(z, &line, &len, e)) == 1) {
+        cJSON *j = cJSON_ParseWithLength(line, len);
+        const cJSON *o = j ? cJSON_GetObjectItemCaseSensitive(j, "edu_llm") : NULL;
+        if (!cJSON_IsObject(o)) {
+            cJSON_Delete(j);
+            err_set(e, "%s:%llu: expected {\"id\":..,\"edu_llm\":{..}}", p,
+                    (unsigned long long)zr_lineno(z));
+            got = -1;
+            break;
+        }
+        s->docs++;
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "selected"))) {
+            s->selected++;
+            const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "score");
+            const cJSON *er = cJSON_GetObjectItemCaseSensitive(o, "error");
+            if (cJSON_IsNumber(sc) && sc->valuedouble >= 0 && sc->valuedouble <= 5)
+                s->hist[(int)sc->valuedouble]++;
+            else s->nulls++;
+            if (cJSON_IsString(er)) {
+                if (!strncmp(er->valuestring, "parse error", 11)) s->parse_errors++;
+                else if (!strncmp(er->valuestring, "request refused", 15)) s->refused++;
+                else if (!strncmp(er->valuestring, "not sent", 8)) s->not_sent++;
+                else s->other_errors++;
+            }
+            const cJSON *v;
+            if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(o, "prompt_tokens")))
+                s->prompt_tokens += (uint64_t)v->valuedouble;
+            if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(o, "completion_tokens")))
+                s->completion_tokens += (uint64_t)v->valuedouble;
+            if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(o, "attempts")))
+                s->attempts += (uint64_t)v->valuedouble;
+            v = cJSON_GetObjectItemCaseSensitive(o, "finish_reason");
+            if (cJSON_IsString(v) && !strcmp(v->valuestring, "length")) s->finish_length++;
+        }
+        cJSON_Delete(j);
+    }
+    zr_close(z);
+    return got < 0 ? -1 : 0;
+}
+
+/* The files of files[] that shard owns (all: shard NULL) with an edu_llm
+ * file. */
+static int summarize_files(const work_dirs *w, const doc_file *files, size_t nfiles,
+                           const shard_spec *shard, score_summary *s, blalm_err *e)
+{
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < nfiles; i++) {
+        if (shard && !shard_owns(shard, i)) continue;
+        char p[8192];
+        attr_path_for(w, "edu_llm", files[i].rel, p, sizeof p);
+        if (!file_exists(p)) continue;
+        if (summarize_file(p, s, e) < 0) return -1;
+    }
+    return 0;
+}
 
 int score_summarize(const work_dirs *w, score_summary *s, blalm_err *e)
 {
@@ -522,59 +622,7 @@ int score_summarize(const work_dirs *w, score_summary *s, blalm_err *e)
     doc_file *files = NULL;
     size_t nfiles = 0;
     if (docs_walk(w->docs, &files, &nfiles, e) < 0) return -1;
-    int rc = 0;
-    for (size_t i = 0; i < nfiles && rc == 0; i++) {
-        char p[8192];
-        attr_path_for(w, "edu_llm", files[i].rel, p, sizeof p);
-        if (!file_exists(p)) continue;
-        zreader *z = zr_open(p, e);
-        if (!z) {
-            rc = -1;
-            break;
-        }
-        s->files++;
-        const char *line;
-        size_t len;
-        int got;
-        while ((got = zr_line(z, &line, &len, e)) == 1) {
-            cJSON *j = cJSON_ParseWithLength(line, len);
-            const cJSON *o = j ? cJSON_GetObjectItemCaseSensitive(j, "edu_llm") : NULL;
-            if (!cJSON_IsObject(o)) {
-                cJSON_Delete(j);
-                err_set(e, "%s:%llu: expected {\"id\":..,\"edu_llm\":{..}}", p,
-                        (unsigned long long)zr_lineno(z));
-                got = -1;
-                break;
-            }
-            s->docs++;
-            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "selected"))) {
-                s->selected++;
-                const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "score");
-                const cJSON *er = cJSON_GetObjectItemCaseSensitive(o, "error");
-                if (cJSON_IsNumber(sc) && sc->valuedouble >= 0 && sc->valuedouble <= 5)
-                    s->hist[(int)sc->valuedouble]++;
-                else s->nulls++;
-                if (cJSON_IsString(er)) {
-                    if (!strncmp(er->valuestring, "parse error", 11)) s->parse_errors++;
-                    else if (!strncmp(er->valuestring, "request refused", 15)) s->refused++;
-                    else if (!strncmp(er->valuestring, "not sent", 8)) s->not_sent++;
-                    else s->other_errors++;
-                }
-                const cJSON *v;
-                if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(o, "prompt_tokens")))
-                    s->prompt_tokens += (uint64_t)v->valuedouble;
-                if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(o, "completion_tokens")))
-                    s->completion_tokens += (uint64_t)v->valuedouble;
-                if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(o, "attempts")))
-                    s->attempts += (uint64_t)v->valuedouble;
-                v = cJSON_GetObjectItemCaseSensitive(o, "finish_reason");
-                if (cJSON_IsString(v) && !strcmp(v->valuestring, "length")) s->finish_length++;
-            }
-            cJSON_Delete(j);
-        }
-        zr_close(z);
-        if (got < 0) rc = -1;
-    }
+    int rc = summarize_files(w, files, nfiles, NULL, s, e);
     docs_walk_free(files, nfiles);
     if (rc == 0 && !s->files)
         rc = err_set(e, "%s/edu_llm: no edu_llm attributes yet (run blalm score first)", w->attrs);

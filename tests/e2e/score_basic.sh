@@ -128,6 +128,40 @@ if [ $rc -eq 0 ] && grep -q '40 documents' <<<"$out" && grep -q '40 would be sen
    && [ "$(peer_requests $P)" = "$before" ] && [ ! -e "$D/attributes" ]; then
     pass score_dry_run; else fail score_dry_run "rc=$rc $out"; fi
 
+# ---- WORK/stats/score.json describes the whole set; this_run the invocation ----
+# (a rerun that found every file complete wrote 0 documents and an empty
+# histogram, losing the tokens the set's answers cost)
+S=$TMP/stats; mkdir -p "$S/docs/web"; cp "$W/docs/web/part0.jsonl" "$W/docs/web/part1.jsonl" "$S/docs/web/"
+score_stats_check() { # FILES_DONE FILES_SKIPPED SENT
+    "$PY" - "$S" "$@" <<'PY'
+import json, subprocess, sys
+w, files, skipped, sent = sys.argv[1], *map(int, sys.argv[2:])
+st = json.load(open(f"{w}/stats/score.json"))
+docs, hist, pt, ct = 0, [0] * 6, 0, 0
+for part in ["part0", "part1"]:
+    out = subprocess.run(["zstd", "-dcq", f"{w}/attributes/edu_llm/web/{part}.jsonl.zst"], check=True, capture_output=True).stdout
+    for line in out.decode().splitlines():
+        a = json.loads(line)["edu_llm"]; docs += 1
+        hist[a["score"]] += 1; pt += a["prompt_tokens"]; ct += a["completion_tokens"]
+want = {"files": 2, "documents": docs, "selected": docs, "scored": docs, "histogram": hist,
+        "prompt_tokens": pt, "completion_tokens": ct}
+got = {k: st.get(k) for k in want}
+assert got == want and docs == 65 and pt > 0, (got, want)
+r = st["this_run"]
+assert (r["files"], r["files_skipped"], r["sent"]) == (files, skipped, sent), r
+assert sent or r["prompt_tokens"] == 0, r
+assert skipped < 2 or r["documents"] == 0, r
+PY
+}
+$BLALM score --work "$S" --endpoint "$EP" --model m -q 2>"$TMP/err" && score_stats_check 2 0 65 >"$TMP/out" 2>&1 &&
+$BLALM score --work "$S" --endpoint "$EP" --model m -q 2>>"$TMP/err" && score_stats_check 0 2 0 >>"$TMP/out" 2>&1 &&
+    pass score_stats_whole_set_after_rerun || fail score_stats_whole_set_after_rerun "$(cat "$TMP/err"; tail -c 400 "$TMP/out")"
+# one file redone (its marker gone), its answers from the cache: the set as before
+rm "$(find "$S/state/score" -name 'part1*.done')"
+$BLALM score --work "$S" --endpoint "$EP" --model m -q 2>"$TMP/err" && score_stats_check 1 1 0 >"$TMP/out" 2>&1 &&
+    "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))["this_run"]; assert (r["documents"], r["cached"]) == (25, 25), r' "$S/stats/score.json" 2>>"$TMP/out" &&
+    pass score_stats_whole_set_partial_redo || fail score_stats_whole_set_partial_redo "$(cat "$TMP/err"; tail -c 400 "$TMP/out")"
+
 # ---- spending guards: stop sending, mark unsent, resume later without paying twice ----
 G=$TMP/guard; mkdir -p "$G/docs/web"; cp "$W/docs/web/part0.jsonl" "$G/docs/web/"
 before=$(peer_requests $P)

@@ -54,8 +54,47 @@ then pass tag_attributes_aligned_finite; else fail tag_attributes_aligned_finite
 ls "$W"/state/tag/c4/src/one.*.done >/dev/null 2>&1 && [ -f "$W/stats/tag.json" ] && pass tag_markers_and_stats || fail tag_markers_and_stats "missing marker or stats"
 
 # rerun skips finished files; --force recomputes
+cp "$W/stats/tag.json" "$TMP/tag.first.json"
 "$BLALM" tag --work "$W" 2>"$TMP/err2"
 grep -q "0 documents in 0 files (2 skipped" "$TMP/err2" && pass tag_rerun_skips || fail tag_rerun_skips "$(cat "$TMP/err2")"
+# stats/tag.json describes the whole set, files complete before included (it
+# said 0 documents after a rerun); this invocation's work is under this_run.
+# The whole set's figures are checked against the attribute files themselves.
+tag_stats_check() { # STATS FILES SKIPPED
+    "$PY" - "$W" "$@" <<'PY'
+import json, subprocess, sys
+w, stats, files, skipped = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+st = json.load(open(stats))
+sets = ["gopher_quality", "gopher_repetition", "c4", "fineweb"]
+docs, passes = 0, {s: 0 for s in sets}
+for name in ["one", "two"]:
+    docs += sum(1 for _ in open(f"{w}/docs/src/{name}.jsonl"))
+    for s in sets:
+        out = subprocess.run(["zstd", "-dc", f"{w}/attributes/{s}/src/{name}.jsonl.zst"], check=True, capture_output=True).stdout
+        passes[s] += sum(json.loads(l)[s]["pass"] for l in out.decode().splitlines())
+want = {"files": 2, "docs": docs, "invalid_utf8": 0, "pass": passes}
+got = {k: st.get(k) for k in want}
+assert got == want, (got, want)
+run = st["this_run"]
+assert (run["files"], run["files_skipped"]) == (files, skipped), run
+assert skipped < 2 or (run["docs"], run["bytes"]) == (0, 0), run
+assert "seconds" in run and 0 < passes["c4"] < docs, (run, passes)
+PY
+}
+tag_stats_check "$TMP/tag.first.json" 2 0 >"$TMP/out" 2>&1 && tag_stats_check "$W/stats/tag.json" 0 2 >>"$TMP/out" 2>&1 &&
+    pass tag_stats_whole_set_after_rerun || fail tag_stats_whole_set_after_rerun "$(tail -c 400 "$TMP/out")"
+# a file redone for one set only (its c4 marker gone) still counts whole
+rm "$W"/state/tag/c4/src/two.*.done
+"$BLALM" tag --work "$W" -q 2>"$TMP/err2"
+tag_stats_check "$W/stats/tag.json" 1 1 >"$TMP/out" 2>&1 && pass tag_stats_whole_set_partial_redo ||
+    fail tag_stats_whole_set_partial_redo "$(tail -c 400 "$TMP/out")"
+# a marker keeping no counts (an earlier blalm's) is measured again, not
+# left out of the totals
+m=$(ls "$W"/state/tag/fineweb/src/one.*.done)
+"$PY" -c 'import json,sys; p=sys.argv[1]; m=json.load(open(p)); m["result"]={}; json.dump(m, open(p, "w"))' "$m"
+"$BLALM" tag --work "$W" 2>"$TMP/err2"
+grep -q "7 documents in 1 files (1 skipped" "$TMP/err2" && tag_stats_check "$W/stats/tag.json" 1 1 >"$TMP/out" 2>&1 &&
+    pass tag_stats_marker_without_counts_redone || fail tag_stats_marker_without_counts_redone "$(cat "$TMP/err2"; tail -c 400 "$TMP/out")"
 "$BLALM" tag --work "$W" --force --taggers fineweb 2>"$TMP/err3"
 grep -q "8 documents in 2 files" "$TMP/err3" && pass tag_force || fail tag_force "$(cat "$TMP/err3")"
 
