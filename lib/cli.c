@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "fsutil.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -122,4 +124,26 @@ int cli_parse_shard(const char *s, int *index, int *count)
     *index = (int)i;
     *count = (int)n;
     return 0;
+}
+
+int cli_check_out_dirs(const char *what, const char *a, const char *b)
+{
+    const char *paths[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        blalm_err e;
+        if (paths[i] && *paths[i] && check_out_dir(paths[i], &e) < 0) {
+            fprintf(stderr, "blalm %s: %s\n", what, e.msg);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cli_check_out_file(const char *what, const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash || slash == path) return 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return cli_check_out_dirs(what, dir, NULL);
 }

@@ -43,6 +43,15 @@ int cli_parse_count(const char *s, unsigned long long *out);
 /* Parses "I/N" shard specs (0 <= I < N). */
 int cli_parse_shard(const char *s, int *index, int *count);
 
+/* The folders a command writes under that the user named (WORK, --out;
+ * NULL ones are skipped), checked before anything else with
+ * check_out_dir (lib/fsutil.h): on the first that exists as something other
+ * than a folder, prints "blalm <what>: PATH exists and is not a directory"
+ * (or "PATH is a dangling symbolic link to TARGET") and returns 1; else 0. */
+int cli_check_out_dirs(const char *what, const char *a, const char *b);
+/* The same for the folder of a file to write (--out FILE, --export FILE). */
+int cli_check_out_file(const char *what, const char *path);
+
 /* Common options every stage takes. */
 typedef struct cli_common {
     const char *work, *docs, *out, *config;

@@ -11,6 +11,29 @@
 #include <time.h>
 #include <unistd.h>
 
+/* 1 when p is a folder (links followed), 0 when nothing is there, -1 with a
+ * message naming p when something else is: a file, or a symbolic link to
+ * nothing (mkdir would say "File exists", and a path under it "No such
+ * file or directory", naming neither the link nor where it points). */
+static int folder_at(const char *p, blalm_err *e)
+{
+    struct stat st;
+    if (stat(p, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return 1;
+        return err_set(e, "%s exists and is not a directory", p);
+    }
+    int err = errno;
+    if (err == ENOENT && lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char to[4096];
+        ssize_t k = readlink(p, to, sizeof to - 1);
+        to[k < 0 ? 0 : k] = 0;
+        return err_set(e, "%s is a dangling symbolic link to %s", p, to);
+    }
+    if (err == ENOENT) return 0;
+    errno = err;
+    return err_errno(e, "%s", p);
+}
+
 int mkdir_p(const char *path, blalm_err *e)
 {
     char buf[4096];
@@ -22,10 +45,28 @@ int mkdir_p(const char *path, blalm_err *e)
         if (buf[i] != '/' && buf[i] != 0) continue;
         char c = buf[i];
         buf[i] = 0;
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return err_errno(e, "mkdir %s", buf);
-        struct stat st;
-        if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode))
-            return err_set(e, "%s exists and is not a directory", buf);
+        if (mkdir(buf, 0755) < 0) {
+            if (errno != EEXIST) return err_errno(e, "mkdir %s", buf);
+            if (folder_at(buf, e) < 0) return -1;
+        }
+        buf[i] = c;
+    }
+    return 0;
+}
+
+int check_out_dir(const char *path, blalm_err *e)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0) return 0;
+    if (n >= sizeof buf) return err_set(e, "path too long: %.80s...", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char c = buf[i];
+        buf[i] = 0;
+        int st = folder_at(buf, e);
+        if (st <= 0) return st;   /* nothing there: the rest is made as needed */
         buf[i] = c;
     }
     return 0;

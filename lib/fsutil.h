@@ -7,7 +7,16 @@
 #include <stdint.h>
 #include "err.h"
 
+/* mkdir -p; a component that is a file, or a symbolic link to nothing, is
+ * an error naming it ("P exists and is not a directory", "P is a dangling
+ * symbolic link to T"). */
 int mkdir_p(const char *path, blalm_err *e);
+/* Checks a folder the user named for output (WORK, --out) before a command
+ * does anything: each component of path that exists must be a folder (links
+ * followed), with mkdir_p's messages naming the path as given; nothing is
+ * created. Without it the first failing call named a marker or temporary
+ * file under path ("removing WORK/state/tag/...: Not a directory"). */
+int check_out_dir(const char *path, blalm_err *e);
 /* mkdir -p of the folder that will hold path. */
 int mkdir_parent(const char *path, blalm_err *e);
 /* 1 when path is relative and no component is empty, "." or "..": it stays

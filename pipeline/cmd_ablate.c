@@ -193,6 +193,7 @@ int cmd_ablate(int argc, char **argv)
         return cli_usage_error(usage, "ablate: --variants names '%s' twice", dup);
     if (repeated(o.optimizers, dup, sizeof dup))
         return cli_usage_error(usage, "ablate: --optimizers names '%s' twice", dup);
+    if (cli_check_out_dirs("ablate", o.out, NULL)) return 1;
     char cfg[4096];
     if (strchr(size, '/') || strstr(size, ".json")) snprintf(cfg, sizeof cfg, "%s", size);
     else if (config_by_name(size, cfg, sizeof cfg) < 0) {

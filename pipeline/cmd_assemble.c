@@ -123,6 +123,7 @@ int cmd_assemble(int argc, char **argv)
     if (!out) return cli_usage_error(usage, "assemble: --out is required");
     if (track && !track_words(track))
         return cli_usage_error(usage, "assemble: --track: expected strict or strict-small, got '%s'", track);
+    if (cli_check_out_dirs("assemble", work, out)) return 1;
 
     blalm_err e = {{0}};
     work_dirs w;

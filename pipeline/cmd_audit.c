@@ -70,6 +70,7 @@ int cmd_audit(int argc, char **argv)
         if (optind != argc - 1) return cli_usage_error(usage, "audit: expected one ID (or --export FILE)");
         o.id = argv[optind];
     }
+    if (cli_check_out_file("audit", o.export_path)) return 1;
     blalm_err e = {{0}};
     prog_relay bars;
     env_prog_relay(o.quiet, PROG_COUNT, &bars);

@@ -287,6 +287,7 @@ int cmd_dedup(int argc, char **argv)
         return cli_usage_error(usage, "dedup: --shard %d/%d runs one stage: add --stage",
                                ro.shard, ro.nshards);
     if (dd_config_check(&cfg, &err) < 0) return cli_usage_error(usage, "dedup: %s", err.msg);
+    if (cli_check_out_dirs("dedup", work, out)) return 1;
 
     work_dirs wd;
     if (work_dirs_init(&wd, work, docs, out, &err) < 0) {

@@ -490,6 +490,8 @@ int cmd_distill(int argc, char **argv)
         wo.labels.field = a.field;
         wo.labels.skip_unlabelled = a.skip;
     }
+    if (cli_check_out_dirs("distill", a.work, a.attrs) || (is_train && cli_check_out_file("distill", a.out)))
+        return 1;
     blalm_err e = {{0}};
     work_dirs w;
     if (work_dirs_init(&w, a.work, a.docs, a.attrs, &e) < 0) {

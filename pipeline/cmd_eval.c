@@ -202,6 +202,7 @@ int cmd_eval(int argc, char **argv)
     if (all && o.checkpoint)
         return cli_usage_error(usage, "eval: --checkpoint and --all-checkpoints exclude each other");
     if (all && o.out) return cli_usage_error(usage, "eval: --out names one file; not with --all-checkpoints");
+    if (cli_check_out_file("eval", o.out)) return 1;
     if (!o.data) o.data = getenv("BLALM_EVAL_DATA");
     if (!o.data)
         return cli_usage_error(usage, "eval: --data DIR is required (or set BLALM_EVAL_DATA)");

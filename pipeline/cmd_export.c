@@ -49,6 +49,7 @@ int cmd_export(int argc, char **argv)
         }
     }
     if (!run || !out) return cli_usage_error(usage, "export: --run and --out are required");
+    if (cli_check_out_dirs("export", out, NULL)) return 1;
     blalm_err e;
     char p[4096];
     if (ckpt && run_checkpoint_name(ckpt, p, sizeof p, &e) < 0) return cli_usage_error(usage, "export: %s", e.msg);

@@ -164,6 +164,7 @@ int cmd_fetch(int argc, char **argv)
     }
 #undef USAGE
     o.include = inc;
+    if (!o.dry_run && cli_check_out_dirs("fetch", o.out, NULL)) { free(inc); return 1; }
     if (env_resolve_shard("fetch", shard_flag, &o.shard) != 0) { free(inc); return 1; }
 
     char endpoint[1024];

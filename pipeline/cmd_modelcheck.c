@@ -250,6 +250,7 @@ int cmd_modelcheck(int argc, char **argv)
     }
     if (!cfg_path || (!out && !bench))
         return cli_usage_error(usage, "modelcheck: --model and --out are required");
+    if (cli_check_out_dirs("modelcheck", out, NULL)) return 1;
 
     model_set_threads(threads);
     blalm_err e;

@@ -133,6 +133,10 @@ int cmd_run(int argc, char **argv)
         run_config_free(cfg);
         return cli_usage_error(usage, "run: no work directory: give --work DIR or the config's \"work\"");
     }
+    if (cli_check_out_dirs("run", work, NULL)) {
+        run_config_free(cfg);
+        return 1;
+    }
     printer pr;
     memset(&pr, 0, sizeof pr);
     env_prog_relay(quiet, PROG_COUNT, &pr.bars);

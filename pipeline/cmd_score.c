@@ -328,6 +328,7 @@ static int score_main(int argc, char **argv, cJSON **config)
     if (optind < argc) return cli_usage_error(usage, "score: unexpected argument '%s'", argv[optind]);
     if (!o.work && !(o.docs && o.out && so.cache_dir))
         return cli_usage_error(usage, "score: give --work WORK (or all of --docs, --out and --cache)");
+    if (cli_check_out_dirs("score", o.work, o.out)) return 1;
 
     blalm_err e = {{0}};
     work_dirs w;

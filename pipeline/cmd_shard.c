@@ -73,6 +73,7 @@ int cmd_shard(int argc, char **argv)
     if (!out) return cli_usage_error(usage, "shard: --out DIR is required");
     if (optind >= argc) return cli_usage_error(usage, "shard: no input files");
     if (strchr(prefix, '/')) return cli_usage_error(usage, "shard: --prefix must not contain '/'");
+    if (cli_check_out_dirs("shard", out, NULL)) return 1;
     uint64_t total_bytes = 0;
     for (int i = optind; i < argc; i++) {
         struct stat st;

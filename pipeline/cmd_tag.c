@@ -199,6 +199,7 @@ int cmd_tag(int argc, char **argv)
                                "tag: unknown tagger '%s' (known taggers: readability, gopher, "
                                "c4, fineweb)",
                                bad);
+    if (cli_check_out_dirs("tag", work, out)) return 1;
     blalm_err e;
     tag_config cfg;
     if (tag_config_load(config, &cfg, &e) < 0) {

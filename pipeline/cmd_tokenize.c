@@ -106,6 +106,7 @@ int cmd_tokenize(int argc, char **argv)
     if (optind < argc) return cli_usage_error(usage, "tokenize: unexpected argument '%s'", argv[optind]);
     if (!corpus || !tokpath || !out)
         return cli_usage_error(usage, "tokenize: --corpus, --tokenizer and --out are required");
+    if (cli_check_out_dirs("tokenize", out, NULL)) return 1;
     tokenize_opts o = {0};
     if (env_resolve_shard("tokenize", shard_flag, &o.shard) != 0) return 2;
     double t0 = now_seconds();

@@ -117,6 +117,7 @@ static int do_train(const args *a)
     if (!a->corpus) return cli_usage_error(usage, "tokenizer train: --corpus DIR is required");
     if (!a->out) return cli_usage_error(usage, "tokenizer train: --out DIR is required");
     if (a->vocab > 16777216) return cli_usage_error(usage, "tokenizer train: --vocab at most 16777216");
+    if (cli_check_out_dirs("tokenizer train", a->out, NULL)) return 1;
     double t0 = now_seconds();
     blalm_err err;
     char pat[4200];

@@ -186,6 +186,7 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(usage, "train: give --corpus or --tokens, not both");
     if (o.max_steps && o.max_tokens)
         return cli_usage_error(usage, "train: give --max-steps or --max-tokens, not both");
+    if (!bench && cli_check_out_dirs("train", o.run, NULL)) return 1;
     blalm_err e;
     if (!bench && o.corpus && corpora_check_readable(o.corpus, &e) < 0) {
         fprintf(stderr, "blalm train: %s\n", e.msg);
