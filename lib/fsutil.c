@@ -34,7 +34,10 @@ static int folder_at(const char *p, blalm_err *e)
     return err_errno(e, "%s", p);
 }
 
-int mkdir_p(const char *path, blalm_err *e)
+/* Calls fn on each prefix of path that ends a component ("a", "a/b", ...,
+ * path itself) until fn returns non-zero; returns that value (< 0: an error
+ * fn set, > 0: stop early), or 0. */
+static int each_prefix(const char *path, int (*fn)(const char *prefix, blalm_err *e), blalm_err *e)
 {
     char buf[4096];
     size_t n = strlen(path);
@@ -45,31 +48,35 @@ int mkdir_p(const char *path, blalm_err *e)
         if (buf[i] != '/' && buf[i] != 0) continue;
         char c = buf[i];
         buf[i] = 0;
-        if (mkdir(buf, 0755) < 0) {
-            if (errno != EEXIST) return err_errno(e, "mkdir %s", buf);
-            if (folder_at(buf, e) < 0) return -1;
-        }
+        int r = fn(buf, e);
+        if (r) return r;
         buf[i] = c;
     }
     return 0;
 }
 
+static int make_one(const char *prefix, blalm_err *e)
+{
+    if (mkdir(prefix, 0755) == 0) return 0;
+    if (errno != EEXIST) return err_errno(e, "mkdir %s", prefix);
+    return folder_at(prefix, e) < 0 ? -1 : 0;
+}
+
+int mkdir_p(const char *path, blalm_err *e)
+{
+    return each_prefix(path, make_one, e);
+}
+
+/* a folder: go on; nothing there: stop, the rest is made as needed */
+static int check_one(const char *prefix, blalm_err *e)
+{
+    int st = folder_at(prefix, e);
+    return st < 0 ? -1 : st == 0 ? 1 : 0;
+}
+
 int check_out_dir(const char *path, blalm_err *e)
 {
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0) return 0;
-    if (n >= sizeof buf) return err_set(e, "path too long: %.80s...", path);
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != 0) continue;
-        char c = buf[i];
-        buf[i] = 0;
-        int st = folder_at(buf, e);
-        if (st <= 0) return st;   /* nothing there: the rest is made as needed */
-        buf[i] = c;
-    }
-    return 0;
+    return each_prefix(path, check_one, e) < 0 ? -1 : 0;
 }
 
 int mkdir_parent(const char *path, blalm_err *e)
