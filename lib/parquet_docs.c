@@ -178,6 +178,23 @@ static void json_value(sbuf *b, const pq_col *c, int32_t k)
     sb_adds(b, "null");
 }
 
+/* A non-string id as text: the value metadata would show (json_value) without
+ * its JSON quotes, so an unsigned 64-bit id stays positive, a DECIMAL keeps its
+ * scale and a DATE or TIMESTAMP is a date, as DuckDB or pyarrow read them. None
+ * of these renderings needs a JSON escape, so unquoting is dropping two bytes. */
+static void render_id(pq_reader *r, const pq_col *c, int32_t k)
+{
+    sbuf *b = &r->id_json;
+    sb_reset(b);
+    json_value(b, c, k);
+    const char *p = sb_cstr(b);
+    size_t n = b->len;
+    if (n >= 2 && p[0] == '"') { p++; n -= 2; }
+    if (n >= sizeof r->idbuf) n = sizeof r->idbuf - 1;
+    memcpy(r->idbuf, p, n);
+    r->idbuf[n] = 0;
+}
+
 /* ---- reader ------------------------------------------------------------- */
 
 static int setup_row_group(pq_reader *r, blalm_err *e)
@@ -278,13 +295,13 @@ int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
             d->text = c->vals.s[k].p;
             d->text_len = c->vals.s[k].n;
         } else if (c->role == ROLE_ID) {
-            if (has && c->ptype == PT_BYTE_ARRAY) {
+            if (has && c->ptype == PT_BYTE_ARRAY && c->se->kind != LK_DECIMAL) {
                 d->id = c->vals.s[k].p;
                 d->id_len = c->vals.s[k].n;
-            } else if (has && (c->ptype == PT_INT32 || c->ptype == PT_INT64)) {
-                int n = snprintf(r->idbuf, sizeof r->idbuf, "%lld", (long long)c->vals.i[k]);
+            } else if (has) {
+                render_id(r, c, k);
                 d->id = r->idbuf;
-                d->id_len = (size_t)n;
+                d->id_len = strlen(r->idbuf);
             }
         } else {
             sb_json_key(m, c->se->name, &first);
@@ -318,6 +335,7 @@ void pq_reader_close(pq_reader *r)
     free(r->cols);
     pq_meta_free(r->meta);
     sb_free(&r->meta_json);
+    sb_free(&r->id_json);
     if (r->zstd) ZSTD_freeDCtx(r->zstd);
     if (r->map) munmap(r->map, r->map_len);
     free(r->name);
@@ -382,8 +400,11 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
         if (role == ROLE_TEXT && s->type != PT_BYTE_ARRAY)
             return err_set(e, "%s: text field '%s' is %s, expected a string (BYTE_ARRAY) column", r->name, tf,
                            pq_type_name(s->type));
-        if (role == ROLE_ID && s->type != PT_BYTE_ARRAY && s->type != PT_INT32 && s->type != PT_INT64)
-            role = ROLE_META;  /* an id we cannot print as text stays metadata */
+        /* an id we cannot print as text (a float, a boolean, raw fixed-length
+         * bytes, an INT96 timestamp) stays metadata */
+        if (role == ROLE_ID && s->type != PT_BYTE_ARRAY && s->type != PT_INT32 && s->type != PT_INT64 &&
+            !(s->type == PT_FLBA && (s->kind == LK_DECIMAL || (s->kind == LK_UUID && s->type_length == 16))))
+            role = ROLE_META;
         if (role == ROLE_META && text_only) continue;
         pq_col *c = &r->cols[r->ncols];
         if (role == ROLE_TEXT) r->text_col = r->ncols;
@@ -410,6 +431,7 @@ pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
     r->name = strdup(name ? name : "(memory)");
     r->stem = opts && opts->id_stem ? strdup(opts->id_stem) : file_stem(r->name);
     sb_init(&r->meta_json);
+    sb_init(&r->id_json);
     r->rg = -1;
     if (!r->name || !r->stem) { err_set(e, "out of memory"); goto fail; }
     if (len < 12 || memcmp(buf, "PAR1", 4) != 0) {

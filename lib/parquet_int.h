@@ -164,6 +164,7 @@ struct pq_reader {
     int64_t rg_rows, rg_row;
     uint64_t row;
     sbuf meta_json;
+    sbuf id_json;            /* a non-string id rendered as metadata would show it */
     char idbuf[256];
     ZSTD_DCtx *zstd;
     /* mmap ownership (docs backend) */

@@ -110,7 +110,12 @@ async function compareOne(mode, file, ours, rest) {
 
   const sel = cols.map((c) => `${expr(c)} AS ${qi(c.name)}`).join(', ');
   const rows = (await con.runAndReadAll(`SELECT ${sel} FROM read_parquet(${lit})`)).getRowObjectsJS();
-  const idCol = cols.find((c) => c.name === idField && /VARCHAR|INT/.test(c.type));
+  // the id is any column blalm can print as text: strings, integers (signed or
+  // not), decimals, dates, times, timestamps and UUIDs; floats, booleans and
+  // blobs stay metadata
+  const idTypes = /^(VARCHAR|U?(TINY|SMALL|BIG)?INT(EGER)?|DECIMAL\(.*\)|DATE|TIME|TIMESTAMP.*|UUID)$/;
+  const idCol = cols.find((c) => c.name === idField && idTypes.test(c.type));
+  const idText = (d, t) => (t.startsWith('TIMESTAMP') ? isoFromNs(d) : String(d));
   const textCol = cols.find((c) => c.name === textField);
   const stem = path.basename(file).replace(/\.parquet.*$/, '');
 
@@ -123,7 +128,7 @@ async function compareOne(mode, file, ours, rest) {
     const r = rows[n];
     if (!r) { note(`extra document ${n}`); n++; continue; }
     if (mode === 'read') {
-      const wantId = idCol && r[idCol.name] !== null ? String(r[idCol.name]) : `${stem}/${n}`;
+      const wantId = idCol && r[idCol.name] !== null ? idText(r[idCol.name], idCol.type) : `${stem}/${n}`;
       if (o.id !== wantId) note(`row ${n}: id ${JSON.stringify(o.id).slice(0, 80)} != ${JSON.stringify(wantId).slice(0, 80)}`);
       const wantText = r[textCol.name] ?? '';
       if (o.text !== wantText) note(`row ${n}: text differs (${o.text.length} vs ${wantText.length} chars)`);

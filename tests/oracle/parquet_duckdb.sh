@@ -3,8 +3,9 @@
 #  - fixtures written in this run by DuckDB, hyparquet-writer and parquet-wasm
 #    (every codec, pages v1 and v2, dictionary, PLAIN, delta and byte-stream-split
 #    encodings, nulls, empty strings, a multi-megabyte string, many row groups,
-#    the FineWeb-Edu schema): every document our reader produces equals DuckDB's
-#    reading of the same file (id, text, every metadata value with its type);
+#    the FineWeb-Edu schema, ids of every type we print as text): every document
+#    our reader produces equals DuckDB's reading of the same file (id, text,
+#    every metadata value with its type);
 #  - the real pyarrow files in $BLALM_SHARED_DATA/fineweb-legal (58 files);
 #  - files written by our writer (pqw_*): DuckDB reads back the values given;
 #  - `blalm cat` on a fixture, when the build has it;
@@ -80,6 +81,16 @@ if "$BLALM" cat --help >/dev/null 2>&1; then
     else
         fail parquet_blalm_cat "$(head -c 600 "$TMP/cat.err")"
     fi
+    # typed ids (unsigned, decimal, date, time, timestamp, uuid) through the
+    # command itself: the id is DuckDB's reading of the value
+    for f in "$FX"/duck_id_*.parquet "$FX"/pw_id_u64.parquet; do
+        b=$(basename "$f" .parquet)
+        if "$BLALM" cat "$f" >"$TMP/cat_$b.jsonl" 2>"$TMP/cat_$b.err"; then
+            compare "parquet_blalm_cat_$b" read "$f" "$TMP/cat_$b.jsonl"
+        else
+            fail "parquet_blalm_cat_$b" "$(head -c 600 "$TMP/cat_$b.err")"
+        fi
+    done
 else
     skip parquet_blalm_cat "this build has no 'blalm cat' yet"
 fi

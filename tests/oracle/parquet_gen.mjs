@@ -110,6 +110,31 @@ for (const codec of ['SNAPPY', 'ZSTD']) {
   made.push(f);
 }
 
+// id columns with a logical type: the id is the value as DuckDB reads it
+// (unsigned above 2^63, decimals with their scale, dates, times, timestamps,
+// UUIDs), some null (those rows get generated ids)
+{
+  const n = SMALL ? 20 : 300;
+  for (const [name, expr] of [
+    ['u64', `CASE WHEN i % 7 = 3 THEN NULL ELSE (18446744073709551615 - i * 1000000007)::UBIGINT END`],
+    ['u32', `(4294967295 - i * 7)::UINTEGER`],
+    ['u16', `(65535 - i)::USMALLINT`],
+    ['i8', `(i % 200 - 100)::TINYINT`],
+    ['dec9', `(i * 1.5 - 7)::DECIMAL(9,2)`],
+    ['dec18', `(i * 123456789.0123 - 5)::DECIMAL(18,4)`],
+    ['dec38', `(i::HUGEINT * 98765432109876543210 - 7)::DECIMAL(38,10)`],
+    ['date', `DATE '1969-12-25' + (i * 3)::INT`],
+    ['time', `TIME '00:00:01.5' + to_milliseconds(i * 3601001)`],
+    ['ts', `TIMESTAMP '1969-12-31 23:59:58' + to_microseconds(i * 1234567)`],
+    ['ts_ms', `(TIMESTAMP '2024-01-02 03:04:05' + to_milliseconds(i * 1001))::TIMESTAMP_MS`],
+    ['uuid', `md5(i::VARCHAR)::UUID`],
+  ]) {
+    const f = path.join(out, `duck_id_${name}.parquet`);
+    await con.run(`COPY (SELECT ${expr} AS id, 'text ' || i AS text, i AS k FROM range(${n}) r(i)) TO '${q(f)}' (FORMAT parquet)`);
+    made.push(f);
+  }
+}
+
 // hyparquet-writer: page v2 with delta encodings.
 {
   const n = SMALL ? ROWS : 3000;
@@ -177,6 +202,11 @@ for (const codec of ['SNAPPY', 'ZSTD']) {
   const f3 = path.join(out, 'pw_tiny_groups.parquet');
   fs.writeFileSync(f3, pw.writeParquet(table3, tiny));
   made.push(f3);
+  // an unsigned 64-bit id as arrow-rs writes it (INT64, INTEGER(64, unsigned))
+  const table4 = pw.readParquet(new Uint8Array(fs.readFileSync(path.join(out, 'duck_id_u64.parquet'))));
+  const f4 = path.join(out, 'pw_id_u64.parquet');
+  fs.writeFileSync(f4, pw.writeParquet(table4, new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).build()));
+  made.push(f4);
 }
 
 for (const f of made) console.log(f);
