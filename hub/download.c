@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,10 +95,14 @@ int hub_sidecar_matches(const hub_file *f, const char *want_kind)
         const cJSON *sz = cJSON_GetObjectItemCaseSensitive(j, "size");
         const cJSON *sh = cJSON_GetObjectItemCaseSensitive(j, "sha256");
         const cJSON *kd = cJSON_GetObjectItemCaseSensitive(j, "kind");
+        const cJSON *go = cJSON_GetObjectItemCaseSensitive(j, "git_oid");
+        /* a file kept in git has no sha256 in the listing: its blob id is
+         * what changes with its content, so the sidecar must carry the same */
         ok = cJSON_IsString(p) && !strcmp(p->valuestring, f->path) && cJSON_IsNumber(sz) &&
              (uint64_t)sz->valuedouble == f->size && cJSON_IsString(sh) &&
-             (!f->sha256[0] || !strcmp(sh->valuestring, f->sha256)) && cJSON_IsString(kd) &&
-             !strcmp(kd->valuestring, want_kind);
+             (!f->sha256[0] || !strcmp(sh->valuestring, f->sha256)) &&
+             (!f->git_oid[0] || (cJSON_IsString(go) && !strcmp(go->valuestring, f->git_oid))) &&
+             cJSON_IsString(kd) && !strcmp(kd->valuestring, want_kind);
     }
     cJSON_Delete(j);
     return ok;
@@ -118,6 +123,7 @@ int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, co
     sb_json_key(&b, "size", &first); sb_json_uint(&b, f->size);
     sb_json_key(&b, "sha256", &first); sb_json_str(&b, sha, strlen(sha));
     sb_json_key(&b, "lfs", &first); sb_json_bool(&b, f->sha256[0] != 0);
+    if (f->git_oid[0]) { sb_json_key(&b, "git_oid", &first); sb_json_str(&b, f->git_oid, strlen(f->git_oid)); }
     sb_json_key(&b, "etag", &first); sb_json_str(&b, f->etag, strlen(f->etag));
     sb_json_key(&b, "kind", &first); sb_json_str(&b, kind, strlen(kind));
     if (extra_json) sb_adds(&b, extra_json);
@@ -140,6 +146,7 @@ static void file_failed(fetch_ctx *x, hub_file *f)
     x->c->failures++;
     if (f->fd >= 0) { close(f->fd); f->fd = -1; }
     if (f->hash) { char junk[65]; sha256_end_hex(f->hash, junk); f->hash = NULL; }
+    if (f->ghash) { char junk[41]; gitblob_end_hex(f->ghash, junk); f->ghash = NULL; }
 }
 
 static void file_finished(fetch_ctx *x)
@@ -168,6 +175,7 @@ static int on_data(void *user, uint64_t off, const void *p, size_t n, blalm_err 
     }
     if (off == f->hashed && !f->hash_broken) {
         sha256_update(f->hash, p, n);
+        if (f->ghash) gitblob_update(f->ghash, p, n);
         f->hashed += n;
     } else {
         f->hash_broken = 1;
@@ -177,7 +185,7 @@ static int on_data(void *user, uint64_t off, const void *p, size_t n, blalm_err 
     return 0;
 }
 
-/* Hashes part[0..n) into f->hash. */
+/* Hashes part[0..n) into f->hash (and f->ghash). */
 static int hash_prefix(hub_file *f, uint64_t n, blalm_err *e)
 {
     char buf[1 << 16];
@@ -188,14 +196,15 @@ static int hash_prefix(hub_file *f, uint64_t n, blalm_err *e)
         if (k < 0) return err_errno(e, "%s: read", f->part);
         if (k == 0) return err_set(e, "%s: byte %" PRIu64 ": file ends early", f->part, at);
         sha256_update(f->hash, buf, (size_t)k);
+        if (f->ghash) gitblob_update(f->ghash, buf, (size_t)k);
         at += (uint64_t)k;
     }
     f->hashed = n;
     return 0;
 }
 
-/* All bytes are in the part file: check size and sha256, rename into place,
- * write the sidecar. */
+/* All bytes are in the part file: check size and sha256 (LFS) or git blob
+ * id (a file kept in git), rename into place, write the sidecar. */
 static void finish_file(fetch_ctx *x, hub_file *f)
 {
     blalm_err e = {{0}};
@@ -220,6 +229,12 @@ static void finish_file(fetch_ctx *x, hub_file *f)
         sha256_end_hex(f->hash, junk);
         f->hash = sha256_begin();
         f->hash_broken = 0;
+        if (f->ghash) {
+            char gjunk[41];
+            gitblob_end_hex(f->ghash, gjunk);
+            f->ghash = gitblob_begin(f->size);
+            if (!f->ghash && f->hash) { sha256_end_hex(f->hash, junk); f->hash = NULL; }
+        }
         if (!f->hash) err_set(&e, "%s: out of memory", f->path);
         if (!f->hash || hash_prefix(f, f->size, &e) != 0) {
             fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
@@ -229,11 +244,21 @@ static void finish_file(fetch_ctx *x, hub_file *f)
     }
     sha256_end_hex(f->hash, sha);
     f->hash = NULL;
+    char git[41] = "";
+    if (f->ghash) { gitblob_end_hex(f->ghash, git); f->ghash = NULL; }
     close(f->fd);
     f->fd = -1;
     if (f->sha256[0] && strcmp(sha, f->sha256)) {
         fetch_emitf(x, FETCH_EV_ERROR, "%s: sha256 mismatch: the listing says %s, the downloaded "
                     "bytes hash to %s; deleted the partial file %s", f->path, f->sha256, sha, f->part);
+        unlink(f->part);
+        file_failed(x, f);
+        return;
+    }
+    if (f->git_oid[0] && strcmp(git, f->git_oid)) {
+        fetch_emitf(x, FETCH_EV_ERROR, "%s: git blob id mismatch: the listing says %s, the downloaded "
+                    "bytes hash to %s (the file changed upstream, or the bytes are corrupt); deleted "
+                    "the partial file %s", f->path, f->git_oid, git, f->part);
         unlink(f->part);
         file_failed(x, f);
         return;
@@ -288,12 +313,53 @@ static get_user *new_user(fetch_ctx *x, hub_file *f, blalm_err *e)
     return g;
 }
 
+/* Part files of f from other versions, ".NAME.<12 hex>.part" or the
+ * unversioned ".NAME.plain.part" of older runs, other than f->part: their
+ * bytes belong to content the listing no longer names, and resuming from
+ * them would join two versions, so they go. */
+static void drop_other_parts(fetch_ctx *x, hub_file *f)
+{
+    char *dir = strdup(f->part);
+    if (!dir) return;
+    char *slash = strrchr(dir, '/');
+    const char *mine = slash ? slash + 1 : dir;
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
+    size_t bl = strlen(base);
+    if (slash) *slash = 0;
+    DIR *d = opendir(slash ? dir : ".");
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            const char *n = de->d_name;
+            size_t nl = strlen(n);
+            /* "." + base + "." + key + ".part" */
+            if (nl < bl + 7 || n[0] != '.' || strncmp(n + 1, base, bl) || n[bl + 1] != '.' ||
+                strcmp(n + nl - 5, ".part") || !strcmp(n, mine))
+                continue;
+            const char *key = n + bl + 2;
+            size_t kl = nl - bl - 2 - 5;
+            int versioned = kl == 12 && strspn(key, "0123456789abcdef") >= 12;
+            int plain = kl == 5 && !strncmp(key, "plain", 5);
+            if (!versioned && !plain) continue;
+            char *p = hub_path_join(dir, n, "", "");
+            if (p && unlink(p) == 0)
+                fetch_emitf(x, FETCH_EV_NOTE, "%s: removed %s, a partial download of another version",
+                            f->path, p);
+            free(p);
+        }
+        closedir(d);
+    }
+    free(dir);
+}
+
 /* Opens the part file, hashes what an earlier run left in it, and asks for
  * the rest with Range. */
 static void start_get(fetch_ctx *x, hub_file *f)
 {
     blalm_err e = {{0}};
     if (mkdir_parent(f->dest, &e) != 0) { give_up(x, f, &e); return; }
+    drop_other_parts(x, f);
     f->fd = open(f->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     struct stat st;
     if (f->fd < 0 || fstat(f->fd, &st) != 0) {
@@ -307,8 +373,13 @@ static void start_get(fetch_ctx *x, hub_file *f)
         f->have = 0;
     }
     f->hash = sha256_begin();
+    f->ghash = f->git_oid[0] ? gitblob_begin(f->size) : NULL;
     f->hashed = 0;
-    if (!f->hash) { err_set(&e, "%s: out of memory", f->path); give_up(x, f, &e); return; }
+    if (!f->hash || (f->git_oid[0] && !f->ghash)) {
+        err_set(&e, "%s: out of memory", f->path);
+        give_up(x, f, &e);
+        return;
+    }
     if (f->have && hash_prefix(f, f->have, &e) != 0) { give_up(x, f, &e); return; }
     fetch_emit(x, FETCH_EV_BYTES, f->have, NULL);
     if (f->have == f->size) {         /* a previous run got every byte */
@@ -388,17 +459,20 @@ static void start_more(fetch_ctx *x)
     }
 }
 
-/* A file already in place: trust a matching sidecar; with no sidecar but
- * the right size, hash it once and write the sidecar. 1 = skip it. */
+/* A file already in place: trust a matching sidecar; with no sidecar (or
+ * one from before git oids were kept) but the right size, hash it once
+ * against the listing's sha256 or git blob id and write the sidecar.
+ * 1 = skip it. */
 static int already_verified(fetch_ctx *x, hub_file *f)
 {
     struct stat st;
     if (stat(f->dest, &st) != 0 || (uint64_t)st.st_size != f->size) return 0;
     if (hub_sidecar_matches(f, "file")) return 1;
-    if (!f->sha256[0]) return 0;
-    char sha[65];
+    if (!f->sha256[0] && !f->git_oid[0]) return 0;
+    char sha[65], git[41];
     blalm_err e;
-    if (sha256_file_hex(f->dest, sha, &e) != 0 || strcmp(sha, f->sha256)) return 0;
+    if (f->git_oid[0] && (gitblob_file_hex(f->dest, git, &e) != 0 || strcmp(git, f->git_oid))) return 0;
+    if (sha256_file_hex(f->dest, sha, &e) != 0 || (f->sha256[0] && strcmp(sha, f->sha256))) return 0;
     return hub_sidecar_write(x, f, sha, "file", NULL, &e) == 0;
 }
 
@@ -466,11 +540,15 @@ static int take_shard(fetch_ctx *x, hub_listing *l, blalm_err *e)
         l->v[i].path = NULL;
         f->size = l->v[i].size;
         memcpy(f->sha256, l->v[i].sha256, sizeof f->sha256);
+        memcpy(f->git_oid, l->v[i].git_oid, sizeof f->git_oid);
         f->fd = -1;
         x->c->bytes += f->size;
         if (o->dry_run) continue;
+        /* the part file is named by the version it holds, so that a rerun
+         * never resumes bytes of another version */
         char suffix[40];
-        snprintf(suffix, sizeof suffix, ".%.12s.part", f->sha256[0] ? f->sha256 : "plain");
+        snprintf(suffix, sizeof suffix, ".%.12s.part",
+                 f->sha256[0] ? f->sha256 : f->git_oid[0] ? f->git_oid : "plain");
         f->dest = hub_path_join(o->out, f->path, "", "");
         f->part = hub_path_join(o->out, f->path, ".", suffix);
         f->meta = hub_path_join(o->out, f->path, "", ".meta");

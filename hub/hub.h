@@ -49,6 +49,7 @@ typedef struct hub_entry {
     char *path;                /* in the repo, checked by hub_path_problem */
     uint64_t size;
     char sha256[65];           /* LFS oid; "" for plain git files */
+    char git_oid[41];          /* a plain git file's blob id (its "oid"); "" for LFS files */
 } hub_entry;
 
 typedef struct hub_listing {
@@ -69,7 +70,8 @@ typedef struct hub_where {
  * page_no, 1-based) that match the include globs. Refuses, naming the page
  * and the entry: a body that is not a JSON array, an entry without type or
  * path, a hostile path, a missing or negative size, an lfs.oid that is not
- * a sha256. On error nothing of the page is kept. */
+ * a sha256, the oid of a file without LFS that is not a git sha1. On error
+ * nothing of the page is kept. */
 int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
                          const char *prefix, const char *const *inc, int ninc, blalm_err *e);
 /* The next page's URL from a Link header value (NULL = none): relative links

@@ -13,12 +13,14 @@ typedef struct hub_file {
     char *path;                /* path in the repo, validated (owned) */
     uint64_t size;
     char sha256[65];           /* LFS oid; "" for plain git files */
+    char git_oid[41];          /* plain git file: its blob id from the listing ("" = none listed) */
     char *dest, *part, *meta;  /* part = NULL: nothing to do (verified before) */
     /* download state */
     int fd;
     uint64_t have;             /* bytes in the part file when the GET started */
     sha256_ctx *hash;
-    uint64_t hashed;           /* bytes fed to hash, in order */
+    gitblob_ctx *ghash;        /* with git_oid: the blob id of the same bytes */
+    uint64_t hashed;           /* bytes fed to hash (and ghash), in order */
     int hash_broken;           /* bytes arrived out of order: rehash the file */
     char commit[80], etag[160];
     int failed;
@@ -51,7 +53,7 @@ void hub_resolve_url(const fetch_ctx *x, const char *path, sbuf *u);
 /* a/b, or a/dir(b)/<pre>base(b)<suf>; NULL when out of memory. */
 char *hub_path_join(const char *a, const char *b, const char *pre, const char *suf);
 
-/* FILE.meta: matches f (path, size, sha256, kind)? */
+/* FILE.meta: matches f (path, size, sha256 or git oid, kind)? */
 int hub_sidecar_matches(const hub_file *f, const char *want_kind);
 int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, const char *kind,
                       const char *extra_json, blalm_err *e);

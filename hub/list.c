@@ -103,14 +103,20 @@ int hub_include_match(const char *path, const char *prefix, const char *const *i
     return 0;
 }
 
+/* n lowercase hex digits, nothing else? */
+static int is_hex(const char *s, size_t n)
+{
+    if (strlen(s) != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
 /* "sha256:<64 hex>" or "<64 hex>" into out; -1 when not a sha256. */
 static int parse_oid(const char *o, char out[65])
 {
     if (!strncmp(o, "sha256:", 7)) o += 7;
-    size_t ol = strlen(o);
-    if (ol != 64) return -1;
-    for (size_t i = 0; i < ol; i++)
-        if (!((o[i] >= '0' && o[i] <= '9') || (o[i] >= 'a' && o[i] <= 'f'))) return -1;
+    if (!is_hex(o, 64)) return -1;
     memcpy(out, o, 65);
     return 0;
 }
@@ -157,6 +163,18 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
                          path->valuestring);
             break;
         }
+        /* a file kept in git (no LFS): its "oid" is the git blob id,
+         * sha1("blob <size>\0" + bytes), the only check of its content */
+        char git_oid[41] = "";
+        const cJSON *goid = cJSON_GetObjectItemCaseSensitive(it, "oid");
+        if (!sha[0] && goid) {
+            if (!cJSON_IsString(goid) || !is_hex(goid->valuestring, 40)) {
+                rc = err_set(e, "listing page %d: %s: oid is not a git sha1 (40 hex digits)", page_no,
+                             path->valuestring);
+                break;
+            }
+            memcpy(git_oid, goid->valuestring, sizeof git_oid);
+        }
         if (!hub_include_match(path->valuestring, prefix, inc, ninc)) continue;
         if (l->n == l->cap) {
             size_t cap = l->cap ? l->cap * 2 : 64;
@@ -170,6 +188,7 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
         if (!f->path) { rc = err_set(e, "listing page %d: out of memory", page_no); break; }
         f->size = (uint64_t)size->valuedouble;
         memcpy(f->sha256, sha, sizeof sha);
+        memcpy(f->git_oid, git_oid, sizeof git_oid);
         l->n++;
     }
     cJSON_Delete(arr);

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <xxhash.h>
 
@@ -65,6 +66,58 @@ int sha256_file_hex(const char *path, char out[65], blalm_err *e)
     free(buf);
     sha256_end_hex(c, out);
     if (bad) return err_set(e, "%s: read error", path);
+    return 0;
+}
+
+struct gitblob_ctx {
+    EVP_MD_CTX *md;
+};
+
+gitblob_ctx *gitblob_begin(uint64_t size)
+{
+    gitblob_ctx *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    c->md = EVP_MD_CTX_new();
+    if (!c->md) { free(c); return NULL; }
+    EVP_DigestInit_ex(c->md, EVP_sha1(), NULL);
+    char head[40];
+    int n = snprintf(head, sizeof head, "blob %llu", (unsigned long long)size);
+    EVP_DigestUpdate(c->md, head, (size_t)n + 1);   /* with its NUL */
+    return c;
+}
+
+void gitblob_update(gitblob_ctx *c, const void *p, size_t n) { EVP_DigestUpdate(c->md, p, n); }
+
+void gitblob_end_hex(gitblob_ctx *c, char out[41])
+{
+    uint8_t d[20];
+    unsigned len = 20;
+    EVP_DigestFinal_ex(c->md, d, &len);
+    EVP_MD_CTX_free(c->md);
+    free(c);
+    to_hex(d, 20, out);
+}
+
+int gitblob_file_hex(const char *path, char out[41], blalm_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_errno(e, "%s", path);
+    struct stat st;
+    char *buf = malloc(1 << 20);
+    gitblob_ctx *c = NULL;
+    if (!buf || fstat(fileno(f), &st) != 0 || !(c = gitblob_begin((uint64_t)st.st_size))) {
+        fclose(f);
+        free(buf);
+        return err_set(e, "%s: cannot hash (out of memory or fstat failed)", path);
+    }
+    size_t k, total = 0;
+    while ((k = fread(buf, 1, 1 << 20, f)) > 0) { gitblob_update(c, buf, k); total += k; }
+    int bad = ferror(f);
+    fclose(f);
+    free(buf);
+    gitblob_end_hex(c, out);
+    if (bad) return err_set(e, "%s: read error", path);
+    if (total != (size_t)st.st_size) return err_set(e, "%s: changed size while being hashed", path);
     return 0;
 }
 

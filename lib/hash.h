@@ -15,6 +15,14 @@ sha256_ctx *sha256_begin(void);
 void sha256_update(sha256_ctx *c, const void *p, size_t n);
 void sha256_end_hex(sha256_ctx *c, char out[65]);  /* frees */
 
+/* git's blob id of size bytes, sha1("blob <size>\0" + bytes): the oid a Hub
+ * listing gives a file kept in git rather than LFS, and its ETag. */
+typedef struct gitblob_ctx gitblob_ctx;
+gitblob_ctx *gitblob_begin(uint64_t size);          /* NULL when out of memory */
+void gitblob_update(gitblob_ctx *c, const void *p, size_t n);
+void gitblob_end_hex(gitblob_ctx *c, char out[41]);  /* frees */
+int gitblob_file_hex(const char *path, char out[41], blalm_err *e);
+
 uint64_t xxh64(const void *p, size_t n, uint64_t seed);
 uint64_t xxh3_64(const void *p, size_t n);
 

@@ -11,6 +11,16 @@ the Hub's behaviour that `blalm fetch` depends on:
   GET  /cdn/<sha256>/PATH?sig=...            the bytes: Range/206, ETag
   GET  /_control/stats                       request counters (JSON)
   POST /_control/fault?name=F[&on=1]         switch a fault at run time
+  POST /_control/rescan                      read ROOT again (upstream changed)
+
+Files kept in git rather than LFS (--plain GLOB, repeatable, matched against
+the repo path): the listing entry has no "lfs" and its "oid" is the git blob
+id, sha1("blob <size>\0" + bytes); /resolve/ answers 200 with the bytes itself
+(no redirect, no X-Linked-*), Range/206 too, with ETag "<that oid>". This is
+what the Hub does for such files (huggingface_hub reads the ETag of a non-LFS
+file as its git oid), reproduced here from the protocol, not from Hub code.
+For LFS files the listing's "oid" is a stand-in value (the Hub gives the
+pointer file's blob id); only lfs.oid is meaningful.
 
 Faults (--fault NAME, repeatable):
   500-once      first CDN GET of each file answers 500
@@ -26,11 +36,12 @@ Faults (--fault NAME, repeatable):
   redirect-away a listing's next-page Link points at another origin
   gated         listing works, but /resolve/ answers 403 (terms not accepted)
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
---rate BYTES: CDN bodies go out at about BYTES per second (kill tests).
+--rate BYTES: file bodies go out at about BYTES per second (kill tests).
 Prints the port on stdout, then serves until killed (or, with --parent-pid,
 until that process is gone). Stdlib only.
 """
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
@@ -54,22 +65,34 @@ class Hub:
         self.faults = set(args.fault or [])
         self.token = args.require_token
         self.rate = args.rate
+        self.plain = args.plain or []
         self.lock = threading.Lock()
         self.stats = {"requests": 0, "tree": 0, "resolve": 0, "head": 0, "cdn": 0,
                       "cdn_bytes": 0, "ranges": 0, "files": {}}
         self.seen = set()          # (fault, key) pairs already fired
-        self.files = {}            # repo path -> (abs path, size, sha256)
+        self.scan()
+
+    def is_plain(self, rel):
+        return any(fnmatch.fnmatchcase(rel, g) for g in self.plain)
+
+    def scan(self):
+        files = {}                 # repo path -> (abs path, size, sha256, git blob oid)
         for dirpath, dirnames, filenames in os.walk(self.root, followlinks=True):
             dirnames.sort()
             for fn in sorted(filenames):
                 full = os.path.join(dirpath, fn)
                 rel = os.path.relpath(full, self.root).replace(os.sep, "/")
+                size = os.path.getsize(full)
                 h = hashlib.sha256()
+                g = hashlib.sha1(b"blob %d\0" % size)
                 with open(full, "rb") as f:
                     for chunk in iter(lambda: f.read(1 << 20), b""):
                         h.update(chunk)
-                self.files[rel] = (full, os.path.getsize(full), h.hexdigest())
-        self.by_sha = {v[2]: k for k, v in self.files.items()}
+                        g.update(chunk)
+                files[rel] = (full, size, h.hexdigest(), g.hexdigest())
+        with self.lock:
+            self.files = files
+            self.by_sha = {v[2]: k for k, v in files.items()}
 
     def once(self, fault, key):
         """True the first time a fault fires for key."""
@@ -104,7 +127,12 @@ class Hub:
                                     "size": 0, "path": d})
             if not recursive and len(parts) > 1:
                 continue
-            _, size, sha = self.files[rel]
+            _, size, sha, git_oid = self.files[rel]
+            if self.is_plain(rel):
+                if "bad-sha" in self.faults:
+                    git_oid = hashlib.sha1(b"not the content" + git_oid.encode()).hexdigest()
+                entries.append({"type": "file", "oid": git_oid, "size": size, "path": rel})
+                continue
             oid = sha
             if "bad-sha" in self.faults:
                 oid = hashlib.sha256(b"not the content" + sha.encode()).hexdigest()
@@ -180,6 +208,9 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     self.hub.faults.discard(name)
             return self.send(200, json.dumps(sorted(self.hub.faults)))
+        if u.path == "/_control/rescan":
+            self.hub.scan()
+            return self.send(200, json.dumps(len(self.hub.files)))
         self.error(404, "not found")
 
     def route(self):
@@ -253,7 +284,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and hub.once("429-once", "resolve:" + p):
             return self.error(429, "rate limited", {"Retry-After": "2",
                               "RateLimit": '"resolvers";r=0;t=2'})
-        _, size, sha = hub.files[p]
+        full, size, sha, git_oid = hub.files[p]
+        if hub.is_plain(p):        # kept in git: the bytes come from /resolve/ itself
+            if self.command == "GET" and hub.once("500-once", p):
+                return self.error(500, "internal error (injected)")
+            return self.body(full, size, git_oid, p, {"X-Repo-Commit": COMMIT})
         loc = "/cdn/%s/%s?sig=%s" % (sha, urllib.parse.quote(p), hashlib.md5(p.encode()).hexdigest())
         self.send(302, "", {"Location": loc, "X-Repo-Commit": COMMIT,
                             "X-Linked-Etag": '"%s"' % sha, "X-Linked-Size": str(size),
@@ -265,9 +300,14 @@ class Handler(BaseHTTPRequestHandler):
         hub.count("cdn", p)
         if sha not in hub.by_sha or hub.by_sha[sha] != p or "sig" not in q:
             return self.error(403, "bad signature")
-        full, size, _ = hub.files[p]
+        full, size, _, _ = hub.files[p]
         if self.command == "GET" and hub.once("500-once", p):
             return self.error(500, "internal error (injected)")
+        return self.body(full, size, sha, p)
+
+    def body(self, full, size, etag, p, extra=None):
+        """The bytes of a file, honouring Range; counted as CDN traffic."""
+        hub = self.hub
         start, end = 0, size - 1
         status = 200
         rng = self.headers.get("Range")
@@ -291,7 +331,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(n))
         self.send_header("Accept-Ranges", "bytes")
-        self.send_header("ETag", '"%s"' % sha)
+        self.send_header("ETag", '"%s"' % etag)
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
         if status == 206:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
         self.end_headers()
@@ -329,6 +371,7 @@ def main():
     ap.add_argument("--fault", action="append")
     ap.add_argument("--require-token")
     ap.add_argument("--rate", type=int, default=0)
+    ap.add_argument("--plain", action="append", help="glob of repo paths kept in git, not LFS")
     lifeline.add_argument(ap)
     args = ap.parse_args()
     lifeline.watch(args.parent_pid)

@@ -30,6 +30,11 @@ d = json.load(urllib.request.urlopen(sys.argv[1]))
 print(d["files"].get(sys.argv[3], {}).get(sys.argv[2], 0) if len(sys.argv) > 3 else d[sys.argv[2]])
 PYEOF
 }
+# hub_rescan: the running peer reads its root again (the repo changed upstream).
+hub_rescan() {
+    "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"", method="POST")).read()' \
+        "$HF_ENDPOINT/_control/rescan"
+}
 # make_repo DIR: a small repo with files of several sizes under sample/10BT
 # (random bytes: download tests need no real parquet) and one outside it.
 make_repo() {

@@ -96,7 +96,8 @@ static const char page1[] =
     "{\"type\":\"file\",\"oid\":\"2\",\"size\":300001,\"path\":\"sample/10BT/b.parquet\","
     "\"lfs\":{\"oid\":\"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
     "\"size\":300001,\"pointerSize\":134}},"
-    "{\"type\":\"file\",\"oid\":\"3\",\"size\":12,\"path\":\"sample/10BT/README.md\"}]";
+    "{\"type\":\"file\",\"oid\":\"a0423896973644771497bdc03eb99d5281615b51\",\"size\":12,"
+    "\"path\":\"sample/10BT/README.md\"}]";
 
 TEST(listing_page_keeps_files_only)
 {
@@ -110,7 +111,9 @@ TEST(listing_page_keeps_files_only)
     CHECK_EQ_INT(l.v[0].size, 300001);
     CHECK_EQ_STR(l.v[0].sha256, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     CHECK_EQ_STR(l.v[1].path, "sample/10BT/README.md");
+    CHECK_EQ_STR(l.v[0].git_oid, "");                      /* an LFS file's oid is its pointer's */
     CHECK_EQ_STR(l.v[1].sha256, "");                       /* plain git file */
+    CHECK_EQ_STR(l.v[1].git_oid, "a0423896973644771497bdc03eb99d5281615b51");
     hub_listing_free(&l);
 }
 
@@ -132,6 +135,9 @@ TEST(listing_malformed_pages)
         {"[{\"type\":\"file\",\"path\":\"sample/10BT/x\",\"size\":4,\"lfs\":{\"oid\":"
          "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}}]",
          "lfs.oid is not a sha256"},
+        {"[{\"type\":\"file\",\"oid\":\"3\",\"path\":\"sample/10BT/x\",\"size\":4}]",
+         "listing page 2: sample/10BT/x: oid is not a git sha1 (40 hex digits)"},
+        {"[{\"type\":\"file\",\"oid\":7,\"path\":\"sample/10BT/x\",\"size\":4}]", "oid is not a git sha1"},
         {"[{\"type\":\"file\",\"path\":\"sample/10BT/ok\",\"size\":4},"
          "{\"type\":\"file\",\"path\":\"sample/10BT/../../escaped.parquet\",\"size\":4}]",
          "listing page 2: refusing entry \"sample/10BT/../../escaped.parquet\": '..' path component; "

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# blalm fetch of files the Hub keeps in git, not LFS (JSONL, README: the
+# listing has no lfs.oid, only the git blob id "oid", and /resolve/ serves
+# the bytes itself with that id as ETag; the stand-in's --plain). Their
+# content is checked against the blob id, sha1("blob <size>\0" + bytes); the
+# part file is named by that id, so a part of another version is never
+# resumed (it is removed); a rerun after the file changed upstream downloads
+# it again rather than calling the old copy verified.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../peers/hub_lib.sh"
+
+repo=$TMP/repo; mkdir -p "$repo/data"
+f=data/train.jsonl
+src=$repo/$f
+size=300000
+fill() { head -c $size /dev/zero | tr '\0' "$1" >"$src"; }   # one version of the file: all one letter
+blob() { git hash-object "$1"; }                               # git's own blob id, independent of blalm
+fetch() { "$BLALM" fetch --repo $FETCH_REPO --path data "$@"; }
+fill A
+head -c 2000 /dev/urandom >"$repo/data/other.bin"             # an LFS file beside it
+start_hub "$repo" --plain '*.jsonl'
+
+# 1. a plain download: identical, its sidecar keeps the blob id
+out=$TMP/out1
+if fetch --out "$out" 2>"$TMP/e1" && cmp -s "$src" "$out/$f" && cmp -s "$repo/data/other.bin" "$out/data/other.bin" &&
+   "$PY" - "$out/$f.meta" "$(blob "$src")" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["lfs"] is False and m["git_oid"] == sys.argv[2] and m["etag"].strip('"') == sys.argv[2], m
+PY
+then pass fetch_plain_sidecar_has_git_oid; else fail fetch_plain_sidecar_has_git_oid "$(cat "$TMP/e1" "$out/$f.meta" 2>&1)"; fi
+fetch --out "$out" 2>"$TMP/e1b" && grep -q "2 already verified" "$TMP/e1b" && pass fetch_plain_rerun_skips ||
+    fail fetch_plain_rerun_skips "$(cat "$TMP/e1b")"
+
+# 2. the file changes upstream (same size): the rerun downloads it again
+fill B; hub_rescan
+if fetch --out "$out" 2>"$TMP/e2" && cmp -s "$src" "$out/$f" && grep -q "1 downloaded" "$TMP/e2"; then
+    pass fetch_plain_changed_upstream_redownloaded
+else fail fetch_plain_changed_upstream_redownloaded "$(cat "$TMP/e2"); content $(tr -s 'AB' <"$out/$f")"; fi
+
+# 3. a part of the old version (interrupted run, then the file changed): not resumed, removed
+fill A; old=$(blob "$src"); fill C; hub_rescan
+out=$TMP/out3; mkdir -p "$out/data"
+head -c 110000 /dev/zero | tr '\0' A >"$out/data/.train.jsonl.${old:0:12}.part"
+head -c 110000 /dev/zero | tr '\0' A >"$out/data/.train.jsonl.plain.part"      # what older runs named it
+if fetch --out "$out" --include train.jsonl 2>"$TMP/e3" && cmp -s "$src" "$out/$f" &&
+   [ -z "$(find "$out" -name '*.part')" ]; then
+    pass fetch_plain_other_version_part_discarded
+else fail fetch_plain_other_version_part_discarded "$(cat "$TMP/e3"); content $(tr -s 'AC' <"$out/$f" 2>&1); parts $(find "$out" -name '*.part')"; fi
+
+# 4. a part of this version is resumed with Range (only the rest travels)
+now=$(blob "$src")
+out=$TMP/out4; mkdir -p "$out/data"
+head -c 100000 "$src" >"$out/data/.train.jsonl.${now:0:12}.part"
+before=$(hub_stat cdn_bytes)
+if fetch --out "$out" --include train.jsonl 2>"$TMP/e4" && cmp -s "$src" "$out/$f" &&
+   [ $(( $(hub_stat cdn_bytes) - before )) = $((size - 100000)) ]; then pass fetch_plain_same_version_resumed
+else fail fetch_plain_same_version_resumed "bytes $(( $(hub_stat cdn_bytes) - before )); $(cat "$TMP/e4")"; fi
+
+# 5. corrupt bytes in that part: the blob id check fails, the part goes, the rerun succeeds
+out=$TMP/out5; mkdir -p "$out/data"
+part="$out/data/.train.jsonl.${now:0:12}.part"
+head -c 100000 /dev/zero | tr '\0' X >"$part"
+fetch --out "$out" --include train.jsonl 2>"$TMP/e5"; rc=$?
+if [ $rc = 1 ] && grep -q "git blob id mismatch: the listing says $now" "$TMP/e5" && [ ! -e "$part" ] && [ ! -e "$out/$f" ]; then
+    pass fetch_plain_corrupt_part_detected
+else fail fetch_plain_corrupt_part_detected "rc $rc; $(cat "$TMP/e5")"; fi
+fetch --out "$out" -q 2>"$TMP/e5b" && cmp -s "$src" "$out/$f" && pass fetch_plain_rerun_after_corrupt_part ||
+    fail fetch_plain_rerun_after_corrupt_part "$(cat "$TMP/e5b")"
+
+# 6. a file in place without a sidecar (or with one from an older blalm, no
+#    git_oid): hashed once, kept when its blob id matches, fetched when not
+out=$TMP/out6; mkdir -p "$out/data"
+cp "$src" "$out/$f"
+before=$(hub_stat cdn_bytes)
+if fetch --out "$out" --include train.jsonl 2>"$TMP/e6" && grep -q "1 already verified" "$TMP/e6" &&
+   [ "$(hub_stat cdn_bytes)" = "$before" ] && grep -q "\"git_oid\":\"$now\"" "$out/$f.meta"; then
+    pass fetch_plain_in_place_rehashed
+else fail fetch_plain_in_place_rehashed "$(cat "$TMP/e6")"; fi
+"$PY" - "$out/$f.meta" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); m.pop("git_oid", None); json.dump(m, open(sys.argv[1], "w"))
+PY
+fill D; hub_rescan
+if fetch --out "$out" --include train.jsonl 2>"$TMP/e6b" && cmp -s "$src" "$out/$f" && grep -q "1 downloaded" "$TMP/e6b"; then
+    pass fetch_plain_old_sidecar_not_trusted
+else fail fetch_plain_old_sidecar_not_trusted "$(cat "$TMP/e6b")"; fi
+
+# 7. a listing whose oid does not match the bytes served: refused, nothing in place
+start_hub "$repo" --plain '*.jsonl' --fault bad-sha
+out=$TMP/out7
+fetch --out "$out" --include train.jsonl 2>"$TMP/e7"; rc=$?
+if [ $rc = 1 ] && grep -q "git blob id mismatch" "$TMP/e7" && [ ! -e "$out/$f" ] && [ -z "$(find "$out" -name '*.part')" ]; then
+    pass fetch_plain_wrong_oid_refused
+else fail fetch_plain_wrong_oid_refused "rc $rc; $(cat "$TMP/e7")"; fi
