@@ -219,6 +219,13 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
     if (!m) return -1;
 
     char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+    /* "<source>/<path in the repo without extension>": the stem docs_walk
+     * gives the file once under WORK/docs/<source> (--out), not the hidden
+     * sparse file's name, which is the same for same-named files in other
+     * folders */
+    char id_stem[4096], rel[4096];
+    snprintf(rel, sizeof rel, "%s/%s", x->source, f->path);
+    doc_rel_stem(rel, id_stem, sizeof id_stem);
     int fd = -1, rc = -1, ngroups = pq_meta_row_groups(m), used = 0, complete = 0;
     doc_writer *w = NULL;
     uint64_t words = 0, docs = 0, want = *budget, fetched = 0;
@@ -252,17 +259,19 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
         if (fetch_range(x, f, off, len, NULL, fd, e) != 0) goto out;
         fetched += len;
         used = g + 1;
-        /* decode what is there so far; rows already written are skipped */
+        /* decode only the group just fetched (the earlier ones are written);
+         * rows keep the file's numbering, and generated ids are the ones a
+         * read of the whole file under the docs root gives */
         doc_opts o = {0};
+        o.first_row_group = g;
         o.max_row_groups = used;
         o.default_source = x->source;
+        o.id_stem = id_stem;
         doc_reader *rd = doc_open(sparse, &o, e);
         if (!rd) { err_prefix(e, "%s", f->path); goto out; }
         blalm_doc d;
         int k;
-        uint64_t row = 0;
         while (words < want && (k = doc_next(rd, &d, e)) == 1) {
-            if (row++ < docs) continue;
             if (docw_write(w, &d, e) != 0) { k = -1; break; }
             words += words_in(d.text, d.text_len);
             docs++;

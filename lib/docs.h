@@ -38,7 +38,9 @@ typedef struct doc_opts {
      * name without folders and extensions. Readers of a docs root pass
      * doc_file.id_stem, so generated ids are unique per (source, path). */
     const char *id_stem;
-    int max_row_groups;      /* parquet: read at most this many row groups (0 = all) */
+    int max_row_groups;      /* parquet: stop before this row group (0 = all) */
+    int first_row_group;     /* parquet: start at this row group; rows (and generated
+                                ids) are still numbered from the file's first row */
     int text_only;           /* parquet: skip metadata columns (metadata "{}"), e.g. for
                                 counting words: only text and id are decompressed */
 } doc_opts;

@@ -459,6 +459,19 @@ pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
     }
     if (check_schema(r, opts, e) < 0) goto fail;
     r->max_rg = opts ? opts->max_row_groups : 0;
+    {
+        /* start at a later row group (fetch --max-words decodes each new
+         * group once, not every earlier one again); rows keep the file's
+         * numbering, so generated ids are the same as from a whole read */
+        int first = opts ? opts->first_row_group : 0;
+        if (first < 0 || first > r->meta->nrg) {
+            err_set(e, "%s: row group %d asked for, the file has %d", r->name, first, r->meta->nrg);
+            goto fail;
+        }
+        for (int g = 0; g < first; g++) r->row += (uint64_t)r->meta->rgs[g].num_rows;
+        r->rg = first - 1;
+        r->rg_checked = 1;     /* nothing before it was read, so nothing to check */
+    }
     r->source = opts && opts->default_source ? strdup(opts->default_source) : file_stem(r->name);
     if (!r->source) { err_set(e, "out of memory"); goto fail; }
     r->source_len = strlen(r->source);
