@@ -4,6 +4,7 @@
 #include "corpora/internal.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
+#include "lib/json.h"
 #include "lib/work.h"
 #include "lib/parquet.h"
 #include "lib/progress.h"
@@ -209,6 +211,123 @@ static void ctx_free(actx *c)
     cJSON_Delete(c->run);
 }
 
+/* ---- attribute values as written ----------------------------------------------- */
+/* One set's members as its attribute line holds them: keys decoded, values
+ * as byte ranges of the line. cJSON ends a string at \u0000 and keeps a
+ * number as a double (2^53 + 1 read as 2^53), so what audit shows and
+ * exports comes from these bytes. */
+typedef struct raw_member {
+    size_t koff, klen;           /* the key, in raw_set.keys */
+    const char *v;               /* the value's JSON text */
+    size_t vn;
+} raw_member;
+
+typedef struct raw_set {
+    sbuf keys, tmp;
+    raw_member *m;
+    size_t n, cap;
+} raw_set;
+
+static void raw_set_free(raw_set *rs)
+{
+    sb_free(&rs->keys);
+    sb_free(&rs->tmp);
+    free(rs->m);
+    memset(rs, 0, sizeof *rs);
+}
+
+static int raw_error(const char *path, uint64_t lineno, const char *line, size_t pos, const char *what,
+                     blalm_err *e)
+{
+    (void)line;
+    return err_set(e, "%s:%llu: column %zu: expected %s", path, (unsigned long long)lineno, pos + 1, what);
+}
+
+/* The members of the object under "set" in line (the first such key, as
+ * cJSON's lookup takes it). */
+static int raw_set_load(raw_set *rs, const char *line, size_t len, const char *set, const char *path,
+                        uint64_t lineno, blalm_err *e)
+{
+    rs->n = 0;
+    sb_reset(&rs->keys);
+    size_t pos = 0, v0 = 0, v1 = 0, s0 = 0, s1 = 0;
+    int first = 1, k, found = 0;
+    const char *what = NULL;
+    size_t setlen = strlen(set);
+    while ((k = json_object_next(line, len, &pos, &first, &rs->tmp, &v0, &v1, &what)) == 1)
+        if (!found && rs->tmp.len == setlen && !memcmp(rs->tmp.data, set, setlen)) {
+            found = 1;
+            s0 = v0;
+            s1 = v1;
+        }
+    if (k < 0) return raw_error(path, lineno, line, pos, what, e);
+    if (!found || line[s0] != '{')
+        return err_set(e, "%s:%llu: expected an object under \"%s\"", path, (unsigned long long)lineno, set);
+    pos = s0;
+    first = 1;
+    while ((k = json_object_next(line, s1, &pos, &first, &rs->tmp, &v0, &v1, &what)) == 1) {
+        if (rs->n == rs->cap) {
+            size_t cap = rs->cap ? rs->cap * 2 : 32;
+            raw_member *nm = realloc(rs->m, cap * sizeof *nm);
+            if (!nm) return err_set(e, "out of memory");
+            rs->m = nm;
+            rs->cap = cap;
+        }
+        raw_member *m = &rs->m[rs->n++];
+        m->koff = rs->keys.len;
+        m->klen = rs->tmp.len;
+        sb_add(&rs->keys, rs->tmp.data ? rs->tmp.data : "", rs->tmp.len);
+        m->v = line + v0;
+        m->vn = v1 - v0;
+    }
+    if (k < 0) return raw_error(path, lineno, line, pos, what, e);
+    return 0;
+}
+
+static const char *raw_key(const raw_set *rs, const raw_member *m) { return rs->keys.data + m->koff; }
+
+/* The first member named key, or NULL. */
+static const raw_member *raw_get(const raw_set *rs, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < rs->n; i++)
+        if (rs->m[i].klen == kl && !memcmp(raw_key(rs, &rs->m[i]), key, kl)) return &rs->m[i];
+    return NULL;
+}
+
+/* A JSON number's text as a C string in buf (or a malloc'd copy when long). */
+static char *num_text(const char *v, size_t n, char *buf, size_t cap)
+{
+    char *t = n < cap ? buf : malloc(n + 1);
+    if (!t) return NULL;
+    memcpy(t, v, n);
+    t[n] = 0;
+    return t;
+}
+
+/* An integer literal (no fraction or exponent) that fits int64: 1 with *out. */
+static int raw_int64(const char *v, size_t n, int64_t *out)
+{
+    if (memchr(v, '.', n) || memchr(v, 'e', n) || memchr(v, 'E', n)) return 0;
+    char buf[64];
+    if (n >= sizeof buf) return 0;
+    char *t = num_text(v, n, buf, sizeof buf);
+    errno = 0;
+    long long x = strtoll(t, NULL, 10);
+    if (errno == ERANGE) return 0;
+    *out = (int64_t)x;
+    return 1;
+}
+
+static double raw_double(const char *v, size_t n)
+{
+    char buf[128];
+    char *t = num_text(v, n, buf, sizeof buf);
+    double d = t ? strtod(t, NULL) : NAN;
+    if (t != buf) free(t);
+    return d;
+}
+
 /* ---- one id ------------------------------------------------------------------ */
 
 typedef struct refs_ctx {
@@ -228,7 +347,7 @@ static void print_ref(void *ctx, const char *set, const char *key)
 }
 
 static void print_doc(const actx *c, const doc_file *f, const blalm_doc *d, const joined *j,
-                      cJSON **sets, FILE *out)
+                      cJSON **sets, raw_set *raws, FILE *out)
 {
     fprintf(out, "== %s row %llu", f->rel, (unsigned long long)d->row);
     if (d->line) fprintf(out, " (line %llu)", (unsigned long long)d->line);
@@ -249,10 +368,16 @@ static void print_doc(const actx *c, const doc_file *f, const blalm_doc *d, cons
     for (int i = 0; i < j->n; i++) {
         if (i == j->fate) continue;
         any = 1;
-        for (const cJSON *it = sets[i]->child; it; it = it->next) {
-            char *t = json_print(it, 0);
-            fprintf(out, "  %s.%s = %s\n", j->names[i], it->string, t ? t : "?");
-            free(t);
+        for (size_t m = 0; m < raws[i].n; m++) {   /* as written: a \u0000 and 2^53 + 1 stay */
+            const raw_member *rm = &raws[i].m[m];
+            const char *what;
+            sb_reset(&b);
+            sb_json_str(&b, raw_key(&raws[i], rm), rm->klen);
+            fprintf(out, "  %s.%.*s = ", j->names[i], (int)(b.len - 2), b.data + 1);
+            sb_reset(&b);
+            if (json_compact(&b, rm->v, rm->vn, &what) < 0) sb_adds(&b, "?");
+            fwrite(b.data, 1, b.len, out);
+            fputc('\n', out);
         }
     }
     if (!any) fprintf(out, "  (none: no attribute file covers this document)\n");
@@ -319,11 +444,24 @@ static long audit_id(actx *c, FILE *out, blalm_err *e)
         attr_join *aj = open_join(c, f, j, e);
         if (!aj) { free(j); return -1; }
         cJSON *sets[MAX_SETS + 1];
+        raw_set *raws = calloc(MAX_SETS + 1, sizeof *raws);
+        if (!raws) { attrj_close(aj); free(j); return err_set(e, "out of memory"); }
         while ((rc = attrj_next(aj, &d, sets, e)) == 1)
             if (d.id_len == idlen && !memcmp(d.id, id, idlen)) {
-                print_doc(c, f, &d, j, sets, out);
+                for (int s = 0; s < j->n && rc == 1; s++) {
+                    if (s == j->fate) continue;
+                    size_t len;
+                    const char *path;
+                    uint64_t lineno;
+                    const char *line = attrj_raw(aj, s, &len, &path, &lineno);
+                    if (raw_set_load(&raws[s], line, len, j->names[s], path, lineno, e) < 0) rc = -1;
+                }
+                if (rc < 0) break;
+                print_doc(c, f, &d, j, sets, raws, out);
                 found++;
             }
+        for (int s = 0; s <= MAX_SETS; s++) raw_set_free(&raws[s]);
+        free(raws);
         attrj_close(aj);
         free(j);
         if (rc < 0) return -1;
@@ -367,16 +505,24 @@ static int col_add(cols *cs, const char *name, const char *set, const char *key,
     return cs->n++;
 }
 
-static int value_flags(const cJSON *v)
+/* The type a value asks of its column: an integer literal that fits int64
+ * is an integer, exactly; one beyond int64 (an unsigned 64-bit hash, say)
+ * would lose digits as a double, so its column holds JSON text; a number
+ * with a fraction or exponent is an integer when integral below 2^53
+ * (3.0), else a float. */
+static int value_flags(const char *v, size_t n)
 {
-    if (cJSON_IsBool(v)) return T_BOOL;
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        return (d == floor(d) && fabs(d) < 9007199254740992.0) ? T_INT : T_FLOAT;
+    int64_t i;
+    switch (v[0]) {
+    case 't': case 'f': return T_BOOL;
+    case 'n': return 0;
+    case '"': return T_STRING;
+    case '{': case '[': return T_OTHER;
     }
-    if (cJSON_IsString(v)) return T_STRING;
-    if (cJSON_IsNull(v) || !v) return 0;
-    return T_OTHER;
+    if (!memchr(v, '.', n) && !memchr(v, 'e', n) && !memchr(v, 'E', n))
+        return raw_int64(v, n, &i) ? T_INT : T_OTHER;
+    double d = raw_double(v, n);
+    return (d == floor(d) && fabs(d) < 9007199254740992.0) ? T_INT : T_FLOAT;
 }
 
 /* Columns: every key of every attribute set seen anywhere (first pass over
@@ -394,17 +540,29 @@ static int discover(actx *c, cols *cs, int nfixed, blalm_err *e)
             const char *line;
             size_t len;
             int rc;
+            raw_set rs = {0};
             while ((rc = zr_line(r, &line, &len, e)) == 1) {
-                cJSON *o = cJSON_ParseWithLength(line, len);
-                const cJSON *obj = cJSON_GetObjectItemCaseSensitive(o, j->names[i]);
-                for (const cJSON *it = obj ? obj->child : NULL; it; it = it->next) {
-                    char name[192];
-                    snprintf(name, sizeof name, "%s.%s", j->names[i], it->string);
-                    int k = col_add(cs, name, j->names[i], it->string, PQ_STRING);
-                    cs->v[k].flags |= value_flags(it);
+                if (raw_set_load(&rs, line, len, j->names[i], j->paths[i], zr_lineno(r), e) < 0) {
+                    rc = -1;
+                    break;
                 }
-                cJSON_Delete(o);
+                for (size_t m = 0; m < rs.n; m++) {
+                    const raw_member *rm = &rs.m[m];
+                    const char *key = raw_key(&rs, rm);
+                    if (memchr(key, 0, rm->klen)) {
+                        rc = err_set(e, "%s:%llu: a key of \"%s\" holds \\u0000, which a column name cannot",
+                                     j->paths[i], (unsigned long long)zr_lineno(r), j->names[i]);
+                        break;
+                    }
+                    char name[192], kz[128];
+                    snprintf(kz, sizeof kz, "%.*s", (int)rm->klen, key);
+                    snprintf(name, sizeof name, "%s.%s", j->names[i], kz);
+                    int k = col_add(cs, name, j->names[i], kz, PQ_STRING);
+                    cs->v[k].flags |= value_flags(rm->v, rm->vn);
+                }
+                if (rc < 0) break;
             }
+            raw_set_free(&rs);
             zr_close(r);
             if (rc < 0) { free(j); return -1; }
         }
@@ -428,8 +586,60 @@ typedef struct exporter {
     pq_value *vals;
     char **owned;                /* strings printed for this row */
     int nowned;
-    sbuf line;
+    sbuf line, tmp;
 } exporter;
+
+/* Attribute column ci of this row, from the bytes of its attribute line:
+ * strings keep every byte (a \u0000 too), integers are exact int64, JSON-text
+ * columns hold the value as written (compacted). Fills x->vals[ci] and, for
+ * .jsonl, the row's member. */
+static int attr_value(exporter *x, const col *k, int ci, const joined *j, const raw_set *raws,
+                      blalm_err *e)
+{
+    pq_value *pv = &x->vals[ci];
+    int si = -1;
+    for (int s = 0; s < j->n; s++)
+        if (s != j->fate && !strcmp(j->names[s], k->set)) si = s;
+    const raw_member *rm = si >= 0 ? raw_get(&raws[si], k->key) : NULL;
+    const char *what = NULL;
+    if (rm && rm->v[0] != 'n') {
+        const char *v = rm->v;
+        size_t n = rm->vn;
+        int num = v[0] == '-' || (v[0] >= '0' && v[0] <= '9');
+        pv->is_null = 0;
+        if (k->type == PQ_BOOL) {
+            if (v[0] == 't' || v[0] == 'f') pv->i = v[0] == 't';
+            else pv->is_null = 1;   /* cannot happen: types come from the values */
+        } else if (k->type == PQ_INT64) {
+            if (!num) pv->is_null = 1;
+            else if (!raw_int64(v, n, &pv->i)) pv->i = (int64_t)raw_double(v, n);
+        } else if (k->type == PQ_DOUBLE) {
+            if (!num) pv->is_null = 1;
+            else pv->d = raw_double(v, n);
+        } else {
+            sb_reset(&x->tmp);
+            size_t p = 0;
+            int rc = v[0] == '"' && !k->json ? json_decode_string(v, n, &p, &x->tmp, &what)
+                                             : json_compact(&x->tmp, v, n, &what);
+            if (rc < 0) return err_set(e, "%s: expected %s", k->name, what);
+            char *t = malloc(x->tmp.len + 1);
+            if (!t) return err_set(e, "out of memory");
+            memcpy(t, x->tmp.data ? x->tmp.data : "", x->tmp.len);
+            t[x->tmp.len] = 0;
+            x->owned[x->nowned++] = t;
+            pv->s = t;
+            pv->n = x->tmp.len;
+        }
+    }
+    if (!x->parquet) {
+        int first = ci == 0;
+        sb_json_key(&x->line, k->name, &first);
+        if (!rm || pv->is_null) sb_adds(&x->line, "null");
+        else if (k->type == PQ_INT64) sb_json_int(&x->line, pv->i);
+        else if (json_compact(&x->line, rm->v, rm->vn, &what) < 0) return err_set(e, "%s: expected %s", k->name, what);
+    }
+    return 0;
+}
 
 static void put_json_value(sbuf *b, const cJSON *v)
 {
@@ -472,6 +682,7 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
 
     exporter x;
     memset(&x, 0, sizeof x);
+    raw_set *raws = NULL;
     x.parquet = parquet;
     sb_init(&x.line);
     x.vals = calloc((size_t)cs.n, sizeof *x.vals);
@@ -491,6 +702,8 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
         if (!x.zw) goto out;
     }
     uint64_t rows = 0;
+    raws = calloc(MAX_SETS + 1, sizeof *raws);
+    if (!raws) { err_set(e, "out of memory"); goto out; }
     if (c->o->progress) c->o->progress(c->o->progress_arg, 0, 0, "audit: export");
     for (size_t fi = 0; fi < c->nfiles; fi++) {
         const doc_file *f = &c->files[fi];
@@ -502,6 +715,15 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
         blalm_doc d;
         int jr;
         while ((jr = attrj_next(aj, &d, sets, e)) == 1) {
+            for (int s = 0; s < j->n && jr == 1; s++) {
+                if (s == j->fate) continue;
+                size_t len;
+                const char *apath;
+                uint64_t lineno;
+                const char *line = attrj_raw(aj, s, &len, &apath, &lineno);
+                if (raw_set_load(&raws[s], line, len, j->names[s], apath, lineno, e) < 0) jr = -1;
+            }
+            if (jr < 0) break;
             const cJSON *fate = j->fate >= 0 ? sets[j->fate] : NULL;
             const cJSON *ex = cJSON_GetObjectItemCaseSensitive(fate, "excluded_by");
             const cJSON *fcorp = cJSON_GetObjectItemCaseSensitive(fate, "corpora");
@@ -532,10 +754,8 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
                     else if (ci == 9) v = cJSON_GetObjectItemCaseSensitive(fate, "rank");
                     else if (ci < nfixed) v = cJSON_GetObjectItemCaseSensitive(fcorp, k->key);
                     else {
-                        int si = -1;
-                        for (int s = 0; s < j->n; s++)
-                            if (s != j->fate && !strcmp(j->names[s], k->set)) si = s;
-                        v = si >= 0 ? cJSON_GetObjectItemCaseSensitive(sets[si], k->key) : NULL;
+                        if (attr_value(&x, k, ci, j, raws, e) < 0) { jr = -1; break; }
+                        continue;
                     }
                     if (v && !cJSON_IsNull(v)) {
                         pv->is_null = 0;
@@ -564,6 +784,7 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
                     else sb_json_int(&x.line, pv->i);
                 }
             }
+            if (jr < 0) break;
             int wr;
             if (parquet) {
                 wr = pqw_row(x.pw, x.vals, e);
@@ -588,6 +809,11 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
         (void)out;
     }
 out:
+    if (raws) {
+        for (int s = 0; s <= MAX_SETS; s++) raw_set_free(&raws[s]);
+        free(raws);
+    }
+    sb_free(&x.tmp);
     if (x.pw) pqw_abort(x.pw);
     if (x.zw) zw_abort(x.zw);
     sb_free(&x.line);

@@ -76,6 +76,8 @@ struct attr_join {
     zreader **zr;
     char **paths, **sets;
     cJSON **parsed;
+    const char **lines;          /* the raw line behind parsed[i] */
+    size_t *lens;
 };
 
 attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *const *attr_paths,
@@ -92,6 +94,8 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *co
     j->paths = calloc((size_t)nsets + 1, sizeof *j->paths);
     j->sets = calloc((size_t)nsets + 1, sizeof *j->sets);
     j->parsed = calloc((size_t)nsets + 1, sizeof *j->parsed);
+    j->lines = calloc((size_t)nsets + 1, sizeof *j->lines);
+    j->lens = calloc((size_t)nsets + 1, sizeof *j->lens);
     for (int i = 0; i < nsets; i++) {
         j->paths[i] = strdup(attr_paths[i]);
         j->sets[i] = strdup(sets[i]);
@@ -126,6 +130,8 @@ int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e)
                            (unsigned long long)d->row);
         cJSON_Delete(j->parsed[i]);
         j->parsed[i] = cJSON_ParseWithLength(line, len);
+        j->lines[i] = line;
+        j->lens[i] = len;
         if (!j->parsed[i] || !cJSON_IsObject(j->parsed[i]))
             return err_set(e, "%s:%llu: expected a JSON object {\"id\":...,\"%s\":{...}}", j->paths[i],
                            (unsigned long long)zr_lineno(j->zr[i]), j->sets[i]);
@@ -160,7 +166,17 @@ void attrj_close(attr_join *j)
     free(j->paths);
     free(j->sets);
     free(j->parsed);
+    free(j->lines);
+    free(j->lens);
     free(j);
+}
+
+const char *attrj_raw(const attr_join *j, int i, size_t *len, const char **path, uint64_t *lineno)
+{
+    *len = j->lens[i];
+    if (path) *path = j->paths[i];
+    if (lineno) *lineno = zr_lineno(j->zr[i]);
+    return j->lines[i];
 }
 
 /* ---- attribute records ---------------------------------------------------- */

@@ -33,6 +33,11 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts,
 /* 1 = *d holds the document and sets[i] the parsed "<set>" object of file i
  * (owned by the join, valid until the next call; NULL never), 0 = end, -1 = error. */
 int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e);
+/* The line of attribute file i that gave sets[i] at the last attrj_next
+ * (valid until the next call), for readers that need its exact bytes (cJSON
+ * ends strings at a \u0000 and holds numbers as doubles), with the file's
+ * path and the line's number for messages. */
+const char *attrj_raw(const attr_join *j, int i, size_t *len, const char **path, uint64_t *lineno);
 void attrj_close(attr_join *j);
 
 /* ---- attribute records: what each attribute file was made from ----------

@@ -256,3 +256,54 @@ int json_skip_value(const char *s, size_t n, size_t *pos, const char **what)
 {
     return skip_value_depth(s, n, pos, what, 0);
 }
+
+int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key, size_t *v0, size_t *v1,
+                     const char **what)
+{
+    size_t p = json_ws(s, n, *pos);
+    if (*first) {
+        if (p >= n || s[p] != '{') { *pos = p; *what = "'{'"; return -1; }
+        p = json_ws(s, n, p + 1);
+        *first = 0;
+        if (p < n && s[p] == '}') { *pos = p + 1; return 0; }
+    } else {
+        if (p < n && s[p] == '}') { *pos = p + 1; return 0; }
+        if (p >= n || s[p] != ',') { *pos = p; *what = "',' or '}'"; return -1; }
+        p = json_ws(s, n, p + 1);
+    }
+    sb_reset(key);
+    if (p >= n || s[p] != '"') { *pos = p; *what = "a string key"; return -1; }
+    if (scan_string(s, n, &p, key, what) < 0) { *pos = p; return -1; }
+    p = json_ws(s, n, p);
+    if (p >= n || s[p] != ':') { *pos = p; *what = "':'"; return -1; }
+    p = json_ws(s, n, p + 1);
+    *v0 = p;
+    if (skip_value_depth(s, n, &p, what, 1) < 0) { *pos = p; return -1; }
+    *v1 = p;
+    *pos = p;
+    return 1;
+}
+
+int json_compact(sbuf *out, const char *s, size_t n, const char **what)
+{
+    sbuf str;
+    sb_init(&str);
+    size_t p = 0;
+    int rc = 0;
+    while (p < n) {
+        char c = s[p];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') { p++; continue; }
+        if (c != '"') {
+            size_t q = p;   /* a run of structure, number or literal bytes */
+            while (q < n && s[q] != '"' && s[q] != ' ' && s[q] != '\t' && s[q] != '\n' && s[q] != '\r') q++;
+            sb_add(out, s + p, q - p);
+            p = q;
+            continue;
+        }
+        sb_reset(&str);
+        if (scan_string(s, n, &p, &str, what) < 0) { rc = -1; break; }
+        sb_json_str(out, str.data ? str.data : "", str.len);
+    }
+    sb_free(&str);
+    return rc;
+}

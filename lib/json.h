@@ -20,6 +20,20 @@ int json_skip_value(const char *s, size_t n, size_t *pos, const char **what);
  * become UTF-8. Lone surrogates are an error. */
 int json_decode_string(const char *s, size_t n, size_t *pos, sbuf *out, const char **what);
 
+/* One member of the object starting at s[*pos] per call: *first = 1 before
+ * the first call (it checks the '{'). Returns 1 with the decoded key in key
+ * (NUL bytes kept, key->len counts them) and the value's bytes s[*v0, *v1)
+ * (validated), 0 after the closing '}' (*pos past it), -1 on malformed JSON
+ * (*pos at the offending byte, *what what was expected). */
+int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key, size_t *v0, size_t *v1,
+                     const char **what);
+
+/* Appends the valid JSON value s[0, n) without insignificant whitespace;
+ * numbers are copied as written (a 64-bit integer stays exact) and strings
+ * are decoded and escaped again (NUL as \u0000, so nothing is cut). -1 with
+ * *what on a malformed string. */
+int json_compact(sbuf *out, const char *s, size_t n, const char **what);
+
 /* Skips whitespace; returns new pos. */
 size_t json_ws(const char *s, size_t n, size_t pos);
 

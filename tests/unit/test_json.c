@@ -236,6 +236,39 @@ TEST(json_print_exact_numbers)
     cJSON_Delete(n);
 }
 
+/* Object members one by one, keys decoded (NUL kept), values as byte
+ * ranges; compacting keeps numbers as written and strings whole. */
+TEST(object_members_and_compact)
+{
+    const char js[] = " { \"a\" : 9007199254740993 , \"k\\u0000\":{\"x\": [1, \"n\\u0000b\"]},\"e\":\"\"} ";
+    size_t n = sizeof js - 1, pos = 0, v0, v1;
+    int first = 1;
+    const char *what;
+    sbuf key, out;
+    sb_init(&key);
+    sb_init(&out);
+    CHECK(json_object_next(js, n, &pos, &first, &key, &v0, &v1, &what) == 1);
+    CHECK(key.len == 1 && key.data[0] == 'a');
+    CHECK(v1 - v0 == 16 && !memcmp(js + v0, "9007199254740993", 16));
+    CHECK(json_object_next(js, n, &pos, &first, &key, &v0, &v1, &what) == 1);
+    CHECK(key.len == 2 && !memcmp(key.data, "k\0", 2));
+    CHECK(json_compact(&out, js + v0, v1 - v0, &what) == 0);
+    CHECK_EQ_STR(sb_cstr(&out), "{\"x\":[1,\"n\\u0000b\"]}");
+    CHECK(json_object_next(js, n, &pos, &first, &key, &v0, &v1, &what) == 1);
+    CHECK(key.len == 1 && v1 - v0 == 2);
+    CHECK(json_object_next(js, n, &pos, &first, &key, &v0, &v1, &what) == 0);
+    static const char *const bad[] = {"[1]", "{\"a\" 1}", "{\"a\":1,}", "{\"a\":1 \"b\":2}", "{\"a\":tru}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int k;
+        pos = 0;
+        first = 1;
+        while ((k = json_object_next(bad[i], strlen(bad[i]), &pos, &first, &key, &v0, &v1, &what)) == 1) {}
+        CHECK_MSG(k == -1, "accepted %s", bad[i]);
+    }
+    sb_free(&key);
+    sb_free(&out);
+}
+
 int main(void)
 {
     RUN(decode_escapes);
@@ -245,5 +278,6 @@ int main(void)
     RUN(integers);
     RUN(numbers_fast_equals_reference);
     RUN(json_print_exact_numbers);
+    RUN(object_members_and_compact);
     return test_summary();
 }
