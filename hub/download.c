@@ -71,11 +71,33 @@ char *hub_path_join(const char *a, const char *b, const char *pre, const char *s
     return s;
 }
 
-/* An HTTP failure of one file: the message and what to do about it. */
-static void report_http(fetch_ctx *x, const char *what, long status, const blalm_err *e)
+int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_response *r)
 {
-    if (status == 401 || status == 403) x->stop = 1;   /* every other file would fail alike */
-    const char *h = hub_hint(status, x->o->token != NULL);
+    if (!r->effective_url) return 0;
+    sbuf u;
+    sb_init(&u);
+    hub_resolve_url(x, f->path, &u);
+    int moved = strcmp(r->effective_url, sb_cstr(&u)) != 0;
+    sb_free(&u);
+    return moved;
+}
+
+const char *hub_fail_hint(const fetch_ctx *x, const hub_file *f, const http_response *r)
+{
+    if (r->status == 403 && hub_from_file_host(x, f, r))
+        return "the file host the Hub redirected to refused the signed link (expired, or not valid "
+               "for this request); a rerun asks the Hub for a fresh one";
+    return hub_hint(r->status, x->o->token != NULL);
+}
+
+/* An HTTP failure of one file: the message and what to do about it. A 401
+ * or 403 from the Hub stops the run (every other file would fail alike);
+ * a 403 from the file host is about one signed link, so the others go on. */
+static void report_http(fetch_ctx *x, const hub_file *f, const char *what, const http_response *r,
+                        const blalm_err *e)
+{
+    if ((r->status == 401 || r->status == 403) && !hub_from_file_host(x, f, r)) x->stop = 1;
+    const char *h = hub_fail_hint(x, f, r);
     fetch_emitf(x, FETCH_EV_ERROR, "%s: %s%s%s", what, e->msg, h ? "\n  hint: " : "", h ? h : "");
 }
 
@@ -286,7 +308,7 @@ static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e
     if (rc != 0) {
         char what[1200];
         snprintf(what, sizeof what, "%s: download failed (partial file kept for resume)", f->path);
-        report_http(x, what, r->status, e);
+        report_http(x, f, what, r, e);
         file_failed(x, f);
     } else {
         const char *et = http_header_get(r, "etag");
@@ -410,7 +432,7 @@ static void on_head_done(void *user, int rc, http_response *r, const blalm_err *
     hub_file *f = g->f;
     free(g);
     if (rc != 0) {
-        report_http(x, f->path, r->status, e);
+        report_http(x, f, f->path, r, e);
         file_failed(x, f);
         file_finished(x);
         return;

@@ -58,6 +58,13 @@ int hub_sidecar_matches(const hub_file *f, const char *want_kind);
 int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, const char *kind,
                       const char *extra_json, blalm_err *e);
 
+/* The request for f was redirected (to the file host: the CDN), so its
+ * failure is the file host's, not the Hub's. */
+int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_response *r);
+/* What to tell a user about r's failure, or NULL (hub_hint, except for a
+ * 403 from the file host: an expired signed link, not a gated repo). */
+const char *hub_fail_hint(const fetch_ctx *x, const hub_file *f, const http_response *r);
+
 /* words.c: the --max-words run over x->files. */
 int fetch_words(fetch_ctx *x, blalm_err *e);
 /* The rows and the text column's bytes (less the 4-byte length prefixes) of

@@ -39,10 +39,10 @@ static int range_data(void *user, uint64_t off, const void *p, size_t n, blalm_e
     return 0;
 }
 
-/* Appends "\n  hint: ..." for an HTTP status that has one. */
-static void add_hint(const fetch_ctx *x, long status, blalm_err *e)
+/* Appends "\n  hint: ..." for a failure that has one. */
+static void add_hint(const fetch_ctx *x, const hub_file *f, const http_response *r, blalm_err *e)
 {
-    const char *h = hub_hint(status, x->o->token != NULL);
+    const char *h = hub_fail_hint(x, f, r);
     if (!h) return;
     char m[BLALM_ERR_MAX];
     snprintf(m, sizeof m, "%s\n  hint: %s", e->msg, h);
@@ -65,7 +65,7 @@ static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t l
         rc = err_set(e, "%s: asked for %" PRIu64 " bytes at %" PRIu64 ", got %" PRIu64, f->path, len,
                      off, r.bytes);
     if (rc == 0) fetch_emit(x, FETCH_EV_BYTES, len, NULL);
-    if (rc != 0 && r.status) add_hint(x, r.status, e);
+    if (rc != 0 && r.status) add_hint(x, f, &r, e);
     http_response_free(&r);
     sb_free(&u);
     return rc;

@@ -317,6 +317,18 @@ static int url_at(const char *s, size_t i, size_t *auth, size_t *at)
     return schemed || (*at && colon && colon < *at);
 }
 
+/* 1 when s[i] starts "/path?name=...": path bytes (no space, quote or
+ * angle bracket) up to a '?' followed by a query holding '='. */
+static int path_query_at(const char *s, size_t i)
+{
+    size_t k = i;
+    while (s[k] && s[k] != '?' && !strchr(" \t\n\"'<>", s[k])) k++;
+    if (s[k] != '?') return 0;
+    for (k++; s[k] && !strchr(" \t\n\"'<>", s[k]); k++)
+        if (s[k] == '=') return 1;
+    return 0;
+}
+
 void http_redact(const char *s, const char *const *headers, char *out, size_t cap)
 {
     if (!cap) return;
@@ -349,17 +361,25 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
         }
         char c = s[i];
         if (in_query) {
-            if (c == ' ' || c == '"' || c == '\'' || c == '>' || c == ')' || c == '\n' ||
+            if (c == ' ' || c == '"' || c == '\'' || c == '>' || c == '<' || c == ')' || c == '\n' ||
                 c == '\t' || c == ',' || (c == ':' && s[i + 1] == ' ')) in_query = 0;
             else { i++; continue; }
         }
         /* in a URL's host and path: its end, or its query string marked */
-        if (in_url && (c == ' ' || c == '"' || c == '\n')) in_url = 0;
+        if (in_url && (c == ' ' || c == '"' || c == '<' || c == '\n')) in_url = 0;
         if (in_url && c == '?') {
             for (const char *r = "?..."; *r && o + 1 < cap; r++) out[o++] = *r;
             i++;
             in_url = 0;
             in_query = 1;
+            continue;
+        }
+        /* a URL without scheme and host, "/path?query" (a CDN's error body
+         * quotes the signed link so): its query goes as well */
+        if (!in_url && c == '/' && (i == 0 || strchr(" \t\n\"'<>(=,", s[i - 1])) && path_query_at(s, i)) {
+            in_url = 1;
+            out[o++] = c;
+            i++;
             continue;
         }
         size_t auth, at;

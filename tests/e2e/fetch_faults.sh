@@ -89,6 +89,15 @@ start_hub "$repo" --fault gated
     [ "$(grep -c "HTTP 403" "$TMP/e")" = 1 ] && grep -q "3 not tried" "$TMP/e" && [ -z "$(find "$TMP/out-403" -type f 2>/dev/null)" ] &&
     pass fetch_403_gated_stops || fail fetch_403_gated_stops "rc $rc heads $(hub_stat head); $(cat "$TMP/e")"
 
+# 403 from the CDN (an expired signed link), not from the Hub: no gated-repo
+# hint, the other files are still tried, the signed query is not shown
+start_hub "$repo" --fault cdn-403
+"$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/out-cdn403" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && [ "$(grep -c "HTTP 403" "$TMP/e")" = 4 ] && grep -q "refused the signed link" "$TMP/e" &&
+    ! grep -q "accept its terms" "$TMP/e" && ! grep -q "sig=" "$TMP/e" && grep -q "parquet?\.\.\.</Url>" "$TMP/e" &&
+    grep -q "4 failed" "$TMP/e" && ! grep -q "not tried" "$TMP/e" &&
+    pass fetch_403_cdn_goes_on_redacted || fail fetch_403_cdn_goes_on_redacted "rc $rc; $(cat "$TMP/e")"
+
 # 404: wrong path / repo / revision: fails fast with a spelling hint
 start_hub "$repo"
 for what in "--path sample/10XT" "--path sample/10BT --revision mian"; do

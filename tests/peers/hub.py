@@ -35,6 +35,8 @@ Faults (--fault NAME, repeatable):
   ignore-range  the CDN ignores Range and always answers 200 with everything
   redirect-away a listing's next-page Link points at another origin
   gated         listing works, but /resolve/ answers 403 (terms not accepted)
+  cdn-403       the CDN answers 403 with an S3-style XML body that quotes the
+                signed link (an expired signature)
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
 --rate BYTES: file bodies go out at about BYTES per second (kill tests).
 Prints the port on stdout, then serves until killed (or, with --parent-pid,
@@ -301,6 +303,10 @@ class Handler(BaseHTTPRequestHandler):
         if sha not in hub.by_sha or hub.by_sha[sha] != p or "sig" not in q:
             return self.error(403, "bad signature")
         full, size, _, _ = hub.files[p]
+        if "cdn-403" in hub.faults:
+            body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code>"
+                    "<Message>Request has expired</Message><Url>%s</Url></Error>" % self.path)
+            return self.send(403, body, ctype="application/xml")
         if self.command == "GET" and hub.once("500-once", p):
             return self.error(500, "internal error (injected)")
         return self.body(full, size, sha, p)

@@ -174,6 +174,13 @@ TEST(redaction)
     /* and so is a password in a URL inside another URL's path */
     http_redact("see http://h/redirect/http://u:pw99@other/x", NULL, out, sizeof out);
     CHECK_EQ_STR(out, "see http://h/redirect/http://***@other/x");
+    /* a signed link without scheme and host, as a CDN's error body quotes it */
+    http_redact("HTTP 403: <Url>/cdn/ab/x.parquet?sig=s3cr3t&Expires=1</Url> at \"/p?X-Amz-Signature=s3cr3t\"", NULL,
+                out, sizeof out);
+    CHECK_EQ_STR(out, "HTTP 403: <Url>/cdn/ab/x.parquet?...</Url> at \"/p?...\"");
+    /* a path with a question that is no query, and a lone slash, stay */
+    http_redact("is /a/b? yes; 1 / 2 ?x=1", NULL, out, sizeof out);
+    CHECK_EQ_STR(out, "is /a/b? yes; 1 / 2 ?x=1");
 }
 
 /* what libcurl takes for a URL, so what its errors echo: any scheme in any
