@@ -43,14 +43,20 @@ sha256_ctx *sha256_begin(void)
 
 void sha256_update(sha256_ctx *c, const void *p, size_t n) { EVP_DigestUpdate(c->md, p, n); }
 
+/* Finishes md (n digest bytes) into out as hex, and frees it. */
+static void md_end_hex(EVP_MD_CTX *md, unsigned n, char *out)
+{
+    uint8_t d[EVP_MAX_MD_SIZE];
+    unsigned len = n;
+    EVP_DigestFinal_ex(md, d, &len);
+    EVP_MD_CTX_free(md);
+    to_hex(d, n, out);
+}
+
 void sha256_end_hex(sha256_ctx *c, char out[65])
 {
-    uint8_t d[32];
-    unsigned len = 32;
-    EVP_DigestFinal_ex(c->md, d, &len);
-    EVP_MD_CTX_free(c->md);
+    md_end_hex(c->md, 32, out);
     free(c);
-    to_hex(d, 32, out);
 }
 
 int sha256_file_hex(const char *path, char out[65], blalm_err *e)
@@ -90,12 +96,8 @@ void gitblob_update(gitblob_ctx *c, const void *p, size_t n) { EVP_DigestUpdate(
 
 void gitblob_end_hex(gitblob_ctx *c, char out[41])
 {
-    uint8_t d[20];
-    unsigned len = 20;
-    EVP_DigestFinal_ex(c->md, d, &len);
-    EVP_MD_CTX_free(c->md);
+    md_end_hex(c->md, 20, out);
     free(c);
-    to_hex(d, 20, out);
 }
 
 int gitblob_file_hex(const char *path, char out[41], blalm_err *e)
