@@ -89,6 +89,12 @@ start_hub "$repo" --fault gated
     [ "$(grep -c "HTTP 403" "$TMP/e")" = 1 ] && grep -q "3 not tried" "$TMP/e" && [ -z "$(find "$TMP/out-403" -type f 2>/dev/null)" ] &&
     pass fetch_403_gated_stops || fail fetch_403_gated_stops "rc $rc heads $(hub_stat head); $(cat "$TMP/e")"
 
+# the same with HF_ENDPOINT's scheme in capitals: still the Hub's 403 (curl
+# reports the URL as http://, and every Hub 401/403 was taken for the file host's)
+HF_ENDPOINT="HTTP://${HF_ENDPOINT#http://}" "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/out-403u" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && grep -q "accept its terms" "$TMP/e" && grep -q "3 not tried" "$TMP/e" &&
+    pass fetch_403_gated_stops_endpoint_any_case || fail fetch_403_gated_stops_endpoint_any_case "rc $rc; $(cat "$TMP/e")"
+
 # 403 from the CDN (an expired signed link), not from the Hub: no gated-repo
 # hint, the other files are still tried, the signed query is not shown
 start_hub "$repo" --fault cdn-403
