@@ -713,13 +713,15 @@ static double trim_log(const char *path, long last)
     while (*s) {
         char *nl = strchr(s, '\n');
         size_t l = nl ? (size_t)(nl - s) : strlen(s);
-        const char *k = strstr(s, "\"step\":");
-        long st = k && k < s + l ? strtol(k + 7, NULL, 10) : 0;
+        /* searched within the line: a search to the file's end for a key
+         * most lines lack made this quadratic in the log's length */
+        const char *k = memmem(s, l, "\"step\":", 7);
+        long st = k ? strtol(k + 7, NULL, 10) : 0;
         if (st <= last) {
             sb_add(&out, s, l);
             sb_addc(&out, '\n');
-            const char *d = strstr(s, "\"dev_loss\":");
-            if (d && d < s + l) dev = strtod(d + 11, NULL);
+            const char *d = memmem(s, l, "\"dev_loss\":", 11);
+            if (d) dev = strtod(d + 11, NULL);
         }
         s += l + (nl ? 1 : 0);
     }
