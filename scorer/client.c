@@ -75,7 +75,7 @@ static int key_char(char c)
 void llm_redact(const char *s, const char *secret, char *out, size_t cap)
 {
     if (!cap) return;
-    size_t sl = secret ? strlen(secret) : 0, o = 0, n = strlen(s);
+    size_t sl = secret ? strlen(secret) : 0, o = 0;
     const char *s0 = s;
     /* A short dummy key (vLLM's "EMPTY", "x") is only replaced where it
      * stands as a whole word: "o" must not turn "document" into "d***cument". */
@@ -87,13 +87,6 @@ void llm_redact(const char *s, const char *secret, char *out, size_t cap)
             s += sl;
             continue;
         }
-        /* text cut inside the key ends with its first part: that goes too */
-        size_t rest = n - (size_t)(s - s0);
-        if (sl && rest >= 4 && rest < sl && !strncmp(s, secret, rest) && (s == s0 || !key_char(s[-1]))) {
-            for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
-            s += rest;
-            continue;
-        }
         if (sl && !isspace((unsigned char)*s) && (o == 0 || isspace((unsigned char)out[o - 1]) ||
                                                    strchr("\"'(:=", out[o - 1]))) {
             size_t wl = 0;
@@ -103,6 +96,18 @@ void llm_redact(const char *s, const char *secret, char *out, size_t cap)
                 size_t keep = wl;   /* the sentence's own punctuation after the word stays */
                 while (keep && strchr(".,;:!?)]}", s[keep - 1]) && s[keep - 1] != '*') keep--;
                 s += keep;
+                continue;
+            }
+        }
+        /* a word that is the key's start, where something cut the key (a
+         * server's or our own quote of a body): 8+ characters, or 4+ at the
+         * end of the text, go too */
+        if (sl && (s == s0 || !key_char(s[-1]))) {
+            size_t m = 0;
+            while (m < sl && s[m] && s[m] == secret[m]) m++;
+            if (m < sl && ((m >= 8 && !key_char(s[m])) || (m >= 4 && !s[m]))) {
+                for (const char *r = "***"; *r && o + 1 < cap; r++) out[o++] = *r;
+                s += m;
                 continue;
             }
         }
@@ -279,8 +284,12 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
             c->resubmit = q;
             return;
         } else {
-            snprintf(res.error, sizeof res.error, "%s: %s (after %d attempts)", url, pe.msg,
-                     res.attempts);
+            /* the parser quotes the body, which may echo the key or the query */
+            char msg[sizeof res.error];
+            snprintf(msg, sizeof msg, "%s: %s (after %d attempts)", url, pe.msg, res.attempts);
+            llm_redact(msg, c->auth ? c->auth + strlen("Authorization: Bearer ") : NULL, res.error,
+                       sizeof res.error);
+            redact_query_values(c->url, res.error, sizeof res.error);
         }
     } else {
         char msg[sizeof res.error];

@@ -415,6 +415,11 @@ TEST(redact)
     /* a message cut inside the key: its first part goes too */
     llm_redact("headers: Authorization=Bearer sk-proj-AbCdEf", key, big, sizeof big);
     CHECK_EQ_STR(big, "headers: Authorization=Bearer ***");
+    /* cut inside the key by a quote of limited length, text after it */
+    llm_redact("error: Bearer sk-proj-AbCdEfG (after 2 attempts)", key, big, sizeof big);
+    CHECK_EQ_STR(big, "error: Bearer *** (after 2 attempts)");
+    llm_redact("model sk-proj is fine", key, big, sizeof big);   /* under 8 characters, mid-text */
+    CHECK_EQ_STR(big, "model sk-proj is fine");
     /* a short dummy key only as a whole word: blalm's own words stay readable */
     llm_redact("document o: POST /nope/chat/completions: bad key o.", "o", big, sizeof big);
     CHECK_EQ_STR(big, "document ***: POST /nope/chat/completions: bad key ***.");
