@@ -28,6 +28,7 @@ void dd_scratch_free(dd_scratch *s)
     free(s->cps);
     free(s->words);
     free(s->shingles);
+    free(s->kept);
     memset(s, 0, sizeof *s);
 }
 
@@ -258,6 +259,27 @@ static uint32_t decode_lenient(const unsigned char *s, size_t n, size_t *i)
 static void put_unicode(norm_state *st, const unsigned char *s, size_t from, size_t to,
                         size_t n, dd_scratch *sc)
 {
+    /* datatrove deletes its punctuation before it decomposes: U+037E (Greek
+     * question mark) is not in the set, though its NFD is ';', which is. So
+     * the deletion is done on the run as written, and not again on what
+     * decomposition makes. */
+    const unsigned char *src = s + from;
+    size_t slen = to - from;
+    unsigned saved = st->flags;
+    if (st->flags & DD_NORM_DTPUNCT) {
+        sc->kept = grow(sc->kept, &sc->kept_cap, slen + 1, 1);
+        size_t k = 0;
+        for (size_t i = from; i < to;) {
+            size_t i0 = i;
+            uint32_t c = decode_lenient(s, to, &i);
+            if (!is_space_cp(c) && in_datatrove_punct((int32_t)c)) continue;
+            memcpy(sc->kept + k, s + i0, i - i0);
+            k += i - i0;
+        }
+        src = sc->kept;
+        slen = k;
+        st->flags &= ~(unsigned)DD_NORM_DTPUNCT;
+    }
     utf8proc_option_t opts = 0;
     int strip = (st->flags & DD_NORM_DIACRITICS) != 0;
     if (st->flags & DD_NORM_NFKC) opts |= UTF8PROC_COMPAT | UTF8PROC_COMPOSE;
@@ -267,7 +289,7 @@ static void put_unicode(norm_state *st, const unsigned char *s, size_t from, siz
     utf8proc_ssize_t len = -1;
     if (opts) {
         for (;;) {
-            len = utf8proc_decompose(s + from, (utf8proc_ssize_t)(to - from), sc->cps,
+            len = utf8proc_decompose(src, (utf8proc_ssize_t)slen, sc->cps,
                                      (utf8proc_ssize_t)sc->cps_cap, opts);
             if (len < 0 || (size_t)len <= sc->cps_cap) break;
             sc->cps = grow(sc->cps, &sc->cps_cap, (size_t)len, sizeof *sc->cps);
@@ -276,9 +298,9 @@ static void put_unicode(norm_state *st, const unsigned char *s, size_t from, siz
     }
     if (len < 0) {   /* no normalisation asked for, or invalid UTF-8 */
         len = 0;
-        for (size_t i = from; i < to;) {
+        for (size_t i = 0; i < slen;) {
             sc->cps = grow(sc->cps, &sc->cps_cap, (size_t)len + 1, sizeof *sc->cps);
-            sc->cps[len++] = (int32_t)decode_lenient(s, to, &i);
+            sc->cps[len++] = (int32_t)decode_lenient(src, slen, &i);
         }
     }
     for (utf8proc_ssize_t k = 0; k < len; k++) {
@@ -288,6 +310,7 @@ static void put_unicode(norm_state *st, const unsigned char *s, size_t from, siz
         uint32_t next = q < len ? (uint32_t)sc->cps[q] : (to < n ? s[to] : 0);
         put_cp(st, (uint32_t)sc->cps[k], next);
     }
+    st->flags = saved;
 }
 
 size_t dd_normalize(const char *text, size_t n, unsigned flags, dd_scratch *sc)

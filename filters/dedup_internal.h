@@ -16,6 +16,7 @@ typedef struct dd_scratch {
     int32_t *cps;      size_t cps_cap;     /* utf8proc code point buffer */
     uint64_t *words;   size_t words_cap;   /* word hashes */
     uint64_t *shingles; size_t shingles_cap;
+    unsigned char *kept; size_t kept_cap;  /* a non-ASCII run less its deleted punctuation */
     unsigned char cls[128], map[128];      /* ASCII tables for tab_flags */
     unsigned tab_flags;
     int tab_ready;

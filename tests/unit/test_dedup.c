@@ -48,6 +48,12 @@ TEST(normalise_fineweb)
                  "0 abc0def");
     CHECK_EQ_STR(norm("r\xc3\xa9sum\xc3\xa9 2.5-3.5%", f, &sc),
                  "resume 0");
+    /* deleted before decomposition, as datatrove does: U+037E and U+1FEF are
+     * not in its set, though their NFD (';' and '`') are */
+    CHECK_EQ_STR(norm("x\xcd\xbey \xe1\xbf\xafz", f, &sc),
+                 "x;y `z");
+    CHECK_EQ_STR(norm("caf\xc3\xa9-\xcd\xbe" "1,2\xcc\x81", f, &sc),
+                 "cafe;0");
     dd_scratch_free(&sc);
 }
 
