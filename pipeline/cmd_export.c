@@ -87,10 +87,11 @@ int cmd_export(int argc, char **argv)
     cJSON_AddStringToObject(cj, "format", "blalm");
     char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
-    int ok = (written[0] = bpe_save_config_json(tok, tmp[0], &e) == 0) &&
-             (written[1] = bpe_save_json(tok, tmp[1], &e) == 0) &&
-             (written[2] = write_file_atomic(tmp[2], cs, strlen(cs), &e) == 0) &&
-             (written[3] = model_save_safetensors(m, tmp[3], &e) == 0);
+    /* written[i]: tmp[i] may exist (also a save that failed half-way) */
+    int ok = (written[0] = 1, bpe_save_config_json(tok, tmp[0], &e) == 0) &&
+             (written[1] = 1, bpe_save_json(tok, tmp[1], &e) == 0) &&
+             (written[2] = 1, write_file_atomic(tmp[2], cs, strlen(cs), &e) == 0) &&
+             (written[3] = 1, model_save_safetensors(m, tmp[3], &e) == 0);
     free(cs);
     for (int i = 0; ok && i < N_OUT; i++)
         if (rename(tmp[i], fin[i]) < 0) {

@@ -205,9 +205,10 @@ static int do_train(const args *a)
         remove_stale_temps(fin[i]);
         temp_name_for(fin[i], tmp[i], sizeof tmp[i]);
     }
-    if (!bad && !((written[0] = bpe_save_json(t, tmp[0], &err) == 0) &&
-                  (written[1] = bpe_save_config_json(t, tmp[1], &err) == 0) &&
-                  (written[2] = bpe_save_bin(t, tmp[2], &err) == 0)))
+    /* written[i]: tmp[i] may exist (also a save that failed half-way) */
+    if (!bad && !((written[0] = 1, bpe_save_json(t, tmp[0], &err) == 0) &&
+                  (written[1] = 1, bpe_save_config_json(t, tmp[1], &err) == 0) &&
+                  (written[2] = 1, bpe_save_bin(t, tmp[2], &err) == 0)))
         bad = 1;
     static const int order[N_OUT] = {1, 2, 0};
     for (int k = 0; k < N_OUT && !bad; k++) {
