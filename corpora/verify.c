@@ -248,6 +248,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     r->budget = budget;
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
     const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;
+    char base[4096];
     if (!mtrack) {
         /* A corpus named after a track is held to it whatever its manifest
          * says: assemble gives such a corpus its track, so a null there is
@@ -256,9 +257,11 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
          * name is the manifest's, or the folder's when it records none. */
         const cJSON *cn = cJSON_GetObjectItemCaseSensitive(m, "corpus");
         const char *name = cJSON_IsString(cn) ? cn->valuestring : NULL;
-        if (!name) {
-            name = strrchr(dir, '/');
-            name = name && name[1] ? name + 1 : dir;
+        if (!name) {   /* the folder's last component, "out/strict/" as "out/strict" */
+            snprintf(base, sizeof base, "%s", dir);
+            for (size_t l = strlen(base); l > 1 && base[l - 1] == '/'; l--) base[l - 1] = 0;
+            const char *sl = strrchr(base, '/');
+            name = sl && sl[1] ? sl + 1 : base;
         }
         if (track_words(name)) {
             mtrack = name;

@@ -271,6 +271,12 @@ rm -rf "$TMP/nt"; cp -r "$W/out/strict" "$TMP/nt"; notrack "$TMP/nt" 150000000
 "$BLALM" verify "$TMP/nt" --track strict-small >/dev/null 2>"$TMP/nt.err"; rc=$?
 [ $rc = 1 ] && grep -q 'corpus strict (no track recorded: held to the strict track by its name), checked as strict-small' "$TMP/nt.err" &&
     pass verify_track_name_mismatch || fail verify_track_name_mismatch "exit $rc: $(head -c 300 "$TMP/nt.err")"
+# with no corpus name in the manifest, the folder's name, also written with a trailing /
+rm -rf "$TMP/ntf/strict"; mkdir -p "$TMP/ntf"; cp -r "$TMP/nt" "$TMP/ntf/strict"
+"$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); del m["corpus"]; json.dump(m,open(p,"w"),indent=2)' "$TMP/ntf/strict"
+"$BLALM" verify "$TMP/ntf/strict/" >/dev/null 2>"$TMP/nt.err"; rc=$?
+[ $rc = 1 ] && grep -q 'above the strict track limit' "$TMP/nt.err" &&
+    pass verify_track_from_folder_name_trailing_slash || fail verify_track_from_folder_name_trailing_slash "exit $rc: $(head -c 300 "$TMP/nt.err")"
 # the OK line says which track was checked, and from where, or that none was
 notrack "$TMP/nt" 200
 o1=$("$BLALM" verify "$TMP/nt" 2>&1); o2=$("$BLALM" verify "$W/out/strict" 2>&1)
