@@ -59,19 +59,33 @@ void sha256_end_hex(sha256_ctx *c, char out[65])
     free(c);
 }
 
+/* Feeds the open file f into md 1 MiB at a time; *total counts its bytes.
+ * 0, or -1 on a read error, -2 out of memory. */
+static int md_feed_file(EVP_MD_CTX *md, FILE *f, uint64_t *total)
+{
+    char *buf = malloc(1 << 20);
+    if (!buf) return -2;
+    size_t k;
+    *total = 0;
+    while ((k = fread(buf, 1, 1 << 20, f)) > 0) {
+        EVP_DigestUpdate(md, buf, k);
+        *total += k;
+    }
+    free(buf);
+    return ferror(f) ? -1 : 0;
+}
+
 int sha256_file_hex(const char *path, char out[65], blalm_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return err_errno(e, "%s", path);
     sha256_ctx *c = sha256_begin();
-    char *buf = malloc(1 << 20);
-    size_t k;
-    while ((k = fread(buf, 1, 1 << 20, f)) > 0) sha256_update(c, buf, k);
-    int bad = ferror(f);
+    uint64_t total;
+    int rc = md_feed_file(c->md, f, &total);
     fclose(f);
-    free(buf);
     sha256_end_hex(c, out);
-    if (bad) return err_set(e, "%s: read error", path);
+    if (rc == -2) return err_set(e, "%s: cannot hash (out of memory)", path);
+    if (rc < 0) return err_set(e, "%s: read error", path);
     return 0;
 }
 
@@ -105,21 +119,18 @@ int gitblob_file_hex(const char *path, char out[41], blalm_err *e)
     FILE *f = fopen(path, "rb");
     if (!f) return err_errno(e, "%s", path);
     struct stat st;
-    char *buf = malloc(1 << 20);
     gitblob_ctx *c = NULL;
-    if (!buf || fstat(fileno(f), &st) != 0 || !(c = gitblob_begin((uint64_t)st.st_size))) {
+    if (fstat(fileno(f), &st) != 0 || !(c = gitblob_begin((uint64_t)st.st_size))) {
         fclose(f);
-        free(buf);
         return err_set(e, "%s: cannot hash (out of memory or fstat failed)", path);
     }
-    size_t k, total = 0;
-    while ((k = fread(buf, 1, 1 << 20, f)) > 0) { gitblob_update(c, buf, k); total += k; }
-    int bad = ferror(f);
+    uint64_t total;
+    int rc = md_feed_file(c->md, f, &total);
     fclose(f);
-    free(buf);
     gitblob_end_hex(c, out);
-    if (bad) return err_set(e, "%s: read error", path);
-    if (total != (size_t)st.st_size) return err_set(e, "%s: changed size while being hashed", path);
+    if (rc == -2) return err_set(e, "%s: cannot hash (out of memory or fstat failed)", path);
+    if (rc < 0) return err_set(e, "%s: read error", path);
+    if (total != (uint64_t)st.st_size) return err_set(e, "%s: changed size while being hashed", path);
     return 0;
 }
 
