@@ -140,6 +140,15 @@ static void redact_query_values(const char *url, char *msg, size_t cap)
     }
 }
 
+/* res->error = msg less the key and the endpoint's query values: what a
+ * server's answer quotes may echo them. */
+static void set_error(const llm_client *c, llm_result *res, const char *msg)
+{
+    llm_redact(msg, c->auth ? c->auth + strlen("Authorization: Bearer ") : NULL, res->error,
+               sizeof res->error);
+    redact_query_values(c->url, res->error, sizeof res->error);
+}
+
 llm_client *llm_client_new(const llm_client_opts *o, blalm_err *e)
 {
     llm_client *c = calloc(1, sizeof *c);
@@ -287,17 +296,11 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
             /* the parser quotes the body, which may echo the key or the query */
             char msg[sizeof res.error];
             snprintf(msg, sizeof msg, "%s: %s (after %d attempts)", url, pe.msg, res.attempts);
-            llm_redact(msg, c->auth ? c->auth + strlen("Authorization: Bearer ") : NULL, res.error,
-                       sizeof res.error);
-            redact_query_values(c->url, res.error, sizeof res.error);
+            set_error(c, &res, msg);
         }
     } else {
-        char msg[sizeof res.error];
-        snprintf(msg, sizeof msg, "%s", e && e->msg[0] ? e->msg : "request failed");
         /* The layer redacts its own headers; an error body may still echo the key. */
-        llm_redact(msg, c->auth ? c->auth + strlen("Authorization: Bearer ") : NULL, res.error,
-                   sizeof res.error);
-        redact_query_values(c->url, res.error, sizeof res.error);
+        set_error(c, &res, e && e->msg[0] ? e->msg : "request failed");
         res.fatal = r->status == 401 || r->status == 403 || r->status == 404;
     }
     c->in_flight--;
