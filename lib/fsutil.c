@@ -292,3 +292,37 @@ double now_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+
+int file_set_begin(file_set *fs, const char *dir, const char *const *names, int n, blalm_err *e)
+{
+    memset(fs, 0, sizeof *fs);
+    if (n < 1 || n > FILE_SET_MAX) return err_set(e, "file set of %d files", n);
+    if (mkdir_p(dir, e) < 0) return -1;
+    for (int i = 0; i < n; i++) {
+        if ((size_t)snprintf(fs->fin[i], sizeof fs->fin[i], "%s/%s", dir, names[i]) >= sizeof fs->fin[i])
+            return err_set(e, "path too long: %.80s...", dir);
+        if (is_dir(fs->fin[i])) return err_set(e, "%s: a folder, expected a file to write", fs->fin[i]);
+        remove_stale_temps(fs->fin[i]);
+        temp_name_for(fs->fin[i], fs->tmp[i], sizeof fs->tmp[i]);
+    }
+    fs->n = n;
+    return 0;
+}
+
+const char *file_set_tmp(file_set *fs, int i)
+{
+    fs->may_exist[i] = 1;
+    return fs->tmp[i];
+}
+
+int file_set_end(file_set *fs, int ok, blalm_err *e)
+{
+    int rc = ok ? 0 : -1;
+    for (int i = 0; rc == 0 && i < fs->n; i++) {
+        if (rename(fs->tmp[i], fs->fin[i]) < 0) rc = err_errno(e, "rename %s -> %s", fs->tmp[i], fs->fin[i]);
+        else fs->may_exist[i] = 0;
+    }
+    for (int i = 0; i < fs->n; i++)
+        if (fs->may_exist[i]) unlink(fs->tmp[i]);
+    return rc;
+}

@@ -35,6 +35,25 @@ void temp_name_for(const char *path, char *out, size_t cap);
  * temp_name_for names them whose process no longer exists (another live
  * process's, or this one's, stay). Writers call it before writing path. */
 void remove_stale_temps(const char *path);
+/* Files written together into one folder (a tokenizer's three, an
+ * export's four): each under its temporary name, and renamed in only when
+ * all are complete, in the order of names (the last one last), so a failure
+ * leaves an older set whole rather than new files beside old ones. */
+#define FILE_SET_MAX 4
+typedef struct file_set {
+    int n;
+    char fin[FILE_SET_MAX][4096], tmp[FILE_SET_MAX][4200];
+    int may_exist[FILE_SET_MAX];   /* tmp[i] may be there (also half-written) */
+} file_set;
+/* mkdir -p dir; refuses a folder at any of the names (before anything is
+ * written); removes the temporaries killed runs left. */
+int file_set_begin(file_set *fs, const char *dir, const char *const *names, int n, blalm_err *e);
+/* Where file i is to be written; from now on it is removed if the set fails. */
+const char *file_set_tmp(file_set *fs, int i);
+/* ok: renames every file in, in order; then, and when !ok, removes the
+ * temporaries left. 0, or -1 with e set (when ok). */
+int file_set_end(file_set *fs, int ok, blalm_err *e);
+
 /* The pid in a temporary name ".NAME.tmp.PID" (temp_name_for's form), or 0
  * when entry is not one. name NULL: any NAME. suffix non-NULL: the PID may
  * also be followed by suffix and anything after it (".NAME.tmp.PID.old.PID"). */

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/cli.h"
 #include "lib/config.h"
@@ -68,41 +67,20 @@ int cmd_export(int argc, char **argv)
      * only when all four are complete, model.safetensors last: a failure
      * leaves neither a half export nor new weights beside an older
      * tokenizer (a killed export's temporaries go at the next one). */
-    if (mkdir_p(out, &e) < 0) goto fail;
-    enum { N_OUT = 4 };
-    static const char *const names[N_OUT] = {"tokenizer_config.json", "tokenizer.json", "config.json",
-                                             "model.safetensors"};
-    char fin[N_OUT][4096], tmp[N_OUT][4200];
-    int written[N_OUT] = {0};
-    for (int i = 0; i < N_OUT; i++) {
-        snprintf(fin[i], sizeof fin[i], "%s/%s", out, names[i]);
-        if (is_dir(fin[i])) {
-            err_set(&e, "%s: a folder, expected a file to write", fin[i]);
-            goto fail;
-        }
-        remove_stale_temps(fin[i]);
-        temp_name_for(fin[i], tmp[i], sizeof tmp[i]);
-    }
+    static const char *const names[] = {"tokenizer_config.json", "tokenizer.json", "config.json",
+                                        "model.safetensors"};
+    file_set fs;
+    if (file_set_begin(&fs, out, names, 4, &e) < 0) goto fail;
     cJSON *cj = model_config_to_json(model_cfg(m));
     cJSON_AddStringToObject(cj, "format", "blalm");
     char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
-    /* written[i]: tmp[i] may exist (also a save that failed half-way) */
-    int ok = (written[0] = 1, bpe_save_config_json(tok, tmp[0], &e) == 0) &&
-             (written[1] = 1, bpe_save_json(tok, tmp[1], &e) == 0) &&
-             (written[2] = 1, write_file_atomic(tmp[2], cs, strlen(cs), &e) == 0) &&
-             (written[3] = 1, model_save_safetensors(m, tmp[3], &e) == 0);
+    int ok = bpe_save_config_json(tok, file_set_tmp(&fs, 0), &e) == 0 &&
+             bpe_save_json(tok, file_set_tmp(&fs, 1), &e) == 0 &&
+             write_file_atomic(file_set_tmp(&fs, 2), cs, strlen(cs), &e) == 0 &&
+             model_save_safetensors(m, file_set_tmp(&fs, 3), &e) == 0;
     free(cs);
-    for (int i = 0; ok && i < N_OUT; i++)
-        if (rename(tmp[i], fin[i]) < 0) {
-            err_errno(&e, "%s", fin[i]);
-            ok = 0;
-        } else {
-            written[i] = 0;
-        }
-    for (int i = 0; i < N_OUT; i++)
-        if (written[i]) unlink(tmp[i]);
-    if (!ok) goto fail;
+    if (file_set_end(&fs, ok, &e) < 0) goto fail;
     if (!quiet)
         fprintf(stderr, "blalm export: %zu parameters, vocabulary %d -> %s\n", model_num_params(m),
                 model_cfg(m)->vocab_size, out);

@@ -190,38 +190,15 @@ static int do_train(const args *a)
      * than a new tokenizer.json beside an old tokenizer.bin. A killed
      * train's temporaries go at the next one. tokenizer.json is written
      * first all the same: tokenizer.bin records its sha256. */
-    enum { N_OUT = 3 };
-    static const char *const names[N_OUT] = {"tokenizer.json", "tokenizer_config.json", "tokenizer.bin"};
-    char fin[N_OUT][4200], tmp[N_OUT][4300];
-    int written[N_OUT] = {0};
-    if (!bad && mkdir_p(a->out, &err) != 0) bad = 1;
-    for (int i = 0; i < N_OUT && !bad; i++) {
-        snprintf(fin[i], sizeof fin[i], "%s/%s", a->out, names[i]);
-        if (is_dir(fin[i])) {
-            err_set(&err, "%s: a folder, expected a file to write", fin[i]);
-            bad = 1;
-            break;
-        }
-        remove_stale_temps(fin[i]);
-        temp_name_for(fin[i], tmp[i], sizeof tmp[i]);
+    static const char *const names[] = {"tokenizer_config.json", "tokenizer.bin", "tokenizer.json"};
+    file_set fs;
+    if (!bad && file_set_begin(&fs, a->out, names, 3, &err) < 0) bad = 1;
+    if (!bad) {
+        int ok = bpe_save_json(t, file_set_tmp(&fs, 2), &err) == 0 &&
+                 bpe_save_config_json(t, file_set_tmp(&fs, 0), &err) == 0 &&
+                 bpe_save_bin(t, file_set_tmp(&fs, 1), &err) == 0;
+        if (file_set_end(&fs, ok, &err) < 0) bad = 1;
     }
-    /* written[i]: tmp[i] may exist (also a save that failed half-way) */
-    if (!bad && !((written[0] = 1, bpe_save_json(t, tmp[0], &err) == 0) &&
-                  (written[1] = 1, bpe_save_config_json(t, tmp[1], &err) == 0) &&
-                  (written[2] = 1, bpe_save_bin(t, tmp[2], &err) == 0)))
-        bad = 1;
-    static const int order[N_OUT] = {1, 2, 0};
-    for (int k = 0; k < N_OUT && !bad; k++) {
-        int i = order[k];
-        if (rename(tmp[i], fin[i]) < 0) {
-            err_errno(&err, "rename %s -> %s", tmp[i], fin[i]);
-            bad = 1;
-        } else {
-            written[i] = 0;
-        }
-    }
-    for (int i = 0; i < N_OUT; i++)
-        if (written[i]) unlink(tmp[i]);
     if (bad) {
         bpe_free(t);
         return fail("train", err.msg);
@@ -230,7 +207,7 @@ static int do_train(const args *a)
         fprintf(stderr, "blalm tokenizer train: %zu file%s, %.1f MB, %llu pre-tokens (%llu distinct), "
                 "vocabulary %u (%u merges), counting %.1fs, merging %.1fs -> %s\n",
                 nf, nf == 1 ? "" : "s", bytes / 1e6, (unsigned long long)pretokens,
-                (unsigned long long)unique, bpe_vocab_size(t), bpe_merges_count(t), t1 - t0, t2 - t1, fin[0]);
+                (unsigned long long)unique, bpe_vocab_size(t), bpe_merges_count(t), t1 - t0, t2 - t1, fs.fin[2]);
     bpe_free(t);
     return 0;
 }
