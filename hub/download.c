@@ -71,15 +71,6 @@ char *hub_path_join(const char *a, const char *b, const char *pre, const char *s
     return s;
 }
 
-/* Length of a URL's origin, "scheme://host[:port]" (the whole string when
- * it has no path). */
-static size_t origin_len(const char *url)
-{
-    const char *s = strstr(url, "://");
-    if (!s) return strlen(url);
-    return (size_t)(s + 3 - url) + strcspn(s + 3, "/?#");
-}
-
 /* 1 when the response came from somewhere else than the file's resolve
  * URL: the file host the Hub redirected to. The origins compare without
  * case (curl reports "http://" for an HF_ENDPOINT typed "HTTP://", which
@@ -92,7 +83,7 @@ int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_respons
     sb_init(&u);
     hub_resolve_url(x, f->path, &u);
     const char *want = sb_cstr(&u), *got = r->effective_url;
-    size_t a = origin_len(got), b = origin_len(want);
+    size_t a = http_origin_len(got), b = http_origin_len(want);
     int moved = a != b || strncasecmp(got, want, a) != 0 || strcmp(got + a, want + b) != 0;
     sb_free(&u);
     return moved;

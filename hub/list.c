@@ -204,10 +204,8 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
 /* scheme://host[:port] of the endpoint must prefix the URL. */
 static int same_origin(const char *url, const char *endpoint)
 {
-    const char *s = strstr(endpoint, "://");
-    if (!s) return 0;
-    const char *h = strchr(s + 3, '/');
-    size_t n = h ? (size_t)(h - endpoint) : strlen(endpoint);
+    if (!strstr(endpoint, "://")) return 0;
+    size_t n = http_origin_len(endpoint);
     return strncasecmp(url, endpoint, n) == 0 && (url[n] == '/' || url[n] == 0);
 }
 

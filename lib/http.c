@@ -411,6 +411,13 @@ void http_url_join(const char *base, const char *path, char *out, size_t cap)
     snprintf(out, cap, "%.*s%s%s", (int)end, base, path, base + pl);
 }
 
+size_t http_origin_len(const char *url)
+{
+    const char *s = strstr(url, "://");
+    if (!s) return strlen(url);
+    return (size_t)(s + 3 - url) + strcspn(s + 3, "/?#");
+}
+
 int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char **why)
 {
     size_t a = 0, b = n;

@@ -220,5 +220,9 @@ int http_url_check(const char *url, char *why, size_t cap);
  * clients join them ("http://h/v1?api-version=X" + "/models" ->
  * "http://h/v1/models?api-version=X"); '/'s that end base's path are dropped. */
 void http_url_join(const char *base, const char *path, char *out, size_t cap);
+/* Length of url's origin, "scheme://host[:port]" (up to its path, query or
+ * fragment); the whole string when it has no "://". Origins compare without
+ * case. */
+size_t http_origin_len(const char *url);
 
 #endif
