@@ -151,9 +151,9 @@ static inline void separator(norm_state *st, uint32_t c)
 static inline void put_cp(norm_state *st, uint32_t c, uint32_t next)
 {
     unsigned f = st->flags;
-    /* deleted as datatrove deletes it, after its whitespace step: nothing is
-     * emitted and a number or word goes on ("e-mail" -> "email") */
-    if ((f & DD_NORM_DTPUNCT) && !is_space_cp(c) && in_datatrove_punct((int32_t)c)) return;
+    /* (DD_NORM_DTPUNCT never reaches here: put_ascii skips those characters
+     * by its table, put_unicode deletes them from the run before it
+     * decomposes) */
     if (f & DD_NORM_DIGITS) {
         if (is_digit_cp(c)) {
             if (!st->in_digits) {
@@ -198,6 +198,8 @@ static void ascii_tables(dd_scratch *sc, unsigned flags)
     for (unsigned c = 0; c < 128; c++) {
         int sep = is_space_cp(c) || ((flags & DD_NORM_PUNCT) && is_punct_cp(c));
         int num = (flags & DD_NORM_DIGITS) && (c == '.' || (c >= '0' && c <= '9'));
+        /* deleted as datatrove deletes it, after its whitespace step: nothing
+         * is emitted and a number or word goes on ("e-mail" -> "email") */
         int del = (flags & DD_NORM_DTPUNCT) && !is_space_cp(c) && in_datatrove_punct((int32_t)c);
         sc->cls[c] = del ? CL_DEL : num ? CL_OTHER : sep ? ((flags & DD_NORM_SPACE) ? CL_SEP : CL_OTHER) : CL_PLAIN;
         sc->map[c] = (unsigned char)((flags & DD_NORM_LOWER) && c >= 'A' && c <= 'Z' ? c + 32 : c);
