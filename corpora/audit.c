@@ -24,6 +24,7 @@
 #include "lib/zio.h"
 
 #define FATE_SET "assemble"
+#define OUTCOME_SET "assemble outcome"   /* not a set name: set names have no space */
 #define MAX_SETS 255
 
 typedef struct actx {
@@ -641,6 +642,22 @@ static int attr_value(exporter *x, const col *k, int ci, const joined *j, const 
     return 0;
 }
 
+/* The kind of a fate as assemble writes it (fate_text in assemble.c): the
+ * category to GROUP BY, where the fate itself names ranks and words. NULL for
+ * a text of no known kind. */
+static const char *fate_outcome(const char *t)
+{
+    static const struct { const char *prefix, *outcome; } kinds[] = {
+        {"train (", "train"}, {"duplicate: ", "duplicate"}, {"budget full (", "budget_full"},
+        {"dev budget full (", "dev_budget_full"}, {"source quota full (", "quota_full"},
+        {"not in ", "not_in_parent"}, {"excluded by rules[", "excluded"}, {"excluded: ", "excluded"},
+    };
+    if (!strcmp(t, "train") || !strcmp(t, "dev")) return t;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (!strncmp(t, kinds[i].prefix, strlen(kinds[i].prefix))) return kinds[i].outcome;
+    return NULL;
+}
+
 static void put_json_value(sbuf *b, const cJSON *v)
 {
     if (!v) { sb_adds(b, "null"); return; }
@@ -676,6 +693,8 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
         char name[192];
         snprintf(name, sizeof name, "fate.%s", nm->valuestring);
         col_add(&cs, name, FATE_SET, nm->valuestring, PQ_STRING);
+        snprintf(name, sizeof name, "outcome.%s", nm->valuestring);
+        col_add(&cs, name, OUTCOME_SET, nm->valuestring, PQ_STRING);
     }
     int nfixed = cs.n;
     if (discover(c, &cs, nfixed, e) < 0) { free(cs.v); return -1; }
@@ -752,7 +771,11 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
                     else if (ci == 7) v = cJSON_GetObjectItemCaseSensitive(ex, "rule");
                     else if (ci == 8) v = cJSON_GetObjectItemCaseSensitive(ex, "index");
                     else if (ci == 9) v = cJSON_GetObjectItemCaseSensitive(fate, "rank");
-                    else if (ci < nfixed) v = cJSON_GetObjectItemCaseSensitive(fcorp, k->key);
+                    else if (ci < nfixed && !strcmp(k->set, OUTCOME_SET)) {
+                        const cJSON *ft = cJSON_GetObjectItemCaseSensitive(fcorp, k->key);
+                        const char *o = cJSON_IsString(ft) ? fate_outcome(ft->valuestring) : NULL;
+                        if (o) { pv->s = o; pv->n = strlen(o); pv->is_null = 0; }
+                    } else if (ci < nfixed) v = cJSON_GetObjectItemCaseSensitive(fcorp, k->key);
                     else {
                         if (attr_value(&x, k, ci, j, raws, e) < 0) { jr = -1; break; }
                         continue;

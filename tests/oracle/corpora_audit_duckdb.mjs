@@ -20,6 +20,12 @@ out.total = (await rows(`SELECT count(*) AS n FROM ${src}`))[0].n;
 out.read_all = (await rows(`SELECT * FROM ${src}`)).length;
 out.train = (await rows(`SELECT count(*) AS n, coalesce(sum(words), 0) AS w FROM ${src} WHERE "fate.strict" = 'train'`))[0];
 out.dev = (await rows(`SELECT count(*) AS n, coalesce(sum(words), 0) AS w FROM ${src} WHERE "fate.strict" = 'dev'`))[0];
+// the kinds of fate, to GROUP BY (fate.<corpus> itself names ranks and words)
+out.outcomes = {};
+for (const c of ['strict', 'strict-small'])
+  out.outcomes[c] = await rows(`SELECT "outcome.${c}" AS o, count(*) AS n FROM ${src} GROUP BY 1 ORDER BY 1`);
+out.outcome_excluded_disagree = (await rows(`SELECT count(*) AS n FROM ${src}
+  WHERE ("outcome.strict" = 'excluded') <> (excluded_by_index IS NOT NULL OR excluded_by IS NOT NULL)`))[0].n;
 out.excluded = await rows(`SELECT excluded_by_index AS i, count(*) AS n FROM ${src} WHERE excluded_by_index IS NOT NULL GROUP BY 1 ORDER BY 1`);
 // a rule re-evaluated in SQL over the flattened attributes must agree with the export
 out.rule1_disagree = (await rows(`SELECT count(*) AS n FROM ${src}

@@ -34,6 +34,16 @@ if n(r["index"]["n"]) != m["documents"] or n(r["index"]["w"]) != m["words"]:
 if n(r["dup_ids"]) != 0: problems.append(f"{r['dup_ids']} repeated ids in the index")
 if n(r["rule1_disagree"]) != 0: problems.append(f"{r['rule1_disagree']} rows where SQL's rules[1] disagrees")
 if not r["excluded"]: problems.append("no excluded rows")
+kinds = {"train", "dev", "excluded", "duplicate", "budget_full", "dev_budget_full", "quota_full", "not_in_parent"}
+for c, groups in r["outcomes"].items():
+    got = {g["o"]: n(g["n"]) for g in groups}
+    if not set(got) <= kinds: problems.append(f"outcome.{c} has {sorted(map(str, set(got) - kinds))}")
+    if sum(got.values()) != n(r["total"]): problems.append(f"outcome.{c} counts {got} do not add up to {r['total']}")
+    if len(got) < 3: problems.append(f"outcome.{c} has only {got}")
+    if c == "strict" and (got.get("train") != m["documents"] or got.get("dev") != m["dev"]["documents"]):
+        problems.append(f"outcome.strict {got} != manifest {m['documents']} train / {m['dev']['documents']} dev")
+if n(r["outcome_excluded_disagree"]) != 0:
+    problems.append(f"{r['outcome_excluded_disagree']} rows where outcome 'excluded' disagrees with excluded_by")
 print(("PASS " + name) if not problems else ("FAIL " + name + ": " + "; ".join(problems)))
 PY
 }
