@@ -58,6 +58,7 @@ int cmd_report(int argc, char **argv)
     if (optind != argc) return cli_usage_error(usage, "report: unexpected argument '%s'", argv[optind]);
     if (!o.work) return cli_usage_error(usage, "report: --work is required");
     if (!o.out) return cli_usage_error(usage, "report: --out is required");
+    if (!*o.out) return cli_usage_error(usage, "report: --out is empty; expected the HTML file to write");
     if (cli_check_out_file("report", o.out)) return 1;
     if (report_build(&o) < 0) {
         fprintf(stderr, "blalm report: %s\n", e.msg);

@@ -193,6 +193,13 @@ sed -i 's/\("index": {[^}]*"sha256": "\)[0-9a-f]*/\10000/' "$OUT/strict/manifest
     && ! grep -q 'id="stale"' "$H" && pass report_stale_decisions_warned || fail report_stale_decisions_warned "$(cat "$TMP/err")"
 rm -rf "$OUT" && mv "$TMP/corpora.bak" "$OUT"
 
+# ---- the audit's findings (report.c) ----
+# --out "": a usage error before any work, nothing written
+(cd "$TMP" && "$BLALM" report --work "$W" --out "" 2>"$TMP/err"); rc=$?
+[ $rc = 2 ] && grep -q -- '--out is empty' "$TMP/err" && [ -z "$(ls -a "$TMP" | grep '\.tmp\.')" ] \
+    && pass report_empty_out_usage || fail report_empty_out_usage "rc $rc: $(head -c 300 "$TMP/err")"
+
+
 # ---- a real browser ----
 if ! command -v chromium >/dev/null 2>&1; then
     skip report_chromium "chromium not installed (scripts/deps.sh test installs Debian's chromium)"
