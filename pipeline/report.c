@@ -38,6 +38,7 @@
 #define FRE_BINS 12           /* <0, [0,10), ..., [90,100), >=100 */
 #define LLM_BINS 7            /* 0..5, then "no score" */
 #define FATE_KINDS 7
+#define RPT_CHART_POINTS 2000 /* points drawn per line at most; the tables keep every number */
 
 static const char *const fate_kind_name[FATE_KINDS] = {
     "train", "dev", "duplicate", "not in parent corpus", "budget full", "source quota full", "other"};
@@ -820,13 +821,40 @@ static void bar_chart(sbuf *b, const char *id, const char *title, const char *co
             sb_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
                       L + c * cw + cw * 0.1 + s * bw, T + ph - bh, bw, bh, palette[s % NPALETTE]);
             esc(b, sers[s]);
-            sb_printf(b, ", %s: %s</title></rect>\n", cats[c], tip);
+            sb_adds(b, ", ");
+            esc(b, cats[c]);   /* "<0" is a category: raw, it would start a tag */
+            sb_printf(b, ": %s</title></rect>\n", tip);
         }
         svg_text(b, L + c * cw + cw / 2, T + ph + 16, "middle", cats[c]);
     }
     svg_text(b, L + pw / 2, h - 6, "middle", ylabel);
     legend(b, sers, nser, CHART_W - R + 12);
     chart_close(b);
+}
+
+/* The points of s to draw: all of them when there are at most
+ * RPT_CHART_POINTS; else, in order, the lowest and the highest point of each
+ * of RPT_CHART_POINTS / 2 - 1 runs of consecutive points, and the last point,
+ * so that a long run's page stays small (every logged step drawn made pages
+ * of tens of MB) while spikes still show. At most RPT_CHART_POINTS points. */
+static size_t chart_points(const series *s, run_point *out)
+{
+    if (s->n <= RPT_CHART_POINTS) {
+        if (s->n) memcpy(out, s->p, s->n * sizeof *out);
+        return s->n;
+    }
+    size_t nb = RPT_CHART_POINTS / 2 - 1, m = 0;
+    for (size_t q = 0; q < nb; q++) {
+        size_t a = s->n * q / nb, z = s->n * (q + 1) / nb, lo = a, hi = a;
+        for (size_t k = a + 1; k < z; k++) {
+            if (s->p[k].y < s->p[lo].y) lo = k;
+            if (s->p[k].y > s->p[hi].y) hi = k;
+        }
+        out[m++] = s->p[lo < hi ? lo : hi];
+        if (lo != hi) out[m++] = s->p[lo < hi ? hi : lo];
+    }
+    if (out[m - 1].x != s->p[s->n - 1].x || out[m - 1].y != s->p[s->n - 1].y) out[m++] = s->p[s->n - 1];
+    return m;
 }
 
 /* Lines of (x, y) points, with a dot at each point when there are few. */
@@ -857,13 +885,15 @@ static void line_chart(sbuf *b, const char *id, const char *title, const series 
     }
     svg_text(b, L + pw / 2, h - 6, "middle", xlabel);
     const char *names[64];
+    run_point *pt = malloc(RPT_CHART_POINTS * sizeof *pt);
+    if (!pt) abort();
     for (int i = 0; i < ns && i < 64; i++) {
         names[i] = s[i].name;
         const char *col = palette[i % NPALETTE];
         sb_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
-        for (size_t k = 0; k < s[i].n; k++)
-            sb_printf(b, "%.1f,%.1f ", L + pw * (s[i].p[k].x - x0) / (x1 - x0),
-                      T + ph - ph * (s[i].p[k].y - y0) / (y1 - y0));
+        size_t np = chart_points(&s[i], pt);
+        for (size_t k = 0; k < np; k++)
+            sb_printf(b, "%.1f,%.1f ", L + pw * (pt[k].x - x0) / (x1 - x0), T + ph - ph * (pt[k].y - y0) / (y1 - y0));
         sb_adds(b, "\"/>\n");
         if (s[i].n <= 40)
             for (size_t k = 0; k < s[i].n; k++)
@@ -871,6 +901,7 @@ static void line_chart(sbuf *b, const char *id, const char *title, const series 
                           L + pw * (s[i].p[k].x - x0) / (x1 - x0),
                           T + ph - ph * (s[i].p[k].y - y0) / (y1 - y0), col);
     }
+    free(pt);
     legend(b, names, ns < 64 ? ns : 64, CHART_W - R + 12);
     chart_close(b);
 }

@@ -194,11 +194,43 @@ sed -i 's/\("index": {[^}]*"sha256": "\)[0-9a-f]*/\10000/' "$OUT/strict/manifest
 rm -rf "$OUT" && mv "$TMP/corpora.bak" "$OUT"
 
 # ---- the audit's findings (report.c) ----
+# the readability bin "<0" in a bar's tooltip is escaped (a raw "<0" is a parse error)
+! grep -q '<title>[^<]*<0' "$H" && grep -q ', &lt;0: [0-9]*</title>' "$H" \
+    && pass report_tooltip_escaped || fail report_tooltip_escaped "$(grep -o '<title>[^<]*<0[^/]*/title>' "$H" | head -2)"
 # --out "": a usage error before any work, nothing written
 (cd "$TMP" && "$BLALM" report --work "$W" --out "" 2>"$TMP/err"); rc=$?
 [ $rc = 2 ] && grep -q -- '--out is empty' "$TMP/err" && [ -z "$(ls -a "$TMP" | grep '\.tmp\.')" ] \
     && pass report_empty_out_usage || fail report_empty_out_usage "rc $rc: $(head -c 300 "$TMP/err")"
 
+
+# a long run's log: at most 2,000 points drawn per line, its spikes kept, the
+# page small; the point counts in the data stay exact
+WB=$TMP/wbig RB=$TMP/runbig; mkdir -p "$WB/docs/x" "$RB"; echo '{"id":"a","text":"hello world."}' >"$WB/docs/x/a.jsonl"
+"$PY" - "$RB/log.jsonl" <<'PYEOF'
+import json, random, sys
+rnd = random.Random(3)
+with open(sys.argv[1], "w") as f:
+    for s in range(1, 50001):
+        f.write(json.dumps({"step": s, "loss": 100.0 if s == 31337 else 3 + rnd.random(),
+                            "swa_alpha": [rnd.random() for _ in range(4)]}) + "\n")
+PYEOF
+if "$BLALM" report --work "$WB" --run "$RB" --out "$TMP/big.html" -q 2>"$TMP/err"; then
+    got=$("$PY" - "$TMP/big.html" <<'PYEOF'
+import json, os, re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+loss = re.search(r'id="chart-loss">.*?points="([^"]*)"', h, re.S).group(1).split()
+lines = re.findall(r'points="([^"]*)"', h)
+d = json.loads(re.search(r'id="report-data">(.*?)</script>', h, re.S).group(1))
+top = min(float(p.split(",")[1]) for p in loss)   # the spike: near the chart's top (y 12)
+print(max(len(l.split()) for l in lines) <= 2000, top < 30, os.path.getsize(sys.argv[1]) < 1_000_000,
+      d["run"]["loss_points"], float(loss[-1].split(",")[0]) > 589)
+PYEOF
+)
+    [ "$got" = "True True True 50000 True" ] && pass report_long_log_bounded || fail report_long_log_bounded "max points, spike, size, loss points, last: $got"
+else
+    fail report_long_log_bounded "$(cat "$TMP/err")"
+fi
+rm -rf "$WB" "$RB"
 
 # ---- a real browser ----
 if ! command -v chromium >/dev/null 2>&1; then
