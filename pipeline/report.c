@@ -19,6 +19,7 @@
 
 #include "corpora/corpora.h"
 #include "lib/attr.h"
+#include "lib/attrsets.h"
 #include "lib/cli.h"
 #include "lib/config.h"
 #include "lib/docs.h"
@@ -38,13 +39,14 @@
 #define FRE_BINS 12           /* <0, [0,10), ..., [90,100), >=100 */
 #define LLM_BINS 7            /* 0..5, then "no score" */
 #define FATE_KINDS 7
+#define RPT_WARNINGS 8
 #define RPT_CHART_POINTS 2000 /* points drawn per line at most; the tables keep every number */
 
 static const char *const fate_kind_name[FATE_KINDS] = {
     "train", "dev", "duplicate", "not in parent corpus", "budget full", "source quota full", "other"};
 
 typedef struct src_stats {
-    char name[128];
+    char *name;                       /* whole: a truncated name would never match again */
     uint64_t docs, words;
     uint64_t llm[LLM_BINS];
     uint64_t local[LLM_BINS];         /* edu_local's int_score (the distilled scorer) */
@@ -66,6 +68,12 @@ typedef struct corpus_fates {
     uint64_t docs[FATE_KINDS], words[FATE_KINDS];
 } corpus_fates;
 
+/* An eval.json and its file name, kept apart: the file may have a "file" key of its own. */
+typedef struct eval_file {
+    cJSON *j;
+    char *file;
+} eval_file;
+
 typedef struct run_point {
     double x, y;
 } run_point;
@@ -84,6 +92,11 @@ typedef struct rpt {
     int nsrc;
     int have_llm, have_fre, have_dedup, have_decisions;
     char *stale;                      /* why the decisions may not describe the corpora, or NULL */
+    struct { const char *section; char *text; } warn[RPT_WARNINGS];   /* what the page must not hide */
+    int nwarn;
+    cJSON *coverage;                  /* attr_sets_check's summary: each set's files, missing, incomplete */
+    char *partial_set[RPT_SETS], *partial_text[RPT_SETS];   /* sets that leave files out, and why */
+    int npartial;
     char *verdict_set[RPT_SETS];      /* tagger sets with a "pass" verdict */
     uint64_t verdict_pass[RPT_SETS], verdict_docs[RPT_SETS];
     int nverdict;
@@ -110,7 +123,8 @@ typedef struct rpt {
     /* run */
     series loss, dev_loss, *alpha;
     int nalpha;
-    cJSON *evals;                     /* array of eval.json objects, by words seen */
+    eval_file *evals;                 /* the eval.json files, by words seen */
+    size_t nevals;
     char *run_model;
 } rpt;
 
@@ -161,14 +175,14 @@ static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectI
 
 static int src_index(rpt *r, const char *name)
 {
-    for (int i = 0; i < r->nsrc; i++)
+    for (int i = 0; i < r->nsrc && i < RPT_SOURCES; i++)
         if (!strcmp(r->src[i].name, name)) return i;
     if (r->nsrc < RPT_SOURCES) {
-        snprintf(r->src[r->nsrc].name, sizeof r->src[0].name, "%s", name);
+        r->src[r->nsrc].name = dup_str(name);
         return r->nsrc++;
     }
     if (r->nsrc == RPT_SOURCES) {
-        snprintf(r->src[r->nsrc].name, sizeof r->src[0].name, "(other sources)");
+        r->src[r->nsrc].name = dup_str("(other sources)");
         r->nsrc++;
     }
     return RPT_SOURCES;
@@ -276,35 +290,54 @@ typedef struct refs_ctx {
     const char *const *names;
     cJSON **sets;
     int n;
-    char *out;
-    size_t cap;
+    sbuf *out;
 } refs_ctx;
 
-/* Appends " set.key = value" for one key a rule read. */
+/* Appends " set.key = value;" for one key a rule read. */
 static void add_ref(void *ctx, const char *set, const char *key)
 {
     refs_ctx *c = ctx;
+    sbuf needle;
+    sb_init(&needle);
+    sb_printf(&needle, " %s.%s = ", set, key);
+    int seen = strstr(sb_cstr(c->out), sb_cstr(&needle)) != NULL;
+    sb_free(&needle);
+    if (seen) return;   /* a key read twice (a <= x && x <= b): once */
     const cJSON *v = NULL;
     for (int i = 0; i < c->n; i++)
         if (!strcmp(c->names[i], set)) v = get(c->sets[i], key);
     char *t = v ? json_print(v, 0) : NULL;
-    size_t len = strlen(c->out);
-    char needle[300];
-    snprintf(needle, sizeof needle, " %s.%s = ", set, key);
-    if (strstr(c->out, needle) || len >= c->cap) {   /* a key read twice (a <= x && x <= b): once */
-        free(t);
-        return;
-    }
-    snprintf(c->out + len, c->cap - len, " %s.%s = %.60s;", set, key, t ? t : "(missing)");
+    sb_printf(c->out, " %s.%s = %.60s;", set, key, t ? t : "(missing)");
     free(t);
 }
 
-/* One document with its joined sets; dec is the "assemble" decision or NULL. */
-static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *const *names, int n,
-                     cJSON **sets, const cJSON *dec)
+/* The words a corpus's train split holds of a document: all of them, or the
+ * N of a "train (cut to N of M words ...)" fate (assemble's cut_last), which
+ * is what the corpus's manifest counts. */
+static uint64_t train_words(const char *fate, uint64_t words)
+{
+    static const char cut[] = "train (cut to ";
+    if (strncmp(fate, cut, sizeof cut - 1)) return words;
+    char *end;
+    unsigned long long n = strtoull(fate + sizeof cut - 1, &end, 10);
+    return end > fate + sizeof cut - 1 && !strncmp(end, " of ", 4) && n <= words ? (uint64_t)n : words;
+}
+
+/* One document with its joined sets; dec is the "assemble" decision or NULL.
+ * -1 with e saying what is wrong with the decision (the caller names the
+ * file and line). */
+static int take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *const *names, int n,
+                    cJSON **sets, const cJSON *dec, blalm_err *e)
 {
     const cJSON *read = NULL, *dedup = NULL, *llm = NULL, *loc = NULL;
-    char first_fail[256] = "";
+    const cJSON *cor = dec ? get(dec, "corpora") : NULL;
+    if (cor && !cJSON_IsObject(cor))
+        return err_set(e, "\"assemble\".\"corpora\": expected an object (each corpus's fate by name)");
+    /* outside text of any length (a rule, a tagger's reason): grown, never cut */
+    sbuf first_fail, decision, kind;
+    sb_init(&first_fail);
+    sb_init(&decision);
+    sb_init(&kind);
     for (int i = 0; i < n; i++) {
         if (!strcmp(names[i], "readability")) read = sets[i];
         else if (!strcmp(names[i], "dedup")) dedup = sets[i];
@@ -317,10 +350,9 @@ static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *
                 r->verdict_docs[v]++;
                 if (cJSON_IsTrue(pass)) r->verdict_pass[v]++;
             }
-            if (!cJSON_IsTrue(pass) && !first_fail[0]) {
+            if (!cJSON_IsTrue(pass) && !first_fail.len) {
                 const cJSON *why = get(sets[i], "reason");
-                snprintf(first_fail, sizeof first_fail, "%s: %s", names[i],
-                         cJSON_IsString(why) ? why->valuestring : "fails");
+                sb_printf(&first_fail, "%s: %s", names[i], cJSON_IsString(why) ? why->valuestring : "fails");
             }
         }
     }
@@ -369,7 +401,6 @@ static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *
             r->have_dedup = 1;
         }
     }
-    char decision[512], kind[512];
     int kept = 0;
     if (dec) {
         r->decided_docs++;
@@ -388,22 +419,20 @@ static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *
             r->rule_docs[slot]++;
             r->rule_words[slot] += words;
             if (k >= 0)
-                snprintf(decision, sizeof decision, "excluded by rules[%d]: %s", k,
-                         cJSON_IsString(rtext) ? rtext->valuestring : "?");
+                sb_printf(&decision, "excluded by rules[%d]: %s", k,
+                          cJSON_IsString(rtext) ? rtext->valuestring : "?");
             else
-                snprintf(decision, sizeof decision, "excluded: no words");
-            snprintf(kind, sizeof kind, "%s", decision);
-            if (k >= 0 && r->rule[k] && example_wanted(r, kind)) {
+                sb_adds(&decision, "excluded: no words");
+            sb_adds(&kind, sb_cstr(&decision));
+            if (k >= 0 && r->rule[k] && example_wanted(r, sb_cstr(&kind))) {
                 blalm_err ignored;
                 if (!r->parsed[k]) r->parsed[k] = rule_parse(r->rule[k], &ignored);
                 if (r->parsed[k]) {   /* the values it read, as audit shows them */
-                    size_t len = strlen(decision);
-                    snprintf(decision + len, sizeof decision - len, " (read:");
-                    refs_ctx rc = {names, sets, n, decision, sizeof decision - 2};
+                    sb_adds(&decision, " (read:");
+                    refs_ctx rc = {names, sets, n, &decision};
                     rule_refs(r->parsed[k], add_ref, &rc);
-                    len = strlen(decision);
-                    if (decision[len - 1] == ';') decision[len - 1] = 0;
-                    strcat(decision, ")");
+                    if (decision.data[decision.len - 1] == ';') decision.len--;
+                    sb_addc(&decision, ')');
                 }
             }
         } else {
@@ -411,7 +440,7 @@ static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *
             r->eligible_words += words;
         }
         /* each corpus's fate; an excluded document is counted under its rule */
-        const cJSON *cor = get(dec, "corpora"), *it;
+        const cJSON *it;
         int k = 0;
         cJSON_ArrayForEach(it, cor) {
             if (!cJSON_IsString(it) || k >= CORPORA_MAX) continue;
@@ -422,26 +451,99 @@ static void take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *
             if (!cJSON_IsObject(by)) {
                 int fk = fate_kind(it->valuestring);
                 r->fates[k].docs[fk]++;
-                r->fates[k].words[fk] += words;
+                r->fates[k].words[fk] += fk == 0 ? train_words(it->valuestring, words) : words;
                 if (k == 0) {   /* the example's fate: the first corpus's */
                     kept = fk <= 1;
-                    snprintf(decision, sizeof decision, "%s: %s", it->string, it->valuestring);
-                    snprintf(kind, sizeof kind, "%s: %s", it->string, fate_kind_name[fk]);
+                    sb_printf(&decision, "%s: %s", it->string, it->valuestring);
+                    sb_printf(&kind, "%s: %s", it->string, fate_kind_name[fk]);
                 }
             }
             k++;
         }
         if (!cJSON_IsObject(by) && !k) {
-            snprintf(decision, sizeof decision, "eligible (no corpus recorded)");
-            snprintf(kind, sizeof kind, "%s", decision);
+            sb_adds(&decision, "eligible (no corpus recorded)");
+            sb_adds(&kind, sb_cstr(&decision));
         }
     } else {
-        kept = !first_fail[0];
-        snprintf(decision, sizeof decision, "%s", kept ? "passes every tagger verdict" : first_fail);
-        snprintf(kind, sizeof kind, "%s", decision);
+        kept = !first_fail.len;
+        sb_adds(&decision, kept ? "passes every tagger verdict" : sb_cstr(&first_fail));
+        sb_adds(&kind, sb_cstr(&decision));
     }
-    add_example(r, f, d, words, kept, kind, decision);
+    add_example(r, f, d, words, kept, sb_cstr(&kind), sb_cstr(&decision));
+    sb_free(&first_fail);
+    sb_free(&decision);
+    sb_free(&kind);
+    return 0;
 }
+
+/* 1 when dir holds anything (decisions of some assemble run). */
+static int dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *de;
+    int any = 0;
+    while (!any && (de = readdir(d)))
+        any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+    closedir(d);
+    return any;
+}
+
+static void add_warning(rpt *r, const char *section, const char *text)
+{
+    if (r->nwarn == RPT_WARNINGS) return;
+    r->warn[r->nwarn].section = section;
+    r->warn[r->nwarn++].text = dup_str(text);
+}
+
+/* Each attribute set's coverage by its records (lib/attr.h), as audit and
+ * assemble check it: a set that lacks files or has unfinished ones (a killed
+ * tag or score) is shown with a warning in its sections, since its counts
+ * and charts then leave documents out; a stale or mixed set, which audit
+ * refuses, is shown with a warning at the top of the page. */
+static int read_coverage(rpt *r, const work_dirs *w, const doc_file *files, size_t nfiles,
+                         const attr_schema *schema, int nsets, blalm_err *e)
+{
+    const char *sets[RPT_SETS];
+    for (int i = 0; i < nsets; i++) sets[i] = schema_set(schema, i);
+    sbuf sum, fix;
+    sb_init(&sum);
+    sb_init(&fix);
+    sb_printf(&fix, "--work %s", w->work);
+    blalm_err why;
+    int partial = 0;
+    if (attr_sets_check(w->attrs, files, nfiles, sets, nsets, ATTR_PARTIAL_ALLOW, sb_cstr(&fix), &sum, &partial,
+                        &why) < 0)
+        add_warning(r, "attributes", why.msg);
+    r->coverage = cJSON_Parse(sb_cstr(&sum));
+    sb_free(&sum);
+    sb_free(&fix);
+    if (!cJSON_IsArray(r->coverage)) return err_set(e, "%s: report: cannot read the attribute sets' records", w->attrs);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, r->coverage) {
+        double missing = num_or_nan(it, "missing"), incomplete = num_or_nan(it, "incomplete");
+        const cJSON *set = get(it, "set");
+        if (!(missing > 0 || incomplete > 0) || !cJSON_IsString(set) || r->npartial == RPT_SETS) continue;
+        const attrset_info *info = attrsets_find(set->valuestring);
+        sbuf t;
+        sb_init(&t);
+        sb_printf(&t, "attribute set '%s' is complete for %.0f of %zu document files (", set->valuestring,
+                  (double)nfiles - missing - incomplete, nfiles);
+        if (missing > 0)
+            sb_printf(&t, "%.0f %s no attribute file%s", missing, missing == 1 ? "has" : "have",
+                      incomplete > 0 ? ", " : "");
+        if (incomplete > 0) sb_printf(&t, "%.0f %s left unfinished", incomplete, incomplete == 1 ? "was" : "were");
+        sb_adds(&t, "), so what is shown from it leaves out those files' documents; ");
+        if (info) sb_printf(&t, "was `blalm %s` killed? Run it again with --work %s to finish it", info->writer, w->work);
+        else sb_printf(&t, "run the command that made it again to finish it");
+        r->partial_set[r->npartial] = dup_str(set->valuestring);
+        r->partial_text[r->npartial++] = dup_str(sb_cstr(&t));
+        sb_free(&t);
+    }
+    return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static int read_work(rpt *r, const char *work, blalm_err *e)
 {
@@ -454,46 +556,72 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     if (docs_walk(w.docs, &files, &nfiles, e) < 0) return -1;
     r->files = nfiles;
     attr_schema *schema = NULL;
-    if (is_dir(w.attrs) && !(schema = schema_scan(w.attrs, e))) {
-        docs_walk_free(files, nfiles);
-        return -1;
-    }
-    char dec_dir[4400];
-    snprintf(dec_dir, sizeof dec_dir, "%s/assemble/decisions", w.state);
-    {   /* assemble's rules in order, so a rule that excluded nothing still shows */
-        char p[4500];
-        snprintf(p, sizeof p, "%s/run.json", dec_dir);
-        if (file_exists(p)) {
-            cJSON *run = read_json_file(p, e);
-            if (!run) goto fail;
-            const cJSON *rules = get(get(run, "config"), "rules"), *it;
-            cJSON_ArrayForEach(it, rules) {
-                if (r->nrules < RPT_RULES && cJSON_IsString(it)) r->rule[r->nrules++] = dup_str(it->valuestring);
-            }
-            /* as audit: decisions whose corpora have since been replaced describe
-             * another assemble run; the report shows them with a warning */
-            cJSON_ArrayForEach(it, get(run, "corpora")) {
-                const cJSON *path = get(it, "path"), *want = get(it, "index_sha256");
-                if (!cJSON_IsString(path) || !cJSON_IsString(want) || r->stale) continue;
-                char mp[4600];
-                blalm_err ignored;
-                snprintf(mp, sizeof mp, "%s/manifest.json", path->valuestring);
-                cJSON *m = file_exists(mp) ? read_json_file(mp, &ignored) : NULL;
-                const cJSON *have = get(get(m, "index"), "sha256");
-                if (!cJSON_IsString(have) || strcmp(have->valuestring, want->valuestring)) {
-                    char msg[5000];
-                    snprintf(msg, sizeof msg, "%s: %s; these decisions belong to another assemble run, so the "
-                             "funnel and the examples' fates may be wrong (run blalm assemble again)",
-                             mp, m ? "its index differs from the one the decisions recorded" : "missing");
-                    r->stale = dup_str(msg);
-                }
-                cJSON_Delete(m);
-            }
-            cJSON_Delete(run);
-        }
-    }
+    cJSON *run = NULL;
+    const char **listed = NULL;   /* run.json's "files", sorted: the files assemble decided */
+    size_t nlisted = 0;
+    sbuf lost;                    /* document files whose decisions are missing */
+    sb_init(&lost);
+    uint64_t lost_files = 0, lost_docs = 0, lost_words = 0, new_files = 0, new_docs = 0;
+    if (is_dir(w.attrs) && !(schema = schema_scan(w.attrs, e))) goto fail;
     int nsets = schema ? schema_nsets(schema) : 0;
     if (nsets > RPT_SETS) nsets = RPT_SETS;
+    if (nsets && read_coverage(r, &w, files, nfiles, schema, nsets, e) < 0) goto fail;
+    char dec_dir[4400];
+    snprintf(dec_dir, sizeof dec_dir, "%s/assemble/decisions", w.state);
+    char run_path[4500];
+    snprintf(run_path, sizeof run_path, "%s/run.json", dec_dir);
+    if (file_exists(run_path)) {
+        /* assemble's rules in order, so a rule that excluded nothing still shows */
+        if (!(run = read_json_file(run_path, e))) goto fail;
+        const cJSON *rules = get(get(run, "config"), "rules"), *it;
+        cJSON_ArrayForEach(it, rules) {
+            if (r->nrules < RPT_RULES && cJSON_IsString(it)) r->rule[r->nrules++] = dup_str(it->valuestring);
+        }
+        /* as audit: decisions whose corpora have since been replaced describe
+         * another assemble run; the report shows them with a warning */
+        cJSON_ArrayForEach(it, get(run, "corpora")) {
+            const cJSON *path = get(it, "path"), *want = get(it, "index_sha256");
+            if (!cJSON_IsString(path) || !cJSON_IsString(want) || r->stale) continue;
+            char mp[4600];
+            blalm_err ignored;
+            snprintf(mp, sizeof mp, "%s/manifest.json", path->valuestring);
+            cJSON *m = file_exists(mp) ? read_json_file(mp, &ignored) : NULL;
+            const cJSON *have = get(get(m, "index"), "sha256");
+            if (!cJSON_IsString(have) || strcmp(have->valuestring, want->valuestring)) {
+                char msg[5000];
+                snprintf(msg, sizeof msg, "%s: %s; these decisions belong to another assemble run, so the "
+                         "funnel and the examples' fates may be wrong (run blalm assemble again)",
+                         mp, m ? "its index differs from the one the decisions recorded" : "missing");
+                r->stale = dup_str(msg);
+            }
+            cJSON_Delete(m);
+        }
+        /* as audit: every document file run.json lists has its decisions
+         * (missing ones are counted below and named in a warning) */
+        const cJSON *fl = get(run, "files");
+        if (fl && !cJSON_IsArray(fl)) {
+            err_set(e, "%s: \"files\": expected an array (the document files assemble decided)", run_path);
+            goto fail;
+        }
+        if (fl) {
+            listed = malloc(sizeof *listed * (size_t)(cJSON_GetArraySize(fl) + 1));
+            if (!listed) abort();
+            cJSON_ArrayForEach(it, fl) {
+                if (!cJSON_IsString(it)) {
+                    err_set(e, "%s: files[%zu]: expected a string (a document file's path)", run_path, nlisted);
+                    goto fail;
+                }
+                listed[nlisted++] = it->valuestring;
+            }
+            qsort(listed, nlisted, sizeof *listed, cmp_cstr);
+        }
+    } else if (dir_has_entries(dec_dir)) {
+        char msg[9200];
+        snprintf(msg, sizeof msg, "%s: missing, but %s holds decisions: without it they cannot be matched to "
+                 "the corpora, so the funnel and the examples' fates may describe another assemble run "
+                 "(audit refuses them; run blalm assemble again)", run_path, dec_dir);
+        add_warning(r, "funnel", msg);
+    }
     cJSON *sets[RPT_SETS + 1];
     for (size_t fi = 0; fi < nfiles; fi++) {
         const doc_file *f = &files[fi];
@@ -507,11 +635,15 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         doc_rel_stem(f->rel, stem, sizeof stem);
         int dec = -1;
         snprintf(j.path[j.n], sizeof j.path[0], "%s/%s.jsonl.zst", dec_dir, stem);
+        int was_listed = listed && bsearch(&f->rel, listed, nlisted, sizeof *listed, cmp_cstr);
         if (file_exists(j.path[j.n])) {
             j.name[j.n] = "assemble";
             dec = j.n++;
             r->have_decisions = 1;
+        } else if (was_listed) {
+            if (lost_files++ < 3) sb_printf(&lost, "%s%s (%s)", lost.len ? ", " : "", f->rel, j.path[j.n]);
         }
+        if (listed && !was_listed) new_files++;
         const char *pp[RPT_SETS + 1];
         for (int i = 0; i < j.n; i++) pp[i] = j.path[i];
         doc_opts dopts = {.default_source = f->source, .id_stem = f->id_stem};
@@ -520,10 +652,40 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         blalm_doc d;
         int rc;
         int nattr = dec >= 0 ? j.n - 1 : j.n;   /* the decisions are last */
-        while ((rc = attrj_next(aj, &d, sets, e)) == 1)
-            take_doc(r, f, &d, j.name, nattr, sets, dec >= 0 ? sets[dec] : NULL);
+        uint64_t docs0 = r->docs, words0 = r->words;
+        while ((rc = attrj_next(aj, &d, sets, e)) == 1) {
+            if (take_doc(r, f, &d, j.name, nattr, sets, dec >= 0 ? sets[dec] : NULL, e) < 0) {
+                const char *path;
+                size_t len;
+                uint64_t line;
+                attrj_raw(aj, dec, &len, &path, &line);
+                err_prefix(e, "%s:%llu", path, (unsigned long long)line);
+                rc = -1;
+                break;
+            }
+        }
         attrj_close(aj);
         if (rc < 0) goto fail;
+        if (dec < 0 && was_listed) lost_docs += r->docs - docs0, lost_words += r->words - words0;
+        if (listed && !was_listed) new_docs += r->docs - docs0;
+    }
+    if (lost_files) {
+        sbuf t;
+        sb_init(&t);
+        sb_printf(&t, "the decisions of %llu document file%s that assemble decided (run.json lists them) are "
+                  "missing, so the funnel leaves out their %llu documents (%llu words) and counts fewer than "
+                  "the corpora hold: %s%s (audit refuses such decisions; run blalm assemble again)",
+                  (unsigned long long)lost_files, lost_files == 1 ? "" : "s", (unsigned long long)lost_docs,
+                  (unsigned long long)lost_words, sb_cstr(&lost), lost_files > 3 ? ", ..." : "");
+        add_warning(r, "funnel", sb_cstr(&t));
+        sb_free(&t);
+    }
+    if (new_files && r->have_decisions) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%llu document files (%llu documents) were added after assemble ran: the "
+                 "funnel does not count them until blalm assemble runs again",
+                 (unsigned long long)new_files, (unsigned long long)new_docs);
+        add_warning(r, "funnel", msg);
     }
     {   /* the distilled scorer's training figures, where blalm run trained it */
         char p[4400];
@@ -531,10 +693,16 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         if (file_exists(p) && !(r->distill = read_json_file(p, e))) goto fail;
     }
     r->work = work;
+    free(listed);
+    cJSON_Delete(run);
+    sb_free(&lost);
     schema_free(schema);
     docs_walk_free(files, nfiles);
     return 0;
 fail:
+    free(listed);
+    cJSON_Delete(run);
+    sb_free(&lost);
     schema_free(schema);
     docs_walk_free(files, nfiles);
     return -1;
@@ -600,7 +768,13 @@ static int read_corpora(rpt *r, const char *dir, blalm_err *e)
             err_set(e, "%s: expected a manifest with \"budget\", \"words\" and \"sources\"", p);
             goto fail;
         }
-        if (!get(m, "corpus")) cJSON_AddStringToObject(m, "corpus", names[i]);
+        const cJSON *name = get(m, "corpus");
+        if (name && !cJSON_IsString(name)) {
+            cJSON_Delete(m);
+            err_set(e, "%s: \"corpus\": expected a string (the corpus's name)", p);
+            goto fail;
+        }
+        if (!name) cJSON_AddStringToObject(m, "corpus", names[i]);
         cJSON_AddItemToArray(r->manifests, m);
     }
     free_list(names, n);
@@ -620,11 +794,11 @@ static int is_eval_json(const char *dir, const char *name)
 
 static int cmp_eval(const void *a, const void *b)
 {
-    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-    double wx = num_or_nan(x, "words_seen"), wy = num_or_nan(y, "words_seen");
+    const eval_file *x = a, *y = b;
+    double wx = num_or_nan(x->j, "words_seen"), wy = num_or_nan(y->j, "words_seen");
     if (wx < wy) return -1;
     if (wx > wy) return 1;
-    return strcmp(get(x, "file")->valuestring, get(y, "file")->valuestring);
+    return strcmp(x->file, y->file);
 }
 
 static int read_log(rpt *r, const char *path, blalm_err *e)
@@ -692,15 +866,13 @@ static int read_run(rpt *r, const char *run, blalm_err *e)
     }
     char dir[8200];
     snprintf(dir, sizeof dir, "%s/checkpoints", run);
-    r->evals = cJSON_CreateArray();
     if (!is_dir(dir)) return 0;
     size_t n;
     char **names = list_dir(dir, is_eval_json, &n, e);
     if (!names) return -1;
-    cJSON **v = calloc(n + 1, sizeof *v);
-    if (!v) abort();
+    r->evals = calloc(n + 1, sizeof *r->evals);   /* rpt_free frees what is read */
+    if (!r->evals) abort();
     int rc = 0;
-    size_t k = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         cJSON *j = read_json_file(p, e);
@@ -710,16 +882,11 @@ static int read_run(rpt *r, const char *run, blalm_err *e)
             rc = err_set(e, "%s: expected an eval.json with a \"tasks\" object", p);
             cJSON_Delete(j);
         } else {
-            cJSON_AddStringToObject(j, "file", names[i]);
-            v[k++] = j;
+            r->evals[r->nevals].j = j;
+            r->evals[r->nevals++].file = dup_str(names[i]);
         }
     }
-    if (k) qsort(v, k, sizeof *v, cmp_eval);
-    for (size_t i = 0; i < k; i++) {
-        if (rc) cJSON_Delete(v[i]);
-        else cJSON_AddItemToArray(r->evals, v[i]);
-    }
-    free(v);
+    if (!rc && r->nevals) qsort(r->evals, r->nevals, sizeof *r->evals, cmp_eval);
     free_list(names, n);
     return rc;
 }
@@ -943,6 +1110,30 @@ static void absent(sbuf *b, const char *what)
     sb_adds(b, "</p>\n");
 }
 
+static void warning(sbuf *b, const char *text)
+{
+    sb_adds(b, "<p class=\"absent warning\">Warning: ");
+    esc(b, text);
+    sb_adds(b, "</p>\n");
+}
+
+/* The warning of a set that leaves document files out, where its data is shown. */
+static int set_warning(sbuf *b, const rpt *r, const char *set)
+{
+    for (int i = 0; i < r->npartial; i++)
+        if (!strcmp(r->partial_set[i], set)) {
+            warning(b, r->partial_text[i]);
+            return 1;
+        }
+    return 0;
+}
+
+static void section_warnings(sbuf *b, const rpt *r, const char *section)
+{
+    for (int i = 0; i < r->nwarn; i++)
+        if (!strcmp(r->warn[i].section, section)) warning(b, r->warn[i].text);
+}
+
 static void num_cell(sbuf *b, double v)
 {
     char s[48];
@@ -956,6 +1147,7 @@ static int stand_in(const char *model) { return strstr(model, "stand-in") != NUL
 static void section_llm_model(sbuf *b, const rpt *r)
 {
     sb_adds(b, "<section id=\"llm\"><h2>LLM scorer</h2>\n");
+    set_warning(b, r, "edu_llm");
     if (!r->nllm_models) {
         absent(b, "no edu_llm attribute set with a model name (blalm score has not run on this work directory)");
     } else {
@@ -979,6 +1171,7 @@ static void section_funnel(sbuf *b, const rpt *r)
 {
     sb_adds(b, "<section id=\"funnel\"><h2>Funnel: documents and words through each rule</h2>\n");
     if (!r->have_decisions) {
+        section_warnings(b, r, "funnel");   /* run.json lists files whose decisions are all missing */
         absent(b, "no assemble decisions under WORK/state/assemble/decisions (blalm assemble has not run)");
     } else {
         if (r->stale) {
@@ -986,6 +1179,7 @@ static void section_funnel(sbuf *b, const rpt *r)
             esc(b, r->stale);
             sb_adds(b, "</p>\n");
         }
+        section_warnings(b, r, "funnel");
         int n = 0;
         hbar rows[RPT_RULES + 4 + 3 * CORPORA_MAX * FATE_KINDS];
         double docs = (double)r->decided_docs, words = (double)r->decided_words;
@@ -1025,7 +1219,9 @@ static void section_funnel(sbuf *b, const rpt *r)
         sb_adds(b, "</table>\n");
     }
     if (r->nverdict) {
-        sb_adds(b, "<h3>Tagger verdicts (each alone)</h3><table><tr><th>set</th><th>pass</th><th>of</th></tr>\n");
+        sb_adds(b, "<h3>Tagger verdicts (each alone)</h3>\n");
+        for (int i = 0; i < r->nverdict; i++) set_warning(b, r, r->verdict_set[i]);
+        sb_adds(b, "<table><tr><th>set</th><th>pass</th><th>of</th></tr>\n");
         for (int i = 0; i < r->nverdict; i++) {
             sb_adds(b, "<tr><td>");
             esc(b, r->verdict_set[i]);
@@ -1048,6 +1244,7 @@ static void section_histograms(sbuf *b, const rpt *r)
     double v[(RPT_SOURCES + 1) * FRE_BINS];
     for (int s = 0; s < r->nsrc; s++) sers[s] = r->src[s].name;
     sb_adds(b, "<section id=\"scores\"><h2>LLM score per source</h2>\n");
+    set_warning(b, r, "edu_llm");
     if (!r->have_llm) {
         absent(b, "no edu_llm attribute set (blalm score has not run)");
     } else {
@@ -1057,6 +1254,7 @@ static void section_histograms(sbuf *b, const rpt *r)
                   "edu_llm.score");
     }
     sb_adds(b, "</section>\n<section id=\"readability\"><h2>Readability per source</h2>\n");
+    set_warning(b, r, "readability");
     if (!r->have_fre) {
         absent(b, "no readability attribute set (blalm tag has not run)");
     } else {
@@ -1091,6 +1289,7 @@ static void fig_row(sbuf *b, const char *label, const cJSON *o, const char *key)
 static void section_local(sbuf *b, const rpt *r)
 {
     sb_adds(b, "<section id=\"local\"><h2>Local scorer (distilled from the LLM's labels)</h2>\n");
+    set_warning(b, r, "edu_local");
     if (!r->local_docs) {
         absent(b, "no edu_local attribute set (blalm distill score has not run)");
         sb_adds(b, "</section>\n");
@@ -1136,6 +1335,7 @@ static int cmp_size(const void *a, const void *b)
 static void section_dedup(sbuf *b, rpt *r)
 {
     sb_adds(b, "<section id=\"dedup\"><h2>Dedup cluster sizes</h2>\n");
+    set_warning(b, r, "dedup");
     if (!r->have_dedup) {
         absent(b, "no dedup attribute set (blalm dedup has not run)");
     } else {
@@ -1262,7 +1462,7 @@ static void section_training(sbuf *b, const rpt *r, const char *run)
 static void section_eval(sbuf *b, const rpt *r, const char *run)
 {
     sb_adds(b, "<section id=\"eval\"><h2>Zero-shot evaluation across checkpoints</h2>\n");
-    int n = r->evals ? cJSON_GetArraySize(r->evals) : 0;
+    size_t n = r->nevals;
     if (!run) absent(b, "no --run given");
     else if (!n) absent(b, "no RUN/checkpoints/*.eval.json or *.eval_fast.json (blalm eval has not run)");
     if (n) {
@@ -1270,8 +1470,9 @@ static void section_eval(sbuf *b, const rpt *r, const char *run)
         int nt = 0, nf = 0;
         memset(task, 0, sizeof task);
         memset(field, 0, sizeof field);
-        const cJSON *ev, *it;
-        cJSON_ArrayForEach(ev, r->evals) {
+        const cJSON *it;
+        for (size_t i = 0; i < n; i++) {
+            const cJSON *ev = r->evals[i].j;
             double x = num_or_nan(ev, "words_seen");
             const cJSON *suite = get(ev, "suite");
             const char *sfx = cJSON_IsString(suite) && !strcmp(suite->valuestring, "fast") ? " (fast)" : "";
@@ -1298,10 +1499,11 @@ static void section_eval(sbuf *b, const rpt *r, const char *run)
         if (nf) line_chart(b, "eval-blimp", "BLiMP accuracy per field by words seen", field, nf, "words seen");
         else absent(b, "no BLiMP fields in the eval.json files");
         sb_adds(b, "<table><tr><th>checkpoint</th><th>suite</th><th>words seen</th><th>task</th><th>score</th></tr>\n");
-        cJSON_ArrayForEach(ev, r->evals) {
+        for (size_t i = 0; i < n; i++) {
+            const cJSON *ev = r->evals[i].j;
             cJSON_ArrayForEach(it, get(ev, "tasks")) {
                 sb_adds(b, "<tr><td>");
-                esc(b, get(ev, "file")->valuestring);
+                esc(b, r->evals[i].file);
                 sb_adds(b, "</td><td>");
                 if (cJSON_IsString(get(ev, "suite"))) esc(b, get(ev, "suite")->valuestring);
                 sb_adds(b, "</td>");
@@ -1419,8 +1621,28 @@ static void data_json(sbuf *b, const rpt *r)
     cJSON_AddNumberToObject(o, "loss_points", (double)r->loss.n);
     cJSON_AddNumberToObject(o, "dev_loss_points", (double)r->dev_loss.n);
     cJSON_AddNumberToObject(o, "alpha_layers", r->nalpha);
-    cJSON_AddNumberToObject(o, "eval_files", r->evals ? cJSON_GetArraySize(r->evals) : 0);
+    cJSON_AddNumberToObject(o, "eval_files", (double)r->nevals);
     cJSON_AddNumberToObject(j, "examples", r->nex);
+    if (r->coverage) cJSON_AddItemToObject(j, "attribute_sets", cJSON_Duplicate(r->coverage, 1));
+    a = cJSON_AddArrayToObject(j, "warnings");
+    if (r->stale) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "section", "funnel");
+        cJSON_AddStringToObject(x, "text", r->stale);
+        cJSON_AddItemToArray(a, x);
+    }
+    for (int i = 0; i < r->nwarn; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "section", r->warn[i].section);
+        cJSON_AddStringToObject(x, "text", r->warn[i].text);
+        cJSON_AddItemToArray(a, x);
+    }
+    for (int i = 0; i < r->npartial; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "set", r->partial_set[i]);
+        cJSON_AddStringToObject(x, "text", r->partial_text[i]);
+        cJSON_AddItemToArray(a, x);
+    }
     char *raw = json_print(j, 0);
     cJSON_Delete(j);
     /* names (sources, sets) are bytes from the file system: valid UTF-8 only */
@@ -1472,6 +1694,16 @@ static void page(sbuf *b, rpt *r, const struct report_opts *o)
     sb_printf(b, "; %llu document files, %llu documents, %llu words. Made by blalm %s.</p>\n",
               (unsigned long long)r->files, (unsigned long long)r->docs, (unsigned long long)r->words,
               BLALM_VERSION);
+    /* problems with attribute sets that no section shows: stale or mixed
+     * sets (audit refuses them), and partial sets without a section of their own */
+    section_warnings(b, r, "attributes");
+    for (int i = 0; i < r->npartial; i++) {
+        const char *set = r->partial_set[i];
+        int shown = !strcmp(set, "edu_llm") || !strcmp(set, "readability") || !strcmp(set, "edu_local") ||
+                    !strcmp(set, "dedup");
+        for (int k = 0; k < r->nverdict && !shown; k++) shown = !strcmp(r->verdict_set[k], set);
+        if (!shown) warning(b, r->partial_text[i]);
+    }
     section_llm_model(b, r);
     section_funnel(b, r);
     section_histograms(b, r);
@@ -1488,6 +1720,7 @@ static void page(sbuf *b, rpt *r, const struct report_opts *o)
 static void rpt_free(rpt *r)
 {
     for (int i = 0; i < r->nverdict; i++) free(r->verdict_set[i]);
+    for (int i = 0; i < r->nsrc; i++) free(r->src[i].name);
     for (int i = 0; i < r->nrules; i++) free(r->rule[i]), rule_free(r->parsed[i]);
     for (int i = 0; i < r->nllm_models; i++) free(r->llm_model[i]);
     for (int i = 0; i < r->nex; i++) {
@@ -1496,13 +1729,17 @@ static void rpt_free(rpt *r)
     }
     free(r->clusters);
     cJSON_Delete(r->manifests);
-    cJSON_Delete(r->evals);
+    for (size_t i = 0; i < r->nevals; i++) cJSON_Delete(r->evals[i].j), free(r->evals[i].file);
+    free(r->evals);
     free(r->loss.p);
     free(r->dev_loss.p);
     for (int i = 0; i < r->nalpha; i++) free(r->alpha[i].p);
     free(r->alpha);
     free(r->run_model);
     free(r->stale);
+    for (int i = 0; i < r->nwarn; i++) free(r->warn[i].text);
+    for (int i = 0; i < r->npartial; i++) free(r->partial_set[i]), free(r->partial_text[i]);
+    cJSON_Delete(r->coverage);
     free(r->local_model);
     cJSON_Delete(r->distill);
 }

@@ -194,6 +194,11 @@ sed -i 's/\("index": {[^}]*"sha256": "\)[0-9a-f]*/\10000/' "$OUT/strict/manifest
 rm -rf "$OUT" && mv "$TMP/corpora.bak" "$OUT"
 
 # ---- the audit's findings (report.c) ----
+# data() HTML: the embedded report-data JSON, for python one-liners
+data() { $CHECK data "$1"; }
+# a complete job's page has no warning
+! grep -q 'class="absent warning"' "$H" && [ "$(data "$H" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["warnings"]))')" = 0 ] \
+    && pass report_complete_no_warning || fail report_complete_no_warning "$(grep -o 'Warning: [^<]*' "$H" | head -3)"
 # the readability bin "<0" in a bar's tooltip is escaped (a raw "<0" is a parse error)
 ! grep -q '<title>[^<]*<0' "$H" && grep -q ', &lt;0: [0-9]*</title>' "$H" \
     && pass report_tooltip_escaped || fail report_tooltip_escaped "$(grep -o '<title>[^<]*<0[^/]*/title>' "$H" | head -2)"
@@ -202,6 +207,107 @@ rm -rf "$OUT" && mv "$TMP/corpora.bak" "$OUT"
 [ $rc = 2 ] && grep -q -- '--out is empty' "$TMP/err" && [ -z "$(ls -a "$TMP" | grep '\.tmp\.')" ] \
     && pass report_empty_out_usage || fail report_empty_out_usage "rc $rc: $(head -c 300 "$TMP/err")"
 
+# a rule longer than the old 512-byte decision buffer (it wrote past it): the
+# dropped example shows the whole rule and the values it read
+WL=$TMP/wlong; cp -r "$W" "$WL"; rm -rf "$WL/state/assemble"
+long_rule="gopher_quality.pass$(printf ' && readability.words >= 0%.0s' $(seq 25))"
+printf '{"corpora": [{"name": "strict", "budget": 60000, "dev_words": 3000}], "rules": ["%s"], "ranking": ["readability.flesch_reading_ease desc"], "seed": 0}\n' \
+    "$long_rule" >"$TMP/long.json"
+if "$BLALM" assemble --work "$WL" --out "$TMP/clong" --config "$TMP/long.json" -q 2>"$TMP/err" \
+   && "$BLALM" report --work "$WL" --out "$TMP/long.html" -q 2>>"$TMP/err"; then
+    want="excluded by rules[0]: $(printf '%s' "$long_rule" | sed 's/&/\&amp;/g; s/>/\&gt;/g') (read: gopher_quality.pass = false; readability.words = "
+    grep -qF "$want" "$TMP/long.html" && grep -q 'readability.words = [0-9]*)</td>' "$TMP/long.html" && pass report_long_rule \
+        || fail report_long_rule "$(grep -o 'excluded by rules\[0\]: .\{0,80\}' "$TMP/long.html" | head -1)"
+else
+    fail report_long_rule "$(cat "$TMP/err")"
+fi
+rm -rf "$WL" "$TMP/clong"
+
+# cut_last: the funnel's train words are the words the corpora hold (the cut
+# document counts its first N words, as the manifest does), checked in full
+# against the manifests, stats and audit as above
+WC=$TMP/wcut OC=$TMP/corpcut; cp -r "$W" "$WC"; rm -rf "$WC/state/assemble"
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["cut_last"]=True; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/corpora.json" "$TMP/cut.json"
+if "$BLALM" assemble --work "$WC" --out "$OC" --config "$TMP/cut.json" -q 2>"$TMP/err" \
+   && "$BLALM" audit --work "$WC" --export "$TMP/audit-cut.jsonl" -q 2>>"$TMP/err" \
+   && "$BLALM" report --work "$WC" --corpora "$OC" --run "$RUN" --out "$TMP/cut.html" -q 2>>"$TMP/err"; then
+    if grep -q '"train (cut to [0-9]* of' "$TMP/audit-cut.jsonl"; then
+        check report_cut_last_numbers $CHECK numbers "$TMP/cut.html" "$WC" "$OC" "$RUN" "$TMP/audit-cut.jsonl"
+    else
+        fail report_cut_last_numbers "no document was cut: the case tests nothing"
+    fi
+else
+    fail report_cut_last_numbers "$(cat "$TMP/err")"
+fi
+rm -rf "$WC" "$OC"
+
+# unexpected JSON types: a manifest's "corpus" that is not a string is an error
+# naming the file and the key (it crashed); an eval.json's own "file" key is
+# not taken for its file name (a number crashed, a string was shown)
+C3=$TMP/corpora3; cp -r "$OUT" "$C3"
+"$PY" -c 'import json,sys; p=sys.argv[1]; m=json.load(open(p)); m["corpus"]=None; json.dump(m,open(p,"w"))' "$C3/strict/manifest.json"
+bad report_manifest_corpus_not_string "$C3/strict/manifest.json: \"corpus\": expected a string" --work "$W" --corpora "$C3"
+rm -rf "$C3"
+R3=$TMP/run3; mkdir -p "$R3/checkpoints"; cp "$RUN/log.jsonl" "$R3/"
+echo '{"words_seen": 1000, "suite": "fast", "file": 7, "tasks": {"blimp": {"score": 50}}}' >"$R3/checkpoints/chck_1M.eval_fast.json"
+echo '{"words_seen": 2000, "suite": "fast", "file": "other.json", "tasks": {"blimp": {"score": 60}}}' >"$R3/checkpoints/chck_2M.eval_fast.json"
+"$BLALM" report --work "$W" --run "$R3" --out "$TMP/r3.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && grep -q '<tr><td>chck_1M.eval_fast.json</td>' "$TMP/r3.html" && grep -q '<tr><td>chck_2M.eval_fast.json</td>' "$TMP/r3.html" \
+    && ! grep -q 'other.json' "$TMP/r3.html" && pass report_eval_file_key || fail report_eval_file_key "rc $rc: $(head -c 300 "$TMP/err")"
+rm -rf "$R3"
+# a decision whose "corpora" is an array (its fates have no corpus name): the file and line named
+WJ=$TMP/wjson; cp -r "$W" "$WJ"; dj="$WJ/state/assemble/decisions/a-hostile/h.jsonl.zst"
+zstd -dcq "$dj" | "$PY" -c 'import json,sys; L=sys.stdin.read().split("\n"); d=json.loads(L[2]); d["assemble"]["corpora"]=["train"]; L[2]=json.dumps(d); sys.stdout.write("\n".join(L))' \
+    | zstd -qf -o "$dj"
+bad report_decision_corpora_not_object "$dj:3: \"assemble\".\"corpora\": expected an object" --work "$WJ"
+rm -rf "$WJ"
+
+# a missing decisions file (run.json lists its document file) or a missing
+# run.json: audit refuses; the report shows the funnel with a warning naming it
+WD=$TMP/wdec; cp -r "$W" "$WD"
+gone=$(cd "$WD/state/assemble/decisions" && find . -name '*.jsonl.zst' | sort | tail -1 | sed 's|^\./||')
+rm "$WD/state/assemble/decisions/$gone"
+"$BLALM" report --work "$WD" --out "$TMP/dec.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && grep -q "class=\"absent warning\">Warning: the decisions of 1 document file that assemble decided (run.json lists them) are missing, so the funnel leaves out their [1-9][0-9]* documents.*decisions/$gone)" "$TMP/dec.html" \
+    && pass report_missing_decisions_warned || fail report_missing_decisions_warned "rc $rc: $(grep -o 'Warning: [^<]*' "$TMP/dec.html" | head -2) $(head -c 300 "$TMP/err")"
+rm "$WD/state/assemble/decisions/run.json"
+"$BLALM" report --work "$WD" --out "$TMP/dec.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && grep -qF "Warning: $WD/state/assemble/decisions/run.json: missing, but" "$TMP/dec.html" \
+    && [ "$(data "$TMP/dec.html" | "$PY" -c 'import json,sys; print(sum(w.get("section") == "funnel" for w in json.load(sys.stdin)["warnings"]))')" = 1 ] \
+    && pass report_missing_run_json_warned || fail report_missing_run_json_warned "rc $rc: $(grep -o 'Warning: [^<]*' "$TMP/dec.html" | head -2)"
+rm -rf "$WD"
+
+# an attribute set that lacks a file (a killed score leaves only some) or has
+# one left unfinished: each section that shows it says so, with the count
+WA=$TMP/wattr; cp -r "$W" "$WA"
+nf=$(find "$WA/attributes/edu_llm" -name '*.jsonl.zst' | wc -l)
+rm "$(find "$WA/attributes/edu_llm" -name '*.jsonl.zst' | sort | head -1)"
+rec=$(find "$WA/attributes/readability" -name '*.record.json' | sort | head -1)
+"$PY" -c 'import json,sys; p=sys.argv[1]; m=json.load(open(p)); m["complete"]=False; json.dump(m,open(p,"w"))' "$rec"
+"$BLALM" report --work "$WA" --out "$TMP/attr.html" -q 2>"$TMP/err"; rc=$?
+n_llm=$(grep -c "Warning: attribute set &#39;edu_llm&#39; is complete for $((nf - 1)) of $nf document files (1 has no attribute file)" "$TMP/attr.html")
+n_read=$(grep -c "Warning: attribute set &#39;readability&#39; is complete for $((nf - 1)) of $nf document files (1 was left unfinished)" "$TMP/attr.html")
+cov=$(data "$TMP/attr.html" | "$PY" -c 'import json,sys; d={s["set"]: (s["missing"], s["incomplete"]) for s in json.load(sys.stdin)["attribute_sets"]}; print(d["edu_llm"], d["readability"])')
+# edu_llm: the scorer's section and the score histogram; readability: its histogram
+[ $rc = 0 ] && [ "$n_llm" = 2 ] && [ "$n_read" = 1 ] && [ "$cov" = "(1, 0) (0, 1)" ] \
+    && pass report_partial_sets_warned || fail report_partial_sets_warned "rc $rc, $n_llm/$n_read warnings, coverage $cov: $(head -c 300 "$TMP/err")"
+# a document file changed since its sets were made (same ids): audit refuses
+# such stale sets; the report names them in a warning at the top of the page
+"$PY" -c 'import json,sys; p=sys.argv[1]; L=open(p).read().splitlines(); d=json.loads(L[1]); d["text"]+=" changed"; L[1]=json.dumps(d); open(p,"w").write("\n".join(L)+"\n")' \
+    "$WA/docs/a-hostile/h.jsonl"
+"$BLALM" report --work "$WA" --out "$TMP/attr.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && sed -n '/<h1>/,/<section/p' "$TMP/attr.html" | grep -q "Warning: attribute set &#39;[a-z_0-9]*&#39; is stale: 1 document files changed since it was made from them (a-hostile/h.jsonl)" \
+    && pass report_stale_sets_warned || fail report_stale_sets_warned "rc $rc: $(grep -o 'Warning: [^<]*' "$TMP/attr.html" | head -3) $(head -c 300 "$TMP/err")"
+rm -rf "$WA"
+
+# a source name of 128 bytes or more is one source (each document was one)
+WS=$TMP/wsrc; long=$(printf 's%.0s' $(seq 130)); mkdir -p "$WS/docs/$long"
+for i in 1 2 3; do printf '{"id":"a%s","text":"one two three."}\n{"id":"b%s","text":"four five."}\n' $i $i >"$WS/docs/$long/f$i.jsonl"; done
+"$BLALM" report --work "$WS" --out "$TMP/src.html" -q 2>"$TMP/err"
+got=$(data "$TMP/src.html" | "$PY" -c 'import json,sys; s=json.load(sys.stdin)["sources"]; print(len(s), [v["documents"] for v in s.values()])')
+[ "$got" = "1 [6]" ] && grep -q "$long" "$TMP/src.html" && pass report_long_source_name || fail report_long_source_name "sources: $got"
+rm -rf "$WS"
 
 # a long run's log: at most 2,000 points drawn per line, its spikes kept, the
 # page small; the point counts in the data stay exact

@@ -72,10 +72,13 @@ def numbers(html, work, out, run, audit):
         for r in rows:
             if not r["eligible"]:
                 continue
-            k = fate_kind(r["fate." + c])
+            fate = r["fate." + c]
+            k = fate_kind(fate)
             w = want.setdefault(k, [0, 0])
             w[0] += 1
-            w[1] += r["words"]
+            # cut_last: the corpus holds the first N words of a cut document
+            cut = re.match(r"train \(cut to (\d+) of (\d+) words", fate)
+            w[1] += int(cut.group(1)) if cut else r["words"]
         for k, v in kinds.items():
             eq("%s %s (audit)" % (c, k), [v["documents"], v["words"]], want.get(k, [0, 0]))
         m = json.load(open(os.path.join(out, c, "manifest.json")))
