@@ -529,7 +529,14 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
     fetch_emit(x, FETCH_EV_END, 0, NULL);
     c->untried = (int)x->nfiles - c->downloaded - c->skipped - c->failures;
     if (c->untried < 0) c->untried = 0;
-    (void)e;
+    if (c->failures || c->untried || c->run_failed) return 0;
+    for (size_t i = 0; i < x->nfiles; i++) {
+        char *meta = hub_path_join("", x->files[i].path, "", ".meta");
+        if (!meta) return err_set(e, "out of memory");
+        fetch_emit(x, FETCH_EV_KEEP, 0, x->files[i].path);
+        fetch_emit(x, FETCH_EV_KEEP, 0, meta);
+        free(meta);
+    }
     return 0;
 }
 

@@ -128,6 +128,10 @@ enum {
     FETCH_EV_NOTE,             /* msg: something a user may want to know */
     FETCH_EV_ERROR,            /* msg: one file failed (its partial file kept for resume) */
     FETCH_EV_END,              /* the transfers are over */
+    FETCH_EV_KEEP,             /* not in a dry run, after every file is complete: msg = one file
+                                  under out that holds this fetch's documents (relative to out), or
+                                  its .meta sidecar; the rest of out is not this fetch's (a caller
+                                  that mirrors a listing removes it) */
 };
 typedef struct fetch_event {
     int kind;

@@ -71,21 +71,22 @@ static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t l
     return rc;
 }
 
-/* OUT/PATH-folder/<stem>-00000.jsonl.zst: what docw_open names the one shard. */
+/* BASE/PATH-folder/<stem>-00000.jsonl.zst: what docw_open names the one
+ * shard (BASE "" gives the path relative to the output folder). */
+static char *words_output_in(const char *base, const hub_file *f)
+{
+    const char *slash = strrchr(f->path, '/');
+    const char *name = slash ? slash + 1 : f->path;
+    char stem[1024], file[1100];
+    doc_rel_stem(name, stem, sizeof stem);
+    snprintf(file, sizeof file, "%.*s%s-00000.jsonl.zst", slash ? (int)(slash - f->path + 1) : 0, f->path,
+             stem);
+    return hub_path_join(base, file, "", "");
+}
+
 static char *words_output(const fetch_ctx *x, const hub_file *f)
 {
-    const char *base = strrchr(f->path, '/');
-    base = base ? base + 1 : f->path;
-    char stem[1024], name[1100];
-    doc_rel_stem(base, stem, sizeof stem);
-    snprintf(name, sizeof name, "%s-00000.jsonl.zst", stem);
-    char *dir = hub_path_join(x->o->out, f->path, "", "");
-    if (!dir) return NULL;
-    char *slash = strrchr(dir, '/');
-    slash[1] = 0;
-    char *r = hub_path_join(dir, name, "", "");
-    free(dir);
-    return r;
+    return words_output_in(x->o->out, f);
 }
 
 /* A --max-words sidecar from an earlier run of this file with the same
@@ -344,9 +345,24 @@ int fetch_words(fetch_ctx *x, blalm_err *e)
         }
         int before = x->c->skipped;
         if (fetch_words_file(x, f, &budget, e) != 0) rc = -1;
-        else if (x->c->skipped == before) x->c->downloaded++;
+        else {
+            f->kept = 1;
+            if (x->c->skipped == before) x->c->downloaded++;
+        }
     }
     fetch_emit(x, FETCH_EV_END, 0, NULL);
+    for (size_t i = 0; i < x->nfiles && !rc; i++) {
+        if (!x->files[i].kept) continue;
+        char *out = words_output_in("", &x->files[i]), *meta = hub_path_join("", x->files[i].path, "", ".meta");
+        if (out && meta) {
+            fetch_emit(x, FETCH_EV_KEEP, 0, out);
+            fetch_emit(x, FETCH_EV_KEEP, 0, meta);
+        } else {
+            rc = err_set(e, "out of memory");
+        }
+        free(out);
+        free(meta);
+    }
     x->source = NULL;
     x->c->words_left = budget;
     return rc;

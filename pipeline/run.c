@@ -130,6 +130,9 @@ static int marker_state(const runx *x, const char *unit, marker_key *k, int forc
 typedef struct fetch_cb {
     const runx *x;
     uint64_t files, bytes;
+    char **keep;            /* FETCH_EV_KEEP: the files under WORK/docs/<source> this fetch stands for */
+    size_t nkeep, capkeep;
+    int oom;
 } fetch_cb;
 
 static void on_fetch_event(void *arg, const fetch_event *ev)
@@ -146,8 +149,175 @@ static void on_fetch_event(void *arg, const fetch_event *ev)
         if (x->o->progress) x->o->progress(x->o->progress_arg, f->bytes, 0, "fetch");
         break;
     case FETCH_EV_NOTE: case FETCH_EV_ERROR: say(x, "fetch", "%s", ev->msg); break;
+    case FETCH_EV_KEEP:
+        if (f->nkeep == f->capkeep) {
+            size_t cap = f->capkeep ? 2 * f->capkeep : 64;
+            char **v = realloc(f->keep, cap * sizeof *v);
+            if (!v) {
+                f->oom = 1;
+                break;
+            }
+            f->keep = v;
+            f->capkeep = cap;
+        }
+        if (!(f->keep[f->nkeep] = strdup(ev->msg))) f->oom = 1;
+        else f->nkeep++;
+        break;
     default: break;
     }
+}
+
+static void fetch_cb_free(fetch_cb *f)
+{
+    for (size_t i = 0; i < f->nkeep; i++) free(f->keep[i]);
+    free(f->keep);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int in_sorted(char *const *v, size_t n, const char *s)
+{
+    return n && bsearch(&s, v, n, sizeof *v, cmp_str) != NULL;
+}
+
+/* ---- WORK/docs mirrors the config ---- */
+
+typedef struct prune {
+    const char *root;       /* rel names are under it */
+    char *const *keep;      /* sorted */
+    size_t nkeep;
+    const char *const *suffix;   /* NULL: any file; else only names ending so (the rest untouched) */
+    int strip;              /* compare the name without its suffix */
+    uint64_t removed;
+    char first[512];        /* the first removed, for the message */
+} prune;
+
+/* Removes every file under root/rel not in p->keep (links are removed, never
+ * followed), and the folders it leaves empty. */
+static int prune_rec(prune *p, const char *rel, blalm_err *e)
+{
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s%s%s", p->root, *rel ? "/" : "", rel);
+    struct stat rs;
+    if (!*rel && lstat(dir, &rs) == 0 && !S_ISDIR(rs.st_mode))   /* never through a link to elsewhere */
+        return err_set(e, "%s: not a folder of WORK (a link?): nothing removed from it", dir);
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? 0 : err_errno(e, "%s", dir);
+    int rc = 0;
+    struct dirent *de;
+    while (!rc && (de = readdir(d))) {
+        const char *nm = de->d_name;
+        if (!strcmp(nm, ".") || !strcmp(nm, "..")) continue;
+        char r2[8192], full[16384];
+        snprintf(r2, sizeof r2, "%s%s%s", rel, *rel ? "/" : "", nm);
+        snprintf(full, sizeof full, "%s/%s", p->root, r2);
+        struct stat st;
+        if (lstat(full, &st) < 0) {
+            rc = errno == ENOENT ? 0 : err_errno(e, "%s", full);
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = prune_rec(p, r2, e);
+            if (!rc) (void)rmdir(full);   /* only when now empty */
+            continue;
+        }
+        char name[8192];
+        snprintf(name, sizeof name, "%s", r2);
+        if (p->suffix) {
+            size_t nl = strlen(name), k;
+            for (k = 0; p->suffix[k]; k++) {
+                size_t sl = strlen(p->suffix[k]);
+                if (nl > sl && !strcmp(name + nl - sl, p->suffix[k])) break;
+            }
+            if (!p->suffix[k] || nm[0] == '.') continue;
+            if (p->strip) name[nl - strlen(p->suffix[k])] = 0;
+        }
+        if (in_sorted(p->keep, p->nkeep, name)) continue;
+        if (unlink(full) < 0 && errno != ENOENT) rc = err_errno(e, "%s: cannot remove", full);
+        else if (!p->removed++) snprintf(p->first, sizeof p->first, "%s", r2);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Entries of WORK/docs that are not sources of the config: a source removed
+ * from it (or renamed) would otherwise still feed every later stage. */
+static int prune_docs_sources(runx *x, blalm_err *e)
+{
+    DIR *d = opendir(x->w.docs);
+    if (!d) return errno == ENOENT ? 0 : err_errno(e, "%s", x->w.docs);
+    int rc = 0;
+    struct dirent *de;
+    while (!rc && (de = readdir(d))) {
+        const char *nm = de->d_name;
+        if (nm[0] == '.') continue;
+        int i;
+        for (i = 0; i < x->c->nsources && strcmp(x->c->sources[i].name, nm); i++) {}
+        if (i < x->c->nsources) continue;
+        char p[8400];
+        snprintf(p, sizeof p, "%s/%s", x->w.docs, nm);
+        struct stat st;
+        if (lstat(p, &st) < 0) continue;
+        if (x->o->dry_run) {
+            say(x, "fetch", "would remove %s (not a source in the config)", p);
+            continue;
+        }
+        /* a link (a former files source) is removed, never followed: the
+         * user's folder stays as it is */
+        rc = S_ISDIR(st.st_mode) ? rm_tree(p, e) : unlink(p) < 0 ? err_errno(e, "%s: cannot remove", p) : 0;
+        if (!rc) say(x, "fetch", "removed %s (not a source in the config)", p);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Attribute files (WORK/attributes/<set>/<stem>.jsonl.zst and its
+ * .record.json) of document files no longer in WORK/docs: tag, score, dedup
+ * and distill redo a file whose attributes are missing, and assemble, the
+ * report and the keys of distill and assemble read the sets whole, so
+ * without this a removed file's attributes would linger in them. */
+static int prune_attributes(runx *x, blalm_err *e)
+{
+    struct stat st;
+    if (stat(x->w.attrs, &st) < 0) return 0;
+    doc_file *f = NULL;
+    size_t n = 0;
+    if (stat(x->w.docs, &st) == 0 && docs_walk(x->w.docs, &f, &n, e) < 0) return -1;
+    char **stems = calloc(n ? n : 1, sizeof *stems);
+    int rc = stems ? 0 : err_set(e, "out of memory");
+    for (size_t i = 0; i < n && !rc; i++) {
+        char s[4096];
+        doc_rel_stem(f[i].rel, s, sizeof s);
+        if (!(stems[i] = strdup(s))) rc = err_set(e, "out of memory");
+    }
+    docs_walk_free(f, n);
+    if (!rc) qsort(stems, n, sizeof *stems, cmp_str);
+    static const char *const sfx[] = {".jsonl.zst", ".record.json", NULL};
+    uint64_t removed = 0;
+    char first[512] = "";
+    DIR *d = rc ? NULL : opendir(x->w.attrs);
+    if (!rc && !d) rc = err_errno(e, "%s", x->w.attrs);
+    struct dirent *de;
+    while (!rc && d && (de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char root[8400];
+        snprintf(root, sizeof root, "%s/%s", x->w.attrs, de->d_name);
+        if (lstat(root, &st) < 0 || !S_ISDIR(st.st_mode)) continue;
+        prune p = {root, stems, n, sfx, 1, 0, ""};
+        rc = prune_rec(&p, "", e);
+        if (p.removed && !removed) snprintf(first, sizeof first, "%s/%s", de->d_name, p.first);
+        removed += p.removed;
+    }
+    if (d) closedir(d);
+    for (size_t i = 0; stems && i < n; i++) free(stems[i]);
+    free(stems);
+    if (!rc && removed)
+        say(x, "fetch", "removed %llu attribute files of documents no longer in %s (e.g. %s)",
+            (unsigned long long)removed, x->w.docs, first);
+    return rc;
 }
 
 static marker_key *fetch_key(const run_source *s)
@@ -160,12 +330,17 @@ static marker_key *fetch_key(const run_source *s)
     for (int i = 0; i < s->ninclude; i++) marker_key_setting(k, "include", s->include[i]);
     marker_key_settingf(k, "max_files", "%ld", s->max_files);
     marker_key_settingf(k, "max_words", "%llu", (unsigned long long)s->max_words);
+    /* the fetch removes what it does not list (a blalm before that left
+     * such files: its marker is taken as stale, and the fetch, which finds
+     * every file verified by its sidecar, runs once to clean up) */
+    marker_key_setting(k, "mirror", "yes");
     return k;
 }
 
 static int stage_fetch(runx *x, int force, blalm_err *e)
 {
     const run_opts *o = x->o;
+    if (prune_docs_sources(x, e) < 0) return -1;
     for (int i = 0; i < x->c->nsources; i++) {
         const run_source *s = &x->c->sources[i];
         char out[8400];
@@ -220,9 +395,10 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
         fo.shard = SHARD_ONE;
         fo.delay_scale = o->delay_scale;
         fetch_counts fc;
-        fetch_cb cb = {x, 0, 0};
+        fetch_cb cb = {x, 0, 0, NULL, 0, 0, 0};
         int rc = fetch_run(&fo, &fc, on_fetch_event, &cb, e);
         if (rc < 0) {
+            fetch_cb_free(&cb);
             marker_key_free(k);
             return err_prefix(e, "fetch %s", s->name);
         }
@@ -238,14 +414,33 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
                 x->plan_rows += fc.rows;
                 x->plan_text_bytes += fc.text_bytes;
             }
+            fetch_cb_free(&cb);
             marker_key_free(k);
             continue;
         }
         if (fc.failures || fc.untried || fc.run_failed) {
+            fetch_cb_free(&cb);
             marker_key_free(k);
             return err_set(e, "fetch %s: %d of %zu files failed (a rerun resumes them)", s->name,
                            fc.failures + fc.untried, fc.files);
         }
+        /* WORK/docs/<name> holds what this listing selects and nothing else:
+         * files of a wider selection before (max_files, include, a whole
+         * file beside its max_words part) would go on into every stage */
+        prune pr = {out, cb.keep, cb.nkeep, NULL, 0, 0, ""};
+        if (cb.oom) rc = err_set(e, "out of memory");
+        else {
+            qsort(cb.keep, cb.nkeep, sizeof *cb.keep, cmp_str);
+            rc = prune_rec(&pr, "", e);
+        }
+        fetch_cb_free(&cb);
+        if (rc < 0) {
+            marker_key_free(k);
+            return -1;
+        }
+        if (pr.removed)
+            say(x, "fetch", "%s: removed %llu files the config no longer selects (e.g. %s)", s->name,
+                (unsigned long long)pr.removed, pr.first);
         char res[256];
         snprintf(res, sizeof res, "{\"files\":%zu,\"bytes\":%llu,\"downloaded\":%d}", fc.files,
                  (unsigned long long)fc.bytes, fc.downloaded);
@@ -255,7 +450,7 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
         say(x, "fetch", "%s: %zu files, %.1f MB (%d downloaded, %d already here)", s->name, fc.files,
             (double)fc.bytes / 1e6, fc.downloaded, fc.skipped);
     }
-    return 0;
+    return o->dry_run ? 0 : prune_attributes(x, e);
 }
 
 /* ---- tag ---- */

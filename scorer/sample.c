@@ -129,6 +129,29 @@ int sample_has(const llm_sample *s, const char *source, size_t source_len, size_
     return t && t->quota && doc_hash(s->seed, rel, row) <= t->cut;
 }
 
+static int cmp_stratum(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+uint64_t sample_fingerprint(const llm_sample *s)
+{
+    /* (key, quota, cut) per stratum, in key order (strata are made in the
+     * order documents come, which a file added before others changes) */
+    uint64_t *v = malloc((size_t)(s->n ? s->n : 1) * 3 * sizeof *v);
+    if (!v) return 0;
+    for (int i = 0; i < s->n; i++) {
+        v[3 * i] = s->st[i].key;
+        v[3 * i + 1] = s->st[i].quota;
+        v[3 * i + 2] = s->st[i].cut;
+    }
+    qsort(v, (size_t)s->n, 3 * sizeof *v, cmp_stratum);
+    uint64_t h = xxh64(v, (size_t)s->n * 3 * sizeof *v, s->seed);
+    free(v);
+    return h;
+}
+
 uint64_t sample_candidates(const llm_sample *s) { return s->total; }
 uint64_t sample_chosen(const llm_sample *s) { return s->chosen; }
 int sample_strata(const llm_sample *s) { return s->n; }

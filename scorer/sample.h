@@ -25,6 +25,11 @@ int sample_finish(llm_sample *s, blalm_err *e);
 /* 1 if the candidate is in the sample (after sample_finish). */
 int sample_has(const llm_sample *s, const char *source, size_t source_len, size_t text_len,
                const char *rel, uint64_t row);
+/* After sample_finish: a hash of what the sample takes (each stratum's
+ * quota and cut), the same for the same candidates and seed. A file's
+ * choices depend on every other file's candidates: a file added or removed
+ * elsewhere can change them, and this is what a file's marker keys on. */
+uint64_t sample_fingerprint(const llm_sample *s);
 uint64_t sample_candidates(const llm_sample *s);
 uint64_t sample_chosen(const llm_sample *s);
 int sample_strata(const llm_sample *s);

@@ -257,7 +257,9 @@ static marker_key *file_key(score_job *J, const char *rel, const doc_identity *i
     marker_key_setting(k, "where", o->where ? o->where : "");
     if (o->has_sample)
         marker_key_settingf(k, "sample", "%llu seed %lld", (unsigned long long)o->sample, o->seed);
-    else
+    if (o->has_sample && J->sample)   /* what it takes: other files' candidates change it too */
+        marker_key_settingf(k, "sample_taken", "%016llx", (unsigned long long)sample_fingerprint(J->sample));
+    else if (!o->has_sample)
         marker_key_setting(k, "sample", "");
     return k;
 }
@@ -536,6 +538,14 @@ int score_marker_state(const score_opts *o, const char *rel, char *why, size_t w
     marker_key *key = NULL;
     char path[8192], unit[4200];
     if (job_init(&J, o, e) < 0) goto out;
+    if (o->has_sample) {   /* the file's key holds what the sample of every file takes */
+        doc_file *files = NULL;
+        size_t nfiles = 0;
+        if (docs_walk(o->dirs->docs, &files, &nfiles, e) < 0) goto out;
+        J.sample = sample_pass(o, J.where, &J.wc, files, nfiles, e);
+        docs_walk_free(files, nfiles);
+        if (!J.sample) goto out;
+    }
     snprintf(path, sizeof path, "%s/%s", o->dirs->docs, rel);
     doc_identity ident;
     if (doc_identity_of(path, &ident, e) < 0) goto out;

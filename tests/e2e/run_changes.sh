@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `blalm run` after a config change: the work directory must end as a fresh
+# run of the new config would leave it. WORK/docs mirrors the sources (a
+# narrower selection, a max_words switch or a removed source leaves nothing
+# behind in any stage's input), and nothing is written outside WORK.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/run_helpers.bash"
+if ! command -v zstd >/dev/null; then skip run_changes "zstd missing"; exit 0; fi
+run_setup
+run_config "$TMP/job.json"
+W=$TMP/work
+# jq-less config edits: edit FILE OUT PYTHON-STATEMENT (on j, the config)
+edit() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); $3; json.dump(j, open(sys.argv[2], 'w'))" "$1" "$2"; }
+nfiles() { find "$TMP/repo" -name '*.parquet' -o -name '*.jsonl' | wc -l; }
+
+if ! $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/full" 2>&1; then
+    fail run_changes_full_job "$(tail -c 800 "$TMP/full" | tr '\n' '|')"
+    exit 0
+fi
+full=$(outputs_sha "$W")
+
+# 1. a narrower selection: WORK/docs holds the first file only, and every
+# output equals a fresh run of the narrow config (same requests from the cache)
+edit "$TMP/job.json" "$TMP/narrow.json" "j['sources'][0]['hub']['max_files'] = 1"
+$BLALM run "$TMP/narrow.json" --work "$W" -q >"$TMP/narrow" 2>&1; rc=$?
+$BLALM run "$TMP/narrow.json" --work "$TMP/fresh" -q >"$TMP/fresh.out" 2>&1; rc2=$?
+left=$(find "$W/docs" -type f | wc -l)
+if [ "$(nfiles)" -lt 2 ]; then
+    skip run_changes_narrower "the input is one file (no ../shared/data)"
+elif [ $rc = 0 ] && [ $rc2 = 0 ] && [ "$left" = 2 ] && [ "$(outputs_sha "$W")" = "$(outputs_sha "$TMP/fresh")" ] \
+   && grep -q 'fetch .*web: removed [1-9][0-9]* files the config no longer selects' "$TMP/narrow" \
+   && grep -q 'fetch .*removed [1-9][0-9]* attribute files of documents no longer in' "$TMP/narrow"; then
+    pass run_changes_narrower
+else
+    fail run_changes_narrower "rc $rc/$rc2, $left files in WORK/docs; $(diff <(outputs_sha "$W") <(outputs_sha "$TMP/fresh") | head -4 | tr '\n' '|') $(grep fetch "$TMP/narrow" | tr '\n' '|')"
+fi
+
+# 2. max_words, then whole files again: the .jsonl.zst part does not stay
+# beside its parquet file (its documents would be taken twice)
+edit "$TMP/job.json" "$TMP/words.json" "j['sources'][0]['max_words'] = 30000"
+$BLALM run "$TMP/words.json" --work "$W" -q --only fetch >"$TMP/words" 2>&1; rc=$?
+nw=$(find "$W/docs" -name '*.jsonl.zst' | wc -l)
+$BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/whole" 2>&1; rc2=$?
+if [ "$(nfiles)" -lt 2 ]; then
+    skip run_changes_max_words "the input is not parquet (no ../shared/data)"
+elif [ $rc = 0 ] && [ $rc2 = 0 ] && [ "$nw" -gt 0 ] && [ -z "$(find "$W/docs" -name '*.jsonl.zst')" ] \
+   && [ "$(outputs_sha "$W")" = "$full" ]; then
+    pass run_changes_max_words
+else
+    fail run_changes_max_words "rc $rc/$rc2, $nw max_words parts; $(find "$W/docs" -type f | tr '\n' ' ') $(diff <(outputs_sha "$W") <(echo "$full") | head -4 | tr '\n' '|')"
+fi
+
+# 3. a source removed from the config: its link goes (the folder it points
+# to stays untouched), and so do its documents' attributes
+mkdir -p "$TMP/extra"
+"$PY" -c 'import json
+for i in range(5): print(json.dumps({"id": "x%d" % i, "text": " ".join(["word%d" % ((i * 7 + k) % 50) for k in range(120)]) + "."}))' >"$TMP/extra/x.jsonl"
+edit "$TMP/job.json" "$TMP/extra.json" "j['sources'].append({'name': 'extra', 'files': '$TMP/extra'})"
+$BLALM run "$TMP/extra.json" --work "$W" -q --only fetch >"$TMP/ex1" 2>&1 \
+    && $BLALM run "$TMP/extra.json" --work "$W" -q --only tag >>"$TMP/ex1" 2>&1; rc=$?
+had=$(find "$W/attributes" -path '*/extra/*' | wc -l)
+$BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/ex2" 2>&1; rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && [ "$had" -gt 0 ] && [ ! -e "$W/docs/extra" ] && [ -s "$TMP/extra/x.jsonl" ] \
+   && [ -z "$(find "$W/attributes" -path '*/extra/*')" ] && [ "$(outputs_sha "$W")" = "$full" ] \
+   && grep -q "fetch .*removed $W/docs/extra (not a source in the config)" "$TMP/ex2"; then
+    pass run_changes_source_removed
+else
+    fail run_changes_source_removed "rc $rc/$rc2, extra attributes before: $had; $(ls "$W/docs" | tr '\n' ' ') $(diff <(outputs_sha "$W") <(echo "$full") | head -4 | tr '\n' '|') $(tail -c 400 "$TMP/ex2" | tr '\n' '|')"
+fi
