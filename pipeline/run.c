@@ -354,11 +354,22 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
                 say(x, "fetch", "%s: local files %s (linked)", s->name, s->files);
                 continue;
             }
+            struct stat ost;
+            int hubdir = n < 0 && lstat(out, &ost) == 0;   /* the name was a Hub source's folder */
             if (o->dry_run) {
-                say(x, "fetch", "%s: would link %s to the local files %s", s->name, out, s->files);
+                say(x, "fetch", "%s: would %slink %s to the local files %s", s->name,
+                    hubdir ? "remove the Hub files there and " : "", out, s->files);
                 continue;
             }
             if (mkdir_p(x->w.docs, e) < 0) return -1;
+            if (hubdir) {
+                /* WORK's own copy of a Hub source of this name; its marker
+                 * goes too, or a switch back would take the link for it */
+                char unit[300];
+                snprintf(unit, sizeof unit, "fetch/%s", s->name);
+                if (marker_remove(x->state_run, "run", unit, e) < 0 || rm_tree(out, e) < 0) return -1;
+                say(x, "fetch", "%s: removed %s (the Hub files of this source before)", s->name, out);
+            }
             if (n >= 0) unlink(out);
             if (symlink(s->files, out) < 0) return err_errno(e, "%s: cannot link to %s", out, s->files);
             say(x, "fetch", "%s: linked to the local files %s", s->name, s->files);
@@ -366,9 +377,20 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
         }
         char unit[300], why[512];
         snprintf(unit, sizeof unit, "fetch/%s", s->name);
+        /* a link here is a former files source's: the Hub files go into a
+         * folder of WORK, never through the link into the user's folder */
+        struct stat ost;
+        int link = lstat(out, &ost) == 0 && S_ISLNK(ost.st_mode);
+        if (link && o->dry_run) say(x, "fetch", "%s: would remove the link %s (a files source before)", s->name, out);
+        if (link && !o->dry_run) {
+            if (unlink(out) < 0) return err_errno(e, "%s: cannot remove the link", out);
+            if (marker_remove(x->state_run, "run", unit, e) < 0) return -1;
+            say(x, "fetch", "%s: removed the link %s (a files source before; the folder it named is untouched)",
+                s->name, out);
+        }
         marker_key *k = fetch_key(s);
         if (!k) return err_set(e, "out of memory");
-        int st = marker_state(x, unit, k, force, why, sizeof why, e);
+        int st = marker_state(x, unit, k, force || link, why, sizeof why, e);
         if (st == MARKER_DONE && !o->dry_run) {
             say(x, "fetch", "%s: complete (%s/%s at %s), skipped", s->name, s->repo, s->path, s->revision);
             marker_key_free(k);

@@ -67,3 +67,26 @@ if [ $rc = 0 ] && [ $rc2 = 0 ] && [ "$had" -gt 0 ] && [ ! -e "$W/docs/extra" ] &
 else
     fail run_changes_source_removed "rc $rc/$rc2, extra attributes before: $had; $(ls "$W/docs" | tr '\n' ' ') $(diff <(outputs_sha "$W") <(echo "$full") | head -4 | tr '\n' '|') $(tail -c 400 "$TMP/ex2" | tr '\n' '|')"
 fi
+
+# 4. a source switched from files to hub and back: the Hub files go into a
+# folder of WORK, never through the old link into the user's folder; back to
+# files, WORK's folder makes way for the link; back to hub, it is fetched again
+mkdir -p "$TMP/userdocs"
+cp "$TMP/extra/x.jsonl" "$TMP/userdocs/"
+edit "$TMP/job.json" "$TMP/files.json" "j['sources'] = [{'name': 'web', 'files': '$TMP/userdocs'}]"
+W4=$TMP/work4   # a new work directory: its first source is the files one
+$BLALM run "$TMP/files.json" --work "$W4" -q --only fetch >"$TMP/sw1" 2>&1; r1=$?
+$BLALM run "$TMP/job.json" --work "$W4" -q --only fetch >"$TMP/sw2" 2>&1; r2=$?
+user=$(cd "$TMP/userdocs" && find . | sort | tr '\n' ' ')
+nhub=$(find "$W4/docs/web" -type f ! -name '*.meta' | wc -l)
+$BLALM run "$TMP/files.json" --work "$W4" -q --only fetch >"$TMP/sw3" 2>&1; r3=$?
+back=$(readlink "$W4/docs/web")
+$BLALM run "$TMP/job.json" --work "$W4" -q >"$TMP/sw4" 2>&1; r4=$?
+if [ "$r1$r2$r3$r4" = 0000 ] && [ "$user" = ". ./x.jsonl " ] && [ "$nhub" -ge 1 ] && [ "$back" = "$TMP/userdocs" ] \
+   && [ -d "$W4/docs/web" ] && [ ! -L "$W4/docs/web" ] && [ "$(outputs_sha "$W4")" = "$full" ] \
+   && grep -q 'removed the link .* (a files source before' "$TMP/sw2" \
+   && grep -q "removed $W4/docs/web (the Hub files of this source before)" "$TMP/sw3"; then
+    pass run_changes_files_to_hub
+else
+    fail run_changes_files_to_hub "rc $r1$r2$r3$r4; user folder now: $user; $nhub Hub files; link back: $back; $(tail -c 300 "$TMP/sw2" "$TMP/sw3" "$TMP/sw4" | tr '\n' '|')"
+fi
