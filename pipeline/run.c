@@ -1201,13 +1201,38 @@ static int stage_train(runx *x, int force, blalm_err *e)
         marker_key_free(k);
         return -1;
     }
-    /* a finished run of other inputs or settings, or --from/--only: a new run */
-    if ((force || st == MARKER_STALE) && file_exists(latest)) {
-        say(x, "train", "a new run in %s (%s)", x->model, force ? "asked to redo training" : why);
+    /* The checkpoints are resumed only by the run they belong to: "train-
+     * started" holds the key of the run that made them (committed before
+     * it starts). Else a retrain after a changed setting, killed, started
+     * over at every rerun (the finished run's marker is still stale), and
+     * a run killed and then given another setting resumed into the
+     * trainer's refusal at every rerun. Without it (a blalm before it) the
+     * finished marker decides, as it did. */
+    char swhy[512];
+    int started = file_exists(latest) && !force
+                      ? marker_check(x->state_run, "run", "train-started", k, swhy, sizeof swhy, e)
+                      : MARKER_ABSENT;
+    if (started < 0) {
+        marker_key_free(k);
+        return -1;
+    }
+    int fresh = force || (started == MARKER_ABSENT ? st == MARKER_STALE : started == MARKER_STALE);
+    /* a finished or interrupted run of other inputs or settings, or --from/--only: a new run */
+    if (fresh && file_exists(latest)) {
+        char reason[700];
+        if (force) snprintf(reason, sizeof reason, "asked to redo training");
+        else if (started == MARKER_STALE)
+            snprintf(reason, sizeof reason, "the checkpoints are of a run with other inputs or settings: %s", swhy);
+        else snprintf(reason, sizeof reason, "%s", why);
+        say(x, "train", "a new run in %s (%s)", x->model, reason);
         if (rm_tree(x->model, e) < 0) {
             marker_key_free(k);
             return -1;
         }
+    }
+    if (marker_commit(x->state_run, "run", "train-started", k, NULL, e) < 0) {
+        marker_key_free(k);
+        return -1;
     }
     train_opts to = {0};
     to.model_cfg = c->model_cfg;

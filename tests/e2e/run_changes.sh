@@ -90,3 +90,50 @@ if [ "$r1$r2$r3$r4" = 0000 ] && [ "$user" = ". ./x.jsonl " ] && [ "$nhub" -ge 1 
 else
     fail run_changes_files_to_hub "rc $r1$r2$r3$r4; user folder now: $user; $nhub Hub files; link back: $back; $(tail -c 300 "$TMP/sw2" "$TMP/sw3" "$TMP/sw4" | tr '\n' '|')"
 fi
+
+# 5. training killed after a checkpoint. run_kill CONFIG STEPS: runs CONFIG
+# on $W and kills it (SIGKILL) once the run of STEPS steps has made 2 checkpoints
+run_kill() {
+    $BLALM run "$1" --work "$W" -q >"$TMP/kill.out" 2>&1 &
+    local pid=$! i
+    for i in $(seq 1200); do
+        if head -1 "$W/model/log.jsonl" 2>/dev/null | grep -q "\"total_steps\":$2," \
+           && [ "$(grep -c '"dev_loss"' "$W/model/log.jsonl")" -ge 2 ]; then break; fi
+        sleep 0.05
+    done
+    kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    head -1 "$W/model/log.jsonl" | grep -q "\"total_steps\":$2,"   # killed while training, not after
+}
+# a retrain because a setting changed, killed, resumes like a first training
+edit "$TMP/job.json" "$TMP/s3000.json" "j['train']['max_steps'] = 3000"
+if run_kill "$TMP/s3000.json" 3000; then
+    $BLALM run "$TMP/s3000.json" --work "$W" -q >"$TMP/resume" 2>&1; rc=$?
+    starts=$(grep -c '"event":"start"' "$W/model/log.jsonl")
+    if [ $rc = 0 ] && grep -q 'train .*resuming from' "$TMP/resume" && ! grep -q 'train .*a new run' "$TMP/resume" \
+       && [ "$starts" = 1 ] && grep -q 'train .*3000 steps' "$TMP/resume"; then
+        pass run_changes_retrain_resumes
+    else
+        fail run_changes_retrain_resumes "rc $rc, $starts starts in log.jsonl; $(grep train "$TMP/resume" | tr '\n' '|')"
+    fi
+else
+    fail run_changes_retrain_resumes "the training was not killed while it ran: $(tail -c 300 "$TMP/kill.out" | tr '\n' '|')"
+fi
+# killed, then a setting changed: a new run (not the trainer's refusal, not
+# the flags of blalm train); and back to the first config, the first outputs
+edit "$TMP/job.json" "$TMP/s2000.json" "j['train']['max_steps'] = 2000"
+edit "$TMP/job.json" "$TMP/s60.json" "j['train']['max_steps'] = 60"
+# (the first training of this work directory: no finished run's marker)
+rm -rf "$W/model" "$W/state/run/train.done" "$W/state/run/train-started.done"
+if run_kill "$TMP/s2000.json" 2000; then
+    $BLALM run "$TMP/s60.json" --work "$W" -q >"$TMP/changed" 2>&1; rc=$?
+    $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/back" 2>&1; rc2=$?
+    if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: setting max_steps was 2000, now 60)' "$TMP/changed" \
+       && grep -q 'train .*60 steps' "$TMP/changed" && ! grep -q -- '--resume\|--max-steps\|--out' "$TMP/changed" \
+       && [ "$(outputs_sha "$W")" = "$full" ]; then
+        pass run_changes_killed_then_changed
+    else
+        fail run_changes_killed_then_changed "rc $rc/$rc2: $(grep -E 'train|blalm' "$TMP/changed" | tr '\n' '|' | tail -c 500)"
+    fi
+else
+    fail run_changes_killed_then_changed "the training was not killed while it ran: $(tail -c 300 "$TMP/kill.out" | tr '\n' '|')"
+fi
