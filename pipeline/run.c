@@ -587,7 +587,25 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
             x->c->dedup.bands, x->c->dedup.rows, x->c->dedup.shingle);
         return 0;
     }
-    if (force && (rm_tree(state, e) < 0 || rm_tree(attrs, e) < 0)) return -1;
+    /* dedup's own files refuse other settings (a signature file from another
+     * configuration) rather than mix them: run keys its settings, and a
+     * change redoes dedup as --from dedup does */
+    char why[512];
+    marker_key *k = marker_key_new("run-dedup");
+    if (!k) return err_set(e, "out of memory");
+    marker_key_settingf(k, "bands", "%d", x->c->dedup.bands);
+    marker_key_settingf(k, "rows", "%d", x->c->dedup.rows);
+    marker_key_settingf(k, "shingle", "%d", x->c->dedup.shingle);
+    marker_key_settingf(k, "seed", "%llu", (unsigned long long)x->c->dedup.seed);
+    int mst = marker_state(x, "dedup", k, force, why, sizeof why, e);
+    if (mst == MARKER_STALE) {
+        say(x, "dedup", "redone: %s", why);
+        if (marker_remove(x->state_run, "run", "dedup", e) < 0) mst = -1;
+    }
+    if (mst < 0 || ((force || mst == MARKER_STALE) && (rm_tree(state, e) < 0 || rm_tree(attrs, e) < 0))) {
+        marker_key_free(k);
+        return -1;
+    }
     dd_paths p = {x->w.docs, x->w.attrs, state, stats};
     dd_run_opts ro = {0};
     ro.shard = 0;
@@ -599,14 +617,23 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
     dd_stats st[4];
     memset(st, 0, sizeof st);
     static const char *const names[4] = {"signatures", "buckets", "cluster", "attributes"};
-    for (int k = 0; k < 4; k++) {
-        int rc = k == 0 ? dd_stage_signatures(&x->c->dedup, &p, &ro, &st[k], e)
-               : k == 1 ? dd_stage_buckets(&x->c->dedup, &p, &ro, &st[k], e)
-               : k == 2 ? dd_stage_cluster(&x->c->dedup, &p, &ro, &st[k], e)
-                        : dd_stage_attributes(&x->c->dedup, &p, &ro, &st[k], e);
-        if (rc < 0) return err_prefix(e, "dedup %s", names[k]);
-        if (dd_stats_record(&p, names[k], &st[k], e) < 0) return -1;
+    for (int i = 0; i < 4; i++) {
+        int rc = i == 0 ? dd_stage_signatures(&x->c->dedup, &p, &ro, &st[i], e)
+               : i == 1 ? dd_stage_buckets(&x->c->dedup, &p, &ro, &st[i], e)
+               : i == 2 ? dd_stage_cluster(&x->c->dedup, &p, &ro, &st[i], e)
+                        : dd_stage_attributes(&x->c->dedup, &p, &ro, &st[i], e);
+        if (rc < 0) {
+            marker_key_free(k);
+            return err_prefix(e, "dedup %s", names[i]);
+        }
+        if (dd_stats_record(&p, names[i], &st[i], e) < 0) {
+            marker_key_free(k);
+            return -1;
+        }
     }
+    int rc = marker_commit(x->state_run, "run", "dedup", k, NULL, e);
+    marker_key_free(k);
+    if (rc < 0) return -1;
     say(x, "dedup", "%llu documents, %llu exact duplicates, %llu dropped%s", (unsigned long long)st[2].docs,
         (unsigned long long)st[2].exact_dups, (unsigned long long)st[2].dropped,
         st[2].files_skipped ? " (complete before)" : "");

@@ -137,3 +137,15 @@ if run_kill "$TMP/s2000.json" 2000; then
 else
     fail run_changes_killed_then_changed "the training was not killed while it ran: $(tail -c 300 "$TMP/kill.out" | tr '\n' '|')"
 fi
+
+# 6. a changed dedup setting redoes dedup (its files of the old settings are
+# refused by dedup itself, not mixed); back to the first settings, the first outputs
+edit "$TMP/job.json" "$TMP/dedup.json" "j['dedup'].update(bands=10, rows=5)"
+$BLALM run "$TMP/dedup.json" --work "$W" -q >"$TMP/dd1" 2>&1; rc=$?
+$BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/dd2" 2>&1; rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'dedup .*redone: setting bands was 14, now 10' "$TMP/dd1" \
+   && grep -q 'dedup .*redone: setting bands was 10, now 14' "$TMP/dd2" && [ "$(outputs_sha "$W")" = "$full" ]; then
+    pass run_changes_dedup_setting
+else
+    fail run_changes_dedup_setting "rc $rc/$rc2: $(grep -E 'dedup|blalm' "$TMP/dd1" "$TMP/dd2" | tr '\n' '|' | tail -c 600)"
+fi
