@@ -1019,6 +1019,22 @@ static int stage_assemble(runx *x, int force, blalm_err *e)
     } else {
         rc = -1;
     }
+    /* corpora of an earlier config: the report lists WORK/corpora and a
+     * submission is made from it, so only the configured ones stay */
+    DIR *d = rc == 0 ? opendir(x->corpora) : NULL;
+    struct dirent *de;
+    while (rc == 0 && d && (de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        int i;
+        for (i = 0; i < cc.ncorpora && strcmp(cc.corpora[i].name, de->d_name); i++) {}
+        char dir[8600], m[8700];
+        snprintf(dir, sizeof dir, "%s/%s", x->corpora, de->d_name);
+        snprintf(m, sizeof m, "%s/manifest.json", dir);
+        if (i < cc.ncorpora || !file_exists(m)) continue;
+        rc = rm_tree(dir, e);
+        if (rc == 0) say(x, "assemble", "removed %s (a corpus the config no longer has)", dir);
+    }
+    if (d) closedir(d);
     marker_key_free(k);
     corpora_config_free(&cc);
     return rc;

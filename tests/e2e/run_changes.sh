@@ -149,3 +149,14 @@ if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'dedup .*redone: setting bands was 14,
 else
     fail run_changes_dedup_setting "rc $rc/$rc2: $(grep -E 'dedup|blalm' "$TMP/dd1" "$TMP/dd2" | tr '\n' '|' | tail -c 600)"
 fi
+
+# 7. a corpus removed from the config leaves WORK/corpora and the report
+edit "$TMP/job.json" "$TMP/one.json" "j['corpora']['corpora'] = [{'name': 'small', 'budget': 20000, 'dev_words': 2000}]"
+$BLALM run "$TMP/one.json" --work "$W" -q >"$TMP/one" 2>&1; rc=$?
+if [ $rc = 0 ] && [ ! -e "$W/corpora/big" ] && [ -s "$W/corpora/small/manifest.json" ] \
+   && ! grep -q '<tr><td>big</td>' "$W/report.html" && grep -q '<tr><td>small</td>' "$W/report.html" \
+   && grep -q "assemble .*removed $W/corpora/big (a corpus the config no longer has)" "$TMP/one"; then
+    pass run_changes_corpus_removed
+else
+    fail run_changes_corpus_removed "rc $rc: $(ls "$W/corpora" | tr '\n' ' ') $(grep -E 'assemble|blalm' "$TMP/one" | tr '\n' '|' | tail -c 500)"
+fi
