@@ -195,9 +195,20 @@ int corpus_open(corpus *c, const char *dir, blalm_err *e)
     return corpus_open_opts(c, dir, NULL, e);
 }
 
+int corpus_check_dir(const char *dir, blalm_err *e)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) return err_errno(e, "%s", dir);
+    if (!S_ISDIR(st.st_mode)) return err_set(e, "%s: not a folder (a corpus is a folder with train/ and dev/)", dir);
+    return 0;
+}
+
 int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err *e)
 {
     memset(c, 0, sizeof *c);
+    /* a mistyped folder used to open as a corpus of no files, and train
+     * reported "the train split holds no text" */
+    if (corpus_check_dir(dir, e) < 0) return -1;
     c->dir = dupstr(dir);
     size_t il = strlen(dir) + sizeof "/documents.jsonl.zst";
     c->index_path = malloc(il);

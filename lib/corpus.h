@@ -72,8 +72,12 @@ typedef struct corpus_opts {
 
 /* Lists the split files and reads the index (if any). 0, or -1 with a
  * message naming the file and line; c is empty (corpus_close-able) either way.
- * A corpus without split files is not an error here (n_files == 0). */
+ * A folder that is not there is an error; one without split files is not
+ * (n_files == 0). */
 int corpus_open(corpus *c, const char *dir, blalm_err *e);
+/* 0 when dir is a folder, else -1 with "DIR: No such file or directory"
+ * (or "not a folder"); corpus_open checks it first. */
+int corpus_check_dir(const char *dir, blalm_err *e);
 /* corpus_open with options (NULL: as corpus_open). */
 int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err *e);
 void corpus_close(corpus *c);

@@ -166,7 +166,11 @@ expect tokenize_span_past_end 1 "past the end" "$BLALM" tokenize --corpus "$TMP/
 echo 'not json' | zstd -q -f -o "$TMP/bad/documents.jsonl.zst"
 expect tokenize_bad_documents_line 1 "documents.jsonl.zst:1" "$BLALM" tokenize --corpus "$TMP/bad" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
 expect tokenize_bad_tokenizer 1 "trunc.json" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/trunc.json" --out "$TMP/badsh"
-expect tokenize_no_split_files 1 "no split files" "$BLALM" tokenize --corpus "$TMP/nowhere" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
+# a folder that is not there is named as such (it opened as a corpus of no
+# files); one that is there without splits has no split files
+expect tokenize_no_corpus_folder 1 "nowhere: No such file or directory" "$BLALM" tokenize --corpus "$TMP/nowhere" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
+mkdir -p "$TMP/nosplits"
+expect tokenize_no_split_files 1 "no split files" "$BLALM" tokenize --corpus "$TMP/nosplits" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
 
 # a rerun skips finished shards; a changed source file is redone; --force redoes all
 expect tokenize_rerun_skips 0 "(3 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"

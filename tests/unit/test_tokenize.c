@@ -430,6 +430,11 @@ TEST(tokenize_errors)
     bpe_tokenizer *t = tokenizer(300, &e);
     CHECK_MSG(t, "%s", e.msg);
     CHECK(run("nowhere", "x", t, SHARD_ONE, 0, &c, &e) == -1);
+    CHECK_HAS(e.msg, "nowhere: No such file or directory");   /* not "no split files" */
+    char empty[1024];
+    path_in(empty, sizeof empty, "emptycorpus", "");
+    CHECK(mkdir_p(empty, &e) == 0);
+    CHECK(run("emptycorpus", "x", t, SHARD_ONE, 0, &c, &e) == -1);
     CHECK_HAS(e.msg, "no split files");
     CHECK_MSG(make_corpus("bad", 1, &e) == 0, "%s", e.msg);
     CHECK(index_line("bad", "{\"file\": \"train/a.train\", \"offset\": 10, \"length\": 999999}", &e) == 0);
