@@ -39,7 +39,9 @@ typedef struct train_config {
     uint64_t shuffle_seed; /* seed of that order (defaults to seed) */
     int warmup_steps;
     char schedule[16];     /* "cosine" | "wsd" */
-    double min_lr_frac;    /* final lr as a fraction of peak */
+    double min_lr_frac;    /* final lr as a fraction of peak: wsd's last step runs at it;
+                            * cosine reaches it at step total (its last step runs a
+                            * hair above: lo + (1 - lo)(1 - cos(pi/D))/2, D decay steps) */
     double decay_frac;     /* wsd: last fraction of steps that decays */
     double grad_clip;      /* global norm; 0 = off */
     int eval_every, eval_batches, checkpoint_every, log_every;

@@ -303,7 +303,11 @@ double lr_schedule(const train_config *tc, long step, long total)
         long start = (long)(total * (1.0 - tc->decay_frac));
         if (start < tc->warmup_steps) start = tc->warmup_steps;
         if (step < start) return 1.0;
-        double p = (double)(step - start) / (double)(total - start);
+        /* the decay's k-th step (k = 1 .. total - start) runs at k/(total - start)
+         * of the way down, so the last step (total - 1) runs at exactly
+         * min_lr_frac, the final rate (it stopped one step short: 0.325x
+         * instead of 0.1x over a 10-step decay) */
+        double p = (double)(step + 1 - start) / (double)(total - start);
         return 1.0 - (1.0 - lo) * (p > 1 ? 1 : p);
     }
     double p = (double)(step - tc->warmup_steps) / (double)(total - tc->warmup_steps);

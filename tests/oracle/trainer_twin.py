@@ -261,7 +261,8 @@ def lr_mult(tc, step, total):
         start = max(int(total * (1.0 - tc["decay_frac"])), tc["warmup_steps"])
         if step < start:
             return 1.0
-        return 1.0 - (1.0 - lo) * min(1.0, (step - start) / (total - start))
+        # the last step (total - 1) runs at exactly min_lr_frac (optim.c)
+        return 1.0 - (1.0 - lo) * min(1.0, (step + 1 - start) / (total - start))
     prog = min(1.0, (step - tc["warmup_steps"]) / (total - tc["warmup_steps"]))
     return lo + (1.0 - lo) * 0.5 * (1.0 + math.cos(math.pi * prog))
 

@@ -536,7 +536,14 @@ TEST(schedules)
     snprintf(c.train.schedule, sizeof c.train.schedule, "wsd");
     c.train.decay_frac = 0.2;
     CHECK_NEAR(lr_schedule(&c.train, 50, 100), 1.0, 1e-12);
-    CHECK_NEAR(lr_schedule(&c.train, 90, 100), 0.55, 1e-12);
+    CHECK_NEAR(lr_schedule(&c.train, 79, 100), 1.0, 1e-12);
+    CHECK_NEAR(lr_schedule(&c.train, 80, 100), 1.0 - 0.9 / 20, 1e-12);  /* the decay's first step */
+    CHECK_NEAR(lr_schedule(&c.train, 89, 100), 0.55, 1e-12);
+    /* the last step runs at exactly min_lr_frac, the final rate */
+    CHECK_NEAR(lr_schedule(&c.train, 99, 100), 0.1, 1e-12);
+    c.train.warmup_steps = 3, c.train.decay_frac = 0.2;   /* the audit's 20-step run: 4 decay steps */
+    CHECK_NEAR(lr_schedule(&c.train, 19, 20), 0.1, 1e-12);
+    CHECK_NEAR(lr_schedule(&c.train, 16, 20), 1.0 - 0.9 / 4, 1e-12);
 }
 
 TEST(safetensors_round_trip)
