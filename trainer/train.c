@@ -191,18 +191,46 @@ static optim_kind kind_from_header(const cJSON *h)
     return cJSON_IsString(oj) && !strcmp(oj->valuestring, "muon") ? OPT_MUON : OPT_ADAMW;
 }
 
-int ckpt_read_meta(const char *path, model_config *c, ckpt_pos *p, optim_kind *kind, blalm_err *e)
-{
+/* A checkpoint read into memory once: a resume validates its header and
+ * loads its weights from the same bytes (read twice, another writer could
+ * replace the file between: the position of one step with the state of
+ * another). */
+typedef struct ckpt_buf {
+    unsigned char *b;
     size_t len, he;
     cJSON *h;
-    unsigned char *b = ckpt_read(path, &len, &h, &he, e);
-    if (!b) return -1;
+} ckpt_buf;
+
+static int ckpt_buf_read(const char *path, ckpt_buf *cb, blalm_err *e)
+{
+    memset(cb, 0, sizeof *cb);
+    cb->b = ckpt_read(path, &cb->len, &cb->h, &cb->he, e);
+    return cb->b ? 0 : -1;
+}
+
+static void ckpt_buf_free(ckpt_buf *cb)
+{
+    cJSON_Delete(cb->h);
+    free(cb->b);
+    memset(cb, 0, sizeof *cb);
+}
+
+static int ckpt_meta_from(const ckpt_buf *cb, const char *path, model_config *c, ckpt_pos *p, optim_kind *kind,
+                          blalm_err *e)
+{
     int rc = 0;
-    if (c) rc = model_config_from_json(cJSON_GetObjectItemCaseSensitive(h, "config"), c, path, e);
-    if (p) pos_from_header(h, p);
-    if (kind) *kind = kind_from_header(h);
-    cJSON_Delete(h);
-    free(b);
+    if (c) rc = model_config_from_json(cJSON_GetObjectItemCaseSensitive(cb->h, "config"), c, path, e);
+    if (p) pos_from_header(cb->h, p);
+    if (kind) *kind = kind_from_header(cb->h);
+    return rc;
+}
+
+int ckpt_read_meta(const char *path, model_config *c, ckpt_pos *p, optim_kind *kind, blalm_err *e)
+{
+    ckpt_buf cb;
+    if (ckpt_buf_read(path, &cb, e) < 0) return -1;
+    int rc = ckpt_meta_from(&cb, path, c, p, kind, e);
+    ckpt_buf_free(&cb);
     return rc;
 }
 
@@ -218,52 +246,47 @@ int ckpt_read_config(const char *path, model_config *c, blalm_err *e)
     return rc;
 }
 
-int ckpt_load(const char *path, model *m, optimizer *o, optim_kind *kind, ckpt_pos *p,
-              blalm_err *e)
+static int ckpt_load_from(const ckpt_buf *cb, const char *path, model *m, optimizer *o, optim_kind *kind,
+                          ckpt_pos *p, blalm_err *e)
 {
-    size_t len, he;
-    cJSON *h;
-    unsigned char *b = ckpt_read(path, &len, &h, &he, e);
-    if (!b) return -1;
-    int rc = -1;
+    const unsigned char *b = cb->b;
+    size_t len = cb->len;
+    const cJSON *h = cb->h;
     model_config c;
     char what[200];
-    if (model_config_from_json(cJSON_GetObjectItemCaseSensitive(h, "config"), &c, path, e) < 0)
-        goto done;
-    if (arch_mismatch(&c, model_cfg(m), what, sizeof what)) {
-        err_set(e, "%s: checkpoint from another model config: %s", path, what);
-        goto done;
-    }
+    if (model_config_from_json(cJSON_GetObjectItemCaseSensitive(h, "config"), &c, path, e) < 0) return -1;
+    if (arch_mismatch(&c, model_cfg(m), what, sizeof what))
+        return err_set(e, "%s: checkpoint from another model config: %s", path, what);
     uint64_t np, no;
-    size_t off = he;
+    size_t off = cb->he;
     memcpy(&np, b + off, 8), off += 8;
-    if (np != model_num_params(m) || off + np * 4 + 8 > len - 8) {
-        err_set(e, "%s: %llu parameters in the checkpoint, the model has %zu", path,
-                (unsigned long long)np, model_num_params(m));
-        goto done;
-    }
+    if (np != model_num_params(m) || off + np * 4 + 8 > len - 8)
+        return err_set(e, "%s: %llu parameters in the checkpoint, the model has %zu", path,
+                       (unsigned long long)np, model_num_params(m));
     memcpy(model_params(m), b + off, np * 4), off += np * 4;
     memcpy(&no, b + off, 8), off += 8;
-    if (off + no * 4 != len - 8) {
-        err_set(e, "%s: optimiser state of %llu floats does not fit the file", path,
-                (unsigned long long)no);
-        goto done;
-    }
+    if (off + no * 4 != len - 8)
+        return err_set(e, "%s: optimiser state of %llu floats does not fit the file", path,
+                       (unsigned long long)no);
     if (kind) *kind = kind_from_header(h);
     if (o) {
-        if (no != optim_state_floats(o)) {
-            err_set(e, "%s: optimiser state has %llu floats, expected %zu", path,
-                    (unsigned long long)no, optim_state_floats(o));
-            goto done;
-        }
+        if (no != optim_state_floats(o))
+            return err_set(e, "%s: optimiser state has %llu floats, expected %zu", path,
+                           (unsigned long long)no, optim_state_floats(o));
         memcpy(optim_state(o), b + off, no * 4);
         *optim_step_count(o) = (long)jnum(h, "optimizer_steps");
     }
     if (p) pos_from_header(h, p);
-    rc = 0;
-done:
-    cJSON_Delete(h);
-    free(b);
+    return 0;
+}
+
+int ckpt_load(const char *path, model *m, optimizer *o, optim_kind *kind, ckpt_pos *p,
+              blalm_err *e)
+{
+    ckpt_buf cb;
+    if (ckpt_buf_read(path, &cb, e) < 0) return -1;
+    int rc = ckpt_load_from(&cb, path, m, o, kind, p, e);
+    ckpt_buf_free(&cb);
     return rc;
 }
 
@@ -699,9 +722,12 @@ static void append_swa_alpha(const model *m, char *line, size_t cap)
 /* Keeps log lines with step <= last (a resumed run rewrites what followed). */
 /* Keeps the lines of steps <= last; returns the dev loss of the last kept
  * evaluation line (NAN when none), which a resumed run reports until it
- * evaluates again. */
-static double trim_log(const char *path, long last)
+ * evaluates again. *seconds: the training time of the checkpoint line of
+ * step last (the checkpoint resumed from), NAN when there is none (a log of
+ * a blalm before those lines). */
+static double trim_log(const char *path, long last, double *seconds)
 {
+    *seconds = NAN;
     char *data;
     size_t len;
     blalm_err e;
@@ -722,6 +748,9 @@ static double trim_log(const char *path, long last)
             sb_addc(&out, '\n');
             const char *d = memmem(s, l, "\"dev_loss\":", 11);
             if (d) dev = strtod(d + 11, NULL);
+            static const char ck[] = "\"event\":\"checkpoint\"", tk[] = "\"train_seconds\":";
+            const char *ts = memmem(s, l, tk, sizeof tk - 1);
+            if (st == last && ts && memmem(s, l, ck, sizeof ck - 1)) *seconds = strtod(ts + sizeof tk - 1, NULL);
         }
         s += l + (nl ? 1 : 0);
     }
@@ -772,13 +801,13 @@ static const char *track_name(babylm_track t)
 
 /* On --resume: the checkpoint's position, after refusing what it cannot
  * continue (another config, optimiser, track, corpus or run length). */
-static int resume_checks(const train_opts *o, const char *ckpath, const model_config *cfg,
+static int resume_checks(const train_opts *o, const char *ckpath, const ckpt_buf *cb, const model_config *cfg,
                          uint64_t train_tokens, uint64_t train_hash, long want_total, ckpt_pos *pos,
                          optim_kind *kind, blalm_err *e)
 {
     model_config old;
     char what[400];
-    if (ckpt_read_meta(ckpath, &old, pos, kind, e) < 0) return -1;
+    if (ckpt_meta_from(cb, ckpath, &old, pos, kind, e) < 0) return -1;
     if (!pos->train_tokens)
         return err_set(e, "%s: written by an older blalm (corpus-order data, no train_tokens): it cannot "
                           "be resumed; export and generate still read it", ckpath);
@@ -910,10 +939,30 @@ static void agree_desc(sbuf *d, const train_opts *o, const model_config *cfg, op
               (unsigned long long)pos->tokens_seen, pos->words_seen, pos->next_milestone);
 }
 
+static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *e);
+
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
+{
+    /* one writer per run folder: two (a --resume started while the first
+     * job still runs, two ablate invocations on one run) each went on from
+     * the other's checkpoints, and both reported numbers of no real run.
+     * Under MPI rank 0 alone writes in RUN, so it alone locks; a refused
+     * rank 0 stops the job. */
+    int fd = -1;
+    if (o->rank == 0 && !o->lock_held) {
+        if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1; /* before RUN is made */
+        if ((fd = lock_dir(o->run, "blalm train or ablate", e)) < 0) return -1;
+    }
+    int rc = train_run_locked(o, sum, e);
+    lock_release(fd);
+    return rc;
+}
+
+static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     memset(sum, 0, sizeof *sum);
     sum->dev_loss = NAN;   /* no evaluation yet */
+    sum->train_seconds = NAN;
     model_set_threads(o->threads);
     /* Open MPI: every rank trains; rank 0 alone prepares the data first and
      * writes config.json, the log and the checkpoints */
@@ -924,6 +973,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     snprintf(ckpath, sizeof ckpath, "%s/checkpoints/latest.bin", o->run);
     bpe_tokenizer *tok = NULL;
     if (lead) {
+        /* a corpus folder that is not there: nothing made in RUN */
+        if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1;
         if (mkdir_p(o->run, e) < 0) return -1;
         snprintf(p, sizeof p, "%s/checkpoints", o->run);
         if (mkdir_p(p, e) < 0) return -1;
@@ -960,6 +1011,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         have_dev = dev.n_tokens > 0;
     }
     int rc = -1;
+    ckpt_buf cb; /* --resume: latest.bin, read once */
+    memset(&cb, 0, sizeof cb);
     model *m = NULL;
     optimizer *opt = NULL;
     dp_ctx *dp = NULL;
@@ -1000,7 +1053,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     }
     uint64_t thash = train_split_hash(&train);
     ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track, wscale, thash};
-    if (o->resume && resume_checks(o, ckpath, &cfg, train.n_tokens, thash, want, &pos, &kind, e) < 0)
+    if (o->resume && (ckpt_buf_read(ckpath, &cb, e) < 0 ||
+                      resume_checks(o, ckpath, &cb, &cfg, train.n_tokens, thash, want, &pos, &kind, e) < 0))
         goto done;
     long total = o->resume ? pos.total_steps : want ? want : (long)steps_per_epoch;
     if (total < 1) total = 1;
@@ -1059,10 +1113,15 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         err_set(e, "out of memory for the optimiser");
         goto done;
     }
-    if (o->resume && ckpt_load(ckpath, m, opt, NULL, NULL, e) < 0) goto done;
+    if (o->resume && ckpt_load_from(&cb, ckpath, m, opt, NULL, NULL, e) < 0) goto done;
+    ckpt_buf_free(&cb);
     if (!(dp = dp_create(m, o->threads, rank, R, e))) goto done;
     snprintf(p, sizeof p, "%s/log.jsonl", o->run);
-    if (lead && o->resume) sum->dev_loss = trim_log(p, pos.step);
+    /* the training time of the segments before this one: the log's line of
+     * the checkpoint resumed from (not in the checkpoint, whose bytes are the
+     * same for the same run, however long it took) */
+    double seconds_before = 0;
+    if (lead && o->resume) sum->dev_loss = trim_log(p, pos.step, &seconds_before);
     if (lead && !(logf = fopen(p, o->resume ? "a" : "w"))) {
         err_errno(e, "%s", p);
         goto done;
@@ -1096,7 +1155,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     long tok_since = 0;
     float loss = 0;
     long ran = 0;
-    double t_steps = 0, t_allreduce = 0;
+    double t_steps = 0, t_allreduce = 0, t_loop = now_seconds();
     int row0, row1; /* this rank's rows of every step */
     dp_rows(B, rank, R, &row0, &row1);
     while (pos.step < total) {
@@ -1161,11 +1220,20 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
             }
         }
         if (lead && ((cfg.train.checkpoint_every && pos.step % cfg.train.checkpoint_every == 0) ||
-                     pos.step == total))
+                     pos.step == total)) {
+            /* logged before the save: a run killed between the two resumes
+             * from the checkpoint before, and trim_log drops this line */
+            if (!isnan(seconds_before)) {
+                snprintf(line, sizeof line, "{\"step\":%ld,\"event\":\"checkpoint\",\"train_seconds\":%.3f}",
+                         pos.step, seconds_before + (now_seconds() - t_loop));
+                log_line(logf, line);
+            }
             if (ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
+        }
         if (o->stop_after && ran >= o->stop_after) break;
     }
     sum->steps = pos.step;
+    sum->train_seconds = seconds_before + (ran ? now_seconds() - t_loop : 0); /* NAN stays NAN */
     sum->test_words_scale = wscale;
     sum->last_loss = loss;
     sum->words_seen = pos.words_seen;
@@ -1173,6 +1241,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     sum->allreduce_frac = t_steps > 0 ? t_allreduce / t_steps : 0;
     rc = 0;
 done:
+    ckpt_buf_free(&cb);
     if (logf) fclose(logf);
     free(in), free(tg), free(tmp), free(order);
     dp_free(dp);

@@ -40,6 +40,8 @@ typedef struct train_opts {
      * context here); a negative return stops the run with its error */
     int (*before_steps)(void *arg, const char *tokenizer, const model_config *cfg, blalm_err *e);
     void *before_arg;
+    int lock_held;          /* the caller holds RUN/.lock (blalm ablate, which locks a run
+                             * before deciding what to do with it); else rank 0 takes it */
     long stop_after;        /* testing: stop (as if killed) after this many steps */
     double test_words_scale; /* testing: 0 = none; in (0, 1) multiplies the track's word budget
                               * and milestones, and marks the run not BabyLM-compliant in
@@ -50,11 +52,19 @@ typedef struct train_summary {
     long steps;
     double last_loss, dev_loss, words_seen, tok_per_s;
     double allreduce_frac;   /* share of step wall time spent waiting for the all-reduce */
+    double train_seconds;    /* wall time of the training loop (steps, dev evaluations,
+                              * checkpoint writes; not the data preparation) summed over
+                              * every segment of a resumed run, from the log's checkpoint
+                              * lines; NAN when the run was resumed from a log of an older
+                              * blalm that records none */
     uint64_t tokens_seen;
     int milestones_saved;
     double test_words_scale; /* 1 unless the run is a scaled-down test (not BabyLM-compliant) */
 } train_summary;
 
+/* Rank 0 holds an exclusive lock on RUN/.lock (lock_dir) for the whole run
+ * unless o->lock_held: a second writer of the same run folder (a --resume
+ * while the first job still runs) is refused at once, naming the holder. */
 int train_run(const train_opts *o, train_summary *s, blalm_err *e);
 
 /* The update of a training step once the gradient is in m: the gradient

@@ -19,7 +19,7 @@ TOK="$TMP/tokrun/tokenizer.json"
 CFG8="$TMP/tiny8.json"
 sed 's/"batch_size": 4/"batch_size": 8/' "$CFG" > "$CFG8"
 
-strip() { sed 's/"tok_s":[0-9.]*//' "$1"; }
+strip() { sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$1"; }
 losses() { grep '"loss"' "$1" | sed 's/.*"step":\([0-9]*\),"loss":\([0-9.e+-]*\).*/\1 \2/'; }
 
 # --- threads

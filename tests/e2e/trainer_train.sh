@@ -33,7 +33,7 @@ R2="$TMP/run2"
 "$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 90 --stop-after 17 -q 2>/dev/null
 "$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --max-steps 90 --resume --stop-after 75 -q 2>"$TMP/err"
 "$BLALM" train --corpus "$C" --model "$CFG" --out "$R2" --resume -q 2>>"$TMP/err"
-if diff <(sed 's/"tok_s":[0-9.]*//' "$R/log.jsonl") <(sed 's/"tok_s":[0-9.]*//' "$R2/log.jsonl") >"$TMP/diff"; then
+if diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$R/log.jsonl") <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$R2/log.jsonl") >"$TMP/diff"; then
     pass train_resume_bit_exact
 else
     fail train_resume_bit_exact "$(head -c 400 "$TMP/diff") $(head -c 200 "$TMP/err")"
@@ -60,7 +60,7 @@ if [ -n "$want" ] && [ -n "$got" ] && awk -v a="$want" -v b="$got" 'BEGIN { exit
 else fail train_summary_resume_last_dev_loss "log $want, summary '$got': $(tail -c 300 "$TMP/dl2.err")"; fi
 "$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --max-steps 24 --optimizer muon --stop-after 15 -q 2>>"$TMP/err"
 "$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --resume -q 2>>"$TMP/err"
-if [ -s "$TMP/rmw/log.jsonl" ] && diff <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw/log.jsonl") <(sed 's/"tok_s":[0-9.]*//' "$TMP/rmw2/log.jsonl") >"$TMP/diff"; then
+if [ -s "$TMP/rmw/log.jsonl" ] && diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/rmw/log.jsonl") <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/rmw2/log.jsonl") >"$TMP/diff"; then
     pass train_resume_bit_exact_muon_wd
 else
     fail train_resume_bit_exact_muon_wd "$(head -c 300 "$TMP/diff") $(head -c 200 "$TMP/err")"
@@ -108,8 +108,8 @@ for v in transformer shortconv swa swa-memory swa-dynmod swa-dynmod-bounded hedg
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v-$v" --max-steps 20 -q 2>"$TMP/err"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --stop-after 13 -q 2>>"$TMP/err"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --resume -q 2>>"$TMP/err"
-    if [ -s "$TMP/v-$v/log.jsonl" ] && diff <(sed 's/"tok_s":[0-9.]*//' "$TMP/v-$v/log.jsonl") \
-            <(sed 's/"tok_s":[0-9.]*//' "$TMP/v2-$v/log.jsonl") >"$TMP/diff"; then
+    if [ -s "$TMP/v-$v/log.jsonl" ] && diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/v-$v/log.jsonl") \
+            <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/v2-$v/log.jsonl") >"$TMP/diff"; then
         pass "train_resume_bit_exact_$v"
     else
         fail "train_resume_bit_exact_$v" "$(head -c 300 "$TMP/diff") $(head -c 300 "$TMP/err")"

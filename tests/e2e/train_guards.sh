@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# blalm train's guards and schedule: one writer per run folder (RUN/.lock: a
+# --resume started while the first job still runs is refused at once, naming
+# the lock and the holder's pid; before, both went on and the checkpoint held
+# one step's position with another's state); a --corpus folder that is not
+# there is named, and nothing is made; the log's checkpoint lines carry the
+# training time summed over a resume; WSD's last step runs at min_lr_frac.
+source "$(dirname "$0")/../lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+C="$TMP/corpus"; line_corpus "$C" 3 60
+tiny="$root/configs/model-tiny.json"
+
+# two writers: the second fails at once
+R="$TMP/run"
+"$BLALM" train --corpus "$C" --model "$tiny" --out "$R" --max-steps 1000000 -q 2>"$TMP/first.err" &
+first=$!
+for _ in $(seq 1 300); do
+    [ -f "$R/checkpoints/latest.bin" ] && grep -q '"loss"' "$R/log.jsonl" 2>/dev/null && break
+    sleep 0.2
+done
+timeout 60 "$BLALM" train --corpus "$C" --model "$tiny" --out "$R" --resume -q 2>"$TMP/err"; rc=$?
+alive=0; kill -0 "$first" 2>/dev/null && alive=1
+kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
+if [ $rc != 0 ] && [ $rc != 124 ] && [ $alive = 1 ] && grep -qF "$R/.lock" "$TMP/err" && grep -q "(pid $first," "$TMP/err"; then
+    pass train_second_writer_refused
+else fail train_second_writer_refused "rc $rc, first alive $alive: $(head -c 300 "$TMP/err")"; fi
+# the lock goes with its holder: the run then resumes
+if "$BLALM" train --corpus "$C" --model "$tiny" --out "$R" --resume --stop-after 2 -q 2>"$TMP/err"; then
+    pass train_lock_released_on_exit
+else fail train_lock_released_on_exit "$(head -c 300 "$TMP/err")"; fi
+
+# --corpus that is not there: named, nothing made (was "the train split holds no text", RUN/checkpoints left)
+"$BLALM" train --corpus "$TMP/nosuch" --model "$tiny" --out "$TMP/nc" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -qF "$TMP/nosuch: No such file or directory" "$TMP/err" && [ ! -e "$TMP/nc" ] \
+    && pass train_missing_corpus || fail train_missing_corpus "rc $rc, $(ls -A "$TMP/nc" 2>/dev/null | tr '\n' ' ') $(head -c 300 "$TMP/err")"
+
+# training time across a resume: each checkpoint's line holds the time of
+# every segment so far (the checkpoint itself stays byte-identical run to run)
+T="$TMP/segs"
+"$BLALM" train --corpus "$C" --model "$tiny" --out "$T" --max-steps 60 --stop-after 30 -q 2>"$TMP/err" \
+  && "$BLALM" train --corpus "$C" --model "$tiny" --out "$T" --resume -q 2>>"$TMP/err" \
+  && "$PY" - "$T/log.jsonl" <<'PY' && pass train_seconds_summed || fail train_seconds_summed "$(head -c 300 "$TMP/err")"
+import json, sys
+ck = [json.loads(l) for l in open(sys.argv[1]) if '"event":"checkpoint"' in l]
+steps = [c["step"] for c in ck]
+assert steps == [10, 20, 30, 40, 50, 60], steps
+t = [c["train_seconds"] for c in ck]
+assert all(b >= a for a, b in zip(t, t[1:])) and t[-1] > 0, t
+PY
+
+# WSD: the last step runs at exactly min_lr_frac of the peak (it ran at 0.325x)
+"$PY" - "$tiny" "$TMP/wsd.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["train"].update({"schedule": "wsd", "warmup_steps": 3, "min_lr_frac": 0.1, "decay_frac": 0.2, "lr_adamw": 1e-3})
+json.dump(c, open(sys.argv[2], "w"))
+PY
+if "$BLALM" train --corpus "$C" --model "$TMP/wsd.json" --out "$TMP/wsd" --max-steps 20 -q 2>"$TMP/err"; then
+    lrs=$(grep -o '"lr":[0-9.e-]*' "$TMP/wsd/log.jsonl" | cut -d: -f2 | tail -5 | tr '\n' ' ')
+    [ "$lrs" = "0.001 0.000775 0.00055 0.000325 0.0001 " ] && pass train_wsd_ends_at_min_lr || fail train_wsd_ends_at_min_lr "last lrs: $lrs"
+else fail train_wsd_ends_at_min_lr "$(head -c 300 "$TMP/err")"; fi
