@@ -221,9 +221,20 @@ int cmd_ablate(int argc, char **argv)
     }
     if (!quiet) o.on_run = on_run;
     o.on_note = on_note; /* also with -q: numbers are being replaced */
+    /* each copy of a job would work on the same runs: ablate trains them one
+     * after another, not data-parallel (the runs' locks would stop all but one
+     * copy, after each had read its inputs) */
+    const char *np = getenv("OMPI_COMM_WORLD_SIZE");
+    if (np && strcmp(np, "1")) {
+        fprintf(stderr, "blalm ablate: started by mpirun (%s ranks): ablate is not data-parallel; run it once "
+                        "(or once per --seeds range), without mpirun\n", np);
+        return 2;
+    }
     blalm_err e;
     ablate_summary s;
-    if (ablate_run(&o, &s, &e) < 0) {
+    int rc = ablate_run(&o, &s, &e);
+    if (rc == ABLATE_USAGE) return cli_usage_error(usage, "ablate: %s", e.msg);
+    if (rc < 0) {
         fprintf(stderr, "blalm ablate: %s\n", e.msg);
         return 1;
     }

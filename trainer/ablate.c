@@ -102,6 +102,111 @@ void ablate_mean_sd(const double *x, int n, double *mean, double *sd)
     *sd = n > 1 ? sqrt(q / (n - 1)) : NAN;
 }
 
+/* ------------------------------------------------------------ statistics
+ *
+ * Student's t distribution through the regularised incomplete beta
+ * function: P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2). tests/unit/test_ablate.c
+ * holds scipy.stats' values (t.ppf, ttest_ind(equal_var=False)) to 1e-9,
+ * and tests/e2e/ablate_stats.sh recomputes an ablation's with scipy. */
+
+/* The continued fraction of I_x(a, b) (modified Lentz), for x < (a+1)/(a+b+2). */
+static double beta_cf(double a, double b, double x)
+{
+    const double tiny = 1e-300;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
+    if (fabs(d) < tiny) d = tiny;
+    d = 1 / d;
+    double h = d;
+    for (int m = 1; m <= 10000; m++) {
+        double m2 = 2.0 * m;
+        double aa = m * (b - m) * x / ((a - 1 + m2) * (a + m2)); /* the even term */
+        d = 1 + aa * d;
+        if (fabs(d) < tiny) d = tiny;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1 / d;
+        h *= d * c;
+        aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)); /* the odd term */
+        d = 1 + aa * d;
+        if (fabs(d) < tiny) d = tiny;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1 / d;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 2e-16) break;
+    }
+    return h;
+}
+
+double ablate_betai(double a, double b, double x)
+{
+    if (!(a > 0) || !(b > 0) || isnan(x)) return NAN;
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    double lf = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
+    /* the fraction converges fast on this side; the other by symmetry */
+    if (x < (a + 1) / (a + b + 2)) return exp(lf) * beta_cf(a, b, x) / a;
+    return 1 - exp(lf) * beta_cf(b, a, 1 - x) / b;
+}
+
+/* P(T > t) for t >= 0 */
+static double t_upper(double t, double df)
+{
+    return 0.5 * ablate_betai(df / 2, 0.5, df / (df + t * t));
+}
+
+double ablate_t_sf2(double t, double df)
+{
+    if (isnan(t) || !(df > 0)) return NAN;
+    if (isinf(t)) return 0;
+    return 2 * t_upper(fabs(t), df);
+}
+
+double ablate_t_ppf(double p, double df)
+{
+    if (!(p > 0 && p < 1) || !(df > 0)) return NAN;
+    if (p == 0.5) return 0;
+    double q = p > 0.5 ? 1 - p : p, lo = 0, hi = 1;
+    while (t_upper(hi, df) > q && hi < 1e300) lo = hi, hi *= 2;
+    /* bisection to the last bit: the tail is monotone, and a few hundred
+     * evaluations cost nothing beside a training run */
+    for (int i = 0; i < 2000 && hi - lo > 4e-16 * hi; i++) {
+        double mid = lo + (hi - lo) / 2;
+        if (t_upper(mid, df) > q) lo = mid;
+        else hi = mid;
+    }
+    double t = lo + (hi - lo) / 2;
+    return p > 0.5 ? t : -t;
+}
+
+void ablate_ci95(const double *x, int n, double *lo, double *hi)
+{
+    double m, sd;
+    ablate_mean_sd(x, n, &m, &sd);
+    if (n < 2) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double h = ablate_t_ppf(0.975, n - 1) * sd / sqrt(n);
+    *lo = m - h, *hi = m + h;
+}
+
+int ablate_welch(const double *a, int na, const double *b, int nb, double *t, double *df, double *p)
+{
+    double ma, sa, mb, sb;
+    *t = *df = *p = NAN;
+    if (na < 2 || nb < 2) return -1;
+    ablate_mean_sd(a, na, &ma, &sa);
+    ablate_mean_sd(b, nb, &mb, &sb);
+    double va = sa * sa / na, vb = sb * sb / nb;
+    if (!(va + vb > 0)) return -1;   /* no spread on either side: no test */
+    *t = (ma - mb) / sqrt(va + vb);
+    *df = (va + vb) * (va + vb) / (va * va / (na - 1) + vb * vb / (nb - 1));
+    *p = ablate_t_sf2(*t, *df);
+    return 0;
+}
+
 /* Splits a comma list into at most cap items (pointers into buf). */
 static int split_list(const char *s, char *buf, size_t cap_buf, char **items, int cap)
 {
@@ -209,11 +314,22 @@ static int files_sha(char **rel, char **path, size_t n, char hex[65], blalm_err 
     return 0;
 }
 
-/* The corpus as train reads it: its split files and documents.jsonl.zst. */
+/* The corpus as train reads it: its split files and documents.jsonl.zst.
+ * Both splits must hold text, checked before anything is made: without a
+ * dev split every run trained to its end and only then failed (no dev
+ * perplexity to report). */
 static int corpus_sha(const char *dir, char hex[65], blalm_err *e)
 {
     corpus c;
     if (corpus_open(&c, dir, e) < 0) return -1;
+    uint64_t bytes[2] = {0, 0};
+    for (size_t i = 0; i < c.n_files; i++) bytes[c.files[i].split] += c.files[i].size;
+    if (!bytes[CORPUS_TRAIN] || !bytes[CORPUS_DEV]) {
+        corpus_close(&c);
+        return err_set(e, "%s: the %s split holds no text (%s/%s/*.%s): ablate trains on train/ and compares "
+                          "the runs by their dev perplexity", dir, bytes[CORPUS_TRAIN] ? "dev" : "train", dir,
+                       bytes[CORPUS_TRAIN] ? "dev" : "train", bytes[CORPUS_TRAIN] ? "dev" : "train");
+    }
     char **rel = calloc(c.n_files + 1, sizeof *rel), **path = calloc(c.n_files + 1, sizeof *path);
     size_t n = 0;
     for (size_t i = 0; i < c.n_files && rel && path; i++) rel[n] = c.files[i].rel, path[n++] = c.files[i].path;
@@ -293,9 +409,13 @@ static int settings_agree(const cJSON *was, const cJSON *now, char *why, size_t 
     return 1;
 }
 
+/* Empties a run folder to train it again, keeping the folder and its .lock:
+ * this process holds the lock on that file, and a .lock made anew after an
+ * unlink would let a second writer in. */
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st, (void)flag, (void)ftw;
+    (void)st, (void)flag;
+    if (ftw->level == 0 || (ftw->level == 1 && !strcmp(path + ftw->base, ".lock"))) return 0;
     return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
@@ -365,12 +485,19 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         to.optimizer = !strcmp(opt, "muon") ? OPT_MUON : OPT_ADAMW;
         to.threads = threads;
         to.resume = file_exists(ck);
+        to.lock_held = 1; /* ablate_run locked the run before choosing what to do with it */
         to.before_steps = check_eval_fits;
         to.before_arg = (void *)o;
         train_summary ts;
-        double t0 = now_seconds();
         if (train_run(&to, &ts, e) < 0) return cJSON_Delete(settings), err_prefix(e, "%s", run);
-        double t_train = now_seconds() - t0;
+        /* every segment of the training loop (the log's checkpoint lines),
+         * not this invocation's share nor the data preparation */
+        if (isnan(ts.train_seconds) && o->on_note) {
+            char msg[4400];
+            snprintf(msg, sizeof msg, "%s: resumed from a log of an older blalm that records no training "
+                                      "time: its train_seconds is unknown (nan in ablation.csv)", run);
+            o->on_note(o->arg, msg);
+        }
         char hex[65]; /* the tokenizer it was trained with, now that it exists */
         snprintf(p, sizeof p, "%s/tokenizer.json", run);
         if (sha256_file_hex(p, hex, e) < 0) return cJSON_Delete(settings), -1;
@@ -381,7 +508,8 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         cJSON_AddNumberToObject(row, "seed", seed);
         cJSON_AddNumberToObject(row, "steps", (double)ts.steps);
         cJSON_AddNumberToObject(row, "tokens_seen", (double)ts.tokens_seen);
-        cJSON_AddNumberToObject(row, "train_seconds", t_train);
+        cJSON_AddItemToObject(row, "train_seconds", isnan(ts.train_seconds) ? cJSON_CreateNull()
+                                                                            : cJSON_CreateNumber(ts.train_seconds));
         if (read_log(run, row, e) < 0) {
             cJSON_Delete(row), cJSON_Delete(settings);
             return -1;
@@ -435,13 +563,45 @@ static double jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* "mean ± sd [95% CI of the mean]"; the mean alone for one value */
 static void fmt_msd(sbuf *b, const double *x, int n, int prec)
 {
-    double m, sd;
+    double m, sd, lo, hi;
     ablate_mean_sd(x, n, &m, &sd);
+    ablate_ci95(x, n, &lo, &hi);
     if (!n || isnan(m)) sb_adds(b, "–");
     else if (isnan(sd)) sb_printf(b, "%.*f", prec, m);
-    else sb_printf(b, "%.*f ± %.*f", prec, m, prec, sd);
+    else sb_printf(b, "%.*f ± %.*f [%.*f, %.*f]", prec, m, prec, sd, prec, lo, prec, hi);
+}
+
+static cJSON *num_or_null(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+/* One metric of a group for ablation.json: n, mean, sd, ci95, and with base
+ * (the baseline variant's values, same optimizer) Welch's test against it. */
+static cJSON *metric_json(const double *x, int n, const double *base, int nb)
+{
+    double m, sd, lo, hi;
+    ablate_mean_sd(x, n, &m, &sd);
+    ablate_ci95(x, n, &lo, &hi);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "n", n);
+    cJSON_AddItemToObject(j, "mean", num_or_null(m));
+    cJSON_AddItemToObject(j, "sd", num_or_null(sd));
+    cJSON *ci = cJSON_AddArrayToObject(j, "ci95");
+    cJSON_AddItemToArray(ci, num_or_null(lo));
+    cJSON_AddItemToArray(ci, num_or_null(hi));
+    if (base) {
+        double t, df, p;
+        cJSON *w = cJSON_AddObjectToObject(j, "welch");
+        ablate_welch(x, n, base, nb, &t, &df, &p);
+        cJSON_AddItemToObject(w, "t", num_or_null(t));
+        cJSON_AddItemToObject(w, "df", num_or_null(df));
+        cJSON_AddItemToObject(w, "p", num_or_null(p));
+    }
+    return j;
 }
 
 /* values of key k (or zero_shot.k when zs) over the rows of (variant, opt) */
@@ -580,12 +740,25 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
     sb_reset(&b);
     if (rc < 0) goto out;
 
-    double *x = malloc(((size_t)n + 1) * sizeof *x);
-    sb_printf(&b, "# Ablation\n\nCorpus `%s`, base config `%s`, %llu training tokens per run, "
-                  "seeds %d-%d; mean ± sample standard deviation over seeds. PPL: dev perplexity per "
-                  "token (and per word); zero-shot: the average of `blalm eval`'s task scores (%s).\n",
-              o->corpus, o->model_cfg, (unsigned long long)o->tokens, o->seed_first > 1 ? o->seed_first : 1, o->seeds,
-              !o->eval_data ? "not run" : o->eval_full ? "full suite" : "fast suite");
+    double *x = malloc(((size_t)n + 1) * sizeof *x), *y = malloc(((size_t)n + 1) * sizeof *y);
+    if (!x || !y) {
+        free(x), free(y);
+        rc = err_set(e, "out of memory");
+        goto out;
+    }
+    /* the tokens each run trained: --tokens rounded up to whole steps */
+    double tmin = INFINITY, tmax = -INFINITY;
+    for (int i = 0; i < n; i++) tmin = fmin(tmin, jnum(rows[i], "tokens_seen")), tmax = fmax(tmax, jnum(rows[i], "tokens_seen"));
+    char trained[96];
+    if (!n) snprintf(trained, sizeof trained, "no");
+    else if (tmin == tmax) snprintf(trained, sizeof trained, "%.0f", tmin);
+    else snprintf(trained, sizeof trained, "%.0f-%.0f", tmin, tmax);
+    sb_printf(&b, "# Ablation\n\nCorpus `%s`, base config `%s`, %s training tokens per run (`--tokens %llu` in "
+                  "whole steps), seeds %d-%d; mean ± sample standard deviation over seeds [95%% confidence "
+                  "interval of the mean, Student t]. PPL: dev perplexity per token (and per word); zero-shot: "
+                  "the average of `blalm eval`'s task scores (%s).\n",
+              o->corpus, o->model_cfg, trained, (unsigned long long)o->tokens, o->seed_first > 1 ? o->seed_first : 1,
+              o->seeds, !o->eval_data ? "not run" : o->eval_full ? "full suite" : "fast suite");
     for (int oi = 0; oi < no; oi++) {
         sb_printf(&b, "\n## Mechanism (%s)\n\n| mechanism | runs | PPL | PPL per word | zero-shot avg |\n|---|---|---|---|---|\n", opts[oi]);
         for (int vi = 0; vi < nv; vi++) {
@@ -599,6 +772,29 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
             m = collect(rows, n, vars[vi], opts[oi], "zero_shot_avg", 0, x);
             fmt_msd(&b, x, m, 2);
             sb_adds(&b, " |\n");
+        }
+        /* each variant against the first, the baseline: does the gap stand
+         * out of the seeds' spread? */
+        if (nv > 1) {
+            static const char *const mk[] = {"dev_ppl", "dev_ppl_word", "zero_shot_avg"},
+                                     *const ml[] = {"PPL", "PPL per word", "zero-shot avg"};
+            sb_printf(&b, "\nAgainst `%s` (Welch's t-test over seeds; difference and t > 0: a higher mean "
+                          "than `%s`'s; p two-sided):\n\n| mechanism | metric | difference | t | df | p |\n"
+                          "|---|---|---|---|---|---|\n", vars[0], vars[0]);
+            for (int vi = 1; vi < nv; vi++)
+                for (int q = 0; q < 3; q++) {
+                    int m = collect(rows, n, vars[vi], opts[oi], mk[q], 0, x);
+                    int mb = collect(rows, n, vars[0], opts[oi], mk[q], 0, y);
+                    if (q == 2 && !m && !mb) continue; /* no zero-shot */
+                    double t, df, pv, ma, mbm, sd;
+                    ablate_mean_sd(x, m, &ma, &sd);
+                    ablate_mean_sd(y, mb, &mbm, &sd);
+                    sb_printf(&b, "| %s | %s | ", vars[vi], ml[q]);
+                    if (m && mb) sb_printf(&b, "%+.2f | ", ma - mbm);
+                    else sb_adds(&b, "– | ");
+                    if (ablate_welch(x, m, y, mb, &t, &df, &pv) < 0) sb_adds(&b, "– | – | – |\n");
+                    else sb_printf(&b, "%.2f | %.1f | %.3g |\n", t, df, pv);
+                }
         }
     }
     sb_adds(&b, "\n## Optimizer\n\n| mechanism | optimizer | runs | PPL | zero-shot avg |\n|---|---|---|---|---|\n");
@@ -631,9 +827,48 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
             }
     }
     sb_adds(&b, "\nCharts: `dev_loss.svg` (dev loss against step, every run), `alpha.svg` (DynMod α per layer).\n");
-    free(x);
     snprintf(p, sizeof p, "%s/ablation.md", o->out);
     rc = write_file_atomic(p, b.data, b.len, e);
+    /* the same statistics to full precision, per variant x optimizer and
+     * metric, for scripts: OUT/ablation.json */
+    cJSON *sj = cJSON_CreateObject();
+    cJSON_AddStringToObject(sj, "corpus", o->corpus);
+    cJSON_AddStringToObject(sj, "model", o->model_cfg);
+    cJSON_AddNumberToObject(sj, "tokens", (double)o->tokens);
+    cJSON *tsj = cJSON_AddObjectToObject(sj, "tokens_seen");
+    cJSON_AddItemToObject(tsj, "min", num_or_null(tmin));
+    cJSON_AddItemToObject(tsj, "max", num_or_null(tmax));
+    cJSON *sd = cJSON_AddArrayToObject(sj, "seeds");
+    cJSON_AddItemToArray(sd, cJSON_CreateNumber(o->seed_first > 1 ? o->seed_first : 1));
+    cJSON_AddItemToArray(sd, cJSON_CreateNumber(o->seeds));
+    cJSON_AddStringToObject(sj, "baseline", vars[0]);
+    cJSON_AddNumberToObject(sj, "confidence", 0.95);
+    cJSON *gs = cJSON_AddArrayToObject(sj, "groups");
+    for (int oi = 0; oi < no && rc == 0; oi++)
+        for (int vi = 0; vi < nv; vi++) {
+            cJSON *g = cJSON_CreateObject(), *ms = NULL;
+            cJSON_AddItemToArray(gs, g);
+            cJSON_AddStringToObject(g, "variant", vars[vi]);
+            cJSON_AddStringToObject(g, "optimizer", opts[oi]);
+            cJSON_AddNumberToObject(g, "runs", collect(rows, n, vars[vi], opts[oi], "dev_loss", 0, x));
+            ms = cJSON_AddObjectToObject(g, "metrics");
+            static const char *const mk[] = {"dev_loss", "dev_ppl", "dev_ppl_word", "zero_shot_avg"};
+            for (int q = 0; q < 4 + nz; q++) {
+                const char *k = q < 4 ? mk[q] : zcols[q - 4];
+                int m = collect(rows, n, vars[vi], opts[oi], k, q >= 4, x);
+                int mb = vi ? collect(rows, n, vars[0], opts[oi], k, q >= 4, y) : 0;
+                if (q == 3 && !m) continue; /* no zero-shot */
+                char name[300];
+                snprintf(name, sizeof name, "%s%s", q < 4 ? "" : "zero_shot.", k);
+                cJSON_AddItemToObject(ms, name, metric_json(x, m, vi ? y : NULL, mb));
+            }
+        }
+    free(x), free(y);
+    if (rc == 0) {
+        snprintf(p, sizeof p, "%s/ablation.json", o->out);
+        rc = write_json(p, sj, e);
+    }
+    cJSON_Delete(sj);
     if (rc < 0) goto out;
 
     /* charts */
@@ -716,14 +951,21 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     int nv = split_list(o->variants, vb, sizeof vb, vars, 32);
     int no = split_list(o->optimizers, ob, sizeof ob, opts, 4);
     int s0 = o->seed_first > 1 ? o->seed_first : 1;
-    if (!nv || !no || o->seeds < 1) return err_set(e, "ablate needs variants, optimizers and seeds >= 1");
-    if (s0 > o->seeds) return err_set(e, "seeds %d-%d: the first seed is after the last", s0, o->seeds);
+    /* a bad spec is the caller's usage error (ABLATE_USAGE), refused before anything is made */
+    if (!nv) return err_set(e, "--variants '%s' names no variant", o->variants ? o->variants : ""), ABLATE_USAGE;
+    if (!no) return err_set(e, "--optimizers '%s' names no optimizer (adamw, muon)", o->optimizers ? o->optimizers : ""),
+                    ABLATE_USAGE;
+    if (o->seeds < 1) return err_set(e, "--seeds %d: expected at least 1", o->seeds), ABLATE_USAGE;
+    if (s0 > o->seeds) return err_set(e, "seeds %d-%d: the first seed is after the last", s0, o->seeds), ABLATE_USAGE;
     for (int i = 0; i < no; i++) {
         if (strcmp(opts[i], "adamw") && strcmp(opts[i], "muon"))
-            return err_set(e, "optimizer '%s': expected adamw or muon", opts[i]);
+            return err_set(e, "optimizer '%s': expected adamw or muon", opts[i]), ABLATE_USAGE;
         for (int j = 0; j < i; j++)
-            if (!strcmp(opts[i], opts[j])) return err_set(e, "optimizer '%s' named twice", opts[i]);
+            if (!strcmp(opts[i], opts[j])) return err_set(e, "optimizer '%s' named twice", opts[i]), ABLATE_USAGE;
     }
+    /* a task name blalm eval does not know (exit 2 there too): before, it was
+     * found after the first run's tokenizer and token cache were made */
+    if (eval_check_tasks(o->eval_tasks, e) < 0) return err_prefix(e, "--eval-tasks"), ABLATE_USAGE;
     model_config base, *vc = malloc((size_t)nv * sizeof *vc);
     if (!vc) return err_set(e, "out of memory");
     if (model_config_load(o->model_cfg, &base, e) < 0) return free(vc), -1;
@@ -732,25 +974,28 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
         model_config_defaults(&probe);
         vc[i] = base;
         if (ablate_variant_config(vars[i], &probe, e) < 0 || ablate_variant_config(vars[i], &vc[i], e) < 0)
-            return free(vc), -1;
+            return free(vc), ABLATE_USAGE;
         /* two names of one model ("mlstm" and "+mlstm", "swa+shortconv" and
          * "shortconv+swa") would be one run twice: rows that look like a seed spread */
         char what[256];
         for (int j = 0; j < i; j++)
             if (!model_config_diff(&vc[j], &vc[i], what, sizeof what)) {
                 free(vc);
-                return err_set(e, "variants '%s' and '%s' are the same model on %s: name each once",
-                               vars[j], vars[i], o->model_cfg);
+                err_set(e, "variants '%s' and '%s' are the same model on %s: name each once", vars[j], vars[i],
+                        o->model_cfg);
+                return ABLATE_USAGE;
             }
     }
     free(vc);
-    if (mkdir_p(o->out, e) < 0) return -1;
     int total = nv * no * (o->seeds - s0 + 1), k = 0;
     char tokp[4096], tsrc[4200], corp[65], evh[65], note[1024];
     snprintf(tokp, sizeof tokp, "%s/tokenizer.json", o->out);
     snprintf(tsrc, sizeof tsrc, "%s/tokenizer.from.json", o->out);
+    /* the inputs before OUT is made: a corpus folder that is not there, or
+     * without a dev split, leaves nothing behind */
     if (corpus_sha(o->corpus, corp, e) < 0) return -1;
     if (o->eval_data && tree_sha(o->eval_data, evh, e) < 0) return err_prefix(e, "evaluation data");
+    if (mkdir_p(o->out, e) < 0) return -1;
     /* OUT/tokenizer.json that an earlier invocation trained (tokenizer.from.json
      * says on what) on another corpus or to another vocabulary is trained again;
      * one put there by hand (no tokenizer.from.json) is used as it is */
@@ -770,7 +1015,7 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     }
     cJSON **rows = calloc((size_t)total, sizeof *rows);
     if (!rows) return cJSON_Delete(from), err_set(e, "out of memory");
-    int rc = -1;
+    int rc = -1, run_lock = -1;
     /* every finished run without recorded settings (an older blalm) is
      * refused before anything trains: whether its numbers fit is unknown */
     for (int vi = 0; vi < nv; vi++)
@@ -798,7 +1043,11 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
                 snprintf(done, sizeof done, "%s/ablate.json", run);
                 snprintf(ck, sizeof ck, "%s/checkpoints/latest.bin", run);
                 snprintf(sp, sizeof sp, "%s/settings.json", run);
-                /* this invocation's settings for the run */
+                /* one writer per run, locked before what is there is read: two
+                 * invocations (overlapping --seeds ranges, a stream restarted
+                 * while the old one lives) each resumed from the other's
+                 * checkpoints, or removed the folder the other trained in */
+                if ((run_lock = lock_dir(run, "blalm train or ablate", e)) < 0) goto out;
                 char mh[65], th[65];
                 cJSON *cj = run_config_json(o, vars[vi], s, e);
                 if (!cj) goto out;
@@ -870,6 +1119,8 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
                     if (w < 0 || write_json(tsrc, from, e) < 0) goto out;
                 }
                 if (!(rows[k] = read_json(done, e))) goto out;
+                lock_release(run_lock);
+                run_lock = -1;
                 cJSON_AddStringToObject(rows[k], "name", name);
                 k++;
                 if (o->on_run) o->on_run(o->arg, k, total, name, act == SKIP ? 1 : act == REEVAL ? 2 : 0);
@@ -877,6 +1128,7 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     sum->runs = k;
     rc = write_outputs(o, rows, k, vars, nv, opts, no, e);
 out:
+    lock_release(run_lock);
     cJSON_Delete(from);
     for (int i = 0; i < total; i++) cJSON_Delete(rows[i]);
     free(rows);

@@ -43,6 +43,12 @@ typedef struct ablate_summary {
     int runs, trained, skipped, reevaluated;
 } ablate_summary;
 
+/* 0; -1 with e set; or ABLATE_USAGE (with e set) for a bad spec: an empty
+ * or unknown variant or optimizer list, a name twice, two names of one
+ * model, bad seeds, an unknown --eval-tasks name (the CLI's exit 2). Each
+ * run folder is locked (RUN/.lock, lock_dir) while this invocation works on
+ * it: a run another invocation holds stops this one, naming its pid. */
+#define ABLATE_USAGE (-2)
 int ablate_run(const ablate_opts *o, ablate_summary *s, blalm_err *e);
 
 /* The i-th registered variant name (0-based), NULL past the last. */
@@ -57,5 +63,20 @@ int ablate_variant_config(const char *variant, model_config *c, blalm_err *e);
 
 /* mean and sample standard deviation (sd NaN for n < 2) */
 void ablate_mean_sd(const double *x, int n, double *mean, double *sd);
+
+/* The regularised incomplete beta function I_x(a, b). */
+double ablate_betai(double a, double b, double x);
+/* Student's t with df degrees of freedom: the two-sided tail P(|T| >= |t|),
+ * and the quantile (scipy.stats.t.ppf); NaN outside their domains. */
+double ablate_t_sf2(double t, double df);
+double ablate_t_ppf(double p, double df);
+/* The 95% confidence interval of the mean of x (Student t, n - 1 degrees of
+ * freedom); NaN for n < 2. */
+void ablate_ci95(const double *x, int n, double *lo, double *hi);
+/* Welch's t-test of a against b (scipy.stats.ttest_ind(a, b,
+ * equal_var=False)): t (positive when a's mean is higher), the
+ * Welch-Satterthwaite df and the two-sided p. -1 (all NaN) when a side has
+ * fewer than 2 values or neither side varies. */
+int ablate_welch(const double *a, int na, const double *b, int nb, double *t, double *df, double *p);
 
 #endif

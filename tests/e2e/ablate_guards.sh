@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# blalm ablate's guards and statistics: one invocation per run (overlapping
+# --seeds ranges: the second stops at once, naming the run's lock and the
+# holder's pid; before, both trained one run from each other's checkpoints);
+# bad inputs refused before anything is made (an unknown --eval-tasks name
+# and a spec error exit 2, a corpus folder that is not there or without a
+# dev split exit 1); train_seconds of a run resumed after its training is the
+# training's, not the last invocation's; ablation.md and ablation.json give
+# the 95% confidence interval of each mean and Welch's t-test of each
+# variant against the first, as scipy.stats computes them (1e-9 relative).
+source "$(dirname "$0")/../lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+C="$TMP/corpus"; line_corpus "$C" 5 60
+sed 's/"context": 32/"context": 1024/' "$root/configs/model-tiny.json" > "$TMP/tiny.json"
+abl() { "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --model-size "$TMP/tiny.json" "$@"; }
+
+# overlapping seed ranges on one folder
+O="$TMP/ov"
+"$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --model-size "$TMP/tiny.json" \
+    --seeds 1-2 --tokens 100M --out "$O" -q 2>"$TMP/first.err" &
+first=$!   # blalm itself (not a subshell), to match the pid named and to kill it
+for _ in $(seq 1 300); do grep -q '"loss"' "$O/runs/mlstm-adamw-s1/log.jsonl" 2>/dev/null && break; sleep 0.2; done
+timeout 60 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --model-size "$TMP/tiny.json" \
+    --seeds 1-1 --tokens 100M --out "$O" -q 2>"$TMP/err"; rc=$?
+alive=0; kill -0 "$first" 2>/dev/null && alive=1
+kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
+if [ $rc = 1 ] && [ $alive = 1 ] && grep -qF "$O/runs/mlstm-adamw-s1/.lock" "$TMP/err" && grep -q "(pid $first," "$TMP/err"; then
+    pass ablate_overlapping_seeds_refused
+else fail ablate_overlapping_seeds_refused "rc $rc, first alive $alive: $(head -c 300 "$TMP/err")"; fi
+
+# inputs checked before anything is made
+g=ok
+abl --seeds 1 --tokens 1k --out "$TMP/a1" --eval-data "$root/tests" --eval-tasks blimp,nosuch -q 2>"$TMP/err"; rc=$?
+{ [ $rc = 2 ] && grep -q "eval-tasks: unknown task 'nosuch'" "$TMP/err" && [ ! -e "$TMP/a1" ]; } || g="eval-tasks: rc $rc $(head -c 200 "$TMP/err")"
+mkdir -p "$TMP/nodev/train"; cp "$C/train/x.train" "$TMP/nodev/train/"
+"$BLALM" ablate --corpus "$TMP/nodev" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k --model-size "$TMP/tiny.json" \
+    --out "$TMP/a2" -q 2>"$TMP/err"; rc=$?
+{ [ $rc = 1 ] && grep -q "the dev split holds no text" "$TMP/err" && [ ! -e "$TMP/a2" ]; } || g="no dev: rc $rc $(head -c 200 "$TMP/err")"
+"$BLALM" ablate --corpus "$TMP/nosuch" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k --model-size "$TMP/tiny.json" \
+    --out "$TMP/a3" -q 2>"$TMP/err"; rc=$?
+{ [ $rc = 1 ] && grep -qF "$TMP/nosuch: No such file or directory" "$TMP/err" && [ ! -e "$TMP/a3" ]; } || g="no corpus: rc $rc $(head -c 200 "$TMP/err")"
+for a in "--variants ''@--variants '' names no variant" "--variants ,@--variants ',' names no variant" \
+         "--optimizers ''@--optimizers '' names no optimizer"; do
+    eval "set -- --variants mlstm --optimizers adamw ${a%%@*}"
+    "$BLALM" ablate --corpus "$C" "$@" --seeds 1 --tokens 1k --model-size "$TMP/tiny.json" --out "$TMP/a4" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -qF -- "${a#*@}" "$TMP/err" && [ ! -e "$TMP/a4" ]; } || g="${a%%@*}: rc $rc $(head -c 200 "$TMP/err")"
+done
+OMPI_COMM_WORLD_SIZE=2 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+    --model-size "$TMP/tiny.json" --out "$TMP/a5" -q 2>"$TMP/err"; rc=$?
+{ [ $rc = 2 ] && grep -q "not data-parallel" "$TMP/err" && [ ! -e "$TMP/a5" ]; } || g="mpirun: rc $rc $(head -c 200 "$TMP/err")"
+[ "$g" = ok ] && pass ablate_inputs_checked_first || fail ablate_inputs_checked_first "$g"
+
+# a run resumed once its training was done (killed while evaluating: no
+# ablate.json) reports its training's seconds, not those of the last invocation
+T="$TMP/ts"
+ts() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["train_seconds"])' "$T/runs/mlstm-adamw-s1/ablate.json"; }
+if abl --seeds 1 --tokens 150k --out "$T" -q 2>"$TMP/err" && t1=$(ts) && rm "$T/runs/mlstm-adamw-s1/ablate.json" \
+   && abl --seeds 1 --tokens 150k --out "$T" -q 2>"$TMP/err" && t2=$(ts) \
+   && "$PY" -c 'import sys; a, b = map(float, sys.argv[1:]); sys.exit(not (a > 0.3 and abs(a - b) <= 0.05 * a))' "$t1" "$t2"; then
+    pass ablate_train_seconds_all_segments
+else fail ablate_train_seconds_all_segments "first ${t1:-?} s, resumed ${t2:-?} s: $(head -c 300 "$TMP/err")"; fi
+
+# statistics: 2 variants x 3 seeds, against scipy
+S="$TMP/st"
+if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw --seeds 3 --tokens 2k \
+        --model-size "$TMP/tiny.json" --out "$S" -q 2>"$TMP/err"; then
+    if ! "$PY" -c 'import scipy' 2>/dev/null; then skip ablate_stats_match_scipy "scipy not importable by $PY (Debian python3-scipy)"
+    else "$PY" - "$S" <<'PY' && pass ablate_stats_match_scipy || fail ablate_stats_match_scipy "$(head -c 600 "$S/ablation.md")"
+import glob, json, math, re, sys
+from scipy import stats
+s = sys.argv[1]
+runs = [json.load(open(p)) for p in glob.glob(s + "/runs/*/ablate.json")]
+j = json.load(open(s + "/ablation.json"))
+def rel(a, b): return abs(a - b) <= 1e-9 * abs(b)
+vals = lambda v, k: [r[k] for r in runs if r["variant"] == v]
+assert j["baseline"] == "mlstm" and len(j["groups"]) == 2
+seen = set(r["tokens_seen"] for r in runs)
+assert j["tokens_seen"]["min"] == j["tokens_seen"]["max"] == seen.pop()
+for g in j["groups"]:
+    for k in ("dev_loss", "dev_ppl", "dev_ppl_word"):
+        x, m = vals(g["variant"], k), g["metrics"][k]
+        assert m["n"] == 3
+        mean, sd = sum(x) / 3, stats.tstd(x)
+        lo, hi = stats.t.interval(0.95, 2, loc=mean, scale=stats.sem(x))
+        assert rel(m["mean"], mean) and rel(m["sd"], sd) and rel(m["ci95"][0], lo) and rel(m["ci95"][1], hi), (k, m, lo, hi)
+        if g["variant"] == "mlstm":
+            assert "welch" not in m
+            continue
+        b = vals("mlstm", k)
+        r = stats.ttest_ind(x, b, equal_var=False)
+        va, vb = stats.tvar(x) / 3, stats.tvar(b) / 3
+        df = (va + vb) ** 2 / (va ** 2 / 2 + vb ** 2 / 2)
+        w = m["welch"]
+        assert rel(w["t"], r.statistic) and rel(w["p"], r.pvalue) and rel(w["df"], df), (k, w, r, df)
+md = open(s + "/ablation.md").read()
+assert re.search(r"\| transformer \| PPL \| [+-][0-9.]+ \| -?[0-9.]+ \| [0-9.]+ \| [0-9.e-]+ \|", md), md
+assert re.search(r"\| mlstm \| 3 \| [0-9.]+ ± [0-9.]+ \[[0-9.]+, [0-9.]+\] \|", md), md
+assert "Against `mlstm` (Welch's t-test" in md
+assert "%d training tokens per run (`--tokens 2000` in whole steps)" % runs[0]["tokens_seen"] in md, md[:400]
+PY
+    fi
+else fail ablate_stats_match_scipy "$(head -c 300 "$TMP/err")"; fi
