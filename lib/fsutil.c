@@ -286,6 +286,16 @@ int write_file_atomic(const char *path, const void *data, size_t len, blalm_err 
     return 0;
 }
 
+int unlink_durable(const char *path, blalm_err *e)
+{
+    if (unlink(path) < 0) {
+        if (errno == ENOENT) return 0;
+        return err_errno(e, "removing %s", path);
+    }
+    fsync_dir_of(path);
+    return 0;
+}
+
 double now_seconds(void)
 {
     struct timespec ts;

@@ -29,6 +29,9 @@ int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-
 /* Writes data to path atomically (temp file, fsync, rename); first removes
  * the temporary files of path that killed runs left (remove_stale_temps). */
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e);
+/* Removes path (absent is fine) and fsyncs its folder, so that a crash after
+ * it cannot bring the file back beside what replaces it. */
+int unlink_durable(const char *path, blalm_err *e);
 /* Temporary name used for path: "<dir>/.<base>.tmp.<pid>". */
 void temp_name_for(const char *path, char *out, size_t cap);
 /* Removes the temporary files of path that killed runs left: those named as

@@ -358,9 +358,22 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     if (!enc) rc = err_set(e, "out of memory");
     for (int t = 0; enc && t < nthreads && !rc; t++)
         if (!(enc[t] = bpe_encoder_new(o->tok, e))) rc = -1;
+    int manifest_gone = 0;
     for (size_t i = 0; i < cp.n_files && !rc; i++) {
         unit *u = &us[i];
         if (!u->mine || u->done) continue;
+        /* tokens.json means "every shard is done": a shard about to change
+         * (perhaps to another tokenizer's ids) takes it away first, so a run
+         * killed from here on leaves no tokens.json naming the old shards */
+        if (!manifest_gone) {
+            char mp[8192];
+            snprintf(mp, sizeof mp, "%s/tokens.json", o->out);
+            if (unlink_durable(mp, &u->err) != 0) {
+                u->failed = 1;
+                break;
+            }
+            manifest_gone = 1;
+        }
         /* redone from here: a marker stays only beside what it proves */
         if (marker_remove(state, STAGE, u->f->rel, &u->err) < 0) {
             u->failed = 1;

@@ -391,11 +391,40 @@ void tokshard_close(tokshard *s)
     memset(s, 0, sizeof *s);
 }
 
-int tokshard_concat(const char *out, const char *const *inputs, size_t n, blalm_err *e)
+static void sha_hex(const uint8_t *d, char out[65])
+{
+    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+int tokshard_concat(const char *out, const char *const *inputs, size_t n, const uint8_t expect_sha256[32],
+                    blalm_err *e)
 {
     if (n == 0) return err_set(e, "%s: no shards to join", out);
     tokshard first;
     if (tokshard_open(&first, inputs[0], e) != 0) return -1;
+    if (expect_sha256) {
+        /* the shards agreeing with each other is not enough: a re-tokenize
+         * killed half-way leaves shards of two tokenizers, and all of one
+         * split can be the other tokenizer's */
+        for (size_t i = 0; i < n; i++) {
+            tokshard s;
+            if (tokshard_open(&s, inputs[i], e) != 0) {
+                tokshard_close(&first);
+                return -1;
+            }
+            int same = !memcmp(s.tokenizer_sha256, expect_sha256, 32);
+            char have[65], want[65], base[4096];
+            sha_hex(s.tokenizer_sha256, have);
+            sha_hex(expect_sha256, want);
+            tokshard_close(&s);
+            if (!same) {
+                base_path(inputs[i], base, sizeof base);
+                tokshard_close(&first);
+                return err_set(e, "%s.tok: byte 32: made by the tokenizer with sha256 %s, not by this one "
+                               "(sha256 %s); tokenize again with this tokenizer", base, have, want);
+            }
+        }
+    }
     tokshard_writer *w = tokshard_create(out, first.vocab_size, first.eot_id, first.tokenizer_sha256, e);
     if (!w) {
         tokshard_close(&first);

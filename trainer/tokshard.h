@@ -99,8 +99,11 @@ void tokshard_close(tokshard *s);
 /* Writes the documents of shards inputs[0..n) one after another as one
  * shard OUT (atomically, as tokshard_commit). Every input must have the same
  * vocabulary, end-of-text id and tokenizer sha256 (else an error naming the
- * first that differs); n == 0 is an error. The trainer reads one train and
- * one dev shard made so from the per-file shards of trainer/tokenize.h. */
-int tokshard_concat(const char *out, const char *const *inputs, size_t n, blalm_err *e);
+ * first that differs), and, when expect_sha256 is not NULL, that sha256
+ * (else an error naming the shard and byte 32, before anything is written);
+ * n == 0 is an error. The trainer reads one train and one dev shard made so
+ * from the per-file shards of trainer/tokenize.h. */
+int tokshard_concat(const char *out, const char *const *inputs, size_t n, const uint8_t expect_sha256[32],
+                    blalm_err *e);
 
 #endif

@@ -482,7 +482,8 @@ static int token_set_read(const char *dir, token_set *ts, blalm_err *e)
 /* RUN/tokens/<split>.{tok,idx}: the split's shards of SRC joined in order,
  * redone when its marker (stage "train-tokens", RUN/state) says an input
  * shard changed. A split without shards has no joined shard. */
-static int join_split(const char *run, const char *src, const token_set *ts, const char *split, blalm_err *e)
+static int join_split(const char *run, const char *src, const token_set *ts, const char *split,
+                      const uint8_t sha[32], blalm_err *e)
 {
     char out[4200], state[4200], path[8192];
     snprintf(out, sizeof out, "%s/tokens/%s", run, split);
@@ -519,12 +520,18 @@ static int join_split(const char *run, const char *src, const token_set *ts, con
         }
     } else if (!rc && mkdir_parent(out, e) == 0) {
         char why[512];
-        int st = marker_check(state, "train-tokens", split, k, why, sizeof why, e);
+        int st = marker_check(state, "train-tokens", split, k, why, sizeof why, e), reuse = 0;
         tokshard have;
-        if (st < 0) rc = -1;
-        else if (st == MARKER_DONE && tokshard_open(&have, out, e) == 0) tokshard_close(&have);
-        else if (tokshard_concat(out, (const char *const *)in, n, e) != 0 ||
-                 marker_commit(state, "train-tokens", split, k, NULL, e) != 0)
+        if (st == MARKER_DONE && tokshard_open(&have, out, e) == 0) {
+            /* a split joined by a blalm that did not check the shards'
+             * tokenizer is joined again, and so checked */
+            reuse = !memcmp(have.tokenizer_sha256, sha, 32);
+            tokshard_close(&have);
+        }
+        if (st < 0)
+            rc = -1;
+        else if (!reuse && (tokshard_concat(out, (const char *const *)in, n, sha, e) != 0 ||
+                            marker_commit(state, "train-tokens", split, k, NULL, e) != 0))
             rc = -1;
     } else {
         rc = -1;
@@ -605,7 +612,8 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
         tokenize_counts tc;
         if (tokenize_run(&to, &tc, NULL, NULL, e) != 0 || token_set_read(src, &ts, e) != 0) goto fail;
     }
-    if (join_split(o->run, src, &ts, "train", e) != 0 || join_split(o->run, src, &ts, "dev", e) != 0) goto fail;
+    if (join_split(o->run, src, &ts, "train", sh, e) != 0 || join_split(o->run, src, &ts, "dev", sh, e) != 0)
+        goto fail;
     token_set_free(&ts);
     return t;
 fail:

@@ -194,3 +194,15 @@ done
 [ $same = 1 ] && pass tokenize_shards_equal_one_process
 expect tokenize_bad_shard 2 "shard" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh3" --shard 2/2
 expect tokenize_force 0 "(0 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh" --force
+
+# tokens.json means every shard is done: a re-tokenize (here with another
+# tokenizer) that stops part-way takes it away before the first shard
+# changes, so `train --tokens` cannot take the mixed shards for the old set
+# (a folder where the last shard goes makes the run fail there)
+cp -r "$TMP/sh" "$TMP/shk" && rm "$TMP/shk/dev/web.dev.tok" && mkdir "$TMP/shk/dev/web.dev.tok"
+expect tokenize_retokenize_stops 1 "web.dev.tok: rename" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tokre/tokenizer.json" --out "$TMP/shk" -q
+"$PY" -c 'import hashlib,sys; a=open(sys.argv[1],"rb").read(64)[32:]; assert a == hashlib.sha256(open(sys.argv[2],"rb").read()).digest()' \
+    "$TMP/shk/train/web.train.tok" "$TMP/tokre/tokenizer.json" 2>/dev/null &&
+    [ ! -e "$TMP/shk/tokens.json" ] && pass tokenize_retokenize_drops_manifest ||
+    fail tokenize_retokenize_drops_manifest "$(ls "$TMP/shk")"
+

@@ -475,6 +475,15 @@ else fail train_from_tokenize_same_losses "$(head -c 300 "$TMP/err")"; fi
 "$BLALM" train --tokens "$TMP/tk" --tokenizer "$TMP/rv/tokenizer.json" --model "$CFG" --out "$TMP/rtx" -q 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q "shards were made by" "$TMP/err" && pass train_tokens_other_tokenizer ||
     fail train_tokens_other_tokenizer "$(head -c 300 "$TMP/err")"
+# shards of another tokenizer under a tokens.json of this one (what a
+# re-tokenize killed part-way left before tokens.json went first) are refused,
+# naming the shard and the header byte: the shards agreeing with each other
+# is not enough
+"$BLALM" tokenize --corpus "$C" --tokenizer "$TMP/rv/tokenizer.json" --out "$TMP/tkB" -q 2>/dev/null
+cp -r "$TMP/tk" "$TMP/tkmix" && cp "$TMP/tkB/train/synthetic.train.tok" "$TMP/tkB/train/synthetic.train.idx" "$TMP/tkmix/train/"
+"$BLALM" train --tokens "$TMP/tkmix" --model "$CFG" --out "$TMP/rtmix" --max-steps 2 -q 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q "tkmix/train/synthetic.train.tok: byte 32: made by the tokenizer with sha256" "$TMP/err" &&
+    pass train_tokens_shard_of_other_tokenizer || fail train_tokens_shard_of_other_tokenizer "$(head -c 300 "$TMP/err")"
 # an unfinished tokenize output (no tokens.json) is refused
 "$BLALM" train --tokens "$TMP/nothing" --model "$CFG" --out "$TMP/rty" -q 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q "not a finished blalm tokenize output" "$TMP/err" && pass train_tokens_unfinished ||

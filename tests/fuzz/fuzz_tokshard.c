@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tokshard_close(&s);
     if (!ok) return 0;
     const char *in[2] = {base, base};
-    if (tokshard_concat(joined, in, 2, &e) != 0) abort(); /* a verified shard joins */
+    if (tokshard_concat(joined, in, 2, NULL, &e) != 0) abort(); /* a verified shard joins */
     tokshard j;
     if (tokshard_open(&j, joined, &e) != 0) abort();
     if (j.n_docs != 2 * docs || j.n_tokens != 2 * tokens || tokshard_verify(&j, &e) != 0) abort();

@@ -384,7 +384,7 @@ TEST(tokshard_concat_joins_in_order)
     path_in(b, sizeof b, "jo", "train/b.train");
     path_in(out, sizeof out, "jo", "joined");
     const char *in[] = {a, b};
-    CHECK_MSG(tokshard_concat(out, in, 2, &e) == 0, "%s", e.msg);
+    CHECK_MSG(tokshard_concat(out, in, 2, bpe_json_sha256(t), &e) == 0, "%s", e.msg);
     tokshard sa, sb, so;
     CHECK(tokshard_open(&sa, a, &e) == 0 && tokshard_open(&sb, b, &e) == 0 && tokshard_open(&so, out, &e) == 0);
     int ok = so.n_docs == sa.n_docs + sb.n_docs && so.n_tokens == sa.n_tokens + sb.n_tokens &&
@@ -396,14 +396,21 @@ TEST(tokshard_concat_joins_in_order)
     tokshard_close(&sb);
     tokshard_close(&so);
     CHECK(ok);
-    CHECK(tokshard_concat(out, in, 0, &e) == -1);
+    CHECK(tokshard_concat(out, in, 0, NULL, &e) == -1);
     /* shards of another tokenizer are refused */
     bpe_tokenizer *t2 = tokenizer(262, &e);
     CHECK(t2);
     CHECK_MSG(run("j", "jo2", t2, SHARD_ONE, 0, &c, &e) == 0, "%s", e.msg);
     path_in(b, sizeof b, "jo2", "train/b.train");
-    CHECK(tokshard_concat(out, in, 2, &e) == -1);
+    CHECK(tokshard_concat(out, in, 2, NULL, &e) == -1);
     CHECK_HAS(e.msg, "different tokenizers");
+    /* shards that agree with each other but not with the tokenizer the
+     * trainer holds: the first such shard and the header byte are named */
+    in[0] = b;
+    CHECK(tokshard_concat(out, in, 1, NULL, &e) == 0);
+    CHECK(tokshard_concat(out, in, 1, bpe_json_sha256(t), &e) == -1);
+    CHECK_HAS(e.msg, "jo2/train/b.train.tok: byte 32: made by the tokenizer with sha256");
+    CHECK(tokshard_concat(out, in, 1, bpe_json_sha256(t2), &e) == 0);
     bpe_free(t);
     bpe_free(t2);
 }
