@@ -270,29 +270,59 @@ static int read_all(FILE *f, sbuf *b)
     return ferror(f) ? -1 : 0;
 }
 
-/* One input line: a JSON string, or an object with a string "text". */
-static int line_text(const char *line, size_t len, sbuf *text, const char **what)
+/* One input line: a JSON string, or an object with a string "text" (other
+ * members are checked and skipped), and nothing after it. The text is
+ * decoded by lib/json.h, which keeps its length (a \u0000 stays a byte of
+ * the text, where a C string would end there) and says what is wrong where
+ * (a lone surrogate, a bad escape). -1 with *what and *at, the byte offset
+ * of the problem. */
+static int line_text(const char *line, size_t len, sbuf *text, const char **what, size_t *at)
 {
     size_t pos = json_ws(line, len, 0);
+    int rc = 0;
     if (pos < len && line[pos] == '"') {
-        if (json_decode_string(line, len, &pos, text, what) != 0) return -1;
+        rc = json_decode_string(line, len, &pos, text, what);
+    } else if (pos < len && line[pos] == '{') {
+        sbuf key;
+        sb_init(&key);
+        int first = 1, found = 0, r;
+        size_t v0, v1;
+        while ((r = json_object_next(line, len, &pos, &first, &key, &v0, &v1, what)) == 1) {
+            if (key.len != 4 || memcmp(key.data, "text", 4) != 0) continue;
+            size_t p = v0;
+            if (found) {
+                *what = "one \"text\" member, found a second";
+            } else if (line[v0] != '"') {
+                *what = "a string as \"text\"";
+            } else if (json_decode_string(line, len, &p, text, what) == 0) {
+                found = 1;
+                continue;
+            }
+            pos = p;
+            r = -1;
+            break;
+        }
+        sb_free(&key);
+        if (r < 0) {
+            rc = -1;
+        } else if (!found) {
+            *what = "a \"text\" member in the object";
+            pos = json_ws(line, len, 0);
+            rc = -1;
+        }
+    } else {
+        *what = "a JSON string or an object with a string \"text\"";
+        rc = -1;
+    }
+    if (rc == 0) {
         pos = json_ws(line, len, pos);
         if (pos != len) {
-            *what = "expected the line to end after the string";
-            return -1;
+            *what = "the line to end after the JSON value";
+            rc = -1;
         }
-        return 0;
     }
-    cJSON *o = cJSON_ParseWithLength(line, len);
-    const cJSON *t = o ? cJSON_GetObjectItemCaseSensitive(o, "text") : NULL;
-    if (!cJSON_IsString(t)) {
-        cJSON_Delete(o);
-        *what = "expected a JSON string or an object with a string \"text\"";
-        return -1;
-    }
-    sb_adds(text, t->valuestring);
-    cJSON_Delete(o);
-    return 0;
+    *at = pos;
+    return rc;
 }
 
 static void put_ids(sbuf *o, const uint32_t *ids, size_t n)
@@ -354,10 +384,11 @@ static int do_encode(const args *a)
         progress *pg = prog_start("tokenizer encode", 0, PROG_COUNT, a->quiet);
         while (ok && (lr = src_line(&src, &line, &len, &err)) == 1) {
             const char *what = NULL;
+            size_t at = 0;
             sb_reset(&text);
             if (len && line[len - 1] == '\r') len--;
-            if (line_text(line, len, &text, &what) != 0) {
-                snprintf(err.msg, sizeof err.msg, "%s:%llu: %s%s", src.name, src.lineno,
+            if (line_text(line, len, &text, &what, &at) != 0) {
+                snprintf(err.msg, sizeof err.msg, "%s:%llu:%zu: %s%s", src.name, src.lineno, at + 1,
                          strncmp(what, "expected", 8) ? "expected " : "", what);
                 rc = fail("encode", err.msg);
                 break;

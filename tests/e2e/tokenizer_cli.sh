@@ -206,3 +206,21 @@ expect tokenize_retokenize_stops 1 "web.dev.tok: rename" "$BLALM" tokenize --cor
     [ ! -e "$TMP/shk/tokens.json" ] && pass tokenize_retokenize_drops_manifest ||
     fail tokenize_retokenize_drops_manifest "$(ls "$TMP/shk")"
 
+# an object's "text" is decoded whole: a \u0000 is a byte of the text, as in
+# a bare string (it cut the text there); a lone surrogate is named as such;
+# bytes after the JSON value are refused (line:column)
+printf '%s\n' '"a\u0000b c"' '{"id": "x", "text": "a\u0000b c", "n": [1]}' |
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/tok/tokenizer.json" --jsonl - >"$TMP/nul.ids" 2>"$TMP/err"
+[ "$(wc -l <"$TMP/nul.ids")" = 2 ] && [ "$(sed -n 1p "$TMP/nul.ids")" = "$(sed -n 2p "$TMP/nul.ids")" ] &&
+    grep -q '^\[97,0,98,' "$TMP/nul.ids" && pass tokenizer_encode_text_member_keeps_nul ||
+    fail tokenizer_encode_text_member_keeps_nul "$(cat "$TMP/nul.ids" "$TMP/err")"
+printf '%s\n' '"ok"' '{"text": "x\ud800y"}' >"$TMP/sur.jsonl"
+expect tokenizer_encode_text_lone_surrogate 1 "sur.jsonl:2:12: expected a low surrogate" \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/sur.jsonl"
+printf '%s\n' '{"text": "é"} trailing' >"$TMP/tail.jsonl"
+expect tokenizer_encode_trailing_bytes 1 "tail.jsonl:1:16: expected the line to end after the JSON value" \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/tail.jsonl"
+printf '%s\n' '{"text": "a", "text": "b"}' >"$TMP/two.jsonl"
+expect tokenizer_encode_two_text_members 1 "two.jsonl:1:23: expected one \"text\" member" \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/two.jsonl"
+
