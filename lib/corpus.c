@@ -175,7 +175,7 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
                                   "(%llu bytes); documents.jsonl.zst does not match the corpus", c->index_path,
                                   ln, (unsigned long long)d.offset, (unsigned long long)d.length, f->path,
                                   (unsigned long long)f->size);
-                else if (full && !(d.id = dupstr(id->valuestring)))
+                else if (cJSON_IsString(id) && !(d.id = dupstr(id->valuestring)))
                     rc = err_set(e, "%s: out of memory", c->index_path);
                 else if (add_doc(f, d) != 0) {
                     free(d.id);
@@ -187,6 +187,77 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
     }
     if (!rc && lr < 0) rc = o && o->problem ? bad_line(o, e, "%s", e->msg) : -1;
     zr_close(r);
+    return rc;
+}
+
+typedef struct doc_ref {
+    const corpus_doc *d;
+    uint64_t hash;       /* of d->id */
+} doc_ref;
+
+static int cmp_range(const void *a, const void *b)
+{
+    const corpus_doc *x = ((const doc_ref *)a)->d, *y = ((const doc_ref *)b)->d;
+    if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+    if (x->length != y->length) return x->length < y->length ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    const doc_ref *x = a, *y = b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    int c = strcmp(x->d->id, y->d->id);
+    if (c) return c;
+    return x->d->line < y->d->line ? -1 : x->d->line > y->d->line;
+}
+
+/* Strict mode: a document listed twice (a repeated line, an index appended
+ * to itself) or byte ranges that overlap would be tokenized twice and its
+ * words counted twice against a word budget; the first such pair is the
+ * error, naming both index lines. (verify, lenient, reports these itself.) */
+static int check_unique(const corpus *c, blalm_err *e)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_files; i++) n += c->files[i].n_docs;
+    doc_ref *r = malloc((n ? n : 1) * sizeof *r);
+    if (!r) return err_set(e, "%s: out of memory", c->index_path);
+    int rc = 0;
+    for (size_t i = 0; i < c->n_files && !rc; i++) {
+        const corpus_file *f = &c->files[i];
+        for (size_t k = 0; k < f->n_docs; k++) r[k] = (doc_ref){&f->docs[k], 0};
+        qsort(r, f->n_docs, sizeof *r, cmp_range);
+        /* by offset: a range overlaps an earlier one when it starts before
+         * the furthest end so far; the same range twice is a repeat even
+         * when empty */
+        size_t far = 0;
+        for (size_t k = 1; k < f->n_docs && !rc; k++) {
+            const corpus_doc *a = r[far].d, *b = r[k].d;
+            int same = b->offset == a->offset && b->length == a->length;
+            if (same || b->offset < a->offset + a->length) {
+                const corpus_doc *first = a->line < b->line ? a : b, *later = a->line < b->line ? b : a;
+                rc = err_set(e, "%s:%llu: %s bytes [%llu, +%llu) %s those of line %llu ([%llu, +%llu)); each "
+                             "document must be listed once", c->index_path, (unsigned long long)later->line,
+                             f->rel, (unsigned long long)later->offset, (unsigned long long)later->length,
+                             same ? "repeat" : "overlap", (unsigned long long)first->line,
+                             (unsigned long long)first->offset, (unsigned long long)first->length);
+            }
+            if (b->offset + b->length > a->offset + a->length) far = k;
+        }
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < c->n_files && !rc; i++)
+        for (size_t k = 0; k < c->files[i].n_docs; k++) {
+            const corpus_doc *d = &c->files[i].docs[k];
+            if (d->id) r[m++] = (doc_ref){d, xxh3_64(d->id, strlen(d->id))};
+        }
+    qsort(r, m, sizeof *r, cmp_id);
+    for (size_t k = 1; k < m && !rc; k++)
+        if (r[k].hash == r[k - 1].hash && !strcmp(r[k].d->id, r[k - 1].d->id))
+            rc = err_set(e, "%s:%llu: id \"%.200s\" is also on line %llu; each document must be listed once",
+                         c->index_path, (unsigned long long)r[k].d->line, r[k].d->id,
+                         (unsigned long long)r[k - 1].d->line);
+    free(r);
     return rc;
 }
 
@@ -222,7 +293,7 @@ int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err
         return -1;
     }
     c->has_index = file_exists(c->index_path);
-    if (c->has_index && read_index(c, o, e) != 0) {
+    if (c->has_index && (read_index(c, o, e) != 0 || (!(o && o->problem) && check_unique(c, e) != 0))) {
         corpus_close(c);
         return -1;
     }

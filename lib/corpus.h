@@ -13,6 +13,9 @@
  * .dev file that is not in the corpus, or a byte range past the end of its
  * file, is an error naming documents.jsonl.zst, the line and what was
  * expected; lines for files of other splits (e.g. a test split) are skipped.
+ * Strict, a document listed twice (the same "id" on two lines, or byte
+ * ranges of a file that overlap or repeat) is also an error naming both
+ * lines: it would be tokenized, and its words counted, twice.
  * Without documents.jsonl.zst, corpus_blank_line_docs() cuts a file's text
  * at blank lines (which splits documents holding blank lines of their own).
  * tokenize and train read documents through corpus_open (strict: the first
@@ -33,7 +36,7 @@ typedef struct corpus_doc {
     uint64_t offset, length;  /* bytes of the document in its file */
     uint64_t words;           /* the index's "words" (has_words), else 0 */
     uint64_t line;            /* documents.jsonl.zst line (1-based), 0 for blank-line documents */
-    char *id;                 /* the index's "id" under corpus_opts.full, else NULL */
+    char *id;                 /* the index's "id" when a string (always under corpus_opts.full), else NULL */
     int has_words;
 } corpus_doc;
 

@@ -224,3 +224,17 @@ printf '%s\n' '{"text": "a", "text": "b"}' >"$TMP/two.jsonl"
 expect tokenizer_encode_two_text_members 1 "two.jsonl:1:23: expected one \"text\" member" \
     "$BLALM" tokenizer encode -q --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/two.jsonl"
 
+# a document listed twice in the index (a repeated line, or ranges that
+# overlap) is refused, naming both lines: it was tokenized, and its words
+# counted, twice
+mkdir -p "$TMP/dup/train" && printf 'Hello world one.\n\nSecond doc here.\n\n' >"$TMP/dup/train/a.train"
+printf '%s\n' '{"id":"1","file":"train/a.train","offset":0,"length":16,"words":3}' \
+    '{"id":"2","file":"train/a.train","offset":18,"length":16,"words":3}' \
+    '{"id":"1","file":"train/a.train","offset":0,"length":16,"words":3}' | zstd -q -o "$TMP/dup/documents.jsonl.zst"
+expect tokenize_repeated_document 1 "documents.jsonl.zst:3: train/a.train bytes \[0, +16) repeat those of line 1" \
+    "$BLALM" tokenize --corpus "$TMP/dup" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/dupsh"
+printf '%s\n' '{"id":"1","file":"train/a.train","offset":0,"length":16,"words":3}' \
+    '{"id":"2","file":"train/a.train","offset":6,"length":20,"words":3}' | zstd -q -f -o "$TMP/dup/documents.jsonl.zst"
+expect tokenize_overlapping_documents 1 "documents.jsonl.zst:2: train/a.train bytes \[6, +20) overlap those of line 1" \
+    "$BLALM" tokenize --corpus "$TMP/dup" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/dupsh"
+[ ! -e "$TMP/dupsh" ] && pass tokenize_repeated_document_writes_nothing || fail tokenize_repeated_document_writes_nothing "$(ls -R "$TMP/dupsh")"

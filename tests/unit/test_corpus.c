@@ -164,8 +164,54 @@ TEST(lenient_truncated_index_is_a_problem)
     CHECK(corpus_open(&c, d, &e) == -1);
 }
 
+/* A document listed twice would be tokenized, and its words counted, twice. */
+TEST(strict_refuses_documents_listed_twice)
+{
+    static const struct {
+        const char *lines[3];
+        const char *want;   /* NULL: opens */
+    } cases[] = {
+        {{"{\"id\": \"a\", \"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}",
+          "{\"id\": \"b\", \"file\": \"train/a.train\", \"offset\": 9, \"length\": 5}",
+          "{\"id\": \"a\", \"file\": \"dev/a.dev\", \"offset\": 0, \"length\": 9}"},
+         "documents.jsonl.zst:3: id \"a\" is also on line 1"},
+        {{"{\"file\": \"train/a.train\", \"offset\": 9, \"length\": 5}",
+          "{\"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}",
+          "{\"file\": \"train/a.train\", \"offset\": 9, \"length\": 5}"},
+         "documents.jsonl.zst:3: train/a.train bytes [9, +5) repeat those of line 1 ([9, +5))"},
+        {{"{\"file\": \"train/a.train\", \"offset\": 4, \"length\": 11}",
+          "{\"file\": \"train/a.train\", \"offset\": 0, \"length\": 1}",
+          "{\"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}"},
+         "documents.jsonl.zst:3: train/a.train bytes [0, +7) overlap those of line 2 ([0, +1))"},
+        /* in any order, touching ranges, empty documents apart: fine */
+        {{"{\"id\": \"b\", \"file\": \"train/a.train\", \"offset\": 7, \"length\": 8}",
+          "{\"id\": \"a\", \"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}",
+          "{\"file\": \"train/a.train\", \"offset\": 7, \"length\": 0}"},
+         NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        blalm_err e;
+        char d[64];
+        snprintf(d, sizeof d, "twice%zu", i);
+        CHECK_MSG(make(d, cases[i].lines, 3, &e) == 0, "%s", e.msg);
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", test_tmpdir(), d);
+        corpus c;
+        int rc = corpus_open(&c, p, &e);
+        if (!cases[i].want) {
+            CHECK_MSG(rc == 0, "%s", e.msg);
+            CHECK_EQ_INT(c.files[0].n_docs, 3);
+        } else {
+            CHECK(rc == -1);
+            CHECK_HAS(e.msg, cases[i].want);
+        }
+        corpus_close(&c);
+    }
+}
+
 int main(void)
 {
+    RUN(strict_refuses_documents_listed_twice);
     RUN(lenient_reports_every_bad_line);
     RUN(index_lines_parse_as_strictly_as_the_manifest);
     RUN(strict_mode_unchanged_for_tokenize);
