@@ -82,10 +82,21 @@ size_t utf8_sanitize(const char *str, size_t n, char *out, size_t *out_len)
             i += k;
             continue;
         }
-        /* replace the maximal invalid subsequence (one lead + its valid continuations) */
+        /* one U+FFFD per maximal subpart (Unicode ch. 3, "U+FFFD Substitution
+         * of Maximal Subparts"; WHATWG's decoder, Rust's from_utf8_lossy,
+         * Python's errors="replace"): a lead byte and the continuation bytes
+         * that still fit it, so a character cut short is one U+FFFD, not one
+         * per byte. A byte that starts nothing is a subpart of its own. */
         bad++;
         out[o++] = (char)0xEF; out[o++] = (char)0xBF; out[o++] = (char)0xBD;
-        i++;   /* one U+FFFD per invalid byte */
+        unsigned c = s[i++], need = 0, lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c >= 0xE0 && c <= 0xEF) need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        else if (c >= 0xF0 && c <= 0xF4) need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        for (unsigned j = 0; j < need && i < n && s[i] >= lo && s[i] <= hi; j++) {
+            i++;
+            lo = 0x80, hi = 0xBF;   /* only the second byte's range depends on the lead */
+        }
     }
     *out_len = o;
     return bad;

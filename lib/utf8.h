@@ -14,7 +14,10 @@
  * Otherwise 0 and *bad = byte offset of the first invalid sequence. */
 int utf8_valid(const char *s, size_t n, size_t *bad);
 
-/* Copies s to out replacing each invalid byte with U+FFFD. Returns the number of replacements. out must hold 3*n bytes. */
+/* Copies s to out replacing each maximal subpart of an invalid sequence (a
+ * lead byte and the continuation bytes that still fit it, as Unicode, WHATWG,
+ * Rust's from_utf8_lossy and Python's errors="replace" do) with one U+FFFD.
+ * Returns the number of replacements. out must hold 3*n bytes. */
 size_t utf8_sanitize(const char *s, size_t n, char *out, size_t *out_len);
 
 /* Length of the longest prefix of s[0..n) that is <= max bytes and ends on a

@@ -238,3 +238,12 @@ printf '%s\n' '{"id":"1","file":"train/a.train","offset":0,"length":16,"words":3
 expect tokenize_overlapping_documents 1 "documents.jsonl.zst:2: train/a.train bytes \[6, +20) overlap those of line 1" \
     "$BLALM" tokenize --corpus "$TMP/dup" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/dupsh"
 [ ! -e "$TMP/dupsh" ] && pass tokenize_repeated_document_writes_nothing || fail tokenize_repeated_document_writes_nothing "$(ls -R "$TMP/dupsh")"
+
+# decode shows invalid UTF-8 as the Hugging Face libraries do (Rust's
+# from_utf8_lossy, TextDecoder): one U+FFFD per maximal subpart, so ids that
+# end inside a character (a sampled or cut sequence) give one U+FFFD, not one
+# per byte; a surrogate's bytes stay three
+printf '%s\n' '[240,159,152]' '[230,151]' '[240,159,152,97,230,151,98]' '[237,160,128]' |
+    "$BLALM" tokenizer decode -q --tokenizer "$TMP/tok/tokenizer.json" >"$TMP/cut.dec" 2>"$TMP/err"
+[ "$(cat "$TMP/cut.dec")" = "$(printf '"\xef\xbf\xbd"\n"\xef\xbf\xbd"\n"\xef\xbf\xbda\xef\xbf\xbdb"\n"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"')" ] &&
+    pass tokenizer_decode_maximal_subparts || fail tokenizer_decode_maximal_subparts "$(cat "$TMP/cut.dec" "$TMP/err")"

@@ -40,6 +40,23 @@ else
     fail tokenizer_hf_generated "train: $(tail -c 300 "$TMP/gen.err")"
 fi
 
+# ids that end inside a character, and other invalid UTF-8: Tokenizers.js
+# decodes with TextDecoder, one U+FFFD per maximal subpart; blalm must agree
+if [ -f "$TMP/gentok/tokenizer.json" ]; then
+    printf '%s\n' '[240,159,152]' '[230,151]' '[240,159,152,97,230,151,98]' '[237,160,128]' '[224,128,128]' \
+        '[244,144,128,128]' '[244,143,128]' '[192,175,245,255,128]' '[195,169,226,130]' '[226,130,226,130,172]' \
+        >"$TMP/cut.ids"
+    if "$BLALM" tokenizer decode --quiet --tokenizer "$TMP/gentok/tokenizer.json" --jsonl "$TMP/cut.ids" \
+            >"$TMP/cut.dec" 2>"$TMP/cut.err" &&
+        node "$ORACLE_DIR/tokenizer_hf_decode.mjs" "$TMP/gentok/tokenizer.json" "$TMP/gentok/tokenizer_config.json" \
+            "$TMP/cut.ids" "$TMP/cut.dec" >"$TMP/cut.out" 2>&1 &&
+        [ "$(wc -l <"$TMP/cut.dec")" = 10 ]; then
+        pass "tokenizer_hf_decode_invalid_utf8 ($(tail -n 1 "$TMP/cut.out"))"
+    else
+        fail tokenizer_hf_decode_invalid_utf8 "$(cat "$TMP/cut.err" "$TMP/cut.out" | head -c 1200)"
+    fi
+fi
+
 if ! need_shared || [ ! -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ] || ! command -v zstd >/dev/null; then
     skip tokenizer_hf_fineweb "shared data (fineweb-legal.jsonl.zst) or zstd not available"
     skip tokenizer_hf_blimp "shared data (blimp/) not available"

@@ -75,6 +75,32 @@ TEST(sanitize_and_prefix)
     CHECK_EQ_INT(k, 2);
     CHECK_EQ_INT(n, 8);
     CHECK(!memcmp(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd", 8));
+    /* one U+FFFD per maximal subpart, as Python's bytes.decode(errors="replace")
+     * (and Rust's from_utf8_lossy, TextDecoder): a character cut short is one */
+    static const struct {
+        const char *in, *want;   /* want: the output with U+FFFD written as "?" */
+    } cases[] = {
+        {"\xf0\x9f\x98", "?"},
+        {"\xe6\x97", "?"},
+        {"\xf0\x9f\x98" "a\xe6\x97" "b", "?a?b"},
+        {"\xed\xa0\x80", "???"},         /* a surrogate: ED takes 80-9F only */
+        {"\xe0\x80\x80", "???"},         /* overlong: E0 takes A0-BF only */
+        {"\xf4\x90\x80\x80", "????"},   /* > U+10FFFF: F4 takes 80-8F only */
+        {"\xf4\x8f\x80", "?"},
+        {"\xc0\xaf\xf5\xff\x80", "?????"},
+        {"\xc3\xa9\xe2\x82", "\xc3\xa9?"},
+        {"\xe2\x82\xe2\x82\xac", "?\xe2\x82\xac"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        size_t in = strlen(cases[c].in), m;
+        char got[64], want[64];
+        size_t w = 0, q = 0;
+        for (const char *p = cases[c].want; *p; p++)
+            if (*p == '?') memcpy(want + w, "\xef\xbf\xbd", 3), w += 3, q++;
+            else want[w++] = *p;
+        CHECK_EQ_INT(utf8_sanitize(cases[c].in, in, got, &m), q);
+        CHECK_MSG(m == w && !memcmp(got, want, w), "case %zu", c);
+    }
     const char *s = "ab\xe2\x82\xac";
     CHECK_EQ_INT(utf8_prefix(s, 5, 3), 2);
     CHECK_EQ_INT(utf8_prefix(s, 5, 5), 5);
