@@ -2,6 +2,7 @@
 #include "trainer/tokenize.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <omp.h>
 #include <stdio.h>
@@ -265,12 +266,30 @@ static int commit_unit(const char *state, unit *u)
     return rc;
 }
 
+/* The tokenizer as tokens.json records it for `train --tokens OUT`, which
+ * may run anywhere: relative to OUT when it lies inside OUT (so the folder
+ * moves whole), else absolute; as given only when it cannot be resolved
+ * (a name that is no file, as in tests). OUT exists. */
+static void recorded_name(const char *name, const char *out, char *rec, size_t cap)
+{
+    char t[PATH_MAX], d[PATH_MAX];
+    if (!realpath(name, t)) {
+        snprintf(rec, cap, "%s", name);
+        return;
+    }
+    size_t k = realpath(out, d) ? strlen(d) : 0;
+    if (k && !strncmp(t, d, k) && t[k] == '/') snprintf(rec, cap, "%s", t + k + 1);
+    else snprintf(rec, cap, "%s", t);
+}
+
 /* OUT/tokens.json: what was written, for people and for the trainer. */
 static int write_manifest(const tokenize_opts *o, const unit *us, size_t nf, const char *sha, int blank_lines,
                           blalm_err *e)
 {
     const bpe_tokenizer *t = o->tok;
-    const char *name = o->tokenizer_name ? o->tokenizer_name : "";
+    if (mkdir_p(o->out, e) != 0) return -1;
+    char name[PATH_MAX];
+    recorded_name(o->tokenizer_name ? o->tokenizer_name : "", o->out, name, sizeof name);
     uint64_t docs = 0, tokens = 0, words = 0;
     sbuf m;
     sb_init(&m);
@@ -294,7 +313,7 @@ static int write_manifest(const tokenize_opts *o, const unit *us, size_t nf, con
               (unsigned long long)docs, (unsigned long long)tokens, (unsigned long long)words);
     char mp[8192];
     snprintf(mp, sizeof mp, "%s/tokens.json", o->out);
-    int rc = mkdir_p(o->out, e) != 0 || write_file_atomic(mp, m.data, m.len, e) != 0 ? -1 : 0;
+    int rc = write_file_atomic(mp, m.data, m.len, e) != 0 ? -1 : 0;
     sb_free(&m);
     return rc;
 }

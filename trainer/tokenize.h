@@ -32,7 +32,8 @@ typedef struct tokenize_opts {
     const char *corpus;            /* BabyLM layout */
     const bpe_tokenizer *tok;      /* must have <|endoftext|> and a tokenizer.json identity
                                     * (loaded, or saved: bpe_json_sha256 not all zero) */
-    const char *tokenizer_name;    /* recorded in tokens.json as "tokenizer" */
+    const char *tokenizer_name;    /* its path: in messages, and in tokens.json as "tokenizer" (relative
+                                    * to out when inside it, else absolute) */
     const char *out;               /* shards and tokens.json */
     const char *state_dir;         /* markers (NULL: OUT/state) */
     int threads;                   /* threads encoding a file's documents (>= 1); files go

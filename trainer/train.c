@@ -553,11 +553,34 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
     snprintf(tp, sizeof tp, "%s/tokenizer.json", o->run);
     bpe_tokenizer *t = NULL;
     token_set ts = {0};
+    char hex[65], recorded[8400];
+    uint8_t shard_sha[32];   /* what the shards must have been made by */
     if (o->tokens && token_set_read(o->tokens, &ts, e) != 0) return NULL;
-    const char *given = o->tokenizer ? o->tokenizer : o->tokens ? ts.tokenizer : NULL;
+    const char *given = o->tokenizer;
+    if (!given && o->tokens) {
+        /* tokens.json records it relative to DIR or absolute (so train runs
+         * from any directory); one recorded by an older blalm is as typed,
+         * relative to where tokenize ran */
+        given = ts.tokenizer;
+        if (given[0] != '/') {
+            snprintf(recorded, sizeof recorded, "%s/%s", o->tokens, ts.tokenizer);
+            if (file_exists(recorded) || !file_exists(ts.tokenizer)) given = recorded;
+        }
+    }
     if (given) {
         t = bpe_load(given, e);
-        if (!t) goto fail;
+        if (!t) {
+            if (!o->tokenizer) err_prefix(e, "%s/tokens.json: \"tokenizer\"", o->tokens);
+            goto fail;
+        }
+        /* checked before anything is written: a mismatch leaves no run folder */
+        memcpy(shard_sha, bpe_json_sha256(t), 32);
+        for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", shard_sha[i]);
+        if (o->tokens && strcmp(hex, ts.sha) != 0) {
+            err_set(e, "%s: tokenizer sha256 %s, but %s/tokens.json's shards were made by %s (sha256 %s)",
+                    given, hex, o->tokens, ts.tokenizer, ts.sha);
+            goto fail;
+        }
         if (bpe_save_json(t, tp, e) < 0) goto fail;
     } else if (file_exists(tp)) {
         t = bpe_load(tp, e);
@@ -587,17 +610,10 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
         err_set(e, "%s: the tokenizer has no %s token to close documents", tp, BPE_EOT);
         goto fail;
     }
-    char hex[65];
-    const uint8_t *sh = bpe_json_sha256(t);
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sh[i]);
     if (o->tokens) {
-        if (strcmp(hex, ts.sha) != 0) {
-            err_set(e, "%s: tokenizer sha256 %s, but %s/tokens.json's shards were made by %s (sha256 %s)",
-                    given, hex, o->tokens, ts.tokenizer, ts.sha);
-            goto fail;
-        }
         snprintf(src, sizeof src, "%s", o->tokens);
     } else {
+        memcpy(shard_sha, bpe_json_sha256(t), 32);   /* the one tokenize_run records */
         snprintf(src, sizeof src, "%s/tokens/corpus", o->run);
         char state[4200];
         snprintf(state, sizeof state, "%s/state", o->run);
@@ -612,7 +628,8 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
         tokenize_counts tc;
         if (tokenize_run(&to, &tc, NULL, NULL, e) != 0 || token_set_read(src, &ts, e) != 0) goto fail;
     }
-    if (join_split(o->run, src, &ts, "train", sh, e) != 0 || join_split(o->run, src, &ts, "dev", sh, e) != 0)
+    if (join_split(o->run, src, &ts, "train", shard_sha, e) != 0 ||
+        join_split(o->run, src, &ts, "dev", shard_sha, e) != 0)
         goto fail;
     token_set_free(&ts);
     return t;
@@ -983,15 +1000,19 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     if (lead) {
         /* a corpus folder that is not there: nothing made in RUN */
         if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1;
-        if (mkdir_p(o->run, e) < 0) return -1;
-        snprintf(p, sizeof p, "%s/checkpoints", o->run);
-        if (mkdir_p(p, e) < 0) return -1;
         if (!o->resume && file_exists(ckpath))
             return err_set(e, "%s holds a run already (checkpoints/latest.bin): use --resume or a new --out",
                            o->run);
         if (o->resume && !file_exists(ckpath))
             return err_set(e, "%s: nothing to resume (no checkpoints/latest.bin)", o->run);
+        /* RUN is made by the first file prepare_data writes, after its
+         * checks: a bad --tokens DIR leaves no run folder behind */
         if (!(tok = prepare_data(o, (uint32_t)cfg.vocab_size, e))) return -1;
+        snprintf(p, sizeof p, "%s/checkpoints", o->run);
+        if (mkdir_p(p, e) < 0) {
+            bpe_free(tok);
+            return -1;
+        }
     }
     dp_barrier(R); /* the others then find the token cache ready */
     if (!lead) { /* only read what rank 0 wrote (RUN/tokenizer.json, RUN/tokens): nothing in RUN is

@@ -479,11 +479,32 @@ else fail train_from_tokenize_same_losses "$(head -c 300 "$TMP/err")"; fi
 # re-tokenize killed part-way left before tokens.json went first) are refused,
 # naming the shard and the header byte: the shards agreeing with each other
 # is not enough
-"$BLALM" tokenize --corpus "$C" --tokenizer "$TMP/rv/tokenizer.json" --out "$TMP/tkB" -q 2>/dev/null
+# (another tokenizer of the same vocabulary size, learned with another pattern)
+"$BLALM" tokenizer train --corpus "$C" --out "$TMP/tkpat" --vocab 320 -q --pattern ' ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+' 2>/dev/null
+"$BLALM" tokenize --corpus "$C" --tokenizer "$TMP/tkpat/tokenizer.json" --out "$TMP/tkB" -q 2>/dev/null
 cp -r "$TMP/tk" "$TMP/tkmix" && cp "$TMP/tkB/train/synthetic.train.tok" "$TMP/tkB/train/synthetic.train.idx" "$TMP/tkmix/train/"
 "$BLALM" train --tokens "$TMP/tkmix" --model "$CFG" --out "$TMP/rtmix" --max-steps 2 -q 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q "tkmix/train/synthetic.train.tok: byte 32: made by the tokenizer with sha256" "$TMP/err" &&
     pass train_tokens_shard_of_other_tokenizer || fail train_tokens_shard_of_other_tokenizer "$(head -c 300 "$TMP/err")"
+# tokens.json records the tokenizer so that train --tokens finds it from any
+# directory: absolute, or relative to the tokens folder when inside it (the
+# folder moves whole); it recorded the path as typed, relative to where
+# tokenize ran. A recorded tokenizer that is gone is named as tokens.json's,
+# and leaves no run folder.
+(cd "$TMP" && "$BLALM" tokenize --corpus corpus --tokenizer run/tokenizer.json --out tkrel -q 2>/dev/null)
+(cd / && "$BLALM" train --tokens "$TMP/tkrel" --model "$CFG" --out "$TMP/rtrel" --max-steps 1 -q 2>"$TMP/err")
+[ $? -eq 0 ] && grep -q "\"tokenizer\": \"$TMP/run/tokenizer.json\"" "$TMP/tkrel/tokens.json" &&
+    pass train_tokens_from_other_directory || fail train_tokens_from_other_directory "$(head -c 300 "$TMP/err")"
+mkdir -p "$TMP/tkin" && cp "$R/tokenizer.json" "$TMP/tkin/tokenizer.json"
+"$BLALM" tokenize --corpus "$C" --tokenizer "$TMP/tkin/tokenizer.json" --out "$TMP/tkin" -q 2>/dev/null
+mv "$TMP/tkin" "$TMP/tkmoved"
+(cd / && "$BLALM" train --tokens "$TMP/tkmoved" --model "$CFG" --out "$TMP/rtmoved" --max-steps 1 -q 2>"$TMP/err")
+[ $? -eq 0 ] && grep -q '"tokenizer": "tokenizer.json"' "$TMP/tkmoved/tokens.json" &&
+    pass train_tokens_folder_moved_whole || fail train_tokens_folder_moved_whole "$(head -c 300 "$TMP/err")"
+rm "$TMP/tkmoved/tokenizer.json"
+"$BLALM" train --tokens "$TMP/tkmoved" --model "$CFG" --out "$TMP/rtgone" --max-steps 1 -q 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q "tkmoved/tokens.json: \"tokenizer\": .*tkmoved/tokenizer.json" "$TMP/err" && [ ! -e "$TMP/rtgone" ] &&
+    pass train_tokens_tokenizer_gone || fail train_tokens_tokenizer_gone "$(head -c 300 "$TMP/err"; ls "$TMP/rtgone" 2>&1)"
 # an unfinished tokenize output (no tokens.json) is refused
 "$BLALM" train --tokens "$TMP/nothing" --model "$CFG" --out "$TMP/rty" -q 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q "not a finished blalm tokenize output" "$TMP/err" && pass train_tokens_unfinished ||
