@@ -308,6 +308,17 @@ static int pretok_bytes(pretok *p, const char *s, size_t n, piece_fn fn, void *a
 /* ------------------------------------------------------------------ */
 /* The tokenizer. */
 
+/* t->special[id]: 0 for a byte-level token, else an added token (its text
+ * verbatim) with these bits, as tokenizer.json's added_tokens say:
+ * special (matched only under BPE_ALLOW_SPECIAL, left out by decode's
+ * skip_special) unless ADDED_PLAIN (matched always, never left out), and
+ * ADDED_NORMALIZED ("normalized": true: the Rust library matches such tokens
+ * only in the text between the others, its second pass). The binary form
+ * stores the byte; files before these bits hold 0 or 1. */
+#define ADDED 1
+#define ADDED_PLAIN 2
+#define ADDED_NORMALIZED 4
+
 struct bpe_tokenizer {
     uint32_t n_vocab, n_merges;
     size_t vocab_cap, merges_cap;
@@ -320,7 +331,7 @@ struct bpe_tokenizer {
     u64map rank_of;       /* pair_key(a, b) -> rank */
     uint32_t byte_id[256];
     uint32_t eot_id, pad_id;
-    uint32_t *special_ids;
+    uint32_t *special_ids;   /* every added token, special or not */
     uint32_t n_special;
     char *pattern;
     int default_pattern;
@@ -395,6 +406,7 @@ static void tok_set_special_ids(bpe_tokenizer *t)
         if (!t->special[id]) continue;
         t->special_ids = xrealloc(t->special_ids, (t->n_special + 1) * sizeof *t->special_ids);
         t->special_ids[t->n_special++] = id;
+        if (t->special[id] & ADDED_PLAIN) continue;   /* <|endoftext|> must be a special token */
         size_t n = t->tok_len[id];
         const char *s = t->blob + t->tok_off[id];
         if (n == strlen(BPE_EOT) && !memcmp(s, BPE_EOT, n)) t->eot_id = id;
@@ -423,7 +435,10 @@ uint32_t bpe_eot_id(const bpe_tokenizer *t) { return t->eot_id; }
 uint32_t bpe_pad_id(const bpe_tokenizer *t) { return t->pad_id; }
 const char *bpe_pattern(const bpe_tokenizer *t) { return t->pattern; }
 const uint8_t *bpe_json_sha256(const bpe_tokenizer *t) { return t->sha; }
-int bpe_is_special(const bpe_tokenizer *t, uint32_t id) { return id < t->n_vocab && t->special[id]; }
+int bpe_is_special(const bpe_tokenizer *t, uint32_t id)
+{
+    return id < t->n_vocab && t->special[id] && !(t->special[id] & ADDED_PLAIN);
+}
 
 const char *bpe_token_bytes(const bpe_tokenizer *t, uint32_t id, size_t *len)
 {
@@ -1085,16 +1100,21 @@ static void encode_piece(void *arg, const char *s, size_t n)
     }
 }
 
-/* Earliest occurrence of any special token at or after `from` (longest on a
- * tie); returns its index in t->special_ids or -1. */
-static int next_special(const bpe_tokenizer *t, const char *s, size_t n, size_t from, size_t *at)
+/* Earliest occurrence at or after `from` of an added token of this pass
+ * (normalized or not) that flags allow (a special token only under
+ * BPE_ALLOW_SPECIAL), longest on a tie: the Rust library's leftmost-longest
+ * match. Returns its index in t->special_ids or -1. */
+static int next_added(const bpe_tokenizer *t, const char *s, size_t n, size_t from, int normalized, int flags,
+                      size_t *at)
 {
     int best = -1;
     size_t best_at = n, best_len = 0;
     for (uint32_t k = 0; k < t->n_special; k++) {
         uint32_t id = t->special_ids[k];
         size_t len = t->tok_len[id];
-        if (!len) continue;
+        uint8_t f = t->special[id];
+        if (!len || !(f & ADDED_NORMALIZED) != !normalized) continue;
+        if (!(f & ADDED_PLAIN) && !(flags & BPE_ALLOW_SPECIAL)) continue;
         const char *p = memmem(s + from, n - from, t->blob + t->tok_off[id], len);
         if (!p) continue;
         size_t pos = (size_t)(p - s);
@@ -1108,25 +1128,37 @@ static int next_special(const bpe_tokenizer *t, const char *s, size_t n, size_t 
     return best;
 }
 
+/* text[0..n): added tokens that are not "normalized" first, then, in the
+ * text between them, the normalized ones (the Rust library's two passes),
+ * then the pre-tokenizer on what is left. */
+static int encode_added(bpe_encoder *enc, const char *text, size_t n, int normalized, int flags, blalm_err *e)
+{
+    const bpe_tokenizer *t = enc->t;
+    size_t from = 0;
+    for (;;) {
+        size_t at;
+        int k = next_added(t, text, n, from, normalized, flags, &at);
+        if (k < 0) break;
+        if (at > from) {
+            int rc = normalized ? pretok_bytes(&enc->pt, text + from, at - from, encode_piece, enc, e)
+                                : encode_added(enc, text + from, at - from, 1, flags, e);
+            if (rc != 0) return -1;
+        }
+        uint32_t id = t->special_ids[k];
+        out_push(enc, id);
+        from = at + t->tok_len[id];
+    }
+    if (n > from)
+        return normalized ? pretok_bytes(&enc->pt, text + from, n - from, encode_piece, enc, e)
+                          : encode_added(enc, text + from, n - from, 1, flags, e);
+    return 0;
+}
+
 const uint32_t *bpe_encode(bpe_encoder *enc, const char *text, size_t n, int flags, size_t *n_ids,
                            blalm_err *e)
 {
-    const bpe_tokenizer *t = enc->t;
     enc->n_out = 0;
-    size_t from = 0;
-    if ((flags & BPE_ALLOW_SPECIAL) && t->n_special) {
-        for (;;) {
-            size_t at;
-            int k = next_special(t, text, n, from, &at);
-            if (k < 0) break;
-            if (at > from && pretok_bytes(&enc->pt, text + from, at - from, encode_piece, enc, e) != 0)
-                return NULL;
-            uint32_t id = t->special_ids[k];
-            out_push(enc, id);
-            from = at + t->tok_len[id];
-        }
-    }
-    if (n > from && pretok_bytes(&enc->pt, text + from, n - from, encode_piece, enc, e) != 0) return NULL;
+    if (encode_added(enc, text, n, 0, flags, e) != 0) return NULL;
     *n_ids = enc->n_out;
     if (!enc->out) enc->out = xrealloc(NULL, sizeof *enc->out);
     return enc->out;
@@ -1138,7 +1170,7 @@ int bpe_decode(const bpe_tokenizer *t, const uint32_t *ids, size_t n, int skip_s
     for (size_t i = 0; i < n; i++) {
         if (ids[i] >= t->n_vocab)
             return err_set(e, "token %zu: id %u outside the vocabulary of %u", i, ids[i], t->n_vocab);
-        if (skip_special && t->special[ids[i]]) continue;
+        if (skip_special && bpe_is_special(t, ids[i])) continue;
         sb_add(out, t->blob + t->tok_off[ids[i]], t->tok_len[ids[i]]);
     }
     return 0;
@@ -1167,8 +1199,9 @@ char *bpe_to_json(bpe_tokenizer *t, size_t *len)
         uint32_t id = t->special_ids[k];
         sb_printf(&b, "%s\n    {\n      \"id\": %u,\n      \"content\": ", k ? "," : "", id);
         sb_json_str(&b, t->blob + t->tok_off[id], t->tok_len[id]);
-        sb_adds(&b, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n      \"rstrip\": false,\n"
-                    "      \"normalized\": false,\n      \"special\": true\n    }");
+        sb_printf(&b, ",\n      \"single_word\": false,\n      \"lstrip\": false,\n      \"rstrip\": false,\n"
+                      "      \"normalized\": %s,\n      \"special\": %s\n    }",
+                  t->special[id] & ADDED_NORMALIZED ? "true" : "false", t->special[id] & ADDED_PLAIN ? "false" : "true");
     }
     sb_adds(&b, t->n_special ? "\n  ],\n" : "],\n");
     sb_adds(&b, "  \"normalizer\": null,\n  \"pre_tokenizer\": ");
@@ -1279,6 +1312,13 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
                 end && end >= data ? (size_t)(end - data) : (size_t)0);
         return NULL;
     }
+    /* the Rust library refuses text after the object ("trailing characters") */
+    for (size_t i = (size_t)(end - data); i < n; i++)
+        if (data[i] != ' ' && data[i] != '\n' && data[i] != '\r' && data[i] != '\t') {
+            err_set(e, "%s: byte %zu: expected the end of the file after the JSON object", name, i);
+            cJSON_Delete(root);
+            return NULL;
+        }
     bpe_tokenizer *t = tok_new();
     id_slot *slots = NULL;
     strmap keys = {0}, bytes = {0};
@@ -1380,6 +1420,7 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
         }
         if (it->valuedouble > max_id) max_id = it->valuedouble;
     }
+    int ai = 0;
     cJSON_ArrayForEach(it, added) {
         const cJSON *id = jget(it, "id"), *content = jget(it, "content");
         if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble > 16777216 ||
@@ -1387,6 +1428,23 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
             err_set(e, "%s: added_tokens: expected {\"id\": number, \"content\": string, ...}", name);
             goto fail;
         }
+        /* what the Rust library does with these (strip the whitespace
+         * around a match, match whole words only) is not done here: refused
+         * rather than ignored */
+        static const char *const unsupported_added[] = {"lstrip", "rstrip", "single_word"};
+        for (int u = 0; u < 3; u++)
+            if (!jfalse_or_null(it, unsupported_added[u])) {
+                err_set(e, "%s: added_tokens[%d] (\"%.60s\"): %s true is not supported", name, ai,
+                        content->valuestring, unsupported_added[u]);
+                goto fail;
+            }
+        const cJSON *sp = jget(it, "special"), *nz = jget(it, "normalized");
+        if ((sp && !cJSON_IsBool(sp)) || (nz && !cJSON_IsBool(nz))) {
+            err_set(e, "%s: added_tokens[%d] (\"%.60s\"): \"special\" and \"normalized\" must be true or false",
+                    name, ai, content->valuestring);
+            goto fail;
+        }
+        ai++;
         if (id->valuedouble > max_id) max_id = id->valuedouble;
     }
     uint32_t nv = (uint32_t)(max_id + 1);
@@ -1402,7 +1460,11 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
             err_set(e, "%s: added_tokens: id %u appears twice", name, id);
             goto fail;
         }
-        slots[id] = (id_slot){jget(it, "content")->valuestring, 1, 1, 1};
+        /* absent, as the Rust library reads them: "special" false, "normalized" = !special */
+        const cJSON *sp = jget(it, "special"), *nz = jget(it, "normalized");
+        int special = cJSON_IsTrue(sp), normalized = nz ? cJSON_IsTrue(nz) : !special;
+        slots[id] = (id_slot){jget(it, "content")->valuestring, 1,
+                              ADDED | (special ? 0 : ADDED_PLAIN) | (normalized ? ADDED_NORMALIZED : 0), 1};
     }
     cJSON_ArrayForEach(it, vocab) {
         uint32_t id = (uint32_t)it->valuedouble;
@@ -1441,7 +1503,7 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
             goto fail;
         }
         if (slots[id].added) {
-            tok_add(t, slots[id].key, strlen(slots[id].key), 1);
+            tok_add(t, slots[id].key, strlen(slots[id].key), slots[id].special);
             continue;
         }
         sb_reset(&tmp);
@@ -1605,7 +1667,9 @@ static bpe_tokenizer *load_bin(const char *data, size_t n, const char *name, bla
         uint32_t len = rd32(u + at);
         int special = u[at + 4];
         at += 5;
-        if (len > end - at || (!special && len == 0)) goto short_file;
+        if (len > end - at || (!special && len == 0) || (special && !(special & ADDED)) ||
+            special > (ADDED | ADDED_PLAIN | ADDED_NORMALIZED))
+            goto short_file;
         tok_add(t, data + at, len, special);
         if (!special && len == 1) {
             t->byte_id[u[at]] = id;

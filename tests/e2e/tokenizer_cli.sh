@@ -247,3 +247,40 @@ printf '%s\n' '[240,159,152]' '[230,151]' '[240,159,152,97,230,151,98]' '[237,16
     "$BLALM" tokenizer decode -q --tokenizer "$TMP/tok/tokenizer.json" >"$TMP/cut.dec" 2>"$TMP/err"
 [ "$(cat "$TMP/cut.dec")" = "$(printf '"\xef\xbf\xbd"\n"\xef\xbf\xbd"\n"\xef\xbf\xbda\xef\xbf\xbdb"\n"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"')" ] &&
     pass tokenizer_decode_maximal_subparts || fail tokenizer_decode_maximal_subparts "$(cat "$TMP/cut.dec" "$TMP/err")"
+
+# hand-written tokenizer.json files: an added token with "special": false is
+# matched always (also under --no-special, as in shards) and kept by decode
+# --skip-special, as the Rust library does (it was taken as special);
+# lstrip/rstrip/single_word true are refused rather than ignored; text after
+# the JSON object is refused (the Rust library: "trailing characters")
+"$PY" - "$TMP/tok/tokenizer.json" "$TMP/hand" <<'PYEOF'
+import json, os, sys
+d = json.load(open(sys.argv[1])); out = sys.argv[2]; os.makedirs(out, exist_ok=True)
+for a in d["added_tokens"]:
+    if a["content"] == "<|padding|>": a["special"] = False
+json.dump(d, open(out + "/plain.json", "w"))
+# "normalized" added tokens are matched only between the others (the Rust
+# library's second pass): "xyabc" is "xy" + "abc", not "xyab" + "c"
+n = max(a["id"] for a in d["added_tokens"]) + 1
+o = json.loads(json.dumps(d))
+o["added_tokens"] += [{"id": n, "content": "xyab", "normalized": True, "special": False},
+                      {"id": n + 1, "content": "abc", "normalized": False, "special": False}]
+json.dump(o, open(out + "/passes.json", "w"))
+for k in ("lstrip", "rstrip", "single_word"):
+    e = json.loads(json.dumps(d)); e["added_tokens"][0][k] = True
+    json.dump(e, open(f"{out}/{k}.json", "w"))
+open(out + "/tail.json", "w").write(json.dumps(d) + "\n} x\n")
+PYEOF
+echo '"x<|padding|>y<|endoftext|>"' | "$BLALM" tokenizer encode -q --no-special --tokenizer "$TMP/hand/plain.json" --jsonl - >"$TMP/plain.ids" 2>"$TMP/err"
+echo '[120,319,121,318]' | "$BLALM" tokenizer decode -q --skip-special --tokenizer "$TMP/hand/plain.json" >"$TMP/plain.dec" 2>>"$TMP/err"
+grep -q '^\[120,319,121,60,' "$TMP/plain.ids" && [ "$(cat "$TMP/plain.dec")" = '"x<|padding|>y"' ] &&
+    pass tokenizer_added_not_special || fail tokenizer_added_not_special "$(cat "$TMP/plain.ids" "$TMP/plain.dec" "$TMP/err")"
+printf '%s\n' '"xyabc"' '"xyab c"' | "$BLALM" tokenizer encode -q --no-special --tokenizer "$TMP/hand/passes.json" --jsonl - >"$TMP/passes.ids" 2>"$TMP/err"
+[ "$(sed -n 1p "$TMP/passes.ids")" = "[120,121,321]" ] && grep -q '^\[320,' "$TMP/passes.ids" &&
+    pass tokenizer_added_normalized_second || fail tokenizer_added_normalized_second "$(cat "$TMP/passes.ids" "$TMP/err")"
+for k in lstrip rstrip single_word; do
+    expect "tokenizer_added_$k" 1 "added_tokens\[0\] (\"<|endoftext|>\"): $k true is not supported" \
+        "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/$k.json" --jsonl "$TMP/in.jsonl"
+done
+expect tokenizer_json_trailing_bytes 1 "tail.json: byte [0-9]*: expected the end of the file after the JSON object" \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/tail.json" --jsonl "$TMP/in.jsonl"
