@@ -219,16 +219,136 @@ typedef struct pretok {
     int jit;
 } pretok;
 
+#define DIFFERS "its meaning differs between PCRE2 (blalm), Oniguruma (the Rust library) and JavaScript " \
+                "(Tokenizers.js)"
+
+/* A pattern other than the default one, as PCRE2 is to compile it so that
+ * it means what the Hugging Face libraries read in tokenizer.json (the Rust
+ * library compiles it with Oniguruma, Tokenizers.js rewrites it for
+ * JavaScript): \s and \S become the explicit White_Space class (PCRE2 adds
+ * U+180E), '.' becomes [^\n] (Oniguruma's; PCRE2's depends on its newline
+ * setting), and what only PCRE2 takes, or what the three read differently,
+ * is refused naming the offset: \w \b \h \v \R \X \K \N \Q \G \A \z \Z \g \k and
+ * the other letter escapes, backreferences, \p{X..} (PCRE2's own
+ * properties), \p{^..}, (?| (?P (?R (?C (?> (?# and inline options other
+ * than i, (* verbs, possessive quantifiers, {,n}, ^ and $, and inside a
+ * class \S, [: and an unescaped [ (a nested class to Oniguruma). */
+static int translate_pattern(const char *p, sbuf *out, blalm_err *e)
+{
+    size_t n = strlen(p);
+    int in_class = 0;
+#define REFUSE(at, ...) \
+    do { \
+        char why_[400]; \
+        snprintf(why_, sizeof why_, __VA_ARGS__); \
+        return err_set(e, "pre-tokenizer pattern: offset %zu: %s", (size_t)(at), why_); \
+    } while (0)
+    for (size_t i = 0; i < n;) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < n) {
+            char x = p[i + 1];
+            if (x == 's') {
+                sb_adds(out, in_class ? WS : "[" WS "]");
+            } else if (x == 'S') {
+                if (in_class) REFUSE(i, "\\S inside [...] is not accepted: write the class out");
+                sb_adds(out, "[^" WS "]");
+            } else if (x == 'p' || x == 'P') {
+                size_t j = i + 2;
+                if (j >= n || p[j] != '{') REFUSE(i, "\\%c without {NAME} is not accepted: write \\%c{NAME}", x, x);
+                while (j < n && p[j] != '}') j++;
+                if (i + 3 < n && (p[i + 3] == 'X' || p[i + 3] == '^'))
+                    REFUSE(i, "\\%c{%.*s} is not accepted: PCRE2's own property or negation syntax", x,
+                           (int)(j - i - 3), p + i + 3);
+                sb_add(out, p + i, j < n ? j + 1 - i : n - i);
+                i = j < n ? j + 1 : n;
+                continue;
+            } else if (strchr("dDtnrfx", x)) {
+                sb_add(out, p + i, 2);
+            } else if (strchr("wWbB", x)) {
+                REFUSE(i, "\\%c is not accepted: " DIFFERS "; spell it out with \\p{...}, e.g. [\\p{L}\\p{N}_]", x);
+            } else if ((x >= 'a' && x <= 'z') || (x >= 'A' && x <= 'Z') || (x >= '0' && x <= '9')) {
+                REFUSE(i, "\\%c is not accepted: " DIFFERS " (or one of them lacks it)", x);
+            } else {
+                sb_add(out, p + i, 2);   /* an escaped punctuation or other character: itself */
+            }
+            i += 2;
+            continue;
+        }
+        if (in_class) {
+            if (c == '[') REFUSE(i, "'[' inside [...] is not accepted (a nested class or POSIX class to some "
+                                    "of the libraries): write \\[");
+            if (c == '&' && i + 1 < n && p[i + 1] == '&') REFUSE(i, "'&&' inside [...] is not accepted: " DIFFERS);
+            if (c == ']') in_class = 0;
+            sb_addc(out, c);
+            i++;
+            continue;
+        }
+        if (c == '[') {
+            in_class = 1;
+            sb_addc(out, c);
+            i++;
+            if (i < n && p[i] == '^') sb_addc(out, p[i++]);
+            if (i < n && p[i] == ']') sb_addc(out, p[i++]);   /* a literal ']' first */
+            continue;
+        }
+        if (c == '(' && i + 1 < n && p[i + 1] == '*') REFUSE(i, "(* verbs are PCRE2's own");
+        if (c == '(' && i + 1 < n && p[i + 1] == '?') {
+            const char *g = p + i + 2;
+            int ok = (*g == ':' || *g == '=' || *g == '!') ||
+                     (g[0] == '<' && (g[1] == '=' || g[1] == '!' || (g[1] >= 'a' && g[1] <= 'z') ||
+                                      (g[1] >= 'A' && g[1] <= 'Z'))) ||
+                     !strncmp(g, "i)", 2) || !strncmp(g, "i:", 2) || !strncmp(g, "-i)", 3) || !strncmp(g, "-i:", 3);
+            if (!ok) REFUSE(i, "(?%.2s is not accepted: only (?: (?= (?! (?<= (?<! (?<name> and the option i, "
+                               "as in (?i:...), mean the same to PCRE2, Oniguruma and JavaScript", g);
+        }
+        if (c == '^' || c == '$') REFUSE(i, "'%c' is not accepted: " DIFFERS, c);
+        if ((c == '*' || c == '+' || c == '?' || c == '}') && i + 1 < n && p[i + 1] == '+')
+            REFUSE(i + 1, "possessive quantifiers are not accepted: JavaScript lacks them");
+        if (c == '{' && i + 1 < n && p[i + 1] == ',') REFUSE(i, "{,n} is not accepted: " DIFFERS "; write {0,n}");
+        if (c == '.') {
+            sb_adds(out, "[^\\n]");
+            i++;
+            continue;
+        }
+        sb_addc(out, c);
+        i++;
+    }
+#undef REFUSE
+    return 0;
+}
+
 static pcre2_code *compile_pattern(const char *pattern, int *jit, blalm_err *e)
 {
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
-                                   &code, &off, NULL);
+    sbuf tr;
+    sb_init(&tr);
+    if (strcmp(pattern, bpe_gpt2_pattern) != 0 && translate_pattern(pattern, &tr, e) != 0) {
+        sb_free(&tr);
+        return NULL;
+    }
+    /* the pattern as given first, so a syntax error names its own offset */
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &off,
+                                   NULL);
+    if (re && tr.len) {
+        pcre2_code_free(re);
+        re = pcre2_compile((PCRE2_SPTR)sb_cstr(&tr), PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &off,
+                           NULL);
+    }
+    sb_free(&tr);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
         err_set(e, "pre-tokenizer pattern: offset %zu: %s", (size_t)off, (const char *)msg);
+        return NULL;
+    }
+    /* An empty match splits the text between matches other than the Rust
+     * library's Split does (blalm steps over one character); refused. */
+    uint32_t minlen = 0;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &minlen) != 0 || minlen == 0) {
+        pcre2_code_free(re);
+        err_set(e, "pre-tokenizer pattern: it can match the empty string; every alternative must take at least "
+                "one character (e.g. \\p{L}+, not \\p{L}*)");
         return NULL;
     }
     *jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;

@@ -284,3 +284,16 @@ for k in lstrip rstrip single_word; do
 done
 expect tokenizer_json_trailing_bytes 1 "tail.json: byte [0-9]*: expected the end of the file after the JSON object" \
     "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/tail.json" --jsonl "$TMP/in.jsonl"
+
+# --pattern: what only PCRE2 takes, or what PCRE2, Oniguruma (the Rust
+# library) and JavaScript (Tokenizers.js) read differently, is refused with
+# the offset, as is a pattern that can match the empty string; nothing is
+# written (tokenizer_hf.sh checks that accepted ones agree)
+for case in '(?|a|b)|.@offset 0: (?|a is not accepted' '\p{Xwd}+|.@offset 0: \\p{Xwd} is not accepted' \
+            '(*UCP)a|.@offset 0: (\* verbs' '\X@offset 0: \\X is not accepted' '\w+|.@offset 0: \\w is not accepted' \
+            'a++|.@offset 2: possessive' '[\S]@offset 1: \\S inside' '\p{L}*@it can match the empty string'; do
+    pat=${case%%@*}; want=${case#*@}
+    expect "tokenizer_pattern_refused $pat" 1 "pre-tokenizer pattern: $want" \
+        "$BLALM" tokenizer train -q --corpus "$TMP/c" --out "$TMP/tpat" --vocab 300 --allow-smaller --pattern "$pat"
+done
+[ ! -e "$TMP/tpat" ] && pass tokenizer_pattern_refused_writes_nothing || fail tokenizer_pattern_refused_writes_nothing "$(ls "$TMP/tpat")"

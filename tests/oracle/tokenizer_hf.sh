@@ -42,6 +42,24 @@ else
     fail tokenizer_hf_generated "train: $(tail -c 300 "$TMP/gen.err")"
 fi
 
+# a --pattern of one's own (cl100k's, as Llama 3's tokenizer.json writes it,
+# and one with '.'): blalm compiles \s as White_Space and '.' as [^\n], as the
+# Rust library's Oniguruma reads them (PCRE2's \s adds U+180E)
+mkdir -p "$TMP/genpat/train" && cp "$TMP/gen/train/gen.train" "$TMP/genpat/train/"
+cp "$TMP/gen.jsonl" "$TMP/pat.jsonl"
+printf '%s\n' '"\u0027s\u180e\u0027t"' '"a\u180eb c"' '"x\u180e\u180e y\r\nz\u2028w\u0085v"' >>"$TMP/pat.jsonl"
+n=0
+for pat in "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+" \
+           '\p{L}+|\S|.|\s+'; do
+    n=$((n + 1))
+    if "$BLALM" tokenizer train --quiet --corpus "$TMP/genpat" --out "$TMP/pattok$n" --vocab 1000 --allow-smaller \
+            --pattern "$pat" 2>"$TMP/pat.err"; then
+        compare "tokenizer_hf_pattern_$n" "$TMP/pattok$n" "$TMP/pat.jsonl"
+    else
+        fail "tokenizer_hf_pattern_$n" "train: $(tail -c 300 "$TMP/pat.err")"
+    fi
+done
+
 # ids that end inside a character, and other invalid UTF-8: Tokenizers.js
 # decodes with TextDecoder, one U+FFFD per maximal subpart; blalm must agree
 if [ -f "$TMP/gentok/tokenizer.json" ]; then
