@@ -974,11 +974,26 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
      * Under MPI rank 0 alone writes in RUN, so it alone locks; a refused
      * rank 0 stops the job. */
     int fd = -1;
+    struct stat st;
+    int made = stat(o->run, &st) < 0;   /* RUN is made by the lock */
     if (o->rank == 0 && !o->lock_held) {
         if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1; /* before RUN is made */
         if ((fd = lock_dir(o->run, "blalm train or ablate", e)) < 0) return -1;
     }
     int rc = train_run_locked(o, sum, e);
+    if (rc < 0 && made && fd >= 0) {
+        /* refused before anything was written (prepare_data checks first):
+         * no run folder holding only the lock is left behind */
+        char p[4200];
+        snprintf(p, sizeof p, "%s/.lock", o->run);
+        DIR *d = opendir(o->run);
+        int other = 0;
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, ".lock")) other = 1;
+        if (d) closedir(d);
+        if (d && !other && unlink(p) == 0) (void)rmdir(o->run);
+    }
     lock_release(fd);
     return rc;
 }
