@@ -1052,10 +1052,23 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
             const char *q = p;
             while (q < p + l && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
             if (q < p + l) {
-                cJSON *o = cJSON_ParseWithLength(p, l);
+                /* one object per line, as the official reader's json.loads(line.strip()):
+                 * cJSON stops after the first value, so whatever follows it (a second
+                 * object of a file concatenated without newlines) would be dropped */
+                const char *after = NULL;
+                cJSON *o = cJSON_ParseWithLengthOpts(p, l, &after, 0);
                 if (!cJSON_IsObject(o)) {
                     cJSON_Delete(o);
                     err_set(e, "%s:%ld: expected a JSON object", f.path, line);
+                    free(f.buf);
+                    goto out;
+                }
+                const char *rest = after;
+                while (rest < p + l && (*rest == ' ' || *rest == '\t' || *rest == '\r')) rest++;
+                if (rest < p + l) {
+                    cJSON_Delete(o);
+                    err_set(e, "%s:%ld: expected one JSON object, found more after column %ld", f.path, line,
+                            (long)(after - p));
                     free(f.buf);
                     goto out;
                 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# blalm eval refuses data that the official pipeline would not score the
+# same way, naming the file and line, and writes nothing: more than one JSON
+# object on a line (the official json.loads(line) refuses it; eval dropped
+# all but the first), the same data file twice (x.jsonl beside
+# x.jsonl.gz: read twice), a file with no items, a candidate with no token
+# to score (an empty sentence scored 0, the best score).
+source "$(dirname "$0")/../lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
+    skip eval_data_checks "../shared/data/babylm-eval not found"
+    exit 0
+fi
+D="$SHARED_DATA/babylm-eval"
+C="$TMP/corpus"; line_corpus "$C" 3 40
+sed 's/"context": 32/"context": 1024/' "$root/configs/model-tiny.json" > "$TMP/big.json"
+R="$TMP/run"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/big.json" --out "$R" --max-steps 10 -q 2>"$TMP/err"; then
+    fail eval_data_checks "train: $(head -c 300 "$TMP/err")"
+    exit 0
+fi
+
+# bad_data NAME PATTERN DATA TASK: exit 1, PATTERN on stderr, nothing written
+bad_data() {
+    local name=$1 pat=$2 data=$3 task=$4
+    rm -f "$TMP/o.json"
+    "$BLALM" eval --run "$R" --data "$data" --fast --tasks "$task" --out "$TMP/o.json" -q 2>"$TMP/err"; local rc=$?
+    if [ $rc = 1 ] && grep -q -- "$pat" "$TMP/err" && [ ! -e "$TMP/o.json" ]; then pass "$name"
+    else fail "$name" "rc $rc $(head -c 300 "$TMP/err")"; fi
+}
+
+# three objects on one line (a file concatenated without newlines), and
+# trailing garbage after an object
+mkdir -p "$TMP/multi/blimp_fast"
+head -3 "$D/blimp_fast/adjunct_island.jsonl" > "$TMP/multi/blimp_fast/a.jsonl"
+head -3 "$D/blimp_fast/adjunct_island.jsonl" | tr -d '\n' >> "$TMP/multi/blimp_fast/a.jsonl"
+echo >> "$TMP/multi/blimp_fast/a.jsonl"
+col=$(head -1 "$D/blimp_fast/adjunct_island.jsonl" | tr -d '\n' | wc -c)
+bad_data eval_several_objects_on_a_line "multi/blimp_fast/a.jsonl:4: expected one JSON object, found more after column $col" \
+    "$TMP/multi" blimp
+mkdir -p "$TMP/garbage/blimp_fast"
+printf '%s\n' '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat."} xyz' > "$TMP/garbage/blimp_fast/g.jsonl"
+bad_data eval_trailing_garbage "garbage/blimp_fast/g.jsonl:1: expected one JSON object, found more after column 65" \
+    "$TMP/garbage" blimp
