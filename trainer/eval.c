@@ -1036,6 +1036,18 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
         err_set(e, "%s: no .jsonl files", dir);
         goto out;
     }
+    /* x.jsonl beside x.jsonl.gz (or .zst) would be read twice under one UID
+     * (the stem), mixing two copies' items; the official reader takes only
+     * *.jsonl, so which one is meant is not ours to guess */
+    for (int i = 0; i < nn; i++)
+        for (int j = i + 1; j < nn; j++) {
+            size_t li = (size_t)(strstr(names[i], ".jsonl") - names[i]);
+            if (!strncmp(names[i], names[j], li) && !strncmp(names[j] + li, ".jsonl", 6)) {
+                err_set(e, "%s: %s and %s are the same data file (stem %.*s), plain and compressed: "
+                        "keep one", dir, names[i], names[j], (int)li, names[i]);
+                goto out;
+            }
+        }
     for (int i = 0; i < nn; i++) {
         data_file f = {0};
         snprintf(f.path, sizeof f.path, "%s/%s", dir, names[i]);

@@ -42,3 +42,11 @@ mkdir -p "$TMP/garbage/blimp_fast"
 printf '%s\n' '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat."} xyz' > "$TMP/garbage/blimp_fast/g.jsonl"
 bad_data eval_trailing_garbage "garbage/blimp_fast/g.jsonl:1: expected one JSON object, found more after column 65" \
     "$TMP/garbage" blimp
+
+# x.jsonl beside x.jsonl.gz: the same data file twice (its items were counted
+# twice under one UID)
+mkdir -p "$TMP/dup/supplement_fast"
+cp "$D"/supplement_fast/*.jsonl "$TMP/dup/supplement_fast/"
+gzip -k "$TMP/dup/supplement_fast/hypernym.jsonl"
+bad_data eval_same_file_twice \
+    "dup/supplement_fast: hypernym.jsonl and hypernym.jsonl.gz are the same data file (stem hypernym)" "$TMP/dup" supplement
