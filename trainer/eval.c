@@ -898,6 +898,13 @@ static int add_cands(ctx *c, task_state *t, item *it, char **texts, const size_t
     for (int i = 0; i < n; i++) {
         int j = add_candidate(c->x, &t->J, texts[i], comp[i], e);
         if (j < 0 || check_len(c, t, texts[i], t->J.v[j].n, e) < 0) return -1;
+        /* no token to score: its sum would be 0, the best possible score, and
+         * the candidate would win silently (the official code fails on an
+         * empty sentence; the first token is never scored) */
+        if (t->J.v[j].k >= t->J.v[j].n)
+            return err_set(e, "%s: candidate %d (\"%.60s%s\") has no token to score: the first token is never "
+                           "scored, so an empty or one-token sentence (or an empty completion) has none",
+                           t->def->name, i, texts[i], strlen(texts[i]) > 60 ? "..." : "");
     }
     it->ncand = n;
     if (c->o->dump && c->o->dump_every > 0 && t->nitems % c->o->dump_every == 0) {

@@ -50,3 +50,11 @@ cp "$D"/supplement_fast/*.jsonl "$TMP/dup/supplement_fast/"
 gzip -k "$TMP/dup/supplement_fast/hypernym.jsonl"
 bad_data eval_same_file_twice \
     "dup/supplement_fast: hypernym.jsonl and hypernym.jsonl.gz are the same data file (stem hypernym)" "$TMP/dup" supplement
+
+# an empty sentence has no token to score: its sum 0 was the best score, and
+# the item counted as correct
+mkdir -p "$TMP/empty/blimp_fast"
+printf '%s\n' '{"sentence_good": "the dog ran.", "sentence_bad": "dog the ran."}' \
+    '{"sentence_good": "", "sentence_bad": "The cat sat on the box."}' > "$TMP/empty/blimp_fast/x.jsonl"
+bad_data eval_empty_sentence_refused 'empty/blimp_fast/x.jsonl:2: blimp: candidate 0 ("") has no token to score' \
+    "$TMP/empty" blimp

@@ -259,11 +259,11 @@ TEST(hand_made_pairs_with_known_log_probs)
     snprintf(p, sizeof p, "%s/comps", d);
     CHECK(mkdir_p(p, &e) == 0);
     snprintf(p, sizeof p, "%s/blimp_fast/hand.jsonl", d);
-    /* item 0: 1 byte vs 2 bytes: 0 vs -ln V (first token free) -> correct
+    /* item 0: 2 bytes vs 3 bytes: -ln V vs -2 ln V (first token free) -> correct
      * item 1: 3 vs 3 bytes: a tie -> correct
      * item 2: 3 vs 2 bytes: -2 ln V vs -ln V -> wrong */
     CHECK(write_text(p,
-        "{\"sentence_good\": \"a\", \"sentence_bad\": \"bc\", \"field\": \"f1\", \"UID\": \"u1\", \"linguistics_term\": \"t\"}\n"
+        "{\"sentence_good\": \"ab\", \"sentence_bad\": \"bcd\", \"field\": \"f1\", \"UID\": \"u1\", \"linguistics_term\": \"t\"}\n"
         "{\"sentence_good\": \"abc\", \"sentence_bad\": \"cba\", \"field\": \"f1\", \"UID\": \"u1\", \"linguistics_term\": \"t\"}\n"
         "{\"sentence_good\": \"abc\", \"sentence_bad\": \"ab\", \"field\": \"syntax_semantics\", \"UID\": \"u2\", \"linguistics_term\": \"t\"}\n") == 0);
     /* COMPS: "a xy" scores "xy": tokens a | " x" | y; " x" starts before
@@ -274,8 +274,8 @@ TEST(hand_made_pairs_with_known_log_probs)
     eval_opts o = {.run = run, .data = d, .tasks = "blimp,comps", .fast = 1, .dump = p, .dump_every = 1};
     cJSON *r = NULL;
     CHECK_MSG(eval_run(&o, &r, &e) == 0, "%s", e.msg);
-    CHECK_NEAR(score_of(p, "blimp", 0, 0), 0, 1e-9);
-    CHECK_NEAR(score_of(p, "blimp", 0, 1), -L, 1e-6);
+    CHECK_NEAR(score_of(p, "blimp", 0, 0), -L, 1e-6);
+    CHECK_NEAR(score_of(p, "blimp", 0, 1), -2 * L, 1e-6);
     CHECK_NEAR(score_of(p, "blimp", 1, 0), -2 * L, 1e-6);
     CHECK_NEAR(score_of(p, "blimp", 1, 1), -2 * L, 1e-6);
     CHECK_NEAR(score_of(p, "blimp", 2, 1), -L, 1e-6);
@@ -291,11 +291,11 @@ TEST(hand_made_pairs_with_known_log_probs)
     CHECK(cJSON_GetObjectItem(fl, "syntax/semantics")); /* the official renaming */
     cJSON_Delete(r);
 
-    /* --score-first-token: <|endoftext|> first, so "a" scores -ln V */
+    /* --score-first-token: <|endoftext|> first, so "ab" scores -2 ln V */
     o.score_first_token = 1;
     CHECK_MSG(eval_run(&o, &r, &e) == 0, "%s", e.msg);
-    CHECK_NEAR(score_of(p, "blimp", 0, 0), -L, 1e-6);
-    CHECK_NEAR(score_of(p, "blimp", 0, 1), -2 * L, 1e-6);
+    CHECK_NEAR(score_of(p, "blimp", 0, 0), -2 * L, 1e-6);
+    CHECK_NEAR(score_of(p, "blimp", 0, 1), -3 * L, 1e-6);
     CHECK_NEAR(score_of(p, "comps", 0, 0), -2 * L, 1e-6); /* completion only, still */
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(r, "score_first_token")));
     cJSON_Delete(r);
@@ -312,7 +312,7 @@ TEST(bad_data_is_an_error_naming_file_and_line)
     snprintf(p, sizeof p, "%s/blimp_fast", d);
     CHECK(mkdir_p(p, &e) == 0);
     snprintf(p, sizeof p, "%s/blimp_fast/x.jsonl", d);
-    CHECK(write_text(p, "{\"sentence_good\": \"a\", \"sentence_bad\": \"b\"}\n{\"sentence_good\": \"a\"}\n") == 0);
+    CHECK(write_text(p, "{\"sentence_good\": \"ab\", \"sentence_bad\": \"ba\"}\n{\"sentence_good\": \"a\"}\n") == 0);
     char out[800];
     snprintf(out, sizeof out, "%s/bad.json", test_tmpdir());
     eval_opts o = {.run = run, .data = d, .tasks = "blimp", .fast = 1, .out = out};
@@ -320,7 +320,7 @@ TEST(bad_data_is_an_error_naming_file_and_line)
     CHECK(eval_run(&o, &r, &e) < 0);
     CHECK_CONTAINS(e.msg, "x.jsonl:2: expected a string member \"sentence_bad\"");
     CHECK(!file_exists(out)); /* nothing written */
-    CHECK(write_text(p, "{\"sentence_good\": \"a\", \"sentence_bad\": \"b\"}\n{\"sentence_good\": \"a\",\n") == 0);
+    CHECK(write_text(p, "{\"sentence_good\": \"ab\", \"sentence_bad\": \"ba\"}\n{\"sentence_good\": \"a\",\n") == 0);
     CHECK(eval_run(&o, &r, &e) < 0);
     CHECK_CONTAINS(e.msg, "x.jsonl:2: expected a JSON object");
     /* a second object on the line (json.loads refuses it) is not dropped silently */
@@ -328,6 +328,16 @@ TEST(bad_data_is_an_error_naming_file_and_line)
                         "{\"sentence_good\": \"ab\", \"sentence_bad\": \"ba\"} {\"sentence_good\": \"x\"}\n") == 0);
     CHECK(eval_run(&o, &r, &e) < 0);
     CHECK_CONTAINS(e.msg, "x.jsonl:2: expected one JSON object, found more after column 45");
+    CHECK(!file_exists(out));
+    /* a candidate with no token to score (empty, or one token: the first is
+     * never scored) would score 0, the best, and win silently */
+    CHECK(write_text(p, "{\"sentence_good\": \"ab\", \"sentence_bad\": \"ba\"}\n"
+                        "{\"sentence_good\": \"\", \"sentence_bad\": \"ba\"}\n") == 0);
+    CHECK(eval_run(&o, &r, &e) < 0);
+    CHECK_CONTAINS(e.msg, "x.jsonl:2: blimp: candidate 0 (\"\") has no token to score");
+    CHECK(write_text(p, "{\"sentence_good\": \"ab\", \"sentence_bad\": \"a\"}\n") == 0);
+    CHECK(eval_run(&o, &r, &e) < 0);
+    CHECK_CONTAINS(e.msg, "x.jsonl:1: blimp: candidate 1 (\"a\") has no token to score");
     CHECK(!file_exists(out));
     o.tasks = "blimp,nonsense";
     CHECK(eval_run(&o, &r, &e) < 0);
