@@ -85,28 +85,54 @@ static double num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* A score's mark: '*' computed on other data than the official (eval.json's
+ * official_data false), '?' not checked (null), ' ' the official data. */
+static char data_mark(const cJSON *o)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, "official_data");
+    return cJSON_IsFalse(v) ? '*' : cJSON_IsNull(v) ? '?' : ' ';
+}
+
+/* The tasks marked m and why (their data_check). */
+static void print_data_notes(const cJSON *r, char m, const char *title)
+{
+    const cJSON *t, *s;
+    int head = 0;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
+        if (data_mark(t) != m) continue;
+        if (!head++) printf("%c %s\n", m, title);
+        printf("  %s:", t->string);
+        int i = 0;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItem(t, "data_check")) printf("%s %s", i++ ? ";" : "", s->valuestring);
+        printf("\n");
+    }
+}
+
 static void print_table(const cJSON *r)
 {
     printf("%-28s %10s %8s\n", "task", "score", "items");
     const cJSON *t, *s;
     cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
+        char m = data_mark(t);
         if (cJSON_GetObjectItem(t, "eye_tracking")) {
-            printf("%-28s %10.2f %8.0f\n", "reading (eye tracking)", num(t, "eye_tracking"), num(t, "items"));
-            printf("%-28s %10.2f %8.0f\n", "reading (self-paced)", num(t, "self_paced_reading"), num(t, "items"));
+            printf("%-28s %10.2f%c %7.0f\n", "reading (eye tracking)", num(t, "eye_tracking"), m, num(t, "items"));
+            printf("%-28s %10.2f%c %7.0f\n", "reading (self-paced)", num(t, "self_paced_reading"), m, num(t, "items"));
             continue;
         }
         char nm[64];
         snprintf(nm, sizeof nm, "%s%s", t->string,
                  !strcmp(cJSON_GetObjectItem(t, "metric")->valuestring, "accuracy") ? "" : " (rho x100)");
-        printf("%-28s %10.2f %8.0f\n", nm, num(t, "score"), num(t, "items"));
+        printf("%-28s %10.2f%c %7.0f\n", nm, num(t, "score"), m, num(t, "items"));
     }
     if (cJSON_IsNumber(cJSON_GetObjectItem(r, "overall"))) {
-        printf("%-28s %10.2f\n", "overall", num(r, "overall"));
+        printf("%-28s %10.2f%c\n", "overall", num(r, "overall"), data_mark(r));
     } else { /* the BabyLM average needs every task of the suite */
         printf("%-28s %10s  missing:", "overall", "n/a");
         cJSON_ArrayForEach(s, cJSON_GetObjectItem(r, "overall_missing")) printf(" %s", s->valuestring);
         printf("\n");
     }
+    print_data_notes(r, '*', "not the official data (not a BabyLM score):");
+    print_data_notes(r, '?', "not checked against the official data:");
     cJSON_ArrayForEach(s, cJSON_GetObjectItem(r, "skipped"))
         printf("skipped %s: %s\n", s->string, s->valuestring);
     if (cJSON_IsTrue(cJSON_GetObjectItem(r, "score_first_token")))
@@ -231,8 +257,8 @@ int cmd_eval(int argc, char **argv)
             const cJSON *p;
             cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "checkpoints"))
                 if (cJSON_IsNumber(cJSON_GetObjectItem(p, "overall")))
-                    printf("%-14s %14.0f %10.2f\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
-                           num(p, "words_seen"), num(p, "overall"));
+                    printf("%-14s %14.0f %10.2f%c\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
+                           num(p, "words_seen"), num(p, "overall"), data_mark(p));
                 else /* not every task of the suite (eval.json's overall_missing) */
                     printf("%-14s %14.0f %10s\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,
                            num(p, "words_seen"), "n/a");

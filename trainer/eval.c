@@ -1063,6 +1063,7 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
         /* entity tracking's fast subset is the regular file */
         if (t->def->kind == K_ET && c->o->fast && strcmp(f.stem, "regular")) continue;
         if (slurp(&f, t->files, e) < 0) goto out;
+        int before = t->nitems;
         long line = 0;
         for (char *p = f.buf, *end = f.buf + f.len; p < end;) {
             char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -1101,6 +1102,10 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
             p += l + 1;
         }
         free(f.buf);
+        if (t->nitems == before) { /* a UID would be missing from the average, unseen */
+            err_set(e, "%s: no items (an empty file: a failed download?)", f.path);
+            goto out;
+        }
     }
     if (!t->nitems) {
         err_set(e, "%s: no items", dir);
@@ -1835,6 +1840,245 @@ static int merge_previous(const eval_opts *o, const char *path, cJSON *res, blal
     return 0;
 }
 
+/* ------------------------------------------------------------ official data */
+
+/* Items per UID of the official data, the constants of the official
+ * collate_preds.py (_check_size), kept only where the files in
+ * ../shared/data/babylm-eval confirm them item for item: BLiMP (67 UIDs;
+ * fast: 200 each), supplement (fast: 50 each), entity tracking (fast: the
+ * regular file's six), wug_adj (200) and reading (1,726 rows). EWoK, wug
+ * past tense and COMPS are not there to check: those are compared with the
+ * data folder's SHA256SUMS when it lists them, else left unchecked. The
+ * official code lowercases the UIDs (principle_A_... is principle_a_...). */
+typedef struct uid_size {
+    const char *uid;
+    int n;
+} uid_size;
+
+static const uid_size BLIMP_SIZES[] = {
+    {"superlative_quantifiers_2", 986}, {"superlative_quantifiers_1", 979}, {"anaphor_gender_agreement", 971},
+    {"principle_a_reconstruction", 967}, {"irregular_past_participle_adjectives", 961},
+    {"sentential_subject_island", 961}, {"wh_island", 960}, {"left_branch_island_simple_question", 951},
+    {"coordinate_structure_constraint_object_extraction", 949}, {"tough_vs_raising_1", 948},
+    {"left_branch_island_echo_question", 947}, {"principle_a_c_command", 946},
+    {"regular_plural_subject_verb_agreement_2", 945}, {"irregular_past_participle_verbs", 942},
+    {"determiner_noun_agreement_with_adj_2", 941}, {"principle_a_domain_3", 941},
+    {"determiner_noun_agreement_with_adjective_1", 933}, {"anaphor_number_agreement", 931},
+    {"determiner_noun_agreement_2", 931}, {"existential_there_quantifiers_1", 930},
+    {"determiner_noun_agreement_1", 929}, {"matrix_question_npi_licensor_present", 929}, {"adjunct_island", 928},
+    {"existential_there_subject_raising", 924}, {"animate_subject_trans", 923}, {"drop_argument", 920},
+    {"tough_vs_raising_2", 920}, {"wh_vs_that_with_gap", 919}, {"sentential_negation_npi_licensor_present", 919},
+    {"principle_a_case_2", 915}, {"principle_a_domain_2", 915}, {"principle_a_domain_1", 914},
+    {"npi_present_2", 914}, {"principle_a_case_1", 912}, {"existential_there_quantifiers_2", 911},
+    {"wh_vs_that_with_gap_long_distance", 910}, {"npi_present_1", 909},
+    {"coordinate_structure_constraint_complex_left_branch", 906}, {"passive_2", 903},
+    {"wh_questions_subject_gap", 898}, {"animate_subject_passive", 895},
+    {"irregular_plural_subject_verb_agreement_2", 892}, {"regular_plural_subject_verb_agreement_1", 890},
+    {"only_npi_licensor_present", 882}, {"wh_vs_that_no_gap_long_distance", 875},
+    {"distractor_agreement_relative_clause", 871}, {"sentential_negation_npi_scope", 871}, {"intransitive", 868},
+    {"transitive", 868}, {"wh_vs_that_no_gap", 861}, {"wh_questions_object_gap", 859},
+    {"wh_questions_subject_gap_long_distance", 857}, {"inchoative", 855}, {"complex_np_island", 846},
+    {"passive_1", 840}, {"determiner_noun_agreement_with_adj_irregular_2", 840}, {"only_npi_scope", 837},
+    {"ellipsis_n_bar_2", 828}, {"determiner_noun_agreement_irregular_2", 820}, {"causative", 818},
+    {"existential_there_object_raising", 812}, {"irregular_plural_subject_verb_agreement_1", 804},
+    {"ellipsis_n_bar_1", 802}, {"distractor_agreement_relational_noun", 788}, {"expletive_it_object_raising", 759},
+    {"determiner_noun_agreement_with_adj_irregular_1", 718}, {"determiner_noun_agreement_irregular_1", 681},
+    {NULL, 0}};
+static const uid_size SUPPLEMENT_SIZES[] = {{"hypernym", 842}, {"qa_congruence_easy", 64},
+    {"qa_congruence_tricky", 165}, {"subject_aux_inversion", 3867}, {"turn_taking", 280}, {NULL, 0}};
+static const uid_size ENTITY_TRACKING_SIZES[] = {
+    {"regular_0_ops", 606}, {"regular_1_ops", 607}, {"regular_2_ops", 606}, {"regular_3_ops", 606},
+    {"regular_4_ops", 568}, {"regular_5_ops", 159}, {"ambiref_0_ops", 607}, {"ambiref_1_ops", 607},
+    {"ambiref_2_ops", 604}, {"ambiref_3_ops", 604}, {"ambiref_4_ops", 615}, {"ambiref_5_ops", 187},
+    {"move_contents_0_ops", 605}, {"move_contents_1_ops", 606}, {"move_contents_2_ops", 605},
+    {"move_contents_3_ops", 606}, {"move_contents_4_ops", 529}, {"move_contents_5_ops", 156}, {NULL, 0}};
+#define BLIMP_FAST_SIZE 200
+#define SUPPLEMENT_FAST_SIZE 50
+#define WUG_ADJ_SIZE 200
+#define READING_SIZE 1726
+
+static int same_uid(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if ((*a >= 'A' && *a <= 'Z' ? *a + 32 : *a) != (*b >= 'A' && *b <= 'Z' ? *b + 32 : *b)) return 0;
+    return *a == *b;
+}
+
+/* Appends "what: a, b, c (and N more)" for names[0..n) to why. */
+static void add_names(cJSON *why, const char *what, const char **names, int n)
+{
+    if (!n) return;
+    char buf[1024];
+    int at = snprintf(buf, sizeof buf, "%s: ", what);
+    for (int i = 0; i < n && i < 5 && at < (int)sizeof buf; i++)
+        at += snprintf(buf + at, sizeof buf - (size_t)at, "%s%s", i ? ", " : "", names[i]);
+    if (n > 5 && at < (int)sizeof buf) snprintf(buf + at, sizeof buf - (size_t)at, " (and %d more)", n - 5);
+    cJSON_AddItemToArray(why, cJSON_CreateString(buf));
+}
+
+/* Counts of task tr (its "uids" totals, or "items") against the official
+ * sizes; differences go to why. 0 = no sizes known for this task. */
+static int check_counts(const char *task, int fast, const cJSON *tr, cJSON *why)
+{
+    const uid_size *tab = NULL;
+    int each = 0;
+    const char *prefix = NULL; /* entity tracking's fast subset: the regular file's UIDs */
+    if (!strcmp(task, "blimp")) tab = BLIMP_SIZES, each = fast ? BLIMP_FAST_SIZE : 0;
+    else if (!strcmp(task, "supplement")) tab = SUPPLEMENT_SIZES, each = fast ? SUPPLEMENT_FAST_SIZE : 0;
+    else if (!strcmp(task, "entity_tracking")) tab = ENTITY_TRACKING_SIZES, prefix = fast ? "regular_" : NULL;
+    else if (!strcmp(task, "wug_adj") || !strcmp(task, "reading")) {
+        int want = !strcmp(task, "reading") ? READING_SIZE : WUG_ADJ_SIZE;
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(tr, "items");
+        int got = cJSON_IsNumber(it) ? it->valueint : -1;
+        if (got != want) {
+            char buf[160];
+            snprintf(buf, sizeof buf, "%d %s, the official data has %d", got,
+                     !strcmp(task, "reading") ? "rows" : "items", want);
+            cJSON_AddItemToArray(why, cJSON_CreateString(buf));
+        }
+        return 1;
+    } else
+        return 0;
+    const cJSON *uids = cJSON_GetObjectItemCaseSensitive(tr, "uids"), *u;
+    const char *missing[128], *unknown[128];
+    int nmiss = 0, nunk = 0;
+    for (const uid_size *s = tab; s->uid; s++) {
+        if (prefix && strncmp(s->uid, prefix, strlen(prefix))) continue;
+        int want = each ? each : s->n;
+        const cJSON *found = NULL;
+        cJSON_ArrayForEach(u, uids) if (same_uid(u->string, s->uid)) found = u;
+        if (!found) {
+            if (nmiss < 128) missing[nmiss++] = s->uid;
+            continue;
+        }
+        const cJSON *tot = cJSON_GetObjectItemCaseSensitive(found, "total");
+        int got = cJSON_IsNumber(tot) ? tot->valueint : -1;
+        if (got != want) {
+            char buf[300];
+            snprintf(buf, sizeof buf, "%s: %d items, the official data has %d", found->string, got, want);
+            cJSON_AddItemToArray(why, cJSON_CreateString(buf));
+        }
+    }
+    cJSON_ArrayForEach(u, uids) {
+        int known = 0;
+        for (const uid_size *s = tab; s->uid && !known; s++)
+            known = (!prefix || !strncmp(s->uid, prefix, strlen(prefix))) && same_uid(u->string, s->uid);
+        if (!known && nunk < 128) unknown[nunk++] = u->string;
+    }
+    add_names(why, "official UIDs missing", missing, nmiss);
+    add_names(why, "UIDs not in the official data", unknown, nunk);
+    return 1;
+}
+
+/* The data folder's SHA256SUMS ("hex  path" lines, paths under the folder),
+ * as an object path -> hex; NULL when there is none. */
+static cJSON *load_sums(const char *data)
+{
+    char p[4096], *txt = NULL;
+    size_t len;
+    blalm_err ig;
+    snprintf(p, sizeof p, "%s/SHA256SUMS", data);
+    if (!file_exists(p) || read_file(p, &txt, &len, &ig) < 0) return NULL;
+    cJSON *sums = cJSON_CreateObject();
+    for (char *line = txt, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl) *nl = 0;
+        char hex[65], path[4096];
+        if (sscanf(line, "%64s %4095s", hex, path) == 2 && strlen(hex) == 64)
+            cJSON_AddStringToObject(sums, path[0] == '*' ? path + 1 : path, hex); /* '*': sha256sum's binary mode */
+    }
+    free(txt);
+    return sums;
+}
+
+/* Task tr's files (data entries under its folder) against SHA256SUMS, by
+ * the content's sha256 (a compressed file's is of its uncompressed
+ * content, which SHA256SUMS lists): a file not listed, listed with another
+ * hash, or listed but not read. 0 = SHA256SUMS lists nothing in the folder. */
+static int check_sums(const cJSON *sums, const char *task, int fast, const cJSON *tr, const cJSON *data, cJSON *why)
+{
+    const cJSON *folder = cJSON_GetObjectItemCaseSensitive(tr, "folder"), *f;
+    if (!sums || !cJSON_IsString(folder)) return 0;
+    size_t fl = strlen(folder->valuestring);
+    int listed = 0;
+    cJSON_ArrayForEach(f, sums) listed += !strncmp(f->string, folder->valuestring, fl) && f->string[fl] == '/';
+    if (!listed) return 0;
+    const char *bad[128], *unlisted[128], *unread[128];
+    int nbad = 0, nunl = 0, nunr = 0;
+    cJSON_ArrayForEach(f, data) {
+        if (strncmp(f->string, folder->valuestring, fl) || f->string[fl] != '/') continue;
+        char key[1024];
+        snprintf(key, sizeof key, "%s", f->string);
+        size_t kl = strlen(key);
+        if (kl > 4 && !strcmp(key + kl - 4, ".zst")) key[kl - 4] = 0;
+        else if (kl > 3 && !strcmp(key + kl - 3, ".gz")) key[kl - 3] = 0;
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(sums, key);
+        const char *got = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
+        if (!want) {
+            if (nunl < 128) unlisted[nunl++] = f->string;
+        } else if (!got || strcmp(got, want->valuestring)) {
+            if (nbad < 128) bad[nbad++] = f->string;
+        }
+    }
+    cJSON_ArrayForEach(f, sums) {
+        if (strncmp(f->string, folder->valuestring, fl) || f->string[fl] != '/') continue;
+        /* the fast suite's entity tracking reads the regular file alone */
+        if (fast && !strcmp(task, "entity_tracking") && strncmp(f->string + fl + 1, "regular.", 8)) continue;
+        int read = 0;
+        const cJSON *g;
+        cJSON_ArrayForEach(g, data) {
+            size_t gl = strlen(f->string);
+            if (!strncmp(g->string, f->string, gl) &&
+                (!g->string[gl] || !strcmp(g->string + gl, ".zst") || !strcmp(g->string + gl, ".gz")))
+                read = 1;
+        }
+        if (!read && nunr < 128) unread[nunr++] = f->string;
+    }
+    add_names(why, "content differs from SHA256SUMS", bad, nbad);
+    add_names(why, "not in SHA256SUMS", unlisted, nunl);
+    add_names(why, "in SHA256SUMS, not read", unread, nunr);
+    return 1;
+}
+
+/* Marks every task of res (kept ones too) "official_data": true when its
+ * item counts equal the official data's and its files the data folder's
+ * SHA256SUMS (where either is known), false with the differences in
+ * "data_check", or null when neither can be checked (saying so in
+ * "data_check"); res's own "official_data" is false when a task's is,
+ * else null when one is unchecked, else true. A score on other data is no
+ * BabyLM score, whatever the table shows, so it is marked, not hidden. */
+static void mark_official(const eval_opts *o, cJSON *res)
+{
+    cJSON *sums = load_sums(o->data), *t;
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(res, "data");
+    int fast = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "suite")), "fast");
+    int any_false = 0, any_null = 0;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(res, "tasks")) {
+        cJSON_DeleteItemFromObjectCaseSensitive(t, "official_data");
+        cJSON_DeleteItemFromObjectCaseSensitive(t, "data_check");
+        cJSON *why = cJSON_CreateArray();
+        int counted = check_counts(t->string, fast, t, why);
+        int summed = check_sums(sums, t->string, fast, t, data, why);
+        if (cJSON_GetArraySize(why)) {
+            cJSON_AddFalseToObject(t, "official_data");
+            any_false = 1;
+        } else if (counted || summed) {
+            cJSON_AddTrueToObject(t, "official_data");
+        } else {
+            cJSON_AddNullToObject(t, "official_data");
+            cJSON_AddItemToArray(why, cJSON_CreateString("not checked: blalm knows no official item counts for this "
+                                                         "task and the data folder's SHA256SUMS does not list it"));
+            any_null = 1;
+        }
+        if (cJSON_GetArraySize(why)) cJSON_AddItemToObject(t, "data_check", why);
+        else cJSON_Delete(why);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(res, "official_data");
+    cJSON_AddItemToObject(res, "official_data", any_false ? cJSON_CreateFalse()
+                                                : any_null ? cJSON_CreateNull() : cJSON_CreateTrue());
+    cJSON_Delete(sums);
+}
+
 /* "overall", the BabyLM average: the mean of the scores of every task of
  * the suite (fast: all but comps; full: all eight; reading counts as two,
  * eye tracking and self-paced reading), or null when one lacks a score,
@@ -2001,6 +2245,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     if (o->out) snprintf(p, sizeof p, "%s", o->out);
     else snprintf(p, sizeof p, "%s/checkpoints/%s.eval%s.json", o->run, name, o->fast ? "_fast" : "");
     if (merge_previous(o, p, res, e) < 0) goto out;
+    mark_official(o, res);
     add_overall(res, o->fast);
     cJSON_AddNumberToObject(res, "unique_sequences", (double)sc.unique); /* this run's work */
     cJSON_AddNumberToObject(res, "tokens_forward", (double)sc.tokens);
@@ -2539,6 +2784,7 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
         cJSON_AddStringToObject(pt, "checkpoint", ms[i].name);
         cJSON_AddNumberToObject(pt, "words_seen", cJSON_GetObjectItem(r, "words_seen")->valuedouble);
         cJSON_AddItemToObject(pt, "overall", cJSON_Duplicate(cJSON_GetObjectItem(r, "overall"), 1));
+        cJSON_AddItemToObject(pt, "official_data", cJSON_Duplicate(cJSON_GetObjectItem(r, "official_data"), 1));
         const cJSON *t;
         cJSON_ArrayForEach(t, cJSON_GetObjectItem(r, "tasks")) {
             const cJSON *s = cJSON_GetObjectItem(t, "score");

@@ -58,3 +58,10 @@ printf '%s\n' '{"sentence_good": "the dog ran.", "sentence_bad": "dog the ran."}
     '{"sentence_good": "", "sentence_bad": "The cat sat on the box."}' > "$TMP/empty/blimp_fast/x.jsonl"
 bad_data eval_empty_sentence_refused 'empty/blimp_fast/x.jsonl:2: blimp: candidate 0 ("") has no token to score' \
     "$TMP/empty" blimp
+
+# a file with no items (a failed download): its UID was left out of the
+# average, unseen
+mkdir -p "$TMP/zero/blimp_fast"
+cp "$D"/blimp_fast/*.jsonl "$TMP/zero/blimp_fast/"
+: > "$TMP/zero/blimp_fast/adjunct_island.jsonl"
+bad_data eval_empty_file_refused "zero/blimp_fast/adjunct_island.jsonl: no items" "$TMP/zero" blimp

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # blalm eval against what the official pipeline (babylm/evaluation-pipeline-2025)
 # computes from the same scores: wug's rho from float32 softmax
-# probabilities (torch.softmax on the float32 sums, scipy's spearmanr).
+# probabilities (torch.softmax on the float32 sums, scipy's spearmanr); and
+# whether the data is the official data (item counts of collate_preds.py,
+# SHA256SUMS), marked in eval.json and the table when it is not.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
@@ -46,3 +48,53 @@ assert r["score"] == 100 * rho
 PY
 then pass eval_wug_rho_float32
 else fail eval_wug_rho_float32 "$(head -c 300 "$TMP/err")"; fi
+
+# the official data: every task's item counts are the official ones (the
+# constants of collate_preds.py) and its files those of SHA256SUMS; no mark
+if "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,supplement,entity_tracking,wug_adj,reading \
+        --out "$TMP/off.json" >"$TMP/table" 2>"$TMP/err" && "$PY" - "$TMP/off.json" <<'PY' && ! grep -q '\*' "$TMP/table"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["official_data"] is True, r["official_data"]
+for k, t in r["tasks"].items():
+    assert t["official_data"] is True and "data_check" not in t, (k, t.get("data_check"))
+PY
+then pass eval_official_data_marked_official
+else fail eval_official_data_marked_official "$(head -c 300 "$TMP/err") $(head -c 300 "$TMP/table")"; fi
+
+# a paradigm cut short at a line boundary reads 100% on 20 items: the score
+# is not the BabyLM score, and the JSON and the table say so (it was printed
+# as the BLiMP score with no warning)
+mkdir -p "$TMP/part/blimp_fast"
+cp "$D"/blimp_fast/*.jsonl "$TMP/part/blimp_fast/"; cp "$D/SHA256SUMS" "$TMP/part/"
+head -20 "$D/blimp_fast/wh_island.jsonl" > "$TMP/part/blimp_fast/wh_island.jsonl"
+if "$BLALM" eval --run "$R" --data "$TMP/part" --fast --tasks blimp --out "$TMP/part.json" >"$TMP/table" 2>"$TMP/err" \
+    && grep -q '^blimp  *[0-9.]*\* *13220$' "$TMP/table" && grep -q '^\* not the official data' "$TMP/table" \
+    && grep -q '^  blimp: wh_island: 20 items, the official data has 200; content differs from SHA256SUMS: blimp_fast/wh_island.jsonl$' "$TMP/table" \
+    && "$PY" - "$TMP/part.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+b = r["tasks"]["blimp"]
+assert r["official_data"] is False and b["official_data"] is False, r["official_data"]
+assert b["data_check"] == ["wh_island: 20 items, the official data has 200",
+                           "content differs from SHA256SUMS: blimp_fast/wh_island.jsonl"], b["data_check"]
+PY
+then pass eval_short_data_marked
+else fail eval_short_data_marked "$(head -c 300 "$TMP/err") $(cat "$TMP/table")"; fi
+# a deleted paradigm, and data blalm cannot check (wug past tense: no
+# official counts here, no SHA256SUMS): marked '?', official_data null
+rm "$TMP/part/blimp_fast/wh_island.jsonl"; mkdir -p "$TMP/part/wug_past_tense"
+printf '{"sentences": "the cat sat.\\tthe cats sat.", "ratio": 0.5}\n{"sentences": "a dog ran.\\ta dogs ran.", "ratio": 0.2}\n' \
+    > "$TMP/part/wug_past_tense/wug_past_tense.jsonl"
+if "$BLALM" eval --run "$R" --data "$TMP/part" --fast --tasks blimp,wug_past --out "$TMP/part2.json" >"$TMP/table" 2>"$TMP/err" \
+    && grep -q '^wug_past (rho x100)  *[-0-9.]*? *2$' "$TMP/table" && grep -q '^? not checked against the official data' "$TMP/table" \
+    && "$PY" - "$TMP/part2.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+b, w = r["tasks"]["blimp"], r["tasks"]["wug_past"]
+assert b["data_check"] == ["official UIDs missing: wh_island", "in SHA256SUMS, not read: blimp_fast/wh_island.jsonl"], b["data_check"]
+assert w["official_data"] is None and w["data_check"][0].startswith("not checked"), w
+assert r["official_data"] is False
+PY
+then pass eval_missing_and_unchecked_data_marked
+else fail eval_missing_and_unchecked_data_marked "$(head -c 300 "$TMP/err") $(cat "$TMP/table")"; fi
