@@ -247,6 +247,12 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "blalm eval: %s\n", e.msg);
         return 1;
     }
+    const cJSON *p;
+    if (all && !quiet) /* --all-checkpoints after an interruption: what was not recomputed */
+        cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "checkpoints"))
+            if (cJSON_IsTrue(cJSON_GetObjectItem(p, "reused")))
+                fprintf(stderr, "blalm eval: %s: kept %s (same checkpoint bytes, tokenizer, data and settings)\n",
+                        cJSON_GetObjectItem(p, "checkpoint")->valuestring, cJSON_GetObjectItem(p, "eval_json")->valuestring);
     if (json) {
         char *s = json_print(r, 1);
         printf("%s\n", s);
@@ -254,7 +260,6 @@ int cmd_eval(int argc, char **argv)
     } else if (!quiet) {
         if (all) {
             printf("%-14s %14s %10s\n", "checkpoint", "words seen", "overall");
-            const cJSON *p;
             cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "checkpoints"))
                 if (cJSON_IsNumber(cJSON_GetObjectItem(p, "overall")))
                     printf("%-14s %14.0f %10.2f%c\n", cJSON_GetObjectItem(p, "checkpoint")->valuestring,

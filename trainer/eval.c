@@ -2732,6 +2732,96 @@ static int cmp_ms(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Does old's "data" record exactly the files task d reads from its folder
+ * sub under o->data now (a file added since is not in the old results)? */
+static int same_file_set(const eval_opts *o, const task_def *d, const char *sub, const cJSON *old)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
+    size_t fl = strlen(sub);
+    int recorded = 0, now = 0, ok = 1;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(old, "data"))
+        recorded += !strncmp(f->string, sub, fl) && f->string[fl] == '/';
+    if (d->kind == K_READING) return recorded == 1; /* reading_data.csv, by its sha256 (same_task_data) */
+    char **names = NULL;
+    int nn = 0;
+    blalm_err ig;
+    if (list_jsonl(dir, &names, &nn, &ig) < 0) return 0;
+    for (int i = 0; i < nn; i++) {
+        size_t sl = (size_t)(strstr(names[i], ".jsonl") - names[i]);
+        if (d->kind == K_ET && o->fast && (sl != 7 || strncmp(names[i], "regular", 7))) continue;
+        char key[2048];
+        snprintf(key, sizeof key, "%s/%s", sub, names[i]);
+        now++;
+        if (!cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(old, "data"), key)) ok = 0;
+    }
+    for (int i = 0; i < nn; i++) free(names[i]);
+    free(names);
+    return ok && now == recorded;
+}
+
+/* --all-checkpoints after an interruption: checkpoint NAME's results file
+ * (RUN/checkpoints/NAME.eval_fast.json) is reused, not recomputed, when it
+ * was written by this blalm (official_data) on the same checkpoint bytes
+ * and tokenizer, with the same suite and scoring, and holds every task this
+ * run would compute (exactly those, without --tasks) on the same data
+ * files: the test merge_previous applies, and what eval_run would write.
+ * Returns the file's results (with "path") or NULL. */
+static cJSON *reusable_results(const eval_opts *o, const char *name)
+{
+    char p[4096], ck[4096], hex[65];
+    blalm_err ig;
+    snprintf(p, sizeof p, "%s/checkpoints/%s.eval%s.json", o->run, name, o->fast ? "_fast" : "");
+    char *txt = NULL;
+    size_t len;
+    if (o->dump || !file_exists(p) || read_file(p, &txt, &len, &ig) < 0) return NULL;
+    cJSON *old = cJSON_ParseWithLength(txt, len), *res = cJSON_CreateObject();
+    free(txt);
+    const cJSON *otasks = cJSON_GetObjectItemCaseSensitive(old, "tasks");
+    int ok = cJSON_IsObject(otasks) && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(old, "data")) &&
+             cJSON_GetObjectItemCaseSensitive(old, "official_data") &&
+             cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(old, "words_seen")) &&
+             run_checkpoint_path(o->run, name, ck, sizeof ck, &ig) == 0 && sha256_file_hex(ck, hex, &ig) == 0;
+    if (ok) {
+        cJSON_AddStringToObject(res, "checkpoint_sha256", hex);
+        char tp[4096];
+        snprintf(tp, sizeof tp, "%s/tokenizer.json", o->run);
+        ok = sha256_file_hex(tp, hex, &ig) == 0;
+        if (ok) cJSON_AddStringToObject(res, "tokenizer_sha256", hex);
+        cJSON_AddStringToObject(res, "suite", o->fast ? "fast" : "full");
+    }
+    ok = ok && same_str(old, res, "checkpoint_sha256") && same_str(old, res, "tokenizer_sha256") &&
+         same_str(old, res, "suite") &&
+         !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "score_first_token")) == !o->score_first_token;
+    int wanted = 0;
+    for (int ti = 0; ok && ti < NTASKS; ti++) {
+        const task_def *d = &TASKS[ti];
+        int explicit;
+        char dir[4096], why[1024];
+        if (!task_wanted(o, d, &explicit)) continue;
+        const char *sub = task_dir(o, d, dir, sizeof dir);
+        if (!file_exists(dir)) {
+            ok = !explicit; /* eval_run says what is missing */
+            continue;
+        }
+        const cJSON *ot = cJSON_GetObjectItemCaseSensitive(otasks, d->name);
+        const cJSON *folder = cJSON_GetObjectItemCaseSensitive(ot, "folder");
+        ok = ot && cJSON_IsString(folder) && !strcmp(folder->valuestring, sub) &&
+             same_task_data(o, old, d->name, ot, why, sizeof why) && same_file_set(o, d, sub, old);
+        wanted++;
+    }
+    if (ok && !o->tasks) ok = cJSON_GetArraySize(otasks) == wanted; /* a run of every task replaces the file */
+    cJSON_Delete(res);
+    if (!ok) {
+        cJSON_Delete(old);
+        return NULL;
+    }
+    cJSON_AddStringToObject(old, "path", p);
+    cJSON_AddBoolToObject(old, "reused", 1);
+    return old;
+}
+
 int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
 {
     *result = NULL;
@@ -2774,8 +2864,8 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
         one.checkpoint = ms[i].name;
         one.out = NULL;
         if (o->tasks) one.tasks = rest;
-        cJSON *r;
-        if (eval_run(&one, &r, e) < 0) {
+        cJSON *r = reusable_results(&one, ms[i].name);
+        if (!r && eval_run(&one, &r, e) < 0) {
             err_prefix(e, "%s", ms[i].name);
             cJSON_Delete(curve);
             return -1;
@@ -2797,6 +2887,7 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
             }
         }
         cJSON_AddStringToObject(pt, "eval_json", cJSON_GetObjectItem(r, "path")->valuestring);
+        cJSON_AddBoolToObject(pt, "reused", cJSON_IsTrue(cJSON_GetObjectItem(r, "reused")));
         cJSON_AddItemToArray(pts, pt);
         if (o->progress) o->progress(o->arg, ms[i].name, (uint64_t)i + 1, (uint64_t)n);
         cJSON_Delete(r);

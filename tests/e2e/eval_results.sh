@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # blalm eval's results file (RUN/checkpoints/NAME.eval[_fast].json): what a
-# --tasks run does to it, and the refusals that keep it from being
-# overwritten by nothing. The data is a small hand-made fast suite (every
+# --tasks run does to it, --all-checkpoints keeping it on a rerun, and the
+# refusals that keep it from being overwritten by nothing. The data is a small hand-made fast suite (every
 # task of the official fast suite, a few items each, reading from
 # ../shared/data/babylm-eval), so a whole suite takes seconds.
 source "$(dirname "$0")/../lib.sh"
@@ -200,3 +200,31 @@ else fail eval_changed_checkpoint_not_merged "$(head -c 300 "$TMP/err")"; fi
 "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --out "$TMP/new/deeper/x.json" -q 2>"$TMP/err" \
     && [ -f "$TMP/new/deeper/x.json" ] && "$BLALM" eval --help | grep -q -- "--out FILE .*parent folders are created" \
     && pass eval_out_parents_documented || fail eval_out_parents_documented "$(head -c 300 "$TMP/err")"
+
+# --all-checkpoints after an interruption: a milestone whose results file
+# was computed on the same checkpoint bytes, tokenizer, data and settings is
+# kept, not recomputed (every checkpoint was evaluated again); a changed
+# checkpoint is evaluated again
+"$BLALM" eval --run "$R" --data "$D" --all-checkpoints --tasks wug_adj,blimp -q 2>"$TMP/err"
+ls "$R"/checkpoints/chck_*M.eval_fast.json > "$TMP/ms" 2>/dev/null
+first=$(head -1 "$TMP/ms"); last=$(tail -1 "$TMP/ms")
+for f in $(cat "$TMP/ms"); do stat -c '%Y %s' "$f"; cksum < "$f"; done > "$TMP/before"
+sleep 1.1
+cp "$R2/checkpoints/latest.bin" "${last%.eval_fast.json}.bin"     # another model's bytes
+if [ "$(wc -l < "$TMP/ms")" -ge 2 ] && "$BLALM" eval --run "$R" --data "$D" --all-checkpoints --tasks wug_adj,blimp 2>"$TMP/err" >/dev/null \
+    && for f in $(cat "$TMP/ms"); do stat -c '%Y %s' "$f"; cksum < "$f"; done > "$TMP/after" \
+    && [ "$(head -n -2 "$TMP/before")" = "$(head -n -2 "$TMP/after")" ] \
+    && [ "$(tail -2 "$TMP/before")" != "$(tail -2 "$TMP/after")" ] \
+    && grep -q "$(basename "${first%.eval_fast.json}"): kept .*$(basename "$first") (same checkpoint bytes" "$TMP/err" \
+    && ! grep -q "$(basename "${last%.eval_fast.json}"): kept" "$TMP/err" && "$PY" - "$R/learning_curve.json" "$last" "${last%.eval_fast.json}.bin" <<'PY'
+import hashlib, json, sys
+c = json.load(open(sys.argv[1]))
+changed = [p for p in c["checkpoints"] if p["eval_json"].endswith("/" + sys.argv[2].split("/")[-1])]
+assert len(changed) == 1 and len(c["checkpoints"]) >= 2
+assert all(p["reused"] == (p is not changed[0]) for p in c["checkpoints"]), c["checkpoints"]
+r = json.load(open(sys.argv[2]))
+assert r["checkpoint_sha256"] == hashlib.sha256(open(sys.argv[3], "rb").read()).hexdigest()
+assert changed[0]["tasks"]["wug_adj"] == r["tasks"]["wug_adj"]["score"]
+PY
+then pass eval_all_checkpoints_resumes
+else fail eval_all_checkpoints_resumes "$(head -c 400 "$TMP/err") $(diff "$TMP/before" "$TMP/after" | head -c 300)"; fi
