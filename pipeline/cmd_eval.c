@@ -54,6 +54,9 @@ static const char usage[] =
     "  --threads N           threads for the forward (default 1)\n"
     "  --batch-tokens N      tokens per forward (default 2048)\n"
     "  --out FILE            eval.json elsewhere (missing parent folders are created)\n"
+    "  --predictions DIR     also the official pipeline's predictions.json files, for a\n"
+    "                        submission: DIR/<task>/<dataset>/predictions.json, DIR being\n"
+    "                        its results/MODEL/REVISION/zero_shot/causal (one checkpoint)\n"
     "  --json                print the JSON instead of the table\n"
     "  --score-first-token   NOT OFFICIAL: prefix <|endoftext|> so every word counts\n"
     "  --aoa-min-context N   AoA: words with at least N contexts (default 20, as the\n"
@@ -179,7 +182,7 @@ int cmd_eval(int argc, char **argv)
         {"score-first-token", no_argument, 0, 'F'}, {"dump", required_argument, 0, 'D'},
         {"dump-every", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
         {"aoa-min-context", required_argument, 0, 'M'}, {"aoa-score", required_argument, 0, 'S'},
-        {"full-logits", no_argument, 0, 'L'},
+        {"full-logits", no_argument, 0, 'L'},      {"predictions", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0},
     };
     eval_opts o = {0};
@@ -204,6 +207,7 @@ int cmd_eval(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'S': aoa_score = optarg; break;
         case 'L': o.full_logits = 1; break;
+        case 'P': o.predictions = optarg; break;
         case 'T': case 'b': case 'E': case 'M':
             if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000)
                 return cli_usage_error(usage, "eval: --%s expects a positive number, got '%s'",
@@ -228,6 +232,11 @@ int cmd_eval(int argc, char **argv)
     if (all && o.checkpoint)
         return cli_usage_error(usage, "eval: --checkpoint and --all-checkpoints exclude each other");
     if (all && o.out) return cli_usage_error(usage, "eval: --out names one file; not with --all-checkpoints");
+    if (all && o.predictions)
+        return cli_usage_error(usage, "eval: --predictions writes one checkpoint's (its REVISION folder); not with "
+                                      "--all-checkpoints: use --checkpoint chck_NM per checkpoint");
+    if (o.predictions && o.score_first_token)
+        return cli_usage_error(usage, "eval: --predictions are official predictions; not with --score-first-token");
     if (cli_check_out_file("eval", o.out)) return 1;
     if (!o.data) o.data = getenv("BLALM_EVAL_DATA");
     if (!o.data)

@@ -742,6 +742,9 @@ typedef struct task_state {
     int nmeta;
     cJSON *files; /* relative path -> sha256 */
     cJSON *dump;  /* array of dumped items (testing) */
+    char *pred;   /* --predictions: each candidate's "pred" text (by job index), NUL-separated */
+    size_t *pred_at, pred_len, pred_cap;
+    int npred;
 } task_state;
 
 static void task_free(task_state *t)
@@ -752,6 +755,28 @@ static void task_free(task_state *t)
     for (int i = 0; i < MAX_META; i++) strtab_free(&t->metav[i]);
     cJSON_Delete(t->files);
     cJSON_Delete(t->dump);
+    free(t->pred), free(t->pred_at);
+}
+
+/* Keeps candidate j's "pred" text: the official prediction is the chosen
+ * candidate's completion (the option, " " + Target), COMPS's whole sentence. */
+static int keep_pred(task_state *t, const char *s, blalm_err *e)
+{
+    size_t l = strlen(s);
+    if (t->pred_len + l + 1 > t->pred_cap) {
+        size_t c = t->pred_cap ? t->pred_cap : 1 << 16;
+        while (c < t->pred_len + l + 1) c *= 2;
+        char *p = realloc(t->pred, c);
+        if (!p) return err_set(e, "out of memory");
+        t->pred = p, t->pred_cap = c;
+    }
+    size_t *a = realloc(t->pred_at, ((size_t)t->npred + 1) * sizeof *a);
+    if (!a) return err_set(e, "out of memory");
+    t->pred_at = a;
+    t->pred_at[t->npred++] = t->pred_len;
+    memcpy(t->pred + t->pred_len, s, l + 1);
+    t->pred_len += l + 1;
+    return 0;
 }
 
 static item *new_item(task_state *t, blalm_err *e)
@@ -905,6 +930,8 @@ static int add_cands(ctx *c, task_state *t, item *it, char **texts, const size_t
             return err_set(e, "%s: candidate %d (\"%.60s%s\") has no token to score: the first token is never "
                            "scored, so an empty or one-token sentence (or an empty completion) has none",
                            t->def->name, i, texts[i], strlen(texts[i]) > 60 ? "..." : "");
+        if (c->o->predictions && keep_pred(t, t->def->kind == K_COMPS ? texts[i] : texts[i] + comp[i], e) < 0)
+            return -1;
     }
     it->ncand = n;
     if (c->o->dump && c->o->dump_every > 0 && t->nitems % c->o->dump_every == 0) {
@@ -1552,6 +1579,78 @@ static void dump_reading_rows(FILE *df, const task_state *t, const reading *rd)
     cJSON_Delete(o);
 }
 
+/* ------------------------------------------------------------ official predictions */
+
+/* The official pipeline's predictions.json of a task (what
+ * sentence_zero_shot/compute_results.py saves with --save_predictions and
+ * collate_preds.py reads): {UID: {"predictions": [{"id": "UID_i", "pred":
+ * the chosen candidate's completion}]}}, UIDs in order of appearance, each
+ * UID's items in data order (collate_preds pairs them with the file's
+ * lines); wug adds "prob", softmax(sums)[0] in float32. */
+static cJSON *task_predictions(const task_state *t)
+{
+    cJSON *r = cJSON_CreateObject();
+    int *seen = calloc((size_t)t->uids.n + 1, sizeof *seen);
+    if (!seen) return r;
+    double sc[8];
+    for (int i = 0; i < t->nitems; i++) {
+        const item *it = &t->items[i];
+        for (int j = 0; j < it->ncand; j++) sc[j] = t->J.v[it->cand0 + j].score;
+        int c = eval_choose(sc, it->ncand);
+        const char *uid = t->uids.s[it->uid];
+        cJSON *u = cJSON_GetObjectItemCaseSensitive(r, uid);
+        if (!u) cJSON_AddArrayToObject(u = cJSON_AddObjectToObject(r, uid), "predictions");
+        char id[400];
+        snprintf(id, sizeof id, "%s_%d", uid, seen[it->uid]++);
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "id", id);
+        cJSON_AddStringToObject(p, "pred", t->pred + t->pred_at[it->cand0 + c]);
+        if (t->def->kind == K_WUG) cJSON_AddNumberToObject(p, "prob", wug_prob0(&t->J.v[it->cand0], it->ncand));
+        cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(u, "predictions"), p);
+    }
+    free(seen);
+    return r;
+}
+
+/* reading/run.py's predictions.json: {"reading": {"predictions": [{"id":
+ * row index, "pred": surprisal, "prev_pred": the previous word's or NaN}]}},
+ * written as Python's json.dump writes it (NaN, which its json.load reads). */
+static char *reading_predictions(const task_state *t, const reading *rd, size_t *len)
+{
+    size_t cap = (size_t)rd->n * 128 + 64, at = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    at += (size_t)snprintf(s + at, cap - at, "{\"reading\": {\"predictions\": [");
+    for (int i = 0; i < rd->n; i++) {
+        char prev[40];
+        if (rd->rows[i].np) snprintf(prev, sizeof prev, "%.17g", surprisal(&t->J, rd->rows[i].p0, rd->rows[i].np));
+        else snprintf(prev, sizeof prev, "NaN");
+        at += (size_t)snprintf(s + at, cap - at, "%s{\"id\": %d, \"pred\": %.17g, \"prev_pred\": %s}", i ? ", " : "", i,
+                               surprisal(&t->J, rd->rows[i].q0, rd->rows[i].nq), prev);
+    }
+    at += (size_t)snprintf(s + at, cap - at, "]}}\n");
+    *len = at;
+    return s;
+}
+
+/* Where the official pipeline puts task d's predictions.json under its
+ * zero_shot/causal folder: --task/dataset, the dataset being the official
+ * data folder's name (supplement is run as task blimp; the fast entity
+ * tracking as entity_tracking_fast even when read from entity_tracking/). */
+static void predictions_path(const eval_opts *o, const task_def *d, char *p, size_t cap)
+{
+    if (d->kind == K_READING) snprintf(p, cap, "%s/reading/predictions.json", o->predictions);
+    else
+        snprintf(p, cap, "%s/%s/%s/predictions.json", o->predictions,
+                 !strcmp(d->name, "supplement") ? "blimp" : d->name, o->fast ? d->dir_fast : d->dir_full);
+}
+
+typedef struct pred_file {
+    char path[4096];
+    char *text;
+    size_t len;
+} pred_file;
+
 /* ------------------------------------------------------------ the run */
 
 static int task_wanted(const eval_opts *o, const task_def *d, int *explicit)
@@ -2134,7 +2233,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     FILE *df = NULL;
     cJSON *res = NULL;
     scorer sc = {0};
-    int rc = -1;
+    pred_file *pf = NULL;
+    int npf = 0, rc = -1;
     if (ckpt_read_config(ck, &cfg, e) < 0) return -1;
     if (!(m = model_create(&cfg, e))) return -1;
     if (ckpt_load(ck, m, NULL, NULL, &pos, e) < 0) goto out;
@@ -2227,6 +2327,32 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
             }
             else dump_task(df, &t);
         }
+        if (o->predictions) { /* written with the results, once every task is scored */
+            pred_file *q = realloc(pf, ((size_t)npf + 1) * sizeof *pf);
+            if (q) {
+                pf = q;
+                predictions_path(o, d, pf[npf].path, sizeof pf[npf].path);
+                if (d->kind == K_READING) {
+                    pf[npf].text = reading_predictions(&t, &rd, &pf[npf].len);
+                } else {
+                    cJSON *pj = task_predictions(&t);
+                    pf[npf].text = json_print(pj, 0);
+                    cJSON_Delete(pj);
+                    if (pf[npf].text) {
+                        pf[npf].len = strlen(pf[npf].text);
+                        pf[npf].text[pf[npf].len++] = '\n'; /* replaces the NUL */
+                    }
+                }
+            }
+            if (!q || !pf[npf].text) {
+                free(rd.rows);
+                task_free(&t);
+                cJSON_Delete(skipped), cJSON_Delete(data);
+                err_set(e, "out of memory for the predictions of %s", d->name);
+                goto out;
+            }
+            npf++;
+        }
         free(rd.rows);
         task_free(&t);
     }
@@ -2250,6 +2376,13 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     cJSON_AddNumberToObject(res, "unique_sequences", (double)sc.unique); /* this run's work */
     cJSON_AddNumberToObject(res, "tokens_forward", (double)sc.tokens);
     cJSON_AddNumberToObject(res, "seconds", now_seconds() - t0);
+    /* the predictions first: a results file says that everything was written */
+    for (int i = 0; i < npf; i++)
+        if (mkdir_parent(pf[i].path, e) < 0 || write_file_atomic(pf[i].path, pf[i].text, pf[i].len, e) < 0) goto out;
+    if (npf) {
+        cJSON *pa = cJSON_AddArrayToObject(res, "predictions");
+        for (int i = 0; i < npf; i++) cJSON_AddItemToArray(pa, cJSON_CreateString(pf[i].path));
+    }
     char *txt = json_print(res, 1);
     size_t tl = strlen(txt);
     txt[tl] = '\n'; /* trailing newline: replace the NUL, write tl + 1 bytes */
@@ -2261,6 +2394,8 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     res = NULL;
     rc = 0;
 out:
+    for (int i = 0; i < npf; i++) free(pf[i].text);
+    free(pf);
     if (df) fclose(df);
     cJSON_Delete(res);
     bpe_encoder_free(x.enc);

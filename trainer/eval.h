@@ -40,6 +40,8 @@ typedef struct eval_opts {
     const char *out;            /* eval.json path; NULL = checkpoints/NAME.eval[_fast].json */
     int replace;                /* a --tasks run replaces the results file instead of adding
                                    its tasks to it (ablate: exactly the tasks asked) */
+    const char *predictions;    /* the official pipeline's predictions.json files under this folder
+                                   (its results/MODEL/REVISION/zero_shot/causal), or NULL */
     const char *dump;           /* testing: candidates of every dump_every-th item as JSON lines */
     int dump_every;
     int full_logits;            /* testing: the reference path (every row's logits from model_forward) */

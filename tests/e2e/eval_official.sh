@@ -3,7 +3,9 @@
 # computes from the same scores: wug's rho from float32 softmax
 # probabilities (torch.softmax on the float32 sums, scipy's spearmanr); and
 # whether the data is the official data (item counts of collate_preds.py,
-# SHA256SUMS), marked in eval.json and the table when it is not.
+# SHA256SUMS), marked in eval.json and the table when it is not; and
+# --predictions, the official predictions.json files, read as collate_preds.py
+# reads them.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
@@ -98,3 +100,111 @@ assert r["official_data"] is False
 PY
 then pass eval_missing_and_unchecked_data_marked
 else fail eval_missing_and_unchecked_data_marked "$(head -c 300 "$TMP/err") $(cat "$TMP/table")"; fi
+
+# --predictions DIR: the official pipeline's predictions.json files, read the
+# way its collate_preds.py reads them for the fast suite: the layout
+# DIR/<task>/<dataset>/predictions.json, its size check (_check_size), each
+# prediction's "pred" compared with the data's correct text, wug's spearmanr
+# of "prob", reading's OLS gains from "pred"/"prev_pred" (numpy's lstsq,
+# pandas' dropna rows); every figure equals eval.json's
+P="$TMP/results/run/main/zero_shot/causal"
+if ! have_py numpy || ! have_py scipy; then
+    skip eval_predictions_collate "numpy or scipy not importable by $PY"
+elif "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,supplement,entity_tracking,wug_adj,reading \
+        --out "$TMP/pred.json" --predictions "$P" -q 2>"$TMP/err" \
+    && "$PY" - "$P" "$D" "$TMP/pred.json" <<'PY'
+import csv, json, math, os, subprocess, sys
+import numpy as np
+from scipy.stats import spearmanr
+P, D, R = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))["tasks"]
+BLIMP_FAST, SUPP_FAST, WUG, READING = 200, 50, 200, 1726
+ET_FAST = {"regular_0_ops": 606, "regular_1_ops": 607, "regular_2_ops": 606, "regular_3_ops": 606,
+           "regular_4_ops": 568, "regular_5_ops": 159}
+def load(task, dataset):
+    path = os.path.join(P, task, dataset, "predictions.json") if dataset else os.path.join(P, task, "predictions.json")
+    return json.load(open(path))      # Python's json reads NaN, as collate_preds's json.load
+def sizes_ok(res, want):              # _check_size, fast: keys lowercased
+    for k, v in res.items():
+        n = want[k.lower()] if isinstance(want, dict) else want
+        assert len(v["predictions"]) == n, (k, len(v["predictions"]), n)
+def lines(path):
+    if path.endswith(".zst"):
+        text = subprocess.run(["zstd", "-dcq", path], capture_output=True, check=True).stdout.decode()
+    else:
+        text = open(path, encoding="utf-8").read()
+    return [json.loads(l) for l in text.splitlines() if l.strip()]
+def target_acc(res, folder, key):     # _calculate_target_results: pred.strip() == data[key].strip()
+    out = {}
+    for uid, v in res.items():
+        data = lines(os.path.join(D, folder, uid + ".jsonl"))
+        ok = sum(p["pred"].strip() == d[key].strip() for p, d in zip(v["predictions"], data))
+        assert all(p["id"] == "%s_%d" % (uid, i) for i, p in enumerate(v["predictions"]))
+        out[uid] = 100.0 * ok / len(v["predictions"])
+    return out
+checked = 0
+for task, dataset, folder, size in (("blimp", "blimp_fast", "blimp_fast", BLIMP_FAST),
+                                    ("supplement", "supplement_fast", "supplement_fast", SUPP_FAST)):
+    res = load("blimp", dataset)
+    sizes_ok(res, size)
+    acc = target_acc(res, folder, "sentence_good")
+    assert set(acc) == set(R[task]["uids"]), task
+    for uid, a in acc.items():
+        assert abs(a - R[task]["uids"][uid]["accuracy"]) < 1e-9, (task, uid, a)
+        checked += 1
+# entity tracking: regular's items by f"regular_{numops}_ops", pred == options[0]
+res = load("entity_tracking", "entity_tracking_fast")
+sizes_ok(res, ET_FAST)
+by = {}
+for d in lines(os.path.join(D, "entity_tracking", "regular.jsonl.zst")):
+    by.setdefault("regular_%d_ops" % d["numops"], []).append(d)
+for uid, v in res.items():
+    ok = sum(p["pred"].strip() == d["options"][0].strip() for p, d in zip(v["predictions"], by[uid]))
+    assert abs(100.0 * ok / len(v["predictions"]) - R["entity_tracking"]["uids"][uid]["accuracy"]) < 1e-9, uid
+    checked += 1
+# wug: spearmanr of "prob" against the human ratios, in file order
+res = load("wug_adj", "wug_adj_nominalization")
+sizes_ok(res, WUG)
+human = [d["ratio"] for d in lines(os.path.join(D, "wug_adj_nominalization", "wug_adj_nominalization.jsonl"))]
+rho = spearmanr([p["prob"] for p in res["wug_adj"]["predictions"]], human)[0]
+assert rho == R["wug_adj"]["spearman"], (rho, R["wug_adj"]["spearman"])
+# reading: the rows of reading_data.csv with "pred" and "prev_pred" added
+res = load("reading", None)
+sizes_ok(res, READING)
+preds = res["reading"]["predictions"]
+assert [p["id"] for p in preds] == list(range(READING))
+rows = list(csv.DictReader(open(os.path.join(D, "reading", "reading_data.csv"))))
+NA = {"", "NA", "NaN", "nan", "N/A", "n/a", "NULL", "null", "None", "<NA>", "#N/A"}
+def col(r, k): return float("nan") if r[k] in NA else float(r[k])
+def r2(y, X):
+    A = np.column_stack([np.ones(len(y))] + X)
+    b = np.linalg.lstsq(A, y, rcond=None)[0]
+    e = y - A @ b
+    return 1 - (e @ e) / ((y - y.mean()) @ (y - y.mean()))
+def gain(dv, spill):
+    base = ["Subtlex_log10", "length", "context_length"] + (["prev_length", "prev_pred"] if spill else [])
+    def table(names):
+        M = np.array([[col(r, k) if k in r else p[k] for k in [dv] + names] for r, p in zip(rows, preds)], dtype=float)
+        return M[~np.isnan(M).any(axis=1)]
+    def terms(M, k):
+        X = [M[:, 1 + i] for i in range(k)]
+        return X + [M[:, 1 + i] * M[:, 1 + j] for i in range(k) for j in range(i + 1, k)]
+    B = table(base)
+    Mm = table(base + ["pred"])
+    rb = r2(B[:, 0], terms(B, len(base)))
+    rm = r2(Mm[:, 0], terms(Mm, len(base)) + [Mm[:, -1]])
+    return (rm - rb) / (1 - rb) * 100
+for dv in ("RTfirstfix", "RTfirstpass", "RTgopast", "RTrightbound"):
+    g = gain(dv, False)
+    assert abs(g - R["reading"]["measures"][dv]["score"]) < 1e-6, (dv, g)
+g = gain("self_paced_reading_time", True)
+assert abs(g - R["reading"]["self_paced_reading"]) < 1e-6, g
+print("# predictions.json read as collate_preds does: %d per-UID accuracies, wug rho %.6f, reading gains equal" % (checked, rho))
+PY
+then pass eval_predictions_collate
+else fail eval_predictions_collate "$(head -c 300 "$TMP/err")"; fi
+# one checkpoint's files: not with --all-checkpoints, and official scoring only
+"$BLALM" eval --run "$R" --data "$D" --all-checkpoints --predictions "$TMP/p2" -q 2>"$TMP/err"; rc1=$?
+"$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --score-first-token --predictions "$TMP/p2" -q 2>"$TMP/err2"; rc2=$?
+[ $rc1 = 2 ] && [ $rc2 = 2 ] && grep -q -- '--predictions .*not with --all-checkpoints' "$TMP/err" \
+    && grep -q -- 'not with --score-first-token' "$TMP/err2" && [ ! -e "$TMP/p2" ] \
+    && pass eval_predictions_usage || fail eval_predictions_usage "rc $rc1 $rc2 $(head -c 300 "$TMP/err")"
