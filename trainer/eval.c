@@ -1213,9 +1213,11 @@ static cJSON *aggregate_acc(task_state *t, double *score)
     return r;
 }
 
-/* exp(d) as PyTorch's CPU kernels compute it in float (Sleef's expf_u10,
- * fused multiply-adds): bit-identical to torch.exp and torch.softmax on
- * the CPU over 200,000 arguments (PyTorch 1.13, AVX2). */
+/* exp(d) as PyTorch's CPU kernels compute it in float: SLEEF's expf_u10
+ * (Cody-Waite reduction by ln 2, then a degree-6 minimax polynomial; the
+ * split of ln 2 and the coefficients are SLEEF's published constants, Boost
+ * Software License), with fused multiply-adds: bit-identical to torch.exp
+ * and torch.softmax on the CPU over 200,000 arguments (PyTorch 1.13, AVX2). */
 static float torch_expf(float d)
 {
     float q = rintf(d * 1.442695040888963407359924681001892137f);
