@@ -559,7 +559,8 @@ static int stage_tag(runx *x, int force, blalm_err *e)
     to.stop_words = tc.stop_words;
     to.n_stop_words = tc.n_stop_words;
     to.hyphen_dic = tc.hyphen_dic ? tc.hyphen_dic : o->hyphen_dic;
-    to.cmudict = tc.cmudict ? tc.cmudict : o->cmudict;
+    /* "none": syllables by pyphen alone, as blalm tag --cmudict none */
+    to.cmudict = !tc.cmudict ? o->cmudict : strcmp(tc.cmudict, "none") ? tc.cmudict : NULL;
     to.cache_dir = o->cache_dir;
     to.config_path = path;
     to.shard = SHARD_ONE;
@@ -1484,6 +1485,12 @@ int run_check(const run_opts *o, blalm_err *e)
     if (model_config_load(c->model_cfg, &mc, e) < 0) return err_prefix(e, "%s: model", c->name);
     if (c->prompt && !file_exists(c->prompt))
         return err_set(e, "%s: score.prompt: %s does not exist", c->name, c->prompt);
+    /* read by tag, after the fetch: a wrong path would stop the run there */
+    if (c->tag_cmudict && strcmp(c->tag_cmudict, "none") && (stat(c->tag_cmudict, &st) < 0 || !S_ISREG(st.st_mode)))
+        return err_set(e, "%s: tag.readability.cmudict: %s is not a file (\"none\" for no pronouncing dictionary)",
+                       c->name, c->tag_cmudict);
+    if (c->tag_hyphen_dic && (stat(c->tag_hyphen_dic, &st) < 0 || !S_ISREG(st.st_mode)))
+        return err_set(e, "%s: tag.readability.hyphen_dic: %s is not a file", c->name, c->tag_hyphen_dic);
     if (c->distill && c->distill_labels && !c->score && !strncmp(c->distill_labels, "edu_llm.", 8)) {
         /* edu_llm is what the score stage writes; without it the labels must be here already */
         char p[4400];

@@ -67,6 +67,7 @@ typedef struct run_config {
     /* tag */
     int taggers;             /* TAG_* mask */
     char *tag_json;          /* the thresholds ({"readability": ..., "gopher_quality": ...}) */
+    char *tag_cmudict, *tag_hyphen_dic;   /* tag.readability's files (absolute; cmudict may be "none"), or NULL */
     /* dedup */
     dd_config dedup;
     int dedup_threads;

@@ -84,12 +84,11 @@ static int get_str(const pctx *p, const cJSON *obj, const char *path, const char
     return 0;
 }
 
-/* A path: relative ones are resolved against the config's folder. */
-static int get_path(const pctx *p, const cJSON *obj, const char *path, const char *key, char **out)
+/* *out made absolute against the config's folder when it is relative (and
+ * not empty). */
+static int resolve_path(const pctx *p, char **out)
 {
-    if (get_str(p, obj, path, key, out) < 0) return -1;
-    if (!*out) return 0;
-    if ((*out)[0] != '/' && p->base && *p->base) {
+    if ((*out)[0] && (*out)[0] != '/' && p->base && *p->base) {
         size_t n = strlen(p->base) + strlen(*out) + 2;
         char *abs = malloc(n);
         if (!abs) return err_set(p->e, "out of memory");
@@ -98,6 +97,14 @@ static int get_path(const pctx *p, const cJSON *obj, const char *path, const cha
         *out = abs;
     }
     return 0;
+}
+
+/* A path: relative ones are resolved against the config's folder. */
+static int get_path(const pctx *p, const cJSON *obj, const char *path, const char *key, char **out)
+{
+    if (get_str(p, obj, path, key, out) < 0) return -1;
+    if (!*out) return 0;
+    return resolve_path(p, out);
 }
 
 /* A whole number in [lo, hi]; *has = 1 when given. */
@@ -323,6 +330,22 @@ static int parse_tag(const pctx *p, run_config *c, const cJSON *tag)
     if (!th) return err_set(p->e, "out of memory");
     cJSON_DeleteItemFromObjectCaseSensitive(th, "taggers");
     int rc = load_via_memfd(p, th, "tag", tag_loader, NULL);
+    /* the dictionaries' paths, like every path of the config, are relative
+     * to its folder: tag reads WORK/state/run/tag.json, so they go in
+     * absolute (cmudict "none" is a word, not a file) */
+    cJSON *rd = cJSON_GetObjectItemCaseSensitive(th, "readability");
+    static const char *const dicts[2] = {"cmudict", "hyphen_dic"};
+    for (int i = 0; rc == 0 && i < 2 && cJSON_IsObject(rd); i++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(rd, dicts[i]);
+        if (!cJSON_IsString(v)) continue;   /* the loader refused other types */
+        char *s = strdup(v->valuestring);
+        if (!s) rc = err_set(p->e, "out of memory");
+        else if (!(i == 0 && !strcmp(s, "none")) && resolve_path(p, &s) < 0) rc = -1;
+        else if (!cJSON_ReplaceItemInObjectCaseSensitive(rd, dicts[i], cJSON_CreateString(s)))
+            rc = err_set(p->e, "out of memory");
+        if (rc == 0) *(i == 0 ? &c->tag_cmudict : &c->tag_hyphen_dic) = s;
+        else free(s);
+    }
     if (rc == 0 && !(c->tag_json = json_print(th, 0))) rc = err_set(p->e, "out of memory");
     cJSON_Delete(th);
     return rc;
@@ -607,6 +630,8 @@ void run_config_free(run_config *c)
         for (int j = 0; j < s->ninclude; j++) free(s->include[j]);
     }
     free(c->tag_json);
+    free(c->tag_cmudict);
+    free(c->tag_hyphen_dic);
     free(c->endpoint);
     free(c->model_name);
     free(c->prompt);

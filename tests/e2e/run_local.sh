@@ -86,6 +86,21 @@ mkdir -p "$TMP/empty-eval"
 [ $rc = 0 ] && grep -q "eval .*skipped: the evaluation data $TMP/empty-eval is not here or holds none of the tasks asked" "$TMP/o7" \
     && pass run_eval_data_without_tasks_skipped || fail run_eval_data_without_tasks_skipped "rc=$rc $(grep -E 'eval|blalm' "$TMP/o7" | tr '\n' '|' | tail -c 400)"
 
+# tag.readability's dictionaries: relative to the config's folder like every
+# path of it, whatever the working folder (they were opened from the working
+# folder: "dicts/cmu.txt: cannot open the pronouncing dictionary" after the fetch)
+mkdir -p "$TMP/job/dicts"
+printf 'RIVER  R IH1 V ER0\nPOEM  P OW1 AH0 M\nHISTORY  HH IH1 S T ER0 IY0\n' >"$TMP/job/dicts/cmu.txt"
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["tag"]={"readability": {"cmudict": "dicts/cmu.txt"}}; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/job/job.json" "$TMP/job/dict.json"
+(cd "$TMP/elsewhere" && "$BLALM" run ../job/dict.json --work "$TMP/w-dict" -q --only fetch \
+    && "$BLALM" run ../job/dict.json --work "$TMP/w-dict" -q --only tag) >"$TMP/o8" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q "\"cmudict\":\"$TMP/job/dicts/cmu.txt\",\"cmudict_words\":3}" "$TMP/w-dict/stats/tag.json"; then
+    pass run_tag_dictionary_relative
+else
+    fail run_tag_dictionary_relative "rc=$rc $(tail -c 300 "$TMP/o8" | tr '\n' '|') $(grep -o '"cmudict[^}]*' "$TMP/w-dict/stats/tag.json" 2>/dev/null)"
+fi
+
 # config mistakes found by --dry-run, before any stage (they were found only
 # when assemble or score ran, after the paid or slow stages)
 refuse() { # name expected-message edit
@@ -111,3 +126,7 @@ refuse eval_task "bad-eval_task.json: eval.tasks: " \
     'c["eval"] = {"data": "'"$TMP"'/no-eval", "tasks": "blimpx"}'
 refuse eval_aoa "bad-eval_aoa.json: eval.tasks: aoa (age of acquisition) needs every milestone checkpoint" \
     'c["eval"] = {"data": "'"$TMP"'/no-eval", "tasks": "blimp,aoa"}'
+refuse cmudict_missing "bad-cmudict_missing.json: tag.readability.cmudict: $TMP/job/dicts/nope.txt is not a file" \
+    'c["tag"] = {"readability": {"cmudict": "dicts/nope.txt"}}'
+refuse hyphen_dic_missing "bad-hyphen_dic_missing.json: tag.readability.hyphen_dic: $TMP/job/hyph.dic is not a file" \
+    'c["tag"] = {"readability": {"hyphen_dic": "hyph.dic"}}'

@@ -215,6 +215,23 @@ TEST(distill_section)
                    "demo.json: distill.skip_unlabelled: expected true or false");
 }
 
+TEST(tag_dictionaries_relative_to_the_config)
+{
+    blalm_err e = {{0}};
+    run_config *c = parse("{" SRC ", " CORPORA ", " MODEL ", \"tag\": {\"readability\": {\"cmudict\": \"d/cmu.txt\","
+                          " \"hyphen_dic\": \"/abs/hyph.dic\"}}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_STR(c->tag_cmudict, "/cfg/d/cmu.txt");
+    CHECK_EQ_STR(c->tag_hyphen_dic, "/abs/hyph.dic");
+    CHECK_CONTAINS(c->tag_json, "\"cmudict\":\"/cfg/d/cmu.txt\"");   /* what tag reads */
+    run_config_free(c);
+    c = parse("{" SRC ", " CORPORA ", " MODEL ", \"tag\": {\"readability\": {\"cmudict\": \"none\"}}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_STR(c->tag_cmudict, "none");   /* a word, not a file */
+    CHECK(c->tag_hyphen_dic == NULL);
+    run_config_free(c);
+}
+
 TEST(stage_names)
 {
     CHECK_EQ_INT(run_stage_parse("distill"), RUN_DISTILL);
@@ -235,6 +252,7 @@ int main(void)
     RUN(wrong_types_and_values);
     RUN(required_parts_and_sources);
     RUN(distill_section);
+    RUN(tag_dictionaries_relative_to_the_config);
     RUN(stage_names);
     return test_summary();
 }
