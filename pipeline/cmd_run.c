@@ -72,6 +72,16 @@ typedef struct printer {
     int quiet;
 } printer;
 
+/* The stages' units: fetch, tag and assemble report bytes (of files, of
+ * text), the rest counts (documents, steps, examples). */
+static void run_progress(void *arg, uint64_t done, uint64_t total, const char *what)
+{
+    prog_relay *r = arg;
+    r->unit = !strcmp(what, "fetch") || !strcmp(what, "tag") || !strncmp(what, "assemble", 8) ? PROG_BYTES
+                                                                                             : PROG_COUNT;
+    prog_relay_fn(arg, done, total, what);
+}
+
 static void say_line(void *arg, const char *stage, const char *line)
 {
     printer *p = arg;
@@ -160,7 +170,7 @@ int cmd_run(int argc, char **argv)
     o.quiet = 1;
     o.say = say_line;
     o.say_arg = &pr;
-    o.progress = prog_relay_fn;
+    o.progress = run_progress;
     o.progress_arg = &pr.bars;
     o.report = build_report;
     run_result r;

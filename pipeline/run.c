@@ -47,6 +47,7 @@ typedef struct runx {
     char distill_dir[4200], distill_model[4300], distill_json[4400];
     uint64_t plan_rows, plan_text_bytes;   /* --dry-run: documents and text bytes in the Hub files' footers */
     int corpora_verified;   /* assemble verified every corpus in this process */
+    uint64_t score_done;    /* documents score has written in this process (its callback gives each step) */
 } runx;
 
 static void say(const runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
@@ -643,10 +644,13 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
 
 /* ---- score ---- */
 
+/* score_run gives the documents just written (blalm score adds them up);
+ * the relay takes the count so far */
 static void score_progress(void *arg, uint64_t docs)
 {
-    const runx *x = arg;
-    if (x->o->progress) x->o->progress(x->o->progress_arg, docs, 0, "score");
+    runx *x = arg;
+    x->score_done += docs;
+    if (x->o->progress) x->o->progress(x->o->progress_arg, x->score_done, 0, "score");
 }
 
 static const char *score_base(const runx *x)
@@ -734,6 +738,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
             c->has_max_requests || c->has_max_prompt_tokens ? " (spending limits in the config apply)" : "");
         return 0;
     }
+    x->score_done = 0;
     if (score_run(&so, &sc, score_progress, x, e) < 0) return -1;
     say(x, "score", "%llu documents, %llu selected, %llu sent, %llu from the cache, %llu prompt tokens%s%s",
         (unsigned long long)sc.docs, (unsigned long long)sc.selected, (unsigned long long)sc.sent,

@@ -160,3 +160,19 @@ if [ $rc = 0 ] && [ ! -e "$W/corpora/big" ] && [ -s "$W/corpora/small/manifest.j
 else
     fail run_changes_corpus_removed "rc $rc: $(ls "$W/corpora" | tr '\n' ' ') $(grep -E 'assemble|blalm' "$TMP/one" | tr '\n' '|' | tail -c 500)"
 fi
+
+# 8. progress (plain lines off a terminal): score's count advances to the
+# documents it wrote (it stayed at "score: 1": its callback gives each step,
+# and run passed the step as the count); tag's bar is in bytes of text
+BLALM_PROGRESS_SECONDS=0.000001 $BLALM run "$TMP/job.json" --work "$W4" --only score >"$TMP/pg.out" 2>"$TMP/pg.err"; rc=$?
+BLALM_PROGRESS_SECONDS=0.000001 $BLALM run "$TMP/job.json" --work "$W4" --only tag >/dev/null 2>"$TMP/pg2.err"; rc2=$?
+ndocs=$(sed -n 's/.*score .* \([0-9][0-9]*\) documents, .* selected.*/\1/p' "$TMP/pg.out")
+last=$(grep '^score: ' "$TMP/pg.err" | tail -1 | cut -d' ' -f2)
+steps=$(grep -c '^score: ' "$TMP/pg.err")
+if [ $rc = 0 ] && [ $rc2 = 0 ] && [ -n "$ndocs" ] && [ "$last" = "$ndocs" ] && [ "$steps" -ge 3 ] \
+   && grep '^score: ' "$TMP/pg.err" | cut -d' ' -f2 | sort -n -c 2>/dev/null \
+   && grep -q '^tag: [0-9.]* [KM]\?B ' "$TMP/pg2.err"; then
+    pass run_changes_score_progress
+else
+    fail run_changes_score_progress "rc $rc/$rc2, $ndocs documents, last score line: $(grep '^score: ' "$TMP/pg.err" | tail -1), $steps lines; $(tail -1 "$TMP/pg2.err")"
+fi
