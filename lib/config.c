@@ -55,6 +55,170 @@ static const char *duplicate_key(const cJSON *j, char *where, size_t cap)
     return NULL;
 }
 
+/* ---- what a syntax error expected ---- */
+
+/* A second look at text that cJSON refused, for the message: a plain scan
+ * of JSON's grammar that stops at the first byte that cannot continue it,
+ * and says what could have come there (e.g. "expected ',' or '}' after the
+ * value of \"max_steps\""). 1 with *at and why set; 0 when it finds no
+ * error (cJSON refused something else, e.g. nesting past its limit). */
+enum { X_VALUE, X_VALUE_OR_CLOSE, X_KEY, X_KEY_OR_CLOSE, X_COLON, X_NEXT, X_END };
+
+static size_t json_ws(const char *t, size_t len, size_t i)
+{
+    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) i++;
+    return i;
+}
+
+static void json_found(const char *t, size_t len, size_t i, char *out, size_t cap)
+{
+    unsigned char c = i < len ? (unsigned char)t[i] : 0;
+    if (i >= len) snprintf(out, cap, "the end of the text");
+    else if (c >= 0x20 && c < 0x7f) snprintf(out, cap, "'%c'", c);
+    else snprintf(out, cap, "byte 0x%02x", c);
+}
+
+static int json_expectation(const char *t, size_t len, size_t *at, char *why, size_t cap)
+{
+    char stack[1024];   /* '{' or '[' per open container */
+    char key[64] = "";  /* the last key read, for the message */
+    int depth = 0, x = X_VALUE;
+    size_t i = 0;
+    for (;;) {
+        i = json_ws(t, len, i);
+        char found[32];
+        json_found(t, len, i, found, sizeof found);
+        char c = i < len ? t[i] : 0;
+        const char *want = NULL;
+        switch (x) {
+        case X_VALUE:
+        case X_VALUE_OR_CLOSE:
+            if (x == X_VALUE_OR_CLOSE && c == ']') {
+                depth--;
+                i++;
+                x = depth ? X_NEXT : X_END;
+                continue;
+            }
+            if (i < len && (c == '{' || c == '[')) {
+                if (depth == (int)sizeof stack) return 0;
+                stack[depth++] = c;
+                i++;
+                x = c == '{' ? X_KEY_OR_CLOSE : X_VALUE_OR_CLOSE;
+                continue;
+            }
+            if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+                size_t start = i;
+                if (c == '"') {
+                    for (i++; i < len && t[i] != '"'; i++)
+                        if (t[i] == '\\') i++;
+                    if (i >= len) {
+                        *at = start;
+                        snprintf(why, cap, "a string that is never closed (no '\"' after it)");
+                        return 1;
+                    }
+                    i++;
+                } else if (c == 't' || c == 'f' || c == 'n') {
+                    const char *w = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                    size_t n = strlen(w);
+                    if (len - i < n || memcmp(t + i, w, n)) {
+                        *at = start;
+                        snprintf(why, cap, "expected a value (a string in double quotes, a number, an object, "
+                                 "an array, true, false or null), found '%c'", c);
+                        return 1;
+                    }
+                    i += n;
+                } else {
+                    if (c == '-') i++;
+                    if (i >= len || t[i] < '0' || t[i] > '9') {
+                        json_found(t, len, i, found, sizeof found);
+                        *at = i;
+                        snprintf(why, cap, "expected a digit, found %s", found);
+                        return 1;
+                    }
+                    while (i < len && ((t[i] >= '0' && t[i] <= '9') || t[i] == '.' || t[i] == 'e' || t[i] == 'E' ||
+                                       t[i] == '+' || t[i] == '-'))
+                        i++;
+                }
+                x = depth ? X_NEXT : X_END;
+                continue;
+            }
+            want = x == X_VALUE_OR_CLOSE ? "a value or ']'"
+                   : depth && stack[depth - 1] == '[' && i > 0 ? "a value after ',' (JSON has no ',' before ']')"
+                   : *key ? NULL
+                          : "a JSON value";
+            if (!want) {
+                *at = i;
+                snprintf(why, cap, "expected the value of \"%s\" (a string in double quotes, a number, an "
+                         "object, an array, true, false or null), found %s", key, found);
+                return 1;
+            }
+            break;
+        case X_KEY:
+        case X_KEY_OR_CLOSE:
+            if (x == X_KEY_OR_CLOSE && c == '}') {
+                depth--;
+                i++;
+                x = depth ? X_NEXT : X_END;
+                continue;
+            }
+            if (c == '"') {
+                size_t s = ++i, k;
+                while (i < len && t[i] != '"') i += t[i] == '\\' ? 2 : 1;
+                if (i >= len) {
+                    *at = s - 1;
+                    snprintf(why, cap, "a key that is never closed (no '\"' after it)");
+                    return 1;
+                }
+                k = i - s < sizeof key - 1 ? i - s : sizeof key - 1;
+                memcpy(key, t + s, k);
+                key[k] = 0;
+                i++;
+                x = X_COLON;
+                continue;
+            }
+            want = x == X_KEY_OR_CLOSE ? "a key in double quotes or '}'"
+                   : c == '}' ? "a key in double quotes after ',' (JSON has no ',' before '}')"
+                              : "a key in double quotes after ','";
+            break;
+        case X_COLON:
+            if (c == ':') {
+                i++;
+                x = X_VALUE;
+                continue;
+            }
+            *at = i;
+            snprintf(why, cap, "expected ':' after the key \"%s\", found %s", key, found);
+            return 1;
+        case X_NEXT:
+            if (c == ',') {
+                i++;
+                x = stack[depth - 1] == '{' ? X_KEY : X_VALUE;
+                if (x == X_VALUE) *key = 0;
+                continue;
+            }
+            if (c == (stack[depth - 1] == '{' ? '}' : ']')) {
+                depth--;
+                i++;
+                x = depth ? X_NEXT : X_END;
+                continue;
+            }
+            *at = i;
+            if (stack[depth - 1] == '{')
+                snprintf(why, cap, "expected ',' or '}' after the value of \"%s\", found %s", key, found);
+            else
+                snprintf(why, cap, "expected ',' or ']' after an element of the array, found %s", found);
+            return 1;
+        default:   /* X_END */
+            if (i >= len) return 0;
+            want = "the end of the text after the JSON value";
+            break;
+        }
+        *at = i;
+        snprintf(why, cap, "expected %s, found %s", want, found);
+        return 1;
+    }
+}
+
 /* config_parse (lineno 0: text is a whole file) and config_parse_line
  * (lineno: text is that line of the file `what`). */
 static cJSON *parse_strict(const char *text, size_t len, const char *what, unsigned long long lineno, blalm_err *e)
@@ -66,21 +230,29 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!j) {
         size_t off = end && end >= text ? (size_t)(end - text) : 0;
+        char why[256] = "";
+        if (!lineno && json_expectation(text, len, &off, why, sizeof why) == 0) why[0] = 0;
         size_t line = 1, col = 1;
         for (size_t i = 0; i < off && i < len; i++) {
             if (text[i] == '\n') { line++; col = 1; }
             else col++;
         }
         if (lineno) err_set(e, "%s: column %zu: not valid JSON (expected one JSON value per line)", at, col);
-        else err_set(e, "%s:%zu:%zu: invalid JSON", at, line, col);
+        else err_set(e, "%s:%zu:%zu: invalid JSON%s%s", at, line, col, *why ? ": " : "", why);
         return NULL;
     }
     /* trailing garbage after the value */
     if (end) {
         while ((size_t)(end - text) < len && (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')) end++;
         if ((size_t)(end - text) < len) {
+            size_t off = (size_t)(end - text), line = 1, col = 1;
+            for (size_t i = 0; i < off; i++) {
+                if (text[i] == '\n') { line++; col = 1; }
+                else col++;
+            }
             cJSON_Delete(j);
-            err_set(e, "%s: unexpected text after the JSON value at byte %zu", at, (size_t)(end - text));
+            if (lineno) err_set(e, "%s: unexpected text after the JSON value at byte %zu", at, off);
+            else err_set(e, "%s:%zu:%zu: unexpected text after the JSON value (one value per file)", at, line, col);
             return NULL;
         }
     }

@@ -50,7 +50,7 @@ typedef struct pctx {
 static int check_keys(const pctx *p, const cJSON *obj, const char *path, const char *const *allowed)
 {
     if (!cJSON_IsObject(obj))
-        return err_set(p->e, "%s: %s: expected a JSON object", p->file, path);
+        return err_set(p->e, "%s: %s: expected a JSON object", p->file, *path ? path : "(top level)");
     const cJSON *it;
     cJSON_ArrayForEach(it, obj) {
         int ok = 0;
@@ -609,8 +609,9 @@ run_config *run_config_load(const char *path, blalm_err *e)
         err_errno(e, "%s", dir);
         return NULL;
     }
-    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    run_config *c = run_config_parse(text, len, name, base, e);
+    /* messages name the file as given: a user with several job.json files
+     * (or a script) sees which one */
+    run_config *c = run_config_parse(text, len, path, base, e);
     free(text);
     return c;
 }

@@ -130,3 +130,17 @@ refuse cmudict_missing "bad-cmudict_missing.json: tag.readability.cmudict: $TMP/
     'c["tag"] = {"readability": {"cmudict": "dicts/nope.txt"}}'
 refuse hyphen_dic_missing "bad-hyphen_dic_missing.json: tag.readability.hyphen_dic: $TMP/job/hyph.dic is not a file" \
     'c["tag"] = {"readability": {"hyphen_dic": "hyph.dic"}}'
+# a syntax error: the config's path as given, line:column and what was
+# expected ("job.json:3:2: invalid JSON" was all it said); a JSON value that
+# is no object names the top level (it named an empty key path: "list.json: : ...")
+printf '{"sources": [],\n "train": {"max_steps": 10\n "threads": 1}}' >"$TMP/job/syntax.json"
+printf '[1]' >"$TMP/job/list.json"
+out=$(cd "$TMP" && "$BLALM" run job/syntax.json --work "$TMP/w-syntax" --dry-run 2>&1); rc=$?
+out2=$(cd "$TMP" && "$BLALM" run job/list.json --work "$TMP/w-syntax" --dry-run 2>&1); rc2=$?
+if [ $rc = 1 ] && [ $rc2 = 1 ] && [ ! -e "$TMP/w-syntax" ] \
+   && [ "$out" = "blalm run: job/syntax.json:3:2: invalid JSON: expected ',' or '}' after the value of \"max_steps\", found '\"'" ] \
+   && [ "$out2" = "blalm run: job/list.json: (top level): expected a JSON object" ]; then
+    pass run_config_syntax_error
+else
+    fail run_config_syntax_error "rc $rc/$rc2: $out | $out2"
+fi

@@ -232,6 +232,26 @@ TEST(tag_dictionaries_relative_to_the_config)
     run_config_free(c);
 }
 
+TEST(syntax_errors_say_where_and_what_was_expected)
+{
+    CHECK_EQ_STR(refused("{\"sources\": [],\n \"train\": {\"max_steps\": 10\n \"threads\": 1}}"),
+                 "demo.json:3:2: invalid JSON: expected ',' or '}' after the value of \"max_steps\", found '\"'");
+    CHECK_EQ_STR(refused("{\"train\": {\"max_steps\": 10,}}"),
+                 "demo.json:1:28: invalid JSON: expected a key in double quotes after ',' (JSON has no ',' before "
+                 "'}'), found '}'");
+    CHECK_EQ_STR(refused("{\"report\" false}"), "demo.json:1:11: invalid JSON: expected ':' after the key "
+                 "\"report\", found 'f'");
+    CHECK_EQ_STR(refused("{\"sources\": [1 2]}"), "demo.json:1:16: invalid JSON: expected ',' or ']' after an "
+                 "element of the array, found '2'");
+    CHECK_EQ_STR(refused("{\"work\": }"), "demo.json:1:10: invalid JSON: expected the value of \"work\" (a "
+                 "string in double quotes, a number, an object, an array, true, false or null), found '}'");
+    CHECK_EQ_STR(refused("{\"work\": \"w"), "demo.json:1:10: invalid JSON: a string that is never closed (no "
+                 "'\"' after it)");
+    CHECK_EQ_STR(refused(""), "demo.json:1:1: invalid JSON: expected a JSON value, found the end of the text");
+    CHECK_EQ_STR(refused("{}\n}"), "demo.json:2:1: unexpected text after the JSON value (one value per file)");
+    CHECK_EQ_STR(refused("[1]"), "demo.json: (top level): expected a JSON object");
+}
+
 TEST(stage_names)
 {
     CHECK_EQ_INT(run_stage_parse("distill"), RUN_DISTILL);
@@ -253,6 +273,7 @@ int main(void)
     RUN(required_parts_and_sources);
     RUN(distill_section);
     RUN(tag_dictionaries_relative_to_the_config);
+    RUN(syntax_errors_say_where_and_what_was_expected);
     RUN(stage_names);
     return test_summary();
 }
