@@ -79,7 +79,10 @@ static int rm_tree(const char *path, blalm_err *e)
     return 0;
 }
 
-static int key_dir_rec(marker_key *k, const char *root, const char *rel, blalm_err *e)
+/* records: 0 leaves out the attribute records (*.record.json), which say
+ * how a set was made (its command, the hash of the whole tag config, the
+ * document files' mtimes), not what it holds. */
+static int key_dir_rec(marker_key *k, const char *root, const char *rel, int records, blalm_err *e)
 {
     char dir[8192];
     snprintf(dir, sizeof dir, "%s%s%s", root, *rel ? "/" : "", rel);
@@ -94,9 +97,11 @@ static int key_dir_rec(marker_key *k, const char *root, const char *rel, blalm_e
             snprintf(r2, sizeof r2, "%s%s%s", rel, *rel ? "/" : "", nm);
             snprintf(full, sizeof full, "%s/%s", root, r2);
             struct stat st;
+            size_t nl = strlen(nm);
             if (stat(full, &st) < 0) rc = err_errno(e, "%s", full);
-            else if (S_ISDIR(st.st_mode)) rc = key_dir_rec(k, root, r2, e);
-            else if (S_ISREG(st.st_mode)) rc = marker_key_file(k, r2, full, e);
+            else if (S_ISDIR(st.st_mode)) rc = key_dir_rec(k, root, r2, records, e);
+            else if (S_ISREG(st.st_mode) && (records || nl < 12 || strcmp(nm + nl - 12, ".record.json")))
+                rc = marker_key_file(k, r2, full, e);
         }
         free(ents[i]);
     }
@@ -107,7 +112,7 @@ static int key_dir_rec(marker_key *k, const char *root, const char *rel, blalm_e
 /* Adds every file under root (sorted, hidden files aside) to k, named by prefix/rel. */
 static int key_dir(marker_key *k, const char *root, blalm_err *e)
 {
-    return key_dir_rec(k, root, "", e);
+    return key_dir_rec(k, root, "", 1, e);
 }
 
 /* done: 1 when the unit's marker holds k's key (and not forced). */
@@ -124,6 +129,23 @@ static int marker_state(const runx *x, const char *unit, marker_key *k, int forc
         return MARKER_ABSENT;
     }
     return st;
+}
+
+/* A STALE marker of unit written under an older key (old: the key that
+ * blalm made) from these same inputs: the work stands, and the marker is
+ * rewritten with k (not in a dry run), so an upgrade redoes nothing. Returns
+ * MARKER_DONE then, else st; -1 on error. */
+static int marker_upgrade(const runx *x, const char *unit, marker_key *k, marker_key *old, int st, blalm_err *e)
+{
+    if (st != MARKER_STALE || !old) return st;
+    char w2[64];
+    int ost = marker_check(x->state_run, "run", unit, old, w2, sizeof w2, e);
+    if (ost != MARKER_DONE) return ost < 0 ? -1 : st;
+    if (x->o->dry_run) return MARKER_DONE;
+    char *res = marker_result(x->state_run, "run", unit, e);
+    int rc = res ? marker_commit(x->state_run, "run", unit, k, res, e) : -1;
+    free(res);
+    return rc < 0 ? -1 : MARKER_DONE;
 }
 
 /* ---- fetch ---- */
@@ -764,13 +786,15 @@ static void distill_train_progress(void *arg, const char *what, int step, int st
 /* The model's inputs: the section, the documents, every attribute set but
  * the one the stage writes (labels, tag's sets for the attribute features,
  * whatever else: a set the model does not read only costs a retrain), and
- * the word vectors. */
-static int distill_key(const runx *x, marker_key *k, blalm_err *e)
+ * the word vectors. The sets' data files only (legacy: their records too,
+ * the key of a blalm before): a changed threshold that changes no value
+ * rewrites every tag set's record, and retrained the model for nothing. */
+static int distill_key(const runx *x, marker_key *k, int legacy, blalm_err *e)
 {
     const run_config *c = x->c;
     marker_key_setting(k, "config", c->distill_json);
     /* named under WORK (run's documents and attributes are WORK/docs and WORK/attributes) */
-    if (key_dir_rec(k, x->w.work, "docs", e) < 0) return -1;
+    if (key_dir_rec(k, x->w.work, "docs", 1, e) < 0) return -1;
     struct dirent **ents;
     int n = scandir(x->w.attrs, &ents, NULL, alphasort);
     if (n < 0 && errno != ENOENT) return err_errno(e, "%s", x->w.attrs);
@@ -780,7 +804,7 @@ static int distill_key(const runx *x, marker_key *k, blalm_err *e)
         if (!rc && nm[0] != '.' && strcmp(nm, "edu_local")) {
             char rel[600];
             snprintf(rel, sizeof rel, "attributes/%s", nm);
-            rc = key_dir_rec(k, x->w.work, rel, e);
+            rc = key_dir_rec(k, x->w.work, rel, legacy, e);
         }
         free(ents[i]);
     }
@@ -900,8 +924,13 @@ static int stage_distill(runx *x, int force, blalm_err *e)
     char why[512];
     marker_key *k = marker_key_new("run-distill");
     if (!k) return err_set(e, "out of memory");
-    int rc = distill_key(x, k, e);
+    int rc = distill_key(x, k, 0, e);
     int st = rc < 0 ? -1 : marker_state(x, "distill", k, force, why, sizeof why, e);
+    if (st == MARKER_STALE) {
+        marker_key *old = marker_key_new("run-distill");
+        st = !old ? err_set(e, "out of memory") : distill_key(x, old, 1, e) < 0 ? -1 : marker_upgrade(x, "distill", k, old, st, e);
+        marker_key_free(old);
+    }
     if (st == MARKER_DONE && !file_exists(x->distill_model)) st = MARKER_ABSENT;
     if (st == MARKER_DONE) {
         say(x, "distill", "model complete (same documents, attributes and settings), skipped");
@@ -1053,6 +1082,39 @@ static int train_corpus_dir(const runx *x, char *out, size_t cap)
     return snprintf(out, cap, "%s/%s", x->corpora, x->c->train_corpus) >= (int)cap ? -1 : 0;
 }
 
+/* What the tokenizer learns from, as the corpus manifest gives it: the
+ * train split's files (path and sha256, checked by assemble's verify) and
+ * the index that cuts them into documents. Not the whole manifest: it also
+ * names the attribute sets' records, so a threshold change that changes no
+ * document of the corpus retrained the tokenizer for nothing. */
+static int key_train_text(marker_key *k, const char *manifest, blalm_err *e)
+{
+    char *data;
+    size_t len;
+    if (read_file(manifest, &data, &len, e) < 0) return -1;
+    cJSON *m = cJSON_ParseWithLength(data, len);
+    free(data);
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(m, "files"), *f;
+    const cJSON *index = cJSON_GetObjectItemCaseSensitive(m, "index");
+    const cJSON *isha = cJSON_GetObjectItemCaseSensitive(index, "sha256");
+    int rc = cJSON_IsArray(files) ? 0 : err_set(e, "%s: no \"files\" list (not a corpus manifest?)", manifest);
+    cJSON_ArrayForEach(f, files) {
+        if (rc < 0) break;
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(f, "path");
+        const cJSON *split = cJSON_GetObjectItemCaseSensitive(f, "split");
+        const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+        if (!cJSON_IsString(path) || !cJSON_IsString(split) || !cJSON_IsString(sha)) {
+            rc = err_set(e, "%s: a \"files\" entry without path, split and sha256", manifest);
+            break;
+        }
+        if (!strcmp(split->valuestring, "train")) marker_key_setting(k, path->valuestring, sha->valuestring);
+    }
+    /* a corpus without an index is cut at blank lines: the files say it all */
+    if (rc == 0) marker_key_setting(k, "index", cJSON_IsString(isha) ? isha->valuestring : "none");
+    cJSON_Delete(m);
+    return rc;
+}
+
 static int stage_tokenizer(runx *x, int force, blalm_err *e)
 {
     model_config mc;
@@ -1068,8 +1130,17 @@ static int stage_tokenizer(runx *x, int force, blalm_err *e)
     marker_key *k = marker_key_new("run-tokenizer");
     if (!k) return err_set(e, "out of memory");
     marker_key_settingf(k, "vocab_size", "%u", vocab);
-    int rc = marker_key_file(k, "manifest.json", manifest, e);
+    int rc = key_train_text(k, manifest, e);
     int st = rc < 0 ? -1 : marker_state(x, "tokenizer", k, force, why, sizeof why, e);
+    if (st == MARKER_STALE) {
+        /* a blalm before keyed the whole manifest */
+        marker_key *old = marker_key_new("run-tokenizer");
+        if (old) marker_key_settingf(old, "vocab_size", "%u", vocab);
+        st = !old ? err_set(e, "out of memory")
+             : marker_key_file(old, "manifest.json", manifest, e) < 0 ? -1
+                                                                        : marker_upgrade(x, "tokenizer", k, old, st, e);
+        marker_key_free(old);
+    }
     if (st == MARKER_DONE && file_exists(x->tokfile)) {
         say(x, "tokenizer", "complete, skipped");
     } else if (st >= 0) {

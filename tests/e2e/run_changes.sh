@@ -176,3 +176,24 @@ if [ $rc = 0 ] && [ $rc2 = 0 ] && [ -n "$ndocs" ] && [ "$last" = "$ndocs" ] && [
 else
     fail run_changes_score_progress "rc $rc/$rc2, $ndocs documents, last score line: $(grep '^score: ' "$TMP/pg.err" | tail -1), $steps lines; $(tail -1 "$TMP/pg2.err")"
 fi
+
+# 9. a threshold change that changes no attribute value (every document has
+# 100 words or more: min_doc_words 100 changes no verdict; it rewrites every
+# tag set's record, which names the whole tag config): distill is not
+# retrained, nor the tokenizer (assemble is redone: the corpus manifest names
+# the sets' records), and the outputs equal a fresh run's of that config
+edit "$TMP/job.json" "$TMP/words100.json" "j['tag'] = {'gopher_quality': {'min_doc_words': 100}}"
+before=$(find "$W4/attributes" -name '*.jsonl.zst' | sort | xargs cat | sha256sum)
+$BLALM run "$TMP/words100.json" --work "$W4" -q >"$TMP/w100" 2>&1; rc=$?
+after=$(find "$W4/attributes" -name '*.jsonl.zst' | sort | xargs cat | sha256sum)
+$BLALM run "$TMP/words100.json" --work "$TMP/fresh100" -q >"$TMP/w100f" 2>&1; rc2=$?
+if [ "$before" != "$after" ]; then
+    skip run_changes_same_values "min_doc_words 100 changed a verdict of this input ($RUN_INPUT)"
+elif [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'tag .* files (0 complete before)' "$TMP/w100" \
+   && grep -q 'distill .*model complete' "$TMP/w100" && grep -q 'tokenizer .*complete, skipped' "$TMP/w100" \
+   && grep -q 'train .*complete, skipped' "$TMP/w100" && grep -q 'assemble .*redone: input .*record.json changed' "$TMP/w100" \
+   && [ "$(outputs_sha "$W4")" = "$(outputs_sha "$TMP/fresh100")" ]; then
+    pass run_changes_same_values
+else
+    fail run_changes_same_values "rc $rc/$rc2: $(grep -E 'tag|distill|assemble|tokenizer|train' "$TMP/w100" | tr '\n' '|' | tail -c 700) $(diff <(outputs_sha "$W4") <(outputs_sha "$TMP/fresh100") | head -4 | tr '\n' '|')"
+fi
