@@ -767,6 +767,47 @@ out:
     return st;
 }
 
+int tag_plan(const tag_opts *o, tag_plan_counts *p, blalm_err *e)
+{
+    memset(p, 0, sizeof *p);
+    if (!o->state) return err_set(e, "no state directory: tag keeps no markers");
+    tag_run_ctx x;
+    doc_file *files = NULL;
+    size_t nfiles = 0;
+    int rc = -1;
+    if (setup(&x, o, e) < 0 || docs_walk(o->docs, &files, &nfiles, e) < 0) goto out;
+    for (size_t i = 0; i < nfiles; i++) {
+        if (!shard_owns(&o->shard, i)) continue;
+        p->files++;
+        doc_identity id;
+        if (doc_identity_of(files[i].path, &id, e) < 0) goto out;
+        for (int s = 0; s < TAG_NSETS; s++) {
+            if (!(x.sets & (1 << s))) continue;
+            char attr[8192], why[512] = "";
+            attr_path_of(o, s, files[i].rel, attr, sizeof attr);
+            marker_key *k = key_for(&x, s, files[i].rel, &id);
+            if (!k) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+            int st = o->force ? MARKER_ABSENT : unit_status(&x, s, files[i].rel, attr, &id, k, NULL, why, sizeof why, e);
+            marker_key_free(k);
+            if (st < 0) goto out;
+            if (st == MARKER_DONE) p->done++;
+            else if (st == MARKER_ABSENT) p->absent++;
+            /* a changed setting says more than a record of other settings
+             * (every set's record names the whole tag config) */
+            else if (!p->stale++ || (strstr(why, "setting ") && !strstr(p->why, ": setting ")))
+                snprintf(p->why, sizeof p->why, "%s of %s: %s", tag_set_name(s), files[i].rel, why);
+        }
+    }
+    rc = 0;
+out:
+    docs_walk_free(files, nfiles);
+    teardown(&x);
+    return rc;
+}
+
 int tag_run(const tag_opts *o, tag_counts *c, progress_fn on_progress, void *progress_arg,
             blalm_err *e)
 {

@@ -99,6 +99,16 @@ typedef struct tag_counts {
 int tag_unit_status(const tag_opts *o, const char *doc_rel, int set, char *why, size_t why_cap,
                     blalm_err *e);
 
+/* What a run would do with every document file under o->docs (a plan:
+ * nothing is written): its file sets (a file's set of one tagger) complete
+ * with these settings, without a marker, or with one of other inputs or
+ * settings (redone; why names the first, its set and file). Needs o->state. */
+typedef struct tag_plan_counts {
+    uint64_t files, done, absent, stale;
+    char why[600];
+} tag_plan_counts;
+int tag_plan(const tag_opts *o, tag_plan_counts *p, blalm_err *e);
+
 /* Runs the stage. on_progress (may be NULL) gets the bytes of text measured so
  * far (first 0), phase "tag", total unknown. 0, or -1 with a message naming the file;
  * a failed file leaves its earlier outputs and markers as they were. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,9 @@ typedef struct runx {
     char report[4200];
     char distill_dir[4200], distill_model[4300], distill_json[4400];
     uint64_t plan_rows, plan_text_bytes;   /* --dry-run: documents and text bytes in the Hub files' footers */
+    /* --dry-run: the first stage that would do or redo work, and why: the
+     * stages after it are planned on inputs it may change */
+    char plan_first[32], plan_why[700];
     int corpora_verified;   /* assemble verified every corpus in this process */
     uint64_t score_done;    /* documents score has written in this process (its callback gives each step) */
 } runx;
@@ -146,6 +150,64 @@ static int marker_upgrade(const runx *x, const char *unit, marker_key *k, marker
     int rc = res ? marker_commit(x->state_run, "run", unit, k, res, e) : -1;
     free(res);
     return rc < 0 ? -1 : MARKER_DONE;
+}
+
+/* ---- --dry-run: what each stage would do ---- */
+
+/* Records the first stage with work to (re)do. */
+static void plan_work(runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
+static void plan_work(runx *x, const char *stage, const char *fmt, ...)
+{
+    if (x->plan_first[0]) return;
+    snprintf(x->plan_first, sizeof x->plan_first, "%s", stage);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->plan_why, sizeof x->plan_why, fmt, ap);
+    va_end(ap);
+}
+
+/* One line for a step that run keeps a marker of: k NULL when its inputs
+ * are not there yet (an earlier stage makes them). */
+static int plan_status(runx *x, const char *stage, const char *unit, marker_key *k, int force, blalm_err *e)
+{
+    char why[512] = "";
+    int st = force ? MARKER_ABSENT : k ? marker_check(x->state_run, "run", unit, k, why, sizeof why, e) : MARKER_ABSENT;
+    if (st < 0) return -1;
+    if (force) {
+        say(x, stage, "would redo (asked: --from or --only)");
+        plan_work(x, stage, "asked to redo it");
+    } else if (st == MARKER_DONE && x->plan_first[0]) {
+        say(x, stage, "complete with the current inputs; %s is redone before it (see above), and if that "
+            "changes its inputs it is redone too", x->plan_first);
+    } else if (st == MARKER_DONE) {
+        say(x, stage, "complete: would be skipped");
+    } else if (st == MARKER_STALE) {
+        say(x, stage, "would redo: %s", why);
+        plan_work(x, stage, "%s", why);
+    } else {
+        say(x, stage, "would run (not done before%s)", k ? "" : "; its inputs are made by the stages before it");
+        plan_work(x, stage, "not done before");
+    }
+    return 0;
+}
+
+/* A readable path to json for a loader that takes a file (a --dry-run
+ * writes nothing): an in-memory file; *fd to close after. */
+static int mem_file(const char *json, char *path, size_t cap, int *fd, blalm_err *e)
+{
+    *fd = memfd_create("blalm-run-plan", MFD_CLOEXEC);
+    if (*fd < 0) return err_errno(e, "memfd_create");
+    size_t n = strlen(json), off = 0;
+    while (off < n) {
+        ssize_t w = write(*fd, json + off, n - off);
+        if (w <= 0) {
+            close(*fd);
+            return err_errno(e, "memfd write");
+        }
+        off += (size_t)w;
+    }
+    snprintf(path, cap, "/proc/self/fd/%d", *fd);
+    return 0;
 }
 
 /* ---- fetch ---- */
@@ -286,6 +348,7 @@ static int prune_docs_sources(runx *x, blalm_err *e)
         if (lstat(p, &st) < 0) continue;
         if (x->o->dry_run) {
             say(x, "fetch", "would remove %s (not a source in the config)", p);
+            plan_work(x, "fetch", "%s is no source now", nm);
             continue;
         }
         /* a link (a former files source) is removed, never followed: the
@@ -382,6 +445,7 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
             if (o->dry_run) {
                 say(x, "fetch", "%s: would %slink %s to the local files %s", s->name,
                     hubdir ? "remove the Hub files there and " : "", out, s->files);
+                plan_work(x, "fetch", "%s: its documents are other files now", s->name);
                 continue;
             }
             if (mkdir_p(x->w.docs, e) < 0) return -1;
@@ -447,6 +511,8 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
             marker_key_free(k);
             return err_prefix(e, "fetch %s", s->name);
         }
+        if (o->dry_run && st != MARKER_DONE)
+            plan_work(x, "fetch", "%s: %s", s->name, st == MARKER_STALE && !link ? why : "not fetched before");
         if (o->dry_run) {
             say(x, "fetch", "%s: %s/%s at %s: %zu files, %.1f MB to download%s%s", s->name, s->repo, s->path,
                 s->revision, fc.files, (double)fc.bytes / 1e6,
@@ -548,21 +614,80 @@ static int count_docs(const char *root, uint64_t *files, uint64_t *docs, uint64_
     return rc;
 }
 
+/* The options tag runs with, as the config (tc, loaded from path) gives them. */
+static void tag_opts_of(const runx *x, const tag_config *tc, const char *path, const char *stats, int force,
+                        tag_opts *to)
+{
+    const run_opts *o = x->o;
+    memset(to, 0, sizeof *to);
+    to->docs = x->w.docs;
+    to->attrs = x->w.attrs;
+    to->state = x->w.state;
+    to->stats = stats;
+    to->taggers = x->c->taggers;
+    to->quality = &tc->quality;
+    to->stop_words = tc->stop_words;
+    to->n_stop_words = tc->n_stop_words;
+    to->hyphen_dic = tc->hyphen_dic ? tc->hyphen_dic : o->hyphen_dic;
+    /* "none": syllables by pyphen alone, as blalm tag --cmudict none */
+    to->cmudict = !tc->cmudict ? o->cmudict : strcmp(tc->cmudict, "none") ? tc->cmudict : NULL;
+    to->cache_dir = o->dry_run ? NULL : o->cache_dir;   /* a plan writes no dictionary table either */
+    to->config_path = path;
+    to->shard = SHARD_ONE;
+    to->force = force;
+}
+
+/* --dry-run: the documents, and which document files tag would measure
+ * (again) with the settings planned, by its own markers. */
+static int plan_tag(runx *x, int force, blalm_err *e)
+{
+    uint64_t files, docs, words, bytes;
+    struct stat st;
+    if (stat(x->w.docs, &st) < 0) {
+        say(x, "tag", "every document fetched above (none here yet)");
+        plan_work(x, "tag", "not done before");
+        return 0;
+    }
+    if (count_docs(x->w.docs, &files, &docs, &words, &bytes, e) < 0) return -1;
+    say(x, "tag", "%llu document files, %llu documents, %llu words, %.1f MB of text", (unsigned long long)files,
+        (unsigned long long)docs, (unsigned long long)words, bytes / 1e6);
+    char path[64];
+    int fd;
+    if (mem_file(x->c->tag_json ? x->c->tag_json : "{}", path, sizeof path, &fd, e) < 0) return -1;
+    tag_config tc;
+    tag_opts to;
+    tag_plan_counts pc;
+    int rc = tag_config_load(path, &tc, e);
+    if (rc == 0) {
+        tag_opts_of(x, &tc, path, NULL, force, &to);
+        rc = tag_plan(&to, &pc, e);
+    }
+    tag_config_free(&tc);
+    close(fd);
+    if (rc < 0) return -1;
+    uint64_t sets = pc.done + pc.absent + pc.stale;
+    if (x->plan_first[0] && !strcmp(x->plan_first, "fetch")) {
+        say(x, "tag", "%llu of the %llu file sets here complete with these settings; fetch runs before it (see "
+            "above), and tag measures what it changes", (unsigned long long)pc.done, (unsigned long long)sets);
+    } else if (!pc.absent && !pc.stale) {
+        say(x, "tag", "complete with these settings: would be skipped");
+        return 0;
+    } else if (force) {
+        say(x, "tag", "would redo every one of the %llu file sets (asked: --from or --only)", (unsigned long long)sets);
+    } else {
+        say(x, "tag", "would measure %llu of %llu file sets (a document file's set of one tagger): %llu not "
+            "measured before, %llu redone%s%s", (unsigned long long)(pc.absent + pc.stale),
+            (unsigned long long)sets, (unsigned long long)pc.absent, (unsigned long long)pc.stale,
+            pc.stale ? ": " : "", pc.stale ? pc.why : "");
+    }
+    plan_work(x, "tag", "%s", force ? "asked to redo it" : pc.stale ? pc.why : "files not measured before");
+    return 0;
+}
+
 static int stage_tag(runx *x, int force, blalm_err *e)
 {
     const run_opts *o = x->o;
-    if (o->dry_run) {
-        uint64_t files, docs, words, bytes;
-        struct stat st;
-        if (stat(x->w.docs, &st) < 0) {
-            say(x, "tag", "every document fetched above (none here yet)");
-            return 0;
-        }
-        if (count_docs(x->w.docs, &files, &docs, &words, &bytes, e) < 0) return -1;
-        say(x, "tag", "%llu document files, %llu documents, %llu words, %.1f MB of text",
-            (unsigned long long)files, (unsigned long long)docs, (unsigned long long)words, bytes / 1e6);
-        return 0;
-    }
+    if (o->dry_run) return plan_tag(x, force, e);
     char path[4400];
     if (write_section(x, "tag.json", x->c->tag_json ? x->c->tag_json : "{}", path, sizeof path, e) < 0) return -1;
     tag_config tc;
@@ -572,22 +697,8 @@ static int stage_tag(runx *x, int force, blalm_err *e)
     }
     char stats[4400];
     snprintf(stats, sizeof stats, "%s/tag.json", x->w.stats);
-    tag_opts to = {0};
-    to.docs = x->w.docs;
-    to.attrs = x->w.attrs;
-    to.state = x->w.state;
-    to.stats = stats;
-    to.taggers = x->c->taggers;
-    to.quality = &tc.quality;
-    to.stop_words = tc.stop_words;
-    to.n_stop_words = tc.n_stop_words;
-    to.hyphen_dic = tc.hyphen_dic ? tc.hyphen_dic : o->hyphen_dic;
-    /* "none": syllables by pyphen alone, as blalm tag --cmudict none */
-    to.cmudict = !tc.cmudict ? o->cmudict : strcmp(tc.cmudict, "none") ? tc.cmudict : NULL;
-    to.cache_dir = o->cache_dir;
-    to.config_path = path;
-    to.shard = SHARD_ONE;
-    to.force = force;
+    tag_opts to;
+    tag_opts_of(x, &tc, path, stats, force, &to);
     tag_counts tcnt;
     int rc = tag_run(&to, &tcnt, relay_progress, x, e);
     tag_config_free(&tc);
@@ -606,11 +717,6 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
     snprintf(state, sizeof state, "%s/dedup", x->w.state);
     snprintf(stats, sizeof stats, "%s/dedup.json", x->w.stats);
     snprintf(attrs, sizeof attrs, "%s/dedup", x->w.attrs);
-    if (x->o->dry_run) {
-        say(x, "dedup", "exact and MinHash LSH (%d bands x %d rows, %d-word shingles) over every document",
-            x->c->dedup.bands, x->c->dedup.rows, x->c->dedup.shingle);
-        return 0;
-    }
     /* dedup's own files refuse other settings (a signature file from another
      * configuration) rather than mix them: run keys its settings, and a
      * change redoes dedup as --from dedup does */
@@ -621,6 +727,28 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
     marker_key_settingf(k, "rows", "%d", x->c->dedup.rows);
     marker_key_settingf(k, "shingle", "%d", x->c->dedup.shingle);
     marker_key_settingf(k, "seed", "%llu", (unsigned long long)x->c->dedup.seed);
+    if (x->o->dry_run) {
+        say(x, "dedup", "exact and MinHash LSH (%d bands x %d rows, %d-word shingles) over every document",
+            x->c->dedup.bands, x->c->dedup.rows, x->c->dedup.shingle);
+        /* its marker holds the settings; the documents' own changes are
+         * found by dedup's per-file outputs as it runs */
+        int st = force ? MARKER_ABSENT : marker_check(x->state_run, "run", "dedup", k, why, sizeof why, e);
+        struct stat ast;
+        if (st == MARKER_DONE && stat(attrs, &ast) < 0) st = MARKER_ABSENT;
+        if (st == MARKER_DONE && x->plan_first[0] && !strcmp(x->plan_first, "fetch"))
+            say(x, "dedup", "complete with these settings; fetch runs before it (see above), and dedup redoes what "
+                "it changes");
+        else if (st == MARKER_DONE)
+            say(x, "dedup", "complete with these settings: would be skipped (but for document files changed since)");
+        else if (st == MARKER_STALE)
+            say(x, "dedup", "would redo: %s", why);
+        else if (st == MARKER_ABSENT)
+            say(x, "dedup", force ? "would redo (asked: --from or --only)" : "would run (not done before)");
+        if (st == MARKER_STALE || st == MARKER_ABSENT)
+            plan_work(x, "dedup", "%s", st == MARKER_STALE ? why : force ? "asked to redo it" : "not done before");
+        marker_key_free(k);
+        return st < 0 ? -1 : 0;
+    }
     int mst = marker_state(x, "dedup", k, force, why, sizeof why, e);
     if (mst == MARKER_STALE) {
         say(x, "dedup", "redone: %s", why);
@@ -745,19 +873,63 @@ static int stage_score(runx *x, int force, blalm_err *e)
             return 0;
         }
         so.dry_run = 1;
-        /* --where reads attributes that tag and dedup write: before they
-         * exist the count is over every document (an upper bound) */
+        const char *limits = c->has_max_requests || c->has_max_prompt_tokens ? " (spending limits in the config apply)" : "";
+        /* --where reads attributes that tag and dedup write. When a stage
+         * before score would (re)do work, what it selects is known only
+         * after that: the plan gives a bound that holds whatever it
+         * selects (every document, or the sample's size of them, none
+         * answered by the cache), and the count on the current attributes
+         * says that it is only that */
         char p[4400];
         snprintf(p, sizeof p, "%s/dedup", x->w.attrs);
-        int upper = c->where && stat(p, &st) < 0;
-        if (upper) so.where = NULL;
+        int missing = c->where && stat(p, &st) < 0;
+        int fetch_first = !strcmp(x->plan_first, "fetch");
+        int redone = (c->where && x->plan_first[0]) || fetch_first;
+        if (fetch_first) {
+            /* the documents themselves change: no bound from what is here */
+            if (missing) so.where = NULL;
+            if (score_run(&so, &sc, NULL, NULL, e) < 0) return -1;
+            say(x, "score", "model %s at %s: fetch runs before it (%s); on the documents%s here now, which may not "
+                "hold then: %llu documents, %llu to send (%llu answered by the cache), about %llu prompt tokens%s",
+                c->model_name, shown, x->plan_why, missing ? " (every one: score.where's attributes are not made yet)"
+                                                           : " and attributes",
+                (unsigned long long)sc.docs, (unsigned long long)(sc.selected - sc.cached),
+                (unsigned long long)sc.cached, (unsigned long long)sc.est_prompt_tokens, limits);
+            return 0;
+        }
+        if (!missing && !redone) {
+            if (score_run(&so, &sc, NULL, NULL, e) < 0) return -1;
+            say(x, "score", "model %s at %s: %llu documents, %llu to send (%llu answered by the cache), about %llu "
+                "prompt tokens%s", c->model_name, shown, (unsigned long long)sc.docs,
+                (unsigned long long)(sc.selected - sc.cached), (unsigned long long)sc.cached,
+                (unsigned long long)sc.est_prompt_tokens, limits);
+            return 0;
+        }
+        score_opts all = so;   /* no --where, no cache: the bound */
+        char nocache[4400];
+        snprintf(nocache, sizeof nocache, "%s/no-cache-in-a-plan", x->w.state);
+        all.where = NULL;
+        all.cache_dir = nocache;
+        score_counts sa;
+        if (score_run(&all, &sa, NULL, NULL, e) < 0) return -1;
+        char bound[300];
+        if (c->has_sample)
+            snprintf(bound, sizeof bound, "at most %llu to send (the sample's size, of %llu documents)",
+                     (unsigned long long)sa.selected, (unsigned long long)sa.docs);
+        else
+            snprintf(bound, sizeof bound, "at most %llu to send (every document), at most about %llu prompt tokens",
+                     (unsigned long long)sa.selected, (unsigned long long)sa.est_prompt_tokens);
+        if (missing) {
+            say(x, "score", "model %s at %s: score.where (\"%s\") reads tag's and dedup's attributes, made before "
+                "it: %s%s", c->model_name, shown, c->where, bound, limits);
+            return 0;
+        }
         if (score_run(&so, &sc, NULL, NULL, e) < 0) return -1;
-        say(x, "score", "model %s at %s: %llu documents%s, %llu to send (%llu answered by the cache), "
-            "about %llu prompt tokens%s", c->model_name, shown, (unsigned long long)sc.docs,
-            upper ? " (all of them: --where applies after tag and dedup, so this is an upper bound)" : "",
-            (unsigned long long)(sc.selected - sc.cached), (unsigned long long)sc.cached,
-            (unsigned long long)sc.est_prompt_tokens,
-            c->has_max_requests || c->has_max_prompt_tokens ? " (spending limits in the config apply)" : "");
+        say(x, "score", "model %s at %s: %s runs before it (%s), and score.where (\"%s\") reads the attributes "
+            "it may change: %s%s; on the current attributes, which may not hold then: %llu to send (%llu answered "
+            "by the cache), about %llu prompt tokens", c->model_name, shown, x->plan_first, x->plan_why, c->where,
+            bound, limits, (unsigned long long)(sc.selected - sc.cached), (unsigned long long)sc.cached,
+            (unsigned long long)sc.est_prompt_tokens);
         return 0;
     }
     x->score_done = 0;
@@ -919,7 +1091,11 @@ static int stage_distill(runx *x, int force, blalm_err *e)
             c->distill_skip_unlabelled ? "the labelled documents" : "every document", c->distill_folds,
             c->distill_embeddings ? ", word vectors " : "", c->distill_embeddings ? c->distill_embeddings : "",
             x->distill_model);
-        return 0;
+        struct stat st;
+        marker_key *k = stat(x->w.docs, &st) == 0 && file_exists(x->distill_model) ? marker_key_new("run-distill") : NULL;
+        int rc = k && distill_key(x, k, 0, e) < 0 ? -1 : plan_status(x, "distill", "distill", k, force, e);
+        marker_key_free(k);
+        return rc;
     }
     char why[512];
     marker_key *k = marker_key_new("run-distill");
@@ -964,6 +1140,47 @@ static int stage_distill(runx *x, int force, blalm_err *e)
 
 /* ---- assemble ---- */
 
+/* --dry-run: assemble's marker against the config planned (its key as
+ * stage_assemble makes it); no key while the attribute sets its rules read
+ * are not all there. */
+static int plan_assemble(runx *x, int force, blalm_err *e)
+{
+    char path[64];
+    int fd;
+    struct stat st;
+    if (stat(x->w.attrs, &st) < 0) return plan_status(x, "assemble", "assemble", NULL, force, e);
+    if (mem_file(x->c->corpora_json, path, sizeof path, &fd, e) < 0) return -1;
+    marker_key *k = NULL;
+    attr_schema *schema = schema_scan(x->w.attrs, e);
+    corpora_config cc;
+    blalm_err sub = {{0}};
+    int loaded = schema && corpora_config_load(&cc, path, schema, NULL, &sub) == 0;
+    schema_free(schema);
+    close(fd);
+    if (!schema) return -1;
+    int rc = 0;
+    if (loaded) {
+        char *cj = corpora_config_json(&cc);
+        k = marker_key_new("run-assemble");
+        if (!k || !cj) rc = err_set(e, "out of memory");
+        else marker_key_setting(k, "config", cj);
+        free(cj);
+        if (rc == 0) rc = key_dir(k, x->w.attrs, e);
+        for (int i = 0; rc == 0 && i < cc.ncorpora; i++) {   /* as stage_assemble: every manifest there */
+            char m[8600];
+            snprintf(m, sizeof m, "%s/%s/manifest.json", x->corpora, cc.corpora[i].name);
+            if (!file_exists(m)) {
+                marker_key_free(k);
+                k = NULL;
+            }
+        }
+        corpora_config_free(&cc);
+    }
+    if (rc == 0) rc = plan_status(x, "assemble", "assemble", k, force, e);
+    marker_key_free(k);
+    return rc;
+}
+
 static int stage_assemble(runx *x, int force, blalm_err *e)
 {
     const run_config *c = x->c;
@@ -986,7 +1203,7 @@ static int stage_assemble(runx *x, int force, blalm_err *e)
                         (unsigned long long)c->corpus_budgets[i], c->corpus_tracks[i][0] ? ", track " : "",
                         c->corpus_tracks[i]);
             }
-            return 0;
+            return plan_status(x, "assemble", "assemble", NULL, force, e);
         }
         if (count_docs(x->w.docs, &files, &docs, &words, &bytes, e) < 0) return -1;
         for (int i = 0; i < c->ncorpora; i++)
@@ -994,7 +1211,7 @@ static int stage_assemble(runx *x, int force, blalm_err *e)
                 "before any rule", c->corpus_names[i], (unsigned long long)c->corpus_budgets[i],
                 c->corpus_tracks[i][0] ? ", track " : "", c->corpus_tracks[i], (unsigned long long)words,
                 c->corpus_budgets[i] ? 100.0 * (double)words / (double)c->corpus_budgets[i] : 0.0);
-        return 0;
+        return plan_assemble(x, force, e);
     }
     char path[4400], why[512];
     if (write_section(x, "corpora.json", c->corpora_json, path, sizeof path, e) < 0) return -1;
@@ -1124,7 +1341,12 @@ static int stage_tokenizer(runx *x, int force, blalm_err *e)
     train_corpus_dir(x, dir, sizeof dir);
     if (x->o->dry_run) {
         say(x, "tokenizer", "byte-level BPE, %u tokens, trained on %s's train split", vocab, x->c->train_corpus);
-        return 0;
+        snprintf(manifest, sizeof manifest, "%s/manifest.json", dir);
+        marker_key *k = file_exists(manifest) && file_exists(x->tokfile) ? marker_key_new("run-tokenizer") : NULL;
+        if (k) marker_key_settingf(k, "vocab_size", "%u", vocab);
+        int rc = k && key_train_text(k, manifest, e) < 0 ? -1 : plan_status(x, "tokenizer", "tokenizer", k, force, e);
+        marker_key_free(k);
+        return rc;
     }
     snprintf(manifest, sizeof manifest, "%s/manifest.json", dir);
     marker_key *k = marker_key_new("run-tokenizer");
@@ -1283,7 +1505,17 @@ static int stage_train(runx *x, int force, blalm_err *e)
                 br.tok_per_s, 1e6 / br.tok_per_s);
         else
             say(x, "train", "%ld steps of %ld tokens (no speed measured: %s)", steps, per_step, e->msg);
-        return 0;
+        char tj[4400], lb[4400];
+        snprintf(tj, sizeof tj, "%s/tokens.json", x->tokens);
+        snprintf(lb, sizeof lb, "%s/checkpoints/latest.bin", x->model);
+        e->msg[0] = 0;
+        marker_key *k = file_exists(tj) && file_exists(x->tokfile) && file_exists(lb) ? train_key(x, 0, e) : NULL;
+        if (!k && e->msg[0]) return -1;
+        /* (a marker of the key before key_tokens_manifest is taken as done
+         * by the run; the plan says "would redo" for it) */
+        int rc = plan_status(x, "train", "train", k, force, e);
+        marker_key_free(k);
+        return rc;
     }
     char why[512], latest[4400];
     marker_key *k = train_key(x, 0, e);
@@ -1427,17 +1659,25 @@ static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
     if (x->o->dry_run) {
         say(x, "eval", "zero-shot %s%s on the last checkpoint, data %s", tasks, c->eval_fast ? " (fast sets)" : "",
             c->eval_data);
-        return 0;
     }
     char latest[4400], sums[4400], why[512];
     snprintf(latest, sizeof latest, "%s/checkpoints/latest.bin", x->model);
     snprintf(sums, sizeof sums, "%s/SHA256SUMS", c->eval_data);
-    marker_key *k = marker_key_new("run-eval");
-    if (!k) return err_set(e, "out of memory");
-    int rc = marker_key_file(k, "latest.bin", latest, e);
-    if (rc == 0 && file_exists(sums)) rc = marker_key_file(k, "SHA256SUMS", sums, e);
-    marker_key_setting(k, "tasks", c->eval_tasks ? c->eval_tasks : "");
-    marker_key_settingf(k, "fast", "%d", c->eval_fast);
+    marker_key *k = x->o->dry_run && !file_exists(latest) ? NULL : marker_key_new("run-eval");
+    int rc = 0;
+    if (k) {
+        rc = marker_key_file(k, "latest.bin", latest, e);
+        if (rc == 0 && file_exists(sums)) rc = marker_key_file(k, "SHA256SUMS", sums, e);
+        marker_key_setting(k, "tasks", c->eval_tasks ? c->eval_tasks : "");
+        marker_key_settingf(k, "fast", "%d", c->eval_fast);
+    } else if (!x->o->dry_run) {
+        return err_set(e, "out of memory");
+    }
+    if (x->o->dry_run) {
+        if (rc == 0) rc = plan_status(x, "eval", "eval", k && file_exists(x->evalf) ? k : NULL, force, e);
+        marker_key_free(k);
+        return rc;
+    }
     int st = rc < 0 ? -1 : marker_state(x, "eval", k, force, why, sizeof why, e);
     if (st == MARKER_DONE && file_exists(x->evalf)) {
         say(x, "eval", "complete, skipped");

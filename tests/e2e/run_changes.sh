@@ -197,3 +197,31 @@ elif [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'tag .* files (0 complete before)' "
 else
     fail run_changes_same_values "rc $rc/$rc2: $(grep -E 'tag|distill|assemble|tokenizer|train' "$TMP/w100" | tr '\n' '|' | tail -c 700) $(diff <(outputs_sha "$W4") <(outputs_sha "$TMP/fresh100") | head -4 | tr '\n' '|')"
 fi
+
+# 10. --dry-run after a threshold change that changes what score.where
+# selects: the plan says tag is redone and why, bounds what score may send
+# whatever tag then selects (it said "0 to send" on the old attributes, and
+# the run sent 57), and says the later stages wait on tag's redo
+edit "$TMP/job.json" "$TMP/words800.json" "j['tag'] = {'gopher_quality': {'min_doc_words': 800}}"
+$BLALM run "$TMP/words800.json" --work "$W4" --dry-run -q >"$TMP/plan800" 2>&1; rc=$?
+$BLALM run "$TMP/words800.json" --work "$W4" -q >"$TMP/run800" 2>&1; rc2=$?
+bound=$(sed -n 's/.*score .*: at most \([0-9][0-9]*\) to send.*/\1/p' "$TMP/plan800")
+sent=$(sed -n 's/.*score .* selected, \([0-9][0-9]*\) sent,.*/\1/p' "$TMP/run800")
+if [ $rc = 0 ] && [ $rc2 = 0 ] && [ -n "$bound" ] && [ -n "$sent" ] && [ "$sent" -le "$bound" ] \
+   && grep -q 'tag .*would measure .* redone: gopher_quality of .*: setting min_doc_words was 100, now 800' "$TMP/plan800" \
+   && grep -q 'score .*tag runs before it (.*setting min_doc_words was 100, now 800).*on the current attributes, which may not hold then' "$TMP/plan800" \
+   && grep -q 'dedup .*complete with these settings' "$TMP/plan800" \
+   && grep -q 'distill .*complete with the current inputs; tag is redone before it' "$TMP/plan800" \
+   && grep -q 'train .*complete with the current inputs; tag is redone before it' "$TMP/plan800"; then
+    pass run_changes_plan_after_change
+else
+    fail run_changes_plan_after_change "rc $rc/$rc2, bound $bound, sent $sent: $(grep -E 'tag|dedup|score|distill|train' "$TMP/plan800" | grep -v ' plan$' | tr '\n' '|' | tail -c 900)"
+fi
+# and with nothing to redo, the plan says each stage would be skipped
+$BLALM run "$TMP/words800.json" --work "$W4" --dry-run -q >"$TMP/plan800b" 2>&1; rc=$?
+n=$(grep -c 'complete: would be skipped\|complete with these settings: would be skipped' "$TMP/plan800b")
+if [ $rc = 0 ] && [ "$n" -ge 6 ] && ! grep -q 'would redo\|would run\|would measure' "$TMP/plan800b"; then
+    pass run_changes_plan_all_complete
+else
+    fail run_changes_plan_all_complete "rc $rc, $n stages complete: $(grep -v ' plan$' "$TMP/plan800b" | tr '\n' '|' | tail -c 900)"
+fi
