@@ -152,19 +152,6 @@ static int check_files(const actx *c, blalm_err *e)
     return rc;
 }
 
-/* 1 when dir holds anything (decisions of some assemble run). */
-static int dir_has_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    struct dirent *de;
-    int any = 0;
-    while (!any && (de = readdir(d)))
-        any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-    closedir(d);
-    return any;
-}
-
 static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
 {
     memset(c, 0, sizeof *c);

@@ -206,6 +206,18 @@ int pid_is_dead(long pid)
     return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
+int dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *de;
+    int any = 0;
+    while (!any && (de = readdir(d)))
+        any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+    closedir(d);
+    return any;
+}
+
 int lock_dir(const char *dir, const char *what, blalm_err *e)
 {
     if (mkdir_p(dir, e) < 0) return -1;

@@ -64,6 +64,10 @@ long temp_name_pid(const char *entry, const char *name, const char *suffix);
 
 /* 1 when pid names a process that no longer exists. */
 int pid_is_dead(long pid);
+/* 1 when dir holds any entry (besides . and ..); 0 when it is empty or
+ * cannot be read. */
+int dir_has_entries(const char *dir);
+
 /* Takes an exclusive lock on DIR/.lock (a POSIX record lock on an empty
  * file; released when the process ends or lock_release is called). Returns a
  * descriptor, or -1 with a message naming the holder's pid when another

@@ -476,19 +476,6 @@ static int take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *c
     return 0;
 }
 
-/* 1 when dir holds anything (decisions of some assemble run). */
-static int dir_has_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    struct dirent *de;
-    int any = 0;
-    while (!any && (de = readdir(d)))
-        any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-    closedir(d);
-    return any;
-}
-
 static void add_warning(rpt *r, const char *section, const char *text)
 {
     if (r->nwarn == RPT_WARNINGS) return;

@@ -105,55 +105,14 @@ void ablate_mean_sd(const double *x, int n, double *mean, double *sd)
 /* ------------------------------------------------------------ statistics
  *
  * Student's t distribution through the regularised incomplete beta
- * function: P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2). tests/unit/test_ablate.c
- * holds scipy.stats' values (t.ppf, ttest_ind(equal_var=False)) to 1e-9,
+ * function (eval_betai, which AoA's Pearson p-values use too):
+ * P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2). tests/unit/test_ablate.c holds scipy.stats' values (t.ppf, ttest_ind(equal_var=False)) to 1e-9,
  * and tests/e2e/ablate_stats.sh recomputes an ablation's with scipy. */
-
-/* The continued fraction of I_x(a, b) (modified Lentz), for x < (a+1)/(a+b+2). */
-static double beta_cf(double a, double b, double x)
-{
-    const double tiny = 1e-300;
-    double c = 1, d = 1 - (a + b) * x / (a + 1);
-    if (fabs(d) < tiny) d = tiny;
-    d = 1 / d;
-    double h = d;
-    for (int m = 1; m <= 10000; m++) {
-        double m2 = 2.0 * m;
-        double aa = m * (b - m) * x / ((a - 1 + m2) * (a + m2)); /* the even term */
-        d = 1 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)); /* the odd term */
-        d = 1 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1 / d;
-        double del = d * c;
-        h *= del;
-        if (fabs(del - 1) < 2e-16) break;
-    }
-    return h;
-}
-
-double ablate_betai(double a, double b, double x)
-{
-    if (!(a > 0) || !(b > 0) || isnan(x)) return NAN;
-    if (x <= 0) return 0;
-    if (x >= 1) return 1;
-    double lf = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
-    /* the fraction converges fast on this side; the other by symmetry */
-    if (x < (a + 1) / (a + b + 2)) return exp(lf) * beta_cf(a, b, x) / a;
-    return 1 - exp(lf) * beta_cf(b, a, 1 - x) / b;
-}
 
 /* P(T > t) for t >= 0 */
 static double t_upper(double t, double df)
 {
-    return 0.5 * ablate_betai(df / 2, 0.5, df / (df + t * t));
+    return 0.5 * eval_betai(df / 2, 0.5, df / (df + t * t));
 }
 
 double ablate_t_sf2(double t, double df)

@@ -64,8 +64,6 @@ int ablate_variant_config(const char *variant, model_config *c, blalm_err *e);
 /* mean and sample standard deviation (sd NaN for n < 2) */
 void ablate_mean_sd(const double *x, int n, double *mean, double *sd);
 
-/* The regularised incomplete beta function I_x(a, b). */
-double ablate_betai(double a, double b, double x);
 /* Student's t with df degrees of freedom: the two-sided tail P(|T| >= |t|),
  * and the quantile (scipy.stats.t.ppf); NaN outside their domains. */
 double ablate_t_sf2(double t, double df);

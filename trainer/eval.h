@@ -120,6 +120,9 @@ double eval_sum_from(const double *lp, int n, int k);
 /* Index of the first maximum (ties go to the lower index, so to the correct
  * candidate 0). */
 int eval_choose(const double *scores, int n);
+/* The regularised incomplete beta function I_x(a, b) (Lentz's continued
+ * fraction); NaN for a or b not above 0. */
+double eval_betai(double a, double b, double x);
 /* Spearman's rho with average ranks for ties (scipy.stats.spearmanr);
  * NaN if either side is constant. */
 double eval_spearman(const double *x, const double *y, int n);

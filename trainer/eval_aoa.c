@@ -250,8 +250,9 @@ static double betacf(double a, double b, double x)
     return h;
 }
 
-static double betainc_reg(double a, double b, double x)
+double eval_betai(double a, double b, double x)
 {
+    if (!(a > 0) || !(b > 0) || isnan(x)) return NAN;
     if (x <= 0) return 0;
     if (x >= 1) return 1;
     double lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
@@ -264,7 +265,7 @@ double eval_pearson_p(double r, int n)
     if (n < 3 || isnan(r)) return NAN;
     double ar = fmin(fabs(r), 1.0), ab = n / 2.0 - 1;
     /* scipy.stats.pearsonr: 2 * sf(|r|) of Beta(n/2-1, n/2-1) on [-1, 1] */
-    return 2 * betainc_reg(ab, ab, (1 - ar) / 2);
+    return 2 * eval_betai(ab, ab, (1 - ar) / 2);
 }
 
 double eval_pearson(const double *a, const double *b, int n)
