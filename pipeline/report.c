@@ -1485,7 +1485,8 @@ static void section_eval(sbuf *b, const rpt *r, const char *run)
         line_chart(b, "eval-tasks", "Task scores by words seen", task, nt, "words seen");
         if (nf) line_chart(b, "eval-blimp", "BLiMP accuracy per field by words seen", field, nf, "words seen");
         else absent(b, "no BLiMP fields in the eval.json files");
-        sb_adds(b, "<table><tr><th>checkpoint</th><th>suite</th><th>words seen</th><th>task</th><th>score</th></tr>\n");
+        sb_adds(b, "<table><tr><th>checkpoint</th><th>suite</th><th>words seen</th><th>task</th><th>score</th>"
+                   "<th>data</th></tr>\n");
         for (size_t i = 0; i < n; i++) {
             const cJSON *ev = r->evals[i].j;
             cJSON_ArrayForEach(it, get(ev, "tasks")) {
@@ -1499,7 +1500,21 @@ static void section_eval(sbuf *b, const rpt *r, const char *run)
                 esc(b, it->string);
                 sb_adds(b, "</td>");
                 num_cell(b, num_or_nan(it, "score"));
-                sb_adds(b, "</tr>\n");
+                /* eval's check of the data against the official item counts
+                 * and SHA256SUMS: a score on other data is no BabyLM score */
+                const cJSON *od = get(it, "official_data"), *why;
+                sb_adds(b, "<td>");
+                if (cJSON_IsTrue(od)) sb_adds(b, "official");
+                else if (cJSON_IsFalse(od) || cJSON_IsNull(od)) {
+                    sb_adds(b, cJSON_IsFalse(od) ? "<b>not the official data</b>" : "not checked");
+                    int k = 0;
+                    cJSON_ArrayForEach(why, get(it, "data_check")) {
+                        if (!cJSON_IsString(why) || cJSON_IsNull(od)) continue;
+                        sb_adds(b, k++ ? "; " : ": ");
+                        esc(b, why->valuestring);
+                    }
+                } else sb_adds(b, "(not recorded)");
+                sb_adds(b, "</td></tr>\n");
             }
         }
         sb_adds(b, "</table>\n");

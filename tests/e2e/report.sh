@@ -124,6 +124,9 @@ for c in $charts; do grep -q "<figure class=\"chart\" id=\"chart-$c\">" "$H" || 
 [ -z "$missing" ] && pass report_charts_present || fail report_charts_present "missing:$missing"
 if [ $have_eval = 1 ]; then
     grep -q '<td>syntax</td>\|syntax (fast)' "$H" && pass report_blimp_fields || fail report_blimp_fields "no BLiMP field"
+    # the real fast BLiMP data: eval marks it official, and the table says so
+    grep -q '<td>blimp</td><td class="n">[^<]*</td><td>official</td></tr>' "$H" && pass report_eval_official \
+        || fail report_eval_official "$(grep -o '<td>blimp</td>.\{0,120\}' "$H" | head -2)"
 else
     grep -q 'No data: no RUN/checkpoints/' "$H" && pass report_eval_absent || fail report_eval_absent "no absent note"
 fi
@@ -251,10 +254,14 @@ bad report_manifest_corpus_not_string "$C3/strict/manifest.json: \"corpus\": exp
 rm -rf "$C3"
 R3=$TMP/run3; mkdir -p "$R3/checkpoints"; cp "$RUN/log.jsonl" "$R3/"
 echo '{"words_seen": 1000, "suite": "fast", "file": 7, "tasks": {"blimp": {"score": 50}}}' >"$R3/checkpoints/chck_1M.eval_fast.json"
-echo '{"words_seen": 2000, "suite": "fast", "file": "other.json", "tasks": {"blimp": {"score": 60}}}' >"$R3/checkpoints/chck_2M.eval_fast.json"
+echo '{"words_seen": 2000, "suite": "fast", "file": "other.json", "tasks": {"blimp": {"score": 60, "official_data": false, "data_check": ["wh_island: 20 items, <b>x</b>"]}}}' >"$R3/checkpoints/chck_2M.eval_fast.json"
 "$BLALM" report --work "$W" --run "$R3" --out "$TMP/r3.html" -q 2>"$TMP/err"; rc=$?
 [ $rc = 0 ] && grep -q '<tr><td>chck_1M.eval_fast.json</td>' "$TMP/r3.html" && grep -q '<tr><td>chck_2M.eval_fast.json</td>' "$TMP/r3.html" \
     && ! grep -q 'other.json' "$TMP/r3.html" && pass report_eval_file_key || fail report_eval_file_key "rc $rc: $(head -c 300 "$TMP/err")"
+# eval's mark of data that is not the official one shows beside the score (escaped)
+grep -q '<td><b>not the official data</b>: wh_island: 20 items, &lt;b&gt;x&lt;/b&gt;</td>' "$TMP/r3.html" \
+    && grep -q '<td>(not recorded)</td>' "$TMP/r3.html" && pass report_eval_not_official \
+    || fail report_eval_not_official "$(grep -o '<td>blimp</td>.\{0,160\}' "$TMP/r3.html" | head -2)"
 rm -rf "$R3"
 # a decision whose "corpora" is an array (its fates have no corpus name): the file and line named
 WJ=$TMP/wjson; cp -r "$W" "$WJ"; dj="$WJ/state/assemble/decisions/a-hostile/h.jsonl.zst"
