@@ -218,12 +218,32 @@ int dir_has_entries(const char *dir)
     return any;
 }
 
+static int lock_file_once(const char *p, const char *dir, const char *what, blalm_err *e);
+
 int lock_dir(const char *dir, const char *what, blalm_err *e)
 {
     if (mkdir_p(dir, e) < 0) return -1;
     char p[4200];
     snprintf(p, sizeof p, "%s/.lock", dir);
+    for (int attempt = 0;; attempt++) {
+        int fd = lock_file_once(p, dir, what, e);
+        if (fd == -1) return -1;
+        /* a holder may remove the lock file (train removes a run folder it
+         * made when it refuses to start): a lock taken on the removed file
+         * guards nothing, since the next process makes a new one, so the
+         * lock counts only while the path still names the locked file */
+        struct stat a, b;
+        if (fd >= 0 && fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) return fd;
+        if (fd >= 0) close(fd);
+        if (attempt == 100) return err_set(e, "%s: the lock file keeps being replaced", p);
+        if (mkdir_p(dir, e) < 0) return -1;
+    }
+}
+
+static int lock_file_once(const char *p, const char *dir, const char *what, blalm_err *e)
+{
     int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) return -2;   /* the folder removed meanwhile: try again */
     if (fd < 0) return err_errno(e, "%s", p);
     /* a POSIX record lock: the kernel tells who holds it (F_GETLK), so the
      * file stays empty and outputs stay byte-identical from run to run */
