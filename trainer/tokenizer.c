@@ -317,10 +317,26 @@ static int translate_pattern(const char *p, sbuf *out, blalm_err *e)
     return 0;
 }
 
-static pcre2_code *compile_pattern(const char *pattern, int *jit, blalm_err *e)
+/* The pattern as PCRE2 reads it, untranslated: how every blalm before the
+ * translation compiled a pattern. */
+static pcre2_code *compile_raw(const char *pattern, blalm_err *e)
 {
     int code;
     PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &off,
+                                   NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        err_set(e, "pre-tokenizer pattern: offset %zu: %s", (size_t)off, (const char *)msg);
+    }
+    return re;
+}
+
+/* The translated pattern (translate_pattern), refusing what it refuses and a
+ * pattern that can match the empty string. */
+static pcre2_code *compile_translated(const char *pattern, blalm_err *e)
+{
     sbuf tr;
     sb_init(&tr);
     if (strcmp(pattern, bpe_gpt2_pattern) != 0 && translate_pattern(pattern, &tr, e) != 0) {
@@ -328,20 +344,13 @@ static pcre2_code *compile_pattern(const char *pattern, int *jit, blalm_err *e)
         return NULL;
     }
     /* the pattern as given first, so a syntax error names its own offset */
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &off,
-                                   NULL);
+    pcre2_code *re = compile_raw(pattern, e);
     if (re && tr.len) {
         pcre2_code_free(re);
-        re = pcre2_compile((PCRE2_SPTR)sb_cstr(&tr), PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &off,
-                           NULL);
+        re = compile_raw(sb_cstr(&tr), e);
     }
     sb_free(&tr);
-    if (!re) {
-        PCRE2_UCHAR msg[256];
-        pcre2_get_error_message(code, msg, sizeof msg);
-        err_set(e, "pre-tokenizer pattern: offset %zu: %s", (size_t)off, (const char *)msg);
-        return NULL;
-    }
+    if (!re) return NULL;
     /* An empty match splits the text between matches other than the Rust
      * library's Split does (blalm steps over one character); refused. */
     uint32_t minlen = 0;
@@ -351,6 +360,35 @@ static pcre2_code *compile_pattern(const char *pattern, int *jit, blalm_err *e)
                 "one character (e.g. \\p{L}+, not \\p{L}*)");
         return NULL;
     }
+    return re;
+}
+
+/* A new tokenizer's pattern (loaded_from NULL) must translate. A loaded
+ * one whose pattern does not was written by a blalm before the translation
+ * (which took any PCRE2 pattern) or by another tool: its tokens.json and
+ * checkpoints record the file's sha256, so refusing it would strand the run.
+ * It is compiled as those versions compiled it, untranslated, so it encodes
+ * as it did when it was written, with one warning naming the construct. */
+static pcre2_code *compile_pattern(const char *pattern, const char *loaded_from, int *jit, blalm_err *e)
+{
+    blalm_err local;
+    if (!e) e = &local;
+    pcre2_code *re = compile_translated(pattern, e);
+    if (!re && loaded_from) {
+        blalm_err why = *e;
+        re = compile_raw(pattern, e);
+        if (re) {
+            /* once per file: eval and export load a run's tokenizer more than once */
+            static char warned[4096];
+            if (strcmp(warned, loaded_from) != 0) {
+                snprintf(warned, sizeof warned, "%s", loaded_from);
+                print_warning("%s: %s; loaded as PCRE2 reads it, as the blalm that wrote it did, so it may "
+                              "tokenize differently in the Hugging Face libraries",
+                              loaded_from, why.msg);
+            }
+        }
+    }
+    if (!re) return NULL;
     *jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
     return re;
 }
@@ -506,13 +544,15 @@ static void tok_add_merge(bpe_tokenizer *t, uint32_t a, uint32_t b, uint32_t out
     *u64map_put(&t->rank_of, pair_key(a, b), r, NULL) = r;
 }
 
-static int tok_set_pattern(bpe_tokenizer *t, const char *pattern, blalm_err *e)
+/* loaded_from: the file's name when the tokenizer is loaded, NULL when it
+ * is created (compile_pattern). */
+static int tok_set_pattern(bpe_tokenizer *t, const char *pattern, const char *loaded_from, blalm_err *e)
 {
     if (!pattern) pattern = bpe_gpt2_pattern;
     t->default_pattern = !strcmp(pattern, bpe_gpt2_pattern);
     t->pattern = strdup(pattern);
     if (!t->pattern) return err_set(e, "out of memory");
-    t->re = compile_pattern(pattern, &t->jit, e);
+    t->re = compile_pattern(pattern, loaded_from, &t->jit, e);
     return t->re ? 0 : -1;
 }
 
@@ -597,7 +637,7 @@ bpe_counter *bpe_counter_new(const char *pattern, blalm_err *e)
     }
     int jit;
     c->pattern = strdup(pattern ? pattern : bpe_gpt2_pattern);
-    c->re = c->pattern ? compile_pattern(c->pattern, &jit, e) : NULL;
+    c->re = c->pattern ? compile_pattern(c->pattern, NULL, &jit, e) : NULL;
     if (!c->re || pretok_init(&c->pt, c->re, jit, e) != 0) {
         bpe_counter_free(c);
         return NULL;
@@ -831,7 +871,7 @@ bpe_tokenizer *bpe_train(const bpe_counter *c, const bpe_train_opts *o, blalm_er
     strmap vocab = {0};  /* token bytes -> id, to reuse an id when two merges spell the same bytes */
     sbuf nb;
     sb_init(&nb);
-    if (!t || tok_set_pattern(t, c->pattern, e) != 0) goto fail;
+    if (!t || tok_set_pattern(t, c->pattern, NULL, e) != 0) goto fail;
     for (int b = 0; b < 256; b++) {
         char ch = (char)b;
         t->byte_id[b] = tok_add(t, &ch, 1, 0);
@@ -1680,7 +1720,7 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
         tok_add_merge(t, (uint32_t)keys.val[ka], (uint32_t)keys.val[kb], (uint32_t)keys.val[ko]);
         ri++;
     }
-    if (tok_set_pattern(t, pattern, e) != 0) {
+    if (tok_set_pattern(t, pattern, name, e) != 0) {
         err_prefix(e, "%s", name);
         goto fail;
     }
@@ -1814,7 +1854,7 @@ static bpe_tokenizer *load_bin(const char *data, size_t n, const char *name, bla
         }
         tok_add_merge(t, a, b, o);
     }
-    if (tok_set_pattern(t, pattern, e) != 0) {
+    if (tok_set_pattern(t, pattern, name, e) != 0) {
         err_prefix(e, "%s", name);
         goto fail;
     }
