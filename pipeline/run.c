@@ -328,33 +328,88 @@ static int prune_rec(prune *p, const char *rel, blalm_err *e)
     return rc;
 }
 
+/* The markers by which run knows WORK/docs/<name> for its own: "fetch/<name>"
+ * (a complete fetch) and "fetch-started/<name>" (committed before a fetch
+ * starts, so a killed one's folder is known too). */
+static int fetch_markers_remove(runx *x, const char *name, blalm_err *e)
+{
+    char unit[300];
+    snprintf(unit, sizeof unit, "fetch/%s", name);
+    if (marker_remove(x->state_run, "run", unit, e) < 0) return -1;
+    snprintf(unit, sizeof unit, "fetch-started/%s", name);
+    return marker_remove(x->state_run, "run", unit, e);
+}
+
+static int fetch_made(const runx *x, const char *name)
+{
+    static const char *const units[] = {"fetch/", "fetch-started/"};
+    for (int i = 0; i < 2; i++) {
+        char unit[300], path[8192];
+        blalm_err e2;
+        snprintf(unit, sizeof unit, "%s%s", units[i], name);
+        if (marker_path_of(x->state_run, "run", unit, path, sizeof path, &e2) == 0 && file_exists(path)) return 1;
+    }
+    return 0;
+}
+
 /* Entries of WORK/docs that are not sources of the config: a source removed
- * from it (or renamed) would otherwise still feed every later stage. */
+ * from it (or renamed) would otherwise still feed every later stage. Only
+ * what run made goes: a link (a former files source's; removed, never
+ * followed) or a folder run fetched into (it has its fetch marker). Anything
+ * else is the user's (a folder laid out by hand with blalm shard or blalm
+ * fetch): the stage refuses, naming it, and removes nothing, since leaving
+ * it would feed it to every later stage. */
 static int prune_docs_sources(runx *x, blalm_err *e)
 {
+    struct stat ds;
+    if (lstat(x->w.docs, &ds) < 0) return errno == ENOENT ? 0 : err_errno(e, "%s", x->w.docs);
+    /* never through a link to elsewhere: the entries removed would be of
+     * the link's target, which WORK does not own */
+    if (!S_ISDIR(ds.st_mode))
+        return err_set(e, "%s: %s: WORK/docs must be a folder of WORK (blalm run removes from it what the config "
+                          "no longer selects; to keep the documents on another disk, put WORK there): nothing removed",
+                       x->w.docs, S_ISLNK(ds.st_mode) ? "a link" : "not a folder");
     DIR *d = opendir(x->w.docs);
-    if (!d) return errno == ENOENT ? 0 : err_errno(e, "%s", x->w.docs);
+    if (!d) return err_errno(e, "%s", x->w.docs);
     int rc = 0;
-    struct dirent *de;
-    while (!rc && (de = readdir(d))) {
-        const char *nm = de->d_name;
-        if (nm[0] == '.') continue;
-        int i;
-        for (i = 0; i < x->c->nsources && strcmp(x->c->sources[i].name, nm); i++) {}
-        if (i < x->c->nsources) continue;
-        char p[8400];
-        snprintf(p, sizeof p, "%s/%s", x->w.docs, nm);
-        struct stat st;
-        if (lstat(p, &st) < 0) continue;
-        if (x->o->dry_run) {
-            say(x, "fetch", "would remove %s (not a source in the config)", p);
-            plan_work(x, "fetch", "%s is no source now", nm);
-            continue;
+    /* pass 0 checks that every entry to remove is run's; pass 1 removes */
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        rewinddir(d);
+        struct dirent *de;
+        while (!rc && (de = readdir(d))) {
+            const char *nm = de->d_name;
+            if (nm[0] == '.') continue;
+            int i;
+            for (i = 0; i < x->c->nsources && strcmp(x->c->sources[i].name, nm); i++) {}
+            if (i < x->c->nsources) continue;
+            char p[8400];
+            snprintf(p, sizeof p, "%s/%s", x->w.docs, nm);
+            struct stat st;
+            if (lstat(p, &st) < 0) continue;
+            int link = S_ISLNK(st.st_mode);
+            if (pass == 0) {
+                if (!link && !(S_ISDIR(st.st_mode) && fetch_made(x, nm)))
+                    rc = err_set(e, "%s: not a source of the config and not made by blalm run: nothing removed "
+                                    "(move it out of %s, or add it to the config as a files source)",
+                                 p, x->w.docs);
+                continue;
+            }
+            if (x->o->dry_run) {
+                say(x, "fetch", "would remove %s (not a source in the config)", p);
+                plan_work(x, "fetch", "%s is no source now", nm);
+                continue;
+            }
+            /* its markers first: a source of this name added back is
+             * fetched again, not taken as complete with its folder gone */
+            if (fetch_markers_remove(x, nm, e) < 0) {
+                rc = -1;
+                break;
+            }
+            /* a link (a former files source) is removed, never followed: the
+             * user's folder stays as it is */
+            rc = !link ? rm_tree(p, e) : unlink(p) < 0 ? err_errno(e, "%s: cannot remove", p) : 0;
+            if (!rc) say(x, "fetch", "removed %s (not a source in the config)", p);
         }
-        /* a link (a former files source) is removed, never followed: the
-         * user's folder stays as it is */
-        rc = S_ISDIR(st.st_mode) ? rm_tree(p, e) : unlink(p) < 0 ? err_errno(e, "%s: cannot remove", p) : 0;
-        if (!rc) say(x, "fetch", "removed %s (not a source in the config)", p);
     }
     closedir(d);
     return rc;
@@ -432,6 +487,17 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
         char out[8400];
         snprintf(out, sizeof out, "%s/%s", x->w.docs, s->name);
         if (s->files) {
+            /* a folder with no documents (an unmounted disk's mount point,
+             * a wrong path) is refused: taken as it is, every attribute of
+             * the source's documents would be removed as of documents gone */
+            doc_file *df = NULL;
+            size_t ndf = 0;
+            if (docs_walk(s->files, &df, &ndf, e) < 0) return err_prefix(e, "fetch %s", s->name);
+            docs_walk_free(df, ndf);
+            if (!ndf)
+                return err_set(e, "fetch %s: the files source's folder %s holds no document files (.parquet, "
+                                  ".jsonl, .jsonl.gz, .jsonl.zst; a disk not mounted?): nothing removed",
+                               s->name, s->files);
             /* local files: WORK/docs/<name> is a link to them */
             char have[4096];
             ssize_t n = readlink(out, have, sizeof have - 1);
@@ -452,9 +518,7 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
             if (hubdir) {
                 /* WORK's own copy of a Hub source of this name; its marker
                  * goes too, or a switch back would take the link for it */
-                char unit[300];
-                snprintf(unit, sizeof unit, "fetch/%s", s->name);
-                if (marker_remove(x->state_run, "run", unit, e) < 0 || rm_tree(out, e) < 0) return -1;
+                if (fetch_markers_remove(x, s->name, e) < 0 || rm_tree(out, e) < 0) return -1;
                 say(x, "fetch", "%s: removed %s (the Hub files of this source before)", s->name, out);
             }
             if (n >= 0) unlink(out);
@@ -471,13 +535,16 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
         if (link && o->dry_run) say(x, "fetch", "%s: would remove the link %s (a files source before)", s->name, out);
         if (link && !o->dry_run) {
             if (unlink(out) < 0) return err_errno(e, "%s: cannot remove the link", out);
-            if (marker_remove(x->state_run, "run", unit, e) < 0) return -1;
+            if (fetch_markers_remove(x, s->name, e) < 0) return -1;
             say(x, "fetch", "%s: removed the link %s (a files source before; the folder it named is untouched)",
                 s->name, out);
         }
         marker_key *k = fetch_key(s);
         if (!k) return err_set(e, "out of memory");
         int st = marker_state(x, unit, k, force || link, why, sizeof why, e);
+        /* the marker proves the folder complete only while it is there (one
+         * removed by hand, or by a blalm that left the marker behind) */
+        if (st == MARKER_DONE && (lstat(out, &ost) < 0 || !S_ISDIR(ost.st_mode))) st = MARKER_ABSENT;
         if (st == MARKER_DONE && !o->dry_run) {
             say(x, "fetch", "%s: complete (%s/%s at %s), skipped", s->name, s->repo, s->path, s->revision);
             marker_key_free(k);
@@ -505,6 +572,14 @@ static int stage_fetch(runx *x, int force, blalm_err *e)
         fo.delay_scale = o->delay_scale;
         fetch_counts fc;
         fetch_cb cb = {x, 0, 0, NULL, 0, 0, 0};
+        /* WORK/docs/<name> is run's from here on, complete or not: a source
+         * removed after a killed fetch has its folder removed too */
+        char sunit[300];
+        snprintf(sunit, sizeof sunit, "fetch-started/%s", s->name);
+        if (!o->dry_run && marker_commit(x->state_run, "run", sunit, k, NULL, e) < 0) {
+            marker_key_free(k);
+            return -1;
+        }
         int rc = fetch_run(&fo, &fc, on_fetch_event, &cb, e);
         if (rc < 0) {
             fetch_cb_free(&cb);
@@ -1544,14 +1619,29 @@ static int stage_train(runx *x, int force, blalm_err *e)
             st = MARKER_DONE;
         }
     }
-    if (st == MARKER_DONE && file_exists(latest)) {
-        marker_key_free(k);
-        say(x, "train", "complete, skipped");
-        return 0;
-    }
     if (st < 0) {
         marker_key_free(k);
         return -1;
+    }
+    /* The finished marker proves the checkpoints only while no other run has
+     * started in WORK/model since: a retrain of other settings, killed, then
+     * the config reverted, left the finished run's marker matching and the
+     * other run's partial checkpoints in place (a blalm before the removal
+     * below left this; a missing "train-started" is a blalm before that) */
+    char swhy[512];
+    if (st == MARKER_DONE && file_exists(latest)) {
+        int sst = marker_check(x->state_run, "run", "train-started", k, swhy, sizeof swhy, e);
+        if (sst < 0) {
+            marker_key_free(k);
+            return -1;
+        }
+        if (sst != MARKER_STALE) {
+            marker_key_free(k);
+            say(x, "train", "complete, skipped");
+            return 0;
+        }
+        st = MARKER_STALE;
+        snprintf(why, sizeof why, "%s", swhy);
     }
     /* The checkpoints are resumed only by the run they belong to: "train-
      * started" holds the key of the run that made them (committed before
@@ -1560,7 +1650,6 @@ static int stage_train(runx *x, int force, blalm_err *e)
      * a run killed and then given another setting resumed into the
      * trainer's refusal at every rerun. Without it (a blalm before it) the
      * finished marker decides, as it did. */
-    char swhy[512];
     int started = file_exists(latest) && !force
                       ? marker_check(x->state_run, "run", "train-started", k, swhy, sizeof swhy, e)
                       : MARKER_ABSENT;
@@ -1581,6 +1670,14 @@ static int stage_train(runx *x, int force, blalm_err *e)
             marker_key_free(k);
             return -1;
         }
+    }
+    /* the finished marker goes before this run writes to WORK/model (it
+     * is committed again when the run ends): else, this run killed and the
+     * config set back to the finished run's, the marker would match again
+     * and this run's partial checkpoints be taken for the finished model */
+    if (marker_remove(x->state_run, "run", "train", e) < 0) {
+        marker_key_free(k);
+        return -1;
     }
     if (marker_commit(x->state_run, "run", "train-started", k, NULL, e) < 0) {
         marker_key_free(k);

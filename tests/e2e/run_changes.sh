@@ -225,3 +225,110 @@ if [ $rc = 0 ] && [ "$n" -ge 6 ] && ! grep -q 'would redo\|would run\|would meas
 else
     fail run_changes_plan_all_complete "rc $rc, $n stages complete: $(grep -v ' plan$' "$TMP/plan800b" | tr '\n' '|' | tail -c 900)"
 fi
+
+# 11-14: a tiny job of two Hub sources (ta, tb: each run takes about a
+# second), served by a Hub stand-in of their own (it lists its files at start)
+for s in ta tb; do
+    mkdir -p "$TMP/repo2/$s"
+    "$PY" -c 'import json,sys
+for i in range(20): print(json.dumps({"id": "%s%d" % (sys.argv[1], i), "text": " ".join(["%s%d" % (sys.argv[1], (i * 13 + k) % 90) for k in range(80)]) + "."}))' "$s" >"$TMP/repo2/$s/doc.jsonl"
+done
+run_peer HUB2_PORT "$HUB_PY" --root "$TMP/repo2"
+export HF_ENDPOINT="http://127.0.0.1:$HUB2_PORT"
+cat >"$TMP/tab.json" <<JSON
+{"sources": [{"name": "ta", "hub": {"repo": "HuggingFaceFW/fineweb-edu", "path": "ta"}},
+             {"name": "tb", "hub": {"repo": "HuggingFaceFW/fineweb-edu", "path": "tb"}}],
+ "dedup": {"threads": 1},
+ "corpora": {"corpora": [{"name": "c", "budget": 1000, "dev_words": 100}], "rules": [], "seed": 0},
+ "tokenizer": {"vocab_size": 320}, "model": "$TMP/model.json",
+ "train": {"corpus": "c", "max_steps": 5, "threads": 1}}
+JSON
+edit "$TMP/tab.json" "$TMP/ta.json" "j['sources'] = j['sources'][:1]"
+W6=$TMP/work6
+$BLALM run "$TMP/tab.json" --work "$W6" -q >"$TMP/t1" 2>&1; rc=$?
+full6=$(outputs_sha "$W6")
+
+# 11. a source removed and then added back is fetched again (its fetch marker
+# went with its folder: it was taken as complete, and the run went on
+# without its documents); a source folder removed by hand is fetched again too
+$BLALM run "$TMP/ta.json" --work "$W6" -q >"$TMP/t2" 2>&1; rc2=$?
+$BLALM run "$TMP/tab.json" --work "$W6" -q >"$TMP/t3" 2>&1; rc3=$?
+back=$(find "$W6/docs/tb" -name doc.jsonl 2>/dev/null | wc -l)
+rm -rf "$W6/docs/tb"
+$BLALM run "$TMP/tab.json" --work "$W6" -q >"$TMP/t4" 2>&1; rc4=$?
+if [ "$rc$rc2$rc3$rc4" = 0000 ] && [ "$back" = 1 ] && [ -s "$W6/docs/tb/tb/doc.jsonl" ] \
+   && grep -q "fetch .*removed $W6/docs/tb (not a source in the config)" "$TMP/t2" \
+   && ! grep -q 'tb: complete' "$TMP/t3" "$TMP/t4" && [ "$(outputs_sha "$W6")" = "$full6" ]; then
+    pass run_changes_source_back
+else
+    fail run_changes_source_back "rc $rc$rc2$rc3$rc4, tb back: $back; $(grep -E 'fetch|blalm' "$TMP/t3" "$TMP/t4" | tr '\n' '|' | tail -c 600)"
+fi
+
+# 12. a retrain of another setting killed, then the config set back: a new
+# run, not the killed run's partial checkpoints taken for the finished model
+# (the finished run's marker matched again)
+W9=$TMP/work9
+$BLALM run "$TMP/ta.json" --work "$W9" -q >"$TMP/t5a" 2>&1; rc=$?
+full9=$(outputs_sha "$W9")
+edit "$TMP/ta.json" "$TMP/s200k.json" "j['train']['max_steps'] = 200000"
+# (this corpus has no dev split: run_kill's wait for dev losses does not fit)
+$BLALM run "$TMP/s200k.json" --work "$W9" -q >"$TMP/kill.out" 2>&1 &
+pid=$!
+for i in $(seq 1200); do
+    head -1 "$W9/model/log.jsonl" 2>/dev/null | grep -q '"total_steps":200000,' \
+        && [ -e "$W9/model/checkpoints/latest.bin" ] && break
+    sleep 0.05
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+if [ $rc = 0 ] && [ -e "$W9/model/checkpoints/latest.bin" ] && head -1 "$W9/model/log.jsonl" | grep -q '"total_steps":200000,'; then
+    $BLALM run "$TMP/ta.json" --work "$W9" -q >"$TMP/t5" 2>&1; rc=$?
+    if [ $rc = 0 ] && ! grep -q 'train .*complete, skipped' "$TMP/t5" \
+       && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: setting max_steps was 200000, now 5)' "$TMP/t5" \
+       && [ "$(outputs_sha "$W9")" = "$full9" ]; then
+        pass run_changes_killed_then_reverted
+    else
+        fail run_changes_killed_then_reverted "rc $rc: $(grep -E 'train|blalm' "$TMP/t5" | tr '\n' '|' | tail -c 500)"
+    fi
+else
+    fail run_changes_killed_then_reverted "rc $rc; the training was not killed while it ran: $(tail -c 300 "$TMP/kill.out" | tr '\n' '|')"
+fi
+
+# 13. the fetch removes from WORK/docs only what blalm run made: never
+# through a WORK/docs that is a link, and never a folder laid out by hand
+# (refused, naming it, nothing removed: left there it would feed every stage)
+W7=$TMP/work7
+mkdir -p "$TMP/bigdisk/docs/mine" "$W7"
+echo '{"id":"m1","text":"my own sharded documents"}' >"$TMP/bigdisk/docs/mine/shard-00000.jsonl"
+echo keep >"$TMP/bigdisk/docs/README.txt"
+ln -s "$TMP/bigdisk/docs" "$W7/docs"
+$BLALM run "$TMP/ta.json" --work "$W7" -q >"$TMP/t6" 2>&1; rc=$?
+mkdir -p "$W6/docs/mine"
+cp "$TMP/bigdisk/docs/mine/shard-00000.jsonl" "$W6/docs/mine/"
+$BLALM run "$TMP/ta.json" --work "$W6" -q >"$TMP/t7" 2>&1; rc2=$?
+if [ $rc != 0 ] && [ $rc2 != 0 ] && [ -s "$TMP/bigdisk/docs/mine/shard-00000.jsonl" ] && [ -s "$TMP/bigdisk/docs/README.txt" ] \
+   && [ -s "$W6/docs/mine/shard-00000.jsonl" ] && [ -s "$W6/docs/tb/tb/doc.jsonl" ] \
+   && grep -q "$W7/docs: a link: WORK/docs must be a folder of WORK .*nothing removed" "$TMP/t6" \
+   && grep -q "$W6/docs/mine: not a source of the config and not made by blalm run: nothing removed" "$TMP/t7"; then
+    pass run_changes_not_run_s
+else
+    fail run_changes_not_run_s "rc $rc/$rc2; $(cd "$TMP/bigdisk" && find . | tr '\n' ' '); $(ls "$W6/docs" | tr '\n' ' '); $(tail -c 300 "$TMP/t6" "$TMP/t7" | tr '\n' '|')"
+fi
+rm -rf "$W6/docs/mine"
+
+# 14. a files source whose folder holds no documents (a disk not mounted) is
+# refused: taken as it was, every attribute of its documents was removed
+mkdir -p "$TMP/fdocs" "$TMP/unmounted"
+cp "$TMP/extra/x.jsonl" "$TMP/fdocs/"
+edit "$TMP/ta.json" "$TMP/tf.json" "j['sources'].append({'name': 'f', 'files': '$TMP/fdocs'})"
+W8=$TMP/work8
+$BLALM run "$TMP/tf.json" --work "$W8" -q >"$TMP/t8" 2>&1; rc=$?
+had=$(find "$W8/attributes" -path '*/f/*' | wc -l)
+mv "$TMP/fdocs/x.jsonl" "$TMP/unmounted/"
+$BLALM run "$TMP/tf.json" --work "$W8" -q >"$TMP/t9" 2>&1; rc2=$?
+left=$(find "$W8/attributes" -path '*/f/*' | wc -l)
+if [ $rc = 0 ] && [ $rc2 != 0 ] && [ "$had" -gt 0 ] && [ "$left" = "$had" ] \
+   && grep -q "fetch f: the files source's folder $TMP/fdocs holds no document files .*nothing removed" "$TMP/t9"; then
+    pass run_changes_files_empty
+else
+    fail run_changes_files_empty "rc $rc/$rc2, f's attribute files $had, then $left; $(tail -c 400 "$TMP/t8" "$TMP/t9" | tr '\n' '|')"
+fi
