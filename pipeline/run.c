@@ -363,12 +363,13 @@ static int prune_docs_sources(runx *x, blalm_err *e)
 {
     struct stat ds;
     if (lstat(x->w.docs, &ds) < 0) return errno == ENOENT ? 0 : err_errno(e, "%s", x->w.docs);
-    /* never through a link to elsewhere: the entries removed would be of
+    /* a WORK/docs that is a link (the documents on another disk) is read
+     * through, but nothing is removed through it: the entries would be of
      * the link's target, which WORK does not own */
-    if (!S_ISDIR(ds.st_mode))
-        return err_set(e, "%s: %s: WORK/docs must be a folder of WORK (blalm run removes from it what the config "
-                          "no longer selects; to keep the documents on another disk, put WORK there): nothing removed",
-                       x->w.docs, S_ISLNK(ds.st_mode) ? "a link" : "not a folder");
+    int docs_link = S_ISLNK(ds.st_mode);
+    struct stat ts;
+    if (!S_ISDIR(ds.st_mode) && !(docs_link && stat(x->w.docs, &ts) == 0 && S_ISDIR(ts.st_mode)))
+        return err_set(e, "%s: not a folder: WORK/docs must be a folder (or a link to one)", x->w.docs);
     DIR *d = opendir(x->w.docs);
     if (!d) return err_errno(e, "%s", x->w.docs);
     int rc = 0;
@@ -388,7 +389,11 @@ static int prune_docs_sources(runx *x, blalm_err *e)
             if (lstat(p, &st) < 0) continue;
             int link = S_ISLNK(st.st_mode);
             if (pass == 0) {
-                if (!link && !(S_ISDIR(st.st_mode) && fetch_made(x, nm)))
+                if (docs_link)
+                    rc = err_set(e, "%s: not a source of the config, and %s is a link: blalm run removes nothing "
+                                    "through it (move %s out of it, or make WORK/docs a folder of WORK)",
+                                 p, x->w.docs, nm);
+                else if (!link && !(S_ISDIR(st.st_mode) && fetch_made(x, nm)))
                     rc = err_set(e, "%s: not a source of the config and not made by blalm run: nothing removed "
                                     "(move it out of %s, or add it to the config as a files source)",
                                  p, x->w.docs);

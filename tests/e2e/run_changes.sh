@@ -307,13 +307,19 @@ cp "$TMP/bigdisk/docs/mine/shard-00000.jsonl" "$W6/docs/mine/"
 $BLALM run "$TMP/ta.json" --work "$W6" -q >"$TMP/t7" 2>&1; rc2=$?
 if [ $rc != 0 ] && [ $rc2 != 0 ] && [ -s "$TMP/bigdisk/docs/mine/shard-00000.jsonl" ] && [ -s "$TMP/bigdisk/docs/README.txt" ] \
    && [ -s "$W6/docs/mine/shard-00000.jsonl" ] && [ -s "$W6/docs/tb/tb/doc.jsonl" ] \
-   && grep -q "$W7/docs: a link: WORK/docs must be a folder of WORK .*nothing removed" "$TMP/t6" \
+   && grep -q "$W7/docs/[A-Za-z.]*: not a source of the config, and $W7/docs is a link: blalm run removes nothing through it" "$TMP/t6" \
    && grep -q "$W6/docs/mine: not a source of the config and not made by blalm run: nothing removed" "$TMP/t7"; then
     pass run_changes_not_run_s
 else
     fail run_changes_not_run_s "rc $rc/$rc2; $(cd "$TMP/bigdisk" && find . | tr '\n' ' '); $(ls "$W6/docs" | tr '\n' ' '); $(tail -c 300 "$TMP/t6" "$TMP/t7" | tr '\n' '|')"
 fi
 rm -rf "$W6/docs/mine"
+# a WORK/docs link holding only the config's sources is read through (the
+# documents on another disk)
+rm -rf "$TMP/bigdisk/docs/mine" "$TMP/bigdisk/docs/README.txt"
+$BLALM run "$TMP/ta.json" --work "$W7" -q >"$TMP/t8" 2>&1; rc=$?
+[ $rc = 0 ] && [ -L "$W7/docs" ] && [ -n "$(ls "$TMP/bigdisk/docs")" ] && pass run_changes_docs_link_read_through \
+    || fail run_changes_docs_link_read_through "rc $rc: $(tail -c 400 "$TMP/t8" | tr '\n' '|')"
 
 # 14. a files source whose folder holds no documents (a disk not mounted) is
 # refused: taken as it was, every attribute of its documents was removed
