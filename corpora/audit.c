@@ -629,10 +629,9 @@ static int attr_value(exporter *x, const col *k, int ci, const joined *j, const 
     return 0;
 }
 
-/* The kind of a fate as assemble writes it (fate_text in assemble.c): the
- * category to GROUP BY, where the fate itself names ranks and words. NULL for
- * a text of no known kind. */
-static const char *fate_outcome(const char *t)
+/* From fate_text in assemble.c: the category to GROUP BY, where the fate
+ * itself names ranks and words. */
+const char *corpora_fate_outcome(const char *t)
 {
     static const struct { const char *prefix, *outcome; } kinds[] = {
         {"train (", "train"}, {"duplicate: ", "duplicate"}, {"budget full (", "budget_full"},
@@ -760,7 +759,7 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
                     else if (ci == 9) v = cJSON_GetObjectItemCaseSensitive(fate, "rank");
                     else if (ci < nfixed && !strcmp(k->set, OUTCOME_SET)) {
                         const cJSON *ft = cJSON_GetObjectItemCaseSensitive(fcorp, k->key);
-                        const char *o = cJSON_IsString(ft) ? fate_outcome(ft->valuestring) : NULL;
+                        const char *o = cJSON_IsString(ft) ? corpora_fate_outcome(ft->valuestring) : NULL;
                         if (o) { pv->s = o; pv->n = strlen(o); pv->is_null = 0; }
                     } else if (ci < nfixed) v = cJSON_GetObjectItemCaseSensitive(fcorp, k->key);
                     else {

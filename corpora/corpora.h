@@ -147,6 +147,13 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
  * describes. */
 int corpora_check_readable(const char *dir, blalm_err *e);
 
+/* The kind of a fate as assemble writes it in its decisions ("train (cut to
+ * ...)", "budget full (rank ...)", ...): train (a cut document too), dev,
+ * excluded, duplicate, budget_full, dev_budget_full, quota_full or
+ * not_in_parent; NULL for a text of no known kind. audit --export's
+ * outcome.<corpus> and the report's funnel group by it. */
+const char *corpora_fate_outcome(const char *fate_text);
+
 /* audit */
 typedef struct audit_opts {
     const char *work, *docs, *attrs;

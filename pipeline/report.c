@@ -191,12 +191,13 @@ static int src_index(rpt *r, const char *name)
 /* The kind of a fate string as assemble writes it (corpora/assemble.c, fate_text). */
 static int fate_kind(const char *s)
 {
-    if (!strncmp(s, "train", 5)) return 0;
-    if (!strcmp(s, "dev")) return 1;
-    if (!strncmp(s, "duplicate", 9)) return 2;
-    if (!strncmp(s, "not in ", 7)) return 3;
-    if (!strncmp(s, "budget full", 11) || !strncmp(s, "dev budget full", 15)) return 4;
-    if (!strncmp(s, "source quota full", 17)) return 5;
+    /* corpora_fate_outcome's kinds, the two budgets as one, in the order of
+     * fate_kind_name; excluded and unknown texts are the last kind */
+    static const char *const outcome[] = {"train", "dev", "duplicate", "not_in_parent", "budget_full", "quota_full"};
+    const char *o = corpora_fate_outcome(s);
+    if (o && !strcmp(o, "dev_budget_full")) o = "budget_full";
+    for (int k = 0; o && k < 6; k++)
+        if (!strcmp(o, outcome[k])) return k;
     return 6;
 }
 
