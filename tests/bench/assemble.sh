@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# blalm assemble over a pool of >= 1 GB of text, vs `zstd -dc | LC_ALL=C wc -w`
-# over the same documents in the same run (the least any word-budgeted
-# assembler must do: decompress and count). Prints throughput (MB/s of text),
-# peak memory, the ratio, and how the pool was made.
+# blalm assemble over a pool of >= 1 GB of text, beside the least any
+# word-budgeted assembler must do, over the same documents in the same run:
+# decompress, parse each JSON line and count its text's words (`zstd -dc |
+# python3`, len(text.split()), README's word). The peer's word count must
+# equal the pool_words assemble reports (the bench fails otherwise).
+# `zstd -dc | LC_ALL=C wc -w` is printed too, as a floor: it counts the raw
+# JSON lines, not the texts' words, so its count is not compared. Prints
+# throughput (MB/s of text), peak memory, the ratios, and how the pool was made.
 #   POOL_MB=1024 (default) sets the pool size; ASSEMBLE_MEM=256M the sort memory.
 set -u
 BLALM=${BLALM_BIN:?}
+. "$(dirname "$0")/lib.bash"
 PY=/usr/bin/python3
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 POOL_MB=${POOL_MB:-1024}
@@ -54,6 +59,7 @@ for r in range(factor):
 print("pool: " + ", ".join(f"{k} {v/1e6:.1f} MB" for k, v in src_bytes.items()) +
       f" of real text ({len(base)} documents) replicated x{factor} = {total*factor/1e6:.0f} MB")
 PYEOF
+[ $? = 0 ] || bench_fail setup "making the pool"
 cat >"$TMP/c.json" <<'JSON'
 {"corpora": [{"name": "strict", "budget": 100000000, "dev_words": 1000000},
              {"name": "strict-small", "budget": 10000000, "dev_words": 100000}],
@@ -61,18 +67,28 @@ cat >"$TMP/c.json" <<'JSON'
 JSON
 
 t0=$(date +%s.%N)
-"$BLALM" assemble --work "$W" --out "$TMP/out" --config "$TMP/c.json" --mem "${ASSEMBLE_MEM:-256M}" 2>"$TMP/err" || { cat "$TMP/err"; exit 1; }
+"$BLALM" assemble --work "$W" --out "$TMP/out" --config "$TMP/c.json" --mem "${ASSEMBLE_MEM:-256M}" 2>"$TMP/err" || bench_fail blalm "assemble: $(cat "$TMP/err")"
 t1=$(date +%s.%N)
-cat "$TMP/err" | sed 's/^/  /'
+sed 's/^/  /' "$TMP/err"
 bytes=$(sed -n 's/.*"pool_bytes": \([0-9]*\).*/\1/p' "$W/stats/assemble.json")
+words=$(sed -n 's/.*"pool_words": \([0-9]*\).*/\1/p' "$W/stats/assemble.json")
 peak=$(sed -n 's/.*"peak_rss_mb": \([0-9.]*\).*/\1/p' "$W/stats/assemble.json")
-"$BLALM" verify "$TMP/out/strict" --track strict | sed 's/^/  /'
+bench_pos blalm "pool_bytes" "$bytes"
+bench_pos blalm "pool_words" "$words"
+bench_pos blalm "peak_rss_mb" "$peak"
+"$BLALM" verify "$TMP/out/strict" --track strict 2>&1 | sed 's/^/  /' || bench_fail blalm "verify of the assembled strict corpus"
 rm -rf "$TMP/out"
 t2=$(date +%s.%N)
-zstd -dc "$W"/docs/pool/*.jsonl.zst | LC_ALL=C wc -w >/dev/null
+pw=$(zstd -dc "$W"/docs/pool/*.jsonl.zst | "$PY" -c '
+import json, sys
+print(sum(len(json.loads(l)["text"].split()) for l in sys.stdin))') || bench_fail peer "zstd -dc | python3 str.split count"
 t3=$(date +%s.%N)
-awk -v b="$bytes" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v m="$peak" 'BEGIN{
-    o = t1 - t0; p = t3 - t2;
-    printf "blalm assemble (strict + strict-small): %7.1f MB/s of text (%.1f s for %.0f MB), peak memory %.0f MB\n", b/o/1e6, o, b/1e6, m;
-    printf "zstd -dc | LC_ALL=C wc -w (same docs):  %7.1f MB/s of text (%.1f s)\n", b/p/1e6, p;
-    printf "ratio (peer time / ours): %.2f\n", p/o }'
+bench_same "pool words" "$words" "$pw"
+zstd -dc "$W"/docs/pool/*.jsonl.zst | LC_ALL=C wc -w >/dev/null || bench_fail peer "zstd -dc | wc -w"
+t4=$(date +%s.%N)
+awk -v b="$bytes" -v w="$words" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v t4="$t4" -v m="$peak" 'BEGIN{
+    o = t1 - t0; p = t3 - t2; f = t4 - t3;
+    printf "blalm assemble (strict + strict-small): %7.1f MB/s of text (%.1f s for %.0f MB, %d words), peak memory %.0f MB\n", b/o/1e6, o, b/1e6, w, m;
+    printf "zstd -dc | python3 str.split count:     %7.1f MB/s of text (%.1f s, the same %d words)\n", b/p/1e6, p, w;
+    printf "ratio (peer time / ours): %.2f\n", p/o;
+    printf "floor, zstd -dc | LC_ALL=C wc -w:       %7.1f MB/s (%.1f s; counts the JSON lines, not compared); its time / ours: %.2f\n", b/f/1e6, f, f/o }'

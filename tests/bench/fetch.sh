@@ -4,10 +4,12 @@
 # Ours also lists, HEADs each file, hashes (sha256), fsyncs and renames;
 # curl follows the redirects and writes (timed with and without a `sync` of
 # its files). Best of 3 wall times; the machine is shared, so it is noisy.
+# Every file either side wrote is compared with the served bytes (cmp).
 set -u
 BLALM=${BLALM_BIN:?}
 PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.bash"
 TMP=$(mktemp -d)
 HUB_PID=
 trap '[ -n "$HUB_PID" ] && kill $HUB_PID 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -22,6 +24,7 @@ done
 HUB_PID=$!
 for _ in $(seq 200); do [ -s "$TMP/port" ] && break; sleep 0.05; done
 export HF_ENDPOINT=http://127.0.0.1:$(head -1 "$TMP/port")
+[ -n "$(head -1 "$TMP/port")" ] || bench_fail peer "the Hub stand-in (tests/peers/hub.py) did not start"
 bytes=$((nfiles * mb * 1000000))
 
 run_ours() { rm -rf "$TMP/o"; "$BLALM" fetch --repo HuggingFaceFW/fineweb-edu --path sample/10BT --jobs 4 -q --out "$TMP/o"; }
@@ -35,18 +38,21 @@ run_curl() {
 }
 # like for like: ours fsyncs each verified file before renaming it
 run_curl_sync() { run_curl && sync "$TMP"/c/*; }
-best() {
-    local b=999999 t0 t1
-    for _ in 1 2 3; do
-        t0=$(date +%s.%N); "$@" || { echo "failed: $*" >&2; exit 1; }; t1=$(date +%s.%N)
-        b=$(awk -v a="$b" -v x="$t0" -v y="$t1" 'BEGIN{c=y-x; print (c<a)?c:a}')
+# each side's files must be the served bytes, all of them
+same_files() { # SIDE DIR NAME-OF-FILE-i
+    local i
+    for i in $(seq 0 $((nfiles - 1))); do
+        cmp -s "$repo/sample/10BT/000_0000$i.parquet" "$(printf "$3" "$2" "$i")" ||
+            bench_fail mismatch "$1: file $i is not the served bytes"
     done
-    echo "$b"
 }
-ours=$(best run_ours)
-cmp -s "$repo/sample/10BT/000_00003.parquet" "$TMP/o/sample/10BT/000_00003.parquet" || { echo "bench: bytes differ"; exit 1; }
-peer=$(best run_curl_sync)
-raw=$(best run_curl)
+bench_best ours blalm run_ours
+same_files "blalm fetch" "$TMP/o" '%s/sample/10BT/000_0000%s.parquet'
+bench_best peer peer run_curl_sync
+same_files "curl" "$TMP/c" '%s/%s'
+bench_best raw peer run_curl
+same_files "curl" "$TMP/c" '%s/%s'
+for x in "$ours" "$peer" "$raw"; do bench_pos time "wall seconds" "$x"; done
 awk -v b="$bytes" -v o="$ours" -v p="$peer" -v r="$raw" -v n="$nfiles" 'BEGIN{
     printf "blalm fetch (sha256-verified, fsynced): %7.1f MB/s (%.2f s for %d files, %.0f MB)\n", b/o/1e6, o, n, b/1e6;
     printf "curl --parallel -L, then sync FILES:    %7.1f MB/s (%.2f s)\n", b/p/1e6, p;

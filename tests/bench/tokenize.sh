@@ -8,6 +8,7 @@
 # else text under /usr/share/doc, replicated to ~TOK_BENCH_MB (default 40) MB.
 set -u
 BLALM=${BLALM_BIN:?}
+. "$(dirname "$0")/lib.bash"
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 mb=${TOK_BENCH_MB:-40}
 src=${BLALM_SHARED_DATA:-}/fineweb-legal.jsonl.zst
@@ -29,20 +30,23 @@ for root, dirs, files in os.walk("/usr/share/doc"):
         if t.strip(): docs.append(t); size += len(t)
 open(out, "w", encoding="utf-8").write("\n\n".join(d.strip() for d in docs if d.strip()) + "\n")
 PYEOF
+[ $? = 0 ] && [ -s "$TMP/base.txt" ] || bench_fail setup "writing the text"
 while [ "$(stat -c %s "$TMP/c/train/big.train" 2>/dev/null || echo 0)" -lt $((mb * 1000000)) ]; do
     cat "$TMP/base.txt" >>"$TMP/c/train/big.train"; echo >>"$TMP/c/train/big.train"
 done
 head -c 200000 "$TMP/base.txt" >"$TMP/c/dev/small.dev"
 bytes=$(stat -c %s "$TMP/c/train/big.train")
-"$BLALM" tokenizer train --quiet --corpus "$TMP/c" --out "$TMP/tok" --vocab 8192 || { echo "tokenizer train failed"; exit 1; }
+bench_run blalm "tokenizer train" "$BLALM" tokenizer train --quiet --corpus "$TMP/c" --out "$TMP/tok" --vocab 8192
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(getconf _NPROCESSORS_ONLN) CPUs; one train file of $((bytes / 1000000)) MB"
 TIMEFORMAT='%R %U %S'
 declare -A wall cpu
 for t in 1 2; do
     { time "$BLALM" tokenize --quiet --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/out$t" --threads $t ; } 2>"$TMP/time$t" ||
-        { echo "tokenize --threads $t failed: $(cat "$TMP/time$t")"; exit 1; }
+        bench_fail blalm "tokenize --threads $t: $(cat "$TMP/time$t")"
     read -r w u s < <(tail -1 "$TMP/time$t")
     wall[$t]=$w; cpu[$t]=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
+    bench_pos blalm "wall seconds, $t threads" "$w"
+    bench_pos blalm "CPU seconds, $t threads" "${cpu[$t]}"
     awk -v t=$t -v w="$w" -v c="${cpu[$t]}" -v b="$bytes" 'BEGIN {
         printf "blalm tokenize --threads %d: %.2f s wall, %.2f CPU-s: %.1f MB/s wall, %.1f MB per CPU-s\n", t, w, c, b / w / 1e6, b / c / 1e6 }'
 done
@@ -50,4 +54,4 @@ same=no
 diff -r --exclude=state "$TMP/out1" "$TMP/out2" >/dev/null && same=yes
 awk -v w1="${wall[1]}" -v w2="${wall[2]}" -v c1="${cpu[1]}" -v c2="${cpu[2]}" -v same=$same 'BEGIN {
     printf "2 threads vs 1: wall x%.2f, CPU efficiency %.2f (2 idle cores: x%.2f); shards identical: %s\n", w1 / w2, c1 / c2, 2 * c1 / c2, same }'
-[ $same = yes ]
+[ $same = yes ] || bench_fail mismatch "the shards of 1 and 2 threads differ"

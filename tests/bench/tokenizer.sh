@@ -11,6 +11,7 @@ set -u
 BLALM=${BLALM_BIN:?}
 here=$(cd "$(dirname "$0")" && pwd)
 oracle=$(cd "$here/../oracle" && pwd)
+. "$here/lib.bash"
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 export OMP_NUM_THREADS=1
 src=${BLALM_SHARED_DATA:-}/fineweb-legal.jsonl.zst
@@ -41,6 +42,7 @@ open(out, "w", encoding="utf-8").write("\n\n".join(docs) + "\n")
 print(fw, deb, sum(len(d.split()) for d in docs))
 PYEOF
 )
+bench_pos setup "words of base text" "${base_words:-}"
 target=10000000
 factor=$(( (target + base_words - 1) / base_words ))
 mkdir -p "$TMP/corpus/train"
@@ -53,8 +55,9 @@ echo "training text: $what: $base_words words, replicated x$factor = $total_word
 
 TIMEFORMAT='%R %U %S'
 { time "$BLALM" tokenizer train --quiet --threads 1 --corpus "$TMP/corpus" --out "$TMP/tok" --vocab 16384 ; } 2>"$TMP/train.time" ||
-    { echo "training failed: $(cat "$TMP/train.time")"; exit 1; }
+    bench_fail blalm "tokenizer train: $(cat "$TMP/train.time")"
 read -r tr_wall tr_user tr_sys < <(tail -1 "$TMP/train.time")
+bench_pos blalm "wall seconds of tokenizer train" "$tr_wall"
 awk -v w="$tr_wall" -v u="$tr_user" -v s="$tr_sys" -v words="$total_words" 'BEGIN{
     printf "blalm tokenizer train (vocab 16384, 1 thread): %.1f s wall, %.1f s CPU for %.1fM words (goal < 60 s)\n", w, u+s, words/1e6 }'
 
@@ -63,15 +66,18 @@ bytes=$(stat -c %s "$TMP/base.txt")
 best_enc=999999
 for _ in 1 2 3; do
     { time "$BLALM" tokenizer encode --quiet --no-special --tokenizer "$TMP/tok/tokenizer.bin" <"$TMP/base.txt" >"$TMP/ids" ; } 2>"$TMP/enc.time" ||
-        { echo "encode failed: $(cat "$TMP/enc.time")"; exit 1; }
+        bench_fail blalm "tokenizer encode: $(cat "$TMP/enc.time")"
     read -r _ u s < <(tail -1 "$TMP/enc.time")
     best_enc=$(awk -v a="$best_enc" -v c="$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')" 'BEGIN{print (c<a)?c:a}')
 done
+bench_pos blalm "CPU seconds of tokenizer encode" "$best_enc"
 ours_tokens=$(tr -cd ',' <"$TMP/ids" | wc -c); ours_tokens=$((ours_tokens + 1))
 if command -v node >/dev/null && [ -d "$oracle/node_modules/tiktoken" ]; then
     best_peer=999999
     for _ in 1 2 3; do
-        read -r _ _ peer_tokens peer_cpu < <(node "$oracle/tokenizer_tiktoken_bench.mjs" "$TMP/base.txt")
+        r=$(node "$oracle/tokenizer_tiktoken_bench.mjs" "$TMP/base.txt") || bench_fail peer "tokenizer_tiktoken_bench.mjs"
+        read -r _ _ peer_tokens peer_cpu <<<"$r"
+        bench_pos peer "CPU seconds of tiktoken" "${peer_cpu:-}"
         best_peer=$(awk -v a="$best_peer" -v c="$peer_cpu" 'BEGIN{print (c<a)?c:a}')
     done
     awk -v b="$bytes" -v o="$best_enc" -v p="$best_peer" -v ot="$ours_tokens" -v pt="$peer_tokens" 'BEGIN{
@@ -79,7 +85,5 @@ if command -v node >/dev/null && [ -d "$oracle/node_modules/tiktoken" ]; then
         printf "tiktoken npm (gpt2, 50k vocab):      %6.1f MB/s (%.2f s CPU, %d tokens)\n", b/p/1e6, p, pt;
         printf "ratio (tiktoken time / ours): %.2f  (goal >= 1.0)\n", p/o }'
 else
-    awk -v b="$bytes" -v o="$best_enc" 'BEGIN{ printf "blalm tokenizer encode: %.1f MB/s (%.2f s CPU)\n", b/o/1e6, o }'
-    echo "FAIL peer missing: node or the npm package tiktoken (make bench installs it through scripts/deps.sh test)"; peer_missing=1
+    echo "FAIL peer missing: node or the npm package tiktoken (make bench installs it through scripts/deps.sh test)"; exit 1
 fi
-exit ${peer_missing:-0}

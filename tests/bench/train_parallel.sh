@@ -12,8 +12,12 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 BLALM=${BLALM_BIN:-$root/bin/blalm}
 steps=${BENCH_STEPS:-2}
-field() { printf '%s' "$1" | sed "s/.*\"$2\":\([0-9.]*\).*/\1/"; }
+. "$root/tests/bench/lib.bash"
+field() { printf '%s' "$1" | sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p"; }
+# need LINE WHAT FIELD...: each FIELD of LINE must be a positive number
+need() { local l=$1 w=$2 k; shift 2; for k; do bench_pos blalm "$k ($w)" "$(field "$l" "$k")"; done; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe --bind-to none
         --mca btl self,vader,tcp --mca btl_vader_single_copy_mechanism none
         --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
@@ -22,8 +26,10 @@ command -v mpirun >/dev/null 2>&1 && "$BLALM" train --help | grep -q "mpirun -np
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(getconf _NPROCESSORS_ONLN) CPUs"
 for cfg in small strict-small; do
     f="$root/configs/model-$cfg.json"
-    t1=$("$BLALM" train --model "$f" --bench "$steps" --threads 1) || { echo "FAIL $cfg 1 thread"; exit 1; }
-    t2=$("$BLALM" train --model "$f" --bench "$steps" --threads 2) || { echo "FAIL $cfg 2 threads"; exit 1; }
+    t1=$("$BLALM" train --model "$f" --bench "$steps" --threads 1) || bench_fail blalm "train --bench $cfg, 1 thread"
+    t2=$("$BLALM" train --model "$f" --bench "$steps" --threads 2) || bench_fail blalm "train --bench $cfg, 2 threads"
+    need "$t1" "$cfg, 1 thread" tokens_per_s tokens_per_cpu_s
+    need "$t2" "$cfg, 2 threads" tokens_per_s tokens_per_cpu_s
     echo "blalm $cfg 1 thread:  $t1"
     echo "blalm $cfg 2 threads: $t2"
     line=$(awk -v c="$cfg" -v a="$(field "$t1" tokens_per_s)" -v b="$(field "$t2" tokens_per_s)" \
@@ -32,7 +38,9 @@ for cfg in small strict-small; do
                c, a, ca, b, cb, b / a, cb / ca, 2 * cb / ca }')
     echo "$line"
     if [ $have_mpi = 1 ]; then
-        r2=$("${MPIRUN[@]}" -np 2 "$BLALM" train --model "$f" --bench "$steps" --threads 1 2>/dev/null | tail -1)
+        r2=$("${MPIRUN[@]}" -np 2 "$BLALM" train --model "$f" --bench "$steps" --threads 1 2>"$TMP/err" | tail -1) ||
+            bench_fail blalm "mpirun -np 2 train --bench $cfg: $(tail -3 "$TMP/err")"
+        need "$r2" "$cfg, 2 ranks" tokens_per_s tokens_per_cpu_s
         echo "blalm $cfg 2 ranks:   $r2"
         awk -v c="$cfg" -v a="$(field "$t1" tokens_per_s)" -v b="$(field "$r2" tokens_per_s)" \
             -v ca="$(field "$t1" tokens_per_cpu_s)" -v cb="$(field "$r2" tokens_per_cpu_s)" -v ar="$(field "$r2" allreduce_frac)" 'BEGIN {
@@ -47,7 +55,9 @@ done
 if [ $have_mpi = 1 ]; then
     for cfg in tiny small strict-small strict; do
         f="$root/configs/model-$cfg.json"
-        r=$("${MPIRUN[@]}" -np 2 "$BLALM" train --model "$f" --bench 2 --batch 2 --threads 1 2>/dev/null | tail -1)
+        r=$("${MPIRUN[@]}" -np 2 "$BLALM" train --model "$f" --bench 2 --batch 2 --threads 1 2>"$TMP/err" | tail -1) ||
+            bench_fail blalm "mpirun -np 2 train --bench $cfg --batch 2: $(tail -3 "$TMP/err")"
+        need "$r" "$cfg, all-reduce" compute_s step_s
         B=$(sed -n 's/.*"batch_size": *\([0-9]*\).*/\1/p' "$f")
         awk -v c="$cfg" -v B="$B" -v comp="$(field "$r" compute_s)" -v ar="$(field "$r" allreduce_s)" \
             -v pure="$(field "$r" allreduce_pure_s)" -v fold="$(field "$r" fold_s)" -v step="$(field "$r" step_s)" 'BEGIN {

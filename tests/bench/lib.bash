@@ -1,0 +1,53 @@
+# Sourced by every tests/bench/*.sh (not a bench: run.sh runs *.sh only).
+# A bench must not print a figure, a ratio or "goal: met" from a side that
+# failed: a failed blalm call or peer call, or a figure that did not parse,
+# used to come out as inf/0.00/nan and exit 0, so `make bench` passed on a
+# broken build. These helpers end the bench instead, with
+# "FAIL <side>: <what>" and exit status 1, before any ratio is printed.
+set -o pipefail
+# the bench's own stdout, kept for bench_fail: its message must be seen even
+# when it fires inside a command whose output goes to a file
+exec {BENCH_STDOUT}>&1
+
+# bench_fail SIDE WHAT...: print "FAIL SIDE: WHAT" and end the bench.
+bench_fail() {
+    local side=$1; shift
+    echo "FAIL $side: $*" >&"$BENCH_STDOUT"
+    exit 1
+}
+
+# bench_run SIDE WHAT CMD...: run CMD (its output goes where the caller's
+# does); fail the bench with its exit status if it fails.
+bench_run() {
+    local side=$1 what=$2 rc; shift 2
+    "$@"; rc=$?
+    [ $rc = 0 ] || bench_fail "$side" "$what (exit $rc)"
+}
+
+# bench_pos SIDE WHAT VALUE: fail unless VALUE is a positive finite decimal
+# number (what every division below it needs).
+bench_pos() {
+    if ! [[ "$3" =~ ^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$ ]] || ! awk -v x="$3" 'BEGIN { exit !(x + 0 > 0) }'; then
+        bench_fail "$1" "$2: '$3' is not a positive number"
+    fi
+}
+
+# bench_same WHAT OURS PEER: the two sides must have done the same work
+# (equal word, row, request or document counts).
+bench_same() {
+    [ "$2" = "$3" ] || bench_fail "mismatch" "$1: blalm $2, peer $3"
+}
+
+# bench_best VAR SIDE CMD...: the best (least) of 3 wall times of CMD, in
+# seconds, stored in VAR. Not meant for $(...): there a failure of CMD would
+# end only the subshell (fetch.sh's figures were then empty, read as 0).
+# CMD's stdout is dropped.
+bench_best() {
+    local var=$1 side=$2 b=999999 t0 t1 rc; shift 2
+    for _ in 1 2 3; do
+        t0=$(date +%s.%N); "$@" >/dev/null; rc=$?; t1=$(date +%s.%N)
+        [ $rc = 0 ] || bench_fail "$side" "$* (exit $rc)"
+        b=$(awk -v a="$b" -v x="$t0" -v y="$t1" 'BEGIN{c=y-x; print (c<a)?c:a}')
+    done
+    printf -v "$var" '%s' "$b"
+}
