@@ -172,10 +172,10 @@ static pq_meta *fetch_footer(fetch_ctx *x, const hub_file *f, uint8_t tail[8], u
         free(b);
         return NULL;
     }
-    pq_meta *m = pq_meta_parse(b, flen, e);
+    pq_meta *m = pq_meta_parse(b, flen, foff, e);
     if (!m) {
         free(b);
-        err_prefix(e, "%s: footer at byte %" PRIu64, f->path, foff);
+        err_prefix(e, "%s", f->path);
         return NULL;
     }
     *footer = b;

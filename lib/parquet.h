@@ -15,9 +15,10 @@
 int parquet_backend_open(const char *path, const doc_opts *opts, doc_backend *out, blalm_err *e);
 
 /* Footer metadata, parsed from the bytes of the FileMetaData (the footer
- * without its trailing 8 bytes). */
+ * without its trailing 8 bytes), which start at file offset base_off: errors
+ * read "byte N (footer): ..." with N a file offset (callers prefix the file). */
 typedef struct pq_meta pq_meta;
-pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e);
+pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, uint64_t base_off, blalm_err *e);
 int pq_meta_row_groups(const pq_meta *m);
 int64_t pq_meta_rows(const pq_meta *m, int row_group);
 /* Byte range [offset, offset+len) covering all column chunks of a row group. */

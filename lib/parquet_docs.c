@@ -200,9 +200,11 @@ static void render_id(pq_reader *r, const pq_col *c, int32_t k)
 static int setup_row_group(pq_reader *r, blalm_err *e)
 {
     const pq_rowgroup *g = &r->meta->rgs[r->rg];
+    /* errors about the footer name the file offset of the RowGroup,
+     * ColumnChunk or ColumnMetaData struct concerned */
     if (g->nchunks != r->nleaves) {
-        return err_set(e, "%s: row group %d has %d column chunks, the schema %d columns", r->name, r->rg,
-                       g->nchunks, r->nleaves);
+        return err_set(e, "%s: byte %llu (footer): row group %d has %d column chunks, the schema %d columns (corrupt footer?)",
+                       r->name, (unsigned long long)g->off, r->rg, g->nchunks, r->nleaves);
     }
     /* flat columns hold one value (or null) per row: a count that differs
      * means the footer or the chunk is corrupt, and reading on would drop or
@@ -210,19 +212,22 @@ static int setup_row_group(pq_reader *r, blalm_err *e)
     for (int j = 0; j < g->nchunks; j++) {
         const pq_chunk *ch = &g->chunks[j];
         if (ch->has_meta && ch->num_values != g->num_rows)
-            return err_set(e, "%s: row group %d says %lld rows but column '%s' holds %lld values (corrupt footer?)",
-                           r->name, r->rg, (long long)g->num_rows, r->meta->schema[j + 1].name,
-                           (long long)ch->num_values);
+            return err_set(e, "%s: byte %llu (footer): row group %d says %lld rows but column '%s' holds %lld values (corrupt footer?)",
+                           r->name, (unsigned long long)ch->meta_off, r->rg, (long long)g->num_rows,
+                           r->meta->schema[j + 1].name, (long long)ch->num_values);
     }
     for (int i = 0; i < r->ncols; i++) {
         pq_col *c = &r->cols[i];
         const pq_chunk *ch = &g->chunks[c->leaf];
         if (ch->encrypted) return err_set(e, "%s: column '%s' is encrypted; parquet encryption is not supported", r->name, c->se->name);
         if (ch->file_path) return err_set(e, "%s: column '%s' is stored in another file (%s); not supported", r->name, c->se->name, ch->file_path);
-        if (!ch->has_meta) return err_set(e, "%s: row group %d, column '%s' has no metadata", r->name, r->rg, c->se->name);
+        if (!ch->has_meta)
+            return err_set(e, "%s: byte %llu (footer): row group %d, column '%s': its column chunk has no metadata "
+                              "(ColumnMetaData; corrupt footer?)", r->name, (unsigned long long)ch->off, r->rg, c->se->name);
         if (ch->type != c->ptype)
-            return err_set(e, "%s: row group %d, column '%s': chunk type %s disagrees with the schema's %s", r->name,
-                           r->rg, c->se->name, pq_type_name(ch->type), pq_type_name(c->ptype));
+            return err_set(e, "%s: byte %llu (footer): row group %d, column '%s': chunk type %s disagrees with the schema's %s",
+                           r->name, (unsigned long long)ch->meta_off, r->rg, c->se->name, pq_type_name(ch->type),
+                           pq_type_name(c->ptype));
         if (ch->codec != CODEC_UNCOMPRESSED && ch->codec != CODEC_SNAPPY && ch->codec != CODEC_GZIP && ch->codec != CODEC_ZSTD)
             return err_set(e, "%s: column '%s' uses compression codec %s, which is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, ZSTD)",
                            r->name, c->se->name, pq_codec_name(ch->codec));
@@ -373,9 +378,11 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
         if (s->repetition == 2)
             return err_set(e, "%s: column '%s' is repeated (a list); repeated columns are not supported", r->name, s->name);
         if (s->type > PT_FLBA)
-            return err_set(e, "%s: column '%s' has unknown physical type %d", r->name, s->name, s->type);
+            return err_set(e, "%s: byte %llu (footer): column '%s' has unknown physical type %d", r->name,
+                           (unsigned long long)s->off, s->name, s->type);
         if (s->type == PT_FLBA && (s->type_length <= 0 || s->type_length > (1 << 20)))
-            return err_set(e, "%s: column '%s' has invalid fixed length %d", r->name, s->name, s->type_length);
+            return err_set(e, "%s: byte %llu (footer): column '%s' has invalid fixed length %d", r->name,
+                           (unsigned long long)s->off, s->name, s->type_length);
         size_t bad;
         if (!utf8_valid(s->name, strlen(s->name), &bad)) {   /* names become JSON keys */
             char shown[200];
@@ -452,9 +459,9 @@ pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
         goto fail;
     }
     size_t foff = len - 8 - flen;
-    r->meta = pq_meta_parse(buf + foff, flen, e);
+    r->meta = pq_meta_parse(buf + foff, flen, foff, e);
     if (!r->meta) {
-        err_prefix(e, "%s: footer at byte %zu", r->name, foff);
+        err_prefix(e, "%s", r->name);
         goto fail;
     }
     if (check_schema(r, opts, e) < 0) goto fail;

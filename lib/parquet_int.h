@@ -61,6 +61,7 @@ typedef struct pq_schema_el {
     int ts_unit;         /* 1 ms, 2 us, 3 ns */
     int int_bits, int_signed;
     int has_logical_unknown; /* logical type we do not know: render raw */
+    uint64_t off;        /* file offset of its SchemaElement (for errors) */
 } pq_schema_el;
 
 typedef struct pq_chunk {
@@ -72,6 +73,7 @@ typedef struct pq_chunk {
     int has_meta;
     int missing;         /* first required ColumnMetaData field absent (its id), 0 if none */
     char *file_path;     /* chunk stored in another file (unsupported) */
+    uint64_t off, meta_off;  /* file offsets of its ColumnChunk and ColumnMetaData structs */
 } pq_chunk;
 
 typedef struct pq_rowgroup {
@@ -79,6 +81,7 @@ typedef struct pq_rowgroup {
     int missing;         /* first required RowGroup field absent (1 columns, 3 num_rows), 0 if none */
     pq_chunk *chunks;
     int nchunks;
+    uint64_t off;        /* file offset of its RowGroup struct */
 } pq_rowgroup;
 
 struct pq_meta {
@@ -90,6 +93,8 @@ struct pq_meta {
     int nrg;
     int encrypted;       /* encryption_algorithm present */
     char *created_by;
+    uint64_t off;        /* file offset of the footer (FileMetaData) */
+    uint64_t rows_off;   /* ... and of its num_rows field */
 };
 
 /* Start and length of one column chunk (dictionary page first when present). */

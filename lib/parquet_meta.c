@@ -32,6 +32,9 @@ int tin_fail(thrift_in *t, const char *what)
     return 0;
 }
 
+/* File offset of the next byte to read. */
+static uint64_t tin_pos(const thrift_in *t) { return t->base_off + (uint64_t)(t->p - t->base); }
+
 int64_t zigzag_decode(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 uint64_t tin_varint(thrift_in *t)
@@ -257,6 +260,7 @@ static void apply_converted(pq_schema_el *s)
 static void parse_schema_el(thrift_in *t, pq_schema_el *s)
 {
     memset(s, 0, sizeof *s);
+    s->off = tin_pos(t);
     s->type = -1;
     s->repetition = -1;
     s->converted = -1;
@@ -289,6 +293,7 @@ static void parse_col_meta(thrift_in *t, pq_chunk *c)
     int ft;
     unsigned seen = 0;
     c->has_meta = 1;
+    c->meta_off = tin_pos(t);
     while (tin_field(t, &last, &ft, &id)) {
         if (id > 0 && id < 16) seen |= 1u << id;
         switch (id) {
@@ -312,6 +317,7 @@ static void parse_col_meta(thrift_in *t, pq_chunk *c)
 static void parse_chunk(thrift_in *t, pq_chunk *c)
 {
     memset(c, 0, sizeof *c);
+    c->off = tin_pos(t);
     c->dict_page_offset = -1;
     int16_t last = 0, id;
     int ft;
@@ -332,6 +338,7 @@ static void parse_rowgroup(thrift_in *t, pq_rowgroup *g)
 {
     int16_t last = 0, id;
     int ft, have_rows = 0;
+    g->off = tin_pos(t);
     while (tin_field(t, &last, &ft, &id)) {
         if (id == 1 && ft == TT_LIST && !g->chunks) {
             int et;
@@ -370,12 +377,13 @@ void pq_meta_free(pq_meta *m)
     free(m);
 }
 
-pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
+pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, uint64_t base_off, blalm_err *e)
 {
     pq_meta *m = calloc(1, sizeof *m);
     if (!m) { err_set(e, "out of memory"); return NULL; }
+    m->off = base_off;
     thrift_in t;
-    tin_init(&t, buf, len, 0);
+    tin_init(&t, buf, len, base_off);
     int16_t last = 0, id;
     int ft;
     unsigned seen = 0;
@@ -398,7 +406,7 @@ pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
                 }
             }
             break;
-        case 3: m->num_rows = tin_int(&t, ft); break;
+        case 3: m->rows_off = tin_pos(&t); m->num_rows = tin_int(&t, ft); break;
         case 4:
             if (ft != TT_LIST || m->rgs) { tin_skip(&t, ft); break; }
             n = tin_list(&t, &et);
@@ -417,13 +425,26 @@ pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
         default: tin_skip(&t, ft);
         }
     }
+    /* Every error names the file offset of the struct (or byte) concerned:
+     * the footer has no checksum, so this is what a user can look at. */
     if (t.err) {
-        err_set(e, "footer metadata byte %llu: %s", (unsigned long long)t.err_off, t.err_what);
+        err_set(e, "byte %llu (footer, which starts at byte %llu): %s", (unsigned long long)t.err_off,
+                (unsigned long long)base_off, t.err_what);
         pq_meta_free(m);
         return NULL;
     }
+    uint64_t end = tin_pos(&t), footer_end = base_off + len;
     if (m->nschema < 1) {
-        err_set(e, "footer metadata has no schema");
+        /* most likely not a footer at all (a truncated file whose last 8
+         * bytes were kept, or an overwritten one): say where the struct
+         * parsed as FileMetaData stopped */
+        if (end < footer_end)
+            err_set(e, "byte %llu (footer): no schema (required field 2 of FileMetaData) in the footer; what parses as "
+                       "its FileMetaData ends at byte %llu, %llu bytes before the footer does (corrupt or truncated file?)",
+                    (unsigned long long)base_off, (unsigned long long)end, (unsigned long long)(footer_end - end));
+        else
+            err_set(e, "byte %llu (footer): no schema (required field 2 of FileMetaData) in the footer (corrupt or "
+                       "truncated file?)", (unsigned long long)base_off);
         pq_meta_free(m);
         return NULL;
     }
@@ -435,7 +456,8 @@ pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
         {1, "version"}, {2, "schema"}, {3, "num_rows"}, {4, "row_groups"}};
     for (int i = 0; i < 4; i++)
         if (!(seen & 1u << req[i].id)) {
-            err_set(e, "footer metadata: required field %d (%s) missing (corrupt footer?)", req[i].id, req[i].name);
+            err_set(e, "byte %llu (footer): FileMetaData's required field %d (%s) missing (corrupt footer?)",
+                    (unsigned long long)base_off, req[i].id, req[i].name);
             pq_meta_free(m);
             return NULL;
         }
@@ -443,28 +465,29 @@ pq_meta *pq_meta_parse(const uint8_t *buf, size_t len, blalm_err *e)
     for (int i = 0; i < m->nrg; i++) {
         const pq_rowgroup *g = &m->rgs[i];
         if (g->missing) {
-            err_set(e, "footer metadata: row group %d: required field %d (%s) missing (corrupt footer?)", i,
-                    g->missing, g->missing == 1 ? "columns" : "num_rows");
+            err_set(e, "byte %llu (footer): row group %d: required field %d (%s) missing (corrupt footer?)",
+                    (unsigned long long)g->off, i, g->missing, g->missing == 1 ? "columns" : "num_rows");
             pq_meta_free(m);
             return NULL;
         }
         if (g->num_rows < 0 || g->num_rows > INT64_MAX - sum) {
-            err_set(e, "footer metadata: row group %d has %lld rows", i, (long long)g->num_rows);
+            err_set(e, "byte %llu (footer): row group %d has %lld rows", (unsigned long long)g->off, i,
+                    (long long)g->num_rows);
             pq_meta_free(m);
             return NULL;
         }
         sum += g->num_rows;
         for (int j = 0; j < g->nchunks; j++)
             if (g->chunks[j].has_meta && g->chunks[j].missing) {
-                err_set(e, "footer metadata: row group %d, column chunk %d: required field %d missing (corrupt footer?)",
-                        i, j, g->chunks[j].missing);
+                err_set(e, "byte %llu (footer): row group %d, column chunk %d: ColumnMetaData's required field %d missing (corrupt footer?)",
+                        (unsigned long long)g->chunks[j].meta_off, i, j, g->chunks[j].missing);
                 pq_meta_free(m);
                 return NULL;
             }
     }
     if (sum != m->num_rows) {
-        err_set(e, "footer metadata: the file says %lld rows but its %d row groups hold %lld (corrupt footer?)",
-                (long long)m->num_rows, m->nrg, (long long)sum);
+        err_set(e, "byte %llu (footer): the file says %lld rows but its %d row groups hold %lld (corrupt footer?)",
+                (unsigned long long)m->rows_off, (long long)m->num_rows, m->nrg, (long long)sum);
         pq_meta_free(m);
         return NULL;
     }

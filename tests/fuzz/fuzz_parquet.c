@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_all(data, size, 0);
     read_all(data, size, 1);
     blalm_err e;
-    pq_meta *m = pq_meta_parse(data, size, &e);
+    pq_meta *m = pq_meta_parse(data, size, 0, &e);
     if (m) {
         for (int g = 0; g < pq_meta_row_groups(m); g++) {
             uint64_t off, len;

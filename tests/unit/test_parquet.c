@@ -344,7 +344,7 @@ TEST(footer_rows_and_column_bytes)
     CHECK(len > 12 && !memcmp(data + len - 4, "PAR1", 4));
     const uint8_t *t = (const uint8_t *)data + len - 8;
     size_t flen = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
-    pq_meta *m = pq_meta_parse((const uint8_t *)data + len - 8 - flen, flen, &e);
+    pq_meta *m = pq_meta_parse((const uint8_t *)data + len - 8 - flen, flen, len - 8 - flen, &e);
     CHECK_MSG(m != NULL, "%.700s", e.msg);
     CHECK(pq_meta_num_rows(m) == rows);
     CHECK(pq_meta_row_groups(m) > 1);
@@ -479,7 +479,7 @@ TEST(reader_options)
     CHECK_HAS(e.msg, "expected a string");
     /* metadata range helpers */
     uint32_t flen = (uint32_t)buf[n - 8] | (uint32_t)buf[n - 7] << 8 | (uint32_t)buf[n - 6] << 16 | (uint32_t)buf[n - 5] << 24;
-    pq_meta *m = pq_meta_parse(buf + n - 8 - flen, flen, &e);
+    pq_meta *m = pq_meta_parse(buf + n - 8 - flen, flen, n - 8 - flen, &e);
     CHECK_MSG(m != NULL, "%.700s", e.msg);
     CHECK(pq_meta_row_groups(m) >= 2);
     int64_t rows = 0;
@@ -801,6 +801,75 @@ TEST(footer_counts_must_agree)
     wrong = footer_flips(buf, n, NULL, 0xff, 1, &errors, first, sizeof first);
     CHECK_MSG(wrong == 0, "%d footer bit flips read other documents without an error; first: %s", wrong, first);
     free(buf);
+}
+
+/* File offset of the struct or value reached by ids in buf's footer. */
+static uint64_t footer_at(const uint8_t *buf, size_t n, const int16_t *ids, int depth)
+{
+    uint32_t flen = footer_len(buf, n);
+    uint8_t *at = thrift_find((uint8_t *)buf + n - 8 - flen, flen, ids, depth);
+    return at ? (uint64_t)(at - buf) : 0;
+}
+
+/* Audit finding 6: errors about the footer name the file offset of the
+ * struct concerned (README: "file and byte offset"), not only the footer's
+ * start or nothing. */
+TEST(footer_errors_name_their_offset)
+{
+    char path[600], want[300];
+    snprintf(path, sizeof path, "%s/offsets.parquet", test_tmpdir());
+    pq_column c1[] = {{"text", PQ_STRING, 0}};
+    pq_write_opts o = {PQ_CODEC_NONE, 0, 0};
+    blalm_err e = {{0}};
+    pq_writer *w = pqw_open(path, c1, 1, &o, &e);
+    CHECK_MSG(w != NULL, "%s", e.msg);
+    for (int i = 0; i < 100; i++) {
+        char t[64];
+        int k = snprintf(t, sizeof t, "document number %d", i);
+        pq_value v = {0, 0, 0, t, (size_t)k};
+        CHECK(pqw_row(w, &v, &e) == 0);
+    }
+    CHECK_MSG(pqw_commit(w, &e) == 0, "%s", e.msg);
+    size_t n, m;
+    uint8_t *buf = slurp(path, &n);
+    CHECK(buf != NULL);
+    uint64_t dg;
+    const int16_t col_meta[] = {4, 1, 3}, chunk_type[] = {4, 1, 3, 1}, chunk_values[] = {4, 1, 3, 5}, file_rows[] = {3};
+    /* the chunk's type: BYTE_ARRAY in the schema, INT32 in its ColumnMetaData */
+    uint8_t *a = with_footer_int(buf, n, chunk_type, 4, PT_INT32, &m);
+    CHECK(a != NULL);
+    CHECK(read_digest(a, m, NULL, &dg, &e) < 0);
+    snprintf(want, sizeof want, "mem.parquet: byte %llu (footer): row group 0, column 'text': chunk type INT32 disagrees",
+             (unsigned long long)footer_at(a, m, col_meta, 3));
+    CHECK_HAS(e.msg, want);
+    free(a);
+    /* num_values + 1 */
+    a = with_footer_int(buf, n, chunk_values, 4, 101, &m);
+    CHECK(read_digest(a, m, NULL, &dg, &e) < 0);
+    snprintf(want, sizeof want, "mem.parquet: byte %llu (footer): row group 0 says 100 rows but column 'text' holds 101 values",
+             (unsigned long long)footer_at(a, m, col_meta, 3));
+    CHECK_HAS(e.msg, want);
+    free(a);
+    /* the file's num_rows */
+    a = with_footer_int(buf, n, file_rows, 1, 99, &m);
+    CHECK(read_digest(a, m, NULL, &dg, &e) < 0);
+    snprintf(want, sizeof want, "mem.parquet: byte %llu (footer): the file says 99 rows but its 1 row groups hold 100",
+             (unsigned long long)footer_at(a, m, file_rows, 1));
+    CHECK_HAS(e.msg, want);
+    free(a);
+    free(buf);
+    /* a "footer" that is not one (a truncated file whose last 8 bytes were
+     * kept): where it starts and where what parsed as FileMetaData ended */
+    uint8_t fake[4 + 10 + 8] = {'P', 'A', 'R', '1', 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 'P', 'A', 'R', '1'};
+    CHECK(read_digest(fake, sizeof fake, NULL, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "mem.parquet: byte 4 (footer): no schema (required field 2 of FileMetaData) in the footer; "
+                     "what parses as its FileMetaData ends at byte 5, 9 bytes before the footer does");
+    /* a Thrift error: the file offset where it happened */
+    fake[4] = 0x15;      /* field 1, i32 */
+    fake[5] = 0x80;      /* a varint that never ends within the footer */
+    for (int i = 6; i < 14; i++) fake[i] = 0x80;
+    CHECK(read_digest(fake, sizeof fake, NULL, &dg, &e) < 0);
+    CHECK_HAS(e.msg, "mem.parquet: byte 14 (footer, which starts at byte 4): truncated varint");
 }
 
 /* The same on a real FineWeb-Edu file written by pyarrow (an independent
@@ -1198,6 +1267,7 @@ int main(int argc, char **argv)
     RUN(extreme_values_render);
     RUN(fuzz_regressions);
     RUN(footer_counts_must_agree);
+    RUN(footer_errors_name_their_offset);
     RUN(footer_counts_real_file);
     RUN(invalid_utf8_refused);
     RUN(null_text_refused);
