@@ -187,6 +187,11 @@ int pq_fail_at(pq_reader *r, blalm_err *e, uint64_t off, const pq_col *c, const 
 /* Next row of column c: 1 = value index in *k, 0 = null, -1 = error. */
 int pq_col_take(pq_reader *r, pq_col *c, int32_t *k, blalm_err *e);
 void pq_col_free(pq_col *c);
+/* Most bytes one page may take once decoded (value slots, levels, indices):
+ * 0 = a quarter of physical memory. The fuzz harness lowers it, so that a
+ * page header claiming two billion values fails instead of exhausting the
+ * fuzzer's memory limit. */
+extern uint64_t pq_page_memory_limit;
 
 /* parquet_docs.c: in-memory reader (the fuzz harness and docs backend share it). */
 pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,

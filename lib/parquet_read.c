@@ -23,8 +23,13 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#define PQ_MAX_PAGE_VALUES (1 << 24)         /* per page; real writers stay far below */
 #define PQ_MAX_PAGE_BYTES  ((size_t)1 << 31)
+
+/* A page's value count is bounded by its column chunk's values and by the
+ * memory its decoded values take (pq_page_values_fit): a dictionary page of
+ * 17 million rows of one value is a few bytes, and DuckDB writes those. */
+uint64_t pq_page_memory_limit = 0;
+
 
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -140,6 +145,30 @@ int pq_fail_at(pq_reader *r, blalm_err *e, uint64_t off, const pq_col *c, const 
 }
 
 
+static const char *mem_size(uint64_t n, char *out, size_t cap)
+{
+    if (n >= (uint64_t)1 << 20) snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
+    else snprintf(out, cap, "%llu bytes", (unsigned long long)n);
+    return out;
+}
+
+static int pq_page_values_fit(pq_reader *r, pq_col *c, int64_t n, const char *kind, uint64_t off, blalm_err *e)
+{
+    uint64_t slot = (c->ptype == PT_BYTE_ARRAY || c->ptype == PT_FLBA) ? sizeof(pq_str) : 8;
+    uint64_t need = (uint64_t)n * (slot + 16 + (c->optional ? 4 : 0));
+    uint64_t limit = pq_page_memory_limit;
+    if (!limit) {
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        limit = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz / 4 : (uint64_t)4 << 30;
+    }
+    if (need <= limit) return 0;
+    char why[300], a[32], b[32];
+    snprintf(why, sizeof why, "%s page of %lld values would take %s to decode, more than blalm's limit of %s%s", kind,
+             (long long)n, mem_size(need, a, sizeof a), mem_size(limit, b, sizeof b),
+             pq_page_memory_limit ? "" : " (a quarter of this machine's memory)");
+    return pq_fail_at(r, e, off, c, why);
+}
+
 /* ---- decompression ------------------------------------------------------ */
 
 static int decompress(pq_reader *r, pq_col *c, const uint8_t *src, size_t srclen, uint8_t *dst,
@@ -222,16 +251,24 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
                         pq_vals *v, uint64_t off, blalm_err *e)
 {
     size_t avail = (size_t)(end - p);
-    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return pq_fail_at(r, e, off, c, "out of memory");
-    v->n = n;
     /* the values fill the page exactly: bytes left over (or missing) mean the
-     * page, or the footer's description of its column, is corrupt */
+     * page, or the footer's description of its column, is corrupt (checked
+     * before the value slots are allocated: a page header may claim more
+     * values than memory holds) */
     int width = fixed_width(c);
     if (width > 0 && avail != (size_t)n * (size_t)width) {
         char why[160];
         snprintf(why, sizeof why, "%d PLAIN values of %d bytes in a page of %zu bytes", n, width, avail);
         return pq_fail_at(r, e, off, c, why);
     }
+    if (c->ptype == PT_BYTE_ARRAY && avail / 4 < (size_t)n) {
+        char why[160];
+        snprintf(why, sizeof why, "%d PLAIN strings cannot fit in a page of %zu bytes (each takes at least 4)", n, avail);
+        return pq_fail_at(r, e, off, c, why);
+    }
+    if (vals_reserve(v, c->ptype, (size_t)n) < 0) return pq_fail_at(r, e, off, c, "out of memory");
+    v->n = n;
+
     switch (c->ptype) {
     case PT_BOOLEAN:
         if (avail < ((size_t)n + 7) / 8) return pq_fail_at(r, e, off, c, "PLAIN booleans shorter than the page says");
@@ -564,8 +601,8 @@ static int decode_dict_page(pq_reader *r, pq_col *c, const page_header *h, const
 {
     if (h->encoding != ENC_PLAIN && h->encoding != ENC_PLAIN_DICTIONARY)
         return pq_fail_at(r, e, off, c, "dictionary page not PLAIN-encoded");
-    if (h->nvalues < 0 || h->nvalues > PQ_MAX_PAGE_VALUES)
-        return pq_fail_at(r, e, off, c, "dictionary page with an impossible number of values");
+    if (h->nvalues < 0) return pq_fail_at(r, e, off, c, "dictionary page with a negative or out-of-range number of values");
+    if (pq_page_values_fit(r, c, h->nvalues, "dictionary", off, e) < 0) return -1;
     if (buf_reserve(&c->dbuf, &c->dcap, (size_t)h->usize + 1) < 0) return pq_fail_at(r, e, off, c, "out of memory");
     if (decompress(r, c, body, (size_t)h->csize, c->dbuf, (size_t)h->usize, off, e) < 0) return -1;
     if (decode_plain(r, c, c->dbuf, c->dbuf + h->usize, (int32_t)h->nvalues, &c->dict, off, e) < 0) return -1;
@@ -611,8 +648,15 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
             snprintf(why, sizeof why, "unknown page type %d", h.type);
             return pq_fail_at(r, e, off, c, why);
         }
-        if (h.nvalues < 0 || h.nvalues > c->values_left || h.nvalues > PQ_MAX_PAGE_VALUES)
-            return pq_fail_at(r, e, off, c, "data page value count disagrees with the column chunk");
+        if (h.nvalues < 0) return pq_fail_at(r, e, off, c, "data page with a negative or out-of-range number of values");
+        if (h.nvalues > c->values_left) {
+            char why[200];
+            snprintf(why, sizeof why, "data page holds %lld values but its column chunk has only %lld left (corrupt page header or footer?)",
+                     (long long)h.nvalues, (long long)c->values_left);
+            return pq_fail_at(r, e, off, c, why);
+        }
+        if (pq_page_values_fit(r, c, h.nvalues, "data", off, e) < 0) return -1;
+
         int32_t n = (int32_t)h.nvalues;
         c->values_left -= n;
         const uint8_t *lv, *lv_end;     /* definition levels */

@@ -21,6 +21,9 @@ static void read_all(const uint8_t *data, size_t size, int text_only)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* a page header may claim two billion values of a few bytes (RLE): keep
+     * what one page may take well under libFuzzer's 2 GB memory limit */
+    pq_page_memory_limit = (uint64_t)512 << 20;
     read_all(data, size, 0);
     read_all(data, size, 1);
     blalm_err e;

@@ -9,6 +9,7 @@
 #  - the real pyarrow files in $BLALM_SHARED_DATA/fineweb-legal (58 files);
 #  - files written by our writer (pqw_*): DuckDB reads back the values given;
 #  - `blalm cat` on a fixture, when the build has it;
+#  - a data page of 17,000,000 values;
 #  - corrupt files: a clear error naming the file, non-zero exit.
 source "$(dirname "$0")/../lib.sh"
 HELPER=${BLALM_UNIT_DIR:-}/test_parquet
@@ -110,6 +111,17 @@ if [ $rc = 1 ] && [ $rc2 != 0 ] &&
     pass parquet_null_text_refused
 else
     fail parquet_null_text_refused "rc=$rc/$rc2 $(head -c 300 "$TMP/nt.err")"
+fi
+
+# a data page of 17,000,000 values (DuckDB's one dictionary page for a
+# constant column in a big row group) is read, not refused as corrupt
+if [ -f "$FX/duck_const_17m.parquet" ]; then
+    n=$("$BLALM" count -q "$FX/duck_const_17m.parquet" 2>"$TMP/17m.err" | awk '{print $1}')
+    if [ "$n" = 17000000 ]; then
+        pass parquet_page_17m_values
+    else
+        fail parquet_page_17m_values "count gave '$n': $(head -c 300 "$TMP/17m.err")"
+    fi
 fi
 
 # corrupt files: clear error naming the file and a byte offset, non-zero exit

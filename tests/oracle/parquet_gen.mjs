@@ -209,4 +209,12 @@ for (const codec of ['SNAPPY', 'ZSTD']) {
   made.push(f4);
 }
 
+// 17 million rows of one text in a single row group: DuckDB writes one
+// RLE_DICTIONARY data page of 17,000,000 values (finding 3; blalm refused
+// pages over 2^24 values). Not in the list (too many rows to compare one by one).
+if (!SMALL) {
+  const f = path.join(out, 'duck_const_17m.parquet');
+  await con.run(`COPY (SELECT 'same' AS text FROM range(17000000)) TO '${q(f)}' (FORMAT parquet, ROW_GROUP_SIZE 20000000)`);
+}
+
 for (const f of made) console.log(f);

@@ -872,6 +872,57 @@ TEST(footer_errors_name_their_offset)
     CHECK_HAS(e.msg, "mem.parquet: byte 14 (footer, which starts at byte 4): truncated varint");
 }
 
+/* Audit finding 3: a data page's value count is bounded by its column
+ * chunk's values left and by the memory its values take once decoded, not by
+ * a constant (2^24 refused DuckDB's one-page constant columns as corrupt);
+ * each limit says what it is. */
+TEST(page_value_limits)
+{
+    char path[600];
+    blalm_err e = {{0}};
+    uint64_t dg;
+    for (int dict = 0; dict < 2; dict++) {
+        snprintf(path, sizeof path, "%s/pagelimit-%d.parquet", test_tmpdir(), dict);
+        pq_column c1[] = {{"text", PQ_STRING, 0}};
+        pq_write_opts o = {PQ_CODEC_SNAPPY, dict, 0};
+        pq_writer *w = pqw_open(path, c1, 1, &o, &e);
+        CHECK_MSG(w != NULL, "%s", e.msg);
+        for (int i = 0; i < 100; i++) {
+            char t[64];
+            int k = snprintf(t, sizeof t, "text %d", i % 7);
+            pq_value v = {0, 0, 0, t, (size_t)k};
+            CHECK(pqw_row(w, &v, &e) == 0);
+        }
+        CHECK_MSG(pqw_commit(w, &e) == 0, "%s", e.msg);
+        size_t n, m, m2, m3;
+        uint8_t *buf = slurp(path, &n);
+        CHECK(buf != NULL);
+        CHECK_EQ_INT(read_digest(buf, n, NULL, &dg, &e), 100);
+        /* 100 strings take 100 * (16 + 16) bytes once decoded */
+        pq_page_memory_limit = 3199;
+        CHECK(read_digest(buf, n, NULL, &dg, &e) < 0);
+        CHECK_HAS(e.msg, "data page of 100 values would take 3200 bytes to decode, more than blalm's limit of 3199 bytes");
+        pq_page_memory_limit = 3200;
+        CHECK_EQ_INT(read_digest(buf, n, NULL, &dg, &e), 100);
+        if (dict) {   /* the dictionary page's 7 entries */
+            pq_page_memory_limit = 200;
+            CHECK(read_digest(buf, n, NULL, &dg, &e) < 0);
+            CHECK_HAS(e.msg, "dictionary page of 7 values would take 224 bytes to decode, more than blalm's limit of 200 bytes");
+        }
+        pq_page_memory_limit = 0;
+        /* the footer says 50 rows everywhere: the page's 100 values are more
+         * than the chunk holds, and the message says so */
+        const int16_t file_rows[] = {3}, rg_rows[] = {4, 3}, chunk_values[] = {4, 1, 3, 5};
+        uint8_t *a = with_footer_int(buf, n, chunk_values, 4, 50, &m);
+        uint8_t *b = with_footer_int(a, m, rg_rows, 2, 50, &m2);
+        uint8_t *c = with_footer_int(b, m2, file_rows, 1, 50, &m3);
+        CHECK(read_digest(c, m3, NULL, &dg, &e) < 0);
+        CHECK_HAS(e.msg, "column 'text': data page holds 100 values but its column chunk has only 50 left");
+        free(a); free(b); free(c);
+        free(buf);
+    }
+}
+
 /* The same on a real FineWeb-Edu file written by pyarrow (an independent
  * writer), when ../shared/data is there. */
 TEST(footer_counts_real_file)
@@ -1268,6 +1319,7 @@ int main(int argc, char **argv)
     RUN(fuzz_regressions);
     RUN(footer_counts_must_agree);
     RUN(footer_errors_name_their_offset);
+    RUN(page_value_limits);
     RUN(footer_counts_real_file);
     RUN(invalid_utf8_refused);
     RUN(null_text_refused);
