@@ -92,39 +92,130 @@ static void json_date(sbuf *b, int64_t days)
     sb_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, mo, d);
 }
 
-/* Exact decimal text of unscaled * 10^-scale (two's complement, 128 bits), as a JSON number. */
-static void json_decimal128(sbuf *b, unsigned __int128 x, int scale)
+/* The JSON number digits[0..n) * 10^-scale (digits most significant first,
+ * "0" for zero), exactly; check_schema keeps scale within 0..precision. */
+static void json_decimal_digits(sbuf *b, int neg, const char *digits, int n, int scale)
 {
-    char digits[48];
-    int neg = (x >> 127) != 0;
-    unsigned __int128 u = neg ? ~x + 1 : x;
-    char rev[48];
-    int n = 0;
-    do { rev[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u && n < 45);
-    for (int i = 0; i < n; i++) digits[i] = rev[n - 1 - i];
-    digits[n] = 0;
-    if (scale > 60) scale = 60;
-    if (scale < -40) scale = -40;
     if (neg) sb_addc(b, '-');
     if (scale <= 0) {
-        sb_adds(b, digits);
-        for (int i = 0; i < -scale && i < 40; i++) sb_addc(b, '0');
-        return;
-    }
-    if (n <= scale) {
+        sb_add(b, digits, (size_t)n);
+    } else if (n <= scale) {
         sb_adds(b, "0.");
         for (int i = 0; i < scale - n; i++) sb_addc(b, '0');
-        sb_adds(b, digits);
+        sb_add(b, digits, (size_t)n);
     } else {
         sb_add(b, digits, (size_t)(n - scale));
         sb_addc(b, '.');
-        sb_adds(b, digits + n - scale);
+        sb_add(b, digits + n - scale, (size_t)scale);
     }
+}
+
+/* Exact decimal text of unscaled * 10^-scale (two's complement, 128 bits), as a JSON number. */
+static void json_decimal128(sbuf *b, unsigned __int128 x, int scale)
+{
+    int neg = (x >> 127) != 0;
+    unsigned __int128 u = neg ? ~x + 1 : x;
+    char rev[48], digits[48];
+    int n = 0;
+    do { rev[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u);
+    for (int i = 0; i < n; i++) digits[i] = rev[n - 1 - i];
+    json_decimal_digits(b, neg, digits, n, scale);
 }
 
 static void json_decimal(sbuf *b, int64_t unscaled, int scale)
 {
     json_decimal128(b, (unsigned __int128)(__int128)unscaled, scale);
+}
+
+/* A DECIMAL stored as big-endian two's complement bytes (FIXED_LEN_BYTE_ARRAY
+ * or BYTE_ARRAY; none for zero, as hyparquet writes it), of any width up to
+ * PQ_MAX_DECIMAL_BYTES (check_schema and check_values refuse wider ones):
+ * exactly, by long division of the magnitude by 10^9. */
+static void json_decimal_bytes(sbuf *b, const uint8_t *u, uint32_t n, int scale)
+{
+    if (n <= 16) {
+        unsigned __int128 x = n && (u[0] & 0x80) ? ~(unsigned __int128)0 : 0;
+        for (uint32_t i = 0; i < n; i++) x = (x << 8) | u[i];
+        json_decimal128(b, x, scale);
+        return;
+    }
+    if (n > PQ_MAX_DECIMAL_BYTES) n = PQ_MAX_DECIMAL_BYTES;   /* never: refused before */
+    uint32_t limb[PQ_MAX_DECIMAL_BYTES / 4];                 /* little-endian, base 2^32 */
+    size_t nl = (n + 3) / 4;
+    memset(limb, 0, sizeof limb);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t bit = (size_t)(n - 1 - i) * 8;
+        limb[bit / 32] |= (uint32_t)u[i] << (bit % 32);
+    }
+    int neg = (u[0] & 0x80) != 0;
+    if (neg) {
+        /* sign-extend to whole limbs, then negate: the magnitude of the most
+         * negative value, 2^(8n-1), still fits in nl limbs */
+        for (size_t bit = (size_t)n * 8; bit < nl * 32; bit += 8) limb[bit / 32] |= 0xffu << (bit % 32);
+        uint64_t carry = 1;
+        for (size_t i = 0; i < nl; i++) {
+            uint64_t v = (uint64_t)(uint32_t)~limb[i] + carry;
+            limb[i] = (uint32_t)v;
+            carry = v >> 32;
+        }
+    }
+    uint32_t chunk[PQ_MAX_DECIMAL_DIGITS / 9 + 2];           /* base 10^9, least significant first */
+    int nc = 0;
+    while (nl > 0 && !limb[nl - 1]) nl--;
+    while (nl > 0) {
+        uint64_t rem = 0;
+        for (size_t i = nl; i-- > 0;) {
+            uint64_t cur = rem << 32 | limb[i];
+            limb[i] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+        }
+        chunk[nc++] = (uint32_t)rem;
+        while (nl > 0 && !limb[nl - 1]) nl--;
+    }
+    char digits[PQ_MAX_DECIMAL_DIGITS + 32];
+    int nd = 0;
+    if (!nc) digits[nd++] = '0';
+    else nd = snprintf(digits, sizeof digits, "%u", chunk[nc - 1]);
+    for (int i = nc - 2; i >= 0; i--) nd += snprintf(digits + nd, sizeof digits - (size_t)nd, "%09u", chunk[i]);
+    json_decimal_digits(b, neg, digits, nd, scale);
+}
+
+/* IEEE 754 half precision (FLOAT16: 2 bytes, little-endian), exactly as a
+ * float: subnormals, infinities and NaN included. */
+static float half_to_float(const uint8_t *u)
+{
+    unsigned h = (unsigned)u[0] | (unsigned)u[1] << 8;
+    unsigned exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+    float f;
+    if (exp == 0) f = ldexpf((float)mant, -24);                  /* zero and subnormals */
+    else if (exp == 31) f = mant ? NAN : INFINITY;
+    else f = ldexpf((float)(mant | 0x400), (int)exp - 25);
+    return (h & 0x8000) ? -f : f;
+}
+
+/* INTERVAL (FIXED_LEN_BYTE_ARRAY(12): months, days, milliseconds, each 4
+ * bytes little-endian) as DuckDB shows it: "1 year 2 months 3 days
+ * 04:05:06.007", "00:00:00" when zero. DuckDB reads months and days as signed
+ * and the milliseconds as unsigned, and so does this. */
+static void json_interval(sbuf *b, const uint8_t *u)
+{
+    int32_t months = (int32_t)rd32(u), days = (int32_t)rd32(u + 4);
+    uint64_t ms = rd32(u + 8);
+    char out[160];
+    int n = 0;
+    const struct { int32_t v; const char *unit; } part[] = {{months / 12, "year"}, {months % 12, "month"}, {days, "day"}};
+    for (int i = 0; i < 3; i++) {
+        if (!part[i].v) continue;
+        n += snprintf(out + n, sizeof out - (size_t)n, "%s%d %s%s", n ? " " : "", (int)part[i].v, part[i].unit,
+                      part[i].v == 1 || part[i].v == -1 ? "" : "s");
+    }
+    if (ms || !n) {
+        char fr[16];
+        fmt_frac(fr, (int64_t)(ms % 1000), 3);
+        n += snprintf(out + n, sizeof out - (size_t)n, "%s%02llu:%02u:%02u%s", n ? " " : "",
+                      (unsigned long long)(ms / 3600000), (unsigned)(ms / 60000 % 60), (unsigned)(ms / 1000 % 60), fr);
+    }
+    sb_json_str(b, out, (size_t)n);
 }
 
 static void json_float(sbuf *b, float f)
@@ -158,21 +249,23 @@ static void json_value(sbuf *b, const pq_col *c, int32_t k)
     case PT_FLOAT: json_float(b, (float)c->vals.d[k]); return;
     case PT_DOUBLE: sb_json_num(b, c->vals.d[k]); return;
     case PT_FLBA: case PT_BYTE_ARRAY: {
+        /* check_schema lets binary through only with these annotations (and
+         * widths: UUID 16, FLOAT16 2, INTERVAL 12 bytes; DECIMAL at most
+         * PQ_MAX_DECIMAL_BYTES), or with none or a string one, whose values
+         * parquet_read.c checked to be UTF-8: raw bytes never reach JSON */
         pq_str v = c->vals.s[k];
         const uint8_t *u = (const uint8_t *)v.p;
-        if (s->kind == LK_UUID && v.n == 16) {
+        switch (s->kind) {
+        case LK_UUID:
             sb_printf(b, "\"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"",
                       u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
                       u[13], u[14], u[15]);
-        } else if (s->kind == LK_DECIMAL && v.n >= 1 && v.n <= 16) {
-            /* big-endian two's complement, up to 128 bits */
-            unsigned __int128 x = (u[0] & 0x80) ? ~(unsigned __int128)0 : 0;
-            for (uint32_t i = 0; i < v.n; i++) x = (x << 8) | u[i];
-            json_decimal128(b, x, s->scale);
-        } else {
-            sb_json_str(b, v.p, v.n);
+            return;
+        case LK_DECIMAL: json_decimal_bytes(b, u, v.n, s->scale); return;
+        case LK_FLOAT16: json_float(b, half_to_float(u)); return;
+        case LK_INTERVAL: json_interval(b, u); return;
+        default: sb_json_str(b, v.p, v.n); return;
         }
-        return;
     }
     }
     sb_adds(b, "null");
@@ -181,18 +274,23 @@ static void json_value(sbuf *b, const pq_col *c, int32_t k)
 /* A non-string id as text: the value metadata would show (json_value) without
  * its JSON quotes, so an unsigned 64-bit id stays positive, a DECIMAL keeps its
  * scale and a DATE or TIMESTAMP is a date, as DuckDB or pyarrow read them. None
- * of these renderings needs a JSON escape, so unquoting is dropping two bytes. */
-static void render_id(pq_reader *r, const pq_col *c, int32_t k)
+ * of these renderings needs a JSON escape, so unquoting is dropping two bytes.
+ * The id points into r->id_json (a wide DECIMAL has up to 619 characters). */
+static void render_id(pq_reader *r, const pq_col *c, int32_t k, blalm_doc *d)
 {
     sbuf *b = &r->id_json;
     sb_reset(b);
     json_value(b, c, k);
-    const char *p = sb_cstr(b);
+    sb_cstr(b);
+    char *p = b->data;
     size_t n = b->len;
-    if (n >= 2 && p[0] == '"') { p++; n -= 2; }
-    if (n >= sizeof r->idbuf) n = sizeof r->idbuf - 1;
-    memcpy(r->idbuf, p, n);
-    r->idbuf[n] = 0;
+    if (n >= 2 && p[0] == '"') {
+        p++;
+        n -= 2;
+        p[n] = 0;
+    }
+    d->id = p;
+    d->id_len = n;
 }
 
 /* ---- reader ------------------------------------------------------------- */
@@ -304,9 +402,7 @@ int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
                 d->id = c->vals.s[k].p;
                 d->id_len = c->vals.s[k].n;
             } else if (has) {
-                render_id(r, c, k);
-                d->id = r->idbuf;
-                d->id_len = strlen(r->idbuf);
+                render_id(r, c, k, d);
             }
         } else {
             sb_json_key(m, c->se->name, &first);
@@ -362,6 +458,68 @@ static char *file_stem(const char *path)
     return strndup(b, n);
 }
 
+static const char *kind_name(int kind)
+{
+    switch (kind) {
+    case LK_STRING: return "STRING";
+    case LK_TIMESTAMP: return "TIMESTAMP";
+    case LK_DATE: return "DATE";
+    case LK_TIME: return "TIME";
+    case LK_DECIMAL: return "DECIMAL";
+    case LK_INT: return "INTEGER";
+    case LK_UUID: return "UUID";
+    case LK_FLOAT16: return "FLOAT16";
+    case LK_INTERVAL: return "INTERVAL";
+    default: return "no annotation";
+    }
+}
+
+/* A projected column's values must become JSON blalm can vouch for. Binary
+ * (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY) is shown as a string only without an
+ * annotation or with a string one (its values are then checked to be UTF-8);
+ * DECIMAL, UUID, FLOAT16 and INTERVAL are rendered from their bytes, at the
+ * widths the format gives them; any other annotation on binary (BSON,
+ * GEOMETRY, a DATE on bytes, one blalm does not know) is refused, naming it,
+ * rather than passed on as raw bytes. */
+static int check_column_type(pq_reader *r, const pq_schema_el *s, int role, blalm_err *e)
+{
+    unsigned long long at = (unsigned long long)s->off;
+    if (s->kind == LK_DECIMAL) {
+        if (s->scale < 0 || s->scale > s->precision || s->precision > PQ_MAX_DECIMAL_DIGITS)
+            return err_set(e, "%s: byte %llu (footer): column '%s': DECIMAL(%d,%d) is invalid (the scale must lie "
+                              "between 0 and the precision, which blalm takes up to %d)",
+                           r->name, at, s->name, s->precision, s->scale, PQ_MAX_DECIMAL_DIGITS);
+        if (s->type == PT_FLBA && s->type_length > PQ_MAX_DECIMAL_BYTES)
+            return err_set(e, "%s: column '%s': DECIMAL stored in %d bytes is not supported (blalm formats decimals "
+                              "of up to %d bytes exactly)", r->name, s->name, s->type_length, PQ_MAX_DECIMAL_BYTES);
+    }
+    if (s->type != PT_BYTE_ARRAY && s->type != PT_FLBA) return 0;
+    const char *what = s->kind == LK_NONE && s->unknown_type[0] ? s->unknown_type : kind_name(s->kind);
+    if (role == ROLE_TEXT && s->kind != LK_NONE && s->kind != LK_STRING)
+        return err_set(e, "%s: text field '%s' has type %s, expected a string column", r->name, s->name, what);
+    int want = 0;   /* the fixed width the annotation requires */
+    switch (s->kind) {
+    case LK_NONE:
+        if (!s->unknown_type[0]) return 0;
+        return err_set(e, "%s: column '%s' has type %s (on %s), which is not supported", r->name, s->name,
+                       s->unknown_type, pq_type_name(s->type));
+    case LK_STRING: case LK_DECIMAL: return 0;
+    case LK_UUID: want = 16; break;
+    case LK_FLOAT16: want = 2; break;
+    case LK_INTERVAL: want = 12; break;
+    default:
+        return err_set(e, "%s: column '%s': type %s on a %s column is not supported", r->name, s->name, what,
+                       pq_type_name(s->type));
+    }
+    if (s->type != PT_FLBA || s->type_length != want) {
+        char width[24] = "";
+        if (s->type == PT_FLBA) snprintf(width, sizeof width, "(%d)", s->type_length);
+        return err_set(e, "%s: byte %llu (footer): column '%s': type %s must be a FIXED_LEN_BYTE_ARRAY(%d), not a %s%s",
+                       r->name, at, s->name, what, want, pq_type_name(s->type), width);
+    }
+    return 0;
+}
+
 static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
 {
     const pq_meta *m = r->meta;
@@ -413,6 +571,7 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
             !(s->type == PT_FLBA && (s->kind == LK_DECIMAL || (s->kind == LK_UUID && s->type_length == 16))))
             role = ROLE_META;
         if (role == ROLE_META && text_only) continue;
+        if (check_column_type(r, s, role, e) < 0) return -1;
         pq_col *c = &r->cols[r->ncols];
         if (role == ROLE_TEXT) r->text_col = r->ncols;
         if (role == ROLE_ID) r->id_col = r->ncols;

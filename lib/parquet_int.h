@@ -19,7 +19,12 @@ enum { CODEC_UNCOMPRESSED, CODEC_SNAPPY, CODEC_GZIP, CODEC_LZO, CODEC_BROTLI, CO
        CODEC_ZSTD, CODEC_LZ4_RAW };
 enum { PAGE_DATA = 0, PAGE_INDEX = 1, PAGE_DICTIONARY = 2, PAGE_DATA_V2 = 3 };
 /* Logical/converted annotations we render (pq_schema_el.kind). */
-enum { LK_NONE, LK_STRING, LK_TIMESTAMP, LK_DATE, LK_TIME, LK_DECIMAL, LK_INT, LK_UUID };
+enum { LK_NONE, LK_STRING, LK_TIMESTAMP, LK_DATE, LK_TIME, LK_DECIMAL, LK_INT, LK_UUID, LK_FLOAT16,
+       LK_INTERVAL };
+/* DECIMALs are formatted exactly up to this many bytes (617 digits); wider
+ * ones are refused, since the conversion costs the square of the width. */
+#define PQ_MAX_DECIMAL_BYTES 256
+#define PQ_MAX_DECIMAL_DIGITS 617
 
 /* ---- Thrift compact protocol ---------------------------------------- */
 enum { TT_STOP, TT_TRUE, TT_FALSE, TT_BYTE, TT_I16, TT_I32, TT_I64, TT_DOUBLE,
@@ -60,7 +65,9 @@ typedef struct pq_schema_el {
     int kind;            /* LK_* derived from logical/converted types */
     int ts_unit;         /* 1 ms, 2 us, 3 ns */
     int int_bits, int_signed;
-    int has_logical_unknown; /* logical type we do not know: render raw */
+    /* name of a logical or converted type blalm does not render (BSON,
+     * GEOMETRY, ...), NULL if none: binary columns with one are refused */
+    char unknown_type[32];
     uint64_t off;        /* file offset of its SchemaElement (for errors) */
 } pq_schema_el;
 

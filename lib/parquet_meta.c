@@ -6,6 +6,7 @@
  * the byte offset where it happened. */
 #include "parquet_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +198,22 @@ static int parse_time_unit(thrift_in *t)
     return unit;
 }
 
+/* LogicalType union members blalm does not render, by field id (parquet.thrift). */
+static const char *logical_name(int id)
+{
+    switch (id) {
+    case 2: return "MAP";
+    case 3: return "LIST";
+    case 9: return "INTERVAL";
+    case 11: return "UNKNOWN (always null)";
+    case 13: return "BSON";
+    case 16: return "VARIANT";
+    case 17: return "GEOMETRY";
+    case 18: return "GEOGRAPHY";
+    default: return NULL;
+    }
+}
+
 static void parse_logical(thrift_in *t, pq_schema_el *s)
 {
     int16_t last = 0, id;
@@ -232,7 +249,13 @@ static void parse_logical(thrift_in *t, pq_schema_el *s)
             }
             break;
         case 14: s->kind = LK_UUID; tin_skip(t, ft); break;
-        default: tin_skip(t, ft);
+        case 15: s->kind = LK_FLOAT16; tin_skip(t, ft); break;
+        default:
+            /* a type we do not render: binary columns carrying one are
+             * refused (check_schema), never shown as their raw bytes */
+            if (logical_name(id)) snprintf(s->unknown_type, sizeof s->unknown_type, "%s", logical_name(id));
+            else snprintf(s->unknown_type, sizeof s->unknown_type, "logical type %d", (int)id);
+            tin_skip(t, ft);
         }
     }
 }
@@ -253,8 +276,19 @@ static void apply_converted(pq_schema_el *s)
         s->kind = LK_INT; s->int_signed = 0; s->int_bits = 8 << (s->converted - 11); break;
     case 15: case 16: case 17: case 18:
         s->kind = LK_INT; s->int_signed = 1; s->int_bits = 8 << (s->converted - 15); break;
-    default: break;
+    case 21: s->kind = LK_INTERVAL; break;
+    case 1: case 2: case 3: case 20: {
+        static const char *const names[] = {"", "MAP", "MAP_KEY_VALUE", "LIST"};
+        if (!s->unknown_type[0])
+            snprintf(s->unknown_type, sizeof s->unknown_type, "%s", s->converted == 20 ? "BSON" : names[s->converted]);
+        return;
     }
+    default:
+        if (!s->unknown_type[0]) snprintf(s->unknown_type, sizeof s->unknown_type, "converted type %d", s->converted);
+        return;
+    }
+    /* a legacy annotation we know stands in for a logical type we do not */
+    s->unknown_type[0] = 0;
 }
 
 static void parse_schema_el(thrift_in *t, pq_schema_el *s)

@@ -31,7 +31,6 @@
 uint64_t pq_page_memory_limit = 0;
 
 
-
 /* ---- helpers ------------------------------------------------------------ */
 
 uint64_t pq_off(const pq_reader *r, const uint8_t *p) { return (uint64_t)(p - r->buf); }
@@ -145,6 +144,10 @@ int pq_fail_at(pq_reader *r, blalm_err *e, uint64_t off, const pq_col *c, const 
 }
 
 
+/* Whether a page of n values fits in memory once decoded (value slots,
+ * definition levels, dictionary indices or delta lengths), against
+ * pq_page_memory_limit or a quarter of physical memory: past that the
+ * kernel would rather kill the process than fail an allocation. */
 static const char *mem_size(uint64_t n, char *out, size_t cap)
 {
     if (n >= (uint64_t)1 << 20) snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
@@ -268,7 +271,6 @@ static int decode_plain(pq_reader *r, pq_col *c, uint8_t *p, const uint8_t *end,
     }
     if (vals_reserve(v, c->ptype, (size_t)n) < 0) return pq_fail_at(r, e, off, c, "out of memory");
     v->n = n;
-
     switch (c->ptype) {
     case PT_BOOLEAN:
         if (avail < ((size_t)n + 7) / 8) return pq_fail_at(r, e, off, c, "PLAIN booleans shorter than the page says");
@@ -395,6 +397,14 @@ static int decode_delta_strings(pq_reader *r, pq_col *c, const uint8_t *p, const
         uint64_t prev = i ? (uint64_t)(prefixed ? prefix[i - 1] : 0) + (uint64_t)suf[i - 1] : 0;
         if (pre > prev) { free(prefix); return pq_fail_at(r, e, off, c, "DELTA_BYTE_ARRAY prefix longer than the previous value"); }
         if (pre + (uint64_t)suf[i] > INT32_MAX) { free(prefix); return pq_fail_at(r, e, off, c, "string longer than 2 GiB"); }
+        /* fixed-length values are rendered from exactly their width's bytes */
+        if (c->ptype == PT_FLBA && pre + (uint64_t)suf[i] != (uint64_t)c->se->type_length) {
+            char why[160];
+            snprintf(why, sizeof why, "delta-encoded value %d has %llu bytes in a FIXED_LEN_BYTE_ARRAY(%d) column", i,
+                     (unsigned long long)(pre + (uint64_t)suf[i]), c->se->type_length);
+            free(prefix);
+            return pq_fail_at(r, e, off, c, why);
+        }
         total += pre + (uint64_t)suf[i] + 1;
         sufbytes += (uint64_t)suf[i];
     }
@@ -417,30 +427,50 @@ static int decode_delta_strings(pq_reader *r, pq_col *c, const uint8_t *p, const
     return 0;
 }
 
-/* Values rendered as text (the text, the id, string metadata) must be valid
- * UTF-8: a corrupt or mislabelled page must not reach a corpus or a JSON
- * line. Binary shown otherwise (UUID, DECIMAL) is exempt. dict: the values
- * are dictionary entries; else the page's, whose first row is
- * c->page_first_row (nulls skipped via the definition levels). */
-static int check_utf8(pq_reader *r, pq_col *c, const pq_vals *v, int dict, uint64_t off, blalm_err *e)
+/* "dictionary entry I" or "row R" for value i of v: dict, the values are
+ * dictionary entries; else the page's, whose first row is c->page_first_row
+ * (nulls skipped via the definition levels). */
+static void value_where(const pq_col *c, int dict, int32_t i, char *out, size_t cap)
 {
-    if ((c->ptype != PT_BYTE_ARRAY && c->ptype != PT_FLBA) || c->se->kind == LK_UUID || c->se->kind == LK_DECIMAL)
+    if (dict) {
+        snprintf(out, cap, "dictionary entry %d", i);
+        return;
+    }
+    uint64_t row = c->page_first_row + (uint64_t)i;
+    if (c->optional) {   /* the i-th non-null value's row */
+        int32_t j = 0, seen = -1;
+        while (j < c->page_n && !(c->defs[j] && ++seen == i)) j++;
+        row = c->page_first_row + (uint64_t)j;
+    }
+    snprintf(out, cap, "row %llu", (unsigned long long)row);
+}
+
+/* Values rendered as text (the text, the id, string metadata: binary without
+ * an annotation or with a string one) must be valid UTF-8: a corrupt or
+ * mislabelled page must not reach a corpus or a JSON line. Binary rendered
+ * from its bytes (UUID, DECIMAL, FLOAT16, INTERVAL; check_schema refuses
+ * every other annotation) is exempt, but a variable-length DECIMAL must fit
+ * the exact formatting's PQ_MAX_DECIMAL_BYTES. */
+static int check_values(pq_reader *r, pq_col *c, const pq_vals *v, int dict, uint64_t off, blalm_err *e)
+{
+    if (c->ptype != PT_BYTE_ARRAY && c->ptype != PT_FLBA) return 0;
+    char where[64], why[240];
+    if (c->se->kind == LK_DECIMAL) {
+        for (int32_t i = 0; i < v->n; i++) {
+            if (v->s[i].n <= PQ_MAX_DECIMAL_BYTES) continue;
+            value_where(c, dict, i, where, sizeof where);
+            snprintf(why, sizeof why, "%s: DECIMAL value of %u bytes is not supported (blalm formats decimals of up to %d bytes exactly)",
+                     where, v->s[i].n, PQ_MAX_DECIMAL_BYTES);
+            return pq_fail_at(r, e, off, c, why);
+        }
         return 0;
+    }
+    if (c->se->kind != LK_NONE && c->se->kind != LK_STRING) return 0;
     for (int32_t i = 0; i < v->n; i++) {
         size_t bad;
         if (utf8_valid(v->s[i].p, v->s[i].n, &bad)) continue;
-        char why[200];
-        if (dict) {
-            snprintf(why, sizeof why, "dictionary entry %d is not valid UTF-8 (at its byte %zu)", i, bad);
-        } else {
-            uint64_t row = c->page_first_row + (uint64_t)i;
-            if (c->optional) {   /* the i-th non-null value's row */
-                int32_t j = 0, seen = -1;
-                while (j < c->page_n && !(c->defs[j] && ++seen == i)) j++;
-                row = c->page_first_row + (uint64_t)j;
-            }
-            snprintf(why, sizeof why, "row %llu: value is not valid UTF-8 (at its byte %zu)", (unsigned long long)row, bad);
-        }
+        value_where(c, dict, i, where, sizeof where);
+        snprintf(why, sizeof why, "%s%s is not valid UTF-8 (at its byte %zu)", where, dict ? "" : ": value", bad);
         return pq_fail_at(r, e, off, c, why);
     }
     return 0;
@@ -606,7 +636,7 @@ static int decode_dict_page(pq_reader *r, pq_col *c, const page_header *h, const
     if (buf_reserve(&c->dbuf, &c->dcap, (size_t)h->usize + 1) < 0) return pq_fail_at(r, e, off, c, "out of memory");
     if (decompress(r, c, body, (size_t)h->csize, c->dbuf, (size_t)h->usize, off, e) < 0) return -1;
     if (decode_plain(r, c, c->dbuf, c->dbuf + h->usize, (int32_t)h->nvalues, &c->dict, off, e) < 0) return -1;
-    if (check_utf8(r, c, &c->dict, 1, off, e) < 0) return -1;
+    if (check_values(r, c, &c->dict, 1, off, e) < 0) return -1;
     c->have_dict = 1;
     return 0;
 }
@@ -656,7 +686,6 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
             return pq_fail_at(r, e, off, c, why);
         }
         if (pq_page_values_fit(r, c, h.nvalues, "data", off, e) < 0) return -1;
-
         int32_t n = (int32_t)h.nvalues;
         c->values_left -= n;
         const uint8_t *lv, *lv_end;     /* definition levels */
@@ -707,7 +736,7 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
         c->page_first_row = r->row;
         if (decode_values(r, c, h.encoding, vp, vend, nonnull, off, e) < 0) return -1;
         if (h.encoding != ENC_PLAIN_DICTIONARY && h.encoding != ENC_RLE_DICTIONARY &&
-            check_utf8(r, c, &c->vals, 0, off, e) < 0)
+            check_values(r, c, &c->vals, 0, off, e) < 0)
             return -1;
         c->page_row = 0;
         c->page_val = 0;

@@ -9,7 +9,9 @@
 #  - the real pyarrow files in $BLALM_SHARED_DATA/fineweb-legal (58 files);
 #  - files written by our writer (pqw_*): DuckDB reads back the values given;
 #  - `blalm cat` on a fixture, when the build has it;
-#  - a data page of 17,000,000 values;
+#  - FLOAT16 and INTERVAL columns as DuckDB reads them; DECIMALs wider than
+#    16 bytes exact; binary of a type blalm does not render refused, naming it;
+#    a data page of 17,000,000 values;
 #  - corrupt files: a clear error naming the file, non-zero exit.
 source "$(dirname "$0")/../lib.sh"
 HELPER=${BLALM_UNIT_DIR:-}/test_parquet
@@ -84,7 +86,8 @@ if "$BLALM" cat --help >/dev/null 2>&1; then
     fi
     # typed ids (unsigned, decimal, date, time, timestamp, uuid) through the
     # command itself: the id is DuckDB's reading of the value
-    for f in "$FX"/duck_id_*.parquet "$FX"/pw_id_u64.parquet; do
+    # and FLOAT16 and INTERVAL columns: floats and DuckDB's interval text
+    for f in "$FX"/duck_id_*.parquet "$FX"/pw_id_u64.parquet "$FX"/hyp_float16.parquet "$FX"/*interval*.parquet; do
         b=$(basename "$f" .parquet)
         if "$BLALM" cat "$f" >"$TMP/cat_$b.jsonl" 2>"$TMP/cat_$b.err"; then
             compare "parquet_blalm_cat_$b" read "$f" "$TMP/cat_$b.jsonl"
@@ -112,6 +115,33 @@ if [ $rc = 1 ] && [ $rc2 != 0 ] &&
 else
     fail parquet_null_text_refused "rc=$rc/$rc2 $(head -c 300 "$TMP/nt.err")"
 fi
+
+# DECIMALs wider than 16 bytes (17 to 256, and variable-length ones) are
+# formatted exactly: the text of each value is computed by parquet_gen.mjs
+# from the BigInt it gave the writer (DuckDB misreads these widths). They
+# were raw bytes in a JSON string, invalid UTF-8 that blalm's own shards
+# then refused.
+if "$BLALM" cat "$FX/hyp_decimal_wide.parquet" >"$TMP/wide.jsonl" 2>"$TMP/wide.err" &&
+   cmp -s "$TMP/wide.jsonl" "$FX/hyp_decimal_wide.expect.jsonl"; then
+    pass "parquet_decimal_wide_exact ($(wc -l <"$TMP/wide.jsonl") rows, 17 to 256 bytes)"
+else
+    fail parquet_decimal_wide_exact "$(head -c 300 "$TMP/wide.err") $(diff "$TMP/wide.jsonl" "$FX/hyp_decimal_wide.expect.jsonl" | head -c 600)"
+fi
+# binary columns blalm cannot render are refused, naming the column and the
+# type (not "not valid UTF-8", never raw bytes); a text-only read (count)
+# does not decode them
+for c in "hyp_decimal_257|column 'huge': DECIMAL stored in 257 bytes is not supported|2" \
+         "hyp_geometry|column 'geom' has type GEOMETRY (on BYTE_ARRAY), which is not supported|1" \
+         "hyp_bson|column 'doc' has type BSON (on BYTE_ARRAY), which is not supported|1"; do
+    IFS='|' read -r b msg docs <<<"$c"
+    "$BLALM" cat "$FX/$b.parquet" >"$TMP/$b.out" 2>"$TMP/$b.err"; rc=$?
+    n=$("$BLALM" count -q "$FX/$b.parquet" 2>/dev/null | awk '{print $1}')
+    if [ $rc = 1 ] && [ ! -s "$TMP/$b.out" ] && grep -qF "$b.parquet: $msg" "$TMP/$b.err" && [ "$n" = "$docs" ]; then
+        pass "parquet_refused_$b"
+    else
+        fail "parquet_refused_$b" "rc=$rc count=$n $(head -c 300 "$TMP/$b.err")"
+    fi
+done
 
 # a data page of 17,000,000 values (DuckDB's one dictionary page for a
 # constant column in a big row group) is read, not refused as corrupt
