@@ -182,6 +182,20 @@ long temp_name_pid(const char *entry, const char *name, const char *suffix)
     return 0;
 }
 
+/* The pid of ".<.NAME.tmp.P>.tmp.Q", a temporary of NAME's temporary that
+ * the file sets of earlier versions made (each member went through
+ * write_file_atomic under the set's temporary name), when P and Q are the
+ * same pid (one process wrote both); else 0. */
+static long double_temp_pid(const char *entry, const char *name)
+{
+    if (entry[0] != '.') return 0;
+    long pid = temp_name_pid(entry + 1, name, ".tmp.");
+    if (!pid) return 0;
+    char want[4200];
+    snprintf(want, sizeof want, "..%s.tmp.%ld.tmp.%ld", name, pid, pid);
+    return strcmp(entry, want) ? 0 : pid;
+}
+
 void remove_stale_temps(const char *path)
 {
     char dir[4096];
@@ -193,6 +207,7 @@ void remove_stale_temps(const char *path)
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         long pid = temp_name_pid(de->d_name, base, NULL);
+        if (!pid) pid = double_temp_pid(de->d_name, base);
         if (!pid || pid == (long)getpid() || !pid_is_dead(pid)) continue;
         char p[8400];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
@@ -281,6 +296,24 @@ static void fsync_dir_of(const char *path)
     }
 }
 
+/* Writes all of data to fd and fsyncs it; a message names path. */
+static int write_all_sync(int fd, const char *path, const void *data, size_t len, blalm_err *e)
+{
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t k = write(fd, p, left);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return err_errno(e, "writing %s", path);
+        }
+        p += k;
+        left -= (size_t)k;
+    }
+    if (fsync(fd) < 0) return err_errno(e, "%s", path);
+    return 0;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e)
 {
     if (is_dir(path)) return err_set(e, "%s: a folder, expected a file to write", path);
@@ -290,21 +323,12 @@ int write_file_atomic(const char *path, const void *data, size_t len, blalm_err 
     temp_name_for(path, tmp, sizeof tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return err_errno(e, "%s", tmp);
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t k = write(fd, p, left);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            err_errno(e, "writing %s", tmp);
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        p += k;
-        left -= (size_t)k;
+    if (write_all_sync(fd, tmp, data, len, e) < 0) {
+        close(fd);
+        unlink(tmp);
+        return -1;
     }
-    if (fsync(fd) < 0 || close(fd) < 0) {
+    if (close(fd) < 0) {
         err_errno(e, "%s", tmp);
         unlink(tmp);
         return -1;
@@ -355,6 +379,19 @@ const char *file_set_tmp(file_set *fs, int i)
 {
     fs->may_exist[i] = 1;
     return fs->tmp[i];
+}
+
+int file_set_write(file_set *fs, int i, const void *data, size_t len, blalm_err *e)
+{
+    /* straight to the set's temporary name: file_set_end renames it in, so
+     * write_file_atomic here would add a temporary of the temporary
+     * (".<.NAME.tmp.PID>.tmp.PID") that a kill leaves behind */
+    const char *tmp = file_set_tmp(fs, i);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return err_errno(e, "%s", tmp);
+    int rc = write_all_sync(fd, tmp, data, len, e);
+    if (close(fd) < 0 && rc == 0) rc = err_errno(e, "%s", tmp);
+    return rc;
 }
 
 int file_set_end(file_set *fs, int ok, blalm_err *e)

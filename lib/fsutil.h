@@ -36,7 +36,9 @@ int unlink_durable(const char *path, blalm_err *e);
 void temp_name_for(const char *path, char *out, size_t cap);
 /* Removes the temporary files of path that killed runs left: those named as
  * temp_name_for names them whose process no longer exists (another live
- * process's, or this one's, stay). Writers call it before writing path. */
+ * process's, or this one's, stay), and "..NAME.tmp.PID.tmp.PID", the
+ * temporary of a temporary that file sets of earlier versions made. Writers
+ * call it before writing path. */
 void remove_stale_temps(const char *path);
 /* Files written together into one folder (a tokenizer's three, an
  * export's four): each under its temporary name, and renamed in only when
@@ -51,8 +53,12 @@ typedef struct file_set {
 /* mkdir -p dir; refuses a folder at any of the names (before anything is
  * written); removes the temporaries killed runs left. */
 int file_set_begin(file_set *fs, const char *dir, const char *const *names, int n, blalm_err *e);
-/* Where file i is to be written; from now on it is removed if the set fails. */
+/* Where file i is to be written; from now on it is removed if the set fails.
+ * Write it in place (open, write, fsync: file_set_write), not with
+ * write_file_atomic, whose own temporary of the temporary a kill would leave. */
 const char *file_set_tmp(file_set *fs, int i);
+/* Writes file i's bytes to its temporary name and fsyncs it. */
+int file_set_write(file_set *fs, int i, const void *data, size_t len, blalm_err *e);
 /* ok: renames every file in, in order; then, and when !ok, removes the
  * temporaries left. 0, or -1 with e set (when ok). */
 int file_set_end(file_set *fs, int ok, blalm_err *e);

@@ -75,11 +75,15 @@ int cmd_export(int argc, char **argv)
     cJSON_AddStringToObject(cj, "format", "blalm");
     char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
-    int ok = bpe_save_config_json(tok, file_set_tmp(&fs, 0), &e) == 0 &&
-             bpe_save_json(tok, file_set_tmp(&fs, 1), &e) == 0 &&
-             write_file_atomic(file_set_tmp(&fs, 2), cs, strlen(cs), &e) == 0 &&
-             model_save_safetensors(m, file_set_tmp(&fs, 3), &e) == 0;
+    size_t tcn, tjn, stn = 0;
+    char *tc = bpe_config_json(tok, &tcn), *tj = bpe_to_json(tok, &tjn);
+    unsigned char *st = model_safetensors_bytes(m, fs.fin[3], &stn, &e);
+    int ok = st && file_set_write(&fs, 0, tc, tcn, &e) == 0 && file_set_write(&fs, 1, tj, tjn, &e) == 0 &&
+             file_set_write(&fs, 2, cs, strlen(cs), &e) == 0 && file_set_write(&fs, 3, st, stn, &e) == 0;
     free(cs);
+    free(tc);
+    free(tj);
+    free(st);
     if (file_set_end(&fs, ok, &e) < 0) goto fail;
     if (!quiet)
         fprintf(stderr, "blalm export: %zu parameters, vocabulary %d -> %s\n", model_num_params(m),

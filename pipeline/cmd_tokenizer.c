@@ -189,15 +189,19 @@ static int do_train(const args *a)
      * (the one run and train key on) last, so a failure (a full disk, a
      * folder at one of the names) leaves an older set in OUT whole rather
      * than a new tokenizer.json beside an old tokenizer.bin. A killed
-     * train's temporaries go at the next one. tokenizer.json is written
+     * train's temporaries go at the next one. tokenizer.json is made
      * first all the same: tokenizer.bin records its sha256. */
     static const char *const names[] = {"tokenizer_config.json", "tokenizer.bin", "tokenizer.json"};
     file_set fs;
     if (!bad && file_set_begin(&fs, a->out, names, 3, &err) < 0) bad = 1;
     if (!bad) {
-        int ok = bpe_save_json(t, file_set_tmp(&fs, 2), &err) == 0 &&
-                 bpe_save_config_json(t, file_set_tmp(&fs, 0), &err) == 0 &&
-                 bpe_save_bin(t, file_set_tmp(&fs, 1), &err) == 0;
+        size_t jn, cn, bn;
+        char *js = bpe_to_json(t, &jn), *cs = bpe_config_json(t, &cn), *bs = bpe_to_bin(t, &bn);
+        int ok = file_set_write(&fs, 2, js, jn, &err) == 0 && file_set_write(&fs, 0, cs, cn, &err) == 0 &&
+                 file_set_write(&fs, 1, bs, bn, &err) == 0;
+        free(js);
+        free(cs);
+        free(bs);
         if (file_set_end(&fs, ok, &err) < 0) bad = 1;
     }
     if (bad) {

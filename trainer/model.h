@@ -200,6 +200,9 @@ int gen_step(model *m, gen_state *g, int32_t token, float *logits);
 
 /* safetensors export / import of the parameters (F32, names from the table). */
 int model_save_safetensors(const model *m, const char *path, blalm_err *e);
+/* The same file's bytes (malloc'd; *len set), for a writer of its own (a
+ * file set); what names the file in messages. NULL with e set. */
+unsigned char *model_safetensors_bytes(const model *m, const char *what, size_t *len, blalm_err *e);
 int model_load_safetensors(model *m, const char *path, blalm_err *e);
 /* Writes params-shaped data (params or grads) under the tensor names. */
 int model_save_tensors(const model *m, const float *from, const char *path, blalm_err *e);
@@ -209,5 +212,6 @@ typedef struct st_tensor {
     const float *data;
 } st_tensor;
 int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e);
+unsigned char *safetensors_bytes(const char *what, int n, const st_tensor *ts, size_t *len, blalm_err *e);
 
 #endif

@@ -12,7 +12,7 @@
 #include "lib/fsutil.h"
 #include "trainer/model.h"
 
-int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e)
+unsigned char *safetensors_bytes(const char *what, int n, const st_tensor *ts, size_t *len, blalm_err *e)
 {
     cJSON *h = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(h, "__metadata__");
@@ -34,13 +34,17 @@ int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e
     }
     char *js = json_print(h, 0);
     cJSON_Delete(h);
-    if (!js) return err_set(e, "%s: out of memory", path);
+    if (!js) {
+        err_set(e, "%s: out of memory", what);
+        return NULL;
+    }
     size_t hl = strlen(js), padded = (hl + 7) / 8 * 8;
     size_t total = 8 + padded + off;
     unsigned char *buf = malloc(total);
     if (!buf) {
         free(js);
-        return err_set(e, "%s: out of memory", path);
+        err_set(e, "%s: out of memory", what);
+        return NULL;
     }
     for (int b = 0; b < 8; b++) buf[b] = (unsigned char)((uint64_t)padded >> (8 * b));
     memcpy(buf + 8, js, hl);
@@ -52,29 +56,57 @@ int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e
         memcpy(d, ts[i].data, cnt * 4); /* x86-64 is little-endian, as the format */
         d += cnt * 4;
     }
+    *len = total;
+    return buf;
+}
+
+int safetensors_write(const char *path, int n, const st_tensor *ts, blalm_err *e)
+{
+    size_t total;
+    unsigned char *buf = safetensors_bytes(path, n, ts, &total, e);
+    if (!buf) return -1;
     int rc = write_file_atomic(path, buf, total, e);
     free(buf);
     return rc;
 }
 
 /* from = params or grads of m */
-int model_save_tensors(const model *m, const float *from, const char *path, blalm_err *e)
+static unsigned char *tensors_bytes(const model *m, const float *from, const char *what, size_t *len,
+                                    blalm_err *e)
 {
     int n = model_num_tensors(m);
     st_tensor *ts = calloc((size_t)n, sizeof *ts);
-    if (!ts) return err_set(e, "%s: out of memory", path);
+    if (!ts) {
+        err_set(e, "%s: out of memory", what);
+        return NULL;
+    }
     for (int i = 0; i < n; i++) {
         const tensor_info *t = model_tensor(m, i);
         ts[i] = (st_tensor){t->name, t->rows, t->cols, from + t->offset};
     }
-    int rc = safetensors_write(path, n, ts, e);
+    unsigned char *buf = safetensors_bytes(what, n, ts, len, e);
     free(ts);
+    return buf;
+}
+
+int model_save_tensors(const model *m, const float *from, const char *path, blalm_err *e)
+{
+    size_t total;
+    unsigned char *buf = tensors_bytes(m, from, path, &total, e);
+    if (!buf) return -1;
+    int rc = write_file_atomic(path, buf, total, e);
+    free(buf);
     return rc;
 }
 
 int model_save_safetensors(const model *m, const char *path, blalm_err *e)
 {
     return model_save_tensors(m, model_params((model *)m), path, e);
+}
+
+unsigned char *model_safetensors_bytes(const model *m, const char *what, size_t *len, blalm_err *e)
+{
+    return tensors_bytes(m, model_params((model *)m), what, len, e);
 }
 
 static void shape_text(int rows, int cols, char *out, size_t cap)

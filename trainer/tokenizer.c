@@ -1414,7 +1414,7 @@ int bpe_save_json(bpe_tokenizer *t, const char *path, blalm_err *e)
     return rc;
 }
 
-int bpe_save_config_json(const bpe_tokenizer *t, const char *path, blalm_err *e)
+char *bpe_config_json(const bpe_tokenizer *t, size_t *len)
 {
     sbuf b;
     sb_init(&b);
@@ -1430,8 +1430,17 @@ int bpe_save_config_json(const bpe_tokenizer *t, const char *path, blalm_err *e)
         sb_json_str(&b, t->blob + t->tok_off[t->pad_id], t->tok_len[t->pad_id]);
     }
     sb_adds(&b, "\n}\n");
-    int rc = write_file_atomic(path, b.data, b.len, e);
-    sb_free(&b);
+    *len = b.len;
+    sb_cstr(&b);
+    return b.data;
+}
+
+int bpe_save_config_json(const bpe_tokenizer *t, const char *path, blalm_err *e)
+{
+    size_t n;
+    char *s = bpe_config_json(t, &n);
+    int rc = write_file_atomic(path, s, n, e);
+    free(s);
     return rc;
 }
 
@@ -1762,7 +1771,7 @@ static uint32_t rd32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int bpe_save_bin(const bpe_tokenizer *t, const char *path, blalm_err *e)
+char *bpe_to_bin(const bpe_tokenizer *t, size_t *len)
 {
     sbuf b;
     sb_init(&b);
@@ -1785,8 +1794,16 @@ int bpe_save_bin(const bpe_tokenizer *t, const char *path, blalm_err *e)
     uint64_t sum = xxh64(b.data, b.len, 0);
     put32(&b, (uint32_t)sum);
     put32(&b, (uint32_t)(sum >> 32));
-    int rc = write_file_atomic(path, b.data, b.len, e);
-    sb_free(&b);
+    *len = b.len;
+    return b.data;
+}
+
+int bpe_save_bin(const bpe_tokenizer *t, const char *path, blalm_err *e)
+{
+    size_t n;
+    char *s = bpe_to_bin(t, &n);
+    int rc = write_file_atomic(path, s, n, e);
+    free(s);
     return rc;
 }
 

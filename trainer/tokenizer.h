@@ -125,9 +125,11 @@ int bpe_save_json(bpe_tokenizer *t, const char *path, blalm_err *e);
 char *bpe_to_json(bpe_tokenizer *t, size_t *len);
 /* Hugging Face tokenizer_config.json for PreTrainedTokenizerFast. */
 int bpe_save_config_json(const bpe_tokenizer *t, const char *path, blalm_err *e);
+char *bpe_config_json(const bpe_tokenizer *t, size_t *len);   /* its text (caller frees) */
 /* Compact binary form: magic "BLALMBPE", version, sizes, the tokenizer.json
  * sha256, pattern, token bytes, merges, xxh64 checksum. */
 int bpe_save_bin(const bpe_tokenizer *t, const char *path, blalm_err *e);
+char *bpe_to_bin(const bpe_tokenizer *t, size_t *len);        /* its bytes (caller frees) */
 /* Loads either form (sniffed by the magic). */
 bpe_tokenizer *bpe_load(const char *path, blalm_err *e);
 bpe_tokenizer *bpe_load_mem(const char *data, size_t n, const char *name, blalm_err *e);

@@ -86,6 +86,24 @@ dead=$(dead_pid); : >"$TMP/tokre/.tokenizer.bin.tmp.$dead"
 [ -s "$TMP/re.bin.ids" ] && cmp -s "$TMP/re.bin.ids" "$TMP/re.json.ids" && ! cmp -s "$TMP/tokre/tokenizer.bin" "$TMP/tokold/tokenizer.bin" &&
     [ -s "$TMP/tokre/tokenizer_config.json" ] && [ -z "$(find "$TMP/tokre" -name '.*.tmp.*')" ] &&
     pass tokenizer_retrain_replaces_set || fail tokenizer_retrain_replaces_set "$(cat "$TMP/err"; ls -lA "$TMP/tokre")"
+# Earlier versions wrote each file of the set with an atomic write of its own
+# under the set's temporary name, so a kill left "..NAME.tmp.PID.tmp.PID",
+# which no rerun removed: the next train removes a dead process's (a live
+# one's stays), and writes no such file itself (a folder planted at the name
+# this very process would have used makes that write fail)
+mkdir -p "$TMP/tokdt"; dead=$(dead_pid)
+for f in tokenizer.json tokenizer.bin tokenizer_config.json; do head -c 5000 /dev/zero >"$TMP/tokdt/..$f.tmp.$dead.tmp.$dead"; done
+: >"$TMP/tokdt/..tokenizer.json.tmp.$$.tmp.$$"
+"$BLALM" tokenizer train --corpus "$TMP/c" --out "$TMP/tokdt" --vocab 300 -q 2>"$TMP/err"
+[ "$(LC_ALL=C ls -A "$TMP/tokdt" | tr '\n' ' ')" = "..tokenizer.json.tmp.$$.tmp.$$ tokenizer.bin tokenizer.json tokenizer_config.json " ] &&
+    pass tokenizer_train_removes_old_double_temps ||
+    fail tokenizer_train_removes_old_double_temps "$(cat "$TMP/err"; ls -lA "$TMP/tokdt")"
+rm -rf "$TMP/tokdt"; mkdir -p "$TMP/tokdt"
+bash -c 'for f in tokenizer.json tokenizer.bin tokenizer_config.json; do mkdir "$1/..$f.tmp.$$.tmp.$$"; done
+         exec "$2" tokenizer train --corpus "$3" --out "$1" --vocab 300 -q' _ "$TMP/tokdt" "$BLALM" "$TMP/c" 2>"$TMP/err" &&
+    [ "$(LC_ALL=C ls -A "$TMP/tokdt" | grep -vc '^\.\.')" = 3 ] && [ -s "$TMP/tokdt/tokenizer.bin" ] &&
+    pass tokenizer_train_writes_no_double_temps ||
+    fail tokenizer_train_writes_no_double_temps "$(cat "$TMP/err"; ls -lA "$TMP/tokdt")"
 
 # encode / decode
 printf '%s\n' '"hello world"' '{"text": "The cat sat."}' '""' >"$TMP/in.jsonl"

@@ -244,6 +244,18 @@ cp "$TMP/exo/model.safetensors" "$TMP/exo.old"; rm "$TMP/exo/tokenizer_config.js
 if ! cmp -s "$TMP/exp/model.safetensors" "$TMP/exo.old" && cmp -s "$TMP/exo.old" "$TMP/exo/model.safetensors" &&
    [ -z "$(find "$TMP/exo" -name '.*.tmp.*')" ]; then pass export_failure_keeps_old_export
 else fail export_failure_keeps_old_export "$(ls -A "$TMP/exo")"; fi
+# a kill of an earlier version left "..NAME.tmp.PID.tmp.PID" (each file had
+# an atomic write of its own under the set's temporary name; a partial
+# model.safetensors among them): the next export removes a dead process's
+# and writes none itself (a folder at the name this process would use)
+mkdir -p "$TMP/exd"; dead=$(dead_pid)
+head -c 131072 /dev/zero >"$TMP/exd/..model.safetensors.tmp.$dead.tmp.$dead"; : >"$TMP/exd/..config.json.tmp.$dead.tmp.$dead"
+if bash -c 'for f in tokenizer_config.json tokenizer.json config.json model.safetensors; do mkdir "$1/..$f.tmp.$$.tmp.$$"; done
+            exec "$2" export --run "$3" --out "$1" -q' _ "$TMP/exd" "$BLALM" "$R" 2>"$TMP/err" &&
+   [ "$(LC_ALL=C ls -A "$TMP/exd" | grep -v "^\.\..*\.tmp\.[0-9]*\.tmp\.[0-9]*$" | tr '\n' ' ')" = "config.json model.safetensors tokenizer.json tokenizer_config.json " ] &&
+   [ "$(LC_ALL=C ls -A "$TMP/exd" | grep -c "tmp\.$dead")" = 0 ] && cmp -s "$TMP/exd/model.safetensors" "$TMP/exp/model.safetensors"
+then pass export_no_double_temps
+else fail export_no_double_temps "$(head -c 300 "$TMP/err"); $(ls -A "$TMP/exd")"; fi
 
 
 # words seen: documents count in proportion to their tokens consumed, the

@@ -116,6 +116,34 @@ TEST(temp_names_parse)
     CHECK_EQ_INT(temp_name_pid(strrchr(t, '/') + 1, "name.bin", NULL), (long)getpid());
 }
 
+/* "..NAME.tmp.P.tmp.P", the temporary of a temporary that file sets of
+ * earlier versions left when killed, goes with the other stale temporaries:
+ * a dead process's only, of this NAME only. */
+TEST(stale_double_temps_removed)
+{
+    long dead = 0;
+    for (long p = 4000000; p > 3000000 && !dead; p--)
+        if (pid_is_dead(p)) dead = p;
+    CHECK(dead > 0);
+    long me = (long)getpid();
+    char names[5][200];
+    snprintf(names[0], sizeof names[0], "..n.bin.tmp.%ld.tmp.%ld", dead, dead);   /* goes */
+    snprintf(names[1], sizeof names[1], ".n.bin.tmp.%ld", dead);                  /* goes */
+    snprintf(names[2], sizeof names[2], "..n.bin.tmp.%ld.tmp.%ld", me, me);       /* this process's */
+    snprintf(names[3], sizeof names[3], "..other.bin.tmp.%ld.tmp.%ld", dead, dead); /* another file's */
+    snprintf(names[4], sizeof names[4], "..n.bin.tmp.%ld.tmp.%ldx", dead, dead);  /* not the form */
+    for (int i = 0; i < 5; i++) {
+        FILE *f = fopen(path_in_tmp(names[i]), "w");
+        CHECK(f != NULL);
+        if (f) fclose(f);
+    }
+    remove_stale_temps(path_in_tmp("n.bin"));
+    for (int i = 0; i < 5; i++) {
+        CHECK_MSG(file_exists(path_in_tmp(names[i])) == (i >= 2), "%s", names[i]);
+        unlink(path_in_tmp(names[i]));
+    }
+}
+
 static void truncate_and_read(const char *name, const char *expect, int *ok)
 {
     *ok = 0;
@@ -183,6 +211,7 @@ int main(void)
     RUN(sniff_by_content);
     RUN(atomic_until_commit);
     RUN(temp_names_parse);
+    RUN(stale_double_temps_removed);
     RUN(truncated_streams_are_errors);
     RUN(long_line);
     return test_summary();
