@@ -162,6 +162,48 @@ int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, co
     return rc;
 }
 
+int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
+{
+    sbuf u;
+    sb_init(&u);
+    hub_resolve_url(x, f->path, &u);
+    http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers};
+    http_response r;
+    int rc = http_fetch(x->http, &rq, &r, e);
+    sb_free(&u);
+    if (rc != 0) {
+        const char *h = hub_hint(r.status, x->o->token != NULL);
+        http_response_free(&r);
+        return h ? err_prefix(e, "%s (hint: %s)", f->path, h) : err_prefix(e, "%s", f->path);
+    }
+    const char *c = http_header_get(&r, "x-repo-commit");
+    const char *et = http_header_get(&r, "x-linked-etag");
+    if (!et) et = http_header_get(&r, "etag");
+    snprintf(f->commit, sizeof f->commit, "%s", c ? c : "");
+    snprintf(f->etag, sizeof f->etag, "%s", et ? et : "");
+    http_response_free(&r);
+    return 0;
+}
+
+/* 1 when f's sidecar records a non-empty "commit"; else 0, with the sha256
+ * it records copied to sha (or "" when it records none). */
+static int sidecar_has_commit(const hub_file *f, char sha[65])
+{
+    char *data;
+    size_t len;
+    blalm_err e;
+    sha[0] = 0;
+    if (read_file(f->meta, &data, &len, &e) != 0) return 0;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    free(data);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "commit");
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "sha256");
+    int ok = cJSON_IsString(c) && c->valuestring[0];
+    if (!ok && cJSON_IsString(h) && strlen(h->valuestring) == 64) snprintf(sha, 65, "%s", h->valuestring);
+    cJSON_Delete(j);
+    return ok;
+}
+
 /* ---- the download state machine ---------------------------------------- */
 /* start_more -> start_head (HEAD /resolve/) -> on_head_done -> start_get
  * (GET with Range) -> on_data ... -> on_get_done -> finish_file; each file's
@@ -490,18 +532,31 @@ static void start_more(fetch_ctx *x)
 
 /* A file already in place: trust a matching sidecar; with no sidecar (or
  * one from before git oids were kept) but the right size, hash it once
- * against the listing's sha256 or git blob id and write the sidecar.
- * 1 = skip it. */
+ * against the listing's sha256 or git blob id and write the sidecar. The
+ * commit and ETag the sidecar records come from a HEAD, as for a download:
+ * a run killed between a download's rename and its sidecar leaves the file
+ * without one, and a sidecar written from the listing alone recorded an
+ * empty commit that no later run repaired. A matching sidecar with an empty
+ * commit (from such a run of an earlier version) is refreshed by a HEAD
+ * alone, its sha256 kept: the file was hashed when it was written. 1 = skip
+ * it. */
 static int already_verified(fetch_ctx *x, hub_file *f)
 {
     struct stat st;
     if (stat(f->dest, &st) != 0 || (uint64_t)st.st_size != f->size) return 0;
-    if (hub_sidecar_matches(f, "file")) return 1;
-    if (!f->sha256[0] && !f->git_oid[0]) return 0;
     char sha[65], git[41];
     blalm_err e;
+    if (hub_sidecar_matches(f, "file")) {
+        if (sidecar_has_commit(f, sha) || !sha[0]) return 1;
+        /* a failed HEAD leaves the sidecar for a later run to refresh */
+        if (hub_head_file(x, f, &e) == 0 && f->commit[0]) (void)hub_sidecar_write(x, f, sha, "file", NULL, &e);
+        return 1;
+    }
+    if (!f->sha256[0] && !f->git_oid[0]) return 0;
     if (f->git_oid[0] && (gitblob_file_hex(f->dest, git, &e) != 0 || strcmp(git, f->git_oid))) return 0;
     if (sha256_file_hex(f->dest, sha, &e) != 0 || (f->sha256[0] && strcmp(sha, f->sha256))) return 0;
+    /* no HEAD: download it as usual, whose HEAD fails with a message */
+    if (hub_head_file(x, f, &e) != 0) return 0;
     return hub_sidecar_write(x, f, sha, "file", NULL, &e) == 0;
 }
 

@@ -54,6 +54,10 @@ void hub_resolve_url(const fetch_ctx *x, const char *path, sbuf *u);
 /* a/b, or a/dir(b)/<pre>base(b)<suf>; NULL when out of memory. */
 char *hub_path_join(const char *a, const char *b, const char *pre, const char *suf);
 
+/* HEAD /resolve/ (no redirect), synchronously: fills f->commit and f->etag
+ * for the sidecar. */
+int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e);
+
 /* FILE.meta: matches f (path, size, sha256 or git oid, kind)? */
 int hub_sidecar_matches(const hub_file *f, const char *want_kind);
 int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, const char *kind,

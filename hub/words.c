@@ -114,30 +114,6 @@ static int64_t words_reusable(const fetch_ctx *x, const hub_file *f, uint64_t bu
     return r;
 }
 
-/* HEAD /resolve/ (no redirect): the commit and ETag for the sidecar. */
-static int head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
-{
-    sbuf u;
-    sb_init(&u);
-    hub_resolve_url(x, f->path, &u);
-    http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers};
-    http_response r;
-    int rc = http_fetch(x->http, &rq, &r, e);
-    sb_free(&u);
-    if (rc != 0) {
-        const char *h = hub_hint(r.status, x->o->token != NULL);
-        http_response_free(&r);
-        return h ? err_prefix(e, "%s (hint: %s)", f->path, h) : err_prefix(e, "%s", f->path);
-    }
-    const char *c = http_header_get(&r, "x-repo-commit");
-    const char *et = http_header_get(&r, "x-linked-etag");
-    if (!et) et = http_header_get(&r, "etag");
-    snprintf(f->commit, sizeof f->commit, "%s", c ? c : "");
-    snprintf(f->etag, sizeof f->etag, "%s", et ? et : "");
-    http_response_free(&r);
-    return 0;
-}
-
 /* Two range requests: the last 8 bytes (footer length, PAR1), then the
  * footer, parsed. Fills tail, *footer (malloc'd; the caller frees it), its
  * length and offset; NULL with e set on a short or malformed file. */
@@ -212,7 +188,7 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
         x->c->skipped++;
         return 0;
     }
-    if (head_file(x, f, e) != 0) return -1;
+    if (hub_head_file(x, f, e) != 0) return -1;
     uint8_t tail[8], *footer;
     uint32_t flen;
     uint64_t foff;
