@@ -1791,6 +1791,11 @@ static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
         eo.fast = c->eval_fast;
         eo.threads = c->train_threads;
         eo.out = NULL;   /* checkpoints/latest.eval[_fast].json, x->evalf */
+        /* run computes its whole task list each time: a redo (--from eval,
+         * or a kill between the results file and eval.done) writes the file
+         * one uninterrupted run writes, not one merged with the file there
+         * (which would gain a "previous" key naming it) */
+        eo.replace = 1;
         eo.progress = eval_progress;
         eo.arg = x;
         cJSON *res = NULL;

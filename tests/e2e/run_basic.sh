@@ -119,6 +119,27 @@ else
     fail run_only_stage "$(tail -c 600 "$TMP/run3" | tr '\n' '|')"
 fi
 
+# eval redone, after a kill between its results file and eval.done (the
+# marker gone, the file there) and with --from eval, writes the results file
+# one uninterrupted run writes: run computes the whole task list, so nothing
+# is merged from the file already there (no "previous" key naming it)
+if [ -n "${RUN_EVAL_DATA:-}" ]; then
+    ev=$W/model/checkpoints/latest.eval_fast.json
+    [ -e "$W/state/run/eval.done" ] && [ -s "$ev" ] || fail run_eval_redo_as_uninterrupted "no $W/state/run/eval.done or $ev"
+    rm -f "$W/state/run/eval.done"
+    $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/run3e" 2>&1; rc1=$?
+    prev1=$(grep -c '"previous"' "$ev")
+    sha1=$(outputs_sha "$W")
+    $BLALM run "$TMP/job.json" --work "$W" -q --from eval >"$TMP/run3f" 2>&1; rc2=$?
+    prev2=$(grep -c '"previous"' "$ev")
+    if [ $rc1 = 0 ] && [ $rc2 = 0 ] && grep -q 'eval .*written to' "$TMP/run3e" && grep -q 'eval .*written to' "$TMP/run3f" &&
+       [ "$prev1" = 0 ] && [ "$prev2" = 0 ] && [ "$before" = "$sha1" ] && [ "$before" = "$(outputs_sha "$W")" ]; then
+        pass run_eval_redo_as_uninterrupted
+    else
+        fail run_eval_redo_as_uninterrupted "rc $rc1/$rc2, previous $prev1/$prev2; $(diff <(echo "$before") <(echo "$sha1") | tr '\n' '|'); $(tail -c 600 "$TMP/run3e" | tr '\n' '|')"
+    fi
+fi
+
 # --from train: a new training run (same bytes: training is deterministic), then eval
 $BLALM run "$TMP/job.json" --work "$W" -q --from train >"$TMP/run4" 2>&1
 if [ $? = 0 ] && grep -q 'train .*a new run in' "$TMP/run4" && grep -q 'train .*40 steps' "$TMP/run4" \
