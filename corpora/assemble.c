@@ -835,6 +835,11 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     sb_adds(&m, ",\n  \"subset_of\": ");
     if (sp->parent >= 0) sb_json_str(&m, cfg->corpora[sp->parent].name, strlen(cfg->corpora[sp->parent].name));
     else sb_adds(&m, "null");
+    /* the parent this subset was cut from (an earlier corpus: finished
+     * before it), for verify to tell it from a parent assembled since */
+    sb_adds(&m, ",\n  \"subset_of_index_sha256\": ");
+    if (sp->parent >= 0) sb_printf(&m, "\"%s\"", c->co[sp->parent].idx_sha);
+    else sb_adds(&m, "null");
     sb_adds(&m, ",\n  \"word_definition\": ");
     sb_json_str(&m, CORPORA_WORD_DEFINITION, strlen(CORPORA_WORD_DEFINITION));
     sb_adds(&m, ",\n  \"files\": [");
@@ -909,19 +914,24 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     return rc;
 }
 
-/* Replaces final with tmp: the old corpus moves aside first, so at every
- * moment OUT/<name> is either absent or a complete corpus. */
-static int swap_in(const char *tmp, const char *final, blalm_err *e)
+/* Replaces final with tmp: the old corpus moves aside first (to old, which
+ * is set to "" when there was none), so at every moment OUT/<name> is either
+ * absent or a complete corpus. The caller removes old once every corpus is
+ * in: removing a large corpus takes a while, and a kill in that time left a
+ * subset from the old config beside its new parent. */
+static int swap_in(const char *tmp, const char *final, char *old, size_t cap, blalm_err *e)
 {
-    char old[4400];
-    snprintf(old, sizeof old, "%s.old.%ld", tmp, (long)getpid());
-    int had_old = 0;
-    if (file_exists(final)) {
-        if (rename(final, old) != 0) return err_errno(e, "rename %s", final);
-        had_old = 1;
+    snprintf(old, cap, "%s.old.%ld", tmp, (long)getpid());
+    if (!file_exists(final)) {
+        old[0] = 0;
+    } else if (rename(final, old) != 0) {
+        old[0] = 0;
+        return err_errno(e, "rename %s", final);
     }
-    if (rename(tmp, final) != 0) return err_errno(e, "rename %s -> %s", tmp, final);
-    if (had_old) rm_tree(old);
+    if (rename(tmp, final) != 0) {
+        old[0] = 0;   /* aside, with nothing in its place: the next run's clean_stale removes it */
+        return err_errno(e, "rename %s -> %s", tmp, final);
+    }
     return 0;
 }
 
@@ -1168,12 +1178,23 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
         sb_free(&b);
         if (wr < 0) goto out;
     }
-    for (int k = 0; k < cfg->ncorpora; k++) {
-        if (swap_in(c.co[k].tmp, c.co[k].final, e) < 0) goto out;
-        c.co[k].tmp[0] = 0;
+    {   /* every corpus and the decisions in, then the old ones out */
+        char olds[CORPORA_MAX + 1][4400];
+        int nold = 0, swapped = 0;
+        for (int k = 0; k < cfg->ncorpora; k++) {
+            if (swap_in(c.co[k].tmp, c.co[k].final, olds[nold], sizeof olds[nold], e) < 0) break;
+            nold++;
+            c.co[k].tmp[0] = 0;
+        }
+        if (nold == cfg->ncorpora && swap_in(c.dec_tmp, c.dec_final, olds[nold], sizeof olds[nold], e) == 0) {
+            nold++;
+            c.dec_tmp[0] = 0;
+            swapped = 1;
+        }
+        for (int i = 0; i < nold; i++)
+            if (olds[i][0]) rm_tree(olds[i]);
+        if (!swapped) goto out;
     }
-    if (swap_in(c.dec_tmp, c.dec_final, e) < 0) goto out;
-    c.dec_tmp[0] = 0;
     r->ncorpora = cfg->ncorpora;
     r->seconds = now_seconds() - t0;
     r->peak_rss_kb = peak_rss_kb();

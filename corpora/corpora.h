@@ -137,6 +137,8 @@ typedef struct verify_result {
     int partial;            /* assembled with --allow-partial (manifest "attributes") */
     char track[16];         /* the BabyLM track checked; "" when none was */
     int track_by_name;      /* ... implied by the corpus name (the manifest records none) */
+    char note[600];         /* what was not checked, and why ("" when all was), e.g. a subset's
+                               parent when its manifest predates subset_of_index_sha256 */
 } verify_result;
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
                    blalm_err *e);

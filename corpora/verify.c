@@ -195,6 +195,64 @@ static void check_attributes(vctx *v, const cJSON *m, verify_result *r)
     }
 }
 
+/* A subset (manifest "subset_of": PARENT) was cut from one assembly of its
+ * parent, whose index sha256 it records (subset_of_index_sha256): the
+ * parent beside it (../PARENT) must still be that one. An assemble that
+ * replaces both and is killed between their renames leaves the new parent
+ * beside the old subset, each whole on its own, and the subset's documents
+ * need not be in the parent at all. A manifest of an older blalm (no such
+ * key) or a subset without its parent beside it gets a note, not a problem. */
+static void check_parent(vctx *v, const char *dir, const cJSON *m, verify_result *r)
+{
+    const cJSON *so = cJSON_GetObjectItemCaseSensitive(m, "subset_of");
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(m, "subset_of_index_sha256");
+    if (!so || cJSON_IsNull(so)) {
+        if (ps && !cJSON_IsNull(ps)) problem(v, "manifest.json: \"subset_of_index_sha256\" without a \"subset_of\"");
+        return;
+    }
+    const char *pn = cJSON_GetStringValue(so);
+    if (!pn || !path_is_plain_relative(pn) || strchr(pn, '/')) {
+        problem(v, "manifest.json: \"subset_of\": expected null or the name of a corpus folder beside this one");
+        return;
+    }
+    if (!ps) {
+        snprintf(r->note, sizeof r->note, "subset of %s, but its manifest records no subset_of_index_sha256 "
+                 "(written by an older blalm), so the %s beside it was not checked to be its parent", pn, pn);
+        return;
+    }
+    const char *want = cJSON_GetStringValue(ps);
+    if (!want || strlen(want) != 64 || strspn(want, "0123456789abcdef") != 64) {
+        problem(v, "manifest.json: \"subset_of_index_sha256\": expected the 64 hex digits of a sha256");
+        return;
+    }
+    char pdir[4400], pm[4500];
+    snprintf(pdir, sizeof pdir, "%s/../%s", dir, pn);
+    snprintf(pm, sizeof pm, "%s/manifest.json", pdir);
+    if (!is_dir(pdir)) {
+        snprintf(r->note, sizeof r->note, "subset of %s, which is not beside it (../%s): not checked against its parent",
+                 pn, pn);
+        return;
+    }
+    char *text = NULL;
+    size_t len;
+    blalm_err pe;
+    cJSON *pj = read_file(pm, &text, &len, &pe) < 0 ? NULL : config_parse(text, len, "manifest.json", &pe);
+    free(text);
+    const char *got = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pj, "index"),
+                                                                            "sha256"));
+    if (!pj)
+        problem(v, "../%s/manifest.json: %s: the parent corpus this subset is checked against cannot be read", pn,
+                pe.msg);
+    else if (!got)
+        problem(v, "../%s/manifest.json: \"index\" {sha256} missing: the parent corpus this subset is checked "
+                   "against cannot be identified", pn);
+    else if (strcmp(got, want))
+        problem(v, "subset of %s, cut from the %s whose index has sha256 %s, but ../%s/manifest.json says %s: the %s "
+                   "beside it was assembled since (or an assemble was killed between its corpora's renames); "
+                   "assemble again", pn, pn, want, pn, got, pn);
+    cJSON_Delete(pj);
+}
+
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
                    blalm_err *e)
 {
@@ -245,6 +303,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "word_definition")))
         problem(&v, "manifest.json: \"word_definition\" missing");
     check_attributes(&v, m, r);
+    check_parent(&v, dir, m, r);
     r->budget = budget;
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
     const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;

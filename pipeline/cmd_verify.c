@@ -85,6 +85,7 @@ int cmd_verify(int argc, char **argv)
                  track ? "--track" : r.track_by_name ? "its corpus name" : "its manifest");
     else
         snprintf(tr, sizeof tr, ", no BabyLM track checked");
+    if (!quiet && r.note[0]) fprintf(stderr, "blalm verify: %s: note: %s\n", dir, r.note);
     if (!quiet)
         printf("blalm verify: %s: OK: %llu words <= budget %llu%s, %llu train + %llu dev documents "
                "(%llu dev words), %llu files, checksums match, no repeated ids\n",
