@@ -81,7 +81,8 @@ void llm_response_free(llm_response *r);
  * (markdown emphasis, "N/5" and "N points" tolerated). JSON mode: the reply
  * is {"justification": "...", "score": N} (a ```json fence tolerated).
  * Returns the score 0..5, or -1 with why[] saying what was wrong (missing,
- * out of range, not a whole number, contradictory). The justification (the
+ * out of range, not a whole number, contradictory, an expression that does
+ * not add up; a sum with its total gives the total). The justification (the
  * text before the score line, or the JSON field) is appended to just. */
 int llm_parse_score(const char *content, size_t n, int json_mode, sbuf *just,
                     char *why, size_t why_cap);

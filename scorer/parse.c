@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static char *dup_str(const char *s)
 {
@@ -125,60 +126,175 @@ static void trim_into(sbuf *out, const char *s, size_t n)
     sb_add(out, s + a, b - a);
 }
 
-/* Parses "N", "N.0", then an optional "/5" or "points" after the phrase's
- * colon at s[i]. Returns 0..5 or -1 with why. */
+/* Any value over 5 is out of range: digits saturate here, so a long run of
+ * them is read to its end (never cut short and its rest taken for another
+ * number) without overflowing. */
+#define SCORE_SATURATE 1000000L
+
+/* '%.*s' arguments quoting s[a..b), at most 60 bytes, not cut inside a
+ * UTF-8 character (the quote goes into JSON). */
+static int quote_len(const char *s, size_t a, size_t b)
+{
+    size_t q = b - a < 60 ? b - a : 60;
+    if (q < b - a)
+        while (q && ((unsigned char)s[a + q] & 0xc0) == 0x80) q--;
+    return (int)q;
+}
+
+/* "point" or "points" as a word at s[i]: its length, else 0. */
+static size_t points_word(const char *s, size_t n, size_t i)
+{
+    if (i + 5 > n || strncasecmp(s + i, "point", 5)) return 0;
+    size_t k = i + 5;
+    if (k < n && (s[k] == 's' || s[k] == 'S')) k++;
+    return k < n && isalnum((unsigned char)s[k]) ? 0 : k - i;
+}
+
+/* One number of a score line at s[*i] (a digit): all its digits, an
+ * optional ".0...", "/5", then "point(s)". *i ends after the number (before
+ * the word). Returns 0 with *v, or -1 with why. */
+static int read_term(const char *s, size_t n, size_t *i, long *v, char *why, size_t cap)
+{
+    size_t d0 = *i, k = *i;
+    long x = 0;
+    while (k < n && isdigit((unsigned char)s[k])) {
+        x = x * 10 + (s[k++] - '0');
+        if (x > SCORE_SATURATE) x = SCORE_SATURATE;
+    }
+    if (k < n && s[k] == '.' && k + 1 < n && isdigit((unsigned char)s[k + 1])) {
+        size_t f = k + 1;
+        int nonzero = 0;
+        while (f < n && isdigit((unsigned char)s[f])) nonzero |= s[f++] != '0';
+        if (nonzero) {
+            snprintf(why, cap, "score %.*s is not a whole number", quote_len(s, d0, f), s + d0);
+            return -1;
+        }
+        k = f;
+    }
+    size_t j = skip_emph(s, n, k);
+    if (j < n && s[j] == '/') {
+        size_t m = skip_emph(s, n, j + 1), m0 = m;
+        long den = 0;
+        while (m < n && isdigit((unsigned char)s[m])) {
+            den = den * 10 + (s[m++] - '0');
+            if (den > SCORE_SATURATE) den = SCORE_SATURATE;
+        }
+        if (m == m0 || den != 5) {
+            snprintf(why, cap, "contradictory score '%.*s' (expected N or N/5)",
+                     quote_len(s, d0, m), s + d0);
+            return -1;
+        }
+        k = m;
+    }
+    *i = k;
+    *v = x;
+    return 0;
+}
+
+enum { OP_PLUS, OP_MINUS, OP_EQ, OP_ALT, OP_OTHER };
+
+/* An operator at s[k]: its length and kind, else 0. OP_EQ: '=' or an arrow;
+ * OP_ALT: what joins two alternative scores ("3-4" is caught as OP_MINUS). */
+static size_t op_at(const char *s, size_t n, size_t k, int *op)
+{
+    static const struct { const char *t; int op; int word; } ops[] = {
+        {"->", OP_EQ, 0}, {"=>", OP_EQ, 0}, {"=", OP_EQ, 0},
+        {"\xe2\x86\x92", OP_EQ, 0}, {"\xe2\x87\x92", OP_EQ, 0},   /* → ⇒ */
+        {"\xe2\x9f\xb6", OP_EQ, 0}, {"\xe2\x9f\xb9", OP_EQ, 0},   /* ⟶ ⟹ */
+        {"+", OP_PLUS, 0}, {"-", OP_MINUS, 0}, {"\xe2\x88\x92", OP_MINUS, 0},   /* − */
+        {",", OP_ALT, 0}, {"|", OP_ALT, 0}, {"&", OP_ALT, 0},
+        {"\xe2\x80\x93", OP_ALT, 0}, {"\xe2\x80\x94", OP_ALT, 0},   /* en and em dash */
+        {"or", OP_ALT, 1}, {"to", OP_ALT, 1}, {"and", OP_ALT, 1},
+        {"\xc3\x97", OP_OTHER, 0}, {"x", OP_OTHER, 1},   /* × */
+    };
+    for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+        size_t l = strlen(ops[o].t);
+        if (k + l > n || strncasecmp(s + k, ops[o].t, l)) continue;
+        if (ops[o].word && (k + l >= n || !is_emph(s[k + l]))) continue;
+        *op = ops[o].op;
+        return l;
+    }
+    return 0;
+}
+
+/* The score at s[i], just after the phrase's colon. A number, "N.0", "N/5"
+ * or "N points" is the score. A line that goes on with another number is
+ * no guess either way: "3-4", "3 or 4", "3 and 4", "3, 4" and "3 4" are
+ * contradictory; a sum with its total ("1 + 1 + 1 = 3", "5 - 1 = 4", an
+ * arrow for '=') gives the total when every side has the same value, and is
+ * refused otherwise (its summands are not the score). A word or punctuation
+ * after the number ends it ("3 (points 1, 2 and 3)", "2 - coherent").
+ * Returns 0..5 or -1 with why. */
 static int parse_number_at(const char *s, size_t n, size_t i, char *why, size_t cap)
 {
     if (i >= n || !isdigit((unsigned char)s[i])) {
         snprintf(why, cap, "no number after 'Educational score:'");
         return -1;
     }
-    long v = 0;
     size_t d0 = i;
-    while (i < n && isdigit((unsigned char)s[i]) && i - d0 < 6) v = v * 10 + (s[i++] - '0');
-    if (i < n && s[i] == '.' && i + 1 < n && isdigit((unsigned char)s[i + 1])) {
-        size_t f = i + 1;
-        int nonzero = 0;
-        while (f < n && isdigit((unsigned char)s[f])) nonzero |= s[f++] != '0';
-        if (nonzero) {
-            snprintf(why, cap, "score %.*s is not a whole number", (int)(f - d0), s + d0);
+    long v;
+    if (read_term(s, n, &i, &v, why, cap) < 0) return -1;
+    size_t last0 = d0, last1 = i;   /* the last number read */
+    long long side = v, first_side = 0;
+    int terms = 1, minus = 0, eqs = 0, unequal = 0, other = 0;
+    for (;;) {
+        size_t k = skip_emph(s, n, i);
+        k += points_word(s, n, k);
+        k = skip_emph(s, n, k);
+        int op = OP_ALT;               /* a bare second number: "3 4" */
+        size_t ol = op_at(s, n, k, &op);
+        size_t t = skip_emph(s, n, k + ol);
+        if (t >= n || !isdigit((unsigned char)s[t])) break;   /* prose, not a number */
+        long w;
+        size_t t0 = t;
+        if (read_term(s, n, &t, &w, why, cap) < 0) return -1;
+        if (op == OP_ALT) {
+            snprintf(why, cap, "contradictory score '%.*s'", quote_len(s, d0, t), s + d0);
             return -1;
         }
-        i = f;
+        terms++;
+        if (op == OP_EQ) {
+            if (eqs++ == 0) first_side = side;
+            else if (side != first_side) unequal = 1;
+            side = w;
+        } else if (op == OP_PLUS) {
+            side += w;
+        } else if (op == OP_MINUS) {
+            minus++;
+            side -= w;
+        } else {
+            other = 1;
+        }
+        last0 = t0;
+        last1 = t;
+        i = t;
     }
-    size_t j = skip_emph(s, n, i);
-    if (j < n && s[j] == '/') {
-        size_t k = skip_emph(s, n, j + 1);
-        long den = 0;
-        size_t k0 = k;
-        while (k < n && isdigit((unsigned char)s[k]) && k - k0 < 6) den = den * 10 + (s[k++] - '0');
-        if (k == k0 || den != 5) {
-            snprintf(why, cap, "contradictory score '%.*s' (expected N or N/5)",
-                     (int)(k - d0 < 40 ? k - d0 : 40), s + d0);
+    if (terms == 1) {
+        if (v > 5) {
+            snprintf(why, cap, "score %.*s is out of range 0-5", quote_len(s, d0, i), s + d0);
             return -1;
         }
-        j = skip_emph(s, n, k);
+        return (int)v;
     }
-    /* "3-4", "3 or 4", "3 to 4", "3, 4": two scores in one statement */
-    size_t k = j;
-    if (k < n && (s[k] == '-' || s[k] == ',' || s[k] == '|')) k = skip_emph(s, n, k + 1);
-    else if (k + 2 < n && (!strncasecmp(s + k, "or", 2) || !strncasecmp(s + k, "to", 2)) &&
-             is_emph(s[k + 2]))
-        k = skip_emph(s, n, k + 2);
-    else if (k + 3 < n && (unsigned char)s[k] == 0xE2 && (unsigned char)s[k + 1] == 0x80 &&
-             ((unsigned char)s[k + 2] == 0x93 || (unsigned char)s[k + 2] == 0x94))
-        k = skip_emph(s, n, k + 3);  /* en or em dash */
-    if (k != j && k < n && isdigit((unsigned char)s[k])) {
-        size_t stop = k;
-        while (stop < n && isdigit((unsigned char)s[stop])) stop++;
-        snprintf(why, cap, "contradictory score '%.*s'", (int)(stop - d0), s + d0);
+    int ql = quote_len(s, d0, last1);
+    if (eqs == 0 && terms == 2 && minus == 1) {   /* "3-4": a range */
+        snprintf(why, cap, "contradictory score '%.*s'", ql, s + d0);
         return -1;
     }
-    if (v > 5) {
-        snprintf(why, cap, "score %ld is out of range 0-5", v);
+    if (other || eqs == 0) {
+        snprintf(why, cap, "score line holds an expression without a total: '%.*s'", ql, s + d0);
         return -1;
     }
-    return (int)v;
+    if (unequal || side != first_side) {
+        snprintf(why, cap, "score line holds an expression that does not add up: '%.*s'", ql, s + d0);
+        return -1;
+    }
+    if (side < 0 || side > 5) {
+        snprintf(why, cap, "score %.*s (the total of '%.*s') is out of range 0-5",
+                 quote_len(s, last0, last1), s + last0, ql, s + d0);
+        return -1;
+    }
+    return (int)side;
 }
 
 /* The last "Educational score: N"; *line_start is where its line begins. */

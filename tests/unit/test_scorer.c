@@ -217,6 +217,51 @@ TEST(score_lines)
     CHECK_CONTAINS(why, "contradictory");
     CHECK_EQ_INT(score_of("Educational score: 3\xe2\x80\x93" "4", 0, why), -1);
     CHECK_EQ_INT(score_of("Educational score: -1", 0, why), -1);
+    /* audit F1: a line that goes on after the number never yields its first
+     * number. A sum with its total gives the total when it adds up ... */
+    CHECK_EQ_INT(score_of("J.\nEducational score: 1 + 1 + 1 = 3", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 2 + 1 = 3", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 5 - 1 = 4", 0, why), 4);
+    CHECK_EQ_INT(score_of("Educational score: 1+1+0+0+0=2/5", 0, why), 2);
+    CHECK_EQ_INT(score_of("**Educational score: 1 point + 1 point = 2 points**", 0, why), 2);
+    CHECK_EQ_INT(score_of("Educational score: 2 + 1 \xe2\x86\x92 **3**", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 2 + 1 -> 3 = 3", 0, why), 3);
+    /* ... and is refused otherwise */
+    CHECK_EQ_INT(score_of("Educational score: 1 + 1 + 1 = 4", 0, why), -1);
+    CHECK_CONTAINS(why, "score line holds an expression that does not add up: '1 + 1 + 1 = 4'");
+    CHECK_EQ_INT(score_of("Educational score: 2 + 2 = 4 = 3", 0, why), -1);
+    CHECK_CONTAINS(why, "does not add up");
+    CHECK_EQ_INT(score_of("Educational score: 3 \xe2\x86\x92 4", 0, why), -1);
+    CHECK_CONTAINS(why, "does not add up");
+    CHECK_EQ_INT(score_of("Educational score: 2 + 1", 0, why), -1);
+    CHECK_CONTAINS(why, "score line holds an expression without a total: '2 + 1'");
+    CHECK_EQ_INT(score_of("Educational score: 2 \xc3\x97 2 = 4", 0, why), -1);
+    CHECK_CONTAINS(why, "expression");
+    CHECK_EQ_INT(score_of("Educational score: 3 + 4 = 7", 0, why), -1);
+    CHECK_CONTAINS(why, "score 7 (the total of '3 + 4 = 7') is out of range 0-5");
+    CHECK_EQ_INT(score_of("Educational score: 3 and 4", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory score '3 and 4'");
+    CHECK_EQ_INT(score_of("Educational score: 3 & 4", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory");
+    CHECK_EQ_INT(score_of("Educational score: 3 4", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory");
+    CHECK_EQ_INT(score_of("Educational score: 3 - 4", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory score '3 - 4'");
+    CHECK_EQ_INT(score_of("Educational score: 2 + 1.5 = 3.5", 0, why), -1);
+    CHECK_CONTAINS(why, "whole number");
+    /* words, punctuation or a parenthesis after the number end it */
+    CHECK_EQ_INT(score_of("Educational score: 3 (points 1, 2 and 3)", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 2 - coherent but thin", 0, why), 2);
+    CHECK_EQ_INT(score_of("Educational score: 3 out of 5", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 3 and that is generous", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 4\n5. A list item after it", 0, why), 4);
+    /* every digit is read: leading zeros do not cut the number short */
+    CHECK_EQ_INT(score_of("Educational score: 0000003", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 0000003/0000005", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 3000000", 0, why), -1);
+    CHECK_CONTAINS(why, "score 3000000 is out of range 0-5");
+    CHECK_EQ_INT(score_of("Educational score: 99999999999999999999999", 0, why), -1);
+    CHECK_CONTAINS(why, "out of range 0-5");
     sbuf j;
     sb_init(&j);
     CHECK_EQ_INT(llm_parse_score("  Reasons here.  \n\n**Educational score: 3**", 43, 0, &j, why, 256), 3);
@@ -237,6 +282,10 @@ TEST(score_json)
     CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":\"3\"}", 1, why), -1);
     CHECK_EQ_INT(score_of("{\"justification\":\"so Educational score: 2\",\"score\":4}", 1, why), -1);
     CHECK_CONTAINS(why, "contradictory");
+    /* audit F1: a justification that shows its sum agrees with the field */
+    CHECK_EQ_INT(score_of("{\"justification\":\"Educational score: 1 + 1 + 1 = 3\",\"score\":3}", 1, why), 3);
+    CHECK_EQ_INT(score_of("{\"justification\":\"Educational score: 1 + 1 + 1 = 3\",\"score\":1}", 1, why), -1);
+    CHECK_CONTAINS(why, "contradictory scores: JSON score 1, justification says 3");
     CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"sco", 1, why), -1);
     /* found by tests/fuzz/fuzz_llm.c: a whole number beyond long long was cast (UB) */
     CHECK_EQ_INT(score_of("{\"justification\":\"x\",\"score\":44444444444444444444444444444444444444444444}", 1, why), -1);
