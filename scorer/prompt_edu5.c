@@ -1,5 +1,12 @@
 /* prompt_edu5.c - the built-in rubric, byte-identical to scorer/prompts/edu5.txt
- * (tests/unit/test_scorer.c checks that; edit both together). */
+ * (tests/unit/test_scorer.c checks that; edit both together).
+ *
+ * Its scale is cumulative ("stop adding as soon as one is false"), not
+ * FineWeb-Edu's additive one (a point for each criterion met): its scores are
+ * not comparable with FineWeb-Edu's int_score, and README says so; labels on
+ * that scale come from FineWeb-Edu's own prompt given with --prompt. The text
+ * is left as it is on purpose: its sha256 is in every cache key, so an edit
+ * would make every stored (paid) answer unreachable. */
 #include "scorer/llm.h"
 
 const char llm_prompt_edu5[] =
