@@ -481,7 +481,7 @@ struct req {
     struct curl_slist *slist;
     char *body;
     size_t body_len;
-    int follow, has_range, resume;
+    int follow, has_range, resume, decode;
     uint64_t range_start, range_end;
     double timeout_s, stall_timeout_s;
     http_retry retry;
@@ -520,6 +520,7 @@ struct http_client {
     req *inflight;                /* transfers running */
     int active;
     int pending;                  /* all not done */
+    int draining;                 /* http_client_drain: no new attempts */
 };
 
 static void headers_clear(http_response *r)
@@ -606,6 +607,7 @@ static uint64_t submit_with(http_client *c, const http_request *rq, http_done_fn
                             void *done_user, blalm_err *e)
 {
     if (!rq || !rq->url || !*rq->url) { err_set(e, "http: request without a URL"); return 0; }
+    if (c->draining) { err_set(e, "http: the client is draining (no new requests)"); return 0; }
     req *q = calloc(1, sizeof *q);
     if (!q) { err_set(e, "http: out of memory"); return 0; }
     q->c = c;
@@ -646,6 +648,7 @@ static uint64_t submit_with(http_client *c, const http_request *rq, http_done_fn
     q->range_start = rq->range_start;
     q->range_end = rq->range_end;
     q->resume = rq->resume && rq->on_data;
+    q->decode = rq->accept_encoding;
     q->timeout_s = rq->timeout_s > 0 ? rq->timeout_s : c->o.timeout_s;
     q->stall_timeout_s = rq->stall_timeout_s > 0 ? rq->stall_timeout_s : c->o.stall_timeout_s;
     retry_fill(&q->retry, rq->retry ? rq->retry : &c->o.retry);
@@ -655,7 +658,9 @@ static uint64_t submit_with(http_client *c, const http_request *rq, http_done_fn
     q->on_done = done;
     q->done_user = done_user;
     q->user = rq->user;
+    q->attempt = rq->prior_attempts > 0 ? rq->prior_attempts : 0;
     q->submitted = q->due = mono_now();
+    if (rq->prior_elapsed_s > 0) q->submitted -= rq->prior_elapsed_s;
     sb_init(&q->body_buf);
     if (c->queue_tail) c->queue_tail->next = q; else c->queue_head = q;
     c->queue_tail = q;
@@ -854,6 +859,10 @@ static int attempt_start(http_client *c, req *q, blalm_err *e)
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     /* big reads for streamed downloads: fewer callbacks and writes */
     if (q->on_data) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
+    /* "" offers (and decodes) every coding this libcurl was built with;
+     * max_body applies to the decoded bytes. Streamed and ranged bodies stay
+     * as stored: their offsets count stored bytes. */
+    if (q->decode && !q->on_data && !q->has_range) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->o.connect_timeout_s * 1000));
     if (q->timeout_s > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(q->timeout_s * 1000));
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -1016,6 +1025,11 @@ static void attempt_done(http_client *c, req *q, CURLcode cc)
         finish(c, q, -1, &e);
         return;
     }
+    if (c->draining) {
+        req_fail_msg(q, &e, "%s (%d %s; not retried: the client is stopping)", what, q->attempt, att);
+        finish(c, q, -1, &e);
+        return;
+    }
     int from_server = 0;
     double wait = http_retry_delay(&q->retry, q->attempt, status, q->resp.headers,
                                    q->resp.nheaders, epoch_now(), &c->rng, &from_server);
@@ -1023,6 +1037,7 @@ static void attempt_done(http_client *c, req *q, CURLcode cc)
     double elapsed = mono_now() - q->submitted;
     if (q->attempt >= q->retry.max_attempts) {
         req_fail_msg(q, &e, "%s (gave up after %d %s, %.1f s)", what, q->attempt, att, elapsed);
+        q->resp.gave_up = 1;
         finish(c, q, -1, &e);
         return;
     }
@@ -1030,6 +1045,7 @@ static void attempt_done(http_client *c, req *q, CURLcode cc)
         req_fail_msg(q, &e, "%s (gave up after %d %s: the next wait of %.1f s%s would pass the "
                      "%.0f s retry budget)", what, q->attempt, att, wait,
                      from_server ? ", asked by the server," : "", q->retry.max_total_s);
+        q->resp.gave_up = 1;
         finish(c, q, -1, &e);
         return;
     }
@@ -1106,6 +1122,26 @@ int http_poll(http_client *c, int timeout_ms, blalm_err *e)
         if (step(c, e) < 0) return -1;
     }
     return c->pending;
+}
+
+void http_client_drain(http_client *c)
+{
+    if (!c || c->draining) return;
+    c->draining = 1;
+    blalm_err e;
+    req *lists[2] = {c->queue_head, c->waiting};
+    c->queue_head = c->queue_tail = c->waiting = NULL;
+    for (int k = 0; k < 2; k++)
+        for (req *q = lists[k], *nx; q; q = nx) {
+            nx = q->next;
+            q->next = NULL;
+            if (q->attempt > 0)
+                req_fail_msg(q, &e, "not retried after %d attempt%s: the client is stopping",
+                             q->attempt, q->attempt == 1 ? "" : "s");
+            else
+                req_fail_msg(q, &e, "not sent: the client is stopping");
+            finish(c, q, -1, &e);
+        }
 }
 
 int http_run(http_client *c, blalm_err *e)

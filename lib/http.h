@@ -124,7 +124,10 @@ typedef struct http_response {
     char *effective_url;       /* last URL fetched (may hold signed query params:
                                   do not print) */
     uint64_t bytes;            /* body bytes delivered in total (all attempts) */
-    int attempts;              /* attempts made (1 = no retry) */
+    int attempts;              /* attempts made (1 = no retry), prior_attempts included */
+    int gave_up;               /* 1: failed on a retryable error after the attempts or
+                                  the retry budget ran out (not: a failure that is
+                                  never retried) */
     double elapsed_s;          /* from submission to completion, waits included */
 } http_response;
 
@@ -167,7 +170,15 @@ struct http_request {
     double timeout_s;            /* whole-transfer timeout; 0 = client default */
     double stall_timeout_s;      /* 0 = client default */
     const http_retry *retry;     /* NULL = client default (copied at submit) */
+    /* Attempts and seconds the caller already spent on this request (it
+     * resubmits one whose 2xx body it could not use): counted against
+     * retry's max_attempts and max_total_s, in messages and r->attempts. */
+    int prior_attempts;
+    double prior_elapsed_s;
     size_t max_body;             /* buffered body limit; 0 = 256 MiB; larger fails */
+    int accept_encoding;         /* 1: offer the codings libcurl decodes (gzip, deflate,
+                                    ...) and decode the buffered body; ignored with
+                                    on_data or a Range (offsets count stored bytes) */
     http_data_fn on_data;        /* NULL = buffer the body in r->body */
     http_headers_fn on_headers;  /* optional */
     http_done_fn on_done;        /* optional for http_fetch */
@@ -188,6 +199,12 @@ int http_poll(http_client *c, int timeout_ms, blalm_err *e);
  * (request failures go to their callbacks, not here). */
 int http_run(http_client *c, blalm_err *e);
 int http_pending(const http_client *c);
+/* From now on no attempt starts: requests not yet started or waiting for a
+ * retry finish at once (on_done, rc -1, "not retried: ... stopping"), and a
+ * transfer in progress finishes with its own outcome, a retryable failure
+ * included (each is bounded by its timeouts). http_submit then fails. For a
+ * caller that has given up on the run but wants the answers on their way. */
+void http_client_drain(http_client *c);
 
 /* Blocking helper: submits rq (its on_done is ignored), runs until it is
  * done (other queued requests progress too) and moves the outcome into

@@ -2,13 +2,17 @@
  *
  * lib/http does transport, keep-alive, HTTP/2 and status-level retries; this
  * layer adds what is specific to LLM endpoints: a 200 whose body is not a
- * chat.completion (truncated JSON from a proxy) is retried too, the request
- * rate and token rate are limited, and no message ever holds the API key. */
+ * chat.completion (truncated JSON from a proxy, an error object from a
+ * gateway) is retried too, after the same backoff as a 5xx and within the
+ * same attempt cap and retry budget; the request rate and token rate are
+ * limited, and no message ever holds the API key. */
 #include "scorer/llm.h"
 
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +26,7 @@ typedef struct req {
     uint64_t est_tokens;
     int attempts_before;   /* attempts spent by earlier submissions of this body */
     double t0;
+    double due;            /* on the resubmit list: when it goes out again */
     struct req *next;      /* resubmit list */
 } req;
 
@@ -35,7 +40,10 @@ struct llm_client {
     int in_flight;
     llm_result *done;
     int ndone, capdone;
-    req *resubmit;
+    req *resubmit;         /* 2xx bodies that could not be used, waiting for their retry */
+    uint64_t rng;          /* jitter of those waits */
+    double delay_scale;
+    int draining;          /* llm_client_drain: nothing goes out again */
     double rps_tokens, tpm_tokens, last_refill;
     blalm_err submit_err;
     int submit_failed;
@@ -185,6 +193,8 @@ llm_client *llm_client_new(const llm_client_opts *o, blalm_err *e)
     c->headers[nh] = NULL;
     c->o.api_key = NULL;  /* the header above is the only copy we keep */
     c->last_refill = mono_now();
+    c->rng = (uint64_t)(c->last_refill * 1e9) ^ (uint64_t)(uintptr_t)c;
+    c->delay_scale = o->delay_scale > 0 ? o->delay_scale : 1.0;
     c->rps_tokens = 1;
     c->tpm_tokens = o->tpm > 0 ? o->tpm / 60 : 0;
     return c;
@@ -262,7 +272,8 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
     memset(&res, 0, sizeof res);
     res.tag = q->tag;
     res.status = r->status;
-    res.attempts = q->attempts_before + (r->attempts > 0 ? r->attempts : 1);
+    /* lib/http counts on from attempts_before (http_request.prior_attempts) */
+    res.attempts = r->attempts > q->attempts_before ? r->attempts : q->attempts_before;
     res.latency_ms = (mono_now() - q->t0) * 1000;
     char url[sizeof c->url + 16];   /* for messages: a user:password@ as ***@ */
     http_redact(c->url, c->headers, url, sizeof url);
@@ -286,22 +297,43 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
                               (double)(res.resp.completion_tokens > 0 ? res.resp.completion_tokens : 0);
                 c->tpm_tokens -= used - (double)q->est_tokens;
             }
-        } else if (res.attempts < c->retry.max_attempts) {
-            /* Retried like a 5xx: a proxy cut the body or the server sent nonsense. */
-            q->attempts_before = res.attempts;
-            q->next = c->resubmit;
-            c->resubmit = q;
-            return;
         } else {
+            /* Retried like a 5xx (a proxy cut the body, a gateway answered
+             * 200 with an error object for an overloaded upstream): the same
+             * backoff, Retry-After, attempt cap and retry budget. */
+            int from_server = 0;
+            double wait = http_retry_delay(&c->retry, res.attempts, 503, r->headers, r->nheaders,
+                                           (double)time(NULL), &c->rng, &from_server) * c->delay_scale;
+            double elapsed = mono_now() - q->t0;
+            char why[160];
+            why[0] = 0;
+            if (c->draining)
+                snprintf(why, sizeof why, "not retried: the client is stopping");
+            else if (res.attempts >= c->retry.max_attempts)
+                snprintf(why, sizeof why, "gave up after %d attempt%s, %.1f s", res.attempts,
+                         res.attempts == 1 ? "" : "s", elapsed);
+            else if (elapsed + wait > c->retry.max_total_s)
+                snprintf(why, sizeof why, "gave up after %d attempt%s: the next wait of %.1f s%s would "
+                         "pass the %.0f s retry budget", res.attempts, res.attempts == 1 ? "" : "s", wait,
+                         from_server ? ", asked by the server," : "", c->retry.max_total_s);
+            if (!why[0]) {
+                q->attempts_before = res.attempts;
+                q->due = mono_now() + wait;
+                q->next = c->resubmit;
+                c->resubmit = q;
+                return;
+            }
+            res.exhausted = !c->draining;
             /* the parser quotes the body, which may echo the key or the query */
             char msg[sizeof res.error];
-            snprintf(msg, sizeof msg, "%s: %s (after %d attempts)", url, pe.msg, res.attempts);
+            snprintf(msg, sizeof msg, "%s: %s (%s)", url, pe.msg, why);
             set_error(c, &res, msg);
         }
     } else {
         /* The layer redacts its own headers; an error body may still echo the key. */
         set_error(c, &res, e && e->msg[0] ? e->msg : "request failed");
-        res.fatal = r->status == 401 || r->status == 403 || r->status == 404;
+        res.fatal = llm_status_fatal(r->status);
+        res.exhausted = r->gave_up;
     }
     c->in_flight--;
     push_done(c, &res);
@@ -319,7 +351,13 @@ static int submit_req(llm_client *c, req *q, blalm_err *e)
     rq.body_len = q->n;
     rq.timeout_s = c->o.timeout_s;
     rq.retry = &c->retry;
+    rq.prior_attempts = q->attempts_before;
+    rq.prior_elapsed_s = q->attempts_before ? mono_now() - q->t0 : 0;
     rq.max_body = 64u << 20;
+    /* A server or proxy may compress when the request names no coding (RFC
+     * 9110 12.5.3; some gateways do it anyway): a gzip body read as JSON is
+     * garbage, retried to no end. */
+    rq.accept_encoding = 1;
     rq.on_done = on_done;
     rq.user = q;
     if (!http_submit(c->h, &rq, e)) return -1;
@@ -349,20 +387,50 @@ int llm_client_submit(llm_client *c, uint64_t tag, const char *body, size_t n,
     return 0;
 }
 
-int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, blalm_err *e)
+/* Sends the resubmit list's requests whose wait is over; *next_ms is the
+ * milliseconds until the next one is due (INT_MAX: none waits). */
+static int resubmit_due(llm_client *c, int *next_ms, blalm_err *e)
 {
-    /* http_poll sleeps after handling what finished, even when something
-     * did: look without waiting first, so finished requests return at once. */
-    if (c->ndone == 0 && http_poll(c->h, 0, e) < 0) return -1;
-    if (c->ndone == 0 && timeout_ms > 0 && http_poll(c->h, timeout_ms, e) < 0) return -1;
-    while (c->resubmit) {
-        req *q = c->resubmit;
-        c->resubmit = q->next;
+    double now = mono_now();
+    *next_ms = INT_MAX;
+    for (req **pp = &c->resubmit; *pp;) {
+        req *q = *pp;
+        if (q->due > now) {
+            double ms = ceil((q->due - now) * 1000);
+            if (ms < *next_ms) *next_ms = (int)ms;
+            pp = &q->next;
+            continue;
+        }
+        *pp = q->next;
+        q->next = NULL;
         if (submit_req(c, q, e) < 0) {
             c->in_flight--;
             req_free(q);
             return -1;
         }
+    }
+    return 0;
+}
+
+int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, blalm_err *e)
+{
+    int next_ms;
+    if (resubmit_due(c, &next_ms, e) < 0) return -1;
+    /* http_poll sleeps after handling what finished, even when something
+     * did: look without waiting first, so finished requests return at once. */
+    if (c->ndone == 0 && http_poll(c->h, 0, e) < 0) return -1;
+    if (c->ndone == 0 && timeout_ms > 0) {
+        int wait = timeout_ms < next_ms ? timeout_ms : next_ms;
+        if (http_pending(c->h) > 0) {
+            if (http_poll(c->h, wait, e) < 0) return -1;
+        } else if (wait > 0) {
+            /* Nothing on the wire (http_poll would return at once): the
+             * caller waits for the rate limiter or a resubmission. Sleep, or
+             * the loop spins a core for as long as --rps/--tpm hold it. */
+            struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (resubmit_due(c, &next_ms, e) < 0) return -1;
     }
     int n = c->ndone < cap ? c->ndone : cap;
     if (n > 0) {
@@ -371,6 +439,40 @@ int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, bla
         c->ndone -= n;
     }
     return n;
+}
+
+void llm_client_drain(llm_client *c)
+{
+    if (c->draining) return;
+    c->draining = 1;
+    http_client_drain(c->h);   /* its on_done calls come here, before it returns */
+    while (c->resubmit) {
+        req *q = c->resubmit;
+        c->resubmit = q->next;
+        llm_result res;
+        memset(&res, 0, sizeof res);
+        res.tag = q->tag;
+        res.attempts = q->attempts_before;
+        res.latency_ms = (mono_now() - q->t0) * 1000;
+        snprintf(res.error, sizeof res.error, "not retried after %d attempt%s: the client is stopping",
+                 q->attempts_before, q->attempts_before == 1 ? "" : "s");
+        c->in_flight--;
+        push_done(c, &res);
+        req_free(q);
+    }
+}
+
+int llm_status_fatal(long status)
+{
+    /* every request would get the same answer: the key, the account, the
+     * URL, a proxy's credentials, a redirect */
+    return status == 401 || status == 402 || status == 403 || status == 404 || status == 405 ||
+           status == 407 || (status >= 300 && status < 400);
+}
+
+int llm_status_refused(long status)
+{
+    return status >= 400 && status < 500 && !http_status_retryable(status) && !llm_status_fatal(status);
 }
 
 void llm_result_free(llm_result *r)

@@ -116,10 +116,12 @@ void llm_cache_close(llm_cache *c);
 /* ---- client ----
  * A pool of up to `concurrency` requests in flight over libcurl multi
  * (keep-alive, HTTP/2 multiplexing when offered). Each request is retried on
- * connection errors, timeouts, invalid JSON bodies, 408, 409, 429 and 5xx,
- * honouring retry-after-ms / Retry-After, else capped exponential backoff
- * with full jitter; every delay is scaled by delay_scale. 400, 401,
- * 403 and 404 fail at once. */
+ * connection errors, timeouts, 408, 409, 429, 5xx and 2xx bodies that are
+ * no chat.completion (invalid JSON, an error object), honouring
+ * retry-after-ms / Retry-After, else capped exponential backoff with full
+ * jitter; every delay is scaled by delay_scale; max_attempts and
+ * max_total_s count every attempt of a request. Other 4xx and 3xx fail at
+ * once. */
 typedef struct llm_client_opts {
     const char *base_url;
     const char *api_key;       /* may be NULL; never copied into messages */
@@ -136,7 +138,8 @@ typedef struct llm_client_opts {
 typedef struct llm_result {
     uint64_t tag;              /* the caller's */
     int ok;                    /* 1: a 200 with a parsed body in resp */
-    int fatal;                 /* 1: a fail-fast status (3xx/401/403/404) */
+    int fatal;                 /* 1: a fail-fast status (llm_status_fatal) */
+    int exhausted;             /* 1: retryable, but the attempts or the retry budget ran out */
     long status;               /* last HTTP status, 0 if none */
     int attempts;
     double latency_ms;         /* of the successful attempt (or the last) */
@@ -156,7 +159,19 @@ int llm_client_submit(llm_client *c, uint64_t tag, const char *body, size_t n,
  * requests put in out[0..cap) (each to be released with llm_result_free). */
 int llm_client_poll(llm_client *c, int timeout_ms, llm_result *out, int cap, blalm_err *e);
 void llm_result_free(llm_result *r);
+/* The run is over: nothing is sent again (lib/http's http_client_drain).
+ * Requests waiting for a retry come out of the next polls as failures; those
+ * on the wire come out with their own outcome, so answers already on their
+ * way can still be kept. */
+void llm_client_drain(llm_client *c);
 void llm_client_free(llm_client *c);
+
+/* A status every request would get (3xx, 401, 402, 403, 404, 405, 407): the
+ * run stops. */
+int llm_status_fatal(long status);
+/* A status that refuses this request only (400, 413, 422 ...: any other 4xx
+ * that is not retried): recorded on its document, the run goes on. */
+int llm_status_refused(long status);
 
 /* Copies s into out with every occurrence of secret replaced by "***", and
  * every word that echoes it masked (its first or last 3+ bytes around a run

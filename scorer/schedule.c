@@ -51,7 +51,8 @@ static void line_unselected(sbuf *b)
     sb_addc(b, '}');
 }
 
-/* A selected document without an answer: not sent, or refused (400). */
+/* A selected document without an answer: not sent, or refused (a 4xx,
+ * llm_status_refused). */
 static void line_error(sbuf *b, const score_sched *S, int attempts, const char *error)
 {
     static const char *const keys[] = {"score", "justification", "raw", "model", NULL};
@@ -339,8 +340,9 @@ static int collect(score_sched *S, int timeout_ms, sbuf *scratch, blalm_err *e)
             memcpy(s->rec, sb_cstr(scratch), scratch->len + 1);
             s->st = S_SYNC;
             nsync++;
-        } else if (res[i].status == 400 && rc == 0) {
-            /* This document is refused (too long, bad bytes): record it, go on. */
+        } else if (llm_status_refused(res[i].status) && rc == 0) {
+            /* This document is refused (400 bad bytes, 413 too large for a
+             * proxy, 422 over TGI's token limit): record it, go on. */
             char msg[700];
             snprintf(msg, sizeof msg, "request refused: %s", res[i].error);
             line_error(&s->line, S, res[i].attempts, msg);
@@ -349,7 +351,7 @@ static int collect(score_sched *S, int timeout_ms, sbuf *scratch, blalm_err *e)
             settle_followers(S, res[i].tag, NULL, msg, res[i].attempts, e);
         } else if (rc == 0) {
             err_set(e, "document %s: %s%s", s->id, res[i].error,
-                    res[i].fatal ? "" : " (retry budget exhausted)");
+                    res[i].fatal ? "" : res[i].exhausted ? " (retry budget exhausted)" : " (not retryable)");
             rc = -1;
         }
         llm_result_free(&res[i]);
@@ -445,7 +447,10 @@ int sched_step(score_sched *S, int more_input, sbuf *scratch, blalm_err *e)
     else
         wait = more_input ? 0 : S->syncing ? 2 : 100;
     if (collect(S, wait, scratch, e) < 0 || promote(S, e) < 0) {
-        /* The run ends, but answers already on their way are paid for: keep them. */
+        /* The run ends, but answers already on their way are paid for: keep
+         * them. Nothing new goes out (no retry, no resubmission): only the
+         * transfers on the wire are waited for, each within --timeout. */
+        if (S->client) llm_client_drain(S->client);
         while (S->client && llm_client_in_flight(S->client) > 0) {
             blalm_err later = {{0}};
             if (collect(S, 100, scratch, &later) < 0 && !strncmp(later.msg, "http:", 5)) break;

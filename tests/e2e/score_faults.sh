@@ -121,3 +121,118 @@ n=$(peer_requests $P)
 if [ $rc -eq 1 ] && grep -q '401' "$TMP/err" && ! grep -q 'wrong-key-12345' "$TMP/err" && [ "$n" -le 3 ]; then
     pass score_fault_401_fails_fast; else fail score_fault_401_fails_fast "rc=$rc requests=$n $(cat "$TMP/err")"; fi
 stop_peers
+
+# ---- audit F2/F4/F6: answers a document gets that must not stop the run ----
+# 413 (a proxy's body limit) and 422 (TGI: one input over its token limit)
+# are that document's refusal, as a 400 is; a 200 holding an error object is
+# retried after the server's Retry-After (1 s: BLALM_DELAY_SCALE=1 here), not
+# at once; a gzip body (sent whether asked for or not) is decoded.
+start_peer P
+G=$TMP/g; mkdir -p "$G/docs/web"
+"$PY" - "$G/docs/web/g.jsonl" <<'PY'
+import json, sys
+faults = ["413", "422", "gzip", "err200*1", "ok"]
+with open(sys.argv[1], "w") as f:
+    for i, name in enumerate(faults):
+        marker = "" if name == "ok" else "[[fault:%s]] " % name
+        f.write(json.dumps({"id": "g%d-%s" % (i, name.split("*")[0]),
+                            "text": "%sA short lesson about maps number %d." % (marker, i)}) + "\n")
+PY
+t0=$(date +%s%N)
+BLALM_DELAY_SCALE=1 $BLALM score --work "$G" --endpoint "http://127.0.0.1:$P/v1" --model m --concurrency 4 -q 2>"$TMP/err"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ $rc -ne 0 ]; then
+    for n in score_fault_413_recorded score_fault_422_recorded score_fault_gzip_decoded score_fault_err200_backoff; do
+        fail $n "the run stopped: rc=$rc $(cat "$TMP/err")"; done
+else
+    attrs "$G/attributes/edu_llm/web/g.jsonl.zst" >"$TMP/g.jsonl"
+    gexpect() {
+        local got
+        got=$("$PY" -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o["id"] == sys.argv[2]:
+        a = o["edu_llm"]
+        print("yes" if eval(sys.argv[3]) else "no: " + json.dumps(a)[:400])' "$TMP/g.jsonl" "$2" "$3")
+        [ "$got" = yes ] && pass "$1" || fail "$1" "${got:-no line for $2}"
+    }
+    gexpect score_fault_413_recorded g0-413 'a["score"] is None and a["error"].startswith("request refused: ") and "HTTP 413" in a["error"] and a["attempts"] == 1'
+    gexpect score_fault_422_recorded g1-422 'a["score"] is None and a["error"].startswith("request refused: ") and "HTTP 422" in a["error"] and "Input validation error" in a["error"] and a["attempts"] == 1'
+    gexpect score_fault_gzip_decoded g2-gzip 'a["error"] is None and isinstance(a["score"], int) and a["attempts"] == 1'
+    # the wait is the server's Retry-After: 1 s at least (it was ~1 ms)
+    gexpect score_fault_err200_backoff g3-err200 "a[\"error\"] is None and a[\"attempts\"] == 2 and $ms >= 1000 and a[\"latency_ms\"] >= 950"
+fi
+stop_peers
+
+# ---- audit F4: the attempt cap is one for both kinds of retry: a 200 that is
+# no chat.completion, then 503s, ends after --max-attempts requests in all
+# (it was 1 + --max-attempts) and says the retries ran out ----
+start_peer P
+C=$TMP/cap; mkdir -p "$C/docs/web"
+printf '{"id": "c0", "text": "[[fault:err200*1]] [[fault:503]] A lesson about a busy gateway."}\n' >"$C/docs/web/c.jsonl"
+$BLALM score --work "$C" --endpoint "http://127.0.0.1:$P/v1" --model m --max-attempts 3 -q 2>"$TMP/err"; rc=$?
+n=$(peer_requests $P)
+[ $rc -eq 1 ] && [ "$n" = 3 ] && grep -q 'HTTP 503' "$TMP/err" && grep -q 'gave up after 3 attempts' "$TMP/err" \
+    && grep -q '(retry budget exhausted)' "$TMP/err" \
+    && pass score_fault_attempt_cap_shared || fail score_fault_attempt_cap_shared "rc=$rc requests=$n $(cat "$TMP/err")"
+# a 200 with an error object every time: the same cap and message
+printf '{"id": "c1", "text": "[[fault:err200]] A lesson about an always busy gateway."}\n' >"$C/docs/web/c.jsonl"
+rm -rf "$C/state" "$C/attributes"
+before=$(peer_requests $P)
+$BLALM score --work "$C" --endpoint "http://127.0.0.1:$P/v1" --model m --max-attempts 3 -q 2>"$TMP/err"; rc=$?
+n=$(( $(peer_requests $P) - before ))
+[ $rc -eq 1 ] && [ "$n" = 3 ] && grep -q 'upstream overloaded' "$TMP/err" && grep -q 'gave up after 3 attempts' "$TMP/err" \
+    && grep -q '(retry budget exhausted)' "$TMP/err" \
+    && pass score_fault_err200_gives_up || fail score_fault_err200_gives_up "rc=$rc requests=$n $(cat "$TMP/err")"
+
+# ---- audit F2: a failure that is never retried does not claim the retry
+# budget ran out ----
+printf '{"id": "x0", "text": "[[fault:garbage]] A lesson about a broken proxy."}\n' >"$C/docs/web/c.jsonl"
+rm -rf "$C/state" "$C/attributes"
+$BLALM score --work "$C" --endpoint "http://127.0.0.1:$P/v1" --model m -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '(1 attempt)' "$TMP/err" && grep -q '(not retryable)' "$TMP/err" && ! grep -q 'retry budget' "$TMP/err" \
+    && pass score_fault_not_retryable_message || fail score_fault_not_retryable_message "rc=$rc $(cat "$TMP/err")"
+stop_peers
+
+# ---- audit F3: once the run has failed, nothing new goes out: the documents
+# on the wire are not retried (they were, for the whole retry budget), and an
+# answer that arrives meanwhile is still kept ----
+start_peer P --slow 4
+D=$TMP/drain; mkdir -p "$D/docs/web"
+"$PY" - "$D/docs/web/d.jsonl" <<'PY'
+import json, sys
+faults = ["401", "late"] + ["timeout"] * 4
+with open(sys.argv[1], "w") as f:
+    for i, name in enumerate(faults):
+        f.write(json.dumps({"id": "d%d" % i, "text": "[[fault:%s]] A lesson about rivers number %d." % (name, i)}) + "\n")
+PY
+$BLALM score --work "$D" --endpoint "http://127.0.0.1:$P/v1" --model m --concurrency 8 --timeout 1.5 --max-attempts 4 -q 2>"$TMP/err"; rc=$?
+n=$(peer_requests $P)
+chk=$(cache_check "$D/state/score/cache/score-cache.jsonl")
+[ $rc -eq 1 ] && grep -q 'HTTP 401' "$TMP/err" && [ "$n" = 6 ] && [ "$chk" = "valid 1 bad 0" ] \
+    && pass score_fault_no_retries_after_failure || fail score_fault_no_retries_after_failure "rc=$rc requests=$n (want 6) cache: $chk; $(cat "$TMP/err")"
+stop_peers
+
+# ---- audit F5: waiting for --rps / --tpm sleeps (it spun a core: user CPU
+# was the wall time). The margin is huge: a quarter of the wall time. ----
+start_peer P
+R=$TMP/rate; mkdir -p "$R/docs/web"; make_docs "$R/docs/web/r.jsonl" 4 r
+cpu_share() {   # cpu_share CMD...: "WALL CPU" of the command (seconds)
+    "$PY" - "$@" <<'PY'
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+rc = subprocess.call(sys.argv[1:], stderr=subprocess.DEVNULL)
+wall = time.monotonic() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.2f %.2f %d" % (wall, ru.ru_utime + ru.ru_stime, rc))
+PY
+}
+for lim in "--rps 2" "--tpm 30000"; do
+    rm -rf "$R/state" "$R/attributes" "$R/stats"
+    read -r wall cpu rc < <(cpu_share $BLALM score --work "$R" --endpoint "http://127.0.0.1:$P/v1" --model m $lim -q)
+    name=score_rate_limit_sleeps_${lim%% *}; name=${name//-/}
+    "$PY" -c "import sys; w, c = $wall, $cpu; sys.exit(0 if $rc == 0 and w >= 1.0 and c < 0.25 * w else 1)" \
+        && pass "$name" || fail "$name" "$lim: rc=$rc wall ${wall} s, CPU ${cpu} s"
+done
+stop_peers

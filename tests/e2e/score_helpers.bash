@@ -13,10 +13,13 @@ no_outside_settings() {
 }
 
 # start_peer VAR ARGS...: starts the stand-in endpoint, sets VAR to its port.
+# It is stopped by the EXIT trap below (bash runs it on INT and TERM too), and
+# exits by itself when this shell is gone (--parent-pid: after a SIGKILL no
+# trap runs).
 start_peer() {
     local var=$1; shift
     local f="$TMP/peer.$RANDOM$RANDOM"
-    "$PY" "$PEER_PY" "$@" >"$f" 2>"$f.err" &
+    "$PY" "$PEER_PY" --parent-pid $$ "$@" >"$f" 2>"$f.err" &
     PEER_PIDS+=($!)
     local i
     for i in $(seq 200); do [ -s "$f" ] && break; sleep 0.05; done

@@ -16,13 +16,17 @@ A request with response_format gets {"justification", "score"} as content.
 
 Faults are chosen by markers inside the document text, so one run can test
 many: [[fault:NAME]] applies to every request for that text, [[fault:NAME*K]]
-to its first K requests only. NAME is one of
+to its first K requests only. Markers apply in turn: "[[fault:A*1]]
+[[fault:B]]" is A for the first request, B for every later one. NAME is one of
   429      429 with Retry-After: 1          429ms  429 with retry-after-ms: 700
-  500 503  that status                      400    400 with an error body
+  500 503  that status                      400 401 413 422  that status, an error body
   timeout  answer after --slow seconds      reset  headers, part of the body, then RST
   truncated  200 with the JSON cut in half  missing  a reply without a score line
   score7   "Educational score: 7"           length   reply cut, finish_reason "length"
   redirect 307 to another origin, its Location with a user:password@ and a signed query
+  err200   200 with an error object and no choices (a gateway's overload), Retry-After: 1
+  gzip     the reply gzip-compressed (Content-Encoding: gzip), asked for or not
+  late     the reply after 0.6 s            garbage  bytes that are no HTTP response
 --fault-all NAME applies one fault to every request; --require-key KEY answers
 401 (echoing the presented key, as careless servers do; a key starting "sk-"
 masked as OpenAI shows one: its first 6 and last 4 characters around '*'s)
@@ -37,6 +41,7 @@ POST /control {"fault_all": NAME or null, "latency": SECONDS} changes those sett
 """
 import argparse
 import asyncio
+import gzip
 import hashlib
 import json
 import os
@@ -167,10 +172,13 @@ class Peer:
                     given = given[:6] + "*" * (len(given) - 10) + given[-4:]
                 return err(401, "Incorrect API key provided: %s." % given)
         fault = None
-        m = FAULT_RE.search(prompt)
-        if m and (m.group(2) is None or nth <= int(m.group(2))):
-            fault = m.group(1)
-        elif args.fault_all:
+        upto = 0
+        for m in FAULT_RE.finditer(prompt):   # in turn: A*1 then B
+            if m.group(2) is None or nth <= upto + int(m.group(2)):
+                fault = m.group(1)
+                break
+            upto += int(m.group(2))
+        if fault is None and args.fault_all:
             fault = args.fault_all
         if args.latency > 0:
             await asyncio.sleep(args.latency)
@@ -185,6 +193,21 @@ class Peer:
             return err(307, "moved", {"Location": "http://mover:l0c-s3cr3t@elsewhere.example:8443/v2/chat/completions?sig=l0c-s3cr3t"})
         if fault == "400":
             return err(400, "This model's maximum context length is exceeded (stand-in)")
+        if fault == "401":
+            return err(401, "Invalid API key (stand-in)")
+        if fault == "413":
+            return err(413, "Request Entity Too Large (stand-in proxy)")
+        if fault == "422":
+            # what text-generation-inference answers for one over-long input
+            return err(422, "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096 (stand-in)")
+        if fault == "err200":
+            # OpenRouter-style: an upstream error inside a 200
+            return 200, {"Retry-After": "1"}, json.dumps({"error": {"message": "upstream overloaded (stand-in)",
+                                                                    "code": 503}}).encode(), None
+        if fault == "garbage":
+            return 200, {}, b"", "garbage"
+        if fault == "late":
+            await asyncio.sleep(0.6)
         if fault == "timeout":
             await asyncio.sleep(args.slow)
         score, just = self.judge(prompt)
@@ -235,6 +258,8 @@ class Peer:
             return 200, {}, body[: len(body) // 2], None
         if fault == "reset":
             return 200, {}, body, "reset"
+        if fault == "gzip":
+            return 200, {"Content-Encoding": "gzip"}, gzip.compress(body), None
         return 200, {}, body, None
 
     async def connection(self, reader, writer):
@@ -256,7 +281,13 @@ class Peer:
                 n = int(headers.get("content-length") or 0)
                 raw = await reader.readexactly(n) if n else b""
                 status, extra, body, action = await self.handle(method, path, headers, raw)
+                if action == "garbage":
+                    writer.write(b"THIS IS NO HTTP RESPONSE (stand-in)\r\n\r\n")
+                    await writer.drain()
+                    self.count_status("garbage")
+                    return
                 reason = {200: "OK", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+                          413: "Content Too Large", 422: "Unprocessable Content",
                           429: "Too Many Requests", 500: "Internal Server Error",
                           502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Status")
                 out = ["HTTP/1.1 %d %s" % (status, reason), "Server: blalm-stand-in-peer/1",
