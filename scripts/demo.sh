@@ -67,12 +67,24 @@ start_peer() {
 # A demo killed with SIGKILL ran no trap: its command may still be running
 # (its peers exit by themselves); stop what it recorded before reusing WORK,
 # only processes still running from this checkout (a pid can be reused).
+# They must be gone before WORK is removed: one still writing would write
+# into the new WORK. SIGTERM, up to 10 s to finish, then SIGKILL.
+ours() {   # ours PID: PID still runs (not a zombie) a command of this checkout's demo
+    [ -r "/proc/$1/cmdline" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null \
+        && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -e "$root/tests/peers/" -e "$WORK"
+}
 if [ -f "$WORK/demo.pids" ]; then
+    old=()
     while read -r p; do
-        if [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF -e "$root/tests/peers/" -e "$WORK"; then
-            kill -TERM "$p" 2>/dev/null || true
-        fi
+        if ours "$p"; then kill -TERM "$p" 2>/dev/null || true; old+=("$p"); fi
     done <"$WORK/demo.pids"
+    for _ in $(seq 100); do
+        left=()
+        for p in "${old[@]}"; do ours "$p" && left+=("$p"); done
+        [ ${#left[@]} = 0 ] && break
+        sleep 0.1
+    done
+    for p in "${left[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 fi
 rm -rf "$WORK"; mkdir -p "$WORK/repo/sample/10BT"
 shared=$root/../shared/data
