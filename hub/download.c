@@ -185,7 +185,7 @@ int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
     return 0;
 }
 
-/* 1 when f's sidecar records a non-empty "commit"; else 0, with the sha256
+/* 1 when f's sidecar records a non-empty "commit" or "etag"; else 0, with the sha256
  * it records copied to sha (or "" when it records none). */
 static int sidecar_has_commit(const hub_file *f, char sha[65])
 {
@@ -197,8 +197,13 @@ static int sidecar_has_commit(const hub_file *f, char sha[65])
     cJSON *j = cJSON_ParseWithLength(data, len);
     free(data);
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "commit");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "etag");
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "sha256");
-    int ok = cJSON_IsString(c) && c->valuestring[0];
+    /* Written after a HEAD when either is set: a server that sends no
+     * X-Repo-Commit (a mirror behind HF_ENDPOINT) still sends an ETag, and
+     * its sidecars must not be refreshed on every run. Only a sidecar written
+     * from the listing alone has neither. */
+    int ok = (cJSON_IsString(c) && c->valuestring[0]) || (cJSON_IsString(t) && t->valuestring[0]);
     if (!ok && cJSON_IsString(h) && strlen(h->valuestring) == 64) snprintf(sha, 65, "%s", h->valuestring);
     cJSON_Delete(j);
     return ok;
@@ -537,9 +542,9 @@ static void start_more(fetch_ctx *x)
  * a run killed between a download's rename and its sidecar leaves the file
  * without one, and a sidecar written from the listing alone recorded an
  * empty commit that no later run repaired. A matching sidecar with an empty
- * commit (from such a run of an earlier version) is refreshed by a HEAD
- * alone, its sha256 kept: the file was hashed when it was written. 1 = skip
- * it. */
+ * commit and an empty ETag (from such a run of an earlier version) is
+ * refreshed by a HEAD alone, its sha256 kept: the file was hashed when it was
+ * written. 1 = skip it. */
 static int already_verified(fetch_ctx *x, hub_file *f)
 {
     struct stat st;
@@ -549,7 +554,8 @@ static int already_verified(fetch_ctx *x, hub_file *f)
     if (hub_sidecar_matches(f, "file")) {
         if (sidecar_has_commit(f, sha) || !sha[0]) return 1;
         /* a failed HEAD leaves the sidecar for a later run to refresh */
-        if (hub_head_file(x, f, &e) == 0 && f->commit[0]) (void)hub_sidecar_write(x, f, sha, "file", NULL, &e);
+        if (hub_head_file(x, f, &e) == 0 && (f->commit[0] || f->etag[0]))
+            (void)hub_sidecar_write(x, f, sha, "file", NULL, &e);
         return 1;
     }
     if (!f->sha256[0] && !f->git_oid[0]) return 0;

@@ -464,15 +464,18 @@ void llm_client_drain(llm_client *c)
 
 int llm_status_fatal(long status)
 {
-    /* every request would get the same answer: the key, the account, the
-     * URL, a proxy's credentials, a redirect */
-    return status == 401 || status == 402 || status == 403 || status == 404 || status == 405 ||
-           status == 407 || (status >= 300 && status < 400);
+    /* every request would get the same answer (the key, the account, the
+     * URL, the method, a media type, a gone route, a proxy's credentials, a
+     * redirect): anything not retried and not about the one document */
+    return status >= 300 && status < 500 && !http_status_retryable(status) && !llm_status_refused(status);
 }
 
 int llm_status_refused(long status)
 {
-    return status >= 400 && status < 500 && !http_status_retryable(status) && !llm_status_fatal(status);
+    /* about the document that was sent: a request the server could not take
+     * (400), a body over a proxy's limit (413), an input over the model's
+     * token limit (422, text-generation-inference's "Input validation error") */
+    return status == 400 || status == 413 || status == 422;
 }
 
 void llm_result_free(llm_result *r)

@@ -166,11 +166,12 @@ void llm_result_free(llm_result *r);
 void llm_client_drain(llm_client *c);
 void llm_client_free(llm_client *c);
 
-/* A status every request would get (3xx, 401, 402, 403, 404, 405, 407): the
- * run stops. */
+/* A status every request would get (3xx, and every 4xx that is neither
+ * retried nor llm_status_refused: 401, 402, 403, 404, 405, 406, 407, 410,
+ * 415, ...): the run stops. */
 int llm_status_fatal(long status);
-/* A status that refuses this request only (400, 413, 422 ...: any other 4xx
- * that is not retried): recorded on its document, the run goes on. */
+/* A status that refuses this request only (400, 413, 422): recorded on its
+ * document, the run goes on. */
 int llm_status_refused(long status);
 
 /* Copies s into out with every occurrence of secret replaced by "***", and

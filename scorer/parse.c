@@ -217,13 +217,26 @@ static size_t op_at(const char *s, size_t n, size_t k, int *op)
     return 0;
 }
 
+/* A word (a letter, not "point(s)" nor an operator word) after the number
+ * that ends at s[t]: the number begins prose ("1 for relevance"). */
+static int word_follows(const char *s, size_t n, size_t t)
+{
+    size_t k = skip_emph(s, n, t);
+    int op;
+    if (k >= n || !isalpha((unsigned char)s[k]) || points_word(s, n, k) || op_at(s, n, k, &op)) return 0;
+    return 1;
+}
+
 /* The score at s[i], just after the phrase's colon. A number, "N.0", "N/5"
  * or "N points" is the score. A line that goes on with another number is
  * no guess either way: "3-4", "3 or 4", "3 and 4", "3, 4" and "3 4" are
  * contradictory; a sum with its total ("1 + 1 + 1 = 3", "5 - 1 = 4", an
  * arrow for '=') gives the total when every side has the same value, and is
  * refused otherwise (its summands are not the score). A word or punctuation
- * after the number ends it ("3 (points 1, 2 and 3)", "2 - coherent").
+ * after the number ends it ("3 (points 1, 2 and 3)", "2 - coherent"), and
+ * so does a dash after "N points" whose number begins prose ("3 points - 1
+ * for relevance, 1 for coherence, 1 for readability" is 3). A sum with a number over 5 is
+ * refused: every score is 0..5, so its total could only be a guess.
  * Returns 0..5 or -1 with why. */
 static int parse_number_at(const char *s, size_t n, size_t i, char *why, size_t cap)
 {
@@ -234,24 +247,28 @@ static int parse_number_at(const char *s, size_t n, size_t i, char *why, size_t 
     size_t d0 = i;
     long v;
     if (read_term(s, n, &i, &v, why, cap) < 0) return -1;
-    size_t last0 = d0, last1 = i;   /* the last number read */
+    size_t last1 = i;   /* where the last number read ends */
     long long side = v, first_side = 0;
+    long maxterm = v;
     int terms = 1, minus = 0, eqs = 0, unequal = 0, other = 0;
     for (;;) {
         size_t k = skip_emph(s, n, i);
-        k += points_word(s, n, k);
-        k = skip_emph(s, n, k);
+        size_t pw = points_word(s, n, k);
+        k = skip_emph(s, n, k + pw);
         int op = OP_ALT;               /* a bare second number: "3 4" */
         size_t ol = op_at(s, n, k, &op);
         size_t t = skip_emph(s, n, k + ol);
         if (t >= n || !isdigit((unsigned char)s[t])) break;   /* prose, not a number */
         long w;
-        size_t t0 = t;
         if (read_term(s, n, &t, &w, why, cap) < 0) return -1;
         if (op == OP_ALT) {
             snprintf(why, cap, "contradictory score '%.*s'", quote_len(s, d0, t), s + d0);
             return -1;
         }
+        if (op == OP_MINUS && terms == 1 && pw && word_follows(s, n, t))
+            break;   /* "3 points - 1 for relevance, 1 for ...": a dash, then prose
+                      * ("3-4 for this extract" stays a range) */
+        if (op != OP_EQ && w > maxterm) maxterm = w;   /* a summand; a total over 5 is out of range below */
         terms++;
         if (op == OP_EQ) {
             if (eqs++ == 0) first_side = side;
@@ -265,7 +282,6 @@ static int parse_number_at(const char *s, size_t n, size_t i, char *why, size_t 
         } else {
             other = 1;
         }
-        last0 = t0;
         last1 = t;
         i = t;
     }
@@ -285,13 +301,16 @@ static int parse_number_at(const char *s, size_t n, size_t i, char *why, size_t 
         snprintf(why, cap, "score line holds an expression without a total: '%.*s'", ql, s + d0);
         return -1;
     }
+    if (maxterm > 5) {   /* saturated terms cannot be added; no real sum needs them */
+        snprintf(why, cap, "score line holds a number out of range 0-5: '%.*s'", ql, s + d0);
+        return -1;
+    }
     if (unequal || side != first_side) {
         snprintf(why, cap, "score line holds an expression that does not add up: '%.*s'", ql, s + d0);
         return -1;
     }
     if (side < 0 || side > 5) {
-        snprintf(why, cap, "score %.*s (the total of '%.*s') is out of range 0-5",
-                 quote_len(s, last0, last1), s + last0, ql, s + d0);
+        snprintf(why, cap, "score %lld (the total of '%.*s') is out of range 0-5", side, ql, s + d0);
         return -1;
     }
     return (int)side;

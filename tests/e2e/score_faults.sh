@@ -165,6 +165,23 @@ for l in open(sys.argv[1]):
 fi
 stop_peers
 
+# ---- review: a 4xx every request would get (410: a retired model) stops
+# the run at once, where it was recorded on each document in turn and the
+# run ended with exit 0 and every document refused ----
+start_peer P
+R=$TMP/gone; mkdir -p "$R/docs/web"
+"$PY" - "$R/docs/web/r.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(6):
+        f.write(json.dumps({"id": "r%d" % i, "text": "[[fault:410]] A lesson about rivers number %d." % i}) + "\n")
+PY
+$BLALM score --work "$R" --endpoint "http://127.0.0.1:$P/v1" --model m --concurrency 1 -q 2>"$TMP/err"; rc=$?
+n=$(peer_requests $P)
+if [ $rc -eq 1 ] && grep -q 'HTTP 410' "$TMP/err" && [ "$n" -le 2 ] && [ ! -e "$R/attributes/edu_llm/web/r.jsonl.zst" ]; then
+    pass score_fault_410_stops_run; else fail score_fault_410_stops_run "rc=$rc requests=$n $(cat "$TMP/err")"; fi
+stop_peers
+
 # ---- audit F4: the attempt cap is one for both kinds of retry: a 200 that is
 # no chat.completion, then 503s, ends after --max-attempts requests in all
 # (it was 1 + --max-attempts) and says the retries ran out ----

@@ -19,7 +19,7 @@ many: [[fault:NAME]] applies to every request for that text, [[fault:NAME*K]]
 to its first K requests only. Markers apply in turn: "[[fault:A*1]]
 [[fault:B]]" is A for the first request, B for every later one. NAME is one of
   429      429 with Retry-After: 1          429ms  429 with retry-after-ms: 700
-  500 503  that status                      400 401 413 422  that status, an error body
+  500 503  that status                      400 401 410 413 422  that status, an error body
   timeout  answer after --slow seconds      reset  headers, part of the body, then RST
   truncated  200 with the JSON cut in half  missing  a reply without a score line
   score7   "Educational score: 7"           length   reply cut, finish_reason "length"
@@ -197,6 +197,9 @@ class Peer:
             return err(401, "Invalid API key (stand-in)")
         if fault == "413":
             return err(413, "Request Entity Too Large (stand-in proxy)")
+        if fault == "410":
+            # a retired route or model: every request gets it
+            return err(410, "This model has been retired (stand-in)")
         if fault == "422":
             # what text-generation-inference answers for one over-long input
             return err(422, "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096 (stand-in)")
@@ -287,7 +290,7 @@ class Peer:
                     self.count_status("garbage")
                     return
                 reason = {200: "OK", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-                          413: "Content Too Large", 422: "Unprocessable Content",
+                          410: "Gone", 413: "Content Too Large", 422: "Unprocessable Content",
                           429: "Too Many Requests", 500: "Internal Server Error",
                           502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Status")
                 out = ["HTTP/1.1 %d %s" % (status, reason), "Server: blalm-stand-in-peer/1",

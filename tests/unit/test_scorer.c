@@ -239,6 +239,20 @@ TEST(score_lines)
     CHECK_CONTAINS(why, "expression");
     CHECK_EQ_INT(score_of("Educational score: 3 + 4 = 7", 0, why), -1);
     CHECK_CONTAINS(why, "score 7 (the total of '3 + 4 = 7') is out of range 0-5");
+    /* review: the total is quoted, and summands over 5 (which saturate)
+     * are refused, never added: 1000001 - 1000000 is not 0 */
+    CHECK_EQ_INT(score_of("Educational score: 1 + 5 = 6", 0, why), -1);
+    CHECK_CONTAINS(why, "score 6 (the total of '1 + 5 = 6') is out of range 0-5");
+    CHECK_EQ_INT(score_of("Educational score: 1000001 - 1000000 = 0", 0, why), -1);
+    CHECK_CONTAINS(why, "score line holds a number out of range 0-5: '1000001 - 1000000 = 0'");
+    CHECK_EQ_INT(score_of("Educational score: 99999999999999999999999 - 99999999999999999999999 = 0", 0, why), -1);
+    CHECK_CONTAINS(why, "number out of range");
+    CHECK_EQ_INT(score_of("Educational score: 9 - 5 = 4", 0, why), -1);
+    CHECK_CONTAINS(why, "number out of range");
+    /* a dash after "N points" that begins prose ends the number */
+    CHECK_EQ_INT(score_of("Educational score: 3 points - 1 for relevance, 1 for coherence, 1 for readability", 0, why), 3);
+    CHECK_EQ_INT(score_of("Educational score: 3-4 for this extract", 0, why), -1);
+    CHECK_CONTAINS(why, "contradictory");
     CHECK_EQ_INT(score_of("Educational score: 3 and 4", 0, why), -1);
     CHECK_CONTAINS(why, "contradictory score '3 and 4'");
     CHECK_EQ_INT(score_of("Educational score: 3 & 4", 0, why), -1);
