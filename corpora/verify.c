@@ -80,7 +80,7 @@ static void index_problem(void *ctx, const char *msg)
 }
 
 typedef struct idrec {
-    const char *id;
+    const corpus_doc *doc;    /* its id is bytes (a NUL inside is kept) */
     int split;
     uint64_t line;
 } idrec;
@@ -88,7 +88,7 @@ typedef struct idrec {
 static int cmp_id(const void *a, const void *b)
 {
     const idrec *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
+    int c = corpus_id_cmp(x->doc, y->doc);
     if (c) return c;
     return x->line < y->line ? -1 : x->line > y->line;
 }
@@ -260,6 +260,8 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     sbuf out;
     sb_init(&out);
     vctx v = {&out, 0};
+    sbuf shown;          /* an id as a message shows it (escaped: it may hold NUL) */
+    sb_init(&shown);
     char p[4400];
     char *text = NULL;
     size_t tlen;
@@ -493,9 +495,12 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                                     (unsigned long long)(off + dlen), f->path);
                     } else {
                         uint64_t w = words_in(f->map + off, dlen);
-                        if (w != x->words && ic.bad++ < MAX_LISTED)
+                        if (w != x->words && ic.bad++ < MAX_LISTED) {
+                            sb_reset(&shown);
+                            corpus_show_id(&shown, x);
                             problem(&v, "documents.jsonl.zst:%llu: id %s has %llu words in %s, index says %llu",
-                                    ln, x->id, (unsigned long long)w, f->path, (unsigned long long)x->words);
+                                    ln, sb_cstr(&shown), (unsigned long long)w, f->path, (unsigned long long)x->words);
+                        }
                         if (words_in(f->map + f->last_end, off - f->last_end) && ic.bad++ < MAX_LISTED)
                             problem(&v, "%s: words between documents at bytes [%llu, %llu)", f->path,
                                     (unsigned long long)f->last_end, (unsigned long long)off);
@@ -520,7 +525,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                     if (!ni) { err_set(e, "out of memory"); goto fail; }
                     ids = ni;
                 }
-                ids[nids++] = (idrec){x->id, split, x->line};
+                ids[nids++] = (idrec){x, split, x->line};
                 if (split) r->dev_docs++;
                 else r->docs++;
             }
@@ -547,13 +552,15 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         qsort(ids, nids, sizeof *ids, cmp_id);
         int dups = 0;
         for (size_t i = 1; i < nids; i++) {
-            if (strcmp(ids[i].id, ids[i - 1].id)) continue;
+            if (corpus_id_cmp(ids[i].doc, ids[i - 1].doc)) continue;
             if (dups++ >= MAX_LISTED) continue;
+            sb_reset(&shown);
+            corpus_show_id(&shown, ids[i].doc);
             if (ids[i].split != ids[i - 1].split)
                 problem(&v, "id %s is in both train and dev (documents.jsonl.zst lines %llu and %llu)",
-                        ids[i].id, (unsigned long long)ids[i - 1].line, (unsigned long long)ids[i].line);
+                        sb_cstr(&shown), (unsigned long long)ids[i - 1].line, (unsigned long long)ids[i].line);
             else
-                problem(&v, "id %s appears twice in %s (documents.jsonl.zst lines %llu and %llu)", ids[i].id,
+                problem(&v, "id %s appears twice in %s (documents.jsonl.zst lines %llu and %llu)", sb_cstr(&shown),
                         ids[i].split ? "dev" : "train", (unsigned long long)ids[i - 1].line,
                         (unsigned long long)ids[i].line);
         }
@@ -581,6 +588,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         if (both > MAX_LISTED) problem(&v, "%d more texts in both splits not listed", both - MAX_LISTED);
     }
 done:
+    sb_free(&shown);
     free(ids);          /* its ids belong to cp */
     corpus_close(&cp);
     free(texts);

@@ -11,6 +11,7 @@
 
 #include "fsutil.h"
 #include "json.h"
+#include "utf8.h"
 #include "zio.h"
 
 struct attr_writer {
@@ -78,6 +79,7 @@ struct attr_join {
     cJSON **parsed;
     const char **lines;          /* the raw line behind parsed[i] */
     size_t *lens;
+    sbuf id, shown;              /* the line's id as decoded; a message's ids */
 };
 
 attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *const *attr_paths,
@@ -96,6 +98,8 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *co
     j->parsed = calloc((size_t)nsets + 1, sizeof *j->parsed);
     j->lines = calloc((size_t)nsets + 1, sizeof *j->lines);
     j->lens = calloc((size_t)nsets + 1, sizeof *j->lens);
+    sb_init(&j->id);
+    sb_init(&j->shown);
     for (int i = 0; i < nsets; i++) {
         j->paths[i] = strdup(attr_paths[i]);
         j->sets[i] = strdup(sets[i]);
@@ -107,6 +111,15 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *co
         }
     }
     return j;
+}
+
+/* An id for a message: a JSON string of its first 200 bytes (whole UTF-8
+ * characters), "..." after it when longer. */
+static void show_id(sbuf *b, const char *id, size_t n)
+{
+    size_t k = utf8_prefix(id, n, 200);
+    sb_json_str(b, id, k);
+    if (k < n) sb_adds(b, "...");
 }
 
 int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e)
@@ -135,14 +148,23 @@ int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e)
         if (!j->parsed[i] || !cJSON_IsObject(j->parsed[i]))
             return err_set(e, "%s:%llu: expected a JSON object {\"id\":...,\"%s\":{...}}", j->paths[i],
                            (unsigned long long)zr_lineno(j->zr[i]), j->sets[i]);
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(j->parsed[i], "id");
-        const char *ids = cJSON_IsString(id) ? id->valuestring : NULL;
-        if (!ids || strlen(ids) != d->id_len || memcmp(ids, d->id, d->id_len))
-            return err_set(e, "%s:%llu: id %s%.200s%s does not match document row %llu of %s (id \"%.200s\"): "
+        /* the id as written, with its length: cJSON's C string ends at a
+         * \u0000, and ids are bytes (a parquet id may hold NUL) */
+        int has_id = json_member_string(line, len, "id", &j->id) == 1;
+        if (!has_id || j->id.len != d->id_len || memcmp(j->id.data, d->id, d->id_len)) {
+            /* both ids as JSON strings: a NUL or a control byte shows as an
+             * escape, so two ids that differ never print alike */
+            sb_reset(&j->shown);
+            if (has_id) show_id(&j->shown, j->id.data, j->id.len);
+            else sb_adds(&j->shown, "(missing)");
+            size_t n1 = j->shown.len;
+            show_id(&j->shown, d->id, d->id_len);
+            const char *s = sb_cstr(&j->shown);
+            return err_set(e, "%s:%llu: id %.*s does not match document row %llu of %s (id %s): "
                               "attributes are misaligned or stale",
-                           j->paths[i], (unsigned long long)zr_lineno(j->zr[i]), ids ? "\"" : "",
-                           ids ? ids : "(missing)", ids ? "\"" : "", (unsigned long long)d->row,
-                           doc_path(j->docs), d->id);
+                           j->paths[i], (unsigned long long)zr_lineno(j->zr[i]), (int)n1, s,
+                           (unsigned long long)d->row, doc_path(j->docs), s + n1);
+        }
         cJSON *obj = cJSON_GetObjectItemCaseSensitive(j->parsed[i], j->sets[i]);
         if (!cJSON_IsObject(obj))
             return err_set(e, "%s:%llu: expected an object under \"%s\"", j->paths[i],
@@ -168,6 +190,8 @@ void attrj_close(attr_join *j)
     free(j->parsed);
     free(j->lines);
     free(j->lens);
+    sb_free(&j->id);
+    sb_free(&j->shown);
     free(j);
 }
 

@@ -13,6 +13,9 @@
 #include "config.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "json.h"
+#include "sbuf.h"
+#include "utf8.h"
 #include "zio.h"
 
 static const char *const split_name[2] = {"train", "dev"};
@@ -131,6 +134,8 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
     const char *line;
     size_t len;
     int lr, rc = 0;
+    sbuf idb;   /* the id decoded from the line with its length (cJSON's ends at a NUL) */
+    sb_init(&idb);
     while (!rc && (lr = zr_line(r, &line, &len, e)) == 1) {
         unsigned long long ln = (unsigned long long)zr_lineno(r);
         blalm_err pe;   /* strict as manifest.json: no text after the object, no key twice */
@@ -175,19 +180,44 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
                                   "(%llu bytes); documents.jsonl.zst does not match the corpus", c->index_path,
                                   ln, (unsigned long long)d.offset, (unsigned long long)d.length, f->path,
                                   (unsigned long long)f->size);
-                else if (cJSON_IsString(id) && !(d.id = dupstr(id->valuestring)))
+                else if (cJSON_IsString(id) && json_member_string(line, len, "id", &idb) != 1)
+                    rc = bad_line(o, e, "%s:%llu: \"id\": expected a string", c->index_path, ln);
+                else if (cJSON_IsString(id) && !(d.id = malloc(idb.len + 1)))
                     rc = err_set(e, "%s: out of memory", c->index_path);
-                else if (add_doc(f, d) != 0) {
-                    free(d.id);
-                    rc = err_set(e, "%s: out of memory", c->index_path);
+                else {
+                    if (d.id) {
+                        memcpy(d.id, idb.data, idb.len);
+                        d.id[idb.len] = 0;
+                        d.id_len = idb.len;
+                    }
+                    if (add_doc(f, d) != 0) {
+                        free(d.id);
+                        rc = err_set(e, "%s: out of memory", c->index_path);
+                    }
                 }
             }
         }
         cJSON_Delete(j);
     }
+    sb_free(&idb);
     if (!rc && lr < 0) rc = o && o->problem ? bad_line(o, e, "%s", e->msg) : -1;
     zr_close(r);
     return rc;
+}
+
+int corpus_id_cmp(const corpus_doc *a, const corpus_doc *b)
+{
+    size_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+    int c = memcmp(a->id, b->id, n);
+    if (c) return c;
+    return (a->id_len > b->id_len) - (a->id_len < b->id_len);
+}
+
+void corpus_show_id(sbuf *b, const corpus_doc *d)
+{
+    size_t k = utf8_prefix(d->id, d->id_len, 200);
+    sb_json_str(b, d->id, k);
+    if (k < d->id_len) sb_adds(b, "...");
 }
 
 typedef struct doc_ref {
@@ -207,7 +237,7 @@ static int cmp_id(const void *a, const void *b)
 {
     const doc_ref *x = a, *y = b;
     if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
-    int c = strcmp(x->d->id, y->d->id);
+    int c = corpus_id_cmp(x->d, y->d);
     if (c) return c;
     return x->d->line < y->d->line ? -1 : x->d->line > y->d->line;
 }
@@ -249,14 +279,19 @@ static int check_unique(const corpus *c, blalm_err *e)
     for (size_t i = 0; i < c->n_files && !rc; i++)
         for (size_t k = 0; k < c->files[i].n_docs; k++) {
             const corpus_doc *d = &c->files[i].docs[k];
-            if (d->id) r[m++] = (doc_ref){d, xxh3_64(d->id, strlen(d->id))};
+            if (d->id) r[m++] = (doc_ref){d, xxh3_64(d->id, d->id_len)};
         }
     qsort(r, m, sizeof *r, cmp_id);
     for (size_t k = 1; k < m && !rc; k++)
-        if (r[k].hash == r[k - 1].hash && !strcmp(r[k].d->id, r[k - 1].d->id))
-            rc = err_set(e, "%s:%llu: id \"%.200s\" is also on line %llu; each document must be listed once",
-                         c->index_path, (unsigned long long)r[k].d->line, r[k].d->id,
+        if (r[k].hash == r[k - 1].hash && !corpus_id_cmp(r[k].d, r[k - 1].d)) {
+            sbuf shown;
+            sb_init(&shown);
+            corpus_show_id(&shown, r[k].d);
+            rc = err_set(e, "%s:%llu: id %s is also on line %llu; each document must be listed once",
+                         c->index_path, (unsigned long long)r[k].d->line, sb_cstr(&shown),
                          (unsigned long long)r[k - 1].d->line);
+            sb_free(&shown);
+        }
     free(r);
     return rc;
 }

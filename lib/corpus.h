@@ -37,6 +37,7 @@ typedef struct corpus_doc {
     uint64_t words;           /* the index's "words" (has_words), else 0 */
     uint64_t line;            /* documents.jsonl.zst line (1-based), 0 for blank-line documents */
     char *id;                 /* the index's "id" when a string (always under corpus_opts.full), else NULL */
+    size_t id_len;            /* its bytes: an id may hold NUL ("\u0000"), so it is no C string */
     int has_words;
 } corpus_doc;
 
@@ -84,6 +85,13 @@ int corpus_check_dir(const char *dir, blalm_err *e);
 /* corpus_open with options (NULL: as corpus_open). */
 int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err *e);
 void corpus_close(corpus *c);
+
+/* Orders two documents' ids (both non-NULL) as bytes, NULs included. */
+int corpus_id_cmp(const corpus_doc *a, const corpus_doc *b);
+/* Appends d's id as a JSON string (first 200 bytes, "..." after a longer
+ * one): a NUL or control byte shows escaped in a message. */
+struct sbuf;
+void corpus_show_id(struct sbuf *b, const corpus_doc *d);
 /* Number of files of one split. */
 size_t corpus_count(const corpus *c, corpus_split s);
 /* Appends f's documents cut at blank lines of text[0..n) (the file's bytes):

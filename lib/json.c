@@ -284,6 +284,27 @@ int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key
     return 1;
 }
 
+int json_member_string(const char *s, size_t n, const char *key, sbuf *out)
+{
+    sbuf k;
+    sb_init(&k);
+    size_t pos = 0, v0, v1, klen = strlen(key);
+    int first = 1, r;
+    const char *what;
+    while ((r = json_object_next(s, n, &pos, &first, &k, &v0, &v1, &what)) == 1) {
+        if (k.len != klen || memcmp(k.data, key, klen) != 0) continue;
+        r = 0;
+        if (s[v0] == '"') {
+            sb_reset(out);
+            size_t p = v0;
+            r = json_decode_string(s, n, &p, out, &what) < 0 ? -1 : 1;
+        }
+        break;
+    }
+    sb_free(&k);
+    return r;
+}
+
 int json_compact(sbuf *out, const char *s, size_t n, const char **what)
 {
     sbuf str;

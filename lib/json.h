@@ -28,6 +28,13 @@ int json_decode_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
 int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key, size_t *v0, size_t *v1,
                      const char **what);
 
+/* The string value of the first member named key (NUL-terminated, without
+ * NULs) of the object s[0, n), decoded into out (reset first) with its
+ * length, so a "\u0000" stays a byte of it (cJSON's C string would end
+ * there). 1 when found, 0 when there is no such member or it is not a
+ * string, -1 on malformed JSON. */
+int json_member_string(const char *s, size_t n, const char *key, sbuf *out);
+
 /* Appends the valid JSON value s[0, n) without insignificant whitespace;
  * numbers are copied as written (a 64-bit integer stays exact) and strings
  * are decoded and escaped again (NUL as \u0000, so nothing is cut). -1 with

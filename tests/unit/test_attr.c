@@ -72,6 +72,50 @@ TEST(misaligned_ids_fail)
     attrj_close(j);
 }
 
+/* Ids are bytes: a NUL inside one (a parquet id, or "\u0000" in JSON lines)
+ * joins like any other byte, and a mismatch after the NUL prints the two
+ * ids escaped, not as two equal-looking C strings. */
+TEST(ids_with_nul_join)
+{
+    char p0[1024];
+    snprintf(p0, sizeof p0, "%s/nul.jsonl", test_tmpdir());
+    FILE *f = fopen(p0, "w");
+    fputs("{\"id\":\"a\\u0000b\",\"text\":\"one two\"}\n{\"id\":\"a\\u0000c\",\"text\":\"three\"}\n", f);
+    fclose(f);
+    const char *sets[] = {"readability"};
+    blalm_err e;
+    blalm_doc d;
+    cJSON *o;
+    char p[1024];
+    snprintf(p, sizeof p, "%s/nul.jsonl.zst", test_tmpdir());
+    attr_writer *w = attrw_open(p, "readability", &e);
+    CHECK(attrw_write(w, "a\0b", 3, "{\"words\":2}", 11, &e) == 0);
+    CHECK(attrw_write(w, "a\0c", 3, "{\"words\":1}", 11, &e) == 0);
+    CHECK(attrw_commit(w, &e) == 0);
+    const char *pp = p;
+    attr_join *j = attrj_open(p0, NULL, &pp, sets, 1, &e);
+    CHECK_MSG(j, "%s", e.msg);
+    int rows = 0, rc;
+    while ((rc = attrj_next(j, &d, &o, &e)) == 1) {
+        CHECK_EQ_INT((int)d.id_len, 3);
+        CHECK_EQ_INT(cJSON_GetObjectItem(o, "words")->valueint, 2 - rows);
+        rows++;
+    }
+    CHECK_MSG(rc == 0, "%s", e.msg);
+    CHECK_EQ_INT(rows, 2);
+    attrj_close(j);
+    /* the same ids in the other order: the first line's id differs after its NUL */
+    w = attrw_open(p, "readability", &e);
+    attrw_write(w, "a\0c", 3, "{}", 2, &e);
+    attrw_write(w, "a\0b", 3, "{}", 2, &e);
+    attrw_commit(w, &e);
+    j = attrj_open(p0, NULL, &pp, sets, 1, &e);
+    CHECK(attrj_next(j, &d, &o, &e) < 0);
+    CHECK_CONTAINS(e.msg, "nul.jsonl.zst:1: id \"a\\u0000c\" does not match document row 0");
+    CHECK_CONTAINS(e.msg, "(id \"a\\u0000b\")");
+    attrj_close(j);
+}
+
 TEST(line_count_mismatch_fails)
 {
     make_docs();
@@ -115,6 +159,7 @@ int main(void)
 {
     RUN(join_in_lockstep);
     RUN(misaligned_ids_fail);
+    RUN(ids_with_nul_join);
     RUN(line_count_mismatch_fails);
     RUN(writer_is_atomic);
     return test_summary();

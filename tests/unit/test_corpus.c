@@ -188,6 +188,16 @@ TEST(strict_refuses_documents_listed_twice)
           "{\"id\": \"a\", \"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}",
           "{\"file\": \"train/a.train\", \"offset\": 7, \"length\": 0}"},
          NULL},
+        /* ids are bytes: two that differ only after a NUL are two ids, and
+         * a repeated one is shown escaped */
+        {{"{\"id\": \"n\\u00001\", \"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}",
+          "{\"id\": \"n\\u00002\", \"file\": \"train/a.train\", \"offset\": 9, \"length\": 5}",
+          "{\"id\": \"n\", \"file\": \"train/a.train\", \"offset\": 7, \"length\": 2}"},
+         NULL},
+        {{"{\"id\": \"n\\u00001\", \"file\": \"train/a.train\", \"offset\": 0, \"length\": 7}",
+          "{\"id\": \"n\\u00002\", \"file\": \"train/a.train\", \"offset\": 9, \"length\": 5}",
+          "{\"id\": \"n\\u00001\", \"file\": \"dev/a.dev\", \"offset\": 0, \"length\": 9}"},
+         "documents.jsonl.zst:3: id \"n\\u00001\" is also on line 1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         blalm_err e;
