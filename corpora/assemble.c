@@ -220,7 +220,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
     const char *pp[256];
     for (int i = 0; i < n; i++) pp[i] = paths[i];
     doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
-                      .default_source = f->source, .id_stem = f->id_stem};
+                      .default_source = f->source, .id_stem = f->id_stem, .text_only = 1};
     attr_join *j = attrj_open(f->path, &dopts, pp, names, n, e);
     free(paths);
     if (!j) return -1;
@@ -681,7 +681,7 @@ static int write_pass(asm_ctx *c, blalm_err *e)
     for (uint32_t fi = 0; fi < c->nfiles && rc == 0; fi++) {
         const doc_file *f = &c->files[fi];
         doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
-                          .default_source = f->source, .id_stem = f->id_stem};
+                          .default_source = f->source, .id_stem = f->id_stem, .text_only = 1};
         doc_reader *dr = doc_open(f->path, &dopts, e);
         if (!dr) { rc = -1; break; }
         char stem[4096], dpath[8500];

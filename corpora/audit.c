@@ -69,7 +69,7 @@ static attr_join *open_join(const actx *c, const doc_file *f, joined *j, blalm_e
     const char *pp[MAX_SETS + 1];
     for (int i = 0; i < j->n; i++) pp[i] = j->paths[i];
     doc_opts dopts = {.text_field = c->text_field, .id_field = c->id_field,
-                      .default_source = f->source, .id_stem = f->id_stem};
+                      .default_source = f->source, .id_stem = f->id_stem, .text_only = 1};
     return attrj_open(f->path, &dopts, pp, j->names, j->n, e);
 }
 
@@ -417,7 +417,7 @@ static long audit_id(actx *c, FILE *out, blalm_err *e)
         const doc_file *f = &c->files[fi];
         /* a cheap first look with the documents alone */
         doc_opts dopts = {.text_field = c->text_field, .id_field = c->id_field,
-                          .default_source = f->source, .id_stem = f->id_stem};
+                          .default_source = f->source, .id_stem = f->id_stem, .text_only = 1};
         doc_reader *r = doc_open(f->path, &dopts, e);
         if (!r) return -1;
         blalm_doc d;

@@ -258,7 +258,13 @@ static int signatures_for_file(const dd_config *c, const dd_paths *p, const doc_
     shingle_path(p, f->rel, hpath);
     uint64_t fsize, fmtime;
     if (file_stat(f->path, &fsize, &fmtime) < 0) return err_errno(e, "%s", f->path);
-    doc_opts o = {.id_stem = f->id_stem};
+    /* of the metadata, hash_doc reads url (exact_url) and the --keep-max
+     * field only: parquet's other metadata columns are not decompressed */
+    const char *meta[3] = {0};
+    int nm = 0;
+    if (c->exact_url) meta[nm++] = "url";
+    if (c->keep_field[0]) meta[nm++] = c->keep_field;
+    doc_opts o = {.id_stem = f->id_stem, .text_only = 1, .meta_fields = meta};
     doc_reader *r = doc_open(f->path, &o, e);
     if (!r) return -1;
     dd_bwriter *w = dd_bw_open(spath, e), *ws = NULL;
@@ -1055,7 +1061,7 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
         free(res);
         return err_errno(e, "reading clusters.bin");
     }
-    doc_opts o = {.id_stem = df->id_stem};
+    doc_opts o = {.id_stem = df->id_stem, .text_only = 1};   /* ids and rows only */
     doc_reader *r = doc_open(df->path, &o, e);
     if (!r) {
         free(res);

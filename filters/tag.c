@@ -435,6 +435,9 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
     doc_opts dopts = {0};
     dopts.default_source = f->source;
     dopts.id_stem = f->id_stem;
+    /* taggers see text and id only: parquet metadata columns stay compressed
+     * (and one blalm cannot decode, an LZ4 url, does not stop tagging) */
+    dopts.text_only = 1;
     if (!(r = doc_open(f->path, &dopts, e))) goto out;
     for (int s = 0; s < TAG_NSETS; s++)
         if ((todo & (1 << s)) && !(w[s] = attrw_open(paths[s], tag_set_name(s), e))) goto out;

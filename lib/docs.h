@@ -43,6 +43,8 @@ typedef struct doc_opts {
                                 ids) are still numbered from the file's first row */
     int text_only;           /* parquet: skip metadata columns (metadata "{}"), e.g. for
                                 counting words: only text and id are decompressed */
+    const char *const *meta_fields; /* with text_only: these metadata columns are still
+                                read (NULL-terminated list), e.g. dedup's url */
 } doc_opts;
 
 typedef struct doc_reader doc_reader;

@@ -520,6 +520,13 @@ static int check_column_type(pq_reader *r, const pq_schema_el *s, int role, blal
     return 0;
 }
 
+static int wanted(const char *const *names, const char *name)
+{
+    for (; names && *names; names++)
+        if (!strcmp(*names, name)) return 1;
+    return 0;
+}
+
 static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
 {
     const pq_meta *m = r->meta;
@@ -570,7 +577,7 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
         if (role == ROLE_ID && s->type != PT_BYTE_ARRAY && s->type != PT_INT32 && s->type != PT_INT64 &&
             !(s->type == PT_FLBA && (s->kind == LK_DECIMAL || (s->kind == LK_UUID && s->type_length == 16))))
             role = ROLE_META;
-        if (role == ROLE_META && text_only) continue;
+        if (role == ROLE_META && text_only && !wanted(opts->meta_fields, s->name)) continue;
         if (check_column_type(r, s, role, e) < 0) return -1;
         pq_col *c = &r->cols[r->ncols];
         if (role == ROLE_TEXT) r->text_col = r->ncols;

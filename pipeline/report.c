@@ -634,7 +634,7 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         if (listed && !was_listed) new_files++;
         const char *pp[RPT_SETS + 1];
         for (int i = 0; i < j.n; i++) pp[i] = j.path[i];
-        doc_opts dopts = {.default_source = f->source, .id_stem = f->id_stem};
+        doc_opts dopts = {.default_source = f->source, .id_stem = f->id_stem, .text_only = 1};
         attr_join *aj = attrj_open(f->path, &dopts, pp, j.name, j.n, e);
         if (!aj) goto fail;
         blalm_doc d;

@@ -280,6 +280,10 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
         memset(&dopt, 0, sizeof dopt);
         dopt.default_source = f->source;
         dopt.id_stem = f->id_stem;
+        /* of the metadata, only a --label-field is read */
+        const char *label_meta[2] = {L->field, NULL};
+        dopt.text_only = 1;
+        dopt.meta_fields = label_meta;
         doc_reader *dr = NULL;
         attr_join *aj = NULL;
         char apath[1 + MAX_FEAT_SETS][8192];
@@ -498,6 +502,7 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     memset(&dopt, 0, sizeof dopt);
     dopt.default_source = f->source;
     dopt.id_stem = f->id_stem;
+    dopt.text_only = 1;   /* features come from text and attributes, never metadata */
     doc_reader *dr = NULL;
     attr_join *aj = NULL;
     cJSON *objs[MAX_FEAT_SETS];

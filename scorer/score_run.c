@@ -125,6 +125,7 @@ static llm_sample *sample_pass(const score_opts *o, const rule *where, const whe
         doc_opts dopt;
         memset(&dopt, 0, sizeof dopt);
         dopt.default_source = f->source;
+        dopt.text_only = 1;   /* prompts hold the text only */
         attr_join *aj;
         doc_reader *dr;
         if (open_input(o, where, wc, f, &dopt, &aj, &dr, e) < 0) goto fail;
@@ -306,6 +307,7 @@ static int score_file(score_job *J, const doc_file *f, blalm_err *e)
     memset(&dopt, 0, sizeof dopt);
     dopt.default_source = f->source;
     dopt.id_stem = f->id_stem;
+    dopt.text_only = 1;   /* prompts hold the text only */
     doc_reader *dr = NULL;
     attr_join *aj = NULL;
     attr_writer *aw = NULL;
