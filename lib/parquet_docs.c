@@ -1,5 +1,6 @@
 /* parquet_docs.c - parquet rows as documents (docs.h's backend): the file
- * is memory-mapped, its schema is checked for a text column (and an id),
+ * is read with pread (its footer, then one row group's projected column
+ * chunks at a time), its schema is checked for a text column (and an id),
  * and each row becomes {"id", "text", "source", "metadata"} with the other
  * columns' values rendered as JSON (timestamps as ISO-8601 strings,
  * decimals exactly, scalars keeping their type). Only projected columns are
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -295,6 +295,49 @@ static void render_id(pq_reader *r, const pq_col *c, int32_t k, blalm_doc *d)
 
 /* ---- reader ------------------------------------------------------------- */
 
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Reads the file's bytes [off, off + n) into dst. A short read means the
+ * file shrank after it was opened (truncated, or rewritten in place). */
+static int pread_full(int fd, uint8_t *dst, uint64_t off, size_t n, size_t file_len, const char *name,
+                      blalm_err *e)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, dst + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return err_errno(e, "%s: byte %llu: reading", name, (unsigned long long)(off + got));
+        if (k == 0) {
+            struct stat st;
+            long long now = fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
+            return err_set(e, "%s: byte %llu: the file shrank while it was read (%zu bytes when opened, now %lld)",
+                           name, (unsigned long long)(off + got), file_len, now);
+        }
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+/* The file must still be the one opened: rows of a row group read after it
+ * was rewritten (cp over it, rsync --inplace, a new download to the same
+ * path) would mix two versions of it. */
+static int check_unchanged(pq_reader *r, blalm_err *e)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) < 0) return err_errno(e, "%s", r->name);
+    if ((uint64_t)st.st_size < r->len)
+        return err_set(e, "%s: the file shrank while it was read (%zu bytes when opened, now %lld)", r->name,
+                       r->len, (long long)st.st_size);
+    if ((uint64_t)st.st_size != r->len || mtime_ns(&st) != r->mtime_ns)
+        return err_set(e, "%s: the file changed while it was read (%zu bytes when opened, now %lld, and "
+                          "modified since); read it again once it is written", r->name, r->len,
+                       (long long)st.st_size);
+    return 0;
+}
+
 static int setup_row_group(pq_reader *r, blalm_err *e)
 {
     const pq_rowgroup *g = &r->meta->rgs[r->rg];
@@ -337,7 +380,22 @@ static int setup_row_group(pq_reader *r, blalm_err *e)
         if (len > r->len - 8 - off)
             return err_set(e, "%s: byte %llu: column '%s' of row group %d: its %llu bytes run past the data of the file",
                            r->name, (unsigned long long)off, c->se->name, r->rg, (unsigned long long)len);
-        c->pos = r->buf + off;
+        if (r->fd >= 0) {
+            /* into a buffer the column keeps: its pages are touched once,
+             * not once per row group */
+            if (pq_buf_grow(&c->cbuf, &c->ccap, (size_t)len + 1) < 0)
+                return err_set(e, "%s: out of memory reading %llu bytes of column '%s'", r->name,
+                               (unsigned long long)len, c->se->name);
+            if (pread_full(r->fd, c->cbuf, off, (size_t)len, r->len, r->name, e) < 0) return -1;
+            c->base = c->cbuf;
+            c->base_off = off;
+            c->data_end = c->cbuf + len;   /* a page header is read up to the chunk's end */
+        } else {
+            c->base = r->buf;
+            c->base_off = 0;
+            c->data_end = r->buf + r->len;
+        }
+        c->pos = c->base + (off - c->base_off);
         c->end = c->pos + len;
         c->values_left = ch->num_values;
         c->codec = ch->codec;
@@ -345,6 +403,7 @@ static int setup_row_group(pq_reader *r, blalm_err *e)
         c->dict.n = 0;
         c->page_n = c->page_row = c->page_val = 0;
     }
+    if (r->fd >= 0 && check_unchanged(r, e) < 0) return -1;
     r->rg_rows = g->num_rows;
     r->rg_row = 0;
     r->rg_checked = 0;
@@ -362,7 +421,7 @@ static int finish_row_group(pq_reader *r, blalm_err *e)
             char why[200];
             snprintf(why, sizeof why, "row group %d ends after %lld rows but the column's pages hold %lld more values",
                      r->rg, (long long)r->rg_rows, (long long)(c->values_left + (c->page_n - c->page_row)));
-            return pq_fail_at(r, e, pq_off(r, c->pos), c, why);
+            return pq_fail_at(r, e, pq_off(c, c->pos), c, why);
         }
     }
     return 0;
@@ -438,7 +497,7 @@ void pq_reader_close(pq_reader *r)
     sb_free(&r->meta_json);
     sb_free(&r->id_json);
     if (r->zstd) ZSTD_freeDCtx(r->zstd);
-    if (r->map) munmap(r->map, r->map_len);
+    if (r->fd >= 0) close(r->fd);
     free(r->name);
     free(r->stem);
     free(r->source);
@@ -594,60 +653,88 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
     return 0;
 }
 
-pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
-                              const doc_opts *opts, blalm_err *e)
+/* A reader of a file of len bytes, not yet opened: buf (in memory) or fd. */
+static pq_reader *reader_new(const uint8_t *buf, size_t len, int fd, const char *name, const doc_opts *opts,
+                             blalm_err *e)
 {
     pq_reader *r = calloc(1, sizeof *r);
     if (!r) { err_set(e, "out of memory"); return NULL; }
     r->buf = buf;
     r->len = len;
+    r->fd = fd;
     r->name = strdup(name ? name : "(memory)");
-    r->stem = opts && opts->id_stem ? strdup(opts->id_stem) : file_stem(r->name);
+    r->stem = opts && opts->id_stem ? strdup(opts->id_stem) : (r->name ? file_stem(r->name) : NULL);
     sb_init(&r->meta_json);
     sb_init(&r->id_json);
     r->rg = -1;
-    if (!r->name || !r->stem) { err_set(e, "out of memory"); goto fail; }
-    if (len < 12 || memcmp(buf, "PAR1", 4) != 0) {
-        err_set(e, "%s: byte 0: not a parquet file (no PAR1 magic at the start, or shorter than 12 bytes)", r->name);
-        goto fail;
+    if (!r->name || !r->stem) {
+        err_set(e, "out of memory");
+        r->fd = -1;   /* the caller's */
+        pq_reader_close(r);
+        return NULL;
     }
-    if (memcmp(buf + len - 4, "PARE", 4) == 0) {
-        err_set(e, "%s: encrypted footer (PARE); parquet encryption is not supported", r->name);
-        goto fail;
-    }
-    if (memcmp(buf + len - 4, "PAR1", 4) != 0) {
-        err_set(e, "%s: byte %zu: no PAR1 magic at the end (truncated file?)", r->name, len - 4);
-        goto fail;
-    }
-    uint32_t flen = rd32(buf + len - 8);
-    if ((uint64_t)flen > len - 12) {
-        err_set(e, "%s: byte %zu: footer length %u larger than the file", r->name, len - 8, flen);
-        goto fail;
-    }
-    size_t foff = len - 8 - flen;
-    r->meta = pq_meta_parse(buf + foff, flen, foff, e);
+    return r;
+}
+
+/* The magic bytes: head the file's first 4, tail its last 8 (the footer's
+ * length, then PAR1). Sets *flen. */
+static int check_magic(pq_reader *r, const uint8_t *head, const uint8_t *tail, uint32_t *flen, blalm_err *e)
+{
+    size_t len = r->len;
+    if (memcmp(head, "PAR1", 4) != 0)
+        return err_set(e, "%s: byte 0: not a parquet file (no PAR1 magic at the start, or shorter than 12 bytes)",
+                       r->name);
+    if (memcmp(tail + 4, "PARE", 4) == 0)
+        return err_set(e, "%s: encrypted footer (PARE); parquet encryption is not supported", r->name);
+    if (memcmp(tail + 4, "PAR1", 4) != 0)
+        return err_set(e, "%s: byte %zu: no PAR1 magic at the end (truncated file?)", r->name, len - 4);
+    *flen = rd32(tail);
+    if ((uint64_t)*flen > len - 12)
+        return err_set(e, "%s: byte %zu: footer length %u larger than the file", r->name, len - 8, *flen);
+    return 0;
+}
+
+/* Parses the footer (its flen bytes, from file offset len - 8 - flen) and
+ * checks the schema. */
+static int open_footer(pq_reader *r, const uint8_t *footer, uint32_t flen, const doc_opts *opts, blalm_err *e)
+{
+    size_t foff = r->len - 8 - flen;
+    r->meta = pq_meta_parse(footer, flen, foff, e);
     if (!r->meta) {
         err_prefix(e, "%s", r->name);
-        goto fail;
+        return -1;
     }
-    if (check_schema(r, opts, e) < 0) goto fail;
+    if (check_schema(r, opts, e) < 0) return -1;
     r->max_rg = opts ? opts->max_row_groups : 0;
     {
         /* start at a later row group (fetch --max-words decodes each new
          * group once, not every earlier one again); rows keep the file's
          * numbering, so generated ids are the same as from a whole read */
         int first = opts ? opts->first_row_group : 0;
-        if (first < 0 || first > r->meta->nrg) {
-            err_set(e, "%s: row group %d asked for, the file has %d", r->name, first, r->meta->nrg);
-            goto fail;
-        }
+        if (first < 0 || first > r->meta->nrg)
+            return err_set(e, "%s: row group %d asked for, the file has %d", r->name, first, r->meta->nrg);
         for (int g = 0; g < first; g++) r->row += (uint64_t)r->meta->rgs[g].num_rows;
         r->rg = first - 1;
         r->rg_checked = 1;     /* nothing before it was read, so nothing to check */
     }
     r->source = opts && opts->default_source ? strdup(opts->default_source) : file_stem(r->name);
-    if (!r->source) { err_set(e, "out of memory"); goto fail; }
+    if (!r->source) return err_set(e, "out of memory");
     r->source_len = strlen(r->source);
+    return 0;
+}
+
+pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
+                              const doc_opts *opts, blalm_err *e)
+{
+    pq_reader *r = reader_new(buf, len, -1, name, opts, e);
+    if (!r) return NULL;
+    uint32_t flen;
+    if (len < 12) {   /* no tail to look at */
+        err_set(e, "%s: byte 0: not a parquet file (no PAR1 magic at the start, or shorter than 12 bytes)", r->name);
+        goto fail;
+    }
+    if (check_magic(r, buf, buf + len - 8, &flen, e) < 0 || open_footer(r, buf + len - 8 - flen, flen, opts, e) < 0)
+        goto fail;
     return r;
 fail:
     pq_reader_close(r);
@@ -674,20 +761,33 @@ int parquet_backend_open(const char *path, const doc_opts *opts, doc_backend *ou
         close(fd);
         return err_set(e, "%s: byte %zu: file too short to be parquet (truncated?)", path, len);
     }
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) return err_errno(e, "%s: mmap", path);
-    madvise(map, len, MADV_SEQUENTIAL);
-    pq_reader *r = pq_reader_open_mem(map, len, path, opts, e);
+    pq_reader *r = reader_new(NULL, len, fd, path, opts, e);
     if (!r) {
-        munmap(map, len);
+        close(fd);
         return -1;
     }
-    r->map = map;
-    r->map_len = len;
+    r->mtime_ns = mtime_ns(&st);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    uint8_t head[4], tail[8];
+    uint32_t flen;
+    uint8_t *footer = NULL;
+    if (pread_full(fd, head, 0, 4, len, path, e) < 0 || pread_full(fd, tail, len - 8, 8, len, path, e) < 0 ||
+        check_magic(r, head, tail, &flen, e) < 0)
+        goto fail;
+    if (!(footer = malloc(flen ? flen : 1))) {
+        err_set(e, "%s: out of memory reading its footer of %u bytes", path, flen);
+        goto fail;
+    }
+    if (pread_full(fd, footer, len - 8 - flen, flen, len, path, e) < 0 || open_footer(r, footer, flen, opts, e) < 0)
+        goto fail;
+    free(footer);
     out->state = r;
     out->next = backend_next;
     out->close = backend_close;
     out->format = "parquet";
     return 0;
+fail:
+    free(footer);
+    pq_reader_close(r);   /* closes fd */
+    return -1;
 }

@@ -141,6 +141,12 @@ typedef struct pq_col {
     int ptype, optional, role;
     /* column chunk cursor */
     const uint8_t *pos, *end; /* end: the chunk's last byte + 1 (its total_compressed_size) */
+    /* where pos points: base is the byte at file offset base_off, and a page
+     * header may be read up to data_end. In memory that is the whole file;
+     * from a file (parquet_docs.c) it is the chunk, read into cbuf. */
+    const uint8_t *base, *data_end;
+    uint64_t base_off;
+    uint8_t *cbuf; size_t ccap;
     int64_t values_left;
     uint64_t page_first_row;  /* file row of the current page's first value */
     int codec;
@@ -179,14 +185,19 @@ struct pq_reader {
     sbuf id_json;            /* a non-string id rendered as metadata would show it */
     char idbuf[256];
     ZSTD_DCtx *zstd;
-    /* mmap ownership (docs backend) */
-    void *map;
-    size_t map_len;
+    /* docs backend: the file, read with pread (one row group's projected
+     * chunks at a time into each column's cbuf), not mapped: a mapping dies
+     * of SIGBUS when the file is truncated while it is read; pread just
+     * comes back short. buf is NULL then; len is the file's size at open. */
+    int fd;                  /* -1 for the in-memory reader */
+    int64_t mtime_ns;        /* the file's at open: a change is an error */
 };
 
 /* parquet_read.c: decoding one column chunk, page by page. */
-uint64_t pq_off(const pq_reader *r, const uint8_t *p);       /* file offset of p */
+uint64_t pq_off(const pq_col *c, const uint8_t *p);          /* file offset of p, a byte of c's chunk */
 void pq_buf_free(uint8_t *p, size_t cap);
+/* A buffer of at least need bytes (contents not kept when it grows). */
+int pq_buf_grow(uint8_t **p, size_t *cap, size_t need);
 const char *pq_type_name(int t);
 const char *pq_codec_name(int c);
 /* "<name>: byte <off>: column '<c>': what"; returns -1. */
@@ -200,7 +211,8 @@ void pq_col_free(pq_col *c);
  * fuzzer's memory limit. */
 extern uint64_t pq_page_memory_limit;
 
-/* parquet_docs.c: in-memory reader (the fuzz harness and docs backend share it). */
+/* parquet_docs.c: the reader of a file held in memory (the fuzz harness, unit
+ * tests); the docs backend (parquet_backend_open) reads a file with pread. */
 pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
                               const doc_opts *opts, blalm_err *e);
 int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e);

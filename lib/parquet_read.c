@@ -33,7 +33,7 @@ uint64_t pq_page_memory_limit = 0;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-uint64_t pq_off(const pq_reader *r, const uint8_t *p) { return (uint64_t)(p - r->buf); }
+uint64_t pq_off(const pq_col *c, const uint8_t *p) { return c->base_off + (uint64_t)(p - c->base); }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -82,6 +82,8 @@ static int buf_reserve(uint8_t **p, size_t *cap, size_t need)
     *cap = n;
     return 0;
 }
+
+int pq_buf_grow(uint8_t **p, size_t *cap, size_t need) { return buf_reserve(p, cap, need); }
 
 static int vals_reserve(pq_vals *v, int ptype, size_t n)
 {
@@ -600,7 +602,7 @@ static int parse_page_header(pq_reader *r, pq_col *c, const uint8_t *p, page_hea
     h->is_compressed = 1;
     h->def_encoding = ENC_RLE;
     thrift_in t;
-    tin_init(&t, p, r->len - (size_t)(p - r->buf), pq_off(r, p));
+    tin_init(&t, p, (size_t)(c->data_end - p), pq_off(c, p));
     int16_t last = 0, id;
     int ft;
     while (tin_field(&t, &last, &ft, &id)) {
@@ -622,7 +624,7 @@ static int parse_page_header(pq_reader *r, pq_col *c, const uint8_t *p, page_hea
     }
     *hlen = (size_t)(t.p - p);
     if (h->csize < 0 || h->usize < 0 || (uint64_t)h->usize > PQ_MAX_PAGE_BYTES)
-        return pq_fail_at(r, e, pq_off(r, p), c, "page header without valid sizes");
+        return pq_fail_at(r, e, pq_off(c, p), c, "page header without valid sizes");
     return 0;
 }
 
@@ -646,16 +648,16 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
 {
     for (;;) {
         if (c->values_left <= 0)
-            return pq_fail_at(r, e, pq_off(r, c->pos), c, "column chunk ends before the row group's last row");
+            return pq_fail_at(r, e, pq_off(c, c->pos), c, "column chunk ends before the row group's last row");
         if (c->pos >= c->end)
-            return pq_fail_at(r, e, pq_off(r, c->pos), c,
+            return pq_fail_at(r, e, pq_off(c, c->pos), c,
                            "page offset beyond the column chunk's end (its total_compressed_size)");
         page_header h;
         size_t hlen = 0;
-        uint64_t off = pq_off(r, c->pos);
+        uint64_t off = pq_off(c, c->pos);
         if (parse_page_header(r, c, c->pos, &h, &hlen, e) < 0) return -1;
         const uint8_t *body = c->pos + hlen;
-        if ((uint64_t)h.csize > (uint64_t)(r->buf + r->len - body)) {
+        if ((uint64_t)h.csize > r->len - pq_off(c, body)) {
             char why[160];
             snprintf(why, sizeof why, "page of %lld bytes runs past the end of the file (%zu bytes)",
                      (long long)h.csize, r->len);
@@ -664,7 +666,7 @@ static int next_page(pq_reader *r, pq_col *c, blalm_err *e)
         if (body > c->end || (uint64_t)h.csize > (uint64_t)(c->end - body)) {
             char why[200];
             snprintf(why, sizeof why, "page of %lld bytes runs past the end of its column chunk (byte %llu)",
-                     (long long)h.csize, (unsigned long long)pq_off(r, c->end));
+                     (long long)h.csize, (unsigned long long)pq_off(c, c->end));
             return pq_fail_at(r, e, off, c, why);
         }
         c->pos = body + h.csize;
@@ -760,6 +762,7 @@ void pq_col_free(pq_col *c)
     free(c->dict.s); free(c->dict.i); free(c->dict.d);
     pq_buf_free(c->pbuf, c->pcap);
     pq_buf_free(c->arena, c->arcap);
+    pq_buf_free(c->cbuf, c->ccap);
     free(c->defs); free(c->idx); free(c->tmp);
     free(c->vals.s); free(c->vals.i); free(c->vals.d);
 }
