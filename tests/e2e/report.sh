@@ -266,7 +266,7 @@ rm -rf "$R3"
 # a decision whose "corpora" is an array (its fates have no corpus name): the file and line named
 WJ=$TMP/wjson; cp -r "$W" "$WJ"; dj="$WJ/state/assemble/decisions/a-hostile/h.jsonl.zst"
 zstd -dcq "$dj" | "$PY" -c 'import json,sys; L=sys.stdin.read().split("\n"); d=json.loads(L[2]); d["assemble"]["corpora"]=["train"]; L[2]=json.dumps(d); sys.stdout.write("\n".join(L))' \
-    | zstd -qf -o "$dj"
+    | zstd -qf -o "$dj.new" && mv "$dj.new" "$dj"   # not -o "$dj": the pipe's reader and writer raced on one file
 bad report_decision_corpora_not_object "$dj:3: \"assemble\".\"corpora\": expected an object" --work "$WJ"
 rm -rf "$WJ"
 
