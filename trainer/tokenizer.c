@@ -1435,15 +1435,6 @@ char *bpe_config_json(const bpe_tokenizer *t, size_t *len)
     return b.data;
 }
 
-int bpe_save_config_json(const bpe_tokenizer *t, const char *path, blalm_err *e)
-{
-    size_t n;
-    char *s = bpe_config_json(t, &n);
-    int rc = write_file_atomic(path, s, n, e);
-    free(s);
-    return rc;
-}
-
 static const cJSON *jget(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 
 static int jfalse_or_null(const cJSON *o, const char *k)

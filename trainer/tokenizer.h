@@ -123,9 +123,9 @@ int bpe_decode(const bpe_tokenizer *t, const uint32_t *ids, size_t n, int skip_s
 int bpe_save_json(bpe_tokenizer *t, const char *path, blalm_err *e);
 /* The JSON text itself (caller frees); also sets t's sha256. */
 char *bpe_to_json(bpe_tokenizer *t, size_t *len);
-/* Hugging Face tokenizer_config.json for PreTrainedTokenizerFast. */
-int bpe_save_config_json(const bpe_tokenizer *t, const char *path, blalm_err *e);
-char *bpe_config_json(const bpe_tokenizer *t, size_t *len);   /* its text (caller frees) */
+/* Hugging Face tokenizer_config.json for PreTrainedTokenizerFast: its text
+ * (caller frees). */
+char *bpe_config_json(const bpe_tokenizer *t, size_t *len);
 /* Compact binary form: magic "BLALMBPE", version, sizes, the tokenizer.json
  * sha256, pattern, token bytes, merges, xxh64 checksum. */
 int bpe_save_bin(const bpe_tokenizer *t, const char *path, blalm_err *e);

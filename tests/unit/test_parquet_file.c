@@ -5,6 +5,7 @@
  * The in-memory reader (pq_reader_open_mem) is test_parquet's. */
 #include "test.h"
 #include "lib/docs.h"
+#include "lib/fsutil.h"
 #include "lib/parquet_int.h"
 #include "lib/sbuf.h"
 
@@ -36,20 +37,6 @@ static void write_file(const char *path, pq_codec codec)
     CHECK_MSG(pqw_commit(w, &e) == 0, "%.700s", e.msg);
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); b = NULL; }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
-
 static void line_of(const blalm_doc *d, sbuf *out)
 {
     doc_to_json(d, out);
@@ -65,8 +52,10 @@ TEST(file_reads_as_memory)
     for (int codec = 0; codec < 3; codec++) {
         write_file(path, codec == 0 ? PQ_CODEC_NONE : codec == 1 ? PQ_CODEC_SNAPPY : PQ_CODEC_ZSTD);
         size_t n;
-        uint8_t *buf = slurp(path, &n);
-        CHECK(buf != NULL);
+        char *raw;
+        blalm_err re = {{0}};
+        CHECK_MSG(read_file(path, &raw, &n, &re) == 0, "%s", re.msg);
+        uint8_t *buf = (uint8_t *)raw;
         static const char *const url[] = {"url", NULL};
         doc_opts opts[3] = {{0}, {.text_only = 1}, {.text_only = 1, .meta_fields = url}};
         for (int k = 0; k < 3; k++) {
