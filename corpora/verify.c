@@ -16,6 +16,7 @@
 
 #include "lib/config.h"
 #include "lib/corpus.h"
+#include "lib/fmap.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/sbuf.h"
@@ -380,7 +381,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
             continue;
         }
         f->size = (size_t)st.st_size;
-        f->map = f->size ? mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0) : "";
+        f->map = f->size ? fmap_map(fd, f->size, MAP_PRIVATE, p) : "";
         close(fd);
         if (f->map == MAP_FAILED) {
             f->map = NULL;
@@ -593,7 +594,7 @@ done:
     corpus_close(&cp);
     free(texts);
     for (int i = 0; i < nfiles; i++)
-        if (files[i].ok && files[i].size) munmap((void *)files[i].map, files[i].size);
+        if (files[i].ok && files[i].size) fmap_unmap((void *)files[i].map, files[i].size);
     free(files);
     cJSON_Delete(m);
     free(text);

@@ -23,6 +23,7 @@
 #include "lib/attr.h"
 #include "lib/config.h"
 #include "lib/docs.h"
+#include "lib/fmap.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/marker.h"
@@ -717,7 +718,7 @@ static int shingles_open(const dd_config *c, const dd_paths *p, const doc_table 
             return err_set(e, "%s: truncated or corrupt: %lld bytes, expected %llu", path,
                            (long long)sb.st_size, (unsigned long long)want);
         }
-        void *base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+        void *base = fmap_map(fileno(f), (size_t)sb.st_size, MAP_PRIVATE, path);
         fclose(f);
         if (base == MAP_FAILED) return err_errno(e, "mmap %s", path);
         m[i].base = base;
@@ -946,7 +947,7 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
     }
     if (sm) {
         for (size_t i = 0; i < t.nf; i++)
-            if (sm[i].base) munmap(sm[i].base, sm[i].bytes);
+            if (sm[i].base) fmap_unmap(sm[i].base, sm[i].bytes);
         free(sm);
     }
     uint32_t *csize = NULL, *esize = NULL, *rep = NULL;

@@ -8,6 +8,7 @@
  * pyphen's algorithm on the hyph_en_US.dic patterns is in filters/hyphen.c. */
 #include "filters/readability.h"
 #include "filters/hyphen.h"
+#include "lib/fmap.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/mem.h"
@@ -616,8 +617,7 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
     int rc = 0;
     struct stat sb;
     if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
-        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                       fileno(f), 0);
+        void *m = fmap_map(fileno(f), (size_t)sb.st_size, MAP_PRIVATE | MAP_POPULATE, path);
         if (m != MAP_FAILED) {
             map = m;
             len = (size_t)sb.st_size;
@@ -670,7 +670,7 @@ long readability_load_cmudict(readability_ctx *c, const char *path, blalm_err *e
         cmu_apply_nltk_fixes(&t) < 0)
         rc = err_set(e, "out of memory");
     if (!rc && !cached && t.n && c->cache_dir) cmu_cache_write(c, &key, &t);
-    if (map) munmap(map, len);
+    if (map) fmap_unmap(map, len);
     free(buf);
     if (!rc && !t.n) rc = err_set(e, "%s: no dictionary entries found", path);
     if (rc) {

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/cli.h"
+#include "lib/fmap.h"
 #include "lib/fsutil.h"
 #include "lib/json.h"
 #include "lib/progress.h"
@@ -99,7 +100,7 @@ static int count_file(bpe_counter *c, const char *path, blalm_err *e)
     }
     int rc = 0;
     if (st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        void *m = fmap_map(fd, (size_t)st.st_size, MAP_PRIVATE, path);
         if (m == MAP_FAILED) {
             close(fd);
             return err_errno(e, "%s: mmap", path);
@@ -107,7 +108,7 @@ static int count_file(bpe_counter *c, const char *path, blalm_err *e)
         madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
         rc = bpe_counter_feed(c, m, (size_t)st.st_size, e);
         if (rc) err_prefix(e, "%s", path);
-        munmap(m, (size_t)st.st_size);
+        fmap_unmap(m, (size_t)st.st_size);
     }
     close(fd);
     return rc;

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/corpus.h"
+#include "lib/fmap.h"
 #include "lib/fsutil.h"
 #include "lib/marker.h"
 #include "lib/sbuf.h"
@@ -190,7 +191,7 @@ static int encode_unit(bpe_encoder **enc, int threads, unit *u, int blank_lines,
     size_t n = (size_t)st.st_size;
     const char *m = "";
     if (n > 0) {
-        void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        void *p = fmap_map(fd, n, MAP_PRIVATE, f->path);
         if (p == MAP_FAILED) {
             close(fd);
             return err_errno(e, "%s: mmap", f->path);
@@ -250,7 +251,7 @@ static int encode_unit(bpe_encoder **enc, int threads, unit *u, int blank_lines,
 done:
     tokshard_abort(w);
     free(batch);
-    if (n > 0) munmap((void *)m, n);
+    if (n > 0) fmap_unmap((void *)m, n);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* tokshard.c - token shard writer and reader (format in tokshard.h). */
 #include "trainer/tokshard.h"
+#include "lib/fmap.h"
 #include "lib/fsutil.h"
 
 #include <errno.h>
@@ -238,7 +239,7 @@ static int map_file(const char *path, void **map, size_t *len, blalm_err *e)
     *len = (size_t)st.st_size;
     *map = NULL;
     if (*len > 0) {
-        *map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+        *map = fmap_map(fd, *len, MAP_PRIVATE, path);
         if (*map == MAP_FAILED) {
             *map = NULL;
             close(fd);
@@ -386,8 +387,8 @@ int tokshard_verify(const tokshard *s, blalm_err *e)
 
 void tokshard_close(tokshard *s)
 {
-    if (s->tok_map) munmap(s->tok_map, s->tok_len);
-    if (s->idx_map) munmap(s->idx_map, s->idx_len);
+    if (s->tok_map) fmap_unmap(s->tok_map, s->tok_len);
+    if (s->idx_map) fmap_unmap(s->idx_map, s->idx_len);
     memset(s, 0, sizeof *s);
 }
 
