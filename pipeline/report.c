@@ -211,6 +211,25 @@ typedef struct joined {
 
 static int example_wanted(const rpt *r, const char *kind);
 
+/* s[0..n) as a C string for display, each NUL byte shown as U+2400 (SYMBOL
+ * FOR NULL): ids and texts are bytes and may hold NULs, which would cut a
+ * C string there. */
+static char *display_bytes(const char *s, size_t n)
+{
+    sbuf b;
+    sb_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        const char *z = memchr(s + i, 0, n - i);
+        size_t m = z ? (size_t)(z - (s + i)) : n - i;
+        sb_add(&b, s + i, m);
+        i += m;
+        if (i < n) sb_adds(&b, "\xe2\x90\x80");
+    }
+    char *r = dup_str(sb_cstr(&b));
+    sb_free(&b);
+    return r;
+}
+
 /* Keeps the first RPT_EXAMPLES_PER_KIND documents of each kind of decision. */
 static void add_example(rpt *r, const doc_file *f, const blalm_doc *d, uint64_t words, int kept,
                         const char *kind, const char *decision)
@@ -219,18 +238,17 @@ static void add_example(rpt *r, const doc_file *f, const blalm_doc *d, uint64_t 
     example *x = &r->ex[r->nex++];
     sbuf b;
     sb_init(&b);
-    sb_add(&b, d->id, d->id_len);
-    x->id = dup_str(sb_cstr(&b));
+    x->id = display_bytes(d->id, d->id_len);
     x->source = dup_str(f->source);
-    sb_reset(&b);
     sb_printf(&b, "%s row %llu", f->rel, (unsigned long long)d->row);
     x->where = dup_str(sb_cstr(&b));
     size_t n = utf8_prefix(d->text, d->text_len, RPT_SNIPPET);
-    x->text = malloc(n + 8);
-    if (!x->text) abort();
-    memcpy(x->text, d->text, n);
-    x->text[n] = 0;
-    if (n < d->text_len) memcpy(x->text + n, " \xe2\x80\xa6", 5);  /* " ..." */
+    sb_reset(&b);
+    char *t = display_bytes(d->text, n);
+    sb_adds(&b, t);
+    free(t);
+    if (n < d->text_len) sb_adds(&b, " \xe2\x80\xa6");  /* " ..." */
+    x->text = dup_str(sb_cstr(&b));
     x->decision = dup_str(decision);
     x->kind = dup_str(kind);
     x->kept = kept;

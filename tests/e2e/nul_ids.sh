@@ -40,6 +40,12 @@ print(sum(r["id"].startswith("n\0") and r["fate.strict"] == "train" for r in row
                  --where 'readability.words > 0' -q 2>&1) && grep -q "$n selected" <<<"$out"; then
         pass "${name}_score_where"
     else fail "${name}_score_where" "$out"; fi
+    # the report's examples show the whole id, its NUL as U+2400 (they were cut at the NUL)
+    if "$BLALM" report --work "$W" --out "$TMP/$name.html" --quiet 2>"$TMP/e"; then
+        if grep -q $'<td>n\u2400[0-9][0-9]*<br>' "$TMP/$name.html" && ! grep -q '<td>n<br>' "$TMP/$name.html"; then
+            pass "${name}_report_examples"
+        else fail "${name}_report_examples" "$(grep -o '<td>n[^<]*<br>' "$TMP/$name.html" | head -3 | tr '\n' ' ')"; fi
+    else fail "${name}_report_examples" "$(tail -c 300 "$TMP/e")"; fi
 }
 
 # ---- JSON lines: ids n\u0000<i> ----
