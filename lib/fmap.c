@@ -54,9 +54,10 @@ static void put_u(unsigned long long v)
     put(b + i);
 }
 
+static struct sigaction old; /* the SIGBUS action before ours */
+
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
-    (void)uc;
     uintptr_t a = (uintptr_t)si->si_addr;
     if (si->si_code > 0) /* a fault, not kill(2) */
         for (block *b = &first; b; b = atomic_load(&b->next))
@@ -79,7 +80,17 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
                 put("); another process truncated or rewrote it in place\n");
                 _exit(1);
             }
-    /* not ours: the default action, as if no handler were installed */
+    /* not ours: what was there before (Open MPI installs a handler that
+     * prints a backtrace), else the default action */
+    if (old.sa_flags & SA_SIGINFO) {
+        if (old.sa_sigaction) {
+            old.sa_sigaction(sig, si, uc);
+            return;
+        }
+    } else if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) {
+        old.sa_handler(sig);
+        return;
+    }
     signal(sig, SIG_DFL);
     if (si->si_code <= 0) raise(sig);
 }
@@ -91,7 +102,7 @@ static void install(void)
     sa.sa_sigaction = on_sigbus;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGBUS, &sa, &old);
 }
 
 void *fmap_map(int fd, size_t len, int flags, const char *path)

@@ -11,7 +11,8 @@
  *   when opened, now M); another process truncated or rewrote it in place
  * and exits with status 1 (the temporary files a command had open are left,
  * as after a kill, and removed by its next run). A SIGBUS anywhere else
- * keeps its default action. Safe from several threads. */
+ * goes to the handler installed before (Open MPI's, say) or takes the
+ * default action. Safe from several threads. */
 #ifndef BLALM_FMAP_H
 #define BLALM_FMAP_H
 

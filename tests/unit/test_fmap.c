@@ -105,6 +105,40 @@ static void killed_with_sigbus(const char *path)
     _exit(4);
 }
 
+static void prior_handler(int sig)
+{
+    (void)sig;
+    static const char m[] = "prior handler\n";
+    if (write(2, m, sizeof m - 1) < 0) _exit(6);
+    _exit(5);
+}
+
+/* a SIGBUS outside every mapping goes to the handler that was there before */
+static void chains_to_prior(const char *path)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    signal(SIGBUS, prior_handler);
+    int fd = open(path, O_RDONLY);
+    char *m = fmap_map(fd, (size_t)pg, MAP_PRIVATE, path); /* installs ours */
+    if (m == MAP_FAILED) _exit(2);
+    char *raw = mmap(NULL, (size_t)(3 * pg), PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (truncate(path, pg) != 0) _exit(3);
+    sink = raw[2 * pg];
+    _exit(4);
+}
+
+TEST(fmap_other_sigbus_chains_to_prior_handler)
+{
+    char path[1024], err[4096];
+    long pg = sysconf(_SC_PAGESIZE);
+    snprintf(path, sizeof path, "%s/prior.bin", test_tmpdir());
+    make_file(path, (size_t)(3 * pg));
+    int st = in_child(chains_to_prior, path, err, sizeof err);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 5, "child status %d, stderr: %s", st, err);
+    CHECK_EQ_STR(err, "prior handler\n");
+}
+
 TEST(fmap_shrunk_file_gives_message_and_exit_1)
 {
     char path[1024], err[4096];
@@ -168,6 +202,7 @@ int main(void)
     RUN(fmap_shrunk_file_gives_message_and_exit_1);
     RUN(fmap_many_mappings);
     RUN(fmap_other_sigbus_keeps_default);
+    RUN(fmap_other_sigbus_chains_to_prior_handler);
     RUN(fmap_reads_and_unmaps);
     return test_summary();
 }
