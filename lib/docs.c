@@ -3,8 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "json.h"
 #include "parquet.h"
 #include "sbuf.h"
+#include "sighold.h"
 #include "zio.h"
 
 struct doc_reader {
@@ -458,18 +457,13 @@ static void docw_free(doc_writer *w)
 }
 
 /* Moves the staged shards into DIR and removes the earlier run's shards that
- * this run did not replace (numbered from its shard count on). SIGINT, SIGTERM, SIGHUP and SIGQUIT wait
- * until the renames are done, so that an interrupt does not leave DIR half
- * updated. */
+ * this run did not replace (numbered from its shard count on). SIGINT,
+ * SIGTERM, SIGHUP and SIGQUIT wait until the renames are done (sighold.h:
+ * process-wide, whichever thread the signal is delivered to), so that an
+ * interrupt does not leave DIR half updated. */
 static int docw_publish(doc_writer *w, blalm_err *e)
 {
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGQUIT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sig_hold_begin();
     int rc = 0;
     for (int i = 0; i < w->shard && w->staged && rc == 0; i++) {
         char from[8400], to[8400];
@@ -486,7 +480,7 @@ static int docw_publish(doc_writer *w, blalm_err *e)
         }
         if (w->staged) remove_stage(w->stage);
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sig_hold_end();
     return rc;
 }
 

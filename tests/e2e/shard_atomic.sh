@@ -52,3 +52,42 @@ left=$(ls -A "$TMP/k-KILL" | grep -c '^\.shard-shards\.tmp\.')
 "$BLALM" shard -q --out "$TMP/k-KILL" --max-bytes 40k "$TMP/a.jsonl" 2>"$TMP/e4"
 [ "$left" = 1 ] && [ "$(ls -A "$TMP/k-KILL" | grep -c '^\.')" = 0 ] && [ "$(count "$TMP"/k-KILL/*)" = "$(count "$TMP/a.jsonl")" ] &&
     pass shard_next_run_removes_killed_runs_folder || fail shard_next_run_removes_killed_runs_folder "$(ls -A "$TMP/k-KILL" | tr '\n' ' ')"
+
+# SIGINT while the shards are being renamed into place: it waits until every
+# shard is there, then ends the run (exit 130). It was held off only in the
+# thread doing the renames, so a signal delivered to another thread (OpenBLAS
+# starts workers at load) killed the run mid-rename with part of the new
+# shards in DIR (signals audit finding 1). Many small shards make the rename
+# window long; a watcher sends SIGINT once the first shard appears in DIR.
+for i in $(seq 8); do cat "$TMP/a.jsonl" "$TMP/b.jsonl"; done >"$TMP/big.jsonl"
+"$BLALM" shard -q --out "$TMP/ref" --max-bytes 1k "$TMP/big.jsonl" || fail shard_sigint_setup "shard failed"
+want=$(ls "$TMP/ref" | wc -l)
+"$PY" - "$BLALM" "$TMP/big.jsonl" "$TMP/race" >"$TMP/race.out" 2>&1 <<'PYEOF'
+import os, signal, subprocess, sys
+blalm, src, out = sys.argv[1:]
+p = subprocess.Popen([blalm, "shard", "-q", "--out", out, "--max-bytes", "1k", src],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+sent = False
+while p.poll() is None:
+    try:
+        names = os.listdir(out)
+    except FileNotFoundError:
+        continue
+    if any(not n.startswith(".") for n in names):
+        os.kill(p.pid, signal.SIGINT)
+        sent = True
+        break
+rc = p.wait()
+print("sent" if sent else "late", rc)
+PYEOF
+read -r how rc <"$TMP/race.out"
+got=$(ls "$TMP/race" 2>/dev/null | wc -l)
+hidden=$(ls -A "$TMP/race" 2>/dev/null | grep -c '^\.')
+if [ "$how" = late ]; then
+    skip shard_sigint_during_renames "the run ended before the watcher saw a shard ($(cat "$TMP/race.out"))"
+elif [ "$rc" = -2 ] && [ "$got" = "$want" ] && [ "$hidden" = 0 ] &&
+     cmp -s <(cat "$TMP/ref"/*) <(cat "$TMP/race"/*); then
+    pass shard_sigint_during_renames
+else
+    fail shard_sigint_during_renames "rc=$rc (-2: SIGINT), $got of $want shards in DIR, $hidden hidden entries"
+fi

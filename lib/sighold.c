@@ -1,0 +1,54 @@
+/* sighold.c - see sighold.h. */
+#include "lib/sighold.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+
+static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define NHELD ((int)(sizeof held / sizeof held[0]))
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int depth;
+static struct sigaction saved[NHELD];
+static int installed[NHELD];
+static volatile sig_atomic_t pending;
+
+static void record(int sig)
+{
+    if (!pending) pending = sig;
+}
+
+void sig_hold_begin(void)
+{
+    pthread_mutex_lock(&mu);
+    if (depth++ == 0) {
+        pending = 0;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = record;
+        sa.sa_flags = SA_RESTART;
+        sigfillset(&sa.sa_mask);
+        for (int i = 0; i < NHELD; i++) {
+            installed[i] = 0;
+            if (sigaction(held[i], NULL, &saved[i]) != 0) continue;
+            if (!(saved[i].sa_flags & SA_SIGINFO) && saved[i].sa_handler == SIG_IGN) continue;
+            installed[i] = sigaction(held[i], &sa, NULL) == 0;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+void sig_hold_end(void)
+{
+    int sig = 0;
+    pthread_mutex_lock(&mu);
+    if (depth > 0 && --depth == 0) {
+        for (int i = 0; i < NHELD; i++)
+            if (installed[i]) sigaction(held[i], &saved[i], NULL);
+        sig = pending;
+        pending = 0;
+    }
+    pthread_mutex_unlock(&mu);
+    if (sig) raise(sig);
+}
