@@ -34,6 +34,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "demo: interrupted" >&2; cleanup; trap - EXIT; exit 130' INT
 trap 'echo "demo: terminated" >&2; cleanup; trap - EXIT; exit 143' TERM
+trap 'echo "demo: hangup" >&2; cleanup; trap - EXIT; exit 129' HUP
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 

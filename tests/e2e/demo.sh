@@ -134,6 +134,10 @@ run_demo term "$hidden" "$TMP/w-term" TERM stats/tag.json
 grep -q 'peers/hub.py' "$pids" && grep -q 'blalm run' "$pids" && pass demo_sigterm_stage_was_running \
     || fail demo_sigterm_stage_was_running "the Hub stand-in and blalm run were not both seen running"
 nothing_left demo_sigterm "$TMP/w-term"
+# SIGHUP (the terminal closed): the same cleanup, and it says so (it said nothing)
+run_demo hup "$hidden" "$TMP/w-hup" HUP stats/tag.json
+[ $rc = 129 ] && grep -q 'demo: hangup' "$log" && pass demo_sighup_stops || fail demo_sighup_stops "exit $rc: $(tail -c 300 "$log" | tr '\n' ' ')"
+nothing_left demo_sighup "$TMP/w-hup"
 # SIGKILL (an OOM kill, a CI timeout): no trap runs. The stand-ins exit by
 # themselves (--parent-pid), and the next demo in the same WORK stops what the
 # killed one left running before it reuses the folder.
