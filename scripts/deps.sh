@@ -17,7 +17,7 @@ build_pkgs=(build-essential pkg-config libcurl4-openssl-dev libzstd-dev zstd zli
             libsnappy-dev libxxhash-dev libhyphen-dev hyphen-en-us)
 demo_pkgs=(python3)
 test_pkgs=(python3 python3-numpy python3-scipy python3-pyphen python3-torch nodejs npm chromium
-           libopenmpi-dev openmpi-bin clang slurm-wlm munge curl strace)
+           python3-sklearn libopenmpi-dev openmpi-bin clang slurm-wlm munge curl strace)
 
 pkgs=("${build_pkgs[@]}")
 case $tier in

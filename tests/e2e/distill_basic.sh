@@ -156,6 +156,36 @@ assert r['at3']['f1'] > 0.9 and r['at2']['f1'] > 0.9, r
 assert r['accuracy'] > 0.5 and r['mae'] < 1.0 and r['spearman'] > 0.8, r
 acc = sum(r['confusion'][k][k] for k in range(6)) / 120
 assert abs(acc - r['accuracy']) < 1e-6"
+# the same figures from scikit-learn and scipy, over edu_local's scores of
+# these documents (an independent computation of every metric eval prints)
+if have_py sklearn && have_py scipy; then
+    check distill_eval_matches_sklearn "$PY" - "$E/docs/src/held.jsonl" "$ATTR" "$TMP/eval.json" <<'PY'
+import json, subprocess, sys
+import numpy as np
+from scipy.stats import spearmanr
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
+docs = [json.loads(l) for l in open(sys.argv[1])]
+attrs = [json.loads(l) for l in subprocess.run(["zstd", "-dc", sys.argv[2]], capture_output=True, check=True).stdout.splitlines()]
+r = json.load(open(sys.argv[3]))
+assert [d["id"] for d in docs] == [a["id"] for a in attrs]
+label = np.array([float(d["metadata"]["score"]) for d in docs])
+score = np.array([a["edu_local"]["score"] for a in attrs])
+pred = np.array([a["edu_local"]["int_score"] for a in attrs])
+true = np.clip(np.floor(label + 0.5), 0, 5).astype(int)
+close = lambda x, y: abs(x - y) <= 5.1e-7   # --json prints six decimals
+for t, key in ((2, "at2"), (3, "at3")):
+    yt, yp = true >= t, pred >= t
+    for name, fn in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score)):
+        assert close(r[key][name], fn(yt, yp, zero_division=0)), (key, name, r[key][name], fn(yt, yp))
+assert close(r["macro_f1"], f1_score(true, pred, average="macro", zero_division=0)), r["macro_f1"]
+assert close(r["accuracy"], accuracy_score(true, pred)), r["accuracy"]
+assert close(r["mae"], float(np.mean(np.abs(np.clip(score, 0, 5) - label)))), r["mae"]
+assert close(r["spearman"], spearmanr(label, score).correlation), r["spearman"]
+assert r["confusion"] == confusion_matrix(true, pred, labels=range(6)).tolist(), r["confusion"]
+PY
+else
+    skip distill_eval_matches_sklearn "needs python3-sklearn and python3-scipy"
+fi
 "$BLALM" distill eval --work "$E" --model "$M" --label-field score >"$TMP/eval.txt" 2>&1
 check distill_eval_text grep -q "macro F1" "$TMP/eval.txt"
 # one document: Spearman is undefined, null in --json (it printed 0.000000,
