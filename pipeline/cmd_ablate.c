@@ -182,7 +182,7 @@ int cmd_ablate(int argc, char **argv)
             else o.threads = (int)v;
             break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "ablate: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "ablate", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "ablate: unexpected argument '%s'", argv[optind]);

@@ -454,7 +454,7 @@ int cmd_distill(int argc, char **argv)
             break;
         case 'q': a.quiet = 1; break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "distill: unknown option '%s'", argv[optind]);
+        default: return cli_option_error(usage, "distill", opts, argv + 1, optind); /* getopt ran on argv + 1 */
         }
     }
     if (optind + 1 < argc) return cli_usage_error(usage, "distill: unexpected argument '%s'", argv[optind + 1]);

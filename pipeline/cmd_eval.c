@@ -218,7 +218,7 @@ int cmd_eval(int argc, char **argv)
             else o.dump_every = (int)v;
             break;
         case 'h': return cli_help(usage);
-        default: return cli_usage_error(usage, "eval: unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(usage, "eval", opts, argv, optind);
         }
     }
     if (optind < argc) return cli_usage_error(usage, "eval: unexpected argument '%s'", argv[optind]);

@@ -27,6 +27,16 @@ for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1}
     [ "$(head -1 "$TMP/e" | cut -c1-7)" = "blalm: " ] && [ "$(wc -l <"$TMP/e")" -le 12 ] &&
       [ "$(tail -1 "$TMP/e")" = "Run 'blalm $c --help' for every option." ] &&
       pass "cli_${c}_usage_error_short" || fail "cli_${c}_usage_error_short" "$(wc -l <"$TMP/e") lines: $(head -c 200 "$TMP/e")"
+    # an option without its value, or with one it does not take, is named as
+    # such (eval, ablate and distill said "unknown option '--run'")
+    sub=(); case $c in distill|tokenizer) sub=(train);; esac
+    "$BLALM" "$c" "${sub[@]}" --help=1 >/dev/null 2>"$TMP/e"; rc=$?
+    [ $rc -eq 2 ] && grep -qF "blalm: $c: option '--help' takes no value" "$TMP/e" \
+      && pass "cli_${c}_value_not_taken" || fail "cli_${c}_value_not_taken" "rc=$rc: $(head -1 "$TMP/e")"
+    o=$(grep -oE -- '--[a-z][a-z0-9-]* [A-Za-z]' "$TMP/h" | head -1 | cut -d' ' -f1)
+    "$BLALM" "$c" "${sub[@]}" "$o" >/dev/null 2>"$TMP/e"; rc=$?
+    [ -n "$o" ] && [ $rc -eq 2 ] && grep -qF "blalm: $c: option '$o' needs a value" "$TMP/e" \
+      && pass "cli_${c}_missing_value" || fail "cli_${c}_missing_value" "'$o' rc=$rc: $(head -1 "$TMP/e")"
 done
 
 # issue 20, defect 15: an option error says what was wrong with which option
@@ -42,6 +52,12 @@ opt_err cli_missing_value_score "score: option '--endpoint' needs a value" score
 opt_err cli_missing_value_tokenizer "tokenizer: option '--vocab' needs a value" tokenizer train --vocab
 opt_err cli_unknown_option_named "count: unknown option '--no-such-flag'" count --no-such-flag
 opt_err cli_value_not_taken "count: option '--quiet' takes no value" count --quiet=yes
+opt_err cli_missing_value_eval "eval: option '--run' needs a value" eval --run
+opt_err cli_missing_value_ablate "ablate: option '--out' needs a value" ablate --out
+opt_err cli_missing_value_distill "distill: option '--work' needs a value" distill train --work
+opt_err cli_value_not_taken_eval "eval: option '--json' takes no value" eval --json=1
+opt_err cli_value_not_taken_distill "distill: option '--force' takes no value" distill score --force=1
+opt_err cli_value_not_taken_ablate "ablate: option '--eval-full' takes no value" ablate --eval-full=1
 opt_err cli_dedup_bands_zero "dedup: --bands '0': expected an integer from 1 to" dedup --work w --bands 0
 opt_err cli_assemble_mem_overflow "assemble: --mem: '99999999999G' is too large" assemble --work w --out o --mem 99999999999G
 opt_err cli_assemble_mem_not_size "assemble: --mem: expected a size in bytes such as 256M" assemble --work w --out o --mem lots
