@@ -204,9 +204,19 @@ int model_config_from_json(const cJSON *j, model_config *c, const char *where, b
         "tie_embeddings", "rope_theta", "norm_eps", "init", "init_std", "fgate_bias_lo",
         "fgate_bias_hi", "igate_bias_mean", "igate_bias_std", "gate_soft_cap", "logit_soft_cap",
         "head_norm", "conv_kernel", "swa_window", "swa_head_dim", "swa_mix", "swa_alpha_init",
-        "hedgehog", "qk_scale", "swa_memory", "train", NULL};
+        "hedgehog", "qk_scale", "swa_memory", "train", "test_words_scale", "babylm_compliant", NULL};
     model_config_defaults(c);
     if (config_check_keys(j, keys, where, e) < 0) return -1;
+    /* train adds these two to RUN/config.json of a --test-words-scale run; they
+     * describe that run, not the model, so a run's config.json stays a valid
+     * --model (a resume checks the scale against its checkpoint, and a new run
+     * is scaled by its own --test-words-scale alone): type-checked, ignored */
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(j, "test_words_scale"),
+                *bc = cJSON_GetObjectItemCaseSensitive(j, "babylm_compliant");
+    if (ws && !(cJSON_IsNumber(ws) && ws->valuedouble > 0 && ws->valuedouble <= 1))
+        return err_set(e, "%s: \"test_words_scale\" must be a number in (0, 1] (what train records of a "
+                          "--test-words-scale run)", where);
+    if (bc && !cJSON_IsBool(bc)) return err_set(e, "%s: \"babylm_compliant\" must be true or false", where);
     const char *name = c->name, *mixer = "mlstm", *init = "gpt2", *head_norm = "rms", *swa_mix = "sum",
                *hedgehog = "none";
     c->qk_head_dim = c->v_head_dim = c->mlp_hidden = 0;

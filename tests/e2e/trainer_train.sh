@@ -192,6 +192,17 @@ if "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4s" --max-steps 3 --
         2>"$TMP/err" ; then fail train_resume_refuses_changed_scale "accepted"
 elif grep -q "changed --test-words-scale: 0.001 in the checkpoint, 1 now" "$TMP/err"; then pass train_resume_refuses_changed_scale
 else fail train_resume_refuses_changed_scale "$(head -c 300 "$TMP/err")"; fi
+# a run's config.json (with test_words_scale and babylm_compliant) is a valid
+# --model: the resume message says to resume with it
+cp "$TMP/r4s/config.json" "$TMP/r4s-config.json"
+if "$BLALM" train --corpus "$C" --model "$TMP/r4s-config.json" --out "$TMP/r4s" --max-steps 3 --resume \
+        --track strict-small --test-words-scale 0.001 -q 2>"$TMP/err"; then pass train_resume_with_run_config
+else fail train_resume_with_run_config "$(head -c 300 "$TMP/err")"; fi
+sed 's/"babylm_compliant":[[:space:]]*false/"babylm_compliant": 0/' "$TMP/r4s/config.json" >"$TMP/r4s-bad.json"
+if "$BLALM" train --corpus "$C" --model "$TMP/r4s-bad.json" --out "$TMP/r4sb" --max-steps 3 -q 2>"$TMP/err"; then
+    fail train_run_config_keys_typed "babylm_compliant: 0 accepted"
+elif grep -q '"babylm_compliant" must be' "$TMP/err"; then pass train_run_config_keys_typed
+else fail train_run_config_keys_typed "$(head -c 300 "$TMP/err")"; fi
 if BLALM_WORDS_SCALE=0.0001 "$BLALM" train --corpus "$C" --model "$CFG" --out "$TMP/r4e" --max-steps 3 \
         --track strict-small 2>"$TMP/err" && ! grep -q "compliant" "$TMP/err" && ! grep -q compliant "$TMP/r4e/config.json"; then
     pass train_environment_cannot_scale_limits

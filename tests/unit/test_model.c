@@ -412,6 +412,32 @@ TEST(config_head_sizes)
     CHECK_MSG(!strcmp(what, "head_norm layer vs rms"), "diff \"%s\"", what);
 }
 
+/* a run's config.json (test_words_scale, babylm_compliant added by train) is a
+ * valid model config: the two keys describe the run, not the model */
+TEST(config_reads_run_config_json)
+{
+    blalm_err e;
+    int rc;
+    model_config c = config_of("{\"dim\":64,\"heads\":4,\"test_words_scale\":0.01,\"babylm_compliant\":false}",
+                               &e, &rc);
+    CHECK_MSG(rc == 0, "%s", e.msg);
+    model_config d = config_of("{\"dim\":64,\"heads\":4}", &e, &rc);
+    char what[160];
+    CHECK_MSG(!model_config_diff(&c, &d, what, sizeof what), "the run keys changed %s", what);
+    static const char *const bad[] = {
+        "{\"dim\":64,\"heads\":4,\"test_words_scale\":\"0.01\"}",
+        "{\"dim\":64,\"heads\":4,\"test_words_scale\":0}",
+        "{\"dim\":64,\"heads\":4,\"test_words_scale\":1.5}",
+        "{\"dim\":64,\"heads\":4,\"babylm_compliant\":\"no\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        config_of(bad[i], &e, &rc);
+        CHECK_MSG(rc < 0, "%s accepted", bad[i]);
+        CHECK_MSG(rc < 0 && (strstr(e.msg, "\"test_words_scale\"") || strstr(e.msg, "\"babylm_compliant\"")),
+                  "message \"%s\" names no key", e.msg);
+    }
+}
+
 static double sample_std(const float *p, size_t n)
 {
     double s = 0, ss = 0;
@@ -809,6 +835,7 @@ int main(void)
     RUN(dynmod_alpha_zero_is_plain_mlstm);
     RUN(real_document_logprob_training_vs_generation);
     RUN(config_head_sizes);
+    RUN(config_reads_run_config_json);
     RUN(xlstm_init);
     RUN(logit_soft_cap_bounds);
     RUN(adamw_lowers_loss);
