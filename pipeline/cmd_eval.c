@@ -51,7 +51,7 @@ static const char usage[] =
     "                        (default: $BLALM_EVAL_DATA)\n"
     "  --fast                the fast subsets (blimp_fast, supplement_fast, ewok_fast,\n"
     "                        regular entity tracking)\n"
-    "  --threads N           threads for the forward (default 1)\n"
+    "  --threads N           threads for the forward (default 1, at most 4096)\n"
     "  --batch-tokens N      tokens per forward (default 2048)\n"
     "  --out FILE            eval.json elsewhere (missing parent folders are created)\n"
     "  --predictions DIR     also the official pipeline's predictions.json files, for a\n"
@@ -212,6 +212,8 @@ int cmd_eval(int argc, char **argv)
             if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000)
                 return cli_usage_error(usage, "eval: --%s expects a positive number, got '%s'",
                                        c == 'T' ? "threads" : c == 'b' ? "batch-tokens" : c == 'M' ? "aoa-min-context" : "dump-every", optarg);
+            if (c == 'T' && v > 4096) /* as train and generate: each worker holds a copy of the model */
+                return cli_usage_error(usage, "eval: --threads wants a count in 1..4096, not '%s'", optarg);
             if (c == 'T') o.threads = (int)v;
             else if (c == 'M') o.aoa_min_context = (int)v;
             else if (c == 'b') o.batch_tokens = (int)v;

@@ -367,25 +367,34 @@ typedef struct scorer {
     uint64_t unique, tokens; /* totals, for the summary */
     int threads;             /* workers, each with its own model (replicas) */
     int full_logits;         /* testing: logits of every row from model_forward (the reference) */
-    model **rep;             /* rep[1..threads-1]: copies of m, made on first use */
+    model **rep;             /* rep[1..nrep-1]: copies of m, made as workers need them */
+    int nrep;                /* models in rep (m included); 0 before the first copy */
 } scorer;
 
 static void scorer_free(scorer *sc)
 {
-    for (int i = 1; sc->rep && i < sc->threads; i++) model_free(sc->rep[i]);
+    for (int i = 1; i < sc->nrep; i++) model_free(sc->rep[i]);
     free(sc->rep);
     sc->rep = NULL;
+    sc->nrep = 0;
 }
 
-/* The worker models: m itself and threads-1 copies of its weights. */
-static int scorer_replicas(scorer *sc, blalm_err *e)
+/* The worker models for T workers: m itself and T-1 copies of its weights,
+ * no more (a task of 3 batches copies the model twice whatever --threads
+ * says); a later task with more batches adds the copies it lacks. */
+static int scorer_replicas(scorer *sc, int T, blalm_err *e)
 {
-    if (sc->rep || sc->threads <= 1) return 0;
-    if (!(sc->rep = calloc((size_t)sc->threads, sizeof *sc->rep))) return err_set(e, "out of memory");
-    sc->rep[0] = sc->m;
-    for (int i = 1; i < sc->threads; i++) {
-        if (!(sc->rep[i] = model_create(model_cfg(sc->m), e))) return -1;
-        memcpy(model_params(sc->rep[i]), model_params(sc->m), model_num_params(sc->m) * sizeof(float));
+    if (T <= sc->nrep) return 0;
+    if (!sc->rep) {
+        if (!(sc->rep = calloc((size_t)sc->threads, sizeof *sc->rep))) return err_set(e, "out of memory");
+        sc->rep[0] = sc->m;
+        sc->nrep = 1;
+    }
+    while (sc->nrep < T) {
+        model *r = model_create(model_cfg(sc->m), e);
+        if (!r) return -1;
+        memcpy(model_params(r), model_params(sc->m), model_num_params(sc->m) * sizeof(float));
+        sc->rep[sc->nrep++] = r;
     }
     return 0;
 }
@@ -568,7 +577,7 @@ static int score_jobs(scorer *sc, jobset *J, blalm_err *e)
         u0 = u1;
     }
     int T = sc->threads > 1 && nb > 1 ? (sc->threads < nb ? sc->threads : nb) : 1;
-    if (T > 1 && scorer_replicas(sc, e) < 0) goto out;
+    if (T > 1 && scorer_replicas(sc, T, e) < 0) goto out;
     if (!(wk = calloc((size_t)T, sizeof *wk))) goto oom;
     uint64_t done = 0;
     int next = 0, stop = 0;
@@ -2281,7 +2290,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     cJSON *tasks = cJSON_AddObjectToObject(res, "tasks"), *skipped = cJSON_CreateObject();
     cJSON *data = cJSON_CreateObject();
     sc = (scorer){m, o->batch_tokens, NULL, o->progress, o->arg, 0, 0, o->threads > 0 ? o->threads : 1,
-                  o->full_logits, NULL};
+                  o->full_logits, NULL, 0};
     for (int ti = 0; ti < NTASKS; ti++) {
         const task_def *d = &TASKS[ti];
         char dir[4096];
@@ -2546,7 +2555,7 @@ static int aoa_surprisals(const eval_opts *o, const char *name, const aoa_words 
         int n = enc_text(&x, word, strlen(word), 1, BPE_ALLOW_SPECIAL, e);
         if (n < 0 || jobs_add(&J, x.ids, n, 1, e) < 0) goto out;
     }
-    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0, o->threads > 0 ? o->threads : 1, o->full_logits, NULL};
+    scorer sc = {m, o->batch_tokens, "aoa", NULL, NULL, 0, 0, o->threads > 0 ? o->threads : 1, o->full_logits, NULL, 0};
     int sr = score_jobs(&sc, &J, e);
     scorer_free(&sc);
     if (sr < 0) goto out;

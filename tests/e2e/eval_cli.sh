@@ -110,6 +110,29 @@ assert a['tasks'] == b['tasks'] and a['overall'] == b['overall'], 'results diffe
     pass eval_threads_bit_identical
 else fail eval_threads_bit_identical "$(head -c 300 "$TMP/err3") $(cmp "$TMP/t1.dump" "$TMP/t3.dump" 2>&1 | head -c 200)"; fi
 
+# --threads N copies the model once per worker that runs, at most one per
+# batch (N copies whatever the task were 1.2 GB and 9 s for --threads 4096 on
+# wug_adj's tiny model), and N is at most 4096, as for train and generate
+if [ -x /usr/bin/time ]; then
+    for n in 64 4096; do
+        /usr/bin/time -f %M -o "$TMP/rss$n" "$BLALM" eval --run "$R" --data "$D" --tasks wug_adj --threads $n -q \
+            --out "$TMP/w$n.json" 2>"$TMP/errw$n"
+    done
+    if [ -s "$TMP/w4096.json" ] && "$PY" -c "
+import json, sys
+a, b = (json.load(open('$TMP/w%d.json' % n)) for n in (64, 4096))
+r64, r4096 = (int(open('$TMP/rss%d' % n).read().split()[-1]) for n in (64, 4096))
+print('# eval wug_adj max RSS: --threads 64 %d KB, --threads 4096 %d KB' % (r64, r4096))
+assert a['tasks'] == b['tasks'], 'results differ'
+assert r4096 <= 1.5 * r64 + 20000, 'copies beyond the batches'"; then pass eval_threads_copies_per_batch
+    else fail eval_threads_copies_per_batch "$(head -c 300 "$TMP/errw4096")"; fi
+else skip eval_threads_copies_per_batch "/usr/bin/time not found"; fi
+for n in 4097 100000; do
+    "$BLALM" eval --run "$R" --data "$D" --tasks wug_adj --threads $n -q --out "$TMP/wbad.json" 2>"$TMP/err"; rc=$?
+    [ $rc = 2 ] && grep -q "eval: --threads wants a count in 1..4096, not '$n'" "$TMP/err" && [ ! -e "$TMP/wbad.json" ] \
+        && pass eval_threads_cap_$n || fail eval_threads_cap_$n "rc $rc $(head -c 300 "$TMP/err")"
+done
+
 # the scored rows' logits, HEAD_ROWS x HEAD_COLS at a time with an online
 # log-sum-exp (AVX2 where the CPU has it) against the reference path
 # (--full-logits: every row's logits from the model's head, each row's exps
