@@ -54,7 +54,7 @@ static const char usage[] =
     "               \"emb_weight\", \"skip_unlabelled\": true},  (a local scorer learnt from\n"
     "               the labels, e.g. score's sample; then edu_local for every document)\n"
     "   \"corpora\": {\"corpora\": [...], \"rules\": [...], ...}, (blalm assemble --config's)\n"
-    "   \"tokenizer\": {\"vocab_size\": N},                     (default: the model's)\n"
+    "   \"tokenizer\": {\"vocab_size\": N},                     (>= 258; default: the model's)\n"
     "   \"model\": FILE,                                        (a model config)\n"
     "   \"train\": {\"corpus\", \"max_steps\", \"max_tokens\", \"optimizer\", \"threads\",\n"
     "             \"track\"},\n"

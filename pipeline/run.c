@@ -1906,6 +1906,11 @@ int run_check(const run_opts *o, blalm_err *e)
             if (c->sources[i].repo) return err_set(e, "fetch: no Hub endpoint");
     model_config mc;
     if (model_config_load(c->model_cfg, &mc, e) < 0) return err_prefix(e, "%s: model", c->name);
+    /* the tokenizer stage would refuse it, after fetch, tag, dedup and assemble */
+    if (!c->vocab_size && mc.vocab_size < 258)
+        return err_set(e, "%s: model: %s: vocab_size %d is the tokenizer's too (no tokenizer.vocab_size), and a "
+                          "tokenizer needs at least 258 (256 byte tokens and 2 special ones)", c->name, c->model_cfg,
+                       mc.vocab_size);
     if (c->prompt && !file_exists(c->prompt))
         return err_set(e, "%s: score.prompt: %s does not exist", c->name, c->prompt);
     /* read by tag, after the fetch: a wrong path would stop the run there */

@@ -553,7 +553,7 @@ run_config *run_config_parse(const char *text, size_t len, const char *name, con
     if (tok) {
         static const char *const tkeys[] = {"vocab_size", NULL};
         if (check_keys(&p, tok, "tokenizer", tkeys) < 0 ||
-            get_count(&p, tok, "tokenizer", "vocab_size", 257, 1 << 24, &vocab, NULL) < 0)
+            get_count(&p, tok, "tokenizer", "vocab_size", 258, 1 << 24, &vocab, NULL) < 0)
             goto done;
         c->vocab_size = (uint32_t)vocab;
     }

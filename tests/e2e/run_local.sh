@@ -130,6 +130,13 @@ refuse cmudict_missing "bad-cmudict_missing.json: tag.readability.cmudict: $TMP/
     'c["tag"] = {"readability": {"cmudict": "dicts/nope.txt"}}'
 refuse hyphen_dic_missing "bad-hyphen_dic_missing.json: tag.readability.hyphen_dic: $TMP/job/hyph.dic is not a file" \
     'c["tag"] = {"readability": {"hyphen_dic": "hyph.dic"}}'
+# a tokenizer needs 258 tokens (256 bytes, 2 special): 257 was accepted and
+# stopped the run at the tokenizer stage, after fetch, tag, dedup and assemble
+refuse vocab_257 "bad-vocab_257.json: tokenizer.vocab_size: expected a whole number from 258 to" \
+    'c["tokenizer"] = {"vocab_size": 257}'
+sed 's/"vocab_size": 320/"vocab_size": 257/' "$ROOT/configs/model-tiny.json" >"$TMP/job/model-257.json"
+refuse model_vocab_257 "model-257.json: vocab_size 257 is the tokenizer's too (no tokenizer.vocab_size), and a tokenizer needs at least 258" \
+    'c["model"] = "model-257.json"; c.pop("tokenizer", None)'
 # a syntax error: the config's path as given, line:column and what was
 # expected ("job.json:3:2: invalid JSON" was all it said); a JSON value that
 # is no object names the top level (it named an empty key path: "list.json: : ...")

@@ -143,6 +143,20 @@ TEST(wrong_types_and_values)
                    "demo.json: train.track: expected");
 }
 
+/* the tokenizer holds 256 byte tokens and 2 special ones: a smaller
+ * vocabulary was accepted here and stopped the run after fetch, tag, dedup
+ * and assemble */
+TEST(tokenizer_vocab_holds_bytes_and_specials)
+{
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"tokenizer\": {\"vocab_size\": 257}}"),
+                   "demo.json: tokenizer.vocab_size: expected a whole number from 258 to 16777216");
+    blalm_err e = {{0}};
+    run_config *c = parse("{" SRC ", " CORPORA ", " MODEL ", \"tokenizer\": {\"vocab_size\": 258}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_INT((int)c->vocab_size, 258);
+    run_config_free(c);
+}
+
 TEST(required_parts_and_sources)
 {
     CHECK_CONTAINS(refused("{" CORPORA ", " MODEL "}"), "demo.json: sources: expected a non-empty array");
@@ -270,6 +284,7 @@ int main(void)
     RUN(full_config);
     RUN(unknown_keys_name_their_path);
     RUN(wrong_types_and_values);
+    RUN(tokenizer_vocab_holds_bytes_and_specials);
     RUN(required_parts_and_sources);
     RUN(distill_section);
     RUN(tag_dictionaries_relative_to_the_config);
