@@ -57,7 +57,7 @@ static const char usage_fmt[] =
     "  --eval-data DIR      evaluation data, a readable folder (default $BLALM_EVAL_DATA;\n"
     "                       none or empty: no zero-shot)\n"
     "  --eval-full          full instead of fast subsets\n"
-    "  --threads N          training and evaluation threads (default 1)\n"
+    "  --threads N          training and evaluation threads (default 1, at most 4096)\n"
     "  -q, --quiet          no per-run lines\n"
     "  -h, --help           this help\n";
 
@@ -177,6 +177,8 @@ int cmd_ablate(int argc, char **argv)
             if (cli_parse_count(optarg, &v) < 0 || v < 1)
                 return cli_usage_error(usage, "ablate: --%s expects a positive number, got '%s'",
                                        c == 's' ? "seeds" : c == 't' ? "tokens" : "threads", optarg);
+            if (c == 'j' && v > 4096) /* as train and eval */
+                return cli_usage_error(usage, "ablate: --threads wants a count in 1..4096, not '%s'", optarg);
             if (c == 's') o.seeds = (int)v;
             else if (c == 't') o.tokens = v;
             else o.threads = (int)v;

@@ -166,17 +166,30 @@ int ablate_welch(const double *a, int na, const double *b, int nb, double *t, do
     return 0;
 }
 
-/* Splits a comma list into at most cap items (pointers into buf). */
-static int split_list(const char *s, char *buf, size_t cap_buf, char **items, int cap)
+/* Splits the comma list s of option opt into at most cap items (pointers into
+ * buf): the count, or ABLATE_USAGE with e set for an empty name beside others
+ * ('mlstm,', ',muon', 'a,,b': they were skipped silently), more than cap
+ * names or a list longer than buf (the rest was dropped silently). A list of
+ * no name at all ('', ',') gives 0, for the caller to name. */
+static int split_list(const char *opt, const char *s, char *buf, size_t cap_buf, char **items, int cap,
+                      blalm_err *e)
 {
+    if (!s) s = "";
+    if (strlen(s) >= cap_buf)
+        return err_set(e, "--%s: a list of %zu characters; at most %zu", opt, strlen(s), cap_buf - 1), ABLATE_USAGE;
     snprintf(buf, cap_buf, "%s", s);
-    int n = 0;
-    for (char *p = buf; p && *p && n < cap;) {
+    int n = 0, empty = 0;
+    for (char *p = buf; p;) {
         char *c = strchr(p, ',');
         if (c) *c = 0;
-        if (*p) items[n++] = p;
+        if (!*p) empty = 1;
+        else if (n == cap)
+            return err_set(e, "--%s '%s': more than %d names", opt, s, cap), ABLATE_USAGE;
+        else items[n++] = p;
         p = c ? c + 1 : NULL;
     }
+    if (empty && n)
+        return err_set(e, "--%s '%s': an empty name (a comma at an end, or two in a row)", opt, s), ABLATE_USAGE;
     return n;
 }
 
@@ -907,10 +920,12 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
 {
     memset(sum, 0, sizeof *sum);
     char vb[1024], ob[256], *vars[32], *opts[4];
-    int nv = split_list(o->variants, vb, sizeof vb, vars, 32);
-    int no = split_list(o->optimizers, ob, sizeof ob, opts, 4);
     int s0 = o->seed_first > 1 ? o->seed_first : 1;
     /* a bad spec is the caller's usage error (ABLATE_USAGE), refused before anything is made */
+    int nv = split_list("variants", o->variants, vb, sizeof vb, vars, 32, e);
+    if (nv < 0) return nv;
+    int no = split_list("optimizers", o->optimizers, ob, sizeof ob, opts, 4, e);
+    if (no < 0) return no;
     if (!nv) return err_set(e, "--variants '%s' names no variant", o->variants ? o->variants : ""), ABLATE_USAGE;
     if (!no) return err_set(e, "--optimizers '%s' names no optimizer (adamw, muon)", o->optimizers ? o->optimizers : ""),
                     ABLATE_USAGE;

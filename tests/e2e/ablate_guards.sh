@@ -49,6 +49,21 @@ OMPI_COMM_WORLD_SIZE=2 "$BLALM" ablate --corpus "$C" --variants mlstm --optimize
     --model-size "$TMP/tiny.json" --out "$TMP/a5" -q 2>"$TMP/err"; rc=$?
 { [ $rc = 2 ] && grep -q "not data-parallel" "$TMP/err" && [ ! -e "$TMP/a5" ]; } || g="mpirun: rc $rc $(head -c 200 "$TMP/err")"
 [ "$g" = ok ] && pass ablate_inputs_checked_first || fail ablate_inputs_checked_first "$g"
+# an empty name beside others is a usage error naming the option (it was
+# skipped: 'mlstm,' ran mlstm alone, exit 0); so are more names than fit and
+# --threads over 4096 (as train and eval)
+g=ok
+for a in "--variants mlstm,@--variants 'mlstm,': an empty name" "--optimizers adamw,@--optimizers 'adamw,': an empty name" \
+         "--optimizers ,muon@--optimizers ',muon': an empty name" \
+         "--variants mlstm,,transformer@--variants 'mlstm,,transformer': an empty name" \
+         "--variants $(seq -s, -f 'v%g' 33)@more than 32 names" \
+         "--threads 4097@ablate: --threads wants a count in 1..4096, not '4097'"; do
+    eval "set -- --variants mlstm --optimizers adamw ${a%%@*}"
+    "$BLALM" ablate --corpus "$C" "$@" --seeds 1 --tokens 1k --model-size "$TMP/tiny.json" --out "$TMP/a6" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -qF -- "${a#*@}" "$TMP/err" && [ ! -e "$TMP/a6" ]; } || g="${a%%@*}: rc $rc $(head -c 200 "$TMP/err")"
+    rm -rf "$TMP/a6"
+done
+[ "$g" = ok ] && pass ablate_list_names_checked || fail ablate_list_names_checked "$g"
 
 # a run resumed once its training was done (killed while evaluating: no
 # ablate.json) reports its training's seconds, not those of the last invocation
