@@ -30,15 +30,18 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --mixer mlstm|attention   override the config's mixer\n"
-    "  --batch B                 sequences per batch (default 2; --bench: the config's)\n"
-    "  --seq S                   tokens per sequence (default min(context, 16))\n"
-    "  --steps N                 optimiser steps per optimiser (default 10)\n"
+    "  --batch B                 sequences per batch, 1..4096 (default 2; --bench:\n"
+    "                            the config's)\n"
+    "  --seq S                   tokens per sequence, 1..context (default\n"
+    "                            min(context, 16))\n"
+    "  --steps N                 optimiser steps per optimiser, 1..100000 (default 10)\n"
     "  --seed N                  weights and batches (default 1)\n"
     "  --weights FILE            start from these weights (a blalm export's\n"
     "                            model.safetensors) instead of the seed's\n"
-    "  --threads N               threads (default 1)\n"
-    "  --bench N                 instead: time N training steps (forward, backward,\n"
-    "                            AdamW) at the config's batch and sequence length,\n"
+    "  --threads N               threads, 1..4096 (default 1)\n"
+    "  --bench N                 instead (no --out, --seq, --steps, --weights): time\n"
+    "                            N >= 1 training steps (forward, backward, AdamW) at\n"
+    "                            the config's batch (or --batch) and sequence length,\n"
     "                            and cblas_sgemm's peak; prints JSON\n"
     "  --gen                     with --bench: also generation ms/token at\n"
     "                            positions 128 and 4096\n"
@@ -223,6 +226,7 @@ int cmd_modelcheck(int argc, char **argv)
     };
     const char *cfg_path = NULL, *out = NULL, *mixer = NULL, *weights = NULL;
     int B = 0, S = 0, steps = 10, threads = 1, quiet = 0, bench = 0, gen = 0, c;
+    int seq_given = 0, steps_given = 0;
     unsigned long long seed = 1, v;
     opterr = 0;
     optind = 1;
@@ -235,9 +239,19 @@ int cmd_modelcheck(int argc, char **argv)
         case 'b': case 's': case 'n': case 'r': case 't': case 'B':
             if (cli_parse_count(optarg, &v) < 0 || v > 1000000000ull)
                 return cli_usage_error(usage, "modelcheck: --%s: bad number '%s'", cli_option_name(opts, c), optarg);
+            /* 0 meant the default (--batch, --seq) or nothing (--steps: empty
+             * loss arrays; --bench: no bench) without a word */
+            if ((c == 'b' || c == 't') && (v < 1 || v > 4096))
+                return cli_usage_error(usage, "modelcheck: --%s wants a count in 1..4096, not '%s'",
+                                       cli_option_name(opts, c), optarg);
+            if (c == 'n' && (v < 1 || v > 100000))
+                return cli_usage_error(usage, "modelcheck: --steps wants a count in 1..100000, not '%s'", optarg);
+            if ((c == 's' || c == 'B') && v < 1)
+                return cli_usage_error(usage, "modelcheck: --%s wants a count of at least 1, not '%s'",
+                                       cli_option_name(opts, c), optarg);
             if (c == 'b') B = (int)v;
-            else if (c == 's') S = (int)v;
-            else if (c == 'n') steps = (int)v;
+            else if (c == 's') S = (int)v, seq_given = 1;
+            else if (c == 'n') steps = (int)v, steps_given = 1;
             else if (c == 'r') seed = v;
             else if (c == 'B') bench = (int)v;
             else threads = (int)v;
@@ -250,6 +264,13 @@ int cmd_modelcheck(int argc, char **argv)
     }
     if (!cfg_path || (!out && !bench))
         return cli_usage_error(usage, "modelcheck: --model and --out are required");
+    if (gen && !bench) return cli_usage_error(usage, "modelcheck: --gen is for --bench (it times generation there)");
+    if (bench) { /* it runs at the config's sequence length and writes nothing: these were ignored */
+        const char *no = seq_given ? "seq" : steps_given ? "steps" : weights ? "weights" : out ? "out" : NULL;
+        if (no)
+            return cli_usage_error(usage, "modelcheck: --%s is not for --bench (it times --bench N steps at the "
+                                          "config's sequence length, from the seed's weights, and prints JSON)", no);
+    }
     if (cli_check_out_dirs("modelcheck", out, NULL)) return 1;
 
     model_set_threads(threads);
@@ -275,7 +296,8 @@ int cmd_modelcheck(int argc, char **argv)
     if (bench) return run_bench(&mc, bench, seed, B, gen);
     if (!B) B = 2;
     if (!S) S = mc.context < 16 ? mc.context : 16;
-    if (S > mc.context) return cli_usage_error(usage, "modelcheck: --seq exceeds the context");
+    if (S > mc.context)
+        return cli_usage_error(usage, "modelcheck: --seq %d exceeds the context (%d) of %s", S, mc.context, cfg_path);
     int rc = 1;
     char path[4096];
     model *m = NULL;
@@ -289,6 +311,10 @@ int cmd_modelcheck(int argc, char **argv)
     /* batches: steps x B x (S + 1) tokens from a fixed generator */
     size_t nt = (size_t)steps * B * (S + 1) + (size_t)B * (S + 1);
     toks = malloc(nt * 4), in = malloc((size_t)B * S * 4), tg = malloc((size_t)B * S * 4);
+    if (!toks || !in || !tg) {
+        err_set(&e, "out of memory for %zu batch tokens", nt);
+        goto fail;
+    }
     uint64_t st = seed * 0x9E3779B97F4A7C15ull + 12345;
     /* a learnable stream (each row a bigram chain from a random start, with
      * 1 in 8 tokens random) so that the losses move with the optimiser */

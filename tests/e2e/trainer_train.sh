@@ -124,6 +124,31 @@ if ! "$BLALM" modelcheck --model "$root/configs/model-tiny-hedgehog.json" --mixe
         && grep -q "hedgehog" "$TMP/err"; then pass modelcheck_mixer_override_validated
 else fail modelcheck_mixer_override_validated "$(head -c 300 "$TMP/err")"; fi
 
+# modelcheck's counts: 0 and out-of-range values are usage errors (--batch 0
+# and --seq 0 silently meant the defaults, --steps 0 wrote empty loss arrays,
+# --threads 0 was taken), and so are options --bench or its absence ignores
+# (--gen without --bench; --seq, --steps, --weights, --out with it)
+g=ok
+for a in "--batch 0@--batch wants a count in 1..4096" "--batch 4097@--batch wants a count in 1..4096" \
+         "--seq 0@--seq wants a count of at least 1" "--seq 33@--seq 33 exceeds the context (32)" \
+         "--steps 0@--steps wants a count in 1..100000" "--threads 0@--threads wants a count in 1..4096" \
+         "--threads 5000@--threads wants a count in 1..4096" "--gen@--gen is for --bench" \
+         "--bench 0@--bench wants a count of at least 1"; do
+    eval "set -- ${a%%@*}"
+    "$BLALM" modelcheck --model "$CFG" --out "$TMP/mc0" "$@" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -qF -- "modelcheck: ${a#*@}" "$TMP/err" && [ ! -e "$TMP/mc0" ]; } || g="${a%%@*}: rc $rc $(head -c 200 "$TMP/err")"
+    rm -rf "$TMP/mc0"
+done
+for a in "--seq 8" "--steps 3" "--weights $TMP/w.safetensors" "--out $TMP/mc0"; do
+    "$BLALM" modelcheck --model "$CFG" --bench 1 $a >/dev/null 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -qF -- "modelcheck: ${a%% *} is not for --bench" "$TMP/err" && [ ! -e "$TMP/mc0" ]; } \
+        || g="--bench 1 $a: rc $rc $(head -c 200 "$TMP/err")"
+done
+"$BLALM" modelcheck --model "$CFG" --out "$TMP/mc1" --batch 1 --seq 4 --steps 1 --threads 2 -q 2>"$TMP/err" \
+    && "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); assert j['batch']==1 and j['seq']==4 and j['steps']==1" \
+        "$TMP/mc1/check.json" || g="--batch 1 --seq 4 --steps 1: $(head -c 200 "$TMP/err")"
+[ "$g" = ok ] && pass modelcheck_counts_checked || fail modelcheck_counts_checked "$g"
+
 # the named variant configs are what scripts/variant-configs.py writes
 if out=$("$PY" "$root/scripts/variant-configs.py" --check 2>&1); then pass variant_configs_current
 else fail variant_configs_current "$out"; fi
