@@ -434,7 +434,7 @@ static int parse_distill(const pctx *p, run_config *c, const cJSON *d)
         get_count(p, d, "distill", "emb_words", 0, 4294967295.0, &c->distill_emb_words, NULL) < 0 ||
         get_num(p, d, "distill", "emb_weight", &c->distill_emb_weight) < 0 ||
         get_bool(p, d, "distill", "skip_unlabelled", &c->distill_skip_unlabelled) < 0 ||
-        get_count(p, d, "distill", "folds", 2, 20, &v, &has) < 0)
+        get_count(p, d, "distill", "folds", 2, 100, &v, &has) < 0)   /* distill train --folds' range */
         return -1;
     if (has) c->distill_folds = (int)v;
     if (c->distill_labels && c->distill_field)
@@ -543,6 +543,11 @@ run_config *run_config_parse(const char *text, size_t len, const char *name, con
     static const char *const keys[] = {"comment", "work", "sources", "tag", "dedup", "score", "distill", "corpora",
                                        "tokenizer", "model", "train", "eval", "report", NULL};
     if (check_keys(&p, root, "", keys) < 0 || check_no_null(&p, root, "", 1) < 0) goto done;
+    const cJSON *note = cJSON_GetObjectItemCaseSensitive(root, "comment");
+    if (note && !cJSON_IsString(note)) { /* a note for people; any type was taken */
+        err_set(e, "%s: comment: expected a string (a note for people, ignored by blalm)", name);
+        goto done;
+    }
     const cJSON *tok = get(root, "tokenizer");
     uint64_t vocab = 0;
     if (get_path(&p, root, "", "work", &c->work) < 0 || parse_sources(&p, c, get(root, "sources")) < 0 ||

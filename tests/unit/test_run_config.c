@@ -146,6 +146,18 @@ TEST(wrong_types_and_values)
 /* the tokenizer holds 256 byte tokens and 2 special ones: a smaller
  * vocabulary was accepted here and stopped the run after fetch, tag, dedup
  * and assemble */
+/* "comment" is a note for people: a string (any other type was taken) */
+TEST(comment_is_a_string)
+{
+    blalm_err e = {{0}};
+    run_config *c = parse("{\"comment\": \"a note\", " SRC ", " CORPORA ", " MODEL "}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    run_config_free(c);
+    CHECK_CONTAINS(refused("{\"comment\": 3, " SRC ", " CORPORA ", " MODEL "}"), "demo.json: comment: expected a string");
+    CHECK_CONTAINS(refused("{\"comment\": [\"a\"], " SRC ", " CORPORA ", " MODEL "}"), "demo.json: comment: expected a string");
+    CHECK_CONTAINS(refused("{\"comment\": null, " SRC ", " CORPORA ", " MODEL "}"), "demo.json: comment: expected a string");
+}
+
 TEST(tokenizer_vocab_holds_bytes_and_specials)
 {
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"tokenizer\": {\"vocab_size\": 257}}"),
@@ -208,7 +220,14 @@ TEST(distill_section)
     CHECK_CONTAINS(c->distill_json, "\"folds\":3");        /* the section is a setting of the model's marker */
     run_config_free(c);
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"folds\": 1}}"),
-                   "demo.json: distill.folds: expected a whole number from 2 to 20");
+                   "demo.json: distill.folds: expected a whole number from 2 to 100");
+    /* as distill train --folds (it was 2..20 here) */
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"folds\": 101}}"),
+                   "demo.json: distill.folds: expected a whole number from 2 to 100");
+    c = parse("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"folds\": 100}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    CHECK_EQ_INT(c->distill_folds, 100);
+    run_config_free(c);
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"lables\": \"a.b\"}}"),
                    "demo.json: distill.lables: unknown key");
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"distill\": {\"labels\": \"a.b\", \"label_field\": \"s\"}}"),
@@ -285,6 +304,7 @@ int main(void)
     RUN(unknown_keys_name_their_path);
     RUN(wrong_types_and_values);
     RUN(tokenizer_vocab_holds_bytes_and_specials);
+    RUN(comment_is_a_string);
     RUN(required_parts_and_sources);
     RUN(distill_section);
     RUN(tag_dictionaries_relative_to_the_config);
