@@ -148,10 +148,18 @@ static void print_aoa(const cJSON *a)
     if (cJSON_GetObjectItem(a, "p_value")) printf("%-28s %10.4g\n", "aoa p-value", num(a, "p_value"));
 }
 
+/* $BLALM_EVAL_DATA, or NULL when unset or set but empty (as ablate takes it:
+ * an empty value was looked up as the folder "") */
+static const char *eval_data_env(void)
+{
+    const char *d = getenv("BLALM_EVAL_DATA");
+    return d && *d ? d : NULL;
+}
+
 /* --aoa-score: an official surprisal.json against the CDI of --data */
 static int score_aoa_file(const char *path, const char *data, int json)
 {
-    if (!data) data = getenv("BLALM_EVAL_DATA");
+    if (!data) data = eval_data_env();
     if (!data) return cli_usage_error(usage, "eval: --aoa-score needs --data DIR (or BLALM_EVAL_DATA)");
     blalm_err e;
     cJSON *r = NULL;
@@ -198,7 +206,10 @@ int cmd_eval(int argc, char **argv)
         case 'c': o.checkpoint = optarg; break;
         case 'A': all = 1; break;
         case 't': o.tasks = optarg; break;
-        case 'd': o.data = optarg; break;
+        case 'd':
+            if (!*optarg) return cli_usage_error(usage, "eval: --data wants a folder, not ''");
+            o.data = optarg;
+            break;
         case 'f': o.fast = 1; break;
         case 'o': o.out = optarg; break;
         case 'j': json = 1; break;
@@ -240,7 +251,7 @@ int cmd_eval(int argc, char **argv)
     if (o.predictions && o.score_first_token)
         return cli_usage_error(usage, "eval: --predictions are official predictions; not with --score-first-token");
     if (cli_check_out_file("eval", o.out)) return 1;
-    if (!o.data) o.data = getenv("BLALM_EVAL_DATA");
+    if (!o.data) o.data = eval_data_env();
     if (!o.data)
         return cli_usage_error(usage, "eval: --data DIR is required (or set BLALM_EVAL_DATA)");
     progress *pg = NULL;

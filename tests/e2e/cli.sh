@@ -62,3 +62,14 @@ opt_err cli_dedup_bands_zero "dedup: --bands '0': expected an integer from 1 to"
 opt_err cli_assemble_mem_overflow "assemble: --mem: '99999999999G' is too large" assemble --work w --out o --mem 99999999999G
 opt_err cli_assemble_mem_not_size "assemble: --mem: expected a size in bytes such as 256M" assemble --work w --out o --mem lots
 opt_err cli_assemble_mem_small "assemble: --mem: expected a size of at least 64k" assemble --work w --out o --mem 1k
+
+# BLALM_EVAL_DATA set but empty is unset, as for ablate (eval looked up the
+# folder "": "blalm eval: : no such folder", exit 1); an empty --data is a
+# usage error
+BLALM_EVAL_DATA= "$BLALM" eval --run "$TMP/nowhere" >/dev/null 2>"$TMP/oe"; rc=$?
+[ $rc -eq 2 ] && grep -qF "eval: --data DIR is required (or set BLALM_EVAL_DATA)" "$TMP/oe" \
+    && pass cli_eval_empty_data_env || fail cli_eval_empty_data_env "rc=$rc: $(head -1 "$TMP/oe")"
+BLALM_EVAL_DATA= "$BLALM" eval --aoa-score "$TMP/s.json" >/dev/null 2>"$TMP/oe"; rc=$?
+[ $rc -eq 2 ] && grep -qF "eval: --aoa-score needs --data DIR (or BLALM_EVAL_DATA)" "$TMP/oe" \
+    && pass cli_eval_aoa_empty_data_env || fail cli_eval_aoa_empty_data_env "rc=$rc: $(head -1 "$TMP/oe")"
+opt_err cli_eval_empty_data "eval: --data wants a folder, not ''" eval --run "$TMP/nowhere" --data ''
