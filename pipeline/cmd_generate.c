@@ -1,5 +1,6 @@
 /* cmd_generate.c - `blalm generate`: sample text from a trained run, one
  * token at a time (recurrent form for mLSTM: constant cost per token). */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -113,8 +114,9 @@ static int run_samples(model *m, const bpe_tokenizer *tok, const char *prompt, c
         sb_free(&s);
         tokens += out_n[i];
     }
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "blalm generate: stdout: write failed\n");
+    int fl = fflush(stdout), err = errno;
+    if (fl != 0 || ferror(stdout)) { /* README's words, as every command says it (pipeline/main.c) */
+        fprintf(stderr, "blalm generate: write error on stdout%s%s\n", fl ? ": " : "", fl ? strerror(err) : "");
         goto done;
     }
     if (!quiet) {

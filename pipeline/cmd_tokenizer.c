@@ -76,6 +76,15 @@ static int fail(const char *what, const char *msg)
     return 1;
 }
 
+/* stdout that cannot take the output (a full disk, /dev/full): README's
+ * "write error on stdout", as every command says it (pipeline/main.c) */
+static int stdout_fail(const char *what)
+{
+    int err = errno;
+    fprintf(stderr, "blalm tokenizer %s: write error on stdout%s%s\n", what, err ? ": " : "", err ? strerror(err) : "");
+    return 1;
+}
+
 /* ---- train ---- */
 
 typedef struct train_progress {
@@ -409,7 +418,7 @@ static int do_encode(const args *a)
             sb_reset(&out);
             put_ids(&out, ids, n);
             if (fwrite(out.data, 1, out.len, stdout) != out.len) {
-                rc = fail("encode", "<stdout>: write error");
+                rc = stdout_fail("encode");
                 break;
             }
             inputs++, tokens += n, bytes += text.len;
@@ -419,7 +428,7 @@ static int do_encode(const args *a)
         if (ok && lr < 0 && !rc) rc = fail("encode", err.msg);
         if (ok) src_close(&src);
     }
-    if (fflush(stdout) != 0 && !rc) rc = fail("encode", "<stdout>: write error");
+    if (fflush(stdout) != 0 && !rc) rc = stdout_fail("encode");
     double dt = now_seconds() - t0;
     if (!rc && !a->quiet)
         fprintf(stderr, "blalm tokenizer encode: %llu input%s, %llu bytes -> %llu tokens (%.2f bytes/token), "
@@ -529,13 +538,13 @@ static int do_decode(const args *a)
         sb_json_str(&out, clean.data, cl);
         sb_addc(&out, '\n');
         if (fwrite(out.data, 1, out.len, stdout) != out.len) {
-            rc = fail("decode", "<stdout>: write error");
+            rc = stdout_fail("decode");
             break;
         }
         lines++, tokens += n;
     }
     if (lr < 0 && !rc) rc = fail("decode", err.msg);
-    if (fflush(stdout) != 0 && !rc) rc = fail("decode", "<stdout>: write error");
+    if (fflush(stdout) != 0 && !rc) rc = stdout_fail("decode");
     if (!rc && !a->quiet)
         fprintf(stderr, "blalm tokenizer decode: %llu line%s, %llu tokens\n", lines, lines == 1 ? "" : "s", tokens);
     src_close(&src);

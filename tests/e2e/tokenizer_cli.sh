@@ -337,3 +337,13 @@ for case in 'w@\\w is not accepted' 'caret@'"'"'^'"'"' is not accepted' 'empty@i
         "$BLALM" tokenizer train -q --corpus "$TMP/c" --out "$TMP/tpat" --vocab 300 --allow-smaller --pattern "$pat"
 done
 [ ! -e "$TMP/tpat" ] && pass tokenizer_old_pattern_train_writes_nothing || fail tokenizer_old_pattern_train_writes_nothing "$(ls "$TMP/tpat")"
+
+# a full stdout says what README says (was "<stdout>: write error")
+if [ -w /dev/full ]; then
+    expect tokenizer_encode_stdout_full 1 "^blalm tokenizer encode: write error on stdout" \
+        sh -c '"$1" tokenizer encode -q --tokenizer "$2" --jsonl "$3" >/dev/full' sh "$BLALM" "$TMP/tok/tokenizer.json" "$TMP/in.jsonl"
+    expect tokenizer_encode_stdin_stdout_full 1 "^blalm tokenizer encode: write error on stdout" \
+        sh -c 'echo hello | "$1" tokenizer encode -q --tokenizer "$2" >/dev/full' sh "$BLALM" "$TMP/tok/tokenizer.json"
+    expect tokenizer_decode_stdout_full 1 "^blalm tokenizer decode: write error on stdout" \
+        sh -c 'echo "[104,105]" | "$1" tokenizer decode -q --tokenizer "$2" >/dev/full' sh "$BLALM" "$TMP/tok/tokenizer.json"
+else skip tokenizer_stdout_full "/dev/full not writable here"; fi

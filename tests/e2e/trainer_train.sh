@@ -252,6 +252,15 @@ else fail train_muon "$(head -c 300 "$TMP/err")"; fi
 if out=$("$BLALM" generate --run "$R" --prompt "the cat" --max-new 20 --seed 3 -q 2>"$TMP/err") \
         && [[ "$out" == "the cat"* ]]; then pass generate
 else fail generate "$out $(head -c 300 "$TMP/err")"; fi
+# a full stdout: README's "write error on stdout" (was "stdout: write failed")
+if [ -w /dev/full ]; then
+    "$BLALM" generate --run "$R" --prompt "the cat" --max-new 5 -q >/dev/full 2>"$TMP/err"; rc=$?
+    [ $rc = 1 ] && grep -q "^blalm generate: write error on stdout" "$TMP/err" && pass generate_stdout_full \
+        || fail generate_stdout_full "rc $rc $(head -c 300 "$TMP/err")"
+    "$BLALM" generate --run "$R" --timing -q >/dev/full 2>"$TMP/err"; rc=$?
+    [ $rc = 1 ] && grep -q "^blalm generate: write error on stdout" "$TMP/err" && pass generate_timing_stdout_full \
+        || fail generate_timing_stdout_full "rc $rc $(head -c 300 "$TMP/err")"
+else skip generate_stdout_full "/dev/full not writable here"; fi
 if "$BLALM" export --run "$R" --out "$TMP/exp" -q 2>"$TMP/err" && [ -s "$TMP/exp/model.safetensors" ] \
         && [ -s "$TMP/exp/config.json" ] && [ -s "$TMP/exp/tokenizer.json" ]; then pass export
 else fail export "$(head -c 300 "$TMP/err")"; fi
