@@ -64,6 +64,10 @@ expect tokenizer_train 0 "vocabulary 320" "$BLALM" tokenizer train --corpus "$TM
 for f in tokenizer.json tokenizer_config.json tokenizer.bin; do
     [ -s "$TMP/tok/$f" ] || fail tokenizer_train_files "missing $f"
 done
+# --threads N counts N files at once (the corpus has two): the same tokenizer
+"$BLALM" tokenizer train -q --corpus "$TMP/c" --out "$TMP/tok3" --vocab 320 --min-frequency 2 --threads 3 2>"$TMP/err"
+cmp -s "$TMP/tok/tokenizer.json" "$TMP/tok3/tokenizer.json" && cmp -s "$TMP/tok/tokenizer.bin" "$TMP/tok3/tokenizer.bin" \
+    && pass tokenizer_train_threads_same || fail tokenizer_train_threads_same "$(head -c 300 "$TMP/err")"
 # dev text must not be learned: "three newlines" appears only in dev
 if grep -q "three" "$TMP/tok/tokenizer.json"; then fail tokenizer_train_only_train_split "a dev-only word became a token"
 else pass tokenizer_train_only_train_split; fi
