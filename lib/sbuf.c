@@ -245,3 +245,33 @@ void sb_json_key(sbuf *b, const char *key, int *first)
     sb_json_str(b, key, strlen(key));
     sb_addc(b, ':');
 }
+
+void sb_shell_word(sbuf *b, const char *s)
+{
+    int plain = *s != 0;
+    for (const char *p = s; *p && plain; p++) {
+        unsigned char c = (unsigned char)*p;
+        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                strchr("_-./:,=+@%", c) != NULL;
+    }
+    if (plain) {
+        sb_adds(b, s);
+        return;
+    }
+    sb_addc(b, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'') sb_adds(b, "'\\''");
+        else sb_addc(b, *p);
+    }
+    sb_addc(b, '\'');
+}
+
+void sb_shell_opt(sbuf *b, const char *name, const char *value)
+{
+    sb_adds(b, " --");
+    sb_adds(b, name);
+    if (value) {
+        sb_addc(b, ' ');
+        sb_shell_word(b, value);
+    }
+}

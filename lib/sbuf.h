@@ -44,4 +44,12 @@ void sb_json_bool(sbuf *b, int v);
 /* Object helpers: sb_json_key writes [","]"key": (comma unless first). */
 void sb_json_key(sbuf *b, const char *key, int *first);
 
+/* Shell words, for commands that messages and records show to be pasted:
+ * sb_shell_word writes s as one word that sh reads back as s: as it is when
+ * it is not empty and holds only letters, digits and _ - . / : , = + @ %,
+ * else in single quotes (a ' as '\''). sb_shell_opt writes " --name" and,
+ * when value is not NULL, " " and value as a shell word. */
+void sb_shell_word(sbuf *b, const char *s);
+void sb_shell_opt(sbuf *b, const char *name, const char *value);
+
 #endif

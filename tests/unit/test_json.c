@@ -87,6 +87,23 @@ TEST(output)
     sb_free(&b);
 }
 
+/* shell words, as commands in records and messages show them to be pasted */
+TEST(shell_words)
+{
+    sbuf b;
+    sb_init(&b);
+    sb_adds(&b, "blalm");
+    sb_shell_opt(&b, "work", "w/a-1_b.c:2,x=y+z@h%");
+    sb_shell_opt(&b, "where", "a.pass && b.keep");
+    sb_shell_opt(&b, "x", "it's");
+    sb_shell_opt(&b, "e", "");
+    sb_shell_opt(&b, "d", "$HOME`x`\\*");
+    sb_shell_opt(&b, "json-schema", NULL);
+    CHECK_EQ_STR(sb_cstr(&b), "blalm --work w/a-1_b.c:2,x=y+z@h% --where 'a.pass && b.keep' --x 'it'\\''s' "
+                              "--e '' --d '$HOME`x`\\*' --json-schema");
+    sb_free(&b);
+}
+
 /* integers are written by hand, not printf: compare with printf */
 TEST(integers)
 {
@@ -279,5 +296,6 @@ int main(void)
     RUN(numbers_fast_equals_reference);
     RUN(json_print_exact_numbers);
     RUN(object_members_and_compact);
+    RUN(shell_words);
     return test_summary();
 }
