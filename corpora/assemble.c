@@ -1058,14 +1058,14 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     {   /* every set complete, current and of one config, before anything is read */
         const char *sets[256];
         for (int i = 0; i < schema_nsets(c.schema); i++) sets[i] = schema_set(c.schema, i);
-        char fix[8400];
-        if (o->docs || o->attrs)
-            snprintf(fix, sizeof fix, "--docs %s --out %s", c.w.docs, c.w.attrs);
-        else
-            snprintf(fix, sizeof fix, "--work %s", c.w.work);
+        sbuf fix;
+        sb_init(&fix);
+        attr_fix_args(&fix, o->docs || o->attrs ? NULL : c.w.work, c.w.docs, c.w.attrs);
         int partial_rule = o->allow_partial ? ATTR_PARTIAL_ALLOW : ATTR_PARTIAL_OFFER;
-        if (attr_sets_check(c.w.attrs, c.files, c.nfiles, sets, schema_nsets(c.schema), partial_rule,
-                            fix, &c.attr_summary, &c.attr_partial, e) < 0) {
+        int crc = attr_sets_check(c.w.attrs, c.files, c.nfiles, sets, schema_nsets(c.schema), partial_rule,
+                                  sb_cstr(&fix), &c.attr_summary, &c.attr_partial, e);
+        sb_free(&fix);
+        if (crc < 0) {
             err_prefix(e, "assemble");
             goto out;
         }

@@ -166,11 +166,13 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
         const char *sets[256];
         int n = schema_nsets(c->schema) < 256 ? schema_nsets(c->schema) : 256;
         for (int i = 0; i < n; i++) sets[i] = schema_set(c->schema, i);
-        char fix[8400];
-        if (o->docs || o->attrs) snprintf(fix, sizeof fix, "--docs %s --out %s", c->w.docs, c->w.attrs);
-        else snprintf(fix, sizeof fix, "--work %s", c->w.work);
-        if (attr_sets_check(c->w.attrs, c->files, c->nfiles, sets, n, ATTR_PARTIAL_ALLOW, fix, NULL, NULL, e) < 0)
-            return err_prefix(e, "audit");
+        sbuf fix;
+        sb_init(&fix);
+        attr_fix_args(&fix, o->docs || o->attrs ? NULL : c->w.work, c->w.docs, c->w.attrs);
+        int crc = attr_sets_check(c->w.attrs, c->files, c->nfiles, sets, n, ATTR_PARTIAL_ALLOW, sb_cstr(&fix),
+                                  NULL, NULL, e);
+        sb_free(&fix);
+        if (crc < 0) return err_prefix(e, "audit");
     }
     snprintf(c->dec_dir, sizeof c->dec_dir, "%s/assemble/decisions", c->w.state);
     char p[4500];

@@ -1043,11 +1043,36 @@ static void key_of(const doc_table *t, uint32_t g, sbuf *out)
     sb_printf(out, "%s#%llu", t->files[f].rel, (unsigned long long)(g - t->first[f]));
 }
 
+/* The command that makes the dedup set again, for its records (the caller
+ * adds where the documents are): every setting that shapes it, defaults
+ * included, so that it runs against the state these settings made (dedup
+ * refuses files of other settings) and gives the same clusters. */
+static void record_command(const dd_config *c, double verify_jaccard, sbuf *b)
+{
+    char norm[160], xnorm[160];
+    dd_norm_format(c->minhash_norm, norm, sizeof norm);
+    dd_norm_format(c->exact_norm, xnorm, sizeof xnorm);
+    sb_printf(b, "blalm dedup --bands %d --rows %d --shingle %d --seed %llu", c->bands, c->rows,
+              c->shingle, (unsigned long long)c->seed);
+    sb_shell_opt(b, "normalize", norm);
+    sb_shell_opt(b, "exact-normalize", xnorm);
+    if (!c->exact_id) sb_shell_opt(b, "no-exact-id", NULL);
+    if (!c->exact_text) sb_shell_opt(b, "no-exact-text", NULL);
+    if (!c->exact_url) sb_shell_opt(b, "no-exact-url", NULL);
+    if (c->keep_field[0]) sb_shell_opt(b, "keep-max", c->keep_field);
+    if (verify_jaccard > 0) {
+        sb_adds(b, " --verify-jaccard ");
+        sb_json_num(b, verify_jaccard);
+    }
+    sb_addc(b, 0);   /* a C string */
+    b->len--;
+}
+
 /* The attribute file of document file i from clusters.bin (at cf), its
- * record, then its marker (k: the settings, the document file as ident, the
- * clusters). */
+ * record (command: what makes it again), then its marker (k: the settings,
+ * the document file as ident, the clusters). */
 static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_table *t,
-                               size_t i, FILE *cf, const char *marker,
+                               size_t i, FILE *cf, const char *marker, const char *command,
                                const doc_identity *ident, marker_key *k, blalm_err *e)
 {
     const doc_file *df = &t->files[i];
@@ -1116,7 +1141,7 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
     /* the record names the clusters (and so every document file) it came from */
     char config[160];
     snprintf(config, sizeof config, "dedup %.*s", (int)strcspn(marker, "\n"), marker);
-    if (attr_record_write(out, "dedup", df->rel, ident, n, 1, config, "blalm dedup", e) < 0)
+    if (attr_record_write(out, "dedup", df->rel, ident, n, 1, config, command, e) < 0)
         return -1;
     return marker_done_commit(p, unit, k, e);
 }
@@ -1150,6 +1175,9 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
     char marker[128];
     snprintf(marker, sizeof marker, "{\"clusters\":\"%016llx%016llx\"}\n",
              (unsigned long long)h.aux2, (unsigned long long)XXH3_64bits(&h, sizeof h));
+    sbuf command;
+    sb_init(&command);
+    record_command(c, o->verify_jaccard, &command);
     first_error fe = {0};
     uint64_t mine = 0, skipped = 0, done = 0;
     report(o, 0, t.nf, "dedup attributes");
@@ -1177,7 +1205,7 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
             int dn = k ? marker_done(p, unit, k, &le) : -1;
             if (dn == 1 && (!file_exists(out) || !file_exists(rpath))) dn = 0;
             if (dn == 1) skipped++;
-            else if (dn < 0 || attributes_for_file(c, p, &t, i, f, marker, &id, k, &le) < 0)
+            else if (dn < 0 || attributes_for_file(c, p, &t, i, f, marker, command.data, &id, k, &le) < 0)
                 fail_once(&fe, &le);
             marker_key_free(k);
 #pragma omp critical(dd_progress)
@@ -1189,6 +1217,7 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
     st->files = mine;
     st->files_skipped = skipped;
     table_free(&t);
+    sb_free(&command);
     st->seconds = now_seconds() - t0;
     st->cpu_seconds = cpu_seconds() - c0;
     st->max_rss_kb = max_rss_kb();

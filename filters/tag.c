@@ -273,6 +273,7 @@ typedef struct tag_run_ctx {
     quality_ctx *qc;
     int sets;                       /* bit per TAG_SET_* */
     char record_config[64];         /* "tag settings <hash>", in every record */
+    sbuf command[TAG_NSETS];        /* each set's records' command */
     doc_identity hyphen_id, cmudict_id;
     const char *method;             /* syllables: "cmudict+pyphen", "pyphen" or "" */
     sbuf read_settings;             /* {"syllables","cmudict","cmudict_words"} */
@@ -567,13 +568,8 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
         attr_writer *ws = w[s];
         w[s] = NULL;
         if (attrw_commit(ws, e) < 0) goto out;
-        int t = set_tagger[s];
-        char command[4400];
-        snprintf(command, sizeof command, "blalm tag --taggers %s%s%s",
-                 tagger_names[t == TAG_READABILITY ? 0 : t == TAG_GOPHER ? 1 : t == TAG_C4 ? 2 : 3],
-                 o->config_path ? " --config " : "", o->config_path ? o->config_path : "");
         if (attr_record_write(paths[s], tag_set_name(s), f->rel, &ident, docs_in_file, 1,
-                              x->record_config, command, e) < 0)
+                              x->record_config, sb_cstr(&x->command[s]), e) < 0)
             goto out;
         if (o->state) {
             marker_result_of(x, s, &cnt[s], &result);
@@ -638,6 +634,28 @@ static int write_stats(const tag_run_ctx *x, blalm_err *e)
     return rc;
 }
 
+/* The command the records of set s name: `blalm tag` with the options that
+ * give its values (x->sets holds s). */
+static void set_command(tag_run_ctx *x, int s)
+{
+    const tag_opts *o = x->o;
+    /* the patterns have no option: the environment variable names them */
+    sbuf *c = &x->command[s];
+    if (s == TAG_SET_READABILITY && o->hyphen_dic) {
+        sb_adds(c, "BLALM_HYPHEN_DIC=");
+        sb_shell_word(c, o->hyphen_dic);
+        sb_addc(c, ' ');
+    }
+    int tg = set_tagger[s];
+    sb_adds(c, "blalm tag");
+    sb_shell_opt(c, "taggers",
+                 tagger_names[tg == TAG_READABILITY ? 0 : tg == TAG_GOPHER ? 1 : tg == TAG_C4 ? 2 : 3]);
+    if (o->config_path) sb_shell_opt(c, "config", o->config_path);
+    if (s == TAG_SET_READABILITY) sb_shell_opt(c, "cmudict", o->cmudict ? o->cmudict : "none");
+    sb_addc(c, 0);   /* a C string */
+    c->len--;
+}
+
 /* Everything but the quality taggers: the readability context and the
  * settings that markers and records are keyed by. */
 static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
@@ -647,6 +665,7 @@ static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
     x->method = "";
     sb_init(&x->read_settings);
     sb_init(&x->stop_json);
+    for (int s = 0; s < TAG_NSETS; s++) sb_init(&x->command[s]);
     if (o->stop_words) {
         int first = 1;
         sb_addc(&x->stop_json, '[');
@@ -698,6 +717,8 @@ static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
         settings ^= 0xc2b2ae3d27d4eb4fULL * xxh3_64(x->stop_json.data, x->stop_json.len);
     snprintf(x->record_config, sizeof x->record_config, "tag settings %016llx",
              (unsigned long long)settings);
+    for (int s = 0; s < TAG_NSETS; s++)
+        if (x->sets & (1 << s)) set_command(x, s);
     return 0;
 }
 
@@ -707,6 +728,7 @@ static void teardown(tag_run_ctx *x)
     quality_free(x->qc);
     sb_free(&x->read_settings);
     sb_free(&x->stop_json);
+    for (int s = 0; s < TAG_NSETS; s++) sb_free(&x->command[s]);
 }
 
 /* A marker DONE but a record not current (another config, the attribute file

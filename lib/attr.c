@@ -381,6 +381,19 @@ static void note_config(set_check *c, const cJSON *rec, const char *rel)
     c->config_files[c->nconfigs++] = 1;
 }
 
+void attr_fix_args(sbuf *out, const char *work, const char *docs, const char *attrs)
+{
+    if (work) {
+        sb_adds(out, "--work ");
+        sb_shell_word(out, work);
+    } else {
+        sb_adds(out, "--docs ");
+        sb_shell_word(out, docs);
+        sb_adds(out, " --out ");
+        sb_shell_word(out, attrs);
+    }
+}
+
 /* The command that makes the set again, for messages. */
 static void fix_command(const set_check *c, const char *set, const char *fix_args, sbuf *out)
 {

@@ -45,10 +45,12 @@ void attrj_close(attr_join *j);
  * Beside <attrs>/<set>/<stem>.jsonl.zst its writer puts <stem>.record.json:
  *   {"set": S, "document": {"path": REL, "size": N, "mtime_ns": N, "xxh3": HEX},
  *    "documents": N, "complete": true|false, "config": C, "command": CMD}
- * C names the settings that shaped the values (e.g. tag's settings hash) and
- * CMD the command that makes the file again, so a reader can refuse a set
- * that is incomplete, mixes configurations or was made from a document file
- * that has changed since, and say what to rerun. */
+ * C names the settings that shaped the values (e.g. tag's settings hash)
+ * and CMD the command that makes the file again: the writer's
+ * options that shape the values, shell-quoted (sb_shell_opt), without the
+ * folders (a reader's fix_args adds them) and without secrets. So a reader
+ * can refuse a set that is incomplete, mixes configurations or was made from
+ * a document file that has changed since, and say what to rerun. */
 typedef struct doc_identity {
     uint64_t size;
     int64_t mtime_ns;
@@ -80,6 +82,9 @@ int attr_record_current(const char *attr_path, const doc_identity *id, const cha
  *   [{"set": S, "files": N, "missing": N, "incomplete": N, "recorded": bool,
  *     "config": C}, ...] */
 enum { ATTR_PARTIAL_REFUSE = 0, ATTR_PARTIAL_ALLOW = 1, ATTR_PARTIAL_OFFER = 2 };
+/* The fix_args of a rerun, shell-quoted, appended to out: "--work WORK"
+ * when work is not NULL, else "--docs DOCS --out ATTRS". */
+void attr_fix_args(sbuf *out, const char *work, const char *docs, const char *attrs);
 int attr_sets_check(const char *attrs_dir, const doc_file *files, size_t nfiles,
                     const char *const *sets, int nsets, int allow_partial,
                     const char *fix_args, sbuf *summary, int *partial, blalm_err *e);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/attr.h"
 #include "lib/cli.h"
 #include "lib/config.h"
 #include "lib/docs.h"
@@ -377,11 +378,11 @@ static int score_main(int argc, char **argv, cJSON **config)
         if (env_openai_api_key("score", &k) < 0) return 1;
         if (k) snprintf(api_key, sizeof api_key, "%s", k);
     }
-    char fix[8400];
-    if (o.work) snprintf(fix, sizeof fix, "--work %s", o.work);
-    else snprintf(fix, sizeof fix, "--docs %s --out %s", w.docs, w.attrs);
+    sbuf fix;
+    sb_init(&fix);
+    attr_fix_args(&fix, o.work, w.docs, w.attrs);
     so.dirs = &w;
-    so.where_fix = fix;
+    so.where_fix = sb_cstr(&fix);
     so.base_url = base;
     so.api_key = api_key;
     so.delay_scale = env_delay_scale();
@@ -390,6 +391,8 @@ static int score_main(int argc, char **argv, cJSON **config)
     bar b = {NULL, o.quiet};
     int rc = score_run(&so, &n, on_progress, &b, &e);
     prog_end(b.pg);
+    sb_free(&fix);
+    so.where_fix = NULL;
     if (rc < 0) {
         char msg[BLALM_ERR_MAX + 16], shown[BLALM_ERR_MAX + 16];
         llm_redact(e.msg, api_key[0] ? api_key : NULL, msg, sizeof msg);

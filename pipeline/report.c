@@ -515,7 +515,7 @@ static int read_coverage(rpt *r, const work_dirs *w, const doc_file *files, size
     sbuf sum, fix;
     sb_init(&sum);
     sb_init(&fix);
-    sb_printf(&fix, "--work %s", w->work);
+    attr_fix_args(&fix, w->work, NULL, NULL);
     blalm_err why;
     int partial = 0;
     if (attr_sets_check(w->attrs, files, nfiles, sets, nsets, ATTR_PARTIAL_ALLOW, sb_cstr(&fix), &sum, &partial,

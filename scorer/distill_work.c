@@ -228,10 +228,13 @@ static int feat_sets_check(const distill_work_opts *o, const feat_sets *fs, cons
                 return err_set(e, "%s: missing: attribute set '%s' for %s; %s: run `blalm tag --work %s`",
                                ap, fs->sets[j], files[i].path, who, work);
         }
-    char fix[4200];
-    snprintf(fix, sizeof fix, "--work %s", work);
-    if (attr_sets_check(o->dirs->attrs, files, nfiles, fs->sets, fs->nsets, ATTR_PARTIAL_REFUSE, fix, NULL, NULL, e) == 0)
-        return 0;
+    sbuf fix;
+    sb_init(&fix);
+    attr_fix_args(&fix, work, NULL, NULL);
+    int crc = attr_sets_check(o->dirs->attrs, files, nfiles, fs->sets, fs->nsets, ATTR_PARTIAL_REFUSE, sb_cstr(&fix),
+                              NULL, NULL, e);
+    sb_free(&fix);
+    if (crc == 0) return 0;
     err_prefix(e, "%s: %s", o->dirs->attrs, who);
     return -1;
 }
@@ -564,11 +567,16 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
         goto fail;
     }
     if (attrw_commit(aw, e) < 0) goto fail;
-    char command[4400];
-    snprintf(command, sizeof command, "blalm distill score --model %s",
-             o->model_path ? o->model_path : name);
-    if (attr_record_write(out, "edu_local", f->rel, &ident, n->docs - docs0, 1, config, command, e) < 0)
-        goto fail;
+    /* the model file is distill score's one setting (its name when the
+     * caller gave no path) */
+    sbuf command;
+    sb_init(&command);
+    sb_adds(&command, "blalm distill score");
+    sb_shell_opt(&command, "model", o->model_path ? o->model_path : name);
+    int wrc = attr_record_write(out, "edu_local", f->rel, &ident, n->docs - docs0, 1, config,
+                                sb_cstr(&command), e);
+    sb_free(&command);
+    if (wrc < 0) goto fail;
     if (markers) {
         char result[64];
         snprintf(result, sizeof result, "{\"documents\":%llu}", (unsigned long long)(n->docs - docs0));

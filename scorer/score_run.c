@@ -166,7 +166,34 @@ typedef struct score_job {
     where_ctx wc;
     llm_sample *sample;
     char run_key[65];
+    sbuf command;               /* what the records name as the command that makes them again */
 } score_job;
+
+/* The command that makes edu_llm again, for the records (the caller adds
+ * where the documents are): every option that shapes the answers, as
+ * effective (flags, --config and the environment resolved), shell-quoted.
+ * Never the API key: the endpoint's user:password and query are redacted as
+ * in the markers; the spending guards, --shard and the pacing options
+ * (concurrency, rps, tpm, timeout, attempts) shape no answer and are left out. */
+static void record_command(const score_opts *o, sbuf *b)
+{
+    char endpoint[4200];
+    http_redact(o->base_url ? o->base_url : "", NULL, endpoint, sizeof endpoint);
+    sb_adds(b, "blalm score");
+    sb_shell_opt(b, "model", o->model ? o->model : "");
+    sb_shell_opt(b, "endpoint", endpoint);
+    if (o->prompt_path) sb_shell_opt(b, "prompt", o->prompt_path);
+    sb_printf(b, " --max-chars %llu --temperature ", (unsigned long long)o->max_chars);
+    sb_json_num(b, o->temperature);
+    sb_printf(b, " --max-tokens %d", o->max_tokens);
+    if (o->has_seed) sb_printf(b, " --seed %lld", o->seed);
+    if (o->has_sample) sb_printf(b, " --sample %llu", (unsigned long long)o->sample);
+    if (o->json_schema) sb_shell_opt(b, "json-schema", NULL);
+    if (o->where) sb_shell_opt(b, "where", o->where);
+    if (o->cache_dir) sb_shell_opt(b, "cache", o->cache_dir);
+    sb_addc(b, 0);   /* a C string */
+    b->len--;
+}
 
 /* What every file of a run shares: parameters, template, the --where rule
  * and the sets it reads, the run key. */
@@ -209,6 +236,7 @@ static int job_init(score_job *J, const score_opts *o, blalm_err *e)
         sb_printf(&k, "\nsample %llu seed %lld", (unsigned long long)o->sample, o->seed);
     sha256_hex(k.data, k.len, J->run_key);
     sb_free(&k);
+    record_command(o, &J->command);
     return 0;
 }
 
@@ -222,6 +250,7 @@ static void job_free(score_job *J)
     sample_free(J->sample);
     for (int i = 0; i < J->wc.nsets; i++) cJSON_Delete(J->wc.first[i]);
     sb_free(&J->params_json);
+    sb_free(&J->command);
 }
 
 /* The marker key of file f: its identity, the attribute files --where reads,
@@ -347,12 +376,9 @@ static int score_file(score_job *J, const doc_file *f, blalm_err *e)
         rc = attrw_commit(aw, e);
         aw = NULL;
         if (rc < 0) goto out;
-        char command[8400];
-        snprintf(command, sizeof command, "blalm score --model %s%s%s%s", o->model ? o->model : "",
-                 o->where ? " --where '" : "", o->where ? o->where : "", o->where ? "'" : "");
         int complete = n->not_sent == guard0;
         rc = attr_record_write(out, "edu_llm", f->rel, &ident, n->docs - docs0, complete, config,
-                               command, e);
+                               sb_cstr(&J->command), e);
         if (rc < 0) goto out;
         /* A file with unsent documents is done for now, not complete: no marker. */
         if (complete && markers) {

@@ -138,6 +138,6 @@ assemble && pass attr_with_dedup_assembles || fail attr_with_dedup_assembles "$(
 echo '{"text": "A new document about rivers, hills and the rain that falls on them."}' >>"$W/docs/web/part-020.jsonl"
 if assemble; then fail attr_refuses_appended "exit 0"
 elif grep -q "attribute set 'c4' is stale: 1 document files" "$TMP/err" && grep -q "attribute set 'dedup' is stale" "$TMP/err" &&
-     grep -q "blalm dedup --work" "$TMP/err" && grep -q "and problems in attribute sets 'fineweb'" "$TMP/err"; then
+     grep -q "blalm dedup --bands 14 --rows 8 .* --work $W" "$TMP/err" && grep -q "and problems in attribute sets 'fineweb'" "$TMP/err"; then
     pass attr_refuses_appended
 else fail attr_refuses_appended "message: $(cat "$TMP/err")"; fi

@@ -94,6 +94,22 @@ out=$(OPENAI_API_KEY='sk-wrong-echo-77-ABCD' $BLALM score --work "$W" --endpoint
 [ $rc = 1 ] && [[ "$out" == *"Incorrect API key provided: ***."* ]] && [[ "$out" != *"sk-wro"* ]] && [[ "$out" != *ABCD* ]] \
     && pass score_env_key_masked_echo_redacted || fail score_env_key_masked_echo_redacted "rc=$rc $(printf '%s' "$out" | tail -c 300)"
 rm -rf "$W/attributes" "$W/state"
+# the records' command (what makes edu_llm again, shown by assemble for a
+# stale set) names the endpoint as the markers do: no password, no query
+# value, never the key; a stale set's message shows it so
+OPENAI_API_KEY=right-key $BLALM score --work "$W" --endpoint "http://usr:$PW@127.0.0.1:$K/v1?key=QSECRET-9" --model m \
+    --max-chars 50 -q 2>"$TMP/err"; rc=$?
+rec=$(cat "$W/attributes/edu_llm/web/a.record.json" 2>/dev/null)
+[ $rc = 0 ] && [[ "$rec" == *'"command":"blalm score --model m --endpoint '\''http://***@127.0.0.1:'$K'/v1?...'\'' --max-chars 50 '* ]] \
+    && ! grep -rq -e "$PW" -e QSECRET -e right-key "$W" \
+    && pass score_record_command_redacted || fail score_record_command_redacted "rc=$rc $rec $(tail -c 300 "$TMP/err")"
+make_docs "$W/docs/web/a.jsonl" 4 a
+out=$($BLALM assemble --work "$W" --out "$TMP/out" 2>&1); rc=$?
+[ $rc = 1 ] && [[ "$out" == *"run \`blalm score --model m --endpoint 'http://***@127.0.0.1:$K/v1?...' --max-chars 50 "*"--work $W\`"* ]] \
+    && [[ "$out" != *"$PW"* ]] && [[ "$out" != *QSECRET* ]] \
+    && pass score_stale_message_redacted || fail score_stale_message_redacted "rc=$rc $(printf '%s' "$out" | tail -c 400)"
+make_docs "$W/docs/web/a.jsonl" 3 a
+rm -rf "$W/attributes" "$W/state"
 # a key file under the same rule: whitespace inside its line is refused
 printf 'right key\n' >"$TMP/key"
 out=$($BLALM score --work "$W" --endpoint "$EP" --model m --api-key-file "$TMP/key" -q 2>&1); rc=$?
