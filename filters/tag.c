@@ -272,7 +272,9 @@ typedef struct tag_run_ctx {
     readability_ctx *rc;
     quality_ctx *qc;
     int sets;                       /* bit per TAG_SET_* */
-    char record_config[64];         /* "tag settings <hash>", in every record */
+    char set_config[TAG_NSETS][80]; /* each set's records' config: "tag <set> settings <hash>" */
+    char legacy_config[64];         /* what an earlier blalm's records named: "tag settings
+                                       <hash>", one hash of the whole run's settings */
     sbuf command[TAG_NSETS];        /* each set's records' command */
     doc_identity hyphen_id, cmudict_id;
     const char *method;             /* syllables: "cmudict+pyphen", "pyphen" or "" */
@@ -328,8 +330,8 @@ typedef struct set_counts {
 } set_counts;
 
 static int unit_status(const tag_run_ctx *x, int set, const char *rel, const char *attr_path,
-                       const doc_identity *id, marker_key *k, set_counts *done, char *why,
-                       size_t cap, blalm_err *e);
+                       const doc_identity *id, marker_key *k, set_counts *done, int *legacy,
+                       char *why, size_t cap, blalm_err *e);
 static void attr_path_of(const tag_opts *o, int set, const char *rel, char *out, size_t cap);
 
 /* A set's marker result: its counts, and for readability the syllable
@@ -414,13 +416,19 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
             err_set(e, "out of memory");
             goto out;
         }
-        int st = MARKER_ABSENT;
+        int st = MARKER_ABSENT, legacy = 0;
         if (o->state && !o->force) {
             char why[512];
-            st = unit_status(x, s, f->rel, paths[s], &ident, keys[s], &cnt[s], why, sizeof why, e);
+            st = unit_status(x, s, f->rel, paths[s], &ident, keys[s], &cnt[s], &legacy, why,
+                             sizeof why, e);
             if (st < 0) goto out;
         }
         if (st != MARKER_DONE) todo |= 1 << s;
+        /* an earlier blalm's record of these settings, in the set's own form
+         * now: a set's files keep one config as later runs redo some */
+        else if (legacy && attr_record_write(paths[s], tag_set_name(s), f->rel, &ident, cnt[s].docs, 1,
+                                             x->set_config[s], sb_cstr(&x->command[s]), e) < 0)
+            goto out;
     }
     if (!todo) {
         tot->files_skipped++;
@@ -569,7 +577,7 @@ static int tag_file(tag_run_ctx *x, const doc_file *f, blalm_err *e)
         w[s] = NULL;
         if (attrw_commit(ws, e) < 0) goto out;
         if (attr_record_write(paths[s], tag_set_name(s), f->rel, &ident, docs_in_file, 1,
-                              x->record_config, sb_cstr(&x->command[s]), e) < 0)
+                              x->set_config[s], sb_cstr(&x->command[s]), e) < 0)
             goto out;
         if (o->state) {
             marker_result_of(x, s, &cnt[s], &result);
@@ -632,6 +640,35 @@ static int write_stats(const tag_run_ctx *x, blalm_err *e)
     int rc = write_file_atomic(x->o->stats, st.data, st.len, e);
     sb_free(&st);
     return rc;
+}
+
+/* The config the records of set s name (x->sets holds s): a hash of the
+ * settings that shape that set's values alone (its thresholds; for
+ * readability the hyphenation patterns, the syllable method and the
+ * dictionary), so that other taggers and their settings leave it alone. */
+static void set_config(tag_run_ctx *x, int s)
+{
+    const tag_opts *o = x->o;
+    sbuf t;
+    sb_init(&t);
+    sb_adds(&t, tag_set_name(s));
+    if (s == TAG_SET_READABILITY) {
+        sb_printf(&t, "\nhyphen_dic %s\n", o->hyphen_dic ? o->hyphen_dic : "");
+        sb_add(&t, x->read_settings.data, x->read_settings.len);
+    }
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const field *f = &fields[i];
+        if (f->set != s) continue;
+        if (f->kind == BOOLEAN) sb_printf(&t, "\n%s %s", f->key, *bool_at(&x->q, f) ? "true" : "false");
+        else sb_printf(&t, "\n%s %.17g", f->key, *num_at(&x->q, f));
+    }
+    if (s == TAG_SET_GOPHER_QUALITY && x->stop_json.len) {
+        sb_adds(&t, "\nstop_words ");
+        sb_add(&t, x->stop_json.data, x->stop_json.len);
+    }
+    snprintf(x->set_config[s], sizeof x->set_config[s], "tag %s settings %016llx", tag_set_name(s),
+             (unsigned long long)xxh3_64(t.data, t.len));
+    sb_free(&t);
 }
 
 /* The command the records of set s name: `blalm tag` with the options that
@@ -707,18 +744,21 @@ static int setup(tag_run_ctx *x, const tag_opts *o, blalm_err *e)
     sb_json_key(&x->read_settings, "cmudict_words", &first);
     sb_json_uint(&x->read_settings, x->rc ? readability_cmudict_words(x->rc) : 0);
     sb_addc(&x->read_settings, '}');
-    /* what the attribute records name as their config: one hash of every
-     * setting, as before the markers came from lib/marker (records stay
-     * byte-identical; assemble refuses a set whose files mix configs) */
+    /* what the records of an earlier blalm named as their config: one hash
+     * of every setting of the run, readability's too when it was not chosen
+     * (so switching --taggers redid every set) */
     uint64_t settings = xxh3_64(&x->q, sizeof x->q);
     if (o->hyphen_dic) settings ^= xxh3_64(o->hyphen_dic, strlen(o->hyphen_dic));
     settings ^= 0x9e3779b97f4a7c15ULL * xxh3_64(x->read_settings.data, x->read_settings.len);
     if (x->stop_json.len)   /* default stop words: the hash records had before */
         settings ^= 0xc2b2ae3d27d4eb4fULL * xxh3_64(x->stop_json.data, x->stop_json.len);
-    snprintf(x->record_config, sizeof x->record_config, "tag settings %016llx",
+    snprintf(x->legacy_config, sizeof x->legacy_config, "tag settings %016llx",
              (unsigned long long)settings);
     for (int s = 0; s < TAG_NSETS; s++)
-        if (x->sets & (1 << s)) set_command(x, s);
+        if (x->sets & (1 << s)) {
+            set_config(x, s);
+            set_command(x, s);
+        }
     return 0;
 }
 
@@ -732,17 +772,26 @@ static void teardown(tag_run_ctx *x)
 }
 
 /* A marker DONE but a record not current (another config, the attribute file
- * gone) is redone: every file of a set must carry the same config. */
+ * gone) is redone: every file of a set must carry the same config. A record
+ * of an earlier blalm names the whole run's settings instead of the set's
+ * (legacy_config): one that this run's settings and taggers give is current,
+ * and *legacy (may be NULL) says that its record is to be rewritten in the
+ * set's own form. */
 static int unit_status(const tag_run_ctx *x, int set, const char *rel, const char *attr_path,
-                       const doc_identity *id, marker_key *k, set_counts *done, char *why,
-                       size_t cap, blalm_err *e)
+                       const doc_identity *id, marker_key *k, set_counts *done, int *legacy,
+                       char *why, size_t cap, blalm_err *e)
 {
     char unit[4200];
     snprintf(unit, sizeof unit, "%s/%s", tag_set_name(set), rel);
+    if (legacy) *legacy = 0;
     int st = marker_check(x->o->state, "tag", unit, k, why, cap, e);
-    if (st == MARKER_DONE && !attr_record_current(attr_path, id, x->record_config)) {
-        snprintf(why, cap, "%s or its record is missing or from other settings", attr_path);
-        st = MARKER_STALE;
+    if (st == MARKER_DONE && !attr_record_current(attr_path, id, x->set_config[set])) {
+        if (attr_record_current(attr_path, id, x->legacy_config)) {
+            if (legacy) *legacy = 1;
+        } else {
+            snprintf(why, cap, "%s or its record is missing or from other settings", attr_path);
+            st = MARKER_STALE;
+        }
     }
     /* the stats describe the whole set from the markers' counts: a marker
      * without them (an earlier blalm's) is measured again, as tokenize does */
@@ -785,11 +834,20 @@ int tag_unit_status(const tag_opts *o, const char *doc_rel, int set, char *why, 
         err_set(e, "out of memory");
         goto out;
     }
-    st = unit_status(&x, set, doc_rel, attr, &id, k, NULL, why, why_cap, e);
+    st = unit_status(&x, set, doc_rel, attr, &id, k, NULL, NULL, why, why_cap, e);
     marker_key_free(k);
 out:
     teardown(&x);
     return st;
+}
+
+int tag_legacy_config(const tag_opts *o, char *out, size_t cap, blalm_err *e)
+{
+    tag_run_ctx x;
+    int rc = setup(&x, o, e);
+    if (rc == 0) snprintf(out, cap, "%s", x.legacy_config);
+    teardown(&x);
+    return rc;
 }
 
 int tag_plan(const tag_opts *o, tag_plan_counts *p, blalm_err *e)
@@ -815,13 +873,12 @@ int tag_plan(const tag_opts *o, tag_plan_counts *p, blalm_err *e)
                 err_set(e, "out of memory");
                 goto out;
             }
-            int st = o->force ? MARKER_ABSENT : unit_status(&x, s, files[i].rel, attr, &id, k, NULL, why, sizeof why, e);
+            int st = o->force ? MARKER_ABSENT : unit_status(&x, s, files[i].rel, attr, &id, k, NULL, NULL, why, sizeof why, e);
             marker_key_free(k);
             if (st < 0) goto out;
             if (st == MARKER_DONE) p->done++;
             else if (st == MARKER_ABSENT) p->absent++;
-            /* a changed setting says more than a record of other settings
-             * (every set's record names the whole tag config) */
+            /* a changed setting says more than a record of other settings */
             else if (!p->stale++ || (strstr(why, "setting ") && !strstr(p->why, ": setting ")))
                 snprintf(p->why, sizeof p->why, "%s of %s: %s", tag_set_name(s), files[i].rel, why);
         }

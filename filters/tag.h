@@ -4,7 +4,9 @@
  * For each document file (docs_walk order; this shard's share) and each set
  * of the chosen taggers, tag_run writes <attrs>/<set>/<stem>.jsonl.zst, one
  * line {"id":...,"<set>":{...}} per document, then the attribute record
- * beside it (lib/attr.h), then the completion marker (lib/marker.h)
+ * beside it (lib/attr.h; its config "tag <set> settings <hash>" of that
+ * set's own settings, its command `blalm tag --taggers T ...`), then the
+ * completion marker (lib/marker.h)
  *     <state>/tag/<set>/<rel path>.done
  * whose key is the document file's identity (path under the docs root, size,
  * xxh3) and every setting that changes that set's values: the set's
@@ -108,6 +110,14 @@ typedef struct tag_plan_counts {
     char why[600];
 } tag_plan_counts;
 int tag_plan(const tag_opts *o, tag_plan_counts *p, blalm_err *e);
+
+/* The config that the records of an earlier blalm (before each set's records
+ * named that set's own settings) hold for a run with these options: "tag
+ * settings <hash>", one hash of every setting of the run and of whether
+ * readability was chosen. A run accepts such a record where its marker is
+ * done, as that blalm did, and rewrites it in the set's own form; exposed
+ * for tests. */
+int tag_legacy_config(const tag_opts *o, char *out, size_t cap, blalm_err *e);
 
 /* Runs the stage. on_progress (may be NULL) gets the bytes of text measured so
  * far (first 0), phase "tag", total unknown. 0, or -1 with a message naming the file;

@@ -45,8 +45,8 @@ void attrj_close(attr_join *j);
  * Beside <attrs>/<set>/<stem>.jsonl.zst its writer puts <stem>.record.json:
  *   {"set": S, "document": {"path": REL, "size": N, "mtime_ns": N, "xxh3": HEX},
  *    "documents": N, "complete": true|false, "config": C, "command": CMD}
- * C names the settings that shaped the values (e.g. tag's settings hash)
- * and CMD the command that makes the file again: the writer's
+ * C names the settings that shaped the values (e.g. a hash of tag's settings
+ * for that set) and CMD the command that makes the file again: the writer's
  * options that shape the values, shell-quoted (sb_shell_opt), without the
  * folders (a reader's fix_args adds them) and without secrets. So a reader
  * can refuse a set that is incomplete, mixes configurations or was made from

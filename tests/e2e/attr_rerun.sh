@@ -8,7 +8,9 @@
 # [--config F]` (no --cmudict), `blalm dedup` (none of its settings: the
 # rerun failed with "bands 20 in the file, 14 in this run") and `blalm score
 # --model M [--where R]` (no --sample, --max-chars, ...: every document
-# scored with the defaults).
+# scored with the defaults). Also: switching --taggers redoes no set whose
+# settings are unchanged (each set's record names its own settings; before,
+# one hash of every tagger's settings).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/score_helpers.bash"
 no_outside_settings
@@ -112,6 +114,17 @@ if rerun tag_record_command_remakes_set "$T"; then
         "$TMP/tag_record_command_remakes_set.commands" && pass tag_record_command_names_cmudict ||
         fail tag_record_command_names_cmudict "$(cat "$TMP/tag_record_command_remakes_set.commands")"
 fi
+# switching --taggers measures nothing whose settings did not change, and
+# leaves the records as they were
+find "$T/attributes" -name '*.record.json' | sort | xargs cat >"$TMP/records.before"
+ok=1
+for t in c4 fineweb gopher readability readability,gopher,c4,fineweb; do
+    out=$("$BLALM" tag --work "$T" --taggers $t "${TAGOPTS[@]}" 2>&1)
+    [[ "$out" == *"0 documents in 0 files (3 skipped as done)"* ]] || { ok=0; fail tag_switch_taggers_redoes_nothing "--taggers $t: $out"; break; }
+done
+find "$T/attributes" -name '*.record.json' | sort | xargs cat >"$TMP/records.after"
+[ $ok = 1 ] && cmp -s "$TMP/records.before" "$TMP/records.after" && pass tag_switch_taggers_redoes_nothing ||
+    { [ $ok = 0 ] || fail tag_switch_taggers_redoes_nothing "records changed"; }
 
 # ---- dedup: every setting ----
 DDOPTS=(--bands 20 --rows 5 --shingle 3 --seed 7 --normalize lower,space --no-exact-url --keep-max 'no such field' --verify-jaccard 0.5)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 
 #include "filters/readability.h"
 #include "filters/tag.h"
@@ -121,12 +122,17 @@ TEST(stale_after_changed_setting)
     CHECK_EQ_INT(status_of(&o, "src/a.jsonl", TAG_SET_GOPHER_QUALITY, why, sizeof why),
                  MARKER_STALE);
     CHECK_CONTAINS(why, "setting min_doc_words was 50, now 7");
-    /* every file of a set carries one config (assemble checks it), so the
-     * other sets are measured again too: their records name the old one */
-    CHECK_EQ_INT(status_of(&o, "src/a.jsonl", TAG_SET_C4, why, sizeof why), MARKER_STALE);
-    CHECK_CONTAINS(why, "record");
+    /* each set's records name its own settings: the other sets stay done */
+    CHECK_MSG(status_of(&o, "src/a.jsonl", TAG_SET_C4, why, sizeof why) == MARKER_DONE, "c4: %s", why);
+    CHECK_MSG(status_of(&o, "src/a.jsonl", TAG_SET_READABILITY, why, sizeof why) == MARKER_DONE,
+              "readability: %s", why);
+    char c4[1200];
+    snprintf(c4, sizeof c4, "%s/c4/src/a.jsonl.zst", w.attrs);
+    long long c4_before = mtime_of(c4);
+    usleep(20000);
     CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "rerun: %s", e.msg);
     CHECK_EQ_INT(c.files, 2);
+    CHECK_EQ_INT(mtime_of(c4), c4_before);
     for (int s = 0; s < TAG_NSETS; s++)
         CHECK_MSG(status_of(&o, "src/b.jsonl", s, why, sizeof why) == MARKER_DONE, "%s: %s",
                   tag_set_name(s), why);
@@ -268,6 +274,115 @@ TEST(bad_document_leaves_nothing)
     }
 }
 
+/* The "config" of the record beside attribute file attr ("" when none). */
+static void record_config(const char *attr, char *out, size_t cap)
+{
+    char rec[1200], *text;
+    size_t len;
+    blalm_err e;
+    out[0] = 0;
+    snprintf(rec, sizeof rec, "%.*s.record.json", (int)(strlen(attr) - strlen(".jsonl.zst")), attr);
+    if (read_file(rec, &text, &len, &e) < 0) return;
+    cJSON *r = cJSON_ParseWithLength(text, len);
+    free(text);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(r, "config");
+    if (cJSON_IsString(c)) snprintf(out, cap, "%s", c->valuestring);
+    cJSON_Delete(r);
+}
+
+/* The record beside attr with its config replaced (as an earlier blalm wrote it). */
+static void record_set_config(const char *attr, const char *config)
+{
+    char rec[1200], *text;
+    size_t len;
+    blalm_err e;
+    snprintf(rec, sizeof rec, "%.*s.record.json", (int)(strlen(attr) - strlen(".jsonl.zst")), attr);
+    if (read_file(rec, &text, &len, &e) < 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        exit(1);
+    }
+    cJSON *r = cJSON_ParseWithLength(text, len);
+    free(text);
+    cJSON_ReplaceItemInObjectCaseSensitive(r, "config", cJSON_CreateString(config));
+    char *out = cJSON_PrintUnformatted(r);
+    fx_write_text(rec, out);
+    free(out);
+    cJSON_Delete(r);
+}
+
+/* A set's records name its own settings, so running some taggers redoes no
+ * other set's files and leaves their records alone (a c4-only run after a
+ * full one redid every c4 file, and the next full run redid them again:
+ * the record's config hashed every tagger's settings). */
+TEST(taggers_switch_keeps_sets)
+{
+    if (!have_hyphen_dic()) SKIPF("%s not installed", READABILITY_DEFAULT_DIC);
+    work w;
+    make_work(&w, "switch");
+    tag_opts o = opts_for(&w, NULL);
+    tag_counts c;
+    blalm_err e;
+    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "all: %s", e.msg);
+    CHECK_EQ_INT(c.files, 2);
+    char attr[TAG_NSETS][1200], cfg[TAG_NSETS][200], now[200];
+    for (int s = 0; s < TAG_NSETS; s++) {
+        snprintf(attr[s], sizeof attr[s], "%s/%s/src/a.jsonl.zst", w.attrs, tag_set_name(s));
+        record_config(attr[s], cfg[s], sizeof cfg[s]);
+        CHECK_MSG(cfg[s][0], "%s: no record", attr[s]);
+    }
+    static const int only[] = {TAG_C4, TAG_FINEWEB, TAG_GOPHER, TAG_READABILITY, TAG_ALL};
+    for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
+        o.taggers = only[i];
+        CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "taggers %d: %s", only[i], e.msg);
+        CHECK_MSG(c.files == 0 && c.files_skipped == 2, "taggers %d: %llu files measured", only[i],
+                  (unsigned long long)c.files);
+        for (int s = 0; s < TAG_NSETS; s++) {
+            record_config(attr[s], now, sizeof now);
+            CHECK_MSG(!strcmp(now, cfg[s]), "taggers %d: %s's config %s, was %s", only[i],
+                      tag_set_name(s), now, cfg[s]);
+        }
+    }
+}
+
+/* Records of an earlier blalm name the whole run's settings: a run with the
+ * same settings and taggers takes them as current (nothing is measured
+ * again) and rewrites them in the set's own form, so that a set's files
+ * keep one config when some are redone later. */
+TEST(legacy_records_accepted_and_rewritten)
+{
+    if (!have_hyphen_dic()) SKIPF("%s not installed", READABILITY_DEFAULT_DIC);
+    work w;
+    make_work(&w, "legacy");
+    tag_opts o = opts_for(&w, NULL);
+    tag_counts c;
+    blalm_err e;
+    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "all: %s", e.msg);
+    char legacy[200], attr[1200], cfg[TAG_NSETS][200], now[200];
+    CHECK_MSG(tag_legacy_config(&o, legacy, sizeof legacy, &e) == 0, "%s", e.msg);
+    CHECK(!strncmp(legacy, "tag settings ", 13) && strlen(legacy) == 13 + 16);
+    for (int s = 0; s < TAG_NSETS; s++)
+        for (int f = 0; f < 2; f++) {
+            snprintf(attr, sizeof attr, "%s/%s/src/%c.jsonl.zst", w.attrs, tag_set_name(s), "ab"[f]);
+            if (!f) record_config(attr, cfg[s], sizeof cfg[s]);
+            record_set_config(attr, legacy);
+        }
+    char why[512];
+    CHECK_MSG(status_of(&o, "src/a.jsonl", TAG_SET_C4, why, sizeof why) == MARKER_DONE, "%s", why);
+    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "rerun: %s", e.msg);
+    CHECK_EQ_INT(c.files, 0);
+    CHECK_EQ_INT(c.files_skipped, 2);
+    for (int s = 0; s < TAG_NSETS; s++) {
+        snprintf(attr, sizeof attr, "%s/%s/src/b.jsonl.zst", w.attrs, tag_set_name(s));
+        record_config(attr, now, sizeof now);
+        CHECK_MSG(!strcmp(now, cfg[s]), "%s: config %s after the rerun, want %s", tag_set_name(s), now, cfg[s]);
+    }
+    /* a legacy record of other settings (or other taggers) is not current */
+    snprintf(attr, sizeof attr, "%s/c4/src/a.jsonl.zst", w.attrs);
+    record_set_config(attr, "tag settings 0123456789abcdef");
+    CHECK_EQ_INT(status_of(&o, "src/a.jsonl", TAG_SET_C4, why, sizeof why), MARKER_STALE);
+    CHECK_CONTAINS(why, "record");
+}
+
 /* tag's sets are the registry's: the same names, in the TAG_SET_* order */
 TEST(set_names_from_registry)
 {
@@ -327,6 +442,8 @@ int main(void)
     RUN(killed_file_without_marker_is_redone);
     RUN(shards_split_files_and_progress);
     RUN(bad_document_leaves_nothing);
+    RUN(taggers_switch_keeps_sets);
+    RUN(legacy_records_accepted_and_rewritten);
     RUN(set_names_from_registry);
     RUN(config_mapping);
     return test_summary();
