@@ -230,6 +230,10 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
 
 int doc_next(doc_reader *r, blalm_doc *d, blalm_err *e) { return r->be.next(r->be.state, d, e); }
 const char *doc_format(const doc_reader *r) { return r->be.format; }
+int64_t doc_rows(const doc_reader *r)
+{
+    return !strcmp(r->be.format, "parquet") ? parquet_backend_rows(r->be.state) : -1;
+}
 const char *doc_path(const doc_reader *r) { return r->path; }
 
 void doc_close(doc_reader *r)

@@ -53,6 +53,9 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e);
 int doc_next(doc_reader *r, blalm_doc *d, blalm_err *e);
 const char *doc_format(const doc_reader *r);  /* "jsonl", "jsonl.gz", "jsonl.zst", "parquet" */
 const char *doc_path(const doc_reader *r);
+/* The number of documents in the file when its format records it without
+ * reading them (parquet: the footer's num_rows); -1 otherwise. */
+int64_t doc_rows(const doc_reader *r);
 void doc_close(doc_reader *r);
 
 /* Backends (jsonl lives in docs.c; parquet in parquet_read.c) fill this. */

@@ -13,6 +13,8 @@
 
 /* docs.h backend: opens path (already known to start with PAR1). */
 int parquet_backend_open(const char *path, const doc_opts *opts, doc_backend *out, blalm_err *e);
+/* Rows of an open parquet backend's file (its footer's num_rows). */
+int64_t parquet_backend_rows(void *state);
 
 /* Footer metadata, parsed from the bytes of the FileMetaData (the footer
  * without its trailing 8 bytes), which start at file offset base_off: errors

@@ -743,6 +743,9 @@ fail:
 
 /* ---- docs.h backend ----------------------------------------------------- */
 
+int64_t pq_reader_rows(const pq_reader *r) { return pq_meta_num_rows(r->meta); }
+int64_t parquet_backend_rows(void *state) { return pq_reader_rows(state); }
+
 static int backend_next(void *state, blalm_doc *d, blalm_err *e) { return pq_reader_next(state, d, e); }
 static void backend_close(void *state) { pq_reader_close(state); }
 

@@ -217,5 +217,7 @@ pq_reader *pq_reader_open_mem(const uint8_t *buf, size_t len, const char *name,
                               const doc_opts *opts, blalm_err *e);
 int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e);
 void pq_reader_close(pq_reader *r);
+/* Rows in the file (the footer's num_rows). */
+int64_t pq_reader_rows(const pq_reader *r);
 
 #endif

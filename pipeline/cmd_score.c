@@ -94,10 +94,11 @@ typedef struct bar {
     int quiet;
 } bar;
 
-static void on_progress(void *arg, uint64_t docs)
+static void on_progress(void *arg, uint64_t docs, uint64_t total)
 {
     bar *b = arg;
-    if (!b->pg) b->pg = prog_start("score", 0, PROG_COUNT, b->quiet);
+    if (!b->pg) b->pg = prog_start("score", total, PROG_COUNT, b->quiet);
+    else if (total) prog_set_total(b->pg, total);
     prog_add(b->pg, docs);
 }
 

@@ -52,6 +52,7 @@ typedef struct runx {
     char plan_first[32], plan_why[700];
     int corpora_verified;   /* assemble verified every corpus in this process */
     uint64_t score_done;    /* documents score has written in this process (its callback gives each step) */
+    uint64_t score_total;   /* the documents it will write, when known (parquet footers), else 0 */
 } runx;
 
 static void say(const runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
@@ -876,11 +877,12 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
 
 /* score_run gives the documents just written (blalm score adds them up);
  * the relay takes the count so far */
-static void score_progress(void *arg, uint64_t docs)
+static void score_progress(void *arg, uint64_t docs, uint64_t total)
 {
     runx *x = arg;
     x->score_done += docs;
-    if (x->o->progress) x->o->progress(x->o->progress_arg, x->score_done, 0, "score");
+    if (total) x->score_total = total;
+    if (x->o->progress) x->o->progress(x->o->progress_arg, x->score_done, x->score_total, "score");
 }
 
 static const char *score_base(const runx *x)
@@ -1013,6 +1015,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
         return 0;
     }
     x->score_done = 0;
+    x->score_total = 0;
     if (score_run(&so, &sc, score_progress, x, e) < 0) return -1;
     say(x, "score", "%llu documents, %llu selected, %llu sent, %llu from the cache, %llu prompt tokens%s%s",
         (unsigned long long)sc.docs, (unsigned long long)sc.selected, (unsigned long long)sc.sent,

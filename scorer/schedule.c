@@ -399,7 +399,7 @@ static int flush_ready(score_sched *S, attr_writer *w, blalm_err *e)
         if (w && attrw_write(w, s->id, s->id_len, s->line.data, s->line.len, e) < 0) return -1;
         slot_clear(s);
         S->head++;
-        if (S->progress) S->progress(S->progress_arg, 1);
+        if (S->progress) S->progress(S->progress_arg, 1, 0);
     }
     return 0;
 }

@@ -76,7 +76,11 @@ typedef struct score_counts {
 } score_counts;
 
 /* Called with the number of documents just written (in document order). */
-typedef void (*score_progress_fn)(void *arg, uint64_t docs);
+/* Progress: docs documents just written; first (0, total) when the run
+ * starts, total being the documents of the files this run owns when every
+ * one is parquet (their footers say), else 0 (unknown). A file skipped as
+ * complete counts its documents then. */
+typedef void (*score_progress_fn)(void *arg, uint64_t docs, uint64_t total);
 
 /* 0 when every owned file was scored or skipped as complete (also when a
  * spending guard stopped sending); -1 with e set when the endpoint failed

@@ -294,7 +294,9 @@ static marker_key *file_key(score_job *J, const char *rel, const doc_identity *i
     return k;
 }
 
-static int score_file(score_job *J, const doc_file *f, blalm_err *e)
+/* rows: the file's documents when known (progress counts a skipped file's
+ * at once), else -1 */
+static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *e)
 {
     const score_opts *o = J->o;
     score_sched *S = &J->S;
@@ -322,6 +324,7 @@ static int score_file(score_job *J, const doc_file *f, blalm_err *e)
         }
         if (st == MARKER_DONE && attr_record_current(out, &ident, config)) {
             n->files_skipped++;
+            if (S->progress && rows > 0) S->progress(S->progress_arg, (uint64_t)rows, 0);
             marker_key_free(key);
             return 0;
         }
@@ -473,6 +476,8 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     memset(&J, 0, sizeof J);
     doc_file *files = NULL;
     size_t nfiles = 0;
+    int64_t *rows = NULL;
+    int total_known = 1;
     int rc = -1;
     score_sched *S = &J.S;
     if (docs_walk(w->docs, &files, &nfiles, e) < 0) goto done;
@@ -531,10 +536,36 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
         n->sample_chosen = sample_chosen(J.sample);
         n->sample_strata = sample_strata(J.sample);
     }
+    /* the bar's total: every owned file's rows, when all are parquet (their
+     * footers say, at a few KB read each); unknown otherwise */
+    if (progress && nfiles) {
+        rows = malloc(nfiles * sizeof *rows);
+        if (!rows) {
+            err_set(e, "out of memory");
+            goto done;
+        }
+        uint64_t total = 0;
+        for (size_t i = 0; i < nfiles; i++) {
+            rows[i] = -1;
+            if (!shard_owns(&o->shard, i) || !total_known) continue;
+            doc_opts dopt;
+            memset(&dopt, 0, sizeof dopt);
+            dopt.default_source = files[i].source;
+            dopt.id_stem = files[i].id_stem;
+            dopt.text_only = 1;
+            doc_reader *dr = doc_open(files[i].path, &dopt, e);
+            if (!dr) goto done;
+            rows[i] = doc_rows(dr);
+            doc_close(dr);
+            if (rows[i] < 0) total_known = 0;
+            else total += (uint64_t)rows[i];
+        }
+        progress(arg, 0, total_known ? total : 0);
+    }
     double t0 = now_seconds();
     for (size_t i = 0; i < nfiles; i++) {
         if (!shard_owns(&o->shard, i)) continue;
-        if (score_file(&J, &files[i], e) < 0) goto done;
+        if (score_file(&J, &files[i], rows ? rows[i] : -1, e) < 0) goto done;
     }
     n->seconds = now_seconds() - t0;
     if (!o->dry_run && w->stats[0]) {
@@ -552,6 +583,7 @@ done:
     if (S->cache) n->cache_records = llm_cache_records(S->cache);
     job_free(&J);
     docs_walk_free(files, nfiles);
+    free(rows);
     return rc;
 }
 

@@ -279,3 +279,33 @@ leaks=$(grep -rl -e "$KEY" -e "$WRONG" "$K" "$TMP"/log* 2>/dev/null | wc -l)
 if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc5 -eq 1 ] && grep -q 401 "$TMP/log5" && [ "$leaks" = 0 ]; then
     pass score_api_key_secret; else fail score_api_key_secret "rc $rc1 $rc2 $rc5, files with the key: $leaks: $(cat "$TMP/log5")"; fi
 stop_peers
+
+# ---- progress: a total when every file is parquet (the footers' rows) ----
+# plain lines off a terminal read "score: DONE / TOTAL ..." (the bar had no
+# total); a rerun that skips complete files counts their documents at once;
+# JSON lines give no total
+start_peer P
+if need_shared; then
+    G=$TMP/progress; mkdir -p "$G/docs/legal"
+    cp "$SHARED_DATA"/fineweb-legal/batch_00000{1,2}.parquet "$G/docs/legal/"
+    BLALM_PROGRESS_SECONDS=0.000001 $BLALM score --work "$G" --endpoint "http://127.0.0.1:$P/v1" --model m \
+        --max-chars 200 --concurrency 8 >/dev/null 2>"$TMP/pg1"; rc1=$?
+    rm "$G/attributes/edu_llm/legal/batch_000002."*   # one file to redo, one to skip
+    BLALM_PROGRESS_SECONDS=0.000001 $BLALM score --work "$G" --endpoint "http://127.0.0.1:$P/v1" --model m \
+        --max-chars 200 --concurrency 8 >/dev/null 2>"$TMP/pg2"; rc2=$?
+    rows=$("$BLALM" count --json -q "$G"/docs/legal/*.parquet | tail -1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["docs"])')
+    last1=$(grep '^score: ' "$TMP/pg1" | tail -1); last2=$(grep '^score: ' "$TMP/pg2" | tail -1)
+    first2=$(grep '^score: ' "$TMP/pg2" | head -1 | cut -d' ' -f2)
+    if [ $rc1 = 0 ] && [ $rc2 = 0 ] && [[ $last1 == "score: $rows / $rows "* ]] && [[ $last2 == "score: $rows / $rows "* ]] \
+       && [ "$first2" -ge 100 ]; then
+        pass score_progress_total
+    else fail score_progress_total "rc $rc1/$rc2, $rows rows; last lines '$last1' / '$last2', first of the rerun $first2"; fi
+else
+    skip score_progress_total "needs ../shared/data (fineweb-legal parquet)"
+fi
+J=$TMP/progress-jsonl; mkdir -p "$J/docs/web"; cp "$W/docs/web/part1.jsonl" "$J/docs/web/"
+BLALM_PROGRESS_SECONDS=0.000001 $BLALM score --work "$J" --endpoint "http://127.0.0.1:$P/v1" --model m >/dev/null 2>"$TMP/pg3"
+last3=$(grep '^score: ' "$TMP/pg3" | tail -1)
+[[ $last3 == "score: 25 "* ]] && [[ $last3 != *" / "* ]] && pass score_progress_jsonl_no_total \
+    || fail score_progress_jsonl_no_total "last line '$last3'"
+stop_peers

@@ -225,7 +225,11 @@ typedef struct fixture {
     uint64_t progress_docs;
 } fixture;
 
-static void count_progress(void *arg, uint64_t docs) { *(uint64_t *)arg += docs; }
+static void count_progress(void *arg, uint64_t docs, uint64_t total)
+{
+    (void)total;
+    *(uint64_t *)arg += docs;
+}
 
 static int fixture_open(fixture *f, const char *work)
 {
