@@ -26,8 +26,10 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --out DIR           output folder (created)\n"
-    "  --prefix NAME       shard name prefix (default: shard)\n"
-    "  --max-bytes N       rotate after N bytes of JSON (default 256M; k/M/G suffixes)\n"
+    "  --prefix NAME       shard name prefix (default: shard); not empty, no '/',\n"
+    "                      not starting with '.' (hidden names are skipped)\n"
+    "  --max-bytes N       rotate after N bytes of JSON (default 256M; k/M/G\n"
+    "                      suffixes); 0: never rotate, one shard\n"
     "  --level N           zstd level (default 3)\n"
     "  --source NAME       source for documents that have none\n"
     "  --text-field NAME   field holding the text (default: text)\n"
@@ -73,6 +75,12 @@ int cmd_shard(int argc, char **argv)
     if (!out) return cli_usage_error(usage, "shard: --out DIR is required");
     if (optind >= argc) return cli_usage_error(usage, "shard: no input files");
     if (strchr(prefix, '/')) return cli_usage_error(usage, "shard: --prefix must not contain '/'");
+    /* the other stages skip hidden names: '.x' shards would be read by none of
+     * them; '' would name the shards "-00000.jsonl.zst" */
+    if (!*prefix) return cli_usage_error(usage, "shard: --prefix must not be empty");
+    if (prefix[0] == '.')
+        return cli_usage_error(usage, "shard: --prefix '%s' starts with '.': the shards would be hidden, and "
+                                      "every stage skips hidden files", prefix);
     if (cli_check_out_dirs("shard", out, NULL)) return 1;
     uint64_t total_bytes = 0;
     for (int i = optind; i < argc; i++) {

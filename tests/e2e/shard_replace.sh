@@ -52,3 +52,20 @@ new=$(ls "$R" | grep -c '^shard-[0-9]\{5\}\.jsonl\.zst$')
 : >"$TMP/empty.jsonl"
 "$BLALM" shard -q --out "$R" "$TMP/empty.jsonl" && [ -z "$(ls "$R" | grep '^shard-[0-9]\{5\}\.jsonl\.zst$')" ] &&
     [ -e "$R/other-00005.jsonl.zst" ] && pass shard_empty_run_replaces_all || fail shard_empty_run_replaces_all "$(ls "$R" | tr '\n' ' ')"
+
+# a prefix that no stage would read: '.x' shards are hidden names, which every
+# stage skips (tag said "0 documents in 0 files", exit 0); '' named them
+# "-00000.jsonl.zst". Both are usage errors before anything is written.
+for p in .x '' .; do
+    H=$TMP/hidden-prefix
+    "$BLALM" shard -q --out "$H" --prefix "$p" "$TMP/d.jsonl" 2>"$TMP/e6"; rc=$?
+    [ $rc = 2 ] && [ ! -e "$H" ] && grep -q -- "--prefix" "$TMP/e6" &&
+        pass "shard_refuses_prefix_'$p'" || fail "shard_refuses_prefix_'$p'" "rc=$rc $(ls -A "$H" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/e6")"
+done
+grep -q "starts with '.': the shards would be hidden" "$TMP/e6" && pass shard_hidden_prefix_says_why ||
+    fail shard_hidden_prefix_says_why "$(head -c 300 "$TMP/e6")"
+# --max-bytes 0 never rotates: one shard holding every document
+O=$TMP/one
+"$BLALM" shard -q --out "$O" --max-bytes 0 "$TMP/d.jsonl" "$TMP/d.jsonl" 2>"$TMP/e7" &&
+    [ "$(ls "$O")" = "shard-00000.jsonl.zst" ] && [ "$(count "$O"/shard-00000.jsonl.zst)" = "$(count "$TMP/d.jsonl" "$TMP/d.jsonl")" ] &&
+    pass shard_max_bytes_0_one_shard || fail shard_max_bytes_0_one_shard "$(ls "$O" | tr '\n' ' ') $(head -c 300 "$TMP/e7")"
