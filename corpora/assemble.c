@@ -1048,8 +1048,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
         snprintf(sd, sizeof sd, "%s/assemble", c.w.state);
         if ((c.lock_state = lock_dir(sd, "blalm assemble of this work directory", e)) < 0) goto out;
     }
-    if (docs_walk(c.w.docs, &c.files, &c.nfiles, e) < 0) goto out;
-    if (c.nfiles == 0) { err_set(e, "%s: no document files", c.w.docs); goto out; }
+    if (docs_walk_some(c.w.docs, &c.files, &c.nfiles, e) < 0) goto out;
     if (!(c.schema = schema_scan(c.w.attrs, e))) goto out;
     if (schema_nsets(c.schema) > 250) {
         err_set(e, "%s: more than 250 attribute sets", c.w.attrs);

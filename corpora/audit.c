@@ -159,7 +159,7 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
     c->text_field = "text";
     c->id_field = "id";
     if (work_dirs_init(&c->w, o->work, o->docs, o->attrs, e) < 0) return -1;
-    if (docs_walk(c->w.docs, &c->files, &c->nfiles, e) < 0) return -1;
+    if (docs_walk_some(c->w.docs, &c->files, &c->nfiles, e) < 0) return -1;
     if (!(c->schema = schema_scan(c->w.attrs, e))) return -1;
     {   /* the values shown must be those of the documents as they are now: stale
          * or mixed sets are refused (a set lacking files is shown as such) */

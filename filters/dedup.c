@@ -342,12 +342,7 @@ int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts
     if (dd_config_check(c, e) < 0) return -1;
     doc_file *files;
     size_t nf;
-    if (docs_walk(p->docs, &files, &nf, e) < 0) return -1;
-    if (nf == 0) {
-        docs_walk_free(files, nf);
-        return err_set(e, "%s: no document files (.parquet, .jsonl, .jsonl.gz, .jsonl.zst)",
-                       p->docs);
-    }
+    if (docs_walk_some(p->docs, &files, &nf, e) < 0) return -1;
     first_error fe = {0};
     report(o, 0, nf, "dedup signatures");
     uint64_t docs = 0, bytes = 0, done = 0, skipped = 0, mine = 0;
@@ -414,8 +409,7 @@ static void table_free(doc_table *t)
 static int table_load(const dd_config *c, const dd_paths *p, doc_table *t, blalm_err *e)
 {
     memset(t, 0, sizeof *t);
-    if (docs_walk(p->docs, &t->files, &t->nf, e) < 0) return -1;
-    if (t->nf == 0) return err_set(e, "%s: no document files", p->docs);
+    if (docs_walk_some(p->docs, &t->files, &t->nf, e) < 0) return -1;
     t->first = calloc(t->nf + 1, sizeof *t->first);
     XXH3_state_t *xs = XXH3_createState();
     XXH3_64bits_reset(xs);

@@ -906,7 +906,7 @@ int tag_run(const tag_opts *o, tag_counts *c, progress_fn on_progress, void *pro
     if (!(x.qc = quality_new(&x.q, e))) goto done;
     if (o->stop_words && quality_set_stop_words(x.qc, o->stop_words, o->n_stop_words, e) < 0)
         goto done;
-    if (docs_walk(o->docs, &files, &nfiles, e) < 0) goto done;
+    if (docs_walk_some(o->docs, &files, &nfiles, e) < 0) goto done;
     snprintf(c->syllables, sizeof c->syllables, "%s", x.method);
     c->cmudict_words = x.rc ? readability_cmudict_words(x.rc) : 0;
     if (on_progress) on_progress(progress_arg, 0, 0, "tag");

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "docs.h"
 #include "fsutil.h"
 
 #include <ctype.h>
@@ -146,4 +147,10 @@ int cli_check_out_file(const char *what, const char *path)
     char dir[4096];
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     return cli_check_out_dirs(what, dir, NULL);
+}
+
+void cli_warn_skipped_docs(const char *what, const char *docs_root)
+{
+    char msg[2048];
+    if (docs_skipped(docs_root, msg, sizeof msg)) fprintf(stderr, "blalm %s: warning: %s\n", what, msg);
 }

@@ -52,6 +52,13 @@ int cli_check_out_dirs(const char *what, const char *a, const char *b);
 /* The same for the folder of a file to write (--out FILE, --export FILE). */
 int cli_check_out_file(const char *what, const char *path);
 
+/* Under a docs root that holds documents, files that are not named as
+ * document files are skipped (docs_walk): prints "blalm <what>: warning:
+ * skipped N files under ROOT whose names are not document file names (...):
+ * A, B, C" when there are any. Nothing when the root holds no documents or
+ * cannot be walked: the command's own walk says so. */
+void cli_warn_skipped_docs(const char *what, const char *docs_root);
+
 /* Common options every stage takes. */
 typedef struct cli_common {
     const char *work, *docs, *out, *config;

@@ -541,12 +541,35 @@ typedef struct seen_dir {
     char *rel;
 } seen_dir;
 
+/* Files the walk passed over: not hidden but not named as document files
+ * (skipped), or hidden (names starting with '.'); the first few of each are
+ * kept to name them. */
+#define WALK_NAMED 3
 typedef struct file_list {
     doc_file *v;
     size_t n, cap;
     seen_dir *dirs;
     size_t ndirs, dirs_cap;
+    size_t nskipped, nhidden;
+    char *skipped[WALK_NAMED], *hidden[WALK_NAMED];
 } file_list;
+
+/* DOC.meta (DOC a document file name): the sidecar fetch keeps beside each
+ * file it downloaded, not a document file passed over */
+static int is_fetch_sidecar(const char *name)
+{
+    size_t n = strlen(name);
+    if (n <= 5 || strcmp(name + n - 5, ".meta")) return 0;
+    char doc[4096];
+    snprintf(doc, sizeof doc, "%.*s", (int)(n - 5), name);
+    return doc_ext(doc) != NULL;
+}
+
+static void note_passed(char **names, size_t *count, const char *path)
+{
+    if (*count < WALK_NAMED) names[*count] = strdup(path);
+    (*count)++;
+}
 
 /* 0 = first visit (recorded), -1 = seen before (error set). */
 static int visit_dir(file_list *fl, const char *root, const char *rel, const struct stat *st,
@@ -579,10 +602,14 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
     struct dirent *de;
     int rc = 0;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.') continue;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
         char sub[8192], full[8192];
         snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
         snprintf(full, sizeof full, "%s/%s", root, sub);
+        if (de->d_name[0] == '.') {   /* hidden: temporaries, staging folders */
+            note_passed(fl->hidden, &fl->nhidden, full);
+            continue;
+        }
         struct stat st;
         if (stat(full, &st) < 0) {
             if (!doc_ext(de->d_name)) continue;   /* not a document file: not ours to judge */
@@ -607,7 +634,11 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
             if ((rc = walk(root, sub, fl, e)) < 0) break;
             continue;
         }
-        if (!S_ISREG(st.st_mode) || !doc_ext(de->d_name)) continue;
+        if (!S_ISREG(st.st_mode)) continue;
+        if (!doc_ext(de->d_name)) {
+            if (!is_fetch_sidecar(de->d_name)) note_passed(fl->skipped, &fl->nskipped, full);
+            continue;
+        }
         if (fl->n == fl->cap) {
             fl->cap = fl->cap ? fl->cap * 2 : 64;
             fl->v = realloc(fl->v, fl->cap * sizeof *fl->v);
@@ -635,22 +666,98 @@ static int cmp_rel(const void *a, const void *b)
     return strcmp(((const doc_file *)a)->rel, ((const doc_file *)b)->rel);
 }
 
+static void file_list_free_names(file_list *fl)
+{
+    for (size_t i = 0; i < fl->ndirs; i++) free(fl->dirs[i].rel);
+    free(fl->dirs);
+    for (size_t i = 0; i < WALK_NAMED; i++) {
+        free(fl->skipped[i]);
+        free(fl->hidden[i]);
+    }
+}
+
+/* "A, B, C and 4 more" into out. */
+static void name_passed(sbuf *out, char *const *names, size_t count)
+{
+    for (size_t i = 0; i < count && i < WALK_NAMED; i++)
+        sb_printf(out, "%s%s", i ? ", " : "", names[i] ? names[i] : "?");
+    if (count > WALK_NAMED) sb_printf(out, " and %zu more", count - WALK_NAMED);
+}
+
+static int walk_root(const char *root, file_list *fl, blalm_err *e)
+{
+    struct stat st;
+    int rc = stat(root, &st) < 0 ? err_errno(e, "%s", root) : visit_dir(fl, root, "", &st, e);
+    if (rc == 0) rc = walk(root, "", fl, e);
+    if (rc < 0) {
+        docs_walk_free(fl->v, fl->n);
+        fl->v = NULL;
+        fl->n = 0;
+        return -1;
+    }
+    if (fl->n) qsort(fl->v, fl->n, sizeof *fl->v, cmp_rel);   /* qsort(NULL, 0) is UB (UBSan) */
+    return 0;
+}
+
 int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e)
 {
     file_list fl = {0};
-    struct stat st;
-    int rc = stat(root, &st) < 0 ? err_errno(e, "%s", root) : visit_dir(&fl, root, "", &st, e);
-    if (rc == 0) rc = walk(root, "", &fl, e);
-    for (size_t i = 0; i < fl.ndirs; i++) free(fl.dirs[i].rel);
-    free(fl.dirs);
+    int rc = walk_root(root, &fl, e);
+    file_list_free_names(&fl);
+    if (rc < 0) return -1;
+    *files = fl.v;
+    *n = fl.n;
+    return 0;
+}
+
+int docs_walk_some(const char *root, doc_file **files, size_t *n, blalm_err *e)
+{
+    file_list fl = {0};
+    int rc = walk_root(root, &fl, e);
+    if (rc == 0 && fl.n == 0) {
+        sbuf m;
+        sb_init(&m);
+        sb_printf(&m, "%s: no document files (names ending in " DOCS_EXTS ")", root);
+        if (fl.nskipped) {
+            sb_printf(&m, "; not document file names, so skipped: ");
+            name_passed(&m, fl.skipped, fl.nskipped);
+        }
+        if (fl.nhidden) {
+            sb_printf(&m, "; hidden (names starting with '.'), so skipped: ");
+            name_passed(&m, fl.hidden, fl.nhidden);
+        }
+        rc = err_set(e, "%s", m.data ? m.data : root);
+        sb_free(&m);
+    }
+    file_list_free_names(&fl);
     if (rc < 0) {
         docs_walk_free(fl.v, fl.n);
         return -1;
     }
-    if (fl.n) qsort(fl.v, fl.n, sizeof *fl.v, cmp_rel);   /* qsort(NULL, 0) is UB (UBSan) */
     *files = fl.v;
     *n = fl.n;
     return 0;
+}
+
+size_t docs_skipped(const char *root, char *msg, size_t cap)
+{
+    file_list fl = {0};
+    blalm_err e;
+    size_t skipped = 0;
+    if (cap) *msg = 0;
+    if (walk_root(root, &fl, &e) == 0 && fl.n > 0 && fl.nskipped > 0) {
+        sbuf m;
+        sb_init(&m);
+        sb_printf(&m, "skipped %zu file%s under %s whose names are not document file names (" DOCS_EXTS "): ",
+                  fl.nskipped, fl.nskipped == 1 ? "" : "s", root);
+        name_passed(&m, fl.skipped, fl.nskipped);
+        if (cap) snprintf(msg, cap, "%s", m.data ? m.data : "");
+        sb_free(&m);
+        skipped = fl.nskipped;
+    }
+    file_list_free_names(&fl);
+    docs_walk_free(fl.v, fl.n);
+    return skipped;
 }
 
 void docs_walk_free(doc_file *files, size_t n)

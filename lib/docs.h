@@ -106,6 +106,24 @@ typedef struct doc_file {
 int docs_walk(const char *root, doc_file **files, size_t *n, blalm_err *e);
 void docs_walk_free(doc_file *files, size_t n);
 
+/* The document file names docs_walk lists, for messages. */
+#define DOCS_EXTS ".parquet, .jsonl, .jsonl.gz, .jsonl.zst, .ndjson"
+
+/* docs_walk for a root that must hold documents (what tag, score, dedup,
+ * distill, audit and assemble read): a root without document files is an
+ * error, "ROOT: no document files (names ending in ...)", naming up to three
+ * of the files passed over for their names (e.g. part-0.json.gz) and up to
+ * three hidden ones (names starting with '.'). */
+int docs_walk_some(const char *root, doc_file **files, size_t *n, blalm_err *e);
+
+/* The number of regular files under a docs root that docs_walk skips for
+ * their names (not hidden, not named as document files, not the DOC.meta
+ * sidecars fetch writes beside what it downloads), with a message
+ * naming up to three of them in msg; 0 (msg "") when there are none, when the
+ * root holds no document files (docs_walk_some's error says it) or cannot be
+ * walked (the walk that reads it says why). For a warning. */
+size_t docs_skipped(const char *root, char *msg, size_t cap);
+
 /* Strips a document extension (.parquet .jsonl .jsonl.gz .jsonl.zst .ndjson)
  * from rel into out (size cap). */
 void doc_rel_stem(const char *rel, char *out, size_t cap);

@@ -6,6 +6,7 @@
 
 #include "corpora/corpora.h"
 #include "lib/cli.h"
+#include "lib/docs.h"
 #include "lib/err.h"
 #include "lib/fsutil.h"
 #include "lib/work.h"
@@ -135,6 +136,16 @@ int cmd_assemble(int argc, char **argv)
         fprintf(stderr, "blalm assemble: %s: not a folder (expected the documents as %s/<source>/...)\n",
                 w.docs, w.docs);
         return 1;
+    }
+    {   /* a tree of other files (part-0.json.gz) says so before the config's checks */
+        doc_file *files = NULL;
+        size_t nfiles = 0;
+        if (docs_walk_some(w.docs, &files, &nfiles, &e) < 0) {
+            fprintf(stderr, "blalm assemble: %s\n", e.msg);
+            return 1;
+        }
+        docs_walk_free(files, nfiles);
+        cli_warn_skipped_docs("assemble", w.docs);
     }
     attr_schema *schema = schema_scan(w.attrs, &e);
     if (!schema) {

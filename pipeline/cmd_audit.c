@@ -7,6 +7,7 @@
 #include "corpora/corpora.h"
 #include "lib/cli.h"
 #include "lib/err.h"
+#include "lib/work.h"
 #include "pipeline/env.h"
 
 BLALM_COMMAND(audit, "show a document's locations, attributes and fate; export all for SQL")
@@ -74,6 +75,8 @@ int cmd_audit(int argc, char **argv)
     }
     if (cli_check_out_file("audit", o.export_path)) return 1;
     blalm_err e = {{0}};
+    work_dirs w;
+    if (work_dirs_init(&w, o.work, o.docs, o.attrs, &e) == 0) cli_warn_skipped_docs("audit", w.docs);
     prog_relay bars;
     env_prog_relay(o.quiet, PROG_COUNT, &bars);
     o.progress = prog_relay_fn;

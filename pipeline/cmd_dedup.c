@@ -308,6 +308,7 @@ int cmd_dedup(int argc, char **argv)
             fprintf(stderr, "blalm dedup: %llu synthetic signatures in %s/signatures\n", synth, state);
         return 0;
     }
+    cli_warn_skipped_docs("dedup", wd.docs);
 
     static const struct { int bit; const char *name; } order[4] = {
         {ST_SIG, "signatures"}, {ST_BUCKETS, "buckets"}, {ST_CLUSTER, "cluster"},

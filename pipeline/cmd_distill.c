@@ -500,5 +500,6 @@ int cmd_distill(int argc, char **argv)
     }
     wo.dirs = &w;
     wo.attrs = (distill_attrs_mode)a.attr_mode;
+    cli_warn_skipped_docs("distill", w.docs);
     return is_train ? run_train(&a, &wo) : run_score_or_eval(sub, &a, &wo);
 }

@@ -360,7 +360,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         /* a missing documents root is reported before the missing --model */
         doc_file *files = NULL;
         size_t nfiles = 0;
-        if (docs_walk(w.docs, &files, &nfiles, &e) < 0) {
+        if (docs_walk_some(w.docs, &files, &nfiles, &e) < 0) {
             fprintf(stderr, "blalm score: %s\n", e.msg);
             return 1;
         }
@@ -390,6 +390,7 @@ static int score_main(int argc, char **argv, cJSON **config)
 
     score_counts n;
     bar b = {NULL, o.quiet};
+    cli_warn_skipped_docs("score", w.docs);
     int rc = score_run(&so, &n, on_progress, &b, &e);
     prog_end(b.pg);
     sb_free(&fix);

@@ -237,6 +237,7 @@ int cmd_tag(int argc, char **argv)
     prog_relay bars;
     env_prog_relay(quiet, PROG_BYTES, &bars);
     tag_counts tot;
+    cli_warn_skipped_docs("tag", wd.docs);
     int rc = tag_run(&o, &tot, prog_relay_fn, &bars, &e);
     prog_relay_end(&bars);
     tag_config_free(&cfg);

@@ -268,12 +268,7 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
     size_t nfiles = 0;
     char lname[256];
     label_name(L, lname, sizeof lname);
-    if (docs_walk(o->dirs->docs, &files, &nfiles, e) < 0) return -1;
-    if (nfiles == 0) {
-        docs_walk_free(files, nfiles);
-        return err_set(e, "%s: no document files (expected .parquet, .jsonl, .jsonl.gz or .jsonl.zst)",
-                       o->dirs->docs);
-    }
+    if (docs_walk_some(o->dirs->docs, &files, &nfiles, e) < 0) return -1;
     keymap ids = {0}, texts = {0};
     int rc = -1;
     if (feat_sets_check(o, fs, files, nfiles, e) < 0) goto out;
@@ -597,12 +592,7 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     size_t nfiles = 0;
     doc_identity model_id;
     if (o->model_path && doc_identity_of(o->model_path, &model_id, e) < 0) return -1;
-    if (docs_walk(o->dirs->docs, &files, &nfiles, e) < 0) return -1;
-    if (nfiles == 0) {
-        docs_walk_free(files, nfiles);
-        return err_set(e, "%s: no document files (expected .parquet, .jsonl, .jsonl.gz or .jsonl.zst)",
-                       o->dirs->docs);
-    }
+    if (docs_walk_some(o->dirs->docs, &files, &nfiles, e) < 0) return -1;
     feat_sets fs;
     if (feat_sets_for_model(m, &fs, e) < 0 || feat_sets_check(o, &fs, files, nfiles, e) < 0) {
         feat_sets_free(&fs);

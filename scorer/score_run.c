@@ -480,7 +480,7 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     int total_known = 1;
     int rc = -1;
     score_sched *S = &J.S;
-    if (docs_walk(w->docs, &files, &nfiles, e) < 0) goto done;
+    if (docs_walk_some(w->docs, &files, &nfiles, e) < 0) goto done;
     if (job_init(&J, o, e) < 0) goto done;
     S->n = n;
     S->progress = progress;

@@ -58,6 +58,20 @@ if "$BLALM" audit --work "$W/work" no-such-id >/dev/null 2>&1; then fail audit_u
 [ $rc = 2 ] && grep -q -- "--chars: expected a count in 1..1000000, got '0'" "$W/err" && pass audit_chars_zero_refused \
     || fail audit_chars_zero_refused "rc $rc $(head -c 200 "$W/err")"
 
+# --- document files of other names (dolma's .json.gz) were read as no documents:
+# audit exported 0 documents, exit 0. audit and assemble refuse, naming them.
+G=$TMP/dolma; mkdir -p "$G/docs/s"
+printf '{"id":"a","text":"hello world"}\n' | gzip >"$G/docs/s/part-0000.json.gz"
+ok=1; why=
+for cmd in "audit --export $G/a.jsonl" "audit a" "assemble --out $G/out"; do
+    # shellcheck disable=SC2086
+    "$BLALM" $cmd --work "$G" --quiet >/dev/null 2>"$G/err"; rc=$?
+    { [ $rc = 1 ] && grep -qF "$G/docs: no document files (names ending in .parquet" "$G/err" &&
+      grep -qF "so skipped: $G/docs/s/part-0000.json.gz" "$G/err"; } || { ok=0; why="$why [$cmd] rc=$rc $(head -c 200 "$G/err")"; }
+done
+[ $ok = 1 ] && [ ! -e "$G/a.jsonl" ] && [ ! -e "$G/out" ] && pass audit_assemble_refuse_docs_of_other_names ||
+    fail audit_assemble_refuse_docs_of_other_names "$why"
+
 # --- deterministic: same inputs, byte-identical corpora (also when spilling) -
 "$BLALM" assemble --work "$W/work" --out "$W/out2" --config "$W/c.json" --mem 64k --quiet 2>"$W/err"
 if diff -r "$W/out" "$W/out2" >"$W/diff" 2>&1; then pass deterministic; else fail deterministic "$(head -c 300 "$W/diff")"; fi

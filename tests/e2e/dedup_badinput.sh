@@ -87,6 +87,9 @@ expect_fail dedup_bad_zstd 1 "c.jsonl" --work "$W4" --quiet
 expect_fail dedup_bad_missing_docs 1 "empty/docs: No such file" --work "$TMP/empty" --quiet
 mkdir -p "$TMP/empty/docs"
 expect_fail dedup_bad_no_docs 1 "no document files" --work "$TMP/empty" --quiet
+# files of other names (dolma's .json.gz) are named in the refusal
+mkdir -p "$TMP/empty/docs/s"; printf '{"id":"a","text":"x"}\n' | gzip >"$TMP/empty/docs/s/part-0000.json.gz"
+expect_fail dedup_no_docs_names_skipped 1 "not document file names, so skipped: $TMP/empty/docs/s/part-0000.json.gz" --work "$TMP/empty" --quiet
 
 # flags
 expect_fail dedup_bad_flag 2 "unknown option" --work "$W" --bogus

@@ -214,6 +214,20 @@ printf '{"score": {"modle": "x"}}\n' >"$C/bad.json"
 $BLALM score --work "$C" --config "$C/bad.json" -q 2>"$TMP/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '"modle"' "$TMP/err" && pass score_config_unknown_key || fail score_config_unknown_key "rc=$rc $(cat "$TMP/err")"
 
+# ---- a docs tree of other names (dolma's .json.gz): refused, naming them, nothing sent ----
+G=$TMP/dolma; mkdir -p "$G/docs/s"
+printf '{"id":"a","text":"hello world"}\n' | gzip >"$G/docs/s/part-0000.json.gz"
+before=$(peer_requests $P)
+ok=1; why=
+for args in "--model m --dry-run" "--model m" ""; do
+    # shellcheck disable=SC2086
+    $BLALM score --work "$G" --endpoint "$EP" $args -q 2>"$TMP/err"; rc=$?
+    { [ $rc -eq 1 ] && grep -qF "$G/docs: no document files (names ending in .parquet" "$TMP/err" &&
+      grep -qF "so skipped: $G/docs/s/part-0000.json.gz" "$TMP/err"; } || { ok=0; why="$why [$args] rc=$rc $(head -c 200 "$TMP/err")"; }
+done
+[ $ok = 1 ] && [ "$(peer_requests $P)" = "$before" ] && [ ! -e "$G/attributes" ] &&
+    pass score_refuses_docs_of_other_names || fail score_refuses_docs_of_other_names "$why"
+
 # ---- --prompt FILE and --max-chars: the exact text sent ----
 T=$TMP/tpl; mkdir -p "$T/docs/web"
 printf '%s\n' '{"id":"u1","text":"été à Zürich — 東京 and more text follows here"}' '{"id":"u2","text":"ab"}' >"$T/docs/web/u.jsonl"

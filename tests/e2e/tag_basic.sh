@@ -214,3 +214,25 @@ else
   grep -q "warning: no CMU Pronouncing Dictionary found" "$TMP/c4" && pass tag_cmudict_warning || \
     fail tag_cmudict_warning "$(head -c 300 "$TMP/c4")"
 fi
+
+# document files of other names (dolma's part-0000.json.gz) were skipped
+# silently: "0 documents in 0 files", exit 0. Now an error naming them.
+D=$TMP/dolma; mkdir -p "$D/docs/s"
+printf '{"id":"a","text":"hello world"}\n' | gzip >"$D/docs/s/part-0000.json.gz"
+"$BLALM" tag --work "$D" 2>"$TMP/d1"; rc=$?
+[ $rc = 1 ] && grep -qF "$D/docs: no document files (names ending in .parquet, .jsonl, .jsonl.gz, .jsonl.zst" "$TMP/d1" &&
+  grep -qF "not document file names, so skipped: $D/docs/s/part-0000.json.gz" "$TMP/d1" && [ ! -e "$D/attributes" ] &&
+  pass tag_refuses_docs_of_other_names || fail tag_refuses_docs_of_other_names "rc=$rc $(head -c 400 "$TMP/d1")"
+# hidden shards (a `shard --prefix .x` of old) are named too
+mkdir -p "$D/docs/h"; cp "$W/docs/src/two.jsonl" "$D/docs/h/.x-00000.jsonl"; rm "$D/docs/s/part-0000.json.gz"
+"$BLALM" tag --work "$D" 2>"$TMP/d2"; rc=$?
+[ $rc = 1 ] && grep -qF "hidden (names starting with '.'), so skipped: $D/docs/h/.x-00000.jsonl" "$TMP/d2" &&
+  pass tag_refuses_only_hidden_docs || fail tag_refuses_only_hidden_docs "rc=$rc $(head -c 400 "$TMP/d2")"
+# with documents beside them, the others are a warning (fetch's .meta sidecars are not)
+printf '{"id":"a","text":"hello world"}\n' | gzip >"$D/docs/s/part-0000.json.gz"
+cp "$W/docs/src/two.jsonl" "$D/docs/s/two.jsonl"; : >"$D/docs/s/two.jsonl.meta"
+"$BLALM" tag --work "$D" --taggers c4 2>"$TMP/d3"; rc=$?
+[ $rc = 0 ] && grep -qF "blalm tag: warning: skipped 1 file under $D/docs whose names are not document file names (.parquet" "$TMP/d3" &&
+  grep -qF "): $D/docs/s/part-0000.json.gz" "$TMP/d3" && ! grep -q "two.jsonl.meta" "$TMP/d3" &&
+  [ -s "$D/attributes/c4/s/two.jsonl.zst" ] &&
+  pass tag_warns_of_skipped_files || fail tag_warns_of_skipped_files "rc=$rc $(head -c 400 "$TMP/d3")"

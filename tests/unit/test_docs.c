@@ -265,6 +265,74 @@ TEST(walk_refuses_symlink_loops)
     unlink(q);
 }
 
+/* a docs tree of other names (dolma's part-0.json.gz) was read as no
+ * documents: tag, score and audit then succeeded on nothing */
+static void touch_in(const char *root, const char *rel)
+{
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", root, rel);
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s", p);
+    *strrchr(dir, '/') = 0;
+    blalm_err e;
+    mkdir_p(dir, &e);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs("{\"text\":\"one two\"}\n", f);
+        fclose(f);
+    }
+}
+
+TEST(walk_some_names_skipped_files)
+{
+    char root[1024];
+    snprintf(root, sizeof root, "%s/otherdocs", test_tmpdir());
+    blalm_err e;
+    doc_file *files = NULL;
+    size_t nf = 0;
+    CHECK(mkdir_p(root, &e) == 0);
+    /* nothing at all */
+    CHECK(docs_walk(root, &files, &nf, &e) == 0);
+    CHECK_EQ_INT(nf, 0);
+    docs_walk_free(files, nf);
+    CHECK(docs_walk_some(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "otherdocs: no document files (names ending in .parquet, .jsonl, .jsonl.gz, .jsonl.zst");
+    /* files of other names are named, a few of them */
+    touch_in(root, "s/part-0000.json.gz");
+    touch_in(root, "s/part-0001.json.gz");
+    touch_in(root, "s/part-0002.json.gz");
+    touch_in(root, "s/part-0003.json.gz");
+    touch_in(root, "s/.x-00000.jsonl.zst");
+    CHECK(docs_walk_some(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "not document file names, so skipped: ");
+    CHECK_CONTAINS(e.msg, "otherdocs/s/part-000");
+    CHECK_CONTAINS(e.msg, " and 1 more");
+    CHECK_CONTAINS(e.msg, "hidden (names starting with '.'), so skipped: ");
+    CHECK_CONTAINS(e.msg, "otherdocs/s/.x-00000.jsonl.zst");
+    char msg[1024];
+    CHECK_EQ_INT(docs_skipped(root, msg, sizeof msg), 0);   /* no documents: the error says it */
+    CHECK_EQ_STR(msg, "");
+    /* with a document: listed; the others are a warning's business; fetch's
+     * sidecars beside its files are not counted */
+    touch_in(root, "s/doc.jsonl");
+    touch_in(root, "s/doc.jsonl.meta");
+    CHECK(docs_walk_some(root, &files, &nf, &e) == 0);
+    CHECK_EQ_INT(nf, 1);
+    CHECK_EQ_STR(files[0].rel, "s/doc.jsonl");
+    docs_walk_free(files, nf);
+    CHECK_EQ_INT(docs_skipped(root, msg, sizeof msg), 4);
+    CHECK_CONTAINS(msg, "skipped 4 files under ");
+    CHECK_CONTAINS(msg, "whose names are not document file names (.parquet");
+    CHECK(strstr(msg, "doc.jsonl.meta") == NULL);
+    CHECK(strstr(msg, ".x-00000") == NULL);
+    /* a root that cannot be walked: no warning (the reading walk says why) */
+    char missing[1100];
+    snprintf(missing, sizeof missing, "%s/none", root);
+    CHECK_EQ_INT(docs_skipped(missing, msg, sizeof msg), 0);
+    CHECK(docs_walk_some(missing, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "none");
+}
+
 TEST(work_dirs)
 {
     work_dirs w;
@@ -289,6 +357,7 @@ int main(void)
     RUN(writer_abort_leaves_nothing);
     RUN(writer_rotates_and_walk_finds_files);
     RUN(walk_refuses_symlink_loops);
+    RUN(walk_some_names_skipped_files);
     RUN(work_dirs);
     return test_summary();
 }
