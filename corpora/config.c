@@ -450,48 +450,58 @@ int corpora_config_load(corpora_config *c, const char *path, const attr_schema *
     snprintf(c->id_field, sizeof c->id_field, "id");
     if (track_limit && !track_words(track_limit))
         return err_set(e, "unknown track \"%s\" (expected strict or strict-small)", track_limit);
-    const char *file = path ? path : "defaults";
+    char file_l[4200];   /* for messages: the file, or "FILE: corpora" for a run config */
+    snprintf(file_l, sizeof file_l, "%s", path ? path : "defaults");
+    const char *file = file_l;
     if (!path) {
         if (defaults(c, schema, e) < 0) return -1;
     } else {
         cJSON *root = config_load(path, e);
         if (!root) return -1;
         int rc = -1;
+        /* a run config: its "corpora" member (an object, where this format's own
+         * "corpora" is an array) is this config */
+        const cJSON *cfg = root;
+        const cJSON *member = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "corpora") : NULL;
+        if (cJSON_IsObject(member)) {
+            cfg = member;
+            snprintf(file_l, sizeof file_l, "%s: corpora", path);
+        }
         static const char *const allowed[] = {"corpora", "rules", "ranking", "sources", "seed",
                                               "dedup", "cut_last", "text_field", "id_field",
                                               NULL};
-        if (!cJSON_IsObject(root)) { err_set(e, "%s: expected a JSON object", path); goto done; }
-        if (config_check_keys(root, allowed, path, e) < 0) goto done;
-        const cJSON *cj = cJSON_GetObjectItemCaseSensitive(root, "corpora");
+        if (!cJSON_IsObject(cfg)) { err_set(e, "%s: expected a JSON object", file_l); goto done; }
+        if (config_check_keys(cfg, allowed, file_l, e) < 0) goto done;
+        const cJSON *cj = cJSON_GetObjectItemCaseSensitive(cfg, "corpora");
         if (cj) {
-            if (parse_corpora(c, cj, path, e) < 0) goto done;
+            if (parse_corpora(c, cj, file_l, e) < 0) goto done;
         } else {
             add_corpus(c, "strict", TRACK_STRICT_WORDS, 1000000, "strict", -1);
             add_corpus(c, "strict-small", TRACK_STRICT_SMALL_WORDS, 100000, "strict-small", 0);
         }
-        const cJSON *rj = cJSON_GetObjectItemCaseSensitive(root, "rules"), *it;
+        const cJSON *rj = cJSON_GetObjectItemCaseSensitive(cfg, "rules"), *it;
         if (rj && !cJSON_IsArray(rj)) {
-            err_set(e, "%s: \"rules\" must be an array of strings", path);
+            err_set(e, "%s: \"rules\" must be an array of strings", file_l);
             goto done;
         }
         int i = 0;
         cJSON_ArrayForEach(it, rj) {
             if (!cJSON_IsString(it)) {
-                err_set(e, "%s: rules[%d] must be a string", path, i);
+                err_set(e, "%s: rules[%d] must be a string", file_l, i);
                 goto done;
             }
             if (add_rule(c, it->valuestring, e) < 0) goto done;
             i++;
         }
-        const cJSON *kj = cJSON_GetObjectItemCaseSensitive(root, "ranking");
+        const cJSON *kj = cJSON_GetObjectItemCaseSensitive(cfg, "ranking");
         if (kj && !cJSON_IsArray(kj)) {
-            err_set(e, "%s: \"ranking\" must be an array", path);
+            err_set(e, "%s: \"ranking\" must be an array", file_l);
             goto done;
         }
         i = 0;
         cJSON_ArrayForEach(it, kj) {
             char where[256];
-            snprintf(where, sizeof where, "%s: ranking[%d]", path, i);
+            snprintf(where, sizeof where, "%s: ranking[%d]", file_l, i);
             if (cJSON_IsString(it)) {
                 if (add_rank(c, it->valuestring, where, e) < 0) goto done;
             } else if (cJSON_IsObject(it)) {
@@ -511,19 +521,19 @@ int corpora_config_load(corpora_config *c, const char *path, const attr_schema *
             }
             i++;
         }
-        const cJSON *sj = cJSON_GetObjectItemCaseSensitive(root, "sources");
+        const cJSON *sj = cJSON_GetObjectItemCaseSensitive(cfg, "sources");
         if (sj && !cJSON_IsObject(sj)) {
-            err_set(e, "%s: \"sources\" must be an object {source: {weight, max_words}}", path);
+            err_set(e, "%s: \"sources\" must be an object {source: {weight, max_words}}", file_l);
             goto done;
         }
         cJSON_ArrayForEach(it, sj) {
             char where[256];
-            snprintf(where, sizeof where, "%s: sources.%s", path, it->string);
+            snprintf(where, sizeof where, "%s: sources.%s", file_l, it->string);
             static const char *const s_allowed[] = {"weight", "max_words", NULL};
             if (!cJSON_IsObject(it)) { err_set(e, "%s: expected an object", where); goto done; }
             if (config_check_keys(it, s_allowed, where, e) < 0) goto done;
             if (c->nsources >= CORPORA_MAX_SOURCES) {
-                err_set(e, "%s: too many sources", path);
+                err_set(e, "%s: too many sources", file_l);
                 goto done;
             }
             source_quota *q = &c->sources[c->nsources];
@@ -539,15 +549,15 @@ int corpora_config_load(corpora_config *c, const char *path, const attr_schema *
         uint64_t seed;
         int b;
         const char *s;
-        if (get_count(root, "seed", 0, &seed, path, e) < 0) goto done;
+        if (get_count(cfg, "seed", 0, &seed, file_l, e) < 0) goto done;
         c->seed = seed;
-        if (config_bool(root, "dedup", 1, &b, path, e) < 0) goto done;
+        if (config_bool(cfg, "dedup", 1, &b, file_l, e) < 0) goto done;
         c->dedup = b;
-        if (config_bool(root, "cut_last", 0, &b, path, e) < 0) goto done;
+        if (config_bool(cfg, "cut_last", 0, &b, file_l, e) < 0) goto done;
         c->cut_last = b;
-        if (config_string(root, "text_field", "text", &s, path, e) < 0) goto done;
+        if (config_string(cfg, "text_field", "text", &s, file_l, e) < 0) goto done;
         snprintf(c->text_field, sizeof c->text_field, "%s", s);
-        if (config_string(root, "id_field", "id", &s, path, e) < 0) goto done;
+        if (config_string(cfg, "id_field", "id", &s, file_l, e) < 0) goto done;
         snprintf(c->id_field, sizeof c->id_field, "%s", s);
         rc = 0;
     done:

@@ -236,10 +236,25 @@ int tag_config_load(const char *path, tag_config *c, blalm_err *e)
     const cJSON *cfg = root;
     if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "tag"))
         cfg = cJSON_GetObjectItemCaseSensitive(root, "tag");
-    const char *top[TAG_NSETS + 1];
-    for (int s = 0; s <= TAG_NSETS; s++) top[s] = tag_set_name(s); /* NULL-terminated */
+    const char *top[TAG_NSETS + 2];
+    top[0] = "taggers";
+    for (int s = 0; s <= TAG_NSETS; s++) top[s + 1] = tag_set_name(s); /* NULL-terminated */
     if (config_check_keys(cfg, (const char *const *)top, path, e) < 0) return -1;
     const cJSON *o;
+    if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "taggers"))) {   /* as the run config has it */
+        const cJSON *it;
+        if (!cJSON_IsArray(o) || !cJSON_GetArraySize(o))
+            return err_set(e, "%s: taggers: expected a non-empty array of readability, gopher, c4, fineweb", path);
+        cJSON_ArrayForEach(it, o) {
+            int m;
+            char bad[64];
+            if (!cJSON_IsString(it) || strchr(it->valuestring, ',') ||
+                tag_parse_taggers(it->valuestring, &m, bad, sizeof bad) < 0)
+                return err_set(e, "%s: taggers: \"%s\" is not a tagger (readability, gopher, c4, fineweb)", path,
+                               cJSON_IsString(it) ? it->valuestring : "a non-string");
+            c->taggers |= m;
+        }
+    }
     if ((o = cJSON_GetObjectItemCaseSensitive(cfg, "readability"))) {
         static const char *const k[] = {"hyphen_dic", "cmudict", NULL};
         char where[4200];

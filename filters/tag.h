@@ -57,9 +57,13 @@ typedef struct tag_config {
     const char *cmudict;      /* readability.cmudict, or NULL */
     const char **stop_words;  /* gopher_quality.stop_words, or NULL (datatrove's) */
     size_t n_stop_words;
+    int taggers;              /* "taggers" (TAG_* mask), or 0 when the file names none */
     void *json_;              /* owns the strings above */
 } tag_config;
-/* path NULL: datatrove's defaults. On error the config is still freeable. */
+/* path NULL: datatrove's defaults. A run config's "tag" member, when present,
+ * is read instead of the whole file, so the run config itself is a tag
+ * config; its "taggers" (an array of tagger names, as in the run config)
+ * is read too. On error the config is still freeable. */
 int tag_config_load(const char *path, tag_config *c, blalm_err *e);
 void tag_config_free(tag_config *c);
 

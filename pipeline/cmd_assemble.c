@@ -76,7 +76,9 @@ static const char usage[] =
     "  training or more, assemble refuses (lower dev_words). Rules are checked in\n"
     "  order; a document's fate names the first that excluded it. Weights split each\n"
     "  budget between sources (hard caps).\n"
-    "  cut_last: cut the last document at a word boundary to fill the budget exactly.\n";
+    "  cut_last: cut the last document at a word boundary to fill the budget exactly.\n"
+    "  A run config works as --config too: its \"corpora\" member (an object, where\n"
+    "  this format's \"corpora\" is an array) is read; the rest of the file is not.\n";
 
 int cmd_assemble(int argc, char **argv)
 {

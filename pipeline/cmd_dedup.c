@@ -46,7 +46,8 @@ static const char usage[] =
     "  --config FILE          JSON object with any of: bands, rows, shingle, seed,\n"
     "                         normalize, exact_normalize, exact_id, exact_text,\n"
     "                         exact_url, keep_max, verify_jaccard, threads, mem_mb\n"
-    "                         (flags override it)\n"
+    "                         (flags override it); a \"dedup\" member, when present,\n"
+    "                         is used instead of the whole file (a run config)\n"
     "  --docs DIR             documents (default WORK/docs)\n"
     "  --out DIR              attribute root (default WORK/attributes)\n"
     "  --stage NAME           signatures, buckets, cluster or attributes (default: all)\n"
@@ -99,18 +100,28 @@ static int apply_config(const char *path, dd_config *cfg, dd_run_opts *ro, blalm
     static const char *const keys[] = {"bands", "rows", "shingle", "seed", "normalize",
                                        "exact_normalize", "exact_id", "exact_text", "exact_url",
                                        "keep_max", "verify_jaccard", "threads", "mem_mb", NULL};
-    cJSON *j = config_load(path, e);
-    if (!j) return -1;
+    cJSON *root = config_load(path, e);
+    if (!root) return -1;
+    /* a run config: its "dedup" member is this config (the run's keys are a
+     * subset of these) */
+    const cJSON *j = root;
+    char file_l[4200];
+    snprintf(file_l, sizeof file_l, "%s", path);
+    const cJSON *member = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "dedup") : NULL;
+    if (member) {
+        j = member;
+        snprintf(file_l, sizeof file_l, "%s: dedup", path);
+    }
     int rc = -1;
     double v;
     const char *sv;
     int b;
-    if (!cJSON_IsObject(j)) { err_set(e, "%s: expected a JSON object", path); goto done; }
-    if (config_check_keys(j, keys, path, e) < 0) goto done;
+    if (!cJSON_IsObject(j)) { err_set(e, "%s: expected a JSON object", file_l); goto done; }
+    if (config_check_keys(j, keys, file_l, e) < 0) goto done;
 #define NUM(key, dst, lo, hi)                                                          \
-    if (config_number(j, key, (double)(dst), &v, path, e) < 0) goto done;              \
+    if (config_number(j, key, (double)(dst), &v, file_l, e) < 0) goto done;            \
     if (v < (lo) || v > (hi) || v != floor(v)) {                                       \
-        err_set(e, "%s: \"%s\": expected an integer in %g..%g", path, key, (double)(lo), (double)(hi)); \
+        err_set(e, "%s: \"%s\": expected an integer in %g..%g", file_l, key, (double)(lo), (double)(hi)); \
         goto done;                                                                     \
     }                                                                                  \
     dst = (__typeof__(dst))v;
@@ -120,33 +131,33 @@ static int apply_config(const char *path, dd_config *cfg, dd_run_opts *ro, blalm
     NUM("seed", cfg->seed, 0, 9007199254740992.0)
     NUM("threads", ro->threads, 1, 1024)
 #undef NUM
-    if (config_number(j, "mem_mb", (double)(ro->mem_bytes >> 20), &v, path, e) < 0) goto done;
-    if (v < 1 || v > (1 << 20)) { err_set(e, "%s: \"mem_mb\": expected 1..1048576", path); goto done; }
+    if (config_number(j, "mem_mb", (double)(ro->mem_bytes >> 20), &v, file_l, e) < 0) goto done;
+    if (v < 1 || v > (1 << 20)) { err_set(e, "%s: \"mem_mb\": expected 1..1048576", file_l); goto done; }
     ro->mem_bytes = (size_t)v << 20;
-    if (config_string(j, "normalize", NULL, &sv, path, e) < 0) goto done;
-    if (sv && dd_norm_parse(sv, &cfg->minhash_norm, e) < 0) { err_prefix(e, "%s", path); goto done; }
-    if (config_string(j, "exact_normalize", NULL, &sv, path, e) < 0) goto done;
-    if (sv && dd_norm_parse(sv, &cfg->exact_norm, e) < 0) { err_prefix(e, "%s", path); goto done; }
-    if (config_bool(j, "exact_id", cfg->exact_id, &b, path, e) < 0) goto done;
+    if (config_string(j, "normalize", NULL, &sv, file_l, e) < 0) goto done;
+    if (sv && dd_norm_parse(sv, &cfg->minhash_norm, e) < 0) { err_prefix(e, "%s", file_l); goto done; }
+    if (config_string(j, "exact_normalize", NULL, &sv, file_l, e) < 0) goto done;
+    if (sv && dd_norm_parse(sv, &cfg->exact_norm, e) < 0) { err_prefix(e, "%s", file_l); goto done; }
+    if (config_bool(j, "exact_id", cfg->exact_id, &b, file_l, e) < 0) goto done;
     cfg->exact_id = b;
-    if (config_bool(j, "exact_text", cfg->exact_text, &b, path, e) < 0) goto done;
+    if (config_bool(j, "exact_text", cfg->exact_text, &b, file_l, e) < 0) goto done;
     cfg->exact_text = b;
-    if (config_bool(j, "exact_url", cfg->exact_url, &b, path, e) < 0) goto done;
+    if (config_bool(j, "exact_url", cfg->exact_url, &b, file_l, e) < 0) goto done;
     cfg->exact_url = b;
-    if (config_string(j, "keep_max", NULL, &sv, path, e) < 0) goto done;
+    if (config_string(j, "keep_max", NULL, &sv, file_l, e) < 0) goto done;
     if (sv) {
-        if (!*sv || strlen(sv) >= DD_KEEP_FIELD_MAX) { err_set(e, "%s: \"keep_max\": expected a field name", path); goto done; }
+        if (!*sv || strlen(sv) >= DD_KEEP_FIELD_MAX) { err_set(e, "%s: \"keep_max\": expected a field name", file_l); goto done; }
         snprintf(cfg->keep_field, sizeof cfg->keep_field, "%s", sv);
     }
-    if (config_number(j, "verify_jaccard", 0, &v, path, e) < 0) goto done;
+    if (config_number(j, "verify_jaccard", 0, &v, file_l, e) < 0) goto done;
     if (v != 0) {
-        if (!(v > 0 && v <= 1)) { err_set(e, "%s: \"verify_jaccard\": expected (0, 1]", path); goto done; }
+        if (!(v > 0 && v <= 1)) { err_set(e, "%s: \"verify_jaccard\": expected (0, 1]", file_l); goto done; }
         ro->verify_jaccard = v;
         cfg->store_shingles = 1;
     }
     rc = 0;
 done:
-    cJSON_Delete(j);
+    cJSON_Delete(root);
     return rc;
 }
 

@@ -28,7 +28,7 @@ static const char usage[] =
     "one line {\"id\":...,\"<set>\":{...}} per document, in document order. Tagging\n"
     "drops nothing; thresholds only decide the recorded pass/reason.\n"
     "\n"
-    "taggers (--taggers, comma-separated; default all):\n"
+    "taggers (--taggers, comma-separated; default the --config's taggers, else all):\n"
     "  readability  set readability: words, sentences, syllables, letters,\n"
     "               polysyllables, difficult_words, fog_difficult_words,\n"
     "               characters, tokens, flesch_reading_ease,\n"
@@ -70,8 +70,10 @@ static const char usage[] =
     "  --config FILE    JSON thresholds: {\"readability\":{\"hyphen_dic\":PATH,\n"
     "                   \"cmudict\":PATH},\n"
     "                   \"gopher_quality\":{...},\"gopher_repetition\":{...},\"c4\":{...},\n"
-    "                   \"fineweb\":{...}} with datatrove's parameter names (a \"tag\"\n"
-    "                   member, when present, is used instead of the whole file);\n"
+    "                   \"fineweb\":{...},\"taggers\":[...]} with datatrove's parameter\n"
+    "                   names; a \"tag\" member, when present, is used instead of\n"
+    "                   the whole file (a run config); taggers (an array, as in\n"
+    "                   the run config) applies when --taggers is not given;\n"
     "                   null disables a Gopher rule; top_n_grams/dup_n_grams as\n"
     "                   [[n, frac], ...] (n 2-4 / 5-10, increasing; an n not listed\n"
     "                   is off) or top_2_gram..duplicated_10_n_grams; stop_words a\n"
@@ -165,7 +167,7 @@ int cmd_tag(int argc, char **argv)
         {"cmudict", required_argument, 0, 'm'},
         {0, 0, 0, 0}};
     const char *work = NULL, *docs = NULL, *out = NULL, *config = NULL, *cmudict_flag = NULL;
-    const char *taggers = "readability,gopher,c4,fineweb", *shard_flag = NULL;
+    const char *taggers = NULL, *shard_flag = NULL;   /* no --taggers: the config's, else all */
     int force = 0, quiet = 0, syllables = 0, c, si, sn;
     opterr = 0;
     optind = 1;
@@ -192,9 +194,9 @@ int cmd_tag(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(usage, "tag: unexpected argument '%s'", argv[optind]);
-    int mask;
+    int mask = TAG_ALL;
     char bad[256] = "";
-    if (tag_parse_taggers(taggers, &mask, bad, sizeof bad) < 0)
+    if (taggers && tag_parse_taggers(taggers, &mask, bad, sizeof bad) < 0)
         return cli_usage_error(usage,
                                "tag: unknown tagger '%s' (known taggers: readability, gopher, "
                                "c4, fineweb)",
@@ -207,6 +209,7 @@ int cmd_tag(int argc, char **argv)
         tag_config_free(&cfg);
         return 1;
     }
+    if (!taggers && cfg.taggers) mask = cfg.taggers;
     const char *dic = cfg.hyphen_dic ? cfg.hyphen_dic : env_hyphen_dic();
     if (syllables) {
         int rc = run_syllables(dic, cmudict_flag, cfg.cmudict);

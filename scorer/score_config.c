@@ -2,6 +2,7 @@
  * key file (contracts in score.h). */
 #include "scorer/score.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
 {
     static const char *const keys[] = {"endpoint", "api_key_file", "model", "prompt", "max_chars",
         "temperature", "max_tokens", "seed", "json_schema", "concurrency", "rps", "tpm", "timeout",
-        "max_attempts", "retry_budget", "max_requests", "max_prompt_tokens", "where", "cache", NULL};
+        "max_attempts", "retry_budget", "max_requests", "max_prompt_tokens", "where", "cache", "sample", NULL};
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "score");
     char where[4200];
     snprintf(where, sizeof where, "%s%s", path, cJSON_IsObject(cfg) ? ": score" : "");
@@ -56,7 +57,7 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     /* every number through a double, as JSON has them */
     double max_chars = (double)o->max_chars, max_tokens = o->max_tokens, conc = o->concurrency,
            attempts = o->max_attempts, seed = (double)o->seed, max_req = (double)o->max_requests,
-           max_pt = (double)o->max_prompt_tokens;
+           max_pt = (double)o->max_prompt_tokens, sample = (double)o->sample;
     if (number_in(cfg, "max_chars", 1, 1e12, &max_chars, where, e) < 0 ||
         number_in(cfg, "temperature", 0, 2, &o->temperature, where, e) < 0 ||
         number_in(cfg, "max_tokens", 1, 1e6, &max_tokens, where, e) < 0 ||
@@ -68,7 +69,8 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
         number_in(cfg, "retry_budget", 0.001, 1e9, &o->retry_budget_s, where, e) < 0 ||
         number_in(cfg, "seed", -9e15, 9e15, &seed, where, e) < 0 ||
         number_in(cfg, "max_requests", 0, 1e15, &max_req, where, e) < 0 ||
-        number_in(cfg, "max_prompt_tokens", 0, 1e15, &max_pt, where, e) < 0)
+        number_in(cfg, "max_prompt_tokens", 0, 1e15, &max_pt, where, e) < 0 ||
+        (cJSON_GetObjectItemCaseSensitive(cfg, "sample") && number_in(cfg, "sample", 1, 1e15, &sample, where, e) < 0))
         return -1;
     o->max_chars = (uint64_t)max_chars;
     o->max_tokens = (int)max_tokens;
@@ -77,6 +79,10 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     if (cJSON_GetObjectItemCaseSensitive(cfg, "seed")) o->seed = (long long)seed, o->has_seed = 1;
     if (cJSON_GetObjectItemCaseSensitive(cfg, "max_requests"))
         o->max_requests = (uint64_t)max_req, o->has_max_requests = 1;
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "sample")) {
+        if (sample != floor(sample)) return err_set(e, "%s: sample must be a whole number", where);
+        o->sample = (uint64_t)sample, o->has_sample = 1;
+    }
     if (cJSON_GetObjectItemCaseSensitive(cfg, "max_prompt_tokens"))
         o->max_prompt_tokens = (uint64_t)max_pt, o->has_max_prompt_tokens = 1;
     int b;

@@ -58,6 +58,17 @@ if "$BLALM" audit --work "$W/work" no-such-id >/dev/null 2>&1; then fail audit_u
 [ $rc = 2 ] && grep -q -- "--chars: expected a count in 1..1000000, got '0'" "$W/err" && pass audit_chars_zero_refused \
     || fail audit_chars_zero_refused "rc $rc $(head -c 200 "$W/err")"
 
+# --- a run config as --config: its "corpora" member (an object; this format's own
+# "corpora" is an array) is the assemble config, so the same corpora come out
+{ echo '{"sources": [], "tag": {"taggers": ["c4"]}, "dedup": {"bands": 20}, "corpora": '; cat "$W/c.json"; echo '}'; } >"$W/run.json"
+if "$BLALM" assemble --work "$W/work" --out "$W/outrun" --config "$W/run.json" --quiet 2>"$W/err" &&
+   diff -r "$W/out" "$W/outrun" >"$W/diff" 2>&1; then pass assemble_config_run_config
+else fail assemble_config_run_config "$(head -c 300 "$W/err" "$W/diff")"; fi
+echo '{"sources": [], "corpora": {"rules": ["gopher_quality.pass &&"]}}' >"$W/runbad.json"
+"$BLALM" assemble --work "$W/work" --out "$W/outrunbad" --config "$W/runbad.json" --quiet 2>"$W/err"; rc=$?
+[ $rc = 1 ] && grep -qF "runbad.json: corpora: rules[0]" "$W/err" && [ ! -e "$W/outrunbad" ] &&
+    pass assemble_config_run_config_error_names_member || fail assemble_config_run_config_error_names_member "rc $rc $(head -c 300 "$W/err")"
+
 # --- document files of other names (dolma's .json.gz) were read as no documents:
 # audit exported 0 documents, exit 0. audit and assemble refuse, naming them.
 G=$TMP/dolma; mkdir -p "$G/docs/s"

@@ -111,6 +111,14 @@ printf '{"bands": 20, "rows": 5, "keep_max": "score"}\n' > "$TMP/c3.json"
 check dedup_config_run "$BLALM" dedup --work "$W5" --config "$TMP/c3.json" --quiet
 grep -q '"bands":20,"rows":5' "$W5/stats/dedup.json" && pass dedup_config_applied || fail dedup_config_applied "stats: $(head -c 200 "$W5/stats/dedup.json")"
 expect_fail dedup_config_flag_overrides 1 "bands 20 in the file, 14 in this run" --work "$W5" --config "$TMP/c3.json" --bands 14 --quiet
+# a run config: its "dedup" member is the config (score's --config took its
+# member; dedup's refused the run config's other keys)
+W6="$TMP/w6"; mk_docs "$W6"
+printf '{"sources": [], "tag": {"taggers": ["c4"]}, "dedup": {"bands": 20, "rows": 5, "threads": 2}}\n' > "$TMP/run.json"
+check dedup_config_run_config "$BLALM" dedup --work "$W6" --config "$TMP/run.json" --quiet
+grep -q '"bands":20,"rows":5' "$W6/stats/dedup.json" && pass dedup_config_run_config_applied || fail dedup_config_run_config_applied "stats: $(head -c 200 "$W6/stats/dedup.json" 2>&1)"
+printf '{"sources": [], "dedup": {"bandz": 20}}\n' > "$TMP/run2.json"
+expect_fail dedup_config_run_config_unknown_key 1 'run2.json: dedup: unknown key "bandz"' --work "$W6" --config "$TMP/run2.json" --quiet
 # --seed: the range --config allows (integers a JSON number holds exactly), never wrapped
 for s in -1 99999999999999999999999 9007199254740993 ' 5' 1e3; do
     expect_fail "dedup_seed_refused_'$s'" 2 "expected an integer from 0 to 9007199254740992" --work "$W" --seed "$s" --quiet

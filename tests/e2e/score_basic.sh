@@ -213,6 +213,15 @@ else fail score_config "$(cat "$TMP/err")"; fi
 printf '{"score": {"modle": "x"}}\n' >"$C/bad.json"
 $BLALM score --work "$C" --config "$C/bad.json" -q 2>"$TMP/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '"modle"' "$TMP/err" && pass score_config_unknown_key || fail score_config_unknown_key "rc=$rc $(cat "$TMP/err")"
+# a run config's score member, with the run's "sample" (refused as an unknown key before)
+printf '{"sources": [], "tag": {"taggers": ["c4"]}, "score": {"endpoint": "%s", "model": "from-run", "sample": 2, "seed": 3}}\n' "$EP" >"$C/run.json"
+if $BLALM score --work "$C" --config "$C/run.json" -q 2>"$TMP/err"; then
+    n=$(attrs "$C/attributes/edu_llm/web/c.jsonl.zst" | grep -c '"selected":true')
+    [ "$n" = 2 ] && pass score_config_run_config_sample || fail score_config_run_config_sample "$n of 5 selected, want 2"
+else fail score_config_run_config_sample "$(cat "$TMP/err")"; fi
+printf '{"score": {"sample": 0}}\n' >"$C/bad0.json"
+$BLALM score --work "$C" --config "$C/bad0.json" -q 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q 'score: sample must be in 1\.\.' "$TMP/err" && pass score_config_sample_zero || fail score_config_sample_zero "rc=$rc $(cat "$TMP/err")"
 
 # ---- a docs tree of other names (dolma's .json.gz): refused, naming them, nothing sent ----
 G=$TMP/dolma; mkdir -p "$G/docs/s"

@@ -236,3 +236,23 @@ cp "$W/docs/src/two.jsonl" "$D/docs/s/two.jsonl"; : >"$D/docs/s/two.jsonl.meta"
   grep -qF "): $D/docs/s/part-0000.json.gz" "$TMP/d3" && ! grep -q "two.jsonl.meta" "$TMP/d3" &&
   [ -s "$D/attributes/c4/s/two.jsonl.zst" ] &&
   pass tag_warns_of_skipped_files || fail tag_warns_of_skipped_files "rc=$rc $(head -c 400 "$TMP/d3")"
+
+# --config takes a run config: its "tag" member, whose "taggers" (refused as an
+# unknown key before) chooses the taggers when --taggers is not given
+R=$TMP/runcfg; mkdir -p "$R/docs"; cp -r "$W/docs/src" "$R/docs/"
+cat >"$TMP/run.json" <<'JSON'
+{"sources": [{"name": "src", "files": "/nowhere"}],
+ "tag": {"taggers": ["c4", "fineweb"], "fineweb": {"line_punct_thr": 0}},
+ "dedup": {"bands": 20}, "corpora": {"rules": []}}
+JSON
+"$BLALM" tag --work "$R" --config "$TMP/run.json" -q 2>"$TMP/r1"; rc=$?
+[ $rc = 0 ] && [ "$(ls "$R/attributes" | tr '\n' ' ')" = "c4 fineweb " ] &&
+  grep -q '"command":"blalm tag --taggers c4 --config ' "$R/attributes/c4/src/two.record.json" &&
+  pass tag_config_run_config_taggers || fail tag_config_run_config_taggers "rc=$rc $(ls "$R/attributes" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/r1")"
+"$BLALM" tag --work "$R" --config "$TMP/run.json" --taggers gopher -q 2>"$TMP/r2"; rc=$?
+[ $rc = 0 ] && [ -d "$R/attributes/gopher_quality" ] && [ ! -d "$R/attributes/readability" ] &&
+  pass tag_config_taggers_flag_wins || fail tag_config_taggers_flag_wins "rc=$rc $(head -c 300 "$TMP/r2")"
+echo '{"tag": {"taggers": ["c4,gopher"]}}' >"$TMP/badtaggers.json"
+"$BLALM" tag --work "$R" --config "$TMP/badtaggers.json" -q 2>"$TMP/r3"; rc=$?
+[ $rc = 1 ] && grep -q 'taggers: "c4,gopher" is not a tagger' "$TMP/r3" &&
+  pass tag_config_bad_taggers || fail tag_config_bad_taggers "rc=$rc $(head -c 300 "$TMP/r3")"

@@ -792,6 +792,13 @@ TEST(config_mapping_and_key_file)
     CHECK(o.max_chars == 20 && o.temperature == 0.5 && o.has_seed && o.seed == -3);
     CHECK(o.has_max_requests && o.max_requests == 7 && o.json_schema && !o.has_max_prompt_tokens);
     CHECK(o.max_tokens == 512 && o.concurrency == 8);   /* absent keys keep the defaults */
+    CHECK(!o.has_sample);
+    cJSON_Delete(c);
+    /* the run config's score section has "sample" (--sample) */
+    score_opts_default(&o);
+    c = cJSON_Parse("{\"sources\": [], \"score\": {\"model\": \"m\", \"sample\": 300}}");
+    CHECK_MSG(score_opts_config(&o, &keyfile, c, "run.json", &e) == 0, "%s", e.msg);
+    CHECK(o.has_sample && o.sample == 300);
     cJSON_Delete(c);
     static const struct { const char *json, *want; } bad[] = {
         {"{\"score\": {\"api_key\": \"sk-x\"}}", "api_key"},
@@ -799,6 +806,8 @@ TEST(config_mapping_and_key_file)
         {"{\"score\": {\"concurrency\": 0}}", "cfg.json: score: concurrency must be in 1..4096"},
         {"{\"model\": 5}", "model"},
         {"[1]", "cfg.json: expected a JSON object"},
+        {"{\"score\": {\"sample\": 0}}", "cfg.json: score: sample must be in 1.."},
+        {"{\"score\": {\"sample\": 1.5}}", "cfg.json: score: sample must be a whole number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         score_opts_default(&o);
