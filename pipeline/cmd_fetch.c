@@ -34,7 +34,7 @@ static const char usage[] =
     "  --revision REV      branch, tag or commit (default: main)\n"
     "  --include GLOB      only files whose path under PATH (or whose name, for a\n"
     "                      GLOB without '/') matches; repeatable\n"
-    "  --max-files N       only the first N files (sorted by path)\n"
+    "  --max-files N       only the first N files (sorted by path; N >= 1)\n"
     "  --max-words N       fetch only enough of the parquet files for N words of\n"
     "                      text (Python str.split), in listing order: read each\n"
     "                      remote footer, then only the row groups needed, and\n"
@@ -131,7 +131,9 @@ int cmd_fetch(int argc, char **argv)
             break;
         }
         case 'm':
-            if (cli_parse_count(optarg, &v) != 0) USAGE("fetch: --max-files wants a count, got '%s'", optarg);
+            /* 0 fetched nothing and then blamed the listing ("no files under ...") */
+            if (cli_parse_count(optarg, &v) != 0 || v == 0 || v > 1000000000)
+                USAGE("fetch: --max-files wants a positive count up to 1G, got '%s'", optarg);
             o.max_files = (long)v;
             break;
         case 'w':

@@ -80,6 +80,11 @@ cmp -s "$repo/data/CC-MAIN-2024-10/train-00000-of-00001.parquet" "$TMP/o8d/data/
 "$BLALM" fetch --repo a/b --out y --bogus >/dev/null 2>&1; [ $? = 2 ] && pass fetch_unknown_flag || fail fetch_unknown_flag "exit not 2"
 "$BLALM" fetch --repo 'a/../b' --out y >/dev/null 2>&1; [ $? = 2 ] && pass fetch_bad_repo_name || fail fetch_bad_repo_name "exit not 2"
 "$BLALM" fetch --repo a/b --path '../x' --out y >/dev/null 2>&1; [ $? = 2 ] && pass fetch_bad_path_flag || fail fetch_bad_path_flag "exit not 2"
+# --max-files 0 fetched nothing and then said "no files under 'sample/10BT'" of a
+# folder holding 4: a usage error, before anything is listed
+"$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-files 0 --out "$TMP/mf0" >/dev/null 2>"$TMP/emf0"; rc=$?
+[ $rc = 2 ] && grep -q -- "--max-files wants a positive count" "$TMP/emf0" && [ ! -e "$TMP/mf0" ] &&
+    pass fetch_max_files_zero_usage_error || fail fetch_max_files_zero_usage_error "rc=$rc $(head -3 "$TMP/emf0")"
 
 # real FineWeb parquet files (shared data), when present
 if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
