@@ -929,6 +929,23 @@ int tag_run(const tag_opts *o, tag_counts *c, progress_fn on_progress, void *pro
         if (!shard_owns(&o->shard, i)) continue;
         if (tag_file(&x, &files[i], e) < 0) goto done;
     }
+    /* the other shards' files: an earlier blalm's record of these settings
+     * is given the set's own form here too (tag_file does it for this
+     * shard's), so that a set never holds both forms, which assembly would
+     * refuse as two configurations, until every shard has run again. Only
+     * the small record is read and rewritten; one that names other settings
+     * is left for its shard to redo. */
+    if (!o->force)
+        for (size_t i = 0; i < nfiles; i++) {
+            if (shard_owns(&o->shard, i)) continue;
+            for (int s = 0; s < TAG_NSETS; s++) {
+                if (!(x.sets & (1 << s))) continue;
+                char attr[8192];
+                attr_path_of(o, s, files[i].rel, attr, sizeof attr);
+                if (attr_record_relabel(attr, x.legacy_config, x.set_config[s], sb_cstr(&x.command[s]), e) < 0)
+                    goto done;
+            }
+        }
     c->seconds = now_seconds() - t0;
     if (o->stats && write_stats(&x, e) < 0) goto done;
     status = 0;

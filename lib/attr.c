@@ -325,6 +325,38 @@ int attr_record_current(const char *attr_path, const doc_identity *id, const cha
     return ok;
 }
 
+int attr_record_relabel(const char *attr_path, const char *old_config, const char *new_config,
+                        const char *command, blalm_err *e)
+{
+    cJSON *rec = record_load(attr_path);
+    if (!rec || strcmp(rec_str(rec, "config"), old_config)) {
+        cJSON_Delete(rec);
+        return 0;
+    }
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "document");
+    const cJSON *size = cJSON_GetObjectItemCaseSensitive(d, "size");
+    const cJSON *mtime = cJSON_GetObjectItemCaseSensitive(d, "mtime_ns");
+    const cJSON *docs = cJSON_GetObjectItemCaseSensitive(rec, "documents");
+    doc_identity id;
+    memset(&id, 0, sizeof id);
+    const char *hex = rec_str(d, "xxh3");
+    char *end = NULL;
+    id.xxh3 = strtoull(hex, &end, 16);
+    int ok = cJSON_IsNumber(size) && cJSON_IsNumber(mtime) && cJSON_IsNumber(docs) && strlen(hex) == 16 &&
+             end && *end == 0;
+    int rc = 0;
+    if (ok) {
+        id.size = (uint64_t)size->valuedouble;
+        id.mtime_ns = (int64_t)mtime->valuedouble;
+        rc = attr_record_write(attr_path, rec_str(rec, "set"), rec_str(d, "path"), &id,
+                               (uint64_t)docs->valuedouble, record_complete(rec), new_config, command, e) < 0
+                 ? -1
+                 : 1;
+    }
+    cJSON_Delete(rec);
+    return rc;
+}
+
 /* Up to a few example file names per problem, for messages. */
 typedef struct name_list {
     sbuf s;

@@ -66,6 +66,12 @@ int attr_record_write(const char *attr_path, const char *set, const char *doc_re
 /* 1 = the attribute file and a complete record made from a document file with
  * this identity (same size and content hash) and this config exist; 0 = not. */
 int attr_record_current(const char *attr_path, const doc_identity *id, const char *config);
+/* When the record of attr_path names config old_config, rewrites it naming
+ * new_config and command instead, everything else kept (the document's
+ * identity as recorded: nothing is read but the record). 1 = rewritten,
+ * 0 = no such record, -1 = error. For a new form of the same settings. */
+int attr_record_relabel(const char *attr_path, const char *old_config, const char *new_config,
+                        const char *command, blalm_err *e);
 
 /* Checks, before a reader joins them, that each of sets is usable for every
  * document file: every file has the set's attribute file with a complete

@@ -383,6 +383,44 @@ TEST(legacy_records_accepted_and_rewritten)
     CHECK_CONTAINS(why, "record");
 }
 
+/* A sharded rerun after the upgrade (one Slurm array task, say) gives the
+ * other shards' legacy records the set's own form too: a set holding both
+ * forms was refused by assembly as two configurations (review finding). */
+TEST(legacy_records_sharded_rerun)
+{
+    if (!have_hyphen_dic()) SKIPF("%s not installed", READABILITY_DEFAULT_DIC);
+    work w;
+    make_work(&w, "legacy-shard");
+    tag_opts o = opts_for(&w, NULL);
+    tag_counts c;
+    blalm_err e;
+    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "all: %s", e.msg);
+    char legacy[200], attr[1200], cfg[TAG_NSETS][200], now[200];
+    CHECK_MSG(tag_legacy_config(&o, legacy, sizeof legacy, &e) == 0, "%s", e.msg);
+    for (int s = 0; s < TAG_NSETS; s++)
+        for (int f = 0; f < 2; f++) {
+            snprintf(attr, sizeof attr, "%s/%s/src/%c.jsonl.zst", w.attrs, tag_set_name(s), "ab"[f]);
+            if (!f) record_config(attr, cfg[s], sizeof cfg[s]);
+            record_set_config(attr, legacy);
+        }
+    o.shard = (shard_spec){0, 2, "flag"};   /* owns src/a.jsonl only */
+    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "shard 0/2: %s", e.msg);
+    CHECK_EQ_INT(c.files, 0);
+    for (int s = 0; s < TAG_NSETS; s++)
+        for (int f = 0; f < 2; f++) {
+            snprintf(attr, sizeof attr, "%s/%s/src/%c.jsonl.zst", w.attrs, tag_set_name(s), "ab"[f]);
+            record_config(attr, now, sizeof now);
+            CHECK_MSG(!strcmp(now, cfg[s]), "%s of %c: config %s after shard 0/2, want %s", tag_set_name(s),
+                      "ab"[f], now, cfg[s]);
+        }
+    /* a record of other settings is not relabelled: its shard redoes it */
+    snprintf(attr, sizeof attr, "%s/c4/src/b.jsonl.zst", w.attrs);
+    record_set_config(attr, "tag settings 0123456789abcdef");
+    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "shard 0/2 again: %s", e.msg);
+    record_config(attr, now, sizeof now);
+    CHECK_EQ_STR(now, "tag settings 0123456789abcdef");
+}
+
 /* tag's sets are the registry's: the same names, in the TAG_SET_* order */
 TEST(set_names_from_registry)
 {
@@ -444,6 +482,7 @@ int main(void)
     RUN(bad_document_leaves_nothing);
     RUN(taggers_switch_keeps_sets);
     RUN(legacy_records_accepted_and_rewritten);
+    RUN(legacy_records_sharded_rerun);
     RUN(set_names_from_registry);
     RUN(config_mapping);
     return test_summary();
