@@ -1169,9 +1169,15 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
     char marker[128];
     snprintf(marker, sizeof marker, "{\"clusters\":\"%016llx%016llx\"}\n",
              (unsigned long long)h.aux2, (unsigned long long)XXH3_64bits(&h, sizeof h));
+    /* the --verify-jaccard the clusters were made with (the cluster stage
+     * stores it), not this stage's flag, which it does not need: run stage
+     * by stage, the record named a command without it, which made other
+     * clusters */
+    double made_with;
+    memcpy(&made_with, &h.aux, 8);
     sbuf command;
     sb_init(&command);
-    record_command(c, o->verify_jaccard, &command);
+    record_command(c, made_with, &command);
     first_error fe = {0};
     uint64_t mine = 0, skipped = 0, done = 0;
     report(o, 0, t.nf, "dedup attributes");

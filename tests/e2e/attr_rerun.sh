@@ -137,6 +137,18 @@ if rerun dedup_record_command_remakes_set "$D"; then
     same dedup_record_command_remakes_set "$D" "$R" dedup
 fi
 
+# stage by stage (README's multi-node recipe): the attributes stage does not
+# take --verify-jaccard, yet the record names the one the clusters were made
+# with (it named the attributes stage's own flag: none here)
+D2=$TMP/d2; docs "$D2"
+for st in signatures buckets cluster; do
+    "$BLALM" dedup --work "$D2" --stage "$st" --verify-jaccard 0.9 --quiet 2>>"$TMP/e2" || fail dedup_stage_setup "$(cat "$TMP/e2")"
+done
+"$BLALM" dedup --work "$D2" --stage attributes --quiet 2>>"$TMP/e2" || fail dedup_stage_setup "$(cat "$TMP/e2")"
+if grep -q -- '--verify-jaccard 0.9' "$D2/attributes/dedup/web/p0.record.json"; then
+    pass dedup_record_stagewise_verify_jaccard
+else fail dedup_record_stagewise_verify_jaccard "$(cat "$D2/attributes/dedup/web/p0.record.json")"; fi
+
 # ---- score: --sample, --seed, --max-chars, --temperature, --max-tokens, --json-schema ----
 start_peer P
 export OPENAI_BASE_URL="http://127.0.0.1:$P/v1" OPENAI_API_KEY=test-key-rerun-5
