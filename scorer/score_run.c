@@ -169,6 +169,20 @@ typedef struct score_job {
     sbuf command;               /* what the records name as the command that makes them again */
 } score_job;
 
+/* The endpoint as files may hold it: userinfo and query redacted, and the
+ * API key wherever it appears (a key put in the URL's path, as some
+ * gateways take it). */
+static void redact_endpoint(const score_opts *o, char *out, size_t cap)
+{
+    char auth[600] = "";
+    const char *headers[2] = {NULL, NULL};
+    if (o->api_key && *o->api_key && strlen(o->api_key) < 500) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", o->api_key);
+        headers[0] = auth;
+    }
+    http_redact(o->base_url ? o->base_url : "", headers, out, cap);
+}
+
 /* The command that makes edu_llm again, for the records (the caller adds
  * where the documents are): every option that shapes the answers, as
  * effective (flags, --config and the environment resolved), shell-quoted.
@@ -178,7 +192,7 @@ typedef struct score_job {
 static void record_command(const score_opts *o, sbuf *b)
 {
     char endpoint[4200];
-    http_redact(o->base_url ? o->base_url : "", NULL, endpoint, sizeof endpoint);
+    redact_endpoint(o, endpoint, sizeof endpoint);
     sb_adds(b, "blalm score");
     sb_shell_opt(b, "model", o->model ? o->model : "");
     sb_shell_opt(b, "endpoint", endpoint);
@@ -278,7 +292,7 @@ static marker_key *file_key(score_job *J, const char *rel, const doc_identity *i
     /* markers are plain files: a user:password@ or query string in the
      * endpoint is recorded redacted (credentials do not change answers) */
     char endpoint[4200];
-    http_redact(o->base_url, NULL, endpoint, sizeof endpoint);
+    redact_endpoint(o, endpoint, sizeof endpoint);
     marker_key_setting(k, "endpoint", endpoint);
     marker_key_setting(k, "model", o->model ? o->model : "");
     marker_key_setting(k, "prompt_sha256", J->S.tpl->sha256);

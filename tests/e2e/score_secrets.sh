@@ -115,4 +115,14 @@ printf 'right key\n' >"$TMP/key"
 out=$($BLALM score --work "$W" --endpoint "$EP" --model m --api-key-file "$TMP/key" -q 2>&1); rc=$?
 [ $rc = 1 ] && [[ "$out" == *"$TMP/key: the API key contains whitespace"* ]] && [[ "$out" != *"right key"* ]] \
     && pass score_key_file_inner_space_refused || fail score_key_file_inner_space_refused "rc=$rc $(printf '%s' "$out" | tail -c 300)"
+# a gateway taking the key in the URL's path: the records and markers hold
+# the endpoint with the key masked (only userinfo and query were)
+PK=sk-path-key-$RANDOM$RANDOM
+start_peer G --path-prefix "/$PK"
+rm -rf "$W/attributes" "$W/state"
+OPENAI_API_KEY=$PK $BLALM score --work "$W" --endpoint "http://127.0.0.1:$G/$PK/v1" --model m --max-chars 50 -q \
+    2>"$TMP/err"; rc=$?
+rec=$(cat "$W/attributes/edu_llm/web/a.record.json" 2>/dev/null)
+[ $rc = 0 ] && [[ "$rec" == *"--endpoint 'http://127.0.0.1:$G/***/v1'"* ]] && ! grep -rq -e "$PK" "$W" \
+    && pass score_record_key_in_path_masked || fail score_record_key_in_path_masked "rc=$rc $rec $(tail -c 300 "$TMP/err")"
 stop_peers

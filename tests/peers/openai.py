@@ -143,7 +143,7 @@ class Peer:
             if "latency" in ctl:
                 args.latency = float(ctl["latency"])
             return 200, {}, b'{"ok": true}', None
-        if path not in ("/v1/chat/completions", "/chat/completions"):
+        if path not in (args.path_prefix + "/v1/chat/completions", args.path_prefix + "/chat/completions"):
             return 404, {}, json.dumps({"error": {"message": "not found: " + full}}).encode(), None
 
         def err(status, msg, extra=None):
@@ -325,6 +325,8 @@ def main():
     ap.add_argument("--log", help="append one JSON line per chat request: seq, text_sha256 "
                     "(sha256 of the prompt), nth (requests for that prompt so far), t")
     ap.add_argument("--require-key", help="answer 401 unless this bearer key is sent")
+    ap.add_argument("--path-prefix", default="", help="serve chat completions under this prefix "
+                    "(a gateway taking the key in the path: /KEY/v1/chat/completions)")
     ap.add_argument("--workers", type=int, default=1,
                     help="processes sharing the port (benchmarks); /stats is then per process")
     lifeline.add_argument(ap)
