@@ -396,7 +396,8 @@ static int score_main(int argc, char **argv, cJSON **config)
     score_counts n;
     bar b = {NULL, o.quiet};
     cli_warn_skipped_docs("score", w.docs);
-    int rc = score_run(&so, &n, on_progress, &b, &e);
+    /* quiet: no callback, so score reads no footers for a total */
+    int rc = score_run(&so, &n, o.quiet ? NULL : on_progress, &b, &e);
     prog_end(b.pg);
     sb_free(&fix);
     so.where_fix = NULL;

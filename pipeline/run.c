@@ -1016,7 +1016,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
     }
     x->score_done = 0;
     x->score_total = 0;
-    if (score_run(&so, &sc, score_progress, x, e) < 0) return -1;
+    if (score_run(&so, &sc, x->o->progress ? score_progress : NULL, x, e) < 0) return -1;
     say(x, "score", "%llu documents, %llu selected, %llu sent, %llu from the cache, %llu prompt tokens%s%s",
         (unsigned long long)sc.docs, (unsigned long long)sc.selected, (unsigned long long)sc.sent,
         (unsigned long long)sc.cached, (unsigned long long)sc.prompt_tokens, sc.guard_hit ? "; stopped: " : "",
