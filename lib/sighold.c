@@ -2,7 +2,9 @@
 #include "lib/sighold.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -13,10 +15,13 @@ static int depth;
 static struct sigaction saved[NHELD];
 static int installed[NHELD];
 static volatile sig_atomic_t pending;
+static atomic_int in_record; /* handlers running now, on any thread */
 
 static void record(int sig)
 {
+    atomic_fetch_add(&in_record, 1);
     if (!pending) pending = sig;
+    atomic_fetch_sub(&in_record, 1);
 }
 
 void sig_hold_begin(void)
@@ -46,6 +51,9 @@ void sig_hold_end(void)
     if (depth > 0 && --depth == 0) {
         for (int i = 0; i < NHELD; i++)
             if (installed[i]) sigaction(held[i], &saved[i], NULL);
+        /* a handler that another thread entered before the restore has
+         * still to record its signal */
+        while (atomic_load(&in_record) > 0) sched_yield();
         sig = pending;
         pending = 0;
     }

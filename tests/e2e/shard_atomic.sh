@@ -78,7 +78,9 @@ while p.poll() is None:
         sent = True
         break
 rc = p.wait()
-print("sent" if sent else "late", rc)
+# exit 0: the signal came after the run had ended (the watcher was
+# descheduled on a loaded machine), which says nothing either way
+print("sent" if sent and rc != 0 else "late", rc)
 PYEOF
 read -r how rc <"$TMP/race.out"
 got=$(ls "$TMP/race" 2>/dev/null | wc -l)
