@@ -65,15 +65,24 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
                 uintptr_t base = atomic_load(&b->s[i].base);
                 if (!base || a < base || a - base >= b->s[i].len) continue;
                 const char *path = b->s[i].path;
+                uintptr_t off = a - base;
+                struct stat st;
+                int have = stat(path, &st) == 0;
                 put("blalm: error: ");
                 put(path);
                 put(": byte ");
-                put_u((unsigned long long)(a - base));
+                put_u((unsigned long long)off);
+                if (have && (uintptr_t)st.st_size > off) {
+                    /* the byte is still there: the page could not be read */
+                    put(": could not be read (an I/O error? the file is ");
+                    put_u((unsigned long long)st.st_size);
+                    put(" bytes, as when opened)\n");
+                    _exit(1);
+                }
                 put(": the file shrank while it was read (");
                 put_u((unsigned long long)b->s[i].len);
                 put(" bytes when opened");
-                struct stat st;
-                if (stat(path, &st) == 0) {
+                if (have) {
                     put(", now ");
                     put_u((unsigned long long)st.st_size);
                 }

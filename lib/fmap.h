@@ -9,7 +9,9 @@
  * a SIGBUS inside a recorded range prints
  *   blalm: error: PATH: byte K: the file shrank while it was read (N bytes
  *   when opened, now M); another process truncated or rewrote it in place
- * and exits with status 1 (the temporary files a command had open are left,
+ * and exits with status 1 ("PATH: byte K: could not be read (an I/O
+ * error? ...)" when the file has not shrunk: a failing disk or network file
+ * system; the temporary files a command had open are left,
  * as after a kill, and removed by its next run). A SIGBUS anywhere else
  * goes to the handler installed before (Open MPI's, say) or takes the
  * default action. Safe from several threads. */
