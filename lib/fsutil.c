@@ -314,22 +314,59 @@ static int write_all_sync(int fd, const char *path, const void *data, size_t len
     return 0;
 }
 
+/* An existing path that is not a regular file (a symbolic link, a FIFO, a
+ * device, a socket) is refused: renaming a new file over it would replace the
+ * link or the device node itself (as root, --out /dev/stdout replaced
+ * /dev/stdout), and a link meant elsewhere would silently stop pointing there. */
+int check_replaceable(const char *path, blalm_err *e)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return 0;   /* mkdir_parent names a bad folder */
+        return err_errno(e, "%s", path);
+    }
+    if (S_ISREG(st.st_mode)) return 0;
+    if (S_ISDIR(st.st_mode)) return err_set(e, "%s: a folder, expected a file to write", path);
+    char kind[4400];
+    if (S_ISLNK(st.st_mode)) {
+        char target[4096];
+        ssize_t k = readlink(path, target, sizeof target - 1);
+        target[k < 0 ? 0 : k] = 0;
+        snprintf(kind, sizeof kind, "a symbolic link to %s", target);
+    } else if (S_ISCHR(st.st_mode)) {
+        snprintf(kind, sizeof kind, "a character device");
+    } else if (S_ISBLK(st.st_mode)) {
+        snprintf(kind, sizeof kind, "a block device");
+    } else if (S_ISFIFO(st.st_mode)) {
+        snprintf(kind, sizeof kind, "a FIFO");
+    } else if (S_ISSOCK(st.st_mode)) {
+        snprintf(kind, sizeof kind, "a socket");
+    } else {
+        snprintf(kind, sizeof kind, "of file type %o", (unsigned)(st.st_mode & S_IFMT));
+    }
+    return err_set(e, "%s exists and is not a regular file (%s); refusing to replace it", path, kind);
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e)
 {
-    if (is_dir(path)) return err_set(e, "%s: a folder, expected a file to write", path);
+    if (check_replaceable(path, e) < 0) return -1;
     if (mkdir_parent(path, e) < 0) return -1;
     remove_stale_temps(path);   /* a killed run's leftover of this file */
     char tmp[4200];
     temp_name_for(path, tmp, sizeof tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return err_errno(e, "%s", tmp);
-    if (write_all_sync(fd, tmp, data, len, e) < 0) {
+    if (fd < 0) return err_errno(e, "%s: cannot write it (creating its temporary file %s)", path, tmp);
+    if (write_all_sync(fd, path, data, len, e) < 0) {
         close(fd);
         unlink(tmp);
         return -1;
     }
     if (close(fd) < 0) {
-        err_errno(e, "%s", tmp);
+        err_errno(e, "writing %s", path);
+        unlink(tmp);
+        return -1;
+    }
+    if (check_replaceable(path, e) < 0) {   /* made meanwhile */
         unlink(tmp);
         return -1;
     }
@@ -367,7 +404,7 @@ int file_set_begin(file_set *fs, const char *dir, const char *const *names, int 
     for (int i = 0; i < n; i++) {
         if ((size_t)snprintf(fs->fin[i], sizeof fs->fin[i], "%s/%s", dir, names[i]) >= sizeof fs->fin[i])
             return err_set(e, "path too long: %.80s...", dir);
-        if (is_dir(fs->fin[i])) return err_set(e, "%s: a folder, expected a file to write", fs->fin[i]);
+        if (check_replaceable(fs->fin[i], e) < 0) return -1;
         remove_stale_temps(fs->fin[i]);
         temp_name_for(fs->fin[i], fs->tmp[i], sizeof fs->tmp[i]);
     }

@@ -26,8 +26,14 @@ int path_is_plain_relative(const char *path);
 int file_exists(const char *path);
 int is_dir(const char *path);   /* exists and is a directory (links followed) */
 int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-terminated */
+/* 0 when path is absent or a regular file; else -1 with "PATH: a folder,
+ * expected a file to write" or "PATH exists and is not a regular file (a
+ * symbolic link to T / a FIFO / a character device / ...); refusing to
+ * replace it": a rename over it would replace the link or the device node. */
+int check_replaceable(const char *path, blalm_err *e);
 /* Writes data to path atomically (temp file, fsync, rename); first removes
- * the temporary files of path that killed runs left (remove_stale_temps). */
+ * the temporary files of path that killed runs left (remove_stale_temps).
+ * Refuses a path check_replaceable refuses. */
 int write_file_atomic(const char *path, const void *data, size_t len, blalm_err *e);
 /* Removes path (absent is fine) and fsyncs its folder, so that a crash after
  * it cannot bring the file back beside what replaces it. */
@@ -50,7 +56,8 @@ typedef struct file_set {
     char fin[FILE_SET_MAX][4096], tmp[FILE_SET_MAX][4200];
     int may_exist[FILE_SET_MAX];   /* tmp[i] may be there (also half-written) */
 } file_set;
-/* mkdir -p dir; refuses a folder at any of the names (before anything is
+/* mkdir -p dir; refuses a folder, a symbolic link or any other file that is
+ * not a regular file (check_replaceable) at any of the names (before anything is
  * written); removes the temporaries killed runs left. */
 int file_set_begin(file_set *fs, const char *dir, const char *const *names, int n, blalm_err *e);
 /* Where file i is to be written; from now on it is removed if the set fails.

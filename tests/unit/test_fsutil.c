@@ -1,0 +1,124 @@
+/* Files and folders: write_file_atomic and file sets refuse to replace what
+ * is not a regular file, and their errors name the file asked for. */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/fsutil.h"
+#include "test.h"
+
+static char *path_in_tmp(const char *name)
+{
+    static char buf[8][1024];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", test_tmpdir(), name);
+    return buf[k];
+}
+
+static int slurp_eq(const char *path, const char *want)
+{
+    char *d = NULL;
+    size_t n = 0;
+    blalm_err e;
+    if (read_file(path, &d, &n, &e) < 0) return 0;
+    int ok = n == strlen(want) && !memcmp(d, want, n);
+    free(d);
+    return ok;
+}
+
+TEST(atomic_write_replaces_regular_file)
+{
+    blalm_err e = {{0}};
+    char *p = path_in_tmp("reg/a.txt");
+    CHECK(write_file_atomic(p, "one", 3, &e) == 0);   /* the folder made as needed */
+    CHECK(write_file_atomic(p, "two", 3, &e) == 0);
+    CHECK(slurp_eq(p, "two"));
+}
+
+TEST(atomic_write_refuses_symlink)
+{
+    blalm_err e = {{0}};
+    char *target = path_in_tmp("target.txt"), *link = path_in_tmp("link.txt");
+    CHECK(write_file_atomic(target, "keep", 4, &e) == 0);
+    CHECK(symlink(target, link) == 0);
+    CHECK(write_file_atomic(link, "new", 3, &e) < 0);
+    CHECK_CONTAINS(e.msg, "link.txt exists and is not a regular file (a symbolic link to ");
+    CHECK_CONTAINS(e.msg, "target.txt); refusing to replace it");
+    struct stat st;
+    CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));   /* the link stays a link */
+    CHECK(slurp_eq(target, "keep"));
+    /* a dangling link too: it would have become a file */
+    char *dangling = path_in_tmp("dangling.txt");
+    CHECK(symlink(path_in_tmp("nowhere/x"), dangling) == 0);
+    CHECK(write_file_atomic(dangling, "new", 3, &e) < 0);
+    CHECK_CONTAINS(e.msg, "a symbolic link to ");
+    CHECK(lstat(dangling, &st) == 0 && S_ISLNK(st.st_mode));
+}
+
+TEST(atomic_write_refuses_fifo_and_device)
+{
+    blalm_err e = {{0}};
+    char *fifo = path_in_tmp("fifo");
+    CHECK(mkfifo(fifo, 0644) == 0);
+    CHECK(write_file_atomic(fifo, "x", 1, &e) < 0);
+    CHECK_CONTAINS(e.msg, "fifo exists and is not a regular file (a FIFO); refusing to replace it");
+    struct stat st;
+    CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    /* a device node: /dev/null is read, never written to here (lstat only:
+     * the refusal comes before anything is made) */
+    CHECK(check_replaceable("/dev/null", &e) < 0);
+    CHECK_CONTAINS(e.msg, "/dev/null exists and is not a regular file (a character device)");
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    char *sp = path_in_tmp("sock");
+    if (s >= 0 && strlen(sp) < sizeof a.sun_path) {
+        snprintf(a.sun_path, sizeof a.sun_path, "%s", sp);
+        if (bind(s, (struct sockaddr *)&a, sizeof a) == 0) {
+            CHECK(write_file_atomic(sp, "x", 1, &e) < 0);
+            CHECK_CONTAINS(e.msg, "(a socket); refusing to replace it");
+        }
+    }
+    if (s >= 0) close(s);
+    CHECK(check_replaceable(path_in_tmp("absent"), &e) == 0);
+    CHECK(write_file_atomic(path_in_tmp("reg"), "x", 1, &e) < 0);
+    CHECK_CONTAINS(e.msg, "reg: a folder, expected a file to write");
+}
+
+TEST(file_set_refuses_symlink_before_writing)
+{
+    blalm_err e = {{0}};
+    char *dir = path_in_tmp("set");
+    char *target = path_in_tmp("set-target.json");
+    CHECK(write_file_atomic(target, "keep", 4, &e) == 0);
+    CHECK(mkdir(dir, 0755) == 0);
+    char link[1100];
+    snprintf(link, sizeof link, "%s/b.json", dir);
+    CHECK(symlink(target, link) == 0);
+    const char *names[] = {"a.json", "b.json"};
+    file_set fs;
+    CHECK(file_set_begin(&fs, dir, names, 2, &e) < 0);
+    CHECK_CONTAINS(e.msg, "b.json exists and is not a regular file (a symbolic link to ");
+    CHECK(slurp_eq(target, "keep"));
+    char a[1100];
+    snprintf(a, sizeof a, "%s/a.json", dir);
+    CHECK(!file_exists(a));
+}
+
+TEST(atomic_write_error_names_the_path)
+{
+    blalm_err e = {{0}};
+    /* a folder that cannot be written: /proc takes no new files (as root too) */
+    CHECK(write_file_atomic("/proc/blalm-test.html", "x", 1, &e) < 0);
+    CHECK_CONTAINS(e.msg, "/proc/blalm-test.html: cannot write it");
+}
+
+int main(void)
+{
+    RUN(atomic_write_replaces_regular_file);
+    RUN(atomic_write_refuses_symlink);
+    RUN(atomic_write_refuses_fifo_and_device);
+    RUN(file_set_refuses_symlink_before_writing);
+    RUN(atomic_write_error_names_the_path);
+    return test_summary();
+}
