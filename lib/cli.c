@@ -142,11 +142,20 @@ int cli_check_out_dirs(const char *what, const char *a, const char *b)
 
 int cli_check_out_file(const char *what, const char *path)
 {
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    if (!slash || slash == path) return 0;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return cli_check_out_dirs(what, dir, NULL);
+    if (!path || !*path) return 0;
+    const char *slash = strrchr(path, '/');
+    if (slash && slash != path) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        if (cli_check_out_dirs(what, dir, NULL)) return 1;
+    }
+    /* the file itself: absent or a regular file (the write renames over it) */
+    blalm_err e;
+    if (check_replaceable(path, &e) < 0) {
+        fprintf(stderr, "blalm %s: %s\n", what, e.msg);
+        return 1;
+    }
+    return 0;
 }
 
 void cli_warn_skipped_docs(const char *what, const char *docs_root)

@@ -49,7 +49,10 @@ int cli_parse_shard(const char *s, int *index, int *count);
  * than a folder, prints "blalm <what>: PATH exists and is not a directory"
  * (or "PATH is a dangling symbolic link to TARGET") and returns 1; else 0. */
 int cli_check_out_dirs(const char *what, const char *a, const char *b);
-/* The same for the folder of a file to write (--out FILE, --export FILE). */
+/* The same for the folder of a file to write (--out FILE, --export FILE);
+ * and the file itself must be absent or a regular file (check_replaceable:
+ * "PATH exists and is not a regular file (a symbolic link to T)...", "PATH:
+ * a folder, expected a file to write"), before anything is read. */
 int cli_check_out_file(const char *what, const char *path);
 
 /* Under a docs root that holds documents, files that are not named as

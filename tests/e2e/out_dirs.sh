@@ -57,6 +57,23 @@ for p in afile dangling; do
     refused "out_dirs_eval_$p" $p "$BLALM" eval --run norun --data nodata --out $p/e.json
     refused "out_dirs_audit_export_$p" $p "$BLALM" audit --work w --export $p/x.jsonl
 done
+# the file itself (--out FILE, --export FILE): a symbolic link or a FIFO there
+# is refused before anything is read (a rename over it replaced the link, or
+# as root a device node such as /dev/stdout), and left as it was
+# (named .jsonl: audit --export wants a document file's name)
+ln -s "$TMP/nowhere/f" flink.jsonl
+mkfifo fifo.jsonl
+for p in flink.jsonl fifo.jsonl; do
+    want="$p exists and is not a regular file (a symbolic link to $TMP/nowhere/f); refusing to replace it"
+    [ $p = fifo.jsonl ] && want="fifo.jsonl exists and is not a regular file (a FIFO); refusing to replace it"
+    for c in "report --work w --out $p" "eval --run norun --data nodata --out $p" "audit --work w --export $p" \
+             "distill train --work w --labels edu_llm.score --out $p"; do
+        n=out_file_$(echo "$c" | awk '{print ($1 == "distill") ? $1 "_" $2 : $1}')_${p%.jsonl}
+        $BLALM $c -q >out 2>err; rc=$?
+        if [ $rc = 1 ] && grep -qF -- "$want" err && [ -L flink.jsonl ] && [ ! -e nowhere ] && [ -p fifo.jsonl ]; then pass "$n"
+        else fail "$n" "exit $rc: $(head -c 300 err)"; fi
+    done
+done
 # a deeper path: the component that is not a folder is named
 refused out_dirs_inner_component afile "$BLALM" tag --work afile/sub/w --docs w/docs --taggers c4
 # nothing was made anywhere (nor under the link's target)
