@@ -315,6 +315,14 @@ static int record_complete(const cJSON *rec)
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "complete"));
 }
 
+int attr_record_stale(const char *attr_path, const doc_identity *id)
+{
+    cJSON *rec = record_load(attr_path);
+    int stale = rec && !record_same_doc(rec, id);
+    cJSON_Delete(rec);
+    return stale;
+}
+
 int attr_record_current(const char *attr_path, const doc_identity *id, const char *config)
 {
     if (!file_exists(attr_path)) return 0;

@@ -73,6 +73,11 @@ int attr_record_current(const char *attr_path, const doc_identity *id, const cha
 int attr_record_relabel(const char *attr_path, const char *old_config, const char *new_config,
                         const char *command, blalm_err *e);
 
+/* 1 = the attribute file has a record, made from a document file with
+ * another identity (size or content hash) than id: the file changed since
+ * (stale); 0 = it has no record or one made from this document file. */
+int attr_record_stale(const char *attr_path, const doc_identity *id);
+
 /* Checks, before a reader joins them, that each of sets is usable for every
  * document file: every file has the set's attribute file with a complete
  * record (a set with no record at all, e.g. made by hand, is accepted as

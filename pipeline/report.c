@@ -567,7 +567,10 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     size_t nlisted = 0;
     sbuf lost;                    /* document files whose decisions are missing */
     sb_init(&lost);
-    uint64_t lost_files = 0, lost_docs = 0, lost_words = 0, new_files = 0, new_docs = 0;
+    uint64_t lost_files = 0, lost_docs = 0, lost_words = 0, new_files = 0, new_docs = 0, stale_left_out = 0;
+    uint64_t stale_dec_files = 0, stale_dec_docs = 0;
+    sbuf stale_dec;               /* document files whose decisions were made before they changed */
+    sb_init(&stale_dec);
     if (is_dir(w.attrs) && !(schema = schema_scan(w.attrs, e))) goto fail;
     int nsets = schema ? schema_nsets(schema) : 0;
     if (nsets > RPT_SETS) nsets = RPT_SETS;
@@ -633,20 +636,38 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         const doc_file *f = &files[fi];
         joined j;
         j.n = 0;
+        doc_identity id;
+        int have_id = 0, file_stale = 0;
         for (int i = 0; i < nsets; i++) {
             attr_path_for(&w, schema_set(schema, i), f->rel, j.path[j.n], sizeof j.path[0]);
-            if (file_exists(j.path[j.n])) j.name[j.n++] = schema_set(schema, i);
+            if (!file_exists(j.path[j.n])) continue;
+            /* a stale set's file (the document file changed since it was
+             * made: rows or ids may differ) is left out of the join; the
+             * warning at the top of the page (read_coverage) names it */
+            if (!have_id && doc_identity_of(f->path, &id, e) < 0) goto fail;
+            have_id = 1;
+            if (attr_record_stale(j.path[j.n], &id)) {
+                stale_left_out++;
+                file_stale = 1;
+                continue;
+            }
+            j.name[j.n++] = schema_set(schema, i);
         }
         char stem[4096];
         doc_rel_stem(f->rel, stem, sizeof stem);
         int dec = -1;
         snprintf(j.path[j.n], sizeof j.path[0], "%s/%s.jsonl.zst", dec_dir, stem);
         int was_listed = listed && bsearch(&f->rel, listed, nlisted, sizeof *listed, cmp_cstr);
-        if (file_exists(j.path[j.n])) {
+        if (file_stale && file_exists(j.path[j.n])) {
+            /* assemble refuses stale sets, so its decisions were made before
+             * the document file changed: left out of the join as well */
+            stale_dec_files++;
+            if (stale_dec_files <= 3) sb_printf(&stale_dec, "%s%s", stale_dec.len ? ", " : "", f->rel);
+        } else if (file_exists(j.path[j.n])) {
             j.name[j.n] = "assemble";
             dec = j.n++;
             r->have_decisions = 1;
-        } else if (was_listed) {
+        } else if (was_listed && !file_stale) {
             if (lost_files++ < 3) sb_printf(&lost, "%s%s (%s)", lost.len ? ", " : "", f->rel, j.path[j.n]);
         }
         if (listed && !was_listed) new_files++;
@@ -672,8 +693,26 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         }
         attrj_close(aj);
         if (rc < 0) goto fail;
-        if (dec < 0 && was_listed) lost_docs += r->docs - docs0, lost_words += r->words - words0;
+        if (dec < 0 && was_listed && file_stale) stale_dec_docs += r->docs - docs0;
+        else if (dec < 0 && was_listed) lost_docs += r->docs - docs0, lost_words += r->words - words0;
         if (listed && !was_listed) new_docs += r->docs - docs0;
+    }
+    if (stale_left_out) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "stale attribute files left out of the figures below: %llu (each was made "
+                 "before its document file changed)", (unsigned long long)stale_left_out);
+        add_warning(r, "attributes", msg);
+    }
+    if (stale_dec_files) {
+        sbuf t;
+        sb_init(&t);
+        sb_printf(&t, "%llu document file%s changed since assemble decided %s (%s%s): the funnel leaves out "
+                  "their %llu documents; remake the stale attribute sets and run blalm assemble again",
+                  (unsigned long long)stale_dec_files, stale_dec_files == 1 ? "" : "s",
+                  stale_dec_files == 1 ? "it" : "them", sb_cstr(&stale_dec), stale_dec_files > 3 ? ", ..." : "",
+                  (unsigned long long)stale_dec_docs);
+        add_warning(r, "funnel", sb_cstr(&t));
+        sb_free(&t);
     }
     if (lost_files) {
         sbuf t;
@@ -702,6 +741,7 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     free(listed);
     cJSON_Delete(run);
     sb_free(&lost);
+    sb_free(&stale_dec);
     schema_free(schema);
     docs_walk_free(files, nfiles);
     return 0;
@@ -709,6 +749,7 @@ fail:
     free(listed);
     cJSON_Delete(run);
     sb_free(&lost);
+    sb_free(&stale_dec);
     schema_free(schema);
     docs_walk_free(files, nfiles);
     return -1;
