@@ -172,6 +172,11 @@ static cJSON *read_json_file(const char *path, blalm_err *e)
 }
 
 static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+static const char *str_or(const cJSON *o, const char *k, const char *dflt)
+{
+    const cJSON *v = get(o, k);
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
 
 static int src_index(rpt *r, const char *name)
 {
@@ -1333,9 +1338,28 @@ static void fig_row(sbuf *b, const char *label, const cJSON *o, const char *key)
     sb_adds(b, "</tr>\n");
 }
 
+/* WORK/distill/edu.distill.json's training figures when they are those of
+ * edu_local's model, else NULL (they describe another model). */
+static const cJSON *local_figures(const rpt *r)
+{
+    const cJSON *m = get(r->distill, "model");
+    return r->local_model && cJSON_IsString(m) && !strcmp(m->valuestring, r->local_model) ? r->distill : NULL;
+}
+
+/* edu_local was learnt from a stand-in endpoint's labels: its figures say it
+ * learnt from edu_llm's, and an edu_llm model is a stand-in. */
+static int local_stand_in(const rpt *r)
+{
+    const cJSON *fig = local_figures(r), *labels = get(fig, "labels");
+    if (!cJSON_IsString(labels) || strncmp(labels->valuestring, "edu_llm.", 8)) return 0;
+    for (int i = 0; i < r->nllm_models; i++)
+        if (stand_in(r->llm_model[i])) return 1;
+    return 0;
+}
+
 static void section_local(sbuf *b, const rpt *r)
 {
-    sb_adds(b, "<section id=\"local\"><h2>Local scorer (distilled from the LLM's labels)</h2>\n");
+    sb_adds(b, "<section id=\"local\"><h2>Local scorer (distilled)</h2>\n");
     set_warning(b, r, "edu_local");
     if (!r->local_docs) {
         absent(b, "no edu_local attribute set (blalm distill score has not run)");
@@ -1345,13 +1369,27 @@ static void section_local(sbuf *b, const rpt *r)
     sb_adds(b, "<p>model <code>");
     esc(b, r->local_model ? r->local_model : "?");
     sb_printf(b, "</code>: %llu documents scored on the CPU", (unsigned long long)r->local_docs);
-    for (int i = 0; i < r->nllm_models; i++)
-        if (stand_in(r->llm_model[i])) {
-            sb_adds(b, " <strong class=\"standin\">learnt from a STAND-IN endpoint's labels</strong>");
-            break;
-        }
+    const cJSON *fig = local_figures(r);
+    const char *labels = fig ? str_or(fig, "labels", NULL) : NULL;
+    if (labels) {
+        sb_adds(b, ", learnt from the labels <code>");
+        esc(b, labels);
+        sb_adds(b, "</code>");
+        if (local_stand_in(r)) sb_adds(b, " <strong class=\"standin\">(a STAND-IN endpoint's labels)</strong>");
+    }
     sb_adds(b, ".</p>\n");
-    if (r->distill) {
+    if (r->distill && !fig) {
+        /* WORK/distill/edu.distill.json describes the model blalm run trained;
+         * edu_local was made by another (a distill score with another --model) */
+        sbuf t;
+        sb_init(&t);
+        sb_printf(&t, "%s/distill/edu.distill.json holds the training figures of model %s, not of edu_local's "
+                  "model %s: they are not shown", r->work, str_or(r->distill, "model", "(unnamed)"),
+                  r->local_model ? r->local_model : "?");
+        absent(b, sb_cstr(&t));
+        sb_free(&t);
+    }
+    if (fig) {
         sb_adds(b, "<table><tr><th>training (blalm run's distill stage)</th><th></th></tr>\n");
         static const char *const rows[][2] = {
             {"labels", "labels"}, {"documents read", "documents"}, {"labelled documents used", "labelled"},
@@ -1359,7 +1397,7 @@ static void section_local(sbuf *b, const rpt *r)
             {"repeated texts left out", "duplicates_text"}, {"model kind", "kind"}, {"lambda", "lambda"},
             {"cross-validation folds", "folds"}, {"cross-validated F1 at label >= 3", "cv_f1_at3"},
             {"cross-validated MAE", "cv_mae"}, {"word vectors", "embeddings"}};
-        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) fig_row(b, rows[i][0], r->distill, rows[i][1]);
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) fig_row(b, rows[i][0], fig, rows[i][1]);
         sb_adds(b, "</table>\n");
     }
     const char *sers[RPT_SOURCES + 1];
@@ -1677,7 +1715,8 @@ static void data_json(sbuf *b, const rpt *r)
         o = cJSON_AddObjectToObject(j, "local_scorer");
         cJSON_AddStringToObject(o, "model", r->local_model ? r->local_model : "");
         cJSON_AddNumberToObject(o, "documents", (double)r->local_docs);
-        if (r->distill) cJSON_AddItemToObject(o, "training", cJSON_Duplicate(r->distill, 1));
+        if (local_figures(r)) cJSON_AddItemToObject(o, "training", cJSON_Duplicate(r->distill, 1));
+        cJSON_AddBoolToObject(o, "stand_in", local_stand_in(r));
     }
     o = cJSON_AddObjectToObject(j, "run");
     cJSON_AddNumberToObject(o, "loss_points", (double)r->loss.n);

@@ -325,6 +325,32 @@ for how in drop add replace; do
 done
 rm -rf "$WA"
 
+# the local scorer's training figures (WORK/distill/edu.distill.json, blalm
+# run's) are shown only when they are edu_local's model's; it is called
+# learnt from a stand-in's labels only when those figures say it learnt from
+# edu_llm's and an edu_llm model is a stand-in (it showed another model's
+# figures, and the stand-in mark whenever any edu_llm model was one)
+WF=$TMP/wfig; cp -r "$W" "$WF"; mkdir -p "$WF/distill"
+lm=$(data "$H" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["local_scorer"]["model"])')
+figs() { printf '{"model": "%s", "labels": "%s", "documents": 9, "kind": "ridge", "cv_f1_at3": 0.4321}\n' "$1" "$2" >"$WF/distill/edu.distill.json"; }
+local_sec() { sed -n '/<section id="local">/,/<\/section>/p' "$TMP/fig.html"; }
+figs distill-other edu_llm.score
+"$BLALM" report --work "$WF" --out "$TMP/fig.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && ! local_sec | grep -q '0.4321' && ! local_sec | grep -q 'STAND-IN' \
+    && local_sec | grep -q "holds the training figures of model distill-other, not of edu_local&#39;s model $lm: they are not shown" \
+    && [ "$(data "$TMP/fig.html" | "$PY" -c 'import json,sys; print("training" in json.load(sys.stdin)["local_scorer"])')" = False ] \
+    && pass report_local_other_figures || fail report_local_other_figures "rc $rc: $(local_sec | head -c 600)"
+figs "$lm" score
+"$BLALM" report --work "$WF" --out "$TMP/fig.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && local_sec | grep -q '0.4321' && local_sec | grep -q 'learnt from the labels <code>score</code>' && ! local_sec | grep -q 'STAND-IN' \
+    && pass report_local_real_labels || fail report_local_real_labels "rc $rc: $(local_sec | head -c 600)"
+figs "$lm" edu_llm.score
+"$BLALM" report --work "$WF" --out "$TMP/fig.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && local_sec | grep -q "learnt from the labels <code>edu_llm.score</code> <strong class=\"standin\">(a STAND-IN endpoint" \
+    && [ "$(data "$TMP/fig.html" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["local_scorer"]["stand_in"])')" = True ] \
+    && pass report_local_standin_labels || fail report_local_standin_labels "rc $rc: $(local_sec | head -c 600)"
+rm -rf "$WF"
+
 # a source name of 128 bytes or more is one source (each document was one)
 WS=$TMP/wsrc; long=$(printf 's%.0s' $(seq 130)); mkdir -p "$WS/docs/$long"
 for i in 1 2 3; do printf '{"id":"a%s","text":"one two three."}\n{"id":"b%s","text":"four five."}\n' $i $i >"$WS/docs/$long/f$i.jsonl"; done
