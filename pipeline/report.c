@@ -38,12 +38,13 @@
 #define RPT_SNIPPET 400       /* bytes of text shown per example */
 #define FRE_BINS 12           /* <0, [0,10), ..., [90,100), >=100 */
 #define LLM_BINS 7            /* 0..5, then "no score" */
-#define FATE_KINDS 7
+#define FATE_KINDS 8
 #define RPT_WARNINGS 8
 #define RPT_CHART_POINTS 2000 /* points drawn per line at most; the tables keep every number */
 
 static const char *const fate_kind_name[FATE_KINDS] = {
-    "train", "dev", "duplicate", "not in parent corpus", "budget full", "source quota full", "other"};
+    "train", "dev", "duplicate", "not in parent corpus", "budget full", "dev budget full", "source quota full",
+    "other"};
 
 typedef struct src_stats {
     char *name;                       /* whole: a truncated name would never match again */
@@ -196,14 +197,15 @@ static int src_index(rpt *r, const char *name)
 /* The kind of a fate string as assemble writes it (corpora/assemble.c, fate_text). */
 static int fate_kind(const char *s)
 {
-    /* corpora_fate_outcome's kinds, the two budgets as one, in the order of
-     * fate_kind_name; excluded and unknown texts are the last kind */
-    static const char *const outcome[] = {"train", "dev", "duplicate", "not_in_parent", "budget_full", "quota_full"};
+    /* corpora_fate_outcome's kinds, in the order of fate_kind_name (the
+     * training budget's apart from the dev split's, as assemble's stats count
+     * too_large); excluded and unknown texts are the last kind */
+    static const char *const outcome[] = {"train",       "dev",     "duplicate", "not_in_parent", "budget_full",
+                                          "dev_budget_full", "quota_full"};
     const char *o = corpora_fate_outcome(s);
-    if (o && !strcmp(o, "dev_budget_full")) o = "budget_full";
-    for (int k = 0; o && k < 6; k++)
+    for (int k = 0; o && k < FATE_KINDS - 1; k++)
         if (!strcmp(o, outcome[k])) return k;
-    return 6;
+    return FATE_KINDS - 1;
 }
 
 /* ---- the work directory ----------------------------------------------------- */

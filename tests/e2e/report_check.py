@@ -36,8 +36,10 @@ def fate_kind(s):
         return "duplicate"
     if s.startswith("not in "):
         return "not in parent corpus"
-    if s.startswith("budget full") or s.startswith("dev budget full"):
+    if s.startswith("budget full"):
         return "budget full"
+    if s.startswith("dev budget full"):
+        return "dev budget full"
     if s.startswith("source quota full"):
         return "source quota full"
     return "other"
@@ -87,6 +89,11 @@ def numbers(html, work, out, run, audit):
         eq("%s dev (manifest)" % c, (kinds["dev"]["documents"], kinds["dev"]["words"]),
            (m["dev"]["documents"], m["dev"]["words"]))
         eq("%s duplicates (stats)" % c, kinds["duplicate"]["documents"], st["corpora"][c]["duplicates"])
+        # assemble's too_large counts the documents larger than the budget's
+        # words left; those after the budget was reached (cut_last) are the
+        # rest of "budget full"; the dev split's are apart
+        reached = sum(1 for r in rows if r["eligible"] and re.match(r"budget full \(rank \d+; \d+ words; budget", r["fate." + c]))
+        eq("%s budget full (stats too_large)" % c, kinds["budget full"]["documents"], st["corpora"][c]["too_large"] + reached)
     # LLM score histogram: the sum over sources is score's own histogram
     sc = json.load(open(os.path.join(work, "stats", "score.json")))
     hist = [0] * 6
