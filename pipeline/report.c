@@ -55,8 +55,12 @@ typedef struct src_stats {
 } src_stats;
 
 typedef struct size_count {
-    uint64_t size, docs;
+    uint64_t size, docs, clusters;    /* clusters: distinct cluster ids among the documents read */
 } size_count;
+
+typedef struct cluster_ref {
+    uint64_t size, id;
+} cluster_ref;
 
 typedef struct example {
     char *id, *source, *where, *text, *decision, *kind;
@@ -110,6 +114,9 @@ typedef struct rpt {
     int nfates;
     size_count *clusters;
     size_t nclusters;
+    cluster_ref *cl_ids;              /* (size, cluster_id) of each document in a cluster of 2 or more */
+    size_t ncl_ids, cl_ids_cap;
+    uint64_t split_clusters;          /* clusters with fewer documents read than their size */
     char *llm_model[RPT_LLM_MODELS];
     uint64_t llm_model_docs[RPT_LLM_MODELS];
     int nllm_models;
@@ -269,17 +276,53 @@ static double num_or_nan(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static void count_cluster(rpt *r, uint64_t size)
+/* A document of a cluster of size documents (cluster_id id, if has_id):
+ * clusters are counted by their distinct ids among the documents read, so a
+ * cluster whose other members were not read (their document file is gone)
+ * still counts as one, never as a fraction. */
+static void count_cluster(rpt *r, uint64_t size, int has_id, uint64_t id)
 {
-    for (size_t i = 0; i < r->nclusters; i++)
-        if (r->clusters[i].size == size) {
-            r->clusters[i].docs++;
-            return;
-        }
-    r->clusters = realloc(r->clusters, (r->nclusters + 1) * sizeof *r->clusters);
-    if (!r->clusters) abort();
-    r->clusters[r->nclusters].size = size;
-    r->clusters[r->nclusters++].docs = 1;
+    size_t i;
+    for (i = 0; i < r->nclusters && r->clusters[i].size != size; i++) {}
+    if (i == r->nclusters) {
+        r->clusters = realloc(r->clusters, (r->nclusters + 1) * sizeof *r->clusters);
+        if (!r->clusters) abort();
+        r->clusters[r->nclusters++] = (size_count){.size = size};
+    }
+    r->clusters[i].docs++;
+    if (size == 1) {
+        r->clusters[i].clusters++;
+        return;
+    }
+    if (!has_id) id = UINT64_MAX - r->clusters[i].docs / size;   /* no id: every size documents one cluster */
+    if (r->ncl_ids == r->cl_ids_cap) {
+        r->cl_ids_cap = r->cl_ids_cap ? 2 * r->cl_ids_cap : 256;
+        r->cl_ids = realloc(r->cl_ids, r->cl_ids_cap * sizeof *r->cl_ids);
+        if (!r->cl_ids) abort();
+    }
+    r->cl_ids[r->ncl_ids++] = (cluster_ref){size, id};
+}
+
+static int cmp_cluster_ref(const void *a, const void *b)
+{
+    const cluster_ref *x = a, *y = b;
+    if (x->size != y->size) return x->size < y->size ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The clusters of each size: distinct ids; and how many have fewer
+ * documents read than their size. */
+static void count_cluster_ids(rpt *r)
+{
+    if (r->ncl_ids) qsort(r->cl_ids, r->ncl_ids, sizeof *r->cl_ids, cmp_cluster_ref);
+    for (size_t k = 0; k < r->ncl_ids;) {
+        size_t e = k;
+        while (e < r->ncl_ids && r->cl_ids[e].size == r->cl_ids[k].size && r->cl_ids[e].id == r->cl_ids[k].id) e++;
+        for (size_t i = 0; i < r->nclusters; i++)
+            if (r->clusters[i].size == r->cl_ids[k].size) r->clusters[i].clusters++;
+        if (e - k < r->cl_ids[k].size) r->split_clusters++;
+        k = e;
+    }
 }
 
 static int verdict_index(rpt *r, const char *set)
@@ -422,8 +465,10 @@ static int take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *c
     }
     if (dedup) {
         const cJSON *cs = get(dedup, "cluster_size");
+        const cJSON *cid = get(dedup, "cluster_id");
         if (cJSON_IsNumber(cs) && cs->valuedouble >= 1) {
-            count_cluster(r, (uint64_t)cs->valuedouble);
+            count_cluster(r, (uint64_t)cs->valuedouble, cJSON_IsNumber(cid) && cid->valuedouble >= 0,
+                          cJSON_IsNumber(cid) ? (uint64_t)cid->valuedouble : 0);
             r->have_dedup = 1;
         }
     }
@@ -557,6 +602,41 @@ static int read_coverage(rpt *r, const work_dirs *w, const doc_file *files, size
 }
 
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Orphans: attribute files (and assemble decisions) under dir whose
+ * document file is not in WORK/docs (deleted, moved, or a dangling link):
+ * their documents are in no figure. stems: the present files' stems, sorted. */
+typedef struct orphans {
+    uint64_t n;
+    sbuf names;                       /* the first few, "set/stem" */
+} orphans;
+
+static void find_orphans(const char *dir, const char *sub, const char *label, char *const *stems, size_t nstems,
+                         orphans *o, int depth)
+{
+    char p[8400];
+    snprintf(p, sizeof p, "%s%s%s", dir, *sub ? "/" : "", sub);
+    DIR *d = depth < 32 ? opendir(p) : NULL;
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char rel[4400], full[8400];
+        snprintf(rel, sizeof rel, "%s%s%s", sub, *sub ? "/" : "", de->d_name);
+        snprintf(full, sizeof full, "%s/%s", dir, rel);
+        if (is_dir(full)) {
+            find_orphans(dir, rel, label, stems, nstems, o, depth + 1);
+            continue;
+        }
+        size_t len = strlen(rel), sl = strlen(".jsonl.zst");
+        if (len <= sl || strcmp(rel + len - sl, ".jsonl.zst")) continue;
+        rel[len - sl] = 0;
+        const char *key = rel;
+        if (bsearch(&key, stems, nstems, sizeof *stems, cmp_cstr)) continue;
+        if (o->n++ < 3) sb_printf(&o->names, "%s%s/%s", o->names.len ? ", " : "", label, rel);
+    }
+    closedir(d);
+}
 
 static int read_work(rpt *r, const char *work, blalm_err *e)
 {
@@ -703,6 +783,47 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         if (dec < 0 && was_listed && file_stale) stale_dec_docs += r->docs - docs0;
         else if (dec < 0 && was_listed) lost_docs += r->docs - docs0, lost_words += r->words - words0;
         if (listed && !was_listed) new_docs += r->docs - docs0;
+    }
+    {   /* attribute files and decisions whose document file is gone */
+        char **stems = malloc(sizeof *stems * (nfiles + 1));
+        if (!stems) abort();
+        for (size_t fi = 0; fi < nfiles; fi++) {
+            char stem[4096];
+            doc_rel_stem(files[fi].rel, stem, sizeof stem);
+            stems[fi] = dup_str(stem);
+        }
+        qsort(stems, nfiles, sizeof *stems, cmp_cstr);
+        orphans o = {0};
+        sb_init(&o.names);
+        for (int i = 0; i < nsets; i++) {
+            char d[4400];
+            snprintf(d, sizeof d, "%s/%s", w.attrs, schema_set(schema, i));
+            find_orphans(d, "", schema_set(schema, i), stems, nfiles, &o, 0);
+        }
+        find_orphans(dec_dir, "", "assemble decisions", stems, nfiles, &o, 0);
+        if (o.n) {
+            sbuf t;
+            sb_init(&t);
+            sb_printf(&t, "%llu attribute or decision file%s %s no document file in %s (%s%s): was a document "
+                      "file deleted or moved? The figures below leave out their documents, and may not match "
+                      "the corpora, the manifests or assemble's stats", (unsigned long long)o.n,
+                      o.n == 1 ? "" : "s", o.n == 1 ? "has" : "have", w.docs, sb_cstr(&o.names),
+                      o.n > 3 ? ", ..." : "");
+            add_warning(r, "attributes", sb_cstr(&t));
+            sb_free(&t);
+        }
+        sb_free(&o.names);
+        for (size_t fi = 0; fi < nfiles; fi++) free(stems[fi]);
+        free(stems);
+    }
+    count_cluster_ids(r);
+    if (r->split_clusters) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%llu dedup cluster%s fewer documents here than dedup found in %s (the "
+                 "others' document files are gone?): each counts as one cluster of the size dedup recorded",
+                 (unsigned long long)r->split_clusters, r->split_clusters == 1 ? " has" : "s have",
+                 r->split_clusters == 1 ? "it" : "them");
+        add_warning(r, "dedup", msg);
     }
     if (stale_left_out) {
         char msg[300];
@@ -1423,6 +1544,7 @@ static void section_dedup(sbuf *b, rpt *r)
 {
     sb_adds(b, "<section id=\"dedup\"><h2>Dedup cluster sizes</h2>\n");
     set_warning(b, r, "dedup");
+    section_warnings(b, r, "dedup");
     if (!r->have_dedup) {
         absent(b, "no dedup attribute set (blalm dedup has not run)");
     } else {
@@ -1437,7 +1559,7 @@ static void section_dedup(sbuf *b, rpt *r)
             int bin = 0;
             while (bin < 23 && (1ULL << bin) < s) bin++;
             if (bin + 1 > nb) nb = bin + 1;
-            v[bin] += (double)r->clusters[i].docs / (double)s;
+            v[bin] += (double)r->clusters[i].clusters;
         }
         for (int i = 0; i < nb; i++) {
             uint64_t lo = i ? (1ULL << (i - 1)) + 1 : 1, hi = 1ULL << i;
@@ -1450,7 +1572,7 @@ static void section_dedup(sbuf *b, rpt *r)
         sb_adds(b, "<table><tr><th>cluster size</th><th>clusters</th><th>documents</th></tr>\n");
         for (size_t i = 0; i < r->nclusters; i++) {
             sb_printf(b, "<tr><td>%llu</td>", (unsigned long long)r->clusters[i].size);
-            num_cell(b, (double)r->clusters[i].docs / (double)r->clusters[i].size);
+            num_cell(b, (double)r->clusters[i].clusters);
             num_cell(b, (double)r->clusters[i].docs);
             sb_adds(b, "</tr>\n");
         }
@@ -1701,7 +1823,7 @@ static void data_json(sbuf *b, const rpt *r)
     if (r->have_dedup) {
         a = cJSON_AddArrayToObject(j, "clusters");
         for (size_t i = 0; i < r->nclusters; i++) {
-            double v[2] = {(double)r->clusters[i].size, (double)r->clusters[i].docs / (double)r->clusters[i].size};
+            double v[2] = {(double)r->clusters[i].size, (double)r->clusters[i].clusters};
             cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(v, 2));
         }
     }
@@ -1831,6 +1953,7 @@ static void rpt_free(rpt *r)
         free(x->id), free(x->source), free(x->where), free(x->text), free(x->decision), free(x->kind);
     }
     free(r->clusters);
+    free(r->cl_ids);
     cJSON_Delete(r->manifests);
     for (size_t i = 0; i < r->nevals; i++) cJSON_Delete(r->evals[i].j), free(r->evals[i].file);
     free(r->evals);

@@ -285,6 +285,28 @@ rm "$WD/state/assemble/decisions/run.json"
     && pass report_missing_run_json_warned || fail report_missing_run_json_warned "rc $rc: $(grep -o 'Warning: [^<]*' "$TMP/dec.html" | head -2)"
 rm -rf "$WD"
 
+# a document file deleted after dedup and assemble, then the whole folder a
+# dangling link: the report said nothing (its figures silently differed from
+# the manifests; the dedup table counted fractional clusters, "34.33"), or
+# "0 document files" with every section "has not run"; now a warning at the
+# top names the attribute and decision files without a document file, and
+# clusters are counted whole
+WO=$TMP/worph; cp -r "$W" "$WO"
+gone=$(cd "$WO/docs" && find fw -type f | sort | tail -1)
+rm "$WO/docs/$gone"
+"$BLALM" report --work "$WO" --out "$TMP/orph.html" -q 2>"$TMP/err"; rc=$?
+dd=$(sed -n '/<section id="dedup">/,/<\/section>/p' "$TMP/orph.html")
+[ $rc = 0 ] && sed -n '/<h1>/,/<section/p' "$TMP/orph.html" | grep -q "Warning: [1-9][0-9]* attribute or decision files have no document file in $WO/docs (.*${gone%.*}" \
+    && ! printf '%s' "$dd" | grep -q 'class="n">[0-9]*\.[0-9]' \
+    && data "$TMP/orph.html" | "$PY" -c 'import json,sys; c=json.load(sys.stdin)["clusters"]; assert c and all(float(n).is_integer() for _, n in c), c' \
+    && pass report_orphans_warned || fail report_orphans_warned "rc $rc: $(grep -o 'Warning: [^<]*' "$TMP/orph.html" | head -3) $(printf '%s' "$dd" | grep -o '<tr>.*' | head -5)"
+rm -rf "$WO/docs/fw" && ln -s "$TMP/nowhere" "$WO/docs/fw"
+"$BLALM" report --work "$WO" --out "$TMP/orph.html" -q 2>"$TMP/err"; rc=$?
+n=$(sed -n 's/.*Warning: \([0-9]*\) attribute or decision files have no document file.*/\1/p' "$TMP/orph.html" | head -1)
+nattr=$(cd "$W" && find attributes state/assemble/decisions -path '*fw/*' -name '*.jsonl.zst' | wc -l)
+[ $rc = 0 ] && [ -n "$n" ] && [ "$n" = "$((nattr))" ] && pass report_orphans_dangling_docs || fail report_orphans_dangling_docs "rc $rc, $n of $nattr orphans: $(head -c 300 "$TMP/err")"
+rm -rf "$WO"
+
 # an attribute set that lacks a file (a killed score leaves only some) or has
 # one left unfinished: each section that shows it says so, with the count
 WA=$TMP/wattr; cp -r "$W" "$WA"
