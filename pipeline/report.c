@@ -97,6 +97,7 @@ typedef struct rpt {
     int nsrc;
     int have_llm, have_fre, have_dedup, have_decisions;
     char *stale;                      /* why the decisions may not describe the corpora, or NULL */
+    cJSON *run_corpora;               /* run.json's "corpora": each corpus's index_sha256 as assemble decided it */
     struct { const char *section; char *text; } warn[RPT_WARNINGS];   /* what the page must not hide */
     int nwarn;
     cJSON *coverage;                  /* attr_sets_check's summary: each set's files, missing, incomplete */
@@ -669,6 +670,7 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     if (file_exists(run_path)) {
         /* assemble's rules in order, so a rule that excluded nothing still shows */
         if (!(run = read_json_file(run_path, e))) goto fail;
+        if (cJSON_IsObject(get(run, "corpora"))) r->run_corpora = cJSON_Duplicate(get(run, "corpora"), 1);
         const cJSON *rules = get(get(run, "config"), "rules"), *it;
         cJSON_ArrayForEach(it, rules) {
             if (r->nrules < RPT_RULES && cJSON_IsString(it)) r->rule[r->nrules++] = dup_str(it->valuestring);
@@ -950,6 +952,24 @@ static int read_corpora(rpt *r, const char *dir, blalm_err *e)
             goto fail;
         }
         if (!name) cJSON_AddStringToObject(m, "corpus", names[i]);
+        /* --corpora from another assemble run than the decisions': the
+         * funnel's fates then do not describe these corpora */
+        const char *cname = str_or(m, "corpus", names[i]);
+        const cJSON *want = get(get(r->run_corpora, cname), "index_sha256"), *have = get(get(m, "index"), "sha256");
+        if (r->run_corpora && cJSON_IsString(have) &&
+            (!cJSON_IsString(want) || strcmp(want->valuestring, have->valuestring))) {
+            sbuf t;
+            sb_init(&t);
+            if (cJSON_IsString(want))
+                sb_printf(&t, "%s: corpus '%s' has index sha256 %.12s…, but the assemble decisions in WORK record "
+                          "%.12s… for it: these corpora come from another assemble run, so the funnel's fates do "
+                          "not describe them", p, cname, have->valuestring, want->valuestring);
+            else
+                sb_printf(&t, "%s: the assemble decisions in WORK record no corpus '%s': these corpora come from "
+                          "another assemble run, so the funnel's fates do not describe them", p, cname);
+            add_warning(r, "corpora", sb_cstr(&t));
+            sb_free(&t);
+        }
         cJSON_AddItemToArray(r->manifests, m);
     }
     free_list(names, n);
@@ -1585,6 +1605,7 @@ static void section_dedup(sbuf *b, rpt *r)
 static void section_corpora(sbuf *b, const rpt *r, const char *dir)
 {
     sb_adds(b, "<section id=\"corpora\"><h2>Corpora: words per source against the budget</h2>\n");
+    section_warnings(b, r, "corpora");
     int n = r->manifests ? cJSON_GetArraySize(r->manifests) : 0;
     if (!dir) absent(b, "no --corpora given");
     else if (!n) absent(b, "no corpus with a manifest.json under the --corpora folder");
@@ -1963,6 +1984,7 @@ static void rpt_free(rpt *r)
     free(r->alpha);
     free(r->run_model);
     free(r->stale);
+    cJSON_Delete(r->run_corpora);
     for (int i = 0; i < r->nwarn; i++) free(r->warn[i].text);
     for (int i = 0; i < r->npartial; i++) free(r->partial_set[i]), free(r->partial_text[i]);
     cJSON_Delete(r->coverage);

@@ -196,6 +196,21 @@ sed -i 's/\("index": {[^}]*"sha256": "\)[0-9a-f]*/\10000/' "$OUT/strict/manifest
     && ! grep -q 'id="stale"' "$H" && pass report_stale_decisions_warned || fail report_stale_decisions_warned "$(cat "$TMP/err")"
 rm -rf "$OUT" && mv "$TMP/corpora.bak" "$OUT"
 
+# --corpora from another assemble run than WORK's decisions (a corpus whose
+# index differs from the one run.json records, one run.json does not name):
+# the corpora section warns (it said nothing)
+C5=$TMP/corpora5; cp -r "$OUT" "$C5"
+sed -i 's/\("index": {[^}]*"sha256": "\)[0-9a-f]*/\1abcd/' "$C5/strict/manifest.json"
+mv "$C5/strict-small" "$C5/other"
+"$PY" -c 'import json,sys; p=sys.argv[1]; m=json.load(open(p)); m["corpus"]="other"; json.dump(m,open(p,"w"))' "$C5/other/manifest.json"
+"$BLALM" report --work "$W" --corpora "$C5" --out "$TMP/c5.html" -q 2>"$TMP/err"; rc=$?
+sec=$(sed -n '/<section id="corpora">/,/<\/section>/p' "$TMP/c5.html")
+[ $rc = 0 ] && printf '%s' "$sec" | grep -q "Warning: $C5/strict/manifest.json: corpus &#39;strict&#39; has index sha256 abcd…, but the assemble decisions in WORK record [0-9a-f]\{12\}… for it" \
+    && printf '%s' "$sec" | grep -q "Warning: $C5/other/manifest.json: the assemble decisions in WORK record no corpus &#39;other&#39;" \
+    && ! sed -n '/<section id="corpora">/,/<\/section>/p' "$H" | grep -q 'Warning' \
+    && pass report_corpora_other_assemble || fail report_corpora_other_assemble "rc $rc: $(printf '%s' "$sec" | grep -o 'Warning: [^<]*' | head -3) $(head -c 300 "$TMP/err")"
+rm -rf "$C5"
+
 # ---- the audit's findings (report.c) ----
 # data() HTML: the embedded report-data JSON, for python one-liners
 data() { $CHECK data "$1"; }
