@@ -36,6 +36,7 @@
 #define RPT_EXAMPLES_PER_KIND 2
 #define RPT_EXAMPLES 40
 #define RPT_SNIPPET 400       /* bytes of text shown per example */
+#define RPT_ID_SHOWN 200      /* bytes of an example's id shown (then an ellipsis) */
 #define FRE_BINS 12           /* <0, [0,10), ..., [90,100), >=100 */
 #define LLM_BINS 7            /* 0..5, then "no score" */
 #define FATE_KINDS 8
@@ -253,7 +254,16 @@ static void add_example(rpt *r, const doc_file *f, const blalm_doc *d, uint64_t 
     example *x = &r->ex[r->nex++];
     sbuf b;
     sb_init(&b);
-    x->id = display_bytes(d->id, d->id_len);
+    /* a long id is cut for display (a 100,000-character id made the page
+     * 829,432 px wide) */
+    size_t idn = utf8_prefix(d->id, d->id_len, RPT_ID_SHOWN);
+    x->id = display_bytes(d->id, idn);
+    if (idn < d->id_len) {
+        size_t l = strlen(x->id);
+        x->id = realloc(x->id, l + 4);
+        if (!x->id) abort();
+        memcpy(x->id + l, "\u2026", 4);
+    }
     x->source = dup_str(f->source);
     sb_printf(&b, "%s row %llu", f->rel, (unsigned long long)d->row);
     x->where = dup_str(sb_cstr(&b));
@@ -1269,10 +1279,23 @@ static void line_chart(sbuf *b, const char *id, const char *title, const series 
 }
 
 typedef struct hbar {
-    char label[160];
+    char label[160];                  /* cut with an ellipsis where full is longer */
+    const char *full;                 /* the whole label, or NULL when label holds it */
     double docs, words;
     const char *note;
 } hbar;
+
+/* label = text, cut on a code point boundary with an ellipsis when it does not
+ * fit; full then points to text (which must outlive h). */
+static void hbar_label(hbar *h, const char *prefix, const char *text)
+{
+    int n = snprintf(h->label, sizeof h->label, "%s%s", prefix, text);
+    h->full = NULL;
+    if (n < 0 || (size_t)n < sizeof h->label) return;
+    size_t keep = utf8_prefix(h->label, sizeof h->label - 1, sizeof h->label - 4);
+    memcpy(h->label + keep, "\u2026", 4);
+    h->full = text;
+}
 
 /* One horizontal bar per row, length by words, labelled with documents and words. */
 static void funnel_chart(sbuf *b, const char *id, const char *title, const hbar *rows, int n)
@@ -1286,7 +1309,15 @@ static void funnel_chart(sbuf *b, const char *id, const char *title, const hbar 
     chart_open(b, id, title, h);
     for (int i = 0; i < n; i++) {
         double y = T + rowh * i, w = pw * rows[i].words / max;
-        svg_text(b, L - 6, y + 15, "end", rows[i].label);
+        if (rows[i].full) {   /* the whole label as the cut one's tooltip */
+            sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", (double)(L - 6), y + 15);
+            esc(b, rows[i].full);
+            sb_adds(b, "</title>");
+            esc(b, rows[i].label);
+            sb_adds(b, "</text>\n");
+        } else {
+            svg_text(b, L - 6, y + 15, "end", rows[i].label);
+        }
         sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"%s\"/>", L, y + 2,
                   w > 0 && w < 1 ? 1.0 : w, palette[(rows[i].note ? 1 : 0)]);
         char d[32], wd[32], s[96];
@@ -1378,24 +1409,24 @@ static void section_funnel(sbuf *b, const rpt *r)
         int n = 0;
         hbar rows[RPT_RULES + 4 + 3 * CORPORA_MAX * FATE_KINDS];
         double docs = (double)r->decided_docs, words = (double)r->decided_words;
-        snprintf(rows[n].label, sizeof rows[n].label, "all documents");
+        hbar_label(&rows[n], "all documents", "");
         rows[n].docs = docs, rows[n].words = words, rows[n++].note = NULL;
         for (int k = 0; k <= r->nrules; k++) {
             int slot = k < r->nrules ? k : RPT_RULES;
             if (k == r->nrules && !r->rule_docs[slot]) break;
             docs -= (double)r->rule_docs[slot];
             words -= (double)r->rule_words[slot];
-            if (k < r->nrules)
-                snprintf(rows[n].label, sizeof rows[n].label, "passes rules[%d] %s", k,
-                         r->rule[k] ? r->rule[k] : "?");
-            else
-                snprintf(rows[n].label, sizeof rows[n].label, "has words");
+            char prefix[48];
+            snprintf(prefix, sizeof prefix, "passes rules[%d] ", k);
+            if (k < r->nrules) hbar_label(&rows[n], prefix, r->rule[k] ? r->rule[k] : "?");
+            else hbar_label(&rows[n], "has words", "");
             rows[n].docs = docs, rows[n].words = words, rows[n++].note = NULL;
         }
         for (int c = 0; c < r->nfates; c++) {
             for (int kind = 0; kind < FATE_KINDS; kind++) {
                 if (!r->fates[c].docs[kind] && kind > 1) continue;
                 snprintf(rows[n].label, sizeof rows[n].label, "%s: %s", r->fates[c].name, fate_kind_name[kind]);
+                rows[n].full = NULL;
                 rows[n].docs = (double)r->fates[c].docs[kind];
                 rows[n].words = (double)r->fates[c].words[kind];
                 rows[n++].note = kind > 1 ? "dropped" : NULL;
@@ -1405,7 +1436,12 @@ static void section_funnel(sbuf *b, const rpt *r)
         sb_adds(b, "<table><tr><th>step</th><th>documents</th><th>words</th></tr>\n");
         for (int i = 0; i < n; i++) {
             sb_adds(b, "<tr><td>");
-            esc(b, rows[i].label);
+            if (rows[i].full) {   /* the table has room for the whole rule */
+                sb_printf(b, "passes rules[%d] ", i - 1);
+                esc(b, rows[i].full);
+            } else {
+                esc(b, rows[i].label);
+            }
             sb_adds(b, "</td>");
             num_cell(b, rows[i].docs);
             num_cell(b, rows[i].words);
@@ -1915,7 +1951,7 @@ static const char css[] =
     "figure.chart{margin:12px 0;width:760px}figcaption{font-weight:bold;margin-bottom:4px}"
     "svg{display:block;background:#fff}svg text{font:11px sans-serif;fill:#333}"
     ".axis{stroke:#888;stroke-width:1}table{border-collapse:collapse;margin:8px 0}"
-    "td,th{border:1px solid #ddd;padding:2px 6px;vertical-align:top;text-align:left}td.n{text-align:right}"
+    "td,th{border:1px solid #ddd;padding:2px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere}td.n{text-align:right}"
     ".absent{color:#a33;font-style:italic}.standin{color:#b00}"
     "table.ex td .text{white-space:pre-wrap;max-width:520px;max-height:9em;overflow:hidden;font-size:12px}"
     "tr.kept td:first-child{color:#2a7a2a}tr.dropped td:first-child{color:#a33}";

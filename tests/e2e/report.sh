@@ -239,7 +239,25 @@ if "$BLALM" assemble --work "$WL" --out "$TMP/clong" --config "$TMP/long.json" -
 else
     fail report_long_rule "$(cat "$TMP/err")"
 fi
+# the funnel chart cuts that rule with an ellipsis (it was cut at ~143 bytes
+# mid-word with none), the whole rule its tooltip; the table shows it whole
+fun=$(sed -n '/<figure class="chart" id="chart-funnel">/,/<\/figure>/p' "$TMP/long.html")
+esc_rule=$(printf '%s' "$long_rule" | sed 's/&/\&amp;/g; s/>/\&gt;/g')
+printf '%s' "$fun" | grep -qF "<title>$esc_rule</title>passes rules[0] gopher_quality.pass" \
+    && printf '%s' "$fun" | grep -q '…</text>' \
+    && grep -qF "<tr><td>passes rules[0] $esc_rule</td>" "$TMP/long.html" \
+    && pass report_long_rule_funnel || fail report_long_rule_funnel "$(printf '%s' "$fun" | grep -o 'passes rules\[0\].\{0,200\}' | head -1)"
 rm -rf "$WL" "$TMP/clong"
+
+# a 100,000-character id: shown cut to 200 bytes and an ellipsis (the page
+# was 829,432 px wide), and table cells may wrap anywhere
+WI=$TMP/wid; mkdir -p "$WI/docs/x"
+"$PY" -c 'import json; print(json.dumps({"id": "i" * 100000, "text": "A short document."}))' >"$WI/docs/x/a.jsonl"
+"$BLALM" tag --work "$WI" -q 2>"$TMP/err" && "$BLALM" report --work "$WI" --out "$TMP/id.html" -q 2>>"$TMP/err"; rc=$?
+[ $rc = 0 ] && grep -q "<td>$(printf 'i%.0s' $(seq 200))…<br><small>" "$TMP/id.html" && ! grep -q 'iiiiiiiiii\{201\}' "$TMP/id.html" \
+    && [ "$(stat -c %s "$TMP/id.html")" -lt 90000 ] && grep -q 'td,th{[^}]*overflow-wrap:anywhere' "$TMP/id.html" \
+    && pass report_long_id_cut || fail report_long_id_cut "rc $rc: $(head -c 300 "$TMP/err")"
+rm -rf "$WI"
 
 # cut_last: the funnel's train words are the words the corpora hold (the cut
 # document counts its first N words, as the manifest does), checked in full
