@@ -249,6 +249,19 @@ printf '%s' "$fun" | grep -qF "<title>$esc_rule</title>passes rules[0] gopher_qu
     && pass report_long_rule_funnel || fail report_long_rule_funnel "$(printf '%s' "$fun" | grep -o 'passes rules\[0\].\{0,200\}' | head -1)"
 rm -rf "$WL" "$TMP/clong"
 
+# files under docs/ passed over for their names are named in a warning at the
+# top, as tag and the other stages warn (the page said "0 document files" and
+# nothing else when docs/ held only such files)
+WN=$TMP/wnames; mkdir -p "$WN/docs/x"; echo '{"id":"a","text":"b."}' >"$WN/docs/x/part-0.json"
+"$BLALM" report --work "$WN" --out "$TMP/names.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && grep -qF "Warning: $WN/docs: no document files (names ending in .parquet" "$TMP/names.html" \
+    && grep -qF "so skipped: $WN/docs/x/part-0.json" "$TMP/names.html" || { fail report_skipped_names "rc $rc: $(grep -o 'Warning: [^<]*' "$TMP/names.html" | head -2)"; rc=9; }
+cp "$WN/docs/x/part-0.json" "$WN/docs/x/part-0.jsonl"
+[ $rc = 0 ] && "$BLALM" report --work "$WN" --out "$TMP/names.html" -q 2>"$TMP/err" \
+    && grep -qF "Warning: skipped 1 file under $WN/docs whose names are not document file names" "$TMP/names.html" \
+    && pass report_skipped_names || { [ $rc = 9 ] || fail report_skipped_names "$(grep -o 'Warning: [^<]*' "$TMP/names.html" | head -2)"; }
+rm -rf "$WN"
+
 # a 100,000-character id: shown cut to 200 bytes and an ellipsis (the page
 # was 829,432 px wide), and table cells may wrap anywhere
 WI=$TMP/wid; mkdir -p "$WI/docs/x"
