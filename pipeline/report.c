@@ -98,6 +98,7 @@ typedef struct rpt {
     int nsrc;
     int have_llm, have_fre, have_dedup, have_decisions;
     char *stale;                      /* why the decisions may not describe the corpora, or NULL */
+    int sets_refused;                 /* attr_sets_check found stale, mixed or unrecorded sets */
     cJSON *run_corpora;               /* run.json's "corpora": each corpus's index_sha256 as assemble decided it */
     struct { const char *section; char *text; } warn[RPT_WARNINGS];   /* what the page must not hide */
     int nwarn;
@@ -582,8 +583,10 @@ static int read_coverage(rpt *r, const work_dirs *w, const doc_file *files, size
     blalm_err why;
     int partial = 0;
     if (attr_sets_check(w->attrs, files, nfiles, sets, nsets, ATTR_PARTIAL_ALLOW, sb_cstr(&fix), &sum, &partial,
-                        &why) < 0)
+                        &why) < 0) {
         add_warning(r, "attributes", why.msg);
+        r->sets_refused = 1;
+    }
     r->coverage = cJSON_Parse(sb_cstr(&sum));
     sb_free(&sum);
     sb_free(&fix);
@@ -751,6 +754,10 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         for (int i = 0; i < nsets; i++) {
             attr_path_for(&w, schema_set(schema, i), f->rel, j.path[j.n], sizeof j.path[0]);
             if (!file_exists(j.path[j.n])) continue;
+            if (!r->sets_refused) {   /* no stale set: each document file is hashed once */
+                j.name[j.n++] = schema_set(schema, i);
+                continue;
+            }
             /* a stale set's file (the document file changed since it was
              * made: rows or ids may differ) is left out of the join; the
              * warning at the top of the page (read_coverage) names it */
