@@ -1923,6 +1923,38 @@ static void data_json(sbuf *b, const rpt *r)
     cJSON_AddNumberToObject(o, "alpha_layers", r->nalpha);
     cJSON_AddNumberToObject(o, "eval_files", (double)r->nevals);
     cJSON_AddNumberToObject(j, "examples", r->nex);
+    a = cJSON_AddArrayToObject(j, "verdicts");
+    for (int i = 0; i < r->nverdict; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "set", r->verdict_set[i]);
+        cJSON_AddNumberToObject(x, "pass", (double)r->verdict_pass[i]);
+        cJSON_AddNumberToObject(x, "documents", (double)r->verdict_docs[i]);
+        cJSON_AddItemToArray(a, x);
+    }
+    if (r->manifests) {   /* each corpus's budget, words and dev words, and its words per source */
+        a = cJSON_AddArrayToObject(j, "corpora");
+        const cJSON *m;
+        cJSON_ArrayForEach(m, r->manifests) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "corpus", str_or(m, "corpus", ""));
+            static const char *const keys[] = {"budget", "words", "documents"};
+            for (size_t k = 0; k < 3; k++)
+                if (cJSON_IsNumber(get(m, keys[k])))
+                    cJSON_AddNumberToObject(x, keys[k], get(m, keys[k])->valuedouble);
+            if (cJSON_IsObject(get(m, "dev"))) cJSON_AddItemToObject(x, "dev", cJSON_Duplicate(get(m, "dev"), 1));
+            cJSON_AddItemToObject(x, "sources", cJSON_Duplicate(get(m, "sources"), 1));
+            cJSON_AddItemToArray(a, x);
+        }
+    }
+    a = cJSON_AddArrayToObject(j, "evals");   /* each eval file's tasks, as eval wrote them */
+    for (size_t i = 0; i < r->nevals; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "file", r->evals[i].file);
+        const cJSON *ws = get(r->evals[i].j, "words_seen");
+        if (cJSON_IsNumber(ws)) cJSON_AddNumberToObject(x, "words_seen", ws->valuedouble);
+        cJSON_AddItemToObject(x, "tasks", cJSON_Duplicate(get(r->evals[i].j, "tasks"), 1));
+        cJSON_AddItemToArray(a, x);
+    }
     if (r->coverage) cJSON_AddItemToObject(j, "attribute_sets", cJSON_Duplicate(r->coverage, 1));
     a = cJSON_AddArrayToObject(j, "warnings");
     if (r->stale) {

@@ -214,6 +214,16 @@ rm -rf "$C5"
 # ---- the audit's findings (report.c) ----
 # data() HTML: the embedded report-data JSON, for python one-liners
 data() { $CHECK data "$1"; }
+# the data block holds the numbers behind the corpora chart (words per
+# source, as the manifests say), the tagger verdict table and the eval files'
+# tasks (README said "the numbers behind the charts" before they were there)
+got=$(data "$H" | "$PY" -c '
+import json, os, sys
+d = json.load(sys.stdin); out = sys.argv[1]
+ok = [c["sources"] == json.load(open(os.path.join(out, c["corpus"], "manifest.json")))["sources"] for c in d["corpora"]]
+print(len(d["corpora"]) == 2 and all(ok), len(d["verdicts"]) > 0 and all(0 <= v["pass"] <= v["documents"] for v in d["verdicts"]),
+      len(d["evals"]) == d["run"]["eval_files"] and all("tasks" in e for e in d["evals"]))' "$OUT")
+[ "$got" = "True True True" ] && pass report_data_block_numbers || fail report_data_block_numbers "corpora, verdicts, evals: $got"
 # a complete job's page has no warning
 ! grep -q 'class="absent warning"' "$H" && [ "$(data "$H" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["warnings"]))')" = 0 ] \
     && pass report_complete_no_warning || fail report_complete_no_warning "$(grep -o 'Warning: [^<]*' "$H" | head -3)"
