@@ -260,6 +260,12 @@ int cmd_report(int argc, char **argv)
     }
     if (cli_check_out_file("report", o.out)) return 1;
     if (check_out_not_input(&o)) return 1;
+    {
+        /* on stderr too, as the other commands that walk WORK/docs say it */
+        char docs[8192];
+        snprintf(docs, sizeof docs, "%s/docs", o.work);
+        cli_warn_skipped_docs("report", docs);
+    }
     if (report_build(&o) < 0) {
         fprintf(stderr, "blalm report: %s\n", e.msg);
         return 1;

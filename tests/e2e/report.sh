@@ -269,6 +269,7 @@ WN=$TMP/wnames; mkdir -p "$WN/docs/x"; echo '{"id":"a","text":"b."}' >"$WN/docs/
 cp "$WN/docs/x/part-0.json" "$WN/docs/x/part-0.jsonl"
 [ $rc = 0 ] && "$BLALM" report --work "$WN" --out "$TMP/names.html" -q 2>"$TMP/err" \
     && grep -qF "Warning: skipped 1 file under $WN/docs whose names are not document file names" "$TMP/names.html" \
+    && grep -qF "blalm report: warning: skipped 1 file under $WN/docs whose names" "$TMP/err" \
     && pass report_skipped_names || { [ $rc = 9 ] || fail report_skipped_names "$(grep -o 'Warning: [^<]*' "$TMP/names.html" | head -2)"; }
 rm -rf "$WN"
 
