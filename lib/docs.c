@@ -739,6 +739,15 @@ int docs_walk_some(const char *root, doc_file **files, size_t *n, blalm_err *e)
     return 0;
 }
 
+int docs_require_some(const char *root, blalm_err *e)
+{
+    doc_file *files = NULL;
+    size_t n = 0;
+    if (docs_walk_some(root, &files, &n, e) < 0) return -1;
+    docs_walk_free(files, n);
+    return 0;
+}
+
 size_t docs_skipped(const char *root, char *msg, size_t cap)
 {
     file_list fl = {0};

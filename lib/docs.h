@@ -115,6 +115,10 @@ void docs_walk_free(doc_file *files, size_t n);
  * of the files passed over for their names (e.g. part-0.json.gz) and up to
  * three hidden ones (names starting with '.'). */
 int docs_walk_some(const char *root, doc_file **files, size_t *n, blalm_err *e);
+/* Only its check: 0 when root holds document files, else -1 with
+ * docs_walk_some's message (for a command that says so before its other
+ * checks). */
+int docs_require_some(const char *root, blalm_err *e);
 
 /* The number of regular files under a docs root that docs_walk skips for
  * their names (not hidden, not named as document files, not the DOC.meta

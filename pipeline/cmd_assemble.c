@@ -139,16 +139,12 @@ int cmd_assemble(int argc, char **argv)
                 w.docs, w.docs);
         return 1;
     }
-    {   /* a tree of other files (part-0.json.gz) says so before the config's checks */
-        doc_file *files = NULL;
-        size_t nfiles = 0;
-        if (docs_walk_some(w.docs, &files, &nfiles, &e) < 0) {
-            fprintf(stderr, "blalm assemble: %s\n", e.msg);
-            return 1;
-        }
-        docs_walk_free(files, nfiles);
-        cli_warn_skipped_docs("assemble", w.docs);
+    /* a tree of other files (part-0.json.gz) says so before the config's checks */
+    if (docs_require_some(w.docs, &e) < 0) {
+        fprintf(stderr, "blalm assemble: %s\n", e.msg);
+        return 1;
     }
+    cli_warn_skipped_docs("assemble", w.docs);
     attr_schema *schema = schema_scan(w.attrs, &e);
     if (!schema) {
         fprintf(stderr, "blalm assemble: %s\n", e.msg);

@@ -363,13 +363,10 @@ static int score_main(int argc, char **argv, cJSON **config)
     }
     if (!so.model && !so.dry_run) {
         /* a missing documents root is reported before the missing --model */
-        doc_file *files = NULL;
-        size_t nfiles = 0;
-        if (docs_walk_some(w.docs, &files, &nfiles, &e) < 0) {
+        if (docs_require_some(w.docs, &e) < 0) {
             fprintf(stderr, "blalm score: %s\n", e.msg);
             return 1;
         }
-        docs_walk_free(files, nfiles);
         return cli_usage_error(usage, "score: --model is required");
     }
     if (env_resolve_shard("score", o.shard, &so.shard) < 0) return 1;

@@ -665,13 +665,10 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     {   /* files passed over for their names, as tag and the other stages warn */
         char msg[2048];
         blalm_err why;
-        doc_file *some = NULL;
-        size_t nsome = 0;
-        if (!nfiles && docs_walk_some(w.docs, &some, &nsome, &why) < 0)
+        if (!nfiles && docs_require_some(w.docs, &why) < 0)
             add_warning(r, "attributes", why.msg);   /* "no document files (...)", naming the skipped */
         else if (nfiles && docs_skipped(w.docs, msg, sizeof msg))
             add_warning(r, "attributes", msg);
-        docs_walk_free(some, nsome);
     }
     attr_schema *schema = NULL;
     cJSON *run = NULL;

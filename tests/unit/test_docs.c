@@ -309,6 +309,9 @@ TEST(walk_some_names_skipped_files)
     CHECK_CONTAINS(e.msg, " and 1 more");
     CHECK_CONTAINS(e.msg, "hidden (names starting with '.'), so skipped: ");
     CHECK_CONTAINS(e.msg, "otherdocs/s/.x-00000.jsonl.zst");
+    blalm_err e2;
+    CHECK(docs_require_some(root, &e2) < 0);   /* the same check, the same words */
+    CHECK_EQ_STR(e2.msg, e.msg);
     char msg[1024];
     CHECK_EQ_INT(docs_skipped(root, msg, sizeof msg), 0);   /* no documents: the error says it */
     CHECK_EQ_STR(msg, "");
@@ -320,6 +323,7 @@ TEST(walk_some_names_skipped_files)
     CHECK_EQ_INT(nf, 1);
     CHECK_EQ_STR(files[0].rel, "s/doc.jsonl");
     docs_walk_free(files, nf);
+    CHECK_EQ_INT(docs_require_some(root, &e2), 0);
     CHECK_EQ_INT(docs_skipped(root, msg, sizeof msg), 4);
     CHECK_CONTAINS(msg, "skipped 4 files under ");
     CHECK_CONTAINS(msg, "whose names are not document file names (.parquet");
