@@ -107,6 +107,17 @@ static inline const char *test_tmpdir(void)
     return test_dir_;
 }
 
+/* test_tmpdir()/name, in one of eight rotating buffers (a few may be in use
+ * at once, e.g. a source and a target). */
+static inline char *path_in_tmp(const char *name)
+{
+    static char buf[8][1024];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", test_tmpdir(), name);
+    return buf[k];
+}
+
 /* ../shared/data when present: BLALM_SHARED_DATA, or relative to the repo. */
 static inline const char *test_shared_data(void)
 {

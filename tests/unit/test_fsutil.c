@@ -7,15 +7,6 @@
 #include "lib/fsutil.h"
 #include "test.h"
 
-static char *path_in_tmp(const char *name)
-{
-    static char buf[8][1024];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", test_tmpdir(), name);
-    return buf[k];
-}
-
 static int slurp_eq(const char *path, const char *want)
 {
     char *d = NULL;

@@ -5,15 +5,6 @@
 #include "lib/zio.h"
 #include "test.h"
 
-static char *path_in_tmp(const char *name)
-{
-    static char buf[8][1024];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", test_tmpdir(), name);
-    return buf[k];
-}
-
 static int write_lines(const char *path, const char *const *lines, int n)
 {
     blalm_err e;
