@@ -344,6 +344,28 @@ TEST(taggers_switch_keeps_sets)
     }
 }
 
+/* Tags w's two files, keeps each set's record config in cfg[set] and makes
+ * every record an earlier blalm's, naming the whole run's settings (legacy);
+ * 0, or -1 with the reason in why. */
+static int tag_then_make_legacy(const work *w, const tag_opts *o, char legacy[200], char cfg[TAG_NSETS][200],
+                                char *why, size_t cap)
+{
+    tag_counts c;
+    blalm_err e;
+    if (tag_run(o, &c, NULL, NULL, &e) != 0 || tag_legacy_config(o, legacy, 200, &e) != 0) {
+        snprintf(why, cap, "%s", e.msg);
+        return -1;
+    }
+    char attr[1200];
+    for (int s = 0; s < TAG_NSETS; s++)
+        for (int f = 0; f < 2; f++) {
+            snprintf(attr, sizeof attr, "%s/%s/src/%c.jsonl.zst", w->attrs, tag_set_name(s), "ab"[f]);
+            if (!f) record_config(attr, cfg[s], 200);
+            record_set_config(attr, legacy);
+        }
+    return 0;
+}
+
 /* Records of an earlier blalm name the whole run's settings: a run with the
  * same settings and taggers takes them as current (nothing is measured
  * again) and rewrites them in the set's own form, so that a set's files
@@ -356,17 +378,9 @@ TEST(legacy_records_accepted_and_rewritten)
     tag_opts o = opts_for(&w, NULL);
     tag_counts c;
     blalm_err e;
-    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "all: %s", e.msg);
-    char legacy[200], attr[1200], cfg[TAG_NSETS][200], now[200];
-    CHECK_MSG(tag_legacy_config(&o, legacy, sizeof legacy, &e) == 0, "%s", e.msg);
+    char legacy[200], attr[1200], cfg[TAG_NSETS][200], now[200], why[512];
+    CHECK_MSG(tag_then_make_legacy(&w, &o, legacy, cfg, why, sizeof why) == 0, "all: %s", why);
     CHECK(!strncmp(legacy, "tag settings ", 13) && strlen(legacy) == 13 + 16);
-    for (int s = 0; s < TAG_NSETS; s++)
-        for (int f = 0; f < 2; f++) {
-            snprintf(attr, sizeof attr, "%s/%s/src/%c.jsonl.zst", w.attrs, tag_set_name(s), "ab"[f]);
-            if (!f) record_config(attr, cfg[s], sizeof cfg[s]);
-            record_set_config(attr, legacy);
-        }
-    char why[512];
     CHECK_MSG(status_of(&o, "src/a.jsonl", TAG_SET_C4, why, sizeof why) == MARKER_DONE, "%s", why);
     CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "rerun: %s", e.msg);
     CHECK_EQ_INT(c.files, 0);
@@ -394,15 +408,8 @@ TEST(legacy_records_sharded_rerun)
     tag_opts o = opts_for(&w, NULL);
     tag_counts c;
     blalm_err e;
-    CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "all: %s", e.msg);
-    char legacy[200], attr[1200], cfg[TAG_NSETS][200], now[200];
-    CHECK_MSG(tag_legacy_config(&o, legacy, sizeof legacy, &e) == 0, "%s", e.msg);
-    for (int s = 0; s < TAG_NSETS; s++)
-        for (int f = 0; f < 2; f++) {
-            snprintf(attr, sizeof attr, "%s/%s/src/%c.jsonl.zst", w.attrs, tag_set_name(s), "ab"[f]);
-            if (!f) record_config(attr, cfg[s], sizeof cfg[s]);
-            record_set_config(attr, legacy);
-        }
+    char legacy[200], attr[1200], cfg[TAG_NSETS][200], now[200], why[512];
+    CHECK_MSG(tag_then_make_legacy(&w, &o, legacy, cfg, why, sizeof why) == 0, "all: %s", why);
     o.shard = (shard_spec){0, 2, "flag"};   /* owns src/a.jsonl only */
     CHECK_MSG(tag_run(&o, &c, NULL, NULL, &e) == 0, "shard 0/2: %s", e.msg);
     CHECK_EQ_INT(c.files, 0);
