@@ -59,7 +59,8 @@ static void draw(progress *p, double now)
     human(rt, sizeof rt, rate, p->unit);
     if (p->total && rate > 0 && p->done < p->total) {
         double s = (p->total - p->done) / rate;
-        snprintf(eta, sizeof eta, " ETA %dm%02ds", (int)(s / 60), (int)s % 60);
+        if (s < 100 * 3600.0) snprintf(eta, sizeof eta, " ETA %dm%02ds", (int)(s / 60), (int)s % 60);
+        else snprintf(eta, sizeof eta, " ETA %.3gh", s / 3600);   /* (int) of minutes wrapped past 2^31 */
     }
     if (p->tty) {
         char bar[32] = "";

@@ -145,8 +145,8 @@ int cmd_train(int argc, char **argv)
             if ((c == 's' || c == 'T') && v < 1) /* 0 is no length; leave the option out for one epoch */
                 return cli_usage_error(usage, "train: --%s wants a count >= 1 (without it: one epoch), not '%s'",
                                        c == 's' ? "max-steps" : "max-tokens", optarg);
-            if (c == 's' && v > (unsigned long long)LONG_MAX)
-                return cli_usage_error(usage, "train: --max-steps: bad number '%s'", optarg);
+            if ((c == 's' || c == 'S') && v > (unsigned long long)LONG_MAX)
+                return cli_usage_error(usage, "train: --%s: bad number '%s'", cli_option_name(opts, c), optarg);
             if (c == 'B') bench = (long)v;
             if (c == 'b') bench_batch = (int)v;
             if (c == 's') o.max_steps = (long)v;

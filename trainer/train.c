@@ -22,6 +22,7 @@
 #include "trainer/train.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1085,7 +1086,17 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     double corpus_words = 0;
     for (uint64_t d = 0; d < train.n_docs; d++) corpus_words += (double)train.docs[d].words;
     long want = o->max_steps;
-    if (!want && o->max_tokens) want = (long)((o->max_tokens + per_step - 1) / per_step);
+    if (!want && o->max_tokens) {
+        /* rounded up without max_tokens + per_step - 1, which wrapped near
+         * 2^64 to 0 steps: the default length, one epoch */
+        uint64_t w = o->max_tokens / per_step + (o->max_tokens % per_step != 0);
+        if (w > (uint64_t)LONG_MAX) {
+            err_set(e, "--max-tokens %llu: %llu steps of %llu tokens, more than this build can count",
+                    (unsigned long long)o->max_tokens, (unsigned long long)w, (unsigned long long)per_step);
+            goto done;
+        }
+        want = (long)w;
+    }
     optim_kind kind = o->optimizer;
     /* a test-only scale (an explicit option, never the environment) shrinks the
      * budget and milestones; it can only make the limits stricter, and the run

@@ -59,3 +59,15 @@ if "$BLALM" train --corpus "$C" --model "$TMP/wsd.json" --out "$TMP/wsd" --max-s
     lrs=$(grep -o '"lr":[0-9.e-]*' "$TMP/wsd/log.jsonl" | cut -d: -f2 | tail -5 | tr '\n' ' ')
     [ "$lrs" = "0.001 0.000775 0.00055 0.000325 0.0001 " ] && pass train_wsd_ends_at_min_lr || fail train_wsd_ends_at_min_lr "last lrs: $lrs"
 else fail train_wsd_ends_at_min_lr "$(head -c 300 "$TMP/err")"; fi
+
+# --max-tokens near 2^64: the step count was rounded up as (tokens + per_step - 1)
+# / per_step, which wrapped to 0 steps and so to the default length, one epoch
+"$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/huge" --max-tokens 18446744073709551615 --stop-after 1 -q \
+    2>"$TMP/err"; rc=$?
+total=$(grep -o '"total_steps":[0-9.e+]*' "$TMP/huge/log.jsonl" 2>/dev/null | head -1 | cut -d: -f2)
+[ $rc = 0 ] && awk -v t="$total" 'BEGIN { exit !(t + 0 > 1e15) }' && pass train_max_tokens_huge \
+    || fail train_max_tokens_huge "rc $rc, total_steps '$total': $(head -c 300 "$TMP/err")"
+# --stop-after beyond LONG_MAX was cast to a negative count
+"$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/sa" --stop-after 18446744073709551615 -q 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "stop-after: bad number" "$TMP/err" && [ ! -e "$TMP/sa" ] && pass train_stop_after_range \
+    || fail train_stop_after_range "rc $rc: $(head -c 300 "$TMP/err")"
