@@ -136,7 +136,7 @@ typedef struct verify_result {
     uint64_t words, dev_words, docs, dev_docs, budget, files;
     int partial;            /* assembled with --allow-partial (manifest "attributes") */
     char track[16];         /* the BabyLM track checked; "" when none was */
-    int track_by_name;      /* ... implied by the corpus name (the manifest records none) */
+    int track_by_name;      /* ... implied by the corpus name (1: the manifest records none) or the folder's (2: stricter) */
     char note[600];         /* what was not checked, and why ("" when all was), e.g. a subset's
                                parent when its manifest predates subset_of_index_sha256 */
 } verify_result;

@@ -311,6 +311,11 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
     const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;
     char base[4096];
+    /* the folder's last component, "out/strict/" as "out/strict" */
+    snprintf(base, sizeof base, "%s", dir);
+    for (size_t l = strlen(base); l > 1 && base[l - 1] == '/'; l--) base[l - 1] = 0;
+    const char *sl = strrchr(base, '/');
+    const char *folder = sl && sl[1] ? sl + 1 : base;
     if (!mtrack) {
         /* A corpus named after a track is held to it whatever its manifest
          * says: assemble gives such a corpus its track, so a null there is
@@ -318,17 +323,20 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
          * --track would otherwise check only the manifest's own budget. The
          * name is the manifest's, or the folder's when it records none. */
         const cJSON *cn = cJSON_GetObjectItemCaseSensitive(m, "corpus");
-        const char *name = cJSON_IsString(cn) ? cn->valuestring : NULL;
-        if (!name) {   /* the folder's last component, "out/strict/" as "out/strict" */
-            snprintf(base, sizeof base, "%s", dir);
-            for (size_t l = strlen(base); l > 1 && base[l - 1] == '/'; l--) base[l - 1] = 0;
-            const char *sl = strrchr(base, '/');
-            name = sl && sl[1] ? sl + 1 : base;
-        }
+        const char *name = cJSON_IsString(cn) ? cn->valuestring : folder;
         if (track_words(name)) {
             mtrack = name;
             r->track_by_name = 1;
         }
+    }
+    /* A folder named after a track is held to it too, when that is the
+     * stricter: a corpus assembled as "mine" (no track, a 200M budget) or as
+     * strict, then moved to a folder strict-small, is what a BabyLM
+     * submission of that folder would be judged as. --track overrides. */
+    if (!track && track_words(folder) &&
+        (!mtrack || !track_words(mtrack) || track_words(folder) < track_words(mtrack))) {
+        mtrack = folder;
+        r->track_by_name = 2;
     }
     if (track && mtrack && strcmp(track, mtrack)) {
         if (r->track_by_name)

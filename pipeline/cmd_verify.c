@@ -23,8 +23,10 @@ static const char usage[] =
     "only manifest.json, documents.jsonl.zst, train/, dev/ and the files the manifest\n"
     "lists.\n"
     "Without --track, the track is the manifest's, or, when it records none, the\n"
-    "one a corpus named strict or strict-small is held to; the summary names the\n"
-    "track checked, or says that no BabyLM track was.\n"
+    "one a corpus named strict or strict-small is held to; a folder named strict\n"
+    "or strict-small is held to that track when it is the stricter. The summary\n"
+    "names the track checked and where it came from, or says that no BabyLM track\n"
+    "was.\n"
     "Exit 0 with a one-line summary on stdout; otherwise exit 1 with each problem on\n"
     "stderr. A corpus whose assembly was killed has no folder, and fails.\n"
     "The manifest must record the attribute sets the corpus was made from\n"
@@ -82,7 +84,7 @@ int cmd_verify(int argc, char **argv)
     char tr[96];
     if (r.track[0])
         snprintf(tr, sizeof tr, ", track %s (%s)", r.track,
-                 track ? "--track" : r.track_by_name ? "its corpus name" : "its manifest");
+                 track ? "--track" : r.track_by_name == 2 ? "its folder's name" : r.track_by_name ? "its corpus name" : "its manifest");
     else
         snprintf(tr, sizeof tr, ", no BabyLM track checked");
     if (!quiet && r.note[0]) fprintf(stderr, "blalm verify: %s: note: %s\n", dir, r.note);

@@ -312,6 +312,25 @@ if [[ "$o1" == *"budget 200, track strict (its corpus name), "* && "$o2" == *"bu
 else
     fail verify_ok_line_names_track "$o1 / $o2 / $o3"
 fi
+# a folder named after a track holds its corpus to it when that is stricter:
+# a corpus assembled as "mine" (no track) or as strict, then moved into a
+# folder strict or strict-small, passed as "no BabyLM track checked" / strict
+retrack() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["corpus"]=sys.argv[2]; m["track"]=None if sys.argv[3]=="-" else sys.argv[3]; m["budget"]=int(sys.argv[4]); json.dump(m,open(p,"w"),indent=2)' "$@"; }
+rm -rf "$TMP/fold"; mkdir -p "$TMP/fold"; cp -r "$W/out/strict" "$TMP/fold/strict"; cp -r "$W/out/strict" "$TMP/fold/strict-small"
+retrack "$TMP/fold/strict" mine - 150000000; retrack "$TMP/fold/strict-small" strict strict 150000000
+"$BLALM" verify "$TMP/fold/strict" >/dev/null 2>"$TMP/f1.err"; r1=$?
+"$BLALM" verify "$TMP/fold/strict-small" >/dev/null 2>"$TMP/f2.err"; r2=$?
+retrack "$TMP/fold/strict" mine - 200; retrack "$TMP/fold/strict-small" strict strict 200
+o1=$("$BLALM" verify "$TMP/fold/strict" 2>&1); o2=$("$BLALM" verify "$TMP/fold/strict-small" 2>&1)
+o3=$("$BLALM" verify "$TMP/fold/strict-small" --track strict 2>&1)
+if [ $r1 = 1 ] && grep -q 'budget 150000000 above the strict track limit' "$TMP/f1.err" &&
+   [ $r2 = 1 ] && grep -q 'budget 150000000 above the strict-small track limit' "$TMP/f2.err" &&
+   [[ "$o1" == *"track strict (its folder's name), "* && "$o2" == *"track strict-small (its folder's name), "* &&
+      "$o3" == *"track strict (--track), "* ]]; then
+    pass verify_track_from_folder_when_stricter
+else
+    fail verify_track_from_folder_when_stricter "$r1 $(head -c 200 "$TMP/f1.err") / $r2 $(head -c 200 "$TMP/f2.err") / $o1 / $o2 / $o3"
+fi
 rm "$TMP/overbudget/manifest.json"
 if "$BLALM" verify "$TMP/overbudget" >/dev/null 2>&1; then fail verify_no_manifest "exit 0"; else pass verify_no_manifest; fi
 
