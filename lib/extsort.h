@@ -1,6 +1,10 @@
 /* extsort.h - the one external sort: fixed-size records, sorted in a memory
- * budget, spilled as sorted runs to unlinked temporary files (nothing is left
- * behind when the process is killed) and merged with a min-heap.
+ * budget, spilled as sorted runs to one unlinked temporary file per sorter
+ * (nothing is left behind when the process is killed; one descriptor however
+ * many runs) and merged with a min-heap. The merge's read buffers come from
+ * the same budget (4 to 64 KiB a run); when the runs outnumber what the
+ * budget gives 4 KiB each (or 256), passes first merge groups of them into
+ * longer runs (in a second file, replacing the first).
  *
  *   xsort *s = xs_open(sizeof(rec), cmp, 256 << 20, tmpdir, &e);
  *   xs_add(s, &r, &e) ...;  xs_finish(s, &e);
@@ -32,7 +36,8 @@ int xs_add(xsort *s, const void *rec, blalm_err *e);
 int xs_finish(xsort *s, blalm_err *e);            /* then xs_next from the start */
 int xs_next(xsort *s, void *rec, blalm_err *e);   /* 1, 0 at end, -1 */
 uint64_t xs_count(const xsort *s);
-int xs_runs(const xsort *s);
+int xs_runs(const xsort *s);                      /* runs spilled from memory */
+int xs_merge_passes(const xsort *s);              /* passes before the final merge */
 void xs_close(xsort *s);                          /* closes (and so frees) its runs */
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/extsort.h"
@@ -27,7 +28,7 @@ static uint64_t lcg(uint64_t *s)
 
 static uint64_t rng64(uint64_t *s) { return lcg(s) << 32 ^ lcg(s); }
 
-static int sort_matches(size_t n, size_t mem, int *runs)
+static int sort_matches_passes(size_t n, size_t mem, int *runs, int *passes)
 {
     blalm_err e;
     xsort *s = xs_open(sizeof(rec), cmp_rec, mem, test_tmpdir(), &e);
@@ -41,6 +42,7 @@ static int sort_matches(size_t n, size_t mem, int *runs)
     qsort(ref, n, sizeof *ref, cmp_rec);
     if (xs_finish(s, &e) < 0) return 0;
     *runs = xs_runs(s);
+    if (passes) *passes = xs_merge_passes(s);
     rec r;
     size_t i = 0;
     int ok = 1, rc;
@@ -52,6 +54,11 @@ static int sort_matches(size_t n, size_t mem, int *runs)
     xs_close(s);
     free(ref);
     return ok;
+}
+
+static int sort_matches(size_t n, size_t mem, int *runs)
+{
+    return sort_matches_passes(n, mem, runs, NULL);
 }
 
 TEST(xsort_in_memory)
@@ -66,6 +73,75 @@ TEST(xsort_spills_and_merges)
     int runs;
     CHECK(sort_matches(20000, 64 * sizeof(rec), &runs));
     CHECK(runs > 100);
+}
+
+/* Many runs and a small budget: the runs outnumber the fan-in (budget /
+ * 4 KiB, at least 2), so passes merge groups of them first; the output is
+ * the reference sort's, whatever the number of passes. */
+TEST(xsort_multi_pass_merge)
+{
+    int runs, passes;
+    /* 1,536 bytes: a fan-in of 2; 20,000 records in runs of 64: 313 runs,
+     * 8 passes before the final merge of 2 */
+    CHECK(sort_matches_passes(20000, 64 * sizeof(rec), &runs, &passes));
+    CHECK_EQ_INT(runs, 313);
+    CHECK_EQ_INT(passes, 8);
+    /* 16 KiB: runs of 682 records (16,368 bytes, so a fan-in of 3): 30
+     * runs, 3 passes (30 -> 10 -> 4 -> 2) */
+    CHECK(sort_matches_passes(20000, 16384, &runs, &passes));
+    CHECK_EQ_INT(runs, 30);
+    CHECK_EQ_INT(passes, 3);
+    /* 1 MiB: one merge takes every run */
+    CHECK(sort_matches_passes(200000, 1 << 20, &runs, &passes));
+    CHECK(runs > 1);
+    CHECK_EQ_INT(passes, 0);
+}
+
+/* The lowest free descriptor number. */
+static int lowest_free_fd(void)
+{
+    int fd = dup(0);
+    if (fd >= 0) close(fd);
+    return fd;
+}
+
+/* Runs share one file: 313 runs under an open-file limit that leaves three
+ * descriptors free (each run once held its own, and a small budget failed
+ * with "Too many open files" under ulimit -n 1024). */
+TEST(xsort_many_runs_few_descriptors)
+{
+    struct rlimit old, lim;
+    CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)lowest_free_fd() + 3;
+    CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+    int runs, passes;
+    int ok = sort_matches_passes(20000, 64 * sizeof(rec), &runs, &passes);
+    setrlimit(RLIMIT_NOFILE, &old);
+    CHECK(ok);
+    CHECK_EQ_INT(runs, 313);
+}
+
+/* No descriptor left: the error names the folder, what failed and the two
+ * ways out (it once named a .blalm-sort-XXXXXX file that never existed). */
+TEST(xsort_out_of_descriptors_is_a_clear_error)
+{
+    struct rlimit old, lim;
+    CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    blalm_err e;
+    xsort *x = xs_open_kv(1024 * 2 * sizeof(xs_kv), test_tmpdir(), &e);
+    CHECK(x != NULL);
+    lim = old;
+    lim.rlim_cur = (rlim_t)lowest_free_fd();
+    CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+    int rc = 0;
+    for (uint64_t i = 0; i < 5000 && rc == 0; i++) rc = xs_add(x, &(xs_kv){i, i}, &e);
+    setrlimit(RLIMIT_NOFILE, &old);
+    CHECK(rc < 0);
+    CHECK_MSG(strstr(e.msg, test_tmpdir()) && strstr(e.msg, "cannot create a temporary sort file") &&
+                  strstr(e.msg, "ulimit -n") && strstr(e.msg, "--mem") && !strstr(e.msg, "XXXXXX"),
+              "message: %s", e.msg);
+    xs_close(x);
 }
 
 TEST(xsort_empty)
@@ -198,6 +274,9 @@ int main(void)
 {
     RUN(xsort_in_memory);
     RUN(xsort_spills_and_merges);
+    RUN(xsort_multi_pass_merge);
+    RUN(xsort_many_runs_few_descriptors);
+    RUN(xsort_out_of_descriptors_is_a_clear_error);
     RUN(xsort_empty);
     RUN(xsort_kv_matches_qsort);
     RUN(xsort_kv_vals_order_within_key);
