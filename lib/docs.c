@@ -23,6 +23,14 @@ struct doc_reader {
 
 /* ---- jsonl backend ---- */
 
+/* A member of the document's metadata: its text in jsonl_state.meta, its
+ * decoded name in jsonl_state.keys; inst: 0 for a top-level (flat) field,
+ * else which "metadata" object of the line (1, 2, ...) holds it. */
+typedef struct meta_member {
+    size_t off, len, key_off, key_len;
+    int inst, idx;
+} meta_member;
+
 typedef struct jsonl_state {
     zreader *zr;
     char *path;
@@ -30,6 +38,9 @@ typedef struct jsonl_state {
     char *stem;
     const char *text_field, *id_field;
     sbuf text, id, source, meta, key;
+    sbuf keys, meta2;           /* metadata member names; the de-duplicated metadata */
+    meta_member *mm, *mm_sorted;
+    size_t nmm, mm_cap;
     uint64_t row;
     const char *format;
 } jsonl_state;
@@ -47,6 +58,98 @@ static int line_error(jsonl_state *st, size_t col, const char *what, blalm_err *
                    (unsigned long long)zr_lineno(st->zr), col + 1, what);
 }
 
+static void add_member(jsonl_state *st, size_t off, size_t len, const char *key, size_t key_len, int inst)
+{
+    if (st->nmm == st->mm_cap) {
+        size_t nc = st->mm_cap ? 2 * st->mm_cap : 16;
+        meta_member *m = realloc(st->mm, nc * sizeof *m), *t;
+        if (!m) abort();
+        st->mm = m;
+        t = realloc(st->mm_sorted, nc * sizeof *t);
+        if (!t) abort();
+        st->mm_sorted = t;
+        st->mm_cap = nc;
+    }
+    meta_member *m = &st->mm[st->nmm];
+    m->off = off;
+    m->len = len;
+    m->key_off = st->keys.len;
+    m->key_len = key_len;
+    m->inst = inst;
+    m->idx = (int)st->nmm++;
+    sb_add(&st->keys, key, key_len);
+}
+
+static int cmp_member_r(const void *a, const void *b, void *keys)
+{
+    const meta_member *x = a, *y = b;
+    const char *k = keys;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(k + x->key_off, k + y->key_off, n);
+    if (c) return c;
+    if (x->key_len != y->key_len) return x->key_len < y->key_len ? -1 : 1;
+    return x->idx - y->idx;
+}
+
+/* The document's metadata as JSON parsers read a line (Python's json, so
+ * datatrove): of a name repeated at one level the last wins, a second
+ * "metadata" object replaces the first, and the other top-level fields are
+ * merged over the members of "metadata" (datatrove's `metadata | data`: a
+ * flat field wins over a "metadata" member of the same name). Only the
+ * winners are kept, in their order on the line, so the written metadata
+ * never repeats a name (DuckDB refuses such a line); a line without
+ * repeats keeps its metadata text as it was. */
+static void dedup_metadata(jsonl_state *st, int ninst)
+{
+    if (st->nmm < 2 && ninst < 2) return;
+    if (ninst < 2 && st->nmm <= 16) {   /* the usual few names: look for a repeat first */
+        int rep = 0;
+        for (size_t i = 1; i < st->nmm && !rep; i++)
+            for (size_t j = 0; j < i && !rep; j++)
+                rep = st->mm[i].key_len == st->mm[j].key_len &&
+                      !memcmp(st->keys.data + st->mm[i].key_off, st->keys.data + st->mm[j].key_off, st->mm[i].key_len);
+        if (!rep) return;
+    }
+    int drop = 0;
+    for (size_t i = 0; i < st->nmm; i++) {
+        st->mm_sorted[i] = st->mm[i];
+        if (st->mm[i].inst && st->mm[i].inst != ninst) st->mm[i].len = 0, drop = 1;
+    }
+    qsort_r(st->mm_sorted, st->nmm, sizeof *st->mm_sorted, cmp_member_r, st->keys.data);
+    for (size_t lo = 0, hi; lo < st->nmm; lo = hi) {
+        const meta_member *a = &st->mm_sorted[lo];
+        for (hi = lo + 1; hi < st->nmm; hi++) {
+            const meta_member *b = &st->mm_sorted[hi];
+            if (b->key_len != a->key_len || memcmp(st->keys.data + b->key_off, st->keys.data + a->key_off, a->key_len))
+                break;
+        }
+        if (hi - lo < 2) continue;
+        /* the winner: the last flat one, else the last of the last "metadata" */
+        int win = -1;
+        for (size_t j = lo; j < hi; j++)
+            if (st->mm_sorted[j].inst == 0) win = st->mm_sorted[j].idx;
+        if (win < 0)
+            for (size_t j = lo; j < hi; j++)
+                if (st->mm_sorted[j].inst == ninst) win = st->mm_sorted[j].idx;
+        for (size_t j = lo; j < hi; j++)
+            if (st->mm_sorted[j].idx != win) st->mm[st->mm_sorted[j].idx].len = 0, drop = 1;
+    }
+    if (!drop) return;
+    sb_reset(&st->meta2);
+    sb_addc(&st->meta2, '{');
+    int first = 1;
+    for (size_t i = 0; i < st->nmm; i++) {
+        if (!st->mm[i].len) continue;
+        if (!first) sb_addc(&st->meta2, ',');
+        first = 0;
+        sb_add(&st->meta2, st->meta.data + st->mm[i].off, st->mm[i].len);
+    }
+    sb_addc(&st->meta2, '}');
+    sbuf t = st->meta;
+    st->meta = st->meta2;
+    st->meta2 = t;
+}
+
 static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
 {
     jsonl_state *st = vs;
@@ -60,7 +163,9 @@ static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
         break;
     }
     sb_reset(&st->text); sb_reset(&st->id); sb_reset(&st->source); sb_reset(&st->meta);
-    int have_text = 0, have_id = 0, have_source = 0, meta_members = 0;
+    sb_reset(&st->keys);
+    st->nmm = 0;
+    int have_text = 0, have_id = 0, have_source = 0, meta_members = 0, ninst = 0;
     const char *what = NULL;
     size_t p = json_ws(s, n, 0);
     if (s[p] != '{') {
@@ -111,16 +216,33 @@ static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
                     /* merge the members of "metadata" into the document's metadata */
                     size_t a = json_ws(s, n, vstart + 1), b = p - 1;
                     while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r' || s[b - 1] == '\n')) b--;
+                    ninst++;
                     if (b > a) {
                         if (meta_members++) sb_addc(&st->meta, ',');
+                        size_t base = st->meta.len;
                         sb_add(&st->meta, s + a, b - a);
+                        /* note each member (its name, where its text is): the
+                         * object was checked by json_skip_value above */
+                        for (size_t q = a; q < b;) {
+                            size_t ks = q;
+                            sb_reset(&st->key);
+                            if (json_decode_string(s, n, &q, &st->key, &what) < 0) return line_error(st, q, what, e);
+                            q = json_ws(s, n, q);
+                            q = json_ws(s, n, q + 1);   /* ':' */
+                            if (json_skip_value(s, n, &q, &what) < 0) return line_error(st, q, what, e);
+                            add_member(st, base + (ks - a), q - ks, st->key.data, st->key.len, ninst);
+                            q = json_ws(s, n, q);
+                            if (q < b && s[q] == ',') q = json_ws(s, n, q + 1);
+                        }
                     }
                 } else {
                     /* any other top-level field is metadata (flat dumps) */
                     if (meta_members++) sb_addc(&st->meta, ',');
+                    size_t off = st->meta.len;
                     sb_json_str(&st->meta, st->key.data, st->key.len);
                     sb_addc(&st->meta, ':');
                     sb_add(&st->meta, s + vstart, p - vstart);
+                    add_member(st, off, st->meta.len - off, st->key.data, st->key.len, 0);
                 }
             }
             p = json_ws(s, n, p);
@@ -135,6 +257,7 @@ static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
         return err_set(e, "%s:%llu: missing \"%s\" field (a string)", st->path,
                        (unsigned long long)zr_lineno(st->zr), st->text_field);
     sb_addc(&st->meta, '}');
+    dedup_metadata(st, ninst);
     if (!have_id) sb_printf(&st->id, "%s/%llu", st->stem, (unsigned long long)st->row);
     if (!have_source) sb_adds(&st->source, st->default_source);
     d->text = sb_cstr(&st->text); d->text_len = st->text.len;
@@ -152,6 +275,9 @@ static void jsonl_close(void *vs)
     jsonl_state *st = vs;
     zr_close(st->zr);
     sb_free(&st->text); sb_free(&st->id); sb_free(&st->source); sb_free(&st->meta); sb_free(&st->key);
+    sb_free(&st->keys); sb_free(&st->meta2);
+    free(st->mm);
+    free(st->mm_sorted);
     free(st->path);
     free(st->default_source);
     free(st->stem);

@@ -101,6 +101,42 @@ TEST(errors_name_file_line_column)
     CHECK_CONTAINS(e.msg, "/nonexistent/x.jsonl");
 }
 
+/* A name both flat and in "metadata", repeated at one level, or a second
+ * "metadata" object: the metadata holds each name once, valued as Python's
+ * json.loads(line) then datatrove's `metadata | data` reads it (the flat
+ * field wins). It once held both ("url":"flat","url":"nested"), which
+ * DuckDB refuses and cJSON and Python read differently. */
+TEST(metadata_names_are_unique)
+{
+    const char *p = put("dup.jsonl",
+                        "{\"id\":\"a\",\"text\":\"x\",\"url\":\"flat\",\"metadata\":{\"url\":\"nested\"}}\n"
+                        "{\"text\":\"x\",\"metadata\": { \"url\" : \"nested\" , \"k\": [1, {\"url\": 2}] },"
+                        "\"url\":\"flat\",\"n\":1,\"n\":2}\n"
+                        "{\"text\":\"x\",\"metadata\":{\"a\":1,\"b\":2},\"metadata\":{\"b\":3},\"z\":0}\n"
+                        "{\"text\":\"x\",\"metadata\": {\"u\\u0072l\": 1, \"x\": 2 }, \"url\": 5}\n"
+                        "{\"text\":\"x\",\"metadata\": {\"a\": 1, \"a\": 2}}\n"
+                        "{\"text\":\"x\",\"metadata\": {\"p\": 1 , \"q\":2} , \"r\": 3}\n");
+    const char *want[] = {
+        "{\"url\":\"flat\"}",
+        "{\"k\": [1, {\"url\": 2}],\"url\":\"flat\",\"n\":2}",
+        "{\"b\":3,\"z\":0}",
+        "{\"x\": 2,\"url\":5}",
+        "{\"a\": 2}",
+        "{\"p\": 1 , \"q\":2,\"r\":3}",   /* no repeats: the text as it was */
+    };
+    blalm_err e;
+    doc_reader *r = doc_open(p, NULL, &e);
+    CHECK_MSG(r, "%s", e.msg);
+    blalm_doc d;
+    for (int i = 0; i < 6; i++) {
+        CHECK_MSG(doc_next(r, &d, &e) == 1, "line %d: %s", i + 1, e.msg);
+        CHECK_EQ_STR(d.metadata, want[i]);
+        CHECK_EQ_INT(d.metadata_len, strlen(want[i]));
+    }
+    CHECK(doc_next(r, &d, &e) == 0);
+    doc_close(r);
+}
+
 TEST(text_and_id_fields)
 {
     const char *p = put("f.jsonl", "{\"content\":\"hello\",\"doc_id\":42,\"text\":\"ignored\"}\n");
@@ -356,6 +392,7 @@ int main(void)
 {
     RUN(parses_document_shape);
     RUN(errors_name_file_line_column);
+    RUN(metadata_names_are_unique);
     RUN(text_and_id_fields);
     RUN(huge_document_roundtrip);
     RUN(writer_abort_leaves_nothing);
