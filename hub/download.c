@@ -603,6 +603,11 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
 
 /* ---- the stage ------------------------------------------------------------ */
 
+static int cmp_entry_paths(const void *a, const void *b)
+{
+    return strcmp(((const hub_entry *)a)->path, ((const hub_entry *)b)->path);
+}
+
 static int check_opts(const fetch_opts *o, blalm_err *e)
 {
     if (!o->repo || !hub_repo_valid(o->repo))
@@ -621,6 +626,31 @@ static int check_opts(const fetch_opts *o, blalm_err *e)
         return err_set(e, "--max-words takes the listed files in order until N words, so it cannot "
                           "be split over shards (this is shard %d/%d from %s); run it as one process",
                        o->shard.index, o->shard.count, o->shard.origin ? o->shard.origin : "?");
+    return 0;
+}
+
+/* Refuses a listing (sorted) that holds both X and X.meta: X's sidecar is
+ * OUT/X.meta (the name the other stages read), so the dataset's own X.meta
+ * would be overwritten by it, or taken for it. Checked on the whole listing
+ * before any download, whichever shard this is. */
+static int sidecar_clash(const hub_listing *l, blalm_err *e)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        size_t pl = strlen(l->v[i].path);
+        if (pl < 6 || strcmp(l->v[i].path + pl - 5, ".meta")) continue;
+        hub_entry key = {.path = strndup(l->v[i].path, pl - 5)};
+        if (!key.path) return err_set(e, "out of memory");
+        const hub_entry *hit = bsearch(&key, l->v, l->n, sizeof *l->v, cmp_entry_paths);
+        free(key.path);
+        if (!hit) continue;
+        char a[300], b[300];
+        hub_printable(hit->path, a, sizeof a);
+        hub_printable(l->v[i].path, b, sizeof b);
+        return err_set(e, "the listing holds both \"%s\" and \"%s\": blalm keeps what it knows of a "
+                          "downloaded file in FILE.meta beside it, so the second would be overwritten "
+                          "by the first one's sidecar; nothing was downloaded (--include can pick the files "
+                          "wanted without one of the two)", a, b);
+    }
     return 0;
 }
 
@@ -683,6 +713,7 @@ int fetch_run(const fetch_opts *o, fetch_counts *c, fetch_event_fn cb, void *cb_
                 o->ninclude ? " match --include" : "");
         goto done;
     }
+    if (!o->dry_run && sidecar_clash(&l, e) != 0) goto done;
     if (take_shard(&x, &l, e) != 0) goto done;
     if (o->dry_run) {
         rc = 0;
