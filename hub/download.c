@@ -48,13 +48,19 @@ void fetch_emitf(fetch_ctx *x, int kind, const char *fmt, ...)
     sb_free(&b);
 }
 
-void hub_resolve_url(const fetch_ctx *x, const char *path, sbuf *u)
+/* A commit id as X-Repo-Commit gives it: 40 lowercase hex digits. */
+static int is_commit(const char *c)
+{
+    return c && strlen(c) == 40 && strspn(c, "0123456789abcdef") == 40;
+}
+
+void hub_resolve_url(const fetch_ctx *x, const char *path, const char *commit, sbuf *u)
 {
     sb_adds(u, x->o->endpoint);
     sb_adds(u, "/datasets/");
     sb_adds(u, x->o->repo);
     sb_adds(u, "/resolve/");
-    hub_url_encode(u, x->o->revision, 0);
+    hub_url_encode(u, is_commit(commit) ? commit : x->o->revision, 0);
     sb_addc(u, '/');
     hub_url_encode(u, path, 1);
 }
@@ -81,7 +87,7 @@ int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_respons
     if (!r->effective_url) return 0;
     sbuf u;
     sb_init(&u);
-    hub_resolve_url(x, f->path, &u);
+    hub_resolve_url(x, f->path, f->commit, &u);
     const char *want = sb_cstr(&u), *got = r->effective_url;
     size_t a = http_origin_len(got), b = http_origin_len(want);
     int moved = a != b || strncasecmp(got, want, a) != 0 || strcmp(got + a, want + b) != 0;
@@ -162,11 +168,58 @@ int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, co
     return rc;
 }
 
+int hub_check_linked(const hub_file *f, const http_response *r, blalm_err *e)
+{
+    const char *lsize = http_header_get(r, "x-linked-size");
+    const char *let = http_header_get(r, "x-linked-etag");
+    char shown[100];
+    if (lsize) {
+        char *end;
+        unsigned long long n = strtoull(lsize, &end, 10);
+        if (end == lsize || *end || n != f->size) {
+            hub_printable(lsize, shown, sizeof shown);
+            return err_set(e, "%s: the file changed on the Hub since it was listed: the listing says "
+                              "%" PRIu64 " bytes, the Hub now says %s (X-Linked-Size); rerun to list again",
+                           f->path, f->size, shown);
+        }
+    }
+    if (let && f->sha256[0]) {
+        /* an LFS file's X-Linked-Etag is its sha256: "<hex>", maybe W/ */
+        const char *v = let;
+        while (*v == ' ') v++;
+        if (!strncmp(v, "W/", 2)) v += 2;
+        char got[100];
+        snprintf(got, sizeof got, "%s", *v == '"' ? v + 1 : v);
+        size_t n = strlen(got);
+        while (n && (got[n - 1] == '"' || got[n - 1] == ' ')) got[--n] = 0;
+        if (!strncmp(got, "sha256:", 7)) memmove(got, got + 7, strlen(got + 7) + 1);
+        if (strcmp(got, f->sha256)) {
+            hub_printable(let, shown, sizeof shown);
+            return err_set(e, "%s: the file changed on the Hub since it was listed: the listing says "
+                              "sha256 %s, the Hub now says %s (X-Linked-Etag); rerun to list again",
+                           f->path, f->sha256, shown);
+        }
+    }
+    return 0;
+}
+
+/* From a HEAD of f's resolve URL: the commit and ETag for the sidecar; the
+ * commit also pins every later request for f. */
+static void take_head(hub_file *f, const http_response *r)
+{
+    const char *c = http_header_get(r, "x-repo-commit");
+    const char *et = http_header_get(r, "x-linked-etag");
+    if (!et) et = http_header_get(r, "etag");
+    snprintf(f->commit, sizeof f->commit, "%s", c ? c : "");
+    snprintf(f->etag, sizeof f->etag, "%s", et ? et : "");
+}
+
 int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
 {
     sbuf u;
     sb_init(&u);
-    hub_resolve_url(x, f->path, &u);
+    f->commit[0] = 0;              /* the HEAD asks the revision, never a pinned commit */
+    hub_resolve_url(x, f->path, NULL, &u);
     http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers};
     http_response r;
     int rc = http_fetch(x->http, &rq, &r, e);
@@ -176,13 +229,10 @@ int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
         http_response_free(&r);
         return h ? err_prefix(e, "%s (hint: %s)", f->path, h) : err_prefix(e, "%s", f->path);
     }
-    const char *c = http_header_get(&r, "x-repo-commit");
-    const char *et = http_header_get(&r, "x-linked-etag");
-    if (!et) et = http_header_get(&r, "etag");
-    snprintf(f->commit, sizeof f->commit, "%s", c ? c : "");
-    snprintf(f->etag, sizeof f->etag, "%s", et ? et : "");
+    rc = hub_check_linked(f, &r, e);
+    if (rc == 0) take_head(f, &r);
     http_response_free(&r);
-    return 0;
+    return rc;
 }
 
 /* 1 when f's sidecar records a non-empty "commit" or "etag"; else 0, with the sha256
@@ -467,7 +517,7 @@ static void start_get(fetch_ctx *x, hub_file *f)
     if (!g) { give_up(x, f, &e); return; }
     sbuf u;
     sb_init(&u);
-    hub_resolve_url(x, f->path, &u);
+    hub_resolve_url(x, f->path, f->commit, &u);   /* the commit the HEAD answered for */
     http_request rq = {.url = sb_cstr(&u), .headers = x->headers, .follow_redirects = 1,
                        .has_range = f->have > 0, .range_start = f->have, .resume = 1,
                        .on_data = on_data, .on_done = on_get_done, .user = g};
@@ -491,19 +541,14 @@ static void on_head_done(void *user, int rc, http_response *r, const blalm_err *
         file_finished(x);
         return;
     }
-    const char *commit = http_header_get(r, "x-repo-commit");
-    const char *etag = http_header_get(r, "x-linked-etag");
-    if (!etag) etag = http_header_get(r, "etag");
-    const char *lsize = http_header_get(r, "x-linked-size");
-    snprintf(f->commit, sizeof f->commit, "%s", commit ? commit : "");
-    snprintf(f->etag, sizeof f->etag, "%s", etag ? etag : "");
-    if (lsize && strtoull(lsize, NULL, 10) != f->size) {
-        fetch_emitf(x, FETCH_EV_ERROR, "%s: the listing says %" PRIu64 " bytes but the resolver "
-                    "says %s (the revision moved?): rerun to list again", f->path, f->size, lsize);
+    blalm_err ce = {{0}};
+    if (hub_check_linked(f, r, &ce) != 0) {
+        fetch_emit(x, FETCH_EV_ERROR, 0, ce.msg);
         file_failed(x, f);
         file_finished(x);
         return;
     }
+    take_head(f, r);
     start_get(x, f);
 }
 
@@ -514,7 +559,8 @@ static void start_head(fetch_ctx *x, hub_file *f)
     if (!g) { give_up(x, f, &e); return; }
     sbuf u;
     sb_init(&u);
-    hub_resolve_url(x, f->path, &u);
+    f->commit[0] = 0;
+    hub_resolve_url(x, f->path, NULL, &u);
     http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers,
                        .on_done = on_head_done, .user = g};
     if (!http_submit(x->http, &rq, &e)) {

@@ -3,10 +3,13 @@
  *   list   GET {ep}/api/datasets/{repo}/tree/{rev}/{path}?recursive=true,
  *          following Link rel="next" (same origin only: the token goes along)
  *   head   HEAD {ep}/datasets/{repo}/resolve/{rev}/{file} (no redirect):
- *          X-Repo-Commit, X-Linked-Etag, X-Linked-Size for the sidecar
- *   get    GET .../resolve/... following the 302, Range from the bytes
- *          already in the part file; every retry goes through /resolve/
- *          again because the signed CDN URL covers one range only
+ *          X-Linked-Size and X-Linked-Etag must match the listing (else the
+ *          file changed since: rerun); X-Repo-Commit and the ETag go into the
+ *          sidecar, and the commit replaces {rev} in every later request for
+ *          the file, so that its bytes come from one version
+ *   get    GET .../resolve/{commit}/... following the 302, Range from the
+ *          bytes already in the part file; every retry goes through
+ *          /resolve/ again because the signed CDN URL covers one range only
  *   verify size and LFS sha256, then rename into place and write the
  *          sidecar FILE.meta; a rerun trusts a matching sidecar.
  * With max_words, only the footer and the first row groups of each parquet

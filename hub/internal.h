@@ -49,14 +49,22 @@ void fetch_emitf(fetch_ctx *x, int kind, const char *fmt, ...) BLALM_PRINTF(3, 4
 
 /* Percent-encodes s; keeps '/' when keep_slash. */
 void hub_url_encode(sbuf *b, const char *s, int keep_slash);
-/* {ep}/datasets/{repo}/resolve/{rev}/{path} */
-void hub_resolve_url(const fetch_ctx *x, const char *path, sbuf *u);
+/* {ep}/datasets/{repo}/resolve/{rev}/{path}, with commit in place of the
+ * revision when it is a commit id (40 hex digits: X-Repo-Commit of the
+ * file's HEAD), so that every request for a file reads one version. */
+void hub_resolve_url(const fetch_ctx *x, const char *path, const char *commit, sbuf *u);
 /* a/b, or a/dir(b)/<pre>base(b)<suf>; NULL when out of memory. */
 char *hub_path_join(const char *a, const char *b, const char *pre, const char *suf);
 
-/* HEAD /resolve/ (no redirect), synchronously: fills f->commit and f->etag
- * for the sidecar. */
+/* HEAD /resolve/ (no redirect), synchronously: checks it with
+ * hub_check_linked, then fills f->commit (which pins f's later requests)
+ * and f->etag for the sidecar. */
 int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e);
+/* X-Linked-Size and, for an LFS file, X-Linked-Etag (its sha256, quotes and
+ * W/ stripped) of a HEAD answer against the listing: -1 with a message
+ * naming the file and both values (it changed on the Hub since the listing)
+ * when one differs; 0 when they agree or are absent. */
+int hub_check_linked(const hub_file *f, const http_response *r, blalm_err *e);
 
 /* FILE.meta: matches f (path, size, sha256 or git oid, kind)? */
 int hub_sidecar_matches(const hub_file *f, const char *want_kind);

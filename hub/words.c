@@ -54,7 +54,7 @@ static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t l
 {
     sbuf u;
     sb_init(&u);
-    hub_resolve_url(x, f->path, &u);
+    hub_resolve_url(x, f->path, f->commit, &u);   /* pinned after fetch_words_file's HEAD */
     range_sink s = {buf, fd, off};
     http_request rq = {.url = sb_cstr(&u), .headers = x->headers, .follow_redirects = 1,
                        .has_range = 1, .range_start = off, .range_end = off + len, .resume = 1,

@@ -27,3 +27,42 @@ fetch --include '*.parquet' --out "$TMP/out-meta2" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 0 ] && cmp -s "$mrepo/sample/10BT/000_00001.parquet" "$TMP/out-meta2/sample/10BT/000_00001.parquet" &&
     pass fetch_sidecar_name_clash_include_avoids || fail fetch_sidecar_name_clash_include_avoids "rc $rc; $(head -c 400 "$TMP/e")"
 
+# 2. the file changed on the Hub after the listing: X-Linked-Etag (same size)
+# or X-Linked-Size differ from the listing; refused naming both values
+start_hub "$repo" --fault etag-moved
+fetch --out "$TMP/out-etag" >"$TMP/o" 2>"$TMP/e"; rc=$?
+sha=$(sha256sum "$repo/sample/10BT/000_00001.parquet" | cut -c1-64)
+if [ $rc = 1 ] && grep -q "sample/10BT/000_00001.parquet: the file changed on the Hub since it was listed: the listing says sha256 $sha, the Hub now says" "$TMP/e" &&
+   grep -q "X-Linked-Etag); rerun to list again" "$TMP/e" && nofiles "$TMP/out-etag" && [ "$(hub_stat cdn)" = 0 ]; then
+    pass fetch_linked_etag_changed_refused
+else fail fetch_linked_etag_changed_refused "rc $rc cdn $(hub_stat cdn); $(head -c 600 "$TMP/e")"; fi
+
+# every request after the HEAD names the commit it answered (X-Repo-Commit),
+# not the revision, so all bytes of a file come from one version
+start_hub "$repo" --page-size 2 --fault cut-once
+fetch --out "$TMP/out-pin" >"$TMP/o" 2>"$TMP/e"; rc=$?
+if [ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-pin" "${files[@]}" >/dev/null && [ "$(hub_stat resolve)" -ge 5 ] &&
+   [ "$(hub_stat resolve_commit)" = "$(hub_stat resolve)" ]; then pass fetch_gets_pinned_to_commit
+else fail fetch_gets_pinned_to_commit "rc $rc resolve $(hub_stat resolve) pinned $(hub_stat resolve_commit); $(tail -c 300 "$TMP/e")"; fi
+
+# the same in --max-words mode (real parquet files, shared data)
+if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
+    real=$TMP/realrepo; mkdir -p "$real/sample/10BT"
+    for f in $(ls "$SHARED_DATA/fineweb-legal" | head -2); do ln -s "$SHARED_DATA/fineweb-legal/$f" "$real/sample/10BT/$f"; done
+    first=$(ls "$real/sample/10BT" | head -1)
+    for fault in etag-moved size-moved; do
+        start_hub "$real" --fault $fault
+        fetch --max-words 3000 --out "$TMP/mw-$fault/fineweb-edu" >"$TMP/o" 2>"$TMP/e"; rc=$?
+        if [ $rc = 1 ] && grep -q "sample/10BT/$first: the file changed on the Hub since it was listed" "$TMP/e" &&
+           [ "$(hub_stat cdn)" = 0 ] && nofiles "$TMP/mw-$fault"; then pass fetch_max_words_linked_${fault//-/_}_refused
+        else fail fetch_max_words_linked_${fault//-/_}_refused "rc $rc cdn $(hub_stat cdn); $(head -c 500 "$TMP/e")"; fi
+    done
+    start_hub "$real"
+    fetch --max-words 3000 --out "$TMP/mw-pin/fineweb-edu" >"$TMP/o" 2>"$TMP/e"; rc=$?
+    [ $rc = 0 ] && [ "$(hub_stat resolve)" -ge 3 ] && [ "$(hub_stat resolve_commit)" = "$(hub_stat resolve)" ] &&
+        pass fetch_max_words_ranges_pinned_to_commit ||
+        fail fetch_max_words_ranges_pinned_to_commit "rc $rc resolve $(hub_stat resolve) pinned $(hub_stat resolve_commit); $(tail -c 300 "$TMP/e")"
+else
+    skip fetch_max_words_linked_checks "shared data (fineweb-legal) not found"
+fi
+

@@ -29,7 +29,8 @@ Faults (--fault NAME, repeatable):
   ratelimit-once  first listing page answers 429 with only the Hub's
                 RateLimit headers (no Retry-After)
   cut-once      first CDN GET of each file sends half the body, then closes
-  bad-sha       the listing gives a wrong lfs.oid for every file
+  bad-sha       the listing (and X-Linked-Etag) give a wrong lfs.oid for every
+                file: the bytes do not hash to what the Hub says
   hostile-dotdot / hostile-abs / hostile-ctrl
                 the listing holds one extra entry with that kind of path
   ignore-range  the CDN ignores Range and always answers 200 with everything
@@ -37,6 +38,11 @@ Faults (--fault NAME, repeatable):
   gated         listing works, but /resolve/ answers 403 (terms not accepted)
   cdn-403       the CDN answers 403 with an S3-style XML body that quotes the
                 signed link (an expired signature)
+  etag-moved    /resolve/ (HEAD and GET) gives an X-Linked-Etag that is not the
+                listed sha256: the file changed on the Hub after the listing
+  size-moved    /resolve/ gives an X-Linked-Size one more than the listed size
+Stats: resolve_commit counts GETs of /resolve/ pinned to the commit (not the
+revision asked for).
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
 --rate BYTES: file bodies go out at about BYTES per second (kill tests).
 Prints the port on stdout, then serves until killed (or, with --parent-pid,
@@ -70,7 +76,7 @@ class Hub:
         self.plain = args.plain or []
         self.lock = threading.Lock()
         self.stats = {"requests": 0, "tree": 0, "resolve": 0, "head": 0, "cdn": 0,
-                      "cdn_bytes": 0, "ranges": 0, "files": {}}
+                      "cdn_bytes": 0, "ranges": 0, "resolve_commit": 0, "files": {}}
         self.seen = set()          # (fault, key) pairs already fired
         self.scan()
 
@@ -279,6 +285,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(404, "Invalid rev id: " + rev)
         if p not in hub.files:
             return self.error(404, "Entry not found", {"X-Error-Code": "EntryNotFound"})
+        if self.command == "GET" and rev == COMMIT:
+            hub.count("resolve_commit")
         if "gated" in hub.faults:
             return self.error(403, "Access to dataset %s is restricted. You must have access to it "
                               "and be authenticated to access it. Please log in." % hub.repo,
@@ -292,8 +300,14 @@ class Handler(BaseHTTPRequestHandler):
                 return self.error(500, "internal error (injected)")
             return self.body(full, size, git_oid, p, {"X-Repo-Commit": COMMIT})
         loc = "/cdn/%s/%s?sig=%s" % (sha, urllib.parse.quote(p), hashlib.md5(p.encode()).hexdigest())
+        linked_etag = sha
+        if "bad-sha" in hub.faults:    # the Hub agrees with its listing; the bytes do not
+            linked_etag = hashlib.sha256(b"not the content" + sha.encode()).hexdigest()
+        if "etag-moved" in hub.faults:
+            linked_etag = hashlib.sha256(b"new " + sha.encode()).hexdigest()
+        linked_size = size + 1 if "size-moved" in hub.faults else size
         self.send(302, "", {"Location": loc, "X-Repo-Commit": COMMIT,
-                            "X-Linked-Etag": '"%s"' % sha, "X-Linked-Size": str(size),
+                            "X-Linked-Etag": '"%s"' % linked_etag, "X-Linked-Size": str(linked_size),
                             "ETag": '"%s"' % hashlib.sha1(p.encode()).hexdigest()})
 
     def cdn(self, rest, q):
