@@ -77,11 +77,12 @@ typedef struct hub_where {
  * nothing of the page is kept. */
 int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
                          const char *prefix, const char *const *inc, int ninc, blalm_err *e);
-/* The next page's URL from a Link header value (NULL = none): relative links
- * are made absolute on the endpoint's origin; a link to another origin is
- * refused (the token would go along). *next = NULL when there is no next
- * page. */
-int hub_next_page(const char *link, const char *endpoint, int page_no, char **next,
+/* The next page's URL from a Link header value (NULL = none; several
+ * field lines joined with ", "): a relative reference is resolved against
+ * base, the URL of the page it came with (RFC 3986: "?cursor=1" keeps the
+ * page's path); a link to another origin than endpoint's is refused (the
+ * token would go along). *next = NULL when there is no next page. */
+int hub_next_page(const char *link, const char *base, const char *endpoint, int page_no, char **next,
                   blalm_err *e);
 /* Sorts by path, drops duplicates (pages may overlap), keeps the first
  * max_files (-1 = all). */

@@ -121,14 +121,30 @@ static int parse_oid(const char *o, char out[65])
     return 0;
 }
 
+/* The first bytes of a body for a message: printable ASCII only (a
+ * compressed or binary body must not reach the terminal raw), "..." when
+ * cut, "nothing" when empty. */
+static void body_head(const char *body, size_t len, char *out, size_t cap)
+{
+    if (!body || !len) { snprintf(out, cap, "nothing"); return; }
+    size_t o = 0, i = 0;
+    for (; i < len && o + 4 < cap; i++) {
+        unsigned char c = (unsigned char)body[i];
+        out[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+    }
+    if (i < len) { memcpy(out + o, "...", 3); o += 3; }
+    out[o] = 0;
+}
+
 int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
                          const char *prefix, const char *const *inc, int ninc, blalm_err *e)
 {
     cJSON *arr = cJSON_ParseWithLength(body ? body : "", len);
     if (!cJSON_IsArray(arr)) {
         cJSON_Delete(arr);
-        return err_set(e, "listing page %d: expected a JSON array of entries, got %.80s", page_no,
-                       body ? body : "nothing");
+        char shown[84];
+        body_head(body, len, shown, sizeof shown);
+        return err_set(e, "listing page %d: expected a JSON array of entries, got %s", page_no, shown);
     }
     size_t keep = l->n;                   /* on error, the page is dropped whole */
     int rc = 0;
@@ -209,20 +225,24 @@ static int same_origin(const char *url, const char *endpoint)
     return strncasecmp(url, endpoint, n) == 0 && (url[n] == '/' || url[n] == 0);
 }
 
-int hub_next_page(const char *link, const char *endpoint, int page_no, char **next, blalm_err *e)
+int hub_next_page(const char *link, const char *base, const char *endpoint, int page_no, char **next,
+                  blalm_err *e)
 {
-    *next = http_link_next(link);
-    if (*next && (*next)[0] == '/') {          /* relative link */
-        sbuf b;
-        sb_init(&b);
-        const char *s = strstr(endpoint, "://");
-        const char *h = s ? strchr(s + 3, '/') : NULL;
-        sb_add(&b, endpoint, h ? (size_t)(h - endpoint) : strlen(endpoint));
-        sb_adds(&b, *next);
-        free(*next);
-        *next = (char *)sb_cstr(&b);
+    *next = NULL;
+    char *ref = http_link_next(link);
+    if (!ref) return 0;
+    /* RFC 3986 section 5: "?cursor=1" is this page's path with another
+     * query, "/p" this page's origin, "p" this page's folder */
+    *next = http_url_resolve(base, ref);
+    if (!*next) {
+        char shown[200];
+        http_redact(ref, NULL, shown, sizeof shown);
+        free(ref);
+        return err_set(e, "listing page %d: the next-page link (%s) is not a URL, nor a reference "
+                          "relative to the page's own URL", page_no, shown);
     }
-    if (*next && !same_origin(*next, endpoint)) {
+    free(ref);
+    if (!same_origin(*next, endpoint)) {
         char shown[200], ep_shown[1100];
         http_redact(*next, NULL, shown, sizeof shown);
         http_redact(endpoint, NULL, ep_shown, sizeof ep_shown);
@@ -275,8 +295,28 @@ int hub_list(http_client *http, const hub_where *w, const char *const *inc, int 
     if (*w->path) { sb_addc(&url, '/'); hub_url_encode(&url, w->path, 1); }
     sb_adds(&url, "?recursive=true");
     char *next = (char *)sb_cstr(&url);       /* owns url's buffer now */
+    char **seen = NULL;                       /* the pages fetched, as libcurl writes their URLs */
     int page = 0, rc = 0;
     while (next && !rc) {
+        char *norm = http_url_resolve(next, next);
+        if (!norm) norm = strdup(next);
+        for (int i = 0; norm && i < page; i++) {
+            if (strcmp(seen[i], norm)) continue;
+            char shown[200];
+            http_redact(norm, NULL, shown, sizeof shown);
+            rc = err_set(e, "listing page %d: the next-page link (%s) is page %d again: the server's "
+                            "pagination loops, so the listing would never end; nothing was downloaded",
+                         page, shown, i + 1);
+            break;
+        }
+        char **ns = norm && !rc ? realloc(seen, (size_t)(page + 1) * sizeof *seen) : NULL;
+        if (!ns) {
+            free(norm);
+            if (!rc) rc = err_set(e, "listing page %d: out of memory", page + 1);
+            break;
+        }
+        seen = ns;
+        seen[page] = norm;
         http_request rq = {.url = next, .headers = w->headers, .follow_redirects = 1,
                            .max_body = 64u << 20};
         http_response r;
@@ -290,16 +330,34 @@ int hub_list(http_client *http, const hub_where *w, const char *const *inc, int 
                 memcpy(e->msg, m, sizeof m);
             }
             http_response_free(&r);
+            free(seen[page]);
             rc = -1;
             break;
         }
         page++;
-        free(next);
-        next = NULL;
         rc = hub_listing_add_page(out, r.body, r.body_len, page, w->path, inc, ninc, e);
-        if (!rc) rc = hub_next_page(http_header_get(&r, "link"), w->endpoint, page, &next, e);
+        if (rc) {
+            const char *ce = http_header_get(&r, "content-encoding");
+            if (ce && r.body && (r.body_len == 0 || r.body[0] != '[')) {
+                char shown[80];
+                hub_printable(ce, shown, sizeof shown);
+                char m[BLALM_ERR_MAX];
+                snprintf(m, sizeof m, "%s (the server sent it with Content-Encoding: %s, which was "
+                         "not asked for and is not decoded)", e->msg, shown);
+                memcpy(e->msg, m, sizeof m);
+            }
+        }
+        /* the Link field may come as several lines: each may hold rel="next" */
+        char *link = rc ? NULL : http_header_join(&r, "link");
+        char *cur = next;
+        next = NULL;
+        if (!rc) rc = hub_next_page(link, cur, w->endpoint, page, &next, e);
+        free(link);
+        free(cur);
         http_response_free(&r);
     }
+    for (int i = 0; i < page; i++) free(seen[i]);
+    free(seen);
     free(next);
     if (rc) return -1;
     hub_listing_finish(out, max_files);

@@ -193,6 +193,22 @@ const char *http_header_get(const http_response *r, const char *name)
     return r ? http_headers_find(r->headers, r->nheaders, name) : NULL;
 }
 
+char *http_header_join(const http_response *r, const char *name)
+{
+    if (!r) return NULL;
+    sbuf b;
+    sb_init(&b);
+    int any = 0;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        if (strcasecmp(r->headers[i].name, name)) continue;
+        if (any) sb_adds(&b, ", ");
+        sb_adds(&b, r->headers[i].value);
+        any = 1;
+    }
+    if (!any) { sb_free(&b); return NULL; }
+    return (char *)sb_cstr(&b);
+}
+
 double http_retry_delay(const http_retry *p, int attempt, long status,
                         const http_header *h, size_t nh, double now_epoch,
                         uint64_t *rng, int *from_server)
@@ -466,6 +482,22 @@ int http_url_check(const char *url, char *why, size_t cap)
         return -1;
     }
     return 0;
+}
+
+char *http_url_resolve(const char *base, const char *ref)
+{
+    CURLU *u = curl_url();
+    if (!u) return NULL;
+    char *out = NULL, *got = NULL;
+    /* a handle holding base takes ref as a reference relative to it
+     * (RFC 3986 section 5: "?q", "p", "../p", "/p", "//host/p" or absolute) */
+    if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK)
+        out = strdup(got);
+    curl_free(got);
+    curl_url_cleanup(u);
+    return out;
 }
 
 /* ---- client and requests ----------------------------------------------- */

@@ -134,6 +134,10 @@ typedef struct http_response {
 /* Case-insensitive lookup in a response's headers; NULL if absent. */
 const char *http_header_get(const http_response *r, const char *name);
 const char *http_headers_find(const http_header *h, size_t n, const char *name);
+/* Every field line named name, joined with ", " (RFC 9110 section 5.3: a
+ * list-valued field such as Link may come as several lines; http_header_get
+ * gives the last one only), malloc'd; NULL when there is none. */
+char *http_header_join(const http_response *r, const char *name);
 
 typedef struct http_request http_request;
 
@@ -241,5 +245,9 @@ void http_url_join(const char *base, const char *path, char *out, size_t cap);
  * fragment); the whole string when it has no "://". Origins compare without
  * case. */
 size_t http_origin_len(const char *url);
+/* ref resolved against base as RFC 3986 section 5 says ("?cursor=1" keeps
+ * base's path, "/p" its origin, "p" its folder; an absolute ref stays as it
+ * is), malloc'd; NULL when libcurl takes neither. */
+char *http_url_resolve(const char *base, const char *ref);
 
 #endif

@@ -66,3 +66,30 @@ else
     skip fetch_max_words_linked_checks "shared data (fineweb-legal) not found"
 fi
 
+# 3. the next link in the first of two Link field lines: the whole listing
+start_hub "$repo" --page-size 2 --fault link-split
+fetch --out "$TMP/out-split" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-split" "${files[@]}" >/dev/null && [ "$(hub_stat tree)" = 3 ] &&
+    pass fetch_link_in_several_field_lines || fail fetch_link_in_several_field_lines "rc $rc tree $(hub_stat tree); $(tail -c 300 "$TMP/e"); $(find "$TMP/out-split" -type f | wc -l) files"
+
+# 5. a listing body that is not JSON (gzip nobody asked for): printable, and
+# the Content-Encoding named
+start_hub "$repo" --fault listing-gzip
+fetch --out "$TMP/out-gz" >"$TMP/o" 2>"$TMP/e"; rc=$?
+if [ $rc = 1 ] && grep -q "listing page 1: expected a JSON array of entries, got" "$TMP/e" &&
+   grep -q "Content-Encoding: gzip" "$TMP/e" && ! LC_ALL=C grep -q '[^[:print:][:space:]]' "$TMP/e"; then
+    pass fetch_listing_not_json_printable
+else fail fetch_listing_not_json_printable "rc $rc; $(cat -v "$TMP/e" | head -c 500)"; fi
+
+# 6. a next link to a page already fetched: stops (the old code looped forever)
+start_hub "$repo" --page-size 2 --fault link-loop
+timeout 60 "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/out-loop" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && grep -q "is page 2 again: the server's pagination loops" "$TMP/e" && [ "$(hub_stat tree)" = 2 ] && nofiles "$TMP/out-loop" &&
+    pass fetch_next_link_loop_stops || fail fetch_next_link_loop_stops "rc $rc tree $(hub_stat tree); $(head -c 400 "$TMP/e")"
+
+# a relative next link (RFC 3986: "?cursor=2" keeps the page's path) is followed
+start_hub "$repo" --page-size 2 --fault link-relative
+fetch --out "$TMP/out-rel" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-rel" "${files[@]}" >/dev/null && [ "$(hub_stat tree)" -ge 3 ] &&
+    pass fetch_relative_next_link || fail fetch_relative_next_link "rc $rc tree $(hub_stat tree); $(head -c 400 "$TMP/e")"
+

@@ -38,6 +38,12 @@ Faults (--fault NAME, repeatable):
   gated         listing works, but /resolve/ answers 403 (terms not accepted)
   cdn-403       the CDN answers 403 with an S3-style XML body that quotes the
                 signed link (an expired signature)
+  link-split    the next-page link comes in the first of two Link field lines
+                (the second holds rel="first"), as RFC 9110 allows
+  link-relative the next-page link is a relative reference, <?recursive=..&cursor=N>
+  link-loop     every page's next-page link points at the first page again
+  listing-gzip  listing pages come gzip-compressed with Content-Encoding: gzip,
+                though the client never asked for it
   etag-moved    /resolve/ (HEAD and GET) gives an X-Linked-Etag that is not the
                 listed sha256: the file changed on the Hub after the listing
   size-moved    /resolve/ gives an X-Linked-Size one more than the listed size
@@ -170,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
     def hub(self):
         return self.server.hub
 
-    def send(self, status, body=b"", headers=None, ctype="application/json"):
+    def send(self, status, body=b"", headers=None, ctype="application/json", links=()):
         if isinstance(body, str):
             body = body.encode()
         self.send_response(status)
@@ -178,6 +184,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
+        for v in links:            # one Link field line each
+            self.send_header("Link", v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -266,14 +274,26 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(404, "Entry not found")
         page = entries[cursor:cursor + hub.page_size]
         headers = {}
+        links = []
         if cursor + hub.page_size < len(entries):
-            nq = {"recursive": q.get("recursive", ["false"])[0], "cursor": str(cursor + hub.page_size)}
+            nxt = 0 if "link-loop" in hub.faults else cursor + hub.page_size
+            nq = {"recursive": q.get("recursive", ["false"])[0], "cursor": str(nxt)}
             origin = self.base_url()
             if "redirect-away" in hub.faults:
                 origin = "http://evil.invalid:1"
-            headers["Link"] = '<%s/api/datasets/%s/tree/%s/%s?%s>; rel="next"' % (
-                origin, hub.repo, rev, urllib.parse.quote(prefix), urllib.parse.urlencode(nq))
-        self.send(200, json.dumps(page), headers)
+            if "link-relative" in hub.faults:
+                links.append('<?%s>; rel="next"' % urllib.parse.urlencode(nq))
+            else:
+                links.append('<%s/api/datasets/%s/tree/%s/%s?%s>; rel="next"' % (
+                    origin, hub.repo, rev, urllib.parse.quote(prefix), urllib.parse.urlencode(nq)))
+            if "link-split" in hub.faults:
+                links.append('<%s%s>; rel="first"' % (self.base_url(), self.path.split("&cursor")[0]))
+        body = json.dumps(page).encode()
+        if "listing-gzip" in hub.faults:
+            import gzip
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        self.send(200, body, headers, links=links)
 
     def resolve(self, rest):
         hub = self.hub

@@ -84,6 +84,42 @@ TEST(link_next)
     CHECK(http_link_next(NULL) == NULL);
 }
 
+TEST(header_join_every_line)
+{
+    /* a list-valued field sent as several lines: http_header_get gives the
+     * last, http_header_join all of them (the Link with rel="next" may be any) */
+    http_header h[] = {{"Link", "<https://h/n?c=2>; rel=\"next\""}, {"ETag", "\"x\""},
+                       {"link", "<https://h/f>; rel=\"first\""}};
+    http_response r = {.headers = h, .nheaders = 3};
+    CHECK_EQ_STR(http_header_get(&r, "Link"), "<https://h/f>; rel=\"first\"");
+    char *j = http_header_join(&r, "LINK");
+    CHECK_EQ_STR(j, "<https://h/n?c=2>; rel=\"next\", <https://h/f>; rel=\"first\"");
+    char *u = http_link_next(j);
+    CHECK_EQ_STR(u, "https://h/n?c=2");
+    free(u);
+    free(j);
+    CHECK(http_header_join(&r, "x-none") == NULL);
+    CHECK(http_header_join(NULL, "link") == NULL);
+}
+
+TEST(url_resolve_rfc3986)
+{
+    const char *b = "http://h:1/a/b/c?q=1";
+    static const char *cases[][2] = {
+        {"?cursor=2", "http://h:1/a/b/c?cursor=2"},
+        {"d?x", "http://h:1/a/b/d?x"},
+        {"../d", "http://h:1/a/d"},
+        {"/p?y", "http://h:1/p?y"},
+        {"//g:2/p", "http://g:2/p"},
+        {"https://o/z", "https://o/z"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *u = http_url_resolve(b, cases[i][0]);
+        CHECK_MSG(u && !strcmp(u, cases[i][1]), "%s -> %s, want %s", cases[i][0], u ? u : "NULL", cases[i][1]);
+        free(u);
+    }
+}
+
 TEST(backoff_full_jitter_capped)
 {
     http_retry p;
@@ -719,6 +755,8 @@ int main(void)
     RUN(ratelimit_headers);
     RUN(ratelimit_huge_remaining);
     RUN(link_next);
+    RUN(header_join_every_line);
+    RUN(url_resolve_rfc3986);
     RUN(backoff_full_jitter_capped);
     RUN(server_waits_win);
     RUN(delay_scale_parse);
