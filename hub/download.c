@@ -100,6 +100,9 @@ const char *hub_fail_hint(const fetch_ctx *x, const hub_file *f, const http_resp
     if (r->status == 403 && hub_from_file_host(x, f, r))
         return "the file host the Hub redirected to refused the signed link (expired, or not valid "
                "for this request); a rerun asks the Hub for a fresh one";
+    if (r->status == 404)          /* the listing named it, so the spelling is right */
+        return "the file was in the listing but is gone now (removed from the repo, or the revision "
+               "moved since): rerun to list again";
     return hub_hint(r->status, x->o->token != NULL);
 }
 
@@ -111,7 +114,9 @@ static void report_http(fetch_ctx *x, const hub_file *f, const char *what, const
 {
     if ((r->status == 401 || r->status == 403) && !hub_from_file_host(x, f, r)) x->stop = 1;
     const char *h = hub_fail_hint(x, f, r);
-    fetch_emitf(x, FETCH_EV_ERROR, "%s: %s%s%s", what, e->msg, h ? "\n  hint: " : "", h ? h : "");
+    blalm_err m = *e;
+    hub_add_error_message(r, x->headers, &m);
+    fetch_emitf(x, FETCH_EV_ERROR, "%s: %s%s%s", what, m.msg, h ? "\n  hint: " : "", h ? h : "");
 }
 
 /* ---- sidecars ---------------------------------------------------------- */
@@ -225,7 +230,8 @@ int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
     int rc = http_fetch(x->http, &rq, &r, e);
     sb_free(&u);
     if (rc != 0) {
-        const char *h = hub_hint(r.status, x->o->token != NULL);
+        const char *h = hub_fail_hint(x, f, &r);
+        hub_add_error_message(&r, x->headers, e);
         http_response_free(&r);
         return h ? err_prefix(e, "%s (hint: %s)", f->path, h) : err_prefix(e, "%s", f->path);
     }
@@ -265,12 +271,19 @@ static int sidecar_has_commit(const hub_file *f, char sha[65])
  * end calls file_finished, which starts the next. */
 
 static void start_more(fetch_ctx *x);
+static void start_get(fetch_ctx *x, hub_file *f);
 
 static void file_failed(fetch_ctx *x, hub_file *f)
 {
     f->failed = 1;
     x->c->failures++;
-    if (f->fd >= 0) { close(f->fd); f->fd = -1; }
+    if (f->fd >= 0) {
+        /* a part file that got no byte resumes nothing: not left behind */
+        struct stat st;
+        if (fstat(f->fd, &st) == 0 && st.st_size == 0 && f->part) unlink(f->part);
+        close(f->fd);
+        f->fd = -1;
+    }
     if (f->hash) { char junk[65]; sha256_end_hex(f->hash, junk); f->hash = NULL; }
     if (f->ghash) { char junk[41]; gitblob_end_hex(f->ghash, junk); f->ghash = NULL; }
 }
@@ -409,6 +422,23 @@ static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e
     fetch_ctx *x = g->x;
     hub_file *f = g->f;
     free(g);
+    if (rc != 0 && r->status == 416 && !f->restarted && f->fd >= 0) {
+        /* the server takes no range from the bytes the part file holds (its
+         * file is shorter, or it never serves ranges): those bytes cannot be
+         * resumed, and a rerun would ask the same; start over from byte 0,
+         * once */
+        f->restarted = 1;
+        fetch_emitf(x, FETCH_EV_NOTE, "%s: the server answered HTTP 416 (range not satisfiable) when "
+                    "the download resumed; deleted the partial file %s and starting over from byte 0",
+                    f->path, f->part);
+        close(f->fd);
+        f->fd = -1;
+        if (f->hash) { char junk[65]; sha256_end_hex(f->hash, junk); f->hash = NULL; }
+        if (f->ghash) { char junk[41]; gitblob_end_hex(f->ghash, junk); f->ghash = NULL; }
+        unlink(f->part);
+        start_get(x, f);               /* ends in file_finished, as this GET would have */
+        return;
+    }
     if (rc != 0) {
         char what[1200];
         snprintf(what, sizeof what, "%s: download failed (partial file kept for resume)", f->path);

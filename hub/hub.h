@@ -8,7 +8,8 @@
  *          sidecar, and the commit replaces {rev} in every later request for
  *          the file, so that its bytes come from one version
  *   get    GET .../resolve/{commit}/... following the 302, Range from the
- *          bytes already in the part file; every retry goes through
+ *          bytes already in the part file (a 416 to that Range: the part file
+ *          goes and the file starts over, once); every retry goes through
  *          /resolve/ again because the signed CDN URL covers one range only
  *   verify size and LFS sha256, then rename into place and write the
  *          sidecar FILE.meta; a rerun trusts a matching sidecar.
@@ -45,6 +46,10 @@ void hub_printable(const char *s, char *out, size_t cap);
 int hub_include_match(const char *path, const char *prefix, const char *const *inc, int ninc);
 /* What to tell a user about an HTTP failure (401, 403, 404), or NULL. */
 const char *hub_hint(long status, int have_token);
+/* Appends " (the Hub says: ...)" to e with r's X-Error-Message header, when
+ * it has one that e does not already hold: the secrets of headers and every
+ * query string removed, printable ASCII only, at most ~240 bytes. */
+void hub_add_error_message(const http_response *r, const char *const *headers, blalm_err *e);
 
 /* ---- listing ------------------------------------------------------------ */
 

@@ -24,6 +24,7 @@ typedef struct hub_file {
     int hash_broken;           /* bytes arrived out of order: rehash the file */
     char commit[80], etag[160];
     int failed;
+    int restarted;             /* a 416 to a resume made it start over from byte 0 (once) */
     int kept;                  /* --max-words: its documents are in this run's output */
 } hub_file;
 

@@ -88,6 +88,23 @@ const char *hub_hint(long status, int have_token)
     }
 }
 
+void hub_add_error_message(const http_response *r, const char *const *headers, blalm_err *e)
+{
+    const char *m = r ? http_header_get(r, "x-error-message") : NULL;
+    if (!m || !*m) return;
+    char red[400], shown[240];
+    http_redact(m, headers, red, sizeof red);      /* no token, no signed query */
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)red; *c && o + 4 < sizeof shown; c++)
+        shown[o++] = (*c < 0x20 || *c >= 0x7f) ? '?' : (char)*c;
+    shown[o] = 0;
+    if (o + 4 >= sizeof shown) snprintf(shown + o, sizeof shown - o, "...");
+    if (strstr(e->msg, shown)) return;             /* the body said the same */
+    char msg[BLALM_ERR_MAX];
+    snprintf(msg, sizeof msg, "%s (the Hub says: %s)", e->msg, shown);
+    memcpy(e->msg, msg, sizeof msg);
+}
+
 int hub_include_match(const char *path, const char *prefix, const char *const *inc, int ninc)
 {
     if (!ninc) return 1;
@@ -324,6 +341,7 @@ int hub_list(http_client *http, const hub_where *w, const char *const *inc, int 
             *status = r.status;
             const char *h = hub_hint(r.status, w->have_token);
             err_prefix(e, "listing failed");
+            hub_add_error_message(&r, w->headers, e);
             if (h) {
                 char m[BLALM_ERR_MAX];
                 snprintf(m, sizeof m, "%s\n  hint: %s", e->msg, h);

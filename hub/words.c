@@ -42,6 +42,7 @@ static int range_data(void *user, uint64_t off, const void *p, size_t n, blalm_e
 /* Appends "\n  hint: ..." for a failure that has one. */
 static void add_hint(const fetch_ctx *x, const hub_file *f, const http_response *r, blalm_err *e)
 {
+    hub_add_error_message(r, x->headers, e);
     const char *h = hub_fail_hint(x, f, r);
     if (!h) return;
     char m[BLALM_ERR_MAX];

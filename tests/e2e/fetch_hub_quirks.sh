@@ -72,6 +72,32 @@ fetch --out "$TMP/out-split" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-split" "${files[@]}" >/dev/null && [ "$(hub_stat tree)" = 3 ] &&
     pass fetch_link_in_several_field_lines || fail fetch_link_in_several_field_lines "rc $rc tree $(hub_stat tree); $(tail -c 300 "$TMP/e"); $(find "$TMP/out-split" -type f | wc -l) files"
 
+# 4. a listed file that is gone now: says so (not "check the spelling"), with
+# the Hub's X-Error-Message, printable
+start_hub "$repo" --fault gone
+"$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/out-gone" >"$TMP/o" 2>"$TMP/e"; rc=$?
+if [ $rc = 1 ] && grep -q "HTTP 404" "$TMP/e" && grep -q "was in the listing but is gone now" "$TMP/e" &&
+   ! grep -q "check the spelling" "$TMP/e" && grep -q "the Hub says: Entry not found: ?\[31msample/10BT/000_00000.parquet" "$TMP/e" &&
+   ! grep -q $'\x1b' "$TMP/e"; then pass fetch_404_listed_file_gone
+else fail fetch_404_listed_file_gone "rc $rc; $(cat -v "$TMP/e" | head -c 600)"; fi
+
+# a 416 to a resume: the part file is dropped and the file starts over once
+start_hub "$repo" --fault cut-once --fault 416-range
+fetch --out "$TMP/out-416" >"$TMP/o" 2>"$TMP/e"; rc=$?
+if [ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-416" "${files[@]}" >/dev/null && grep -q "HTTP 416 (range not satisfiable) when the download resumed" "$TMP/e" &&
+   [ -z "$(find "$TMP/out-416" -name '*.part')" ]; then pass fetch_416_on_resume_starts_over
+else fail fetch_416_on_resume_starts_over "rc $rc; $(tail -c 600 "$TMP/e")"; fi
+
+# the same for a part file an earlier run left: not the same failure on every rerun
+f1=sample/10BT/000_00001.parquet
+part=$TMP/out-416b/sample/10BT/.000_00001.parquet.$(sha256sum "$repo/$f1" | cut -c1-12).part
+mkdir -p "$(dirname "$part")"; head -c 1000 "$repo/$f1" >"$part"
+start_hub "$repo" --fault 416-range
+fetch --out "$TMP/out-416b" >"$TMP/o" 2>"$TMP/e"; rc=$?
+if [ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-416b" "${files[@]}" >/dev/null && [ "$(hub_stat ranges)" = 1 ] &&
+   grep -q "$f1: the server answered HTTP 416" "$TMP/e" && [ ! -e "$part" ]; then pass fetch_416_on_rerun_part_starts_over
+else fail fetch_416_on_rerun_part_starts_over "rc $rc ranges $(hub_stat ranges); $(tail -c 600 "$TMP/e")"; fi
+
 # 5. a listing body that is not JSON (gzip nobody asked for): printable, and
 # the Content-Encoding named
 start_hub "$repo" --fault listing-gzip
@@ -93,3 +119,8 @@ fetch --out "$TMP/out-rel" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-rel" "${files[@]}" >/dev/null && [ "$(hub_stat tree)" -ge 3 ] &&
     pass fetch_relative_next_link || fail fetch_relative_next_link "rc $rc tree $(hub_stat tree); $(head -c 400 "$TMP/e")"
 
+# a failed file leaves no empty part file behind
+start_hub "$repo" --fault cdn-403
+fetch --out "$TMP/out-empty" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && [ -z "$(find "$TMP/out-empty" -name '*.part' -size 0)" ] && pass fetch_no_empty_part_files ||
+    fail fetch_no_empty_part_files "rc $rc; $(find "$TMP/out-empty" -name '*.part' -size 0)"

@@ -47,6 +47,9 @@ Faults (--fault NAME, repeatable):
   etag-moved    /resolve/ (HEAD and GET) gives an X-Linked-Etag that is not the
                 listed sha256: the file changed on the Hub after the listing
   size-moved    /resolve/ gives an X-Linked-Size one more than the listed size
+  gone          /resolve/ answers 404 EntryNotFound (with X-Error-Message, that
+                holds an escape character) for files that are in the listing
+  416-range     the CDN answers 416 to every Range request
 Stats: resolve_commit counts GETs of /resolve/ pinned to the commit (not the
 revision asked for).
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
@@ -305,6 +308,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(404, "Invalid rev id: " + rev)
         if p not in hub.files:
             return self.error(404, "Entry not found", {"X-Error-Code": "EntryNotFound"})
+        if "gone" in hub.faults:
+            return self.error(404, "Entry not found", {"X-Error-Code": "EntryNotFound",
+                              "X-Error-Message": "Entry not found: \x1b[31m%s" % p})
         if self.command == "GET" and rev == COMMIT:
             hub.count("resolve_commit")
         if "gated" in hub.faults:
@@ -351,6 +357,9 @@ class Handler(BaseHTTPRequestHandler):
         start, end = 0, size - 1
         status = 200
         rng = self.headers.get("Range")
+        if rng and "416-range" in hub.faults:
+            hub.count("ranges")
+            return self.send(416, "", {"Content-Range": "bytes */%d" % size})
         if rng and "ignore-range" not in hub.faults:
             hub.count("ranges")
             spec = rng.strip()
