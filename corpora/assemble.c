@@ -52,6 +52,7 @@ typedef struct cand {
     uint64_t tie;                  /* seeded hash of the key: deterministic tie-break */
     uint64_t idh, exact, cluster;  /* 0 = none */
     uint64_t texth;                /* the text's bytes (what the corpus files hold) */
+    uint64_t check;                /* doc_check: the write pass's proof of the same document */
     uint64_t row, words;
     uint32_t file, src;
 } cand;
@@ -61,6 +62,7 @@ typedef struct fate {
     int32_t rule;                  /* RULE_ELIGIBLE, RULE_NO_WORDS or the excluding rule */
     uint64_t row, rank, words;
     uint64_t dup_of;               /* docref + 1 of the document that took the slot */
+    uint64_t check;                /* doc_check of the document scanned */
     double key[CORPORA_MAX_RANK];
     uint32_t rem[CORPORA_MAX];     /* words left when refused; words kept when cut */
     uint8_t code[CORPORA_MAX];
@@ -209,6 +211,24 @@ static void sanitize_source(const char *in, char *out, size_t cap)
 
 /* ---- pass 1: scan ---------------------------------------------------------- */
 
+static uint64_t id_hash(const blalm_doc *d)
+{
+    uint64_t h = xxh64(d->id, d->id_len, 0x1d1d1d1dULL);
+    return h ? h : 1;
+}
+
+static uint64_t text_hash(const blalm_doc *d) { return xxh64(d->text, d->text_len, 0x7e7e7e7eULL); }
+
+/* The id and text of a document in one hash: the write pass reads each
+ * document file again and must find the documents the scan decided on (a
+ * file replaced or rewritten in between would put other words in the
+ * corpora than the budget counted). */
+static uint64_t doc_check(uint64_t idh, uint64_t texth)
+{
+    uint64_t v[2] = {idh, texth};
+    return xxh64(v, sizeof v, 0xc4ec4ec4ULL);
+}
+
 static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
 {
     const corpora_config *cfg = c->cfg;
@@ -262,6 +282,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             ft.row = d.row;
             ft.rule = excluded;
             ft.words = words;
+            ft.check = doc_check(id_hash(&d), text_hash(&d));
             for (int k = 0; k < CORPORA_MAX_RANK; k++) ft.key[k] = INFINITY;
             if (xs_add(c->fates, &ft, e) < 0) { attrj_close(j); return -1; }
         } else {
@@ -277,9 +298,9 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             }
             uint64_t row = d.row;
             cd.tie = xxh64(&row, sizeof row, fseed);
-            cd.idh = xxh64(d.id, d.id_len, 0x1d1d1d1dULL);
-            if (!cd.idh) cd.idh = 1;
-            cd.texth = xxh64(d.text, d.text_len, 0x7e7e7e7eULL);
+            cd.idh = id_hash(&d);
+            cd.texth = text_hash(&d);
+            cd.check = doc_check(cd.idh, cd.texth);
             if (dedup_idx >= 0) {
                 cd.exact = value_hash(cJSON_GetObjectItemCaseSensitive(sets[dedup_idx], "exact_group"),
                                       0xe0e0e0e0ULL);
@@ -453,6 +474,7 @@ static int select_pass(asm_ctx *c, blalm_err *e)
         ft.rule = RULE_ELIGIBLE;
         ft.rank = ++rank;
         ft.words = cd.words;
+        ft.check = cd.check;
         memcpy(ft.key, cd.key, sizeof ft.key);
         for (int k = 0; k < cfg->ncorpora; k++) decide(c, k, &cd, &ft);
         if (xs_add(c->fates, &ft, e) < 0) return -1;
@@ -670,6 +692,24 @@ static void decision_line(const asm_ctx *c, const blalm_doc *d, const fate *ft, 
     sb_adds(b, "}}}");
 }
 
+/* The error when the write pass does not find the documents the scan read. */
+static int changed_err(blalm_err *e, const char *path, uint64_t row, const char *what)
+{
+    return err_set(e, "%s: document file changed while assembling (row %llu: %s); run assemble again",
+                   path, (unsigned long long)row, what);
+}
+
+/* The next fate, from *pend when one is held back. */
+static int fate_next(asm_ctx *c, fate *pend, int *have, fate *ft, blalm_err *e)
+{
+    if (*have) {
+        *ft = *pend;
+        *have = 0;
+        return 1;
+    }
+    return xs_next(c->fates, ft, e);
+}
+
 static int write_pass(asm_ctx *c, blalm_err *e)
 {
     const corpora_config *cfg = c->cfg;
@@ -678,12 +718,19 @@ static int write_pass(asm_ctx *c, blalm_err *e)
     sb_init(&line); sb_init(&dl); sb_init(&tmp);
     int rc = 0;
     long slow_us = c->o->test_slow_write_us;  /* test hook: widens the kill window */
+    fate pend;
+    int have = 0;
     for (uint32_t fi = 0; fi < c->nfiles && rc == 0; fi++) {
         const doc_file *f = &c->files[fi];
         doc_opts dopts = {.text_field = cfg->text_field, .id_field = cfg->id_field,
                           .default_source = f->source, .id_stem = f->id_stem, .text_only = 1};
         doc_reader *dr = doc_open(f->path, &dopts, e);
-        if (!dr) { rc = -1; break; }
+        if (!dr) {  /* it opened for the scan */
+            char msg[BLALM_ERR_MAX];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            rc = err_set(e, "%s (the document file changed while assembling; run assemble again)", msg);
+            break;
+        }
         char stem[4096], dpath[8500];
         doc_rel_stem(f->rel, stem, sizeof stem);
         snprintf(dpath, sizeof dpath, "%s/%s.jsonl.zst", c->dec_tmp, stem);
@@ -693,11 +740,22 @@ static int write_pass(asm_ctx *c, blalm_err *e)
         int dr_rc;
         while ((dr_rc = doc_next(dr, &d, e)) == 1) {
             fate ft;
-            int fr = xs_next(c->fates, &ft, e);
+            int fr = fate_next(c, &pend, &have, &ft, e);
             if (fr < 0) { rc = -1; break; }
+            if (fr == 1 && ft.file < fi) {
+                /* a row of an earlier file the write pass never met */
+                rc = changed_err(e, c->files[ft.file].path, ft.row,
+                                 "the file now ends before this row, which the scan read");
+                break;
+            }
             if (fr == 0 || ft.file != fi || ft.row != d.row) {
-                rc = err_set(e, "%s: row %llu: document changed while assembling", f->path,
-                             (unsigned long long)d.row);
+                rc = changed_err(e, f->path, d.row, "a document the scan did not read");
+                break;
+            }
+            if (ft.check != doc_check(id_hash(&d), text_hash(&d))) {
+                char what[400];
+                snprintf(what, sizeof what, "id \"%.200s\" or its text is not what the scan read", d.id);
+                rc = changed_err(e, f->path, d.row, what);
                 break;
             }
             for (int k = 0; k < cfg->ncorpora && rc == 0; k++) {
@@ -719,9 +777,21 @@ static int write_pass(asm_ctx *c, blalm_err *e)
         }
         if (dr_rc < 0) rc = -1;
         doc_close(dr);
+        if (rc == 0) {
+            /* every row the scan read was met: the next fate is a later file's */
+            int fr = fate_next(c, &pend, &have, &pend, e);
+            if (fr < 0) rc = -1;
+            else if (fr == 1 && pend.file <= fi)
+                rc = changed_err(e, c->files[pend.file].path, pend.row,
+                                 "the file now ends before this row, which the scan read");
+            else have = fr;
+        }
         if (rc == 0) rc = zw_commit(dw, e);
         else zw_abort(dw);
     }
+    if (rc == 0 && have)  /* cannot be: a fate of no file */
+        rc = err_set(e, "assemble: a decision for file %u row %llu, which the write pass did not meet",
+                     pend.file, (unsigned long long)pend.row);
     sb_free(&line); sb_free(&dl); sb_free(&tmp);
     return rc;
 }
