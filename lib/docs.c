@@ -810,6 +810,38 @@ static void name_passed(sbuf *out, char *const *names, size_t count)
     if (count > WALK_NAMED) sb_printf(out, " and %zu more", count - WALK_NAMED);
 }
 
+static int cmp_stem_idx(const void *a, const void *b, void *ctx)
+{
+    const doc_file *v = ctx;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(v[x].id_stem, v[y].id_stem);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Two document files whose paths differ only in extension (p.jsonl and
+ * p.jsonl.zst, p.parquet and p.jsonl) share a stem: their generated ids
+ * ("<stem>/<row>"), attribute files and decisions would be one, dropping
+ * documents as duplicate ids and mixing attributes. Refused, naming both. */
+static int check_stems(const file_list *fl, blalm_err *e)
+{
+    if (fl->n < 2) return 0;
+    size_t *ix = malloc(fl->n * sizeof *ix);
+    if (!ix) return err_set(e, "out of memory");
+    for (size_t i = 0; i < fl->n; i++) ix[i] = i;
+    qsort_r(ix, fl->n, sizeof *ix, cmp_stem_idx, fl->v);
+    int rc = 0;
+    for (size_t i = 1; i < fl->n; i++) {
+        const doc_file *a = &fl->v[ix[i - 1]], *b = &fl->v[ix[i]];
+        if (strcmp(a->id_stem, b->id_stem)) continue;
+        rc = err_set(e, "%s and %s: two document files with one name but for the extension (%s): their "
+                        "generated ids, attribute files and decisions would collide; rename or remove one",
+                     a->path, b->path, a->id_stem);
+        break;
+    }
+    free(ix);
+    return rc;
+}
+
 static int walk_root(const char *root, file_list *fl, blalm_err *e)
 {
     struct stat st;
@@ -822,6 +854,12 @@ static int walk_root(const char *root, file_list *fl, blalm_err *e)
         return -1;
     }
     if (fl->n) qsort(fl->v, fl->n, sizeof *fl->v, cmp_rel);   /* qsort(NULL, 0) is UB (UBSan) */
+    if (check_stems(fl, e) < 0) {
+        docs_walk_free(fl->v, fl->n);
+        fl->v = NULL;
+        fl->n = 0;
+        return -1;
+    }
     return 0;
 }
 

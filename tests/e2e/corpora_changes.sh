@@ -45,3 +45,25 @@ more_rows() { docs "$1" 12 z 2; }
 race assemble_file_replaced_refused other_text 'id "other0" or its text is not what the scan read'
 race assemble_file_shrunk_refused fewer_rows 'row 7: the file now ends before this row'
 race assemble_file_grown_refused more_rows 'row 10: a document the scan did not read'
+
+# --- two document files of one stem: every command over WORK/docs refuses ---
+# web/p.jsonl and web/p.jsonl.zst gave one id stem (web/p): a generated id
+# collided (a document dropped as a duplicate id), tag wrote both files'
+# attributes to one file (assemble then called it stale, forever).
+S=$TMP/stem
+mkdir -p "$S/w/docs/web"
+printf '%s\n' '{"text":"hello there"}' >"$S/w/docs/web/p.jsonl"
+printf '%s\n' '{"text":"other file"}' | zstd -q >"$S/w/docs/web/p.jsonl.zst"
+echo '{"corpora":[{"name":"c","budget":100,"dev_words":0}],"rules":[],"ranking":[]}' >"$S/c.json"
+for cmd in "tag --taggers gopher" "dedup" "assemble --out $S/o --config $S/c.json" "audit web/p/0"; do
+    name=stem_collision_refused_${cmd%% *}
+    "$BLALM" $cmd --work "$S/w" --quiet >/dev/null 2>"$S/err"; rc=$?
+    if [ $rc = 1 ] && grep -qF "web/p.jsonl and $S/w/docs/web/p.jsonl.zst: two document files with one name but for the extension (web/p)" "$S/err" &&
+       grep -qF "rename or remove one" "$S/err"; then
+        pass "$name"
+    else
+        fail "$name" "rc $rc $(head -c 300 "$S/err")"
+    fi
+done
+[ ! -e "$S/o/c" ] && [ ! -e "$S/w/attributes/gopher_quality" ] && pass stem_collision_nothing_written ||
+    fail stem_collision_nothing_written "$(find "$S/o" "$S/w/attributes" 2>/dev/null | head)"

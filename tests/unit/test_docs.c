@@ -319,6 +319,39 @@ static void touch_in(const char *root, const char *rel)
     }
 }
 
+/* web/p.jsonl and web/p.jsonl.zst (or p.parquet and p.jsonl) shared the stem
+ * web/p: generated ids collided (documents dropped as duplicate ids), tag
+ * wrote both files' attributes to one file, decisions collided */
+TEST(walk_refuses_shared_stems)
+{
+    char root[1024];
+    snprintf(root, sizeof root, "%s/stemdocs", test_tmpdir());
+    blalm_err e;
+    doc_file *files = NULL;
+    size_t nf = 0;
+    touch_in(root, "web/p.jsonl");
+    touch_in(root, "web/p.jsonl-a.jsonl");   /* sorts between the two: not adjacent by path */
+    touch_in(root, "web/q.jsonl");
+    touch_in(root, "wiki/p.jsonl");          /* another folder: another stem */
+    CHECK(docs_walk(root, &files, &nf, &e) == 0);
+    CHECK_EQ_INT(nf, 4);
+    docs_walk_free(files, nf);
+    touch_in(root, "web/p.jsonl.zst");
+    CHECK(docs_walk(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "web/p.jsonl and ");
+    CHECK_CONTAINS(e.msg, "web/p.jsonl.zst: two document files with one name but for the extension (web/p)");
+    CHECK_CONTAINS(e.msg, "rename or remove one");
+    CHECK(docs_walk_some(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "rename or remove one");
+    char p[1400];
+    snprintf(p, sizeof p, "%s/web/p.jsonl.zst", root);
+    unlink(p);
+    touch_in(root, "web/q.parquet");
+    CHECK(docs_walk(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "web/q.jsonl and ");
+    CHECK_CONTAINS(e.msg, "web/q.parquet: two document files");
+}
+
 TEST(walk_some_names_skipped_files)
 {
     char root[1024];
@@ -399,6 +432,7 @@ int main(void)
     RUN(writer_rotates_and_walk_finds_files);
     RUN(walk_refuses_symlink_loops);
     RUN(walk_some_names_skipped_files);
+    RUN(walk_refuses_shared_stems);
     RUN(work_dirs);
     return test_summary();
 }
