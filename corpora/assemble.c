@@ -135,6 +135,7 @@ typedef struct asm_ctx {
     char config_sha[65];
     int lock_out, lock_state;      /* OUT/.lock and WORK/state/assemble/.lock */
     sbuf attr_summary;             /* attr_sets_check's JSON array, for the manifest */
+    struct stat *file_st;          /* each document file as the scan found it, for run.json */
     int attr_partial;              /* some set lacks files (--allow-partial) */
     const char *phase;             /* progress: the phase's name, bytes done of total */
     uint64_t phase_done, phase_total;
@@ -1094,6 +1095,7 @@ static void ctx_free(asm_ctx *c)
     schema_free(c->schema);
     free(c->config_json);
     sb_free(&c->attr_summary);
+    free(c->file_st);
     lock_release(c->lock_out);
     lock_release(c->lock_state);
 }
@@ -1187,9 +1189,18 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     if (!(c.cands = xs_open(sizeof(cand), cmp_cand, mem / 2, tmpdir, e))) goto out;
     if (!(c.fates = xs_open(sizeof(fate), cmp_fate, mem / 2, tmpdir, e))) goto out;
 
+    if (!(c.file_st = calloc(c.nfiles ? c.nfiles : 1, sizeof *c.file_st))) {
+        err_set(e, "out of memory");
+        goto out;
+    }
     phase_start(&c, "assemble: scan", 0);
-    for (uint32_t fi = 0; fi < c.nfiles; fi++)
+    for (uint32_t fi = 0; fi < c.nfiles; fi++) {
+        if (stat(c.files[fi].path, &c.file_st[fi]) < 0) {
+            err_errno(e, "%s", c.files[fi].path);
+            goto out;
+        }
         if (scan_file(&c, fi, e) < 0) goto out;
+    }
     if (select_pass(&c, e) < 0) goto out;
     if (check_splits(&c, e) < 0) goto out;
     r->spilled_runs = xs_runs(c.cands) + xs_runs(c.fates);
@@ -1240,7 +1251,28 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
             if (i) sb_addc(&b, ',');
             sb_json_str(&b, c.files[i].rel, strlen(c.files[i].rel));
         }
-        sb_adds(&b, "]}\n");
+        /* each document file's size and modification time, and each
+         * attribute set's config, as decided: audit refuses fates shown
+         * beside documents or attributes that changed since */
+        sb_adds(&b, "],\"documents\":{");
+        for (size_t i = 0; i < c.nfiles; i++) {
+            struct stat st;
+            const struct stat *was = &c.file_st[i];
+            if (stat(c.files[i].path, &st) < 0 || st.st_size != was->st_size ||
+                st.st_mtim.tv_sec != was->st_mtim.tv_sec || st.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
+                err_set(e, "%s: document file changed while assembling (its size or modification time is "
+                           "not the scan's); run assemble again", c.files[i].path);
+                sb_free(&b);
+                goto out;
+            }
+            if (i) sb_addc(&b, ',');
+            sb_json_str(&b, c.files[i].rel, strlen(c.files[i].rel));
+            sb_printf(&b, ":{\"size\":%llu,\"mtime\":\"%lld.%09ld\"}", (unsigned long long)was->st_size,
+                      (long long)was->st_mtim.tv_sec, (long)was->st_mtim.tv_nsec);
+        }
+        sb_adds(&b, "},\"attributes\":");
+        sb_adds(&b, c.attr_summary.len ? sb_cstr(&c.attr_summary) : "[]");
+        sb_adds(&b, "}\n");
         char p[4500];
         snprintf(p, sizeof p, "%s/run.json", c.dec_tmp);
         int wr = write_file_atomic(p, b.data, b.len, e);

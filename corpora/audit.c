@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/attr.h"
 #include "lib/config.h"
@@ -100,7 +101,13 @@ static int check_corpora(const actx *c, blalm_err *e)
             if (cJSON_IsString(ix)) have = ix->valuestring;
         }
         int same = have && !strcmp(have, want->valuestring);
-        if (!same)
+        struct stat st;
+        if (!same && stat(path->valuestring, &st) < 0)
+            err_set(e, "%s: no such corpus folder, but %s/run.json records that assemble wrote corpus '%s' "
+                       "there: it was moved or deleted, so its fates cannot be checked; move it back or "
+                       "run blalm assemble again",
+                    path->valuestring, c->dec_dir, it->string);
+        else if (!same)
             err_set(e, "%s: %s; the decisions in %s belong to another assemble run (its index "
                        "sha256 %.12s..., this corpus's %.12s...): an assemble was interrupted "
                        "between replacing its corpora, so fates would be wrong; run blalm "
@@ -138,6 +145,21 @@ static int check_files(const actx *c, blalm_err *e)
     }
     qsort(rels, (size_t)n, sizeof *rels, cmp_str);
     int rc = 0;
+    /* a file decided but gone: its documents' fates, and the corpus
+     * documents taken from it, would be silently left out */
+    for (int i = 0; i < n && rc == 0; i++) {
+        size_t lo = 0, hi = c->nfiles;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(c->files[mid].rel, rels[i]) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == c->nfiles || strcmp(c->files[lo].rel, rels[i]))
+            rc = err_set(e, "%s/%s: missing: assemble decided it (%s/run.json lists it), so its documents' "
+                            "fates and any corpus documents taken from it cannot be shown; restore it or run "
+                            "blalm assemble again",
+                         c->w.docs, rels[i], c->dec_dir);
+    }
     for (size_t i = 0; i < c->nfiles && rc == 0; i++) {
         const char *rel = c->files[i].rel;
         if (!bsearch(&rel, rels, (size_t)n, sizeof *rels, cmp_str)) continue;
@@ -152,6 +174,71 @@ static int check_files(const actx *c, blalm_err *e)
     return rc;
 }
 
+/* The document files and attribute sets are those assemble decided on:
+ * run.json records each file's size and modification time and each set's
+ * config (older decisions record neither: nothing to check). A document
+ * file rewritten or a set remade since would show fates beside text and
+ * values they were not decided from. */
+static int check_unchanged(const actx *c, const char *attr_summary, blalm_err *e)
+{
+    const cJSON *docs = cJSON_GetObjectItemCaseSensitive(c->run, "documents");
+    if (docs && !cJSON_IsObject(docs))
+        return err_set(e, "%s/run.json: \"documents\": expected an object", c->dec_dir);
+    for (size_t i = 0; docs && i < c->nfiles; i++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(docs, c->files[i].rel);
+        if (!d) continue;   /* added since: not assembled yet */
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(d, "size");
+        const cJSON *mtime = cJSON_GetObjectItemCaseSensitive(d, "mtime");
+        if (!cJSON_IsNumber(size) || !cJSON_IsString(mtime))
+            return err_set(e, "%s/run.json: documents.%s: expected {size, mtime}", c->dec_dir, c->files[i].rel);
+        struct stat st;
+        if (stat(c->files[i].path, &st) < 0) return err_errno(e, "%s", c->files[i].path);
+        char now[64];
+        snprintf(now, sizeof now, "%lld.%09ld", (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+        if ((double)st.st_size != size->valuedouble)
+            return err_set(e, "%s: document file changed since assemble (%.0f bytes then, %llu now); "
+                              "run assemble again", c->files[i].path, size->valuedouble,
+                           (unsigned long long)st.st_size);
+        if (strcmp(now, mtime->valuestring))
+            return err_set(e, "%s: document file changed since assemble (modified at %s, then %s); "
+                              "run assemble again", c->files[i].path, now, mtime->valuestring);
+    }
+    const cJSON *was = cJSON_GetObjectItemCaseSensitive(c->run, "attributes"), *it;
+    if (!was) return 0;
+    if (!cJSON_IsArray(was)) return err_set(e, "%s/run.json: \"attributes\": expected an array", c->dec_dir);
+    cJSON *now = cJSON_Parse(attr_summary);
+    int rc = 0;
+    cJSON_ArrayForEach(it, was) {
+        const cJSON *set = cJSON_GetObjectItemCaseSensitive(it, "set");
+        if (!cJSON_IsString(set)) {
+            rc = err_set(e, "%s/run.json: attributes: expected {set, config}", c->dec_dir);
+            break;
+        }
+        const cJSON *cur = NULL, *x;
+        cJSON_ArrayForEach(x, now) {
+            const cJSON *s2 = cJSON_GetObjectItemCaseSensitive(x, "set");
+            if (cJSON_IsString(s2) && !strcmp(s2->valuestring, set->valuestring)) cur = x;
+        }
+        if (!cur) {
+            rc = err_set(e, "%s/%s: attribute set removed since assemble, which used it; run assemble again",
+                         c->w.attrs, set->valuestring);
+            break;
+        }
+        const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(it, "config");
+        const cJSON *c1 = cJSON_GetObjectItemCaseSensitive(cur, "config");
+        const char *s0 = cJSON_IsString(c0) ? c0->valuestring : "none";
+        const char *s1 = cJSON_IsString(c1) ? c1->valuestring : "none";
+        if (strcmp(s0, s1)) {
+            rc = err_set(e, "%s/%s: attribute set changed since assemble (made by config %s then, %s now); "
+                            "run assemble again",
+                         c->w.attrs, set->valuestring, s0, s1);
+            break;
+        }
+    }
+    cJSON_Delete(now);
+    return rc;
+}
+
 static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -161,6 +248,8 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
     if (work_dirs_init(&c->w, o->work, o->docs, o->attrs, e) < 0) return -1;
     if (docs_walk_some(c->w.docs, &c->files, &c->nfiles, e) < 0) return -1;
     if (!(c->schema = schema_scan(c->w.attrs, e))) return -1;
+    sbuf summary;   /* each set's config, against run.json's */
+    sb_init(&summary);
     {   /* the values shown must be those of the documents as they are now: stale
          * or mixed sets are refused (a set lacking files is shown as such) */
         const char *sets[256];
@@ -170,9 +259,12 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
         sb_init(&fix);
         attr_fix_args(&fix, o->docs || o->attrs ? NULL : c->w.work, c->w.docs, c->w.attrs);
         int crc = attr_sets_check(c->w.attrs, c->files, c->nfiles, sets, n, ATTR_PARTIAL_ALLOW, sb_cstr(&fix),
-                                  NULL, NULL, e);
+                                  &summary, NULL, e);
         sb_free(&fix);
-        if (crc < 0) return err_prefix(e, "audit");
+        if (crc < 0) {
+            sb_free(&summary);
+            return err_prefix(e, "audit");
+        }
     }
     snprintf(c->dec_dir, sizeof c->dec_dir, "%s/assemble/decisions", c->w.state);
     char p[4500];
@@ -186,11 +278,16 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
         const cJSON *idf = cJSON_GetObjectItemCaseSensitive(cfg, "id_field");
         if (cJSON_IsString(tf)) c->text_field = tf->valuestring;
         if (cJSON_IsString(idf)) c->id_field = idf->valuestring;
-        if (check_corpora(c, e) < 0 || check_files(c, e) < 0) return -1;
+        if (check_corpora(c, e) < 0 || check_files(c, e) < 0 || check_unchanged(c, sb_cstr(&summary), e) < 0) {
+            sb_free(&summary);
+            return -1;
+        }
     } else if (dir_has_entries(c->dec_dir)) {
+        sb_free(&summary);
         return err_set(e, "%s: missing, but %s holds decisions: without it they cannot be matched to the "
                           "corpora; run blalm assemble again", p, c->dec_dir);
     }
+    sb_free(&summary);
     return 0;
 }
 

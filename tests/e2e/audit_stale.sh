@@ -105,3 +105,65 @@ printf '%s\n' '{"id":"new1","text":"a document added after the assembly"}' >"$W/
 if "$BLALM" audit --work "$W" new1 >"$TMP/o" 2>"$TMP/e" && grep -q "not assembled yet" "$TMP/o"; then
     pass audit_new_file_not_assembled
 else fail audit_new_file_not_assembled "$(cat "$TMP/e" "$TMP/o" | tail -c 400)"; fi
+
+# --- fates beside documents or attributes that changed since the assembly ---
+# run.json recorded neither the document files nor the sets' configs, so
+# audit showed the old fates next to new text and new attribute values.
+"$BLALM" assemble --work "$W" --out "$W/out" --config "$W/c1.json" --quiet 2>"$TMP/e" ||
+    fail audit_changed_setup "$(cat "$TMP/e")"
+check audit_unchanged_ok "$BLALM" audit --work "$W" d1
+grep -q '"documents":{"web/p.jsonl":{"size":[0-9]*,"mtime":"[0-9]*\.[0-9]\{9\}"}' "$dec/run.json" &&
+    grep -q '"attributes":\[{"set": "readability"' "$dec/run.json" && pass audit_run_json_records_inputs ||
+    fail audit_run_json_records_inputs "$(head -c 600 "$dec/run.json")"
+# a set remade by another config (same documents): its records say so
+cp -r "$W/attributes/readability" "$TMP/readability.kept"
+"$PY" - "$W/attributes/readability" <<'PY'
+import glob, json, sys
+for p in glob.glob(sys.argv[1] + "/**/*.record.json", recursive=True):
+    r = json.load(open(p)); r["config"] = "another-config"; json.dump(r, open(p, "w"))
+PY
+if "$BLALM" audit --work "$W" d1 >/dev/null 2>"$TMP/e"; then fail audit_set_changed "exit 0"
+elif grep -q "attributes/readability: attribute set changed since assemble (made by config .* then, .* now); run assemble again" "$TMP/e"; then
+    pass audit_set_changed
+else fail audit_set_changed "$(cat "$TMP/e")"; fi
+rm -rf "$W/attributes/readability"
+mv "$TMP/readability.kept" "$W/attributes/readability"
+# a set removed since
+mv "$W/attributes/readability" "$TMP/readability.kept"
+if "$BLALM" audit --work "$W" d1 >/dev/null 2>"$TMP/e"; then fail audit_set_removed "exit 0"
+elif grep -q "attributes/readability: attribute set removed since assemble" "$TMP/e"; then pass audit_set_removed
+else fail audit_set_removed "$(cat "$TMP/e")"; fi
+mv "$TMP/readability.kept" "$W/attributes/readability"
+check audit_unchanged_again_ok "$BLALM" audit --work "$W" d1
+# a document file rewritten since (same bytes count, new time: the text could differ)
+cp -p "$W/docs/web/q.jsonl" "$TMP/q.kept"
+touch -d '2001-01-01' "$W/docs/web/q.jsonl"
+if "$BLALM" audit --work "$W" d1 >/dev/null 2>"$TMP/e"; then fail audit_doc_changed "exit 0"
+elif grep -q "web/q.jsonl: document file changed since assemble (modified at .*); run assemble again" "$TMP/e"; then
+    pass audit_doc_changed
+else fail audit_doc_changed "$(cat "$TMP/e")"; fi
+cp -p "$TMP/q.kept" "$W/docs/web/q.jsonl"
+check audit_doc_restored_ok "$BLALM" audit --work "$W" d1
+# an older run.json (no documents, no attributes): accepted unchecked
+cp "$dec/run.json" "$TMP/run.json.new"
+"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); r.pop("documents", 0); r.pop("attributes", 0); json.dump(r, open(sys.argv[1], "w"))' "$dec/run.json"
+touch -d '2001-01-01' "$W/docs/web/q.jsonl"
+check audit_old_run_json_unchecked "$BLALM" audit --work "$W" d1
+cp -p "$TMP/q.kept" "$W/docs/web/q.jsonl"
+cp "$TMP/run.json.new" "$dec/run.json"
+
+# --- a document file assemble decided, gone: --export must not drop its rows -
+mv "$W/docs/web/q.jsonl" "$TMP/q.moved"
+if "$BLALM" audit --work "$W" --export "$TMP/x.jsonl.zst" --quiet 2>"$TMP/e"; then fail audit_decided_file_missing "exit 0"
+elif grep -q "docs/web/q.jsonl: missing: assemble decided it (.*run.json lists it)" "$TMP/e" &&
+     [ ! -e "$TMP/x.jsonl.zst" ]; then pass audit_decided_file_missing
+else fail audit_decided_file_missing "$(cat "$TMP/e")"; fi
+mv "$TMP/q.moved" "$W/docs/web/q.jsonl"
+
+# --- OUT moved away: say so, not "an assemble was interrupted" ---------------
+mv "$W/out" "$TMP/out.moved"
+if "$BLALM" audit --work "$W" d1 >/dev/null 2>"$TMP/e"; then fail audit_out_moved "exit 0"
+elif grep -qF "$W/out/strict: no such corpus folder, but" "$TMP/e" && grep -q "moved or deleted" "$TMP/e" &&
+     ! grep -q "interrupted" "$TMP/e"; then pass audit_out_moved
+else fail audit_out_moved "$(cat "$TMP/e")"; fi
+mv "$TMP/out.moved" "$W/out"
