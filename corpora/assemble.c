@@ -869,8 +869,13 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     sb_adds(&m, ",\n  \"budget_filled\": ");
     sb_json_bool(&m, s->rem == 0 || (double)cr->words >= 0.999 * (double)sp->budget);
     sb_adds(&m, ",\n  \"note\": ");
-    if (s->rem > 0) {
-        char note[512];
+    char note[1024] = "";
+    if (s->rem > 0 && c->r->eligible_docs == 0)
+        snprintf(note, sizeof note,
+                 "empty: no document passed the rules (%llu documents in the pool, none eligible: see "
+                 "\"excluded\" in WORK/stats/assemble.json)",
+                 (unsigned long long)c->r->pool_docs);
+    else if (s->rem > 0) {
         if (cr->pool_short && cr->dev_words)
             snprintf(note, sizeof note,
                      "eligible pool smaller than the budget plus the dev split: took every eligible document "
@@ -896,10 +901,16 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
                      "(the source weights split the budget), %llu larger than the words left",
                      (unsigned long long)s->rem, (unsigned long long)s->quota,
                      (unsigned long long)s->too_large);
-        sb_json_str(&m, note, strlen(note));
-    } else {
-        sb_adds(&m, "null");
     }
+    if (corpora_subset_dev_orphan(cfg, k)) {
+        size_t n = strlen(note);
+        snprintf(note + n, sizeof note - n,
+                 "%sdev_words %llu, but its parent %s has no dev split (dev_words 0): a subset's dev documents "
+                 "are its parent's, so its dev split is empty",
+                 n ? "; " : "", (unsigned long long)sp->dev_words, cfg->corpora[sp->parent].name);
+    }
+    if (note[0]) sb_json_str(&m, note, strlen(note));
+    else sb_adds(&m, "null");
     sb_printf(&m, ",\n  \"dev\": {\"budget\": %llu, \"words\": %llu, \"documents\": %llu, \"bytes\": %llu}",
               (unsigned long long)sp->dev_words, (unsigned long long)cr->dev_words,
               (unsigned long long)cr->dev_docs, (unsigned long long)tot[1][2]);

@@ -231,6 +231,12 @@ const char *schema_error(const attr_schema *s)
 
 /* ---- config --------------------------------------------------------------- */
 
+int corpora_subset_dev_orphan(const corpora_config *c, int k)
+{
+    const corpus_spec *sp = &c->corpora[k];
+    return sp->parent >= 0 && sp->dev_words > 0 && c->corpora[sp->parent].dev_words == 0;
+}
+
 uint64_t track_words(const char *track)
 {
     if (!track) return 0;
@@ -565,7 +571,7 @@ int corpora_config_load(corpora_config *c, const char *path, const attr_schema *
         if (rc < 0) { corpora_config_free(c); return -1; }
     }
     if (track_limit) {
-        for (int i = 0; i < c->ncorpora; i++)
+        for (int i = 0; i < c->ncorpora; i++) {
             if (c->corpora[i].budget > track_words(track_limit)) {
                 err_set(e, "%s: corpus \"%s\": budget %llu above the %s track limit of %llu words",
                         file, c->corpora[i].name, (unsigned long long)c->corpora[i].budget,
@@ -573,6 +579,11 @@ int corpora_config_load(corpora_config *c, const char *path, const attr_schema *
                 corpora_config_free(c);
                 return -1;
             }
+            /* a corpus of no track of its own is held to --track's: its
+             * manifest records it, so verify checks the limit too */
+            if (!c->corpora[i].track[0])
+                snprintf(c->corpora[i].track, sizeof c->corpora[i].track, "%s", track_limit);
+        }
     }
     /* the schema is const to the caller, but schema_known may learn keys
      * from the files (a cache of what they hold, not a change to them) */

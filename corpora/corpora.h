@@ -100,6 +100,9 @@ void corpora_config_free(corpora_config *c);
 /* Canonical JSON of the resolved config (caller frees) and its sha256. */
 char *corpora_config_json(const corpora_config *c);
 uint64_t track_words(const char *track);   /* 0 for unknown/none */
+/* 1 when corpus k is a subset with dev_words whose parent has none: its dev
+ * documents come from the parent's dev split, so it gets none. */
+int corpora_subset_dev_orphan(const corpora_config *c, int k);
 
 typedef struct assemble_opts {
     const char *work, *docs, *attrs, *out;

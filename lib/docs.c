@@ -173,6 +173,11 @@ static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
             return err_set(e, "%s: byte 0: parquet data (PAR1) in a pipe or other stream; parquet is read by "
                               "seeking, so give it as a regular file (save the stream to a file first)",
                            st->path);
+        if (zr_lineno(st->zr) == 1 && n >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+            return err_set(e, "%s:1: column 1: the file starts with a UTF-8 byte-order mark (bytes EF BB BF), "
+                              "which JSON lines do not allow; expected a JSON object ('{'): remove the mark "
+                              "(sed -i '1s/^\\xEF\\xBB\\xBF//' on an uncompressed file)",
+                           st->path);
         return line_error(st, p, "a JSON object ('{') for each document", e);
     }
     sb_addc(&st->meta, '{');

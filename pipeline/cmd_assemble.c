@@ -1,5 +1,6 @@
 /* cmd_assemble.c - `blalm assemble`: word-budgeted BabyLM corpora. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,36 @@ static const char usage[] =
     "  A run config works as --config too: its \"corpora\" member (an object, where\n"
     "  this format's \"corpora\" is an array) is read; the rest of the file is not.\n";
 
+/* path made absolute with symlinks resolved, for a path that need not exist
+ * yet: its deepest existing ancestor resolved, the rest appended. */
+static void abs_lenient(const char *path, char *out, size_t cap)
+{
+    char head[PATH_MAX], rest[PATH_MAX] = "";
+    snprintf(head, sizeof head, "%s", path);
+    for (;;) {
+        char r[PATH_MAX];
+        if (realpath(*head ? head : ".", r)) {
+            snprintf(out, cap, "%s%s%s", r, *rest && strcmp(r, "/") ? "/" : "", rest);
+            return;
+        }
+        char *slash = strrchr(head, '/');
+        char tmp[PATH_MAX];
+        snprintf(tmp, sizeof tmp, "%s%s%s", slash ? slash + 1 : head, *rest ? "/" : "", rest);
+        snprintf(rest, sizeof rest, "%s", tmp);
+        if (!slash) { head[0] = 0; continue; }
+        if (slash == head) { snprintf(head, sizeof head, "/"); continue; }
+        *slash = 0;
+    }
+}
+
+/* 1 when a is b or inside it (both absolute, resolved). */
+static int path_within(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    if (n == 1 && b[0] == '/') return 1;
+    return !strncmp(a, b, n) && (a[n] == 0 || a[n] == '/');
+}
+
 int cmd_assemble(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -144,6 +175,16 @@ int cmd_assemble(int argc, char **argv)
         fprintf(stderr, "blalm assemble: %s\n", e.msg);
         return 1;
     }
+    {   /* corpora written under the docs root would be walked as documents next time */
+        char ad[PATH_MAX], ao[PATH_MAX];
+        abs_lenient(w.docs, ad, sizeof ad);
+        abs_lenient(out, ao, sizeof ao);
+        if (path_within(ao, ad)) {
+            fprintf(stderr, "blalm assemble: --out %s is inside the docs folder %s: the corpora would be read as "
+                            "documents by the next command; write them elsewhere\n", out, w.docs);
+            return 1;
+        }
+    }
     cli_warn_skipped_docs("assemble", w.docs);
     attr_schema *schema = schema_scan(w.attrs, &e);
     if (!schema) {
@@ -157,6 +198,12 @@ int cmd_assemble(int argc, char **argv)
         fprintf(stderr, "blalm assemble: %s\n", e.msg);
         return 1;
     }
+    for (int k = 0; k < cfg.ncorpora; k++)
+        if (corpora_subset_dev_orphan(&cfg, k))
+            fprintf(stderr, "blalm assemble: warning: corpus \"%s\": dev_words %llu, but its parent \"%s\" has no "
+                            "dev split (dev_words 0): a subset's dev documents are its parent's, so its dev split "
+                            "will be empty\n", cfg.corpora[k].name, (unsigned long long)cfg.corpora[k].dev_words,
+                    cfg.corpora[cfg.corpora[k].parent].name);
     assemble_opts o = {.work = work, .docs = docs, .attrs = attrs, .out = out,
                        .config = &cfg, .mem_bytes = (size_t)mem, .quiet = quiet,
                        .allow_partial = allow_partial,
@@ -173,6 +220,10 @@ int cmd_assemble(int argc, char **argv)
         corpora_config_free(&cfg);
         return 1;
     }
+    if (r.eligible_docs == 0)
+        fprintf(stderr, "blalm assemble: warning: the corpora are empty: no document passed the rules (%llu "
+                        "documents in the pool, none eligible; the counts per rule are in %s/stats/assemble.json's "
+                        "\"excluded\")\n", (unsigned long long)r.pool_docs, work);
     if (!quiet) {  /* one line: each corpus, then the pool and the cost */
         fprintf(stderr, "blalm assemble:");
         for (int k = 0; k < r.ncorpora; k++) {

@@ -67,3 +67,46 @@ for cmd in "tag --taggers gopher" "dedup" "assemble --out $S/o --config $S/c.jso
 done
 [ ! -e "$S/o/c" ] && [ ! -e "$S/w/attributes/gopher_quality" ] && pass stem_collision_nothing_written ||
     fail stem_collision_nothing_written "$(find "$S/o" "$S/w/attributes" 2>/dev/null | head)"
+
+# --- smaller edges -----------------------------------------------------------
+L=$TMP/low
+mkdir -p "$L/w/docs/web"
+printf '%s\n' '{"id":"a","text":"hello there"}' '{"id":"b","text":"another doc"}' >"$L/w/docs/web/p.jsonl"
+echo '{"corpora":[{"name":"c","budget":100,"dev_words":0}],"rules":[],"ranking":[]}' >"$L/c.json"
+# --track for a corpus of another name: recorded, so verify checks it
+"$BLALM" assemble --work "$L/w" --out "$L/o2" --config "$L/c.json" --track strict-small --quiet 2>"$L/err"
+if grep -q '"track": "strict-small"' "$L/o2/c/manifest.json" 2>/dev/null &&
+   "$BLALM" verify "$L/o2/c" 2>&1 | grep -q "track strict-small (its manifest)"; then pass assemble_track_recorded
+else fail assemble_track_recorded "$(grep '"track"' "$L/o2/c/manifest.json" 2>&1 | head -1) $(head -c 200 "$L/err")"; fi
+# nothing eligible: exit 0, but a warning and the manifest say the corpus is empty and why
+mkdir -p "$L/e/docs/web"
+printf '%s\n' '{"id":"a","text":" "}' >"$L/e/docs/web/p.jsonl"
+"$BLALM" assemble --work "$L/e" --out "$L/eo" --config "$L/c.json" --quiet 2>"$L/err"; rc=$?
+if [ $rc = 0 ] && grep -q "warning: the corpora are empty: no document passed the rules (1 documents in the pool" "$L/err" &&
+   grep -q '"note": "empty: no document passed the rules' "$L/eo/c/manifest.json"; then pass assemble_empty_warns
+else fail assemble_empty_warns "rc $rc $(head -c 300 "$L/err")"; fi
+# --out inside the docs folder: refused up front, naming both
+for o in "$L/w/docs/out" "$L/w/docs"; do
+    "$BLALM" assemble --work "$L/w" --out "$o" --config "$L/c.json" --quiet 2>"$L/err"; rc=$?
+    if [ $rc = 1 ] && grep -qF -- "--out $o is inside the docs folder $L/w/docs" "$L/err" && [ ! -e "$L/w/docs/out" ]; then
+        pass "assemble_out_in_docs_refused_${o##*/}"
+    else fail "assemble_out_in_docs_refused_${o##*/}" "rc $rc $(head -c 300 "$L/err")"; fi
+done
+mkdir -p "$L/d2/web" && cp "$L/w/docs/web/p.jsonl" "$L/d2/web/"
+"$BLALM" assemble --work "$L/w" --docs "$L/d2" --out "$L/d2/x/o" --config "$L/c.json" --quiet 2>"$L/err"; rc=$?
+[ $rc = 1 ] && grep -qF "is inside the docs folder $L/d2" "$L/err" && pass assemble_out_in_docs_option_refused ||
+    fail assemble_out_in_docs_option_refused "rc $rc $(head -c 300 "$L/err")"
+# a subset with dev_words whose parent has none: said so
+cat >"$L/s.json" <<'EOF'
+{"corpora":[{"name":"p","budget":100,"dev_words":0},{"name":"s","budget":50,"dev_words":5,"subset_of":"p"}],
+ "rules":[],"ranking":[]}
+EOF
+"$BLALM" assemble --work "$L/w" --out "$L/so" --config "$L/s.json" --quiet 2>"$L/err"; rc=$?
+if [ $rc = 0 ] && grep -q 'warning: corpus "s": dev_words 5, but its parent "p" has no dev split' "$L/err" &&
+   grep -q '"note": .*dev_words 5, but its parent p has no dev split' "$L/so/s/manifest.json"; then pass assemble_subset_dev_orphan_noted
+else fail assemble_subset_dev_orphan_noted "rc $rc $(head -c 300 "$L/err")"; fi
+# a JSON-lines file starting with a byte-order mark: said so
+printf '\xef\xbb\xbf{"id":"z","text":"hi"}\n' >"$L/w/docs/web/q.jsonl"
+"$BLALM" assemble --work "$L/w" --out "$L/o3" --config "$L/c.json" --quiet 2>"$L/err"; rc=$?
+[ $rc = 1 ] && grep -q "q.jsonl:1: column 1: the file starts with a UTF-8 byte-order mark" "$L/err" && pass assemble_bom_named ||
+    fail assemble_bom_named "rc $rc $(head -c 300 "$L/err")"

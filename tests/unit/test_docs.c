@@ -87,6 +87,12 @@ TEST(errors_name_file_line_column)
     CHECK_CONTAINS(e.msg, "expected a JSON object");
     doc_close(r);
 
+    /* a UTF-8 byte-order mark at the start: said so, not "expected a JSON object" alone */
+    p = put("bom.jsonl", "\xef\xbb\xbf{\"text\":\"a\"}\n");
+    CHECK(first_doc(p, &d, &e, &r) < 0);
+    CHECK_CONTAINS(e.msg, "bom.jsonl:1: column 1: the file starts with a UTF-8 byte-order mark (bytes EF BB BF)");
+    doc_close(r);
+
     p = put("bad5.jsonl", "{\"text\":5}\n");
     CHECK(first_doc(p, &d, &e, &r) < 0);
     CHECK_CONTAINS(e.msg, "string value for the text field");
