@@ -343,17 +343,20 @@ static int cmu_grow(cmu_table *t)
 }
 
 /* Counts the stressed phonemes (ARPAbet letters and a stress digit) of
- * "PH1 ONES" up to a '#' note; -1 when a phoneme is malformed. */
+ * "PH1 ONES" up to a '#' note; -1 when a phoneme is malformed or there is
+ * none (a word list, a cut line, cmudict's .symbols file: a word without a
+ * pronunciation is no entry; "FS  F S", no vowel, is one of 0 syllables). */
 static int stressed_phones(const char *p, size_t n)
 {
-    int syl = 0;
+    int syl = 0, phones = 0;
     size_t i = 0;
     for (;;) {
         while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
-        if (i >= n || p[i] == '#') return syl;
+        if (i >= n || p[i] == '#') return phones ? syl : -1;
         size_t st = i;
         while (i < n && p[i] >= 'A' && p[i] <= 'Z') i++;
         if (i == st) return -1;
+        phones++;
         if (i < n && p[i] >= '0' && p[i] <= '9') {
             syl++;
             i++;
@@ -512,11 +515,13 @@ static int cmu_apply_nltk_fixes(cmu_table *t)
  * finished table (2 MiB) is kept in the cache folder as
  * cmudict-<xxh3 of the file>-<size>.table: a header that names what it was
  * made from (the file's size and xxh3, the .js format, the NLTK fixes, the
- * table format) and an xxh3 of the slots, then the slots. A table whose
+ * table format and parsing rules: the magic) and an xxh3 of the slots, then the slots. A table whose
  * header or checksum does not match is ignored and made again; it is written
  * atomically (temporary file, rename), and a cache that cannot be written is
  * no error (the next run parses again). */
-#define CMU_CACHE_MAGIC "blalm cmudict 1"
+/* 2: a line without phonemes became an error; tables of such files that an
+ * older blalm cached are not read */
+#define CMU_CACHE_MAGIC "blalm cmudict 2"
 typedef struct cmu_cache_head {
     char magic[16];
     uint64_t src_size, src_xxh3, fixes, js, cap, n, slots_xxh3;

@@ -11,6 +11,7 @@
 
 #include "filters/readability.h"
 #include "lib/docs.h"
+#include "lib/hash.h"
 #include "lib/sbuf.h"
 #include "tests/unit/test.h"
 
@@ -413,9 +414,90 @@ TEST(cmudict_errors_name_file_and_line)
     p = write_tmp("bad.js", "export const dictionary = {\n  \"cat\": \"K AE1 T,\n}\n");
     CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
     CHECK_MSG(strstr(e.msg, "bad.js:2:") != NULL, "%s", e.msg);
+    /* a word without phonemes is no entry: a plain word list, the npm
+     * package's cmudict.0.7a.symbols, a cut last line, an empty .js value,
+     * a pronunciation that is only a note (these loaded, 0 syllables each) */
+    static const struct { const char *name, *body, *where; } nophones[] = {
+        {"words.txt", "the\ncat\nbeautiful\n", "words.txt:1:"},
+        {"cmudict.0.7a.symbols", "AA\nAA0\nAA1\n", "cmudict.0.7a.symbols:1:"},
+        {"cut.txt", "CAT  K AE1 T\nHELLO\n", "cut.txt:2:"},
+        {"cut2.txt", "CAT  K AE1 T\nHELLO  \t \r\n", "cut2.txt:2:"},
+        {"nltk.txt", "cat 1 K AE1 T\nhello 1\n", "nltk.txt:2:"},
+        {"note.txt", "CAT  K AE1 T\nHELLO # HH AH0 L OW1\n", "note.txt:2:"},
+        {"empty.js", "export default {\n  \"cat\": \"K AE1 T\",\n  \"dog\": \"\",\n}\n",
+         "empty.js:3:"},
+    };
+    for (size_t k = 0; k < sizeof nophones / sizeof nophones[0]; k++) {
+        p = write_tmp(nophones[k].name, nophones[k].body);
+        CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
+        CHECK_MSG(strstr(e.msg, nophones[k].where) && strstr(e.msg, "ARPAbet phonemes"), "%s",
+                  e.msg);
+    }
+    /* a pronunciation without a vowel is one (CMUdict's FS, THS) */
+    p = write_tmp("novowel.txt", "FS  F S\nCAT  K AE1 T\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 2);
+    p = write_tmp("ok.txt", "CAT  K AE1 T\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), 1);
     /* a failed load changes nothing */
+    p = write_tmp("words2.txt", "cat\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
     CHECK_EQ_INT(readability_cmudict_words(c), 1);
     CHECK_EQ_INT(readability_syllables(c, "cat", 3), 1);
+    readability_free(c);
+}
+
+/* A table an older blalm cached (its magic "blalm cmudict 1") is not read:
+ * that blalm took a word list for a dictionary of 0-syllable words, so its
+ * table of such a file would hide the error. The test makes that file's
+ * cache entry from a good table with the old magic and the word list's key. */
+TEST(cmudict_cache_of_older_blalm_is_not_read)
+{
+    blalm_err e;
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/cmucache-old", test_tmpdir());
+    readability_ctx *c = readability_new(NULL, &e);
+    CHECK(c != NULL);
+    if (!c) return;
+    CHECK_EQ_INT(readability_set_cache_dir(c, dir), 0);
+    char good[700];
+    snprintf(good, sizeof good, "%s",
+             write_tmp("good-old.dict", "CAT  K AE1 T\nBEAUTIFUL  B Y UW1 T AH0 F AH0 L\n"));
+    CHECK_EQ_INT(readability_load_cmudict(c, good, &e), 2);
+    CHECK_EQ_INT(readability_load_cmudict(c, good, &e), 2);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 1);
+    char table[1500] = "";
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (de->d_name[0] != '.') snprintf(table, sizeof table, "%s/%s", dir, de->d_name);
+    if (d) closedir(d);
+    CHECK(table[0] != 0);
+    FILE *f = fopen(table, "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    CHECK(n > 40 && n < sizeof buf && !memcmp(buf, "blalm cmudict ", 14));
+    const char *words = "cat\nbeautiful\n";
+    const char *wl = write_tmp("wordlist-old.txt", words);
+    uint64_t size = strlen(words), x = xxh3_64(words, size);
+    memcpy(buf, "blalm cmudict 1", 16);
+    memcpy(buf + 16, &size, 8);
+    memcpy(buf + 24, &x, 8);
+    char old[1500];
+    snprintf(old, sizeof old, "%s/cmudict-%016llx-%llu.table", dir, (unsigned long long)x,
+             (unsigned long long)size);
+    f = fopen(old, "wb");
+    CHECK(f != NULL);
+    if (!f) return;
+    CHECK(fwrite(buf, 1, n, f) == n);
+    fclose(f);
+    CHECK_EQ_INT(readability_load_cmudict(c, wl, &e), -1);
+    CHECK_MSG(strstr(e.msg, "wordlist-old.txt:1:") != NULL, "%s", e.msg);
+    /* the good dictionary still loads (from its own cache entry) */
+    CHECK_EQ_INT(readability_load_cmudict(c, good, &e), 2);
+    CHECK_EQ_INT(readability_cmudict_from_cache(c), 1);
     readability_free(c);
 }
 
@@ -609,6 +691,7 @@ int main(void)
     RUN(cmudict_text_and_js_formats);
     RUN(cmudict_cache_matches_parse);
     RUN(cmudict_errors_name_file_and_line);
+    RUN(cmudict_cache_of_older_blalm_is_not_read);
     RUN(huge_word_and_long_text);
     RUN(whitespace_at_every_offset);
     RUN(automaton_matches_reference_on_real_words);
