@@ -212,6 +212,10 @@ static int run_train(const args *a, const distill_work_opts *wo)
         }
         to.vectors = vec;
         to.emb_weight = a->emb_weight;
+        if (!a->quiet && distill_vectors_repeated(vec))
+            fprintf(stderr, "blalm distill: --embeddings: %u lines skipped, their word (lowercased, as tokens are looked up) "
+                            "given by an earlier line; %u words kept\n",
+                    distill_vectors_repeated(vec), distill_vectors_count(vec));
     }
     distill_examples ex;
     memset(&ex, 0, sizeof ex);

@@ -104,14 +104,19 @@ int distill_count_text(const distill_features *f, const char *text, size_t len,
 
 /* Pre-trained word vectors (GloVe, word2vec or fastText text format:
  * "word v1 ... vd" per line, an optional "count dim" header line), the
- * first max_words of them (0: all). A document's vector is the mean of the
- * vectors of its tokens found (the scorer's tokens, ASCII-lowercased, every
- * length); 0 when none is found. Errors name the file and line. */
+ * first max_words of them (0: all). Words are stored ASCII-lowercased, as
+ * tokens are looked up: a word that repeats an earlier one so is skipped
+ * (the first kept; max_words counts the words kept). A document's vector is
+ * the mean of the vectors of its tokens found (the scorer's tokens,
+ * ASCII-lowercased, every length); 0 when none is found. Errors name the
+ * file and line. */
 typedef struct distill_vectors distill_vectors;
 distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blalm_err *e);
 void distill_vectors_free(distill_vectors *v);
 uint32_t distill_vectors_dim(const distill_vectors *v);
 uint32_t distill_vectors_count(const distill_vectors *v);
+/* The lines distill_vectors_load skipped as a repeat of a word kept (lowercased). */
+uint32_t distill_vectors_repeated(const distill_vectors *v);
 /* out[dim] = the mean vector; returns the tokens found. */
 size_t distill_vectors_embed(const distill_vectors *v, const char *text, size_t len, float *out);
 /* c->emb from the text (its first f->max_bytes bytes, as the counts). */

@@ -41,6 +41,7 @@ struct distill_vectors {
     uint32_t *off;            /* [n] offset of word i in blob */
     float *vec;               /* [n][dim] */
     uint32_t *slot, mask;     /* open addressing: word index + 1, 0 = empty */
+    uint32_t repeated;        /* loading: lines skipped, their word (lowercased) kept already */
 };
 /* off[] and the hash table from blob; a repeated word keeps its first vector. */
 int distill_vectors_index(distill_vectors *v, blalm_err *e);

@@ -26,9 +26,11 @@ void distill_vectors_free(distill_vectors *v)
 
 uint32_t distill_vectors_dim(const distill_vectors *v) { return v->dim; }
 uint32_t distill_vectors_count(const distill_vectors *v) { return v->n; }
+uint32_t distill_vectors_repeated(const distill_vectors *v) { return v->repeated; }
 
 /* A stored word's slot hash: what distill_token gives a token of the same
- * bytes (stored words are matched as they are; tokens are lowercased). */
+ * bytes (stored words are matched as they are: the loader lowercases them,
+ * as tokens are; a model made before it may hold cased words, never matched). */
 static uint64_t word_hash(const char *w, size_t l)
 {
     uint64_t h = DISTILL_FNV_OFFSET;
@@ -124,6 +126,42 @@ static int is_uint(const char *s, size_t n)
     return 1;
 }
 
+/* The words kept while loading, by their hash: a word (lowercased) seen
+ * before is skipped. */
+typedef struct seen_words {
+    uint64_t *off;   /* blob offset + 1 of each slot's word, 0 = empty */
+    size_t cap, n;
+} seen_words;
+
+/* 1 when w[0..l) is in s (blob: the words so far), else adds it (at blob
+ * offset at) and returns 0; -1 out of memory. */
+static int seen_add(seen_words *s, const char *blob, const char *w, size_t l, size_t at)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        uint64_t *no = calloc(cap, sizeof *no);
+        if (!no) return -1;
+        for (size_t k = 0; k < s->cap; k++) {
+            if (!s->off[k]) continue;
+            const char *x = blob + s->off[k] - 1;
+            size_t j = (size_t)word_hash(x, strlen(x)) & (cap - 1);
+            while (no[j]) j = (j + 1) & (cap - 1);
+            no[j] = s->off[k];
+        }
+        free(s->off);
+        s->off = no;
+        s->cap = cap;
+    }
+    size_t j = (size_t)word_hash(w, l) & (s->cap - 1);
+    for (; s->off[j]; j = (j + 1) & (s->cap - 1)) {
+        const char *x = blob + s->off[j] - 1;
+        if (!strncmp(x, w, l) && x[l] == 0) return 1;
+    }
+    s->off[j] = (uint64_t)at + 1;
+    s->n++;
+    return 0;
+}
+
 distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blalm_err *e)
 {
     FILE *f = fopen(path, "rb");
@@ -137,6 +175,7 @@ distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blal
     ssize_t got;
     unsigned long lineno = 0;
     float row[DISTILL_MAX_EMB_DIM];
+    seen_words seen = {0};
     if (!v) {
         err_set(e, "out of memory");
         goto fail;
@@ -197,6 +236,20 @@ distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blal
             goto fail;
         }
         if (wl == 0 || wl > MAX_WORD) continue;   /* never looked up */
+        /* tokens are looked up ASCII-lowercased, so words are stored so; a
+         * cased file's "The" after "the" (or before it) is one word: the
+         * first line of it is kept */
+        for (size_t q = 0; q < wl; q++)
+            if (line[q] >= 'A' && line[q] <= 'Z') line[q] = (char)(line[q] + 32);
+        int dup = seen_add(&seen, blob.data, line, wl, blob.len);
+        if (dup < 0) {
+            err_set(e, "out of memory (%u word vectors)", v->n);
+            goto fail;
+        }
+        if (dup) {
+            v->repeated++;
+            continue;
+        }
         sb_add(&blob, line, wl);
         sb_addc(&blob, 0);
         sb_add(&vec, row, v->dim * sizeof *row);
@@ -211,6 +264,7 @@ distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blal
         goto fail;
     }
     free(line);
+    free(seen.off);
     fclose(f);
     v->blob = blob.data;
     v->blob_len = blob.len;
@@ -223,6 +277,7 @@ distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blal
     return v;
 fail:
     free(line);
+    free(seen.off);
     fclose(f);
     sb_free(&blob);
     sb_free(&vec);

@@ -443,8 +443,8 @@ TEST(train_refuses_single_class_and_too_few)
 }
 
 /* Word vectors: the text file (word2vec header skipped, a repeated word keeps
- * its first vector, max_words), and a text's mean vector over the words
- * found (ASCII-lowercased tokens). */
+ * its first vector and is not stored again, max_words), and a text's mean
+ * vector over the words found (ASCII-lowercased tokens). */
 TEST(word_vectors)
 {
     char dir[] = "/tmp/blalm-vec-XXXXXX";
@@ -459,7 +459,8 @@ TEST(word_vectors)
     distill_vectors *v = distill_vectors_load(p, 0, &e);
     CHECK_MSG(v != NULL, "%s", e.msg);
     CHECK_EQ_INT(distill_vectors_dim(v), 2);
-    CHECK_EQ_INT(distill_vectors_count(v), 4);
+    CHECK_EQ_INT(distill_vectors_count(v), 3);
+    CHECK_EQ_INT(distill_vectors_repeated(v), 1);
     float out[2];
     const char *t = "Hello, WORLD! unknown hello-hello";
     CHECK_EQ_INT(distill_vectors_embed(v, t, strlen(t), out), 4);
@@ -518,6 +519,47 @@ TEST(word_vectors)
     rmdir(dir);
 }
 
+/* A cased file (fastText, word2vec GoogleNews): words are stored
+ * ASCII-lowercased, as tokens are looked up, so "The" and "CAT" match; a
+ * word that repeats a kept one once lowercased is skipped (the first line
+ * wins) and takes no max_words slot. Before, "The" and "CAT" were stored as
+ * written, never matched, and took slots. */
+TEST(word_vectors_cased_file)
+{
+    char dir[] = "/tmp/blalm-vec-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char p[256];
+    snprintf(p, sizeof p, "%s/cased.txt", dir);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    fputs("6 2\nThe 0.1 0.2\nthe 5 5\nCAT 1 2\nTHE 7 7\nCaf\xc3\xa9 3 4\nDog 2 4\n", f);
+    fclose(f);
+    blalm_err e = {{0}};
+    distill_vectors *v = distill_vectors_load(p, 0, &e);
+    CHECK_MSG(v != NULL, "%s", e.msg);
+    CHECK_EQ_INT(distill_vectors_count(v), 4);
+    CHECK_EQ_INT(distill_vectors_repeated(v), 2);
+    float out[2];
+    const char *t = "the Cat THE";
+    CHECK_EQ_INT(distill_vectors_embed(v, t, strlen(t), out), 3);
+    CHECK_NEAR(out[0], (0.1 + 1 + 0.1) / 3.0, 1e-6);
+    CHECK_NEAR(out[1], (0.2 + 2 + 0.2) / 3.0, 1e-6);
+    t = "caf\xc3\xa9";   /* lowercased ASCII only: \xc3\xa9 as written */
+    CHECK_EQ_INT(distill_vectors_embed(v, t, strlen(t), out), 1);
+    CHECK_NEAR(out[0], 3, 1e-6);
+    distill_vectors_free(v);
+    /* max_words counts the words kept: the repeats take no slot */
+    v = distill_vectors_load(p, 3, &e);
+    CHECK_MSG(v != NULL, "%s", e.msg);
+    CHECK_EQ_INT(distill_vectors_count(v), 3);
+    CHECK_EQ_INT(distill_vectors_repeated(v), 2);
+    t = "cafe caf\xc3\xa9 dog";
+    CHECK_EQ_INT(distill_vectors_embed(v, t, strlen(t), out), 1);
+    distill_vectors_free(v);
+    unlink(p);
+    rmdir(dir);
+}
+
 int main(void)
 {
     RUN(int_score_rounds_half_up_and_clips);
@@ -532,5 +574,6 @@ int main(void)
     RUN(attribute_features);
     RUN(train_refuses_single_class_and_too_few);
     RUN(word_vectors);
+    RUN(word_vectors_cased_file);
     return test_summary();
 }
