@@ -28,6 +28,7 @@ struct zreader {
     size_t cap, start, end, scan;
     uint64_t consumed;     /* decompressed bytes before buf[0] */
     uint64_t lineno, line_off;
+    size_t max_line;       /* a line this long or longer is an error */
     ZSTD_DCtx *zd;
     size_t zret;           /* last ZSTD_decompressStream result (0 = frame complete) */
     int zstd_any;          /* at least one frame started */
@@ -84,6 +85,7 @@ zreader *zr_open(const char *path, blalm_err *e)
     else if (got >= 2 && m[0] == 0x1F && m[1] == 0x8B) r->fmt = ZFMT_GZIP;
     else r->fmt = ZFMT_PLAIN;
     r->cap = IN_CHUNK;
+    r->max_line = ZR_MAX_LINE;
     r->buf = mem_big_alloc(r->cap + 1);
     if (r->fmt == ZFMT_PLAIN) {
         memcpy(r->buf, m, got);      /* the sniffed bytes are the first text */
@@ -177,8 +179,16 @@ static long produce(zreader *r, blalm_err *e)
     }
 }
 
-/* Makes room at the end of the window: drop consumed bytes, else grow. */
-static void make_room(zreader *r)
+void zr_set_max_line(zreader *r, size_t max)
+{
+    r->max_line = max ? max : ZR_MAX_LINE;
+}
+
+/* Makes room at the end of the window: drop consumed bytes, else grow (up
+ * to the longest line). 0, or -1 with the error set: the line being read is
+ * too long, or there is no memory for it (a small compressed file can hold
+ * a line of many GiB). */
+static int make_room(zreader *r, blalm_err *e)
 {
     if (r->start > 0) {
         memmove(r->buf, r->buf + r->start, r->end - r->start);
@@ -187,16 +197,23 @@ static void make_room(zreader *r)
         r->end -= r->start;
         r->start = 0;
     }
-    if (r->end == r->cap) {
-        size_t cap = r->cap * 2;
+    if (r->end == r->cap) {   /* the window holds one unfinished line */
+        if (r->cap >= r->max_line)
+            return err_set(e, "%s:%llu: a line of %zu bytes or more (from decompressed byte %llu); "
+                              "the longest line read is %zu bytes",
+                           r->path, (unsigned long long)(r->lineno + 1), r->max_line,
+                           (unsigned long long)r->consumed, r->max_line - 1);
+        size_t cap = r->cap * 2 < r->max_line ? r->cap * 2 : r->max_line;
         char *p = realloc(r->buf, cap + 1);
-        if (!p) {
-            fprintf(stderr, "blalm: out of memory reading %s\n", r->path);
-            abort();
-        }
+        if (!p)
+            return err_set(e, "%s:%llu: out of memory for a line of more than %zu bytes (from "
+                              "decompressed byte %llu)",
+                           r->path, (unsigned long long)(r->lineno + 1), r->cap,
+                           (unsigned long long)r->consumed);
         r->buf = p;
         r->cap = cap;
     }
+    return 0;
 }
 
 int zr_line(zreader *r, const char **line, size_t *len, blalm_err *e)
@@ -222,7 +239,7 @@ int zr_line(zreader *r, const char **line, size_t *len, blalm_err *e)
             r->lineno++;
             return 1;
         }
-        if (r->end == r->cap) make_room(r);
+        if (r->end == r->cap && make_room(r, e) < 0) return -1;
         long k = produce(r, e);
         if (k < 0) return -1;
         r->end += (size_t)k;

@@ -2,9 +2,12 @@
  * write .jsonl.zst (or plain .jsonl) atomically.
  *
  * Reading: zr_open() sniffs the first bytes (zstd magic 28 B5 2F FD, gzip
- * 1F 8B, anything else is plain text) so a file's extension may lie. Lines of
- * any length are returned whole (no limit but memory). A truncated or corrupt
- * compressed stream is an error naming the file and the decompressed offset.
+ * 1F 8B, anything else is plain text) so a file's extension may lie. Lines
+ * are returned whole, up to ZR_MAX_LINE - 1 bytes: a longer line (a small
+ * zstd file can hold one of many GiB), or one there is no memory for, is an
+ * error naming the file, the line and its decompressed offset. A truncated
+ * or corrupt compressed stream is an error naming the file and the
+ * decompressed offset.
  *
  * Writing: zw_open() writes to a temporary name beside the target; only
  * zw_commit() makes the target appear (fsync + rename). zw_abort() or a
@@ -18,8 +21,13 @@
 
 typedef enum { ZFMT_PLAIN, ZFMT_GZIP, ZFMT_ZSTD } zfmt;
 
+#define ZR_MAX_LINE ((size_t)1 << 30)   /* 1 GiB: a line this long is an error */
+
 typedef struct zreader zreader;
 zreader *zr_open(const char *path, blalm_err *e);
+/* Another longest line: a line of max bytes or more is an error (tests;
+ * 0: ZR_MAX_LINE). */
+void zr_set_max_line(zreader *r, size_t max);
 /* Returns 1 with *line (not NUL-terminated; no '\n'; a trailing '\r' is
  * kept) and *len, 0 at end, -1 on error. *line is valid until the next call.
  * line numbers start at 1; zr_offset() is the decompressed byte offset of the

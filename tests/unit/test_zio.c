@@ -1,4 +1,6 @@
 /* Compressed line streams: round trips, sniffing by content, truncation. */
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/fsutil.h"
@@ -196,6 +198,123 @@ TEST(long_line)
     free(s);
 }
 
+/* A zstd file: "short\n", then a line of n bytes of 'a' (written 1 MiB at
+ * a time: a small file, like a decompression bomb) and '\n', then "end". */
+static const char *bomb(const char *name, size_t n)
+{
+    static char chunk[1 << 20];
+    memset(chunk, 'a', sizeof chunk);
+    char *p = path_in_tmp(name);
+    blalm_err e;
+    zwriter *w = zw_open(p, 1, &e);
+    if (!w || zw_line(w, "short", 5, &e) < 0) return NULL;
+    for (size_t left = n; left;) {
+        size_t k = left < sizeof chunk ? left : sizeof chunk;
+        if (zw_write(w, chunk, k, &e) < 0) return NULL;
+        left -= k;
+    }
+    if (zw_write(w, "\nend", 4, &e) < 0 || zw_commit(w, &e) < 0) return NULL;
+    return p;
+}
+
+/* A line of the longest length or more is an error naming the file, the
+ * line and its offset, not an abort() once memory runs out (a 100 KB zstd
+ * file can hold a 3 GB line); one byte shorter is read. The limit is
+ * lowered here (ZR_MAX_LINE is 1 GiB). */
+TEST(too_long_line_is_an_error)
+{
+    size_t max = 4u << 20;
+    const char *l;
+    size_t n;
+    blalm_err e;
+    const size_t sizes[] = {max - 1, max, 3 * max};
+    for (int k = 0; k < 3; k++) {
+        const char *p = bomb("bomb.jsonl.zst", sizes[k]);
+        CHECK(p != NULL);
+        if (!p) return;
+        zreader *r = zr_open(p, &e);
+        CHECK(r != NULL);
+        if (!r) return;
+        zr_set_max_line(r, max);
+        CHECK(zr_line(r, &l, &n, &e) == 1 && n == 5);
+        int rc = zr_line(r, &l, &n, &e);
+        if (sizes[k] < max) {
+            CHECK(rc == 1 && n == sizes[k]);
+            CHECK(zr_line(r, &l, &n, &e) == 1 && n == 3 && !memcmp(l, "end", 3));
+        } else {
+            CHECK_EQ_INT(rc, -1);
+            CHECK_MSG(strstr(e.msg, "bomb.jsonl.zst:2: a line of 4194304 bytes or more (from "
+                                    "decompressed byte 6)") != NULL, "%s", e.msg);
+        }
+        zr_close(r);
+    }
+    /* plain text too */
+    char *p = path_in_tmp("long.txt");
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    for (size_t i = 0; i < 2 * max; i++) fputc('b', f);
+    fclose(f);
+    zreader *r = zr_open(p, &e);
+    CHECK(r != NULL);
+    if (!r) return;
+    zr_set_max_line(r, max);
+    CHECK_EQ_INT(zr_line(r, &l, &n, &e), -1);
+    CHECK_MSG(strstr(e.msg, "long.txt:1: a line of 4194304 bytes or more") != NULL, "%s", e.msg);
+    zr_close(r);
+}
+
+/* Out of memory growing a line's buffer is an error too, not abort(): a
+ * child with its address space capped reads a 512 MiB line. (Not under
+ * ASan, which reserves terabytes of address space.) */
+TEST(line_without_memory_is_an_error)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    SKIPF("address space limits do not work under the sanitizers");
+#else
+    const char *p = bomb("oom.jsonl.zst", (size_t)512 << 20);
+    CHECK(p != NULL);
+    if (!p) return;
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        long pages = 0;
+        FILE *st = fopen("/proc/self/statm", "r");
+        if (!st || fscanf(st, "%ld", &pages) != 1) _exit(3);
+        fclose(st);
+        struct rlimit rl;
+        rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)160 << 20);
+        if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(4);
+        blalm_err e;
+        zreader *r = zr_open(p, &e);
+        const char *l;
+        size_t n;
+        if (!r || zr_line(r, &l, &n, &e) != 1) _exit(5);
+        int rc = zr_line(r, &l, &n, &e);
+        if (write(fds[1], e.msg, strlen(e.msg)) < 0) _exit(6);
+        zr_close(r);
+        _exit(rc == -1 ? 0 : 7);
+    }
+    close(fds[1]);
+    char msg[1024] = "";
+    size_t got = 0;
+    ssize_t k;
+    while (got < sizeof msg - 1 && (k = read(fds[0], msg + got, sizeof msg - 1 - got)) > 0)
+        got += (size_t)k;
+    msg[got] = 0;
+    close(fds[0]);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d: %s", status, msg);
+    CHECK_MSG(strstr(msg, "oom.jsonl.zst:2: out of memory for a line of more than") != NULL, "%s",
+              msg);
+#endif
+}
+
 int main(void)
 {
     RUN(roundtrips);
@@ -205,5 +324,7 @@ int main(void)
     RUN(stale_double_temps_removed);
     RUN(truncated_streams_are_errors);
     RUN(long_line);
+    RUN(too_long_line_is_an_error);
+    RUN(line_without_memory_is_an_error);
     return test_summary();
 }
