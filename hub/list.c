@@ -183,9 +183,13 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
                          page_no, shown, why);
             break;
         }
-        if (!cJSON_IsNumber(size) || size->valuedouble < 0) {
-            rc = err_set(e, "listing page %d: %s: missing or negative size", page_no,
-                         path->valuestring);
+        /* a whole number of bytes that a double holds exactly (a JSON
+         * number is a double here): 1e20 or 2.5 is no size */
+        if (!cJSON_IsNumber(size) || !(size->valuedouble >= 0 && size->valuedouble <= 9007199254740992.0) ||
+            size->valuedouble != (double)(uint64_t)size->valuedouble) {
+            rc = err_set(e, "listing page %d: %s: missing or negative size, or not a whole number of "
+                            "bytes up to 2^53",
+                         page_no, path->valuestring);
             break;
         }
         const cJSON *lfs = cJSON_GetObjectItemCaseSensitive(it, "lfs");

@@ -163,6 +163,39 @@ TEST(listing_malformed_pages)
     }
 }
 
+/* A size is a whole number of bytes a double holds exactly: 1e20 (cast to
+ * uint64_t: undefined) and 2.5 (read as 2) are refused like a negative one;
+ * 0 and 2^53 are sizes. */
+TEST(listing_sizes_are_whole_numbers)
+{
+    static const char *bad[] = {"1e20", "2.5", "1e300", "9007199254740994", "-0.5", "0.000001"};
+    char body[300];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(body, sizeof body, "[{\"type\":\"file\",\"path\":\"sample/10BT/x\",\"size\":%s}]", bad[i]);
+        hub_listing l = {0};
+        blalm_err e = {{0}};
+        int rc = hub_listing_add_page(&l, body, strlen(body), 3, "sample/10BT", NULL, 0, &e);
+        size_t n = l.n;
+        hub_listing_free(&l);
+        CHECK_MSG(rc == -1 && n == 0, "size %s accepted", bad[i]);
+        CHECK_MSG(strstr(e.msg, "listing page 3: sample/10BT/x: missing or negative size, or not a "
+                                "whole number of bytes up to 2^53"),
+                  "size %s: %s", bad[i], e.msg);
+    }
+    static const struct { const char *json; uint64_t size; } good[] = {
+        {"0", 0}, {"-0", 0}, {"4", 4}, {"1e3", 1000}, {"9007199254740992", 9007199254740992ull}};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        snprintf(body, sizeof body, "[{\"type\":\"file\",\"path\":\"sample/10BT/x\",\"size\":%s}]",
+                 good[i].json);
+        hub_listing l = {0};
+        blalm_err e = {{0}};
+        int rc = hub_listing_add_page(&l, body, strlen(body), 1, "sample/10BT", NULL, 0, &e);
+        CHECK_MSG(rc == 0 && l.n == 1 && l.v[0].size == good[i].size, "size %s: rc %d %s", good[i].json,
+                  rc, e.msg);
+        hub_listing_free(&l);
+    }
+}
+
 TEST(listing_finish_sorts_dedups_and_cuts)
 {
     hub_listing l = {0};
@@ -539,6 +572,7 @@ int main(void)
     RUN(include_globs);
     RUN(listing_page_keeps_files_only);
     RUN(listing_malformed_pages);
+    RUN(listing_sizes_are_whole_numbers);
     RUN(listing_finish_sorts_dedups_and_cuts);
     RUN(next_page_links);
     RUN(next_page_refuses_other_origins);
