@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,14 @@ int attr_record_current(const char *attr_path, const doc_identity *id, const cha
     return ok;
 }
 
+/* 1 when x is a whole number in [lo, hi) (a JSON number is a double): what
+ * a record's count may be cast from; 0 for a corrupt one (1e30, 2.5). */
+static int rec_whole(const cJSON *x, double lo, double hi)
+{
+    return cJSON_IsNumber(x) && x->valuedouble >= lo && x->valuedouble < hi &&
+           x->valuedouble == floor(x->valuedouble);
+}
+
 int attr_record_relabel(const char *attr_path, const char *old_config, const char *new_config,
                         const char *command, blalm_err *e)
 {
@@ -350,7 +359,10 @@ int attr_record_relabel(const char *attr_path, const char *old_config, const cha
     const char *hex = rec_str(d, "xxh3");
     char *end = NULL;
     id.xxh3 = strtoull(hex, &end, 16);
-    int ok = cJSON_IsNumber(size) && cJSON_IsNumber(mtime) && cJSON_IsNumber(docs) && strlen(hex) == 16 &&
+    /* a corrupt record (a size of 1e30 or 2.5) is not relabelled: its
+     * shard redoes it, as one of other settings */
+    int ok = rec_whole(size, 0, 18446744073709551616.0) && rec_whole(docs, 0, 18446744073709551616.0) &&
+             rec_whole(mtime, -9223372036854775808.0, 9223372036854775808.0) && strlen(hex) == 16 &&
              end && *end == 0;
     int rc = 0;
     if (ok) {

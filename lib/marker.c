@@ -274,8 +274,10 @@ static void explain(const cJSON *m, const marker_key *k, char *why, size_t cap)
         const cJSON *hx = cJSON_GetObjectItemCaseSensitive(it, "xxh3");
         char now[17];
         snprintf(now, sizeof now, "%016" PRIx64, k->in[i].xxh3);
-        if (!cJSON_IsNumber(sz) || (uint64_t)sz->valuedouble != k->in[i].size) {
-            snprintf(why, cap, "input %s changed: %.0f -> %" PRIu64 " bytes", k->in[i].name,
+        /* compared as doubles (the marker's number is one): a corrupt size
+         * (1e30, 2.5, -1) is a change, never cast out of range */
+        if (!cJSON_IsNumber(sz) || sz->valuedouble != (double)k->in[i].size) {
+            snprintf(why, cap, "input %s changed: %.17g -> %" PRIu64 " bytes", k->in[i].name,
                      cJSON_IsNumber(sz) ? sz->valuedouble : -1.0, k->in[i].size);
             return;
         }

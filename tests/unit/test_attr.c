@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "lib/attr.h"
+#include "lib/fsutil.h"
 #include "lib/zio.h"
 #include "test.h"
 
@@ -155,6 +156,54 @@ TEST(writer_is_atomic)
     CHECK(access(p, F_OK) != 0);
 }
 
+/* A record whose document size, mtime or count is not a whole number in
+ * range (a corrupt one: 1e30 was cast to uint64_t, undefined; 2.5 was read
+ * as 2) is not relabelled (0, as a record of other settings); an intact
+ * one is (1), keeping its numbers. */
+TEST(relabel_refuses_corrupt_numbers)
+{
+    char ap[1024], rp[1100];
+    snprintf(ap, sizeof ap, "%s/relabel.jsonl.zst", test_tmpdir());
+    attr_record_path(ap, rp, sizeof rp);
+    FILE *af = fopen(ap, "w");   /* the attribute file itself (attr_record_current wants it) */
+    CHECK(af != NULL);
+    if (af) fclose(af);
+    doc_identity id = {123, 1733400000123456789LL, 0xabcdef};
+    blalm_err e;
+    static const struct { const char *from, *to; } bad[] = {
+        {"\"size\":123", "\"size\":1e30"},           {"\"size\":123", "\"size\":2.5"},
+        {"\"size\":123", "\"size\":-1"},             {"\"documents\":7", "\"documents\":7.5"},
+        {"\"documents\":7", "\"documents\":1e20"},   {"\"mtime_ns\":", "\"mtime_ns\":1e19,\"x\":"},
+        {"\"mtime_ns\":", "\"mtime_ns\":-1e19,\"x\":"},
+    };
+    for (size_t k = 0; k <= sizeof bad / sizeof *bad; k++) {
+        CHECK(attr_record_write(ap, "s", "src/a.jsonl", &id, 7, 1, "cfg old", "blalm tag", &e) == 0);
+        char *text = NULL;
+        size_t len = 0;
+        CHECK(read_file(rp, &text, &len, &e) == 0);
+        if (!text) return;
+        if (k < sizeof bad / sizeof *bad) {
+            char *at = strstr(text, bad[k].from);
+            CHECK_MSG(at != NULL, "%s not in %s", bad[k].from, text);
+            if (!at) {
+                free(text);
+                return;
+            }
+            FILE *f = fopen(rp, "w");
+            fwrite(text, 1, (size_t)(at - text), f);
+            fputs(bad[k].to, f);
+            fputs(at + strlen(bad[k].from), f);
+            fclose(f);
+            CHECK_MSG(attr_record_relabel(ap, "cfg old", "cfg new", "blalm tag", &e) == 0, "case %zu: %s", k,
+                      bad[k].to);
+        } else {
+            CHECK_EQ_INT(attr_record_relabel(ap, "cfg old", "cfg new", "blalm tag", &e), 1);
+            CHECK(attr_record_current(ap, &id, "cfg new"));
+        }
+        free(text);
+    }
+}
+
 int main(void)
 {
     RUN(join_in_lockstep);
@@ -162,5 +211,6 @@ int main(void)
     RUN(ids_with_nul_join);
     RUN(line_count_mismatch_fails);
     RUN(writer_is_atomic);
+    RUN(relabel_refuses_corrupt_numbers);
     return test_summary();
 }

@@ -1,6 +1,7 @@
 /* Completion markers (lib/marker.h) and the shard scheme (lib/shard.h). */
 #include <unistd.h>
 
+#include "lib/fsutil.h"
 #include "lib/marker.h"
 #include "lib/shard.h"
 #include "test.h"
@@ -85,6 +86,52 @@ TEST(marker_absent_done_stale)
     marker_key_free(k);
     k = key_for(in, "50");
     CHECK_EQ_INT(marker_check(state, "tag", "src/a.jsonl", k, why, sizeof why, &e), MARKER_DONE);
+
+    /* a stale marker's why: a size that is not this whole number is the
+     * change named (1e30 was cast to uint64_t, undefined; 17.5 was read
+     * as 17, the same size) */
+    {
+        char mp2[2048];
+        CHECK_EQ_INT(marker_path_of(state, "tag", "src/a.jsonl", mp2, sizeof mp2, &e), 0);
+        static const char *sizes[] = {"1e30", "17.5", "-17", "18446744073709551616"};
+        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+            CHECK_EQ_INT(marker_commit(state, "tag", "src/a.jsonl", k, NULL, &e), 0);
+            char *text = NULL;
+            size_t len = 0;
+            CHECK(read_file(mp2, &text, &len, &e) == 0);
+            char *at = text ? strstr(text, "\"size\":17,") : NULL;
+            CHECK(at != NULL);
+            if (!at) {
+                free(text);
+                break;
+            }
+            FILE *f = fopen(mp2, "w");
+            fwrite(text, 1, (size_t)(at - text), f);
+            fprintf(f, "\"size\":%s,", sizes[s]);
+            fputs(at + strlen("\"size\":17,"), f);
+            fclose(f);
+            free(text);
+            /* and another key, as a marker of other inputs has */
+            CHECK(read_file(mp2, &text, &len, &e) == 0);
+            at = text ? strstr(text, "\"key\":\"") : NULL;
+            CHECK(at != NULL);
+            if (!at) {
+                free(text);
+                break;
+            }
+            at[7] = at[7] == '0' ? '1' : '0';
+            write_text(mp2, text);
+            free(text);
+            CHECK_MSG(marker_check(state, "tag", "src/a.jsonl", k, why, sizeof why, &e) == MARKER_STALE,
+                      "size %s: not stale", sizes[s]);
+            char want[100];
+            snprintf(want, sizeof want, "input src/a.jsonl changed: %s -> 17 bytes",
+                     s == 0 ? "1e+30" : s == 1 ? "17.5" : s == 2 ? "-17" : "1.8446744073709552e+19");
+            CHECK_MSG(strstr(why, want), "why: %s (want %s)", why, want);
+        }
+        CHECK_EQ_INT(marker_commit(state, "tag", "src/a.jsonl", k, NULL, &e), 0);
+        CHECK_EQ_INT(marker_check(state, "tag", "src/a.jsonl", k, why, sizeof why, &e), MARKER_DONE);
+    }
 
     /* a damaged marker is stale, not an error and not done */
     char mp[2048];
