@@ -1006,6 +1006,11 @@ static int parse_item(ctx *c, task_state *t, const data_file *f, long line, cons
         if (!cJSON_IsArray(ops) || cJSON_GetArraySize(ops) < 1 || cJSON_GetArraySize(ops) > 8 ||
             !cJSON_IsNumber(nops))
             return err_set(e, "%s:%ld: expected \"options\" (1 to 8 strings) and \"numops\" (a number)", w, line);
+        /* the UID's number of operations (0 to 5 in the official files):
+         * 1e30 or 2.5 would be cast to an int (undefined, or cut) */
+        if (!(nops->valuedouble >= 0 && nops->valuedouble <= 1000) || nops->valuedouble != floor(nops->valuedouble))
+            return err_set(e, "%s:%ld: expected \"numops\" to be a whole number from 0 to 1000, got %.17g", w, line,
+                           nops->valuedouble);
         const cJSON *op;
         cJSON_ArrayForEach(op, ops) {
             if (!cJSON_IsString(op)) {
@@ -1038,7 +1043,10 @@ static int parse_item(ctx *c, task_state *t, const data_file *f, long line, cons
             if (!tab) break;
             p = tab + 1;
         }
-        if (n < 2) return err_set(e, "%s:%ld: expected two tab-separated sentences", w, line);
+        if (n < 2) {   /* texts[0] is freed at out */
+            err_set(e, "%s:%ld: expected two tab-separated sentences", w, line);
+            goto out;
+        }
         if ((it->uid = strtab_id(&t->uids, d->name, e)) < 0) goto out;
     } else if (d->kind == K_COMPS) {
         const char *pa = jstr(o, "prefix_acceptable", w, line, e),

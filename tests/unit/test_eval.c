@@ -347,6 +347,56 @@ TEST(bad_data_is_an_error_naming_file_and_line)
     CHECK_CONTAINS(e.msg, "no data for task ewok");
 }
 
+/* Entity tracking's "numops" names the UID (regular_3_ops): one that is not
+ * a whole number from 0 to 1000 is an error naming file and line (1e30 was
+ * cast to int: undefined, UID regular_-2147483648_ops; 2.5 became 2). A
+ * wug line of one sentence is an error (its strndup'd sentence is freed:
+ * it leaked, seen under ASan). */
+TEST(entity_tracking_numops_and_wug_sentences)
+{
+    blalm_err e;
+    int V;
+    const char *run = make_run(&e, &V);
+    CHECK_MSG(run, "%s", e.msg);
+    char d[600], p[800];
+    snprintf(d, sizeof d, "%s/etbad", test_tmpdir());
+    snprintf(p, sizeof p, "%s/entity_tracking", d);
+    CHECK(mkdir_p(p, &e) == 0);
+    snprintf(p, sizeof p, "%s/entity_tracking/regular.jsonl", d);
+    eval_opts o = {.run = run, .data = d, .tasks = "entity_tracking", .fast = 1};
+    cJSON *r = NULL;
+    static const char *bad[] = {"1e30", "2.5", "-1", "1001"};
+    static const char *shown[] = {"got 1e+30", "got 2.5", "got -1", "got 1001"};
+    char line[400];
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(line, sizeof line,
+                 "{\"sample_id\": 1, \"numops\": 1, \"input_prefix\": \"Box 0 contains\", \"options\": [\" the hat\", \" the map\"]}\n"
+                 "{\"sample_id\": 2, \"numops\": %s, \"input_prefix\": \"Box 0 contains\", \"options\": [\" the hat\", \" the map\"]}\n",
+                 bad[k]);
+        CHECK(write_text(p, line) == 0);
+        CHECK_MSG(eval_run(&o, &r, &e) < 0, "numops %s accepted", bad[k]);
+        CHECK_CONTAINS(e.msg, "regular.jsonl:2: expected \"numops\" to be a whole number from 0 to 1000");
+        CHECK_CONTAINS(e.msg, shown[k]);
+    }
+    snprintf(line, sizeof line,
+             "{\"sample_id\": 1, \"numops\": 1000, \"input_prefix\": \"Box 0 contains\", \"options\": [\" the hat\", \" the map\"]}\n");
+    CHECK(write_text(p, line) == 0);
+    CHECK_MSG(eval_run(&o, &r, &e) == 0, "%s", e.msg);
+    const cJSON *u = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "tasks"), "entity_tracking"), "uids");
+    CHECK_MSG(cJSON_GetObjectItem(u, "regular_1000_ops") != NULL, "no UID regular_1000_ops");
+    cJSON_Delete(r);
+    r = NULL;
+
+    snprintf(p, sizeof p, "%s/wug_adj_nominalization", d);
+    CHECK(mkdir_p(p, &e) == 0);
+    snprintf(p, sizeof p, "%s/wug_adj_nominalization/w.jsonl", d);
+    CHECK(write_text(p, "{\"sentences\": \"Create a noun out of the following adjective: actignable. actignability\", "
+                        "\"ratio\": 0.5}\n") == 0);
+    o.tasks = "wug_adj";
+    CHECK(eval_run(&o, &r, &e) < 0);
+    CHECK_CONTAINS(e.msg, "w.jsonl:1: expected two tab-separated sentences");
+}
+
 /* EWoK scores " " + Target after Context1; wug_past is Spearman x100 */
 TEST(ewok_and_wug_past_from_official_files)
 {
@@ -605,6 +655,7 @@ int main(void)
     RUN(ols_r2);
     RUN(hand_made_pairs_with_known_log_probs);
     RUN(bad_data_is_an_error_naming_file_and_line);
+    RUN(entity_tracking_numops_and_wug_sentences);
     RUN(ewok_and_wug_past_from_official_files);
     RUN(sigmoid_fit_recovers_exact_curves);
     RUN(pearson_and_p_value_as_scipy);
