@@ -872,7 +872,7 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     char note[1024] = "";
     if (s->rem > 0 && c->r->eligible_docs == 0)
         snprintf(note, sizeof note,
-                 "empty: no document passed the rules (%llu documents in the pool, none eligible: see "
+                 "empty: no document is eligible (none passed the rules or none has a word; %llu documents in the pool: see "
                  "\"excluded\" in WORK/stats/assemble.json)",
                  (unsigned long long)c->r->pool_docs);
     else if (s->rem > 0) {

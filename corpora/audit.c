@@ -179,35 +179,61 @@ static int check_files(const actx *c, blalm_err *e)
  * config (older decisions record neither: nothing to check). A document
  * file rewritten or a set remade since would show fates beside text and
  * values they were not decided from. */
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
 static int check_unchanged(const actx *c, const char *attr_summary, blalm_err *e)
 {
-    const cJSON *docs = cJSON_GetObjectItemCaseSensitive(c->run, "documents");
+    const cJSON *docs = cJSON_GetObjectItemCaseSensitive(c->run, "documents"), *m;
     if (docs && !cJSON_IsObject(docs))
         return err_set(e, "%s/run.json: \"documents\": expected an object", c->dec_dir);
-    for (size_t i = 0; docs && i < c->nfiles; i++) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(docs, c->files[i].rel);
+    /* the members sorted once and searched: cJSON's look-up by name walks the
+     * members, so one per document file was quadratic (30,000 files: 5.9 s
+     * of every audit instead of 1.3) */
+    size_t nm = 0;
+    const cJSON **byname = NULL;
+    if (docs) {
+        cJSON_ArrayForEach(m, docs) nm++;
+        byname = malloc((nm + 1) * sizeof *byname);
+        if (!byname) return err_set(e, "out of memory");
+        nm = 0;
+        cJSON_ArrayForEach(m, docs) if (m->string) byname[nm++] = m;
+        if (nm) qsort(byname, nm, sizeof *byname, cmp_member);
+    }
+    int rc = 0;
+    for (size_t i = 0; docs && i < c->nfiles && rc == 0; i++) {
+        cJSON key = {0};
+        key.string = (char *)c->files[i].rel;
+        const cJSON *kp = &key, **hit = nm ? bsearch(&kp, byname, nm, sizeof *byname, cmp_member) : NULL;
+        const cJSON *d = hit ? *hit : NULL;
         if (!d) continue;   /* added since: not assembled yet */
         const cJSON *size = cJSON_GetObjectItemCaseSensitive(d, "size");
         const cJSON *mtime = cJSON_GetObjectItemCaseSensitive(d, "mtime");
-        if (!cJSON_IsNumber(size) || !cJSON_IsString(mtime))
-            return err_set(e, "%s/run.json: documents.%s: expected {size, mtime}", c->dec_dir, c->files[i].rel);
         struct stat st;
-        if (stat(c->files[i].path, &st) < 0) return err_errno(e, "%s", c->files[i].path);
         char now[64];
-        snprintf(now, sizeof now, "%lld.%09ld", (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
-        if ((double)st.st_size != size->valuedouble)
-            return err_set(e, "%s: document file changed since assemble (%.0f bytes then, %llu now); "
-                              "run assemble again", c->files[i].path, size->valuedouble,
-                           (unsigned long long)st.st_size);
-        if (strcmp(now, mtime->valuestring))
-            return err_set(e, "%s: document file changed since assemble (modified at %s, then %s); "
-                              "run assemble again", c->files[i].path, now, mtime->valuestring);
+        if (!cJSON_IsNumber(size) || !cJSON_IsString(mtime))
+            rc = err_set(e, "%s/run.json: documents.%s: expected {size, mtime}", c->dec_dir, c->files[i].rel);
+        else if (stat(c->files[i].path, &st) < 0)
+            rc = err_errno(e, "%s", c->files[i].path);
+        else if ((double)st.st_size != size->valuedouble)
+            rc = err_set(e, "%s: document file changed since assemble (%.0f bytes then, %llu now); "
+                            "run assemble again", c->files[i].path, size->valuedouble,
+                         (unsigned long long)st.st_size);
+        else {
+            snprintf(now, sizeof now, "%lld.%09ld", (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+            if (strcmp(now, mtime->valuestring))
+                rc = err_set(e, "%s: document file changed since assemble (modified at %s, then %s); "
+                                "run assemble again", c->files[i].path, now, mtime->valuestring);
+        }
     }
+    free(byname);
+    if (rc) return rc;
     const cJSON *was = cJSON_GetObjectItemCaseSensitive(c->run, "attributes"), *it;
     if (!was) return 0;
     if (!cJSON_IsArray(was)) return err_set(e, "%s/run.json: \"attributes\": expected an array", c->dec_dir);
     cJSON *now = cJSON_Parse(attr_summary);
-    int rc = 0;
     cJSON_ArrayForEach(it, was) {
         const cJSON *set = cJSON_GetObjectItemCaseSensitive(it, "set");
         if (!cJSON_IsString(set)) {
@@ -219,11 +245,9 @@ static int check_unchanged(const actx *c, const char *attr_summary, blalm_err *e
             const cJSON *s2 = cJSON_GetObjectItemCaseSensitive(x, "set");
             if (cJSON_IsString(s2) && !strcmp(s2->valuestring, set->valuestring)) cur = x;
         }
-        if (!cur) {
-            rc = err_set(e, "%s/%s: attribute set removed since assemble, which used it; run assemble again",
-                         c->w.attrs, set->valuestring);
-            break;
-        }
+        /* a set removed since shows no values, so none stale beside a fate
+         * (and assemble records every set, also those no rule read) */
+        if (!cur) continue;
         const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(it, "config");
         const cJSON *c1 = cJSON_GetObjectItemCaseSensitive(cur, "config");
         const char *s0 = cJSON_IsString(c0) ? c0->valuestring : "none";

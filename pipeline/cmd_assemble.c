@@ -221,7 +221,7 @@ int cmd_assemble(int argc, char **argv)
         return 1;
     }
     if (r.eligible_docs == 0)
-        fprintf(stderr, "blalm assemble: warning: the corpora are empty: no document passed the rules (%llu "
+        fprintf(stderr, "blalm assemble: warning: the corpora are empty: no document is eligible (none passed the rules or none has a word; %llu "
                         "documents in the pool, none eligible; the counts per rule are in %s/stats/assemble.json's "
                         "\"excluded\")\n", (unsigned long long)r.pool_docs, work);
     if (!quiet) {  /* one line: each corpus, then the pool and the cost */
@@ -234,6 +234,7 @@ int cmd_assemble(int argc, char **argv)
                     (unsigned long long)c->docs, (unsigned long long)c->dev_words,
                     (unsigned long long)c->dev_docs,
                     !c->pool_short ? ""
+                    : !r.eligible_docs ? " (no eligible document)"
                     : c->dev_words ? " (eligible pool smaller than the budget plus the dev split: every eligible "
                                      "document taken, split between train and dev as shown)"
                                    : " (eligible pool smaller than the budget: every eligible document taken)");

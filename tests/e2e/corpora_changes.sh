@@ -82,9 +82,14 @@ else fail assemble_track_recorded "$(grep '"track"' "$L/o2/c/manifest.json" 2>&1
 mkdir -p "$L/e/docs/web"
 printf '%s\n' '{"id":"a","text":" "}' >"$L/e/docs/web/p.jsonl"
 "$BLALM" assemble --work "$L/e" --out "$L/eo" --config "$L/c.json" --quiet 2>"$L/err"; rc=$?
-if [ $rc = 0 ] && grep -q "warning: the corpora are empty: no document passed the rules (1 documents in the pool" "$L/err" &&
-   grep -q '"note": "empty: no document passed the rules' "$L/eo/c/manifest.json"; then pass assemble_empty_warns
+if [ $rc = 0 ] && grep -q "warning: the corpora are empty: no document is eligible (none passed the rules or none has a word; 1 documents in the pool" "$L/err" &&
+   grep -q '"note": "empty: no document is eligible' "$L/eo/c/manifest.json"; then pass assemble_empty_warns
 else fail assemble_empty_warns "rc $rc $(head -c 300 "$L/err")"; fi
+# its summary line says so too (it said "every eligible document taken")
+"$BLALM" assemble --work "$L/e" --out "$L/eo2" --config "$L/c.json" 2>"$L/err"
+if grep -q "c 0/100 words .* (no eligible document);" "$L/err" && ! grep -q "every eligible document taken" "$L/err"; then
+    pass assemble_empty_summary
+else fail assemble_empty_summary "$(head -c 400 "$L/err")"; fi
 # --out inside the docs folder: refused up front, naming both
 for o in "$L/w/docs/out" "$L/w/docs"; do
     "$BLALM" assemble --work "$L/w" --out "$o" --config "$L/c.json" --quiet 2>"$L/err"; rc=$?
