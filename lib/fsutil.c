@@ -1,9 +1,12 @@
 #include "fsutil.h"
+#include "hash.h"
+#include "hashmap.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,24 +199,121 @@ static long double_temp_pid(const char *entry, const char *name)
     return strcmp(entry, want) ? 0 : pid;
 }
 
+/* Each folder's hidden names that could be temporaries, read once per
+ * process and kept: reading the folder again for every file written into it
+ * was quadratic in its files (assemble's decisions, tag's attribute sets and
+ * markers: 10,000 document files in one source folder cost about 15 s of
+ * readdir per stage, 30,000 about two minutes). A temporary left by a
+ * process that dies after this process read the folder is removed by the
+ * next run that writes there, as one left while no run wrote there always
+ * was. */
+typedef struct {
+    char *dir;
+    char **names;   /* NULL once removed */
+    size_t n;
+} temp_dir;
+static pthread_mutex_t temp_dirs_mu = PTHREAD_MUTEX_INITIALIZER;
+static temp_dir *temp_dirs;
+static size_t n_temp_dirs;
+static u64map temp_dir_index;   /* xxh3 of the folder -> index + 1 */
+
+/* The folder's entry, read now if new; NULL when it cannot be read (not
+ * kept: it may appear later), out of memory, or its hash is another kept
+ * folder's (*uncached then set: the caller reads the folder itself). Called
+ * with the lock held. */
+static temp_dir *temp_dir_get(const char *dir, int *uncached)
+{
+    uint64_t h = xxh3_64(dir, strlen(dir));
+    const uint64_t *at = u64map_get(&temp_dir_index, h);
+    *uncached = 0;
+    if (at) {
+        temp_dir *t = &temp_dirs[*at - 1];
+        if (!strcmp(t->dir, dir)) return t;
+        *uncached = 1;
+        return NULL;
+    }
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    temp_dir t = {strdup(dir), NULL, 0};
+    size_t cap = 0;
+    struct dirent *de;
+    while (t.dir && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] != '.' || !strstr(de->d_name, ".tmp.")) continue;
+        if (t.n == cap) {
+            cap = cap ? cap * 2 : 8;
+            char **v = realloc(t.names, cap * sizeof *v);
+            if (!v) break;
+            t.names = v;
+        }
+        if (t.n < cap) t.names[t.n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    temp_dir *v = realloc(temp_dirs, (n_temp_dirs + 1) * sizeof *v);
+    if (!t.dir || !v) {   /* out of memory: nothing kept */
+        if (v) temp_dirs = v;
+        for (size_t i = 0; i < t.n; i++) free(t.names[i]);
+        free(t.names);
+        free(t.dir);
+        *uncached = 1;
+        return NULL;
+    }
+    temp_dirs = v;
+    temp_dirs[n_temp_dirs] = t;
+    int added;
+    *u64map_put(&temp_dir_index, h, 0, &added) = n_temp_dirs + 1;
+    return &temp_dirs[n_temp_dirs++];
+}
+
+/* One temporary name of the folder: removed when it is base's and its
+ * process is gone. 1 when removed. */
+static int remove_if_stale(const char *dir, const char *name, const char *base)
+{
+    long pid = temp_name_pid(name, base, NULL);
+    if (!pid) pid = double_temp_pid(name, base);
+    if (!pid || pid == (long)getpid() || !pid_is_dead(pid)) return 0;
+    char p[8400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    unlink(p);
+    return 1;
+}
+
 void remove_stale_temps(const char *path)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash > path ? slash - path : 1), path);
     else snprintf(dir, sizeof dir, ".");
-    DIR *d = opendir(dir);
+    pthread_mutex_lock(&temp_dirs_mu);
+    int uncached;
+    temp_dir *t = temp_dir_get(dir, &uncached);
+    for (size_t i = 0; t && i < t->n; i++) {
+        if (t->names[i] && remove_if_stale(dir, t->names[i], base)) {
+            free(t->names[i]);
+            t->names[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&temp_dirs_mu);
+    if (!uncached) return;
+    DIR *d = opendir(dir);   /* the folder read as before, keeping nothing */
     if (!d) return;
     struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        long pid = temp_name_pid(de->d_name, base, NULL);
-        if (!pid) pid = double_temp_pid(de->d_name, base);
-        if (!pid || pid == (long)getpid() || !pid_is_dead(pid)) continue;
-        char p[8400];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
+    while ((de = readdir(d)) != NULL) remove_if_stale(dir, de->d_name, base);
     closedir(d);
+}
+
+void remove_stale_temps_forget(void)
+{
+    pthread_mutex_lock(&temp_dirs_mu);
+    for (size_t k = 0; k < n_temp_dirs; k++) {
+        for (size_t i = 0; i < temp_dirs[k].n; i++) free(temp_dirs[k].names[i]);
+        free(temp_dirs[k].names);
+        free(temp_dirs[k].dir);
+    }
+    free(temp_dirs);
+    temp_dirs = NULL;
+    n_temp_dirs = 0;
+    u64map_free(&temp_dir_index);
+    pthread_mutex_unlock(&temp_dirs_mu);
 }
 
 int pid_is_dead(long pid)

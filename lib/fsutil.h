@@ -44,8 +44,12 @@ void temp_name_for(const char *path, char *out, size_t cap);
  * temp_name_for names them whose process no longer exists (another live
  * process's, or this one's, stay), and "..NAME.tmp.PID.tmp.PID", the
  * temporary of a temporary that file sets of earlier versions made. Writers
- * call it before writing path. */
+ * call it before writing path. Each folder is read once per process (its
+ * hidden names kept), so a process writing N files into one folder reads it
+ * once, not N times; remove_stale_temps_forget drops what was read (tests
+ * that plant temporaries in a folder this process has read). */
 void remove_stale_temps(const char *path);
+void remove_stale_temps_forget(void);
 /* Files written together into one folder (a tokenizer's three, an
  * export's four): each under its temporary name, and renamed in only when
  * all are complete, in the order of names (the last one last), so a failure

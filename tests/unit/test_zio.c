@@ -130,11 +130,53 @@ TEST(stale_double_temps_removed)
         CHECK(f != NULL);
         if (f) fclose(f);
     }
+    remove_stale_temps_forget();   /* earlier tests' writers read this folder before these were planted */
     remove_stale_temps(path_in_tmp("n.bin"));
     for (int i = 0; i < 5; i++) {
         CHECK_MSG(file_exists(path_in_tmp(names[i])) == (i >= 2), "%s", names[i]);
         unlink(path_in_tmp(names[i]));
     }
+}
+
+/* A folder is read once per process: the stale temporaries of every file in
+ * it are found from that one reading, each removed when its file is written
+ * (the reading per file was quadratic in the folder's files). A temporary
+ * planted after the reading stays until the folder is read again. */
+TEST(stale_temps_folder_read_once)
+{
+    long dead = 0;
+    for (long p = 4000000; p > 3000000 && !dead; p--)
+        if (pid_is_dead(p)) dead = p;
+    CHECK(dead > 0);
+    char dir[4096], a[4200], b[4200], late[4200];
+    snprintf(dir, sizeof dir, "%s", path_in_tmp("once"));
+    blalm_err e;
+    CHECK(mkdir_p(dir, &e) == 0);
+    snprintf(a, sizeof a, "%s/.a.bin.tmp.%ld", dir, dead);
+    snprintf(b, sizeof b, "%s/.b.bin.tmp.%ld", dir, dead);
+    snprintf(late, sizeof late, "%s/.c.bin.tmp.%ld", dir, dead);
+    remove_stale_temps_forget();
+    FILE *f = fopen(a, "w");
+    if (f) fclose(f);
+    f = fopen(b, "w");
+    if (f) fclose(f);
+    char pa[4200], pb[4200], pc[4200];
+    snprintf(pa, sizeof pa, "%s/a.bin", dir);
+    snprintf(pb, sizeof pb, "%s/b.bin", dir);
+    snprintf(pc, sizeof pc, "%s/c.bin", dir);
+    remove_stale_temps(pa);   /* reads the folder */
+    CHECK(!file_exists(a));
+    CHECK(file_exists(b));    /* another file's: stays until b.bin is written */
+    f = fopen(late, "w");
+    if (f) fclose(f);
+    remove_stale_temps(pb);
+    CHECK(!file_exists(b));   /* found in the one reading */
+    remove_stale_temps(pc);
+    CHECK(file_exists(late)); /* planted after the reading */
+    remove_stale_temps_forget();
+    remove_stale_temps(pc);
+    CHECK(!file_exists(late));
+    rmdir(dir);
 }
 
 static void truncate_and_read(const char *name, const char *expect, int *ok)
@@ -322,6 +364,7 @@ int main(void)
     RUN(atomic_until_commit);
     RUN(temp_names_parse);
     RUN(stale_double_temps_removed);
+    RUN(stale_temps_folder_read_once);
     RUN(truncated_streams_are_errors);
     RUN(long_line);
     RUN(too_long_line_is_an_error);
