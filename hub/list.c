@@ -88,17 +88,29 @@ const char *hub_hint(long status, int have_token)
     }
 }
 
+/* The first bytes of a body for a message: printable ASCII only (a
+ * compressed or binary body must not reach the terminal raw), "..." when
+ * cut, "nothing" when empty. */
+static void body_head(const char *body, size_t len, char *out, size_t cap)
+{
+    if (!body || !len) { snprintf(out, cap, "nothing"); return; }
+    size_t o = 0, i = 0;
+    for (; i < len && o + 4 < cap; i++) {
+        unsigned char c = (unsigned char)body[i];
+        out[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+    }
+    if (i < len) { memcpy(out + o, "...", 3); o += 3; }
+    out[o] = 0;
+}
+
 void hub_add_error_message(const http_response *r, const char *const *headers, blalm_err *e)
 {
     const char *m = r ? http_header_get(r, "x-error-message") : NULL;
     if (!m || !*m) return;
     char red[400], shown[240];
     http_redact(m, headers, red, sizeof red);      /* no token, no signed query */
-    size_t o = 0;
-    for (const unsigned char *c = (const unsigned char *)red; *c && o + 4 < sizeof shown; c++)
-        shown[o++] = (*c < 0x20 || *c >= 0x7f) ? '?' : (char)*c;
-    shown[o] = 0;
-    if (o + 4 >= sizeof shown) snprintf(shown + o, sizeof shown - o, "...");
+    if (!*red) return;
+    body_head(red, strlen(red), shown, sizeof shown);
     if (strstr(e->msg, shown)) return;             /* the body said the same */
     char msg[BLALM_ERR_MAX];
     snprintf(msg, sizeof msg, "%s (the Hub says: %s)", e->msg, shown);
@@ -136,21 +148,6 @@ static int parse_oid(const char *o, char out[65])
     if (!is_hex(o, 64)) return -1;
     memcpy(out, o, 65);
     return 0;
-}
-
-/* The first bytes of a body for a message: printable ASCII only (a
- * compressed or binary body must not reach the terminal raw), "..." when
- * cut, "nothing" when empty. */
-static void body_head(const char *body, size_t len, char *out, size_t cap)
-{
-    if (!body || !len) { snprintf(out, cap, "nothing"); return; }
-    size_t o = 0, i = 0;
-    for (; i < len && o + 4 < cap; i++) {
-        unsigned char c = (unsigned char)body[i];
-        out[o++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-    }
-    if (i < len) { memcpy(out + o, "...", 3); o += 3; }
-    out[o] = 0;
 }
 
 int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
