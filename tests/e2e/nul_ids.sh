@@ -62,8 +62,9 @@ PY
 pipeline "$W" 30 nul_ids_jsonl
 
 # a mismatch after the NUL: both ids escaped, not two equal-looking "n"
+# (through a second file: zstd -o truncated the file zstdcat was still reading)
 zstdcat "$W/attributes/readability/web/p.jsonl.zst" | sed '1s/"n\\u00000"/"n\\u00000x"/' |
-    zstd -q -f -o "$W/attributes/readability/web/p.jsonl.zst"
+    zstd -q -f -o "$TMP/p.edited.jsonl.zst" && mv "$TMP/p.edited.jsonl.zst" "$W/attributes/readability/web/p.jsonl.zst"
 if "$BLALM" audit --work "$W" --export "$TMP/bad.jsonl" --quiet 2>"$TMP/e"; then
     fail nul_ids_mismatch_shown_escaped "exit 0"
 elif grep -qF 'id "n\u00000x" does not match document row 0' "$TMP/e" && grep -qF '(id "n\u00000")' "$TMP/e"; then
