@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -616,6 +617,60 @@ static int read_coverage(rpt *r, const work_dirs *w, const doc_file *files, size
 }
 
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* Whether a document file's size differs from what run.json recorded when
+ * assemble decided it: 1 changed, 0 the same or not recorded, -1 a
+ * malformed record. audit also refuses a changed mtime; the report, a view,
+ * does not leave decisions out for it, since a copied work folder (cp -r)
+ * has every mtime changed (a same-size rewrite whose rows moved still fails
+ * the join, naming the file). A file that cannot be stat'ed is left to the
+ * join to name. */
+static int changed_since_assemble(const doc_file *f, const cJSON **decided, size_t n)
+{
+    cJSON key = {0};
+    key.string = (char *)f->rel;
+    const cJSON *kp = &key, **hit = bsearch(&kp, decided, n, sizeof *decided, cmp_member);
+    if (!hit) return 0;
+    const cJSON *size = get(*hit, "size"), *mtime = get(*hit, "mtime");
+    if (!cJSON_IsNumber(size) || !cJSON_IsString(mtime)) return -1;
+    struct stat st;
+    if (stat(f->path, &st) < 0) return 0;
+    return (double)st.st_size != size->valuedouble;
+}
+
+/* run.json records the config of each attribute set assemble read; a set
+ * remade since with another config (tag --cmudict, a dedup threshold, a new
+ * score model) holds values the fates were not decided from: said at the top
+ * of the funnel, as audit refuses such a set. A set removed since is not. */
+static void warn_sets_changed(rpt *r, const char *attrs, const cJSON *was)
+{
+    const cJSON *it, *x;
+    cJSON_ArrayForEach(it, was) {
+        const cJSON *set = get(it, "set");
+        if (!cJSON_IsString(set)) continue;
+        const cJSON *cur = NULL;
+        cJSON_ArrayForEach(x, r->coverage) {
+            const cJSON *s2 = get(x, "set");
+            if (cJSON_IsString(s2) && !strcmp(s2->valuestring, set->valuestring)) cur = x;
+        }
+        if (!cur) continue;
+        const cJSON *c0 = get(it, "config"), *c1 = get(cur, "config");
+        const char *s0 = cJSON_IsString(c0) ? c0->valuestring : "none";
+        const char *s1 = cJSON_IsString(c1) ? c1->valuestring : "none";
+        if (!strcmp(s0, s1)) continue;
+        sbuf t;
+        sb_init(&t);
+        sb_printf(&t, "%s/%s: attribute set changed since assemble (made by config %s then, %s now): the funnel "
+                  "and the examples' fates were decided from its old values, the histograms show the new ones; "
+                  "run blalm assemble again", attrs, set->valuestring, s0, s1);
+        add_warning(r, "funnel", sb_cstr(&t));
+        sb_free(&t);
+    }
+}
 
 /* Orphans: attribute files (and assemble decisions) under dir whose
  * document file is not in WORK/docs (deleted, moved, or a dangling link):
@@ -677,9 +732,11 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     sbuf lost;                    /* document files whose decisions are missing */
     sb_init(&lost);
     uint64_t lost_files = 0, lost_docs = 0, lost_words = 0, new_files = 0, new_docs = 0, stale_left_out = 0;
-    uint64_t stale_dec_files = 0, stale_dec_docs = 0;
+    uint64_t stale_dec_files = 0, stale_dec_docs = 0, stale_dec_sets = 0;
     sbuf stale_dec;               /* document files whose decisions were made before they changed */
     sb_init(&stale_dec);
+    const cJSON **decided = NULL; /* run.json's "documents" (each file's size and mtime then), sorted by name */
+    size_t ndecided = 0;
     if (is_dir(w.attrs) && !(schema = schema_scan(w.attrs, e))) goto fail;
     int nsets = schema ? schema_nsets(schema) : 0;
     if (nsets > RPT_SETS) nsets = RPT_SETS;
@@ -734,6 +791,25 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
             }
             qsort(listed, nlisted, sizeof *listed, cmp_cstr);
         }
+        /* run.json records each document file's size and mtime (older
+         * decisions do not: nothing to check). A file changed since,
+         * whose sets were then remade (so none is stale), has decisions
+         * made from other rows: they are left out of the join, as a stale
+         * set's are, instead of failing it as misaligned */
+        const cJSON *dd = get(run, "documents"), *m;
+        if (dd && !cJSON_IsObject(dd)) {
+            err_set(e, "%s: \"documents\": expected an object (each document file's size and mtime)", run_path);
+            goto fail;
+        }
+        if (dd) {
+            cJSON_ArrayForEach(m, dd) ndecided++;
+            decided = malloc((ndecided + 1) * sizeof *decided);
+            if (!decided) abort();
+            ndecided = 0;
+            cJSON_ArrayForEach(m, dd) if (m->string) decided[ndecided++] = m;
+            if (ndecided) qsort(decided, ndecided, sizeof *decided, cmp_member);
+        }
+        warn_sets_changed(r, w.attrs, get(run, "attributes"));
     } else if (dir_has_entries(dec_dir)) {
         char msg[9200];
         snprintf(msg, sizeof msg, "%s: missing, but %s holds decisions: without it they cannot be matched to "
@@ -772,16 +848,26 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         int dec = -1;
         snprintf(j.path[j.n], sizeof j.path[0], "%s/%s.jsonl.zst", dec_dir, stem);
         int was_listed = listed && bsearch(&f->rel, listed, nlisted, sizeof *listed, cmp_cstr);
-        if (file_stale && file_exists(j.path[j.n])) {
+        int dec_stale = 0;
+        if (!file_stale && ndecided) {
+            int c = changed_since_assemble(f, decided, ndecided);
+            if (c < 0) {
+                err_set(e, "%s: documents.%s: expected {size, mtime}", run_path, f->rel);
+                goto fail;
+            }
+            dec_stale = c;
+        }
+        if ((file_stale || dec_stale) && file_exists(j.path[j.n])) {
             /* assemble refuses stale sets, so its decisions were made before
              * the document file changed: left out of the join as well */
             stale_dec_files++;
+            stale_dec_sets += file_stale;
             if (stale_dec_files <= 3) sb_printf(&stale_dec, "%s%s", stale_dec.len ? ", " : "", f->rel);
         } else if (file_exists(j.path[j.n])) {
             j.name[j.n] = "assemble";
             dec = j.n++;
             r->have_decisions = 1;
-        } else if (was_listed && !file_stale) {
+        } else if (was_listed && !file_stale && !dec_stale) {
             if (lost_files++ < 3) sb_printf(&lost, "%s%s (%s)", lost.len ? ", " : "", f->rel, j.path[j.n]);
         }
         if (listed && !was_listed) new_files++;
@@ -807,7 +893,7 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         }
         attrj_close(aj);
         if (rc < 0) goto fail;
-        if (dec < 0 && was_listed && file_stale) stale_dec_docs += r->docs - docs0;
+        if (dec < 0 && was_listed && (file_stale || dec_stale)) stale_dec_docs += r->docs - docs0;
         else if (dec < 0 && was_listed) lost_docs += r->docs - docs0, lost_words += r->words - words0;
         if (listed && !was_listed) new_docs += r->docs - docs0;
     }
@@ -862,10 +948,10 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         sbuf t;
         sb_init(&t);
         sb_printf(&t, "%llu document file%s changed since assemble decided %s (%s%s): the funnel leaves out "
-                  "their %llu documents; remake the stale attribute sets and run blalm assemble again",
+                  "their %llu documents; %srun blalm assemble again",
                   (unsigned long long)stale_dec_files, stale_dec_files == 1 ? "" : "s",
                   stale_dec_files == 1 ? "it" : "them", sb_cstr(&stale_dec), stale_dec_files > 3 ? ", ..." : "",
-                  (unsigned long long)stale_dec_docs);
+                  (unsigned long long)stale_dec_docs, stale_dec_sets ? "remake the stale attribute sets, then " : "");
         add_warning(r, "funnel", sb_cstr(&t));
         sb_free(&t);
     }
@@ -894,6 +980,7 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     }
     r->work = work;
     free(listed);
+    free(decided);
     cJSON_Delete(run);
     sb_free(&lost);
     sb_free(&stale_dec);
@@ -902,6 +989,7 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
     return 0;
 fail:
     free(listed);
+    free(decided);
     cJSON_Delete(run);
     sb_free(&lost);
     sb_free(&stale_dec);
