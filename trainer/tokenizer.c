@@ -11,6 +11,7 @@
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/hashmap.h"
+#include "trainer/unicode_ln.h"
 
 /* \s of the GPT-2 pattern as Unicode White_Space (Oniguruma's \s, which the
  * Rust library uses), written out so that the PCRE2 version's idea of \s
@@ -18,6 +19,42 @@
 #define WS "\\t\\n\\x{0B}\\f\\r\\x{20}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
 const char bpe_gpt2_pattern[] =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|[" WS "]+(?![^" WS "])|[" WS "]+";
+
+/* \p{L} and \p{N} (and \P{L}, \P{N}) are compiled as explicit code point
+ * ranges from trainer/unicode_ln.h (Unicode 15.0, as the Rust library's
+ * Oniguruma 6.9.8; written by scripts/unicode-ln.py), not PCRE2's own
+ * tables, whose Unicode version is that of the PCRE2 build (14.0 in 10.42):
+ * a letter added later would otherwise be punctuation to one build and a
+ * letter to another, and the same tokenizer.json would give other ids. */
+static void add_ranges(sbuf *out, const unsigned (*r)[2], size_t n, int negate)
+{
+    unsigned from = 0;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned lo = i < n ? r[i][0] : 0x110000, hi = i < n ? r[i][1] : 0;
+        if (negate) {   /* the gaps, less the surrogates (no characters in UTF-8) */
+            unsigned a = from, b = lo;   /* [a, b) */
+            if (a < 0xD800 && b > 0xE000) {
+                sb_printf(out, "\\x{%X}-\\x{D7FF}", a);
+                a = 0xE000;
+            } else if (a >= 0xD800 && a < 0xE000) {
+                a = 0xE000;
+            } else if (b > 0xD800 && b <= 0xE000) {
+                b = 0xD800;
+            }
+            if (a < b) sb_printf(out, a + 1 == b ? "\\x{%X}" : "\\x{%X}-\\x{%X}", a, b - 1);
+            if (i < n) from = hi + 1;
+        } else if (i < n) {
+            sb_printf(out, lo == hi ? "\\x{%X}" : "\\x{%X}-\\x{%X}", lo, hi);
+        }
+    }
+}
+
+/* The class body of \p{L} (cls 'L') or \p{N} (cls 'N'), negate for \P. */
+static void add_ln_class(sbuf *out, char cls, int negate)
+{
+    if (cls == 'L') add_ranges(out, unicode_L_ranges, UNICODE_L_NRANGES, negate);
+    else add_ranges(out, unicode_N_ranges, UNICODE_N_NRANGES, negate);
+}
 
 /* ------------------------------------------------------------------ */
 /* Byte-level alphabet (GPT-2's bytes_to_unicode): printable bytes stand for
@@ -259,6 +296,13 @@ static int translate_pattern(const char *p, sbuf *out, blalm_err *e)
                 if (i + 3 < n && (p[i + 3] == 'X' || p[i + 3] == '^'))
                     REFUSE(i, "\\%c{%.*s} is not accepted: PCRE2's own property or negation syntax", x,
                            (int)(j - i - 3), p + i + 3);
+                if (j == i + 4 && (p[i + 3] == 'L' || p[i + 3] == 'N')) {
+                    if (!in_class) sb_addc(out, '[');
+                    add_ln_class(out, p[i + 3], x == 'P');
+                    if (!in_class) sb_addc(out, ']');
+                    i = j + 1;
+                    continue;
+                }
                 sb_add(out, p + i, j < n ? j + 1 - i : n - i);
                 i = j < n ? j + 1 : n;
                 continue;
@@ -339,7 +383,7 @@ static pcre2_code *compile_translated(const char *pattern, blalm_err *e)
 {
     sbuf tr;
     sb_init(&tr);
-    if (strcmp(pattern, bpe_gpt2_pattern) != 0 && translate_pattern(pattern, &tr, e) != 0) {
+    if (translate_pattern(pattern, &tr, e) != 0) {
         sb_free(&tr);
         return NULL;
     }

@@ -8,6 +8,7 @@
 
 #include "lib/fsutil.h"
 #include "lib/hash.h"
+#include "trainer/unicode_ln.h"
 
 #define CHECK_HAS(hay, needle) CHECK_MSG(strstr((hay), (needle)), "\"%s\" lacks \"%s\"", (hay), (needle))
 
@@ -583,6 +584,86 @@ TEST(counters_merge_like_one)
     bpe_counter_free(all);
 }
 
+static int in_table(const unsigned (*r)[2], size_t n, unsigned cp)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cp >= r[i][0] && cp <= r[i][1]) return 1;
+    return 0;
+}
+
+static size_t utf8_put(unsigned cp, char *o)
+{
+    if (cp < 0x80) return o[0] = (char)cp, 1;
+    if (cp < 0x800) return o[0] = (char)(0xC0 | cp >> 6), o[1] = (char)(0x80 | (cp & 0x3F)), 2;
+    if (cp < 0x10000)
+        return o[0] = (char)(0xE0 | cp >> 12), o[1] = (char)(0x80 | (cp >> 6 & 0x3F)), o[2] = (char)(0x80 | (cp & 0x3F)), 3;
+    o[0] = (char)(0xF0 | cp >> 18), o[1] = (char)(0x80 | (cp >> 12 & 0x3F)), o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Pieces of text under the pattern (NULL: GPT-2's). */
+static uint64_t count_pieces(bpe_counter *c, const char *text, size_t n)
+{
+    blalm_err e;
+    uint64_t before = bpe_counter_pretokens(c);
+    if (bpe_counter_feed(c, text, n, &e) != 0) return 0;
+    return bpe_counter_pretokens(c) - before;
+}
+
+/* Every code point is a letter, a digit or neither to the GPT-2 pattern
+ * exactly as trainer/unicode_ln.h (Unicode 16.0) says, whatever Unicode the
+ * system PCRE2 knows (10.42: 14.0, where U+31350 and U+11F50 were not yet
+ * assigned): "a"+c is one piece iff c is L, c+"1" one piece iff c is N. */
+TEST(pattern_classes_follow_the_unicode_table)
+{
+    blalm_err e;
+    CHECK(!strcmp(UNICODE_LN_VERSION, "16.0.0"));
+    CHECK(in_table(unicode_L_ranges, UNICODE_L_NRANGES, 0x31350));   /* CJK Ext H, 15.0 */
+    CHECK(in_table(unicode_L_ranges, UNICODE_L_NRANGES, 0x1C89));    /* 16.0 */
+    CHECK(!in_table(unicode_L_ranges, UNICODE_L_NRANGES, 0x16EA0));  /* 17.0: not yet */
+    CHECK(in_table(unicode_N_ranges, UNICODE_N_NRANGES, 0x11F50));   /* Kawi digit, 15.0 */
+    CHECK(!in_table(unicode_N_ranges, UNICODE_N_NRANGES, 0x3000));
+    bpe_counter *c = NULL;
+    long bad = 0;
+    for (unsigned cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+        if (cp % 0x10000 == 0) {
+            bpe_counter_free(c);
+            c = bpe_counter_new(NULL, &e);
+            CHECK(c != NULL);
+            if (!c) return;
+        }
+        char buf[8];
+        size_t k = utf8_put(cp, buf + 1);
+        buf[0] = 'a';
+        int l = count_pieces(c, buf, k + 1) == 1;
+        buf[k + 1] = '1';
+        int d = cp != ' ' && count_pieces(c, buf + 1, k + 1) == 1;   /* " 1" is one piece: ' ?\p{N}+' */
+        int want_l = in_table(unicode_L_ranges, UNICODE_L_NRANGES, cp);
+        int want_d = in_table(unicode_N_ranges, UNICODE_N_NRANGES, cp);
+        if ((l != want_l || d != want_d) && bad++ < 5)
+            CHECK_MSG(0, "U+%04X: pattern says L=%d N=%d, table L=%d N=%d", cp, l, d, want_l, want_d);
+    }
+    bpe_counter_free(c);
+    CHECK_EQ_INT(bad, 0);
+    /* \P{L} and \P{N} in a pattern of one's own: the complements, surrogates left out */
+    c = bpe_counter_new("\\P{L}+|\\p{L}+", &e);
+    CHECK(c != NULL);
+    if (c) {
+        const char *t = "ab\xf0\xb1\x8d\x90" "12 !\xf0\x96\xba\xa0";   /* ab U+31350 | 12 ! U+16EA0 */
+        CHECK_EQ_INT(count_pieces(c, t, strlen(t)), 2);
+        bpe_counter_free(c);
+    }
+    c = bpe_counter_new("[\\P{N}x]+|\\p{N}+", &e);
+    CHECK(c != NULL);
+    if (c) {
+        const char *t = "ab\xf0\x91\xbd\x90" "x12";   /* ab | U+11F50 | x | 12 */
+        CHECK_EQ_INT(count_pieces(c, t, strlen(t)), 4);
+        bpe_counter_free(c);
+    }
+}
+
 int main(void)
 {
     RUN(merges_in_rank_order);
@@ -600,5 +681,6 @@ int main(void)
     RUN(vocab_that_cannot_be_reached);
     RUN(empty_corpus);
     RUN(counters_merge_like_one);
+    RUN(pattern_classes_follow_the_unicode_table);
     return test_summary();
 }
