@@ -1036,6 +1036,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
         snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
         if (!(tok = bpe_load(p, e))) return -1;
     }
+    int cfg_vocab = cfg.vocab_size;   /* the config's, before the tokenizer's replaces it */
     cfg.vocab_size = (int)bpe_vocab_size(tok);
     bpe_free(tok);
     if (lead && o->before_steps) {
@@ -1162,6 +1163,16 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     if (wr < 0) goto done;
     m = model_create(&cfg, e);
     if (!m) goto done;
+    if (lead && cfg_vocab != cfg.vocab_size) {
+        /* the embedding (and an untied head) are vocab x dim: said, not done silently */
+        long long np = (long long)model_num_params(m),
+                  was = np - (long long)(cfg.vocab_size - cfg_vocab) * cfg.dim * (cfg.tie_embeddings ? 1 : 2);
+        fprintf(stderr, "blalm train: vocab_size %d of %s replaced by the tokenizer's %d (%s): %lld parameters "
+                        "instead of %lld\n",
+                cfg_vocab, o->model_cfg, cfg.vocab_size,
+                o->tokenizer ? o->tokenizer : o->tokens ? "the one tokens.json names" : "trained on the train split",
+                np, was);
+    }
     model_init_weights(m, cfg.train.seed);
     opt = optim_create(m, kind, &cfg.train);
     if (!opt) {

@@ -71,3 +71,17 @@ total=$(grep -o '"total_steps":[0-9.e+]*' "$TMP/huge/log.jsonl" 2>/dev/null | he
 "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/sa" --stop-after 18446744073709551615 -q 2>"$TMP/err"; rc=$?
 [ $rc = 2 ] && grep -q "stop-after: bad number" "$TMP/err" && [ ! -e "$TMP/sa" ] && pass train_stop_after_range \
     || fail train_stop_after_range "rc $rc: $(head -c 300 "$TMP/err")"
+
+# --tokenizer with another vocabulary than the config's: the run takes the
+# tokenizer's (embedding and head change size); before, nothing said so
+# (model-tiny's 320 became 2000, 33,256 parameters became 87,016 silently)
+"$BLALM" tokenizer train --quiet --corpus "$C" --out "$TMP/tok400" --vocab 400 --allow-smaller 2>"$TMP/err"
+V=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["model"]["vocab"]))' "$TMP/tok400/tokenizer.json" 2>/dev/null)
+"$BLALM" train --corpus "$C" --tokenizer "$TMP/tok400/tokenizer.json" --model "$tiny" --out "$TMP/tokv" --stop-after 1 -q \
+    2>"$TMP/err"; rc=$?
+np=$("$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); print(33256 + (c["vocab_size"] - 320) * c["dim"] * (1 if c.get("tie_embeddings", True) else 2))' \
+    "$TMP/tokv/config.json" 2>/dev/null)
+[ $rc = 0 ] && [ -n "$V" ] && [ "$V" != 320 ] &&
+    grep -qF "vocab_size 320 of $tiny replaced by the tokenizer's $V ($TMP/tok400/tokenizer.json): $np parameters instead of 33256" "$TMP/err" &&
+    ! grep -q "vocab_size" "$TMP/first.err" && pass train_tokenizer_vocab_notice ||
+    fail train_tokenizer_vocab_notice "rc $rc, vocab '$V', params '$np': $(head -c 400 "$TMP/err")"
