@@ -441,38 +441,35 @@ static int do_encode(const args *a)
     return rc;
 }
 
-/* Parses "[1, 2, 3]"; -1 with *what set otherwise. */
-static int parse_ids(const char *s, size_t n, uint32_t **ids, size_t *cap, size_t *count, const char **what)
+/* Parses "[1, 2, 3]" (JSON: no leading zeros, ids 0..4294967295); -1 with
+ * *what (a whole phrase) and *at (its byte offset, 1-based) set otherwise. */
+static int parse_ids(const char *s, size_t n, uint32_t **ids, size_t *cap, size_t *count, const char **what,
+                     size_t *at)
 {
     size_t pos = json_ws(s, n, 0), k = 0;
-    if (pos >= n || s[pos] != '[') {
-        *what = "expected a JSON array of token ids";
-        return -1;
-    }
+#define BAD(w) do { *what = (w); *at = pos + 1; return -1; } while (0)
+    if (pos >= n || s[pos] != '[') BAD("expected a JSON array of token ids");
     pos = json_ws(s, n, pos + 1);
     if (pos < n && s[pos] == ']') {
         pos++;
     } else {
         for (;;) {
-            if (pos >= n || s[pos] < '0' || s[pos] > '9') {
-                *what = "expected a token id (a non-negative integer)";
-                return -1;
-            }
+            if (pos >= n || s[pos] < '0' || s[pos] > '9') BAD("expected a token id (a non-negative integer)");
+            if (s[pos] == '0' && pos + 1 < n && s[pos + 1] >= '0' && s[pos + 1] <= '9')
+                BAD("a token id with a leading zero is not JSON: write 1, not 01");
+            size_t start = pos;
             unsigned long long v = 0;
             while (pos < n && s[pos] >= '0' && s[pos] <= '9') {
                 v = v * 10 + (unsigned)(s[pos++] - '0');
                 if (v > UINT32_MAX) {
-                    *what = "token id too large";
-                    return -1;
+                    pos = start;
+                    BAD("token id too large (ids are 0 to 4294967295)");
                 }
             }
             if (k == *cap) {
                 *cap = *cap ? 2 * *cap : 1024;
                 *ids = realloc(*ids, *cap * sizeof **ids);
-                if (!*ids) {
-                    *what = "out of memory";
-                    return -1;
-                }
+                if (!*ids) BAD("out of memory for the token ids");
             }
             (*ids)[k++] = (uint32_t)v;
             pos = json_ws(s, n, pos);
@@ -484,14 +481,12 @@ static int parse_ids(const char *s, size_t n, uint32_t **ids, size_t *cap, size_
                 pos++;
                 break;
             }
-            *what = "expected ',' or ']'";
-            return -1;
+            BAD("expected ',' or ']'");
         }
     }
-    if (json_ws(s, n, pos) != n) {
-        *what = "expected the line to end after the array";
-        return -1;
-    }
+    pos = json_ws(s, n, pos);
+    if (pos != n) BAD("expected the line to end after the array");
+#undef BAD
     *count = k;
     return 0;
 }
@@ -518,9 +513,9 @@ static int do_decode(const args *a)
     sb_init(&out);
     while ((lr = src_line(&src, &line, &len, &err)) == 1) {
         const char *what;
-        if (parse_ids(line, len, &ids, &cap, &n, &what) != 0) {
-            snprintf(err.msg, sizeof err.msg, "%s:%llu: %s%s", src.name, src.lineno,
-                         strncmp(what, "expected", 8) ? "expected " : "", what);
+        size_t at;
+        if (parse_ids(line, len, &ids, &cap, &n, &what, &at) != 0) {
+            snprintf(err.msg, sizeof err.msg, "%s:%llu:%zu: %s", src.name, src.lineno, at, what);
             rc = fail("decode", err.msg);
             break;
         }

@@ -129,6 +129,19 @@ printf '"ok"\n{"nottext": 1}\n' >"$TMP/bad.jsonl"
 expect tokenizer_encode_bad_line 1 "bad.jsonl:2" "$BLALM" tokenizer encode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/bad.jsonl"
 printf '[1,2]\n[3,\n' >"$TMP/bad.ids"
 expect tokenizer_decode_bad_line 1 "bad.ids:2" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/bad.ids"
+# the id list's errors are whole phrases at line:byte (before, every message
+# got "expected " in front: "expected token id too large"), and a leading zero,
+# not JSON, is refused (before, [01] decoded as [1])
+echo '[7, 4294967296]' >"$TMP/big.ids"
+expect tokenizer_decode_id_too_large 1 "big.ids:1:5: token id too large (ids are 0 to 4294967295)$" \
+    "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/big.ids"
+! grep -q "expected token" "$TMP/err" && pass tokenizer_decode_id_too_large_wording ||
+    fail tokenizer_decode_id_too_large_wording "$(cat "$TMP/err")"
+echo '[01]' >"$TMP/zero.ids"
+expect tokenizer_decode_leading_zero 1 "zero.ids:1:2: a token id with a leading zero is not JSON" \
+    "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/zero.ids"
+echo '[0, 10]' >"$TMP/zero.ids"
+expect tokenizer_decode_zero_and_ten 0 "" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/zero.ids"
 echo '[1, 320]' >"$TMP/oov.ids"
 expect tokenizer_decode_out_of_vocab 1 "outside the vocabulary" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/oov.ids"
 head -c 2000 "$TMP/tok/tokenizer.json" >"$TMP/trunc.json"
