@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,33 @@ int cli_parse_count(const char *s, unsigned long long *out)
     double v = strtod(s, NULL) * mult;
     if (v >= 1.8e19) return -2;
     *out = (unsigned long long)(v + 0.5);
+    return 0;
+}
+
+int cli_parse_real(const char *s, double *out)
+{
+    if (!s) return -1;
+    const char *p = s;
+    if (*p == '+' || *p == '-') p++;
+    int digits = 0;
+    while (isdigit((unsigned char)*p)) p++, digits++;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) p++, digits++;
+    }
+    if (!digits) return -1;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!isdigit((unsigned char)*p)) return -1;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    if (*p) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end != p || !isfinite(v)) return -1;
+    *out = v;
     return 0;
 }
 

@@ -40,6 +40,10 @@ int cli_help(const char *usage);
  * counts: 10M = 10,000,000). Returns -1 when s is not such a number, -2 when
  * it is one but does not fit in 64 bits. */
 int cli_parse_count(const char *s, unsigned long long *out);
+/* Parses a finite decimal number, the whole string: [+-]digits[.digits][e[+-]digits]
+ * or [+-].digits...; no leading or trailing space, no hex ("0x10"), no
+ * "inf"/"nan" (which strtod takes). -1 otherwise. */
+int cli_parse_real(const char *s, double *out);
 /* Parses "I/N" shard specs (0 <= I < N). */
 int cli_parse_shard(const char *s, int *index, int *count);
 

@@ -28,11 +28,13 @@ static const char usage[] =
     "  --prompt TEXT         text to continue (default: empty, starts after end-of-text)\n"
     "  --max-new N           at most N tokens to generate; a sample stops earlier\n"
     "                        when it draws end-of-text (not printed) (default 100)\n"
-    "  --temperature T       a finite number >= 0; 0 = greedy (default 0.8)\n"
-    "  --top-k K             sample among the K most likely (default 40; 0 = all)\n"
+    "  --temperature T       a finite decimal number >= 0; 0 = greedy (default 0.8)\n"
+    "  --top-k K             sample among the K most likely, 0..100000000 (default 40;\n"
+    "                        0 = all)\n"
     "  --top-p P             then among the fewest most likely whose probability\n"
     "                        reaches P (nucleus; default 1 = off)\n"
-    "  --seed N              sampling seed (default 1); sample i gets seed N+i-1\n"
+    "  --seed N              sampling seed, 0..2^64-1 (default 1); sample i gets seed\n"
+    "                        N+i-1\n"
     "  --samples N           N continuations of the prompt, in order, each after a\n"
     "                        line '=== sample I (seed S) ===' when N > 1 (default 1)\n"
     "  --threads T           samples generated at once (default 1); the output is the\n"
@@ -155,17 +157,13 @@ int cmd_generate(int argc, char **argv)
         case 'c': ckpt = optarg; break;
         case 't': timing = 1; break;
         case 'T': {
-            char *end;
-            temp = strtod(optarg, &end);
-            if (end == optarg || *end || !isfinite(temp) || temp < 0) /* not "", nan or inf */
+            if (cli_parse_real(optarg, &temp) < 0 || temp < 0)   /* not "", nan, inf, hex, " 1" */
                 return cli_usage_error(usage, "generate: --temperature wants a finite number >= 0 "
                                               "(0 = greedy), not '%s'", optarg);
             break;
         }
         case 'P': {
-            char *end;
-            top_p = strtod(optarg, &end);
-            if (end == optarg || *end || !(top_p > 0 && top_p <= 1))
+            if (cli_parse_real(optarg, &top_p) < 0 || !(top_p > 0 && top_p <= 1))
                 return cli_usage_error(usage, "generate: --top-p wants a number in (0, 1], not '%s'", optarg);
             break;
         }
@@ -176,12 +174,18 @@ int cmd_generate(int argc, char **argv)
             if (c == 'N') samples = (int)v;
             else threads = (int)v;
             break;
-        case 'n': case 'k': case 's':
+        case 'n': case 'k':
             if (cli_parse_count(optarg, &v) < 0 || v > 100000000ull)
-                return cli_usage_error(usage, "generate: --%s: bad number '%s'", cli_option_name(opts, c), optarg);
+                return cli_usage_error(usage, "generate: --%s wants a count in 0..100000000, not '%s'",
+                                       cli_option_name(opts, c), optarg);
             if (c == 'n') max_new = (int)v;
-            else if (c == 'k') topk = (int)v;
-            else seed = v;
+            else topk = (int)v;
+            break;
+        case 's':   /* any 64-bit seed: sample i gets seed + i - 1 (mod 2^64) */
+            if (cli_parse_count(optarg, &v) < 0)
+                return cli_usage_error(usage, "generate: --seed wants an integer in 0..18446744073709551615, "
+                                              "not '%s'", optarg);
+            seed = v;
             break;
         case 'q': quiet = 1; break;
         case 'h': return cli_help(usage);

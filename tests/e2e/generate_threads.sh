@@ -43,7 +43,7 @@ done
 # a temperature that is not a finite number >= 0 is refused like -1 (exit 2,
 # naming the option), not read as 0 (greedy) or sampled from with NaN
 ok=1
-for bad in nan NaN inf -inf infinity "" " " -1 1x 0.8.1; do
+for bad in nan NaN inf -inf infinity "" " " -1 1x 0.8.1 0x10 " 1" "1 " 0x1p3; do
     gen --temperature "$bad" >/dev/null 2>"$TMP/err"; rc=$?
     { [ $rc = 2 ] && grep -q -- "--temperature wants a finite number >= 0" "$TMP/err"; } ||
         { ok=0; fail generate_bad_temperature "'$bad' exit $rc: $(head -c 200 "$TMP/err")"; }
@@ -53,6 +53,26 @@ for bad in nan inf "" -1; do
     [ $rc = 2 ] || { ok=0; fail generate_bad_temperature "--top-p '$bad' exit $rc"; }
 done
 [ $ok = 1 ] && pass generate_bad_temperature
+# --seed takes any 64-bit integer, whole (before, anything over 100,000,000 was
+# "bad number"): seed 2^32+1 is not seed 1, and sample 2 of seed 2^64-1 is seed 0
+# (mod 2^64); --max-new and --top-k state their range
+ok=1
+big=$(gen --seed 1234567890 2>"$TMP/err"); rc=$?
+[ $rc = 0 ] && [ -n "$big" ] || { ok=0; fail generate_seed_range "--seed 1234567890 exit $rc: $(head -c 200 "$TMP/err")"; }
+[ "$(gen --seed 4294967297)" != "$(gen --seed 1)" ] || { ok=0; fail generate_seed_range "seed 2^32+1 samples as seed 1"; }
+gen --seed 18446744073709551615 --samples 2 >"$TMP/wrap" 2>"$TMP/err"
+grep -q '^=== sample 2 (seed 0) ===$' "$TMP/wrap" &&
+    [ "$(awk '$0 == "=== sample 2 (seed 0) ===" { on = 1; next } on' "$TMP/wrap")" = "$(gen --seed 0)" ] ||
+    { ok=0; fail generate_seed_range "seed 2^64-1 + 1: $(head -c 300 "$TMP/wrap" "$TMP/err")"; }
+gen --seed 18446744073709551616 >/dev/null 2>"$TMP/err"; rc=$?
+{ [ $rc = 2 ] && grep -q -- "--seed wants an integer in 0..18446744073709551615, not '18446744073709551616'" "$TMP/err"; } ||
+    { ok=0; fail generate_seed_range "2^64 exit $rc: $(head -c 200 "$TMP/err")"; }
+for o in max-new top-k; do
+    gen --$o 100000001 >/dev/null 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -q -- "--$o wants a count in 0..100000000, not '100000001'" "$TMP/err"; } ||
+        { ok=0; fail generate_seed_range "--$o 100000001 exit $rc: $(head -c 200 "$TMP/err")"; }
+done
+[ $ok = 1 ] && pass generate_seed_range
 # --help says --max-new is an upper bound: a sample ends at end-of-text
 "$BLALM" generate --help | grep -A1 -- "--max-new N" | grep -q "stops earlier" && pass generate_help_max_new ||
     fail generate_help_max_new "$("$BLALM" generate --help | grep -A1 -- --max-new)"

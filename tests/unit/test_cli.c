@@ -17,6 +17,23 @@ TEST(counts)
         CHECK_MSG(cli_parse_count(bad[i], &v) < 0, "accepted '%s'", bad[i]);
 }
 
+/* strtod alone took " 1" and "0x10" (16) for --temperature */
+TEST(reals)
+{
+    double v = -1;
+    CHECK(cli_parse_real("0.8", &v) == 0 && v == 0.8);
+    CHECK(cli_parse_real("0", &v) == 0 && v == 0);
+    CHECK(cli_parse_real("2", &v) == 0 && v == 2);
+    CHECK(cli_parse_real(".5", &v) == 0 && v == 0.5);
+    CHECK(cli_parse_real("5.", &v) == 0 && v == 5);
+    CHECK(cli_parse_real("1e-3", &v) == 0 && v == 1e-3);
+    CHECK(cli_parse_real("-2.5E+1", &v) == 0 && v == -25);
+    const char *bad[] = {"", " 1", "1 ", "0x10", "0X1p3", "inf", "nan", "-inf", "1e", "1e+", ".", "+", "1,5",
+                         "1e999", "١", "1.2.3", "\t1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK_MSG(cli_parse_real(bad[i], &v) == -1, "'%s' taken", bad[i]);
+}
+
 TEST(shards)
 {
     int i, n;
@@ -33,5 +50,6 @@ int main(void)
 {
     RUN(counts);
     RUN(shards);
+    RUN(reals);
     return test_summary();
 }
