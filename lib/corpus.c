@@ -356,18 +356,51 @@ size_t corpus_count(const corpus *c, corpus_split s)
     return n;
 }
 
-int corpus_blank_line_docs(corpus_file *f, const char *s, size_t n, blalm_err *e)
+/* Whether the line starting at s[i] is blank: empty, or only "\r" before its
+ * "\n" (a CRLF file's blank line) or before the end of the text. */
+static int blank_line_at(const char *s, size_t n, size_t i)
 {
-    size_t i = 0;
+    return i < n && (s[i] == '\n' || (s[i] == '\r' && (i + 1 == n || s[i + 1] == '\n')));
+}
+
+/* Whether the line starting at s[i] (up to its "\n" or the end) holds only
+ * spaces, tabs and a final "\r", and at least one space or tab. */
+static int whitespace_line_at(const char *s, size_t n, size_t i)
+{
+    size_t j = i;
+    while (j < n && (s[j] == ' ' || s[j] == '\t')) j++;
+    if (j == i) return 0;
+    if (j < n && s[j] == '\r') j++;
+    return j == n || s[j] == '\n';
+}
+
+int corpus_blank_line_docs(corpus_file *f, const char *s, size_t n, size_t *ws_lines, blalm_err *e)
+{
+    size_t i = 0, ws = 0;
     while (i < n) {
-        while (i < n && s[i] == '\n') i++;
-        size_t start = i;
-        while (i < n && !(s[i] == '\n' && i + 1 < n && s[i + 1] == '\n')) i++;
-        size_t end = i;
-        if (end > start && s[end - 1] == '\n') end--;
+        while (blank_line_at(s, n, i)) i += s[i] == '\n' ? 1 : (i + 1 < n ? 2 : 1);
+        if (i >= n) break;
+        size_t start = i, end;
+        for (;;) {   /* the document's lines, up to a blank line or the end */
+            if (whitespace_line_at(s, n, i)) ws++;
+            const char *nl = memchr(s + i, '\n', n - i);
+            if (!nl) {
+                end = i = n;
+                break;
+            }
+            size_t next = (size_t)(nl - s) + 1;
+            if (next >= n || blank_line_at(s, n, next)) {
+                end = (size_t)(nl - s);   /* the line break before a blank line (or the file's last) is not text */
+                if (end > start && s[end - 1] == '\r') end--;
+                i = next;
+                break;
+            }
+            i = next;
+        }
         if (end > start && add_doc(f, (corpus_doc){.offset = start, .length = end - start}) != 0)
             return err_set(e, "%s: out of memory", f->path);
     }
+    if (ws_lines) *ws_lines = ws;
     return 0;
 }
 

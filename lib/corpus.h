@@ -95,9 +95,13 @@ void corpus_show_id(struct sbuf *b, const corpus_doc *d);
 /* Number of files of one split. */
 size_t corpus_count(const corpus *c, corpus_split s);
 /* Appends f's documents cut at blank lines of text[0..n) (the file's bytes):
- * a document is a maximal run without "\n\n", without a final '\n' at the
- * end of the file; runs of newlines only are not documents. */
-int corpus_blank_line_docs(corpus_file *f, const char *text, size_t n, blalm_err *e);
+ * a blank line is empty or only "\r" (CRLF files split as LF ones); a
+ * document is a maximal run of other lines, without the line break ("\n" or
+ * "\r\n") before a blank line or at the end of the file; runs of blank lines
+ * only are not documents. A line of only spaces and tabs is not blank (as in
+ * the BabyLM layout assemble writes, where only "\n\n" separates documents):
+ * *ws_lines (when not NULL) gets how many such lines the text holds. */
+int corpus_blank_line_docs(corpus_file *f, const char *text, size_t n, size_t *ws_lines, blalm_err *e);
 /* xxh3 of f's document list (offset, length, words, has_words of each), for
  * completion keys: it changes when the index changes this file's documents. */
 uint64_t corpus_file_docs_hash(const corpus_file *f);

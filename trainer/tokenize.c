@@ -84,7 +84,7 @@ static marker_key *unit_key(const corpus_file *f, const char *tok_sha, int blank
         return NULL;
     }
     if (blank_lines) {
-        marker_key_setting(k, "boundaries", "blank lines");
+        marker_key_setting(k, "boundaries", "blank lines, CRLF too");   /* LF only before: such shards are redone */
     } else {
         marker_key_setting(k, "boundaries", "documents.jsonl.zst");
         marker_key_settingf(k, "documents", "%zu %016llx", f->n_docs,
@@ -206,7 +206,11 @@ static int encode_unit(bpe_encoder **enc, int threads, unit *u, int blank_lines,
         err_set(e, "%s: out of memory", f->path);
         goto done;
     }
-    if (blank_lines && corpus_blank_line_docs(f, m, n, e) != 0) goto done;
+    size_t ws_lines = 0;
+    if (blank_lines && corpus_blank_line_docs(f, m, n, &ws_lines, e) != 0) goto done;
+    if (ws_lines)
+        warnf(x->o, "%s: %zu line%s of only spaces or tabs, not taken as document boundaries (only empty lines "
+              "are, as in the BabyLM layout)", f->path, ws_lines, ws_lines == 1 ? "" : "s");
     for (size_t i = 0; i < f->n_docs; i++)
         if (f->docs[i].offset > n || f->docs[i].length > n - f->docs[i].offset) {
             /* the file changed since corpus_open checked it */

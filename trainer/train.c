@@ -401,7 +401,7 @@ int train_count_corpus(const char *dir, bpe_counter *c, blalm_err *e)
             rc = -1;
             break;
         }
-        if (!cp.has_index) rc = corpus_blank_line_docs(f, data, len, e);
+        if (!cp.has_index) rc = corpus_blank_line_docs(f, data, len, NULL, e);
         for (size_t d = 0; d < f->n_docs && !rc; d++) {
             const corpus_doc *x = &f->docs[d];
             if (x->offset > len || x->length > len - x->offset)

@@ -364,3 +364,21 @@ if [ -w /dev/full ]; then
     expect tokenizer_decode_stdout_full 1 "^blalm tokenizer decode: write error on stdout" \
         sh -c 'echo "[104,105]" | "$1" tokenizer decode -q --tokenizer "$2" >/dev/full' sh "$BLALM" "$TMP/tok/tokenizer.json"
 else skip tokenizer_stdout_full "/dev/full not writable here"; fi
+
+# without documents.jsonl.zst, a CRLF file splits as its LF twin ("\r\n\r\n" is a
+# blank line; before, a CRLF corpus was one document per file), and a line of
+# only spaces or tabs is not a boundary (as in the BabyLM layout) but is named
+# in a warning with the file and the count
+mkdir -p "$TMP/crlf/train" "$TMP/lfc/train"
+printf 'one\r\ntwo\r\n\r\nthree\r\n\r\n\r\nfour\r\n' >"$TMP/crlf/train/a.train"
+printf 'one\ntwo\n\nthree\n\n\nfour\n' >"$TMP/lfc/train/a.train"
+printf 'x\n \ny\n\t\r\nz\n\nw\n' >"$TMP/crlf/train/b.train"
+"$BLALM" tokenize --corpus "$TMP/crlf" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/crlf.tk" 2>"$TMP/crlf.err" &&
+"$BLALM" tokenize --corpus "$TMP/lfc" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/lfc.tk" -q 2>/dev/null
+docs=$("$PY" -c 'import json,sys; print(" ".join(str(f["docs"]) for f in json.load(open(sys.argv[1]))["files"]))' "$TMP/crlf.tk/tokens.json" 2>/dev/null)
+lfdocs=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["docs"])' "$TMP/lfc.tk/tokens.json" 2>/dev/null)
+[ "$docs" = "3 2" ] && [ "$lfdocs" = 3 ] && pass tokenize_crlf_blank_lines ||
+    fail tokenize_crlf_blank_lines "docs per file '$docs' (want '3 2'), LF twin '$lfdocs': $(head -c 300 "$TMP/crlf.err")"
+grep -qF "$TMP/crlf/train/b.train: 2 lines of only spaces or tabs, not taken as document boundaries" "$TMP/crlf.err" &&
+    ! grep -q "a.train: .* spaces or tabs" "$TMP/crlf.err" && pass tokenize_whitespace_lines_warned ||
+    fail tokenize_whitespace_lines_warned "$(head -c 500 "$TMP/crlf.err")"

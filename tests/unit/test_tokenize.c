@@ -165,12 +165,51 @@ TEST(corpus_reader_blank_lines)
     CHECK_EQ_INT(c.has_index, 0);
     CHECK_EQ_INT(c.files[0].n_docs, 0);
     const char text[] = "\n\none\ntwo\n\n\n\nthree \n";
-    CHECK(corpus_blank_line_docs(&c.files[0], text, sizeof text - 1, &e) == 0);
+    CHECK(corpus_blank_line_docs(&c.files[0], text, sizeof text - 1, NULL, &e) == 0);
     CHECK_EQ_INT(c.files[0].n_docs, 2);
     CHECK_EQ_INT(c.files[0].docs[0].offset, 2);
     CHECK_EQ_INT(c.files[0].docs[0].length, 7);  /* "one\ntwo" */
     CHECK_EQ_INT(c.files[0].docs[1].offset, 13);
     CHECK_EQ_INT(c.files[0].docs[1].length, 6);  /* "three " without the final newline */
+    corpus_close(&c);
+}
+
+/* A CRLF file splits as its LF twin: "\r\n\r\n" is a blank line (before, a
+ * CRLF corpus was one document per file); a line of only spaces or tabs is not
+ * blank (the BabyLM layout separates documents by "\n\n" alone) and is counted. */
+TEST(corpus_reader_blank_lines_crlf_and_whitespace)
+{
+    blalm_err e;
+    CHECK_MSG(make_corpus("c0crlf", 0, &e) == 0, "%s", e.msg);
+    char d[1024];
+    snprintf(d, sizeof d, "%s/c0crlf", test_tmpdir());
+    corpus c;
+    CHECK_MSG(corpus_open(&c, d, &e) == 0, "%s", e.msg);
+    const char lf[] = "one\ntwo\n\nthree\n\n\nfour\n";
+    const char crlf[] = "one\r\ntwo\r\n\r\nthree\r\n\r\n\r\nfour\r\n";
+    size_t ws = 9;
+    CHECK(corpus_blank_line_docs(&c.files[0], lf, sizeof lf - 1, &ws, &e) == 0);
+    CHECK_EQ_INT(ws, 0);
+    CHECK(corpus_blank_line_docs(&c.files[1], crlf, sizeof crlf - 1, NULL, &e) == 0);
+    CHECK_EQ_INT(c.files[0].n_docs, 3);
+    CHECK_EQ_INT(c.files[1].n_docs, 3);
+    const char *want_lf[] = {"one\ntwo", "three", "four"}, *want_crlf[] = {"one\r\ntwo", "three", "four"};
+    for (size_t i = 0; i < 3 && i < c.files[1].n_docs && i < c.files[0].n_docs; i++) {
+        CHECK_EQ_INT(c.files[0].docs[i].length, strlen(want_lf[i]));
+        CHECK(!memcmp(lf + c.files[0].docs[i].offset, want_lf[i], strlen(want_lf[i])));
+        CHECK_EQ_INT(c.files[1].docs[i].length, strlen(want_crlf[i]));
+        CHECK(!memcmp(crlf + c.files[1].docs[i].offset, want_crlf[i], strlen(want_crlf[i])));
+    }
+    corpus_close(&c);
+    CHECK_MSG(corpus_open(&c, d, &e) == 0, "%s", e.msg);
+    const char wsl[] = "a\n \nb\n\t \r\nc\n\nd\r\n\r";   /* two whitespace-only lines; a final lone "\r" is blank */
+    CHECK(corpus_blank_line_docs(&c.files[0], wsl, sizeof wsl - 1, &ws, &e) == 0);
+    CHECK_EQ_INT(ws, 2);
+    CHECK_EQ_INT(c.files[0].n_docs, 2);
+    if (c.files[0].n_docs == 2) {
+        CHECK_EQ_INT(c.files[0].docs[0].length, strlen("a\n \nb\n\t \r\nc"));
+        CHECK_EQ_INT(c.files[0].docs[1].length, 1);   /* "d" */
+    }
     corpus_close(&c);
 }
 
@@ -457,6 +496,7 @@ int main(void)
 {
     RUN(corpus_reader_documents);
     RUN(corpus_reader_blank_lines);
+    RUN(corpus_reader_blank_lines_crlf_and_whitespace);
     RUN(corpus_reader_bad_index);
     RUN(tokenize_resume_after_kill);
     RUN(tokenize_changed_inputs_redone);
