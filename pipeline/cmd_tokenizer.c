@@ -402,6 +402,12 @@ static int do_encode(const args *a)
             size_t at = 0;
             sb_reset(&text);
             if (len && line[len - 1] == '\r') len--;
+            if (len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) {   /* said, not "expected a JSON string" */
+                snprintf(err.msg, sizeof err.msg, "%s:%llu:1: a UTF-8 byte order mark (EF BB BF) starts the line, "
+                         "before the JSON value; save the file without it", src.name, src.lineno);
+                rc = fail("encode", err.msg);
+                break;
+            }
             if (line_text(line, len, &text, &what, &at) != 0) {
                 snprintf(err.msg, sizeof err.msg, "%s:%llu:%zu: %s%s", src.name, src.lineno, at + 1,
                          strncmp(what, "expected", 8) ? "expected " : "", what);

@@ -129,6 +129,11 @@ printf '"ok"\n{"nottext": 1}\n' >"$TMP/bad.jsonl"
 expect tokenizer_encode_bad_line 1 "bad.jsonl:2" "$BLALM" tokenizer encode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/bad.jsonl"
 printf '[1,2]\n[3,\n' >"$TMP/bad.ids"
 expect tokenizer_decode_bad_line 1 "bad.ids:2" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/bad.ids"
+# a UTF-8 byte order mark before a line's JSON value is named as such (before:
+# "expected a JSON string or an object ...", which the line looks like)
+printf '"a"\n\xef\xbb\xbf"hello"\n' >"$TMP/bom.jsonl"
+expect tokenizer_encode_bom_named 1 "bom.jsonl:2:1: a UTF-8 byte order mark (EF BB BF) starts the line" \
+    "$BLALM" tokenizer encode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/bom.jsonl"
 # the id list's errors are whole phrases at line:byte (before, every message
 # got "expected " in front: "expected token id too large"), and a leading zero,
 # not JSON, is refused (before, [01] decoded as [1])
