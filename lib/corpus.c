@@ -138,6 +138,14 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
     sb_init(&idb);
     while (!rc && (lr = zr_line(r, &line, &len, e)) == 1) {
         unsigned long long ln = (unsigned long long)zr_lineno(r);
+        size_t bad;
+        if (!utf8_valid(line, len, &bad)) {
+            /* cJSON takes the bytes, but json_member_string stops at them, and
+             * its failure would be blamed on "id" */
+            rc = bad_line(o, e, "%s:%llu: column %zu: not valid UTF-8 (byte \\x%02x): JSON text must be UTF-8",
+                          c->index_path, ln, bad + 1, (unsigned char)line[bad]);
+            continue;
+        }
         blalm_err pe;   /* strict as manifest.json: no text after the object, no key twice */
         cJSON *j = config_parse_line(line, len, c->index_path, ln, &pe);
         if (!j) {

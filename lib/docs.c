@@ -14,6 +14,7 @@
 #include "parquet.h"
 #include "sbuf.h"
 #include "sighold.h"
+#include "utf8.h"
 #include "zio.h"
 
 struct doc_reader {
@@ -769,6 +770,25 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
         if (!doc_ext(de->d_name)) {
             if (!is_fetch_sidecar(de->d_name)) note_passed(fl->skipped, &fl->nskipped, full);
             continue;
+        }
+        /* its name (folders included) becomes ids, "source", dedup's
+         * "representative" and documents.jsonl.zst's "key"."path": JSON text,
+         * which must be UTF-8; refused here, before any stage does work */
+        size_t bad;
+        if (!utf8_valid(sub, strlen(sub), &bad)) {
+            sbuf shown;
+            sb_init(&shown);
+            for (const unsigned char *c = (const unsigned char *)full; *c; c++) {
+                if (*c >= 0x80 || *c < 0x20 || *c == 0x7f) sb_printf(&shown, "\\x%02x", *c);
+                else sb_addc(&shown, (char)*c);
+            }
+            rc = err_set(e, "%s: path is not valid UTF-8 (byte \\x%02x at offset %zu of its path under %s; "
+                            "bytes shown as \\xNN): a document file's path becomes its ids, \"source\" and "
+                            "JSON text, which must be UTF-8; rename the %s",
+                         sb_cstr(&shown), (unsigned char)sub[bad], bad, root,
+                         strchr(sub + bad, '/') ? "folder" : "file");
+            sb_free(&shown);
+            break;
         }
         if (fl->n == fl->cap) {
             fl->cap = fl->cap ? fl->cap * 2 : 64;

@@ -112,6 +112,32 @@ TEST(index_lines_parse_as_strictly_as_the_manifest)
     CHECK_HAS(e.msg, "documents.jsonl.zst:1: unexpected text after the JSON value");
 }
 
+/* a byte that is not UTF-8 before "id" (a document file named caf\xe9.jsonl in
+ * "key"."path") was blamed on "id": 'N: "id": expected a string' */
+TEST(invalid_utf8_is_named_at_its_column)
+{
+    static const char *const lines[] = {
+        "{\"key\": {\"path\": \"web/caf\xe9.jsonl\"}, \"id\": \"a\", \"split\": \"train\", \"file\": "
+        "\"train/a.train\", \"offset\": 0, \"length\": 7, \"words\": 2}",
+        "{\"id\": \"f\", \"split\": \"dev\", \"file\": \"dev/a.dev\", \"offset\": 0, \"length\": 9, \"words\": 2}",
+    };
+    blalm_err e;
+    CHECK_MSG(make("u", lines, 2, &e) == 0, "%s", e.msg);
+    char d[1024];
+    snprintf(d, sizeof d, "%s/u", test_tmpdir());
+    seen s = {0};
+    corpus_opts o = {note, &s, 1};
+    corpus c;
+    CHECK_MSG(corpus_open_opts(&c, d, &o, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(s.n, 1);
+    CHECK_HAS(s.msg[0], "documents.jsonl.zst:1: column 26: not valid UTF-8 (byte \\xe9): JSON text must be UTF-8");
+    CHECK(strstr(s.msg[0], "\"id\"") == NULL);
+    CHECK_EQ_INT(c.files[1].n_docs, 1);
+    corpus_close(&c);
+    CHECK(corpus_open(&c, d, &e) == -1);
+    CHECK_HAS(e.msg, "documents.jsonl.zst:1: column 26: not valid UTF-8");
+}
+
 TEST(strict_mode_unchanged_for_tokenize)
 {
     /* lines without id, split or words, and a test split's lines: what tokenize accepts */
@@ -225,6 +251,7 @@ int main(void)
     RUN(lenient_reports_every_bad_line);
     RUN(index_lines_parse_as_strictly_as_the_manifest);
     RUN(strict_mode_unchanged_for_tokenize);
+    RUN(invalid_utf8_is_named_at_its_column);
     RUN(lenient_truncated_index_is_a_problem);
     return test_summary();
 }

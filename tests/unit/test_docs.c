@@ -358,6 +358,38 @@ TEST(walk_refuses_shared_stems)
     CHECK_CONTAINS(e.msg, "web/q.parquet: two document files");
 }
 
+/* docs/caf\xe9.jsonl was taken: dedup wrote the byte into "representative",
+ * assemble into documents.jsonl.zst, both then invalid JSON; refused by the
+ * walk every stage starts with, the bytes shown escaped */
+TEST(walk_refuses_names_not_utf8)
+{
+    char root[1024];
+    snprintf(root, sizeof root, "%s/utf8docs", test_tmpdir());
+    blalm_err e;
+    doc_file *files = NULL;
+    size_t nf = 0;
+    touch_in(root, "web/caf\xc3\xa9.jsonl");   /* UTF-8: fine */
+    touch_in(root, "web/notes\xff.txt");        /* not a document file: not ours */
+    CHECK(docs_walk(root, &files, &nf, &e) == 0);
+    CHECK_EQ_INT(nf, 1);
+    docs_walk_free(files, nf);
+    touch_in(root, "web/caf\xe9.jsonl");
+    CHECK(docs_walk(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "utf8docs/web/caf\\xe9.jsonl: path is not valid UTF-8 (byte \\xe9 at offset 7 of its path under ");
+    CHECK_CONTAINS(e.msg, "which must be UTF-8; rename the file");
+    CHECK(strchr(e.msg, '\xe9') == NULL);
+    CHECK(docs_walk_some(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "caf\\xe9.jsonl: path is not valid UTF-8");
+    char p[1400];
+    snprintf(p, sizeof p, "%s/web/caf\xe9.jsonl", root);
+    unlink(p);
+    /* a folder's name is part of the path: ids and "source" */
+    touch_in(root, "w\xe9" "b/a.jsonl");
+    CHECK(docs_walk(root, &files, &nf, &e) < 0);
+    CHECK_CONTAINS(e.msg, "utf8docs/w\\xe9b/a.jsonl: path is not valid UTF-8 (byte \\xe9 at offset 1");
+    CHECK_CONTAINS(e.msg, "rename the folder");
+}
+
 TEST(walk_some_names_skipped_files)
 {
     char root[1024];
@@ -439,6 +471,7 @@ int main(void)
     RUN(walk_refuses_symlink_loops);
     RUN(walk_some_names_skipped_files);
     RUN(walk_refuses_shared_stems);
+    RUN(walk_refuses_names_not_utf8);
     RUN(work_dirs);
     return test_summary();
 }
