@@ -96,6 +96,9 @@ typedef struct cstate {
     u64map taken;
     uint64_t *src_rem;             /* per source; UINT64_MAX = no quota */
     uint64_t too_large, full, dups, quota;
+    uint64_t dev_drawn, dev_too_large; /* documents drawn for dev (a subset: its parent's dev documents, not
+                                          duplicates), and those larger than the dev words left */
+    uint64_t dev_min_large;        /* the fewest words of those (0: none) */
 } cstate;
 
 typedef struct outfile {
@@ -389,6 +392,11 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
     }
     int accepted = 0;
     if (dev) {
+        s->dev_drawn++;
+        if (cd->words > s->dev_rem) {
+            s->dev_too_large++;
+            if (!s->dev_min_large || cd->words < s->dev_min_large) s->dev_min_large = cd->words;
+        }
         if (cd->words <= s->dev_rem) {
             s->dev_rem -= cd->words;
             ft->code[k] = F_DEV;
@@ -805,6 +813,47 @@ static int cmp_idx_name(const void *a, const void *b, void *ctx)
     return strcmp(names[*(const int *)a], names[*(const int *)b]);
 }
 
+/* Why a corpus with dev_words ended with an empty dev split, into out ("" when
+ * it did not): a parent without a dev split, a parent whose dev documents are
+ * all larger than the subset's dev_words, documents drawn for dev all larger
+ * than dev_words, or none drawn at all. */
+static void dev_empty_reason(const asm_ctx *c, int k, uint64_t dev_words, char *out, size_t cap)
+{
+    const cstate *s = &c->cs[k];
+    const corpus_spec *sp = s->spec;
+    const corpora_config *cfg = c->cfg;
+    *out = 0;
+    if (sp->dev_words == 0 || dev_words > 0) return;
+    unsigned long long want = (unsigned long long)sp->dev_words;
+    unsigned long long drawn = (unsigned long long)s->dev_drawn, big = (unsigned long long)s->dev_too_large;
+    unsigned long long least = (unsigned long long)s->dev_min_large;
+    const char *parent = sp->parent >= 0 ? cfg->corpora[sp->parent].name : NULL;
+    if (corpora_subset_dev_orphan(cfg, k))
+        snprintf(out, cap, "dev_words %llu, but its parent %s has no dev split (dev_words 0): a subset's dev "
+                           "documents are its parent's, so its dev split is empty", want, parent);
+    else if (c->r->eligible_docs == 0)
+        return;   /* the note and the warning say the corpus is empty */
+    else if (parent && drawn == 0)
+        snprintf(out, cap, "dev split empty (dev_words %llu): a subset's dev documents are its parent's, and "
+                           "no dev document of its parent %s is among the subset's documents", want, parent);
+    else if (parent && big == drawn)
+        snprintf(out, cap, "dev split empty (dev_words %llu): a subset's dev documents are its parent's, and "
+                           "the %llu dev document%s of its parent %s %s larger than the %llu dev words (the "
+                           "smallest has %llu words: dev_words %llu or more takes it)",
+                 want, drawn, drawn == 1 ? "" : "s", parent, drawn == 1 ? "is" : "are all", want, least, least);
+    else if (drawn == 0)
+        snprintf(out, cap, "dev split empty (dev_words %llu): no eligible document was drawn for dev (dev "
+                           "documents are drawn at twice the dev share of the budget; the pool is too small)", want);
+    else if (big == drawn)
+        snprintf(out, cap, "dev split empty (dev_words %llu): the %llu document%s drawn for dev %s larger than "
+                           "the %llu dev words (%s to training; the smallest has %llu words: dev_words %llu or "
+                           "more takes it)", want, drawn, drawn == 1 ? "" : "s", drawn == 1 ? "is" : "are all", want,
+                 drawn == 1 ? "it went" : "they went", least, least);
+    else
+        snprintf(out, cap, "dev split empty (dev_words %llu): of the %llu documents drawn for dev, %llu %s larger "
+                           "than the dev words and the others duplicates", want, drawn, big, big == 1 ? "is" : "are");
+}
+
 static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
 {
     const corpora_config *cfg = c->cfg;
@@ -869,7 +918,7 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     sb_adds(&m, ",\n  \"budget_filled\": ");
     sb_json_bool(&m, s->rem == 0 || (double)cr->words >= 0.999 * (double)sp->budget);
     sb_adds(&m, ",\n  \"note\": ");
-    char note[1024] = "";
+    char note[1600] = "";
     if (s->rem > 0 && c->r->eligible_docs == 0)
         snprintf(note, sizeof note,
                  "empty: no document is eligible (none passed the rules or none has a word; %llu documents in the pool: see "
@@ -902,12 +951,11 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
                      (unsigned long long)s->rem, (unsigned long long)s->quota,
                      (unsigned long long)s->too_large);
     }
-    if (corpora_subset_dev_orphan(cfg, k)) {
+    /* dev_words but an empty dev split: why (a subset's orphan parent included) */
+    dev_empty_reason(c, k, cr->dev_words, cr->dev_empty, sizeof cr->dev_empty);
+    if (cr->dev_empty[0]) {
         size_t n = strlen(note);
-        snprintf(note + n, sizeof note - n,
-                 "%sdev_words %llu, but its parent %s has no dev split (dev_words 0): a subset's dev documents "
-                 "are its parent's, so its dev split is empty",
-                 n ? "; " : "", (unsigned long long)sp->dev_words, cfg->corpora[sp->parent].name);
+        snprintf(note + n, sizeof note - n, "%s%s", n ? "; " : "", cr->dev_empty);
     }
     if (note[0]) sb_json_str(&m, note, strlen(note));
     else sb_adds(&m, "null");

@@ -120,6 +120,7 @@ typedef struct corpus_result {
     char name[64];
     uint64_t budget, words, docs, dev_budget, dev_words, dev_docs;
     int pool_short;         /* eligible pool ran out before the budget filled */
+    char dev_empty[512];    /* dev_words but an empty dev split: why (also in the manifest's note); else "" */
 } corpus_result;
 
 typedef struct assemble_result {

@@ -220,6 +220,10 @@ int cmd_assemble(int argc, char **argv)
         corpora_config_free(&cfg);
         return 1;
     }
+    /* dev_words but no dev document (the orphan subset was warned of above) */
+    for (int k = 0; k < r.ncorpora; k++)
+        if (r.corpora[k].dev_empty[0] && !corpora_subset_dev_orphan(&cfg, k))
+            fprintf(stderr, "blalm assemble: warning: corpus \"%s\": %s\n", r.corpora[k].name, r.corpora[k].dev_empty);
     if (r.eligible_docs == 0)
         fprintf(stderr, "blalm assemble: warning: the corpora are empty: no document is eligible (none passed the rules or none has a word; %llu "
                         "documents in the pool, none eligible; the counts per rule are in %s/stats/assemble.json's "

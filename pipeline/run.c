@@ -1348,6 +1348,8 @@ static int stage_assemble(runx *x, int force, blalm_err *e)
                     cc.corpora[i].name, (unsigned long long)ar.corpora[i].words,
                     (unsigned long long)ar.corpora[i].budget, (unsigned long long)ar.corpora[i].docs,
                     (unsigned long long)ar.corpora[i].dev_words, ar.corpora[i].pool_short ? " (the pool ran out)" : "");
+            if (rc == 0 && ar.corpora[i].dev_empty[0])   /* training would show "dev loss n/a" unexplained */
+                say(x, "assemble", "warning: corpus %s: %s", cc.corpora[i].name, ar.corpora[i].dev_empty);
         }
         if (rc == 0) x->corpora_verified = 1;
         if (rc == 0) rc = marker_commit(x->state_run, "run", "assemble", k, NULL, e);

@@ -110,6 +110,28 @@ EOF
 if [ $rc = 0 ] && grep -q 'warning: corpus "s": dev_words 5, but its parent "p" has no dev split' "$L/err" &&
    grep -q '"note": .*dev_words 5, but its parent p has no dev split' "$L/so/s/manifest.json"; then pass assemble_subset_dev_orphan_noted
 else fail assemble_subset_dev_orphan_noted "rc $rc $(head -c 300 "$L/err")"; fi
+# dev_words, but every document drawn for dev is larger: the dev split ended
+# empty with no word of why (a subset: its parent's dev documents are all
+# larger than its dev_words; ablate then said "the dev split holds no text")
+mkdir -p "$L/dv/docs/web"
+docs "$L/dv/docs/web/p.jsonl" 60 d 50
+cat >"$L/dv.json" <<'EOF'
+{"corpora":[{"name":"p","budget":2000,"dev_words":400},{"name":"s","budget":500,"dev_words":20,"subset_of":"p"},
+            {"name":"t","budget":2000,"dev_words":20}],
+ "rules":[],"ranking":[]}
+EOF
+"$BLALM" assemble --work "$L/dv" --out "$L/dvo" --config "$L/dv.json" --quiet 2>"$L/err"; rc=$?
+if [ $rc = 0 ] && grep -q '"dev": {"budget": 20, "words": 0' "$L/dvo/s/manifest.json" &&
+   grep -q 'warning: corpus "s": dev split empty (dev_words 20): .* dev documents of its parent p are all larger than the 20 dev words (the smallest has 50 words' "$L/err" &&
+   grep -q '"note": .*dev documents of its parent p are all larger than the 20 dev words' "$L/dvo/s/manifest.json" &&
+   ! grep -q 'corpus "p"' "$L/err"; then pass assemble_subset_dev_all_too_large_noted
+else fail assemble_subset_dev_all_too_large_noted "rc $rc $(head -c 600 "$L/err") $(grep '"note"\|"dev"' "$L/dvo/s/manifest.json")"; fi
+if [ $rc = 0 ] && grep -q '"dev": {"budget": 20, "words": 0' "$L/dvo/t/manifest.json" &&
+   grep -q 'warning: corpus "t": dev split empty (dev_words 20): the [0-9]* documents drawn for dev are all larger than the 20 dev words (they went to training' "$L/err" &&
+   grep -q '"note": .*documents drawn for dev are all larger than the 20 dev words' "$L/dvo/t/manifest.json"; then
+    pass assemble_dev_all_too_large_noted
+else fail assemble_dev_all_too_large_noted "rc $rc $(head -c 600 "$L/err") $(grep '"note"\|"dev"' "$L/dvo/t/manifest.json")"; fi
+"$BLALM" verify "$L/dvo/s" >/dev/null 2>&1 && pass assemble_dev_empty_verifies || fail assemble_dev_empty_verifies "verify $L/dvo/s"
 # a JSON-lines file starting with a byte-order mark: said so
 printf '\xef\xbb\xbf{"id":"z","text":"hi"}\n' >"$L/w/docs/web/q.jsonl"
 "$BLALM" assemble --work "$L/w" --out "$L/o3" --config "$L/c.json" --quiet 2>"$L/err"; rc=$?
