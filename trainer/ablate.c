@@ -215,8 +215,13 @@ static cJSON *read_json(const char *path, blalm_err *e)
 }
 
 /* Dev-loss curve, last dev perplexities and any DynMod alpha trajectory
- * ("swa_alpha": [per layer] in a log line, DynMod variants) from RUN/log.jsonl. */
-static int read_log(const char *run, cJSON *row, blalm_err *e)
+ * ("swa_alpha": [per layer] in a log line, DynMod variants) from RUN/log.jsonl.
+ * The perplexities are computed from the losses (exp(dev_loss) per token,
+ * exp(dev_loss_word) per word), not read from dev_ppl and dev_ppl_word, which
+ * the log rounds to 6 significant digits (seeds' values then came out equal:
+ * sd 0, Welch's df exactly 1; a per-word PPL near 1e9 in steps of 1e3); a
+ * log of a blalm before dev_loss_word gives its dev_ppl_word as it is. */
+int ablate_read_log(const char *run, cJSON *row, blalm_err *e)
 {
     char p[4096];
     snprintf(p, sizeof p, "%s/log.jsonl", run);
@@ -234,8 +239,9 @@ static int read_log(const char *run, cJSON *row, blalm_err *e)
             if (cJSON_IsNumber(st)) step = st->valuedouble;
             if (cJSON_IsNumber(dl)) {
                 loss = dl->valuedouble;
-                ppl = cJSON_GetObjectItem(j, "dev_ppl") ? cJSON_GetObjectItem(j, "dev_ppl")->valuedouble : NAN;
-                pplw = cJSON_GetObjectItem(j, "dev_ppl_word") ? cJSON_GetObjectItem(j, "dev_ppl_word")->valuedouble : NAN;
+                ppl = exp(loss);
+                const cJSON *lw = cJSON_GetObjectItem(j, "dev_loss_word"), *pw = cJSON_GetObjectItem(j, "dev_ppl_word");
+                pplw = cJSON_IsNumber(lw) ? exp(lw->valuedouble) : cJSON_IsNumber(pw) ? pw->valuedouble : NAN;
                 double pt[2] = {step, loss};
                 cJSON_AddItemToArray(curve, cJSON_CreateDoubleArray(pt, 2));
             }
@@ -482,7 +488,7 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         cJSON_AddNumberToObject(row, "tokens_seen", (double)ts.tokens_seen);
         cJSON_AddItemToObject(row, "train_seconds", isnan(ts.train_seconds) ? cJSON_CreateNull()
                                                                             : cJSON_CreateNumber(ts.train_seconds));
-        if (read_log(run, row, e) < 0) {
+        if (ablate_read_log(run, row, e) < 0) {
             cJSON_Delete(row), cJSON_Delete(settings);
             return -1;
         }

@@ -77,4 +77,12 @@ void ablate_ci95(const double *x, int n, double *lo, double *hi);
  * fewer than 2 values or neither side varies. */
 int ablate_welch(const double *a, int na, const double *b, int nb, double *t, double *df, double *p);
 
+/* Adds to row, from RUN/log.jsonl: "dev_curve" ([step, dev_loss] each
+ * evaluation), "alpha" (DynMod), and the last evaluation's "dev_loss",
+ * "dev_ppl" = exp(dev_loss) and "dev_ppl_word" = exp(dev_loss_word), to full
+ * precision (the log's dev_ppl and dev_ppl_word are rounded). -1 with no dev
+ * evaluation in the log. */
+struct cJSON;
+int ablate_read_log(const char *run, struct cJSON *row, blalm_err *e);
+
 #endif

@@ -693,7 +693,7 @@ int babylm_milestones(babylm_track t, uint64_t *out, int cap)
 
 /* Dev loss per token and NLL per word over up to nb batches from the start. */
 static int evaluate(model *m, const tokshard *dev, int B, int S, int nb, double *loss_tok,
-                    double *ppl_word, blalm_err *e)
+                    double *ppl_word, double *loss_word, blalm_err *e)
 {
     if (dev->n_tokens <= (uint64_t)S) return 1; /* dev split shorter than one sequence */
     if ((uint64_t)B * S + 1 > dev->n_tokens) B = (int)((dev->n_tokens - 1) / (uint64_t)S);
@@ -715,6 +715,7 @@ static int evaluate(model *m, const tokshard *dev, int B, int S, int nb, double 
     if (rc < 0) return -1;
     if (!toks) return 1; /* dev split smaller than one batch */
     *loss_tok = nll / toks;
+    *loss_word = words > 0 ? nll / words : NAN;
     *ppl_word = words > 0 ? exp(nll / words) : NAN;
     return 0;
 }
@@ -1274,13 +1275,21 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
             sum->milestones_saved++;
         }
         if (lead && have_dev && cfg.train.eval_every && (pos.step % cfg.train.eval_every == 0 || pos.step == total)) {
-            double dl, pw;
-            int er = evaluate(m, &dev, B, S, cfg.train.eval_batches ? cfg.train.eval_batches : 1, &dl, &pw, e);
+            double dl, pw, lw;
+            int er = evaluate(m, &dev, B, S, cfg.train.eval_batches ? cfg.train.eval_batches : 1, &dl, &pw, &lw,
+                              e);
             if (er < 0) goto done;
             if (er == 0) {
+                /* dev_ppl and dev_ppl_word are rounded for reading; ablate
+                 * computes its statistics from the losses, to full
+                 * precision (dev_loss_word: the dev loss per word, %.17g) */
+                char pws[40] = "null", lws[40] = "null";   /* no word in the dev batches: null, not nan */
+                if (isfinite(pw)) snprintf(pws, sizeof pws, "%.6g", pw);
+                if (isfinite(lw)) snprintf(lws, sizeof lws, "%.17g", lw);
                 snprintf(line, sizeof line,
-                         "{\"step\":%ld,\"dev_loss\":%.9g,\"dev_ppl\":%.6g,\"dev_ppl_word\":%.6g}",
-                         pos.step, dl, exp(dl), pw);
+                         "{\"step\":%ld,\"dev_loss\":%.9g,\"dev_ppl\":%.6g,\"dev_ppl_word\":%s,"
+                         "\"dev_loss_word\":%s}",
+                         pos.step, dl, exp(dl), pws, lws);
                 log_line(logf, line);
                 sum->dev_loss = dl;
             }

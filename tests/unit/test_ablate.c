@@ -7,6 +7,11 @@
 #include "tests/unit/test.h"
 #include "trainer/ablate.h"
 
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
 static int count_variants(void)
 {
     int n = 0;
@@ -148,6 +153,70 @@ TEST(welch_and_ci_match_scipy)
     CHECK(isnan(lo) && isnan(hi));
 }
 
+/* RUN/log.jsonl holding text; the run folder's path into run */
+static void write_log(const char *name, const char *text, char *run, size_t cap)
+{
+    snprintf(run, cap, "%s/%s", test_tmpdir(), name);
+    mkdir(run, 0755);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/log.jsonl", run);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static double row_num(const cJSON *row, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(row, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* ablate's statistics came from dev_ppl and dev_ppl_word as the log rounds
+ * them (%.6g): two seeds whose per-word PPL differ by 400 (~1.2e9) read as
+ * one value, sd 0 and Welch's df exactly 1. Now from the losses. */
+TEST(perplexities_come_from_the_losses)
+{
+    char a[1100], b[1100], old[1100];
+    write_log("ra",
+              "{\"step\":1,\"loss\":5.5}\n"
+              "{\"step\":2,\"dev_loss\":3.5,\"dev_ppl\":33.1155,\"dev_ppl_word\":1e+09,\"dev_loss_word\":20.7}\n"
+              "{\"step\":4,\"dev_loss\":3.12345678,\"dev_ppl\":22.7599,\"dev_ppl_word\":1.23457e+09,"
+              "\"dev_loss_word\":20.933986437123456}\n",
+              a, sizeof a);
+    write_log("rb",
+              "{\"step\":4,\"dev_loss\":3.12345679,\"dev_ppl\":22.7599,\"dev_ppl_word\":1.23457e+09,"
+              "\"dev_loss_word\":20.933986762}\n",
+              b, sizeof b);
+    write_log("rold", "{\"step\":4,\"dev_loss\":3.25,\"dev_ppl\":25.7903,\"dev_ppl_word\":123.457}\n", old,
+              sizeof old);
+    blalm_err e;
+    cJSON *ra = cJSON_CreateObject(), *rb = cJSON_CreateObject(), *ro = cJSON_CreateObject();
+    CHECK_MSG(ablate_read_log(a, ra, &e) == 0, "%s", e.msg);
+    CHECK_MSG(ablate_read_log(b, rb, &e) == 0, "%s", e.msg);
+    CHECK_MSG(ablate_read_log(old, ro, &e) == 0, "%s", e.msg);
+    CHECK(row_num(ra, "dev_loss") == 3.12345678);
+    CHECK(row_num(ra, "dev_ppl") == exp(3.12345678));
+    CHECK(row_num(ra, "dev_ppl_word") == exp(20.933986437123456));
+    CHECK(row_num(rb, "dev_ppl") == exp(3.12345679));
+    CHECK(row_num(rb, "dev_ppl_word") == exp(20.933986762));
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(ra, "dev_curve")), 2);
+    /* the two seeds differ, by ~400 per-word PPL and ~2.3e-7 per-token PPL */
+    double x[2] = {row_num(ra, "dev_ppl_word"), row_num(rb, "dev_ppl_word")}, m, sd;
+    ablate_mean_sd(x, 2, &m, &sd);
+    CHECK(sd > 200 && sd < 400);
+    double y[2] = {row_num(ra, "dev_ppl"), row_num(rb, "dev_ppl")};
+    ablate_mean_sd(y, 2, &m, &sd);
+    CHECK(sd > 1e-7 && sd < 1e-6);
+    /* a log of an older blalm (no dev_loss_word): its dev_ppl_word as logged */
+    CHECK(row_num(ro, "dev_ppl") == exp(3.25));
+    CHECK(row_num(ro, "dev_ppl_word") == 123.457);
+    cJSON_Delete(ra);
+    cJSON_Delete(rb);
+    cJSON_Delete(ro);
+}
+
 int main(void)
 {
     RUN(registry_has_the_papers_variants);
@@ -158,5 +227,6 @@ int main(void)
     RUN(t_quantiles_match_scipy);
     RUN(t_tails_match_scipy);
     RUN(welch_and_ci_match_scipy);
+    RUN(perplexities_come_from_the_losses);
     return test_summary();
 }
