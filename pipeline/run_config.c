@@ -520,6 +520,9 @@ static int parse_eval(const pctx *p, run_config *c, const cJSON *ev)
     if (!c->eval_data) return err_set(p->e, "%s: eval.data: required (the evaluation data folder)", p->file);
     /* checked now, not after training */
     if (c->eval_tasks && eval_check_tasks(c->eval_tasks, p->e) < 0) return err_prefix(p->e, "%s: eval.tasks", p->file);
+    /* "blimp,blimp" and "ewok,blimp" ask what "blimp" and "blimp,ewok" do: one
+     * spelling, so eval's completion key (and a redo) follows the tasks */
+    eval_tasks_normalise(c->eval_tasks);
     for (const char *t = c->eval_tasks; t && (t = strstr(t, "aoa")); t += 3)   /* a whole name of the list */
         if ((t == c->eval_tasks || t[-1] == ',') && (!t[3] || t[3] == ','))
             return err_set(p->e, "%s: eval.tasks: aoa (age of acquisition) needs every milestone checkpoint "

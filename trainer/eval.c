@@ -1722,6 +1722,30 @@ int eval_check_tasks(const char *tasks, blalm_err *e)
     return 0;
 }
 
+/* A checked --tasks list rewritten in place as its set: each task once, in
+ * EVAL_TASKS' order ("ewok,blimp,blimp" -> "blimp,ewok"). The tasks run and
+ * the results are the same; a completion key made from it then is too. */
+void eval_tasks_normalise(char *tasks)
+{
+    if (!tasks || !*tasks) return;
+    size_t cap = strlen(tasks) + 1, len = 0;
+    char *out = malloc(cap);
+    if (!out) return;   /* left as given: only a key differs */
+    out[0] = 0;
+    static const char *const aoa = "aoa";
+    for (int i = 0; i <= NTASKS; i++) {
+        const char *name = i < NTASKS ? TASKS[i].name : aoa;
+        if (!in_list(tasks, name)) continue;
+        size_t n = strlen(name);
+        if (len + (len ? 1 : 0) + n + 1 > cap) break;   /* cannot be: a set of the list's names */
+        if (len) out[len++] = ',';
+        memcpy(out + len, name, n + 1);
+        len += n;
+    }
+    memcpy(tasks, out, len + 1);
+    free(out);
+}
+
 /* Writes the dumped items of a task with their token ids and scores. */
 static void dump_task(FILE *df, const task_state *t)
 {

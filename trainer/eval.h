@@ -54,6 +54,9 @@ typedef struct eval_opts {
 /* Checks a --tasks list (NULL = every task): comma-separated names of
  * EVAL_TASKS, none empty; an empty list is refused. */
 int eval_check_tasks(const char *tasks, blalm_err *e);
+/* Rewrites a checked list in place as its set: each task once, in
+ * EVAL_TASKS' order (duplicates and order change no task run). */
+void eval_tasks_normalise(char *tasks);
 
 /* How many of the tasks o asks for (o->tasks, else the suite of o->fast)
  * have their data folder under o->data. */

@@ -297,6 +297,32 @@ TEST(stage_names)
     for (int s = 0; s < RUN_NSTAGES; s++) CHECK_EQ_INT(run_stage_parse(run_stage_name(s)), s);
 }
 
+/* "blimp,blimp" was kept as written: eval's completion key holds the list,
+ * so a config that changed no task redid the eval stage */
+TEST(eval_tasks_are_one_spelling)
+{
+    static const struct { const char *given, *kept; } cases[] = {
+        {"blimp,blimp", "blimp"},
+        {"ewok,blimp", "blimp,ewok"},
+        {"reading,ewok,blimp,ewok", "blimp,ewok,reading"},
+        {"blimp,supplement", "blimp,supplement"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char t[512];
+        snprintf(t, sizeof t, "{" SRC ", " CORPORA ", " MODEL ", \"eval\": {\"data\": \"d\", \"tasks\": \"%s\"}}",
+                 cases[i].given);
+        blalm_err e = {{0}};
+        run_config *c = parse(t, &e);
+        CHECK_MSG(c != NULL, "%s", e.msg);
+        if (!c) continue;
+        CHECK_EQ_STR(c->eval_tasks, cases[i].kept);
+        run_config_free(c);
+    }
+    /* still checked first */
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"eval\": {\"data\": \"d\", \"tasks\": \"blimp,,x\"}}"),
+                   "eval.tasks: an empty task name");
+}
+
 int main(void)
 {
     RUN(minimal_config_and_defaults);
@@ -310,5 +336,6 @@ int main(void)
     RUN(tag_dictionaries_relative_to_the_config);
     RUN(syntax_errors_say_where_and_what_was_expected);
     RUN(stage_names);
+    RUN(eval_tasks_are_one_spelling);
     return test_summary();
 }
