@@ -20,6 +20,7 @@
 #include "lib/fsutil.h"
 #include "lib/http.h"
 #include "lib/rules.h"
+#include "lib/utf8.h"
 #include "scorer/distill.h"
 #include "trainer/eval.h"
 #include "trainer/model.h"
@@ -270,6 +271,11 @@ static int parse_sources(const pctx *p, run_config *c, const cJSON *arr)
         if (!s->name || !*s->name || strchr(s->name, '/') || s->name[0] == '.')
             return err_set(p->e, "%s: %s.name: expected a source name (a folder name under WORK/docs)",
                            p->file, path);
+        size_t bad;   /* the folder's name becomes ids, "source" and JSON text: refused before fetch */
+        if (!utf8_valid(s->name, strlen(s->name), &bad))
+            return err_set(p->e, "%s: %s.name: not valid UTF-8 (byte \\x%02x at offset %zu): a source name is "
+                                 "a folder name under WORK/docs and becomes document ids and JSON text",
+                           p->file, path, (unsigned char)s->name[bad], bad);
         for (int j = 0; j < i; j++)
             if (!strcmp(c->sources[j].name, s->name))
                 return err_set(p->e, "%s: %s.name: \"%s\" is also sources[%d]'s name", p->file, path,

@@ -151,3 +151,18 @@ if [ $rc = 1 ] && [ $rc2 = 1 ] && [ ! -e "$TMP/w-syntax" ] \
 else
     fail run_config_syntax_error "rc $rc/$rc2: $out | $out2"
 fi
+
+# a document file name that is not UTF-8 (caf\xe9.jsonl) is refused before
+# any stage works (it reached "representative" and documents.jsonl.zst as
+# invalid JSON, verify blamed "id" 23 times, and an invalid corpus was left)
+mkdir -p "$TMP/u8/docs"
+make_docs "$TMP/u8/docs/$(printf 'caf\xe9').jsonl" 40 u
+sed 's|"files": "docs"|"files": "'"$TMP"'/u8/docs"|' "$TMP/job/job.json" >"$TMP/u8/job.json"
+"$BLALM" run "$TMP/u8/job.json" --work "$TMP/w-u8" -q >"$TMP/u8.out" 2>&1; rc=$?
+if [ $rc = 1 ] && grep -qF "fetch web: $TMP/u8/docs/caf\\xe9.jsonl: path is not valid UTF-8 (byte \\xe9 at offset 3" "$TMP/u8.out" \
+   && grep -q 'rename the file' "$TMP/u8.out" && [ ! -e "$TMP/w-u8/corpora" ] && [ ! -e "$TMP/w-u8/attributes" ] \
+   && ! LC_ALL=C grep -q "$(printf '\xe9')" "$TMP/u8.out"; then
+    pass run_refuses_doc_name_not_utf8
+else
+    fail run_refuses_doc_name_not_utf8 "rc $rc: $(tail -c 600 "$TMP/u8.out" | tr '\n' '|') $(ls "$TMP/w-u8" 2>&1)"
+fi

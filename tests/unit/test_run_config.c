@@ -297,6 +297,18 @@ TEST(stage_names)
     for (int s = 0; s < RUN_NSTAGES; s++) CHECK_EQ_INT(run_stage_parse(run_stage_name(s)), s);
 }
 
+/* a source name that is not UTF-8 became a WORK/docs folder, its bytes
+ * ids, "source" and JSON text: refused with the config, before fetch */
+TEST(source_name_must_be_utf8)
+{
+    CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\xe9" "b\", \"files\": \"docs\"}], " CORPORA ", " MODEL "}"),
+                   "demo.json: sources[0].name: not valid UTF-8 (byte \\xe9 at offset 1)");
+    blalm_err e = {{0}};
+    run_config *c = parse("{\"sources\": [{\"name\": \"w\xc3\xa9" "b\", \"files\": \"docs\"}], " CORPORA ", " MODEL "}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    if (c) run_config_free(c);
+}
+
 /* "blimp,blimp" was kept as written: eval's completion key holds the list,
  * so a config that changed no task redid the eval stage */
 TEST(eval_tasks_are_one_spelling)
@@ -337,5 +349,6 @@ int main(void)
     RUN(syntax_errors_say_where_and_what_was_expected);
     RUN(stage_names);
     RUN(eval_tasks_are_one_spelling);
+    RUN(source_name_must_be_utf8);
     return test_summary();
 }
