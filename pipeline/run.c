@@ -153,6 +153,29 @@ static int marker_upgrade(const runx *x, const char *unit, marker_key *k, marker
     return rc < 0 ? -1 : MARKER_DONE;
 }
 
+/* A redo of unit (tokenizer, train) because train.corpus names another
+ * corpus was explained by its first changed input ("input tokenizer.json
+ * changed"): the corpus its marker's result records ("corpus", written since)
+ * names the cause instead. why is left as it is otherwise. */
+static void corpus_cause(const runx *x, const char *unit, char *why, size_t cap)
+{
+    blalm_err e2;
+    char *res = marker_result(x->state_run, "run", unit, &e2);
+    cJSON *r = res ? cJSON_Parse(res) : NULL;
+    free(res);
+    const cJSON *was = cJSON_GetObjectItemCaseSensitive(r, "corpus");
+    if (cJSON_IsString(was) && strcmp(was->valuestring, x->c->train_corpus) != 0)
+        snprintf(why, cap, "train.corpus was %.200s, now %.200s", was->valuestring, x->c->train_corpus);
+    cJSON_Delete(r);
+}
+
+/* ",\"corpus\":NAME" of a marker result: the corpus the unit was made from */
+static void result_corpus(const runx *x, sbuf *b)
+{
+    sb_adds(b, ",\"corpus\":");
+    sb_json_str(b, x->c->train_corpus, strlen(x->c->train_corpus));
+}
+
 /* ---- --dry-run: what each stage would do ---- */
 
 /* Records the first stage with work to (re)do. */
@@ -183,6 +206,7 @@ static int plan_status(runx *x, const char *stage, const char *unit, marker_key 
     } else if (st == MARKER_DONE) {
         say(x, stage, "complete: would be skipped");
     } else if (st == MARKER_STALE) {
+        corpus_cause(x, unit, why, sizeof why);
         say(x, stage, "would redo: %s", why);
         plan_work(x, stage, "%s", why);
     } else {
@@ -1464,9 +1488,13 @@ static int stage_tokenizer(runx *x, int force, blalm_err *e)
         }
         if (rc == 0 && (mkdir_p(x->tokdir, e) < 0 || bpe_save_json(t, x->tokfile, e) < 0)) rc = -1;
         if (rc == 0) {
-            char res[64];
-            snprintf(res, sizeof res, "{\"vocab_size\":%u}", bpe_vocab_size(t));
-            rc = marker_commit(x->state_run, "run", "tokenizer", k, res, e);
+            sbuf res;
+            sb_init(&res);
+            sb_printf(&res, "{\"vocab_size\":%u", bpe_vocab_size(t));
+            result_corpus(x, &res);
+            sb_addc(&res, '}');
+            rc = marker_commit(x->state_run, "run", "tokenizer", k, sb_cstr(&res), e);
+            sb_free(&res);
             if (rc == 0) say(x, "tokenizer", "%u tokens, written to %s", bpe_vocab_size(t), x->tokfile);
         }
         bpe_free(t);
@@ -1606,6 +1634,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
     marker_key *k = train_key(x, 0, e);
     if (!k) return -1;
     int st = marker_state(x, "train", k, force, why, sizeof why, e);
+    if (st == MARKER_STALE) corpus_cause(x, "train", why, sizeof why);
     snprintf(latest, sizeof latest, "%s/checkpoints/latest.bin", x->model);
     if (st == MARKER_STALE && file_exists(latest)) {
         /* a marker of a blalm before this key, made from these same inputs:
@@ -1667,6 +1696,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
         marker_key_free(k);
         return -1;
     }
+    if (started == MARKER_STALE) corpus_cause(x, "train-started", swhy, sizeof swhy);
     int fresh = force || (started == MARKER_ABSENT ? st == MARKER_STALE : started == MARKER_STALE);
     /* a finished or interrupted run of other inputs or settings, or --from/--only: a new run */
     if (fresh && file_exists(latest)) {
@@ -1689,9 +1719,18 @@ static int stage_train(runx *x, int force, blalm_err *e)
         marker_key_free(k);
         return -1;
     }
-    if (marker_commit(x->state_run, "run", "train-started", k, NULL, e) < 0) {
-        marker_key_free(k);
-        return -1;
+    {
+        sbuf sr;   /* the corpus, for a later redo to name as its cause */
+        sb_init(&sr);
+        sb_adds(&sr, "{\"started\":true");
+        result_corpus(x, &sr);
+        sb_addc(&sr, '}');
+        int crc = marker_commit(x->state_run, "run", "train-started", k, sb_cstr(&sr), e);
+        sb_free(&sr);
+        if (crc < 0) {
+            marker_key_free(k);
+            return -1;
+        }
     }
     train_opts to = {0};
     to.model_cfg = c->model_cfg;
@@ -1717,9 +1756,15 @@ static int stage_train(runx *x, int force, blalm_err *e)
             snprintf(dv, sizeof dv, "%.6g", ts.dev_loss);
             snprintf(dl, sizeof dl, "dev loss %.4f", ts.dev_loss);
         }
-        snprintf(res, sizeof res, "{\"steps\":%ld,\"last_loss\":%.6g,\"dev_loss\":%s}", ts.steps, ts.last_loss,
+        snprintf(res, sizeof res, "{\"steps\":%ld,\"last_loss\":%.6g,\"dev_loss\":%s", ts.steps, ts.last_loss,
                  dv);
-        rc = marker_commit(x->state_run, "run", "train", k, res, e);
+        sbuf rb;
+        sb_init(&rb);
+        sb_adds(&rb, res);
+        result_corpus(x, &rb);
+        sb_addc(&rb, '}');
+        rc = marker_commit(x->state_run, "run", "train", k, sb_cstr(&rb), e);
+        sb_free(&rb);
         if (rc == 0)
             say(x, "train", "%ld steps, last loss %.4f, %s, %.0f tokens/s", ts.steps, ts.last_loss, dl,
                 ts.tok_per_s);

@@ -152,6 +152,30 @@ else
     fail run_config_syntax_error "rc $rc/$rc2: $out | $out2"
 fi
 
+# train.corpus changed: the new run is explained by the corpus ("input
+# tokenizer.json changed: ..." named a consequence, not the cause)
+mkdir -p "$TMP/tc/docs"
+"$PY" - "$TMP/tc/docs/a.jsonl" <<'EOF'
+import json, random, sys
+random.seed(7)   # documents dedup keeps apart (make_docs's are near-duplicates, digits normalised)
+vocab = ["".join(random.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6)) for _ in range(3000)]
+with open(sys.argv[1], "w") as f:
+    for i in range(60):
+        f.write(json.dumps({"id": "t%d" % i, "text": " ".join(random.choice(vocab) for _ in range(40 + i % 30))}) + "\n")
+EOF
+edit_job() { "$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["sources"][0]["files"] = sys.argv[4]; exec(sys.argv[3]); json.dump(c, open(sys.argv[2], "w"))' "$TMP/job/job.json" "$@" "$TMP/tc/docs"; }
+edit_job "$TMP/job/tc-c.json" 'c["corpora"]["corpora"].append({"name": "d", "budget": 500, "dev_words": 100}); c["train"]["corpus"] = "c"'
+edit_job "$TMP/job/tc-d.json" 'c["corpora"]["corpora"].append({"name": "d", "budget": 500, "dev_words": 100}); c["train"]["corpus"] = "d"'
+"$BLALM" run "$TMP/job/tc-c.json" --work "$TMP/w-tc" -q >"$TMP/tc1" 2>&1; rc=$?
+"$BLALM" run "$TMP/job/tc-d.json" --work "$TMP/w-tc" --dry-run >"$TMP/tc2" 2>&1; rc2=$?
+"$BLALM" run "$TMP/job/tc-d.json" --work "$TMP/w-tc" -q >"$TMP/tc3" 2>&1; rc3=$?
+if [ "$rc$rc2$rc3" = 000 ] && grep -q 'tokenizer .*would redo: train.corpus was c, now d' "$TMP/tc2" \
+   && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: train.corpus was c, now d)' "$TMP/tc3"; then
+    pass run_train_corpus_change_named
+else
+    fail run_train_corpus_change_named "rc $rc/$rc2/$rc3: $(grep -E 'tokenizer|train' "$TMP/tc2" "$TMP/tc3" | tr '\n' '|' | tail -c 700)"
+fi
+
 # a document file name that is not UTF-8 (caf\xe9.jsonl) is refused before
 # any stage works (it reached "representative" and documents.jsonl.zst as
 # invalid JSON, verify blamed "id" 23 times, and an invalid corpus was left)
