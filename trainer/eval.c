@@ -9,6 +9,7 @@
 #include "trainer/eval.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -1672,6 +1673,16 @@ typedef struct pred_file {
 
 /* ------------------------------------------------------------ the run */
 
+/* "run": the run folder as an absolute path (as given, relative to the
+ * folder eval ran in, it named nothing once read from elsewhere) */
+static void add_run_path(cJSON *o, const char *run)
+{
+    char abs[PATH_MAX];
+    cJSON_AddStringToObject(o, "run", realpath(run, abs) ? abs : run);
+}
+
+
+
 static int task_wanted(const eval_opts *o, const task_def *d, int *explicit)
 {
     *explicit = 0;
@@ -2304,7 +2315,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     }
 
     res = cJSON_CreateObject();
-    cJSON_AddStringToObject(res, "run", o->run);
+    add_run_path(res, o->run);
     cJSON_AddStringToObject(res, "checkpoint", name);
     cJSON_AddStringToObject(res, "checkpoint_sha256", ck_sha);
     cJSON_AddStringToObject(res, "tokenizer_sha256", tok_sha);
@@ -3035,7 +3046,7 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
         per_ckpt = *rest != 0;
     }
     cJSON *curve = cJSON_CreateObject(), *pts = cJSON_AddArrayToObject(curve, "checkpoints");
-    cJSON_AddStringToObject(curve, "run", o->run);
+    add_run_path(curve, o->run);
     cJSON_AddStringToObject(curve, "suite", o->fast ? "fast" : "full");
     for (int i = 0; i < n && per_ckpt; i++) {
         eval_opts one = *o;

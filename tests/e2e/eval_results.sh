@@ -228,3 +228,10 @@ assert changed[0]["tasks"]["wug_adj"] == r["tasks"]["wug_adj"]["score"]
 PY
 then pass eval_all_checkpoints_resumes
 else fail eval_all_checkpoints_resumes "$(head -c 400 "$TMP/err") $(diff "$TMP/before" "$TMP/after" | head -c 300)"; fi
+
+# --run given relative: the results file's "run" is the absolute path (it was
+# the path as given, which names nothing read from another folder)
+(cd "$TMP" && "$BLALM" eval --run run --data "$D" --fast --tasks blimp -q) 2>"$TMP/err"; rc=$?
+got=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$J" 2>&1)
+want=$("$PY" -c 'import os,sys; print(os.path.realpath(sys.argv[1]))' "$R")
+[ $rc = 0 ] && [ "$got" = "$want" ] && pass eval_run_path_absolute || fail eval_run_path_absolute "rc $rc: run '$got', want '$want' $(head -c 300 "$TMP/err")"
