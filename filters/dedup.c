@@ -206,10 +206,16 @@ typedef struct doc_hasher {
     uint64_t *sig;
 } doc_hasher;
 
+/* A --keep-max value: a number, a boolean (1 or 0), or a string holding a
+ * number or an ISO-8601 date-time (seconds since the epoch: parquet's
+ * timestamps reach the metadata as such strings); NaN when missing or none
+ * of these (the cluster stage counts those). */
 static double metadata_number(const cJSON *item)
 {
-    if (cJSON_IsNumber(item)) return item->valuedouble;
+    if (cJSON_IsNumber(item)) return isfinite(item->valuedouble) ? item->valuedouble : NAN;
     if (cJSON_IsBool(item)) return cJSON_IsTrue(item) ? 1.0 : 0.0;
+    double v;
+    if (cJSON_IsString(item) && dd_keep_string(item->valuestring, &v) == 0) return v;
     return NAN;
 }
 
@@ -222,7 +228,9 @@ static void hash_doc(const dd_config *c, doc_hasher *dh, const blalm_doc *d, dd_
 {
     rec->id_hash = c->exact_id ? nonzero(XXH3_64bits(d->id, d->id_len)) : 0;
     rec->text_hash = 0;
-    if (c->exact_text) {
+    /* with exact_id on, the text key is also what tells an id duplicate
+     * whose text differs (counted and reported by the cluster stage) */
+    if (c->exact_text || c->exact_id) {
         size_t n = dd_normalize(d->text, d->text_len, c->exact_norm, &dh->sc);
         rec->text_hash = nonzero(XXH3_64bits(dh->sc.norm, n));
     }
@@ -732,9 +740,70 @@ static double pair_jaccard(const doc_table *t, const shingle_map *m, uint32_t a,
                       mb->data + mb->off[rb], mb->off[rb + 1] - mb->off[rb]);
 }
 
+/* The id and where ("path:line", parquet "path row N") of row `row` of
+ * document file f, for messages; "?" when it cannot be read. */
+static void doc_where(const doc_file *f, uint64_t row, char *id, size_t idcap, char *where,
+                      size_t wcap)
+{
+    snprintf(id, idcap, "?");
+    snprintf(where, wcap, "%s row %llu", f->path, (unsigned long long)row);
+    blalm_err e;
+    doc_opts o = {.id_stem = f->id_stem, .text_only = 1};
+    doc_reader *r = doc_open(f->path, &o, &e);
+    if (!r) return;
+    blalm_doc d;
+    while (doc_next(r, &d, &e) == 1) {
+        if (d.row != row) continue;
+        snprintf(id, idcap, "%.*s", d.id_len > 200 ? 200 : (int)d.id_len, d.id);
+        if (d.line) snprintf(where, wcap, "%s:%llu", f->path, (unsigned long long)d.line);
+        break;
+    }
+    doc_close(r);
+}
+
+static void where_of(const doc_table *t, uint32_t g, char *id, size_t idcap, char *where,
+                     size_t wcap)
+{
+    size_t f = table_file_of(t, g);
+    doc_where(&t->files[f], g - t->first[f], id, idcap, where, wcap);
+}
+
+/* Reads every document's exact-text key (into text, when not NULL) and keep
+ * value (into keep, when not NULL) from the signature files. */
+static int read_sig_columns(const dd_config *c, const dd_paths *p, const doc_table *t,
+                            uint64_t *text, double *keep, blalm_err *e)
+{
+    size_t recsize = dd_sigrec_size(c->bands);
+    unsigned char *rec = malloc(recsize * 4096);
+    if (!rec) return err_set(e, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < t->nf && rc == 0; i++) {
+        char path[PATH_CAP];
+        sig_path(p, t->files[i].rel, path);
+        dd_header h;
+        FILE *f = dd_open_checked(path, c, DD_FILE_SIG, recsize, &h, e);
+        if (!f) { rc = -1; break; }
+        uint64_t g = t->first[i];
+        size_t got;
+        while ((got = fread(rec, recsize, 4096, f)) > 0)
+            for (size_t j = 0; j < got; j++, g++) {
+                const dd_sigrec *r = (const dd_sigrec *)(rec + j * recsize);
+                if (text) text[g] = r->text_hash;
+                if (keep) keep[g] = r->keep_value;
+            }
+        if (ferror(f)) rc = err_errno(e, "%s", path);
+        fclose(f);
+    }
+    free(rec);
+    return rc;
+}
+
+/* Unions the pairs of unit u. id_text (exact-id unit only, may be NULL):
+ * every document's exact-text key, to count the id duplicates whose text
+ * differs. */
 static int union_pairs(const dd_config *c, const dd_paths *p, const doc_table *t, int u,
                        dd_uf *exact, dd_uf *all, const shingle_map *sm, double verify,
-                       dd_stats *st, blalm_err *e)
+                       const uint64_t *id_text, dd_stats *st, blalm_err *e)
 {
     char path[PATH_CAP];
     pairs_path(c, p, u, path);
@@ -760,6 +829,15 @@ static int union_pairs(const dd_config *c, const dd_paths *p, const doc_table *t
                                a >= ndocs ? a : b);
             }
             if (u >= c->bands) {
+                st->dups_by[u - c->bands]++;
+                if (id_text && u == c->bands && id_text[a] && id_text[b] &&
+                    id_text[a] != id_text[b] && !st->id_text_differs++) {
+                    char ida[256], idb[256], wa[PATH_CAP], wb[PATH_CAP];
+                    where_of(t, a, ida, sizeof ida, wa, sizeof wa);
+                    where_of(t, b, idb, sizeof idb, wb, sizeof wb);
+                    snprintf(st->id_text_example, sizeof st->id_text_example,
+                             "id \"%s\" in %s and %s", ida, wa, wb);
+                }
                 dd_uf_union(exact, a, b);
                 dd_uf_union(all, a, b);
                 st->pairs_exact++;
@@ -812,6 +890,23 @@ static void write_stats(const dd_config *c, const dd_paths *p, const dd_run_opts
               (unsigned long long)st->pairs_exact, (unsigned long long)st->verified,
               (unsigned long long)st->rejected);
     sb_json_num(&b, st->seconds);
+    /* duplicates each exact rule finds (null: the rule is off) */
+    static const char *const rule[3] = {"id", "text", "url"};
+    const int on[3] = {c->exact_id, c->exact_text, c->exact_url};
+    sb_adds(&b, ",\"exact_duplicates_by\":{");
+    for (int i = 0; i < 3; i++) {
+        sb_printf(&b, "%s\"%s\":", i ? "," : "", rule[i]);
+        if (on[i]) sb_printf(&b, "%llu", (unsigned long long)st->dups_by[i]);
+        else sb_adds(&b, "null");
+    }
+    sb_adds(&b, ",\"same_id_different_text\":");
+    if (c->exact_id) sb_printf(&b, "%llu", (unsigned long long)st->id_text_differs);
+    else sb_adds(&b, "null");
+    sb_adds(&b, "}");
+    /* --keep-max: documents with a usable value and without (counted lowest) */
+    if (c->keep_field[0])
+        sb_printf(&b, ",\"keep_max_values\":{\"usable\":%llu,\"missing_or_unreadable\":%llu}",
+                  (unsigned long long)st->keep_usable, (unsigned long long)st->keep_unusable);
     sb_printf(&b, ",\"cluster_max_rss_kb\":%ld,\"cluster_size_histogram\":{", st->max_rss_kb);
     for (size_t i = 0; i < nh; i++)
         sb_printf(&b, "%s\"%u\":%llu", i ? "," : "", hist_size[i], (unsigned long long)hist_n[i]);
@@ -845,7 +940,7 @@ static int cmp_u32(const void *a, const void *b)
 /* Representative of each cluster: the largest keep value (missing = -inf),
  * then the smallest global number. Only the roots' slots are meaningful. */
 static int choose_representatives(const dd_config *c, const dd_paths *p, const doc_table *t,
-                                  dd_uf *all, uint32_t *rep, blalm_err *e)
+                                  dd_uf *all, uint32_t *rep, dd_stats *st, blalm_err *e)
 {
     uint64_t n = t->first[t->nf];
     for (uint64_t g = 0; g < n; g++) rep[g] = UINT32_MAX;
@@ -858,30 +953,33 @@ static int choose_representatives(const dd_config *c, const dd_paths *p, const d
     }
     double *val = malloc((n ? n : 1) * sizeof *val);
     if (!val) return err_set(e, "out of memory for %llu keep values", (unsigned long long)n);
-    size_t recsize = dd_sigrec_size(c->bands);
-    unsigned char *rec = malloc(recsize * 4096);
-    int rc = 0;
-    for (size_t i = 0; i < t->nf && rc == 0; i++) {
-        char path[PATH_CAP];
-        sig_path(p, t->files[i].rel, path);
-        dd_header h;
-        FILE *f = dd_open_checked(path, c, DD_FILE_SIG, recsize, &h, e);
-        if (!f) { rc = -1; break; }
-        uint64_t g = t->first[i];
-        size_t got;
-        while ((got = fread(rec, recsize, 4096, f)) > 0)
-            for (size_t j = 0; j < got; j++, g++) {
-                double v = ((const dd_sigrec *)(rec + j * recsize))->keep_value;
-                val[g] = isnan(v) ? -INFINITY : v;
-            }
-        fclose(f);
+    int rc = read_sig_columns(c, p, t, NULL, val, e);
+    /* missing or unreadable values count as lowest; counted, and none at
+     * all is an error (a misspelt field, almost certainly) */
+    uint64_t first_bad = UINT64_MAX;
+    for (uint64_t g = 0; g < n && rc == 0; g++) {
+        if (!isnan(val[g])) {
+            st->keep_usable++;
+            continue;
+        }
+        st->keep_unusable++;
+        if (first_bad == UINT64_MAX) first_bad = g;
+        val[g] = -INFINITY;
+    }
+    if (rc == 0 && first_bad != UINT64_MAX) {
+        char id[256];
+        where_of(t, (uint32_t)first_bad, id, sizeof id, st->keep_example, sizeof st->keep_example);
+        if (!st->keep_usable)
+            rc = err_set(e, "--keep-max '%s': none of the %llu documents has a usable value "
+                            "(metadata.%s missing, or not a number, a numeric string or an "
+                            "ISO-8601 date-time), e.g. %s: is the field name right?",
+                         c->keep_field, (unsigned long long)n, c->keep_field, st->keep_example);
     }
     for (uint64_t g = 0; g < n && rc == 0; g++) {
         uint32_t r = dd_uf_find(all, (uint32_t)g);
         /* g increases, so a tie keeps the earlier (smaller) document */
         if (rep[r] == UINT32_MAX || val[g] > val[rep[r]]) rep[r] = (uint32_t)g;
     }
-    free(rec);
     free(val);
     return rc;
 }
@@ -932,13 +1030,30 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
         sm = calloc(t.nf, sizeof *sm);
         rc = shingles_open(c, p, &t, sm, e);
     }
+    /* The exact-text keys, when there are id duplicates to compare them on
+     * (8 bytes a document, freed before the cluster sizes are counted). */
+    uint64_t *id_text = NULL;
+    if (rc == 0 && c->exact_id) {
+        char ppath[PATH_CAP];
+        pairs_path(c, p, c->bands, ppath);
+        dd_header ph;
+        FILE *pf = file_exists(ppath) ? dd_open_checked(ppath, c, DD_FILE_PAIRS, 8, &ph, e) : NULL;
+        if (pf) fclose(pf);
+        if (pf && ph.count > 0) {
+            id_text = malloc((n ? n : 1) * sizeof *id_text);
+            if (!id_text) rc = err_set(e, "out of memory for %llu documents", (unsigned long long)n);
+            else rc = read_sig_columns(c, p, &t, id_text, NULL, e);
+        }
+    }
     /* Exact pairs first: they are never verified. */
     report(o, 0, (uint64_t)nunits(c), "dedup cluster");
     for (int k = 0; k < nunits(c) && rc == 0; k++) {
         int u = (k + c->bands) % nunits(c);
-        rc = union_pairs(c, p, &t, u, &exact, &all, sm, o->verify_jaccard, st, e);
+        rc = union_pairs(c, p, &t, u, &exact, &all, sm, o->verify_jaccard,
+                         u == c->bands ? id_text : NULL, st, e);
         report(o, (uint64_t)k + 1, (uint64_t)nunits(c), "dedup cluster");
     }
+    free(id_text);
     if (sm) {
         for (size_t i = 0; i < t.nf; i++)
             if (sm[i].base) fmap_unmap(sm[i].base, sm[i].bytes);
@@ -957,7 +1072,7 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
             csize[dd_uf_find(&all, (uint32_t)g)]++;
             esize[dd_uf_find(&exact, (uint32_t)g)]++;
         }
-        rc = choose_representatives(c, p, &t, &all, rep, e);
+        rc = choose_representatives(c, p, &t, &all, rep, st, e);
     }
     dd_bwriter *w = rc == 0 ? dd_bw_open(cpath, e) : NULL;
     if (rc == 0 && !w) rc = -1;

@@ -75,6 +75,14 @@ typedef struct dd_stats {
     uint64_t pairs_lsh, pairs_exact;
     uint64_t verified, rejected;
     uint64_t exact_groups, exact_dups, clusters, multi_clusters, dropped;
+    /* cluster stage: duplicates each exact rule finds (id, text, url: a group
+     * of k equal keys counts k - 1), and of the id duplicates, those whose
+     * exact-text key differs from their group's first document's */
+    uint64_t dups_by[3], id_text_differs;
+    char id_text_example[1024];   /* "id \"X\" in FILE:LINE and FILE:LINE" when any */
+    /* cluster stage, --keep-max: documents with a usable value and without */
+    uint64_t keep_usable, keep_unusable;
+    char keep_example[512];       /* FILE:LINE of the first one without */
     double seconds, cpu_seconds;   /* wall; user+system CPU of this process */
     long max_rss_kb;
 } dd_stats;

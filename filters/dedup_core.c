@@ -1,6 +1,7 @@
 /* dedup_core.c - pure functions of the dedup stage: normalisation,
  * shingles, MinHash signatures, LSH band hashes, Jaccard, union-find.
  * No I/O here, so the unit tests exercise all of it directly. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -603,5 +604,115 @@ int dd_config_check(const dd_config *c, blalm_err *e)
                        DD_MAX_HASHES, c->bands, c->rows);
     if (c->shingle < 1 || c->shingle > 64)
         return err_set(e, "shingle size must be between 1 and 64 (got %d)", c->shingle);
+    return 0;
+}
+
+/* ---- --keep-max values ------------------------------------------------- */
+
+/* n digits at *p as an int; advances *p. -1 when not n digits. */
+static int digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char ch = (*p)[i];
+        if (ch < '0' || ch > '9') return -1;
+        v = v * 10 + (ch - '0');
+    }
+    *p += n;
+    return v;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's algorithm). */
+static long long days_from_civil(long long y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    long long yoe = y - era * 400;
+    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int iso_datetime(const char *s, double *out)
+{
+    const char *p = s;
+    int y = digits(&p, 4);
+    if (y < 0 || *p++ != '-') return -1;
+    int mo = digits(&p, 2);
+    if (mo < 1 || mo > 12 || *p++ != '-') return -1;
+    int d = digits(&p, 2);
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (d < 1 || d > mdays[mo - 1]) return -1;
+    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) return -1;
+    int hh = 0, mm = 0, ss = 0;
+    double frac = 0;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        hh = digits(&p, 2);
+        if (hh < 0 || hh > 23 || *p++ != ':') return -1;
+        mm = digits(&p, 2);
+        if (mm < 0 || mm > 59) return -1;
+        if (*p == ':') {
+            p++;
+            ss = digits(&p, 2);
+            if (ss < 0 || ss > 60) return -1;   /* 60: a leap second */
+            if (*p == '.' || *p == ',') {
+                p++;
+                double scale = 0.1;
+                if (*p < '0' || *p > '9') return -1;
+                for (; *p >= '0' && *p <= '9'; p++, scale /= 10) frac += (*p - '0') * scale;
+            }
+        }
+        long long off = 0;
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p++ == '-' ? -1 : 1;
+            int oh = digits(&p, 2);
+            if (oh < 0 || oh > 23) return -1;
+            if (*p == ':') p++;
+            int om = digits(&p, 2);
+            if (om < 0 || om > 59) return -1;
+            off = sign * (oh * 3600LL + om * 60LL);
+        }
+        if (*p) return -1;
+        long long secs = days_from_civil(y, mo, d) * 86400LL + hh * 3600LL + mm * 60LL + ss - off;
+        *out = (double)secs + frac;
+        return 0;
+    }
+    if (*p) return -1;
+    *out = (double)(days_from_civil(y, mo, d) * 86400LL);
+    return 0;
+}
+
+int dd_keep_string(const char *s, double *out)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    if (!n || n > 64) return -1;
+    char buf[65];
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (iso_datetime(buf, out) == 0) return 0;
+    /* a decimal number: digits, at most one point, an exponent; no hex,
+     * nan or inf (strtod takes those) */
+    const char *p = buf;
+    if (*p == '+' || *p == '-') p++;
+    int nd = 0;
+    while (*p >= '0' && *p <= '9') p++, nd++;
+    if (*p == '.') for (p++; *p >= '0' && *p <= '9'; p++) nd++;
+    if (!nd) return -1;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (*p < '0' || *p > '9') return -1;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    if (*p) return -1;
+    char *end;
+    double v = strtod(buf, &end);
+    if (*end || !isfinite(v)) return -1;
+    *out = v;
     return 0;
 }

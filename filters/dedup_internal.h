@@ -26,6 +26,12 @@ void dd_scratch_free(dd_scratch *s);
 /* Normalises s[0..n) by flags into sc->norm; returns its length. */
 size_t dd_normalize(const char *s, size_t n, unsigned flags, dd_scratch *sc);
 
+/* A --keep-max value given as a string: a decimal number ("3", " -1.5e3 ")
+ * or an ISO-8601 date-time YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|(+|-)hh[:]mm]
+ * (no zone: UTC) as seconds since 1970-01-01T00:00:00Z. 0 and *out set, or
+ * -1 when the string is neither (nan and inf are not numbers here). */
+int dd_keep_string(const char *s, double *out);
+
 /* Permutations (a_i, b_i), i < bands*rows, from the seed (splitmix64). */
 typedef struct dd_minhash {
     int bands, rows, shingle, nhash;
@@ -63,8 +69,11 @@ typedef xs_kv dd_kv;
  * differs, or whose size disagrees with its record count, is refused. */
 #define DD_MAGIC "BLDEDUP\0"
 /* 2: `fineweb` deletes datatrove's punctuation, `diacritics` drops Mn only,
- * and a text under one shingle has no shingles (1 made these differently) */
-#define DD_VERSION 2
+ * and a text under one shingle has no shingles (1 made these differently).
+ * 3: a --keep-max string holding a number or an ISO-8601 date-time is that
+ * number (2 stored such values as missing), and signatures hold the
+ * exact-text key whenever exact_id is on (for "same id, different text") */
+#define DD_VERSION 3
 enum { DD_FILE_SIG = 1, DD_FILE_SHINGLES = 2, DD_FILE_PAIRS = 3, DD_FILE_CLUSTERS = 4 };
 
 typedef struct dd_header {

@@ -8,7 +8,7 @@ mk_docs() { # dir
     local i
     for f in a b; do
         for i in $(seq 1 30); do
-            printf '{"id":"%s%d","text":"document %s number %d says the quick brown fox jumps over the lazy dog again and again","metadata":{"url":"https://x.example/%s%d"}}\n' $f $i $f $((i % 7)) $f $i
+            printf '{"id":"%s%d","text":"document %s number %d says the quick brown fox jumps over the lazy dog again and again","metadata":{"url":"https://x.example/%s%d","score":%d}}\n' $f $i $f $((i % 7)) $f $i $i
         done > "$1/docs/src/$f.jsonl"
     done
 }
@@ -40,7 +40,7 @@ expect_fail dedup_bad_sig_foreign_file 1 "a.jsonl.sig: signature file from anoth
 # a signature file of an older dedup version (other rules): refused, saying how to redo it
 rm -rf "$W"; mk_docs "$W"; "$BLALM" dedup --work "$W" --quiet
 printf '\001\000\000\000' | dd of="$SIG" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect_fail dedup_bad_sig_old_version 1 "a.jsonl.sig: dedup file version 1, this blalm writes version 2 .*remove WORK/state/dedup to redo it" \
+expect_fail dedup_bad_sig_old_version 1 "a.jsonl.sig: dedup file version 1, this blalm writes version 3 .*remove WORK/state/dedup to redo it" \
     --work "$W" --quiet
 # truncated signature file
 "$BLALM" dedup --work "$W2" --seed 7 --quiet

@@ -260,6 +260,29 @@ TEST(header_refuses_other_config_and_truncation)
     CHECK_CONTAINS(e.msg, "truncated");
 }
 
+/* --keep-max strings: decimal numbers and ISO-8601 date-times (UTC seconds) */
+TEST(keep_string)
+{
+    double v = 0;
+    CHECK(dd_keep_string("3", &v) == 0 && v == 3);
+    CHECK(dd_keep_string(" -1.5e3 ", &v) == 0 && v == -1500);
+    CHECK(dd_keep_string(".5", &v) == 0 && v == 0.5);
+    CHECK(dd_keep_string("1970-01-01T00:00:00Z", &v) == 0 && v == 0);
+    /* FineWeb's timestamp column */
+    CHECK(dd_keep_string("2026-01-02T08:43:38.124488Z", &v) == 0 && fabs(v - 1767343418.124488) < 1e-5);
+    CHECK(dd_keep_string("2024-02-29 23:30:00", &v) == 0 && v == 1709249400);
+    CHECK(dd_keep_string("2024-03-01T00:00:00+01:00", &v) == 0 && v == 1709247600);
+    CHECK(dd_keep_string("2024-03-01T00:00:00-0130", &v) == 0 && v == 1709256600);
+    CHECK(dd_keep_string("2024-03-01T00:00", &v) == 0 && v == 1709251200);
+    CHECK(dd_keep_string("2024-03-01", &v) == 0 && v == 1709251200);
+    CHECK(dd_keep_string("1969-12-31T23:59:59Z", &v) == 0 && v == -1);
+    static const char *const bad[] = {"", " ", "nan", "inf", "-inf", "0x10", "1e", "1.2.3", "abc",
+                                      "3 apples", "2023-02-29", "2024-13-01", "2024-01-01T24:00",
+                                      "2024-01-01T10:00:00Q", "2024-01-01T10:00:00.", "e5", "."};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (dd_keep_string(bad[i], &v) == 0) FAILF("'%s' read as %g", bad[i], v);
+}
+
 int main(void)
 {
     RUN(normalise_fineweb);
@@ -272,5 +295,6 @@ int main(void)
     RUN(jaccard_sets);
     RUN(union_find_root_is_smallest);
     RUN(header_refuses_other_config_and_truncation);
+    RUN(keep_string);
     return test_summary();
 }
