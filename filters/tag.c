@@ -330,8 +330,11 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
     /* the rules' revision where they changed what a set holds: c4 and
      * fineweb 2 (C4's kept characters as datatrove strips blank kept lines;
      * spaCy's 128 sentence ends, datatrove's 159 line ends), so files tagged
-     * by an earlier blalm are tagged again */
-    if (set == TAG_SET_C4 || set == TAG_SET_FINEWEB) marker_key_setting(k, "rules", "2");
+     * by an earlier blalm are tagged again; then every quality set (c4 and
+     * fineweb 3, the gopher sets 2): the word splitter's icons are spaCy 3's
+     * list, with the degree sign ("70°F" is 70 ° F) */
+    if (set == TAG_SET_C4 || set == TAG_SET_FINEWEB) marker_key_setting(k, "rules", "3");
+    else marker_key_setting(k, "rules", "2");
     return k;
 }
 

@@ -67,6 +67,15 @@ TEST(tokenizer_spacy_rules)
         {"USA.", "USA|."},
         {"cannot gonna", "can|not|gon|na"},
         {"a\xe2\x80\x94" "b", "a|\xe2\x80\x94|b"},
+        /* spaCy 3's icons hold the degree sign (spaCy 2's left it out) */
+        {"70\xc2\xb0" "F", "70|\xc2\xb0|F"},
+        {"It was 25\xc2\xb0" "C.", "It|was|25|\xc2\xb0|C|."},
+        /* the prefix ° goes first; "F." alone has no °F before its stop */
+        {"\xc2\xb0" "F.", "\xc2\xb0|F."},
+        {"\xc2\xa9" "2024", "\xc2\xa9|2024"},
+        /* an So symbol newer than spaCy's list (U+1FA70) is not an icon */
+        {"x\xf0\x9f\xa9\xb0y", "x\xf0\x9f\xa9\xb0y"},
+        {"x\xf0\x9f\x98\x80y", "x|\xf0\x9f\x98\x80|y"},
     };
     toks t;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
