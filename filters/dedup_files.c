@@ -49,6 +49,25 @@ static const char *kind_name(uint32_t k)
     }
 }
 
+/* "lower,digits,dtpunct,diacritics,space (fineweb)", "nfkc,lower,space" */
+static void norm_name(unsigned flags, char *out, size_t cap)
+{
+    dd_norm_format(flags, out, cap);
+    if (flags == DD_NORM_MINHASH_DEFAULT) {
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, " (fineweb)");
+    }
+}
+
+/* The exact keys of header flags: "id,text,url", "none". */
+static void exact_names(uint32_t flags, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s%s%s", flags & 2 ? "id," : "", flags & 4 ? "text," : "",
+             flags & 8 ? "url," : "", flags & 14 ? "" : "none");
+    size_t n = strlen(out);
+    if (n && out[n - 1] == ',') out[n - 1] = 0;
+}
+
 int dd_header_check(const dd_header *h, const dd_config *c, uint32_t kind,
                     const char *path, blalm_err *e)
 {
@@ -73,14 +92,39 @@ int dd_header_check(const dd_header *h, const dd_config *c, uint32_t kind,
     DD_FIELD(rows, "rows (hashes per band)")
     DD_FIELD(shingle, "shingle size")
     DD_FIELD(seed, "seed")
-    DD_FIELD(minhash_norm, "minhash normalisation flags")
-    DD_FIELD(exact_norm, "exact normalisation flags")
-    DD_FIELD(keep_field_hash, "keep-field hash")
 #undef DD_FIELD
+    /* the rest by name: normalisation specs, --keep-max, exact keys */
+    char in_file[160], in_run[160];
+    if (h->minhash_norm != want.minhash_norm || h->exact_norm != want.exact_norm) {
+        int mh = h->minhash_norm != want.minhash_norm;
+        norm_name(mh ? h->minhash_norm : h->exact_norm, in_file, sizeof in_file);
+        norm_name(mh ? want.minhash_norm : want.exact_norm, in_run, sizeof in_run);
+        return err_set(e, "%s: %s file from another configuration: %s '%s' in the file, "
+                          "'%s' in this run%s", path, kind_name(kind),
+                       mh ? "--normalize" : "--exact-normalize", in_file, in_run, fix);
+    }
+    if (h->keep_field_hash != want.keep_field_hash) {
+        /* the file holds the field name's hash only */
+        uint64_t none = XXH3_64bits("", 0);
+        if (h->keep_field_hash == none)
+            return err_set(e, "%s: %s file from another configuration: made without "
+                              "--keep-max, this run has --keep-max '%s'%s",
+                           path, kind_name(kind), c->keep_field, fix);
+        if (!c->keep_field[0])
+            return err_set(e, "%s: %s file from another configuration: made with --keep-max "
+                              "(some field), this run has none%s", path, kind_name(kind), fix);
+        return err_set(e, "%s: %s file from another configuration: made with --keep-max "
+                          "another field than this run's '%s'%s", path, kind_name(kind),
+                       c->keep_field, fix);
+    }
     /* store_shingles only matters for shingle files; exact-key bits always. */
-    if ((h->flags & ~1u) != (want.flags & ~1u))
-        return err_set(e, "%s: %s file from another configuration: exact keys differ%s",
-                       path, kind_name(kind), fix);
+    if ((h->flags & ~1u) != (want.flags & ~1u)) {
+        exact_names(h->flags, in_file, sizeof in_file);
+        exact_names(want.flags, in_run, sizeof in_run);
+        return err_set(e, "%s: %s file from another configuration: exact keys %s in the "
+                          "file, %s in this run (--no-exact-id, --no-exact-text, "
+                          "--no-exact-url)%s", path, kind_name(kind), in_file, in_run, fix);
+    }
     return 0;
 }
 

@@ -93,3 +93,21 @@ if need_shared && [ -f "$SHARED_DATA/fineweb-legal/batch_000001.parquet" ]; then
 else
     skip dedup_rules_keep_parquet_timestamp "BLALM_SHARED_DATA not set"
 fi
+
+# ---- state from other settings: refused naming the settings, not numbers ---
+refused() { # name, message part, args...
+    local n=$1 msg=$2; shift 2
+    "$BLALM" dedup --work "$K" --quiet "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+    if [ $rc -eq 1 ] && grep -q -- "$msg" "$TMP/err"; then pass "$n"
+    else fail "$n" "exit $rc: $(head -c 400 "$TMP/err")"; fi
+}
+rm -rf "$K/state" "$K/stats" "$K/attributes"
+"$BLALM" dedup --work "$K" --quiet --stage signatures
+refused dedup_rules_state_keep_added "made without --keep-max, this run has --keep-max 'score'" --keep-max score
+refused dedup_rules_state_norm "from another configuration: --normalize 'lower,digits,dtpunct,diacritics,space (fineweb)' in the file, 'lower' in this run" --normalize lower
+refused dedup_rules_state_exact_norm "--exact-normalize 'nfkc,lower,space' in the file, 'none' in this run" --exact-normalize none
+refused dedup_rules_state_exact_keys "exact keys id,text,url in the file, id,text in this run" --no-exact-url
+rm -rf "$K/state" "$K/stats" "$K/attributes"
+"$BLALM" dedup --work "$K" --quiet --stage signatures --keep-max score
+refused dedup_rules_state_keep_other "made with --keep-max another field than this run's 'n'" --keep-max n
+refused dedup_rules_state_keep_dropped "made with --keep-max (some field), this run has none"
