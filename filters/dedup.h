@@ -37,6 +37,7 @@ int dd_norm_parse(const char *spec, unsigned *flags, blalm_err *e);
 void dd_norm_format(unsigned flags, char *out, size_t cap);
 
 #define DD_MAX_HASHES 1024
+#define DD_MAX_SHINGLE 64   /* words per shingle */
 #define DD_KEEP_FIELD_MAX 64
 
 typedef struct dd_config {

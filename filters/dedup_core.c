@@ -602,8 +602,9 @@ int dd_config_check(const dd_config *c, blalm_err *e)
     if (c->bands < 1 || c->rows < 1 || c->bands * c->rows > DD_MAX_HASHES)
         return err_set(e, "bands x rows must be between 1 and %d (got %d x %d)",
                        DD_MAX_HASHES, c->bands, c->rows);
-    if (c->shingle < 1 || c->shingle > 64)
-        return err_set(e, "shingle size must be between 1 and 64 (got %d)", c->shingle);
+    if (c->shingle < 1 || c->shingle > DD_MAX_SHINGLE)
+        return err_set(e, "shingle size must be between 1 and %d (got %d)", DD_MAX_SHINGLE,
+                       c->shingle);
     return 0;
 }
 

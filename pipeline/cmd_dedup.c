@@ -60,7 +60,7 @@ static const char usage[] =
     "  --mem MB               sort memory for the buckets stage (default 512)\n"
     "  --bands N              LSH bands (default 14)\n"
     "  --rows N               hashes per band (default 8)\n"
-    "  --shingle N            words per shingle (default 5); a text with fewer\n"
+    "  --shingle N            words per shingle, 1-64 (default 5); a text with fewer\n"
     "                         words has no shingles and is never a near duplicate\n"
     "  --seed N               permutation seed, 0 to 2^53 (default 1)\n"
     "  --normalize SPEC       MinHash text normalisation (default fineweb =\n"
@@ -127,7 +127,7 @@ static int apply_config(const char *path, dd_config *cfg, dd_run_opts *ro, blalm
     dst = (__typeof__(dst))v;
     NUM("bands", cfg->bands, 1, DD_MAX_HASHES)
     NUM("rows", cfg->rows, 1, DD_MAX_HASHES)
-    NUM("shingle", cfg->shingle, 1, 64)
+    NUM("shingle", cfg->shingle, 1, DD_MAX_SHINGLE)
     NUM("seed", cfg->seed, 0, 9007199254740992.0)
     NUM("threads", ro->threads, 1, 1024)
 #undef NUM
@@ -233,14 +233,17 @@ int cmd_dedup(int argc, char **argv)
                 return cli_usage_error(usage, "dedup: --mem '%s': expected megabytes", optarg);
             ro.mem_bytes = (size_t)v << 20;
             break;
-        case O_BANDS: case O_ROWS: case O_SHINGLE:
-            if (parse_int(optarg, 1, DD_MAX_HASHES, &v) < 0)
+        case O_BANDS: case O_ROWS: case O_SHINGLE: {
+            /* bands x rows is checked against DD_MAX_HASHES after parsing */
+            int max = c == O_SHINGLE ? DD_MAX_SHINGLE : DD_MAX_HASHES;
+            if (parse_int(optarg, 1, max, &v) < 0)
                 return cli_usage_error(usage, "dedup: --%s '%s': expected an integer from 1 to %d",
-                                       cli_option_name(opts, c), optarg, DD_MAX_HASHES);
+                                       cli_option_name(opts, c), optarg, max);
             if (c == O_BANDS) cfg.bands = v;
             else if (c == O_ROWS) cfg.rows = v;
             else cfg.shingle = v;
             break;
+        }
         case O_SEED:
             /* the range --config allows: integers a JSON number holds exactly */
             errno = 0;

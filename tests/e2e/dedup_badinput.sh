@@ -98,6 +98,13 @@ expect_fail dedup_bad_shard_needs_stage 2 "add --stage" --work "$W" --shard 0/2
 expect_fail dedup_bad_stage 2 "expected signatures" --work "$W" --stage nope
 expect_fail dedup_bad_norm 2 "normalisation 'bogus' unknown" --work "$W" --normalize lower,bogus
 expect_fail dedup_bad_verify 2 "verify-jaccard" --work "$W" --verify-jaccard 1.5
+# --shingle's range is 1-64 (the message said 1-1024, bands' and rows' range)
+expect_fail dedup_bad_shingle_big 2 "shingle '2000': expected an integer from 1 to 64" --work "$W" --shingle 2000
+expect_fail dedup_bad_shingle_zero 2 "shingle '0': expected an integer from 1 to 64" --work "$W" --shingle 0
+expect_fail dedup_bad_shingle_65 2 "shingle '65': expected an integer from 1 to 64" --work "$W" --shingle 65
+printf '{"shingle": 65}\n' > "$TMP/c_sh.json"
+expect_fail dedup_bad_shingle_config 1 "shingle" --work "$W" --config "$TMP/c_sh.json"
+expect_fail dedup_bad_rows_big 2 "rows '2000': expected an integer from 1 to 1024" --work "$W" --rows 2000
 expect_fail dedup_bad_no_work 2 "--work WORK is required"
 "$BLALM" dedup --help | grep -q "usage: blalm dedup" && pass dedup_help || fail dedup_help "no usage"
 
