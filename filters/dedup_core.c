@@ -29,6 +29,7 @@ void dd_scratch_free(dd_scratch *s)
     free(s->cps);
     free(s->words);
     free(s->shingles);
+    free(s->sigma);
     free(s->kept);
     memset(s, 0, sizeof *s);
 }
@@ -316,9 +317,89 @@ static void put_unicode(norm_state *st, const unsigned char *s, size_t from, siz
     st->flags = saved;
 }
 
+/* Python's Cased and Case_Ignorable properties (str.lower()'s final sigma
+ * context), from what utf8proc gives: cased = a letter with a case mapping,
+ * Lu/Ll/Lt, or ª º; case-ignorable = Mn, Me, Cf, Lm, Sk, or Word_Break
+ * MidLetter, MidNumLet and Single_Quote. */
+static int cased_cp(uint32_t c)
+{
+    if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
+    if (c == 0xAA || c == 0xBA) return 1;
+    utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)c);
+    if (k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LL || k == UTF8PROC_CATEGORY_LT)
+        return 1;
+    return utf8proc_tolower((utf8proc_int32_t)c) != (utf8proc_int32_t)c ||
+           utf8proc_toupper((utf8proc_int32_t)c) != (utf8proc_int32_t)c;
+}
+
+static int case_ignorable_cp(uint32_t c)
+{
+    switch (c) {
+    case 0x27: case 0x2E: case 0x3A: case 0xB7: case 0x387: case 0x55F: case 0x5F4:
+    case 0x2018: case 0x2019: case 0x2024: case 0x2027: case 0xFE13: case 0xFE52:
+    case 0xFE55: case 0xFF07: case 0xFF0E: case 0xFF1A:
+        return 1;
+    }
+    if (c < 0x80) return c == '^' || c == '`';   /* Sk */
+    utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)c);
+    return k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_ME || k == UTF8PROC_CATEGORY_CF ||
+           k == UTF8PROC_CATEGORY_LM || k == UTF8PROC_CATEGORY_SK;
+}
+
+/* The code point ending just before s[i] (*i moves to its start). */
+static uint32_t decode_before(const unsigned char *s, size_t *i)
+{
+    size_t j = *i - 1, stop = *i >= 4 ? *i - 4 : 0;
+    while (j > stop && (s[j] & 0xC0) == 0x80) j--;
+    size_t k = j;
+    uint32_t c = decode_lenient(s, *i, &k);
+    if (k != *i) {   /* not one code point: a stray byte */
+        *i -= 1;
+        return 0xfffd;
+    }
+    *i = j;
+    return c;
+}
+
+/* Python's str.lower() maps U+03A3 to final ς, not σ, when it follows a
+ * cased letter and no cased letter follows it (case-ignorable characters
+ * between are skipped both ways; CPython's handle_capital_sigma). As that is
+ * decided on the text as written, before datatrove's other steps, the final
+ * ones are rewritten to ς (same two UTF-8 bytes) in a copy first. Returns
+ * the text to normalise: text itself when it has no final capital sigma. */
+static const unsigned char *final_sigmas(const unsigned char *s, size_t n, dd_scratch *sc)
+{
+    const unsigned char *p = memmem(s, n, "\xCE\xA3", 2);
+    if (!p) return s;
+    unsigned char *out = NULL;
+    for (; p; p = memmem(p + 2, n - (size_t)(p + 2 - s), "\xCE\xA3", 2)) {
+        size_t at = (size_t)(p - s), i = at;
+        uint32_t c = 0;
+        int final = 0;
+        while (i > 0 && case_ignorable_cp(c = decode_before(s, &i))) c = 0;
+        final = c && cased_cp(c);
+        for (size_t j = at + 2; final && j < n;) {
+            c = decode_lenient(s, n, &j);
+            if (case_ignorable_cp(c)) continue;
+            final = !cased_cp(c);
+            break;
+        }
+        if (!final) continue;
+        if (!out) {
+            sc->sigma = grow(sc->sigma, &sc->sigma_cap, n + 1, 1);
+            out = (unsigned char *)sc->sigma;
+            memcpy(out, s, n);
+        }
+        out[at] = 0xCF;   /* U+03C2 */
+        out[at + 1] = 0x82;
+    }
+    return out ? out : s;
+}
+
 size_t dd_normalize(const char *text, size_t n, unsigned flags, dd_scratch *sc)
 {
     const unsigned char *s = (const unsigned char *)text;
+    if (flags & DD_NORM_LOWER) s = final_sigmas(s, n, sc);
     /* NFKC can expand a code point to 18 code points of up to 4 bytes each. */
     sc->norm = grow(sc->norm, &sc->norm_cap, n * 18 + 16, 1);
     norm_state st = {sc->norm, 0, flags, 0, 0};

@@ -17,6 +17,7 @@ typedef struct dd_scratch {
     uint64_t *words;   size_t words_cap;   /* word hashes */
     uint64_t *shingles; size_t shingles_cap;
     unsigned char *kept; size_t kept_cap;  /* a non-ASCII run less its deleted punctuation */
+    char *sigma;       size_t sigma_cap;   /* the text with final capital sigmas as ς */
     unsigned char cls[128], map[128];      /* ASCII tables for tab_flags */
     unsigned tab_flags;
     int tab_ready;
@@ -71,8 +72,9 @@ typedef xs_kv dd_kv;
 /* 2: `fineweb` deletes datatrove's punctuation, `diacritics` drops Mn only,
  * and a text under one shingle has no shingles (1 made these differently).
  * 3: a --keep-max string holding a number or an ISO-8601 date-time is that
- * number (2 stored such values as missing), and signatures hold the
- * exact-text key whenever exact_id is on (for "same id, different text") */
+ * number (2 stored such values as missing), signatures hold the exact-text
+ * key whenever exact_id is on (for "same id, different text"), and `lower`
+ * makes a word-final capital sigma ς as Python's lower() does (2: σ) */
 #define DD_VERSION 3
 enum { DD_FILE_SIG = 1, DD_FILE_SHINGLES = 2, DD_FILE_PAIRS = 3, DD_FILE_CLUSTERS = 4 };
 

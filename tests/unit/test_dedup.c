@@ -57,6 +57,33 @@ TEST(normalise_fineweb)
     dd_scratch_free(&sc);
 }
 
+/* Python's str.lower() (datatrove's first step) makes a word-final capital
+ * sigma final ς: after a cased letter, with no cased letter after it
+ * (case-ignorable characters such as ' . U+0301 skipped). Expected values:
+ * Python's lower() of each, then datatrove's other steps. */
+TEST(normalise_final_sigma)
+{
+    dd_scratch sc = {0};
+    unsigned f = DD_NORM_MINHASH_DEFAULT;
+    CHECK_EQ_STR(norm("\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\xa3\xce\x9f\xce\xa6\xce\x9f\xce\xa3", f, &sc),
+                 "\xce\xbf\xce\xb4\xce\xbf\xcf\x82 \xcf\x83\xce\xbf\xcf\x86\xce\xbf\xcf\x82");
+    CHECK_EQ_STR(norm("\xce\xa3", f, &sc), "\xcf\x83");                        /* alone: σ */
+    CHECK_EQ_STR(norm("\xce\x91\xce\xa3.", f, &sc), "\xce\xb1\xcf\x82");          /* ΑΣ. */
+    CHECK_EQ_STR(norm("\xce\x91\xce\xa3's", f, &sc), "\xce\xb1\xcf\x83s");        /* ΑΣ's: ' skipped, s cased */
+    CHECK_EQ_STR(norm("A\xce\xa3", f, &sc), "a\xcf\x82");                       /* after a Latin letter */
+    CHECK_EQ_STR(norm("1\xce\xa3", f, &sc), "0\xcf\x83");                       /* after a digit: σ */
+    CHECK_EQ_STR(norm("\xce\x91\xce\xa3\xcc\x81", f, &sc), "\xce\xb1\xcf\x82");     /* ΑΣ + U+0301 */
+    CHECK_EQ_STR(norm("\xce\x91\xce\xa3\xcc\x81\xce\x91", f, &sc), "\xce\xb1\xcf\x83\xce\xb1");
+    CHECK_EQ_STR(norm("\xce\x9f\xce\x94\xce\x9f\xce\xa3, \xce\x9a\xce\x91\xce\x99", f, &sc),
+                 "\xce\xbf\xce\xb4\xce\xbf\xcf\x82 \xce\xba\xce\xb1\xce\xb9");
+    /* the exact-text key lowercases the same way */
+    CHECK_EQ_STR(norm("\xce\x9f\xce\x94\xce\x9f\xce\xa3", DD_NORM_EXACT_DEFAULT, &sc),
+                 "\xce\xbf\xce\xb4\xce\xbf\xcf\x82");
+    /* without lower, Σ stays */
+    CHECK_EQ_STR(norm("\xce\x91\xce\xa3", DD_NORM_SPACE, &sc), "\xce\x91\xce\xa3");
+    dd_scratch_free(&sc);
+}
+
 TEST(normalise_exact_nfkc)
 {
     dd_scratch sc = {0};
@@ -296,5 +323,6 @@ int main(void)
     RUN(union_find_root_is_smallest);
     RUN(header_refuses_other_config_and_truncation);
     RUN(keep_string);
+    RUN(normalise_final_sigma);
     return test_summary();
 }
