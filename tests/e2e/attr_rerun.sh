@@ -36,7 +36,7 @@ for f in range(3):
                 text = ". ".join(" ".join(rng.choice(words) for _ in range(10)).capitalize()
                                  for _ in range(n // 10)) + "."
                 texts.append(text)
-            out.write(json.dumps({"id": f"p{f}-{i}", "text": text}) + "\n")
+            out.write(json.dumps({"id": f"p{f}-{i}", "text": text, "metadata": {"my score": i % 5}}) + "\n")
 PY
 }
 # change DIR: a document of p1.jsonl rewritten, another appended
@@ -127,7 +127,7 @@ find "$T/attributes" -name '*.record.json' | sort | xargs cat >"$TMP/records.aft
     { [ $ok = 0 ] || fail tag_switch_taggers_redoes_nothing "records changed"; }
 
 # ---- dedup: every setting ----
-DDOPTS=(--bands 20 --rows 5 --shingle 3 --seed 7 --normalize lower,space --no-exact-url --keep-max 'no such field' --verify-jaccard 0.5)
+DDOPTS=(--bands 20 --rows 5 --shingle 3 --seed 7 --normalize lower,space --no-exact-url --keep-max 'my score' --verify-jaccard 0.5)
 D=$TMP/d; docs "$D"
 "$BLALM" dedup --work "$D" "${DDOPTS[@]}" --quiet 2>"$TMP/e" || fail dedup_setup "$(cat "$TMP/e")"
 change "$D"
