@@ -79,6 +79,10 @@ TEST(normalise_final_sigma)
     /* the exact-text key lowercases the same way */
     CHECK_EQ_STR(norm("\xce\x9f\xce\x94\xce\x9f\xce\xa3", DD_NORM_EXACT_DEFAULT, &sc),
                  "\xce\xbf\xce\xb4\xce\xbf\xcf\x82");
+    /* invalid UTF-8 around it is U+FFFD, neither cased nor case-ignorable */
+    CHECK_EQ_STR(norm("\xff\xce\xa3", f, &sc), "\xef\xbf\xbd\xcf\x83");
+    CHECK_EQ_STR(norm("A\xce\xa3\xff", f, &sc), "a\xcf\x82\xef\xbf\xbd");
+    CHECK_EQ_STR(norm("\xa3\xce\xa3\xce", f, &sc), "\xef\xbf\xbd\xcf\x83\xef\xbf\xbd");
     /* without lower, Σ stays */
     CHECK_EQ_STR(norm("\xce\x91\xce\xa3", DD_NORM_SPACE, &sc), "\xce\x91\xce\xa3");
     dd_scratch_free(&sc);
