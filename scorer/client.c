@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "lib/http.h"
@@ -289,7 +290,32 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
         res.fatal = 1;
     } else if (rc == 0) {
         blalm_err pe = {{0}};
-        if (llm_parse_response(r->body ? r->body : "", r->body_len, &res.resp, &pe) == 0) {
+        int prc = llm_parse_response(r->body ? r->body : "", r->body_len, &res.resp, &pe);
+        const char *ctype = http_header_get(r, "content-type");
+        if (prc < 0 && ctype && !strncasecmp(ctype, "text/html", 9)) {
+            /* a login page, a captive portal, a web UI at that address:
+             * every request gets it, retrying only bills time */
+            char head[100];
+            size_t k = 0;
+            for (size_t i = 0; r->body && i < r->body_len && k + 1 < sizeof head; i++) {
+                unsigned char ch = (unsigned char)r->body[i];
+                if (ch >= 0x20 && ch < 0x7f) head[k++] = (char)ch;
+                else if (k && head[k - 1] != ' ') head[k++] = ' ';
+            }
+            head[k] = 0;
+            char msg[sizeof res.error];
+            snprintf(msg, sizeof msg, "POST %s: HTTP 200 with Content-Type %.60s, not a chat completion: "
+                     "'%s' (is --endpoint the API's base URL, such as http://host:8000/v1?)", url, ctype, head);
+            set_error(c, &res, msg);
+            res.fatal = 1;
+        } else if (prc == 1) {
+            /* a chat completion whose content cannot be used: asking again
+             * is billed and gets the same, so it is this document's error */
+            char msg[sizeof res.error];
+            snprintf(msg, sizeof msg, "%s", pe.msg);
+            set_error(c, &res, msg);
+            res.unusable = 1;
+        } else if (prc == 0) {
             res.ok = 1;
             if (c->o.tpm > 0 && res.resp.prompt_tokens >= 0) {
                 /* charge what was really used, not the estimate */

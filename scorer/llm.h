@@ -63,15 +63,20 @@ void llm_cache_key(const llm_params *p, const char *template_sha, const char *pr
 /* ---- responses ---- */
 
 typedef struct llm_response {
-    char *content;        /* choices[0].message.content ("" if null) */
-    char *reasoning;      /* choices[0].message.reasoning_content, or NULL */
+    char *content;        /* choices[0].message.content ("" if null; a part list's text parts) */
+    char *reasoning;      /* reasoning_content / reasoning / thinking parts, or NULL */
     char *finish_reason;  /* or NULL */
     char *model;          /* the response's model, or NULL */
+    char *note;           /* why there is no text (an OpenAI refusal, tool_calls), or NULL */
     long long prompt_tokens, completion_tokens;  /* usage, else llama.cpp timings; -1 unknown */
 } llm_response;
 
-/* Parses a chat.completion body. Fails (with the byte offset for bad JSON)
- * when the body is not JSON or has no choices[0].message. */
+/* Parses a chat.completion body. Fails (-1, with the byte offset for bad
+ * JSON) when the body is not JSON or has no choices[0].message; returns 1
+ * (e set) for a chat completion whose content cannot be used (a number, an
+ * object): asking again would get the same. content as a list of parts is
+ * joined (its thinking parts are the reasoning); text that is not UTF-8 is
+ * stored with U+FFFD for each invalid sequence. */
 int llm_parse_response(const char *body, size_t n, llm_response *r, blalm_err *e);
 void llm_response_free(llm_response *r);
 
@@ -82,10 +87,22 @@ void llm_response_free(llm_response *r);
  * is {"justification": "...", "score": N} (a ```json fence tolerated).
  * Returns the score 0..5, or -1 with why[] saying what was wrong (missing,
  * out of range, not a whole number, contradictory, an expression that does
- * not add up; a sum with its total gives the total). The justification (the
- * text before the score line, or the JSON field) is appended to just. */
+ * not add up; a sum with its total gives the total; a reply cut inside a
+ * <think> block). A <think> block is skipped (llm_split_think). The
+ * justification (the text before the score line, or the JSON field) is
+ * appended to just. */
 int llm_parse_score(const char *content, size_t n, int json_mode, sbuf *just,
                     char *why, size_t why_cap);
+
+/* A reply whose content holds a <think> block (a reasoning model served
+ * without a reasoning parser: vLLM, llama.cpp --reasoning-format none): the
+ * answer is what follows the last </think> (from *answer), the thinking
+ * s[*think0..*think1) (a reply may hold only the block's end: Qwen3's
+ * template opens it in the prompt). Returns 0 (no block: all of s is the
+ * answer), 1 (a closed block), 2 (a <think> never closed: the reply was cut
+ * inside it and holds no answer; *answer == n). llm_parse_score reads the
+ * answer only. */
+int llm_split_think(const char *s, size_t n, size_t *answer, size_t *think0, size_t *think1);
 
 /* ---- cache ----
  * DIR/score-cache.jsonl, one record a line:
@@ -140,6 +157,7 @@ typedef struct llm_result {
     int ok;                    /* 1: a 200 with a parsed body in resp */
     int fatal;                 /* 1: a fail-fast status (llm_status_fatal) */
     int exhausted;             /* 1: retryable, but the attempts or the retry budget ran out */
+    int unusable;              /* 1: a chat completion whose content cannot be used (not retried) */
     long status;               /* last HTTP status, 0 if none */
     int attempts;
     double latency_ms;         /* of the successful attempt (or the last) */

@@ -1,5 +1,6 @@
 /* parse.c - chat.completion bodies and the score inside a reply. */
 #include "scorer/llm.h"
+#include "lib/utf8.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -9,13 +10,74 @@
 #include <string.h>
 #include <strings.h>
 
-static char *dup_str(const char *s)
+/* A copy of what a server sent, each invalid UTF-8 sequence as U+FFFD: it
+ * goes into the cache and edu_llm, JSON that Python and jq must read. */
+static char *dup_len(const char *s, size_t n)
 {
-    size_t n = strlen(s);
-    char *d = malloc(n + 1);
+    size_t bad;
+    if (utf8_valid(s, n, &bad)) {
+        char *d = malloc(n + 1);
+        if (!d) abort();
+        memcpy(d, s, n);
+        d[n] = 0;
+        return d;
+    }
+    char *d = malloc(3 * n + 1);
     if (!d) abort();
-    memcpy(d, s, n + 1);
+    size_t m;
+    utf8_sanitize(s, n, d, &m);
+    d[m] = 0;
     return d;
+}
+
+static char *dup_str(const char *s) { return dup_len(s, strlen(s)); }
+
+/* The text of a part list's "thinking" entry: a string, or parts of its own
+ * (Mistral's [{"type":"text","text":..}]). */
+static void add_part_text(sbuf *b, const cJSON *v)
+{
+    if (cJSON_IsString(v)) {
+        sb_adds(b, v->valuestring);
+        return;
+    }
+    const cJSON *p;
+    cJSON_ArrayForEach(p, v) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "text");
+        if (cJSON_IsString(t)) sb_adds(b, t->valuestring);
+    }
+}
+
+/* content as a list of parts (Mistral's reasoning models, some gateways):
+ * the text parts joined are the content, the thinking parts the reasoning,
+ * a refusal part the note. */
+static int content_parts(const cJSON *content, llm_response *r, sbuf *think, blalm_err *e)
+{
+    sbuf text, note;
+    sb_init(&text);
+    sb_init(&note);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, content) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(p, "type");
+        const char *t = cJSON_IsString(type) ? type->valuestring : "";
+        if (cJSON_IsString(p)) {
+            sb_adds(&text, p->valuestring);
+        } else if (!strcmp(t, "text") || !strcmp(t, "output_text")) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "text");
+            if (cJSON_IsString(v)) sb_adds(&text, v->valuestring);
+        } else if (!strcmp(t, "thinking") || !strcmp(t, "reasoning")) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, t);
+            add_part_text(think, v ? v : cJSON_GetObjectItemCaseSensitive(p, "text"));
+        } else if (!strcmp(t, "refusal")) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "refusal");
+            if (cJSON_IsString(v)) sb_printf(&note, "the model refused: %.300s", v->valuestring);
+        }
+    }
+    (void)e;
+    r->content = dup_len(text.data ? text.data : "", text.len);
+    if (note.len) r->note = dup_len(note.data, note.len);
+    sb_free(&text);
+    sb_free(&note);
+    return 0;
 }
 
 static long long token_count(const cJSON *obj, const char *key)
@@ -50,15 +112,36 @@ int llm_parse_response(const char *body, size_t n, llm_response *r, blalm_err *e
         goto out;
     }
     const cJSON *content = cJSON_GetObjectItemCaseSensitive(msg, "content");
+    sbuf think;
+    sb_init(&think);
     if (cJSON_IsString(content)) r->content = dup_str(content->valuestring);
     else if (!content || cJSON_IsNull(content)) r->content = dup_str("");
+    else if (cJSON_IsArray(content)) content_parts(content, r, &think, e);
     else {
-        err_set(e, "choices[0].message.content is neither a string nor null");
+        /* a chat completion all the same: asking again gets the same */
+        err_set(e, "choices[0].message.content is a %s, neither a string, a list of parts nor null",
+                cJSON_IsNumber(content) ? "number" : cJSON_IsObject(content) ? "JSON object" : "boolean");
+        rc = 1;
         goto out;
     }
     const cJSON *reason = cJSON_GetObjectItemCaseSensitive(msg, "reasoning_content");
     if (!cJSON_IsString(reason)) reason = cJSON_GetObjectItemCaseSensitive(msg, "reasoning");
     if (cJSON_IsString(reason)) r->reasoning = dup_str(reason->valuestring);
+    else if (think.len) r->reasoning = dup_len(think.data, think.len);
+    sb_free(&think);
+    if (!r->note && !r->content[0]) {
+        /* no text: say why, or the row only says "no score line" */
+        const cJSON *refusal = cJSON_GetObjectItemCaseSensitive(msg, "refusal");
+        const cJSON *tools = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls");
+        char note[400];
+        note[0] = 0;
+        if (cJSON_IsString(refusal) && refusal->valuestring[0])
+            snprintf(note, sizeof note, "the model refused: %.300s", refusal->valuestring);
+        else if (cJSON_IsArray(tools) && cJSON_GetArraySize(tools) > 0)
+            snprintf(note, sizeof note, "the reply holds %d tool call%s and no text",
+                     cJSON_GetArraySize(tools), cJSON_GetArraySize(tools) == 1 ? "" : "s");
+        if (note[0]) r->note = dup_str(note);
+    }
     const cJSON *fin = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
     if (cJSON_IsString(fin)) r->finish_reason = dup_str(fin->valuestring);
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
@@ -76,7 +159,7 @@ int llm_parse_response(const char *body, size_t n, llm_response *r, blalm_err *e
     rc = 0;
 out:
     cJSON_Delete(root);
-    if (rc < 0) llm_response_free(r);
+    if (rc != 0) llm_response_free(r);
     return rc;
 }
 
@@ -86,7 +169,8 @@ void llm_response_free(llm_response *r)
     free(r->reasoning);
     free(r->finish_reason);
     free(r->model);
-    r->content = r->reasoning = r->finish_reason = r->model = NULL;
+    free(r->note);
+    r->content = r->reasoning = r->finish_reason = r->model = r->note = NULL;
 }
 
 /* ---- scores ---- */
@@ -401,10 +485,55 @@ static int parse_json_score(const char *content, size_t n, sbuf *just, char *why
     return score;
 }
 
+/* Case-insensitive search for t in s[from..n): its offset, else (size_t)-1;
+ * last: the last occurrence instead of the first. */
+static size_t find_tag(const char *s, size_t n, size_t from, const char *t, int last)
+{
+    size_t tl = strlen(t), at = (size_t)-1;
+    for (size_t i = from; i + tl <= n; i++) {
+        if (strncasecmp(s + i, t, tl)) continue;
+        at = i;
+        if (!last) break;
+    }
+    return at;
+}
+
+int llm_split_think(const char *s, size_t n, size_t *answer, size_t *think0, size_t *think1)
+{
+    *answer = 0;
+    *think0 = *think1 = 0;
+    size_t close = find_tag(s, n, 0, "</think>", 1);
+    size_t open = find_tag(s, n, 0, "<think>", 0);
+    if (close != (size_t)-1) {
+        /* Qwen3's template opens the block in the prompt: the reply may
+         * hold only its end */
+        *think0 = open != (size_t)-1 && open < close ? open + 7 : 0;
+        *think1 = close;
+        *answer = close + 8;
+        return 1;
+    }
+    if (open != (size_t)-1) {
+        *think0 = open + 7;
+        *think1 = *answer = n;
+        return 2;
+    }
+    return 0;
+}
+
 int llm_parse_score(const char *content, size_t n, int json_mode, sbuf *just,
                     char *why, size_t why_cap)
 {
     why[0] = 0;
+    size_t ans, t0, t1;
+    int think = llm_split_think(content, n, &ans, &t0, &t1);
+    if (think == 2) {
+        /* what a musing says is no verdict, however it is worded */
+        snprintf(why, why_cap, "the reply ended inside a <think> block, before any answer "
+                               "(a reasoning model needs a larger --max-tokens)");
+        return -1;
+    }
+    content += ans;
+    n -= ans;
     if (json_mode) {
         int rc = parse_json_score(content, n, just, why, why_cap);
         if (rc != -2) return rc;

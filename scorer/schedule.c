@@ -101,12 +101,34 @@ static int line_from_record(sbuf *b, score_sched *S, const char *rec, blalm_err 
     const cJSON *reasoning = cJSON_GetObjectItemCaseSensitive(j, "reasoning");
     const cJSON *fin = cJSON_GetObjectItemCaseSensitive(j, "finish_reason");
     const char *text = cJSON_IsString(content) ? content->valuestring : "";
+    size_t tlen = strlen(text);
     sbuf just;
     sb_init(&just);
     char why[256];
-    int score = llm_parse_score(text, strlen(text), S->params->json_schema, &just, why, sizeof why);
-    if (just.len == 0 && cJSON_IsString(reasoning))
-        sb_adds(&just, reasoning->valuestring);
+    int score = llm_parse_score(text, tlen, S->params->json_schema, &just, why, sizeof why);
+    /* A <think> block in the content (no reasoning parser on the server):
+     * raw is the answer after it, reasoning the block, as a server with a
+     * parser would have sent them. */
+    size_t ans, t0, t1;
+    int think = llm_split_think(text, tlen, &ans, &t0, &t1);
+    const char *think_text = NULL;
+    size_t think_len = 0;
+    if (cJSON_IsString(reasoning)) {
+        think_text = reasoning->valuestring;
+        think_len = strlen(think_text);
+    } else if (think) {
+        while (t0 < t1 && (text[t0] == '\n' || text[t0] == ' ')) t0++;
+        while (t1 > t0 && (text[t1 - 1] == '\n' || text[t1 - 1] == ' ')) t1--;
+        think_text = text + t0;
+        think_len = t1 - t0;
+    }
+    if (think) {
+        text += ans;
+        while (*text == '\n' || *text == ' ') text++;
+        tlen = strlen(text);
+    }
+    if (just.len == 0 && think_text)
+        sb_add(&just, think_text, think_len);
     int first = 1;
     sb_addc(b, '{');
     sb_json_key(b, "selected", &first);
@@ -116,8 +138,11 @@ static int line_from_record(sbuf *b, score_sched *S, const char *rec, blalm_err 
     sb_json_key(b, "justification", &first);
     if (just.len) sb_json_str(b, just.data, just.len); else sb_adds(b, "null");
     sb_json_key(b, "raw", &first);
-    sb_json_str(b, text, strlen(text));
-    if (cJSON_IsString(reasoning)) add_str_or_null(b, "reasoning", reasoning, &first);
+    sb_json_str(b, text, tlen);
+    if (think_text) {
+        sb_json_key(b, "reasoning", &first);
+        sb_json_str(b, think_text, think_len);
+    }
     add_str_or_null(b, "model", cJSON_GetObjectItemCaseSensitive(j, "model"), &first);
     add_str_or_null(b, "prompt_sha256", cJSON_GetObjectItemCaseSensitive(j, "prompt_sha256"), &first);
     add_int_or_null(b, "latency_ms", cJSON_GetObjectItemCaseSensitive(j, "latency_ms"), &first);
@@ -133,8 +158,12 @@ static int line_from_record(sbuf *b, score_sched *S, const char *rec, blalm_err 
     } else {
         char msg[400];
         int cut = cJSON_IsString(fin) && !strcmp(fin->valuestring, "length");
-        snprintf(msg, sizeof msg, "parse error: %s%s", why,
-                 cut ? " (finish_reason length: the reply was cut at --max-tokens)" : "");
+        const cJSON *note = cJSON_GetObjectItemCaseSensitive(j, "note");
+        if (cJSON_IsString(note) && !text[0])   /* the refusal's own words, not "no score line" */
+            snprintf(msg, sizeof msg, "parse error: %s", note->valuestring);
+        else
+            snprintf(msg, sizeof msg, "parse error: %s%s", why,
+                     cut ? " (finish_reason length: the reply was cut at --max-tokens)" : "");
         sb_json_str(b, msg, strlen(msg));
         S->n->parse_errors++;
     }
@@ -180,6 +209,10 @@ static void build_record(sbuf *b, const score_sched *S, const score_slot *s, con
     sb_json_key(b, "finish_reason", &first);
     if (r->finish_reason) sb_json_str(b, r->finish_reason, strlen(r->finish_reason));
     else sb_adds(b, "null");
+    if (r->note) {
+        sb_json_key(b, "note", &first);
+        sb_json_str(b, r->note, strlen(r->note));
+    }
     sb_json_key(b, "prompt_tokens", &first);
     if (r->prompt_tokens >= 0) sb_json_int(b, r->prompt_tokens); else sb_adds(b, "null");
     sb_json_key(b, "completion_tokens", &first);
@@ -340,11 +373,13 @@ static int collect(score_sched *S, int timeout_ms, sbuf *scratch, blalm_err *e)
             memcpy(s->rec, sb_cstr(scratch), scratch->len + 1);
             s->st = S_SYNC;
             nsync++;
-        } else if (llm_status_refused(res[i].status) && rc == 0) {
+        } else if ((llm_status_refused(res[i].status) || res[i].unusable) && rc == 0) {
             /* This document is refused (400 bad bytes, 413 too large for a
-             * proxy, 422 over TGI's token limit): record it, go on. */
+             * proxy, 422 over TGI's token limit), or its answer cannot be
+             * used: record it, go on. */
             char msg[700];
-            snprintf(msg, sizeof msg, "request refused: %s", res[i].error);
+            snprintf(msg, sizeof msg, "%s: %s", res[i].unusable ? "unusable reply" : "request refused",
+                     res[i].error);
             line_error(&s->line, S, res[i].attempts, msg);
             S->n->request_errors++;
             s->st = S_READY;

@@ -27,6 +27,14 @@ to its first K requests only. Markers apply in turn: "[[fault:A*1]]
   err200   200 with an error object and no choices (a gateway's overload), Retry-After: 1
   gzip     the reply gzip-compressed (Content-Encoding: gzip), asked for or not
   late     the reply after 0.6 s            garbage  bytes that are no HTTP response
+  think    a <think> block (with a wrong first guess) before the answer in content
+  thinkcut content cut inside a <think> block, finish_reason "length"
+  parts    content as a list of parts (a thinking part, two text parts)
+  refusal  content null and an OpenAI "refusal"   toolcalls  content null, tool_calls
+  weird    content a number                 badutf8  bytes that are no UTF-8 in content
+  html     a 200 text/html login page       scorefirst "Educational score: N" before the justification
+  nbsp     "**Educational score:**" then "**<U+00A0>N**" on a line of its own
+  param400 400 "Unsupported parameter: 'max_tokens'" (as OpenAI's reasoning models answer)
 --fault-all NAME applies one fault to every request; --require-key KEY answers
 401 (echoing the presented key, as careless servers do; a key starting "sk-"
 masked as OpenAI shows one: its first 6 and last 4 characters around '*'s)
@@ -191,6 +199,17 @@ class Peer:
         if fault == "redirect":
             # a moved endpoint; the Location carries credentials a client must not print
             return err(307, "moved", {"Location": "http://mover:l0c-s3cr3t@elsewhere.example:8443/v2/chat/completions?sig=l0c-s3cr3t"})
+        if fault == "param400":
+            return err(400, "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                            "Use 'max_completion_tokens' instead. (stand-in)")
+        if args.reasoning_api:
+            # OpenAI's o-series and gpt-5: max_completion_tokens, and no temperature but 1
+            if "max_tokens" in req:
+                return err(400, "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                                "Use 'max_completion_tokens' instead. (stand-in)")
+            if "temperature" in req and req["temperature"] != 1:
+                return err(400, "Unsupported value: 'temperature' does not support %s with this model. "
+                                "Only the default (1) value is supported. (stand-in)" % req["temperature"])
         if fault == "400":
             return err(400, "This model's maximum context length is exceeded (stand-in)")
         if fault == "401":
@@ -226,17 +245,40 @@ class Peer:
         wants_json = bool(req.get("response_format"))
         if wants_json and fault not in ("missing", "length"):
             content = json.dumps({"justification": just, "score": 7 if fault == "score7" else score})
-        max_tokens = req.get("max_tokens")
+        max_tokens = req.get("max_tokens", req.get("max_completion_tokens"))
         if isinstance(max_tokens, int) and max_tokens * 4 < len(content) and finish == "stop":
             content = content[: max_tokens * 4]
             finish = "length"
         reasoning = None
         if args.shape == "reasoning" and not wants_json:
             reasoning, content = just, content[len(just):].lstrip("\n")
+        # a reasoning model without a reasoning parser: its musing in content
+        if fault == "think":
+            content = "<think>First guess: Educational score: %d. But wait, let me look again.</think>\n\n%s" % (
+                5 - score, content)
+        elif fault == "thinkcut":
+            content = "<think>First guess: Educational score: %d. But wait" % (5 - score)
+            finish = "length"
+        elif fault == "scorefirst":
+            content = "Educational score: %d\n\nJustification: %s" % (score, just)
+        elif fault == "nbsp":
+            content = "%s\n\n**Educational score:**\n\n**\u00a0%d**" % (just, score)
         ptok = max(1, len(prompt.encode()) // 4)
         ctok = max(1, len((content + (reasoning or "")).encode()) // 4)
         model = "stand-in: blalm loopback test peer, not a model (asked for %s)" % req.get("model")
         msg = {"role": "assistant", "content": content}
+        if fault == "parts":
+            # Mistral's reasoning models, some gateways: content as a list of parts
+            msg["content"] = [{"type": "thinking", "thinking": [{"type": "text", "text": "Mulling it over."}]},
+                              {"type": "text", "text": content[:10]}, {"type": "text", "text": content[10:]}]
+        elif fault == "refusal":
+            msg["content"] = None
+            msg["refusal"] = "I'm sorry, I cannot help with that (stand-in)."
+        elif fault == "toolcalls":
+            msg["content"] = None
+            msg["tool_calls"] = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+        elif fault == "weird":
+            msg["content"] = 42
         choice = {"index": 0, "message": msg, "finish_reason": finish}
         obj = {"id": "chatcmpl-standin-%d" % seq, "object": "chat.completion",
                "created": int(time.time()), "model": model, "choices": [choice]}
@@ -252,11 +294,16 @@ class Peer:
             obj["timings"] = {"prompt_n": ptok, "prompt_ms": 1.0, "predicted_n": ctok,
                               "predicted_ms": 1.0, "predicted_per_second": 1000.0}
         else:
-            msg["refusal"] = None
+            msg.setdefault("refusal", None)
             choice["logprobs"] = None
             obj["system_fingerprint"] = "stand-in"
             obj["usage"] = {"prompt_tokens": ptok, "completion_tokens": ctok, "total_tokens": ptok + ctok}
         body = json.dumps(obj).encode()
+        if fault == "badutf8":
+            # raw bytes that are no UTF-8 inside the JSON string
+            body = body.replace(b"Educational score", b"\xff\xfe Educational score", 1)
+        if fault == "html":
+            return 200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Please log in (stand-in portal)</body></html>", None
         if fault == "truncated":
             return 200, {}, body[: len(body) // 2], None
         if fault == "reset":
@@ -294,7 +341,9 @@ class Peer:
                           429: "Too Many Requests", 500: "Internal Server Error",
                           502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Status")
                 out = ["HTTP/1.1 %d %s" % (status, reason), "Server: blalm-stand-in-peer/1",
-                       "Content-Type: application/json", "Content-Length: %d" % len(body)]
+                       "Content-Length: %d" % len(body)]
+                if "Content-Type" not in extra:
+                    out.append("Content-Type: application/json")
                 out += ["%s: %s" % kv for kv in extra.items()]
                 data = ("\r\n".join(out) + "\r\n\r\n").encode()
                 if action == "reset":
@@ -324,6 +373,9 @@ def main():
     ap.add_argument("--fault-all", help="one fault for every request")
     ap.add_argument("--log", help="append one JSON line per chat request: seq, text_sha256 "
                     "(sha256 of the prompt), nth (requests for that prompt so far), t")
+    ap.add_argument("--reasoning-api", action="store_true",
+                    help="answer 400 to max_tokens and to a temperature other than 1, as OpenAI's "
+                    "reasoning models do")
     ap.add_argument("--require-key", help="answer 401 unless this bearer key is sent")
     ap.add_argument("--path-prefix", default="", help="serve chat completions under this prefix "
                     "(a gateway taking the key in the path: /KEY/v1/chat/completions)")

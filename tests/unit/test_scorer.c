@@ -161,6 +161,38 @@ TEST(response_shapes)
     CHECK_CONTAINS(e.msg, "overloaded");
 }
 
+TEST(response_content_kinds)
+{
+    /* audit s37 #3, #4, #8: parts joined, unusable content not retried,
+     * refusals said, invalid UTF-8 replaced */
+    blalm_err e = {{0}};
+    llm_response r;
+    const char *parts = "{\"choices\":[{\"message\":{\"content\":[{\"type\":\"thinking\",\"thinking\":"
+                        "[{\"type\":\"text\",\"text\":\"hm\"}]},{\"type\":\"text\",\"text\":\"A \"},"
+                        "{\"type\":\"text\",\"text\":\"Educational score: 2\"}]}}]}";
+    CHECK_EQ_INT(llm_parse_response(parts, strlen(parts), &r, &e), 0);
+    CHECK_EQ_STR(r.content, "A Educational score: 2");
+    CHECK_EQ_STR(r.reasoning, "hm");
+    llm_response_free(&r);
+    const char *num = "{\"choices\":[{\"message\":{\"content\":42}}]}";
+    CHECK_EQ_INT(llm_parse_response(num, strlen(num), &r, &e), 1);
+    CHECK_CONTAINS(e.msg, "number");
+    const char *ref = "{\"choices\":[{\"message\":{\"content\":null,\"refusal\":\"No can do.\"}}]}";
+    CHECK_EQ_INT(llm_parse_response(ref, strlen(ref), &r, &e), 0);
+    CHECK_EQ_STR(r.content, "");
+    CHECK_EQ_STR(r.note, "the model refused: No can do.");
+    llm_response_free(&r);
+    const char *tc = "{\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":[{\"id\":\"1\"}]}}]}";
+    CHECK_EQ_INT(llm_parse_response(tc, strlen(tc), &r, &e), 0);
+    CHECK_CONTAINS(r.note, "tool call");
+    llm_response_free(&r);
+    const char *bad = "{\"model\":\"m\xff\",\"choices\":[{\"message\":{\"content\":\"a\xc3\x28" "b\"}}]}";
+    CHECK_EQ_INT(llm_parse_response(bad, strlen(bad), &r, &e), 0);
+    CHECK_EQ_STR(r.content, "a\xef\xbf\xbd(b");
+    CHECK_EQ_STR(r.model, "m\xef\xbf\xbd");
+    llm_response_free(&r);
+}
+
 static int score_of(const char *s, int json, char *why)
 {
     sbuf j;
@@ -315,6 +347,38 @@ TEST(score_json)
     CHECK_EQ_INT(llm_parse_score(s, strlen(s), 1, &j, why, 256), 5);
     CHECK_EQ_STR(sb_cstr(&j), "tidy");
     sb_free(&j);
+}
+
+TEST(score_think_blocks)
+{
+    /* audit s37 #1: a reasoning model without a reasoning parser puts its
+     * musing in content; the answer is what follows the last </think> */
+    char why[256];
+    CHECK_EQ_INT(score_of("<think>First guess: Educational score: 4. But wait, it is thin.</think>\n"
+                          "Thin.\nEducational score: 2", 0, why), 2);
+    /* a score only inside the block is no answer */
+    CHECK_EQ_INT(score_of("<think>Educational score: 4</think>\nI cannot say.", 0, why), -1);
+    CHECK_CONTAINS(why, "no 'Educational score");
+    /* cut inside the block (finish_reason length): no answer, never the guess */
+    CHECK_EQ_INT(score_of("<think>First guess: Educational score: 4. But wait", 0, why), -1);
+    CHECK_CONTAINS(why, "inside a <think> block");
+    CHECK_CONTAINS(why, "--max-tokens");
+    /* Qwen3's template opens the block in the prompt: only its end is sent */
+    CHECK_EQ_INT(score_of("Educational score: 5 maybe...\n</think>\n\nEducational score: 1", 0, why), 1);
+    /* JSON mode: the block before the object */
+    CHECK_EQ_INT(score_of("<think>Educational score: 4?</think>\n{\"justification\":\"ok\",\"score\":3}", 1, why), 3);
+    CHECK_EQ_INT(score_of("<THINK>hm</THINK>Educational score: 3", 0, why), 3);
+    size_t a, t0, t1;
+    const char *s = "<think>abc</think>X";
+    CHECK_EQ_INT(llm_split_think(s, strlen(s), &a, &t0, &t1), 1);
+    CHECK_EQ_INT((int)a, 18);
+    CHECK_EQ_INT((int)t0, 7);
+    CHECK_EQ_INT((int)t1, 10);
+    CHECK_EQ_INT(llm_split_think("plain", 5, &a, &t0, &t1), 0);
+    CHECK_EQ_INT((int)a, 0);
+    CHECK_EQ_INT(llm_split_think("<think>ab", 9, &a, &t0, &t1), 2);
+    CHECK_EQ_INT((int)a, 9);
+    CHECK_EQ_INT((int)t0, 7);
 }
 
 static void key_of(int i, uint8_t k[32], char hex[65])
@@ -504,8 +568,10 @@ int main(void)
     RUN(request_body_and_key);
     RUN(response_shapes);
     RUN(response_huge_token_counts);
+    RUN(response_content_kinds);
     RUN(score_lines);
     RUN(score_json);
+    RUN(score_think_blocks);
     RUN(cache_roundtrip_and_torn_tail);
     RUN(cache_flush_survives_sigkill);
     RUN(cache_rejects_bad_records);

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# blalm score and replies that are chat completions but not plain ones
+# (audit s37): <think> blocks in content, content as a list of parts, an
+# OpenAI refusal or tool_calls instead of text, bytes that are no UTF-8, a
+# 200 HTML page. Each is chosen by a [[fault:NAME]] marker (tests/peers/openai.py).
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/score_helpers.bash"
+no_outside_settings
+
+W=$TMP/w; mkdir -p "$W/docs/web"
+"$PY" - "$W/docs/web/f.jsonl" <<'EOF'
+import json, sys
+faults = ["ok", "think", "thinkcut", "parts", "weird", "refusal", "toolcalls", "badutf8", "ok"]
+with open(sys.argv[1], "w") as f:
+    for i, name in enumerate(faults):
+        marker = "" if name == "ok" else "[[fault:%s]] " % name
+        f.write(json.dumps({"id": "r%d-%s" % (i, name),
+                            "text": "%sA short lesson about rivers number %d." % (marker, i)}) + "\n")
+EOF
+start_peer P --log "$TMP/peer.log"
+EP="http://127.0.0.1:$P/v1"
+$BLALM score --work "$W" --endpoint "$EP" --model m --concurrency 4 -q 2>"$TMP/err"; rc=$?
+if [ $rc -ne 0 ]; then
+    fail score_replies_run "rc=$rc $(cat "$TMP/err")"
+else
+    # strict UTF-8: what Python's json module and jq read
+    attrs "$W/attributes/edu_llm/web/f.jsonl.zst" >"$TMP/out.jsonl"
+    expect() {
+        local name=$1 id=$2 cond=$3 got
+        got=$("$PY" -c '
+import json, sys
+for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
+    o = json.loads(l)
+    if o["id"] == sys.argv[2]:
+        a = o["edu_llm"]
+        print("yes" if eval(sys.argv[3]) else "no: " + json.dumps(a)[:500])' "$TMP/out.jsonl" "$id" "$cond" 2>&1)
+        [ "$got" = yes ] && pass "$name" || fail "$name" "${got:-no line for $id}"
+    }
+    # the peer's first guess inside <think> is 5 - score: never taken
+    expect score_think_answer_after_block r1-think 'a["error"] is None and "First guess" not in a["raw"] and "First guess" in a["reasoning"] and a["raw"].rstrip().endswith("Educational score: %d" % a["score"]) and not a["raw"].startswith("<think>")'
+    expect score_think_cut_is_no_answer r2-thinkcut 'a["score"] is None and "inside a <think> block" in a["error"] and "--max-tokens" in a["error"] and a["raw"] == "" and a["reasoning"].startswith("First guess")'
+    expect score_content_parts_joined r3-parts 'a["error"] is None and isinstance(a["score"], int) and a["reasoning"] == "Mulling it over." and a["attempts"] == 1'
+    expect score_content_unusable_not_retried r4-weird 'a["score"] is None and a["error"].startswith("unusable reply") and "number" in a["error"] and a["attempts"] == 1'
+    expect score_refusal_text_kept r5-refusal 'a["score"] is None and "the model refused: I" in a["error"] and "cannot help" in a["error"]'
+    expect score_tool_calls_said r6-toolcalls 'a["score"] is None and "tool call" in a["error"]'
+    expect score_bad_utf8_replaced r7-badutf8 'a["error"] is None and "\ufffd" in a["raw"]'
+    expect score_replies_ok r8-ok 'a["error"] is None'
+    # the unusable content was asked for once, not retried
+    n=$("$PY" -c 'import json,sys; print(max(json.loads(l)["nth"] for l in open(sys.argv[1])))' "$TMP/peer.log")
+    [ "$n" = 1 ] && pass score_replies_each_asked_once || fail score_replies_each_asked_once "a text was asked for $n times"
+    # the cache holds valid UTF-8 JSON too
+    "$PY" -c '
+import json, sys
+for l in open(sys.argv[1], encoding="utf-8", errors="strict"): json.loads(l)' "$W/state/score/cache/score-cache.jsonl" 2>"$TMP/perr" \
+        && pass score_cache_valid_utf8 || fail score_cache_valid_utf8 "$(tail -1 "$TMP/perr")"
+fi
+
+# ---- a 200 HTML page (a login portal at the endpoint): one message, the run stops, no 8 retries ----
+W2=$TMP/w2; mkdir -p "$W2/docs/web"; make_docs "$W2/docs/web/a.jsonl" 5
+start_peer P2 --fault-all html
+$BLALM score --work "$W2" --endpoint "http://127.0.0.1:$P2/v1" --model m --concurrency 1 -q 2>"$TMP/err2"; rc=$?
+req=$(peer_requests $P2)
+if [ $rc -ne 0 ] && grep -q "text/html" "$TMP/err2" && grep -q "Please log in" "$TMP/err2" && [ "$req" -le 2 ]; then
+    pass score_html_page_stops
+else
+    fail score_html_page_stops "rc=$rc requests=$req $(head -c 400 "$TMP/err2")"
+fi
+stop_peers
