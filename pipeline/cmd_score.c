@@ -46,8 +46,11 @@ static const char usage[] =
     "  --prompt FILE          prompt template with a {text} placeholder (default: the\n"
     "                         built-in edu5 rubric, scorer/prompts/edu5.txt)\n"
     "  --max-chars N          characters of each document sent (default 1000)\n"
-    "  --temperature T        default 0\n"
+    "  --temperature T        default 0; 'none' sends none (OpenAI's reasoning models\n"
+    "                         take only their default)\n"
     "  --max-tokens N         completion limit (default 512)\n"
+    "  --max-tokens-param P   the name it is sent under: max_tokens (default) or\n"
+    "                         max_completion_tokens (OpenAI's o-series and gpt-5)\n"
     "  --seed N               sampling seed sent to the endpoint; also seeds --sample\n"
     "  --sample N             label only N of the selected documents: a random sample\n"
     "                         stratified by source and text length (powers of two of\n"
@@ -67,7 +70,7 @@ static const char usage[] =
     "  --stats                summarise existing edu_llm attributes: scores, errors, tokens\n"
     "  --config FILE          JSON defaults for these options, '_' for '-': endpoint,\n"
     "                         api_key_file, model, prompt, max_chars, temperature,\n"
-    "                         max_tokens, seed, sample, json_schema, concurrency, rps,\n"
+    "                         max_tokens, max_tokens_param, seed, sample, json_schema, concurrency, rps,\n"
     "                         tpm, timeout, max_attempts, retry_budget, max_requests,\n"
     "                         max_prompt_tokens, where, cache; flags win; no API keys\n"
     "                         (api_key_file names a file). A \"score\" member, when\n"
@@ -188,7 +191,7 @@ static int parse_double(const char *s, double lo, double *out)
 
 enum {
     O_WORK = 256, O_DOCS, O_OUT, O_WHERE, O_ENDPOINT, O_KEYFILE, O_MODEL, O_PROMPT, O_MAXCHARS,
-    O_TEMP, O_MAXTOK, O_SEED, O_JSON, O_CONC, O_RPS, O_TPM, O_TIMEOUT, O_ATTEMPTS, O_BUDGET,
+    O_TEMP, O_MAXTOK, O_MAXTOKPARAM, O_SEED, O_JSON, O_CONC, O_RPS, O_TPM, O_TIMEOUT, O_ATTEMPTS, O_BUDGET,
     O_MAXREQ, O_MAXPT, O_CACHE, O_DRY, O_STATS, O_FORCE, O_CONFIG, O_SAMPLE, O_SHARD
 };
 
@@ -201,7 +204,8 @@ static int score_main(int argc, char **argv, cJSON **config)
         {"endpoint", required_argument, 0, O_ENDPOINT}, {"api-key-file", required_argument, 0, O_KEYFILE},
         {"model", required_argument, 0, O_MODEL}, {"prompt", required_argument, 0, O_PROMPT},
         {"max-chars", required_argument, 0, O_MAXCHARS}, {"temperature", required_argument, 0, O_TEMP},
-        {"max-tokens", required_argument, 0, O_MAXTOK}, {"seed", required_argument, 0, O_SEED},
+        {"max-tokens", required_argument, 0, O_MAXTOK},
+        {"max-tokens-param", required_argument, 0, O_MAXTOKPARAM}, {"seed", required_argument, 0, O_SEED},
         {"json-schema", no_argument, 0, O_JSON}, {"concurrency", required_argument, 0, O_CONC},
         {"rps", required_argument, 0, O_RPS}, {"tpm", required_argument, 0, O_TPM},
         {"timeout", required_argument, 0, O_TIMEOUT}, {"max-attempts", required_argument, 0, O_ATTEMPTS},
@@ -253,8 +257,16 @@ static int score_main(int argc, char **argv, cJSON **config)
             so.max_chars = u;
             break;
         case O_TEMP:
+            so.no_temperature = !strcmp(optarg, "none");
+            if (so.no_temperature) break;
             if (parse_double(optarg, 0, &so.temperature) < 0 || so.temperature > 2)
-                return cli_usage_error(usage, "score: --temperature wants a number in 0..2, not '%s'", optarg);
+                return cli_usage_error(usage, "score: --temperature wants a number in 0..2 or 'none', not '%s'",
+                                       optarg);
+            break;
+        case O_MAXTOKPARAM:
+            if (score_max_tokens_param(optarg, &so.max_completion_tokens) < 0)
+                return cli_usage_error(usage, "score: --max-tokens-param wants max_tokens or "
+                                       "max_completion_tokens, not '%s'", optarg);
             break;
         case O_MAXTOK:
             if (cli_parse_count(optarg, &u) < 0 || u == 0 || u > 1000000)

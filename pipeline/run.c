@@ -937,7 +937,9 @@ static int stage_score(runx *x, int force, blalm_err *e)
     so.prompt_path = c->prompt;
     so.max_chars = c->max_chars;
     so.temperature = c->temperature;
+    so.no_temperature = c->no_temperature;
     so.max_tokens = c->max_tokens;
+    so.max_completion_tokens = c->max_completion_tokens;
     so.has_seed = c->has_seed;
     so.seed = c->seed;
     so.concurrency = c->concurrency;

@@ -78,6 +78,7 @@ typedef struct run_config {
     uint64_t max_chars;
     int max_tokens, concurrency;
     double temperature;
+    int no_temperature, max_completion_tokens;   /* score.temperature "none", score.max_tokens_param */
     int has_seed;
     long long seed;
     int has_max_requests, has_max_prompt_tokens, has_sample;

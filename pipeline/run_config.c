@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "corpora/corpora.h"
+#include "scorer/score.h"
 #include "filters/tag.h"
 #include "lib/config.h"
 #include "lib/fsutil.h"
@@ -384,7 +385,7 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
 {
     if (!s) return 0;
     static const char *const keys[] = {"endpoint", "model", "prompt", "where", "max_chars", "max_tokens",
-                                       "temperature", "seed", "concurrency", "max_requests",
+                                       "max_tokens_param", "temperature", "seed", "concurrency", "max_requests",
                                        "max_prompt_tokens", "sample", NULL};
     c->score = 1;
     c->max_chars = 1000;
@@ -392,11 +393,24 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
     c->concurrency = 8;
     uint64_t v;
     int has;
+    const cJSON *temp = get(s, "temperature");
+    if (cJSON_IsString(temp)) {
+        if (strcmp(temp->valuestring, "none"))
+            return err_set(p->e, "%s: score.temperature: expected a number from 0 to 2 or \"none\"", p->file);
+        c->no_temperature = 1;
+    }
+    char *mtp = NULL;
+    if (get_str(p, s, "score", "max_tokens_param", &mtp) < 0) return -1;
+    int bad_mtp = mtp && score_max_tokens_param(mtp, &c->max_completion_tokens) < 0;
+    free(mtp);
+    if (bad_mtp)
+        return err_set(p->e, "%s: score.max_tokens_param: expected \"max_tokens\" or \"max_completion_tokens\"",
+                       p->file);
     if (check_keys(p, s, "score", keys) < 0 || get_str(p, s, "score", "endpoint", &c->endpoint) < 0 ||
         get_str(p, s, "score", "model", &c->model_name) < 0 || get_path(p, s, "score", "prompt", &c->prompt) < 0 ||
         get_str(p, s, "score", "where", &c->where) < 0 ||
         get_count(p, s, "score", "max_chars", 1, 1e12, &c->max_chars, NULL) < 0 ||
-        get_num_in(p, s, "score", "temperature", 0, 2, &c->temperature) < 0 ||
+        (!c->no_temperature && get_num_in(p, s, "score", "temperature", 0, 2, &c->temperature) < 0) ||
         get_count(p, s, "score", "max_requests", 0, 1e15, &c->max_requests, &c->has_max_requests) < 0 ||
         get_count(p, s, "score", "max_prompt_tokens", 0, 1e15, &c->max_prompt_tokens, &c->has_max_prompt_tokens) < 0 ||
         get_count(p, s, "score", "sample", 1, 1e15, &c->sample, &c->has_sample) < 0)

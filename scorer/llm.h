@@ -50,6 +50,8 @@ typedef struct llm_params {
     int has_seed;
     long long seed;
     int json_schema;        /* ask for {"justification","score"} via response_format */
+    int no_temperature;     /* send no temperature (OpenAI's reasoning models take only the default) */
+    int max_completion_tokens;  /* the limit as "max_completion_tokens", not "max_tokens" */
 } llm_params;
 
 /* Canonical JSON of the generation parameters (part of the cache key). */

@@ -101,8 +101,10 @@ void llm_params_json(const llm_params *p, sbuf *out)
     int first = 1;
     sb_addc(out, '{');
     sb_json_key(out, "temperature", &first);
-    sb_json_num(out, p->temperature);
-    sb_json_key(out, "max_tokens", &first);
+    if (p->no_temperature) sb_adds(out, "null"); else sb_json_num(out, p->temperature);
+    /* the default's name is left out: every cache key made before the
+     * option stays what it was */
+    sb_json_key(out, p->max_completion_tokens ? "max_completion_tokens" : "max_tokens", &first);
     sb_json_int(out, p->max_tokens);
     sb_json_key(out, "seed", &first);
     if (p->has_seed) sb_json_int(out, p->seed); else sb_adds(out, "null");
@@ -121,9 +123,11 @@ void llm_request_body(const llm_params *p, const char *prompt, size_t n, sbuf *o
     sb_adds(out, "[{\"role\":\"user\",\"content\":");
     sb_json_str(out, prompt, n);
     sb_adds(out, "}]");
-    sb_json_key(out, "temperature", &first);
-    sb_json_num(out, p->temperature);
-    sb_json_key(out, "max_tokens", &first);
+    if (!p->no_temperature) {
+        sb_json_key(out, "temperature", &first);
+        sb_json_num(out, p->temperature);
+    }
+    sb_json_key(out, p->max_completion_tokens ? "max_completion_tokens" : "max_tokens", &first);
     sb_json_int(out, p->max_tokens);
     if (p->has_seed) {
         sb_json_key(out, "seed", &first);

@@ -363,6 +363,7 @@ static int collect(score_sched *S, int timeout_ms, sbuf *scratch, blalm_err *e)
         S->n->attempts += (uint64_t)res[i].attempts;
         S->reserved_tokens -= s->est < S->reserved_tokens ? s->est : S->reserved_tokens;
         if (res[i].ok) {
+            S->n->answered++;
             S->n->prompt_tokens += res[i].resp.prompt_tokens >= 0 ? (uint64_t)res[i].resp.prompt_tokens : s->est;
             if (res[i].resp.completion_tokens > 0) S->n->completion_tokens += (uint64_t)res[i].resp.completion_tokens;
             sb_reset(scratch);
@@ -384,6 +385,20 @@ static int collect(score_sched *S, int timeout_ms, sbuf *scratch, blalm_err *e)
             S->n->request_errors++;
             s->st = S_READY;
             settle_followers(S, res[i].tag, NULL, msg, res[i].attempts, e);
+            /* The same refusal for every request and no answer at all: it is
+             * about the request (a parameter the model does not take, an
+             * unknown model name, a response_format refused), not about one
+             * document. Stop before the whole corpus is sent. */
+            if (!S->n->first_error[0]) snprintf(S->n->first_error, sizeof S->n->first_error, "%s", msg);
+            if (!S->n->answered && !strcmp(msg, S->n->first_error) &&
+                ++S->n->refused_streak >= SCORE_SAME_REFUSALS) {
+                err_set(e, "the endpoint refused each of the first %d requests with the same error and answered "
+                        "none, so every request would get it; stopping. %.400s (check --model; OpenAI's "
+                        "reasoning models want --max-tokens-param max_completion_tokens --temperature none; "
+                        "a server without response_format support refuses --json-schema)",
+                        SCORE_SAME_REFUSALS, msg);
+                rc = -1;
+            }
         } else if (rc == 0) {
             err_set(e, "document %s: %s%s", s->id, res[i].error,
                     res[i].fatal ? "" : res[i].exhausted ? " (retry budget exhausted)" : " (not retryable)");

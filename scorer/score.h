@@ -43,7 +43,9 @@ typedef struct score_opts {
     const char *cache_dir;     /* NULL = <state>/score/cache */
     uint64_t max_chars;        /* characters of each document sent (>= 1) */
     double temperature;
+    int no_temperature;        /* --temperature none: the request names none */
     int max_tokens;
+    int max_completion_tokens; /* --max-tokens-param max_completion_tokens */
     int has_seed;
     long long seed;            /* sent to the endpoint; also seeds the sample */
     int json_schema;
@@ -64,6 +66,9 @@ typedef struct score_counts {
     uint64_t docs, files, files_skipped, selected, cached, sent, attempts, scored, parse_errors,
         request_errors, not_sent, finish_length, hist[6];
     uint64_t prompt_tokens, completion_tokens, est_prompt_tokens;
+    uint64_t answered;         /* requests of this run that got a usable chat completion */
+    uint64_t refused_streak;   /* refusals with first_error before any answer */
+    char first_error[512];     /* the first refusal of this run, for the run-ending messages */
     int guard_hit;             /* a spending guard stopped sending; guard says which */
     char guard[128];
     uint64_t sample_candidates, sample_chosen;  /* with has_sample */
@@ -102,6 +107,9 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
 /* The API key on the first non-blank line of path (surrounding blanks cut)
  * into out; -1 when there is none or it does not fit. The file's bytes are
  * wiped from memory after. */
+/* "max_tokens" (*completion = 0) or "max_completion_tokens" (1); -1 for
+ * anything else. */
+int score_max_tokens_param(const char *s, int *completion);
 int score_read_api_key(const char *path, char *out, size_t cap, blalm_err *e);
 
 /* --stats: a summary of existing edu_llm attributes of every document file. */

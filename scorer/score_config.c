@@ -38,7 +38,7 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
                       blalm_err *e)
 {
     static const char *const keys[] = {"endpoint", "api_key_file", "model", "prompt", "max_chars",
-        "temperature", "max_tokens", "seed", "json_schema", "concurrency", "rps", "tpm", "timeout",
+        "temperature", "max_tokens", "max_tokens_param", "seed", "json_schema", "concurrency", "rps", "tpm", "timeout",
         "max_attempts", "retry_budget", "max_requests", "max_prompt_tokens", "where", "cache", "sample", NULL};
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "score");
     char where[4200];
@@ -58,8 +58,18 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     double max_chars = (double)o->max_chars, max_tokens = o->max_tokens, conc = o->concurrency,
            attempts = o->max_attempts, seed = (double)o->seed, max_req = (double)o->max_requests,
            max_pt = (double)o->max_prompt_tokens, sample = (double)o->sample;
+    const cJSON *temp = cJSON_GetObjectItemCaseSensitive(cfg, "temperature");
+    if (cJSON_IsString(temp)) {
+        if (strcmp(temp->valuestring, "none"))
+            return err_set(e, "%s: temperature must be a number in 0..2 or \"none\"", where);
+        o->no_temperature = 1;
+    }
+    const char *mtp = NULL;
+    if (config_string(cfg, "max_tokens_param", NULL, &mtp, where, e) < 0) return -1;
+    if (mtp && score_max_tokens_param(mtp, &o->max_completion_tokens) < 0)
+        return err_set(e, "%s: max_tokens_param must be \"max_tokens\" or \"max_completion_tokens\"", where);
     if (number_in(cfg, "max_chars", 1, 1e12, &max_chars, where, e) < 0 ||
-        number_in(cfg, "temperature", 0, 2, &o->temperature, where, e) < 0 ||
+        (!cJSON_IsString(temp) && number_in(cfg, "temperature", 0, 2, &o->temperature, where, e) < 0) ||
         number_in(cfg, "max_tokens", 1, 1e6, &max_tokens, where, e) < 0 ||
         number_in(cfg, "concurrency", 1, 4096, &conc, where, e) < 0 ||
         number_in(cfg, "rps", 0, 1e9, &o->rps, where, e) < 0 ||
@@ -88,6 +98,14 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     int b;
     if (config_bool(cfg, "json_schema", o->json_schema, &b, where, e) < 0) return -1;
     o->json_schema = b;
+    return 0;
+}
+
+int score_max_tokens_param(const char *s, int *completion)
+{
+    if (!strcmp(s, "max_tokens")) *completion = 0;
+    else if (!strcmp(s, "max_completion_tokens")) *completion = 1;
+    else return -1;
     return 0;
 }
 

@@ -14,6 +14,9 @@
  *   EMPTY -> SEND -> WAIT -> SYNC -> READY    sent, answered, made durable
  *   EMPTY -> FOLLOW -> READY          same key as an earlier slot in flight
  *   WAIT -> READY                     refused (400): an error line */
+/* Refusals with the same error before any answer that stop the run. */
+#define SCORE_SAME_REFUSALS 8
+
 typedef enum { S_EMPTY, S_READY, S_SEND, S_WAIT, S_FOLLOW, S_SYNC } slot_state;
 
 typedef struct score_slot {

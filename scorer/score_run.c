@@ -198,8 +198,9 @@ static void record_command(const score_opts *o, sbuf *b)
     sb_shell_opt(b, "endpoint", endpoint);
     if (o->prompt_path) sb_shell_opt(b, "prompt", o->prompt_path);
     sb_printf(b, " --max-chars %llu --temperature ", (unsigned long long)o->max_chars);
-    sb_json_num(b, o->temperature);
+    if (o->no_temperature) sb_adds(b, "none"); else sb_json_num(b, o->temperature);
     sb_printf(b, " --max-tokens %d", o->max_tokens);
+    if (o->max_completion_tokens) sb_adds(b, " --max-tokens-param max_completion_tokens");
     if (o->has_seed) sb_printf(b, " --seed %lld", o->seed);
     if (o->has_sample) sb_printf(b, " --sample %llu", (unsigned long long)o->sample);
     if (o->json_schema) sb_shell_opt(b, "json-schema", NULL);
@@ -225,7 +226,9 @@ static int job_init(score_job *J, const score_opts *o, blalm_err *e)
     p->base_url = o->base_url;
     p->model = o->model ? o->model : "";
     p->temperature = o->temperature;
+    p->no_temperature = o->no_temperature;
     p->max_tokens = o->max_tokens;
+    p->max_completion_tokens = o->max_completion_tokens;
     p->has_seed = o->has_seed;
     p->seed = o->seed;
     p->json_schema = o->json_schema;
@@ -358,7 +361,7 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
     attr_join *aj = NULL;
     attr_writer *aw = NULL;
     int rc = -1, eof = 0;
-    uint64_t docs0 = n->docs, sel0 = n->selected, guard0 = n->not_sent;
+    uint64_t docs0 = n->docs, sel0 = n->selected, guard0 = n->not_sent, refused0 = n->request_errors;
     sbuf prompt, scratch;
     sb_init(&prompt);
     sb_init(&scratch);
@@ -393,11 +396,13 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
         rc = attrw_commit(aw, e);
         aw = NULL;
         if (rc < 0) goto out;
-        int complete = n->not_sent == guard0;
+        /* refused documents are not cached: a rerun asks for them again */
+        int complete = n->not_sent == guard0 && n->request_errors == refused0;
         rc = attr_record_write(out, "edu_llm", f->rel, &ident, n->docs - docs0, complete, config,
                                sb_cstr(&J->command), e);
         if (rc < 0) goto out;
-        /* A file with unsent documents is done for now, not complete: no marker. */
+        /* A file with unsent or refused documents is done for now, not
+         * complete: no marker. */
         if (complete && markers) {
             char result[160];
             snprintf(result, sizeof result, "{\"documents\":%llu,\"selected\":%llu}",
@@ -591,6 +596,14 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
             snprintf(n->stats_warning, sizeof n->stats_warning, "%s", se.msg);
         else
             write_stats_file(o, &J.params, n, &all);
+    }
+    if (!o->dry_run && n->selected > 0 && n->scored == 0 && n->request_errors + n->parse_errors > 0) {
+        /* a run that labelled nothing did not work, whatever each row says */
+        err_set(e, "none of the %llu selected documents got a score (%llu refused or unusable, %llu parse "
+                "errors)%s%.400s", (unsigned long long)n->selected, (unsigned long long)n->request_errors,
+                (unsigned long long)n->parse_errors, n->first_error[0] ? "; first error: " : "",
+                n->first_error);
+        goto done;
     }
     rc = 0;
 done:

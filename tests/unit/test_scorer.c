@@ -74,7 +74,7 @@ TEST(cut_on_code_points)
 
 TEST(request_body_and_key)
 {
-    llm_params p = {"http://h/v1", "m", 0, 512, 0, 0, 0};
+    llm_params p = {.base_url = "http://h/v1", .model = "m", .max_tokens = 512};
     sbuf b;
     sb_init(&b);
     llm_request_body(&p, "hi \"x\"", 6, &b);
@@ -91,10 +91,18 @@ TEST(request_body_and_key)
     llm_request_body(&p, "x", 1, &b);
     CHECK_CONTAINS(sb_cstr(&b), "\"seed\":7");
     CHECK_CONTAINS(sb_cstr(&b), "\"response_format\":{\"type\":\"json_schema\"");
+    /* audit s37 #2d: OpenAI's reasoning models */
+    sb_reset(&b);
+    p.no_temperature = 1;
+    p.max_completion_tokens = 1;
+    llm_request_body(&p, "x", 1, &b);
+    CHECK(!strstr(sb_cstr(&b), "temperature"));
+    CHECK(!strstr(sb_cstr(&b), "\"max_tokens\""));
+    CHECK_CONTAINS(sb_cstr(&b), "\"max_completion_tokens\":512");
     sb_free(&b);
 
     uint8_t k0[32], k[32];
-    llm_params q = {"http://h/v1", "m", 0, 512, 0, 0, 0};
+    llm_params q = {.base_url = "http://h/v1", .model = "m", .max_tokens = 512};
     llm_cache_key(&q, "aa", "text", 4, k0);
     llm_cache_key(&q, "aa", "text", 4, k);
     CHECK(!memcmp(k0, k, 32));
@@ -114,6 +122,20 @@ TEST(request_body_and_key)
     CHECK(memcmp(k0, k, 32));
     q2 = q;
     q2.max_tokens = 100;
+    llm_cache_key(&q2, "aa", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    /* the new settings change the key; the defaults keep the old one */
+    sbuf pj;
+    sb_init(&pj);
+    llm_params_json(&q, &pj);
+    CHECK_EQ_STR(sb_cstr(&pj), "{\"temperature\":0,\"max_tokens\":512,\"seed\":null,\"response_format\":null}");
+    sb_free(&pj);
+    q2 = q;
+    q2.no_temperature = 1;
+    llm_cache_key(&q2, "aa", "text", 4, k);
+    CHECK(memcmp(k0, k, 32));
+    q2 = q;
+    q2.max_completion_tokens = 1;
     llm_cache_key(&q2, "aa", "text", 4, k);
     CHECK(memcmp(k0, k, 32));
     q2 = q;
