@@ -57,23 +57,50 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Length of a mask symbol at w[i]: '*', '.', '…' or an 'x'; 0 if none. */
+static size_t mask_sym(const char *w, size_t wl, size_t i, int *x)
+{
+    *x = 0;
+    if (w[i] == '*' || w[i] == '.') return 1;
+    if (i + 3 <= wl && !memcmp(w + i, "\xe2\x80\xa6", 3)) return 3;
+    if (w[i] == 'x' || w[i] == 'X') return *x = 1;
+    return 0;
+}
+
 /* A word of s (from w, wl bytes) that echoes the key in a masked form, as
- * OpenAI's "Incorrect API key provided: sk-ab**********wxyz." does: it holds a
- * run of '*' (dots may follow inside the run), and the visible part before or
- * after that run is at least 3 bytes of the key's start or end. Such echoes
- * narrow the key down, so they are dropped too. */
+ * OpenAI's "Incorrect API key provided: sk-ab**********wxyz." or LiteLLM's
+ * "sk-...wxyz" do: it holds a run of mask symbols ('*', '.', '…', and
+ * 'x' inside such a run or as "xxxx"), and the visible part before or after
+ * that run is at least 3 bytes of the key's start or end. Such echoes narrow
+ * the key down, so they are dropped too. */
 static int masked_echo(const char *w, size_t wl, const char *secret, size_t sl)
 {
-    size_t m0 = 0;
-    while (m0 < wl && w[m0] != '*') m0++;
-    if (m0 == wl) return 0;
-    size_t m1 = m0;
-    while (m1 < wl && (w[m1] == '*' || w[m1] == '.')) m1++;
-    size_t tail = wl - m1;
-    while (tail && strchr(".,;:!?\"')]}", w[m1 + tail - 1])) tail--;
-    int head_ok = m0 >= 3 && m0 <= sl && !strncmp(w, secret, m0);
-    int tail_ok = tail >= 3 && tail <= sl && !strncmp(w + m1, secret + sl - tail, tail);
-    return head_ok || tail_ok;
+    for (size_t m0 = 0; m0 < wl; m0++) {
+        int x;
+        if (!mask_sym(w, wl, m0, &x)) continue;
+        size_t m1 = m0, l;
+        int dots = 0, strong = 0, xs = 0;
+        while (m1 < wl && (l = mask_sym(w, wl, m1, &x))) {
+            strong += w[m1] == '*' || l == 3;
+            dots += w[m1] == '.';
+            xs += x;
+            m1 += l;
+        }
+        /* a lone '.' or 'x' is text; a '*', an ellipsis, two dots or four
+         * x's is a mask */
+        int mask = strong || dots >= 2 || xs >= 4;
+        if (!mask) {
+            m0 = m1 - 1;
+            continue;
+        }
+        size_t tail = wl - m1;
+        while (tail && strchr(".,;:!?\"')]}", w[m1 + tail - 1])) tail--;
+        int head_ok = m0 >= 3 && m0 <= sl && !strncmp(w, secret, m0);
+        int tail_ok = tail >= 3 && tail <= sl && !strncmp(w + m1, secret + sl - tail, tail);
+        if (head_ok || tail_ok) return 1;
+        m0 = m1 - 1;
+    }
+    return 0;
 }
 
 static int key_char(char c)

@@ -558,6 +558,20 @@ TEST(redact)
     CHECK_EQ_STR(big, "{\"error\":{\"message\":\"bad key ***\"}}");
     llm_redact("key '****1234'", key, big, sizeof big);
     CHECK_EQ_STR(big, "key '***'");
+    /* audit s37 #6: LiteLLM's and others' masks with dots, an ellipsis, x's */
+    llm_redact("Authentication Error, Invalid proxy server token passed. Received API Key = sk-...1234, "
+               "Key Hash (Token) =abc", key, big, sizeof big);
+    CHECK_EQ_STR(big, "Authentication Error, Invalid proxy server token passed. Received API Key = ***, "
+                      "Key Hash (Token) =abc");
+    llm_redact("key sk-pro...1234 refused", key, big, sizeof big);
+    CHECK_EQ_STR(big, "key *** refused");
+    llm_redact("key xxxx\xe2\x80\xa6" "1234.", key, big, sizeof big);
+    CHECK_EQ_STR(big, "key ***.");
+    llm_redact("key sk-pr\xe2\x80\xa6" "1234 and xxxx1234", key, big, sizeof big);
+    CHECK_EQ_STR(big, "key *** and ***");
+    /* text with dots and x's stays */
+    llm_redact("e.g. sk-proxy... wait, max 1234 x.y", key, big, sizeof big);
+    CHECK_EQ_STR(big, "e.g. sk-proxy... wait, max 1234 x.y");
     /* masked words that are not the key's ends, and plain words, stay */
     llm_redact("a **bold** word, rate 5**2, sk-zz****9999 and 1234", key, big, sizeof big);
     CHECK_EQ_STR(big, "a **bold** word, rate 5**2, sk-zz****9999 and 1234");
