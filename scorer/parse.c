@@ -400,8 +400,35 @@ static int parse_number_at(const char *s, size_t n, size_t i, char *why, size_t 
     return (int)side;
 }
 
-/* The last "Educational score: N"; *line_start is where its line begins. */
-static int parse_text_score(const char *s, size_t n, size_t *line_start, char *why, size_t cap)
+/* After "Educational score:": emphasis, blank lines ("**Educational
+ * score:**\n\n**3**") and no-break or thin spaces (U+00A0, U+2009,
+ * U+202F) before the number. */
+static size_t skip_gap(const char *s, size_t n, size_t i)
+{
+    for (;;) {
+        i = skip_emph(s, n, i);
+        if (i < n && (s[i] == '\n' || s[i] == '\r')) i++;
+        else if (i + 1 < n && !memcmp(s + i, "\xc2\xa0", 2)) i += 2;
+        else if (i + 2 < n && (!memcmp(s + i, "\xe2\x80\x89", 3) || !memcmp(s + i, "\xe2\x80\xaf", 3))) i += 3;
+        else return i;
+    }
+}
+
+/* The line from s[i] holds only a number ("**3**", "3/5", "3 points."). */
+static int bare_number_line(const char *s, size_t n, size_t i)
+{
+    for (; i < n && s[i] != '\n' && s[i] != '\r'; i++) {
+        size_t pw = points_word(s, n, i);
+        if (pw) i += pw - 1;
+        else if (!isdigit((unsigned char)s[i]) && !is_emph(s[i]) && !strchr("/.", s[i])) return 0;
+    }
+    return 1;
+}
+
+/* The last "Educational score: N"; *line_start is where its line begins,
+ * *line_end where the number's line ends. */
+static int parse_text_score2(const char *s, size_t n, size_t *line_start, size_t *line_end, char *why,
+                             size_t cap)
 {
     size_t before = n, plen = sizeof score_phrase - 1;
     int seen = 0;
@@ -411,10 +438,19 @@ static int parse_text_score(const char *s, size_t n, size_t *line_start, char *w
         seen = 1;
         size_t i = skip_emph(s, n, at + plen);
         if (i < n && (s[i] == ':' || s[i] == '=')) {
-            i = skip_emph(s, n, i + 1);
+            size_t c = i + 1;
+            i = skip_gap(s, n, c);
+            if (memchr(s + c, '\n', i - c) && !bare_number_line(s, n, i)) {
+                /* "Educational score:\n\n1. Relevance ...": a list, not the score */
+                snprintf(why, cap, "no number after 'Educational score:'");
+                return -1;
+            }
             size_t ls = at;
             while (ls > 0 && s[ls - 1] != '\n') ls--;
             *line_start = ls;
+            size_t le = i;
+            while (le < n && s[le] != '\n') le++;
+            *line_end = le;
             return parse_number_at(s, n, i, why, cap);
         }
         if (at == 0) break;
@@ -423,6 +459,12 @@ static int parse_text_score(const char *s, size_t n, size_t *line_start, char *w
     snprintf(why, cap, seen ? "'Educational score' is never followed by ': N'"
                             : "no 'Educational score: N' line in the reply");
     return -1;
+}
+
+static int parse_text_score(const char *s, size_t n, size_t *line_start, char *why, size_t cap)
+{
+    size_t le;
+    return parse_text_score2(s, n, line_start, &le, why, cap);
 }
 
 /* Strips a ```json ... ``` fence. */
@@ -538,8 +580,26 @@ int llm_parse_score(const char *content, size_t n, int json_mode, sbuf *just,
         int rc = parse_json_score(content, n, just, why, why_cap);
         if (rc != -2) return rc;
     }
-    size_t ls = 0;
-    int score = parse_text_score(content, n, &ls, why, why_cap);
-    if (score >= 0 || ls > 0) trim_into(just, content, ls);
+    size_t ls = 0, le = n;
+    int score = parse_text_score2(content, n, &ls, &le, why, why_cap);
+    size_t a = 0;
+    while (a < ls && isspace((unsigned char)content[a])) a++;
+    if (a < ls) {
+        trim_into(just, content, ls);
+    } else if (score >= 0 && le < n) {
+        /* the score first, its reasons after it ("Educational score: 3\n\n
+         * Justification: ..."): those are the justification */
+        const char *r = content + le;
+        size_t rn = n - le;
+        while (rn && (isspace((unsigned char)*r) || is_emph(*r))) r++, rn--;
+        if (rn >= 14 && !strncasecmp(r, "justification", 13)) {
+            size_t k = skip_emph(r, rn, 13);
+            if (k < rn && r[k] == ':') {
+                r += k + 1;
+                rn -= k + 1;
+            }
+        }
+        trim_into(just, r, rn);
+    }
     return score;
 }

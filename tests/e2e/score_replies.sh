@@ -10,7 +10,7 @@ no_outside_settings
 W=$TMP/w; mkdir -p "$W/docs/web"
 "$PY" - "$W/docs/web/f.jsonl" <<'EOF'
 import json, sys
-faults = ["ok", "think", "thinkcut", "parts", "weird", "refusal", "toolcalls", "badutf8", "ok"]
+faults = ["ok", "think", "thinkcut", "parts", "weird", "refusal", "toolcalls", "badutf8", "ok", "scorefirst", "nbsp"]
 with open(sys.argv[1], "w") as f:
     for i, name in enumerate(faults):
         marker = "" if name == "ok" else "[[fault:%s]] " % name
@@ -45,6 +45,8 @@ for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
     expect score_tool_calls_said r6-toolcalls 'a["score"] is None and "tool call" in a["error"]'
     expect score_bad_utf8_replaced r7-badutf8 'a["error"] is None and "\ufffd" in a["raw"]'
     expect score_replies_ok r8-ok 'a["error"] is None'
+    expect score_first_justification_kept r9-scorefirst 'a["error"] is None and a["justification"] and a["justification"].startswith("Stand-in judgement")'
+    expect score_bold_line_nbsp r10-nbsp 'a["error"] is None and isinstance(a["score"], int) and a["justification"].startswith("Stand-in")'
     # the unusable content was asked for once, not retried
     n=$("$PY" -c 'import json,sys; print(max(json.loads(l)["nth"] for l in open(sys.argv[1])))' "$TMP/peer.log")
     [ "$n" = 1 ] && pass score_replies_each_asked_once || fail score_replies_each_asked_once "a text was asked for $n times"

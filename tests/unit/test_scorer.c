@@ -403,6 +403,29 @@ TEST(score_think_blocks)
     CHECK_EQ_INT((int)t0, 7);
 }
 
+TEST(score_misreads)
+{
+    /* audit s37 #8 */
+    char why[256];
+    sbuf j;
+    sb_init(&j);
+    const char *first = "Educational score: 3\n\nJustification: Clear and on topic.";
+    CHECK_EQ_INT(llm_parse_score(first, strlen(first), 0, &j, why, 256), 3);
+    CHECK_EQ_STR(sb_cstr(&j), "Clear and on topic.");
+    sb_reset(&j);
+    const char *first2 = "**Educational score: 2**\nThe text is thin.";
+    CHECK_EQ_INT(llm_parse_score(first2, strlen(first2), 0, &j, why, 256), 2);
+    CHECK_EQ_STR(sb_cstr(&j), "The text is thin.");
+    sb_free(&j);
+    CHECK_EQ_INT(score_of("Fine.\n\n**Educational score:**\n\n**3**", 0, why), 3);
+    CHECK_EQ_INT(score_of("Fine.\nEducational score:\xc2\xa0" "4", 0, why), 4);
+    CHECK_EQ_INT(score_of("Fine.\n**Educational score:**\n\n**\xc2\xa0" "2/5**", 0, why), 2);
+    CHECK_EQ_INT(score_of("Fine.\nEducational score:\xe2\x80\xaf" "1 point", 0, why), 1);
+    /* a list after the colon is no score */
+    CHECK_EQ_INT(score_of("Educational score:\n\n1. Relevance: yes", 0, why), -1);
+    CHECK_CONTAINS(why, "no number");
+}
+
 static void key_of(int i, uint8_t k[32], char hex[65])
 {
     memset(k, 0, 32);
@@ -608,6 +631,7 @@ int main(void)
     RUN(score_lines);
     RUN(score_json);
     RUN(score_think_blocks);
+    RUN(score_misreads);
     RUN(cache_roundtrip_and_torn_tail);
     RUN(cache_flush_survives_sigkill);
     RUN(cache_rejects_bad_records);
