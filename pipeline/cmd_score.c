@@ -143,11 +143,15 @@ static void print_summary_line(const opts *o, const score_opts *so, const score_
 {
     if (so->dry_run) {
         printf("dry run: %llu documents in %llu files, %llu selected, %llu answered by the cache, "
-               "%llu would be sent, about %llu prompt tokens (estimate: bytes/4)\n",
+               "%llu duplicates of another (asked once), %llu would be sent, about %llu prompt tokens "
+               "(estimate: bytes/4)",
                (unsigned long long)n->docs, (unsigned long long)n->files_owned,
                (unsigned long long)n->selected, (unsigned long long)n->cached,
-               (unsigned long long)(n->selected - n->cached),  /* the cache answers the rest */
+               (unsigned long long)n->duplicates, (unsigned long long)n->sent,
                (unsigned long long)n->est_prompt_tokens);
+        if (n->guard_hit)
+            printf("; %llu not sent: %s", (unsigned long long)n->not_sent, n->guard);
+        printf("\n");
         return;
     }
     if (n->stats_warning[0]) print_warning("score: %s", n->stats_warning);

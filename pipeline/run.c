@@ -1001,7 +1001,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
                 "hold then: %llu documents, %llu to send (%llu answered by the cache), about %llu prompt tokens%s",
                 c->model_name, shown, x->plan_why, missing ? " (every one: score.where's attributes are not made yet)"
                                                            : " and attributes",
-                (unsigned long long)sc.docs, (unsigned long long)(sc.selected - sc.cached),
+                (unsigned long long)sc.docs, (unsigned long long)sc.sent,
                 (unsigned long long)sc.cached, (unsigned long long)sc.est_prompt_tokens, limits);
             return 0;
         }
@@ -1009,7 +1009,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
             if (score_run(&so, &sc, NULL, NULL, e) < 0) return -1;
             say(x, "score", "model %s at %s: %llu documents, %llu to send (%llu answered by the cache), about %llu "
                 "prompt tokens%s", c->model_name, shown, (unsigned long long)sc.docs,
-                (unsigned long long)(sc.selected - sc.cached), (unsigned long long)sc.cached,
+                (unsigned long long)sc.sent, (unsigned long long)sc.cached,
                 (unsigned long long)sc.est_prompt_tokens, limits);
             return 0;
         }
@@ -1036,7 +1036,7 @@ static int stage_score(runx *x, int force, blalm_err *e)
         say(x, "score", "model %s at %s: %s runs before it (%s), and score.where (\"%s\") reads the attributes "
             "it may change: %s%s; on the current attributes, which may not hold then: %llu to send (%llu answered "
             "by the cache), about %llu prompt tokens", c->model_name, shown, x->plan_first, x->plan_why, c->where,
-            bound, limits, (unsigned long long)(sc.selected - sc.cached), (unsigned long long)sc.cached,
+            bound, limits, (unsigned long long)sc.sent, (unsigned long long)sc.cached,
             (unsigned long long)sc.est_prompt_tokens);
         return 0;
     }

@@ -239,6 +239,43 @@ static int has_leader(score_sched *S, uint64_t seq, const uint8_t key[32])
     return 0;
 }
 
+/* --dry-run: has this key been counted as sent before (1), else (0)
+ * records it when add? -1: out of memory. The real run asks for a text
+ * once too: a duplicate waits for its leader's answer or finds it in the
+ * cache. */
+static int dry_seen(score_sched *S, const uint8_t key[32], int add)
+{
+    if (2 * (S->dry_n + 1) > S->dry_cap) {
+        size_t cap = S->dry_cap ? 2 * S->dry_cap : 1024;
+        uint8_t (*t)[32] = calloc(cap, 32);
+        if (!t) return -1;
+        for (size_t i = 0; i < S->dry_cap; i++) {
+            static const uint8_t zero[32];
+            if (!memcmp(S->dry_keys[i], zero, 32)) continue;
+            uint64_t h;
+            memcpy(&h, S->dry_keys[i], 8);
+            size_t j = (size_t)h & (cap - 1);
+            while (memcmp(t[j], zero, 32)) j = (j + 1) & (cap - 1);
+            memcpy(t[j], S->dry_keys[i], 32);
+        }
+        free(S->dry_keys);
+        S->dry_keys = t;
+        S->dry_cap = cap;
+    }
+    static const uint8_t zero[32];
+    uint64_t h;
+    memcpy(&h, key, 8);
+    size_t j = (size_t)h & (S->dry_cap - 1);
+    while (memcmp(S->dry_keys[j], zero, 32)) {
+        if (!memcmp(S->dry_keys[j], key, 32)) return 1;
+        j = (j + 1) & (S->dry_cap - 1);
+    }
+    if (!add) return 0;
+    memcpy(S->dry_keys[j], key, 32);
+    S->dry_n++;
+    return 0;
+}
+
 static int guard_reached(score_sched *S, uint64_t est)
 {
     const score_opts *o = S->o;
@@ -276,14 +313,9 @@ static int fill_one(score_sched *S, const blalm_doc *d, int selected, sbuf *prom
     sb_reset(prompt);
     llm_render(S->tpl, d->text, cut, prompt);
     s->est = llm_estimate_tokens(prompt->len);
-    if (S->o->dry_run && !S->cache) {
-        S->n->est_prompt_tokens += s->est;
-        s->st = S_READY;
-        return 0;
-    }
     llm_cache_key(S->params, S->tpl->sha256, prompt->data, prompt->len, s->key);
     sha256_hex(prompt->data, prompt->len, s->text_sha);
-    char *rec = llm_cache_get(S->cache, s->key, e);
+    char *rec = S->cache ? llm_cache_get(S->cache, s->key, e) : NULL;
     if (rec) {
         S->n->cached++;
         int rc = S->o->dry_run ? 0 : line_from_record(&s->line, S, rec, e);
@@ -291,11 +323,25 @@ static int fill_one(score_sched *S, const blalm_doc *d, int selected, sbuf *prom
         s->st = S_READY;
         return rc;
     }
-    if (e->msg[0]) return -1;
+    if (S->cache && e->msg[0]) return -1;
     if (S->o->dry_run) {
-        S->n->est_prompt_tokens += s->est;
-        S->n->sent++;
+        /* what the run would send: each text once, within the guards */
         s->st = S_READY;
+        int seen = dry_seen(S, s->key, 0);
+        if (seen < 0) return err_set(e, "out of memory");
+        if (seen) {
+            S->n->duplicates++;
+            return 0;
+        }
+        if (S->n->guard_hit || guard_reached(S, s->est)) {
+            S->n->guard_hit = 1;
+            S->n->not_sent++;
+            return 0;
+        }
+        if (dry_seen(S, s->key, 1) < 0) return err_set(e, "out of memory");
+        S->n->est_prompt_tokens += s->est;
+        S->reserved_tokens += s->est;
+        S->n->sent++;
         return 0;
     }
     if (has_leader(S, S->next - 1, s->key)) {
@@ -475,6 +521,9 @@ void sched_free(score_sched *S)
     }
     free(S->ring);
     S->ring = NULL;
+    free(S->dry_keys);
+    S->dry_keys = NULL;
+    S->dry_cap = S->dry_n = 0;
 }
 
 int sched_has_room(const score_sched *S) { return S->next - S->head < S->W; }

@@ -66,6 +66,7 @@ typedef struct score_counts {
     uint64_t docs, files, files_skipped, selected, cached, sent, attempts, scored, parse_errors,
         request_errors, not_sent, finish_length, hist[6];
     uint64_t prompt_tokens, completion_tokens, est_prompt_tokens;
+    uint64_t duplicates;       /* --dry-run: texts already counted (the run asks once) */
     uint64_t answered;         /* requests of this run that got a usable chat completion */
     uint64_t refused_streak;   /* refusals with first_error before any answer */
     char first_error[512];     /* the first refusal of this run, for the run-ending messages */

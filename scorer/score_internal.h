@@ -47,6 +47,8 @@ typedef struct score_sched {
     uint64_t W, head, next;
     uint64_t reserved_tokens;   /* estimated prompt tokens of requests in flight */
     uint64_t syncing;           /* slots in S_SYNC */
+    uint8_t (*dry_keys)[32];    /* --dry-run: the keys counted (open addressing; all-zero = free) */
+    size_t dry_cap, dry_n;
 } score_sched;
 
 /* Allocates the ring (window W); -1 when out of memory. */

@@ -127,6 +127,24 @@ out=$($BLALM score --work "$D" --endpoint "$EP" --model m --dry-run -q 2>&1); rc
 if [ $rc -eq 0 ] && grep -q '40 documents' <<<"$out" && grep -q '40 would be sent' <<<"$out" \
    && [ "$(peer_requests $P)" = "$before" ] && [ ! -e "$D/attributes" ]; then
     pass score_dry_run; else fail score_dry_run "rc=$rc $out"; fi
+# audit s37 #5: each text counted once, the spending guards applied; what
+# the real run then sends
+D2=$TMP/dry2; mkdir -p "$D2/docs/web"
+"$PY" -c '
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(30):
+        f.write(json.dumps({"id": "d%d" % i, "text": "The same lesson %d about rivers." % (i % 10)}) + "\n")' "$D2/docs/web/a.jsonl"
+for guard in "" "--max-requests 4"; do
+    out=$($BLALM score --work "$D2" --endpoint "$EP" --model m --dry-run $guard -q 2>&1)
+    would=$(sed -n 's/.* \([0-9]*\) would be sent.*/\1/p' <<<"$out")
+    before=$(peer_requests $P)
+    $BLALM score --work "$D2" --endpoint "$EP" --model m --cache "$TMP/dry2cache.$RANDOM" --force $guard -q 2>/dev/null
+    sent=$(( $(peer_requests $P) - before ))
+    want=10; [ -n "$guard" ] && want=4
+    [ "$would" = "$sent" ] && [ "$sent" = $want ] && pass "score_dry_run_counts_once${guard:+_guard}" \
+        || fail "score_dry_run_counts_once${guard:+_guard}" "dry run says $would, the run sent $sent (want $want): $out"
+done
 
 # ---- WORK/stats/score.json describes the whole set; this_run the invocation ----
 # (a rerun that found every file complete wrote 0 documents and an empty
