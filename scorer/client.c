@@ -384,7 +384,16 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
         }
     } else {
         /* The layer redacts its own headers; an error body may still echo the key. */
-        set_error(c, &res, e && e->msg[0] ? e->msg : "request failed");
+        const char *what = e && e->msg[0] ? e->msg : "request failed", *hint = "";
+        if (r->status == 404 && !strstr(c->url, "/v1/"))
+            hint = " (the endpoint has no /v1: OpenAI-compatible servers such as vLLM, llama.cpp's and TGI "
+                   "answer at http://HOST:PORT/v1/chat/completions, so --endpoint is http://HOST:PORT/v1)";
+        else if (r->status == 401)
+            hint = c->auth ? " (the API key was refused: check OPENAI_API_KEY or the --api-key-file)"
+                           : " (no API key was sent: set OPENAI_API_KEY or pass --api-key-file FILE)";
+        char msg[sizeof res.error];
+        snprintf(msg, sizeof msg, "%.*s%s", (int)(sizeof msg - 1 - strlen(hint)), what, hint);
+        set_error(c, &res, msg);
         res.fatal = llm_status_fatal(r->status);
         res.exhausted = r->gave_up;
     }

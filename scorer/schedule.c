@@ -5,6 +5,7 @@
  * serves fresh and cached answers and a resumed run writes what an
  * uninterrupted one does. */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,15 @@ static int fill_one(score_sched *S, const blalm_doc *d, int selected, sbuf *prom
         return 0;
     }
     S->n->selected++;
+    size_t sp = 0;
+    while (sp < d->text_len && isspace((unsigned char)d->text[sp])) sp++;
+    if (sp == d->text_len) {
+        /* nothing to judge: a request would be billed for the rubric alone */
+        S->n->empty++;
+        line_error(&s->line, S, 0, "empty document: not sent (its text is empty or only whitespace)");
+        s->st = S_READY;
+        return 0;
+    }
     size_t cut = llm_cut_chars(d->text, d->text_len, S->o->max_chars);
     sb_reset(prompt);
     llm_render(S->tpl, d->text, cut, prompt);

@@ -66,6 +66,7 @@ typedef struct score_counts {
     uint64_t docs, files, files_skipped, selected, cached, sent, attempts, scored, parse_errors,
         request_errors, not_sent, finish_length, hist[6];
     uint64_t prompt_tokens, completion_tokens, est_prompt_tokens;
+    uint64_t empty;            /* selected documents with an empty or blank text: not sent */
     uint64_t duplicates;       /* --dry-run: texts already counted (the run asks once) */
     uint64_t answered;         /* requests of this run that got a usable chat completion */
     uint64_t refused_streak;   /* refusals with first_error before any answer */
@@ -115,6 +116,7 @@ int score_read_api_key(const char *path, char *out, size_t cap, blalm_err *e);
 
 /* --stats: a summary of existing edu_llm attributes of every document file. */
 typedef struct score_summary {
+    uint64_t empty;            /* rows "empty document: not sent" */
     uint64_t files, docs, selected, hist[6], nulls, parse_errors, refused, not_sent, other_errors,
         prompt_tokens, completion_tokens, finish_length, attempts;
 } score_summary;

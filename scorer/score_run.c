@@ -679,6 +679,7 @@ static int summarize_file(const char *p, score_summary *s, blalm_err *e)
                 if (!strncmp(er->valuestring, "parse error", 11)) s->parse_errors++;
                 else if (!strncmp(er->valuestring, "request refused", 15)) s->refused++;
                 else if (!strncmp(er->valuestring, "not sent", 8)) s->not_sent++;
+                else if (!strncmp(er->valuestring, "empty document", 14)) s->empty++;
                 else s->other_errors++;
             }
             const cJSON *v;
