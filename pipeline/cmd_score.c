@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,11 @@ static int score_main(int argc, char **argv, cJSON **config)
             fprintf(stderr, "blalm score: answers received so far are in the cache; a rerun resumes "
                             "without paying for them again\n");
         memset(api_key, 0, sizeof api_key);
+        if (n.stop_signal) {
+            /* end as the signal would have: exit status 128 + sig */
+            signal(n.stop_signal, SIG_DFL);
+            raise(n.stop_signal);
+        }
         return 1;
     }
     memset(api_key, 0, sizeof api_key);

@@ -547,6 +547,22 @@ int sched_fill(score_sched *S, const blalm_doc *d, int selected, sbuf *prompt, b
 
 int sched_flush(score_sched *S, attr_writer *w, blalm_err *e) { return flush_ready(S, w, e); }
 
+void sched_stop(score_sched *S, sbuf *scratch)
+{
+    if (!S->client) return;
+    llm_client_drain(S->client);
+    /* the answers on the wire are paid for: into the cache, made durable */
+    while (llm_client_in_flight(S->client) > 0 || S->syncing) {
+        blalm_err later = {{0}};
+        int got = collect(S, 100, scratch, &later);
+        if (got < 0 && !strncmp(later.msg, "http:", 5)) break;
+        later.msg[0] = 0;
+        if (promote(S, &later) < 0) break;
+    }
+    blalm_err later = {{0}};
+    if (S->cache) llm_cache_sync(S->cache, &later);
+}
+
 int sched_step(score_sched *S, int more_input, sbuf *scratch, blalm_err *e)
 {
     if (send_ready(S, e) < 0) return -1;

@@ -67,6 +67,7 @@ typedef struct score_counts {
         request_errors, not_sent, finish_length, hist[6];
     uint64_t prompt_tokens, completion_tokens, est_prompt_tokens;
     uint64_t empty;            /* selected documents with an empty or blank text: not sent */
+    int stop_signal;           /* SIGTERM or SIGINT stopped the run (score_run returned -1) */
     uint64_t duplicates;       /* --dry-run: texts already counted (the run asks once) */
     uint64_t answered;         /* requests of this run that got a usable chat completion */
     uint64_t refused_streak;   /* refusals with first_error before any answer */

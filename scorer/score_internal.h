@@ -67,6 +67,9 @@ int sched_flush(score_sched *S, attr_writer *w, blalm_err *e);
  * while when more_input is 0 (the window is full or the file read). On a
  * failure it drains the answers already on their way into the cache, then
  * returns -1. */
+/* SIGTERM/SIGINT: nothing more is sent; the requests on the wire are
+ * waited for (each within --timeout) and their answers made durable. */
+void sched_stop(score_sched *S, sbuf *scratch);
 int sched_step(score_sched *S, int more_input, sbuf *scratch, blalm_err *e);
 
 #endif

@@ -2,6 +2,7 @@
  * checks, the --sample pass, one document file at a time through the request
  * window (schedule.c), completion markers, shards and the stats file. */
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,20 @@ static marker_key *file_key(score_job *J, const char *rel, const doc_identity *i
     return k;
 }
 
+/* ---- SIGTERM and SIGINT (a Slurm time limit, Ctrl-C) ----
+ * The handler only records the signal; the loop then stops sending, waits
+ * for the requests on the wire (each within --timeout), makes their answers
+ * durable in the cache and removes the attribute file's temp, and the
+ * command ends as the signal would have ended it (score_counts.stop_signal). */
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop_signal(int sig)
+{
+    if (!stop_sig) stop_sig = sig;
+}
+
+static int stopping(void) { return stop_sig != 0; }
+
 /* rows: the file's documents when known (progress counts a skipped file's
  * at once), else -1 */
 static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *e)
@@ -373,6 +388,12 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
         if (!aw) goto out;
     }
     for (;;) {
+        if (stopping() && !o->dry_run) {
+            sched_stop(S, &scratch);
+            err_set(e, "interrupted by %s: nothing more was sent; the answers received are in the cache "
+                    "and %s was not written (a rerun resumes)", stop_sig == SIGINT ? "SIGINT" : "SIGTERM", out);
+            goto out;
+        }
         while (!eof && sched_has_room(S)) {
             blalm_doc d;
             int selected;
@@ -491,6 +512,17 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
 {
     memset(n, 0, sizeof *n);
     const work_dirs *w = o->dirs;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    stop_sig = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    /* a signal ignored (nohup, a background job's SIGINT) stays ignored */
+    if (old_int.sa_handler == SIG_IGN) sigaction(SIGINT, &old_int, NULL);
+    if (old_term.sa_handler == SIG_IGN) sigaction(SIGTERM, &old_term, NULL);
     score_job J;
     memset(&J, 0, sizeof J);
     doc_file *files = NULL;
@@ -608,7 +640,15 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     rc = 0;
 done:
     if (S->cache) n->cache_records = llm_cache_records(S->cache);
-    job_free(&J);
+    job_free(&J);   /* the cache's last fdatasync */
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (stop_sig) {
+        n->stop_signal = stop_sig;
+        if (rc == 0)
+            err_set(e, "interrupted by %s", stop_sig == SIGINT ? "SIGINT" : "SIGTERM");
+        rc = -1;
+    }
     docs_walk_free(files, nfiles);
     free(rows);
     return rc;
