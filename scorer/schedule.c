@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/hash.h"
+#include "lib/utf8.h"
 #include "scorer/score_internal.h"
 
 static void slot_clear(score_slot *s)
@@ -27,6 +28,24 @@ static void slot_clear(score_slot *s)
 }
 
 /* ---- attribute objects ---- */
+
+/* A JSON string of text from outside (a server's error body, a cache record
+ * written by an older blalm): each invalid UTF-8 sequence as U+FFFD, so the
+ * row stays JSON that Python and jq read. */
+static void json_text(sbuf *b, const char *s, size_t n)
+{
+    size_t bad;
+    if (utf8_valid(s, n, &bad)) {
+        sb_json_str(b, s, n);
+        return;
+    }
+    char *t = malloc(3 * n + 1);
+    if (!t) abort();
+    size_t m;
+    utf8_sanitize(s, n, t, &m);
+    sb_json_str(b, t, m);
+    free(t);
+}
 
 static void add_null_keys(sbuf *b, int *first, const char *const *keys)
 {
@@ -71,14 +90,14 @@ static void line_error(sbuf *b, const score_sched *S, int attempts, const char *
     sb_json_key(b, "finish_reason", &first);
     sb_adds(b, "null");
     sb_json_key(b, "error", &first);
-    sb_json_str(b, error, strlen(error));
+    json_text(b, error, strlen(error));
     sb_addc(b, '}');
 }
 
 static void add_str_or_null(sbuf *b, const char *key, const cJSON *v, int *first)
 {
     sb_json_key(b, key, first);
-    if (cJSON_IsString(v)) sb_json_str(b, v->valuestring, strlen(v->valuestring));
+    if (cJSON_IsString(v)) json_text(b, v->valuestring, strlen(v->valuestring));
     else sb_adds(b, "null");
 }
 
@@ -137,12 +156,12 @@ static int line_from_record(sbuf *b, score_sched *S, const char *rec, blalm_err 
     sb_json_key(b, "score", &first);
     if (score >= 0) sb_json_int(b, score); else sb_adds(b, "null");
     sb_json_key(b, "justification", &first);
-    if (just.len) sb_json_str(b, just.data, just.len); else sb_adds(b, "null");
+    if (just.len) json_text(b, just.data, just.len); else sb_adds(b, "null");
     sb_json_key(b, "raw", &first);
-    sb_json_str(b, text, tlen);
+    json_text(b, text, tlen);
     if (think_text) {
         sb_json_key(b, "reasoning", &first);
-        sb_json_str(b, think_text, think_len);
+        json_text(b, think_text, think_len);
     }
     add_str_or_null(b, "model", cJSON_GetObjectItemCaseSensitive(j, "model"), &first);
     add_str_or_null(b, "prompt_sha256", cJSON_GetObjectItemCaseSensitive(j, "prompt_sha256"), &first);
@@ -165,7 +184,7 @@ static int line_from_record(sbuf *b, score_sched *S, const char *rec, blalm_err 
         else
             snprintf(msg, sizeof msg, "parse error: %s%s", why,
                      cut ? " (finish_reason length: the reply was cut at --max-tokens)" : "");
-        sb_json_str(b, msg, strlen(msg));
+        json_text(b, msg, strlen(msg));
         S->n->parse_errors++;
     }
     if (cJSON_IsString(fin) && !strcmp(fin->valuestring, "length")) S->n->finish_length++;

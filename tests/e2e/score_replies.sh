@@ -10,7 +10,7 @@ no_outside_settings
 W=$TMP/w; mkdir -p "$W/docs/web"
 "$PY" - "$W/docs/web/f.jsonl" <<'EOF'
 import json, sys
-faults = ["ok", "think", "thinkcut", "parts", "weird", "refusal", "toolcalls", "badutf8", "ok", "scorefirst", "nbsp"]
+faults = ["ok", "think", "thinkcut", "parts", "weird", "refusal", "toolcalls", "badutf8", "ok", "scorefirst", "nbsp", "400utf8"]
 with open(sys.argv[1], "w") as f:
     for i, name in enumerate(faults):
         marker = "" if name == "ok" else "[[fault:%s]] " % name
@@ -46,6 +46,7 @@ for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
     expect score_bad_utf8_replaced r7-badutf8 'a["error"] is None and "\ufffd" in a["raw"]'
     expect score_replies_ok r8-ok 'a["error"] is None'
     expect score_first_justification_kept r9-scorefirst 'a["error"] is None and a["justification"] and a["justification"].startswith("Stand-in judgement")'
+    expect score_error_body_utf8_replaced r11-400utf8 'a["error"].startswith("request refused") and "bad input \ufffd" in a["error"]'
     expect score_bold_line_nbsp r10-nbsp 'a["error"] is None and isinstance(a["score"], int) and a["justification"].startswith("Stand-in")'
     # the unusable content was asked for once, not retried
     n=$("$PY" -c 'import json,sys; print(max(json.loads(l)["nth"] for l in open(sys.argv[1])))' "$TMP/peer.log")

@@ -35,6 +35,7 @@ to its first K requests only. Markers apply in turn: "[[fault:A*1]]
   html     a 200 text/html login page       scorefirst "Educational score: N" before the justification
   nbsp     "**Educational score:**" then "**<U+00A0>N**" on a line of its own
   param400 400 "Unsupported parameter: 'max_tokens'" (as OpenAI's reasoning models answer)
+  400utf8  400 whose error message holds bytes that are no UTF-8
 --fault-all NAME applies one fault to every request; --require-key KEY answers
 401 (echoing the presented key, as careless servers do; a key starting "sk-"
 masked as OpenAI shows one: its first 6 and last 4 characters around '*'s)
@@ -199,6 +200,9 @@ class Peer:
         if fault == "redirect":
             # a moved endpoint; the Location carries credentials a client must not print
             return err(307, "moved", {"Location": "http://mover:l0c-s3cr3t@elsewhere.example:8443/v2/chat/completions?sig=l0c-s3cr3t"})
+        if fault == "400utf8":
+            # an error body with bytes that are no UTF-8 (a proxy quoting the request)
+            return 400, {}, b'{"error": {"message": "bad input \xff\xfe near byte 7 (stand-in)"}}', None
         if fault == "param400":
             return err(400, "Unsupported parameter: 'max_tokens' is not supported with this model. "
                             "Use 'max_completion_tokens' instead. (stand-in)")
