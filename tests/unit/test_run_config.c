@@ -147,6 +147,25 @@ TEST(wrong_types_and_values)
  * vocabulary was accepted here and stopped the run after fetch, tag, dedup
  * and assemble */
 /* "comment" is a note for people: a string (any other type was taken) */
+TEST(score_reasoning_model_keys)
+{
+    /* audit s37 #2d: OpenAI's reasoning models through blalm run */
+    blalm_err e = {{0}};
+    const char *t = "{" SRC ", " CORPORA ", " MODEL ", \"score\": {\"model\": \"o4\", "
+                    "\"max_tokens_param\": \"max_completion_tokens\", \"temperature\": \"none\"}}";
+    run_config *c = parse(t, &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    if (c) {
+        CHECK_EQ_INT(c->no_temperature, 1);
+        CHECK_EQ_INT(c->max_completion_tokens, 1);
+        run_config_free(c);
+    }
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"score\": {\"model\": \"m\", \"temperature\": \"hot\"}}"),
+                   "score.temperature");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"score\": {\"model\": \"m\", \"max_tokens_param\": \"x\"}}"),
+                   "score.max_tokens_param");
+}
+
 TEST(comment_is_a_string)
 {
     blalm_err e = {{0}};
@@ -343,6 +362,7 @@ int main(void)
     RUN(wrong_types_and_values);
     RUN(tokenizer_vocab_holds_bytes_and_specials);
     RUN(comment_is_a_string);
+    RUN(score_reasoning_model_keys);
     RUN(required_parts_and_sources);
     RUN(distill_section);
     RUN(tag_dictionaries_relative_to_the_config);
