@@ -136,7 +136,9 @@ void llm_cache_close(llm_cache *c);
  * A pool of up to `concurrency` requests in flight over libcurl multi
  * (keep-alive, HTTP/2 multiplexing when offered). Each request is retried on
  * connection errors, timeouts, 408, 409, 429, 5xx and 2xx bodies that are
- * no chat.completion (invalid JSON, an error object), honouring
+ * no chat.completion (invalid JSON, an error object; not a text/html page,
+ * which fails at once, nor a chat completion whose content cannot be used:
+ * llm_result.unusable), honouring
  * retry-after-ms / Retry-After, else capped exponential backoff with full
  * jitter; every delay is scaled by delay_scale; max_attempts and
  * max_total_s count every attempt of a request. Other 4xx and 3xx fail at

@@ -50,7 +50,7 @@ static void add_part_text(sbuf *b, const cJSON *v)
 /* content as a list of parts (Mistral's reasoning models, some gateways):
  * the text parts joined are the content, the thinking parts the reasoning,
  * a refusal part the note. */
-static int content_parts(const cJSON *content, llm_response *r, sbuf *think, blalm_err *e)
+static void content_parts(const cJSON *content, llm_response *r, sbuf *think)
 {
     sbuf text, note;
     sb_init(&text);
@@ -72,12 +72,10 @@ static int content_parts(const cJSON *content, llm_response *r, sbuf *think, bla
             if (cJSON_IsString(v)) sb_printf(&note, "the model refused: %.300s", v->valuestring);
         }
     }
-    (void)e;
     r->content = dup_len(text.data ? text.data : "", text.len);
     if (note.len) r->note = dup_len(note.data, note.len);
     sb_free(&text);
     sb_free(&note);
-    return 0;
 }
 
 static long long token_count(const cJSON *obj, const char *key)
@@ -116,7 +114,7 @@ int llm_parse_response(const char *body, size_t n, llm_response *r, blalm_err *e
     sb_init(&think);
     if (cJSON_IsString(content)) r->content = dup_str(content->valuestring);
     else if (!content || cJSON_IsNull(content)) r->content = dup_str("");
-    else if (cJSON_IsArray(content)) content_parts(content, r, &think, e);
+    else if (cJSON_IsArray(content)) content_parts(content, r, &think);
     else {
         /* a chat completion all the same: asking again gets the same */
         err_set(e, "choices[0].message.content is a %s, neither a string, a list of parts nor null",
