@@ -417,14 +417,15 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
         rc = attrw_commit(aw, e);
         aw = NULL;
         if (rc < 0) goto out;
-        /* refused documents are not cached: a rerun asks for them again */
-        int complete = n->not_sent == guard0 && n->request_errors == refused0;
+        int complete = n->not_sent == guard0;
         rc = attr_record_write(out, "edu_llm", f->rel, &ident, n->docs - docs0, complete, config,
                                sb_cstr(&J->command), e);
         if (rc < 0) goto out;
-        /* A file with unsent or refused documents is done for now, not
-         * complete: no marker. */
-        if (complete && markers) {
+        /* A file with unsent documents is done for now, not complete: no
+         * marker. One with refused documents is complete (its rows are
+         * usable downstream), but gets no marker either: refusals are not
+         * cached, so a rerun redoes the file and asks for them again. */
+        if (complete && n->request_errors == refused0 && markers) {
             char result[160];
             snprintf(result, sizeof result, "{\"documents\":%llu,\"selected\":%llu}",
                      (unsigned long long)(n->docs - docs0),

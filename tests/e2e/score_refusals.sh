@@ -55,6 +55,9 @@ EP3="http://127.0.0.1:$P3/v1"
 $BLALM score --work "$W3" --endpoint "$EP3" --model m -q 2>"$TMP/err3"; rc=$?
 n=$(find "$W3/state" -name '*.done' 2>/dev/null | wc -l)
 [ $rc -eq 0 ] && [ "$n" = 0 ] && pass score_refused_doc_no_marker || fail score_refused_doc_no_marker "rc=$rc markers=$n $(head -c 300 "$TMP/err3")"
+# ... yet its rows are usable downstream: the attribute record says complete
+rec=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("complete"))' "$W3/attributes/edu_llm/web/f.record.json" 2>&1)
+[ "$rec" = True ] && pass score_refused_doc_record_complete || fail score_refused_doc_record_complete "record: $rec"
 before=$(peer_requests $P3)
 $BLALM score --work "$W3" --endpoint "$EP3" --model m -q 2>"$TMP/err3"; rc=$?
 sent=$(( $(peer_requests $P3) - before ))
