@@ -931,6 +931,31 @@ static void write_stats(const dd_config *c, const dd_paths *p, const dd_run_opts
     sb_free(&b);
 }
 
+int dd_cluster_warning(int i, const dd_config *c, const dd_stats *st, const char *id_off,
+                       const char *stats, char *out, size_t cap)
+{
+    if (i == 0 && c->exact_id && st->id_text_differs) {
+        snprintf(out, cap, "warning: %llu of the %llu documents counted as exact duplicates for an "
+                           "equal id have a different text from the first document with that id "
+                           "(e.g. %s); they are dropped all the same. If ids are not unique across "
+                           "files (e.g. restart at 0 in each shard), %s, which turns that rule off "
+                           "(counts in %s)",
+                 (unsigned long long)st->id_text_differs, (unsigned long long)st->dups_by[0],
+                 st->id_text_example, id_off, stats);
+        return 1;
+    }
+    if (i == 1 && c->keep_field[0] && st->keep_unusable) {
+        snprintf(out, cap, "warning: --keep-max '%s': %llu of the %llu documents have no usable "
+                           "value (metadata.%s missing, or not a number, a numeric string or an "
+                           "ISO-8601 date-time; they count as lowest), e.g. %s",
+                 c->keep_field, (unsigned long long)st->keep_unusable,
+                 (unsigned long long)(st->keep_unusable + st->keep_usable), c->keep_field,
+                 st->keep_example);
+        return 1;
+    }
+    return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

@@ -36,6 +36,16 @@ enum {
 int dd_norm_parse(const char *spec, unsigned *flags, blalm_err *e);
 void dd_norm_format(unsigned flags, char *out, size_t cap);
 
+/* The version of dedup's state files (WORK/state/dedup): a file of another
+ * version is refused, and `blalm run` keys it so an upgrade redoes dedup.
+ * 2: `fineweb` deletes datatrove's punctuation, `diacritics` drops Mn only,
+ * and a text under one shingle has no shingles (1 made these differently).
+ * 3: a --keep-max string holding a number or an ISO-8601 date-time is that
+ * number (2 stored such values as missing), signatures hold the exact-text
+ * key whenever exact_id is on (for "same id, different text"), and `lower`
+ * makes a word-final capital sigma ς as Python's lower() does (2: σ) */
+#define DD_VERSION 3
+
 #define DD_MAX_HASHES 1024
 #define DD_MAX_SHINGLE 64   /* words per shingle */
 #define DD_KEEP_FIELD_MAX 64
@@ -96,6 +106,16 @@ int dd_stage_cluster(const dd_config *c, const dd_paths *p, const dd_run_opts *o
                      dd_stats *st, blalm_err *e);
 int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts *o,
                         dd_stats *st, blalm_err *e);
+
+/* The cluster stage's warnings (i = 0, 1), each written to out without a
+ * prefix ("warning: ..."); returns 1 when warning i applies, else 0.
+ * 0: documents counted as duplicates for an equal id whose text differs
+ * (id_off: how to turn that rule off, e.g. "remove WORK/state/dedup, then
+ * rerun with --no-exact-id"; stats: where the counts are). 1: --keep-max
+ * values that are not usable. blalm dedup and blalm run both print them. */
+#define DD_CLUSTER_WARNINGS 2
+int dd_cluster_warning(int i, const dd_config *c, const dd_stats *st, const char *id_off,
+                       const char *stats, char *out, size_t cap);
 
 /* Records one stage run's figures under "stages" in WORK/stats/dedup.json
  * (the cluster stage writes the totals and keeps these entries). */

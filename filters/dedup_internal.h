@@ -69,13 +69,7 @@ typedef xs_kv dd_kv;
  * Every file starts with dd_header; a file whose kind, version or config
  * differs, or whose size disagrees with its record count, is refused. */
 #define DD_MAGIC "BLDEDUP\0"
-/* 2: `fineweb` deletes datatrove's punctuation, `diacritics` drops Mn only,
- * and a text under one shingle has no shingles (1 made these differently).
- * 3: a --keep-max string holding a number or an ISO-8601 date-time is that
- * number (2 stored such values as missing), signatures hold the exact-text
- * key whenever exact_id is on (for "same id, different text"), and `lower`
- * makes a word-final capital sigma ς as Python's lower() does (2: σ) */
-#define DD_VERSION 3
+/* DD_VERSION, the rules of the files' contents: in dedup.h */
 enum { DD_FILE_SIG = 1, DD_FILE_SHINGLES = 2, DD_FILE_PAIRS = 3, DD_FILE_CLUSTERS = 4 };
 
 typedef struct dd_header {

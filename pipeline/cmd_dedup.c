@@ -358,23 +358,13 @@ int cmd_dedup(int argc, char **argv)
             fprintf(stderr, "blalm dedup: %s stage: %s\n", order[k].name, err.msg);
             return 1;
         }
-        if (order[k].bit == ST_CLUSTER && st[k].id_text_differs)
-            fprintf(stderr, "blalm dedup: warning: %llu of the %llu documents counted as exact "
-                            "duplicates for an equal id have a different text from the first "
-                            "document with that id (e.g. %s); they are dropped all the same. "
-                            "If ids are not unique across files (e.g. restart at 0 in each "
-                            "shard), rerun with --no-exact-id, which turns that rule off "
-                            "(counts in %s)\n",
-                    (unsigned long long)st[k].id_text_differs,
-                    (unsigned long long)st[k].dups_by[0], st[k].id_text_example, stats);
-        if (order[k].bit == ST_CLUSTER && st[k].keep_unusable)
-            fprintf(stderr, "blalm dedup: warning: --keep-max '%s': %llu of the %llu documents "
-                            "have no usable value (metadata.%s missing, or not a number, a "
-                            "numeric string or an ISO-8601 date-time; they count as lowest), "
-                            "e.g. %s\n",
-                    cfg.keep_field, (unsigned long long)st[k].keep_unusable,
-                    (unsigned long long)(st[k].keep_unusable + st[k].keep_usable), cfg.keep_field,
-                    st[k].keep_example);
+        if (order[k].bit == ST_CLUSTER) {
+            const char *id_off = "rerun with --no-exact-id";
+            char msg[12000];
+            for (int w = 0; w < DD_CLUSTER_WARNINGS; w++)
+                if (dd_cluster_warning(w, &cfg, &st[k], id_off, stats, msg, sizeof msg))
+                    fprintf(stderr, "blalm dedup: %s\n", msg);
+        }
         /* the stage's figures; its completion is in each unit's marker */
         char name[96];
         if (ro.nshards > 1) snprintf(name, sizeof name, "%s-%d-of-%d", order[k].name, ro.shard, ro.nshards);

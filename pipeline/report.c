@@ -978,6 +978,24 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
         snprintf(p, sizeof p, "%s/distill/edu.distill.json", work);
         if (file_exists(p) && !(r->distill = read_json_file(p, e))) goto fail;
     }
+    {   /* dedup's figures: ids that are not unique drop documents that differ */
+        char p[4400];
+        blalm_err ignored;
+        snprintf(p, sizeof p, "%s/stats/dedup.json", work);
+        cJSON *j = file_exists(p) ? read_json_file(p, &ignored) : NULL;
+        const cJSON *by = j ? get(j, "exact_duplicates_by") : NULL;
+        const cJSON *n = by ? get(by, "same_id_different_text") : NULL;
+        const cJSON *id = by ? get(by, "id") : NULL;
+        if (cJSON_IsNumber(n) && n->valuedouble > 0 && cJSON_IsNumber(id)) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "%.0f of the %.0f documents dedup counted as exact duplicates for an "
+                     "equal id have a different text from the first document with that id, and were dropped "
+                     "all the same (ids that are not unique across files?); blalm dedup --no-exact-id, or "
+                     "\"exact_id\": false in a run config's dedup section, turns that rule off (counts in %s)", n->valuedouble, id->valuedouble, p);
+            add_warning(r, "dedup", msg);
+        }
+        cJSON_Delete(j);
+    }
     r->work = work;
     free(listed);
     free(decided);

@@ -832,6 +832,18 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
     marker_key_settingf(k, "rows", "%d", x->c->dedup.rows);
     marker_key_settingf(k, "shingle", "%d", x->c->dedup.shingle);
     marker_key_settingf(k, "seed", "%llu", (unsigned long long)x->c->dedup.seed);
+    const dd_config *dc = &x->c->dedup;
+    char mn[128], ex[128];
+    dd_norm_format(dc->minhash_norm, mn, sizeof mn);
+    dd_norm_format(dc->exact_norm, ex, sizeof ex);
+    marker_key_settingf(k, "exact_id", "%s", dc->exact_id ? "true" : "false");
+    marker_key_settingf(k, "exact_text", "%s", dc->exact_text ? "true" : "false");
+    marker_key_settingf(k, "exact_url", "%s", dc->exact_url ? "true" : "false");
+    marker_key_settingf(k, "keep_max", "%s", dc->keep_field[0] ? dc->keep_field : "(none)");
+    marker_key_settingf(k, "normalize", "%s", mn);
+    marker_key_settingf(k, "exact_normalize", "%s", ex);
+    if (x->c->dedup_verify > 0) marker_key_settingf(k, "verify_jaccard", "%.17g", x->c->dedup_verify);
+    else marker_key_settingf(k, "verify_jaccard", "off");
     if (x->o->dry_run) {
         say(x, "dedup", "exact and MinHash LSH (%d bands x %d rows, %d-word shingles) over every document",
             x->c->dedup.bands, x->c->dedup.rows, x->c->dedup.shingle);
@@ -868,6 +880,7 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
     ro.shard = 0;
     ro.nshards = 1;
     ro.threads = x->c->dedup_threads;
+    ro.verify_jaccard = x->c->dedup_verify;
     ro.mem_bytes = (size_t)256 << 20;
     ro.progress = relay_progress;
     ro.progress_arg = x;
@@ -886,6 +899,13 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
         if (dd_stats_record(&p, names[i], &st[i], e) < 0) {
             marker_key_free(k);
             return -1;
+        }
+        /* the same warnings as blalm dedup's */
+        for (int w = 0; i == 2 && w < DD_CLUSTER_WARNINGS; w++) {
+            char msg[2048];
+            if (dd_cluster_warning(w, &x->c->dedup, &st[2], "set \"exact_id\": false in the run config's "
+                                   "dedup section (dedup is redone)", stats, msg, sizeof msg))
+                say(x, "dedup", "%s", msg);
         }
     }
     int rc = marker_commit(x->state_run, "run", "dedup", k, NULL, e);

@@ -69,8 +69,9 @@ typedef struct run_config {
     char *tag_json;          /* the thresholds ({"readability": ..., "gopher_quality": ...}) */
     char *tag_cmudict, *tag_hyphen_dic;   /* tag.readability's files (absolute; cmudict may be "none"), or NULL */
     /* dedup */
-    dd_config dedup;
+    dd_config dedup;         /* with exact_*, keep_max and the normalisations */
     int dedup_threads;
+    double dedup_verify;     /* verify_jaccard; 0 = off */
     /* score (enabled = the section is there) */
     int score;
     char *endpoint;          /* NULL = the caller's (OPENAI_BASE_URL) */

@@ -363,10 +363,41 @@ static int parse_dedup(const pctx *p, run_config *c, const cJSON *d)
     dd_config_default(&c->dedup);
     c->dedup_threads = 1;
     if (!d) return 0;
-    static const char *const keys[] = {"bands", "rows", "shingle", "seed", "threads", NULL};
+    static const char *const keys[] = {"bands", "rows", "shingle", "seed", "threads", "exact_id",
+                                       "exact_text", "exact_url", "keep_max", "normalize",
+                                       "exact_normalize", "verify_jaccard", NULL};
     uint64_t v;
     int has;
     if (check_keys(p, d, "dedup", keys) < 0) return -1;
+    /* blalm dedup's --config keys, the same meaning */
+    if (get_bool(p, d, "dedup", "exact_id", &c->dedup.exact_id) < 0 ||
+        get_bool(p, d, "dedup", "exact_text", &c->dedup.exact_text) < 0 ||
+        get_bool(p, d, "dedup", "exact_url", &c->dedup.exact_url) < 0)
+        return -1;
+    static const char *const norms[2] = {"normalize", "exact_normalize"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *n = get(d, norms[i]);
+        if (!n) continue;
+        if (!cJSON_IsString(n))
+            return err_set(p->e, "%s: dedup.%s: expected a string (e.g. \"fineweb\", \"nfkc,lower,space\")",
+                           p->file, norms[i]);
+        if (dd_norm_parse(n->valuestring, i ? &c->dedup.exact_norm : &c->dedup.minhash_norm, p->e) < 0)
+            return err_prefix(p->e, "%s: dedup.%s", p->file, norms[i]);
+    }
+    const cJSON *km = get(d, "keep_max");
+    if (km) {
+        if (!cJSON_IsString(km) || !km->valuestring[0] || strlen(km->valuestring) >= DD_KEEP_FIELD_MAX)
+            return err_set(p->e, "%s: dedup.keep_max: expected a metadata field name (1 to %d bytes)",
+                           p->file, DD_KEEP_FIELD_MAX - 1);
+        snprintf(c->dedup.keep_field, sizeof c->dedup.keep_field, "%s", km->valuestring);
+    }
+    const cJSON *vj = get(d, "verify_jaccard");
+    if (vj) {
+        if (!cJSON_IsNumber(vj) || !(vj->valuedouble > 0 && vj->valuedouble <= 1))
+            return err_set(p->e, "%s: dedup.verify_jaccard: expected a number in (0, 1]", p->file);
+        c->dedup_verify = vj->valuedouble;
+        c->dedup.store_shingles = 1;
+    }
     if (get_count(p, d, "dedup", "bands", 1, 1024, &v, &has) < 0) return -1;
     if (has) c->dedup.bands = (int)v;
     if (get_count(p, d, "dedup", "rows", 1, 1024, &v, &has) < 0) return -1;
