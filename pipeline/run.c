@@ -832,6 +832,9 @@ static int stage_dedup(runx *x, int force, blalm_err *e)
     marker_key_settingf(k, "rows", "%d", x->c->dedup.rows);
     marker_key_settingf(k, "shingle", "%d", x->c->dedup.shingle);
     marker_key_settingf(k, "seed", "%llu", (unsigned long long)x->c->dedup.seed);
+    /* the state files' version: an upgrade that changes them redoes dedup
+     * here (dedup itself refuses files of another version) */
+    marker_key_settingf(k, "version", "%d", DD_VERSION);
     const dd_config *dc = &x->c->dedup;
     char mn[128], ex[128];
     dd_norm_format(dc->minhash_norm, mn, sizeof mn);

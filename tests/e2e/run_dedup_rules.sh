@@ -4,7 +4,8 @@
 # exact_normalize, verify_jaccard), each keyed so a change redoes dedup; run
 # warns as blalm dedup does when documents with an equal id but a different
 # text are dropped (ids restarting at 0 in each shard), and the report shows
-# it.
+# it; and dedup state files of an older blalm (another DD_VERSION) are redone
+# by run itself, the plan saying so, not refused mid-run.
 source "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 edit() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); $3; json.dump(j, open(sys.argv[2], 'w'))" "$1" "$2"; }
@@ -79,3 +80,34 @@ for b in "exact_url='yes'" "keep_max=''" "normalize='nfkc,shout'" "verify_jaccar
 done
 [ $bad = 0 ] && pass run_dedup_rules_bad_keys || fail run_dedup_rules_bad_keys "see above"
 
+# 4. after an upgrade: state files of dedup version 2 and run's marker of an
+# older blalm (its version 2) are redone by run, and the plan says so
+$BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/r4" 2>&1
+"$PY" - "$W" <<'PYEOF'
+import glob, json, struct, sys
+w = sys.argv[1]
+sigs = glob.glob(w + "/state/dedup/signatures/**/*.sig", recursive=True)
+assert sigs, "no signature files"
+for p in sigs:
+    with open(p, "r+b") as f:
+        f.seek(8); f.write(struct.pack("<I", 2))
+m = w + "/state/run/dedup.done"
+j = json.load(open(m))
+# the marker of the blalm before: version 2 (its key differs, as its settings
+# do); a blalm whose marker holds no version is left as it wrote it
+if any(s[0] == "version" for s in j["settings"]):
+    j["settings"] = [s if s[0] != "version" else ["version", "2"] for s in j["settings"]]
+    j["key"] = "0" * 64
+json.dump(j, open(m, "w"))
+PYEOF
+# a document file changed since, so dedup reads its state again
+printf '{"id":"new","text":"a new document of a few words"}\n' >>"$TMP/docs/shard1.jsonl"
+$BLALM run "$TMP/job.json" --work "$W" -q --dry-run >"$TMP/p4" 2>&1; rc=$?
+$BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/r4b" 2>&1; rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'dedup .*would redo: setting version was 2, now 3' "$TMP/p4" \
+   && grep -q 'dedup .*redone: setting version was 2, now 3' "$TMP/r4b" \
+   && grep -q 'dedup .*41 documents, 20 exact duplicates, 20 dropped' "$TMP/r4b"; then
+    pass run_dedup_rules_old_version
+else
+    fail run_dedup_rules_old_version "rc $rc/$rc2: $(grep -E 'dedup|blalm' "$TMP/p4" "$TMP/r4b" | tr '\n' '|' | tail -c 700)"
+fi
