@@ -997,8 +997,10 @@ static int choose_representatives(const dd_config *c, const dd_paths *p, const d
         if (!st->keep_usable)
             rc = err_set(e, "--keep-max '%s': none of the %llu documents has a usable value "
                             "(metadata.%s missing, or not a number, a numeric string or an "
-                            "ISO-8601 date-time), e.g. %s: is the field name right?",
-                         c->keep_field, (unsigned long long)n, c->keep_field, st->keep_example);
+                            "ISO-8601 date-time), e.g. %s: is the field name right? (Its signatures "
+                            "hold this one: remove %s, then rerun with the right field)",
+                         c->keep_field, (unsigned long long)n, c->keep_field, st->keep_example,
+                         p->state);
     }
     for (uint64_t g = 0; g < n && rc == 0; g++) {
         uint32_t r = dd_uf_find(all, (uint32_t)g);

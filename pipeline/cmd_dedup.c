@@ -359,7 +359,8 @@ int cmd_dedup(int argc, char **argv)
             return 1;
         }
         if (order[k].bit == ST_CLUSTER) {
-            const char *id_off = "rerun with --no-exact-id";
+            char id_off[8400];
+            snprintf(id_off, sizeof id_off, "remove %s, then rerun with --no-exact-id", paths.state);
             char msg[12000];
             for (int w = 0; w < DD_CLUSTER_WARNINGS; w++)
                 if (dd_cluster_warning(w, &cfg, &st[k], id_off, stats, msg, sizeof msg))

@@ -20,7 +20,7 @@ printf '{"id":"9","text":"File A holds document number 0 with words of its own a
 [ $rc -eq 0 ] && pass dedup_rules_ids_exit || fail dedup_rules_ids_exit "exit $rc: $(head -c 300 "$TMP/err")"
 if grep -q 'warning: 3 of the 3 documents counted as exact duplicates for an equal id have a different text' "$TMP/err" &&
    grep -q 'id "0" in .*/docs/src/a.jsonl:1 and .*/docs/src/b.jsonl:1' "$TMP/err" &&
-   grep -q -- '--no-exact-id' "$TMP/err"; then pass dedup_rules_ids_warning
+   grep -q -- "remove $W/state/dedup, then rerun with --no-exact-id" "$TMP/err"; then pass dedup_rules_ids_warning
 else fail dedup_rules_ids_warning "$(head -c 400 "$TMP/err")"; fi
 got=$(json "$W/stats/dedup.json" 'd["exact_duplicates_by"]')
 [ "$got" = "{'id': 3, 'text': 1, 'url': 0, 'same_id_different_text': 3}" ] && pass dedup_rules_ids_stats ||
@@ -82,6 +82,12 @@ rm -rf "$K/state" "$K/stats" "$K/attributes"
 [ $rc -eq 1 ] && grep -q "keep-max 'scroe': none of the 3 documents has a usable value .*src/a.jsonl:1.*field name" "$TMP/err" &&
     [ ! -e "$K/attributes/dedup/src/a.jsonl.zst" ] && [ ! -e "$K/state/dedup/clusters.bin" ] &&
     pass dedup_rules_keep_typo_fails || fail dedup_rules_keep_typo_fails "exit $rc: $(head -c 400 "$TMP/err")"
+# its way out works: remove the state it names, then rerun with the right field
+# (rerunning at once is refused: the signatures hold the field they were made with)
+"$BLALM" dedup --work "$K" --quiet --keep-max score >"$TMP/out" 2>"$TMP/err2"; rc2=$?
+grep -q "remove $K/state/dedup, then rerun with the right field" "$TMP/err" && [ $rc2 -ne 0 ] &&
+    rm -rf "$K/state/dedup" && "$BLALM" dedup --work "$K" --quiet --keep-max score >"$TMP/out" 2>"$TMP/err2" &&
+    pass dedup_rules_keep_typo_way_out || fail dedup_rules_keep_typo_way_out "exit $rc2: $(head -c 400 "$TMP/err") | $(head -c 300 "$TMP/err2")"
 # FineWeb's parquet timestamp (a string in the metadata) is read as a date-time
 if need_shared && [ -f "$SHARED_DATA/fineweb-legal/batch_000001.parquet" ]; then
     P="$TMP/pq"; mkdir -p "$P/docs/fw"
