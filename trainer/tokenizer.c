@@ -21,8 +21,8 @@ const char bpe_gpt2_pattern[] =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|[" WS "]+(?![^" WS "])|[" WS "]+";
 
 /* \p{L} and \p{N} (and \P{L}, \P{N}) are compiled as explicit code point
- * ranges from trainer/unicode_ln.h (Unicode 15.0, as the Rust library's
- * Oniguruma 6.9.8; written by scripts/unicode-ln.py), not PCRE2's own
+ * ranges from trainer/unicode_ln.h (Unicode 16.0.0, as the Rust library
+ * follows: UNICODE_LN_VERSION; written by scripts/unicode-ln.mjs), not PCRE2's own
  * tables, whose Unicode version is that of the PCRE2 build (14.0 in 10.42):
  * a letter added later would otherwise be punctuation to one build and a
  * letter to another, and the same tokenizer.json would give other ids. */
