@@ -30,6 +30,7 @@ void dd_scratch_free(dd_scratch *s)
     free(s->words);
     free(s->shingles);
     free(s->sigma);
+    free(s->nfkc);
     free(s->kept);
     memset(s, 0, sizeof *s);
 }
@@ -396,10 +397,34 @@ static const unsigned char *final_sigmas(const unsigned char *s, size_t n, dd_sc
     return out ? out : s;
 }
 
+/* Whether NFKC of s may hold a capital sigma: Σ itself, or a code point
+ * whose NFKC form is Σ (U+03F9 lunate Ϲ; U+1D6BA, U+1D6F4, U+1D72E, U+1D768,
+ * U+1D7A2, the mathematical capital sigmas; no others in Python 3.11's
+ * Unicode 14.0 data). */
+static int may_hold_sigma_nfkc(const unsigned char *s, size_t n)
+{
+    static const char *const src[7] = {"\xCE\xA3", "\xCF\xB9", "\xF0\x9D\x9A\xBA", "\xF0\x9D\x9B\xB4",
+                                       "\xF0\x9D\x9C\xAE", "\xF0\x9D\x9D\xA8", "\xF0\x9D\x9E\xA2"};
+    for (int i = 0; i < 7; i++)
+        if (memmem(s, n, src[i], strlen(src[i]))) return 1;
+    return 0;
+}
+
 size_t dd_normalize(const char *text, size_t n, unsigned flags, dd_scratch *sc)
 {
     const unsigned char *s = (const unsigned char *)text;
-    if (flags & DD_NORM_LOWER) s = final_sigmas(s, n, sc);
+    if ((flags & DD_NORM_LOWER) && (flags & DD_NORM_NFKC) && may_hold_sigma_nfkc(s, n)) {
+        /* Python's normalize('NFKC', t).lower() decides final sigmas on the
+         * NFKC text (ΑϹ is ας; ㎖Σ, "mlΣ", is mlς): NFKC first, then the
+         * sigmas, then the whole normalisation (NFKC again changes nothing) */
+        size_t m = dd_normalize(text, n, DD_NORM_NFKC, sc);
+        sc->nfkc = grow(sc->nfkc, &sc->nfkc_cap, m + 1, 1);
+        memcpy(sc->nfkc, sc->norm, m + 1);
+        n = m;
+        s = final_sigmas((const unsigned char *)sc->nfkc, n, sc);
+    } else if (flags & DD_NORM_LOWER) {
+        s = final_sigmas(s, n, sc);
+    }
     /* NFKC can expand a code point to 18 code points of up to 4 bytes each. */
     sc->norm = grow(sc->norm, &sc->norm_cap, n * 18 + 16, 1);
     norm_state st = {sc->norm, 0, flags, 0, 0};

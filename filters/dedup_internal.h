@@ -18,6 +18,7 @@ typedef struct dd_scratch {
     uint64_t *shingles; size_t shingles_cap;
     unsigned char *kept; size_t kept_cap;  /* a non-ASCII run less its deleted punctuation */
     char *sigma;       size_t sigma_cap;   /* the text with final capital sigmas as ς */
+    char *nfkc;        size_t nfkc_cap;    /* the NFKC text whose final sigmas are decided */
     unsigned char cls[128], map[128];      /* ASCII tables for tab_flags */
     unsigned tab_flags;
     int tab_ready;

@@ -83,6 +83,16 @@ TEST(normalise_final_sigma)
     CHECK_EQ_STR(norm("\xff\xce\xa3", f, &sc), "\xef\xbf\xbd\xcf\x83");
     CHECK_EQ_STR(norm("A\xce\xa3\xff", f, &sc), "a\xcf\x82\xef\xbf\xbd");
     CHECK_EQ_STR(norm("\xa3\xce\xa3\xce", f, &sc), "\xef\xbf\xbd\xcf\x83\xef\xbf\xbd");
+    /* with nfkc, decided on the NFKC text, as Python's normalize('NFKC', t).lower()
+     * (Python 3.11's values): U+03F9 and U+1D6BA become Σ, ㎖ (U+3396) "ml" */
+    unsigned x = DD_NORM_EXACT_DEFAULT;
+    CHECK_EQ_STR(norm("\xce\x91\xcf\xb9 x", x, &sc), "\xce\xb1\xcf\x82 x");            /* ΑϹ x: ας x */
+    CHECK_EQ_STR(norm("\xe3\x8e\x96\xce\xa3 x", x, &sc), "ml\xcf\x82 x");               /* ㎖Σ x: mlς x */
+    CHECK_EQ_STR(norm("\xce\x91\xf0\x9d\x9a\xba x", x, &sc), "\xce\xb1\xcf\x82 x");   /* Α𝚺 x: ας x */
+    CHECK_EQ_STR(norm("\xce\xa3\xe3\x8e\x96 x", x, &sc), "\xcf\x83ml x");               /* Σ㎖ x: σml x */
+    CHECK_EQ_STR(norm("\xce\x91\xce\xa3 x", x, &sc), "\xce\xb1\xcf\x82 x");
+    /* without nfkc, ㎖ is no letter: σ */
+    CHECK_EQ_STR(norm("\xe3\x8e\x96\xce\xa3 x", DD_NORM_LOWER, &sc), "\xe3\x8e\x96\xcf\x83 x");
     /* without lower, Σ stays */
     CHECK_EQ_STR(norm("\xce\x91\xce\xa3", DD_NORM_SPACE, &sc), "\xce\x91\xce\xa3");
     dd_scratch_free(&sc);
