@@ -229,10 +229,13 @@ static void hash_doc(const dd_config *c, doc_hasher *dh, const blalm_doc *d, dd_
     rec->id_hash = c->exact_id ? nonzero(XXH3_64bits(d->id, d->id_len)) : 0;
     rec->text_hash = 0;
     /* with exact_id on, the text key is also what tells an id duplicate
-     * whose text differs (counted and reported by the cluster stage) */
-    if (c->exact_text || c->exact_id) {
+     * whose text differs (counted and reported by the cluster stage); with
+     * exact_text off that is the text's bytes (no normalisation to pay for) */
+    if (c->exact_text) {
         size_t n = dd_normalize(d->text, d->text_len, c->exact_norm, &dh->sc);
         rec->text_hash = nonzero(XXH3_64bits(dh->sc.norm, n));
+    } else if (c->exact_id) {
+        rec->text_hash = nonzero(XXH3_64bits(d->text, d->text_len));
     }
     rec->url_hash = 0;
     rec->keep_value = NAN;

@@ -403,10 +403,16 @@ static const unsigned char *final_sigmas(const unsigned char *s, size_t n, dd_sc
  * Unicode 14.0 data). */
 static int may_hold_sigma_nfkc(const unsigned char *s, size_t n)
 {
-    static const char *const src[7] = {"\xCE\xA3", "\xCF\xB9", "\xF0\x9D\x9A\xBA", "\xF0\x9D\x9B\xB4",
-                                       "\xF0\x9D\x9C\xAE", "\xF0\x9D\x9D\xA8", "\xF0\x9D\x9E\xA2"};
-    for (int i = 0; i < 7; i++)
-        if (memmem(s, n, src[i], strlen(src[i]))) return 1;
+    if (memmem(s, n, "\xCE\xA3", 2) || memmem(s, n, "\xCF\xB9", 2)) return 1;
+    /* U+1D6BA .. U+1D7A2: F0 9D 9A..9E xx */
+    for (const unsigned char *p = memmem(s, n, "\xF0\x9D", 2); p;
+         p = memmem(p + 2, n - (size_t)(p + 2 - s), "\xF0\x9D", 2)) {
+        size_t at = (size_t)(p - s);
+        if (at + 3 >= n) break;
+        uint32_t c = ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+        c |= 0x10000;
+        if (c == 0x1D6BA || c == 0x1D6F4 || c == 0x1D72E || c == 0x1D768 || c == 0x1D7A2) return 1;
+    }
     return 0;
 }
 

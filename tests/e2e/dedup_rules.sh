@@ -31,6 +31,16 @@ rm -rf "$W/state" "$W/stats" "$W/attributes"
 got=$(json "$W/stats/dedup.json" 'd["exact_duplicates_by"]')
 [ ! -s "$TMP/err" ] && [ "$got" = "{'id': None, 'text': 1, 'url': 0, 'same_id_different_text': None}" ] &&
     pass dedup_rules_no_exact_id || fail dedup_rules_no_exact_id "$got; $(head -c 300 "$TMP/err")"
+# --no-exact-text: the id check compares the texts' bytes (no exact-text key is
+# normalised for it), so an id whose text differs only in case counts too
+printf '{"id":"0","text":"FILE A HOLDS DOCUMENT NUMBER 0 WITH WORDS OF ITS OWN A0"}\n' > "$W/docs/src/c.jsonl"
+rm -rf "$W/state" "$W/stats" "$W/attributes"
+"$BLALM" dedup --work "$W" --quiet --no-exact-text >"$TMP/out" 2>"$TMP/err"
+got=$(json "$W/stats/dedup.json" 'd["exact_duplicates_by"]')
+grep -q 'warning: 4 of the 4 documents counted as exact duplicates for an equal id' "$TMP/err" &&
+    [ "$got" = "{'id': 4, 'text': None, 'url': 0, 'same_id_different_text': 4}" ] &&
+    pass dedup_rules_no_exact_text_id_bytes || fail dedup_rules_no_exact_text_id_bytes "$got; $(head -c 300 "$TMP/err")"
+rm -f "$W/docs/src/c.jsonl"
 # equal ids with equal texts: duplicates, no warning
 W2="$TMP/same"; mkdir -p "$W2/docs/src"
 printf '{"id":"x","text":"one and the same text of several words"}\n' > "$W2/docs/src/a.jsonl"
