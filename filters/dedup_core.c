@@ -783,9 +783,12 @@ static int iso_datetime(const char *s, double *out)
             int sign = *p++ == '-' ? -1 : 1;
             int oh = digits(&p, 2);
             if (oh < 0 || oh > 23) return -1;
-            if (*p == ':') p++;
-            int om = digits(&p, 2);
-            if (om < 0 || om > 59) return -1;
+            int om = 0;   /* "+05": hours only, as Python's fromisoformat */
+            if (*p) {
+                if (*p == ':') p++;
+                om = digits(&p, 2);
+                if (om < 0 || om > 59) return -1;
+            }
             off = sign * (oh * 3600LL + om * 60LL);
         }
         if (*p) return -1;

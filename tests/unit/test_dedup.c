@@ -315,11 +315,17 @@ TEST(keep_string)
     CHECK(dd_keep_string("2024-03-01T00:00:00+01:00", &v) == 0 && v == 1709247600);
     CHECK(dd_keep_string("2024-03-01T00:00:00-0130", &v) == 0 && v == 1709256600);
     CHECK(dd_keep_string("2024-03-01T00:00", &v) == 0 && v == 1709251200);
+    /* an hours-only offset, as Python 3.11's fromisoformat (1709233200.0) */
+    CHECK(dd_keep_string("2024-03-01T00:00:00+05", &v) == 0 && v == 1709233200);
+    CHECK(dd_keep_string("2024-03-01T00:00+05", &v) == 0 && v == 1709233200);
+    /* a bare year is a number, not a date (fromisoformat refuses it too) */
+    CHECK(dd_keep_string("2024", &v) == 0 && v == 2024);
     CHECK(dd_keep_string("2024-03-01", &v) == 0 && v == 1709251200);
     CHECK(dd_keep_string("1969-12-31T23:59:59Z", &v) == 0 && v == -1);
     static const char *const bad[] = {"", " ", "nan", "inf", "-inf", "0x10", "1e", "1.2.3", "abc",
                                       "3 apples", "2023-02-29", "2024-13-01", "2024-01-01T24:00",
-                                      "2024-01-01T10:00:00Q", "2024-01-01T10:00:00.", "e5", "."};
+                                      "2024-01-01T10:00:00Q", "2024-01-01T10:00:00.", "e5", ".",
+                                      "2024-05", "2024-01-01T10:00+05:", "2024-01-01T10:00+5"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (dd_keep_string(bad[i], &v) == 0) FAILF("'%s' read as %g", bad[i], v);
 }
