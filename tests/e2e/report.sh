@@ -136,12 +136,19 @@ grep -q '<tr class="kept">' "$H" \
     && pass report_examples || fail report_examples "no kept and rule-dropped examples"
 
 # ---- absent data is said to be absent ----
-# (its source folder's name is markup and invalid UTF-8: shown escaped, as U+FFFD)
+# (its source folder's name is markup: shown escaped; a name that is not
+# UTF-8 is refused, as every command that walks WORK/docs refuses it, with
+# its bytes escaped and no page written)
 A=$TMP/bare
-src=$'<b id="pwned2">\xff'
+mkdir -p "$A/docs/"$'<b id="pwned2">\xff' && cp "$W/docs/a-hostile/h.jsonl" "$A/docs/"$'<b id="pwned2">\xff/'
+"$BLALM" report --work "$A" --out "$TMP/bare.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && [ ! -e "$TMP/bare.html" ] && grep -qF '\xff' "$TMP/err" && ! grep -q $'\xff' "$TMP/err" \
+    && pass report_source_name_not_utf8 || fail report_source_name_not_utf8 "rc $rc: $(head -c 300 "$TMP/err")"
+rm -rf "$A/docs"
+src='<b id="pwned2">'
 mkdir -p "$A/docs/$src" && cp "$W/docs/a-hostile/h.jsonl" "$A/docs/$src/"
 if "$BLALM" report --work "$A" --out "$TMP/bare.html" -q 2>"$TMP/err"; then
-    grep -qF '&lt;b id=&quot;pwned2&quot;&gt;'$'\xef\xbf\xbd''/h.jsonl row 0' "$TMP/bare.html" \
+    grep -qF '&lt;b id=&quot;pwned2&quot;&gt;/h.jsonl row 0' "$TMP/bare.html" \
         && ! grep -q 'pwned2">' "$TMP/bare.html" && "$PY" -c 'import sys; open(sys.argv[1], encoding="utf-8").read()' "$TMP/bare.html" \
         && pass report_hostile_source_name || fail report_hostile_source_name "not escaped or not UTF-8"
     n=$(grep -c '<p class="absent">No data: ' "$TMP/bare.html")
