@@ -342,6 +342,7 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
             snprintf(msg, sizeof msg, "%s", pe.msg);
             set_error(c, &res, msg);
             res.unusable = 1;
+            res.content_filtered = llm_content_filtered(res.error, strlen(res.error));
         } else if (prc == 0) {
             res.ok = 1;
             if (c->o.tpm > 0 && res.resp.prompt_tokens >= 0) {
@@ -395,6 +396,9 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
         snprintf(msg, sizeof msg, "%.*s%s", (int)(sizeof msg - 1 - strlen(hint)), what, hint);
         set_error(c, &res, msg);
         res.fatal = llm_status_fatal(r->status);
+        if (llm_status_refused(r->status))
+            res.content_filtered = llm_content_filtered(r->body, r->body ? r->body_len : 0) ||
+                                   llm_content_filtered(res.error, strlen(res.error));
         res.exhausted = r->gave_up;
     }
     c->in_flight--;
@@ -538,6 +542,18 @@ int llm_status_refused(long status)
      * (400), a body over a proxy's limit (413), an input over the model's
      * token limit (422, text-generation-inference's "Input validation error") */
     return status == 400 || status == 413 || status == 422;
+}
+
+int llm_content_filtered(const char *s, size_t n)
+{
+    static const char *const pat[] = {"content_filter", "content management policy", "content_policy_violation",
+                                      "content filter"};
+    for (size_t k = 0; s && k < sizeof pat / sizeof pat[0]; k++) {
+        size_t m = strlen(pat[k]);
+        for (size_t i = 0; i + m <= n; i++)
+            if (!strncasecmp(s + i, pat[k], m)) return 1;
+    }
+    return 0;
 }
 
 void llm_result_free(llm_result *r)

@@ -162,6 +162,7 @@ typedef struct llm_result {
     int fatal;                 /* 1: a fail-fast status (llm_status_fatal) */
     int exhausted;             /* 1: retryable, but the attempts or the retry budget ran out */
     int unusable;              /* 1: a chat completion whose content cannot be used (not retried) */
+    int content_filtered;      /* 1: refused for this document's content (llm_content_filtered) */
     long status;               /* last HTTP status, 0 if none */
     int attempts;
     double latency_ms;         /* of the successful attempt (or the last) */
@@ -195,6 +196,10 @@ int llm_status_fatal(long status);
 /* A status that refuses this request only (400, 413, 422): recorded on its
  * document, the run goes on. */
 int llm_status_refused(long status);
+/* An error body or message that refuses the document for its content: an
+ * OpenAI/Azure content filter ("code": "content_filter", "... content
+ * management policy", "content_policy_violation"). Always about that one document, never a reason to stop. */
+int llm_content_filtered(const char *s, size_t n);
 
 /* Copies s into out with every occurrence of secret replaced by "***", and
  * every word that echoes it masked (its first or last 3+ bytes around a run

@@ -458,15 +458,18 @@ static int collect(score_sched *S, int timeout_ms, sbuf *scratch, blalm_err *e)
                      res[i].error);
             line_error(&s->line, S, res[i].attempts, msg);
             S->n->request_errors++;
+            if (res[i].content_filtered) S->n->content_refused++;
             s->st = S_READY;
             settle_followers(S, res[i].tag, NULL, msg, res[i].attempts, e);
-            /* The same refusal for every request and no answer at all: it is
-             * about the request (a parameter the model does not take, an
-             * unknown model name, a response_format refused), not about one
-             * document. Stop before the whole corpus is sent. */
+            /* The same refusal for every request and no answer at all, fresh
+             * or from the cache of an earlier run: it is about the request (a
+             * parameter the model does not take, an unknown model name, a
+             * response_format refused), not about one document. Stop before
+             * the whole corpus is sent. A content filter refuses documents,
+             * never the request: those go on. */
             if (!S->n->first_error[0]) snprintf(S->n->first_error, sizeof S->n->first_error, "%s", msg);
-            if (!S->n->answered && !strcmp(msg, S->n->first_error) &&
-                ++S->n->refused_streak >= SCORE_SAME_REFUSALS) {
+            if (!res[i].content_filtered && !S->n->answered && !S->n->cached &&
+                !strcmp(msg, S->n->first_error) && ++S->n->refused_streak >= SCORE_SAME_REFUSALS) {
                 err_set(e, "the endpoint refused each of the first %d requests with the same error and answered "
                         "none, so every request would get it; stopping. %.400s (check --model; OpenAI's "
                         "reasoning models want --max-tokens-param max_completion_tokens --temperature none; "

@@ -630,8 +630,11 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
         else
             write_stats_file(o, &J.params, n, &all);
     }
-    if (!o->dry_run && n->selected > 0 && n->scored == 0 && n->request_errors + n->parse_errors > 0) {
-        /* a run that labelled nothing did not work, whatever each row says */
+    if (!o->dry_run && n->selected > 0 && n->scored == 0 &&
+        n->request_errors + n->parse_errors > n->content_refused) {
+        /* a run that labelled nothing did not work, whatever each row says;
+         * documents a content filter refused are their own answer (a rerun
+         * that asks only for those again is no failure) */
         err_set(e, "none of the %llu selected documents got a score (%llu refused or unusable, %llu parse "
                 "errors)%s%.400s", (unsigned long long)n->selected, (unsigned long long)n->request_errors,
                 (unsigned long long)n->parse_errors, n->first_error[0] ? "; first error: " : "",

@@ -88,4 +88,50 @@ $BLALM score --work "$W5" --endpoint "$EP4" --config "$TMP/c2.json" -q 2>"$TMP/e
 [ $rc -ne 0 ] && grep -q 'none' "$TMP/err5" && pass score_temperature_config_checked || fail score_temperature_config_checked "rc=$rc $(cat "$TMP/err5")"
 $BLALM score --work "$W5" --endpoint "$EP4" --model o4 --max-tokens-param max_tok -q 2>"$TMP/err5"; rc=$?
 [ $rc -eq 2 ] && grep -q 'max_completion_tokens' "$TMP/err5" && pass score_max_tokens_param_checked || fail score_max_tokens_param_checked "rc=$rc $(cat "$TMP/err5")"
+# ---- a content filter refuses documents 10-19 of 30: per document, and reruns reach later files ----
+W6=$TMP/w6; mkdir -p "$W6/docs/web"
+mkfilt() {  # FILE N FIRST LAST [FAULT]: N documents, those in FIRST..LAST content-filtered (or FAULT)
+"$PY" - "$@" <<'EOF'
+import json, sys
+path, n, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+fault = sys.argv[5] if len(sys.argv) > 5 else "filtered"
+with open(path, "w") as f:
+    for i in range(n):
+        marker = "[[fault:%s]] " % fault if lo <= i <= hi else ""
+        f.write(json.dumps({"id": "%s%d" % (path[-7], i), "text": "%sA lesson on tides, part %d of %s." % (marker, i, path[-7:])}) + "\n")
+EOF
+}
+mkfilt "$W6/docs/web/a.jsonl" 30 10 19
+start_peer P6
+EP6="http://127.0.0.1:$P6/v1"
+$BLALM score --work "$W6" --endpoint "$EP6" --model m --concurrency 1 -q 2>"$TMP/err6"; rc=$?
+ok=$(attrs "$W6/attributes/edu_llm/web/a.jsonl.zst" | "$PY" -c 'import json,sys; print(sum(json.loads(l)["edu_llm"]["error"] is None for l in sys.stdin))')
+[ $rc -eq 0 ] && [ "$ok" = 20 ] && pass score_content_filter_first_run || fail score_content_filter_first_run "rc=$rc ok=$ok $(head -c 300 "$TMP/err6")"
+mkfilt "$W6/docs/web/b.jsonl" 5 99 99
+$BLALM score --work "$W6" --endpoint "$EP6" --model m --concurrency 1 -q 2>"$TMP/err6"; rc=$?
+okb=$(attrs "$W6/attributes/edu_llm/web/b.jsonl.zst" 2>/dev/null | "$PY" -c 'import json,sys; print(sum(json.loads(l)["edu_llm"]["error"] is None for l in sys.stdin))')
+[ $rc -eq 0 ] && [ "$okb" = 5 ] && ! grep -q "refused each of the first" "$TMP/err6" && pass score_content_filter_rerun_reaches_later_files \
+    || fail score_content_filter_rerun_reaches_later_files "rc=$rc b scored=$okb $(head -c 400 "$TMP/err6")"
+# the same again: everything else cached (b marked done), a's 10 refused again: still exit 0
+before=$(peer_requests $P6)
+$BLALM score --work "$W6" --endpoint "$EP6" --model m --concurrency 1 -q 2>"$TMP/err6"; rc=$?
+sent=$(( $(peer_requests $P6) - before ))
+[ $rc -eq 0 ] && [ "$sent" = 10 ] && pass score_content_filter_rerun_rc0 || fail score_content_filter_rerun_rc0 "rc=$rc sent=$sent $(head -c 300 "$TMP/err6")"
+# a first run whose first 9 documents are content-filtered goes on to the rest
+W7=$TMP/w7; mkdir -p "$W7/docs/web"; mkfilt "$W7/docs/web/c.jsonl" 12 0 8
+$BLALM score --work "$W7" --endpoint "$EP6" --model m --concurrency 1 -q 2>"$TMP/err7"; rc=$?
+ok=$(attrs "$W7/attributes/edu_llm/web/c.jsonl.zst" 2>/dev/null | "$PY" -c 'import json,sys; print(sum(json.loads(l)["edu_llm"]["error"] is None for l in sys.stdin))')
+[ $rc -eq 0 ] && [ "$ok" = 3 ] && pass score_content_filter_first_eight || fail score_content_filter_first_eight "rc=$rc ok=$ok $(head -c 300 "$TMP/err7")"
+# any per-document 400 (context length) on 10-19: a rerun's cached answers count as answers
+W9=$TMP/w9; mkdir -p "$W9/docs/web"; mkfilt "$W9/docs/web/a.jsonl" 30 10 19 400
+$BLALM score --work "$W9" --endpoint "$EP6" --model m --concurrency 1 -q 2>"$TMP/err9"; rc1=$?
+mkfilt "$W9/docs/web/b.jsonl" 5 99 99
+$BLALM score --work "$W9" --endpoint "$EP6" --model m --concurrency 1 -q 2>"$TMP/err9"; rc=$?
+okb=$(attrs "$W9/attributes/edu_llm/web/b.jsonl.zst" 2>/dev/null | "$PY" -c 'import json,sys; print(sum(json.loads(l)["edu_llm"]["error"] is None for l in sys.stdin))')
+[ $rc1 -eq 0 ] && [ $rc -eq 0 ] && [ "$okb" = 5 ] && pass score_cached_answers_count_as_answers \
+    || fail score_cached_answers_count_as_answers "rc=$rc1,$rc b scored=$okb $(head -c 400 "$TMP/err9")"
+# only content-filtered documents in a run: no score, yet no failure
+W8=$TMP/w8; mkdir -p "$W8/docs/web"; mkfilt "$W8/docs/web/d.jsonl" 2 0 1
+$BLALM score --work "$W8" --endpoint "$EP6" --model m -q 2>"$TMP/err8"; rc=$?
+[ $rc -eq 0 ] && pass score_content_filter_only_rc0 || fail score_content_filter_only_rc0 "rc=$rc $(head -c 300 "$TMP/err8")"
 stop_peers

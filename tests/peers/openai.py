@@ -36,6 +36,7 @@ to its first K requests only. Markers apply in turn: "[[fault:A*1]]
   nbsp     "**Educational score:**" then "**<U+00A0>N**" on a line of its own
   param400 400 "Unsupported parameter: 'max_tokens'" (as OpenAI's reasoning models answer)
   400utf8  400 whose error message holds bytes that are no UTF-8
+  filtered 400 from Azure OpenAI's content filter (code content_filter, "content management policy")
 --fault-all NAME applies one fault to every request; --require-key KEY answers
 401 (echoing the presented key, as careless servers do; a key starting "sk-"
 masked as OpenAI shows one: its first 6 and last 4 characters around '*'s)
@@ -214,6 +215,11 @@ class Peer:
             if "temperature" in req and req["temperature"] != 1:
                 return err(400, "Unsupported value: 'temperature' does not support %s with this model. "
                                 "Only the default (1) value is supported. (stand-in)" % req["temperature"])
+        if fault == "filtered":
+            return 400, {}, json.dumps({"error": {
+                "message": "The response was filtered due to the prompt triggering Azure OpenAI's content "
+                           "management policy. Please modify your prompt and retry.",
+                "type": None, "param": "prompt", "code": "content_filter", "status": 400}}).encode(), None
         if fault == "400":
             return err(400, "This model's maximum context length is exceeded (stand-in)")
         if fault == "401":
