@@ -97,13 +97,16 @@ int llm_parse_score(const char *content, size_t n, int json_mode, sbuf *just,
                     char *why, size_t why_cap);
 
 /* A reply whose content holds a <think> block (a reasoning model served
- * without a reasoning parser: vLLM, llama.cpp --reasoning-format none): the
- * answer is what follows the last </think> (from *answer), the thinking
- * s[*think0..*think1) (a reply may hold only the block's end: Qwen3's
- * template opens it in the prompt). Returns 0 (no block: all of s is the
- * answer), 1 (a closed block), 2 (a <think> never closed: the reply was cut
- * inside it and holds no answer; *answer == n). llm_parse_score reads the
- * answer only. */
+ * without a reasoning parser: vLLM, llama.cpp --reasoning-format none). A
+ * block counts only where it opens the reply (after optional whitespace):
+ * the first </think> closes it, the answer is what follows (from *answer),
+ * the thinking s[*think0..*think1). A reply may hold only the block's end
+ * (DeepSeek-R1's and Qwen3's thinking templates open it in the prompt): a
+ * </think> on a line of its own, no <think> before it. A <think> or
+ * </think> anywhere else is text. Returns 0 (no block: all of s is the
+ * answer), 1 (a closed block), 2 (a <think> opening the reply never closed:
+ * the reply was cut inside it and holds no answer; *answer == n).
+ * llm_parse_score reads the answer only. */
 int llm_split_think(const char *s, size_t n, size_t *answer, size_t *think0, size_t *think1);
 
 /* ---- cache ----

@@ -542,20 +542,35 @@ int llm_split_think(const char *s, size_t n, size_t *answer, size_t *think0, siz
 {
     *answer = 0;
     *think0 = *think1 = 0;
-    size_t close = find_tag(s, n, 0, "</think>", 1);
-    size_t open = find_tag(s, n, 0, "<think>", 0);
-    if (close != (size_t)-1) {
-        /* Qwen3's template opens the block in the prompt: the reply may
-         * hold only its end */
-        *think0 = open != (size_t)-1 && open < close ? open + 7 : 0;
+    size_t b = 0;
+    while (b < n && isspace((unsigned char)s[b])) b++;
+    if (n - b >= 7 && !strncasecmp(s + b, "<think>", 7)) {
+        /* A block opens the reply: the first </think> closes it (a model
+         * ends its block with the first one it writes), and the answer
+         * after it may mention the tag. */
+        size_t close = find_tag(s, n, b + 7, "</think>", 0);
+        *think0 = b + 7;
+        if (close == (size_t)-1) {
+            *think1 = *answer = n;
+            return 2;
+        }
         *think1 = close;
         *answer = close + 8;
         return 1;
     }
-    if (open != (size_t)-1) {
-        *think0 = open + 7;
-        *think1 = *answer = n;
-        return 2;
+    /* The template opened the block in the prompt (DeepSeek-R1, Qwen3
+     * thinking): the reply holds only its end, a </think> on a line of its
+     * own. A <think> or an inline </think> anywhere else is text. */
+    for (size_t at = 0; (at = find_tag(s, n, at, "</think>", 0)) != (size_t)-1; at++) {
+        size_t l = at, r = at + 8;
+        while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r')) l--;
+        while (r < n && (s[r] == ' ' || s[r] == '\t' || s[r] == '\r')) r++;
+        if ((l == 0 || s[l - 1] == '\n') && (r == n || s[r] == '\n')) {
+            if (find_tag(s, at, 0, "<think>", 0) != (size_t)-1) return 0;
+            *think1 = at;
+            *answer = at + 8;
+            return 1;
+        }
     }
     return 0;
 }

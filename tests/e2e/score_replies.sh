@@ -10,7 +10,7 @@ no_outside_settings
 W=$TMP/w; mkdir -p "$W/docs/web"
 "$PY" - "$W/docs/web/f.jsonl" <<'EOF'
 import json, sys
-faults = ["ok", "think", "thinkcut", "parts", "weird", "refusal", "toolcalls", "badutf8", "ok", "scorefirst", "nbsp", "400utf8"]
+faults = ["ok", "think", "thinkcut", "parts", "weird", "refusal", "toolcalls", "badutf8", "ok", "scorefirst", "nbsp", "400utf8", "thinklit", "thinkclose"]
 with open(sys.argv[1], "w") as f:
     for i, name in enumerate(faults):
         marker = "" if name == "ok" else "[[fault:%s]] " % name
@@ -48,6 +48,9 @@ for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
     expect score_first_justification_kept r9-scorefirst 'a["error"] is None and a["justification"] and a["justification"].startswith("Stand-in judgement")'
     expect score_error_body_utf8_replaced r11-400utf8 'a["error"].startswith("request refused") and "bad input \ufffd" in a["error"]'
     expect score_bold_line_nbsp r10-nbsp 'a["error"] is None and isinstance(a["score"], int) and a["justification"].startswith("Stand-in")'
+    # a <think> or </think> mentioned in the text is text: score, raw and justification whole
+    expect score_think_literal_is_text r12-thinklit 'a["error"] is None and a["score"] is not None and "HTML <think> tag" in a["raw"] and a["raw"].rstrip().endswith("Educational score: %d" % a["score"]) and a.get("reasoning") is None'
+    expect score_think_close_mention_is_text r13-thinkclose 'a["error"] is None and a["raw"].startswith("Stand-in") and "stray </think> tag verbatim" in a["justification"] and a["justification"].startswith("Stand-in")'
     # the unusable content was asked for once, not retried
     n=$("$PY" -c 'import json,sys; print(max(json.loads(l)["nth"] for l in open(sys.argv[1])))' "$TMP/peer.log")
     [ "$n" = 1 ] && pass score_replies_each_asked_once || fail score_replies_each_asked_once "a text was asked for $n times"
@@ -57,6 +60,16 @@ import json, sys
 for l in open(sys.argv[1], encoding="utf-8", errors="strict"): json.loads(l)' "$W/state/score/cache/score-cache.jsonl" 2>"$TMP/perr" \
         && pass score_cache_valid_utf8 || fail score_cache_valid_utf8 "$(tail -1 "$TMP/perr")"
 fi
+
+# ---- --json-schema: a justification holding "<think>...</think>" keeps its score ----
+WJ=$TMP/wj; mkdir -p "$WJ/docs/web"
+printf '%s\n' '{"id":"j0","text":"[[fault:thinkjust]] A lesson about markup."}' >"$WJ/docs/web/a.jsonl"
+$BLALM score --work "$WJ" --endpoint "$EP" --model m --json-schema -q 2>"$TMP/errj"; rc=$?
+got=$(attrs "$WJ/attributes/edu_llm/web/a.jsonl.zst" 2>/dev/null | "$PY" -c '
+import json, sys
+a = json.loads(sys.stdin.readline())["edu_llm"]
+print("yes" if a["error"] is None and isinstance(a["score"], int) and "<think>x</think>" in a["justification"] and "<think>x</think>" in a["raw"] else json.dumps(a)[:400])')
+[ $rc -eq 0 ] && [ "$got" = yes ] && pass score_json_justification_mentions_think || fail score_json_justification_mentions_think "rc=$rc $got $(head -c 300 "$TMP/errj")"
 
 # ---- a 200 HTML page (a login portal at the endpoint): one message, the run stops, no 8 retries ----
 W2=$TMP/w2; mkdir -p "$W2/docs/web"; make_docs "$W2/docs/web/a.jsonl" 5

@@ -37,6 +37,8 @@ to its first K requests only. Markers apply in turn: "[[fault:A*1]]
   param400 400 "Unsupported parameter: 'max_tokens'" (as OpenAI's reasoning models answer)
   400utf8  400 whose error message holds bytes that are no UTF-8
   filtered 400 from Azure OpenAI's content filter (code content_filter, "content management policy")
+  thinklit a reply mentioning the HTML <think> tag   thinkclose a reply mentioning </think>
+  thinkjust (--json-schema) a justification holding "<think>...</think>"
 --fault-all NAME applies one fault to every request; --require-key KEY answers
 401 (echoing the presented key, as careless servers do; a key starting "sk-"
 masked as OpenAI shows one: its first 6 and last 4 characters around '*'s)
@@ -254,7 +256,9 @@ class Peer:
             finish = "length"
         wants_json = bool(req.get("response_format"))
         if wants_json and fault not in ("missing", "length"):
-            content = json.dumps({"justification": just, "score": 7 if fault == "score7" else score})
+            content = json.dumps({"justification": just + (" It shows <think>x</think> markup."
+                                                           if fault == "thinkjust" else ""),
+                                  "score": 7 if fault == "score7" else score})
         max_tokens = req.get("max_tokens", req.get("max_completion_tokens"))
         if isinstance(max_tokens, int) and max_tokens * 4 < len(content) and finish == "stop":
             content = content[: max_tokens * 4]
@@ -269,6 +273,10 @@ class Peer:
         elif fault == "thinkcut":
             content = "<think>First guess: Educational score: %d. But wait" % (5 - score)
             finish = "length"
+        elif fault == "thinklit":
+            content = "The text explains the HTML <think> tag and how pages use it.\nEducational score: %d" % score
+        elif fault == "thinkclose":
+            content = "%s It quotes a stray </think> tag verbatim.\nEducational score: %d" % (just, score)
         elif fault == "scorefirst":
             content = "Educational score: %d\n\nJustification: %s" % (score, just)
         elif fault == "nbsp":

@@ -401,6 +401,33 @@ TEST(score_think_blocks)
     CHECK_EQ_INT(llm_split_think("<think>ab", 9, &a, &t0, &t1), 2);
     CHECK_EQ_INT((int)a, 9);
     CHECK_EQ_INT((int)t0, 7);
+    /* audit s37b #2: a block counts only at the start of the reply; a
+     * <think> or </think> mentioned in the text is text */
+    CHECK_EQ_INT(score_of("The text explains the HTML <think> tag and how pages use it.\nEducational score: 3", 0,
+                          why), 3);
+    CHECK_EQ_INT(llm_split_think("a <think> tag", 13, &a, &t0, &t1), 0);
+    CHECK_EQ_INT(score_of("{\"justification\":\"It shows <think>x</think> markup.\",\"score\":3}", 1, why), 3);
+    sbuf jj;
+    sb_init(&jj);
+    const char *mention = "Good prose. It quotes a stray </think> tag verbatim.\nEducational score: 4";
+    CHECK_EQ_INT(llm_parse_score(mention, strlen(mention), 0, &jj, why, sizeof why), 4);
+    CHECK_EQ_STR(sb_cstr(&jj), "Good prose. It quotes a stray </think> tag verbatim.");
+    CHECK_EQ_INT(llm_split_think(mention, strlen(mention), &a, &t0, &t1), 0);
+    /* after a leading block, the first </think> closes it: the answer may
+     * mention the tag */
+    const char *m2 = "  <think>hm</think>\nIt quotes </think> once.\nEducational score: 2";
+    CHECK_EQ_INT(llm_split_think(m2, strlen(m2), &a, &t0, &t1), 1);
+    CHECK_EQ_INT((int)t0, 9);
+    CHECK_EQ_INT((int)a, 19);
+    sb_reset(&jj);
+    CHECK_EQ_INT(llm_parse_score(m2, strlen(m2), 0, &jj, why, sizeof why), 2);
+    CHECK_EQ_STR(sb_cstr(&jj), "It quotes </think> once.");
+    sb_free(&jj);
+    /* the reply holding only the block's end: its </think> on a line of its own */
+    const char *m3 = "musing\n</think>\n\nEducational score: 1";
+    CHECK_EQ_INT(llm_split_think(m3, strlen(m3), &a, &t0, &t1), 1);
+    CHECK_EQ_INT((int)t0, 0);
+    CHECK_EQ_INT((int)t1, 7);
 }
 
 TEST(score_misreads)
