@@ -321,7 +321,19 @@ static volatile sig_atomic_t stop_sig;
 
 static void on_stop_signal(int sig)
 {
-    if (!stop_sig) stop_sig = sig;
+    if (!stop_sig) {
+        stop_sig = sig;
+        return;
+    }
+    /* A second one (Ctrl-C again while the requests on the wire are waited
+     * for): the user wants out now. Only async-signal-safe calls: the
+     * default action, delivered once this handler returns. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    raise(sig);
 }
 
 static int stopping(void) { return stop_sig != 0; }
@@ -388,7 +400,12 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
         if (!aw) goto out;
     }
     for (;;) {
-        if (stopping() && !o->dry_run) {
+        if (stopping() && o->dry_run) {
+            err_set(e, "interrupted by %s: the dry run stopped, nothing was sent or written",
+                    stop_sig == SIGINT ? "SIGINT" : "SIGTERM");
+            goto out;
+        }
+        if (stopping()) {
             sched_stop(S, &scratch);
             err_set(e, "interrupted by %s: nothing more was sent; the answers received are in the cache "
                     "and %s was not written (a rerun resumes)", stop_sig == SIGINT ? "SIGINT" : "SIGTERM", out);

@@ -41,3 +41,36 @@ for sig in TERM INT; do
         || fail score_sig${sig,,}_rerun_pays_once "rc=$rc, $total requests in all for 60 documents"
     stop_peers
 done
+
+# ---- a second signal during the wait for the requests on the wire ends the run at once ----
+W=$TMP/w2nd; mkdir -p "$W/docs/web"; make_docs "$W/docs/web/a.jsonl" 20
+start_peer P --latency 4
+EP="http://127.0.0.1:$P/v1"
+$BLALM score --work "$W" --endpoint "$EP" --model m --concurrency 4 -q 2>"$TMP/err" &
+pid=$!
+for i in $(seq 100); do [ "$(peer_requests $P)" -ge 4 ] && break; sleep 0.05; done
+kill -TERM $pid; sleep 0.3
+t0=$(date +%s.%N)
+kill -TERM $pid
+wait $pid; rc=$?
+dt=$("$PY" -c 'import sys, time; print("%.1f" % (time.time() - float(sys.argv[1])))' "$t0")
+if [ $rc -eq 143 ] && "$PY" -c 'import sys; sys.exit(float(sys.argv[1]) >= 2.5)' "$dt"; then
+    pass score_second_signal_ends_at_once
+else
+    fail score_second_signal_ends_at_once "rc=$rc, ${dt}s after the second SIGTERM (the answers were 4 s away): $(head -c 300 "$TMP/err")"
+fi
+stop_peers
+
+# ---- --dry-run stops at SIGTERM at once, not at the end of the corpus ----
+W=$TMP/wdry; mkdir -p "$W/docs/web"
+"$PY" -c '
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(600000): f.write(json.dumps({"id": "d%d" % i, "text": "A lesson on tides number %d." % i}) + "\n")' "$W/docs/web/a.jsonl"
+$BLALM score --work "$W" --endpoint http://127.0.0.1:9/v1 --model m --dry-run -q >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid; rc=$?
+[ $rc -eq 143 ] && grep -q "interrupted by SIGTERM: the dry run stopped" "$TMP/err" && pass score_dry_run_sigterm_stops \
+    || fail score_dry_run_sigterm_stops "rc=$rc $(head -c 300 "$TMP/err")"
