@@ -329,8 +329,15 @@ static int fill_one(score_sched *S, const blalm_doc *d, int selected, sbuf *prom
         return 0;
     }
     S->n->selected++;
+    /* whitespace as the word counter sees it (Python's str.split: U+00A0,
+     * U+3000, ... too) */
     size_t sp = 0;
-    while (sp < d->text_len && isspace((unsigned char)d->text[sp])) sp++;
+    while (sp < d->text_len) {
+        int32_t cp;
+        size_t k = utf8_decode_at((const unsigned char *)d->text, d->text_len, sp, &cp);
+        if (!py_isspace((uint32_t)cp)) break;
+        sp += k;
+    }
     if (sp == d->text_len) {
         /* nothing to judge: a request would be billed for the rubric alone */
         S->n->empty++;

@@ -94,13 +94,14 @@ $BLALM score --work "$W3" --endpoint "http://127.0.0.1:$P4/v1" --model m -q 2>"$
 [ $rc -ne 0 ] && grep -q "401" "$TMP/err4" && grep -q "OPENAI_API_KEY" "$TMP/err4" && pass score_401_hint_key \
     || fail score_401_hint_key "rc=$rc $(head -c 400 "$TMP/err4")"
 W5=$TMP/w5; mkdir -p "$W5/docs/web"
-printf '%s\n' '{"id":"e0","text":""}' '{"id":"e1","text":"  \n\t "}' '{"id":"e2","text":"A lesson about the moon."}' >"$W5/docs/web/a.jsonl"
+printf '%s\n' '{"id":"e0","text":""}' '{"id":"e1","text":"  \n\t "}' '{"id":"e2","text":"A lesson about the moon."}' \
+    '{"id":"e3","text":"\u00a0\u3000 \u2003\u0085"}' >"$W5/docs/web/a.jsonl"
 start_peer P5
 $BLALM score --work "$W5" --endpoint "http://127.0.0.1:$P5/v1" --model m -q 2>"$TMP/err5"; rc=$?
 res=$(attrs "$W5/attributes/edu_llm/web/a.jsonl.zst" 2>/dev/null | "$PY" -c '
 import json, sys
 rows = [json.loads(l)["edu_llm"] for l in sys.stdin]
 print(" ".join("empty" if (r["error"] or "").startswith("empty document") else "score" if r["score"] is not None else "other" for r in rows))')
-[ $rc -eq 0 ] && [ "$res" = "empty empty score" ] && [ "$(peer_requests $P5)" = 1 ] && pass score_empty_docs_not_sent \
+[ $rc -eq 0 ] && [ "$res" = "empty empty score empty" ] && [ "$(peer_requests $P5)" = 1 ] && pass score_empty_docs_not_sent \
     || fail score_empty_docs_not_sent "rc=$rc rows=$res requests=$(peer_requests $P5) $(head -c 300 "$TMP/err5")"
 stop_peers
