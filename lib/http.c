@@ -1174,6 +1174,29 @@ void http_client_drain(http_client *c)
                 req_fail_msg(q, &e, "not sent: the client is stopping");
             finish(c, q, -1, &e);
         }
+    /* Handed to curl but not sending yet (connecting, or waiting with
+     * CURLOPT_PIPEWAIT until the first connection says whether it
+     * multiplexes): taken back, or they would go out once it answers. A
+     * transfer that has started sending (its pretransfer time set) keeps
+     * its own outcome. */
+    for (req *q = c->inflight, *nx; q; q = nx) {
+        nx = q->anext;
+        curl_off_t pre = 0;
+        if (!q->easy || curl_easy_getinfo(q->easy, CURLINFO_PRETRANSFER_TIME_T, &pre) != CURLE_OK || pre > 0)
+            continue;
+        curl_multi_remove_handle(c->multi, q->easy);
+        curl_easy_cleanup(q->easy);
+        q->easy = NULL;
+        c->active--;
+        inflight_unlink(c, q);
+        q->attempt--;   /* this one never went out */
+        if (q->attempt > 0)
+            req_fail_msg(q, &e, "not retried after %d attempt%s: the client is stopping",
+                         q->attempt, q->attempt == 1 ? "" : "s");
+        else
+            req_fail_msg(q, &e, "not sent: the client is stopping");
+        finish(c, q, -1, &e);
+    }
 }
 
 int http_run(http_client *c, blalm_err *e)

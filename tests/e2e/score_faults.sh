@@ -214,7 +214,9 @@ stop_peers
 
 # ---- audit F3: once the run has failed, nothing new goes out: the documents
 # on the wire are not retried (they were, for the whole retry budget), and an
-# answer that arrives meanwhile is still kept ----
+# answer that arrives meanwhile is still kept; those curl held back waiting for
+# a connection are not sent at all, so 2 to 6 requests reach the stand-in, each
+# document at most once ----
 start_peer P --slow 4
 D=$TMP/drain; mkdir -p "$D/docs/web"
 "$PY" - "$D/docs/web/d.jsonl" <<'PY'
@@ -227,8 +229,8 @@ PY
 $BLALM score --work "$D" --endpoint "http://127.0.0.1:$P/v1" --model m --concurrency 8 --timeout 1.5 --max-attempts 4 -q 2>"$TMP/err"; rc=$?
 n=$(peer_requests $P)
 chk=$(cache_check "$D/state/score/cache/score-cache.jsonl")
-[ $rc -eq 1 ] && grep -q 'HTTP 401' "$TMP/err" && [ "$n" = 6 ] && [ "$chk" = "valid 1 bad 0" ] \
-    && pass score_fault_no_retries_after_failure || fail score_fault_no_retries_after_failure "rc=$rc requests=$n (want 6) cache: $chk; $(cat "$TMP/err")"
+[ $rc -eq 1 ] && grep -q 'HTTP 401' "$TMP/err" && [ "$n" -ge 2 ] && [ "$n" -le 6 ] && [ "$chk" = "valid 1 bad 0" ] \
+    && pass score_fault_no_retries_after_failure || fail score_fault_no_retries_after_failure "rc=$rc requests=$n (want 2 to 6) cache: $chk; $(cat "$TMP/err")"
 stop_peers
 
 # ---- audit F5: waiting for --rps / --tpm sleeps (it spun a core: user CPU

@@ -74,3 +74,19 @@ kill -TERM $pid
 wait $pid; rc=$?
 [ $rc -eq 143 ] && grep -q "interrupted by SIGTERM: the dry run stopped" "$TMP/err" && pass score_dry_run_sigterm_stops \
     || fail score_dry_run_sigterm_stops "rc=$rc $(head -c 300 "$TMP/err")"
+
+# ---- SIGTERM while requests wait in curl for the first connection: those are not sent ----
+W=$TMP/wpw; mkdir -p "$W/docs/web"; make_docs "$W/docs/web/a.jsonl" 8
+start_peer P --latency 2
+EP="http://127.0.0.1:$P/v1"
+$BLALM score --work "$W" --endpoint "$EP" --model m --concurrency 4 -q 2>"$TMP/err" &
+pid=$!
+for i in $(seq 100); do [ "$(peer_requests $P)" -ge 1 ] && break; sleep 0.05; done
+sleep 0.2
+kill -TERM $pid
+wait $pid; rc=$?
+sleep 0.3
+req=$(peer_requests $P)
+[ $rc -eq 143 ] && [ "$req" = 1 ] && grep -q "nothing more was sent" "$TMP/err" && pass score_sigterm_waiting_handles_not_sent \
+    || fail score_sigterm_waiting_handles_not_sent "rc=$rc, $req requests reached the server for 1 on the wire: $(head -c 300 "$TMP/err")"
+stop_peers
