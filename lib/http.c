@@ -1156,23 +1156,29 @@ int http_poll(http_client *c, int timeout_ms, blalm_err *e)
     return c->pending;
 }
 
+/* A request the drain takes back: failed as never sent, or as not retried. */
+static void fail_stopping(http_client *c, req *q)
+{
+    blalm_err e;
+    if (q->attempt > 0)
+        req_fail_msg(q, &e, "not retried after %d attempt%s: the client is stopping", q->attempt,
+                     q->attempt == 1 ? "" : "s");
+    else
+        req_fail_msg(q, &e, "not sent: the client is stopping");
+    finish(c, q, -1, &e);
+}
+
 void http_client_drain(http_client *c)
 {
     if (!c || c->draining) return;
     c->draining = 1;
-    blalm_err e;
     req *lists[2] = {c->queue_head, c->waiting};
     c->queue_head = c->queue_tail = c->waiting = NULL;
     for (int k = 0; k < 2; k++)
         for (req *q = lists[k], *nx; q; q = nx) {
             nx = q->next;
             q->next = NULL;
-            if (q->attempt > 0)
-                req_fail_msg(q, &e, "not retried after %d attempt%s: the client is stopping",
-                             q->attempt, q->attempt == 1 ? "" : "s");
-            else
-                req_fail_msg(q, &e, "not sent: the client is stopping");
-            finish(c, q, -1, &e);
+            fail_stopping(c, q);
         }
     /* Handed to curl but not sending yet (connecting, or waiting with
      * CURLOPT_PIPEWAIT until the first connection says whether it
@@ -1190,12 +1196,7 @@ void http_client_drain(http_client *c)
         c->active--;
         inflight_unlink(c, q);
         q->attempt--;   /* this one never went out */
-        if (q->attempt > 0)
-            req_fail_msg(q, &e, "not retried after %d attempt%s: the client is stopping",
-                         q->attempt, q->attempt == 1 ? "" : "s");
-        else
-            req_fail_msg(q, &e, "not sent: the client is stopping");
-        finish(c, q, -1, &e);
+        fail_stopping(c, q);
     }
 }
 
