@@ -547,7 +547,8 @@ static int do_decode(const args *a)
     if (lr < 0 && !rc) rc = fail("decode", err.msg);
     if (fflush(stdout) != 0 && !rc) rc = stdout_fail("decode");
     if (!rc && !a->quiet)
-        fprintf(stderr, "blalm tokenizer decode: %llu line%s, %llu tokens\n", lines, lines == 1 ? "" : "s", tokens);
+        fprintf(stderr, "blalm tokenizer decode: %llu line%s, %llu token%s\n", lines, lines == 1 ? "" : "s", tokens,
+                tokens == 1 ? "" : "s");
     src_close(&src);
     free(ids);
     sb_free(&bytes);

@@ -118,6 +118,9 @@ cp "$TMP/out" "$TMP/ids.jsonl"
 expect tokenizer_decode 0 "3 lines" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.bin" --jsonl "$TMP/ids.jsonl"
 [ "$(cat "$TMP/out")" = "$(printf '%s\n' '"hello world"' '"The cat sat."' '""')" ] && pass tokenizer_decode_text ||
     fail tokenizer_decode_text "$(cat "$TMP/out")"
+# one token is "1 token", not "1 tokens"
+printf '[65]\n' >"$TMP/one.ids"
+expect tokenizer_decode_one_token 0 "1 line, 1 token$" "$BLALM" tokenizer decode --tokenizer "$TMP/tok/tokenizer.bin" --jsonl "$TMP/one.ids"
 printf 'caf\xc3\xa9 \xff\xfe raw bytes' >"$TMP/raw.txt"
 "$BLALM" tokenizer encode --quiet --tokenizer "$TMP/tok/tokenizer.bin" <"$TMP/raw.txt" >"$TMP/raw.ids" &&
 "$BLALM" tokenizer decode --quiet --tokenizer "$TMP/tok/tokenizer.bin" <"$TMP/raw.ids" >"$TMP/raw.dec" &&
