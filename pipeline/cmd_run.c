@@ -1,5 +1,6 @@
 /* cmd_run.c - `blalm run CONFIG`: the whole job from one config (pipeline/run.h). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -182,6 +183,13 @@ int cmd_run(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "blalm run: %s\n", e.msg);
         run_config_free(cfg);
+        if (r.stop_signal) {
+            /* score kept its answers and stopped: end as the signal would
+             * have, exit status 128 + sig, as blalm score does */
+            fflush(NULL);
+            signal(r.stop_signal, SIG_DFL);
+            raise(r.stop_signal);
+        }
         return 1;
     }
     if (dry) {

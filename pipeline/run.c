@@ -53,6 +53,7 @@ typedef struct runx {
     int corpora_verified;   /* assemble verified every corpus in this process */
     uint64_t score_done;    /* documents score has written in this process (its callback gives each step) */
     uint64_t score_total;   /* the documents it will write, when known (parquet footers), else 0 */
+    run_result *res;        /* run_execute's result: stop_signal */
 } runx;
 
 static void say(const runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
@@ -1065,7 +1066,10 @@ static int stage_score(runx *x, int force, blalm_err *e)
     }
     x->score_done = 0;
     x->score_total = 0;
-    if (score_run(&so, &sc, x->o->progress ? score_progress : NULL, x, e) < 0) return -1;
+    if (score_run(&so, &sc, x->o->progress ? score_progress : NULL, x, e) < 0) {
+        x->res->stop_signal = sc.stop_signal;   /* SIGTERM or SIGINT: blalm run ends as it would */
+        return -1;
+    }
     say(x, "score", "%llu documents, %llu selected, %llu sent, %llu from the cache, %llu prompt tokens%s%s",
         (unsigned long long)sc.docs, (unsigned long long)sc.selected, (unsigned long long)sc.sent,
         (unsigned long long)sc.cached, (unsigned long long)sc.prompt_tokens, sc.guard_hit ? "; stopped: " : "",
@@ -2033,6 +2037,7 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
     memset(&x, 0, sizeof x);
     x.o = o;
     x.c = o->cfg;
+    x.res = r;
     if (work_dirs_init(&x.w, o->work, NULL, NULL, e) < 0) return -1;
     snprintf(x.state_run, sizeof x.state_run, "%s", x.w.state);
     snprintf(x.corpora, sizeof x.corpora, "%s/corpora", x.w.work);

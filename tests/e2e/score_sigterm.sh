@@ -90,3 +90,26 @@ req=$(peer_requests $P)
 [ $rc -eq 143 ] && [ "$req" = 1 ] && grep -q "nothing more was sent" "$TMP/err" && pass score_sigterm_waiting_handles_not_sent \
     || fail score_sigterm_waiting_handles_not_sent "rc=$rc, $req requests reached the server for 1 on the wire: $(head -c 300 "$TMP/err")"
 stop_peers
+
+# ---- blalm run: SIGTERM during its score stage ends it as blalm score ends (exit 143, was 1) ----
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+W=$TMP/wrun; mkdir -p "$TMP/rsrc/web"; make_docs "$TMP/rsrc/web/a.jsonl" 40
+start_peer P --latency 0.6
+cat >"$TMP/run.json" <<JSON
+{
+  "sources": [{"name": "web", "files": "$TMP/rsrc"}],
+  "score": {"endpoint": "http://127.0.0.1:$P/v1", "model": "m", "concurrency": 4},
+  "corpora": {"corpora": [{"name": "big", "budget": 1000}], "rules": [], "seed": 0},
+  "model": "$ROOT/configs/model-tiny.json",
+  "train": {"corpus": "big", "max_steps": 1}
+}
+JSON
+$BLALM run "$TMP/run.json" --work "$W" -q >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+for i in $(seq 400); do [ "$(peer_requests $P)" -ge 6 ] && break; sleep 0.05; done
+kill -TERM $pid
+wait $pid; rc=$?
+tmps=$(find "$W" -name '*.tmp*' | wc -l)
+[ $rc -eq 143 ] && [ "$tmps" = 0 ] && grep -q "blalm run: .*interrupted by SIGTERM" "$TMP/err" && pass run_sigterm_in_score_exits_143 \
+    || fail run_sigterm_in_score_exits_143 "rc=$rc, $tmps temps: $(head -c 300 "$TMP/err")"
+stop_peers
