@@ -178,14 +178,20 @@ static int line_from_record(sbuf *b, score_sched *S, const char *rec, blalm_err 
     } else {
         char msg[400];
         int cut = cJSON_IsString(fin) && !strcmp(fin->valuestring, "length");
+        /* OpenAI's and Azure's 200 whose reply their content filter stopped:
+         * this document's content, as a content filter's 400 is */
+        int filtered = cJSON_IsString(fin) && !strcmp(fin->valuestring, "content_filter");
         const cJSON *note = cJSON_GetObjectItemCaseSensitive(j, "note");
         if (cJSON_IsString(note) && !text[0])   /* the refusal's own words, not "no score line" */
             snprintf(msg, sizeof msg, "parse error: %s", note->valuestring);
         else
             snprintf(msg, sizeof msg, "parse error: %s%s", why,
-                     cut ? " (finish_reason length: the reply was cut at --max-tokens)" : "");
+                     cut ? " (finish_reason length: the reply was cut at --max-tokens)"
+                     : filtered ? " (finish_reason content_filter: the server's content filter stopped the reply)"
+                                : "");
         json_text(b, msg, strlen(msg));
         S->n->parse_errors++;
+        if (filtered) S->n->content_refused++;
     }
     if (cJSON_IsString(fin) && !strcmp(fin->valuestring, "length")) S->n->finish_length++;
     sb_addc(b, '}');

@@ -70,7 +70,8 @@ typedef struct score_counts {
     int stop_signal;           /* SIGTERM or SIGINT stopped the run (score_run returned -1) */
     uint64_t duplicates;       /* --dry-run: texts already counted (the run asks once) */
     uint64_t answered;         /* requests of this run that got a usable chat completion */
-    uint64_t content_refused;  /* of request_errors: refused for the document's content (a content filter) */
+    uint64_t content_refused;  /* of request_errors and parse_errors: refused for the document's content
+                                * (a content filter's 400, or a 200 with finish_reason content_filter) */
     uint64_t refused_streak;   /* refusals with first_error before any answer */
     char first_error[512];     /* the first refusal of this run, for the run-ending messages */
     int guard_hit;             /* a spending guard stopped sending; guard says which */

@@ -134,4 +134,10 @@ okb=$(attrs "$W9/attributes/edu_llm/web/b.jsonl.zst" 2>/dev/null | "$PY" -c 'imp
 W8=$TMP/w8; mkdir -p "$W8/docs/web"; mkfilt "$W8/docs/web/d.jsonl" 2 0 1
 $BLALM score --work "$W8" --endpoint "$EP6" --model m -q 2>"$TMP/err8"; rc=$?
 [ $rc -eq 0 ] && pass score_content_filter_only_rc0 || fail score_content_filter_only_rc0 "rc=$rc $(head -c 300 "$TMP/err8")"
+# a 200 whose reply the content filter stopped (finish_reason content_filter) counts as
+# a content filter's refusal too: named in the row, and a run of only those exits 0
+W10=$TMP/w10; mkdir -p "$W10/docs/web"; mkfilt "$W10/docs/web/e.jsonl" 2 0 1 finfilter
+$BLALM score --work "$W10" --endpoint "$EP6" --model m -q 2>"$TMP/err10"; rc=$?
+why=$(attrs "$W10/attributes/edu_llm/web/e.jsonl.zst" 2>/dev/null | "$PY" -c 'import json,sys; print(sum("finish_reason content_filter" in (json.loads(l)["edu_llm"]["error"] or "") for l in sys.stdin))')
+[ $rc -eq 0 ] && [ "$why" = 2 ] && pass score_finish_content_filter_rc0 || fail score_finish_content_filter_rc0 "rc=$rc named=$why $(head -c 300 "$TMP/err10")"
 stop_peers

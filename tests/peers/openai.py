@@ -39,6 +39,7 @@ to its first K requests only. Markers apply in turn: "[[fault:A*1]]
   filtered 400 from Azure OpenAI's content filter (code content_filter, "content management policy")
   thinklit a reply mentioning the HTML <think> tag   thinkclose a reply mentioning </think>
   thinkjust (--json-schema) a justification holding "<think>...</think>"
+  finfilter a 200 whose reply the content filter stopped (content "", finish_reason "content_filter")
 --fault-all NAME applies one fault to every request; --require-key KEY answers
 401 (echoing the presented key, as careless servers do; a key starting "sk-"
 masked as OpenAI shows one: its first 6 and last 4 characters around '*'s)
@@ -281,6 +282,8 @@ class Peer:
             content = "Educational score: %d\n\nJustification: %s" % (score, just)
         elif fault == "nbsp":
             content = "%s\n\n**Educational score:**\n\n**\u00a0%d**" % (just, score)
+        elif fault == "finfilter":
+            content, finish = "", "content_filter"
         ptok = max(1, len(prompt.encode()) // 4)
         ctok = max(1, len((content + (reasoning or "")).encode()) // 4)
         model = "stand-in: blalm loopback test peer, not a model (asked for %s)" % req.get("model")
