@@ -810,8 +810,15 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
     /* the same statistics to full precision, per variant x optimizer and
      * metric, for scripts: OUT/ablation.json */
     cJSON *sj = cJSON_CreateObject();
-    cJSON_AddStringToObject(sj, "corpus", o->corpus);
-    cJSON_AddStringToObject(sj, "model", o->model_cfg);
+    {   /* absolute, so the file means the same from any folder (a size name
+         * such as "small", no file, stays as given) */
+        char *ac = realpath(o->corpus, NULL), *am = o->model_cfg ? realpath(o->model_cfg, NULL) : NULL;
+        cJSON_AddStringToObject(sj, "corpus", ac ? ac : o->corpus);
+        if (o->model_cfg) cJSON_AddStringToObject(sj, "model", am ? am : o->model_cfg);
+        else cJSON_AddNullToObject(sj, "model");
+        free(ac);
+        free(am);
+    }
     cJSON_AddNumberToObject(sj, "tokens", (double)o->tokens);
     cJSON *tsj = cJSON_AddObjectToObject(sj, "tokens_seen");
     cJSON_AddItemToObject(tsj, "min", num_or_null(tmin));

@@ -77,8 +77,10 @@ else fail ablate_train_seconds_all_segments "first ${t1:-?} s, resumed ${t2:-?} 
 
 # statistics: 2 variants x 3 seeds, against scipy
 S="$TMP/st"
-if "$BLALM" ablate --corpus "$C" --variants mlstm,transformer --optimizers adamw --seeds 3 --tokens 2k \
-        --model-size "$TMP/tiny.json" --out "$S" -q 2>"$TMP/err"; then
+# (the corpus and the model given relative to the current folder: ablation.json
+# records them absolute)
+if (cd "$TMP" && "$BLALM" ablate --corpus corpus --variants mlstm,transformer --optimizers adamw --seeds 3 --tokens 2k \
+        --model-size tiny.json --out "$S" -q 2>"$TMP/err"); then
     if ! "$PY" -c 'import scipy' 2>/dev/null; then skip ablate_stats_match_scipy "scipy not importable by $PY (Debian python3-scipy)"
     else "$PY" - "$S" <<'PY' && pass ablate_stats_match_scipy || fail ablate_stats_match_scipy "$(head -c 600 "$S/ablation.md")"
 import glob, json, math, re, sys
@@ -86,6 +88,8 @@ from scipy import stats
 s = sys.argv[1]
 runs = [json.load(open(p)) for p in glob.glob(s + "/runs/*/ablate.json")]
 j = json.load(open(s + "/ablation.json"))
+import os
+assert os.path.isabs(j["corpus"]) and os.path.isdir(j["corpus"]) and os.path.isfile(j["model"]), (j["corpus"], j["model"])
 def rel(a, b): return abs(a - b) <= 1e-9 * abs(b)
 vals = lambda v, k: [r[k] for r in runs if r["variant"] == v]
 assert j["baseline"] == "mlstm" and len(j["groups"]) == 2
