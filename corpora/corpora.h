@@ -173,6 +173,21 @@ typedef struct audit_opts {
 /* Returns the number of documents found/exported, -1 on error. */
 long corpora_audit(const audit_opts *o, FILE *out, blalm_err *e);
 
+/* One entry of assemble's run.json "attributes" ({set, config}) against the
+ * sets now (attr_sets_check's summary, an array of {set, config, ...}): 1 when
+ * the set was remade with another config since assemble (*then and *now name
+ * both, "none" for none), 0 when the same or the set is gone (a removed set
+ * shows no values, so none stale), -1 when the entry has no set name. audit
+ * refuses a changed set; the report warns of it. */
+int corpora_run_set_changed(const cJSON *was, const cJSON *summary, const char **then, const char **now);
+
+/* An object's members sorted by name, to look many up (cJSON's look-up by
+ * name walks the members: one per document file of run.json's "documents"
+ * was quadratic). malloc'd (free it), NULL when out of memory; *n members. */
+const cJSON **corpora_members_sorted(const cJSON *obj, size_t *n);
+/* The member called name in such an array, or NULL. */
+const cJSON *corpora_member_find(const cJSON **sorted, size_t n, const char *name);
+
 long peak_rss_kb(void);
 
 #endif

@@ -70,3 +70,46 @@ long peak_rss_kb(void)
     if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
     return ru.ru_maxrss;
 }
+
+int corpora_run_set_changed(const cJSON *was, const cJSON *summary, const char **then, const char **now)
+{
+    const cJSON *set = cJSON_GetObjectItemCaseSensitive(was, "set"), *cur = NULL, *x;
+    if (!cJSON_IsString(set)) return -1;
+    cJSON_ArrayForEach(x, summary) {
+        const cJSON *s2 = cJSON_GetObjectItemCaseSensitive(x, "set");
+        if (cJSON_IsString(s2) && !strcmp(s2->valuestring, set->valuestring)) cur = x;
+    }
+    if (!cur) return 0;
+    const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(was, "config");
+    const cJSON *c1 = cJSON_GetObjectItemCaseSensitive(cur, "config");
+    *then = cJSON_IsString(c0) ? c0->valuestring : "none";
+    *now = cJSON_IsString(c1) ? c1->valuestring : "none";
+    return strcmp(*then, *now) != 0;
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+const cJSON **corpora_members_sorted(const cJSON *obj, size_t *n)
+{
+    const cJSON *m;
+    size_t k = 0;
+    cJSON_ArrayForEach(m, obj) k++;
+    const cJSON **v = malloc((k + 1) * sizeof *v);
+    if (!v) return NULL;
+    k = 0;
+    cJSON_ArrayForEach(m, obj) if (m->string) v[k++] = m;
+    if (k) qsort(v, k, sizeof *v, cmp_member);
+    *n = k;
+    return v;
+}
+
+const cJSON *corpora_member_find(const cJSON **sorted, size_t n, const char *name)
+{
+    cJSON key = {0};
+    key.string = (char *)name;
+    const cJSON *kp = &key, **hit = n ? bsearch(&kp, sorted, n, sizeof *sorted, cmp_member) : NULL;
+    return hit ? *hit : NULL;
+}

@@ -617,10 +617,6 @@ static int read_coverage(rpt *r, const work_dirs *w, const doc_file *files, size
 }
 
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-static int cmp_member(const void *a, const void *b)
-{
-    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
-}
 
 /* Whether a document file's size differs from what run.json recorded when
  * assemble decided it: 1 changed, 0 the same or not recorded, -1 a
@@ -631,11 +627,9 @@ static int cmp_member(const void *a, const void *b)
  * join to name. */
 static int changed_since_assemble(const doc_file *f, const cJSON **decided, size_t n)
 {
-    cJSON key = {0};
-    key.string = (char *)f->rel;
-    const cJSON *kp = &key, **hit = bsearch(&kp, decided, n, sizeof *decided, cmp_member);
-    if (!hit) return 0;
-    const cJSON *size = get(*hit, "size"), *mtime = get(*hit, "mtime");
+    const cJSON *d = corpora_member_find(decided, n, f->rel);
+    if (!d) return 0;
+    const cJSON *size = get(d, "size"), *mtime = get(d, "mtime");
     if (!cJSON_IsNumber(size) || !cJSON_IsString(mtime)) return -1;
     struct stat st;
     if (stat(f->path, &st) < 0) return 0;
@@ -648,25 +642,15 @@ static int changed_since_assemble(const doc_file *f, const cJSON **decided, size
  * of the funnel, as audit refuses such a set. A set removed since is not. */
 static void warn_sets_changed(rpt *r, const char *attrs, const cJSON *was)
 {
-    const cJSON *it, *x;
+    const cJSON *it;
     cJSON_ArrayForEach(it, was) {
-        const cJSON *set = get(it, "set");
-        if (!cJSON_IsString(set)) continue;
-        const cJSON *cur = NULL;
-        cJSON_ArrayForEach(x, r->coverage) {
-            const cJSON *s2 = get(x, "set");
-            if (cJSON_IsString(s2) && !strcmp(s2->valuestring, set->valuestring)) cur = x;
-        }
-        if (!cur) continue;
-        const cJSON *c0 = get(it, "config"), *c1 = get(cur, "config");
-        const char *s0 = cJSON_IsString(c0) ? c0->valuestring : "none";
-        const char *s1 = cJSON_IsString(c1) ? c1->valuestring : "none";
-        if (!strcmp(s0, s1)) continue;
+        const char *s0, *s1;
+        if (corpora_run_set_changed(it, r->coverage, &s0, &s1) != 1) continue;
         sbuf t;
         sb_init(&t);
         sb_printf(&t, "%s/%s: attribute set changed since assemble (made by config %s then, %s now): the funnel "
                   "and the examples' fates were decided from its old values, the histograms show the new ones; "
-                  "run blalm assemble again", attrs, set->valuestring, s0, s1);
+                  "run blalm assemble again", attrs, get(it, "set")->valuestring, s0, s1);
         add_warning(r, "funnel", sb_cstr(&t));
         sb_free(&t);
     }
@@ -796,19 +780,12 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
          * whose sets were then remade (so none is stale), has decisions
          * made from other rows: they are left out of the join, as a stale
          * set's are, instead of failing it as misaligned */
-        const cJSON *dd = get(run, "documents"), *m;
+        const cJSON *dd = get(run, "documents");
         if (dd && !cJSON_IsObject(dd)) {
             err_set(e, "%s: \"documents\": expected an object (each document file's size and mtime)", run_path);
             goto fail;
         }
-        if (dd) {
-            cJSON_ArrayForEach(m, dd) ndecided++;
-            decided = malloc((ndecided + 1) * sizeof *decided);
-            if (!decided) abort();
-            ndecided = 0;
-            cJSON_ArrayForEach(m, dd) if (m->string) decided[ndecided++] = m;
-            if (ndecided) qsort(decided, ndecided, sizeof *decided, cmp_member);
-        }
+        if (dd && !(decided = corpora_members_sorted(dd, &ndecided))) abort();
         warn_sets_changed(r, w.attrs, get(run, "attributes"));
     } else if (dir_has_entries(dec_dir)) {
         char msg[9200];
