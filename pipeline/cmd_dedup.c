@@ -270,8 +270,8 @@ int cmd_dedup(int argc, char **argv)
             snprintf(cfg.keep_field, sizeof cfg.keep_field, "%s", optarg);
             break;
         case O_VERIFY:
-            ro.verify_jaccard = strtod(optarg, &end);
-            if (end == optarg || *end || !(ro.verify_jaccard > 0 && ro.verify_jaccard <= 1))
+            if (cli_parse_real(optarg, &ro.verify_jaccard) < 0
+                || !(ro.verify_jaccard > 0 && ro.verify_jaccard <= 1))
                 return cli_usage_error(usage, "dedup: --verify-jaccard '%s': expected a number "
                                               "in (0, 1]", optarg);
             cfg.store_shingles = 1;
@@ -281,8 +281,7 @@ int cmd_dedup(int argc, char **argv)
                 return cli_usage_error(usage, "dedup: --synthetic '%s': expected a count", optarg);
             break;
         case O_SYNTHDUPS:
-            synth_dups = strtod(optarg, &end);
-            if (end == optarg || *end || synth_dups < 0 || synth_dups > 1)
+            if (cli_parse_real(optarg, &synth_dups) < 0 || synth_dups < 0 || synth_dups > 1)
                 return cli_usage_error(usage, "dedup: --synthetic-dups: expected 0..1");
             break;
         case 'q': quiet = 1; break;

@@ -151,14 +151,16 @@ static int parse_lambdas(const char *s, double *out, int cap)
 {
     int n = 0;
     while (*s) {
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (errno || end == s || !isfinite(v) || v <= 0 || n == cap) return -1;
+        size_t len = strcspn(s, ",");
+        char item[64];
+        double v;
+        if (len >= sizeof item || n == cap) return -1;
+        memcpy(item, s, len);
+        item[len] = 0;
+        if (cli_parse_real(item, &v) < 0 || v <= 0) return -1;   /* not "", hex, " 1", inf */
         out[n++] = v;
-        if (*end == ',') end++;
-        else if (*end) return -1;
-        s = end;
+        s += len;
+        if (*s == ',' && !*++s) return -1;                          /* "1," */
     }
     return n;
 }
@@ -166,10 +168,8 @@ static int parse_lambdas(const char *s, double *out, int cap)
 /* A number strictly between 0 and 1, the whole string. */
 static int parse_fraction(const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !(v > 0 && v < 1)) return -1;
+    double v;
+    if (cli_parse_real(s, &v) < 0 || !(v > 0 && v < 1)) return -1;
     *out = v;
     return 0;
 }

@@ -185,10 +185,8 @@ static void print_summary_line(const opts *o, const score_opts *so, const score_
 
 static int parse_double(const char *s, double lo, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < lo) return -1;
+    double v;
+    if (cli_parse_real(s, &v) < 0 || v < lo) return -1;   /* not "", hex, " 1", inf, nan */
     *out = v;
     return 0;
 }

@@ -168,9 +168,8 @@ int cmd_train(int argc, char **argv)
             else return cli_usage_error(usage, "train: --track must be strict or strict-small");
             break;
         case 'W': {
-            char *end;
-            o.test_words_scale = strtod(optarg, &end);
-            if (end == optarg || *end || !(o.test_words_scale > 0 && o.test_words_scale <= 1))
+            if (cli_parse_real(optarg, &o.test_words_scale) < 0
+                || !(o.test_words_scale > 0 && o.test_words_scale <= 1))
                 return cli_usage_error(usage, "train: --test-words-scale must be a number in (0, 1], not '%s'", optarg);
             break;
         }

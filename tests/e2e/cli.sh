@@ -73,3 +73,21 @@ BLALM_EVAL_DATA= "$BLALM" eval --aoa-score "$TMP/s.json" >/dev/null 2>"$TMP/oe";
 [ $rc -eq 2 ] && grep -qF "eval: --aoa-score needs --data DIR (or BLALM_EVAL_DATA)" "$TMP/oe" \
     && pass cli_eval_aoa_empty_data_env || fail cli_eval_aoa_empty_data_env "rc=$rc: $(head -1 "$TMP/oe")"
 opt_err cli_eval_empty_data "eval: --data wants a folder, not ''" eval --run "$TMP/nowhere" --data ''
+
+# the real-number options of score, dedup, distill and train take a plain
+# decimal, as generate's do (strtod took hex, " 1", "1," and inf)
+for v in 0x1 " 1" "1 " inf nan 0x1p-1 ""; do
+    opt_err "cli_real_score_temperature_$(printf %s "$v" | od -An -tx1 | tr -d ' \n')" \
+        "--temperature wants a number" score --work "$TMP/rw" --temperature "$v"
+    opt_err "cli_real_dedup_verify_$(printf %s "$v" | od -An -tx1 | tr -d ' \n')" \
+        "--verify-jaccard '$v': expected a number" dedup --work "$TMP/rw" --verify-jaccard "$v"
+    opt_err "cli_real_train_scale_$(printf %s "$v" | od -An -tx1 | tr -d ' \n')" \
+        "--test-words-scale must be a number" train --test-words-scale "$v"
+    opt_err "cli_real_distill_weight_$(printf %s "$v" | od -An -tx1 | tr -d ' \n')" \
+        "--emb-weight wants a number" distill train --emb-weight "$v"
+done
+for v in 1,0x2 "1," ",1" "1,,2" " 1" inf "1,nan" 1e999; do
+    opt_err "cli_real_distill_lambda_$(printf %s "$v" | od -An -tx1 | tr -d ' \n')" \
+        "--lambda wants positive numbers" distill train --work "$TMP/rw" --label-field score --out "$TMP/rm" --lambda "$v"
+done
+opt_err cli_real_dedup_synth_dups "--synthetic-dups: expected 0..1" dedup --work "$TMP/rw" --synthetic 10 --synthetic-dups 0x.5
