@@ -150,6 +150,25 @@ static void print_aoa(const cJSON *a)
 
 /* $BLALM_EVAL_DATA, or NULL when unset or set but empty (as ablate takes it:
  * an empty value was looked up as the folder "") */
+/* What a --tasks run did to the results file already there (its
+ * "previous": merge_previous): replaced is said even with -q, since results
+ * were dropped; kept is said unless quiet. ck names the checkpoint under
+ * --all-checkpoints (NULL otherwise). */
+static void say_previous(const cJSON *prev, const char *ck, int quiet)
+{
+    const cJSON *k;
+    if (cJSON_GetObjectItem(prev, "replaced"))
+        fprintf(stderr, "blalm eval: %s%sreplaced %s, whose other tasks were not kept: %s\n", ck ? ck : "",
+                ck ? ": " : "", cJSON_GetObjectItem(prev, "file")->valuestring,
+                cJSON_GetObjectItem(prev, "replaced")->valuestring);
+    else if (cJSON_GetArraySize(cJSON_GetObjectItem(prev, "kept")) && !quiet) {
+        fprintf(stderr, "blalm eval: %s%skept from the results already there (same checkpoint, tokenizer, data):",
+                ck ? ck : "", ck ? ": " : "");
+        cJSON_ArrayForEach(k, cJSON_GetObjectItem(prev, "kept")) fprintf(stderr, " %s", k->valuestring);
+        fprintf(stderr, "\n");
+    }
+}
+
 static const char *eval_data_env(void)
 {
     const char *d = getenv("BLALM_EVAL_DATA");
@@ -294,15 +313,11 @@ int cmd_eval(int argc, char **argv)
             print_table(r);
         }
     }
-    const cJSON *prev = cJSON_GetObjectItem(r, "previous"), *k;
-    if (cJSON_GetObjectItem(prev, "replaced")) /* said even with -q: results were dropped */
-        fprintf(stderr, "blalm eval: replaced %s, whose other tasks were not kept: %s\n",
-                cJSON_GetObjectItem(prev, "file")->valuestring, cJSON_GetObjectItem(prev, "replaced")->valuestring);
-    else if (cJSON_GetArraySize(cJSON_GetObjectItem(prev, "kept")) && !quiet) {
-        fprintf(stderr, "blalm eval: kept from the results already there (same checkpoint, tokenizer, data):");
-        cJSON_ArrayForEach(k, cJSON_GetObjectItem(prev, "kept")) fprintf(stderr, " %s", k->valuestring);
-        fprintf(stderr, "\n");
-    }
+    if (all) /* each checkpoint's results file, as one --checkpoint run says it */
+        cJSON_ArrayForEach(p, cJSON_GetObjectItem(r, "checkpoints"))
+            say_previous(cJSON_GetObjectItem(p, "previous"), cJSON_GetObjectItem(p, "checkpoint")->valuestring, quiet);
+    else
+        say_previous(cJSON_GetObjectItem(r, "previous"), NULL, quiet);
     if (!quiet)
         fprintf(stderr, "blalm eval: %s\n", cJSON_GetObjectItem(r, "path")->valuestring);
     cJSON_Delete(r);

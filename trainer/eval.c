@@ -1896,6 +1896,35 @@ static int same_str(const cJSON *old, const cJSON *res, const char *k)
     return cJSON_IsString(a) && cJSON_IsString(b) && !strcmp(a->valuestring, b->valuestring);
 }
 
+/* Does old's "data" record exactly the files task d reads from its folder
+ * sub under o->data now (a file added since is not in the old results)? */
+static int same_file_set(const eval_opts *o, const task_def *d, const char *sub, const cJSON *old)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
+    size_t fl = strlen(sub);
+    int recorded = 0, now = 0, ok = 1;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(old, "data"))
+        recorded += !strncmp(f->string, sub, fl) && f->string[fl] == '/';
+    if (d->kind == K_READING) return recorded == 1; /* reading_data.csv, by its sha256 (same_task_data) */
+    char **names = NULL;
+    int nn = 0;
+    blalm_err ig;
+    if (list_jsonl(dir, &names, &nn, &ig) < 0) return 0;
+    for (int i = 0; i < nn; i++) {
+        size_t sl = (size_t)(strstr(names[i], ".jsonl") - names[i]);
+        if (d->kind == K_ET && o->fast && (sl != 7 || strncmp(names[i], "regular", 7))) continue;
+        char key[2048];
+        snprintf(key, sizeof key, "%s/%s", sub, names[i]);
+        now++;
+        if (!cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(old, "data"), key)) ok = 0;
+    }
+    for (int i = 0; i < nn; i++) free(names[i]);
+    free(names);
+    return ok && now == recorded;
+}
+
 /* Do the data files that task ot's results were computed on (old's "data"
  * entries under its folder) still have their sha256 under o->data? why
  * says which does not. */
@@ -1927,7 +1956,8 @@ static int same_task_data(const eval_opts *o, const cJSON *old, const char *name
  * when that file was computed on the same checkpoint bytes and tokenizer
  * (checkpoint_sha256, tokenizer_sha256), the same suite and scoring, and
  * the data files it records for them still have their sha256 under
- * o->data; otherwise it is replaced. res gets "previous": {"file", "kept":
+ * o->data, with no file added to their folders (same_file_set); otherwise
+ * it is replaced. res gets "previous": {"file", "kept":
  * [tasks]} or {"file", "replaced": why}. A run of every task (no --tasks)
  * replaces the file. */
 static int merge_previous(const eval_opts *o, const char *path, cJSON *res, blalm_err *e)
@@ -1957,6 +1987,15 @@ static int merge_previous(const eval_opts *o, const char *path, cJSON *res, blal
         cJSON_ArrayForEach(ot, otasks) {
             if (cJSON_GetObjectItemCaseSensitive(tasks, ot->string)) continue; /* recomputed */
             if (!same_task_data(o, old, ot->string, ot, why, sizeof why)) break;
+            const task_def *d = NULL; /* and no file added to its folder since */
+            for (int i = 0; i < NTASKS && !d; i++)
+                if (!strcmp(TASKS[i].name, ot->string)) d = &TASKS[i];
+            const char *folder = cJSON_GetObjectItemCaseSensitive(ot, "folder")->valuestring;
+            if (d && !same_file_set(o, d, folder, old)) {
+                snprintf(why, sizeof why, "its %s was computed on other files than %s/%s holds now (a file was added)",
+                         ot->string, o->data, folder);
+                break;
+            }
         }
     cJSON *prev = cJSON_AddObjectToObject(res, "previous");
     cJSON_AddStringToObject(prev, "file", path);
@@ -2921,35 +2960,6 @@ static int cmp_ms(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Does old's "data" record exactly the files task d reads from its folder
- * sub under o->data now (a file added since is not in the old results)? */
-static int same_file_set(const eval_opts *o, const task_def *d, const char *sub, const cJSON *old)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/%s", o->data, sub);
-    size_t fl = strlen(sub);
-    int recorded = 0, now = 0, ok = 1;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(old, "data"))
-        recorded += !strncmp(f->string, sub, fl) && f->string[fl] == '/';
-    if (d->kind == K_READING) return recorded == 1; /* reading_data.csv, by its sha256 (same_task_data) */
-    char **names = NULL;
-    int nn = 0;
-    blalm_err ig;
-    if (list_jsonl(dir, &names, &nn, &ig) < 0) return 0;
-    for (int i = 0; i < nn; i++) {
-        size_t sl = (size_t)(strstr(names[i], ".jsonl") - names[i]);
-        if (d->kind == K_ET && o->fast && (sl != 7 || strncmp(names[i], "regular", 7))) continue;
-        char key[2048];
-        snprintf(key, sizeof key, "%s/%s", sub, names[i]);
-        now++;
-        if (!cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(old, "data"), key)) ok = 0;
-    }
-    for (int i = 0; i < nn; i++) free(names[i]);
-    free(names);
-    return ok && now == recorded;
-}
-
 /* --all-checkpoints after an interruption: checkpoint NAME's results file
  * (RUN/checkpoints/NAME.eval_fast.json) is reused, not recomputed, when it
  * was written by this blalm (official_data) on the same checkpoint bytes
@@ -3077,6 +3087,11 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
         }
         cJSON_AddStringToObject(pt, "eval_json", cJSON_GetObjectItem(r, "path")->valuestring);
         cJSON_AddBoolToObject(pt, "reused", cJSON_IsTrue(cJSON_GetObjectItem(r, "reused")));
+        /* what a --tasks run did to the results file already there (kept or
+         * replaced: merge_previous), said per checkpoint by blalm eval */
+        const cJSON *prev = cJSON_GetObjectItem(r, "previous");
+        if (prev && !cJSON_IsTrue(cJSON_GetObjectItem(r, "reused")))
+            cJSON_AddItemToObject(pt, "previous", cJSON_Duplicate(prev, 1));
         cJSON_AddItemToArray(pts, pt);
         if (o->progress) o->progress(o->arg, ms[i].name, (uint64_t)i + 1, (uint64_t)n);
         cJSON_Delete(r);

@@ -235,3 +235,38 @@ else fail eval_all_checkpoints_resumes "$(head -c 400 "$TMP/err") $(diff "$TMP/b
 got=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["run"])' "$J" 2>&1)
 want=$("$PY" -c 'import os,sys; print(os.path.realpath(sys.argv[1]))' "$R")
 [ $rc = 0 ] && [ "$got" = "$want" ] && pass eval_run_path_absolute || fail eval_run_path_absolute "rc $rc: run '$got', want '$want' $(head -c 300 "$TMP/err")"
+
+# --all-checkpoints --tasks on a checkpoint whose results file cannot be
+# merged (here: scored without --score-first-token) replaces it and says so
+# per checkpoint, even with -q, as one --checkpoint run does; the point of
+# learning_curve.json records it (it used to be dropped without a word)
+ck=$(basename "$first" .eval_fast.json)
+if "$BLALM" eval --run "$R" --data "$D" --checkpoint "$ck" --fast --tasks blimp,wug_adj -q 2>"$TMP/err" \
+    && "$BLALM" eval --run "$R" --data "$D" --all-checkpoints --tasks wug_adj --score-first-token -q 2>"$TMP/err" \
+    && grep -q "^blalm eval: $ck: replaced .*$ck.eval_fast.json, whose other tasks were not kept: .*score-first-token" "$TMP/err" \
+    && "$PY" - "$R/learning_curve.json" "$ck" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+p = [p for p in c["checkpoints"] if p["checkpoint"] == sys.argv[2]][0]
+assert "score-first-token" in p["previous"]["replaced"], p
+assert p["previous"]["file"].endswith(sys.argv[2] + ".eval_fast.json"), p
+PY
+then pass eval_all_checkpoints_says_replaced
+else fail eval_all_checkpoints_says_replaced "$(head -c 400 "$TMP/err")"; fi
+
+# a --tasks run keeps an earlier task only when no file was added to its
+# folder since (the test --all-checkpoints applies): blimp, computed on two
+# UIDs, is replaced once a third file is in blimp_fast/ (it used to be kept,
+# "same checkpoint, tokenizer, data", with two UIDs of three)
+D5="$TMP/d5"; mkdir -p "$D5"
+cp -r "$D/blimp_fast" "$D/wug_adj_nominalization" "$D5/"
+if "$BLALM" eval --run "$R" --data "$D5" --fast --tasks blimp,wug_adj --out "$TMP/m5.json" -q 2>"$TMP/err" \
+    && sed 's/"UID": "agr"/"UID": "new"/' "$D5/blimp_fast/agr.jsonl" > "$D5/blimp_fast/new.jsonl" \
+    && "$BLALM" eval --run "$R" --data "$D5" --fast --tasks wug_adj --out "$TMP/m5.json" -q 2>"$TMP/err" \
+    && grep -q "replaced .*m5.json, whose other tasks were not kept: its blimp was computed on other files than .*blimp_fast holds now (a file was added)" "$TMP/err" \
+    && "$PY" -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert list(r['tasks']) == ['wug_adj'] and 'a file was added' in r['previous']['replaced'], r['previous']" "$TMP/m5.json"
+then pass eval_tasks_file_added_not_kept
+else fail eval_tasks_file_added_not_kept "$(head -c 400 "$TMP/err")"; fi
