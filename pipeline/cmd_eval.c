@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cli.h"
+#include "lib/fsutil.h"
 #include "lib/config.h"
 #include "lib/progress.h"
 #include "trainer/eval.h"
@@ -169,6 +171,48 @@ static void say_previous(const cJSON *prev, const char *ck, int quiet)
     }
 }
 
+/* Makes folder dir (and its missing parents) before the scoring, so that
+ * a path that cannot be written is refused before minutes of work, not
+ * after; top gets the first folder it made ("" when dir was there). On
+ * failure, says so ("blalm eval: WHAT DIR: why") and returns 1. */
+static int make_out_dir(const char *what, const char *dir, char *top, size_t cap)
+{
+    *top = 0;
+    if (!dir || !*dir) return 0;
+    char p[4096];
+    blalm_err e;
+    snprintf(p, sizeof p, "%s", dir);
+    for (size_t i = 1;; i++)
+        if (p[i] == '/' || !p[i]) {
+            char c = p[i];
+            p[i] = 0;
+            int there = file_exists(p);
+            if (!there) snprintf(top, cap, "%s", p);
+            p[i] = c;
+            if (!there || !c) break;
+        }
+    if (mkdir_p(dir, &e) < 0) {
+        fprintf(stderr, "blalm eval: %s %s: %s\n", what, dir, e.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* Removes the empty folders make_out_dir made (dir up to top): an eval that
+ * failed leaves nothing behind. */
+static void unmake_out_dir(const char *dir, const char *top)
+{
+    size_t tl = strlen(top);
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (size_t n = strlen(p); n > 1 && p[n - 1] == '/';) p[--n] = 0; /* "dir/" */
+    while (tl && strlen(p) >= tl) {
+        char *s = strrchr(p, '/');
+        if (rmdir(p) < 0 || !s) return;
+        *s = 0;
+    }
+}
+
 static const char *eval_data_env(void)
 {
     const char *d = getenv("BLALM_EVAL_DATA");
@@ -273,6 +317,17 @@ int cmd_eval(int argc, char **argv)
     if (!o.data) o.data = eval_data_env();
     if (!o.data)
         return cli_usage_error(usage, "eval: --data DIR is required (or set BLALM_EVAL_DATA)");
+    /* --predictions DIR: a folder or nothing yet; it and --out's folder are
+     * made now, before the scoring (they were tried only after it) */
+    if (o.predictions && cli_check_out_dirs("eval", o.predictions, NULL)) return 1;
+    char out_dir[4096] = "", out_top[4096], pred_top[4096];
+    const char *slash = o.out ? strrchr(o.out, '/') : NULL;
+    if (slash && slash != o.out) snprintf(out_dir, sizeof out_dir, "%.*s", (int)(slash - o.out), o.out);
+    if (make_out_dir("--out", out_dir, out_top, sizeof out_top)) return 1;
+    if (make_out_dir("--predictions", o.predictions, pred_top, sizeof pred_top)) {
+        unmake_out_dir(out_dir, out_top);
+        return 1;
+    }
     progress *pg = NULL;
     if (!quiet) o.progress = on_progress, o.arg = &pg;
     cJSON *r = NULL;
@@ -285,6 +340,8 @@ int cmd_eval(int argc, char **argv)
     }
     if (pg) prog_end(pg);
     if (rc < 0) {
+        if (o.predictions) unmake_out_dir(o.predictions, pred_top);
+        unmake_out_dir(out_dir, out_top);
         fprintf(stderr, "blalm eval: %s\n", e.msg);
         return 1;
     }

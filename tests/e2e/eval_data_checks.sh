@@ -65,3 +65,22 @@ mkdir -p "$TMP/zero/blimp_fast"
 cp "$D"/blimp_fast/*.jsonl "$TMP/zero/blimp_fast/"
 : > "$TMP/zero/blimp_fast/adjunct_island.jsonl"
 bad_data eval_empty_file_refused "zero/blimp_fast/adjunct_island.jsonl: no items" "$TMP/zero" blimp
+
+# --predictions and --out's folder are checked (and made) before the
+# scoring, not after it (minutes of scoring were lost): with bad data, the
+# path is what is refused; a folder that was made is removed again when the
+# eval fails, and nothing is written
+echo '{}' > "$TMP/afile"
+"$BLALM" eval --run "$R" --data "$TMP/empty" --fast --tasks blimp --predictions "$TMP/afile" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "afile exists and is not a directory" "$TMP/err" \
+    && pass eval_predictions_file_refused_first || fail eval_predictions_file_refused_first "rc $rc $(head -c 300 "$TMP/err")"
+"$BLALM" eval --run "$R" --data "$TMP/empty" --fast --tasks blimp --predictions /proc/x/preds -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "^blalm eval: --predictions /proc/x/preds: mkdir /proc/x" "$TMP/err" \
+    && pass eval_predictions_unwritable_refused_first || fail eval_predictions_unwritable_refused_first "rc $rc $(head -c 300 "$TMP/err")"
+"$BLALM" eval --run "$R" --data "$TMP/empty" --fast --tasks blimp --out /proc/nope/x.json -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "^blalm eval: --out /proc/nope: mkdir /proc/nope" "$TMP/err" \
+    && pass eval_out_unwritable_refused_first || fail eval_out_unwritable_refused_first "rc $rc $(head -c 300 "$TMP/err")"
+"$BLALM" eval --run "$R" --data "$TMP/empty" --fast --tasks blimp --out "$TMP/n1/n2/x.json" --predictions "$TMP/p1/p2/" -q \
+    2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q 'has no token to score' "$TMP/err" && [ ! -e "$TMP/n1" ] && [ ! -e "$TMP/p1" ] \
+    && pass eval_made_folders_removed_on_failure || fail eval_made_folders_removed_on_failure "rc $rc $(ls -d "$TMP"/n1 "$TMP"/p1 2>&1) $(head -c 300 "$TMP/err")"
