@@ -896,6 +896,40 @@ static const char *jstr(const cJSON *o, const char *k, const char *where, long l
     return v->valuestring;
 }
 
+/* Does line p[0..l) hold a JSON string with U+0000 in it (a \u0000 escape,
+ * or a raw 0 byte)? cJSON keeps it, but its valuestring ends there, so the
+ * text would be cut short without a word (Python's json.loads keeps it).
+ * 1 with key set to the member whose value holds it (the nearest member
+ * name before it; "a member name" when it is in one), else 0. */
+static int json_line_nul(const char *p, size_t l, char *key, size_t cap)
+{
+    const char *name = NULL; /* the last member name, raw */
+    size_t namel = 0;
+    for (size_t i = 0; i < l; i++) {
+        if (p[i] != '"') continue;
+        size_t start = ++i;
+        int nul = 0;
+        for (; i < l && p[i] != '"'; i++) {
+            if (!p[i]) nul = 1;
+            else if (p[i] == '\\' && i + 1 < l) {
+                i++;
+                if (p[i] == 'u' && i + 4 < l && !memcmp(p + i + 1, "0000", 4)) nul = 1;
+            }
+        }
+        size_t j = i + 1;
+        while (j < l && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r')) j++;
+        int is_name = j < l && p[j] == ':';
+        if (nul) {
+            if (is_name) snprintf(key, cap, "a member name");
+            else if (name) snprintf(key, cap, "\"%.*s\"", (int)(namel > 200 ? 200 : namel), name);
+            else snprintf(key, cap, "a string");
+            return 1;
+        }
+        if (is_name) name = p + start, namel = i - start;
+    }
+    return 0;
+}
+
 /* Joins a, sep, b into a fresh string. */
 static char *join3(const char *a, const char *sep, const char *b)
 {
@@ -1134,6 +1168,14 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
                     cJSON_Delete(o);
                     err_set(e, "%s:%ld: expected one JSON object, found more after column %ld", f.path, line,
                             (long)(after - p));
+                    free(f.buf);
+                    goto out;
+                }
+                char key[256];
+                if (json_line_nul(p, l, key, sizeof key)) {
+                    cJSON_Delete(o);
+                    err_set(e, "%s:%ld: %s holds U+0000 (\\u0000): the text would end there, cut short",
+                            f.path, line, key);
                     free(f.buf);
                     goto out;
                 }

@@ -4,7 +4,8 @@
 # object on a line (the official json.loads(line) refuses it; eval dropped
 # all but the first), the same data file twice (x.jsonl beside
 # x.jsonl.gz: read twice), a file with no items, a candidate with no token
-# to score (an empty sentence scored 0, the best score).
+# to score (an empty sentence scored 0, the best score), a string holding
+# U+0000 (the text ended there).
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
@@ -65,6 +66,21 @@ mkdir -p "$TMP/zero/blimp_fast"
 cp "$D"/blimp_fast/*.jsonl "$TMP/zero/blimp_fast/"
 : > "$TMP/zero/blimp_fast/adjunct_island.jsonl"
 bad_data eval_empty_file_refused "zero/blimp_fast/adjunct_island.jsonl: no items" "$TMP/zero" blimp
+
+# U+0000 in a string (\u0000, or a raw 0 byte): cJSON keeps it but the
+# text ended there, so the sentence was scored cut short without a word;
+# refused, naming the field. An escaped backslash before u0000 is text.
+mkdir -p "$TMP/nul/blimp_fast"
+printf '%s\n' '{"sentence_good": "the dog ran.", "sentence_bad": "dog the ran."}' \
+    '{"sentence_good": "the cat sat.", "sentence_bad": "cat the\u0000 sat."}' > "$TMP/nul/blimp_fast/x.jsonl"
+bad_data eval_nul_in_string_refused 'nul/blimp_fast/x.jsonl:2: "sentence_bad" holds U+0000 (\\u0000)' "$TMP/nul" blimp
+mkdir -p "$TMP/nul0/blimp_fast"
+printf '{"sentence_good": "the cat sat.", "sentence_bad": "cat the\0 sat."}\n' > "$TMP/nul0/blimp_fast/x.jsonl"
+bad_data eval_raw_nul_in_string_refused 'nul0/blimp_fast/x.jsonl:1: "sentence_bad" holds U+0000' "$TMP/nul0" blimp
+mkdir -p "$TMP/bs/blimp_fast"
+printf '%s\n' '{"sentence_good": "the dog ran.", "sentence_bad": "dog the \\u0000 ran."}' > "$TMP/bs/blimp_fast/x.jsonl"
+"$BLALM" eval --run "$R" --data "$TMP/bs" --fast --tasks blimp --out "$TMP/bs.json" -q 2>"$TMP/err" \
+    && pass eval_escaped_backslash_u0000_is_text || fail eval_escaped_backslash_u0000_is_text "$(head -c 300 "$TMP/err")"
 
 # --predictions and --out's folder are checked (and made) before the
 # scoring, not after it (minutes of scoring were lost): with bad data, the
