@@ -930,6 +930,77 @@ static int json_line_nul(const char *p, size_t l, char *key, size_t cap)
     return 0;
 }
 
+/* Length of the whitespace code point at s (UTF-8) that Python's float()
+ * strips: ASCII \t\n\v\f\r and space, and U+0085,
+ * U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000;
+ * 0 when there is none. */
+static size_t py_space(const unsigned char *s)
+{
+    if ((*s >= 9 && *s <= 13) || *s == ' ') return 1;
+    if (s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0)) return 2;
+    if (s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) return 3;
+    if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+        return 3;
+    if (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) return 3;
+    if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80) return 3;
+    return 0;
+}
+
+/* A finite decimal number written as Python's float() reads a string: the
+ * official decode_wug does float(raw_dict["ratio"]), so "0.5" is 0.5.
+ * Surrounding whitespace (py_space), an optional sign, digits with a point
+ * and/or an exponent, single underscores between digits ("1_000"); not
+ * inf/nan (nor a number too large for a double), hex, or non-ASCII digits
+ * (which float() takes: "٠.٥").
+ * 0 with *out, -1 otherwise. */
+static int py_float(const char *str, double *out)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
+    size_t k;
+    while ((k = py_space(s))) s += k;
+    while (end > s) {
+        const unsigned char *q = end - 1;
+        while (q > s && (*q & 0xc0) == 0x80) q--; /* the last code point */
+        if (py_space(q) != (size_t)(end - q)) break;
+        end = q;
+    }
+    char buf[256];
+    size_t n = 0;
+    if (end - s > 200) return -1; /* no ratio is written so */
+    int digits = 0, prev_digit = 0;
+    const unsigned char *p = s;
+    if (p < end && (*p == '+' || *p == '-')) buf[n++] = (char)*p++;
+    /* mantissa: digits [. digits] or . digits; then [eE [sign] digits] */
+    for (int part = 0; part < 3 && p < end; part++) {
+        if (part == 1 && *p != '.') continue;
+        if (part == 2) {
+            if ((*p != 'e' && *p != 'E') || !digits) return -1;
+            buf[n++] = 'e', p++;
+            if (p < end && (*p == '+' || *p == '-')) buf[n++] = (char)*p++;
+            digits = 0;
+        } else if (part == 1) {
+            buf[n++] = '.', p++;
+        }
+        prev_digit = 0;
+        while (p < end && ((*p >= '0' && *p <= '9') || *p == '_')) {
+            if (*p == '_') { /* between two digits only */
+                if (!prev_digit || p + 1 >= end || p[1] < '0' || p[1] > '9') return -1;
+                prev_digit = 0, p++;
+                continue;
+            }
+            buf[n++] = (char)*p++, digits++, prev_digit = 1;
+        }
+        if (part == 2 && !prev_digit) return -1; /* "1e" */
+    }
+    if (p != end || !digits) return -1;
+    buf[n] = 0;
+    char *e;
+    double v = strtod(buf, &e);
+    if (*e || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
 /* Joins a, sep, b into a fresh string. */
 static char *join3(const char *a, const char *sep, const char *b)
 {
@@ -1064,8 +1135,16 @@ static int parse_item(ctx *c, task_state *t, const data_file *f, long line, cons
         const char *s = jstr(o, "sentences", w, line, e);
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "ratio");
         if (!s) return -1;
-        if (!cJSON_IsNumber(r)) return err_set(e, "%s:%ld: expected a number \"ratio\"", w, line);
-        it->ratio = r->valuedouble;
+        /* the official decode_wug: float(raw_dict["ratio"]), so a numeric string too */
+        if (cJSON_IsString(r)) {
+            if (py_float(r->valuestring, &it->ratio) < 0)
+                return err_set(e, "%s:%ld: \"ratio\" \"%.60s\" is not a finite decimal number", w, line,
+                               r->valuestring);
+        } else if (!cJSON_IsNumber(r)) {
+            return err_set(e, "%s:%ld: expected a number \"ratio\"", w, line);
+        } else {
+            it->ratio = r->valuedouble;
+        }
         for (const char *p = s;; ) {
             const char *tab = strchr(p, '\t');
             size_t l = tab ? (size_t)(tab - p) : strlen(p);

@@ -82,6 +82,37 @@ printf '%s\n' '{"sentence_good": "the dog ran.", "sentence_bad": "dog the \\u000
 "$BLALM" eval --run "$R" --data "$TMP/bs" --fast --tasks blimp --out "$TMP/bs.json" -q 2>"$TMP/err" \
     && pass eval_escaped_backslash_u0000_is_text || fail eval_escaped_backslash_u0000_is_text "$(head -c 300 "$TMP/err")"
 
+# wug "ratio" as a string: the official decode_wug does float(ratio), so a
+# numeric string (Python float's syntax: surrounding whitespace, exponent,
+# underscores between digits) scores as the number; anything else, inf and
+# nan included, is refused with the file and line
+mkdir -p "$TMP/wnum/wug_adj_nominalization" "$TMP/wstr/wug_adj_nominalization" "$TMP/wbad/wug_adj_nominalization"
+"$PY" - "$TMP" <<'PY'
+import json, random, sys
+random.seed(1)
+W = "the cat dog sat on a mat and ran".split()
+def s(k): return " ".join(random.choice(W) for _ in range(k)) + "."
+rows = [{"sentences": s(4) + "\t" + s(4), "ratio": round(random.random(), 6)} for _ in range(12)]
+fmts = [repr, lambda v: " %r\n" % v, lambda v: "%.6e" % v, lambda v: "\u00a0" + repr(v) + "\u3000",
+        lambda v: "+%r" % v]
+def put(d, rs):
+    with open(sys.argv[1] + "/" + d + "/wug_adj_nominalization/w.jsonl", "w") as f:
+        for r in rs: f.write(json.dumps(r) + "\n")
+put("wnum", rows)
+put("wstr", [dict(r, ratio=fmts[i % 5](r["ratio"])) for i, r in enumerate(rows)])
+put("wbad", rows[:2] + [dict(rows[2], ratio="nan")] + rows[3:])
+PY
+if "$BLALM" eval --run "$R" --data "$TMP/wnum" --fast --tasks wug_adj --out "$TMP/wnum.json" -q 2>"$TMP/err" \
+    && "$BLALM" eval --run "$R" --data "$TMP/wstr" --fast --tasks wug_adj --out "$TMP/wstr.json" -q 2>>"$TMP/err" \
+    && "$PY" -c "
+import json, sys
+a, b = (json.load(open(f))['tasks']['wug_adj'] for f in sys.argv[1:])
+assert a['score'] == b['score'] and a['items'] == b['items'] == 12, (a, b)" "$TMP/wnum.json" "$TMP/wstr.json"
+then pass eval_wug_ratio_numeric_string
+else fail eval_wug_ratio_numeric_string "$(head -c 300 "$TMP/err")"; fi
+bad_data eval_wug_ratio_bad_string_refused 'wbad/wug_adj_nominalization/w.jsonl:3: "ratio" "nan" is not a finite decimal number' \
+    "$TMP/wbad" wug_adj
+
 # --predictions and --out's folder are checked (and made) before the
 # scoring, not after it (minutes of scoring were lost): with bad data, the
 # path is what is refused; a folder that was made is removed again when the
