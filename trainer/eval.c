@@ -2210,6 +2210,246 @@ static const uid_size ENTITY_TRACKING_SIZES[] = {
 #define WUG_ADJ_SIZE 200
 #define READING_SIZE 1726
 
+/* The sha256 of each file of the official 2025 data (the organisers'
+ * evaluation_data, as ../shared/data/babylm-eval holds it, entity tracking
+ * by its uncompressed content: the files as distributed), so that an edited
+ * item is seen where the data folder has no SHA256SUMS (the organisers'
+ * download has none). The lines of that folder's SHA256SUMS, sorted:
+ *   sort -k2 SHA256SUMS | awk '{printf "    {\"%s\", \"%s\"},\n", $2, $1}'
+ * (entries over 120 columns wrapped). Folders not there (ewok_*,
+ * entity_tracking_fast, wug_past_tense, comps) have no entries. */
+typedef struct official_file {
+    const char *path, *sha256;
+} official_file;
+
+static const official_file OFFICIAL_SHA256[] = {
+    {"blimp_fast/adjunct_island.jsonl", "f0b43e74ceec4efc2524f4331897f77bd3073cc6b81013b7bef7042b833a3b52"},
+    {"blimp_fast/anaphor_gender_agreement.jsonl", "91cabb226936fdcd776a42b9002dba0ebd4ad42c9c8314d0a9b1acd96e0b1178"},
+    {"blimp_fast/anaphor_number_agreement.jsonl", "e5842f488517f6d6bbc6af086b7e1e39558dd98aef2e6d85f10e21dfe3aee160"},
+    {"blimp_fast/animate_subject_passive.jsonl", "494dbee7ee60e6d738ead6da4b046f27ffadbbe0fdba370448f0dd663b500486"},
+    {"blimp_fast/animate_subject_trans.jsonl", "279ca80d1c00e20c9e9c899708c867838675aaed116e07d4766ed66f688d0ada"},
+    {"blimp_fast/causative.jsonl", "8ca103dce976a5bb54c2662d938f0f88c4106144a492c4e94253e1f18609a7ed"},
+    {"blimp_fast/complex_NP_island.jsonl", "c604a8b3c01b70ddf4d7e490cff56b1f9198178684869ff201c31f80c2f3d330"},
+    {"blimp_fast/coordinate_structure_constraint_complex_left_branch.jsonl",
+     "58b90875e00bb4d84f51417ba78c497cb10c58c30af4971426c5cdd8dfac382b"},
+    {"blimp_fast/coordinate_structure_constraint_object_extraction.jsonl",
+     "d714a65436542613991a467831784e575b02cfb23550bc0f93170403e41efd8b"},
+    {"blimp_fast/determiner_noun_agreement_1.jsonl",
+     "5ffe38f4ddbdf52649b93714aa8461f86f83a20ea70e56954b3e27cab58fe16a"},
+    {"blimp_fast/determiner_noun_agreement_2.jsonl",
+     "ba89494896ca3735bf3c9576c38ee90869610048ccd87bd262849b6e5bd6aa63"},
+    {"blimp_fast/determiner_noun_agreement_irregular_1.jsonl",
+     "3c3e20c1513c969632c8d6b7c803af2799505d213dfaf9de49261a0cf29b88f2"},
+    {"blimp_fast/determiner_noun_agreement_irregular_2.jsonl",
+     "f9991a9b14487d1c8f9744044ad95bf3cd3872cc948d0a5c0046001e922bd5c6"},
+    {"blimp_fast/determiner_noun_agreement_with_adj_2.jsonl",
+     "e00717276dc8c0eba5ca023ce5ffc40c99104e4a7f270966047d3789be50cc5f"},
+    {"blimp_fast/determiner_noun_agreement_with_adj_irregular_1.jsonl",
+     "d9ef70cddcdb26b4da5f5ee75a029d5d9a7815eab13e803470454b6da89a1bd1"},
+    {"blimp_fast/determiner_noun_agreement_with_adj_irregular_2.jsonl",
+     "9395f390adbf2a4b8e1a6c47b7f5d031cf9f512559885d5abf8a13ae5add83c5"},
+    {"blimp_fast/determiner_noun_agreement_with_adjective_1.jsonl",
+     "7dc66d3d35832214dab5651468072175a0698d02b72a0123c639864e8469e5e6"},
+    {"blimp_fast/distractor_agreement_relational_noun.jsonl",
+     "41bb3701339cc97acf865cd720eacaf0d513f7e764972b32f00b37c98eafcf43"},
+    {"blimp_fast/distractor_agreement_relative_clause.jsonl",
+     "43fab885cdaf94536c941cf2e65882e246bcf2d1bdf336ca34062b0133dc2602"},
+    {"blimp_fast/drop_argument.jsonl", "beef7acc3808c0e240d9e3c2366b76cbe3a790a92027f4ad7072effbcdc3bfd0"},
+    {"blimp_fast/ellipsis_n_bar_1.jsonl", "c0f9b45349a64e56e42a3bcadbe0ef8de2defdf585bbb29670bded05cd86e5b4"},
+    {"blimp_fast/ellipsis_n_bar_2.jsonl", "58ec22bbe53a322b4301b92ea67b9740a4a29785882e9eff4bb51024620ff740"},
+    {"blimp_fast/existential_there_object_raising.jsonl",
+     "cfdfbd32a8d0c042c8671a1565ed2e1d78fa34dd2fa6d2b15250969714947d89"},
+    {"blimp_fast/existential_there_quantifiers_1.jsonl",
+     "287fc091481a3599bcb356c7f06b5591f8c2357eb3847261021be70cf48ee78a"},
+    {"blimp_fast/existential_there_quantifiers_2.jsonl",
+     "732361c41bc8c420a49478491d2d9d803ce87ddabf7def5dbc58ea3b41c05506"},
+    {"blimp_fast/existential_there_subject_raising.jsonl",
+     "3b5f87c4216c384b6681e2689f3d351624a7d00783bbd9211859ed6f6d9ddfae"},
+    {"blimp_fast/expletive_it_object_raising.jsonl",
+     "1e43c6bcb657f73dc3bbe801474e2b33c17340a1831e0350b57a246239053ed4"},
+    {"blimp_fast/inchoative.jsonl", "15e4f292d2e9267190126d5fa5c2dbd1e933e3bcaaa5bfa8a5761594d92bba15"},
+    {"blimp_fast/intransitive.jsonl", "7e1d90304e52c382b3770db00190567ce61cd2d026c7ee166d43c7d3613549c1"},
+    {"blimp_fast/irregular_past_participle_adjectives.jsonl",
+     "f0e8089481f5973273379d53edde8bb394e12726425af2547e1efccd91985265"},
+    {"blimp_fast/irregular_past_participle_verbs.jsonl",
+     "4d0539c25a24d5d9e65d09bdace8d825e9aae908e37312b9745107e4779ed4bf"},
+    {"blimp_fast/irregular_plural_subject_verb_agreement_1.jsonl",
+     "a877a49912581ece39bf37ec4056c8690546905f35f9438b56b86abfe66c1f69"},
+    {"blimp_fast/irregular_plural_subject_verb_agreement_2.jsonl",
+     "fbe335fbfdfbcd2c0850f19473e7d5e5cbd6ddc209de7882b8588c81b81f0978"},
+    {"blimp_fast/left_branch_island_echo_question.jsonl",
+     "a0446a82664a1c3442652ba308ce8ef039a4097e3e8cd5c0fd0fd7026d93b4f6"},
+    {"blimp_fast/left_branch_island_simple_question.jsonl",
+     "04a60390475ee356058ff28aafaec9deaee9643e0efcd62b79f2f1a8fb4c625f"},
+    {"blimp_fast/matrix_question_npi_licensor_present.jsonl",
+     "8306cefb0a23a518202c1ecacd361dd2579d95dc545fb3f66d6ddc5a93be92ac"},
+    {"blimp_fast/npi_present_1.jsonl", "30f9b2e5a8c62e668dda16e37f9f8ffd4ea1d3c934e83d5d14578d36c33a69b8"},
+    {"blimp_fast/npi_present_2.jsonl", "8a4e6cd6f447010bf68fd92f4e53617a6d6bfd786485201f9e9cb93bc4d257cd"},
+    {"blimp_fast/only_npi_licensor_present.jsonl", "e6e8238da16ec80285e7eafec437e7f2bf0bc93c704bfad9cde1ebe83db4b330"},
+    {"blimp_fast/only_npi_scope.jsonl", "230d88198dc66c2ad4fe02d6ac8288d4e982fb416bc06f897995e93fdc32dba4"},
+    {"blimp_fast/passive_1.jsonl", "337e2c7522cb48a1b0f3e7ffb4c0ee7f6664a14f199ce11775f0283f006f4ef1"},
+    {"blimp_fast/passive_2.jsonl", "82d9b88a7f710387bbbb79875cd51bd20643beecc2313203f5cbe6ac7796c539"},
+    {"blimp_fast/principle_A_c_command.jsonl", "2a18cde4aeb4a59148f7bb34970bf19f1d35cedeae10f1b95343e54edd2e89bb"},
+    {"blimp_fast/principle_A_case_1.jsonl", "9880052a511b1cd29e338ba0f536f4c07560357d2867e3e5fc9d627c7b9ea4a9"},
+    {"blimp_fast/principle_A_case_2.jsonl", "20bb16b721aa3ffa53e5def130f2067c4ad50a27d6cb9bbb161db8fb02f00c48"},
+    {"blimp_fast/principle_A_domain_1.jsonl", "2bd00b2953794546c65c729a377ae2e1f8c037ba7ff010d5201442346f29090a"},
+    {"blimp_fast/principle_A_domain_2.jsonl", "37e5c96792f453a2a5063ae1aec9b1abdde10ce16d5ce16ded03ab51212b401a"},
+    {"blimp_fast/principle_A_domain_3.jsonl", "1409dbe4326916338e931562f2e23c084c326dd8930c87a8386601acb3cc8940"},
+    {"blimp_fast/principle_A_reconstruction.jsonl", "d1604a587fe217a1591f271f53f8714dd669a775cd1f9160e70fad773204e6e1"},
+    {"blimp_fast/regular_plural_subject_verb_agreement_1.jsonl",
+     "a9c6bb022b0c04df8a6a77fe9a631385870cddd9acd98c2acdcf770fede3bb5e"},
+    {"blimp_fast/regular_plural_subject_verb_agreement_2.jsonl",
+     "bedf77ce7ef84b6404dce3556673fe450d265063bca50f9b93f5c9a20d0a8ac3"},
+    {"blimp_fast/sentential_negation_npi_licensor_present.jsonl",
+     "f11f7a48f9e2b8a19b7dc4cfbf19b18f2a01b5456eca1d7c9b334408e9076f54"},
+    {"blimp_fast/sentential_negation_npi_scope.jsonl",
+     "00be8ad809e13fb2dfad32b4e8eca006fe5c8d5ccfdd6ab06fad32f5d8a823ed"},
+    {"blimp_fast/sentential_subject_island.jsonl", "255543b72c2e0e1269c32a68d5edd08d07deaaedfbc49c8036a4b35632be08e0"},
+    {"blimp_fast/superlative_quantifiers_1.jsonl", "0cb12f9ca3a85b6fcf8731cac7d56d0d4702bcd609b6f31ee05a24e1a4ca03b9"},
+    {"blimp_fast/superlative_quantifiers_2.jsonl", "55c314118cf368e43e0359a00291cdbe56ac09390592eb5b5f0d346f24e7a273"},
+    {"blimp_fast/tough_vs_raising_1.jsonl", "862c503e3a8ce2c683c74137c72f9c46598f71e8fbd7f389f99fb233ce000bfc"},
+    {"blimp_fast/tough_vs_raising_2.jsonl", "9786b6a3faa7522ba840cb5f2f7342d9b3acc0d01fcee29cfb1fa8385edd0364"},
+    {"blimp_fast/transitive.jsonl", "9487d61d16cb99eec8a44730b2c7b5a04cb334cfad9b4c76c334004c518be648"},
+    {"blimp_fast/wh_island.jsonl", "1e09c3aa762fd591a2968e7628bd3c8d455a8a598bb6bb0246c854c998790584"},
+    {"blimp_fast/wh_questions_object_gap.jsonl", "580157666019105f386d531d095c14c719a39e001e9f68b045fa9a04bc4c9eab"},
+    {"blimp_fast/wh_questions_subject_gap.jsonl", "7dc383e73f292049f815d35920934e9b1c47f9f36811a50914dabef5ea61e267"},
+    {"blimp_fast/wh_questions_subject_gap_long_distance.jsonl",
+     "ad9b341c8149a47061c15bc7fe3d4c372067f27016ec501b93149e60c72dcb54"},
+    {"blimp_fast/wh_vs_that_no_gap.jsonl", "8467f501d768fe34b861ce95d7e887770d0647def26b8ddaa3ebe9f9cb1d2ffe"},
+    {"blimp_fast/wh_vs_that_no_gap_long_distance.jsonl",
+     "485aa9c1720bf4d677992a24a1ef41fa53dd181b6adf8e4dc085f2366769058f"},
+    {"blimp_fast/wh_vs_that_with_gap.jsonl", "9c88f87bbc197aeaec44462e80a7e9c777e6685cd8088b9bee8d26c819138de5"},
+    {"blimp_fast/wh_vs_that_with_gap_long_distance.jsonl",
+     "6866191ec68f96d746eafcc1b8221859ad3fce0c3e15d5c8dc7671db7ca8f20a"},
+    {"blimp_filtered/adjunct_island.jsonl", "0b4f2feeeac8c8c26908fdc7847883bccc0d5c71c423fcc59526c6996d7fb48a"},
+    {"blimp_filtered/anaphor_gender_agreement.jsonl",
+     "726e5d5b163c26ef6c9e2d2ec4fff6c7c19d48ef089fb4d84429a38fa3aadee0"},
+    {"blimp_filtered/anaphor_number_agreement.jsonl",
+     "9a096c82dba58f62434816d9b77317e458dfaa43276470ffe566df94bf625bc3"},
+    {"blimp_filtered/animate_subject_passive.jsonl",
+     "a0f46ddc0bd9b03ac9110c4f78027aca5240ff21b5f58ccd6ad6726ac2979ca6"},
+    {"blimp_filtered/animate_subject_trans.jsonl", "5adad562f2ebd40035e1224741ed6bedda39e250961a0bc883fcb86748db4235"},
+    {"blimp_filtered/causative.jsonl", "ff1f0c8e87722d60ae890841ec2becb5a7690f3b33d24ac1281e5330ee5b49a1"},
+    {"blimp_filtered/complex_NP_island.jsonl", "d0e8ba538e57bad749fe9d443c2831d90e83af00921d517795d99ef5057db9e1"},
+    {"blimp_filtered/coordinate_structure_constraint_complex_left_branch.jsonl",
+     "b35d04c62d979074faf20a79a7f2a1a941aa4e36e3be0deac7761673256a4d1c"},
+    {"blimp_filtered/coordinate_structure_constraint_object_extraction.jsonl",
+     "eee09da7f82cd5ee5ac41162d6c22b250a846b59f46f4c441ec62e2bf5a026e1"},
+    {"blimp_filtered/determiner_noun_agreement_1.jsonl",
+     "03d9aa691d4b73cd88e11cc29ce1ffc5bdd7193c51c54be8528d0ca769129eda"},
+    {"blimp_filtered/determiner_noun_agreement_2.jsonl",
+     "252963d44176313bb6e8e7de8731262a7d6bfe99456d56c4cbb2a70673027704"},
+    {"blimp_filtered/determiner_noun_agreement_irregular_1.jsonl",
+     "8c085e9b9b896f51c68c5d55ab96e6104ae6370e643c4a9b6c5d741c245708c0"},
+    {"blimp_filtered/determiner_noun_agreement_irregular_2.jsonl",
+     "ff26de5c3ee9d833ea5aff76810667b03d3cf789784c946a00057563af1acddd"},
+    {"blimp_filtered/determiner_noun_agreement_with_adj_2.jsonl",
+     "2c18fa13d093ab036866b5ecb04571c4b618bcbbf6d46d9d9ce4fea435e9d295"},
+    {"blimp_filtered/determiner_noun_agreement_with_adj_irregular_1.jsonl",
+     "9340a9c445fd698e4db83f4c27c8e9844f3146d7c9e7a824b5ebc88e9a457eca"},
+    {"blimp_filtered/determiner_noun_agreement_with_adj_irregular_2.jsonl",
+     "93fdeb726e7b3b33186f8ebec15178efdf87a05645e3f241e2414cbc4a3b08d9"},
+    {"blimp_filtered/determiner_noun_agreement_with_adjective_1.jsonl",
+     "2bd8560d0ae8dadbd007470f0edb144f701634d89f03a17d270008c7778cd625"},
+    {"blimp_filtered/distractor_agreement_relational_noun.jsonl",
+     "5687edeac9d7441e0adca066c5fa96283a6bff4203aae37780dd5c613ac8672e"},
+    {"blimp_filtered/distractor_agreement_relative_clause.jsonl",
+     "9834935576750042547b9e83d0dc2738ae905fe921a970c89ff0022eb636b1ae"},
+    {"blimp_filtered/drop_argument.jsonl", "2796e2e62f7e19726ea846e91ecb53e7232a70b0a5b6ba185f5bc7239028f940"},
+    {"blimp_filtered/ellipsis_n_bar_1.jsonl", "994ef730be5783bc45dd035ee0d0604e81376b96522bf8409e8090d7958876e7"},
+    {"blimp_filtered/ellipsis_n_bar_2.jsonl", "08a40b94a61efee289cd225924dd38d74b5d578d9d343b75ab4971010d5715f1"},
+    {"blimp_filtered/existential_there_object_raising.jsonl",
+     "1a531337e5daf6d1f9788e928bb78a25cb0d1361033550f97178e161726736bb"},
+    {"blimp_filtered/existential_there_quantifiers_1.jsonl",
+     "7b4aa5d9cb2735e64310cbe623e28ab6e81a9bbda3f65d408bbc95c43815685c"},
+    {"blimp_filtered/existential_there_quantifiers_2.jsonl",
+     "d4b649fcc13bc5ba390ff91ded0464340c39d0719ebfaa082d237a5f607113ce"},
+    {"blimp_filtered/existential_there_subject_raising.jsonl",
+     "436236db69b7a6c0ddd0a1820d97d510b2ea2d0bb1415c0744c6fe8d404f04dd"},
+    {"blimp_filtered/expletive_it_object_raising.jsonl",
+     "c0acde5e83c1b4bd19acd81ef0485daa19f17bf2e2ee2aa4ba538260d8fdf57d"},
+    {"blimp_filtered/inchoative.jsonl", "f23f2687c33298c75d583e2bed32b2978b2c5b3cb1222d283cd2141e0e19e2a0"},
+    {"blimp_filtered/intransitive.jsonl", "cd57ea044ee3226eda0e6649ae51ecc0ff01621c05745a1782ac1f5b9bb41ef1"},
+    {"blimp_filtered/irregular_past_participle_adjectives.jsonl",
+     "346545feb4d37d48552ffc5366584d55723cdd609fd9c350995ec511ccaeea6a"},
+    {"blimp_filtered/irregular_past_participle_verbs.jsonl",
+     "177d48c02d91edcec179bad119a20e474c724ddd3b8a78eeb29a90e23f00a893"},
+    {"blimp_filtered/irregular_plural_subject_verb_agreement_1.jsonl",
+     "8a8e3ffc578452de40c05e96ba76cde5b950d4b003d8980f6c17d301a8ed58b5"},
+    {"blimp_filtered/irregular_plural_subject_verb_agreement_2.jsonl",
+     "6d157c760a8be53f7a02d7464687ee10b8985afcf1f3f51c4431523dea2a844d"},
+    {"blimp_filtered/left_branch_island_echo_question.jsonl",
+     "cfa75f6584f4ef9af72feea3f6e7d624adffa9c554745bd0ba8c96c7f2476835"},
+    {"blimp_filtered/left_branch_island_simple_question.jsonl",
+     "60df4320859a807c69e7320853e5d439ba6cf1c3dceae489b8cced11cba09ee2"},
+    {"blimp_filtered/matrix_question_npi_licensor_present.jsonl",
+     "47a7fd49341a32993b762a4daa55f1694deb84184378e22f5e02ba08df400246"},
+    {"blimp_filtered/npi_present_1.jsonl", "0150e6e51d48bde7520cb047682999af4f958eae41cb3f5ab40c846787bf44bf"},
+    {"blimp_filtered/npi_present_2.jsonl", "fb358e96486b71605ae686e02324d9ea4c85c9ff3a8e42f065ab7d736a496df4"},
+    {"blimp_filtered/only_npi_licensor_present.jsonl",
+     "26df99e9824ee6b69e2fd5f4a51ff56bb3f0cd0ccbc9a6f65ba699a271b2e287"},
+    {"blimp_filtered/only_npi_scope.jsonl", "f2ca338ace8810d109429d6e68ca1c802675af31466de0287ba92143e33b56bc"},
+    {"blimp_filtered/passive_1.jsonl", "e11fb302e4bfd265711797a361dfe1e9f67f008f5b6b1f331f5cda799272c10f"},
+    {"blimp_filtered/passive_2.jsonl", "ce094e69c724ae62d60dea98f0e70eb43b76f2b710a4eee9bfe771e4be1f4e60"},
+    {"blimp_filtered/principle_A_c_command.jsonl", "fd87dc5923d9b7a9746a1f81368cc72461a170f742cd36cba068b0b9e82059ab"},
+    {"blimp_filtered/principle_A_case_1.jsonl", "999320d075001af21ddcbdcfe37c79f5c2ef7059babbbb74453e1a682d57fb8b"},
+    {"blimp_filtered/principle_A_case_2.jsonl", "037c6f444228aec72bea04e95205703576f29b6e100ebeaa0312ea23e6f8bfd6"},
+    {"blimp_filtered/principle_A_domain_1.jsonl", "e5ccd8d666c0ea41db83d49e737bc9955ff9e057b1218ea65bfb8f3d83e15e13"},
+    {"blimp_filtered/principle_A_domain_2.jsonl", "1aed7bcf1ba75151bcb268ae58cf103244e36061e473301d48670d646352ac80"},
+    {"blimp_filtered/principle_A_domain_3.jsonl", "c25090413cb33c31193d30e214ca26aca7dd9ddf7c4436b6edac07904ea91721"},
+    {"blimp_filtered/principle_A_reconstruction.jsonl",
+     "efa433bb7a05e7776b1bffd2829642c92df26c2d76d24f8522246c34439d9cbb"},
+    {"blimp_filtered/regular_plural_subject_verb_agreement_1.jsonl",
+     "b2a65c1f2a602c4f8081f2aaf58f65a618ab6d665d97330a046f3b5da700327d"},
+    {"blimp_filtered/regular_plural_subject_verb_agreement_2.jsonl",
+     "5a0da162b326bc38384b5e5bad1fc436782d7eb53863dc7ee4ab13716cef73e6"},
+    {"blimp_filtered/sentential_negation_npi_licensor_present.jsonl",
+     "4391b597185d481469dbf8c5d80102d1e8a331c577fa6b6e6b4072a781dedfaf"},
+    {"blimp_filtered/sentential_negation_npi_scope.jsonl",
+     "d1da967b590037f75556798f417e5c4f7f2f219988675be239f931b004134270"},
+    {"blimp_filtered/sentential_subject_island.jsonl",
+     "311b29f8e221bfb4a277d4668a41f03cfc6bf10cf1672bb9f9ea5703be97ae55"},
+    {"blimp_filtered/superlative_quantifiers_1.jsonl",
+     "5fc1cd93dd87a66e99d54267bdd93a9d43d60581c080ba4b07f30df16fd09533"},
+    {"blimp_filtered/superlative_quantifiers_2.jsonl",
+     "5b506244f14a15b76800d4fccff2c69969dd8a78037ba2f2803c0887181a9cb0"},
+    {"blimp_filtered/tough_vs_raising_1.jsonl", "ffd40653b84443583ca7e99a8d9ffbb521b32f6b3970068448da891080b5932f"},
+    {"blimp_filtered/tough_vs_raising_2.jsonl", "2e9c8e060ba202f7ab70cf5c2b4814809cfb51492600bdd247d3273f59767925"},
+    {"blimp_filtered/transitive.jsonl", "aef85a75f505afd0932009bb6383ab93ac1049a16ed0d83c93f464964363cf84"},
+    {"blimp_filtered/wh_island.jsonl", "cd0039cdcb6a9d25eb2a6cbdf7fe4dd325af0545696143aa38aa77806486898e"},
+    {"blimp_filtered/wh_questions_object_gap.jsonl",
+     "aef42c33ede354cc981bf26c7b278e5e321fd8b14e9bf909b9bc3e4565a0cc16"},
+    {"blimp_filtered/wh_questions_subject_gap.jsonl",
+     "71d07f65b18f1d83307796e43273ba795925f847cafe3dc9203e453fc400a07b"},
+    {"blimp_filtered/wh_questions_subject_gap_long_distance.jsonl",
+     "6a3718d0780aaf4ae3d59a1d2edc134abe531f60f0bc15c84e70651e6117b3d8"},
+    {"blimp_filtered/wh_vs_that_no_gap.jsonl", "8fab09f7b1759ff1da543d78000fe0df2969bcaf3cd7ae0000b841022884fab7"},
+    {"blimp_filtered/wh_vs_that_no_gap_long_distance.jsonl",
+     "bbc89b0851030c9d0aa77b60f735982c1cfcb5c6e2e9f670d9db8040148e9aa7"},
+    {"blimp_filtered/wh_vs_that_with_gap.jsonl", "afb4d60c721b65f7040ae36aa724c889f36c709d8af1e2eadb8a07e13dc721f9"},
+    {"blimp_filtered/wh_vs_that_with_gap_long_distance.jsonl",
+     "cc2bd762fcb12353fd9f66fcfa196fc894615aeea4bad9cd3dc067d4c76a4614"},
+    {"entity_tracking/ambiref.jsonl", "2167978ef9d1916fc47c2c2260e8dda63ba8658da419addffc4058b144efd6eb"},
+    {"entity_tracking/move_contents.jsonl", "be3bddc321c6d48bcd8b9bc91551318aba06e583431f71136e35bc0469999622"},
+    {"entity_tracking/regular.jsonl", "47382f53407b245cf1fdaa37e19b7eddadb796ebb555fc83ff9ef68bb705969e"},
+    {"reading/reading_data.csv", "45204bc7ccfb10bdb6140797b5e60e83e9a85cc62d195a84ad4566cb429f0065"},
+    {"supplement_fast/hypernym.jsonl", "0e0d0c3b0b0d86f71a00ba5d9759c4af8ccbd03384262857c38240c6c9ebcd76"},
+    {"supplement_fast/qa_congruence_easy.jsonl", "3a5a0616f3539c2110b4d1e25ddfe1e85a9d8d36f6433e15626f0a14e096973b"},
+    {"supplement_fast/qa_congruence_tricky.jsonl", "75de5ae2fd2467674e8fc77eb00bf89e2822e9bc4c9aa6e5d9ccd49b11f84ed9"},
+    {"supplement_fast/subject_aux_inversion.jsonl", "85bbef86bc72607cc1f0b99b8e35078e41ffedd61f49ddec1b40418cfda5bf4d"},
+    {"supplement_fast/turn_taking.jsonl", "d784fa1359113924c1ebb450ef7d7aef9299459f1cae2e7f142acdb81b2b1b64"},
+    {"supplement_filtered/hypernym.jsonl", "4f8a46b377aa3c84275f3f812b14ed3266d0354aa13be9c94610eb287d17659f"},
+    {"supplement_filtered/qa_congruence_easy.jsonl",
+     "25c94dc5ef2ad7d8012a9695100e525a424135c94650e0dba1f74dbc10d44887"},
+    {"supplement_filtered/qa_congruence_tricky.jsonl",
+     "8df41ef003adb0ca43ba6b286cf406925f3f766c5a59b1c9a96e05326c0a2334"},
+    {"supplement_filtered/subject_aux_inversion.jsonl",
+     "2a246a1ac90dd79d68e4c10e3f5ba81fd4a8563e385193a60c658c671aabb865"},
+    {"supplement_filtered/turn_taking.jsonl", "a350fdbd8669e9f84e2608503ed94af1cfe5bf29ceda9a3e0a2c3efc9665c9db"},
+    {"wug_adj_nominalization/wug_adj_nominalization.jsonl",
+     "f308a861e0861ef4d6a25c1e5a43ef4f29cd8238362a3bf9dd5855f0a78177d4"},
+    {NULL, NULL}};
+
 static int same_uid(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)
@@ -2304,11 +2544,21 @@ static cJSON *load_sums(const char *data)
     return sums;
 }
 
-/* Task tr's files (data entries under its folder) against SHA256SUMS, by
- * the content's sha256 (a compressed file's is of its uncompressed
- * content, which SHA256SUMS lists): a file not listed, listed with another
- * hash, or listed but not read. 0 = SHA256SUMS lists nothing in the folder. */
-static int check_sums(const cJSON *sums, const char *task, int fast, const cJSON *tr, const cJSON *data, cJSON *why)
+/* OFFICIAL_SHA256 as an object path -> hex, as load_sums returns. */
+static cJSON *official_sums(void)
+{
+    cJSON *sums = cJSON_CreateObject();
+    for (const official_file *f = OFFICIAL_SHA256; f->path; f++) cJSON_AddStringToObject(sums, f->path, f->sha256);
+    return sums;
+}
+
+/* Task tr's files (data entries under its folder) against sums (what names
+ * them: "SHA256SUMS", "the official data"), by the content's sha256 (a
+ * compressed file's is of its uncompressed content, which sums lists): a
+ * file not listed, listed with another hash, or listed but not read.
+ * 0 = sums lists nothing in the folder. */
+static int check_sums(const cJSON *sums, const char *what, const char *task, int fast, const cJSON *tr,
+                      const cJSON *data, cJSON *why)
 {
     const cJSON *folder = cJSON_GetObjectItemCaseSensitive(tr, "folder"), *f;
     if (!sums || !cJSON_IsString(folder)) return 0;
@@ -2347,22 +2597,27 @@ static int check_sums(const cJSON *sums, const char *task, int fast, const cJSON
         }
         if (!read && nunr < 128) unread[nunr++] = f->string;
     }
-    add_names(why, "content differs from SHA256SUMS", bad, nbad);
-    add_names(why, "not in SHA256SUMS", unlisted, nunl);
-    add_names(why, "in SHA256SUMS, not read", unread, nunr);
+    char label[128];
+    snprintf(label, sizeof label, "content differs from %s", what);
+    add_names(why, label, bad, nbad);
+    snprintf(label, sizeof label, "not in %s", what);
+    add_names(why, label, unlisted, nunl);
+    snprintf(label, sizeof label, "in %s, not read", what);
+    add_names(why, label, unread, nunr);
     return 1;
 }
 
 /* Marks every task of res (kept ones too) "official_data": true when its
  * item counts equal the official data's and its files the data folder's
- * SHA256SUMS (where either is known), false with the differences in
+ * SHA256SUMS and the official files' sha256 built in (OFFICIAL_SHA256;
+ * where any is known), false with the differences in
  * "data_check", or null when neither can be checked (saying so in
  * "data_check"); res's own "official_data" is false when a task's is,
  * else null when one is unchecked, else true. A score on other data is no
  * BabyLM score, whatever the table shows, so it is marked, not hidden. */
 static void mark_official(const eval_opts *o, cJSON *res)
 {
-    cJSON *sums = load_sums(o->data), *t;
+    cJSON *sums = load_sums(o->data), *official = official_sums(), *t;
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(res, "data");
     int fast = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "suite")), "fast");
     int any_false = 0, any_null = 0;
@@ -2371,7 +2626,16 @@ static void mark_official(const eval_opts *o, cJSON *res)
         cJSON_DeleteItemFromObjectCaseSensitive(t, "data_check");
         cJSON *why = cJSON_CreateArray();
         int counted = check_counts(t->string, fast, t, why);
-        int summed = check_sums(sums, t->string, fast, t, data, why);
+        int n = cJSON_GetArraySize(why);
+        int summed = check_sums(sums, "SHA256SUMS", t->string, fast, t, data, why);
+        /* the official files' own hashes: what a folder without SHA256SUMS
+         * (the organisers' download) is checked by, and what catches an
+         * item edited along with SHA256SUMS */
+        cJSON *owhy = cJSON_CreateArray();
+        summed |= check_sums(official, "the official data", t->string, fast, t, data, owhy);
+        if (cJSON_GetArraySize(why) == n) /* SHA256SUMS said it already: not twice */
+            while (cJSON_GetArraySize(owhy)) cJSON_AddItemToArray(why, cJSON_DetachItemFromArray(owhy, 0));
+        cJSON_Delete(owhy);
         if (cJSON_GetArraySize(why)) {
             cJSON_AddFalseToObject(t, "official_data");
             any_false = 1;
@@ -2379,8 +2643,9 @@ static void mark_official(const eval_opts *o, cJSON *res)
             cJSON_AddTrueToObject(t, "official_data");
         } else {
             cJSON_AddNullToObject(t, "official_data");
-            cJSON_AddItemToArray(why, cJSON_CreateString("not checked: blalm knows no official item counts for this "
-                                                         "task and the data folder's SHA256SUMS does not list it"));
+            cJSON_AddItemToArray(why, cJSON_CreateString("not checked: blalm knows no official item counts or files "
+                                                         "for this task and the data folder's SHA256SUMS does not "
+                                                         "list it"));
             any_null = 1;
         }
         if (cJSON_GetArraySize(why)) cJSON_AddItemToObject(t, "data_check", why);
@@ -2389,7 +2654,7 @@ static void mark_official(const eval_opts *o, cJSON *res)
     cJSON_DeleteItemFromObjectCaseSensitive(res, "official_data");
     cJSON_AddItemToObject(res, "official_data", any_false ? cJSON_CreateFalse()
                                                 : any_null ? cJSON_CreateNull() : cJSON_CreateTrue());
-    cJSON_Delete(sums);
+    cJSON_Delete(sums), cJSON_Delete(official);
 }
 
 /* "overall", the BabyLM average: the mean of the scores of every task of

@@ -3,7 +3,7 @@
 # computes from the same scores: wug's rho from float32 softmax
 # probabilities (torch.softmax on the float32 sums, scipy's spearmanr); and
 # whether the data is the official data (item counts of collate_preds.py,
-# SHA256SUMS), marked in eval.json and the table when it is not; and
+# SHA256SUMS, the official files' sha256 built into blalm), marked in eval.json and the table when it is not; and
 # --predictions, the official predictions.json files, read as collate_preds.py
 # reads them.
 source "$(dirname "$0")/../lib.sh"
@@ -100,6 +100,36 @@ assert r["official_data"] is False
 PY
 then pass eval_missing_and_unchecked_data_marked
 else fail eval_missing_and_unchecked_data_marked "$(head -c 300 "$TMP/err") $(cat "$TMP/table")"; fi
+
+# edited items in a folder without SHA256SUMS (as the organisers' download
+# ships): the counts are the official ones, but blalm knows the official
+# files' sha256, so the edit is marked (it read official_data true); the
+# official files themselves, entity tracking uncompressed as distributed
+# (written in $TMP only), are official. An item edited along with a
+# SHA256SUMS that lists the edited file is marked too.
+N="$TMP/nosums"; mkdir -p "$N/blimp_fast" "$N/entity_tracking"
+cp "$D"/blimp_fast/*.jsonl "$N/blimp_fast/"; cp -r "$D/wug_adj_nominalization" "$N/"; chmod -R u+w "$N"
+zstd -dcq "$D/entity_tracking/regular.jsonl.zst" > "$N/entity_tracking/regular.jsonl"
+sed -i '5s/"sentence_good": "/"sentence_good": "The /' "$N/blimp_fast/wh_island.jsonl"
+if "$BLALM" eval --run "$R" --data "$N" --fast --tasks blimp,entity_tracking,wug_adj --out "$TMP/nosums.json" \
+        >"$TMP/table" 2>"$TMP/err" \
+    && grep -q '^  blimp: content differs from the official data: blimp_fast/wh_island.jsonl$' "$TMP/table" \
+    && (cd "$N" && sha256sum blimp_fast/*.jsonl > SHA256SUMS) \
+    && "$BLALM" eval --run "$R" --data "$N" --fast --tasks blimp --out "$TMP/nosums2.json" -q 2>"$TMP/err" \
+    && "$PY" - "$TMP/nosums.json" "$TMP/nosums2.json" <<'PY'
+import json, sys
+r, r2 = (json.load(open(f)) for f in sys.argv[1:])
+t = r["tasks"]
+assert r["official_data"] is False and t["blimp"]["official_data"] is False, r["official_data"]
+assert t["blimp"]["data_check"] == ["content differs from the official data: blimp_fast/wh_island.jsonl"], t["blimp"]
+assert t["entity_tracking"]["official_data"] is True and "data_check" not in t["entity_tracking"], t["entity_tracking"]
+assert t["wug_adj"]["official_data"] is True and "data_check" not in t["wug_adj"], t["wug_adj"]
+b2 = r2["tasks"]["blimp"]
+assert b2["official_data"] is False, b2
+assert b2["data_check"] == ["content differs from the official data: blimp_fast/wh_island.jsonl"], b2
+PY
+then pass eval_edited_data_without_sums_marked
+else fail eval_edited_data_without_sums_marked "$(head -c 300 "$TMP/err") $(cat "$TMP/table")"; fi
 
 # --predictions DIR: the official pipeline's predictions.json files, read the
 # way its collate_preds.py reads them for the fast suite: the layout
