@@ -92,8 +92,12 @@ else fail eval_json_first_token "$(head -c 300 "$TMP/out.json")"; fi
 mkdir -p "$TMP/bad/wug_adj_nominalization"
 printf '{"sentences": "a b\\tc d", "ratio": 0.5}\n{"sentences": "a b\\tc d", "ratio": "x"}\n' > "$TMP/bad/wug_adj_nominalization/w.jsonl"
 "$BLALM" eval --run "$R" --data "$TMP/bad" --tasks wug_adj --out "$TMP/bad.json" -q 2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && grep -q 'w.jsonl:2: expected a number "ratio"' "$TMP/err" && [ ! -e "$TMP/bad.json" ] \
+[ $rc = 1 ] && grep -q 'w.jsonl:2: "ratio" "x" is not a finite decimal number' "$TMP/err" && [ ! -e "$TMP/bad.json" ] \
     && pass eval_bad_data || fail eval_bad_data "rc $rc $(cat "$TMP/err")"
+printf '{"sentences": "a b\\tc d", "ratio": 0.5}\n{"sentences": "a b\\tc d", "ratio": [0.5]}\n' > "$TMP/bad/wug_adj_nominalization/w.jsonl"
+"$BLALM" eval --run "$R" --data "$TMP/bad" --tasks wug_adj --out "$TMP/bad.json" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q 'w.jsonl:2: expected a number "ratio"' "$TMP/err" && [ ! -e "$TMP/bad.json" ] \
+    && pass eval_bad_data_ratio_type || fail eval_bad_data_ratio_type "rc $rc $(cat "$TMP/err")"
 "$BLALM" eval --run "$TMP/nowhere" --data "$D" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "nowhere/checkpoints/latest.bin" "$TMP/err" && pass eval_missing_run || fail eval_missing_run "rc $rc $(cat "$TMP/err")"
 
