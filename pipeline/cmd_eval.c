@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "lib/cli.h"
-#include "lib/fsutil.h"
 #include "lib/config.h"
+#include "lib/fsutil.h"
 #include "lib/progress.h"
 #include "trainer/eval.h"
 #include "trainer/train.h"
@@ -150,8 +150,6 @@ static void print_aoa(const cJSON *a)
     if (cJSON_GetObjectItem(a, "p_value")) printf("%-28s %10.4g\n", "aoa p-value", num(a, "p_value"));
 }
 
-/* $BLALM_EVAL_DATA, or NULL when unset or set but empty (as ablate takes it:
- * an empty value was looked up as the folder "") */
 /* What a --tasks run did to the results file already there (its
  * "previous": merge_previous): replaced is said even with -q, since results
  * were dropped; kept is said unless quiet. ck names the checkpoint under
@@ -213,6 +211,8 @@ static void unmake_out_dir(const char *dir, const char *top)
     }
 }
 
+/* $BLALM_EVAL_DATA, or NULL when unset or set but empty (as ablate takes it:
+ * an empty value was looked up as the folder "") */
 static const char *eval_data_env(void)
 {
     const char *d = getenv("BLALM_EVAL_DATA");
