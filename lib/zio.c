@@ -36,6 +36,36 @@ struct zreader {
     int gz_init, gz_done;  /* gz_done: last member complete */
 };
 
+/* The format of a stream from its first bytes (got of them, up to 4):
+ * "parquet", "zstd", "gzip", "plain", or the name of a compression we do not
+ * read ("xz", "bzip2", "lz4"). zstd is its frame magic 28 B5 2F FD or a
+ * skippable frame (magic 0x184D2A50..0x184D2A5F, little-endian: pzstd writes
+ * one first), which libzstd skips. */
+static const char *sniff_magic(const unsigned char *m, size_t got)
+{
+    if (got == 4 && !memcmp(m, "PAR1", 4)) return "parquet";
+    if (got == 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) return "zstd";
+    if (got == 4 && (m[0] & 0xF0) == 0x50 && m[1] == 0x2A && m[2] == 0x4D && m[3] == 0x18) return "zstd";
+    if (got >= 2 && m[0] == 0x1F && m[1] == 0x8B) return "gzip";
+    if (got == 4 && m[0] == 0xFD && m[1] == '7' && m[2] == 'z' && m[3] == 'X') return "xz";
+    if (got == 4 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h' && m[3] >= '1' && m[3] <= '9') return "bzip2";
+    if (got == 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4D && m[3] == 0x18) return "lz4";   /* frame */
+    if (got == 4 && m[0] == 0x02 && m[1] == 0x21 && m[2] == 0x4C && m[3] == 0x18) return "lz4";   /* legacy */
+    return "plain";
+}
+
+static int unsupported(const char *kind)
+{
+    return !strcmp(kind, "xz") || !strcmp(kind, "bzip2") || !strcmp(kind, "lz4");
+}
+
+static int unsupported_error(blalm_err *e, const char *path, const char *kind)
+{
+    return err_set(e, "%s: byte 0: %s-compressed data is not supported (decompress it first, or recompress it with "
+                      "zstd); blalm reads plain, gzip and zstd text and parquet",
+                   path, kind);
+}
+
 const char *file_sniff(const char *path, blalm_err *e)
 {
     int fd = open(path, O_RDONLY);
@@ -50,10 +80,12 @@ const char *file_sniff(const char *path, blalm_err *e)
         err_errno(e, "%s", path);
         return NULL;
     }
-    if (k == 4 && !memcmp(m, "PAR1", 4)) return "parquet";
-    if (k == 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) return "zstd";
-    if (k >= 2 && m[0] == 0x1F && m[1] == 0x8B) return "gzip";
-    return "plain";
+    const char *kind = sniff_magic(m, (size_t)k);
+    if (unsupported(kind)) {
+        unsupported_error(e, path, kind);
+        return NULL;
+    }
+    return kind;
 }
 
 zreader *zr_open(const char *path, blalm_err *e)
@@ -78,11 +110,17 @@ zreader *zr_open(const char *path, blalm_err *e)
         if (k == 0) break;
         got += (size_t)k;
     }
+    const char *kind = sniff_magic(m, got);
+    if (unsupported(kind)) {
+        unsupported_error(e, path, kind);
+        close(fd);
+        return NULL;
+    }
     zreader *r = calloc(1, sizeof *r);
     r->path = strdup(path);
     r->fd = fd;
-    if (got == 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) r->fmt = ZFMT_ZSTD;
-    else if (got >= 2 && m[0] == 0x1F && m[1] == 0x8B) r->fmt = ZFMT_GZIP;
+    if (!strcmp(kind, "zstd")) r->fmt = ZFMT_ZSTD;
+    else if (!strcmp(kind, "gzip")) r->fmt = ZFMT_GZIP;
     else r->fmt = ZFMT_PLAIN;
     r->cap = IN_CHUNK;
     r->max_line = ZR_MAX_LINE;

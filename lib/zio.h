@@ -1,8 +1,9 @@
 /* zio.h - compressed line streams: read plain / gzip / zstd by content, and
  * write .jsonl.zst (or plain .jsonl) atomically.
  *
- * Reading: zr_open() sniffs the first bytes (zstd magic 28 B5 2F FD, gzip
- * 1F 8B, anything else is plain text) so a file's extension may lie. Lines
+ * Reading: zr_open() sniffs the first bytes (zstd magic 28 B5 2F FD or a
+ * zstd skippable frame 5? 2A 4D 18, gzip 1F 8B; xz, bzip2 and lz4 are refused
+ * by name; anything else is plain text) so a file's extension may lie. Lines
  * are returned whole, up to ZR_MAX_LINE - 1 bytes: a longer line (a small
  * zstd file can hold one of many GiB), or one there is no memory for, is an
  * error naming the file, the line and its decompressed offset. A truncated
@@ -43,7 +44,8 @@ const char *zr_path(const zreader *r);
 void zr_close(zreader *r);
 
 /* Sniffs a file's first bytes. Returns "parquet", "zstd", "gzip" or "plain";
- * NULL with e set when the file cannot be read. */
+ * NULL with e set when the file cannot be read or is xz, bzip2 or lz4
+ * compressed (not supported). */
 const char *file_sniff(const char *path, blalm_err *e);
 
 typedef struct zwriter zwriter;

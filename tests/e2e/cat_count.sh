@@ -180,3 +180,30 @@ if [ -w /dev/full ]; then
 else
     skip stdout_full "/dev/full not writable here"
 fi
+
+
+# zstd files starting with a skippable frame (all of pzstd's output) were
+# taken for text ("expected a JSON object")
+printf '{"text":"a b"}\n{"text":"c"}\n' >"$TMP/pz.jsonl"
+if command -v pzstd >/dev/null; then
+    pzstd -q -f -p 2 "$TMP/pz.jsonl" -o "$TMP/pz.jsonl.zst" 2>/dev/null
+else   # a skippable frame by hand, then a zstd frame
+    { printf '\x50\x2a\x4d\x18\x04\x00\x00\x00\x01\x02\x03\x04'; zstd -q -c "$TMP/pz.jsonl"; } >"$TMP/pz.jsonl.zst"
+fi
+got=$("$BLALM" count -q --json "$TMP/pz.jsonl.zst" 2>&1 | tail -1)
+[ "$got" = '{"docs":2,"words":3,"bytes":4}' ] && pass count_skippable_frame_zstd || fail count_skippable_frame_zstd "$got"
+
+# a long-window zstd file (zstd --long=30, size unknown: a 1 GiB window) was
+# "corrupt ... Frame requires too much memory"
+zstd -q --long=30 -c <"$TMP/pz.jsonl" >"$TMP/long.jsonl.zst"
+got=$("$BLALM" count -q --json "$TMP/long.jsonl.zst" 2>&1 | tail -1)
+[ "$got" = '{"docs":2,"words":3,"bytes":4}' ] && pass count_long_window_zstd || fail count_long_window_zstd "$got"
+
+# xz, bzip2 and lz4 files were "expected a JSON object ('{')": named
+for z in xz bzip2 lz4; do
+    command -v $z >/dev/null || { skip "compression_named_$z" "no $z"; continue; }
+    $z -c <"$TMP/pz.jsonl" >"$TMP/pz.$z"
+    "$BLALM" cat "$TMP/pz.$z" >/dev/null 2>"$TMP/z.err"; rc=$?
+    [ $rc = 1 ] && grep -qF "pz.$z: byte 0: $z-compressed data is not supported (decompress it first, or recompress it with zstd)" "$TMP/z.err" \
+        && pass "compression_named_$z" || fail "compression_named_$z" "rc=$rc $(cat "$TMP/z.err")"
+done

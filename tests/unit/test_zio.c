@@ -3,6 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_getFrameHeader */
+#include <zstd.h>
+
 #include "lib/fsutil.h"
 #include "lib/zio.h"
 #include "test.h"
@@ -64,6 +67,115 @@ TEST(sniff_by_content)
     size_t n;
     CHECK(zr_line(r, &l, &n, &e) == 1 && n == 1 && l[0] == 'x');
     zr_close(r);
+}
+
+static void put_bytes(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(p, 1, n, f);
+        fclose(f);
+    }
+}
+
+/* All lines of path joined by '|', or "ERR: <message>". */
+static const char *read_joined(const char *path)
+{
+    static char out[4096];
+    blalm_err e;
+    zreader *r = zr_open(path, &e);
+    if (!r) {
+        snprintf(out, sizeof out, "ERR: %s", e.msg);
+        return out;
+    }
+    out[0] = 0;
+    const char *l;
+    size_t n;
+    int rc;
+    while ((rc = zr_line(r, &l, &n, &e)) == 1)
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%.*s", out[0] ? "|" : "", (int)n, l);
+    if (rc < 0) snprintf(out, sizeof out, "ERR: %s", e.msg);
+    zr_close(r);
+    return out;
+}
+
+/* pzstd writes a skippable frame (magic 0x184D2A50..5F, little-endian)
+ * before each zstd frame; libzstd skips it. Such files were sniffed as plain
+ * text ("expected a JSON object"). */
+TEST(skippable_frame_first_is_zstd)
+{
+    const char text[] = "{\"text\":\"a\"}\n{\"text\":\"b\"}\n";
+    uint8_t buf[256];
+    for (int magic = 0x50; magic <= 0x5F; magic += 0x0F) {
+        /* skippable frame: magic, 4-byte size, payload; then a zstd frame */
+        uint8_t *p = buf;
+        *p++ = (uint8_t)magic; *p++ = 0x2A; *p++ = 0x4D; *p++ = 0x18;
+        *p++ = 4; *p++ = 0; *p++ = 0; *p++ = 0;
+        memcpy(p, "\x01\x02\x03\x04", 4);
+        p += 4;
+        size_t z = ZSTD_compress(p, sizeof buf - (size_t)(p - buf), text, sizeof text - 1, 3);
+        CHECK(!ZSTD_isError(z));
+        char *path = path_in_tmp("pz.jsonl.zst");
+        put_bytes(path, buf, (size_t)(p - buf) + z);
+        blalm_err e;
+        CHECK_EQ_STR(file_sniff(path, &e), "zstd");
+        CHECK_EQ_STR(read_joined(path), "{\"text\":\"a\"}|{\"text\":\"b\"}");
+    }
+}
+
+/* A frame whose window is over libzstd's default limit (2^27; zstd
+ * --long=28..31 writes such frames) is read, as `zstd -d --long=31` reads
+ * it: it was "corrupt zstd data ...: Frame requires too much memory". */
+TEST(long_window_frame_is_read)
+{
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    CHECK(c);
+    CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, 30)));
+    const char text[] = "line one\nline two\n";
+    uint8_t buf[512];
+    ZSTD_outBuffer ob = {buf, sizeof buf, 0};
+    ZSTD_inBuffer ib = {text, sizeof text - 1, 0};
+    /* continue first, then end: the content size stays unknown, so the
+     * frame declares the whole 1 GiB window */
+    CHECK(!ZSTD_isError(ZSTD_compressStream2(c, &ob, &ib, ZSTD_e_continue)));
+    ZSTD_inBuffer none = {NULL, 0, 0};
+    CHECK(ZSTD_compressStream2(c, &ob, &none, ZSTD_e_end) == 0);
+    ZSTD_freeCCtx(c);
+    ZSTD_frameHeader fh;
+    CHECK(ZSTD_getFrameHeader(&fh, buf, ob.pos) == 0);
+    CHECK(fh.windowSize == (1ull << 30));
+    char *path = path_in_tmp("long.jsonl.zst");
+    put_bytes(path, buf, ob.pos);
+    CHECK_EQ_STR(read_joined(path), "line one|line two");
+}
+
+/* xz, bzip2 and lz4 data were read as text ("expected a JSON object"):
+ * refused by name, both by file_sniff and zr_open. */
+TEST(unsupported_compression_named)
+{
+    static const struct { const char *bytes; size_t n; const char *name; } cases[] = {
+        {"\xFD" "7zXZ\0\0\4", 8, "xz-compressed data is not supported"},
+        {"BZh91AY&SY", 10, "bzip2-compressed data is not supported"},
+        {"\x04\x22\x4D\x18\x64\x40\xA7", 7, "lz4-compressed data is not supported"},
+        {"\x02\x21\x4C\x18\0\0\0\0", 8, "lz4-compressed data is not supported"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = path_in_tmp("c.jsonl");
+        put_bytes(path, cases[i].bytes, cases[i].n);
+        blalm_err e;
+        CHECK(file_sniff(path, &e) == NULL);
+        CHECK_CONTAINS(e.msg, cases[i].name);
+        CHECK_CONTAINS(e.msg, "c.jsonl: byte 0:");
+        CHECK_CONTAINS(e.msg, "recompress it with zstd");
+        const char *got = read_joined(path);
+        CHECK_CONTAINS(got, cases[i].name);
+    }
+    /* text starting with "BZh" but not a bzip2 header stays text */
+    char *path = path_in_tmp("t.jsonl");
+    put_bytes(path, "BZh!\n", 5);
+    blalm_err e;
+    CHECK_EQ_STR(file_sniff(path, &e), "plain");
+    CHECK_EQ_STR(read_joined(path), "BZh!");
 }
 
 TEST(atomic_until_commit)
@@ -369,5 +481,8 @@ int main(void)
     RUN(long_line);
     RUN(too_long_line_is_an_error);
     RUN(line_without_memory_is_an_error);
+    RUN(skippable_frame_first_is_zstd);
+    RUN(long_window_frame_is_read);
+    RUN(unsupported_compression_named);
     return test_summary();
 }
