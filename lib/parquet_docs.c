@@ -57,6 +57,14 @@ static void floor_divmod(int64_t v, int64_t d, int64_t *q, int64_t *r)
     if (*r < 0) { *r += d; *q -= 1; }
 }
 
+/* "%04lld" for a year, but a negative one keeps four digits after its sign
+ * (ISO 8601: 44 BC is "-0043", not "-043") */
+static void year_str(char *out, size_t cap, int64_t y)
+{
+    if (y < 0) snprintf(out, cap, "-%04lld", -(long long)y);
+    else snprintf(out, cap, "%04lld", (long long)y);
+}
+
 static void json_timestamp(sbuf *b, int64_t v, int unit)
 {
     int64_t per = unit == 1 ? 1000 : unit == 3 ? 1000000000 : 1000000;
@@ -69,7 +77,9 @@ static void json_timestamp(sbuf *b, int64_t v, int unit)
     days_to_civil(days, &y, &mo, &d);
     char fr[16];
     fmt_frac(fr, frac, digits);
-    sb_printf(b, "\"%04lld-%02u-%02uT%02d:%02d:%02d%sZ\"", (long long)y, mo, d, (int)(sod / 3600),
+    char ys[32];
+    year_str(ys, sizeof ys, y);
+    sb_printf(b, "\"%s-%02u-%02uT%02d:%02d:%02d%sZ\"", ys, mo, d, (int)(sod / 3600),
               (int)(sod / 60 % 60), (int)(sod % 60), fr);
 }
 
@@ -89,7 +99,9 @@ static void json_date(sbuf *b, int64_t days)
     int64_t y;
     unsigned mo, d;
     days_to_civil(days, &y, &mo, &d);
-    sb_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, mo, d);
+    char ys[32];
+    year_str(ys, sizeof ys, y);
+    sb_printf(b, "\"%s-%02u-%02u\"", ys, mo, d);
 }
 
 /* The JSON number digits[0..n) * 10^-scale (digits most significant first,
@@ -592,9 +604,14 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
     if (m->encrypted) return err_set(e, "%s: parquet encryption is not supported", r->name);
     const pq_schema_el *root = &m->schema[0];
     r->nleaves = m->nschema - 1;
-    if (root->num_children != r->nleaves)
+    if (root->num_children != r->nleaves) {
+        for (int i = 1; i < m->nschema; i++)
+            if (m->schema[i].num_children > 0)
+                return err_set(e, "%s: column '%s' is nested (a group: list, map or struct); nested columns are not "
+                                  "supported, only flat schemas", r->name, m->schema[i].name);
         return err_set(e, "%s: nested columns (groups, lists, maps, structs) are not supported; only flat schemas",
                        r->name);
+    }
     for (int i = 1; i < m->nschema; i++) {
         const pq_schema_el *s = &m->schema[i];
         if (s->num_children > 0 || s->type < 0)
@@ -621,23 +638,70 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
     const char *idf = opts && opts->id_field ? opts->id_field : "id";
     int text_only = opts && opts->text_only;
     r->cols = calloc((size_t)(r->nleaves ? r->nleaves : 1), sizeof *r->cols);
-    if (!r->cols) return err_set(e, "out of memory");
-    r->text_col = r->id_col = -1;
+    int *roles = calloc((size_t)(r->nleaves ? r->nleaves : 1), sizeof *roles);
+    if (!r->cols || !roles) {
+        free(roles);
+        return err_set(e, "out of memory");
+    }
+    int text_at = -1, id_at = -1;
     for (int i = 0; i < r->nleaves; i++) {
         const pq_schema_el *s = &m->schema[i + 1];
         int role = ROLE_META;
-        if (r->text_col < 0 && strcmp(s->name, tf) == 0) role = ROLE_TEXT;
-        else if (r->id_col < 0 && strcmp(s->name, idf) == 0) role = ROLE_ID;
-        if (role == ROLE_TEXT && s->type != PT_BYTE_ARRAY)
+        if (text_at < 0 && strcmp(s->name, tf) == 0) role = ROLE_TEXT;
+        else if (id_at < 0 && strcmp(s->name, idf) == 0) role = ROLE_ID;
+        if (role == ROLE_TEXT && s->type != PT_BYTE_ARRAY) {
+            free(roles);
             return err_set(e, "%s: text field '%s' is %s, expected a string (BYTE_ARRAY) column", r->name, tf,
                            pq_type_name(s->type));
+        }
         /* an id we cannot print as text (a float, a boolean, raw fixed-length
          * bytes, an INT96 timestamp) stays metadata */
         if (role == ROLE_ID && s->type != PT_BYTE_ARRAY && s->type != PT_INT32 && s->type != PT_INT64 &&
             !(s->type == PT_FLBA && (s->kind == LK_DECIMAL || (s->kind == LK_UUID && s->type_length == 16))))
             role = ROLE_META;
+        if (role == ROLE_TEXT) text_at = i;
+        if (role == ROLE_ID) id_at = i;
+        roles[i] = role;
+    }
+    if (text_at < 0) {
+        free(roles);
+        return err_set(e, "%s: no text column '%s' (use --text-field to name another)", r->name, tf);
+    }
+    /* an --id-field that names no column is a mistake (a typo would give
+     * every row a generated id); the default "id" may be absent */
+    if (opts && opts->id_field && strcmp(opts->id_field, "id") && id_at < 0) {
+        int named = -1;
+        for (int i = 0; i < r->nleaves && named < 0; i++)
+            if (!strcmp(m->schema[i + 1].name, idf)) named = i;
+        sbuf cols;
+        sb_init(&cols);
+        for (int i = 0; i < r->nleaves && cols.len < 300; i++)
+            sb_printf(&cols, "%s'%s'", i ? ", " : "", m->schema[i + 1].name);
+        if (cols.len >= 300) sb_adds(&cols, ", ...");
+        if (named >= 0)
+            err_set(e, "%s: id field '%s' is %s, which cannot be an id (expected a string, INT32, INT64, "
+                       "DECIMAL or UUID column)", r->name, idf, pq_type_name(m->schema[named + 1].type));
+        else
+            err_set(e, "%s: no id column '%s' (--id-field); its columns: %s", r->name, idf, sb_cstr(&cols));
+        sb_free(&cols);
+        free(roles);
+        return -1;
+    }
+    r->text_col = r->id_col = -1;
+    for (int i = 0; i < r->nleaves; i++) {
+        const pq_schema_el *s = &m->schema[i + 1];
+        int role = roles[i], later = 0;
+        /* a name repeated among the metadata columns: the last one's value
+         * is the document's (as a JSON line's repeated name), so the
+         * metadata holds each name once */
+        for (int j = i + 1; j < r->nleaves && role == ROLE_META && !later; j++)
+            later = roles[j] == ROLE_META && !strcmp(m->schema[j + 1].name, s->name);
+        if (later) continue;
         if (role == ROLE_META && text_only && !wanted(opts->meta_fields, s->name)) continue;
-        if (check_column_type(r, s, role, e) < 0) return -1;
+        if (check_column_type(r, s, role, e) < 0) {
+            free(roles);
+            return -1;
+        }
         pq_col *c = &r->cols[r->ncols];
         if (role == ROLE_TEXT) r->text_col = r->ncols;
         if (role == ROLE_ID) r->id_col = r->ncols;
@@ -648,8 +712,7 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
         c->role = role;
         r->ncols++;
     }
-    if (r->text_col < 0)
-        return err_set(e, "%s: no text column '%s' (use --text-field to name another)", r->name, tf);
+    free(roles);
     return 0;
 }
 

@@ -607,6 +607,7 @@ TEST(unsupported_features_refused)
     CHECK(read_all((uint8_t *)m.data, m.len, NULL, &e) < 0);
     CHECK_HAS(e.msg, "nested");
     CHECK_HAS(e.msg, "mem.parquet");
+    CHECK_HAS(e.msg, "column 'g' is nested");   /* names the column (it did not) */
     /* encrypted footer */
     memcpy(m.data + m.len - 4, "PARE", 4);
     CHECK(read_all((uint8_t *)m.data, m.len, NULL, &e) < 0);
@@ -1144,6 +1145,111 @@ TEST(extreme_values_render)
     free(buf);
 }
 
+/* A negative year keeps four digits after its sign (ISO 8601): it was
+ * printed "%04lld", "-046-11-27". */
+TEST(negative_years_four_digits)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/negyear.parquet", test_tmpdir());
+    pq_column c[] = {{"text", PQ_STRING, 0}, {"dt", PQ_INT32, 0}, {"ts", PQ_INT64, 0}};
+    pq_write_opts o = {PQ_CODEC_NONE, 0, 0};
+    blalm_err e = {{0}};
+    pq_writer *w = pqw_open(path, c, 3, &o, &e);
+    CHECK_MSG(w != NULL, "%.700s", e.msg);
+    const int64_t days[] = {-736000, -800000, 0};
+    for (int i = 0; i < 3; i++) {
+        pq_value v[3] = {{0, 0, 0, "x", 1}, {0, days[i], 0, NULL, 0}, {0, days[i] * 86400000000LL + 3600000000LL, 0, NULL, 0}};
+        CHECK(pqw_row(w, v, &e) == 0);
+    }
+    CHECK_MSG(pqw_commit(w, &e) == 0, "%.700s", e.msg);
+    size_t n;
+    uint8_t *buf0 = slurp(path, &n);
+    CHECK(buf0 != NULL);
+    uint8_t *buf = realloc(buf0, n + 16);
+    CHECK(buf != NULL);
+    n = add_converted_type(buf, n, "dt", 6);           /* DATE */
+    CHECK(n > 0);
+    n = add_converted_type(buf, n, "ts", 10);          /* TIMESTAMP_MICROS */
+    CHECK(n > 0);
+    pq_reader *r = pq_reader_open_mem(buf, n, "negyear.parquet", NULL, &e);
+    CHECK_MSG(r != NULL, "%.700s", e.msg);
+    blalm_doc d;
+    const char *want[] = {"{\"dt\":\"-0046-11-26\",\"ts\":\"-0046-11-26T01:00:00Z\"}",
+                          "{\"dt\":\"-0221-09-04\",\"ts\":\"-0221-09-04T01:00:00Z\"}",
+                          "{\"dt\":\"1970-01-01\",\"ts\":\"1970-01-01T01:00:00Z\"}"};
+    int rows = 0;
+    while (pq_reader_next(r, &d, &e) == 1) {
+        if (rows < 3) CHECK_EQ_STR(d.metadata, want[rows]);
+        rows++;
+    }
+    pq_reader_close(r);
+    CHECK_EQ_INT(rows, 3);
+    free(buf);
+}
+
+/* Two columns with one name: the metadata held the name twice
+ * ({"m":"1","m":"3"}), which DuckDB refuses; the last column's value is the
+ * document's, as a JSON line's repeated name (README: metadata holds each
+ * name once). An --id-field that names no column was ignored (generated
+ * ids); it is an error naming the file and its columns. */
+TEST(repeated_column_names_and_missing_id_field)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/dupmeta.parquet", test_tmpdir());
+    pq_column c[] = {{"text", PQ_STRING, 0}, {"m", PQ_STRING, 1}, {"k", PQ_INT32, 0}, {"m", PQ_STRING, 1},
+                     {"f", PQ_DOUBLE, 0}};
+    pq_write_opts o = {PQ_CODEC_NONE, 0, 0};
+    blalm_err e = {{0}};
+    pq_writer *w = pqw_open(path, c, 5, &o, &e);
+    CHECK_MSG(w != NULL, "%.700s", e.msg);
+    pq_value v[5] = {{0, 0, 0, "t", 1}, {0, 0, 0, "1", 1}, {0, 7, 0, NULL, 0}, {0, 0, 0, "3", 1}, {0, 0, 0.5, NULL, 0}};
+    CHECK(pqw_row(w, v, &e) == 0);
+    v[1].s = "2";
+    v[3].is_null = 1;   /* the last one's null wins too */
+    CHECK(pqw_row(w, v, &e) == 0);
+    CHECK_MSG(pqw_commit(w, &e) == 0, "%.700s", e.msg);
+    size_t n;
+    uint8_t *buf = slurp(path, &n);
+    CHECK(buf != NULL);
+    pq_reader *r = pq_reader_open_mem(buf, n, "dupmeta.parquet", NULL, &e);
+    CHECK_MSG(r != NULL, "%.700s", e.msg);
+    blalm_doc d;
+    CHECK(pq_reader_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.metadata, "{\"k\":7,\"m\":\"3\",\"f\":0.5}");
+    CHECK(pq_reader_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.metadata, "{\"k\":7,\"m\":null,\"f\":0.5}");
+    pq_reader_close(r);
+    /* text_only with the name wanted (dedup's url) reads the last one too */
+    const char *const mf[] = {"m", NULL};
+    doc_opts to = {.text_only = 1, .meta_fields = mf};
+    r = pq_reader_open_mem(buf, n, "dupmeta.parquet", &to, &e);
+    CHECK_MSG(r != NULL, "%.700s", e.msg);
+    CHECK(pq_reader_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.metadata, "{\"m\":\"3\"}");
+    pq_reader_close(r);
+    /* --id-field naming no column */
+    doc_opts io = {.id_field = "nope"};
+    CHECK(pq_reader_open_mem(buf, n, "dupmeta.parquet", &io, &e) == NULL);
+    CHECK_HAS(e.msg, "dupmeta.parquet: no id column 'nope' (--id-field); its columns: 'text', 'm', 'k', 'm', 'f'");
+    /* ... or a column that cannot be an id (it was metadata, ids generated) */
+    doc_opts fo = {.id_field = "f"};
+    CHECK(pq_reader_open_mem(buf, n, "dupmeta.parquet", &fo, &e) == NULL);
+    CHECK_HAS(e.msg, "dupmeta.parquet: id field 'f' is DOUBLE, which cannot be an id");
+    doc_opts ko = {.id_field = "k"};
+    r = pq_reader_open_mem(buf, n, "dupmeta.parquet", &ko, &e);   /* INT32: an id, fine */
+    CHECK_MSG(r != NULL, "%.700s", e.msg);
+    CHECK(pq_reader_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.id, "7");
+    pq_reader_close(r);
+    /* the default "id" may be absent: generated ids */
+    r = pq_reader_open_mem(buf, n, "dupmeta.parquet", NULL, &e);
+    CHECK(r != NULL);
+    CHECK(pq_reader_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.id, "dupmeta/0");
+    pq_reader_close(r);
+    free(buf);
+}
+
 /* Regression inputs found by tests/fuzz (tests/fuzz/crashes/ holds their bytes). */
 TEST(fuzz_regressions)
 {
@@ -1323,5 +1429,7 @@ int main(int argc, char **argv)
     RUN(footer_counts_real_file);
     RUN(invalid_utf8_refused);
     RUN(null_text_refused);
+    RUN(negative_years_four_digits);
+    RUN(repeated_column_names_and_missing_id_field);
     return test_summary();
 }
