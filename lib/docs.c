@@ -296,16 +296,46 @@ static void base_stem(const char *path, char *out, size_t cap)
     doc_rel_stem(b ? b + 1 : path, out, cap);
 }
 
+/* path with each byte that is not printable ASCII as \xNN (for messages
+ * about names that are not UTF-8). */
+static void show_path(sbuf *out, const char *path)
+{
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (*c >= 0x80 || *c < 0x20 || *c == 0x7f) sb_printf(out, "\\x%02x", *c);
+        else sb_addc(out, (char)*c);
+    }
+}
+
+/* A file name that becomes a default "source" or generated ids must be UTF-8
+ * (JSON text): refused, as the docs walk refuses such paths. */
+static int check_name_utf8(const char *path, blalm_err *e)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t bad;
+    if (utf8_valid(b, strlen(b), &bad)) return 0;
+    sbuf shown;
+    sb_init(&shown);
+    show_path(&shown, path);
+    err_set(e, "%s: file name is not valid UTF-8 (byte \\x%02x at offset %zu of its name; bytes shown as \\xNN): a "
+               "document file's name becomes its generated ids and default \"source\", JSON text, which must be "
+               "UTF-8; rename the file",
+            sb_cstr(&shown), (unsigned char)b[bad], bad);
+    sb_free(&shown);
+    return -1;
+}
+
 doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
 {
     doc_opts o = {0};
     if (opts) o = *opts;
     if (!o.text_field) o.text_field = "text";
     if (!o.id_field) o.id_field = "id";
-    char stem[4096];
-    base_stem(path, stem, sizeof stem);
-    if (!o.default_source) o.default_source = stem;
-    if (o.id_stem) snprintf(stem, sizeof stem, "%s", o.id_stem);
+    if ((!o.default_source || !o.id_stem) && !o.names_unused && check_name_utf8(path, e) < 0) return NULL;
+    char base[4096], stem[4096];
+    base_stem(path, base, sizeof base);
+    if (!o.default_source) o.default_source = base;   /* not stem: an id_stem replaces that */
+    snprintf(stem, sizeof stem, "%s", o.id_stem ? o.id_stem : base);
     struct stat stt;
     if (stat(path, &stt) < 0) {
         err_errno(e, "%s", path);
@@ -665,6 +695,96 @@ void doc_rel_stem(const char *rel, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)n, rel);
 }
 
+typedef struct stem_ix {
+    char *stem;
+    int i;
+} stem_ix;
+
+static int stem_ix_cmp(const void *a, const void *b)
+{
+    const stem_ix *x = a, *y = b;
+    int c = strcmp(x->stem, y->stem);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Marks dup[k] for each entry of v (n, sorted) whose stem another has. */
+static void mark_shared(const stem_ix *v, int n, char *dup)
+{
+    for (int k = 0; k + 1 < n; k++)
+        if (!strcmp(v[k].stem, v[k + 1].stem)) dup[v[k].i] = dup[v[k + 1].i] = 1;
+}
+
+/* path less a leading "/" or "./" (repeated), without its extension when strip */
+static char *path_stem(const char *path, int strip)
+{
+    while (*path == '/' || (path[0] == '.' && path[1] == '/')) path += *path == '/' ? 1 : 2;
+    char buf[8192];
+    if (strip) doc_rel_stem(path, buf, sizeof buf);
+    else snprintf(buf, sizeof buf, "%s", path);
+    return strdup(buf);
+}
+
+int doc_id_stems(char *const *paths, int n, char ***stems, blalm_err *e)
+{
+    char **out = calloc((size_t)(n ? n : 1), sizeof *out);
+    stem_ix *v = calloc((size_t)(n ? n : 1), sizeof *v);
+    char *dup = calloc((size_t)(n ? n : 1), 1);
+    for (int i = 0; i < n; i++) {
+        char buf[4096];
+        base_stem(paths[i], buf, sizeof buf);
+        v[i].stem = strdup(buf);
+        v[i].i = i;
+    }
+    qsort(v, (size_t)n, sizeof *v, stem_ix_cmp);
+    mark_shared(v, n, dup);
+    for (int i = 0; i < n; i++) free(v[i].stem);
+    /* the paths without extension of those that share a stem; where two are
+     * still the same, the paths as given */
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (dup[i]) {
+            out[i] = path_stem(paths[i], 1);
+            v[m].stem = out[i];
+            v[m++].i = i;
+        }
+    memset(dup, 0, (size_t)n);
+    qsort(v, (size_t)m, sizeof *v, stem_ix_cmp);
+    mark_shared(v, m, dup);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (dup[i]) {
+            free(out[i]);
+            out[i] = path_stem(paths[i], 0);
+        }
+        size_t bad;
+        if (out[i] && !utf8_valid(out[i], strlen(out[i]), &bad)) {
+            sbuf shown;
+            sb_init(&shown);
+            show_path(&shown, paths[i]);
+            rc = err_set(e, "%s: path is not valid UTF-8 (byte \\x%02x at offset %zu of its id stem; bytes "
+                            "shown as \\xNN): another input has the same file name, so its ids are "
+                            "\"<path without extension>/<row>\", JSON text, which must be UTF-8; rename the folder",
+                         sb_cstr(&shown), (unsigned char)out[i][bad], bad);
+            sb_free(&shown);
+        }
+    }
+    free(v);
+    free(dup);
+    if (rc < 0) {
+        doc_id_stems_free(out, n);
+        return -1;
+    }
+    *stems = out;
+    return 0;
+}
+
+void doc_id_stems_free(char **stems, int n)
+{
+    if (!stems) return;
+    for (int i = 0; i < n; i++) free(stems[i]);
+    free(stems);
+}
+
 /* A directory already walked, by (device, inode): a symlink loop or a
  * second link to a folder would otherwise read its files again (or forever). */
 typedef struct seen_dir {
@@ -778,10 +898,7 @@ static int walk(const char *root, const char *rel, file_list *fl, blalm_err *e)
         if (!utf8_valid(sub, strlen(sub), &bad)) {
             sbuf shown;
             sb_init(&shown);
-            for (const unsigned char *c = (const unsigned char *)full; *c; c++) {
-                if (*c >= 0x80 || *c < 0x20 || *c == 0x7f) sb_printf(&shown, "\\x%02x", *c);
-                else sb_addc(&shown, (char)*c);
-            }
+            show_path(&shown, full);
             rc = err_set(e, "%s: path is not valid UTF-8 (byte \\x%02x at offset %zu of its path under %s; "
                             "bytes shown as \\xNN): a document file's path becomes its ids, \"source\" and "
                             "JSON text, which must be UTF-8; rename the %s",

@@ -45,6 +45,10 @@ typedef struct doc_opts {
                                 counting words: only text and id are decompressed */
     const char *const *meta_fields; /* with text_only: these metadata columns are still
                                 read (NULL-terminated list), e.g. dedup's url */
+    int names_unused;        /* the caller uses neither "source" nor generated ids
+                                (count): the file name need not be UTF-8; otherwise
+                                doc_open refuses a name that is not UTF-8 when it
+                                becomes the default source or the id stem */
 } doc_opts;
 
 typedef struct doc_reader doc_reader;
@@ -131,5 +135,17 @@ size_t docs_skipped(const char *root, char *msg, size_t cap);
 /* Strips a document extension (.parquet .jsonl .jsonl.gz .jsonl.zst .ndjson)
  * from rel into out (size cap). */
 void doc_rel_stem(const char *rel, char *out, size_t cap);
+
+/* The generated-id stems of the n input files of one `cat` or `shard` run:
+ * (*stems)[i] is NULL where the default stem (the file name without folders
+ * and extension) is unique in the run, so the common case keeps its ids.
+ * Inputs whose default stems are the same (part-0.jsonl in two folders) get
+ * the path as given without its extension, less a leading "/" or "./"
+ * (ids "in/2023/part-0/<row>"); where even those are the same
+ * (x.jsonl and x.jsonl.zst in one folder), the path as given with it.
+ * -1 with e set (nothing to free) when such a path is not UTF-8. Free with
+ * doc_id_stems_free. */
+int doc_id_stems(char *const *paths, int n, char ***stems, blalm_err *e);
+void doc_id_stems_free(char **stems, int n);
 
 #endif

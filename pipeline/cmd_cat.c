@@ -6,6 +6,7 @@
 #include "lib/cli.h"
 #include "lib/docs.h"
 #include "lib/sbuf.h"
+#include "lib/utf8.h"
 
 BLALM_COMMAND(cat, "print the documents of jsonl / jsonl.gz / jsonl.zst / parquet files as JSON lines")
 
@@ -19,8 +20,10 @@ static const char usage[] =
     "options:\n"
     "  --text-field NAME   field holding the text (default: text)\n"
     "  --id-field NAME     field holding the id (default: id); documents without\n"
-    "                      one get \"<file stem>/<row>\" (under a docs root,\n"
-    "                      \"<path without extension>/<row>\")\n"
+    "                      one get \"<file stem>/<row>\"; files of one run with\n"
+    "                      the same name (a/part-0.jsonl, b/part-0.jsonl) get\n"
+    "                      \"<path without extension>/<row>\" (a/part-0/0), as\n"
+    "                      files under a docs root do\n"
     "  --source NAME       source for documents that have none (default: file stem)\n"
     "  -h, --help          this help\n";
 
@@ -41,18 +44,34 @@ int cmd_cat(int argc, char **argv)
         switch (c) {
         case 't': o.text_field = optarg; break;
         case 'i': o.id_field = optarg; break;
-        case 's': o.default_source = optarg; break;
+        case 's': {
+            size_t bad;
+            if (!utf8_valid(optarg, strlen(optarg), &bad))
+                return cli_usage_error(usage, "cat: --source: not valid UTF-8 (byte \\x%02x at offset %zu): a "
+                                              "source is JSON text, which must be UTF-8",
+                                       (unsigned char)optarg[bad], bad);
+            o.default_source = optarg;
+            break;
+        }
         case 'h': return cli_help(usage);
         default: return cli_option_error(usage, "cat", opts, argv, optind);
         }
     }
     if (optind >= argc) return cli_usage_error(usage, "cat: no input files");
+    /* inputs with the same file name get ids from their paths (doc_id_stems) */
+    blalm_err err;
+    char **stems;
+    if (doc_id_stems(argv + optind, argc - optind, &stems, &err) < 0) {
+        fprintf(stderr, "blalm cat: %s\n", err.msg);
+        return 1;
+    }
     sbuf line;
     sb_init(&line);
     int status = 0;
     for (int i = optind; i < argc && !status; i++) {
-        blalm_err err;
-        doc_reader *r = doc_open(argv[i], &o, &err);
+        doc_opts oi = o;
+        if (stems[i - optind]) oi.id_stem = stems[i - optind];
+        doc_reader *r = doc_open(argv[i], &oi, &err);
         if (!r) {
             fprintf(stderr, "blalm cat: %s\n", err.msg);
             status = 1;
@@ -75,5 +94,6 @@ int cmd_cat(int argc, char **argv)
         doc_close(r);
     }
     sb_free(&line);
+    doc_id_stems_free(stems, argc - optind);
     return status;   /* main checks that stdout took it all */
 }

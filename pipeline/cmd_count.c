@@ -20,7 +20,9 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --json              print one JSON object per file, and the total\n"
-    "                      {\"docs\":..,\"words\":..,\"bytes\":..} on the last line\n"
+    "                      {\"docs\":..,\"words\":..,\"bytes\":..} on the last line;\n"
+    "                      a byte of a file name that is not UTF-8 is written\n"
+    "                      as the text \\xNN in \"file\"\n"
     "  --text-field NAME   field holding the text (default: text)\n"
     "  -q, --quiet         no progress output\n"
     "  -h, --help          this help\n";
@@ -35,12 +37,20 @@ static void print_row(const char *name, const totals *t, int json)
         printf("{");
         if (name) {
             fputs("\"file\":", stdout);
-            /* names are paths given by the user; escape minimally for JSON */
+            /* names are paths given by the user, JSON-escaped; a byte that is
+             * not UTF-8 (JSON text cannot hold it) is written as the text
+             * \xNN, as the docs walk's messages show such names */
             putchar('"');
-            for (const char *p = name; *p; p++) {
-                if (*p == '"' || *p == '\\') putchar('\\');
-                if ((unsigned char)*p < 0x20) printf("\\u%04x", (unsigned char)*p);
-                else putchar(*p);
+            size_t n = strlen(name), at = 0;
+            while (at < n) {
+                size_t bad, ok = utf8_valid(name + at, n - at, &bad) ? n - at : bad;
+                for (const char *p = name + at; p < name + at + ok; p++) {
+                    if (*p == '"' || *p == '\\') putchar('\\');
+                    if ((unsigned char)*p < 0x20) printf("\\u%04x", (unsigned char)*p);
+                    else putchar(*p);
+                }
+                at += ok;
+                if (at < n) printf("\\\\x%02x", (unsigned char)name[at++]);
             }
             fputs("\",", stdout);
         }
@@ -74,6 +84,7 @@ int cmd_count(int argc, char **argv)
     }
     if (optind >= argc) return cli_usage_error(usage, "count: no input files");
     o.text_only = 1;   /* parquet: decompress only the text (and id) columns */
+    o.names_unused = 1;   /* no ids or sources are printed: any file name is counted */
     totals all = {0};
     int nfiles = argc - optind;
     progress *pg = prog_start("count", (uint64_t)nfiles, PROG_COUNT, quiet);

@@ -7,6 +7,7 @@
 #include "lib/cli.h"
 #include "lib/docs.h"
 #include "lib/progress.h"
+#include "lib/utf8.h"
 
 BLALM_COMMAND(shard, "rewrite documents of any supported format as .jsonl.zst shards")
 
@@ -33,7 +34,10 @@ static const char usage[] =
     "  --level N           zstd level (default 3)\n"
     "  --source NAME       source for documents that have none\n"
     "  --text-field NAME   field holding the text (default: text)\n"
-    "  --id-field NAME     field holding the id (default: id)\n"
+    "  --id-field NAME     field holding the id (default: id); documents without\n"
+    "                      one get \"<file stem>/<row>\", or, where two inputs\n"
+    "                      have the same file name (a/part-0.jsonl,\n"
+    "                      b/part-0.jsonl), \"<path without extension>/<row>\"\n"
     "  -q, --quiet         no progress output\n"
     "  -h, --help          this help\n";
 
@@ -64,7 +68,15 @@ int cmd_shard(int argc, char **argv)
             if (cli_parse_count(optarg, &level) < 0 || level < 1 || level > 19)
                 return cli_usage_error(usage, "shard: --level: expected 1..19, got '%s'", optarg);
             break;
-        case 's': o.default_source = optarg; break;
+        case 's': {
+            size_t bad;
+            if (!utf8_valid(optarg, strlen(optarg), &bad))
+                return cli_usage_error(usage, "shard: --source: not valid UTF-8 (byte \\x%02x at offset %zu): a "
+                                              "source is JSON text, which must be UTF-8",
+                                       (unsigned char)optarg[bad], bad);
+            o.default_source = optarg;
+            break;
+        }
         case 't': o.text_field = optarg; break;
         case 'i': o.id_field = optarg; break;
         case 'q': quiet = 1; break;
@@ -88,14 +100,23 @@ int cmd_shard(int argc, char **argv)
         if (stat(argv[i], &st) == 0) total_bytes += (uint64_t)st.st_size;
     }
     blalm_err err;
+    /* inputs with the same file name get ids from their paths: "part-0/0"
+     * from two folders would be one document to dedup */
+    char **stems;
+    if (doc_id_stems(argv + optind, argc - optind, &stems, &err) < 0) {
+        fprintf(stderr, "blalm shard: %s\n", err.msg);
+        return 1;
+    }
     doc_writer *w = docw_open(out, prefix, max_bytes, (int)level, &err);
     if (!w) {
+        doc_id_stems_free(stems, argc - optind);
         fprintf(stderr, "blalm shard: %s\n", err.msg);
         return 1;
     }
     for (int i = optind; i < argc; i++) {
         if (docw_check_input(w, argv[i], &err) < 0) {
             docw_abort(w);
+            doc_id_stems_free(stems, argc - optind);
             fprintf(stderr, "blalm shard: %s\n", err.msg);
             return 1;
         }
@@ -103,7 +124,9 @@ int cmd_shard(int argc, char **argv)
     progress *pg = prog_start("shard", (uint64_t)(argc - optind), PROG_COUNT, quiet);
     unsigned long long docs = 0;
     for (int i = optind; i < argc; i++) {
-        doc_reader *r = doc_open(argv[i], &o, &err);
+        doc_opts oi = o;
+        if (stems[i - optind]) oi.id_stem = stems[i - optind];
+        doc_reader *r = doc_open(argv[i], &oi, &err);
         int rc = r ? 0 : -1;
         blalm_doc d;
         while (r && (rc = doc_next(r, &d, &err)) == 1) {
@@ -114,12 +137,14 @@ int cmd_shard(int argc, char **argv)
         if (rc < 0) {
             prog_end(pg);
             docw_abort(w);   /* every shard of this run disappears; DIR is as it was */
+            doc_id_stems_free(stems, argc - optind);
             fprintf(stderr, "blalm shard: %s\n", err.msg);
             return 1;
         }
         prog_update(pg, (uint64_t)(i - optind + 1));
     }
     prog_end(pg);
+    doc_id_stems_free(stems, argc - optind);
     int shards = docw_shards(w), replacing = docw_replacing(w);
     if (docw_close(w, &err) < 0) {
         fprintf(stderr, "blalm shard: %s\n", err.msg);

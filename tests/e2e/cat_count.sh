@@ -181,6 +181,26 @@ else
     skip stdout_full "/dev/full not writable here"
 fi
 
+# A file name that is not UTF-8 became raw bytes in cat's "id" and "source"
+# (invalid JSON): refused, naming the file with its bytes escaped. count
+# prints no ids: it counts, and --json writes the byte as the text \xNN.
+mkdir -p "$TMP/nu"
+printf '{"text":"x y"}\n' >"$TMP/nu/nid"$'\xe9'".jsonl"
+"$BLALM" cat "$TMP/nu/nid"$'\xe9'".jsonl" >"$TMP/nu.out" 2>"$TMP/nu.err"; rc=$?
+[ $rc = 1 ] && [ ! -s "$TMP/nu.out" ] \
+    && grep -qF 'nid\xe9.jsonl: file name is not valid UTF-8 (byte \xe9 at offset 3 of its name' "$TMP/nu.err" \
+    && pass cat_name_not_utf8_refused || fail cat_name_not_utf8_refused "rc=$rc $(cat "$TMP/nu.out" "$TMP/nu.err")"
+got=$("$BLALM" count -q --json "$TMP/nu/nid"$'\xe9'".jsonl" 2>&1)
+printf '%s\n' "$got" | "$PY" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").splitlines()]
+assert rows[0]["file"].endswith("/nu/nid\\xe9.jsonl"), rows[0]
+assert rows[0]["words"] == 2 and rows[1] == {"docs": 1, "words": 2, "bytes": 3}, rows' \
+    && pass count_json_name_not_utf8 || fail count_json_name_not_utf8 "$got"
+# --source that is not UTF-8: a usage error
+"$BLALM" cat --source $'web\xff' "$TMP/one.jsonl" >"$TMP/src.out" 2>"$TMP/src.err"; rc=$?
+[ $rc = 2 ] && [ ! -s "$TMP/src.out" ] && grep -qF 'cat: --source: not valid UTF-8 (byte \xff at offset 3)' "$TMP/src.err" \
+    && pass cat_source_not_utf8 || fail cat_source_not_utf8 "rc=$rc $(cat "$TMP/src.out" "$TMP/src.err")"
 
 # zstd files starting with a skippable frame (all of pzstd's output) were
 # taken for text ("expected a JSON object")
@@ -207,3 +227,14 @@ for z in xz bzip2 lz4; do
     [ $rc = 1 ] && grep -qF "pz.$z: byte 0: $z-compressed data is not supported (decompress it first, or recompress it with zstd)" "$TMP/z.err" \
         && pass "compression_named_$z" || fail "compression_named_$z" "rc=$rc $(cat "$TMP/z.err")"
 done
+
+# cat of same-named files from two folders: ids from their paths (they were
+# part-0/0 twice); a lone name keeps its ids
+mkdir -p "$TMP/E/2023" "$TMP/E/2024"
+printf '{"text":"a"}\n' >"$TMP/E/2023/part-0.jsonl"
+printf '{"text":"b"}\n' >"$TMP/E/2024/part-0.jsonl"
+printf '{"text":"c"}\n' >"$TMP/E/other.jsonl"
+got=$(cd "$TMP" && "$BLALM" cat E/2023/part-0.jsonl ./E/2024/part-0.jsonl E/other.jsonl 2>&1 | "$PY" -c '
+import json, sys; print(" ".join(json.loads(l)["id"] + "=" + json.loads(l)["source"] for l in sys.stdin))')
+[ "$got" = "E/2023/part-0/0=part-0 E/2024/part-0/0=part-0 other/0=other" ] && pass cat_same_names_unique_ids \
+    || fail cat_same_names_unique_ids "$got"

@@ -390,6 +390,74 @@ TEST(walk_refuses_names_not_utf8)
     CHECK_CONTAINS(e.msg, "rename the folder");
 }
 
+/* A file opened by name (cat, count, shard) whose name is not UTF-8: its
+ * stem became the generated ids and default "source" raw, so cat wrote
+ * invalid JSON and shard shards nothing could read back. Refused as the docs
+ * walk refuses such paths, unless the caller uses no names (count), or
+ * gives both the source and the id stem. */
+TEST(open_refuses_names_not_utf8)
+{
+    const char *p = put("nid\xe9.jsonl", "{\"text\":\"x\"}\n");
+    blalm_err e;
+    CHECK(doc_open(p, NULL, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "nid\\xe9.jsonl: file name is not valid UTF-8 (byte \\xe9 at offset 3 of its name");
+    CHECK_CONTAINS(e.msg, "rename the file");
+    CHECK(strchr(e.msg, '\xe9') == NULL);
+    doc_opts src = {.default_source = "web"};   /* ids still come from the name */
+    CHECK(doc_open(p, &src, &e) == NULL);
+    doc_opts both = {.default_source = "web", .id_stem = "web/x"};
+    doc_reader *r = doc_open(p, &both, &e);
+    CHECK_MSG(r != NULL, "%s", e.msg);
+    blalm_doc d;
+    CHECK(doc_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.id, "web/x/0");
+    doc_close(r);
+    doc_opts count = {.names_unused = 1};
+    r = doc_open(p, &count, &e);
+    CHECK_MSG(r != NULL, "%s", e.msg);
+    doc_close(r);
+    /* a folder that is not UTF-8 is not part of a lone file's names */
+    char dir[1024], f[1100];
+    snprintf(dir, sizeof dir, "%s/d\xe9", test_tmpdir());
+    mkdir(dir, 0755);
+    snprintf(f, sizeof f, "%s/ok.jsonl", dir);
+    FILE *fp = fopen(f, "w");
+    fputs("{\"text\":\"x\"}\n", fp);
+    fclose(fp);
+    r = doc_open(f, NULL, &e);
+    CHECK_MSG(r != NULL, "%s", e.msg);
+    doc_close(r);
+}
+
+/* cat and shard gave same-named inputs in different folders the same
+ * generated ids (part-0/0 twice), so dedup dropped distinct documents as
+ * exact-id duplicates. doc_id_stems keeps a unique file name's default stem
+ * and gives the shared ones their paths. */
+TEST(id_stems_unique_per_run)
+{
+    char *paths[] = {"in/2023/part-0.jsonl", "/abs/in/2024/part-0.jsonl.zst", "./other.parquet", "x/p.jsonl",
+                     "x/p.jsonl.zst", "p"};
+    char **st;
+    blalm_err e;
+    CHECK(doc_id_stems(paths, 6, &st, &e) == 0);
+    CHECK_EQ_STR(st[0], "in/2023/part-0");
+    CHECK_EQ_STR(st[1], "abs/in/2024/part-0");
+    CHECK(st[2] == NULL);                   /* unique: the default stem, ids as before */
+    CHECK_EQ_STR(st[3], "x/p.jsonl");       /* "x/p" twice: the paths as given */
+    CHECK_EQ_STR(st[4], "x/p.jsonl.zst");
+    CHECK_EQ_STR(st[5], "p");
+    doc_id_stems_free(st, 6);
+    char *one[] = {"a/part-0.jsonl", "b/part-1.jsonl"};
+    CHECK(doc_id_stems(one, 2, &st, &e) == 0);
+    CHECK(st[0] == NULL && st[1] == NULL);
+    doc_id_stems_free(st, 2);
+    CHECK(doc_id_stems(one, 0, &st, &e) == 0);
+    doc_id_stems_free(st, 0);
+    char *bad[] = {"d\xe9/part-0.jsonl", "b/part-0.jsonl"};
+    CHECK(doc_id_stems(bad, 2, &st, &e) < 0);
+    CHECK_CONTAINS(e.msg, "d\\xe9/part-0.jsonl: path is not valid UTF-8 (byte \\xe9 at offset 1 of its id stem");
+}
+
 TEST(walk_some_names_skipped_files)
 {
     char root[1024];
@@ -472,6 +540,8 @@ int main(void)
     RUN(walk_some_names_skipped_files);
     RUN(walk_refuses_shared_stems);
     RUN(walk_refuses_names_not_utf8);
+    RUN(open_refuses_names_not_utf8);
+    RUN(id_stems_unique_per_run);
     RUN(work_dirs);
     return test_summary();
 }
