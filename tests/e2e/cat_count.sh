@@ -238,3 +238,13 @@ got=$(cd "$TMP" && "$BLALM" cat E/2023/part-0.jsonl ./E/2024/part-0.jsonl E/othe
 import json, sys; print(" ".join(json.loads(l)["id"] + "=" + json.loads(l)["source"] for l in sys.stdin))')
 [ "$got" = "E/2023/part-0/0=part-0 E/2024/part-0/0=part-0 other/0=other" ] && pass cat_same_names_unique_ids \
     || fail cat_same_names_unique_ids "$got"
+
+# count's words are Python's str.split(), not wc -w's: control characters
+# are words and U+001C..U+001F separate them. The help (and README) said they
+# equal LC_ALL=C wc -w on ASCII-whitespace text, which is false.
+printf '%s\n' '{"text":"a \u0001 b"}' '{"text":"a\u001cb"}' >"$TMP/ctlw.jsonl"
+got=$("$BLALM" count -q --json "$TMP/ctlw.jsonl" | tail -1)
+wcw=$(printf 'a \001 b\na\034b' | LC_ALL=C wc -w)
+[ "$got" = '{"docs":2,"words":5,"bytes":8}' ] && [ "$wcw" != 5 ] \
+    && ! "$BLALM" count --help | grep -q 'LC_ALL=C wc -w)' && "$BLALM" count --help | grep -q "It is not wc -w's word" \
+    && pass count_words_not_wc_w || fail count_words_not_wc_w "$got (wc -w: $wcw)"
