@@ -543,6 +543,43 @@ static int join_split(const char *run, const char *src, const token_set *ts, con
     return rc;
 }
 
+/* What a tokenizer trained on the corpus' train split depends on (stage
+ * "train-tokenizer", unit "tokenizer" in RUN/state): every train file's
+ * identity and document boundaries, in corpus order, and the training
+ * settings. RUN/tokenizer.json is reused only under the same key: before, a
+ * fresh run in a folder a killed run left (no latest.bin) reused that run's
+ * tokenizer whatever the corpus or vocab_size now. */
+static marker_key *tokenizer_key(const char *dir, const bpe_train_opts *to, blalm_err *e)
+{
+    corpus cp;
+    if (corpus_open(&cp, dir, e) != 0) return NULL;
+    marker_key *k = marker_key_new("train-tokenizer");
+    if (!k) {
+        corpus_close(&cp);
+        err_set(e, "%s: out of memory", dir);
+        return NULL;
+    }
+    marker_key_setting(k, "trainer", "byte-level BPE 1, default pre-tokenizer pattern");
+    marker_key_settingf(k, "vocab_size", "%u", to->vocab_size);
+    marker_key_settingf(k, "min_frequency", "%llu", (unsigned long long)to->min_frequency);
+    marker_key_settingf(k, "allow_smaller", "%d", to->allow_smaller);
+    marker_key_setting(k, "boundaries", cp.has_index ? "documents.jsonl.zst" : "blank lines, CRLF too");
+    for (size_t i = 0; i < cp.n_files; i++) {
+        corpus_file *f = &cp.files[i];
+        if (f->split != CORPUS_TRAIN) continue;
+        if (marker_key_file(k, f->rel, f->path, e) != 0) {
+            marker_key_free(k);
+            corpus_close(&cp);
+            return NULL;
+        }
+        if (cp.has_index)
+            marker_key_settingf(k, "documents", "%s %zu %016llx", f->rel, f->n_docs,
+                                (unsigned long long)corpus_file_docs_hash(f));
+    }
+    corpus_close(&cp);
+    return k;
+}
+
 /* RUN/tokenizer.json (trained unless given; with --tokens, the one its
  * tokens.json names unless given) and the token cache: the corpus tokenized
  * by the one shard builder (trainer/tokenize.h) into RUN/tokens/corpus (or
@@ -568,6 +605,8 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
             if (file_exists(recorded) || !file_exists(ts.tokenizer)) given = recorded;
         }
     }
+    char state[4200];
+    snprintf(state, sizeof state, "%s/state", o->run);
     if (given) {
         t = bpe_load(given, e);
         if (!t) {
@@ -582,30 +621,80 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
                     given, hex, o->tokens, ts.tokenizer, ts.sha);
             goto fail;
         }
-        if (bpe_save_json(t, tp, e) < 0) goto fail;
-    } else if (file_exists(tp)) {
+        /* a later run without --tokenizer trains its own, not this one's */
+        if (marker_remove(state, "train-tokenizer", "tokenizer", e) < 0 || bpe_save_json(t, tp, e) < 0)
+            goto fail;
+    } else if (o->resume && file_exists(tp)) {
+        /* the run's own (its checkpoint was trained with it; a run of a blalm
+         * before the key has no marker), as before */
         t = bpe_load(tp, e);
         if (!t) goto fail;
     } else {
-        bpe_counter *c = bpe_counter_new(NULL, e);
-        if (!c) goto fail;
-        if (train_count_corpus(o->corpus, c, e) < 0) {
-            bpe_counter_free(c);
-            goto fail;
-        }
-        if (!bpe_counter_pretokens(c)) {
-            bpe_counter_free(c);
-            err_set(e, "%s: the train split holds no text to train a tokenizer on", o->corpus);
-            goto fail;
-        }
         bpe_train_opts to;
         bpe_train_opts_default(&to);
         to.vocab_size = vocab;
         to.allow_smaller = 1;
-        t = bpe_train(c, &to, e);
-        bpe_counter_free(c);
-        if (!t) goto fail;
-        if (bpe_save_json(t, tp, e) < 0) goto fail;
+        marker_key *k = tokenizer_key(o->corpus, &to, e);
+        if (!k) goto fail;
+        char why[512] = "";
+        int st = file_exists(tp) ? marker_check(state, "train-tokenizer", "tokenizer", k, why, sizeof why, e)
+                                 : MARKER_ABSENT;
+        if (st < 0) {
+            marker_key_free(k);
+            goto fail;
+        }
+        if (st == MARKER_DONE) {
+            /* the very file the marker was committed for (not one copied over it) */
+            if (!(t = bpe_load(tp, e))) {
+                marker_key_free(k);
+                goto fail;
+            }
+            char *r = marker_result(state, "train-tokenizer", "tokenizer", e);
+            for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", bpe_json_sha256(t)[i]);
+            if (!r || !strstr(r, hex)) {
+                st = MARKER_STALE;
+                snprintf(why, sizeof why, "its sha256 %.16s... is not the one trained", hex);
+                bpe_free(t);
+                t = NULL;
+            }
+            free(r);
+        }
+        if (st == MARKER_DONE) {
+            marker_key_free(k);
+        } else {
+            if (file_exists(tp))
+                fprintf(stderr, "blalm train: %s was not trained on this train split with vocab_size %u (%s): "
+                                "training it again\n", tp, vocab,
+                        st == MARKER_STALE ? why : "no record of what it was trained on, RUN/state/train-tokenizer");
+            bpe_counter *c = bpe_counter_new(NULL, e);
+            if (!c || train_count_corpus(o->corpus, c, e) < 0) {
+                bpe_counter_free(c);
+                marker_key_free(k);
+                goto fail;
+            }
+            if (!bpe_counter_pretokens(c)) {
+                bpe_counter_free(c);
+                marker_key_free(k);
+                err_set(e, "%s: the train split holds no text to train a tokenizer on", o->corpus);
+                goto fail;
+            }
+            t = bpe_train(c, &to, e);
+            bpe_counter_free(c);
+            /* the old marker goes first: killed between the save and the
+             * commit, no marker vouches for the new file */
+            if (!t || marker_remove(state, "train-tokenizer", "tokenizer", e) < 0 || bpe_save_json(t, tp, e) < 0) {
+                marker_key_free(k);
+                goto fail;
+            }
+            char res[100];
+            for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", bpe_json_sha256(t)[i]);
+            snprintf(res, sizeof res, "{\"tokenizer_sha256\":\"%s\"}", hex);
+            if (marker_commit(state, "train-tokenizer", "tokenizer", k, res, e) < 0) {
+                marker_key_free(k);
+                goto fail;
+            }
+            marker_key_free(k);
+        }
     }
     if (bpe_eot_id(t) == BPE_NO_ID) {
         err_set(e, "%s: the tokenizer has no %s token to close documents", tp, BPE_EOT);
@@ -616,8 +705,6 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
     } else {
         memcpy(shard_sha, bpe_json_sha256(t), 32);   /* the one tokenize_run records */
         snprintf(src, sizeof src, "%s/tokens/corpus", o->run);
-        char state[4200];
-        snprintf(state, sizeof state, "%s/state", o->run);
         tokenize_opts to = {0};
         to.corpus = o->corpus;
         to.tok = t;
@@ -968,6 +1055,34 @@ static void agree_desc(sbuf *d, const train_opts *o, const model_config *cfg, op
 
 static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *e);
 
+/* A new run (no --resume) in a folder an earlier run left without
+ * latest.bin (killed before its first checkpoint) starts clean: that run's
+ * milestone checkpoints chck_<N>M.bin go, said on stderr, or eval
+ * --all-checkpoints would score them as this run's. */
+static int remove_old_milestones(const char *dir, blalm_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d) return err_errno(e, "%s", dir);
+    struct dirent *de;
+    int n = 0, rc = 0;
+    char p[4400];
+    while ((de = readdir(d))) {
+        unsigned long long mw;
+        char tail[8];
+        if (sscanf(de->d_name, "chck_%lluM%7s", &mw, tail) != 2 || strcmp(tail, ".bin")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        if (unlink(p) < 0) {
+            rc = err_errno(e, "removing %s, a milestone checkpoint of an earlier run", p);
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (n)
+        fprintf(stderr, "blalm train: removed %d milestone checkpoint%s (chck_<N>M.bin) of an earlier run from %s: "
+                        "a new run starts here (no --resume)\n", n, n == 1 ? "" : "s", dir);
+    return rc;
+}
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     /* one writer per run folder: two (a --resume started while the first
@@ -1026,7 +1141,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
          * checks: a bad --tokens DIR leaves no run folder behind */
         if (!(tok = prepare_data(o, (uint32_t)cfg.vocab_size, e))) return -1;
         snprintf(p, sizeof p, "%s/checkpoints", o->run);
-        if (mkdir_p(p, e) < 0) {
+        if (mkdir_p(p, e) < 0 || (!o->resume && remove_old_milestones(p, e) < 0)) {
             bpe_free(tok);
             return -1;
         }

@@ -85,3 +85,56 @@ np=$("$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); print(33256 + (c
     grep -qF "vocab_size 320 of $tiny replaced by the tokenizer's $V ($TMP/tok400/tokenizer.json): $np parameters instead of 33256" "$TMP/err" &&
     ! grep -q "vocab_size" "$TMP/first.err" && pass train_tokenizer_vocab_notice ||
     fail train_tokenizer_vocab_notice "rc $rc, vocab '$V', params '$np': $(head -c 400 "$TMP/err")"
+
+# RUN/tokenizer.json is keyed (RUN/state/train-tokenizer): a fresh run in a
+# folder a killed run left (no latest.bin) trained on another corpus, or with
+# another vocab_size, trains its own; before, it reused the old one silently
+# (and a vocab_size 500 rerun trained at the old 320)
+CK="$TMP/ckbig.json"   # no checkpoint before the end: a stopped run leaves no latest.bin
+"$PY" - "$tiny" "$CK" 500 "$TMP/ck500.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["train"]["checkpoint_every"] = 100000
+json.dump(c, open(sys.argv[2], "w"))
+c["vocab_size"] = int(sys.argv[3])
+json.dump(c, open(sys.argv[4], "w"))
+PY
+C2="$TMP/corpus2"; synthetic_corpus "$C2"
+"$BLALM" train --corpus "$C" --model "$CK" --out "$TMP/refA" --max-steps 1 -q 2>/dev/null
+"$BLALM" train --corpus "$C" --model "$TMP/ck500.json" --out "$TMP/refA500" --max-steps 1 -q 2>/dev/null
+V="$TMP/vc"
+"$BLALM" train --corpus "$C2" --model "$CK" --out "$V" --max-steps 50 --stop-after 2 -q 2>"$TMP/err"
+[ ! -e "$V/checkpoints/latest.bin" ] && ! cmp -s "$V/tokenizer.json" "$TMP/refA/tokenizer.json" \
+    || fail train_tokenizer_stale_setup "$(ls "$V/checkpoints") $(head -c 300 "$TMP/err")"
+"$BLALM" train --corpus "$C" --model "$CK" --out "$V" --max-steps 3 -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && cmp -s "$V/tokenizer.json" "$TMP/refA/tokenizer.json" && grep -q "training it again" "$TMP/err" \
+    && cmp -s "$V/tokens/train.tok" "$TMP/refA/tokens/train.tok" \
+    && pass train_tokenizer_stale_corpus || fail train_tokenizer_stale_corpus "rc $rc: $(head -c 300 "$TMP/err")"
+rm -f "$V/checkpoints/latest.bin"   # as a run killed before its first checkpoint leaves it
+"$BLALM" train --corpus "$C" --model "$TMP/ck500.json" --out "$V" --max-steps 3 -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && cmp -s "$V/tokenizer.json" "$TMP/refA500/tokenizer.json" && grep -q "vocab_size 500" "$TMP/err" \
+    && pass train_tokenizer_stale_vocab || fail train_tokenizer_stale_vocab "rc $rc: $(head -c 300 "$TMP/err")"
+# the same inputs: reused, nothing said
+rm -f "$V/checkpoints/latest.bin"
+"$BLALM" train --corpus "$C" --model "$TMP/ck500.json" --out "$V" --max-steps 3 -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && cmp -s "$V/tokenizer.json" "$TMP/refA500/tokenizer.json" \
+    && ! grep -q "training it again" "$TMP/err" \
+    && pass train_tokenizer_reused_same_key || fail train_tokenizer_reused_same_key "rc $rc: $(head -c 300 "$TMP/err")"
+# a tokenizer.json copied over the keyed one is not vouched for by the marker
+rm -f "$V/checkpoints/latest.bin"; cp "$TMP/refA/tokenizer.json" "$V/tokenizer.json"
+"$BLALM" train --corpus "$C" --model "$TMP/ck500.json" --out "$V" --max-steps 3 -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && cmp -s "$V/tokenizer.json" "$TMP/refA500/tokenizer.json" && grep -q "training it again" "$TMP/err" \
+    && pass train_tokenizer_replaced_file || fail train_tokenizer_replaced_file "rc $rc: $(head -c 300 "$TMP/err")"
+
+# milestone checkpoints of an earlier run (killed before latest.bin) go when a
+# new run starts in the folder, said; before, eval --all-checkpoints scored them
+MS="$TMP/ms"
+"$BLALM" train --corpus "$C" --model "$CK" --out "$MS" --max-steps 30 --stop-after 20 --track strict-small \
+    --test-words-scale 0.001 -q 2>/dev/null
+n0=$(ls "$MS/checkpoints" | grep -c '^chck_')
+"$BLALM" train --corpus "$C" --model "$CK" --out "$MS" --max-steps 30 --stop-after 1 -q 2>"$TMP/err"; rc=$?
+n1=$(ls "$MS/checkpoints" | grep -c '^chck_')
+[ $rc = 0 ] && [ "$n0" -ge 1 ] && [ "$n1" = 0 ] && grep -q "removed $n0 milestone checkpoint" "$TMP/err" \
+    && pass train_fresh_removes_old_milestones \
+    || fail train_fresh_removes_old_milestones "rc $rc, $n0 then $n1 milestones: $(head -c 300 "$TMP/err")"
+
