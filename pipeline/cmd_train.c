@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,8 @@ static const char usage[] =
     "                             thread count gives bit-identical losses and checkpoints\n"
     "  --resume                   continue RUN from checkpoints/latest.bin; refuses a changed\n"
     "                             config, optimizer, track, corpus or length, naming it\n"
+    "                             (SIGTERM or SIGINT during the steps saves latest.bin after the\n"
+    "                             current step and exits 128 + the signal: --resume continues)\n"
     "  --test-words-scale F       testing only: multiply the track's word budget and milestones\n"
     "                             by F in (0, 1]; the run is recorded as NOT BabyLM-compliant\n"
     "  --stop-after N             testing only: stop after N steps of this invocation as a kill\n"
@@ -91,9 +94,18 @@ static int run_train(train_opts *o, int quiet, blalm_err *e)
     env_prog_relay(quiet, PROG_COUNT, &bar);
     o->progress = prog_relay_fn;
     o->progress_arg = &bar;
+    o->stop_on_signal = 1;
     int rc = train_run(o, &s, e);
     prog_relay_end(&bar);
     if (rc < 0) return 1;
+    if (s.stopped_by) { /* SIGTERM (a Slurm time limit) or Ctrl-C: saved after the step it came in */
+        if (o->rank == 0)
+            fprintf(stderr, "blalm train: stopped by %s after step %ld of %ld; %s/checkpoints/latest.bin holds "
+                            "that step: continue with the same arguments and --resume\n",
+                    s.stopped_by == SIGINT ? "SIGINT" : s.stopped_by == SIGTERM ? "SIGTERM" : "a signal", s.steps,
+                    s.total_steps, o->run);
+        return 128 + s.stopped_by;
+    }
     if (o->rank != 0) return 0;
     if (s.test_words_scale != 1.0)
         fprintf(stderr, "blalm train: NOT BabyLM-compliant: --test-words-scale %g shrank the %s budget and "
@@ -203,6 +215,10 @@ int cmd_train(int argc, char **argv)
         return 1;
     }
     int rc = bench ? run_bench(&o, bench, bench_batch, &e) : run_train(&o, quiet, &e);
+    if (rc > 128) { /* stopped by a signal, latest.bin saved: every rank ends alike */
+        if (mpi) dp_mpi_finalize();
+        return rc;
+    }
     if (rc && o.ranks > 1) {
         fprintf(stderr, "blalm train: rank %d of %d: %s; stopping every rank\n", o.rank, o.ranks, e.msg);
         dp_mpi_abort(1);

@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1083,6 +1084,56 @@ static int remove_old_milestones(const char *dir, blalm_err *e)
                         "a new run starts here (no --resume)\n", n, n == 1 ? "" : "s", dir);
     return rc;
 }
+
+/* stop_on_signal: the first SIGTERM or SIGINT is noted (the loop saves
+ * latest.bin after the current step and ends); SA_RESETHAND makes a second
+ * one end the process at once, as without the handler. Restored after the
+ * steps: during the data preparation (resumable by its markers) a signal
+ * ends the process as it always did. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void stop_signals_install(struct sigaction old[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;   /* a write of the checkpoint is not cut short */
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    static const int sigs[2] = {SIGTERM, SIGINT};
+    for (int i = 0; i < 2; i++) {
+        /* one ignored when the process started stays ignored (nohup, a
+         * shell script's background job: SIGINT) */
+        sigaction(sigs[i], NULL, &old[i]);
+        if (old[i].sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+static void stop_signals_restore(const struct sigaction old[2])
+{
+    sigaction(SIGTERM, &old[0], NULL);
+    sigaction(SIGINT, &old[1], NULL);
+}
+
+/* Whether to stop after this step, agreed by every rank (the signal may
+ * reach one rank only, or ranks at different steps): the sum of the ranks'
+ * signals and of their count. 0 or the signal. */
+static int stop_agreed(int R)
+{
+    int sig = stop_signal;
+    if (R > 1) {
+        double v[2] = {(double)sig, sig ? 1.0 : 0.0};
+        dp_sum_doubles(v, 2, R);
+        sig = v[1] > 0 ? (int)lround(v[0] / v[1]) : 0;
+    }
+    return sig;
+}
+
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     /* one writer per run folder: two (a --resume started while the first
@@ -1173,6 +1224,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
         have_dev = dev.n_tokens > 0;
     }
     int rc = -1;
+    struct sigaction old_sig[2]; /* stop_on_signal: the actions before the loop's */
+    int sig_on = 0;
     ckpt_buf cb; /* --resume: latest.bin, read once */
     memset(&cb, 0, sizeof cb);
     model *m = NULL;
@@ -1340,6 +1393,10 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     double t_steps = 0, t_allreduce = 0, t_loop = now_seconds();
     int row0, row1; /* this rank's rows of every step */
     dp_rows(B, rank, R, &row0, &row1);
+    if (o->stop_on_signal) {
+        stop_signals_install(old_sig);
+        sig_on = 1;
+    }
     while (pos.step < total) {
         if (pos.data_pos / per_step >= steps_per_epoch) {
             pos.data_pos = 0;
@@ -1409,8 +1466,9 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                 sum->dev_loss = dl;
             }
         }
+        int stop = o->stop_on_signal ? stop_agreed(R) : 0;
         if (lead && ((cfg.train.checkpoint_every && pos.step % cfg.train.checkpoint_every == 0) ||
-                     pos.step == total)) {
+                     pos.step == total || stop)) {
             /* logged before the save: a run killed between the two resumes
              * from the checkpoint before, and trim_log drops this line */
             if (!isnan(seconds_before)) {
@@ -1420,9 +1478,14 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
             }
             if (ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
         }
+        if (stop && pos.step < total) {
+            sum->stopped_by = stop;
+            break;
+        }
         if (o->stop_after && ran >= o->stop_after) break;
     }
     sum->steps = pos.step;
+    sum->total_steps = total;
     sum->train_seconds = seconds_before + (ran ? now_seconds() - t_loop : 0); /* NAN stays NAN */
     sum->test_words_scale = wscale;
     sum->last_loss = loss;
@@ -1431,6 +1494,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     sum->allreduce_frac = t_steps > 0 ? t_allreduce / t_steps : 0;
     rc = 0;
 done:
+    if (sig_on) stop_signals_restore(old_sig);
     ckpt_buf_free(&cb);
     if (logf) fclose(logf);
     free(in), free(tg), free(tmp), free(order);

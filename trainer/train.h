@@ -46,6 +46,9 @@ typedef struct train_opts {
     double test_words_scale; /* testing: 0 = none; in (0, 1) multiplies the track's word budget
                               * and milestones, and marks the run not BabyLM-compliant in
                               * config.json, log.jsonl and every checkpoint */
+    int stop_on_signal;     /* 1 (blalm train): during the steps, SIGTERM or SIGINT ends the
+                             * run after the current step, latest.bin saved there (every rank
+                             * agrees on the step); a second signal ends the process at once */
 } train_opts;
 
 typedef struct train_summary {
@@ -60,6 +63,9 @@ typedef struct train_summary {
     uint64_t tokens_seen;
     int milestones_saved;
     double test_words_scale; /* 1 unless the run is a scaled-down test (not BabyLM-compliant) */
+    long total_steps;        /* the run's length */
+    int stopped_by;          /* the signal that stopped the run (stop_on_signal) after step
+                              * `steps`, saved in checkpoints/latest.bin; 0: not stopped */
 } train_summary;
 
 /* Rank 0 holds an exclusive lock on RUN/.lock (lock_dir) for the whole run

@@ -138,3 +138,32 @@ n1=$(ls "$MS/checkpoints" | grep -c '^chck_')
     && pass train_fresh_removes_old_milestones \
     || fail train_fresh_removes_old_milestones "rc $rc, $n0 then $n1 milestones: $(head -c 300 "$TMP/err")"
 
+# SIGTERM (a Slurm time limit) or SIGINT: latest.bin saved after the current
+# step, exit 128 + signal naming the step; --resume then ends with the bytes
+# of an uninterrupted run (before: every step since the last checkpoint lost)
+# (a background job of a script starts with SIGINT ignored, which blalm
+# respects: the python wrapper restores its default, as a terminal's job has)
+sig_test() { # NAME SIGNAL RC
+    local R="$TMP/sig$2"
+    "$PY" -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+        "$BLALM" train --corpus "$C" --model "$CK" --out "$R" --max-steps 4000 -q 2>"$TMP/sig.err" &
+    local pid=$! rc st n
+    for _ in $(seq 1 300); do
+        n=$(grep -c '"loss"' "$R/log.jsonl" 2>/dev/null)
+        [ "${n:-0}" -ge 30 ] && break
+        sleep 0.05
+    done
+    kill -"$2" "$pid"; wait "$pid"; rc=$?
+    st=$(grep -o 'after step [0-9]* of 4000' "$TMP/sig.err" | cut -d' ' -f3)
+    if [ $rc = "$3" ] && [ -n "$st" ] && [ "$st" -lt 4000 ] && [ -f "$R/checkpoints/latest.bin" ] &&
+       grep -q -- "--resume" "$TMP/sig.err" && grep -q "\"step\":$st,\"event\":\"checkpoint\"" "$R/log.jsonl" &&
+       "$BLALM" train --corpus "$C" --model "$CK" --out "$R" --resume -q 2>>"$TMP/sig.err" &&
+       cmp -s "$R/checkpoints/latest.bin" "$TMP/sigref/checkpoints/latest.bin"; then
+        pass "$1"
+    else
+        fail "$1" "rc $rc, stopped at '$st': $(head -c 400 "$TMP/sig.err")"
+    fi
+}
+"$BLALM" train --corpus "$C" --model "$CK" --out "$TMP/sigref" --max-steps 4000 -q 2>/dev/null
+sig_test train_sigterm_saves_and_resumes TERM 143
+sig_test train_sigint_saves_and_resumes INT 130

@@ -187,3 +187,43 @@ if [ -n "$last" ] && [ "$last" -gt 7 ] && diff <(strip "$KR/log.jsonl") <(strip 
 else
     fail train_mpi_killed_run_resumes "last step '$last': $(head -c 300 "$TMP/diff") $(tail -c 200 "$TMP/out-mpi")"
 fi
+
+# SIGTERM (Slurm's at a time limit) to rank 1 alone: every rank agrees on the
+# step in a small all-reduce, rank 0 saves latest.bin there, the job ends
+# (128 + 15 on every rank) naming the step, and a resume (here by one
+# process) ends with the bytes of an uninterrupted run
+"$PY" - "$CFG8" "$TMP/tiny8ck.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["train"]["checkpoint_every"] = 100000
+json.dump(c, open(sys.argv[2], "w"))
+PY
+TR="$TMP/termed"
+"${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$TMP/tiny8ck.json" --tokenizer "$TOK" --out "$TR" \
+    --max-steps 3000 -q >"$TMP/out-term" 2>&1 &
+mpi_pid=$!
+rank1=
+for _ in $(seq 600); do
+    if [ -z "$rank1" ]; then
+        for c in $(pgrep -P "$mpi_pid" 2>/dev/null); do
+            tr '\0' '\n' < /proc/$c/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && rank1=$c
+        done
+    fi
+    [ -n "$rank1" ] && [ -f "$TR/log.jsonl" ] && [ "$(grep -c '"loss"' "$TR/log.jsonl")" -ge 25 ] && break
+    sleep 0.1
+done
+[ -n "$rank1" ] && kill -TERM "$rank1"
+for _ in $(seq 300); do kill -0 "$mpi_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$mpi_pid" 2>/dev/null && kill -- -"$mpi_pid" 2>/dev/null
+wait "$mpi_pid"; rc=$?; mpi_pid=
+st=$(grep -o 'stopped by SIGTERM after step [0-9]* of 3000' "$TMP/out-term" | head -1 | cut -d' ' -f6)
+"$BLALM" train --corpus "$C" --model "$TMP/tiny8ck.json" --tokenizer "$TOK" --out "$TMP/termref" --max-steps 3000 \
+    -q 2>/dev/null
+if [ -n "$rank1" ] && [ $rc -ne 0 ] && [ -n "$st" ] && [ "$st" -lt 3000 ] &&
+   grep -q "\"step\":$st,\"event\":\"checkpoint\"" "$TR/log.jsonl" &&
+   "$BLALM" train --corpus "$C" --model "$TMP/tiny8ck.json" --tokenizer "$TOK" --out "$TR" --resume -q 2>>"$TMP/out-term" &&
+   cmp -s "$TR/checkpoints/latest.bin" "$TMP/termref/checkpoints/latest.bin"; then
+    pass train_mpi_sigterm_saves_and_resumes
+else
+    fail train_mpi_sigterm_saves_and_resumes "rank1 pid '$rank1', rc $rc, step '$st': $(tail -c 400 "$TMP/out-term")"
+fi
