@@ -1026,6 +1026,31 @@ static void desc_json(sbuf *d, const char *name, const cJSON *v)
     free(t);
 }
 
+/* The input and output arguments as given: compared (dp_agree) before rank
+ * 0 writes anything in RUN and before the others read it, so a rank given
+ * another --out is named as such, not by the file it could not read. */
+static void args_desc(sbuf *d, const train_opts *o)
+{
+    sb_printf(d, "--corpus\t%s\n--tokens\t%s\n--tokenizer\t%s\n--out\t%s\n--resume\t%d\n",
+              o->corpus ? o->corpus : "-", o->tokens ? o->tokens : "-", o->tokenizer ? o->tokenizer : "-",
+              o->run, o->resume);
+}
+
+/* dp_agree on desc; 0 when every rank holds the same. On a difference rank 0
+ * returns -1 with the message (and stops the job: one MPI_Abort, two at once
+ * garble Open MPI's own report); the others wait to be stopped. */
+static int ranks_agree(const sbuf *d, int rank, int R, blalm_err *e)
+{
+    char what[1024];
+    int differ = dp_agree(d->data ? d->data : "", rank, R, what, sizeof what);
+    if (differ && rank != 0)
+        for (;;) dp_barrier(R);
+    if (differ)
+        return err_set(e, "%s (every rank must be started with the same arguments and see the same run "
+                          "folder)", what);
+    return 0;
+}
+
 /* What the ranks of a job must agree on (dp_agree): the whole config
  * (train hyper-parameters included), run length, optimiser, track and
  * scale, the inputs as given, the train and dev tokens each rank opened and
@@ -1042,9 +1067,7 @@ static void agree_desc(sbuf *d, const train_opts *o, const model_config *cfg, op
     sb_printf(d, "--optimizer\t%s\n--track\t%s\n--test-words-scale\t%.17g\n",
               kind == OPT_MUON ? "muon" : "adamw", track_name(o->track),
               o->test_words_scale > 0 ? o->test_words_scale : 1.0);
-    sb_printf(d, "--corpus\t%s\n--tokens\t%s\n--tokenizer\t%s\n--out\t%s\n--resume\t%d\n",
-              o->corpus ? o->corpus : "-", o->tokens ? o->tokens : "-", o->tokenizer ? o->tokenizer : "-",
-              o->run, o->resume);
+    args_desc(d, o);
     sb_printf(d, "train tokens\t%llu\ntrain_hash\t%016llx\ndev tokens\t%llu\ndev_hash\t%016llx\n",
               (unsigned long long)train->n_tokens, (unsigned long long)thash,
               (unsigned long long)(dev ? dev->n_tokens : 0),
@@ -1180,6 +1203,14 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     if (model_config_load(o->model_cfg, &cfg, e) < 0) return -1;
     snprintf(ckpath, sizeof ckpath, "%s/checkpoints/latest.bin", o->run);
     bpe_tokenizer *tok = NULL;
+    if (R > 1) { /* the arguments first; all else once the data is ready, below */
+        sbuf d;
+        sb_init(&d);
+        args_desc(&d, o);
+        int differ = ranks_agree(&d, rank, R, e);
+        sb_free(&d);
+        if (differ) return -1;
+    }
     if (lead) {
         /* a corpus folder that is not there: nothing made in RUN */
         if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1;
@@ -1303,20 +1334,12 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     /* every rank must train the same model on the same data for as long:
      * refused, naming the first difference, before anything is written */
     if (R > 1) {
-        char what[1024];
         sbuf d;
         sb_init(&d);
         agree_desc(&d, o, &cfg, kind, &train, have_dev ? &dev : NULL, thash, want, total, &pos);
-        int differ = dp_agree(d.data ? d.data : "", rank, R, what, sizeof what);
+        int differ = ranks_agree(&d, rank, R, e);
         sb_free(&d);
-        if (differ && !lead) /* every rank knows; rank 0 alone says it and stops the job (one
-                              * MPI_Abort: two at once garble Open MPI's own report) */
-            for (;;) dp_barrier(R);
-        if (differ) {
-            err_set(e, "%s (every rank must be started with the same arguments and see the same run "
-                       "folder)", what);
-            goto done;
-        }
+        if (differ) goto done;
     }
     /* config.json with the real vocabulary */
     cJSON *cj = model_config_to_json(&cfg);

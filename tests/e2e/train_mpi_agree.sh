@@ -4,7 +4,8 @@
 # learning rate, optimiser, model size or corpus are refused before the first
 # step, naming the field, through "rank R of N: ...; stopping every rank"
 # (before: a hang in the all-reduce, a silent rc 0 with drifting weights, or
-# MPI_ERR_TRUNCATE). Only rank 0 writes in the run folder: the others open
+# MPI_ERR_TRUNCATE); the arguments as given (--corpus, --out, ...) are
+# compared before rank 0 writes in RUN. Only rank 0 writes in the run folder: the others open
 # its tokenizer and token cache and write nothing there (strace), and a rank
 # given another --corpus no longer rewrites rank 0's cache. mpirun runs on
 # loopback with its MPMD form (-np 1 A : -np 1 B) to give ranks different
@@ -60,13 +61,22 @@ sed 's/"dim": [0-9]*/"dim": 48/' "$CFG8" > "$TMP/dim.json"
 two_ranks "--max-steps 4" "--max-steps 4 --model $TMP/dim.json"
 refused train_mpi_agree_dim "rank 1's config.dim is 48"
 
+# another --out on rank 1: refused as a difference of the arguments, before
+# rank 0 writes in its run folder or rank 1 reads one (it failed with
+# "RUN2/tokenizer.json: No such file or directory")
+two_ranks "--max-steps 4" "--max-steps 4 --out $TMP/other-out"
+refused train_mpi_agree_out "rank 1's --out is $TMP/other-out, rank 0's $RUN"
+[ ! -e "$RUN/tokenizer.json" ] && [ ! -e "$TMP/other-out" ] && pass train_mpi_agree_out_nothing_written \
+    || fail train_mpi_agree_out_nothing_written "$(ls -A "$RUN" "$TMP/other-out" 2>&1 | tr '\n' ' ')"
+
 # another --corpus on rank 1: refused, and rank 0's token cache is the one
 # a single process makes of its corpus
 "$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$TMP/ref" --max-steps 4 -q 2>/dev/null
 two_ranks "--max-steps 4" "--max-steps 4 --corpus $C2"
 refused train_mpi_agree_corpus "rank 1's --corpus is $C2"
-if cmp -s "$TMP/ref/tokens/train.tok" "$RUN/tokens/train.tok" && cmp -s "$TMP/ref/tokens/train.idx" "$RUN/tokens/train.idx" &&
-   cmp -s "$TMP/ref/tokens/dev.tok" "$RUN/tokens/dev.tok"; then
+# (the arguments are now compared before rank 0 prepares anything: no cache at all)
+if [ ! -e "$RUN/tokens" ] || { cmp -s "$TMP/ref/tokens/train.tok" "$RUN/tokens/train.tok" &&
+   cmp -s "$TMP/ref/tokens/train.idx" "$RUN/tokens/train.idx" && cmp -s "$TMP/ref/tokens/dev.tok" "$RUN/tokens/dev.tok"; }; then
     pass train_mpi_other_corpus_cache_untouched
 else
     fail train_mpi_other_corpus_cache_untouched "$RUN/tokens differs from one process' cache of $C"
