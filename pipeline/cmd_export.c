@@ -47,6 +47,7 @@ int cmd_export(int argc, char **argv)
         default: return cli_option_error(usage, "export", opts, argv, optind);
         }
     }
+    if (optind < argc) return cli_usage_error(usage, "export: unexpected argument '%s'", argv[optind]);
     if (!run || !out) return cli_usage_error(usage, "export: --run and --out are required");
     if (cli_check_out_dirs("export", out, NULL)) return 1;
     blalm_err e;

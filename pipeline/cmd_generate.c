@@ -192,6 +192,7 @@ int cmd_generate(int argc, char **argv)
         default: return cli_option_error(usage, "generate", opts, argv, optind);
         }
     }
+    if (optind < argc) return cli_usage_error(usage, "generate: unexpected argument '%s'", argv[optind]);
     if (!run) return cli_usage_error(usage, "generate: --run is required");
     if (timing && samples > 1) return cli_usage_error(usage, "generate: --timing times one sample, not --samples");
     if (timing && max_new < 4100) max_new = 4100;

@@ -262,6 +262,7 @@ int cmd_modelcheck(int argc, char **argv)
         default: return cli_option_error(usage, "modelcheck", opts, argv, optind);
         }
     }
+    if (optind < argc) return cli_usage_error(usage, "modelcheck: unexpected argument '%s'", argv[optind]);
     if (!cfg_path || (!out && !bench))
         return cli_usage_error(usage, "modelcheck: --model and --out are required");
     if (gen && !bench) return cli_usage_error(usage, "modelcheck: --gen is for --bench (it times generation there)");
