@@ -138,6 +138,23 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
         err_set(e, "%s: header is not valid JSON", path);
         goto done;
     }
+    /* every tensor of the file must be one of the model's: a file with more
+     * (an SWA export loaded into a model without SWA) was read with its
+     * extra tensors dropped silently */
+    const cJSON *it;
+    const char *first = NULL;
+    int extra = 0;
+    cJSON_ArrayForEach(it, h) {
+        if (!it->string || !strcmp(it->string, "__metadata__") || model_find_tensor(m, it->string) >= 0) continue;
+        if (!extra++) first = it->string;
+    }
+    if (extra) {
+        char more[64] = "";
+        if (extra > 1) snprintf(more, sizeof more, " (and %d more)", extra - 1);
+        err_set(e, "%s: tensor %s%s is not one of this model's %d tensors: the file was written for another "
+                   "model config", path, first, more, model_num_tensors(m));
+        goto done;
+    }
     const char *base = data + 8 + hl;
     size_t avail = len - 8 - hl;
     float *p = model_params(m);

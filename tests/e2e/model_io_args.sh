@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # generate, export and modelcheck: a stray positional argument is a usage
 # error (exit 2) as in train and tokenize (`generate --run R --max-new 5 "The
-# water cycle"` exited 0 with an empty prompt).
+# water cycle"` exited 0 with an empty prompt); modelcheck --weights refuses a
+# safetensors file holding tensors the model does not have (an SWA export
+# loaded into a model without SWA dropped 12 tensors silently).
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 C="$TMP/corpus"; line_corpus "$C" 3 60
@@ -24,3 +26,19 @@ stray modelcheck modelcheck --model "$tiny" --out "$TMP/mc-stray" -q
 [ "$g" = ok ] && [ ! -e "$TMP/ex-stray" ] && [ ! -e "$TMP/mc-stray" ] && pass model_io_stray_arguments \
     || fail model_io_stray_arguments "$g"
 
+# modelcheck --weights: an export of the model itself loads; one of an SWA
+# model into the model without SWA is refused, naming a tensor
+"$BLALM" train --corpus "$C" --model "$root/configs/model-tiny-swa.json" --out "$TMP/swa" --max-steps 2 -q 2>/dev/null
+"$BLALM" export --run "$TMP/swa" --out "$TMP/exswa" -q 2>/dev/null
+"$PY" - "$TMP/exswa/config.json" "$TMP/noswa.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for k in [k for k in c if k.startswith("swa_")] + ["format"]: c.pop(k, None)
+json.dump(c, open(sys.argv[2], "w"))
+PY
+"$BLALM" modelcheck --model "$TMP/exswa/config.json" --weights "$TMP/exswa/model.safetensors" --out "$TMP/mc-ok" \
+    --steps 1 -q 2>"$TMP/err" && pass modelcheck_weights_same_model || fail modelcheck_weights_same_model "$(head -c 300 "$TMP/err")"
+"$BLALM" modelcheck --model "$TMP/noswa.json" --weights "$TMP/exswa/model.safetensors" --out "$TMP/mc-bad" \
+    --steps 1 -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "tensor layers\.[0-9]*\.mixer\.swa_[a-z_]*\.weight (and [0-9]* more) is not one of this model's" "$TMP/err" \
+    && pass modelcheck_weights_foreign_tensors || fail modelcheck_weights_foreign_tensors "rc $rc: $(head -c 300 "$TMP/err")"
