@@ -1,6 +1,7 @@
 /* cmd_export.c - `blalm export`: a run's model as model.safetensors +
  * config.json + the tokenizer, for use from Python. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,19 @@ int cmd_export(int argc, char **argv)
     blalm_err e;
     char p[4096];
     if (ckpt && run_checkpoint_name(ckpt, p, sizeof p, &e) < 0) return cli_usage_error(usage, "export: %s", e.msg);
+    char rr[PATH_MAX], ro[PATH_MAX];
+    if (realpath(run, rr) && realpath(out, ro) && !strcmp(rr, ro)) {
+        /* the export's config.json and tokenizer.json would replace the run's */
+        fprintf(stderr, "blalm export: --out %s is the run folder %s: give another folder\n", out, run);
+        return 1;
+    }
     model *m = run_load_model(run, ckpt, &e);
     bpe_tokenizer *tok = NULL;
     int rc = 1;
+    ckpt_pos pos;
     if (!m) goto fail;
+    /* a run of --test-words-scale stays marked not BabyLM-compliant */
+    if (run_checkpoint_path(run, ckpt, p, sizeof p, &e) < 0 || ckpt_read_meta(p, NULL, &pos, NULL, &e) < 0) goto fail;
     snprintf(p, sizeof p, "%s/tokenizer.json", run);
     tok = bpe_load(p, &e);
     if (!tok) goto fail;
@@ -74,6 +84,10 @@ int cmd_export(int argc, char **argv)
     if (file_set_begin(&fs, out, names, 4, &e) < 0) goto fail;
     cJSON *cj = model_config_to_json(model_cfg(m));
     cJSON_AddStringToObject(cj, "format", "blalm");
+    if (pos.words_scale != 1.0) {
+        cJSON_AddNumberToObject(cj, "test_words_scale", pos.words_scale);
+        cJSON_AddFalseToObject(cj, "babylm_compliant");
+    }
     char *cs = json_print(cj, 1);
     cJSON_Delete(cj);
     size_t tcn, tjn, stn = 0;

@@ -3,7 +3,8 @@
 # error (exit 2) as in train and tokenize (`generate --run R --max-new 5 "The
 # water cycle"` exited 0 with an empty prompt); modelcheck --weights refuses a
 # safetensors file holding tensors the model does not have (an SWA export
-# loaded into a model without SWA dropped 12 tensors silently).
+# loaded into a model without SWA dropped 12 tensors silently); export keeps
+# a --test-words-scale run marked not BabyLM-compliant and refuses --out RUN.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 C="$TMP/corpus"; line_corpus "$C" 3 60
@@ -25,6 +26,19 @@ stray export export --run "$R" --out "$TMP/ex-stray" -q
 stray modelcheck modelcheck --model "$tiny" --out "$TMP/mc-stray" -q
 [ "$g" = ok ] && [ ! -e "$TMP/ex-stray" ] && [ ! -e "$TMP/mc-stray" ] && pass model_io_stray_arguments \
     || fail model_io_stray_arguments "$g"
+
+# export: the non-compliance marker travels with the weights
+"$BLALM" export --run "$R" --out "$TMP/ex" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && "$PY" - "$TMP/ex/config.json" <<'PY' && pass export_keeps_not_compliant || fail export_keeps_not_compliant "rc $rc: $(head -c 300 "$TMP/err")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c.get("babylm_compliant") is False and c.get("test_words_scale") == 0.001, c
+PY
+# --out the run folder (however spelled): refused, the run's files untouched
+sum0=$(cat "$R/config.json" "$R/tokenizer.json" | md5sum)
+"$BLALM" export --run "$R" --out "$R/../run/." -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "is the run folder" "$TMP/err" && [ "$(cat "$R/config.json" "$R/tokenizer.json" | md5sum)" = "$sum0" ] \
+    && [ ! -e "$R/model.safetensors" ] && pass export_out_is_run_refused || fail export_out_is_run_refused "rc $rc: $(head -c 300 "$TMP/err")"
 
 # modelcheck --weights: an export of the model itself loads; one of an SWA
 # model into the model without SWA is refused, naming a tensor
