@@ -85,8 +85,11 @@ static int get_int(const cJSON *j, const char *key, int *out, int minv, const ch
 {
     double d;
     if (config_number(j, key, *out, &d, where, e) < 0) return -1;
-    if (d != floor(d) || d < minv || d > 1e9)
-        return err_set(e, "%s: \"%s\" must be an integer >= %d, got %g", where, key, minv, d);
+    if (d != floor(d) || d < minv || d > 1e9) { /* got 3e+09 said nothing of the upper bound */
+        char got[64];
+        snprintf(got, sizeof got, d == floor(d) && fabs(d) < 1e18 ? "%.0f" : "%.17g", d);
+        return err_set(e, "%s: \"%s\" must be an integer >= %d and <= 1000000000, got %s", where, key, minv, got);
+    }
     *out = (int)d;
     return 0;
 }

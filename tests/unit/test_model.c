@@ -741,6 +741,9 @@ TEST(config_train_ranges)
         {"\"min_lr_frac\":1.1", "\"min_lr_frac\" must be in [0, 1], got 1.1"},
         {"\"decay_frac\":-0.1", "\"decay_frac\" must be in [0, 1]"},
         {"\"warmup_steps\":-3", "\"warmup_steps\" must be an integer >= 0"},
+        /* the upper bound said, the value in full (was "must be an integer >= 0, got 3e+09") */
+        {"\"warmup_steps\":3e9", "\"warmup_steps\" must be an integer >= 0 and <= 1000000000, got 3000000000"},
+        {"\"warmup_steps\":2.5", "\"warmup_steps\" must be an integer >= 0 and <= 1000000000, got 2.5"},
         {"\"lr_adamw\":1e999", "\"lr_adamw\" must be a finite number, got inf"},
         {"\"grad_clip\":-1e999", "\"grad_clip\" must be a finite number"},
         {"\"seq_len\":64", "\"seq_len\" 64 exceeds \"context\" 32"},
