@@ -1082,29 +1082,39 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
 /* A new run (no --resume) in a folder an earlier run left without
  * latest.bin (killed before its first checkpoint) starts clean: that run's
  * milestone checkpoints chck_<N>M.bin go, said on stderr, or eval
- * --all-checkpoints would score them as this run's. */
-static int remove_old_milestones(const char *dir, blalm_err *e)
+ * --all-checkpoints would score them as this run's; so do the results eval
+ * wrote of its checkpoints (checkpoints/chck_<N>M.eval*.json,
+ * latest.eval*.json) and RUN/learning_curve.json. */
+static int remove_old_milestones(const char *run, const char *dir, blalm_err *e)
 {
     DIR *d = opendir(dir);
     if (!d) return err_errno(e, "%s", dir);
     struct dirent *de;
-    int n = 0, rc = 0;
+    int n = 0, nr = 0, rc = 0;
     char p[4400];
     while ((de = readdir(d))) {
         unsigned long long mw;
-        char tail[8];
-        if (sscanf(de->d_name, "chck_%lluM%7s", &mw, tail) != 2 || strcmp(tail, ".bin")) continue;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        char tail[16] = "";
+        const char *nm = de->d_name;
+        int ck = sscanf(nm, "chck_%lluM%15s", &mw, tail) == 2 && !strcmp(tail, ".bin");
+        int res = (sscanf(nm, "chck_%lluM%15s", &mw, tail) == 2 || !strncmp(nm, "latest.", 7)) &&
+                  strstr(nm, ".eval") && strlen(nm) > 5 && !strcmp(nm + strlen(nm) - 5, ".json");
+        if (!ck && !res) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, nm);
         if (unlink(p) < 0) {
-            rc = err_errno(e, "removing %s, a milestone checkpoint of an earlier run", p);
+            rc = err_errno(e, "removing %s, of an earlier run", p);
             break;
         }
-        n++;
+        if (ck) n++;
+        else nr++;
     }
     closedir(d);
-    if (n)
-        fprintf(stderr, "blalm train: removed %d milestone checkpoint%s (chck_<N>M.bin) of an earlier run from %s: "
-                        "a new run starts here (no --resume)\n", n, n == 1 ? "" : "s", dir);
+    snprintf(p, sizeof p, "%s/learning_curve.json", run);
+    if (!rc && unlink(p) == 0) nr++;
+    if (n || nr)
+        fprintf(stderr, "blalm train: removed %d milestone checkpoint%s (chck_<N>M.bin) and %d evaluation result%s "
+                        "of an earlier run from %s: a new run starts here (no --resume)\n",
+                n, n == 1 ? "" : "s", nr, nr == 1 ? "" : "s", run);
     return rc;
 }
 
@@ -1223,7 +1233,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
          * checks: a bad --tokens DIR leaves no run folder behind */
         if (!(tok = prepare_data(o, (uint32_t)cfg.vocab_size, e))) return -1;
         snprintf(p, sizeof p, "%s/checkpoints", o->run);
-        if (mkdir_p(p, e) < 0 || (!o->resume && remove_old_milestones(p, e) < 0)) {
+        if (mkdir_p(p, e) < 0 || (!o->resume && remove_old_milestones(o->run, p, e) < 0)) {
             bpe_free(tok);
             return -1;
         }
