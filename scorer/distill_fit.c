@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/blas.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "scorer/distill_internal.h"
@@ -1116,8 +1117,8 @@ static int augment(const distill_examples *ex, const attr_spec *as, size_t H, di
     return 0;
 }
 
-distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
-                             distill_train_report *rep, blalm_err *e)
+static distill_model *train(const distill_examples *ex, const distill_train_opts *o,
+                            distill_train_report *rep, blalm_err *e)
 {
     memset(rep, 0, sizeof *rep);
     if (distill_features_check(&o->feat, e) < 0) return NULL;
@@ -1140,6 +1141,19 @@ distill_model *distill_train(const distill_examples *ex, const distill_train_opt
     free(aug.col);
     free(aug.cnt);
     attr_spec_free(&as);
+    return M;
+}
+
+/* OpenBLAS splits dgemm, dsyrk and the eigensolver's updates across its
+ * threads, and how a sum is split changes its rounding: a model's bytes
+ * depended on OPENBLAS_NUM_THREADS. Training runs them on one thread, so
+ * the same data and seed give the same bytes (see lib/blas.h). */
+distill_model *distill_train(const distill_examples *ex, const distill_train_opts *o,
+                             distill_train_report *rep, blalm_err *e)
+{
+    int nt = blas_serial_begin(1);
+    distill_model *M = train(ex, o, rep, e);
+    blas_serial_end(nt);
     return M;
 }
 

@@ -48,6 +48,23 @@ assert r['kind'] in ('ridge', 'logistic') and len(r['candidates']) == 8, r"
 
 "$BLALM" distill train --work "$W" --label-field score --out "$TMP/m2.bin" -q
 check distill_train_deterministic cmp "$M" "$TMP/m2.bin"
+# the same bytes whatever OpenBLAS's thread count (its threads split dgemm and
+# the eigensolver's sums, which changed the logistic fit's rounding: training
+# runs BLAS on one thread)
+OPENBLAS_NUM_THREADS=1 "$BLALM" distill train --work "$W" --label-field score --out "$TMP/mt1.bin" --model-type logistic -q
+OPENBLAS_NUM_THREADS=2 "$BLALM" distill train --work "$W" --label-field score --out "$TMP/mt2.bin" --model-type logistic -q
+check distill_train_threads_logistic cmp "$TMP/mt1.bin" "$TMP/mt2.bin"
+# ridge in the dual: the eigendecomposition of 700 real documents' kernel
+# (these synthetic ones are too few for OpenBLAS to split it)
+if need_shared && [ -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ]; then
+    mkdir -p "$TMP/real/docs/src"
+    zstd -dc "$SHARED_DATA/fineweb-legal.jsonl.zst" | head -n 700 >"$TMP/real/docs/src/a.jsonl"
+    OPENBLAS_NUM_THREADS=1 "$BLALM" distill train --work "$TMP/real" --label-field score --out "$TMP/rt1.bin" --model-type ridge -q
+    OPENBLAS_NUM_THREADS=2 "$BLALM" distill train --work "$TMP/real" --label-field score --out "$TMP/rt2.bin" --model-type ridge -q
+    check distill_train_threads_ridge_dual cmp "$TMP/rt1.bin" "$TMP/rt2.bin"
+else
+    skip distill_train_threads_ridge_dual "../shared/data/fineweb-legal.jsonl.zst not found"
+fi
 "$BLALM" distill train --work "$W" --label-field score --out "$TMP/m3.bin" -q --seed 5 --model-type ridge --lambda 0.5 --max-chars 300
 check distill_train_options "$PY" -c "
 import struct; b = open('$TMP/m3.bin','rb').read()
@@ -469,6 +486,9 @@ assert len(x['lambda_f1_at3']) == 3 and len(x['weight_f1_at3']) == 3, x"
 "$BLALM" distill train --work "$V/w" --label-field score --out "$V/m2.bin" --embeddings "$V/vec.txt" --model-type ridge -q
 check distill_emb_deterministic cmp "$V/m.bin" "$V/m2.bin"
 check distill_emb_repeat_noted grep -q "embeddings: 1 lines skipped, their word (lowercased.*257 words kept" "$TMP/err"
+OPENBLAS_NUM_THREADS=1 "$BLALM" distill train --work "$V/w" --label-field score --out "$V/mt1.bin" --embeddings "$V/vec.txt" -q
+OPENBLAS_NUM_THREADS=2 "$BLALM" distill train --work "$V/w" --label-field score --out "$V/mt2.bin" --embeddings "$V/vec.txt" -q
+check distill_emb_threads cmp "$V/mt1.bin" "$V/mt2.bin"
 # an independent twin (numpy): the documents' mean vectors, the standardisation,
 # gamma = 1 / the median squared distance, and kernel ridge with an unpenalised
 # intercept at the model's lambda (the eigen-floor of the C code kept), against
