@@ -7,6 +7,7 @@
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/sbuf.h"
+#include "lib/utf8.h"
 #include "scorer/distill_internal.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -191,6 +192,70 @@ static int parse_emb(distill_model *m, rd *r, const char *name, size_t *need, bl
     return 0;
 }
 
+/* An attribute feature's name: SET.KEY, the set (a folder under
+ * WORK/attributes, named in messages) of letters, digits, '_' and '-', the
+ * key printable UTF-8. */
+static int attr_name_ok(const char *s, size_t l)
+{
+    const char *dot = memchr(s, '.', l);
+    if (!dot || dot == s || dot + 1 == s + l) return 0;
+    for (const char *p = s; p < dot; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+              *p == '-'))
+            return 0;
+    for (const char *p = dot + 1; p < s + l; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) return 0;
+    size_t bad;
+    return utf8_valid(dot + 1, (size_t)(s + l - dot - 1), &bad);
+}
+
+/* s[0..l) for a message: printable ASCII as it is ('"' and '\\' escaped),
+ * any other byte as \xNN. out holds 4 l + 1 bytes. */
+static void show_bytes(const char *s, size_t l, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < l; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') *out++ = '\\', *out++ = (char)c;
+        else if (c >= 0x20 && c < 0x7f) *out++ = (char)c;
+        else *out++ = '\\', *out++ = 'x', *out++ = hex[c >> 4], *out++ = hex[c & 15];
+    }
+    *out = 0;
+}
+
+/* Whether the parts after the attribute table (at r->off, up to r->len),
+ * sized by H hashed and Dt weight columns per output, fill the file exactly:
+ * idf, weights, biases, the word-vector part (version 3) by its own header,
+ * then the training-text hashes. Reads nothing into the model. */
+static int layout_fits(const rd *r, uint32_t version, size_t H, size_t Dt, uint32_t outputs)
+{
+    uint64_t off = r->off + 4ull * H + 4ull * Dt * outputs + 8ull * outputs;
+    if (version >= 3) {
+        if (off + 4 > r->len) return 0;
+        uint32_t d;
+        memcpy(&d, r->p + off, 4);
+        off += 4;
+        if (d) {
+            if (d < 2 || d > DISTILL_MAX_EMB_DIM || off + 52 > r->len) return 0;
+            uint32_t nw, nl;
+            uint64_t bl;
+            memcpy(&nw, r->p + off, 4);
+            memcpy(&nl, r->p + off + 4, 4);
+            memcpy(&bl, r->p + off + 44, 8);
+            off += 52;
+            if (bl > r->len) return 0;
+            uint64_t body = bl + 8ull * d + 4ull * nw * d + 4ull * nl * d + 8ull * nl;
+            if (body > r->len - off) return 0;
+            off += body;
+        }
+    }
+    if (off + 8 > r->len) return 0;
+    uint64_t n_seen;
+    memcpy(&n_seen, r->p + off, 8);
+    off += 8;
+    return n_seen <= (r->len - off) / 8 && n_seen * 8 == r->len - off;
+}
+
 distill_model *distill_model_parse(const void *data, size_t len, const char *name, blalm_err *e)
 {
     rd r = {data, len, 0};
@@ -289,8 +354,15 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
         uint32_t lg = get32(&r);
         m->attr_mu[k] = getd(&r);
         m->attr_sd[k] = getd(&r);
-        if (lg > 1 || memchr(m->attr_names[k], 0, l) || !strchr(m->attr_names[k], '.') ||
-            !isfinite(m->attr_mu[k]) || !(m->attr_sd[k] >= 0) || !isfinite(m->attr_sd[k])) {
+        if (!attr_name_ok(m->attr_names[k], l)) {
+            char shown[4 * 256 + 1];
+            show_bytes(m->attr_names[k], l, shown);
+            err_set(e, "%s: offset %zu: attribute feature %u: name \"%s\" is not SET.KEY (a set of letters, "
+                       "digits, '_' or '-', a key of printable UTF-8)", name, at, k, shown);
+            distill_model_free(m);
+            return NULL;
+        }
+        if (lg > 1 || !isfinite(m->attr_mu[k]) || !(m->attr_sd[k] >= 0) || !isfinite(m->attr_sd[k])) {
             err_set(e, "%s: offset %zu: attribute feature %u: bad name or standardisation", name, at, k);
             distill_model_free(m);
             return NULL;
@@ -298,6 +370,21 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
         m->attr_log[k] = (uint8_t)lg;
     }
     const size_t H = distill_hashed_dim(&m->feat), Dt = H + m->n_attr;
+    if (!layout_fits(&r, version, H, Dt, m->outputs)) {
+        /* the header's hash_bits sizes everything after it: with a wrong one
+         * the word-vector part and the hashes are read at the wrong offsets */
+        distill_features f = m->feat;
+        for (f.hash_bits = 10; f.hash_bits <= 24; f.hash_bits++) {
+            size_t h = distill_hashed_dim(&f);
+            if (f.hash_bits != m->feat.hash_bits && layout_fits(&r, version, h, h + m->n_attr, m->outputs)) {
+                err_set(e, "%s: offset 20: hash_bits %u does not match the model's sizes: the weights, "
+                           "word-vector part and training-text hashes that follow fit hash_bits %u; the "
+                           "header is corrupt", name, m->feat.hash_bits, f.hash_bits);
+                distill_model_free(m);
+                return NULL;
+            }
+        }
+    }
     size_t need = r.off + 4 * H + 4 * Dt * m->outputs + 8 * m->outputs + (version >= 3 ? 4 : 0) + 8;
     if (len < need + 8) {
         err_set(e, "%s: %zu bytes, expected at least %zu for %zu features", name, len, need + 8, Dt);
@@ -338,6 +425,19 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
     for (size_t j = 0; j < H; j++)
         if (!isfinite(m->idf[j])) {
             err_set(e, "%s: offset %zu: non-finite idf", name, idf_at + 4 * j);
+            distill_model_free(m);
+            return NULL;
+        }
+    /* a non-finite weight or bias would score documents NaN or infinite */
+    for (size_t j = 0; j < Dt * m->outputs; j++)
+        if (!isfinite(m->w[j])) {
+            err_set(e, "%s: offset %zu: non-finite weight", name, idf_at + 4 * H + 4 * j);
+            distill_model_free(m);
+            return NULL;
+        }
+    for (uint32_t k = 0; k < m->outputs; k++)
+        if (!isfinite(m->bias[k])) {
+            err_set(e, "%s: offset %zu: non-finite bias", name, idf_at + 4 * H + 4 * Dt * m->outputs + 8 * k);
             distill_model_free(m);
             return NULL;
         }

@@ -15,6 +15,15 @@
 #include "lib/sbuf.h"
 #include "scorer/distill_internal.h"
 
+/* Where d is in its file, for messages: "PATH:LINE" for jsonl (lines count
+ * from 1, as the reader's own errors say), "PATH: row N (from 0)" for parquet. */
+static const char *doc_at(const char *path, const blalm_doc *d, char *buf, size_t cap)
+{
+    if (d->line) snprintf(buf, cap, "%s:%llu", path, (unsigned long long)d->line);
+    else snprintf(buf, cap, "%s: row %llu (from 0)", path, (unsigned long long)d->row);
+    return buf;
+}
+
 /* ---- a map of 64-bit keys to the label first seen with each (open
  * addressing; the key 0 is kept aside by a flag) ---- */
 
@@ -537,6 +546,14 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
             break;
         }
         double s = distill_predict(m, c);
+        if (!isfinite(s)) {
+            char at[8300];
+            err_set(e, "%s: id %s: the model %s gives a score that is not a finite number; the model file "
+                       "is corrupt (retrain it with `blalm distill train`)",
+                    doc_at(f->path, &d, at, sizeof at), d.id, name);
+            got = -1;
+            break;
+        }
         int first = 1;
         sb_reset(line);
         sb_addc(line, '{');
@@ -650,8 +667,15 @@ static int eval_one(void *vctx, const blalm_doc *d, double label, const doc_file
         c->score = s;
         c->cap = cap;
     }
+    double s = distill_predict(c->m, &c->c);
+    if (!isfinite(s)) {
+        char at[8300];
+        return err_set(e, "%s: id %s: the model %s gives a score that is not a finite number; the model file "
+                          "is corrupt (retrain it with `blalm distill train`)",
+                       doc_at(f->path, d, at, sizeof at), d->id, distill_model_name(c->m));
+    }
     c->label[c->n] = label;
-    c->score[c->n] = distill_predict(c->m, &c->c);
+    c->score[c->n] = s;
     c->n++;
     return 0;
 }

@@ -352,6 +352,34 @@ else
     fail distill_reads_version2 "$(cat "$TMP/err")"
 fi
 
+# non-finite weights or bias with a valid checksum: refused at load, naming the
+# file and offset (they scored documents null with int_score 0, or 5)
+cat >"$TMP/patchd.py" <<'PY'
+import struct, sys
+from xxh64_twin import xxh64
+b = bytearray(open(sys.argv[1], "rb").read())
+hb, = struct.unpack_from("<I", b, 12); bits, = struct.unpack_from("<I", b, 20); outputs, = struct.unpack_from("<I", b, 36)
+assert struct.unpack_from("<I", b, 132)[0] == 0 and struct.unpack_from("<I", b, 128)[0] == 0
+H = 1 << bits
+o = 16 + hb + 4 * H   # the weights, then the biases
+at = o + 4 * H * outputs if sys.argv[3] == "bias" else o + 4 * int(sys.argv[3])
+struct.pack_into("<d" if sys.argv[3] == "bias" else "<f", b, at, float(sys.argv[4]))
+struct.pack_into("<Q", b, len(b) - 8, xxh64(bytes(b[:-8])))
+open(sys.argv[2], "wb").write(b)
+print(at)
+PY
+BOFF=$(PYTHONPATH="$(dirname "$0")" "$PY" "$TMP/patchd.py" "$M" "$TMP/nanbias.bin" bias nan)
+expect_fail distill_bad_nan_bias "nanbias.bin: offset $BOFF: non-finite bias" \
+    "$BLALM" distill score --work "$E" --model "$TMP/nanbias.bin" --force
+WOFF=$(PYTHONPATH="$(dirname "$0")" "$PY" "$TMP/patchd.py" "$M" "$TMP/infw.bin" 7 inf)
+expect_fail distill_bad_inf_weight "infw.bin: offset $WOFF: non-finite weight" \
+    "$BLALM" distill eval --work "$E" --model "$TMP/infw.bin" --label-field score
+# hash_bits 17 in a model of 2^18 features: said so, not read on into a
+# "word-vector part of dimension 1022555104"
+PYTHONPATH="$(dirname "$0")" "$PY" "$TMP/patch.py" "$M" "$TMP/bits17.bin" 20 17
+expect_fail distill_bad_hash_bits "bits17.bin: offset 20: hash_bits 17 does not match the model's sizes: .* fit hash_bits 18" \
+    "$BLALM" distill score --work "$E" --model "$TMP/bits17.bin"
+
 # ---- attribute features: the sets of `blalm tag`, joined when the work dir has them ----
 A=$TMP/attrfeat
 mkdir -p "$A/w" "$A/e" "$A/e2"
@@ -413,6 +441,21 @@ expect_fail distill_bad_attr_key_absent_eval "has no key 'smog_index'" \
 # distill has no --allow-partial, so its message must not offer one (assemble's does)
 if grep -q -- "allow-partial" "$TMP/out"; then fail distill_bad_attr_no_foreign_option "$(head -c 400 "$TMP/out")"
 else pass distill_bad_attr_no_foreign_option; fi
+# an attribute name with a byte that is not UTF-8 (valid checksum): refused at
+# load, the byte escaped (the name went raw into messages, and is a folder)
+PYTHONPATH="$(dirname "$0")" "$PY" - "$A/m.bin" "$TMP/badname.bin" <<'PY'
+import struct, sys
+from xxh64_twin import xxh64
+b = bytearray(open(sys.argv[1], "rb").read())
+assert struct.unpack_from("<I", b, 132)[0] > 0
+b[148] = 0xff   # the first name's first byte
+struct.pack_into("<Q", b, len(b) - 8, xxh64(bytes(b[:-8])))
+open(sys.argv[2], "wb").write(b)
+PY
+expect_fail distill_bad_attr_name_bytes "badname.bin: offset 144: attribute feature 0: name \"\\\\xff" \
+    "$BLALM" distill score --work "$A/e" --model "$TMP/badname.bin" --force
+if LC_ALL=C grep -q '[^[:print:][:space:]]' "$TMP/out"; then fail distill_bad_attr_name_escaped "$(od -c "$TMP/out" | head)"
+else pass distill_bad_attr_name_escaped; fi
 expect_fail distill_bad_attr_all_missing "give --attr-features none to train without them" \
     "$BLALM" distill train --work "$B/single" --label-field score --out "$TMP/x.bin" --attr-features all
 # character n-grams: a second hashed block, kept in the feature configuration
@@ -569,6 +612,33 @@ expect_fail distill_bad_emb_missing "nosuch.txt: No such file" \
 expect_fail distill_usage_emb_score "are for train" \
     "$BLALM" distill score --work "$E" --model "$V/m.bin" --embeddings "$V/vec.txt"
 check distill_emb_nothing_written test ! -e "$V/x.bin"
+# hash_bits forged in a model with the word-vector part (it said "word-vector
+# part of dimension 1022555104")
+PYTHONPATH="$(dirname "$0")" "$PY" "$TMP/patch.py" "$V/m.bin" "$V/bits17.bin" 20 17
+expect_fail distill_bad_emb_hash_bits "bits17.bin: offset 20: hash_bits 17 does not match the model's sizes: .* fit hash_bits 18" \
+    "$BLALM" distill score --work "$E" --model "$V/bits17.bin"
+# alphas every one finite, their sum not: score and eval refuse a score that
+# is not a finite number (score wrote null with int_score 0)
+PYTHONPATH="$(dirname "$0")" "$PY" - "$V/m.bin" "$V/huge.bin" <<'PY'
+import struct, sys
+from xxh64_twin import xxh64
+b = bytearray(open(sys.argv[1], "rb").read())
+hb, = struct.unpack_from("<I", b, 12); bits, = struct.unpack_from("<I", b, 20); outputs, = struct.unpack_from("<I", b, 36)
+H = 1 << bits
+o = 16 + hb + 4 * H + 4 * H * outputs + 8 * outputs
+d, nw, nl, rank = struct.unpack_from("<4I", b, o)
+bl, = struct.unpack_from("<Q", b, o + 48)
+o += 56 + bl + 8 * d + 4 * nw * d + 4 * nl * d
+for j in range(nl): struct.pack_into("<d", b, o + 8 * j, 1e308)
+struct.pack_into("<Q", b, len(b) - 8, xxh64(bytes(b[:-8])))
+open(sys.argv[2], "wb").write(b)
+PY
+mkdir -p "$V/hs"; cp -r "$E/docs" "$V/hs/"
+expect_fail distill_bad_nonfinite_score "held.jsonl:1: id h0: the model distill-.* gives a score that is not a finite number" \
+    "$BLALM" distill score --work "$V/hs" --model "$V/huge.bin"
+check distill_bad_nonfinite_score_writes_nothing test ! -e "$V/hs/attributes/edu_local/src/held.jsonl.zst"
+expect_fail distill_bad_nonfinite_score_eval "gives a score that is not a finite number" \
+    "$BLALM" distill eval --work "$V/hs" --model "$V/huge.bin" --label-field score
 # a truncated model with the word-vector part is refused, naming the file
 head -c 200000 "$V/m.bin" >"$V/trunc.bin"
 expect_fail distill_bad_emb_truncated "trunc.bin: checksum mismatch" \
