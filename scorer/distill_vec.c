@@ -215,9 +215,14 @@ distill_vectors *distill_vectors_load(const char *path, uint32_t max_words, blal
             char *end;
             errno = 0;
             double x = strtod(p, &end);
-            if (end == p || (*end && *end != ' ') || !isfinite(x) || fabs(x) > 1e30) {
+            if (end == p || (*end && *end != ' ') || !isfinite(x)) {
                 err_set(e, "%s:%lu: number %u of word '%.*s' is not a finite number", path, lineno, k + 1,
                         (int)(wl > 40 ? 40 : wl), line);
+                goto fail;
+            }
+            if (fabs(x) > 1e30) {   /* kept as floats, then summed and squared: those must stay finite */
+                err_set(e, "%s:%lu: number %u of word '%.*s' is %.*s, beyond the limit of 1e30 in magnitude",
+                        path, lineno, k + 1, (int)(wl > 40 ? 40 : wl), line, (int)(end - p > 40 ? 40 : end - p), p);
                 goto fail;
             }
             row[k++] = (float)x;

@@ -199,12 +199,14 @@ static int feat_values(const feat_sets *fs, cJSON *const *objs, const char *path
     }
     for (uint32_t k = 0; k < fs->n; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(objs[fs->set_of[k]], fs->key_of[k]);
-        if (!v)
-            return err_set(e, "%s: row %llu (id %s): attribute set '%s' has no key '%s', a feature %s%s; "
+        if (!v) {
+            char at[8300];
+            return err_set(e, "%s: id %s: attribute set '%s' has no key '%s', a feature %s%s; "
                               "those attributes were not written by this `blalm tag` (rerun it with --force)",
-                           path, (unsigned long long)d->row, d->id, fs->sets[fs->set_of[k]], fs->key_of[k],
+                           doc_at(path, d, at, sizeof at), d->id, fs->sets[fs->set_of[k]], fs->key_of[k],
                            fs->model ? "of the model " : "taken from the first document",
                            fs->model ? fs->model : "");
+        }
         c->attr[k] = cJSON_IsNumber(v) ? v->valuedouble : cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? 1.0 : 0.0)
                                                                            : NAN;
     }
@@ -351,16 +353,21 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
                     n->unlabelled++;
                     continue;
                 }
-                err_set(e, "%s: row %llu (id %s): no label (%s is missing or not a number); "
+                char at[8300];
+                err_set(e, "%s: id %s: no label (%s is missing or not a number); "
                            "give --skip-unlabelled to train on the labelled ones",
-                        f->path, (unsigned long long)d.row, d.id, lname);
+                        doc_at(f->path, &d, at, sizeof at), d.id, lname);
                 doc_close(dr);
                 attrj_close(aj);
                 goto out;
             }
             if (!(label >= 0 && label <= 5)) {
-                err_set(e, "%s: row %llu (id %s): label %g outside 0..5 (%s)", f->path,
-                        (unsigned long long)d.row, d.id, label, lname);
+                /* the label as given, to the last digit: 5.0000001 is not shown as 5 */
+                char at[8300], num[40];
+                if (isfinite(label)) sb_num_ref(label, num);
+                else snprintf(num, sizeof num, "%g", label);
+                err_set(e, "%s: id %s: label %s outside 0..5 (%s)", doc_at(f->path, &d, at, sizeof at), d.id,
+                        num, lname);
                 doc_close(dr);
                 attrj_close(aj);
                 goto out;

@@ -265,11 +265,20 @@ expect_fail() { # name, pattern, command...
     if grep -q -- "$pat" "$TMP/out"; then pass "$n"; else fail "$n" "no '$pat' in: $(head -c 400 "$TMP/out")"; fi
 }
 B=$TMP/bad
-mkdir -p "$B/missing/docs/s" "$B/single/docs/s" "$B/oneside/docs/s" "$B/range/docs/s" "$B/empty/docs" "$B/emptyfile/docs/s"
+mkdir -p "$B/missing/docs/s" "$B/single/docs/s" "$B/oneside/docs/s" "$B/range/docs/s" "$B/range2/docs/s" "$B/empty/docs" \
+    "$B/emptyfile/docs/s"
 head -n 20 "$W/docs/src/a.jsonl" >"$B/missing/docs/s/x.jsonl"
 echo '{"id":"nolabel","text":"a document without a label at all"}' >>"$B/missing/docs/s/x.jsonl"
-expect_fail distill_bad_missing_label "missing/docs/s/x.jsonl: row 20 (id nolabel): no label" \
+expect_fail distill_bad_missing_label "missing/docs/s/x.jsonl:21: id nolabel: no label" \
     "$BLALM" distill train --work "$B/missing" --label-field score --out "$TMP/x.bin"
+# parquet has no lines: the row, said to count from 0
+if need_shared && [ -f "$SHARED_DATA/fineweb-legal/batch_000001.parquet" ]; then
+    mkdir -p "$B/pq/docs/s"; ln -s "$SHARED_DATA/fineweb-legal/batch_000001.parquet" "$B/pq/docs/s/"
+    expect_fail distill_bad_missing_label_parquet "batch_000001.parquet: row 0 (from 0): id <urn:uuid:.*>: no label" \
+        "$BLALM" distill train --work "$B/pq" --label-field nosuch --out "$TMP/x.bin"
+else
+    skip distill_bad_missing_label_parquet "../shared/data/fineweb-legal/batch_000001.parquet not found"
+fi
 check distill_skip_unlabelled "$BLALM" distill train --work "$B/missing" --label-field score --out "$TMP/x.bin" --skip-unlabelled -q
 "$PY" -c "
 import json
@@ -278,7 +287,11 @@ with open('$B/single/docs/s/x.jsonl','w') as f:
 with open('$B/oneside/docs/s/x.jsonl','w') as f:
     for i in range(30): f.write(json.dumps({'id': str(i), 'text': 'text number %d here' % i, 'metadata': {'score': 3 + i % 3}}) + '\n')
 with open('$B/range/docs/s/x.jsonl','w') as f:
-    f.write(json.dumps({'id': 'r', 'text': 'x y z', 'metadata': {'score': 7}}) + '\n')"
+    f.write(json.dumps({'id': 'r', 'text': 'x y z', 'metadata': {'score': 7}}) + '\n')
+with open('$B/range2/docs/s/x.jsonl','w') as f:
+    f.write(json.dumps({'id': 'a', 'text': 'a b c', 'metadata': {'score': 5}}) + '\n')
+    f.write('\n')   # a blank line still counts
+    f.write('{\"id\": \"r\", \"text\": \"x y z\", \"metadata\": {\"score\": 5.0000001}}\n')"
 expect_fail distill_bad_single_class "single/docs: all 30 labelled documents have label 3: a single class" \
     "$BLALM" distill train --work "$B/single" --label-field score --out "$TMP/x.bin"
 # labels 3, 4 and 5 only: more than one class, but none below the cut at 3
@@ -286,8 +299,11 @@ expect_fail distill_bad_single_class "single/docs: all 30 labelled documents hav
 # shifted every score by about -1.5)
 expect_fail distill_bad_one_side_of_3 "oneside/docs: all 30 labelled documents have a label >= 3 (rounded): one side of the cut at 3" \
     "$BLALM" distill train --work "$B/oneside" --label-field score --out "$TMP/x.bin"
-expect_fail distill_bad_label_range "range/docs/s/x.jsonl: row 0 (id r): label 7 outside 0..5" \
+expect_fail distill_bad_label_range "range/docs/s/x.jsonl:1: id r: label 7 outside 0..5" \
     "$BLALM" distill train --work "$B/range" --label-field score --out "$TMP/x.bin"
+# the label to its last digit (it said "label 5"), and the line as a JSON error would give it
+expect_fail distill_bad_label_range_digits "range2/docs/s/x.jsonl:3: id r: label 5.0000001 outside 0..5" \
+    "$BLALM" distill train --work "$B/range2" --label-field score --out "$TMP/x.bin"
 expect_fail distill_bad_empty_dir "empty/docs: no document files" \
     "$BLALM" distill train --work "$B/empty" --label-field score --out "$TMP/x.bin"
 : >"$B/emptyfile/docs/s/x.jsonl"
@@ -432,7 +448,7 @@ edit_attr null
 check distill_attr_null_value_scores "$BLALM" distill score --work "$A/e3" --model "$A/m.bin" -q
 rm -rf "$A/e3/attributes/edu_local" "$A/e3/state/distill_score"
 edit_attr drop
-expect_fail distill_bad_attr_key_absent "row 1 (id .*): attribute set 'readability' has no key 'smog_index'" \
+expect_fail distill_bad_attr_key_absent "held.jsonl:2: id .*: attribute set 'readability' has no key 'smog_index'" \
     "$BLALM" distill score --work "$A/e3" --model "$A/m.bin"
 [ -z "$(find "$A/e3/attributes/edu_local" -name '*.jsonl.zst' 2>/dev/null)" ] && pass distill_bad_attr_key_absent_writes_nothing ||
     fail distill_bad_attr_key_absent_writes_nothing "$(find "$A/e3/attributes/edu_local")"
@@ -601,6 +617,9 @@ fi
 printf 'alpha 1 2 3\nbeta 1 2\n' >"$V/short.txt"
 expect_fail distill_bad_emb_dims "short.txt:2: 2 numbers after the word 'beta', expected 3" \
     "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/short.txt"
+printf 'alpha 1 2 3e38\n' >"$V/big.txt"
+expect_fail distill_bad_emb_big "big.txt:1: number 3 of word 'alpha' is 3e38, beyond the limit of 1e30 in magnitude" \
+    "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/big.txt"
 printf 'alpha 1 2 x\n' >"$V/nan.txt"
 expect_fail distill_bad_emb_number "nan.txt:1: number 3 of word 'alpha' is not a finite number" \
     "$BLALM" distill train --work "$V/w" --label-field score --out "$V/x.bin" --embeddings "$V/nan.txt"

@@ -510,6 +510,12 @@ TEST(word_vectors)
     fclose(f);
     CHECK(distill_vectors_load(p, 0, &e) == NULL);
     CHECK_CONTAINS(e.msg, "v.txt:1: number 2 of word 'a' is not a finite number");
+    /* finite but too large: the limit named (it said "not a finite number") */
+    f = fopen(p, "w");
+    fputs("a 1 -3e38\n", f);
+    fclose(f);
+    CHECK(distill_vectors_load(p, 0, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "v.txt:1: number 2 of word 'a' is -3e38, beyond the limit of 1e30 in magnitude");
     f = fopen(p, "w");
     fputs("a 1\n", f);
     fclose(f);
