@@ -363,7 +363,7 @@ distill_model *distill_model_parse(const void *data, size_t len, const char *nam
             return NULL;
         }
         if (lg > 1 || !isfinite(m->attr_mu[k]) || !(m->attr_sd[k] >= 0) || !isfinite(m->attr_sd[k])) {
-            err_set(e, "%s: offset %zu: attribute feature %u: bad name or standardisation", name, at, k);
+            err_set(e, "%s: offset %zu: attribute feature %u: bad transform or standardisation", name, at, k);
             distill_model_free(m);
             return NULL;
         }
