@@ -52,6 +52,8 @@ typedef struct cand {
     uint64_t tie;                  /* seeded hash of the key: deterministic tie-break */
     uint64_t idh, exact, cluster;  /* 0 = none */
     uint64_t texth;                /* the text's bytes (what the corpus files hold) */
+    uint64_t textid;               /* the text without whitespace at its ends: its identity
+                                    * across the splits, as verify's (text_id_hash) */
     uint64_t check;                /* doc_check: the write pass's proof of the same document */
     uint64_t row, words;
     uint32_t file, src;
@@ -223,6 +225,16 @@ static uint64_t id_hash(const blalm_doc *d)
 
 static uint64_t text_hash(const blalm_doc *d) { return xxh64(d->text, d->text_len, 0x7e7e7e7eULL); }
 
+/* The text as one in both splits is told: without whitespace at its ends
+ * (utf8_strip), so "A" and "A\n", which hold the same words and look alike
+ * between the files' blank lines, are one text, as verify takes them. */
+static uint64_t text_id_hash(const blalm_doc *d)
+{
+    size_t a, n;
+    utf8_strip(d->text, d->text_len, &a, &n);
+    return xxh64(d->text + a, n, 0x7e7e7e7eULL);
+}
+
 /* The id and text of a document in one hash: the write pass reads each
  * document file again and must find the documents the scan decided on (a
  * file replaced or rewritten in between would put other words in the
@@ -304,6 +316,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             cd.tie = xxh64(&row, sizeof row, fseed);
             cd.idh = id_hash(&d);
             cd.texth = text_hash(&d);
+            cd.textid = text_id_hash(&d);
             cd.check = doc_check(cd.idh, cd.texth);
             if (dedup_idx >= 0) {
                 cd.exact = value_hash(cJSON_GetObjectItemCaseSensitive(sets[dedup_idx], "exact_group"),
@@ -381,8 +394,8 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
     if (taken_get(&s->taken, cd->idh, &other)) code = F_DUP_ID;
     else if (c->cfg->dedup && cd->exact && taken_get(&s->taken, cd->exact, &other)) code = F_DUP_EXACT;
     else if (c->cfg->dedup && cd->cluster && taken_get(&s->taken, cd->cluster, &other)) code = F_DUP_CLUSTER;
-    else if (taken_get(&s->taken, text_key(cd->texth, !to_dev), &other) ||
-             (c->cfg->dedup && taken_get(&s->taken, text_key(cd->texth, to_dev), &other)))
+    else if (taken_get(&s->taken, text_key(cd->textid, !to_dev), &other) ||
+             (c->cfg->dedup && taken_get(&s->taken, text_key(cd->textid, to_dev), &other)))
         code = F_DUP_EXACT;
     if (code) {
         ft->code[k] = (uint8_t)code;
@@ -438,7 +451,7 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
     }
     if (accepted) {
         *u64map_put(&s->taken, cd->idh, ref, NULL) = ref;
-        *u64map_put(&s->taken, text_key(cd->texth, ft->code[k] == F_DEV), ref, NULL) = ref;
+        *u64map_put(&s->taken, text_key(cd->textid, ft->code[k] == F_DEV), ref, NULL) = ref;
         if (c->cfg->dedup && cd->exact) *u64map_put(&s->taken, cd->exact, ref, NULL) = ref;
         if (c->cfg->dedup && cd->cluster) *u64map_put(&s->taken, cd->cluster, ref, NULL) = ref;
     }

@@ -151,6 +151,14 @@ typedef struct textrec {
     int split;
 } textrec;
 
+/* Documents of one file by offset (then index line). */
+static int cmp_doc_offset(const void *a, const void *b)
+{
+    const corpus_doc *x = a, *y = b;
+    if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
 static int cmp_text(const void *a, const void *b)
 {
     const textrec *x = a, *y = b;
@@ -489,6 +497,22 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
             vfile *f = NULL;
             for (int k = 0; k < nfiles; k++)
                 if (!strcmp(files[k].path, cf->rel)) f = &files[k];
+            /* assemble writes each file's documents in order, and its index
+             * lines in that order: an index in another order is said once,
+             * and its documents are then checked in file order */
+            int sorted = 1;
+            for (size_t d = 1; d < cf->n_docs && sorted; d++)
+                if (cf->docs[d].offset < cf->docs[d - 1].offset) {
+                    problem(&v, "documents.jsonl.zst:%llu: bytes [%llu, %llu) of %s come before line %llu's "
+                                "[%llu, %llu): the index is not in file order (assemble writes each file's "
+                                "documents, and their index lines, in order)",
+                            (unsigned long long)cf->docs[d].line, (unsigned long long)cf->docs[d].offset,
+                            (unsigned long long)(cf->docs[d].offset + cf->docs[d].length), cf->rel,
+                            (unsigned long long)cf->docs[d - 1].line, (unsigned long long)cf->docs[d - 1].offset,
+                            (unsigned long long)(cf->docs[d - 1].offset + cf->docs[d - 1].length));
+                    sorted = 0;
+                }
+            if (!sorted) qsort(cf->docs, cf->n_docs, sizeof *cf->docs, cmp_doc_offset);
             for (size_t d = 0; d < cf->n_docs; d++) {
                 const corpus_doc *x = &cf->docs[d];
                 unsigned long long ln = (unsigned long long)x->line;
@@ -497,6 +521,10 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                     if (ic.bad++ < MAX_LISTED)
                         problem(&v, "documents.jsonl.zst:%llu: file %s not in the manifest", ln, cf->rel);
                 } else if (f->ok) {
+                    /* the layout assemble writes: document, "\n\n", document,
+                     * ..., document, "\n"; a span that swallows a separator (or
+                     * a neighbour) or leaves bytes out is no document of it */
+                    uint64_t want = f->last_end ? f->last_end + 2 : 0;   /* as assemble: "\n\n" after bytes */
                     if (off + dlen > f->size || off < f->last_end) {
                         if (ic.bad++ < MAX_LISTED)
                             problem(&v, "documents.jsonl.zst:%llu: bytes [%llu, %llu) outside %s or "
@@ -510,9 +538,26 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                             problem(&v, "documents.jsonl.zst:%llu: id %s has %llu words in %s, index says %llu",
                                     ln, sb_cstr(&shown), (unsigned long long)w, f->path, (unsigned long long)x->words);
                         }
-                        if (words_in(f->map + f->last_end, off - f->last_end) && ic.bad++ < MAX_LISTED)
-                            problem(&v, "%s: words between documents at bytes [%llu, %llu)", f->path,
-                                    (unsigned long long)f->last_end, (unsigned long long)off);
+                        if (words_in(f->map + f->last_end, off - f->last_end)) {
+                            if (ic.bad++ < MAX_LISTED)
+                                problem(&v, "%s: words between documents at bytes [%llu, %llu)", f->path,
+                                        (unsigned long long)f->last_end, (unsigned long long)off);
+                        } else if (off != want || (want && memcmp(f->map + f->last_end, "\n\n", 2))) {
+                            if (ic.bad++ < MAX_LISTED) {
+                                if (want)
+                                    problem(&v, "documents.jsonl.zst:%llu: bytes [%llu, %llu) of %s: expected the "
+                                                "document at byte %llu, after exactly the \"\\n\\n\" that ends the "
+                                                "one before it (bytes [%llu, %llu)); a document's span holds no "
+                                                "separator and leaves no bytes out",
+                                            ln, (unsigned long long)off, (unsigned long long)(off + dlen), f->path,
+                                            (unsigned long long)(f->last_end + 2), (unsigned long long)f->last_end,
+                                            (unsigned long long)off);
+                                else
+                                    problem(&v, "documents.jsonl.zst:%llu: bytes [%llu, %llu) of %s: expected the "
+                                                "file's first document at byte 0",
+                                            ln, (unsigned long long)off, (unsigned long long)(off + dlen), f->path);
+                            }
+                        }
                         f->last_end = off + dlen;
                         f->docs++;
                         f->doc_words += w;
@@ -523,8 +568,11 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                                 if (!nt) { err_set(e, "out of memory"); goto fail; }
                                 texts = nt;
                             }
-                            texts[ntexts++] = (textrec){xxh3_64(f->map + off, dlen), (int)(f - files), off,
-                                                        dlen, x->line, f->split};
+                            /* one text whatever whitespace ends it, as assemble tells them */
+                            size_t sa, sn;
+                            utf8_strip(f->map + off, dlen, &sa, &sn);
+                            texts[ntexts++] = (textrec){xxh3_64(f->map + off + sa, sn), (int)(f - files), off + sa,
+                                                        sn, x->line, f->split};
                         }
                     }
                 }
@@ -548,6 +596,10 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                         (unsigned long long)f->docs, (unsigned long long)f->m_docs);
             if (words_in(f->map + f->last_end, f->size - f->last_end))
                 problem(&v, "%s: words after the last indexed document", f->path);
+            else if (f->docs && (f->size != f->last_end + 1 || f->map[f->last_end] != '\n'))
+                problem(&v, "%s: expected one \"\\n\" after the last document (byte %llu), as assemble writes; "
+                            "the file has %llu bytes", f->path, (unsigned long long)f->last_end,
+                        (unsigned long long)f->size);
         }
         if (r->docs != docs)
             problem(&v, "documents.jsonl.zst: %llu training documents, manifest says %llu",

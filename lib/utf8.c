@@ -214,6 +214,28 @@ uint64_t wc_finish(word_counter *w)
     return w->words;
 }
 
+void utf8_strip(const char *s, size_t n, size_t *start, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t a = 0, b = n;
+    while (a < b) {
+        int32_t cp;
+        size_t k = utf8_decode_at(u, b, a, &cp);
+        if (!py_isspace((uint32_t)cp)) break;   /* U+FFFD (an invalid byte) is not space */
+        a += k;
+    }
+    while (b > a) {
+        size_t c = b - 1;   /* the last code point's first byte (at most 3 back) */
+        while (c > a && b - c < 4 && (u[c] & 0xC0) == 0x80) c--;
+        int32_t cp;
+        size_t k = utf8_decode_at(u, b, c, &cp);
+        if (c + k != b || !py_isspace((uint32_t)cp)) break;
+        b = c;
+    }
+    *start = a;
+    *len = b - a;
+}
+
 uint64_t words_in(const char *s, size_t n)
 {
     word_counter w;

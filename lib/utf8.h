@@ -40,6 +40,12 @@ uint64_t wc_finish(word_counter *w);
 /* 1 if the code point is whitespace for Python's str.split(). */
 int py_isspace(uint32_t cp);
 
+/* s[0..n) without the whitespace (py_isspace) at either end, as Python's
+ * str.strip(): *start and *len give what is left (*len 0 when nothing is).
+ * The identity of a text across a corpus's splits (assemble and verify):
+ * texts that differ only there hold the same words. */
+void utf8_strip(const char *s, size_t n, size_t *start, size_t *len);
+
 /* Decodes the code point at s[i] (i < n) into *cp and returns its length in
  * bytes. An invalid sequence (as utf8proc_iterate judges it) gives U+FFFD
  * over one byte, so a caller can tell it by (length 1, *cp == 0xFFFD). */

@@ -465,6 +465,55 @@ index_dupkey() { edit_index "$1" 'lines[4] = lines[4][:-1] + ", \"id\": \"other\
 tamper verify_rejects_trailing_text_in_index 'documents.jsonl.zst:3: unexpected text after the JSON value' index_trailing
 tamper verify_rejects_repeated_index_key 'documents.jsonl.zst:5: duplicate key "id"' index_dupkey
 
+# --- verify holds a corpus to the exact layout assemble writes; corpora_forge.py
+# makes every count, checksum and offset agree again after its edit
+FORGE="$PY $here/corpora_forge.py"
+# medit CORPUS PYTHON-CODE: edits manifest.json (`m`) alone
+medit() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); exec(sys.argv[2]); json.dump(m,open(p,"w"),indent=2)' "$@"; }
+# a train text copied into dev under a new id, the train span widened by the
+# "\n\n" after it (its bytes no longer equal the dev copy's): passed before
+forge_widen() { $FORGE "$1" widen; }
+tamper verify_rejects_span_holding_the_separator 'after exactly the "\n\n" that ends the one before it' forge_widen
+grep -qF 'the same text is in train and dev' "$TMP/t8.err" && pass verify_widened_span_still_same_text ||
+    fail verify_widened_span_still_same_text "$(cat "$TMP/t8.err")"
+# the same text in dev with a "\n" after it: one text (whitespace at its ends
+# is not part of a text's identity)
+forge_twin() { $FORGE "$1" ws-twin; }
+tamper verify_rejects_text_in_both_splits_but_end_whitespace 'the same text is in train and dev' forge_twin
+# the index lines reordered, all else consistent: said once per file, not as a
+# list of overlaps and words between documents
+forge_reorder() { $FORGE "$1" reorder; }
+tamper verify_says_index_not_in_file_order 'the index is not in file order' forge_reorder
+grep -q 'FAILED with 2 problems' "$TMP/t8.err" && pass verify_index_order_one_problem_per_file ||
+    fail verify_index_order_one_problem_per_file "$(cat "$TMP/t8.err")"
+# assemble keeps texts that differ only by whitespace at their ends out of
+# both splits (without a dedup set: dedup false), as verify tells them apart
+TW=$TMP/twin; rm -rf "$TW"; mkdir -p "$TW/work/docs/wiki" "$TW/work/docs/twin"
+cp "$W/work/docs/wiki/a.jsonl" "$TW/work/docs/wiki/"
+"$PY" -c '
+import json, sys
+with open(sys.argv[2], "w") as f:
+    for l in open(sys.argv[1]):
+        r = json.loads(l); r["id"] = "twin-" + r["id"]; r["text"] += "\n"; f.write(json.dumps(r) + "\n")
+' "$TW/work/docs/wiki/a.jsonl" "$TW/work/docs/twin/a.jsonl"
+echo '{"corpora": [{"name": "c", "budget": 300, "dev_words": 200}], "dedup": false}' >"$TW/c.json"
+if "$BLALM" assemble --work "$TW/work" --out "$TW/out" --config "$TW/c.json" 2>"$TW/err"; then
+    both=$("$PY" -c '
+import json, subprocess, sys
+d = sys.argv[1]
+rows = [json.loads(l) for l in subprocess.run(["zstd", "-dc", d + "/documents.jsonl.zst"], capture_output=True, check=True).stdout.decode().splitlines()]
+text = {}
+for r in rows:
+    t = open(d + "/" + r["file"], "rb").read()[r["offset"]:r["offset"] + r["length"]].decode().strip()
+    text.setdefault(t, set()).add(r["split"])
+print(sum(1 for s in text.values() if len(s) == 2))
+' "$TW/out/c")
+    if [ "$both" = 0 ] && "$BLALM" verify "$TW/out/c" >/dev/null 2>"$TW/verr"; then pass assemble_whitespace_twins_not_in_both_splits
+    else fail assemble_whitespace_twins_not_in_both_splits "$both texts in both splits; verify: $(cat "$TW/verr" 2>/dev/null)"; fi
+else
+    fail assemble_whitespace_twins_not_in_both_splits "$(tail -c 300 "$TW/err")"
+fi
+
 # --- issue 20, defect 9: dev_words above the pool is refused, not a corpus of dev only
 echo '{"corpora": [{"name": "c", "budget": 1000, "dev_words": 500}], "ranking": ["edu_llm.score desc"]}' >"$E/devbig.json"
 if "$BLALM" assemble --work "$E/work" --out "$E/devbig" --config "$E/devbig.json" 2>"$E/devbig.err"; then

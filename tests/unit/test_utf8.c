@@ -175,6 +175,34 @@ TEST(ws_split_matches_naive)
     ws_free(&sp);
 }
 
+/* utf8_strip: Python's str.strip() on bytes (the identity assemble and
+ * verify give a text across the splits) */
+static void strip_is(const char *s, size_t n, size_t want_start, size_t want_len)
+{
+    size_t a = 99, l = 99;
+    utf8_strip(s, n, &a, &l);
+    CHECK_EQ_INT(a, want_start);
+    CHECK_EQ_INT(l, want_len);
+}
+
+TEST(strip_like_python)
+{
+    strip_is("", 0, 0, 0);
+    strip_is(" \n\t", 3, 3, 0);
+    strip_is("abc", 3, 0, 3);
+    strip_is("abc\n", 4, 0, 3);
+    strip_is("\n\nabc d\n\n", 9, 2, 5);
+    /* U+3000 and U+00A0 at the ends, U+2028 inside kept */
+    strip_is("\xe3\x80\x80" "a\xe2\x80\xa8" "b\xc2\xa0", 10, 3, 5);
+    /* a lone continuation byte or an invalid lead is no space */
+    strip_is("a\x80", 2, 0, 2);
+    strip_is("\xff ", 2, 0, 1);
+    /* U+200B (zero width space) is not whitespace for Python */
+    strip_is("a\xe2\x80\x8b", 4, 0, 4);
+    /* only spaces, Unicode ones included */
+    strip_is("\xc2\x85\xe2\x80\x83", 5, 5, 0);
+}
+
 int main(void)
 {
     RUN(ascii_words);
@@ -184,5 +212,6 @@ int main(void)
     RUN(sanitize_and_prefix);
     RUN(py_isspace_table);
     RUN(ws_split_matches_naive);
+    RUN(strip_like_python);
     return test_summary();
 }
