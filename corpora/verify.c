@@ -319,8 +319,11 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
     const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;
     char base[4096];
-    /* the folder's last component, "out/strict/" as "out/strict" */
-    snprintf(base, sizeof base, "%s", dir);
+    /* the folder's own name, however the path is written: "out/strict/",
+     * "out/strict/." and "." in out/strict all name strict (realpath) */
+    char *real = realpath(dir, NULL);
+    snprintf(base, sizeof base, "%s", real ? real : dir);
+    free(real);
     for (size_t l = strlen(base); l > 1 && base[l - 1] == '/'; l--) base[l - 1] = 0;
     const char *sl = strrchr(base, '/');
     const char *folder = sl && sl[1] ? sl + 1 : base;

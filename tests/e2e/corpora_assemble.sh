@@ -486,6 +486,19 @@ forge_reorder() { $FORGE "$1" reorder; }
 tamper verify_says_index_not_in_file_order 'the index is not in file order' forge_reorder
 grep -q 'FAILED with 2 problems' "$TMP/t8.err" && pass verify_index_order_one_problem_per_file ||
     fail verify_index_order_one_problem_per_file "$(cat "$TMP/t8.err")"
+# the folder's name however the path is written: strict-small, ./strict-small/.
+# and . inside it all hold a corpus with no track to strict-small's limit
+rm -rf "$TMP/rp"; mkdir -p "$TMP/rp"; cp -r "$W/out/strict" "$TMP/rp/strict-small"
+retrack "$TMP/rp/strict-small" mine - 20000000; medit "$TMP/rp/strict-small" 'm["fill"] = round(m["words"] / m["budget"], 6)'
+r=""
+for p in strict-small ./strict-small/. strict-small/; do
+    (cd "$TMP/rp" && "$BLALM" verify "$p" >/dev/null 2>"$TMP/rp.err"); r="$r $?"
+    grep -q 'budget 20000000 above the strict-small track limit' "$TMP/rp.err" || r="$r(no message)"
+done
+(cd "$TMP/rp/strict-small" && "$BLALM" verify . >/dev/null 2>"$TMP/rp.err"); r="$r $?"
+grep -q 'budget 20000000 above the strict-small track limit' "$TMP/rp.err" || r="$r(no message)"
+[ "$r" = " 1 1 1 1" ] && pass verify_folder_track_however_the_path_is_written ||
+    fail verify_folder_track_however_the_path_is_written "exit codes$r"
 # assemble keeps texts that differ only by whitespace at their ends out of
 # both splits (without a dedup set: dedup false), as verify tells them apart
 TW=$TMP/twin; rm -rf "$TW"; mkdir -p "$TW/work/docs/wiki" "$TW/work/docs/twin"
