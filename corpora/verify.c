@@ -210,29 +210,32 @@ static void check_attributes(vctx *v, const cJSON *m, verify_result *r)
  * replaces both and is killed between their renames leaves the new parent
  * beside the old subset, each whole on its own, and the subset's documents
  * need not be in the parent at all. A manifest of an older blalm (no such
- * key) or a subset without its parent beside it gets a note, not a problem. */
-static void check_parent(vctx *v, const char *dir, const cJSON *m, verify_result *r)
+ * key) or a subset without its parent beside it gets a note, not a problem.
+ * 1 (and the parent's name in pname) when the parent beside it is the one
+ * recorded: its documents are then checked to be the parent's
+ * (check_in_parent). */
+static int check_parent(vctx *v, const char *dir, const cJSON *m, verify_result *r, char *pname, size_t pcap)
 {
     const cJSON *so = cJSON_GetObjectItemCaseSensitive(m, "subset_of");
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(m, "subset_of_index_sha256");
     if (!so || cJSON_IsNull(so)) {
         if (ps && !cJSON_IsNull(ps)) problem(v, "manifest.json: \"subset_of_index_sha256\" without a \"subset_of\"");
-        return;
+        return 0;
     }
     const char *pn = cJSON_GetStringValue(so);
     if (!pn || !path_is_plain_relative(pn) || strchr(pn, '/')) {
         problem(v, "manifest.json: \"subset_of\": expected null or the name of a corpus folder beside this one");
-        return;
+        return 0;
     }
     if (!ps) {
         snprintf(r->note, sizeof r->note, "subset of %s, but its manifest records no subset_of_index_sha256 "
                  "(written by an older blalm), so the %s beside it was not checked to be its parent", pn, pn);
-        return;
+        return 0;
     }
     const char *want = cJSON_GetStringValue(ps);
     if (!want || strlen(want) != 64 || strspn(want, "0123456789abcdef") != 64) {
         problem(v, "manifest.json: \"subset_of_index_sha256\": expected the 64 hex digits of a sha256");
-        return;
+        return 0;
     }
     char pdir[4400], pm[4500];
     snprintf(pdir, sizeof pdir, "%s/../%s", dir, pn);
@@ -240,7 +243,7 @@ static void check_parent(vctx *v, const char *dir, const cJSON *m, verify_result
     if (!is_dir(pdir)) {
         snprintf(r->note, sizeof r->note, "subset of %s, which is not beside it (../%s): not checked against its parent",
                  pn, pn);
-        return;
+        return 0;
     }
     char *text = NULL;
     size_t len;
@@ -259,7 +262,145 @@ static void check_parent(vctx *v, const char *dir, const cJSON *m, verify_result
         problem(v, "subset of %s, cut from the %s whose index has sha256 %s, but ../%s/manifest.json says %s: the %s "
                    "beside it was assembled since (or an assemble was killed between its corpora's renames); "
                    "assemble again", pn, pn, want, pn, got, pn);
+    int same = pj && got && !strcmp(got, want);
     cJSON_Delete(pj);
+    if (same) snprintf(pname, pcap, "%s", pn);
+    return same;
+}
+
+/* A parent's document, found by id. */
+typedef struct pdoc {
+    const corpus_doc *doc;
+    int file;                  /* index into the parent's files */
+} pdoc;
+
+static int cmp_pdoc(const void *a, const void *b)
+{
+    const pdoc *x = a, *y = b;
+    int c = corpus_id_cmp(x->doc, y->doc);
+    if (c) return c;
+    return x->doc->line < y->doc->line ? -1 : x->doc->line > y->doc->line;
+}
+
+/* Every document of a subset is one of its parent's (the parent beside it,
+ * ../pn): the same id, in the same file of the same split, with the same text
+ * (or the start of it: a subset may cut the last document it takes). The
+ * manifest's subset_of_index_sha256 only says which parent it names; a
+ * subset edited since, all its counts and checksums made to agree, holds
+ * text its parent never had. The parent's ids are sorted once and each
+ * subset document looked up (O(n log n)); its text is compared byte for byte. */
+static void check_in_parent(vctx *v, const char *dir, const char *pn, const corpus *cp, const vfile *files,
+                            int nfiles)
+{
+    char pdir[4400];
+    snprintf(pdir, sizeof pdir, "%s/../%s", dir, pn);
+    corpus pc = {0};
+    corpus_opts po = {NULL, NULL, 1};   /* strict, ids kept */
+    blalm_err pe;
+    const char **pmap = NULL;
+    size_t *psize = NULL;
+    pdoc *pd = NULL;
+    size_t npd = 0;
+    sbuf shown;
+    sb_init(&shown);
+    if (corpus_open_opts(&pc, pdir, &po, &pe) != 0) {
+        problem(v, "../%s: %s: the parent corpus this subset's documents are checked against cannot be read", pn,
+                pe.msg);
+        goto out;
+    }
+    if (!pc.has_index) {
+        problem(v, "../%s/documents.jsonl.zst: missing: the parent corpus this subset's documents are checked "
+                   "against has no index", pn);
+        goto out;
+    }
+    pmap = calloc(pc.n_files + 1, sizeof *pmap);
+    psize = calloc(pc.n_files + 1, sizeof *psize);
+    size_t total = 0;
+    for (size_t i = 0; i < pc.n_files; i++) total += pc.files[i].n_docs;
+    pd = malloc((total + 1) * sizeof *pd);
+    if (!pmap || !psize || !pd) {
+        problem(v, "../%s: out of memory checking this subset's documents against it", pn);
+        goto out;
+    }
+    for (size_t i = 0; i < pc.n_files; i++) {
+        const corpus_file *pf = &pc.files[i];
+        int fd = open(pf->path, O_RDONLY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            problem(v, "../%s/%s: cannot be read: the subset's documents were not checked against its parent", pn,
+                    pf->rel);
+            if (fd >= 0) close(fd);
+            goto out;
+        }
+        psize[i] = (size_t)st.st_size;
+        pmap[i] = psize[i] ? fmap_map(fd, psize[i], MAP_PRIVATE, pf->path) : "";
+        close(fd);
+        if (pmap[i] == MAP_FAILED) {
+            pmap[i] = NULL;
+            problem(v, "../%s/%s: cannot be read: the subset's documents were not checked against its parent", pn,
+                    pf->rel);
+            goto out;
+        }
+        for (size_t d = 0; d < pf->n_docs; d++)
+            if (pf->docs[d].id && pf->docs[d].offset + pf->docs[d].length <= psize[i])
+                pd[npd++] = (pdoc){&pf->docs[d], (int)i};
+    }
+    qsort(pd, npd, sizeof *pd, cmp_pdoc);
+    int bad = 0;
+    for (size_t i = 0; i < cp->n_files; i++) {
+        const corpus_file *cf = &cp->files[i];
+        const vfile *f = NULL;
+        for (int k = 0; k < nfiles; k++)
+            if (!strcmp(files[k].path, cf->rel)) f = &files[k];
+        if (!f || !f->ok) continue;   /* said already */
+        for (size_t d = 0; d < cf->n_docs; d++) {
+            const corpus_doc *x = &cf->docs[d];
+            if (!x->id || x->offset + x->length > f->size) continue;   /* said already */
+            /* the first parent document with this id */
+            size_t lo = 0, hi = npd;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (corpus_id_cmp(pd[mid].doc, x) < 0) lo = mid + 1;
+                else hi = mid;
+            }
+            const pdoc *hit = lo < npd && !corpus_id_cmp(pd[lo].doc, x) ? &pd[lo] : NULL;
+            const char *why = NULL;
+            char where[700] = "";
+            if (!hit) {
+                why = "it has no document of that id";
+            } else {
+                const corpus_file *pf = &pc.files[hit->file];
+                const corpus_doc *y = hit->doc;
+                if (strcmp(pf->rel, cf->rel)) {
+                    snprintf(where, sizeof where, "it holds that id in %s", pf->rel);
+                    why = where;
+                } else if (x->length > y->length ||
+                           memcmp(f->map + x->offset, pmap[hit->file] + y->offset, x->length)) {
+                    snprintf(where, sizeof where, "the text is not its document's of that id (../%s/documents.jsonl.zst "
+                             "line %llu), nor the start of it", pn, (unsigned long long)y->line);
+                    why = where;
+                }
+            }
+            if (why && bad++ < MAX_LISTED) {
+                sb_reset(&shown);
+                corpus_show_id(&shown, x);
+                problem(v, "documents.jsonl.zst:%llu: id %s (%s) is not a document of the parent ../%s: %s "
+                           "(a subset holds only its parent's documents)",
+                        (unsigned long long)x->line, sb_cstr(&shown), cf->rel, pn, why);
+            }
+        }
+    }
+    if (bad > MAX_LISTED)
+        problem(v, "%d more documents not in the parent ../%s not listed", bad - MAX_LISTED, pn);
+out:
+    if (pmap)
+        for (size_t i = 0; i < pc.n_files; i++)
+            if (pmap[i] && psize[i]) fmap_unmap((void *)pmap[i], psize[i]);
+    free(pmap);
+    free(psize);
+    free(pd);
+    sb_free(&shown);
+    corpus_close(&pc);
 }
 
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
@@ -314,7 +455,8 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "word_definition")))
         problem(&v, "manifest.json: \"word_definition\" missing");
     check_attributes(&v, m, r);
-    check_parent(&v, dir, m, r);
+    char parent[256] = "";
+    int in_parent = check_parent(&v, dir, m, r, parent, sizeof parent);
     r->budget = budget;
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
     const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;
@@ -611,6 +753,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
             problem(&v, "documents.jsonl.zst: %llu dev documents, manifest says %llu",
                     (unsigned long long)r->dev_docs, (unsigned long long)dev_docs);
     }
+    if (in_parent && cp.n_files) check_in_parent(&v, dir, parent, &cp, files, nfiles);
     /* ids: none twice, none in both splits */
     if (nids > 1) {
         qsort(ids, nids, sizeof *ids, cmp_id);

@@ -486,6 +486,18 @@ forge_reorder() { $FORGE "$1" reorder; }
 tamper verify_says_index_not_in_file_order 'the index is not in file order' forge_reorder
 grep -q 'FAILED with 2 problems' "$TMP/t8.err" && pass verify_index_order_one_problem_per_file ||
     fail verify_index_order_one_problem_per_file "$(cat "$TMP/t8.err")"
+# a subset holds only its parent's documents: subset_of_index_sha256 names
+# the parent, and each document (id, file, text) is looked up in it
+for mode in subset-text subset-newid; do
+    rm -rf "$TMP/sub"; cp -r "$W/out" "$TMP/sub"; $FORGE "$TMP/sub/strict-small" $mode
+    "$BLALM" verify "$TMP/sub/strict-small" >/dev/null 2>"$TMP/sub.err"; rc=$?
+    want='nor the start of it'; [ $mode = subset-newid ] && want='it has no document of that id'
+    if [ $rc = 1 ] && grep -q 'is not a document of the parent ../strict' "$TMP/sub.err" && grep -q "$want" "$TMP/sub.err"; then
+        pass verify_subset_document_in_parent_$mode
+    else
+        fail verify_subset_document_in_parent_$mode "exit $rc: $(cat "$TMP/sub.err")"
+    fi
+done
 # the folder's name however the path is written: strict-small, ./strict-small/.
 # and . inside it all hold a corpus with no track to strict-small's limit
 rm -rf "$TMP/rp"; mkdir -p "$TMP/rp"; cp -r "$W/out/strict" "$TMP/rp/strict-small"
