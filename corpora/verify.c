@@ -510,7 +510,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     }
     files = calloc((size_t)cJSON_GetArraySize(fl) + 1, sizeof *files);
     if (!files) { err_set(e, "out of memory"); goto fail; }
-    uint64_t sum[2][2] = {{0}};
+    uint64_t sum[2][2] = {{0}}, bytes[2] = {0};
     cJSON_ArrayForEach(it, fl) {
         vfile *f = &files[nfiles];
         const cJSON *pj = cJSON_GetObjectItemCaseSensitive(it, "path");
@@ -566,6 +566,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                     (unsigned long long)f->m_bytes);
         sum[f->split][0] += w;
         sum[f->split][1] += f->m_docs;
+        bytes[f->split] += f->size;
         r->files++;
     }
     check_listing(&v, dir, "", files, nfiles);
@@ -604,6 +605,41 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     if (sum[0][0] > budget)
         problem(&v, "train split holds %llu words, above the budget of %llu",
                 (unsigned long long)sum[0][0], (unsigned long long)budget);
+    /* the rest of the manifest's figures: what assemble wrote from the same
+     * counts (a figure a reader trusts is checked, not informational) */
+    uint64_t m_bytes = 0, m_dev_bytes = 0, dev_budget = 0;
+    if (!num(m, "bytes", &m_bytes)) problem(&v, "manifest.json: \"bytes\" missing or not a whole number >= 0");
+    else if (m_bytes != bytes[0])
+        problem(&v, "train files hold %llu bytes, manifest says %llu", (unsigned long long)bytes[0],
+                (unsigned long long)m_bytes);
+    if (dev && (!num(dev, "bytes", &m_dev_bytes) || !num(dev, "budget", &dev_budget)))
+        problem(&v, "manifest.json: \"dev\" {budget, bytes} missing or not whole numbers >= 0");
+    else if (dev) {
+        if (m_dev_bytes != bytes[1])
+            problem(&v, "dev files hold %llu bytes, manifest says %llu", (unsigned long long)bytes[1],
+                    (unsigned long long)m_dev_bytes);
+        if (sum[1][0] > dev_budget)
+            problem(&v, "dev split holds %llu words, above its budget (dev.budget, the config's dev_words) of %llu",
+                    (unsigned long long)sum[1][0], (unsigned long long)dev_budget);
+    }
+    {   /* fill and budget_filled, as assemble computes them from the words */
+        const cJSON *fj = cJSON_GetObjectItemCaseSensitive(m, "fill");
+        const cJSON *bf = cJSON_GetObjectItemCaseSensitive(m, "budget_filled");
+        double fill = budget ? (double)sum[0][0] / (double)budget : 0.0;
+        char want[64], got[64];
+        snprintf(want, sizeof want, "%.6f", fill);
+        if (cJSON_IsNumber(fj)) snprintf(got, sizeof got, "%.6f", fj->valuedouble);
+        if (!cJSON_IsNumber(fj)) problem(&v, "manifest.json: \"fill\" missing or not a number");
+        else if (strcmp(want, got))
+            problem(&v, "manifest.json: \"fill\" is %s, but %llu words of a budget of %llu are %s",
+                    got, (unsigned long long)sum[0][0], (unsigned long long)budget, want);
+        int filled = sum[0][0] == budget || (double)sum[0][0] >= 0.999 * (double)budget;
+        if (!cJSON_IsBool(bf)) problem(&v, "manifest.json: \"budget_filled\" missing or not true/false");
+        else if (cJSON_IsTrue(bf) != filled)
+            problem(&v, "manifest.json: \"budget_filled\" is %s, but %llu words of a budget of %llu %s (true "
+                        "from 99.9%%)", filled ? "false" : "true", (unsigned long long)sum[0][0],
+                    (unsigned long long)budget, filled ? "fill it" : "do not fill it");
+    }
     if (eff_track) {
         uint64_t lim = track_words(eff_track);
         if (!lim) problem(&v, "unknown track \"%s\"", eff_track);
@@ -746,6 +782,12 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                             "the file has %llu bytes", f->path, (unsigned long long)f->last_end,
                         (unsigned long long)f->size);
         }
+        uint64_t ixd;
+        if (!num(ix, "documents", &ixd))
+            problem(&v, "manifest.json: \"index\" {documents} missing or not a whole number >= 0");
+        else if (!ic.bad && ixd != r->docs + r->dev_docs)
+            problem(&v, "documents.jsonl.zst: %llu documents, manifest's index.documents says %llu",
+                    (unsigned long long)(r->docs + r->dev_docs), (unsigned long long)ixd);
         if (r->docs != docs)
             problem(&v, "documents.jsonl.zst: %llu training documents, manifest says %llu",
                     (unsigned long long)r->docs, (unsigned long long)docs);

@@ -486,6 +486,21 @@ forge_reorder() { $FORGE "$1" reorder; }
 tamper verify_says_index_not_in_file_order 'the index is not in file order' forge_reorder
 grep -q 'FAILED with 2 problems' "$TMP/t8.err" && pass verify_index_order_one_problem_per_file ||
     fail verify_index_order_one_problem_per_file "$(cat "$TMP/t8.err")"
+# the manifest's other figures: bytes, index.documents, fill, budget_filled, dev.budget
+m_bytes() { medit "$1" 'm["bytes"] += 1'; }
+m_dev_bytes() { medit "$1" 'm["dev"]["bytes"] -= 1'; }
+m_ixdocs() { medit "$1" 'm["index"]["documents"] = 5'; }
+m_fill() { medit "$1" 'm["fill"] = 0.5'; }
+m_filled() { medit "$1" 'm["budget_filled"] = not m["budget_filled"]'; }
+m_devbudget() { medit "$1" 'm["dev"]["budget"] = 10'; }
+m_budget() { medit "$1" 'm["budget"] = 100000'; }
+tamper verify_checks_manifest_bytes 'train files hold ' m_bytes
+tamper verify_checks_manifest_dev_bytes 'dev files hold ' m_dev_bytes
+tamper verify_checks_manifest_index_documents "manifest's index.documents says 5" m_ixdocs
+tamper verify_checks_manifest_fill '"fill" is 0.500000, but ' m_fill
+tamper verify_checks_manifest_budget_filled '"budget_filled" is ' m_filled
+tamper verify_checks_manifest_dev_budget 'above its budget (dev.budget' m_devbudget
+tamper verify_budget_raised_alone_is_seen 'of a budget of 100000 are ' m_budget
 # a subset holds only its parent's documents: subset_of_index_sha256 names
 # the parent, and each document (id, file, text) is looked up in it
 for mode in subset-text subset-newid; do
