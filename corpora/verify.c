@@ -120,8 +120,21 @@ static void check_listing(vctx *v, const char *dir, const char *rel, vfile *file
             problem(v, "%s: cannot be read", sub);
             continue;
         }
+        int split_dir = !*rel && (!strcmp(de->d_name, "train") || !strcmp(de->d_name, "dev"));
+        if (S_ISLNK(st.st_mode)) {
+            /* a link is not the corpus's own: copying or moving the folder
+             * takes the link, not what it names */
+            if (split_dir) {
+                have_train |= !strcmp(de->d_name, "train");
+                have_dev |= !strcmp(de->d_name, "dev");
+                problem(v, "%s: a symbolic link, not a folder (%s/ must be a folder of the corpus itself)", sub, sub);
+            } else {
+                problem(v, "%s: a symbolic link, not a regular file of the corpus", sub);
+            }
+            continue;
+        }
         if (S_ISDIR(st.st_mode)) {
-            if (!*rel && (!strcmp(de->d_name, "train") || !strcmp(de->d_name, "dev"))) {
+            if (split_dir) {
                 have_train |= !strcmp(de->d_name, "train");
                 have_dev |= !strcmp(de->d_name, "dev");
                 check_listing(v, dir, sub, files, nfiles);

@@ -501,6 +501,13 @@ tamper verify_checks_manifest_fill '"fill" is 0.500000, but ' m_fill
 tamper verify_checks_manifest_budget_filled '"budget_filled" is ' m_filled
 tamper verify_checks_manifest_dev_budget 'above its budget (dev.budget' m_devbudget
 tamper verify_budget_raised_alone_is_seen 'of a budget of 100000 are ' m_budget
+# a symbolic link for train/: said to be one, not "not listed" and "missing"
+link_train() { mv "$1/train" "$1.train-real"; ln -s "../$(basename "$1").train-real" "$1/train"; }
+rm -rf "$TMP/t8.train-real"
+tamper verify_says_train_is_a_symlink 'train: a symbolic link, not a folder' link_train
+grep -q 'FAILED with 1 problem$' "$TMP/t8.err" && pass verify_symlinked_train_one_problem ||
+    fail verify_symlinked_train_one_problem "$(cat "$TMP/t8.err")"
+rm -rf "$TMP/t8.train-real"
 # a subset holds only its parent's documents: subset_of_index_sha256 names
 # the parent, and each document (id, file, text) is looked up in it
 for mode in subset-text subset-newid; do
