@@ -34,8 +34,8 @@
 /* Word definition written into every manifest. */
 #define CORPORA_WORD_DEFINITION \
     "Python str.split(): a word is a maximal run of code points that are not " \
-    "Unicode whitespace (Py_UNICODE_ISSPACE); equals LC_ALL=C wc -w on text " \
-    "whose whitespace is ASCII"
+    "Unicode whitespace (Py_UNICODE_ISSPACE), U+001C-001F and U+0085 included; " \
+    "not wc -w's word, which needs a printable character and does not split at U+001C-001F"
 
 typedef struct corpus_spec {
     char name[64];

@@ -33,6 +33,11 @@ grep -q '"word_definition": "Python str.split()' "$W/out/strict/manifest.json" &
     grep -q '"config_sha256": "[0-9a-f]\{64\}"' "$W/out/strict/manifest.json" &&
     grep -q '"tool": "blalm ' "$W/out/strict/manifest.json" &&
     pass manifest_fields || fail manifest_fields "word_definition / config_sha256 / tool missing"
+# the definition does not claim LC_ALL=C wc -w's count, which differs on
+# control characters (cat_count.sh's count_words_not_wc_w shows how)
+grep -q '"word_definition": "[^"]*not wc -w.s word' "$W/out/strict/manifest.json" &&
+    ! grep -q 'equals LC_ALL=C wc -w' "$W/out/strict/manifest.json" &&
+    pass manifest_word_definition_not_wc || fail manifest_word_definition_not_wc "$(grep word_definition "$W/out/strict/manifest.json")"
 
 # --- every excluded document's reason, as audit exports it, against the rules
 if "$BLALM" audit --work "$W/work" --export "$W/audit.jsonl.zst" --quiet 2>"$W/err"; then
