@@ -1084,7 +1084,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
  * milestone checkpoints chck_<N>M.bin go, said on stderr, or eval
  * --all-checkpoints would score them as this run's; so do the results eval
  * wrote of its checkpoints (checkpoints/chck_<N>M.eval*.json,
- * latest.eval*.json) and RUN/learning_curve.json. */
+ * latest.eval*.json), RUN/learning_curve.json, RUN/aoa.json and
+ * RUN/aoa_surprisal.json. */
 static int remove_old_milestones(const char *run, const char *dir, blalm_err *e)
 {
     DIR *d = opendir(dir);
@@ -1109,8 +1110,13 @@ static int remove_old_milestones(const char *run, const char *dir, blalm_err *e)
         else nr++;
     }
     closedir(d);
-    snprintf(p, sizeof p, "%s/learning_curve.json", run);
-    if (!rc && unlink(p) == 0) nr++;
+    /* eval --all-checkpoints' run-level results: the learning curve and the
+     * AoA files (aoa_surprisal.json is what goes into a submission) */
+    static const char *const run_level[] = {"learning_curve.json", "aoa.json", "aoa_surprisal.json"};
+    for (size_t i = 0; !rc && i < sizeof run_level / sizeof *run_level; i++) {
+        snprintf(p, sizeof p, "%s/%s", run, run_level[i]);
+        if (unlink(p) == 0) nr++;
+    }
     if (n || nr)
         fprintf(stderr, "blalm train: removed %d milestone checkpoint%s (chck_<N>M.bin) and %d evaluation result%s "
                         "of an earlier run from %s: a new run starts here (no --resume)\n",
@@ -1154,15 +1160,16 @@ static void stop_signals_restore(const struct sigaction old[2])
 }
 
 /* Whether to stop after this step, agreed by every rank (the signal may
- * reach one rank only, or ranks at different steps): the sum of the ranks'
- * signals and of their count. 0 or the signal. */
+ * reach one rank only, or ranks at different steps): how many ranks got
+ * SIGTERM and how many SIGINT, summed. 0 or the signal, SIGTERM if any rank
+ * got it (an average of the numbers made SIGTERM + SIGINT read as 9). */
 static int stop_agreed(int R)
 {
     int sig = stop_signal;
     if (R > 1) {
-        double v[2] = {(double)sig, sig ? 1.0 : 0.0};
+        double v[2] = {sig == SIGTERM ? 1.0 : 0.0, sig == SIGINT ? 1.0 : 0.0};
         dp_sum_doubles(v, 2, R);
-        sig = v[1] > 0 ? (int)lround(v[0] / v[1]) : 0;
+        sig = v[0] > 0 ? SIGTERM : v[1] > 0 ? SIGINT : 0;
     }
     return sig;
 }

@@ -134,10 +134,13 @@ MS="$TMP/ms"
 n0=$(ls "$MS/checkpoints" | grep -c '^chck_')
 # and what eval wrote of them (results keyed by those bytes, the learning curve)
 echo '{}' > "$MS/checkpoints/chck_1M.eval_fast.json"; echo '{}' > "$MS/learning_curve.json"
+# and the AoA files --all-checkpoints writes (aoa_surprisal.json goes into a submission)
+echo '{}' > "$MS/aoa.json"; echo '{}' > "$MS/aoa_surprisal.json"
 "$BLALM" train --corpus "$C" --model "$CK" --out "$MS" --max-steps 30 --stop-after 1 -q 2>"$TMP/err"; rc=$?
 n1=$(ls "$MS/checkpoints" | grep -c '^chck_')
 [ $rc = 0 ] && [ "$n0" -ge 1 ] && [ "$n1" = 0 ] && [ ! -e "$MS/learning_curve.json" ] &&
-    grep -q "removed $n0 milestone checkpoints\? (chck_<N>M.bin) and 2 evaluation results" "$TMP/err" \
+    [ ! -e "$MS/aoa.json" ] && [ ! -e "$MS/aoa_surprisal.json" ] &&
+    grep -q "removed $n0 milestone checkpoints\? (chck_<N>M.bin) and 4 evaluation results" "$TMP/err" \
     && pass train_fresh_removes_old_milestones \
     || fail train_fresh_removes_old_milestones "rc $rc, $n0 then $n1 milestones: $(head -c 300 "$TMP/err")"
 
