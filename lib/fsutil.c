@@ -70,6 +70,55 @@ int mkdir_p(const char *path, blalm_err *e)
     return each_prefix(path, make_one, e);
 }
 
+int mkdir_p_made(const char *path, made_dirs *m, blalm_err *e)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    m->dir = NULL, m->n = 0;
+    if (n == 0) return 0;
+    if (n >= sizeof buf) return err_set(e, "path too long: %.80s...", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char c = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0755) == 0) {
+            char **d = realloc(m->dir, (size_t)(m->n + 1) * sizeof *d);
+            char *s = strdup(buf);
+            if (d) m->dir = d;
+            if (!d || !s) {
+                free(s);
+                rmdir(buf);
+                made_dirs_undo(m);
+                return err_set(e, "out of memory");
+            }
+            m->dir[m->n++] = s;
+        } else if (errno != EEXIST) {
+            err_errno(e, "mkdir %s", buf);
+            made_dirs_undo(m);
+            return -1;
+        } else if (folder_at(buf, e) < 0) { /* there, but a file or a dangling link */
+            made_dirs_undo(m);
+            return -1;
+        }
+        buf[i] = c;
+    }
+    return 0;
+}
+
+void made_dirs_undo(made_dirs *m)
+{
+    for (int i = m->n; i-- > 0;) rmdir(m->dir[i]);
+    made_dirs_free(m);
+}
+
+void made_dirs_free(made_dirs *m)
+{
+    for (int i = 0; i < m->n; i++) free(m->dir[i]);
+    free(m->dir);
+    m->dir = NULL, m->n = 0;
+}
+
 /* a folder: go on; nothing there: stop, the rest is made as needed */
 static int check_one(const char *prefix, blalm_err *e)
 {

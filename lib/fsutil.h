@@ -11,6 +11,23 @@
  * an error naming it ("P exists and is not a directory", "P is a dangling
  * symbolic link to T"). */
 int mkdir_p(const char *path, blalm_err *e);
+/* The folders a mkdir_p_made made itself (mkdir returned 0), in the order
+ * made, each path as it was passed to mkdir. */
+typedef struct {
+    char **dir;
+    int n;
+} made_dirs;
+/* mkdir_p that records in m the folders it made, so that a command that
+ * fails later removes exactly those (made_dirs_undo), never a folder that
+ * was there before, whatever the path's spelling ("new/../old/sub" made
+ * "new" alone). On failure it removes what it made itself, says so (as
+ * mkdir_p), and returns -1; m is left empty then. */
+int mkdir_p_made(const char *path, made_dirs *m, blalm_err *e);
+/* Removes the folders in m (rmdir, last made first: one that is no longer
+ * empty stays), and empties m. */
+void made_dirs_undo(made_dirs *m);
+/* Forgets m's list, removing nothing. */
+void made_dirs_free(made_dirs *m);
 /* Checks a folder the user named for output (WORK, --out) before a command
  * does anything: each component of path that exists must be a folder (links
  * followed), with mkdir_p's messages naming the path as given; nothing is

@@ -171,44 +171,20 @@ static void say_previous(const cJSON *prev, const char *ck, int quiet)
 
 /* Makes folder dir (and its missing parents) before the scoring, so that
  * a path that cannot be written is refused before minutes of work, not
- * after; top gets the first folder it made ("" when dir was there). On
- * failure, says so ("blalm eval: WHAT DIR: why") and returns 1. */
-static int make_out_dir(const char *what, const char *dir, char *top, size_t cap)
+ * after; made gets the folders it made, for made_dirs_undo when the eval
+ * fails (exactly those: "new/../old/sub" made "new" alone, and old and
+ * old/sub were the user's). On failure, says so ("blalm eval: WHAT DIR:
+ * why") and returns 1. */
+static int make_out_dir(const char *what, const char *dir, made_dirs *made)
 {
-    *top = 0;
-    if (!dir || !*dir) return 0;
-    char p[4096];
     blalm_err e;
-    snprintf(p, sizeof p, "%s", dir);
-    for (size_t i = 1;; i++)
-        if (p[i] == '/' || !p[i]) {
-            char c = p[i];
-            p[i] = 0;
-            int there = file_exists(p);
-            if (!there) snprintf(top, cap, "%s", p);
-            p[i] = c;
-            if (!there || !c) break;
-        }
-    if (mkdir_p(dir, &e) < 0) {
+    made->dir = NULL, made->n = 0;
+    if (!dir || !*dir) return 0;
+    if (mkdir_p_made(dir, made, &e) < 0) {
         fprintf(stderr, "blalm eval: %s %s: %s\n", what, dir, e.msg);
         return 1;
     }
     return 0;
-}
-
-/* Removes the empty folders make_out_dir made (dir up to top): an eval that
- * failed leaves nothing behind. */
-static void unmake_out_dir(const char *dir, const char *top)
-{
-    size_t tl = strlen(top);
-    char p[4096];
-    snprintf(p, sizeof p, "%s", dir);
-    for (size_t n = strlen(p); n > 1 && p[n - 1] == '/';) p[--n] = 0; /* "dir/" */
-    while (tl && strlen(p) >= tl) {
-        char *s = strrchr(p, '/');
-        if (rmdir(p) < 0 || !s) return;
-        *s = 0;
-    }
 }
 
 /* $BLALM_EVAL_DATA, or NULL when unset or set but empty (as ablate takes it:
@@ -320,12 +296,13 @@ int cmd_eval(int argc, char **argv)
     /* --predictions DIR: a folder or nothing yet; it and --out's folder are
      * made now, before the scoring (they were tried only after it) */
     if (o.predictions && cli_check_out_dirs("eval", o.predictions, NULL)) return 1;
-    char out_dir[4096] = "", out_top[4096], pred_top[4096];
+    char out_dir[4096] = "";
+    made_dirs out_made, pred_made;
     const char *slash = o.out ? strrchr(o.out, '/') : NULL;
     if (slash && slash != o.out) snprintf(out_dir, sizeof out_dir, "%.*s", (int)(slash - o.out), o.out);
-    if (make_out_dir("--out", out_dir, out_top, sizeof out_top)) return 1;
-    if (make_out_dir("--predictions", o.predictions, pred_top, sizeof pred_top)) {
-        unmake_out_dir(out_dir, out_top);
+    if (make_out_dir("--out", out_dir, &out_made)) return 1;
+    if (make_out_dir("--predictions", o.predictions, &pred_made)) {
+        made_dirs_undo(&out_made);
         return 1;
     }
     progress *pg = NULL;
@@ -339,9 +316,10 @@ int cmd_eval(int argc, char **argv)
         rc = eval_run(&o, &r, &e);
     }
     if (pg) prog_end(pg);
+    if (rc == 0) made_dirs_free(&pred_made), made_dirs_free(&out_made); /* kept */
     if (rc < 0) {
-        if (o.predictions) unmake_out_dir(o.predictions, pred_top);
-        unmake_out_dir(out_dir, out_top);
+        made_dirs_undo(&pred_made);
+        made_dirs_undo(&out_made);
         fprintf(stderr, "blalm eval: %s\n", e.msg);
         return 1;
     }

@@ -104,6 +104,36 @@ TEST(atomic_write_error_names_the_path)
     CHECK_CONTAINS(e.msg, "/proc/blalm-test.html: cannot write it");
 }
 
+/* mkdir_p_made records the folders it made, by the path it made them
+ * under, and made_dirs_undo removes exactly those: "new/../old/sub" made
+ * "new" alone; old and old/sub were there and stay (a cut-the-string undo
+ * removed them and kept "new"). A failure undoes what it made itself. */
+TEST(mkdir_p_made_undoes_only_its_own)
+{
+    blalm_err e = {{0}};
+    char p[4096], q[4096];
+    snprintf(p, sizeof p, "%s", path_in_tmp("md/old/sub"));
+    CHECK(mkdir_p(p, &e) == 0);
+    snprintf(q, sizeof q, "%s", path_in_tmp("md/new/../old/sub"));
+    made_dirs m;
+    CHECK(mkdir_p_made(q, &m, &e) == 0);
+    CHECK(m.n == 1);
+    made_dirs_undo(&m);
+    CHECK(m.n == 0);
+    CHECK(is_dir(p));
+    CHECK(!file_exists(path_in_tmp("md/new")));
+    snprintf(q, sizeof q, "%s", path_in_tmp("md/a/b/c"));
+    CHECK(mkdir_p_made(q, &m, &e) == 0 && m.n == 3);
+    made_dirs_undo(&m);
+    CHECK(!file_exists(path_in_tmp("md/a")));
+    CHECK(write_file_atomic(path_in_tmp("md/f"), "x", 1, &e) == 0);
+    snprintf(q, sizeof q, "%s", path_in_tmp("md/x/y/../../f/z"));
+    CHECK(mkdir_p_made(q, &m, &e) < 0);
+    CHECK_CONTAINS(e.msg, "f exists and is not a directory");
+    CHECK(m.n == 0);
+    CHECK(!file_exists(path_in_tmp("md/x")));
+}
+
 int main(void)
 {
     RUN(atomic_write_replaces_regular_file);
@@ -111,5 +141,6 @@ int main(void)
     RUN(atomic_write_refuses_fifo_and_device);
     RUN(file_set_refuses_symlink_before_writing);
     RUN(atomic_write_error_names_the_path);
+    RUN(mkdir_p_made_undoes_only_its_own);
     return test_summary();
 }
