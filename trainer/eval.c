@@ -896,20 +896,46 @@ static const char *jstr(const cJSON *o, const char *k, const char *where, long l
     return v->valuestring;
 }
 
-/* Does line p[0..l) hold a JSON string with U+0000 in it (a \u0000 escape,
- * or a raw 0 byte)? cJSON keeps it, but its valuestring ends there, so the
- * text would be cut short without a word (Python's json.loads keeps it).
- * 1 with key set to the member whose value holds it (the nearest member
- * name before it; "a member name" when it is in one), else 0. */
-static int json_line_nul(const char *p, size_t l, char *key, size_t cap)
+/* Is name a member that parse_item reads from line o for a task of kind
+ * k? (Keep in step with parse_item: a pair's "UID" and "linguistics_term"
+ * are read only beside a "field".) */
+static int member_read(int k, const char *name, const cJSON *o)
 {
-    const char *name = NULL; /* the last member name, raw */
-    size_t namel = 0;
+    if (k == K_PAIRS && (!strcmp(name, "UID") || !strcmp(name, "linguistics_term")))
+        return cJSON_GetObjectItemCaseSensitive(o, "field") != NULL;
+    static const char *const pairs[] = {"sentence_good", "sentence_bad", "field", "UID", "linguistics_term", 0},
+                             *ewok[] = {"Context1", "Target1", "Target2", "Domain", "ContextType", "ContextDiff",
+                                        "TargetDiff", 0},
+                             *et[] = {"input_prefix", "options", "numops", 0}, *wug[] = {"sentences", "ratio", 0},
+                             *comps[] = {"prefix_acceptable", "prefix_unacceptable", "property_phrase", 0};
+    const char *const *l = k == K_PAIRS ? pairs : k == K_EWOK ? ewok : k == K_ET ? et : k == K_WUG ? wug
+                         : k == K_COMPS ? comps : NULL;
+    for (; l && *l; l++)
+        if (!strcmp(name, *l)) return 1;
+    return 0;
+}
+
+/* Does a member of object line p[0..l) (parsed as o) that a task of kind k
+ * reads hold U+0000 (a \u0000 escape, or a raw 0 byte), in its name or
+ * anywhere in its value? cJSON keeps it, but its strings end there, so the
+ * text would be cut short without a word (Python's json.loads keeps it),
+ * and a name would be cut to another ("field\u0000x" found as "field").
+ * Members eval does not read are let be, as the official reader ignores
+ * them. The raw members are matched to o's by their order (cJSON keeps
+ * every member, duplicates included, in the order written), so a member is
+ * known by the name cJSON gives it. 1 with key set to the member
+ * ("\"NAME\"", or "a member name (read as \"NAME\")" when it is in the
+ * name), else 0. */
+static int json_line_nul(const char *p, size_t l, const cJSON *o, int k, char *key, size_t cap)
+{
+    const cJSON *m = NULL; /* the top-level member the scan is in */
+    int depth = 0;
     for (size_t i = 0; i < l; i++) {
+        if (p[i] == '{' || p[i] == '[') depth++;
+        else if (p[i] == '}' || p[i] == ']') depth--;
         if (p[i] != '"') continue;
-        size_t start = ++i;
         int nul = 0;
-        for (; i < l && p[i] != '"'; i++) {
+        for (i++; i < l && p[i] != '"'; i++) {
             if (!p[i]) nul = 1;
             else if (p[i] == '\\' && i + 1 < l) {
                 i++;
@@ -919,13 +945,12 @@ static int json_line_nul(const char *p, size_t l, char *key, size_t cap)
         size_t j = i + 1;
         while (j < l && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r')) j++;
         int is_name = j < l && p[j] == ':';
-        if (nul) {
-            if (is_name) snprintf(key, cap, "a member name");
-            else if (name) snprintf(key, cap, "\"%.*s\"", (int)(namel > 200 ? 200 : namel), name);
-            else snprintf(key, cap, "a string");
+        if (is_name && depth == 1) m = m ? m->next : o->child;
+        if (nul && m && member_read(k, m->string, o)) {
+            if (is_name && depth == 1) snprintf(key, cap, "a member name (read as \"%.200s\")", m->string);
+            else snprintf(key, cap, "\"%.200s\"", m->string);
             return 1;
         }
-        if (is_name) name = p + start, namel = i - start;
     }
     return 0;
 }
@@ -1251,7 +1276,7 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
                     goto out;
                 }
                 char key[256];
-                if (json_line_nul(p, l, key, sizeof key)) {
+                if (json_line_nul(p, l, o, t->def->kind, key, sizeof key)) {
                     cJSON_Delete(o);
                     err_set(e, "%s:%ld: %s holds U+0000 (\\u0000): the text would end there, cut short",
                             f.path, line, key);

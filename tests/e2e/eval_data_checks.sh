@@ -4,8 +4,8 @@
 # object on a line (the official json.loads(line) refuses it; eval dropped
 # all but the first), the same data file twice (x.jsonl beside
 # x.jsonl.gz: read twice), a file with no items, a candidate with no token
-# to score (an empty sentence scored 0, the best score), a string holding
-# U+0000 (the text ended there).
+# to score (an empty sentence scored 0, the best score), a member eval
+# reads holding U+0000 (the text ended there).
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
@@ -81,6 +81,21 @@ mkdir -p "$TMP/bs/blimp_fast"
 printf '%s\n' '{"sentence_good": "the dog ran.", "sentence_bad": "dog the \\u0000 ran."}' > "$TMP/bs/blimp_fast/x.jsonl"
 "$BLALM" eval --run "$R" --data "$TMP/bs" --fast --tasks blimp --out "$TMP/bs.json" -q 2>"$TMP/err" \
     && pass eval_escaped_backslash_u0000_is_text || fail eval_escaped_backslash_u0000_is_text "$(head -c 300 "$TMP/err")"
+# only the members eval reads count: U+0000 in a member it ignores (the
+# official reader ignores it too), in its value or its name, or nested in
+# one, is let be; a name that cJSON would cut to a read one ("field\u0000x"
+# found as "field") is refused
+mkdir -p "$TMP/nulx/blimp_fast" "$TMP/nulf/blimp_fast"
+printf '%s\n' '{"sentence_good": "the dog ran.", "sentence_bad": "dog the ran.", "note": "x\u0000y"}' \
+    '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "no\u0000te": {"sentence_bad": ["\u0000"]}}' \
+    > "$TMP/nulx/blimp_fast/x.jsonl"
+"$BLALM" eval --run "$R" --data "$TMP/nulx" --fast --tasks blimp --out "$TMP/nulx.json" -q 2>"$TMP/err" \
+    && [ -s "$TMP/nulx.json" ] \
+    && pass eval_nul_in_ignored_member_accepted || fail eval_nul_in_ignored_member_accepted "$(head -c 300 "$TMP/err")"
+printf '%s\n' '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "field\u0000x": "syntax"}' \
+    > "$TMP/nulf/blimp_fast/x.jsonl"
+bad_data eval_nul_in_read_member_name_refused 'nulf/blimp_fast/x.jsonl:1: a member name (read as "field") holds U+0000' \
+    "$TMP/nulf" blimp
 
 # wug "ratio" as a string: the official decode_wug does float(ratio), so a
 # numeric string (Python float's syntax: surrounding whitespace, exponent,
