@@ -429,7 +429,7 @@ void doc_to_json(const blalm_doc *d, sbuf *out)
 struct doc_writer {
     char *dir, *prefix;
     char *stage;        /* DIR/.PREFIX-shards.tmp.<pid>, made by the first write */
-    char *made_top;     /* the outermost folder of DIR that this writer made, or NULL */
+    made_dirs made;     /* the folders on the way to DIR that this writer made */
     int staged;         /* stage (and DIR) exist */
     int existing;       /* PREFIX shards in DIR at docw_open: an earlier run's, replaced */
     uint64_t rotate;
@@ -547,40 +547,23 @@ doc_writer *docw_open(const char *dir, const char *prefix, uint64_t rotate_bytes
     return w;
 }
 
-/* Makes DIR (remembering the outermost folder made, for docw_abort) and the
- * staging folder. */
+/* Makes DIR (remembering the folders made, for docw_abort) and the staging
+ * folder. */
 static int docw_make_stage(doc_writer *w, blalm_err *e)
 {
     if (w->staged) return 0;
-    char *p = strdup(w->dir);
-    for (;;) {   /* the outermost missing folder on the way to DIR */
-        struct stat st;
-        if (stat(p, &st) == 0) break;
-        free(w->made_top);
-        w->made_top = strdup(p);
-        char *slash = strrchr(p, '/');
-        if (!slash || slash == p) break;
-        *slash = 0;
-    }
-    free(p);
-    if (mkdir_p(w->dir, e) < 0) return -1;
+    if (mkdir_p_made(w->dir, &w->made, e) < 0) return -1;
     if (mkdir(w->stage, 0755) < 0 && errno != EEXIST) return err_errno(e, "mkdir %s", w->stage);
     w->staged = 1;
     return 0;
 }
 
-/* Removes the folders on the way to DIR that this writer made, if empty. */
+/* Removes the folders on the way to DIR that this writer made, if empty:
+ * exactly those, never one that was there before ("new/../old/sub" made
+ * "new" alone; cutting the path string removed old/sub and old instead). */
 static void docw_remove_made(doc_writer *w)
 {
-    if (!w->made_top) return;
-    char *p = strdup(w->dir);
-    for (;;) {
-        rmdir(p);   /* fails, harmlessly, on a folder that holds something */
-        char *slash = strrchr(p, '/');
-        if (!strcmp(p, w->made_top) || !slash || slash == p) break;
-        *slash = 0;
-    }
-    free(p);
+    made_dirs_undo(&w->made);
 }
 
 static int docw_commit_cur(doc_writer *w, blalm_err *e)
@@ -618,7 +601,7 @@ static void docw_free(doc_writer *w)
     free(w->dir);
     free(w->prefix);
     free(w->stage);
-    free(w->made_top);
+    made_dirs_free(&w->made);
     free(w);
 }
 

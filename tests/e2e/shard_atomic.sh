@@ -22,6 +22,13 @@ cp "$TMP/b.jsonl" "$TMP/bad.jsonl"; echo '{"id":"z","text":oops}' >>"$TMP/bad.js
 "$BLALM" shard -q --out "$TMP/n/s" --max-bytes 40k "$TMP/a.jsonl" "$TMP/bad.jsonl" 2>"$TMP/e1"; rc=$?
 [ $rc = 1 ] && grep -q 'bad.jsonl:201: ' "$TMP/e1" && [ ! -e "$TMP/n" ] &&
     pass shard_failed_run_leaves_no_folder || fail shard_failed_run_leaves_no_folder "rc=$rc $(ls -AR "$TMP/n" 2>&1 | head -5 | tr '\n' ' ')"
+# a failed run removes exactly the folders it made: "nothere/../keep/sub"
+# makes nothere alone (cutting the path string removed the user's empty
+# keep/sub and keep, and left nothere)
+mkdir -p "$TMP/p/keep/sub"
+(cd "$TMP/p" && "$BLALM" shard -q --out nothere/../keep/sub/s --max-bytes 40k "$TMP/a.jsonl" "$TMP/bad.jsonl" 2>"$TMP/e1b"); rc=$?
+[ $rc = 1 ] && [ -d "$TMP/p/keep/sub" ] && [ ! -e "$TMP/p/nothere" ] && [ ! -e "$TMP/p/keep/sub/s" ] &&
+    pass shard_failed_run_keeps_user_folders || fail shard_failed_run_keeps_user_folders "rc=$rc $(cd "$TMP/p" && find . | tr '\n' ' ')"
 # the same into a folder holding an earlier run's shards: they stay as they were, nothing is added
 O=$TMP/o
 "$BLALM" shard -q --out "$O" --max-bytes 40k "$TMP/b.jsonl" || { fail shard_atomic_setup "shard failed"; exit 0; }
