@@ -58,14 +58,7 @@ static void zfree(void *opaque, void *p)
 
 static const ZSTD_customMem zmem = {zalloc, zfree, NULL};
 
-/* Frames written with a long window (zstd --long=28..31, up to 2 GiB) are
- * read, as `zstd -d --long=31` reads them: libzstd's default limit (2^27,
- * 128 MiB) would call them "corrupt" ("Frame requires too much memory"). The
- * window is allocated only for a frame that declares one that large. */
-struct ZSTD_DCtx_s *mem_zstd_dctx(void)
-{
-    ZSTD_DCtx *d = ZSTD_createDCtx_advanced(zmem);
-    if (d) (void)ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOWLOG_MAX);
-    return d;
-}
+/* The window limit is the reader's (zio.c): libzstd's default (2^27) unless
+ * it sets another. */
+struct ZSTD_DCtx_s *mem_zstd_dctx(void) { return ZSTD_createDCtx_advanced(zmem); }
 struct ZSTD_CCtx_s *mem_zstd_cctx(void) { return ZSTD_createCCtx_advanced(zmem); }

@@ -7,12 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY   /* ZSTD_getFrameHeader, ZSTD_FRAMEHEADERSIZE_MAX */
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "fsutil.h"
 #include "mem.h"
 
 #define IN_CHUNK (1u << 20)
+
+static int window_log_max = ZR_WINDOW_LOG_DEFAULT;   /* zr_set_window_log_max */
 
 struct zreader {
     char *path;
@@ -32,6 +36,9 @@ struct zreader {
     ZSTD_DCtx *zd;
     size_t zret;           /* last ZSTD_decompressStream result (0 = frame complete) */
     int zstd_any;          /* at least one frame started */
+    /* the current frame's first bytes, for a message naming its window */
+    unsigned char fh[ZSTD_FRAMEHEADERSIZE_MAX];
+    size_t fh_len;
     z_stream gz;
     int gz_init, gz_done;  /* gz_done: last member complete */
 };
@@ -133,8 +140,84 @@ zreader *zr_open(const char *path, blalm_err *e)
         memcpy(r->in, m, got);       /* ... or the first compressed input */
         r->in_len = got;
     }
-    if (r->fmt == ZFMT_ZSTD) r->zd = mem_zstd_dctx();
+    if (r->fmt == ZFMT_ZSTD) {
+        r->zd = mem_zstd_dctx();
+        if (r->zd) (void)ZSTD_DCtx_setParameter(r->zd, ZSTD_d_windowLogMax, window_log_max);
+    }
     return r;
+}
+
+void zr_set_window_log_max(int wlog)
+{
+    window_log_max = wlog < 10 ? 10 : wlog > ZR_WINDOW_LOG_MAX ? ZR_WINDOW_LOG_MAX : wlog;
+}
+
+int zr_parse_window_max(const char *s, int *wlog, blalm_err *e)
+{
+    const char *want = "expected a power of two from 1K to 2G, in bytes or with K, M or G (KiB, MiB, GiB), "
+                       "like 2G or 1024M";
+    if (!s || !*s) return err_set(e, "empty; %s", want);
+    unsigned long long v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (1ull << 40)) return err_set(e, "'%s' is too large; %s", s, want);
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    if (p == s) return err_set(e, "'%s' is not a size; %s", s, want);
+    int shift = 0;
+    if (*p == 'K' || *p == 'k') shift = 10;
+    else if (*p == 'M' || *p == 'm') shift = 20;
+    else if (*p == 'G' || *p == 'g') shift = 30;
+    if (shift) p++;
+    if (*p) return err_set(e, "'%s' is not a size; %s", s, want);
+    if (v > (1ull << 40)) return err_set(e, "'%s' is too large; %s", s, want);
+    v <<= shift;
+    if (v < 1024 || v > (1ull << ZR_WINDOW_LOG_MAX))
+        return err_set(e, "'%s' is %s; %s", s, v < 1024 ? "below 1K" : "above 2G, the largest zstd window", want);
+    if (v & (v - 1)) return err_set(e, "'%s' is not a power of two; %s", s, want);
+    int l = 0;
+    while ((1ull << l) < v) l++;
+    *wlog = l;
+    return 0;
+}
+
+/* "128 MiB" / "64 KiB" (sizes here are at least 1 KiB) */
+static void show_size(char *out, size_t cap, unsigned long long v)
+{
+    if (v >= (1ull << 20)) snprintf(out, cap, "%llu%s MiB", v >> 20, v & ((1ull << 20) - 1) ? "+" : "");
+    else snprintf(out, cap, "%llu%s KiB", v >> 10, v & 1023 ? "+" : "");
+}
+
+/* A frame whose window is above the limit: the window it needs (from its
+ * header, when it can be read) and how to read it. */
+static int window_error(zreader *r, const unsigned char *more, size_t nmore, blalm_err *e)
+{
+    unsigned char h[ZSTD_FRAMEHEADERSIZE_MAX];
+    size_t n = r->fh_len;
+    memcpy(h, r->fh, n);
+    if (nmore > sizeof h - n) nmore = sizeof h - n;
+    memcpy(h + n, more, nmore);
+    n += nmore;
+    char lim[32], need[32];
+    show_size(lim, sizeof lim, 1ull << window_log_max);
+    ZSTD_frameHeader fh;
+    if (ZSTD_getFrameHeader(&fh, h, n) != 0 || fh.frameType != ZSTD_frame)
+        return err_set(e, "%s: a zstd frame near decompressed byte %llu needs a window above the %s limit (written "
+                          "with zstd --long?); set BLALM_ZSTD_WINDOW_MAX (up to 2G) to read it, or recompress "
+                          "without --long", r->path, (unsigned long long)(r->consumed + r->end), lim);
+    show_size(need, sizeof need, fh.windowSize);
+    int l = 10;
+    while (l < 63 && (1ull << l) < fh.windowSize) l++;
+    if (l > ZR_WINDOW_LOG_MAX)
+        return err_set(e, "%s: zstd frame near decompressed byte %llu needs a window of %s, above the largest "
+                          "blalm reads (2048 MiB); recompress without --long", r->path,
+                       (unsigned long long)(r->consumed + r->end), need);
+    char set[16];
+    snprintf(set, sizeof set, "%llu%c", 1ull << (l - (l >= 30 ? 30 : l >= 20 ? 20 : 10)),
+             l >= 30 ? 'G' : l >= 20 ? 'M' : 'K');
+    return err_set(e, "%s: zstd frame near decompressed byte %llu needs a window of %s, above the %s limit "
+                      "(written with zstd --long?); set BLALM_ZSTD_WINDOW_MAX=%s to read it, or recompress without "
+                      "--long", r->path, (unsigned long long)(r->consumed + r->end), need, lim, set);
 }
 
 static int fill_input(zreader *r, blalm_err *e)
@@ -174,7 +257,17 @@ static long produce(zreader *r, blalm_err *e)
             }
             ZSTD_inBuffer ib = {r->in, r->in_len, r->in_pos};
             ZSTD_outBuffer ob = {dst, room, 0};
+            size_t pos0 = r->in_pos;
             size_t ret = ZSTD_decompressStream(r->zd, &ob, &ib);
+            if (ZSTD_isError(ret) && ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge)
+                return window_error(r, r->in + pos0, r->in_len - pos0, e);
+            if (r->fh_len < sizeof r->fh) {   /* keep the frame's first bytes */
+                size_t k = ib.pos - pos0;
+                if (k > sizeof r->fh - r->fh_len) k = sizeof r->fh - r->fh_len;
+                memcpy(r->fh + r->fh_len, r->in + pos0, k);
+                r->fh_len += k;
+            }
+            if (ret == 0) r->fh_len = 0;      /* the next byte starts a frame */
             r->in_pos = ib.pos;
             if (ZSTD_isError(ret))
                 return err_set(e, "%s: corrupt zstd data near decompressed byte %llu: %s", r->path,

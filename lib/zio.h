@@ -25,6 +25,19 @@ typedef enum { ZFMT_PLAIN, ZFMT_GZIP, ZFMT_ZSTD } zfmt;
 #define ZR_MAX_LINE ((size_t)1 << 30)   /* 1 GiB: a line this long is an error */
 
 typedef struct zreader zreader;
+/* The largest zstd window (2^wlog bytes) a reader opened afterwards
+ * accepts: by default libzstd's 2^27 (128 MiB, what `zstd -d` reads without
+ * --long), so a small hostile file cannot make a reader allocate GiBs; up
+ * to 2^31 (ZR_WINDOW_LOG_MAX). A frame that needs more is an error naming
+ * the window it needs and how to read it (BLALM_ZSTD_WINDOW_MAX, set by the
+ * commands). */
+#define ZR_WINDOW_LOG_DEFAULT 27
+#define ZR_WINDOW_LOG_MAX 31
+void zr_set_window_log_max(int wlog);
+/* Parses a window size: bytes, or with K, M or G (KiB, MiB, GiB; "2G",
+ * "1024M"), a power of two from 1K to 2G. Returns 0 with *wlog, or -1 with e
+ * set (the message names what was expected, not the setting). */
+int zr_parse_window_max(const char *s, int *wlog, blalm_err *e);
 zreader *zr_open(const char *path, blalm_err *e);
 /* Another longest line: a line of max bytes or more is an error (tests;
  * 0: ZR_MAX_LINE). */

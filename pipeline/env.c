@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/http.h"
+#include "lib/zio.h"
 
 void env_shard(shard_env *out)
 {
@@ -61,6 +62,20 @@ double env_delay_scale(void)
 {
     double v = http_delay_scale_parse(getenv("BLALM_DELAY_SCALE"));
     return v > 0 ? v : DBL_MIN;   /* 0 (no waits): the options' 0 means "unscaled" */
+}
+
+int env_zstd_window(void)
+{
+    const char *s = getenv("BLALM_ZSTD_WINDOW_MAX");
+    if (!s || !*s) return 0;
+    int wlog;
+    blalm_err e = {{0}};
+    if (zr_parse_window_max(s, &wlog, &e) < 0) {
+        fprintf(stderr, "blalm: BLALM_ZSTD_WINDOW_MAX: %s\n", e.msg);
+        return -1;
+    }
+    zr_set_window_log_max(wlog);
+    return 0;
 }
 
 const char *env_hyphen_dic(void)

@@ -24,6 +24,10 @@ void env_prog_relay(int quiet, prog_unit unit, prog_relay *out);
 /* BLALM_DELAY_SCALE: factor on every retry and backoff delay (tests: 0.01);
  * 1 when unset or not a number >= 0. */
 double env_delay_scale(void);
+
+/* BLALM_ZSTD_WINDOW_MAX (a size, "1G"; unset or empty: libzstd's 128 MiB)
+ * -> zr_set_window_log_max. Returns -1 after printing an error naming it. */
+int env_zstd_window(void);
 /* BLALM_HYPHEN_DIC: hyphenation patterns when no config names them; NULL
  * when unset or empty (then READABILITY_DEFAULT_DIC). */
 const char *env_hyphen_dic(void);

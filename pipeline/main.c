@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "pipeline/env.h"
 
 #undef BLALM_COMMAND
 #define BLALM_COMMAND(name, summary) int cmd_##name(int argc, char **argv);
@@ -32,7 +33,8 @@ static void print_usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'blalm <command> --help' describes a command.\n"
-               "environment: HF_ENDPOINT, HF_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY, NO_COLOR\n");
+               "environment: HF_ENDPOINT, HF_TOKEN, OPENAI_BASE_URL, OPENAI_API_KEY, NO_COLOR,\n"
+               "  BLALM_ZSTD_WINDOW_MAX (the largest zstd window read; default 128M)\n");
 }
 
 /* Output to stdout can fail late (a full disk, /dev/full): what a command
@@ -65,8 +67,10 @@ int main(int argc, char **argv)
         return finish(0, NULL);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i].name, name))
+        if (!strcmp(commands[i].name, name)) {
+            if (env_zstd_window() < 0) return 2;
             return finish(commands[i].fn(argc - 1, argv + 1), name);
+        }
     fprintf(stderr, "blalm: '%s' is not a blalm command\n\n", name);
     print_usage(stderr);
     return 2;

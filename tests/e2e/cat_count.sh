@@ -214,10 +214,29 @@ got=$("$BLALM" count -q --json "$TMP/pz.jsonl.zst" 2>&1 | tail -1)
 [ "$got" = '{"docs":2,"words":3,"bytes":4}' ] && pass count_skippable_frame_zstd || fail count_skippable_frame_zstd "$got"
 
 # a long-window zstd file (zstd --long=30, size unknown: a 1 GiB window) was
-# "corrupt ... Frame requires too much memory"
+# "corrupt ... Frame requires too much memory"; then every reader accepted
+# a 2 GiB window (a 64 KB hostile file: 2 GB RSS). Now libzstd's 128 MiB
+# limit by default, refused with the window needed and how to read it;
+# BLALM_ZSTD_WINDOW_MAX raises it, and a malformed value is an error.
 zstd -q --long=30 -c <"$TMP/pz.jsonl" >"$TMP/long.jsonl.zst"
-got=$("$BLALM" count -q --json "$TMP/long.jsonl.zst" 2>&1 | tail -1)
-[ "$got" = '{"docs":2,"words":3,"bytes":4}' ] && pass count_long_window_zstd || fail count_long_window_zstd "$got"
+zstd -q --long=28 -c <"$TMP/pz.jsonl" >"$TMP/long28.jsonl.zst"
+"$BLALM" count -q --json "$TMP/long28.jsonl.zst" >"$TMP/lw.out" 2>"$TMP/lw.err"; rc=$?
+[ $rc = 1 ] && [ ! -s "$TMP/lw.out" ] && ! grep -q corrupt "$TMP/lw.err" \
+    && grep -qF "long28.jsonl.zst: zstd frame near decompressed byte 0 needs a window of 256 MiB, above the 128 MiB limit (written with zstd --long?); set BLALM_ZSTD_WINDOW_MAX=256M to read it, or recompress without --long" "$TMP/lw.err" \
+    && pass long_window_zstd_refused_by_default || fail long_window_zstd_refused_by_default "rc=$rc $(cat "$TMP/lw.err")"
+got=$(BLALM_ZSTD_WINDOW_MAX=256M "$BLALM" count -q --json "$TMP/long28.jsonl.zst" 2>&1 | tail -1)
+[ "$got" = '{"docs":2,"words":3,"bytes":4}' ] && pass long_window_zstd_read_with_env || fail long_window_zstd_read_with_env "$got"
+got=$(BLALM_ZSTD_WINDOW_MAX=1G "$BLALM" cat "$TMP/long.jsonl.zst" 2>&1 | wc -l)
+[ "$got" = 2 ] && pass count_long_window_zstd || fail count_long_window_zstd "$got"
+BLALM_ZSTD_WINDOW_MAX=512M "$BLALM" cat "$TMP/long.jsonl.zst" >"$TMP/lw.out" 2>"$TMP/lw.err"; rc=$?
+[ $rc = 1 ] && [ ! -s "$TMP/lw.out" ] && grep -qF "needs a window of 1024 MiB, above the 512 MiB limit" "$TMP/lw.err" \
+    && pass long_window_zstd_above_raised_limit || fail long_window_zstd_above_raised_limit "rc=$rc $(cat "$TMP/lw.err")"
+for v in 3G 100M abc; do
+    BLALM_ZSTD_WINDOW_MAX=$v "$BLALM" count -q "$TMP/long28.jsonl.zst" >"$TMP/lw.out" 2>"$TMP/lw.err"; rc=$?
+    [ $rc = 2 ] && [ ! -s "$TMP/lw.out" ] && grep -qF "blalm: BLALM_ZSTD_WINDOW_MAX: '$v' " "$TMP/lw.err" \
+        && grep -qF "expected a power of two from 1K to 2G" "$TMP/lw.err" \
+        && pass "window_max_invalid_$v" || fail "window_max_invalid_$v" "rc=$rc $(cat "$TMP/lw.err")"
+done
 
 # xz, bzip2 and lz4 files were "expected a JSON object ('{')": named
 for z in xz bzip2 lz4; do

@@ -126,6 +126,10 @@ TEST(skippable_frame_first_is_zstd)
 /* A frame whose window is over libzstd's default limit (2^27; zstd
  * --long=28..31 writes such frames) is read, as `zstd -d --long=31` reads
  * it: it was "corrupt zstd data ...: Frame requires too much memory". */
+/* A frame declaring a 1 GiB window made every reader allocate it (a 64 KB
+ * hostile file: 2 GB RSS): refused by default, above libzstd's 128 MiB,
+ * with the window it needs and how to read it; read once the limit is
+ * raised (BLALM_ZSTD_WINDOW_MAX). */
 TEST(long_window_frame_is_read)
 {
     ZSTD_CCtx *c = ZSTD_createCCtx();
@@ -146,7 +150,48 @@ TEST(long_window_frame_is_read)
     CHECK(fh.windowSize == (1ull << 30));
     char *path = path_in_tmp("long.jsonl.zst");
     put_bytes(path, buf, ob.pos);
+    blalm_err e;
+    zreader *r = zr_open(path, &e);
+    CHECK(r);
+    const char *l;
+    size_t n;
+    CHECK(zr_line(r, &l, &n, &e) == -1);
+    CHECK_CONTAINS(e.msg, "long.jsonl.zst: zstd frame near decompressed byte 0 needs a window of 1024 MiB, above "
+                          "the 128 MiB limit (written with zstd --long?); set BLALM_ZSTD_WINDOW_MAX=1G to read it");
+    CHECK(!strstr(e.msg, "corrupt"));
+    zr_close(r);
+    zr_set_window_log_max(29);
+    r = zr_open(path, &e);
+    CHECK(zr_line(r, &l, &n, &e) == -1);
+    CHECK_CONTAINS(e.msg, "above the 512 MiB limit");
+    zr_close(r);
+    zr_set_window_log_max(30);
     CHECK_EQ_STR(read_joined(path), "line one|line two");
+    zr_set_window_log_max(ZR_WINDOW_LOG_DEFAULT);
+}
+
+TEST(window_max_parsed)
+{
+    static const struct { const char *s; int wlog; } ok[] = {
+        {"2G", 31}, {"1024M", 30}, {"1g", 30}, {"128M", 27}, {"1K", 10}, {"1048576", 20}, {"2147483648", 31},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        blalm_err e;
+        int w = -1;
+        CHECK_MSG(zr_parse_window_max(ok[i].s, &w, &e) == 0 && w == ok[i].wlog, ok[i].s);
+    }
+    static const struct { const char *s, *why; } bad[] = {
+        {"", "empty"}, {"abc", "'abc' is not a size"}, {"1.5G", "not a size"}, {"1T", "not a size"},
+        {"3G", "above 2G"}, {"4096G", "above 2G"}, {"99999999999999999999", "too large"},
+        {"100M", "not a power of two"}, {"512", "below 1K"}, {"0", "below 1K"}, {"-1G", "not a size"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        blalm_err e;
+        int w = -1;
+        CHECK_MSG(zr_parse_window_max(bad[i].s, &w, &e) == -1 && w == -1, bad[i].s);
+        CHECK_CONTAINS(e.msg, bad[i].why);
+        CHECK_CONTAINS(e.msg, "expected a power of two from 1K to 2G");
+    }
 }
 
 /* xz, bzip2 and lz4 data were read as text ("expected a JSON object"):
@@ -483,6 +528,7 @@ int main(void)
     RUN(line_without_memory_is_an_error);
     RUN(skippable_frame_first_is_zstd);
     RUN(long_window_frame_is_read);
+    RUN(window_max_parsed);
     RUN(unsupported_compression_named);
     return test_summary();
 }
