@@ -37,6 +37,7 @@ typedef struct jsonl_state {
     char *path;
     char *default_source;
     char *stem;
+    int stem_bad;               /* stem is not UTF-8: a generated id is an error */
     const char *text_field, *id_field;
     sbuf text, id, source, meta, key;
     sbuf keys, meta2;           /* metadata member names; the de-duplicated metadata */
@@ -264,7 +265,14 @@ static int jsonl_next(void *vs, blalm_doc *d, blalm_err *e)
                        (unsigned long long)zr_lineno(st->zr), st->text_field);
     sb_addc(&st->meta, '}');
     dedup_metadata(st, ninst);
-    if (!have_id) sb_printf(&st->id, "%s/%llu", st->stem, (unsigned long long)st->row);
+    if (!have_id) {
+        if (st->stem_bad) {
+            char where[64];
+            snprintf(where, sizeof where, "%llu", (unsigned long long)zr_lineno(st->zr));
+            return doc_stem_error(st->path, where, st->stem, e);
+        }
+        sb_printf(&st->id, "%s/%llu", st->stem, (unsigned long long)st->row);
+    }
     if (!have_source) sb_adds(&st->source, st->default_source);
     d->text = sb_cstr(&st->text); d->text_len = st->text.len;
     d->id = sb_cstr(&st->id); d->id_len = st->id.len;
@@ -306,9 +314,9 @@ static void show_path(sbuf *out, const char *path)
     }
 }
 
-/* A file name that becomes a default "source" or generated ids must be UTF-8
- * (JSON text): refused, as the docs walk refuses such paths. */
-static int check_name_utf8(const char *path, blalm_err *e)
+/* A file name that becomes the default "source" must be UTF-8 (JSON text):
+ * refused, as the docs walk refuses such paths. */
+int doc_check_name(const char *path, blalm_err *e)
 {
     const char *b = strrchr(path, '/');
     b = b ? b + 1 : path;
@@ -318,10 +326,28 @@ static int check_name_utf8(const char *path, blalm_err *e)
     sb_init(&shown);
     show_path(&shown, path);
     err_set(e, "%s: file name is not valid UTF-8 (byte \\x%02x at offset %zu of its name; bytes shown as \\xNN): a "
-               "document file's name becomes its generated ids and default \"source\", JSON text, which must be "
-               "UTF-8; rename the file",
+               "document file's name becomes its default \"source\", JSON text, which must be UTF-8; rename the "
+               "file, or give --source",
             sb_cstr(&shown), (unsigned char)b[bad], bad);
     sb_free(&shown);
+    return -1;
+}
+
+int doc_stem_error(const char *path, const char *where, const char *stem, blalm_err *e)
+{
+    size_t bad = 0;
+    (void)utf8_valid(stem, strlen(stem), &bad);
+    sbuf shown, sst;
+    sb_init(&shown);
+    sb_init(&sst);
+    show_path(&shown, path);
+    show_path(&sst, stem);
+    err_set(e, "%s:%s: the document has no id, and its generated id \"%s/<row>\" would not be valid UTF-8 (byte "
+               "\\x%02x at offset %zu of the file's name or path; bytes shown as \\xNN), which JSON text must be; "
+               "rename the file, or give the documents ids",
+            sb_cstr(&shown), where, sb_cstr(&sst), (unsigned char)stem[bad], bad);
+    sb_free(&shown);
+    sb_free(&sst);
     return -1;
 }
 
@@ -331,7 +357,9 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
     if (opts) o = *opts;
     if (!o.text_field) o.text_field = "text";
     if (!o.id_field) o.id_field = "id";
-    if ((!o.default_source || !o.id_stem) && !o.names_unused && check_name_utf8(path, e) < 0) return NULL;
+    /* the name as default source: refused now; as generated ids: at the
+     * first document without an id (doc_stem_error) */
+    if (!o.default_source && !o.names_unused && doc_check_name(path, e) < 0) return NULL;
     char base[4096], stem[4096];
     base_stem(path, base, sizeof base);
     if (!o.default_source) o.default_source = base;   /* not stem: an id_stem replaces that */
@@ -379,6 +407,8 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
     st->path = strdup(path);
     st->default_source = strdup(o.default_source);
     st->stem = strdup(stem);
+    size_t bad;
+    st->stem_bad = !o.names_unused && !utf8_valid(stem, strlen(stem), &bad);
     st->text_field = o.text_field;  /* callers' strings outlive the reader */
     st->id_field = o.id_field;
     sb_init(&st->text); sb_init(&st->id); sb_init(&st->source); sb_init(&st->meta); sb_init(&st->key);
@@ -690,69 +720,74 @@ static int stem_ix_cmp(const void *a, const void *b)
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-/* Marks dup[k] for each entry of v (n, sorted) whose stem another has. */
-static void mark_shared(const stem_ix *v, int n, char *dup)
+/* The id stem of path at a level: 0 its file name without extension, 1 its
+ * path without extension less a leading "/" or "./" (repeated), 2 the path
+ * as given. */
+static char *level_stem(const char *path, int level)
 {
-    for (int k = 0; k + 1 < n; k++)
-        if (!strcmp(v[k].stem, v[k + 1].stem)) dup[v[k].i] = dup[v[k + 1].i] = 1;
-}
-
-/* path less a leading "/" or "./" (repeated), without its extension when strip */
-static char *path_stem(const char *path, int strip)
-{
-    while (*path == '/' || (path[0] == '.' && path[1] == '/')) path += *path == '/' ? 1 : 2;
     char buf[8192];
-    if (strip) doc_rel_stem(path, buf, sizeof buf);
-    else snprintf(buf, sizeof buf, "%s", path);
+    if (level == 2) return strdup(path);
+    if (level == 0) {
+        base_stem(path, buf, sizeof buf);
+        return strdup(buf);
+    }
+    while (*path == '/' || (path[0] == '.' && path[1] == '/')) path += *path == '/' ? 1 : 2;
+    doc_rel_stem(path, buf, sizeof buf);
     return strdup(buf);
 }
 
 int doc_id_stems(char *const *paths, int n, char ***stems, blalm_err *e)
 {
-    char **out = calloc((size_t)(n ? n : 1), sizeof *out);
-    stem_ix *v = calloc((size_t)(n ? n : 1), sizeof *v);
-    char *dup = calloc((size_t)(n ? n : 1), 1);
-    for (int i = 0; i < n; i++) {
-        char buf[4096];
-        base_stem(paths[i], buf, sizeof buf);
-        v[i].stem = strdup(buf);
-        v[i].i = i;
-    }
-    qsort(v, (size_t)n, sizeof *v, stem_ix_cmp);
-    mark_shared(v, n, dup);
-    for (int i = 0; i < n; i++) free(v[i].stem);
-    /* the paths without extension of those that share a stem; where two are
-     * still the same, the paths as given */
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (dup[i]) {
-            out[i] = path_stem(paths[i], 1);
-            v[m].stem = out[i];
-            v[m++].i = i;
-        }
-    memset(dup, 0, (size_t)n);
-    qsort(v, (size_t)m, sizeof *v, stem_ix_cmp);
-    mark_shared(v, m, dup);
+    size_t cnt = (size_t)(n ? n : 1);
+    char **cur = calloc(cnt, sizeof *cur);
+    int *level = calloc(cnt, sizeof *level);
+    stem_ix *v = calloc(cnt, sizeof *v);
+    for (int i = 0; i < n; i++) cur[i] = level_stem(paths[i], 0);
+    /* each input whose stem another input has (whatever its level) moves to
+     * the next level, until the whole set is unique or none can move */
     int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        if (dup[i]) {
-            free(out[i]);
-            out[i] = path_stem(paths[i], 0);
+    for (;;) {
+        for (int i = 0; i < n; i++) v[i] = (stem_ix){cur[i], i};
+        qsort(v, (size_t)n, sizeof *v, stem_ix_cmp);
+        int shared = 0, moved = 0;
+        for (int k = 0; k + 1 < n; k++) {
+            if (strcmp(v[k].stem, v[k + 1].stem)) continue;
+            shared = 1;
+            for (int j = k; j <= k + 1; j++) {
+                int i = v[j].i;
+                if (level[i] < 2 && level[i] >= 0) level[i] = -level[i] - 1;   /* marked: moves */
+            }
         }
-        size_t bad;
-        if (out[i] && !utf8_valid(out[i], strlen(out[i]), &bad)) {
-            sbuf shown;
-            sb_init(&shown);
-            show_path(&shown, paths[i]);
-            rc = err_set(e, "%s: path is not valid UTF-8 (byte \\x%02x at offset %zu of its id stem; bytes "
-                            "shown as \\xNN): another input has the same file name, so its ids are "
-                            "\"<path without extension>/<row>\", JSON text, which must be UTF-8; rename the folder",
-                         sb_cstr(&shown), (unsigned char)out[i][bad], bad);
-            sb_free(&shown);
-        }
+        if (!shared) break;
+        for (int i = 0; i < n; i++)
+            if (level[i] < 0) {
+                level[i] = -level[i];
+                free(cur[i]);
+                cur[i] = level_stem(paths[i], level[i]);
+                moved = 1;
+            }
+        if (moved) continue;
+        /* the same path given twice: its generated ids would repeat */
+        for (int k = 0; k + 1 < n && rc == 0; k++)
+            if (!strcmp(v[k].stem, v[k + 1].stem)) {
+                sbuf shown;
+                sb_init(&shown);
+                show_path(&shown, paths[v[k].i]);
+                rc = err_set(e, "inputs %d and %d are the same path, %s: the documents without an id would get "
+                                "the same generated ids; give each file once",
+                             v[k].i + 1, v[k + 1].i + 1, sb_cstr(&shown));
+                sb_free(&shown);
+            }
+        break;
     }
+    char **out = calloc(cnt, sizeof *out);
+    for (int i = 0; i < n; i++) {
+        if (level[i] > 0) out[i] = cur[i];
+        else free(cur[i]);
+    }
+    free(cur);
+    free(level);
     free(v);
-    free(dup);
     if (rc < 0) {
         doc_id_stems_free(out, n);
         return -1;

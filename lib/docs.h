@@ -139,13 +139,19 @@ void doc_rel_stem(const char *rel, char *out, size_t cap);
 /* The generated-id stems of the n input files of one `cat` or `shard` run:
  * (*stems)[i] is NULL where the default stem (the file name without folders
  * and extension) is unique in the run, so the common case keeps its ids.
- * Inputs whose default stems are the same (part-0.jsonl in two folders) get
- * the path as given without its extension, less a leading "/" or "./"
- * (ids "in/2023/part-0/<row>"); where even those are the same
- * (x.jsonl and x.jsonl.zst in one folder), the path as given with it.
- * -1 with e set (nothing to free) when such a path is not UTF-8. Free with
- * doc_id_stems_free. */
+ * An input whose stem another input's stem equals moves on, until the whole
+ * set is unique: to its path as given without its extension, less a leading
+ * "/" or "./" (part-0.jsonl in two folders: "in/2023/part-0/<row>"), then to
+ * its path as given (x.jsonl and x.jsonl.zst in one folder; /d/p.jsonl and
+ * d/p.jsonl). -1 with e set (nothing to free) naming the inputs when the same
+ * path is given twice. A stem need not be UTF-8: a reader refuses it at the
+ * first document that needs a generated id. Free with doc_id_stems_free. */
 int doc_id_stems(char *const *paths, int n, char ***stems, blalm_err *e);
 void doc_id_stems_free(char **stems, int n);
+/* -1 with e set when path's file name, the default "source", is not UTF-8. */
+int doc_check_name(const char *path, blalm_err *e);
+/* Sets e for a document at where (a line or row) of path that needs a
+ * generated id from stem, which is not UTF-8; returns -1. */
+int doc_stem_error(const char *path, const char *where, const char *stem, blalm_err *e);
 
 #endif

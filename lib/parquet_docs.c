@@ -483,6 +483,12 @@ int pq_reader_next(pq_reader *r, blalm_doc *d, blalm_err *e)
     }
     sb_addc(m, '}');
     if (!d->id) {
+        size_t bad;
+        if (!r->names_unused && !utf8_valid(r->stem, strlen(r->stem), &bad)) {
+            char where[96];
+            snprintf(where, sizeof where, " row %llu", (unsigned long long)r->row);
+            return doc_stem_error(r->name, where, r->stem, e);
+        }
         int n = snprintf(r->idbuf, sizeof r->idbuf, "%s/%llu", r->stem, (unsigned long long)r->row);
         if (n >= (int)sizeof r->idbuf) n = (int)sizeof r->idbuf - 1;
         d->id = r->idbuf;
@@ -727,6 +733,7 @@ static pq_reader *reader_new(const uint8_t *buf, size_t len, int fd, const char 
     r->fd = fd;
     r->name = strdup(name ? name : "(memory)");
     r->stem = opts && opts->id_stem ? strdup(opts->id_stem) : (r->name ? file_stem(r->name) : NULL);
+    r->names_unused = opts && opts->names_unused;
     sb_init(&r->meta_json);
     sb_init(&r->id_json);
     r->rg = -1;

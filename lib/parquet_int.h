@@ -170,6 +170,7 @@ struct pq_reader {
     size_t len;
     char *name;
     char *stem;
+    int names_unused;      /* doc_opts.names_unused: the stem is never used */
     char *source;            /* owned copy: the caller's string may not outlive open */
     size_t source_len;
     pq_meta *meta;

@@ -65,6 +65,15 @@ int cmd_cat(int argc, char **argv)
         fprintf(stderr, "blalm cat: %s\n", err.msg);
         return 1;
     }
+    /* a file name that would be the default source is refused before any
+     * output; one that would be generated ids, at the first document
+     * without an id (doc_open) */
+    for (int i = optind; i < argc && !o.default_source; i++)
+        if (doc_check_name(argv[i], &err) < 0) {
+            fprintf(stderr, "blalm cat: %s\n", err.msg);
+            doc_id_stems_free(stems, argc - optind);
+            return 1;
+        }
     sbuf line;
     sb_init(&line);
     int status = 0;

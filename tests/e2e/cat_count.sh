@@ -197,6 +197,43 @@ rows = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").splitline
 assert rows[0]["file"].endswith("/nu/nid\\xe9.jsonl"), rows[0]
 assert rows[0]["words"] == 2 and rows[1] == {"docs": 1, "words": 2, "bytes": 3}, rows' \
     && pass count_json_name_not_utf8 || fail count_json_name_not_utf8 "$got"
+# ... but only where the name is used: with --source, a file whose documents
+# all have ids was refused too (rc 1). The default source is checked for all
+# inputs before any output (t.jsonl's documents were printed, then rc 1);
+# a generated id from the name fails at the first document that needs it.
+printf '{"id":"doc1","text":"x","source":"web"}\n' >"$TMP/nu/caf"$'\xe9'".jsonl"
+printf '{"text":"t"}\n' >"$TMP/nu/t.jsonl"
+got=$("$BLALM" cat --source web "$TMP/nu/caf"$'\xe9'".jsonl" 2>&1)
+[ "$got" = '{"id":"doc1","text":"x","source":"web","metadata":{}}' ] && pass cat_name_not_utf8_unused \
+    || fail cat_name_not_utf8_unused "$got"
+"$BLALM" cat "$TMP/nu/t.jsonl" "$TMP/nu/caf"$'\xe9'".jsonl" >"$TMP/nu.out" 2>"$TMP/nu.err"; rc=$?
+[ $rc = 1 ] && [ ! -s "$TMP/nu.out" ] \
+    && grep -qF 'caf\xe9.jsonl: file name is not valid UTF-8 (byte \xe9 at offset 3 of its name; bytes shown as \xNN): a document file'"'"'s name becomes its default "source"' "$TMP/nu.err" \
+    && pass cat_name_not_utf8_checked_first || fail cat_name_not_utf8_checked_first "rc=$rc $(cat "$TMP/nu.out" "$TMP/nu.err")"
+"$BLALM" cat --source web "$TMP/nu/nid"$'\xe9'".jsonl" >"$TMP/nu.out" 2>"$TMP/nu.err"; rc=$?
+[ $rc = 1 ] && [ ! -s "$TMP/nu.out" ] \
+    && grep -qF 'nid\xe9.jsonl:1: the document has no id, and its generated id "nid\xe9/<row>" would not be valid UTF-8' "$TMP/nu.err" \
+    && pass cat_name_not_utf8_for_ids || fail cat_name_not_utf8_for_ids "rc=$rc $(cat "$TMP/nu.out" "$TMP/nu.err")"
+
+# Generated ids could still collide between inputs: one keeping its file
+# name against another's path (p.jsonl/0 twice), and /d/p.jsonl against
+# d/p.jsonl (the leading '/' dropped). The whole set is now unique; the same
+# path given twice is refused before any output.
+mkdir -p "$TMP/gi/x" "$TMP/gi/w" "$TMP/gi/abs/d"
+printf '{"text":"A"}\n' >"$TMP/gi/x/p.jsonl"
+printf '{"text":"B"}\n' | zstd -q -c >"$TMP/gi/x/p.jsonl.zst"
+printf '{"text":"D"}\n' >"$TMP/gi/w/p.jsonl.jsonl"
+printf '{"text":"E"}\n' >"$TMP/gi/abs/d/p.jsonl"
+idsof() { "$PY" -c 'import json, sys; print(" ".join(json.loads(l)["id"] for l in sys.stdin))'; }
+got=$(cd "$TMP/gi/x" && "$BLALM" cat p.jsonl p.jsonl.zst ../w/p.jsonl.jsonl 2>&1 | idsof)
+[ "$got" = "p.jsonl/0 p.jsonl.zst/0 ../w/p.jsonl/0" ] && pass cat_ids_whole_set_unique || fail cat_ids_whole_set_unique "$got"
+rel="${TMP#/}/gi/abs/d/p.jsonl"
+got=$(cd / && "$BLALM" cat "/$rel" "$rel" 2>&1 | idsof)
+[ "$got" = "/$rel/0 $rel/0" ] && pass cat_ids_absolute_vs_relative || fail cat_ids_absolute_vs_relative "$got"
+(cd "$TMP/gi/x" && "$BLALM" cat p.jsonl ../w/p.jsonl.jsonl p.jsonl) >"$TMP/gi.out" 2>"$TMP/gi.err"; rc=$?
+[ $rc = 1 ] && [ ! -s "$TMP/gi.out" ] \
+    && grep -qF 'blalm cat: inputs 1 and 3 are the same path, p.jsonl: the documents without an id would get the same generated ids; give each file once' "$TMP/gi.err" \
+    && pass cat_same_path_twice_refused || fail cat_same_path_twice_refused "rc=$rc $(cat "$TMP/gi.out" "$TMP/gi.err")"
 # --source that is not UTF-8: a usage error
 "$BLALM" cat --source $'web\xff' "$TMP/one.jsonl" >"$TMP/src.out" 2>"$TMP/src.err"; rc=$?
 [ $rc = 2 ] && [ ! -s "$TMP/src.out" ] && grep -qF 'cat: --source: not valid UTF-8 (byte \xff at offset 3)' "$TMP/src.err" \

@@ -46,5 +46,34 @@ printf '{"text":"y"}\n' >"$TMP/d2/p.jsonl"
 "$BLALM" shard -q --out "$TMP/s10" "$TMP/d"$'\xe9'"/p.jsonl" 2>"$TMP/err" && [ "$(ids "$TMP/s10")" = "p/0" ] \
     && pass shard_folder_not_utf8_unused || fail shard_folder_not_utf8_unused "$(cat "$TMP/err")"
 "$BLALM" shard -q --out "$TMP/s11" "$TMP/d"$'\xe9'"/p.jsonl" "$TMP/d2/p.jsonl" 2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && grep -qF 'd\xe9/p.jsonl: path is not valid UTF-8' "$TMP/err" \
+[ $rc = 1 ] && [ -z "$(ls -A "$TMP/s11" 2>/dev/null)" ] \
+    && grep -qF 'd\xe9/p.jsonl:1: the document has no id, and its generated id' "$TMP/err" \
     && pass shard_folder_not_utf8_in_ids || fail shard_folder_not_utf8_in_ids "rc=$rc $(cat "$TMP/err")"
+
+# A name that is not UTF-8 was refused even when never used (--source given,
+# every document with an id): read; one without an id is refused at that
+# document, and nothing is written (shard is atomic).
+printf '{"id":"doc1","text":"x","source":"web"}\n' >"$TMP/j/caf"$'\xe9'".jsonl"
+"$BLALM" shard -q --source web --out "$TMP/s12" "$TMP/j/caf"$'\xe9'".jsonl" 2>"$TMP/err" \
+    && [ "$(ids "$TMP/s12")" = "doc1" ] \
+    && pass shard_name_not_utf8_unused || fail shard_name_not_utf8_unused "$(cat "$TMP/err")"
+"$BLALM" shard -q --source web --out "$TMP/s13" "$TMP/j/caf"$'\xe9'".jsonl" "$TMP/j/nid"$'\xe9'".jsonl" 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && [ -z "$(ls -A "$TMP/s13" 2>/dev/null)" ] \
+    && grep -qF 'nid\xe9.jsonl:1: the document has no id, and its generated id "nid\xe9/<row>" would not be valid UTF-8' "$TMP/err" \
+    && pass shard_name_not_utf8_for_ids || fail shard_name_not_utf8_for_ids "rc=$rc $(cat "$TMP/err")"
+
+# Generated ids could still collide: an input keeping its file name against
+# another's path (p.jsonl p.jsonl.zst ../w/p.jsonl.jsonl: "p.jsonl/0" twice).
+# The whole set is now unique; the same path twice is refused.
+mkdir -p "$TMP/st/x" "$TMP/st/w"
+printf '{"text":"A"}\n' >"$TMP/st/x/p.jsonl"
+printf '{"text":"B"}\n' | zstd -q -c >"$TMP/st/x/p.jsonl.zst"
+printf '{"text":"D"}\n' >"$TMP/st/w/p.jsonl.jsonl"
+(cd "$TMP/st/x" && "$BLALM" shard -q --out ../s14 p.jsonl p.jsonl.zst ../w/p.jsonl.jsonl) 2>"$TMP/err"
+got=$(ids "$TMP/st/s14")
+[ "$got" = "p.jsonl/0 p.jsonl.zst/0 ../w/p.jsonl/0" ] && pass shard_ids_whole_set_unique \
+    || fail shard_ids_whole_set_unique "$got $(cat "$TMP/err")"
+(cd "$TMP/st/x" && "$BLALM" shard -q --out ../s15 p.jsonl p.jsonl) 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && [ -z "$(ls -A "$TMP/st/s15" 2>/dev/null)" ] \
+    && grep -qF 'inputs 1 and 2 are the same path, p.jsonl: the documents without an id would get the same generated ids; give each file once' "$TMP/err" \
+    && pass shard_same_path_twice_refused || fail shard_same_path_twice_refused "rc=$rc $(cat "$TMP/err")"

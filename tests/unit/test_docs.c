@@ -393,8 +393,9 @@ TEST(walk_refuses_names_not_utf8)
 /* A file opened by name (cat, count, shard) whose name is not UTF-8: its
  * stem became the generated ids and default "source" raw, so cat wrote
  * invalid JSON and shard shards nothing could read back. Refused as the docs
- * walk refuses such paths, unless the caller uses no names (count), or
- * gives both the source and the id stem. */
+ * walk refuses such paths: at open when the name is the default source; at
+ * the first document without an id when it gives the ids; never when the
+ * caller uses no names (count). */
 TEST(open_refuses_names_not_utf8)
 {
     const char *p = put("nid\xe9.jsonl", "{\"text\":\"x\"}\n");
@@ -403,8 +404,24 @@ TEST(open_refuses_names_not_utf8)
     CHECK_CONTAINS(e.msg, "nid\\xe9.jsonl: file name is not valid UTF-8 (byte \\xe9 at offset 3 of its name");
     CHECK_CONTAINS(e.msg, "rename the file");
     CHECK(strchr(e.msg, '\xe9') == NULL);
-    doc_opts src = {.default_source = "web"};   /* ids still come from the name */
-    CHECK(doc_open(p, &src, &e) == NULL);
+    /* ids from the name: refused at the first document without an id, not
+     * at open (a file whose documents all have ids is read) */
+    doc_opts src = {.default_source = "web"};
+    doc_reader *r0 = doc_open(p, &src, &e);
+    CHECK_MSG(r0 != NULL, "%s", e.msg);
+    blalm_doc d0;
+    CHECK(doc_next(r0, &d0, &e) == -1);
+    CHECK_CONTAINS(e.msg, "nid\\xe9.jsonl:1: the document has no id, and its generated id \"nid\\xe9/<row>\" would "
+                          "not be valid UTF-8 (byte \\xe9 at offset 3");
+    CHECK(strchr(e.msg, '\xe9') == NULL);
+    doc_close(r0);
+    const char *q = put("hasid\xe9.jsonl", "{\"id\":\"a\",\"text\":\"x\"}\n");
+    r0 = doc_open(q, &src, &e);
+    CHECK_MSG(r0 != NULL, "%s", e.msg);
+    CHECK(doc_next(r0, &d0, &e) == 1);
+    CHECK_EQ_STR(d0.id, "a");
+    CHECK(doc_next(r0, &d0, &e) == 0);
+    doc_close(r0);
     doc_opts both = {.default_source = "web", .id_stem = "web/x"};
     doc_reader *r = doc_open(p, &both, &e);
     CHECK_MSG(r != NULL, "%s", e.msg);
@@ -453,9 +470,43 @@ TEST(id_stems_unique_per_run)
     doc_id_stems_free(st, 2);
     CHECK(doc_id_stems(one, 0, &st, &e) == 0);
     doc_id_stems_free(st, 0);
+    /* a stem that is not UTF-8 is refused by the reader, at the first
+     * document that needs a generated id (--source given, ids present: fine) */
     char *bad[] = {"d\xe9/part-0.jsonl", "b/part-0.jsonl"};
-    CHECK(doc_id_stems(bad, 2, &st, &e) < 0);
-    CHECK_CONTAINS(e.msg, "d\\xe9/part-0.jsonl: path is not valid UTF-8 (byte \\xe9 at offset 1 of its id stem");
+    CHECK(doc_id_stems(bad, 2, &st, &e) == 0);
+    CHECK_EQ_STR(st[0], "d\xe9/part-0");
+    doc_id_stems_free(st, 2);
+}
+
+/* Two escalation passes left the final set unchecked: an input keeping its
+ * bare stem could equal another's escalated one (p.jsonl p.jsonl.zst
+ * ../w/p.jsonl.jsonl: "p.jsonl/0" twice), and a leading "/" was dropped
+ * (/abs/d/p.jsonl and abs/d/p.jsonl: the same ids). Now the whole set is
+ * unique, or the same path given twice is refused, naming the inputs. */
+TEST(id_stems_whole_set_unique)
+{
+    char **st;
+    blalm_err e;
+    char *a[] = {"p.jsonl", "p.jsonl.zst", "../w/p.jsonl.jsonl"};
+    CHECK(doc_id_stems(a, 3, &st, &e) == 0);
+    CHECK_EQ_STR(st[0], "p.jsonl");
+    CHECK_EQ_STR(st[1], "p.jsonl.zst");
+    CHECK_EQ_STR(st[2], "../w/p.jsonl");
+    doc_id_stems_free(st, 3);
+    char *b[] = {"/abs/d/p.jsonl", "abs/d/p.jsonl"};
+    CHECK(doc_id_stems(b, 2, &st, &e) == 0);
+    CHECK_EQ_STR(st[0], "/abs/d/p.jsonl");
+    CHECK_EQ_STR(st[1], "abs/d/p.jsonl");
+    doc_id_stems_free(st, 2);
+    char *c[] = {"./q.jsonl", "q.jsonl"};   /* one file, two paths: distinct ids */
+    CHECK(doc_id_stems(c, 2, &st, &e) == 0);
+    CHECK_EQ_STR(st[0], "./q.jsonl");
+    CHECK_EQ_STR(st[1], "q.jsonl");
+    doc_id_stems_free(st, 2);
+    char *d[] = {"x.jsonl", "y/z.jsonl", "x.jsonl"};
+    CHECK(doc_id_stems(d, 3, &st, &e) == -1);
+    CHECK_CONTAINS(e.msg, "inputs 1 and 3 are the same path, x.jsonl: the documents without an id would get the "
+                          "same generated ids; give each file once");
 }
 
 TEST(walk_some_names_skipped_files)
@@ -542,6 +593,7 @@ int main(void)
     RUN(walk_refuses_names_not_utf8);
     RUN(open_refuses_names_not_utf8);
     RUN(id_stems_unique_per_run);
+    RUN(id_stems_whole_set_unique);
     RUN(work_dirs);
     return test_summary();
 }
