@@ -357,6 +357,13 @@ doc_reader *doc_open(const char *path, const doc_opts *opts, blalm_err *e)
     if (opts) o = *opts;
     if (!o.text_field) o.text_field = "text";
     if (!o.id_field) o.id_field = "id";
+    /* one field cannot be both: JSON lines read it as the text and generated
+     * ids, parquet called the text column a bad id type */
+    if (!strcmp(o.id_field, o.text_field)) {
+        err_set(e, "%s: the id field '%s' is the text field (--text-field); the id field must be another field "
+                   "(--id-field)", path, o.id_field);
+        return NULL;
+    }
     /* the name as default source: refused now; as generated ids: at the
      * first document without an id (doc_stem_error) */
     if (!o.default_source && !o.names_unused && doc_check_name(path, e) < 0) return NULL;

@@ -684,7 +684,10 @@ static int check_schema(pq_reader *r, const doc_opts *opts, blalm_err *e)
         for (int i = 0; i < r->nleaves && cols.len < 300; i++)
             sb_printf(&cols, "%s'%s'", i ? ", " : "", m->schema[i + 1].name);
         if (cols.len >= 300) sb_adds(&cols, ", ...");
-        if (named >= 0)
+        if (named >= 0 && named == text_at)
+            err_set(e, "%s: the id field '%s' is the text column (--text-field); the id field must be another "
+                       "column (--id-field)", r->name, idf);
+        else if (named >= 0)
             err_set(e, "%s: id field '%s' is %s, which cannot be an id (expected a string, INT32, INT64, "
                        "DECIMAL or UUID column)", r->name, idf, pq_type_name(m->schema[named + 1].type));
         else

@@ -234,6 +234,14 @@ got=$(cd / && "$BLALM" cat "/$rel" "$rel" 2>&1 | idsof)
 [ $rc = 1 ] && [ ! -s "$TMP/gi.out" ] \
     && grep -qF 'blalm cat: inputs 1 and 3 are the same path, p.jsonl: the documents without an id would get the same generated ids; give each file once' "$TMP/gi.err" \
     && pass cat_same_path_twice_refused || fail cat_same_path_twice_refused "rc=$rc $(cat "$TMP/gi.out" "$TMP/gi.err")"
+# --id-field naming the text field: JSON lines gave generated ids (the "id"
+# went to metadata), parquet called the text column "BYTE_ARRAY, which
+# cannot be an id (expected a string ...)". Both refused alike.
+printf '{"id":"z","text":"a b"}\n' >"$TMP/idtext.jsonl"
+"$BLALM" cat --id-field text "$TMP/idtext.jsonl" >"$TMP/it.out" 2>"$TMP/it.err"; rc=$?
+[ $rc = 1 ] && [ ! -s "$TMP/it.out" ] \
+    && grep -qF "idtext.jsonl: the id field 'text' is the text field (--text-field); the id field must be another field (--id-field)" "$TMP/it.err" \
+    && pass cat_id_field_is_text_field || fail cat_id_field_is_text_field "rc=$rc $(cat "$TMP/it.out" "$TMP/it.err")"
 # --source that is not UTF-8: a usage error
 "$BLALM" cat --source $'web\xff' "$TMP/one.jsonl" >"$TMP/src.out" 2>"$TMP/src.err"; rc=$?
 [ $rc = 2 ] && [ ! -s "$TMP/src.out" ] && grep -qF 'cat: --source: not valid UTF-8 (byte \xff at offset 3)' "$TMP/src.err" \

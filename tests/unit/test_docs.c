@@ -478,6 +478,30 @@ TEST(id_stems_unique_per_run)
     doc_id_stems_free(st, 2);
 }
 
+/* --id-field naming the text field: JSON lines read it as the text and gave
+ * generated ids (the document's "id" went to metadata), parquet called the
+ * text column a bad id type. Both refuse it at open, alike. */
+TEST(id_field_is_text_field_refused)
+{
+    const char *p = put("idtext.jsonl", "{\"id\":\"z\",\"text\":\"a b\"}\n");
+    blalm_err e;
+    doc_opts o = {.id_field = "text"};
+    CHECK(doc_open(p, &o, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "idtext.jsonl: the id field 'text' is the text field (--text-field); the id field must be "
+                          "another field (--id-field)");
+    doc_opts o2 = {.text_field = "id"};   /* the default id field, "id" */
+    CHECK(doc_open(p, &o2, &e) == NULL);
+    CHECK_CONTAINS(e.msg, "the id field 'id' is the text field");
+    doc_opts o3 = {.text_field = "id", .id_field = "text"};   /* swapped: fine */
+    doc_reader *r = doc_open(p, &o3, &e);
+    CHECK_MSG(r != NULL, "%s", e.msg);
+    blalm_doc d;
+    CHECK(doc_next(r, &d, &e) == 1);
+    CHECK_EQ_STR(d.id, "a b");
+    CHECK_EQ_STR(d.text, "z");
+    doc_close(r);
+}
+
 /* Two escalation passes left the final set unchecked: an input keeping its
  * bare stem could equal another's escalated one (p.jsonl p.jsonl.zst
  * ../w/p.jsonl.jsonl: "p.jsonl/0" twice), and a leading "/" was dropped
@@ -594,6 +618,7 @@ int main(void)
     RUN(open_refuses_names_not_utf8);
     RUN(id_stems_unique_per_run);
     RUN(id_stems_whole_set_unique);
+    RUN(id_field_is_text_field_refused);
     RUN(work_dirs);
     return test_summary();
 }

@@ -1235,6 +1235,13 @@ TEST(repeated_column_names_and_missing_id_field)
     doc_opts fo = {.id_field = "f"};
     CHECK(pq_reader_open_mem(buf, n, "dupmeta.parquet", &fo, &e) == NULL);
     CHECK_HAS(e.msg, "dupmeta.parquet: id field 'f' is DOUBLE, which cannot be an id");
+    /* the text column as the id: "is BYTE_ARRAY, which cannot be an id
+     * (expected a string ...)", said of a string column */
+    doc_opts tx = {.id_field = "text"};
+    CHECK(pq_reader_open_mem(buf, n, "dupmeta.parquet", &tx, &e) == NULL);
+    CHECK_HAS(e.msg, "dupmeta.parquet: the id field 'text' is the text column (--text-field); the id field must be "
+                     "another column (--id-field)");
+    CHECK(!strstr(e.msg, "BYTE_ARRAY"));
     doc_opts ko = {.id_field = "k"};
     r = pq_reader_open_mem(buf, n, "dupmeta.parquet", &ko, &e);   /* INT32: an id, fine */
     CHECK_MSG(r != NULL, "%.700s", e.msg);
