@@ -302,6 +302,21 @@ static int cmp_pdoc(const void *a, const void *b)
  * subset edited since, all its counts and checksums made to agree, holds
  * text its parent never had. The parent's ids are sorted once and each
  * subset document looked up (O(n log n)); its text is compared byte for byte. */
+/* The last component of path as written, less trailing "/" and "/."
+ * ("out/strict/." and "out/strict/" give strict; "." stays "."). */
+static const char *last_component(const char *path, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", path);
+    for (;;) {
+        size_t l = strlen(buf);
+        if (l > 1 && buf[l - 1] == '/') buf[l - 1] = 0;
+        else if (l > 2 && buf[l - 1] == '.' && buf[l - 2] == '/') buf[l - 2] = 0;
+        else break;
+    }
+    const char *sl = strrchr(buf, '/');
+    return sl && sl[1] ? sl + 1 : buf;
+}
+
 static void check_in_parent(vctx *v, const char *dir, const char *pn, const corpus *cp, const vfile *files,
                             int nfiles)
 {
@@ -473,15 +488,18 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     r->budget = budget;
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(m, "track");
     const char *mtrack = cJSON_IsString(mt) ? mt->valuestring : NULL;
-    char base[4096];
     /* the folder's own name, however the path is written: "out/strict/",
-     * "out/strict/." and "." in out/strict all name strict (realpath) */
+     * "out/strict/." and "." in out/strict all name strict (realpath). A
+     * symbolic link is named both ways, the name it is submitted under and
+     * its target's, and the stricter track of the two holds */
+    char base[4096], rbase[4096];
     char *real = realpath(dir, NULL);
-    snprintf(base, sizeof base, "%s", real ? real : dir);
+    const char *folder = last_component(dir, base, sizeof base);
+    const char *rfolder = last_component(real ? real : dir, rbase, sizeof rbase);
     free(real);
-    for (size_t l = strlen(base); l > 1 && base[l - 1] == '/'; l--) base[l - 1] = 0;
-    const char *sl = strrchr(base, '/');
-    const char *folder = sl && sl[1] ? sl + 1 : base;
+    if (!strcmp(folder, ".") || !strcmp(folder, "..") || !*folder ||
+        (track_words(rfolder) && (!track_words(folder) || track_words(rfolder) < track_words(folder))))
+        folder = rfolder;
     if (!mtrack) {
         /* A corpus named after a track is held to it whatever its manifest
          * says: assemble gives such a corpus its track, so a null there is

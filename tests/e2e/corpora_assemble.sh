@@ -538,6 +538,19 @@ done
 grep -q 'budget 20000000 above the strict-small track limit' "$TMP/rp.err" || r="$r(no message)"
 [ "$r" = " 1 1 1 1" ] && pass verify_folder_track_however_the_path_is_written ||
     fail verify_folder_track_however_the_path_is_written "exit codes$r"
+# a symbolic link named strict-small to a folder of another name is held to
+# strict-small too (the name it is submitted under; realpath alone lost it),
+# and a link of another name to a strict-small folder keeps its target's
+rm -rf "$TMP/rl"; mkdir -p "$TMP/rl/lnk" "$TMP/rl/lnk2"; cp -r "$TMP/rp/strict-small" "$TMP/rl/mine"
+ln -s "$TMP/rl/mine" "$TMP/rl/lnk/strict-small"; ln -s "$TMP/rp/strict-small" "$TMP/rl/lnk2/other"
+r=""
+for p in "$TMP/rl/lnk/strict-small" "$TMP/rl/lnk/strict-small/." "$TMP/rl/lnk2/other"; do
+    "$BLALM" verify "$p" >/dev/null 2>"$TMP/rl.err"; r="$r $?"
+    grep -q 'budget 20000000 above the strict-small track limit' "$TMP/rl.err" || r="$r(no message)"
+done
+"$BLALM" verify "$TMP/rl/mine" >/dev/null 2>&1; r="$r $?"
+[ "$r" = " 1 1 1 0" ] && pass verify_folder_track_symlink_both_names ||
+    fail verify_folder_track_symlink_both_names "exit codes$r"
 # assemble keeps texts that differ only by whitespace at their ends out of
 # both splits (without a dedup set: dedup false), as verify tells them apart
 TW=$TMP/twin; rm -rf "$TW"; mkdir -p "$TW/work/docs/wiki" "$TW/work/docs/twin"
