@@ -42,6 +42,7 @@ enum {
     F_TRAIN, F_DEV, F_CUT,
     F_DUP_ID, F_DUP_EXACT, F_DUP_CLUSTER,
     F_BUDGET_FULL, F_TOO_LARGE, F_DEV_TOO_LARGE, F_QUOTA, F_NOT_IN_PARENT,
+    F_CUT_IS_DEV,     /* too large, and cut to the words left it would be a dev text */
 };
 
 #define RULE_ELIGIBLE (-1)
@@ -144,6 +145,12 @@ typedef struct asm_ctx {
     int attr_partial;              /* some set lacks files (--allow-partial) */
     const char *phase;             /* progress: the phase's name, bytes done of total */
     uint64_t phase_done, phase_total;
+    /* the text of the last document select read to cut it (cut_text_id) */
+    char *cut_text;
+    size_t cut_len;
+    uint32_t cut_file;
+    uint64_t cut_row;
+    int cut_have;
 } asm_ctx;
 
 static void phase_start(asm_ctx *c, const char *what, uint64_t total)
@@ -360,7 +367,54 @@ static int taken_get(const u64map *m, uint64_t key, uint64_t *ref)
     if (v) *ref = *v;
     return v != NULL;
 }
-static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
+static int changed_err(blalm_err *e, const char *path, uint64_t row, const char *what);
+
+/* The text identity (text_id_hash) of the first `words` words of a document,
+ * as the write pass will write it cut: select holds only hashes, so the
+ * document is read again from its file (once: a subset cutting the same
+ * document uses the copy). At most one document per corpus is cut. */
+static int cut_text_id(asm_ctx *c, const cand *cd, uint64_t words, uint64_t *out, blalm_err *e)
+{
+    if (!c->cut_have || c->cut_file != cd->file || c->cut_row != cd->row) {
+        const doc_file *f = &c->files[cd->file];
+        doc_opts dopts = {.text_field = c->cfg->text_field, .id_field = c->cfg->id_field,
+                          .default_source = f->source, .id_stem = f->id_stem, .text_only = 1};
+        doc_reader *dr = doc_open(f->path, &dopts, e);
+        if (!dr) {
+            char msg[BLALM_ERR_MAX];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            return err_set(e, "%s (the document file changed while assembling; run assemble again)", msg);
+        }
+        blalm_doc d;
+        int rc;
+        while ((rc = doc_next(dr, &d, e)) == 1 && d.row < cd->row) {}
+        if (rc == 1 && (d.row != cd->row || doc_check(id_hash(&d), text_hash(&d)) != cd->check))
+            rc = changed_err(e, f->path, cd->row, "the document is not what the scan read");
+        else if (rc == 0)
+            rc = changed_err(e, f->path, cd->row, "the file now ends before this row, which the scan read");
+        if (rc == 1) {
+            char *t = malloc(d.text_len ? d.text_len : 1);
+            if (!t) rc = err_set(e, "out of memory");
+            else {
+                memcpy(t, d.text, d.text_len);
+                free(c->cut_text);
+                c->cut_text = t;
+                c->cut_len = d.text_len;
+                c->cut_file = cd->file;
+                c->cut_row = cd->row;
+                c->cut_have = 1;
+            }
+        }
+        doc_close(dr);
+        if (rc != 1) return -1;
+    }
+    size_t len = prefix_bytes_for_words(c->cut_text, c->cut_len, words), a, n;
+    utf8_strip(c->cut_text, len, &a, &n);
+    *out = xxh64(c->cut_text + a, n, 0x7e7e7e7eULL);
+    return 0;
+}
+
+static int decide(asm_ctx *c, int k, const cand *cd, fate *ft, blalm_err *e)
 {
     cstate *s = &c->cs[k];
     const corpus_spec *sp = s->spec;
@@ -369,7 +423,7 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
     uint64_t words = cd->words;
     int parent_cut = 0;
     if (sp->parent >= 0) {
-        if (!is_taken(ft, sp->parent)) { ft->code[k] = F_NOT_IN_PARENT; return; }
+        if (!is_taken(ft, sp->parent)) { ft->code[k] = F_NOT_IN_PARENT; return 0; }
         dev = ft->code[sp->parent] == F_DEV;
         /* A document its parent cut is in the parent only up to the cut: the
          * subset holds at most those words (its own cut, or the parent's),
@@ -401,7 +455,7 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         ft->code[k] = (uint8_t)code;
         if (!ft->dup_of) ft->dup_of = other;
         s->dups++;
-        return;
+        return 0;
     }
     int accepted = 0;
     if (dev) {
@@ -418,9 +472,14 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
             /* a parent's dev document never enters a subset's training split */
             ft->code[k] = F_DEV_TOO_LARGE;
             ft->rem[k] = (uint32_t)s->dev_rem;
-            return;
+            return 0;
         }
     }
+    /* a cut document is in train only up to the cut: that text, as written,
+     * must not be a dev text of the corpus (verify refuses the same text in
+     * both splits), and a dev document after it must not be its text */
+    uint64_t cutid = 0;
+    int cut = 0;
     if (!accepted) {
         uint64_t cap = s->rem;
         if (s->src_rem[cd->src] < cap) cap = s->src_rem[cd->src];
@@ -430,13 +489,31 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         } else if (cap == 0) {
             ft->code[k] = F_QUOTA;
             s->quota++;
+        } else if (words <= cap && parent_cut) {
+            /* the parent's cut: its text was checked against the parent's dev
+             * texts, which hold this corpus's */
+            if (cut_text_id(c, cd, words, &cutid, e) < 0) return -1;
+            cut = 1;
+            ft->code[k] = F_CUT;
+            ft->rem[k] = (uint32_t)words;
+            s->rem -= words;
+            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= words;
+            accepted = 1;
         } else if (words <= cap) {
-            ft->code[k] = parent_cut ? F_CUT : F_TRAIN;
-            if (parent_cut) ft->rem[k] = (uint32_t)words;
+            ft->code[k] = F_TRAIN;
             s->rem -= words;
             if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= words;
             accepted = 1;
         } else if (c->cfg->cut_last && cap == s->rem) {
+            if (cut_text_id(c, cd, cap, &cutid, e) < 0) return -1;
+            if (taken_get(&s->taken, text_key(cutid, 1), &other)) {
+                /* cut, it would be the text of a dev document: it does not fit */
+                ft->code[k] = F_CUT_IS_DEV;
+                ft->rem[k] = (uint32_t)cap;
+                s->too_large++;
+                return 0;
+            }
+            cut = 1;
             ft->code[k] = F_CUT;
             ft->rem[k] = (uint32_t)cap;
             s->rem -= cap;
@@ -454,7 +531,9 @@ static void decide(asm_ctx *c, int k, const cand *cd, fate *ft)
         *u64map_put(&s->taken, text_key(cd->textid, ft->code[k] == F_DEV), ref, NULL) = ref;
         if (c->cfg->dedup && cd->exact) *u64map_put(&s->taken, cd->exact, ref, NULL) = ref;
         if (c->cfg->dedup && cd->cluster) *u64map_put(&s->taken, cd->cluster, ref, NULL) = ref;
+        if (cut) *u64map_put(&s->taken, text_key(cutid, 0), ref, NULL) = ref;
     }
+    return 0;
 }
 
 static int select_pass(asm_ctx *c, blalm_err *e)
@@ -498,7 +577,8 @@ static int select_pass(asm_ctx *c, blalm_err *e)
         ft.words = cd.words;
         ft.check = cd.check;
         memcpy(ft.key, cd.key, sizeof ft.key);
-        for (int k = 0; k < cfg->ncorpora; k++) decide(c, k, &cd, &ft);
+        for (int k = 0; k < cfg->ncorpora; k++)
+            if (decide(c, k, &cd, &ft, e) < 0) return -1;
         if (xs_add(c->fates, &ft, e) < 0) return -1;
     }
     return rc < 0 ? -1 : 0;
@@ -659,6 +739,11 @@ static void fate_text(const asm_ctx *c, const fate *ft, int k, sbuf *b)
         break;
     case F_TOO_LARGE:
         sb_printf(b, "budget full (rank %llu; %llu words > %u words left)",
+                  (unsigned long long)ft->rank, (unsigned long long)ft->words, ft->rem[k]);
+        break;
+    case F_CUT_IS_DEV:
+        sb_printf(b, "budget full (rank %llu; %llu words > %u words left, and cut to them it would be the text "
+                     "of a dev document)",
                   (unsigned long long)ft->rank, (unsigned long long)ft->words, ft->rem[k]);
         break;
     case F_DEV_TOO_LARGE:
@@ -1141,6 +1226,7 @@ static int write_stats(asm_ctx *c, blalm_err *e)
 
 static void ctx_free(asm_ctx *c)
 {
+    free(c->cut_text);
     for (int i = 0; i < CORPORA_MAX_RULES; i++) rule_free(c->rules[i]);
     free(c->rule_hits);
     for (int k = 0; k < CORPORA_MAX; k++) {

@@ -221,6 +221,66 @@ else
     fail subset_holds_parent_cut_only "$(tail -c 300 "$S/err")"
 fi
 
+# --- cut_last never cuts a document to a dev document's text: "alpha beta
+# gamma delta epsilon", cut to 3 words, is "alpha beta gamma", the dev text
+# "alpha beta gamma\n" but for the whitespace at its end, and verify (and run,
+# which verifies) refused the corpus: the same text in train and dev. Whichever
+# comes first in the ranking, and for a subset's own further cut too.
+D=$TMP/cutdev
+mkdir -p "$D/work/docs/a"
+"$PY" - "$D/work/docs/a/p.jsonl" <<'EOF'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    print(json.dumps({"id": "D", "text": "alpha beta gamma\n"}), file=f)
+    print(json.dumps({"id": "T", "text": "alpha beta gamma delta epsilon"}), file=f)
+    for i in range(6):
+        print(json.dumps({"id": "f%d" % i, "text": " ".join("f%d_%d" % (i, j) for j in range(4))}), file=f)
+EOF
+# OUT CORPUS: verify accepts it, D is in dev, and no train text is D's (stripped)
+cutdev_ok() {
+    "$BLALM" verify "$1/$2" >"$D/v.out" 2>&1 || return 1
+    zstd -dc "$1/$2/documents.jsonl.zst" | "$PY" -c '
+import json, sys
+out = sys.argv[1]
+rows = [json.loads(l) for l in sys.stdin]
+def text(r):
+    with open(out + "/" + r["file"], "rb") as f:
+        f.seek(r["offset"]); return f.read(r["length"]).decode().strip()
+dev = {text(r) for r in rows if r["split"] == "dev"}
+train = [text(r) for r in rows if r["split"] == "train"]
+ok = [r["split"] for r in rows if r["id"] == "D"] == ["dev"] and "alpha beta gamma" in dev and not dev & set(train)
+sys.exit(0 if ok else 1)' "$1/$2"
+}
+# 1: D (dev) ranks before T, which the budget's last 3 words would cut to D's text
+echo '{"corpora": [{"name": "mine", "budget": 23, "dev_words": 6}], "rules": [], "ranking": [], "seed": 17, "cut_last": true}' >"$D/c1.json"
+if "$BLALM" assemble --work "$D/work" --out "$D/o1" --config "$D/c1.json" --quiet 2>"$D/e1" && cutdev_ok "$D/o1" mine &&
+   [ "$("$PY" -c 'import json;print(json.load(open("'"$D/o1"'/mine/manifest.json"))["words"])')" = 23 ] &&
+   "$BLALM" audit --work "$D/work" T 2>/dev/null |
+       grep -q 'mine: budget full (rank [0-9]*; 5 words > 3 words left, and cut to them it would be the text of a dev document)'; then
+    pass cut_last_not_to_dev_text
+else
+    fail cut_last_not_to_dev_text "$(cat "$D/e1" "$D/v.out" 2>/dev/null | tail -c 400)"
+fi
+# 2: T ranks first and is cut; D, drawn for dev after it, is its duplicate
+echo '{"corpora": [{"name": "mine", "budget": 19, "dev_words": 4}], "rules": [], "ranking": [], "seed": 22, "cut_last": true}' >"$D/c2.json"
+if "$BLALM" assemble --work "$D/work" --out "$D/o2" --config "$D/c2.json" --quiet 2>"$D/e2" &&
+   "$BLALM" verify "$D/o2/mine" >"$D/v.out" 2>&1 &&
+   zstd -dc "$D/o2/mine/documents.jsonl.zst" | grep -q '"id":"T","split":"train".*"words":3,"cut_from_words":5' &&
+   "$BLALM" audit --work "$D/work" D 2>/dev/null | grep -q 'mine: duplicate: exact duplicate of a/p.jsonl#1'; then
+    pass cut_last_text_not_drawn_for_dev_later
+else
+    fail cut_last_text_not_drawn_for_dev_later "$(cat "$D/e2" "$D/v.out" 2>/dev/null | tail -c 400)"
+fi
+# 3: the parent holds T whole; the subset's own cut would be D's text
+echo '{"corpora": [{"name": "p", "budget": 40, "dev_words": 6}, {"name": "s", "budget": 11, "dev_words": 6, "subset_of": "p"}], "rules": [], "ranking": [], "seed": 23, "cut_last": true}' >"$D/c3.json"
+if "$BLALM" assemble --work "$D/work" --out "$D/o3" --config "$D/c3.json" --quiet 2>"$D/e3" &&
+   cutdev_ok "$D/o3" p && cutdev_ok "$D/o3" s &&
+   "$BLALM" audit --work "$D/work" T 2>/dev/null | grep -q 's: budget full (.*it would be the text of a dev document)'; then
+    pass cut_last_subset_cut_not_to_dev_text
+else
+    fail cut_last_subset_cut_not_to_dev_text "$(cat "$D/e3" "$D/v.out" 2>/dev/null | tail -c 400)"
+fi
+
 # --- bad configs: clear error naming the problem, nothing written ------------
 bad() { # name expected-text config-json [flags...]
     local name=$1 want=$2 cfg=$3; shift 3
