@@ -40,7 +40,8 @@ static int folder_at(const char *p, blalm_err *e)
 /* Calls fn on each prefix of path that ends a component ("a", "a/b", ...,
  * path itself) until fn returns non-zero; returns that value (< 0: an error
  * fn set, > 0: stop early), or 0. */
-static int each_prefix(const char *path, int (*fn)(const char *prefix, blalm_err *e), blalm_err *e)
+static int each_prefix(const char *path, int (*fn)(const char *prefix, void *arg, blalm_err *e), void *arg,
+                       blalm_err *e)
 {
     char buf[4096];
     size_t n = strlen(path);
@@ -51,57 +52,45 @@ static int each_prefix(const char *path, int (*fn)(const char *prefix, blalm_err
         if (buf[i] != '/' && buf[i] != 0) continue;
         char c = buf[i];
         buf[i] = 0;
-        int r = fn(buf, e);
+        int r = fn(buf, arg, e);
         if (r) return r;
         buf[i] = c;
     }
     return 0;
 }
 
-static int make_one(const char *prefix, blalm_err *e)
+/* mkdir of one prefix; with arg, a made_dirs that records it if made */
+static int make_one(const char *prefix, void *arg, blalm_err *e)
 {
-    if (mkdir(prefix, 0755) == 0) return 0;
+    made_dirs *m = arg;
+    if (mkdir(prefix, 0755) == 0) {
+        if (!m) return 0;
+        char **d = realloc(m->dir, (size_t)(m->n + 1) * sizeof *d);
+        char *s = strdup(prefix);
+        if (d) m->dir = d;
+        if (!d || !s) {
+            free(s);
+            rmdir(prefix);
+            return err_set(e, "out of memory");
+        }
+        m->dir[m->n++] = s;
+        return 0;
+    }
     if (errno != EEXIST) return err_errno(e, "mkdir %s", prefix);
-    return folder_at(prefix, e) < 0 ? -1 : 0;
+    return folder_at(prefix, e) < 0 ? -1 : 0;   /* there, but a file or a dangling link */
 }
 
 int mkdir_p(const char *path, blalm_err *e)
 {
-    return each_prefix(path, make_one, e);
+    return each_prefix(path, make_one, NULL, e);
 }
 
 int mkdir_p_made(const char *path, made_dirs *m, blalm_err *e)
 {
-    char buf[4096];
-    size_t n = strlen(path);
     m->dir = NULL, m->n = 0;
-    if (n == 0) return 0;
-    if (n >= sizeof buf) return err_set(e, "path too long: %.80s...", path);
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != 0) continue;
-        char c = buf[i];
-        buf[i] = 0;
-        if (mkdir(buf, 0755) == 0) {
-            char **d = realloc(m->dir, (size_t)(m->n + 1) * sizeof *d);
-            char *s = strdup(buf);
-            if (d) m->dir = d;
-            if (!d || !s) {
-                free(s);
-                rmdir(buf);
-                made_dirs_undo(m);
-                return err_set(e, "out of memory");
-            }
-            m->dir[m->n++] = s;
-        } else if (errno != EEXIST) {
-            err_errno(e, "mkdir %s", buf);
-            made_dirs_undo(m);
-            return -1;
-        } else if (folder_at(buf, e) < 0) { /* there, but a file or a dangling link */
-            made_dirs_undo(m);
-            return -1;
-        }
-        buf[i] = c;
+    if (each_prefix(path, make_one, m, e) < 0) {
+        made_dirs_undo(m);
+        return -1;
     }
     return 0;
 }
@@ -120,7 +109,7 @@ void made_dirs_free(made_dirs *m)
 }
 
 /* a folder: go on; nothing there: stop, the rest is made as needed */
-static int check_one(const char *prefix, blalm_err *e)
+static int check_one(const char *prefix, void *arg, blalm_err *e)
 {
     int st = folder_at(prefix, e);
     return st < 0 ? -1 : st == 0 ? 1 : 0;
@@ -128,7 +117,7 @@ static int check_one(const char *prefix, blalm_err *e)
 
 int check_out_dir(const char *path, blalm_err *e)
 {
-    return each_prefix(path, check_one, e) < 0 ? -1 : 0;
+    return each_prefix(path, check_one, NULL, e) < 0 ? -1 : 0;
 }
 
 int mkdir_parent(const char *path, blalm_err *e)
