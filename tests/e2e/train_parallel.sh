@@ -150,22 +150,30 @@ else
     fail train_mpi_refuses_11_epochs "rc $rc: $(printf '%s' "$out" | tail -c 300)"
 fi
 
+# wait_ranks PID LOG: sets rank0 and rank1 to the pids of mpirun PID's two
+# ranks once LOG holds 25 steps (gives up after 60 s, leaving them as found)
+wait_ranks() {
+    rank0= rank1=
+    local c envs
+    for _ in $(seq 600); do
+        for c in $(pgrep -P "$1" 2>/dev/null); do
+            envs=$(tr '\0' '\n' < /proc/$c/environ 2>/dev/null)
+            grep -qx 'OMPI_COMM_WORLD_RANK=0' <<<"$envs" && rank0=$c
+            grep -qx 'OMPI_COMM_WORLD_RANK=1' <<<"$envs" && rank1=$c
+        done
+        [ -n "$rank0" ] && [ -n "$rank1" ] && [ -f "$2" ] && [ "$(grep -c '"loss"' "$2")" -ge 25 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # kill rank 1 of a long run once a checkpoint is written: mpirun stops the
 # job and names the rank; the last checkpoint resumes
 KR="$TMP/killed"
 "${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$KR" \
     --max-steps 100000 -q >"$TMP/out-kill" 2>&1 &
 mpi_pid=$!
-rank1=
-for _ in $(seq 600); do
-    if [ -z "$rank1" ]; then
-        for c in $(pgrep -P "$mpi_pid" 2>/dev/null); do
-            tr '\0' '\n' < /proc/$c/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && rank1=$c
-        done
-    fi
-    [ -n "$rank1" ] && [ -f "$KR/log.jsonl" ] && [ "$(grep -c '"loss"' "$KR/log.jsonl")" -ge 25 ] && break
-    sleep 0.1
-done
+wait_ranks "$mpi_pid" "$KR/log.jsonl"
 if [ -n "$rank1" ]; then kill -9 "$rank1"; fi
 for _ in $(seq 300); do kill -0 "$mpi_pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$mpi_pid" 2>/dev/null; then
@@ -202,16 +210,7 @@ TR="$TMP/termed"
 "${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$TMP/tiny8ck.json" --tokenizer "$TOK" --out "$TR" \
     --max-steps 3000 -q >"$TMP/out-term" 2>&1 &
 mpi_pid=$!
-rank1=
-for _ in $(seq 600); do
-    if [ -z "$rank1" ]; then
-        for c in $(pgrep -P "$mpi_pid" 2>/dev/null); do
-            tr '\0' '\n' < /proc/$c/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && rank1=$c
-        done
-    fi
-    [ -n "$rank1" ] && [ -f "$TR/log.jsonl" ] && [ "$(grep -c '"loss"' "$TR/log.jsonl")" -ge 25 ] && break
-    sleep 0.1
-done
+wait_ranks "$mpi_pid" "$TR/log.jsonl"
 [ -n "$rank1" ] && kill -TERM "$rank1"
 for _ in $(seq 300); do kill -0 "$mpi_pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$mpi_pid" 2>/dev/null && kill -- -"$mpi_pid" 2>/dev/null
@@ -235,16 +234,8 @@ TR2="$TMP/termed2"
 "${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$TMP/tiny8ck.json" --tokenizer "$TOK" --out "$TR2" \
     --max-steps 3000 -q >"$TMP/out-term2" 2>&1 &
 mpi_pid=$!
-r0= r1=
-for _ in $(seq 600); do
-    for c in $(pgrep -P "$mpi_pid" 2>/dev/null); do
-        env_of=$(tr '\0' '\n' < /proc/$c/environ 2>/dev/null)
-        grep -qx 'OMPI_COMM_WORLD_RANK=0' <<<"$env_of" && r0=$c
-        grep -qx 'OMPI_COMM_WORLD_RANK=1' <<<"$env_of" && r1=$c
-    done
-    [ -n "$r0" ] && [ -n "$r1" ] && [ -f "$TR2/log.jsonl" ] && [ "$(grep -c '"loss"' "$TR2/log.jsonl")" -ge 25 ] && break
-    sleep 0.1
-done
+wait_ranks "$mpi_pid" "$TR2/log.jsonl"
+r0=$rank0 r1=$rank1
 # both ranks held (SIGSTOP) while the signals are sent, so both are pending
 # when they go on: most often noted in the same step, which is the case the
 # averaging got wrong. A rank held inside that step's all-reduce may already
