@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <stdarg.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1776,9 +1777,21 @@ static int stage_train(runx *x, int force, blalm_err *e)
     to.resume = file_exists(latest);
     to.progress = relay_progress;
     to.progress_arg = x;
+    /* SIGTERM (a Slurm time limit) or Ctrl-C during the steps: latest.bin
+     * saved after the current step, and the next blalm run resumes there
+     * (train-started is committed); before, every step since the last
+     * checkpoint was lost */
+    to.stop_on_signal = 1;
     if (to.resume) say(x, "train", "resuming from %s", latest);
     train_summary ts;
     int rc = train_run(&to, &ts, e);
+    if (rc == 0 && ts.stopped_by) {
+        x->res->stop_signal = ts.stopped_by;   /* blalm run ends as the signal would, 128 + sig */
+        marker_key_free(k);
+        return err_set(e, "train: interrupted by %s after step %ld of %ld; %s/checkpoints/latest.bin holds "
+                          "that step: run the same command again to continue",
+                       ts.stopped_by == SIGINT ? "SIGINT" : "SIGTERM", ts.steps, ts.total_steps, x->model);
+    }
     if (rc == 0) {
         char res[256], dv[32] = "null", dl[64] = "dev loss n/a (no dev evaluation)";
         if (isfinite(ts.dev_loss)) {

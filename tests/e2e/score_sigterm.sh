@@ -113,3 +113,38 @@ tmps=$(find "$W" -name '*.tmp*' | wc -l)
 [ $rc -eq 143 ] && [ "$tmps" = 0 ] && grep -q "blalm run: .*interrupted by SIGTERM" "$TMP/err" && pass run_sigterm_in_score_exits_143 \
     || fail run_sigterm_in_score_exits_143 "rc=$rc, $tmps temps: $(head -c 300 "$TMP/err")"
 stop_peers
+
+# ---- blalm run: SIGTERM during its train stage saves latest.bin after the
+# current step (it lost every step since the last checkpoint: train's
+# stop_on_signal was blalm train's only), exits 143, and the next run resumes
+# there and ends with the bytes of an uninterrupted run ----
+sed 's/"checkpoint_every": 10,/"checkpoint_every": 100000,/' "$ROOT/configs/model-tiny.json" >"$TMP/tiny-ck.json"
+for w in wtrain wtref; do
+    cat >"$TMP/$w.json" <<JSON
+{
+  "sources": [{"name": "web", "files": "$TMP/rsrc"}],
+  "corpora": {"corpora": [{"name": "big", "budget": 1000}], "rules": [], "seed": 0},
+  "model": "$TMP/tiny-ck.json",
+  "train": {"corpus": "big", "max_steps": 4000, "threads": 1}
+}
+JSON
+done
+W=$TMP/wtrain
+$BLALM run "$TMP/wtrain.json" --work "$W" -q >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+for i in $(seq 1200); do
+    [ -f "$W/model/log.jsonl" ] && [ "$(grep -c '"loss"' "$W/model/log.jsonl")" -ge 30 ] && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.05
+done
+kill -TERM $pid
+wait $pid; rc=$?
+st=$(grep -o 'interrupted by SIGTERM after step [0-9]* of 4000' "$TMP/err" | awk '{print $6}')
+$BLALM run "$TMP/wtrain.json" --work "$W" >"$TMP/out2" 2>&1; rc2=$?
+$BLALM run "$TMP/wtref.json" --work "$TMP/wtref" -q >/dev/null 2>&1
+if [ $rc -eq 143 ] && [ -n "$st" ] && [ "$st" -lt 4000 ] && [ $rc2 = 0 ] &&
+   grep -q "resuming from" "$TMP/out2" && cmp -s "$W/model/checkpoints/latest.bin" "$TMP/wtref/model/checkpoints/latest.bin"; then
+    pass run_sigterm_in_train_saves_and_resumes
+else
+    fail run_sigterm_in_train_saves_and_resumes "rc=$rc step '$st' rerun rc=$rc2: $(head -c 300 "$TMP/err") | $(grep -i 'train' "$TMP/out2" | head -3)"
+fi
