@@ -132,7 +132,7 @@ done
 W=$TMP/wtrain
 $BLALM run "$TMP/wtrain.json" --work "$W" -q >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-for i in $(seq 1200); do
+for i in $(seq 6000); do   # up to 5 minutes (the sanitizer build)
     [ -f "$W/model/log.jsonl" ] && [ "$(grep -c '"loss"' "$W/model/log.jsonl")" -ge 30 ] && break
     kill -0 $pid 2>/dev/null || break
     sleep 0.05
