@@ -414,6 +414,14 @@ static int cut_text_id(asm_ctx *c, const cand *cd, uint64_t words, uint64_t *out
     return 0;
 }
 
+/* words of a train document taken from the corpus' budget and its source's
+ * quota (UINT64_MAX: none) */
+static void take_words(cstate *s, uint32_t src, uint64_t words)
+{
+    s->rem -= words;
+    if (s->src_rem[src] != UINT64_MAX) s->src_rem[src] -= words;
+}
+
 static int decide(asm_ctx *c, int k, const cand *cd, fate *ft, blalm_err *e)
 {
     cstate *s = &c->cs[k];
@@ -496,13 +504,11 @@ static int decide(asm_ctx *c, int k, const cand *cd, fate *ft, blalm_err *e)
             cut = 1;
             ft->code[k] = F_CUT;
             ft->rem[k] = (uint32_t)words;
-            s->rem -= words;
-            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= words;
+            take_words(s, cd->src, words);
             accepted = 1;
         } else if (words <= cap) {
             ft->code[k] = F_TRAIN;
-            s->rem -= words;
-            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= words;
+            take_words(s, cd->src, words);
             accepted = 1;
         } else if (c->cfg->cut_last && cap == s->rem) {
             if (cut_text_id(c, cd, cap, &cutid, e) < 0) return -1;
@@ -516,8 +522,7 @@ static int decide(asm_ctx *c, int k, const cand *cd, fate *ft, blalm_err *e)
             cut = 1;
             ft->code[k] = F_CUT;
             ft->rem[k] = (uint32_t)cap;
-            s->rem -= cap;
-            if (s->src_rem[cd->src] != UINT64_MAX) s->src_rem[cd->src] -= cap;
+            take_words(s, cd->src, cap);
             accepted = 1;
         } else {
             ft->code[k] = cap < s->rem ? F_QUOTA : F_TOO_LARGE;
