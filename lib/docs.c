@@ -792,6 +792,18 @@ int doc_id_stems(char *const *paths, int n, char ***stems, blalm_err *e)
     return 0;
 }
 
+int doc_inputs_prepare(char *const *paths, int n, int names_are_sources, char ***stems, blalm_err *e)
+{
+    if (doc_id_stems(paths, n, stems, e) < 0) return -1;
+    for (int i = 0; i < n && names_are_sources; i++)
+        if (doc_check_name(paths[i], e) < 0) {
+            doc_id_stems_free(*stems, n);
+            *stems = NULL;
+            return -1;
+        }
+    return 0;
+}
+
 void doc_id_stems_free(char **stems, int n)
 {
     if (!stems) return;

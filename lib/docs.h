@@ -143,13 +143,18 @@ void doc_rel_stem(const char *rel, char *out, size_t cap);
  * set is unique: to its path as given without its extension, less a leading
  * "/" or "./" (part-0.jsonl in two folders: "in/2023/part-0/<row>"), then to
  * its path as given (x.jsonl and x.jsonl.zst in one folder; /d/p.jsonl and
- * d/p.jsonl). -1 with e set (nothing to free) naming the inputs when the same
- * path is given twice. A stem need not be UTF-8: a reader refuses it at the
- * first document that needs a generated id. Free with doc_id_stems_free. */
+ * d/p.jsonl). One path given twice keeps the same stem (the same documents,
+ * the same ids). -1 with e set (nothing to free) only when out of memory. A
+ * stem need not be UTF-8: a reader refuses it at the first document that
+ * needs a generated id. Free with doc_id_stems_free. */
 int doc_id_stems(char *const *paths, int n, char ***stems, blalm_err *e);
 void doc_id_stems_free(char **stems, int n);
 /* -1 with e set when path's file name, the default "source", is not UTF-8. */
 int doc_check_name(const char *path, blalm_err *e);
+/* What cat and shard do with their inputs before any output: doc_id_stems,
+ * and, when the file names are the documents' default source (no
+ * --source), doc_check_name of each. -1 with e set, nothing to free. */
+int doc_inputs_prepare(char *const *paths, int n, int names_are_sources, char ***stems, blalm_err *e);
 /* Sets e for a document at where (a line or row) of path that needs a
  * generated id from stem, which is not UTF-8; returns -1. */
 int doc_stem_error(const char *path, const char *where, const char *stem, blalm_err *e);

@@ -58,22 +58,16 @@ int cmd_cat(int argc, char **argv)
         }
     }
     if (optind >= argc) return cli_usage_error(usage, "cat: no input files");
-    /* inputs with the same file name get ids from their paths (doc_id_stems) */
+    /* inputs with the same file name get ids from their paths ("part-0/0"
+     * from two folders would be one document to dedup); a file name that
+     * would be the default source is refused before any output, one that
+     * would be generated ids at the first document without an id */
     blalm_err err;
     char **stems;
-    if (doc_id_stems(argv + optind, argc - optind, &stems, &err) < 0) {
+    if (doc_inputs_prepare(argv + optind, argc - optind, !o.default_source, &stems, &err) < 0) {
         fprintf(stderr, "blalm cat: %s\n", err.msg);
         return 1;
     }
-    /* a file name that would be the default source is refused before any
-     * output; one that would be generated ids, at the first document
-     * without an id (doc_open) */
-    for (int i = optind; i < argc && !o.default_source; i++)
-        if (doc_check_name(argv[i], &err) < 0) {
-            fprintf(stderr, "blalm cat: %s\n", err.msg);
-            doc_id_stems_free(stems, argc - optind);
-            return 1;
-        }
     sbuf line;
     sb_init(&line);
     int status = 0;

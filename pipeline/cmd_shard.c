@@ -99,23 +99,16 @@ int cmd_shard(int argc, char **argv)
         struct stat st;
         if (stat(argv[i], &st) == 0) total_bytes += (uint64_t)st.st_size;
     }
+    /* inputs with the same file name get ids from their paths ("part-0/0"
+     * from two folders would be one document to dedup); a file name that
+     * would be the default source is refused before any output, one that
+     * would be generated ids at the first document without an id */
     blalm_err err;
-    /* inputs with the same file name get ids from their paths: "part-0/0"
-     * from two folders would be one document to dedup */
     char **stems;
-    if (doc_id_stems(argv + optind, argc - optind, &stems, &err) < 0) {
+    if (doc_inputs_prepare(argv + optind, argc - optind, !o.default_source, &stems, &err) < 0) {
         fprintf(stderr, "blalm shard: %s\n", err.msg);
         return 1;
     }
-    /* a file name that would be the default source is refused before any
-     * output; one that would be generated ids, at the first document
-     * without an id (doc_open) */
-    for (int i = optind; i < argc && !o.default_source; i++)
-        if (doc_check_name(argv[i], &err) < 0) {
-            fprintf(stderr, "blalm shard: %s\n", err.msg);
-            doc_id_stems_free(stems, argc - optind);
-            return 1;
-        }
     doc_writer *w = docw_open(out, prefix, max_bytes, (int)level, &err);
     if (!w) {
         doc_id_stems_free(stems, argc - optind);
