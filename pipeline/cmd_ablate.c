@@ -13,6 +13,9 @@
 
 BLALM_COMMAND(ablate, "train and evaluate variants x optimizers x seeds; the paper's tables")
 
+/* the last seed --seeds may name (N or LAST): a run per seed, variant and optimizer */
+#define ABLATE_MAX_SEED 1000000
+
 #ifndef BLALM_CONFIGS_DEFAULT
 #define BLALM_CONFIGS_DEFAULT "configs"
 #endif
@@ -45,7 +48,8 @@ static const char usage_fmt[] =
     "%s\n"
     "  --optimizers LIST    adamw, muon (each once)\n"
     "  --seeds N            seeds 1..N (added to the config's train.seed); FIRST-LAST:\n"
-    "                       only those (ablations of other seeds may run beside it)\n"
+    "                       only those (ablations of other seeds may run beside it);\n"
+    "                       N and LAST at most 1000000\n"
     "  --tokens N           training tokens per run (k/M/G suffixes)\n"
     "  --out DIR            ablation folder\n"
     "  --model-size NAME    model-NAME.json from the source tree blalm was built from,\n"
@@ -166,9 +170,9 @@ int cmd_ablate(int argc, char **argv)
                 char *dash = strchr(optarg, '-'), first[32];
                 snprintf(first, sizeof first, "%.*s", (int)(dash - optarg), optarg);
                 if (cli_parse_count(first, &a) < 0 || cli_parse_count(dash + 1, &b) < 0 || a < 1 || b < a ||
-                    b > 1000000)
-                    return cli_usage_error(usage, "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST), got '%s'",
-                                           optarg);
+                    b > ABLATE_MAX_SEED)
+                    return cli_usage_error(usage, "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST <= %d), "
+                                           "got '%s'", ABLATE_MAX_SEED, optarg);
                 o.seed_first = (int)a, o.seeds = (int)b;
                 break;
             }
@@ -179,6 +183,9 @@ int cmd_ablate(int argc, char **argv)
                                        c == 's' ? "seeds" : c == 't' ? "tokens" : "threads", optarg);
             if (c == 'j' && v > 4096) /* as train and eval */
                 return cli_usage_error(usage, "ablate: --threads wants a count in 1..4096, not '%s'", optarg);
+            if (c == 's' && v > ABLATE_MAX_SEED) /* as FIRST-LAST (it was cast to int: 4294967297 ran seed 1 alone) */
+                return cli_usage_error(usage, "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST <= %d), "
+                                       "got '%s'", ABLATE_MAX_SEED, optarg);
             if (c == 's') o.seeds = (int)v;
             else if (c == 't') o.tokens = v;
             else o.threads = (int)v;

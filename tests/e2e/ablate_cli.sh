@@ -119,6 +119,17 @@ for sd in 1,1 1-3,2; do
     { [ $rc = 2 ] && grep -q -- "--seeds expects" "$TMP/err"; } || rep="rc $rc for --seeds $sd"
 done
 [ "$rep" = ok ] && pass ablate_repeated_names || fail ablate_repeated_names "$rep"
+# --seeds N has the bound of FIRST-LAST, 1000000 (N was cast to int unchecked:
+# 4294967297 trained seed 1 alone and exited 0, 99999999999 ran for minutes
+# before its first run); timeout: the old code would not stop
+sb=ok
+for sd in 4294967297 1000001 1-1000001 99999999999; do
+    timeout 60 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds $sd --tokens 1k \
+        --model-size "$TMP/tiny.json" --out "$TMP/a7s" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -qF -- "--seeds expects N or FIRST-LAST (1 <= FIRST <= LAST <= 1000000), got '$sd'" "$TMP/err" \
+      && [ ! -e "$TMP/a7s" ]; } || { sb="rc $rc for --seeds $sd: $(head -c 200 "$TMP/err")"; break; }
+done
+[ "$sb" = ok ] && pass ablate_seed_count_bounded || fail ablate_seed_count_bounded "$sb"
 # evaluation data that is not there is refused before any training, naming
 # it and where it came from (before: trained, then zero-shot "nan", rc 0); a
 # folder with no task's data stops at the first evaluation
