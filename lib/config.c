@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "json.h"
 #include "sbuf.h"
 
 static int cmp_key(const void *a, const void *b)
@@ -63,12 +64,6 @@ static const char *duplicate_key(const cJSON *j, char *where, size_t cap)
  * value of \"max_steps\""). 1 with *at and why set; 0 when it finds no
  * error (cJSON refused something else, e.g. nesting past its limit). */
 enum { X_VALUE, X_VALUE_OR_CLOSE, X_KEY, X_KEY_OR_CLOSE, X_COLON, X_NEXT, X_END };
-
-static size_t json_ws(const char *t, size_t len, size_t i)
-{
-    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) i++;
-    return i;
-}
 
 static void json_found(const char *t, size_t len, size_t i, char *out, size_t cap)
 {
@@ -219,6 +214,31 @@ static int json_expectation(const char *t, size_t len, size_t *at, char *why, si
     }
 }
 
+/* The strict scanner of document lines (RFC 8259) over the text: 1 with
+ * *at and why set at its first error, 0 when the text is JSON (a UTF-8 byte
+ * order mark before the value is let through, as cJSON skips it). */
+static int json_strict_error(const char *t, size_t len, size_t *at, char *why, size_t cap)
+{
+    size_t p = len >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    const char *want = NULL;
+    if (json_skip_value(t, len, &p, &want) == 0) return 0;
+    char found[32];
+    json_found(t, len, p, found, sizeof found);
+    *at = p;
+    if (p < len && t[p] >= '0' && t[p] <= '9' && p > 0 && t[p - 1] == '0') {
+        /* a digit stops the scanner only after a number's leading "0"
+         * ("03": it took "0" as the number); point at that '0' */
+        *at = p - 1;
+        snprintf(why, cap, "a number with a leading zero (JSON has none: 3, not 03)");
+    } else if (p < len && (unsigned char)t[p] < 0x20 && strstr(want, "control")) {
+        snprintf(why, cap, "a raw control character (byte 0x%02x) in a string; JSON writes it escaped "
+                 "(\\t, \\n, \\u001f)", (unsigned char)t[p]);
+    } else {
+        snprintf(why, cap, "expected %s, found %s", want, found);
+    }
+    return 1;
+}
+
 /* config_parse (lineno 0: text is a whole file) and config_parse_line
  * (lineno: text is that line of the file `what`). */
 static cJSON *parse_strict(const char *text, size_t len, const char *what, unsigned long long lineno, blalm_err *e)
@@ -231,7 +251,9 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
     if (!j) {
         size_t off = end && end >= text ? (size_t)(end - text) : 0;
         char why[256] = "";
-        if (!lineno && json_expectation(text, len, &off, why, sizeof why) == 0) why[0] = 0;
+        if (!lineno && json_expectation(text, len, &off, why, sizeof why) == 0 &&
+            json_strict_error(text, len, &off, why, sizeof why) == 0)   /* e.g. "1e", "\\x" */
+            why[0] = 0;
         size_t line = 1, col = 1;
         for (size_t i = 0; i < off && i < len; i++) {
             if (text[i] == '\n') { line++; col = 1; }
@@ -255,6 +277,24 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
             else err_set(e, "%s:%zu:%zu: unexpected text after the JSON value (one value per file)", at, line, col);
             return NULL;
         }
+    }
+    /* cJSON takes more than JSON (RFC 8259): a number with a leading zero
+     * ("03" read as 3) or no digit after '.' ("3."), raw control characters
+     * and invalid UTF-8 in strings. What it took is scanned again with the
+     * strict scanner of document lines, so that a config other JSON readers
+     * refuse is refused here too, with its line and column. */
+    size_t off = 0;
+    char why[256];
+    if (json_strict_error(text, len, &off, why, sizeof why)) {
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < off && i < len; i++) {
+            if (text[i] == '\n') { line++; col = 1; }
+            else col++;
+        }
+        cJSON_Delete(j);
+        if (lineno) err_set(e, "%s: column %zu: not valid JSON (%s)", at, col, why);
+        else err_set(e, "%s:%zu:%zu: invalid JSON: %s", at, line, col, why);
+        return NULL;
     }
     char where[512] = "";
     const char *dup = duplicate_key(j, where, sizeof where);

@@ -304,6 +304,37 @@ TEST(syntax_errors_say_where_and_what_was_expected)
     CHECK_EQ_STR(refused("[1]"), "demo.json: (top level): expected a JSON object");
 }
 
+/* What cJSON takes but JSON (RFC 8259) is not: refused with its line and
+ * column (before, "max_steps": 03 trained 3 steps, "3." 3, and a raw tab or
+ * invalid UTF-8 in a string went through), and what cJSON refuses without
+ * the first scan finding why ("1e", "\\x", a lone surrogate) says it too
+ * (it was a bare "invalid JSON"). A byte order mark is still let through. */
+TEST(what_json_is_not_is_refused)
+{
+    CHECK_EQ_STR(refused("{\"train\": {\"max_steps\": 03}}"),
+                 "demo.json:1:25: invalid JSON: a number with a leading zero (JSON has none: 3, not 03)");
+    CHECK_EQ_STR(refused("{\"train\":\n {\"max_steps\": -00}}"),
+                 "demo.json:2:17: invalid JSON: a number with a leading zero (JSON has none: 3, not 03)");
+    CHECK_EQ_STR(refused("{\"train\": {\"max_steps\": 3.}}"),
+                 "demo.json:1:27: invalid JSON: expected a digit after '.', found '}'");
+    CHECK_EQ_STR(refused("{\"train\": {\"max_steps\": 1e}}"),
+                 "demo.json:1:27: invalid JSON: expected a digit in the exponent, found '}'");
+    CHECK_EQ_STR(refused("{\"comment\": \"a\tb\"}"),
+                 "demo.json:1:15: invalid JSON: a raw control character (byte 0x09) in a string; JSON writes it "
+                 "escaped (\\t, \\n, \\u001f)");
+    CHECK_EQ_STR(refused("{\"comment\": \"\xff\"}"),
+                 "demo.json:1:14: invalid JSON: expected valid UTF-8 in string, found byte 0xff");
+    CHECK_EQ_STR(refused("{\"comment\": \"\\x\"}"),
+                 "demo.json:1:14: invalid JSON: expected a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t "
+                 "\\uXXXX), found '\\'");
+    blalm_err e = {0};
+    const char *bom = "\xEF\xBB\xBF{" SRC ", " CORPORA ", " MODEL ", \"comment\": \"\\u00e9 \xC3\xA9 0.5e1 -0\"}";
+    run_config *c = parse(bom, &e);
+    CHECK(c != NULL);
+    if (!c) fprintf(stderr, "%s\n", e.msg);
+    run_config_free(c);
+}
+
 TEST(stage_names)
 {
     CHECK_EQ_INT(run_stage_parse("distill"), RUN_DISTILL);
@@ -317,11 +348,13 @@ TEST(stage_names)
 }
 
 /* a source name that is not UTF-8 became a WORK/docs folder, its bytes
- * ids, "source" and JSON text: refused with the config, before fetch */
+ * ids, "source" and JSON text: refused with the config, before fetch (as
+ * any string of the file that is not UTF-8 is now, at its line and column,
+ * before the key is read) */
 TEST(source_name_must_be_utf8)
 {
     CHECK_CONTAINS(refused("{\"sources\": [{\"name\": \"w\xe9" "b\", \"files\": \"docs\"}], " CORPORA ", " MODEL "}"),
-                   "demo.json: sources[0].name: not valid UTF-8 (byte \\xe9 at offset 1)");
+                   "demo.json:1:25: invalid JSON: expected valid UTF-8 in string, found byte 0xe9");
     blalm_err e = {{0}};
     run_config *c = parse("{\"sources\": [{\"name\": \"w\xc3\xa9" "b\", \"files\": \"docs\"}], " CORPORA ", " MODEL "}", &e);
     CHECK_MSG(c != NULL, "%s", e.msg);
@@ -367,6 +400,7 @@ int main(void)
     RUN(distill_section);
     RUN(tag_dictionaries_relative_to_the_config);
     RUN(syntax_errors_say_where_and_what_was_expected);
+    RUN(what_json_is_not_is_refused);
     RUN(stage_names);
     RUN(eval_tasks_are_one_spelling);
     RUN(source_name_must_be_utf8);
