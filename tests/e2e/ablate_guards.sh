@@ -119,3 +119,18 @@ assert "%d training tokens per run (`--tokens 2000` in whole steps)" % runs[0]["
 PY
     fi
 else fail ablate_stats_match_scipy "$(head -c 300 "$TMP/err")"; fi
+
+# a run whose loss is not finite stops the ablation, exit 1, naming the run
+# and the step, with no tables (a table without the run would read as the
+# whole ablation); run again, it fails the same way (README's account)
+sed 's/"lr_adamw": 3e-3/"lr_adamw": 1e4/' "$TMP/tiny.json" > "$TMP/div.json"
+D="$TMP/div"
+g=ok
+for i in 1 2; do
+    "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 2 --tokens 4k --model-size "$TMP/div.json" \
+        --out "$D" -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 1 ] && grep -qE "$D/runs/mlstm-adamw-s1: step [0-9]+: loss is -?nan; lower the learning rate" "$TMP/err" \
+      && [ ! -e "$D/ablation.csv" ] && [ ! -e "$D/ablation.md" ] && [ ! -e "$D/ablation.json" ] \
+      && [ ! -e "$D/runs/mlstm-adamw-s1/ablate.json" ]; } || g="invocation $i: rc $rc $(head -c 300 "$TMP/err")"
+done
+[ "$g" = ok ] && pass ablate_failed_run_stops || fail ablate_failed_run_stops "$g"
