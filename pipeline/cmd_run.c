@@ -117,7 +117,13 @@ int cmd_run(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'w': work = optarg; break;
+        case 'w':
+            /* "--work --dry-run" took the option as the folder and ran the job */
+            if (!*optarg || *optarg == '-')
+                return cli_usage_error(usage, "run: --work wants a folder, not '%s'%s", optarg,
+                                       *optarg ? " (an option? a folder whose name starts with '-': ./-name)" : "");
+            work = optarg;
+            break;
         case 'f': case 'o': {
             int s = run_stage_parse(optarg);
             if (s < 0)

@@ -101,11 +101,16 @@ static int resolve_path(const pctx *p, char **out)
     return 0;
 }
 
-/* A path: relative ones are resolved against the config's folder. */
+/* A path: relative ones are resolved against the config's folder. An empty
+ * string is no path (it was taken as one: "model: : No such file or
+ * directory", "work" as none, "eval.data" as data not there). */
 static int get_path(const pctx *p, const cJSON *obj, const char *path, const char *key, char **out)
 {
     if (get_str(p, obj, path, key, out) < 0) return -1;
     if (!*out) return 0;
+    if (!**out)
+        return err_set(p->e, "%s: %s%s%s: expected a path, found an empty string",
+                       p->file, path, *path ? "." : "", key);
     return resolve_path(p, out);
 }
 

@@ -137,6 +137,20 @@ refuse vocab_257 "bad-vocab_257.json: tokenizer.vocab_size: expected a whole num
 sed 's/"vocab_size": 320/"vocab_size": 257/' "$ROOT/configs/model-tiny.json" >"$TMP/job/model-257.json"
 refuse model_vocab_257 "model-257.json: vocab_size 257 is the tokenizer's too (no tokenizer.vocab_size), and a tokenizer needs at least 258" \
     'c["model"] = "model-257.json"; c.pop("tokenizer", None)'
+# an empty path is no path (it gave "model: : No such file or directory",
+# "work" taken as none: "no docs: give --work WORK (or --docs DIR)")
+refuse empty_model "bad-empty_model.json: model: expected a path, found an empty string" 'c["model"] = ""'
+refuse empty_eval_data "bad-empty_eval_data.json: eval.data: expected a path, found an empty string" \
+    'c["eval"] = {"data": ""}'
+# --work takes the next argument: "--work --dry-run" ran the whole job in a
+# folder named "--dry-run"; an option or an empty value is refused, exit 2
+wo=ok
+for w in --dry-run ''; do
+    (cd "$TMP" && "$BLALM" run job/job.json --work "$w" --dry-run -q) >"$TMP/ow" 2>&1; rc=$?
+    { [ $rc = 2 ] && grep -qF -- "run: --work wants a folder, not '$w'" "$TMP/ow" && [ ! -e "$TMP/--dry-run" ]; } \
+        || { wo="rc $rc for --work '$w': $(head -c 300 "$TMP/ow")"; break; }
+done
+[ "$wo" = ok ] && pass run_work_not_an_option || fail run_work_not_an_option "$wo"
 # a syntax error: the config's path as given, line:column and what was
 # expected ("job.json:3:2: invalid JSON" was all it said); a JSON value that
 # is no object names the top level (it named an empty key path: "list.json: : ...")

@@ -335,6 +335,20 @@ TEST(what_json_is_not_is_refused)
     run_config_free(c);
 }
 
+/* an empty string is no path: it was taken as one ("model: : No such file
+ * or directory", an empty "work" as none, "eval.data" as no data) */
+TEST(empty_path_refused)
+{
+    CHECK_EQ_STR(refused("{" SRC ", " CORPORA ", \"model\": \"\"}"),
+                 "demo.json: model: expected a path, found an empty string");
+    CHECK_EQ_STR(refused("{\"work\": \"\", " SRC ", " CORPORA ", " MODEL "}"),
+                 "demo.json: work: expected a path, found an empty string");
+    CHECK_EQ_STR(refused("{\"sources\": [{\"name\": \"web\", \"files\": \"\"}], " CORPORA ", " MODEL "}"),
+                 "demo.json: sources[0].files: expected a path, found an empty string");
+    CHECK_EQ_STR(refused("{" SRC ", " CORPORA ", " MODEL ", \"eval\": {\"data\": \"\"}}"),
+                 "demo.json: eval.data: expected a path, found an empty string");
+}
+
 TEST(stage_names)
 {
     CHECK_EQ_INT(run_stage_parse("distill"), RUN_DISTILL);
@@ -401,6 +415,7 @@ int main(void)
     RUN(tag_dictionaries_relative_to_the_config);
     RUN(syntax_errors_say_where_and_what_was_expected);
     RUN(what_json_is_not_is_refused);
+    RUN(empty_path_refused);
     RUN(stage_names);
     RUN(eval_tasks_are_one_spelling);
     RUN(source_name_must_be_utf8);
