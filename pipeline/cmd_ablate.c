@@ -158,7 +158,13 @@ int cmd_ablate(int argc, char **argv)
         case 'c': o.corpus = optarg; break;
         case 'v': o.variants = optarg; break;
         case 'o': o.optimizers = optarg; break;
-        case 'O': o.out = optarg; break;
+        case 'O':
+            /* "--out -q" took the option as the folder: an ablation in "-q", not quiet */
+            if (!*optarg || *optarg == '-')
+                return cli_usage_error(usage, "ablate: --out wants a folder, not '%s'%s", optarg,
+                                       *optarg ? " (an option? a folder whose name starts with '-': ./-name)" : "");
+            o.out = optarg;
+            break;
         case 'm': size = optarg; break;
         case 'T': o.eval_tasks = optarg; break;
         case 'd': o.eval_data = optarg; break;

@@ -130,6 +130,11 @@ for sd in 4294967297 1000001 1-1000001 99999999999; do
       && [ ! -e "$TMP/a7s" ]; } || { sb="rc $rc for --seeds $sd: $(head -c 200 "$TMP/err")"; break; }
 done
 [ "$sb" = ok ] && pass ablate_seed_count_bounded || fail ablate_seed_count_bounded "$sb"
+# --out takes the next argument: "--out -q" made the ablation in a folder "-q"
+(cd "$TMP" && "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+    --model-size "$TMP/tiny.json" --out -q) >"$TMP/oo" 2>&1; rc=$?
+[ $rc = 2 ] && grep -qF -- "ablate: --out wants a folder, not '-q'" "$TMP/oo" && [ ! -e "$TMP/-q" ] \
+    && pass ablate_out_not_an_option || fail ablate_out_not_an_option "rc $rc: $(head -c 300 "$TMP/oo")"
 # evaluation data that is not there is refused before any training, naming
 # it and where it came from (before: trained, then zero-shot "nan", rc 0); a
 # folder with no task's data stops at the first evaluation
