@@ -1458,10 +1458,13 @@ static void section_warnings(sbuf *b, const rpt *r, const char *section)
         if (!strcmp(r->warn[i].section, section)) warning(b, r->warn[i].text);
 }
 
+/* A number in a table cell; "n/a" where there is none (a score eval wrote as
+ * null, a key the file lacks), not "nan". */
 static void num_cell(sbuf *b, double v)
 {
     char s[48];
-    if (v == floor(v) && fabs(v) < 1e15) snprintf(s, sizeof s, "%.0f", v);
+    if (!isfinite(v)) snprintf(s, sizeof s, "n/a");
+    else if (v == floor(v) && fabs(v) < 1e15) snprintf(s, sizeof s, "%.0f", v);
     else snprintf(s, sizeof s, "%.4g", v);
     sb_printf(b, "<td class=\"n\">%s</td>", s);
 }
@@ -1794,8 +1797,9 @@ static void section_corpora(sbuf *b, const rpt *r, const char *dir)
                 num_cell(b, num_or_nan(it, "documents"));
                 num_cell(b, num_or_nan(it, "dev_words"));
                 num_cell(b, num_or_nan(m, "budget"));
-                sb_printf(b, "<td class=\"n\">%.1f%%</td></tr>\n",
-                          100 * num_or_nan(it, "words") / num_or_nan(m, "budget"));
+                double fill = 100 * num_or_nan(it, "words") / num_or_nan(m, "budget");
+                if (isfinite(fill)) sb_printf(b, "<td class=\"n\">%.1f%%</td></tr>\n", fill);
+                else sb_adds(b, "<td class=\"n\">n/a</td></tr>\n");
             }
         }
         sb_adds(b, "</table>\n");
@@ -1823,6 +1827,55 @@ static void section_training(sbuf *b, const rpt *r, const char *run)
     sb_adds(b, "</section>\n");
 }
 
+/* A task's scores as eval prints them: its "score", or reading's two
+ * ("eye_tracking" and "self_paced_reading"; reading has no "score"). Up to 2
+ * into name[] (the task's name, reading's with the measure) and v[] (NaN
+ * where eval wrote null). */
+static int task_scores(const cJSON *t, char name[2][96], double v[2])
+{
+    if (!get(t, "score") && (get(t, "eye_tracking") || get(t, "self_paced_reading"))) {
+        snprintf(name[0], sizeof name[0], "%s (eye tracking)", t->string);
+        snprintf(name[1], sizeof name[1], "%s (self-paced)", t->string);
+        v[0] = num_or_nan(t, "eye_tracking");
+        v[1] = num_or_nan(t, "self_paced_reading");
+        return 2;
+    }
+    snprintf(name[0], sizeof name[0], "%s", t->string);
+    v[0] = num_or_nan(t, "score");
+    return 1;
+}
+
+/* One row of the eval table: a task's score (one of reading's two) in one eval file. */
+static void eval_row(sbuf *b, const eval_file *f, const cJSON *task, const char *name, double score)
+{
+    const cJSON *ev = f->j;
+    sb_adds(b, "<tr><td>");
+    esc(b, f->file);
+    sb_adds(b, "</td><td>");
+    if (cJSON_IsString(get(ev, "suite"))) esc(b, get(ev, "suite")->valuestring);
+    sb_adds(b, "</td>");
+    num_cell(b, floor(num_or_nan(ev, "words_seen")));
+    sb_adds(b, "<td>");
+    esc(b, name);
+    sb_adds(b, "</td>");
+    num_cell(b, score);
+    /* eval's check of the data against the official item counts
+     * and SHA256SUMS: a score on other data is no BabyLM score */
+    const cJSON *od = get(task, "official_data"), *why;
+    sb_adds(b, "<td>");
+    if (cJSON_IsTrue(od)) sb_adds(b, "official");
+    else if (cJSON_IsFalse(od) || cJSON_IsNull(od)) {
+        sb_adds(b, cJSON_IsFalse(od) ? "<b>not the official data</b>" : "not checked");
+        int k = 0;
+        cJSON_ArrayForEach(why, get(task, "data_check")) {
+            if (!cJSON_IsString(why) || cJSON_IsNull(od)) continue;
+            sb_adds(b, k++ ? "; " : ": ");
+            esc(b, why->valuestring);
+        }
+    } else sb_adds(b, "(not recorded)");
+    sb_adds(b, "</td></tr>\n");
+}
+
 static void section_eval(sbuf *b, const rpt *r, const char *run)
 {
     sb_adds(b, "<section id=\"eval\"><h2>Zero-shot evaluation across checkpoints</h2>\n");
@@ -1841,13 +1894,17 @@ static void section_eval(sbuf *b, const rpt *r, const char *run)
             const cJSON *suite = get(ev, "suite");
             const char *sfx = cJSON_IsString(suite) && !strcmp(suite->valuestring, "fast") ? " (fast)" : "";
             cJSON_ArrayForEach(it, get(ev, "tasks")) {
-                double y = num_or_nan(it, "score");
-                char name[96];
-                snprintf(name, sizeof name, "%s%s", it->string, sfx);
-                int k = 0;
-                while (k < nt && strcmp(task[k].name, name)) k++;
-                if (k == nt && nt < 32) snprintf(task[nt++].name, sizeof task[0].name, "%s", name);
-                if (k < 32 && isfinite(y) && isfinite(x)) series_add(&task[k], x, y);
+                char tn[2][96];
+                double y[2];
+                int ns = task_scores(it, tn, y);
+                for (int q = 0; q < ns; q++) {
+                    char name[96];
+                    snprintf(name, sizeof name, "%s%s", tn[q], sfx);
+                    int k = 0;
+                    while (k < nt && strcmp(task[k].name, name)) k++;
+                    if (k == nt && nt < 32) snprintf(task[nt++].name, sizeof task[0].name, "%s", name);
+                    if (k < 32 && isfinite(y[q]) && isfinite(x)) series_add(&task[k], x, y[q]);
+                }
             }
             const cJSON *f;
             cJSON_ArrayForEach(f, get(get(get(ev, "tasks"), "blimp"), "fields")) {
@@ -1865,33 +1922,11 @@ static void section_eval(sbuf *b, const rpt *r, const char *run)
         sb_adds(b, "<table><tr><th>checkpoint</th><th>suite</th><th>words seen</th><th>task</th><th>score</th>"
                    "<th>data</th></tr>\n");
         for (size_t i = 0; i < n; i++) {
-            const cJSON *ev = r->evals[i].j;
-            cJSON_ArrayForEach(it, get(ev, "tasks")) {
-                sb_adds(b, "<tr><td>");
-                esc(b, r->evals[i].file);
-                sb_adds(b, "</td><td>");
-                if (cJSON_IsString(get(ev, "suite"))) esc(b, get(ev, "suite")->valuestring);
-                sb_adds(b, "</td>");
-                num_cell(b, floor(num_or_nan(ev, "words_seen")));
-                sb_adds(b, "<td>");
-                esc(b, it->string);
-                sb_adds(b, "</td>");
-                num_cell(b, num_or_nan(it, "score"));
-                /* eval's check of the data against the official item counts
-                 * and SHA256SUMS: a score on other data is no BabyLM score */
-                const cJSON *od = get(it, "official_data"), *why;
-                sb_adds(b, "<td>");
-                if (cJSON_IsTrue(od)) sb_adds(b, "official");
-                else if (cJSON_IsFalse(od) || cJSON_IsNull(od)) {
-                    sb_adds(b, cJSON_IsFalse(od) ? "<b>not the official data</b>" : "not checked");
-                    int k = 0;
-                    cJSON_ArrayForEach(why, get(it, "data_check")) {
-                        if (!cJSON_IsString(why) || cJSON_IsNull(od)) continue;
-                        sb_adds(b, k++ ? "; " : ": ");
-                        esc(b, why->valuestring);
-                    }
-                } else sb_adds(b, "(not recorded)");
-                sb_adds(b, "</td></tr>\n");
+            cJSON_ArrayForEach(it, get(r->evals[i].j, "tasks")) {
+                char tn[2][96];
+                double y[2];
+                int ns = task_scores(it, tn, y);
+                for (int q = 0; q < ns; q++) eval_row(b, &r->evals[i], it, tn[q], y[q]);
             }
         }
         sb_adds(b, "</table>\n");

@@ -327,6 +327,21 @@ grep -q '<td><b>not the official data</b>: wh_island: 20 items, &lt;b&gt;x&lt;/b
     && grep -q '<td>(not recorded)</td>' "$TMP/r3.html" && pass report_eval_not_official \
     || fail report_eval_not_official "$(grep -o '<td>blimp</td>.\{0,160\}' "$TMP/r3.html" | head -2)"
 rm -rf "$R3"
+# reading has no "score": its two scores (eye tracking, self-paced reading)
+# are shown as eval prints them, each a line of the chart; a score eval wrote
+# as null (wug_adj's rho of constant predictions) is "n/a" (the table said
+# "nan" for both, and reading's legend entry had no line)
+R4=$TMP/run4; mkdir -p "$R4/checkpoints"; cp "$RUN/log.jsonl" "$R4/"
+echo '{"words_seen": 1000, "suite": "fast", "tasks": {"reading": {"eye_tracking": 0.6387, "self_paced_reading": 0.2547, "items": 1726, "official_data": true}, "wug_adj": {"spearman": null, "metric": "spearman_x100", "score": null, "official_data": true}}}' >"$R4/checkpoints/chck_1M.eval_fast.json"
+echo '{"words_seen": 2000, "suite": "fast", "tasks": {"reading": {"eye_tracking": 0.4369, "self_paced_reading": 0.3386, "items": 1726, "official_data": true}}}' >"$R4/checkpoints/chck_2M.eval_fast.json"
+"$BLALM" report --work "$W" --run "$R4" --out "$TMP/r4.html" -q 2>"$TMP/err"; rc=$?
+lines=$(sed -n '/id="chart-eval-tasks"/,/<\/figure>/p' "$TMP/r4.html" | grep -c '<polyline [^>]*points="[0-9.]*,[0-9.]* [0-9.]*,[0-9.]* "')
+[ $rc = 0 ] && grep -q '<td>reading (eye tracking)</td><td class="n">0.6387</td><td>official</td>' "$TMP/r4.html" \
+    && grep -q '<td>reading (self-paced)</td><td class="n">0.3386</td><td>official</td>' "$TMP/r4.html" \
+    && grep -q '<td>wug_adj</td><td class="n">n/a</td>' "$TMP/r4.html" && ! grep -qi '>-\?nan\(%\)\?<' "$TMP/r4.html" \
+    && [ "$lines" = 2 ] && pass report_eval_reading_scores \
+    || fail report_eval_reading_scores "rc $rc, $lines lines: $(grep -o '<td>\(reading\|wug_adj\)[^<]*</td><td class="n">[^<]*' "$TMP/r4.html" | head -4)"
+rm -rf "$R4"
 # a decision whose "corpora" is an array (its fates have no corpus name): the file and line named
 WJ=$TMP/wjson; cp -r "$W" "$WJ"; dj="$WJ/state/assemble/decisions/a-hostile/h.jsonl.zst"
 zstd -dcq "$dj" | "$PY" -c 'import json,sys; L=sys.stdin.read().split("\n"); d=json.loads(L[2]); d["assemble"]["corpora"]=["train"]; L[2]=json.dumps(d); sys.stdout.write("\n".join(L))' \
