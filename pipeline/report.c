@@ -41,7 +41,6 @@
 #define FRE_BINS 12           /* <0, [0,10), ..., [90,100), >=100 */
 #define LLM_BINS 7            /* 0..5, then "no score" */
 #define FATE_KINDS 8
-#define RPT_WARNINGS 8
 #define RPT_CHART_POINTS 2000 /* points drawn per line at most; the tables keep every number */
 
 static const char *const fate_kind_name[FATE_KINDS] = {
@@ -101,8 +100,8 @@ typedef struct rpt {
     char *stale;                      /* why the decisions may not describe the corpora, or NULL */
     int sets_refused;                 /* attr_sets_check found stale, mixed or unrecorded sets */
     cJSON *run_corpora;               /* run.json's "corpora": each corpus's index_sha256 as assemble decided it */
-    struct { const char *section; char *text; } warn[RPT_WARNINGS];   /* what the page must not hide */
-    int nwarn;
+    struct { const char *section; char *text; } *warn;   /* what the page must not hide: all of them */
+    int nwarn, capwarn;
     cJSON *coverage;                  /* attr_sets_check's summary: each set's files, missing, incomplete */
     char *partial_set[RPT_SETS], *partial_text[RPT_SETS];   /* sets that leave files out, and why */
     int npartial;
@@ -562,7 +561,11 @@ static int take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *c
 
 static void add_warning(rpt *r, const char *section, const char *text)
 {
-    if (r->nwarn == RPT_WARNINGS) return;
+    if (r->nwarn == r->capwarn) {
+        r->capwarn = r->capwarn ? 2 * r->capwarn : 8;
+        r->warn = realloc(r->warn, (size_t)r->capwarn * sizeof *r->warn);
+        if (!r->warn) abort();
+    }
     r->warn[r->nwarn].section = section;
     r->warn[r->nwarn++].text = dup_str(text);
 }
@@ -2187,6 +2190,7 @@ static void rpt_free(rpt *r)
     free(r->stale);
     cJSON_Delete(r->run_corpora);
     for (int i = 0; i < r->nwarn; i++) free(r->warn[i].text);
+    free(r->warn);
     for (int i = 0; i < r->npartial; i++) free(r->partial_set[i]), free(r->partial_text[i]);
     cJSON_Delete(r->coverage);
     free(r->local_model);

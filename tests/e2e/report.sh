@@ -217,6 +217,20 @@ sec=$(sed -n '/<section id="corpora">/,/<\/section>/p' "$TMP/c5.html")
     && ! sed -n '/<section id="corpora">/,/<\/section>/p' "$H" | grep -q 'Warning' \
     && pass report_corpora_other_assemble || fail report_corpora_other_assemble "rc $rc: $(printf '%s' "$sec" | grep -o 'Warning: [^<]*' | head -3) $(head -c 300 "$TMP/err")"
 rm -rf "$C5"
+# more than 8 warnings: every one is shown and in the data block (the page
+# kept the first 8 and dropped the rest without a word)
+C6=$TMP/corpora6; mkdir -p "$C6"
+for i in $(seq 10); do
+    mkdir "$C6/c$i"
+    "$PY" -c 'import json,sys; m=json.load(open(sys.argv[1])); m["corpus"]=sys.argv[3]; json.dump(m,open(sys.argv[2],"w"))' \
+        "$OUT/strict/manifest.json" "$C6/c$i/manifest.json" "c$i"
+done
+"$BLALM" report --work "$W" --corpora "$C6" --out "$TMP/c6.html" -q 2>"$TMP/err"; rc=$?
+n_page=$(grep -c "Warning: $C6/c[0-9]*/manifest.json: the assemble decisions in WORK record no corpus" "$TMP/c6.html")
+n_data=$($CHECK data "$TMP/c6.html" | "$PY" -c 'import json,sys; print(sum(w.get("section") == "corpora" for w in json.load(sys.stdin)["warnings"]))')
+[ $rc = 0 ] && [ "$n_page" = 10 ] && [ "$n_data" = 10 ] && grep -q "Warning: $C6/c9/manifest.json" "$TMP/c6.html" \
+    && pass report_all_warnings_shown || fail report_all_warnings_shown "rc $rc: $n_page on the page, $n_data in the data of 10"
+rm -rf "$C6"
 
 # ---- the audit's findings (report.c) ----
 # data() HTML: the embedded report-data JSON, for python one-liners
