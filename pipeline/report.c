@@ -1205,8 +1205,18 @@ static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"
 #define CHART_W 760
 #define CHART_H 260
 
-/* Text as HTML: invalid UTF-8 and control characters become U+FFFD, markup
- * characters become entities, so any document text is shown as text. */
+/* Code points that HTML's parser reports as errors wherever they stand
+ * ("control-character-in-input-stream", "noncharacter-in-input-stream"):
+ * the C1 controls and the noncharacters. The C0 controls and DEL are
+ * handled byte by byte. */
+static int html_disallowed(int32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+}
+
+/* Text as HTML: invalid UTF-8 and control characters (C0, DEL, C1) and
+ * noncharacters become U+FFFD, markup characters become entities, so any
+ * document text is shown as text and the page parses without an error. */
 static void esc_n(sbuf *b, const char *s, size_t n)
 {
     char *clean = malloc(3 * n + 1);
@@ -1215,6 +1225,14 @@ static void esc_n(sbuf *b, const char *s, size_t n)
     utf8_sanitize(s, n, clean, &m);
     for (size_t i = 0; i < m; i++) {
         unsigned char c = (unsigned char)clean[i];
+        if (c >= 0x80) {   /* a valid sequence: utf8_sanitize made it so */
+            int32_t cp;
+            size_t k = utf8_decode_at((const unsigned char *)clean, m, i, &cp);
+            if (html_disallowed(cp)) sb_adds(b, "\xef\xbf\xbd");
+            else sb_add(b, clean + i, k);
+            i += k - 1;
+            continue;
+        }
         switch (c) {
         case '&': sb_adds(b, "&amp;"); break;
         case '<': sb_adds(b, "&lt;"); break;
@@ -2103,11 +2121,23 @@ static void data_json(sbuf *b, const rpt *r)
     t[m] = 0;
     free(raw);
     sb_adds(b, "<script type=\"application/json\" id=\"report-data\">");
-    for (const char *p = t; *p; p++) {
-        if (*p == '<') sb_adds(b, "\\u003c");
-        else if (*p == '>') sb_adds(b, "\\u003e");
-        else if (*p == '&') sb_adds(b, "\\u0026");
-        else sb_addc(b, *p);
+    for (size_t i = 0; i < m; i++) {
+        unsigned char c = (unsigned char)t[i];
+        int32_t cp;
+        size_t k;
+        if (c >= 0x80) {
+            /* inside a JSON string (cJSON writes nothing else above ASCII):
+             * a C1 control or noncharacter as \uXXXX, so that the value
+             * stays exact and the page is valid HTML */
+            k = utf8_decode_at((const unsigned char *)t, m, i, &cp);
+            if (!html_disallowed(cp)) sb_add(b, t + i, k);
+            else if (cp > 0xffff) sb_printf(b, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+            else sb_printf(b, "\\u%04x", cp);
+            i += k - 1;
+        } else if (c == '<') sb_adds(b, "\\u003c");
+        else if (c == '>') sb_adds(b, "\\u003e");
+        else if (c == '&') sb_adds(b, "\\u0026");
+        else sb_addc(b, (char)c);
     }
     sb_adds(b, "</script>\n");
     free(t);

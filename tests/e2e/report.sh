@@ -492,6 +492,37 @@ got=$(data "$TMP/src.html" | "$PY" -c 'import json,sys; s=json.load(sys.stdin)["
 [ "$got" = "1 [6]" ] && grep -q "$long" "$TMP/src.html" && pass report_long_source_name || fail report_long_source_name "sources: $got"
 rm -rf "$WS"
 
+# C1 controls and noncharacters (in a source folder's name, an id, a text)
+# are U+FFFD on the page and \uXXXX in the data block, whose values stay
+# exact: HTML's parser reports each as an error
+# (control-character-in-input-stream, noncharacter-in-input-stream); they
+# were copied into the page as they were
+WU=$TMP/wuni
+"$PY" - "$WU" <<'PYEOF'
+import json, os, sys
+name = "s\u0085x\ufdd0\U0001ffff"
+os.makedirs(os.path.join(sys.argv[1], "docs", name))
+with open(os.path.join(sys.argv[1], "docs", name, "a.jsonl"), "w", encoding="utf-8") as f:
+    doc = {"id": "id-\u009b-\ufffe", "text": "One \u0080 two \uffff three \U0010fffe four."}
+    f.write(json.dumps(doc, ensure_ascii=False) + "\n")
+PYEOF
+if "$BLALM" report --work "$WU" --out "$TMP/uni.html" -q 2>"$TMP/err"; then
+    msg=$("$PY" - "$TMP/uni.html" "$($CHECK data "$TMP/uni.html")" 2>&1 <<'PYEOF'
+import json, re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+bad = re.findall("[\u0080-\u009f\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff\U0010fffe\U0010ffff]", h)
+d = json.loads(sys.argv[2])
+want = "s\u0085x\ufdd0\U0001ffff"
+ok = not bad and list(d["sources"]) == [want] and "id-\ufffd-\ufffd" in h and "One \ufffd two \ufffd three \ufffd four." in h
+sys.exit(0 if ok else "left in the page: %s; sources %s" % ([hex(ord(c)) for c in bad], [ascii(k) for k in d["sources"]]))
+PYEOF
+)
+    [ $? = 0 ] && pass report_c1_noncharacters || fail report_c1_noncharacters "$msg"
+else
+    fail report_c1_noncharacters "$(head -c 300 "$TMP/err")"
+fi
+rm -rf "$WU"
+
 # a long run's log: at most 2,000 points drawn per line, its spikes kept, the
 # page small; the point counts in the data stay exact
 WB=$TMP/wbig RB=$TMP/runbig; mkdir -p "$WB/docs/x" "$RB"; echo '{"id":"a","text":"hello world."}' >"$WB/docs/x/a.jsonl"
