@@ -748,9 +748,15 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
             char mp[4600];
             blalm_err ignored;
             snprintf(mp, sizeof mp, "%s/manifest.json", path->valuestring);
-            cJSON *m = file_exists(mp) ? read_json_file(mp, &ignored) : NULL;
+            int exists = file_exists(mp);
+            cJSON *m = exists ? read_json_file(mp, &ignored) : NULL;
             const cJSON *have = get(get(m, "index"), "sha256");
-            if (!cJSON_IsString(have) || strcmp(have->valuestring, want->valuestring)) {
+            if (exists && !m) {   /* not "missing": it is there, but not a manifest to compare */
+                char msg[5000];
+                snprintf(msg, sizeof msg, "%s; so the assemble decisions cannot be matched to that corpus, and the "
+                         "funnel and the examples' fates may be wrong (run blalm assemble again)", ignored.msg);
+                r->stale = dup_str(msg);
+            } else if (!cJSON_IsString(have) || strcmp(have->valuestring, want->valuestring)) {
                 char msg[5000];
                 snprintf(msg, sizeof msg, "%s: %s; these decisions belong to another assemble run, so the "
                          "funnel and the examples' fates may be wrong (run blalm assemble again)",

@@ -202,6 +202,15 @@ sed -i 's/\("index": {[^}]*"sha256": "\)[0-9a-f]*/\10000/' "$OUT/strict/manifest
     && grep -q "id=\"stale\">Warning: $OUT/strict/manifest.json: its index differs" "$TMP/stale.html" \
     && ! grep -q 'id="stale"' "$H" && pass report_stale_decisions_warned || fail report_stale_decisions_warned "$(cat "$TMP/err")"
 rm -rf "$OUT" && mv "$TMP/corpora.bak" "$OUT"
+# a manifest that is there but not valid JSON is named as such in that
+# warning (it said "missing")
+cp "$OUT/strict/manifest.json" "$TMP/manifest.bak"
+printf '{"budget": 5,' >"$OUT/strict/manifest.json"
+"$BLALM" report --work "$W" --out "$TMP/stale.html" -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && grep -q "id=\"stale\">Warning: $OUT/strict/manifest.json: byte [0-9]*: expected JSON (the file is not valid JSON); so the assemble decisions cannot be matched" "$TMP/stale.html" \
+    && ! grep -q "manifest.json: missing" "$TMP/stale.html" \
+    && pass report_stale_manifest_corrupt || fail report_stale_manifest_corrupt "rc $rc: $(grep -o 'id="stale">[^<]*' "$TMP/stale.html") $(head -c 300 "$TMP/err")"
+cp "$TMP/manifest.bak" "$OUT/strict/manifest.json"
 
 # --corpora from another assemble run than WORK's decisions (a corpus whose
 # index differs from the one run.json records, one run.json does not name):
