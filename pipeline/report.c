@@ -694,7 +694,7 @@ static void find_orphans(const char *dir, const char *sub, const char *label, ch
     closedir(d);
 }
 
-static int read_work(rpt *r, const char *work, blalm_err *e)
+static int read_work(rpt *r, const char *work, const char *corpora, blalm_err *e)
 {
     if (!is_dir(work)) return err_set(e, "%s: no such work directory", work);
     work_dirs w;
@@ -749,18 +749,32 @@ static int read_work(rpt *r, const char *work, blalm_err *e)
             blalm_err ignored;
             snprintf(mp, sizeof mp, "%s/manifest.json", path->valuestring);
             int exists = file_exists(mp);
+            if (!exists && corpora && it->string) {
+                /* moved since (a copied job): --corpora holds a corpus of
+                 * that name, which read_corpora compares with want */
+                char cp[4600];
+                if ((size_t)snprintf(cp, sizeof cp, "%s/%s/manifest.json", corpora, it->string) < sizeof cp &&
+                    file_exists(cp))
+                    continue;
+            }
             cJSON *m = exists ? read_json_file(mp, &ignored) : NULL;
             const cJSON *have = get(get(m, "index"), "sha256");
-            if (exists && !m) {   /* not "missing": it is there, but not a manifest to compare */
+            if (!exists) {   /* as audit says it: not another assemble run's */
+                char msg[5000];
+                snprintf(msg, sizeof msg, "%s: missing, but assemble wrote corpus '%s' there (run.json): moved or "
+                         "deleted since? The funnel's fates cannot be checked against that corpus; move it back, or "
+                         "give its new folder's parent as --corpora", mp, it->string ? it->string : "?");
+                r->stale = dup_str(msg);
+            } else if (!m) {   /* not "missing": it is there, but not a manifest to compare */
                 char msg[5000];
                 snprintf(msg, sizeof msg, "%s; so the assemble decisions cannot be matched to that corpus, and the "
                          "funnel and the examples' fates may be wrong (run blalm assemble again)", ignored.msg);
                 r->stale = dup_str(msg);
             } else if (!cJSON_IsString(have) || strcmp(have->valuestring, want->valuestring)) {
                 char msg[5000];
-                snprintf(msg, sizeof msg, "%s: %s; these decisions belong to another assemble run, so the "
-                         "funnel and the examples' fates may be wrong (run blalm assemble again)",
-                         mp, m ? "its index differs from the one the decisions recorded" : "missing");
+                snprintf(msg, sizeof msg, "%s: its index differs from the one the decisions recorded; these "
+                         "decisions belong to another assemble run, so the funnel and the examples' fates may be "
+                         "wrong (run blalm assemble again)", mp);
                 r->stale = dup_str(msg);
             }
             cJSON_Delete(m);
@@ -2239,7 +2253,7 @@ int report_build(const struct report_opts *o)
     if (!o->work || !o->out) return err_set(e, "report: work and out are required");
     rpt *r = calloc(1, sizeof *r);
     if (!r) return err_set(e, "report: out of memory");
-    int rc = read_work(r, o->work, e);
+    int rc = read_work(r, o->work, o->corpora, e);
     if (!rc && o->corpora) rc = read_corpora(r, o->corpora, e);
     if (!rc && o->run) rc = read_run(r, o->run, e);
     if (!rc) {

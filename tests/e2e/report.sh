@@ -211,6 +211,18 @@ printf '{"budget": 5,' >"$OUT/strict/manifest.json"
     && ! grep -q "manifest.json: missing" "$TMP/stale.html" \
     && pass report_stale_manifest_corrupt || fail report_stale_manifest_corrupt "rc $rc: $(grep -o 'id="stale">[^<]*' "$TMP/stale.html") $(head -c 300 "$TMP/err")"
 cp "$TMP/manifest.bak" "$OUT/strict/manifest.json"
+# corpora moved since assemble (a copied job): found under --corpora by
+# name, so no warning; without --corpora the warning says they are missing
+# from where assemble wrote them, as audit says it (it said "these decisions
+# belong to another assemble run", also with --corpora naming the moved folder)
+mv "$OUT" "$TMP/moved"
+"$BLALM" report --work "$W" --corpora "$TMP/moved" --out "$TMP/moved.html" -q 2>"$TMP/err"; rc=$?
+"$BLALM" report --work "$W" --out "$TMP/moved2.html" -q 2>>"$TMP/err"; rc2=$?
+mv "$TMP/moved" "$OUT"
+[ $rc = 0 ] && [ $rc2 = 0 ] && ! grep -q 'class="absent[^"]*"[^>]*>Warning' "$TMP/moved.html" \
+    && grep -q "id=\"stale\">Warning: $OUT/str[a-z-]*/manifest.json: missing, but assemble wrote corpus &#39;str[a-z-]*&#39; there (run.json): moved or deleted since?" "$TMP/moved2.html" \
+    && ! grep -q 'another assemble run' "$TMP/moved2.html" \
+    && pass report_corpora_moved || fail report_corpora_moved "rc $rc $rc2: $(grep -o 'Warning: [^<]*' "$TMP/moved.html" "$TMP/moved2.html" | head -3) $(head -c 300 "$TMP/err")"
 
 # --corpora from another assemble run than WORK's decisions (a corpus whose
 # index differs from the one run.json records, one run.json does not name):
