@@ -1123,8 +1123,16 @@ struct bpe_encoder {
     uint32_t *sym, *rank, *next, *prev;
     merge_ent *heap;
     size_t cap_word, n_heap, cap_heap;
+    /* next_added's memory, one row of t->n_special per pass (0: the tokens
+     * not normalized, 1: the normalized ones, between them): where each
+     * token next occurs at or after the last search, ADDED_NONE, or
+     * ADDED_UNSEARCHED */
+    size_t *added_at;
     blalm_err *err;
 };
+
+#define ADDED_NONE SIZE_MAX
+#define ADDED_UNSEARCHED (SIZE_MAX - 1)
 
 bpe_encoder *bpe_encoder_new(const bpe_tokenizer *t, blalm_err *e)
 {
@@ -1134,6 +1142,7 @@ bpe_encoder *bpe_encoder_new(const bpe_tokenizer *t, blalm_err *e)
         return NULL;
     }
     enc->t = t;
+    enc->added_at = xrealloc(NULL, 2 * (size_t)t->n_special * sizeof *enc->added_at);
     if (pretok_init(&enc->pt, t->re, t->jit, e) != 0) {
         bpe_encoder_free(enc);
         return NULL;
@@ -1152,6 +1161,7 @@ void bpe_encoder_free(bpe_encoder *enc)
     free(enc->next);
     free(enc->prev);
     free(enc->heap);
+    free(enc->added_at);
     free(enc);
 }
 
@@ -1307,9 +1317,14 @@ static void encode_piece(void *arg, const char *s, size_t n)
 /* Earliest occurrence at or after `from` of an added token of this pass
  * (normalized or not) that flags allow (a special token only under
  * BPE_ALLOW_SPECIAL), longest on a tie: the Rust library's leftmost-longest
- * match. Returns its index in t->special_ids or -1. */
+ * match. Returns its index in t->special_ids or -1. `from` only grows within
+ * one pass over s, so each token's last found position (next_at, filled with
+ * ADDED_UNSEARCHED when the pass begins) stands until `from` passes it: the
+ * text is searched about once per token, not once per match (a text of
+ * 100,000 <|endoftext|> took minutes, searching the rest of the text for
+ * <|padding|> after each one). */
 static int next_added(const bpe_tokenizer *t, const char *s, size_t n, size_t from, int normalized, int flags,
-                      size_t *at)
+                      size_t *next_at, size_t *at)
 {
     int best = -1;
     size_t best_at = n, best_len = 0;
@@ -1319,9 +1334,12 @@ static int next_added(const bpe_tokenizer *t, const char *s, size_t n, size_t fr
         uint8_t f = t->special[id];
         if (!len || !(f & ADDED_NORMALIZED) != !normalized) continue;
         if (!(f & ADDED_PLAIN) && !(flags & BPE_ALLOW_SPECIAL)) continue;
-        const char *p = memmem(s + from, n - from, t->blob + t->tok_off[id], len);
-        if (!p) continue;
-        size_t pos = (size_t)(p - s);
+        size_t pos = next_at[k];
+        if (pos == ADDED_UNSEARCHED || (pos != ADDED_NONE && pos < from)) {
+            const char *p = memmem(s + from, n - from, t->blob + t->tok_off[id], len);
+            next_at[k] = pos = p ? (size_t)(p - s) : ADDED_NONE;
+        }
+        if (pos == ADDED_NONE) continue;
         if (pos < best_at || (pos == best_at && len > best_len)) {
             best = (int)k;
             best_at = pos;
@@ -1338,10 +1356,11 @@ static int next_added(const bpe_tokenizer *t, const char *s, size_t n, size_t fr
 static int encode_added(bpe_encoder *enc, const char *text, size_t n, int normalized, int flags, blalm_err *e)
 {
     const bpe_tokenizer *t = enc->t;
-    size_t from = 0;
+    size_t from = 0, *next_at = enc->added_at + (normalized ? t->n_special : 0);
+    for (uint32_t k = 0; k < t->n_special; k++) next_at[k] = ADDED_UNSEARCHED;
     for (;;) {
         size_t at;
-        int k = next_added(t, text, n, from, normalized, flags, &at);
+        int k = next_added(t, text, n, from, normalized, flags, next_at, &at);
         if (k < 0) break;
         if (at > from) {
             int rc = normalized ? pretok_bytes(&enc->pt, text + from, at - from, encode_piece, enc, e)

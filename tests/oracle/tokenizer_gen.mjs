@@ -33,6 +33,10 @@ const inputs = [];
 for (let i = 0; i < 300; i++) inputs.push(text(1 + rnd(60)));
 inputs.push("", " ", "   ", "\n", "a", "é", "👩‍👩‍👧", "  leading and trailing  ", "x".repeat(5000),
   " ".repeat(3000) + "y", "ab".repeat(2000), "!?".repeat(700), "1234567890".repeat(50),
-  "<|endoftext|>", "a<|endoftext|>b<|padding|>c", "<|endoftext|><|endoftext|>");
+  "<|endoftext|>", "a<|endoftext|>b<|padding|>c", "<|endoftext|><|endoftext|>",
+  // many of them, interleaved, and partial ones (blalm remembers where each
+  // special token next occurs rather than searching again after each match)
+  "x<|padding|>y<|endoftext|>".repeat(60) + "<|endoftext|<|endoftext|>|>" + "<|endoftext|>z".repeat(40),
+  "<|endoftext|>".repeat(30) + "<|padding|" + "<|padding|>".repeat(30));
 writeFileSync(process.argv[2], train.join("\n\n") + "\n");
 writeFileSync(process.argv[3], inputs.map((s) => JSON.stringify(s)).join("\n") + "\n");
