@@ -1560,12 +1560,21 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
         err_set(e, "%s: model: expected a BPE model", name);
         goto fail;
     }
+    /* An empty prefix or suffix and a dropout of 0 are what none is to the
+     * Rust library (GPT-2's tokenizer.json on the Hub, and tokenizers that
+     * the Python bindings or tiktoken converters write, say "" for both). */
     const char *unsupported[] = {"continuing_subword_prefix", "end_of_word_suffix", "dropout"};
-    for (int i = 0; i < 3; i++)
-        if (!jfalse_or_null(model, unsupported[i])) {
-            err_set(e, "%s: model.%s is not supported", name, unsupported[i]);
-            goto fail;
-        }
+    for (int i = 0; i < 3; i++) {
+        const cJSON *v = jget(model, unsupported[i]);
+        if (jfalse_or_null(model, unsupported[i]) || (i < 2 && cJSON_IsString(v) && !v->valuestring[0]) ||
+            (i == 2 && cJSON_IsNumber(v) && v->valuedouble == 0))
+            continue;
+        char *shown = cJSON_PrintUnformatted(v);
+        err_set(e, "%s: model.%s %.60s is not supported (only %s)", name, unsupported[i], shown ? shown : "",
+                i < 2 ? "null or \"\"" : "null or 0");
+        free(shown);
+        goto fail;
+    }
     if (!jfalse_or_null(model, "ignore_merges")) {
         err_set(e, "%s: model.ignore_merges true is not supported", name);
         goto fail;

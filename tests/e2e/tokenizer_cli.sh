@@ -330,7 +330,26 @@ for k in ("lstrip", "rstrip", "single_word"):
     e = json.loads(json.dumps(d)); e["added_tokens"][0][k] = True
     json.dump(e, open(f"{out}/{k}.json", "w"))
 open(out + "/tail.json", "w").write(json.dumps(d) + "\n} x\n")
+# the model's "continuing_subword_prefix": "" and "end_of_word_suffix": ""
+# (GPT-2's tokenizer.json on the Hub, the Python bindings' and tiktoken
+# converters' output) and "dropout": 0 mean none to the Rust library: they
+# load (they were refused); "##", "</w>" and 0.1 are still refused
+m = json.loads(json.dumps(d)); m["model"].update(continuing_subword_prefix="", end_of_word_suffix="", dropout=0.0)
+json.dump(m, open(out + "/empty_affixes.json", "w"))
+for k, v in (("continuing_subword_prefix", "##"), ("end_of_word_suffix", "</w>"), ("dropout", 0.1)):
+    m = json.loads(json.dumps(d)); m["model"][k] = v
+    json.dump(m, open(f"{out}/{k}.json", "w"))
 PYEOF
+"$BLALM" tokenizer encode -q --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/in.jsonl" >"$TMP/affix.want" 2>"$TMP/err"
+"$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/empty_affixes.json" --jsonl "$TMP/in.jsonl" >"$TMP/affix.got" 2>>"$TMP/err" &&
+    [ -s "$TMP/affix.want" ] && cmp -s "$TMP/affix.want" "$TMP/affix.got" &&
+    pass tokenizer_json_empty_affixes_load || fail tokenizer_json_empty_affixes_load "$(cat "$TMP/affix.got" "$TMP/err")"
+expect tokenizer_json_prefix_refused 1 'continuing_subword_prefix.json: model.continuing_subword_prefix "##" is not supported' \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/continuing_subword_prefix.json" --jsonl "$TMP/in.jsonl"
+expect tokenizer_json_suffix_refused 1 'end_of_word_suffix.json: model.end_of_word_suffix "</w>" is not supported' \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/end_of_word_suffix.json" --jsonl "$TMP/in.jsonl"
+expect tokenizer_json_dropout_refused 1 'dropout.json: model.dropout 0.1 is not supported' \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/dropout.json" --jsonl "$TMP/in.jsonl"
 echo '"x<|padding|>y<|endoftext|>"' | "$BLALM" tokenizer encode -q --no-special --tokenizer "$TMP/hand/plain.json" --jsonl - >"$TMP/plain.ids" 2>"$TMP/err"
 echo '[120,319,121,318]' | "$BLALM" tokenizer decode -q --skip-special --tokenizer "$TMP/hand/plain.json" >"$TMP/plain.dec" 2>>"$TMP/err"
 grep -q '^\[120,319,121,60,' "$TMP/plain.ids" && [ "$(cat "$TMP/plain.dec")" = '"x<|padding|>y"' ] &&
