@@ -1542,6 +1542,20 @@ static bpe_tokenizer *load_json(const char *data, size_t n, const char *name, bl
             cJSON_Delete(root);
             return NULL;
         }
+    /* cJSON ends a string at a \u0000, so an added token "<x>\u0000" would be
+     * read as "<x>" and matched where the Hugging Face libraries see none
+     * (and a vocab or merge string would be cut short): refused. In valid
+     * JSON a backslash is only in a string, and each escape is two bytes
+     * or \uXXXX, so stepping over escapes finds exactly the real ones. */
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (data[i] != '\\') continue;
+        if (data[i + 1] == 'u' && i + 6 <= n && !memcmp(data + i + 2, "0000", 4)) {
+            err_set(e, "%s: byte %zu: a \\u0000 (NUL) in a string is not supported", name, i);
+            cJSON_Delete(root);
+            return NULL;
+        }
+        i++;
+    }
     bpe_tokenizer *t = tok_new();
     id_slot *slots = NULL;
     strmap keys = {0}, bytes = {0};

@@ -339,7 +339,21 @@ json.dump(m, open(out + "/empty_affixes.json", "w"))
 for k, v in (("continuing_subword_prefix", "##"), ("end_of_word_suffix", "</w>"), ("dropout", 0.1)):
     m = json.loads(json.dumps(d)); m["model"][k] = v
     json.dump(m, open(f"{out}/{k}.json", "w"))
+# a \u0000 in a string: cJSON ended the string there, so the added token
+# "<x>\0" was "<x>" and matched in "a<x>b" (Tokenizers.js: no match); it is
+# refused. An escaped backslash before "u0000" (the text \u0000) is no NUL.
+n = max(a["id"] for a in d["added_tokens"]) + 1
+for name, text in (("nul", "<x>\0"), ("backslash_u", "\\u0000")):
+    m = json.loads(json.dumps(d)); m["added_tokens"].append({"id": n, "content": text, "special": True})
+    json.dump(m, open(f"{out}/{name}.json", "w"))
 PYEOF
+grep -q '"<x>\\u0000"' "$TMP/hand/nul.json" && grep -q '"\\\\u0000"' "$TMP/hand/backslash_u.json" ||
+    fail tokenizer_json_nul_fixture "$(grep -o '"content": "[^"]*"' "$TMP/hand/nul.json" "$TMP/hand/backslash_u.json")"
+expect tokenizer_json_nul_refused 1 'nul.json: byte [0-9]*: a \\u0000 (NUL) in a string is not supported' \
+    "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/nul.json" --jsonl "$TMP/in.jsonl"
+printf '%s\n' '"a\\u0000b"' | "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/backslash_u.json" --jsonl - >"$TMP/bsu.ids" 2>"$TMP/err" &&
+    [ "$(cat "$TMP/bsu.ids")" = "[97,320,98]" ] && pass tokenizer_json_escaped_backslash_u ||
+    fail tokenizer_json_escaped_backslash_u "$(cat "$TMP/bsu.ids" "$TMP/err")"
 "$BLALM" tokenizer encode -q --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/in.jsonl" >"$TMP/affix.want" 2>"$TMP/err"
 "$BLALM" tokenizer encode -q --tokenizer "$TMP/hand/empty_affixes.json" --jsonl "$TMP/in.jsonl" >"$TMP/affix.got" 2>>"$TMP/err" &&
     [ -s "$TMP/affix.want" ] && cmp -s "$TMP/affix.want" "$TMP/affix.got" &&
