@@ -131,13 +131,21 @@ static int do_train(const args *a)
     if (cli_check_out_dirs("tokenizer train", a->out, NULL)) return 1;
     double t0 = now_seconds();
     blalm_err err;
-    char pat[4200];
-    snprintf(pat, sizeof pat, "%s/train/*.train", a->corpus);
+    /* DIR's own *, ?, [ and \ are escaped: glob read a corpus "g[1]" as the
+     * pattern g[1] and trained on the train files of g1, silently */
+    sbuf pat;
+    sb_init(&pat);
+    for (const char *p = a->corpus; *p; p++) {
+        if (strchr("*?[\\", *p)) sb_addc(&pat, '\\');
+        sb_addc(&pat, *p);
+    }
+    sb_adds(&pat, "/train/*.train");
     glob_t g;
-    int grc = glob(pat, 0, NULL, &g);
+    int grc = glob(sb_cstr(&pat), 0, NULL, &g);
+    sb_free(&pat);
     if (grc != 0) {
-        snprintf(err.msg, sizeof err.msg, "%s: no training files (expected the BabyLM layout "
-                 "DIR/train/*.train)", pat);
+        snprintf(err.msg, sizeof err.msg, "%s/train/*.train: no training files (expected the BabyLM layout "
+                 "DIR/train/*.train)", a->corpus);
         if (grc != GLOB_NOMATCH) globfree(&g);
         return fail("train", err.msg);
     }

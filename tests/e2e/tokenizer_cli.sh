@@ -109,6 +109,17 @@ bash -c 'for f in tokenizer.json tokenizer.bin tokenizer_config.json; do mkdir "
     pass tokenizer_train_writes_no_double_temps ||
     fail tokenizer_train_writes_no_double_temps "$(cat "$TMP/err"; ls -lA "$TMP/tokdt")"
 
+# a corpus folder whose name holds glob characters is that folder: "g[1]"
+# was read as the pattern g[1], so the train files of g1 were trained on
+mkdir -p "$TMP/g[1]/train" "$TMP/g1/train" "$TMP/plain/train"
+cp "$TMP/c/train/"*.train "$TMP/g[1]/train/"; cp "$TMP/c/train/"*.train "$TMP/plain/train/"
+printf 'zzz other text\n' >"$TMP/g1/train/other.train"
+"$BLALM" tokenizer train -q --corpus "$TMP/plain" --out "$TMP/tokplain" --vocab 300 2>"$TMP/err" &&
+"$BLALM" tokenizer train -q --corpus "$TMP/g[1]" --out "$TMP/tokglob" --vocab 300 2>>"$TMP/err" &&
+    cmp -s "$TMP/tokplain/tokenizer.json" "$TMP/tokglob/tokenizer.json" && pass tokenizer_train_corpus_glob_chars ||
+    fail tokenizer_train_corpus_glob_chars "$(cat "$TMP/err")"
+rm -rf "$TMP/g[1]" "$TMP/g1" "$TMP/plain" "$TMP/tokplain" "$TMP/tokglob"
+
 # encode / decode
 printf '%s\n' '"hello world"' '{"text": "The cat sat."}' '""' >"$TMP/in.jsonl"
 expect tokenizer_encode_jsonl 0 "3 inputs" "$BLALM" tokenizer encode --tokenizer "$TMP/tok/tokenizer.json" --jsonl "$TMP/in.jsonl"
