@@ -6,7 +6,11 @@
 #  2. encoding throughput of `blalm tokenizer encode` beside the `tiktoken` npm
 #     package (GPT-2 encoding, Rust compiled to WebAssembly) on the same text,
 #     same run, with the ratio (goal >= 1.0). CPU seconds; blalm's include
-#     process start and loading the tokenizer, tiktoken's only the encode call.
+#     process start and loading the tokenizer, tiktoken's only the encode call;
+#  3. encoding beside Tokenizers.js (@huggingface/tokenizers) loading the very
+#     same tokenizer.json, on the first 4 MB of that text (it is slower): the
+#     ids must be identical (else FAIL mismatch), one run of it, blalm's best
+#     of 3 on the same slice.
 set -u
 BLALM=${BLALM_BIN:?}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -87,3 +91,32 @@ if command -v node >/dev/null && [ -d "$oracle/node_modules/tiktoken" ]; then
 else
     echo "FAIL peer missing: node or the npm package tiktoken (make bench installs it through scripts/deps.sh test)"; exit 1
 fi
+
+# the same tokenizer.json in Tokenizers.js: whole documents up to 4 MB, ids compared
+[ -d "$oracle/node_modules/@huggingface/tokenizers" ] ||
+    bench_fail peer "the npm package @huggingface/tokenizers is missing (make bench installs it through scripts/deps.sh test)"
+/usr/bin/python3 - "$TMP/base.txt" "$TMP/slice.txt" <<'PYEOF' || bench_fail setup "the 4 MB slice"
+import sys
+t = open(sys.argv[1], "rb").read()
+cut = t.rfind(b"\n\n", 0, 4_000_000)
+open(sys.argv[2], "wb").write(t[:cut if cut > 0 else len(t)])
+PYEOF
+sbytes=$(stat -c %s "$TMP/slice.txt")
+best_s=999999
+for _ in 1 2 3; do
+    { time "$BLALM" tokenizer encode --quiet --tokenizer "$TMP/tok/tokenizer.json" <"$TMP/slice.txt" >"$TMP/slice.ids" ; } 2>"$TMP/enc.time" ||
+        bench_fail blalm "tokenizer encode of the slice: $(cat "$TMP/enc.time")"
+    read -r _ u s < <(tail -1 "$TMP/enc.time")
+    best_s=$(awk -v a="$best_s" -v c="$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')" 'BEGIN{print (c<a)?c:a}')
+done
+bench_pos blalm "CPU seconds of tokenizer encode (slice)" "$best_s"
+r=$(node "$oracle/tokenizer_hfjs_bench.mjs" "$TMP/tok/tokenizer.json" "$TMP/slice.txt" "$TMP/slice.peer.ids") ||
+    bench_fail peer "tokenizer_hfjs_bench.mjs"
+read -r _ _ hf_tokens hf_cpu <<<"$r"
+bench_pos peer "CPU seconds of Tokenizers.js" "${hf_cpu:-}"
+cmp -s "$TMP/slice.ids" "$TMP/slice.peer.ids" ||
+    bench_fail mismatch "the ids of blalm and Tokenizers.js differ on the ${sbytes}-byte slice (blalm $(tr -cd , <"$TMP/slice.ids" | wc -c)+1 ids, Tokenizers.js $hf_tokens)"
+awk -v b="$sbytes" -v o="$best_s" -v p="$hf_cpu" -v t="$hf_tokens" 'BEGIN{
+    printf "blalm tokenizer encode, %.1f MB slice:  %6.1f MB/s (%.2f s CPU, %d tokens)\n", b/1e6, b/o/1e6, o, t;
+    printf "Tokenizers.js, the same tokenizer.json: %6.1f MB/s (%.2f s CPU), the same ids\n", b/p/1e6, p;
+    printf "ratio (Tokenizers.js time / ours): %.2f  (goal >= 1.0)\n", p/o }'
