@@ -143,13 +143,21 @@ static int do_train(const args *a)
     glob_t g;
     int grc = glob(sb_cstr(&pat), 0, NULL, &g);
     sb_free(&pat);
-    if (grc != 0) {
+    /* regular files only, as the corpus reader (lib/corpus.c) lists them for
+     * tokenize: a folder named x.train was an error, "mmap: No such device" */
+    size_t nf = 0;
+    char **files = grc == 0 ? calloc(g.gl_pathc, sizeof *files) : NULL;
+    for (size_t i = 0; files && i < g.gl_pathc; i++) {
+        struct stat st;
+        if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode)) files[nf++] = g.gl_pathv[i];
+    }
+    if (grc != 0 || nf == 0) {
         snprintf(err.msg, sizeof err.msg, "%s/train/*.train: no training files (expected the BabyLM layout "
                  "DIR/train/*.train)", a->corpus);
         if (grc != GLOB_NOMATCH) globfree(&g);
+        free(files);
         return fail("train", err.msg);
     }
-    size_t nf = g.gl_pathc;
     bpe_counter **counters = calloc(nf, sizeof *counters);
     int threads = a->threads ? (int)a->threads : 1, bad = 0;
     char (*errs)[BLALM_ERR_MAX] = calloc(nf, BLALM_ERR_MAX);
@@ -159,7 +167,7 @@ static int do_train(const args *a)
     for (size_t i = 0; i < nf; i++) {
         blalm_err fe;
         counters[i] = bpe_counter_new(a->pattern, &fe);
-        if (!counters[i] || count_file(counters[i], g.gl_pathv[i], &fe) != 0) {
+        if (!counters[i] || count_file(counters[i], files[i], &fe) != 0) {
             snprintf(errs[i], BLALM_ERR_MAX, "%s", fe.msg);
 #pragma omp atomic write
             bad = 1;
@@ -200,6 +208,7 @@ static int do_train(const args *a)
     for (size_t i = 0; i < nf; i++) bpe_counter_free(counters[i]);
     free(counters);
     free(errs);
+    free(files);
     globfree(&g);
     double t2 = now_seconds();
     /* The three files are one tokenizer: they are written under temporary
