@@ -33,6 +33,37 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
     return 2;
 }
 
+/* The option and the argument after it that the last cli_getopt refused as
+ * its value (NULL when it refused none). */
+static const char *taken_opt, *taken_val;
+
+/* An argument that is an option, not a value: "--", "--anything", or '-' and
+ * one or more of the command's short options ("-q", "-h", "-qh"). "-" (stdin),
+ * "-1" and "-hello" are values. */
+static int option_like(const char *v, const char *shortopts)
+{
+    if (v[0] != '-' || !v[1]) return 0;
+    if (v[1] == '-') return 1;
+    for (const char *p = v + 1; *p; p++)
+        if (*p == ':' || !strchr(shortopts, *p)) return 0;
+    return 1;
+}
+
+int cli_getopt(int argc, char *const *argv, const char *shortopts, const struct option *opts)
+{
+    taken_opt = taken_val = NULL;
+    int c = getopt_long(argc, argv, shortopts, opts, NULL);
+    if (c == -1 || c == '?' || c == ':' || !optarg) return c;
+    /* a value given as the next argument (not "--opt=value", whose optarg
+     * points inside its own argument) that is itself an option */
+    if (optind >= 2 && optind <= argc && optarg == argv[optind - 1] && option_like(optarg, shortopts)) {
+        taken_opt = argv[optind - 2];
+        taken_val = optarg;
+        return '?';
+    }
+    return c;
+}
+
 const char *cli_option_name(const struct option *opts, int val)
 {
     for (int i = 0; opts[i].name; i++)
@@ -43,6 +74,17 @@ const char *cli_option_name(const struct option *opts, int val)
 int cli_option_error(const char *usage, const char *cmd, const struct option *opts, char *const *argv,
                      int optind_now)
 {
+    if (taken_val) {
+        const char *o = taken_opt, *v = taken_val;
+        taken_opt = taken_val = NULL;
+        if (!strncmp(o, "--", 2))
+            return cli_usage_error(usage,
+                                   "%s: option '%s' needs a value, and '%s' after it is an option, not a value "
+                                   "(a value that starts with '-': %s=%s)",
+                                   cmd, o, v, o, v);
+        return cli_usage_error(usage, "%s: option '%s' needs a value, and '%s' after it is an option, not a value", cmd,
+                               o, v);
+    }
     const char *arg = optind_now > 0 ? argv[optind_now - 1] : "";
     if (strncmp(arg, "--", 2) || !arg[2]) {
         if (optopt > 32 && optopt < 127) return cli_usage_error(usage, "%s: unknown option '-%c'", cmd, optopt);

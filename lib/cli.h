@@ -4,8 +4,8 @@
  * process exit status: 0 success, 1 failure, 2 usage error. It is registered
  * by one line in its own file, which the Makefile collects:
  *     BLALM_COMMAND(count, "count documents, words and bytes of text")
- * Options are parsed with getopt_long; cli_usage_error() prints the usage
- * and returns 2. */
+ * Options are parsed with cli_getopt (getopt_long that refuses an option as
+ * another option's value); cli_usage_error() prints the usage and returns 2. */
 #ifndef BLALM_CLI_H
 #define BLALM_CLI_H
 
@@ -31,6 +31,13 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
  * prints the usage and returns 2. cmd is "tag", "fetch", ... */
 int cli_option_error(const char *usage, const char *cmd, const struct option *opts, char *const *argv,
                      int optind_now);
+/* getopt_long (no longindex) for every command: an option's value given as
+ * the next argument that is itself an option ("--out --dry-run", "--out -q",
+ * "--work --"), which getopt would take as the value, is refused: it returns
+ * '?', and cli_option_error then says so, naming both and the "--out=VALUE"
+ * form for a value that does start with '-'. "-", "-1" and "-hello" are
+ * values. */
+int cli_getopt(int argc, char *const *argv, const char *shortopts, const struct option *opts);
 /* Name of the long option whose val is val, for messages ("bands" for
  * --bands; "?" if none). */
 const char *cli_option_name(const struct option *opts, int val);

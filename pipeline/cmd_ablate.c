@@ -153,7 +153,7 @@ int cmd_ablate(int argc, char **argv)
     unsigned long long v;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'c': o.corpus = optarg; break;
         case 'v': o.variants = optarg; break;

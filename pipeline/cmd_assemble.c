@@ -126,7 +126,7 @@ int cmd_assemble(int argc, char **argv)
     int quiet = 0, allow_partial = 0, ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (ch) {
         case 'w': work = optarg; break;
         case 'o': out = optarg; break;

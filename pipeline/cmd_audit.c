@@ -50,7 +50,7 @@ int cmd_audit(int argc, char **argv)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (ch) {
         case 'w': o.work = optarg; break;
         case 'd': o.docs = optarg; break;

@@ -40,7 +40,7 @@ int cmd_cat(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
         switch (c) {
         case 't': o.text_field = optarg; break;
         case 'i': o.id_field = optarg; break;

@@ -74,7 +74,7 @@ int cmd_count(int argc, char **argv)
     int json = 0, quiet = 0, c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case 't': o.text_field = optarg; break;

@@ -200,14 +200,14 @@ int cmd_dedup(int argc, char **argv)
     char *end;
     opterr = 0;
     optind = 0;   /* first pass: only --config, so that flags override it */
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         if (c == O_CONFIG && apply_config(optarg, &cfg, &ro, &err) < 0) {
             fprintf(stderr, "blalm dedup: %s\n", err.msg);
             return 1;
         }
     }
     optind = 0;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case O_CONFIG: break;
         case O_WORK: work = optarg; break;

@@ -380,7 +380,7 @@ int cmd_distill(int argc, char **argv)
     unsigned long long u;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc - 1, argv + 1, "qh", opts)) != -1) {
         /* which subcommands take it: checked below (they were ignored silently) */
         if (!a.for_train && (c == O_OUT || c == O_TYPE || c == O_FOLDS || c == O_SEED || c == O_LAMBDA ||
                              c == O_BITS || c == O_NGRAMS || c == O_MAXDOCS || c == O_MAXCHARS || c == O_CHARS ||

@@ -239,7 +239,7 @@ int cmd_eval(int argc, char **argv)
     unsigned long long v;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'r': o.run = optarg; break;
         case 'c': o.checkpoint = optarg; break;

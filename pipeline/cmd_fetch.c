@@ -117,7 +117,7 @@ int cmd_fetch(int argc, char **argv)
     opterr = 0;
     optind = 1;
 #define USAGE(...) do { free(inc); return cli_usage_error(usage, __VA_ARGS__); } while (0)
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'r': o.repo = optarg; break;
         case 'p': o.path = optarg; break;

@@ -150,7 +150,7 @@ int cmd_generate(int argc, char **argv)
     unsigned long long v, seed = 1;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'r': run = optarg; break;
         case 'p': prompt = optarg; break;

@@ -230,7 +230,7 @@ int cmd_modelcheck(int argc, char **argv)
     unsigned long long seed = 1, v;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'm': cfg_path = optarg; break;
         case 'o': out = optarg; break;

@@ -237,7 +237,7 @@ int cmd_report(int argc, char **argv)
     int quiet = 0, ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (ch) {
         case 'w': o.work = optarg; break;
         case 'c': o.corpora = optarg; break;

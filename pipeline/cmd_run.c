@@ -115,7 +115,7 @@ int cmd_run(int argc, char **argv)
     int from = -1, only = -1, dry = 0, quiet = 0, c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'w':
             /* "--work --dry-run" took the option as the folder and ran the job */

@@ -231,7 +231,7 @@ static int score_main(int argc, char **argv, cJSON **config)
     optind = 1;
     const char *config_path = NULL;
     const char *ep_name = NULL;   /* where the endpoint came from, for messages */
-    while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1)
+    while ((c = cli_getopt(argc, argv, "qh", lopts)) != -1)
         if (c == O_CONFIG) config_path = optarg;
     if (config_path) {
         blalm_err ce;
@@ -242,7 +242,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         }
     }
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", lopts)) != -1) {
         switch (c) {
         case O_CONFIG: break;
         case O_WORK: o.work = optarg; break;

@@ -56,7 +56,7 @@ int cmd_shard(int argc, char **argv)
     int quiet = 0, c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'p': prefix = optarg; break;

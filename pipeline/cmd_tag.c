@@ -171,7 +171,7 @@ int cmd_tag(int argc, char **argv)
     int force = 0, quiet = 0, syllables = 0, c, si, sn;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'w': work = optarg; break;
         case 'd': docs = optarg; break;

@@ -87,7 +87,7 @@ int cmd_tokenize(int argc, char **argv)
     int quiet = 0, force = 0, c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'c': corpus = optarg; break;
         case 't': tokpath = optarg; break;

@@ -605,7 +605,7 @@ int cmd_tokenizer(int argc, char **argv)
     unsigned given = 0;   /* bit O_x: option x was given */
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc - 1, argv + 1, "qh", opts)) != -1) {
         if (c > 0 && c <= O_SKIPSPECIAL) given |= 1u << c;
         switch (c) {
         case O_CORPUS: a.corpus = optarg; break;

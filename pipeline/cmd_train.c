@@ -146,7 +146,7 @@ int cmd_train(int argc, char **argv)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (c) {
         case 'c': o.corpus = optarg; break;
         case 'm': o.model_cfg = optarg; break;

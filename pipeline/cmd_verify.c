@@ -43,7 +43,7 @@ int cmd_verify(int argc, char **argv)
     int quiet = 0, allow_partial = 0, ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((ch = cli_getopt(argc, argv, "qh", opts)) != -1) {
         switch (ch) {
         case 't': track = optarg; break;
         case 'q': quiet = 1; break;

@@ -131,10 +131,16 @@ for sd in 4294967297 1000001 1-1000001 99999999999; do
 done
 [ "$sb" = ok ] && pass ablate_seed_count_bounded || fail ablate_seed_count_bounded "$sb"
 # --out takes the next argument: "--out -q" made the ablation in a folder "-q"
+# (an option after it: refused for every command by cli_getopt; any other
+# value starting with '-', ablate's own check)
 (cd "$TMP" && "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
     --model-size "$TMP/tiny.json" --out -q) >"$TMP/oo" 2>&1; rc=$?
-[ $rc = 2 ] && grep -qF -- "ablate: --out wants a folder, not '-q'" "$TMP/oo" && [ ! -e "$TMP/-q" ] \
-    && pass ablate_out_not_an_option || fail ablate_out_not_an_option "rc $rc: $(head -c 300 "$TMP/oo")"
+(cd "$TMP" && "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+    --model-size "$TMP/tiny.json" --out -x) >"$TMP/oo2" 2>&1; rc2=$?
+[ $rc = 2 ] && grep -qF -- "ablate: option '--out' needs a value, and '-q' after it is an option" "$TMP/oo" \
+    && [ $rc2 = 2 ] && grep -qF -- "ablate: --out wants a folder, not '-x'" "$TMP/oo2" \
+    && [ ! -e "$TMP/-q" ] && [ ! -e "$TMP/-x" ] \
+    && pass ablate_out_not_an_option || fail ablate_out_not_an_option "rc $rc $rc2: $(head -c 300 "$TMP/oo" "$TMP/oo2")"
 # evaluation data that is not there is refused before any training, naming
 # it and where it came from (before: trained, then zero-shot "nan", rc 0); a
 # folder with no task's data stops at the first evaluation

@@ -37,6 +37,17 @@ for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1}
     "$BLALM" "$c" "${sub[@]}" "$o" >/dev/null 2>"$TMP/e"; rc=$?
     [ -n "$o" ] && [ $rc -eq 2 ] && grep -qF "blalm: $c: option '$o' needs a value" "$TMP/e" \
       && pass "cli_${c}_missing_value" || fail "cli_${c}_missing_value" "'$o' rc=$rc: $(head -1 "$TMP/e")"
+    # an option is not another option's value: "--out --dry-run" ran with
+    # --dry-run as the folder (getopt takes the next argument); now refused,
+    # naming both, with the "--out=VALUE" form for a value that starts with '-'
+    ov=ok
+    for v in --help -h -qh --; do
+        [ "$c" = cat ] && [ "$v" = -qh ] && continue   # cat has no -q
+        (cd "$TMP" && "$BLALM" "$c" "${sub[@]}" "$o" "$v") >/dev/null 2>"$TMP/e"; rc=$?
+        { [ $rc -eq 2 ] && grep -qF -- "blalm: $c: option '$o' needs a value, and '$v' after it is an option, not a value (a value that starts with '-': $o=$v)" "$TMP/e" \
+            && [ ! -e "$TMP/$v" ]; } || { ov="'$o' '$v' rc=$rc: $(head -1 "$TMP/e")"; break; }
+    done
+    [ -n "$o" ] && [ "$ov" = ok ] && pass "cli_${c}_option_not_a_value" || fail "cli_${c}_option_not_a_value" "$ov"
 done
 
 # issue 20, defect 15: an option error says what was wrong with which option
@@ -91,3 +102,11 @@ for v in 1,0x2 "1," ",1" "1,,2" " 1" inf "1,nan" 1e999; do
         "--lambda wants positive numbers" distill train --work "$TMP/rw" --label-field score --out "$TMP/rm" --lambda "$v"
 done
 opt_err cli_real_dedup_synth_dups "--synthetic-dups: expected 0..1" dedup --work "$TMP/rw" --synthetic 10 --synthetic-dups 0x.5
+
+# the "--opt=VALUE" form still gives a value that starts with '-', and "-1"
+# and "-hello" after an option are values
+"$BLALM" eval --out=--x --help >/dev/null 2>"$TMP/e"; rc=$?
+"$BLALM" generate --prompt -hello --help >/dev/null 2>>"$TMP/e"; rc2=$?
+"$BLALM" generate --prompt -1 --help >/dev/null 2>>"$TMP/e"; rc3=$?
+[ $rc = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ] && [ ! -s "$TMP/e" ] \
+    && pass cli_dash_values_still_values || fail cli_dash_values_still_values "rc $rc $rc2 $rc3: $(head -3 "$TMP/e")"

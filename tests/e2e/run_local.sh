@@ -145,9 +145,11 @@ refuse empty_eval_data "bad-empty_eval_data.json: eval.data: expected a path, fo
 # --work takes the next argument: "--work --dry-run" ran the whole job in a
 # folder named "--dry-run"; an option or an empty value is refused, exit 2
 wo=ok
-for w in --dry-run ''; do
+for w in --dry-run '' -x; do
+    want="run: --work wants a folder, not '$w'"
+    [ "$w" = --dry-run ] && want="run: option '--work' needs a value, and '--dry-run' after it is an option"
     (cd "$TMP" && "$BLALM" run job/job.json --work "$w" --dry-run -q) >"$TMP/ow" 2>&1; rc=$?
-    { [ $rc = 2 ] && grep -qF -- "run: --work wants a folder, not '$w'" "$TMP/ow" && [ ! -e "$TMP/--dry-run" ]; } \
+    { [ $rc = 2 ] && grep -qF -- "$want" "$TMP/ow" && [ ! -e "$TMP/--dry-run" ] && [ ! -e "$TMP/-x" ]; } \
         || { wo="rc $rc for --work '$w': $(head -c 300 "$TMP/ow")"; break; }
 done
 [ "$wo" = ok ] && pass run_work_not_an_option || fail run_work_not_an_option "$wo"
