@@ -33,7 +33,6 @@
 #define RPT_SOURCES 12        /* sources charted one by one; the rest are "(other)" */
 #define RPT_SETS 64
 #define RPT_RULES 64
-#define RPT_LLM_MODELS 8
 #define RPT_EXAMPLES_PER_KIND 2
 #define RPT_EXAMPLES 40
 #define RPT_SNIPPET 400       /* bytes of text shown per example */
@@ -120,9 +119,9 @@ typedef struct rpt {
     cluster_ref *cl_ids;              /* (size, cluster_id) of each document in a cluster of 2 or more */
     size_t ncl_ids, cl_ids_cap;
     uint64_t split_clusters;          /* clusters with fewer documents read than their size */
-    char *llm_model[RPT_LLM_MODELS];
-    uint64_t llm_model_docs[RPT_LLM_MODELS];
-    int nllm_models;
+    char **llm_model;                 /* every model name edu_llm's rows give (grows) */
+    uint64_t *llm_model_docs;
+    int nllm_models, capllm_models;
     uint64_t llm_scored, llm_errors;
     char *local_model;                /* edu_local's model name (the first seen) */
     uint64_t local_docs;
@@ -353,7 +352,13 @@ static void note_llm_model(rpt *r, const char *m)
             r->llm_model_docs[i]++;
             return;
         }
-    if (r->nllm_models == RPT_LLM_MODELS) return;
+    /* all of them: a ninth model (and whether it is a stand-in) was dropped */
+    if (r->nllm_models == r->capllm_models) {
+        r->capllm_models = r->capllm_models ? 2 * r->capllm_models : 8;
+        r->llm_model = realloc(r->llm_model, (size_t)r->capllm_models * sizeof *r->llm_model);
+        r->llm_model_docs = realloc(r->llm_model_docs, (size_t)r->capllm_models * sizeof *r->llm_model_docs);
+        if (!r->llm_model || !r->llm_model_docs) abort();
+    }
     r->llm_model[r->nllm_models] = dup_str(m);
     r->llm_model_docs[r->nllm_models++] = 1;
 }
@@ -2223,6 +2228,8 @@ static void rpt_free(rpt *r)
     for (int i = 0; i < r->nsrc; i++) free(r->src[i].name);
     for (int i = 0; i < r->nrules; i++) free(r->rule[i]), rule_free(r->parsed[i]);
     for (int i = 0; i < r->nllm_models; i++) free(r->llm_model[i]);
+    free(r->llm_model);
+    free(r->llm_model_docs);
     for (int i = 0; i < r->nex; i++) {
         example *x = &r->ex[i];
         free(x->id), free(x->source), free(x->where), free(x->text), free(x->decision), free(x->kind);

@@ -505,6 +505,30 @@ figs "$lm" edu_llm.score
     && pass report_local_standin_labels || fail report_local_standin_labels "rc $rc: $(local_sec | head -c 600)"
 rm -rf "$WF"
 
+# every edu_llm model is named, with its documents: a ninth one (and whether
+# it was a stand-in) was dropped silently, the page kept the first eight
+WM=$TMP/wmodels; cp -r "$W" "$WM"
+for f in $(find "$WM/attributes/edu_llm" -name '*.jsonl.zst'); do
+    zstd -q -dc "$f" | "$PY" -c '
+import json, sys
+for i, line in enumerate(sys.stdin):
+    r = json.loads(line)
+    if r["edu_llm"]["model"]: r["edu_llm"]["model"] = "m%d" % (i % 10)
+    print(json.dumps(r))' | zstd -q -o "$f.new" && mv "$f.new" "$f"
+done
+"$BLALM" report --work "$WM" --out "$TMP/models.html" -q 2>"$TMP/err"; rc=$?
+got=$(data "$TMP/models.html" | "$PY" -c '
+import json, sys
+m = json.load(sys.stdin)["llm_models"]
+print(len(m), sum(x["documents"] for x in m), sorted(x["model"] for x in m)[-1])')
+want=$(find "$WM/attributes/edu_llm" -name '*.jsonl.zst' -exec zstd -q -dc {} + | "$PY" -c '
+import json, sys
+ms = [json.loads(l)["edu_llm"]["model"] for l in sys.stdin]
+print(len(set(m for m in ms if m)), sum(1 for m in ms if m), "m9")')
+[ $rc = 0 ] && [ "$got" = "$want" ] && [ "${got%% *}" = 10 ] && grep -q '<code>m9</code>: ' "$TMP/models.html" \
+    && pass report_all_llm_models || fail report_all_llm_models "rc $rc: got '$got', want '$want': $(head -c 300 "$TMP/err")"
+rm -rf "$WM"
+
 # a source name of 128 bytes or more is one source (each document was one)
 WS=$TMP/wsrc; long=$(printf 's%.0s' $(seq 130)); mkdir -p "$WS/docs/$long"
 for i in 1 2 3; do printf '{"id":"a%s","text":"one two three."}\n{"id":"b%s","text":"four five."}\n' $i $i >"$WS/docs/$long/f$i.jsonl"; done
