@@ -416,12 +416,64 @@ static void finish_file(fetch_ctx *x, hub_file *f)
     x->c->downloaded++;
 }
 
+/* Closes f's part file and drops its hashes, so that start_get can open it
+ * again (it rehashes what the file holds). */
+static void drop_get(hub_file *f)
+{
+    if (f->fd >= 0) close(f->fd);
+    f->fd = -1;
+    if (f->hash) { char junk[65]; sha256_end_hex(f->hash, junk); f->hash = NULL; }
+    if (f->ghash) { char junk[41]; gitblob_end_hex(f->ghash, junk); f->ghash = NULL; }
+}
+
+/* Answers that may end early (each with new bytes) before a file fails in
+ * this run; its part file stays for a rerun. */
+#define SHORT_BODIES_MAX 32   /* the message below says "32nd" */
+
+/* The GET succeeded but f's part file holds fewer bytes than the listing
+ * says: a body that ended without an error (one delimited by the connection's
+ * close and cut, or a 206 for less than asked, which RFC 9110 allows). When
+ * the answer brought bytes, the rest is asked for with Range; 1 = it was
+ * (or f failed: reported), 0 = the file is whole. */
+static int resume_short(fetch_ctx *x, hub_file *f)
+{
+    struct stat st;
+    if (f->fd < 0 || fstat(f->fd, &st) != 0 || (uint64_t)st.st_size >= f->size) return 0;
+    uint64_t got = (uint64_t)st.st_size;
+    if (got > f->have && f->short_bodies < SHORT_BODIES_MAX) {
+        f->short_bodies++;
+        fetch_emitf(x, FETCH_EV_NOTE, "%s: the server's answer ended at byte %" PRIu64 " of %" PRIu64
+                    " without an error; asking for the rest", f->path, got, f->size);
+        drop_get(f);
+        start_get(x, f);           /* ends in file_finished, as this GET would have */
+        return 1;
+    }
+    fetch_emitf(x, FETCH_EV_ERROR, "%s: download failed: the server's answer ended at byte %" PRIu64
+                " of %" PRIu64 " (the listed size) without an error, %s (partial file kept for resume)",
+                f->path, got, f->size,
+                got > f->have ? "for the 32nd time in this run" : "with no new bytes");
+    file_failed(x, f);
+    file_finished(x);
+    return 1;
+}
+
 static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e)
 {
     get_user *g = user;
     fetch_ctx *x = g->x;
     hub_file *f = g->f;
     free(g);
+    if (rc != 0 && r->status == 416 && f->short_bodies && f->fd >= 0) {
+        /* the rest of an answer that ended early is not there either: the
+         * server's file is shorter than the listing says */
+        fetch_emitf(x, FETCH_EV_ERROR, "%s: size mismatch: the listing says %" PRIu64 " bytes, the "
+                    "server's file ends at byte %" PRIu64 " (HTTP 416 to a request for the rest); "
+                    "deleted the partial file %s", f->path, f->size, f->have, f->part);
+        unlink(f->part);
+        file_failed(x, f);
+        file_finished(x);
+        return;
+    }
     if (rc != 0 && r->status == 416 && !f->restarted && f->fd >= 0) {
         /* the server takes no range from the bytes the part file holds (its
          * file is shorter, or it never serves ranges): those bytes cannot be
@@ -431,10 +483,7 @@ static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e
         fetch_emitf(x, FETCH_EV_NOTE, "%s: the server answered HTTP 416 (range not satisfiable) when "
                     "the download resumed; deleted the partial file %s and starting over from byte 0",
                     f->path, f->part);
-        close(f->fd);
-        f->fd = -1;
-        if (f->hash) { char junk[65]; sha256_end_hex(f->hash, junk); f->hash = NULL; }
-        if (f->ghash) { char junk[41]; gitblob_end_hex(f->ghash, junk); f->ghash = NULL; }
+        drop_get(f);
         unlink(f->part);
         start_get(x, f);               /* ends in file_finished, as this GET would have */
         return;
@@ -447,6 +496,7 @@ static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e
     } else {
         const char *et = http_header_get(r, "etag");
         if (!f->etag[0] && et) snprintf(f->etag, sizeof f->etag, "%s", et);
+        if (resume_short(x, f)) return;
         finish_file(x, f);
     }
     file_finished(x);
@@ -537,7 +587,8 @@ static void start_get(fetch_ctx *x, hub_file *f)
         return;
     }
     if (f->have && hash_prefix(f, f->have, &e) != 0) { give_up(x, f, &e); return; }
-    fetch_emit(x, FETCH_EV_BYTES, f->have, NULL);
+    if (!f->short_bodies)             /* after a short answer, on_data counted them */
+        fetch_emit(x, FETCH_EV_BYTES, f->have, NULL);
     if (f->have == f->size) {         /* a previous run got every byte */
         finish_file(x, f);
         file_finished(x);

@@ -25,6 +25,7 @@ typedef struct hub_file {
     char commit[80], etag[160];
     int failed;
     int restarted;             /* a 416 to a resume made it start over from byte 0 (once) */
+    int short_bodies;          /* answers that ended early without an error, resumed */
     int kept;                  /* --max-words: its documents are in this run's output */
 } hub_file;
 

@@ -35,6 +35,15 @@ sent=$(hub_stat cdn_bytes)
 [ "$(hub_stat resolve sample/10BT/000_00000.parquet)" -ge 2 ] && pass fetch_range_retry_goes_through_resolve || fail fetch_range_retry_goes_through_resolve "resolve $(hub_stat resolve sample/10BT/000_00000.parquet)"
 recovers fetch_cut_server_ignores_range cut-once ignore-range
 recovers fetch_all_faults_at_once 500-once 429-once cut-once
+# a body that ends early with no error (close-delimited, no Content-Length):
+# the rest is asked for with Range in the same run, the bytes already there kept
+recovers fetch_short_body_resumes short-once
+sent=$(hub_stat cdn_bytes)
+[ "$(hub_stat ranges)" -ge 1 ] && [ "$sent" -lt 2000000 ] && grep -q "ended at byte 750000 of 1500000" "$TMP/e-fetch_short_body_resumes" &&
+    pass fetch_short_body_keeps_its_bytes || fail fetch_short_body_keeps_its_bytes "ranges $(hub_stat ranges) bytes $sent; $(tail -c 300 "$TMP/e-fetch_short_body_resumes")"
+# a server that answers each Range with at most 100000 bytes (a 206 for less
+# than asked): one run still ends with every file whole
+recovers fetch_short_ranges_resume short-once short-range
 
 # wrong sha256 in the listing: refused, part file deleted, said so
 start_hub "$repo" --fault bad-sha

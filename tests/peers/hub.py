@@ -50,6 +50,13 @@ Faults (--fault NAME, repeatable):
   gone          /resolve/ answers 404 EntryNotFound (with X-Error-Message, that
                 holds an escape character) for files that are in the listing
   416-range     the CDN answers 416 to every Range request
+  short-once    first file GET of each file (CDN, or /resolve/ for a file kept in
+                git) sends half the body with neither Content-Length nor chunked
+                encoding, then closes: the body looks complete to HTTP, but it
+                is short (a close-delimited answer cut by a proxy)
+  short-range   a Range request gets at most 100000 bytes: a 206 whose
+                Content-Range names the shorter range (RFC 9110 lets a server
+                send less than asked)
 Stats: resolve_commit counts GETs of /resolve/ pinned to the commit (not the
 revision asked for).
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
@@ -375,7 +382,22 @@ class Handler(BaseHTTPRequestHandler):
             if start >= size or start > end:
                 return self.send(416, "", {"Content-Range": "bytes */%d" % size})
             status = 206
+            if "short-range" in hub.faults:
+                end = min(end, start + 99999)
         n = end - start + 1
+        if self.command == "GET" and hub.once("short-once", p) and n > 1:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Connection", "close")
+            if status == 206:
+                self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
+            self.end_headers()
+            with open(full, "rb") as f:
+                f.seek(start)
+                self.wfile.write(f.read(n // 2))
+            hub.count("cdn_bytes", None, n // 2)
+            self.close_connection = True
+            return
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(n))
