@@ -62,9 +62,20 @@ static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t l
                        .on_data = range_data, .user = &s};
     http_response r;
     int rc = http_fetch(x->http, &rq, &r, e);
-    if (rc == 0 && r.bytes != len)
-        rc = err_set(e, "%s: asked for %" PRIu64 " bytes at %" PRIu64 ", got %" PRIu64, f->path, len,
-                     off, r.bytes);
+    /* an answer may end early without an error (a 206 for fewer bytes than
+     * asked, which RFC 9110 allows, or a body delimited by the connection's
+     * close and cut): the rest is asked for while each answer brings bytes,
+     * as download.c does for whole files */
+    uint64_t got = rc == 0 ? r.bytes : 0;
+    for (int tries = 1; rc == 0 && got < len && r.bytes > 0 && tries < 32; tries++) {
+        http_response_free(&r);
+        rq.range_start = off + got;
+        rc = http_fetch(x->http, &rq, &r, e);
+        if (rc == 0) got += r.bytes;
+    }
+    if (rc == 0 && got != len)
+        rc = err_set(e, "%s: asked for %" PRIu64 " bytes at %" PRIu64 ", got %" PRIu64 " (the server's "
+                     "answers ended early without an error)", f->path, len, off, got);
     if (rc == 0) fetch_emit(x, FETCH_EV_BYTES, len, NULL);
     if (rc != 0 && r.status) add_hint(x, f, &r, e);
     http_response_free(&r);
