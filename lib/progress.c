@@ -96,6 +96,15 @@ void prog_add(progress *p, uint64_t delta)
     if (p) prog_update(p, p->done + delta);
 }
 
+void prog_clear(progress *p)
+{
+    if (!p || !p->tty || !p->drawn || p->quiet) return;
+    fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+    p->drawn = 0;
+    p->last_draw = now_seconds() - p->interval;   /* the next update draws it again */
+}
+
 void prog_end(progress *p)
 {
     if (!p) return;

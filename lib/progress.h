@@ -37,6 +37,10 @@ progress *prog_start(const char *label, uint64_t total, prog_unit unit, int quie
 void prog_set_total(progress *p, uint64_t total);
 void prog_update(progress *p, uint64_t done);      /* cheap; rate-limited drawing */
 void prog_add(progress *p, uint64_t delta);
+/* Before a message line on stderr: erases a bar drawn on a TTY (else the
+ * message would be glued to the bar's end), which the next update draws
+ * again. Nothing otherwise. */
+void prog_clear(progress *p);
 /* Clears the bar and frees; prints nothing else. */
 void prog_end(progress *p);
 

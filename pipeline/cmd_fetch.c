@@ -76,8 +76,9 @@ static void on_event(void *arg, const fetch_event *ev)
     case FETCH_EV_START: p->pg = prog_start("fetch", ev->n, PROG_BYTES, p->quiet); break;
     case FETCH_EV_BYTES: if (p->pg) prog_add(p->pg, ev->n); break;
     case FETCH_EV_FILE: printf("%14" PRIu64 "  %s\n", ev->n, ev->msg); break;
-    case FETCH_EV_NOTE: if (!p->quiet) fprintf(stderr, "fetch: %s\n", ev->msg); break;
-    case FETCH_EV_ERROR: fprintf(stderr, "blalm fetch: %s\n", ev->msg); break;
+    /* a message erases the bar first: on a TTY it was glued to the bar's end */
+    case FETCH_EV_NOTE: if (!p->quiet) { prog_clear(p->pg); fprintf(stderr, "fetch: %s\n", ev->msg); } break;
+    case FETCH_EV_ERROR: prog_clear(p->pg); fprintf(stderr, "blalm fetch: %s\n", ev->msg); break;
     case FETCH_EV_END: if (p->pg) prog_end(p->pg); p->pg = NULL; break;
     }
 }

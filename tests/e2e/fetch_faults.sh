@@ -53,6 +53,23 @@ if [ $rc = 1 ] && grep -q "sha256 mismatch" "$TMP/e" && grep -q "deleted the par
    [ -z "$(find "$out" -type f 2>/dev/null)" ]; then pass fetch_wrong_sha256_refused
 else fail fetch_wrong_sha256_refused "rc $rc; $(head -c 400 "$TMP/e"); files: $(find "$out" -type f 2>/dev/null | head -3)"; fi
 
+# on a terminal, each failure starts its own line: the bar is erased first
+# (it was glued to the end of the bar's line)
+if command -v script >/dev/null; then
+    script -qec "'$BLALM' fetch --repo $FETCH_REPO --path sample/10BT --jobs 4 --out '$TMP/out-sha-tty'" /dev/null >"$TMP/tty" 2>&1
+    if grep -q "sha256 mismatch" "$TMP/tty" && "$PY" - "$TMP/tty" <<'PYEOF'
+import re, sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+n = t.count("blalm fetch: ")
+ok = len(re.findall(r"(?:^|\n|\r\x1b\[K)blalm fetch: ", t))
+sys.exit(0 if n and ok == n else 1)
+PYEOF
+    then pass fetch_tty_errors_on_own_line
+    else fail fetch_tty_errors_on_own_line "$(cat -v "$TMP/tty" | head -c 600)"; fi
+else
+    skip fetch_tty_errors_on_own_line "no 'script' command to make a pseudo-terminal"
+fi
+
 # hostile listing paths: refused before anything is written
 for kind in dotdot abs ctrl; do
     start_hub "$repo" --fault hostile-$kind
