@@ -162,6 +162,46 @@ int http_parse_ratelimit(const char *value, long *remaining, double *reset_s)
 }
 
 /* Next-page URL from a Link header (see http.h). */
+/* 1 when the link-params p[0..n) (";" param ...) hold a rel whose value,
+ * quoted or a token, lists the relation type "next" (RFC 8288 section 3:
+ * parameter names and relation types compare without case, the value is a
+ * space-separated list, whitespace may surround '='). */
+static int params_rel_next(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] != ';') { i++; continue; }
+        i++;
+        while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+        size_t ns = i;
+        while (i < n && p[i] != '=' && p[i] != ';' && p[i] != ' ' && p[i] != '\t') i++;
+        size_t nl = i - ns;
+        while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+        if (i >= n || p[i] != '=') continue;
+        i++;
+        while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+        size_t vs, ve;
+        if (i < n && p[i] == '"') {
+            vs = ++i;
+            while (i < n && p[i] != '"') i += p[i] == '\\' && i + 1 < n ? 2 : 1;
+            ve = i < n ? i : n;
+            if (i < n) i++;
+        } else {
+            vs = i;
+            while (i < n && p[i] != ';' && p[i] != ' ' && p[i] != '\t') i++;
+            ve = i;
+        }
+        if (nl != 3 || strncasecmp(p + ns, "rel", 3)) continue;
+        for (size_t t = vs; t < ve;) {
+            while (t < ve && (p[t] == ' ' || p[t] == '\t')) t++;
+            size_t ts = t;
+            while (t < ve && p[t] != ' ' && p[t] != '\t') t++;
+            if (t - ts == 4 && !strncasecmp(p + ts, "next", 4)) return 1;
+        }
+    }
+    return 0;
+}
+
 char *http_link_next(const char *link)
 {
     if (!link) return NULL;
@@ -169,14 +209,16 @@ char *http_link_next(const char *link)
     while ((p = strchr(p, '<')) != NULL) {
         const char *end = strchr(p, '>');
         if (!end) return NULL;
-        const char *params = end + 1;
-        const char *comma = strchr(params, ',');
-        size_t plen = comma ? (size_t)(comma - params) : strlen(params);
-        char buf[256];
-        snprintf(buf, sizeof buf, "%.*s", (int)(plen < 255 ? plen : 255), params);
-        if (strstr(buf, "rel=\"next\"") || strstr(buf, "rel=next"))
+        /* this link's parameters run to the first ',' outside quotes */
+        const char *params = end + 1, *q = params;
+        int quoted = 0;
+        for (; *q && (quoted || *q != ','); q++) {
+            if (quoted && *q == '\\' && q[1]) q++;
+            else if (*q == '"') quoted = !quoted;
+        }
+        if (params_rel_next(params, (size_t)(q - params)))
             return strndup(p + 1, (size_t)(end - p - 1));
-        p = end + 1;
+        p = q;
     }
     return NULL;
 }

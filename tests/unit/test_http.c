@@ -84,6 +84,37 @@ TEST(link_next)
     CHECK(http_link_next(NULL) == NULL);
 }
 
+/* RFC 8288: rel after other parameters however long (a rel past the first
+ * 255 bytes of a link's parameters was missed, and the listing silently
+ * ended there), a quoted comma that does not end the link, relation types
+ * as a space-separated list, names and types in any case, whitespace around
+ * '='; a relation type that merely starts with "next" is not "next". */
+TEST(link_next_rfc8288)
+{
+    char title[400];
+    memset(title, 'x', 300);
+    title[300] = 0;
+    char link[600];
+    snprintf(link, sizeof link, "<https://h/n>; title=\"%s\"; rel=\"next\"", title);
+    char *u = http_link_next(link);
+    CHECK_EQ_STR(u, "https://h/n");
+    free(u);
+    u = http_link_next("<https://h/p>; title=\"a, b\"; rel=\"next\"");
+    CHECK_EQ_STR(u, "https://h/p");
+    free(u);
+    u = http_link_next("<https://h/q>; rel=\"prev next\"");
+    CHECK_EQ_STR(u, "https://h/q");
+    free(u);
+    u = http_link_next("<https://h/r>; REL = \"Next\"");
+    CHECK_EQ_STR(u, "https://h/r");
+    free(u);
+    CHECK(http_link_next("<https://h/s>; rel=next-archive") == NULL);
+    CHECK(http_link_next("<https://h/t>; title=\"rel=next\"") == NULL);
+    u = http_link_next("<https://h/a>; rel=nextish, <https://h/b>; rel=next");
+    CHECK_EQ_STR(u, "https://h/b");
+    free(u);
+}
+
 TEST(header_join_every_line)
 {
     /* a list-valued field sent as several lines: http_header_get gives the
@@ -755,6 +786,7 @@ int main(void)
     RUN(ratelimit_headers);
     RUN(ratelimit_huge_remaining);
     RUN(link_next);
+    RUN(link_next_rfc8288);
     RUN(header_join_every_line);
     RUN(url_resolve_rfc3986);
     RUN(backoff_full_jitter_capped);
