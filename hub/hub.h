@@ -79,7 +79,8 @@ typedef struct hub_where {
  * and the entry: a body that is not a JSON array, an entry without type or
  * path, a hostile path, a size that is missing, negative or not a whole
  * number up to 2^53, an lfs.oid that is not
- * a sha256, the oid of a file without LFS that is not a git sha1. On error
+ * a sha256 (or an lfs without one), the oid of a file without LFS that is
+ * not a git sha1. On error
  * nothing of the page is kept. */
 int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
                          const char *prefix, const char *const *inc, int ninc, blalm_err *e);

@@ -192,6 +192,13 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
         const cJSON *lfs = cJSON_GetObjectItemCaseSensitive(it, "lfs");
         const cJSON *oid = lfs ? cJSON_GetObjectItemCaseSensitive(lfs, "oid") : NULL;
         char sha[65] = "";
+        if (lfs && !cJSON_IsNull(lfs) && !cJSON_IsString(oid)) {
+            /* the entry's own "oid" is then the LFS pointer's blob id, which
+             * the content never hashes to: no check to download it by */
+            rc = err_set(e, "listing page %d: %s: lfs without an oid (the file's sha256)", page_no,
+                         path->valuestring);
+            break;
+        }
         if (cJSON_IsString(oid) && parse_oid(oid->valuestring, sha) != 0) {
             rc = err_set(e, "listing page %d: %s: lfs.oid is not a sha256", page_no,
                          path->valuestring);

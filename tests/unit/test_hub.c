@@ -135,6 +135,13 @@ TEST(listing_malformed_pages)
         {"[{\"type\":\"file\",\"path\":\"sample/10BT/x\",\"size\":4,\"lfs\":{\"oid\":"
          "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}}]",
          "lfs.oid is not a sha256"},
+        /* an LFS entry without its sha256: its "oid" is the pointer file's blob
+         * id, which the content never hashes to (was taken for the content's) */
+        {"[{\"type\":\"file\",\"oid\":\"0123456789012345678901234567890123456789\",\"path\":"
+         "\"sample/10BT/x\",\"size\":4,\"lfs\":{\"size\":4}}]",
+         "listing page 2: sample/10BT/x: lfs without an oid (the file's sha256)"},
+        {"[{\"type\":\"file\",\"path\":\"sample/10BT/x\",\"size\":4,\"lfs\":{\"oid\":5}}]",
+         "lfs without an oid"},
         {"[{\"type\":\"file\",\"oid\":\"3\",\"path\":\"sample/10BT/x\",\"size\":4}]",
          "listing page 2: sample/10BT/x: oid is not a git sha1 (40 hex digits)"},
         {"[{\"type\":\"file\",\"oid\":7,\"path\":\"sample/10BT/x\",\"size\":4}]", "oid is not a git sha1"},
