@@ -756,16 +756,43 @@ static int check_opts(const fetch_opts *o, blalm_err *e)
     return 0;
 }
 
+/* For a listing path DIR/.NAME.KEY.part (KEY: 12 hex digits or "plain"),
+ * the name of a download's part file: DIR/NAME, malloc'd; else NULL. */
+static char *part_owner(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t bl = strlen(base);
+    if (base[0] != '.' || bl < 1 + 1 + 1 + 5 + 5 || strcmp(base + bl - 5, ".part")) return NULL;
+    const char *dot = base + bl - 5;              /* ".part" */
+    const char *k = dot;
+    while (k > base + 1 && k[-1] != '.') k--;     /* KEY starts after the last '.' before it */
+    size_t kl = (size_t)(dot - k);
+    if (k <= base + 2 || !((kl == 12 && strspn(k, "0123456789abcdef") >= 12) ||
+                           (kl == 5 && !strncmp(k, "plain", 5))))
+        return NULL;
+    size_t dl = (size_t)(base - path), nl = (size_t)(k - 1 - (base + 1));
+    char *o = malloc(dl + nl + 1);
+    if (!o) return NULL;
+    memcpy(o, path, dl);
+    memcpy(o + dl, base + 1, nl);
+    o[dl + nl] = 0;
+    return o;
+}
+
 /* Refuses a listing (sorted) that holds both X and X.meta: X's sidecar is
  * OUT/X.meta (the name the other stages read), so the dataset's own X.meta
- * would be overwritten by it, or taken for it. Checked on the whole listing
- * before any download, whichever shard this is. */
+ * would be overwritten by it, or taken for it. Likewise X and DIR/.X.KEY.part,
+ * the name of X's part file (or one of another version's, which X's download
+ * deletes: the run ended "0 failed" with that listed file gone). Checked on
+ * the whole listing before any download, whichever shard this is. */
 static int sidecar_clash(const hub_listing *l, blalm_err *e)
 {
     for (size_t i = 0; i < l->n; i++) {
         size_t pl = strlen(l->v[i].path);
-        if (pl < 6 || strcmp(l->v[i].path + pl - 5, ".meta")) continue;
-        hub_entry key = {.path = strndup(l->v[i].path, pl - 5)};
+        char *owner = part_owner(l->v[i].path);
+        if (!owner && (pl < 6 || strcmp(l->v[i].path + pl - 5, ".meta"))) continue;
+        hub_entry key = {.path = owner ? owner : strndup(l->v[i].path, pl - 5)};
         if (!key.path) return err_set(e, "out of memory");
         const hub_entry *hit = bsearch(&key, l->v, l->n, sizeof *l->v, cmp_entry_paths);
         free(key.path);
@@ -773,6 +800,11 @@ static int sidecar_clash(const hub_listing *l, blalm_err *e)
         char a[300], b[300];
         hub_printable(hit->path, a, sizeof a);
         hub_printable(l->v[i].path, b, sizeof b);
+        if (owner)
+            return err_set(e, "the listing holds both \"%s\" and \"%s\": blalm downloads a file into a "
+                              "part file named like the second beside it (and deletes those of other "
+                              "versions), so the two would clash; nothing was downloaded (--include can "
+                              "pick the files wanted without one of the two)", a, b);
         return err_set(e, "the listing holds both \"%s\" and \"%s\": blalm keeps what it knows of a "
                           "downloaded file in FILE.meta beside it, so the second would be overwritten "
                           "by the first one's sidecar; nothing was downloaded (--include can pick the files "

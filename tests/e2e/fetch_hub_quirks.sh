@@ -27,6 +27,18 @@ fetch --include '*.parquet' --out "$TMP/out-meta2" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 0 ] && cmp -s "$mrepo/sample/10BT/000_00001.parquet" "$TMP/out-meta2/sample/10BT/000_00001.parquet" &&
     pass fetch_sidecar_name_clash_include_avoids || fail fetch_sidecar_name_clash_include_avoids "rc $rc; $(head -c 400 "$TMP/e")"
 
+# X and .X.<12 hex>.part (the name of a part file of X) both in the listing:
+# X's download deleted the other ("a partial download of another version")
+# and the run ended "0 failed" without it; refused before anything is downloaded
+prepo=$TMP/prepo; make_repo "$prepo"
+printf 'a listed file\n' >"$prepo/sample/10BT/.000_00001.parquet.0123456789ab.part"
+start_hub "$prepo" --page-size 2
+fetch --jobs 1 --out "$TMP/out-part" >"$TMP/o" 2>"$TMP/e"; rc=$?
+if [ $rc = 1 ] && grep -q '"sample/10BT/000_00001.parquet" and "sample/10BT/.000_00001.parquet.0123456789ab.part"' "$TMP/e" &&
+   grep -q "nothing was downloaded" "$TMP/e" && nofiles "$TMP/out-part" && [ "$(hub_stat head)" = 0 ]; then
+    pass fetch_refuses_listing_with_part_name
+else fail fetch_refuses_listing_with_part_name "rc $rc heads $(hub_stat head); $(head -c 400 "$TMP/e"); $(ls -a "$TMP/out-part/sample/10BT" 2>&1 | tr '\n' ' ')"; fi
+
 # 2. the file changed on the Hub after the listing: X-Linked-Etag (same size)
 # or X-Linked-Size differ from the listing; refused naming both values
 start_hub "$repo" --fault etag-moved
