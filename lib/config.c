@@ -8,6 +8,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 static int cmp_key(const void *a, const void *b)
 {
@@ -239,6 +240,13 @@ static int json_strict_error(const char *t, size_t len, size_t *at, char *why, s
     return 1;
 }
 
+/* Where columns start counting: after a UTF-8 byte order mark (an editor
+ * does not show it as three columns). */
+static size_t line_start_after_bom(const char *t, size_t len)
+{
+    return len >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3) ? 3 : 0;
+}
+
 /* config_parse (lineno 0: text is a whole file) and config_parse_line
  * (lineno: text is that line of the file `what`). */
 static cJSON *parse_strict(const char *text, size_t len, const char *what, unsigned long long lineno, blalm_err *e)
@@ -255,7 +263,7 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
             json_strict_error(text, len, &off, why, sizeof why) == 0)   /* e.g. "1e", "\\x" */
             why[0] = 0;
         size_t line = 1, col = 1;
-        for (size_t i = 0; i < off && i < len; i++) {
+        for (size_t i = line_start_after_bom(text, len); i < off && i < len; i++) {
             if (text[i] == '\n') { line++; col = 1; }
             else col++;
         }
@@ -268,7 +276,7 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
         while ((size_t)(end - text) < len && (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')) end++;
         if ((size_t)(end - text) < len) {
             size_t off = (size_t)(end - text), line = 1, col = 1;
-            for (size_t i = 0; i < off; i++) {
+            for (size_t i = line_start_after_bom(text, len); i < off; i++) {
                 if (text[i] == '\n') { line++; col = 1; }
                 else col++;
             }
@@ -285,9 +293,37 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
      * refuse is refused here too, with its line and column. */
     size_t off = 0;
     char why[256];
-    if (json_strict_error(text, len, &off, why, sizeof why)) {
+    /* Bytes that are not UTF-8 inside a string are let through, as cJSON
+     * took them: blalm's own records hold paths (an OUT or WORK folder's
+     * real path, byte for byte), which need not be UTF-8, and `audit`
+     * refused the decisions record assemble had just written in such a
+     * folder. The scan runs on a copy with each such byte made '?' (same
+     * offsets; outside a string '?' is still a syntax error); names that
+     * must be UTF-8 (sources) are checked where they are read. */
+    char *copy = NULL;
+    const char *scan = text;
+    size_t bad;
+    if (!utf8_valid(text, len, &bad)) {
+        if (!(copy = malloc(len ? len : 1))) {
+            cJSON_Delete(j);
+            err_set(e, "%s: out of memory", at);
+            return NULL;
+        }
+        memcpy(copy, text, len);
+        for (size_t i = bad; i < len;) {
+            int32_t cp;
+            int invalid = 0;
+            size_t k = utf8_decode_flag((const unsigned char *)copy, len, i, &cp, &invalid);
+            if (invalid) copy[i++] = '?';
+            else i += k;
+        }
+        scan = copy;
+    }
+    int strict_bad = json_strict_error(scan, len, &off, why, sizeof why);
+    free(copy);
+    if (strict_bad) {
         size_t line = 1, col = 1;
-        for (size_t i = 0; i < off && i < len; i++) {
+        for (size_t i = line_start_after_bom(text, len); i < off && i < len; i++) {
             if (text[i] == '\n') { line++; col = 1; }
             else col++;
         }

@@ -168,3 +168,18 @@ elif grep -qF "$W/out/strict: no such corpus folder, but" "$TMP/e" && grep -q "m
      ! grep -q "interrupted" "$TMP/e"; then pass audit_out_moved
 else fail audit_out_moved "$(cat "$TMP/e")"; fi
 mv "$TMP/out.moved" "$W/out"
+
+# a WORK folder whose path is not UTF-8: assemble writes its real path into
+# the decisions record byte for byte, and audit must read that record back
+# (the strict JSON reading of configs refused it: "run.json:1:14: invalid
+# JSON: expected valid UTF-8 in string, found byte 0xe9", exit 1)
+WU=$TMP/$(printf 'caf\xe9')
+mkdir -p "$WU/docs/web"; head -50 "$W/docs/web/p.jsonl" >"$WU/docs/web/p.jsonl"
+if "$BLALM" tag --work "$WU" --taggers readability --quiet 2>"$TMP/e" &&
+   "$BLALM" assemble --work "$WU" --out "$WU/out" --config "$W/c1.json" --quiet 2>>"$TMP/e"; then
+    "$BLALM" audit --work "$WU" d1 >"$TMP/o" 2>"$TMP/e"; rc=$?
+    [ $rc = 0 ] && grep -q '^id: "d1"' "$TMP/o" && pass audit_work_path_not_utf8 \
+        || fail audit_work_path_not_utf8 "rc $rc: $(head -c 300 "$TMP/e")"
+else
+    fail audit_work_path_not_utf8 "setup: $(head -c 300 "$TMP/e")"
+fi
