@@ -37,13 +37,23 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
  * its value (NULL when it refused none). */
 static const char *taken_opt, *taken_val;
 
-/* An argument that is an option, not a value: "--", "--anything", or '-' and
- * one or more of the command's short options ("-q", "-h", "-qh"). "-" (stdin),
- * "-1" and "-hello" are values. */
+/* An argument that is an option, not a value: "--", "--name" or
+ * "--name=...", or '-' and one or more of the command's short options ("-q",
+ * "-h", "-qh"). "-" (stdin), "-1", "-hello" and "--- a heading ---" are
+ * values. */
 static int option_like(const char *v, const char *shortopts)
 {
     if (v[0] != '-' || !v[1]) return 0;
-    if (v[1] == '-') return 1;
+    if (v[1] == '-') {
+        /* "--" or "--name[=...]": a letter or digit, then letters, digits,
+         * '-' and '_' up to the end or an '='; "--- Chapter 1 ---" (a
+         * prompt) or "--x y" is a value */
+        if (!v[2]) return 1;
+        if (!isalnum((unsigned char)v[2])) return 0;
+        const char *p = v + 3;
+        while (isalnum((unsigned char)*p) || *p == '-' || *p == '_') p++;
+        return !*p || *p == '=';
+    }
     for (const char *p = v + 1; *p; p++)
         if (*p == ':' || !strchr(shortopts, *p)) return 0;
     return 1;

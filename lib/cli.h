@@ -35,8 +35,8 @@ int cli_option_error(const char *usage, const char *cmd, const struct option *op
  * the next argument that is itself an option ("--out --dry-run", "--out -q",
  * "--work --"), which getopt would take as the value, is refused: it returns
  * '?', and cli_option_error then says so, naming both and the "--out=VALUE"
- * form for a value that does start with '-'. "-", "-1" and "-hello" are
- * values. */
+ * form for a value that does start with '-'. "-", "-1", "-hello" and
+ * "--- a heading ---" are values. */
 int cli_getopt(int argc, char *const *argv, const char *shortopts, const struct option *opts);
 /* Name of the long option whose val is val, for messages ("bands" for
  * --bands; "?" if none). */

@@ -160,9 +160,9 @@ int cmd_ablate(int argc, char **argv)
         case 'o': o.optimizers = optarg; break;
         case 'O':
             /* "--out -q" took the option as the folder: an ablation in "-q", not quiet */
-            if (!*optarg || *optarg == '-')
+            if (!*optarg || (*optarg == '-' && optarg == argv[optind - 1]))   /* "--out=-x" is meant */
                 return cli_usage_error(usage, "ablate: --out wants a folder, not '%s'%s", optarg,
-                                       *optarg ? " (an option? a folder whose name starts with '-': ./-name)" : "");
+                                       *optarg ? " (an option? a folder whose name starts with '-': ./-name or --out=-name)" : "");
             o.out = optarg;
             break;
         case 'm': size = optarg; break;

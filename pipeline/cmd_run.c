@@ -119,9 +119,9 @@ int cmd_run(int argc, char **argv)
         switch (c) {
         case 'w':
             /* "--work --dry-run" took the option as the folder and ran the job */
-            if (!*optarg || *optarg == '-')
+            if (!*optarg || (*optarg == '-' && optarg == argv[optind - 1]))   /* "--work=-x" is meant */
                 return cli_usage_error(usage, "run: --work wants a folder, not '%s'%s", optarg,
-                                       *optarg ? " (an option? a folder whose name starts with '-': ./-name)" : "");
+                                       *optarg ? " (an option? a folder whose name starts with '-': ./-name or --work=-name)" : "");
             work = optarg;
             break;
         case 'f': case 'o': {

@@ -108,5 +108,7 @@ opt_err cli_real_dedup_synth_dups "--synthetic-dups: expected 0..1" dedup --work
 "$BLALM" eval --out=--x --help >/dev/null 2>"$TMP/e"; rc=$?
 "$BLALM" generate --prompt -hello --help >/dev/null 2>>"$TMP/e"; rc2=$?
 "$BLALM" generate --prompt -1 --help >/dev/null 2>>"$TMP/e"; rc3=$?
-[ $rc = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ] && [ ! -s "$TMP/e" ] \
-    && pass cli_dash_values_still_values || fail cli_dash_values_still_values "rc $rc $rc2 $rc3: $(head -3 "$TMP/e")"
+"$BLALM" generate --prompt "--- Chapter 1 ---" --help >/dev/null 2>>"$TMP/e"; rc4=$?
+"$BLALM" generate --prompt "--x y" --help >/dev/null 2>>"$TMP/e"; rc5=$?
+[ $rc = 0 ] && [ $rc2 = 0 ] && [ $rc3 = 0 ] && [ $rc4 = 0 ] && [ $rc5 = 0 ] && [ ! -s "$TMP/e" ] \
+    && pass cli_dash_values_still_values || fail cli_dash_values_still_values "rc $rc $rc2 $rc3 $rc4 $rc5: $(head -3 "$TMP/e")"

@@ -152,6 +152,9 @@ for w in --dry-run '' -x; do
     { [ $rc = 2 ] && grep -qF -- "$want" "$TMP/ow" && [ ! -e "$TMP/--dry-run" ] && [ ! -e "$TMP/-x" ]; } \
         || { wo="rc $rc for --work '$w': $(head -c 300 "$TMP/ow")"; break; }
 done
+# "--work=-x" is meant: the folder "-x" (the hint says so)
+(cd "$TMP" && "$BLALM" run job/job.json --work=-x --dry-run -q) >"$TMP/ow" 2>&1; rc=$?
+[ "$wo" = ok ] && [ $rc = 0 ] || wo="--work=-x: rc $rc: $(head -c 300 "$TMP/ow")"
 [ "$wo" = ok ] && pass run_work_not_an_option || fail run_work_not_an_option "$wo"
 # a syntax error: the config's path as given, line:column and what was
 # expected ("job.json:3:2: invalid JSON" was all it said); a JSON value that
