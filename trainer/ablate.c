@@ -14,6 +14,7 @@
 #include "lib/hash.h"
 #include "lib/sbuf.h"
 #include "trainer/eval.h"
+#include "trainer/tokenizer.h"
 #include "trainer/train.h"
 
 /* The variant registry: every name `ablate` accepts (the enhancements issue's
@@ -687,6 +688,7 @@ static int write_svg(const char *path, const char *title, const char *xl, const 
 static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char **vars, int nv,
                          char **opts, int no, blalm_err *e)
 {
+    cJSON *warnings = NULL;   /* runs that learnt nothing (below) */
     /* zero-shot columns: the union, in first-seen order */
     const char *zcols[32];
     int nz = 0;
@@ -737,6 +739,34 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
                   "the average of `blalm eval`'s task scores (%s).\n",
               o->corpus, o->model_cfg, trained, (unsigned long long)o->tokens, o->seed_first > 1 ? o->seed_first : 1,
               o->seeds, !o->eval_data ? "not run" : o->eval_full ? "full suite" : "fast suite");
+    /* A run no better than uniform predictions (dev PPL at or above the
+     * vocabulary size: a collapsed or diverged run, e.g. Muon's learning rate
+     * far too high) still has finite numbers, and its seeds may agree to the
+     * last digit (sd 0, a CI of width 0): it would read as a result. Said
+     * here, in ablation.json's "warnings" and on stderr. The runs share
+     * OUT/tokenizer.json. */
+    warnings = cJSON_CreateArray();
+    {
+        char tp[4200];
+        snprintf(tp, sizeof tp, "%s/tokenizer.json", o->out);
+        blalm_err te = {{0}};
+        bpe_tokenizer *tk = file_exists(tp) ? bpe_load(tp, &te) : NULL;
+        double V = tk ? (double)bpe_vocab_size(tk) : 0;
+        bpe_free(tk);
+        for (int i = 0; V > 1 && i < n; i++) {
+            double l = jnum(rows[i], "dev_loss");
+            if (!(l >= log(V) - 1e-3)) continue;
+            char w[600];
+            snprintf(w, sizeof w, "%s learnt nothing: its dev perplexity %.2f is at least the vocabulary size "
+                                  "(%.0f), the perplexity of uniform predictions (a collapsed or diverged run: "
+                                  "a learning rate too high?); its numbers are in the tables",
+                     cJSON_GetObjectItem(rows[i], "name")->valuestring, exp(l), V);
+            cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
+            sb_printf(&b, "\n**Warning:** `%s` %s.\n", cJSON_GetObjectItem(rows[i], "name")->valuestring,
+                      w + strlen(cJSON_GetObjectItem(rows[i], "name")->valuestring) + 1);
+            if (o->on_note) o->on_note(o->arg, w);
+        }
+    }
     for (int oi = 0; oi < no; oi++) {
         sb_printf(&b, "\n## Mechanism (%s)\n\n| mechanism | runs | PPL | PPL per word | zero-shot avg |\n|---|---|---|---|---|\n", opts[oi]);
         for (int vi = 0; vi < nv; vi++) {
@@ -826,6 +856,8 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
     cJSON *sd = cJSON_AddArrayToObject(sj, "seeds");
     cJSON_AddItemToArray(sd, cJSON_CreateNumber(o->seed_first > 1 ? o->seed_first : 1));
     cJSON_AddItemToArray(sd, cJSON_CreateNumber(o->seeds));
+    cJSON_AddItemToObject(sj, "warnings", warnings);
+    warnings = NULL;
     cJSON_AddStringToObject(sj, "baseline", vars[0]);
     cJSON_AddNumberToObject(sj, "confidence", 0.95);
     cJSON *gs = cJSON_AddArrayToObject(sj, "groups");
@@ -925,6 +957,7 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
     }
     free(s), free(buf);
 out:
+    cJSON_Delete(warnings);
     sb_free(&b);
     return rc;
 }

@@ -134,3 +134,25 @@ for i in 1 2; do
       && [ ! -e "$D/runs/mlstm-adamw-s1/ablate.json" ]; } || g="invocation $i: rc $rc $(head -c 300 "$TMP/err")"
 done
 [ "$g" = ok ] && pass ablate_failed_run_stops || fail ablate_failed_run_stops "$g"
+
+# a run that learnt nothing (Muon's learning rate far too high: uniform
+# predictions, dev PPL exactly the vocabulary size 320, both seeds alike to
+# the last digit, so sd 0 and a CI of width 0) is flagged in ablation.md,
+# ablation.json's "warnings" and on stderr; it read as a result before
+sed 's/"lr_muon": [^,]*/"lr_muon": 1e6/' "$TMP/tiny.json" > "$TMP/col.json"
+"$BLALM" ablate --corpus "$C" --variants mlstm --optimizers muon --seeds 2 --tokens 2k --model-size "$TMP/col.json" \
+    --out "$TMP/col" -q 2>"$TMP/err"; rc=$?
+w=$("$PY" - "$TMP/col" <<'PY' 2>&1
+import csv, json, sys
+a = sys.argv[1]
+rows = list(csv.DictReader(open(a + "/ablation.csv")))
+assert [float(r["dev_ppl"]) for r in rows] == [320.0, 320.0], rows
+w = json.load(open(a + "/ablation.json"))["warnings"]
+assert len(w) == 2 and w[0].startswith("mlstm-muon-s1 learnt nothing: its dev perplexity 320.00 is at least the vocabulary size (320)"), w
+md = open(a + "/ablation.md").read()
+assert md.count("**Warning:** `mlstm-muon-s") == 2, md[:600]
+print("ok")
+PY
+)
+[ $rc = 0 ] && [ "$w" = ok ] && [ "$(grep -c 'learnt nothing' "$TMP/err")" = 2 ] \
+    && pass ablate_learnt_nothing_flagged || fail ablate_learnt_nothing_flagged "rc $rc: $w $(head -c 300 "$TMP/err")"
