@@ -76,11 +76,13 @@ const char *hub_hint(long status, int have_token)
 {
     switch (status) {
     case 401:
-        return have_token ? "the Hub refused HF_TOKEN: check that the token is valid and has read access"
+        return have_token ? "the Hub refused the token (HF_TOKEN, or the one `hf auth login` saved): check that "
+                            "it is valid and has read access"
                           : "the Hub wants a token: set HF_TOKEN to a read token "
-                            "(https://huggingface.co/settings/tokens)";
+                            "(https://huggingface.co/settings/tokens), or log in with `hf auth login`";
     case 403:
-        return "access denied: for a gated repo accept its terms on the Hub page, and set HF_TOKEN";
+        return "access denied: for a gated repo accept its terms on the Hub page, and use a token (HF_TOKEN, "
+               "or `hf auth login`)";
     case 404:
         return "not found: check the spelling of --repo (OWNER/NAME), --path and --revision";
     default:

@@ -57,7 +57,12 @@ static const char usage[] =
     "environment:\n"
     "  HF_ENDPOINT   Hub address (default https://huggingface.co)\n"
     "  HF_TOKEN      access token, sent as 'Authorization: Bearer'; needed for\n"
-    "                gated or private repos; never printed\n"
+    "                gated or private repos; never printed. Unset, the token\n"
+    "                `hf auth login` saved is used, as huggingface_hub does:\n"
+    "                $HF_TOKEN_PATH, else $HF_HOME/token, else\n"
+    "                $XDG_CACHE_HOME/huggingface/token, else\n"
+    "                ~/.cache/huggingface/token (HUGGING_FACE_HUB_TOKEN, the\n"
+    "                older name, before it; HF_HUB_DISABLE_IMPLICIT_TOKEN=1: none)\n"
     "  SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT\n"
     "                this worker's shard in a Slurm job array (without --shard)\n"
     "  OMPI_COMM_WORLD_RANK, OMPI_COMM_WORLD_SIZE\n"
@@ -176,7 +181,10 @@ int cmd_fetch(int argc, char **argv)
     size_t l = strlen(endpoint);
     while (l && endpoint[l - 1] == '/') endpoint[--l] = 0;
     o.endpoint = endpoint;
-    if (env_hf_token("fetch", &o.token) < 0) { free(inc); return 1; }
+    if (env_hf_token("fetch", 1, &o.token) < 0) { free(inc); return 1; }
+    /* a token nobody named on this command line: say where it came from */
+    if (o.token && !quiet && strcmp(env_hf_token_from, "HF_TOKEN"))
+        fprintf(stderr, "blalm fetch: using the Hub token from %s\n", env_hf_token_from);
 
     printer p = {quiet, NULL};
     fetch_counts n;

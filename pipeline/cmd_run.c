@@ -169,10 +169,17 @@ int cmd_run(int argc, char **argv)
     o.dry_run = dry;
     o.hf_endpoint = env_hf_endpoint();
     o.openai_base_url = env_openai_base_url();
-    if (env_hf_token("run", &o.hf_token) < 0 || env_openai_api_key("run", &o.openai_api_key) < 0) {
+    /* the token `hf auth login` saved only for a job that fetches from the
+     * Hub (a token file that cannot be read must not stop one that never
+     * uses it); HF_TOKEN is checked always */
+    int hub = 0;
+    for (int i = 0; i < cfg->nsources; i++) hub |= cfg->sources[i].repo != NULL;
+    if (env_hf_token("run", hub, &o.hf_token) < 0 || env_openai_api_key("run", &o.openai_api_key) < 0) {
         run_config_free(cfg);
         return 1;
     }
+    if (o.hf_token && !quiet && strcmp(env_hf_token_from, "HF_TOKEN"))
+        fprintf(stderr, "blalm run: using the Hub token from %s\n", env_hf_token_from);
     o.hyphen_dic = env_hyphen_dic();
     o.cmudict = env_cmudict_default();
     o.cache_dir = env_cache_dir();

@@ -1,6 +1,7 @@
 /* env.c - see env.h. */
 #include "env.h"
 
+#include <errno.h>
 #include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,10 +144,76 @@ static int token(const char *cmd, const char *var, char *buf, size_t cap, const 
     return 0;
 }
 
-int env_hf_token(const char *cmd, const char **out)
+/* A variable counts as set to "true" as huggingface_hub reads its boolean
+ * variables: 1, ON, YES or TRUE in any case. */
+static int env_true(const char *var)
 {
-    static char buf[4096];
-    return token(cmd, "HF_TOKEN", buf, sizeof buf, out);
+    const char *v = getenv(var);
+    if (!v) return 0;
+    char u[8];
+    size_t n = strlen(v);
+    if (n >= sizeof u) return 0;
+    for (size_t i = 0; i <= n; i++) u[i] = (char)((v[i] >= 'a' && v[i] <= 'z') ? v[i] - 32 : v[i]);
+    return !strcmp(u, "1") || !strcmp(u, "ON") || !strcmp(u, "YES") || !strcmp(u, "TRUE");
+}
+
+const char *env_hf_token_file(char *buf, size_t cap)
+{
+    const char *p = getenv("HF_TOKEN_PATH"), *h = getenv("HF_HOME"), *x = getenv("XDG_CACHE_HOME"),
+               *home = getenv("HOME");
+    if (p && *p) snprintf(buf, cap, "%s", p);
+    else if (h && *h) snprintf(buf, cap, "%s/token", h);
+    else if (x && *x) snprintf(buf, cap, "%s/huggingface/token", x);
+    else if (home && *home) snprintf(buf, cap, "%s/.cache/huggingface/token", home);
+    else return NULL;
+    return buf;
+}
+
+const char *env_hf_token_from = "HF_TOKEN";
+
+int env_hf_token(const char *cmd, int saved, const char **out)
+{
+    static char buf[4096], from[4200];
+    if (token(cmd, "HF_TOKEN", buf, sizeof buf, out) < 0) return -1;
+    env_hf_token_from = "HF_TOKEN";
+    if (*out) return 0;
+    /* the older name huggingface_hub still reads */
+    if (token(cmd, "HUGGING_FACE_HUB_TOKEN", buf, sizeof buf, out) < 0) return -1;
+    env_hf_token_from = "HUGGING_FACE_HUB_TOKEN";
+    if (*out) return 0;
+    env_hf_token_from = "HF_TOKEN";
+    /* the token `hf auth login` (huggingface-cli login) saved, as
+     * huggingface_hub finds it, unless HF_HUB_DISABLE_IMPLICIT_TOKEN */
+    if (!saved || env_true("HF_HUB_DISABLE_IMPLICIT_TOKEN")) return 0;
+    char path[4096];
+    if (!env_hf_token_file(path, sizeof path)) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT || errno == ENOTDIR) return 0;   /* not logged in */
+        fprintf(stderr, "blalm %s: cannot read the Hub token file %s: %s (HF_TOKEN_PATH, HF_HOME; "
+                        "HF_HUB_DISABLE_IMPLICIT_TOKEN=1 to use none)\n", cmd, path, strerror(errno));
+        return -1;
+    }
+    char text[4096];
+    size_t n = fread(text, 1, sizeof text, f);
+    int big = n == sizeof text && fgetc(f) != EOF, rerr = ferror(f);
+    fclose(f);
+    if (rerr || big) {
+        fprintf(stderr, "blalm %s: the Hub token file %s %s\n", cmd, path,
+                rerr ? "cannot be read" : "is larger than a token (4 KB or more)");
+        return -1;
+    }
+    const char *why = NULL;
+    int k = http_token_clean(text, n, buf, sizeof buf, &why);
+    if (k < 0) {
+        fprintf(stderr, "blalm %s: the Hub token file %s %s; it should hold the token alone\n", cmd, path, why);
+        return -1;
+    }
+    if (k == 0) return 0;   /* an empty file: no token */
+    snprintf(from, sizeof from, "the token file %s", path);
+    env_hf_token_from = from;
+    *out = buf;
+    return 0;
 }
 
 const char *env_openai_base_url(void)

@@ -46,13 +46,25 @@ long env_test_slow_write_us(void);
  * https://api.openai.com/v1), trailing '/' removed. */
 const char *env_hf_endpoint(void);
 const char *env_openai_base_url(void);
-/* HF_TOKEN and OPENAI_API_KEY under the rule of a key file's line
+/* HF_TOKEN (see below) and OPENAI_API_KEY under the rule of a key file's line
  * (http_token_clean): *out is the token without surrounding whitespace, NULL
  * when unset or blank; one with a control character, whitespace inside or a
  * byte outside ASCII prints "blalm <cmd>: VAR contains ..." (never the
  * value) and returns -1. */
-int env_hf_token(const char *cmd, const char **out);
+int env_hf_token(const char *cmd, int saved, const char **out);
 int env_openai_api_key(const char *cmd, const char **out);
+/* env_hf_token looks, as huggingface_hub does, at HF_TOKEN, then the older
+ * HUGGING_FACE_HUB_TOKEN, then (when saved is 1, unless
+ * HF_HUB_DISABLE_IMPLICIT_TOKEN is 1, on, yes or true) the file `hf auth
+ * login` saves: env_hf_token_file's path,
+ * $HF_TOKEN_PATH, else $HF_HOME/token, else $XDG_CACHE_HOME/huggingface/token,
+ * else ~/.cache/huggingface/token (NULL when none can be made). A missing
+ * file is no token; an unreadable one or one that is not a token alone (the
+ * same rule) is an error naming the file, never quoting it. Where the token
+ * came from, for messages: env_hf_token_from ("HF_TOKEN",
+ * "HUGGING_FACE_HUB_TOKEN", "the token file PATH"). */
+const char *env_hf_token_file(char *buf, size_t cap);
+extern const char *env_hf_token_from;
 /* The pronouncing dictionary `blalm run` tags with: BLALM_CMUDICT ("none" =
  * NULL), else the first default copy that exists (as `blalm tag`), else NULL. */
 const char *env_cmudict_default(void);

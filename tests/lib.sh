@@ -9,6 +9,11 @@ SHARED_DATA=${BLALM_SHARED_DATA:-}
 PY=/usr/bin/python3
 # a test run inside a Slurm array or under mpirun must not shard the stages it drives
 unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_COUNT OMPI_COMM_WORLD_RANK OMPI_COMM_WORLD_SIZE
+# no Hub token from the user's shell or login (`hf auth login` saves one
+# under ~/.cache/huggingface, which fetch reads when HF_TOKEN is unset):
+# the tests that want one set it
+unset HF_TOKEN HUGGING_FACE_HUB_TOKEN HF_HOME HF_HUB_DISABLE_IMPLICIT_TOKEN
+export HF_TOKEN_PATH=$TMP/no-hf-token-file
 ORACLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/oracle" && pwd)
 
 pass() { echo "PASS $1"; }
