@@ -219,25 +219,128 @@ static void take_head(hub_file *f, const http_response *r)
     snprintf(f->etag, sizeof f->etag, "%s", et ? et : "");
 }
 
-int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
+/* The HEAD of /resolve/ follows redirects itself, as huggingface_hub's
+ * get_hf_file_metadata does: a renamed or moved repo answers 307 with a
+ * relative Location to its new path and none of the file's headers, and
+ * that is followed on the same origin (the token may go there); the
+ * answer that carries the Hub's headers of the file (X-Repo-Commit,
+ * X-Linked-Size, X-Linked-Etag), the 302 to the file host among them, is
+ * the HEAD's answer and is not followed. A bare redirect to another origin
+ * is an error: following it would send the token away, and taking it for
+ * the answer (as before) checked nothing and pinned nothing, and every
+ * rerun asked again. */
+#define HEAD_MAX_HOPS 10
+
+typedef struct head_hops {
+    int n;                          /* URLs asked so far */
+    char *url[HEAD_MAX_HOPS + 1];   /* malloc'd; url[n - 1] is the last one */
+} head_hops;
+
+static void head_hops_free(head_hops *h)
+{
+    for (int i = 0; i < h->n; i++) free(h->url[i]);
+    h->n = 0;
+}
+
+static int has_file_headers(const http_response *r)
+{
+    return http_header_get(r, "x-repo-commit") || http_header_get(r, "x-linked-size") ||
+           http_header_get(r, "x-linked-etag");
+}
+
+/* What the HEAD answer r to h's last URL means: 0 = it is the answer; 1 =
+ * a redirect to follow, its URL appended to h; -1 = an error (e: the file,
+ * the status and why; URLs without their query, userinfo as ***@). */
+static int head_redirect(const fetch_ctx *x, const hub_file *f, const http_response *r, head_hops *h,
+                         blalm_err *e)
+{
+    if (r->status < 300 || r->status >= 400 || has_file_headers(r)) return 0;
+    if (!r->location || !*r->location)
+        return err_set(e, "%s: the HEAD of /resolve/ answered HTTP %ld without a Location and without "
+                          "the Hub's headers of the file (X-Repo-Commit, X-Linked-Size, X-Linked-Etag)",
+                       f->path, r->status);
+    const char *url = h->url[h->n - 1];
+    char *to = http_url_resolve(url, r->location);
+    char shown[300];
+    if (!to) {
+        http_redact(r->location, NULL, shown, sizeof shown);
+        return err_set(e, "%s: the HEAD of /resolve/ answered HTTP %ld, a redirect to '%s', which is "
+                          "not a URL nor a reference relative to the one asked", f->path, r->status, shown);
+    }
+    size_t a = http_origin_len(to), b = http_origin_len(url);
+    if (a != b || strncasecmp(to, url, a) != 0) {
+        char origin[300], ep[300];
+        snprintf(origin, sizeof origin, "%.*s", (int)(a < 299 ? a : 299), to);
+        http_redact(origin, NULL, shown, sizeof shown);
+        http_redact(x->o->endpoint, NULL, ep, sizeof ep);
+        free(to);
+        int up = !strncasecmp(url, "http://", 7) && !strncasecmp(shown, "https://", 8);
+        return err_set(e, "%s: the HEAD of /resolve/ answered HTTP %ld, a redirect to another origin "
+                          "(%s) without the Hub's headers of the file (X-Repo-Commit, X-Linked-Size, "
+                          "X-Linked-Etag): not followed (HF_TOKEN must not go there), and nothing to check "
+                          "the file against or pin it to; HF_ENDPOINT is %s (the Hub, or a mirror that "
+                          "sends those headers, is expected)%s", f->path, r->status, shown, ep,
+                       up ? "; the server moves http:// to https://: set HF_ENDPOINT to its https:// URL" : "");
+    }
+    for (int i = 0; i < h->n; i++) {
+        if (strcmp(h->url[i], to)) continue;
+        http_redact(to, NULL, shown, sizeof shown);
+        free(to);
+        return err_set(e, "%s: the HEAD of /resolve/ redirects in a loop: HTTP %ld back to %s, which "
+                          "it asked already", f->path, r->status, shown);
+    }
+    if (h->n > HEAD_MAX_HOPS) {
+        free(to);
+        return err_set(e, "%s: the HEAD of /resolve/ was redirected more than %d times (last HTTP %ld)",
+                       f->path, HEAD_MAX_HOPS, r->status);
+    }
+    h->url[h->n++] = to;
+    return 1;
+}
+
+/* h holds f's resolve URL (asking the revision, never a pinned commit). */
+static int head_hops_start(const fetch_ctx *x, hub_file *f, head_hops *h, blalm_err *e)
 {
     sbuf u;
     sb_init(&u);
-    f->commit[0] = 0;              /* the HEAD asks the revision, never a pinned commit */
+    f->commit[0] = 0;
     hub_resolve_url(x, f->path, NULL, &u);
-    http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers};
-    http_response r;
-    int rc = http_fetch(x->http, &rq, &r, e);
+    h->n = 0;
+    h->url[0] = strdup(sb_cstr(&u));
     sb_free(&u);
-    if (rc != 0) {
-        const char *h = hub_fail_hint(x, f, &r);
-        hub_add_error_message(&r, x->headers, e);
+    if (!h->url[0]) return err_set(e, "%s: out of memory", f->path);
+    h->n = 1;
+    return 0;
+}
+
+int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e)
+{
+    head_hops h;
+    if (head_hops_start(x, f, &h, e) != 0) return -1;
+    int rc;
+    for (;;) {
+        http_request rq = {.method = "HEAD", .url = h.url[h.n - 1], .headers = x->headers};
+        http_response r;
+        rc = http_fetch(x->http, &rq, &r, e);
+        if (rc != 0) {
+            const char *hint = hub_fail_hint(x, f, &r);
+            hub_add_error_message(&r, x->headers, e);
+            http_response_free(&r);
+            rc = hint ? err_prefix(e, "%s (hint: %s)", f->path, hint) : err_prefix(e, "%s", f->path);
+            break;
+        }
+        int k = head_redirect(x, f, &r, &h, e);
+        if (k == 0) {
+            rc = hub_check_linked(f, &r, e);
+            if (rc == 0) take_head(f, &r);
+        }
         http_response_free(&r);
-        return h ? err_prefix(e, "%s (hint: %s)", f->path, h) : err_prefix(e, "%s", f->path);
+        if (k != 1) {
+            if (k < 0) rc = -1;
+            break;
+        }
     }
-    rc = hub_check_linked(f, &r, e);
-    if (rc == 0) take_head(f, &r);
-    http_response_free(&r);
+    head_hops_free(&h);
     return rc;
 }
 
@@ -610,11 +713,22 @@ static void start_get(fetch_ctx *x, hub_file *f)
     sb_free(&u);
 }
 
+typedef struct head_user { fetch_ctx *x; hub_file *f; head_hops h; } head_user;
+
+static void submit_head(fetch_ctx *x, head_user *g);
+
 static void on_head_done(void *user, int rc, http_response *r, const blalm_err *e)
 {
-    get_user *g = user;
+    head_user *g = user;
     fetch_ctx *x = g->x;
     hub_file *f = g->f;
+    blalm_err ce = {{0}};
+    int k = rc == 0 ? head_redirect(x, f, r, &g->h, &ce) : 0;
+    if (k == 1) {                  /* a renamed repo: ask its new path */
+        submit_head(x, g);
+        return;
+    }
+    head_hops_free(&g->h);
     free(g);
     if (rc != 0) {
         report_http(x, f, f->path, r, e);
@@ -622,8 +736,7 @@ static void on_head_done(void *user, int rc, http_response *r, const blalm_err *
         file_finished(x);
         return;
     }
-    blalm_err ce = {{0}};
-    if (hub_check_linked(f, r, &ce) != 0) {
+    if (k < 0 || hub_check_linked(f, r, &ce) != 0) {
         fetch_emit(x, FETCH_EV_ERROR, 0, ce.msg);
         file_failed(x, f);
         file_finished(x);
@@ -633,23 +746,30 @@ static void on_head_done(void *user, int rc, http_response *r, const blalm_err *
     start_get(x, f);
 }
 
-static void start_head(fetch_ctx *x, hub_file *f)
+/* The HEAD of g's last URL (g is freed on failure). */
+static void submit_head(fetch_ctx *x, head_user *g)
 {
     blalm_err e = {{0}};
-    get_user *g = new_user(x, f, &e);
-    if (!g) { give_up(x, f, &e); return; }
-    sbuf u;
-    sb_init(&u);
-    f->commit[0] = 0;
-    hub_resolve_url(x, f->path, NULL, &u);
-    http_request rq = {.method = "HEAD", .url = sb_cstr(&u), .headers = x->headers,
+    http_request rq = {.method = "HEAD", .url = g->h.url[g->h.n - 1], .headers = x->headers,
                        .on_done = on_head_done, .user = g};
     if (!http_submit(x->http, &rq, &e)) {
+        hub_file *f = g->f;
+        head_hops_free(&g->h);
         free(g);
         err_prefix(&e, "%s", f->path);
         give_up(x, f, &e);
     }
-    sb_free(&u);
+}
+
+static void start_head(fetch_ctx *x, hub_file *f)
+{
+    blalm_err e = {{0}};
+    head_user *g = malloc(sizeof *g);
+    if (!g) { err_set(&e, "%s: out of memory", f->path); give_up(x, f, &e); return; }
+    g->x = x;
+    g->f = f;
+    if (head_hops_start(x, f, &g->h, &e) != 0) { free(g); give_up(x, f, &e); return; }
+    submit_head(x, g);
 }
 
 static void start_more(fetch_ctx *x)

@@ -58,7 +58,9 @@ void hub_resolve_url(const fetch_ctx *x, const char *path, const char *commit, s
 /* a/b, or a/dir(b)/<pre>base(b)<suf>; NULL when out of memory. */
 char *hub_path_join(const char *a, const char *b, const char *pre, const char *suf);
 
-/* HEAD /resolve/ (no redirect), synchronously: checks it with
+/* HEAD /resolve/, synchronously, following a bare redirect on the same
+ * origin (a renamed repo) but never one that carries the file's headers
+ * (to the file host) nor one to another origin (an error): checks it with
  * hub_check_linked, then fills f->commit (which pins f's later requests)
  * and f->etag for the sidecar. */
 int hub_head_file(fetch_ctx *x, hub_file *f, blalm_err *e);

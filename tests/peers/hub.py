@@ -57,8 +57,19 @@ Faults (--fault NAME, repeatable):
   short-range   a Range request gets at most 100000 bytes: a 206 whose
                 Content-Range names the shorter range (RFC 9110 lets a server
                 send less than asked)
+  resolve-loop  /resolve/ answers 307 with a relative Location that names the
+                same URL again (a redirect loop), without X-Linked-* headers
+  resolve-away  /resolve/ answers 307 to another origin (http://other.invalid:1)
+                without the Hub's X-Repo-Commit / X-Linked-* headers
+  resolve-https /resolve/ answers 301 to the same host over https (a server
+                that moves plain http to https), without those headers
+--renamed-from OLD (repeatable): the repo was renamed (or moved) from OLD:
+  /api/datasets/OLD/... and /datasets/OLD/... answer 307 with a relative
+  Location, the same path under REPO (query kept), and no X-Repo-Commit or
+  X-Linked-* headers, as the Hub answers for a renamed repo.
 Stats: resolve_commit counts GETs of /resolve/ pinned to the commit (not the
-revision asked for).
+revision asked for); renamed (renamed_head) the requests (HEADs) answered by
+--renamed-from's 307.
 --require-token TOKEN: 401 unless `Authorization: Bearer TOKEN`.
 --rate BYTES: file bodies go out at about BYTES per second (kill tests).
 Prints the port on stdout, then serves until killed (or, with --parent-pid,
@@ -90,8 +101,9 @@ class Hub:
         self.token = args.require_token
         self.rate = args.rate
         self.plain = args.plain or []
+        self.renamed_from = args.renamed_from or []
         self.lock = threading.Lock()
-        self.stats = {"requests": 0, "tree": 0, "resolve": 0, "head": 0, "cdn": 0,
+        self.stats = {"requests": 0, "tree": 0, "resolve": 0, "head": 0, "cdn": 0, "renamed": 0, "renamed_head": 0,
                       "cdn_bytes": 0, "ranges": 0, "resolve_commit": 0, "files": {}}
         self.seen = set()          # (fault, key) pairs already fired
         self.scan()
@@ -249,6 +261,16 @@ class Handler(BaseHTTPRequestHandler):
         hub.count("requests")
         tree = "/api/datasets/%s/tree/" % hub.repo
         resolve = "/datasets/%s/resolve/" % hub.repo
+        for old in hub.renamed_from:
+            for pre in ("/api/datasets/", "/datasets/"):
+                if path.startswith(pre + old + "/"):
+                    hub.count("renamed")
+                    if self.command == "HEAD":
+                        hub.count("renamed_head")
+                    new = pre + hub.repo + u.path[len(pre + old):]   # names in plain ASCII
+                    loc = new + ("?" + u.query if u.query else "")
+                    return self.send(307, "Temporary Redirect. Redirecting to " + loc,
+                                     {"Location": loc}, ctype="text/plain")
         if path.startswith(tree):
             return self.tree(path[len(tree):], urllib.parse.parse_qs(u.query))
         if path.startswith(resolve):
@@ -320,6 +342,12 @@ class Handler(BaseHTTPRequestHandler):
                               "X-Error-Message": "Entry not found: \x1b[31m%s" % p})
         if self.command == "GET" and rev == COMMIT:
             hub.count("resolve_commit")
+        if "resolve-loop" in hub.faults:
+            return self.send(307, "", {"Location": self.path}, ctype="text/plain")
+        if "resolve-away" in hub.faults:
+            return self.send(307, "", {"Location": "http://other.invalid:1" + self.path}, ctype="text/plain")
+        if "resolve-https" in hub.faults:
+            return self.send(301, "", {"Location": "https" + self.base_url()[4:] + self.path}, ctype="text/plain")
         if "gated" in hub.faults:
             return self.error(403, "Access to dataset %s is restricted. You must have access to it "
                               "and be authenticated to access it. Please log in." % hub.repo,
@@ -443,6 +471,7 @@ def main():
     ap.add_argument("--require-token")
     ap.add_argument("--rate", type=int, default=0)
     ap.add_argument("--plain", action="append", help="glob of repo paths kept in git, not LFS")
+    ap.add_argument("--renamed-from", action="append", help="an old name of the repo: 307 to REPO")
     lifeline.add_argument(ap)
     args = ap.parse_args()
     lifeline.watch(args.parent_pid)
