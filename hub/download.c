@@ -81,7 +81,10 @@ char *hub_path_join(const char *a, const char *b, const char *pre, const char *s
  * URL: the file host the Hub redirected to. The origins compare without
  * case (curl reports "http://" for an HF_ENDPOINT typed "HTTP://", which
  * made every 401/403 of the Hub look like the file host's), the rest
- * exactly. */
+ * exactly, except that a /datasets/.../resolve/ URL on the same origin is
+ * still the Hub's: that of a renamed repo, which the Hub redirects to
+ * (every 403 of a gated repo reached by its old name looked like an expired
+ * signed link, and the run went on). */
 int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_response *r)
 {
     if (!r->effective_url) return 0;
@@ -90,7 +93,11 @@ int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_respons
     hub_resolve_url(x, f->path, f->commit, &u);
     const char *want = sb_cstr(&u), *got = r->effective_url;
     size_t a = http_origin_len(got), b = http_origin_len(want);
-    int moved = a != b || strncasecmp(got, want, a) != 0 || strcmp(got + a, want + b) != 0;
+    int moved = a != b || strncasecmp(got, want, a) != 0;
+    if (!moved && strcmp(got + a, want + b) != 0) {
+        const char *d = strstr(got + a, "/datasets/");
+        moved = !d || !strstr(d, "/resolve/");
+    }
     sb_free(&u);
     return moved;
 }

@@ -118,3 +118,13 @@ timeout 60 "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "
 if [ $rc = 1 ] && grep -q "answered HTTP 301, a redirect to another origin (https://127.0.0.1:" "$TMP/e" &&
    grep -q "set HF_ENDPOINT to its https:// URL" "$TMP/e" && nofiles "$TMP/out-https"; then pass fetch_head_redirect_to_https_hint
 else fail fetch_head_redirect_to_https_hint "rc $rc; $(head -c 600 "$TMP/e")"; fi
+
+# 5. a gated repo reached by its old name: the 403 comes from the Hub (its
+# new /resolve/ path), not from the file host: the gated hint, and the run
+# stops starting more files (the 403 was taken for an expired signed link)
+start_hub "$repo" --renamed-from $OLD --fault gated
+"$BLALM" fetch --repo $OLD --path sample/10BT --jobs 1 --out "$TMP/out-403" >"$TMP/o" 2>"$TMP/e"; rc=$?
+if [ $rc = 1 ] && grep -q "HTTP 403" "$TMP/e" && grep -q "accept its terms" "$TMP/e" && ! grep -q "signed link" "$TMP/e" &&
+   [ "$(grep -c "HTTP 403" "$TMP/e")" = 1 ] && grep -q "3 not tried" "$TMP/e" && nofiles "$TMP/out-403"; then
+    pass fetch_renamed_repo_gated_stops
+else fail fetch_renamed_repo_gated_stops "rc $rc heads $(hub_stat head); $(head -c 600 "$TMP/e")"; fi
