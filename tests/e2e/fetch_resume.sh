@@ -26,7 +26,10 @@ else fail fetch_resume_part_file_identical "$(cat "$TMP/e1")"; fi
 # 2. killed mid-download (slow peer): nothing in place, then the rerun finishes it
 start_hub "$repo" --rate 400000
 out=$TMP/out2
-fetch --out "$out" -q 2>"$TMP/e2" &
+# blalm itself in the background, not the fetch function: $! would be the
+# subshell running it, and kill -9 left blalm running (retrying, for
+# minutes, after the test had ended)
+"$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --include 000_00000.parquet --out "$out" -q 2>"$TMP/e2" &
 pid=$!
 for i in $(seq 100); do
     p=$(ls "$out"/sample/10BT/.*.part 2>/dev/null | head -1)
@@ -37,6 +40,9 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 got=$(stat -c %s "$out"/sample/10BT/.*.part 2>/dev/null || echo 0)
 if [ ! -e "$out/$f" ] && [ "$got" -gt 0 ] && [ "$got" -lt "$size" ]; then pass fetch_killed_leaves_no_file_in_place
 else fail fetch_killed_leaves_no_file_in_place "part $got bytes; dest $(ls "$out/sample/10BT" 2>&1)"; fi
+left=$(pgrep -f -- "--out $out" | tr '\n' ' ')
+[ -z "$left" ] && pass fetch_killed_run_not_left_running ||
+    { fail fetch_killed_run_not_left_running "still running: pid $left"; kill -9 $left 2>/dev/null; }
 start_hub "$repo"
 if fetch --out "$out" 2>"$TMP/e2b" && cmp -s "$src" "$out/$f" && [ "$(hub_stat ranges)" = 1 ] &&
    [ "$(hub_stat cdn_bytes)" -le $((size - got)) ]; then pass fetch_rerun_after_kill_resumes
