@@ -538,7 +538,7 @@ static void drop_get(hub_file *f)
 
 /* Answers that may end early (each with new bytes) before a file fails in
  * this run; its part file stays for a rerun. */
-#define SHORT_BODIES_MAX 32   /* the message below says "32nd" */
+#define SHORT_BODIES_MAX 32   /* the message below says "32 times" */
 
 /* The GET succeeded but f's part file holds fewer bytes than the listing
  * says: a body that ended without an error (one delimited by the connection's
@@ -561,7 +561,7 @@ static int resume_short(fetch_ctx *x, hub_file *f)
     fetch_emitf(x, FETCH_EV_ERROR, "%s: download failed: the server's answer ended at byte %" PRIu64
                 " of %" PRIu64 " (the listed size) without an error, %s (partial file kept for resume)",
                 f->path, got, f->size,
-                got > f->have ? "for the 32nd time in this run" : "with no new bytes");
+                got > f->have ? "after asking for the rest 32 times in this run" : "with no new bytes");
     file_failed(x, f);
     file_finished(x);
     return 1;

@@ -67,7 +67,7 @@ static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t l
      * close and cut): the rest is asked for while each answer brings bytes,
      * as download.c does for whole files */
     uint64_t got = rc == 0 ? r.bytes : 0;
-    for (int tries = 1; rc == 0 && got < len && r.bytes > 0 && tries < 32; tries++) {
+    for (int tries = 1; rc == 0 && got < len && r.bytes > 0 && tries <= 32; tries++) {   /* the rest asked 32 times */
         http_response_free(&r);
         rq.range_start = off + got;
         rc = http_fetch(x->http, &rq, &r, e);

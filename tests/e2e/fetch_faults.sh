@@ -44,6 +44,23 @@ sent=$(hub_stat cdn_bytes)
 # a server that answers each Range with at most 100000 bytes (a 206 for less
 # than asked): one run still ends with every file whole
 recovers fetch_short_ranges_resume short-once short-range
+# every answer brings at most 1000 bytes: the rest is asked for 32 times,
+# then the file fails with the 33,000 bytes it got kept for a rerun
+start_hub "$repo" --fault trickle
+out=$TMP/out-trickle
+fetch --out "$out" >"$TMP/o" 2>"$TMP/e"; rc=$?
+big=$(grep -c "ended at byte 33000 of [0-9]* (the listed size) without an error, after asking for the rest 32 times in this run (partial file kept for resume)" "$TMP/e")
+kept=$(find "$out" -name '.*.part' -size 33000c 2>/dev/null | wc -l)
+[ $rc = 1 ] && [ "$big" -ge 1 ] && [ "$kept" = "$big" ] && [ "$(hub_stat cdn sample/10BT/000_00000.parquet)" = 33 ] \
+    && pass fetch_short_answers_capped || fail fetch_short_answers_capped "rc $rc, $big failed, $kept kept, cdn $(hub_stat cdn sample/10BT/000_00000.parquet); $(tail -c 300 "$TMP/e")"
+# the file host's copy is shorter than the listing says: the request for the
+# rest gets a 416, a size mismatch, and the partial file is deleted
+start_hub "$repo" --fault truncated
+out=$TMP/out-truncated
+fetch --out "$out" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && grep -q "000_00000.parquet: size mismatch: the listing says [0-9]* bytes, the server's file ends at byte [0-9]* (HTTP 416 to a request for the rest); deleted the partial file" "$TMP/e" \
+    && [ -z "$(find "$out" -name '*.part' 2>/dev/null)" ] && [ ! -e "$out/sample/10BT/000_00000.parquet" ] \
+    && pass fetch_short_then_416_deletes || fail fetch_short_then_416_deletes "rc $rc; $(tail -c 400 "$TMP/e"); $(find "$out" -type f 2>/dev/null | head -3)"
 
 # wrong sha256 in the listing: refused, part file deleted, said so
 start_hub "$repo" --fault bad-sha

@@ -54,6 +54,10 @@ Faults (--fault NAME, repeatable):
                 git) sends half the body with neither Content-Length nor chunked
                 encoding, then closes: the body looks complete to HTTP, but it
                 is short (a close-delimited answer cut by a proxy)
+  trickle       every file GET sends at most 1000 bytes of what it asked for, as
+                short-once does (close-delimited): the rest never comes whole
+  truncated     the file host's copy of each file is 1000 bytes shorter than
+                the listing and X-Linked-Size say (Range beyond it: 416)
   short-range   a Range request gets at most 100000 bytes: a 206 whose
                 Content-Range names the shorter range (RFC 9110 lets a server
                 send less than asked)
@@ -389,6 +393,8 @@ class Handler(BaseHTTPRequestHandler):
     def body(self, full, size, etag, p, extra=None):
         """The bytes of a file, honouring Range; counted as CDN traffic."""
         hub = self.hub
+        if "truncated" in hub.faults and size > 1000:
+            size -= 1000
         start, end = 0, size - 1
         status = 200
         rng = self.headers.get("Range")
@@ -413,17 +419,19 @@ class Handler(BaseHTTPRequestHandler):
             if "short-range" in hub.faults:
                 end = min(end, start + 99999)
         n = end - start + 1
-        if self.command == "GET" and hub.once("short-once", p) and n > 1:
+        trickle = "trickle" in hub.faults and n > 1000
+        if self.command == "GET" and (trickle or hub.once("short-once", p)) and n > 1:
             self.send_response(status)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Connection", "close")
             if status == 206:
                 self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
             self.end_headers()
+            k = 1000 if trickle else n // 2
             with open(full, "rb") as f:
                 f.seek(start)
-                self.wfile.write(f.read(n // 2))
-            hub.count("cdn_bytes", None, n // 2)
+                self.wfile.write(f.read(k))
+            hub.count("cdn_bytes", None, k)
             self.close_connection = True
             return
         self.send_response(status)
