@@ -13,6 +13,7 @@
 #include "lib/http.h"
 #include "lib/marker.h"
 #include "lib/rules.h"
+#include "lib/utf8.h"
 #include "lib/zio.h"
 #include "scorer/sample.h"
 #include "scorer/score_internal.h"
@@ -529,6 +530,12 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
               blalm_err *e)
 {
     memset(n, 0, sizeof *n);
+    /* the model's name goes into every request's JSON body, which must be
+     * UTF-8 (a config's string is read as its bytes: lib/config.c) */
+    size_t bad;
+    if (o->model && !utf8_valid(o->model, strlen(o->model), &bad))
+        return err_set(e, "the model name is not valid UTF-8 (byte \\x%02x at offset %zu); it is sent in "
+                          "each request's JSON body", (unsigned char)o->model[bad], bad);
     const work_dirs *w = o->dirs;
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);

@@ -141,3 +141,17 @@ $BLALM score --work "$W10" --endpoint "$EP6" --model m -q 2>"$TMP/err10"; rc=$?
 why=$(attrs "$W10/attributes/edu_llm/web/e.jsonl.zst" 2>/dev/null | "$PY" -c 'import json,sys; print(sum("finish_reason content_filter" in (json.loads(l)["edu_llm"]["error"] or "") for l in sys.stdin))')
 [ $rc -eq 0 ] && [ "$why" = 2 ] && pass score_finish_content_filter_rc0 || fail score_finish_content_filter_rc0 "rc=$rc named=$why $(head -c 300 "$TMP/err10")"
 stop_peers
+
+# a model name that is not UTF-8 (a config's strings are read as their
+# bytes) is refused before anything, from the command line and from a
+# config alike: it went into each request's JSON body, which the endpoint
+# refused ("could not parse the JSON body") on every document
+WU=$TMP/wu; mkdir -p "$WU/docs/web"; make_docs "$WU/docs/web/a.jsonl" 3
+printf '{"score": {"model": "gpt\xe9", "endpoint": "%s"}}' "$EP" >"$TMP/u8.json"
+before=$(peer_requests $P)
+$BLALM score --work "$WU" --endpoint "$EP" --model $'gpt\xe9' -q 2>"$TMP/err"; rc=$?
+$BLALM score --work "$WU" --config "$TMP/u8.json" -q 2>"$TMP/err2"; rc2=$?
+msg="blalm score: the model name is not valid UTF-8 (byte \\xe9 at offset 3); it is sent in each request's JSON body"
+[ $rc = 1 ] && [ $rc2 = 1 ] && [ "$(cat "$TMP/err")" = "$msg" ] && [ "$(cat "$TMP/err2")" = "$msg" ] \
+    && [ "$(peer_requests $P)" = "$before" ] && [ ! -e "$WU/attributes" ] \
+    && pass score_model_not_utf8_refused || fail score_model_not_utf8_refused "rc $rc $rc2: $(head -c 300 "$TMP/err" "$TMP/err2")"
