@@ -91,13 +91,16 @@ int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_respons
     sbuf u;
     sb_init(&u);
     hub_resolve_url(x, f->path, f->commit, &u);
-    const char *want = sb_cstr(&u), *got = r->effective_url;
+    /* both as libcurl writes URLs (effective_url is libcurl's) */
+    char *norm = http_url_resolve(sb_cstr(&u), sb_cstr(&u));
+    const char *want = norm ? norm : sb_cstr(&u), *got = r->effective_url;
     size_t a = http_origin_len(got), b = http_origin_len(want);
     int moved = a != b || strncasecmp(got, want, a) != 0;
     if (!moved && strcmp(got + a, want + b) != 0) {
         const char *d = strstr(got + a, "/datasets/");
         moved = !d || !strstr(d, "/resolve/");
     }
+    free(norm);
     sb_free(&u);
     return moved;
 }
@@ -313,7 +316,10 @@ static int head_hops_start(const fetch_ctx *x, hub_file *f, head_hops *h, blalm_
     f->commit[0] = 0;
     hub_resolve_url(x, f->path, NULL, &u);
     h->n = 0;
-    h->url[0] = strdup(sb_cstr(&u));
+    /* as libcurl writes it (http://2130706433:P is http://127.0.0.1:P),
+     * the form the redirects' targets come back in: compared as text */
+    h->url[0] = http_url_resolve(sb_cstr(&u), sb_cstr(&u));
+    if (!h->url[0]) h->url[0] = strdup(sb_cstr(&u));
     sb_free(&u);
     if (!h->url[0]) return err_set(e, "%s: out of memory", f->path);
     h->n = 1;

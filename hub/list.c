@@ -248,8 +248,14 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
 static int same_origin(const char *url, const char *endpoint)
 {
     if (!strstr(endpoint, "://")) return 0;
-    size_t n = http_origin_len(endpoint);
-    return strncasecmp(url, endpoint, n) == 0 && (url[n] == '/' || url[n] == 0);
+    /* url is as libcurl writes URLs (http_url_resolve): the endpoint too
+     * (HF_ENDPOINT=http://2130706433:P is http://127.0.0.1:P) */
+    char *norm = http_url_resolve(endpoint, endpoint);
+    const char *ep = norm ? norm : endpoint;
+    size_t n = http_origin_len(ep);
+    int same = strncasecmp(url, ep, n) == 0 && (url[n] == '/' || url[n] == 0);
+    free(norm);
+    return same;
 }
 
 int hub_next_page(const char *link, const char *base, const char *endpoint, int page_no, char **next,

@@ -128,3 +128,14 @@ if [ $rc = 1 ] && grep -q "HTTP 403" "$TMP/e" && grep -q "accept its terms" "$TM
    [ "$(grep -c "HTTP 403" "$TMP/e")" = 1 ] && grep -q "3 not tried" "$TMP/e" && nofiles "$TMP/out-403"; then
     pass fetch_renamed_repo_gated_stops
 else fail fetch_renamed_repo_gated_stops "rc $rc heads $(hub_stat head); $(head -c 600 "$TMP/e")"; fi
+
+# HF_ENDPOINT spelling the host in a form libcurl rewrites (a decimal IPv4
+# address: http://2130706433:P is http://127.0.0.1:P): the renamed repo's
+# redirect is still on the same origin (it was refused as "a redirect to
+# another origin (http://127.0.0.1:P)", the raw and the rewritten URL
+# compared as text)
+start_hub "$repo" --page-size 2 --renamed-from $OLD --plain '*.bin'
+out=$TMP/out-decimal
+(export HF_ENDPOINT="http://2130706433:${HF_ENDPOINT##*:}"; fetch --out "$out") >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 0 ] && cmp_tree "$repo" "$out" "${files[@]}" >/dev/null && all_commit "$out" 4 && ! grep -q "another origin" "$TMP/e" \
+    && pass fetch_renamed_endpoint_spelled_otherwise || fail fetch_renamed_endpoint_spelled_otherwise "rc $rc; $(tail -c 400 "$TMP/e")"
