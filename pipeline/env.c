@@ -157,12 +157,23 @@ static int env_true(const char *var)
     return !strcmp(u, "1") || !strcmp(u, "ON") || !strcmp(u, "YES") || !strcmp(u, "TRUE");
 }
 
+/* path with a leading "~" or "~/" made $HOME, as Python's expanduser
+ * (huggingface_hub expands HF_HOME and HF_TOKEN_PATH so). */
+static void expand_home(const char *path, const char *tail, char *buf, size_t cap)
+{
+    const char *home = getenv("HOME");
+    if (path[0] == '~' && (path[1] == '/' || !path[1]) && home && *home)
+        snprintf(buf, cap, "%s%s%s", home, path + 1, tail);
+    else
+        snprintf(buf, cap, "%s%s", path, tail);
+}
+
 const char *env_hf_token_file(char *buf, size_t cap)
 {
     const char *p = getenv("HF_TOKEN_PATH"), *h = getenv("HF_HOME"), *x = getenv("XDG_CACHE_HOME"),
                *home = getenv("HOME");
-    if (p && *p) snprintf(buf, cap, "%s", p);
-    else if (h && *h) snprintf(buf, cap, "%s/token", h);
+    if (p && *p) expand_home(p, "", buf, cap);
+    else if (h && *h) expand_home(h, "/token", buf, cap);
     else if (x && *x) snprintf(buf, cap, "%s/huggingface/token", x);
     else if (home && *home) snprintf(buf, cap, "%s/.cache/huggingface/token", home);
     else return NULL;

@@ -57,8 +57,9 @@ int env_openai_api_key(const char *cmd, const char **out);
  * HUGGING_FACE_HUB_TOKEN, then (when saved is 1, unless
  * HF_HUB_DISABLE_IMPLICIT_TOKEN is 1, on, yes or true) the file `hf auth
  * login` saves: env_hf_token_file's path,
- * $HF_TOKEN_PATH, else $HF_HOME/token, else $XDG_CACHE_HOME/huggingface/token,
- * else ~/.cache/huggingface/token (NULL when none can be made). A missing
+ * $HF_TOKEN_PATH, else $HF_HOME/token (a leading "~" in either is $HOME),
+ * else $XDG_CACHE_HOME/huggingface/token, else ~/.cache/huggingface/token
+ * (NULL when none can be made). A missing
  * file is no token; an unreadable one or one that is not a token alone (the
  * same rule) is an error naming the file, never quoting it. Where the token
  * came from, for messages: env_hf_token_from ("HF_TOKEN",

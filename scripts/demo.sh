@@ -108,6 +108,10 @@ echo "   tokenizer, tokenize, a few minutes of BLaLM (mLSTM) training, zero-shot
 start_peer hub.py hub_port --root "$WORK/repo"
 start_peer openai.py llm_port --latency 0.005 --log "$WORK/openai-requests.jsonl" "${reasoning[@]}"
 export HF_ENDPOINT="http://127.0.0.1:$hub_port"
+# the stand-in wants no token: not the user's (HF_TOKEN, or the one `hf auth
+# login` saved, which fetch reads when HF_TOKEN is unset)
+unset HF_TOKEN HUGGING_FACE_HUB_TOKEN
+export HF_HUB_DISABLE_IMPLICIT_TOKEN=1
 export OPENAI_BASE_URL="http://127.0.0.1:$llm_port/v1"
 export OPENAI_API_KEY=demo-key-not-secret
 run "$BLALM" run "$root/configs/demo.json" --work "$WORK" --dry-run

@@ -13,7 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d)
 HUB_PID=
 trap '[ -n "$HUB_PID" ] && kill $HUB_PID 2>/dev/null; rm -rf "$TMP"' EXIT
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy HF_TOKEN
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy HF_TOKEN HUGGING_FACE_HUB_TOKEN
+export HF_HUB_DISABLE_IMPLICIT_TOKEN=1   # not the token `hf auth login` saved either
 export BLALM_PROGRESS_SECONDS=3600
 repo=$TMP/repo; mkdir -p "$repo/sample/10BT"
 nfiles=8; mb=25

@@ -32,10 +32,13 @@ printf 'hf_tok-31' >"$TMP/hfhome/token"; printf ' hf_tok-31 \n' >"$TMP/xdg/huggi
 printf 'hf_tok-31\n' >"$TMP/home/.cache/huggingface/token"
 saved=ok
 for how in "HF_TOKEN_PATH=$TMP/tokfile:$TMP/tokfile" "HF_HOME=$TMP/hfhome:$TMP/hfhome/token" \
+           "HF_TOKEN_PATH=~/tokfile:$TMP/tokfile" "HF_HOME=~/hfhome:$TMP/hfhome/token" \
            "XDG_CACHE_HOME=$TMP/xdg:$TMP/xdg/huggingface/token" "HOME=$TMP/home:$TMP/home/.cache/huggingface/token"; do
     var=${how%%:*} file=${how#*:}
     rm -rf "$TMP/os"
-    (unset HF_TOKEN_PATH XDG_CACHE_HOME; export "$var"; fetch --out "$TMP/os") >/dev/null 2>"$TMP/e"; rc=$?
+    # "~" as Python's expanduser makes it ($HOME), as huggingface_hub reads them
+    (unset HF_TOKEN_PATH XDG_CACHE_HOME; [ "${var#*=\~}" != "$var" ] && export HOME=$TMP; export "$var"
+     fetch --out "$TMP/os") >/dev/null 2>"$TMP/e"; rc=$?
     { [ $rc = 0 ] && cmp_tree "$repo" "$TMP/os" sample/10BT/000_00000.parquet \
       && grep -qF "blalm fetch: using the Hub token from the token file $file" "$TMP/e" \
       && ! grep -rqa "hf_tok-31" "$TMP/e" "$TMP/os"; } || { saved="$var: rc $rc; $(tail -c 300 "$TMP/e")"; break; }
