@@ -240,11 +240,15 @@ static int json_strict_error(const char *t, size_t len, size_t *at, char *why, s
     return 1;
 }
 
-/* Where columns start counting: after a UTF-8 byte order mark (an editor
- * does not show it as three columns). */
-static size_t line_start_after_bom(const char *t, size_t len)
+/* The line and column (from 1) of byte off of t, counted after a UTF-8
+ * byte order mark (an editor does not show it as three columns). */
+static void line_col(const char *t, size_t len, size_t off, size_t *line, size_t *col)
 {
-    return len >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    *line = 1, *col = 1;
+    for (size_t i = len >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3) ? 3 : 0; i < off && i < len; i++) {
+        if (t[i] == '\n') { ++*line; *col = 1; }
+        else ++*col;
+    }
 }
 
 /* config_parse (lineno 0: text is a whole file) and config_parse_line
@@ -262,11 +266,8 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
         if (!lineno && json_expectation(text, len, &off, why, sizeof why) == 0 &&
             json_strict_error(text, len, &off, why, sizeof why) == 0)   /* e.g. "1e", "\\x" */
             why[0] = 0;
-        size_t line = 1, col = 1;
-        for (size_t i = line_start_after_bom(text, len); i < off && i < len; i++) {
-            if (text[i] == '\n') { line++; col = 1; }
-            else col++;
-        }
+        size_t line, col;
+        line_col(text, len, off, &line, &col);
         if (lineno) err_set(e, "%s: column %zu: not valid JSON (expected one JSON value per line)", at, col);
         else err_set(e, "%s:%zu:%zu: invalid JSON%s%s", at, line, col, *why ? ": " : "", why);
         return NULL;
@@ -275,11 +276,8 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
     if (end) {
         while ((size_t)(end - text) < len && (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')) end++;
         if ((size_t)(end - text) < len) {
-            size_t off = (size_t)(end - text), line = 1, col = 1;
-            for (size_t i = line_start_after_bom(text, len); i < off; i++) {
-                if (text[i] == '\n') { line++; col = 1; }
-                else col++;
-            }
+            size_t off = (size_t)(end - text), line, col;
+            line_col(text, len, off, &line, &col);
             cJSON_Delete(j);
             if (lineno) err_set(e, "%s: unexpected text after the JSON value at byte %zu", at, off);
             else err_set(e, "%s:%zu:%zu: unexpected text after the JSON value (one value per file)", at, line, col);
@@ -322,11 +320,8 @@ static cJSON *parse_strict(const char *text, size_t len, const char *what, unsig
     int strict_bad = json_strict_error(scan, len, &off, why, sizeof why);
     free(copy);
     if (strict_bad) {
-        size_t line = 1, col = 1;
-        for (size_t i = line_start_after_bom(text, len); i < off && i < len; i++) {
-            if (text[i] == '\n') { line++; col = 1; }
-            else col++;
-        }
+        size_t line, col;
+        line_col(text, len, off, &line, &col);
         cJSON_Delete(j);
         if (lineno) err_set(e, "%s: column %zu: not valid JSON (%s)", at, col, why);
         else err_set(e, "%s:%zu:%zu: invalid JSON: %s", at, line, col, why);
