@@ -756,14 +756,15 @@ static int write_outputs(const ablate_opts *o, cJSON *const *rows, int n, char *
         for (int i = 0; V > 1 && i < n; i++) {
             double l = jnum(rows[i], "dev_loss");
             if (!(l >= log(V) - 1e-3)) continue;
-            char w[600];
-            snprintf(w, sizeof w, "%s learnt nothing: its dev perplexity %.2f is at least the vocabulary size "
-                                  "(%.0f), the perplexity of uniform predictions (a collapsed or diverged run: "
-                                  "a learning rate too high?); its numbers are in the tables",
-                     cJSON_GetObjectItem(rows[i], "name")->valuestring, exp(l), V);
+            const char *name = cJSON_GetObjectItem(rows[i], "name")->valuestring;
+            char what[400], w[600];
+            snprintf(what, sizeof what, "learnt nothing: its dev perplexity %.2f is at least the vocabulary size "
+                                        "(%.0f), the perplexity of uniform predictions (a collapsed or diverged "
+                                        "run: a learning rate too high?); its numbers are in the tables",
+                     exp(l), V);
+            snprintf(w, sizeof w, "%s %s", name, what);
             cJSON_AddItemToArray(warnings, cJSON_CreateString(w));
-            sb_printf(&b, "\n**Warning:** `%s` %s.\n", cJSON_GetObjectItem(rows[i], "name")->valuestring,
-                      w + strlen(cJSON_GetObjectItem(rows[i], "name")->valuestring) + 1);
+            sb_printf(&b, "\n**Warning:** `%s` %s.\n", name, what);
             if (o->on_note) o->on_note(o->arg, w);
         }
     }
