@@ -1149,7 +1149,13 @@ static int read_log(rpt *r, const char *path, blalm_err *e)
         if (!n) continue;
         cJSON *j = cJSON_ParseWithLength(s, n);
         const cJSON *step = get(j, "step");
-        if (!cJSON_IsObject(j) || !cJSON_IsNumber(step)) {
+        if ((!cJSON_IsObject(j) || !cJSON_IsNumber(step)) && nl == text + len) {
+            /* a last line without its newline: the trainer writes each line
+             * with its newline in one go, so this is a line being written
+             * while we read (a report during training), not a corrupt log */
+            fprintf(stderr, "blalm report: %s:%zu: the last line has no newline and is not a whole log line "
+                            "(training is writing it); left out\n", path, line);
+        } else if (!cJSON_IsObject(j) || !cJSON_IsNumber(step)) {
             rc = err_set(e, "%s:%zu: expected a JSON object with a numeric \"step\" (a training log line)",
                          path, line);
         } else {

@@ -177,6 +177,17 @@ bad report_missing_run "$TMP/norun: no such run directory" --work "$W" --run "$T
 R2=$TMP/badrun; mkdir -p "$R2/checkpoints"
 head -3 "$RUN/log.jsonl" >"$R2/log.jsonl"; echo '{"step": 4, "loss": 1.5' >>"$R2/log.jsonl"
 bad report_corrupt_log "$R2/log.jsonl:4: expected a JSON object" --work "$W" --run "$R2"
+# a last line without its newline is one training is writing while the
+# report reads: left out with a note, the lines before it drawn
+head -3 "$RUN/log.jsonl" >"$R2/log.jsonl"; printf '{"step": 4, "loss": 1.' >>"$R2/log.jsonl"
+if "$BLALM" report --work "$W" --run "$R2" --out "$TMP/partial.html" -q 2>"$TMP/err"; then
+    want=$(head -3 "$RUN/log.jsonl" | grep -c '"loss":')
+    got=$($CHECK data "$TMP/partial.html" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["run"]["loss_points"])')
+    grep -qF "$R2/log.jsonl:4: the last line has no newline" "$TMP/err" && [ "$want" -ge 1 ] && [ "$got" = "$want" ] \
+        && pass report_log_partial_last_line || fail report_log_partial_last_line "loss points $got, want $want: $(cat "$TMP/err")"
+else
+    fail report_log_partial_last_line "$(cat "$TMP/err")"
+fi
 head -3 "$RUN/log.jsonl" >"$R2/log.jsonl"
 printf '{"tasks": {"blimp": {"score": 50}' >"$R2/checkpoints/chck_1M.eval_fast.json"
 bad report_corrupt_eval "$R2/checkpoints/chck_1M.eval_fast.json: byte 32: expected JSON" --work "$W" --run "$R2"
