@@ -97,7 +97,7 @@ typedef struct run_config {
     double distill_emb_weight;  /* 0: chosen by the cross-validation */
     /* assemble */
     char *corpora_json;      /* a corpora config (corpora/corpora.h) */
-    char corpus_names[8][64];
+    char corpus_names[8][64];   /* 8: CORPORA_MAX (checked in run_config.c) */
     uint64_t corpus_budgets[8];
     char corpus_tracks[8][16];
     int ncorpora;

@@ -220,7 +220,14 @@ static int corpora_loader(const char *path, void *arg, blalm_err *e)
     if (rc == 0) {
         run_config *c = arg;
         c->ncorpora = cc.ncorpora;
-        for (int i = 0; i < cc.ncorpora && i < 8; i++) {
+        /* run.h does not include corpora.h; its arrays must hold every corpus
+         * a corpora config may have, and each name and track whole */
+        _Static_assert(sizeof c->corpus_budgets / sizeof c->corpus_budgets[0] == CORPORA_MAX,
+                       "run_config's corpus arrays hold CORPORA_MAX corpora");
+        _Static_assert(sizeof c->corpus_names[0] == sizeof cc.corpora[0].name &&
+                           sizeof c->corpus_tracks[0] == sizeof cc.corpora[0].track,
+                       "run_config's corpus names and tracks are as long as corpora.h's");
+        for (int i = 0; i < cc.ncorpora; i++) {
             snprintf(c->corpus_names[i], sizeof c->corpus_names[i], "%s", cc.corpora[i].name);
             c->corpus_budgets[i] = cc.corpora[i].budget;
             snprintf(c->corpus_tracks[i], sizeof c->corpus_tracks[i], "%s", cc.corpora[i].track);
