@@ -606,7 +606,10 @@ static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e
     }
     if (rc != 0) {
         char what[1200];
-        snprintf(what, sizeof what, "%s: download failed (partial file kept for resume)", f->path);
+        struct stat st;   /* file_failed deletes a part file that got no byte */
+        int kept = f->fd >= 0 && fstat(f->fd, &st) == 0 && st.st_size > 0;
+        snprintf(what, sizeof what, "%s: download failed (%s)", f->path,
+                 kept ? "partial file kept for resume" : "no byte received, nothing kept");
         report_http(x, f, what, r, e);
         file_failed(x, f);
     } else {

@@ -145,6 +145,8 @@ start_hub "$repo" --fault cdn-403
 [ $rc = 1 ] && [ "$(grep -c "HTTP 403" "$TMP/e")" = 4 ] && grep -q "refused the signed link" "$TMP/e" &&
     ! grep -q "accept its terms" "$TMP/e" && ! grep -q "sig=" "$TMP/e" && grep -q "parquet?\.\.\.</Url>" "$TMP/e" &&
     grep -q "4 failed" "$TMP/e" && ! grep -q "not tried" "$TMP/e" &&
+    grep -q "no byte received, nothing kept" "$TMP/e" && ! grep -q "partial file kept" "$TMP/e" &&
+    [ -z "$(find "$TMP/out-cdn403" -name '*.part' 2>/dev/null)" ] &&
     pass fetch_403_cdn_goes_on_redacted || fail fetch_403_cdn_goes_on_redacted "rc $rc; $(cat "$TMP/e")"
 
 # 404: wrong path / repo / revision: fails fast with a spelling hint
