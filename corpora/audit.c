@@ -560,8 +560,8 @@ static long audit_id(actx *c, FILE *out, blalm_err *e)
 enum { T_BOOL = 1, T_INT = 2, T_FLOAT = 4, T_STRING = 8, T_OTHER = 16 };
 
 typedef struct col {
-    char name[192];
-    char set[64], key[128];      /* attribute columns */
+    char *name;
+    char *set, *key;             /* attribute columns ("" for the fixed ones) */
     int flags;
     pq_type type;
     int json;                    /* STRING column holding JSON text of mixed values */
@@ -572,6 +572,9 @@ typedef struct cols {
     int n, cap;
 } cols;
 
+/* The column of that name (an existing one if any: the caller checks that
+ * it is the same set and key). Names are whole: a long key is not cut to a
+ * prefix another key may share. */
 static int col_add(cols *cs, const char *name, const char *set, const char *key, pq_type type)
 {
     for (int i = 0; i < cs->n; i++)
@@ -584,11 +587,22 @@ static int col_add(cols *cs, const char *name, const char *set, const char *key,
     }
     col *c = &cs->v[cs->n];
     memset(c, 0, sizeof *c);
-    snprintf(c->name, sizeof c->name, "%s", name);
-    snprintf(c->set, sizeof c->set, "%s", set ? set : "");
-    snprintf(c->key, sizeof c->key, "%s", key ? key : "");
+    c->name = strdup(name);
+    c->set = strdup(set ? set : "");
+    c->key = strdup(key ? key : "");
+    if (!c->name || !c->set || !c->key) abort();
     c->type = type;
     return cs->n++;
+}
+
+static void cols_free(cols *cs)
+{
+    for (int i = 0; i < cs->n; i++) {
+        free(cs->v[i].name);
+        free(cs->v[i].set);
+        free(cs->v[i].key);
+    }
+    free(cs->v);
 }
 
 /* The type a value asks of its column: an integer literal that fits int64
@@ -640,11 +654,31 @@ static int discover(actx *c, cols *cs, int nfixed, blalm_err *e)
                                      j->paths[i], (unsigned long long)zr_lineno(r), j->names[i]);
                         break;
                     }
-                    char name[192], kz[128];
-                    snprintf(kz, sizeof kz, "%.*s", (int)rm->klen, key);
-                    snprintf(name, sizeof name, "%s.%s", j->names[i], kz);
+                    char *kz = NULL, *name = NULL;
+                    if (asprintf(&kz, "%.*s", (int)rm->klen, key) < 0 ||
+                        asprintf(&name, "%s.%s", j->names[i], kz) < 0) abort();
                     int k = col_add(cs, name, j->names[i], kz, PQ_STRING);
+                    const col *was = &cs->v[k];
+                    /* two things that would share one column name: the
+                     * export could hold only one of them, silently */
+                    if (k < nfixed || strcmp(was->set, j->names[i]) || strcmp(was->key, kz)) {
+                        if (k < nfixed)
+                            rc = err_set(e, "%s:%llu: key \"%s\" of attribute set \"%s\" would be the export column "
+                                         "\"%s\", which holds the %s of corpus '%s'; rename the set or the key",
+                                         j->paths[i], (unsigned long long)zr_lineno(r), kz, j->names[i], name,
+                                         !strcmp(was->set, OUTCOME_SET) ? "outcome" : "fate", was->key);
+                        else
+                            rc = err_set(e, "%s:%llu: key \"%s\" of attribute set \"%s\" and key \"%s\" of "
+                                         "set \"%s\" would both be the export column \"%s\"; rename a set or a key",
+                                         j->paths[i], (unsigned long long)zr_lineno(r), kz, j->names[i], was->key,
+                                         was->set, name);
+                        free(kz);
+                        free(name);
+                        break;
+                    }
                     cs->v[k].flags |= value_flags(rm->v, rm->vn);
+                    free(kz);
+                    free(name);
                 }
                 if (rc < 0) break;
             }
@@ -774,14 +808,16 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
     cJSON_ArrayForEach(it, corp) {
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
         if (!cJSON_IsString(nm)) continue;
-        char name[192];
-        snprintf(name, sizeof name, "fate.%s", nm->valuestring);
+        char *name;
+        if (asprintf(&name, "fate.%s", nm->valuestring) < 0) abort();
         col_add(&cs, name, FATE_SET, nm->valuestring, PQ_STRING);
-        snprintf(name, sizeof name, "outcome.%s", nm->valuestring);
+        free(name);
+        if (asprintf(&name, "outcome.%s", nm->valuestring) < 0) abort();
         col_add(&cs, name, OUTCOME_SET, nm->valuestring, PQ_STRING);
+        free(name);
     }
     int nfixed = cs.n;
-    if (discover(c, &cs, nfixed, e) < 0) { free(cs.v); return -1; }
+    if (discover(c, &cs, nfixed, e) < 0) { cols_free(&cs); return -1; }
 
     exporter x;
     memset(&x, 0, sizeof x);
@@ -926,7 +962,7 @@ out:
     sb_free(&x.line);
     free(x.vals);
     free(x.owned);
-    free(cs.v);
+    cols_free(&cs);
     return rc;
 }
 

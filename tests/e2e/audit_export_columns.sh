@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# audit --export names each column <set>.<key>: two things that would share a
+# name (a set "fate" whose key is a corpus name, set "q" key "r.z" beside set
+# "q.r" key "z") kept one of them and dropped the other's values without a
+# word, and a key longer than 127 bytes was cut, so two long keys sharing
+# that prefix became one column of nulls. Now a shared name is an error that
+# names both, nothing written, and a long key is its whole name.
+source "$(dirname "$0")/../lib.sh"
+if ! command -v zstd >/dev/null; then skip audit_export_columns "zstd CLI not installed"; exit 0; fi
+W=$TMP/w
+mkdir -p "$W/docs/s"
+printf '%s\n' '{"id":"a","text":"alpha beta gamma"}' '{"id":"b","text":"delta"}' >"$W/docs/s/p.jsonl"
+attr() { # set line...
+    local s=$1; shift
+    mkdir -p "$W/attributes/$s/s"
+    printf '%s\n' "$@" | zstd -q -f -o "$W/attributes/$s/s/p.jsonl.zst"
+}
+echo '{"corpora": [{"name": "c1", "budget": 1000, "dev_words": 0}], "rules": [], "ranking": []}' >"$TMP/c.json"
+asm() { "$BLALM" assemble --work "$W" --out "$TMP/out" --config "$TMP/c.json" --quiet 2>"$TMP/asm.err"; }
+
+# --- a set named "fate" with the corpus's name as a key
+attr fate '{"id":"a","fate":{"c1":1}}' '{"id":"b","fate":{"c1":2}}'
+if asm; then
+    for ext in jsonl.zst parquet; do
+        "$BLALM" audit --work "$W" --export "$TMP/f.$ext" --quiet 2>"$TMP/err"; rc=$?
+        [ $rc = 1 ] && [ ! -e "$TMP/f.$ext" ] &&
+            grep -qF 'attributes/fate/s/p.jsonl.zst:1: key "c1" of attribute set "fate" would be the export column "fate.c1", which holds the fate of corpus '"'c1'" "$TMP/err" &&
+            pass "audit_export_fate_column_clash_$ext" || fail "audit_export_fate_column_clash_$ext" "rc $rc $(head -c 300 "$TMP/err")"
+    done
+else
+    fail audit_export_fate_column_clash "assemble: $(head -c 300 "$TMP/asm.err")"
+fi
+rm -rf "$W/attributes/fate"
+
+# --- set "q" key "r.z" and set "q.r" key "z": both "q.r.z"
+K=$("$PY" -c 'print("k" * 150)')
+attr q "{\"id\":\"a\",\"q\":{\"r.z\":5,\"${K}1\":1,\"${K}2\":2}}" "{\"id\":\"b\",\"q\":{\"r.z\":6,\"${K}1\":3,\"${K}2\":4}}"
+attr q.r '{"id":"a","q.r":{"z":7}}' '{"id":"b","q.r":{"z":8}}'
+if asm; then
+    "$BLALM" audit --work "$W" --export "$TMP/q.jsonl" --quiet 2>"$TMP/err"; rc=$?
+    [ $rc = 1 ] && [ ! -e "$TMP/q.jsonl" ] &&
+        grep -qF 'would both be the export column "q.r.z"; rename a set or a key' "$TMP/err" &&
+        grep -qF 'key "r.z" of set "q"' "$TMP/err" &&
+        pass audit_export_set_key_clash || fail audit_export_set_key_clash "rc $rc $(head -c 300 "$TMP/err")"
+else
+    fail audit_export_set_key_clash "assemble: $(head -c 300 "$TMP/asm.err")"
+fi
+rm -rf "$W/attributes/q.r"
+
+# --- keys longer than 127 bytes keep their whole names and their values
+if asm && "$BLALM" audit --work "$W" --export "$TMP/k.jsonl" --quiet 2>"$TMP/err"; then
+    "$PY" - "$TMP/k.jsonl" "$K" >"$TMP/chk" 2>&1 <<'PY' && pass audit_export_long_keys_whole || fail audit_export_long_keys_whole "$(head -c 400 "$TMP/chk")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+k = sys.argv[2]
+got = [(r["id"], r.get("q." + k + "1"), r.get("q." + k + "2"), r.get("q.r.z")) for r in rows]
+want = [("a", 1, 2, 5), ("b", 3, 4, 6)]
+assert sorted(got) == want, got
+PY
+else
+    fail audit_export_long_keys_whole "$(head -c 300 "$TMP/asm.err" "$TMP/err")"
+fi
