@@ -565,6 +565,12 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                     f->path);
             continue;
         }
+        /* the split the per-source figures are summed by is the path's */
+        const cJSON *spj = cJSON_GetObjectItemCaseSensitive(it, "split");
+        if (!cJSON_IsString(spj) || strcmp(spj->valuestring, (f->split ? "dev" : "train")))
+            problem(&v, "manifest.json: files[%d] (%s): \"split\" is %s%s%s, its path says \"%s\"", nfiles - 1,
+                    f->path, cJSON_IsString(spj) ? "\"" : "", cJSON_IsString(spj) ? spj->valuestring : "missing",
+                    cJSON_IsString(spj) ? "\"" : "", f->split ? "dev" : "train");
         snprintf(p, sizeof p, "%s/%s", dir, f->path);
         int fd = open(p, O_RDONLY);
         if (fd < 0 || fstat(fd, &st) != 0) {
@@ -604,6 +610,27 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     /* words and documents per source agree with the per-file figures */
     const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m, "sources"), *sj2;
     if (!cJSON_IsObject(srcs)) problem(&v, "manifest.json: \"sources\" missing");
+    /* every source of a file has its figures, and every source listed has a
+     * file: assemble lists exactly the sources of its files */
+    cJSON_ArrayForEach(it, fl) {
+        const cJSON *fs = cJSON_GetObjectItemCaseSensitive(it, "source");
+        const cJSON *pj = cJSON_GetObjectItemCaseSensitive(it, "path");
+        const char *fp = cJSON_IsString(pj) ? pj->valuestring : "?";
+        if (!cJSON_IsString(fs))
+            problem(&v, "manifest.json: %s: \"source\" missing", fp);
+        else if (cJSON_IsObject(srcs) && !cJSON_GetObjectItemCaseSensitive(srcs, fs->valuestring))
+            problem(&v, "manifest.json: %s is of source \"%s\", which \"sources\" does not list", fp,
+                    fs->valuestring);
+    }
+    cJSON_ArrayForEach(sj2, srcs) {
+        int has = 0;
+        const cJSON *fe;
+        cJSON_ArrayForEach(fe, fl) {
+            const cJSON *fs = cJSON_GetObjectItemCaseSensitive(fe, "source");
+            has |= cJSON_IsString(fs) && !strcmp(fs->valuestring, sj2->string);
+        }
+        if (!has) problem(&v, "manifest.json: sources.%s: no file of the corpus is of that source", sj2->string);
+    }
     cJSON_ArrayForEach(sj2, srcs) {
         uint64_t want[4] = {0}, got[4] = {0};
         static const char *const keys[4] = {"words", "documents", "dev_words", "dev_documents"};

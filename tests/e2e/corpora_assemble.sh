@@ -809,6 +809,19 @@ neg_budget() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json
 tamper verify_rejects_fractional_words '"words" missing or not a whole number >= 0' frac_words
 tamper verify_rejects_negative_budget '"budget" missing or not a whole number >= 0' neg_budget
 
+# --- "sources" lists exactly the files' sources, and a file's "split" is its
+# path's: a manifest without sources.wiki, with a phantom source, or with a
+# train file called dev (and sources' dev figures summed to match) passed
+msrc() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); exec(sys.argv[2]); json.dump(m,open(p,"w"),indent=2)' "$2" "$1"; }
+no_wiki() { msrc 'del m["sources"]["wiki"]' "$1"; }
+phantom() { msrc 'm["sources"]["zzz"]={"words":0,"documents":0,"dev_words":0,"dev_documents":0}' "$1"; }
+flip_split() { msrc '
+f=next(f for f in m["files"] if f["path"]=="train/wiki.train"); f["split"]="dev"
+s=m["sources"]["wiki"]; s["dev_words"]+=s["words"]; s["dev_documents"]+=s["documents"]; s["words"]=s["documents"]=0' "$1"; }
+tamper verify_rejects_source_not_in_sources 'train/wiki.train is of source "wiki", which "sources" does not list' no_wiki
+tamper verify_rejects_phantom_source 'sources.zzz: no file of the corpus is of that source' phantom
+tamper verify_rejects_split_not_path '(train/wiki.train): "split" is "dev", its path says "train"' flip_split
+
 # --- tokenize and train read a blalm corpus only as verify accepts it (they
 # once tokenized a corpus whose train file no longer matched its manifest)
 if "$BLALM" tokenizer train --corpus "$W/out/strict" --out "$TMP/tk" --vocab 300 --allow-smaller --quiet 2>"$TMP/tk.err"; then
