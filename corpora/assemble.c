@@ -31,6 +31,7 @@
 #include "lib/work.h"
 #include "lib/hash.h"
 #include "lib/hashmap.h"
+#include "lib/json.h"
 #include "lib/progress.h"
 #include "lib/rules.h"
 #include "lib/sbuf.h"
@@ -188,6 +189,55 @@ static uint64_t value_hash(const cJSON *v, uint64_t seed)
     return h ? h : (v && !cJSON_IsNull(v) ? 1 : 0);
 }
 
+/* The bytes s[v0, v1) of the first member named key of the object s[o0, o1),
+ * or 0 when there is none (or the JSON is not as expected). */
+static int raw_member_span(const char *s, size_t o0, size_t o1, const char *key, size_t *v0, size_t *v1,
+                           sbuf *tmp)
+{
+    size_t pos = o0, kl = strlen(key);
+    int first = 1, k;
+    const char *what = NULL;
+    while ((k = json_object_next(s, o1, &pos, &first, tmp, v0, v1, &what)) == 1)
+        if (tmp->len == kl && !memcmp(tmp->data, key, kl)) return 1;
+    return 0;
+}
+
+/* value_hash of dedup's exact_group or cluster_id, from the bytes of its
+ * attribute line where cJSON loses what tells two values apart: an integer
+ * of more than 15 digits (cJSON's double reads 2^53 and 2^53 + 1, or two
+ * 64-bit cluster hashes, as one number: two clusters taken for one, a
+ * document dropped as the other's near duplicate) is hashed as written, and
+ * a string is hashed whole (cJSON's ends at a \u0000). Every other value
+ * hashes as value_hash does, so ordinary ids group as before. */
+static uint64_t dedup_value_hash(const cJSON *set, const char *raw, size_t rawlen, const char *key,
+                                 uint64_t seed, sbuf *tmp)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
+    size_t d0, d1, v0, v1;
+    if (!raw || !(cJSON_IsNumber(v) || cJSON_IsString(v)) ||
+        !raw_member_span(raw, 0, rawlen, "dedup", &d0, &d1, tmp) || raw[d0] != '{' ||
+        !raw_member_span(raw, d0, d1, key, &v0, &v1, tmp))
+        return value_hash(v, seed);
+    uint64_t h = 0;
+    if (raw[v0] == '"') {
+        const char *what = NULL;
+        size_t pos = v0;
+        sb_reset(tmp);
+        if (json_decode_string(raw, v1, &pos, tmp, &what) < 0) return value_hash(v, seed);
+        h = xxh64(tmp->data ? tmp->data : "", tmp->len, seed);
+    } else {
+        size_t digits = 0;
+        int integer = 1;
+        for (size_t i = v0; i < v1; i++) {
+            if (raw[i] >= '0' && raw[i] <= '9') digits++;
+            else if (raw[i] != '-') integer = 0;
+        }
+        if (!integer || digits <= 15) return value_hash(v, seed);
+        h = xxh64(raw + v0, v1 - v0, seed ^ 0x5bd1e9955bd1e995ULL);
+    }
+    return h ? h : 1;
+}
+
 static double value_num(const cJSON *v, int *ok)
 {
     *ok = 1;
@@ -267,6 +317,8 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
     attr_join *j = attrj_open(f->path, &dopts, pp, names, n, e);
     free(paths);
     if (!j) return -1;
+    sbuf rawtmp;   /* dedup values read from their line's bytes */
+    sb_init(&rawtmp);
     int rank_idx[CORPORA_MAX_RANK], dedup_idx = set_index(names, n, "dedup");
     for (int k = 0; k < cfg->nranking; k++) rank_idx[k] = set_index(names, n, cfg->ranking[k].set);
     uint64_t fseed = xxh64(f->rel, strlen(f->rel), cfg->seed);
@@ -289,6 +341,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
                                (unsigned long long)d.row, d.id, i);
                     cJSON_Delete(all);
                     attrj_close(j);
+                    sb_free(&rawtmp);
                     return -1;
                 }
                 if (v == 0) excluded = i;
@@ -307,7 +360,7 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             ft.words = words;
             ft.check = doc_check(id_hash(&d), text_hash(&d));
             for (int k = 0; k < CORPORA_MAX_RANK; k++) ft.key[k] = INFINITY;
-            if (xs_add(c->fates, &ft, e) < 0) { attrj_close(j); return -1; }
+            if (xs_add(c->fates, &ft, e) < 0) { attrj_close(j); sb_free(&rawtmp); return -1; }
         } else {
             cand cd;
             memset(&cd, 0, sizeof cd);
@@ -326,10 +379,10 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             cd.textid = text_id_hash(&d);
             cd.check = doc_check(cd.idh, cd.texth);
             if (dedup_idx >= 0) {
-                cd.exact = value_hash(cJSON_GetObjectItemCaseSensitive(sets[dedup_idx], "exact_group"),
-                                      0xe0e0e0e0ULL);
-                cd.cluster = value_hash(cJSON_GetObjectItemCaseSensitive(sets[dedup_idx], "cluster_id"),
-                                        0xc1c1c1c1ULL);
+                size_t rawlen = 0;
+                const char *raw = attrj_raw(j, dedup_idx, &rawlen, NULL, NULL);
+                cd.exact = dedup_value_hash(sets[dedup_idx], raw, rawlen, "exact_group", 0xe0e0e0e0ULL, &rawtmp);
+                cd.cluster = dedup_value_hash(sets[dedup_idx], raw, rawlen, "cluster_id", 0xc1c1c1c1ULL, &rawtmp);
             }
             cd.row = d.row;
             cd.words = words;
@@ -337,11 +390,12 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             cd.src = c->file_src[fi];
             c->r->eligible_docs++;
             c->r->eligible_words += words;
-            if (xs_add(c->cands, &cd, e) < 0) { attrj_close(j); return -1; }
+            if (xs_add(c->cands, &cd, e) < 0) { attrj_close(j); sb_free(&rawtmp); return -1; }
         }
         phase_add(c, d.text_len);
     }
     attrj_close(j);
+    sb_free(&rawtmp);
     return rc < 0 ? -1 : 0;
 }
 
