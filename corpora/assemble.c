@@ -1410,6 +1410,36 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
         err_set(e, "out of memory");
         goto out;
     }
+    /* OUT/<corpus> is replaced whole: only a corpus (its manifest.json), an
+     * empty folder or a symbolic link may be there, never a file or a folder
+     * of other files (they were removed with it) */
+    for (int k = 0; k < cfg->ncorpora; k++) {
+        char fin[4400], man[4500];
+        struct stat lst;
+        snprintf(fin, sizeof fin, "%s/%s", o->out, cfg->corpora[k].name);
+        if (lstat(fin, &lst) != 0 || S_ISLNK(lst.st_mode)) continue;   /* a link goes, its target stays */
+        if (!S_ISDIR(lst.st_mode)) {
+            err_set(e, "%s: a file that is not a corpus is where assemble would write corpus '%s', and "
+                       "replacing it would remove it; move it away or choose another --out",
+                    fin, cfg->corpora[k].name);
+            goto out;
+        }
+        snprintf(man, sizeof man, "%s/manifest.json", fin);
+        struct stat mst;
+        if (lstat(man, &mst) == 0 && S_ISREG(mst.st_mode)) continue;
+        DIR *dd = opendir(fin);
+        int empty = 1;
+        struct dirent *de;
+        while (dd && (de = readdir(dd)))
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) { empty = 0; break; }
+        if (dd) closedir(dd);
+        if (!empty) {
+            err_set(e, "%s: a folder that is not a corpus (no manifest.json) is where assemble would write corpus "
+                       "'%s', and replacing it would remove its files; move it away or choose another --out",
+                    fin, cfg->corpora[k].name);
+            goto out;
+        }
+    }
     phase_start(&c, "assemble: scan", 0);
     for (uint32_t fi = 0; fi < c.nfiles; fi++) {
         if (stat(c.files[fi].path, &c.file_st[fi]) < 0) {
