@@ -569,7 +569,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         const cJSON *spj = cJSON_GetObjectItemCaseSensitive(it, "split");
         if (!cJSON_IsString(spj) || strcmp(spj->valuestring, (f->split ? "dev" : "train")))
             problem(&v, "manifest.json: files[%d] (%s): \"split\" is %s%s%s, its path says \"%s\"", nfiles - 1,
-                    f->path, cJSON_IsString(spj) ? "\"" : "", cJSON_IsString(spj) ? spj->valuestring : "missing",
+                    f->path, cJSON_IsString(spj) ? "\"" : "", cJSON_IsString(spj) ? spj->valuestring : "missing or not a string",
                     cJSON_IsString(spj) ? "\"" : "", f->split ? "dev" : "train");
         snprintf(p, sizeof p, "%s/%s", dir, f->path);
         int fd = open(p, O_RDONLY);
