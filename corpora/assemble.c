@@ -189,53 +189,75 @@ static uint64_t value_hash(const cJSON *v, uint64_t seed)
     return h ? h : (v && !cJSON_IsNull(v) ? 1 : 0);
 }
 
-/* The bytes s[v0, v1) of the first member named key of the object s[o0, o1),
- * or 0 when there is none (or the JSON is not as expected). */
+/* The bytes s[v0, v1) of the first member named key of the object s[o0, o1):
+ * 1; 0 when there is none; -1 on malformed JSON (*at the offending byte,
+ * *what what was expected). */
 static int raw_member_span(const char *s, size_t o0, size_t o1, const char *key, size_t *v0, size_t *v1,
-                           sbuf *tmp)
+                           sbuf *tmp, size_t *at, const char **what)
 {
     size_t pos = o0, kl = strlen(key);
     int first = 1, k;
-    const char *what = NULL;
-    while ((k = json_object_next(s, o1, &pos, &first, tmp, v0, v1, &what)) == 1)
+    *what = NULL;
+    while ((k = json_object_next(s, o1, &pos, &first, tmp, v0, v1, what)) == 1)
         if (tmp->len == kl && !memcmp(tmp->data, key, kl)) return 1;
-    return 0;
+    *at = pos;
+    return k < 0 ? -1 : 0;
 }
 
-/* value_hash of dedup's exact_group or cluster_id, from the bytes of its
- * attribute line where cJSON loses what tells two values apart: an integer
- * of more than 15 digits (cJSON's double reads 2^53 and 2^53 + 1, or two
- * 64-bit cluster hashes, as one number: two clusters taken for one, a
+/* Whether the JSON integer s[0, n) (an optional '-', then digits) is the
+ * double d exactly: glibc prints a double's exact decimal value with %.0f. */
+static int int_text_is_double(const char *s, size_t n, double d)
+{
+    char buf[400];
+    int k = snprintf(buf, sizeof buf, "%.0f", d);
+    return k > 0 && (size_t)k < sizeof buf && (size_t)k == n && !memcmp(buf, s, n);
+}
+
+/* value_hash of dedup's exact_group or cluster_id into *out, from the bytes
+ * of its attribute line where cJSON loses what tells two values apart: an
+ * integer that a double cannot hold exactly (cJSON reads 2^53 and 2^53 + 1,
+ * or two 64-bit cluster hashes, as one number: two clusters taken for one, a
  * document dropped as the other's near duplicate) is hashed as written, and
  * a string is hashed whole (cJSON's ends at a \u0000). Every other value
- * hashes as value_hash does, so ordinary ids group as before. */
-static uint64_t dedup_value_hash(const cJSON *set, const char *raw, size_t rawlen, const char *key,
-                                 uint64_t seed, sbuf *tmp)
+ * hashes as value_hash does, so an exact value groups with itself however
+ * it is written (1e17, 100000000000000000 and 100000000000000000.0 are one
+ * group, as Python's == has them) and ordinary ids group as before. A line
+ * that is not strict JSON (cJSON took it: a leading zero, a raw tab in a
+ * string) is an error naming the file and line, as audit --export says:
+ * its values could not be told apart the same way. */
+static int dedup_value_hash(const cJSON *set, const char *raw, size_t rawlen, const char *path,
+                            uint64_t lineno, const char *key, uint64_t seed, sbuf *tmp, uint64_t *out,
+                            blalm_err *e)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
-    size_t d0, d1, v0, v1;
-    if (!raw || !(cJSON_IsNumber(v) || cJSON_IsString(v)) ||
-        !raw_member_span(raw, 0, rawlen, "dedup", &d0, &d1, tmp) || raw[d0] != '{' ||
-        !raw_member_span(raw, d0, d1, key, &v0, &v1, tmp))
-        return value_hash(v, seed);
-    uint64_t h = 0;
-    if (raw[v0] == '"') {
-        const char *what = NULL;
+    *out = value_hash(v, seed);
+    if (!raw || !(cJSON_IsNumber(v) || cJSON_IsString(v))) return 0;
+    size_t d0, d1, v0, v1, at = 0;
+    const char *what = NULL;
+    int k = raw_member_span(raw, 0, rawlen, "dedup", &d0, &d1, tmp, &at, &what);
+    if (k == 1 && raw[d0] == '{') k = raw_member_span(raw, d0, d1, key, &v0, &v1, tmp, &at, &what);
+    else if (k == 1) k = 0;
+    if (k == 1 && raw[v0] == '"') {
         size_t pos = v0;
         sb_reset(tmp);
-        if (json_decode_string(raw, v1, &pos, tmp, &what) < 0) return value_hash(v, seed);
-        h = xxh64(tmp->data ? tmp->data : "", tmp->len, seed);
-    } else {
-        size_t digits = 0;
-        int integer = 1;
-        for (size_t i = v0; i < v1; i++) {
-            if (raw[i] >= '0' && raw[i] <= '9') digits++;
-            else if (raw[i] != '-') integer = 0;
+        if (json_decode_string(raw, v1, &pos, tmp, &what) < 0) k = -1, at = pos;
+        else {
+            uint64_t h = xxh64(tmp->data ? tmp->data : "", tmp->len, seed);
+            *out = h ? h : 1;
+            return 0;
         }
-        if (!integer || digits <= 15) return value_hash(v, seed);
-        h = xxh64(raw + v0, v1 - v0, seed ^ 0x5bd1e9955bd1e995ULL);
     }
-    return h ? h : 1;
+    if (k < 0)
+        return err_set(e, "%s:%llu: column %zu: expected %s (the dedup set's line is not strict JSON, so its %s "
+                       "cannot be read exactly)", path ? path : "dedup attributes", (unsigned long long)lineno,
+                       at + 1, what ? what : "JSON", key);
+    if (k == 0) return 0;
+    for (size_t i = v0; i < v1; i++)
+        if (!((raw[i] >= '0' && raw[i] <= '9') || (i == v0 && raw[i] == '-'))) return 0;   /* not an integer */
+    if (int_text_is_double(raw + v0, v1 - v0, v->valuedouble)) return 0;
+    uint64_t h = xxh64(raw + v0, v1 - v0, seed ^ 0x5bd1e9955bd1e995ULL);
+    *out = h ? h : 1;
+    return 0;
 }
 
 static double value_num(const cJSON *v, int *ok)
@@ -380,9 +402,17 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             cd.check = doc_check(cd.idh, cd.texth);
             if (dedup_idx >= 0) {
                 size_t rawlen = 0;
-                const char *raw = attrj_raw(j, dedup_idx, &rawlen, NULL, NULL);
-                cd.exact = dedup_value_hash(sets[dedup_idx], raw, rawlen, "exact_group", 0xe0e0e0e0ULL, &rawtmp);
-                cd.cluster = dedup_value_hash(sets[dedup_idx], raw, rawlen, "cluster_id", 0xc1c1c1c1ULL, &rawtmp);
+                const char *apath = NULL;
+                uint64_t lineno = 0;
+                const char *raw = attrj_raw(j, dedup_idx, &rawlen, &apath, &lineno);
+                if (dedup_value_hash(sets[dedup_idx], raw, rawlen, apath, lineno, "exact_group", 0xe0e0e0e0ULL,
+                                     &rawtmp, &cd.exact, e) < 0 ||
+                    dedup_value_hash(sets[dedup_idx], raw, rawlen, apath, lineno, "cluster_id", 0xc1c1c1c1ULL,
+                                     &rawtmp, &cd.cluster, e) < 0) {
+                    attrj_close(j);
+                    sb_free(&rawtmp);
+                    return -1;
+                }
             }
             cd.row = d.row;
             cd.words = words;
