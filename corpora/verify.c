@@ -542,13 +542,15 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     files = calloc((size_t)cJSON_GetArraySize(fl) + 1, sizeof *files);
     if (!files) { err_set(e, "out of memory"); goto fail; }
     uint64_t sum[2][2] = {{0}}, bytes[2] = {0};
+    int at = -1;   /* the entry's place in "files" (nfiles counts the valid ones) */
     cJSON_ArrayForEach(it, fl) {
+        at++;
         vfile *f = &files[nfiles];
         const cJSON *pj = cJSON_GetObjectItemCaseSensitive(it, "path");
         const cJSON *sj = cJSON_GetObjectItemCaseSensitive(it, "sha256");
         if (!cJSON_IsString(pj) || !cJSON_IsString(sj) || !num(it, "words", &f->m_words) ||
             !num(it, "documents", &f->m_docs) || !num(it, "bytes", &f->m_bytes)) {
-            problem(&v, "manifest.json: files[%d]: expected path, words, documents, bytes, sha256", nfiles);
+            problem(&v, "manifest.json: files[%d]: expected path, words, documents, bytes, sha256", at);
             continue;
         }
         snprintf(f->path, sizeof f->path, "%s", pj->valuestring);
@@ -568,7 +570,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         /* the split the per-source figures are summed by is the path's */
         const cJSON *spj = cJSON_GetObjectItemCaseSensitive(it, "split");
         if (!cJSON_IsString(spj) || strcmp(spj->valuestring, (f->split ? "dev" : "train")))
-            problem(&v, "manifest.json: files[%d] (%s): \"split\" is %s%s%s, its path says \"%s\"", nfiles - 1,
+            problem(&v, "manifest.json: files[%d] (%s): \"split\" is %s%s%s, its path says \"%s\"", at,
                     f->path, cJSON_IsString(spj) ? "\"" : "", cJSON_IsString(spj) ? spj->valuestring : "missing or not a string",
                     cJSON_IsString(spj) ? "\"" : "", f->split ? "dev" : "train");
         snprintf(p, sizeof p, "%s/%s", dir, f->path);
@@ -609,7 +611,10 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     check_listing(&v, dir, "", files, nfiles);
     /* words and documents per source agree with the per-file figures */
     const cJSON *srcs = cJSON_GetObjectItemCaseSensitive(m, "sources"), *sj2;
-    if (!cJSON_IsObject(srcs)) problem(&v, "manifest.json: \"sources\" missing");
+    if (!cJSON_IsObject(srcs)) {   /* an array's members have no names: not walked below */
+        problem(&v, "manifest.json: \"sources\" missing or not an object");
+        srcs = NULL;
+    }
     /* every source of a file has its figures, and every source listed has a
      * file: assemble lists exactly the sources of its files */
     cJSON_ArrayForEach(it, fl) {

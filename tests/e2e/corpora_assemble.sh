@@ -821,6 +821,14 @@ s=m["sources"]["wiki"]; s["dev_words"]+=s["words"]; s["dev_documents"]+=s["docum
 tamper verify_rejects_source_not_in_sources 'train/wiki.train is of source "wiki", which "sources" does not list' no_wiki
 tamper verify_rejects_phantom_source 'sources.zzz: no file of the corpus is of that source' phantom
 tamper verify_rejects_split_not_path '(train/wiki.train): "split" is "dev", its path says "train"' flip_split
+# "sources" as an array crashed verify (a member without a name); an entry's
+# place in "files" was counted over the valid entries only
+src_array() { msrc 'm["sources"]=[1,2]' "$1"; }
+tamper verify_rejects_sources_array '"sources" missing or not an object' src_array
+bad_then_flip() { msrc '
+w=next(f for f in m["files"] if f["path"]=="train/wiki.train"); o=next(f for f in m["files"] if f is not w)
+m["files"]=[o, w]+[f for f in m["files"] if f is not w and f is not o]; del o["sha256"]; w["split"]="dev"' "$1"; }
+tamper verify_names_entry_place 'files[1] (train/wiki.train): "split" is "dev"' bad_then_flip
 
 # --- tokenize and train read a blalm corpus only as verify accepts it (they
 # once tokenized a corpus whose train file no longer matched its manifest)
