@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "lib/attr.h"
@@ -574,11 +575,13 @@ typedef struct cols {
 
 /* The column of that name (an existing one if any: the caller checks that
  * it is the same set and key). Names are whole: a long key is not cut to a
- * prefix another key may share. */
+ * prefix another key may share; and compared without regard to ASCII case,
+ * as DuckDB matches column names ("q.A" and "q.a" are one column there: it
+ * renames the second and SELECT "q.a" reads the first's values). */
 static int col_add(cols *cs, const char *name, const char *set, const char *key, pq_type type)
 {
     for (int i = 0; i < cs->n; i++)
-        if (!strcmp(cs->v[i].name, name)) return i;
+        if (!strcasecmp(cs->v[i].name, name)) return i;
     if (cs->n == cs->cap) {
         cs->cap = cs->cap ? cs->cap * 2 : 64;
         col *nv = realloc(cs->v, (size_t)cs->cap * sizeof *nv);
@@ -669,9 +672,12 @@ static int discover(actx *c, cols *cs, int nfixed, blalm_err *e)
                                          !strcmp(was->set, OUTCOME_SET) ? "outcome" : "fate", was->key);
                         else
                             rc = err_set(e, "%s:%llu: key \"%s\" of attribute set \"%s\" and key \"%s\" of "
-                                         "set \"%s\" would both be the export column \"%s\"; rename a set or a key",
-                                         j->paths[i], (unsigned long long)zr_lineno(r), kz, j->names[i], was->key,
-                                         was->set, name);
+                                         "set \"%s\" would both be the export column \"%s\"%s%s%s; rename a set or "
+                                         "a key", j->paths[i], (unsigned long long)zr_lineno(r), kz, j->names[i],
+                                         was->key, was->set, name, strcmp(was->name, name) ? " (\"" : "",
+                                         strcmp(was->name, name) ? was->name : "",
+                                         strcmp(was->name, name) ? "\" to DuckDB, which matches names without "
+                                                                   "regard to case)" : "");
                         free(kz);
                         free(name);
                         break;

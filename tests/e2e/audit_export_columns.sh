@@ -60,3 +60,17 @@ PY
 else
     fail audit_export_long_keys_whole "$(head -c 300 "$TMP/asm.err" "$TMP/err")"
 fi
+
+# --- keys "A" and "a" of one set: two columns to us, one to DuckDB, which
+# matches column names without regard to case (it renamed the second "q.a_1"
+# and SELECT "q.a" read q.A's values, silently)
+rm -rf "$W/attributes/q"
+attr q '{"id":"a","q":{"A":1,"a":2}}' '{"id":"b","q":{"A":3,"a":4}}'
+if asm; then
+    "$BLALM" audit --work "$W" --export "$TMP/c.parquet" --quiet 2>"$TMP/err"; rc=$?
+    [ $rc = 1 ] && [ ! -e "$TMP/c.parquet" ] &&
+        grep -qF 'key "a" of attribute set "q" and key "A" of set "q" would both be the export column "q.a" ("q.A" to DuckDB, which matches names without regard to case)' "$TMP/err" &&
+        pass audit_export_case_clash || fail audit_export_case_clash "rc $rc $(head -c 300 "$TMP/err")"
+else
+    fail audit_export_case_clash "assemble: $(head -c 300 "$TMP/asm.err")"
+fi
