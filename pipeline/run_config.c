@@ -222,7 +222,9 @@ static int corpora_loader(const char *path, void *arg, blalm_err *e)
         c->ncorpora = cc.ncorpora;
         /* run.h does not include corpora.h; its arrays must hold every corpus
          * a corpora config may have, and each name and track whole */
-        _Static_assert(sizeof c->corpus_budgets / sizeof c->corpus_budgets[0] == CORPORA_MAX,
+        _Static_assert(sizeof c->corpus_budgets / sizeof c->corpus_budgets[0] == CORPORA_MAX &&
+                           sizeof c->corpus_names / sizeof c->corpus_names[0] == CORPORA_MAX &&
+                           sizeof c->corpus_tracks / sizeof c->corpus_tracks[0] == CORPORA_MAX,
                        "run_config's corpus arrays hold CORPORA_MAX corpora");
         _Static_assert(sizeof c->corpus_names[0] == sizeof cc.corpora[0].name &&
                            sizeof c->corpus_tracks[0] == sizeof cc.corpora[0].track,
