@@ -115,11 +115,13 @@ static int run_train(train_opts *o, int quiet, blalm_err *e)
     if (o->ranks > 1) snprintf(ar, sizeof ar, ", %d ranks, all-reduce %.1f%% of step time", o->ranks, 100 * s.allreduce_frac);
     char dl[64] = "dev loss n/a (no dev evaluation)";
     if (isfinite(s.dev_loss)) snprintf(dl, sizeof dl, "dev loss %.4f", s.dev_loss);
+    char ls[32] = "n/a";   /* a resume of a complete run whose log lacks the last step's loss */
+    if (isfinite(s.last_loss)) snprintf(ls, sizeof ls, "%.4f", s.last_loss);
     if (!quiet)
         fprintf(stderr,
-                "blalm train: %ld steps, loss %.4f, %s, %llu tokens, %.0f words seen, "
+                "blalm train: %ld steps, loss %s, %s, %llu tokens, %.0f words seen, "
                 "%.0f tok/s, %d milestone checkpoints -> %s%s\n",
-                s.steps, s.last_loss, dl, (unsigned long long)s.tokens_seen, s.words_seen,
+                s.steps, ls, dl, (unsigned long long)s.tokens_seen, s.words_seen,
                 s.tok_per_s, s.milestones_saved, o->run, ar);
     return 0;
 }

@@ -1793,13 +1793,17 @@ static int stage_train(runx *x, int force, blalm_err *e)
                        ts.stopped_by == SIGINT ? "SIGINT" : "SIGTERM", ts.steps, ts.total_steps, x->model);
     }
     if (rc == 0) {
-        char res[256], dv[32] = "null", dl[64] = "dev loss n/a (no dev evaluation)";
+        char res[256], dv[32] = "null", dl[64] = "dev loss n/a (no dev evaluation)", lv[32] = "null",
+             ll[32] = "n/a";
         if (isfinite(ts.dev_loss)) {
             snprintf(dv, sizeof dv, "%.6g", ts.dev_loss);
             snprintf(dl, sizeof dl, "dev loss %.4f", ts.dev_loss);
         }
-        snprintf(res, sizeof res, "{\"steps\":%ld,\"last_loss\":%.6g,\"dev_loss\":%s", ts.steps, ts.last_loss,
-                 dv);
+        if (isfinite(ts.last_loss)) {   /* not known: a complete run resumed from a log without it */
+            snprintf(lv, sizeof lv, "%.6g", ts.last_loss);
+            snprintf(ll, sizeof ll, "%.4f", ts.last_loss);
+        }
+        snprintf(res, sizeof res, "{\"steps\":%ld,\"last_loss\":%s,\"dev_loss\":%s", ts.steps, lv, dv);
         sbuf rb;
         sb_init(&rb);
         sb_adds(&rb, res);
@@ -1808,8 +1812,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
         rc = marker_commit(x->state_run, "run", "train", k, sb_cstr(&rb), e);
         sb_free(&rb);
         if (rc == 0)
-            say(x, "train", "%ld steps, last loss %.4f, %s, %.0f tokens/s", ts.steps, ts.last_loss, dl,
-                ts.tok_per_s);
+            say(x, "train", "%ld steps, last loss %s, %s, %.0f tokens/s", ts.steps, ll, dl, ts.tok_per_s);
     }
     marker_key_free(k);
     return rc;

@@ -840,9 +840,10 @@ static void append_swa_alpha(const model *m, char *line, size_t cap)
  * evaluates again. *seconds: the training time of the checkpoint line of
  * step last (the checkpoint resumed from), NAN when there is none (a log of
  * a blalm before those lines). */
-static double trim_log(const char *path, long last, double *seconds)
+static double trim_log(const char *path, long last, double *seconds, double *last_loss)
 {
     *seconds = NAN;
+    *last_loss = NAN;
     char *data;
     size_t len;
     blalm_err e;
@@ -863,6 +864,8 @@ static double trim_log(const char *path, long last, double *seconds)
             sb_addc(&out, '\n');
             const char *d = memmem(s, l, "\"dev_loss\":", 11);
             if (d) dev = strtod(d + 11, NULL);
+            const char *lo = memmem(s, l, "\"loss\":", 7);   /* a step's line ("dev_loss" has no '"' before loss) */
+            if (lo) *last_loss = strtod(lo + 7, NULL);
             static const char ck[] = "\"event\":\"checkpoint\"", tk[] = "\"train_seconds\":";
             const char *ts = memmem(s, l, tk, sizeof tk - 1);
             if (st == last && ts && memmem(s, l, ck, sizeof ck - 1)) *seconds = strtod(ts + sizeof tk - 1, NULL);
@@ -1396,7 +1399,11 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
      * the checkpoint resumed from (not in the checkpoint, whose bytes are the
      * same for the same run, however long it took) */
     double seconds_before = 0;
-    if (lead && o->resume) sum->dev_loss = trim_log(p, pos.step, &seconds_before);
+    /* a resume that runs no step (the run was complete: blalm run killed
+     * after train's last checkpoint, before its marker) reports the loss of
+     * the run's last logged step; it reported 0 */
+    double loss_before = NAN;
+    if (lead && o->resume) sum->dev_loss = trim_log(p, pos.step, &seconds_before, &loss_before);
     if (lead && !(logf = fopen(p, o->resume ? "a" : "w"))) {
         err_errno(e, "%s", p);
         goto done;
@@ -1428,7 +1435,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     }
     double t_last = now_seconds();
     long tok_since = 0;
-    float loss = 0;
+    float loss = (float)loss_before;   /* NAN: not known (a new run, or a log without it) */
     long ran = 0;
     double t_steps = 0, t_allreduce = 0, t_loop = now_seconds();
     int row0, row1; /* this rank's rows of every step */

@@ -48,6 +48,16 @@ t = [c["train_seconds"] for c in ck]
 assert all(b >= a for a, b in zip(t, t[1:])) and t[-1] > 0, t
 PY
 
+# a resume of a complete run (blalm run killed after train's last checkpoint,
+# before its marker) runs no step: it reports the run's last loss, from the
+# log, and the dev loss (it said "loss 0.0000")
+"$BLALM" train --corpus "$C" --model "$tiny" --out "$T" --resume 2>"$TMP/again.err"
+want=$("$PY" -c 'import json, sys
+l = [json.loads(x) for x in open(sys.argv[1]) if "\"loss\"" in x and "dev_loss" not in x]
+print("60 steps, loss %.4f," % l[-1]["loss"])' "$T/log.jsonl")
+grep -qF "blalm train: $want dev loss " "$TMP/again.err" \
+    && pass train_resume_complete_reports_last_loss || fail train_resume_complete_reports_last_loss "want '$want': $(head -c 300 "$TMP/again.err")"
+
 # WSD: the last step runs at exactly min_lr_frac of the peak (it ran at 0.325x)
 "$PY" - "$tiny" "$TMP/wsd.json" <<'PY'
 import json, sys
