@@ -115,6 +115,17 @@ static void shape_text(int rows, int cols, char *out, size_t cap)
     else snprintf(out, cap, "[%d]", rows);
 }
 
+typedef struct {
+    size_t b0, b1;
+    const char *name;
+} st_span;
+
+static int span_cmp(const void *a, const void *b)
+{
+    const st_span *x = a, *y = b;
+    return x->b0 < y->b0 ? -1 : x->b0 > y->b0 ? 1 : x->b1 < y->b1 ? -1 : x->b1 > y->b1;
+}
+
 int model_load_safetensors(model *m, const char *path, blalm_err *e)
 {
     char *data;
@@ -122,6 +133,11 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
     if (read_file(path, &data, &len, e) < 0) return -1;
     int rc = -1;
     cJSON *h = NULL;
+    st_span *span = calloc((size_t)model_num_tensors(m) + 1, sizeof *span);
+    if (!span) {
+        free(data);
+        return err_set(e, "%s: out of memory", path);
+    }
     if (len < 8) {
         err_set(e, "%s: %zu bytes, too short for a safetensors header", path, len);
         goto done;
@@ -210,9 +226,37 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
             goto done;
         }
         memcpy(p + t->offset, base + (size_t)b0, n * 4);
+        span[i] = (st_span){(size_t)b0, (size_t)b1, t->name};
+    }
+    /* the tensors tile the data exactly, as the format asks (and Python's
+     * safetensors checks: InvalidOffset, MetadataIncompleteBuffer): a
+     * tensor overlapping another, a gap or bytes after the last one were
+     * read as if the file were whole */
+    qsort(span, (size_t)model_num_tensors(m), sizeof *span, span_cmp);
+    size_t at = 0;
+    for (int i = 0; i < model_num_tensors(m); i++) {
+        if (span[i].b0 != at) {
+            if (i)
+                err_set(e, "%s: tensor %s: data_offsets [%zu, %zu] %s tensor %s's [%zu, %zu]: the tensors must "
+                           "tile the data, each starting where the one before ends", path, span[i].name,
+                        span[i].b0, span[i].b1, span[i].b0 < at ? "overlap" : "leave a gap after",
+                        span[i - 1].name, span[i - 1].b0, span[i - 1].b1);
+            else
+                err_set(e, "%s: tensor %s: data_offsets [%zu, %zu], the first tensor's, must begin at 0", path,
+                        span[i].name, span[i].b0, span[i].b1);
+            goto done;
+        }
+        at = span[i].b1;
+    }
+    if (at != avail) {
+        int nt = model_num_tensors(m);
+        err_set(e, "%s: %zu data bytes after the last tensor's (%s, ending at %zu of %zu): the file is not "
+                   "one safetensors file", path, avail - at, nt ? span[nt - 1].name : "none", at, avail);
+        goto done;
     }
     rc = 0;
 done:
+    free(span);
     cJSON_Delete(h);
     free(data);
     return rc;

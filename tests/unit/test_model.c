@@ -673,6 +673,31 @@ TEST(safetensors_header_checked)
         CHECK_MSG(strstr(e.msg, want) && strstr(e.msg, cases[c][2]) && strstr(e.msg, "hdr.safetensors"),
                   "message \"%s\" lacks %s%s", e.msg, want, cases[c][2]);
     }
+    /* the tensors must tile the data, as Python's safetensors checks: a
+     * tensor overlapping the one before, a gap, or bytes after the last were
+     * loaded as if the file were whole */
+    const tensor_info *t0 = model_tensor(m, 0), *u = model_tensor(m, 1);
+    size_t u0 = (size_t)t0->rows * (t0->cols ? t0->cols : 1) * 4, ub = (size_t)u->rows * (u->cols ? u->cols : 1) * 4;
+    char moved[2][64], what[2][200];
+    snprintf(moved[0], sizeof moved[0], "[%zu,%zu]", u0 - 4, u0 - 4 + ub);
+    snprintf(what[0], sizeof what[0], "tensor %s: data_offsets [%zu, %zu] overlap tensor %s's [0, %zu]", u->name,
+             u0 - 4, u0 - 4 + ub, t0->name, u0);
+    snprintf(moved[1], sizeof moved[1], "[%zu,%zu]", u0 + 4, u0 + 4 + ub);
+    snprintf(what[1], sizeof what[1], "tensor %s: data_offsets [%zu, %zu] leave a gap after tensor %s's", u->name,
+             u0 + 4, u0 + 4 + ub, t0->name);
+    for (int c = 0; c < 2; c++) {
+        CHECK_MSG(model_save_safetensors(m, path, &e) == 0, "%s", e.msg);
+        CHECK(st_rewrite(path, u->name, "data_offsets", moved[c]) == 0);
+        CHECK_MSG(model_load_safetensors(m2, path, &e) < 0, "data_offsets %s accepted", moved[c]);
+        CHECK_MSG(strstr(e.msg, what[c]) && strstr(e.msg, "hdr.safetensors"), "message \"%s\" lacks %s", e.msg,
+                  what[c]);
+    }
+    CHECK_MSG(model_save_safetensors(m, path, &e) == 0, "%s", e.msg);
+    FILE *f = fopen(path, "ab");
+    CHECK(f && fwrite("\0\0\0\0", 1, 4, f) == 4);
+    if (f) fclose(f);
+    CHECK_MSG(model_load_safetensors(m2, path, &e) < 0, "%s", "4 bytes after the last tensor accepted");
+    CHECK_MSG(strstr(e.msg, "hdr.safetensors: 4 data bytes after the last tensor's"), "message \"%s\"", e.msg);
     /* the header rewritten as it was loads */
     CHECK_MSG(model_save_safetensors(m, path, &e) == 0, "%s", e.msg);
     snprintf(tr, sizeof tr, "[%d,%d]", t->rows, t->cols);
