@@ -2745,6 +2745,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     char ck_sha[65], tok_sha[65]; /* what the results were computed on (merge_previous) */
     if (sha256_file_hex(ck, ck_sha, e) < 0) goto out;
     snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
+    if (ckpt_check_tokenizer(ck, &pos, p, cfg.vocab_size, e) < 0) goto out;
     if (!(tok = bpe_load(p, e)) || sha256_file_hex(p, tok_sha, e) < 0) goto out;
     if ((int)bpe_vocab_size(tok) != cfg.vocab_size) {
         err_set(e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), cfg.vocab_size);
@@ -3030,6 +3031,7 @@ static int aoa_surprisals(const eval_opts *o, const char *name, const aoa_words 
     ckpt_pos pos;
     if (ckpt_load(ck, m, NULL, NULL, &pos, e) < 0) goto out;
     snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
+    if (ckpt_check_tokenizer(ck, &pos, p, cfg.vocab_size, e) < 0) goto out;
     if (!(tok = bpe_load(p, e))) goto out;
     if ((int)bpe_vocab_size(tok) != cfg.vocab_size) {
         err_set(e, "%s: vocabulary %u, the model has %d", p, bpe_vocab_size(tok), cfg.vocab_size);

@@ -85,6 +85,7 @@ int ckpt_save(const char *path, model *m, optimizer *o, optim_kind kind, const c
                                         : p->track == TRACK_STRICT_SMALL ? "strict-small"
                                                                          : "none");
     cJSON_AddNumberToObject(h, "optimizer_steps", o ? (double)*optim_step_count(o) : 0);
+    if (p->tokenizer_sha256[0]) cJSON_AddStringToObject(h, "tokenizer_sha256", p->tokenizer_sha256);
     if (p->words_scale != 1.0) {
         cJSON_AddNumberToObject(h, "test_words_scale", p->words_scale);
         cJSON_AddFalseToObject(h, "babylm_compliant");
@@ -185,6 +186,29 @@ static void pos_from_header(const cJSON *h, ckpt_pos *p)
                                                          : TRACK_NONE;
     const cJSON *ws = cJSON_GetObjectItemCaseSensitive(h, "test_words_scale");
     p->words_scale = cJSON_IsNumber(ws) ? ws->valuedouble : 1.0;
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(h, "tokenizer_sha256");
+    p->tokenizer_sha256[0] = 0;
+    if (cJSON_IsString(ts) && strlen(ts->valuestring) == 64)
+        memcpy(p->tokenizer_sha256, ts->valuestring, 65);
+}
+
+int ckpt_check_tokenizer(const char *ckpath, const ckpt_pos *p, const char *tokpath, int vocab, blalm_err *e)
+{
+    if (!p->tokenizer_sha256[0]) return 0;   /* not recorded: a checkpoint of an older blalm */
+    char hex[65];
+    if (sha256_file_hex(tokpath, hex, e) < 0) return -1;
+    if (strcmp(hex, p->tokenizer_sha256)) {
+        /* another size of vocabulary says more than another hash */
+        blalm_err ig;
+        bpe_tokenizer *t = bpe_load(tokpath, &ig);
+        unsigned nv = t ? bpe_vocab_size(t) : 0;
+        bpe_free(t);
+        if (t && (int)nv != vocab) return err_set(e, "%s: vocabulary %u, the model has %d", tokpath, nv, vocab);
+        return err_set(e, "%s: trained with another tokenizer (sha256 %.16s...) than %s (sha256 %.16s...): its "
+                          "token ids would be read as other words; use the checkpoint in the run that trained "
+                          "it", ckpath, p->tokenizer_sha256, tokpath, hex);
+    }
+    return 0;
 }
 
 static optim_kind kind_from_header(const cJSON *h)
@@ -1256,6 +1280,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     }
     int cfg_vocab = cfg.vocab_size;   /* the config's, before the tokenizer's replaces it */
     cfg.vocab_size = (int)bpe_vocab_size(tok);
+    char tok_hex[65];   /* recorded in every checkpoint: eval, generate and export check it */
+    for (int i = 0; i < 32; i++) snprintf(tok_hex + 2 * i, 3, "%02x", bpe_json_sha256(tok)[i]);
     bpe_free(tok);
     if (lead && o->before_steps) {
         snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
@@ -1328,10 +1354,11 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
         goto done;
     }
     uint64_t thash = train_split_hash(&train);
-    ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track, wscale, thash};
+    ckpt_pos pos = {0, 0, 0, 0, 0, 0.0, 0, cfg.train.shuffle_seed, train.n_tokens, o->track, wscale, thash, ""};
     if (o->resume && (ckpt_buf_read(ckpath, &cb, e) < 0 ||
                       resume_checks(o, ckpath, &cb, &cfg, train.n_tokens, thash, want, &pos, &kind, e) < 0))
         goto done;
+    memcpy(pos.tokenizer_sha256, tok_hex, sizeof tok_hex);   /* a resume's checkpoints carry it too */
     long total = o->resume ? pos.total_steps : want ? want : (long)steps_per_epoch;
     if (total < 1) total = 1;
     pos.total_steps = total;
@@ -1660,7 +1687,10 @@ model *run_load_model(const char *run, const char *checkpoint, blalm_err *e)
     if (ckpt_read_config(p, &c, e) < 0) return NULL;
     model *m = model_create(&c, e);
     if (!m) return NULL;
-    if (ckpt_load(p, m, NULL, NULL, NULL, e) < 0) {
+    ckpt_pos pos;
+    char tp[4096];
+    snprintf(tp, sizeof tp, "%s/tokenizer.json", run);
+    if (ckpt_load(p, m, NULL, NULL, &pos, e) < 0 || ckpt_check_tokenizer(p, &pos, tp, c.vocab_size, e) < 0) {
         model_free(m);
         return NULL;
     }

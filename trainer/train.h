@@ -128,7 +128,16 @@ typedef struct ckpt_pos {
     double words_scale;     /* 1, or train_opts.test_words_scale (not BabyLM-compliant) */
     uint64_t train_hash;    /* train_split_hash of RUN/tokens/train; 0: not recorded
                              * (a checkpoint of a blalm before it was) */
+    char tokenizer_sha256[65]; /* sha256 of the run's tokenizer.json (hex); "": not
+                                * recorded (a checkpoint of a blalm before it was) */
 } ckpt_pos;
+/* A checkpoint is read with the tokenizer it was trained with: p's
+ * tokenizer_sha256 (when recorded) must be that of tokpath's file, else an
+ * error naming both (a checkpoint copied into another run whose tokenizer
+ * has as many tokens was scored with other words for its token ids). A
+ * tokenizer of another size than vocab gets the message of a vocabulary
+ * mismatch ("TOKPATH: vocabulary N, the model has M"). */
+int ckpt_check_tokenizer(const char *ckpath, const ckpt_pos *p, const char *tokpath, int vocab, blalm_err *e);
 /* Content identity of a joined train split: xxh3 of the .tok file (header
  * with the tokenizer's sha256, and every token) seeding xxh64 of the .idx
  * file (documents' token ranges and words); never 0. */

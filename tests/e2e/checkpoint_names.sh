@@ -61,3 +61,27 @@ for c in gen exp ev; do
         && pass checkpoint_not_a_file_$c \
         || fail checkpoint_not_a_file_$c "rc $rc $rc2 $(head -c 200 "$TMP/err") $(head -c 200 "$TMP/err2")"
 done
+
+# a checkpoint is read with the tokenizer it was trained with: one copied
+# into another run whose tokenizer has as many tokens (the config's
+# vocab_size, reached on both corpora) is refused by all three, naming both
+# sha256s; it was scored, sampled and exported with other words for its ids
+line_corpus "$TMP/other" 5 40
+O="$TMP/orun"
+if "$BLALM" train --corpus "$TMP/other" --model "$root/configs/model-tiny.json" --out "$O" --max-steps 5 -q \
+        2>"$TMP/err" && ! cmp -s "$O/tokenizer.json" "$R/tokenizer.json"; then
+    cp "$O/checkpoints/latest.bin" "$R/checkpoints/foreign.bin"
+    osha=$(sha256sum "$O/tokenizer.json" | cut -c1-16); rsha=$(sha256sum "$R/tokenizer.json" | cut -c1-16)
+    for c in gen exp ev; do
+        extra=; [ $c = exp ] && extra="--out $TMP/xf"
+        $c --checkpoint foreign $extra >/dev/null 2>"$TMP/err"; rc=$?
+        [ $rc = 1 ] && grep -qF "checkpoints/foreign.bin: trained with another tokenizer (sha256 $osha...) than $R/tokenizer.json (sha256 $rsha...)" "$TMP/err" \
+            && [ ! -e "$TMP/xf" ] && pass checkpoint_other_tokenizer_refused_$c \
+            || fail checkpoint_other_tokenizer_refused_$c "rc $rc $(head -c 300 "$TMP/err")"
+    done
+    # its own run reads it
+    "$BLALM" generate --run "$O" --prompt "the cat" --max-new 4 -q >/dev/null 2>"$TMP/err" \
+        && pass checkpoint_own_tokenizer_read || fail checkpoint_own_tokenizer_read "$(head -c 300 "$TMP/err")"
+else
+    fail checkpoint_other_tokenizer "setup: $(head -c 300 "$TMP/err")"
+fi
