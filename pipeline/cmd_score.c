@@ -372,7 +372,7 @@ static int score_main(int argc, char **argv, cJSON **config)
     if (!ep_name) ep_name = so.base_url ? "the config's endpoint" : "OPENAI_BASE_URL";
     snprintf(base, sizeof base, "%s", ep && *ep ? ep : "https://api.openai.com/v1");
     for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--) base[n - 1] = 0;
-    if (http_url_check(base, why, sizeof why) < 0) {
+    if (llm_endpoint_check(base, why, sizeof why) < 0) {
         fprintf(stderr, "blalm score: %s %s\n", ep_name, why);   /* never the URL: it may hold a password */
         return 1;
     }

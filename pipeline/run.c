@@ -1945,7 +1945,7 @@ static int check_endpoint(const runx *x, blalm_err *e)
     if (!base || !*base)
         return err_set(e, "score: no endpoint (set OPENAI_BASE_URL or the config's score.endpoint)");
     char why[200];
-    if (http_url_check(base, why, sizeof why) < 0)   /* never quoted: it may hold a password */
+    if (llm_endpoint_check(base, why, sizeof why) < 0)   /* never quoted: it may hold a password */
         return err_set(e, "score: %s %s", x->c->endpoint ? "score.endpoint" : "OPENAI_BASE_URL", why);
     char url[4200], auth[1200];
     http_url_join(base, "/models", url, sizeof url);

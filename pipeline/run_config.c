@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "corpora/corpora.h"
+#include "scorer/llm.h"
 #include "scorer/score.h"
 #include "filters/tag.h"
 #include "lib/config.h"
@@ -468,7 +469,7 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
     c->seed = (long long)v;
     if (!c->model_name) return err_set(p->e, "%s: score.model: required (the endpoint's model name)", p->file);
     char why[200];
-    if (c->endpoint && http_url_check(c->endpoint, why, sizeof why) < 0)   /* never quoted: it may hold a password */
+    if (c->endpoint && llm_endpoint_check(c->endpoint, why, sizeof why) < 0)   /* never quoted: it may hold a password */
         return err_set(p->e, "%s: score.endpoint %s", p->file, why);
     if (c->where) {
         rule *r = rule_parse(c->where, p->e);

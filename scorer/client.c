@@ -528,6 +528,20 @@ void llm_client_drain(llm_client *c)
     }
 }
 
+int llm_endpoint_check(const char *url, char *why, size_t cap)
+{
+    if (http_url_check(url, why, cap) < 0) return -1;
+    static const char suffix[] = "/chat/completions";
+    size_t end = strcspn(url, "?#"), sl = sizeof suffix - 1;
+    while (end > 0 && url[end - 1] == '/') end--;
+    if (end >= sl && !strncmp(url + end - sl, suffix, sl)) {
+        snprintf(why, cap, "ends in /chat/completions, which score adds to it: give the base URL "
+                           "(http://HOST:PORT/v1 for vLLM, llama.cpp's server or TGI)");
+        return -1;
+    }
+    return 0;
+}
+
 int llm_status_fatal(long status)
 {
     /* every request would get the same answer (the key, the account, the

@@ -192,6 +192,13 @@ void llm_result_free(llm_result *r);
 void llm_client_drain(llm_client *c);
 void llm_client_free(llm_client *c);
 
+/* http_url_check for an OpenAI-compatible base URL, which also refuses a
+ * path ending in /chat/completions (a trailing '/' aside, before any query):
+ * the client adds that itself, so the request would go to
+ * .../chat/completions/chat/completions and get a 404. why follows the name
+ * of the setting and never quotes the URL. */
+int llm_endpoint_check(const char *url, char *why, size_t cap);
+
 /* A status every request would get (3xx, and every 4xx that is neither
  * retried nor llm_status_refused: 401, 402, 403, 404, 405, 406, 407, 410,
  * 415, ...): the run stops. */

@@ -9,6 +9,7 @@
 
 #include "lib/config.h"
 #include "lib/http.h"
+#include "scorer/llm.h"
 #include "lib/fsutil.h"
 
 void score_opts_default(score_opts *o)
@@ -52,7 +53,7 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     for (int i = 0; i < 6; i++)
         if (config_string(cfg, snames[i], *strs[i], strs[i], where, e) < 0) return -1;
     char why[200];
-    if (cJSON_GetObjectItemCaseSensitive(cfg, "endpoint") && http_url_check(o->base_url, why, sizeof why) < 0)
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "endpoint") && llm_endpoint_check(o->base_url, why, sizeof why) < 0)
         return err_set(e, "%s: endpoint %s", where, why);
     /* every number through a double, as JSON has them */
     double max_chars = (double)o->max_chars, max_tokens = o->max_tokens, conc = o->concurrency,

@@ -221,7 +221,7 @@ static int job_init(score_job *J, const score_opts *o, blalm_err *e)
     J->wc.w = o->dirs;
     char why[200];
     /* curl would take "user:pw@host" or "ftp://" too, and echo it in errors */
-    if (http_url_check(o->base_url ? o->base_url : "", why, sizeof why) < 0)
+    if (llm_endpoint_check(o->base_url ? o->base_url : "", why, sizeof why) < 0)
         return err_set(e, "the endpoint %s", why);
     sb_init(&J->params_json);
     llm_params *p = &J->params;

@@ -59,6 +59,14 @@ out=$($BLALM run "$TMP/c3.json" --work "$TMP/w4" --dry-run 2>&1); rc=$?
 out=$(OPENAI_BASE_URL="ftp://usr:$PW@127.0.0.1:$P/v1" $BLALM run "$TMP/c2.json" --work "$TMP/w5" --dry-run 2>&1); rc=$?
 [ $rc -ne 0 ] && [[ "$out" == *"score: OPENAI_BASE_URL must start with http:// or https://"* ]] && [[ "$out" != *"$PW"* ]] \
     && [ ! -e "$TMP/w5" ] && pass run_env_endpoint_refused || fail run_env_endpoint_refused "rc=$rc $(printf '%s' "$out" | tail -c 400)"
+# the whole chat/completions URL: score adds /chat/completions itself
+config "$TMP/c3.json" "http://usr:$PW@127.0.0.1:$P/v1/chat/completions"
+out=$($BLALM run "$TMP/c3.json" --work "$TMP/w4" --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" == *"c3.json: score.endpoint ends in /chat/completions"* ]] && [[ "$out" != *"$PW"* ]] \
+    && pass run_config_endpoint_full_url || fail run_config_endpoint_full_url "rc=$rc $(printf '%s' "$out" | tail -c 400)"
+out=$(OPENAI_BASE_URL="http://127.0.0.1:$P/v1/chat/completions/" $BLALM run "$TMP/c2.json" --work "$TMP/w5" --dry-run 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" == *"score: OPENAI_BASE_URL ends in /chat/completions"* ]] \
+    && [ ! -e "$TMP/w5" ] && pass run_env_endpoint_full_url || fail run_env_endpoint_full_url "rc=$rc $(printf '%s' "$out" | tail -c 400)"
 # the scheme's case does not matter (curl's does not either)
 config "$TMP/c4.json" "HTTP://usr:$PW@127.0.0.1:$P/v1"
 out=$($BLALM run "$TMP/c4.json" --work "$TMP/w6" --dry-run 2>&1); rc=$?

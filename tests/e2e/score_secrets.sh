@@ -38,6 +38,20 @@ refused score_env_endpoint_refused "OPENAI_BASE_URL must start with http:// or h
 printf '{"score": {"endpoint": "ftp://usr:%s@127.0.0.1:1/v1", "model": "m"}}\n' "$PW" >"$TMP/score.json"
 refused score_config_endpoint_refused "score.json: score: endpoint must start with http:// or https://" \
     $BLALM score --work "$W" --config "$TMP/score.json" -q
+# the whole chat/completions URL (as in a server's curl example): score adds
+# that part itself, so it would POST .../chat/completions/chat/completions
+i=0
+for ep in "http://usr:$PW@127.0.0.1:1/v1/chat/completions" "http://127.0.0.1:1/v1/chat/completions/" \
+          "https://127.0.0.1:1/openai/chat/completions?api-version=$PW"; do
+    i=$((i + 1))
+    refused "score_endpoint_full_url_$i" "--endpoint ends in /chat/completions, which score adds to it" \
+        $BLALM score --work "$W" --endpoint "$ep" --model m -q --max-attempts 1
+done
+refused score_env_endpoint_full_url "OPENAI_BASE_URL ends in /chat/completions" \
+    env OPENAI_BASE_URL="http://127.0.0.1:1/v1/chat/completions" $BLALM score --work "$W" --model m -q
+printf '{"score": {"endpoint": "http://usr:%s@127.0.0.1:1/v1/chat/completions", "model": "m"}}\n' "$PW" >"$TMP/score.json"
+refused score_config_endpoint_full_url "score.json: score: endpoint ends in /chat/completions" \
+    $BLALM score --work "$W" --config "$TMP/score.json" -q
 
 # ---- OPENAI_API_KEY follows a key file's rule ----
 stop_peers
