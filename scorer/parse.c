@@ -423,6 +423,25 @@ static int bare_number_line(const char *s, size_t n, size_t i)
     return 1;
 }
 
+/* A number in brackets or quotes that ends its line ("<3>", "[3/5]", "(4)",
+ * '"2"': a model that copies the template's "<total points>" or quotes its
+ * answer): where the number begins, else i. What follows the number is
+ * left to parse_number_at; only emphasis and a full stop may follow the
+ * closer ("(1) Relevance: ..." begins a list and stays refused). */
+static size_t skip_bracket(const char *s, size_t n, size_t i)
+{
+    static const char open[] = "<[(\"'", close[] = ">])\"'";
+    const char *o = i < n && s[i] ? strchr(open, s[i]) : NULL;
+    if (!o) return i;
+    size_t k = skip_emph(s, n, i + 1), d = k;
+    if (k >= n || !isdigit((unsigned char)s[k])) return i;
+    while (k < n && (isdigit((unsigned char)s[k]) || is_emph(s[k]) || s[k] == '/' || s[k] == '.')) k++;
+    if (k >= n || s[k] != close[o - open]) return i;
+    for (k++; k < n && s[k] != '\n' && s[k] != '\r'; k++)
+        if (!is_emph(s[k]) && s[k] != '.') return i;
+    return d;
+}
+
 /* The last "Educational score: N"; *line_start is where its line begins,
  * *line_end where the number's line ends. */
 static int parse_text_score2(const char *s, size_t n, size_t *line_start, size_t *line_end, char *why,
@@ -435,10 +454,14 @@ static int parse_text_score2(const char *s, size_t n, size_t *line_start, size_t
         if (at == (size_t)-1) break;
         seen = 1;
         size_t i = skip_emph(s, n, at + plen);
-        if (i < n && (s[i] == ':' || s[i] == '=')) {
-            size_t c = i + 1;
-            i = skip_gap(s, n, c);
-            if (memchr(s + c, '\n', i - c) && !bare_number_line(s, n, i)) {
+        /* ':', '=' or a fullwidth colon (U+FF1A, from models that write CJK) */
+        size_t cl = i < n && (s[i] == ':' || s[i] == '=') ? 1
+                    : i + 2 < n && !memcmp(s + i, "\xef\xbc\x9a", 3) ? 3 : 0;
+        if (cl) {
+            size_t c = i + cl;
+            size_t g = skip_gap(s, n, c);
+            i = skip_bracket(s, n, g);   /* i > g: a bracketed number ends its line */
+            if (memchr(s + c, '\n', g - c) && i == g && !bare_number_line(s, n, i)) {
                 /* "Educational score:\n\n1. Relevance ...": a list, not the score */
                 snprintf(why, cap, "no number after 'Educational score:'");
                 return -1;

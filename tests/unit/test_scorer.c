@@ -451,6 +451,25 @@ TEST(score_misreads)
     /* a list after the colon is no score */
     CHECK_EQ_INT(score_of("Educational score:\n\n1. Relevance: yes", 0, why), -1);
     CHECK_CONTAINS(why, "no number");
+    /* audit s40: the template's "<total points>" copied with the number in it,
+     * brackets and quotes that end the line; a fullwidth colon */
+    CHECK_EQ_INT(score_of("Fine.\nEducational score: <3>", 0, why), 3);
+    CHECK_EQ_INT(score_of("Fine.\nEducational score: **[3/5]**.", 0, why), 3);
+    CHECK_EQ_INT(score_of("Fine.\nEducational score: ( 4 )", 0, why), 4);
+    CHECK_EQ_INT(score_of("Fine.\nEducational score: \"2\"", 0, why), 2);
+    CHECK_EQ_INT(score_of("Fine.\n**Educational score:**\n\n<1>", 0, why), 1);
+    CHECK_EQ_INT(score_of("Fine.\nEducational score\xef\xbc\x9a" "3", 0, why), 3);
+    CHECK_EQ_INT(score_of("Fine.\nEducational score: <7>", 0, why), -1);
+    CHECK_CONTAINS(why, "out of range");
+    CHECK_EQ_INT(score_of("Fine.\nEducational score: <3.5>", 0, why), -1);
+    CHECK_CONTAINS(why, "not a whole number");
+    /* a list, words after the closer, an unclosed or doubled bracket: no score */
+    CHECK_EQ_INT(score_of("Educational score: (1) Relevance: yes (2) Coherence: yes", 0, why), -1);
+    CHECK_EQ_INT(score_of("Educational score:\n\n(1) Relevance: yes", 0, why), -1);
+    CHECK_EQ_INT(score_of("Educational score: [3] because it is clear", 0, why), -1);
+    CHECK_EQ_INT(score_of("Educational score: (3", 0, why), -1);
+    CHECK_EQ_INT(score_of("Educational score: (3) (4)", 0, why), -1);
+    CHECK_EQ_INT(score_of("Educational score: <total points>", 0, why), -1);
 }
 
 static void key_of(int i, uint8_t k[32], char hex[65])
