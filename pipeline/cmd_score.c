@@ -125,9 +125,10 @@ static int print_summary(const score_summary *s)
         for (int i = 0; i < bar_len; i++) putchar('#');
         putchar('\n');
     }
-    printf("no score: %llu (parse errors %llu, requests refused %llu, not sent %llu, other %llu)\n",
+    printf("no score: %llu (parse errors %llu, requests refused %llu, empty documents %llu, not sent %llu, "
+           "other %llu)\n",
            (unsigned long long)s->nulls, (unsigned long long)s->parse_errors,
-           (unsigned long long)s->refused, (unsigned long long)s->not_sent,
+           (unsigned long long)s->refused, (unsigned long long)s->empty, (unsigned long long)s->not_sent,
            (unsigned long long)s->other_errors);
     printf("finish_reason length: %llu\n", (unsigned long long)s->finish_length);
     printf("tokens: %llu prompt, %llu completion; %llu attempts\n",
@@ -144,11 +145,11 @@ static void print_summary_line(const opts *o, const score_opts *so, const score_
 {
     if (so->dry_run) {
         printf("dry run: %llu documents in %llu files, %llu selected, %llu answered by the cache, "
-               "%llu duplicates of another (asked once), %llu would be sent, about %llu prompt tokens "
-               "(estimate: bytes/4)",
+               "%llu duplicates of another (asked once), %llu empty (never sent), %llu would be sent, "
+               "about %llu prompt tokens (estimate: bytes/4)",
                (unsigned long long)n->docs, (unsigned long long)n->files_owned,
                (unsigned long long)n->selected, (unsigned long long)n->cached,
-               (unsigned long long)n->duplicates, (unsigned long long)n->sent,
+               (unsigned long long)n->duplicates, (unsigned long long)n->empty, (unsigned long long)n->sent,
                (unsigned long long)n->est_prompt_tokens);
         if (n->guard_hit)
             printf("; %llu not sent: %s", (unsigned long long)n->not_sent, n->guard);
@@ -166,13 +167,13 @@ static void print_summary_line(const opts *o, const score_opts *so, const score_
     fprintf(stderr,
             "blalm score: %llu documents in %llu files (%llu already done)%s, %llu selected: "
             "%llu from the cache, %llu sent (%llu attempts), %llu scored, %llu parse errors, "
-            "%llu refused, %llu not sent; %llu prompt + %llu completion tokens; %.1f s\n",
+            "%llu refused, %llu empty, %llu not sent; %llu prompt + %llu completion tokens; %.1f s\n",
             (unsigned long long)n->docs, (unsigned long long)n->files,
             (unsigned long long)n->files_skipped, shard, (unsigned long long)n->selected,
             (unsigned long long)n->cached, (unsigned long long)n->sent,
             (unsigned long long)n->attempts, (unsigned long long)n->scored,
             (unsigned long long)n->parse_errors, (unsigned long long)n->request_errors,
-            (unsigned long long)n->not_sent, (unsigned long long)n->prompt_tokens,
+            (unsigned long long)n->empty, (unsigned long long)n->not_sent, (unsigned long long)n->prompt_tokens,
             (unsigned long long)n->completion_tokens, n->seconds);
     if (so->has_sample)
         fprintf(stderr, "blalm score: --sample %llu: %llu of %llu candidates chosen from %d strata "

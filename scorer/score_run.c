@@ -486,14 +486,14 @@ static void write_stats_file(const score_opts *o, const llm_params *params, scor
     sb_printf(&b, "{\"stage\":\"score\",\"model\":");
     sb_json_str(&b, params->model, strlen(params->model));
     sb_printf(&b, ",\"prompt_sha256\":\"%s\",\"files\":%llu,\"documents\":%llu,\"selected\":%llu,"
-                  "\"scored\":%llu,\"parse_errors\":%llu,\"request_errors\":%llu,\"not_sent\":%llu,"
+                  "\"scored\":%llu,\"parse_errors\":%llu,\"request_errors\":%llu,\"empty\":%llu,\"not_sent\":%llu,"
                   "\"finish_length\":%llu,\"histogram\":[%llu,%llu,%llu,%llu,%llu,%llu],"
                   "\"prompt_tokens\":%llu,\"completion_tokens\":%llu,\"attempts\":%llu,",
               n->prompt_sha256, (unsigned long long)all->files, (unsigned long long)all->docs,
               (unsigned long long)all->selected, (unsigned long long)scored,
               (unsigned long long)all->parse_errors,
               (unsigned long long)(all->refused + all->other_errors),
-              (unsigned long long)all->not_sent, (unsigned long long)all->finish_length,
+              (unsigned long long)all->empty, (unsigned long long)all->not_sent, (unsigned long long)all->finish_length,
               (unsigned long long)all->hist[0], (unsigned long long)all->hist[1],
               (unsigned long long)all->hist[2], (unsigned long long)all->hist[3],
               (unsigned long long)all->hist[4], (unsigned long long)all->hist[5],
@@ -502,7 +502,7 @@ static void write_stats_file(const score_opts *o, const llm_params *params, scor
     if (o->shard.count > 1) sb_printf(&b, "\"shard\":\"%d/%d\",", o->shard.index, o->shard.count);
     sb_printf(&b, "\"this_run\":{\"files\":%llu,\"files_skipped\":%llu,\"documents\":%llu,"
                   "\"selected\":%llu,\"cached\":%llu,\"sent\":%llu,\"attempts\":%llu,"
-                  "\"scored\":%llu,\"parse_errors\":%llu,\"request_errors\":%llu,\"not_sent\":%llu,"
+                  "\"scored\":%llu,\"parse_errors\":%llu,\"request_errors\":%llu,\"empty\":%llu,\"not_sent\":%llu,"
                   "\"finish_length\":%llu,\"histogram\":[%llu,%llu,%llu,%llu,%llu,%llu],"
                   "\"prompt_tokens\":%llu,\"completion_tokens\":%llu,",
               (unsigned long long)n->files, (unsigned long long)n->files_skipped,
@@ -510,7 +510,7 @@ static void write_stats_file(const score_opts *o, const llm_params *params, scor
               (unsigned long long)n->cached, (unsigned long long)n->sent,
               (unsigned long long)n->attempts, (unsigned long long)n->scored,
               (unsigned long long)n->parse_errors, (unsigned long long)n->request_errors,
-              (unsigned long long)n->not_sent, (unsigned long long)n->finish_length,
+              (unsigned long long)n->empty, (unsigned long long)n->not_sent, (unsigned long long)n->finish_length,
               (unsigned long long)n->hist[0], (unsigned long long)n->hist[1],
               (unsigned long long)n->hist[2], (unsigned long long)n->hist[3],
               (unsigned long long)n->hist[4], (unsigned long long)n->hist[5],

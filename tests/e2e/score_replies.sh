@@ -104,4 +104,13 @@ rows = [json.loads(l)["edu_llm"] for l in sys.stdin]
 print(" ".join("empty" if (r["error"] or "").startswith("empty document") else "score" if r["score"] is not None else "other" for r in rows))')
 [ $rc -eq 0 ] && [ "$res" = "empty empty score empty" ] && [ "$(peer_requests $P5)" = 1 ] && pass score_empty_docs_not_sent \
     || fail score_empty_docs_not_sent "rc=$rc rows=$res requests=$(peer_requests $P5) $(head -c 300 "$TMP/err5")"
+# ... and every summary counts them: 4 selected = 1 scored + 3 empty
+sum=$($BLALM score --work "$W5" --endpoint "http://127.0.0.1:$P5/v1" --model m --force 2>&1)
+dry=$(rm -rf "$W5/state/score/edu_llm"; $BLALM score --work "$W5" --endpoint "http://127.0.0.1:$P5/v1" --model m --dry-run 2>&1)
+st=$($BLALM score --work "$W5" --stats 2>&1)
+js=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["empty"], d["this_run"]["empty"])' "$W5/stats/score.json" 2>&1)
+[[ "$sum" == *"1 scored, 0 parse errors, 0 refused, 3 empty, 0 not sent;"* ]] && [[ "$dry" == *"3 empty (never sent)"* ]] \
+    && [[ "$st" == *"no score: 3 (parse errors 0, requests refused 0, empty documents 3,"* ]] && [ "$js" = "3 3" ] \
+    && pass score_empty_docs_counted \
+    || fail score_empty_docs_counted "summary: $sum | dry: $dry | stats: $(grep 'no score' <<<"$st") | json: $js"
 stop_peers
