@@ -554,10 +554,22 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     size_t nfiles = 0;
     int64_t *rows = NULL;
     int total_known = 1;
-    int rc = -1;
+    int rc = -1, lock = -1;
     score_sched *S = &J.S;
     if (docs_walk_some(w->docs, &files, &nfiles, e) < 0) goto done;
     if (job_init(&J, o, e) < 0) goto done;
+    if (!o->dry_run && w->state[0]) {
+        /* a second process scoring the same files would pay for every
+         * answer again (the cache holds an answer only once it came): one
+         * process per work directory, or per shard of it */
+        char lockd[8192], suffix[64];
+        shard_suffix(&o->shard, suffix, sizeof suffix);
+        if (suffix[0]) snprintf(lockd, sizeof lockd, "%s/score/shard%s", w->state, suffix);
+        else snprintf(lockd, sizeof lockd, "%s/score", w->state);
+        if ((lock = lock_dir(lockd, suffix[0] ? "blalm score of this shard" : "blalm score of this work directory",
+                             e)) < 0)
+            goto done;
+    }
     S->n = n;
     S->progress = progress;
     S->progress_arg = arg;
@@ -669,6 +681,7 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
 done:
     if (S->cache) n->cache_records = llm_cache_records(S->cache);
     job_free(&J);   /* the cache's last fdatasync */
+    lock_release(lock);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (stop_sig) {

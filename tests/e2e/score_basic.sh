@@ -349,4 +349,24 @@ BLALM_PROGRESS_SECONDS=0.000001 $BLALM score --work "$J" --endpoint "http://127.
 last3=$(grep '^score: ' "$TMP/pg3" | tail -1)
 [[ $last3 == "score: 25 "* ]] && [[ $last3 != *" / "* ]] && pass score_progress_jsonl_no_total \
     || fail score_progress_jsonl_no_total "last line '$last3'"
+
+# ---- one process per work directory (or per shard of it): a second would pay again ----
+start_peer PL --latency 0.2
+L=$TMP/lock; mkdir -p "$L/docs/web"; make_docs "$L/docs/web/a.jsonl" 10 l
+$BLALM score --work "$L" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 -q 2>"$TMP/lk1" & LK=$!
+for i in $(seq 100); do [ "$(peer_requests $PL)" -ge 1 ] && break; sleep 0.05; done
+out=$($BLALM score --work "$L" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 -q 2>&1); rc=$?
+wait $LK; rc1=$?
+req=$(peer_requests $PL)
+rows=$(attrs "$L/attributes/edu_llm/web/a.jsonl.zst" 2>/dev/null | grep -c '"score":[0-5]')
+[ $rc -eq 1 ] && [[ "$out" == *"another blalm score of this work directory is running here (pid $LK"* ]] \
+    && [ $rc1 -eq 0 ] && [ "$req" = 10 ] && [ "$rows" = 10 ] && pass score_second_process_refused \
+    || fail score_second_process_refused "rc=$rc rc1=$rc1 requests=$req rows=$rows: $out"
+# two shards of one work directory run at once
+L2=$TMP/lock2; mkdir -p "$L2/docs/web"; make_docs "$L2/docs/web/a.jsonl" 6 m; make_docs "$L2/docs/web/b.jsonl" 6 n
+$BLALM score --work "$L2" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 --shard 0/2 -q & S0=$!
+$BLALM score --work "$L2" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 --shard 1/2 -q; rcs1=$?
+wait $S0; rcs0=$?
+[ $rcs0 -eq 0 ] && [ $rcs1 -eq 0 ] && [ -f "$L2/attributes/edu_llm/web/a.jsonl.zst" ] && [ -f "$L2/attributes/edu_llm/web/b.jsonl.zst" ] \
+    && pass score_two_shards_at_once || fail score_two_shards_at_once "rc $rcs0/$rcs1"
 stop_peers
