@@ -292,6 +292,23 @@ static void location_origin(const char *loc, char *out, size_t cap)
     snprintf(out, cap, "%.*s%s%.*s", (int)pre, loc, at ? "***@" : "", (int)(auth + an - host), host);
 }
 
+/* The endpoint's path has a version segment ("/v1", "/v1beta", "/v2") or is
+ * Azure's "/openai/...": a 404 there is about the model, the deployment or
+ * the key's access (Gemini's ".../v1beta/openai", Azure's
+ * ".../openai/deployments/D"), not a missing /v1. */
+static int versioned_path(const char *url)
+{
+    const char *p = url + http_origin_len(url), *end = p + strcspn(p, "?#");
+    while (p < end) {
+        while (p < end && *p == '/') p++;
+        size_t l = strcspn(p, "/?#");
+        if ((l >= 2 && p[0] == 'v' && isdigit((unsigned char)p[1])) || (l == 6 && !strncmp(p, "openai", 6)))
+            return 1;
+        p += l;
+    }
+    return 0;
+}
+
 static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
 {
     req *q = user;
@@ -386,7 +403,7 @@ static void on_done(void *user, int rc, http_response *r, const blalm_err *e)
     } else {
         /* The layer redacts its own headers; an error body may still echo the key. */
         const char *what = e && e->msg[0] ? e->msg : "request failed", *hint = "";
-        if (r->status == 404 && !strstr(c->url, "/v1/"))
+        if (r->status == 404 && !versioned_path(c->url))
             hint = " (the endpoint has no /v1: OpenAI-compatible servers such as vLLM, llama.cpp's and TGI "
                    "answer at http://HOST:PORT/v1/chat/completions, so --endpoint is http://HOST:PORT/v1)";
         else if (r->status == 401)

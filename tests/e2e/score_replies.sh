@@ -89,6 +89,13 @@ start_peer P3 --path-prefix /x
 $BLALM score --work "$W3" --endpoint "http://127.0.0.1:$P3" --model m -q 2>"$TMP/err3"; rc=$?
 [ $rc -ne 0 ] && grep -q "404" "$TMP/err3" && grep -q "has no /v1" "$TMP/err3" && pass score_404_hint_v1 \
     || fail score_404_hint_v1 "rc=$rc $(head -c 400 "$TMP/err3")"
+# a versioned path (Gemini's /v1beta/openai) or Azure's /openai/deployments/D:
+# a 404 there is about the model or the deployment, no /v1 is missing
+for ep in "http://127.0.0.1:$P3/v1beta/openai" "http://127.0.0.1:$P3/openai/deployments/d?api-version=2024-10-21"; do
+    $BLALM score --work "$W3" --endpoint "$ep" --model m -q 2>"$TMP/err3b"; rc=$?
+    [ $rc -ne 0 ] && grep -q "HTTP 404" "$TMP/err3b" && ! grep -q "has no /v1" "$TMP/err3b" && pass "score_404_no_v1_hint ${ep#*$P3}" \
+        || fail "score_404_no_v1_hint ${ep#*$P3}" "rc=$rc $(head -c 400 "$TMP/err3b")"
+done
 start_peer P4 --require-key sk-test-0123456789abcdef
 $BLALM score --work "$W3" --endpoint "http://127.0.0.1:$P4/v1" --model m -q 2>"$TMP/err4"; rc=$?
 [ $rc -ne 0 ] && grep -q "401" "$TMP/err4" && grep -q "OPENAI_API_KEY" "$TMP/err4" && pass score_401_hint_key \
