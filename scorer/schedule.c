@@ -335,16 +335,7 @@ static int fill_one(score_sched *S, const blalm_doc *d, int selected, sbuf *prom
         return 0;
     }
     S->n->selected++;
-    /* whitespace as the word counter sees it (Python's str.split: U+00A0,
-     * U+3000, ... too) */
-    size_t sp = 0;
-    while (sp < d->text_len) {
-        int32_t cp;
-        size_t k = utf8_decode_at((const unsigned char *)d->text, d->text_len, sp, &cp);
-        if (!py_isspace((uint32_t)cp)) break;
-        sp += k;
-    }
-    if (sp == d->text_len) {
+    if (score_text_blank(d->text, d->text_len)) {
         /* nothing to judge: a request would be billed for the rubric alone */
         S->n->empty++;
         line_error(&s->line, S, 0, "empty document: not sent (its text is empty or only whitespace)");
@@ -572,6 +563,18 @@ void sched_free(score_sched *S)
 }
 
 int sched_has_room(const score_sched *S) { return S->next - S->head < S->W; }
+
+int score_text_blank(const char *text, size_t n)
+{
+    size_t sp = 0;
+    while (sp < n) {
+        int32_t cp;
+        size_t k = utf8_decode_at((const unsigned char *)text, n, sp, &cp);
+        if (!py_isspace((uint32_t)cp)) break;
+        sp += k;
+    }
+    return sp == n;
+}
 
 int sched_empty(const score_sched *S) { return S->head == S->next; }
 

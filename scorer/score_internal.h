@@ -58,6 +58,9 @@ void sched_free(score_sched *S);
 int sched_has_room(const score_sched *S);
 /* No document in the window? */
 int sched_empty(const score_sched *S);
+/* 1 when text[0..n) is empty or only whitespace as the word counter sees it
+ * (Python's str.split: U+00A0, U+3000, ... too): nothing to send. */
+int score_text_blank(const char *text, size_t n);
 /* Takes one document: unselected, answered by the cache, following a slot
  * with the same key, stopped by a guard, or queued to send. */
 int sched_fill(score_sched *S, const blalm_doc *d, int selected, sbuf *prompt, blalm_err *e);

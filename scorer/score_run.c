@@ -133,8 +133,9 @@ static llm_sample *sample_pass(const score_opts *o, const rule *where, const whe
         if (open_input(o, where, wc, f, &dopt, &aj, &dr, e) < 0) goto fail;
         blalm_doc d;
         int got, selected;
+        /* a blank document is never sent: drawn, it would be a label short */
         while ((got = next_doc(where, wc, f, aj, dr, &d, &selected, e)) == 1)
-            if (selected &&
+            if (selected && !score_text_blank(d.text, d.text_len) &&
                 sample_add(smp, d.source, d.source_len, d.text_len, f->rel, d.row, e) < 0) {
                 got = -1;
                 break;
@@ -422,7 +423,8 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
                 break;
             }
             if (selected && J->sample)
-                selected = sample_has(J->sample, d.source, d.source_len, d.text_len, f->rel, d.row);
+                selected = !score_text_blank(d.text, d.text_len) &&
+                           sample_has(J->sample, d.source, d.source_len, d.text_len, f->rel, d.row);
             if (sched_fill(S, &d, selected, &prompt, e) < 0) goto out;
         }
         if (sched_flush(S, aw, e) < 0) goto out;

@@ -70,6 +70,17 @@ run_sample "$W4" 1 1000 && selected "$W4" >"$TMP/s4"
 check score_sample_all test "$(wc -l <"$TMP/s4")" -eq 200
 $BLALM score --work "$W" --model m --sample 0 >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && pass score_sample_usage || fail score_sample_usage "rc=$rc"
+# blank documents are never sent, so they are no candidates: --sample 10 of
+# 40 documents, 20 of them blank, labels 10
+W5=$TMP/w5; mkdir -p "$W5/docs/web"
+"$PY" -c 'import json
+for i in range(40): print(json.dumps({"id": "b%d" % i, "text": "A lesson %d." % i if i % 2 else " \u00a0 "}))' >"$W5/docs/web/a.jsonl"
+run_sample "$W5" 3 10
+sel=$(selected "$W5" | tr '\n' ' ')
+if grep -q -- "--sample 10: 10 of 20 candidates" "$TMP/err" && grep -q "10 scored, 0 parse errors, 0 refused, 0 empty" "$TMP/err" \
+   && [ "$(selected "$W5" | wc -l)" -eq 10 ] && ! selected "$W5" | grep -qE 'b[0-9]*[02468]$'; then
+    pass score_sample_skips_blank_docs
+else fail score_sample_skips_blank_docs "selected: $sel; $(tr '\n' '|' <"$TMP/err" | tail -c 400)"; fi
 stop_peers
 
 # ---- the loop of issue 21 on real documents ----
