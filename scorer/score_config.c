@@ -2,6 +2,7 @@
  * key file (contracts in score.h). */
 #include "scorer/score.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,21 @@ int score_read_api_key(const char *path, char *out, size_t cap, blalm_err *e)
     while (b < len && data[b] != '\n' && data[b] != '\r') b++;
     int rc = 0;
     const char *why = NULL;
+    /* a shell or .env line ("OPENAI_API_KEY=sk-...", "export NAME=..."):
+     * its name would go along as the key, and the 401 would not say why.
+     * A key has no '=' followed by more (base64 pads only at its end). */
+    size_t nm = a;
+    if (b - a > 7 && !strncmp(data + a, "export ", 7)) nm = a + 7;
+    size_t k = nm;
+    while (k < b && (isalnum((unsigned char)data[k]) || data[k] == '_')) k++;
+    size_t r = k;
+    while (r < b && data[r] == '=') r++;
+    int assign = k > nm && !isdigit((unsigned char)data[nm]) && r == k + 1 && r < b;
     if (b == a) rc = err_set(e, "%s: no API key in the file", path);
+    else if (assign)
+        rc = err_set(e, "%s: the first line is an assignment (%.*s=...), not a key: the file must hold "
+                        "the key alone",
+                     path, (int)(k - a > 64 ? 64 : k - a), data + a);
     else if (b - a >= cap) rc = err_set(e, "%s: API key longer than %zu bytes", path, cap - 1);
     else if (http_token_clean(data + a, b - a, out, cap, &why) < 0)
         rc = err_set(e, "%s: the API key %s", path, why);

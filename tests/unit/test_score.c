@@ -824,6 +824,16 @@ TEST(config_mapping_and_key_file)
     CHECK(score_read_api_key(p, key, 4, &e) == -1 && strstr(e.msg, "longer than 3 bytes"));
     CHECK(write_file_atomic(p, " \n\n", 3, &e) == 0);
     CHECK(score_read_api_key(p, key, sizeof key, &e) == -1 && strstr(e.msg, "no API key"));
+    /* audit s40: a .env or shell line is refused, naming the variable, never the key */
+    CHECK(write_file_atomic(p, "OPENAI_API_KEY=sk-abc\n", 22, &e) == 0);
+    CHECK(score_read_api_key(p, key, sizeof key, &e) == -1 &&
+          strstr(e.msg, "an assignment (OPENAI_API_KEY=...)") && !strstr(e.msg, "sk-abc"));
+    CHECK(write_file_atomic(p, "export K=sk-abc\n", 16, &e) == 0);
+    CHECK(score_read_api_key(p, key, sizeof key, &e) == -1 && strstr(e.msg, "(export K=...)"));
+    /* base64 padding is no assignment */
+    CHECK(write_file_atomic(p, "c2stYWJj==\n", 11, &e) == 0);
+    CHECK_MSG(score_read_api_key(p, key, sizeof key, &e) == 0, "%s", e.msg);
+    CHECK_EQ_STR(key, "c2stYWJj==");
 }
 
 int main(void)
