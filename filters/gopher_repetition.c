@@ -39,7 +39,8 @@ typedef struct rep_scratch {
     key_map vocab;     /* token strings (by utf8_piece_hash) -> ids; a: first token
                         * (to compare bytes), b: occurrences */
     uint32_t *id;      /* per token: its id */
-    uint32_t *cls;     /* per position: the class of its repeated n-gram */
+    uint32_t *cls;     /* per position: the class of its repeated n-gram
+                        * (chain_gram), then dup_gram_chars' bitsets */
     uint8_t *uniq;     /* per position: its n-gram occurs once */
     size_t pos_cap;
     key_map grams;     /* n-grams -> classes (chain_gram; a: count, b: first
@@ -49,6 +50,14 @@ typedef struct rep_scratch {
     size_t hs_cap;
     struct ngram_slot *rgrams;
     size_t rgrams_cap;
+    /* dup_gram_chars: per token id its bytes' hash (joined_word_hashes);
+     * B^k for the lengths below JOIN_POW */
+    uint64_t *wh;
+    size_t wh_cap;
+    uint64_t *pw;
+    /* the reference path: two n-grams' joined texts */
+    char *jt[2];
+    size_t jt_cap[2];
 } rep_scratch;
 
 static size_t map_slot(const key_map *m, uint64_t key)
@@ -137,6 +146,10 @@ void gopher_repetition_scratch_free(rep_scratch *r)
     free(r->grams.ent);
     free(r->hs);
     free(r->rgrams);
+    free(r->wh);
+    free(r->pw);
+    free(r->jt[0]);
+    free(r->jt[1]);
     free(r);
 }
 
@@ -229,14 +242,6 @@ static void gram_hashes(const uint32_t *id, size_t W, int n, uint64_t *out)
         out[i] = fmix64(h ^ (uint64_t)n);
         if (i + 1 < G) h = (h - (id[i] + 1) * top) * GRAM_B + id[i + (size_t)n] + 1;
     }
-}
-
-/* The n-gram hash at i computed directly; equals gram_hashes' out[i]. */
-static uint64_t gram_hash_at(const uint32_t *id, size_t i, int n)
-{
-    uint64_t h = 0;
-    for (int k = 0; k < n; k++) h = h * GRAM_B + id[i + (size_t)k] + 1;
-    return fmix64(h ^ (uint64_t)n);
 }
 
 /* The reference path (tests): datatrove find_top_duplicate over every
@@ -357,41 +362,261 @@ static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
     return gram_chars(q->w.toks, m->ent[best].b, n, 1) * m->ent[best].a;
 }
 
-/* datatrove find_all_duplicate: walk; a repeated n-gram adds its ""-joined
- * length and jumps n words, a new one is remembered and steps one word.
- * Only positions whose 5-gram repeats (uniq[i] == 0; rest of them) can
- * repeat; their hashes are computed where the walk stops (the reference
- * path: every position's, rolling). */
-static uint64_t dup_gram_chars(quality_ctx *q, rep_scratch *r, int n, size_t rest)
+/* ---------- duplicated n-grams ---------- */
+
+/* datatrove's find_all_duplicate compares "".join(words[i:i+n]), the words
+ * joined without spaces: n-grams of other tokens repeat when their joined
+ * texts are the same ("aa b c d e" and "a ab c d e" are both "aabcde").
+ *
+ * The fast path hashes each n-gram's joined text as a polynomial over its
+ * bytes, sum of (c_k + 1) * B^(L-1-k) mod 2^64, which does not depend on
+ * where the tokens split it and rolls from one position to the next in two
+ * steps (the last token in, the first out). A first pass over every position
+ * sets the hash's bit (join_bit, one of M) in bitset A, or in B when it is set
+ * in A already; an n-gram whose bit is not in B occurs once in the document
+ * (every other n-gram's bit differs), so it is never repeated
+ * and the walk steps over it without remembering it, as datatrove's walk
+ * remembers it but never meets it again. The bitsets take r->cls (32 bits
+ * per token), free once the top n-grams are counted. The other positions are
+ * remembered in r->grams under their hash, and an n-gram is found there only
+ * when its joined bytes equal those of the one remembered: a hash collision
+ * (mod 2^64 some texts are made to collide) can cost time, never change a
+ * value. */
+#define JOIN_B UINT64_C(0x9E3779B97F4A7C15)   /* odd */
+#define JOIN_POW 4096
+#define JOIN_AHEAD 16
+#define JOIN_CACHED ((uint64_t)1 << 21)   /* bitset cells (512 KB) */
+#define JOIN_RING 32   /* a power of two above JOIN_AHEAD + 10 */
+
+/* B^k mod 2^64 */
+static inline uint64_t join_pow(const rep_scratch *r, uint64_t k)
 {
-    size_t W = q->w.ntoks;
-    if (W < (size_t)n) return 0;
-    size_t G = W - (size_t)n + 1;
-    if (!rest) return 0;   /* every 5-gram is unique: nothing repeats */
-    const uint8_t *uniq = r->uniq;
-    if (q->reference) gram_hashes(r->id, W, n, r->hs);
+    if (k < JOIN_POW) return r->pw[k];
+    uint64_t p = 1, b = JOIN_B;
+    for (; k; k >>= 1, b *= b)
+        if (k & 1) p *= b;
+    return p;
+}
+
+/* r->pw, and per token id the hash of its bytes in r->wh */
+static void joined_word_hashes(quality_ctx *q, rep_scratch *r, const char *text)
+{
+    if (!r->pw) {
+        r->pw = quality_xrealloc(NULL, JOIN_POW * sizeof *r->pw);
+        r->pw[0] = 1;
+        for (size_t k = 1; k < JOIN_POW; k++) r->pw[k] = r->pw[k - 1] * JOIN_B;
+    }
+    size_t V = r->vocab.n;
+    if (V > r->wh_cap) {
+        free(r->wh);
+        r->wh = quality_xrealloc(NULL, V * sizeof *r->wh);
+        r->wh_cap = V;
+    }
+    for (size_t v = 0; v < V; v++) {
+        const token *o = &q->w.toks[r->vocab.ent[v].a];
+        const unsigned char *c = (const unsigned char *)text + o->off;
+        uint64_t h = 0;
+        for (uint32_t k = 0; k < o->len; k++) h = h * JOIN_B + c[k] + 1u;
+        r->wh[v] = h;
+    }
+}
+
+/* The rolling hash of the n-gram at i (its joined text: h, of len bytes). */
+typedef struct join_roll {
+    size_t i;
+    uint64_t h, len;
+} join_roll;
+
+static void roll_start(const quality_ctx *q, const rep_scratch *r, int n, join_roll *s)
+{
+    s->i = 0;
+    s->h = 0;
+    s->len = 0;
+    for (int k = 0; k < n; k++) {
+        uint32_t l = q->w.toks[k].len;
+        s->h = s->h * join_pow(r, l) + r->wh[r->id[k]];
+        s->len += l;
+    }
+}
+
+/* to the n-gram at i + 1 (which exists): the first token out (its hash
+ * times B^(the bytes after it)), the next one in (bytes l1) */
+static inline void roll_next(const quality_ctx *q, const rep_scratch *r, int n, join_roll *s)
+{
+    const token *t = q->w.toks;
+    size_t i = s->i, j = i + (size_t)n;
+    uint64_t l1 = t[j].len, len = s->len - t[i].len + l1;
+    /* (h - out B^(len - l1)) B^l1 + in, with one product on h's chain */
+    s->h = s->h * join_pow(r, l1) + (r->wh[r->id[j]] - r->wh[r->id[i]] * join_pow(r, len));
+    s->len = len;
+    s->i = i + 1;
+}
+
+/* A hash's bit among 2^(64 - shift): its top bits once multiplied (which
+ * every byte reaches). */
+static inline uint64_t join_bit(uint64_t h, int shift)
+{
+    return (h * UINT64_C(0xff51afd7ed558ccd)) >> shift;
+}
+
+/* Whether the n-grams at a and b join to the same bytes. */
+static int joined_equal(const quality_ctx *q, const rep_scratch *r, const char *text, size_t a,
+                        size_t b, int n)
+{
+    int same = 1;
+    for (int k = 0; k < n && same; k++) same = r->id[a + (size_t)k] == r->id[b + (size_t)k];
+    if (same) return 1;
+    const token *t = q->w.toks;
+    size_t ea = a + (size_t)n, eb = b + (size_t)n, oa = 0, ob = 0;
+    while (a < ea && b < eb) {
+        size_t ra = t[a].len - oa, rb = t[b].len - ob, m = ra < rb ? ra : rb;
+        if (memcmp(text + t[a].off + oa, text + t[b].off + ob, m)) return 0;
+        oa += m;
+        ob += m;
+        if (oa == t[a].len) a++, oa = 0;
+        if (ob == t[b].len) b++, ob = 0;
+    }
+    /* one ran out: equal only when both did (tokens are never empty) */
+    return a == ea && b == eb;
+}
+
+/* The reference path (tests): the n-gram at i joined, in r->jt[which]. */
+static const char *joined_text(const quality_ctx *q, rep_scratch *r, const char *text, size_t i,
+                               int n, int which, size_t *len)
+{
+    const token *t = q->w.toks;
+    size_t L = 0;
+    for (int k = 0; k < n; k++) L += t[i + (size_t)k].len;
+    if (L + 1 > r->jt_cap[which]) {
+        r->jt_cap[which] = L + 1;
+        r->jt[which] = quality_xrealloc(r->jt[which], L + 1);
+    }
+    char *o = r->jt[which];
+    for (int k = 0; k < n; k++) {
+        memcpy(o, text + t[i + (size_t)k].off, t[i + (size_t)k].len);
+        o += t[i + (size_t)k].len;
+    }
+    *len = L;
+    return r->jt[which];
+}
+
+/* The reference path (tests): datatrove find_all_duplicate as written, a set
+ * of the joined texts of the positions the walk stops at (compared by their
+ * bytes; hashed by utf8_piece_hash). */
+static uint64_t dup_gram_chars_ref(quality_ctx *q, rep_scratch *r, int n, const char *text)
+{
+    size_t G = q->w.ntoks - (size_t)n + 1;
     key_map *m = &r->grams;
-    map_clear(m, rest);
+    map_clear(m, G);
     uint64_t rep = 0;
     size_t i = 0;
     while (i < G) {
-        uint64_t w8;
-        if (i + 8 <= G && (memcpy(&w8, uniq + i, 8), w8 == 0x0101010101010101ULL)) {
-            i += 8;   /* eight unique n-grams */
-            continue;
-        }
-        if (uniq[i]) {   /* new, and never seen again */
-            i++;
-            continue;
-        }
-        uint64_t h = q->reference ? r->hs[i] : gram_hash_at(r->id, i, n);
-        int added;
+        size_t L, L2;
+        const char *s = joined_text(q, r, text, i, n, 0, &L);
+        uint64_t h = fmix64(utf8_piece_hash(s, L));
         map_room(m);
-        map_add(m, h, &added);
-        if (!added) {
+        size_t j = map_slot(m, h), mask = m->used - 1;
+        int found = 0;
+        while (m->slot[j]) {
+            const map_entry *e = &m->ent[m->slot[j] - 1];
+            if (e->key == h) {
+                const char *o = joined_text(q, r, text, e->a, n, 1, &L2);
+                if (L2 == L && !memcmp(o, s, L)) {
+                    found = 1;
+                    break;
+                }
+            }
+            j = (j + 1) & mask;
+        }
+        if (found) {
             rep += gram_chars(q->w.toks, i, n, 0);
             i += (size_t)n;
         } else {
+            m->ent[m->n] = (map_entry){h, (uint32_t)i, 0};
+            m->slot[j] = (uint32_t)m->n++ + 1;
+            i++;
+        }
+    }
+    return rep;
+}
+
+/* datatrove find_all_duplicate: walk; an n-gram whose joined text was seen
+ * adds that text's length and jumps n words, a new one is remembered and
+ * steps one word. */
+static uint64_t dup_gram_chars(quality_ctx *q, rep_scratch *r, int n, const char *text)
+{
+    size_t W = q->w.ntoks;
+    if (W < (size_t)n) return 0;
+    if (q->reference) return dup_gram_chars_ref(q, r, n, text);
+    size_t G = W - (size_t)n + 1;
+    /* bitsets A and B of M bits each in cls (W 32-bit words: M is the
+     * largest power of two up to 16 W, at least 8 W), interleaved: bit b of
+     * A is bit 2 (b mod 16) of word b / 16, B's the next (one cache line) */
+    int shift = 64 - 4;
+    while (((uint64_t)1 << (64 - shift + 1)) <= (uint64_t)W * 16) shift--;
+    uint64_t M = (uint64_t)1 << (64 - shift);
+    uint32_t *bits = r->cls;
+    memset(bits, 0, (size_t)(M / 16) * sizeof *bits);
+    /* the hashes are rolled JOIN_AHEAD positions ahead of their use, into
+     * ring, and their words prefetched: a huge document's bitsets are far
+     * larger than the caches */
+    uint64_t ring[JOIN_RING];
+    join_roll s;
+    roll_start(q, r, n, &s);
+    size_t lead = 0;   /* the next position to roll to ring (s.i's) */
+    /* (small bitsets sit in the caches: no prefetching) */
+    const size_t ahead = M > JOIN_CACHED ? JOIN_AHEAD : 0;
+    size_t cand = 0;   /* bits set in B */
+    for (size_t i = 0; i < G; i++) {
+        while (lead < G && lead <= i + ahead) {
+            if (lead) roll_next(q, r, n, &s);
+            ring[lead % JOIN_RING] = s.h;
+            if (ahead) __builtin_prefetch(&bits[join_bit(s.h, shift) >> 4], 1);
+            lead++;
+        }
+        /* without branches: which bit is set is unpredictable */
+        uint64_t b = join_bit(ring[i % JOIN_RING], shift);
+        uint32_t *w = &bits[b >> 4], v = *w, sh = (uint32_t)(b & 15) * 2;
+        uint32_t a = (v >> sh) & 1;   /* in A already */
+        cand += a & ~(v >> (sh + 1));
+        *w = v | 1u << sh | a << (sh + 1);
+    }
+    if (!cand) return 0;   /* every joined n-gram is unique: nothing repeats */
+    key_map *m = &r->grams;
+    map_clear(m, cand);
+    uint64_t rep = 0;
+    roll_start(q, r, n, &s);
+    lead = 0;
+    for (size_t i = 0; i < G;) {
+        while (lead < G && lead <= i + ahead) {
+            if (lead) roll_next(q, r, n, &s);
+            ring[lead % JOIN_RING] = s.h;
+            if (ahead) __builtin_prefetch(&bits[join_bit(s.h, shift) >> 4]);
+            lead++;
+        }
+        /* step over the n-grams that occur once (new, never seen again) */
+        uint64_t h = ring[i % JOIN_RING], b = join_bit(h, shift);
+        if (!((bits[b >> 4] >> ((b & 15) * 2 + 1)) & 1)) {
+            i++;
+            continue;
+        }
+        map_room(m);
+        size_t j = map_slot(m, h), mask = m->used - 1;
+        int found = 0;
+        while (m->slot[j]) {
+            const map_entry *e = &m->ent[m->slot[j] - 1];
+            if (e->key == h && joined_equal(q, r, text, e->a, i, n)) {
+                found = 1;
+                break;
+            }
+            j = (j + 1) & mask;
+        }
+        if (found) {
+            rep += gram_chars(q->w.toks, i, n, 0);
+            i += (size_t)n;
+        } else {
+            m->ent[m->n] = (map_entry){h, (uint32_t)i, 0};
+            m->slot[j] = (uint32_t)m->n++ + 1;
             i++;
         }
     }
@@ -458,7 +683,6 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
     assign_ids(q, rs, text);
     size_t W = q->w.ntoks;
     o->words = W;
-    size_t rest = W >= 5 ? W - 4 : 0;
     if (q->reference) {
         if (W + 1 > rs->hs_cap) {
             rs->hs_cap = W + 1;
@@ -466,19 +690,20 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
         }
         for (int k = 0; k < 3; k++)
             o->top_n_gram_char_frac[k] = quality_ratio((double)top_gram_chars(q, rs, k + 2), L);
-        if (W) memset(rs->uniq, 0, W);
     } else if (W >= 2) {
-        /* 1-grams: tokens that occur once; then 2, 3, 4 (top) and 5 (unique) */
+        /* 1-grams: tokens that occur once; then 2, 3, 4 */
         for (size_t i = 0; i < W; i++) rs->uniq[i] = rs->vocab.ent[rs->id[i]].b == 1;
-        for (int nn = 2; nn <= 5 && (size_t)nn <= W; nn++) {
+        for (int nn = 2; nn <= 4 && (size_t)nn <= W; nn++) {
+            size_t rest;
             uint64_t top = chain_gram(q, rs, nn, &rest);
-            if (nn <= 4) o->top_n_gram_char_frac[nn - 2] = quality_ratio((double)top, L);
+            o->top_n_gram_char_frac[nn - 2] = quality_ratio((double)top, L);
         }
     }
     if (W >= 5) {
+        if (!q->reference) joined_word_hashes(q, rs, text);
         for (int k = 0; k < 6; k++)
             o->dup_n_gram_char_frac[k] =
-                quality_ratio((double)dup_gram_chars(q, rs, k + 5, rest), L);
+                quality_ratio((double)dup_gram_chars(q, rs, k + 5, text), L);
     }
 
     static const char *const top_names[] = {"top_2_gram", "top_3_gram", "top_4_gram"};

@@ -297,6 +297,68 @@ TEST(gopher_repetition_rules_at_threshold)
     CHECK_EQ_STR(gr_reason(&c, dup5, &o), "duplicated_5_n_grams");
 }
 
+/* datatrove's find_all_duplicate compares "".join(words[i:i+n]): n-grams of
+ * other tokens whose joined texts are the same repeat ("aa b c d e" and
+ * "a ab c d e" are both "aabcde"; OCR text holds "south of the Oh io" and
+ * "sou th of the Ohio"), on the fast and the reference paths. Python:
+ * find_all_duplicate(text.split(), 5) == 6, 0 for 6 to 10. */
+TEST(gopher_repetition_dup_n_grams_compare_joined_text)
+{
+    const char *s = "aa b c d e wawa wbwb wcwc wdwd wewe wfwf wgwg whwh a ab c d e";
+    for (int fast = 1; fast >= 0; fast--) {
+        quality_ctx *q = quality_new(NULL, &(blalm_err){{0}});
+        quality_set_fast_paths(q, fast);
+        gopher_repetition_stats o;
+        gopher_repetition_measure(q, s, strlen(s), &o);
+        CHECK_NEAR(o.dup_n_gram_char_frac[0], 6.0 / 61.0, 1e-12);
+        for (int k = 1; k < 6; k++) CHECK_NEAR(o.dup_n_gram_char_frac[k], 0.0, 1e-12);
+        /* the same tokens in another order join to other texts: nothing repeats */
+        const char *t = "aa b c d e wawa wbwb wcwc wdwd wewe wfwf wgwg whwh ab a c d e";
+        gopher_repetition_measure(q, t, strlen(t), &o);
+        CHECK_NEAR(o.dup_n_gram_char_frac[0], 0.0, 1e-12);
+        quality_free(q);
+    }
+}
+
+/* The fast path finds repeats by a hash of the joined text mod 2^64, where
+ * the 2,048 bytes of the Thue-Morse word over {a, b} and of its complement
+ * hash alike for every base; they must still count as two texts (compared by
+ * their bytes), and the word split another way as the same text. */
+static size_t thue_morse_tokens(char *o, int complement, const int *cut)
+{
+    size_t n = 0;
+    for (int k = 0; k < 5; k++) {
+        for (int i = cut[k]; i < cut[k + 1]; i++)
+            o[n++] = "ab"[(__builtin_popcount((unsigned)i) & 1) ^ complement];
+        o[n++] = ' ';
+    }
+    return n;
+}
+
+TEST(gopher_repetition_dup_n_grams_hash_collision)
+{
+    static const int cut1[] = {0, 410, 820, 1230, 1640, 2048}, cut2[] = {0, 400, 800, 1200, 1600, 2048};
+    const char *filler = "wawa wbwb wcwc wdwd wewe wfwf ";
+    char *s = malloc(3 * 2048);
+    for (int same = 0; same <= 1; same++) {
+        size_t n = thue_morse_tokens(s, 0, cut1);
+        memcpy(s + n, filler, strlen(filler));
+        n += strlen(filler);
+        n += thue_morse_tokens(s + n, !same, cut2);
+        s[--n] = 0;   /* no trailing space */
+        for (int fast = 1; fast >= 0; fast--) {
+            quality_ctx *q = quality_new(NULL, &(blalm_err){{0}});
+            quality_set_fast_paths(q, fast);
+            gopher_repetition_stats o;
+            gopher_repetition_measure(q, s, n, &o);
+            CHECK_EQ_INT((int)o.words, 16);
+            CHECK_NEAR(o.dup_n_gram_char_frac[0], same ? 2048.0 / (double)n : 0.0, 1e-12);
+            quality_free(q);
+        }
+    }
+    free(s);
+}
+
 static c4_stats c4_of(const quality_config *cfg, const char *s)
 {
     quality_ctx *q = quality_new(cfg, &(blalm_err){{0}});
@@ -638,7 +700,10 @@ TEST(fast_paths_match_reference_on_random_text)
         /* letters with one closing or opening mark (the splitter's shortcut),
          * special cases among them, and a non-ASCII mark whose low byte is '?' */
         "word,", "end.", "Mr.", "n.", "aB.", "AB.", "Ab.", "cannot,", "(cannot", "(word", "\"Word",
-        "[x", "{gonna", "xD!", "it)", "m\xe0\xb8\xbf", "dont?", "I.", "Inc.", "vs."};
+        "[x", "{gonna", "xD!", "it)", "m\xe0\xb8\xbf", "dont?", "I.", "Inc.", "vs.",
+        /* tokens whose texts join alike ("a" "ab" and "aa" "b"): the 5- to
+         * 10-grams are compared by their joined texts */
+        "a", "ab", "b", "aa", "ba", "aab"};
     size_t np = sizeof pieces / sizeof pieces[0];
     blalm_err e;
     quality_ctx *fast = quality_new(NULL, &e), *ref = quality_new(NULL, &e);
@@ -754,6 +819,8 @@ int main(void)
     RUN(gopher_symbol_ratios);
     RUN(gopher_lines_bullets_ellipses_alpha_stop);
     RUN(gopher_repetition_rules_at_threshold);
+    RUN(gopher_repetition_dup_n_grams_compare_joined_text);
+    RUN(gopher_repetition_dup_n_grams_hash_collision);
     RUN(c4_rules);
     RUN(c4_line_scans_at_every_offset);
     RUN(c4_phrases_match_naive_search);
