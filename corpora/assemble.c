@@ -281,19 +281,6 @@ static int sets_for_file(const asm_ctx *c, const doc_file *f, char paths[][4352]
     return n;
 }
 
-static void sanitize_source(const char *in, char *out, size_t cap)
-{
-    size_t j = 0;
-    for (size_t i = 0; in[i] && j + 1 < cap; i++) {
-        char ch = in[i];
-        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                 ch == '-' || ch == '_' || (ch == '.' && j > 0);
-        out[j++] = ok ? ch : '_';
-    }
-    if (j == 0) out[j++] = '_';
-    out[j] = 0;
-}
-
 /* ---- pass 1: scan ---------------------------------------------------------- */
 
 static uint64_t id_hash(const blalm_doc *d)

@@ -12,6 +12,11 @@
 /* rm -rf, for our own temporary folders only. */
 int rm_tree(const char *path);
 
+/* A source's name as its files are named (train/<it>.train, dev/<it>.dev):
+ * bytes other than letters, digits, '-', '_' and a '.' not first become
+ * '_'; "" becomes "_". assemble names the files, verify checks them. */
+void sanitize_source(const char *in, char *out, size_t cap);
+
 /* Byte length of the prefix of s holding the first k words (ending at the
  * end of the k-th word). */
 size_t prefix_bytes_for_words(const char *s, size_t n, uint64_t k);

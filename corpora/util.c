@@ -113,3 +113,16 @@ const cJSON *corpora_member_find(const cJSON **sorted, size_t n, const char *nam
     const cJSON *kp = &key, **hit = n ? bsearch(&kp, sorted, n, sizeof *sorted, cmp_member) : NULL;
     return hit ? *hit : NULL;
 }
+
+void sanitize_source(const char *in, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (size_t i = 0; in[i] && j + 1 < cap; i++) {
+        char ch = in[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '-' || ch == '_' || (ch == '.' && j > 0);
+        out[j++] = ok ? ch : '_';
+    }
+    if (j == 0) out[j++] = '_';
+    out[j] = 0;
+}

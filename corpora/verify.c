@@ -32,6 +32,7 @@ typedef struct vfile {
     uint64_t m_words, m_docs, m_bytes;
     uint64_t docs, doc_words, last_end;
     int ok;                    /* mapped */
+    const char *source;        /* its "source" in manifest.json, NULL when not a string */
 } vfile;
 
 typedef struct vctx {
@@ -554,6 +555,8 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
             continue;
         }
         snprintf(f->path, sizeof f->path, "%s", pj->valuestring);
+        const cJSON *fsj = cJSON_GetObjectItemCaseSensitive(it, "source");
+        f->source = cJSON_IsString(fsj) ? fsj->valuestring : NULL;
         nfiles++;
         size_t pl = strlen(f->path);
         if (!strncmp(f->path, "train/", 6) && pl > 12 && !strcmp(f->path + pl - 6, ".train")) f->split = 0;
@@ -621,9 +624,20 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
         const cJSON *fs = cJSON_GetObjectItemCaseSensitive(it, "source");
         const cJSON *pj = cJSON_GetObjectItemCaseSensitive(it, "path");
         const char *fp = cJSON_IsString(pj) ? pj->valuestring : "?";
-        if (!cJSON_IsString(fs))
+        if (!cJSON_IsString(fs)) {
             problem(&v, "manifest.json: %s: \"source\" missing", fp);
-        else if (cJSON_IsObject(srcs) && !cJSON_GetObjectItemCaseSensitive(srcs, fs->valuestring))
+            continue;
+        }
+        /* assemble names a source's files after it: a file said to be of
+         * another source has that source's figures counted wrong */
+        char sn[256], tr[300], dv[300];
+        sanitize_source(fs->valuestring, sn, sizeof sn);
+        snprintf(tr, sizeof tr, "train/%s.train", sn);
+        snprintf(dv, sizeof dv, "dev/%s.dev", sn);
+        if (cJSON_IsString(pj) && strcmp(fp, tr) && strcmp(fp, dv))
+            problem(&v, "manifest.json: %s is said to be of source \"%s\", whose files are %s and %s", fp,
+                    fs->valuestring, tr, dv);
+        if (cJSON_IsObject(srcs) && !cJSON_GetObjectItemCaseSensitive(srcs, fs->valuestring))
             problem(&v, "manifest.json: %s is of source \"%s\", which \"sources\" does not list", fp,
                     fs->valuestring);
     }
@@ -761,6 +775,10 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                 const corpus_doc *x = &cf->docs[d];
                 unsigned long long ln = (unsigned long long)x->line;
                 uint64_t off = x->offset, dlen = x->length;
+                /* assemble records each document's source beside where it put it */
+                if (f && f->source && x->source && strcmp(x->source, f->source) && ic.bad++ < MAX_LISTED)
+                    problem(&v, "documents.jsonl.zst:%llu: \"key\": {\"source\": \"%s\"}, but %s is of source "
+                                "\"%s\" in manifest.json", ln, x->source, f->path, f->source);
                 if (!f) {
                     if (ic.bad++ < MAX_LISTED)
                         problem(&v, "documents.jsonl.zst:%llu: file %s not in the manifest", ln, cf->rel);

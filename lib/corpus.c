@@ -156,6 +156,8 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
         const cJSON *split = j ? cJSON_GetObjectItemCaseSensitive(j, "split") : NULL;
         const cJSON *id = j ? cJSON_GetObjectItemCaseSensitive(j, "id") : NULL;
         const cJSON *words = j ? cJSON_GetObjectItemCaseSensitive(j, "words") : NULL;
+        const cJSON *ksrc = full && j ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "key"),
+                                                                          "source") : NULL;
         corpus_doc d = {0};
         d.line = ln;
         if (!cJSON_IsObject(j) || !cJSON_IsString(file) || num_u64(j, "offset", &d.offset) ||
@@ -192,7 +194,10 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
                     rc = bad_line(o, e, "%s:%llu: \"id\": expected a string", c->index_path, ln);
                 else if (cJSON_IsString(id) && !(d.id = malloc(idb.len + 1)))
                     rc = err_set(e, "%s: out of memory", c->index_path);
-                else {
+                else if (cJSON_IsString(ksrc) && !(d.source = strdup(ksrc->valuestring))) {
+                    free(d.id);
+                    rc = err_set(e, "%s: out of memory", c->index_path);
+                } else {
                     if (d.id) {
                         memcpy(d.id, idb.data, idb.len);
                         d.id[idb.len] = 0;
@@ -200,6 +205,7 @@ static int read_index(corpus *c, const corpus_opts *o, blalm_err *e)
                     }
                     if (add_doc(f, d) != 0) {
                         free(d.id);
+                        free(d.source);
                         rc = err_set(e, "%s: out of memory", c->index_path);
                     }
                 }
@@ -346,7 +352,10 @@ int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err
 void corpus_close(corpus *c)
 {
     for (size_t i = 0; i < c->n_files; i++) {
-        for (size_t d = 0; d < c->files[i].n_docs; d++) free(c->files[i].docs[d].id);
+        for (size_t d = 0; d < c->files[i].n_docs; d++) {
+            free(c->files[i].docs[d].id);
+            free(c->files[i].docs[d].source);
+        }
         free(c->files[i].rel);
         free(c->files[i].path);
         free(c->files[i].docs);

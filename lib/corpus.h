@@ -38,6 +38,7 @@ typedef struct corpus_doc {
     uint64_t line;            /* documents.jsonl.zst line (1-based), 0 for blank-line documents */
     char *id;                 /* the index's "id" when a string (always under corpus_opts.full), else NULL */
     size_t id_len;            /* its bytes: an id may hold NUL ("\u0000"), so it is no C string */
+    char *source;             /* the index's "key": {"source"} when a string, under corpus_opts.full; else NULL */
     int has_words;
 } corpus_doc;
 

@@ -503,15 +503,21 @@ m["index"]["sha256"] = hashlib.sha256(open(idx, "rb").read()).hexdigest()
 json.dump(m, open(d + "/manifest.json", "w"), indent=2)
 EOF
 }
-# a source file named web..2024.train: a correct corpus (renamed, manifest and index to match)
+# a source file named web..2024.train: a correct corpus (renamed, its source
+# too, manifest and index to match)
 dotdot_name() {
     edit_index "$1" '
 os.rename(d + "/train/web.train", d + "/train/web..2024.train")
+S = m["sources"]
 for f in m["files"]:
-    if f["path"] == "train/web.train": f["path"] = "train/web..2024.train"
+    if f["path"] == "train/web.train":
+        f["path"], f["source"] = "train/web..2024.train", "web..2024"
+        S["web..2024"] = {"words": S["web"]["words"], "documents": S["web"]["documents"], "dev_words": 0, "dev_documents": 0}
+        S["web"]["words"] = S["web"]["documents"] = 0
+if not any(f["source"] == "web" for f in m["files"]): del S["web"]
 rows = [json.loads(l) for l in lines]
 for r in rows:
-    if r["file"] == "train/web.train": r["file"] = "train/web..2024.train"
+    if r["file"] == "train/web.train": r["file"], r["key"]["source"] = "train/web..2024.train", "web..2024"
 lines = [json.dumps(r) for r in rows]'
 }
 rm -rf "$TMP/dd"; cp -r "$W/out/strict" "$TMP/dd"; dotdot_name "$TMP/dd"
@@ -829,6 +835,28 @@ bad_then_flip() { msrc '
 w=next(f for f in m["files"] if f["path"]=="train/wiki.train"); o=next(f for f in m["files"] if f is not w)
 m["files"]=[o, w]+[f for f in m["files"] if f is not w and f is not o]; del o["sha256"]; w["split"]="dev"' "$1"; }
 tamper verify_names_entry_place 'files[1] (train/wiki.train): "split" is "dev"' bad_then_flip
+
+# --- a file's "source" is the one its path names (train/<source>.train): two
+# files' sources swapped with their train figures, or one file's source
+# merged into another's (its figures added), passed
+swap_src() { msrc '
+a=next(f for f in m["files"] if f["path"]=="train/web.train"); b=next(f for f in m["files"] if f["path"]=="train/wiki.train")
+a["source"], b["source"] = "wiki", "web"
+S=m["sources"]
+for k in ("words", "documents"): S["web"][k], S["wiki"][k] = S["wiki"][k], S["web"][k]' "$1"; }
+merge_src() { msrc '
+b=next(f for f in m["files"] if f["path"]=="train/wiki.train"); b["source"]="web"
+S=m["sources"]
+for k in ("words", "documents"): S["web"][k] += S["wiki"][k]; S["wiki"][k] = 0
+if not any(f["source"] == "wiki" for f in m["files"]): del S["wiki"]' "$1"; }
+tamper verify_rejects_swapped_sources 'train/web.train is said to be of source "wiki", whose files are train/wiki.train and dev/wiki.dev' swap_src
+tamper verify_rejects_merged_sources 'train/wiki.train is said to be of source "web", whose files are train/web.train and dev/web.dev' merge_src
+# and each document's "key": {"source"} in the index is its file's source
+idx_src() { edit_index "$1" '
+rows = [json.loads(l) for l in lines]
+r = next(r for r in rows if r["file"] == "train/web.train"); r["key"]["source"] = "wiki"
+lines = [json.dumps(r) for r in rows]'; }
+tamper verify_rejects_index_source_not_files '"key": {"source": "wiki"}, but train/web.train is of source "web" in manifest.json' idx_src
 
 # --- tokenize and train read a blalm corpus only as verify accepts it (they
 # once tokenized a corpus whose train file no longer matched its manifest)
