@@ -1218,6 +1218,40 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     return rc;
 }
 
+/* OUT/<corpus> is replaced whole: only a corpus (its manifest.json), an
+ * empty folder or a symbolic link may be there, never a file or a folder
+ * of other files (they were removed with it). Checked before anything is
+ * read, and again with OUT locked just before the corpora move in: a
+ * folder made there while assemble ran is refused too, not removed. */
+static int check_out_slots(const char *out, const corpora_config *cfg, blalm_err *e)
+{
+    for (int k = 0; k < cfg->ncorpora; k++) {
+        char fin[4400], man[4500];
+        struct stat lst;
+        snprintf(fin, sizeof fin, "%s/%s", out, cfg->corpora[k].name);
+        if (lstat(fin, &lst) != 0 || S_ISLNK(lst.st_mode)) continue;   /* a link goes, its target stays */
+        if (!S_ISDIR(lst.st_mode))
+            return err_set(e, "%s: a file that is not a corpus is where assemble would write corpus '%s', and "
+                              "replacing it would remove it; move it away or choose another --out",
+                           fin, cfg->corpora[k].name);
+        snprintf(man, sizeof man, "%s/manifest.json", fin);
+        struct stat mst;
+        if (lstat(man, &mst) == 0 && S_ISREG(mst.st_mode)) continue;
+        DIR *dd = opendir(fin);
+        int empty = 1;
+        struct dirent *de;
+        while (dd && (de = readdir(dd)))
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) { empty = 0; break; }
+        if (dd) closedir(dd);
+        if (!empty)
+            return err_set(e, "%s: a folder that is not a corpus (no manifest.json) is where assemble would write "
+                              "corpus '%s', and replacing it would remove its files; move it away or choose another "
+                              "--out",
+                           fin, cfg->corpora[k].name);
+    }
+    return 0;
+}
+
 /* Replaces final with tmp: the old corpus moves aside first (to old, which
  * is set to "" when there was none), so at every moment OUT/<name> is either
  * absent or a complete corpus. The caller removes old once every corpus is
@@ -1226,7 +1260,8 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
 static int swap_in(const char *tmp, const char *final, char *old, size_t cap, blalm_err *e)
 {
     snprintf(old, cap, "%s.old.%ld", tmp, (long)getpid());
-    if (!file_exists(final)) {
+    struct stat lst;   /* lstat: a link (dangling too) moves aside, its target stays */
+    if (lstat(final, &lst) != 0) {
         old[0] = 0;
     } else if (rename(final, old) != 0) {
         old[0] = 0;
@@ -1427,36 +1462,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
         err_set(e, "out of memory");
         goto out;
     }
-    /* OUT/<corpus> is replaced whole: only a corpus (its manifest.json), an
-     * empty folder or a symbolic link may be there, never a file or a folder
-     * of other files (they were removed with it) */
-    for (int k = 0; k < cfg->ncorpora; k++) {
-        char fin[4400], man[4500];
-        struct stat lst;
-        snprintf(fin, sizeof fin, "%s/%s", o->out, cfg->corpora[k].name);
-        if (lstat(fin, &lst) != 0 || S_ISLNK(lst.st_mode)) continue;   /* a link goes, its target stays */
-        if (!S_ISDIR(lst.st_mode)) {
-            err_set(e, "%s: a file that is not a corpus is where assemble would write corpus '%s', and "
-                       "replacing it would remove it; move it away or choose another --out",
-                    fin, cfg->corpora[k].name);
-            goto out;
-        }
-        snprintf(man, sizeof man, "%s/manifest.json", fin);
-        struct stat mst;
-        if (lstat(man, &mst) == 0 && S_ISREG(mst.st_mode)) continue;
-        DIR *dd = opendir(fin);
-        int empty = 1;
-        struct dirent *de;
-        while (dd && (de = readdir(dd)))
-            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) { empty = 0; break; }
-        if (dd) closedir(dd);
-        if (!empty) {
-            err_set(e, "%s: a folder that is not a corpus (no manifest.json) is where assemble would write corpus "
-                       "'%s', and replacing it would remove its files; move it away or choose another --out",
-                    fin, cfg->corpora[k].name);
-            goto out;
-        }
-    }
+    if (check_out_slots(o->out, cfg, e) < 0) goto out;
     phase_start(&c, "assemble: scan", 0);
     for (uint32_t fi = 0; fi < c.nfiles; fi++) {
         if (stat(c.files[fi].path, &c.file_st[fi]) < 0) {
@@ -1546,6 +1552,7 @@ int corpora_assemble(const assemble_opts *o, assemble_result *r, blalm_err *e)
     {   /* every corpus and the decisions in, then the old ones out */
         char olds[CORPORA_MAX + 1][4400];
         int nold = 0, swapped = 0;
+        if (check_out_slots(o->out, cfg, e) < 0) goto out;   /* OUT is locked now: as it is to be replaced */
         for (int k = 0; k < cfg->ncorpora; k++) {
             if (swap_in(c.co[k].tmp, c.co[k].final, olds[nold], sizeof olds[nold], e) < 0) break;
             nold++;

@@ -33,3 +33,37 @@ mkdir -p "$TMP/o4" "$TMP/tgt" && echo keep >"$TMP/tgt/precious.txt" && ln -s "$T
 if asm "$TMP/o4" && [ ! -L "$TMP/o4/c" ] && "$BLALM" verify "$TMP/o4/c" >/dev/null 2>&1 &&
    [ "$(cat "$TMP/tgt/precious.txt")" = keep ]; then pass assemble_out_replaces_link_keeps_target
 else fail assemble_out_replaces_link_keeps_target "$(head -c 300 "$TMP/err")"; fi
+
+# a dangling link is replaced too (the link, not its target): swap_in asked
+# stat, which follows it, "not there", and the rename onto the link failed
+# at the very end with "Not a directory"
+mkdir -p "$TMP/o5" && ln -s "$TMP/nowhere" "$TMP/o5/c"
+if asm "$TMP/o5" && [ ! -L "$TMP/o5/c" ] && "$BLALM" verify "$TMP/o5/c" >/dev/null 2>&1 && [ ! -e "$TMP/nowhere" ] &&
+   [ -z "$(ls -A "$TMP/o5" | grep -v -e '^c$' -e '^\.lock$')" ]; then pass assemble_out_replaces_dangling_link
+else fail assemble_out_replaces_dangling_link "$(head -c 300 "$TMP/err"; ls -a "$TMP/o5" | tr '\n' ' ')"; fi
+
+
+# the check is made again, with OUT locked, just before the corpora move in:
+# a folder made at OUT/<corpus> while assemble ran was removed with the old
+# corpus. strace holds the run 3 s in its open of OUT/.lock (after the first
+# check, before the swap) while the folder is made.
+if ! strace -f -qq -e trace=%file -o "$TMP/st-probe" true 2>/dev/null; then
+    skip assemble_out_refuses_folder_made_while_running "strace cannot trace here"
+else
+    mkdir -p "$TMP/o6"
+    ASAN_OPTIONS=detect_leaks=0 strace -f -o "$TMP/o6.st" -P "$TMP/o6/.lock" -e trace=openat \
+        -e inject=openat:delay_enter=3000000 "$BLALM" assemble --work "$W" --out "$TMP/o6" --config "$TMP/c.json" \
+        --quiet 2>"$TMP/err" &
+    spid=$!
+    trap 'kill $spid 2>/dev/null; rm -rf "$TMP"' EXIT
+    for _ in $(seq 600); do grep -q '\.lock' "$TMP/o6.st" 2>/dev/null && break; sleep 0.05; done
+    mkdir "$TMP/o6/c" && echo keep >"$TMP/o6/c/precious.txt"
+    wait $spid; rc=$?
+    trap 'rm -rf "$TMP"' EXIT
+    if ! grep -q '\.lock' "$TMP/o6.st"; then skip assemble_out_refuses_folder_made_while_running "strace did not trace the lock"
+    elif [ $rc = 1 ] && [ "$(cat "$TMP/o6/c/precious.txt" 2>/dev/null)" = keep ] &&
+         grep -qF "$TMP/o6/c: a folder that is not a corpus (no manifest.json) is where assemble would write corpus 'c'" "$TMP/err" &&
+         [ -z "$(ls -A "$TMP/o6" | grep -v -e '^c$' -e '^\.lock$')" ] && [ "$(ls -A "$TMP/o6/c")" = precious.txt ]; then
+        pass assemble_out_refuses_folder_made_while_running
+    else fail assemble_out_refuses_folder_made_while_running "rc $rc $(head -c 300 "$TMP/err"; ls -a "$TMP/o6" "$TMP/o6/c" | tr '\n' ' ')"; fi
+fi
