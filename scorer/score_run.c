@@ -2,6 +2,8 @@
  * checks, the --sample pass, one document file at a time through the request
  * window (schedule.c), completion markers, shards and the stats file. */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +530,50 @@ static void write_stats_file(const score_opts *o, const llm_params *params, scor
 
 /* ---- the stage ---- */
 
+/* A second process scoring the same document files would pay for every
+ * answer again (the cache holds an answer only once it came back). So each
+ * document file this process owns, number i of the sorted list, is byte i of
+ * WORK/state/score/.lock, write-locked (a POSIX record lock: the kernel
+ * drops it when the process ends, SIGKILL included, and names the holder).
+ * The shards of one run own disjoint files and go at once; any other process
+ * owning one of the same files stops: the same command again, a sharded
+ * score beside an unsharded one, two shardings (0/2 and 0/3 both own file
+ * 0). The descriptor, or -1 with e set. */
+static int score_lock(const work_dirs *w, const shard_spec *sh, const doc_file *files, size_t nfiles, blalm_err *e)
+{
+    char dir[8192], p[8300];
+    snprintf(dir, sizeof dir, "%s/score", w->state);
+    if (mkdir_p(dir, e) < 0) return -1;
+    snprintf(p, sizeof p, "%s/.lock", dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return err_errno(e, "%s", p);
+    for (size_t i = 0; i < nfiles; i++) {
+        if (!shard_owns(sh, i)) continue;
+        size_t len = sh->count <= 1 ? nfiles : 1;   /* one process: every file, one range */
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)i, .l_len = (off_t)len};
+        if (fcntl(fd, F_SETLK, &fl) == 0) {
+            if (sh->count <= 1) break;
+            continue;
+        }
+        if (errno == EACCES || errno == EAGAIN) {
+            struct flock who = fl;
+            long pid = 0;
+            size_t k = i;
+            if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK) {
+                pid = (long)who.l_pid;
+                if (who.l_start > (off_t)i && (size_t)who.l_start < nfiles) k = (size_t)who.l_start;
+            }
+            err_set(e, "%s: another blalm score of this work directory is running here (pid %ld, scoring %s/%s, "
+                       "holding a lock on %s); wait for it to end", dir, pid, w->docs, files[k].rel, p);
+        } else {
+            err_errno(e, "lock %s", p);
+        }
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, void *arg,
               blalm_err *e)
 {
@@ -560,18 +606,7 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     score_sched *S = &J.S;
     if (docs_walk_some(w->docs, &files, &nfiles, e) < 0) goto done;
     if (job_init(&J, o, e) < 0) goto done;
-    if (!o->dry_run && w->state[0]) {
-        /* a second process scoring the same files would pay for every
-         * answer again (the cache holds an answer only once it came): one
-         * process per work directory, or per shard of it */
-        char lockd[8192], suffix[64];
-        shard_suffix(&o->shard, suffix, sizeof suffix);
-        if (suffix[0]) snprintf(lockd, sizeof lockd, "%s/score/shard%s", w->state, suffix);
-        else snprintf(lockd, sizeof lockd, "%s/score", w->state);
-        if ((lock = lock_dir(lockd, suffix[0] ? "blalm score of this shard" : "blalm score of this work directory",
-                             e)) < 0)
-            goto done;
-    }
+    if (!o->dry_run && w->state[0] && (lock = score_lock(w, &o->shard, files, nfiles, e)) < 0) goto done;
     S->n = n;
     S->progress = progress;
     S->progress_arg = arg;

@@ -350,23 +350,36 @@ last3=$(grep '^score: ' "$TMP/pg3" | tail -1)
 [[ $last3 == "score: 25 "* ]] && [[ $last3 != *" / "* ]] && pass score_progress_jsonl_no_total \
     || fail score_progress_jsonl_no_total "last line '$last3'"
 
-# ---- one process per work directory (or per shard of it): a second would pay again ----
-start_peer PL --latency 0.2
+# ---- one process per document file: a second would pay again ----
+# (latency 0.5 s a request: the first process is still sending when the
+# second starts, also on a loaded machine)
+start_peer PL --latency 0.5
 L=$TMP/lock; mkdir -p "$L/docs/web"; make_docs "$L/docs/web/a.jsonl" 10 l
 $BLALM score --work "$L" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 -q 2>"$TMP/lk1" & LK=$!
 for i in $(seq 100); do [ "$(peer_requests $PL)" -ge 1 ] && break; sleep 0.05; done
 out=$($BLALM score --work "$L" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 -q 2>&1); rc=$?
+# a shard of the same work directory owns a file the first one scores
+out2=$($BLALM score --work "$L" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 --shard 0/2 -q 2>&1); rc2=$?
 wait $LK; rc1=$?
 req=$(peer_requests $PL)
 rows=$(attrs "$L/attributes/edu_llm/web/a.jsonl.zst" 2>/dev/null | grep -c '"score":[0-5]')
-[ $rc -eq 1 ] && [[ "$out" == *"another blalm score of this work directory is running here (pid $LK"* ]] \
+[ $rc -eq 1 ] && [[ "$out" == *"another blalm score of this work directory is running here (pid $LK, scoring $L/docs/web/a.jsonl"* ]] \
     && [ $rc1 -eq 0 ] && [ "$req" = 10 ] && [ "$rows" = 10 ] && pass score_second_process_refused \
     || fail score_second_process_refused "rc=$rc rc1=$rc1 requests=$req rows=$rows: $out"
-# two shards of one work directory run at once
+[ $rc2 -eq 1 ] && [[ "$out2" == *"(pid $LK, scoring $L/docs/web/a.jsonl"* ]] && [ "$req" = 10 ] \
+    && pass score_shard_beside_unsharded_refused || fail score_shard_beside_unsharded_refused "rc=$rc2 requests=$req: $out2"
+# two shards of one run go at once (the second starts while the first is
+# still sending); another sharding that owns a file of a running shard stops
 L2=$TMP/lock2; mkdir -p "$L2/docs/web"; make_docs "$L2/docs/web/a.jsonl" 6 m; make_docs "$L2/docs/web/b.jsonl" 6 n
+r0=$(peer_requests $PL)
 $BLALM score --work "$L2" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 --shard 0/2 -q & S0=$!
+for i in $(seq 100); do [ "$(peer_requests $PL)" -gt "$r0" ] && break; sleep 0.05; done
+out3=$($BLALM score --work "$L2" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 --shard 0/3 -q 2>&1); rc3=$?
+kill -0 $S0 2>/dev/null; alive=$?
 $BLALM score --work "$L2" --endpoint "http://127.0.0.1:$PL/v1" --model m --concurrency 1 --shard 1/2 -q; rcs1=$?
 wait $S0; rcs0=$?
-[ $rcs0 -eq 0 ] && [ $rcs1 -eq 0 ] && [ -f "$L2/attributes/edu_llm/web/a.jsonl.zst" ] && [ -f "$L2/attributes/edu_llm/web/b.jsonl.zst" ] \
-    && pass score_two_shards_at_once || fail score_two_shards_at_once "rc $rcs0/$rcs1"
+[ $rcs0 -eq 0 ] && [ $rcs1 -eq 0 ] && [ $alive -eq 0 ] && [ -f "$L2/attributes/edu_llm/web/a.jsonl.zst" ] && [ -f "$L2/attributes/edu_llm/web/b.jsonl.zst" ] \
+    && pass score_two_shards_at_once || fail score_two_shards_at_once "rc $rcs0/$rcs1, first still running when the second started: $alive"
+[ $rc3 -eq 1 ] && [[ "$out3" == *"(pid $S0, scoring $L2/docs/web/a.jsonl"* ]] \
+    && pass score_other_sharding_refused || fail score_other_sharding_refused "rc=$rc3: $out3"
 stop_peers
