@@ -10,7 +10,7 @@ struct sha256_ctx {
     EVP_MD_CTX *md;
 };
 
-static void to_hex(const uint8_t *d, size_t n, char *out)
+void hex_digest(const uint8_t *d, size_t n, char *out)
 {
     static const char hx[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -30,7 +30,7 @@ void sha256_hex(const void *p, size_t n, char out[65])
 {
     uint8_t d[32];
     sha256(p, n, d);
-    to_hex(d, 32, out);
+    hex_digest(d, 32, out);
 }
 
 sha256_ctx *sha256_begin(void)
@@ -50,7 +50,7 @@ static void md_end_hex(EVP_MD_CTX *md, unsigned n, char *out)
     unsigned len = n;
     EVP_DigestFinal_ex(md, d, &len);
     EVP_MD_CTX_free(md);
-    to_hex(d, n, out);
+    hex_digest(d, n, out);
 }
 
 void sha256_end_hex(sha256_ctx *c, char out[65])

@@ -8,6 +8,8 @@
 
 void sha256(const void *p, size_t n, uint8_t out[32]);
 void sha256_hex(const void *p, size_t n, char out[65]);
+/* The n bytes of a digest as lowercase hex into out (2n + 1 bytes). */
+void hex_digest(const uint8_t *d, size_t n, char *out);
 int sha256_file_hex(const char *path, char out[65], blalm_err *e);
 
 typedef struct sha256_ctx sha256_ctx;

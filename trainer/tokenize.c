@@ -17,6 +17,7 @@
 #include "lib/corpus.h"
 #include "lib/fmap.h"
 #include "lib/fsutil.h"
+#include "lib/hash.h"
 #include "lib/marker.h"
 #include "lib/sbuf.h"
 #include "lib/utf8.h"
@@ -62,11 +63,6 @@ static void progress_add(run_ctx *x, uint64_t n)
         x->done_bytes += n;
         if (x->cb) x->cb(x->cb_arg, x->done_bytes, x->total_bytes);
     }
-}
-
-static void hex32(const uint8_t *d, char out[65])
-{
-    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* The unit's completion key: tokenizer, file identity, document list, mode. */
@@ -350,7 +346,7 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
         warnf(o, "%s not found; taking blank lines as document boundaries (documents that hold blank lines "
               "are split)", cp.index_path);
     char sha[65];
-    hex32(bpe_json_sha256(o->tok), sha);
+    hex_digest(bpe_json_sha256(o->tok), 32, sha);
     shard_spec sh = o->shard.count >= 1 ? o->shard : SHARD_ONE;
     unit *us = calloc(cp.n_files, sizeof *us);
     int rc = 0;

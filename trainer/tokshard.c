@@ -2,6 +2,7 @@
 #include "trainer/tokshard.h"
 #include "lib/fmap.h"
 #include "lib/fsutil.h"
+#include "lib/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -392,11 +393,6 @@ void tokshard_close(tokshard *s)
     memset(s, 0, sizeof *s);
 }
 
-static void sha_hex(const uint8_t *d, char out[65])
-{
-    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 int tokshard_concat(const char *out, const char *const *inputs, size_t n, const uint8_t expect_sha256[32],
                     blalm_err *e)
 {
@@ -415,8 +411,8 @@ int tokshard_concat(const char *out, const char *const *inputs, size_t n, const 
             }
             int same = !memcmp(s.tokenizer_sha256, expect_sha256, 32);
             char have[65], want[65], base[4096];
-            sha_hex(s.tokenizer_sha256, have);
-            sha_hex(expect_sha256, want);
+            hex_digest(s.tokenizer_sha256, 32, have);
+            hex_digest(expect_sha256, 32, want);
             tokshard_close(&s);
             if (!same) {
                 base_path(inputs[i], base, sizeof base);

@@ -640,7 +640,7 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
         }
         /* checked before anything is written: a mismatch leaves no run folder */
         memcpy(shard_sha, bpe_json_sha256(t), 32);
-        for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", shard_sha[i]);
+        hex_digest(shard_sha, 32, hex);
         if (o->tokens && strcmp(hex, ts.sha) != 0) {
             err_set(e, "%s: tokenizer sha256 %s, but %s/tokens.json's shards were made by %s (sha256 %s)",
                     given, hex, o->tokens, ts.tokenizer, ts.sha);
@@ -675,7 +675,7 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
                 goto fail;
             }
             char *r = marker_result(state, "train-tokenizer", "tokenizer", e);
-            for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", bpe_json_sha256(t)[i]);
+            hex_digest(bpe_json_sha256(t), 32, hex);
             if (!r || !strstr(r, hex)) {
                 st = MARKER_STALE;
                 snprintf(why, sizeof why, "its sha256 %.16s... is not the one trained", hex);
@@ -712,7 +712,7 @@ static bpe_tokenizer *prepare_data(const train_opts *o, uint32_t vocab, blalm_er
                 goto fail;
             }
             char res[100];
-            for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", bpe_json_sha256(t)[i]);
+            hex_digest(bpe_json_sha256(t), 32, hex);
             snprintf(res, sizeof res, "{\"tokenizer_sha256\":\"%s\"}", hex);
             if (marker_commit(state, "train-tokenizer", "tokenizer", k, res, e) < 0) {
                 marker_key_free(k);
@@ -1281,7 +1281,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     int cfg_vocab = cfg.vocab_size;   /* the config's, before the tokenizer's replaces it */
     cfg.vocab_size = (int)bpe_vocab_size(tok);
     char tok_hex[65];   /* recorded in every checkpoint: eval, generate and export check it */
-    for (int i = 0; i < 32; i++) snprintf(tok_hex + 2 * i, 3, "%02x", bpe_json_sha256(tok)[i]);
+    hex_digest(bpe_json_sha256(tok), 32, tok_hex);
     bpe_free(tok);
     if (lead && o->before_steps) {
         snprintf(p, sizeof p, "%s/tokenizer.json", o->run);
