@@ -1237,13 +1237,7 @@ static int check_out_slots(const char *out, const corpora_config *cfg, blalm_err
         snprintf(man, sizeof man, "%s/manifest.json", fin);
         struct stat mst;
         if (lstat(man, &mst) == 0 && S_ISREG(mst.st_mode)) continue;
-        DIR *dd = opendir(fin);
-        int empty = 1;
-        struct dirent *de;
-        while (dd && (de = readdir(dd)))
-            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) { empty = 0; break; }
-        if (dd) closedir(dd);
-        if (!empty)
+        if (dir_has_entries(fin))
             return err_set(e, "%s: a folder that is not a corpus (no manifest.json) is where assemble would write "
                               "corpus '%s', and replacing it would remove its files; move it away or choose another "
                               "--out",
