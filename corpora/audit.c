@@ -670,14 +670,14 @@ static int discover(actx *c, cols *cs, int nfixed, blalm_err *e)
                                          "\"%s\", which holds the %s of corpus '%s'; rename the set or the key",
                                          j->paths[i], (unsigned long long)zr_lineno(r), kz, j->names[i], name,
                                          !strcmp(was->set, OUTCOME_SET) ? "outcome" : "fate", was->key);
-                        else
+                        else {
+                            int cased = strcmp(was->name, name) != 0;   /* one name to DuckDB only */
                             rc = err_set(e, "%s:%llu: key \"%s\" of attribute set \"%s\" and key \"%s\" of "
                                          "set \"%s\" would both be the export column \"%s\"%s%s%s; rename a set or "
                                          "a key", j->paths[i], (unsigned long long)zr_lineno(r), kz, j->names[i],
-                                         was->key, was->set, name, strcmp(was->name, name) ? " (\"" : "",
-                                         strcmp(was->name, name) ? was->name : "",
-                                         strcmp(was->name, name) ? "\" to DuckDB, which matches names without "
-                                                                   "regard to case)" : "");
+                                         was->key, was->set, name, cased ? " (\"" : "", cased ? was->name : "",
+                                         cased ? "\" to DuckDB, which matches names without regard to case)" : "");
+                        }
                         free(kz);
                         free(name);
                         break;
