@@ -400,20 +400,32 @@ static int lock_file_once(const char *p, const char *dir, const char *what, blal
     if (fd < 0) return err_errno(e, "%s", p);
     /* a POSIX record lock: the kernel tells who holds it (F_GETLK), so the
      * file stays empty and outputs stay byte-identical from run to run */
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-    if (fcntl(fd, F_SETLK, &fl) < 0) {
-        if (errno == EACCES || errno == EAGAIN) {
-            struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-            long pid = fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
-            err_set(e, "%s: another %s is running here (pid %ld, holding a lock on %s); wait for it "
-                       "to end", dir, what, pid, p);
-        } else {
-            err_errno(e, "lock %s", p);
-        }
-        close(fd);
-        return -1;
+    long pid;
+    uint64_t at;
+    int k = lock_range(fd, 0, 0, &pid, &at);
+    if (k == 0) return fd;
+    if (k == 1)
+        err_set(e, "%s: another %s is running here (pid %ld, holding a lock on %s); wait for it "
+                   "to end", dir, what, pid, p);
+    else
+        err_errno(e, "lock %s", p);
+    close(fd);
+    return -1;
+}
+
+int lock_range(int fd, uint64_t start, uint64_t len, long *pid, uint64_t *held_at)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)start, .l_len = (off_t)len};
+    *pid = 0;
+    *held_at = start;
+    if (fcntl(fd, F_SETLK, &fl) == 0) return 0;
+    if (errno != EACCES && errno != EAGAIN) return -1;
+    struct flock who = fl;
+    if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK) {
+        *pid = (long)who.l_pid;
+        *held_at = (uint64_t)who.l_start;
     }
-    return fd;
+    return 1;
 }
 
 void lock_release(int fd)

@@ -108,6 +108,12 @@ int dir_has_entries(const char *dir);
  * process holds it (what: e.g. "blalm assemble --out"). */
 int lock_dir(const char *dir, const char *what, blalm_err *e);
 void lock_release(int fd);
+/* Write-locks bytes [start, start + len) of fd (a POSIX record lock; len 0:
+ * to the end of any file size), without waiting: 0 when taken; 1 when
+ * another process holds a lock there (*pid its pid and *held_at where its
+ * range starts, 0 and start when the kernel no longer says); -1 with errno
+ * on another failure. lock_dir takes its lock with it. */
+int lock_range(int fd, uint64_t start, uint64_t len, long *pid, uint64_t *held_at);
 
 
 double now_seconds(void);  /* monotonic */

@@ -2,7 +2,6 @@
  * checks, the --sample pass, one document file at a time through the request
  * window (schedule.c), completion markers, shards and the stats file. */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -550,19 +549,15 @@ static int score_lock(const work_dirs *w, const shard_spec *sh, const doc_file *
     for (size_t i = 0; i < nfiles; i++) {
         if (!shard_owns(sh, i)) continue;
         size_t len = sh->count <= 1 ? nfiles : 1;   /* one process: every file, one range */
-        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)i, .l_len = (off_t)len};
-        if (fcntl(fd, F_SETLK, &fl) == 0) {
+        long pid;
+        uint64_t at;
+        int r = lock_range(fd, i, len, &pid, &at);
+        if (r == 0) {
             if (sh->count <= 1) break;
             continue;
         }
-        if (errno == EACCES || errno == EAGAIN) {
-            struct flock who = fl;
-            long pid = 0;
-            size_t k = i;
-            if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK) {
-                pid = (long)who.l_pid;
-                if (who.l_start > (off_t)i && (size_t)who.l_start < nfiles) k = (size_t)who.l_start;
-            }
+        if (r == 1) {
+            size_t k = at > i && at < nfiles ? (size_t)at : i;   /* the first file both own */
             err_set(e, "%s: another blalm score of this work directory is running here (pid %ld, scoring %s/%s, "
                        "holding a lock on %s); wait for it to end", dir, pid, w->docs, files[k].rel, p);
         } else {
