@@ -438,7 +438,7 @@ static void fsync_dir_of(const char *path)
     char dir[4096];
     const char *slash = strrchr(path, '/');
     if (!slash) snprintf(dir, sizeof dir, ".");
-    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path ? slash - path : 1), path);
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash > path ? slash - path : 1), path);
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         fsync(fd);

@@ -27,8 +27,10 @@ pids=()      # the peers, for the life of the demo
 child=       # the command being waited for
 cleanup() {
     local p
-    for p in $child "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in $child "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    # and every job of this shell: a signal that comes between a command's
+    # start and `child=$!` (or `pids+=`) would otherwise leave it running
+    for p in $child "${pids[@]}" $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
+    for p in $child "${pids[@]}" $(jobs -p); do wait "$p" 2>/dev/null || true; done
     child=; pids=()
 }
 trap cleanup EXIT
@@ -86,6 +88,13 @@ if [ -f "$WORK/demo.pids" ]; then
         sleep 0.1
     done
     for p in "${left[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    # a killed process can take a moment to go (a sanitizer build unmaps a lot)
+    for _ in $(seq 100); do
+        gone=1
+        for p in "${left[@]}"; do ours "$p" && gone=0; done
+        [ $gone = 1 ] && break
+        sleep 0.1
+    done
 fi
 rm -rf "$WORK"; mkdir -p "$WORK/repo/sample/10BT"
 shared=$root/../shared/data
