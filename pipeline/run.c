@@ -1597,9 +1597,21 @@ static int key_tokens_manifest(marker_key *k, const char *dir, blalm_err *e)
     return 0;
 }
 
+/* The optimizer a run trains with: "adamw" when train.optimizer is not
+ * given (what blalm train then uses), so that spelling out the default
+ * keeps the model (it was keyed on -1 / 0 / 1, and "adamw" written out
+ * retrained the same model, saying "setting optimizer was -1, now 0"). */
+static const char *train_optimizer(const run_config *c)
+{
+    return c->optimizer == OPT_MUON ? "muon" : "adamw";
+}
+
 /* legacy: the key of blalm before key_tokens_manifest, with tokens.json's
- * bytes (a marker it wrote still proves the training done, in place) */
-static marker_key *train_key(const runx *x, int legacy, blalm_err *e)
+ * bytes (a marker it wrote still proves the training done, in place);
+ * optnum >= -1: the optimizer as a blalm before train_optimizer keyed it
+ * (c->optimizer's number, -1 when not given); TRAIN_OPT_NAME: by name */
+enum { TRAIN_OPT_NAME = -2 };
+static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e)
 {
     const run_config *c = x->c;
     marker_key *k = marker_key_new("run-train");
@@ -1617,9 +1629,38 @@ static marker_key *train_key(const runx *x, int legacy, blalm_err *e)
     }
     marker_key_settingf(k, "max_steps", "%ld", c->max_steps);
     marker_key_settingf(k, "max_tokens", "%llu", (unsigned long long)c->max_tokens_train);
-    marker_key_settingf(k, "optimizer", "%d", c->optimizer);
+    if (optnum == TRAIN_OPT_NAME) marker_key_setting(k, "optimizer", train_optimizer(c));
+    else marker_key_settingf(k, "optimizer", "%d", optnum);
     marker_key_setting(k, "track", c->train_track ? c->train_track : "none");
     return k;
+}
+
+/* 1 when run's UNIT marker ("train" or "train-started") holds the key of
+ * these inputs and settings as an older blalm made it (tokens.json's bytes
+ * rather than key_tokens_manifest; the optimizer as a number, where -1 (not
+ * given) and 0 (adamw) are one run); it is then rewritten with k (not in a
+ * --dry-run), so an upgrade neither retrains nor restarts a model. */
+static int train_take_legacy(runx *x, const char *unit, marker_key *k, blalm_err *e)
+{
+    const run_config *c = x->c;
+    int nums[2], nn = 0;
+    nums[nn++] = c->optimizer;
+    if (c->optimizer != OPT_MUON) nums[nn++] = c->optimizer < 0 ? OPT_ADAMW : -1;
+    for (int legacy = 0; legacy < 2; legacy++)
+        for (int i = 0; i < nn; i++) {
+            char w2[64];
+            marker_key *old = train_key(x, legacy, nums[i], e);
+            int ost = old ? marker_check(x->state_run, "run", unit, old, w2, sizeof w2, e) : -1;
+            marker_key_free(old);
+            if (ost < 0) return -1;
+            if (ost != MARKER_DONE) continue;
+            if (x->o->dry_run) return 1;
+            char *res = marker_result(x->state_run, "run", unit, e);
+            int rc = !res ? -1 : marker_commit(x->state_run, "run", unit, k, res, e);
+            free(res);
+            return rc < 0 ? -1 : 1;
+        }
+    return 0;
 }
 
 static int stage_train(runx *x, int force, blalm_err *e)
@@ -1652,7 +1693,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
         snprintf(tj, sizeof tj, "%s/tokens.json", x->tokens);
         snprintf(lb, sizeof lb, "%s/checkpoints/latest.bin", x->model);
         e->msg[0] = 0;
-        marker_key *k = file_exists(tj) && file_exists(x->tokfile) && file_exists(lb) ? train_key(x, 0, e) : NULL;
+        marker_key *k = file_exists(tj) && file_exists(x->tokfile) && file_exists(lb) ? train_key(x, 0, TRAIN_OPT_NAME, e) : NULL;
         if (!k && e->msg[0]) return -1;
         /* (a marker of the key before key_tokens_manifest is taken as done
          * by the run; the plan says "would redo" for it) */
@@ -1661,7 +1702,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
         return rc;
     }
     char why[512], latest[4400];
-    marker_key *k = train_key(x, 0, e);
+    marker_key *k = train_key(x, 0, TRAIN_OPT_NAME, e);
     if (!k) return -1;
     int st = marker_state(x, "train", k, force, why, sizeof why, e);
     if (st == MARKER_STALE) corpus_cause(x, "train", why, sizeof why);
@@ -1669,24 +1710,12 @@ static int stage_train(runx *x, int force, blalm_err *e)
     if (st == MARKER_STALE && file_exists(latest)) {
         /* a marker of a blalm before this key, made from these same inputs:
          * the model stands (else an upgrade would retrain it); rewritten */
-        char w2[64];
-        marker_key *old = train_key(x, 1, e);
-        int ost = old ? marker_check(x->state_run, "run", "train", old, w2, sizeof w2, e) : -1;
-        marker_key_free(old);
-        if (ost < 0) {
+        int lst = train_take_legacy(x, "train", k, e);
+        if (lst < 0) {
             marker_key_free(k);
             return -1;
         }
-        if (ost == MARKER_DONE) {
-            char *res = x->o->dry_run ? NULL : marker_result(x->state_run, "run", "train", e);
-            int rc = x->o->dry_run ? 0 : !res ? -1 : marker_commit(x->state_run, "run", "train", k, res, e);
-            free(res);
-            if (rc < 0) {
-                marker_key_free(k);
-                return -1;
-            }
-            st = MARKER_DONE;
-        }
+        if (lst) st = MARKER_DONE;
     }
     if (st < 0) {
         marker_key_free(k);
@@ -1700,6 +1729,10 @@ static int stage_train(runx *x, int force, blalm_err *e)
     char swhy[512];
     if (st == MARKER_DONE && file_exists(latest)) {
         int sst = marker_check(x->state_run, "run", "train-started", k, swhy, sizeof swhy, e);
+        if (sst == MARKER_STALE) {
+            int lst = train_take_legacy(x, "train-started", k, e);
+            sst = lst < 0 ? -1 : lst ? MARKER_DONE : sst;
+        }
         if (sst < 0) {
             marker_key_free(k);
             return -1;
@@ -1722,6 +1755,11 @@ static int stage_train(runx *x, int force, blalm_err *e)
     int started = file_exists(latest) && !force
                       ? marker_check(x->state_run, "run", "train-started", k, swhy, sizeof swhy, e)
                       : MARKER_ABSENT;
+    if (started == MARKER_STALE) {
+        /* an interrupted run of a blalm before this key resumes */
+        int lst = train_take_legacy(x, "train-started", k, e);
+        started = lst < 0 ? -1 : lst ? MARKER_DONE : started;
+    }
     if (started < 0) {
         marker_key_free(k);
         return -1;

@@ -209,3 +209,29 @@ if [ $rc = 1 ] && grep -qF "fetch web: $TMP/u8/docs/caf\\xe9.jsonl: path is not 
 else
     fail run_refuses_doc_name_not_utf8 "rc $rc: $(tail -c 600 "$TMP/u8.out" | tr '\n' '|') $(ls "$TMP/w-u8" 2>&1)"
 fi
+
+# train.optimizer spelt out as the default ("adamw") is the run already made
+# without it: the model is kept (it was keyed on -1 / 0 and retrained, same
+# bytes, saying "setting optimizer was -1, now 0"); another optimizer
+# retrains, naming both by name
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["train"]["optimizer"]=sys.argv[3]; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/job/job.json" "$TMP/job/adamw.json" adamw
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["train"]["optimizer"]=sys.argv[3]; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/job/job.json" "$TMP/job/muon.json" muon
+"$BLALM" run "$TMP/job/job.json" --work "$TMP/w-opt" -q >"$TMP/opt1" 2>&1; rc1=$?
+before=$(sha "$TMP/w-opt/model/checkpoints/latest.bin")
+"$BLALM" run "$TMP/job/adamw.json" --work "$TMP/w-opt" >"$TMP/opt2" 2>&1; rc2=$?
+if [ "$rc1$rc2" = 00 ] && grep -q 'train .*complete, skipped' "$TMP/opt2" && ! grep -q 'a new run' "$TMP/opt2" \
+   && [ "$(sha "$TMP/w-opt/model/checkpoints/latest.bin")" = "$before" ]; then
+    pass run_optimizer_default_spelt_out_keeps_model
+else
+    fail run_optimizer_default_spelt_out_keeps_model "rc $rc1/$rc2: $(grep train "$TMP/opt2" | tr '\n' '|' | tail -c 500)"
+fi
+"$BLALM" run "$TMP/job/muon.json" --work "$TMP/w-opt" --dry-run >"$TMP/opt3" 2>&1; rc3=$?
+"$BLALM" run "$TMP/job/muon.json" --work "$TMP/w-opt" >"$TMP/opt4" 2>&1; rc4=$?
+if [ "$rc3$rc4" = 00 ] && grep -q 'train .*would redo: setting optimizer was adamw, now muon$' "$TMP/opt3" \
+   && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: setting optimizer was adamw, now muon)' "$TMP/opt4"; then
+    pass run_optimizer_change_named
+else
+    fail run_optimizer_change_named "rc $rc3/$rc4: $(grep train "$TMP/opt3" "$TMP/opt4" | tr '\n' '|' | tail -c 600)"
+fi
