@@ -211,9 +211,13 @@ int cmd_run(int argc, char **argv)
     } else {
         printf("run: done in %s\n  corpora  %s\n  model    %s\n", work, r.corpora, r.model);
         if (r.eval[0]) printf("  eval     %s\n", r.eval);
-        printf("  report   %s\n", r.report[0]      ? r.report
-                                : r.report_ran ? "(not built: see the report line above)"
-                                               : "(not built: the report stage did not run)");
+        if (r.report_earlier)
+            printf("  report   (not rebuilt: the report stage did not run; %s is an earlier run's, "
+                   "which may not show this one: --only report rebuilds it)\n", r.report);
+        else
+            printf("  report   %s\n", r.report[0]      ? r.report
+                                    : r.report_ran ? "(not built: see the report line above)"
+                                                   : "(not built: the report stage did not run)");
     }
     run_config_free(cfg);
     return 0;

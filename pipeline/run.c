@@ -2140,6 +2140,14 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
     snprintf(r->corpora, sizeof r->corpora, "%s", x.corpora);
     snprintf(r->model, sizeof r->model, "%s", x.model);
     if (file_exists(x.evalf)) snprintf(r->eval, sizeof r->eval, "%s", x.evalf);
-    if (o->report && x.c->report && file_exists(x.report)) snprintf(r->report, sizeof r->report, "%s", x.report);
+    /* the page only when this run built it: after --only train, an earlier
+     * run's page (of the model just replaced) is named as such, not as this
+     * run's report */
+    if (r->report_ran && o->report && x.c->report && file_exists(x.report))
+        snprintf(r->report, sizeof r->report, "%s", x.report);
+    else if (!r->report_ran && file_exists(x.report)) {
+        snprintf(r->report, sizeof r->report, "%s", x.report);
+        r->report_earlier = 1;
+    }
     return 0;
 }

@@ -75,6 +75,17 @@ rm -f "$W/state/run/.lock.held"
 "$BLALM" run "$TMP/job/job.json" --work "$W" --only fetch >"$TMP/o6" 2>&1
 grep -q 'report   (not built: the report stage did not run)' "$TMP/o6" && pass run_only_says_no_report_stage \
     || fail run_only_says_no_report_stage "$(tail -3 "$TMP/o6" | tr '\n' '|')"
+# --only train retrains (the report of the model it replaces stays):
+# the summary names that page as an earlier run's, not as this run's report
+"$BLALM" run "$TMP/job/job.json" --work "$W" -q >/dev/null 2>&1
+"$BLALM" run "$TMP/job/job.json" --work "$W" --only train >"$TMP/o6b" 2>&1; rc=$?
+if [ $rc = 0 ] && [ -s "$W/report.html" ] \
+   && grep -qF "  report   (not rebuilt: the report stage did not run; $W/report.html is an earlier run's" "$TMP/o6b" \
+   && ! grep -q "^  report   $W/report.html" "$TMP/o6b"; then
+    pass run_only_names_earlier_report
+else
+    fail run_only_names_earlier_report "rc=$rc $(tail -3 "$TMP/o6b" | tr '\n' '|')"
+fi
 
 # eval data that holds none of the tasks asked, with "required" false (the
 # default): the stage says it is skipped, as with no folder at all (the run
