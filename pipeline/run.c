@@ -1826,7 +1826,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
     if (rc == 0 && ts.stopped_by) {
         x->res->stop_signal = ts.stopped_by;   /* blalm run ends as the signal would, 128 + sig */
         marker_key_free(k);
-        return err_set(e, "train: interrupted by %s after step %ld of %ld; %s/checkpoints/latest.bin holds "
+        return err_set(e, "interrupted by %s after step %ld of %ld; %s/checkpoints/latest.bin holds "
                           "that step: run the same command again to continue",
                        ts.stopped_by == SIGINT ? "SIGINT" : "SIGTERM", ts.steps, ts.total_steps, x->model);
     }

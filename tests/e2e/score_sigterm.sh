@@ -148,3 +148,6 @@ if [ $rc -eq 143 ] && [ -n "$st" ] && [ "$st" -lt 4000 ] && [ $rc2 = 0 ] &&
 else
     fail run_sigterm_in_train_saves_and_resumes "rc=$rc step '$st' rerun rc=$rc2: $(head -c 300 "$TMP/err") | $(grep -i 'train' "$TMP/out2" | head -3)"
 fi
+# the message names the stage once ("blalm run: train: train: interrupted" before)
+grep -q '^blalm run: train: interrupted by SIGTERM after step' "$TMP/err" && pass run_sigterm_in_train_names_stage_once \
+    || fail run_sigterm_in_train_names_stage_once "$(grep interrupted "$TMP/err")"
