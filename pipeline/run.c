@@ -169,6 +169,25 @@ static void corpus_cause(const runx *x, const char *unit, char *why, size_t cap)
     if (cJSON_IsString(was) && strcmp(was->valuestring, x->c->train_corpus) != 0)
         snprintf(why, cap, "train.corpus was %.200s, now %.200s", was->valuestring, x->c->train_corpus);
     cJSON_Delete(r);
+    /* train's run length as the config gives it: 0 in the key is a key left
+     * out ("setting max_steps was 5, now 0" read as zero steps) */
+    static const char *const lens[] = {"max_steps", "max_tokens"};
+    for (int i = 0; i < 2; i++) {
+        char pre[64];
+        int n = snprintf(pre, sizeof pre, "setting %s was ", lens[i]);
+        unsigned long long a, b;
+        int used = 0;
+        if (strncmp(why, pre, (size_t)n) || sscanf(why + n, "%llu, now %llu%n", &a, &b, &used) != 2 ||
+            why[n + used])
+            continue;
+        char wa[32], wb[32];
+        if (a) snprintf(wa, sizeof wa, "%llu", a);
+        else snprintf(wa, sizeof wa, "not given");
+        if (b) snprintf(wb, sizeof wb, "%llu", b);
+        else snprintf(wb, sizeof wb, "not given");
+        snprintf(why, cap, "train.%s was %s, now %s%s", lens[i], wa, wb,
+                 x->c->max_steps || x->c->max_tokens_train ? "" : " (one epoch)");
+    }
 }
 
 /* ",\"corpus\":NAME" of a marker result: the corpus the unit was made from */

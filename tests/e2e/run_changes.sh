@@ -127,7 +127,7 @@ rm -rf "$W/model" "$W/state/run/train.done" "$W/state/run/train-started.done"
 if run_kill "$TMP/s2000.json" 2000; then
     $BLALM run "$TMP/s60.json" --work "$W" -q >"$TMP/changed" 2>&1; rc=$?
     $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/back" 2>&1; rc2=$?
-    if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: setting max_steps was 2000, now 60)' "$TMP/changed" \
+    if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: train.max_steps was 2000, now 60)' "$TMP/changed" \
        && grep -q 'train .*60 steps' "$TMP/changed" && ! grep -q -- '--resume\|--max-steps\|--out' "$TMP/changed" \
        && [ "$(outputs_sha "$W")" = "$full" ]; then
         pass run_changes_killed_then_changed
@@ -283,7 +283,7 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 if [ $rc = 0 ] && [ -e "$W9/model/checkpoints/latest.bin" ] && head -1 "$W9/model/log.jsonl" | grep -q '"total_steps":200000,'; then
     $BLALM run "$TMP/ta.json" --work "$W9" -q >"$TMP/t5" 2>&1; rc=$?
     if [ $rc = 0 ] && ! grep -q 'train .*complete, skipped' "$TMP/t5" \
-       && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: setting max_steps was 200000, now 5)' "$TMP/t5" \
+       && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: train.max_steps was 200000, now 5)' "$TMP/t5" \
        && [ "$(outputs_sha "$W9")" = "$full9" ]; then
         pass run_changes_killed_then_reverted
     else

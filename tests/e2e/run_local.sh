@@ -246,3 +246,9 @@ if [ "$rc3$rc4" = 00 ] && grep -q 'train .*would redo: setting optimizer was ada
 else
     fail run_optimizer_change_named "rc $rc3/$rc4: $(grep train "$TMP/opt3" "$TMP/opt4" | tr '\n' '|' | tail -c 600)"
 fi
+# a run length left out is named so, not as 0 ("setting max_steps was 3, now 0")
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); del c["train"]["max_steps"]; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/job/muon.json" "$TMP/job/epoch.json"
+"$BLALM" run "$TMP/job/epoch.json" --work "$TMP/w-opt" --dry-run >"$TMP/opt5" 2>&1; rc5=$?
+[ $rc5 = 0 ] && grep -q 'train .*would redo: train.max_steps was 3, now not given (one epoch)$' "$TMP/opt5" \
+    && pass run_train_length_change_named || fail run_train_length_change_named "rc $rc5: $(grep train "$TMP/opt5" | tr '\n' '|' | tail -c 400)"
