@@ -18,8 +18,8 @@
 #include "lib/utf8.h"
 
 /* Fetches bytes [off, off+len) of a file through /resolve/ into buf (len
- * bytes) or, with fd >= 0, into fd at the same offset. */
-typedef struct range_sink { uint8_t *buf; int fd; uint64_t base; } range_sink;
+ * bytes) or, with fd >= 0, into fd (the file `name`) at the same offset. */
+typedef struct range_sink { uint8_t *buf; int fd; uint64_t base; const char *name; } range_sink;
 
 static int range_data(void *user, uint64_t off, const void *p, size_t n, blalm_err *e)
 {
@@ -31,7 +31,7 @@ static int range_data(void *user, uint64_t off, const void *p, size_t n, blalm_e
     const char *c = p;
     while (n) {
         ssize_t k = pwrite(s->fd, c, n, (off_t)off);
-        if (k < 0) return err_errno(e, "write");
+        if (k < 0) return err_errno(e, "%s: write", s->name);
         c += k;
         n -= (size_t)k;
         off += (uint64_t)k;
@@ -51,12 +51,12 @@ static void add_hint(const fetch_ctx *x, const hub_file *f, const http_response 
 }
 
 static int fetch_range(fetch_ctx *x, const hub_file *f, uint64_t off, uint64_t len, uint8_t *buf,
-                       int fd, blalm_err *e)
+                       int fd, const char *fd_name, blalm_err *e)
 {
     sbuf u;
     sb_init(&u);
     hub_resolve_url(x, f->path, f->commit, &u);   /* pinned after fetch_words_file's HEAD */
-    range_sink s = {buf, fd, off};
+    range_sink s = {buf, fd, off, fd_name};
     http_request rq = {.url = sb_cstr(&u), .headers = x->headers, .follow_redirects = 1,
                        .has_range = 1, .range_start = off, .range_end = off + len, .resume = 1,
                        .on_data = range_data, .user = &s};
@@ -137,7 +137,7 @@ static pq_meta *fetch_footer(fetch_ctx *x, const hub_file *f, uint8_t tail[8], u
         err_set(e, "%s: %" PRIu64 " bytes is too small for parquet", f->path, f->size);
         return NULL;
     }
-    if (fetch_range(x, f, f->size - 8, 8, tail, -1, e) != 0) return NULL;
+    if (fetch_range(x, f, f->size - 8, 8, tail, -1, NULL, e) != 0) return NULL;
     if (memcmp(tail + 4, "PAR1", 4)) {
         err_set(e, "%s: byte %" PRIu64 ": expected the parquet magic PAR1 at the end of the file", f->path,
                 f->size - 4);
@@ -156,7 +156,7 @@ static pq_meta *fetch_footer(fetch_ctx *x, const hub_file *f, uint8_t tail[8], u
         err_set(e, "out of memory");
         return NULL;
     }
-    if (fetch_range(x, f, foff, flen, b, -1, e) != 0) {
+    if (fetch_range(x, f, foff, flen, b, -1, NULL, e) != 0) {
         free(b);
         return NULL;
     }
@@ -245,7 +245,7 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
             err_set(e, "%s: row group %d: byte range outside the file's data section", f->path, g);
             goto out;
         }
-        if (fetch_range(x, f, off, len, NULL, fd, e) != 0) goto out;
+        if (fetch_range(x, f, off, len, NULL, fd, sparse, e) != 0) goto out;
         fetched += len;
         used = g + 1;
         /* decode only the group just fetched (the earlier ones are written);
