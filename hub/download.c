@@ -835,6 +835,8 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
     uint64_t need = 0;
     for (size_t i = 0; i < x->nfiles; i++) {
         hub_file *f = &x->files[i];
+        /* before already_verified, which rewrites the sidecar */
+        f->words_before = hub_sidecar_is_words(f);
         if (already_verified(x, f)) {
             c->skipped++;
             free(f->part);
@@ -851,6 +853,12 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
         c->run_failed = 1;
     }
     fetch_emit(x, FETCH_EV_END, 0, NULL);
+    /* a file an earlier --max-words run took the first documents of, now
+     * here whole and verified: those documents, left beside it, would be
+     * read twice by every command reading OUT */
+    for (size_t i = 0; i < x->nfiles; i++)
+        if (x->files[i].words_before && hub_sidecar_matches(&x->files[i], "file"))
+            hub_drop_words_output(x, &x->files[i]);
     c->untried = (int)x->nfiles - c->downloaded - c->skipped - c->failures;
     if (c->untried < 0) c->untried = 0;
     if (c->failures || c->untried || c->run_failed) return 0;

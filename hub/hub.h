@@ -117,6 +117,9 @@ typedef struct fetch_opts {
                                   for its rows and text bytes (fetch_counts.rows, .text_bytes) */
     shard_spec shard;          /* this worker takes sorted-listing indexes i % N == I */
     double delay_scale;        /* factor on retry waits (tests: 0.01); 0 = 1 */
+    int refuse_whole;          /* max_words: refuse, before any request for a file, when a listed
+                                  .parquet file is already in out whole (blalm fetch: its documents
+                                  would be read twice; blalm run removes it after the stage) */
 } fetch_opts;
 
 typedef struct fetch_counts {

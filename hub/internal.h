@@ -27,6 +27,7 @@ typedef struct hub_file {
     int restarted;             /* a 416 to a resume made it start over from byte 0 (once) */
     int short_bodies;          /* answers that ended early without an error, resumed */
     int kept;                  /* --max-words: its documents are in this run's output */
+    int words_before;          /* whole files: its sidecar was an earlier --max-words run's */
 } hub_file;
 
 typedef struct fetch_ctx {
@@ -84,6 +85,12 @@ const char *hub_fail_hint(const fetch_ctx *x, const hub_file *f, const http_resp
 
 /* words.c: the --max-words run over x->files. */
 int fetch_words(fetch_ctx *x, blalm_err *e);
+/* 1 when f's sidecar is a --max-words run's (kind "max-words", f's path),
+ * whatever version of the file it describes. */
+int hub_sidecar_is_words(const hub_file *f);
+/* Removes f's --max-words documents (OUT/PATH/<stem>-00000.jsonl.zst), now
+ * that the whole file is in place, with a note; nothing if there are none. */
+void hub_drop_words_output(fetch_ctx *x, const hub_file *f);
 /* The rows and the text column's bytes (less the 4-byte length prefixes) of
  * a parquet file, from its footer alone: two range requests. */
 int hub_footer_stats(fetch_ctx *x, const hub_file *f, uint64_t *rows, uint64_t *text_bytes, blalm_err *e);

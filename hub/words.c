@@ -308,8 +308,55 @@ static void drop_stale_words_output(fetch_ctx *x, hub_file *f)
     free(out);
 }
 
+int hub_sidecar_is_words(const hub_file *f)
+{
+    char *data;
+    size_t len;
+    blalm_err e;
+    if (read_file(f->meta, &data, &len, &e) != 0) return 0;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    free(data);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kind");
+    int r = cJSON_IsString(p) && !strcmp(p->valuestring, f->path) && cJSON_IsString(k) &&
+            !strcmp(k->valuestring, "max-words");
+    cJSON_Delete(j);
+    return r;
+}
+
+void hub_drop_words_output(fetch_ctx *x, const hub_file *f)
+{
+    char *out = words_output(x, f);
+    if (out && file_exists(out) && unlink(out) == 0)
+        fetch_emitf(x, FETCH_EV_NOTE, "removed %s (an earlier --max-words run's first documents of %s, "
+                    "which is now here whole)", out, f->path);
+    free(out);
+}
+
+/* With refuse_whole: a listed .parquet file already in OUT whole (a fetch
+ * without --max-words put it there) is refused before any request, naming
+ * it: --max-words would write its first documents beside it, and every
+ * command reading OUT would read those twice. */
+static int refuse_whole_files(fetch_ctx *x, blalm_err *e)
+{
+    for (size_t i = 0; i < x->nfiles; i++) {
+        const hub_file *f = &x->files[i];
+        size_t pl = strlen(f->path);
+        if (pl < 8 || strcmp(f->path + pl - 8, ".parquet") || !f->dest || !file_exists(f->dest)) continue;
+        char *out = words_output(x, f);
+        err_set(e, "%s is here whole (a fetch without --max-words downloaded it): --max-words would write "
+                   "its first documents beside it as %s, and every command reading %s would read them "
+                   "twice; nothing was fetched (remove the whole files, or fetch into another folder)",
+                f->dest, out ? out : "<name>-00000.jsonl.zst", x->o->out);
+        free(out);
+        return -1;
+    }
+    return 0;
+}
+
 int fetch_words(fetch_ctx *x, blalm_err *e)
 {
+    if (x->o->refuse_whole && refuse_whole_files(x, e) != 0) return -1;
     /* the documents' source, as docs_walk would name it: the folder under WORK/docs */
     char srcbuf[256], tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", x->o->out);

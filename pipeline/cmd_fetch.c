@@ -43,7 +43,10 @@ static const char usage[] =
     "                      DIR/PATH/<name>-00000.jsonl.zst, not parquet; source =\n"
     "                      the last folder of DIR. FILE.meta records the word count\n"
     "                      so a rerun with the same N reuses it; files not named\n"
-    "                      *.parquet are skipped with a note\n"
+    "                      *.parquet are skipped with a note. Refused into a DIR\n"
+    "                      holding a listed file whole (its first documents would\n"
+    "                      be read twice); a fetch without it removes these\n"
+    "                      documents once the whole file is verified\n"
     "  --jobs N            files downloaded at once (default 4)\n"
     "  --shard I/N         only the files whose index in the sorted listing is I\n"
     "                      modulo N (0 <= I < N): N workers into one DIR write what\n"
@@ -114,7 +117,7 @@ int cmd_fetch(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    fetch_opts o = {.revision = "main", .path = "", .jobs = 4, .max_files = -1};
+    fetch_opts o = {.revision = "main", .path = "", .jobs = 4, .max_files = -1, .refuse_whole = 1};
     o.delay_scale = env_delay_scale();
     const char **inc = NULL;
     const char *shard_flag = NULL;

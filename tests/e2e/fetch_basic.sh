@@ -137,8 +137,32 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
        cmp -s <(zstd -dc "$TMP/mw/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst") <(zstd -dc "$TMP/mwf/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst"); then
         pass fetch_max_words_under_faults
     else fail fetch_max_words_under_faults "$(cat "$TMP/e11")"; fi
+    # the whole files fetched into a --max-words run's folder: its documents
+    # of the first file, left beside the whole file, were read twice by
+    # every command reading the folder; they are removed once it is verified
+    start_hub "$real"
+    cp -a "$TMP/mw" "$TMP/mww"
+    mwdir=$TMP/mww/fineweb-edu/sample/10BT
+    if "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mww/fineweb-edu" 2>"$TMP/e13" &&
+       [ ! -e "$mwdir/$stem-00000.jsonl.zst" ] && [ -z "$(find "$TMP/mww" -name '*.jsonl.zst')" ] &&
+       grep -q "removed .*$stem-00000.jsonl.zst (an earlier --max-words run's first documents of sample/10BT/$first" "$TMP/e13" &&
+       cmp -s "$real/sample/10BT/$first" "$mwdir/$first" && grep -q '"kind":"file"' "$mwdir/$first.meta"; then
+        pass fetch_whole_after_max_words_drops_its_documents
+    else fail fetch_whole_after_max_words_drops_its_documents "$(tail -c 400 "$TMP/e13"); $(ls "$mwdir")"; fi
+    # and the reverse: --max-words into a folder holding the whole files is
+    # refused before any request for a file (it wrote the first documents
+    # beside the whole file, and its sidecar over the whole file's)
+    metas=$(cat "$mwdir"/*.meta | md5sum); ranges=$(hub_stat ranges); heads=$(hub_stat head)
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mww/fineweb-edu" >"$TMP/o14" 2>"$TMP/e14"; rc=$?
+    [ $rc = 1 ] && grep -q "$mwdir/$first is here whole (a fetch without --max-words downloaded it).*read them twice; nothing was fetched" "$TMP/e14" &&
+        [ -z "$(find "$TMP/mww" -name '*.jsonl.zst' -o -name '*.part')" ] && [ "$(cat "$mwdir"/*.meta | md5sum)" = "$metas" ] &&
+        [ "$(hub_stat ranges)" = "$ranges" ] && [ "$(hub_stat head)" = "$heads" ] &&
+        pass fetch_max_words_refuses_whole_files_beside ||
+        fail fetch_max_words_refuses_whole_files_beside "rc $rc; $(tail -c 400 "$TMP/e14"); $(ls "$mwdir")"
 else
     skip fetch_max_words_real_parquet "shared data (fineweb-legal) not found"
     skip fetch_max_words_under_faults "shared data (fineweb-legal) not found"
     skip fetch_max_words_skips_non_parquet "shared data (fineweb-legal) not found"
+    skip fetch_whole_after_max_words_drops_its_documents "shared data (fineweb-legal) not found"
+    skip fetch_max_words_refuses_whole_files_beside "shared data (fineweb-legal) not found"
 fi
