@@ -189,6 +189,9 @@ int cmd_fetch(int argc, char **argv)
     if (o.token && !quiet && strcmp(env_hf_token_from, "HF_TOKEN"))
         fprintf(stderr, "blalm fetch: using the Hub token from %s\n", env_hf_token_from);
 
+    /* the listing's bytes are not what --max-words fetches: say what the
+     * footers hold instead (two range requests per .parquet file) */
+    if (o.dry_run && o.max_words) o.count_rows = 1;
     printer p = {quiet, NULL};
     fetch_counts n;
     blalm_err e = {{0}};
@@ -206,6 +209,14 @@ int cmd_fetch(int argc, char **argv)
                  o.shard.count, o.shard.origin, n.files, n.listed);
     if (o.dry_run) {
         printf("%s%zu files, %" PRIu64 " bytes\n", shard, n.files, n.bytes);
+        if (o.max_words) {
+            /* FineWeb text: 6.10 bytes per whitespace word (as run's plan) */
+            uint64_t est = (uint64_t)((double)n.text_bytes / 6.10);
+            printf("--max-words %" PRIu64 ": not those bytes, only each file's footer and the row groups "
+                   "needed; the %zu parquet footers hold %" PRIu64 " documents, %" PRIu64 " bytes of text, "
+                   "about %" PRIu64 " words (6.1 bytes a word)%s\n", o.max_words, n.footers, n.rows,
+                   n.text_bytes, est, est < o.max_words ? ": fewer than asked for" : "");
+        }
         return 0;
     }
     if (o.max_words) {

@@ -159,10 +159,22 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
         [ "$(hub_stat ranges)" = "$ranges" ] && [ "$(hub_stat head)" = "$heads" ] &&
         pass fetch_max_words_refuses_whole_files_beside ||
         fail fetch_max_words_refuses_whole_files_beside "rc $rc; $(tail -c 400 "$TMP/e14"); $(ls "$mwdir")"
+    # --dry-run --max-words: the listing's total is not what is fetched; the
+    # footers' documents, text bytes and estimated words are printed (the
+    # words within 1% of Python's count of every document)
+    n=$(ls "$real/sample/10BT" | grep -c '\.parquet$')
+    words=$(for f in "$real"/sample/10BT/*.parquet; do "$BLALM" cat "$f" 2>/dev/null; done |
+            "$PY" -c 'import json,sys; print(sum(len(json.loads(l)["text"].split()) for l in sys.stdin))')
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --dry-run >"$TMP/o15" 2>"$TMP/e15"; rc=$?
+    est=$(sed -n "s/^--max-words 3000: not those bytes, only each file's footer and the row groups needed; the $n parquet footers hold $((n * 100)) documents, [0-9]* bytes of text, about \([0-9]*\) words (6.1 bytes a word)$/\1/p" "$TMP/o15")
+    [ $rc = 0 ] && [ -n "$est" ] && "$PY" -c "import sys; sys.exit(abs($est - $words) > $words / 100)" &&
+        [ ! -e "$TMP/mw-dry" ] && pass fetch_dry_run_max_words_counts_footers ||
+        fail fetch_dry_run_max_words_counts_footers "rc $rc est '$est' words $words; $(cat "$TMP/o15" "$TMP/e15" | tail -c 400)"
 else
     skip fetch_max_words_real_parquet "shared data (fineweb-legal) not found"
     skip fetch_max_words_under_faults "shared data (fineweb-legal) not found"
     skip fetch_max_words_skips_non_parquet "shared data (fineweb-legal) not found"
     skip fetch_whole_after_max_words_drops_its_documents "shared data (fineweb-legal) not found"
     skip fetch_max_words_refuses_whole_files_beside "shared data (fineweb-legal) not found"
+    skip fetch_dry_run_max_words_counts_footers "shared data (fineweb-legal) not found"
 fi
