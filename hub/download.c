@@ -837,6 +837,7 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
         hub_file *f = &x->files[i];
         /* before already_verified, which rewrites the sidecar */
         f->words_before = hub_sidecar_is_words(f);
+        hub_drop_sparse_part(x, f);
         if (already_verified(x, f)) {
             c->skipped++;
             free(f->part);

@@ -91,6 +91,9 @@ int hub_sidecar_is_words(const hub_file *f);
 /* Removes f's --max-words documents (OUT/PATH/<stem>-00000.jsonl.zst), now
  * that the whole file is in place, with a note; nothing if there are none. */
 void hub_drop_words_output(fetch_ctx *x, const hub_file *f);
+/* Removes OUT/PATH/.NAME.sparse.part, --max-words' local copy of f, which a
+ * killed run leaves (it is never resumed), with a note. */
+void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f);
 /* The rows and the text column's bytes (less the 4-byte length prefixes) of
  * a parquet file, from its footer alone: two range requests. */
 int hub_footer_stats(fetch_ctx *x, const hub_file *f, uint64_t *rows, uint64_t *text_bytes, blalm_err *e);

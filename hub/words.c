@@ -333,6 +333,15 @@ void hub_drop_words_output(fetch_ctx *x, const hub_file *f)
     free(out);
 }
 
+void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f)
+{
+    char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+    if (sparse && unlink(sparse) == 0)
+        fetch_emitf(x, FETCH_EV_NOTE, "removed %s (a killed --max-words run's partial copy of %s)", sparse,
+                    f->path);
+    free(sparse);
+}
+
 /* With refuse_whole: a listed .parquet file already in OUT whole (a fetch
  * without --max-words put it there) is refused before any request, naming
  * it: --max-words would write its first documents beside it, and every
@@ -357,6 +366,10 @@ static int refuse_whole_files(fetch_ctx *x, blalm_err *e)
 int fetch_words(fetch_ctx *x, blalm_err *e)
 {
     if (x->o->refuse_whole && refuse_whole_files(x, e) != 0) return -1;
+    /* a killed run's copies, of files this run may never reach (a smaller
+     * budget, another --include): a whole remote file's size each, on disk
+     * as much as it had fetched */
+    for (size_t i = 0; i < x->nfiles; i++) hub_drop_sparse_part(x, &x->files[i]);
     /* the documents' source, as docs_walk would name it: the folder under WORK/docs */
     char srcbuf[256], tmp[4096];
     snprintf(tmp, sizeof tmp, "%s", x->o->out);

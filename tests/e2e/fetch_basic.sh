@@ -170,6 +170,20 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
     [ $rc = 0 ] && [ -n "$est" ] && "$PY" -c "import sys; sys.exit(abs($est - $words) > $words / 100)" &&
         [ ! -e "$TMP/mw-dry" ] && pass fetch_dry_run_max_words_counts_footers ||
         fail fetch_dry_run_max_words_counts_footers "rc $rc est '$est' words $words; $(cat "$TMP/o15" "$TMP/e15" | tail -c 400)"
+    # the sparse copy a killed --max-words run leaves (.X.parquet.sparse.part,
+    # the remote file's size; never resumed) is removed by the next run, with
+    # or without --max-words, also for a file that run does not reach
+    last=$(ls "$real/sample/10BT" | grep '\.parquet$' | tail -1)
+    sp=$TMP/mws/fineweb-edu/sample/10BT/.$last.sparse.part
+    mkdir -p "${sp%/*}"; truncate -s 400000 "$sp"
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mws/fineweb-edu" 2>"$TMP/e16"; rc=$?
+    truncate -s 400000 "$TMP/mws/fineweb-edu/sample/10BT/.$first.sparse.part"
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mws2" -q && cp -a "$TMP/mws/fineweb-edu/sample/10BT/.$first.sparse.part" "$TMP/mws2/sample/10BT/" &&
+        "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mws2" 2>"$TMP/e17"; rc2=$?
+    [ $rc = 0 ] && [ ! -e "$sp" ] && grep -q "removed .*/\.$last\.sparse\.part (a killed --max-words run's partial copy of sample/10BT/$last)" "$TMP/e16" &&
+        [ $rc2 = 0 ] && [ -z "$(find "$TMP/mws2" -name '*.sparse.part')" ] && grep -q "removed .*/\.$first\.sparse\.part" "$TMP/e17" &&
+        pass fetch_removes_killed_max_words_sparse_copies ||
+        fail fetch_removes_killed_max_words_sparse_copies "rc $rc $rc2; $(tail -c 300 "$TMP/e16"); $(tail -c 300 "$TMP/e17" 2>/dev/null); $(find "$TMP/mws" "$TMP/mws2" -name '*.sparse.part')"
 else
     skip fetch_max_words_real_parquet "shared data (fineweb-legal) not found"
     skip fetch_max_words_under_faults "shared data (fineweb-legal) not found"
@@ -177,4 +191,5 @@ else
     skip fetch_whole_after_max_words_drops_its_documents "shared data (fineweb-legal) not found"
     skip fetch_max_words_refuses_whole_files_beside "shared data (fineweb-legal) not found"
     skip fetch_dry_run_max_words_counts_footers "shared data (fineweb-legal) not found"
+    skip fetch_removes_killed_max_words_sparse_copies "shared data (fineweb-legal) not found"
 fi
