@@ -10,6 +10,7 @@
 #include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "lib/sbuf.h"
+#include "lib/utf8.h"
 #include "trainer/sample.h"
 #include "trainer/tokenizer.h"
 #include "trainer/train.h"
@@ -27,7 +28,8 @@ static const char usage[] =
     "options:\n"
     "  --prompt TEXT         text to continue (default: empty, starts after end-of-text)\n"
     "  --max-new N           at most N tokens to generate; a sample stops earlier\n"
-    "                        when it draws end-of-text (not printed) (default 100)\n"
+    "                        when it draws end-of-text (not printed) (default 100);\n"
+    "                        bytes that are not UTF-8 print as U+FFFD\n"
     "  --temperature T       a finite decimal number >= 0; 0 = greedy (default 0.8)\n"
     "  --top-k K             sample among the K most likely, 0..100000000 (default 40;\n"
     "                        0 = all)\n"
@@ -110,9 +112,23 @@ static int run_samples(model *m, const bpe_tokenizer *tok, const char *prompt, c
             fprintf(stderr, "blalm generate: %s\n", e.msg);
             goto done;
         }
+        /* byte-level tokens can end a sample inside a character or draw bytes
+         * that are no UTF-8 at all: the text is printed as the Hugging Face
+         * tokenizer's decode gives it (from_utf8_lossy: one U+FFFD for each
+         * maximal invalid subpart), the prompt and continuation as one, so a
+         * character split between them stays whole */
+        char *txt = malloc(3 * s.len + 1);
+        size_t tlen = 0;
+        if (!txt) {
+            sb_free(&s);
+            fprintf(stderr, "blalm generate: out of memory\n");
+            goto done;
+        }
+        utf8_sanitize(s.data ? s.data : "", s.len, txt, &tlen);
         if (samples > 1) printf("=== sample %d (seed %llu) ===\n", i + 1, (unsigned long long)(seed + (uint64_t)i));
-        fwrite(s.data, 1, s.len, stdout);
+        fwrite(txt, 1, tlen, stdout);
         fputc('\n', stdout);
+        free(txt);
         sb_free(&s);
         tokens += out_n[i];
     }

@@ -76,3 +76,19 @@ done
 # --help says --max-new is an upper bound: a sample ends at end-of-text
 "$BLALM" generate --help | grep -A1 -- "--max-new N" | grep -q "stops earlier" && pass generate_help_max_new ||
     fail generate_help_max_new "$("$BLALM" generate --help | grep -A1 -- --max-new)"
+# the output is UTF-8 whatever the byte-level tokens drawn: bytes that are not
+# UTF-8 print as U+FFFD, one per maximal invalid subpart (the Hugging Face
+# decode; Python's errors="replace"). A flat distribution over the 256 byte
+# tokens draws stray continuation and lead bytes at once; a prompt ending
+# inside a character prints that part as one U+FFFD. Before, the raw bytes
+# went to stdout and a UTF-8 reader of it failed.
+gen --temperature 1e30 --top-k 0 --max-new 200 --samples 3 --seed 5 >"$TMP/flat" 2>"$TMP/err"; rc=$?
+"$BLALM" generate --run "$R" --prompt "$(printf 'caf\303')" --max-new 0 -q >"$TMP/cut" 2>>"$TMP/err"
+if [ $rc = 0 ] && "$PY" - "$TMP/flat" "$TMP/cut" <<'PY'
+import sys
+flat = open(sys.argv[1], "rb").read().decode("utf-8")   # raises on any invalid byte
+assert "\ufffd" in flat and flat.count("=== sample") == 3, flat[:200]
+assert open(sys.argv[2], "rb").read() == "caf\ufffd\n".encode(), open(sys.argv[2], "rb").read()
+PY
+then pass generate_output_utf8
+else fail generate_output_utf8 "exit $rc: $(head -c 200 "$TMP/err")"; fi
