@@ -9,6 +9,7 @@
 #include "trainer/eval.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #ifdef _OPENMP
@@ -2869,6 +2870,16 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
         goto out;
     }
     cJSON_AddItemToObject(res, "data", data);
+    if (df) { /* a dump cut short (a full disk) is an error, not a silent partial file */
+        int bad = fflush(df) != 0 || ferror(df), en = errno;
+        if (fclose(df) != 0 && !bad) bad = 1, en = errno;
+        df = NULL;
+        if (bad) {
+            errno = en;
+            err_errno(e, "--dump %s: write error", o->dump);
+            goto out;
+        }
+    }
     char aj[4096], ac[4096];
     if (!o->tasks && aoa_paths(o->data, aj, ac))
         cJSON_AddStringToObject(skipped, "aoa", "needs every milestone checkpoint (--all-checkpoints)");

@@ -189,3 +189,13 @@ then pass eval_aoa_cli
 else fail eval_aoa_cli "$(head -c 300 "$TMP/err")"; fi
 "$BLALM" eval --run "$R" --data "$TMP/aoa" --tasks aoa -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q -- "--all-checkpoints" "$TMP/err" && pass eval_aoa_needs_checkpoints || fail eval_aoa_needs_checkpoints "rc $rc"
+# a --dump that cannot be written in full (a full disk) is an error naming it,
+# and no results file is written; it used to be cut short silently, exit 0
+if [ -w /dev/full ]; then
+    "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --out "$TMP/full.json" --dump /dev/full \
+        --dump-every 1 -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 1 ] && grep -q -- "--dump /dev/full: write error" "$TMP/err" && [ ! -e "$TMP/full.json" ]; } &&
+        pass eval_dump_write_error || fail eval_dump_write_error "rc $rc: $(head -c 300 "$TMP/err")"
+else
+    skip eval_dump_write_error "/dev/full not writable"
+fi
