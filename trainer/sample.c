@@ -114,7 +114,14 @@ static int generate_one(model *m, const int32_t *prompt, size_t n, const generat
     int have_s = 0;
     *out_n = 0;
     if (!g || !logits) {
-        err_set(e, "generate: out of memory for a sample's state");
+        const model_config *c = model_cfg(m);
+        if (c->mixer == MIXER_ATTENTION) /* its keys and values for every position, allocated up front */
+            err_set(e, "generate: out of memory for a sample's state: an attention model keeps the keys and values "
+                       "of all %zu positions (prompt + --max-new %d), %.1f MiB; ask for fewer new tokens",
+                    n + 1 + (size_t)o->max_new, o->max_new,
+                    2.0 * c->layers * c->heads * c->qk_head_dim * (double)(n + 1 + (size_t)o->max_new) * 4 / 1048576);
+        else
+            err_set(e, "generate: out of memory for a sample's state");
         goto done;
     }
     if (sampler_init(&s, V, &o->sample, seed, e) < 0) goto done;

@@ -92,3 +92,21 @@ assert open(sys.argv[2], "rb").read() == "caf\ufffd\n".encode(), open(sys.argv[2
 PY
 then pass generate_output_utf8
 else fail generate_output_utf8 "exit $rc: $(head -c 200 "$TMP/err")"; fi
+# an attention model keeps the keys and values of every position, allocated
+# up front for the prompt and --max-new: when that does not fit, the error
+# says so and names --max-new (it said only "out of memory for a sample's
+# state"). 10^8 positions of the tiny Transformer are 48 GiB: refused on a
+# machine with less memory (or under ASAN, told to return NULL); where the
+# allocation succeeds (lazily), the case has nothing to check.
+RA="$TMP/run_att"
+if "$BLALM" train --corpus "$C" --model "$root/configs/model-tiny-transformer.json" --out "$RA" --max-steps 2 -q \
+        2>"$TMP/err"; then
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1" \
+        "$BLALM" generate --run "$RA" --max-new 100000000 --temperature 0 -q >/dev/null 2>"$TMP/err"; rc=$?
+    if [ $rc = 0 ]; then skip generate_attention_state_names_max_new "the 48 GiB allocation succeeded here"
+    elif [ $rc = 1 ] && grep -q "keys and values of all 100000001 positions (prompt + --max-new 100000000)" "$TMP/err"; then
+        pass generate_attention_state_names_max_new
+    else fail generate_attention_state_names_max_new "rc $rc: $(head -c 300 "$TMP/err")"; fi
+else
+    fail generate_attention_state_names_max_new "train: $(head -c 300 "$TMP/err")"
+fi
