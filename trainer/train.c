@@ -199,11 +199,17 @@ int ckpt_check_tokenizer(const char *ckpath, const ckpt_pos *p, const char *tokp
     if (sha256_file_hex(tokpath, hex, e) < 0) return -1;
     if (strcmp(hex, p->tokenizer_sha256)) {
         /* another size of vocabulary says more than another hash */
-        blalm_err ig;
-        bpe_tokenizer *t = bpe_load(tokpath, &ig);
+        blalm_err le;
+        bpe_tokenizer *t = bpe_load(tokpath, &le);
         unsigned nv = t ? bpe_vocab_size(t) : 0;
         bpe_free(t);
-        if (t && (int)nv != vocab) return err_set(e, "%s: vocabulary %u, the model has %d", tokpath, nv, vocab);
+        /* a file that is no tokenizer (truncated, corrupt) is named as such,
+         * not as another tokenizer */
+        if (!t) {
+            *e = le;
+            return -1;
+        }
+        if ((int)nv != vocab) return err_set(e, "%s: vocabulary %u, the model has %d", tokpath, nv, vocab);
         return err_set(e, "%s: trained with another tokenizer (sha256 %.16s...) than %s (sha256 %.16s...): its "
                           "token ids would be read as other words; use the checkpoint in the run that trained "
                           "it", ckpath, p->tokenizer_sha256, tokpath, hex);

@@ -85,3 +85,16 @@ if "$BLALM" train --corpus "$TMP/other" --model "$root/configs/model-tiny.json" 
 else
     fail checkpoint_other_tokenizer "setup: $(head -c 300 "$TMP/err")"
 fi
+# a run whose tokenizer.json is cut short is named as a file that does not
+# load, not as "trained with another tokenizer" (its hash differs too, and
+# export and eval, which check the hash before loading it, said that)
+T="$TMP/trun"
+mkdir -p "$T" && cp -r "$R/checkpoints" "$R/config.json" "$T/" && head -c 100 "$R/tokenizer.json" >"$T/tokenizer.json"
+for c in generate export eval; do
+    extra=; [ $c = export ] && extra="--out $TMP/xt"; [ $c = eval ] && extra="--data $D --tasks wug_adj"
+    # shellcheck disable=SC2086
+    "$BLALM" $c --run "$T" $extra -q >/dev/null 2>"$TMP/err"; rc=$?
+    [ $rc = 1 ] && grep -q "$T/tokenizer.json: byte [0-9]*: invalid JSON" "$TMP/err" && ! grep -q "another tokenizer" "$TMP/err" \
+        && [ ! -e "$TMP/xt" ] && pass checkpoint_truncated_tokenizer_named_$c \
+        || fail checkpoint_truncated_tokenizer_named_$c "rc $rc $(head -c 300 "$TMP/err")"
+done
