@@ -1483,6 +1483,13 @@ static int csv_record(const char **p, const char *end, char *out, char **fields,
     return n;
 }
 
+static long count_newlines(const char *a, const char *b)
+{
+    long n = 0;
+    for (; a < b && (a = memchr(a, '\n', (size_t)(b - a))); a++) n++;
+    return n;
+}
+
 enum { RC_ITEM, RC_WORD, RC_SUBTLEX, RC_LENGTH, RC_CTXLEN, RC_FIX, RC_FPASS, RC_GOPAST,
        RC_RIGHT, RC_SPR, RC_PWORD, RC_PITEM, RC_PLEN, RC_N };
 static const char *const READING_COLS[RC_N] = {
@@ -1583,11 +1590,15 @@ static int load_reading(ctx *c, task_state *t, reading *rd, const char *dir, con
             goto out;
         }
     }
-    long line = 1;
+    /* a record's line is the file line it starts on: a quoted field may
+     * hold newlines, so the lines are counted, not the records */
+    long line = 1, next = 1 + count_newlines(f.buf, p);
     int cap = 0;
     while (p < end) {
-        line++;
+        const char *r0 = p;
+        line = next;
         int nf = csv_record(&p, end, scratch, fields, 64);
+        next += count_newlines(r0, p);
         if (nf == 1 && !fields[0][0]) continue; /* blank line */
         if (nf != nh) {
             err_set(e, "%s:%ld: %d fields, the header has %d", f.path, line, nf, nh);

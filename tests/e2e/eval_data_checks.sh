@@ -161,3 +161,19 @@ rm -rf "$TMP/nothere"
 [ $rc = 1 ] && grep -q 'has no token to score' "$TMP/err" && [ -d "$TMP/keep_me" ] && [ ! -e "$TMP/nothere" ] \
     && pass eval_predictions_failure_keeps_user_folders \
     || fail eval_predictions_failure_keeps_user_folders "rc $rc $(ls -d "$TMP"/keep_me "$TMP"/nothere 2>&1) $(head -c 300 "$TMP/err")"
+
+# reading: an error names the file line the CSV record starts on, a quoted
+# field holding a newline counted (it named the record's number, one line
+# early after such a field)
+mkdir -p "$TMP/rd/reading"
+"$PY" - "$D/reading/reading_data.csv" "$TMP/rd/reading/reading_data.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+a = lines[1].replace("0,Arthur placed,", '0,"Arthur\nplaced",', 1)
+b = lines[2].split(",")
+b[10] = "x3"   # the column "length"
+assert lines[0].split(",")[10] == "length"
+open(sys.argv[2], "w", encoding="utf-8").write(lines[0] + "\n" + a + "\n" + ",".join(b) + "\n")
+PY
+bad_data eval_reading_error_names_file_line 'reading_data.csv:4: column length: expected a number, got "x3"' \
+    "$TMP/rd" reading
