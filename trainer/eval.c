@@ -3147,10 +3147,12 @@ int eval_aoa_fitness(const cJSON *doc, const char *csv, size_t len, const char *
         err_set(e, "%s:1: expected a column \"word\" and age columns \"16\" .. \"30\"", where);
         goto out;
     }
-    long line = 1;
+    long line = 1, next = 1 + count_newlines(csv, p); /* the line a record starts on (quoted newlines) */
     while (p < end) {
-        line++;
+        const char *r0 = p;
+        line = next;
         int nf = csv_record(&p, end, scratch, fields, 128);
+        next += count_newlines(r0, p);
         if (nf == 1 && !fields[0][0]) continue;
         if (nf != nh) {
             err_set(e, "%s:%ld: %d fields, the header has %d", where, line, nf, nh);

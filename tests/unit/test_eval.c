@@ -577,6 +577,10 @@ TEST(aoa_fitness_hand_made_fixture_in_official_format)
     CHECK(write_text(p, "word,16,17,18\ndog,0.1,0.3,0.5\ncat,0.1,oops,0.2\n") == 0);
     CHECK(eval_aoa_score_file(sp, d, &o, &e) < 0);
     CHECK_CONTAINS(e.msg, "cdi_human.csv:3: column 17: expected a number, got \"oops\"");
+    /* the line a record starts on, a quoted newline counted (it said 3) */
+    CHECK(write_text(p, "word,16,17,18\n\"dog\nhouse\",0.1,0.3,0.5\ncat,0.1,oops,0.2\n") == 0);
+    CHECK(eval_aoa_score_file(sp, d, &o, &e) < 0);
+    CHECK_CONTAINS(e.msg, "cdi_human.csv:4: column 17: expected a number, got \"oops\"");
     CHECK(write_text(p, "name,16\ndog,0.1\n") == 0);
     CHECK(eval_aoa_score_file(sp, d, &o, &e) < 0);
     CHECK_CONTAINS(e.msg, "cdi_human.csv:1: expected a column \"word\"");
