@@ -211,7 +211,11 @@ int cmd_run(int argc, char **argv)
     } else {
         printf("run: done in %s\n  corpora  %s\n  model    %s\n", work, r.corpora, r.model);
         if (r.eval[0]) printf("  eval     %s\n", r.eval);
-        if (r.report_earlier)
+        if (r.report_earlier == 2)
+            printf("  report   (not rebuilt: the report stage did not run; %s is an earlier run's, "
+                   "which may not show this one; this config builds none (\"report\": false), and its "
+                   "report stage removes that page)\n", r.report);
+        else if (r.report_earlier)
             printf("  report   (not rebuilt: the report stage did not run; %s is an earlier run's, "
                    "which may not show this one: --only report rebuilds it)\n", r.report);
         else

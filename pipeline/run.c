@@ -2166,7 +2166,9 @@ int run_execute(const run_opts *o, run_result *r, blalm_err *e)
         snprintf(r->report, sizeof r->report, "%s", x.report);
     else if (!r->report_ran && file_exists(x.report)) {
         snprintf(r->report, sizeof r->report, "%s", x.report);
-        r->report_earlier = 1;
+        /* with "report": false the report stage removes that page and
+         * builds none: no "--only report rebuilds it" then */
+        r->report_earlier = x.c->report ? 1 : 2;
     }
     return 0;
 }

@@ -157,7 +157,8 @@ typedef struct run_result {
     char corpora[4200], model[4200], eval[4200], report[4200];
     int eval_skipped;        /* eval was configured but its data is absent */
     int report_ran;          /* the report stage ran (not left out by --only) */
-    int report_earlier;      /* it did not, and WORK/report.html is an earlier run's */
+    int report_earlier;      /* it did not, and WORK/report.html is an earlier run's: 1, or
+                              * 2 when the config builds none ("report": false) */
     int stop_signal;         /* run_execute failed: SIGTERM or SIGINT stopped score (else 0) */
 } run_result;
 

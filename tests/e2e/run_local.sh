@@ -86,6 +86,15 @@ if [ $rc = 0 ] && [ -s "$W/report.html" ] \
 else
     fail run_only_names_earlier_report "rc=$rc $(tail -3 "$TMP/o6b" | tr '\n' '|')"
 fi
+# with "report": false, --only report removes that page and builds none: the
+# summary says so, not "--only report rebuilds it"
+"$BLALM" run "$TMP/job/noreport.json" --work "$W" --only train >"$TMP/o6c" 2>&1; rc=$?
+if [ $rc = 0 ] && [ -s "$W/report.html" ] && ! grep -q -- '--only report rebuilds it' "$TMP/o6c" \
+   && grep -qF "  report   (not rebuilt: the report stage did not run; $W/report.html is an earlier run's, which may not show this one; this config builds none (\"report\": false), and its report stage removes that page)" "$TMP/o6c"; then
+    pass run_only_earlier_report_with_report_false
+else
+    fail run_only_earlier_report_with_report_false "rc=$rc $(tail -3 "$TMP/o6c" | tr '\n' '|')"
+fi
 
 # eval data that holds none of the tasks asked, with "required" false (the
 # default): the stage says it is skipped, as with no folder at all (the run
