@@ -169,6 +169,19 @@ static void corpus_cause(const runx *x, const char *unit, char *why, size_t cap)
     if (cJSON_IsString(was) && strcmp(was->valuestring, x->c->train_corpus) != 0)
         snprintf(why, cap, "train.corpus was %.200s, now %.200s", was->valuestring, x->c->train_corpus);
     cJSON_Delete(r);
+    /* the optimizer as a blalm before train_optimizer keyed it: -1 (not
+     * given) and 0 are adamw, 1 muon ("setting optimizer was 1, now adamw"
+     * read as a number) */
+    {
+        static const char pre[] = "setting optimizer was ";
+        int onum, used = 0;
+        if (!strncmp(why, pre, sizeof pre - 1) && sscanf(why + sizeof pre - 1, "%d, now %n", &onum, &used) == 1 &&
+            used && onum >= -1 && onum <= 1) {
+            char now[64];
+            snprintf(now, sizeof now, "%s", why + sizeof pre - 1 + used);
+            snprintf(why, cap, "%s%s, now %s", pre, onum == 1 ? "muon" : "adamw", now);
+        }
+    }
     /* train's run length as the config gives it: 0 in the key is a key left
      * out ("setting max_steps was 5, now 0" read as zero steps) */
     static const char *const lens[] = {"max_steps", "max_tokens"};
@@ -211,6 +224,16 @@ static void plan_work(runx *x, const char *stage, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The plan's line for a step whose marker holds its current key */
+static void plan_done(runx *x, const char *stage)
+{
+    if (x->plan_first[0])
+        say(x, stage, "complete with the current inputs; %s is redone before it (see above), and if that "
+            "changes its inputs it is redone too", x->plan_first);
+    else
+        say(x, stage, "complete: would be skipped");
+}
+
 /* One line for a step that run keeps a marker of: k NULL when its inputs
  * are not there yet (an earlier stage makes them). */
 static int plan_status(runx *x, const char *stage, const char *unit, marker_key *k, int force, blalm_err *e)
@@ -221,11 +244,8 @@ static int plan_status(runx *x, const char *stage, const char *unit, marker_key 
     if (force) {
         say(x, stage, "would redo (asked: --from or --only)");
         plan_work(x, stage, "asked to redo it");
-    } else if (st == MARKER_DONE && x->plan_first[0]) {
-        say(x, stage, "complete with the current inputs; %s is redone before it (see above), and if that "
-            "changes its inputs it is redone too", x->plan_first);
     } else if (st == MARKER_DONE) {
-        say(x, stage, "complete: would be skipped");
+        plan_done(x, stage);
     } else if (st == MARKER_STALE) {
         corpus_cause(x, unit, why, sizeof why);
         say(x, stage, "would redo: %s", why);
@@ -1675,7 +1695,10 @@ static int train_take_legacy(runx *x, const char *unit, marker_key *k, blalm_err
             if (ost != MARKER_DONE) continue;
             if (x->o->dry_run) return 1;
             char *res = marker_result(x->state_run, "run", unit, e);
-            int rc = !res ? -1 : marker_commit(x->state_run, "run", unit, k, res, e);
+            /* a "train-started" without "result" (a blalm of 9e850eb to
+             * cd339bd meant none) proves the start as before: kept so */
+            int legacy_none = !res && !strcmp(unit, "train-started");
+            int rc = !res && !legacy_none ? -1 : marker_commit(x->state_run, "run", unit, k, res, e);
             free(res);
             return rc < 0 ? -1 : 1;
         }
@@ -1714,8 +1737,22 @@ static int stage_train(runx *x, int force, blalm_err *e)
         e->msg[0] = 0;
         marker_key *k = file_exists(tj) && file_exists(x->tokfile) && file_exists(lb) ? train_key(x, 0, TRAIN_OPT_NAME, e) : NULL;
         if (!k && e->msg[0]) return -1;
-        /* (a marker of the key before key_tokens_manifest is taken as done
-         * by the run; the plan says "would redo" for it) */
+        /* a marker of an older blalm's key from these same inputs is taken
+         * as done by the run (train_take_legacy): so by the plan too */
+        if (k && !force) {
+            char w2[512];
+            int st = marker_check(x->state_run, "run", "train", k, w2, sizeof w2, e);
+            int lst = st == MARKER_STALE ? train_take_legacy(x, "train", k, e) : 0;
+            if (st < 0 || lst < 0) {
+                marker_key_free(k);
+                return -1;
+            }
+            if (lst) {
+                marker_key_free(k);
+                plan_done(x, "train");
+                return 0;
+            }
+        }
         int rc = plan_status(x, "train", "train", k, force, e);
         marker_key_free(k);
         return rc;

@@ -261,3 +261,76 @@ fi
 "$BLALM" run "$TMP/job/epoch.json" --work "$TMP/w-opt" --dry-run >"$TMP/opt5" 2>&1; rc5=$?
 [ $rc5 = 0 ] && grep -q 'train .*would redo: train.max_steps was 3, now not given (one epoch)$' "$TMP/opt5" \
     && pass run_train_length_change_named || fail run_train_length_change_named "rc $rc5: $(grep train "$TMP/opt5" | tr '\n' '|' | tail -c 400)"
+
+# a work directory of an older blalm: its train markers as that blalm wrote
+# them (train_take_legacy). old_marker.py rewrites a marker of this blalm into
+# the older form: the optimizer as a number (c->optimizer: -1 not given, 0
+# adamw, 1 muon) and, given tokens.json, that file's bytes as an input (before
+# key_tokens_manifest) in place of the "tokens.json" setting; the key is
+# recomputed as lib/marker.c's marker_key_hex does; "noresult" drops "result"
+# (a train-started of blalm 9e850eb..cd339bd, which committed none)
+cat >"$TMP/old_marker.py" <<'PYEOF'
+import ctypes, hashlib, json, os, sys
+path, optnum, tokens = sys.argv[1], sys.argv[2], sys.argv[3]
+m = json.load(open(path))
+sets = [s for s in m["settings"] if s[0] != "tokens.json" or tokens == "-"]
+sets = [[n, optnum if n == "optimizer" else v] for n, v in sets]
+ins = m["inputs"]
+if tokens != "-":
+    x = ctypes.CDLL("libxxhash.so.0")
+    x.XXH3_64bits.restype = ctypes.c_uint64
+    x.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    b = open(tokens, "rb").read()
+    ins = [{"name": "tokens.json", "size": len(b), "mtime_ns": os.stat(tokens).st_mtime_ns,
+            "xxh3": "%016x" % x.XXH3_64bits(b, len(b))}] + ins
+f = lambda s: "%d:%s" % (len(s.encode()), s)
+h = "blalm-marker-v1;" + f(m["stage"])
+h += "".join("in;%s%d;%s;" % (f(i["name"]), i["size"], i["xxh3"]) for i in ins)
+h += "".join("set;%s%s" % (f(n), f(v)) for n, v in sets)
+m.update(key=hashlib.sha256(h.encode()).hexdigest(), inputs=ins, settings=sets)
+if "noresult" in sys.argv[4:]:
+    del m["result"]
+open(path, "w").write(json.dumps(m))
+PYEOF
+WL="$TMP/w-legacy"
+old_markers() { # OPTNUM TOKENS|- [noresult]: noresult for train-started only
+    "$PY" "$TMP/old_marker.py" "$WL/state/run/train.done" "$1" "$2" &&
+        "$PY" "$TMP/old_marker.py" "$WL/state/run/train-started.done" "$@"
+}
+"$BLALM" run "$TMP/job/job.json" --work "$WL" -q >"$TMP/leg0" 2>&1; rc0=$?
+before=$(sha "$WL/model/checkpoints/latest.bin")
+old_markers -1 "$WL/tokens/tokens.json"
+"$BLALM" run "$TMP/job/job.json" --work "$WL" --dry-run >"$TMP/leg1" 2>&1; rc1=$?
+"$BLALM" run "$TMP/job/job.json" --work "$WL" >"$TMP/leg2" 2>&1; rc2=$?
+if [ "$rc0$rc1$rc2" = 000 ] && grep -q 'train .*complete: would be skipped' "$TMP/leg1" && ! grep -q 'train .*would redo' "$TMP/leg1" \
+   && grep -q 'train .*complete, skipped' "$TMP/leg2" && [ "$(sha "$WL/model/checkpoints/latest.bin")" = "$before" ] \
+   && grep -q '\["optimizer","adamw"\]' "$WL/state/run/train.done"; then
+    pass run_older_marker_skipped_plan_and_run
+else
+    fail run_older_marker_skipped_plan_and_run "rc $rc0/$rc1/$rc2: $(grep -E 'train|blalm' "$TMP/leg1" "$TMP/leg2" | tr '\n' '|' | tail -c 600)"
+fi
+# a train-started with no "result" is such a marker too (the run failed:
+# 'train-started.done: no "result"')
+old_markers -1 "$WL/tokens/tokens.json" noresult
+"$BLALM" run "$TMP/job/job.json" --work "$WL" >"$TMP/leg3" 2>&1; rc3=$?
+if [ $rc3 = 0 ] && grep -q 'train .*complete, skipped' "$TMP/leg3" && [ "$(sha "$WL/model/checkpoints/latest.bin")" = "$before" ]; then
+    pass run_older_train_started_without_result_skipped
+else
+    fail run_older_train_started_without_result_skipped "rc $rc3: $(grep -E 'train|blalm' "$TMP/leg3" | tr '\n' '|' | tail -c 500)"
+fi
+# an older muon run, then the default config (and back): a new run, both
+# optimizers named by name ("setting optimizer was 1, now adamw")
+old_markers 1 -
+"$BLALM" run "$TMP/job/job.json" --work "$WL" --dry-run >"$TMP/leg4" 2>&1; rc4=$?
+"$BLALM" run "$TMP/job/job.json" --work "$WL" >"$TMP/leg5" 2>&1; rc5=$?
+old_markers -1 -
+"$BLALM" run "$TMP/job/muon.json" --work "$WL" --dry-run >"$TMP/leg6" 2>&1; rc6=$?
+"$BLALM" run "$TMP/job/muon.json" --work "$WL" >"$TMP/leg7" 2>&1; rc7=$?
+if [ "$rc4$rc5$rc6$rc7" = 0000 ] && grep -q 'train .*would redo: setting optimizer was muon, now adamw$' "$TMP/leg4" \
+   && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: setting optimizer was muon, now adamw)' "$TMP/leg5" \
+   && grep -q 'train .*would redo: setting optimizer was adamw, now muon$' "$TMP/leg6" \
+   && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: setting optimizer was adamw, now muon)' "$TMP/leg7"; then
+    pass run_older_marker_optimizer_change_named
+else
+    fail run_older_marker_optimizer_change_named "rc $rc4/$rc5/$rc6/$rc7: $(grep -h train "$TMP/leg4" "$TMP/leg5" "$TMP/leg6" "$TMP/leg7" | tr '\n' '|' | tail -c 700)"
+fi
