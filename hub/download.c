@@ -518,6 +518,14 @@ static void finish_file(fetch_ctx *x, hub_file *f)
         file_failed(x, f);
         return;
     }
+    /* before the rename and the "file" sidecar: a run killed after them
+     * left an earlier --max-words run's documents beside the whole file for
+     * good (the next run took the file as verified) */
+    if (hub_drop_words_output(x, f, &e) != 0) {
+        fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
+        file_failed(x, f);
+        return;
+    }
     if (rename(f->part, f->dest) != 0) {
         err_errno(&e, "rename %s -> %s", f->part, f->dest);
         fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
@@ -807,14 +815,18 @@ static void start_more(fetch_ctx *x)
  * empty commit that no later run repaired. A matching sidecar with an empty
  * commit and an empty ETag (from such a run of an earlier version) is
  * refreshed by a HEAD alone, its sha256 kept: the file was hashed when it was
- * written. 1 = skip it. */
-static int already_verified(fetch_ctx *x, hub_file *f)
+ * written. An earlier --max-words run's documents of the file are removed
+ * before its "file" sidecar is written. 1 = skip it; -1 = it failed (*e). */
+static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep)
 {
     struct stat st;
     if (stat(f->dest, &st) != 0 || (uint64_t)st.st_size != f->size) return 0;
     char sha[65], git[41];
     blalm_err e;
     if (hub_sidecar_matches(f, "file")) {
+        /* documents left beside it by a version that removed them only
+         * after every file was done, and was killed before that */
+        if (hub_drop_words_output(x, f, ep) != 0) return -1;
         if (sidecar_has_commit(f, sha) || !sha[0]) return 1;
         /* a failed HEAD leaves the sidecar for a later run to refresh */
         if (hub_head_file(x, f, &e) == 0 && (f->commit[0] || f->etag[0]))
@@ -826,6 +838,7 @@ static int already_verified(fetch_ctx *x, hub_file *f)
     if (sha256_file_hex(f->dest, sha, &e) != 0 || (f->sha256[0] && strcmp(sha, f->sha256))) return 0;
     /* no HEAD: download it as usual, whose HEAD fails with a message */
     if (hub_head_file(x, f, &e) != 0) return 0;
+    if (hub_drop_words_output(x, f, ep) != 0) return -1;   /* before its "file" sidecar */
     return hub_sidecar_write(x, f, sha, "file", NULL, &e) == 0;
 }
 
@@ -835,10 +848,13 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
     uint64_t need = 0;
     for (size_t i = 0; i < x->nfiles; i++) {
         hub_file *f = &x->files[i];
-        /* before already_verified, which rewrites the sidecar */
-        f->words_before = hub_sidecar_is_words(f);
         hub_drop_sparse_part(x, f);
-        if (already_verified(x, f)) {
+        blalm_err ve = {{0}};
+        int v = already_verified(x, f, &ve);
+        if (v < 0) {
+            fetch_emit(x, FETCH_EV_ERROR, 0, ve.msg);
+            file_failed(x, f);
+        } else if (v) {
             c->skipped++;
             free(f->part);
             f->part = NULL;        /* marks "nothing to do" for start_more */
@@ -854,12 +870,6 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
         c->run_failed = 1;
     }
     fetch_emit(x, FETCH_EV_END, 0, NULL);
-    /* a file an earlier --max-words run took the first documents of, now
-     * here whole and verified: those documents, left beside it, would be
-     * read twice by every command reading OUT */
-    for (size_t i = 0; i < x->nfiles; i++)
-        if (x->files[i].words_before && hub_sidecar_matches(&x->files[i], "file"))
-            hub_drop_words_output(x, &x->files[i]);
     c->untried = (int)x->nfiles - c->downloaded - c->skipped - c->failures;
     if (c->untried < 0) c->untried = 0;
     if (c->failures || c->untried || c->run_failed) return 0;

@@ -27,7 +27,6 @@ typedef struct hub_file {
     int restarted;             /* a 416 to a resume made it start over from byte 0 (once) */
     int short_bodies;          /* answers that ended early without an error, resumed */
     int kept;                  /* --max-words: its documents are in this run's output */
-    int words_before;          /* whole files: its sidecar was an earlier --max-words run's */
 } hub_file;
 
 typedef struct fetch_ctx {
@@ -85,12 +84,14 @@ const char *hub_fail_hint(const fetch_ctx *x, const hub_file *f, const http_resp
 
 /* words.c: the --max-words run over x->files. */
 int fetch_words(fetch_ctx *x, blalm_err *e);
-/* 1 when f's sidecar is a --max-words run's (kind "max-words", f's path),
- * whatever version of the file it describes. */
-int hub_sidecar_is_words(const hub_file *f);
-/* Removes f's --max-words documents (OUT/PATH/<stem>-00000.jsonl.zst), now
- * that the whole file is in place, with a note; nothing if there are none. */
-void hub_drop_words_output(fetch_ctx *x, const hub_file *f);
+/* Removes f's --max-words documents (OUT/PATH/<stem>-00000.jsonl.zst, the
+ * one file such a run writes for a .parquet file), with a note; nothing if
+ * there are none or f is no .parquet file. Called once the whole file is
+ * verified and before its "file" sidecar is written, so that a run killed at
+ * any point leaves either those documents under a "max-words" sidecar (the
+ * next fetch removes them) or the whole file alone. -1 (e set) when they
+ * are there and cannot be removed. */
+int hub_drop_words_output(fetch_ctx *x, const hub_file *f, blalm_err *e);
 /* Removes OUT/PATH/.NAME.sparse.part, --max-words' local copy of f, which a
  * killed run leaves (it is never resumed), with a note. */
 void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f);

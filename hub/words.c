@@ -1,6 +1,7 @@
 /* words.c - fetch with --max-words: the footer, then only the first row
  * groups of each parquet file, decoded into .jsonl.zst documents until the
  * word budget is spent (hub.h). */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -308,29 +309,29 @@ static void drop_stale_words_output(fetch_ctx *x, hub_file *f)
     free(out);
 }
 
-int hub_sidecar_is_words(const hub_file *f)
+int hub_drop_words_output(fetch_ctx *x, const hub_file *f, blalm_err *e)
 {
-    char *data;
-    size_t len;
-    blalm_err e;
-    if (read_file(f->meta, &data, &len, &e) != 0) return 0;
-    cJSON *j = cJSON_ParseWithLength(data, len);
-    free(data);
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kind");
-    int r = cJSON_IsString(p) && !strcmp(p->valuestring, f->path) && cJSON_IsString(k) &&
-            !strcmp(k->valuestring, "max-words");
-    cJSON_Delete(j);
-    return r;
-}
-
-void hub_drop_words_output(fetch_ctx *x, const hub_file *f)
-{
-    char *out = words_output(x, f);
-    if (out && file_exists(out) && unlink(out) == 0)
+    size_t pl = strlen(f->path);
+    if (pl < 8 || strcmp(f->path + pl - 8, ".parquet")) return 0;   /* --max-words writes none */
+    char *rel = words_output_in("", f), *out = words_output(x, f);
+    if (!rel || !out) {
+        free(rel);
+        free(out);
+        return err_set(e, "out of memory");
+    }
+    int listed = 0;   /* a file of the listing itself is never another's documents */
+    for (size_t i = 0; i < x->nfiles && !listed; i++) listed = !strcmp(x->files[i].path, rel);
+    int rc = 0;
+    if (!listed && unlink(out) == 0)
         fetch_emitf(x, FETCH_EV_NOTE, "removed %s (an earlier --max-words run's first documents of %s, "
                     "which is now here whole)", out, f->path);
+    else if (!listed && errno != ENOENT)
+        rc = err_errno(e, "%s: cannot remove an earlier --max-words run's first documents of %s, which "
+                       "every command reading %s would read twice beside the whole file", out, f->path,
+                       x->o->out);
+    free(rel);
     free(out);
+    return rc;
 }
 
 void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f)

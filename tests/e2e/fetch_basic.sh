@@ -149,6 +149,32 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
        cmp -s "$real/sample/10BT/$first" "$mwdir/$first" && grep -q '"kind":"file"' "$mwdir/$first.meta"; then
         pass fetch_whole_after_max_words_drops_its_documents
     else fail fetch_whole_after_max_words_drops_its_documents "$(tail -c 400 "$TMP/e13"); $(ls "$mwdir")"; fi
+    # the state a whole fetch killed after the first file's "file" sidecar
+    # left, when the documents were removed only after every file: the whole
+    # file, its "file" sidecar and the documents beside it; the next run took
+    # the file as verified and kept them for good (read twice)
+    cp "$TMP/mw/fineweb-edu/sample/10BT/$stem-00000.jsonl.zst" "$mwdir/"
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mww/fineweb-edu" 2>"$TMP/e13b"; rc=$?
+    [ $rc = 0 ] && [ -z "$(find "$TMP/mww" -name '*.jsonl.zst')" ] && grep -q "already verified" "$TMP/e13b" &&
+        grep -q "removed .*$stem-00000.jsonl.zst (an earlier --max-words run's first documents" "$TMP/e13b" &&
+        pass fetch_whole_removes_documents_beside_verified_file ||
+        fail fetch_whole_removes_documents_beside_verified_file "rc $rc; $(tail -c 400 "$TMP/e13b"); $(ls "$mwdir")"
+    # killed once the first file's sidecar says "file" (a slow peer, one
+    # file at a time): its documents are gone by then, and stay gone
+    start_hub "$real" --rate 1000000
+    cp -a "$TMP/mw" "$TMP/mwk"; kdir=$TMP/mwk/fineweb-edu/sample/10BT
+    trap '[ -n "$kpid" ] && kill -9 $kpid 2>/dev/null; stop_hub; rm -rf "$TMP"' EXIT
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/mwk/fineweb-edu" -q 2>"$TMP/e13k" &
+    kpid=$!
+    for i in $(seq 500); do grep -qs '"kind":"file"' "$kdir/$first.meta" && break; sleep 0.02; done
+    kill -9 $kpid 2>/dev/null; wait $kpid 2>/dev/null; kpid=
+    docs_at_kill=$(ls "$kdir" | grep -c 'jsonl\.zst$'); whole_at_kill=$(ls "$kdir" | grep -c '\.parquet$')
+    start_hub "$real"
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mwk/fineweb-edu" 2>"$TMP/e13l"; rc=$?
+    [ "$docs_at_kill" = 0 ] && [ "$whole_at_kill" -lt "$(ls "$real/sample/10BT" | grep -c '\.parquet$')" ] && [ $rc = 0 ] &&
+        [ -z "$(find "$TMP/mwk" -name '*.jsonl.zst')" ] && cmp -s "$real/sample/10BT/$first" "$kdir/$first" &&
+        pass fetch_whole_killed_leaves_no_documents_beside ||
+        fail fetch_whole_killed_leaves_no_documents_beside "at the kill: $docs_at_kill documents, $whole_at_kill whole files; rc $rc; $(tail -c 300 "$TMP/e13l"); $(ls "$kdir")"
     # and the reverse: --max-words into a folder holding the whole files is
     # refused before any request for a file (it wrote the first documents
     # beside the whole file, and its sidecar over the whole file's)
@@ -189,6 +215,8 @@ else
     skip fetch_max_words_under_faults "shared data (fineweb-legal) not found"
     skip fetch_max_words_skips_non_parquet "shared data (fineweb-legal) not found"
     skip fetch_whole_after_max_words_drops_its_documents "shared data (fineweb-legal) not found"
+    skip fetch_whole_removes_documents_beside_verified_file "shared data (fineweb-legal) not found"
+    skip fetch_whole_killed_leaves_no_documents_beside "shared data (fineweb-legal) not found"
     skip fetch_max_words_refuses_whole_files_beside "shared data (fineweb-legal) not found"
     skip fetch_dry_run_max_words_counts_footers "shared data (fineweb-legal) not found"
     skip fetch_removes_killed_max_words_sparse_copies "shared data (fineweb-legal) not found"
