@@ -1035,9 +1035,21 @@ int fetch_run(const fetch_opts *o, fetch_counts *c, fetch_event_fn cb, void *cb_
             fetch_emit(&x, FETCH_EV_FILE, x.files[i].size, x.files[i].path);
             size_t pl = strlen(x.files[i].path);
             if (!o->count_rows || pl < 8 || strcmp(x.files[i].path + pl - 8, ".parquet")) continue;
+            c->parquets++;
+            /* the fetch reads no footer past its budget either */
+            if (o->footers_to_budget && o->max_words &&
+                (double)c->text_bytes / FETCH_BYTES_PER_WORD >= (double)o->max_words)
+                continue;
             uint64_t rows, tb;
             rc = hub_footer_stats(&x, &x.files[i], &rows, &tb, e);
-            if (rc == 0) {
+            if (rc != 0 && o->footers_to_budget) {
+                /* a plan, not the fetch: the rest of the listing still shown */
+                fetch_emitf(&x, FETCH_EV_NOTE, "%s (its footer is not counted; the fetch would stop "
+                            "with this error when it reaches the file)", e->msg);
+                memset(e, 0, sizeof *e);
+                c->footer_errors++;
+                rc = 0;
+            } else if (rc == 0) {
                 c->rows += rows;
                 c->text_bytes += tb;
                 c->footers++;

@@ -102,6 +102,10 @@ int hub_list(http_client *http, const hub_where *where, const char *const *inc, 
 
 /* ---- the fetch stage ---------------------------------------------------- */
 
+/* FineWeb text: bytes per whitespace word, for estimates from footers'
+ * text bytes (2,424,167 words in 14.8 MB of fineweb-legal; as run's plan) */
+#define FETCH_BYTES_PER_WORD 6.10
+
 typedef struct fetch_opts {
     const char *endpoint;      /* HF_ENDPOINT, no trailing '/'; http:// or https:// */
     const char *token;         /* HF_TOKEN or NULL; never put into messages */
@@ -115,6 +119,10 @@ typedef struct fetch_opts {
     int dry_run;               /* list only: FETCH_EV_FILE per file, nothing written */
     int count_rows;            /* dry run: also read each .parquet file's footer (two range requests)
                                   for its rows and text bytes (fetch_counts.rows, .text_bytes) */
+    int footers_to_budget;     /* count_rows with max_words (blalm fetch --dry-run): read footers in
+                                  listing order only until their text makes max_words words (at
+                                  FETCH_BYTES_PER_WORD), as the fetch stops there; a footer that cannot
+                                  be read is a note (FETCH_EV_NOTE, fetch_counts.footer_errors) */
     shard_spec shard;          /* this worker takes sorted-listing indexes i % N == I */
     double delay_scale;        /* factor on retry waits (tests: 0.01); 0 = 1 */
     int refuse_whole;          /* max_words: refuse, before any request for a file, when a listed
@@ -132,6 +140,8 @@ typedef struct fetch_counts {
     uint64_t words_left;       /* max_words: budget the listed files did not fill */
     uint64_t rows, text_bytes; /* count_rows: documents and text bytes in the footers of this shard's files */
     size_t footers;            /* count_rows: .parquet files whose footer was read */
+    size_t parquets;           /* count_rows: .parquet files in this shard's listing */
+    size_t footer_errors;      /* footers_to_budget: footers that could not be read (noted) */
     int run_failed;            /* the transfer loop itself failed (reported) */
 } fetch_counts;
 

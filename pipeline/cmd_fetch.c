@@ -191,7 +191,7 @@ int cmd_fetch(int argc, char **argv)
 
     /* the listing's bytes are not what --max-words fetches: say what the
      * footers hold instead (two range requests per .parquet file) */
-    if (o.dry_run && o.max_words) o.count_rows = 1;
+    if (o.dry_run && o.max_words) o.count_rows = o.footers_to_budget = 1;
     printer p = {quiet, NULL};
     fetch_counts n;
     blalm_err e = {{0}};
@@ -210,12 +210,22 @@ int cmd_fetch(int argc, char **argv)
     if (o.dry_run) {
         printf("%s%zu files, %" PRIu64 " bytes\n", shard, n.files, n.bytes);
         if (o.max_words) {
-            /* FineWeb text: 6.10 bytes per whitespace word (as run's plan) */
-            uint64_t est = (uint64_t)((double)n.text_bytes / 6.10);
+            uint64_t est = (uint64_t)((double)n.text_bytes / FETCH_BYTES_PER_WORD);
+            size_t unread = n.parquets - n.footers - n.footer_errors;
+            char which[80], more[160] = "";
+            if (n.footers == n.parquets) snprintf(which, sizeof which, "the %zu", n.footers);
+            else snprintf(which, sizeof which, "%zu of the %zu", n.footers, n.parquets);
+            if (unread)   /* the fetch stops there too */
+                snprintf(more, sizeof more, ": enough, the other %zu not read", unread);
+            else if (est < o.max_words)
+                snprintf(more, sizeof more, ": fewer than asked for");
+            if (n.footer_errors)
+                snprintf(more + strlen(more), sizeof more - strlen(more), "; %zu could not be read "
+                         "(noted on stderr)", n.footer_errors);
             printf("--max-words %" PRIu64 ": not those bytes, only each file's footer and the row groups "
-                   "needed; the %zu parquet footers hold %" PRIu64 " documents, %" PRIu64 " bytes of text, "
-                   "about %" PRIu64 " words (6.1 bytes a word)%s\n", o.max_words, n.footers, n.rows,
-                   n.text_bytes, est, est < o.max_words ? ": fewer than asked for" : "");
+                   "needed; %s parquet footers hold %" PRIu64 " documents, %" PRIu64 " bytes of text, "
+                   "about %" PRIu64 " words (6.1 bytes a word)%s\n", o.max_words, which, n.rows,
+                   n.text_bytes, est, more);
         }
         return 0;
     }

@@ -187,15 +187,40 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
         fail fetch_max_words_refuses_whole_files_beside "rc $rc; $(tail -c 400 "$TMP/e14"); $(ls "$mwdir")"
     # --dry-run --max-words: the listing's total is not what is fetched; the
     # footers' documents, text bytes and estimated words are printed (the
-    # words within 1% of Python's count of every document)
+    # words within 1% of Python's count for all files, 5% for one), footers read in listing order only
+    # until the budget, as the fetch reads them (3000 words: the first file's,
+    # two range requests); a budget past them all reads every footer. The
+    # listing is whole either way, and nothing is written to --out.
     n=$(ls "$real/sample/10BT" | grep -c '\.parquet$')
-    words=$(for f in "$real"/sample/10BT/*.parquet; do "$BLALM" cat "$f" 2>/dev/null; done |
-            "$PY" -c 'import json,sys; print(sum(len(json.loads(l)["text"].split()) for l in sys.stdin))')
-    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --dry-run >"$TMP/o15" 2>"$TMP/e15"; rc=$?
-    est=$(sed -n "s/^--max-words 3000: not those bytes, only each file's footer and the row groups needed; the $n parquet footers hold $((n * 100)) documents, [0-9]* bytes of text, about \([0-9]*\) words (6.1 bytes a word)$/\1/p" "$TMP/o15")
+    count_words() { "$PY" -c 'import json,sys; print(sum(len(json.loads(l)["text"].split()) for l in sys.stdin))'; }
+    words1=$("$BLALM" cat "$real/sample/10BT/$first" 2>/dev/null | count_words)
+    words=$(for f in "$real"/sample/10BT/*.parquet; do "$BLALM" cat "$f" 2>/dev/null; done | count_words)
+    ranges=$(hub_stat ranges)
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --dry-run --out "$TMP/mw-dry" >"$TMP/o15" 2>"$TMP/e15"; rc=$?
+    ranges=$(( $(hub_stat ranges) - ranges ))
+    est=$(sed -n "s/^--max-words 3000: not those bytes, only each file's footer and the row groups needed; 1 of the $n parquet footers hold 100 documents, [0-9]* bytes of text, about \([0-9]*\) words (6.1 bytes a word): enough, the other $((n - 1)) not read$/\1/p" "$TMP/o15")
+    [ $rc = 0 ] && [ -n "$est" ] && "$PY" -c "import sys; sys.exit(abs($est - $words1) > $words1 / 20)" &&
+        [ "$ranges" = 2 ] && [ "$(grep -c '\.parquet$' "$TMP/o15")" = "$n" ] && [ ! -e "$TMP/mw-dry" ] &&
+        pass fetch_dry_run_max_words_reads_footers_until_budget ||
+        fail fetch_dry_run_max_words_reads_footers_until_budget "rc $rc est '$est' words $words1 ranges $ranges; $(ls "$TMP/mw-dry" 2>&1); $(cat "$TMP/o15" "$TMP/e15" | tail -c 400)"
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 100000000 --dry-run --out "$TMP/mw-dry" >"$TMP/o15b" 2>"$TMP/e15b"; rc=$?
+    est=$(sed -n "s/^--max-words 100000000: not those bytes, only each file's footer and the row groups needed; the $n parquet footers hold $((n * 100)) documents, [0-9]* bytes of text, about \([0-9]*\) words (6.1 bytes a word): fewer than asked for$/\1/p" "$TMP/o15b")
     [ $rc = 0 ] && [ -n "$est" ] && "$PY" -c "import sys; sys.exit(abs($est - $words) > $words / 100)" &&
         [ ! -e "$TMP/mw-dry" ] && pass fetch_dry_run_max_words_counts_footers ||
-        fail fetch_dry_run_max_words_counts_footers "rc $rc est '$est' words $words; $(cat "$TMP/o15" "$TMP/e15" | tail -c 400)"
+        fail fetch_dry_run_max_words_counts_footers "rc $rc est '$est' words $words; $(cat "$TMP/o15b" "$TMP/e15b" | tail -c 400)"
+    # a .parquet file that is not parquet: the plan lists every file and
+    # notes that footer (not counted) instead of failing part way
+    bad=$TMP/badrepo; mkdir -p "$bad/sample/10BT"
+    for f in $(ls "$real/sample/10BT"); do ln -s "$real/sample/10BT/$f" "$bad/sample/10BT/$f"; done
+    head -c 300001 /dev/urandom >"$bad/sample/10BT/batch_000000.parquet"
+    start_hub "$bad"
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --dry-run >"$TMP/o15c" 2>"$TMP/e15c"; rc=$?
+    [ $rc = 0 ] && [ "$(grep -c '\.parquet$' "$TMP/o15c")" = $((n + 1)) ] &&
+        grep -q "^fetch: sample/10BT/batch_000000.parquet: byte 299997: expected the parquet magic PAR1 .*(its footer is not counted; the fetch would stop with this error when it reaches the file)$" "$TMP/e15c" &&
+        grep -q "^--max-words 3000: .*; 1 of the $((n + 1)) parquet footers hold 100 documents, .*: enough, the other $((n - 1)) not read; 1 could not be read (noted on stderr)$" "$TMP/o15c" &&
+        pass fetch_dry_run_max_words_notes_unreadable_footer ||
+        fail fetch_dry_run_max_words_notes_unreadable_footer "rc $rc; $(cat "$TMP/o15c" "$TMP/e15c" | tail -c 600)"
+    start_hub "$real"
     # the sparse copy a killed --max-words run leaves (.X.parquet.sparse.part,
     # the remote file's size; never resumed) is removed by the next run, with
     # or without --max-words, also for a file that run does not reach
@@ -218,6 +243,8 @@ else
     skip fetch_whole_removes_documents_beside_verified_file "shared data (fineweb-legal) not found"
     skip fetch_whole_killed_leaves_no_documents_beside "shared data (fineweb-legal) not found"
     skip fetch_max_words_refuses_whole_files_beside "shared data (fineweb-legal) not found"
+    skip fetch_dry_run_max_words_reads_footers_until_budget "shared data (fineweb-legal) not found"
     skip fetch_dry_run_max_words_counts_footers "shared data (fineweb-legal) not found"
+    skip fetch_dry_run_max_words_notes_unreadable_footer "shared data (fineweb-legal) not found"
     skip fetch_removes_killed_max_words_sparse_copies "shared data (fineweb-legal) not found"
 fi
