@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -190,6 +192,39 @@ int hub_footer_stats(fetch_ctx *x, const hub_file *f, uint64_t *rows, uint64_t *
     return 0;
 }
 
+/* Opens (creates) f's sparse copy SPARSE emptied, holding flock(LOCK_EX) on
+ * it until closed: a fetch's cleanup (hub_drop_sparse_part) removes only a
+ * copy no process holds, a killed run's, not a live run's. -1 (e set) when
+ * another process holds it: a --max-words fetch into the same folder
+ * reading that file now. */
+static int open_sparse(const char *sparse, blalm_err *e)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        int fd = open(sparse, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return err_errno(e, "%s", sparse);
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int en = errno;
+            close(fd);
+            if (en == EWOULDBLOCK)
+                return err_set(e, "%s: another --max-words fetch into this folder is reading this file "
+                                  "now (it holds this sparse copy); run one at a time", sparse);
+            errno = en;
+            return err_errno(e, "%s: lock", sparse);
+        }
+        /* a cleanup may have removed the name between open and flock */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(sparse, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            if (ftruncate(fd, 0) == 0) return fd;
+            err_errno(e, "%s", sparse);
+            unlink(sparse);
+            close(fd);
+            return -1;
+        }
+        close(fd);
+    }
+    return err_set(e, "%s: removed by another process as it was opened, 8 times", sparse);
+}
+
 /* Builds a sparse local copy holding the footer and the first row groups
  * at their true offsets (the rest are holes), decodes them with the parquet
  * reader and writes documents until `budget` words. */
@@ -221,8 +256,12 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
     uint64_t words = 0, docs = 0, want = *budget, fetched = 0;
     if (!sparse) { err_set(e, "out of memory"); goto out; }
     if (mkdir_parent(sparse, e) != 0) goto out;
-    fd = open(sparse, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) { err_errno(e, "%s", sparse); goto out; }
+    fd = open_sparse(sparse, e);
+    if (fd < 0) {
+        free(sparse);
+        sparse = NULL;        /* not this run's to remove */
+        goto out;
+    }
     if (ftruncate(fd, (off_t)f->size) != 0 || pwrite(fd, "PAR1", 4, 0) != 4 ||
         pwrite(fd, footer, flen, (off_t)foff) != (ssize_t)flen ||
         pwrite(fd, tail, 8, (off_t)(f->size - 8)) != 8) {
@@ -288,8 +327,8 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
                 f->size / 1e6, docs, words);
 out:
     if (w) docw_abort(w);
+    if (sparse && fd >= 0) unlink(sparse);   /* while locked: the name may be another run's next */
     if (fd >= 0) close(fd);
-    if (sparse) unlink(sparse);
     free(sparse);
     pq_meta_free(m);
     free(footer);
@@ -337,9 +376,12 @@ int hub_drop_words_output(fetch_ctx *x, const hub_file *f, blalm_err *e)
 void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f)
 {
     char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
-    if (sparse && unlink(sparse) == 0)
+    int fd = sparse ? open(sparse, O_RDONLY | O_CLOEXEC) : -1;
+    /* a live --max-words run holds a lock on its copy (open_sparse) */
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(sparse) == 0)
         fetch_emitf(x, FETCH_EV_NOTE, "removed %s (a killed --max-words run's partial copy of %s)", sparse,
                     f->path);
+    if (fd >= 0) close(fd);
     free(sparse);
 }
 

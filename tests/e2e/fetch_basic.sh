@@ -235,6 +235,27 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
         [ $rc2 = 0 ] && [ -z "$(find "$TMP/mws2" -name '*.sparse.part')" ] && grep -q "removed .*/\.$first\.sparse\.part" "$TMP/e17" &&
         pass fetch_removes_killed_max_words_sparse_copies ||
         fail fetch_removes_killed_max_words_sparse_copies "rc $rc $rc2; $(tail -c 300 "$TMP/e16"); $(tail -c 300 "$TMP/e17" 2>/dev/null); $(find "$TMP/mws" "$TMP/mws2" -name '*.sparse.part')"
+    # a live --max-words run's sparse copy (it holds flock on it; here a
+    # Python process does) is not a killed run's: another --max-words fetch
+    # into the folder stops on it naming it, a whole fetch leaves it, and
+    # once the lock is gone the next fetch removes it
+    lk=$TMP/mwl/fineweb-edu/sample/10BT/.$first.sparse.part
+    mkdir -p "${lk%/*}"; truncate -s 400000 "$lk"
+    trap '[ -n "$kpid" ] && kill -9 $kpid 2>/dev/null; [ -n "$lpid" ] && kill -9 $lpid 2>/dev/null; stop_hub; rm -rf "$TMP"' EXIT
+    "$PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "r+"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(120)' "$lk" "$TMP/locked" &
+    lpid=$!
+    for i in $(seq 200); do [ -e "$TMP/locked" ] && break; sleep 0.05; done
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mwl/fineweb-edu" 2>"$TMP/e18"; rc=$?
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mwl/fineweb-edu" 2>"$TMP/e19"; rc2=$?
+    size_locked=$(stat -c %s "$lk" 2>/dev/null)
+    kill -9 $lpid 2>/dev/null; wait $lpid 2>/dev/null; lpid=
+    "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mwl/fineweb-edu" 2>"$TMP/e20"; rc3=$?
+    [ $rc = 1 ] && grep -q "$lk: another --max-words fetch into this folder is reading this file now" "$TMP/e18" &&
+        [ -z "$(find "$TMP/mwl" -name '*.jsonl.zst')" ] && [ $rc2 = 0 ] && ! grep -q 'sparse' "$TMP/e19" &&
+        [ "$size_locked" = 400000 ] && [ $rc3 = 0 ] && [ ! -e "$lk" ] && grep -q "removed $lk (a killed --max-words run's" "$TMP/e20" &&
+        pass fetch_leaves_live_max_words_sparse_copy ||
+        fail fetch_leaves_live_max_words_sparse_copy "rc $rc $rc2 $rc3, locked copy '$size_locked' bytes; $(tail -c 300 "$TMP/e18"); $(tail -c 200 "$TMP/e19"); $(tail -c 200 "$TMP/e20")"
 else
     skip fetch_max_words_real_parquet "shared data (fineweb-legal) not found"
     skip fetch_max_words_under_faults "shared data (fineweb-legal) not found"
@@ -247,4 +268,5 @@ else
     skip fetch_dry_run_max_words_counts_footers "shared data (fineweb-legal) not found"
     skip fetch_dry_run_max_words_notes_unreadable_footer "shared data (fineweb-legal) not found"
     skip fetch_removes_killed_max_words_sparse_copies "shared data (fineweb-legal) not found"
+    skip fetch_leaves_live_max_words_sparse_copy "shared data (fineweb-legal) not found"
 fi
