@@ -166,7 +166,7 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
     trap '[ -n "$kpid" ] && kill -9 $kpid 2>/dev/null; stop_hub; rm -rf "$TMP"' EXIT
     "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/mwk/fineweb-edu" -q 2>"$TMP/e13k" &
     kpid=$!
-    for i in $(seq 500); do grep -qs '"kind":"file"' "$kdir/$first.meta" && break; sleep 0.02; done
+    for i in $(seq 3000); do grep -qs '"kind":"file"' "$kdir/$first.meta" && break; sleep 0.02; done
     kill -9 $kpid 2>/dev/null; wait $kpid 2>/dev/null; kpid=
     docs_at_kill=$(ls "$kdir" | grep -c 'jsonl\.zst$'); whole_at_kill=$(ls "$kdir" | grep -c '\.parquet$')
     start_hub "$real"
