@@ -521,7 +521,7 @@ static void finish_file(fetch_ctx *x, hub_file *f)
     /* before the rename and the "file" sidecar: a run killed after them
      * left an earlier --max-words run's documents beside the whole file for
      * good (the next run took the file as verified) */
-    if (hub_drop_words_output(x, f, &e) != 0) {
+    if (hub_drop_words_output(x, f, 1, &e) != 0) {
         fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
         file_failed(x, f);
         return;
@@ -826,7 +826,7 @@ static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep)
     if (hub_sidecar_matches(f, "file")) {
         /* documents left beside it by a version that removed them only
          * after every file was done, and was killed before that */
-        if (hub_drop_words_output(x, f, ep) != 0) return -1;
+        if (hub_drop_words_output(x, f, 0, ep) != 0) return -1;
         if (sidecar_has_commit(f, sha) || !sha[0]) return 1;
         /* a failed HEAD leaves the sidecar for a later run to refresh */
         if (hub_head_file(x, f, &e) == 0 && (f->commit[0] || f->etag[0]))
@@ -838,7 +838,7 @@ static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep)
     if (sha256_file_hex(f->dest, sha, &e) != 0 || (f->sha256[0] && strcmp(sha, f->sha256))) return 0;
     /* no HEAD: download it as usual, whose HEAD fails with a message */
     if (hub_head_file(x, f, &e) != 0) return 0;
-    if (hub_drop_words_output(x, f, ep) != 0) return -1;   /* before its "file" sidecar */
+    if (hub_drop_words_output(x, f, 1, ep) != 0) return -1;   /* before its "file" sidecar */
     return hub_sidecar_write(x, f, sha, "file", NULL, &e) == 0;
 }
 

@@ -89,9 +89,15 @@ int fetch_words(fetch_ctx *x, blalm_err *e);
  * there are none or f is no .parquet file. Called once the whole file is
  * verified and before its "file" sidecar is written, so that a run killed at
  * any point leaves either those documents under a "max-words" sidecar (the
- * next fetch removes them) or the whole file alone. -1 (e set) when they
- * are there and cannot be removed. */
-int hub_drop_words_output(fetch_ctx *x, const hub_file *f, blalm_err *e);
+ * next fetch removes them) or the whole file alone. words_sidecar: only when
+ * f's sidecar is still a --max-words run's (else the caller knows the file
+ * whole from its "file" sidecar: documents an older blalm left beside it). A
+ * name with a sidecar of its own is a repository file, never removed. -1
+ * (e set) when they are there and cannot be removed. */
+int hub_drop_words_output(fetch_ctx *x, const hub_file *f, int words_sidecar, blalm_err *e);
+/* 1 when f's sidecar is a --max-words run's (kind "max-words", f's path),
+ * whatever version of the file it describes. */
+int hub_sidecar_is_words(const hub_file *f);
 /* Removes OUT/PATH/.NAME.sparse.part, --max-words' local copy of f, which a
  * killed run leaves (it is never resumed), with a note. */
 void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f);

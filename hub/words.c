@@ -202,14 +202,12 @@ static int open_sparse(const char *sparse, blalm_err *e)
     for (int tries = 0; tries < 8; tries++) {
         int fd = open(sparse, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) return err_errno(e, "%s", sparse);
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            int en = errno;
+        /* a filesystem without flock (ENOSYS, ENOLCK, EOPNOTSUPP: some
+         * Lustre and FUSE mounts) goes on unlocked, as before locks */
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
             close(fd);
-            if (en == EWOULDBLOCK)
-                return err_set(e, "%s: another --max-words fetch into this folder is reading this file "
-                                  "now (it holds this sparse copy); run one at a time", sparse);
-            errno = en;
-            return err_errno(e, "%s: lock", sparse);
+            return err_set(e, "%s: another --max-words fetch into this folder is reading this file "
+                              "now (it holds this sparse copy); run one at a time", sparse);
         }
         /* a cleanup may have removed the name between open and flock */
         struct stat a, b;
@@ -348,28 +346,59 @@ static void drop_stale_words_output(fetch_ctx *x, hub_file *f)
     free(out);
 }
 
-int hub_drop_words_output(fetch_ctx *x, const hub_file *f, blalm_err *e)
+int hub_sidecar_is_words(const hub_file *f)
+{
+    char *data;
+    size_t len;
+    blalm_err e;
+    if (read_file(f->meta, &data, &len, &e) != 0) return 0;
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    free(data);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kind");
+    int r = cJSON_IsString(p) && !strcmp(p->valuestring, f->path) && cJSON_IsString(k) &&
+            !strcmp(k->valuestring, "max-words");
+    cJSON_Delete(j);
+    return r;
+}
+
+int hub_drop_words_output(fetch_ctx *x, const hub_file *f, int words_sidecar, blalm_err *e)
 {
     size_t pl = strlen(f->path);
     if (pl < 8 || strcmp(f->path + pl - 8, ".parquet")) return 0;   /* --max-words writes none */
+    /* the evidence that an earlier --max-words run wrote them: f's own
+     * sidecar, of kind "max-words", while it is still there */
+    if (words_sidecar && !hub_sidecar_is_words(f)) return 0;
     char *rel = words_output_in("", f), *out = words_output(x, f);
-    if (!rel || !out) {
+    char *meta = out ? malloc(strlen(out) + sizeof ".meta") : NULL;
+    if (meta) sprintf(meta, "%s.meta", out);
+    if (!rel || !out || !meta) {
         free(rel);
         free(out);
+        free(meta);
         return err_set(e, "out of memory");
     }
+    struct stat st;
     int listed = 0;   /* a file of the listing itself is never another's documents */
     for (size_t i = 0; i < x->nfiles && !listed; i++) listed = !strcmp(x->files[i].path, rel);
     int rc = 0;
-    if (!listed && unlink(out) == 0)
+    /* not there (lstat first: unlink on a read-only mount says EROFS, not
+     * ENOENT, for a name that is not there); a file with a sidecar of its own
+     * is a file of the repository a fetch put there (another shard's, or one
+     * an --include left out now), not --max-words documents */
+    if (listed || lstat(out, &st) != 0 || lstat(meta, &st) == 0) {
+        /* nothing to do */
+    } else if (unlink(out) == 0) {
         fetch_emitf(x, FETCH_EV_NOTE, "removed %s (an earlier --max-words run's first documents of %s, "
                     "which is now here whole)", out, f->path);
-    else if (!listed && errno != ENOENT)
+    } else if (errno != ENOENT) {
         rc = err_errno(e, "%s: cannot remove an earlier --max-words run's first documents of %s, which "
                        "every command reading %s would read twice beside the whole file", out, f->path,
                        x->o->out);
+    }
     free(rel);
     free(out);
+    free(meta);
     return rc;
 }
 
@@ -378,7 +407,9 @@ void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f)
     char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
     int fd = sparse ? open(sparse, O_RDONLY | O_CLOEXEC) : -1;
     /* a live --max-words run holds a lock on its copy (open_sparse) */
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(sparse) == 0)
+    /* (a filesystem without flock, as some Lustre and FUSE mounts: no run
+     * holds one there, and the copy is removed as before locks) */
+    if (fd >= 0 && (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) && unlink(sparse) == 0)
         fetch_emitf(x, FETCH_EV_NOTE, "removed %s (a killed --max-words run's partial copy of %s)", sparse,
                     f->path);
     if (fd >= 0) close(fd);

@@ -161,7 +161,7 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
         fail fetch_whole_removes_documents_beside_verified_file "rc $rc; $(tail -c 400 "$TMP/e13b"); $(ls "$mwdir")"
     # killed once the first file's sidecar says "file" (a slow peer, one
     # file at a time): its documents are gone by then, and stay gone
-    start_hub "$real" --rate 1000000
+    start_hub "$real" --rate 200000
     cp -a "$TMP/mw" "$TMP/mwk"; kdir=$TMP/mwk/fineweb-edu/sample/10BT
     trap '[ -n "$kpid" ] && kill -9 $kpid 2>/dev/null; stop_hub; rm -rf "$TMP"' EXIT
     "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/mwk/fineweb-edu" -q 2>"$TMP/e13k" &
