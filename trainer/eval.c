@@ -2882,10 +2882,15 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     }
     cJSON_AddItemToObject(res, "data", data);
     if (df) { /* a dump cut short (a full disk) is an error, not a silent partial file */
-        int bad = fflush(df) != 0 || ferror(df), en = errno;
+        /* errno is the flush's or the close's; a write that failed earlier
+         * (ferror) left none that still holds: EIO then */
+        int bad = 0, en = EIO;
+        if (fflush(df) != 0) bad = 1, en = errno;
+        else if (ferror(df)) bad = 1;
         if (fclose(df) != 0 && !bad) bad = 1, en = errno;
         df = NULL;
         if (bad) {
+            cJSON_Delete(skipped);
             errno = en;
             err_errno(e, "--dump %s: write error", o->dump);
             goto out;
