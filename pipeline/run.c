@@ -1697,7 +1697,8 @@ static int train_take_legacy(runx *x, const char *unit, marker_key *k, blalm_err
             char *res = marker_result(x->state_run, "run", unit, e);
             /* a "train-started" without "result" (a blalm of 9e850eb to
              * cd339bd meant none) proves the start as before: kept so */
-            int legacy_none = !res && !strcmp(unit, "train-started");
+            int legacy_none = !res && !strcmp(unit, "train-started") && strstr(e->msg, ": no \"result\"");
+            if (legacy_none) e->msg[0] = 0;   /* that marker, not a read error */
             int rc = !res && !legacy_none ? -1 : marker_commit(x->state_run, "run", unit, k, res, e);
             free(res);
             return rc < 0 ? -1 : 1;
