@@ -131,14 +131,20 @@ static void report_http(fetch_ctx *x, const hub_file *f, const char *what, const
 
 /* ---- sidecars ---------------------------------------------------------- */
 
-int hub_sidecar_matches(const hub_file *f, const char *want_kind)
+cJSON *hub_sidecar_json(const hub_file *f)
 {
     char *data;
     size_t len;
     blalm_err e;
-    if (read_file(f->meta, &data, &len, &e) != 0) return 0;
+    if (read_file(f->meta, &data, &len, &e) != 0) return NULL;
     cJSON *j = cJSON_ParseWithLength(data, len);
     free(data);
+    return j;
+}
+
+int hub_sidecar_matches(const hub_file *f, const char *want_kind)
+{
+    cJSON *j = hub_sidecar_json(f);
     int ok = 0;
     if (cJSON_IsObject(j)) {
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");

@@ -3,6 +3,7 @@
 #define BLALM_HUB_INTERNAL_H
 
 #include <stdint.h>
+#include <cjson/cJSON.h>
 
 #include "hub/hub.h"
 #include "lib/hash.h"
@@ -72,6 +73,8 @@ int hub_check_linked(const hub_file *f, const http_response *r, blalm_err *e);
 
 /* FILE.meta: matches f (path, size, sha256 or git oid, kind)? */
 int hub_sidecar_matches(const hub_file *f, const char *want_kind);
+/* f's sidecar (f->meta) parsed, or NULL when it is not there or no JSON. */
+cJSON *hub_sidecar_json(const hub_file *f);
 int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, const char *kind,
                       const char *extra_json, blalm_err *e);
 

@@ -348,12 +348,7 @@ static void drop_stale_words_output(fetch_ctx *x, hub_file *f)
 
 int hub_sidecar_is_words(const hub_file *f)
 {
-    char *data;
-    size_t len;
-    blalm_err e;
-    if (read_file(f->meta, &data, &len, &e) != 0) return 0;
-    cJSON *j = cJSON_ParseWithLength(data, len);
-    free(data);
+    cJSON *j = hub_sidecar_json(f);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kind");
     int r = cJSON_IsString(p) && !strcmp(p->valuestring, f->path) && cJSON_IsString(k) &&
