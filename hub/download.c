@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
+#include <errno.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -507,8 +509,9 @@ static void finish_file(fetch_ctx *x, hub_file *f)
     f->hash = NULL;
     char git[41] = "";
     if (f->ghash) { gitblob_end_hex(f->ghash, git); f->ghash = NULL; }
-    close(f->fd);
-    f->fd = -1;
+    /* f->fd stays open, and its lock held (start_get), until the file is in
+     * place with its sidecar: another fetch must not take the part file's
+     * name for its own download in between */
     if (f->sha256[0] && strcmp(sha, f->sha256)) {
         fetch_emitf(x, FETCH_EV_ERROR, "%s: sha256 mismatch: the listing says %s, the downloaded "
                     "bytes hash to %s; deleted the partial file %s", f->path, f->sha256, sha, f->part);
@@ -543,6 +546,8 @@ static void finish_file(fetch_ctx *x, hub_file *f)
         file_failed(x, f);
         return;
     }
+    close(f->fd);
+    f->fd = -1;
     x->c->downloaded++;
 }
 
@@ -692,6 +697,43 @@ static void drop_other_parts(fetch_ctx *x, hub_file *f)
     free(dir);
 }
 
+static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep);
+
+/* Opens f's part file into f->fd holding flock(LOCK_EX) on it, so that two
+ * fetches into one OUT never write one part file at once. 0 = open (and
+ * locked, or on a filesystem without flock: unlocked, as before locks);
+ * 1 = another fetch has just put f in place (settled: counted as verified);
+ * -1 = failed (*e; f->fd closed, the part file left to its owner). */
+static int open_part(fetch_ctx *x, hub_file *f, struct stat *st, blalm_err *e)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        f->fd = open(f->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (f->fd < 0 || fstat(f->fd, st) != 0) return err_errno(e, "%s", f->part);
+        if (flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EWOULDBLOCK) {
+                close(f->fd);
+                f->fd = -1;
+                return err_set(e, "%s: another blalm fetch is downloading it into %s now (it holds "
+                               "the lock on %s); run this fetch again when that one is done",
+                               f->path, x->o->out, f->part);
+            }
+            return 0;   /* no flock here (ENOSYS, ENOLCK, EOPNOTSUPP: some Lustre and FUSE mounts) */
+        }
+        struct stat now;   /* the name may have moved on between open and flock */
+        if (stat(f->part, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino) return 0;
+        close(f->fd);      /* the other fetch's file, renamed into place or removed */
+        f->fd = -1;
+        blalm_err ve = {{0}};
+        int v = already_verified(x, f, &ve);
+        if (v < 0) { *e = ve; return -1; }
+        if (v) {
+            fetch_emitf(x, FETCH_EV_NOTE, "%s: another blalm fetch has just put it in place", f->path);
+            return 1;
+        }
+    }
+    return err_set(e, "%s: another process keeps replacing or removing %s", f->path, f->part);
+}
+
 /* Opens the part file, hashes what an earlier run left in it, and asks for
  * the rest with Range. */
 static void start_get(fetch_ctx *x, hub_file *f)
@@ -699,11 +741,17 @@ static void start_get(fetch_ctx *x, hub_file *f)
     blalm_err e = {{0}};
     if (mkdir_parent(f->dest, &e) != 0) { give_up(x, f, &e); return; }
     drop_other_parts(x, f);
-    f->fd = open(f->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     struct stat st;
-    if (f->fd < 0 || fstat(f->fd, &st) != 0) {
-        err_errno(&e, "%s", f->part);
+    int o = open_part(x, f, &st, &e);
+    if (o < 0) {
+        if (f->fd >= 0) close(f->fd);   /* not file_failed's: the part file may be another's */
+        f->fd = -1;
         give_up(x, f, &e);
+        return;
+    }
+    if (o == 1) {
+        x->c->skipped++;
+        file_finished(x);
         return;
     }
     f->have = (uint64_t)st.st_size;
