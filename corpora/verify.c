@@ -182,6 +182,34 @@ static int cmp_text(const void *a, const void *b)
 
 /* The manifest's record of the attribute sets the corpus was made from:
  * present, well-formed, and "complete" exactly when no set lacks files. */
+/* "config" is the configuration assemble ran with, as it printed it, and
+ * "config_sha256" the sha256 of those bytes: printed again the same way, an
+ * edit to either (a seed, a budget, a rule) shows. */
+static void check_config(vctx *v, const cJSON *m)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "config");
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(m, "config_sha256");
+    if (!cJSON_IsObject(c)) {
+        problem(v, "manifest.json: \"config\" missing or not an object");
+        return;
+    }
+    if (!cJSON_IsString(h)) {
+        problem(v, "manifest.json: \"config_sha256\" missing or not a string");
+        return;
+    }
+    char *txt = json_print(c, 0);
+    if (!txt) {
+        problem(v, "manifest.json: \"config\" cannot be printed (out of memory)");
+        return;
+    }
+    char hex[65];
+    sha256_hex(txt, strlen(txt), hex);
+    free(txt);
+    if (strcmp(hex, h->valuestring))
+        problem(v, "manifest.json: \"config\" has sha256 %s, but \"config_sha256\" says %.64s: "
+                   "the config or its hash was edited", hex, h->valuestring);
+}
+
 static void check_attributes(vctx *v, const cJSON *m, verify_result *r)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "attributes");
@@ -484,6 +512,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "word_definition")))
         problem(&v, "manifest.json: \"word_definition\" missing");
     check_attributes(&v, m, r);
+    check_config(&v, m);
     char parent[256] = "";
     int in_parent = check_parent(&v, dir, m, r, parent, sizeof parent);
     r->budget = budget;

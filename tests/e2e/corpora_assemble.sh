@@ -443,6 +443,14 @@ tamper verify_rejects_extra_file_at_root 'web.train: not listed in manifest.json
 tamper verify_rejects_extra_folder 'train2/: a folder that is not part of the corpus layout' extra_folder
 tamper verify_rejects_trailing_text_in_manifest 'unexpected text after the JSON value' brace
 tamper verify_rejects_repeated_manifest_key 'duplicate key "words"' dupkey
+# the manifest's "config" (what assemble ran with) against its "config_sha256":
+# an edited seed or budget there, or an edited hash, passed
+cfg_seed() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["config"]["seed"]+=1; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+cfg_hash() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["config_sha256"]="0"*64; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+cfg_gone() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); del m["config"]; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+tamper verify_rejects_edited_config '"config_sha256" says '"$(grep -o '"config_sha256": "[0-9a-f]*' "$W/out/strict/manifest.json" | cut -d'"' -f4)"': the config or its hash was edited' cfg_seed
+tamper verify_rejects_edited_config_sha256 '"config_sha256" says 0000000000000000000000000000000000000000000000000000000000000000' cfg_hash
+tamper verify_rejects_missing_config '"config" missing or not an object' cfg_gone
 # a train text copied into dev under a new id, every count and checksum updated
 dup_into_dev() {
     "$PY" - "$1" <<'EOF'
