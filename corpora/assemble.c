@@ -26,6 +26,7 @@
 
 #include "lib/attr.h"
 #include "lib/cli.h"
+#include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/fsutil.h"
 #include "lib/work.h"
@@ -377,9 +378,31 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
             for (int k = 0; k < cfg->nranking; k++) {
                 if (rank_idx[k] < 0) continue;
                 int ok;
-                double v = value_num(cJSON_GetObjectItemCaseSensitive(sets[rank_idx[k]],
-                                                                      cfg->ranking[k].key), &ok);
+                const cJSON *rv = cJSON_GetObjectItemCaseSensitive(sets[rank_idx[k]], cfg->ranking[k].key);
+                double v = value_num(rv, &ok);
                 if (ok && isfinite(v)) cd.key[k] = cfg->ranking[k].desc ? -v : v;
+                else if (rv && !cJSON_IsNull(rv) && !ok) {
+                    /* a string (an array, an object) has no place in a numeric
+                     * order: ranked last, it would pass unnoticed, as a rule
+                     * comparing it with a number would not */
+                    size_t rawlen = 0;
+                    const char *apath = NULL;
+                    uint64_t lineno = 0;
+                    attrj_raw(j, rank_idx[k], &rawlen, &apath, &lineno);
+                    char *txt = json_print(rv, 0);
+                    err_set(e, "%s:%llu: ranking[%d] \"%s.%s %s\": %s.%s is not a number but %s %.120s%s "
+                               "(document %s row %llu, id \"%.200s\"); rank by a numeric key",
+                            apath ? apath : "?", (unsigned long long)lineno, k, cfg->ranking[k].set,
+                            cfg->ranking[k].key, cfg->ranking[k].desc ? "desc" : "asc", cfg->ranking[k].set,
+                            cfg->ranking[k].key,
+                            cJSON_IsString(rv) ? "a string" : cJSON_IsArray(rv) ? "an array" : "an object",
+                            txt ? txt : "", txt && strlen(txt) > 120 ? "..." : "", f->path,
+                            (unsigned long long)d.row, d.id);
+                    free(txt);
+                    attrj_close(j);
+                    sb_free(&rawtmp);
+                    return -1;
+                }
             }
             uint64_t row = d.row;
             cd.tie = xxh64(&row, sizeof row, fseed);

@@ -752,6 +752,31 @@ else
     fail assemble_from_manifest_config_without_track "$(head -c 300 "$P/err"); $(head -c 200 "$P/re.json")"
 fi
 
+# --- a ranking key whose value is a string ranked that document last, silently
+# (a rule comparing it with a number is an error): an error naming the
+# attribute file, its line, the ranking and the value; null or missing rank last
+R=$TMP/rankstr
+mkdir -p "$R/work/docs/src" "$R/work/attributes/my/src"
+printf '%s\n' '{"id":"d0","text":"one two three"}' '{"id":"d1","text":"four five six"}' \
+    '{"id":"d2","text":"seven eight nine"}' '{"id":"d3","text":"ten eleven twelve"}' >"$R/work/docs/src/x.jsonl"
+printf '%s\n' '{"id":"d0","my":{"x":2}}' '{"id":"d1","my":{"x":"hi"}}' '{"id":"d2","my":{"x":null}}' \
+    '{"id":"d3","my":{}}' | zstd -q -o "$R/work/attributes/my/src/x.jsonl.zst"
+echo '{"corpora": [{"name": "c", "budget": 100}], "rules": [], "ranking": ["my.x desc"]}' >"$R/c.json"
+"$BLALM" assemble --work "$R/work" --out "$R/out" --config "$R/c.json" --quiet 2>"$R/err"; rc=$?
+[ $rc = 1 ] && [ ! -e "$R/out/c" ] &&
+    grep -qF 'attributes/my/src/x.jsonl.zst:2: ranking[0] "my.x desc": my.x is not a number but a string "hi" (document ' "$R/err" &&
+    grep -qF 'row 1, id "d1")' "$R/err" && pass assemble_rank_by_string_refused ||
+    fail assemble_rank_by_string_refused "rc $rc $(head -c 400 "$R/err")"
+printf '%s\n' '{"id":"d0","my":{"x":2}}' '{"id":"d1","my":{"x":3}}' '{"id":"d2","my":{"x":null}}' \
+    '{"id":"d3","my":{}}' | zstd -q -f -o "$R/work/attributes/my/src/x.jsonl.zst"
+if "$BLALM" assemble --work "$R/work" --out "$R/out" --config "$R/c.json" --quiet 2>"$R/err" &&
+   [ "$(zstd -dc "$R/out/c/documents.jsonl.zst" | "$PY" -c 'import json,sys; print(" ".join(json.loads(l)["id"]+":"+str(json.loads(l)["rank"]) for l in sys.stdin))')" = "d0:2 d1:1 d2:3 d3:4" ] ||
+   [ "$(zstd -dc "$R/out/c/documents.jsonl.zst" | "$PY" -c 'import json,sys; print(" ".join(json.loads(l)["id"]+":"+str(json.loads(l)["rank"]) for l in sys.stdin))')" = "d0:2 d1:1 d2:4 d3:3" ]; then
+    pass assemble_rank_null_missing_last
+else
+    fail assemble_rank_null_missing_last "$(head -c 300 "$R/err") $(zstd -dc "$R/out/c/documents.jsonl.zst" 2>&1 | head -c 600)"
+fi
+
 # --- rule and ranking keys are known from every line of every attribute file,
 # not from the first 200 lines of the first ("unknown key" for a key that is
 # present only where it applies, or only in a later file)
