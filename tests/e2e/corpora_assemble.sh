@@ -752,6 +752,21 @@ else
     fail assemble_from_manifest_config_without_track "$(head -c 300 "$P/err"); $(head -c 200 "$P/re.json")"
 fi
 
+# --- documents holding blank lines (and blank lines at their ends) are one
+# document each to assemble and verify, counted by the index, not by blank lines
+B=$TMP/blanks
+mkdir -p "$B/work/docs/src"
+"$PY" -c 'import json
+for i, t in enumerate(["A\n\nB", "\n\nlead", "trail\n\n", "x\n\n\n\ny z", "plain"]): print(json.dumps({"id": "b%d" % i, "text": t}))' >"$B/work/docs/src/x.jsonl"
+echo '{"corpora": [{"name": "c", "budget": 100, "dev_words": 0}], "rules": [], "ranking": []}' >"$B/c.json"
+if "$BLALM" assemble --work "$B/work" --out "$B/out" --config "$B/c.json" --quiet 2>"$B/err" &&
+   o=$("$BLALM" verify "$B/out/c" 2>&1) && [[ "$o" == *"OK: 8 words <= budget 100, "*", 5 train + 0 dev documents"* ]] &&
+   [ "$("$PY" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["documents"], m["files"][0]["documents"])' "$B/out/c/manifest.json")" = "5 5" ]; then
+    pass verify_documents_with_blank_lines_counted_by_index
+else
+    fail verify_documents_with_blank_lines_counted_by_index "$(head -c 300 "$B/err") $o"
+fi
+
 # --- a ranking key whose value is a string ranked that document last, silently
 # (a rule comparing it with a number is an error): an error naming the
 # attribute file, its line, the ranking and the value; null or missing rank last
