@@ -45,6 +45,7 @@ enum {
     F_DUP_ID, F_DUP_EXACT, F_DUP_CLUSTER,
     F_BUDGET_FULL, F_TOO_LARGE, F_DEV_TOO_LARGE, F_QUOTA, F_NOT_IN_PARENT,
     F_CUT_IS_DEV,     /* too large, and cut to the words left it would be a dev text */
+    F_CUT_IS_TAKEN,   /* too large, and cut it would be a train text taken (dedup on) */
 };
 
 #define RULE_ELIGIBLE (-1)
@@ -613,6 +614,14 @@ static int decide(asm_ctx *c, int k, const cand *cd, fate *ft, blalm_err *e)
                 s->too_large++;
                 return 0;
             }
+            if (c->cfg->dedup && taken_get(&s->taken, text_key(cutid, 0), &other)) {
+                /* cut, it would be a text training already holds: with dedup
+                 * on, one document per text */
+                ft->code[k] = F_CUT_IS_TAKEN;
+                ft->rem[k] = (uint32_t)cap;
+                s->too_large++;
+                return 0;
+            }
             cut = 1;
             ft->code[k] = F_CUT;
             ft->rem[k] = (uint32_t)cap;
@@ -843,6 +852,11 @@ static void fate_text(const asm_ctx *c, const fate *ft, int k, sbuf *b)
     case F_CUT_IS_DEV:
         sb_printf(b, "budget full (rank %llu; %llu words > %u words left, and cut to them it would be the text "
                      "of a dev document)",
+                  (unsigned long long)ft->rank, (unsigned long long)ft->words, ft->rem[k]);
+        break;
+    case F_CUT_IS_TAKEN:
+        sb_printf(b, "budget full (rank %llu; %llu words > %u words left, and cut to them it would be the text "
+                     "of a training document already taken)",
                   (unsigned long long)ft->rank, (unsigned long long)ft->words, ft->rem[k]);
         break;
     case F_DEV_TOO_LARGE:

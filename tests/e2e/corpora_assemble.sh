@@ -767,6 +767,27 @@ else
     fail verify_documents_with_blank_lines_counted_by_index "$(head -c 300 "$B/err") $o"
 fi
 
+# --- with dedup on, a cut_last cut that would leave the text of a training
+# document already taken put that text in training twice ("alpha" taken, then
+# "alpha beta gamma" cut to 1 word): the cut is not made
+K=$TMP/cutdup
+mkdir -p "$K/work/docs/s" "$K/work/attributes/my/s"
+printf '%s\n' '{"id":"d0","text":"alpha"}' '{"id":"d1","text":"alpha beta gamma"}' >"$K/work/docs/s/x.jsonl"
+printf '%s\n' '{"id":"d0","my":{"x":2}}' '{"id":"d1","my":{"x":1}}' | zstd -q -o "$K/work/attributes/my/s/x.jsonl.zst"
+echo '{"corpora": [{"name": "c", "budget": 2, "dev_words": 0}], "rules": [], "ranking": ["my.x desc"], "cut_last": true}' >"$K/c.json"
+if "$BLALM" assemble --work "$K/work" --out "$K/out" --config "$K/c.json" --quiet 2>"$K/err" &&
+   [ "$(cat "$K/out/c/train/s.train")" = alpha ] && "$BLALM" verify "$K/out/c" >/dev/null 2>&1 &&
+   "$BLALM" audit --work "$K/work" d1 2>/dev/null | grep -qF 'c: budget full (rank 2; 3 words > 1 words left, and cut to them it would be the text of a training document already taken)'; then
+    pass assemble_cut_not_a_taken_text
+else
+    fail assemble_cut_not_a_taken_text "$(head -c 300 "$K/err") $(head -c 100 "$K/out/c/train/s.train" | od -c | head -3)"
+fi
+# without dedup a text may be taken twice: the cut is made
+sed 's/"cut_last": true/"cut_last": true, "dedup": false/' "$K/c.json" >"$K/c2.json"
+"$BLALM" assemble --work "$K/work" --out "$K/out2" --config "$K/c2.json" --quiet 2>"$K/err" &&
+    [ "$(cat "$K/out2/c/train/s.train")" = "$(printf 'alpha\n\nalpha')" ] && pass assemble_cut_taken_text_without_dedup ||
+    fail assemble_cut_taken_text_without_dedup "$(head -c 300 "$K/err")"
+
 # --- a ranking key whose value is a string ranked that document last, silently
 # (a rule comparing it with a number is an error): an error naming the
 # attribute file, its line, the ranking and the value; null or missing rank last
