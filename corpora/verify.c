@@ -927,15 +927,30 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     }
     /* texts: none in both splits, whatever their ids (a dev document that is
      * also trained on measures nothing) */
+    /* with dedup on (the config the manifest records), assemble takes one
+     * document per text: the same text twice in one split is an edit */
+    const cJSON *mcfg = cJSON_GetObjectItemCaseSensitive(m, "config");
+    int dedup = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mcfg, "dedup"));
     if (ntexts > 1) {
         qsort(texts, ntexts, sizeof *texts, cmp_text);
-        int both = 0;
+        int both = 0, twice = 0;
         for (size_t i = 0; i < ntexts; i++) {
             for (size_t j = i + 1; j < ntexts && texts[j].hash == texts[i].hash; j++) {
                 const textrec *a = &texts[i], *b = &texts[j];
-                if (a->split == b->split || a->len != b->len ||
-                    memcmp(files[a->file].map + a->off, files[b->file].map + b->off, a->len))
+                if (a->len != b->len || memcmp(files[a->file].map + a->off, files[b->file].map + b->off, a->len))
                     continue;
+                if (a->split == b->split) {
+                    if (!dedup) continue;
+                    if (twice++ < MAX_LISTED)
+                        problem(&v, "the same text is twice in %s (documents.jsonl.zst lines %llu and %llu, %s and %s), "
+                                    "but the manifest's config has dedup on (one document per text)",
+                                a->split ? "dev" : "train",
+                                (unsigned long long)(a->line < b->line ? a->line : b->line),
+                                (unsigned long long)(a->line < b->line ? b->line : a->line),
+                                files[a->line < b->line ? a->file : b->file].path,
+                                files[a->line < b->line ? b->file : a->file].path);
+                    break;
+                }
                 if (both++ < MAX_LISTED)
                     problem(&v, "the same text is in train and dev (documents.jsonl.zst lines %llu and %llu, %s "
                                 "and %s)", (unsigned long long)(a->line < b->line ? a->line : b->line),
@@ -945,6 +960,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
             }
         }
         if (both > MAX_LISTED) problem(&v, "%d more texts in both splits not listed", both - MAX_LISTED);
+        if (twice > MAX_LISTED) problem(&v, "%d more texts repeated in a split not listed", twice - MAX_LISTED);
     }
 done:
     sb_free(&shown);

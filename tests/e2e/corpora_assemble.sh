@@ -562,6 +562,13 @@ tamper verify_rejects_text_in_both_splits_but_end_whitespace 'the same text is i
 # the index lines reordered, all else consistent: said once per file, not as a
 # list of overlaps and words between documents
 forge_reorder() { $FORGE "$1" reorder; }
+# a train text again in train under a new id, all else consistent: with the
+# manifest's config saying dedup (one document per text) it passed
+forge_dup() { $FORGE "$1" dup-train; }
+tamper verify_rejects_text_twice_in_train_with_dedup 'the same text is twice in train (documents.jsonl.zst lines ' forge_dup
+rm -rf "$TMP/t8"; cp -r "$W/out/strict" "$TMP/t8"; $FORGE "$TMP/t8" dup-train-nodedup
+"$BLALM" verify "$TMP/t8" >"$TMP/t8.out" 2>&1 && grep -q 'OK: 200 words' "$TMP/t8.out" && pass verify_text_twice_without_dedup_passes ||
+    fail verify_text_twice_without_dedup_passes "$(head -c 400 "$TMP/t8.out")"
 tamper verify_says_index_not_in_file_order 'the index is not in file order' forge_reorder
 grep -q 'FAILED with 2 problems' "$TMP/t8.err" && pass verify_index_order_one_problem_per_file ||
     fail verify_index_order_one_problem_per_file "$(cat "$TMP/t8.err")"

@@ -13,6 +13,10 @@ MODE:
   reorder      the index lines reversed (files, offsets, counts unchanged)
   subset-text  the first train document's first byte changed to "Q"
   subset-newid the first train document's id changed to "forged-id"
+  dup-train    the shortest train document's text again in train, right after
+               it, under the id "forged-dup-id"
+  dup-train-nodedup  the same, and the manifest's config set to "dedup": false
+               (its config_sha256 recomputed)
 
 The files are rewritten as assemble writes them (document, "\\n\\n", ...,
 document, "\\n"); manifest.json's words, documents, bytes, sha256s, sources,
@@ -54,6 +58,12 @@ elif mode == "subset-text":
     t["text"] = b"Q" + t["text"][1:]
 elif mode == "subset-newid":
     first_train()["r"]["id"] = "forged-id"
+elif mode in ("dup-train", "dup-train-nodedup"):
+    t = min((x for x in docs if x["r"]["split"] == "train" and x["r"]["words"] > 0), key=lambda x: x["r"]["words"])
+    docs.insert(docs.index(t) + 1, dict(r=dict(t["r"], id="forged-dup-id"), text=t["text"]))
+    if mode == "dup-train-nodedup":
+        m["config"]["dedup"] = False
+        m["config_sha256"] = hashlib.sha256(json.dumps(m["config"], separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 else:
     sys.exit("unknown mode " + mode)
 
