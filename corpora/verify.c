@@ -208,6 +208,28 @@ static void check_config(vctx *v, const cJSON *m)
     if (strcmp(hex, h->valuestring))
         problem(v, "manifest.json: \"config\" has sha256 %s, but \"config_sha256\" says %.64s: "
                    "the config or its hash was edited", hex, h->valuestring);
+    /* the figures the manifest repeats from it: rules, ranking, seed, and the
+     * budget of the corpus it names (a corpus renamed, as a folder may be,
+     * is not looked up) */
+    static const char *const same[] = {"rules", "ranking"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, same[i]);
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(c, same[i]);
+        if (a && b && !cJSON_Compare(a, b, 1))
+            problem(v, "manifest.json: \"%s\" is not its config's \"%s\"", same[i], same[i]);
+    }
+    uint64_t x, y;
+    if (num(m, "seed", &x) && num(c, "seed", &y) && x != y)
+        problem(v, "manifest.json: \"seed\" %llu, but its config's seed is %llu", (unsigned long long)x,
+                (unsigned long long)y);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(m, "corpus"), *cs;
+    if (cJSON_IsString(name) && num(m, "budget", &x))
+        cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(c, "corpora")) {
+            const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
+            if (cJSON_IsString(cn) && !strcmp(cn->valuestring, name->valuestring) && num(cs, "budget", &y) && x != y)
+                problem(v, "manifest.json: \"budget\" %llu, but its config gives corpus %s a budget of %llu",
+                        (unsigned long long)x, name->valuestring, (unsigned long long)y);
+        }
 }
 
 static void check_attributes(vctx *v, const cJSON *m, verify_result *r)

@@ -451,6 +451,14 @@ cfg_gone() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.l
 tamper verify_rejects_edited_config '"config_sha256" says '"$(grep -o '"config_sha256": "[0-9a-f]*' "$W/out/strict/manifest.json" | cut -d'"' -f4)"': the config or its hash was edited' cfg_seed
 tamper verify_rejects_edited_config_sha256 '"config_sha256" says 0000000000000000000000000000000000000000000000000000000000000000' cfg_hash
 tamper verify_rejects_missing_config '"config" missing or not an object' cfg_gone
+# the figures the manifest repeats from its config: an edited budget (fill and
+# budget_filled made to agree), seed or rule list passed
+top_budget() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["budget"]=m["words"]; m["fill"]=1.0; m["budget_filled"]=True; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+top_seed() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["seed"]+=1; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+top_rules() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["rules"]=m["rules"][1:]; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+tamper verify_rejects_budget_not_configs '"budget" 199, but its config gives corpus strict a budget of 200' top_budget
+tamper verify_rejects_seed_not_configs '"seed" 4, but its config'"'"'s seed is 3' top_seed
+tamper verify_rejects_rules_not_configs '"rules" is not its config'"'"'s "rules"' top_rules
 # a train text copied into dev under a new id, every count and checksum updated
 dup_into_dev() {
     "$PY" - "$1" <<'EOF'
