@@ -209,7 +209,7 @@ static void check_config(vctx *v, const cJSON *m)
         problem(v, "manifest.json: \"config\" has sha256 %s, but \"config_sha256\" says %.64s: "
                    "the config or its hash was edited", hex, h->valuestring);
     /* the figures the manifest repeats from it: rules, ranking, seed, and the
-     * budget of the corpus it names (a corpus renamed, as a folder may be,
+     * budget and dev budget of the corpus it names (a corpus renamed, as a folder may be,
      * is not looked up) */
     static const char *const same[] = {"rules", "ranking"};
     for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
@@ -228,6 +228,15 @@ static void check_config(vctx *v, const cJSON *m)
             const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
             if (cJSON_IsString(cn) && !strcmp(cn->valuestring, name->valuestring) && num(cs, "budget", &y) && x != y)
                 problem(v, "manifest.json: \"budget\" %llu, but its config gives corpus %s a budget of %llu",
+                        (unsigned long long)x, name->valuestring, (unsigned long long)y);
+        }
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(m, "dev");
+    if (cJSON_IsString(name) && num(dev, "budget", &x))
+        cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(c, "corpora")) {
+            const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
+            if (cJSON_IsString(cn) && !strcmp(cn->valuestring, name->valuestring) && num(cs, "dev_words", &y) &&
+                x != y)
+                problem(v, "manifest.json: dev.budget %llu, but its config gives corpus %s dev_words %llu",
                         (unsigned long long)x, name->valuestring, (unsigned long long)y);
         }
 }

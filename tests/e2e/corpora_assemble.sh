@@ -459,6 +459,8 @@ top_rules() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.
 tamper verify_rejects_budget_not_configs '"budget" 199, but its config gives corpus strict a budget of 200' top_budget
 tamper verify_rejects_seed_not_configs '"seed" 4, but its config'"'"'s seed is 3' top_seed
 tamper verify_rejects_rules_not_configs '"rules" is not its config'"'"'s "rules"' top_rules
+top_dev_budget() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["dev"]["budget"]=m["dev"]["words"]; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+tamper verify_rejects_dev_budget_not_configs 'dev.budget 25, but its config gives corpus strict dev_words 30' top_dev_budget
 # a train text copied into dev under a new id, every count and checksum updated
 dup_into_dev() {
     "$PY" - "$1" <<'EOF'
