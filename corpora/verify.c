@@ -209,8 +209,8 @@ static void check_config(vctx *v, const cJSON *m)
         problem(v, "manifest.json: \"config\" has sha256 %s, but \"config_sha256\" says %.64s: "
                    "the config or its hash was edited", hex, h->valuestring);
     /* the figures the manifest repeats from it: rules, ranking, seed, and the
-     * budget and dev budget of the corpus it names (a corpus renamed, as a folder may be,
-     * is not looked up) */
+     * budget and dev budget of the corpus it names, which must be one of the
+     * config's (a folder may be renamed, its manifest's corpus not) */
     static const char *const same[] = {"rules", "ranking"};
     for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, same[i]);
@@ -223,6 +223,16 @@ static void check_config(vctx *v, const cJSON *m)
         problem(v, "manifest.json: \"seed\" %llu, but its config's seed is %llu", (unsigned long long)x,
                 (unsigned long long)y);
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(m, "corpus"), *cs;
+    int named = 0;
+    cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(c, "corpora")) {
+        const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
+        named |= cJSON_IsString(name) && cJSON_IsString(cn) && !strcmp(cn->valuestring, name->valuestring);
+    }
+    /* renamed, or its name gone, the corpus would escape the budget check */
+    if (!cJSON_IsString(name))
+        problem(v, "manifest.json: \"corpus\" missing or not a string");
+    else if (!named)
+        problem(v, "manifest.json: corpus \"%.200s\" is none of its config's corpora", name->valuestring);
     if (cJSON_IsString(name) && num(m, "budget", &x))
         cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(c, "corpora")) {
             const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");

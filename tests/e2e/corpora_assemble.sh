@@ -380,7 +380,17 @@ fi
 # a folder named after a track holds its corpus to it when that is stricter:
 # a corpus assembled as "mine" (no track) or as strict, then moved into a
 # folder strict or strict-small, passed as "no BabyLM track checked" / strict
-retrack() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["corpus"]=sys.argv[2]; m["track"]=None if sys.argv[3]=="-" else sys.argv[3]; m["budget"]=int(sys.argv[4]); json.dump(m,open(p,"w"),indent=2)' "$@"; }
+# (as assembled so: the config's corpus renamed and given that track and budget
+# too, its config_sha256 made to agree)
+retrack() { "$PY" -c '
+import hashlib, json, sys
+p = sys.argv[1] + "/manifest.json"; m = json.load(open(p)); old, new = m["corpus"], sys.argv[2]
+m["corpus"] = new; m["track"] = None if sys.argv[3] == "-" else sys.argv[3]; m["budget"] = int(sys.argv[4])
+for c in m["config"]["corpora"]:
+    if c["name"] == old: c["name"], c["track"], c["budget"] = new, m["track"], m["budget"]
+    if c["subset_of"] == old: c["subset_of"] = new
+m["config_sha256"] = hashlib.sha256(json.dumps(m["config"], separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+json.dump(m, open(p, "w"), indent=2)' "$@"; }
 rm -rf "$TMP/fold"; mkdir -p "$TMP/fold"; cp -r "$W/out/strict" "$TMP/fold/strict"; cp -r "$W/out/strict" "$TMP/fold/strict-small"
 retrack "$TMP/fold/strict" mine - 150000000; retrack "$TMP/fold/strict-small" strict strict 150000000
 "$BLALM" verify "$TMP/fold/strict" >/dev/null 2>"$TMP/f1.err"; r1=$?
@@ -461,6 +471,9 @@ tamper verify_rejects_seed_not_configs '"seed" 4, but its config'"'"'s seed is 3
 tamper verify_rejects_rules_not_configs '"rules" is not its config'"'"'s "rules"' top_rules
 top_dev_budget() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["dev"]["budget"]=m["dev"]["words"]; json.dump(m,open(p,"w"),indent=2)' "$1"; }
 tamper verify_rejects_dev_budget_not_configs 'dev.budget 25, but its config gives corpus strict dev_words 30' top_dev_budget
+# the corpus renamed in its manifest alone escaped the budget check
+top_name() { "$PY" -c 'import json,sys; p=sys.argv[1]+"/manifest.json"; m=json.load(open(p)); m["corpus"]="other"; m["budget"]=m["words"]; json.dump(m,open(p,"w"),indent=2)' "$1"; }
+tamper verify_rejects_corpus_not_in_config 'corpus "other" is none of its config'"'"'s corpora' top_name
 # a train text copied into dev under a new id, every count and checksum updated
 dup_into_dev() {
     "$PY" - "$1" <<'EOF'
