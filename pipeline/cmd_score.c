@@ -52,7 +52,7 @@ static const char usage[] =
     "  --max-tokens N         completion limit (default 512)\n"
     "  --max-tokens-param P   the name it is sent under: max_tokens (default) or\n"
     "                         max_completion_tokens (OpenAI's o-series and gpt-5)\n"
-    "  --seed N               sampling seed sent to the endpoint; also seeds --sample\n"
+    "  --seed N               sampling seed sent to the endpoint (0 to 2^53-1); also seeds --sample\n"
     "  --sample N             label only N of the selected documents: a random sample\n"
     "                         stratified by source and text length (powers of two of\n"
     "                         bytes), the same for the same candidates and --seed; the\n"
@@ -277,15 +277,14 @@ static int score_main(int argc, char **argv, cJSON **config)
                 return cli_usage_error(usage, "score: --max-tokens wants a count in 1..1000000, not '%s'", optarg);
             so.max_tokens = (int)u;
             break;
-        case O_SEED: {
-            char *end;
-            errno = 0;
-            so.seed = strtoll(optarg, &end, 10);
-            if (errno || end == optarg || *end)
-                return cli_usage_error(usage, "score: --seed wants an integer, not '%s'", optarg);
+        case O_SEED:
+            /* the range a config holds exactly (score --config, a run config's score.seed) */
+            if (cli_parse_count(optarg, &u) < 0 || u > 9007199254740991ull || strspn(optarg, "0123456789") != strlen(optarg))
+                return cli_usage_error(usage, "score: --seed '%s': expected a whole number from 0 to 9007199254740991",
+                                       optarg);
+            so.seed = (long long)u;
             so.has_seed = 1;
             break;
-        }
         case O_JSON: so.json_schema = 1; break;
         case O_CONC:
             if (cli_parse_count(optarg, &u) < 0 || u == 0 || u > 4096)

@@ -58,7 +58,7 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
         return err_set(e, "%s: endpoint %s", where, why);
     /* every number through a double, as JSON has them */
     double max_chars = (double)o->max_chars, max_tokens = o->max_tokens, conc = o->concurrency,
-           attempts = o->max_attempts, seed = (double)o->seed, max_req = (double)o->max_requests,
+           attempts = o->max_attempts, max_req = (double)o->max_requests,
            max_pt = (double)o->max_prompt_tokens, sample = (double)o->sample;
     const cJSON *temp = cJSON_GetObjectItemCaseSensitive(cfg, "temperature");
     if (cJSON_IsString(temp)) {
@@ -79,7 +79,6 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
         number_in(cfg, "timeout", 0.001, 1e6, &o->timeout_s, where, e) < 0 ||
         number_in(cfg, "max_attempts", 1, 100, &attempts, where, e) < 0 ||
         number_in(cfg, "retry_budget", 0.001, 1e9, &o->retry_budget_s, where, e) < 0 ||
-        number_in(cfg, "seed", -9e15, 9e15, &seed, where, e) < 0 ||
         number_in(cfg, "max_requests", 0, 1e15, &max_req, where, e) < 0 ||
         number_in(cfg, "max_prompt_tokens", 0, 1e15, &max_pt, where, e) < 0 ||
         (cJSON_GetObjectItemCaseSensitive(cfg, "sample") && number_in(cfg, "sample", 1, 1e15, &sample, where, e) < 0))
@@ -88,7 +87,14 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     o->max_tokens = (int)max_tokens;
     o->concurrency = (int)conc;
     o->max_attempts = (int)attempts;
-    if (cJSON_GetObjectItemCaseSensitive(cfg, "seed")) o->seed = (long long)seed, o->has_seed = 1;
+    const cJSON *sj = cJSON_GetObjectItemCaseSensitive(cfg, "seed");
+    if (sj) {
+        /* as a run config's score.seed and --seed: no sign, no fraction */
+        if (!cJSON_IsNumber(sj) || !isfinite(sj->valuedouble) || sj->valuedouble != floor(sj->valuedouble) ||
+            sj->valuedouble < 0 || sj->valuedouble > 9007199254740991.0)
+            return err_set(e, "%s: seed: expected a whole number from 0 to 9007199254740991", where);
+        o->seed = (long long)sj->valuedouble, o->has_seed = 1;
+    }
     if (cJSON_GetObjectItemCaseSensitive(cfg, "max_requests"))
         o->max_requests = (uint64_t)max_req, o->has_max_requests = 1;
     if (cJSON_GetObjectItemCaseSensitive(cfg, "sample")) {

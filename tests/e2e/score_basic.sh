@@ -240,6 +240,27 @@ else fail score_config_run_config_sample "$(cat "$TMP/err")"; fi
 printf '{"score": {"sample": 0}}\n' >"$C/bad0.json"
 $BLALM score --work "$C" --config "$C/bad0.json" -q 2>"$TMP/err"; rc=$?
 [ $rc -eq 1 ] && grep -q 'score: sample must be in 1\.\.' "$TMP/err" && pass score_config_sample_zero || fail score_config_sample_zero "rc=$rc $(cat "$TMP/err")"
+# --seed and the config's seed take the same values, refuse the same with the
+# same words (the flag took -5, " 5" and 2^63-1; the config -5 and 1.5, cut to 1)
+ok=1; why=
+for s in -5 " 5" +5 1.5 1e3 9007199254740992 9223372036854775807 x ""; do
+    $BLALM score --work "$C" --endpoint "$EP" --model m --seed "$s" --dry-run -q 2>"$TMP/err"; rc=$?
+    { [ $rc -eq 2 ] && grep -qF -- "--seed '$s': expected a whole number from 0 to 9007199254740991" "$TMP/err"; } ||
+        { ok=0; why="$why [flag '$s'] rc=$rc $(head -c 200 "$TMP/err")"; }
+done
+for s in -5 1.5 9007199254740992 '"5"' null; do
+    printf '{"score": {"seed": %s}}\n' "$s" >"$C/seed.json"
+    $BLALM score --work "$C" --endpoint "$EP" --model m --config "$C/seed.json" --dry-run -q 2>"$TMP/err"; rc=$?
+    { [ $rc -eq 1 ] && grep -qF "seed: expected a whole number from 0 to 9007199254740991" "$TMP/err"; } ||
+        { ok=0; why="$why [config $s] rc=$rc $(head -c 200 "$TMP/err")"; }
+done
+for s in 0 9007199254740991; do
+    printf '{"score": {"seed": %s}}\n' "$s" >"$C/seed.json"
+    $BLALM score --work "$C" --endpoint "$EP" --model m --seed "$s" --dry-run >/dev/null 2>"$TMP/err" &&
+        $BLALM score --work "$C" --endpoint "$EP" --model m --config "$C/seed.json" --dry-run >/dev/null 2>>"$TMP/err" ||
+        { ok=0; why="$why [$s refused] $(head -c 200 "$TMP/err")"; }
+done
+[ $ok = 1 ] && pass score_seed_flag_and_config_agree || fail score_seed_flag_and_config_agree "$why"
 
 # ---- a docs tree of other names (dolma's .json.gz): refused, naming them, nothing sent ----
 G=$TMP/dolma; mkdir -p "$G/docs/s"
