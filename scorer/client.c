@@ -548,6 +548,21 @@ void llm_client_drain(llm_client *c)
 int llm_endpoint_check(const char *url, char *why, size_t cap)
 {
     if (http_url_check(url, why, cap) < 0) return -1;
+    /* "HOST:" with no number ("http://127.0.0.1:$PORT/v1", PORT unset):
+     * curl takes the scheme's default port, RFC 3986 allows it; refused */
+    const char *a = strstr(url, "://") + 3, *aend = a + strcspn(a, "/?#"), *h = a;
+    for (const char *k = a; k < aend; k++)
+        if (*k == '@') h = k + 1;
+    if (*h == '[') {   /* an IPv6 address: its colons are no port's */
+        const char *rb = memchr(h, ']', (size_t)(aend - h));
+        h = rb ? rb : aend;
+    }
+    const char *colon = memchr(h, ':', (size_t)(aend - h));
+    if (colon && colon + 1 == aend) {
+        snprintf(why, cap, "has an empty port (\"HOST:\" with no number, which would mean port 80 or 443): "
+                           "give HOST:PORT, or no ':' for the scheme's default");
+        return -1;
+    }
     static const char suffix[] = "/chat/completions";
     size_t end = strcspn(url, "?#"), sl = sizeof suffix - 1;
     while (end > 0 && url[end - 1] == '/') end--;

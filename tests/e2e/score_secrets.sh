@@ -52,6 +52,19 @@ refused score_env_endpoint_full_url "OPENAI_BASE_URL ends in /chat/completions" 
 printf '{"score": {"endpoint": "http://usr:%s@127.0.0.1:1/v1/chat/completions", "model": "m"}}\n' "$PW" >"$TMP/score.json"
 refused score_config_endpoint_full_url "score.json: score: endpoint ends in /chat/completions" \
     $BLALM score --work "$W" --config "$TMP/score.json" -q
+# an empty port ("http://127.0.0.1:$PORT/v1" with PORT unset): curl (and
+# Python's urllib) take the scheme's default, so every request went to port 80
+i=0
+for ep in "http://usr:$PW@127.0.0.1:/v1" "http://127.0.0.1:" "https://[::1]:/v1" "http://h:?x=$PW"; do
+    i=$((i + 1))
+    refused "score_endpoint_empty_port_$i" "--endpoint has an empty port" \
+        $BLALM score --work "$W" --endpoint "$ep" --model m -q --max-attempts 1
+done
+refused score_env_endpoint_empty_port "OPENAI_BASE_URL has an empty port" \
+    env OPENAI_BASE_URL="http://127.0.0.1:/v1" $BLALM score --work "$W" --model m -q
+printf '{"score": {"endpoint": "http://usr:%s@127.0.0.1:/v1", "model": "m"}}\n' "$PW" >"$TMP/score.json"
+refused score_config_endpoint_empty_port "score.json: score: endpoint has an empty port" \
+    $BLALM score --work "$W" --config "$TMP/score.json" -q
 
 # ---- OPENAI_API_KEY follows a key file's rule ----
 stop_peers
