@@ -115,8 +115,9 @@ static int next_doc(const rule *where, const where_ctx *wc, const doc_file *f, a
 /* ---- --sample: a first pass over the candidates of every file (all
  * shards draw the same sample) ---- */
 
+/* rows, when not NULL: each file's documents, counted on the way (the bar's total) */
 static llm_sample *sample_pass(const score_opts *o, const rule *where, const where_ctx *wc,
-                               const doc_file *files, size_t nfiles, blalm_err *e)
+                               const doc_file *files, size_t nfiles, int64_t *rows, blalm_err *e)
 {
     llm_sample *smp = sample_new(o->sample, (uint64_t)o->seed);
     if (!smp) {
@@ -135,7 +136,8 @@ static llm_sample *sample_pass(const score_opts *o, const rule *where, const whe
         blalm_doc d;
         int got, selected;
         /* a blank document is never sent: drawn, it would be a label short */
-        while ((got = next_doc(where, wc, f, aj, dr, &d, &selected, e)) == 1)
+        int64_t count = 0;
+        while ((got = next_doc(where, wc, f, aj, dr, &d, &selected, e)) == 1 && ++count)
             if (selected && !score_text_blank(d.text, d.text_len) &&
                 sample_add(smp, d.source, d.source_len, d.text_len, f->rel, d.row, e) < 0) {
                 got = -1;
@@ -144,6 +146,7 @@ static llm_sample *sample_pass(const score_opts *o, const rule *where, const whe
         attrj_close(aj);
         doc_close(dr);
         if (got < 0) goto fail;
+        if (rows) rows[i] = count;
     }
     if (sample_finish(smp, e) == 0) return smp;
 fail:
@@ -649,25 +652,31 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
     }
     /* room for slow heads of line */
     if (sched_init(S, (uint64_t)o->concurrency * 16 + 64, e) < 0) goto done;
-    if (o->has_sample) {
-        J.sample = sample_pass(o, J.where, &J.wc, files, nfiles, e);
-        if (!J.sample) goto done;
-        n->sample_candidates = sample_candidates(J.sample);
-        n->sample_chosen = sample_chosen(J.sample);
-        n->sample_strata = sample_strata(J.sample);
-    }
-    /* the bar's total: every owned file's rows, when all are parquet (their
-     * footers say, at a few KB read each); unknown otherwise */
+    /* the bar's total: every owned file's rows, from parquet footers (a few
+     * KB read each), from --sample's pass, or else counted (jsonl has no
+     * count short of reading it) */
     if (progress && nfiles) {
         rows = malloc(nfiles * sizeof *rows);
         if (!rows) {
             err_set(e, "out of memory");
             goto done;
         }
+        for (size_t i = 0; i < nfiles; i++) rows[i] = -1;
+    }
+    if (o->has_sample) {
+        J.sample = sample_pass(o, J.where, &J.wc, files, nfiles, rows, e);
+        if (!J.sample) goto done;
+        n->sample_candidates = sample_candidates(J.sample);
+        n->sample_chosen = sample_chosen(J.sample);
+        n->sample_strata = sample_strata(J.sample);
+    }
+    if (rows) {
         uint64_t total = 0;
-        for (size_t i = 0; i < nfiles; i++) {
-            rows[i] = -1;
-            if (!shard_owns(&o->shard, i) || !total_known) continue;
+        for (size_t i = 0; i < nfiles && total_known; i++) {
+            if (!shard_owns(&o->shard, i) || rows[i] >= 0) {
+                if (shard_owns(&o->shard, i)) total += (uint64_t)rows[i];
+                continue;
+            }
             doc_opts dopt;
             memset(&dopt, 0, sizeof dopt);
             dopt.default_source = files[i].source;
@@ -676,9 +685,17 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
             doc_reader *dr = doc_open(files[i].path, &dopt, e);
             if (!dr) goto done;
             rows[i] = doc_rows(dr);
+            if (rows[i] < 0) {
+                blalm_doc d;
+                blalm_err ce;   /* a bad line is the file's own run to report, in its turn */
+                int got = 0;
+                int64_t count = 0;
+                while (!stopping() && (got = doc_next(dr, &d, &ce)) == 1) count++;
+                if (stopping() || got < 0) total_known = 0;
+                else rows[i] = count;
+            }
             doc_close(dr);
-            if (rows[i] < 0) total_known = 0;
-            else total += (uint64_t)rows[i];
+            if (rows[i] >= 0) total += (uint64_t)rows[i];
         }
         progress(arg, 0, total_known ? total : 0);
     }
@@ -742,7 +759,7 @@ int score_marker_state(const score_opts *o, const char *rel, char *why, size_t w
         doc_file *files = NULL;
         size_t nfiles = 0;
         if (docs_walk(o->dirs->docs, &files, &nfiles, e) < 0) goto out;
-        J.sample = sample_pass(o, J.where, &J.wc, files, nfiles, e);
+        J.sample = sample_pass(o, J.where, &J.wc, files, nfiles, NULL, e);
         docs_walk_free(files, nfiles);
         if (!J.sample) goto out;
     }

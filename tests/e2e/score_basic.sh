@@ -345,7 +345,7 @@ stop_peers
 # ---- progress: a total when every file is parquet (the footers' rows) ----
 # plain lines off a terminal read "score: DONE / TOTAL ..." (the bar had no
 # total); a rerun that skips complete files counts their documents at once;
-# JSON lines give no total
+# JSON lines are counted first (they gave no total: "score: 25 elapsed ...")
 start_peer P
 if need_shared; then
     G=$TMP/progress; mkdir -p "$G/docs/legal"
@@ -368,8 +368,14 @@ fi
 J=$TMP/progress-jsonl; mkdir -p "$J/docs/web"; cp "$W/docs/web/part1.jsonl" "$J/docs/web/"
 BLALM_PROGRESS_SECONDS=0.000001 $BLALM score --work "$J" --endpoint "http://127.0.0.1:$P/v1" --model m >/dev/null 2>"$TMP/pg3"
 last3=$(grep '^score: ' "$TMP/pg3" | tail -1)
-[[ $last3 == "score: 25 "* ]] && [[ $last3 != *" / "* ]] && pass score_progress_jsonl_no_total \
-    || fail score_progress_jsonl_no_total "last line '$last3'"
+first3=$(grep '^score: ' "$TMP/pg3" | head -1)
+# and with --sample, whose first pass counts them (a second file, the first one done)
+cp "$W/docs/web/part1.jsonl" "$J/docs/web/part2.jsonl"
+BLALM_PROGRESS_SECONDS=0.000001 $BLALM score --work "$J" --endpoint "http://127.0.0.1:$P/v1" --model m --sample 5 \
+    >/dev/null 2>"$TMP/pg4"
+last4=$(grep '^score: ' "$TMP/pg4" | tail -1)
+[[ $last3 == "score: 25 / 25 "* ]] && [[ $first3 == "score: "*" / 25 "* ]] && [[ $last4 == "score: 50 / 50 "* ]] \
+    && pass score_progress_jsonl_total || fail score_progress_jsonl_total "last lines '$last3' / '$last4', first '$first3'"
 
 # ---- one process per document file: a second would pay again ----
 # (latency 0.5 s a request: the first process is still sending when the
