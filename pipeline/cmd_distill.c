@@ -2,10 +2,12 @@
  * from the LLM's labels (scorer/distill.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/cli.h"
 #include "lib/fsutil.h"
@@ -171,6 +173,61 @@ static int parse_fraction(const char *s, double *out)
     double v;
     if (cli_parse_real(s, &v) < 0 || !(v > 0 && v < 1)) return -1;
     *out = v;
+    return 0;
+}
+
+/* path with links resolved as far as it exists (realpath of its nearest
+ * existing folder, the rest appended as written); 0, or -1 if none resolves. */
+static int resolve_loose(const char *path, char *out, size_t cap)
+{
+    char head[4096], r[PATH_MAX];
+    snprintf(head, sizeof head, "%s", *path ? path : ".");
+    size_t keep = strlen(head);   /* how much of path head holds */
+    struct stat st;
+    while (stat(head, &st) != 0) {
+        char *slash = strrchr(head, '/');
+        if (!slash) snprintf(head, sizeof head, "."), keep = 0;
+        else if (slash == head) head[1] = 0, keep = 1;
+        else *slash = 0, keep = (size_t)(slash - head);
+    }
+    if (!realpath(head, r)) return -1;
+    const char *rest = *path ? path + keep : "";   /* the part that does not exist yet */
+    while (*rest == '/') rest++;
+    snprintf(out, cap, "%s%s%s", r, *rest && strcmp(r, "/") ? "/" : "", rest);
+    return 0;
+}
+
+/* 1 when path would land in root or a folder under it, else 0. */
+static int path_inside(const char *path, const char *root)
+{
+    char dir[4096], rdir[8192], rroot[8192];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    if (!root || !*root || resolve_loose(root, rroot, sizeof rroot) < 0 || resolve_loose(dir, rdir, sizeof rdir) < 0)
+        return 0;
+    size_t n = strlen(rroot);
+    return !strncmp(rdir, rroot, n) && (rdir[n] == 0 || rdir[n] == '/' || !strcmp(rroot, "/"));
+}
+
+/* --out among what train reads: the documents, the attribute sets (labels,
+ * attribute features) or the word vectors; the model would replace them. */
+static int check_out_not_input(const args *a, const work_dirs *w)
+{
+    const char *root = path_inside(a->out, w->docs) ? w->docs : path_inside(a->out, w->attrs) ? w->attrs : NULL;
+    if (root) {
+        fprintf(stderr, "blalm distill: --out %s is inside %s, which train reads: the model would be written "
+                        "among (or over) its files; write it elsewhere\n", a->out, root);
+        return -1;
+    }
+    struct stat so, se;
+    if (a->emb && stat(a->out, &so) == 0 && stat(a->emb, &se) == 0 && so.st_dev == se.st_dev &&
+        so.st_ino == se.st_ino) {
+        fprintf(stderr, "blalm distill: --out %s is the --embeddings file: the model would replace it\n", a->out);
+        return -1;
+    }
     return 0;
 }
 
@@ -502,6 +559,7 @@ int cmd_distill(int argc, char **argv)
         fprintf(stderr, "blalm distill: %s\n", e.msg);
         return 1;
     }
+    if (is_train && check_out_not_input(&a, &w) < 0) return 1;
     wo.dirs = &w;
     wo.attrs = (distill_attrs_mode)a.attr_mode;
     cli_warn_skipped_docs("distill", w.docs);

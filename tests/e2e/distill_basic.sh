@@ -314,6 +314,29 @@ expect_fail distill_bad_score_empty "empty/docs: no document files" \
 expect_fail distill_bad_attr_missing "attributes/edu_llm/s/x.jsonl.zst: missing" \
     "$BLALM" distill train --work "$B/single" --labels edu_llm.score --out "$TMP/x.bin"
 check distill_bad_no_partial_model test ! -e "$TMP/x.bin.never"
+# --out among what train reads: a document file (the model replaced the
+# training data, exit 0), the labels' attribute file, the word vectors
+"$PY" -c "
+import json, os, random
+os.makedirs('$B/clobber/docs/s')
+rng = random.Random(3)
+with open('$B/clobber/docs/s/x.jsonl', 'w') as f:
+    for i in range(20):
+        words = ' '.join('z%d' % rng.randrange(50) for _ in range(30))
+        f.write(json.dumps({'id': str(i), 'text': 'the number text here w%d %s' % (i % 6, words), 'metadata': {'score': i % 6}}) + '\\n')"
+cp "$B/clobber/docs/s/x.jsonl" "$TMP/clobber.orig"
+printf '%s 0.1 0.2 0.3\n' number text here the >"$B/clobber/vec.txt"
+cp "$B/clobber/vec.txt" "$TMP/vec.orig"
+ok=1; why=
+for o in "$B/clobber/docs/s/x.jsonl" "$B/clobber/docs/s/new.distill" "$B/clobber/docs/../docs/s/x.jsonl" \
+         "$B/clobber/attributes/edu_llm/s/x.jsonl.zst" "$B/clobber/vec.txt"; do
+    "$BLALM" distill train --work "$B/clobber" --label-field score --folds 2 --embeddings "$B/clobber/vec.txt" \
+        --out "$o" -q >"$TMP/out" 2>&1; rc=$?
+    { [ $rc -ne 0 ] && grep -q -- "--out" "$TMP/out"; } || { ok=0; why="$why [$o] rc=$rc $(head -c 200 "$TMP/out")"; }
+done
+cmp -s "$B/clobber/docs/s/x.jsonl" "$TMP/clobber.orig" && cmp -s "$B/clobber/vec.txt" "$TMP/vec.orig" &&
+    [ ! -e "$B/clobber/docs/s/new.distill" ] && [ ! -e "$B/clobber/attributes/edu_llm/s/x.jsonl.zst" ] || { ok=0; why="$why inputs changed"; }
+[ $ok = 1 ] && pass distill_bad_out_over_input || fail distill_bad_out_over_input "$why"
 
 cp "$M" "$TMP/corrupt.bin"
 printf '\x55' | dd of="$TMP/corrupt.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
