@@ -36,6 +36,16 @@ static int number_in(const cJSON *cfg, const char *key, double lo, double hi, do
     return 0;
 }
 
+/* number_in for a count: a fraction is refused, as --flags and a run config's
+ * score section refuse it (it was cut: max_requests 1.5 sent 1) */
+static int count_in(const cJSON *cfg, const char *key, double lo, double hi, double *dst, const char *where,
+                    blalm_err *e)
+{
+    if (number_in(cfg, key, lo, hi, dst, where, e) < 0) return -1;
+    if (*dst != floor(*dst)) return err_set(e, "%s: %s must be a whole number, not %g", where, key, *dst);
+    return 0;
+}
+
 int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *root, const char *path,
                       blalm_err *e)
 {
@@ -70,18 +80,18 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     if (config_string(cfg, "max_tokens_param", NULL, &mtp, where, e) < 0) return -1;
     if (mtp && score_max_tokens_param(mtp, &o->max_completion_tokens) < 0)
         return err_set(e, "%s: max_tokens_param must be \"max_tokens\" or \"max_completion_tokens\"", where);
-    if (number_in(cfg, "max_chars", 1, 1e12, &max_chars, where, e) < 0 ||
+    if (count_in(cfg, "max_chars", 1, 1e12, &max_chars, where, e) < 0 ||
         (!cJSON_IsString(temp) && number_in(cfg, "temperature", 0, 2, &o->temperature, where, e) < 0) ||
-        number_in(cfg, "max_tokens", 1, 1e6, &max_tokens, where, e) < 0 ||
-        number_in(cfg, "concurrency", 1, 4096, &conc, where, e) < 0 ||
+        count_in(cfg, "max_tokens", 1, 1e6, &max_tokens, where, e) < 0 ||
+        count_in(cfg, "concurrency", 1, 4096, &conc, where, e) < 0 ||
         number_in(cfg, "rps", 0, 1e9, &o->rps, where, e) < 0 ||
         number_in(cfg, "tpm", 0, 1e15, &o->tpm, where, e) < 0 ||
         number_in(cfg, "timeout", 0.001, 1e6, &o->timeout_s, where, e) < 0 ||
-        number_in(cfg, "max_attempts", 1, 100, &attempts, where, e) < 0 ||
+        count_in(cfg, "max_attempts", 1, 100, &attempts, where, e) < 0 ||
         number_in(cfg, "retry_budget", 0.001, 1e9, &o->retry_budget_s, where, e) < 0 ||
-        number_in(cfg, "max_requests", 0, 1e15, &max_req, where, e) < 0 ||
-        number_in(cfg, "max_prompt_tokens", 0, 1e15, &max_pt, where, e) < 0 ||
-        (cJSON_GetObjectItemCaseSensitive(cfg, "sample") && number_in(cfg, "sample", 1, 1e15, &sample, where, e) < 0))
+        count_in(cfg, "max_requests", 0, 1e15, &max_req, where, e) < 0 ||
+        count_in(cfg, "max_prompt_tokens", 0, 1e15, &max_pt, where, e) < 0 ||
+        (cJSON_GetObjectItemCaseSensitive(cfg, "sample") && count_in(cfg, "sample", 1, 1e15, &sample, where, e) < 0))
         return -1;
     o->max_chars = (uint64_t)max_chars;
     o->max_tokens = (int)max_tokens;
@@ -98,7 +108,6 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     if (cJSON_GetObjectItemCaseSensitive(cfg, "max_requests"))
         o->max_requests = (uint64_t)max_req, o->has_max_requests = 1;
     if (cJSON_GetObjectItemCaseSensitive(cfg, "sample")) {
-        if (sample != floor(sample)) return err_set(e, "%s: sample must be a whole number", where);
         o->sample = (uint64_t)sample, o->has_sample = 1;
     }
     if (cJSON_GetObjectItemCaseSensitive(cfg, "max_prompt_tokens"))

@@ -261,6 +261,18 @@ for s in 0 9007199254740991; do
         { ok=0; why="$why [$s refused] $(head -c 200 "$TMP/err")"; }
 done
 [ $ok = 1 ] && pass score_seed_flag_and_config_agree || fail score_seed_flag_and_config_agree "$why"
+# the config's counts are whole numbers, as the flags' and a run config's
+# (max_requests 1.5 was cut to 1, concurrency 2.5 to 2)
+ok=1; why=
+for kv in '"max_requests": 1.5' '"max_chars": 10.7' '"concurrency": 2.5' '"max_attempts": 1.5' '"max_tokens": 1.5' \
+          '"max_prompt_tokens": 0.5' '"sample": 2.5'; do
+    printf '{"score": {%s}}\n' "$kv" >"$C/frac.json"
+    $BLALM score --work "$C" --endpoint "$EP" --model m --config "$C/frac.json" --dry-run -q 2>"$TMP/err"; rc=$?
+    k=${kv%%\":*}; k=${k#\"}
+    { [ $rc -eq 1 ] && grep -qF "score: $k must be a whole number" "$TMP/err"; } ||
+        { ok=0; why="$why [$kv] rc=$rc $(head -c 200 "$TMP/err")"; }
+done
+[ $ok = 1 ] && pass score_config_counts_whole || fail score_config_counts_whole "$why"
 
 # ---- a docs tree of other names (dolma's .json.gz): refused, naming them, nothing sent ----
 G=$TMP/dolma; mkdir -p "$G/docs/s"
