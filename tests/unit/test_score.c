@@ -782,18 +782,29 @@ TEST(config_mapping_and_key_file)
     const char *keyfile = NULL;
     blalm_err e;
     cJSON *c = cJSON_Parse("{\"score\": {\"model\": \"m\", \"endpoint\": \"http://x/v1/\", \"max_chars\": 20, "
-                           "\"temperature\": 0.5, \"seed\": -3, \"max_requests\": 7, \"json_schema\": true, "
+                           "\"temperature\": 0.5, \"seed\": 3, \"max_requests\": 7, \"json_schema\": true, "
                            "\"api_key_file\": \"k.txt\", \"where\": \"c4.pass\"}}");
     CHECK_MSG(score_opts_config(&o, &keyfile, c, "cfg.json", &e) == 0, "%s", e.msg);
     CHECK_EQ_STR(o.model, "m");
     CHECK_EQ_STR(o.base_url, "http://x/v1/");
     CHECK_EQ_STR(keyfile, "k.txt");
     CHECK_EQ_STR(o.where, "c4.pass");
-    CHECK(o.max_chars == 20 && o.temperature == 0.5 && o.has_seed && o.seed == -3);
+    CHECK(o.max_chars == 20 && o.temperature == 0.5 && o.has_seed && o.seed == 3);
     CHECK(o.has_max_requests && o.max_requests == 7 && o.json_schema && !o.has_max_prompt_tokens);
     CHECK(o.max_tokens == 512 && o.concurrency == 8);   /* absent keys keep the defaults */
     CHECK(!o.has_sample);
     cJSON_Delete(c);
+    /* seed as --seed and a run config's score.seed take it: 0..2^53-1, whole */
+    const char *bad_seeds[] = {"-3", "1.5", "9007199254740992", "\"5\""};
+    for (int i = 0; i < 4; i++) {
+        char text[100];
+        snprintf(text, sizeof text, "{\"seed\": %s}", bad_seeds[i]);
+        score_opts_default(&o);
+        c = cJSON_Parse(text);
+        CHECK_MSG(score_opts_config(&o, &keyfile, c, "cfg.json", &e) < 0, "%s", text);
+        CHECK_EQ_STR(e.msg, "cfg.json: seed: expected a whole number from 0 to 9007199254740991");
+        cJSON_Delete(c);
+    }
     /* the run config's score section has "sample" (--sample) */
     score_opts_default(&o);
     c = cJSON_Parse("{\"sources\": [], \"score\": {\"model\": \"m\", \"sample\": 300}}");
