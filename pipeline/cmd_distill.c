@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,6 +404,11 @@ static int run_score_or_eval(const char *sub, const args *a, const distill_work_
     }
     if (rc < 0) fprintf(stderr, "blalm distill: %s\n", e.msg);
     distill_model_free(m);
+    if (rc < 0 && !strcmp(sub, "score") && n.stop_signal) {
+        /* end as the signal would have: exit status 128 + sig */
+        signal(n.stop_signal, SIG_DFL);
+        raise(n.stop_signal);
+    }
     return rc < 0 ? 1 : 0;
 }
 

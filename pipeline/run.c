@@ -1305,7 +1305,10 @@ static int stage_distill(runx *x, int force, blalm_err *e)
     wo.progress_ctx = x;
     rc = distill_score_work(&wo, m, &n, e);
     distill_model_free(m);
-    if (rc < 0) return -1;
+    if (rc < 0) {
+        x->res->stop_signal = n.stop_signal;   /* SIGTERM or SIGINT: blalm run ends as it would */
+        return -1;
+    }
     say(x, "distill", "%llu documents in %llu files -> edu_local (%llu files complete before; int_score 0-5: "
         "%llu %llu %llu %llu %llu %llu)", (unsigned long long)n.docs, (unsigned long long)n.files,
         (unsigned long long)n.skipped, (unsigned long long)n.hist[0], (unsigned long long)n.hist[1],

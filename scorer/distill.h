@@ -279,6 +279,7 @@ typedef struct distill_work_opts {
 typedef struct distill_work_counts {
     uint64_t files, skipped, docs, labelled, unlabelled, dup_id, dup_text, label_conflicts, seen;
     uint64_t hist[DISTILL_CLASSES];
+    int stop_signal;   /* distill_score_work failed: SIGINT or SIGTERM stopped it (the caller ends as it would) */
 } distill_work_counts;
 
 /* Reads labelled documents, deduplicated by id and by text (first kept;

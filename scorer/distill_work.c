@@ -2,6 +2,7 @@
  * documents (deduplicated), score every document into edu_local, evaluate. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +476,15 @@ static void score_unit(const char *rel, char *out, size_t cap)
 }
 
 /* One document file into edu_local; *skipped = 1 when its marker says done. */
+/* SIGINT or SIGTERM during distill_score_work: the file being written is
+ * dropped (no temporary left), then the signal takes its course. */
+static volatile sig_atomic_t score_stop;
+
+static void on_score_stop(int sig)
+{
+    if (!score_stop) score_stop = sig;
+}
+
 static int score_file(const distill_work_opts *o, const distill_model *m, const feat_sets *fs,
                       const doc_file *f, const doc_identity *model_id, distill_counts *c, sbuf *line,
                       distill_work_counts *n, int *skipped, blalm_err *e)
@@ -543,7 +553,7 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     int got;
     uint64_t docs0 = n->docs;
     blalm_doc d;
-    while ((got = aj ? attrj_next(aj, &d, objs, e) : doc_next(dr, &d, e)) == 1) {
+    while (!score_stop && (got = aj ? attrj_next(aj, &d, objs, e) : doc_next(dr, &d, e)) == 1) {
         if (fs->n && feat_values(fs, objs, f->path, &d, c, e) < 0) {
             got = -1;
             break;
@@ -581,6 +591,11 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     }
     doc_close(dr);
     attrj_close(aj);
+    if (score_stop) {
+        got = -1;
+        err_set(e, "interrupted by %s: %s was not written (a rerun resumes)",
+                score_stop == SIGINT ? "SIGINT" : "SIGTERM", out);
+    }
     if (got < 0) {
         attrw_abort(aw);
         goto fail;
@@ -627,6 +642,15 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     sbuf line;
     sb_init(&line);
     int rc = 0, nt = blas_serial_begin(1);  /* one document at a time: see lib/blas.h */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_score_stop;
+    sigemptyset(&sa.sa_mask);
+    score_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    if (old_int.sa_handler == SIG_IGN) sigaction(SIGINT, &old_int, NULL);
+    if (old_term.sa_handler == SIG_IGN) sigaction(SIGTERM, &old_term, NULL);
     for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
         int skipped = 0;
         rc = score_file(o, m, &fs, &files[fi], o->model_path ? &model_id : NULL, &c, &line, n, &skipped, e);
@@ -640,6 +664,13 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     distill_counts_free(&c);
     feat_sets_free(&fs);
     docs_walk_free(files, nfiles);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (score_stop) {   /* files committed before it stay */
+        if (rc == 0) err_set(e, "interrupted by %s", score_stop == SIGINT ? "SIGINT" : "SIGTERM");
+        n->stop_signal = score_stop;
+        rc = -1;
+    }
     return rc;
 }
 

@@ -419,6 +419,28 @@ PYTHONPATH="$(dirname "$0")" "$PY" "$TMP/patch.py" "$M" "$TMP/bits17.bin" 20 17
 expect_fail distill_bad_hash_bits "bits17.bin: offset 20: hash_bits 17 does not match the model's sizes: .* fit hash_bits 18" \
     "$BLALM" distill score --work "$E" --model "$TMP/bits17.bin"
 
+# ---- SIGTERM during distill score: no temporary left, exit 143, a rerun completes ----
+S=$TMP/sig; mkdir -p "$S/docs/s"
+"$PY" -c "
+import json
+with open('$S/docs/s/a.jsonl', 'w') as f:
+    for i in range(20): f.write(json.dumps({'id': 'a%d' % i, 'text': 'small file %d' % i}) + '\\n')
+words = ' '.join('w%dx%d' % (k % 6, k % 40) for k in range(300))
+with open('$S/docs/s/b.jsonl', 'w') as f:
+    for i in range(60000): f.write(json.dumps({'id': 'b%d' % i, 'text': 'doc %d %s' % (i, words)}) + '\\n')"
+"$BLALM" distill score --work "$S" --model "$M" -q 2>"$TMP/sig.err" & SP=$!
+for i in $(seq 400); do ls -a "$S/attributes/edu_local/s/" 2>/dev/null | grep -q '^\.b\.jsonl\.zst\.tmp' && break; sleep 0.01; done
+kill -TERM $SP; wait $SP; rc=$?
+left=$(ls -a "$S/attributes/edu_local/s/" 2>/dev/null | grep -c tmp)
+if [ $rc = 143 ] && [ "$left" = 0 ] && [ ! -e "$S/attributes/edu_local/s/b.jsonl.zst" ] && [ ! -e "$S/state/distill_score/edu_local/s/b.done" ] \
+   && [ -e "$S/state/distill_score/edu_local/s/a.done" ] && grep -q "interrupted by SIGTERM: .*b.jsonl.zst was not written" "$TMP/sig.err"; then
+    pass distill_score_sigterm_leaves_nothing
+else
+    fail distill_score_sigterm_leaves_nothing "rc=$rc, $left temporaries: $(ls -a "$S/attributes/edu_local/s/" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/sig.err")"
+fi
+"$BLALM" distill score --work "$S" --model "$M" 2>"$TMP/sig.err" && grep -q "60000 documents in 1 files .*1 files done before" "$TMP/sig.err" \
+    && pass distill_score_sigterm_rerun || fail distill_score_sigterm_rerun "$(cat "$TMP/sig.err")"
+
 # ---- attribute features: the sets of `blalm tag`, joined when the work dir has them ----
 A=$TMP/attrfeat
 mkdir -p "$A/w" "$A/e" "$A/e2"
