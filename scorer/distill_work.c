@@ -475,7 +475,6 @@ static void score_unit(const char *rel, char *out, size_t cap)
     snprintf(out, cap, "edu_local/%s", stem);
 }
 
-/* One document file into edu_local; *skipped = 1 when its marker says done. */
 /* SIGINT or SIGTERM during distill_score_work: the file being written is
  * dropped (no temporary left), then the signal takes its course. */
 static volatile sig_atomic_t score_stop;
@@ -485,6 +484,7 @@ static void on_score_stop(int sig)
     if (!score_stop) score_stop = sig;
 }
 
+/* One document file into edu_local; *skipped = 1 when its marker says done. */
 static int score_file(const distill_work_opts *o, const distill_model *m, const feat_sets *fs,
                       const doc_file *f, const doc_identity *model_id, distill_counts *c, sbuf *line,
                       distill_work_counts *n, int *skipped, blalm_err *e)
