@@ -35,8 +35,10 @@ static const char usage_fmt[] =
     "with the same settings, recorded in its ablate.json, is skipped; one finished\n"
     "with other evaluation settings is re-evaluated, with other training settings\n"
     "(tokens, config content, corpus, tokenizer) trained again, each with a note;\n"
-    "an interrupted one is resumed), evaluates each (dev perplexity per token\n"
-    "and per word; the zero-shot tasks of `blalm eval`, fast subsets by default) and\n"
+    "an interrupted one is resumed; SIGTERM or SIGINT during a run's steps saves\n"
+    "its checkpoint after the current step and exits 128 + the signal), evaluates\n"
+    "each (dev perplexity per token and per word; the zero-shot tasks of\n"
+    "`blalm eval`, fast subsets by default) and\n"
     "writes OUT/ablation.csv (one row per run), OUT/ablation.md (mean +- sd over\n"
     "seeds: mechanism x PPL x zero-shot average, AdamW versus Muon, per task),\n"
     "OUT/dev_loss.svg and OUT/alpha.svg (DynMod alpha per layer, when logged).\n"
@@ -249,6 +251,10 @@ int cmd_ablate(int argc, char **argv)
     ablate_summary s;
     int rc = ablate_run(&o, &s, &e);
     if (rc == ABLATE_USAGE) return cli_usage_error(usage, "ablate: %s", e.msg);
+    if (rc == ABLATE_STOPPED) { /* SIGTERM (a Slurm time limit) or Ctrl-C during a run's steps */
+        fprintf(stderr, "blalm ablate: %s\n", e.msg);
+        return 128 + s.stopped_by;
+    }
     if (rc < 0) {
         fprintf(stderr, "blalm ablate: %s\n", e.msg);
         return 1;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,11 +425,26 @@ static cJSON *run_config_json(const ablate_opts *o, const char *variant, int see
     return model_config_to_json(&c);
 }
 
+/* The first run's tokenizer serves all: RUN/tokenizer.json copied to
+ * OUT/tokenizer.json (tokp) with what it was trained on (tsrc), unless OUT
+ * has one. */
+static int keep_tokenizer(const char *run, const char *tokp, const char *tsrc, const cJSON *from, blalm_err *e)
+{
+    char src[4200], *d;
+    size_t n;
+    snprintf(src, sizeof src, "%s/tokenizer.json", run);
+    if (file_exists(tokp)) return 0;
+    if (read_file(src, &d, &n, e) < 0) return -1;
+    int w = write_file_atomic(tokp, d, n, e);
+    free(d);
+    return w < 0 || write_json(tsrc, from, e) < 0 ? -1 : 0;
+}
+
 /* One run: train (or resume), evaluate, write RUN/ablate.json with its
  * settings (taken). reeval: keep the training's numbers in RUN/ablate.json
  * and evaluate its checkpoint again. */
 static int one_run(const ablate_opts *o, const char *variant, const char *opt, int seed, const char *run,
-                   const char *tokenizer, cJSON *settings, int reeval, blalm_err *e)
+                   const char *tokenizer, cJSON *settings, int reeval, int *stopped_by, blalm_err *e)
 {
     char p[4096];
     cJSON *row = NULL;
@@ -467,8 +483,18 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         to.lock_held = 1; /* ablate_run locked the run before choosing what to do with it */
         to.before_steps = check_eval_fits;
         to.before_arg = (void *)o;
+        to.stop_on_signal = 1; /* as blalm train: SIGTERM or SIGINT saves latest.bin after the step */
         train_summary ts;
         if (train_run(&to, &ts, e) < 0) return cJSON_Delete(settings), err_prefix(e, "%s", run);
+        if (ts.stopped_by) {
+            /* a rerun with the same options resumes it (settings.json agrees, latest.bin there) */
+            *stopped_by = ts.stopped_by;
+            cJSON_Delete(settings);
+            return err_set(e, "%s: stopped by %s after step %ld of %ld; its checkpoints/latest.bin holds that "
+                              "step: run the same blalm ablate again to resume it", run,
+                           ts.stopped_by == SIGINT ? "SIGINT" : ts.stopped_by == SIGTERM ? "SIGTERM" : "a signal",
+                           ts.steps, ts.total_steps), ABLATE_STOPPED;
+        }
         /* every segment of the training loop (the log's checkpoint lines),
          * not this invocation's share nor the data preparation */
         if (isnan(ts.train_seconds) && o->on_note) {
@@ -1126,19 +1152,22 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
                     cJSON_Delete(set);
                     sum->skipped++;
                 } else {
-                    if (one_run(o, vars[vi], opts[oi], s, run, tokp, set, act == REEVAL, e) < 0) goto out;
+                    int one = one_run(o, vars[vi], opts[oi], s, run, tokp, set, act == REEVAL, &sum->stopped_by, e);
+                    if (one < 0) {
+                        /* the tokenizer the run trained serves the rerun too (before,
+                         * a run that failed or was stopped left none in OUT: a rerun
+                         * that trains the run from the start trained it again) */
+                        char rt[4200];
+                        blalm_err te;
+                        snprintf(rt, sizeof rt, "%s/tokenizer.json", run);
+                        if (file_exists(rt)) keep_tokenizer(run, tokp, tsrc, from, &te);
+                        rc = one == ABLATE_STOPPED ? ABLATE_STOPPED : -1;
+                        goto stopped;
+                    }
                     if (act == REEVAL) sum->reevaluated++;
                     else sum->trained++;
                 }
-                if (!file_exists(tokp)) { /* the first run's tokenizer serves all */
-                    char src[4200], *d;
-                    size_t n;
-                    snprintf(src, sizeof src, "%s/tokenizer.json", run);
-                    if (read_file(src, &d, &n, e) < 0) goto out;
-                    int w = write_file_atomic(tokp, d, n, e);
-                    free(d);
-                    if (w < 0 || write_json(tsrc, from, e) < 0) goto out;
-                }
+                if (!file_exists(tokp) && keep_tokenizer(run, tokp, tsrc, from, e) < 0) goto out;
                 if (!(rows[k] = read_json(done, e))) goto out;
                 lock_release(run_lock);
                 run_lock = -1;
@@ -1148,7 +1177,10 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
             }
     sum->runs = k;
     rc = write_outputs(o, rows, k, vars, nv, opts, no, e);
+    goto stopped;
 out:
+    rc = -1;
+stopped:
     lock_release(run_lock);
     cJSON_Delete(from);
     for (int i = 0; i < total; i++) cJSON_Delete(rows[i]);

@@ -41,6 +41,7 @@ typedef struct ablate_opts {
 
 typedef struct ablate_summary {
     int runs, trained, skipped, reevaluated;
+    int stopped_by;   /* SIGTERM or SIGINT that stopped a run (ABLATE_STOPPED), else 0 */
 } ablate_summary;
 
 /* 0; -1 with e set; or ABLATE_USAGE (with e set) for a bad spec: an empty
@@ -49,6 +50,12 @@ typedef struct ablate_summary {
  * run folder is locked (RUN/.lock, lock_dir) while this invocation works on
  * it: a run another invocation holds stops this one, naming its pid. */
 #define ABLATE_USAGE (-2)
+/* SIGTERM or SIGINT during a run's training steps (s->stopped_by): the run
+ * saved checkpoints/latest.bin after the current step and the ablation
+ * stopped there, e saying so; the same invocation again resumes it. A
+ * signal outside the steps (data preparation, evaluation) ends the process
+ * as before (each is redone by the rerun). */
+#define ABLATE_STOPPED (-3)
 int ablate_run(const ablate_opts *o, ablate_summary *s, blalm_err *e);
 
 /* The i-th registered variant name (0-based), NULL past the last. */

@@ -156,3 +156,40 @@ PY
 )
 [ $rc = 0 ] && [ "$w" = ok ] && [ "$(grep -c 'learnt nothing' "$TMP/err")" = 2 ] \
     && pass ablate_learnt_nothing_flagged || fail ablate_learnt_nothing_flagged "rc $rc: $w $(head -c 300 "$TMP/err")"
+
+# SIGTERM (a Slurm time limit) during a run's steps: as blalm train, the run
+# saves checkpoints/latest.bin after the current step, ablate says so and
+# exits 143; the same invocation again resumes it and ends with the bytes and
+# numbers of an uninterrupted ablation (before: killed at once, exit 143 and
+# no word, every step since the last checkpoint lost)
+abl --seeds 1 --tokens 100k --out "$TMP/sref" -q 2>/dev/null
+SG="$TMP/sg"
+"$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --model-size "$TMP/tiny.json" \
+    --seeds 1 --tokens 100k --out "$SG" -q 2>"$TMP/sg.err" &
+pid=$!   # blalm itself, not a subshell
+for _ in $(seq 1 300); do
+    n=$(grep -c '"loss"' "$SG/runs/mlstm-adamw-s1/log.jsonl" 2>/dev/null)
+    [ "${n:-0}" -ge 35 ] && break
+    sleep 0.05
+done
+kill -TERM "$pid"; wait "$pid"; rc=$?
+st=$(grep -o 'stopped by SIGTERM after step [0-9]* of' "$TMP/sg.err" | cut -d' ' -f6)
+cols() { cut -d, -f1-10 "$1/ablation.csv"; }   # all but train_seconds
+if [ $rc = 143 ] && [ -n "$st" ] && grep -q "run the same blalm ablate again to resume it" "$TMP/sg.err" &&
+   grep -q "\"step\":$st,\"event\":\"checkpoint\"" "$SG/runs/mlstm-adamw-s1/log.jsonl" && [ ! -e "$SG/ablation.csv" ] &&
+   abl --seeds 1 --tokens 100k --out "$SG" -q 2>>"$TMP/sg.err" &&
+   cmp -s "$SG/runs/mlstm-adamw-s1/checkpoints/latest.bin" "$TMP/sref/runs/mlstm-adamw-s1/checkpoints/latest.bin" &&
+   [ "$(cols "$SG")" = "$(cols "$TMP/sref")" ]; then
+    pass ablate_sigterm_saves_and_resumes
+else fail ablate_sigterm_saves_and_resumes "rc $rc, stopped at '$st': $(head -c 400 "$TMP/sg.err")"; fi
+
+# a first run that fails after training its tokenizer (here: the evaluation
+# cannot run on a 32-token context) leaves it in OUT/tokenizer.json for the
+# rerun, which trains the run from the start (before: none was kept, and
+# every rerun trained the tokenizer again)
+"$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 2k --out "$TMP/tk" \
+    --model-size "$root/configs/model-tiny.json" --eval-data "$root/tests" --eval-tasks blimp -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "not training: the evaluation" "$TMP/err" && [ -f "$TMP/tk/tokenizer.from.json" ] &&
+    cmp -s "$TMP/tk/tokenizer.json" "$TMP/tk/runs/mlstm-adamw-s1/tokenizer.json" \
+    && pass ablate_failed_run_keeps_tokenizer \
+    || fail ablate_failed_run_keeps_tokenizer "rc $rc, OUT has: $(ls "$TMP/tk" | tr '\n' ' ') $(head -c 300 "$TMP/err")"
