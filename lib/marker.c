@@ -356,15 +356,24 @@ int marker_remove(const char *state_dir, const char *stage, const char *unit, bl
     return 0;
 }
 
-char *marker_result(const char *state_dir, const char *stage, const char *unit, blalm_err *e)
+int marker_result_get(const char *state_dir, const char *stage, const char *unit, char **out, blalm_err *e)
 {
     char path[8192];
-    if (marker_path_of(state_dir, stage, unit, path, sizeof path, e) < 0) return NULL;
+    *out = NULL;
+    if (marker_path_of(state_dir, stage, unit, path, sizeof path, e) < 0) return -1;
     cJSON *m = load(path, e);
-    if (!m) return NULL;
+    if (!m) return -1;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(m, "result");
-    char *out = r ? json_print(r, 0) : NULL;
-    if (!out) err_set(e, "%s: no \"result\"", path);
+    int rc = 0;
+    if (!r) rc = MARKER_NO_RESULT, err_set(e, "%s: no \"result\"", path);
+    else if (!(*out = json_print(r, 0))) rc = err_set(e, "%s: out of memory", path);
     cJSON_Delete(m);
+    return rc;
+}
+
+char *marker_result(const char *state_dir, const char *stage, const char *unit, blalm_err *e)
+{
+    char *out;
+    marker_result_get(state_dir, stage, unit, &out, e);
     return out;
 }

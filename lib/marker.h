@@ -64,6 +64,12 @@ int marker_remove(const char *state_dir, const char *stage, const char *unit, bl
 /* The stored "result" of a DONE marker as JSON text (malloc'd, caller frees),
  * or NULL with a message. */
 char *marker_result(const char *state_dir, const char *stage, const char *unit, blalm_err *e);
+/* As marker_result, telling the cases apart: 0 with *out (malloc'd);
+ * MARKER_NO_RESULT (*out NULL, e "<path>: no \"result\"") when the marker
+ * was read and holds no "result" (one hand-made or of an older blalm);
+ * -1 (*out NULL) when it cannot be read (missing, not JSON, a bad unit). */
+#define MARKER_NO_RESULT 1
+int marker_result_get(const char *state_dir, const char *stage, const char *unit, char **out, blalm_err *e);
 /* <state>/<stage>/<unit>.done */
 int marker_path_of(const char *state_dir, const char *stage, const char *unit, char *out,
                    size_t cap, blalm_err *e);

@@ -1697,10 +1697,11 @@ static int train_take_legacy(runx *x, const char *unit, marker_key *k, blalm_err
             if (ost < 0) return -1;
             if (ost != MARKER_DONE) continue;
             if (x->o->dry_run) return 1;
-            char *res = marker_result(x->state_run, "run", unit, e);
+            char *res;
+            int got = marker_result_get(x->state_run, "run", unit, &res, e);
             /* a "train-started" without "result" (a blalm of 9e850eb to
              * cd339bd meant none) proves the start as before: kept so */
-            int legacy_none = !res && !strcmp(unit, "train-started") && strstr(e->msg, ": no \"result\"");
+            int legacy_none = got == MARKER_NO_RESULT && !strcmp(unit, "train-started");
             if (legacy_none) e->msg[0] = 0;   /* that marker, not a read error */
             int rc = !res && !legacy_none ? -1 : marker_commit(x->state_run, "run", unit, k, res, e);
             free(res);

@@ -145,6 +145,35 @@ TEST(marker_absent_done_stale)
     marker_key_free(k);
 }
 
+/* a marker without "result" is told from one that cannot be read by the
+ * return value, not by the message's text (run.c's train_take_legacy
+ * matched ': no "result"' in it) */
+TEST(marker_result_none_told_apart)
+{
+    char state[1024], path[2048];
+    snprintf(state, sizeof state, "%s/state-nr", test_tmpdir());
+    blalm_err e;
+    char *r = (char *)1;
+    marker_key *k = marker_key_new("run");
+    CHECK_EQ_INT(marker_result_get(state, "run", "u", &r, &e), -1);   /* no marker */
+    CHECK(r == NULL);
+    CHECK_EQ_INT(marker_commit(state, "run", "u", k, "{\"a\":1}", &e), 0);
+    CHECK_EQ_INT(marker_result_get(state, "run", "u", &r, &e), 0);
+    CHECK(r && !strcmp(r, "{\"a\":1}"));
+    free(r);
+    CHECK_EQ_INT(marker_path_of(state, "run", "u", path, sizeof path, &e), 0);
+    write_text(path, "{\"version\":1,\"stage\":\"run\",\"unit\":\"u\",\"key\":\"x\"}");
+    CHECK_EQ_INT(marker_result_get(state, "run", "u", &r, &e), MARKER_NO_RESULT);
+    CHECK(r == NULL);
+    CHECK_MSG(strstr(e.msg, ": no \"result\""), "msg: %s", e.msg);
+    CHECK(marker_result(state, "run", "u", &e) == NULL);
+    write_text(path, "{\"version\":1,");   /* cut short: a read error, not "no result" */
+    CHECK_EQ_INT(marker_result_get(state, "run", "u", &r, &e), -1);
+    CHECK_MSG(strstr(e.msg, "not JSON"), "msg: %s", e.msg);
+    CHECK_EQ_INT(marker_result_get(state, "run", "../x", &r, &e), -1);   /* a unit not allowed */
+    marker_key_free(k);
+}
+
 TEST(marker_key_is_unambiguous)
 {
     /* name/value boundaries are length-prefixed: ("ab","c") != ("a","bc") */
@@ -263,6 +292,7 @@ TEST(shard_partition_is_exact)
 int main(void)
 {
     RUN(marker_absent_done_stale);
+    RUN(marker_result_none_told_apart);
     RUN(marker_key_is_unambiguous);
     RUN(marker_rejects_escaping_units);
     RUN(shard_parse_and_precedence);
