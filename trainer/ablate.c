@@ -483,6 +483,7 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
         to.lock_held = 1; /* ablate_run locked the run before choosing what to do with it */
         to.before_steps = check_eval_fits;
         to.before_arg = (void *)o;
+        to.need_dev = 1;       /* runs are compared by their dev perplexity */
         to.stop_on_signal = 1; /* as blalm train: SIGTERM or SIGINT saves latest.bin after the step */
         train_summary ts;
         if (train_run(&to, &ts, e) < 0) return cJSON_Delete(settings), err_prefix(e, "%s", run);

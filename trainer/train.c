@@ -1329,6 +1329,14 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                 (unsigned long long)train.n_tokens, S + 1);
         goto done;
     }
+    if (o->need_dev && dev.n_tokens <= (uint64_t)S) {
+        /* dev_loss evaluates none: the run trained to its end and only then
+         * had no dev perplexity (ablate: "no dev evaluation in the log") */
+        err_set(e, "%s: the dev split has %llu tokens, fewer than one sequence of %d: no dev evaluation is "
+                   "possible (not training)", o->tokens ? o->tokens : o->corpus,
+                (unsigned long long)dev.n_tokens, S + 1);
+        goto done;
+    }
     uint64_t n_windows = (train.n_tokens - 1) / (uint64_t)S;
     if ((uint64_t)B > n_windows) B = (int)n_windows; /* tiny corpora: fewer rows */
     if (B < R) {

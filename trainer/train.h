@@ -46,6 +46,8 @@ typedef struct train_opts {
     double test_words_scale; /* testing: 0 = none; in (0, 1) multiplies the track's word budget
                               * and milestones, and marks the run not BabyLM-compliant in
                               * config.json, log.jsonl and every checkpoint */
+    int need_dev;           /* 1 (blalm ablate): a dev split shorter than one sequence (no dev
+                             * evaluation possible) is refused before the first step */
     int stop_on_signal;     /* 1 (blalm train): during the steps, SIGTERM or SIGINT ends the
                              * run after the current step, latest.bin saved there (every rank
                              * agrees on the step); a second signal ends the process at once */

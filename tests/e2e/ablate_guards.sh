@@ -193,3 +193,15 @@ else fail ablate_sigterm_saves_and_resumes "rc $rc, stopped at '$st': $(head -c 
     cmp -s "$TMP/tk/tokenizer.json" "$TMP/tk/runs/mlstm-adamw-s1/tokenizer.json" \
     && pass ablate_failed_run_keeps_tokenizer \
     || fail ablate_failed_run_keeps_tokenizer "rc $rc, OUT has: $(ls "$TMP/tk" | tr '\n' ' ') $(head -c 300 "$TMP/err")"
+
+# a dev split too short for one dev evaluation (fewer tokens than a sequence)
+# is refused before the first step (before: the run trained to its end and
+# then failed with 'log.jsonl: no dev evaluation in the log (a dev split is
+# needed)', beside a dev split that was there)
+mkdir -p "$TMP/shortdev/train" "$TMP/shortdev/dev"; cp "$C/train/x.train" "$TMP/shortdev/train/"; echo "the cat." > "$TMP/shortdev/dev/x.dev"
+"$BLALM" ablate --corpus "$TMP/shortdev" --variants mlstm --optimizers adamw --seeds 1 --tokens 10k --model-size "$TMP/tiny.json" \
+    --out "$TMP/sd" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -qE "the dev split has [0-9]+ tokens, fewer than one sequence of 33: no dev evaluation is possible \(not training\)" "$TMP/err" \
+    && ! grep -q '"loss"' "$TMP/sd/runs/mlstm-adamw-s1/log.jsonl" 2>/dev/null \
+    && pass ablate_short_dev_refused_before_training \
+    || fail ablate_short_dev_refused_before_training "rc $rc: $(head -c 300 "$TMP/err")"
