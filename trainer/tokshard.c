@@ -462,7 +462,16 @@ int tokshard_concat(const char *out, const char *const *inputs, size_t n, const 
                 cap = nc;
             }
             tokshard_read(&s, x->token_offset, k, ids);
-            rc = tokshard_add_doc(w, ids, k, x->words, e);
+            for (size_t j = 0; j < k && !rc; j++)
+                if (ids[j] >= s.vocab_size) { /* named in this input, not in the joined output */
+                    char base[4096];
+                    uint64_t t = x->token_offset + j;
+                    base_path(inputs[i], base, sizeof base);
+                    rc = err_set(e, "%s.tok: byte %llu: token %llu (document %llu): id %u outside the vocabulary "
+                                    "of %u", base, (unsigned long long)(TOKSHARD_TOK_HEADER + t * s.bytes_per_token),
+                                 (unsigned long long)t, (unsigned long long)d, ids[j], s.vocab_size);
+                }
+            if (!rc) rc = tokshard_add_doc(w, ids, k, x->words, e);
         }
         tokshard_close(&s);
     }

@@ -142,11 +142,33 @@ TEST(rejects_corrupt_and_truncated)
     CHECK_HAS(e.msg, "/nonexistent/x.tok");
 }
 
+/* an id outside the vocabulary in a shard being joined is named in that
+ * shard (file, byte, token, document), not in the joined output (before:
+ * "OUT.tok: document 0: token id ... outside the vocabulary", a file the
+ * user never wrote) */
+TEST(concat_names_bad_input_id)
+{
+    char p[600], tp[620], o[600], ot[620];
+    const char *in[1] = {p};
+    blalm_err e;
+    shard_path(p, sizeof p, "cin");
+    shard_path(o, sizeof o, "cout");
+    snprintf(tp, sizeof tp, "%s.tok", p);
+    snprintf(ot, sizeof ot, "%s.tok", o);
+    CHECK(write_shard(p, 1000, &e) == 0);
+    CHECK(corrupt_at(tp, 64 + 2 * 2 + 1, 0x7f) == 0);   /* token 2 (document 0): 3 -> 0x7f03 */
+    CHECK(tokshard_concat(o, in, 1, NULL, &e) == -1);
+    CHECK_HAS(e.msg, tp);
+    CHECK_HAS(e.msg, "byte 68: token 2 (document 0): id 32515 outside the vocabulary of 1000");
+    CHECK(access(ot, F_OK) != 0);
+}
+
 int main(void)
 {
     RUN(round_trip_u16);
     RUN(round_trip_u32);
     RUN(rejects_out_of_vocab_id);
     RUN(rejects_corrupt_and_truncated);
+    RUN(concat_names_bad_input_id);
     return test_summary();
 }
