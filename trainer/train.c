@@ -1337,6 +1337,9 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                 (unsigned long long)dev.n_tokens, S + 1);
         goto done;
     }
+    if (lead && have_dev && dev.n_tokens <= (uint64_t)S)   /* said, not a bare "dev loss n/a" at the end */
+        fprintf(stderr, "blalm train: warning: the dev split has %llu tokens, fewer than one sequence of %d: "
+                        "no dev evaluation\n", (unsigned long long)dev.n_tokens, S + 1);
     uint64_t n_windows = (train.n_tokens - 1) / (uint64_t)S;
     if ((uint64_t)B > n_windows) B = (int)n_windows; /* tiny corpora: fewer rows */
     if (B < R) {

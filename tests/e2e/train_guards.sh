@@ -183,3 +183,11 @@ sig_test() { # NAME SIGNAL RC
 "$BLALM" train --corpus "$C" --model "$CK" --out "$TMP/sigref" --max-steps 4000 -q 2>/dev/null
 sig_test train_sigterm_saves_and_resumes TERM 143
 sig_test train_sigint_saves_and_resumes INT 130
+
+# a dev split shorter than one sequence gives no dev evaluation: said before
+# the steps (before: only "dev loss n/a (no dev evaluation)" at the end, with
+# a dev split there)
+mkdir -p "$TMP/shortdev/train" "$TMP/shortdev/dev"; cp "$C/train/x.train" "$TMP/shortdev/train/"; echo "the cat." > "$TMP/shortdev/dev/x.dev"
+"$BLALM" train --corpus "$TMP/shortdev" --model "$tiny" --out "$TMP/sdrun" --max-steps 3 -q 2>"$TMP/err"; rc=$?
+[ $rc = 0 ] && grep -qE "^blalm train: warning: the dev split has [0-9]+ tokens, fewer than one sequence of 33: no dev evaluation$" "$TMP/err" \
+    && pass train_short_dev_warned || fail train_short_dev_warned "rc $rc: $(head -c 300 "$TMP/err")"
