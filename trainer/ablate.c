@@ -1163,7 +1163,7 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
                         snprintf(rt, sizeof rt, "%s/tokenizer.json", run);
                         if (file_exists(rt)) keep_tokenizer(run, tokp, tsrc, from, &te);
                         rc = one == ABLATE_STOPPED ? ABLATE_STOPPED : -1;
-                        goto stopped;
+                        goto finish;
                     }
                     if (act == REEVAL) sum->reevaluated++;
                     else sum->trained++;
@@ -1178,10 +1178,10 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
             }
     sum->runs = k;
     rc = write_outputs(o, rows, k, vars, nv, opts, no, e);
-    goto stopped;
+    goto finish;
 out:
     rc = -1;
-stopped:
+finish:
     lock_release(run_lock);
     cJSON_Delete(from);
     for (int i = 0; i < total; i++) cJSON_Delete(rows[i]);
