@@ -135,6 +135,15 @@ static double suffix_value(char c)
     }
 }
 
+int cli_parse_seed(const char *s, unsigned long long *out)
+{
+    unsigned long long v;
+    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || cli_parse_count(s, &v) < 0 || v > CLI_SEED_MAX)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int cli_parse_count(const char *s, unsigned long long *out)
 {
     if (!s || !isdigit((unsigned char)*s)) return -1;

@@ -47,6 +47,10 @@ int cli_help(const char *usage);
  * counts: 10M = 10,000,000). Returns -1 when s is not such a number, -2 when
  * it is one but does not fit in 64 bits. */
 int cli_parse_count(const char *s, unsigned long long *out);
+/* A seed as a config holds it exactly: decimal digits only (no sign, space,
+ * suffix or fraction), 0 to 2^53-1. 0 or -1. */
+#define CLI_SEED_MAX 9007199254740991ull
+int cli_parse_seed(const char *s, unsigned long long *out);
 /* Parses a finite decimal number, the whole string: [+-]digits[.digits][e[+-]digits]
  * or [+-].digits...; no leading or trailing space, no hex ("0x10"), no
  * "inf"/"nan" (which strtod takes). -1 otherwise. */

@@ -54,7 +54,7 @@ static const char usage[] =
     "  --model-type T         train: auto (default: the cross-validation picks), ridge, logistic,\n"
     "                         ensemble (the mean of the best ridge and the best logistic model)\n"
     "  --folds K              train: cross-validation folds (default 5)\n"
-    "  --seed S               train: fold assignment seed (default 0)\n"
+    "  --seed S               train: fold assignment seed, 0 to 2^53-1 (default 0)\n"
     "  --lambda L[,L...]      train: regularisation strengths to try (default: built-in grids)\n"
     "  --hash-bits B          train: 2^B hashed features, 10..24 (default 18)\n"
     "  --ngrams N             train: 1 = words, 2 = words + bigrams (default 2)\n"
@@ -471,8 +471,10 @@ int cmd_distill(int argc, char **argv)
             a.folds = (int)u;
             break;
         case O_SEED:
-            if (cli_parse_count(optarg, &a.seed) < 0)
-                return cli_usage_error(usage, "distill: --seed wants a non-negative integer, not '%s'", optarg);
+            /* the range a run config's distill.seed takes */
+            if (cli_parse_seed(optarg, &a.seed) < 0)
+                return cli_usage_error(usage, "distill: --seed '%s': expected a whole number from 0 to "
+                                       "9007199254740991", optarg);
             break;
         case O_BITS:
             if (cli_parse_count(optarg, &u) < 0 || u < 10 || u > 24)

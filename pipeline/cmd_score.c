@@ -279,7 +279,7 @@ static int score_main(int argc, char **argv, cJSON **config)
             break;
         case O_SEED:
             /* the range a config holds exactly (score --config, a run config's score.seed) */
-            if (cli_parse_count(optarg, &u) < 0 || u > 9007199254740991ull || strspn(optarg, "0123456789") != strlen(optarg))
+            if (cli_parse_seed(optarg, &u) < 0)
                 return cli_usage_error(usage, "score: --seed '%s': expected a whole number from 0 to 9007199254740991",
                                        optarg);
             so.seed = (long long)u;

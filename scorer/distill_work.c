@@ -10,6 +10,7 @@
 #include "lib/attr.h"
 #include "lib/attrsets.h"
 #include "lib/blas.h"
+#include "lib/config.h"
 #include "lib/docs.h"
 #include "lib/hash.h"
 #include "lib/marker.h"
@@ -183,6 +184,17 @@ static int feat_names_from(feat_sets *fs, cJSON *const *objs, distill_examples *
     return 0;
 }
 
+/* "a string \"3\"", "true", "an array [3]": a JSON value of the wrong
+ * type, as an error shows it (its text cut at about 40 bytes). */
+static void describe_value(const cJSON *v, char *out, size_t cap)
+{
+    char *t = json_print(v, 0);
+    const char *kind = cJSON_IsString(v) ? "a string " : cJSON_IsArray(v) ? "an array " :
+                       cJSON_IsObject(v) ? "an object " : "";
+    snprintf(out, cap, "%s%.40s%s", kind, t ? t : "?", t && strlen(t) > 40 ? "..." : "");
+    free(t);
+}
+
 /* Raw values of the features (NaN: null or not a number, as `blalm tag`
  * writes an undefined value; booleans 0/1). A key absent from a set's object
  * is refused: `blalm tag` writes every key of a set on every line, so its
@@ -348,6 +360,19 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
             }
             int has = cJSON_IsNumber(v);
             double label = has ? v->valuedouble : NAN;
+            if (v && !has && !cJSON_IsNull(v)) {
+                /* a label of the wrong type ("3", true, [3]) is not a missing
+                 * one: --skip-unlabelled would drop every document of a
+                 * column written as strings without a word */
+                char at[8300], shown[80];
+                describe_value(v, shown, sizeof shown);
+                err_set(e, "%s: id %s: the label %s is %s, not a number", doc_at(f->path, &d, at, sizeof at), d.id,
+                        lname, shown);
+                cJSON_Delete(meta);
+                doc_close(dr);
+                attrj_close(aj);
+                goto out;
+            }
             cJSON_Delete(meta);
             if (!has) {
                 if (L->skip_unlabelled) {
@@ -366,7 +391,8 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
                 /* the label as given, to the last digit: 5.0000001 is not shown as 5 */
                 char at[8300], num[40];
                 if (isfinite(label)) sb_num_ref(label, num);
-                else snprintf(num, sizeof num, "%g", label);
+                else snprintf(num, sizeof num, "%s", label > 0 ? "beyond the largest double (read as inf)"
+                                                               : "below the smallest double (read as -inf)");
                 err_set(e, "%s: id %s: label %s outside 0..5 (%s)", doc_at(f->path, &d, at, sizeof at), d.id,
                         num, lname);
                 doc_close(dr);

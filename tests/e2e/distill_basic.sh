@@ -304,6 +304,25 @@ expect_fail distill_bad_label_range "range/docs/s/x.jsonl:1: id r: label 7 outsi
 # the label to its last digit (it said "label 5"), and the line as a JSON error would give it
 expect_fail distill_bad_label_range_digits "range2/docs/s/x.jsonl:3: id r: label 5.0000001 outside 0..5" \
     "$BLALM" distill train --work "$B/range2" --label-field score --out "$TMP/x.bin"
+# a label of the wrong type is an error, also with --skip-unlabelled (a
+# column written as strings was dropped whole, "no labelled documents");
+# one beyond a double's range is said so (it said "label inf")
+mkdir -p "$B/strlab/docs/s" "$B/huge/docs/s"
+head -n 5 "$W/docs/src/a.jsonl" >"$B/strlab/docs/s/x.jsonl"
+echo '{"id":"s1","text":"a document","metadata":{"score":"3"}}' >>"$B/strlab/docs/s/x.jsonl"
+echo '{"id":"h1","text":"a document","metadata":{"score":1e400}}' >"$B/huge/docs/s/x.jsonl"
+for sk in "" --skip-unlabelled; do
+    expect_fail "distill_bad_label_string${sk:+_skip}" 'strlab/docs/s/x.jsonl:6: id s1: the label metadata field .score. is a string "3", not a number' \
+        "$BLALM" distill train --work "$B/strlab" --label-field score --out "$TMP/x.bin" $sk
+done
+expect_fail distill_bad_label_huge "huge/docs/s/x.jsonl:1: id h1: label beyond the largest double (read as inf) outside 0..5" \
+    "$BLALM" distill train --work "$B/huge" --label-field score --out "$TMP/x.bin"
+# --seed: the range a run config's distill.seed takes, digits only
+for sd in 1k -1 ' 5' 9007199254740992 1.5; do
+    "$BLALM" distill train --work "$B/range" --label-field score --out "$TMP/x.bin" --seed "$sd" >"$TMP/out" 2>&1; rc=$?
+    [ $rc = 2 ] && grep -q -- "--seed '$sd': expected a whole number from 0 to 9007199254740991" "$TMP/out" ||
+        { fail distill_seed_range "seed '$sd': exit $rc: $(head -c 300 "$TMP/out")"; break; }
+done && pass distill_seed_range
 expect_fail distill_bad_empty_dir "empty/docs: no document files" \
     "$BLALM" distill train --work "$B/empty" --label-field score --out "$TMP/x.bin"
 : >"$B/emptyfile/docs/s/x.jsonl"
