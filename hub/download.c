@@ -618,8 +618,8 @@ static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e
         fetch_emitf(x, FETCH_EV_NOTE, "%s: the server answered HTTP 416 (range not satisfiable) when "
                     "the download resumed; deleted the partial file %s and starting over from byte 0",
                     f->path, f->part);
+        unlink(f->part);               /* while locked: the name may be another fetch's next */
         drop_get(f);
-        unlink(f->part);
         start_get(x, f);               /* ends in file_finished, as this GET would have */
         return;
     }
