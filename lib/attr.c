@@ -342,6 +342,25 @@ static int rec_whole(const cJSON *x, double lo, double hi)
            x->valuedouble == floor(x->valuedouble);
 }
 
+int64_t attr_record_documents_hint(const char *attr_path, const char *doc_path, const char *config)
+{
+    struct stat st;
+    if (stat(doc_path, &st) != 0 || !file_exists(attr_path)) return -1;
+    cJSON *rec = record_load(attr_path);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "document");
+    const cJSON *size = cJSON_GetObjectItemCaseSensitive(d, "size");
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(d, "mtime_ns");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "documents");
+    int64_t mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    int64_t r = -1;
+    if (rec && record_complete(rec) && !strcmp(rec_str(rec, "config"), config) && cJSON_IsNumber(size) &&
+        size->valuedouble == (double)st.st_size && cJSON_IsNumber(mt) && mt->valuedouble == (double)mtime_ns &&
+        rec_whole(n, 0, 9007199254740992.0))
+        r = (int64_t)n->valuedouble;
+    cJSON_Delete(rec);
+    return r;
+}
+
 int attr_record_relabel(const char *attr_path, const char *old_config, const char *new_config,
                         const char *command, blalm_err *e)
 {

@@ -73,6 +73,12 @@ int attr_record_current(const char *attr_path, const doc_identity *id, const cha
 int attr_record_relabel(const char *attr_path, const char *old_config, const char *new_config,
                         const char *command, blalm_err *e);
 
+/* The record's document count when the record is complete, names config
+ * and was made from a document file of doc_path's current size and mtime
+ * (a stat, nothing hashed); -1 otherwise. A hint (a progress bar's total),
+ * not proof: attr_record_current decides what is done. */
+int64_t attr_record_documents_hint(const char *attr_path, const char *doc_path, const char *config);
+
 /* 1 = the attribute file has a record, made from a document file with
  * another identity (size or content hash) than id: the file changed since
  * (stale); 0 = it has no record or one made from this document file. */

@@ -677,6 +677,15 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
                 if (shard_owns(&o->shard, i)) total += (uint64_t)rows[i];
                 continue;
             }
+            /* a file an earlier run scored, unchanged since (its record's
+             * size and mtime): the record's count, not a pass over it */
+            char apath[8192], config[128];
+            attr_path_for(w, "edu_llm", files[i].rel, apath, sizeof apath);
+            snprintf(config, sizeof config, "score run %s", J.run_key);
+            if (!o->force && (rows[i] = attr_record_documents_hint(apath, files[i].path, config)) >= 0) {
+                total += (uint64_t)rows[i];
+                continue;
+            }
             doc_opts dopt;
             memset(&dopt, 0, sizeof dopt);
             dopt.default_source = files[i].source;
