@@ -176,8 +176,12 @@ kill -TERM "$pid"; wait "$pid"; rc=$?
 st=$(grep -o 'stopped by SIGTERM after step [0-9]* of' "$TMP/sg.err" | cut -d' ' -f6)
 cols() { cut -d, -f1-10 "$1/ablation.csv"; }   # all but train_seconds
 if [ $rc = 143 ] && [ -n "$st" ] && grep -q "run the same blalm ablate again to resume it" "$TMP/sg.err" &&
-   grep -q "\"step\":$st,\"event\":\"checkpoint\"" "$SG/runs/mlstm-adamw-s1/log.jsonl" && [ ! -e "$SG/ablation.csv" ] &&
+   ckline=$(grep "\"step\":$st,\"event\":\"checkpoint\"" "$SG/runs/mlstm-adamw-s1/log.jsonl") && [ ! -e "$SG/ablation.csv" ] &&
    abl --seeds 1 --tokens 100k --out "$SG" -q 2>>"$TMP/sg.err" &&
+   # resumed, not trained again from step 0 (which ends in the same bytes):
+   # the log keeps the stopped run's lines up to its checkpoint, whose
+   # train_seconds (wall time to the millisecond) a new run would not repeat
+   grep -qxF "$ckline" "$SG/runs/mlstm-adamw-s1/log.jsonl" &&
    cmp -s "$SG/runs/mlstm-adamw-s1/checkpoints/latest.bin" "$TMP/sref/runs/mlstm-adamw-s1/checkpoints/latest.bin" &&
    [ "$(cols "$SG")" = "$(cols "$TMP/sref")" ]; then
     pass ablate_sigterm_saves_and_resumes
