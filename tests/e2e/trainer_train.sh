@@ -149,6 +149,17 @@ done
         "$TMP/mc1/check.json" || g="--batch 1 --seq 4 --steps 1: $(head -c 200 "$TMP/err")"
 [ "$g" = ok ] && pass modelcheck_counts_checked || fail modelcheck_counts_checked "$g"
 
+# --bench prints generation ms/token only with --gen: without it nothing was
+# timed, and 0.0000 read as a measured (infinitely fast) generation
+g=ok
+r=$("$BLALM" modelcheck --model "$CFG" --bench 1 2>"$TMP/err") || g="--bench 1: $(head -c 200 "$TMP/err")"
+printf '%s' "$r" | "$PY" -c "import json,sys; j=json.loads(sys.stdin.read()); assert 'tokens_per_s' in j and not any(k.startswith('gen_') for k in j), j" \
+    2>>"$TMP/err" || g="--bench 1 without --gen: $r"
+r=$("$BLALM" modelcheck --model "$CFG" --bench 1 --batch 1 --gen 2>"$TMP/err") || g="--bench 1 --gen: $(head -c 200 "$TMP/err")"
+printf '%s' "$r" | "$PY" -c "import json,sys; j=json.loads(sys.stdin.read()); assert j['gen_ms_per_token_128'] > 0 and j['gen_ms_per_token_4096'] > 0, j" \
+    2>>"$TMP/err" || g="--bench 1 --gen: $r"
+[ "$g" = ok ] && pass modelcheck_bench_gen_only_when_timed || fail modelcheck_bench_gen_only_when_timed "$g"
+
 # the named variant configs are what scripts/variant-configs.py writes
 if out=$("$PY" "$root/scripts/variant-configs.py" --check 2>&1); then pass variant_configs_current
 else fail variant_configs_current "$out"; fi
