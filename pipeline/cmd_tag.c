@@ -1,6 +1,7 @@
 /* cmd_tag.c - `blalm tag`: readability and quality measurements for every
  * document, written as attribute files line-aligned with the documents (the
  * stage itself is filters/tag.c). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,13 +148,19 @@ static int run_syllables(const char *dic, const char *cmudict_flag, const char *
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    while ((n = getline(&line, &cap, stdin)) >= 0) {
+    while ((n = getline(&line, &cap, stdin)) >= 0 && !ferror(stdout)) {
         if (n && line[n - 1] == '\n') n--;
         printf("%d\n", readability_syllables(rc, line, (size_t)n));
     }
     free(line);
     readability_free(rc);
-    return fflush(stdout) == 0 ? 0 : 1;
+    /* a full disk or /dev/full: say so, as every command does (pipeline/main.c) */
+    int fl = fflush(stdout), err = errno;
+    if (fl != 0 || ferror(stdout)) {
+        fprintf(stderr, "blalm tag: write error on stdout%s%s\n", fl ? ": " : "", fl ? strerror(err) : "");
+        return 1;
+    }
+    return 0;
 }
 
 int cmd_tag(int argc, char **argv)

@@ -167,13 +167,14 @@ want="{\"file\":\"$TMP/one.jsonl\",\"docs\":1,\"words\":2,\"bytes\":7}
 
 # stdout that fails late (a full disk): exit 1 and say so, whatever the command
 if [ -w /dev/full ]; then
-    for cmd in count cat --help --version count_help; do
+    for cmd in count cat --help --version count_help tag_syllables; do
         case $cmd in
         count|cat) args=("$cmd" "$TMP/one.jsonl") ;;
         count_help) args=(count --help) ;;
+        tag_syllables) args=(tag --syllables --cmudict none) ;;   # exited 1 saying nothing
         *) args=("$cmd") ;;
         esac
-        "$BLALM" "${args[@]}" >/dev/full 2>"$TMP/full.err"; rc=$?
+        "$BLALM" "${args[@]}" >/dev/full 2>"$TMP/full.err" <<<"hello"; rc=$?
         [ $rc = 1 ] && grep -q "write error on stdout" "$TMP/full.err" && pass "stdout_full_${cmd#--}" ||
             fail "stdout_full_${cmd#--}" "exit $rc: $(head -c 200 "$TMP/full.err")"
     done
