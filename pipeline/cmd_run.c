@@ -206,8 +206,13 @@ int cmd_run(int argc, char **argv)
         return 1;
     }
     if (dry) {
-        printf("run: plan only (--dry-run): nothing was written and no request was sent but the listings, "
-               "the parquet footers and one GET /models\n");
+        /* the requests the plan sent (run_execute): the Hub's listings and
+         * footers for a Hub source, GET /models when score is planned */
+        int models = cfg->score && (only < 0 || only == RUN_SCORE) && (from < 0 || from <= RUN_SCORE);
+        printf("run: plan only (--dry-run): nothing was written and no request was sent%s%s%s\n",
+               hub || models ? " but " : "", hub ? (models ? "the listings, the parquet footers and " :
+                                                             "the listings and the parquet footers") : "",
+               models ? "one GET /models" : "");
     } else {
         printf("run: done in %s\n  corpora  %s\n  model    %s\n", work, r.corpora, r.model);
         if (r.eval[0]) printf("  eval     %s\n", r.eval);

@@ -176,6 +176,36 @@ done
 (cd "$TMP" && "$BLALM" run job/job.json --work=-x --dry-run -q) >"$TMP/ow" 2>&1; rc=$?
 [ "$wo" = ok ] && [ $rc = 0 ] || wo="--work=-x: rc $rc: $(head -c 300 "$TMP/ow")"
 [ "$wo" = ok ] && pass run_work_not_an_option || fail run_work_not_an_option "$wo"
+# --dry-run's last line names only the requests it sent: a job of local files
+# and no score section sends none (it said "... but the listings, the parquet
+# footers and one GET /models" whatever the config)
+out=$(cd "$TMP" && "$BLALM" run job/job.json --work "$TMP/w-plan" --dry-run -q 2>&1); rc=$?
+last=$(printf '%s\n' "$out" | tail -n 1)
+if [ $rc = 0 ] && [ ! -e "$TMP/w-plan" ] \
+   && [ "$last" = "run: plan only (--dry-run): nothing was written and no request was sent" ]; then
+    pass run_dry_run_names_requests_sent
+else
+    fail run_dry_run_names_requests_sent "rc $rc: $last"
+fi
+start_peer PLANPORT
+"$PY" - "$TMP/job/job.json" "$TMP/job/scored.json" "$PLANPORT" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["score"] = {"model": "m", "endpoint": "http://127.0.0.1:%s/v1" % sys.argv[3]}
+json.dump(c, open(sys.argv[2], "w"))
+EOF
+out=$(cd "$TMP" && "$BLALM" run job/scored.json --work "$TMP/w-plan" --dry-run -q 2>&1); rc=$?
+last=$(printf '%s\n' "$out" | tail -n 1)
+out=$(cd "$TMP" && "$BLALM" run job/scored.json --work "$TMP/w-plan" --dry-run --only tag -q 2>&1); rc2=$?
+last2=$(printf '%s\n' "$out" | tail -n 1)
+if [ $rc = 0 ] && [ $rc2 = 0 ] && [ ! -e "$TMP/w-plan" ] \
+   && [ "$last" = "run: plan only (--dry-run): nothing was written and no request was sent but one GET /models" ] \
+   && [ "$last2" = "run: plan only (--dry-run): nothing was written and no request was sent" ]; then
+    pass run_dry_run_names_models_request
+else
+    fail run_dry_run_names_models_request "rc $rc/$rc2: $last | $last2"
+fi
+stop_peers
 # a syntax error: the config's path as given, line:column and what was
 # expected ("job.json:3:2: invalid JSON" was all it said); a JSON value that
 # is no object names the top level (it named an empty key path: "list.json: : ...")
