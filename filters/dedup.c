@@ -578,7 +578,7 @@ static void remove_stale_sorts(const dd_paths *p, const char *host)
     while ((de = readdir(d))) {
         if (strncmp(de->d_name, prefix, strlen(prefix))) continue;
         long pid = strtol(de->d_name + strlen(prefix), NULL, 10);
-        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (pid == (long)getpid() || !pid_is_dead(pid))
             continue;
         char sub[PATH_CAP * 2];
         snprintf(sub, sizeof sub, "%s/%s", tmpdir, de->d_name);

@@ -356,7 +356,20 @@ void remove_stale_temps_forget(void)
 
 int pid_is_dead(long pid)
 {
-    return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+    if (pid <= 0) return 0;
+    if (kill((pid_t)pid, 0) < 0) return errno == ESRCH;
+    /* A zombie (ended, not yet reaped: killed in a container whose first
+     * process is a shell that reaps nothing) writes nothing more. Its state
+     * is the field after the ")" that ends the command name in /proc. */
+    char p[64], buf[512];
+    snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *c = strrchr(buf, ')');
+    return c && c[1] == ' ' && (c[2] == 'Z' || c[2] == 'X');
 }
 
 int dir_has_entries(const char *dir)

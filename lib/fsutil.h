@@ -96,7 +96,8 @@ int file_set_end(file_set *fs, int ok, blalm_err *e);
  * also be followed by suffix and anything after it (".NAME.tmp.PID.old.PID"). */
 long temp_name_pid(const char *entry, const char *name, const char *suffix);
 
-/* 1 when pid names a process that no longer exists. */
+/* 1 when pid names a process that no longer exists, or a zombie (ended,
+ * not reaped). */
 int pid_is_dead(long pid);
 /* 1 when dir holds any entry (besides . and ..); 0 when it is empty or
  * cannot be read. */

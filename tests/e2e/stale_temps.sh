@@ -38,3 +38,35 @@ for t in "${planted[@]}"; do [ -e "$t" ] && left+=("${t#$W/}"); done
 if [ ${#left[@]} = 0 ]; then pass stale_temps_removed; else fail stale_temps_removed "left: ${left[*]}"; fi
 [ -e "$live" ] && pass stale_temps_live_kept || fail stale_temps_live_kept "a live process's temporary file was removed"
 rm -f "$live"
+
+# A run killed where nothing reaps it (a container whose first process is a
+# shell, not an init) stays a zombie: it writes nothing more, so its
+# temporary files are a killed run's too. The zombie is a child its parent
+# does not wait for, while the parent lives.
+"$PY" -c '
+import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+print(pid, flush=True)
+time.sleep(60)
+' >"$TMP/zombie" &
+zparent=$!
+for _ in $(seq 50); do [ -s "$TMP/zombie" ] && break; sleep 0.1; done
+zpid=$(cat "$TMP/zombie")
+sleep 0.2
+sig=$(find "$W/state/dedup/signatures" -name '*.sig' | head -1)
+zt="$(dirname "$sig")/.$(basename "$sig").tmp.$zpid"
+: >"$zt"
+rm -f "$sig"
+"$BLALM" dedup --work "$W" --quiet 2>"$TMP/e3" || fail stale_temps_zombie_dedup "$(cat "$TMP/e3")"
+state=$(awk '{print $3}' "/proc/$zpid/stat" 2>/dev/null)
+if [ "$state" != Z ]; then
+    skip stale_temps_zombie_removed "process $zpid is not a zombie here ('$state')"
+elif [ -e "$zt" ]; then
+    fail stale_temps_zombie_removed "a zombie's temporary file ${zt#$W/} stayed"
+else
+    pass stale_temps_zombie_removed
+fi
+kill "$zparent" 2>/dev/null; wait "$zparent" 2>/dev/null
+rm -f "$zt"
