@@ -14,6 +14,7 @@
 #include "lib/fsutil.h"
 #include "lib/work.h"
 #include "lib/progress.h"
+#include "lib/utf8.h"
 #include "pipeline/env.h"
 
 BLALM_COMMAND(tag, "measure readability and Gopher/C4/FineWeb quality of every document")
@@ -148,8 +149,19 @@ static int run_syllables(const char *dic, const char *cmudict_flag, const char *
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
+    size_t lineno = 0, bad;
+    int status = 0;
     while ((n = getline(&line, &cap, stdin)) >= 0 && !ferror(stdout)) {
+        lineno++;
         if (n && line[n - 1] == '\n') n--;
+        /* the documents' readers refuse invalid UTF-8; so does this */
+        if (!utf8_valid(line, (size_t)n, &bad)) {
+            fflush(stdout);
+            fprintf(stderr, "blalm tag: stdin:%zu: byte %zu: invalid UTF-8 (a word is UTF-8 text)\n",
+                    lineno, bad + 1);
+            status = 1;
+            break;
+        }
         printf("%d\n", readability_syllables(rc, line, (size_t)n));
     }
     free(line);
@@ -160,7 +172,7 @@ static int run_syllables(const char *dic, const char *cmudict_flag, const char *
         fprintf(stderr, "blalm tag: write error on stdout%s%s\n", fl ? ": " : "", fl ? strerror(err) : "");
         return 1;
     }
-    return 0;
+    return status;
 }
 
 int cmd_tag(int argc, char **argv)

@@ -256,3 +256,9 @@ echo '{"tag": {"taggers": ["c4,gopher"]}}' >"$TMP/badtaggers.json"
 "$BLALM" tag --work "$R" --config "$TMP/badtaggers.json" -q 2>"$TMP/r3"; rc=$?
 [ $rc = 1 ] && grep -q 'taggers: "c4,gopher" is not a tagger' "$TMP/r3" &&
   pass tag_config_bad_taggers || fail tag_config_bad_taggers "rc=$rc $(head -c 300 "$TMP/r3")"
+
+# --syllables refuses invalid UTF-8 as the documents' readers do, naming the
+# line and byte (it printed a count for the bytes as they were)
+printf 'hello\na\377b\nworld\n' | "$BLALM" tag --syllables --cmudict none >"$TMP/s1" 2>"$TMP/s2"; rc=$?
+[ $rc = 1 ] && [ "$(cat "$TMP/s1")" = 2 ] && grep -q 'stdin:2: byte 2: invalid UTF-8' "$TMP/s2" &&
+  pass tag_syllables_invalid_utf8 || fail tag_syllables_invalid_utf8 "rc=$rc out=$(head -c 100 "$TMP/s1" | tr '\n' ' ') $(head -c 300 "$TMP/s2")"
