@@ -1181,6 +1181,9 @@ static int finish_corpus(asm_ctx *c, int k, blalm_err *e)
     sb_adds(&m, ",\n  \"subset_of_index_sha256\": ");
     if (sp->parent >= 0) sb_printf(&m, "\"%s\"", c->co[sp->parent].idx_sha);
     else sb_adds(&m, "null");
+    /* what verify holds the corpus to: with dedup on, one document per text
+     * in each split (an older blalm wrote no such key, and could repeat one) */
+    sb_printf(&m, ",\n  \"one_text_per_split\": %s", cfg->dedup ? "true" : "false");
     sb_adds(&m, ",\n  \"word_definition\": ");
     sb_json_str(&m, CORPORA_WORD_DEFINITION, strlen(CORPORA_WORD_DEFINITION));
     sb_adds(&m, ",\n  \"files\": [");

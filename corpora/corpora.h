@@ -141,8 +141,9 @@ typedef struct verify_result {
     int partial;            /* assembled with --allow-partial (manifest "attributes") */
     char track[16];         /* the BabyLM track checked; "" when none was */
     int track_by_name;      /* ... implied by the corpus name (1: the manifest records none) or the folder's (2: stricter) */
-    char note[600];         /* what was not checked, and why ("" when all was), e.g. a subset's
-                               parent when its manifest predates subset_of_index_sha256 */
+    char note[1200];        /* what was not checked, and why ("" when all was), e.g. a subset's
+                               parent when its manifest predates subset_of_index_sha256, or
+                               texts repeated in a split when it predates one_text_per_split */
 } verify_result;
 int corpora_verify(const char *dir, const char *track, verify_result *r, char **problems,
                    blalm_err *e);

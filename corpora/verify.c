@@ -969,22 +969,41 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     /* texts: none in both splits, whatever their ids (a dev document that is
      * also trained on measures nothing) */
     /* with dedup on (the config the manifest records), assemble takes one
-     * document per text: the same text twice in one split is an edit */
+     * document per text, and says so in "one_text_per_split": the same text
+     * twice in one split is then an edit. An older blalm wrote no such key,
+     * and its dedup could take one text twice (under two ids, or by a
+     * cut_last cut): a manifest without it that has dedup on gets a note for
+     * its repeats, not a problem. */
     const cJSON *mcfg = cJSON_GetObjectItemCaseSensitive(m, "config");
     int dedup = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mcfg, "dedup"));
+    const cJSON *otps = cJSON_GetObjectItemCaseSensitive(m, "one_text_per_split");
+    int one_text = cJSON_IsTrue(otps), older = !otps && dedup;
+    if (otps && !cJSON_IsBool(otps))
+        problem(&v, "manifest.json: \"one_text_per_split\": expected true or false");
+    else if (otps && one_text != dedup)
+        problem(&v, "manifest.json: \"one_text_per_split\" is %s, but its config has dedup %s (assemble takes one "
+                    "document per text exactly when dedup is on)", one_text ? "true" : "false", dedup ? "on" : "off");
     if (ntexts > 1) {
         qsort(texts, ntexts, sizeof *texts, cmp_text);
-        int both = 0, twice = 0;
+        int both = 0, twice = 0, repeats = 0;
+        uint64_t rl0 = 0, rl1 = 0;
+        int rsplit = 0;
         for (size_t i = 0; i < ntexts; i++) {
             for (size_t j = i + 1; j < ntexts && texts[j].hash == texts[i].hash; j++) {
                 const textrec *a = &texts[i], *b = &texts[j];
                 if (a->len != b->len || memcmp(files[a->file].map + a->off, files[b->file].map + b->off, a->len))
                     continue;
                 if (a->split == b->split) {
-                    if (!dedup) continue;
+                    if (older) {
+                        uint64_t l0 = a->line < b->line ? a->line : b->line, l1 = a->line < b->line ? b->line : a->line;
+                        if (!repeats++ || l0 < rl0) rl0 = l0, rl1 = l1, rsplit = a->split;
+                        break;
+                    }
+                    if (!one_text) continue;
                     if (twice++ < MAX_LISTED)
                         problem(&v, "the same text is twice in %s (documents.jsonl.zst lines %llu and %llu, %s and %s), "
-                                    "but the manifest's config has dedup on (one document per text)",
+                                    "but the manifest's config has dedup on and it records one_text_per_split (one "
+                                    "document per text)",
                                 a->split ? "dev" : "train",
                                 (unsigned long long)(a->line < b->line ? a->line : b->line),
                                 (unsigned long long)(a->line < b->line ? b->line : a->line),
@@ -999,6 +1018,15 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                             files[b->file].path);
                 break;
             }
+        }
+        if (repeats) {
+            size_t n = strlen(r->note);
+            snprintf(r->note + n, sizeof r->note - n,
+                     "%s%d text%s repeated within a split (the first: %s, documents.jsonl.zst lines %llu and %llu), "
+                     "though its config has dedup on: its manifest records no one_text_per_split (written by an "
+                     "older blalm, whose dedup could take a text twice), so repeats are not problems; assemble it "
+                     "again for one document per text", n ? "; " : "", repeats, repeats == 1 ? "" : "s",
+                     rsplit ? "dev" : "train", (unsigned long long)rl0, (unsigned long long)rl1);
         }
         if (both > MAX_LISTED) problem(&v, "%d more texts in both splits not listed", both - MAX_LISTED);
         if (twice > MAX_LISTED) problem(&v, "%d more texts repeated in a split not listed", twice - MAX_LISTED);

@@ -592,6 +592,25 @@ tamper verify_rejects_text_twice_in_train_with_dedup 'the same text is twice in 
 rm -rf "$TMP/t8"; cp -r "$W/out/strict" "$TMP/t8"; $FORGE "$TMP/t8" dup-train-nodedup
 "$BLALM" verify "$TMP/t8" >"$TMP/t8.out" 2>&1 && grep -q 'OK: 200 words' "$TMP/t8.out" && pass verify_text_twice_without_dedup_passes ||
     fail verify_text_twice_without_dedup_passes "$(head -c 400 "$TMP/t8.out")"
+# the same, in a manifest without one_text_per_split (an older blalm, whose
+# dedup could take a text twice under two ids, wrote none): a note, exit 0
+# (it failed as an edit)
+rm -rf "$TMP/t8"; cp -r "$W/out/strict" "$TMP/t8"; $FORGE "$TMP/t8" dup-train-old
+"$BLALM" verify "$TMP/t8" >"$TMP/t8.out" 2>"$TMP/t8.err" && grep -q 'OK: 200 words' "$TMP/t8.out" &&
+    grep -q 'note: 1 text repeated within a split (the first: train, documents.jsonl.zst lines [0-9]* and [0-9]*), though its config has dedup on: its manifest records no one_text_per_split (written by an older blalm' "$TMP/t8.err" &&
+    ! grep -q 'the same text is twice' "$TMP/t8.err" &&
+    pass verify_text_twice_in_older_manifest_is_a_note ||
+    fail verify_text_twice_in_older_manifest_is_a_note "$(head -c 600 "$TMP/t8.out" "$TMP/t8.err")"
+# -q keeps the note back, as it does the OK line
+"$BLALM" verify -q "$TMP/t8" >"$TMP/t8.out" 2>&1 && [ ! -s "$TMP/t8.out" ] && pass verify_quiet_older_manifest_silent ||
+    fail verify_quiet_older_manifest_silent "$(head -c 400 "$TMP/t8.out")"
+# assemble records the guarantee; one_text_per_split edited against its config
+grep -q '"one_text_per_split": true,' "$W/out/strict/manifest.json" && pass manifest_one_text_per_split ||
+    fail manifest_one_text_per_split "$(grep -c one_text_per_split "$W/out/strict/manifest.json")"
+m_otps_false() { medit "$1" 'm["one_text_per_split"] = False'; }
+m_otps_str() { medit "$1" 'm["one_text_per_split"] = "yes"'; }
+tamper verify_rejects_one_text_per_split_against_config '"one_text_per_split" is false, but its config has dedup on' m_otps_false
+tamper verify_rejects_one_text_per_split_not_bool '"one_text_per_split": expected true or false' m_otps_str
 tamper verify_says_index_not_in_file_order 'the index is not in file order' forge_reorder
 grep -q 'FAILED with 2 problems' "$TMP/t8.err" && pass verify_index_order_one_problem_per_file ||
     fail verify_index_order_one_problem_per_file "$(cat "$TMP/t8.err")"
@@ -677,6 +696,8 @@ for r in rows:
     text.setdefault(t, set()).add(r["split"])
 print(sum(1 for s in text.values() if len(s) == 2))
 ' "$TW/out/c")
+    grep -q '"one_text_per_split": false,' "$TW/out/c/manifest.json" && pass manifest_one_text_per_split_false_without_dedup ||
+        fail manifest_one_text_per_split_false_without_dedup "$(grep one_text_per_split "$TW/out/c/manifest.json")"
     if [ "$both" = 0 ] && "$BLALM" verify "$TW/out/c" >/dev/null 2>"$TW/verr"; then pass assemble_whitespace_twins_not_in_both_splits
     else fail assemble_whitespace_twins_not_in_both_splits "$both texts in both splits; verify: $(cat "$TW/verr" 2>/dev/null)"; fi
 else

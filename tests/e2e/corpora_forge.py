@@ -16,7 +16,9 @@ MODE:
   dup-train    the shortest train document's text again in train, right after
                it, under the id "forged-dup-id"
   dup-train-nodedup  the same, and the manifest's config set to "dedup": false
-               (its config_sha256 recomputed)
+               (its config_sha256 recomputed) and its one_text_per_split to false
+  dup-train-old  the same as dup-train, and the manifest's one_text_per_split
+               removed (as an older blalm wrote it, dedup still on)
 
 The files are rewritten as assemble writes them (document, "\\n\\n", ...,
 document, "\\n"); manifest.json's words, documents, bytes, sha256s, sources,
@@ -58,12 +60,15 @@ elif mode == "subset-text":
     t["text"] = b"Q" + t["text"][1:]
 elif mode == "subset-newid":
     first_train()["r"]["id"] = "forged-id"
-elif mode in ("dup-train", "dup-train-nodedup"):
+elif mode in ("dup-train", "dup-train-nodedup", "dup-train-old"):
     t = min((x for x in docs if x["r"]["split"] == "train" and x["r"]["words"] > 0), key=lambda x: x["r"]["words"])
     docs.insert(docs.index(t) + 1, dict(r=dict(t["r"], id="forged-dup-id"), text=t["text"]))
     if mode == "dup-train-nodedup":
         m["config"]["dedup"] = False
         m["config_sha256"] = hashlib.sha256(json.dumps(m["config"], separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        m["one_text_per_split"] = False
+    if mode == "dup-train-old":
+        assert m.pop("one_text_per_split") is True and m["config"]["dedup"] is True
 else:
     sys.exit("unknown mode " + mode)
 
