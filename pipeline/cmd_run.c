@@ -209,9 +209,11 @@ int cmd_run(int argc, char **argv)
         /* the requests the plan sent (run_execute): the Hub's listings and
          * footers for a Hub source, GET /models when score is planned */
         int models = cfg->score && (only < 0 || only == RUN_SCORE) && (from < 0 || from <= RUN_SCORE);
+        /* (--from still lists a Hub source: the plan checks the earlier stages' files) */
+        int listed = hub && (only < 0 || only == RUN_FETCH);
         printf("run: plan only (--dry-run): nothing was written and no request was sent%s%s%s\n",
-               hub || models ? " but " : "", hub ? (models ? "the listings, the parquet footers and " :
-                                                             "the listings and the parquet footers") : "",
+               listed || models ? " but " : "", listed ? (models ? "the listings, the parquet footers and " :
+                                                                  "the listings and the parquet footers") : "",
                models ? "one GET /models" : "");
     } else {
         printf("run: done in %s\n  corpora  %s\n  model    %s\n", work, r.corpora, r.model);

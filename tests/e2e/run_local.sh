@@ -206,6 +206,18 @@ else
     fail run_dry_run_names_models_request "rc $rc/$rc2: $last | $last2"
 fi
 stop_peers
+# a Hub source whose fetch the plan does not run (--only tag, --only dedup):
+# no listing was asked for (the line named listings and footers); nothing
+# listens at the endpoint
+bad=
+for sel in "--only tag" "--only dedup"; do
+    out=$(HF_ENDPOINT=http://127.0.0.1:9 "$BLALM" run "$ROOT/configs/fineweb-edu-strict-small.json" --work "$TMP/w-plan-hub" \
+          --dry-run $sel -q 2>&1); rc=$?
+    last=$(printf '%s\n' "$out" | tail -n 1)
+    [ $rc = 0 ] && [ ! -e "$TMP/w-plan-hub" ] && [ "$last" = "run: plan only (--dry-run): nothing was written and no request was sent" ] ||
+        bad="${bad}$sel: rc $rc: $last; "
+done
+[ -z "$bad" ] && pass run_dry_run_hub_unfetched_names_no_listing || fail run_dry_run_hub_unfetched_names_no_listing "$bad"
 # a syntax error: the config's path as given, line:column and what was
 # expected ("job.json:3:2: invalid JSON" was all it said); a JSON value that
 # is no object names the top level (it named an empty key path: "list.json: : ...")
