@@ -360,7 +360,10 @@ int pid_is_dead(long pid)
     if (kill((pid_t)pid, 0) < 0) return errno == ESRCH;
     /* A zombie (ended, not yet reaped: killed in a container whose first
      * process is a shell that reaps nothing) writes nothing more. Its state
-     * is the field after the ")" that ends the command name in /proc. */
+     * is the field after the ")" that ends the command name in /proc; a
+     * process whose main thread ended (pthread_exit) while others run shows
+     * Z too, so Z counts only with one thread left (num_threads, field 20:
+     * the 18th after the name). */
     char p[64], buf[512];
     snprintf(p, sizeof p, "/proc/%ld/stat", pid);
     FILE *f = fopen(p, "r");
@@ -369,7 +372,13 @@ int pid_is_dead(long pid)
     fclose(f);
     buf[n] = 0;
     const char *c = strrchr(buf, ')');
-    return c && c[1] == ' ' && (c[2] == 'Z' || c[2] == 'X');
+    if (!c || c[1] != ' ' || (c[2] != 'Z' && c[2] != 'X')) return 0;
+    const char *q = c + 2;
+    for (int field = 3; field < 20 && q; field++) {
+        q = strchr(q, ' ');
+        if (q) q++;
+    }
+    return q && strtol(q, NULL, 10) <= 1;
 }
 
 int dir_has_entries(const char *dir)

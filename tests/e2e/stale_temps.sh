@@ -54,7 +54,8 @@ time.sleep(60)
 zparent=$!
 for _ in $(seq 50); do [ -s "$TMP/zombie" ] && break; sleep 0.1; done
 zpid=$(cat "$TMP/zombie")
-sleep 0.2
+# a zombie before dedup looks (on a loaded machine the child may end late)
+for _ in $(seq 100); do [ "$(awk '{print $3}' "/proc/$zpid/stat" 2>/dev/null)" = Z ] && break; sleep 0.05; done
 sig=$(find "$W/state/dedup/signatures" -name '*.sig' | head -1)
 zt="$(dirname "$sig")/.$(basename "$sig").tmp.$zpid"
 : >"$zt"
