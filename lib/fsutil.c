@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,59 @@ int mkdir_parent(const char *path, blalm_err *e)
     memcpy(dir, path, n);
     dir[n] = 0;
     return mkdir_p(dir, e);
+}
+
+int path_resolve_lenient(const char *path, char *out, size_t cap)
+{
+    char cur[PATH_MAX], r[PATH_MAX];
+    size_t n;
+    if (path[0] == '/') cur[0] = 0, n = 0;   /* "" stands for "/" */
+    else if (!getcwd(cur, sizeof cur)) return -1;
+    else n = strlen(cur) == 1 ? 0 : strlen(cur);
+    cur[n] = 0;
+    int missing = 0;   /* cur does not exist: its components are taken as written */
+    const char *p = path;
+    while (*p) {
+        while (*p == '/') p++;
+        size_t k = strcspn(p, "/");
+        if (!k) break;
+        if (k == 1 && p[0] == '.') {
+        } else if (k == 2 && p[0] == '.' && p[1] == '.') {
+            char *sl = strrchr(cur, '/');   /* cur is resolved: its parent is lexical */
+            n = sl ? (size_t)(sl - cur) : 0;
+            cur[n] = 0;
+            if (missing) missing = access(n ? cur : "/", F_OK) != 0;   /* back at the resolved part */
+        } else {
+            if (n + 1 + k >= sizeof cur) return -1;
+            cur[n++] = '/';
+            memcpy(cur + n, p, k);
+            n += k;
+            cur[n] = 0;
+            if (!missing) {
+                if (realpath(cur, r)) {
+                    size_t m = strlen(r);
+                    if (m >= sizeof cur) return -1;
+                    memcpy(cur, r, m + 1);
+                    n = m == 1 ? 0 : m;   /* "/" */
+                    cur[n] = 0;
+                } else {
+                    missing = 1;   /* absent, or a link to nothing: the rest as written */
+                }
+            }
+        }
+        p += k;
+    }
+    if (n + 1 >= cap || cap < 2) return -1;
+    if (!n) snprintf(out, cap, "/");
+    else memcpy(out, cur, n + 1);
+    return 0;
+}
+
+int path_is_within(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    if (n == 1 && b[0] == '/') return 1;
+    return !strncmp(a, b, n) && (a[n] == 0 || a[n] == '/');
 }
 
 int path_is_plain_relative(const char *path)

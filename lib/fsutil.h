@@ -40,6 +40,18 @@ int mkdir_parent(const char *path, blalm_err *e);
  * inside the folder it is joined to and names each file one way only
  * ("web..2024.train" is fine; "a/../b", "./a" and "a//b" are not). */
 int path_is_plain_relative(const char *path);
+/* path made absolute with every symbolic link resolved, also where its last
+ * components do not exist yet (an output that mkdir -p will make): walked a
+ * component at one time from the working folder or "/", "." skipped, ".."
+ * the parent of what the path has reached so far (the resolved folder, or,
+ * past the last existing component, the name before it: "new/../docs" is
+ * "docs", as mkdir -p then open would make it), and each component that
+ * exists resolved through realpath (a link named after a missing one counts).
+ * 0, or -1 when it does not fit in cap or the working folder is unknown. */
+int path_resolve_lenient(const char *path, char *out, size_t cap);
+/* 1 when the resolved path a is the resolved folder b or lies inside it
+ * ("/a/bc" is not inside "/a/b"); both as path_resolve_lenient gives them. */
+int path_is_within(const char *a, const char *b);
 int file_exists(const char *path);
 int is_dir(const char *path);   /* exists and is a directory (links followed) */
 int read_file(const char *path, char **data, size_t *len, blalm_err *e); /* NUL-terminated */

@@ -81,36 +81,6 @@ static const char usage[] =
     "  A run config works as --config too: its \"corpora\" member (an object, where\n"
     "  this format's \"corpora\" is an array) is read; the rest of the file is not.\n";
 
-/* path made absolute with symlinks resolved, for a path that need not exist
- * yet: its deepest existing ancestor resolved, the rest appended. */
-static void abs_lenient(const char *path, char *out, size_t cap)
-{
-    char head[PATH_MAX], rest[PATH_MAX] = "";
-    snprintf(head, sizeof head, "%s", path);
-    for (;;) {
-        char r[PATH_MAX];
-        if (realpath(*head ? head : ".", r)) {
-            snprintf(out, cap, "%s%s%s", r, *rest && strcmp(r, "/") ? "/" : "", rest);
-            return;
-        }
-        char *slash = strrchr(head, '/');
-        char tmp[PATH_MAX];
-        snprintf(tmp, sizeof tmp, "%s%s%s", slash ? slash + 1 : head, *rest ? "/" : "", rest);
-        snprintf(rest, sizeof rest, "%s", tmp);
-        if (!slash) { head[0] = 0; continue; }
-        if (slash == head) { snprintf(head, sizeof head, "/"); continue; }
-        *slash = 0;
-    }
-}
-
-/* 1 when a is b or inside it (both absolute, resolved). */
-static int path_within(const char *a, const char *b)
-{
-    size_t n = strlen(b);
-    if (n == 1 && b[0] == '/') return 1;
-    return !strncmp(a, b, n) && (a[n] == 0 || a[n] == '/');
-}
-
 int cmd_assemble(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -177,9 +147,8 @@ int cmd_assemble(int argc, char **argv)
     }
     {   /* corpora written under the docs root would be walked as documents next time */
         char ad[PATH_MAX], ao[PATH_MAX];
-        abs_lenient(w.docs, ad, sizeof ad);
-        abs_lenient(out, ao, sizeof ao);
-        if (path_within(ao, ad)) {
+        if (path_resolve_lenient(w.docs, ad, sizeof ad) == 0 && path_resolve_lenient(out, ao, sizeof ao) == 0 &&
+            path_is_within(ao, ad)) {
             fprintf(stderr, "blalm assemble: --out %s is inside the docs folder %s: the corpora would be read as "
                             "documents by the next command; write them elsewhere\n", out, w.docs);
             return 1;

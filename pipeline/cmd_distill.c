@@ -177,40 +177,15 @@ static int parse_fraction(const char *s, double *out)
     return 0;
 }
 
-/* path with links resolved as far as it exists (realpath of its nearest
- * existing folder, the rest appended as written); 0, or -1 if none resolves. */
-static int resolve_loose(const char *path, char *out, size_t cap)
-{
-    char head[4096], r[PATH_MAX];
-    snprintf(head, sizeof head, "%s", *path ? path : ".");
-    size_t keep = strlen(head);   /* how much of path head holds */
-    struct stat st;
-    while (stat(head, &st) != 0) {
-        char *slash = strrchr(head, '/');
-        if (!slash) snprintf(head, sizeof head, "."), keep = 0;
-        else if (slash == head) head[1] = 0, keep = 1;
-        else *slash = 0, keep = (size_t)(slash - head);
-    }
-    if (!realpath(head, r)) return -1;
-    const char *rest = *path ? path + keep : "";   /* the part that does not exist yet */
-    while (*rest == '/') rest++;
-    snprintf(out, cap, "%s%s%s", r, *rest && strcmp(r, "/") ? "/" : "", rest);
-    return 0;
-}
-
-/* 1 when path would land in root or a folder under it, else 0. */
+/* 1 when path would land in root or a folder under it (links resolved, "."
+ * and ".." applied also where folders are still to be made), else 0. */
 static int path_inside(const char *path, const char *root)
 {
-    char dir[4096], rdir[8192], rroot[8192];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == dir) dir[1] = 0;
-    else *slash = 0;
-    if (!root || !*root || resolve_loose(root, rroot, sizeof rroot) < 0 || resolve_loose(dir, rdir, sizeof rdir) < 0)
+    char rpath[PATH_MAX], rroot[PATH_MAX];
+    if (!root || !*root || path_resolve_lenient(root, rroot, sizeof rroot) < 0 ||
+        path_resolve_lenient(path, rpath, sizeof rpath) < 0)
         return 0;
-    size_t n = strlen(rroot);
-    return !strncmp(rdir, rroot, n) && (rdir[n] == 0 || rdir[n] == '/' || !strcmp(rroot, "/"));
+    return path_is_within(rpath, rroot);
 }
 
 /* --out among what train reads: the documents, the attribute sets (labels,

@@ -46,63 +46,6 @@ static const char usage[] =
     "  --quiet         no summary line\n"
     "  --help\n";
 
-/* path with every symbolic link resolved, also where its last components do
- * not exist yet (report makes missing folders): the longest existing prefix
- * through realpath, the rest appended with "." and ".." applied. 0, or -1 when
- * it does not fit. */
-static int real_path_lenient(const char *path, char *out, size_t cap)
-{
-    char buf[PATH_MAX], head[PATH_MAX];
-    if (path[0] == '/') snprintf(buf, sizeof buf, "%s", path);
-    else if (!getcwd(head, sizeof head) || (size_t)snprintf(buf, sizeof buf, "%s/%s", head, path) >= sizeof buf)
-        return -1;
-    /* the longest prefix (cut at a '/') that realpath resolves */
-    size_t cut = strlen(buf);
-    char *rest = NULL;
-    for (;;) {
-        char save = buf[cut];
-        buf[cut] = 0;
-        int ok = realpath(cut ? buf : "/", head) != NULL;
-        buf[cut] = save;
-        if (ok) {
-            rest = buf + cut;
-            break;
-        }
-        while (cut > 0 && buf[cut - 1] != '/') cut--;
-        if (cut > 0) cut--;   /* drop the '/' too */
-    }
-    size_t n = strlen(head);
-    if (n == 1) n = 0;   /* "/" */
-    if (n >= cap) return -1;
-    memcpy(out, head, n);
-    out[n] = 0;
-    char *save = NULL;
-    for (char *c = strtok_r(rest, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        if (!strcmp(c, ".")) continue;
-        if (!strcmp(c, "..")) {
-            char *sl = strrchr(out, '/');
-            n = sl ? (size_t)(sl - out) : 0;
-            out[n] = 0;
-            continue;
-        }
-        size_t k = strlen(c);
-        if (n + 1 + k >= cap) return -1;
-        out[n++] = '/';
-        memcpy(out + n, c, k + 1);
-        n += k;
-    }
-    if (!n) snprintf(out, cap, "/");
-    return 0;
-}
-
-/* real lies in dir or is dir (both resolved) */
-static int under(const char *real, const char *dir)
-{
-    size_t n = strlen(dir);
-    if (n == 1 && dir[0] == '/') return 1;
-    return !strncmp(real, dir, n) && (real[n] == 0 || real[n] == '/');
-}
-
 typedef struct {
     const char *out;       /* --out as given */
     char real[PATH_MAX];   /* its resolved path */
@@ -138,7 +81,7 @@ static int guard_walk(out_guard *g, const char *p)
     g->seen[g->nseen].dev = st.st_dev;
     g->seen[g->nseen++].ino = st.st_ino;
     char rp[PATH_MAX];
-    if (realpath(p, rp) && under(g->real, rp)) {
+    if (realpath(p, rp) && path_is_within(g->real, rp)) {
         snprintf(g->hit, sizeof g->hit, "%s", p);
         return 1;
     }
@@ -172,7 +115,7 @@ static int check_out_not_input(const struct report_opts *o)
         return 1;
     }
     out_guard g = {.out = o->out};
-    if (real_path_lenient(o->out, g.real, sizeof g.real) < 0) {
+    if (path_resolve_lenient(o->out, g.real, sizeof g.real) < 0) {
         fprintf(stderr, "blalm report: --out %s: path too long\n", o->out);
         return 1;
     }
@@ -205,7 +148,7 @@ static int check_out_not_input(const struct report_opts *o)
     for (size_t i = 0; i < nd && !rc; i++) {
         if (!dirs_all[i]) continue;
         char rd[PATH_MAX];   /* also a folder not made yet: report would make it */
-        if (real_path_lenient(dirs_all[i], rd, sizeof rd) == 0 && under(g.real, rd)) {
+        if (path_resolve_lenient(dirs_all[i], rd, sizeof rd) == 0 && path_is_within(g.real, rd)) {
             snprintf(g.hit, sizeof g.hit, "%s", dirs_all[i]);
         } else if (!guard_walk(&g, dirs_all[i])) {
             continue;

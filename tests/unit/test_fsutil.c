@@ -1,5 +1,6 @@
 /* Files and folders: write_file_atomic and file sets refuse to replace what
  * is not a regular file, and their errors name the file asked for. */
+#include <limits.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -134,6 +135,51 @@ TEST(mkdir_p_made_undoes_only_its_own)
     CHECK(!file_exists(path_in_tmp("md/x")));
 }
 
+/* path_resolve_lenient: links resolved where the path exists, "." and ".."
+ * applied as mkdir -p then open would apply them where it does not yet. */
+TEST(path_resolve_lenient_applies_dotdot_in_missing_part)
+{
+    char *root = path_in_tmp("res"), *docs = path_in_tmp("res/docs/s"), *link = path_in_tmp("res/ln");
+    blalm_err e = {{0}};
+    CHECK(mkdir_p(docs, &e) == 0);
+    CHECK(symlink(docs, link) == 0);
+    char rroot[PATH_MAX], rdocs[PATH_MAX], got[PATH_MAX], p[PATH_MAX + 64];
+    CHECK(realpath(root, rroot) != NULL);
+    snprintf(rdocs, sizeof rdocs, "%s/docs", rroot);
+    /* a folder still to be made, then back out of it: lands in docs */
+    snprintf(p, sizeof p, "%s/nodir/../docs/s/x.jsonl", root);
+    CHECK(path_resolve_lenient(p, got, sizeof got) == 0);
+    CHECK_EQ_STR(got, strcat(strcpy(p, rdocs), "/s/x.jsonl"));
+    CHECK(path_is_within(got, rdocs));
+    /* the reverse: passes through docs by name, ends beside it */
+    snprintf(p, sizeof p, "%s/docs/s/nodir/../../../m.bin", root);
+    CHECK(path_resolve_lenient(p, got, sizeof got) == 0);
+    CHECK_EQ_STR(got, strcat(strcpy(p, rroot), "/m.bin"));
+    CHECK(!path_is_within(got, rdocs));
+    /* a link met after a missing folder is left is still resolved */
+    snprintf(p, sizeof p, "%s/a/b/../../ln/new/x", root);
+    CHECK(path_resolve_lenient(p, got, sizeof got) == 0);
+    CHECK_EQ_STR(got, strcat(strcpy(p, rdocs), "/s/new/x"));
+    /* ".." of a resolved link is the target's parent, as the kernel takes it */
+    snprintf(p, sizeof p, "%s/ln/../y", root);
+    CHECK(path_resolve_lenient(p, got, sizeof got) == 0);
+    CHECK_EQ_STR(got, strcat(strcpy(p, rdocs), "/y"));
+    /* "." and repeated slashes; nothing made on the way */
+    snprintf(p, sizeof p, "%s/./nodir//./q", root);
+    CHECK(path_resolve_lenient(p, got, sizeof got) == 0);
+    CHECK_EQ_STR(got, strcat(strcpy(p, rroot), "/nodir/q"));
+    snprintf(p, sizeof p, "%s/nodir", root);
+    CHECK(!file_exists(p));
+    /* "/" and above it */
+    CHECK(path_resolve_lenient("/..", got, sizeof got) == 0);
+    CHECK_EQ_STR(got, "/");
+    CHECK(path_is_within("/x", "/"));
+    CHECK(!path_is_within("/a/bc", "/a/b"));
+    CHECK(path_is_within("/a/b", "/a/b") && path_is_within("/a/b/c", "/a/b"));
+    /* too small an output */
+    CHECK(path_resolve_lenient(root, got, 4) < 0);
+}
+
 int main(void)
 {
     RUN(atomic_write_replaces_regular_file);
@@ -142,5 +188,6 @@ int main(void)
     RUN(file_set_refuses_symlink_before_writing);
     RUN(atomic_write_error_names_the_path);
     RUN(mkdir_p_made_undoes_only_its_own);
+    RUN(path_resolve_lenient_applies_dotdot_in_missing_part);
     return test_summary();
 }
