@@ -60,3 +60,23 @@ void sig_hold_end(void)
     pthread_mutex_unlock(&mu);
     if (sig) raise(sig);
 }
+
+void sig_stop_install(sig_stop_saved *s, void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    static const int sigs[2] = {SIGTERM, SIGINT};
+    for (int i = 0; i < 2; i++) {
+        sigaction(sigs[i], NULL, &s->old[i]);
+        if (s->old[i].sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+void sig_stop_restore(const sig_stop_saved *s)
+{
+    sigaction(SIGTERM, &s->old[0], NULL);
+    sigaction(SIGINT, &s->old[1], NULL);
+}

@@ -17,4 +17,19 @@
 void sig_hold_begin(void);
 void sig_hold_end(void);
 
+/* A long loop that stops cleanly on SIGTERM or SIGINT (train's steps,
+ * distill score's files): sig_stop_install queries each signal's action
+ * first and installs handler only over one not ignored (nohup, a shell
+ * script's background job: an ignored signal stays ignored, with no moment
+ * where handler would act on it), with SA_RESETHAND | SA_RESTART: the first
+ * signal runs handler (which only records it), a second one ends the
+ * process at once as without it, and a write is not cut short.
+ * sig_stop_restore puts the saved actions back. Not nested. */
+#include <signal.h>
+typedef struct {
+    struct sigaction old[2];   /* SIGTERM, SIGINT */
+} sig_stop_saved;
+void sig_stop_install(sig_stop_saved *s, void (*handler)(int));
+void sig_stop_restore(const sig_stop_saved *s);
+
 #endif

@@ -15,6 +15,7 @@
 #include "lib/hash.h"
 #include "lib/marker.h"
 #include "lib/sbuf.h"
+#include "lib/sighold.h"
 #include "scorer/distill_internal.h"
 
 /* Where d is in its file, for messages: "PATH:LINE" for jsonl (lines count
@@ -502,7 +503,8 @@ static void score_unit(const char *rel, char *out, size_t cap)
 }
 
 /* SIGINT or SIGTERM during distill_score_work: the file being written is
- * dropped (no temporary left), then the signal takes its course. */
+ * dropped (no temporary left), then the signal takes its course; a second
+ * one ends the process at once (sig_stop_install). */
 static volatile sig_atomic_t score_stop;
 
 static void on_score_stop(int sig)
@@ -510,7 +512,9 @@ static void on_score_stop(int sig)
     if (!score_stop) score_stop = sig;
 }
 
-/* One document file into edu_local; *skipped = 1 when its marker says done. */
+/* One document file into edu_local; *skipped = 1 when its marker says done.
+ * 1 (nothing touched, its marker included) when a signal came before the
+ * file was begun. */
 static int score_file(const distill_work_opts *o, const distill_model *m, const feat_sets *fs,
                       const doc_file *f, const doc_identity *model_id, distill_counts *c, sbuf *line,
                       distill_work_counts *n, int *skipped, blalm_err *e)
@@ -522,6 +526,7 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     score_unit(f->rel, unit, sizeof unit);
     snprintf(config, sizeof config, "distill %s", name);
     *skipped = 0;
+    if (score_stop) return 1;
     doc_identity ident;
     if (doc_identity_of(f->path, &ident, e) < 0) return -1;
     marker_key *key = NULL;
@@ -544,6 +549,10 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
             *skipped = 1;
             marker_key_free(key);
             return 0;
+        }
+        if (score_stop) {   /* came while this file was checked: not begun */
+            marker_key_free(key);
+            return 1;
         }
         /* redone from here: a marker stays only beside what it proves */
         if (marker_remove(w->state, "distill_score", unit, e) < 0) goto fail;
@@ -668,19 +677,14 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     sbuf line;
     sb_init(&line);
     int rc = 0, nt = blas_serial_begin(1);  /* one document at a time: see lib/blas.h */
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_score_stop;
-    sigemptyset(&sa.sa_mask);
+    sig_stop_saved old_sig;
     score_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    if (old_int.sa_handler == SIG_IGN) sigaction(SIGINT, &old_int, NULL);
-    if (old_term.sa_handler == SIG_IGN) sigaction(SIGTERM, &old_term, NULL);
-    for (size_t fi = 0; fi < nfiles && rc == 0; fi++) {
+    sig_stop_install(&old_sig, on_score_stop);
+    for (size_t fi = 0; fi < nfiles && rc == 0 && !score_stop; fi++) {
         int skipped = 0;
         rc = score_file(o, m, &fs, &files[fi], o->model_path ? &model_id : NULL, &c, &line, n, &skipped, e);
-        if (rc == 0) {
+        if (rc == 1) rc = 0;   /* stopped before it began: the message names no file */
+        else if (rc == 0) {
             if (skipped) n->skipped++;
             else n->files++;
         }
@@ -690,8 +694,7 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     distill_counts_free(&c);
     feat_sets_free(&fs);
     docs_walk_free(files, nfiles);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    sig_stop_restore(&old_sig);
     if (score_stop) {   /* files committed before it stay */
         if (rc == 0) err_set(e, "interrupted by %s", score_stop == SIGINT ? "SIGINT" : "SIGTERM");
         n->stop_signal = score_stop;

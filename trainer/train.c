@@ -40,6 +40,7 @@
 #include "lib/marker.h"
 #include "lib/hash.h"
 #include "lib/progress.h"
+#include "lib/sighold.h"
 #include "lib/utf8.h"
 #include "lib/zio.h"
 #include "trainer/optim.h"
@@ -1169,29 +1170,6 @@ static void on_stop_signal(int sig)
     stop_signal = sig;
 }
 
-static void stop_signals_install(struct sigaction old[2])
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;   /* a write of the checkpoint is not cut short */
-    sigemptyset(&sa.sa_mask);
-    stop_signal = 0;
-    static const int sigs[2] = {SIGTERM, SIGINT};
-    for (int i = 0; i < 2; i++) {
-        /* one ignored when the process started stays ignored (nohup, a
-         * shell script's background job: SIGINT) */
-        sigaction(sigs[i], NULL, &old[i]);
-        if (old[i].sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
-    }
-}
-
-static void stop_signals_restore(const struct sigaction old[2])
-{
-    sigaction(SIGTERM, &old[0], NULL);
-    sigaction(SIGINT, &old[1], NULL);
-}
-
 /* Whether to stop after this step, agreed by every rank (the signal may
  * reach one rank only, or ranks at different steps): how many ranks got
  * SIGTERM and how many SIGINT, summed. 0 or the signal, SIGTERM if any rank
@@ -1307,7 +1285,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
         have_dev = dev.n_tokens > 0;
     }
     int rc = -1;
-    struct sigaction old_sig[2]; /* stop_on_signal: the actions before the loop's */
+    sig_stop_saved old_sig; /* stop_on_signal: the actions before the loop's */
     int sig_on = 0;
     ckpt_buf cb; /* --resume: latest.bin, read once */
     memset(&cb, 0, sizeof cb);
@@ -1485,7 +1463,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     int row0, row1; /* this rank's rows of every step */
     dp_rows(B, rank, R, &row0, &row1);
     if (o->stop_on_signal) {
-        stop_signals_install(old_sig);
+        stop_signal = 0;
+        sig_stop_install(&old_sig, on_stop_signal);
         sig_on = 1;
     }
     while (pos.step < total) {
@@ -1585,7 +1564,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     sum->allreduce_frac = t_steps > 0 ? t_allreduce / t_steps : 0;
     rc = 0;
 done:
-    if (sig_on) stop_signals_restore(old_sig);
+    if (sig_on) sig_stop_restore(&old_sig);
     ckpt_buf_free(&cb);
     if (logf) fclose(logf);
     free(in), free(tg), free(tmp), free(order);

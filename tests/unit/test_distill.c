@@ -4,7 +4,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/fsutil.h"
@@ -566,6 +568,76 @@ TEST(word_vectors_cased_file)
     rmdir(dir);
 }
 
+/* distill score and SIGTERM (sig_stop_install, as train): the first one
+ * stops the loop cleanly, a second one ends the process at once (it was
+ * swallowed), and one ignored at the start (nohup) stays ignored. Each case
+ * in a child process that raises the signal itself, mid-file. */
+static int sig_raises;
+static void raise_term(void *ctx, uint64_t docs)
+{
+    (void)ctx;
+    if (docs == 3)
+        for (int i = 0; i < sig_raises; i++) raise(SIGTERM);
+}
+
+static int score_child(const char *work, const distill_model *m, int raises, int ignore)
+{
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        if (ignore) signal(SIGTERM, SIG_IGN);
+        blalm_err e = {{0}};
+        work_dirs w;
+        if (work_dirs_init(&w, work, NULL, NULL, &e) < 0) _exit(5);
+        distill_work_opts o;
+        memset(&o, 0, sizeof o);
+        o.dirs = &w;
+        o.model = m;
+        o.progress = raise_term;
+        sig_raises = raises;
+        distill_work_counts n;
+        int rc = distill_score_work(&o, m, &n, &e);
+        if (rc == 0) _exit(n.docs == 50 ? 0 : 6);
+        _exit(n.stop_signal == SIGTERM && strstr(e.msg, "a.jsonl.zst was not written") ? 3 : 4);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) != pid) return -1;
+    return st;
+}
+
+TEST(score_signals)
+{
+    distill_features f;
+    distill_features_default(&f);
+    f.hash_bits = 14;
+    distill_examples ex = {0};
+    make_examples(&ex, &f, 120, 0);
+    distill_train_opts o;
+    memset(&o, 0, sizeof o);
+    o.feat = f;
+    o.folds = 2;
+    o.seed = 3;
+    distill_train_report rep;
+    blalm_err e = {{0}};
+    distill_model *m = distill_train(&ex, &o, &rep, &e);
+    CHECK_MSG(m != NULL, "%s", e.msg);
+    char *work = path_in_tmp("sigwork"), *docs = path_in_tmp("sigwork/docs/s/a.jsonl");
+    CHECK(mkdir_parent(docs, &e) == 0);
+    FILE *fp = fopen(docs, "w");
+    CHECK(fp != NULL);
+    for (int i = 0; i < 50; i++) fprintf(fp, "{\"id\": \"d%d\", \"text\": \"w4x1 w4x2 doc %d\"}\n", i, i);
+    fclose(fp);
+    fflush(NULL);
+    int st = score_child(work, m, 1, 0);   /* one: the loop stops, the file is named */
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 3, "one SIGTERM: status 0x%x", st);
+    st = score_child(work, m, 2, 0);   /* two: the second one ends it */
+    CHECK_MSG(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "two SIGTERMs: status 0x%x", st);
+    st = score_child(work, m, 2, 1);   /* ignored: the file is scored whole */
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ignored SIGTERM: status 0x%x", st);
+    distill_model_free(m);
+    distill_examples_free(&ex);
+}
+
 int main(void)
 {
     RUN(int_score_rounds_half_up_and_clips);
@@ -581,5 +653,6 @@ int main(void)
     RUN(train_refuses_single_class_and_too_few);
     RUN(word_vectors);
     RUN(word_vectors_cased_file);
+    RUN(score_signals);
     return test_summary();
 }
