@@ -14,6 +14,7 @@
 #include "lib/http.h"
 #include "lib/marker.h"
 #include "lib/rules.h"
+#include "lib/sighold.h"
 #include "lib/utf8.h"
 #include "lib/zio.h"
 #include "scorer/sample.h"
@@ -332,7 +333,8 @@ static void on_stop_signal(int sig)
         return;
     }
     /* A second one (Ctrl-C again while the requests on the wire are waited
-     * for): the user wants out now. Only async-signal-safe calls: the
+     * for): the user wants out now. The same signal again meets the default
+     * action already (SA_RESETHAND: sig_stop_install); this is the other one. Only async-signal-safe calls: the
      * default action, delivered once this handler returns. */
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
@@ -583,17 +585,10 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
         return err_set(e, "the model name is not valid UTF-8 (byte \\x%02x at offset %zu); it is sent in "
                           "each request's JSON body", (unsigned char)o->model[bad], bad);
     const work_dirs *w = o->dirs;
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    stop_sig = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
     /* a signal ignored (nohup, a background job's SIGINT) stays ignored */
-    if (old_int.sa_handler == SIG_IGN) sigaction(SIGINT, &old_int, NULL);
-    if (old_term.sa_handler == SIG_IGN) sigaction(SIGTERM, &old_term, NULL);
+    sig_stop_saved old_sig;
+    stop_sig = 0;
+    sig_stop_install(&old_sig, on_stop_signal);
     score_job J;
     memset(&J, 0, sizeof J);
     doc_file *files = NULL;
@@ -740,8 +735,7 @@ done:
     if (S->cache) n->cache_records = llm_cache_records(S->cache);
     job_free(&J);   /* the cache's last fdatasync */
     lock_release(lock);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    sig_stop_restore(&old_sig);
     if (stop_sig) {
         n->stop_signal = stop_sig;
         if (rc == 0)
