@@ -15,6 +15,7 @@
 #include "lib/hash.h"
 #include "lib/marker.h"
 #include "lib/sbuf.h"
+#include "lib/utf8.h"
 #include "lib/sighold.h"
 #include "scorer/distill_internal.h"
 
@@ -192,7 +193,8 @@ static void describe_value(const cJSON *v, char *out, size_t cap)
     char *t = json_print(v, 0);
     const char *kind = cJSON_IsString(v) ? "a string " : cJSON_IsArray(v) ? "an array " :
                        cJSON_IsObject(v) ? "an object " : "";
-    snprintf(out, cap, "%s%.40s%s", kind, t ? t : "?", t && strlen(t) > 40 ? "..." : "");
+    size_t n = t ? utf8_prefix(t, strlen(t), 40) : 0;   /* whole characters */
+    snprintf(out, cap, "%s%.*s%s", kind, (int)n, t ? t : "?", t && strlen(t) > n ? "..." : "");
     free(t);
 }
 
@@ -392,8 +394,8 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
                 /* the label as given, to the last digit: 5.0000001 is not shown as 5 */
                 char at[8300], num[40];
                 if (isfinite(label)) sb_num_ref(label, num);
-                else snprintf(num, sizeof num, "%s", label > 0 ? "beyond the largest double (read as inf)"
-                                                               : "below the smallest double (read as -inf)");
+                else snprintf(num, sizeof num, "%s", label > 0 ? "beyond a double's range (read as inf)"
+                                                               : "beyond a double's range (read as -inf)");
                 err_set(e, "%s: id %s: label %s outside 0..5 (%s)", doc_at(f->path, &d, at, sizeof at), d.id,
                         num, lname);
                 doc_close(dr);

@@ -315,7 +315,14 @@ for sk in "" --skip-unlabelled; do
     expect_fail "distill_bad_label_string${sk:+_skip}" 'strlab/docs/s/x.jsonl:6: id s1: the label metadata field .score. is a string "3", not a number' \
         "$BLALM" distill train --work "$B/strlab" --label-field score --out "$TMP/x.bin" $sk
 done
-expect_fail distill_bad_label_huge "huge/docs/s/x.jsonl:1: id h1: label beyond the largest double (read as inf) outside 0..5" \
+# a long label is cut on a character boundary (40 bytes, then "...")
+mkdir -p "$B/utflab/docs/s"
+"$PY" -c "import json; print(json.dumps({'id': 'u1', 'text': 'x', 'metadata': {'score': 'é' * 30}}, ensure_ascii=False))" \
+    >"$B/utflab/docs/s/x.jsonl"
+"$BLALM" distill train --work "$B/utflab" --label-field score --out "$TMP/x.bin" >"$TMP/out" 2>&1; rc=$?
+[ $rc = 1 ] && "$PY" -c "import sys; t = open(sys.argv[1], 'rb').read().decode('utf-8'); assert '\"' + 'é' * 19 + '...' in t, t" "$TMP/out" &&
+    pass distill_bad_label_cut_whole_characters || fail distill_bad_label_cut_whole_characters "rc $rc: $(head -c 300 "$TMP/out")"
+expect_fail distill_bad_label_huge "huge/docs/s/x.jsonl:1: id h1: label beyond a double's range (read as inf) outside 0..5" \
     "$BLALM" distill train --work "$B/huge" --label-field score --out "$TMP/x.bin"
 # --seed: the range a run config's distill.seed takes, digits only
 for sd in 1k -1 ' 5' 9007199254740992 1.5; do
