@@ -1002,8 +1002,7 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                     if (!one_text) continue;
                     if (twice++ < MAX_LISTED)
                         problem(&v, "the same text is twice in %s (documents.jsonl.zst lines %llu and %llu, %s and %s), "
-                                    "but the manifest's config has dedup on and it records one_text_per_split (one "
-                                    "document per text)",
+                                    "but the manifest records one_text_per_split (one document per text)",
                                 a->split ? "dev" : "train",
                                 (unsigned long long)(a->line < b->line ? a->line : b->line),
                                 (unsigned long long)(a->line < b->line ? b->line : a->line),

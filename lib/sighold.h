@@ -22,8 +22,10 @@ void sig_hold_end(void);
  * first and installs handler only over one not ignored (nohup, a shell
  * script's background job: an ignored signal stays ignored, with no moment
  * where handler would act on it), with SA_RESETHAND | SA_RESTART: the first
- * signal runs handler (which only records it), a second one ends the
- * process at once as without it, and a write is not cut short.
+ * signal runs handler (which only records it), the same signal again ends
+ * the process at once as without it (SA_RESETHAND resets only the signal
+ * delivered: SIGINT then SIGTERM runs handler twice), and a write is not
+ * cut short.
  * sig_stop_restore puts the saved actions back. Not nested. */
 #include <signal.h>
 typedef struct {

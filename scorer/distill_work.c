@@ -193,7 +193,7 @@ static void describe_value(const cJSON *v, char *out, size_t cap)
     char *t = json_print(v, 0);
     const char *kind = cJSON_IsString(v) ? "a string " : cJSON_IsArray(v) ? "an array " :
                        cJSON_IsObject(v) ? "an object " : "";
-    size_t n = t ? utf8_prefix(t, strlen(t), 40) : 0;   /* whole characters */
+    size_t n = t ? utf8_prefix(t, strlen(t), 40) : 1;   /* whole characters */
     snprintf(out, cap, "%s%.*s%s", kind, (int)n, t ? t : "?", t && strlen(t) > n ? "..." : "");
     free(t);
 }

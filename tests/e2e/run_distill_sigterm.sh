@@ -42,7 +42,7 @@ left=$(ls -a "$L/" 2>/dev/null | grep -c tmp)
 msg=$(grep '^blalm run: ' "$TMP/run1" || true)
 if [ $rc = 143 ] && [ "$left" = 0 ] && [ ! -e "$L/b.jsonl.zst" ] && [ -e "$L/a.jsonl.zst" ] \
    && [ ! -e "$D/w/state/distill_score/edu_local/s/b.done" ] \
-   && [ "$(grep -c . <<<"$msg")" = 1 ] && [ "$(grep -o 'distill' <<<"$msg" | wc -l)" = 1 ] \
+   && [ "$(grep -c . <<<"$msg")" = 1 ] && [ "$(grep -o 'distill: ' <<<"$msg" | wc -l)" = 1 ] \
    && grep -q '^blalm run: distill: interrupted by SIGTERM: .*b.jsonl.zst was not written (a rerun resumes)$' <<<"$msg" \
    && ! grep -q 'run: assemble' "$TMP/run1"; then
     pass run_distill_sigterm
