@@ -205,21 +205,28 @@ static void make_examples(distill_examples *ex, const distill_features *f, int n
     distill_counts_free(&c);
 }
 
+/* A model trained on 120 made-up examples (2^14 features, seed 3). */
+static distill_model *train_small(distill_examples *ex, int folds, distill_features *f, distill_train_opts *o,
+                                  distill_train_report *rep, blalm_err *e)
+{
+    distill_features_default(f);
+    f->hash_bits = 14;
+    make_examples(ex, f, 120, 0);
+    memset(o, 0, sizeof *o);
+    o->feat = *f;
+    o->folds = folds;
+    o->seed = 3;
+    return distill_train(ex, o, rep, e);
+}
+
 TEST(train_save_load_predict)
 {
     distill_features f;
-    distill_features_default(&f);
-    f.hash_bits = 14;
     distill_examples ex = {0};
-    make_examples(&ex, &f, 120, 0);
     distill_train_opts o;
-    memset(&o, 0, sizeof o);
-    o.feat = f;
-    o.folds = 4;
-    o.seed = 3;
     distill_train_report rep;
     blalm_err e = {{0}};
-    distill_model *m = distill_train(&ex, &o, &rep, &e);
+    distill_model *m = train_small(&ex, 4, &f, &o, &rep, &e);
     CHECK_MSG(m != NULL, "%s", e.msg);
     CHECK_EQ_INT(rep.docs, 120);
     CHECK_EQ_INT(rep.n_cand, 8);
@@ -608,18 +615,11 @@ static int score_child(const char *work, const distill_model *m, int raises, int
 TEST(score_signals)
 {
     distill_features f;
-    distill_features_default(&f);
-    f.hash_bits = 14;
     distill_examples ex = {0};
-    make_examples(&ex, &f, 120, 0);
     distill_train_opts o;
-    memset(&o, 0, sizeof o);
-    o.feat = f;
-    o.folds = 2;
-    o.seed = 3;
     distill_train_report rep;
     blalm_err e = {{0}};
-    distill_model *m = distill_train(&ex, &o, &rep, &e);
+    distill_model *m = train_small(&ex, 2, &f, &o, &rep, &e);
     CHECK_MSG(m != NULL, "%s", e.msg);
     char *work = path_in_tmp("sigwork"), *docs = path_in_tmp("sigwork/docs/s/a.jsonl");
     CHECK(mkdir_parent(docs, &e) == 0);
