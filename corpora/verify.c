@@ -180,8 +180,6 @@ static int cmp_text(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* The manifest's record of the attribute sets the corpus was made from:
- * present, well-formed, and "complete" exactly when no set lacks files. */
 /* "config" is the configuration assemble ran with, as it printed it, and
  * "config_sha256" the sha256 of those bytes: printed again the same way, an
  * edit to either (a seed, a budget, a rule) shows. */
@@ -222,35 +220,30 @@ static void check_config(vctx *v, const cJSON *m)
     if (num(m, "seed", &x) && num(c, "seed", &y) && x != y)
         problem(v, "manifest.json: \"seed\" %llu, but its config's seed is %llu", (unsigned long long)x,
                 (unsigned long long)y);
+    /* the corpus the manifest names, in its config: its budget and dev budget */
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(m, "corpus"), *cs;
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(m, "dev");
     int named = 0;
     cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(c, "corpora")) {
         const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
-        named |= cJSON_IsString(name) && cJSON_IsString(cn) && !strcmp(cn->valuestring, name->valuestring);
+        if (!cJSON_IsString(name) || !cJSON_IsString(cn) || strcmp(cn->valuestring, name->valuestring)) continue;
+        named = 1;
+        if (num(m, "budget", &x) && num(cs, "budget", &y) && x != y)
+            problem(v, "manifest.json: \"budget\" %llu, but its config gives corpus %s a budget of %llu",
+                    (unsigned long long)x, name->valuestring, (unsigned long long)y);
+        if (num(dev, "budget", &x) && num(cs, "dev_words", &y) && x != y)
+            problem(v, "manifest.json: dev.budget %llu, but its config gives corpus %s dev_words %llu",
+                    (unsigned long long)x, name->valuestring, (unsigned long long)y);
     }
     /* renamed, or its name gone, the corpus would escape the budget check */
     if (!cJSON_IsString(name))
         problem(v, "manifest.json: \"corpus\" missing or not a string");
     else if (!named)
         problem(v, "manifest.json: corpus \"%.200s\" is none of its config's corpora", name->valuestring);
-    if (cJSON_IsString(name) && num(m, "budget", &x))
-        cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(c, "corpora")) {
-            const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
-            if (cJSON_IsString(cn) && !strcmp(cn->valuestring, name->valuestring) && num(cs, "budget", &y) && x != y)
-                problem(v, "manifest.json: \"budget\" %llu, but its config gives corpus %s a budget of %llu",
-                        (unsigned long long)x, name->valuestring, (unsigned long long)y);
-        }
-    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(m, "dev");
-    if (cJSON_IsString(name) && num(dev, "budget", &x))
-        cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(c, "corpora")) {
-            const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
-            if (cJSON_IsString(cn) && !strcmp(cn->valuestring, name->valuestring) && num(cs, "dev_words", &y) &&
-                x != y)
-                problem(v, "manifest.json: dev.budget %llu, but its config gives corpus %s dev_words %llu",
-                        (unsigned long long)x, name->valuestring, (unsigned long long)y);
-        }
 }
 
+/* The manifest's record of the attribute sets the corpus was made from:
+ * present, well-formed, and "complete" exactly when no set lacks files. */
 static void check_attributes(vctx *v, const cJSON *m, verify_result *r)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(m, "attributes");
@@ -993,28 +986,24 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
                 const textrec *a = &texts[i], *b = &texts[j];
                 if (a->len != b->len || memcmp(files[a->file].map + a->off, files[b->file].map + b->off, a->len))
                     continue;
+                const textrec *lo = a->line < b->line ? a : b, *hi = lo == a ? b : a;   /* by line */
                 if (a->split == b->split) {
                     if (older) {
-                        uint64_t l0 = a->line < b->line ? a->line : b->line, l1 = a->line < b->line ? b->line : a->line;
-                        if (!repeats++ || l0 < rl0) rl0 = l0, rl1 = l1, rsplit = a->split;
+                        if (!repeats++ || lo->line < rl0) rl0 = lo->line, rl1 = hi->line, rsplit = a->split;
                         break;
                     }
                     if (!one_text) continue;
                     if (twice++ < MAX_LISTED)
                         problem(&v, "the same text is twice in %s (documents.jsonl.zst lines %llu and %llu, %s and %s), "
                                     "but the manifest records one_text_per_split (one document per text)",
-                                a->split ? "dev" : "train",
-                                (unsigned long long)(a->line < b->line ? a->line : b->line),
-                                (unsigned long long)(a->line < b->line ? b->line : a->line),
-                                files[a->line < b->line ? a->file : b->file].path,
-                                files[a->line < b->line ? b->file : a->file].path);
+                                a->split ? "dev" : "train", (unsigned long long)lo->line,
+                                (unsigned long long)hi->line, files[lo->file].path, files[hi->file].path);
                     break;
                 }
                 if (both++ < MAX_LISTED)
                     problem(&v, "the same text is in train and dev (documents.jsonl.zst lines %llu and %llu, %s "
-                                "and %s)", (unsigned long long)(a->line < b->line ? a->line : b->line),
-                            (unsigned long long)(a->line < b->line ? b->line : a->line), files[a->file].path,
-                            files[b->file].path);
+                                "and %s)", (unsigned long long)lo->line, (unsigned long long)hi->line,
+                            files[a->file].path, files[b->file].path);
                 break;
             }
         }
