@@ -15,8 +15,8 @@
 #include "lib/hash.h"
 #include "lib/marker.h"
 #include "lib/sbuf.h"
-#include "lib/utf8.h"
 #include "lib/sighold.h"
+#include "lib/utf8.h"
 #include "scorer/distill_internal.h"
 
 /* Where d is in its file, for messages: "PATH:LINE" for jsonl (lines count
@@ -505,8 +505,8 @@ static void score_unit(const char *rel, char *out, size_t cap)
 }
 
 /* SIGINT or SIGTERM during distill_score_work: the file being written is
- * dropped (no temporary left), then the signal takes its course; a second
- * one ends the process at once (sig_stop_install). */
+ * dropped (no temporary left), then the signal takes its course; the same
+ * signal again ends the process at once (sig_stop_install). */
 static volatile sig_atomic_t score_stop;
 
 static void on_score_stop(int sig)

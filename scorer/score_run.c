@@ -334,8 +334,9 @@ static void on_stop_signal(int sig)
     }
     /* A second one (Ctrl-C again while the requests on the wire are waited
      * for): the user wants out now. The same signal again meets the default
-     * action already (SA_RESETHAND: sig_stop_install); this is the other one. Only async-signal-safe calls: the
-     * default action, delivered once this handler returns. */
+     * action already (SA_RESETHAND: sig_stop_install); this is the other
+     * one. Only async-signal-safe calls: the default action, delivered once
+     * this handler returns. */
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
@@ -345,6 +346,13 @@ static void on_stop_signal(int sig)
 }
 
 static int stopping(void) { return stop_sig != 0; }
+
+/* The config an edu_llm attribute record names (unchanged since before
+ * markers): what makes a file's record current for this run. */
+static void record_config(const score_job *J, char *out, size_t cap)
+{
+    snprintf(out, cap, "score run %s", J->run_key);
+}
 
 /* rows: the file's documents when known (progress counts a skipped file's
  * at once), else -1 */
@@ -357,8 +365,7 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
     char out[8192], unit[4200], config[128];
     attr_path_for(w, "edu_llm", f->rel, out, sizeof out);
     score_marker_unit(f->rel, unit, sizeof unit);
-    /* the attribute record's config (unchanged since before markers) */
-    snprintf(config, sizeof config, "score run %s", J->run_key);
+    record_config(J, config, sizeof config);
     int markers = !o->dry_run && w->state[0];
     /* the document file as it is now: an edited file is scored again, and
      * the record says what edu_llm was made from */
@@ -676,7 +683,7 @@ int score_run(const score_opts *o, score_counts *n, score_progress_fn progress, 
              * size and mtime): the record's count, not a pass over it */
             char apath[8192], config[128];
             attr_path_for(w, "edu_llm", files[i].rel, apath, sizeof apath);
-            snprintf(config, sizeof config, "score run %s", J.run_key);
+            record_config(&J, config, sizeof config);
             if (!o->force && (rows[i] = attr_record_documents_hint(apath, files[i].path, config)) >= 0) {
                 total += (uint64_t)rows[i];
                 continue;
