@@ -80,3 +80,8 @@ void sig_stop_restore(const sig_stop_saved *s)
     sigaction(SIGTERM, &s->old[0], NULL);
     sigaction(SIGINT, &s->old[1], NULL);
 }
+
+const char *sig_stop_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}

@@ -33,5 +33,8 @@ typedef struct {
 } sig_stop_saved;
 void sig_stop_install(sig_stop_saved *s, void (*handler)(int));
 void sig_stop_restore(const sig_stop_saved *s);
+/* "SIGINT", "SIGTERM" (the signals sig_stop_install catches), else "a signal":
+ * for the messages that say what stopped a run. */
+const char *sig_stop_name(int sig);
 
 #endif

@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "corpora/corpora.h"
 #include "lib/cli.h"
 #include "lib/progress.h"
+#include "lib/sighold.h"
 #include "pipeline/env.h"
 #include "trainer/parallel.h"
 #include "trainer/train.h"
@@ -102,7 +102,7 @@ static int run_train(train_opts *o, int quiet, blalm_err *e)
         if (o->rank == 0)
             fprintf(stderr, "blalm train: stopped by %s after step %ld of %ld; %s/checkpoints/latest.bin holds "
                             "that step: continue with the same arguments and --resume\n",
-                    s.stopped_by == SIGINT ? "SIGINT" : s.stopped_by == SIGTERM ? "SIGTERM" : "a signal", s.steps,
+                    sig_stop_name(s.stopped_by), s.steps,
                     s.total_steps, o->run);
         return 128 + s.stopped_by;
     }

@@ -27,6 +27,7 @@
 #include "lib/hash.h"
 #include "lib/http.h"
 #include "lib/marker.h"
+#include "lib/sighold.h"
 #include "lib/utf8.h"
 #include "lib/work.h"
 #include "scorer/distill.h"
@@ -1889,7 +1890,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
         marker_key_free(k);
         return err_set(e, "interrupted by %s after step %ld of %ld; %s/checkpoints/latest.bin holds "
                           "that step: run the same command again to continue",
-                       ts.stopped_by == SIGINT ? "SIGINT" : "SIGTERM", ts.steps, ts.total_steps, x->model);
+                       sig_stop_name(ts.stopped_by), ts.steps, ts.total_steps, x->model);
     }
     if (rc == 0) {
         char res[256], dv[32] = "null", dl[64] = "dev loss n/a (no dev evaluation)", lv[32] = "null",

@@ -631,7 +631,7 @@ static int score_file(const distill_work_opts *o, const distill_model *m, const 
     if (score_stop) {
         got = -1;
         err_set(e, "interrupted by %s: %s was not written (a rerun resumes)",
-                score_stop == SIGINT ? "SIGINT" : "SIGTERM", out);
+                sig_stop_name(score_stop), out);
     }
     if (got < 0) {
         attrw_abort(aw);
@@ -698,7 +698,7 @@ int distill_score_work(const distill_work_opts *o, const distill_model *m, disti
     docs_walk_free(files, nfiles);
     sig_stop_restore(&old_sig);
     if (score_stop) {   /* files committed before it stay */
-        if (rc == 0) err_set(e, "interrupted by %s", score_stop == SIGINT ? "SIGINT" : "SIGTERM");
+        if (rc == 0) err_set(e, "interrupted by %s", sig_stop_name(score_stop));
         n->stop_signal = score_stop;
         rc = -1;
     }

@@ -417,13 +417,13 @@ static int score_file(score_job *J, const doc_file *f, int64_t rows, blalm_err *
     for (;;) {
         if (stopping() && o->dry_run) {
             err_set(e, "interrupted by %s: the dry run stopped, nothing was sent or written",
-                    stop_sig == SIGINT ? "SIGINT" : "SIGTERM");
+                    sig_stop_name(stop_sig));
             goto out;
         }
         if (stopping()) {
             sched_stop(S, &scratch);
             err_set(e, "interrupted by %s: nothing more was sent; the answers received are in the cache "
-                    "and %s was not written (a rerun resumes)", stop_sig == SIGINT ? "SIGINT" : "SIGTERM", out);
+                    "and %s was not written (a rerun resumes)", sig_stop_name(stop_sig), out);
             goto out;
         }
         while (!eof && sched_has_room(S)) {
@@ -746,7 +746,7 @@ done:
     if (stop_sig) {
         n->stop_signal = stop_sig;
         if (rc == 0)
-            err_set(e, "interrupted by %s", stop_sig == SIGINT ? "SIGINT" : "SIGTERM");
+            err_set(e, "interrupted by %s", sig_stop_name(stop_sig));
         rc = -1;
     }
     docs_walk_free(files, nfiles);

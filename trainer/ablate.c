@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/sbuf.h"
+#include "lib/sighold.h"
 #include "trainer/eval.h"
 #include "trainer/tokenizer.h"
 #include "trainer/train.h"
@@ -493,7 +493,7 @@ static int one_run(const ablate_opts *o, const char *variant, const char *opt, i
             cJSON_Delete(settings);
             return err_set(e, "%s: stopped by %s after step %ld of %ld; its checkpoints/latest.bin holds that "
                               "step: run the same blalm ablate again to resume it", run,
-                           ts.stopped_by == SIGINT ? "SIGINT" : ts.stopped_by == SIGTERM ? "SIGTERM" : "a signal",
+                           sig_stop_name(ts.stopped_by),
                            ts.steps, ts.total_steps), ABLATE_STOPPED;
         }
         /* every segment of the training loop (the log's checkpoint lines),
