@@ -117,12 +117,14 @@ static int run_train(train_opts *o, int quiet, blalm_err *e)
     if (isfinite(s.dev_loss)) snprintf(dl, sizeof dl, "dev loss %.4f", s.dev_loss);
     char ls[32] = "n/a";   /* a resume of a complete run whose log lacks the last step's loss */
     if (isfinite(s.last_loss)) snprintf(ls, sizeof ls, "%.4f", s.last_loss);
+    char tps[48] = "no step left to run"; /* a resume of a complete run (it said "0 tok/s") */
+    if (isfinite(s.tok_per_s)) snprintf(tps, sizeof tps, "%.0f tok/s", s.tok_per_s);
     if (!quiet)
         fprintf(stderr,
                 "blalm train: %ld steps, loss %s, %s, %llu tokens, %.0f words seen, "
-                "%.0f tok/s, %d milestone checkpoints -> %s%s\n",
+                "%s, %d milestone checkpoints -> %s%s\n",
                 s.steps, ls, dl, (unsigned long long)s.tokens_seen, s.words_seen,
-                s.tok_per_s, s.milestones_saved, o->run, ar);
+                tps, s.milestones_saved, o->run, ar);
     return 0;
 }
 

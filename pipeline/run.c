@@ -1911,8 +1911,9 @@ static int stage_train(runx *x, int force, blalm_err *e)
         sb_addc(&rb, '}');
         rc = marker_commit(x->state_run, "run", "train", k, sb_cstr(&rb), e);
         sb_free(&rb);
-        if (rc == 0)
-            say(x, "train", "%ld steps, last loss %s, %s, %.0f tokens/s", ts.steps, ll, dl, ts.tok_per_s);
+        char tps[48] = "no step left to run";   /* a resume of a complete run (it said "0 tokens/s") */
+        if (isfinite(ts.tok_per_s)) snprintf(tps, sizeof tps, "%.0f tokens/s", ts.tok_per_s);
+        if (rc == 0) say(x, "train", "%ld steps, last loss %s, %s, %s", ts.steps, ll, dl, tps);
     }
     marker_key_free(k);
     return rc;

@@ -22,6 +22,8 @@
 #include "trainer/train.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -1185,6 +1187,14 @@ static int stop_agreed(int R)
     return sig;
 }
 
+/* nftw: everything under RUN but RUN itself and RUN/.lock (held) */
+static int rm_not_lock(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag;
+    if (ftw->level == 0 || (ftw->level == 1 && !strcmp(path + ftw->base, ".lock"))) return 0;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     /* one writer per run folder: two (a --resume started while the first
@@ -1195,15 +1205,30 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     int fd = -1;
     struct stat st;
     int made = stat(o->run, &st) < 0;   /* RUN is made by the lock */
+    int fresh = made || (S_ISDIR(st.st_mode) && !dir_has_entries(o->run));
     if (o->rank == 0 && !o->lock_held) {
         if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1; /* before RUN is made */
         if ((fd = lock_dir(o->run, "blalm train or ablate", e)) < 0) return -1;
     }
     int rc = train_run_locked(o, sum, e);
-    if (rc < 0 && made && fd >= 0) {
+    char p[4200];
+    snprintf(p, sizeof p, "%s/config.json", o->run);
+    if (rc < 0 && fresh && fd >= 0 && !file_exists(p)) {
+        /* refused before the run began (config.json is written once every
+         * check passed: a train split shorter than one sequence, a corpus
+         * over the track's budget): the tokenizer and token cache it made
+         * in a folder that was new or empty go too, so a refused run leaves
+         * nothing behind (they were left, keyed but of no use to a run that
+         * cannot start). A signal during the preparation ends the process
+         * instead, and its work resumes from the markers. */
+        if (nftw(o->run, rm_not_lock, 16, FTW_DEPTH | FTW_PHYS) != 0)
+            fprintf(stderr, "blalm train: warning: %s: %s: could not remove what the refused run made\n", o->run,
+                    strerror(errno));
+    }
+    if (rc < 0 && fresh && fd >= 0) {
         /* refused before anything was written (prepare_data checks first):
-         * no run folder holding only the lock is left behind */
-        char p[4200];
+         * no run folder holding only the lock is left behind (a folder
+         * that was there, empty, stays, without the lock) */
         snprintf(p, sizeof p, "%s/.lock", o->run);
         DIR *d = opendir(o->run);
         int other = 0;
@@ -1211,7 +1236,7 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
         while (d && (de = readdir(d)))
             if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, ".lock")) other = 1;
         if (d) closedir(d);
-        if (d && !other && unlink(p) == 0) (void)rmdir(o->run);
+        if (d && !other && unlink(p) == 0 && made) (void)rmdir(o->run);
     }
     lock_release(fd);
     return rc;
@@ -1222,6 +1247,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     memset(sum, 0, sizeof *sum);
     sum->dev_loss = NAN;   /* no evaluation yet */
     sum->train_seconds = NAN;
+    sum->tok_per_s = NAN;  /* no step run (a resume of a complete run) */
     model_set_threads(o->threads);
     /* Open MPI: every rank trains; rank 0 alone prepares the data first and
      * writes config.json, the log and the checkpoints */

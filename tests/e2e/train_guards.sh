@@ -57,6 +57,9 @@ l = [json.loads(x) for x in open(sys.argv[1]) if "\"loss\"" in x and "dev_loss" 
 print("60 steps, loss %.4f," % l[-1]["loss"])' "$T/log.jsonl")
 grep -qF "blalm train: $want dev loss " "$TMP/again.err" \
     && pass train_resume_complete_reports_last_loss || fail train_resume_complete_reports_last_loss "want '$want': $(head -c 300 "$TMP/again.err")"
+# and no speed, having run no step (it said "0 tok/s")
+grep -q "words seen, no step left to run, 0 milestone checkpoints" "$TMP/again.err" && ! grep -q "tok/s" "$TMP/again.err" \
+    && pass train_resume_complete_no_speed || fail train_resume_complete_no_speed "$(head -c 300 "$TMP/again.err")"
 
 # WSD: the last step runs at exactly min_lr_frac of the peak (it ran at 0.325x)
 "$PY" - "$tiny" "$TMP/wsd.json" <<'PY'
@@ -191,3 +194,15 @@ mkdir -p "$TMP/shortdev/train" "$TMP/shortdev/dev"; cp "$C/train/x.train" "$TMP/
 "$BLALM" train --corpus "$TMP/shortdev" --model "$tiny" --out "$TMP/sdrun" --max-steps 3 -q 2>"$TMP/err"; rc=$?
 [ $rc = 0 ] && grep -qE "^blalm train: warning: the dev split has [0-9]+ tokens, fewer than one sequence of 33: no dev evaluation$" "$TMP/err" \
     && pass train_short_dev_warned || fail train_short_dev_warned "rc $rc: $(head -c 300 "$TMP/err")"
+
+# a train split shorter than one sequence is refused; in a new (or empty)
+# run folder it leaves nothing (before: the tokenizer, the token cache and
+# their markers stayed, of no use to a run that cannot start)
+mkdir -p "$TMP/short/train"; echo "the cat sat." > "$TMP/short/train/x.train"
+"$BLALM" train --corpus "$TMP/short" --model "$tiny" --out "$TMP/shortrun" -q 2>"$TMP/err"; rc=$?
+mkdir "$TMP/shortempty"
+"$BLALM" train --corpus "$TMP/short" --model "$tiny" --out "$TMP/shortempty" -q 2>>"$TMP/err"; rc2=$?
+[ $rc = 1 ] && [ $rc2 = 1 ] && grep -q "the train split has [0-9]* tokens, fewer than one sequence of 33" "$TMP/err" \
+    && [ ! -e "$TMP/shortrun" ] && [ -d "$TMP/shortempty" ] && [ -z "$(ls -A "$TMP/shortempty")" ] \
+    && pass train_short_corpus_leaves_nothing \
+    || fail train_short_corpus_leaves_nothing "rc $rc $rc2, left: $(cd "$TMP" && find shortrun shortempty 2>/dev/null | tr '\n' ' ') $(head -c 300 "$TMP/err")"
