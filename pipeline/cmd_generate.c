@@ -43,11 +43,17 @@ static const char usage[] =
     "                        same for any T\n"
     "  --checkpoint NAME     RUN/checkpoints/NAME.bin instead of latest (NAME or\n"
     "                        NAME.bin, e.g. chck_10M; a name, not a path)\n"
-    "  --timing              print ms/token at positions 128 and 4096 as JSON (benchmark)\n"
+    "  --timing              print ms/token at positions 128 and 4096 as JSON (benchmark):\n"
+    "                        one sample from the prompt (at most 111 tokens) to position\n"
+    "                        4111, drawn with --temperature, --top-k, --top-p, --seed;\n"
+    "                        not with --max-new or --samples\n"
     "  -q, --quiet           no summary line\n"
     "  -h, --help            this help\n";
 
-/* --timing: ms per token around positions 128 and 4096 of one sample. */
+/* --timing: ms per token around positions 128 and 4096 of one sample: the
+ * 32 generated tokens at positions 112..143 and 4080..4111 (position 0 is
+ * the end-of-text before the prompt). */
+enum { TIMING_LAST = 4096 + 15, TIMING_PROMPT_MAX = 128 - 16 - 1 };
 static int run_timing(model *m, const bpe_tokenizer *tok, const uint32_t *ids, size_t nids, const sample_opts *so,
                       uint64_t seed, int max_new)
 {
@@ -161,7 +167,7 @@ int cmd_generate(int argc, char **argv)
         {0, 0, 0, 0},
     };
     const char *run = NULL, *prompt = "", *ckpt = NULL;
-    int max_new = 100, topk = 40, timing = 0, quiet = 0, samples = 1, threads = 1, c;
+    int max_new = 100, max_new_set = 0, topk = 40, timing = 0, quiet = 0, samples = 1, threads = 1, c;
     double temp = 0.8, top_p = 1;
     unsigned long long v, seed = 1;
     opterr = 0;
@@ -194,7 +200,7 @@ int cmd_generate(int argc, char **argv)
             if (cli_parse_count(optarg, &v) < 0 || v > 100000000ull)
                 return cli_usage_error(usage, "generate: --%s wants a count in 0..100000000, not '%s'",
                                        cli_option_name(opts, c), optarg);
-            if (c == 'n') max_new = (int)v;
+            if (c == 'n') max_new = (int)v, max_new_set = 1;
             else topk = (int)v;
             break;
         case 's':   /* any 64-bit seed: sample i gets seed + i - 1 (mod 2^64) */
@@ -211,7 +217,11 @@ int cmd_generate(int argc, char **argv)
     if (optind < argc) return cli_usage_error(usage, "generate: unexpected argument '%s'", argv[optind]);
     if (!run) return cli_usage_error(usage, "generate: --run is required");
     if (timing && samples > 1) return cli_usage_error(usage, "generate: --timing times one sample, not --samples");
-    if (timing && max_new < 4100) max_new = 4100;
+    /* --timing generates to position 4111 itself: it raised a smaller
+     * --max-new silently, and 4100 timed 21 of the 32 tokens around 4096 */
+    if (timing && max_new_set)
+        return cli_usage_error(usage, "generate: --timing generates the tokens up to position %d itself; "
+                                      "--max-new does not apply", TIMING_LAST);
     model_set_threads(1);
     blalm_err e;
     char p[4096];
@@ -242,6 +252,13 @@ int cmd_generate(int argc, char **argv)
         goto out_early;
     }
     sample_opts so = {temp, topk, top_p};
+    if (timing && nids > TIMING_PROMPT_MAX) {   /* position 128's tokens would be the prompt's, not timed */
+        rc = cli_usage_error(usage, "generate: --timing: the prompt is %zu tokens; at most %d leave the "
+                                    "tokens around position 128 to the timed sample", nids, TIMING_PROMPT_MAX);
+        bpe_encoder_free(enc);
+        goto out_early;
+    }
+    if (timing) max_new = TIMING_LAST - (int)nids;
     rc = timing ? run_timing(m, tok, ids, nids, &so, seed, max_new)
                 : run_samples(m, tok, prompt, ids, nids, &so, seed, max_new, samples, threads, quiet, run);
     bpe_encoder_free(enc);
