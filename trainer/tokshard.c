@@ -108,6 +108,9 @@ int tokshard_add_doc(tokshard_writer *w, const uint32_t *ids, size_t n, uint64_t
         if (id >= w->vocab_size)
             return err_set(e, "%s: document %zu: token id %u outside the vocabulary of %u",
                            w->tok_path, w->n_docs, id, w->vocab_size);
+        if (i < n && id == w->eot_id)   /* it would end the document there: another boundary than the index's */
+            return err_set(e, "%s: document %zu: token %zu is the end-of-text id %u, which only ends a document",
+                           w->tok_path, w->n_docs, i, id);
         p[0] = (uint8_t)id;
         p[1] = (uint8_t)(id >> 8);
         if (w->bpt == 4) {
@@ -382,6 +385,12 @@ int tokshard_verify(const tokshard *s, blalm_err *e)
         if (tokshard_token(s, last) != s->eot_id)
             return err_set(e, "document %llu does not end with the end-of-text token %u",
                            (unsigned long long)d, s->eot_id);
+        for (uint64_t t = s->docs[d].token_offset; t < last; t++)
+            if (tokshard_token(s, t) == s->eot_id)
+                return err_set(e, "token %llu (byte %llu): the end-of-text id %u inside document %llu",
+                               (unsigned long long)t,
+                               (unsigned long long)(TOKSHARD_TOK_HEADER + t * s->bytes_per_token), s->eot_id,
+                               (unsigned long long)d);
     }
     return 0;
 }
@@ -470,6 +479,19 @@ int tokshard_concat(const char *out, const char *const *inputs, size_t n, const 
                     rc = err_set(e, "%s.tok: byte %llu: token %llu (document %llu): id %u outside the vocabulary "
                                     "of %u", base, (unsigned long long)(TOKSHARD_TOK_HEADER + t * s.bytes_per_token),
                                  (unsigned long long)t, (unsigned long long)d, ids[j], s.vocab_size);
+                } else if (ids[j] == s.eot_id) {
+                    /* an end-of-text inside a document (a shard another tool
+                     * wrote, or edited) ends it early for the model while
+                     * the index's boundaries and word counts say otherwise;
+                     * blalm's encoder never emits it in a shard (special
+                     * text stays text there) */
+                    char base[4096];
+                    uint64_t t = x->token_offset + j;
+                    base_path(inputs[i], base, sizeof base);
+                    rc = err_set(e, "%s.tok: byte %llu: token %llu (document %llu): the end-of-text id %u inside "
+                                    "the document (it may only end one)", base,
+                                 (unsigned long long)(TOKSHARD_TOK_HEADER + t * s.bytes_per_token),
+                                 (unsigned long long)t, (unsigned long long)d, ids[j]);
                 }
             if (!rc) rc = tokshard_add_doc(w, ids, k, x->words, e);
         }

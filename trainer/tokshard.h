@@ -53,7 +53,7 @@ typedef struct tokshard_writer tokshard_writer;
 tokshard_writer *tokshard_create(const char *path, uint32_t vocab_size, uint32_t eot_id,
                                  const uint8_t tokenizer_sha256[32], blalm_err *e);
 /* Appends one document: its ids (every id < vocab_size; eot_id is appended by
- * the writer, so do not include it) and its word count. */
+ * the writer, and one among ids is an error) and its word count. */
 int tokshard_add_doc(tokshard_writer *w, const uint32_t *ids, size_t n, uint64_t words,
                      blalm_err *e);
 uint64_t tokshard_writer_tokens(const tokshard_writer *w);
@@ -91,7 +91,8 @@ static inline uint32_t tokshard_token(const tokshard *s, uint64_t i)
 }
 /* Copies tokens [start, start+n) into out. */
 void tokshard_read(const tokshard *s, uint64_t start, size_t n, uint32_t *out);
-/* Full check: every token < vocab_size and every document ends with eot_id.
+/* Full check: every token < vocab_size and every document ends with eot_id,
+ * its only end-of-text token.
  * O(n_tokens); the open above checks only the headers and records. */
 int tokshard_verify(const tokshard *s, blalm_err *e);
 void tokshard_close(tokshard *s);

@@ -163,6 +163,40 @@ TEST(concat_names_bad_input_id)
     CHECK(access(ot, F_OK) != 0);
 }
 
+/* the end-of-text id ends a document and appears nowhere else: one inside a
+ * document (a shard another tool wrote, or edited) ended it early for the
+ * model while the index's boundaries and word counts said otherwise, and was
+ * accepted by the writer, the full check and the join */
+TEST(rejects_eot_inside_document)
+{
+    char p[600], tp[620], o[600], ot[620];
+    const char *in[1] = {p};
+    blalm_err e;
+    uint8_t sha[32] = {0};
+    shard_path(p, sizeof p, "eot");
+    tokshard_writer *w = tokshard_create(p, 10, 9, sha, &e);
+    CHECK(w);
+    uint32_t a[] = {1, 9, 2};
+    CHECK(tokshard_add_doc(w, a, 3, 1, &e) == -1);
+    CHECK_HAS(e.msg, "document 0: token 1 is the end-of-text id 9, which only ends a document");
+    tokshard_abort(w);
+    /* a shard edited after writing: token 1 of document 0 (2 -> 999) */
+    shard_path(o, sizeof o, "eotout");
+    snprintf(tp, sizeof tp, "%s.tok", p);
+    snprintf(ot, sizeof ot, "%s.tok", o);
+    CHECK(write_shard(p, 1000, &e) == 0);
+    CHECK(corrupt_at(tp, 64 + 2 * 1, 0xe7) == 0 && corrupt_at(tp, 64 + 2 * 1 + 1, 0x03) == 0);
+    tokshard s;
+    CHECK_MSG(tokshard_open(&s, p, &e) == 0, "%s", e.msg);
+    CHECK(tokshard_verify(&s, &e) == -1);
+    CHECK_HAS(e.msg, "token 1 (byte 66): the end-of-text id 999 inside document 0");
+    tokshard_close(&s);
+    CHECK(tokshard_concat(o, in, 1, NULL, &e) == -1);
+    CHECK_HAS(e.msg, tp);
+    CHECK_HAS(e.msg, "byte 66: token 1 (document 0): the end-of-text id 999 inside the document");
+    CHECK(access(ot, F_OK) != 0);
+}
+
 int main(void)
 {
     RUN(round_trip_u16);
@@ -170,5 +204,6 @@ int main(void)
     RUN(rejects_out_of_vocab_id);
     RUN(rejects_corrupt_and_truncated);
     RUN(concat_names_bad_input_id);
+    RUN(rejects_eot_inside_document);
     return test_summary();
 }
