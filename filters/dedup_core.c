@@ -750,7 +750,7 @@ static int iso_datetime(const char *s, double *out)
 {
     const char *p = s;
     int y = digits(&p, 4);
-    if (y < 0 || *p++ != '-') return -1;
+    if (y < 1 || *p++ != '-') return -1;   /* year 0: fromisoformat refuses it */
     int mo = digits(&p, 2);
     if (mo < 1 || mo > 12 || *p++ != '-') return -1;
     int d = digits(&p, 2);
@@ -768,7 +768,7 @@ static int iso_datetime(const char *s, double *out)
         if (*p == ':') {
             p++;
             ss = digits(&p, 2);
-            if (ss < 0 || ss > 60) return -1;   /* 60: a leap second */
+            if (ss < 0 || ss > 59) return -1;   /* no leap second 60, as fromisoformat */
             if (*p == '.' || *p == ',') {
                 p++;
                 double scale = 0.1;

@@ -322,10 +322,15 @@ TEST(keep_string)
     CHECK(dd_keep_string("2024", &v) == 0 && v == 2024);
     CHECK(dd_keep_string("2024-03-01", &v) == 0 && v == 1709251200);
     CHECK(dd_keep_string("1969-12-31T23:59:59Z", &v) == 0 && v == -1);
+    CHECK(dd_keep_string("0001-01-01", &v) == 0 && v == -62135596800.0);
     static const char *const bad[] = {"", " ", "nan", "inf", "-inf", "0x10", "1e", "1.2.3", "abc",
                                       "3 apples", "2023-02-29", "2024-13-01", "2024-01-01T24:00",
                                       "2024-01-01T10:00:00Q", "2024-01-01T10:00:00.", "e5", ".",
-                                      "2024-05", "2024-01-01T10:00+05:", "2024-01-01T10:00+5"};
+                                      "2024-05", "2024-01-01T10:00+05:", "2024-01-01T10:00+5",
+                                      /* fromisoformat: "second must be in 0..59", "year 0 is
+                                       * out of range" */
+                                      "2016-12-31T23:59:60Z", "2016-12-31 23:59:60.5",
+                                      "0000-01-01", "0000-03-01T00:00:00Z"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (dd_keep_string(bad[i], &v) == 0) FAILF("'%s' read as %g", bad[i], v);
 }
