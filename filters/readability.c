@@ -389,6 +389,31 @@ typedef struct cmu_entries {
     size_t n, cap;
 } cmu_entries;
 
+/* A malformed line's first bytes for a message: valid UTF-8 as is; a
+ * control byte, a backslash and each byte of invalid UTF-8 as \xNN (raw,
+ * an ESC would drive the terminal). out holds at least 4 * 80 + 1 bytes.
+ * Returns how many bytes show escaped. */
+static size_t cmu_show_line(const char *line, size_t n, char *out)
+{
+    const unsigned char *s = (const unsigned char *)line;
+    n = utf8_prefix(line, n, 80);
+    size_t o = 0, escaped = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t k = utf8_decode_at(s, n, i, &cp);
+        if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\' || s[i] >= 0x80)) {
+            o += (size_t)sprintf(out + o, "\\x%02x", s[i]);
+            escaped++;
+        } else {
+            memcpy(out + o, s + i, k);
+            o += k;
+        }
+        i += k;
+    }
+    out[o] = 0;
+    return escaped;
+}
+
 static int cmu_line(cmu_entries *t, const char *line, size_t n, int js, const char *path,
                     size_t lineno, blalm_err *e)
 {
@@ -431,9 +456,12 @@ static int cmu_line(cmu_entries *t, const char *line, size_t n, int js, const ch
     unsigned char key[256];
     int syl = stressed_phones(ph, phn);
     size_t kn = cmu_key(w, wn, key, sizeof key);
-    if (syl < 0 || !kn)
-        return err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%.*s'",
-                       path, lineno, (int)(n - i < 80 ? n - i : 80), line + i);
+    if (syl < 0 || !kn) {
+        char shown[4 * 80 + 1];
+        size_t escaped = cmu_show_line(line + i, n - i, shown);
+        return err_set(e, "%s:%zu: expected a word and ARPAbet phonemes (AH0 B ...), got '%s'%s", path,
+                       lineno, shown, escaped ? " (bytes shown as \\xNN)" : "");
+    }
     if (t->n == t->cap) {
         size_t ncap = t->cap ? 2 * t->cap : 1 << 16;
         uint64_t *nv = realloc(t->v, ncap * sizeof *nv);

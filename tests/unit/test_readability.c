@@ -297,6 +297,13 @@ TEST(cmudict_text_and_js_formats)
     p = write_tmp("cmudict.bad", "A 1 AH0\nB 1x B IY1\n");
     CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
     CHECK_MSG(strstr(e.msg, "cmudict.bad:2:") != NULL, "%s", e.msg);
+    /* a malformed line's bytes show escaped (an ESC would drive the
+     * terminal): control bytes and invalid UTF-8 as \xNN, valid UTF-8 as is */
+    p = write_tmp("cmudict.raw", "A 1 AH0\nB\x1b[31m\x01\xff caf\xc3\xa9\\ 1x\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
+    CHECK_MSG(strstr(e.msg, "cmudict.raw:2: expected a word and ARPAbet phonemes (AH0 B ...), got "
+                            "'B\\x1b[31m\\x01\\xff caf\xc3\xa9\\x5c 1x' (bytes shown as \\xNN)") != NULL,
+              "%s", e.msg);
     readability_free(c);
 }
 
