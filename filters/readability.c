@@ -880,6 +880,13 @@ static size_t build_core(const int32_t *v, size_t n, unsigned char *out)
     return b;
 }
 
+/* U+0130, capital I with dot above: Python's str.lower() makes it "i" and
+ * U+0307, which textstat's is_difficult_word looks up in the (ASCII) list
+ * of familiar words as it stands, so a word holding it is never familiar;
+ * its syllables are counted with the U+0307 removed as punctuation, as our
+ * lowercased core (utf8proc: a plain "i") gives them. */
+#define DOTTED_CAPITAL_I 0x130
+
 /* Syllables, difficulty and fog difficulty of a token whose first code points
  * are c->tcp[0..n) and that holds a \w code point. One core serves all three:
  * textstat's list_words removes punctuation from the text as written and
@@ -888,8 +895,10 @@ static size_t build_core(const int32_t *v, size_t n, unsigned char *out)
 static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, int *fog)
 {
     size_t len = build_core(c->tcp, n, c->core);
+    int dotted = 0;   /* U+0130: see dotted_capital_i */
+    for (size_t i = 0; i < n; i++) dotted |= c->tcp[i] == DOTTED_CAPITAL_I;
     *syl = word_syllables(c, c->core, len);
-    *difficult = !(len < 64 && set_has(&c->familiar, (const char *)c->core, len));
+    *difficult = dotted || !(len < 64 && set_has(&c->familiar, (const char *)c->core, len));
     *fog = *difficult && *syl >= 3;
 }
 
@@ -989,7 +998,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
         } else {
             size_t ncp = 0, clen = 0, ccp = 0;   /* the core, built as build_core would */
             letters = chars = 0;
-            int any_bad = 0, term = 0, apos = 0;
+            int any_bad = 0, term = 0, apos = 0, dotted = 0;
             st.piece_w = 0;
             while (i < tend) {
                 int32_t cp;
@@ -1002,6 +1011,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 term |= is_terminal(cp);
                 chars++;
                 letters += (uint64_t)w;
+                dotted |= cp == DOTTED_CAPITAL_I;
                 if (!hit && ncp < MAX_CORE + 4) {
                     c->tcp[ncp++] = cp;
                     apos |= cp == '\'';
@@ -1035,7 +1045,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                     }
                     p->len = clen;
                     p->h = ch;
-                    if (!(clen < 64 && set_has_h(&c->familiar, (const char *)c->core, clen, ch)))
+                    if (dotted || !(clen < 64 && set_has_h(&c->familiar, (const char *)c->core, clen, ch)))
                         flags |= TE_DIFFICULT;
                     p->th = th;
                     p->letters = (uint16_t)letters;

@@ -141,6 +141,17 @@ TEST(familiar_words_and_inflections)
     CHECK_EQ_INT(k.difficult_words, 3);
     /* numbers are not on the list */
     CHECK_EQ_INT(count("In 2024 we ran").difficult_words, 1);
+    /* U+0130 (capital I with dot): textstat's is_difficult_word looks up
+     * word.lower(), which Python spells "i" U+0307, never on the (ASCII)
+     * list; syllables drop the U+0307 with the punctuation, as ours do */
+    k = count("\xc4\xb0s it big");
+    CHECK_EQ_INT(k.words, 3);
+    CHECK_EQ_INT(k.difficult_words, 1);
+    CHECK_EQ_INT(k.syllables, 3);
+    /* through the apostrophe path too ("it's" is on the list) */
+    CHECK_EQ_INT(count("It's").difficult_words, 0);
+    CHECK_EQ_INT(count("\xc4\xb0t's").difficult_words, 1);
+    CHECK_EQ_INT(count("Is it big").difficult_words, 0);
 }
 
 TEST(formulas_from_counts)
