@@ -1117,6 +1117,7 @@ int fetch_run(const fetch_opts *o, fetch_counts *c, fetch_event_fn cb, void *cb_
 done:
     hub_listing_free(&l);
     http_client_free(x.http);
+    hub_listed_free(&x);
     for (size_t i = 0; i < x.nfiles; i++) {
         free(x.files[i].path);
         free(x.files[i].dest);

@@ -41,6 +41,7 @@ typedef struct fetch_ctx {
     http_client *http;
     hub_file *files;           /* this shard's files, in listing order */
     size_t nfiles;
+    const char **by_path;      /* files' paths, sorted (hub_listed builds it on first use) */
     size_t next;               /* next file to start */
     int active;
     int stop;                  /* 401/403: start no more files */
@@ -98,6 +99,11 @@ int fetch_words(fetch_ctx *x, blalm_err *e);
  * name with a sidecar of its own is a repository file, never removed. -1
  * (e set) when they are there and cannot be removed. */
 int hub_drop_words_output(fetch_ctx *x, const hub_file *f, int words_sidecar, blalm_err *e);
+/* 1 when rel is the path of one of x->files (n log n for a listing of n
+ * files asked about each: a sorted index, built on the first call, when
+ * there is memory for it, else a scan); hub_listed_free frees the index. */
+int hub_listed(fetch_ctx *x, const char *rel);
+void hub_listed_free(fetch_ctx *x);
 /* 1 when f's sidecar is a --max-words run's (kind "max-words", f's path),
  * whatever version of the file it describes. */
 int hub_sidecar_is_words(const hub_file *f);

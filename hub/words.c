@@ -357,6 +357,29 @@ int hub_sidecar_is_words(const hub_file *f)
     return r;
 }
 
+static int path_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int hub_listed(fetch_ctx *x, const char *rel)
+{
+    if (!x->by_path && x->nfiles > 0 && (x->by_path = malloc(x->nfiles * sizeof *x->by_path))) {
+        for (size_t i = 0; i < x->nfiles; i++) x->by_path[i] = x->files[i].path;
+        qsort(x->by_path, x->nfiles, sizeof *x->by_path, path_ptr_cmp);
+    }
+    if (x->by_path) return bsearch(&rel, x->by_path, x->nfiles, sizeof *x->by_path, path_ptr_cmp) != NULL;
+    for (size_t i = 0; i < x->nfiles; i++)   /* no memory for the index */
+        if (!strcmp(x->files[i].path, rel)) return 1;
+    return 0;
+}
+
+void hub_listed_free(fetch_ctx *x)
+{
+    free(x->by_path);
+    x->by_path = NULL;
+}
+
 int hub_drop_words_output(fetch_ctx *x, const hub_file *f, int words_sidecar, blalm_err *e)
 {
     size_t pl = strlen(f->path);
@@ -374,8 +397,7 @@ int hub_drop_words_output(fetch_ctx *x, const hub_file *f, int words_sidecar, bl
         return err_set(e, "out of memory");
     }
     struct stat st;
-    int listed = 0;   /* a file of the listing itself is never another's documents */
-    for (size_t i = 0; i < x->nfiles && !listed; i++) listed = !strcmp(x->files[i].path, rel);
+    int listed = hub_listed(x, rel);   /* a file of the listing itself is never another's documents */
     int rc = 0;
     /* not there (lstat first: unlink on a read-only mount says EROFS, not
      * ENOENT, for a name that is not there); a file with a sidecar of its own

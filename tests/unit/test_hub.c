@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hub/hub.h"
+#include "hub/internal.h"
 #include "lib/fsutil.h"
 #include "test.h"
 
@@ -568,9 +569,59 @@ TEST(fetch_run_refuses_bad_options)
     CHECK_CONTAINS(e.msg, "'..' path component");
 }
 
+/* ---- hub_listed: a path of the listing? ------------------------------ */
+
+/* the reference: a scan of the listing (what hub_drop_words_output did for
+ * each file, quadratic over a listing of thousands of shards) */
+static int listed_naive(const fetch_ctx *x, const char *rel)
+{
+    for (size_t i = 0; i < x->nfiles; i++)
+        if (!strcmp(x->files[i].path, rel)) return 1;
+    return 0;
+}
+
+TEST(listed_matches_scan)
+{
+    enum { N = 3000 };
+    hub_file *files = calloc(N, sizeof *files);
+    char (*names)[64] = calloc(N, sizeof *names);
+    CHECK(files && names);
+    fetch_ctx x = {.files = files, .nfiles = N};
+    /* listing order, not sorted: shards and their --max-words outputs,
+     * some listed too (a repository holding such names), a prefix of another */
+    for (size_t i = 0; i < N; i++) {
+        size_t k = (i * 7919) % N;
+        if (k % 5 == 0) snprintf(names[i], sizeof names[i], "data/d%zu/train-%05zu-00000.jsonl.zst", k % 3, k);
+        else if (k % 7 == 0) snprintf(names[i], sizeof names[i], "data/d%zu/train-%05zu", k % 3, k);
+        else snprintf(names[i], sizeof names[i], "data/d%zu/train-%05zu.parquet", k % 3, k);
+        files[i].path = names[i];
+    }
+    char q[80];
+    size_t hits = 0;
+    for (size_t k = 0; k < N + 10; k++) {
+        static const char *const form[] = {"data/d%zu/train-%05zu-00000.jsonl.zst", "data/d%zu/train-%05zu",
+                                           "data/d%zu/train-%05zu.parquet", "data/d%zu/train-%05zu.parquet0"};
+        for (size_t f = 0; f < 4; f++) {
+            snprintf(q, sizeof q, form[f], k % 3, k);
+            int want = listed_naive(&x, q);
+            hits += want;
+            if (hub_listed(&x, q) != want) FAILF("'%s': %d, the scan says %d", q, !want, want);
+        }
+    }
+    CHECK_EQ_INT(hits, N);
+    CHECK(!hub_listed(&x, "") && !hub_listed(&x, "data"));
+    hub_listed_free(&x);
+    fetch_ctx none = {0};
+    CHECK(!hub_listed(&none, "a"));
+    hub_listed_free(&none);
+    free(files);
+    free(names);
+}
+
 int main(void)
 {
     atexit(stop_hub);
+    RUN(listed_matches_scan);
     RUN(path_checks_refuse_traversal);
     RUN(path_checks_refuse_absolute_and_odd_bytes);
     RUN(path_checks_keep_to_the_folder);
