@@ -699,6 +699,26 @@ static void drop_other_parts(fetch_ctx *x, hub_file *f)
 
 static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep);
 
+/* With f's part file locked: a --max-words run into OUT reading f now (it
+ * holds its sparse copy's lock, and checks this part file's once it does)
+ * would write f's first documents beside the whole file. 0, or -1 (*e; the
+ * part file removed when this run made it, empty, and f->fd closed). */
+static int words_run_check(fetch_ctx *x, hub_file *f, const struct stat *st, blalm_err *e)
+{
+    char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+    if (!sparse || !hub_lock_held(sparse)) {
+        free(sparse);
+        return 0;
+    }
+    if (st->st_size == 0) unlink(f->part);   /* while locked: no other fetch writes it */
+    close(f->fd);
+    f->fd = -1;
+    err_set(e, "%s: a blalm fetch --max-words is reading it into %s now (it holds the lock on %s); run "
+               "this fetch again when that one is done", f->path, x->o->out, sparse);
+    free(sparse);
+    return -1;
+}
+
 /* Opens f's part file into f->fd holding flock(LOCK_EX) on it, so that two
  * fetches into one OUT never write one part file at once. 0 = open (and
  * locked, or on a filesystem without flock: unlocked, as before locks);
@@ -720,7 +740,8 @@ static int open_part(fetch_ctx *x, hub_file *f, struct stat *st, blalm_err *e)
             return 0;   /* no flock here (ENOSYS, ENOLCK, EOPNOTSUPP: some Lustre and FUSE mounts) */
         }
         struct stat now;   /* the name may have moved on between open and flock */
-        if (stat(f->part, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino) return 0;
+        if (stat(f->part, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino)
+            return words_run_check(x, f, st, e);
         close(f->fd);      /* the other fetch's file, renamed into place or removed */
         f->fd = -1;
         blalm_err ve = {{0}};

@@ -107,6 +107,10 @@ void hub_listed_free(fetch_ctx *x);
 /* 1 when f's sidecar is a --max-words run's (kind "max-words", f's path),
  * whatever version of the file it describes. */
 int hub_sidecar_is_words(const hub_file *f);
+/* 1 when another process holds flock on path (a live whole fetch's part
+ * file, a live --max-words run's sparse copy); 0 when it is not there, is
+ * free, or the filesystem has no flock. */
+int hub_lock_held(const char *path);
 /* Removes OUT/PATH/.NAME.sparse.part, --max-words' local copy of f, which a
  * killed run leaves (it is never resumed), with a note. */
 void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f);

@@ -260,6 +260,19 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
         sparse = NULL;        /* not this run's to remove */
         goto out;
     }
+    /* a whole fetch into OUT now: it checks this copy's lock once it holds
+     * its part file's, so one of two fetches started at once sees the other */
+    if (f->part && hub_lock_held(f->part)) {
+        err_set(e, "%s: another blalm fetch is downloading it whole into %s now (it holds the lock on %s): "
+                   "--max-words would write its first documents beside the whole file; nothing written",
+                f->path, x->o->out, f->part);
+        goto out;
+    }
+    if (x->o->refuse_whole && f->dest && file_exists(f->dest)) {   /* put in place since the start */
+        err_set(e, "%s is here whole (a fetch without --max-words has just put it in place): --max-words "
+                   "would write its first documents beside it; nothing written", f->dest);
+        goto out;
+    }
     if (ftruncate(fd, (off_t)f->size) != 0 || pwrite(fd, "PAR1", 4, 0) != 4 ||
         pwrite(fd, footer, flen, (off_t)foff) != (ssize_t)flen ||
         pwrite(fd, tail, 8, (off_t)(f->size - 8)) != 8) {
@@ -355,6 +368,15 @@ int hub_sidecar_is_words(const hub_file *f)
             !strcmp(k->valuestring, "max-words");
     cJSON_Delete(j);
     return r;
+}
+
+int hub_lock_held(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    int held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return held;
 }
 
 static int path_ptr_cmp(const void *a, const void *b)

@@ -237,8 +237,10 @@ for l in open(sys.argv[1], encoding="utf-8", errors="replace"):
         fail fetch_removes_killed_max_words_sparse_copies "rc $rc $rc2; $(tail -c 300 "$TMP/e16"); $(tail -c 300 "$TMP/e17" 2>/dev/null); $(find "$TMP/mws" "$TMP/mws2" -name '*.sparse.part')"
     # a live --max-words run's sparse copy (it holds flock on it; here a
     # Python process does) is not a killed run's: another --max-words fetch
-    # into the folder stops on it naming it, a whole fetch leaves it, and
-    # once the lock is gone the next fetch removes it
+    # into the folder stops on it naming it, a whole fetch leaves it and
+    # fails that file naming it (it would put the whole file beside that
+    # run's first documents: tests/e2e/fetch_concurrent_words.sh), and once
+    # the lock is gone the next fetch removes it
     lk=$TMP/mwl/fineweb-edu/sample/10BT/.$first.sparse.part
     mkdir -p "${lk%/*}"; truncate -s 400000 "$lk"
     trap '[ -n "$kpid" ] && kill -9 $kpid 2>/dev/null; [ -n "$lpid" ] && kill -9 $lpid 2>/dev/null; stop_hub; rm -rf "$TMP"' EXIT
@@ -249,10 +251,13 @@ f = open(sys.argv[1], "r+"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w
     "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-words 3000 --out "$TMP/mwl/fineweb-edu" 2>"$TMP/e18"; rc=$?
     "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mwl/fineweb-edu" 2>"$TMP/e19"; rc2=$?
     size_locked=$(stat -c %s "$lk" 2>/dev/null)
+    parts2=$(find "$TMP/mwl" -name ".$first.*.part" ! -name '*.sparse.part')
     kill -9 $lpid 2>/dev/null; wait $lpid 2>/dev/null; lpid=
     "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/mwl/fineweb-edu" 2>"$TMP/e20"; rc3=$?
     [ $rc = 1 ] && grep -q "$lk: another --max-words fetch into this folder is reading this file now" "$TMP/e18" &&
-        [ -z "$(find "$TMP/mwl" -name '*.jsonl.zst')" ] && [ $rc2 = 0 ] && ! grep -q 'sparse' "$TMP/e19" &&
+        [ -z "$(find "$TMP/mwl" -name '*.jsonl.zst')" ] && [ $rc2 = 1 ] &&
+        grep -q "sample/10BT/$first: a blalm fetch --max-words is reading it into $TMP/mwl/fineweb-edu now (it holds the lock on $lk)" "$TMP/e19" &&
+        ! grep -q 'removed .*sparse' "$TMP/e19" && [ -z "$parts2" ] &&
         [ "$size_locked" = 400000 ] && [ $rc3 = 0 ] && [ ! -e "$lk" ] && grep -q "removed $lk (a killed --max-words run's" "$TMP/e20" &&
         pass fetch_leaves_live_max_words_sparse_copy ||
         fail fetch_leaves_live_max_words_sparse_copy "rc $rc $rc2 $rc3, locked copy '$size_locked' bytes; $(tail -c 300 "$TMP/e18"); $(tail -c 200 "$TMP/e19"); $(tail -c 200 "$TMP/e20")"
