@@ -240,7 +240,7 @@ int cli_check_out_file(const char *what, const char *path)
     }
     /* the file itself: absent or a regular file (the write renames over it) */
     blalm_err e;
-    if (check_replaceable(path, &e) < 0) {
+    if (check_no_pass_through(path, &e) < 0 || check_replaceable(path, &e) < 0) {
         fprintf(stderr, "blalm %s: %s\n", what, e.msg);
         return 1;
     }

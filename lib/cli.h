@@ -67,7 +67,9 @@ int cli_check_out_dirs(const char *what, const char *a, const char *b);
 /* The same for the folder of a file to write (--out FILE, --export FILE);
  * and the file itself must be absent or a regular file (check_replaceable:
  * "PATH exists and is not a regular file (a symbolic link to T)...", "PATH:
- * a folder, expected a file to write"), before anything is read. */
+ * a folder, expected a file to write"; "PATH: ends in '/'..."), and it may
+ * not pass through a missing folder by ".." (check_no_pass_through), before
+ * anything is read. */
 int cli_check_out_file(const char *what, const char *path);
 
 /* Under a docs root that holds documents, files that are not named as

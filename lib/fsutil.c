@@ -121,6 +121,32 @@ int check_out_dir(const char *path, blalm_err *e)
     return each_prefix(path, check_one, NULL, e) < 0 ? -1 : 0;
 }
 
+int check_no_pass_through(const char *path, blalm_err *e)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof buf) return err_set(e, "path too long: %.80s...", path);
+    memcpy(buf, path, n + 1);
+    size_t missing = 0;   /* the length of the first prefix not there, 0: none yet */
+    for (size_t i = 0, at = 0; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        size_t k = i - at;
+        if (missing && k == 2 && buf[at] == '.' && buf[at + 1] == '.')
+            return err_set(e, "%s: %.*s does not exist, and the '..' after it would leave it again: it would be "
+                              "made only to be passed through; give the path without it",
+                           path, (int)missing, path);
+        if (!missing && k && i) {
+            char c = buf[i];
+            buf[i] = 0;
+            struct stat st;
+            if (stat(buf, &st) != 0) missing = i;
+            buf[i] = c;
+        }
+        at = i + 1;
+    }
+    return 0;
+}
+
 int mkdir_parent(const char *path, blalm_err *e)
 {
     const char *slash = strrchr(path, '/');
@@ -547,6 +573,10 @@ static int write_all_sync(int fd, const char *path, const void *data, size_t len
 int check_replaceable(const char *path, blalm_err *e)
 {
     struct stat st;
+    /* "f.html/" names a folder: refused before mkdir_parent would make
+     * "f.html" (a refused command leaves nothing behind) */
+    size_t n = strlen(path);
+    if (n && path[n - 1] == '/') return err_set(e, "%s: ends in '/', a folder; expected a file to write", path);
     if (lstat(path, &st) < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return 0;   /* mkdir_parent names a bad folder */
         return err_errno(e, "%s", path);

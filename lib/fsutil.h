@@ -34,6 +34,10 @@ void made_dirs_free(made_dirs *m);
  * created. Without it the first failing call named a marker or temporary
  * file under path ("removing WORK/state/tag/...: Not a directory"). */
 int check_out_dir(const char *path, blalm_err *e);
+/* Refuses a path that names a folder not there and then leaves it by ".."
+ * ("docs/new/../../m.bin"): mkdir_p would make that folder (inside a tree
+ * the path only passes through) before the write. Nothing is created. */
+int check_no_pass_through(const char *path, blalm_err *e);
 /* mkdir -p of the folder that will hold path. */
 int mkdir_parent(const char *path, blalm_err *e);
 /* 1 when path is relative and no component is empty, "." or "..": it stays

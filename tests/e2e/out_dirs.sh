@@ -74,6 +74,22 @@ for p in flink.jsonl fifo.jsonl; do
         else fail "$n" "exit $rc: $(head -c 300 err)"; fi
     done
 done
+# --out FILE through a folder that is not there and out again by '..', and
+# --out FILE ending in '/': refused before anything is made (distill train
+# made w/docs/src/nodir, inside the tree it reads, to write w/x.jsonl; report
+# made the folder x.jsonl, then refused it as a folder)
+for c in "report --work w --out" "eval --run norun --data nodata --out" "audit --work w --export" \
+         "distill train --work w --labels edu_llm.score --out"; do
+    n=$(echo "$c" | awk '{print ($1 == "distill") ? $1 "_" $2 : $1}')
+    $BLALM $c w/docs/src/nodir/../../../x.jsonl -q >out 2>err; rc=$?
+    if [ $rc = 1 ] && grep -qF "w/docs/src/nodir does not exist, and the '..' after it would leave it again" err &&
+        [ ! -e w/docs/src/nodir ] && [ ! -e w/x.jsonl ]; then pass "out_file_pass_through_${n}"
+    else fail "out_file_pass_through_${n}" "exit $rc: $(head -c 300 err) $(ls w/docs/src)"; fi
+    $BLALM $c nd/x.jsonl/ -q >out 2>err; rc=$?
+    if [ $rc = 1 ] && grep -qF "nd/x.jsonl/: ends in '/', a folder; expected a file to write" err && [ ! -e nd ]; then
+        pass "out_file_trailing_slash_${n}"
+    else fail "out_file_trailing_slash_${n}" "exit $rc: $(head -c 300 err) $(ls -R nd 2>&1)"; fi
+done
 # a deeper path: the component that is not a folder is named
 refused out_dirs_inner_component afile "$BLALM" tag --work afile/sub/w --docs w/docs --taggers c4
 # nothing was made anywhere (nor under the link's target)

@@ -75,6 +75,12 @@ mkfifo "$TMP/fifo.html"
 refused report_out_refuses_fifo "fifo.html exists and is not a regular file (a FIFO); refusing to replace it" --out "$TMP/fifo.html"
 [ -p "$TMP/fifo.html" ] && pass report_out_fifo_kept || fail report_out_fifo_kept "$(ls -l "$TMP")"
 
+# --out ending in '/' names a folder: refused before anything is made (it
+# made the folder r.html, then refused it as "a folder")
+refused report_out_trailing_slash_refused "$TMP/nd/r.html/: ends in '/', a folder; expected a file to write" \
+    --out "$TMP/nd/r.html/"
+[ ! -e "$TMP/nd" ] && pass report_out_trailing_slash_makes_nothing || fail report_out_trailing_slash_makes_nothing "$(find "$TMP/nd")"
+
 # an unwritable --out is named as given
 refused report_out_unwritable_names_path "/proc/r.html: cannot write it" --out /proc/r.html
 # --work naming a file
