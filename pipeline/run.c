@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <math.h>
 #include <signal.h>
@@ -1654,7 +1655,9 @@ static const char *train_optimizer(const run_config *c)
  * optnum >= -1: the optimizer as a blalm before train_optimizer keyed it
  * (c->optimizer's number, -1 when not given); TRAIN_OPT_NAME: by name */
 enum { TRAIN_OPT_NAME = -2 };
-static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e)
+/* train_key with the run length given (train_key: the config's) */
+static marker_key *train_key_len(const runx *x, int legacy, int optnum, long max_steps, uint64_t max_tokens,
+                                 blalm_err *e)
 {
     const run_config *c = x->c;
     marker_key *k = marker_key_new("run-train");
@@ -1670,12 +1673,106 @@ static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e
         marker_key_free(k);
         return NULL;
     }
-    marker_key_settingf(k, "max_steps", "%ld", c->max_steps);
-    marker_key_settingf(k, "max_tokens", "%llu", (unsigned long long)c->max_tokens_train);
+    marker_key_settingf(k, "max_steps", "%ld", max_steps);
+    marker_key_settingf(k, "max_tokens", "%llu", (unsigned long long)max_tokens);
     if (optnum == TRAIN_OPT_NAME) marker_key_setting(k, "optimizer", train_optimizer(c));
     else marker_key_settingf(k, "optimizer", "%d", optnum);
     marker_key_setting(k, "track", c->train_track ? c->train_track : "none");
     return k;
+}
+
+static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e)
+{
+    return train_key_len(x, legacy, optnum, x->c->max_steps, x->c->max_tokens_train, e);
+}
+
+/* The steps a run length comes to, as train_run resolves it: max_steps, else
+ * max_tokens in steps of rows x seq_len tokens rounded up, else one epoch. */
+static uint64_t train_steps_of(long max_steps, uint64_t max_tokens, uint64_t per_step, uint64_t per_epoch)
+{
+    if (max_steps) return (uint64_t)max_steps;
+    if (max_tokens) return max_tokens / per_step + (max_tokens % per_step != 0);
+    return per_epoch;
+}
+
+/* The run length a marker of run's UNIT holds (its max_steps and max_tokens
+ * settings): 1, or 0 when it holds none that reads as one. */
+static int marker_train_len(const runx *x, const char *unit, long *ms, uint64_t *mt)
+{
+    char path[8192];
+    blalm_err e2 = {{0}};
+    char *data;
+    size_t len;
+    if (marker_path_of(x->state_run, "run", unit, path, sizeof path, &e2) < 0 || read_file(path, &data, &len, &e2) < 0)
+        return 0;
+    cJSON *m = cJSON_ParseWithLength(data, len);
+    free(data);
+    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(m, "settings"), *it;
+    int got = 0;
+    cJSON_ArrayForEach(it, sets) {
+        const cJSON *n = cJSON_GetArrayItem(it, 0), *v = cJSON_GetArrayItem(it, 1);
+        if (!cJSON_IsString(n) || !cJSON_IsString(v)) continue;
+        char *end;
+        errno = 0;
+        unsigned long long u = strtoull(v->valuestring, &end, 10);
+        if (errno || end == v->valuestring || *end || v->valuestring[0] == '-') continue;
+        if (!strcmp(n->valuestring, "max_steps") && u <= (unsigned long long)LONG_MAX) *ms = (long)u, got |= 1;
+        else if (!strcmp(n->valuestring, "max_tokens")) *mt = u, got |= 2;
+    }
+    cJSON_Delete(m);
+    return got == 3;
+}
+
+/* 1 when run's UNIT marker ("train" or "train-started") differs from k only
+ * in how the run length is given (train.max_steps against the max_tokens,
+ * or the one epoch, that comes to the same number of steps): the model is
+ * the one these settings train, and the marker is rewritten with k (not in
+ * a --dry-run); retrained, it was the same model again. The steps are those
+ * of the run's own start line (WORK/model/log.jsonl: its rows per step and
+ * steps per epoch, the same for these same inputs, and the total it ran
+ * to), and both lengths must come to that total. */
+static int train_take_same_length(runx *x, const char *unit, marker_key *k, int seq_len, blalm_err *e)
+{
+    const run_config *c = x->c;
+    long ms = 0;
+    uint64_t mt = 0;
+    if (!marker_train_len(x, unit, &ms, &mt) || (ms == c->max_steps && mt == c->max_tokens_train)) return 0;
+    marker_key *old = train_key_len(x, 0, TRAIN_OPT_NAME, ms, mt, e);
+    int ost = old ? marker_check(x->state_run, "run", unit, old, NULL, 0, e) : -1;
+    marker_key_free(old);
+    if (ost < 0) return -1;
+    if (ost != MARKER_DONE) return 0;
+    /* the run's start line: its first, as train_run writes it */
+    char lp[4400];
+    snprintf(lp, sizeof lp, "%s/log.jsonl", x->model);
+    FILE *f = fopen(lp, "r");
+    if (!f) return 0;
+    char line[8192];
+    int have = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    cJSON *h = have ? cJSON_Parse(line) : NULL;
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(h, "event"), *rows = cJSON_GetObjectItemCaseSensitive(h, "rows"),
+                *spe = cJSON_GetObjectItemCaseSensitive(h, "steps_per_epoch"),
+                *tot = cJSON_GetObjectItemCaseSensitive(h, "total_steps");
+    int same = 0;
+    if (cJSON_IsString(ev) && !strcmp(ev->valuestring, "start") && cJSON_IsNumber(rows) && cJSON_IsNumber(spe) &&
+        cJSON_IsNumber(tot) && rows->valuedouble >= 1 && rows->valuedouble <= 1e9 && spe->valuedouble >= 1 &&
+        spe->valuedouble < 9e15 && tot->valuedouble >= 1 && tot->valuedouble < 9e15 && seq_len > 0) {
+        uint64_t per_step = (uint64_t)rows->valuedouble * (uint64_t)seq_len, total = (uint64_t)tot->valuedouble,
+                 per_epoch = (uint64_t)spe->valuedouble;
+        same = train_steps_of(ms, mt, per_step, per_epoch) == total &&
+               train_steps_of(c->max_steps, c->max_tokens_train, per_step, per_epoch) == total;
+    }
+    cJSON_Delete(h);
+    if (!same) return 0;
+    if (x->o->dry_run) return 1;
+    char *res;
+    int got = marker_result_get(x->state_run, "run", unit, &res, e);
+    if (got < 0) return -1;
+    e->msg[0] = 0;   /* none (MARKER_NO_RESULT) is kept so */
+    int rc = marker_commit(x->state_run, "run", unit, k, res, e);
+    free(res);
+    return rc < 0 ? -1 : 1;
 }
 
 /* 1 when run's UNIT marker ("train" or "train-started") holds the key of
@@ -1709,6 +1806,13 @@ static int train_take_legacy(runx *x, const char *unit, marker_key *k, blalm_err
             return rc < 0 ? -1 : 1;
         }
     return 0;
+}
+
+/* train_take_legacy, else train_take_same_length */
+static int train_take_older(runx *x, const char *unit, marker_key *k, int seq_len, blalm_err *e)
+{
+    int lst = train_take_legacy(x, unit, k, e);
+    return lst ? lst : train_take_same_length(x, unit, k, seq_len, e);
 }
 
 static int stage_train(runx *x, int force, blalm_err *e)
@@ -1748,7 +1852,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
         if (k && !force) {
             char w2[512];
             int st = marker_check(x->state_run, "run", "train", k, w2, sizeof w2, e);
-            int lst = st == MARKER_STALE ? train_take_legacy(x, "train", k, e) : 0;
+            int lst = st == MARKER_STALE ? train_take_older(x, "train", k, mc.train.seq_len, e) : 0;
             if (st < 0 || lst < 0) {
                 marker_key_free(k);
                 return -1;
@@ -1772,7 +1876,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
     if (st == MARKER_STALE && file_exists(latest)) {
         /* a marker of a blalm before this key, made from these same inputs:
          * the model stands (else an upgrade would retrain it); rewritten */
-        int lst = train_take_legacy(x, "train", k, e);
+        int lst = train_take_older(x, "train", k, mc.train.seq_len, e);
         if (lst < 0) {
             marker_key_free(k);
             return -1;
@@ -1792,7 +1896,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
     if (st == MARKER_DONE && file_exists(latest)) {
         int sst = marker_check(x->state_run, "run", "train-started", k, swhy, sizeof swhy, e);
         if (sst == MARKER_STALE) {
-            int lst = train_take_legacy(x, "train-started", k, e);
+            int lst = train_take_older(x, "train-started", k, mc.train.seq_len, e);
             sst = lst < 0 ? -1 : lst ? MARKER_DONE : sst;
         }
         if (sst < 0) {
@@ -1819,7 +1923,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
                       : MARKER_ABSENT;
     if (started == MARKER_STALE) {
         /* an interrupted run of a blalm before this key resumes */
-        int lst = train_take_legacy(x, "train-started", k, e);
+        int lst = train_take_older(x, "train-started", k, mc.train.seq_len, e);
         started = lst < 0 ? -1 : lst ? MARKER_DONE : started;
     }
     if (started < 0) {
