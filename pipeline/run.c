@@ -161,9 +161,24 @@ static int marker_upgrade(const runx *x, const char *unit, marker_key *k, marker
  * corpus was explained by its first changed input ("input tokenizer.json
  * changed"): the corpus its marker's result records ("corpus", written since)
  * names the cause instead. why is left as it is otherwise. */
+static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e);
+
 static void corpus_cause(const runx *x, const char *unit, char *why, size_t cap)
 {
     blalm_err e2;
+    /* a train marker of the oldest form (tokens.json's bytes an input, the
+     * optimizer by number) differs first in its form ("the inputs differ:
+     * 3 then, 2 now"): explained against that form's key of these settings,
+     * it names what changed */
+    static const char form[] = "the inputs differ: ";
+    if (!strncmp(unit, "train", 5) && !strncmp(why, form, sizeof form - 1)) {
+        marker_key *old = train_key(x, 1, x->c->optimizer, &e2);
+        char w2[512];
+        if (old && marker_check(x->state_run, "run", unit, old, w2, sizeof w2, &e2) == MARKER_STALE &&
+            strncmp(w2, form, sizeof form - 1))
+            snprintf(why, cap, "%s", w2);
+        marker_key_free(old);
+    }
     char *res = marker_result(x->state_run, "run", unit, &e2);
     cJSON *r = res ? cJSON_Parse(res) : NULL;
     free(res);

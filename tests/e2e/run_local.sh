@@ -376,3 +376,16 @@ if [ "$rc4$rc5$rc6$rc7" = 0000 ] && grep -q 'train .*would redo: setting optimiz
 else
     fail run_older_marker_optimizer_change_named "rc $rc4/$rc5/$rc6/$rc7: $(grep -h train "$TMP/leg4" "$TMP/leg5" "$TMP/leg6" "$TMP/leg7" | tr '\n' '|' | tail -c 700)"
 fi
+# the oldest form (tokens.json's bytes an input) against a changed setting:
+# the change is named, not the form ("the inputs differ: 3 then, 2 now")
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["train"]["max_steps"]=4; json.dump(c,open(sys.argv[2],"w"))' \
+    "$TMP/job/muon.json" "$TMP/job/muon4.json"
+old_markers 1 "$WL/tokens/tokens.json"
+"$BLALM" run "$TMP/job/muon4.json" --work "$WL" --dry-run >"$TMP/leg8" 2>&1; rc8=$?
+"$BLALM" run "$TMP/job/muon4.json" --work "$WL" >"$TMP/leg9" 2>&1; rc9=$?
+if [ "$rc8$rc9" = 00 ] && grep -q 'train .*would redo: train.max_steps was 3, now 4$' "$TMP/leg8" \
+   && grep -q 'train .*a new run in .*(the checkpoints are of a run with other inputs or settings: train.max_steps was 3, now 4)' "$TMP/leg9"; then
+    pass run_oldest_marker_change_named
+else
+    fail run_oldest_marker_change_named "rc $rc8/$rc9: $(grep -h train "$TMP/leg8" "$TMP/leg9" | tr '\n' '|' | tail -c 700)"
+fi
