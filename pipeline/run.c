@@ -251,27 +251,68 @@ static void plan_done(runx *x, const char *stage)
         say(x, stage, "complete: would be skipped");
 }
 
+/* A redo of eval explained by the marker's first difference ("setting fast
+ * was 0, now 1", "input latest.bin changed: ...") in the config's and the
+ * run's own words: "eval.fast was false, now true", "the model's last
+ * checkpoint changed (latest.bin: ...)". why is left as it is otherwise. */
+static void eval_cause(char *why, size_t cap)
+{
+    char t[512];
+    snprintf(t, sizeof t, "%s", why);
+    static const char tasks[] = "setting tasks was ", fast[] = "setting fast was ", ck[] = "input latest.bin ",
+                      sums[] = "input SHA256SUMS ";
+    const char *now = strstr(t, ", now ");
+    if (!strncmp(t, tasks, sizeof tasks - 1) && now) {
+        const char *a = t + sizeof tasks - 1, *b = now + 6;
+        int na = (int)(now - a);
+        const char *every = "not given (every task whose data is there)";
+        snprintf(why, cap, "eval.tasks was %.*s, now %s", na ? na : (int)strlen(every), na ? a : every, *b ? b : every);
+    } else if (!strncmp(t, fast, sizeof fast - 1) && now) {
+        int a = atoi(t + sizeof fast - 1), b = atoi(now + 6);
+        snprintf(why, cap, "eval.fast was %s, now %s", a ? "true" : "false", b ? "true" : "false");
+    } else if (!strncmp(t, ck, sizeof ck - 1)) {
+        snprintf(why, cap, "the model's last checkpoint changed (latest.bin %s)", t + sizeof ck - 1);
+    } else if (!strcmp(t, "input SHA256SUMS is new")) {
+        snprintf(why, cap, "the evaluation data has a SHA256SUMS now (none then)");
+    } else if (!strncmp(t, sums, sizeof sums - 1)) {
+        snprintf(why, cap, "the evaluation data changed (its SHA256SUMS %s)", t + sizeof sums - 1);
+    } else if (!strcmp(t, "the inputs differ: 2 then, 1 now")) {
+        snprintf(why, cap, "the evaluation data has no SHA256SUMS now (it had one then)");
+    }
+}
+
 /* One line for a step that run keeps a marker of: k NULL when its inputs
  * are not there yet (an earlier stage makes them). */
+static void plan_state(runx *x, const char *stage, const char *unit, int has_k, int st, char *why, size_t cap,
+                       int force);
+
 static int plan_status(runx *x, const char *stage, const char *unit, marker_key *k, int force, blalm_err *e)
 {
     char why[512] = "";
     int st = force ? MARKER_ABSENT : k ? marker_check(x->state_run, "run", unit, k, why, sizeof why, e) : MARKER_ABSENT;
     if (st < 0) return -1;
+    plan_state(x, stage, unit, k != NULL, st, why, sizeof why, force);
+    return 0;
+}
+
+/* plan_status's line from the marker's state st (why: marker_check's) */
+static void plan_state(runx *x, const char *stage, const char *unit, int has_k, int st, char *why, size_t cap,
+                       int force)
+{
     if (force) {
         say(x, stage, "would redo (asked: --from or --only)");
         plan_work(x, stage, "asked to redo it");
     } else if (st == MARKER_DONE) {
         plan_done(x, stage);
     } else if (st == MARKER_STALE) {
-        corpus_cause(x, unit, why, sizeof why);
+        if (!strcmp(unit, "eval")) eval_cause(why, cap);
+        else corpus_cause(x, unit, why, cap);
         say(x, stage, "would redo: %s", why);
         plan_work(x, stage, "%s", why);
     } else {
-        say(x, stage, "would run (not done before%s)", k ? "" : "; its inputs are made by the stages before it");
+        say(x, stage, "would run (not done before%s)", has_k ? "" : "; its inputs are made by the stages before it");
         plan_work(x, stage, "not done before");
     }
-    return 0;
 }
 
 /* A readable path to json for a loader that takes a file (a --dry-run
@@ -1864,23 +1905,14 @@ static int stage_train(runx *x, int force, blalm_err *e)
         if (!k && e->msg[0]) return -1;
         /* a marker of an older blalm's key from these same inputs is taken
          * as done by the run (train_take_legacy): so by the plan too */
-        if (k && !force) {
-            char w2[512];
-            int st = marker_check(x->state_run, "run", "train", k, w2, sizeof w2, e);
-            int lst = st == MARKER_STALE ? train_take_older(x, "train", k, mc.train.seq_len, e) : 0;
-            if (st < 0 || lst < 0) {
-                marker_key_free(k);
-                return -1;
-            }
-            if (lst) {
-                marker_key_free(k);
-                plan_done(x, "train");
-                return 0;
-            }
-        }
-        int rc = plan_status(x, "train", "train", k, force, e);
+        /* the marker read once: its state decides the line */
+        char w2[512] = "";
+        int st = k && !force ? marker_check(x->state_run, "run", "train", k, w2, sizeof w2, e) : MARKER_ABSENT;
+        int lst = st == MARKER_STALE ? train_take_older(x, "train", k, mc.train.seq_len, e) : 0, has_k = k != NULL;
         marker_key_free(k);
-        return rc;
+        if (st < 0 || lst < 0) return -1;
+        plan_state(x, "train", "train", has_k, lst ? MARKER_DONE : st, w2, sizeof w2, force);
+        return 0;
     }
     char why[512], latest[4400];
     marker_key *k = train_key(x, 0, TRAIN_OPT_NAME, e);
@@ -2091,7 +2123,15 @@ static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
         return err_set(e, "out of memory");
     }
     if (x->o->dry_run) {
-        if (rc == 0) rc = plan_status(x, "eval", "eval", k && file_exists(x->evalf) ? k : NULL, force, e);
+        /* its marker holds the key but the results file is not there (another
+         * eval.fast names another file): redone, as the run does */
+        int gone = rc == 0 && k && !force && !file_exists(x->evalf) ?
+                   marker_check(x->state_run, "run", "eval", k, NULL, 0, e) : MARKER_ABSENT;
+        if (gone < 0) rc = -1;
+        else if (gone == MARKER_DONE) {
+            say(x, "eval", "would redo: its results file %s is not there", x->evalf);
+            plan_work(x, "eval", "its results file is not there");
+        } else if (rc == 0) rc = plan_status(x, "eval", "eval", k, force, e);
         marker_key_free(k);
         return rc;
     }
@@ -2099,6 +2139,12 @@ static int stage_eval(runx *x, int force, run_result *r, blalm_err *e)
     if (st == MARKER_DONE && file_exists(x->evalf)) {
         say(x, "eval", "complete, skipped");
     } else if (st >= 0) {
+        if (st == MARKER_STALE) {
+            eval_cause(why, sizeof why);
+            say(x, "eval", "redone: %s", why);
+        } else if (st == MARKER_DONE) {
+            say(x, "eval", "redone: its results file %s is not there", x->evalf);
+        }
         eval_opts eo = {0};
         eo.run = x->model;
         eo.data = c->eval_data;

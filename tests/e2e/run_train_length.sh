@@ -49,3 +49,12 @@ if [ $rc = 0 ] && grep -q 'train .*a new run in .*train.max_steps was 3, now not
 else
     fail run_train_other_steps_retrained "rc $rc: $(grep train "$TMP/o4" | tr '\n' '|' | tail -c 600)"
 fi
+# --dry-run reads the train marker once (it read it, then plan_status again)
+if command -v strace >/dev/null; then
+    strace -f -e trace=openat -o "$TMP/strace" "$BLALM" run "$TMP/t97.json" --work "$W" --dry-run >"$TMP/d5" 2>&1; rc=$?
+    n=$(grep -c 'state/run/train.done"' "$TMP/strace")
+    [ $rc = 0 ] && [ "$n" = 1 ] && grep -q 'train .*complete: would be skipped' "$TMP/d5" \
+        && pass run_dry_run_reads_train_marker_once || fail run_dry_run_reads_train_marker_once "rc $rc, read $n times"
+else
+    skip run_dry_run_reads_train_marker_once "strace missing"
+fi
