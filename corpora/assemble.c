@@ -215,7 +215,7 @@ static int int_text_is_double(const char *s, size_t n, double d)
     return k > 0 && (size_t)k < sizeof buf && (size_t)k == n && !memcmp(buf, s, n);
 }
 
-/* value_hash of dedup's exact_group or cluster_id into *out, from the bytes
+/* corpora.h: value_hash of dedup's exact_group or cluster_id into *out, from the bytes
  * of its attribute line where cJSON loses what tells two values apart: an
  * integer that a double cannot hold exactly (cJSON reads 2^53 and 2^53 + 1,
  * or two 64-bit cluster hashes, as one number: two clusters taken for one, a
@@ -227,9 +227,9 @@ static int int_text_is_double(const char *s, size_t n, double d)
  * that is not strict JSON (cJSON took it: a leading zero, a raw tab in a
  * string) is an error naming the file and line, as audit --export says:
  * its values could not be told apart the same way. */
-static int dedup_value_hash(const cJSON *set, const char *raw, size_t rawlen, const char *path,
-                            uint64_t lineno, const char *key, uint64_t seed, sbuf *tmp, uint64_t *out,
-                            blalm_err *e)
+int corpora_dedup_value_hash(const cJSON *set, const char *raw, size_t rawlen, const char *path,
+                             uint64_t lineno, const char *key, uint64_t seed, struct sbuf *tmp, uint64_t *out,
+                             blalm_err *e)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(set, key);
     *out = value_hash(v, seed);
@@ -416,10 +416,10 @@ static int scan_file(asm_ctx *c, uint32_t fi, blalm_err *e)
                 const char *apath = NULL;
                 uint64_t lineno = 0;
                 const char *raw = attrj_raw(j, dedup_idx, &rawlen, &apath, &lineno);
-                if (dedup_value_hash(sets[dedup_idx], raw, rawlen, apath, lineno, "exact_group", 0xe0e0e0e0ULL,
-                                     &rawtmp, &cd.exact, e) < 0 ||
-                    dedup_value_hash(sets[dedup_idx], raw, rawlen, apath, lineno, "cluster_id", 0xc1c1c1c1ULL,
-                                     &rawtmp, &cd.cluster, e) < 0) {
+                if (corpora_dedup_value_hash(sets[dedup_idx], raw, rawlen, apath, lineno, "exact_group",
+                                             0xe0e0e0e0ULL, &rawtmp, &cd.exact, e) < 0 ||
+                    corpora_dedup_value_hash(sets[dedup_idx], raw, rawlen, apath, lineno, "cluster_id",
+                                             0xc1c1c1c1ULL, &rawtmp, &cd.cluster, e) < 0) {
                     attrj_close(j);
                     sb_free(&rawtmp);
                     return -1;

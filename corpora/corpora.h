@@ -161,6 +161,17 @@ int corpora_check_readable(const char *dir, blalm_err *e);
  * outcome.<corpus> and the report's funnel group by it. */
 const char *corpora_fate_outcome(const char *fate_text);
 
+/* The hash by which assemble groups dedup's exact_group or cluster_id (key)
+ * of one document: from raw, its attribute line (len rawlen; NULL: set's
+ * value), where cJSON loses what tells two values apart (two integers past
+ * 2^53 read as one double). -1 with e naming path:lineno for a line that is
+ * not strict JSON. tmp: scratch. Seeds: 0xe0e0e0e0 exact_group, 0xc1c1c1c1
+ * cluster_id (assemble's). */
+struct sbuf;
+int corpora_dedup_value_hash(const cJSON *set, const char *raw, size_t rawlen, const char *path,
+                             uint64_t lineno, const char *key, uint64_t seed, struct sbuf *tmp, uint64_t *out,
+                             blalm_err *e);
+
 /* audit */
 typedef struct audit_opts {
     const char *work, *docs, *attrs;

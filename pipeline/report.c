@@ -119,6 +119,7 @@ typedef struct rpt {
     cluster_ref *cl_ids;              /* (size, cluster_id) of each document in a cluster of 2 or more */
     size_t ncl_ids, cl_ids_cap;
     uint64_t split_clusters;          /* clusters with fewer documents read than their size */
+    sbuf rawtmp;                      /* scratch of corpora_dedup_value_hash (zeroed: empty) */
     char **llm_model;                 /* every model name edu_llm's rows give (grows) */
     uint64_t *llm_model_docs;
     int nllm_models, capllm_models;
@@ -413,7 +414,7 @@ static uint64_t train_words(const char *fate, uint64_t words)
  * -1 with e saying what is wrong with the decision (the caller names the
  * file and line). */
 static int take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *const *names, int n,
-                    cJSON **sets, const cJSON *dec, blalm_err *e)
+                    cJSON **sets, const cJSON *dec, const char *dedup_raw, size_t dedup_len, blalm_err *e)
 {
     const cJSON *read = NULL, *dedup = NULL, *llm = NULL, *loc = NULL;
     const cJSON *cor = dec ? get(dec, "corpora") : NULL;
@@ -484,8 +485,16 @@ static int take_doc(rpt *r, const doc_file *f, const blalm_doc *d, const char *c
         const cJSON *cs = get(dedup, "cluster_size");
         const cJSON *cid = get(dedup, "cluster_id");
         if (cJSON_IsNumber(cs) && cs->valuedouble >= 1) {
-            count_cluster(r, (uint64_t)cs->valuedouble, cJSON_IsNumber(cid) && cid->valuedouble >= 0,
-                          cJSON_IsNumber(cid) ? (uint64_t)cid->valuedouble : 0);
+            /* the id as assemble groups it, from the line's bytes: as a
+             * double, ids past 2^53 (64-bit hashes) fell together, two
+             * clusters counted as one */
+            uint64_t id = cJSON_IsNumber(cid) ? (uint64_t)cid->valuedouble : 0;
+            blalm_err e2;
+            if (cJSON_IsNumber(cid) &&
+                corpora_dedup_value_hash(dedup, dedup_raw, dedup_len, NULL, 0, "cluster_id", 0xc1c1c1c1ULL,
+                                         &r->rawtmp, &id, &e2) < 0)
+                id = (uint64_t)cid->valuedouble;   /* not strict JSON: as cJSON read it */
+            count_cluster(r, (uint64_t)cs->valuedouble, cJSON_IsNumber(cid) && cid->valuedouble >= 0, id);
             r->have_dedup = 1;
         }
     }
@@ -885,8 +894,13 @@ static int read_work(rpt *r, const char *work, const char *corpora, blalm_err *e
         int rc;
         int nattr = dec >= 0 ? j.n - 1 : j.n;   /* the decisions are last */
         uint64_t docs0 = r->docs, words0 = r->words;
+        int dd = -1;   /* the dedup set's index: its lines' bytes give its ids exactly */
+        for (int i = 0; i < nattr; i++)
+            if (!strcmp(j.name[i], "dedup")) dd = i;
         while ((rc = attrj_next(aj, &d, sets, e)) == 1) {
-            if (take_doc(r, f, &d, j.name, nattr, sets, dec >= 0 ? sets[dec] : NULL, e) < 0) {
+            size_t dlen = 0;
+            const char *draw = dd >= 0 && sets[dd] ? attrj_raw(aj, dd, &dlen, NULL, NULL) : NULL;
+            if (take_doc(r, f, &d, j.name, nattr, sets, dec >= 0 ? sets[dec] : NULL, draw, dlen, e) < 0) {
                 const char *path;
                 size_t len;
                 uint64_t line;
@@ -2230,6 +2244,7 @@ static void page(sbuf *b, rpt *r, const struct report_opts *o)
 
 static void rpt_free(rpt *r)
 {
+    sb_free(&r->rawtmp);
     for (int i = 0; i < r->nverdict; i++) free(r->verdict_set[i]);
     for (int i = 0; i < r->nsrc; i++) free(r->src[i].name);
     for (int i = 0; i < r->nrules; i++) free(r->rule[i]), rule_free(r->parsed[i]);

@@ -410,6 +410,26 @@ rm "$WD/state/assemble/decisions/run.json"
     && pass report_missing_run_json_warned || fail report_missing_run_json_warned "rc $rc: $(grep -o 'Warning: [^<]*' "$TMP/dec.html" | head -2)"
 rm -rf "$WD"
 
+# cluster ids past 2^53 (another tool's 64-bit hashes) are told apart as
+# assemble tells them: read as doubles, 2^53 and 2^53 + 1 were one id, and
+# two clusters of 2 counted as one
+WB=$TMP/wbig; mkdir -p "$WB/docs/s" "$WB/attributes/dedup/s"
+"$PY" - "$WB" <<'PYEOF'
+import json, sys
+w = sys.argv[1]
+ids = [2**53, 2**53, 2**53 + 1, 2**53 + 1]
+with open(f"{w}/docs/s/a.jsonl", "w") as f:
+    for i in range(4): f.write(json.dumps({"id": f"d{i}", "text": f"document {i} about cats and dogs"}) + "\n")
+with open(f"{w}/attributes/dedup/s/a.jsonl", "w") as f:
+    for i, c in enumerate(ids):
+        f.write(json.dumps({"id": f"d{i}", "dedup": {"exact_group": i, "exact_size": 1, "cluster_id": c, "cluster_size": 2,
+                                                     "representative": i % 2 == 0, "keep": i % 2 == 0}}) + "\n")
+PYEOF
+zstd -q --rm "$WB/attributes/dedup/s/a.jsonl"
+"$BLALM" report --work "$WB" --out "$TMP/big.html" -q 2>"$TMP/err"; rc=$?
+cl=$(data "$TMP/big.html" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["clusters"])')
+[ $rc = 0 ] && [ "$cl" = "[[2, 2]]" ] && pass report_big_cluster_ids_apart || fail report_big_cluster_ids_apart "rc $rc: $cl $(head -c 300 "$TMP/err")"
+
 # a document file deleted after dedup and assemble, then the whole folder a
 # dangling link: the report said nothing (its figures silently differed from
 # the manifests; the dedup table counted fractional clusters, "34.33"), or
