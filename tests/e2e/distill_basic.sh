@@ -354,25 +354,26 @@ cp "$B/clobber/docs/s/x.jsonl" "$TMP/clobber.orig"
 printf '%s 0.1 0.2 0.3\n' number text here the >"$B/clobber/vec.txt"
 cp "$B/clobber/vec.txt" "$TMP/vec.orig"
 ok=1; why=
-# (also through a folder still to be made: "nodir/.." is applied as mkdir -p
-# then open would apply it, and nodir is not made)
+# (also through a folder not there: "nodir/.." would need nodir made; it is
+# refused as such, and nodir is not made)
 for o in "$B/clobber/docs/s/x.jsonl" "$B/clobber/docs/s/new.distill" "$B/clobber/docs/../docs/s/x.jsonl" \
          "$B/clobber/nodir/../docs/s/x.jsonl" "$B/clobber/nodir/a/../../docs/s/new.distill" \
          "$B/clobber/attributes/edu_llm/s/x.jsonl.zst" "$B/clobber/vec.txt"; do
     "$BLALM" distill train --work "$B/clobber" --label-field score --folds 2 --embeddings "$B/clobber/vec.txt" \
         --out "$o" -q >"$TMP/out" 2>&1; rc=$?
-    { [ $rc -ne 0 ] && grep -q -- "--out" "$TMP/out"; } || { ok=0; why="$why [$o] rc=$rc $(head -c 200 "$TMP/out")"; }
+    { [ $rc -ne 0 ] && grep -qE -- "--out|nodir does not exist, and the '..' after it" "$TMP/out"; } ||
+        { ok=0; why="$why [$o] rc=$rc $(head -c 200 "$TMP/out")"; }
 done
 cmp -s "$B/clobber/docs/s/x.jsonl" "$TMP/clobber.orig" && cmp -s "$B/clobber/vec.txt" "$TMP/vec.orig" &&
     [ ! -e "$B/clobber/docs/s/new.distill" ] && [ ! -e "$B/clobber/attributes/edu_llm/s/x.jsonl.zst" ] &&
     [ ! -e "$B/clobber/nodir" ] || { ok=0; why="$why inputs changed"; }
-# the reverse: a path that only passes through docs by name ends outside it
-# (clobber/m.bin) and is written
+# the reverse: a path that only passes through docs by name, by a folder not
+# there, would end outside it (clobber/m.bin): refused too, and nothing made
+# (it was written, after mkdir -p made the empty docs/s/nodir among the inputs)
 "$BLALM" distill train --work "$B/clobber" --label-field score --folds 2 \
     --out "$B/clobber/docs/s/nodir/../../../m.bin" -q >"$TMP/out" 2>&1; rc=$?
-{ [ $rc = 0 ] && [ -s "$B/clobber/m.bin" ]; } || { ok=0; why="$why [docs/s/nodir/../../../m.bin] rc=$rc $(head -c 200 "$TMP/out")"; }
-rmdir "$B/clobber/docs/s/nodir" 2>/dev/null
-rm -f "$B/clobber/m.bin"
+{ [ $rc = 1 ] && grep -q "docs/s/nodir does not exist" "$TMP/out" && [ ! -e "$B/clobber/docs/s/nodir" ] &&
+    [ ! -e "$B/clobber/m.bin" ]; } || { ok=0; why="$why [docs/s/nodir/../../../m.bin] rc=$rc $(head -c 200 "$TMP/out") $(ls "$B/clobber/docs/s")"; }
 [ $ok = 1 ] && pass distill_bad_out_over_input || fail distill_bad_out_over_input "$why"
 
 cp "$M" "$TMP/corrupt.bin"

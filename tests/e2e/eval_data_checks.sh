@@ -148,11 +148,13 @@ echo '{}' > "$TMP/afile"
     && pass eval_made_folders_removed_on_failure || fail eval_made_folders_removed_on_failure "rc $rc $(ls -d "$TMP"/n1 "$TMP"/p1 2>&1) $(head -c 300 "$TMP/err")"
 # the folders removed are exactly those eval made: a path through a folder
 # it made ("nothere/../keep2/sub") removed keep2/sub and keep2, the user's
-# empty folders, by cutting the path string shorter, and left nothere
+# empty folders, by cutting the path string shorter, and left nothere; an
+# --out FILE through a missing folder and out by '..' is now refused before
+# anything is made (--predictions below still goes through one)
 mkdir -p "$TMP/keep2/sub" "$TMP/keep_me"
 "$BLALM" eval --run "$R" --data "$TMP/empty" --fast --tasks blimp --out "$TMP/nothere/../keep2/sub/r.json" -q \
     2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && grep -q 'has no token to score' "$TMP/err" && [ -d "$TMP/keep2/sub" ] && [ ! -e "$TMP/nothere" ] \
+[ $rc = 1 ] && grep -q "nothere does not exist, and the '..' after it" "$TMP/err" && [ -d "$TMP/keep2/sub" ] && [ ! -e "$TMP/nothere" ] \
     && pass eval_out_failure_keeps_user_folders \
     || fail eval_out_failure_keeps_user_folders "rc $rc $(ls -d "$TMP"/keep2/sub "$TMP"/nothere 2>&1) $(head -c 300 "$TMP/err")"
 rm -rf "$TMP/nothere"
