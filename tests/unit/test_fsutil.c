@@ -180,6 +180,32 @@ TEST(path_resolve_lenient_applies_dotdot_in_missing_part)
     CHECK(path_resolve_lenient(root, got, 4) < 0);
 }
 
+TEST(check_no_pass_through_and_trailing_slash)
+{
+    char *root = path_in_tmp("pt"), *docs = path_in_tmp("pt/docs/s");
+    blalm_err e = {{0}};
+    CHECK(mkdir_p(docs, &e) == 0);
+    char p[PATH_MAX + 64], made[PATH_MAX + 64];
+    /* a folder not there, then out of it: refused, nothing made */
+    snprintf(p, sizeof p, "%s/docs/s/nodir/../../../m.bin", root);
+    CHECK(check_no_pass_through(p, &e) < 0);
+    CHECK(strstr(e.msg, "nodir does not exist, and the '..' after it") != NULL);
+    snprintf(made, sizeof made, "%s/docs/s/nodir", root);
+    CHECK(access(made, F_OK) != 0);
+    /* '..' over folders that are there, or missing folders never left: fine */
+    snprintf(p, sizeof p, "%s/docs/s/../s/m.bin", root);
+    CHECK(check_no_pass_through(p, &e) == 0);
+    snprintf(p, sizeof p, "%s/new/a/m.bin", root);
+    CHECK(check_no_pass_through(p, &e) == 0);
+    CHECK(check_no_pass_through("m.bin", &e) == 0);
+    /* a name ending in '/' is a folder, never a file to write */
+    snprintf(p, sizeof p, "%s/r.html/", root);
+    CHECK(write_file_atomic(p, "x", 1, &e) < 0);
+    CHECK(strstr(e.msg, "ends in '/'") != NULL);
+    snprintf(made, sizeof made, "%s/r.html", root);
+    CHECK(access(made, F_OK) != 0);
+}
+
 int main(void)
 {
     RUN(atomic_write_replaces_regular_file);
@@ -189,5 +215,6 @@ int main(void)
     RUN(atomic_write_error_names_the_path);
     RUN(mkdir_p_made_undoes_only_its_own);
     RUN(path_resolve_lenient_applies_dotdot_in_missing_part);
+    RUN(check_no_pass_through_and_trailing_slash);
     return test_summary();
 }
