@@ -705,7 +705,8 @@ static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep);
  * part file removed when this run made it, empty, and f->fd closed). */
 static int words_run_check(fetch_ctx *x, hub_file *f, const struct stat *st, blalm_err *e)
 {
-    char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+    char *sparse = hub_sparse_path(x, f);
+    /* no memory for the name: the check is skipped (the run fails soon after) */
     if (!sparse || !hub_lock_held(sparse)) {
         free(sparse);
         return 0;
@@ -729,7 +730,7 @@ static int open_part(fetch_ctx *x, hub_file *f, struct stat *st, blalm_err *e)
     for (int tries = 0; tries < 3; tries++) {
         f->fd = open(f->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (f->fd < 0 || fstat(f->fd, st) != 0) return err_errno(e, "%s", f->part);
-        if (flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
+        if (hub_flock_ex_nb(f->fd) != 0) {
             if (errno == EWOULDBLOCK) {
                 close(f->fd);
                 f->fd = -1;

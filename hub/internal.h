@@ -111,6 +111,12 @@ int hub_sidecar_is_words(const hub_file *f);
  * file, a live --max-words run's sparse copy); 0 when it is not there, is
  * free, or the filesystem has no flock. */
 int hub_lock_held(const char *path);
+/* OUT/PATH/.NAME.sparse.part, --max-words' local copy of f (malloc'd; NULL
+ * without memory). */
+char *hub_sparse_path(const fetch_ctx *x, const hub_file *f);
+/* flock(fd, LOCK_EX | LOCK_NB), tried again for 20 ms on EWOULDBLOCK (see
+ * hub_lock_held's probe); 0, or -1 with errno. */
+int hub_flock_ex_nb(int fd);
 /* Removes OUT/PATH/.NAME.sparse.part, --max-words' local copy of f, which a
  * killed run leaves (it is never resumed), with a note. */
 void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -204,7 +205,7 @@ static int open_sparse(const char *sparse, blalm_err *e)
         if (fd < 0) return err_errno(e, "%s", sparse);
         /* a filesystem without flock (ENOSYS, ENOLCK, EOPNOTSUPP: some
          * Lustre and FUSE mounts) goes on unlocked, as before locks */
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        if (hub_flock_ex_nb(fd) != 0 && errno == EWOULDBLOCK) {
             close(fd);
             return err_set(e, "%s: another --max-words fetch into this folder is reading this file "
                               "now (it holds this sparse copy); run one at a time", sparse);
@@ -241,7 +242,7 @@ static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_e
     pq_meta *m = fetch_footer(x, f, tail, &footer, &flen, &foff, e);
     if (!m) return -1;
 
-    char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+    char *sparse = hub_sparse_path(x, f);
     /* "<source>/<path in the repo without extension>": the stem docs_walk
      * gives the file once under WORK/docs/<source> (--out), not the hidden
      * sparse file's name, which is the same for same-named files in other
@@ -370,6 +371,26 @@ int hub_sidecar_is_words(const hub_file *f)
     return r;
 }
 
+char *hub_sparse_path(const fetch_ctx *x, const hub_file *f)
+{
+    return hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+}
+
+/* The probe below holds LOCK_SH for an instant, so an owner taking its lock
+ * at that moment would see EWOULDBLOCK from a lock nobody keeps: owners try
+ * a few times over 20 ms before they report another fetch (a real holder
+ * keeps its lock for the whole file). */
+int hub_flock_ex_nb(int fd)
+{
+    for (int tries = 0;; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+        if (errno != EWOULDBLOCK || tries == 9) return -1;
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        errno = EWOULDBLOCK;
+    }
+}
+
 int hub_lock_held(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -443,12 +464,12 @@ int hub_drop_words_output(fetch_ctx *x, const hub_file *f, int words_sidecar, bl
 
 void hub_drop_sparse_part(fetch_ctx *x, const hub_file *f)
 {
-    char *sparse = hub_path_join(x->o->out, f->path, ".", ".sparse.part");
+    char *sparse = hub_sparse_path(x, f);
     int fd = sparse ? open(sparse, O_RDONLY | O_CLOEXEC) : -1;
     /* a live --max-words run holds a lock on its copy (open_sparse) */
     /* (a filesystem without flock, as some Lustre and FUSE mounts: no run
      * holds one there, and the copy is removed as before locks) */
-    if (fd >= 0 && (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) && unlink(sparse) == 0)
+    if (fd >= 0 && (hub_flock_ex_nb(fd) == 0 || errno != EWOULDBLOCK) && unlink(sparse) == 0)
         fetch_emitf(x, FETCH_EV_NOTE, "removed %s (a killed --max-words run's partial copy of %s)", sparse,
                     f->path);
     if (fd >= 0) close(fd);
