@@ -471,28 +471,26 @@ int tokshard_concat(const char *out, const char *const *inputs, size_t n, const 
                 cap = nc;
             }
             tokshard_read(&s, x->token_offset, k, ids);
-            for (size_t j = 0; j < k && !rc; j++)
-                if (ids[j] >= s.vocab_size) { /* named in this input, not in the joined output */
-                    char base[4096];
-                    uint64_t t = x->token_offset + j;
-                    base_path(inputs[i], base, sizeof base);
+            for (size_t j = 0; j < k && !rc; j++) {
+                /* an end-of-text inside a document (a shard another tool
+                 * wrote, or edited) ends it early for the model while the
+                 * index's boundaries and word counts say otherwise; blalm's
+                 * encoder never emits it in a shard (special text stays
+                 * text there) */
+                if (ids[j] < s.vocab_size && ids[j] != s.eot_id) continue;
+                char base[4096];   /* named in this input, not in the joined output */
+                uint64_t t = x->token_offset + j;
+                base_path(inputs[i], base, sizeof base);
+                unsigned long long at = TOKSHARD_TOK_HEADER + t * s.bytes_per_token;
+                if (ids[j] >= s.vocab_size)
                     rc = err_set(e, "%s.tok: byte %llu: token %llu (document %llu): id %u outside the vocabulary "
-                                    "of %u", base, (unsigned long long)(TOKSHARD_TOK_HEADER + t * s.bytes_per_token),
-                                 (unsigned long long)t, (unsigned long long)d, ids[j], s.vocab_size);
-                } else if (ids[j] == s.eot_id) {
-                    /* an end-of-text inside a document (a shard another tool
-                     * wrote, or edited) ends it early for the model while
-                     * the index's boundaries and word counts say otherwise;
-                     * blalm's encoder never emits it in a shard (special
-                     * text stays text there) */
-                    char base[4096];
-                    uint64_t t = x->token_offset + j;
-                    base_path(inputs[i], base, sizeof base);
+                                    "of %u", base, at, (unsigned long long)t, (unsigned long long)d, ids[j],
+                                 s.vocab_size);
+                else
                     rc = err_set(e, "%s.tok: byte %llu: token %llu (document %llu): the end-of-text id %u inside "
-                                    "the document (it may only end one)", base,
-                                 (unsigned long long)(TOKSHARD_TOK_HEADER + t * s.bytes_per_token),
-                                 (unsigned long long)t, (unsigned long long)d, ids[j]);
-                }
+                                    "the document (it may only end one)", base, at, (unsigned long long)t,
+                                 (unsigned long long)d, ids[j]);
+            }
             if (!rc) rc = tokshard_add_doc(w, ids, k, x->words, e);
         }
         tokshard_close(&s);

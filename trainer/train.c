@@ -1205,7 +1205,14 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     int fd = -1;
     struct stat st;
     int made = stat(o->run, &st) < 0;   /* RUN is made by the lock */
-    int fresh = made || (S_ISDIR(st.st_mode) && !dir_has_entries(o->run));
+    int fresh = made;
+    if (!made && S_ISDIR(st.st_mode)) {   /* empty: a folder that cannot be read is not known to be */
+        DIR *d = opendir(o->run);
+        if (d) {
+            closedir(d);
+            fresh = !dir_has_entries(o->run);
+        }
+    }
     if (o->rank == 0 && !o->lock_held) {
         if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1; /* before RUN is made */
         if ((fd = lock_dir(o->run, "blalm train or ablate", e)) < 0) return -1;
@@ -1582,6 +1589,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     }
     sum->steps = pos.step;
     sum->total_steps = total;
+    if (ran && isnan(sum->tok_per_s))   /* steps ran but none was logged (--stop-after before log_every) */
+        sum->tok_per_s = (double)ran * (double)per_step / fmax(now_seconds() - t_loop, 1e-9);
     sum->train_seconds = seconds_before + (ran ? now_seconds() - t_loop : 0); /* NAN stays NAN */
     sum->test_words_scale = wscale;
     sum->last_loss = loss;

@@ -60,6 +60,14 @@ grep -qF "blalm train: $want dev loss " "$TMP/again.err" \
 # and no speed, having run no step (it said "0 tok/s")
 grep -q "words seen, no step left to run, 0 milestone checkpoints" "$TMP/again.err" && ! grep -q "tok/s" "$TMP/again.err" \
     && pass train_resume_complete_no_speed || fail train_resume_complete_no_speed "$(head -c 300 "$TMP/again.err")"
+# steps run but none logged (--stop-after before log_every): a speed, not
+# "no step left to run"
+"$PY" -c 'import json, sys
+c = json.load(open(sys.argv[1])); c["train"]["log_every"] = 10
+json.dump(c, open(sys.argv[2], "w"))' "$tiny" "$TMP/log10.json"
+"$BLALM" train --corpus "$C" --model "$TMP/log10.json" --out "$TMP/nolog" --max-steps 40 --stop-after 3 2>"$TMP/err"
+grep -q "blalm train: 3 steps, .* [0-9][0-9]* tok/s" "$TMP/err" && ! grep -q "no step left" "$TMP/err" \
+    && pass train_unlogged_steps_have_speed || fail train_unlogged_steps_have_speed "$(head -c 300 "$TMP/err")"
 
 # WSD: the last step runs at exactly min_lr_frac of the peak (it ran at 0.325x)
 "$PY" - "$tiny" "$TMP/wsd.json" <<'PY'
