@@ -382,27 +382,30 @@ static size_t cmu_key(const char *w, size_t n, unsigned char *out, size_t cap)
     return n;
 }
 
-/* One line (no newline) into the table; 0, or -1 with the error set. */
 /* Entries (tag | syllables) in file order, before the table is built. */
 typedef struct cmu_entries {
     uint64_t *v;
     size_t n, cap;
 } cmu_entries;
 
-/* A malformed line's first bytes for a message: valid UTF-8 as is; a
- * control byte, a backslash and each byte of invalid UTF-8 as \xNN (raw,
- * an ESC would drive the terminal). out holds at least 4 * 80 + 1 bytes.
- * Returns how many bytes show escaped. */
+/* A malformed line's first 80 bytes for a message: valid UTF-8 as is; each
+ * byte of a control character (C0, DEL, C1), a bidi override or isolate, a
+ * backslash and invalid UTF-8 as \xNN (raw, an ESC would drive the
+ * terminal). Decoded forward, so an invalid byte is never lost to a cut.
+ * out holds at least 4 * 80 + 1 bytes. Returns how many characters and
+ * invalid bytes show escaped. */
 static size_t cmu_show_line(const char *line, size_t n, char *out)
 {
     const unsigned char *s = (const unsigned char *)line;
-    n = utf8_prefix(line, n, 80);
     size_t o = 0, escaped = 0;
     for (size_t i = 0; i < n;) {
         int32_t cp;
         size_t k = utf8_decode_at(s, n, i, &cp);
-        if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\' || s[i] >= 0x80)) {
-            o += (size_t)sprintf(out + o, "\\x%02x", s[i]);
+        if (i + k > 80) break;
+        int bad = k == 1 && s[i] >= 0x80;
+        if (bad || cp < 0x20 || cp == 0x7f || cp == '\\' || (cp >= 0x80 && cp <= 0x9f) ||
+            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+            for (size_t j = 0; j < k; j++) o += (size_t)sprintf(out + o, "\\x%02x", s[i + j]);
             escaped++;
         } else {
             memcpy(out + o, s + i, k);
@@ -414,6 +417,7 @@ static size_t cmu_show_line(const char *line, size_t n, char *out)
     return escaped;
 }
 
+/* One line (no newline) into the table; 0, or -1 with the error set. */
 static int cmu_line(cmu_entries *t, const char *line, size_t n, int js, const char *path,
                     size_t lineno, blalm_err *e)
 {
@@ -895,7 +899,7 @@ static size_t build_core(const int32_t *v, size_t n, unsigned char *out)
 static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, int *fog)
 {
     size_t len = build_core(c->tcp, n, c->core);
-    int dotted = 0;   /* U+0130: see dotted_capital_i */
+    int dotted = 0;   /* U+0130: see DOTTED_CAPITAL_I */
     for (size_t i = 0; i < n; i++) dotted |= c->tcp[i] == DOTTED_CAPITAL_I;
     *syl = word_syllables(c, c->core, len);
     *difficult = dotted || !(len < 64 && set_has(&c->familiar, (const char *)c->core, len));

@@ -315,6 +315,22 @@ TEST(cmudict_text_and_js_formats)
     CHECK_MSG(strstr(e.msg, "cmudict.raw:2: expected a word and ARPAbet phonemes (AH0 B ...), got "
                             "'B\\x1b[31m\\x01\\xff caf\xc3\xa9\\x5c 1x' (bytes shown as \\xNN)") != NULL,
               "%s", e.msg);
+    /* decoded forward: a cut at 80 bytes loses no invalid byte (a line of
+     * continuation bytes showed as ''); C1 controls and bidi overrides
+     * (valid UTF-8) show escaped too */
+    char line[160];
+    memcpy(line, "WORD \xff\xff\xff", 8);
+    memset(line + 8, 0x80, 100);
+    memcpy(line + 108, " 1x\n", 5);
+    p = write_tmp("cmudict.cut", line);
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
+    CHECK_MSG(strstr(e.msg, "got 'WORD \\xff\\xff\\xff\\x80") != NULL, "%s", e.msg);
+    const char *tail = strstr(e.msg, "' (bytes shown");
+    CHECK_MSG(tail && tail - strstr(e.msg, "got '") - 5 == 5 + 75 * 4, "%s", e.msg);
+    p = write_tmp("cmudict.c1", "B\xc2\x9b" "31m\xe2\x80\xae 1x\n");
+    CHECK_EQ_INT(readability_load_cmudict(c, p, &e), -1);
+    CHECK_MSG(strstr(e.msg, "got 'B\\xc2\\x9b31m\\xe2\\x80\\xae 1x' (bytes shown as \\xNN)") != NULL,
+              "%s", e.msg);
     readability_free(c);
 }
 
