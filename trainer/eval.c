@@ -24,6 +24,7 @@
 #include "lib/config.h"
 #include "lib/fsutil.h"
 #include "lib/hash.h"
+#include "lib/utf8.h"
 #include "lib/zio.h"
 #include "trainer/model.h"
 #include "trainer/tokenizer.h"
@@ -1510,7 +1511,10 @@ typedef struct reading {
 /* Queries for -ln p(word | context) the official way (get_p2): the context
  * tokenised as is, the word without a leading space; for a multi-token word
  * each further token t is predicted after context + decode(previous tokens),
- * re-tokenised, with target encode(decode(t))[0]. */
+ * re-tokenised, with target encode(decode(t))[0]. decode is the tokenizer's
+ * of ONE token, lossy: a token holding part of a character decodes to
+ * U+FFFD (from_utf8_lossy), so a non-ASCII word cut mid-character is scored
+ * as the official pipeline scores it, never on its raw bytes. */
 static int add_surprisal(encoder *x, jobset *J, const char *context, const char *word, int *q0,
                          int *nq, blalm_err *e)
 {
@@ -1519,8 +1523,8 @@ static int add_surprisal(encoder *x, jobset *J, const char *context, const char 
     if (!w) return -1;
     if (!nw) return err_set(e, "the word \"%s\" has no tokens", word);
     uint32_t *word_ids = malloc(nw * sizeof *word_ids);
-    size_t cl = strlen(context), cap = cl + strlen(word) * 4 + 64;
-    char *sent = malloc(cap);
+    size_t cl = strlen(context), cap = cl + strlen(word) * 4 + 64, dcap = 0;
+    char *sent = malloc(cap), *dec = NULL;
     int rc = -1;
     if (!word_ids || !sent) {
         err_set(e, "out of memory");
@@ -1530,8 +1534,18 @@ static int add_surprisal(encoder *x, jobset *J, const char *context, const char 
     memcpy(sent, context, cl);
     *q0 = J->n, *nq = 0;
     for (size_t i = 0; i < nw; i++) {
-        size_t tl;
-        const char *tb = bpe_token_bytes(x->tok, word_ids[i], &tl);
+        size_t tl, bl;
+        const char *tb = bpe_token_bytes(x->tok, word_ids[i], &bl);
+        if (bl * 3 > dcap) { /* decode(t): the bytes, each invalid part one U+FFFD */
+            char *p = realloc(dec, dcap = bl * 3 + 16);
+            if (!p) {
+                err_set(e, "out of memory");
+                goto out;
+            }
+            dec = p;
+        }
+        utf8_sanitize(tb, bl, dec, &tl);
+        tb = dec;
         int32_t target = (int32_t)word_ids[i];
         if (i > 0) { /* target = encode(decode(t))[0] */
             size_t m;
@@ -1562,7 +1576,7 @@ static int add_surprisal(encoder *x, jobset *J, const char *context, const char 
     }
     rc = 0;
 out:
-    free(word_ids), free(sent);
+    free(word_ids), free(sent), free(dec);
     return rc;
 }
 

@@ -5,7 +5,9 @@
 # all but the first), the same data file twice (x.jsonl beside
 # x.jsonl.gz: read twice), a file with no items, a candidate with no token
 # to score (an empty sentence scored 0, the best score), a member eval
-# reads holding U+0000 (the text ended there).
+# reads holding U+0000 (the text ended there). And reading: a non-ASCII
+# word cut mid-character is scored as the official get_p2 does (decode of
+# one token is lossy: U+FFFD), not on its raw bytes.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if ! need_shared || [ ! -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
@@ -179,3 +181,43 @@ open(sys.argv[2], "w", encoding="utf-8").write(lines[0] + "\n" + a + "\n" + ",".
 PY
 bad_data eval_reading_error_names_file_line 'reading_data.csv:4: column length: expected a number, got "x3"' \
     "$TMP/rd" reading
+
+# reading: a word whose tokens cut a character ("é" is the bytes C3 A9, two
+# tokens for a tokenizer trained on ASCII): get_p2 appends decode(token) to
+# the context, and one token's decode is lossy (U+FFFD for a part of a
+# character), with target encode(decode(t))[0]; eval appended the raw
+# byte C3 (a context cut mid-character) and scored A9
+mkdir -p "$TMP/utf/reading"
+"$PY" - "$D/reading/reading_data.csv" "$TMP/utf/reading/reading_data.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+r = lines[1].split(",")
+assert lines[0].split(",")[2] == "word" and r[1] == "Arthur placed"
+r[2] = "\u00e9"
+lines[1] = ",".join(r)
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(lines))
+PY
+rm -f "$TMP/utf.dump"
+if "$BLALM" eval --run "$R" --data "$TMP/utf" --tasks reading --out "$TMP/utf.json" --dump "$TMP/utf.dump" \
+        --dump-every 1 -q 2>"$TMP/err"; then
+    "$PY" - "$TMP/utf.dump" "$R/tokenizer.json" > "$TMP/utf.out" <<'PY'
+import json, sys
+q = [json.loads(l) for l in open(sys.argv[1])][:2]
+vocab = json.load(open(sys.argv[2]))["model"]["vocab"]
+# GPT-2's bytes_to_unicode: each byte's symbol in a byte-level vocabulary
+bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+cs, n = bs[:], 0
+for b in range(256):
+    if b not in bs:
+        bs.append(b), cs.append(256 + n)
+        n += 1
+tid = {b: vocab[chr(c)] for b, c in zip(bs, cs)}
+a, b = q[0]["ids"][0], q[1]["ids"][0]
+want = a[:-1] + [tid[0xEF], tid[0xBF], tid[0xBD], tid[0xEF]]   # "Arthur placed\ufffd" -> encode("\ufffd")[0]
+print("ok" if a[-1] == tid[0xC3] and b == want and q[1]["k"] == [len(want) - 1] else "got %s %s want %s" % (a, b, want))
+PY
+    grep -qx ok "$TMP/utf.out" && pass eval_reading_word_cut_mid_character_as_official \
+        || fail eval_reading_word_cut_mid_character_as_official "$(head -c 400 "$TMP/utf.out")"
+else
+    fail eval_reading_word_cut_mid_character_as_official "$(head -c 300 "$TMP/err")"
+fi
