@@ -62,7 +62,7 @@ static const char usage[] =
     "  --json                print the JSON instead of the table\n"
     "  --score-first-token   NOT OFFICIAL: prefix <|endoftext|> so every word counts\n"
     "  --aoa-min-context N   AoA: words with at least N contexts (default 20, as the\n"
-    "                        organisers' eval_aoa.sh)\n"
+    "                        organisers' eval_aoa.sh); only where aoa runs\n"
     "  --aoa-score FILE      score an official AoA surprisal.json (any model's) against\n"
     "                        DIR's cdi_human.csv; prints the curve fitness\n"
     "  --full-logits         testing: the reference path (every row's logits from the\n"
@@ -187,6 +187,15 @@ static int make_out_dir(const char *what, const char *dir, made_dirs *made)
     return 0;
 }
 
+/* 1 when the comma-separated list names task */
+static int lists_task(const char *list, const char *task)
+{
+    size_t n = strlen(task);
+    for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (!strncmp(p, task, n) && (p[n] == ',' || !p[n])) return 1;
+    return 0;
+}
+
 /* $BLALM_EVAL_DATA, or NULL when unset or set but empty (as ablate takes it:
  * an empty value was looked up as the folder "") */
 static const char *eval_data_env(void)
@@ -259,8 +268,8 @@ int cmd_eval(int argc, char **argv)
         case 'L': o.full_logits = 1; break;
         case 'P': o.predictions = optarg; break;
         case 'T': case 'b': case 'E': case 'M':
-            if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000)
-                return cli_usage_error(usage, "eval: --%s expects a positive number, got '%s'",
+            if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000) /* 1G: "positive" said of 2G too */
+                return cli_usage_error(usage, "eval: --%s wants a count in 1..1G, not '%s'",
                                        c == 'T' ? "threads" : c == 'b' ? "batch-tokens" : c == 'M' ? "aoa-min-context" : "dump-every", optarg);
             if (c == 'T' && v > 4096) /* as train and generate: each worker holds a copy of the model */
                 return cli_usage_error(usage, "eval: --threads wants a count in 1..4096, not '%s'", optarg);
@@ -274,10 +283,19 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error(usage, "eval: unexpected argument '%s'", argv[optind]);
+    /* --aoa-min-context where no aoa is computed was ignored, silently */
+    if (o.aoa_min_context && aoa_score)
+        return cli_usage_error(usage, "eval: --aoa-min-context picks the words of the aoa task; --aoa-score scores "
+                                      "the surprisal file's words as they are");
+    if (o.aoa_min_context && !all)
+        return cli_usage_error(usage, "eval: --aoa-min-context is for the aoa task, which runs with --all-checkpoints");
     if (aoa_score) return score_aoa_file(aoa_score, o.data, json);
     if (!o.run) return cli_usage_error(usage, "eval: --run is required");
     blalm_err e;
     if (eval_check_tasks(o.tasks, &e) < 0) return cli_usage_error(usage, "eval: --tasks: %s", e.msg);
+    if (o.aoa_min_context && o.tasks && !lists_task(o.tasks, "aoa"))
+        return cli_usage_error(usage, "eval: --aoa-min-context is for the aoa task, which --tasks %s leaves out",
+                               o.tasks);
     char ckname[1024];
     if (o.checkpoint && run_checkpoint_name(o.checkpoint, ckname, sizeof ckname, &e) < 0)
         return cli_usage_error(usage, "eval: %s", e.msg);

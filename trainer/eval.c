@@ -3502,7 +3502,7 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
     /* AoA runs over all checkpoints at once; the other tasks per checkpoint */
     char aj[4096], ac[4096], rest[1024] = "";
     int has_aoa = aoa_paths(o->data, aj, ac), want_aoa = o->tasks ? in_list(o->tasks, "aoa") : has_aoa;
-    if (want_aoa && !has_aoa)
+    if ((want_aoa || o->aoa_min_context) && !has_aoa) /* --aoa-min-context: for the aoa task */
         return err_set(e, "%s: no data for task aoa (expected aoa/cdi_childes.json and aoa/cdi_human.csv)", o->data);
     int per_ckpt = 1;
     if (o->tasks) {

@@ -189,6 +189,28 @@ then pass eval_aoa_cli
 else fail eval_aoa_cli "$(head -c 300 "$TMP/err")"; fi
 "$BLALM" eval --run "$R" --data "$TMP/aoa" --tasks aoa -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q -- "--all-checkpoints" "$TMP/err" && pass eval_aoa_needs_checkpoints || fail eval_aoa_needs_checkpoints "rc $rc"
+# --aoa-min-context where no aoa runs is a usage error (it was ignored, exit 0):
+# one checkpoint, --tasks without aoa, --aoa-score, a DIR without the AoA data
+aoa_min_refused() { # NAME PATTERN ARGS...
+    local name=$1 pat=$2; shift 2
+    rm -f "$TMP/amc.json"
+    "$BLALM" eval --run "$R" "$@" --aoa-min-context 5 -q 2>"$TMP/err"; local rc=$?
+    { [ $rc = 1 ] || [ $rc = 2 ]; } && grep -q -- "$pat" "$TMP/err" && [ ! -e "$TMP/amc.json" ] \
+        && pass "$name" || fail "$name" "rc $rc $(head -c 300 "$TMP/err")"
+}
+aoa_min_refused eval_aoa_min_context_one_checkpoint "--aoa-min-context is for the aoa task, which runs with --all-checkpoints" \
+    --data "$D" --fast --tasks blimp --out "$TMP/amc.json"
+aoa_min_refused eval_aoa_min_context_tasks_without_aoa "--aoa-min-context is for the aoa task, which --tasks blimp leaves out" \
+    --data "$TMP/aoa" --all-checkpoints --tasks blimp
+aoa_min_refused eval_aoa_min_context_aoa_score "--aoa-min-context picks the words of the aoa task" \
+    --data "$TMP/aoa" --aoa-score "$R/aoa_surprisal.json"
+aoa_min_refused eval_aoa_min_context_no_aoa_data "no data for task aoa" --data "$D" --all-checkpoints
+# --batch-tokens: trailing garbage, a fraction, beyond 1G, overflow: usage errors
+for v in 12x 1.5 1000000001 99999999999999999999 ""; do
+    "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp --batch-tokens "$v" -q 2>"$TMP/err"; rc=$?
+    [ $rc = 2 ] && grep -q -- "--batch-tokens wants a count in 1..1G, not '$v'" "$TMP/err" \
+        && pass "eval_batch_tokens_refused_${v:-empty}" || fail "eval_batch_tokens_refused_${v:-empty}" "rc $rc $(head -c 300 "$TMP/err")"
+done
 # a --dump that cannot be written in full (a full disk) is an error naming it,
 # and no results file is written; it used to be cut short silently, exit 0
 if [ -w /dev/full ]; then
