@@ -1255,8 +1255,23 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
             size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
             line++;
             const char *q = p;
+            /* a UTF-8 BOM: the first line's is skipped, as Python's utf-8-sig
+             * (cJSON skips it); one further down (files concatenated) is
+             * refused, as the official reader refuses any */
+            if (line > 1 && l >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
+                err_set(e, "%s:%ld: a byte order mark (U+FEFF) starts the line: only the file's first line may "
+                        "start with one", f.path, line);
+                free(f.buf);
+                goto out;
+            }
             while (q < p + l && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
-            if (q < p + l) {
+            if (q == p + l) { /* was skipped; json.loads(line.strip()) refuses it */
+                err_set(e, "%s:%ld: a blank line (the official reader refuses it: one JSON object per line)",
+                        f.path, line);
+                free(f.buf);
+                goto out;
+            }
+            {
                 /* one object per line, as the official reader's json.loads(line.strip()):
                  * cJSON stops after the first value, so whatever follows it (a second
                  * object of a file concatenated without newlines) would be dropped */
