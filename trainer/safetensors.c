@@ -22,6 +22,11 @@ unsigned char *safetensors_bytes(const char *what, int n, const st_tensor *ts, s
     for (int i = 0; i < n; i++) {
         const st_tensor *t = &ts[i];
         size_t cnt = (size_t)t->rows * (t->cols ? t->cols : 1);
+        if (cJSON_GetObjectItemCaseSensitive(h, t->name)) { /* cJSON would write the key twice */
+            cJSON_Delete(h);
+            err_set(e, "%s: tensor name %s twice: a safetensors header names each tensor once", what, t->name);
+            return NULL;
+        }
         cJSON *o = cJSON_AddObjectToObject(h, t->name);
         cJSON_AddStringToObject(o, "dtype", "F32");
         cJSON *sh = cJSON_AddArrayToObject(o, "shape");
@@ -160,6 +165,15 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
     const cJSON *it;
     const char *first = NULL;
     int extra = 0;
+    /* a name twice: cJSON finds the first, so the other's bytes went unread
+     * (and, at the same offsets, the tiling check passed) */
+    cJSON_ArrayForEach(it, h)
+        for (const cJSON *q = h->child; it->string && q != it; q = q->next)
+            if (q->string && !strcmp(q->string, it->string)) {
+                err_set(e, "%s: tensor %s twice in the header: a safetensors file names each tensor once", path,
+                        it->string);
+                goto done;
+            }
     cJSON_ArrayForEach(it, h) {
         if (!it->string || !strcmp(it->string, "__metadata__") || model_find_tensor(m, it->string) >= 0) continue;
         if (!extra++) first = it->string;

@@ -707,6 +707,57 @@ TEST(safetensors_header_checked)
     model_free(m), model_free(m2);
 }
 
+/* A tensor name twice in a header is an error, read or written: cJSON
+ * found the first, the other's bytes unread, and a second entry at the
+ * same offsets passed the tiling check; writing, cJSON wrote the key twice. */
+TEST(safetensors_duplicate_names)
+{
+    blalm_err e;
+    model *m = tiny("mlstm", 0, &e), *m2 = tiny("mlstm", 0, &e);
+    CHECK(m && m2);
+    char path[512], want[300];
+    snprintf(path, sizeof path, "%s/dup.safetensors", test_tmpdir());
+    CHECK_MSG(model_save_safetensors(m, path, &e) == 0, "%s", e.msg);
+    FILE *f = fopen(path, "rb");
+    CHECK(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    rewind(f);
+    unsigned char *b = malloc((size_t)len);
+    CHECK(b && fread(b, 1, (size_t)len, f) == (size_t)len);
+    fclose(f);
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)b[i] << (8 * i);
+    const char *name = model_tensor(m, 0)->name;
+    cJSON *h = cJSON_ParseWithLength((const char *)b + 8, hl);
+    char *entry = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(h, name));
+    CHECK(entry);
+    /* {"NAME": ENTRY, <the header as it was>: NAME's entry twice, same offsets */
+    size_t nl = strlen(name) + strlen(entry) + 8 + (size_t)hl, padded = (nl + 7) / 8 * 8;
+    char *js = calloc(padded + 1, 1);
+    int w = snprintf(js, padded + 1, "{\"%s\":%s,%.*s", name, entry, (int)hl - 1, (const char *)b + 9);
+    memset(js + w, ' ', padded - (size_t)w);
+    f = fopen(path, "wb");
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    CHECK(f && fwrite(lb, 1, 8, f) == 8 && fwrite(js, 1, padded, f) == padded &&
+          fwrite(b + 8 + hl, 1, (size_t)len - 8 - hl, f) == (size_t)len - 8 - hl);
+    fclose(f);
+    CHECK_MSG(model_load_safetensors(m2, path, &e) < 0, "%s", "a tensor named twice accepted");
+    snprintf(want, sizeof want, "dup.safetensors: tensor %s twice in the header", name);
+    CHECK_MSG(strstr(e.msg, want), "message \"%s\" lacks %s", e.msg, want);
+    /* written: two tensors of one name */
+    float x[2] = {1, 2};
+    st_tensor ts[2] = {{"a.weight", 2, 0, x}, {"a.weight", 2, 0, x}};
+    size_t sl;
+    unsigned char *sb = safetensors_bytes("out.safetensors", 2, ts, &sl, &e);
+    CHECK_MSG(!sb, "%s", "two tensors of one name written");
+    CHECK_MSG(strstr(e.msg, "out.safetensors: tensor name a.weight twice"), "message \"%s\"", e.msg);
+    free(sb), free(js), free(entry), free(b);
+    cJSON_Delete(h);
+    model_free(m), model_free(m2);
+}
+
 TEST(config_errors)
 {
     blalm_err e;
@@ -872,6 +923,7 @@ int main(void)
     RUN(schedules);
     RUN(safetensors_round_trip);
     RUN(safetensors_header_checked);
+    RUN(safetensors_duplicate_names);
     RUN(config_errors);
     RUN(config_train_ranges);
     RUN(shipped_configs_load);
