@@ -60,13 +60,13 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "blalm export: --out %s is the run folder %s: give another folder\n", out, run);
         return 1;
     }
-    model *m = run_load_model(run, ckpt, &e);
+    /* pos: a run of --test-words-scale stays marked not BabyLM-compliant;
+     * from the read the weights come from (the file was read again for it) */
+    ckpt_pos pos;
+    model *m = run_load_model_pos(run, ckpt, &pos, &e);
     bpe_tokenizer *tok = NULL;
     int rc = 1;
-    ckpt_pos pos;
     if (!m) goto fail;
-    /* a run of --test-words-scale stays marked not BabyLM-compliant */
-    if (run_checkpoint_path(run, ckpt, p, sizeof p, &e) < 0 || ckpt_read_meta(p, NULL, &pos, NULL, &e) < 0) goto fail;
     snprintf(p, sizeof p, "%s/tokenizer.json", run);
     tok = bpe_load(p, &e);
     if (!tok) goto fail;

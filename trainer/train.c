@@ -1712,6 +1712,11 @@ int run_checkpoint_path(const char *run, const char *checkpoint, char *path, siz
 
 model *run_load_model(const char *run, const char *checkpoint, blalm_err *e)
 {
+    return run_load_model_pos(run, checkpoint, NULL, e);
+}
+
+model *run_load_model_pos(const char *run, const char *checkpoint, ckpt_pos *at, blalm_err *e)
+{
     char p[4096];
     if (run_checkpoint_path(run, checkpoint, p, sizeof p, e) < 0) return NULL;
     model_config c;
@@ -1725,5 +1730,6 @@ model *run_load_model(const char *run, const char *checkpoint, blalm_err *e)
         model_free(m);
         return NULL;
     }
+    if (at) *at = pos;
     return m;
 }

@@ -135,6 +135,11 @@ typedef struct ckpt_pos {
     char tokenizer_sha256[65]; /* sha256 of the run's tokenizer.json (hex); "": not
                                 * recorded (a checkpoint of a blalm before it was) */
 } ckpt_pos;
+
+/* As run_load_model, with the checkpoint's position (its words_scale, ...)
+ * from the same read of the file (export: the weights and the marks agree). */
+model *run_load_model_pos(const char *run, const char *checkpoint, ckpt_pos *at, blalm_err *e);
+
 /* A checkpoint is read with the tokenizer it was trained with: p's
  * tokenizer_sha256 (when recorded) must be that of tokpath's file, else an
  * error naming both (a checkpoint copied into another run whose tokenizer
