@@ -60,6 +60,11 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "blalm export: --out %s is the run folder %s: give another folder\n", out, run);
         return 1;
     }
+    snprintf(p, sizeof p, "%s/checkpoints", out);
+    if (is_dir(p)) { /* another run's config.json and tokenizer.json would be replaced */
+        fprintf(stderr, "blalm export: --out %s is a run folder (it holds checkpoints/): give another folder\n", out);
+        return 1;
+    }
     /* pos: a run of --test-words-scale stays marked not BabyLM-compliant;
      * from the read the weights come from (the file was read again for it) */
     ckpt_pos pos;

@@ -39,10 +39,29 @@ sum0=$(cat "$R/config.json" "$R/tokenizer.json" | md5sum)
 "$BLALM" export --run "$R" --out "$R/../run/." -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "is the run folder" "$TMP/err" && [ "$(cat "$R/config.json" "$R/tokenizer.json" | md5sum)" = "$sum0" ] \
     && [ ! -e "$R/model.safetensors" ] && pass export_out_is_run_refused || fail export_out_is_run_refused "rc $rc: $(head -c 300 "$TMP/err")"
+# --out RUN/checkpoints: the four files beside the checkpoints, nothing of
+# the run replaced, and eval still reads the run
+sums() { find "$R" -type f ! -name '*.eval*.json' | sort | xargs md5sum; }
+sums > "$TMP/sum1"
+"$BLALM" export --run "$R" --out "$R/checkpoints" -q 2>"$TMP/err"; rc=$?
+sums | grep -v -e '/checkpoints/config.json$' -e '/checkpoints/tokenizer.json$' -e '/checkpoints/tokenizer_config.json$' \
+    -e '/checkpoints/model.safetensors$' > "$TMP/sum2"
+[ $rc = 0 ] && cmp -s "$TMP/sum1" "$TMP/sum2" && [ -s "$R/checkpoints/model.safetensors" ] \
+    && "$BLALM" generate --run "$R" --prompt "the" --max-new 2 --temperature 0 -q >/dev/null 2>>"$TMP/err" \
+    && pass export_out_run_checkpoints_safe || fail export_out_run_checkpoints_safe "rc $rc: $(head -c 300 "$TMP/err")"
+rm -f "$R/checkpoints/config.json" "$R/checkpoints/tokenizer.json" "$R/checkpoints/tokenizer_config.json" \
+    "$R/checkpoints/model.safetensors"
 
 # modelcheck --weights: an export of the model itself loads; one of an SWA
 # model into the model without SWA is refused, naming a tensor
 "$BLALM" train --corpus "$C" --model "$root/configs/model-tiny-swa.json" --out "$TMP/swa" --max-steps 2 -q 2>/dev/null
+# --out another run's folder: refused (its config.json and tokenizer.json
+# were replaced by the export's), its files untouched
+sum0=$(cd "$TMP/swa" && cat config.json tokenizer.json | md5sum)
+"$BLALM" export --run "$R" --out "$TMP/swa" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "is a run folder (it holds checkpoints/)" "$TMP/err" \
+    && [ "$(cd "$TMP/swa" && cat config.json tokenizer.json | md5sum)" = "$sum0" ] && [ ! -e "$TMP/swa/model.safetensors" ] \
+    && pass export_out_other_run_refused || fail export_out_other_run_refused "rc $rc: $(head -c 300 "$TMP/err")"
 "$BLALM" export --run "$TMP/swa" --out "$TMP/exswa" -q 2>/dev/null
 "$PY" - "$TMP/exswa/config.json" "$TMP/noswa.json" <<'PY'
 import json, sys
