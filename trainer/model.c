@@ -814,8 +814,10 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
      * touch) made a forward 3.5x slower than the same one on warm memory. */
     if (!m->acts || total > m->acts_cap || gs > m->gs_cap || N > m->tok_cap) {
         free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
-        m->acts = malloc(total * sizeof(float));
-        m->gscratch = malloc(gs * sizeof(float));
+        /* a byte count past SIZE_MAX would wrap to a small malloc */
+        int fits = total <= SIZE_MAX / sizeof(float) && gs <= SIZE_MAX / sizeof(float);
+        m->acts = fits ? malloc(total * sizeof(float)) : NULL;
+        m->gscratch = fits ? malloc(gs * sizeof(float)) : NULL;
         m->la = calloc((size_t)c->layers, sizeof *m->la);
         m->tokens = malloc(N * sizeof *m->tokens);
         m->targets = malloc(N * sizeof *m->targets);
@@ -826,8 +828,9 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
             m->la = NULL;
             m->tokens = m->targets = NULL;
             m->acts_cap = m->gs_cap = m->tok_cap = 0;
-            return err_set(e, "out of memory for activations (batch %d x %d tokens, %zu MB)", B, S,
-                           (total + gs) * 4 >> 20);
+            /* in double: (total + gs) * 4 wrapped for a size past SIZE_MAX; >> 20 is MiB, not MB */
+            return err_set(e, "out of memory for activations (batch %d x %d tokens, %.0f MiB)", B, S,
+                           ((double)total + (double)gs) * sizeof(float) / 1048576.0);
         }
     } else {
         memset(m->la, 0, (size_t)c->layers * sizeof *m->la);

@@ -758,6 +758,25 @@ TEST(safetensors_duplicate_names)
     model_free(m), model_free(m2);
 }
 
+/* The activations that do not fit: the message gives their size in MiB
+ * (it said MB of a figure in MiB), at least the logits' N x V floats. */
+TEST(activations_out_of_memory_mib)
+{
+    blalm_err e;
+    model *m = tiny("mlstm", 0, &e);
+    CHECK(m);
+    int S = model_cfg(m)->context, B = (1 << 30) / S * 8; /* 2^33 tokens: terabytes */
+    int32_t tok[1] = {0};
+    CHECK(model_forward(m, tok, NULL, B, S, NULL, &e) < 0);
+    char want[128];
+    snprintf(want, sizeof want, "out of memory for activations (batch %d x %d tokens, ", B, S);
+    const char *p = strstr(e.msg, want);
+    CHECK_MSG(p && strstr(e.msg, " MiB)"), "message \"%s\"", e.msg);
+    double mib = strtod(p + strlen(want), NULL), logits = (double)B * S * model_cfg(m)->vocab_size * 4 / 1048576;
+    CHECK_MSG(mib >= logits && mib < logits * 1000, "%.0f MiB, the logits alone %.0f MiB", mib, logits);
+    model_free(m);
+}
+
 TEST(config_errors)
 {
     blalm_err e;
@@ -924,6 +943,7 @@ int main(void)
     RUN(safetensors_round_trip);
     RUN(safetensors_header_checked);
     RUN(safetensors_duplicate_names);
+    RUN(activations_out_of_memory_mib);
     RUN(config_errors);
     RUN(config_train_ranges);
     RUN(shipped_configs_load);
