@@ -131,10 +131,13 @@ int check_no_pass_through(const char *path, blalm_err *e)
     for (size_t i = 0, at = 0; i <= n; i++) {
         if (buf[i] != '/' && buf[i] != 0) continue;
         size_t k = i - at;
-        if (missing && k == 2 && buf[at] == '.' && buf[at + 1] == '.')
+        if (missing && k == 2 && buf[at] == '.' && buf[at + 1] == '.') {
+            size_t left = at;   /* the folder this '..' leaves: the path before it */
+            while (left > 1 && path[left - 1] == '/') left--;
             return err_set(e, "%s: %.*s does not exist, and the '..' after it would leave it again: it would be "
                               "made only to be passed through; give the path without it",
-                           path, (int)missing, path);
+                           path, (int)left, path);
+        }
         if (!missing && k && i) {
             char c = buf[i];
             buf[i] = 0;

@@ -361,7 +361,7 @@ for o in "$B/clobber/docs/s/x.jsonl" "$B/clobber/docs/s/new.distill" "$B/clobber
          "$B/clobber/attributes/edu_llm/s/x.jsonl.zst" "$B/clobber/vec.txt"; do
     "$BLALM" distill train --work "$B/clobber" --label-field score --folds 2 --embeddings "$B/clobber/vec.txt" \
         --out "$o" -q >"$TMP/out" 2>&1; rc=$?
-    { [ $rc -ne 0 ] && grep -qE -- "--out|nodir does not exist, and the '..' after it" "$TMP/out"; } ||
+    { [ $rc -ne 0 ] && grep -qE -- "--out|nodir(/a)? does not exist, and the '..' after it" "$TMP/out"; } ||
         { ok=0; why="$why [$o] rc=$rc $(head -c 200 "$TMP/out")"; }
 done
 cmp -s "$B/clobber/docs/s/x.jsonl" "$TMP/clobber.orig" && cmp -s "$B/clobber/vec.txt" "$TMP/vec.orig" &&

@@ -90,6 +90,12 @@ for c in "report --work w --out" "eval --run norun --data nodata --out" "audit -
         pass "out_file_trailing_slash_${n}"
     else fail "out_file_trailing_slash_${n}" "exit $rc: $(head -c 300 err) $(ls -R nd 2>&1)"; fi
 done
+# two folders not there, then '..': the folder named is the one it leaves
+# (it named the first not there: "new does not exist")
+$BLALM report --work w --out new/a/../b/r.html -q >out 2>err; rc=$?
+if [ $rc = 1 ] && grep -qF "new/a/../b/r.html: new/a does not exist, and the '..' after it would leave it again" err &&
+    [ ! -e new ]; then pass out_file_pass_through_names_folder_left
+else fail out_file_pass_through_names_folder_left "exit $rc: $(head -c 300 err)"; fi
 # a deeper path: the component that is not a folder is named
 refused out_dirs_inner_component afile "$BLALM" tag --work afile/sub/w --docs w/docs --taggers c4
 # nothing was made anywhere (nor under the link's target)
