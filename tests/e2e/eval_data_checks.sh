@@ -157,8 +157,8 @@ mkdir -p "$TMP/keep2/sub" "$TMP/keep_me"
 "$BLALM" eval --run "$R" --data "$TMP/empty" --fast --tasks blimp --out "$TMP/nothere/../keep2/sub/r.json" -q \
     2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "nothere does not exist, and the '..' after it" "$TMP/err" && [ -d "$TMP/keep2/sub" ] && [ ! -e "$TMP/nothere" ] \
-    && pass eval_out_failure_keeps_user_folders \
-    || fail eval_out_failure_keeps_user_folders "rc $rc $(ls -d "$TMP"/keep2/sub "$TMP"/nothere 2>&1) $(head -c 300 "$TMP/err")"
+    && pass eval_out_pass_through_refused \
+    || fail eval_out_pass_through_refused "rc $rc $(ls -d "$TMP"/keep2/sub "$TMP"/nothere 2>&1) $(head -c 300 "$TMP/err")"
 rm -rf "$TMP/nothere"
 "$BLALM" eval --run "$R" --data "$TMP/empty" --fast --tasks blimp --predictions "$TMP/nothere/../keep_me" -q \
     2>"$TMP/err"; rc=$?
