@@ -57,6 +57,7 @@ typedef struct runx {
     uint64_t score_done;    /* documents score has written in this process (its callback gives each step) */
     uint64_t score_total;   /* the documents it will write, when known (parquet footers), else 0 */
     run_result *res;        /* run_execute's result: stop_signal */
+    int train_seq_len;      /* the model's train.seq_len, set by stage_train (0 before) */
 } runx;
 
 static void say(const runx *x, const char *stage, const char *fmt, ...) BLALM_PRINTF(3, 4);
@@ -157,12 +158,21 @@ static int marker_upgrade(const runx *x, const char *unit, marker_key *k, marker
     return rc < 0 ? -1 : MARKER_DONE;
 }
 
+/* train_key's legacy: the key of blalm before key_tokens_manifest, with
+ * tokens.json's bytes (a marker it wrote still proves the training done, in
+ * place); optnum >= -1: the optimizer as a blalm before train_optimizer keyed
+ * it (c->optimizer's number, -1 when not given); TRAIN_OPT_NAME: by name */
+enum { TRAIN_OPT_NAME = -2 };
+static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e);
+static marker_key *train_key_len(const runx *x, int legacy, int optnum, long max_steps, uint64_t max_tokens,
+                                 blalm_err *e);
+static int marker_train_len(const runx *x, const char *unit, long *ms, uint64_t *mt);
+static int train_len_same(const runx *x, long ms, uint64_t mt);
+
 /* A redo of unit (tokenizer, train) because train.corpus names another
  * corpus was explained by its first changed input ("input tokenizer.json
  * changed"): the corpus its marker's result records ("corpus", written since)
  * names the cause instead. why is left as it is otherwise. */
-static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e);
-
 static void corpus_cause(const runx *x, const char *unit, char *why, size_t cap)
 {
     blalm_err e2;
@@ -176,6 +186,20 @@ static void corpus_cause(const runx *x, const char *unit, char *why, size_t cap)
         char w2[512];
         if (old && marker_check(x->state_run, "run", unit, old, w2, sizeof w2, &e2) == MARKER_STALE &&
             strncmp(w2, form, sizeof form - 1))
+            snprintf(why, cap, "%s", w2);
+        marker_key_free(old);
+    }
+    /* a train marker whose run length comes to the same steps as the
+     * config's (train_take_same_length) differs first in it ("setting
+     * max_steps was 3, now 0"), which keeps the model: explained against
+     * the key of its own length, it names what else changed */
+    long ms = 0;
+    uint64_t mt = 0;
+    if (!strncmp(unit, "train", 5) && marker_train_len(x, unit, &ms, &mt) &&
+        (ms != x->c->max_steps || mt != x->c->max_tokens_train) && train_len_same(x, ms, mt)) {
+        marker_key *old = train_key_len(x, 0, TRAIN_OPT_NAME, ms, mt, &e2);
+        char w2[512];
+        if (old && marker_check(x->state_run, "run", unit, old, w2, sizeof w2, &e2) == MARKER_STALE)
             snprintf(why, cap, "%s", w2);
         marker_key_free(old);
     }
@@ -281,11 +305,11 @@ static void eval_cause(char *why, size_t cap)
     }
 }
 
-/* One line for a step that run keeps a marker of: k NULL when its inputs
- * are not there yet (an earlier stage makes them). */
 static void plan_state(runx *x, const char *stage, const char *unit, int has_k, int st, char *why, size_t cap,
                        int force);
 
+/* One line for a step that run keeps a marker of: k NULL when its inputs
+ * are not there yet (an earlier stage makes them). */
 static int plan_status(runx *x, const char *stage, const char *unit, marker_key *k, int force, blalm_err *e)
 {
     char why[512] = "";
@@ -1706,11 +1730,6 @@ static const char *train_optimizer(const run_config *c)
     return c->optimizer == OPT_MUON ? "muon" : "adamw";
 }
 
-/* legacy: the key of blalm before key_tokens_manifest, with tokens.json's
- * bytes (a marker it wrote still proves the training done, in place);
- * optnum >= -1: the optimizer as a blalm before train_optimizer keyed it
- * (c->optimizer's number, -1 when not given); TRAIN_OPT_NAME: by name */
-enum { TRAIN_OPT_NAME = -2 };
 /* train_key with the run length given (train_key: the config's) */
 static marker_key *train_key_len(const runx *x, int legacy, int optnum, long max_steps, uint64_t max_tokens,
                                  blalm_err *e)
@@ -1779,6 +1798,47 @@ static int marker_train_len(const runx *x, const char *unit, long *ms, uint64_t 
     return got == 3;
 }
 
+/* The run's own start line (WORK/model/log.jsonl's first, as train_run
+ * writes it): its rows a step, steps per epoch and the total it ran to. 1,
+ * or 0 when there is none that reads as one. */
+static int train_start_line(const runx *x, uint64_t *rows, uint64_t *per_epoch, uint64_t *total)
+{
+    char lp[4400];
+    snprintf(lp, sizeof lp, "%s/log.jsonl", x->model);
+    FILE *f = fopen(lp, "r");
+    if (!f) return 0;
+    char line[8192];
+    int have = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    cJSON *h = have ? cJSON_Parse(line) : NULL;
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(h, "event"), *r = cJSON_GetObjectItemCaseSensitive(h, "rows"),
+                *spe = cJSON_GetObjectItemCaseSensitive(h, "steps_per_epoch"),
+                *tot = cJSON_GetObjectItemCaseSensitive(h, "total_steps");
+    int ok = cJSON_IsString(ev) && !strcmp(ev->valuestring, "start") && cJSON_IsNumber(r) && cJSON_IsNumber(spe) &&
+             cJSON_IsNumber(tot) && r->valuedouble >= 1 && r->valuedouble <= 1e9 && spe->valuedouble >= 1 &&
+             spe->valuedouble < 9e15 && tot->valuedouble >= 1 && tot->valuedouble < 9e15;
+    if (ok) {
+        *rows = (uint64_t)r->valuedouble;
+        *per_epoch = (uint64_t)spe->valuedouble;
+        *total = (uint64_t)tot->valuedouble;
+    }
+    cJSON_Delete(h);
+    return ok;
+}
+
+/* 1 when the run length ms / mt and the config's both come to the total
+ * steps of the run's own start line (its rows a step and steps per epoch,
+ * the same for these same inputs) */
+static int train_len_same(const runx *x, long ms, uint64_t mt)
+{
+    const run_config *c = x->c;
+    uint64_t rows, per_epoch, total;
+    if (x->train_seq_len <= 0 || !train_start_line(x, &rows, &per_epoch, &total)) return 0;
+    uint64_t per_step = rows * (uint64_t)x->train_seq_len;
+    return train_steps_of(ms, mt, per_step, per_epoch) == total &&
+           train_steps_of(c->max_steps, c->max_tokens_train, per_step, per_epoch) == total;
+}
+
 /* 1 when run's UNIT marker ("train" or "train-started") differs from k only
  * in how the run length is given (train.max_steps against the max_tokens,
  * or the one epoch, that comes to the same number of steps): the model is
@@ -1787,7 +1847,7 @@ static int marker_train_len(const runx *x, const char *unit, long *ms, uint64_t 
  * of the run's own start line (WORK/model/log.jsonl: its rows per step and
  * steps per epoch, the same for these same inputs, and the total it ran
  * to), and both lengths must come to that total. */
-static int train_take_same_length(runx *x, const char *unit, marker_key *k, int seq_len, blalm_err *e)
+static int train_take_same_length(runx *x, const char *unit, marker_key *k, blalm_err *e)
 {
     const run_config *c = x->c;
     long ms = 0;
@@ -1798,29 +1858,7 @@ static int train_take_same_length(runx *x, const char *unit, marker_key *k, int 
     marker_key_free(old);
     if (ost < 0) return -1;
     if (ost != MARKER_DONE) return 0;
-    /* the run's start line: its first, as train_run writes it */
-    char lp[4400];
-    snprintf(lp, sizeof lp, "%s/log.jsonl", x->model);
-    FILE *f = fopen(lp, "r");
-    if (!f) return 0;
-    char line[8192];
-    int have = fgets(line, sizeof line, f) != NULL;
-    fclose(f);
-    cJSON *h = have ? cJSON_Parse(line) : NULL;
-    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(h, "event"), *rows = cJSON_GetObjectItemCaseSensitive(h, "rows"),
-                *spe = cJSON_GetObjectItemCaseSensitive(h, "steps_per_epoch"),
-                *tot = cJSON_GetObjectItemCaseSensitive(h, "total_steps");
-    int same = 0;
-    if (cJSON_IsString(ev) && !strcmp(ev->valuestring, "start") && cJSON_IsNumber(rows) && cJSON_IsNumber(spe) &&
-        cJSON_IsNumber(tot) && rows->valuedouble >= 1 && rows->valuedouble <= 1e9 && spe->valuedouble >= 1 &&
-        spe->valuedouble < 9e15 && tot->valuedouble >= 1 && tot->valuedouble < 9e15 && seq_len > 0) {
-        uint64_t per_step = (uint64_t)rows->valuedouble * (uint64_t)seq_len, total = (uint64_t)tot->valuedouble,
-                 per_epoch = (uint64_t)spe->valuedouble;
-        same = train_steps_of(ms, mt, per_step, per_epoch) == total &&
-               train_steps_of(c->max_steps, c->max_tokens_train, per_step, per_epoch) == total;
-    }
-    cJSON_Delete(h);
-    if (!same) return 0;
+    if (!train_len_same(x, ms, mt)) return 0;
     if (x->o->dry_run) return 1;
     char *res;
     int got = marker_result_get(x->state_run, "run", unit, &res, e);
@@ -1865,10 +1903,10 @@ static int train_take_legacy(runx *x, const char *unit, marker_key *k, blalm_err
 }
 
 /* train_take_legacy, else train_take_same_length */
-static int train_take_older(runx *x, const char *unit, marker_key *k, int seq_len, blalm_err *e)
+static int train_take_older(runx *x, const char *unit, marker_key *k, blalm_err *e)
 {
     int lst = train_take_legacy(x, unit, k, e);
-    return lst ? lst : train_take_same_length(x, unit, k, seq_len, e);
+    return lst ? lst : train_take_same_length(x, unit, k, e);
 }
 
 static int stage_train(runx *x, int force, blalm_err *e)
@@ -1876,8 +1914,13 @@ static int stage_train(runx *x, int force, blalm_err *e)
     const run_config *c = x->c;
     model_config mc;
     if (model_config_load(c->model_cfg, &mc, e) < 0) return -1;
-    long per_step = (long)mc.train.batch_size * mc.train.seq_len;
+    x->train_seq_len = mc.train.seq_len;
     if (x->o->dry_run) {
+        /* the rows a step: the model's last run's (a corpus of fewer
+         * windows than the batch trains fewer a step), else the config's */
+        uint64_t rows = (uint64_t)mc.train.batch_size, spe, tot;
+        int ran = train_start_line(x, &rows, &spe, &tot);
+        uint64_t per_step = rows * (uint64_t)mc.train.seq_len;
         train_opts bo = {0};
         bo.model_cfg = c->model_cfg;
         bo.optimizer = c->optimizer < 0 ? OPT_ADAMW : (optim_kind)c->optimizer;
@@ -1885,18 +1928,21 @@ static int stage_train(runx *x, int force, blalm_err *e)
         bo.ranks = 1;
         train_bench_result br;
         int have = train_bench(&bo, 2, 1, &br, e) == 0 && br.tok_per_s > 0;
-        long steps = c->max_steps ? c->max_steps
-                   : c->max_tokens_train ? (long)((c->max_tokens_train + per_step - 1) / per_step) : 0;
+        unsigned long long steps = train_steps_of(c->max_steps, c->max_tokens_train, per_step, 0);
+        char bs[96];
+        snprintf(bs, sizeof bs, "batch %llu x %d%s", (unsigned long long)rows, mc.train.seq_len,
+                 ran ? ", as the model's last run" : "");
         if (steps && have)
-            say(x, "train", "%ld steps of %ld tokens (batch %d x %d) on %d thread(s): about %.0f s at the %.0f "
-                "tokens/s measured now on 2 steps of this model (batch 1)", steps, per_step, mc.train.batch_size,
-                mc.train.seq_len, c->train_threads, (double)steps * per_step / br.tok_per_s, br.tok_per_s);
+            say(x, "train", "%llu steps of %llu tokens (%s) on %d thread(s): about %.0f s at the %.0f "
+                "tokens/s measured now on 2 steps of this model (batch 1)", steps, (unsigned long long)per_step, bs,
+                c->train_threads, (double)steps * (double)per_step / br.tok_per_s, br.tok_per_s);
         else if (have)
-            say(x, "train", "one epoch of %s in steps of %ld tokens (the count is known after tokenize) at "
-                "%.0f tokens/s measured now on 2 steps of batch 1: %.1f s per million tokens", c->train_corpus, per_step,
-                br.tok_per_s, 1e6 / br.tok_per_s);
+            say(x, "train", "one epoch of %s in steps of %llu tokens (the count is known after tokenize) at "
+                "%.0f tokens/s measured now on 2 steps of batch 1: %.1f s per million tokens", c->train_corpus,
+                (unsigned long long)per_step, br.tok_per_s, 1e6 / br.tok_per_s);
         else
-            say(x, "train", "%ld steps of %ld tokens (no speed measured: %s)", steps, per_step, e->msg);
+            say(x, "train", "%llu steps of %llu tokens (no speed measured: %s)", steps, (unsigned long long)per_step,
+                e->msg);
         char tj[4400], lb[4400];
         snprintf(tj, sizeof tj, "%s/tokens.json", x->tokens);
         snprintf(lb, sizeof lb, "%s/checkpoints/latest.bin", x->model);
@@ -1908,7 +1954,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
         /* the marker read once: its state decides the line */
         char w2[512] = "";
         int st = k && !force ? marker_check(x->state_run, "run", "train", k, w2, sizeof w2, e) : MARKER_ABSENT;
-        int lst = st == MARKER_STALE ? train_take_older(x, "train", k, mc.train.seq_len, e) : 0, has_k = k != NULL;
+        int lst = st == MARKER_STALE ? train_take_older(x, "train", k, e) : 0, has_k = k != NULL;
         marker_key_free(k);
         if (st < 0 || lst < 0) return -1;
         plan_state(x, "train", "train", has_k, lst ? MARKER_DONE : st, w2, sizeof w2, force);
@@ -1923,7 +1969,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
     if (st == MARKER_STALE && file_exists(latest)) {
         /* a marker of a blalm before this key, made from these same inputs:
          * the model stands (else an upgrade would retrain it); rewritten */
-        int lst = train_take_older(x, "train", k, mc.train.seq_len, e);
+        int lst = train_take_older(x, "train", k, e);
         if (lst < 0) {
             marker_key_free(k);
             return -1;
@@ -1943,7 +1989,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
     if (st == MARKER_DONE && file_exists(latest)) {
         int sst = marker_check(x->state_run, "run", "train-started", k, swhy, sizeof swhy, e);
         if (sst == MARKER_STALE) {
-            int lst = train_take_older(x, "train-started", k, mc.train.seq_len, e);
+            int lst = train_take_older(x, "train-started", k, e);
             sst = lst < 0 ? -1 : lst ? MARKER_DONE : sst;
         }
         if (sst < 0) {
@@ -1970,7 +2016,7 @@ static int stage_train(runx *x, int force, blalm_err *e)
                       : MARKER_ABSENT;
     if (started == MARKER_STALE) {
         /* an interrupted run of a blalm before this key resumes */
-        int lst = train_take_older(x, "train-started", k, mc.train.seq_len, e);
+        int lst = train_take_older(x, "train-started", k, e);
         started = lst < 0 ? -1 : lst ? MARKER_DONE : started;
     }
     if (started < 0) {

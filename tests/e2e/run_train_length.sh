@@ -49,7 +49,8 @@ if [ $rc = 0 ] && grep -q 'train .*a new run in .*train.max_steps was 3, now not
 else
     fail run_train_other_steps_retrained "rc $rc: $(grep train "$TMP/o4" | tr '\n' '|' | tail -c 600)"
 fi
-# --dry-run reads the train marker once (it read it, then plan_status again)
+# --dry-run reads the train marker once when it is up to date (it read it,
+# then plan_status again; a change pending reads it more)
 if command -v strace >/dev/null; then
     strace -f -e trace=openat -o "$TMP/strace" "$BLALM" run "$TMP/t97.json" --work "$W" --dry-run >"$TMP/d5" 2>&1; rc=$?
     n=$(grep -c 'state/run/train.done"' "$TMP/strace")
@@ -58,3 +59,30 @@ if command -v strace >/dev/null; then
 else
     skip run_dry_run_reads_train_marker_once "strace missing"
 fi
+# the same steps (97 tokens: 4) and another optimizer: a new run that names
+# the optimizer (it named the length, "train.max_steps was not given, now 4")
+job "$TMP/s4m.json" '"max_steps": 4, "optimizer": "muon"'
+"$BLALM" run "$TMP/s4m.json" --work "$W" --dry-run >"$TMP/d6" 2>&1; rcd=$?
+"$BLALM" run "$TMP/s4m.json" --work "$W" -q >"$TMP/o6" 2>&1; rc=$?
+if [ $rcd = 0 ] && [ $rc = 0 ] && grep -q 'train .*would redo: setting optimizer was adamw, now muon' "$TMP/d6" \
+   && grep -q 'train .*a new run in .*: setting optimizer was adamw, now muon)' "$TMP/o6" && ! grep -q 'train\.max_' "$TMP/d6" "$TMP/o6"; then
+    pass run_train_same_steps_other_optimizer_named
+else
+    fail run_train_same_steps_other_optimizer_named "rc $rcd/$rc: $(grep train "$TMP/d6" "$TMP/o6" | tr '\n' '|' | tail -c 600)"
+fi
+# an interrupted run (its train-started marker, no finished one) of the same
+# steps and another optimizer: its checkpoints are not resumed, and the
+# reason names the optimizer
+rm "$W/state/run/train.done"
+"$BLALM" run "$TMP/t97.json" --work "$W" -q >"$TMP/o7" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q 'train .*a new run in .*other inputs or settings: setting optimizer was muon, now adamw' "$TMP/o7" \
+   && ! grep -q 'train\.max_' "$TMP/o7"; then
+    pass run_train_started_same_steps_other_optimizer_named
+else
+    fail run_train_started_same_steps_other_optimizer_named "rc $rc: $(grep train "$TMP/o7" | tr '\n' '|' | tail -c 600)"
+fi
+# the dry run's step count is of the model's rows a step (it said "1 steps
+# of 128 tokens (batch 4 x 32)" of a run of 3 steps of 1 row)
+"$BLALM" run "$TMP/s3.json" --work "$W" --dry-run >"$TMP/d8" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q 'train .*3 steps of 32 tokens (batch 1 x 32, as the model.s last run)' "$TMP/d8" \
+    && pass run_dry_run_steps_of_model_rows || fail run_dry_run_steps_of_model_rows "rc $rc: $(grep train "$TMP/d8" | tr '\n' '|')"
