@@ -1916,10 +1916,16 @@ static int stage_train(runx *x, int force, blalm_err *e)
     if (model_config_load(c->model_cfg, &mc, e) < 0) return -1;
     x->train_seq_len = mc.train.seq_len;
     if (x->o->dry_run) {
-        /* the rows a step: the model's last run's (a corpus of fewer
-         * windows than the batch trains fewer a step), else the config's */
+        /* the rows a step: the model's last run's when fewer than the
+         * config's batch (a corpus of fewer windows than the batch trains
+         * fewer a step), else the config's */
         uint64_t rows = (uint64_t)mc.train.batch_size, spe, tot;
         int ran = train_start_line(x, &rows, &spe, &tot);
+        /* a larger batch than the config's now: the config changed since */
+        if (!ran || rows >= (uint64_t)mc.train.batch_size) {
+            rows = (uint64_t)mc.train.batch_size;
+            ran = 0;
+        }
         uint64_t per_step = rows * (uint64_t)mc.train.seq_len;
         train_opts bo = {0};
         bo.model_cfg = c->model_cfg;
