@@ -1277,7 +1277,7 @@ static int check_out_slots(const char *out, const corpora_config *cfg, blalm_err
         snprintf(man, sizeof man, "%s/manifest.json", fin);
         struct stat mst;
         if (lstat(man, &mst) == 0 && S_ISREG(mst.st_mode)) continue;
-        if (dir_has_entries(fin))
+        if (dir_has_entries(fin) > 0)
             return err_set(e, "%s: a folder that is not a corpus (no manifest.json) is where assemble would write "
                               "corpus '%s', and replacing it would remove its files; move it away or choose another "
                               "--out",

@@ -282,7 +282,7 @@ static int ctx_init(actx *c, const audit_opts *o, blalm_err *e)
             sb_free(&summary);
             return -1;
         }
-    } else if (dir_has_entries(c->dec_dir)) {
+    } else if (dir_has_entries(c->dec_dir) > 0) {
         sb_free(&summary);
         return err_set(e, "%s: missing, but %s holds decisions: without it they cannot be matched to the "
                           "corpora; run blalm assemble again", p, c->dec_dir);

@@ -467,7 +467,7 @@ int pid_is_dead(long pid)
 int dir_has_entries(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d) return 0;
+    if (!d) return -1;
     struct dirent *de;
     int any = 0;
     while (!any && (de = readdir(d)))

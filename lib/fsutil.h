@@ -115,8 +115,8 @@ long temp_name_pid(const char *entry, const char *name, const char *suffix);
 /* 1 when pid names a process that no longer exists, or a zombie (ended,
  * not reaped). */
 int pid_is_dead(long pid);
-/* 1 when dir holds any entry (besides . and ..); 0 when it is empty or
- * cannot be read. */
+/* 1 when dir holds any entry (besides . and ..); 0 when it is empty; -1
+ * when it cannot be read. */
 int dir_has_entries(const char *dir);
 
 /* Takes an exclusive lock on DIR/.lock (a POSIX record lock on an empty

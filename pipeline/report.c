@@ -824,7 +824,7 @@ static int read_work(rpt *r, const char *work, const char *corpora, blalm_err *e
         }
         if (dd && !(decided = corpora_members_sorted(dd, &ndecided))) abort();
         warn_sets_changed(r, w.attrs, get(run, "attributes"));
-    } else if (dir_has_entries(dec_dir)) {
+    } else if (dir_has_entries(dec_dir) > 0) {
         char msg[9200];
         snprintf(msg, sizeof msg, "%s: missing, but %s holds decisions: without it they cannot be matched to "
                  "the corpora, so the funnel and the examples' fates may describe another assemble run "

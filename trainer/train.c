@@ -1205,14 +1205,8 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     int fd = -1;
     struct stat st;
     int made = stat(o->run, &st) < 0;   /* RUN is made by the lock */
-    int fresh = made;
-    if (!made && S_ISDIR(st.st_mode)) {   /* empty: a folder that cannot be read is not known to be */
-        DIR *d = opendir(o->run);
-        if (d) {
-            closedir(d);
-            fresh = !dir_has_entries(o->run);
-        }
-    }
+    /* new, or empty (a folder that cannot be read is not known to be) */
+    int fresh = made || (S_ISDIR(st.st_mode) && dir_has_entries(o->run) == 0);
     if (o->rank == 0 && !o->lock_held) {
         if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1; /* before RUN is made */
         if ((fd = lock_dir(o->run, "blalm train or ablate", e)) < 0) return -1;
