@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <omp.h>
@@ -797,27 +798,45 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
 {
     if (m->acts && m->B == B && m->S == S) return 0;
     const model_config *c = &m->cfg;
-    size_t N = (size_t)B * S, D = c->dim, H = c->heads, BH = (size_t)B * H;
-    size_t Hv = m->Hv, P = m->P, F = m->F, V = c->vocab_size;
-    mlstm_shape sh = {S, m->dcell, c->v_head_dim, c->chunk, (float)c->qk_scale};
-    m->cache_floats = c->mixer == MIXER_MLSTM ? mlstm_cache_floats(&sh) : 0;
-    size_t mix = c->mixer == MIXER_MLSTM ? 2 * BH * S + BH * m->cache_floats + N * Hv + 2 * N * H
-                                         : BH * (size_t)S;
-    size_t conv = c->conv_kernel ? N * (size_t)m->Cc : 0, Hs = m->Hs;
-    size_t swa = Hs ? N * Hs + BH * S + N * D : 0, hh = c->hedgehog != HH_NONE ? 2 * N * m->Hf : 0;
-    size_t per_layer = N * D * 2 + N + N * P + conv + mix + swa + hh + N * Hv + N * D * 2 + N + N * 2 * F + N * F;
-    size_t total = per_layer * c->layers + N * D * 2 + N + N * V;
-    size_t gs = N * D * 2 + N * P + N * Hv * 2 + N * 2 * F + N * F + 2 * BH * S + N * Hs + (hh ? hh + N * m->Hq : 0) +
-                2 * BH * (size_t)c->swa_memory * c->swa_head_dim;
+    size_t cf = 0; /* m->cache_floats once the shape is taken */
+    if (c->mixer == MIXER_MLSTM) {
+        mlstm_shape sh = {S, m->dcell, c->v_head_dim, c->chunk, (float)c->qk_scale};
+        cf = mlstm_cache_floats(&sh);
+    }
+    /* The float counts, once in size_t (exact unless past 2^64) and once in
+     * double (never wraps): a count the double puts past half of what a
+     * malloc's byte count can hold is refused before any malloc. */
+#define ACT_FLOATS(T, N, total, gs)                                                              \
+    do {                                                                                         \
+        T D_ = c->dim, H_ = c->heads, BH_ = (T)B * H_, Hv_ = m->Hv, P_ = m->P, F_ = m->F;        \
+        T V_ = c->vocab_size, Hs_ = m->Hs, hh_ = c->hedgehog != HH_NONE ? 2 * N * m->Hf : 0;     \
+        T mix_ = c->mixer == MIXER_MLSTM ? 2 * BH_ * S + BH_ * (T)cf + N * Hv_ + 2 * N * H_      \
+                                         : BH_ * S;                                              \
+        T conv_ = c->conv_kernel ? N * m->Cc : 0, swa_ = Hs_ ? N * Hs_ + BH_ * S + N * D_ : 0;   \
+        T per_layer_ = N * D_ * 2 + N + N * P_ + conv_ + mix_ + swa_ + hh_ + N * Hv_ +           \
+                       N * D_ * 2 + N + N * 2 * F_ + N * F_;                                     \
+        total = per_layer_ * c->layers + N * D_ * 2 + N + N * V_;                                \
+        gs = N * D_ * 2 + N * P_ + N * Hv_ * 2 + N * 2 * F_ + N * F_ + 2 * BH_ * S + N * Hs_ +   \
+             (hh_ ? hh_ + N * m->Hq : 0) + 2 * BH_ * c->swa_memory * c->swa_head_dim;           \
+    } while (0)
+    size_t N = (size_t)B * S, D = c->dim, H = c->heads, BH = (size_t)B * H, Hv = m->Hv, P = m->P, F = m->F,
+           V = c->vocab_size, Hs = m->Hs, hh = c->hedgehog != HH_NONE ? 2 * N * m->Hf : 0, total, gs;
+    double dN = (double)B * S, dtotal, dgs;
+    ACT_FLOATS(size_t, N, total, gs);
+    ACT_FLOATS(double, dN, dtotal, dgs);
+#undef ACT_FLOATS
+    /* the forward counts tokens in int */
+    if (dN > INT_MAX || dtotal + dgs > (double)(SIZE_MAX / sizeof(float) / 2))
+        return err_set(e, "out of memory for activations (batch %d x %d tokens, %.0f MiB)", B, S,
+                       (dtotal + dgs) * sizeof(float) / 1048576.0);
+    m->cache_floats = cf;
     /* A shape that fits the blocks already there reuses them: eval changes
      * (B, S) almost every forward, and fresh blocks (page faults on first
      * touch) made a forward 3.5x slower than the same one on warm memory. */
     if (!m->acts || total > m->acts_cap || gs > m->gs_cap || N > m->tok_cap) {
         free(m->acts), free(m->la), free(m->gscratch), free(m->tokens), free(m->targets);
-        /* a byte count past SIZE_MAX would wrap to a small malloc */
-        int fits = total <= SIZE_MAX / sizeof(float) && gs <= SIZE_MAX / sizeof(float);
-        m->acts = fits ? malloc(total * sizeof(float)) : NULL;
-        m->gscratch = fits ? malloc(gs * sizeof(float)) : NULL;
+        m->acts = malloc(total * sizeof(float));
+        m->gscratch = malloc(gs * sizeof(float));
         m->la = calloc((size_t)c->layers, sizeof *m->la);
         m->tokens = malloc(N * sizeof *m->tokens);
         m->targets = malloc(N * sizeof *m->targets);
@@ -828,9 +847,8 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
             m->la = NULL;
             m->tokens = m->targets = NULL;
             m->acts_cap = m->gs_cap = m->tok_cap = 0;
-            /* in double: (total + gs) * 4 wrapped for a size past SIZE_MAX; >> 20 is MiB, not MB */
             return err_set(e, "out of memory for activations (batch %d x %d tokens, %.0f MiB)", B, S,
-                           ((double)total + (double)gs) * sizeof(float) / 1048576.0);
+                           (dtotal + dgs) * sizeof(float) / 1048576.0);
         }
     } else {
         memset(m->la, 0, (size_t)c->layers * sizeof *m->la);
