@@ -138,6 +138,7 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
     if (read_file(path, &data, &len, e) < 0) return -1;
     int rc = -1;
     cJSON *h = NULL;
+    unsigned char *seen = NULL;
     st_span *span = calloc((size_t)model_num_tensors(m) + 1, sizeof *span);
     if (!span) {
         free(data);
@@ -165,15 +166,6 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
     const cJSON *it;
     const char *first = NULL;
     int extra = 0;
-    /* a name twice: cJSON finds the first, so the other's bytes went unread
-     * (and, at the same offsets, the tiling check passed) */
-    cJSON_ArrayForEach(it, h)
-        for (const cJSON *q = h->child; it->string && q != it; q = q->next)
-            if (q->string && !strcmp(q->string, it->string)) {
-                err_set(e, "%s: tensor %s twice in the header: a safetensors file names each tensor once", path,
-                        it->string);
-                goto done;
-            }
     cJSON_ArrayForEach(it, h) {
         if (!it->string || !strcmp(it->string, "__metadata__") || model_find_tensor(m, it->string) >= 0) continue;
         if (!extra++) first = it->string;
@@ -184,6 +176,24 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
         err_set(e, "%s: tensor %s%s is not one of this model's %d tensors: the file was written for another "
                    "model config", path, first, more, model_num_tensors(m));
         goto done;
+    }
+    /* a name twice: cJSON finds the first, so the other's bytes would go
+     * unread (and, at the same offsets, pass the tiling check). Every name
+     * is the model's or __metadata__ here: a mark per tensor finds it in
+     * one pass, however long the header. */
+    seen = calloc((size_t)model_num_tensors(m) + 1, 1);
+    if (!seen) {
+        err_set(e, "%s: out of memory", path);
+        goto done;
+    }
+    cJSON_ArrayForEach(it, h) {
+        if (!it->string) continue;
+        int i = strcmp(it->string, "__metadata__") ? model_find_tensor(m, it->string) : model_num_tensors(m);
+        if (seen[i]++) {
+            err_set(e, "%s: tensor %s twice in the header: a safetensors file names each tensor once", path,
+                    it->string);
+            goto done;
+        }
     }
     const char *base = data + 8 + hl;
     size_t avail = len - 8 - hl;
@@ -270,7 +280,7 @@ int model_load_safetensors(model *m, const char *path, blalm_err *e)
     }
     rc = 0;
 done:
-    free(span);
+    free(span), free(seen);
     cJSON_Delete(h);
     free(data);
     return rc;

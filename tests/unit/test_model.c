@@ -7,6 +7,7 @@
 #include "lib/docs.h"
 
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 static uint64_t rs = 0x1234567ull;
@@ -758,6 +759,54 @@ TEST(safetensors_duplicate_names)
     model_free(m), model_free(m2);
 }
 
+/* A header of 100,000 names, foreign or one tensor's over and over, fails
+ * in one pass: the duplicate check compared each name with every earlier
+ * one, minutes for such a header. */
+static void st_write_header(const char *path, const char *js)
+{
+    size_t n = strlen(js), padded = (n + 7) / 8 * 8;
+    FILE *f = fopen(path, "wb");
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    CHECK(f && fwrite(lb, 1, 8, f) == 8 && fwrite(js, 1, n, f) == n);
+    for (size_t i = n; i < padded; i++) fputc(' ', f);
+    fclose(f);
+}
+
+TEST(safetensors_long_header_fails_fast)
+{
+    blalm_err e;
+    model *m = tiny("mlstm", 0, &e);
+    CHECK(m);
+    char path[512];
+    snprintf(path, sizeof path, "%s/long.safetensors", test_tmpdir());
+    enum { NAMES = 100000 };
+    const char *name = model_tensor(m, 0)->name;
+    size_t cap = NAMES * (strlen(name) + 64) + 16, l;
+    char *js = malloc(cap);
+    CHECK(js);
+    for (int kind = 0; kind < 2; kind++) {
+        l = (size_t)snprintf(js, cap, "{");
+        for (int i = 0; i < NAMES; i++)
+            l += kind ? (size_t)snprintf(js + l, cap - l, "%s\"%s\":{}", i ? "," : "", name)
+                      : (size_t)snprintf(js + l, cap - l, "%s\"x%d\":{}", i ? "," : "", i);
+        snprintf(js + l, cap - l, "}");
+        st_write_header(path, js);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        CHECK(model_load_safetensors(m, path, &e) < 0);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+        char want[300];
+        if (kind) snprintf(want, sizeof want, "long.safetensors: tensor %s twice in the header", name);
+        else snprintf(want, sizeof want, "long.safetensors: tensor x0 (and %d more) is not one of", NAMES - 1);
+        CHECK_MSG(strstr(e.msg, want), "message \"%s\" lacks %s", e.msg, want);
+        CHECK_MSG(s < 10, "%s header: %.1f s", kind ? "repeated-name" : "foreign", s);
+    }
+    free(js);
+    model_free(m);
+}
+
 /* The activations that do not fit: the message gives their size in MiB,
  * at least the logits' N x V floats. About 10^18 tokens: their byte count is past
  * 2^64, refused before any malloc (no allocator's answer is relied on). */
@@ -949,6 +998,7 @@ int main(void)
     RUN(safetensors_round_trip);
     RUN(safetensors_header_checked);
     RUN(safetensors_duplicate_names);
+    RUN(safetensors_long_header_fails_fast);
     RUN(activations_out_of_memory_mib);
     RUN(config_errors);
     RUN(config_train_ranges);
