@@ -1250,64 +1250,66 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
         if (slurp(&f, t->files, e) < 0) goto out;
         int before = t->nitems;
         long line = 0;
-        for (char *p = f.buf, *end = f.buf + f.len; p < end;) {
-            char *nl = memchr(p, '\n', (size_t)(end - p));
-            size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        /* lines end as in the official reader's text-mode file (universal
+         * newlines): at \n, \r\n or a lone \r, so "{...}\r\r\n" is a line
+         * and then a blank one */
+        for (char *p = f.buf, *end = f.buf + f.len, *next; p < end; p = next) {
+            char *nl = p;
+            while (nl < end && *nl != '\n' && *nl != '\r') nl++;
+            size_t l = (size_t)(nl - p);
+            next = nl == end ? end : nl + (*nl == '\r' && nl + 1 < end && nl[1] == '\n' ? 2 : 1);
             line++;
             const char *q = p;
-            /* a UTF-8 BOM: the first line's is skipped, as Python's utf-8-sig
-             * (cJSON skips it); one further down (files concatenated) is
-             * refused, as the official reader refuses any */
-            if (line > 1 && l >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
-                err_set(e, "%s:%ld: a byte order mark (U+FEFF) starts the line: only the file's first line may "
-                        "start with one", f.path, line);
-                free(f.buf);
-                goto out;
-            }
-            while (q < p + l && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
-            if (q == p + l) { /* was skipped; json.loads(line.strip()) refuses it */
+            while (q < p + l && (*q == ' ' || *q == '\t')) q++;
+            if (q == p + l) { /* json.loads(line.strip()) refuses it */
                 err_set(e, "%s:%ld: a blank line (the official reader refuses it: one JSON object per line)",
                         f.path, line);
                 free(f.buf);
                 goto out;
             }
-            {
-                /* one object per line, as the official reader's json.loads(line.strip()):
-                 * cJSON stops after the first value, so whatever follows it (a second
-                 * object of a file concatenated without newlines) would be dropped */
-                const char *after = NULL;
-                cJSON *o = cJSON_ParseWithLengthOpts(p, l, &after, 0);
-                if (!cJSON_IsObject(o)) {
-                    cJSON_Delete(o);
-                    err_set(e, "%s:%ld: expected a JSON object", f.path, line);
-                    free(f.buf);
-                    goto out;
-                }
-                const char *rest = after;
-                while (rest < p + l && (*rest == ' ' || *rest == '\t' || *rest == '\r')) rest++;
-                if (rest < p + l) {
-                    cJSON_Delete(o);
-                    err_set(e, "%s:%ld: expected one JSON object, found more after column %ld", f.path, line,
-                            (long)(after - p));
-                    free(f.buf);
-                    goto out;
-                }
-                char key[256];
-                if (json_line_nul(p, l, o, t->def->kind, key, sizeof key)) {
-                    cJSON_Delete(o);
-                    err_set(e, "%s:%ld: %s holds U+0000 (\\u0000): the text would end there, cut short",
-                            f.path, line, key);
-                    free(f.buf);
-                    goto out;
-                }
-                int r = parse_item(c, t, &f, line, o, e);
-                cJSON_Delete(o);
-                if (r < 0) {
-                    free(f.buf);
-                    goto out;
-                }
+            /* a UTF-8 BOM, on any line, the first too: the official reader
+             * opens the file as plain UTF-8 (not utf-8-sig), and json.loads
+             * refuses a string that starts with U+FEFF */
+            if (p + l - q >= 3 && !memcmp(q, "\xEF\xBB\xBF", 3)) {
+                err_set(e, "%s:%ld: a byte order mark (U+FEFF) starts the line: the official reader refuses "
+                        "it (save the file as UTF-8 without a BOM)", f.path, line);
+                free(f.buf);
+                goto out;
             }
-            p += l + 1;
+            /* one object per line, as json.loads(line.strip()): cJSON stops
+             * after the first value, so whatever follows it (a second object
+             * of a file concatenated without newlines) would be dropped */
+            const char *after = NULL;
+            cJSON *o = cJSON_ParseWithLengthOpts(p, l, &after, 0);
+            if (!cJSON_IsObject(o)) {
+                cJSON_Delete(o);
+                err_set(e, "%s:%ld: expected a JSON object", f.path, line);
+                free(f.buf);
+                goto out;
+            }
+            const char *rest = after;
+            while (rest < p + l && (*rest == ' ' || *rest == '\t')) rest++;
+            if (rest < p + l) {
+                cJSON_Delete(o);
+                err_set(e, "%s:%ld: expected one JSON object, found more after column %ld", f.path, line,
+                        (long)(after - p));
+                free(f.buf);
+                goto out;
+            }
+            char key[256];
+            if (json_line_nul(p, l, o, t->def->kind, key, sizeof key)) {
+                cJSON_Delete(o);
+                err_set(e, "%s:%ld: %s holds U+0000 (\\u0000): the text would end there, cut short",
+                        f.path, line, key);
+                free(f.buf);
+                goto out;
+            }
+            int r = parse_item(c, t, &f, line, o, e);
+            cJSON_Delete(o);
+            if (r < 0) {
+                free(f.buf);
+                goto out;
+            }
         }
         free(f.buf);
         if (t->nitems == before) { /* a UID would be missing from the average, unseen */

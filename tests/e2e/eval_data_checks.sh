@@ -222,18 +222,24 @@ else
     fail eval_reading_word_cut_mid_character_as_official "$(head -c 300 "$TMP/err")"
 fi
 
-# a blank line: the official reader's json.loads(line.strip()) refuses it, and
-# eval skipped it; a UTF-8 BOM: the first line's is skipped (as Python's
-# utf-8-sig), one starting a later line (files concatenated) is refused
-mkdir -p "$TMP/blank/blimp_fast" "$TMP/bom/blimp_fast" "$TMP/bom2/blimp_fast"
+# a blank line: the official reader's json.loads(line.strip()) refuses it; a
+# UTF-8 BOM on any line, the first too: the official reader opens the file as
+# plain UTF-8 and json.loads refuses a leading U+FEFF; lines end at \n, \r\n
+# or a lone \r, as in Python's text mode, so "{...}\r\r\n" ends with a blank line
+mkdir -p "$TMP/blank/blimp_fast" "$TMP/bom/blimp_fast" "$TMP/bom2/blimp_fast" "$TMP/crlf/blimp_fast" \
+    "$TMP/cr2/blimp_fast"
 { head -2 "$D/blimp_fast/adjunct_island.jsonl"; printf ' \r\n'; head -3 "$D/blimp_fast/adjunct_island.jsonl" | tail -1; } \
     > "$TMP/blank/blimp_fast/a.jsonl"
 bad_data eval_blank_line_refused "blank/blimp_fast/a.jsonl:3: a blank line" "$TMP/blank" blimp
 { printf '\357\273\277'; head -3 "$D/blimp_fast/adjunct_island.jsonl"; } > "$TMP/bom/blimp_fast/a.jsonl"
-rm -f "$TMP/bom.json"
-"$BLALM" eval --run "$R" --data "$TMP/bom" --fast --tasks blimp --out "$TMP/bom.json" -q 2>"$TMP/err" \
-    && "$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["tasks"]["blimp"]["items"] == 3' "$TMP/bom.json" \
-    && pass eval_bom_first_line_skipped || fail eval_bom_first_line_skipped "$(head -c 300 "$TMP/err")"
+bad_data eval_bom_first_line_refused "bom/blimp_fast/a.jsonl:1: a byte order mark (U+FEFF) starts the line" "$TMP/bom" blimp
 { head -2 "$D/blimp_fast/adjunct_island.jsonl"; printf '\357\273\277'; head -1 "$D/blimp_fast/adjunct_island.jsonl"; } \
     > "$TMP/bom2/blimp_fast/a.jsonl"
 bad_data eval_bom_later_line_refused "bom2/blimp_fast/a.jsonl:3: a byte order mark (U+FEFF) starts the line" "$TMP/bom2" blimp
+head -3 "$D/blimp_fast/adjunct_island.jsonl" | sed 's/$/\r/' > "$TMP/crlf/blimp_fast/a.jsonl"
+rm -f "$TMP/crlf.json"
+"$BLALM" eval --run "$R" --data "$TMP/crlf" --fast --tasks blimp --out "$TMP/crlf.json" -q 2>"$TMP/err" \
+    && "$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["tasks"]["blimp"]["items"] == 3' "$TMP/crlf.json" \
+    && pass eval_crlf_lines_read || fail eval_crlf_lines_read "$(head -c 300 "$TMP/err")"
+head -2 "$D/blimp_fast/adjunct_island.jsonl" | sed 's/$/\r\r/' > "$TMP/cr2/blimp_fast/a.jsonl"
+bad_data eval_lone_cr_ends_line "cr2/blimp_fast/a.jsonl:2: a blank line" "$TMP/cr2" blimp
