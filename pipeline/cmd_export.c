@@ -60,7 +60,10 @@ int cmd_export(int argc, char **argv)
         fprintf(stderr, "blalm export: --out %s is the run folder %s: give another folder\n", out, run);
         return 1;
     }
-    snprintf(p, sizeof p, "%s/checkpoints", out);
+    if ((size_t)snprintf(p, sizeof p, "%s/checkpoints", out) >= sizeof p) {
+        fprintf(stderr, "blalm export: --out %s: path too long\n", out);
+        return 1;
+    }
     if (is_dir(p)) { /* another run's config.json and tokenizer.json would be replaced */
         fprintf(stderr, "blalm export: --out %s is a run folder (it holds checkpoints/): give another folder\n", out);
         return 1;

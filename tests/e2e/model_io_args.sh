@@ -62,6 +62,15 @@ sum0=$(cd "$TMP/swa" && cat config.json tokenizer.json | md5sum)
 [ $rc = 1 ] && grep -q "is a run folder (it holds checkpoints/)" "$TMP/err" \
     && [ "$(cd "$TMP/swa" && cat config.json tokenizer.json | md5sum)" = "$sum0" ] && [ ! -e "$TMP/swa/model.safetensors" ] \
     && pass export_out_other_run_refused || fail export_out_other_run_refused "rc $rc: $(head -c 300 "$TMP/err")"
+# --out too long for OUT/checkpoints to be checked: refused, nothing made
+long=$("$PY" -c '
+import sys
+t = sys.argv[1] + "/l"
+while len(t) < 4090: t += "/" + "a" * min(200, 4090 - len(t) - 1)
+print(t)' "$TMP")
+"$BLALM" export --run "$R" --out "$long" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "path too long" "$TMP/err" && [ ! -e "$TMP/l" ] \
+    && pass export_out_path_too_long || fail export_out_path_too_long "rc $rc: $(head -c 300 "$TMP/err" | cut -c1-200)"
 "$BLALM" export --run "$TMP/swa" --out "$TMP/exswa" -q 2>/dev/null
 "$PY" - "$TMP/exswa/config.json" "$TMP/noswa.json" <<'PY'
 import json, sys
