@@ -187,15 +187,6 @@ static int make_out_dir(const char *what, const char *dir, made_dirs *made)
     return 0;
 }
 
-/* 1 when the comma-separated list names task */
-static int lists_task(const char *list, const char *task)
-{
-    size_t n = strlen(task);
-    for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-        if (!strncmp(p, task, n) && (p[n] == ',' || !p[n])) return 1;
-    return 0;
-}
-
 /* $BLALM_EVAL_DATA, or NULL when unset or set but empty (as ablate takes it:
  * an empty value was looked up as the folder "") */
 static const char *eval_data_env(void)
@@ -267,17 +258,21 @@ int cmd_eval(int argc, char **argv)
         case 'S': aoa_score = optarg; break;
         case 'L': o.full_logits = 1; break;
         case 'P': o.predictions = optarg; break;
-        case 'T': case 'b': case 'E': case 'M':
-            if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 1000000000) /* 1G: "positive" said of 2G too */
-                return cli_usage_error(usage, "eval: --%s wants a count in 1..1G, not '%s'",
-                                       c == 'T' ? "threads" : c == 'b' ? "batch-tokens" : c == 'M' ? "aoa-min-context" : "dump-every", optarg);
-            if (c == 'T' && v > 4096) /* as train and generate: each worker holds a copy of the model */
-                return cli_usage_error(usage, "eval: --threads wants a count in 1..4096, not '%s'", optarg);
+        case 'T': case 'b': case 'E': case 'M': {
+            /* --threads: at most 4096, as train and generate (each worker
+             * holds a copy of the model); the others at most 1G, so that a
+             * count always fits an int */
+            unsigned long long max = c == 'T' ? 4096 : 1000000000;
+            if (cli_parse_count(optarg, &v) < 0 || v < 1 || v > max)
+                return cli_usage_error(usage, "eval: --%s wants a count in 1..%s, not '%s'",
+                                       c == 'T' ? "threads" : c == 'b' ? "batch-tokens" : c == 'M' ? "aoa-min-context" : "dump-every",
+                                       c == 'T' ? "4096" : "1G", optarg);
             if (c == 'T') o.threads = (int)v;
             else if (c == 'M') o.aoa_min_context = (int)v;
             else if (c == 'b') o.batch_tokens = (int)v;
             else o.dump_every = (int)v;
             break;
+        }
         case 'h': return cli_help(usage);
         default: return cli_option_error(usage, "eval", opts, argv, optind);
         }
@@ -293,7 +288,7 @@ int cmd_eval(int argc, char **argv)
     if (!o.run) return cli_usage_error(usage, "eval: --run is required");
     blalm_err e;
     if (eval_check_tasks(o.tasks, &e) < 0) return cli_usage_error(usage, "eval: --tasks: %s", e.msg);
-    if (o.aoa_min_context && o.tasks && !lists_task(o.tasks, "aoa"))
+    if (o.aoa_min_context && o.tasks && !eval_in_list(o.tasks, "aoa"))
         return cli_usage_error(usage, "eval: --aoa-min-context is for the aoa task, which --tasks %s leaves out",
                                o.tasks);
     char ckname[1024];

@@ -1887,8 +1887,7 @@ static int task_wanted(const eval_opts *o, const task_def *d, int *explicit)
     return 0;
 }
 
-/* Is name in the comma list? */
-static int in_list(const char *list, const char *name)
+int eval_in_list(const char *list, const char *name)
 {
     size_t l = strlen(name);
     for (const char *p = list; p && *p;) {
@@ -1935,7 +1934,7 @@ void eval_tasks_normalise(char *tasks)
     static const char *const aoa = "aoa";
     for (int i = 0; i <= NTASKS; i++) {
         const char *name = i < NTASKS ? TASKS[i].name : aoa;
-        if (!in_list(tasks, name)) continue;
+        if (!eval_in_list(tasks, name)) continue;
         size_t n = strlen(name);
         if (len + (len ? 1 : 0) + n + 1 > cap) break;   /* cannot be: a set of the list's names */
         if (len) out[len++] = ',';
@@ -2762,7 +2761,7 @@ int eval_run(const eval_opts *o, cJSON **result, blalm_err *e)
     *result = NULL;
     if (!o->run || !o->data) return err_set(e, "eval needs a run and a data folder");
     if (eval_check_tasks(o->tasks, e) < 0) return err_prefix(e, "tasks");
-    if (in_list(o->tasks, "aoa"))
+    if (eval_in_list(o->tasks, "aoa"))
         return err_set(e, "aoa: age of acquisition needs every milestone checkpoint (--all-checkpoints)");
     if (!is_dir(o->data))   /* else every task is "skipped: no data" and an empty result is written */
         return err_set(e, "%s: %s (the BabyLM evaluation data folder)", o->data,
@@ -3518,13 +3517,13 @@ int eval_all_checkpoints(const eval_opts *o, cJSON **result, blalm_err *e)
     if (eval_check_tasks(o->tasks, e) < 0) return err_prefix(e, "tasks");
     /* AoA runs over all checkpoints at once; the other tasks per checkpoint */
     char aj[4096], ac[4096], rest[1024] = "";
-    int has_aoa = aoa_paths(o->data, aj, ac), want_aoa = o->tasks ? in_list(o->tasks, "aoa") : has_aoa;
+    int has_aoa = aoa_paths(o->data, aj, ac), want_aoa = o->tasks ? eval_in_list(o->tasks, "aoa") : has_aoa;
     if ((want_aoa || o->aoa_min_context) && !has_aoa) /* --aoa-min-context: for the aoa task */
         return err_set(e, "%s: no data for task aoa (expected aoa/cdi_childes.json and aoa/cdi_human.csv)", o->data);
     int per_ckpt = 1;
     if (o->tasks) {
         for (int i = 0; i < NTASKS; i++)
-            if (in_list(o->tasks, TASKS[i].name))
+            if (eval_in_list(o->tasks, TASKS[i].name))
                 snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s%s", *rest ? "," : "", TASKS[i].name);
         per_ckpt = *rest != 0;
     }

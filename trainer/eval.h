@@ -57,6 +57,8 @@ int eval_check_tasks(const char *tasks, blalm_err *e);
 /* Rewrites a checked list in place as its set: each task once, in
  * EVAL_TASKS' order (duplicates and order change no task run). */
 void eval_tasks_normalise(char *tasks);
+/* 1 when the comma-separated list names name (a whole item, not a prefix). */
+int eval_in_list(const char *list, const char *name);
 
 /* How many of the tasks o asks for (o->tasks, else the suite of o->fast)
  * have their data folder under o->data. */

@@ -131,7 +131,7 @@ assert a['tasks'] == b['tasks'], 'results differ'
 assert r4096 <= 1.5 * r64 + 20000, 'copies beyond the batches'"; then pass eval_threads_copies_per_batch
     else fail eval_threads_copies_per_batch "$(head -c 300 "$TMP/errw4096")"; fi
 else skip eval_threads_copies_per_batch "/usr/bin/time not found"; fi
-for n in 4097 100000; do
+for n in 4097 100000 2000000000 0; do
     "$BLALM" eval --run "$R" --data "$D" --tasks wug_adj --threads $n -q --out "$TMP/wbad.json" 2>"$TMP/err"; rc=$?
     [ $rc = 2 ] && grep -q "eval: --threads wants a count in 1..4096, not '$n'" "$TMP/err" && [ ! -e "$TMP/wbad.json" ] \
         && pass eval_threads_cap_$n || fail eval_threads_cap_$n "rc $rc $(head -c 300 "$TMP/err")"
