@@ -659,10 +659,11 @@ int file_set_begin(file_set *fs, const char *dir, const char *const *names, int 
 {
     memset(fs, 0, sizeof *fs);
     if (n < 1 || n > FILE_SET_MAX) return err_set(e, "file set of %d files", n);
-    if (mkdir_p(dir, e) < 0) return -1;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)   /* every name fits before a folder is made */
         if ((size_t)snprintf(fs->fin[i], sizeof fs->fin[i], "%s/%s", dir, names[i]) >= sizeof fs->fin[i])
             return err_set(e, "path too long: %.80s...", dir);
+    if (mkdir_p(dir, e) < 0) return -1;
+    for (int i = 0; i < n; i++) {
         if (check_replaceable(fs->fin[i], e) < 0) return -1;
         remove_stale_temps(fs->fin[i]);
         temp_name_for(fs->fin[i], fs->tmp[i], sizeof fs->tmp[i]);

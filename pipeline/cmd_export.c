@@ -61,7 +61,7 @@ int cmd_export(int argc, char **argv)
         return 1;
     }
     if ((size_t)snprintf(p, sizeof p, "%s/checkpoints", out) >= sizeof p) {
-        fprintf(stderr, "blalm export: --out %s: path too long\n", out);
+        fprintf(stderr, "blalm export: --out %.80s...: path too long\n", out);
         return 1;
     }
     if (is_dir(p)) { /* another run's config.json and tokenizer.json would be replaced */
@@ -75,7 +75,10 @@ int cmd_export(int argc, char **argv)
     bpe_tokenizer *tok = NULL;
     int rc = 1;
     if (!m) goto fail;
-    snprintf(p, sizeof p, "%s/tokenizer.json", run);
+    if ((size_t)snprintf(p, sizeof p, "%s/tokenizer.json", run) >= sizeof p) {
+        err_set(&e, "--run %.80s...: path too long", run);
+        goto fail;
+    }
     tok = bpe_load(p, &e);
     if (!tok) goto fail;
     if ((int)bpe_vocab_size(tok) != model_cfg(m)->vocab_size) {

@@ -71,6 +71,17 @@ print(t)' "$TMP")
 "$BLALM" export --run "$R" --out "$long" -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "path too long" "$TMP/err" && [ ! -e "$TMP/l" ] \
     && pass export_out_path_too_long || fail export_out_path_too_long "rc $rc: $(head -c 300 "$TMP/err" | cut -c1-200)"
+# short enough for OUT/checkpoints, too long for OUT/tokenizer_config.json:
+# refused before the folders are made (they were, 22 of them)
+long=$("$PY" -c '
+import sys
+t = sys.argv[1] + "/m"
+while len(t) < 4075: t += "/" + "a" * min(200, 4075 - len(t) - 1)
+print(t)' "$TMP")
+"$BLALM" export --run "$R" --out "$long" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "path too long" "$TMP/err" && [ ! -e "$TMP/m" ] \
+    && pass export_out_names_too_long_nothing_made \
+    || fail export_out_names_too_long_nothing_made "rc $rc: $(head -c 300 "$TMP/err" | cut -c1-200)"
 "$BLALM" export --run "$TMP/swa" --out "$TMP/exswa" -q 2>/dev/null
 "$PY" - "$TMP/exswa/config.json" "$TMP/noswa.json" <<'PY'
 import json, sys
