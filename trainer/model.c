@@ -826,7 +826,12 @@ static int ensure_acts(model *m, int B, int S, blalm_err *e)
     ACT_FLOATS(double, dN, dtotal, dgs);
 #undef ACT_FLOATS
     /* the forward counts tokens in int */
-    if (dN > INT_MAX || dtotal + dgs > (double)(SIZE_MAX / sizeof(float) / 2))
+    if (dN > INT_MAX)
+        return err_set(e, "batch %d x %d = %.0f tokens: one forward takes at most %d (%.0f MiB of activations)",
+                       B, S, dN, INT_MAX, (dtotal + dgs) * sizeof(float) / 1048576.0);
+    /* defensive: with at most INT_MAX tokens only weights too large to
+     * allocate reach this (not tested) */
+    if (dtotal + dgs > (double)(SIZE_MAX / sizeof(float) / 2))
         return err_set(e, "out of memory for activations (batch %d x %d tokens, %.0f MiB)", B, S,
                        (dtotal + dgs) * sizeof(float) / 1048576.0);
     m->cache_floats = cf;
