@@ -62,26 +62,20 @@ sum0=$(cd "$TMP/swa" && cat config.json tokenizer.json | md5sum)
 [ $rc = 1 ] && grep -q "is a run folder (it holds checkpoints/)" "$TMP/err" \
     && [ "$(cd "$TMP/swa" && cat config.json tokenizer.json | md5sum)" = "$sum0" ] && [ ! -e "$TMP/swa/model.safetensors" ] \
     && pass export_out_other_run_refused || fail export_out_other_run_refused "rc $rc: $(head -c 300 "$TMP/err")"
-# --out too long for OUT/checkpoints to be checked: refused, nothing made
-long=$("$PY" -c '
+# --out too long: for OUT/checkpoints to be checked (4090 characters), or
+# short enough for that but too long for OUT/tokenizer_config.json (4075:
+# the folders were made first, 22 of them): refused, nothing made
+for case in l:4090:export_out_path_too_long m:4075:export_out_names_too_long_nothing_made; do
+    IFS=: read -r top len name <<<"$case"
+    long=$("$PY" -c '
 import sys
-t = sys.argv[1] + "/l"
-while len(t) < 4090: t += "/" + "a" * min(200, 4090 - len(t) - 1)
-print(t)' "$TMP")
-"$BLALM" export --run "$R" --out "$long" -q 2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && grep -q "path too long" "$TMP/err" && [ ! -e "$TMP/l" ] \
-    && pass export_out_path_too_long || fail export_out_path_too_long "rc $rc: $(head -c 300 "$TMP/err" | cut -c1-200)"
-# short enough for OUT/checkpoints, too long for OUT/tokenizer_config.json:
-# refused before the folders are made (they were, 22 of them)
-long=$("$PY" -c '
-import sys
-t = sys.argv[1] + "/m"
-while len(t) < 4075: t += "/" + "a" * min(200, 4075 - len(t) - 1)
-print(t)' "$TMP")
-"$BLALM" export --run "$R" --out "$long" -q 2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && grep -q "path too long" "$TMP/err" && [ ! -e "$TMP/m" ] \
-    && pass export_out_names_too_long_nothing_made \
-    || fail export_out_names_too_long_nothing_made "rc $rc: $(head -c 300 "$TMP/err" | cut -c1-200)"
+t, n = sys.argv[1], int(sys.argv[2])
+while len(t) < n: t += "/" + "a" * min(200, n - len(t) - 1)
+print(t)' "$TMP/$top" "$len")
+    "$BLALM" export --run "$R" --out "$long" -q 2>"$TMP/err"; rc=$?
+    [ $rc = 1 ] && grep -q "path too long" "$TMP/err" && [ ! -e "$TMP/$top" ] \
+        && pass "$name" || fail "$name" "rc $rc: $(head -c 300 "$TMP/err" | cut -c1-200)"
+done
 "$BLALM" export --run "$TMP/swa" --out "$TMP/exswa" -q 2>/dev/null
 "$PY" - "$TMP/exswa/config.json" "$TMP/noswa.json" <<'PY'
 import json, sys
