@@ -37,7 +37,6 @@
 #include "trainer/eval.h"
 #include "trainer/model.h"
 #include "trainer/tokenize.h"
-#include "trainer/train.h"
 #include "trainer/tokenizer.h"
 #include "trainer/train.h"
 
@@ -1759,15 +1758,6 @@ static marker_key *train_key_len(const runx *x, int legacy, int optnum, long max
 static marker_key *train_key(const runx *x, int legacy, int optnum, blalm_err *e)
 {
     return train_key_len(x, legacy, optnum, x->c->max_steps, x->c->max_tokens_train, e);
-}
-
-/* The steps a run length comes to, as train_run resolves it: max_steps, else
- * max_tokens in steps of rows x seq_len tokens rounded up, else one epoch. */
-static uint64_t train_steps_of(long max_steps, uint64_t max_tokens, uint64_t per_step, uint64_t per_epoch)
-{
-    if (max_steps) return (uint64_t)max_steps;
-    if (max_tokens) return max_tokens / per_step + (max_tokens % per_step != 0);
-    return per_epoch;
 }
 
 /* The run length a marker of run's UNIT holds (its max_steps and max_tokens

@@ -1195,6 +1195,13 @@ static int rm_not_lock(const char *path, const struct stat *st, int flag, struct
     return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
+uint64_t train_steps_of(long max_steps, uint64_t max_tokens, uint64_t per_step, uint64_t per_epoch)
+{
+    if (max_steps) return (uint64_t)max_steps;
+    if (max_tokens) return max_tokens / per_step + (max_tokens % per_step != 0);
+    return per_epoch;
+}
+
 int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
 {
     /* one writer per run folder: two (a --resume started while the first
@@ -1354,18 +1361,13 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     uint64_t per_step = (uint64_t)B * S, steps_per_epoch = n_windows / (uint64_t)B;
     double corpus_words = 0;
     for (uint64_t d = 0; d < train.n_docs; d++) corpus_words += (double)train.docs[d].words;
-    long want = o->max_steps;
-    if (!want && o->max_tokens) {
-        /* rounded up without max_tokens + per_step - 1, which wrapped near
-         * 2^64 to 0 steps: the default length, one epoch */
-        uint64_t w = o->max_tokens / per_step + (o->max_tokens % per_step != 0);
-        if (w > (uint64_t)LONG_MAX) {
-            err_set(e, "--max-tokens %llu: %llu steps of %llu tokens, more than this build can count",
-                    (unsigned long long)o->max_tokens, (unsigned long long)w, (unsigned long long)per_step);
-            goto done;
-        }
-        want = (long)w;
+    uint64_t w = train_steps_of(o->max_steps, o->max_tokens, per_step, 0);   /* 0: one epoch, below */
+    if (w > (uint64_t)LONG_MAX) {   /* only of max_tokens: max_steps is a long */
+        err_set(e, "--max-tokens %llu: %llu steps of %llu tokens, more than this build can count",
+                (unsigned long long)o->max_tokens, (unsigned long long)w, (unsigned long long)per_step);
+        goto done;
     }
+    long want = (long)w;
     optim_kind kind = o->optimizer;
     /* a test-only scale (an explicit option, never the environment) shrinks the
      * budget and milestones; it can only make the limits stricter, and the run

@@ -77,6 +77,11 @@ typedef struct train_summary {
  * while the first job still runs) is refused at once, naming the holder. */
 int train_run(const train_opts *o, train_summary *s, blalm_err *e);
 
+/* The steps a run length comes to, as train_run resolves it: max_steps (>= 1
+ * when given), else max_tokens in steps of per_step tokens rounded up (no
+ * max_tokens + per_step - 1, which wrapped near 2^64), else per_epoch. */
+uint64_t train_steps_of(long max_steps, uint64_t max_tokens, uint64_t per_step, uint64_t per_epoch);
+
 /* The update of a training step once the gradient is in m: the gradient
  * clipped to tc->grad_clip (global norm), then the optimiser stepped at the
  * learning-rate multiplier lr_schedule(step, total_steps) (into *lr_mult when
