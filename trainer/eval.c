@@ -1259,9 +1259,19 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
             size_t l = (size_t)(nl - p);
             next = nl == end ? end : nl + (*nl == '\r' && nl + 1 < end && nl[1] == '\n' ? 2 : 1);
             line++;
-            const char *q = p;
-            while (q < p + l && (*q == ' ' || *q == '\t')) q++;
-            if (q == p + l) { /* json.loads(line.strip()) refuses it */
+            /* json.loads(line.strip()): strip() removes what str.isspace()
+             * calls whitespace (py_space: \f, \v, U+0085, U+00A0, U+3000...),
+             * not only what JSON allows around a value */
+            const char *q = p, *qe = p + l;
+            size_t k;
+            while (q < qe && (k = py_space((const unsigned char *)q)) && k <= (size_t)(qe - q)) q += k;
+            while (qe > q) {
+                const char *s = qe - 1;
+                while (s > q && ((unsigned char)*s & 0xc0) == 0x80) s--; /* the last code point */
+                if (py_space((const unsigned char *)s) != (size_t)(qe - s)) break;
+                qe = s;
+            }
+            if (q == qe) { /* json.loads(line.strip()) refuses it */
                 err_set(e, "%s:%ld: a blank line (the official reader refuses it: one JSON object per line)",
                         f.path, line);
                 free(f.buf);
@@ -1270,9 +1280,18 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
             /* a UTF-8 BOM, on any line, the first too: the official reader
              * opens the file as plain UTF-8 (not utf-8-sig), and json.loads
              * refuses a string that starts with U+FEFF */
-            if (p + l - q >= 3 && !memcmp(q, "\xEF\xBB\xBF", 3)) {
+            if (qe - q >= 3 && !memcmp(q, "\xEF\xBB\xBF", 3)) {
                 err_set(e, "%s:%ld: a byte order mark (U+FEFF) starts the line: the official reader refuses "
                         "it (save the file as UTF-8 without a BOM)", f.path, line);
+                free(f.buf);
+                goto out;
+            }
+            /* the official reader decodes the file as UTF-8 and fails on
+             * bytes that are not; cJSON would take them into a sentence */
+            size_t bad;
+            if (!utf8_valid(p, l, &bad)) {
+                err_set(e, "%s:%ld: column %zu: not UTF-8 (byte 0x%02x; the official reader decodes the file "
+                        "as UTF-8)", f.path, line, bad + 1, (unsigned char)p[bad]);
                 free(f.buf);
                 goto out;
             }
@@ -1280,7 +1299,7 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
              * after the first value, so whatever follows it (a second object
              * of a file concatenated without newlines) would be dropped */
             const char *after = NULL;
-            cJSON *o = cJSON_ParseWithLengthOpts(p, l, &after, 0);
+            cJSON *o = cJSON_ParseWithLengthOpts(q, (size_t)(qe - q), &after, 0);
             if (!cJSON_IsObject(o)) {
                 cJSON_Delete(o);
                 err_set(e, "%s:%ld: expected a JSON object", f.path, line);
@@ -1288,8 +1307,8 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
                 goto out;
             }
             const char *rest = after;
-            while (rest < p + l && (*rest == ' ' || *rest == '\t')) rest++;
-            if (rest < p + l) {
+            while (rest < qe && (*rest == ' ' || *rest == '\t')) rest++;
+            if (rest < qe) {
                 cJSON_Delete(o);
                 err_set(e, "%s:%ld: expected one JSON object, found more after column %ld", f.path, line,
                         (long)(after - p));
@@ -1304,6 +1323,18 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
                 free(f.buf);
                 goto out;
             }
+            /* cJSON takes more than json.loads does: raw control characters
+             * in strings, bytes below 0x20 between tokens, leading zeros, and
+             * a member given twice (json.loads keeps the last, cJSON's lookup
+             * the first); the strict reader of the project's own JSON lines
+             * refuses each, naming the column */
+            cJSON *strict = config_parse_line(q, (size_t)(qe - q), f.path, (unsigned long long)line, e);
+            if (!strict) {
+                cJSON_Delete(o);
+                free(f.buf);
+                goto out;
+            }
+            cJSON_Delete(strict);
             int r = parse_item(c, t, &f, line, o, e);
             cJSON_Delete(o);
             if (r < 0) {

@@ -243,3 +243,46 @@ rm -f "$TMP/crlf.json"
     && pass eval_crlf_lines_read || fail eval_crlf_lines_read "$(head -c 300 "$TMP/err")"
 head -2 "$D/blimp_fast/adjunct_island.jsonl" | sed 's/$/\r\r/' > "$TMP/cr2/blimp_fast/a.jsonl"
 bad_data eval_lone_cr_ends_line "cr2/blimp_fast/a.jsonl:2: a blank line" "$TMP/cr2" blimp
+
+# what json.loads(line.strip()) reads, eval reads, and what it refuses, eval
+# refuses: strip() removes all of str.isspace() (\f, \v, U+00A0, U+3000 ...),
+# so a line ending in them is read; json.loads refuses a raw control
+# character in a string, a byte below 0x20 between tokens, a leading zero,
+# bytes that are not UTF-8 (the file is decoded first). A member given
+# twice is read by json.loads as the last and by cJSON as the first: eval
+# refuses it (the one case Python reads). Each case is first checked against
+# Python itself.
+py_reads() { "$PY" -c '
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f: json.loads(line.strip())' "$1" 2>/dev/null; }
+mkdir -p "$TMP/pyws/blimp_fast"
+{ head -1 "$D/blimp_fast/adjunct_island.jsonl" | tr -d '\n'; printf '\f\v\302\240\343\200\200\n'
+  printf '\302\205\t'; head -2 "$D/blimp_fast/adjunct_island.jsonl" | tail -1; } > "$TMP/pyws/blimp_fast/a.jsonl"
+rm -f "$TMP/pyws.json"
+if py_reads "$TMP/pyws/blimp_fast/a.jsonl" \
+    && "$BLALM" eval --run "$R" --data "$TMP/pyws" --fast --tasks blimp --out "$TMP/pyws.json" -q 2>"$TMP/err" \
+    && "$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["tasks"]["blimp"]["items"] == 2' "$TMP/pyws.json"
+then pass eval_python_whitespace_stripped; else fail eval_python_whitespace_stripped "$(head -c 300 "$TMP/err")"; fi
+# strict_case NAME PATTERN LINE [PYTHON_READS]: a file of one good line and LINE
+strict_case() {
+    local name=$1 pat=$2
+    mkdir -p "$TMP/$name/blimp_fast"
+    { head -1 "$D/blimp_fast/adjunct_island.jsonl"; printf "$3\n"; } > "$TMP/$name/blimp_fast/a.jsonl"
+    if py_reads "$TMP/$name/blimp_fast/a.jsonl"; then
+        [ -n "${4:-}" ] || { fail "$name" "Python reads the file: the case is wrong"; return; }
+    elif [ -n "${4:-}" ]; then fail "$name" "Python refuses the file: the case is wrong"; return; fi
+    bad_data "$name" "$name/blimp_fast/a.jsonl:2: $pat" "$TMP/$name" blimp
+}
+strict_case eval_raw_tab_in_string 'column 27: not valid JSON (a raw control character (byte 0x09)' \
+    '{"sentence_good": "the cat\tsat.", "sentence_bad": "cat the sat."}'
+strict_case eval_control_byte_between_tokens 'column 18: not valid JSON' \
+    '{"sentence_good":\001 "the cat sat.", "sentence_bad": "cat the sat."}'
+strict_case eval_control_byte_before_object 'column 1: not valid JSON' \
+    '\001{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat."}'
+strict_case eval_leading_zero 'column 72: not valid JSON (a number with a leading zero' \
+    '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "n": 03}'
+strict_case eval_member_twice 'duplicate key "sentence_good"' \
+    '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "sentence_good": "sat the cat."}' python-reads
+strict_case eval_not_utf8 'column 28: not UTF-8 (byte 0xff' \
+    '{"sentence_good": "the cat \377sat.", "sentence_bad": "cat the sat."}'
