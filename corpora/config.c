@@ -258,8 +258,11 @@ static int get_count(const cJSON *obj, const char *key, uint64_t dflt, uint64_t 
 {
     double v;
     if (config_number(obj, key, (double)dflt, &v, where, e) < 0) return -1;
-    if (!(v >= 0) || v != floor(v) || v > 9007199254740992.0)
-        return err_set(e, "%s: \"%s\" must be a non-negative integer", where, key);
+    /* below 2^53 only: a double holds every integer up to it, but from it on
+     * 9007199254740993 reads as 9007199254740992 (a seed silently another) */
+    if (!(v >= 0) || v != floor(v) || v >= 9007199254740992.0)
+        return err_set(e, "%s: \"%s\" must be an integer from 0 to 9007199254740991 (2^53 - 1: "
+                          "a larger one is not read exactly)", where, key);
     *out = (uint64_t)v;
     return 0;
 }

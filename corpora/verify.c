@@ -53,12 +53,13 @@ static void problem(vctx *v, const char *fmt, ...)
     v->problems++;
 }
 
-/* A count: a whole number from 0 to 2^53 (199996.4 words is no count, and 1e30
- * would not convert). */
+/* A count: a whole number from 0 to 2^53 - 1 (199996.4 words is no count, 1e30
+ * would not convert, and from 2^53 on a double is not the number written:
+ * 9007199254740993 reads as 9007199254740992). */
 static int num(const cJSON *o, const char *k, uint64_t *out)
 {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0 && x->valuedouble <= 9007199254740992.0) ||
+    if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0 && x->valuedouble < 9007199254740992.0) ||
         x->valuedouble != floor(x->valuedouble))
         return 0;
     *out = (uint64_t)x->valuedouble;
@@ -217,6 +218,12 @@ static void check_config(vctx *v, const cJSON *m)
             problem(v, "manifest.json: \"%s\" is not its config's \"%s\"", same[i], same[i]);
     }
     uint64_t x, y;
+    /* a seed that is no exact count (2^53 or more, a fraction) would make the
+     * comparison below pass unread: assemble takes none such */
+    if (cJSON_GetObjectItemCaseSensitive(m, "seed") && !num(m, "seed", &x))
+        problem(v, "manifest.json: \"seed\" is not an integer from 0 to 9007199254740991");
+    if (cJSON_GetObjectItemCaseSensitive(c, "seed") && !num(c, "seed", &y))
+        problem(v, "manifest.json: config's \"seed\" is not an integer from 0 to 9007199254740991");
     if (num(m, "seed", &x) && num(c, "seed", &y) && x != y)
         problem(v, "manifest.json: \"seed\" %llu, but its config's seed is %llu", (unsigned long long)x,
                 (unsigned long long)y);

@@ -19,6 +19,9 @@ MODE:
                (its config_sha256 recomputed) and its one_text_per_split to false
   dup-train-old  the same as dup-train, and the manifest's one_text_per_split
                removed (as an older blalm wrote it, dedup still on)
+  retext       the first train document's text replaced by as many words
+               "forged" (no other document changed: a corpus that no longer
+               follows from its inputs and rules, every figure consistent)
 
 The files are rewritten as assemble writes them (document, "\\n\\n", ...,
 document, "\\n"); manifest.json's words, documents, bytes, sha256s, sources,
@@ -69,6 +72,9 @@ elif mode in ("dup-train", "dup-train-nodedup", "dup-train-old"):
         m["one_text_per_split"] = False
     if mode == "dup-train-old":
         assert m.pop("one_text_per_split") is True and m["config"]["dedup"] is True
+elif mode == "retext":
+    t = first_train()
+    t["text"] = " ".join(["forged"] * t["r"]["words"]).encode()
 else:
     sys.exit("unknown mode " + mode)
 
