@@ -22,7 +22,7 @@ static const char usage[] =
     "sets in WORK/attributes, ranks the eligible pool, and fills each corpus's word\n"
     "budget with whole documents (a document larger than the words left is skipped\n"
     "and the next one tried). At most one document per id, exact-duplicate group\n"
-    "(dedup.exact_group) and near-duplicate cluster (dedup.cluster_id): the\n"
+    "(dedup.exact_group), near-duplicate cluster (dedup.cluster_id) and text: the\n"
     "best-ranked eligible member. Writes, per corpus, in the BabyLM layout:\n"
     "  OUT/<corpus>/train/<source>.train   documents separated by a blank line\n"
     "  OUT/<corpus>/dev/<source>.dev       held-out documents (outside the budget)\n"
@@ -60,7 +60,7 @@ static const char usage[] =
     "           (each set that exists), edu_llm.score >= 3 (if edu_llm exists)\n"
     "  ranking  edu_llm.score desc, then readability.flesch_reading_ease desc\n"
     "           (those that exist); ties and unranked pools in seeded random order\n"
-    "  dedup    one document per id, dedup.exact_group and dedup.cluster_id\n"
+    "  dedup    one document per id, dedup.exact_group, dedup.cluster_id and text\n"
     "\n"
     "config (unknown keys are errors):\n"
     "  {\"corpora\": [{\"name\": \"strict\", \"budget\": 100000000, \"dev_words\": 1000000,\n"
@@ -78,6 +78,7 @@ static const char usage[] =
     "  order; a document's fate names the first that excluded it. Weights split each\n"
     "  budget between sources (hard caps).\n"
     "  cut_last: cut the last document at a word boundary to fill the budget exactly.\n"
+    "  seed, budget, dev_words and max_words are integers from 0 to 2^53 - 1.\n"
     "  A run config works as --config too: its \"corpora\" member (an object, where\n"
     "  this format's \"corpora\" is an array) is read; the rest of the file is not.\n";
 

@@ -34,7 +34,7 @@ static const char usage[] =
     "  --docs DIR         documents (default WORK/docs)\n"
     "  --attributes DIR   attribute sets (default WORK/attributes)\n"
     "  --export FILE      write every document (.jsonl.zst, .jsonl or .parquet)\n"
-    "  --chars N          bytes of text to show (default 300)\n"
+    "  --chars N          bytes of text to show, 1 to 1000000 (default 300)\n"
     "  --quiet            no progress, no summary\n"
     "  --help\n";
 

@@ -33,7 +33,10 @@ static const char usage[] =
     "stderr. A corpus whose assembly was killed has no folder, and fails.\n"
     "The manifest must record the attribute sets the corpus was made from\n"
     "(\"attributes\"); a corpus assembled with --allow-partial (sets lacking files)\n"
-    "fails unless --allow-partial is given here too.\n";
+    "fails unless --allow-partial is given here too.\n"
+    "It checks the corpus against itself and its manifest, not against the\n"
+    "documents and attribute sets it was made from: to check that, assemble again\n"
+    "from the manifest's \"config\" and compare (see README).\n";
 
 int cmd_verify(int argc, char **argv)
 {
