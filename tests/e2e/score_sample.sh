@@ -68,8 +68,13 @@ if ! cmp -s "$TMP/s1" "$TMP/s3" && [ "$(wc -l <"$TMP/s3")" -eq 40 ]; then pass s
 W4=$TMP/w4; mkdir -p "$W4"; cp -r "$W/docs" "$W4/"
 run_sample "$W4" 1 1000 && selected "$W4" >"$TMP/s4"
 check score_sample_all test "$(wc -l <"$TMP/s4")" -eq 200
-$BLALM score --work "$W" --model m --sample 0 >/dev/null 2>&1; rc=$?
-[ $rc -eq 2 ] && pass score_sample_usage || fail score_sample_usage "rc=$rc"
+# a count that is not a whole number from 1 up: a usage error naming it, nothing sent
+bad=
+for n in 0 -1 abc 3x 1e3 '' 99999999999999999999; do
+    $BLALM score --work "$W" --model m --sample "$n" >/dev/null 2>"$TMP/err"; rc=$?
+    [ $rc -eq 2 ] && grep -qF -- "--sample wants a positive count, not '$n'" "$TMP/err" || bad="$bad '$n' rc=$rc"
+done
+[ -z "$bad" ] && pass score_sample_usage || fail score_sample_usage "$bad"
 # blank documents are never sent, so they are no candidates: --sample 10 of
 # 40 documents, 20 of them blank, labels 10
 W5=$TMP/w5; mkdir -p "$W5/docs/web"
