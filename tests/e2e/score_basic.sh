@@ -407,6 +407,29 @@ else
     skip score_progress_total_from_records "no strace, or tracing not allowed here"
 fi
 
+# a document file rewritten with the same size and modification time (other
+# documents, fewer of them): the progress total trusts the record's count (a
+# display hint only), the marker hashes the bytes, so the file is scored again
+# and edu_llm holds its new documents line for line
+S=$TMP/same-stat; mkdir -p "$S/docs/web"; make_docs "$S/docs/web/a.jsonl" 6 s
+$BLALM score --work "$S" --endpoint "http://127.0.0.1:$P/v1" --model m -q 2>"$TMP/ss1"
+"$PY" - "$S/docs/web/a.jsonl" <<'PY'
+import json, os, sys
+p = sys.argv[1]; st = os.stat(p)
+lines = [json.dumps({"id": "n%d" % i, "text": "other text %d" % i}) for i in range(4)]
+body = "\n".join(lines) + "\n"
+pad = st.st_size - len(body.encode())
+assert pad >= 0
+lines[-1] = json.dumps({"id": "n3", "text": "other text 3" + "z" * pad})
+with open(p, "w") as f: f.write("\n".join(lines) + "\n")
+assert os.path.getsize(p) == st.st_size
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+BLALM_PROGRESS_SECONDS=0.000001 $BLALM score --work "$S" --endpoint "http://127.0.0.1:$P/v1" --model m >/dev/null 2>"$TMP/ss2"; rc=$?
+got=$(attrs "$S/attributes/edu_llm/web/a.jsonl.zst" | "$PY" -c 'import json,sys; print(" ".join(json.loads(l)["id"] for l in sys.stdin))')
+[ $rc = 0 ] && [ "$got" = "n0 n1 n2 n3" ] && grep -q "(0 already done)" "$TMP/ss2" \
+    && pass score_same_size_mtime_rescored || fail score_same_size_mtime_rescored "rc=$rc ids '$got': $(tail -c 300 "$TMP/ss2")"
+
 # ---- one process per document file: a second would pay again ----
 # (latency 0.5 s a request: the first process is still sending when the
 # second starts, also on a loaded machine)
