@@ -62,7 +62,7 @@ static const char usage[] =
     "  --rows N               hashes per band (default 8)\n"
     "  --shingle N            words per shingle, 1-64 (default 5); a text with fewer\n"
     "                         words has no shingles and is never a near duplicate\n"
-    "  --seed N               permutation seed, 0 to 2^53 (default 1)\n"
+    "  --seed N               permutation seed, 0 to 2^53 - 1 (default 1)\n"
     "  --normalize SPEC       MinHash text normalisation (default fineweb =\n"
     "                         lower,digits,dtpunct,diacritics,space: datatrove's\n"
     "                         simplify_text)\n"
@@ -124,14 +124,15 @@ static int apply_config(const char *path, dd_config *cfg, dd_run_opts *ro, blalm
 #define NUM(key, dst, lo, hi)                                                          \
     if (config_number(j, key, (double)(dst), &v, file_l, e) < 0) goto done;            \
     if (v < (lo) || v > (hi) || v != floor(v)) {                                       \
-        err_set(e, "%s: \"%s\": expected an integer in %g..%g", file_l, key, (double)(lo), (double)(hi)); \
+        err_set(e, "%s: \"%s\": expected an integer in %.0f..%.0f", file_l, key, (double)(lo), (double)(hi)); \
         goto done;                                                                     \
     }                                                                                  \
     dst = (__typeof__(dst))v;
     NUM("bands", cfg->bands, 1, DD_MAX_HASHES)
     NUM("rows", cfg->rows, 1, DD_MAX_HASHES)
     NUM("shingle", cfg->shingle, 1, DD_MAX_SHINGLE)
-    NUM("seed", cfg->seed, 0, 9007199254740992.0)
+    /* 2^53 itself is out: "9007199254740993" reads as that double */
+    NUM("seed", cfg->seed, 0, 9007199254740991.0)
     NUM("threads", ro->threads, 1, 1024)
 #undef NUM
     if (config_number(j, "mem_mb", (double)(ro->mem_bytes >> 20), &v, file_l, e) < 0) goto done;
@@ -248,12 +249,13 @@ int cmd_dedup(int argc, char **argv)
             break;
         }
         case O_SEED:
-            /* the range --config allows: integers a JSON number holds exactly */
+            /* the range --config allows: integers a JSON number holds
+             * exactly, below 2^53 (from 2^53 on, two integers read alike) */
             errno = 0;
             cfg.seed = strtoull(optarg, &end, 10);
             if (!isdigit((unsigned char)optarg[0]) || end == optarg || *end || errno == ERANGE ||
-                cfg.seed > 9007199254740992ull)
-                return cli_usage_error(usage, "dedup: --seed '%s': expected an integer from 0 to 9007199254740992 (2^53)",
+                cfg.seed > 9007199254740991ull)
+                return cli_usage_error(usage, "dedup: --seed '%s': expected an integer from 0 to 9007199254740991 (2^53 - 1)",
                                        optarg);
             break;
         case O_NORM: case O_XNORM:
