@@ -384,7 +384,7 @@ static int walk_labelled(const distill_work_opts *o, const feat_sets *fs, labell
                 }
                 char at[8300];
                 err_set(e, "%s: id %s: no label (%s is missing or not a number); "
-                           "give --skip-unlabelled to train on the labelled ones",
+                           "give --skip-unlabelled to leave out the documents without one",
                         doc_at(f->path, &d, at, sizeof at), d.id, lname);
                 doc_close(dr);
                 attrj_close(aj);

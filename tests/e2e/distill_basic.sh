@@ -280,6 +280,9 @@ else
     skip distill_bad_missing_label_parquet "../shared/data/fineweb-legal/batch_000001.parquet not found"
 fi
 check distill_skip_unlabelled "$BLALM" distill train --work "$B/missing" --label-field score --out "$TMP/x.bin" --skip-unlabelled -q
+# eval says the same, in words that fit eval too (it said "to train on")
+expect_fail distill_eval_missing_label "missing/docs/s/x.jsonl:21: id nolabel: no label .*give --skip-unlabelled to leave out the documents without one" \
+    "$BLALM" distill eval --work "$B/missing" --label-field score --model "$TMP/x.bin"
 "$PY" -c "
 import json
 with open('$B/single/docs/s/x.jsonl','w') as f:
