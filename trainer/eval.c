@@ -973,6 +973,14 @@ static size_t py_space(const unsigned char *s)
     return 0;
 }
 
+/* Length of the whitespace code point at s that str.strip() removes: what
+ * py_space takes and the separators U+001C..U+001F too (str.isspace() holds
+ * them, float() does not strip them). */
+static size_t py_strip_space(const unsigned char *s)
+{
+    return *s >= 0x1c && *s <= 0x1f ? 1 : py_space(s);
+}
+
 /* A finite decimal number written as Python's float() reads a string: the
  * official decode_wug does float(raw_dict["ratio"]), so "0.5" is 0.5.
  * Surrounding whitespace (py_space), an optional sign, digits with a point
@@ -1260,17 +1268,20 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
             next = nl == end ? end : nl + (*nl == '\r' && nl + 1 < end && nl[1] == '\n' ? 2 : 1);
             line++;
             /* json.loads(line.strip()): strip() removes what str.isspace()
-             * calls whitespace (py_space: \f, \v, U+0085, U+00A0, U+3000...),
-             * not only what JSON allows around a value */
-            const char *q = p, *qe = p + l;
+             * calls whitespace (py_strip_space), not only what JSON allows
+             * around a value; those bytes become spaces, so the line is then
+             * read whole and every column counts from its start */
+            char *q = p, *qe = p + l;
             size_t k;
-            while (q < qe && (k = py_space((const unsigned char *)q)) && k <= (size_t)(qe - q)) q += k;
+            while (q < qe && (k = py_strip_space((const unsigned char *)q)) && k <= (size_t)(qe - q)) q += k;
             while (qe > q) {
-                const char *s = qe - 1;
+                char *s = qe - 1;
                 while (s > q && ((unsigned char)*s & 0xc0) == 0x80) s--; /* the last code point */
-                if (py_space((const unsigned char *)s) != (size_t)(qe - s)) break;
+                if (py_strip_space((const unsigned char *)s) != (size_t)(qe - s)) break;
                 qe = s;
             }
+            memset(p, ' ', (size_t)(q - p));
+            memset(qe, ' ', (size_t)(p + l - qe));
             if (q == qe) { /* json.loads(line.strip()) refuses it */
                 err_set(e, "%s:%ld: a blank line (the official reader refuses it: one JSON object per line)",
                         f.path, line);
@@ -1299,16 +1310,18 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
              * after the first value, so whatever follows it (a second object
              * of a file concatenated without newlines) would be dropped */
             const char *after = NULL;
-            cJSON *o = cJSON_ParseWithLengthOpts(q, (size_t)(qe - q), &after, 0);
+            cJSON *o = cJSON_ParseWithLengthOpts(p, l, &after, 0);
             if (!cJSON_IsObject(o)) {
+                if (o) err_set(e, "%s:%ld: expected a JSON object", f.path, line);
+                else err_set(e, "%s:%ld: column %ld: not valid JSON (expected a JSON object)", f.path, line,
+                             after && after >= p ? (long)(after - p) + 1 : 1);
                 cJSON_Delete(o);
-                err_set(e, "%s:%ld: expected a JSON object", f.path, line);
                 free(f.buf);
                 goto out;
             }
             const char *rest = after;
-            while (rest < qe && (*rest == ' ' || *rest == '\t')) rest++;
-            if (rest < qe) {
+            while (rest < p + l && (*rest == ' ' || *rest == '\t')) rest++;
+            if (rest < p + l) {
                 cJSON_Delete(o);
                 err_set(e, "%s:%ld: expected one JSON object, found more after column %ld", f.path, line,
                         (long)(after - p));
@@ -1328,7 +1341,7 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
              * a member given twice (json.loads keeps the last, cJSON's lookup
              * the first); the strict reader of the project's own JSON lines
              * refuses each, naming the column */
-            cJSON *strict = config_parse_line(q, (size_t)(qe - q), f.path, (unsigned long long)line, e);
+            cJSON *strict = config_parse_line(p, l, f.path, (unsigned long long)line, e);
             if (!strict) {
                 cJSON_Delete(o);
                 free(f.buf);

@@ -257,8 +257,8 @@ import json, sys
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f: json.loads(line.strip())' "$1" 2>/dev/null; }
 mkdir -p "$TMP/pyws/blimp_fast"
-{ head -1 "$D/blimp_fast/adjunct_island.jsonl" | tr -d '\n'; printf '\f\v\302\240\343\200\200\n'
-  printf '\302\205\t'; head -2 "$D/blimp_fast/adjunct_island.jsonl" | tail -1; } > "$TMP/pyws/blimp_fast/a.jsonl"
+{ head -1 "$D/blimp_fast/adjunct_island.jsonl" | tr -d '\n'; printf '\f\v\302\240\343\200\200\037\n'
+  printf '\302\205\034\t'; head -2 "$D/blimp_fast/adjunct_island.jsonl" | tail -1; } > "$TMP/pyws/blimp_fast/a.jsonl"
 rm -f "$TMP/pyws.json"
 if py_reads "$TMP/pyws/blimp_fast/a.jsonl" \
     && "$BLALM" eval --run "$R" --data "$TMP/pyws" --fast --tasks blimp --out "$TMP/pyws.json" -q 2>"$TMP/err" \
@@ -268,7 +268,7 @@ then pass eval_python_whitespace_stripped; else fail eval_python_whitespace_stri
 strict_case() {
     local name=$1 pat=$2
     mkdir -p "$TMP/$name/blimp_fast"
-    { head -1 "$D/blimp_fast/adjunct_island.jsonl"; printf "$3\n"; } > "$TMP/$name/blimp_fast/a.jsonl"
+    { head -1 "$D/blimp_fast/adjunct_island.jsonl"; printf '%b\n' "$3"; } > "$TMP/$name/blimp_fast/a.jsonl"
     if py_reads "$TMP/$name/blimp_fast/a.jsonl"; then
         [ -n "${4:-}" ] || { fail "$name" "Python reads the file: the case is wrong"; return; }
     elif [ -n "${4:-}" ]; then fail "$name" "Python refuses the file: the case is wrong"; return; fi
@@ -286,3 +286,16 @@ strict_case eval_member_twice 'duplicate key "sentence_good"' \
     '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "sentence_good": "sat the cat."}' python-reads
 strict_case eval_not_utf8 'column 28: not UTF-8 (byte 0xff' \
     '{"sentence_good": "the cat \377sat.", "sentence_bad": "cat the sat."}'
+# the other two cases json.loads reads and eval refuses: NaN, a lone surrogate
+strict_case eval_nan_refused 'column 72: not valid JSON' \
+    '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "n": NaN}' python-reads
+strict_case eval_lone_surrogate_refused 'column 24: not valid JSON' \
+    '{"sentence_good": "the \\ud800 cat sat.", "sentence_bad": "cat the sat."}' python-reads
+# columns count from the line's start, also after whitespace strip() removes
+# (a truncated line: the column where cJSON stopped, the last comma)
+strict_case eval_leading_zero_after_tab 'column 73: not valid JSON (a number with a leading zero' \
+    '\t{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "n": 03}'
+strict_case eval_not_utf8_after_nbsp 'column 30: not UTF-8 (byte 0xff' \
+    '\302\240{"sentence_good": "the cat \377sat.", "sentence_bad": "cat the sat."}'
+strict_case eval_truncated_line_column 'column 33: not valid JSON (expected a JSON object)' \
+    '{"sentence_good": "the cat sat.",'
