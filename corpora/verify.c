@@ -235,6 +235,13 @@ static void check_config(vctx *v, const cJSON *m)
         const cJSON *cn = cJSON_GetObjectItemCaseSensitive(cs, "name");
         if (!cJSON_IsString(name) || !cJSON_IsString(cn) || strcmp(cn->valuestring, name->valuestring)) continue;
         named = 1;
+        /* as for the seed: a figure that is no exact count is refused, not
+         * left uncompared */
+        static const char *const cnt[] = {"budget", "dev_words"};
+        for (size_t i = 0; i < sizeof cnt / sizeof *cnt; i++)
+            if (cJSON_GetObjectItemCaseSensitive(cs, cnt[i]) && !num(cs, cnt[i], &y))
+                problem(v, "manifest.json: config's corpus %s: \"%s\" is not an integer from 0 to "
+                           "9007199254740991", name->valuestring, cnt[i]);
         if (num(m, "budget", &x) && num(cs, "budget", &y) && x != y)
             problem(v, "manifest.json: \"budget\" %llu, but its config gives corpus %s a budget of %llu",
                     (unsigned long long)x, name->valuestring, (unsigned long long)y);
@@ -723,7 +730,10 @@ int corpora_verify(const char *dir, const char *track, verify_result *r, char **
     cJSON_ArrayForEach(sj2, srcs) {
         uint64_t want[4] = {0}, got[4] = {0};
         static const char *const keys[4] = {"words", "documents", "dev_words", "dev_documents"};
-        for (int k = 0; k < 4; k++) num(sj2, keys[k], &want[k]);
+        for (int k = 0; k < 4; k++)
+            if (cJSON_GetObjectItemCaseSensitive(sj2, keys[k]) && !num(sj2, keys[k], &want[k]))
+                problem(&v, "manifest.json: sources.%s: \"%s\" is not an integer from 0 to 9007199254740991",
+                        sj2->string, keys[k]);
         const cJSON *fe;
         cJSON_ArrayForEach(fe, fl) {
             const cJSON *fs = cJSON_GetObjectItemCaseSensitive(fe, "source");

@@ -59,6 +59,30 @@ elif grep -qF '"seed" is not an integer from 0 to 9007199254740991' "$W/err" &&
 else
     fail verify_refuses_seed_2p53 "$(cat "$W/err")"
 fi
+# the same for the other whole numbers verify compares: the config's budget
+# and dev_words of the manifest's corpus (at 2^53 the comparison with the
+# manifest's own was skipped: exit 0) and a source's figures
+for k in budget dev_words source_words source_dev_documents; do
+    rm -rf "$W/s53"; cp -r "$W/out/strict" "$W/s53"
+    "$PY" - "$W/s53/manifest.json" "$k" <<'EOF'
+import hashlib, json, sys
+p, k = sys.argv[1], sys.argv[2]; m = json.load(open(p))
+if k.startswith("source_"):
+    m["sources"][sorted(m["sources"])[0]][k[len("source_"):]] = 9007199254740992
+else:
+    m["config"]["corpora"][0][k] = 9007199254740992
+m["config_sha256"] = hashlib.sha256(json.dumps(m["config"], separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+json.dump(m, open(p, "w"), indent=2)
+EOF
+    if "$BLALM" verify "$W/s53" >/dev/null 2>"$W/err"; then
+        fail "verify_refuses_${k}_2p53" "exit 0"
+    elif grep -qF "${k#source_}\" is not an integer from 0 to 9007199254740991" "$W/err" &&
+         ! grep -q 'config.*has sha256' "$W/err"; then
+        pass "verify_refuses_${k}_2p53"
+    else
+        fail "verify_refuses_${k}_2p53" "$(cat "$W/err")"
+    fi
+done
 
 # --- a document's text replaced by as many other words, every count, offset
 # and sha256 made to agree: verify checks the corpus against itself and its
