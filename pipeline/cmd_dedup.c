@@ -1,7 +1,5 @@
 /* cmd_dedup.c - `blalm dedup`: exact and MinHash LSH near-duplicates, in
  * four stages that run together or alone (sharded over workers). */
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -132,7 +130,7 @@ static int apply_config(const char *path, dd_config *cfg, dd_run_opts *ro, blalm
     NUM("rows", cfg->rows, 1, DD_MAX_HASHES)
     NUM("shingle", cfg->shingle, 1, DD_MAX_SHINGLE)
     /* 2^53 itself is out: "9007199254740993" reads as that double */
-    NUM("seed", cfg->seed, 0, 9007199254740991.0)
+    NUM("seed", cfg->seed, 0, (double)CLI_SEED_MAX)
     NUM("threads", ro->threads, 1, 1024)
 #undef NUM
     if (config_number(j, "mem_mb", (double)(ro->mem_bytes >> 20), &v, file_l, e) < 0) goto done;
@@ -198,7 +196,6 @@ int cmd_dedup(int argc, char **argv)
     unsigned long long synth = 0;
     double synth_dups = 0.1;
     blalm_err err;
-    char *end;
     opterr = 0;
     optind = 0;   /* first pass: only --config, so that flags override it */
     while ((c = cli_getopt(argc, argv, "qh", opts)) != -1) {
@@ -248,16 +245,16 @@ int cmd_dedup(int argc, char **argv)
             else cfg.shingle = v;
             break;
         }
-        case O_SEED:
+        case O_SEED: {
             /* the range --config allows: integers a JSON number holds
              * exactly, below 2^53 (from 2^53 on, two integers read alike) */
-            errno = 0;
-            cfg.seed = strtoull(optarg, &end, 10);
-            if (!isdigit((unsigned char)optarg[0]) || end == optarg || *end || errno == ERANGE ||
-                cfg.seed > 9007199254740991ull)
-                return cli_usage_error(usage, "dedup: --seed '%s': expected an integer from 0 to 9007199254740991 (2^53 - 1)",
-                                       optarg);
+            unsigned long long u;
+            if (cli_parse_seed(optarg, &u) < 0)
+                return cli_usage_error(usage, "dedup: --seed '%s': expected a whole number from 0 to "
+                                       "9007199254740991 (2^53 - 1)", optarg);
+            cfg.seed = u;
             break;
+        }
         case O_NORM: case O_XNORM:
             if (dd_norm_parse(optarg, c == O_NORM ? &cfg.minhash_norm : &cfg.exact_norm, &err) < 0)
                 return cli_usage_error(usage, "dedup: %s", err.msg);
