@@ -68,12 +68,16 @@ if ! cmp -s "$TMP/s1" "$TMP/s3" && [ "$(wc -l <"$TMP/s3")" -eq 40 ]; then pass s
 W4=$TMP/w4; mkdir -p "$W4"; cp -r "$W/docs" "$W4/"
 run_sample "$W4" 1 1000 && selected "$W4" >"$TMP/s4"
 check score_sample_all test "$(wc -l <"$TMP/s4")" -eq 200
-# a count that is not a whole number from 1 up: a usage error naming it, nothing sent
+# a count that is not a whole number from 1 up: a usage error naming it,
+# nothing sent (the stand-in, given as the endpoint, counts no request)
 bad=
+before=$(peer_requests "$P")
 for n in 0 -1 abc 3x 1e3 '' 99999999999999999999; do
-    $BLALM score --work "$W" --model m --sample "$n" >/dev/null 2>"$TMP/err"; rc=$?
+    $BLALM score --work "$W" --endpoint "http://127.0.0.1:$P/v1" --model m --sample "$n" >/dev/null 2>"$TMP/err"; rc=$?
     [ $rc -eq 2 ] && grep -qF -- "--sample wants a positive count, not '$n'" "$TMP/err" || bad="$bad '$n' rc=$rc"
 done
+after=$(peer_requests "$P")
+[ "$after" = "$before" ] || bad="$bad; $((after - before)) requests sent"
 [ -z "$bad" ] && pass score_sample_usage || fail score_sample_usage "$bad"
 # blank documents are never sent, so they are no candidates: --sample 10 of
 # 40 documents, 20 of them blank, labels 10
