@@ -73,6 +73,26 @@ static int unsupported_error(blalm_err *e, const char *path, const char *kind)
                    path, kind);
 }
 
+/* A file named .zst or .gz that holds fewer bytes than its magic number, the
+ * first of them the magic's (none at all: 0 bytes), is a cut-short or failed
+ * write: read as plain text it was an empty source (0 documents, exit 0) or
+ * a JSON error at column 1. By content, a name says nothing else. -1 with e
+ * set when so. */
+static int short_compressed(const char *path, const unsigned char *m, size_t got, blalm_err *e)
+{
+    size_t n = strlen(path);
+    int zst = (n >= 4 && !strcmp(path + n - 4, ".zst")) || (n >= 5 && !strcmp(path + n - 5, ".zstd"));
+    int gz = n >= 3 && !strcmp(path + n - 3, ".gz");
+    static const unsigned char zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD}, gmagic[2] = {0x1F, 0x8B};
+    if (zst && got < 4 && !memcmp(m, zmagic, got))
+        return err_set(e, "%s: truncated zstd stream: the file holds %zu byte%s, less than a frame's 4-byte magic "
+                       "number (a failed or cut-short download?)", path, got, got == 1 ? "" : "s");
+    if (gz && got < 2 && !memcmp(m, gmagic, got))
+        return err_set(e, "%s: truncated gzip stream: the file holds %zu byte%s, less than gzip's 2-byte magic "
+                       "number (a failed or cut-short download?)", path, got, got == 1 ? "" : "s");
+    return 0;
+}
+
 const char *file_sniff(const char *path, blalm_err *e)
 {
     int fd = open(path, O_RDONLY);
@@ -87,6 +107,7 @@ const char *file_sniff(const char *path, blalm_err *e)
         err_errno(e, "%s", path);
         return NULL;
     }
+    if (short_compressed(path, m, (size_t)k, e) < 0) return NULL;
     const char *kind = sniff_magic(m, (size_t)k);
     if (unsupported(kind)) {
         unsupported_error(e, path, kind);
@@ -116,6 +137,10 @@ zreader *zr_open(const char *path, blalm_err *e)
         }
         if (k == 0) break;
         got += (size_t)k;
+    }
+    if (short_compressed(path, m, got, e) < 0) {
+        close(fd);
+        return NULL;
     }
     const char *kind = sniff_magic(m, got);
     if (unsupported(kind)) {

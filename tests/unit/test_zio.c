@@ -372,6 +372,53 @@ TEST(truncated_streams_are_errors)
     CHECK_MSG(ok, "gzip truncation not reported");
 }
 
+/* a .zst or .gz file shorter than its magic number, the first bytes the
+ * magic's (0 bytes too): a failed download read as an empty source, exit 0 */
+TEST(short_compressed_files_are_errors)
+{
+    static const struct { const char *name, *bytes; size_t n; const char *want; } cs[] = {
+        {"e.jsonl.zst", "", 0, "e.jsonl.zst: truncated zstd stream: the file holds 0 bytes"},
+        {"e2.jsonl.zst", "\x28\xB5", 2, "e2.jsonl.zst: truncated zstd stream: the file holds 2 bytes"},
+        {"e.jsonl.gz", "", 0, "e.jsonl.gz: truncated gzip stream: the file holds 0 bytes"},
+        {"e1.jsonl.gz", "\x1F", 1, "e1.jsonl.gz: truncated gzip stream: the file holds 1 byte,"},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+        char *p = path_in_tmp(cs[i].name);
+        FILE *f = fopen(p, "wb");
+        CHECK(f != NULL);
+        if (cs[i].n) CHECK(fwrite(cs[i].bytes, 1, cs[i].n, f) == cs[i].n);
+        fclose(f);
+        blalm_err e = {0};
+        zreader *r = zr_open(p, &e);
+        CHECK_MSG(!r, "%s opened", cs[i].name);
+        zr_close(r);
+        CHECK_CONTAINS(e.msg, cs[i].want);
+        e.msg[0] = 0;
+        CHECK(file_sniff(p, &e) == NULL);
+        CHECK_CONTAINS(e.msg, cs[i].want);
+    }
+    /* by content otherwise: an empty plain file is no documents, and a short
+     * .zst that does not start as zstd is plain text */
+    char *p = path_in_tmp("e.jsonl");
+    FILE *f = fopen(p, "wb");
+    fclose(f);
+    blalm_err e;
+    zreader *r = zr_open(p, &e);
+    CHECK_MSG(r != NULL, "%s", e.msg);
+    const char *l;
+    size_t n;
+    CHECK(zr_line(r, &l, &n, &e) == 0);
+    zr_close(r);
+    p = path_in_tmp("x.zst");
+    f = fopen(p, "wb");
+    fputs("{}\n", f);
+    fclose(f);
+    r = zr_open(p, &e);
+    CHECK_MSG(r != NULL, "%s", e.msg);
+    CHECK(zr_line(r, &l, &n, &e) == 1 && n == 2);
+    zr_close(r);
+}
+
 TEST(long_line)
 {
     /* one 5 MiB line crosses many buffer refills */
@@ -523,6 +570,7 @@ int main(void)
     RUN(stale_double_temps_removed);
     RUN(stale_temps_folder_read_once);
     RUN(truncated_streams_are_errors);
+    RUN(short_compressed_files_are_errors);
     RUN(long_line);
     RUN(too_long_line_is_an_error);
     RUN(line_without_memory_is_an_error);
