@@ -20,3 +20,13 @@ for v in $(grep -rhoE '\bgetenv\("[A-Z_]+"\)' pipeline | sed -E 's/getenv\("([A-
     grep -q "\`$v\`" README.md || missing+=("$v")
 done
 [ ${#missing[@]} = 0 ] && pass env_vars_documented || fail env_vars_documented "not in README.md: ${missing[*]}"
+# each variable's row in README's environment table names every file of
+# pipeline/ that reads it (the table said only cmd_ablate.c besides env.c for
+# OMPI_COMM_WORLD_SIZE, which cmd_train.c reads too)
+unlisted=()
+while IFS=: read -r f v; do
+    row=$(awk -F'|' -v v="\`$v\`" 'index($2, v) { print $3 }' README.md)
+    [[ "$row" == *"\`$f\`"* ]] || unlisted+=("$v:$f")
+done < <(grep -roE '\bgetenv\("[A-Z_]+"\)' pipeline | sed -E 's/getenv\("([A-Z_]+)"\)/\1/' | sort -u)
+[ ${#unlisted[@]} = 0 ] && pass env_vars_readers_listed || \
+    fail env_vars_readers_listed "README's table does not name the reader: ${unlisted[*]}"
