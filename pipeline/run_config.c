@@ -421,7 +421,7 @@ static int parse_dedup(const pctx *p, run_config *c, const cJSON *d)
     if (has) c->dedup.shingle = (int)v;
     if (get_count(p, d, "dedup", "seed", 0, 9007199254740991.0, &v, &has) < 0) return -1;
     if (has) c->dedup.seed = v;
-    if (get_count(p, d, "dedup", "threads", 1, 256, &v, &has) < 0) return -1;
+    if (get_count(p, d, "dedup", "threads", 1, 1024, &v, &has) < 0) return -1;
     if (has) c->dedup_threads = (int)v;
     if (dd_config_check(&c->dedup, p->e) < 0) return err_prefix(p->e, "%s: dedup", p->file);
     return 0;

@@ -177,6 +177,22 @@ TEST(comment_is_a_string)
     CHECK_CONTAINS(refused("{\"comment\": null, " SRC ", " CORPORA ", " MODEL "}"), "demo.json: comment: expected a string");
 }
 
+/* dedup.threads takes what `blalm dedup --threads` and `dedup --config` take
+ * (1..1024): a run config that `dedup --config` reads was refused by `run`
+ * above 256 */
+TEST(dedup_threads_as_the_stage_takes_them)
+{
+    blalm_err e = {{0}};
+    run_config *c = parse("{" SRC ", " CORPORA ", " MODEL ", \"dedup\": {\"threads\": 1024}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    if (c) CHECK_EQ_INT(c->dedup_threads, 1024);
+    run_config_free(c);
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"dedup\": {\"threads\": 1025}}"),
+                   "demo.json: dedup.threads: expected a whole number from 1 to 1024");
+    CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"dedup\": {\"threads\": 0}}"),
+                   "demo.json: dedup.threads: expected a whole number from 1 to 1024");
+}
+
 TEST(tokenizer_vocab_holds_bytes_and_specials)
 {
     CHECK_CONTAINS(refused("{" SRC ", " CORPORA ", " MODEL ", \"tokenizer\": {\"vocab_size\": 257}}"),
@@ -413,6 +429,7 @@ int main(void)
     RUN(full_config);
     RUN(unknown_keys_name_their_path);
     RUN(wrong_types_and_values);
+    RUN(dedup_threads_as_the_stage_takes_them);
     RUN(tokenizer_vocab_holds_bytes_and_specials);
     RUN(comment_is_a_string);
     RUN(score_reasoning_model_keys);
