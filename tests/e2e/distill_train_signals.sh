@@ -89,7 +89,10 @@ if need_shared && [ -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ]; then
             t=$(cpu_ticks $pid); [ -n "$t" ] && [ -n "$t0" ] && [ $((t - t0)) -lt "$tck" ] || break
             sleep 0.1
         done
-        if [ -z "$seen" ] || reading $pid "$R/" || [ -z "$t" ] || [ -z "$t0" ] || [ $((t - t0)) -lt "$tck" ]; then
+        if ! kill -0 $pid 2>/dev/null; then # ended on its own (an error, a crash): not a skip
+            wait $pid; rc=$?
+            fail distill_train_sig${sig,,}_cv "train ended before the signal (exit $rc): $(head -c 300 "$TMP/err")"
+        elif [ -z "$seen" ] || reading $pid "$R/" || [ -z "$t" ] || [ -z "$t0" ] || [ $((t - t0)) -lt "$tck" ]; then
             kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null
             skip distill_train_sig${sig,,}_cv "the cross-validation was not seen (a.jsonl read: ${seen:-no}; CPU ticks after reading: $((${t:-0} - ${t0:-0})) of $tck)"
         elif kill -$sig $pid 2>/dev/null; then
