@@ -1312,9 +1312,13 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
             const char *after = NULL;
             cJSON *o = cJSON_ParseWithLengthOpts(p, l, &after, 0);
             if (!cJSON_IsObject(o)) {
+                /* cJSON's error column: a line cut short gives its last
+                 * byte, which may be one of the blanked ones: the last byte
+                 * of what strip() keeps, as on the line without them */
+                long col = after && after >= p ? (long)(after - p) + 1 : 1;
+                if (col > (long)(qe - p)) col = (long)(qe - p);
                 if (o) err_set(e, "%s:%ld: expected a JSON object", f.path, line);
-                else err_set(e, "%s:%ld: column %ld: not valid JSON (expected a JSON object)", f.path, line,
-                             after && after >= p ? (long)(after - p) + 1 : 1);
+                else err_set(e, "%s:%ld: column %ld: not valid JSON", f.path, line, col);
                 cJSON_Delete(o);
                 free(f.buf);
                 goto out;

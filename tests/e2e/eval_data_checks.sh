@@ -297,5 +297,7 @@ strict_case eval_leading_zero_after_tab 'column 73: not valid JSON (a number wit
     '\t{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "n": 03}'
 strict_case eval_not_utf8_after_nbsp 'column 30: not UTF-8 (byte 0xff' \
     '\302\240{"sentence_good": "the cat \377sat.", "sentence_bad": "cat the sat."}'
-strict_case eval_truncated_line_column 'column 33: not valid JSON (expected a JSON object)' \
+strict_case eval_truncated_line_column 'column 33: not valid JSON' \
     '{"sentence_good": "the cat sat.",'
+strict_case eval_truncated_line_column_before_space 'column 33: not valid JSON' \
+    '{"sentence_good": "the cat sat.",\343\200\200\343\200\200'
