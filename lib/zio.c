@@ -73,16 +73,20 @@ static int unsupported_error(blalm_err *e, const char *path, const char *kind)
                    path, kind);
 }
 
-/* A file named .zst or .gz that holds fewer bytes than its magic number, the
- * first of them the magic's (none at all: 0 bytes), is a cut-short or failed
- * write: read as plain text it was an empty source (0 documents, exit 0) or
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* A file named .zst or .gz (the names zw_open compresses) that holds fewer
+ * bytes than its magic number, the first of them the magic's (none at all:
+ * 0 bytes), is a cut-short or failed write: read as plain text it was an empty source (0 documents, exit 0) or
  * a JSON error at column 1. By content, a name says nothing else. -1 with e
  * set when so. */
 static int short_compressed(const char *path, const unsigned char *m, size_t got, blalm_err *e)
 {
-    size_t n = strlen(path);
-    int zst = (n >= 4 && !strcmp(path + n - 4, ".zst")) || (n >= 5 && !strcmp(path + n - 5, ".zstd"));
-    int gz = n >= 3 && !strcmp(path + n - 3, ".gz");
+    int zst = ends_with(path, ".zst"), gz = ends_with(path, ".gz");
     static const unsigned char zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD}, gmagic[2] = {0x1F, 0x8B};
     if (zst && got < 4 && !memcmp(m, zmagic, got))
         return err_set(e, "%s: truncated zstd stream: the file holds %zu byte%s, less than a frame's 4-byte magic "
@@ -450,12 +454,6 @@ struct zwriter {
     size_t out_cap;
     uint64_t bytes_in;
 };
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
 
 zwriter *zw_open(const char *path, int level, blalm_err *e)
 {
