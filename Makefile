@@ -131,6 +131,8 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/blalm
 	install -d $(DESTDIR)$(PREFIX)/share/blalm/configs
 	install -m 644 configs/*.json $(DESTDIR)$(PREFIX)/share/blalm/configs/
+	@# removed from configs/ (blalm run refuses it): not left behind by an older install
+	rm -f $(DESTDIR)$(PREFIX)/share/blalm/configs/demo-corpora.json
 	@if [ -f $(CMUDICT_FILE) ]; then install -d $(DESTDIR)$(PREFIX)/share/blalm && \
 	  install -m 644 $(CMUDICT_FILE) $(DESTDIR)$(PREFIX)/share/blalm/cmudict-0.7a; \
 	else echo "note: $(CMUDICT_FILE) missing (scripts/deps.sh installs it); blalm tag will count syllables by pyphen alone"; fi

@@ -48,6 +48,7 @@ void dd_norm_format(unsigned flags, char *out, size_t cap);
 
 #define DD_MAX_HASHES 1024
 #define DD_MAX_SHINGLE 64   /* words per shingle */
+#define DD_MAX_THREADS 1024 /* --threads, the config's "threads" */
 #define DD_KEEP_FIELD_MAX 64
 
 typedef struct dd_config {

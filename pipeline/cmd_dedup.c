@@ -131,7 +131,7 @@ static int apply_config(const char *path, dd_config *cfg, dd_run_opts *ro, blalm
     NUM("shingle", cfg->shingle, 1, DD_MAX_SHINGLE)
     /* 2^53 itself is out: "9007199254740993" reads as that double */
     NUM("seed", cfg->seed, 0, (double)CLI_SEED_MAX)
-    NUM("threads", ro->threads, 1, 1024)
+    NUM("threads", ro->threads, 1, DD_MAX_THREADS)
 #undef NUM
     if (config_number(j, "mem_mb", (double)(ro->mem_bytes >> 20), &v, file_l, e) < 0) goto done;
     if (v < 1 || v > (1 << 20)) { err_set(e, "%s: \"mem_mb\": expected 1..1048576", file_l); goto done; }
@@ -226,8 +226,8 @@ int cmd_dedup(int argc, char **argv)
             shard_flag = optarg;
             break;
         case O_THREADS:
-            if (parse_int(optarg, 1, 1024, &ro.threads) < 0)
-                return cli_usage_error(usage, "dedup: --threads '%s': expected 1..1024", optarg);
+            if (parse_int(optarg, 1, DD_MAX_THREADS, &ro.threads) < 0)
+                return cli_usage_error(usage, "dedup: --threads '%s': expected 1..%d", optarg, DD_MAX_THREADS);
             break;
         case O_MEM:
             if (parse_int(optarg, 1, 1 << 20, &v) < 0)

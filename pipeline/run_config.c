@@ -18,6 +18,7 @@
 #include "scorer/llm.h"
 #include "scorer/score.h"
 #include "filters/tag.h"
+#include "lib/cli.h"
 #include "lib/config.h"
 #include "lib/fsutil.h"
 #include "lib/http.h"
@@ -413,15 +414,15 @@ static int parse_dedup(const pctx *p, run_config *c, const cJSON *d)
         c->dedup_verify = vj->valuedouble;
         c->dedup.store_shingles = 1;
     }
-    if (get_count(p, d, "dedup", "bands", 1, 1024, &v, &has) < 0) return -1;
+    if (get_count(p, d, "dedup", "bands", 1, DD_MAX_HASHES, &v, &has) < 0) return -1;
     if (has) c->dedup.bands = (int)v;
-    if (get_count(p, d, "dedup", "rows", 1, 1024, &v, &has) < 0) return -1;
+    if (get_count(p, d, "dedup", "rows", 1, DD_MAX_HASHES, &v, &has) < 0) return -1;
     if (has) c->dedup.rows = (int)v;
-    if (get_count(p, d, "dedup", "shingle", 1, 64, &v, &has) < 0) return -1;
+    if (get_count(p, d, "dedup", "shingle", 1, DD_MAX_SHINGLE, &v, &has) < 0) return -1;
     if (has) c->dedup.shingle = (int)v;
-    if (get_count(p, d, "dedup", "seed", 0, 9007199254740991.0, &v, &has) < 0) return -1;
+    if (get_count(p, d, "dedup", "seed", 0, (double)CLI_SEED_MAX, &v, &has) < 0) return -1;
     if (has) c->dedup.seed = v;
-    if (get_count(p, d, "dedup", "threads", 1, 1024, &v, &has) < 0) return -1;
+    if (get_count(p, d, "dedup", "threads", 1, DD_MAX_THREADS, &v, &has) < 0) return -1;
     if (has) c->dedup_threads = (int)v;
     if (dd_config_check(&c->dedup, p->e) < 0) return err_prefix(p->e, "%s: dedup", p->file);
     return 0;
@@ -465,7 +466,7 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
     if (has) c->max_tokens = (int)v;
     if (get_count(p, s, "score", "concurrency", 1, 4096, &v, &has) < 0) return -1;
     if (has) c->concurrency = (int)v;
-    if (get_count(p, s, "score", "seed", 0, 9007199254740991.0, &v, &c->has_seed) < 0) return -1;
+    if (get_count(p, s, "score", "seed", 0, (double)CLI_SEED_MAX, &v, &c->has_seed) < 0) return -1;
     c->seed = (long long)v;
     if (!c->model_name) return err_set(p->e, "%s: score.model: required (the endpoint's model name)", p->file);
     char why[200];
@@ -494,7 +495,7 @@ static int parse_distill(const pctx *p, run_config *c, const cJSON *d)
     char *type = NULL, *attrs = NULL;
     if (check_keys(p, d, "distill", keys) < 0 || get_str(p, d, "distill", "labels", &c->distill_labels) < 0 ||
         get_str(p, d, "distill", "label_field", &c->distill_field) < 0 ||
-        get_count(p, d, "distill", "seed", 0, 9007199254740991.0, &c->distill_seed, NULL) < 0 ||
+        get_count(p, d, "distill", "seed", 0, (double)CLI_SEED_MAX, &c->distill_seed, NULL) < 0 ||
         get_count(p, d, "distill", "max_chars", 0, 1e9, &c->distill_max_chars, NULL) < 0 ||
         get_path(p, d, "distill", "embeddings", &c->distill_embeddings) < 0 ||
         get_count(p, d, "distill", "emb_words", 0, 4294967295.0, &c->distill_emb_words, NULL) < 0 ||
