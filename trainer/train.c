@@ -1535,7 +1535,6 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                      (unsigned long long)pos.tokens_seen, pos.words_seen, (unsigned long long)pos.epoch);
             append_swa_alpha(m, line, sizeof line);
             log_line(logf, line);
-            sum->tok_per_s = tps;
         }
         while (pos.next_milestone < nms &&
                pos.words_seen >= (double)milestones[pos.next_milestone] * wscale) {
@@ -1585,7 +1584,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     }
     sum->steps = pos.step;
     sum->total_steps = total;
-    if (ran && isnan(sum->tok_per_s))   /* steps ran but none was logged (--stop-after before log_every) */
+    if (ran)   /* the mean over the steps this call ran (it was the last logged interval's) */
         sum->tok_per_s = (double)ran * (double)per_step / fmax(now_seconds() - t_loop, 1e-9);
     sum->train_seconds = seconds_before + (ran ? now_seconds() - t_loop : 0); /* NAN stays NAN */
     sum->test_words_scale = wscale;

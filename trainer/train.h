@@ -56,8 +56,8 @@ typedef struct train_opts {
 typedef struct train_summary {
     long steps;
     double last_loss, dev_loss, words_seen;
-    double tok_per_s;        /* of the last logged steps (of all this call ran when it
-                              * logged none); NAN when this call ran no step */
+    double tok_per_s;        /* the mean over the steps this call ran (its training loop's
+                              * wall time); NAN when this call ran no step */
     double allreduce_frac;   /* share of step wall time spent waiting for the all-reduce */
     double train_seconds;    /* wall time of the training loop (steps, dev evaluations,
                               * checkpoint writes; not the data preparation) summed over

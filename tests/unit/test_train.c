@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <math.h>
 
 static model_config tiny_config(void)
 {
@@ -426,6 +428,50 @@ TEST(train_splits_documents)
     CHECK_EQ_INT(pos.train_tokens, tr_tokens);
 }
 
+/* Sleeps once, after the first step: that step's log interval is slow and
+ * the last one is not. */
+static void slow_first_step(void *arg, uint64_t done, uint64_t total, const char *what)
+{
+    (void)arg, (void)total, (void)what;
+    if (done == 1) nanosleep(&(struct timespec){0, 300000000L}, NULL);
+}
+
+/* The summary's tok/s is the mean over the steps this call ran, not the last
+ * logged interval's: 4 steps of 2 x 16 tokens, logged every 2, the first
+ * followed by a 0.3 s pause, are at most 128 / 0.3 tokens per second (the last
+ * interval alone, steps 3 and 4 of a tiny model, ran thousands). */
+TEST(summary_tok_per_s_is_the_calls_mean)
+{
+    char corpus[600], cfgp[600], run[600], p[700];
+    const char *t = test_tmpdir();
+    snprintf(corpus, sizeof corpus, "%s/tps-corpus", t);
+    snprintf(p, sizeof p, "%s/train", corpus);
+    CHECK(mkdir(corpus, 0755) == 0 && mkdir(p, 0755) == 0);
+    static char text[40000];
+    size_t n = 0;
+    const char *w[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "home"};
+    for (int d = 0; d < 120; d++) {
+        for (int i = 0; i < 12; i++) n += (size_t)snprintf(text + n, sizeof text - n, "%s ", w[(d * 3 + i * 7) % 10]);
+        n += (size_t)snprintf(text + n, sizeof text - n, "end.\n\n");
+    }
+    snprintf(p, sizeof p, "%s/train/x.train", corpus);
+    CHECK(write_text(p, text) == 0);
+    snprintf(cfgp, sizeof cfgp, "%s/tps-model.json", t);
+    CHECK(write_text(cfgp, "{\"vocab_size\":300,\"dim\":16,\"layers\":1,\"heads\":2,\"context\":16,\"chunk\":4,"
+                           "\"train\":{\"batch_size\":2,\"warmup_steps\":1,\"log_every\":2,"
+                           "\"checkpoint_every\":0,\"eval_every\":0}}") == 0);
+    snprintf(run, sizeof run, "%s/tps-run", t);
+    train_opts o = {0};
+    o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 4, o.threads = 1;
+    o.progress = slow_first_step;
+    train_summary sum;
+    blalm_err e;
+    CHECK_MSG(train_run(&o, &sum, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(sum.steps, 4);
+    CHECK_MSG(isfinite(sum.tok_per_s) && sum.tok_per_s > 0 && sum.tok_per_s <= 128 / 0.3,
+              "tok/s %g: not the mean over the 4 steps (at most %g)", sum.tok_per_s, 128 / 0.3);
+}
+
 int main(void)
 {
     model_set_threads(1);
@@ -438,5 +484,6 @@ int main(void)
     RUN(muon_moonshot_scale);
     RUN(resume_refuses_pre_shuffle_checkpoint);
     RUN(train_splits_documents);
+    RUN(summary_tok_per_s_is_the_calls_mean);
     return test_summary();
 }
