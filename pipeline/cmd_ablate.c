@@ -185,19 +185,22 @@ int cmd_ablate(int argc, char **argv)
                 break;
             }
             /* fall through */
-        case 't': case 'j':
-            if (cli_parse_count(optarg, &v) < 0 || v < 1)
-                return cli_usage_error(usage, "ablate: --%s expects a positive number, got '%s'",
-                                       c == 's' ? "seeds" : c == 't' ? "tokens" : "threads", optarg);
-            if (c == 'j' && v > 4096) /* as train and eval */
+        case 't': case 'j': {
+            /* each says its range, as the other commands do (0 and junk
+             * said "expects a positive number") */
+            int bad = cli_parse_count(optarg, &v) < 0 || v < 1;
+            if (c == 'j' && (bad || v > 4096)) /* as train and eval */
                 return cli_usage_error(usage, "ablate: --threads wants a count in 1..4096, not '%s'", optarg);
-            if (c == 's' && v > ABLATE_MAX_SEED) /* as FIRST-LAST (it was cast to int: 4294967297 ran seed 1 alone) */
+            if (c == 't' && bad)
+                return cli_usage_error(usage, "ablate: --tokens wants a count >= 1 (k/M/G suffixes), not '%s'", optarg);
+            if (c == 's' && (bad || v > ABLATE_MAX_SEED)) /* as FIRST-LAST (it was cast to int: 4294967297 ran seed 1 alone) */
                 return cli_usage_error(usage, "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST <= %d), "
                                        "got '%s'", ABLATE_MAX_SEED, optarg);
             if (c == 's') o.seeds = (int)v;
             else if (c == 't') o.tokens = v;
             else o.threads = (int)v;
             break;
+        }
         case 'h': return cli_help(usage);
         default: return cli_option_error(usage, "ablate", opts, argv, optind);
         }

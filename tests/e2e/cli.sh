@@ -101,6 +101,17 @@ for v in 1,0x2 "1," ",1" "1,,2" " 1" inf "1,nan" 1e999; do
     opt_err "cli_real_distill_lambda_$(printf %s "$v" | od -An -tx1 | tr -d ' \n')" \
         "--lambda wants positive numbers" distill train --work "$TMP/rw" --label-field score --out "$TMP/rm" --lambda "$v"
 done
+# ablate's counts say their range, as the other commands' do (0 and junk
+# were "expects a positive number", 5000 threads "a count in 1..4096")
+for v in 0 x 5000; do
+    opt_err "cli_ablate_threads_range_$v" "ablate: --threads wants a count in 1..4096, not '$v'" ablate --threads "$v"
+done
+for v in 0 x 1.5x; do
+    opt_err "cli_ablate_tokens_range_$v" "ablate: --tokens wants a count >= 1 (k/M/G suffixes), not '$v'" ablate --tokens "$v"
+done
+for v in 0 x 1000001 0-2; do
+    opt_err "cli_ablate_seeds_range_$v" "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST <= 1000000), got '$v'" ablate --seeds "$v"
+done
 opt_err cli_real_dedup_synth_dups "--synthetic-dups: expected 0..1" dedup --work "$TMP/rw" --synthetic 10 --synthetic-dups 0x.5
 
 # the "--opt=VALUE" form still gives a value that starts with '-', and "-1"
