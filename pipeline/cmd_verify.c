@@ -36,7 +36,13 @@ static const char usage[] =
     "fails unless --allow-partial is given here too.\n"
     "It checks the corpus against itself and its manifest, not against the\n"
     "documents and attribute sets it was made from: to check that, assemble again\n"
-    "from the manifest's \"config\" and compare (see README).\n";
+    "from the manifest's \"config\" and compare (see README).\n"
+    "\n"
+    "options:\n"
+    "  --track T          strict or strict-small: the track to hold the corpus to\n"
+    "  --allow-partial    accept a corpus assembled with --allow-partial\n"
+    "  -q, --quiet        no summary line and no note (problems are still printed)\n"
+    "  -h, --help         this help\n";
 
 int cmd_verify(int argc, char **argv)
 {

@@ -49,6 +49,17 @@ for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1}
     done
     [ -n "$o" ] && [ "$ov" = ok ] && pass "cli_${c}_option_not_a_value" || fail "cli_${c}_option_not_a_value" "$ov"
 done
+# --help of every command and subcommand: exit 0, on stdout alone (stderr
+# empty), and it lists --help among its options (verify's did not)
+hs=ok
+for c in $("$BLALM" --help | awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1} /^$/&&f>1{exit} f{f++}') \
+         "distill train" "distill score" "distill eval" "tokenizer train" "tokenizer encode" "tokenizer decode"; do
+    # shellcheck disable=SC2086  # $c is a command and its subcommand
+    "$BLALM" $c --help >"$TMP/h" 2>"$TMP/e"; rc=$?
+    { [ $rc -eq 0 ] && [ -s "$TMP/h" ] && [ ! -s "$TMP/e" ] && grep -q -- '--help' "$TMP/h"; } \
+        || { hs="$c: rc=$rc, $(wc -c <"$TMP/h") bytes out, $(wc -c <"$TMP/e") err, --help listed: $(grep -c -- '--help' "$TMP/h")"; break; }
+done
+[ "$hs" = ok ] && pass cli_help_on_stdout_lists_help || fail cli_help_on_stdout_lists_help "$hs"
 
 # issue 20, defect 15: an option error says what was wrong with which option
 opt_err() { # name expected-text args...
