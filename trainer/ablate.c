@@ -427,7 +427,8 @@ static cJSON *run_config_json(const ablate_opts *o, const char *variant, int see
 
 /* The first run's tokenizer serves all: RUN/tokenizer.json copied to
  * OUT/tokenizer.json (tokp) with what it was trained on (tsrc), unless OUT
- * has one. */
+ * has one. tsrc first: a tokp without it is taken for one put there by hand
+ * and used unchecked, so a failure between the two must not leave tokp. */
 static int keep_tokenizer(const char *run, const char *tokp, const char *tsrc, const cJSON *from, blalm_err *e)
 {
     char src[4200], *d;
@@ -435,9 +436,9 @@ static int keep_tokenizer(const char *run, const char *tokp, const char *tsrc, c
     snprintf(src, sizeof src, "%s/tokenizer.json", run);
     if (file_exists(tokp)) return 0;
     if (read_file(src, &d, &n, e) < 0) return -1;
-    int w = write_file_atomic(tokp, d, n, e);
+    int w = write_json(tsrc, from, e) < 0 ? -1 : write_file_atomic(tokp, d, n, e);
     free(d);
-    return w < 0 || write_json(tsrc, from, e) < 0 ? -1 : 0;
+    return w < 0 ? -1 : 0;
 }
 
 /* One run: train (or resume), evaluate, write RUN/ablate.json with its

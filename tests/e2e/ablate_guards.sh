@@ -198,6 +198,15 @@ else fail ablate_sigterm_saves_and_resumes "rc $rc, stopped at '$st': $(head -c 
     && pass ablate_failed_run_keeps_tokenizer \
     || fail ablate_failed_run_keeps_tokenizer "rc $rc, OUT has: $(ls "$TMP/tk" | tr '\n' ' ') $(head -c 300 "$TMP/err")"
 
+# OUT/tokenizer.json is kept only with its tokenizer.from.json: that record is
+# written first, so a failure between the two leaves no tokenizer.json that a
+# later invocation would take as put there by hand (used unchecked, whatever
+# corpus it was trained on); here the record cannot be written (a folder)
+mkdir -p "$TMP/kt/tokenizer.from.json"
+abl --seeds 1 --tokens 1k --out "$TMP/kt" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && [ ! -e "$TMP/kt/tokenizer.json" ] && pass ablate_tokenizer_kept_with_its_record \
+    || fail ablate_tokenizer_kept_with_its_record "rc $rc, tokenizer.json $([ -e "$TMP/kt/tokenizer.json" ] && echo left || echo absent): $(head -c 200 "$TMP/err")"
+
 # a dev split too short for one dev evaluation (fewer tokens than a sequence)
 # is refused before the first step (before: the run trained to its end and
 # then failed with 'log.jsonl: no dev evaluation in the log (a dev split is
