@@ -85,6 +85,21 @@ EOF
     fi
 done
 
+# a file entry whose figures verify cannot read is said once; its source's
+# sums, which would miss it, are not compared ("sources.X.words is N, its
+# files say N - w" was a second, false problem)
+rm -rf "$W/fe"; cp -r "$W/out/strict" "$W/fe"
+"$PY" - "$W/fe/manifest.json" <<'EOF'
+import json, sys
+p = sys.argv[1]; m = json.load(open(p))
+m["files"][0]["words"] = m["files"][0]["words"] + 0.5
+json.dump(m, open(p, "w"), indent=2)
+EOF
+if "$BLALM" verify "$W/fe" >/dev/null 2>"$W/err"; then fail verify_bad_file_entry_said_once "exit 0"
+elif grep -q 'files\[0\]: expected path, words, documents, bytes, sha256' "$W/err" &&
+     ! grep -q 'its files say' "$W/err"; then pass verify_bad_file_entry_said_once
+else fail verify_bad_file_entry_said_once "$(cat "$W/err")"; fi
+
 # --- a document's text replaced by as many other words, every count, offset
 # and sha256 made to agree: verify checks the corpus against itself and its
 # manifest, not against the inputs, so it passes; assembling again from the
