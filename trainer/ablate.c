@@ -1045,6 +1045,9 @@ int ablate_run(const ablate_opts *o, ablate_summary *sum, blalm_err *e)
     if (corpus_sha(o->corpus, corp, e) < 0) return -1;
     if (o->eval_data && tree_sha(o->eval_data, evh, e) < 0) return err_prefix(e, "evaluation data");
     if (mkdir_p(o->out, e) < 0) return -1;
+    /* a record without its tokenizer (a failure between keep_tokenizer's two
+     * writes) would be taken for the record of one put there by hand later */
+    if (!file_exists(tokp)) remove(tsrc);
     /* OUT/tokenizer.json that an earlier invocation trained (tokenizer.from.json
      * says on what) on another corpus or to another vocabulary is trained again;
      * one put there by hand (no tokenizer.from.json) is used as it is */

@@ -201,11 +201,23 @@ else fail ablate_sigterm_saves_and_resumes "rc $rc, stopped at '$st': $(head -c 
 # OUT/tokenizer.json is kept only with its tokenizer.from.json: that record is
 # written first, so a failure between the two leaves no tokenizer.json that a
 # later invocation would take as put there by hand (used unchecked, whatever
-# corpus it was trained on); here the record cannot be written (a folder)
-mkdir -p "$TMP/kt/tokenizer.from.json"
+# corpus it was trained on); here the record cannot be written (a folder
+# that is not empty)
+mkdir -p "$TMP/kt/tokenizer.from.json/x"
 abl --seeds 1 --tokens 1k --out "$TMP/kt" -q 2>"$TMP/err"; rc=$?
-[ $rc = 1 ] && [ ! -e "$TMP/kt/tokenizer.json" ] && pass ablate_tokenizer_kept_with_its_record \
+[ $rc = 1 ] && grep -q "tokenizer.from.json" "$TMP/err" && [ ! -e "$TMP/kt/tokenizer.json" ] \
+    && pass ablate_tokenizer_kept_with_its_record \
     || fail ablate_tokenizer_kept_with_its_record "rc $rc, tokenizer.json $([ -e "$TMP/kt/tokenizer.json" ] && echo left || echo absent): $(head -c 200 "$TMP/err")"
+# a record left without its tokenizer (a failure between the two writes) is
+# removed when the next invocation starts, before anything else can fail: it
+# would be taken for the record of a tokenizer.json put there by hand later
+mkdir -p "$TMP/orph/runs/mlstm-adamw-s1"
+echo '{"corpus": "another", "vocab_size": 1}' > "$TMP/orph/tokenizer.from.json"
+echo '{}' > "$TMP/orph/runs/mlstm-adamw-s1/ablate.json"
+abl --seeds 1 --tokens 1k --out "$TMP/orph" -q 2>"$TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q "records no settings" "$TMP/err" && [ ! -e "$TMP/orph/tokenizer.from.json" ] \
+    && pass ablate_orphan_tokenizer_record_removed \
+    || fail ablate_orphan_tokenizer_record_removed "rc $rc, OUT has: $(ls "$TMP/orph" | tr '\n' ' ') $(head -c 200 "$TMP/err")"
 
 # a dev split too short for one dev evaluation (fewer tokens than a sequence)
 # is refused before the first step (before: the run trained to its end and
