@@ -1584,9 +1584,10 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     }
     sum->steps = pos.step;
     sum->total_steps = total;
+    double wall = now_seconds() - t_loop; /* one reading for both figures */
     if (ran)   /* the mean over the steps this call ran (it was the last logged interval's) */
-        sum->tok_per_s = (double)ran * (double)per_step / fmax(now_seconds() - t_loop, 1e-9);
-    sum->train_seconds = seconds_before + (ran ? now_seconds() - t_loop : 0); /* NAN stays NAN */
+        sum->tok_per_s = (double)ran * (double)per_step / fmax(wall, 1e-9);
+    sum->train_seconds = seconds_before + (ran ? wall : 0); /* NAN stays NAN */
     sum->test_words_scale = wscale;
     sum->last_loss = loss;
     sum->words_seen = pos.words_seen;
