@@ -188,9 +188,11 @@ int cmd_ablate(int argc, char **argv)
         case 't': case 'j': {
             /* each says its range, as the other commands do (0 and junk
              * said "expects a positive number") */
-            int bad = cli_parse_count(optarg, &v) < 0 || v < 1;
+            int pr = cli_parse_count(optarg, &v), bad = pr < 0 || v < 1;
             if (c == 'j' && (bad || v > 4096)) /* as train and eval */
                 return cli_usage_error(usage, "ablate: --threads wants a count in 1..4096, not '%s'", optarg);
+            if (c == 't' && pr == -2)
+                return cli_usage_error(usage, "ablate: --tokens '%s' is too large (a count up to 2^64 - 1)", optarg);
             if (c == 't' && bad)
                 return cli_usage_error(usage, "ablate: --tokens wants a count >= 1 (k/M/G suffixes), not '%s'", optarg);
             if (c == 's' && (bad || v > ABLATE_MAX_SEED)) /* as FIRST-LAST (it was cast to int: 4294967297 ran seed 1 alone) */

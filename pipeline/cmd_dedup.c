@@ -250,8 +250,8 @@ int cmd_dedup(int argc, char **argv)
              * exactly, below 2^53 (from 2^53 on, two integers read alike) */
             unsigned long long u;
             if (cli_parse_seed(optarg, &u) < 0)
-                return cli_usage_error(usage, "dedup: --seed '%s': expected a whole number from 0 to "
-                                       "9007199254740991 (2^53 - 1)", optarg);
+                return cli_usage_error(usage, "dedup: --seed '%s': expected a whole number from 0 to %llu",
+                                       optarg, CLI_SEED_MAX);
             cfg.seed = u;
             break;
         }

@@ -448,8 +448,8 @@ int cmd_distill(int argc, char **argv)
         case O_SEED:
             /* the range a run config's distill.seed takes */
             if (cli_parse_seed(optarg, &a.seed) < 0)
-                return cli_usage_error(usage, "distill: --seed '%s': expected a whole number from 0 to "
-                                       "9007199254740991", optarg);
+                return cli_usage_error(usage, "distill: --seed '%s': expected a whole number from 0 to %llu",
+                                       optarg, CLI_SEED_MAX);
             break;
         case O_BITS:
             if (cli_parse_count(optarg, &u) < 0 || u < 10 || u > 24)

@@ -280,8 +280,8 @@ static int score_main(int argc, char **argv, cJSON **config)
         case O_SEED:
             /* the range a config holds exactly (score --config, a run config's score.seed) */
             if (cli_parse_seed(optarg, &u) < 0)
-                return cli_usage_error(usage, "score: --seed '%s': expected a whole number from 0 to 9007199254740991",
-                                       optarg);
+                return cli_usage_error(usage, "score: --seed '%s': expected a whole number from 0 to %llu",
+                                       optarg, CLI_SEED_MAX);
             so.seed = (long long)u;
             so.has_seed = 1;
             break;

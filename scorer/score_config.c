@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cli.h"
 #include "lib/config.h"
 #include "lib/http.h"
 #include "scorer/llm.h"
@@ -101,8 +102,8 @@ int score_opts_config(score_opts *o, const char **api_key_file, const cJSON *roo
     if (sj) {
         /* as a run config's score.seed and --seed: no sign, no fraction */
         if (!cJSON_IsNumber(sj) || !isfinite(sj->valuedouble) || sj->valuedouble != floor(sj->valuedouble) ||
-            sj->valuedouble < 0 || sj->valuedouble > 9007199254740991.0)
-            return err_set(e, "%s: seed: expected a whole number from 0 to 9007199254740991", where);
+            sj->valuedouble < 0 || sj->valuedouble > (double)CLI_SEED_MAX)
+            return err_set(e, "%s: seed: expected a whole number from 0 to %llu", where, CLI_SEED_MAX);
         o->seed = (long long)sj->valuedouble, o->has_seed = 1;
     }
     if (cJSON_GetObjectItemCaseSensitive(cfg, "max_requests"))

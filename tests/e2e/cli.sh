@@ -120,6 +120,10 @@ done
 for v in 0 x 1.5x; do
     opt_err "cli_ablate_tokens_range_$v" "ablate: --tokens wants a count >= 1 (k/M/G suffixes), not '$v'" ablate --tokens "$v"
 done
+# a count past 64 bits is too large, not "< 1"
+for v in 99999999999999999999 99999999999G; do
+    opt_err "cli_ablate_tokens_too_large_$v" "ablate: --tokens '$v' is too large (a count up to 2^64 - 1)" ablate --tokens "$v"
+done
 for v in 0 x 1000001 0-2; do
     opt_err "cli_ablate_seeds_range_$v" "ablate: --seeds expects N or FIRST-LAST (1 <= FIRST <= LAST <= 1000000), got '$v'" ablate --seeds "$v"
 done
