@@ -126,12 +126,13 @@ demo: demo-deps
 fuzz:
 	@tests/fuzz/run.sh
 
+# configs/demo-corpora.json was removed (blalm run refuses it): install
+# removes it from an older install too
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/blalm
 	install -d $(DESTDIR)$(PREFIX)/share/blalm/configs
 	install -m 644 configs/*.json $(DESTDIR)$(PREFIX)/share/blalm/configs/
-	@# removed from configs/ (blalm run refuses it): not left behind by an older install
 	rm -f $(DESTDIR)$(PREFIX)/share/blalm/configs/demo-corpora.json
 	@if [ -f $(CMUDICT_FILE) ]; then install -d $(DESTDIR)$(PREFIX)/share/blalm && \
 	  install -m 644 $(CMUDICT_FILE) $(DESTDIR)$(PREFIX)/share/blalm/cmudict-0.7a; \

@@ -89,9 +89,10 @@ if need_shared && [ -f "$SHARED_DATA/fineweb-legal.jsonl.zst" ]; then
             t=$(cpu_ticks $pid); [ -n "$t" ] && [ -n "$t0" ] && [ $((t - t0)) -lt "$tck" ] || break
             sleep 0.1
         done
-        if ! kill -0 $pid 2>/dev/null; then # ended on its own (an error, a crash): not a skip
+        if ! kill -0 $pid 2>/dev/null; then # ended on its own: an error or a crash fails
             wait $pid; rc=$?
-            fail distill_train_sig${sig,,}_cv "train ended before the signal (exit $rc): $(head -c 300 "$TMP/err")"
+            if [ $rc = 0 ]; then skip distill_train_sig${sig,,}_cv "train finished before the cross-validation could be signalled"
+            else fail distill_train_sig${sig,,}_cv "train ended before the signal (exit $rc): $(head -c 300 "$TMP/err")"; fi
         elif [ -z "$seen" ] || reading $pid "$R/" || [ -z "$t" ] || [ -z "$t0" ] || [ $((t - t0)) -lt "$tck" ]; then
             kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null
             skip distill_train_sig${sig,,}_cv "the cross-validation was not seen (a.jsonl read: ${seen:-no}; CPU ticks after reading: $((${t:-0} - ${t0:-0})) of $tck)"

@@ -287,9 +287,9 @@ strict_case eval_member_twice 'duplicate key "sentence_good"' \
 strict_case eval_not_utf8 'column 28: not UTF-8 (byte 0xff' \
     '{"sentence_good": "the cat \377sat.", "sentence_bad": "cat the sat."}'
 # the other two cases json.loads reads and eval refuses: NaN, a lone surrogate
-strict_case eval_nan_refused 'column 72: not valid JSON' \
+strict_case eval_nan_refused 'column 72: not valid JSON$' \
     '{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "n": NaN}' python-reads
-strict_case eval_lone_surrogate_refused 'column 24: not valid JSON' \
+strict_case eval_lone_surrogate_refused 'column 24: not valid JSON$' \
     '{"sentence_good": "the \\ud800 cat sat.", "sentence_bad": "cat the sat."}' python-reads
 # columns count from the line's start, also after whitespace strip() removes
 # (a truncated line: the column where cJSON stopped, the last comma)
@@ -297,7 +297,7 @@ strict_case eval_leading_zero_after_tab 'column 73: not valid JSON (a number wit
     '\t{"sentence_good": "the cat sat.", "sentence_bad": "cat the sat.", "n": 03}'
 strict_case eval_not_utf8_after_nbsp 'column 30: not UTF-8 (byte 0xff' \
     '\302\240{"sentence_good": "the cat \377sat.", "sentence_bad": "cat the sat."}'
-strict_case eval_truncated_line_column 'column 33: not valid JSON' \
+strict_case eval_truncated_line_column 'column 33: not valid JSON$' \
     '{"sentence_good": "the cat sat.",'
-strict_case eval_truncated_line_column_before_space 'column 33: not valid JSON' \
+strict_case eval_truncated_line_column_before_space 'column 33: not valid JSON$' \
     '{"sentence_good": "the cat sat.",\343\200\200\343\200\200'
