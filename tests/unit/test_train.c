@@ -293,17 +293,16 @@ static void on_progress(void *arg, uint64_t done, uint64_t total, const char *wh
     s->calls++;
 }
 
-/* train_run end to end on a small corpus: the checkpoint records the data
- * order's seed, train tokens and track; a resume over a checkpoint written
- * before the shuffle (no train_tokens) is refused with that reason. Progress
- * comes through the callback: (0, 4) when training starts, then each step. */
-TEST(resume_refuses_pre_shuffle_checkpoint)
+/* A small corpus (120 documents of 13 words, TMP/<tag>-corpus/train/x.train)
+ * and a model config of the tiny shape with the given "train" member
+ * (TMP/<tag>-model.json). 0, or -1. */
+static int tiny_corpus_and_model(const char *tag, const char *train, char *corpus, char *cfgp, size_t cap)
 {
-    char corpus[600], cfgp[600], run[600], p[700], ck[700];
     const char *t = test_tmpdir();
-    snprintf(corpus, sizeof corpus, "%s/corpus", t);
+    char p[700];
+    snprintf(corpus, cap, "%s/%s-corpus", t, tag);
     snprintf(p, sizeof p, "%s/train", corpus);
-    CHECK(mkdir(corpus, 0755) == 0 && mkdir(p, 0755) == 0);
+    if (mkdir(corpus, 0755) != 0 || mkdir(p, 0755) != 0) return -1;
     static char text[40000];
     size_t n = 0;
     const char *w[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "home"};
@@ -312,11 +311,24 @@ TEST(resume_refuses_pre_shuffle_checkpoint)
         n += (size_t)snprintf(text + n, sizeof text - n, "end.\n\n");
     }
     snprintf(p, sizeof p, "%s/train/x.train", corpus);
-    CHECK(write_text(p, text) == 0);
-    snprintf(cfgp, sizeof cfgp, "%s/model.json", t);
-    CHECK(write_text(cfgp, "{\"vocab_size\":300,\"dim\":16,\"layers\":1,\"heads\":2,\"context\":16,\"chunk\":4,"
-                           "\"train\":{\"batch_size\":2,\"warmup_steps\":1,\"shuffle_seed\":42,"
-                           "\"checkpoint_every\":2,\"eval_every\":0}}") == 0);
+    if (write_text(p, text) != 0) return -1;
+    snprintf(cfgp, cap, "%s/%s-model.json", t, tag);
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "{\"vocab_size\":300,\"dim\":16,\"layers\":1,\"heads\":2,\"context\":16,"
+             "\"chunk\":4,\"train\":%s}", train);
+    return write_text(cfgp, cfg);
+}
+
+/* train_run end to end on a small corpus: the checkpoint records the data
+ * order's seed, train tokens and track; a resume over a checkpoint written
+ * before the shuffle (no train_tokens) is refused with that reason. Progress
+ * comes through the callback: (0, 4) when training starts, then each step. */
+TEST(resume_refuses_pre_shuffle_checkpoint)
+{
+    char corpus[600], cfgp[600], run[600], ck[700];
+    const char *t = test_tmpdir();
+    CHECK(tiny_corpus_and_model("rs", "{\"batch_size\":2,\"warmup_steps\":1,\"shuffle_seed\":42,"
+                                      "\"checkpoint_every\":2,\"eval_every\":0}", corpus, cfgp, sizeof corpus) == 0);
     snprintf(run, sizeof run, "%s/run", t);
     train_opts o = {0};
     o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 4, o.threads = 1;
@@ -447,25 +459,10 @@ static void slow_first_step(void *arg, uint64_t done, uint64_t total, const char
  * interval alone, steps 3 and 4 of a tiny model, ran thousands). */
 TEST(summary_tok_per_s_is_the_calls_mean)
 {
-    char corpus[600], cfgp[600], run[600], p[700];
-    const char *t = test_tmpdir();
-    snprintf(corpus, sizeof corpus, "%s/tps-corpus", t);
-    snprintf(p, sizeof p, "%s/train", corpus);
-    CHECK(mkdir(corpus, 0755) == 0 && mkdir(p, 0755) == 0);
-    static char text[40000];
-    size_t n = 0;
-    const char *w[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "home"};
-    for (int d = 0; d < 120; d++) {
-        for (int i = 0; i < 12; i++) n += (size_t)snprintf(text + n, sizeof text - n, "%s ", w[(d * 3 + i * 7) % 10]);
-        n += (size_t)snprintf(text + n, sizeof text - n, "end.\n\n");
-    }
-    snprintf(p, sizeof p, "%s/train/x.train", corpus);
-    CHECK(write_text(p, text) == 0);
-    snprintf(cfgp, sizeof cfgp, "%s/tps-model.json", t);
-    CHECK(write_text(cfgp, "{\"vocab_size\":300,\"dim\":16,\"layers\":1,\"heads\":2,\"context\":16,\"chunk\":4,"
-                           "\"train\":{\"batch_size\":2,\"warmup_steps\":1,\"log_every\":2,"
-                           "\"checkpoint_every\":0,\"eval_every\":0}}") == 0);
-    snprintf(run, sizeof run, "%s/tps-run", t);
+    char corpus[600], cfgp[600], run[600];
+    CHECK(tiny_corpus_and_model("tps", "{\"batch_size\":2,\"warmup_steps\":1,\"log_every\":2,"
+                                       "\"checkpoint_every\":0,\"eval_every\":0}", corpus, cfgp, sizeof corpus) == 0);
+    snprintf(run, sizeof run, "%s/tps-run", test_tmpdir());
     train_opts o = {0};
     o.corpus = corpus, o.model_cfg = cfgp, o.run = run, o.max_steps = 4, o.threads = 1;
     o.progress = slow_first_step;
