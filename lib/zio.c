@@ -81,9 +81,9 @@ static int ends_with(const char *s, const char *suf)
 
 /* A file named .zst or .gz (the names zw_open compresses) that holds fewer
  * bytes than its magic number, the first of them the magic's (none at all:
- * 0 bytes), is a cut-short or failed write: read as plain text it was an empty source (0 documents, exit 0) or
- * a JSON error at column 1. By content, a name says nothing else. -1 with e
- * set when so. */
+ * 0 bytes), is a cut-short or failed write: read as plain text it was an
+ * empty source (0 documents, exit 0) or a JSON error at column 1. By
+ * content, a name says nothing else. -1 with e set when so. */
 static int short_compressed(const char *path, const unsigned char *m, size_t got, blalm_err *e)
 {
     int zst = ends_with(path, ".zst"), gz = ends_with(path, ".gz");
