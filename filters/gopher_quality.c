@@ -47,6 +47,16 @@ static void count_marks(const char *text, size_t n, uint64_t *hashes, uint64_t *
     *ellipses = e;
 }
 
+/* The bit of a default stop word (the token is flagged TF_STOP): the be to
+ * of and that have with. */
+static unsigned default_stop_bit(const char *s, size_t len)
+{
+    static const char *const w[8] = {"the", "be", "to", "of", "and", "that", "have", "with"};
+    for (unsigned i = 0; i < 8; i++)
+        if (strlen(w[i]) == len && !memcmp(w[i], s, len)) return 1u << i;
+    return 0;
+}
+
 void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher_quality_stats *o)
 {
     const quality_config *c = &q->cfg;
@@ -54,6 +64,10 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
     words_split(&q->w, text, len);
     uint64_t nonsym_len = 0;
     o->n_words = q->w.ntoks;
+    /* distinct stop words, as datatrove's
+     * len(self.stop_words.intersection(set(words))): "the the" is one */
+    unsigned seen = 0;
+    if (q->stop_custom) memset(q->stop_seen, 0, q->nstop);
     for (size_t i = 0; i < q->w.ntoks; i++) {
         const token *t = &q->w.toks[i];
         if (t->flags & TF_NONSYM) {
@@ -61,9 +75,13 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
             nonsym_len += t->ncp;
         }
         if (t->flags & TF_ALPHA) o->alpha_words++;
-        if (q->stop_custom ? quality_is_stop_word(q, text + t->off, t->len)
-                           : (t->flags & TF_STOP) != 0)
+        if (q->stop_custom) {
+            long k = quality_stop_index(q, text + t->off, t->len);
+            if (k >= 0 && !q->stop_seen[k]) q->stop_seen[k] = 1, o->stop_words++;
+        } else if ((t->flags & TF_STOP) && !(seen & default_stop_bit(text + t->off, t->len))) {
+            seen |= default_stop_bit(text + t->off, t->len);
             o->stop_words++;
+        }
     }
     o->avg_word_length = quality_ratio((double)nonsym_len, (double)o->n_non_symbol_words);
     if (q->reference) {

@@ -106,8 +106,10 @@ int quality_set_stop_words(quality_ctx *q, const char *const *words, size_t n, b
 {
     free(q->stop);
     free(q->stop_text);
+    free(q->stop_seen);
     q->stop = NULL;
     q->stop_text = NULL;
+    q->stop_seen = NULL;
     q->nstop = 0;
     q->stop_custom = words != NULL;
     if (!words) return 0;
@@ -115,7 +117,8 @@ int quality_set_stop_words(quality_ctx *q, const char *const *words, size_t n, b
     for (size_t i = 0; i < n; i++) total += strlen(words[i]);
     q->stop = malloc((n ? n : 1) * sizeof *q->stop);
     q->stop_text = malloc(total);
-    if (!q->stop || !q->stop_text) return err_set(e, "out of memory");
+    q->stop_seen = calloc(n ? n : 1, 1);
+    if (!q->stop || !q->stop_text || !q->stop_seen) return err_set(e, "out of memory");
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = strlen(words[i]);
@@ -129,17 +132,15 @@ int quality_set_stop_words(quality_ctx *q, const char *const *words, size_t n, b
     return 0;
 }
 
-int quality_is_stop_word(const quality_ctx *q, const char *t, size_t len)
+long quality_stop_index(const quality_ctx *q, const char *t, size_t len)
 {
-    size_t lo = 0, hi = q->nstop;
+    size_t lo = 0, hi = q->nstop; /* the first entry not below t */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = stop_cmp(&q->stop[mid], t, len);
-        if (!c) return 1;
-        if (c < 0) lo = mid + 1;
+        if (stop_cmp(&q->stop[mid], t, len) < 0) lo = mid + 1;
         else hi = mid;
     }
-    return 0;
+    return lo < q->nstop && !stop_cmp(&q->stop[lo], t, len) ? (long)lo : -1;
 }
 
 void quality_free(quality_ctx *q)
@@ -147,6 +148,7 @@ void quality_free(quality_ctx *q)
     if (!q) return;
     free(q->stop);
     free(q->stop_text);
+    free(q->stop_seen);
     words_free(&q->w);
     gopher_repetition_scratch_free(q->rep);
     free(q->buf);

@@ -144,10 +144,12 @@ struct quality_ctx {
     struct stop_word { const char *s; size_t len; } *stop;
     size_t nstop;
     char *stop_text;
+    unsigned char *stop_seen; /* per document: stop[i] seen (datatrove counts distinct stop words) */
 };
 
-/* t[0..len) is one of the custom stop words (q->stop_custom). */
-int quality_is_stop_word(const quality_ctx *q, const char *t, size_t len);
+/* The index in q->stop of the custom stop word t[0..len) (q->stop_custom),
+ * the first of equal ones; -1 when it is none. */
+long quality_stop_index(const quality_ctx *q, const char *t, size_t len);
 
 /* Frees the tables behind q->rep (gopher_repetition.c). */
 void gopher_repetition_scratch_free(struct rep_scratch *r);

@@ -229,7 +229,25 @@ TEST(gopher_lines_bullets_ellipses_alpha_stop)
     CHECK_EQ_STR(gq_reason(&c, s), "pass");
     s[0] = 'T';
     CHECK_EQ_STR(gq_reason(&c, s), "gopher_enough_stop_words");
+    /* distinct ones, as datatrove's len(stop_words.intersection(set(words))):
+     * "the the" is one stop word, "the and" two */
+    memcpy(s, "the the", 7);
+    CHECK_EQ_STR(gq_reason(&c, s), "gopher_enough_stop_words");
     free(s);
+    /* the same with a list of one's own, duplicates in it counted once */
+    {
+        quality_ctx *q = quality_new(&c, &(blalm_err){{0}});
+        const char *const mine[] = {"apple", "pear", "apple"};
+        CHECK(quality_set_stop_words(q, mine, 3, &(blalm_err){{0}}) == 0);
+        gopher_quality_stats st;
+        const char *t1 = "apple apple apple apple";
+        gopher_quality_measure(q, t1, strlen(t1), &st);
+        CHECK_EQ_INT(st.stop_words, 1);
+        const char *t2 = "pear apple pear plum";
+        gopher_quality_measure(q, t2, strlen(t2), &st);
+        CHECK_EQ_INT(st.stop_words, 2);
+        quality_free(q);
+    }
     sb_free(&b);
 }
 
