@@ -3,10 +3,11 @@
  * phrases), found by looking at one byte pair in nine. Interface in quality_internal.h. */
 #include "filters/quality_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The phrases are searched case-insensitively (ASCII A-Z folded, as
- * datatrove's line.lower() does for them). Every phrase is at least
+ * datatrove's line.lower() does for them; and U+212A, see c4_phrases_find). Every phrase is at least
  * PH_MIN = 10 bytes long, so an occurrence starting at s covers exactly one
  * position p = s + j (0 <= j < PH_STEP = 9) that is a multiple of PH_STEP:
  * only the byte pairs at those positions are looked up (one in nine), and a
@@ -63,7 +64,7 @@ static int phrases_at(const c4_phrases *p, const unsigned char *u, size_t n, siz
     return got;
 }
 
-int c4_phrases_find(const c4_phrases *p, const char *t, size_t n)
+static int find_folded(const c4_phrases *p, const char *t, size_t n)
 {
     const unsigned char *u = (const unsigned char *)t;
     int found = 0;
@@ -77,5 +78,26 @@ int c4_phrases_find(const c4_phrases *p, const char *t, size_t n)
         }
         if (found == (PH_LOREM | PH_JS | PH_POLICY)) break;
     }
+    return found;
+}
+
+/* Python's lower() makes one non-ASCII character an ASCII letter of a
+ * phrase: U+212A KELVIN SIGN becomes 'k' ("COO\u212aIES" holds "cookies";
+ * U+0130 becomes "i" + U+0307, which ends no phrase). A line holding it is
+ * searched as a copy with each made 'k'. */
+int c4_phrases_find(const c4_phrases *p, const char *t, size_t n)
+{
+    const char *k = memmem(t, n, "\xE2\x84\xAA", 3);
+    if (!k) return find_folded(p, t, n);
+    char small[512], *c = n <= sizeof small ? small : malloc(n);
+    if (!c) return find_folded(p, t, n); /* no memory: as if it were not there */
+    size_t m = (size_t)(k - t);
+    memcpy(c, t, m);
+    for (size_t i = m; i < n;) {
+        if (i + 3 <= n && !memcmp(t + i, "\xE2\x84\xAA", 3)) c[m++] = 'k', i += 3;
+        else c[m++] = t[i++];
+    }
+    int found = find_folded(p, c, m);
+    if (c != small) free(c);
     return found;
 }

@@ -78,6 +78,12 @@ TEST(c4_phrases_find_matches_naive_search)
     CHECK_EQ_INT(c4_phrases_find(&p, "see the javascript", 17), 0);
     CHECK_EQ_INT(c4_phrases_find(&p, "see the javascript", 18), PH_JS);
     CHECK_EQ_INT(c4_phrases_find(&p, "", 0), 0);
+    /* U+212A KELVIN SIGN lowers to 'k' in Python: "COO\u212aIES" holds "cookies" */
+    const char *kel = "this site uses COO\xE2\x84\xAAIES for tracking";
+    CHECK_EQ_INT(c4_phrases_find(&p, kel, strlen(kel)), PH_POLICY);
+    const char *kel2 = "\xE2\x84\xAA then use of coo\xE2\x84\xAAies";
+    CHECK_EQ_INT(c4_phrases_find(&p, kel2, strlen(kel2)), PH_POLICY);
+    CHECK_EQ_INT(c4_phrases_find(&p, kel2, strlen(kel2) - 3), 0); /* cut before the last letters */
     /* a NUL byte is not a space; a phrase at every offset of the nine-byte step */
     CHECK_EQ_INT(c4_phrases_find(&p, "use\0cookies", 11), 0);
     for (size_t s = 0; s < 12; s++) {
