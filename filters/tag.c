@@ -332,9 +332,13 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
      * spaCy's 128 sentence ends, datatrove's 159 line ends), so files tagged
      * by an earlier blalm are tagged again; then every quality set (c4 and
      * fineweb 3, the gopher sets 2): the word splitter's icons are spaCy 3's
-     * list, with the degree sign ("70°F" is 70 ° F) */
-    if (set == TAG_SET_C4 || set == TAG_SET_FINEWEB) marker_key_setting(k, "rules", "3");
-    else marker_key_setting(k, "rules", "2");
+     * list, with the degree sign ("70°F" is 70 ° F); then c4 4 (U+212A
+     * lowers to 'k' in the phrase search) and gopher_quality 3 (distinct
+     * stop words, as datatrove counts them) */
+    marker_key_setting(k, "rules", set == TAG_SET_C4               ? "4"
+                                   : set == TAG_SET_FINEWEB         ? "3"
+                                   : set == TAG_SET_GOPHER_QUALITY  ? "3"
+                                                                    : "2");
     return k;
 }
 
