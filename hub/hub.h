@@ -81,9 +81,12 @@ typedef struct hub_where {
  * number up to 2^53, an lfs.oid that is not
  * a sha256 (or an lfs without one), the oid of a file without LFS that is
  * not a git sha1. On error
- * nothing of the page is kept. */
+ * nothing of the page is kept. A body that is not an array is quoted
+ * with the secrets of headers (the request's, as http_redact takes them)
+ * taken out: a server may echo the Authorization it got. */
 int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
-                         const char *prefix, const char *const *inc, int ninc, blalm_err *e);
+                         const char *prefix, const char *const *inc, int ninc,
+                         const char *const *headers, blalm_err *e);
 /* The next page's URL from a Link header value (NULL = none; several
  * field lines joined with ", "): a relative reference is resolved against
  * base, the URL of the page it came with (RFC 3986: "?cursor=1" keeps the

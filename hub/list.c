@@ -153,13 +153,22 @@ static int parse_oid(const char *o, char out[65])
 }
 
 int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_no,
-                         const char *prefix, const char *const *inc, int ninc, blalm_err *e)
+                         const char *prefix, const char *const *inc, int ninc,
+                         const char *const *headers, blalm_err *e)
 {
     cJSON *arr = cJSON_ParseWithLength(body ? body : "", len);
     if (!cJSON_IsArray(arr)) {
         cJSON_Delete(arr);
-        char shown[84];
-        body_head(body, len, shown, sizeof shown);
+        /* the body's first bytes, NUL-free, without the token (a server
+         * may echo the Authorization it got) before they are cut */
+        char head[400], red[400], shown[88];
+        size_t hl = 0;
+        for (; body && hl < len && hl + 1 < sizeof head; hl++) head[hl] = body[hl] ? body[hl] : '?';
+        head[hl] = 0;
+        http_redact(head, headers, red, sizeof red);
+        body_head(red, strlen(red), shown, 84);
+        size_t sl = strlen(shown);
+        if (hl < len && (sl < 3 || strcmp(shown + sl - 3, "..."))) strcat(shown, "...");
         return err_set(e, "listing page %d: expected a JSON array of entries, got %s", page_no, shown);
     }
     size_t keep = l->n;                   /* on error, the page is dropped whole */
@@ -369,7 +378,7 @@ int hub_list(http_client *http, const hub_where *w, const char *const *inc, int 
             break;
         }
         page++;
-        rc = hub_listing_add_page(out, r.body, r.body_len, page, w->path, inc, ninc, e);
+        rc = hub_listing_add_page(out, r.body, r.body_len, page, w->path, inc, ninc, w->headers, e);
         if (rc) {
             const char *ce = http_header_get(&r, "content-encoding");
             if (ce && r.body && (r.body_len == 0 || r.body[0] != '[')) {

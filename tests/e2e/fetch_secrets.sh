@@ -64,3 +64,10 @@ for f in "$TMP/spacefile:contains whitespace" "$TMP/dirfile:cannot be read"; do
       && [ ! -e "$TMP/os" ]; } || { bad="${f%%:*}: rc $rc; $(tail -c 300 "$TMP/e")"; break; }
 done
 [ "$bad" = ok ] && pass fetch_saved_token_bad_file || fail fetch_saved_token_bad_file "$bad"
+# a listing page that is a JSON object, not an array, is quoted in the
+# error without the token it echoes (the Authorization field sent)
+start_hub "$repo" --require-token hf_tok-31 --fault listing-echo
+HF_TOKEN=hf_tok-31 fetch --out "$TMP/oe" >/dev/null 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && grep -q 'expected a JSON array of entries, got {"you sent": "\*\*\*"}' "$TMP/e" \
+    && ! grep -q "hf_tok" "$TMP/e" && [ ! -e "$TMP/oe" ] \
+    && pass fetch_listing_echo_token_redacted || fail fetch_listing_echo_token_redacted "rc $rc; $(tail -c 300 "$TMP/e")"

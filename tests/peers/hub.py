@@ -42,6 +42,8 @@ Faults (--fault NAME, repeatable):
                 (the second holds rel="first"), as RFC 9110 allows
   link-relative the next-page link is a relative reference, <?recursive=..&cursor=N>
   link-loop     every page's next-page link points at the first page again
+  listing-echo  listing pages answer 200 with a JSON object (not an array)
+                that echoes the Authorization field the client sent
   listing-gzip  listing pages come gzip-compressed with Content-Encoding: gzip,
                 though the client never asked for it
   etag-moved    /resolve/ (HEAD and GET) gives an X-Linked-Etag that is not the
@@ -305,6 +307,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(429, "rate limited", {"Retry-After": "2",
                               "RateLimit": '"api";r=0;t=2',
                               "RateLimit-Policy": '"fixed window";"api";q=500;w=300'})
+        if "listing-echo" in hub.faults:
+            return self.send(200, json.dumps({"you sent": self.headers.get("Authorization", "")}))
         entries = hub.listing(prefix, q.get("recursive", ["false"])[0] == "true")
         if prefix and not entries:
             return self.error(404, "Entry not found")

@@ -104,7 +104,7 @@ TEST(listing_page_keeps_files_only)
 {
     hub_listing l = {0};
     blalm_err e = {{0}};
-    CHECK_MSG(hub_listing_add_page(&l, page1, strlen(page1), 1, "sample/10BT", NULL, 0, &e) == 0,
+    CHECK_MSG(hub_listing_add_page(&l, page1, strlen(page1), 1, "sample/10BT", NULL, 0, NULL, &e) == 0,
               "%s", e.msg);
     CHECK_EQ_INT(l.n, 2);
     CHECK_EQ_INT(l.pages, 1);
@@ -159,9 +159,9 @@ TEST(listing_malformed_pages)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         hub_listing l = {0};
         blalm_err e = {{0}};
-        CHECK(hub_listing_add_page(&l, page1, strlen(page1), 1, "sample/10BT", NULL, 0, &e) == 0);
+        CHECK(hub_listing_add_page(&l, page1, strlen(page1), 1, "sample/10BT", NULL, 0, NULL, &e) == 0);
         int rc = hub_listing_add_page(&l, cases[i].body, strlen(cases[i].body), 2, "sample/10BT",
-                                      NULL, 0, &e);
+                                      NULL, 0, NULL, &e);
         size_t n = l.n;
         int pages = l.pages;
         hub_listing_free(&l);
@@ -182,7 +182,7 @@ TEST(listing_sizes_are_whole_numbers)
         snprintf(body, sizeof body, "[{\"type\":\"file\",\"path\":\"sample/10BT/x\",\"size\":%s}]", bad[i]);
         hub_listing l = {0};
         blalm_err e = {{0}};
-        int rc = hub_listing_add_page(&l, body, strlen(body), 3, "sample/10BT", NULL, 0, &e);
+        int rc = hub_listing_add_page(&l, body, strlen(body), 3, "sample/10BT", NULL, 0, NULL, &e);
         size_t n = l.n;
         hub_listing_free(&l);
         CHECK_MSG(rc == -1 && n == 0, "size %s accepted", bad[i]);
@@ -197,7 +197,7 @@ TEST(listing_sizes_are_whole_numbers)
                  good[i].json);
         hub_listing l = {0};
         blalm_err e = {{0}};
-        int rc = hub_listing_add_page(&l, body, strlen(body), 1, "sample/10BT", NULL, 0, &e);
+        int rc = hub_listing_add_page(&l, body, strlen(body), 1, "sample/10BT", NULL, 0, NULL, &e);
         CHECK_MSG(rc == 0 && l.n == 1 && l.v[0].size == good[i].size, "size %s: rc %d %s", good[i].json,
                   rc, e.msg);
         hub_listing_free(&l);
@@ -210,8 +210,8 @@ TEST(listing_finish_sorts_dedups_and_cuts)
     blalm_err e = {{0}};
     const char *p2 = "[{\"type\":\"file\",\"path\":\"sample/10BT/a.parquet\",\"size\":1},"
                      "{\"type\":\"file\",\"path\":\"sample/10BT/b.parquet\",\"size\":300001}]";
-    CHECK(hub_listing_add_page(&l, page1, strlen(page1), 1, "sample/10BT", NULL, 0, &e) == 0);
-    CHECK(hub_listing_add_page(&l, p2, strlen(p2), 2, "sample/10BT", NULL, 0, &e) == 0);
+    CHECK(hub_listing_add_page(&l, page1, strlen(page1), 1, "sample/10BT", NULL, 0, NULL, &e) == 0);
+    CHECK(hub_listing_add_page(&l, p2, strlen(p2), 2, "sample/10BT", NULL, 0, NULL, &e) == 0);
     CHECK_EQ_INT(l.n, 4);
     hub_listing_finish(&l, -1);
     CHECK_EQ_INT(l.n, 3);        /* b.parquet listed twice (overlapping pages) */
