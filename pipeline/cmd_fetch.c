@@ -11,6 +11,7 @@
 #include "lib/cli.h"
 #include "lib/err.h"
 #include "lib/fsutil.h"
+#include "lib/http.h"
 #include "lib/progress.h"
 #include "lib/shard.h"
 #include "pipeline/env.h"
@@ -173,17 +174,29 @@ int cmd_fetch(int argc, char **argv)
         blalm_err se = {{0}};
         if (shard_parse(shard_flag, &o.shard, &se) != 0) USAGE("fetch: %s", se.msg);
     }
+    /* HF_ENDPOINT is checked before any request: a line break in it (a
+     * file's "\n" kept) would reach later messages raw */
+    char endpoint[1024];
+    const char *ep = getenv("HF_ENDPOINT");
+    if (!ep || !*ep) ep = "https://huggingface.co";
+    char why[200];
+    if (strlen(ep) >= sizeof endpoint) snprintf(why, sizeof why, "is too long");
+    else if (http_url_check(ep, why, sizeof why) == 0) why[0] = 0;
+    if (why[0]) {
+        char red[300], shown[300];
+        http_redact(ep, NULL, red, sizeof red);        /* no password */
+        hub_printable(red, shown, sizeof shown);
+        USAGE("fetch: HF_ENDPOINT '%s' %s", shown, why);
+    }
+    snprintf(endpoint, sizeof endpoint, "%s", ep);
+    size_t l = strlen(endpoint);
+    while (l && endpoint[l - 1] == '/') endpoint[--l] = 0;
+    o.endpoint = endpoint;
 #undef USAGE
     o.include = inc;
     if (!o.dry_run && cli_check_out_dirs("fetch", o.out, NULL)) { free(inc); return 1; }
     if (env_resolve_shard("fetch", shard_flag, &o.shard) != 0) { free(inc); return 1; }
 
-    char endpoint[1024];
-    const char *ep = getenv("HF_ENDPOINT");
-    snprintf(endpoint, sizeof endpoint, "%s", ep && *ep ? ep : "https://huggingface.co");
-    size_t l = strlen(endpoint);
-    while (l && endpoint[l - 1] == '/') endpoint[--l] = 0;
-    o.endpoint = endpoint;
     if (env_hf_token("fetch", 1, &o.token) < 0) { free(inc); return 1; }
     /* a token nobody named on this command line: say where it came from */
     if (o.token && !quiet && strcmp(env_hf_token_from, "HF_TOKEN"))

@@ -85,6 +85,13 @@ cmp -s "$repo/data/CC-MAIN-2024-10/train-00000-of-00001.parquet" "$TMP/o8d/data/
 "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --max-files 0 --out "$TMP/mf0" >/dev/null 2>"$TMP/emf0"; rc=$?
 [ $rc = 2 ] && grep -q -- "--max-files wants a positive count" "$TMP/emf0" && [ ! -e "$TMP/mf0" ] &&
     pass fetch_max_files_zero_usage_error || fail fetch_max_files_zero_usage_error "rc=$rc $(head -3 "$TMP/emf0")"
+# an HF_ENDPOINT that is not a URL (a file's line break kept) is refused
+# before any request, named and shown printable (no raw line break)
+trees=$(hub_stat tree)
+HF_ENDPOINT="$HF_ENDPOINT"$'\n' "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/nl" >/dev/null 2>"$TMP/enl"; rc=$?
+[ $rc = 2 ] && grep -q "^blalm: fetch: HF_ENDPOINT 'http://127.0.0.1:[0-9]*?' is not a URL" "$TMP/enl" \
+    && [ "$(grep -c "127.0.0.1" "$TMP/enl")" = 1 ] && [ ! -e "$TMP/nl" ] && [ "$(hub_stat tree)" = "$trees" ] \
+    && pass fetch_bad_endpoint_refused || fail fetch_bad_endpoint_refused "rc=$rc $(head -3 "$TMP/enl")"
 
 # real FineWeb parquet files (shared data), when present
 if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
