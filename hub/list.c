@@ -81,8 +81,10 @@ const char *hub_hint(long status, int have_token)
                           : "the Hub wants a token: set HF_TOKEN to a read token "
                             "(https://huggingface.co/settings/tokens), or log in with `hf auth login`";
     case 403:
-        return "access denied: for a gated repo accept its terms on the Hub page, and use a token (HF_TOKEN, "
-               "or `hf auth login`)";
+        return have_token ? "access denied to the token's account (HF_TOKEN, or the one `hf auth login` saved): for a "
+                            "gated repo that account must accept its terms on the Hub page, or be granted access"
+                          : "access denied: for a gated repo accept its terms on the Hub page, and use a token "
+                            "(HF_TOKEN, or `hf auth login`)";
     case 404:
         return "not found: check the spelling of --repo (OWNER/NAME), --path and --revision";
     default:

@@ -137,6 +137,11 @@ start_hub "$repo" --fault gated
 HF_ENDPOINT="HTTP://${HF_ENDPOINT#http://}" "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/out-403u" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 1 ] && grep -q "accept its terms" "$TMP/e" && grep -q "3 not tried" "$TMP/e" &&
     pass fetch_403_gated_stops_endpoint_any_case || fail fetch_403_gated_stops_endpoint_any_case "rc $rc; $(cat "$TMP/e")"
+# with a token sent, the hint is about that token's account, not "use a token"
+HF_TOKEN=hf_gated-77 "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --jobs 1 --out "$TMP/out-403t" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 1 ] && grep -q "HTTP 403" "$TMP/e" && grep -q "the token's account .* must accept its terms on the Hub page, or be granted access" "$TMP/e" \
+    && ! grep -q "use a token" "$TMP/e" && ! grep -q "hf_gated" "$TMP/e" \
+    && pass fetch_403_gated_with_token_hint || fail fetch_403_gated_with_token_hint "rc $rc; $(cat "$TMP/e")"
 
 # 403 from the CDN (an expired signed link), not from the Hub: no gated-repo
 # hint, the other files are still tried, the signed query is not shown
