@@ -97,7 +97,7 @@ int hub_from_file_host(const fetch_ctx *x, const hub_file *f, const http_respons
     char *norm = http_url_resolve(sb_cstr(&u), sb_cstr(&u));
     const char *want = norm ? norm : sb_cstr(&u), *got = r->effective_url;
     size_t a = http_origin_len(got), b = http_origin_len(want);
-    int moved = a != b || strncasecmp(got, want, a) != 0;
+    int moved = !http_same_origin(got, want);     /* ":443", user:pw@ aside */
     if (!moved && strcmp(got + a, want + b) != 0) {
         const char *d = strstr(got + a, "/datasets/");
         moved = !d || !strstr(d, "/resolve/");
@@ -285,8 +285,8 @@ static int head_redirect(const fetch_ctx *x, const hub_file *f, const http_respo
         return err_set(e, "%s: the HEAD of /resolve/ answered HTTP %ld, a redirect to '%s', which is "
                           "not a URL nor a reference relative to the one asked", f->path, r->status, shown);
     }
-    size_t a = http_origin_len(to), b = http_origin_len(url);
-    if (a != b || strncasecmp(to, url, a) != 0) {
+    size_t a = http_origin_len(to);
+    if (!http_same_origin(to, url)) {
         char origin[300], ep[300];
         snprintf(origin, sizeof origin, "%.*s", (int)(a < 299 ? a : 299), to);
         http_redact(origin, NULL, shown, sizeof shown);

@@ -255,18 +255,13 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
     return 0;
 }
 
-/* scheme://host[:port] of the endpoint must prefix the URL. */
+/* the URL's scheme, host and port are the endpoint's (as libcurl parses
+ * both: "https://h:443" is "https://h", userinfo aside; they were compared
+ * as text, and an explicit default port or a user:pw@ in HF_ENDPOINT
+ * refused every next-page link) */
 static int same_origin(const char *url, const char *endpoint)
 {
-    if (!strstr(endpoint, "://")) return 0;
-    /* url is as libcurl writes URLs (http_url_resolve): the endpoint too
-     * (HF_ENDPOINT=http://2130706433:P is http://127.0.0.1:P) */
-    char *norm = http_url_resolve(endpoint, endpoint);
-    const char *ep = norm ? norm : endpoint;
-    size_t n = http_origin_len(ep);
-    int same = strncasecmp(url, ep, n) == 0 && (url[n] == '/' || url[n] == 0);
-    free(norm);
-    return same;
+    return http_same_origin(url, endpoint);
 }
 
 int hub_next_page(const char *link, const char *base, const char *endpoint, int page_no, char **next,

@@ -476,6 +476,31 @@ size_t http_origin_len(const char *url)
     return (size_t)(s + 3 - url) + strcspn(s + 3, "/?#");
 }
 
+/* scheme, host and port (the default one when none) of url, curl_free'd by
+ * the caller; 0 on success */
+static int url_origin_parts(const char *url, char **scheme, char **host, char **port)
+{
+    *scheme = *host = *port = NULL;
+    CURLU *u = curl_url();
+    if (!u) return -1;
+    int rc = curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+             curl_url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK ||
+             curl_url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK ||
+             curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) != CURLUE_OK ? -1 : 0;
+    curl_url_cleanup(u);
+    return rc;
+}
+
+int http_same_origin(const char *a, const char *b)
+{
+    char *sa, *ha, *pa, *sb, *hb, *pb;
+    int ok_a = url_origin_parts(a, &sa, &ha, &pa) == 0, ok_b = url_origin_parts(b, &sb, &hb, &pb) == 0;
+    int same = ok_a && ok_b && !strcasecmp(sa, sb) && !strcasecmp(ha, hb) && !strcmp(pa, pb);
+    curl_free(sa); curl_free(ha); curl_free(pa);
+    curl_free(sb); curl_free(hb); curl_free(pb);
+    return same;
+}
+
 int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char **why)
 {
     size_t a = 0, b = n;

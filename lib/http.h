@@ -245,6 +245,11 @@ void http_url_join(const char *base, const char *path, char *out, size_t cap);
  * fragment); the whole string when it has no "://". Origins compare without
  * case. */
 size_t http_origin_len(const char *url);
+/* 1 when URLs a and b have the same origin as libcurl parses them: scheme
+ * and host without case, port with the scheme's default filled in
+ * ("https://h:443" is "https://h/x"); userinfo is no part of it. 0 when
+ * they differ or either is not a URL libcurl takes. */
+int http_same_origin(const char *a, const char *b);
 /* ref resolved against base as RFC 3986 section 5 says ("?cursor=1" keeps
  * base's path, "/p" its origin, "p" its folder; an absolute ref stays as it
  * is), malloc'd; NULL when libcurl takes neither. */

@@ -142,6 +142,14 @@ fetch --out "$TMP/out-rel" >"$TMP/o" 2>"$TMP/e"; rc=$?
 [ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-rel" "${files[@]}" >/dev/null && [ "$(hub_stat tree)" -ge 3 ] &&
     pass fetch_relative_next_link || fail fetch_relative_next_link "rc $rc tree $(hub_stat tree); $(head -c 400 "$TMP/e")"
 
+# userinfo in HF_ENDPOINT is no part of its origin: the next-page links (to
+# http://127.0.0.1:P/...) are followed (the origin was compared as text)
+start_hub "$repo" --page-size 2
+HF_ENDPOINT="http://user:pw@${HF_ENDPOINT#http://}" fetch --out "$TMP/out-ui" >"$TMP/o" 2>"$TMP/e"; rc=$?
+[ $rc = 0 ] && cmp_tree "$repo" "$TMP/out-ui" "${files[@]}" >/dev/null && [ "$(hub_stat tree)" -ge 3 ] \
+    && ! grep -q "pw@" "$TMP/e" && pass fetch_endpoint_userinfo_pages \
+    || fail fetch_endpoint_userinfo_pages "rc $rc tree $(hub_stat tree); $(head -c 400 "$TMP/e")"
+
 # a failed file leaves no empty part file behind
 start_hub "$repo" --fault cdn-403
 fetch --out "$TMP/out-empty" >"$TMP/o" 2>"$TMP/e"; rc=$?

@@ -302,6 +302,21 @@ TEST(url_check)
     CHECK_CONTAINS(why, "must start with http:// or https://");
 }
 
+TEST(same_origin)
+{
+    /* an explicit default port, the scheme's or host's case and userinfo do
+     * not make another origin; another port, host or scheme does */
+    CHECK_EQ_INT(http_same_origin("https://h:443", "https://h/x"), 1);
+    CHECK_EQ_INT(http_same_origin("http://127.0.0.1:80/api?cursor=3", "http://127.0.0.1"), 1);
+    CHECK_EQ_INT(http_same_origin("HTTP://H/a", "http://h"), 1);
+    CHECK_EQ_INT(http_same_origin("http://user:pw@h:8080/p", "http://h:8080"), 1);
+    CHECK_EQ_INT(http_same_origin("http://h:8080/p", "http://h"), 0);
+    CHECK_EQ_INT(http_same_origin("https://h/p", "http://h"), 0);
+    CHECK_EQ_INT(http_same_origin("http://h2/p", "http://h"), 0);
+    CHECK_EQ_INT(http_same_origin("http://h.evil/p", "http://h"), 0);
+    CHECK_EQ_INT(http_same_origin("not a url", "http://h"), 0);
+}
+
 /* ---- in-process loopback server ---------------------------------------- */
 
 typedef struct srv srv;
@@ -795,6 +810,7 @@ int main(void)
     RUN(redaction);
     RUN(redaction_any_url_form);
     RUN(url_check);
+    RUN(same_origin);
     RUN(retries_5xx_then_succeeds);
     RUN(fails_fast_on_404_without_leaking_token);
     RUN(token_clean);
