@@ -144,6 +144,16 @@ cJSON *hub_sidecar_json(const hub_file *f)
     return j;
 }
 
+/* The sidecar records this ETag. */
+static int sidecar_etag_is(const hub_file *f, const char *etag)
+{
+    cJSON *j = hub_sidecar_json(f);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "etag");
+    int same = cJSON_IsString(t) && !strcmp(t->valuestring, etag);
+    cJSON_Delete(j);
+    return same;
+}
+
 int hub_sidecar_matches(const hub_file *f, const char *want_kind)
 {
     cJSON *j = hub_sidecar_json(f);
@@ -777,7 +787,10 @@ static void start_get(fetch_ctx *x, hub_file *f)
         return;
     }
     f->have = (uint64_t)st.st_size;
-    if (f->have > f->size) {          /* not ours to trust: start over */
+    /* with neither a sha256 nor a blob id listed, nothing tells the part's
+     * version from the Hub's now (the same size may hold other bytes):
+     * never resumed, so two versions are never joined */
+    if (f->have > f->size || (!f->sha256[0] && !f->git_oid[0])) {   /* not ours to trust: start over */
         if (ftruncate(f->fd, 0) != 0) { /* fall through; the size check catches it */ }
         f->have = 0;
     }
@@ -900,6 +913,11 @@ static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep)
     char sha[65], git[41];
     blalm_err e;
     if (hub_sidecar_matches(f, "file")) {
+        /* nothing listed to check the content by: the HEAD's ETag must be
+         * the one recorded (a changed file of the same size matched) */
+        if (!f->sha256[0] && !f->git_oid[0] &&
+            (hub_head_file(x, f, &e) != 0 || !f->etag[0] || !sidecar_etag_is(f, f->etag)))
+            return 0;
         /* documents left beside it by a version that removed them only
          * after every file was done, and was killed before that */
         if (hub_drop_words_output(x, f, 0, ep) != 0) return -1;

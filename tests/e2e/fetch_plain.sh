@@ -93,3 +93,24 @@ fetch --out "$out" --include train.jsonl 2>"$TMP/e7"; rc=$?
 if [ $rc = 1 ] && grep -q "git blob id mismatch" "$TMP/e7" && [ ! -e "$out/$f" ] && [ -z "$(find "$out" -name '*.part')" ]; then
     pass fetch_plain_wrong_oid_refused
 else fail fetch_plain_wrong_oid_refused "rc $rc; $(cat "$TMP/e7")"; fi
+
+# 8. a file listed with neither an lfs.oid nor a git oid (only its size): a
+#    part left by an interrupted run is never resumed (the file changed
+#    upstream, same size: old bytes + new bytes were joined, exit 0), and a
+#    sidecar of the old version is not trusted (its ETag differs)
+start_hub "$repo" --plain '*.jsonl' --fault no-oid
+fill A
+out=$TMP/out8; mkdir -p "$out/data"
+head -c 100000 /dev/zero | tr '\0' A >"$out/data/.train.jsonl.plain.part"
+fill E; hub_rescan
+fetch --out "$out" --include train.jsonl 2>"$TMP/e8"; rc=$?
+if [ $rc = 0 ] && cmp -s "$src" "$out/$f" && [ -z "$(find "$out" -name '*.part')" ]; then
+    pass fetch_no_oid_part_not_resumed
+else fail fetch_no_oid_part_not_resumed "rc $rc; $(cat "$TMP/e8"); content $(tr -s 'AE' <"$out/$f" 2>&1)"; fi
+fill F; hub_rescan
+fetch --out "$out" --include train.jsonl 2>"$TMP/e8b"; rc=$?
+if [ $rc = 0 ] && cmp -s "$src" "$out/$f" && grep -q "1 downloaded" "$TMP/e8b"; then
+    pass fetch_no_oid_changed_upstream_redownloaded
+else fail fetch_no_oid_changed_upstream_redownloaded "rc $rc; $(cat "$TMP/e8b"); content $(tr -s 'EF' <"$out/$f" 2>&1)"; fi
+fetch --out "$out" --include train.jsonl 2>"$TMP/e8c" && grep -q "1 already verified" "$TMP/e8c" \
+    && pass fetch_no_oid_unchanged_skipped || fail fetch_no_oid_unchanged_skipped "$(cat "$TMP/e8c")"

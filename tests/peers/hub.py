@@ -42,6 +42,8 @@ Faults (--fault NAME, repeatable):
                 (the second holds rel="first"), as RFC 9110 allows
   link-relative the next-page link is a relative reference, <?recursive=..&cursor=N>
   link-loop     every page's next-page link points at the first page again
+  no-oid        files kept in git (--plain) are listed without an "oid"
+                (a mirror that gives no blob id): only their size is known
   listing-echo  listing pages answer 200 with a JSON object (not an array)
                 that echoes the Authorization field the client sent
   listing-gzip  listing pages come gzip-compressed with Content-Encoding: gzip,
@@ -173,7 +175,10 @@ class Hub:
             if self.is_plain(rel):
                 if "bad-sha" in self.faults:
                     git_oid = hashlib.sha1(b"not the content" + git_oid.encode()).hexdigest()
-                entries.append({"type": "file", "oid": git_oid, "size": size, "path": rel})
+                if "no-oid" in self.faults:
+                    entries.append({"type": "file", "size": size, "path": rel})
+                else:
+                    entries.append({"type": "file", "oid": git_oid, "size": size, "path": rel})
                 continue
             oid = sha
             if "bad-sha" in self.faults:
