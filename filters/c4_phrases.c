@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* The phrases are searched case-insensitively (ASCII A-Z folded, as
- * datatrove's line.lower() does for them; and U+212A, see c4_phrases_find). Every phrase is at least
+ * datatrove's line.lower() does for them; U+212A: see c4_phrases_find). Every phrase is at least
  * PH_MIN = 10 bytes long, so an occurrence starting at s covers exactly one
  * position p = s + j (0 <= j < PH_STEP = 9) that is a multiple of PH_STEP:
  * only the byte pairs at those positions are looked up (one in nine), and a

@@ -47,16 +47,6 @@ static void count_marks(const char *text, size_t n, uint64_t *hashes, uint64_t *
     *ellipses = e;
 }
 
-/* The bit of a default stop word (the token is flagged TF_STOP): the be to
- * of and that have with. */
-static unsigned default_stop_bit(const char *s, size_t len)
-{
-    static const char *const w[8] = {"the", "be", "to", "of", "and", "that", "have", "with"};
-    for (unsigned i = 0; i < 8; i++)
-        if (strlen(w[i]) == len && !memcmp(w[i], s, len)) return 1u << i;
-    return 0;
-}
-
 void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher_quality_stats *o)
 {
     const quality_config *c = &q->cfg;
@@ -66,8 +56,11 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
     o->n_words = q->w.ntoks;
     /* distinct stop words, as datatrove's
      * len(self.stop_words.intersection(set(words))): "the the" is one */
-    unsigned seen = 0;
-    if (q->stop_custom) memset(q->stop_seen, 0, q->nstop);
+    unsigned seen = 0; /* default list: bit i for words_stop_index i */
+    if (q->stop_custom && ++q->stop_gen == 0) { /* wrapped: the old stamps could match */
+        memset(q->stop_seen, 0, q->nstop * sizeof *q->stop_seen);
+        q->stop_gen = 1;
+    }
     for (size_t i = 0; i < q->w.ntoks; i++) {
         const token *t = &q->w.toks[i];
         if (t->flags & TF_NONSYM) {
@@ -77,10 +70,10 @@ void gopher_quality_measure(quality_ctx *q, const char *text, size_t len, gopher
         if (t->flags & TF_ALPHA) o->alpha_words++;
         if (q->stop_custom) {
             long k = quality_stop_index(q, text + t->off, t->len);
-            if (k >= 0 && !q->stop_seen[k]) q->stop_seen[k] = 1, o->stop_words++;
-        } else if ((t->flags & TF_STOP) && !(seen & default_stop_bit(text + t->off, t->len))) {
-            seen |= default_stop_bit(text + t->off, t->len);
-            o->stop_words++;
+            if (k >= 0 && q->stop_seen[k] != q->stop_gen) q->stop_seen[k] = q->stop_gen, o->stop_words++;
+        } else if (t->flags & TF_STOP) {
+            int k = words_stop_index(text + t->off, t->len); /* >= 0: TF_STOP is its test */
+            if (k >= 0 && !(seen & 1u << k)) seen |= 1u << k, o->stop_words++;
         }
     }
     o->avg_word_length = quality_ratio((double)nonsym_len, (double)o->n_non_symbol_words);

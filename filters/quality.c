@@ -117,7 +117,8 @@ int quality_set_stop_words(quality_ctx *q, const char *const *words, size_t n, b
     for (size_t i = 0; i < n; i++) total += strlen(words[i]);
     q->stop = malloc((n ? n : 1) * sizeof *q->stop);
     q->stop_text = malloc(total);
-    q->stop_seen = calloc(n ? n : 1, 1);
+    q->stop_seen = calloc(n ? n : 1, sizeof *q->stop_seen);
+    q->stop_gen = 0;
     if (!q->stop || !q->stop_text || !q->stop_seen) return err_set(e, "out of memory");
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {

@@ -81,6 +81,9 @@ void words_split(words_ctx *w, const char *text, size_t len);
 size_t words_sentences(const token *t, size_t n);
 /* c is in spaCy's Sentencizer.default_punct_chars (all 128). */
 int words_is_sent_punct(int32_t c);
+/* Gopher's default stop words (case-sensitive), datatrove's: the index of
+ * t[0..len) in "the be to of and that have with" (0..7), -1 for any other. */
+int words_stop_index(const char *t, size_t len);
 /* c is in datatrove's TERMINAL_PUNCTUATION (FineWeb's line ends). */
 int fineweb_is_terminal_punct(int32_t c);
 /* c is in the ascending table t[0..n). */
@@ -144,7 +147,10 @@ struct quality_ctx {
     struct stop_word { const char *s; size_t len; } *stop;
     size_t nstop;
     char *stop_text;
-    unsigned char *stop_seen; /* per document: stop[i] seen (datatrove counts distinct stop words) */
+    /* stop[i] seen in this document when stop_seen[i] == stop_gen (datatrove
+     * counts distinct stop words); a new document moves stop_gen, so nothing
+     * is cleared per document */
+    uint32_t *stop_seen, stop_gen;
 };
 
 /* The index in q->stop of the custom stop word t[0..len) (q->stop_custom),

@@ -191,16 +191,17 @@ int words_is_sent_punct(int32_t c)
  * as a bit set. */
 static const uint64_t ascii_punct_mask[2] = {0x8C00F7EE00000000ULL, 0x28000000B8000001ULL};
 
-/* Gopher's stop words (case-sensitive): the be to of and that have with */
-static int is_stop_word(const unsigned char *s, size_t len)
+int words_stop_index(const char *t, size_t len)
 {
     switch (len) {
-    case 2: return !memcmp(s, "be", 2) || !memcmp(s, "to", 2) || !memcmp(s, "of", 2);
-    case 3: return !memcmp(s, "the", 3) || !memcmp(s, "and", 3);
-    case 4: return !memcmp(s, "that", 4) || !memcmp(s, "have", 4) || !memcmp(s, "with", 4);
+    case 2: return !memcmp(t, "be", 2) ? 1 : !memcmp(t, "to", 2) ? 2 : !memcmp(t, "of", 2) ? 3 : -1;
+    case 3: return !memcmp(t, "the", 3) ? 0 : !memcmp(t, "and", 3) ? 4 : -1;
+    case 4: return !memcmp(t, "that", 4) ? 5 : !memcmp(t, "have", 4) ? 6 : !memcmp(t, "with", 4) ? 7 : -1;
     }
-    return 0;
+    return -1;
 }
+
+static int is_stop_word(const unsigned char *s, size_t len) { return words_stop_index((const char *)s, len) >= 0; }
 
 /* Room for one more token and its hash. */
 static void grow_toks(words_ctx *w)

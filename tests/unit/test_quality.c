@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "filters/quality.h"
+#include "filters/quality_internal.h"
 #include "lib/docs.h"
 #include "lib/sbuf.h"
 #include "tests/unit/test.h"
@@ -246,6 +247,14 @@ TEST(gopher_lines_bullets_ellipses_alpha_stop)
         const char *t2 = "pear apple pear plum";
         gopher_quality_measure(q, t2, strlen(t2), &st);
         CHECK_EQ_INT(st.stop_words, 2);
+        /* the per-document stamp wraps to 0, the stamp of every entry never
+         * seen: the stamps are cleared, not taken for this document's */
+        CHECK(quality_set_stop_words(q, mine, 3, &(blalm_err){{0}}) == 0);
+        q->stop_gen = UINT32_MAX;
+        gopher_quality_measure(q, t2, strlen(t2), &st);
+        CHECK_EQ_INT(st.stop_words, 2);
+        gopher_quality_measure(q, t1, strlen(t1), &st);
+        CHECK_EQ_INT(st.stop_words, 1);
         quality_free(q);
     }
     sb_free(&b);

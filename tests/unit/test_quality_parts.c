@@ -84,6 +84,12 @@ TEST(c4_phrases_find_matches_naive_search)
     const char *kel2 = "\xE2\x84\xAA then use of coo\xE2\x84\xAAies";
     CHECK_EQ_INT(c4_phrases_find(&p, kel2, strlen(kel2)), PH_POLICY);
     CHECK_EQ_INT(c4_phrases_find(&p, kel2, strlen(kel2) - 3), 0); /* cut before the last letters */
+    /* a line longer than the stack copy (512 bytes): the copy is on the heap */
+    char lng[2000];
+    memset(lng, 'x', sizeof lng);
+    memcpy(lng + 1500, " uses coo\xE2\x84\xAAies ", 16);
+    memcpy(lng + 10, "\xE2\x84\xAA", 3);
+    CHECK_EQ_INT(c4_phrases_find(&p, lng, sizeof lng), PH_POLICY);
     /* a NUL byte is not a space; a phrase at every offset of the nine-byte step */
     CHECK_EQ_INT(c4_phrases_find(&p, "use\0cookies", 11), 0);
     for (size_t s = 0; s < 12; s++) {
