@@ -580,6 +580,16 @@ static void drop_get(hub_file *f)
  * close and cut, or a 206 for less than asked, which RFC 9110 allows). When
  * the answer brought bytes, the rest is asked for with Range; 1 = it was
  * (or f failed: reported), 0 = the file is whole. */
+/* What becomes of a failed file's partial bytes, for its message: with
+ * neither a sha256 nor a git oid listed a rerun cannot tell their version,
+ * so it starts over. */
+static const char *part_fate(const hub_file *f)
+{
+    return f->sha256[0] || f->git_oid[0] ? "partial file kept for resume"
+                                         : "not resumable across runs: nothing listed to check it "
+                                           "by; the next run starts over";
+}
+
 static int resume_short(fetch_ctx *x, hub_file *f)
 {
     struct stat st;
@@ -594,9 +604,10 @@ static int resume_short(fetch_ctx *x, hub_file *f)
         return 1;
     }
     fetch_emitf(x, FETCH_EV_ERROR, "%s: download failed: the server's answer ended at byte %" PRIu64
-                " of %" PRIu64 " (the listed size) without an error, %s (partial file kept for resume)",
+                " of %" PRIu64 " (the listed size) without an error, %s (%s)",
                 f->path, got, f->size,
-                got > f->have ? "after asking for the rest 32 times in this run" : "with no new bytes");
+                got > f->have ? "after asking for the rest 32 times in this run" : "with no new bytes",
+                part_fate(f));
     file_failed(x, f);
     file_finished(x);
     return 1;
@@ -638,7 +649,7 @@ static void on_get_done(void *user, int rc, http_response *r, const blalm_err *e
         struct stat st;   /* file_failed deletes a part file that got no byte */
         int kept = f->fd >= 0 && fstat(f->fd, &st) == 0 && st.st_size > 0;
         snprintf(what, sizeof what, "%s: download failed (%s)", f->path,
-                 kept ? "partial file kept for resume" : "no byte received, nothing kept");
+                 kept ? part_fate(f) : "no byte received, nothing kept");
         report_http(x, f, what, r, e);
         file_failed(x, f);
     } else {
@@ -789,11 +800,14 @@ static void start_get(fetch_ctx *x, hub_file *f)
     f->have = (uint64_t)st.st_size;
     /* with neither a sha256 nor a blob id listed, nothing tells the part's
      * version from the Hub's now (the same size may hold other bytes):
-     * never resumed, so two versions are never joined */
-    if (f->have > f->size || (!f->sha256[0] && !f->git_oid[0])) {   /* not ours to trust: start over */
+     * never resumed from an earlier run, so two versions are never joined;
+     * in this run (an answer that ended early) its bytes are of the commit
+     * this run's HEAD pinned, and the rest is asked for of that commit */
+    if (f->have > f->size || (!f->sha256[0] && !f->git_oid[0] && !f->part_ours)) {
         if (ftruncate(f->fd, 0) != 0) { /* fall through; the size check catches it */ }
-        f->have = 0;
+        f->have = 0;                  /* not ours to trust: start over */
     }
+    f->part_ours = 1;
     f->hash = sha256_begin();
     f->ghash = f->git_oid[0] ? gitblob_begin(f->size) : NULL;
     f->hashed = 0;

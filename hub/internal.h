@@ -27,6 +27,8 @@ typedef struct hub_file {
     int failed;
     int restarted;             /* a 416 to a resume made it start over from byte 0 (once) */
     int short_bodies;          /* answers that ended early without an error, resumed */
+    int part_ours;             /* the part file holds only this run's bytes (of the commit
+                                * this run's HEAD pinned): resumable even with no hash listed */
     int kept;                  /* --max-words: its documents are in this run's output */
 } hub_file;
 

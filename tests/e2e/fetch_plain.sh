@@ -114,3 +114,23 @@ if [ $rc = 0 ] && cmp -s "$src" "$out/$f" && grep -q "1 downloaded" "$TMP/e8b"; 
 else fail fetch_no_oid_changed_upstream_redownloaded "rc $rc; $(cat "$TMP/e8b"); content $(tr -s 'EF' <"$out/$f" 2>&1)"; fi
 fetch --out "$out" --include train.jsonl 2>"$TMP/e8c" && grep -q "1 already verified" "$TMP/e8c" \
     && pass fetch_no_oid_unchanged_skipped || fail fetch_no_oid_unchanged_skipped "$(cat "$TMP/e8c")"
+
+# 9. such a file's answer ends early in this run: the rest is asked for with
+#    Range from the byte received (the part is this run's, from this HEAD's
+#    version), not from byte 0 again; one that never comes whole is not said
+#    to be "kept for resume" (a rerun starts over)
+start_hub "$repo" --plain '*.jsonl' --fault no-oid --fault short-once
+out=$TMP/out9
+before=$(hub_stat cdn_bytes)
+fetch --out "$out" --include train.jsonl 2>"$TMP/e9"; rc=$?
+if [ $rc = 0 ] && cmp -s "$src" "$out/$f" && [ "$(hub_stat ranges)" -ge 1 ] &&
+   [ $(( $(hub_stat cdn_bytes) - before )) = $size ]; then
+    pass fetch_no_oid_short_answer_resumed_in_run
+else fail fetch_no_oid_short_answer_resumed_in_run "rc $rc; ranges $(hub_stat ranges); bytes $(( $(hub_stat cdn_bytes) - before )); $(cat "$TMP/e9")"; fi
+start_hub "$repo" --plain '*.jsonl' --fault no-oid --fault trickle
+out=$TMP/out9b
+fetch --out "$out" --include train.jsonl 2>"$TMP/e9b"; rc=$?
+if [ $rc = 1 ] && grep -q "ended at byte 33000 of $size .*after asking for the rest 32 times in this run (not resumable across runs: nothing listed to check it by; the next run starts over)" "$TMP/e9b" &&
+   ! grep -q "kept for resume" "$TMP/e9b"; then
+    pass fetch_no_oid_trickle_message
+else fail fetch_no_oid_trickle_message "rc $rc; $(cat "$TMP/e9b")"; fi
