@@ -718,7 +718,7 @@ static void drop_other_parts(fetch_ctx *x, hub_file *f)
     free(dir);
 }
 
-static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep);
+static int already_verified(fetch_ctx *x, hub_file *f, int defer, blalm_err *ep);
 
 /* With f's part file locked: a --max-words run into OUT reading f now (it
  * holds its sparse copy's lock, and checks this part file's once it does)
@@ -767,7 +767,7 @@ static int open_part(fetch_ctx *x, hub_file *f, struct stat *st, blalm_err *e)
         close(f->fd);      /* the other fetch's file, renamed into place or removed */
         f->fd = -1;
         blalm_err ve = {{0}};
-        int v = already_verified(x, f, &ve);
+        int v = already_verified(x, f, 0, &ve);
         if (v < 0) { *e = ve; return -1; }
         if (v) {
             fetch_emitf(x, FETCH_EV_NOTE, "%s: another blalm fetch has just put it in place", f->path);
@@ -844,6 +844,34 @@ typedef struct head_user { fetch_ctx *x; hub_file *f; head_hops h; } head_user;
 
 static void submit_head(fetch_ctx *x, head_user *g);
 
+/* f is in place with a matching sidecar but neither a sha256 nor a git oid
+ * listed, and its HEAD has answered (in parallel with the others, and the
+ * only HEAD it gets): the ETag recorded settles it (1: skipped), else it is
+ * downloaded again (0), with a note when the server sends no ETag at all
+ * (nothing then tells an unchanged file from a changed one). */
+static int etag_settles(fetch_ctx *x, hub_file *f)
+{
+    f->etag_check = 0;
+    if (!f->etag[0]) {
+        fetch_emitf(x, FETCH_EV_NOTE, "%s: the server gives no ETag and nothing is listed to check "
+                    "it by: downloaded again", f->path);
+        return 0;
+    }
+    if (!sidecar_etag_is(f, f->etag)) return 0;
+    blalm_err e = {{0}};
+    /* documents left beside it by a version that removed them only after
+     * every file was done, and was killed before that */
+    if (hub_drop_words_output(x, f, 0, &e) != 0) {
+        fetch_emit(x, FETCH_EV_ERROR, 0, e.msg);
+        file_failed(x, f);
+        file_finished(x);
+        return 1;
+    }
+    x->c->skipped++;          /* the sidecar records the ETag: nothing to refresh */
+    file_finished(x);
+    return 1;
+}
+
 static void on_head_done(void *user, int rc, http_response *r, const blalm_err *e)
 {
     head_user *g = user;
@@ -870,6 +898,7 @@ static void on_head_done(void *user, int rc, http_response *r, const blalm_err *
         return;
     }
     take_head(f, r);
+    if (f->etag_check && etag_settles(x, f)) return;
     start_get(x, f);
 }
 
@@ -920,7 +949,7 @@ static void start_more(fetch_ctx *x)
  * refreshed by a HEAD alone, its sha256 kept: the file was hashed when it was
  * written. An earlier --max-words run's documents of the file are removed
  * before its "file" sidecar is written. 1 = skip it; -1 = it failed (*e). */
-static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep)
+static int already_verified(fetch_ctx *x, hub_file *f, int defer, blalm_err *ep)
 {
     struct stat st;
     if (stat(f->dest, &st) != 0 || (uint64_t)st.st_size != f->size) return 0;
@@ -928,10 +957,17 @@ static int already_verified(fetch_ctx *x, hub_file *f, blalm_err *ep)
     blalm_err e;
     if (hub_sidecar_matches(f, "file")) {
         /* nothing listed to check the content by: the HEAD's ETag must be
-         * the one recorded (a changed file of the same size matched) */
-        if (!f->sha256[0] && !f->git_oid[0] &&
-            (hub_head_file(x, f, &e) != 0 || !f->etag[0] || !sidecar_etag_is(f, f->etag)))
-            return 0;
+         * the one recorded (a changed file of the same size matched); with
+         * defer, the download's own HEAD decides (etag_settles), in
+         * parallel, rather than one more HEAD here, one file at a time */
+        if (!f->sha256[0] && !f->git_oid[0]) {
+            if (defer) {
+                f->etag_check = 1;
+                return 0;
+            }
+            if (hub_head_file(x, f, &e) != 0 || !f->etag[0] || !sidecar_etag_is(f, f->etag))
+                return 0;
+        }
         /* documents left beside it by a version that removed them only
          * after every file was done, and was killed before that */
         if (hub_drop_words_output(x, f, 0, ep) != 0) return -1;
@@ -958,7 +994,7 @@ static int fetch_files(fetch_ctx *x, blalm_err *e)
         hub_file *f = &x->files[i];
         hub_drop_sparse_part(x, f);
         blalm_err ve = {{0}};
-        int v = already_verified(x, f, &ve);
+        int v = already_verified(x, f, 1, &ve);
         if (v < 0) {
             fetch_emit(x, FETCH_EV_ERROR, 0, ve.msg);
             file_failed(x, f);

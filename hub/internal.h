@@ -29,6 +29,8 @@ typedef struct hub_file {
     int short_bodies;          /* answers that ended early without an error, resumed */
     int part_ours;             /* the part file holds only this run's bytes (of the commit
                                 * this run's HEAD pinned): resumable even with no hash listed */
+    int etag_check;            /* in place with a matching sidecar but nothing listed to check
+                                * it by: skipped when its HEAD's ETag is the one recorded */
     int kept;                  /* --max-words: its documents are in this run's output */
 } hub_file;
 

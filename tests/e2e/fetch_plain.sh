@@ -134,3 +134,33 @@ if [ $rc = 1 ] && grep -q "ended at byte 33000 of $size .*after asking for the r
    ! grep -q "kept for resume" "$TMP/e9b"; then
     pass fetch_no_oid_trickle_message
 else fail fetch_no_oid_trickle_message "rc $rc; $(cat "$TMP/e9b")"; fi
+
+# 10. a rerun asks such a file's ETag with the download's own HEAD (in
+#     parallel, --jobs), not with one more HEAD first: a changed file gets one
+#     HEAD, not two
+start_hub "$repo" --plain '*.jsonl' --fault no-oid
+out=$TMP/out10
+fetch --out "$out" --include train.jsonl -q 2>"$TMP/e10"
+fill G; hub_rescan
+h0=$(hub_stat head)
+fetch --out "$out" --include train.jsonl 2>"$TMP/e10b"; rc=$?
+if [ $rc = 0 ] && cmp -s "$src" "$out/$f" && grep -q "1 downloaded" "$TMP/e10b" && [ $(( $(hub_stat head) - h0 )) = 1 ]; then
+    pass fetch_no_oid_changed_one_head
+else fail fetch_no_oid_changed_one_head "rc $rc; heads $(( $(hub_stat head) - h0 )); $(cat "$TMP/e10" "$TMP/e10b")"; fi
+h0=$(hub_stat head)
+fetch --out "$out" --include train.jsonl 2>"$TMP/e10c" && grep -q "1 already verified" "$TMP/e10c" &&
+    [ $(( $(hub_stat head) - h0 )) = 1 ] && pass fetch_no_oid_unchanged_one_head ||
+    fail fetch_no_oid_unchanged_one_head "heads $(( $(hub_stat head) - h0 )); $(cat "$TMP/e10c")"
+
+# 11. a server that sends no ETag: such a file is downloaded again on every
+#     run (nothing tells its version), and the run says why
+start_hub "$repo" --plain '*.jsonl' --fault no-oid --fault no-etag
+out=$TMP/out11
+fetch --out "$out" --include train.jsonl -q 2>"$TMP/e11"
+h0=$(hub_stat head)
+fetch --out "$out" --include train.jsonl 2>"$TMP/e11b"; rc=$?
+if [ $rc = 0 ] && cmp -s "$src" "$out/$f" && grep -q "1 downloaded" "$TMP/e11b" &&
+   grep -q "data/train.jsonl: the server gives no ETag and nothing is listed to check it by: downloaded again" "$TMP/e11b" &&
+   [ $(( $(hub_stat head) - h0 )) = 1 ]; then
+    pass fetch_no_oid_no_etag_noted
+else fail fetch_no_oid_no_etag_noted "rc $rc; heads $(( $(hub_stat head) - h0 )); $(cat "$TMP/e11" "$TMP/e11b")"; fi

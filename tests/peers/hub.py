@@ -48,6 +48,7 @@ Faults (--fault NAME, repeatable):
                 that echoes the Authorization field the client sent
   listing-gzip  listing pages come gzip-compressed with Content-Encoding: gzip,
                 though the client never asked for it
+  no-etag       file answers (HEAD and GET, /resolve/ and the CDN) send no ETag
   etag-moved    /resolve/ (HEAD and GET) gives an X-Linked-Etag that is not the
                 listed sha256: the file changed on the Hub after the listing
   size-moved    /resolve/ gives an X-Linked-Size one more than the listed size
@@ -447,7 +448,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(n))
         self.send_header("Accept-Ranges", "bytes")
-        self.send_header("ETag", '"%s"' % etag)
+        if "no-etag" not in hub.faults:
+            self.send_header("ETag", '"%s"' % etag)
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         if status == 206:
