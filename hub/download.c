@@ -144,8 +144,7 @@ cJSON *hub_sidecar_json(const hub_file *f)
     return j;
 }
 
-/* The sidecar records this ETag. */
-static int sidecar_etag_is(const hub_file *f, const char *etag)
+int hub_sidecar_etag_is(const hub_file *f, const char *etag)
 {
     cJSON *j = hub_sidecar_json(f);
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "etag");
@@ -857,7 +856,7 @@ static int etag_settles(fetch_ctx *x, hub_file *f)
                     "it by: downloaded again", f->path);
         return 0;
     }
-    if (!sidecar_etag_is(f, f->etag)) return 0;
+    if (!hub_sidecar_etag_is(f, f->etag)) return 0;
     blalm_err e = {{0}};
     /* documents left beside it by a version that removed them only after
      * every file was done, and was killed before that */
@@ -965,7 +964,7 @@ static int already_verified(fetch_ctx *x, hub_file *f, int defer, blalm_err *ep)
                 f->etag_check = 1;
                 return 0;
             }
-            if (hub_head_file(x, f, &e) != 0 || !f->etag[0] || !sidecar_etag_is(f, f->etag))
+            if (hub_head_file(x, f, &e) != 0 || !f->etag[0] || !hub_sidecar_etag_is(f, f->etag))
                 return 0;
         }
         /* documents left beside it by a version that removed them only

@@ -78,6 +78,8 @@ int hub_check_linked(const hub_file *f, const http_response *r, blalm_err *e);
 
 /* FILE.meta: matches f (path, size, sha256 or git oid, kind)? */
 int hub_sidecar_matches(const hub_file *f, const char *want_kind);
+/* f's sidecar records this ETag? */
+int hub_sidecar_etag_is(const hub_file *f, const char *etag);
 /* f's sidecar (f->meta) parsed, or NULL when it is not there or no JSON. */
 cJSON *hub_sidecar_json(const hub_file *f);
 int hub_sidecar_write(const fetch_ctx *x, const hub_file *f, const char *sha, const char *kind,

@@ -106,13 +106,21 @@ static char *words_output(const fetch_ctx *x, const hub_file *f)
 }
 
 /* A --max-words sidecar from an earlier run of this file with the same
- * word budget (or a whole file that fits in it): its words, or -1. */
-static int64_t words_reusable(const fetch_ctx *x, const hub_file *f, uint64_t budget)
+ * word budget (or a whole file that fits in it): its words, or -1. With
+ * neither a sha256 nor a git oid listed, the size alone matches a changed
+ * file: the HEAD's ETag must be the one recorded (*headed = 1: f's commit
+ * and ETag are that HEAD's). */
+static int64_t words_reusable(fetch_ctx *x, hub_file *f, uint64_t budget, int *headed)
 {
     char *out = words_output(x, f);
     int have = out && file_exists(out);
     free(out);
     if (!have || !hub_sidecar_matches(f, "max-words")) return -1;
+    if (!f->sha256[0] && !f->git_oid[0]) {
+        blalm_err he;
+        *headed = hub_head_file(x, f, &he) == 0;
+        if (!*headed || !f->etag[0] || !hub_sidecar_etag_is(f, f->etag)) return -1;
+    }
     char *data;
     size_t len;
     blalm_err e;
@@ -229,13 +237,14 @@ static int open_sparse(const char *sparse, blalm_err *e)
  * reader and writes documents until `budget` words. */
 static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_err *e)
 {
-    int64_t reuse = words_reusable(x, f, *budget);
+    int headed = 0;
+    int64_t reuse = words_reusable(x, f, *budget, &headed);
     if (reuse >= 0) {
         *budget -= (uint64_t)reuse < *budget ? (uint64_t)reuse : *budget;
         x->c->skipped++;
         return 0;
     }
-    if (hub_head_file(x, f, e) != 0) return -1;
+    if (!headed && hub_head_file(x, f, e) != 0) return -1;
     uint8_t tail[8], *footer;
     uint32_t flen;
     uint64_t foff;

@@ -164,3 +164,28 @@ if [ $rc = 0 ] && cmp -s "$src" "$out/$f" && grep -q "1 downloaded" "$TMP/e11b" 
    [ $(( $(hub_stat head) - h0 )) = 1 ]; then
     pass fetch_no_oid_no_etag_noted
 else fail fetch_no_oid_no_etag_noted "rc $rc; heads $(( $(hub_stat head) - h0 )); $(cat "$TMP/e11" "$TMP/e11b")"; fi
+
+# 12. --max-words output of such a file is reused only while the HEAD's ETag
+#     is the one its sidecar records (the size alone matched a changed file:
+#     the old version's documents were kept)
+if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then
+    repo12=$TMP/repo12; mkdir -p "$repo12/d"
+    pq=$(ls "$SHARED_DATA/fineweb-legal" | head -1)
+    ln -s "$SHARED_DATA/fineweb-legal/$pq" "$repo12/d/$pq"
+    start_hub "$repo12" --plain '*.parquet' --fault no-oid
+    out=$TMP/out12
+    mw() { "$BLALM" fetch --repo $FETCH_REPO --path d --max-words 3000 --out "$out" "$@"; }
+    mw -q 2>"$TMP/e12"
+    mw 2>"$TMP/e12b"
+    grep -q "1 reused from an earlier run" "$TMP/e12b" && pass fetch_no_oid_words_unchanged_reused ||
+        fail fetch_no_oid_words_unchanged_reused "$(cat "$TMP/e12" "$TMP/e12b")"
+    "$PY" - "$out/d/$pq.meta" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); assert m["kind"] == "max-words", m; m["etag"] = '"an older version"'
+json.dump(m, open(sys.argv[1], "w"))
+PY
+    mw 2>"$TMP/e12c"; rc=$?
+    if [ $rc = 0 ] && grep -q "0 reused from an earlier run" "$TMP/e12c" && ! grep -q "an older version" "$out/d/$pq.meta"; then
+        pass fetch_no_oid_words_other_etag_not_reused
+    else fail fetch_no_oid_words_other_etag_not_reused "rc $rc; $(cat "$TMP/e12c" "$out/d/$pq.meta")"; fi
+else skip fetch_no_oid_words "BLALM_SHARED_DATA (fineweb-legal) not set"; fi
