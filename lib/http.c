@@ -532,6 +532,24 @@ int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char 
 
 int http_url_check(const char *url, char *why, size_t cap)
 {
+    /* before libcurl, whose phrase for a trailing line break ("Port number
+     * was not a decimal number", "Bad hostname") names the wrong part, and
+     * which takes a host outside ASCII here but then refuses the request
+     * ("URL using bad/illegal format") */
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            if (*p == '\n') snprintf(why, cap, "holds a control character (\\n)");
+            else if (*p == '\r') snprintf(why, cap, "holds a control character (\\r)");
+            else if (*p == '\t') snprintf(why, cap, "holds a control character (\\t)");
+            else snprintf(why, cap, "holds a control character (\\x%02x)", *p);
+            return -1;
+        }
+        if (*p >= 0x80) {
+            snprintf(why, cap, "holds a byte that is not ASCII (a host name in another script goes "
+                               "in its xn-- form, anything else percent-encoded)");
+            return -1;
+        }
+    }
     if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) {
         snprintf(why, cap, "must start with http:// or https://");
         return -1;

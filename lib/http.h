@@ -232,8 +232,9 @@ void http_redact(const char *s, const char *const *headers, char *out, size_t ca
  * phrase that quotes no part of it ("contains a control character ..."). */
 int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char **why);
 
-/* 0 when url starts with http:// or https:// (in any case) and libcurl
- * parses it; -1 otherwise, with why set to a phrase to follow the name of
+/* 0 when url holds no control character and no byte outside ASCII,
+ * starts with http:// or https:// (in any case) and libcurl parses it; -1
+ * otherwise, with why set to a phrase to follow the name of
  * the setting ("must start with http:// or https://") that never quotes the
  * URL (it may hold a password). */
 int http_url_check(const char *url, char *why, size_t cap);

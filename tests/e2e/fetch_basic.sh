@@ -89,9 +89,14 @@ cmp -s "$repo/data/CC-MAIN-2024-10/train-00000-of-00001.parquet" "$TMP/o8d/data/
 # before any request, named and shown printable (no raw line break)
 trees=$(hub_stat tree)
 HF_ENDPOINT="$HF_ENDPOINT"$'\n' "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/nl" >/dev/null 2>"$TMP/enl"; rc=$?
-[ $rc = 2 ] && grep -q "^blalm: fetch: HF_ENDPOINT 'http://127.0.0.1:[0-9]*?' is not a URL" "$TMP/enl" \
+[ $rc = 2 ] && grep -q "^blalm: fetch: HF_ENDPOINT 'http://127.0.0.1:[0-9]*?' holds a control character (\\\\n)" "$TMP/enl" \
     && [ "$(grep -c "127.0.0.1" "$TMP/enl")" = 1 ] && [ ! -e "$TMP/nl" ] && [ "$(hub_stat tree)" = "$trees" ] \
     && pass fetch_bad_endpoint_refused || fail fetch_bad_endpoint_refused "rc=$rc $(head -3 "$TMP/enl")"
+# a host outside ASCII: libcurl parses it but refuses the request (exit 1
+# after the listing's request failed); a usage error before any request
+HF_ENDPOINT="http://bücher.example:1" "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/idn" >/dev/null 2>"$TMP/eidn"; rc=$?
+[ $rc = 2 ] && grep -q "HF_ENDPOINT .* holds a byte that is not ASCII (a host name in another script goes in its xn-- form" "$TMP/eidn" \
+    && [ ! -e "$TMP/idn" ] && pass fetch_non_ascii_endpoint_usage_error || fail fetch_non_ascii_endpoint_usage_error "rc=$rc $(head -3 "$TMP/eidn")"
 
 # real FineWeb parquet files (shared data), when present
 if need_shared && [ -d "$SHARED_DATA/fineweb-legal" ]; then

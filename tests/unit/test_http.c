@@ -300,6 +300,17 @@ TEST(url_check)
     }
     http_url_check("ftp://x/", why, sizeof why);
     CHECK_CONTAINS(why, "must start with http:// or https://");
+    /* a line break, at the end or before the port: named as what it is */
+    CHECK_EQ_INT(http_url_check("http://h:8080\n", why, sizeof why), -1);
+    CHECK_CONTAINS(why, "holds a control character (\\n)");
+    CHECK_EQ_INT(http_url_check("http://h\n", why, sizeof why), -1);
+    CHECK_CONTAINS(why, "holds a control character (\\n)");
+    CHECK_EQ_INT(http_url_check("http://h\x01/", why, sizeof why), -1);
+    CHECK_CONTAINS(why, "(\\x01)");
+    /* a host outside ASCII: libcurl parses it, then refuses the request */
+    CHECK_EQ_INT(http_url_check("http://b\xc3\xbc" "cher.example:1", why, sizeof why), -1);
+    CHECK_CONTAINS(why, "not ASCII");
+    CHECK_EQ_INT(http_url_check("http://xn--bcher-kva.example:1", why, sizeof why), 0);
 }
 
 TEST(same_origin)
