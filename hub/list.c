@@ -107,14 +107,23 @@ static void body_head(const char *body, size_t len, char *out, size_t cap)
     out[o] = 0;
 }
 
+/* The head of s (up to 399 bytes of it) for a message: without the token
+ * or a signed query (a server may echo either), cut to cap by body_head;
+ * 0 when nothing is left of s. */
+static int redacted_head(const char *s, const char *const *headers, char *out, size_t cap)
+{
+    char red[400];
+    http_redact(s, headers, red, sizeof red);
+    body_head(red, strlen(red), out, cap);
+    return red[0] != 0;
+}
+
 void hub_add_error_message(const http_response *r, const char *const *headers, blalm_err *e)
 {
     const char *m = r ? http_header_get(r, "x-error-message") : NULL;
     if (!m || !*m) return;
-    char red[400], shown[240];
-    http_redact(m, headers, red, sizeof red);      /* no token, no signed query */
-    if (!*red) return;
-    body_head(red, strlen(red), shown, sizeof shown);
+    char shown[240];
+    if (!redacted_head(m, headers, shown, sizeof shown)) return;
     if (strstr(e->msg, shown)) return;             /* the body said the same */
     char msg[BLALM_ERR_MAX];
     snprintf(msg, sizeof msg, "%s (the Hub says: %s)", e->msg, shown);
@@ -163,12 +172,11 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
         cJSON_Delete(arr);
         /* the body's first bytes, NUL-free, without the token (a server
          * may echo the Authorization it got) before they are cut */
-        char head[400], red[400], shown[88];
+        char head[400], shown[88];
         size_t hl = 0;
         for (; body && hl < len && hl + 1 < sizeof head; hl++) head[hl] = body[hl] ? body[hl] : '?';
         head[hl] = 0;
-        http_redact(head, headers, red, sizeof red);
-        body_head(red, strlen(red), shown, 84);
+        redacted_head(head, headers, shown, 84);
         size_t sl = strlen(shown);
         if (hl < len && (sl < 3 || strcmp(shown + sl - 3, "..."))) strcat(shown, "...");
         return err_set(e, "listing page %d: expected a JSON array of entries, got %s", page_no, shown);
@@ -255,15 +263,6 @@ int hub_listing_add_page(hub_listing *l, const char *body, size_t len, int page_
     return 0;
 }
 
-/* the URL's scheme, host and port are the endpoint's (as libcurl parses
- * both: "https://h:443" is "https://h", userinfo aside; they were compared
- * as text, and an explicit default port or a user:pw@ in HF_ENDPOINT
- * refused every next-page link) */
-static int same_origin(const char *url, const char *endpoint)
-{
-    return http_same_origin(url, endpoint);
-}
-
 int hub_next_page(const char *link, const char *base, const char *endpoint, int page_no, char **next,
                   blalm_err *e)
 {
@@ -281,7 +280,11 @@ int hub_next_page(const char *link, const char *base, const char *endpoint, int 
                           "relative to the page's own URL", page_no, shown);
     }
     free(ref);
-    if (!same_origin(*next, endpoint)) {
+    /* the link's scheme, host and port must be the endpoint's (as libcurl
+     * parses both: "https://h:443" is "https://h", userinfo aside; compared
+     * as text, an explicit default port or a user:pw@ in HF_ENDPOINT refused
+     * every next-page link) */
+    if (!http_same_origin(*next, endpoint)) {
         char shown[200], ep_shown[1100];
         http_redact(*next, NULL, shown, sizeof shown);
         http_redact(endpoint, NULL, ep_shown, sizeof ep_shown);

@@ -326,6 +326,12 @@ TEST(same_origin)
     CHECK_EQ_INT(http_same_origin("http://h2/p", "http://h"), 0);
     CHECK_EQ_INT(http_same_origin("http://h.evil/p", "http://h"), 0);
     CHECK_EQ_INT(http_same_origin("not a url", "http://h"), 0);
+    /* IPv6 literals: the default port filled in, another port or address refused */
+    CHECK_EQ_INT(http_same_origin("http://[::1]/api?cursor=2", "http://[::1]:80"), 1);
+    CHECK_EQ_INT(http_same_origin("http://[::1]:8080/p", "http://[::1]:8080"), 1);
+    CHECK_EQ_INT(http_same_origin("http://[::1]:8080/p", "http://[::1]"), 0);
+    CHECK_EQ_INT(http_same_origin("http://[::2]:8080/p", "http://[::1]:8080"), 0);
+    CHECK_EQ_INT(http_same_origin("http://[0:0::1]:8080/p", "http://[::1]:8080"), 1);
 }
 
 /* ---- in-process loopback server ---------------------------------------- */
