@@ -801,8 +801,11 @@ static void start_get(fetch_ctx *x, hub_file *f)
      * version from the Hub's now (the same size may hold other bytes):
      * never resumed from an earlier run, so two versions are never joined;
      * in this run (an answer that ended early) its bytes are of the commit
-     * this run's HEAD pinned, and the rest is asked for of that commit */
-    if (f->have > f->size || (!f->sha256[0] && !f->git_oid[0] && !f->part_ours)) {
+     * this run's HEAD pinned, and the rest is asked for of that commit; a
+     * server that named no commit is asked by revision, which may have
+     * moved: then it starts over in this run too */
+    if (f->have > f->size ||
+        (!f->sha256[0] && !f->git_oid[0] && !(f->part_ours && is_commit(f->commit)))) {
         if (ftruncate(f->fd, 0) != 0) { /* fall through; the size check catches it */ }
         f->have = 0;                  /* not ours to trust: start over */
     }
@@ -857,6 +860,7 @@ static int etag_settles(fetch_ctx *x, hub_file *f)
         return 0;
     }
     if (!hub_sidecar_etag_is(f, f->etag)) return 0;
+    fetch_emit(x, FETCH_EV_BYTES, f->size, NULL); /* its size is in the total the progress was given */
     blalm_err e = {{0}};
     /* documents left beside it by a version that removed them only after
      * every file was done, and was killed before that */

@@ -49,6 +49,8 @@ Faults (--fault NAME, repeatable):
   listing-gzip  listing pages come gzip-compressed with Content-Encoding: gzip,
                 though the client never asked for it
   no-etag       file answers (HEAD and GET, /resolve/ and the CDN) send no ETag
+  no-commit     files kept in git (--plain) are answered without X-Repo-Commit
+                (a mirror that names no commit: a client asks by revision)
   etag-moved    /resolve/ (HEAD and GET) gives an X-Linked-Etag that is not the
                 listed sha256: the file changed on the Hub after the listing
   size-moved    /resolve/ gives an X-Linked-Size one more than the listed size
@@ -373,7 +375,8 @@ class Handler(BaseHTTPRequestHandler):
         if hub.is_plain(p):        # kept in git: the bytes come from /resolve/ itself
             if self.command == "GET" and hub.once("500-once", p):
                 return self.error(500, "internal error (injected)")
-            return self.body(full, size, git_oid, p, {"X-Repo-Commit": COMMIT})
+            return self.body(full, size, git_oid, p,
+                             {} if "no-commit" in hub.faults else {"X-Repo-Commit": COMMIT})
         loc = "/cdn/%s/%s?sig=%s" % (sha, urllib.parse.quote(p), hashlib.md5(p.encode()).hexdigest())
         linked_etag = sha
         if "bad-sha" in hub.faults:    # the Hub agrees with its listing; the bytes do not
