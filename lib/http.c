@@ -533,10 +533,8 @@ int http_token_clean(const char *s, size_t n, char *out, size_t cap, const char 
 int http_url_check(const char *url, char *why, size_t cap)
 {
     /* before libcurl, whose phrase for a trailing line break ("Port number
-     * was not a decimal number", "Bad hostname") names the wrong part, and
-     * which takes a host outside ASCII here but then refuses the request
-     * ("URL using bad/illegal format") */
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+     * was not a decimal number", "Bad hostname") names the wrong part */
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
         if (*p < 0x20 || *p == 0x7f) {
             if (*p == '\n') snprintf(why, cap, "holds a control character (\\n)");
             else if (*p == '\r') snprintf(why, cap, "holds a control character (\\r)");
@@ -544,12 +542,6 @@ int http_url_check(const char *url, char *why, size_t cap)
             else snprintf(why, cap, "holds a control character (\\x%02x)", *p);
             return -1;
         }
-        if (*p >= 0x80) {
-            snprintf(why, cap, "holds a byte that is not ASCII (a host name in another script goes "
-                               "in its xn-- form, anything else percent-encoded)");
-            return -1;
-        }
-    }
     if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) {
         snprintf(why, cap, "must start with http:// or https://");
         return -1;
@@ -560,10 +552,23 @@ int http_url_check(const char *url, char *why, size_t cap)
         return -1;
     }
     CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
-    curl_url_cleanup(u);
     if (rc != CURLUE_OK) {
+        curl_url_cleanup(u);
         /* libcurl's phrase names the part, never quotes the URL */
         snprintf(why, cap, "is not a URL libcurl takes (%s)", curl_url_strerror(rc));
+        return -1;
+    }
+    /* a host outside ASCII (as written, or percent-encoded): libcurl takes
+     * it here but then refuses the request ("URL using bad/illegal
+     * format"); a path or password outside ASCII is sent as it is */
+    char *host = NULL;
+    int idn = 0;
+    if (curl_url_get(u, CURLUPART_HOST, &host, CURLU_URLDECODE) == CURLUE_OK && host)
+        for (const unsigned char *p = (const unsigned char *)host; *p; p++) idn |= *p >= 0x80;
+    curl_free(host);
+    curl_url_cleanup(u);
+    if (idn) {
+        snprintf(why, cap, "has a host name that is not ASCII (write it in its xn-- form)");
         return -1;
     }
     return 0;

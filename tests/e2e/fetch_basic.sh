@@ -95,7 +95,7 @@ HF_ENDPOINT="$HF_ENDPOINT"$'\n' "$BLALM" fetch --repo $FETCH_REPO --path sample/
 # a host outside ASCII: libcurl parses it but refuses the request (exit 1
 # after the listing's request failed); a usage error before any request
 HF_ENDPOINT="http://bücher.example:1" "$BLALM" fetch --repo $FETCH_REPO --path sample/10BT --out "$TMP/idn" >/dev/null 2>"$TMP/eidn"; rc=$?
-[ $rc = 2 ] && grep -q "HF_ENDPOINT .* holds a byte that is not ASCII (a host name in another script goes in its xn-- form" "$TMP/eidn" \
+[ $rc = 2 ] && grep -q "HF_ENDPOINT .* has a host name that is not ASCII (write it in its xn-- form)" "$TMP/eidn" \
     && [ ! -e "$TMP/idn" ] && pass fetch_non_ascii_endpoint_usage_error || fail fetch_non_ascii_endpoint_usage_error "rc=$rc $(head -3 "$TMP/eidn")"
 
 # real FineWeb parquet files (shared data), when present
