@@ -571,14 +571,9 @@ static void drop_get(hub_file *f)
 }
 
 /* Answers that may end early (each with new bytes) before a file fails in
- * this run; its part file stays for a rerun. */
+ * this run; its part file stays for a rerun (one with a hash listed). */
 #define SHORT_BODIES_MAX 32   /* the message below says "32 times" */
 
-/* The GET succeeded but f's part file holds fewer bytes than the listing
- * says: a body that ended without an error (one delimited by the connection's
- * close and cut, or a 206 for less than asked, which RFC 9110 allows). When
- * the answer brought bytes, the rest is asked for with Range; 1 = it was
- * (or f failed: reported), 0 = the file is whole. */
 /* What becomes of a failed file's partial bytes, for its message: with
  * neither a sha256 nor a git oid listed a rerun cannot tell their version,
  * so it starts over. */
@@ -589,6 +584,11 @@ static const char *part_fate(const hub_file *f)
                                            "by; the next run starts over";
 }
 
+/* The GET succeeded but f's part file holds fewer bytes than the listing
+ * says: a body that ended without an error (one delimited by the connection's
+ * close and cut, or a 206 for less than asked, which RFC 9110 allows). When
+ * the answer brought bytes, the rest is asked for with Range; 1 = it was
+ * (or f failed: reported), 0 = the file is whole. */
 static int resume_short(fetch_ctx *x, hub_file *f)
 {
     struct stat st;
