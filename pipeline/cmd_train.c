@@ -158,7 +158,10 @@ int cmd_train(int argc, char **argv)
         case 'z': o.tokenizer = optarg; break;
         case 'K': o.tokens = optarg; break;
         case 's': case 'T': case 't': case 'S': case 'B': case 'b':
-            if (cli_parse_count(optarg, &v) < 0 || ((c == 't' || c == 'B' || c == 'b') && (v < 1 || v > 4096)))
+            if ((c == 't' || c == 'B' || c == 'b') && (cli_parse_count(optarg, &v) < 0 || v < 1 || v > 4096))
+                return cli_usage_error(usage, "train: --%s wants a count in 1..4096, not '%s'",
+                                       cli_option_name(opts, c), optarg); /* as eval and ablate say it */
+            if (cli_parse_count(optarg, &v) < 0)
                 return cli_usage_error(usage, "train: --%s: bad number '%s'", cli_option_name(opts, c), optarg);
             if ((c == 's' || c == 'T') && v < 1) /* 0 is no length; leave the option out for one epoch */
                 return cli_usage_error(usage, "train: --%s wants a count >= 1 (without it: one epoch), not '%s'",
