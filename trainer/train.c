@@ -1221,7 +1221,11 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     int rc = train_run_locked(o, sum, e);
     char p[4200];
     snprintf(p, sizeof p, "%s/config.json", o->run);
-    if (rc < 0 && fresh && fd >= 0 && !file_exists(p)) {
+    /* not under mpirun (ranks > 1): the other ranks may still be reading
+     * the tokenizer and token cache, and one that lost them failed with
+     * "tokenizer.json: No such file", aborting every rank before rank 0
+     * said why it refused */
+    if (rc < 0 && fresh && fd >= 0 && o->ranks <= 1 && !file_exists(p)) {
         /* refused before the run began (config.json is written once every
          * check passed: a train split shorter than one sequence, a corpus
          * over the track's budget): the tokenizer and token cache it made
