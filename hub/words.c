@@ -109,17 +109,18 @@ static char *words_output(const fetch_ctx *x, const hub_file *f)
  * word budget (or a whole file that fits in it): its words, or -1. With
  * neither a sha256 nor a git oid listed, the size alone matches a changed
  * file: the HEAD's ETag must be the one recorded (*headed = 1: f's commit
- * and ETag are that HEAD's). */
-static int64_t words_reusable(fetch_ctx *x, hub_file *f, uint64_t budget, int *headed)
+ * and ETag are that HEAD's; -2 with *e when that HEAD failed, which the
+ * download would only ask again). */
+static int64_t words_reusable(fetch_ctx *x, hub_file *f, uint64_t budget, int *headed, blalm_err *he)
 {
     char *out = words_output(x, f);
     int have = out && file_exists(out);
     free(out);
     if (!have || !hub_sidecar_matches(f, "max-words")) return -1;
     if (!f->sha256[0] && !f->git_oid[0]) {
-        blalm_err he;
-        *headed = hub_head_file(x, f, &he) == 0;
-        if (!*headed || !f->etag[0] || !hub_sidecar_etag_is(f, f->etag)) return -1;
+        if (hub_head_file(x, f, he) != 0) return -2;
+        *headed = 1;
+        if (!f->etag[0] || !hub_sidecar_etag_is(f, f->etag)) return -1;
     }
     char *data;
     size_t len;
@@ -238,7 +239,8 @@ static int open_sparse(const char *sparse, blalm_err *e)
 static int fetch_words_file(fetch_ctx *x, hub_file *f, uint64_t *budget, blalm_err *e)
 {
     int headed = 0;
-    int64_t reuse = words_reusable(x, f, *budget, &headed);
+    int64_t reuse = words_reusable(x, f, *budget, &headed, e);
+    if (reuse == -2) return -1;
     if (reuse >= 0) {
         *budget -= (uint64_t)reuse < *budget ? (uint64_t)reuse : *budget;
         x->c->skipped++;
