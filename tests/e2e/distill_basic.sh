@@ -5,20 +5,13 @@
 source "$(dirname "$0")/../lib.sh"
 W=$TMP/w
 E=$TMP/e
-"$PY" - "$W" "$E" <<'PY'
+"$PY" - "$W" "$E" "$(dirname "$0")" <<'PY'
 import json, os, random, sys
 w, e = sys.argv[1:3]
+sys.path.insert(0, sys.argv[3]); sys.dont_write_bytecode = True
+import distill_synth
 rng = random.Random(7)
-shared = "the of and a to in is that it for on with as was this by are".split()
-topic = {k: [f"w{k}x{j}" for j in range(40)] for k in range(6)}
-def doc(i, label, tag):
-    words = []
-    for _ in range(120):
-        r = rng.random()
-        if r < 0.5: words.append(rng.choice(shared))
-        elif r < 0.8: words.append(rng.choice(topic[label]))
-        else: words.append(rng.choice(topic[rng.randrange(6)]))
-    return {"id": f"{tag}{i}", "text": " ".join(words) + ".", "metadata": {"score": label}}
+doc = lambda i, label, tag: distill_synth.doc(rng, i, label, tag, 120, 0.8)
 def write(path, docs):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:

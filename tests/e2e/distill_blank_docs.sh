@@ -6,15 +6,13 @@
 source "$(dirname "$0")/../lib.sh"
 W=$TMP/w
 E=$TMP/e
-"$PY" - "$W" "$E" <<'PY'
+"$PY" - "$W" "$E" "$(dirname "$0")" <<'PY'
 import json, os, random, sys
 w, e = sys.argv[1:3]
+sys.path.insert(0, sys.argv[3]); sys.dont_write_bytecode = True
+import distill_synth
 rng = random.Random(7)
-shared = "the of and a to in is that it for on with as was this by are".split()
-topic = {k: [f"w{k}x{j}" for j in range(40)] for k in range(6)}
-def doc(i, label, tag):
-    words = [rng.choice(shared) if rng.random() < 0.5 else rng.choice(topic[label]) for _ in range(60)]
-    return {"id": f"{tag}{i}", "text": " ".join(words) + ".", "metadata": {"score": label}}
+doc = lambda i, label, tag: distill_synth.doc(rng, i, label, tag, 60, 1.0)
 for path, docs in ((f"{w}/docs/src/a.jsonl", [doc(i, i % 6, "t") for i in range(120)]),
                    (f"{e}/docs/src/b.jsonl", [doc(i, i % 6, "h") for i in range(30)]
                     + [{"id": f"blank{k}", "text": t, "metadata": {"score": k % 6}}
