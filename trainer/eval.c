@@ -981,6 +981,20 @@ static size_t py_strip_space(const unsigned char *s)
     return *s >= 0x1c && *s <= 0x1f ? 1 : py_space(s);
 }
 
+/* [*s, *end) without the whitespace `space` takes at its start and end, as
+ * Python's strip() and float() drop theirs (a code point at a time). */
+static void py_trim(const unsigned char **s, const unsigned char **end, size_t (*space)(const unsigned char *))
+{
+    size_t k;
+    while (*s < *end && (k = space(*s)) && k <= (size_t)(*end - *s)) *s += k;
+    while (*end > *s) {
+        const unsigned char *q = *end - 1;
+        while (q > *s && (*q & 0xc0) == 0x80) q--; /* the last code point */
+        if (space(q) != (size_t)(*end - q)) break;
+        *end = q;
+    }
+}
+
 /* A finite decimal number written as Python's float() reads a string: the
  * official decode_wug does float(raw_dict["ratio"]), so "0.5" is 0.5.
  * Surrounding whitespace (py_space), an optional sign, digits with a point
@@ -991,14 +1005,7 @@ static size_t py_strip_space(const unsigned char *s)
 static int py_float(const char *str, double *out)
 {
     const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
-    size_t k;
-    while ((k = py_space(s))) s += k;
-    while (end > s) {
-        const unsigned char *q = end - 1;
-        while (q > s && (*q & 0xc0) == 0x80) q--; /* the last code point */
-        if (py_space(q) != (size_t)(end - q)) break;
-        end = q;
-    }
+    py_trim(&s, &end, py_space);
     char buf[256];
     size_t n = 0;
     if (end - s > 200) return -1; /* no ratio is written so */
@@ -1271,15 +1278,9 @@ static int load_jsonl_task(ctx *c, task_state *t, const char *dir, const char *r
              * calls whitespace (py_strip_space), not only what JSON allows
              * around a value; those bytes become spaces, so the line is then
              * read whole and every column counts from its start */
-            char *q = p, *qe = p + l;
-            size_t k;
-            while (q < qe && (k = py_strip_space((const unsigned char *)q)) && k <= (size_t)(qe - q)) q += k;
-            while (qe > q) {
-                char *s = qe - 1;
-                while (s > q && ((unsigned char)*s & 0xc0) == 0x80) s--; /* the last code point */
-                if (py_strip_space((const unsigned char *)s) != (size_t)(qe - s)) break;
-                qe = s;
-            }
+            const unsigned char *ts = (const unsigned char *)p, *te = ts + l;
+            py_trim(&ts, &te, py_strip_space);
+            char *q = p + (ts - (const unsigned char *)p), *qe = p + (te - (const unsigned char *)p);
             memset(p, ' ', (size_t)(q - p));
             memset(qe, ' ', (size_t)(p + l - qe));
             if (q == qe) { /* json.loads(line.strip()) refuses it */
