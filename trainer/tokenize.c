@@ -1,6 +1,7 @@
 /* tokenize.c - corpus -> token shards, resumable and shardable (tokenize.h). */
 #include "trainer/tokenize.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -319,6 +320,35 @@ static int write_manifest(const tokenize_opts *o, const unit *us, size_t nf, con
     return rc;
 }
 
+/* A folder DIR/train_* holding a .train file (the BabyLM organisers'
+ * download: train_10M/ or train_100M/ beside dev/ and test/): 1, its name
+ * in out. Such a corpus has no train/ to the BabyLM layout read here. */
+static int download_train_folder(const char *dir, char *out, size_t cap)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int found = 0;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        if (strncmp(de->d_name, "train_", 6) != 0) continue;
+        char sub[PATH_MAX];
+        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) >= sizeof sub) continue;
+        DIR *s = opendir(sub);
+        if (!s) continue;
+        struct dirent *f;
+        while (!found && (f = readdir(s))) {
+            size_t n = strlen(f->d_name);
+            if (n > 6 && !strcmp(f->d_name + n - 6, ".train")) {
+                snprintf(out, cap, "%s", de->d_name);
+                found = 1;
+            }
+        }
+        closedir(s);
+    }
+    closedir(d);
+    return found;
+}
+
 int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress cb, void *cb_arg, blalm_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -338,6 +368,16 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
         corpus_close(&cp);
         return err_set(e, "%s: no split files (expected the BabyLM layout DIR/train/*.train, DIR/dev/*.dev)",
                        o->corpus);
+    }
+    size_t n_train = 0;
+    for (size_t i = 0; i < cp.n_files; i++) n_train += cp.files[i].split == CORPUS_TRAIN;
+    char dl[256];
+    if (n_train == 0 && download_train_folder(o->corpus, dl, sizeof dl)) {
+        corpus_close(&cp);
+        /* read as it is, only dev/ was tokenized, and the run said nothing */
+        return err_set(e, "%s: no train/*.train, but %s/ holds .train files (the BabyLM download's layout): "
+                       "link it as the train split (ln -s %s %s/train) and tokenize again",
+                       o->corpus, dl, dl, o->corpus);
     }
     int blank_lines = !cp.has_index;
     c->blank_lines = blank_lines;

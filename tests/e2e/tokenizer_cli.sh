@@ -251,6 +251,17 @@ expect tokenize_bad_tokenizer 1 "trunc.json" "$BLALM" tokenize --corpus "$TMP/c"
 expect tokenize_no_corpus_folder 1 "nowhere: No such file or directory" "$BLALM" tokenize --corpus "$TMP/nowhere" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
 mkdir -p "$TMP/nosplits"
 expect tokenize_no_split_files 1 "no split files" "$BLALM" tokenize --corpus "$TMP/nosplits" --tokenizer "$TMP/tok/tokenizer.bin" --out "$TMP/badsh"
+# the BabyLM organisers' download (train_10M/ or train_100M/ beside dev/):
+# refused, naming the folder to link as train/ (it tokenized dev/ alone, exit 0)
+mkdir -p "$TMP/babylm/train_10M" "$TMP/babylm/dev"
+cp "$TMP/c/train/books.train" "$TMP/babylm/train_10M/childes.train"
+cp "$TMP/c/dev/web.dev" "$TMP/babylm/dev/childes.dev"
+expect tokenize_babylm_download_layout 1 "train_10M/ holds .train files" "$BLALM" tokenize --corpus "$TMP/babylm" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
+[ ! -e "$TMP/bsh" ] && pass tokenize_babylm_download_writes_nothing || fail tokenize_babylm_download_writes_nothing "$(find "$TMP/bsh" -type f)"
+ln -s train_10M "$TMP/babylm/train"
+expect tokenize_babylm_download_linked 0 "" "$BLALM" tokenize --corpus "$TMP/babylm" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh" -q
+grep -q '"file": "train/childes.train"' "$TMP/bsh/tokens.json" 2>/dev/null && pass tokenize_babylm_download_linked_train ||
+    fail tokenize_babylm_download_linked_train "$(cat "$TMP/bsh/tokens.json" 2>&1 | head -c 300)"
 
 # a rerun skips finished shards; a changed source file is redone; --force redoes all
 expect tokenize_rerun_skips 0 "(3 done before)" "$BLALM" tokenize --corpus "$TMP/c" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/sh"
