@@ -89,3 +89,41 @@ PY
     --steps 1 -q 2>"$TMP/err"; rc=$?
 [ $rc = 1 ] && grep -q "tensor layers\.[0-9]*\.mixer\.swa_[a-z_]*\.weight (and [0-9]* more) is not one of this model's" "$TMP/err" \
     && pass modelcheck_weights_foreign_tensors || fail modelcheck_weights_foreign_tensors "rc $rc: $(head -c 300 "$TMP/err")"
+
+# the export's safetensors, read from the format's specification alone (struct,
+# json, numpy): u64 LE header length, a multiple of 8, the JSON padded with
+# spaces; __metadata__ string to string; names once; F32 tensors tiling the
+# data in header order; their floats are the checkpoint's parameters, bit for bit
+if ! "$PY" -c "import numpy" 2>/dev/null; then skip export_safetensors_spec "python3-numpy missing"; else
+for r in "$R" "$TMP/swa"; do
+    "$BLALM" export --run "$r" --out "$TMP/exspec" -q 2>"$TMP/err" || { fail export_safetensors_spec "export: $(head -c 300 "$TMP/err")"; continue; }
+    "$PY" - "$TMP/exspec/model.safetensors" "$r/checkpoints/latest.bin" <<'PY' && pass "export_safetensors_spec ($(basename "$r"))" || fail export_safetensors_spec "$r"
+import json, struct, sys
+import numpy as np
+b = open(sys.argv[1], "rb").read()
+n, = struct.unpack("<Q", b[:8])
+assert n % 8 == 0 and b[8:9] == b"{", n
+hb = b[8:8 + n]
+assert hb.rstrip(b" ").endswith(b"}") and len(hb) - len(hb.rstrip(b" ")) < 8
+pairs = json.loads(hb.decode("utf-8"), object_pairs_hook=lambda p: p)
+names = [k for k, _ in pairs]
+assert len(names) == len(set(names)), "a name twice"
+h = {k: dict(v) if isinstance(v, list) else v for k, v in pairs}
+meta = h.pop("__metadata__")
+assert all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()), meta
+data, at, flat = b[8 + n:], 0, []
+for name, t in h.items():
+    assert set(t) == {"dtype", "shape", "data_offsets"} and t["dtype"] == "F32", (name, t)
+    s, e = t["data_offsets"]
+    assert s == at and e - s == 4 * int(np.prod(t["shape"])), (name, t, at)
+    flat.append(np.frombuffer(data[s:e], "<u4"))
+    at = e
+assert at == len(data), (at, len(data))
+c = open(sys.argv[2], "rb").read()
+hl, = struct.unpack("<Q", c[16:24])
+np_, = struct.unpack("<Q", c[24 + hl:32 + hl])
+params = np.frombuffer(c[32 + hl:32 + hl + 4 * np_], "<u4")
+assert np.array_equal(params, np.concatenate(flat)), "the floats are not the checkpoint's"
+PY
+done
+fi
