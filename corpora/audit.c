@@ -611,8 +611,9 @@ static void cols_free(cols *cs)
 /* The type a value asks of its column: an integer literal that fits int64
  * is an integer, exactly; one beyond int64 (an unsigned 64-bit hash, say)
  * would lose digits as a double, so its column holds JSON text; a number
- * with a fraction or exponent is an integer when integral below 2^53
- * (3.0), else a float. */
+ * with a fraction or exponent is a float, 3.0 too, as JSON readers (Python,
+ * DuckDB's read_json) have it (it was an integer: a column of 2.0 and 3.0
+ * exported as the BIGINTs 2 and 3). */
 static int value_flags(const char *v, size_t n)
 {
     int64_t i;
@@ -624,8 +625,7 @@ static int value_flags(const char *v, size_t n)
     }
     if (!memchr(v, '.', n) && !memchr(v, 'e', n) && !memchr(v, 'E', n))
         return raw_int64(v, n, &i) ? T_INT : T_OTHER;
-    double d = raw_double(v, n);
-    return (d == floor(d) && fabs(d) < 9007199254740992.0) ? T_INT : T_FLOAT;
+    return T_FLOAT;
 }
 
 /* Columns: every key of every attribute set seen anywhere (first pass over

@@ -74,3 +74,31 @@ if asm; then
 else
     fail audit_export_case_clash "assemble: $(head -c 300 "$TMP/asm.err")"
 fi
+
+# --- a number written with a fraction or exponent is a float, as JSON
+# readers (Python, DuckDB's read_json) have it: a column of 2.0 and 3.0 was a
+# BIGINT, its .jsonl.zst said 2 and 3 where the line said 2.0 and 3.0 (and
+# `audit ID` said 2.0); 1e2 beside 5 is a DOUBLE; integers stay BIGINT
+rm -rf "$W/attributes/q"
+attr num '{"id":"a","num":{"f":2.0,"g":1e2,"h":3}}' '{"id":"b","num":{"f":3.0,"g":5,"h":4}}'
+if asm && "$BLALM" audit --work "$W" --export "$TMP/n.jsonl.zst" --quiet 2>"$TMP/err" &&
+        "$BLALM" audit --work "$W" --export "$TMP/n.parquet" --quiet 2>>"$TMP/err"; then
+    zstd -dc "$TMP/n.jsonl.zst" | "$PY" -c '
+import json, sys
+r = {d["id"]: d for d in map(json.loads, sys.stdin)}
+got = [(r[i]["num.f"], type(r[i]["num.f"]).__name__, r[i]["num.g"], r[i]["num.h"], type(r[i]["num.h"]).__name__) for i in "ab"]
+want = [(2.0, "float", 100.0, 3, "int"), (3.0, "float", 5, 4, "int")]
+sys.exit(0 if got == want else f"{got} != {want}")' 2>"$TMP/chk" && pass audit_export_float_literals_jsonl ||
+        fail audit_export_float_literals_jsonl "$(head -c 300 "$TMP/chk")"
+    if have_node_oracles; then
+        types=$(cd "$ORACLE_DIR" && node --input-type=module -e "
+import { DuckDBInstance } from '@duckdb/node-api';
+const con = await (await DuckDBInstance.create(':memory:')).connect();
+const r = await con.runAndReadAll(\"SELECT typeof(\\\"num.f\\\"), typeof(\\\"num.g\\\"), typeof(\\\"num.h\\\"), sum(\\\"num.f\\\") FROM read_parquet('$TMP/n.parquet') GROUP BY ALL\");
+console.log(r.getRows().map(x => x.join(' ')).join(';'));" 2>&1)
+        [ "$types" = "DOUBLE DOUBLE BIGINT 5" ] && pass audit_export_float_literals_parquet ||
+            fail audit_export_float_literals_parquet "DuckDB: $types"
+    else skip audit_export_float_literals_parquet "node or @duckdb/node-api missing"; fi
+else
+    fail audit_export_float_literals_jsonl "$(head -c 300 "$TMP/asm.err" "$TMP/err")"
+fi
