@@ -364,11 +364,6 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     else snprintf(state, sizeof state, "%s/state", o->out);
     corpus cp;
     if (corpus_open(&cp, o->corpus, e) != 0) return -1;
-    if (cp.n_files == 0) {
-        corpus_close(&cp);
-        return err_set(e, "%s: no split files (expected the BabyLM layout DIR/train/*.train, DIR/dev/*.dev)",
-                       o->corpus);
-    }
     size_t n_train = 0;
     for (size_t i = 0; i < cp.n_files; i++) n_train += cp.files[i].split == CORPUS_TRAIN;
     char dl[256];
@@ -378,6 +373,11 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
         return err_set(e, "%s: no train/*.train, but %s/ holds .train files (the BabyLM download's layout): "
                        "link it as the train split (ln -s %s %s/train) and tokenize again",
                        o->corpus, dl, dl, o->corpus);
+    }
+    if (cp.n_files == 0) {
+        corpus_close(&cp);
+        return err_set(e, "%s: no split files (expected the BabyLM layout DIR/train/*.train, DIR/dev/*.dev)",
+                       o->corpus);
     }
     int blank_lines = !cp.has_index;
     c->blank_lines = blank_lines;

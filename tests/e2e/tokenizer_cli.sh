@@ -258,6 +258,8 @@ cp "$TMP/c/train/books.train" "$TMP/babylm/train_10M/childes.train"
 cp "$TMP/c/dev/web.dev" "$TMP/babylm/dev/childes.dev"
 expect tokenize_babylm_download_layout 1 "train_10M/ holds .train files" "$BLALM" tokenize --corpus "$TMP/babylm" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
 [ ! -e "$TMP/bsh" ] && pass tokenize_babylm_download_writes_nothing || fail tokenize_babylm_download_writes_nothing "$(find "$TMP/bsh" -type f)"
+mkdir -p "$TMP/babylm100/train_100M" && cp "$TMP/c/train/books.train" "$TMP/babylm100/train_100M/"
+expect tokenize_babylm_download_no_dev 1 "train_100M/ holds .train files" "$BLALM" tokenize --corpus "$TMP/babylm100" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
 ln -s train_10M "$TMP/babylm/train"
 expect tokenize_babylm_download_linked 0 "" "$BLALM" tokenize --corpus "$TMP/babylm" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh" -q
 grep -q '"file": "train/childes.train"' "$TMP/bsh/tokens.json" 2>/dev/null && pass tokenize_babylm_download_linked_train ||
