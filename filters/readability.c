@@ -41,12 +41,6 @@
 
 /* ---------- UTF-8 ---------- */
 
-static size_t encode_cp(int32_t cp, unsigned char *out)
-{
-    return (size_t)utf8proc_encode_char(cp, out);
-}
-
-
 static int cat_of(int32_t c) { return (int)utf8proc_category(c); }
 static int is_letter_cat(int k)
 {
@@ -56,10 +50,29 @@ static int is_number_cat(int k)
 {
     return k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO;
 }
-static int32_t lower_cp(int32_t c)
+
+/* U+0130, capital I with dot above: Python's str.lower() (the full case
+ * mapping) makes it two code points, "i" and U+0307; every other code point
+ * lowers to one, as utf8proc's simple mapping gives it. */
+#define DOTTED_CAPITAL_I 0x130
+
+/* Writes cp lowercased as Python's str.lower() does (final sigma aside: no
+ * pattern or list word holds a sigma) into out; returns the bytes written
+ * (at most 4) and adds its code points to *ncp. */
+static size_t put_lower(int32_t cp, unsigned char *out, size_t *ncp)
 {
-    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-    return utf8proc_tolower(c);
+    if (cp < 0x80) {
+        out[0] = (unsigned char)((cp >= 'A' && cp <= 'Z') ? cp + 32 : cp);
+        ++*ncp;
+        return 1;
+    }
+    if (cp == DOTTED_CAPITAL_I) {
+        out[0] = 'i', out[1] = 0xCC, out[2] = 0x87;   /* i U+0307 */
+        *ncp += 2;
+        return 3;
+    }
+    ++*ncp;
+    return (size_t)utf8proc_encode_char(utf8proc_tolower(cp), out);
 }
 
 /* ---------- hashing and tables ---------- */
@@ -755,8 +768,7 @@ static size_t lower_word(const char *word, size_t len, unsigned char *buf)
     for (size_t i = 0; i < len && ncp < MAX_CORE;) {
         int32_t cp;
         i += utf8_decode_flag((const unsigned char *)word, len, i, &cp, &bad);
-        b += encode_cp(lower_cp(cp), buf + b);
-        ncp++;
+        b += put_lower(cp, buf + b, &ncp);
     }
     return b;
 }
@@ -874,28 +886,24 @@ static size_t build_core(const int32_t *v, size_t n, unsigned char *out)
     for (size_t i = 0; i < n && k < MAX_CORE; i++) {
         int32_t cp = v[i];
         if (!is_w(cp) && !(cp == '\'' && apostrophe_kept(v, n, i))) continue;
-        cp = lower_cp(cp);
-        k++;
-        if (cp < 0x80)
-            out[b++] = (unsigned char)cp;
-        else
-            b += encode_cp(cp, out + b);
+        b += put_lower(cp, out + b, &k);
     }
     return b;
 }
 
-/* U+0130, capital I with dot above: Python's str.lower() makes it "i" and
- * U+0307, which textstat's is_difficult_word looks up in the (ASCII) list
- * of familiar words as it stands, so a word holding it is never familiar;
- * its syllables are counted with the U+0307 removed as punctuation, as our
- * lowercased core (utf8proc: a plain "i") gives them. */
-#define DOTTED_CAPITAL_I 0x130
+/* A word holding U+0130 is never familiar: textstat's is_difficult_word
+ * looks up word.lower() ("i" U+0307) in the (ASCII) list. Its syllables are
+ * those of the core with the U+0307 kept (put_lower): textstat's
+ * count_syllables lowers after removing punctuation (list_words(text,
+ * lowercase=True)), so CMUdict never has the word and pyphen hyphenates it
+ * with the U+0307 in place. */
 
 /* Syllables, difficulty and fog difficulty of a token whose first code points
  * are c->tcp[0..n) and that holds a \w code point. One core serves all three:
  * textstat's list_words removes punctuation from the text as written and
  * lowercases after (syllables) or in is_difficult_word (difficult words), and
- * removing punctuation from a core again changes nothing (fog's syllables). */
+ * removing punctuation from a core again changes nothing (fog's syllables)
+ * but where U+0130 lowered to U+0307 (above). */
 static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, int *fog)
 {
     size_t len = build_core(c->tcp, n, c->core);
@@ -903,7 +911,19 @@ static void token_word(readability_ctx *c, size_t n, int *syl, int *difficult, i
     for (size_t i = 0; i < n; i++) dotted |= c->tcp[i] == DOTTED_CAPITAL_I;
     *syl = word_syllables(c, c->core, len);
     *difficult = dotted || !(len < 64 && set_has(&c->familiar, (const char *)c->core, len));
-    *fog = *difficult && *syl >= 3;
+    if (!dotted) {
+        *fog = *difficult && *syl >= 3;
+        return;
+    }
+    /* Gunning fog: is_difficult_word counts the syllables of word.lower()
+     * with count_syllables, which removes punctuation again: the U+0307
+     * goes (the core holds no other, a combining mark not being \w) */
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i + 1 < len && c->core[i] == 0xCC && c->core[i + 1] == 0x87) i++;
+        else c->core[k++] = c->core[i];
+    }
+    *fog = word_syllables(c, c->core, k) >= 3;
 }
 
 /* A word of a token without apostrophes whose syllables are known: the
@@ -1019,14 +1039,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 if (!hit && ncp < MAX_CORE + 4) {
                     c->tcp[ncp++] = cp;
                     apos |= cp == '\'';
-                    if (w && ccp < MAX_CORE) {
-                        int32_t lc = lower_cp(cp);
-                        if (lc < 0x80)
-                            c->core[clen++] = (unsigned char)lc;
-                        else
-                            clen += encode_cp(lc, c->core + clen);
-                        ccp++;
-                    }
+                    if (w && ccp < MAX_CORE) clen += put_lower(cp, c->core + clen, &ccp);
                 }
             }
             sent_token_end(&st);
@@ -1035,7 +1048,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                 syl = te->syllables;
             } else {
                 flags = (letters ? TE_WORD : 0) | (term ? TE_TERMINAL : 0);
-                if (letters && letters <= 0xFFFF && !apos) {
+                if (letters && letters <= 0xFFFF && !apos && !dotted) {
                     /* the common case: syllables looked up PEND_DEPTH words later
                      * (a long core at once); without apostrophes the core is the
                      * \w code points, lowercased (built above) */

@@ -11,8 +11,9 @@
  *  - A token's *core* is what textstat's remove_punctuation leaves of it: its
  *    \w code points, and each ASCII apostrophe that is followed by t, s or d,
  *    or by ve, ll or re (r"\'(?![tsd]|ve|ll|re)", case-sensitive, no word
- *    boundary after them); lowercased afterwards ("DON'T" -> "dont",
- *    "don't" -> "don't", "'the" -> "'the", "'The" -> "the").
+ *    boundary after them); lowercased afterwards as Python's str.lower()
+ *    (U+0130 is "i" U+0307) ("DON'T" -> "dont", "don't" -> "don't",
+ *    "'the" -> "'the", "'The" -> "the").
  *  - words: tokens with a \w code point (textstat's lexicon_count).
  *  - letters: \w code points of all tokens (textstat's letter_count).
  *  - syllables of a word: CMUdict first (the lowercased core looked up; the
@@ -23,8 +24,9 @@
  *  - polysyllables: words of 3 or more syllables (SMOG).
  *  - difficult_words: words whose core is not on textstat's easy-word list
  *    (Dale-Chall);
- *    fog_difficult_words: those of them with 3 or more syllables (textstat's
- *    Gunning fog counts these, not polysyllables).
+ *    fog_difficult_words: those of them with 3 or more syllables, counted
+ *    with any U+0307 removed (textstat's Gunning fog counts these, not
+ *    polysyllables).
  *  - sentences: textstat's re.findall(r"\b[^.!?]+[.!?]*"): a segment runs
  *    from a \w code point to the end of the next run of . ! ? (ASCII only);
  *    segments whose pieces of tokens hold at most 2 words are not counted;
@@ -39,8 +41,8 @@
  *   flesch_kincaid_grade        0.39 W/S + 11.8 Y/W - 15.59
  *   automated_readability_index 4.71 C/T + 0.5 W/S - 21.43
  *   coleman_liau_index          0.058 (100 L/W) - 0.296 (100 S/W) - 15.8
- *   smog_index                  1.043 (30 P/S)^0.5 + 3.1291 (3.1291 for a text
- *                               without words, as textstat)
+ *   smog_index                  1.043 (30 P/S)^0.5 + 3.1291 (3.1291 for a
+ *                               non-empty text without words, as textstat)
  *   gunning_fog                 0.4 (W/S + 100 F/W)
  *   dale_chall                  0.1579 (100 D/W) + 0.0496 W/S, + 3.6365 if 100 D/W > 5
  */

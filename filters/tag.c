@@ -315,6 +315,10 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
             marker_key_identity(k, "cmudict", x->cmudict_id.size, x->cmudict_id.mtime_ns,
                                 x->cmudict_id.xxh3);
         marker_key_setting(k, "syllables", x->method);
+        /* the rules' revision where they changed what the set holds (no
+         * revision: 1): 2, a word holding U+0130 keeps Python's U+0307 for
+         * its syllables (and SMOG) and loses it for Gunning fog's */
+        marker_key_setting(k, "rules", "2");
         return k;
     }
     for (size_t i = 0; i < NFIELDS; i++) {

@@ -55,7 +55,7 @@ static const char usage[] =
     "             sentences; a non-empty text has >= 1\n"
     "  difficult  a word not on textstat's easy-word list (New Dale-Chall, no\n"
     "             inflections); fog_difficult_words: those of >= 3 syllables\n"
-    "  no words   every score 0 except smog_index, 3.1291 as in textstat\n"
+    "  no words   every score 0; smog_index 3.1291 for a non-empty text (textstat)\n"
     "pronouncing dictionary: --cmudict FILE, else the config's readability.cmudict,\n"
     "  else $BLALM_CMUDICT, else the copy scripts/deps.sh installs (CMUdict 0.7a,\n"
     "  npm cmudict, NLTK's edition); none found: a warning, pyphen alone. The method\n"
