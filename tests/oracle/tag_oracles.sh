@@ -3,11 +3,25 @@
 # documents: syllables vs python3-pyphen, formulas vs the npm formula
 # packages, values vs textstat 0.7.11 (reference file; with the CMUdict that
 # scripts/deps.sh installs, and by pyphen alone), Spearman vs textstat and
-# npm text-readability (run here), verdicts vs datatrove 0.10.0 (reference file).
+# npm text-readability (run here), verdicts vs datatrove 0.10.0 (reference file);
+# and, without the shared data, a Python twin of textstat's rules on edge cases
+# (tag_textstat_rules.py).
 # BLALM_FULL_ORACLE=1 runs text-readability on all documents (default: every
 # 4th, 525 documents, to keep the tier under a minute).
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
+cmudict=$here/../../deps/cmudict/node_modules/cmudict/lib/cmu/cmudict.0.7a
+
+# textstat 0.7.11's rules (a Python twin) on edge cases and random texts the
+# recorded documents do not cover; needs no shared data
+if ! have_py pyphen; then
+    skip tag_textstat_rules "python3-pyphen not installed for $PY"
+elif [ ! -f "$cmudict" ]; then
+    skip tag_textstat_rules "the CMU Pronouncing Dictionary is not installed (scripts/deps.sh)"
+else
+    "$PY" "$here/tag_textstat_rules.py" "$BLALM" "$cmudict" "$here/../.." "$TMP/rules"
+fi
+
 if ! need_shared; then
     skip tag_oracles "BLALM_SHARED_DATA not set or missing"
     exit 0
@@ -21,7 +35,6 @@ if ! "$BLALM" tag --work "$TMP/w" --quiet 2>"$TMP/tag.err"; then
 fi
 attrs=$TMP/w/attributes
 rfile=$attrs/readability/fineweb-legal/fineweb-legal.jsonl.zst
-cmudict=$here/../../deps/cmudict/node_modules/cmudict/lib/cmu/cmudict.0.7a
 method=$(cat "$TMP"/w/state/tag/readability/fineweb-legal/*.done 2>/dev/null)
 
 # values vs textstat 0.7.11: the issue's goal is >= 99% of documents within
