@@ -27,6 +27,8 @@ static const char usage[] =
     "  DIR/grads.safetensors                    every parameter's gradient on batch 0\n"
     "  DIR/check.json                           batches, loss, and the losses of\n"
     "                                           N steps of AdamW and of Muon\n"
+    "  DIR/adamw_final.safetensors,             the weights after those N steps\n"
+    "  DIR/muon_final.safetensors\n"
     "\n"
     "options:\n"
     "  --mixer mlstm|attention   override the config's mixer\n"
@@ -56,7 +58,7 @@ static cJSON *int_array(const int32_t *v, int n)
 }
 
 static int run_steps(const model_config *c, optim_kind kind, uint64_t seed, const char *weights,
-                     int steps, int B, int S, const int32_t *toks, cJSON *out, blalm_err *e)
+                     int steps, int B, int S, const int32_t *toks, cJSON *out, const char *dir, blalm_err *e)
 {
     model *m = model_create(c, e);
     if (!m) return -1;
@@ -89,6 +91,11 @@ static int run_steps(const model_config *c, optim_kind kind, uint64_t seed, cons
             cJSON_AddItemToArray(norms, cJSON_CreateNumber(gn));
         }
         free(in), free(tg);
+    }
+    if (!rc) { /* the weights after the N steps: the twin compares each tensor */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s_final.safetensors", dir, kind == OPT_MUON ? "muon" : "adamw");
+        rc = model_save_safetensors(m, path, e);
     }
     optim_free(o);
     model_free(m);
@@ -358,8 +365,8 @@ int cmd_modelcheck(int argc, char **argv)
     cJSON_AddNumberToObject(j, "steps", steps);
     cJSON_AddNumberToObject(j, "loss", loss);
     cJSON_AddItemToObject(j, "batches", int_array(toks, (int)nt));
-    if (run_steps(&mc, OPT_ADAMW, seed, weights, steps, B, S, toks, j, &e) < 0 ||
-        run_steps(&mc, OPT_MUON, seed, weights, steps, B, S, toks, j, &e) < 0)
+    if (run_steps(&mc, OPT_ADAMW, seed, weights, steps, B, S, toks, j, out, &e) < 0 ||
+        run_steps(&mc, OPT_MUON, seed, weights, steps, B, S, toks, j, out, &e) < 0)
         goto fail;
     char *js = json_print(j, 1);
     snprintf(path, sizeof path, "%s/check.json", out);

@@ -285,7 +285,7 @@ def train_losses(cfg, weights, batches, B, S, steps, kind):
     tw = Twin(cfg, weights)
     params = tw.p
     state = {k: {"m": torch.zeros_like(w), "v": torch.zeros_like(w)} for k, w in params.items()}
-    losses = []
+    losses, norms = [], []
     per = B * (S + 1)
     for s in range(steps):
         bt = torch.tensor(batches[s * per:(s + 1) * per]).view(B, S + 1)
@@ -296,6 +296,7 @@ def train_losses(cfg, weights, batches, B, S, steps, kind):
         losses.append(loss.item())
         with torch.no_grad():
             norm = torch.sqrt(sum((w.grad.double() ** 2).sum() for w in params.values()))
+            norms.append(norm.item())
             if tc["grad_clip"] > 0 and norm > tc["grad_clip"]:
                 coef = tc["grad_clip"] / (norm.item() + 1e-6)
                 for w in params.values():
@@ -328,7 +329,7 @@ def train_losses(cfg, weights, batches, B, S, steps, kind):
                 if decays:
                     w.sub_(lr * tc["weight_decay"] * w)
                 w.sub_(lr * mh / (vh.sqrt() + tc["adam_eps"]))
-    return losses
+    return losses, norms, {k: w.detach() for k, w in params.items()}
 
 
 def rel(a, b):
@@ -355,10 +356,23 @@ def check(d):
             worst, worst_name = e, name
     res["grad_rel"], res["grad_worst"] = worst, worst_name
     for kind in ("adamw", "muon"):
-        tl = train_losses(cfg, weights, chk["batches"], B, S, steps, kind)
+        tl, tn, tw_final = train_losses(cfg, weights, chk["batches"], B, S, steps, kind)
         ol = chk[kind + "_losses"]
         res[kind + "_loss_rel"] = max(abs(a - b) / abs(b) for a, b in zip(ol, tl))
         res[kind + "_first_last"] = [tl[0], tl[-1]]
+        # the global gradient norm before clipping (what clipping divides by)
+        on = chk[kind + "_grad_norms"]
+        res[kind + "_norm_rel"] = max(abs(a - b) / abs(b) for a, b in zip(on, tn))
+        # every tensor after the N steps: its change from the start, ours
+        # against the twin's, relative to the twin's change (a wrong decay,
+        # bias correction or group shows here long before in the loss)
+        of = read_safetensors(d + "/%s_final.safetensors" % kind)
+        worst, worst_name = 0.0, ""
+        for name, w in tw_final.items():
+            e = rel(of[name] - weights[name], w - weights[name])
+            if e > worst:
+                worst, worst_name = e, name
+        res[kind + "_weights_rel"], res[kind + "_weights_worst"] = worst, worst_name
     print(json.dumps(res), flush=True)
 
 
