@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # blalm train / generate / export on a small synthetic corpus: the loss falls,
-# a killed-and-resumed run is bit-identical (also across an epoch), the data
+# a killed-and-resumed run is bit-identical (also across an epoch, also after
+# a SIGKILL; its losses, final weights and checkpoint), the data
 # order is the documented shuffle of the recorded seed (words seen recomputed
 # from it), BabyLM milestones and limits, a resume refuses a changed config,
 # optimizer, track, length or train split (also one of the same length), and
@@ -38,6 +39,30 @@ if diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$R/log.jsonl") <(sed -E 
 else
     fail train_resume_bit_exact "$(head -c 400 "$TMP/diff") $(head -c 200 "$TMP/err")"
 fi
+# the same weights too (the losses say nothing of the last update), and a
+# run killed by SIGKILL (not --stop-after) after a checkpoint resumes to them
+"$BLALM" export --run "$R" --out "$TMP/exp-r" -q 2>"$TMP/err"
+"$BLALM" export --run "$R2" --out "$TMP/exp-r2" -q 2>>"$TMP/err"
+if cmp -s "$TMP/exp-r/model.safetensors" "$TMP/exp-r2/model.safetensors"; then pass train_resume_weights_bit_exact
+else fail train_resume_weights_bit_exact "exports differ: $(head -c 300 "$TMP/err")"; fi
+RK="$TMP/run-sigkill"
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$RK" --max-steps 90 -q 2>/dev/null & kpid=$!
+for _ in $(seq 1 3000); do   # until the checkpoint at step 20, 30 or 40 is logged (at most 30 s)
+    grep -q '"step":[234]0,"event":"checkpoint"' "$RK/log.jsonl" 2>/dev/null && break
+    kill -0 $kpid 2>/dev/null || break
+    sleep 0.01
+done
+kill -9 $kpid 2>/dev/null; wait $kpid 2>/dev/null; krc=$?
+if [ $krc -ne 137 ]; then
+    skip train_sigkill_resume_bit_exact "the run ended (status $krc) before the kill"
+else
+    "$BLALM" train --corpus "$C" --model "$CFG" --out "$RK" --resume -q 2>"$TMP/err" \
+        && "$BLALM" export --run "$RK" --out "$TMP/exp-rk" -q 2>>"$TMP/err"
+    if diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$R/log.jsonl") <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$RK/log.jsonl") >"$TMP/diff" \
+        && cmp -s "$TMP/exp-r/model.safetensors" "$TMP/exp-rk/model.safetensors"; then
+        pass train_sigkill_resume_bit_exact
+    else fail train_sigkill_resume_bit_exact "$(head -c 300 "$TMP/diff") $(head -c 300 "$TMP/err")"; fi
+fi
 
 # Muon with weight decay and Moonshot scaling resumes bit for bit too; the
 # log's start line shows the groups as optim.h's table assigns them
@@ -60,7 +85,9 @@ if [ -n "$want" ] && [ -n "$got" ] && awk -v a="$want" -v b="$got" 'BEGIN { exit
 else fail train_summary_resume_last_dev_loss "log $want, summary '$got': $(tail -c 300 "$TMP/dl2.err")"; fi
 "$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --max-steps 24 --optimizer muon --stop-after 15 -q 2>>"$TMP/err"
 "$BLALM" train --corpus "$C" --model "$MCFG" --out "$TMP/rmw2" --resume -q 2>>"$TMP/err"
-if [ -s "$TMP/rmw/log.jsonl" ] && diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/rmw/log.jsonl") <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/rmw2/log.jsonl") >"$TMP/diff"; then
+# (and the final checkpoints, weights and optimiser state, byte for byte)
+if [ -s "$TMP/rmw/log.jsonl" ] && diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/rmw/log.jsonl") <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/rmw2/log.jsonl") >"$TMP/diff" \
+        && cmp "$TMP/rmw/checkpoints/latest.bin" "$TMP/rmw2/checkpoints/latest.bin" >>"$TMP/diff"; then
     pass train_resume_bit_exact_muon_wd
 else
     fail train_resume_bit_exact_muon_wd "$(head -c 300 "$TMP/diff") $(head -c 200 "$TMP/err")"
@@ -109,7 +136,8 @@ for v in transformer shortconv swa swa-memory swa-dynmod swa-dynmod-bounded hedg
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --stop-after 13 -q 2>>"$TMP/err"
     "$BLALM" train --corpus "$C" --model "$VC" --out "$TMP/v2-$v" --max-steps 20 --resume -q 2>>"$TMP/err"
     if [ -s "$TMP/v-$v/log.jsonl" ] && diff <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/v-$v/log.jsonl") \
-            <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/v2-$v/log.jsonl") >"$TMP/diff"; then
+            <(sed -E 's/"(tok_s|train_seconds)":[0-9.]*//' "$TMP/v2-$v/log.jsonl") >"$TMP/diff" \
+            && cmp "$TMP/v-$v/checkpoints/latest.bin" "$TMP/v2-$v/checkpoints/latest.bin" >>"$TMP/diff"; then
         pass "train_resume_bit_exact_$v"
     else
         fail "train_resume_bit_exact_$v" "$(head -c 300 "$TMP/diff") $(head -c 300 "$TMP/err")"
