@@ -69,17 +69,20 @@ c["train"].update({"schedule": "wsd", "warmup_steps": 1, "decay_frac": 0.5, "min
 json.dump(c, open(sys.argv[2], "w"))
 PY
 # the optimisers' equations, 3 steps (where float32 rounding has not yet
-# grown: 2e-5 of each tensor's change, where 10 steps reach 1e-2 in the
+# grown: 1e-4 of each tensor's change, where 10 steps reach 1e-2 in the
 # twin itself, float32 against float64): AdamW's decay large enough to be a
 # tenth of the change, adam_eps near sqrt(v) (its placement shows), betas
 # other than the defaults (bias correction), Muon's momentum and decay, the
-# clip below every step's norm, warmup into a cosine to 0.3; every tensor's
-# change within 1e-3 (each's group: decay or not, Muon or AdamW)
+# clip below every step's norm, warmup into a cosine to 0.3, SWA's rate
+# multiplier; with a tensor of every group (conv, Hedgehog, alpha, SWA
+# memory); every tensor's change within 1e-3 (each's group: decay or not,
+# Muon or AdamW, its rate)
 "$PY" - "$root/configs/model-tiny.json" "$TMP/optim.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
+c.update({"swa_window": 4, "swa_memory": 2, "swa_mix": "dynmod", "conv_kernel": 3, "hedgehog": "one_softmax"})
 c["train"].update({"weight_decay": 5.0, "lr_adamw": 0.01, "adam_eps": 1e-3, "beta1": 0.8, "beta2": 0.9, "grad_clip": 0.5,
-                   "warmup_steps": 2, "min_lr_frac": 0.3, "muon_weight_decay": 2.0, "muon_momentum": 0.9})
+                   "warmup_steps": 2, "min_lr_frac": 0.3, "muon_weight_decay": 2.0, "muon_momentum": 0.9, "swa_lr_mult": 0.3})
 json.dump(c, open(sys.argv[2], "w"))
 PY
 dirs=()
