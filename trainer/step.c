@@ -3,14 +3,20 @@
  * that modelcheck runs for the PyTorch twin. */
 #include "trainer/train.h"
 
+#include <math.h>
+
 double train_update(model *m, optimizer *o, const train_config *tc, long step, long total_steps,
                     double *lr_mult)
 {
     /* clip first: the optimiser sees the clipped gradient */
     double gn = grad_clip(m, tc->grad_clip);
     double mult = lr_schedule(tc, step, total_steps);
-    optim_step(o, m, mult);
     if (lr_mult) *lr_mult = mult;
+    /* a nan or inf gradient (a finite loss can have one: activations whose
+     * squares overflow normalise to 0 forward, nan backward) is no update:
+     * it made every weight nan, and the run's last step saved them */
+    if (!isfinite(gn)) return gn;
+    optim_step(o, m, mult);
     return gn;
 }
 
@@ -23,5 +29,6 @@ int train_step(model *m, optimizer *o, const train_config *tc, const int32_t *in
     if (model_backward(m, e) < 0) return -1;
     double gn = train_update(m, o, tc, step, total_steps, NULL);
     if (grad_norm) *grad_norm = gn;
+    if (!isfinite(gn)) return err_set(e, "step %ld: gradient norm is %g; lower the learning rate", step + 1, gn);
     return 0;
 }

@@ -1518,6 +1518,10 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
         /* every rank holds the same gradient: the same clip and update */
         double mult;
         double gn = train_update(m, opt, &cfg.train, pos.step, total, &mult);
+        if (!isfinite(gn)) { /* not applied: the last checkpoint holds finite weights */
+            err_set(e, "step %ld: gradient norm is %g (loss %g); lower the learning rate", pos.step + 1, gn, loss);
+            goto done;
+        }
         t_steps += now_seconds() - t_step;
         t_allreduce += tm.allreduce;
         /* the words of all B rows, counted alike on every rank */

@@ -85,13 +85,16 @@ uint64_t train_steps_of(long max_steps, uint64_t max_tokens, uint64_t per_step, 
 /* The update of a training step once the gradient is in m: the gradient
  * clipped to tc->grad_clip (global norm), then the optimiser stepped at the
  * learning-rate multiplier lr_schedule(step, total_steps) (into *lr_mult when
- * not NULL). Returns the gradient's norm before clipping. train_run applies
- * it after its data-parallel gradient (parallel.h). */
+ * not NULL). Returns the gradient's norm before clipping; when that is not
+ * finite (nan, inf) the weights and the optimiser are left as they were and
+ * the caller fails the step. train_run applies it after its data-parallel
+ * gradient (parallel.h). */
 double train_update(model *m, optimizer *o, const train_config *tc, long step, long total_steps,
                     double *lr_mult);
 /* One whole training step in this thread: forward over in/tg [B, S] (loss
  * into *loss), gradients zeroed and computed, then train_update (the norm
- * before clipping into *grad_norm when not NULL). 0, or -1 with e set. What
+ * before clipping into *grad_norm when not NULL). 0, or -1 with e set (also
+ * for a gradient norm that is not finite: no update then). What
  * modelcheck runs for the PyTorch twin. */
 int train_step(model *m, optimizer *o, const train_config *tc, const int32_t *in, const int32_t *tg, int B,
                int S, long step, long total_steps, float *loss, double *grad_norm, blalm_err *e);

@@ -451,6 +451,15 @@ PY
     then pass train_documents_jsonl_ranges; else fail train_documents_jsonl_ranges "$(head -c 300 "$TMP/err")"; fi
 fi
 
+# a finite loss with a nan gradient (weights so large that the norms'
+# squares overflow: 0 forward, nan backward) is no update: the run fails at
+# that step (it exited 0 with every weight nan in its last checkpoint)
+sed 's/"lr_adamw": 3e-3/"lr_adamw": 1e20/; s/"warmup_steps": 3/"warmup_steps": 0/' "$CFG" > "$TMP/nangrad.json"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/nangrad.json" --out "$TMP/nangrad" --max-steps 2 -q 2>"$TMP/err" \
+        && grep -qE "step 2: gradient norm is -?nan \(loss [0-9.]+\); lower the learning rate" "$TMP/err" \
+        && [ ! -e "$TMP/nangrad/checkpoints/latest.bin" ]; then pass train_nan_gradient_fails
+else fail train_nan_gradient_fails "$(head -c 300 "$TMP/err") $(ls "$TMP/nangrad/checkpoints" 2>&1)"; fi
+
 # bad input
 cp -r "$R" "$TMP/trunc"
 f="$TMP/trunc/checkpoints/latest.bin"; head -c $(( $(stat -c %s "$f") - 100 )) "$f" > "$f.t" && mv "$f.t" "$f"

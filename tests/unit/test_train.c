@@ -226,6 +226,41 @@ TEST(group_decay_on_real_steps)
 /* Moonshot's 0.2*sqrt(max(A, B)) against the shape scale sqrt(max(1, A/B)):
  * the same gradient gives the same orthogonalised direction, so the two
  * updates differ by exactly the ratio of the scales. */
+/* A gradient with a nan (a finite loss can have one) is no update: the
+ * weights and the optimiser's state stay as they were (they all went nan,
+ * and a run's last step saved them), for AdamW and Muon alike. */
+TEST(nonfinite_gradient_is_no_update)
+{
+    blalm_err e;
+    model_config c = tiny_config();
+    for (int kind = 0; kind < 2; kind++) {
+        model *m = model_create(&c, &e);
+        CHECK_MSG(m, "%s", e.msg);
+        model_init_weights(m, 3);
+        optimizer *o = optim_create(m, kind ? OPT_MUON : OPT_ADAMW, &c.train);
+        CHECK(o);
+        size_t np = model_num_params(m);
+        float *before = malloc(np * 4);
+        memcpy(before, model_params(m), np * 4);
+        float *g = model_grads(m);
+        for (size_t x = 0; x < np; x++) g[x] = 0.01f;
+        g[np / 2] = NAN;
+        double mult = -1;
+        double gn = train_update(m, o, &c.train, 0, 10, &mult);
+        CHECK_MSG(!isfinite(gn), "norm %g", gn);
+        CHECK_NEAR(mult, lr_schedule(&c.train, 0, 10), 1e-15);
+        CHECK_MSG(!memcmp(before, model_params(m), np * 4), "%s: the weights changed", kind ? "muon" : "adamw");
+        const float *st = optim_state(o);
+        size_t bad = 0;
+        for (size_t x = 0; x < optim_state_floats(o); x++) bad += st[x] != 0.0f;
+        CHECK_MSG(!bad && *optim_step_count(o) == 0, "%s: %zu state floats moved, step %ld", kind ? "muon" : "adamw",
+                  bad, *optim_step_count(o));
+        free(before);
+        optim_free(o);
+        model_free(m);
+    }
+}
+
 TEST(muon_moonshot_scale)
 {
     blalm_err e;
@@ -487,6 +522,7 @@ int main(void)
     RUN(train_config_fields);
     RUN(group_table);
     RUN(group_decay_on_real_steps);
+    RUN(nonfinite_gradient_is_no_update);
     RUN(muon_moonshot_scale);
     RUN(resume_refuses_pre_shuffle_checkpoint);
     RUN(train_splits_documents);
