@@ -200,6 +200,39 @@ static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file
     return marker_done(p, unit, k, e);
 }
 
+/* 0 when the document file (identity id) is the one its signatures were
+ * made from, as their marker records it; else -1 naming what changed. A
+ * file edited after the signatures stage (run stage by stage, or rewritten
+ * during a run) would otherwise get the clusters of its old rows; a missing
+ * marker (state from before markers, a killed unit) cannot tell, so passes. */
+static int signatures_current(const dd_config *c, const dd_paths *p, const doc_file *f,
+                              const doc_identity *id, blalm_err *e)
+{
+    char path[PATH_CAP], unit[PATH_CAP], why[512];
+    sig_path(p, f->rel, path);
+    dd_header h;
+    FILE *fp = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), &h, e);
+    if (!fp) return -1;
+    fclose(fp);
+    /* the signatures' key holds the store_shingles they were made with
+     * (--verify-jaccard), which this stage need not repeat */
+    dd_config made = *c;
+    made.store_shingles = (int)(h.flags & 1u);
+    marker_key *k = config_key(&made, e);
+    if (!k) return -1;
+    marker_key_identity(k, f->rel, id->size, id->mtime_ns, id->xxh3);
+    snprintf(unit, sizeof unit, "signatures/%s", f->rel);
+    marker_at m;
+    marker_at_of(p, &m);
+    why[0] = 0;
+    int st = marker_check(m.root, m.dir, unit, k, why, sizeof why, e);
+    marker_key_free(k);
+    if (st < 0) return -1;
+    if (st != MARKER_STALE) return 0;
+    return err_set(e, "%s: changed since its signatures were made (%s); rerun dedup from "
+                      "the signatures stage", f->path, why);
+}
+
 typedef struct doc_hasher {
     dd_minhash mh;
     dd_scratch sc;
@@ -1350,7 +1383,8 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
             int dn = k ? marker_done(p, unit, k, &le) : -1;
             if (dn == 1 && (!file_exists(out) || !file_exists(rpath))) dn = 0;
             if (dn == 1) skipped++;
-            else if (dn < 0 || attributes_for_file(c, p, &t, i, f, marker, command.data, &id, k, &le) < 0)
+            else if (dn < 0 || signatures_current(c, p, &t.files[i], &id, &le) < 0 ||
+                     attributes_for_file(c, p, &t, i, f, marker, command.data, &id, k, &le) < 0)
                 fail_once(&fe, &le);
             marker_key_free(k);
 #pragma omp critical(dd_progress)

@@ -75,6 +75,16 @@ expect_fail dedup_bad_no_signatures 1 "run the signatures stage" --work "$W3" --
 expect_fail dedup_bad_no_buckets 1 "run the buckets stage" --work "$W3" --stage cluster --quiet
 expect_fail dedup_bad_no_clusters 1 "run the cluster stage" --work "$W3" --stage attributes --quiet
 expect_fail dedup_bad_verify_needs_shingles 1 "shingle" --work "$W3" --stage cluster --verify-jaccard 0.8 --quiet
+# a document file edited after its signatures were made (same size, same
+# number of documents): the attributes stage refuses it, naming the file,
+# rather than writing the old clusters against the new rows
+W3b="$TMP/w3b"; mk_docs "$W3b"
+for s in signatures buckets cluster; do "$BLALM" dedup --work "$W3b" --stage $s --quiet; done
+sed -i '3s/quick/quack/' "$W3b/docs/src/b.jsonl"
+expect_fail dedup_bad_docs_changed_since_signatures 1 "src/b.jsonl: changed since its signatures were made" --work "$W3b" --stage attributes --quiet
+[ ! -f "$W3b/attributes/dedup/src/b.jsonl.zst" ] && pass dedup_bad_docs_changed_no_attrs || fail dedup_bad_docs_changed_no_attrs "attributes written for the edited file"
+# a whole run redoes that file's signatures and everything after
+check dedup_bad_docs_changed_rerun "$BLALM" dedup --work "$W3b" --quiet
 
 # bad documents: clear error naming file and line, no signature for that file
 W4="$TMP/w4"; mk_docs "$W4"
