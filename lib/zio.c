@@ -32,6 +32,7 @@ struct zreader {
     size_t cap, start, end, scan;
     uint64_t consumed;     /* decompressed bytes before buf[0] */
     uint64_t lineno, line_off;
+    int by_line;           /* read by zr_line: a truncation names the line it cuts */
     size_t max_line;       /* a line this long or longer is an error */
     ZSTD_DCtx *zd;
     size_t zret;           /* last ZSTD_decompressStream result (0 = frame complete) */
@@ -261,9 +262,18 @@ static int fill_input(zreader *r, blalm_err *e)
     return 0;
 }
 
+/* ", in line N" for a truncation met while reading line N by zr_line, else "". */
+static const char *in_line(const zreader *r, char *out, size_t cap)
+{
+    if (!r->by_line) return "";
+    snprintf(out, cap, ", in line %llu", (unsigned long long)(r->lineno + 1));
+    return out;
+}
+
 /* Appends decompressed bytes at buf[end..cap); returns bytes added (0 = end). */
 static long produce(zreader *r, blalm_err *e)
 {
+    char where[48];
     char *dst = r->buf + r->end;
     size_t room = r->cap - r->end;
     if (r->eof_out) return 0;
@@ -279,8 +289,9 @@ static long produce(zreader *r, blalm_err *e)
         if (r->fmt == ZFMT_ZSTD) {
             if (r->eof_in && r->in_pos >= r->in_len) {
                 if (r->zstd_any && r->zret != 0)
-                    return err_set(e, "%s: truncated zstd frame (stream ends at decompressed byte %llu)",
-                                   r->path, (unsigned long long)(r->consumed + r->end));
+                    return err_set(e, "%s: truncated zstd frame (stream ends at decompressed byte %llu%s)",
+                                   r->path, (unsigned long long)(r->consumed + r->end),
+                                   in_line(r, where, sizeof where));
                 r->eof_out = 1;
                 return 0;
             }
@@ -315,8 +326,8 @@ static long produce(zreader *r, blalm_err *e)
         }
         if (r->in_pos >= r->in_len && r->eof_in) {
             if (!r->gz_done)
-                return err_set(e, "%s: truncated gzip stream (ends at decompressed byte %llu)", r->path,
-                               (unsigned long long)(r->consumed + r->end));
+                return err_set(e, "%s: truncated gzip stream (ends at decompressed byte %llu%s)", r->path,
+                               (unsigned long long)(r->consumed + r->end), in_line(r, where, sizeof where));
             r->eof_out = 1;
             return 0;
         }
@@ -378,6 +389,7 @@ static int make_room(zreader *r, blalm_err *e)
 
 int zr_line(zreader *r, const char **line, size_t *len, blalm_err *e)
 {
+    r->by_line = 1;
     for (;;) {
         char *nl = r->scan < r->end ? memchr(r->buf + r->scan, '\n', r->end - r->scan) : NULL;
         if (nl) {

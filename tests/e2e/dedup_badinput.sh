@@ -94,6 +94,13 @@ expect_fail dedup_bad_json_line 1 "c.jsonl:2" --work "$W4" --quiet
 [ -z "$(find "$W4" -name '*.tmp.*')" ] && pass dedup_bad_json_no_temp || fail dedup_bad_json_no_temp "temp file left"
 printf '\x28\xb5\x2f\xfd garbage' > "$W4/docs/src/c.jsonl"
 expect_fail dedup_bad_zstd 1 "c.jsonl" --work "$W4" --quiet
+# a truncated .jsonl.zst: the message names the file and the line it ends in
+rm -f "$W4/docs/src/c.jsonl"
+for i in $(seq 1 3000); do printf '{"id":"t%d","text":"row %d of a file cut short: %s"}\n' $i $i "$(printf '%*s' $((i % 97)) '' | tr ' ' x)"; done \
+    | zstd -q -1 -o "$TMP/t.jsonl.zst"
+head -c $(( $(wc -c <"$TMP/t.jsonl.zst") * 2 / 3 )) "$TMP/t.jsonl.zst" >"$W4/docs/src/t.jsonl.zst"
+expect_fail dedup_bad_zstd_truncated_line 1 "src/t.jsonl.zst: truncated zstd frame (stream ends at decompressed byte [0-9]*, in line [0-9]" --work "$W4" --quiet
+rm -f "$W4/docs/src/t.jsonl.zst"
 expect_fail dedup_bad_missing_docs 1 "empty/docs: No such file" --work "$TMP/empty" --quiet
 mkdir -p "$TMP/empty/docs"
 expect_fail dedup_bad_no_docs 1 "no document files" --work "$TMP/empty" --quiet
