@@ -43,8 +43,10 @@ void dd_norm_format(unsigned flags, char *out, size_t cap);
  * 3: a --keep-max string holding a number or an ISO-8601 date-time is that
  * number (2 stored such values as missing), signatures hold the exact-text
  * key whenever exact_id is on (for "same id, different text"), and `lower`
- * makes a word-final capital sigma ς as Python's lower() does (2: σ) */
-#define DD_VERSION 3
+ * makes a word-final capital sigma ς as Python's lower() does (2: σ).
+ * 4: `lower` makes İ (U+0130) i + U+0307, as Python's lower() does (3: i;
+ * the exact-text key of a text holding it changes) */
+#define DD_VERSION 4
 
 #define DD_MAX_HASHES 1024
 #define DD_MAX_SHINGLE 64   /* words per shingle */

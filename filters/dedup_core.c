@@ -182,6 +182,11 @@ static inline void put_cp(norm_state *st, uint32_t c, uint32_t next)
     if (f & DD_NORM_LOWER) {
         if (c < 0x80) {
             if (c >= 'A' && c <= 'Z') c += 32;
+        } else if (c == 0x130) {
+            /* Python's lower(): İ is i + U+0307 (its one unconditional
+             * multi-character lowercase), utf8proc's simple mapping i alone */
+            emit_raw(st, 'i');
+            c = 0x307;
         } else {
             c = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
         }

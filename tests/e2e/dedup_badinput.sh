@@ -40,7 +40,7 @@ expect_fail dedup_bad_sig_foreign_file 1 "a.jsonl.sig: signature file from anoth
 # a signature file of an older dedup version (other rules): refused, saying how to redo it
 rm -rf "$W"; mk_docs "$W"; "$BLALM" dedup --work "$W" --quiet
 printf '\001\000\000\000' | dd of="$SIG" bs=1 seek=8 conv=notrunc 2>/dev/null
-expect_fail dedup_bad_sig_old_version 1 "a.jsonl.sig: dedup file version 1, this blalm writes version 3 .*remove WORK/state/dedup to redo it" \
+expect_fail dedup_bad_sig_old_version 1 "a.jsonl.sig: dedup file version 1, this blalm writes version 4 .*remove WORK/state/dedup to redo it" \
     --work "$W" --quiet
 # truncated signature file
 "$BLALM" dedup --work "$W2" --seed 7 --quiet

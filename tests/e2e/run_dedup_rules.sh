@@ -104,8 +104,8 @@ PYEOF
 printf '{"id":"new","text":"a new document of a few words"}\n' >>"$TMP/docs/shard1.jsonl"
 $BLALM run "$TMP/job.json" --work "$W" -q --dry-run >"$TMP/p4" 2>&1; rc=$?
 $BLALM run "$TMP/job.json" --work "$W" -q >"$TMP/r4b" 2>&1; rc2=$?
-if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'dedup .*would redo: setting version was 2, now 3' "$TMP/p4" \
-   && grep -q 'dedup .*redone: setting version was 2, now 3' "$TMP/r4b" \
+if [ $rc = 0 ] && [ $rc2 = 0 ] && grep -q 'dedup .*would redo: setting version was 2, now 4' "$TMP/p4" \
+   && grep -q 'dedup .*redone: setting version was 2, now 4' "$TMP/r4b" \
    && grep -q 'dedup .*41 documents, 20 exact duplicates, 20 dropped' "$TMP/r4b"; then
     pass run_dedup_rules_old_version
 else

@@ -98,6 +98,24 @@ TEST(normalise_final_sigma)
     dd_scratch_free(&sc);
 }
 
+/* Python's lower() maps İ (U+0130) to two code points, i and U+0307 (its
+ * only unconditional multi-character lowercase; utf8proc's simple mapping
+ * gives i alone), so "İstanbul" and "istanbul" are different exact-text keys.
+ * FineWeb's MinHash normalisation drops the U+0307 with the other marks. */
+TEST(normalise_lower_dotted_capital_i)
+{
+    dd_scratch sc = {0};
+    CHECK_EQ_STR(norm("\xc4\xb0stanbul", DD_NORM_LOWER, &sc), "i\xcc\x87stanbul");
+    CHECK_EQ_STR(norm("\xc4\xb0STANBUL \xc4\xb0", DD_NORM_EXACT_DEFAULT, &sc),
+                 "i\xcc\x87stanbul i\xcc\x87");
+    CHECK_EQ_STR(norm("I\xcc\x87stanbul", DD_NORM_EXACT_DEFAULT, &sc), "i\xcc\x87stanbul");
+    CHECK_EQ_STR(norm("\xc4\xb0stanbul", DD_NORM_MINHASH_DEFAULT, &sc), "istanbul");
+    CHECK_EQ_STR(norm("\xc4\xb0stanbul", DD_NORM_LOWER | DD_NORM_DIACRITICS, &sc), "istanbul");
+    /* a final capital sigma after it: İ is cased */
+    CHECK_EQ_STR(norm("\xc4\xb0\xce\xa3", DD_NORM_LOWER, &sc), "i\xcc\x87\xcf\x82");
+    dd_scratch_free(&sc);
+}
+
 TEST(normalise_exact_nfkc)
 {
     dd_scratch sc = {0};
@@ -349,5 +367,6 @@ int main(void)
     RUN(header_refuses_other_config_and_truncation);
     RUN(keep_string);
     RUN(normalise_final_sigma);
+    RUN(normalise_lower_dotted_capital_i);
     return test_summary();
 }
