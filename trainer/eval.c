@@ -1203,7 +1203,9 @@ static int parse_item(ctx *c, task_state *t, const data_file *f, long line, cons
             err_set(e, "%s:%ld: expected two tab-separated sentences", w, line);
             goto out;
         }
-        if ((it->uid = strtab_id(&t->uids, d->name, e)) < 0) goto out;
+        /* the official decode_wug_tasks(raw, file_name.stem): the UID, and so
+         * predictions.json's key and ids, is the file's stem */
+        if ((it->uid = strtab_id(&t->uids, f->stem, e)) < 0) goto out;
     } else if (d->kind == K_COMPS) {
         const char *pa = jstr(o, "prefix_acceptable", w, line, e),
                    *pu = pa ? jstr(o, "prefix_unacceptable", w, line, e) : NULL,

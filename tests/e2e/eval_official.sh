@@ -195,7 +195,7 @@ for uid, v in res.items():
 res = load("wug_adj", "wug_adj_nominalization")
 sizes_ok(res, WUG)
 human = [d["ratio"] for d in lines(os.path.join(D, "wug_adj_nominalization", "wug_adj_nominalization.jsonl"))]
-rho = spearmanr([p["prob"] for p in res["wug_adj"]["predictions"]], human)[0]
+rho = spearmanr([p["prob"] for p in res["wug_adj_nominalization"]["predictions"]], human)[0]
 assert rho == R["wug_adj"]["spearman"], (rho, R["wug_adj"]["spearman"])
 # reading: the rows of reading_data.csv with "pred" and "prev_pred" added
 res = load("reading", None)
@@ -232,6 +232,20 @@ print("# predictions.json read as collate_preds does: %d per-UID accuracies, wug
 PY
 then pass eval_predictions_collate
 else fail eval_predictions_collate "$(head -c 300 "$TMP/err")"; fi
+# wug's UID is the data file's stem, as the official decode_wug_tasks(raw,
+# file_name.stem) makes it: predictions.json is keyed wug_adj_nominalization
+# with ids wug_adj_nominalization_<i>, and collate_preds' fast scores carry
+# that key into the submission file (blalm keyed it wug_adj, its task name)
+if "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --out "$TMP/wk.json" --predictions "$TMP/wk" -q 2>"$TMP/err" \
+    && "$PY" - "$TMP/wk/wug_adj/wug_adj_nominalization/predictions.json" <<'PY' 2>>"$TMP/err"
+import json, sys
+res = json.load(open(sys.argv[1]))
+assert list(res) == ["wug_adj_nominalization"], list(res)
+ids = [p["id"] for p in res["wug_adj_nominalization"]["predictions"]]
+assert ids == ["wug_adj_nominalization_%d" % i for i in range(200)], ids[:3]
+PY
+then pass eval_predictions_wug_uid_is_file_stem
+else fail eval_predictions_wug_uid_is_file_stem "$(tail -c 300 "$TMP/err")"; fi
 # one checkpoint's files: not with --all-checkpoints, and official scoring only
 "$BLALM" eval --run "$R" --data "$D" --all-checkpoints --predictions "$TMP/p2" -q 2>"$TMP/err"; rc1=$?
 "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --score-first-token --predictions "$TMP/p2" -q 2>"$TMP/err2"; rc2=$?
