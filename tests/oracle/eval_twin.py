@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """blalm eval's candidate scores against the PyTorch twin.
 
-  eval_twin.py EXPORT_DIR DUMP.jsonl EVAL.json READING.csv
+  eval_twin.py EXPORT_DIR DUMP.jsonl EVAL.json READING.csv DATA_DIR
   eval_twin.py bench EXPORT_DIR DUMP.jsonl     the twin's sentences/s (tests/bench/eval.sh)
 
 EXPORT_DIR is `blalm export`'s output (model.safetensors, config.json,
@@ -10,17 +10,23 @@ every task, with token ids, the first scored index k and the C scores).
 For each candidate the twin (trainer_twin.Twin, independent of model.c)
 recomputes log p(token t | tokens before t) from the exported weights and
 sums them over t >= k; the sums must agree within 1e-4. For sentence tasks
-k itself is recomputed from the text the official way: token offsets in
-characters from the tokenizer.json vocabulary, the first token (index >= 1)
-whose end is past len(sentence) - len(completion). The choice (first
+the candidates are rebuilt here from DATA_DIR's files (the fast suite) as the
+official read_files.decode_* builds them (sentences and completions), the
+dumped text must be that sentence, and k is recomputed from it the official
+way: token offsets in characters from the tokenizer.json vocabulary, the
+first token (index >= 1) whose end is past len(sentence) - len(completion).
+Each task's score is recomputed from its per-UID counts as the official
+process_results averages them. The choice (first
 maximum) must agree unless the twin's two best are within 1e-4. Reading:
 every row's surprisal goes through OLS fits done here with numpy (lstsq),
 the CSV read with the csv module and pandas' missing-value strings; R2 and
 the scores must agree within 1e-6. Prints one JSON line of figures."""
 import csv
+import io
 import json
 import math
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -55,12 +61,68 @@ def load_vocab(path):
     return vocab
 
 
-def official_k(text, comp_start_bytes, ids, vocab):
+FAST_DIRS = {"blimp": "blimp_fast", "supplement": "supplement_fast", "entity_tracking": "entity_tracking",
+             "wug_adj": "wug_adj_nominalization"}
+
+
+def official_items(data, task):
+    """Every item of a fast-suite task as (sentences, completions), built from
+    the data files the way the official read_files.decode_* builds them, the
+    files in sorted order (blalm's) and only the regular file of entity
+    tracking (the fast suite's). Compressed files are read in memory."""
+    folder = os.path.join(data, FAST_DIRS[task])
+    out = []
+    for name in sorted(os.listdir(folder)):
+        if task == "entity_tracking" and not name.startswith("regular.jsonl"):
+            continue
+        path = os.path.join(folder, name)
+        if name.endswith(".jsonl.zst"):
+            raw = subprocess.run(["zstd", "-dcq", path], stdout=subprocess.PIPE, check=True).stdout.decode("utf-8")
+        elif name.endswith(".jsonl"):
+            raw = open(path, encoding="utf-8").read()
+        else:
+            continue
+        for line in io.StringIO(raw):
+            r = json.loads(line.strip())
+            if task in ("blimp", "supplement"):
+                sents = [r["sentence_good"], r["sentence_bad"]]
+                comps = sents
+            elif task == "entity_tracking":
+                sents = [r["input_prefix"] + o for o in r["options"]]
+                comps = list(r["options"])
+            else:  # wug: both tab-separated sentences, whole
+                sents = r["sentences"].split("\t")
+                comps = sents
+            out.append((sents, comps))
+    return out
+
+
+def official_scores(res):
+    """Each accuracy task's score from its per-UID counts, as the official
+    process_results averages them: the mean over UIDs; entity tracking the
+    mean within each file (UID prefix), then over the files."""
+    worst = 0.0
+    for task, tr in res["tasks"].items():
+        if "uids" not in tr:
+            continue
+        acc = {u: 100.0 * v["correct"] / v["total"] for u, v in tr["uids"].items()}
+        if task == "entity_tracking":
+            split = [[a for u, a in acc.items() if u.startswith(f)] for f in ("regular", "ambiref", "move_contents")]
+            split = [sum(x) / len(x) for x in split if x]
+            score = sum(split) / len(split)
+        else:
+            score = sum(acc.values()) / len(acc)
+        for u, v in tr["uids"].items():
+            assert abs(v["accuracy"] - acc[u]) <= 1e-9, (task, u, v, acc[u])
+        assert abs(tr["score"] - score) <= 1e-9, (task, tr["score"], score)
+        worst = max(worst, abs(tr["score"] - score))
+    return worst
+
+
+def official_k(text, start_char, ids, vocab):
     raw = text.encode("utf-8")
     got = b"".join(vocab[i] for i in ids)
     assert got == raw, ("token bytes do not spell the text", text)
-    # the completion is the text's suffix; its start in characters
-    start_char = len(raw[:comp_start_bytes].decode("utf-8"))
     # char index of every byte, then each token's end = char of its last byte + 1
     char_of = []
     for ci, ch in enumerate(text):
@@ -129,12 +191,14 @@ def reading_check(rows_pred, prev_pred, csv_path, measures):
 
 
 def main():
-    exp, dump, evalj, csv_path = sys.argv[1:5]
+    exp, dump, evalj, csv_path, data = sys.argv[1:6]
     cfg = json.load(open(os.path.join(exp, "config.json")))
     tw = Twin(cfg, read_safetensors(os.path.join(exp, "model.safetensors")))
     vocab = load_vocab(os.path.join(exp, "tokenizer.json"))
     res = json.load(open(evalj))
     worst, n, per_task, k_checked = 0.0, 0, {}, 0
+    items = {}
+    per_task["aggregation"] = official_scores(res)
     for line in open(dump, encoding="utf-8"):
         d = json.loads(line)
         task = d["task"]
@@ -146,7 +210,12 @@ def main():
         for c, ids in enumerate(d["ids"]):
             k = d["k"][c]
             if "text" in d:
-                assert official_k(d["text"][c], d["completion_start"][c], ids, vocab) == k, \
+                if task not in items:
+                    items[task] = official_items(data, task)
+                sents, comps = items[task][d["item"]]
+                assert len(sents) == len(d["ids"]) and d["text"][c] == sents[c], \
+                    (task, d["item"], c, d["text"][c], sents[c])
+                assert official_k(sents[c], len(sents[c]) - len(comps[c]), ids, vocab) == k, \
                     (task, d["item"], c, k)
                 k_checked += 1
             s = twin_score(tw, ids, k)

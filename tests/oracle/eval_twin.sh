@@ -2,8 +2,10 @@
 # blalm eval against the PyTorch twin (eval_twin.py): on a sample of every
 # task of the fast suite (every 25th item, every 50th reading query) the
 # candidates' log-probability sums from the exported safetensors agree within
-# 1e-4, the first scored token is recomputed from the text by the official
-# offset rule, and the reading OLS scores agree with numpy's lstsq within 1e-6.
+# 1e-4, the candidates are rebuilt from the data files as the official
+# decode_* builds them, the first scored token is recomputed from that text by
+# the official offset rule, each task's score is recomputed from its per-UID
+# counts, and the reading OLS scores agree with numpy's lstsq within 1e-6.
 source "$(dirname "$0")/../lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -30,9 +32,9 @@ if ! "$BLALM" eval --run "$TMP/run" --data "$SHARED_DATA/babylm-eval" --fast --d
     exit 0
 fi
 if out=$("$PY" "$here/eval_twin.py" "$TMP/export" "$TMP/dump.jsonl" "$TMP/run/checkpoints/latest.eval_fast.json" \
-        "$SHARED_DATA/babylm-eval/reading/reading_data.csv" 2>"$TMP/err"); then
+        "$SHARED_DATA/babylm-eval/reading/reading_data.csv" "$SHARED_DATA/babylm-eval" 2>"$TMP/err"); then
     echo "# $out"
-    for t in blimp supplement entity_tracking wug_adj reading reading_ols; do
+    for t in blimp supplement entity_tracking wug_adj reading reading_ols aggregation; do
         if printf '%s' "$out" | grep -q "\"$t\":"; then pass "eval_twin_$t"; else fail "eval_twin_$t" "no sample: $out"; fi
     done
 else
