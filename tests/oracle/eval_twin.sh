@@ -40,3 +40,25 @@ if out=$("$PY" "$here/eval_twin.py" "$TMP/export" "$TMP/dump.jsonl" "$TMP/run/ch
 else
     fail eval_twin "$(tail -c 600 "$TMP/err" | tr '\n' ' ')"
 fi
+# the sampled candidates' token ids, as Tokenizers.js (the JavaScript port of
+# the Hugging Face library, which the official pipeline tokenises with)
+# encodes their text with the exported tokenizer.json: the twin above takes
+# blalm's ids and checks only that they spell the text
+if ! command -v node >/dev/null || [ ! -d "$ORACLE_DIR/node_modules/@huggingface/tokenizers" ]; then
+    skip eval_twin_tokens "node or the npm package @huggingface/tokenizers is missing (make test-deps installs them)"
+elif "$PY" - "$TMP/dump.jsonl" "$TMP/tin.jsonl" "$TMP/tids.jsonl" <<'PY' 2>"$TMP/err" \
+    && node "$ORACLE_DIR/tokenizer_hf.mjs" "$TMP/export/tokenizer.json" "$TMP/export/tokenizer_config.json" \
+        "$TMP/tin.jsonl" "$TMP/tids.jsonl" "$TMP/tin.jsonl" >"$TMP/tout" 2>&1
+import json, sys
+n = 0
+with open(sys.argv[2], "w") as fi, open(sys.argv[3], "w") as fd:
+    for line in open(sys.argv[1], encoding="utf-8"):
+        d = json.loads(line)
+        for text, ids in zip(d.get("text", []), d.get("ids", [])):
+            fi.write(json.dumps(text) + "\n")
+            fd.write(json.dumps(ids) + "\n")
+            n += 1
+assert n > 1000, n
+PY
+then echo "# $(head -1 "$TMP/tout")"; pass eval_twin_tokens
+else fail eval_twin_tokens "$(head -c 400 "$TMP/err" "$TMP/tout" 2>/dev/null | tr '\n' ' ')"; fi
