@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cli.h"
@@ -142,6 +143,14 @@ int cmd_run(int argc, char **argv)
     if (optind >= argc) return cli_usage_error(usage, "run: CONFIG is required");
     if (optind + 1 < argc) return cli_usage_error(usage, "run: unexpected argument '%s'", argv[optind + 1]);
     if (from >= 0 && only >= 0) return cli_usage_error(usage, "run: give --from or --only, not both");
+    /* every rank would run the whole job in the same work directory: all but
+     * one stopped at its lock, and mpirun then killed the one left mid-stage */
+    const char *np = getenv("OMPI_COMM_WORLD_SIZE");
+    if (np && strcmp(np, "1")) {
+        fprintf(stderr, "blalm run: started by mpirun (%s ranks): run is not data-parallel; run it once, "
+                        "without mpirun (its stages' own commands shard under mpirun)\n", np);
+        return 2;
+    }
     blalm_err e = {{0}};
     run_config *cfg = run_config_load(argv[optind], &e);
     if (!cfg) {

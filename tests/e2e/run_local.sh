@@ -63,6 +63,14 @@ rm -f "$W/state/run/.lock.held"
     && pass run_one_per_work_dir || fail run_one_per_work_dir "rc=$rc $(tail -c 400 "$TMP/o3")"
 "$BLALM" run "$TMP/job/job.json" --work "$W" -q >"$TMP/o4" 2>&1 && pass run_lock_released_with_holder \
     || fail run_lock_released_with_holder "$(tail -c 400 "$TMP/o4")"
+# started by mpirun with more than one rank: refused before anything is made
+# (every rank ran the whole job; all but one stopped at the lock, and mpirun
+# then killed the one left mid-stage)
+OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 "$BLALM" run "$TMP/job/job.json" --work "$TMP/wmpi" -q >"$TMP/o4m" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q '^blalm run: started by mpirun (2 ranks): run is not data-parallel' "$TMP/o4m" && [ ! -e "$TMP/wmpi" ] \
+    && pass run_refuses_mpirun_ranks || fail run_refuses_mpirun_ranks "rc=$rc $(ls "$TMP/wmpi" 2>&1 | tr '\n' ' ') $(tail -c 300 "$TMP/o4m" | tr '\n' '|')"
+OMPI_COMM_WORLD_SIZE=1 "$BLALM" run "$TMP/job/job.json" --work "$W" -q >"$TMP/o4o" 2>&1 && pass run_mpirun_one_rank_runs \
+    || fail run_mpirun_one_rank_runs "$(tail -c 300 "$TMP/o4o" | tr '\n' '|')"
 
 # "report": false after a report: the earlier report (its numbers may be
 # stale now) is removed, and the summary says why there is none
