@@ -6,7 +6,7 @@
 # the stand-in endpoint's request log must show that no answer stored in the
 # score cache before a kill was requested again after it.
 # RUN_SIGKILL_SEED fixes the random moments (the seed is printed); each stage
-# is aimed at RUN_SIGKILL_ROUNDS times (default 1: 10 kills, one per stage).
+# is aimed at RUN_SIGKILL_ROUNDS times (default 1: 11 kills, one per stage).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/run_helpers.bash"
 if ! command -v zstd >/dev/null; then skip run_sigkill "zstd missing"; exit 0; fi
@@ -17,10 +17,10 @@ RANDOM=$SEED
 RUN_HUB_RATE=300000 run_setup   # fetch takes about a second: a kill lands mid-download
 if need_shared && [ -d "$SHARED_DATA/babylm-eval/blimp_fast" ]; then
     RUN_EVAL_DATA=$SHARED_DATA/babylm-eval
-    stages=(fetch tag dedup score distill assemble tokenizer tokenize train eval)
+    stages=(fetch tag dedup score distill assemble tokenizer tokenize train eval report)
 else
     echo "SKIP run_sigkill_eval: ../shared/data/babylm-eval not found: eval is skipped, so not killed"
-    stages=(fetch tag dedup score distill assemble tokenizer tokenize train)
+    stages=(fetch tag dedup score distill assemble tokenizer tokenize train report)
 fi
 RUN_STEPS=60 RUN_VOCAB=2048 RUN_BUDGET=150000 RUN_TRAIN_CORPUS=big run_config "$TMP/job.json"
 # the endpoint answers slowly enough that a kill lands among requests in flight
@@ -95,6 +95,7 @@ for round in $(seq "$ROUNDS"); do
             # more tries, down to a kill as soon as its start line shows
             score) aim "$target" 400 12 ;;
             fetch) aim "$target" 600 ;;
+            report) aim "$target" 60 ;;   # about 80 ms: the page is written whole or not at all
             *) aim "$target" 20 ;;
         esac
     done
@@ -104,6 +105,11 @@ if ! $BLALM run "$TMP/job.json" --work "$B" -q >"$TMP/b.final.log" 2>&1; then
     fail run_sigkill_final_run "$(tail -c 600 "$TMP/b.final.log" | tr '\n' '|')"; exit 0
 fi
 outputs_sha "$B" >"$TMP/b.sha"
+# nothing a kill left half-written stays: no temporary, no part file, and the
+# page the last run wrote is whole (its closing tag is there)
+left=$(find "$B" \( -name '.*.tmp.*' -o -name '*.part' \) | sed "s#^$B/##" | head -5 | tr '\n' ' ')
+[ -z "$left" ] && tail -c 200 "$B/report.html" | grep -q '</html>' && pass run_sigkill_nothing_half_written \
+    || fail run_sigkill_nothing_half_written "left: ${left:-none}; report.html ends: $(tail -c 80 "$B/report.html" 2>&1 | tr '\n' '|')"
 
 covered=$(printf '%s\n' "${hit[@]}" | sort -u | tr '\n' ' ')
 missing=
