@@ -466,8 +466,9 @@ static int parse_score(const pctx *p, run_config *c, const cJSON *s)
     if (has) c->max_tokens = (int)v;
     if (get_count(p, s, "score", "concurrency", 1, 4096, &v, &has) < 0) return -1;
     if (has) c->concurrency = (int)v;
+    /* left out: 0, as blalm score (v still held the last number read) */
     if (get_count(p, s, "score", "seed", 0, (double)CLI_SEED_MAX, &v, &c->has_seed) < 0) return -1;
-    c->seed = (long long)v;
+    c->seed = c->has_seed ? (long long)v : 0;
     if (!c->model_name) return err_set(p->e, "%s: score.model: required (the endpoint's model name)", p->file);
     char why[200];
     if (c->endpoint && llm_endpoint_check(c->endpoint, why, sizeof why) < 0)   /* never quoted: it may hold a password */

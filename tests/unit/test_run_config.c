@@ -423,6 +423,41 @@ TEST(eval_tasks_are_one_spelling)
                    "eval.tasks: an empty task name");
 }
 
+/* score.seed left out is blalm score's default, 0: the sample it draws does
+ * not follow another setting (it was the last number read before it,
+ * score.concurrency: a changed concurrency drew another sample and sent its
+ * new documents to the endpoint; with neither, an uninitialised value) */
+TEST(score_seed_default_is_zero)
+{
+    static const char *const scores[] = {
+        "{\"model\": \"m\", \"sample\": 10, \"concurrency\": 3}",
+        "{\"model\": \"m\", \"sample\": 10, \"concurrency\": 8, \"max_tokens\": 77}",
+        "{\"model\": \"m\", \"sample\": 10, \"max_tokens\": 99}",
+        "{\"model\": \"m\", \"sample\": 10}",
+    };
+    for (size_t i = 0; i < sizeof scores / sizeof *scores; i++) {
+        char t[600];
+        snprintf(t, sizeof t, "{" SRC ", " CORPORA ", " MODEL ", \"score\": %s}", scores[i]);
+        blalm_err e = {{0}};
+        run_config *c = parse(t, &e);
+        CHECK_MSG(c != NULL, "%s", e.msg);
+        if (!c) continue;
+        CHECK_EQ_INT(c->has_seed, 0);
+        CHECK_MSG(c->seed == 0, "%s: seed %lld", scores[i], c->seed);
+        run_config_free(c);
+    }
+    blalm_err e = {{0}};
+    run_config *c = parse("{" SRC ", " CORPORA ", " MODEL ", \"score\": {\"model\": \"m\", \"concurrency\": 3, "
+                          "\"seed\": 12}}", &e);
+    CHECK_MSG(c != NULL, "%s", e.msg);
+    if (c) {
+        CHECK_EQ_INT(c->has_seed, 1);
+        CHECK(c->seed == 12);
+        CHECK_EQ_INT(c->concurrency, 3);
+        run_config_free(c);
+    }
+}
+
 int main(void)
 {
     RUN(minimal_config_and_defaults);
@@ -442,5 +477,6 @@ int main(void)
     RUN(stage_names);
     RUN(eval_tasks_are_one_spelling);
     RUN(source_name_must_be_utf8);
+    RUN(score_seed_default_is_zero);
     return test_summary();
 }
