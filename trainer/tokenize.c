@@ -320,33 +320,69 @@ static int write_manifest(const tokenize_opts *o, const unit *us, size_t nf, con
     return rc;
 }
 
-/* A folder DIR/train_* holding a .train file (the BabyLM organisers'
- * download: train_10M/ or train_100M/ beside dev/ and test/): 1, its name
- * in out. Such a corpus has no train/ to the BabyLM layout read here. */
-static int download_train_folder(const char *dir, char *out, size_t cap)
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Does folder path hold a *.train file? */
+static int holds_train_file(const char *path)
+{
+    DIR *s = opendir(path);
+    if (!s) return 0;
+    int found = 0;
+    struct dirent *f;
+    while (!found && (f = readdir(s))) {
+        size_t n = strlen(f->d_name);
+        found = n > 6 && !strcmp(f->d_name + n - 6, ".train");
+    }
+    closedir(s);
+    return found;
+}
+
+/* The folders DIR/train_* holding a .train file (the BabyLM organisers'
+ * download: train_10M/ or train_100M/ beside dev/ and test/), sorted by
+ * name, written to out as "A/", "A/ and B/" or "A/, B/ and C/"; first gets
+ * the first name. Returns how many (0: none, out untouched). Such a corpus
+ * has no train/ to the BabyLM layout read here. */
+static size_t download_train_folders(const char *dir, char *out, size_t cap, char *first, size_t first_cap)
 {
     DIR *d = opendir(dir);
     if (!d) return 0;
-    int found = 0;
+    char **names = NULL;
+    size_t n = 0, alloc = 0;
     struct dirent *de;
-    while (!found && (de = readdir(d))) {
+    while ((de = readdir(d))) {
         if (strncmp(de->d_name, "train_", 6) != 0) continue;
         char sub[PATH_MAX];
         if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) >= sizeof sub) continue;
-        DIR *s = opendir(sub);
-        if (!s) continue;
-        struct dirent *f;
-        while (!found && (f = readdir(s))) {
-            size_t n = strlen(f->d_name);
-            if (n > 6 && !strcmp(f->d_name + n - 6, ".train")) {
-                snprintf(out, cap, "%s", de->d_name);
-                found = 1;
-            }
+        if (!holds_train_file(sub)) continue;
+        if (n == alloc) {
+            size_t na = alloc ? 2 * alloc : 4;
+            char **g = realloc(names, na * sizeof *g);
+            if (!g) break;
+            names = g;
+            alloc = na;
         }
-        closedir(s);
+        if (!(names[n] = strdup(de->d_name))) break;
+        n++;
     }
     closedir(d);
-    return found;
+    if (n) {
+        qsort(names, n, sizeof *names, name_cmp);
+        size_t len = 0;
+        out[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+            int w = snprintf(out + len, cap - len, "%s%s/", sep, names[i]);
+            if (w < 0 || (size_t)w >= cap - len) break;
+            len += (size_t)w;
+        }
+        snprintf(first, first_cap, "%s", names[0]);
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return n;
 }
 
 int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress cb, void *cb_arg, blalm_err *e)
@@ -366,13 +402,21 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     if (corpus_open(&cp, o->corpus, e) != 0) return -1;
     size_t n_train = 0;
     for (size_t i = 0; i < cp.n_files; i++) n_train += cp.files[i].split == CORPUS_TRAIN;
-    char dl[256];
-    if (n_train == 0 && download_train_folder(o->corpus, dl, sizeof dl)) {
+    char dl[1024], dl1[256];
+    size_t n_dl = n_train == 0 ? download_train_folders(o->corpus, dl, sizeof dl, dl1, sizeof dl1) : 0;
+    if (n_dl) {
         corpus_close(&cp);
-        /* read as it is, only dev/ was tokenized, and the run said nothing */
-        return err_set(e, "%s: no train/*.train, but %s/ holds .train files (the BabyLM download's layout): "
-                       "link it as the train split (ln -s %s %s/train) and tokenize again",
-                       o->corpus, dl, dl, o->corpus);
+        /* read as it is, only dev/ was tokenized, and the run said nothing;
+         * ln -s into an existing train/ makes a link inside it */
+        char tp[PATH_MAX], moved[PATH_MAX + 96] = "";
+        struct stat st;
+        snprintf(tp, sizeof tp, "%s/train", o->corpus);
+        if (lstat(tp, &st) == 0)
+            snprintf(moved, sizeof moved, "%s holds no .train files: remove or move it, then ", tp);
+        return err_set(e, "%s: no train/*.train, but %s %s .train files (the BabyLM download's layout): "
+                       "%slink %s as the train split (ln -s %s %s/train) and tokenize again",
+                       o->corpus, dl, n_dl == 1 ? "holds" : "hold", moved,
+                       n_dl == 1 ? "it" : "the one you mean", dl1, o->corpus);
     }
     if (cp.n_files == 0) {
         corpus_close(&cp);

@@ -260,6 +260,14 @@ expect tokenize_babylm_download_layout 1 "train_10M/ holds .train files" "$BLALM
 [ ! -e "$TMP/bsh" ] && pass tokenize_babylm_download_writes_nothing || fail tokenize_babylm_download_writes_nothing "$(find "$TMP/bsh" -type f)"
 mkdir -p "$TMP/babylm100/train_100M" && cp "$TMP/c/train/books.train" "$TMP/babylm100/train_100M/"
 expect tokenize_babylm_download_no_dev 1 "train_100M/ holds .train files" "$BLALM" tokenize --corpus "$TMP/babylm100" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
+# both downloads beside an empty train/: every train_* folder named, sorted,
+# and train/ to be moved away first (ln -s into the existing folder made
+# train/train_100M and the rerun failed the same way)
+mkdir -p "$TMP/babyboth/train" "$TMP/babyboth/train_10M" "$TMP/babyboth/train_100M" "$TMP/babyboth/dev"
+cp "$TMP/c/train/books.train" "$TMP/babyboth/train_10M/" && cp "$TMP/c/train/books.train" "$TMP/babyboth/train_100M/"
+cp "$TMP/c/dev/web.dev" "$TMP/babyboth/dev/"
+expect tokenize_babylm_download_both_named 1 "train_100M/ and train_10M/ hold .train files" "$BLALM" tokenize --corpus "$TMP/babyboth" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
+expect tokenize_babylm_download_train_exists 1 "$TMP/babyboth/train holds no .train files: remove or move it" "$BLALM" tokenize --corpus "$TMP/babyboth" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
 ln -s train_10M "$TMP/babylm/train"
 expect tokenize_babylm_download_linked 0 "" "$BLALM" tokenize --corpus "$TMP/babylm" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh" -q
 grep -q '"file": "train/childes.train"' "$TMP/bsh/tokens.json" 2>/dev/null && pass tokenize_babylm_download_linked_train ||
