@@ -19,7 +19,9 @@ if ! have_py pyphen; then
 elif [ ! -f "$cmudict" ]; then
     skip tag_textstat_rules "the CMU Pronouncing Dictionary is not installed (scripts/deps.sh)"
 else
-    "$PY" "$here/tag_textstat_rules.py" "$BLALM" "$cmudict" "$here/../.." "$TMP/rules"
+    # a crash prints a traceback and no FAIL line of its own
+    "$PY" "$here/tag_textstat_rules.py" "$BLALM" "$cmudict" "$here/../.." "$TMP/rules" ||
+        { rc=$?; fail tag_textstat_rules "twin exited $rc"; }
 fi
 
 if ! need_shared; then
