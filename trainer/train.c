@@ -896,7 +896,11 @@ static double trim_log(const char *path, long last, double *seconds, double *las
             sb_add(&out, s, l);
             sb_addc(&out, '\n');
             const char *d = memmem(s, l, "\"dev_loss\":", 11);
-            if (d) dev = strtod(d + 11, NULL);
+            if (d) { /* null: not finite (no run goes on from such a line) */
+                char *q;
+                double v = strtod(d + 11, &q);
+                dev = q == d + 11 ? NAN : v;
+            }
             const char *lo = memmem(s, l, "\"loss\":", 7);   /* a step's line ("dev_loss" has no '"' before loss) */
             if (lo) *last_loss = strtod(lo + 7, NULL);
             static const char ck[] = "\"event\":\"checkpoint\"", tk[] = "\"train_seconds\":";
@@ -909,6 +913,19 @@ static double trim_log(const char *path, long last, double *seconds, double *las
     sb_free(&out);
     free(data);
     return dev;
+}
+
+/* Every weight finite, 0; else -1 naming the first (a checkpoint of nan
+ * weights is refused: the last one saved holds finite weights). */
+static int check_weights(model *m, long step, double loss, blalm_err *e)
+{
+    const float *w = model_params(m);
+    size_t n = model_num_params(m);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(w[i]))
+            return err_set(e, "step %ld: weight %zu of %zu is %g after the update (loss %g); lower the "
+                           "learning rate (no checkpoint written)", step, i, n, w[i], loss);
+    return 0;
 }
 
 /* Rows of one step: windows order[k .. k+B-1], each S + 1 tokens from w*S;
@@ -1549,7 +1566,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
             uint64_t mw = milestones[pos.next_milestone++];
             snprintf(p, sizeof p, "%s/checkpoints/chck_%lluM.bin", o->run,
                      (unsigned long long)(mw / 1000000ull));
-            if (lead && ckpt_save(p, m, opt, kind, &pos, e) < 0) goto done;
+            if (lead && (check_weights(m, pos.step, loss, e) < 0 || ckpt_save(p, m, opt, kind, &pos, e) < 0))
+                goto done;
             sum->milestones_saved++;
         }
         if (lead && have_dev && cfg.train.eval_every && (pos.step % cfg.train.eval_every == 0 || pos.step == total)) {
@@ -1561,14 +1579,23 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                 /* dev_ppl and dev_ppl_word are rounded for reading; ablate
                  * computes its statistics from the losses, to full
                  * precision (dev_loss_word: the dev loss per word, %.17g) */
-                char pws[40] = "null", lws[40] = "null";   /* no word in the dev batches: null, not nan */
+                /* not finite (no word in the dev batches, or weights
+                 * gone to nan): null, as bare nan is not JSON */
+                char dls[40] = "null", dps[40] = "null", pws[40] = "null", lws[40] = "null";
+                if (isfinite(dl)) snprintf(dls, sizeof dls, "%.9g", dl);
+                if (isfinite(exp(dl))) snprintf(dps, sizeof dps, "%.6g", exp(dl));
                 if (isfinite(pw)) snprintf(pws, sizeof pws, "%.6g", pw);
                 if (isfinite(lw)) snprintf(lws, sizeof lws, "%.17g", lw);
                 snprintf(line, sizeof line,
-                         "{\"step\":%ld,\"dev_loss\":%.9g,\"dev_ppl\":%.6g,\"dev_ppl_word\":%s,"
+                         "{\"step\":%ld,\"dev_loss\":%s,\"dev_ppl\":%s,\"dev_ppl_word\":%s,"
                          "\"dev_loss_word\":%s}",
-                         pos.step, dl, exp(dl), pws, lws);
+                         pos.step, dls, dps, pws, lws);
                 log_line(logf, line);
+                if (!isfinite(dl)) { /* before the checkpoint below: the last one holds finite weights */
+                    err_set(e, "step %ld: dev loss is %g (train loss %g); lower the learning rate", pos.step, dl,
+                            loss);
+                    goto done;
+                }
                 sum->dev_loss = dl;
             }
         }
@@ -1582,7 +1609,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                          pos.step, seconds_before + (now_seconds() - t_loop));
                 log_line(logf, line);
             }
-            if (ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
+            if (check_weights(m, pos.step, loss, e) < 0 || ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
         }
         if (stop && pos.step < total) {
             sum->stopped_by = stop;

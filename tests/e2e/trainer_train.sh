@@ -460,6 +460,24 @@ if ! "$BLALM" train --corpus "$C" --model "$TMP/nangrad.json" --out "$TMP/nangra
         && [ ! -e "$TMP/nangrad/checkpoints/latest.bin" ]; then pass train_nan_gradient_fails
 else fail train_nan_gradient_fails "$(head -c 300 "$TMP/err") $(ls "$TMP/nangrad/checkpoints" 2>&1)"; fi
 
+# weights gone to nan in one step with a finite loss and gradient norm: the
+# dev evaluation says so (null in the log, bare nan is not JSON) and the run
+# fails before its checkpoint; without a dev evaluation a checkpoint of inf
+# weights is refused (both exited 0, "dev_loss":nan / inf weights in latest.bin)
+sed 's/"lr_adamw": 3e-3/"lr_adamw": 3e38/' "$CFG" > "$TMP/nandev.json"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/nandev.json" --out "$TMP/nandev" --max-steps 1 -q 2>"$TMP/err" \
+        && grep -qE "step 1: dev loss is -?nan \(train loss [0-9.]+\); lower the learning rate" "$TMP/err" \
+        && grep -q '"dev_loss":null,"dev_ppl":null' "$TMP/nandev/log.jsonl" \
+        && "$PY" -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/nandev/log.jsonl" \
+        && [ ! -e "$TMP/nandev/checkpoints/latest.bin" ]; then pass train_nan_dev_loss_fails
+else fail train_nan_dev_loss_fails "$(head -c 300 "$TMP/err") $(grep dev_loss "$TMP/nandev/log.jsonl") $(ls "$TMP/nandev/checkpoints" 2>&1)"; fi
+# (3.4e38 at full rate: the step plus the decay pass FLT_MAX, inf weights)
+sed 's/"lr_adamw": 3e-3/"lr_adamw": 3.4e38/; s/"warmup_steps": 3/"warmup_steps": 0/; s/"eval_every": 10/"eval_every": 0/' "$CFG" > "$TMP/nanw.json"
+if ! "$BLALM" train --corpus "$C" --model "$TMP/nanw.json" --out "$TMP/nanw" --max-steps 1 -q 2>"$TMP/err" \
+        && grep -qE "step 1: weight [0-9]+ of [0-9]+ is -?(nan|inf) after the update .*\(no checkpoint written\)" "$TMP/err" \
+        && [ ! -e "$TMP/nanw/checkpoints/latest.bin" ]; then pass train_nan_weights_no_checkpoint
+else fail train_nan_weights_no_checkpoint "$(head -c 300 "$TMP/err") $(ls "$TMP/nanw/checkpoints" 2>&1)"; fi
+
 # bad input
 cp -r "$R" "$TMP/trunc"
 f="$TMP/trunc/checkpoints/latest.bin"; head -c $(( $(stat -c %s "$f") - 100 )) "$f" > "$f.t" && mv "$f.t" "$f"
