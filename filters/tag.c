@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
+#include <utf8proc.h>
 
 #include "filters/readability.h"
 #include "lib/attr.h"
@@ -319,6 +320,9 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
          * revision: 1): 2, a word holding U+0130 keeps Python's U+0307 for
          * its syllables (and SMOG) and loses it for Gunning fog's */
         marker_key_setting(k, "rules", "2");
+        /* \w and the lowering are the linked utf8proc's tables: another
+         * Unicode version (a library upgrade) tags the files again */
+        marker_key_setting(k, "unicode", utf8proc_unicode_version());
         return k;
     }
     for (size_t i = 0; i < NFIELDS; i++) {

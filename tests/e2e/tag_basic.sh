@@ -199,7 +199,7 @@ syl() { zstd -dc "$1" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.re
 a=$(syl "$C/attributes/readability/src/two.jsonl.zst"); b=$(syl "$C/attr2/readability/src/two.jsonl.zst")
 [ "$a" = 3 ] && [ "$b" = 5 ] && pass tag_cmudict_syllables || fail tag_cmudict_syllables "pyphen $a, cmudict $b $(head -c 300 "$TMP/c3")"
 m=$(cat "$C/state/tag/readability/src/two.jsonl.done" 2>&1)
-[[ $m1 == *'"settings":[["set","readability"],["syllables","pyphen"],["rules","2"]]'* ]] && [[ $m1 != *'"name":"cmudict"'* ]] && \
+[[ $m1 == *'"settings":[["set","readability"],["syllables","pyphen"],["rules","2"],["unicode","'[1-9]*.*'"]]'* ]] && [[ $m1 != *'"name":"cmudict"'* ]] && \
   [[ $m == *'"name":"cmudict","size":'* ]] && [[ $m == *'["syllables","cmudict+pyphen"]'* ]] && \
   [[ $m == *'"syllables":"cmudict+pyphen","cmudict":"'"$TMP"'/ok.dict","cmudict_words":2'* ]] && \
   grep -q '"readability":{"syllables":"cmudict+pyphen"' "$C/stats/tag.json" && \
