@@ -223,9 +223,6 @@ TEST(group_decay_on_real_steps)
     }
 }
 
-/* Moonshot's 0.2*sqrt(max(A, B)) against the shape scale sqrt(max(1, A/B)):
- * the same gradient gives the same orthogonalised direction, so the two
- * updates differ by exactly the ratio of the scales. */
 /* A gradient with a nan (a finite loss can have one) is no update: the
  * weights and the optimiser's state stay as they were (they all went nan,
  * and a run's last step saved them), for AdamW and Muon alike. */
@@ -261,6 +258,9 @@ TEST(nonfinite_gradient_is_no_update)
     }
 }
 
+/* Moonshot's 0.2*sqrt(max(A, B)) against the shape scale sqrt(max(1, A/B)):
+ * the same gradient gives the same orthogonalised direction, so the two
+ * updates differ by exactly the ratio of the scales. */
 TEST(muon_moonshot_scale)
 {
     blalm_err e;
