@@ -1062,7 +1062,7 @@ void readability_count_spans(readability_ctx *c, const ws_spans *sp, readability
                     }
                     p->len = clen;
                     p->h = ch;
-                    if (dotted || !(clen < 64 && set_has_h(&c->familiar, (const char *)c->core, clen, ch)))
+                    if (!(clen < 64 && set_has_h(&c->familiar, (const char *)c->core, clen, ch)))
                         flags |= TE_DIFFICULT;
                     p->th = th;
                     p->letters = (uint16_t)letters;
