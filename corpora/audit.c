@@ -762,7 +762,16 @@ static int attr_value(exporter *x, const col *k, int ci, const joined *j, const 
         sb_json_key(&x->line, k->name, &first);
         if (!rm || pv->is_null) sb_adds(&x->line, "null");
         else if (k->type == PQ_INT64) sb_json_int(&x->line, pv->i);
-        else if (json_compact(&x->line, rm->v, rm->vn, &what) < 0) return err_set(e, "%s: expected %s", k->name, what);
+        else {
+            size_t at = x->line.len;
+            if (json_compact(&x->line, rm->v, rm->vn, &what) < 0)
+                return err_set(e, "%s: expected %s", k->name, what);
+            /* a float column's integer literal (5 beside 1e2) as a float, 5.0,
+             * as the .parquet's DOUBLE has it (Python read it as an int) */
+            if (k->type == PQ_DOUBLE && !memchr(x->line.data + at, '.', x->line.len - at) &&
+                !memchr(x->line.data + at, 'e', x->line.len - at) && !memchr(x->line.data + at, 'E', x->line.len - at))
+                sb_adds(&x->line, ".0");
+        }
     }
     return 0;
 }

@@ -86,8 +86,9 @@ if asm && "$BLALM" audit --work "$W" --export "$TMP/n.jsonl.zst" --quiet 2>"$TMP
     zstd -dc "$TMP/n.jsonl.zst" | "$PY" -c '
 import json, sys
 r = {d["id"]: d for d in map(json.loads, sys.stdin)}
-got = [(r[i]["num.f"], type(r[i]["num.f"]).__name__, r[i]["num.g"], r[i]["num.h"], type(r[i]["num.h"]).__name__) for i in "ab"]
-want = [(2.0, "float", 100.0, 3, "int"), (3.0, "float", 5, 4, "int")]
+got = [(r[i]["num.f"], type(r[i]["num.f"]).__name__, r[i]["num.g"], type(r[i]["num.g"]).__name__, r[i]["num.h"],
+        type(r[i]["num.h"]).__name__) for i in "ab"]
+want = [(2.0, "float", 100.0, "float", 3, "int"), (3.0, "float", 5.0, "float", 4, "int")]
 sys.exit(0 if got == want else f"{got} != {want}")' 2>"$TMP/chk" && pass audit_export_float_literals_jsonl ||
         fail audit_export_float_literals_jsonl "$(head -c 300 "$TMP/chk")"
     if have_node_oracles; then
