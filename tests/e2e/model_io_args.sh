@@ -96,8 +96,9 @@ PY
 # data in header order; their floats are the checkpoint's parameters, bit for bit
 if ! "$PY" -c "import numpy" 2>/dev/null; then skip export_safetensors_spec "python3-numpy missing"; else
 for r in "$R" "$TMP/swa"; do
-    "$BLALM" export --run "$r" --out "$TMP/exspec" -q 2>"$TMP/err" || { fail export_safetensors_spec "export: $(head -c 300 "$TMP/err")"; continue; }
-    "$PY" - "$TMP/exspec/model.safetensors" "$r/checkpoints/latest.bin" <<'PY' && pass "export_safetensors_spec ($(basename "$r"))" || fail export_safetensors_spec "$r"
+    t=export_safetensors_spec_$(basename "$r")   # one name for PASS and FAIL
+    "$BLALM" export --run "$r" --out "$TMP/exspec" -q 2>"$TMP/err" || { fail "$t" "export: $(head -c 300 "$TMP/err")"; continue; }
+    "$PY" - "$TMP/exspec/model.safetensors" "$r/checkpoints/latest.bin" <<'PY' && pass "$t" || fail "$t" "$r"
 import json, struct, sys
 import numpy as np
 b = open(sys.argv[1], "rb").read()
