@@ -1686,8 +1686,12 @@ int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r
         dp_times tm;
         double ts = now_seconds();
         if (dp_step(dp, in + (size_t)lo * S, tg + (size_t)lo * S, B, S, &loss, &tm, e) < 0) goto done;
-        grad_clip(m, cfg.train.grad_clip);
-        optim_step(opt, m, 1.0);
+        /* the step train_run takes (clip, schedule, update) */
+        double gn = train_update(m, opt, &cfg.train, s, (long)steps + 1, NULL);
+        if (!isfinite(gn)) {
+            err_set(e, "step %d: gradient norm is %g (loss %g); lower the learning rate", s + 1, gn, loss);
+            goto done;
+        }
         if (s >= 1) {
             r->step_s += now_seconds() - ts;
             r->compute_s += tm.compute;
