@@ -177,6 +177,33 @@ static int file_stat(const char *path, uint64_t *size, uint64_t *mtime)
     return 0;
 }
 
+/* The signatures file of document file rel: its header checked against c
+ * (into *h); 0, or -1 when it is from another configuration (refused, not
+ * overwritten) or unreadable. */
+static int signatures_header(const dd_config *c, const dd_paths *p, const char *rel, dd_header *h,
+                             blalm_err *e)
+{
+    char path[PATH_CAP];
+    sig_path(p, rel, path);
+    FILE *fp = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), h, e);
+    if (!fp) return -1;
+    fclose(fp);
+    return 0;
+}
+
+/* marker_check of document file rel's signatures unit against k (why: what
+ * differs, when stale). */
+static int signatures_marker(const dd_paths *p, const char *rel, marker_key *k, char *why, size_t cap,
+                             blalm_err *e)
+{
+    char unit[PATH_CAP];
+    snprintf(unit, sizeof unit, "signatures/%s", rel);
+    marker_at m;
+    marker_at_of(p, &m);
+    why[0] = 0;
+    return marker_check(m.root, m.dir, unit, k, why, cap, e);
+}
+
 /* 1 when the file's signatures (and shingles, when wanted) are present and
  * their marker holds k (this document file, these settings); 0 when they must
  * be computed; -1 when a file there is from another configuration (refused,
@@ -184,20 +211,17 @@ static int file_stat(const char *path, uint64_t *size, uint64_t *mtime)
 static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file *f,
                            marker_key *k, blalm_err *e)
 {
-    char path[PATH_CAP];
+    char path[PATH_CAP], why[512];
     sig_path(p, f->rel, path);
     if (!file_exists(path)) return 0;
     dd_header h;
-    FILE *fp = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), &h, e);
-    if (!fp) return -1;
-    fclose(fp);
+    if (signatures_header(c, p, f->rel, &h, e) < 0) return -1;
     if (c->store_shingles) {
         shingle_path(p, f->rel, path);
         if (!file_exists(path)) return 0;
     }
-    char unit[PATH_CAP];
-    snprintf(unit, sizeof unit, "signatures/%s", f->rel);
-    return marker_done(p, unit, k, e);
+    int st = signatures_marker(p, f->rel, k, why, sizeof why, e);
+    return st < 0 ? -1 : st == MARKER_DONE;
 }
 
 /* 0 when the document file (identity id) is the one its signatures were
@@ -208,12 +232,9 @@ static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file
 static int signatures_current(const dd_config *c, const dd_paths *p, const doc_file *f,
                               const doc_identity *id, blalm_err *e)
 {
-    char path[PATH_CAP], unit[PATH_CAP], why[512];
-    sig_path(p, f->rel, path);
+    char why[512];
     dd_header h;
-    FILE *fp = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), &h, e);
-    if (!fp) return -1;
-    fclose(fp);
+    if (signatures_header(c, p, f->rel, &h, e) < 0) return -1;
     /* the signatures' key holds the store_shingles they were made with
      * (--verify-jaccard), which this stage need not repeat */
     dd_config made = *c;
@@ -221,11 +242,7 @@ static int signatures_current(const dd_config *c, const dd_paths *p, const doc_f
     marker_key *k = config_key(&made, e);
     if (!k) return -1;
     marker_key_identity(k, f->rel, id->size, id->mtime_ns, id->xxh3);
-    snprintf(unit, sizeof unit, "signatures/%s", f->rel);
-    marker_at m;
-    marker_at_of(p, &m);
-    why[0] = 0;
-    int st = marker_check(m.root, m.dir, unit, k, why, sizeof why, e);
+    int st = signatures_marker(p, f->rel, k, why, sizeof why, e);
     marker_key_free(k);
     if (st < 0) return -1;
     if (st != MARKER_STALE) return 0;
