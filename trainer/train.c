@@ -1081,12 +1081,21 @@ static void desc_json(sbuf *d, const char *name, const cJSON *v)
 
 /* The input and output arguments as given: compared (dp_agree) before rank
  * 0 writes anything in RUN and before the others read it, so a rank given
- * another --out is named as such, not by the file it could not read. */
+ * another --out is named as such, not by the file it could not read. With
+ * a relative one, the working folder too: a rank started in another
+ * folder (mpirun -wdir, another host's cd) reads another RUN. */
 static void args_desc(sbuf *d, const train_opts *o)
 {
     sb_printf(d, "--corpus\t%s\n--tokens\t%s\n--tokenizer\t%s\n--out\t%s\n--resume\t%d\n",
               o->corpus ? o->corpus : "-", o->tokens ? o->tokens : "-", o->tokenizer ? o->tokenizer : "-",
               o->run, o->resume);
+    const char *paths[] = {o->corpus, o->tokens, o->tokenizer, o->run};
+    int rel = 0;
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) rel |= paths[i] && paths[i][0] != '/';
+    if (rel) {
+        char cwd[4096];
+        sb_printf(d, "working folder\t%s\n", getcwd(cwd, sizeof cwd) ? cwd : "(unknown)");
+    }
 }
 
 /* dp_agree on desc; 0 when every rank holds the same. On a difference rank 0

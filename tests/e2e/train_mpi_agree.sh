@@ -82,6 +82,24 @@ else
     fail train_mpi_other_corpus_cache_untouched "$RUN/tokens differs from one process' cache of $C"
 fi
 
+# the same relative arguments, but rank 1 started in another folder (mpirun
+# -wdir): its RUN is another folder, named as such before rank 0 writes
+# (it failed with "r/tokenizer.json: No such file or directory", and with
+# an earlier run there it was told apart only by its token counts)
+mkdir -p "$TMP/wd0" "$TMP/wd1"
+for w in wd0 wd1; do ln -s "$C" "$TMP/$w/c"; cp "$CFG8" "$TMP/$w/m.json"; cp "$TOK" "$TMP/$w/tok.json"; done
+a=(train --corpus c --model m.json --tokenizer tok.json --out r --max-steps 4 -q)
+out=$("${MPIRUN[@]}" -np 1 -wdir "$TMP/wd0" "$BLALM" "${a[@]}" : -np 1 -wdir "$TMP/wd1" "$BLALM" "${a[@]}" 2>&1); rc=$?
+RUN="$TMP/wd0/r"
+refused train_mpi_agree_working_folder "rank 1's working folder is $TMP/wd1, rank 0's $TMP/wd0"
+[ ! -e "$TMP/wd0/r" ] && [ ! -e "$TMP/wd1/r" ] && pass train_mpi_agree_working_folder_nothing_written \
+    || fail train_mpi_agree_working_folder_nothing_written "$(ls -A "$TMP/wd0/r" "$TMP/wd1/r" 2>&1 | tr '\n' ' ')"
+# absolute paths: the working folder does not matter
+n=$((n + 1)); RUN="$TMP/r$n"
+a=(train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$RUN" --max-steps 4 -q)
+out=$("${MPIRUN[@]}" -np 1 -wdir "$TMP/wd0" "$BLALM" "${a[@]}" : -np 1 -wdir "$TMP/wd1" "$BLALM" "${a[@]}" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c '"loss"' "$RUN/log.jsonl" 2>/dev/null)" -eq 4 ]; then pass train_mpi_absolute_paths_any_folder
+else fail train_mpi_absolute_paths_any_folder "rc $rc: $(printf '%s' "$out" | tail -c 300)"; fi
 # the same arguments, --corpus and --tokens: rank 1 (under strace) writes
 # nothing in the run folder, and the job trains as one process does
 if strace -f -qq -e trace=%file -o "$TMP/st-probe" true 2>/dev/null; then
