@@ -7,10 +7,11 @@
 
 #define SHARD_MAX 1000000
 
-/* A decimal integer in [lo, hi], the whole string. */
+/* A decimal integer in [lo, hi] (lo >= 0), the whole string: digits only,
+ * not strtol's leading space or sign. */
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
-    if (!s || !*s) return -1;
+    if (!s || *s < '0' || *s > '9') return -1;
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);

@@ -216,7 +216,8 @@ TEST(shard_parse_and_precedence)
     shard_spec s;
     CHECK_EQ_INT(shard_parse("2/5", &s, &e), 0);
     CHECK(s.index == 2 && s.count == 5 && strcmp(s.origin, "flag") == 0);
-    const char *bad[] = {"5/5", "-1/2", "1/0", "1", "/2", "1/", "a/2", "1/2x", "1/1000001", ""};
+    const char *bad[] = {"5/5", "-1/2", "1/0", "1", "/2", "1/", "a/2", "1/2x", "1/1000001", "",
+                         " 1/2", "+1/2", "1/ 2", "1/+2", "1/\n2"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         CHECK_MSG(shard_parse(bad[i], &s, &e) < 0, "accepted '%s'", bad[i]);
     CHECK(strstr(e.msg, "expected I/N"));
@@ -261,6 +262,18 @@ TEST(shard_parse_and_precedence)
     CHECK(shard_resolve(NULL, &env, &s, &e) < 0 && strstr(e.msg, "--array=0-3"));
     env.slurm_task_id = "x";
     CHECK(shard_resolve(NULL, &env, &s, &e) < 0 && strstr(e.msg, "SLURM_ARRAY_TASK_ID='x'"));
+    /* strtol's leading space and sign are not a decimal integer (a trailing
+     * space was already refused) */
+    const char *lax[] = {" 1", "+1", "\t1", "-0"};
+    for (size_t i = 0; i < sizeof lax / sizeof *lax; i++) {
+        env.slurm_task_id = lax[i];
+        CHECK_MSG(shard_resolve(NULL, &env, &s, &e) < 0 && strstr(e.msg, "SLURM_ARRAY_TASK_ID="), "accepted '%s'",
+                  lax[i]);
+    }
+    shard_env om = {.ompi_rank = "+1", .ompi_size = "2"};
+    CHECK(shard_resolve(NULL, &om, &s, &e) < 0 && strstr(e.msg, "OMPI_COMM_WORLD_RANK='+1'"));
+    om = (shard_env){.ompi_rank = "1", .ompi_size = " 2"};
+    CHECK(shard_resolve(NULL, &om, &s, &e) < 0 && strstr(e.msg, "OMPI_COMM_WORLD_SIZE=' 2'"));
     env.slurm_task_id = "1";
     env.slurm_task_count = NULL;
     CHECK(shard_resolve(NULL, &env, &s, &e) < 0 && strstr(e.msg, "SLURM_ARRAY_TASK_COUNT"));
