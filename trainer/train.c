@@ -1667,6 +1667,18 @@ int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r
     if (model_config_load(o->model_cfg, &cfg, e) < 0) return -1;
     int B = batch > 0 ? batch : cfg.train.batch_size, S = cfg.train.seq_len;
     if (B < R) return err_set(e, "%d ranks for a batch of %d rows: each rank needs at least one row", R, B);
+    if (R > 1) { /* another step count crashed in MPI, another batch or model timed nothing */
+        sbuf d;
+        sb_init(&d);
+        cJSON *cj = model_config_to_json(&cfg);
+        desc_json(&d, "config", cj);
+        cJSON_Delete(cj);
+        sb_printf(&d, "--bench\t%d\n--batch\t%d\n--optimizer\t%s\n", steps, B,
+                  o->optimizer == OPT_MUON ? "muon" : "adamw");
+        int differ = ranks_agree(&d, rank, R, e);
+        sb_free(&d);
+        if (differ) return -1;
+    }
     model *m = model_create(&cfg, e);
     if (!m) return -1;
     model_init_weights(m, cfg.train.seed);

@@ -100,6 +100,24 @@ a=(train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$RUN" --max-ste
 out=$("${MPIRUN[@]}" -np 1 -wdir "$TMP/wd0" "$BLALM" "${a[@]}" : -np 1 -wdir "$TMP/wd1" "$BLALM" "${a[@]}" 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ "$(grep -c '"loss"' "$RUN/log.jsonl" 2>/dev/null)" -eq 4 ]; then pass train_mpi_absolute_paths_any_folder
 else fail train_mpi_absolute_paths_any_folder "rc $rc: $(printf '%s' "$out" | tail -c 300)"; fi
+# --bench too: another step count crashed in MPI (MPI_ERR_TRUNCATE), another
+# --batch or model printed a figure of nothing (rc 0)
+bench_ranks() { # NAME WHAT 'RANK 0 ARGS' 'RANK 1 ARGS'
+    # shellcheck disable=SC2086
+    out=$("${MPIRUN[@]}" -np 1 "$BLALM" train --model "$CFG8" $3 : -np 1 "$BLALM" train --model "$CFG8" $4 2>&1); rc=$?
+    if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [[ "$out" == *"stopping every rank"* && "$out" == *"$2"* ]] &&
+       [[ "$out" != *'"tokens_per_s"'* ]]; then
+        pass "$1"
+    else
+        fail "$1" "rc $rc: $(printf '%s' "$out" | tail -c 400)"
+    fi
+}
+bench_ranks train_mpi_agree_bench_steps "rank 1's --bench is 3, rank 0's 2" "--bench 2" "--bench 3"
+bench_ranks train_mpi_agree_bench_batch "rank 1's --batch is 4, rank 0's 8" "--bench 2" "--bench 2 --batch 4"
+bench_ranks train_mpi_agree_bench_model "rank 1's config.dim is 48" "--bench 2" "--bench 2 --model $TMP/dim.json"
+out=$("${MPIRUN[@]}" -np 2 "$BLALM" train --model "$CFG8" --bench 2 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c '"ranks":2' <<<"$out")" -eq 1 ]; then pass train_mpi_bench_same_args
+else fail train_mpi_bench_same_args "rc $rc: $(printf '%s' "$out" | tail -c 300)"; fi
 # the same arguments, --corpus and --tokens: rank 1 (under strace) writes
 # nothing in the run folder, and the job trains as one process does
 if strace -f -qq -e trace=%file -o "$TMP/st-probe" true 2>/dev/null; then
