@@ -1302,6 +1302,11 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
         int differ = ranks_agree(&d, rank, R, e);
         sb_free(&d);
         if (differ) return -1;
+        /* before rank 0 tokenizes: a run that cannot start leaves no token
+         * cache (a tiny corpus may cut the batch further, checked below) */
+        if (cfg.train.batch_size < R)
+            return err_set(e, "%d ranks for a batch of %d rows: each rank needs at least one row", R,
+                           cfg.train.batch_size);
     }
     if (lead) {
         /* a corpus folder that is not there: nothing made in RUN */

@@ -125,6 +125,17 @@ out=$(timeout 120 "${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$CF
 if [ $rc -ne 0 ] && [[ "$out" == *"rank 0 of 2"* && "$out" == *"holds a run already"* ]]; then pass train_mpi_error_stops_all
 else fail train_mpi_error_stops_all "rc $rc: $(printf '%s' "$out" | tail -c 400)"; fi
 
+# more ranks than rows: refused before rank 0 tokenizes (it left RUN with a
+# tokenizer and token cache of a run that could not start)
+sed 's/"batch_size": 4/"batch_size": 1/' "$CFG" > "$TMP/tiny1.json"
+out=$(timeout 120 "${MPIRUN[@]}" -np 2 "$BLALM" train --corpus "$C" --model "$TMP/tiny1.json" --out "$TMP/b1" -q 2>&1); rc=$?
+if [ $rc -ne 0 ] && [[ "$out" == *"2 ranks for a batch of 1 rows"* && "$out" == *"stopping every rank"* ]] &&
+   [ ! -e "$TMP/b1" ]; then
+    pass train_mpi_batch_below_ranks_nothing_written
+else
+    fail train_mpi_batch_below_ranks_nothing_written "rc $rc: $(ls -A "$TMP/b1" 2>&1 | tr '\n' ' ') $(printf '%s' "$out" | head -c 300)"
+fi
+
 # words seen are counted over the global batch on every rank: with the
 # track's budget and milestones scaled down (x0.001), 2 ranks write the
 # milestone checkpoints of one process at the same steps, bit for bit, log
