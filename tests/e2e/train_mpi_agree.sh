@@ -5,7 +5,9 @@
 # step, naming the field, through "rank R of N: ...; stopping every rank"
 # (before: a hang in the all-reduce, a silent rc 0 with drifting weights, or
 # MPI_ERR_TRUNCATE); the arguments as given (--corpus, --out, ...) are
-# compared before rank 0 writes in RUN. Only rank 0 writes in the run folder: the others open
+# compared before rank 0 writes in RUN, with the working folder when one is
+# relative (a rank started elsewhere by mpirun -wdir); --bench's ranks agree on
+# N, --batch and the model (another N crashed in MPI). Only rank 0 writes in the run folder: the others open
 # its tokenizer and token cache and write nothing there (strace), and a rank
 # given another --corpus no longer rewrites rank 0's cache. mpirun runs on
 # loopback with its MPMD form (-np 1 A : -np 1 B) to give ranks different

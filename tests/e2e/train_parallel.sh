@@ -5,7 +5,8 @@
 # process at the same global batch over 50 steps (AdamW and Muon), 3 ranks
 # with 2 threads stay within 1e-6, --resume takes another rank count, and a
 # killed rank stops the job with a clear message while the last checkpoint
-# resumes; milestones and the epoch limit count the words of every rank's
+# resumes; a batch of fewer rows than ranks is refused before anything is
+# written; milestones and the epoch limit count the words of every rank's
 # rows. mpirun runs on loopback only; the MPI tests skip when it is absent.
 source "$(dirname "$0")/../lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
