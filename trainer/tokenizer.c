@@ -848,52 +848,70 @@ static void trainer_free(trainer *tr)
     free(tr->touched);
 }
 
-/* Merges every (a, b) in word w into c, keeping the pair counts exact:
- * the word's pairs are taken out, the word rewritten, its pairs put back.
- * Pairs holding c are the only ones that can grow; they are collected in
- * tr->touched to be pushed on the heap. */
+/* Adds cnt to pair (x, y) of word w, which holds the merged symbol: it is
+ * noted for the word and collected in tr->touched to be pushed on the heap. */
+static void pair_add_new(trainer *tr, uint32_t w, uint32_t x, uint32_t y, int64_t cnt)
+{
+    uint32_t pi = pair_get_or_add(tr, x, y);
+    pair_rec *p = &tr->pairs[pi];
+    p->count += cnt;
+    pair_note_word(p, w);
+    if (!p->touched) {
+        p->touched = 1;
+        if (tr->n_touched == tr->cap_touched) {
+            tr->cap_touched = tr->cap_touched ? 2 * tr->cap_touched : 1024;
+            tr->touched = xrealloc(tr->touched, tr->cap_touched * sizeof *tr->touched);
+        }
+        tr->touched[tr->n_touched++] = pi;
+    }
+}
+
+/* Merges every (a, b) in word w into c (left to right), keeping the pair
+ * counts exact: only the pairs that touch a merged occurrence change (the
+ * others are the same pairs before and after), so the word's pairs around
+ * each occurrence are taken out, the word rewritten and the pairs around
+ * each new c put back. The cost beyond one scan of the word is in the
+ * occurrences, not the word's length (before, every pair of the word was
+ * taken out and put back: a 2 MB pre-token made each merge cost millions of
+ * hash lookups). The pairs put back are the only ones that can grow; they
+ * are collected in tr->touched to be pushed on the heap. */
 static void merge_word(trainer *tr, uint32_t w, uint32_t a, uint32_t b, uint32_t c)
 {
     uint32_t *s = tr->syms + tr->start[w];
     uint32_t n = tr->len[w];
-    int found = 0;
-    for (uint32_t i = 0; i + 1 < n; i++)
-        if (s[i] == a && s[i + 1] == b) {
-            found = 1;
-            break;
-        }
-    if (!found) return;
     int64_t cnt = tr->count[w];
-    for (uint32_t i = 0; i + 1 < n; i++) {
-        const uint64_t *slot = u64map_get(&tr->pair_index, pair_key(s[i], s[i + 1]));
-        tr->pairs[*slot].count -= cnt;
-    }
-    uint32_t j = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (i + 1 < n && s[i] == a && s[i + 1] == b) {
-            s[j++] = c;
+    /* old pairs k = (s[k], s[k + 1]) next to an occurrence at i: k = i - 1,
+     * i, i + 1; each taken out once (occurrences a pair apart share one) */
+    int found = 0;
+    uint32_t next_k = 0;   /* pairs below this one are done */
+    for (uint32_t i = 0; i + 1 < n;) {
+        if (s[i] != a || s[i + 1] != b) {
             i++;
-        } else {
-            s[j++] = s[i];
+            continue;
         }
-    }
-    tr->len[w] = n = j;
-    for (uint32_t i = 0; i + 1 < n; i++) {
-        uint32_t pi = pair_get_or_add(tr, s[i], s[i + 1]);
-        pair_rec *p = &tr->pairs[pi];
-        p->count += cnt;
-        if (s[i] == c || s[i + 1] == c) {
-            pair_note_word(p, w);
-            if (!p->touched) {
-                p->touched = 1;
-                if (tr->n_touched == tr->cap_touched) {
-                    tr->cap_touched = tr->cap_touched ? 2 * tr->cap_touched : 1024;
-                    tr->touched = xrealloc(tr->touched, tr->cap_touched * sizeof *tr->touched);
-                }
-                tr->touched[tr->n_touched++] = pi;
-            }
+        found = 1;
+        for (uint32_t k = i ? i - 1 : 0; k <= i + 1 && k + 1 < n; k++) {
+            if (k < next_k) continue;
+            const uint64_t *slot = u64map_get(&tr->pair_index, pair_key(s[k], s[k + 1]));
+            tr->pairs[*slot].count -= cnt;
+            next_k = k + 1;
         }
+        i += 2;
     }
+    if (!found) return;
+    /* rewrite; each new pair (s[j - 1], s[j]) with a merged symbol on
+     * either side is put back */
+    uint32_t j = 0;
+    int prev_merged = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int merged = i + 1 < n && s[i] == a && s[i + 1] == b;
+        s[j] = merged ? c : s[i];
+        if (merged) i++;
+        if (j > 0 && (merged || prev_merged)) pair_add_new(tr, w, s[j - 1], s[j], cnt);
+        prev_merged = merged;
+        j++;
+    }
+    tr->len[w] = j;
 }
 
 bpe_tokenizer *bpe_train(const bpe_counter *c, const bpe_train_opts *o, blalm_err *e)

@@ -584,6 +584,148 @@ TEST(counters_merge_like_one)
     bpe_counter_free(all);
 }
 
+/* A reference trainer, slow and plain: every step recounts the pairs of
+ * every word and merges the most frequent (ties to the lower ids), the
+ * new token reusing the id of a token with the same bytes. Merges as
+ * "left|right" byte strings, one per line, into out. */
+typedef struct ref_word {
+    uint32_t *s;
+    size_t n;
+    long count;
+} ref_word;
+
+static void ref_train(const char *const *words, const long *counts, size_t nw, uint32_t n_merges, sbuf *out)
+{
+    ref_word *w = calloc(nw, sizeof *w);
+    size_t cap = 256 + n_merges;
+    char **tok = calloc(cap, sizeof *tok);
+    size_t *tlen = calloc(cap, sizeof *tlen), ntok = 256;
+    for (int b = 0; b < 256; b++) {
+        tok[b] = malloc(1);
+        tok[b][0] = (char)b;
+        tlen[b] = 1;
+    }
+    for (size_t i = 0; i < nw; i++) {
+        w[i].n = strlen(words[i]);
+        w[i].s = malloc(w[i].n * sizeof *w[i].s);
+        w[i].count = counts[i];
+        for (size_t k = 0; k < w[i].n; k++) w[i].s[k] = (unsigned char)words[i][k];
+    }
+    for (uint32_t m = 0; m < n_merges; m++) {
+        long best = 0;
+        uint32_t ba = 0, bb = 0;
+        for (size_t i0 = 0; i0 < nw; i0++)
+            for (size_t k0 = 0; k0 + 1 < w[i0].n; k0++) {
+                uint32_t a = w[i0].s[k0], b = w[i0].s[k0 + 1];
+                long c = 0;
+                for (size_t i = 0; i < nw; i++)
+                    for (size_t k = 0; k + 1 < w[i].n; k++)
+                        if (w[i].s[k] == a && w[i].s[k + 1] == b) c += w[i].count;
+                if (c > best || (c == best && (a < ba || (a == ba && b < bb)))) best = c, ba = a, bb = b;
+            }
+        if (best == 0) break;
+        size_t nl = tlen[ba] + tlen[bb];
+        char *sp = malloc(nl);
+        memcpy(sp, tok[ba], tlen[ba]);
+        memcpy(sp + tlen[ba], tok[bb], tlen[bb]);
+        uint32_t id = (uint32_t)ntok;
+        for (uint32_t k = 0; k < ntok; k++)
+            if (tlen[k] == nl && !memcmp(tok[k], sp, nl)) id = k;
+        if (id == ntok) tok[ntok] = sp, tlen[ntok++] = nl;
+        else free(sp);
+        sb_add(out, tok[ba], tlen[ba]);
+        sb_adds(out, "|");
+        sb_add(out, tok[bb], tlen[bb]);
+        sb_adds(out, "\n");
+        for (size_t i = 0; i < nw; i++) {
+            size_t j = 0;
+            for (size_t k = 0; k < w[i].n; k++) {
+                if (k + 1 < w[i].n && w[i].s[k] == ba && w[i].s[k + 1] == bb) w[i].s[j++] = id, k++;
+                else w[i].s[j++] = w[i].s[k];
+            }
+            w[i].n = j;
+        }
+    }
+    for (size_t i = 0; i < nw; i++) free(w[i].s);
+    for (size_t k = 0; k < ntok; k++) free(tok[k]);
+    free(w), free(tok), free(tlen);
+}
+
+/* Pre-tokens that merge into each other's runs (aaaa, abab), tokens spelled
+ * by two merges (ab+c and a+bc), long words: bpe_train's incremental
+ * counts give the reference's merges, rank for rank. */
+TEST(training_matches_reference)
+{
+    static const char *const words[] = {
+        "aaaaaaa", "abababab", "abcabc", "xabc", "bcbc", "aab", "baaab", "cab", "abcbcabcab",
+        "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        "abcdabcdabcdabcdxyzabcdxyzxyzxyzabababcabcdzzzazazaazaaazaaaazaaaaaabcdabcabaabcdabc",
+    };
+    static const long counts[] = {3, 2, 4, 1, 5, 2, 1, 3, 2, 1, 2};
+    size_t nw = sizeof words / sizeof *words;
+    bpe_counter *c = bpe_counter_new("[a-z]+", &(blalm_err){0});
+    CHECK(c);
+    if (!c) return;
+    blalm_err e;
+    for (size_t i = 0; i < nw; i++)
+        for (long k = 0; k < counts[i]; k++) {
+            CHECK(bpe_counter_feed(c, words[i], strlen(words[i]), &e) == 0);
+            CHECK(bpe_counter_feed(c, " ", 1, &e) == 0);
+        }
+    bpe_train_opts o;
+    bpe_train_opts_default(&o);
+    o.vocab_size = 256 + 40 + 2;
+    o.min_frequency = 1;
+    o.allow_smaller = 1;
+    bpe_tokenizer *t = bpe_train(c, &o, &e);
+    bpe_counter_free(c);
+    CHECK_MSG(t, "%s", e.msg);
+    if (!t) return;
+    sbuf got, want;
+    sb_init(&got);
+    sb_init(&want);
+    for (uint32_t r = 0; r < bpe_merges_count(t); r++) {
+        sb_adds(&got, merge_str(t, r));
+        sb_adds(&got, "\n");
+    }
+    /* the spaces between the words are pre-tokens of their own: no pairs */
+    ref_train(words, counts, nw, bpe_merges_count(t), &want);
+    CHECK(bpe_merges_count(t) > 20);
+    CHECK_MSG(got.len == want.len && !memcmp(got.data, want.data, got.len), "merges:\n%s\nreference:\n%s",
+              got.data, want.data);
+    sb_free(&got);
+    sb_free(&want);
+    bpe_free(t);
+}
+
+/* A pre-token of 500 KB (a very long word) costs each merge one scan of it,
+ * not a hash lookup for each of its pairs (before: about 30 s for these
+ * 1,000 merges, now about 1 s). */
+TEST(long_pretoken_trains_quickly)
+{
+    size_t n = 500000;
+    char *s = malloc(n + 1);
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        s[i] = (char)('a' + x % 26);
+    }
+    s[n] = 0;
+    blalm_err e;
+    double t0 = now_seconds();
+    bpe_tokenizer *t = train_text(s, 256 + 1000 + 2, 2, 0, NULL, &e);
+    double dt = now_seconds() - t0;
+    CHECK_MSG(t, "%s", e.msg);
+    CHECK_MSG(dt < 10, "1,000 merges of one 500 KB pre-token took %.1f s", dt);
+    if (t) {
+        bpe_encoder *enc = bpe_encoder_new(t, &e);
+        CHECK(enc && round_trips(t, enc, s, n, 0));
+        bpe_encoder_free(enc);
+    }
+    bpe_free(t);
+    free(s);
+}
+
 static int in_table(const unsigned (*r)[2], size_t n, unsigned cp)
 {
     for (size_t i = 0; i < n; i++)
@@ -681,6 +823,8 @@ int main(void)
     RUN(vocab_that_cannot_be_reached);
     RUN(empty_corpus);
     RUN(counters_merge_like_one);
+    RUN(training_matches_reference);
+    RUN(long_pretoken_trains_quickly);
     RUN(pattern_classes_follow_the_unicode_table);
     return test_summary();
 }
