@@ -698,10 +698,12 @@ TEST(training_matches_reference)
     bpe_free(t);
 }
 
-/* A pre-token of 500 KB (a very long word) costs each merge one scan of it,
- * not a hash lookup for each of its pairs (before: about 30 s for these
- * 1,000 merges, now about 1 s). */
-TEST(long_pretoken_trains_quickly)
+/* A pre-token of 500 KB (a very long word) trains and round-trips. Each
+ * merge costs one scan of it, not a hash lookup for each of its pairs
+ * (before: about 30 s for these 1,000 merges, now about 1 s): the time is
+ * printed, not asserted (tests check behaviour; a loaded or sanitizer build
+ * must not fail on a clock). */
+TEST(long_pretoken_trains)
 {
     size_t n = 500000;
     char *s = malloc(n + 1);
@@ -716,7 +718,7 @@ TEST(long_pretoken_trains_quickly)
     bpe_tokenizer *t = train_text(s, 256 + 1000 + 2, 2, 0, NULL, &e);
     double dt = now_seconds() - t0;
     CHECK_MSG(t, "%s", e.msg);
-    CHECK_MSG(dt < 10, "1,000 merges of one 500 KB pre-token took %.1f s", dt);
+    printf("# 1,000 merges of one 500 KB pre-token: %.2f s\n", dt);
     if (t) {
         bpe_encoder *enc = bpe_encoder_new(t, &e);
         CHECK(enc && round_trips(t, enc, s, n, 0));
@@ -824,7 +826,7 @@ int main(void)
     RUN(empty_corpus);
     RUN(counters_merge_like_one);
     RUN(training_matches_reference);
-    RUN(long_pretoken_trains_quickly);
+    RUN(long_pretoken_trains);
     RUN(pattern_classes_follow_the_unicode_table);
     return test_summary();
 }
