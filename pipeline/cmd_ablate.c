@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/cli.h"
+#include "pipeline/env.h"
 #include "trainer/ablate.h"
 
 BLALM_COMMAND(ablate, "train and evaluate variants x optimizers x seeds; the paper's tables")
@@ -246,12 +247,9 @@ int cmd_ablate(int argc, char **argv)
     /* each copy of a job would work on the same runs: ablate trains them one
      * after another, not data-parallel (the runs' locks would stop all but one
      * copy, after each had read its inputs) */
-    const char *np = getenv("OMPI_COMM_WORLD_SIZE");
-    if (np && strcmp(np, "1")) {
-        fprintf(stderr, "blalm ablate: started by mpirun (%s ranks): ablate is not data-parallel; run it once "
-                        "(or once per --seeds range), without mpirun\n", np);
+    if (env_refuse_parallel("ablate", "run it once (or once per --seeds range), without mpirun or a job "
+                                      "array") < 0)
         return 2;
-    }
     blalm_err e;
     ablate_summary s;
     int rc = ablate_run(&o, &s, &e);

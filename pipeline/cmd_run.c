@@ -145,12 +145,9 @@ int cmd_run(int argc, char **argv)
     if (from >= 0 && only >= 0) return cli_usage_error(usage, "run: give --from or --only, not both");
     /* every rank would run the whole job in the same work directory: all but
      * one stopped at its lock, and mpirun then killed the one left mid-stage */
-    const char *np = getenv("OMPI_COMM_WORLD_SIZE");
-    if (np && strcmp(np, "1")) {
-        fprintf(stderr, "blalm run: started by mpirun (%s ranks): run is not data-parallel; run it once, "
-                        "without mpirun (its stages' own commands shard under mpirun)\n", np);
+    if (env_refuse_parallel("run", "run it once, without mpirun or a job array (its stages' own commands "
+                                   "shard under mpirun)") < 0)
         return 2;
-    }
     blalm_err e = {{0}};
     run_config *cfg = run_config_load(argv[optind], &e);
     if (!cfg) {

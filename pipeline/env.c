@@ -34,6 +34,18 @@ int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out)
     return 0;
 }
 
+int env_refuse_parallel(const char *cmd, const char *hint)
+{
+    shard_spec s;
+    if (env_resolve_shard(cmd, NULL, &s) < 0) return -1;
+    if (s.count <= 1) return 0;
+    const char *by = !strcmp(s.origin, "openmpi") ? "mpirun"
+                   : !strcmp(s.origin, "slurm") ? "a Slurm array" : "a Slurm array and mpirun";
+    fprintf(stderr, "blalm %s: started as worker %d of %d (by %s): %s is not data-parallel; %s\n",
+            cmd, s.index, s.count, by, cmd, hint);
+    return -1;
+}
+
 void env_prog_display(int quiet, prog_display *out)
 {
     const char *nc = getenv("NO_COLOR");

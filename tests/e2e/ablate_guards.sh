@@ -45,7 +45,7 @@ for a in "--variants ''@--variants '' names no variant" "--variants ,@--variants
     "$BLALM" ablate --corpus "$C" "$@" --seeds 1 --tokens 1k --model-size "$TMP/tiny.json" --out "$TMP/a4" -q 2>"$TMP/err"; rc=$?
     { [ $rc = 2 ] && grep -qF -- "${a#*@}" "$TMP/err" && [ ! -e "$TMP/a4" ]; } || g="${a%%@*}: rc $rc $(head -c 200 "$TMP/err")"
 done
-OMPI_COMM_WORLD_SIZE=2 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
     --model-size "$TMP/tiny.json" --out "$TMP/a5" -q 2>"$TMP/err"; rc=$?
 { [ $rc = 2 ] && grep -q "not data-parallel" "$TMP/err" && [ ! -e "$TMP/a5" ]; } || g="mpirun: rc $rc $(head -c 200 "$TMP/err")"
 [ "$g" = ok ] && pass ablate_inputs_checked_first || fail ablate_inputs_checked_first "$g"
