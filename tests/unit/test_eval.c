@@ -438,6 +438,49 @@ TEST(ewok_and_wug_past_from_official_files)
     cJSON_Delete(r);
 }
 
+/* wug_past's UID is its data file's stem, as the official
+ * decode_wug_tasks(raw, file_name.stem) makes it: predictions.json is keyed
+ * wug_past_tense, ids wug_past_tense_<i> (blalm keyed it by its task name,
+ * wug_past) */
+TEST(wug_past_uid_is_file_stem)
+{
+    blalm_err e;
+    int V;
+    const char *run = make_run(&e, &V);
+    CHECK_MSG(run, "%s", e.msg);
+    char d[600], p[800];
+    snprintf(d, sizeof d, "%s/wugstem", test_tmpdir());
+    snprintf(p, sizeof p, "%s/wug_past_tense", d);
+    CHECK(mkdir_p(p, &e) == 0);
+    snprintf(p, sizeof p, "%s/wug_past_tense/wug_past_tense.jsonl", d);
+    CHECK(write_text(p, "{\"sentences\": \"ab\\tab\", \"ratio\": 0.5}\n"
+                        "{\"sentences\": \"ab\\tabc\", \"ratio\": 0.9}\n") == 0);
+    char pred[800];
+    snprintf(pred, sizeof pred, "%s/wugstem_pred", test_tmpdir());
+    eval_opts o = {.run = run, .data = d, .fast = 1, .tasks = "wug_past", .predictions = pred,
+                   .out = path_in_tmp("wugstem.json")};
+    cJSON *r = NULL;
+    CHECK_MSG(eval_run(&o, &r, &e) == 0, "%s", e.msg);
+    cJSON_Delete(r);
+    snprintf(p, sizeof p, "%s/wug_past/wug_past_tense/predictions.json", pred);
+    FILE *f = fopen(p, "r");
+    CHECK_MSG(f, "no %s", p);
+    if (!f) return;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *doc = cJSON_Parse(buf);
+    CHECK(doc && cJSON_GetArraySize(doc) == 1);
+    const cJSON *k = doc ? doc->child : NULL;
+    CHECK_EQ_STR(k ? k->string : "", "wug_past_tense");
+    const cJSON *ps = cJSON_GetObjectItem(k, "predictions");
+    CHECK_EQ_INT(cJSON_GetArraySize(ps), 2);
+    const cJSON *id = cJSON_GetObjectItem(cJSON_GetArrayItem(ps, 1), "id");
+    CHECK_EQ_STR(cJSON_IsString(id) ? id->valuestring : "", "wug_past_tense_1");
+    cJSON_Delete(doc);
+}
+
 /* ---- age of acquisition ---- */
 
 TEST(sigmoid_fit_recovers_exact_curves)
@@ -662,6 +705,7 @@ int main(void)
     RUN(bad_data_is_an_error_naming_file_and_line);
     RUN(entity_tracking_numops_and_wug_sentences);
     RUN(ewok_and_wug_past_from_official_files);
+    RUN(wug_past_uid_is_file_stem);
     RUN(sigmoid_fit_recovers_exact_curves);
     RUN(pearson_and_p_value_as_scipy);
     RUN(aoa_fitness_hand_made_fixture_in_official_format);
