@@ -100,11 +100,15 @@ def official_items(data, task):
 def official_scores(res):
     """Each accuracy task's score from its per-UID counts, as the official
     process_results averages them: the mean over UIDs; entity tracking the
-    mean within each file (UID prefix), then over the files."""
-    worst = 0.0
+    mean within each file (UID prefix), then over the files. Returns the
+    largest difference and the tasks checked: blimp, supplement and entity
+    tracking must be among them (a results file without per-UID counts
+    would otherwise pass unchecked)."""
+    worst, checked = 0.0, []
     for task, tr in res["tasks"].items():
         if "uids" not in tr:
             continue
+        checked.append(task)
         acc = {u: 100.0 * v["correct"] / v["total"] for u, v in tr["uids"].items()}
         if task == "entity_tracking":
             split = [[a for u, a in acc.items() if u.startswith(f)] for f in ("regular", "ambiref", "move_contents")]
@@ -116,7 +120,9 @@ def official_scores(res):
             assert abs(v["accuracy"] - acc[u]) <= 1e-9, (task, u, v, acc[u])
         assert abs(tr["score"] - score) <= 1e-9, (task, tr["score"], score)
         worst = max(worst, abs(tr["score"] - score))
-    return worst
+    missing = {"blimp", "supplement", "entity_tracking"} - set(checked)
+    assert len(checked) >= 3 and not missing, ("tasks without per-UID counts", sorted(missing), checked)
+    return worst, len(checked)
 
 
 def official_k(text, start_char, ids, vocab):
@@ -198,7 +204,7 @@ def main():
     res = json.load(open(evalj))
     worst, n, per_task, k_checked = 0.0, 0, {}, 0
     items = {}
-    per_task["aggregation"] = official_scores(res)
+    per_task["aggregation"], aggregation_tasks = official_scores(res)
     for line in open(dump, encoding="utf-8"):
         d = json.loads(line)
         task = d["task"]
@@ -230,7 +236,8 @@ def main():
             srt = sorted(tw_scores, reverse=True)
             if best != d["chosen"]:
                 assert len(srt) > 1 and srt[0] - srt[1] <= 1e-4, (task, d["item"], best, d["chosen"])
-    print(json.dumps({"candidates": n, "k_checked": k_checked, "max_abs_diff": worst,
+    print(json.dumps({"candidates": n, "k_checked": k_checked, "aggregation_tasks": aggregation_tasks,
+                      "max_abs_diff": worst,
                       "per_task": per_task}))
 
 
