@@ -237,12 +237,14 @@ else fail eval_predictions_collate "$(head -c 300 "$TMP/err")"; fi
 # with ids wug_adj_nominalization_<i>, and collate_preds' fast scores carry
 # that key into the submission file (blalm keyed it wug_adj, its task name)
 if "$BLALM" eval --run "$R" --data "$D" --fast --tasks wug_adj --out "$TMP/wk.json" --predictions "$TMP/wk" -q 2>"$TMP/err" \
-    && "$PY" - "$TMP/wk/wug_adj/wug_adj_nominalization/predictions.json" <<'PY' 2>>"$TMP/err"
+    && "$PY" - "$TMP/wk/wug_adj/wug_adj_nominalization/predictions.json" \
+        "$D/wug_adj_nominalization/wug_adj_nominalization.jsonl" <<'PY' 2>>"$TMP/err"
 import json, sys
 res = json.load(open(sys.argv[1]))
 assert list(res) == ["wug_adj_nominalization"], list(res)
 ids = [p["id"] for p in res["wug_adj_nominalization"]["predictions"]]
-assert ids == ["wug_adj_nominalization_%d" % i for i in range(200)], ids[:3]
+n = sum(1 for line in open(sys.argv[2], encoding="utf-8") if line.strip())   # one item a line
+assert n > 0 and ids == ["wug_adj_nominalization_%d" % i for i in range(n)], (n, len(ids), ids[:3])
 PY
 then pass eval_predictions_wug_uid_is_file_stem
 else fail eval_predictions_wug_uid_is_file_stem "$(tail -c 300 "$TMP/err")"; fi
