@@ -6,7 +6,8 @@
 # the stand-in endpoint's request log must show that no answer stored in the
 # score cache before a kill was requested again after it.
 # RUN_SIGKILL_SEED fixes the random moments (the seed is printed); each stage
-# is aimed at RUN_SIGKILL_ROUNDS times (default 1: 11 kills, one per stage).
+# is aimed at RUN_SIGKILL_ROUNDS times (default 1: one per stage, 11, or 10
+# without eval data).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/run_helpers.bash"
 if ! command -v zstd >/dev/null; then skip run_sigkill "zstd missing"; exit 0; fi
@@ -50,7 +51,7 @@ if os.path.exists(p):
 PYEOF
 }
 
-kills=0 trial=0 hit=()
+kills=0 trial=0 hit=() report_kills=0 report_torn=
 # aim TARGET: runs the job, kills it a random moment after TARGET starts.
 # A stage that is over within milliseconds may be complete before the kill;
 # then up to 5 more tries redo it (--from TARGET) with shorter delays.
@@ -75,6 +76,12 @@ aim() {
             echo "run_sigkill: kill $kills (aimed at $target + ${delay_ms} ms${from[*]:+, ${from[*]}}) landed in $at"
             wc -l <"$LLM_LOG" >>"$TMP/kills"
             stored_now >"$TMP/stored.$kills"
+            # the page is written whole or not at all: check it here, since
+            # the final run below rewrites it
+            if [ "$at" = report ] && [ -e "$B/report.html" ] && ! tail -c 200 "$B/report.html" | grep -q '</html>'; then
+                report_torn+="kill $kills: $(tail -c 80 "$B/report.html" | tr '\n' '|'); "
+            fi
+            [ "$at" = report ] && report_kills=$((report_kills + 1))
         else
             wait "$pid" 2>/dev/null
             at=ended
@@ -110,6 +117,8 @@ outputs_sha "$B" >"$TMP/b.sha"
 left=$(find "$B" \( -name '.*.tmp.*' -o -name '*.part' \) | sed "s#^$B/##" | head -5 | tr '\n' ' ')
 [ -z "$left" ] && tail -c 200 "$B/report.html" | grep -q '</html>' && pass run_sigkill_nothing_half_written \
     || fail run_sigkill_nothing_half_written "left: ${left:-none}; report.html ends: $(tail -c 80 "$B/report.html" 2>&1 | tr '\n' '|')"
+[ -z "$report_torn" ] && pass "run_sigkill_report_whole_after_kill ($report_kills kills in report)" \
+    || fail run_sigkill_report_whole_after_kill "report.html torn: $report_torn"
 
 covered=$(printf '%s\n' "${hit[@]}" | sort -u | tr '\n' ' ')
 missing=
