@@ -1616,6 +1616,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
         int stop = o->stop_on_signal ? stop_agreed(R) : 0;
         if (lead && ((cfg.train.checkpoint_every && pos.step % cfg.train.checkpoint_every == 0) ||
                      pos.step == total || stop)) {
+            /* weights checked before the line: a refused checkpoint logs none */
+            if (check_weights(m, pos.step, loss, e) < 0) goto done;
             /* logged before the save: a run killed between the two resumes
              * from the checkpoint before, and trim_log drops this line */
             if (!isnan(seconds_before)) {
@@ -1623,7 +1625,7 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                          pos.step, seconds_before + (now_seconds() - t_loop));
                 log_line(logf, line);
             }
-            if (check_weights(m, pos.step, loss, e) < 0 || ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
+            if (ckpt_save(ckpath, m, opt, kind, &pos, e) < 0) goto done;
         }
         if (stop && pos.step < total) {
             sum->stopped_by = stop;

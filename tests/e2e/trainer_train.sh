@@ -481,8 +481,9 @@ else fail train_nan_dev_loss_fails "$(head -c 300 "$TMP/err") $(grep dev_loss "$
 sed 's/"lr_adamw": 3e-3/"lr_adamw": 3.4e38/; s/"warmup_steps": 3/"warmup_steps": 0/; s/"eval_every": 10/"eval_every": 0/' "$CFG" > "$TMP/nanw.json"
 if ! "$BLALM" train --corpus "$C" --model "$TMP/nanw.json" --out "$TMP/nanw" --max-steps 1 -q 2>"$TMP/err" \
         && grep -qE "step 1: weight [0-9]+ of [0-9]+ is -?(nan|inf) after the update .*\(no checkpoint written\)" "$TMP/err" \
+        && ! grep -q '"step":1,"event":"checkpoint"' "$TMP/nanw/log.jsonl" \
         && [ ! -e "$TMP/nanw/checkpoints/latest.bin" ]; then pass train_nan_weights_no_checkpoint
-else fail train_nan_weights_no_checkpoint "$(head -c 300 "$TMP/err") $(ls "$TMP/nanw/checkpoints" 2>&1)"; fi
+else fail train_nan_weights_no_checkpoint "$(head -c 300 "$TMP/err") $(grep event "$TMP/nanw/log.jsonl") $(ls "$TMP/nanw/checkpoints" 2>&1)"; fi
 
 # bad input
 cp -r "$R" "$TMP/trunc"
