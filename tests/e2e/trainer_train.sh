@@ -46,19 +46,22 @@ fi
 if cmp -s "$TMP/exp-r/model.safetensors" "$TMP/exp-r2/model.safetensors"; then pass train_resume_weights_bit_exact
 else fail train_resume_weights_bit_exact "exports differ: $(head -c 300 "$TMP/err")"; fi
 RK="$TMP/run-sigkill"
-"$BLALM" train --corpus "$C" --model "$CFG" --out "$RK" --max-steps 90 -q 2>/dev/null & kpid=$!
-seen=0
+"$BLALM" train --corpus "$C" --model "$CFG" --out "$RK" --max-steps 90 -q 2>"$TMP/errk" & kpid=$!
+seen=0 died=0
 for _ in $(seq 1 3000); do   # until the checkpoint at step 20, 30 or 40 is logged (at most 30 s)
     grep -q '"step":[234]0,"event":"checkpoint"' "$RK/log.jsonl" 2>/dev/null && { seen=1; break; }
-    kill -0 $kpid 2>/dev/null || break
+    kill -0 $kpid 2>/dev/null || { died=1; break; }
     sleep 0.01
 done
 # killed only after a checkpoint (a slow machine that logged none in 30 s
-# skips: the resume had no checkpoint to start from and failed)
-if [ $seen = 1 ]; then kill -9 $kpid 2>/dev/null; else kill $kpid 2>/dev/null; fi
+# skips: the resume had no checkpoint to start from and failed); a run that
+# failed by itself fails the test
+if [ $seen = 1 ]; then kill -9 $kpid 2>/dev/null; elif [ $died = 0 ]; then kill $kpid 2>/dev/null; fi
 wait $kpid 2>/dev/null; krc=$?
-if [ $seen = 0 ]; then
-    skip train_sigkill_resume_bit_exact "no checkpoint at step 20, 30 or 40 logged in 30 s (status $krc)"
+if [ $krc -ne 0 ] && [ $krc -ne 137 ] && { [ $seen = 1 ] || [ $died = 1 ]; }; then
+    fail train_sigkill_resume_bit_exact "the run failed by itself (status $krc): $(head -c 300 "$TMP/errk")"
+elif [ $seen = 0 ] && [ $died = 0 ]; then
+    skip train_sigkill_resume_bit_exact "no checkpoint at step 20, 30 or 40 logged in 30 s (still running; stopped)"
 elif [ $krc -ne 137 ]; then
     skip train_sigkill_resume_bit_exact "the run ended (status $krc) before the kill"
 else
