@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include <omp.h>
+#include <utf8proc.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -135,6 +136,9 @@ static marker_key *config_key(const dd_config *c, blalm_err *e)
     marker_key_settingf(k, "exact_url", "%d", c->exact_url);
     marker_key_settingf(k, "store_shingles", "%d", c->store_shingles);
     marker_key_setting(k, "keep_max", c->keep_field);
+    /* the normalisation's categories and lowering are the linked utf8proc's
+     * tables: another Unicode version (a library upgrade) redoes the stages */
+    marker_key_setting(k, "unicode", utf8proc_unicode_version());
     return k;
 }
 

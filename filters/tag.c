@@ -347,6 +347,9 @@ static marker_key *key_for(const tag_run_ctx *x, int set, const char *rel,
                                    : set == TAG_SET_FINEWEB         ? "3"
                                    : set == TAG_SET_GOPHER_QUALITY  ? "3"
                                                                     : "2");
+    /* the word splitter's categories and the lowering are the linked
+     * utf8proc's tables too, as for readability above */
+    marker_key_setting(k, "unicode", utf8proc_unicode_version());
     return k;
 }
 

@@ -9,6 +9,11 @@ mkdir -p "$TMP/data"
 DOCS="$TMP/data/docs"
 OPTS=(--keep-max score --quiet --verify-jaccard 0.5)
 "$BLALM" dedup --work "$TMP/ref" --docs "$DOCS" "${OPTS[@]}" || { fail dedup_resume_reference "run failed"; exit 0; }
+# the completion markers record the linked utf8proc's Unicode version (the
+# normalisation's tables): a library upgrade redoes the stages
+nou=$(find "$TMP/ref/state" -name '*.done' | while read -r f; do grep -q '\["unicode","[1-9][0-9.]*"\]' "$f" || echo "$f"; done)
+[ -n "$(find "$TMP/ref/state" -name '*.done')" ] && [ -z "$nou" ] && pass dedup_markers_record_unicode ||
+    fail dedup_markers_record_unicode "no unicode setting: $nou"
 visible_ok() { # every visible output is complete
     local f
     for f in $(find "$1/attributes" -name '*.zst' 2>/dev/null); do zstd -tq "$f" 2>/dev/null || return 1; done

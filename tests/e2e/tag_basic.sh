@@ -52,6 +52,11 @@ PY
 then pass tag_attributes_aligned_finite; else fail tag_attributes_aligned_finite "$(tail -c 500 "$TMP/out")"; fi
 
 ls "$W"/state/tag/c4/src/one.*.done >/dev/null 2>&1 && [ -f "$W/stats/tag.json" ] && pass tag_markers_and_stats || fail tag_markers_and_stats "missing marker or stats"
+# every set's marker records the linked utf8proc's Unicode version (the
+# quality sets' word splitter uses its tables too): an upgrade tags again
+nou=$(for d in "$W"/state/tag/*/; do f=$(ls "$d"src/one.*.done 2>/dev/null) || { echo "$d: none"; continue; }
+    grep -q '\["unicode","[1-9][0-9.]*"\]' "$f" || echo "$f"; done)
+[ -z "$nou" ] && pass tag_markers_record_unicode || fail tag_markers_record_unicode "no unicode setting: $nou"
 
 # rerun skips finished files; --force recomputes
 cp "$W/stats/tag.json" "$TMP/tag.first.json"
