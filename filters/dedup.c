@@ -142,13 +142,21 @@ static marker_key *config_key(const dd_config *c, blalm_err *e)
     return k;
 }
 
-/* 1 when the unit's marker holds k's key, 0 when not, -1 on error. */
-static int marker_done(const dd_paths *p, const char *unit, marker_key *k, blalm_err *e)
+/* marker_check of the unit against k (why: what differs, when stale). */
+static int marker_check_why(const dd_paths *p, const char *unit, marker_key *k, char *why, size_t cap,
+                            blalm_err *e)
 {
     marker_at m;
     marker_at_of(p, &m);
+    why[0] = 0;
+    return marker_check(m.root, m.dir, unit, k, why, cap, e);
+}
+
+/* 1 when the unit's marker holds k's key, 0 when not, -1 on error. */
+static int marker_done(const dd_paths *p, const char *unit, marker_key *k, blalm_err *e)
+{
     char why[512];
-    int st = marker_check(m.root, m.dir, unit, k, why, sizeof why, e);
+    int st = marker_check_why(p, unit, k, why, sizeof why, e);
     return st < 0 ? -1 : st == MARKER_DONE;
 }
 
@@ -181,14 +189,11 @@ static int file_stat(const char *path, uint64_t *size, uint64_t *mtime)
     return 0;
 }
 
-/* The signatures file of document file rel: its header checked against c
+/* The signatures file path (sig_path's): its header checked against c
  * (into *h); 0, or -1 when it is from another configuration (refused, not
  * overwritten) or unreadable. */
-static int signatures_header(const dd_config *c, const dd_paths *p, const char *rel, dd_header *h,
-                             blalm_err *e)
+static int signatures_header(const dd_config *c, const char *path, dd_header *h, blalm_err *e)
 {
-    char path[PATH_CAP];
-    sig_path(p, rel, path);
     FILE *fp = dd_open_checked(path, c, DD_FILE_SIG, dd_sigrec_size(c->bands), h, e);
     if (!fp) return -1;
     fclose(fp);
@@ -202,10 +207,7 @@ static int signatures_marker(const dd_paths *p, const char *rel, marker_key *k, 
 {
     char unit[PATH_CAP];
     snprintf(unit, sizeof unit, "signatures/%s", rel);
-    marker_at m;
-    marker_at_of(p, &m);
-    why[0] = 0;
-    return marker_check(m.root, m.dir, unit, k, why, cap, e);
+    return marker_check_why(p, unit, k, why, cap, e);
 }
 
 /* 1 when the file's signatures (and shingles, when wanted) are present and
@@ -215,17 +217,17 @@ static int signatures_marker(const dd_paths *p, const char *rel, marker_key *k, 
 static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file *f,
                            marker_key *k, blalm_err *e)
 {
-    char path[PATH_CAP], why[512];
+    char path[PATH_CAP], unit[PATH_CAP];
     sig_path(p, f->rel, path);
     if (!file_exists(path)) return 0;
     dd_header h;
-    if (signatures_header(c, p, f->rel, &h, e) < 0) return -1;
+    if (signatures_header(c, path, &h, e) < 0) return -1;
     if (c->store_shingles) {
         shingle_path(p, f->rel, path);
         if (!file_exists(path)) return 0;
     }
-    int st = signatures_marker(p, f->rel, k, why, sizeof why, e);
-    return st < 0 ? -1 : st == MARKER_DONE;
+    snprintf(unit, sizeof unit, "signatures/%s", f->rel);
+    return marker_done(p, unit, k, e);
 }
 
 /* 0 when the document file (identity id) is the one its signatures were
@@ -236,9 +238,10 @@ static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file
 static int signatures_current(const dd_config *c, const dd_paths *p, const doc_file *f,
                               const doc_identity *id, blalm_err *e)
 {
-    char why[512];
+    char why[512], path[PATH_CAP];
     dd_header h;
-    if (signatures_header(c, p, f->rel, &h, e) < 0) return -1;
+    sig_path(p, f->rel, path);
+    if (signatures_header(c, path, &h, e) < 0) return -1;
     /* the signatures' key holds the store_shingles they were made with
      * (--verify-jaccard), which this stage need not repeat */
     dd_config made = *c;
