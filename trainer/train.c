@@ -1673,7 +1673,6 @@ int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r
     model_config cfg;
     if (model_config_load(o->model_cfg, &cfg, e) < 0) return -1;
     int B = batch > 0 ? batch : cfg.train.batch_size, S = cfg.train.seq_len;
-    if (B < R) return err_set(e, "%d ranks for a batch of %d rows: each rank needs at least one row", R, B);
     if (R > 1) { /* another step count crashed in MPI, another batch or model timed nothing */
         sbuf d;
         sb_init(&d);
@@ -1686,6 +1685,8 @@ int train_bench(const train_opts *o, int steps, int batch, train_bench_result *r
         sb_free(&d);
         if (differ) return -1;
     }
+    /* after the agreement: a --batch that differs is named as such */
+    if (B < R) return err_set(e, "%d ranks for a batch of %d rows: each rank needs at least one row", R, B);
     model *m = model_create(&cfg, e);
     if (!m) return -1;
     model_init_weights(m, cfg.train.seed);

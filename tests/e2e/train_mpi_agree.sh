@@ -116,6 +116,8 @@ bench_ranks() { # NAME WHAT 'RANK 0 ARGS' 'RANK 1 ARGS'
 }
 bench_ranks train_mpi_agree_bench_steps "rank 1's --bench is 3, rank 0's 2" "--bench 2" "--bench 3"
 bench_ranks train_mpi_agree_bench_batch "rank 1's --batch is 4, rank 0's 8" "--bench 2" "--bench 2 --batch 4"
+# (a --batch under the ranks too: it said "2 ranks for a batch of 1 rows")
+bench_ranks train_mpi_agree_bench_batch_small "rank 1's --batch is 1, rank 0's 8" "--bench 2" "--bench 2 --batch 1"
 bench_ranks train_mpi_agree_bench_model "rank 1's config.dim is 48" "--bench 2" "--bench 2 --model $TMP/dim.json"
 out=$("${MPIRUN[@]}" -np 2 "$BLALM" train --model "$CFG8" --bench 2 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ "$(grep -c '"ranks":2' <<<"$out")" -eq 1 ]; then pass train_mpi_bench_same_args
