@@ -411,12 +411,17 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
         char tp[PATH_MAX], moved[PATH_MAX + 96] = "";
         struct stat st;
         snprintf(tp, sizeof tp, "%s/train", o->corpus);
-        if (lstat(tp, &st) == 0)
-            snprintf(moved, sizeof moved, "%s holds no .train files: remove or move it, then ", tp);
+        if (lstat(tp, &st) == 0) {
+            struct stat to;
+            int dir = stat(tp, &to) == 0 && S_ISDIR(to.st_mode);
+            snprintf(moved, sizeof moved, "%s %s: remove or move it, then ", tp,
+                     dir ? "holds no .train files" : "is not a folder");
+        }
+        /* several: a placeholder, not one of them picked for the reader */
         return err_set(e, "%s: no train/*.train, but %s %s .train files (the BabyLM download's layout): "
                        "%slink %s as the train split (ln -s %s %s/train) and tokenize again",
                        o->corpus, dl, n_dl == 1 ? "holds" : "hold", moved,
-                       n_dl == 1 ? "it" : "the one you mean", dl1, o->corpus);
+                       n_dl == 1 ? "it" : "the one you mean", n_dl == 1 ? dl1 : "train_<size>", o->corpus);
     }
     if (cp.n_files == 0) {
         corpus_close(&cp);

@@ -268,6 +268,11 @@ cp "$TMP/c/train/books.train" "$TMP/babyboth/train_10M/" && cp "$TMP/c/train/boo
 cp "$TMP/c/dev/web.dev" "$TMP/babyboth/dev/"
 expect tokenize_babylm_download_both_named 1 "train_100M/ and train_10M/ hold .train files" "$BLALM" tokenize --corpus "$TMP/babyboth" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
 expect tokenize_babylm_download_train_exists 1 "$TMP/babyboth/train holds no .train files: remove or move it" "$BLALM" tokenize --corpus "$TMP/babyboth" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
+# several: the link example a placeholder (it named train_100M, picked for the reader)
+expect tokenize_babylm_download_several_placeholder 1 "(ln -s train_<size> $TMP/babyboth/train)" "$BLALM" tokenize --corpus "$TMP/babyboth" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
+# a file named train: not a folder (it said "holds no .train files")
+mkdir -p "$TMP/babyfile/train_10M" && cp "$TMP/c/train/books.train" "$TMP/babyfile/train_10M/" && : > "$TMP/babyfile/train"
+expect tokenize_babylm_download_train_file 1 "$TMP/babyfile/train is not a folder: remove or move it, then link it as the train split (ln -s train_10M $TMP/babyfile/train)" "$BLALM" tokenize --corpus "$TMP/babyfile" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
 ln -s train_10M "$TMP/babylm/train"
 expect tokenize_babylm_download_linked 0 "" "$BLALM" tokenize --corpus "$TMP/babylm" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh" -q
 grep -q '"file": "train/childes.train"' "$TMP/bsh/tokens.json" 2>/dev/null && pass tokenize_babylm_download_linked_train ||
