@@ -1575,15 +1575,6 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
             append_swa_alpha(m, line, sizeof line);
             log_line(logf, line);
         }
-        while (pos.next_milestone < nms &&
-               pos.words_seen >= (double)milestones[pos.next_milestone] * wscale) {
-            uint64_t mw = milestones[pos.next_milestone++];
-            snprintf(p, sizeof p, "%s/checkpoints/chck_%lluM.bin", o->run,
-                     (unsigned long long)(mw / 1000000ull));
-            if (lead && (check_weights(m, pos.step, loss, e) < 0 || ckpt_save(p, m, opt, kind, &pos, e) < 0))
-                goto done;
-            sum->milestones_saved++;
-        }
         if (lead && have_dev && cfg.train.eval_every && (pos.step % cfg.train.eval_every == 0 || pos.step == total)) {
             double dl, pw, lw;
             int er = evaluate(m, &dev, B, S, cfg.train.eval_batches ? cfg.train.eval_batches : 1, &dl, &pw, &lw,
@@ -1605,13 +1596,22 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
                          "\"dev_loss_word\":%s}",
                          pos.step, dls, dps, pws, lws);
                 log_line(logf, line);
-                if (!isfinite(dl)) { /* before the checkpoint below: the last one holds finite weights */
+                if (!isfinite(dl)) { /* before the milestone and checkpoint below: the last ones hold finite weights */
                     err_set(e, "step %ld: dev loss is %g (train loss %g); lower the learning rate", pos.step, dl,
                             loss);
                     goto done;
                 }
                 sum->dev_loss = dl;
             }
+        }
+        while (pos.next_milestone < nms &&
+               pos.words_seen >= (double)milestones[pos.next_milestone] * wscale) {
+            uint64_t mw = milestones[pos.next_milestone++];
+            snprintf(p, sizeof p, "%s/checkpoints/chck_%lluM.bin", o->run,
+                     (unsigned long long)(mw / 1000000ull));
+            if (lead && (check_weights(m, pos.step, loss, e) < 0 || ckpt_save(p, m, opt, kind, &pos, e) < 0))
+                goto done;
+            sum->milestones_saved++;
         }
         int stop = o->stop_on_signal ? stop_agreed(R) : 0;
         if (lead && ((cfg.train.checkpoint_every && pos.step % cfg.train.checkpoint_every == 0) ||
