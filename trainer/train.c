@@ -1093,8 +1093,12 @@ static void args_desc(sbuf *d, const train_opts *o)
     int rel = 0;
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) rel |= paths[i] && paths[i][0] != '/';
     if (rel) {
-        char cwd[4096];
-        sb_printf(d, "working folder\t%s\n", getcwd(cwd, sizeof cwd) ? cwd : "(unknown)");
+        char cwd[PATH_MAX];
+        /* unreadable: a line of this rank's own, so that the ranks disagree
+         * and every one stops (one failing alone would leave the others
+         * waiting in the agreement); "(unknown)" on each agreed */
+        if (getcwd(cwd, sizeof cwd)) sb_printf(d, "working folder\t%s\n", cwd);
+        else sb_printf(d, "working folder\tunreadable on rank %d (getcwd: %s)\n", o->rank, strerror(errno));
     }
 }
 

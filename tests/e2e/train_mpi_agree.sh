@@ -102,6 +102,18 @@ a=(train --corpus "$C" --model "$CFG8" --tokenizer "$TOK" --out "$RUN" --max-ste
 out=$("${MPIRUN[@]}" -np 1 -wdir "$TMP/wd0" "$BLALM" "${a[@]}" : -np 1 -wdir "$TMP/wd1" "$BLALM" "${a[@]}" 2>&1); rc=$?
 if [ $rc -eq 0 ] && [ "$(grep -c '"loss"' "$RUN/log.jsonl" 2>/dev/null)" -eq 4 ]; then pass train_mpi_absolute_paths_any_folder
 else fail train_mpi_absolute_paths_any_folder "rc $rc: $(printf '%s' "$out" | tail -c 300)"; fi
+# a working folder getcwd cannot give (deeper than PATH_MAX): refused, not
+# "(unknown)" on every rank taken as the same folder
+D="$TMP/deep"; mkdir -p "$D"
+( cd "$D" && for _ in $(seq 1 45); do mkdir "x$(printf '%0100d' 0)" && cd "x$(printf '%0100d' 0)" || exit 1; done; mkdir c )
+# shellcheck disable=SC2016
+indeep='cd "$0" && for _ in $(seq 1 45); do cd "x$(printf "%0100d" 0)" || exit 8; done && exec "$@"'
+a=(train --model "$CFG8" --corpus c --out r -q)
+out=$("${MPIRUN[@]}" -np 1 bash -c "$indeep" "$D" "$BLALM" "${a[@]}" : -np 1 bash -c "$indeep" "$D" "$BLALM" "${a[@]}" 2>&1); rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [[ "$out" == *"rank 1's working folder is unreadable on rank 1 (getcwd: "* ]]; then
+    pass train_mpi_agree_cwd_unreadable
+else fail train_mpi_agree_cwd_unreadable "rc $rc: $(printf '%s' "$out" | tail -c 300)"; fi
+rm -rf "$D"
 # --bench too: another step count crashed in MPI (MPI_ERR_TRUNCATE), another
 # --batch or model printed a figure of nothing (rc 0)
 bench_ranks() { # NAME WHAT 'RANK 0 ARGS' 'RANK 1 ARGS'
