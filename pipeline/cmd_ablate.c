@@ -247,8 +247,8 @@ int cmd_ablate(int argc, char **argv)
     /* each copy of a job would work on the same runs: ablate trains them one
      * after another, not data-parallel (the runs' locks would stop all but one
      * copy, after each had read its inputs) */
-    if (env_refuse_parallel("ablate", "run it once (or once per --seeds range), without mpirun or a job "
-                                      "array") < 0)
+    if (env_refuse_parallel("ablate", "run it once (or once per --seeds range, as the tasks of a Slurm "
+                                      "array may), without mpirun") < 0)
         return 2;
     blalm_err e;
     ablate_summary s;

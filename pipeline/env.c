@@ -36,13 +36,21 @@ int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out)
 
 int env_refuse_parallel(const char *cmd, const char *hint)
 {
+    /* Open MPI's ranks only: each task of a Slurm array gets its own
+     * arguments (another --work, another --seeds range), so an array of any
+     * shape is no copy of one job; its variables are not read here */
+    shard_env env;
+    env_shard(&env);
+    shard_env ompi = {.ompi_rank = env.ompi_rank, .ompi_size = env.ompi_size};
     shard_spec s;
-    if (env_resolve_shard(cmd, NULL, &s) < 0) return -1;
+    blalm_err e = {{0}};
+    if (shard_resolve(NULL, &ompi, &s, &e) < 0) {
+        fprintf(stderr, "blalm %s: %s\n", cmd, e.msg);
+        return -1;
+    }
     if (s.count <= 1) return 0;
-    const char *by = !strcmp(s.origin, "openmpi") ? "mpirun"
-                   : !strcmp(s.origin, "slurm") ? "a Slurm array" : "a Slurm array and mpirun";
-    fprintf(stderr, "blalm %s: started as worker %d of %d (by %s): %s is not data-parallel; %s\n",
-            cmd, s.index, s.count, by, cmd, hint);
+    fprintf(stderr, "blalm %s: started by mpirun as rank %d of ranks 0..%d: %s is not data-parallel; %s\n", cmd,
+            s.index, s.count - 1, cmd, hint);
     return -1;
 }
 

@@ -13,10 +13,12 @@ void env_shard(shard_env *out);
 /* This worker's shard: --shard I/N (flag, may be NULL), else a Slurm array,
  * else Open MPI, else 0/1. On error prints "blalm <cmd>: msg" and returns -1. */
 int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out);
-/* For commands that are not data-parallel (run, ablate): 0 when the
- * environment makes this one worker of one; else prints "blalm <cmd>: ..."
- * (env_resolve_shard's error, or "started as worker I of N (by mpirun / a
- * Slurm array): <cmd> is not data-parallel; <hint>") and returns -1. */
+/* For commands that are not data-parallel (run, ablate): 0 unless Open MPI
+ * makes this one of several ranks (the Slurm array variables are not read: a
+ * task of an array has its own arguments); else prints "blalm <cmd>: ..."
+ * (a malformed OMPI variable, as env_resolve_shard says it, or "started by
+ * mpirun as rank I of ranks 0..N-1: <cmd> is not data-parallel; <hint>") and
+ * returns -1. */
 int env_refuse_parallel(const char *cmd, const char *hint);
 
 /* Progress display: colour unless NO_COLOR is set (non-empty) or TERM=dumb;
