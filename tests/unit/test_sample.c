@@ -78,6 +78,38 @@ TEST(same_tokens_as_before)
             }
 }
 
+/* A few NaN logits (a diverged model): top-k takes select_top's NaN
+ * fallback, the selection sort, and every choice is still the one the old
+ * sampler made (its comparisons and sums with NaN included). */
+TEST(nan_logits_same_tokens_as_before)
+{
+    enum { V = 300 };
+    float logits[V], pr[V];
+    int idx[V];
+    static const double temps[] = {0, 0.8};
+    static const int ks[] = {0, 1, 40, 299};
+    for (int ti = 0; ti < 2; ti++)
+        for (int ki = 0; ki < 4; ki++)
+            for (uint64_t seed = 1; seed <= 3; seed++) {
+                sampler s;
+                sample_opts o = {temps[ti], ks[ki], 1.0};
+                blalm_err e;
+                CHECK_MSG(sampler_init(&s, V, &o, seed, &e) == 0, "%s", e.msg);
+                uint64_t rs = seed * 0x9E3779B97F4A7C15ull + 1;
+                int same = 1;
+                for (int step = 0; step < 30; step++) {
+                    fill_logits(logits, V, seed * 1000 + (uint64_t)step);
+                    for (int v = 5 + step; v < V; v += 61) logits[v] = NAN;
+                    if (step % 5 == 0) logits[0] = NAN;   /* the first logit too */
+                    int a = sampler_next(&s, logits), b = old_sample(logits, V, temps[ti], ks[ki], &rs, idx, pr);
+                    same &= a == b && a >= 0 && a < V;
+                }
+                CHECK_MSG(same, "NaN logits: T %g k %d seed %llu differs", temps[ti], ks[ki],
+                          (unsigned long long)seed);
+                sampler_free(&s);
+            }
+}
+
 TEST(greedy_takes_the_first_largest_and_draws_nothing)
 {
     float l[5] = {0.5f, 2.0f, -1.0f, 2.0f, 1.0f};
@@ -230,6 +262,7 @@ TEST(large_top_k)
 int main(void)
 {
     RUN(same_tokens_as_before);
+    RUN(nan_logits_same_tokens_as_before);
     RUN(greedy_takes_the_first_largest_and_draws_nothing);
     RUN(temperature_matches_softmax);
     RUN(top_k_and_top_p_restrict_the_candidates);
