@@ -21,8 +21,9 @@ int sampler_init(sampler *s, int vocab, const sample_opts *o, uint64_t seed, bla
     s->idx = malloc((size_t)vocab * sizeof *s->idx);
     s->pr = malloc((size_t)vocab * sizeof *s->pr);
     s->cand = malloc((size_t)vocab * sizeof *s->cand);
-    s->sel = malloc(7 * (size_t)vocab * sizeof *s->sel);
-    if (!s->idx || !s->pr || !s->cand || !s->sel) {
+    int top = o->top_k > 0 && o->top_k < vocab;   /* select_top's work space, only then */
+    s->sel = top ? malloc(7 * (size_t)vocab * sizeof *s->sel) : NULL;
+    if (!s->idx || !s->pr || !s->cand || (top && !s->sel)) {
         sampler_free(s);
         return err_set(e, "sampler: out of memory for %d tokens", vocab);
     }

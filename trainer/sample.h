@@ -26,7 +26,7 @@ typedef struct sampler {
     int *idx;             /* [vocab] candidate token ids */
     float *pr;            /* [vocab] their unnormalised probabilities */
     struct sample_cand *cand; /* [vocab] for sorting every token (nucleus without top-k) */
-    int *sel;             /* [7 * vocab] select_top's bookkeeping */
+    int *sel;             /* [7 * vocab] select_top's bookkeeping (NULL unless 0 < top_k < vocab) */
 } sampler;
 
 /* 0, or -1 (out of memory, or vocab < 1) with e set. */

@@ -66,6 +66,8 @@ TEST(same_tokens_as_before)
                 sample_opts o = {temps[ti], ks[ki], 1.0};
                 blalm_err e;
                 CHECK_MSG(sampler_init(&s, V, &o, seed, &e) == 0, "%s", e.msg);
+                /* select_top's 7 * V ints only where it runs */
+                CHECK((s.sel != NULL) == (ks[ki] > 0 && ks[ki] < V));
                 uint64_t rs = seed * 0x9E3779B97F4A7C15ull + 1;
                 int same = 1;
                 for (int step = 0; step < 50; step++) {
