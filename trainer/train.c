@@ -1094,11 +1094,14 @@ static void args_desc(sbuf *d, const train_opts *o)
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) rel |= paths[i] && paths[i][0] != '/';
     if (rel) {
         char cwd[PATH_MAX];
-        /* unreadable: a line of this rank's own, so that the ranks disagree
-         * and every one stops (one failing alone would leave the others
-         * waiting in the agreement); "(unknown)" on each agreed */
+        /* unreadable: a line rank 0's cannot equal (rank 0's names rank 0,
+         * the others' do not), so that the ranks disagree and every one stops
+         * (one failing alone would leave the others waiting in the
+         * agreement); "(unknown)" on each agreed. The message names the
+         * other rank already: "rank 1's working folder is unreadable (...)" */
         if (getcwd(cwd, sizeof cwd)) sb_printf(d, "working folder\t%s\n", cwd);
-        else sb_printf(d, "working folder\tunreadable on rank %d (getcwd: %s)\n", o->rank, strerror(errno));
+        else sb_printf(d, "working folder\tunreadable%s (getcwd: %s)\n", o->rank == 0 ? " on rank 0" : "",
+                       strerror(errno));
     }
 }
 
