@@ -51,6 +51,11 @@ static void sig_path(const dd_paths *p, const char *rel, char *out)
 {
     snprintf(out, PATH_CAP, "%s/signatures/%s.sig", p->state, rel);
 }
+/* the marker unit of document file rel's signatures */
+static void sig_unit(const char *rel, char *out)
+{
+    snprintf(out, PATH_CAP, "signatures/%s", rel);
+}
 static void shingle_path(const dd_paths *p, const char *rel, char *out)
 {
     snprintf(out, PATH_CAP, "%s/shingles/%s.shg", p->state, rel);
@@ -206,7 +211,7 @@ static int signatures_marker(const dd_paths *p, const char *rel, marker_key *k, 
                              blalm_err *e)
 {
     char unit[PATH_CAP];
-    snprintf(unit, sizeof unit, "signatures/%s", rel);
+    sig_unit(rel, unit);
     return marker_check_why(p, unit, k, why, cap, e);
 }
 
@@ -226,7 +231,7 @@ static int signatures_done(const dd_config *c, const dd_paths *p, const doc_file
         shingle_path(p, f->rel, path);
         if (!file_exists(path)) return 0;
     }
-    snprintf(unit, sizeof unit, "signatures/%s", f->rel);
+    sig_unit(f->rel, unit);
     return marker_done(p, unit, k, e);
 }
 
@@ -426,7 +431,7 @@ int dd_stage_signatures(const dd_config *c, const dd_paths *p, const dd_run_opts
             blalm_err le;
             doc_identity id;
             char unit[PATH_CAP];
-            snprintf(unit, sizeof unit, "signatures/%s", files[i].rel);
+            sig_unit(files[i].rel, unit);
             marker_key *k = doc_key(c, &files[i], &id, &le);
             int dn = k ? signatures_done(c, p, &files[i], k, &le) : -1;
             if (dn == 0 && (signatures_for_file(c, p, &files[i], dh, &docs, &bytes, &le) < 0 ||
