@@ -43,7 +43,8 @@ static const char usage[] =
     "                        same for any T\n"
     "  --checkpoint NAME     RUN/checkpoints/NAME.bin instead of latest (NAME or\n"
     "                        NAME.bin, e.g. chck_10M; a name, not a path)\n"
-    "  --timing              print ms/token at positions 128 and 4096 as JSON (benchmark):\n"
+    "  --timing              print ms/token at positions 128 and 4096 as JSON (benchmark;\n"
+    "                        the model's step alone, and sample_ms: the mean draw):\n"
     "                        one sample from the prompt (at most 111 tokens) to position\n"
     "                        4111, drawn with --temperature, --top-k, --top-p, --seed;\n"
     "                        not with --max-new or --samples\n"
@@ -68,19 +69,24 @@ static int run_timing(model *m, const bpe_tokenizer *tok, const uint32_t *ids, s
         gen_free(g);
         return 1;
     }
-    double t128 = 0, t4096 = 0;
+    double t128 = 0, t4096 = 0, tsample = 0;
     gen_step(m, g, (int32_t)bpe_eot_id(tok), logits);
     for (size_t i = 0; i < nids; i++) gen_step(m, g, (int32_t)ids[i], logits);
     for (int i = 0; i < max_new; i++) {
+        double ts = now_seconds();
         int next = sampler_next(&smp, logits), pos = (int)nids + 1 + i;
         double t0 = now_seconds();
+        tsample += t0 - ts;
         gen_step(m, g, next, logits);
         double dt = now_seconds() - t0;
         if (pos >= 128 - 16 && pos < 128 + 16) t128 += dt / 32;
         if (pos >= 4096 - 16 && pos < 4096 + 16) t4096 += dt / 32;
     }
-    printf("{\"mixer\":\"%s\",\"ms_per_token_at_128\":%.4f,\"ms_per_token_at_4096\":%.4f,\"ratio\":%.3f}\n",
-           model_cfg(m)->mixer == MIXER_MLSTM ? "mlstm" : "attention", t128 * 1e3, t4096 * 1e3, t4096 / t128);
+    /* the model's steps and, apart, the draws (sampler_next) of all max_new tokens */
+    printf("{\"mixer\":\"%s\",\"ms_per_token_at_128\":%.4f,\"ms_per_token_at_4096\":%.4f,\"ratio\":%.3f,"
+           "\"sample_ms\":%.4f}\n",
+           model_cfg(m)->mixer == MIXER_MLSTM ? "mlstm" : "attention", t128 * 1e3, t4096 * 1e3, t4096 / t128,
+           max_new > 0 ? tsample / max_new * 1e3 : 0.0);
     sampler_free(&smp);
     free(logits);
     gen_free(g);

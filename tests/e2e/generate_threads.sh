@@ -121,7 +121,7 @@ long=$(yes 'the cat sat on the mat' | head -60 | tr '\n' ' ')
 "$BLALM" generate --run "$R" --timing --prompt "the cat" --temperature 0 >"$TMP/tm3" 2>"$TMP/err3"; rc3=$?
 [ $rc1 = 2 ] && grep -q "generate: --timing generates the tokens up to position 4111 itself; --max-new does not apply" "$TMP/err1" \
     && [ $rc2 = 2 ] && grep -q "generate: --timing: the prompt is [0-9]* tokens; at most 111 " "$TMP/err2" \
-    && [ $rc3 = 0 ] && grep -qE '^\{"mixer":"mlstm","ms_per_token_at_128":[0-9.]+,"ms_per_token_at_4096":[0-9.]+,"ratio":[0-9.]+\}$' "$TMP/tm3" \
+    && [ $rc3 = 0 ] && grep -qE '^\{"mixer":"mlstm","ms_per_token_at_128":[0-9.]+,"ms_per_token_at_4096":[0-9.]+,"ratio":[0-9.]+,"sample_ms":[0-9.]+\}$' "$TMP/tm3" \
     && ! grep -q '"ms_per_token_at_128":0.0000' "$TMP/tm3" \
     && pass generate_timing_args \
     || fail generate_timing_args "rc $rc1 $rc2 $rc3: $(cat "$TMP/tm1" "$TMP/tm2" "$TMP/tm3" | head -c 200) $(head -c 200 "$TMP/err1" "$TMP/err2")"

@@ -66,8 +66,8 @@ TEST(same_tokens_as_before)
                 sample_opts o = {temps[ti], ks[ki], 1.0};
                 blalm_err e;
                 CHECK_MSG(sampler_init(&s, V, &o, seed, &e) == 0, "%s", e.msg);
-                /* select_top's 7 * V ints only where it runs */
-                CHECK((s.sel != NULL) == (ks[ki] > 0 && ks[ki] < V));
+                /* select_top's 7 * V ints only where it runs (checked after the free) */
+                int sel_ok = (s.sel != NULL) == (ks[ki] > 0 && ks[ki] < V);
                 uint64_t rs = seed * 0x9E3779B97F4A7C15ull + 1;
                 int same = 1;
                 for (int step = 0; step < 50; step++) {
@@ -75,8 +75,9 @@ TEST(same_tokens_as_before)
                     int a = sampler_next(&s, logits), b = old_sample(logits, V, temps[ti], ks[ki], &rs, idx, pr);
                     same &= a == b;
                 }
-                CHECK_MSG(same, "T %g k %d seed %llu differs", temps[ti], ks[ki], (unsigned long long)seed);
                 sampler_free(&s);
+                CHECK_MSG(sel_ok, "k %d: select_top's arrays %s", ks[ki], sel_ok ? "" : "wrongly (not) allocated");
+                CHECK_MSG(same, "T %g k %d seed %llu differs", temps[ti], ks[ki], (unsigned long long)seed);
             }
 }
 
