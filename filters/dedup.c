@@ -56,6 +56,11 @@ static void sig_unit(const char *rel, char *out)
 {
     snprintf(out, PATH_CAP, "signatures/%s", rel);
 }
+/* the marker unit of document file rel's dedup attributes */
+static void attr_unit(const char *rel, char *out)
+{
+    snprintf(out, PATH_CAP, "attributes/%s", rel);
+}
 static void shingle_path(const dd_paths *p, const char *rel, char *out)
 {
     snprintf(out, PATH_CAP, "%s/shingles/%s.shg", p->state, rel);
@@ -1280,7 +1285,7 @@ static int attributes_for_file(const dd_config *c, const dd_paths *p, const doc_
     char stem[PATH_CAP], out[PATH_CAP * 2], unit[PATH_CAP];
     doc_rel_stem(df->rel, stem, sizeof stem);
     snprintf(out, sizeof out, "%s/dedup/%s.jsonl.zst", p->attrs, stem);
-    snprintf(unit, sizeof unit, "attributes/%s", df->rel);
+    attr_unit(df->rel, unit);
     uint64_t n = t->first[i + 1] - t->first[i];
     dd_result *res = malloc((n ? n : 1) * sizeof *res);
     if (fseeko(cf, (off_t)(sizeof(dd_header) + t->first[i] * sizeof *res), SEEK_SET) < 0 ||
@@ -1403,7 +1408,7 @@ int dd_stage_attributes(const dd_config *c, const dd_paths *p, const dd_run_opts
             char unit[PATH_CAP], stem[PATH_CAP], out[PATH_CAP * 2];
             doc_rel_stem(t.files[i].rel, stem, sizeof stem);
             snprintf(out, sizeof out, "%s/dedup/%s.jsonl.zst", p->attrs, stem);
-            snprintf(unit, sizeof unit, "attributes/%s", t.files[i].rel);
+            attr_unit(t.files[i].rel, unit);
             char rpath[PATH_CAP * 2 + 32];
             attr_record_path(out, rpath, sizeof rpath);
             doc_identity id;

@@ -22,16 +22,22 @@ void env_shard(shard_env *out)
     out->ompi_size = getenv("OMPI_COMM_WORLD_SIZE");
 }
 
-int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out)
+/* shard_resolve, its error said as "blalm CMD: ..." */
+static int resolve(const char *cmd, const char *flag, const shard_env *env, shard_spec *out)
 {
-    shard_env env;
-    env_shard(&env);
     blalm_err e = {{0}};
-    if (shard_resolve(flag, &env, out, &e) < 0) {
+    if (shard_resolve(flag, env, out, &e) < 0) {
         fprintf(stderr, "blalm %s: %s\n", cmd, e.msg);
         return -1;
     }
     return 0;
+}
+
+int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out)
+{
+    shard_env env;
+    env_shard(&env);
+    return resolve(cmd, flag, &env, out);
 }
 
 int env_refuse_parallel(const char *cmd, const char *hint)
@@ -43,11 +49,7 @@ int env_refuse_parallel(const char *cmd, const char *hint)
     env_shard(&env);
     shard_env ompi = {.ompi_rank = env.ompi_rank, .ompi_size = env.ompi_size};
     shard_spec s;
-    blalm_err e = {{0}};
-    if (shard_resolve(NULL, &ompi, &s, &e) < 0) {
-        fprintf(stderr, "blalm %s: %s\n", cmd, e.msg);
-        return -1;
-    }
+    if (resolve(cmd, NULL, &ompi, &s) < 0) return -1;
     if (s.count <= 1) return 0;
     fprintf(stderr, "blalm %s: started by mpirun as rank %d of ranks 0..%d: %s is not data-parallel; %s\n", cmd,
             s.index, s.count - 1, cmd, hint);
