@@ -2,6 +2,7 @@
 #include "corpus.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,16 @@ static char *dupstr(const char *s)
 }
 
 /* Appends the regular files DIR/<split>/NAME.<split>, sorted. */
+/* Is fn in folder dir a file of split name (a regular NAME.<split>, not a
+ * dot-file: temporary files of atomic writers)? path gets dir/fn, st its stat. */
+static int split_file(const char *dir, const char *fn, const char *name, char *path, size_t cap, struct stat *st)
+{
+    size_t l = strlen(fn), sl = strlen(name);
+    if (l <= sl + 1 || fn[l - sl - 1] != '.' || strcmp(fn + l - sl, name) || fn[0] == '.') return 0;
+    if ((size_t)snprintf(path, cap, "%s/%s", dir, fn) >= cap) return 0;
+    return stat(path, st) == 0 && S_ISREG(st->st_mode);
+}
+
 static int list_split(corpus *c, corpus_split sp, blalm_err *e)
 {
     const char *name = split_name[sp];
@@ -41,17 +52,13 @@ static int list_split(corpus *c, corpus_split sp, blalm_err *e)
     snprintf(dir, sizeof dir, "%s/%s", c->dir, name);
     DIR *d = opendir(dir);
     if (!d) return 0; /* no such split */
-    size_t first = c->n_files, cap = c->n_files, sl = strlen(name);
+    size_t first = c->n_files, cap = c->n_files;
     struct dirent *de;
     int rc = 0;
     while (!rc && (de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l <= sl + 1 || de->d_name[l - sl - 1] != '.' || strcmp(de->d_name + l - sl, name)) continue;
-        if (de->d_name[0] == '.') continue; /* temporary files of atomic writers */
         char path[8192];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (!split_file(dir, de->d_name, name, path, sizeof path, &st)) continue;
         if (c->n_files == cap) {
             cap = cap ? 2 * cap : 16;
             corpus_file *nf = realloc(c->files, cap * sizeof *nf);
@@ -308,6 +315,67 @@ static int check_unique(const corpus *c, blalm_err *e)
         }
     free(r);
     return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Does folder path hold a train split file (as list_split reads them)? */
+static int holds_train_file(const char *path)
+{
+    DIR *s = opendir(path);
+    if (!s) return 0;
+    int found = 0;
+    struct dirent *f;
+    char p[8192];
+    struct stat st;
+    while (!found && (f = readdir(s)))
+        found = split_file(path, f->d_name, split_name[CORPUS_TRAIN], p, sizeof p, &st);
+    closedir(s);
+    return found;
+}
+
+/* see corpus.h */
+size_t corpus_download_folders(const char *dir, char *out, size_t cap, char *first, size_t first_cap)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    char **names = NULL;
+    size_t n = 0, alloc = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, "train_", 6) != 0) continue;
+        char sub[PATH_MAX];
+        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) >= sizeof sub) continue;
+        if (!holds_train_file(sub)) continue;
+        if (n == alloc) {
+            size_t na = alloc ? 2 * alloc : 4;
+            char **g = realloc(names, na * sizeof *g);
+            if (!g) break;
+            names = g;
+            alloc = na;
+        }
+        if (!(names[n] = strdup(de->d_name))) break;
+        n++;
+    }
+    closedir(d);
+    if (n) {
+        qsort(names, n, sizeof *names, name_cmp);
+        size_t len = 0;
+        out[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+            int w = snprintf(out + len, cap - len, "%s%s/", sep, names[i]);
+            if (w < 0 || (size_t)w >= cap - len) break;
+            len += (size_t)w;
+        }
+        snprintf(first, first_cap, "%s", names[0]);
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return n;
 }
 
 int corpus_open(corpus *c, const char *dir, blalm_err *e)

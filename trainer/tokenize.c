@@ -1,7 +1,6 @@
 /* tokenize.c - corpus -> token shards, resumable and shardable (tokenize.h). */
 #include "trainer/tokenize.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -320,71 +319,6 @@ static int write_manifest(const tokenize_opts *o, const unit *us, size_t nf, con
     return rc;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Does folder path hold a *.train file? */
-static int holds_train_file(const char *path)
-{
-    DIR *s = opendir(path);
-    if (!s) return 0;
-    int found = 0;
-    struct dirent *f;
-    while (!found && (f = readdir(s))) {
-        size_t n = strlen(f->d_name);
-        found = n > 6 && !strcmp(f->d_name + n - 6, ".train");
-    }
-    closedir(s);
-    return found;
-}
-
-/* The folders DIR/train_* holding a .train file (the BabyLM organisers'
- * download: train_10M/ or train_100M/ beside dev/ and test/), sorted by
- * name, written to out as "A/", "A/ and B/" or "A/, B/ and C/"; first gets
- * the first name. Returns how many (0: none, out untouched). Such a corpus
- * has no train/ to the BabyLM layout read here. */
-static size_t download_train_folders(const char *dir, char *out, size_t cap, char *first, size_t first_cap)
-{
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    char **names = NULL;
-    size_t n = 0, alloc = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (strncmp(de->d_name, "train_", 6) != 0) continue;
-        char sub[PATH_MAX];
-        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) >= sizeof sub) continue;
-        if (!holds_train_file(sub)) continue;
-        if (n == alloc) {
-            size_t na = alloc ? 2 * alloc : 4;
-            char **g = realloc(names, na * sizeof *g);
-            if (!g) break;
-            names = g;
-            alloc = na;
-        }
-        if (!(names[n] = strdup(de->d_name))) break;
-        n++;
-    }
-    closedir(d);
-    if (n) {
-        qsort(names, n, sizeof *names, name_cmp);
-        size_t len = 0;
-        out[0] = 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
-            int w = snprintf(out + len, cap - len, "%s%s/", sep, names[i]);
-            if (w < 0 || (size_t)w >= cap - len) break;
-            len += (size_t)w;
-        }
-        snprintf(first, first_cap, "%s", names[0]);
-    }
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
-    return n;
-}
-
 int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress cb, void *cb_arg, blalm_err *e)
 {
     memset(c, 0, sizeof *c);
@@ -403,7 +337,7 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     size_t n_train = 0;
     for (size_t i = 0; i < cp.n_files; i++) n_train += cp.files[i].split == CORPUS_TRAIN;
     char dl[1024], dl1[256];
-    size_t n_dl = n_train == 0 ? download_train_folders(o->corpus, dl, sizeof dl, dl1, sizeof dl1) : 0;
+    size_t n_dl = n_train == 0 ? corpus_download_folders(o->corpus, dl, sizeof dl, dl1, sizeof dl1) : 0;
     if (n_dl) {
         corpus_close(&cp);
         /* read as it is, only dev/ was tokenized, and the run said nothing;
