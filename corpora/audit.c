@@ -608,6 +608,13 @@ static void cols_free(cols *cs)
     free(cs->v);
 }
 
+/* A number literal written with a fraction or an exponent (a float to JSON
+ * readers, 3.0 too)? */
+static int float_literal(const char *v, size_t n)
+{
+    return memchr(v, '.', n) || memchr(v, 'e', n) || memchr(v, 'E', n);
+}
+
 /* The type a value asks of its column: an integer literal that fits int64
  * is an integer, exactly; one beyond int64 (an unsigned 64-bit hash, say)
  * would lose digits as a double, so its column holds JSON text; a number
@@ -623,8 +630,7 @@ static int value_flags(const char *v, size_t n)
     case '"': return T_STRING;
     case '{': case '[': return T_OTHER;
     }
-    if (!memchr(v, '.', n) && !memchr(v, 'e', n) && !memchr(v, 'E', n))
-        return raw_int64(v, n, &i) ? T_INT : T_OTHER;
+    if (!float_literal(v, n)) return raw_int64(v, n, &i) ? T_INT : T_OTHER;
     return T_FLOAT;
 }
 
@@ -768,9 +774,7 @@ static int attr_value(exporter *x, const col *k, int ci, const joined *j, const 
                 return err_set(e, "%s: expected %s", k->name, what);
             /* a float column's integer literal (5 beside 1e2) as a float, 5.0,
              * as the .parquet's DOUBLE has it (Python read it as an int) */
-            if (k->type == PQ_DOUBLE && !memchr(x->line.data + at, '.', x->line.len - at) &&
-                !memchr(x->line.data + at, 'e', x->line.len - at) && !memchr(x->line.data + at, 'E', x->line.len - at))
-                sb_adds(&x->line, ".0");
+            if (k->type == PQ_DOUBLE && !float_literal(x->line.data + at, x->line.len - at)) sb_adds(&x->line, ".0");
         }
     }
     return 0;
