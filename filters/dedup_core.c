@@ -11,6 +11,7 @@
 
 #include "filters/dedup_internal.h"
 #include "filters/quality.h"
+#include "lib/utf8.h"
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
@@ -179,17 +180,10 @@ static inline void put_cp(norm_state *st, uint32_t c, uint32_t next)
         separator(st, ' ');
         return;
     }
-    if (f & DD_NORM_LOWER) {
-        if (c < 0x80) {
-            if (c >= 'A' && c <= 'Z') c += 32;
-        } else if (c == 0x130) {
-            /* Python's lower(): İ is i + U+0307 (its one unconditional
-             * multi-character lowercase), utf8proc's simple mapping i alone */
-            emit_raw(st, 'i');
-            c = 0x307;
-        } else {
-            c = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
-        }
+    if (f & DD_NORM_LOWER) { /* Python's lower(): İ is i + U+0307 */
+        uint32_t lc[2];
+        for (int i = 0, n = py_lower(c, lc); i < n; i++) emit_raw(st, lc[i]);
+        return;
     }
     emit_raw(st, c);
 }

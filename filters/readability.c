@@ -61,18 +61,17 @@ static int is_number_cat(int k)
  * (at most 4) and adds its code points to *ncp. */
 static size_t put_lower(int32_t cp, unsigned char *out, size_t *ncp)
 {
-    if (cp < 0x80) {
+    if (cp < 0x80) { /* the common case, without the call */
         out[0] = (unsigned char)((cp >= 'A' && cp <= 'Z') ? cp + 32 : cp);
         ++*ncp;
         return 1;
     }
-    if (cp == DOTTED_CAPITAL_I) {
-        out[0] = 'i', out[1] = 0xCC, out[2] = 0x87;   /* i U+0307 */
-        *ncp += 2;
-        return 3;
-    }
-    ++*ncp;
-    return (size_t)utf8proc_encode_char(utf8proc_tolower(cp), out);
+    uint32_t lc[2];
+    int n = py_lower((uint32_t)cp, lc);
+    size_t b = 0;
+    for (int i = 0; i < n; i++) b += (size_t)utf8proc_encode_char((utf8proc_int32_t)lc[i], out + b);
+    *ncp += (size_t)n;
+    return b;
 }
 
 /* ---------- hashing and tables ---------- */

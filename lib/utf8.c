@@ -24,6 +24,20 @@ int py_isspace(uint32_t cp)
 }
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), or 0 if invalid. */
+int py_lower(uint32_t cp, uint32_t out[2])
+{
+    if (cp < 0x80) {
+        out[0] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+        return 1;
+    }
+    if (cp == 0x130) {
+        out[0] = 'i', out[1] = 0x307;
+        return 2;
+    }
+    out[0] = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+    return 1;
+}
+
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];

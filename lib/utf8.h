@@ -40,6 +40,12 @@ uint64_t wc_finish(word_counter *w);
 /* 1 if the code point is whitespace for Python's str.split(). */
 int py_isspace(uint32_t cp);
 
+/* cp lowercased as Python's str.lower() does it (final sigma aside), into
+ * out; returns how many code points: 2 for U+0130, capital I with dot above
+ * ("i" U+0307, its one unconditional multi-character lowercase), else 1
+ * (utf8proc's simple mapping). */
+int py_lower(uint32_t cp, uint32_t out[2]);
+
 /* s[0..n) without the whitespace (py_isspace) at either end, as Python's
  * str.strip(): *start and *len give what is left (*len 0 when nothing is).
  * The identity of a text across a corpus's splits (assemble and verify):
