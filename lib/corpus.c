@@ -337,8 +337,10 @@ static int holds_train_file(const char *path)
     return found;
 }
 
-/* see corpus.h */
-size_t corpus_download_folders(const char *dir, char *out, size_t cap, char *first, size_t first_cap)
+/* The folders DIR/train_* holding a train split file, sorted by name,
+ * written to out as "A/", "A/ and B/" or "A/, B/ and C/"; first gets the
+ * first name. Returns how many (0: none, out untouched). */
+static size_t download_folders(const char *dir, char *out, size_t cap, char *first, size_t first_cap)
 {
     DIR *d = opendir(dir);
     if (!d) return 0;
@@ -376,6 +378,30 @@ size_t corpus_download_folders(const char *dir, char *out, size_t cap, char *fir
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     return n;
+}
+
+/* see corpus.h */
+int corpus_refuse_download(const char *dir, const char *cmd, blalm_err *e)
+{
+    char tp[PATH_MAX], dl[1024], dl1[256];
+    snprintf(tp, sizeof tp, "%s/train", dir);
+    if (holds_train_file(tp)) return 0;
+    size_t n = download_folders(dir, dl, sizeof dl, dl1, sizeof dl1);
+    if (!n) return 0;
+    /* ln -s into an existing train/ makes a link inside it */
+    char moved[PATH_MAX + 96] = "";
+    struct stat st;
+    if (lstat(tp, &st) == 0) {
+        struct stat to;
+        int isdir = stat(tp, &to) == 0 && S_ISDIR(to.st_mode);
+        snprintf(moved, sizeof moved, "%s %s: remove or move it, then ", tp,
+                 isdir ? "holds no .train files" : "is not a folder");
+    }
+    /* several: a placeholder, not one of them picked for the reader */
+    return err_set(e, "%s: no train/*.train, but %s %s .train files (the BabyLM download's layout): "
+                   "%slink %s as the train split (ln -s %s %s/train) and run blalm %s again",
+                   dir, dl, n == 1 ? "holds" : "hold", moved, n == 1 ? "it" : "the one you mean",
+                   n == 1 ? dl1 : "train_<size>", dir, cmd);
 }
 
 int corpus_open(corpus *c, const char *dir, blalm_err *e)

@@ -84,12 +84,12 @@ int corpus_open(corpus *c, const char *dir, blalm_err *e);
  * (or "not a folder"); corpus_open checks it first. */
 int corpus_check_dir(const char *dir, blalm_err *e);
 
-/* The folders DIR/train_* holding a train split file (the BabyLM organisers'
- * download: train_10M/ or train_100M/ beside dev/ and test/), sorted by
- * name, written to out as "A/", "A/ and B/" or "A/, B/ and C/"; first gets
- * the first name. Returns how many (0: none, out untouched). Such a corpus
- * has no train/ to the BabyLM layout. */
-size_t corpus_download_folders(const char *dir, char *out, size_t cap, char *first, size_t first_cap);
+/* The BabyLM organisers' download (train_10M/ or train_100M/ beside dev/
+ * and test/, no train/): when DIR/train holds no train split file and some
+ * DIR/train_* folders do, -1 with a message naming every such folder (sorted)
+ * and the ln -s that makes one of them the train split, ending "and run blalm
+ * CMD again"; else 0. Read as it is, such a corpus has a dev split only. */
+int corpus_refuse_download(const char *dir, const char *cmd, blalm_err *e);
 /* corpus_open with options (NULL: as corpus_open). */
 int corpus_open_opts(corpus *c, const char *dir, const corpus_opts *o, blalm_err *e);
 void corpus_close(corpus *c);

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/cli.h"
+#include "lib/corpus.h"
 #include "lib/fmap.h"
 #include "lib/fsutil.h"
 #include "lib/json.h"
@@ -154,8 +155,10 @@ static int do_train(const args *a)
         if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode)) files[nf++] = g.gl_pathv[i];
     }
     if (grc != 0 || nf == 0) {
-        snprintf(err.msg, sizeof err.msg, "%s/train/*.train: no training files (expected the BabyLM layout "
-                 "DIR/train/*.train)", a->corpus);
+        /* train_10M/ beside dev/: the same refusal as tokenize's */
+        if (corpus_refuse_download(a->corpus, "tokenizer train", &err) == 0)
+            snprintf(err.msg, sizeof err.msg, "%s/train/*.train: no training files (expected the BabyLM layout "
+                     "DIR/train/*.train)", a->corpus);
         if (grc != GLOB_NOMATCH) globfree(&g);
         free(files);
         return fail("train", err.msg);

@@ -302,6 +302,10 @@ static int corpus_sha(const char *dir, char hex[65], blalm_err *e)
 {
     corpus c;
     if (corpus_open(&c, dir, e) < 0) return -1;
+    if (corpus_refuse_download(dir, "ablate", e) < 0) {
+        corpus_close(&c);
+        return -1;
+    }
     uint64_t bytes[2] = {0, 0};
     for (size_t i = 0; i < c.n_files; i++) bytes[c.files[i].split] += c.files[i].size;
     if (!bytes[CORPUS_TRAIN] || !bytes[CORPUS_DEV]) {

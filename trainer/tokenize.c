@@ -334,28 +334,10 @@ int tokenize_run(const tokenize_opts *o, tokenize_counts *c, tokenize_progress c
     else snprintf(state, sizeof state, "%s/state", o->out);
     corpus cp;
     if (corpus_open(&cp, o->corpus, e) != 0) return -1;
-    size_t n_train = 0;
-    for (size_t i = 0; i < cp.n_files; i++) n_train += cp.files[i].split == CORPUS_TRAIN;
-    char dl[1024], dl1[256];
-    size_t n_dl = n_train == 0 ? corpus_download_folders(o->corpus, dl, sizeof dl, dl1, sizeof dl1) : 0;
-    if (n_dl) {
+    /* read as it is, only dev/ was tokenized, and the run said nothing */
+    if (corpus_refuse_download(o->corpus, "tokenize", e) < 0) {
         corpus_close(&cp);
-        /* read as it is, only dev/ was tokenized, and the run said nothing;
-         * ln -s into an existing train/ makes a link inside it */
-        char tp[PATH_MAX], moved[PATH_MAX + 96] = "";
-        struct stat st;
-        snprintf(tp, sizeof tp, "%s/train", o->corpus);
-        if (lstat(tp, &st) == 0) {
-            struct stat to;
-            int dir = stat(tp, &to) == 0 && S_ISDIR(to.st_mode);
-            snprintf(moved, sizeof moved, "%s %s: remove or move it, then ", tp,
-                     dir ? "holds no .train files" : "is not a folder");
-        }
-        /* several: a placeholder, not one of them picked for the reader */
-        return err_set(e, "%s: no train/*.train, but %s %s .train files (the BabyLM download's layout): "
-                       "%slink %s as the train split (ln -s %s %s/train) and tokenize again",
-                       o->corpus, dl, n_dl == 1 ? "holds" : "hold", moved,
-                       n_dl == 1 ? "it" : "the one you mean", n_dl == 1 ? dl1 : "train_<size>", o->corpus);
+        return -1;
     }
     if (cp.n_files == 0) {
         corpus_close(&cp);

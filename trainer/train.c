@@ -1248,7 +1248,10 @@ int train_run(const train_opts *o, train_summary *sum, blalm_err *e)
     /* new, or empty (a folder that cannot be read is not known to be) */
     int fresh = made || (S_ISDIR(st.st_mode) && dir_has_entries(o->run) == 0);
     if (o->rank == 0 && !o->lock_held) {
-        if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1; /* before RUN is made */
+        /* before RUN is made; train_10M/ beside dev/ trained nothing and
+         * said "the train split holds no text to train a tokenizer on" */
+        if (o->corpus && (corpus_check_dir(o->corpus, e) < 0 || corpus_refuse_download(o->corpus, "train", e) < 0))
+            return -1;
         if ((fd = lock_dir(o->run, "blalm train or ablate", e)) < 0) return -1;
     }
     int rc = train_run_locked(o, sum, e);
@@ -1317,7 +1320,8 @@ static int train_run_locked(const train_opts *o, train_summary *sum, blalm_err *
     }
     if (lead) {
         /* a corpus folder that is not there: nothing made in RUN */
-        if (o->corpus && corpus_check_dir(o->corpus, e) < 0) return -1;
+        if (o->corpus && (corpus_check_dir(o->corpus, e) < 0 || corpus_refuse_download(o->corpus, "train", e) < 0))
+            return -1;
         if (!o->resume && file_exists(ckpath))
             return err_set(e, "%s holds a run already (checkpoints/latest.bin): use --resume or a new --out",
                            o->run);

@@ -258,6 +258,15 @@ cp "$TMP/c/train/books.train" "$TMP/babylm/train_10M/childes.train"
 cp "$TMP/c/dev/web.dev" "$TMP/babylm/dev/childes.dev"
 expect tokenize_babylm_download_layout 1 "train_10M/ holds .train files" "$BLALM" tokenize --corpus "$TMP/babylm" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
 [ ! -e "$TMP/bsh" ] && pass tokenize_babylm_download_writes_nothing || fail tokenize_babylm_download_writes_nothing "$(find "$TMP/bsh" -type f)"
+# tokenizer train, train and ablate give tokenize's refusal (tokenizer train
+# said only "train/*.train: no training files", train "the train split holds
+# no text to train a tokenizer on", ablate "the train split holds no text")
+expect tokenizer_train_babylm_download 1 "train_10M/ holds .train files (the BabyLM download's layout): link it as the train split (ln -s train_10M $TMP/babylm/train) and run blalm tokenizer train again" "$BLALM" tokenizer train --corpus "$TMP/babylm" --out "$TMP/btok"
+[ ! -e "$TMP/btok" ] && pass tokenizer_train_babylm_download_writes_nothing || fail tokenizer_train_babylm_download_writes_nothing "$(find "$TMP/btok" -type f)"
+expect train_babylm_download 1 "train_10M/ holds .train files.*run blalm train again" "$BLALM" train --corpus "$TMP/babylm" --model "$(cd "$(dirname "$0")/../.." && pwd)/configs/model-tiny.json" --out "$TMP/brun" --max-steps 1 -q
+[ ! -e "$TMP/brun" ] && pass train_babylm_download_writes_nothing || fail train_babylm_download_writes_nothing "$(find "$TMP/brun" -type f)"
+expect ablate_babylm_download 1 "train_10M/ holds .train files.*run blalm ablate again" "$BLALM" ablate --corpus "$TMP/babylm" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k --model-size "$(cd "$(dirname "$0")/../.." && pwd)/configs/model-tiny.json" --out "$TMP/babl" -q
+[ ! -e "$TMP/babl" ] && pass ablate_babylm_download_writes_nothing || fail ablate_babylm_download_writes_nothing "$(find "$TMP/babl" -type f)"
 mkdir -p "$TMP/babylm100/train_100M" && cp "$TMP/c/train/books.train" "$TMP/babylm100/train_100M/"
 expect tokenize_babylm_download_no_dev 1 "train_100M/ holds .train files" "$BLALM" tokenize --corpus "$TMP/babylm100" --tokenizer "$TMP/tok/tokenizer.json" --out "$TMP/bsh"
 # both downloads beside an empty train/: every train_* folder named, sorted,
