@@ -248,7 +248,7 @@ int cmd_ablate(int argc, char **argv)
      * after another, not data-parallel (the runs' locks would stop all but one
      * copy, after each had read its inputs) */
     if (env_refuse_parallel("ablate", "run it once (or once per --seeds range, as the tasks of a Slurm "
-                                      "array may), without mpirun") < 0)
+                                      "array may), without mpirun or srun -n N") < 0)
         return 2;
     blalm_err e;
     ablate_summary s;

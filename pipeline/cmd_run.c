@@ -145,7 +145,7 @@ int cmd_run(int argc, char **argv)
     if (from >= 0 && only >= 0) return cli_usage_error(usage, "run: give --from or --only, not both");
     /* every rank would run the whole job in the same work directory: all but
      * one stopped at its lock, and mpirun then killed the one left mid-stage */
-    if (env_refuse_parallel("run", "run it once, without mpirun (its stages' own commands shard under "
+    if (env_refuse_parallel("run", "run it once, without mpirun or srun -n N (its stages' own commands shard under "
                                    "mpirun; a Slurm array's tasks may each run a config with its own work "
                                    "directory)") < 0)
         return 2;

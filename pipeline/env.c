@@ -50,9 +50,32 @@ int env_refuse_parallel(const char *cmd, const char *hint)
     shard_env ompi = {.ompi_rank = env.ompi_rank, .ompi_size = env.ompi_size};
     shard_spec s;
     if (resolve(cmd, NULL, &ompi, &s) < 0) return -1;
-    if (s.count <= 1) return 0;
-    fprintf(stderr, "blalm %s: started by mpirun as rank %d of ranks 0..%d: %s is not data-parallel; %s\n", cmd,
-            s.index, s.count - 1, cmd, hint);
+    if (s.count > 1) {
+        fprintf(stderr, "blalm %s: started by mpirun as rank %d of ranks 0..%d: %s is not data-parallel; %s\n",
+                cmd, s.index, s.count - 1, cmd, hint);
+        return -1;
+    }
+    /* srun -n N starts N copies (SLURM_PROCID 0..N-1 of the step's
+     * SLURM_STEP_NUM_TASKS), each running the whole job. SLURM_NTASKS is not
+     * read: a batch script of an --ntasks=4 job has it (and SLURM_PROCID=0)
+     * but runs once; srun alone sets the step's count */
+    const char *id = getenv("SLURM_PROCID"), *nt = getenv("SLURM_STEP_NUM_TASKS");
+    if (!id || !nt) return 0;
+    char *end;
+    errno = 0;
+    long n = strtol(nt, &end, 10);
+    if (errno || end == nt || *end || n < 1) {
+        fprintf(stderr, "blalm %s: SLURM_STEP_NUM_TASKS='%s': expected a positive integer\n", cmd, nt);
+        return -1;
+    }
+    if (n == 1) return 0;
+    long i = strtol(id, &end, 10);
+    if (errno || end == id || *end || i < 0 || i >= n) {
+        fprintf(stderr, "blalm %s: SLURM_PROCID='%s': expected an integer in 0..%ld\n", cmd, id, n - 1);
+        return -1;
+    }
+    fprintf(stderr, "blalm %s: started by srun as task %ld of tasks 0..%ld: %s is not data-parallel; %s\n", cmd, i,
+            n - 1, cmd, hint);
     return -1;
 }
 

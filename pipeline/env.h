@@ -14,11 +14,14 @@ void env_shard(shard_env *out);
  * else Open MPI, else 0/1. On error prints "blalm <cmd>: msg" and returns -1. */
 int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out);
 /* For commands that are not data-parallel (run, ablate): 0 unless Open MPI
- * makes this one of several ranks (the Slurm array variables are not read: a
- * task of an array has its own arguments); else prints "blalm <cmd>: ..."
- * (a malformed OMPI variable, as env_resolve_shard says it, or "started by
- * mpirun as rank I of ranks 0..N-1: <cmd> is not data-parallel; <hint>") and
- * returns -1. */
+ * or srun makes this one of several ranks (the Slurm array variables are not
+ * read: a task of an array has its own arguments); else prints "blalm <cmd>:
+ * ..." (a malformed OMPI variable, as env_resolve_shard says it, a malformed
+ * SLURM_STEP_NUM_TASKS or SLURM_PROCID, or "started by mpirun as rank I of
+ * ranks 0..N-1" / "started by srun as task I of tasks 0..N-1", then ": <cmd>
+ * is not data-parallel; <hint>") and returns -1. srun's tasks are
+ * SLURM_PROCID of SLURM_STEP_NUM_TASKS (set by srun only; SLURM_NTASKS is
+ * also set in an --ntasks job's batch script, which runs once). */
 int env_refuse_parallel(const char *cmd, const char *hint);
 
 /* Progress display: colour unless NO_COLOR is set (non-empty) or TERM=dumb;
