@@ -294,7 +294,7 @@ int cmd_dedup(int argc, char **argv)
      * time: all four stages in one process run unsharded */
     if (shard_flag || stages != ST_ALL) {
         shard_spec spec;
-        if (env_resolve_shard("dedup", shard_flag, &spec) < 0) return 1;
+        if (env_resolve_shard("dedup", shard_flag, &spec) < 0) return 2;   /* bad usage, as a bad --shard */
         ro.shard = spec.index;
         ro.nshards = spec.count;
     }

@@ -195,7 +195,7 @@ int cmd_fetch(int argc, char **argv)
 #undef USAGE
     o.include = inc;
     if (!o.dry_run && cli_check_out_dirs("fetch", o.out, NULL)) { free(inc); return 1; }
-    if (env_resolve_shard("fetch", shard_flag, &o.shard) != 0) { free(inc); return 1; }
+    if (env_resolve_shard("fetch", shard_flag, &o.shard) != 0) { free(inc); return 2; }   /* bad usage, as a bad --shard */
 
     if (env_hf_token("fetch", 1, &o.token) < 0) { free(inc); return 1; }
     /* a token nobody named on this command line: say where it came from */

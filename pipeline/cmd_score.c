@@ -384,7 +384,7 @@ static int score_main(int argc, char **argv, cJSON **config)
         }
         return cli_usage_error(usage, "score: --model is required");
     }
-    if (env_resolve_shard("score", o.shard, &so.shard) < 0) return 1;
+    if (env_resolve_shard("score", o.shard, &so.shard) < 0) return 2;   /* bad usage, as a bad --shard */
     char api_key[4096] = "";
     if (o.key_file) {
         if (score_read_api_key(o.key_file, api_key, sizeof api_key, &e) < 0) {

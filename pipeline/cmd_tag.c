@@ -246,7 +246,7 @@ int cmd_tag(int argc, char **argv)
                   .cache_dir = env_cache_dir(), .force = force};
     if (env_resolve_shard("tag", shard_flag, &o.shard) < 0) {
         tag_config_free(&cfg);
-        return 1;
+        return 2;   /* bad usage, as a bad --shard */
     }
     char stats[8400], suffix[64];
     shard_suffix(&o.shard, suffix, sizeof suffix);

@@ -46,7 +46,7 @@ grep -q '^4 files, 1870002 bytes$' "$TMP/o5" && pass fetch_shards_flag_over_envi
 "$BLALM" "${F[@]}" --out "$TMP/x" --shard 3/3 >/dev/null 2>"$TMP/e6"; rc=$?
 [ $rc = 2 ] && grep -q "fetch: --shard '3/3': expected I/N" "$TMP/e6" && pass fetch_shards_bad_flag || fail fetch_shards_bad_flag "exit $rc: $(cat "$TMP/e6")"
 OMPI_COMM_WORLD_RANK=2 OMPI_COMM_WORLD_SIZE=2 "$BLALM" "${F[@]}" --out "$TMP/x" >/dev/null 2>"$TMP/e7"; rc=$?
-[ $rc = 1 ] && grep -q "^blalm fetch: OMPI_COMM_WORLD_RANK='2': expected an integer in 0..1" "$TMP/e7" && [ ! -e "$TMP/x" ] &&
+[ $rc = 2 ] && grep -q "^blalm fetch: OMPI_COMM_WORLD_RANK='2': expected an integer in 0..1" "$TMP/e7" && [ ! -e "$TMP/x" ] &&
     pass fetch_shards_bad_environment || fail fetch_shards_bad_environment "exit $rc: $(cat "$TMP/e7")"
 "$BLALM" "${F[@]}" --out "$TMP/x" --max-words 100 --shard 1/2 >/dev/null 2>"$TMP/e8"; rc=$?
 [ $rc = 1 ] && grep -q "cannot be split over shards (this is shard 1/2 from flag)" "$TMP/e8" && [ ! -e "$TMP/x" ] &&

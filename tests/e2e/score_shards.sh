@@ -101,5 +101,5 @@ check score_shards_cache_answered test "$(peer_requests $P)" = "$r3"
 $S --work "$TMP/one" --shard 2/2 -q >/dev/null 2>"$TMP/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "2/2" "$TMP/err" && pass score_shards_bad_flag || fail score_shards_bad_flag "rc=$rc $(cat "$TMP/err")"
 OMPI_COMM_WORLD_RANK=5 OMPI_COMM_WORLD_SIZE=2 $S --work "$TMP/one" -q >/dev/null 2>"$TMP/err"; rc=$?
-[ $rc -eq 1 ] && grep -q OMPI_COMM_WORLD_RANK "$TMP/err" && pass score_shards_bad_env || fail score_shards_bad_env "rc=$rc $(cat "$TMP/err")"
+[ $rc -eq 2 ] && grep -q OMPI_COMM_WORLD_RANK "$TMP/err" && pass score_shards_bad_env || fail score_shards_bad_env "rc=$rc $(cat "$TMP/err")"
 stop_peers

@@ -129,7 +129,7 @@ OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 "$BLALM" tag --work "$E" --taggers
 [ -f "$E/attributes/fineweb/src/one.jsonl.zst" ] && [ -f "$E/attributes/fineweb/src/two.jsonl.zst" ] && \
   pass tag_shard_flag_wins || fail tag_shard_flag_wins "$(cat "$TMP/se3")"
 OMPI_COMM_WORLD_RANK=2 OMPI_COMM_WORLD_SIZE=2 "$BLALM" tag --work "$E" --taggers c4 --quiet 2>"$TMP/se4"; rc=$?
-[ $rc = 1 ] && grep -q "OMPI_COMM_WORLD_RANK" "$TMP/se4" && pass tag_shard_env_bad || fail tag_shard_env_bad "rc=$rc $(cat "$TMP/se4")"
+[ $rc = 2 ] && grep -q "OMPI_COMM_WORLD_RANK" "$TMP/se4" && pass tag_shard_env_bad || fail tag_shard_env_bad "rc=$rc $(cat "$TMP/se4")"
 
 # unknown tagger: usage error naming the known ones
 "$BLALM" tag --work "$W" --taggers readability,bogus 2>"$TMP/e4"; rc=$?
