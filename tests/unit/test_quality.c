@@ -324,6 +324,30 @@ TEST(gopher_repetition_rules_at_threshold)
     CHECK_EQ_STR(gr_reason(&c, dup5, &o), "duplicated_5_n_grams");
 }
 
+/* Texts with no words (empty, whitespace only): datatrove 0.10's verdict
+ * comes from its paragraphs (re.split(r"\n{2,}", text.strip()): one empty
+ * one) and lines (re.split("\n+", text)): "\n" is two empty lines, one a
+ * duplicate, so dup_line_frac 1/2; " \n\t" has two different ones. The
+ * empty text, where datatrove raises ZeroDivisionError (0 / len(text)),
+ * passes (README: a ratio over zero is 0). */
+TEST(gopher_repetition_blank_texts)
+{
+    static const struct { const char *text, *reason; } cases[] = {
+        {"", "pass"}, {" ", "pass"}, {"   \n\n\t ", "pass"}, {"\n", "dup_line_frac"},
+        {"\n\n\n", "dup_line_frac"}, {" \n ", "dup_line_frac"}, {" \n\t", "pass"},
+        {"\t\n \n\t", "dup_line_frac"}, {"\xc2\xa0\n\n\xc2\xa0", "dup_line_frac"},
+        {"\xe3\x80\x80", "pass"}, {" \n \n \n", "dup_line_frac"},
+    };
+    quality_config c;
+    quality_defaults(&c);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gopher_repetition_stats o;
+        CHECK_MSG(!strcmp(gr_reason(&c, cases[i].text, &o), cases[i].reason), "case %zu: %s, expected %s", i,
+                  o.reason ? o.reason : "pass", cases[i].reason);
+        CHECK_EQ_INT((long long)o.words, 0);
+    }
+}
+
 /* datatrove's find_all_duplicate compares "".join(words[i:i+n]): n-grams of
  * other tokens whose joined texts are the same repeat ("aa b c d e" and
  * "a ab c d e" are both "aabcde"; OCR text holds "south of the Oh io" and
@@ -856,6 +880,7 @@ int main(void)
     RUN(large_text);
     RUN(line_breaks_at_every_offset);
     RUN(whitespace_at_every_offset);
+    RUN(gopher_repetition_blank_texts);
     RUN(fast_paths_match_reference_on_random_text);
     RUN(fast_paths_match_reference_on_real_data);
     quality_free(Q);
