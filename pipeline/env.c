@@ -42,7 +42,7 @@ int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out)
 
 int env_refuse_parallel(const char *cmd, const char *hint)
 {
-    /* Open MPI's ranks only: each task of a Slurm array gets its own
+    /* Open MPI's ranks and srun's tasks only: each task of a Slurm array gets its own
      * arguments (another --work, another --seeds range), so an array of any
      * shape is no copy of one job; its variables are not read here */
     shard_env env;
@@ -58,9 +58,12 @@ int env_refuse_parallel(const char *cmd, const char *hint)
     /* srun -n N starts N copies (SLURM_PROCID 0..N-1 of the step's
      * SLURM_STEP_NUM_TASKS), each running the whole job. SLURM_NTASKS is not
      * read: a batch script of an --ntasks=4 job has it (and SLURM_PROCID=0)
-     * but runs once; srun alone sets the step's count */
+     * but runs once; srun alone sets the step's count. Under mpirun (its
+     * variables set, one rank) they are not read: mpirun starts its daemons
+     * on the other nodes of an allocation with srun, and its ranks inherit
+     * that step's variables */
     const char *id = getenv("SLURM_PROCID"), *nt = getenv("SLURM_STEP_NUM_TASKS");
-    if (!id || !nt) return 0;
+    if (!id || !nt || env.ompi_rank || env.ompi_size) return 0;
     char *end;
     errno = 0;
     long n = strtol(nt, &end, 10);
