@@ -15,7 +15,7 @@ pkgs="libcurl libzstd zlib libcrypto libpcre2-8 libutf8proc libcjson libxxhash o
 version=$(sed -n 's/^VERSION *:= *//p' Makefile)
 cflags="-std=c11 -D_GNU_SOURCE -DBLALM_VERSION=\"$version\" -g -O1 -I. $(pkg-config --cflags $pkgs) -fopenmp"
 libs="$(pkg-config --libs $pkgs) -lhyphen -lm -lpthread"
-srcs="$(ls lib/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c 2>/dev/null || true) pipeline/run_config.c"
+srcs="$(ls lib/*.c filters/*.c scorer/*.c corpora/*.c trainer/*.c hub/*.c 2>/dev/null || true) pipeline/run_config.c"
 for h in "$here"/fuzz_*.c; do
     name=$(basename "$h" .c); name=${name#fuzz_}
     [ -n "${FUZZ:-}" ] && [[ "$name" != *$FUZZ* ]] && continue
