@@ -53,8 +53,10 @@ else fail eval_wug_rho_float32 "$(head -c 300 "$TMP/err")"; fi
 
 # the official data: every task's item counts are the official ones (the
 # constants of collate_preds.py) and its files those of SHA256SUMS; no mark
+# (this run also writes the --predictions files eval_predictions_collate reads)
+P="$TMP/results/run/main/zero_shot/causal"
 if "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,supplement,entity_tracking,wug_adj,reading \
-        --out "$TMP/off.json" >"$TMP/table" 2>"$TMP/err" && "$PY" - "$TMP/off.json" <<'PY' && ! grep -q '\*' "$TMP/table"
+        --out "$TMP/off.json" --predictions "$P" >"$TMP/table" 2>"$TMP/err" && "$PY" - "$TMP/off.json" <<'PY' && ! grep -q '\*' "$TMP/table"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["official_data"] is True, r["official_data"]
@@ -136,13 +138,11 @@ else fail eval_edited_data_without_sums_marked "$(head -c 300 "$TMP/err") $(cat 
 # DIR/<task>/<dataset>/predictions.json, its size check (_check_size), each
 # prediction's "pred" compared with the data's correct text, wug's spearmanr
 # of "prob", reading's OLS gains from "pred"/"prev_pred" (numpy's lstsq,
-# pandas' dropna rows); every figure equals eval.json's
-P="$TMP/results/run/main/zero_shot/causal"
+# pandas' dropna rows); every figure equals eval.json's (the files and
+# off.json: the run of eval_official_data_marked_official above)
 if ! have_py numpy || ! have_py scipy; then
     skip eval_predictions_collate "numpy or scipy not importable by $PY"
-elif "$BLALM" eval --run "$R" --data "$D" --fast --tasks blimp,supplement,entity_tracking,wug_adj,reading \
-        --out "$TMP/pred.json" --predictions "$P" -q 2>"$TMP/err" \
-    && "$PY" - "$P" "$D" "$TMP/pred.json" <<'PY'
+elif [ -s "$TMP/off.json" ] && "$PY" - "$P" "$D" "$TMP/off.json" <<'PY' 2>"$TMP/err"
 import csv, json, math, os, subprocess, sys
 import numpy as np
 from scipy.stats import spearmanr
