@@ -55,6 +55,12 @@ typedef struct rep_scratch {
     uint64_t *wh;
     size_t wh_cap;
     uint64_t *pw;
+    /* dup_gram_chars: per position the hash of its joined n-gram, made the
+     * (n+1)-gram's in place by the next n; per token its bytes' hash and
+     * B^(its bytes) */
+    uint64_t *jh;
+    struct join_tok *jt_tok;
+    size_t jh_cap;
     /* the reference path: two n-grams' joined texts */
     char *jt[2];
     size_t jt_cap[2];
@@ -148,6 +154,8 @@ void gopher_repetition_scratch_free(rep_scratch *r)
     free(r->rgrams);
     free(r->wh);
     free(r->pw);
+    free(r->jh);
+    free(r->jt_tok);
     free(r->jt[0]);
     free(r->jt[1]);
     free(r);
@@ -370,8 +378,12 @@ static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
  *
  * The fast path hashes each n-gram's joined text as a polynomial over its
  * bytes, sum of (c_k + 1) * B^(L-1-k) mod 2^64, which does not depend on
- * where the tokens split it and rolls from one position to the next in two
- * steps (the last token in, the first out). A first pass over every position
+ * where the tokens split it: the (n+1)-gram's at i is the n-gram's times
+ * B^(the next token's bytes) plus that token's hash, so a document's hashes
+ * are kept per position and each n appends one token to the last n's
+ * (joined_4_grams, join_hashes); a huge document's roll from one position to
+ * the next in two steps (the last token in, the first out), a chunk of
+ * positions at a time, for each pass. A first pass over every position
  * sets the hash's bit (join_bit, one of M) in bitset A, or in B when it is set
  * in A already; an n-gram whose bit is not in B occurs once in the document
  * (every other n-gram's bit differs), so it is never repeated
@@ -386,7 +398,6 @@ static uint64_t chain_gram(quality_ctx *q, rep_scratch *r, int n, size_t *rest)
 #define JOIN_POW 4096
 #define JOIN_AHEAD 16
 #define JOIN_CACHED ((uint64_t)1 << 21)   /* bitset cells (512 KB) */
-#define JOIN_RING 32   /* a power of two above JOIN_AHEAD + 10 */
 
 /* B^k mod 2^64 */
 static inline uint64_t join_pow(const rep_scratch *r, uint64_t k)
@@ -450,6 +461,60 @@ static inline void roll_next(const quality_ctx *q, const rep_scratch *r, int n, 
     s->h = s->h * join_pow(r, l1) + (r->wh[r->id[j]] - r->wh[r->id[i]] * join_pow(r, len));
     s->len = len;
     s->i = i + 1;
+}
+
+/* A token's part in a joined text's hash: h = h * pow + wh appends it. */
+typedef struct join_tok {
+    uint64_t wh, pow;   /* its bytes' hash, B^(its bytes) */
+} join_tok;
+
+/* Documents up to this many tokens keep every position's hash (r->jh, and
+ * r->jt_tok: 24 bytes a token); a larger one rolls them JOIN_CHUNK
+ * positions at a time into r->jh, twice per n, in the memory it had. */
+#define JOIN_KEEP_MAX ((size_t)1 << 20)
+#define JOIN_CHUNK ((size_t)1 << 14)
+
+/* positions per chunk of hashes: every position when the document keeps
+ * them (SIZE_MAX) */
+static size_t join_chunk(const quality_ctx *q)
+{
+    if (q->join_chunk) return q->join_chunk;
+    return q->w.ntoks > JOIN_KEEP_MAX ? JOIN_CHUNK : SIZE_MAX;
+}
+
+/* r->jt_tok for every token, and r->jh[i] = the hash of the joined 4-gram
+ * at i, for every 4-gram: each longer n appends its last token (in
+ * dup_gram_chars), so the n = 5 to 10 share the work and no position's hash
+ * is rolled twice. */
+static void joined_4_grams(quality_ctx *q, rep_scratch *r)
+{
+    const token *t = q->w.toks;
+    size_t W = q->w.ntoks;
+    if (join_chunk(q) != SIZE_MAX) {   /* a huge document: rolled in chunks of jh */
+        if (join_chunk(q) > r->jh_cap) {
+            free(r->jh);
+            free(r->jt_tok);
+            r->jt_tok = NULL;
+            r->jh = quality_xrealloc(NULL, join_chunk(q) * sizeof *r->jh);
+            r->jh_cap = join_chunk(q);
+        }
+        return;
+    }
+    if (W > r->jh_cap || !r->jt_tok) {
+        free(r->jh);
+        free(r->jt_tok);
+        r->jh = quality_xrealloc(NULL, W * sizeof *r->jh);
+        r->jt_tok = quality_xrealloc(NULL, W * sizeof *r->jt_tok);
+        r->jh_cap = W;
+    }
+    uint64_t *jh = r->jh;
+    join_tok *jt = r->jt_tok;
+    for (size_t i = 0; i < W; i++) {
+        jt[i] = (join_tok){r->wh[r->id[i]], join_pow(r, t[i].len)};
+        jh[i] = jt[i].wh;
+    }
+    for (size_t k = 1; k < 4; k++)
+        for (size_t i = 0; i + k < W; i++) jh[i] = jh[i] * jt[i + k].pow + jt[i + k].wh;
 }
 
 /* A hash's bit among 2^(64 - shift): its top bits once multiplied (which
@@ -540,6 +605,31 @@ static uint64_t dup_gram_chars_ref(quality_ctx *q, rep_scratch *r, int n, const 
     return rep;
 }
 
+/* The hashes of the n-grams at positions [c0, c1), at returned[0..c1 - c0):
+ * r->jh itself where every position's is kept (made the n-grams' from the
+ * (n-1)-grams' when `level`), else rolled by s (at or before c0) into r->jh
+ * (c1 - c0 at most its chunk). */
+static const uint64_t *join_hashes(const quality_ctx *q, rep_scratch *r, int n, join_roll *s,
+                                   size_t c0, size_t c1, int level)
+{
+    if (join_chunk(q) == SIZE_MAX) {
+        if (level) {
+            uint64_t *jh = r->jh;
+            const join_tok *last = r->jt_tok + n - 1;   /* at i: the n-gram's last token */
+            for (size_t i = c0; i < c1; i++) jh[i] = jh[i] * last[i].pow + last[i].wh;
+        }
+        return r->jh + c0;
+    }
+    while (s->i < c0) roll_next(q, r, n, s);
+    uint64_t *o = r->jh;
+    for (size_t i = c0;; i++) {
+        o[i - c0] = s->h;
+        if (i + 1 == c1) break;
+        roll_next(q, r, n, s);
+    }
+    return o;
+}
+
 /* datatrove find_all_duplicate: walk; an n-gram whose joined text was seen
  * adds that text's length and jumps n words, a new one is remembered and
  * steps one word. */
@@ -557,55 +647,57 @@ static uint64_t dup_gram_chars(quality_ctx *q, rep_scratch *r, int n, const char
     uint64_t M = (uint64_t)1 << (64 - shift);
     uint32_t *bits = r->cls;
     memset(bits, 0, (size_t)(M / 16) * sizeof *bits);
-    /* the hashes are rolled JOIN_AHEAD positions ahead of their use, into
-     * ring, and their words prefetched: a huge document's bitsets are far
-     * larger than the caches */
-    uint64_t ring[JOIN_RING];
+    /* the hashes of positions [c0, c1) at h[0..c1 - c0): kept (every position's,
+     * made the n-grams' by the first pass) or rolled a chunk at a time; their
+     * bits JOIN_AHEAD positions ahead are prefetched, as a huge document's
+     * bitsets are far larger than the caches (small ones sit in the caches:
+     * no prefetching) */
+    const size_t chunk = join_chunk(q), ahead = M > JOIN_CACHED ? JOIN_AHEAD : 0;
+    const int keep = chunk == SIZE_MAX;
     join_roll s;
-    roll_start(q, r, n, &s);
-    size_t lead = 0;   /* the next position to roll to ring (s.i's) */
-    /* (small bitsets sit in the caches: no prefetching) */
-    const size_t ahead = M > JOIN_CACHED ? JOIN_AHEAD : 0;
+    if (!keep) roll_start(q, r, n, &s);
     size_t cand = 0;   /* bits set in B */
-    for (size_t i = 0; i < G; i++) {
-        while (lead < G && lead <= i + ahead) {
-            if (lead) roll_next(q, r, n, &s);
-            ring[lead % JOIN_RING] = s.h;
-            if (ahead) __builtin_prefetch(&bits[join_bit(s.h, shift) >> 4], 1);
-            lead++;
+    for (size_t c0 = 0; c0 < G;) {
+        size_t c1 = G - c0 <= chunk ? G : c0 + chunk;
+        const uint64_t *h = join_hashes(q, r, n, &s, c0, c1, 1);
+        for (size_t i = c0; i < c1; i++) {
+            if (ahead && i + ahead < c1)
+                __builtin_prefetch(&bits[join_bit(h[i + ahead - c0], shift) >> 4], 1);
+            /* without branches: which bit is set is unpredictable */
+            uint64_t b = join_bit(h[i - c0], shift);
+            uint32_t *w = &bits[b >> 4], v = *w, sh = (uint32_t)(b & 15) * 2;
+            uint32_t a = (v >> sh) & 1;   /* in A already */
+            cand += a & ~(v >> (sh + 1));
+            *w = v | 1u << sh | a << (sh + 1);
         }
-        /* without branches: which bit is set is unpredictable */
-        uint64_t b = join_bit(ring[i % JOIN_RING], shift);
-        uint32_t *w = &bits[b >> 4], v = *w, sh = (uint32_t)(b & 15) * 2;
-        uint32_t a = (v >> sh) & 1;   /* in A already */
-        cand += a & ~(v >> (sh + 1));
-        *w = v | 1u << sh | a << (sh + 1);
+        c0 = c1;
     }
     if (!cand) return 0;   /* every joined n-gram is unique: nothing repeats */
     key_map *m = &r->grams;
     map_clear(m, cand);
     uint64_t rep = 0;
-    roll_start(q, r, n, &s);
-    lead = 0;
+    if (!keep) roll_start(q, r, n, &s);
+    const uint64_t *h = r->jh;
+    size_t c0 = 0, c1 = keep ? G : 0;
     for (size_t i = 0; i < G;) {
-        while (lead < G && lead <= i + ahead) {
-            if (lead) roll_next(q, r, n, &s);
-            ring[lead % JOIN_RING] = s.h;
-            if (ahead) __builtin_prefetch(&bits[join_bit(s.h, shift) >> 4]);
-            lead++;
+        if (i >= c1) {
+            c0 = i;
+            c1 = G - i <= chunk ? G : i + chunk;
+            h = join_hashes(q, r, n, &s, c0, c1, 0);
         }
+        if (ahead && i + ahead < c1) __builtin_prefetch(&bits[join_bit(h[i + ahead - c0], shift) >> 4]);
         /* step over the n-grams that occur once (new, never seen again) */
-        uint64_t h = ring[i % JOIN_RING], b = join_bit(h, shift);
+        uint64_t hi = h[i - c0], b = join_bit(hi, shift);
         if (!((bits[b >> 4] >> ((b & 15) * 2 + 1)) & 1)) {
             i++;
             continue;
         }
         map_room(m);
-        size_t j = map_slot(m, h), mask = m->used - 1;
+        size_t j = map_slot(m, hi), mask = m->used - 1;
         int found = 0;
         while (m->slot[j]) {
             const map_entry *e = &m->ent[m->slot[j] - 1];
-            if (e->key == h && joined_equal(q, r, text, e->a, i, n)) {
+            if (e->key == hi && joined_equal(q, r, text, e->a, i, n)) {
                 found = 1;
                 break;
             }
@@ -615,7 +707,7 @@ static uint64_t dup_gram_chars(quality_ctx *q, rep_scratch *r, int n, const char
             rep += gram_chars(q->w.toks, i, n, 0);
             i += (size_t)n;
         } else {
-            m->ent[m->n] = (map_entry){h, (uint32_t)i, 0};
+            m->ent[m->n] = (map_entry){hi, (uint32_t)i, 0};
             m->slot[j] = (uint32_t)m->n++ + 1;
             i++;
         }
@@ -700,7 +792,10 @@ void gopher_repetition_measure(quality_ctx *q, const char *text, size_t len,
         }
     }
     if (W >= 5) {
-        if (!q->reference) joined_word_hashes(q, rs, text);
+        if (!q->reference) {
+            joined_word_hashes(q, rs, text);
+            joined_4_grams(q, rs);
+        }
         for (int k = 0; k < 6; k++)
             o->dup_n_gram_char_frac[k] =
                 quality_ratio((double)dup_gram_chars(q, rs, k + 5, text), L);

@@ -89,6 +89,11 @@ void quality_set_fast_paths(quality_ctx *q, int on)
     q->text_cps_ok = 0;
 }
 
+void quality_set_join_chunk(quality_ctx *q, size_t chunk)
+{
+    q->join_chunk = chunk;
+}
+
 /* by length, then bytes: a token is compared with the words of its length */
 static int stop_cmp(const struct stop_word *a, const char *s, size_t n)
 {

@@ -106,6 +106,10 @@ quality_ctx *quality_new(const quality_config *cfg, blalm_err *e);
  * every n-gram position through the hash tables (tests check that both give
  * identical statistics). Default on. */
 void quality_set_fast_paths(quality_ctx *q, int on);
+/* Tests: Gopher repetition's duplicated n-grams as on a huge document (the
+ * joined hashes rolled `chunk` positions at a time, not kept per position);
+ * 0 = by the document's size (the default). */
+void quality_set_join_chunk(quality_ctx *q, size_t chunk);
 /* Gopher quality's stop words, datatrove's GopherQualityFilter(stop_words=...):
  * a word (token) counts when it equals one of words[0..n) byte for byte.
  * words NULL: datatrove's default (the be to of and that have with). The

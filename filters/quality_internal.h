@@ -124,6 +124,7 @@ struct quality_ctx {
     words_ctx w;
     struct rep_scratch *rep;    /* Gopher repetition's tables (gopher_repetition.c) */
     int reference;              /* fast paths off (tests) */
+    size_t join_chunk;          /* quality_set_join_chunk (tests); 0 = by size */
     uint64_t text_cps;          /* code points of the caller's split's text */
     int text_cps_ok;            /* text_cps is known (until quality_use_split) */
     /* lines and paragraphs, reused across documents (no allocation per document) */

@@ -410,6 +410,36 @@ TEST(gopher_repetition_dup_n_grams_hash_collision)
     free(s);
 }
 
+/* Tokens of 4,096 bytes or more (the fast path's B^len beyond its table):
+ * "A b c d e" and "A' ab c d e", A' one byte shorter than A, join alike, on
+ * both paths; the 6- to 10-grams do not repeat. */
+TEST(gopher_repetition_dup_n_grams_long_tokens)
+{
+    for (size_t big = 4095; big <= 5000; big += 905) {
+        size_t cap = 2 * big + 200, n = 0;
+        char *s = malloc(cap);
+        memset(s + n, 'a', big + 1);
+        n += big + 1;
+        memcpy(s + n, " b c d e wawa wbwb wcwc wdwd wewe wfwf ", 39);
+        n += 39;
+        memset(s + n, 'a', big);
+        n += big;
+        memcpy(s + n, " ab c d e", 9);
+        n += 9;
+        for (int fast = 1; fast >= 0; fast--) {
+            quality_ctx *q = quality_new(NULL, &(blalm_err){{0}});
+            quality_set_fast_paths(q, fast);
+            gopher_repetition_stats o;
+            gopher_repetition_measure(q, s, n, &o);
+            CHECK_EQ_INT((int)o.words, 16);
+            CHECK_NEAR(o.dup_n_gram_char_frac[0], (double)(big + 5) / (double)n, 1e-12);
+            for (int k = 1; k < 6; k++) CHECK_NEAR(o.dup_n_gram_char_frac[k], 0.0, 1e-12);
+            quality_free(q);
+        }
+        free(s);
+    }
+}
+
 static c4_stats c4_of(const quality_config *cfg, const char *s)
 {
     quality_ctx *q = quality_new(cfg, &(blalm_err){{0}});
@@ -702,10 +732,16 @@ TEST(fast_paths_match_reference_on_real_data)
     quality_ctx *ref = quality_new(NULL, &e);
     CHECK(ref != NULL);
     quality_set_fast_paths(ref, 0);
-    quality_ctx *qs[2] = {Q, ref};
-    sbuf out[2];
+    /* and Gopher repetition's duplicated n-grams as on a huge document:
+     * hashes rolled 1,000 positions at a time */
+    quality_ctx *chunked = quality_new(NULL, &e);
+    CHECK(chunked != NULL);
+    quality_set_join_chunk(chunked, 1000);
+    quality_ctx *qs[3] = {Q, ref, chunked};
+    sbuf out[3];
     sb_init(&out[0]);
     sb_init(&out[1]);
+    sb_init(&out[2]);
     blalm_doc d;
     size_t n = 0, bad = 0;
 #if defined(__SANITIZE_ADDRESS__)
@@ -715,8 +751,9 @@ TEST(fast_paths_match_reference_on_real_data)
 #endif
     while (doc_next(r, &d, &e) == 1) {
         if (n++ % every) continue;
-        for (int k = 0; k < 2; k++) measure_all(qs[k], d.text, d.text_len, &out[k]);
-        if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len)) {
+        for (int k = 0; k < 3; k++) measure_all(qs[k], d.text, d.text_len, &out[k]);
+        if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len) ||
+            out[2].len != out[1].len || memcmp(out[2].data, out[1].data, out[2].len)) {
             if (!bad) printf("# first difference: %s\n", d.id);
             bad++;
         }
@@ -724,8 +761,10 @@ TEST(fast_paths_match_reference_on_real_data)
     doc_close(r);
     sb_free(&out[0]);
     sb_free(&out[1]);
+    sb_free(&out[2]);
     quality_free(ref);
-    printf("# fast vs reference paths: %zu documents (every %zu), %zu differ\n", n, every, bad);
+    quality_free(chunked);
+    printf("# fast (and chunked) vs reference paths: %zu documents (every %zu), %zu differ\n", n, every, bad);
     CHECK(n > 0);
     CHECK_EQ_INT(bad, 0);
 }
@@ -782,6 +821,9 @@ TEST(fast_paths_match_reference_on_random_text)
         /* the fast side starts from the caller's split, as blalm tag does */
         CHECK(ws_split(&split, text.data, text.len) == 0);
         quality_use_split(fast, &split);
+        /* Gopher repetition's duplicated n-grams as on a huge document too:
+         * hashes rolled in chunks of 1, 7 or 64 positions */
+        quality_set_join_chunk(fast, (size_t[]){0, 1, 7, 64}[round % 4]);
         for (int k = 0; k < 2; k++) measure_all(qs[k], text.data, text.len, &out[k]);
         runs++;
         if (out[0].len != out[1].len || memcmp(out[0].data, out[1].data, out[0].len)) {
@@ -872,6 +914,7 @@ int main(void)
     RUN(gopher_repetition_rules_at_threshold);
     RUN(gopher_repetition_dup_n_grams_compare_joined_text);
     RUN(gopher_repetition_dup_n_grams_hash_collision);
+    RUN(gopher_repetition_dup_n_grams_long_tokens);
     RUN(c4_rules);
     RUN(c4_line_scans_at_every_offset);
     RUN(c4_phrases_match_naive_search);
