@@ -66,7 +66,9 @@ static const char mpi_help[] =
     "rows of every step's batch, gradients are all-reduced; batch, data order and\n"
     "schedule are CONFIG's whatever N, rank 0 alone writes in RUN (tokenizer, token\n"
     "cache, log, checkpoints), and --resume takes any N. Every rank must be given\n"
-    "the same arguments but --threads: a difference stops the job, named.\n";
+    "the same arguments but --threads: a difference stops the job, named.\n"
+    "Under Slurm, srun --mpi=pmix -n N blalm train ... does the same; srun -n N\n"
+    "without PMIx (no PMIX_RANK) is refused.\n";
 static const char no_mpi_help[] =
     "\n"
     "This blalm was built without Open MPI: install libopenmpi-dev and rebuild\n"
@@ -209,17 +211,42 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(usage, "train: give --corpus or --tokens, not both");
     if (o.max_steps && o.max_tokens)
         return cli_usage_error(usage, "train: give --max-steps or --max-tokens, not both");
+    /* srun -n N: one job only when PMIx joins the tasks (srun --mpi=pmix);
+     * without it Open MPI cannot start (it aborts in MPI_Init), and a task
+     * not started as MPI would train alone: N copies in one RUN */
+    long task, tasks;
+    if (env_srun_tasks("train", &task, &tasks) < 0) return 2;
+    if (tasks > 1 && !dp_mpi_built()) {
+        fprintf(stderr, "blalm train: started by srun as task %ld of tasks 0..%ld, but this blalm was built without "
+                "Open MPI: each task would train alone; run one task (install libopenmpi-dev and rebuild to train on "
+                "several)\n", task, tasks - 1);
+        return 2;
+    }
+    if (tasks > 1 && !getenv("PMIX_RANK")) {
+        fprintf(stderr, "blalm train: started by srun as task %ld of tasks 0..%ld without PMIx (no PMIX_RANK): the "
+                "tasks cannot join one data-parallel job; start them with srun --mpi=pmix (or MpiDefault=pmix), or "
+                "with mpirun inside the allocation\n", task, tasks - 1);
+        return 2;
+    }
     if (!bench && cli_check_out_dirs("train", o.run, NULL)) return 1;
     blalm_err e;
     if (!bench && o.corpus && corpora_check_readable(o.corpus, &e) < 0) {
         fprintf(stderr, "blalm train: %s\n", e.msg);
         return 1;
     }
-    /* started by mpirun: one rank of a data-parallel job */
-    int mpi = getenv("OMPI_COMM_WORLD_SIZE") != NULL;
+    /* started by mpirun, or by srun --mpi=pmix -n N: one rank of a data-parallel job */
+    int mpi = getenv("OMPI_COMM_WORLD_SIZE") != NULL || tasks > 1;
     if (mpi && dp_mpi_init(&o.rank, &o.ranks, &e) < 0) {
-        fprintf(stderr, "blalm train: started by mpirun, but %s\n", e.msg);
+        fprintf(stderr, "blalm train: started by %s, but %s\n", tasks > 1 ? "srun" : "mpirun", e.msg);
         return 1;
+    }
+    /* every rank of one world sees the same size: all refuse, or none */
+    if (tasks > 1 && o.ranks != tasks) {
+        fprintf(stderr, "blalm train: started by srun as task %ld of tasks 0..%ld, but MPI made it rank %d of %d: the "
+                "tasks are not one job; start them with srun --mpi=pmix, or with mpirun inside the allocation\n",
+                task, tasks - 1, o.rank, o.ranks);
+        dp_mpi_finalize();
+        return 2;
     }
     int rc = bench ? run_bench(&o, bench, bench_batch, &e) : run_train(&o, quiet, &e);
     if (rc > 128) { /* stopped by a signal, latest.bin saved: every rank ends alike */

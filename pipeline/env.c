@@ -55,15 +55,26 @@ int env_refuse_parallel(const char *cmd, const char *hint)
                 cmd, s.index, s.count - 1, cmd, hint);
         return -1;
     }
+    long i, n;
+    if (env_srun_tasks(cmd, &i, &n) < 0) return -1;
+    if (n == 1) return 0;
+    fprintf(stderr, "blalm %s: started by srun as task %ld of tasks 0..%ld: %s is not data-parallel; %s\n", cmd, i,
+            n - 1, cmd, hint);
+    return -1;
+}
+
+int env_srun_tasks(const char *cmd, long *task, long *tasks)
+{
     /* srun -n N starts N copies (SLURM_PROCID 0..N-1 of the step's
-     * SLURM_STEP_NUM_TASKS), each running the whole job. SLURM_NTASKS is not
-     * read: a batch script of an --ntasks=4 job has it (and SLURM_PROCID=0)
+     * SLURM_STEP_NUM_TASKS), each running the whole command. SLURM_NTASKS is
+     * not read: a batch script of an --ntasks=4 job has it (and SLURM_PROCID=0)
      * but runs once; srun alone sets the step's count. Under mpirun (its
      * variables set, one rank) they are not read: mpirun starts its daemons
      * on the other nodes of an allocation with srun, and its ranks inherit
      * that step's variables */
+    *task = 0, *tasks = 1;
     const char *id = getenv("SLURM_PROCID"), *nt = getenv("SLURM_STEP_NUM_TASKS");
-    if (!id || !nt || env.ompi_rank || env.ompi_size) return 0;
+    if (!id || !nt || getenv("OMPI_COMM_WORLD_RANK") || getenv("OMPI_COMM_WORLD_SIZE")) return 0;
     char *end;
     errno = 0;
     long n = strtol(nt, &end, 10);
@@ -77,9 +88,8 @@ int env_refuse_parallel(const char *cmd, const char *hint)
         fprintf(stderr, "blalm %s: SLURM_PROCID='%s': expected an integer in 0..%ld\n", cmd, id, n - 1);
         return -1;
     }
-    fprintf(stderr, "blalm %s: started by srun as task %ld of tasks 0..%ld: %s is not data-parallel; %s\n", cmd, i,
-            n - 1, cmd, hint);
-    return -1;
+    *task = i, *tasks = n;
+    return 0;
 }
 
 void env_prog_display(int quiet, prog_display *out)

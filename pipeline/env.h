@@ -23,6 +23,11 @@ int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out);
  * SLURM_PROCID of SLURM_STEP_NUM_TASKS (set by srun only; SLURM_NTASKS is
  * also set in an --ntasks job's batch script, which runs once). */
 int env_refuse_parallel(const char *cmd, const char *hint);
+/* srun's tasks: *task of *tasks from SLURM_PROCID and SLURM_STEP_NUM_TASKS
+ * (0 of 1 when either is unset, or when Open MPI's variables are set: a rank
+ * of mpirun inherits the step that started its daemon). A malformed value
+ * prints "blalm <cmd>: ..." and returns -1. */
+int env_srun_tasks(const char *cmd, long *task, long *tasks);
 
 /* Progress display: colour unless NO_COLOR is set (non-empty) or TERM=dumb;
  * plain lines every BLALM_PROGRESS_SECONDS (default 10) when not a TTY.

@@ -4,7 +4,10 @@
 # --shard), writes what one process writes, byte for byte. Then a real
 # single-node Slurm (munged, slurmctld and slurmd, configured here in a temp
 # dir and listening on loopback only) runs a sharded fetch as a job array
-# (sbatch --array=0-2 --wait), and its outputs equal one process's.
+# (sbatch --array=0-2 --wait), and its outputs equal one process's; and
+# srun --mpi=pmix -n 2 blalm train trains one data-parallel job (the
+# checkpoint of one process, byte for byte), where srun --mpi=none -n 2 is
+# refused (before: two trainings in one RUN, one stopped at RUN/.lock).
 # Every daemon and peer this script starts is stopped when it ends, also on
 # failure.
 source "$(dirname "$0")/../lib.sh"
@@ -260,13 +263,52 @@ EOF
     return 1
 }
 
+# srun_train: blalm train's tasks under srun, in the started Slurm
+srun_train() {
+    if ! "$BLALM" train --help | grep -q "mpirun -np N"; then
+        skip cluster_srun_train "this blalm was built without Open MPI (install libopenmpi-dev and rebuild)"; return
+    fi
+    if ! srun --mpi=list 2>&1 | grep -qx '[[:space:]]*pmix'; then
+        skip cluster_srun_train "this Slurm has no PMIx plugin (srun --mpi=list): $(srun --mpi=list 2>&1 | flat)"; return
+    fi
+    local C=$TMP/srun-corpus CFG8=$TMP/srun-tiny8.json rc
+    synthetic_corpus "$C"
+    sed 's/"batch_size": 4/"batch_size": 8/' "$(dirname "$0")/../../configs/model-tiny.json" >"$CFG8"
+    local a=(train --corpus "$C" --model "$CFG8" --max-steps 6 -q)
+    "$BLALM" "${a[@]}" --out "$TMP/srun-one" 2>"$TMP/srun.err" ||
+        { fail cluster_srun_train_one_process "$(tail -c 600 "$TMP/srun.err" | flat)"; return; }
+    a+=(--tokenizer "$TMP/srun-one/tokenizer.json")
+    (cd "$TMP" && timeout 180 srun --mpi=pmix -n 2 "$BLALM" "${a[@]}" --out "$TMP/srun-two") >"$TMP/srun.err" 2>&1; rc=$?
+    if [ $rc = 0 ] && [ "$(grep -c '"loss"' "$TMP/srun-two/log.jsonl")" = 6 ] &&
+       cmp -s "$TMP/srun-one/checkpoints/latest.bin" "$TMP/srun-two/checkpoints/latest.bin"; then
+        pass cluster_srun_pmix_train_same_checkpoint
+    else
+        fail cluster_srun_pmix_train_same_checkpoint "rc $rc: $(tail -c 600 "$TMP/srun.err" | flat)"
+    fi
+    # the two tasks are one MPI world: --bench reports 2 ranks, once
+    (cd "$TMP" && timeout 120 srun --mpi=pmix -n 2 "$BLALM" train --model "$CFG8" --bench 2) >"$TMP/srun.out" 2>&1; rc=$?
+    if [ $rc = 0 ] && [ "$(grep -c '"ranks":2' "$TMP/srun.out")" = 1 ]; then pass cluster_srun_pmix_train_one_world
+    else fail cluster_srun_pmix_train_one_world "rc $rc: $(tail -c 600 "$TMP/srun.out" | flat)"; fi
+    # without PMIx each task is refused, and nothing is made
+    (cd "$TMP" && timeout 120 srun --mpi=none -n 2 "$BLALM" "${a[@]}" --out "$TMP/srun-none") >"$TMP/srun.err" 2>&1; rc=$?
+    if [ $rc = 2 ] && [ "$(grep -c 'started by srun as task [01] of tasks 0\.\.1 without PMIx' "$TMP/srun.err")" = 2 ] &&
+       [ ! -e "$TMP/srun-none" ]; then
+        pass cluster_srun_without_pmix_train_refused
+    else
+        fail cluster_srun_without_pmix_train_refused "rc $rc: $(ls -A "$TMP/srun-none" 2>&1 | flat) $(tail -c 600 "$TMP/srun.err" | flat)"
+    fi
+}
+
 if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null ||
    ! command -v munged >/dev/null; then
     skip cluster_slurm_array "slurm-wlm or munge not installed (Debian slurm-wlm, munge; scripts/deps.sh test installs them)"
+    skip cluster_srun_train "slurm-wlm or munge not installed (Debian slurm-wlm, munge; scripts/deps.sh test installs them)"
 elif [ "$(id -u)" != 0 ]; then
     skip cluster_slurm_array "slurmd starts each job as its owner, which needs root; run the tests as root (CI does)"
+    skip cluster_srun_train "slurmd starts each job as its owner, which needs root; run the tests as root (CI does)"
 elif ! grep -q '^fetch:sharded' <(printf '%s\n' "${STAGES[@]}"); then
     skip cluster_slurm_array "fetch is not sharded on this branch"
+    skip cluster_srun_train "fetch is not sharded on this branch (the Slurm test starts with its array)"
 elif ! start_slurm >"$TMP/slurm.why" 2>&1; then
     fail cluster_slurm_start "$(tail -c 600 "$TMP/slurm.why" | flat)"
 else
@@ -289,4 +331,5 @@ else
     else
         fail cluster_slurm_array_fetch "$(cat "$TMP/sbatch.out" "$TMP/sjob"/task-*.log 2>/dev/null | tail -c 600 | flat)"
     fi
+    srun_train
 fi

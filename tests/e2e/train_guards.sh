@@ -214,3 +214,27 @@ mkdir "$TMP/shortempty"
     && [ ! -e "$TMP/shortrun" ] && [ -d "$TMP/shortempty" ] && [ -z "$(ls -A "$TMP/shortempty")" ] \
     && pass train_short_corpus_leaves_nothing \
     || fail train_short_corpus_leaves_nothing "rc $rc $rc2, left: $(cd "$TMP" && find shortrun shortempty 2>/dev/null | tr '\n' ' ') $(head -c 300 "$TMP/err")"
+
+# srun -n N: the tasks join one data-parallel job only through PMIx (srun
+# --mpi=pmix); without PMIX_RANK each task is refused (exit 2, nothing made)
+# instead of training alone (before: N trainings in one RUN, all but one
+# stopped at RUN/.lock; cluster_shards.sh runs a real srun --mpi=pmix -n 2)
+SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 SLURM_NTASKS=2 \
+    "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srun2" --max-steps 2 -q 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -qE "^blalm train: started by srun as task 1 of tasks 0\.\.1 (without PMIx \(no PMIX_RANK\)|, but this blalm was built without Open MPI)" "$TMP/err" \
+    && grep -q "srun --mpi=pmix\|run one task" "$TMP/err" && [ ! -e "$TMP/srun2" ] \
+    && pass train_srun_tasks_without_pmix_refused \
+    || fail train_srun_tasks_without_pmix_refused "rc $rc, $(ls -A "$TMP/srun2" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/err")"
+SLURM_STEP_NUM_TASKS=two SLURM_PROCID=0 "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srunx" --max-steps 2 -q 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -q "^blalm train: SLURM_STEP_NUM_TASKS='two': expected a positive integer" "$TMP/err" && [ ! -e "$TMP/srunx" ] \
+    && pass train_srun_bad_task_count || fail train_srun_bad_task_count "rc $rc: $(head -c 300 "$TMP/err")"
+# one task (srun -n 1), an --ntasks job's batch script, and one mpirun rank
+# whose daemon srun started: one process, which trains
+g=ok
+for a in "SLURM_STEP_NUM_TASKS=1 SLURM_PROCID=0" "SLURM_NTASKS=4 SLURM_PROCID=0" \
+         "SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0"; do
+    rm -rf "$TMP/srun1"
+    env $a "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srun1" --max-steps 2 -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 0 ] && [ "$(grep -c '"loss"' "$TMP/srun1/log.jsonl")" = 2 ]; } || g="'$a': rc=$rc $(head -c 300 "$TMP/err")"
+done
+[ "$g" = ok ] && pass train_srun_one_task_trains || fail train_srun_one_task_trains "$g"
