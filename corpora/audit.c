@@ -934,7 +934,10 @@ static int export_all(actx *c, FILE *out, blalm_err *e)
         if (!j) { err_set(e, "out of memory"); goto out; }
         attr_join *aj = open_join(c, f, j, e);
         if (!aj) { free(j); goto out; }
-        for (int s = 0; s < j->n; s++) key_cols_free(&kcs[s]);   /* places are per file */
+        for (int s = 0; s < j->n; s++) {
+            key_cols_free(&kcs[s]);   /* places are per file */
+            if (s != j->fate) attrj_raw_only(aj, s);   /* read by raw_set_load, checked by discover */
+        }
         cJSON *sets[MAX_SETS + 1];
         blalm_doc d;
         int jr;

@@ -80,6 +80,7 @@ struct attr_join {
     cJSON **parsed;
     const char **lines;          /* the raw line behind parsed[i] */
     size_t *lens;
+    char *raw_only;              /* attrj_raw_only: no cJSON tree for set i */
     sbuf id, shown;              /* the line's id as decoded; a message's ids */
 };
 
@@ -99,6 +100,7 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *co
     j->parsed = calloc((size_t)nsets + 1, sizeof *j->parsed);
     j->lines = calloc((size_t)nsets + 1, sizeof *j->lines);
     j->lens = calloc((size_t)nsets + 1, sizeof *j->lens);
+    j->raw_only = calloc((size_t)nsets + 1, 1);
     sb_init(&j->id);
     sb_init(&j->shown);
     for (int i = 0; i < nsets; i++) {
@@ -143,15 +145,19 @@ int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e)
                            (unsigned long long)zr_lineno(j->zr[i]), doc_path(j->docs),
                            (unsigned long long)d->row);
         cJSON_Delete(j->parsed[i]);
-        j->parsed[i] = cJSON_ParseWithLength(line, len);
+        j->parsed[i] = NULL;
         j->lines[i] = line;
         j->lens[i] = len;
-        if (!j->parsed[i] || !cJSON_IsObject(j->parsed[i]))
-            return err_set(e, "%s:%llu: expected a JSON object {\"id\":...,\"%s\":{...}}", j->paths[i],
-                           (unsigned long long)zr_lineno(j->zr[i]), j->sets[i]);
         /* the id as written, with its length: cJSON's C string ends at a
          * \u0000, and ids are bytes (a parquet id may hold NUL) */
-        int has_id = json_member_string(line, len, "id", &j->id) == 1;
+        int has_id = j->raw_only[i] && json_member_string(line, len, "id", &j->id) == 1;
+        if (!has_id) {   /* parsed; and a line without its id fails as before */
+            j->parsed[i] = cJSON_ParseWithLength(line, len);
+            if (!j->parsed[i] || !cJSON_IsObject(j->parsed[i]))
+                return err_set(e, "%s:%llu: expected a JSON object {\"id\":...,\"%s\":{...}}", j->paths[i],
+                               (unsigned long long)zr_lineno(j->zr[i]), j->sets[i]);
+            has_id = json_member_string(line, len, "id", &j->id) == 1;
+        }
         if (!has_id || j->id.len != d->id_len || memcmp(j->id.data, d->id, d->id_len)) {
             /* both ids as JSON strings: a NUL or a control byte shows as an
              * escape, so two ids that differ never print alike */
@@ -165,6 +171,10 @@ int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e)
                               "attributes are misaligned or stale",
                            j->paths[i], (unsigned long long)zr_lineno(j->zr[i]), (int)n1, s,
                            (unsigned long long)d->row, doc_path(j->docs), s + n1);
+        }
+        if (j->raw_only[i]) {
+            sets[i] = NULL;
+            continue;
         }
         cJSON *obj = cJSON_GetObjectItemCaseSensitive(j->parsed[i], j->sets[i]);
         if (!cJSON_IsObject(obj))
@@ -191,10 +201,13 @@ void attrj_close(attr_join *j)
     free(j->parsed);
     free(j->lines);
     free(j->lens);
+    free(j->raw_only);
     sb_free(&j->id);
     sb_free(&j->shown);
     free(j);
 }
+
+void attrj_raw_only(attr_join *j, int i) { j->raw_only[i] = 1; }
 
 const char *attrj_raw(const attr_join *j, int i, size_t *len, const char **path, uint64_t *lineno)
 {

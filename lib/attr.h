@@ -31,13 +31,19 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts,
                       const char *const *attr_paths, const char *const *sets, int nsets,
                       blalm_err *e);
 /* 1 = *d holds the document and sets[i] the parsed "<set>" object of file i
- * (owned by the join, valid until the next call; NULL never), 0 = end, -1 = error. */
+ * (owned by the join, valid until the next call; NULL only for a set of
+ * attrj_raw_only), 0 = end, -1 = error. */
 int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e);
 /* The line of attribute file i that gave sets[i] at the last attrj_next
  * (valid until the next call), for readers that need its exact bytes (cJSON
  * ends strings at a \u0000 and holds numbers as doubles), with the file's
  * path and the line's number for messages. */
 const char *attrj_raw(const attr_join *j, int i, size_t *len, const char **path, uint64_t *lineno);
+/* For a reader of attrj_raw alone: attrj_next leaves sets[i] NULL and
+ * builds no cJSON tree of file i's lines (a quarter of audit --export's
+ * time); it still checks each line's id (a line without a string id fails
+ * as a parsed one does). The caller checks the rest of the line. */
+void attrj_raw_only(attr_join *j, int i);
 void attrj_close(attr_join *j);
 
 /* ---- attribute records: what each attribute file was made from ----------

@@ -1,4 +1,5 @@
 /* Attribute files: atomic writer and the lockstep join with its alignment checks. */
+#include <string.h>
 #include <unistd.h>
 
 #include "lib/attr.h"
@@ -117,6 +118,58 @@ TEST(ids_with_nul_join)
     attrj_close(j);
 }
 
+/* A set read raw (audit --export's): no cJSON tree, the same line, and the
+ * same id checks: a wrong id and a line without one fail as when parsed. */
+TEST(raw_only_checks_ids)
+{
+    make_docs();
+    const char *ids[] = {"a", "b", "a"};
+    const char *p1 = write_attrs("raw1.jsonl.zst", "readability", ids, 3);
+    const char *p2 = write_attrs("raw2.jsonl.zst", "gopher", ids, 3);
+    const char *paths[] = {p1, p2}, *sets[] = {"readability", "gopher"};
+    blalm_err e;
+    attr_join *j = attrj_open(docs_path, NULL, paths, sets, 2, &e);
+    CHECK_MSG(j, "%s", e.msg);
+    attrj_raw_only(j, 0);
+    blalm_doc d;
+    cJSON *objs[2];
+    int rows = 0, rc;
+    while ((rc = attrj_next(j, &d, objs, &e)) == 1) {
+        CHECK(objs[0] == NULL);
+        CHECK(cJSON_IsBool(cJSON_GetObjectItem(objs[1], "pass")));
+        size_t len;
+        const char *line = attrj_raw(j, 0, &len, NULL, NULL);
+        char want[96];
+        snprintf(want, sizeof want, "\"words\":%d", rows + 1);
+        CHECK(line && memmem(line, len, want, strlen(want)));
+        rows++;
+    }
+    CHECK_MSG(rc == 0, "%s", e.msg);
+    CHECK_EQ_INT(rows, 3);
+    attrj_close(j);
+    const char *bad[] = {"a", "a", "b"};
+    const char *p = write_attrs("rawbad.jsonl.zst", "readability", bad, 3);
+    j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    attrj_raw_only(j, 0);
+    CHECK(attrj_next(j, &d, objs, &e) == 1);
+    CHECK(attrj_next(j, &d, objs, &e) < 0);
+    CHECK_CONTAINS(e.msg, "rawbad.jsonl.zst:2: id \"a\" does not match document row 1");
+    attrj_close(j);
+    char q[1024];
+    snprintf(q, sizeof q, "%s/rawnoid.jsonl", test_tmpdir());
+    FILE *f = fopen(q, "w");
+    fputs("{\"readability\":{}}\n[1]\n", f);
+    fclose(f);
+    p = q;
+    j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    attrj_raw_only(j, 0);
+    CHECK(attrj_next(j, &d, objs, &e) < 0);
+    CHECK_CONTAINS(e.msg, "rawnoid.jsonl:1: id (missing) does not match document row 0");
+    CHECK(attrj_next(j, &d, objs, &e) < 0);
+    CHECK_CONTAINS(e.msg, "rawnoid.jsonl:2: expected a JSON object");
+    attrj_close(j);
+}
+
 TEST(line_count_mismatch_fails)
 {
     make_docs();
@@ -209,6 +262,7 @@ int main(void)
     RUN(join_in_lockstep);
     RUN(misaligned_ids_fail);
     RUN(ids_with_nul_join);
+    RUN(raw_only_checks_ids);
     RUN(line_count_mismatch_fails);
     RUN(writer_is_atomic);
     RUN(relabel_refuses_corrupt_numbers);
