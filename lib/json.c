@@ -257,8 +257,12 @@ int json_skip_value(const char *s, size_t n, size_t *pos, const char **what)
     return skip_value_depth(s, n, pos, what, 0);
 }
 
-int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key, size_t *v0, size_t *v1,
-                     const char **what)
+int json_skip_nested(const char *s, size_t n, size_t *pos, const char **what, int depth)
+{
+    return skip_value_depth(s, n, pos, what, depth);
+}
+
+int json_object_key(const char *s, size_t n, size_t *pos, int *first, sbuf *key, const char **what)
 {
     size_t p = json_ws(s, n, *pos);
     if (*first) {
@@ -276,7 +280,16 @@ int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key
     if (scan_string(s, n, &p, key, what) < 0) { *pos = p; return -1; }
     p = json_ws(s, n, p);
     if (p >= n || s[p] != ':') { *pos = p; *what = "':'"; return -1; }
-    p = json_ws(s, n, p + 1);
+    *pos = json_ws(s, n, p + 1);
+    return 1;
+}
+
+int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key, size_t *v0, size_t *v1,
+                     const char **what)
+{
+    int k = json_object_key(s, n, pos, first, key, what);
+    if (k != 1) return k;
+    size_t p = *pos;
     *v0 = p;
     if (skip_value_depth(s, n, &p, what, 1) < 0) { *pos = p; return -1; }
     *v1 = p;

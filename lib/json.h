@@ -28,6 +28,16 @@ int json_decode_string(const char *s, size_t n, size_t *pos, sbuf *out, const ch
 int json_object_next(const char *s, size_t n, size_t *pos, int *first, sbuf *key, size_t *v0, size_t *v1,
                      const char **what);
 
+/* json_object_next up to the member's value: 1 with the key and *pos at the
+ * value's first byte, for a caller that reads the value itself (and then
+ * sets *pos past it); 0 and -1 as json_object_next. */
+int json_object_key(const char *s, size_t n, size_t *pos, int *first, sbuf *key, const char **what);
+
+/* json_skip_value for a value depth levels inside the outermost (a member's
+ * value of a top-level object: 1), so the limit on nesting counts from the
+ * line's start. */
+int json_skip_nested(const char *s, size_t n, size_t *pos, const char **what, int depth);
+
 /* The string value of the first member named key (NUL-terminated, without
  * NULs) of the object s[0, n), decoded into out (reset first) with its
  * length, so a "\u0000" stays a byte of it (cJSON's C string would end

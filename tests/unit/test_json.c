@@ -286,6 +286,43 @@ TEST(object_members_and_compact)
     sb_free(&out);
 }
 
+/* json_object_key stops at the value (the caller reads it); json_skip_nested
+ * counts the nesting limit from the line's start, as a member's value
+ * skipped by json_object_next is. */
+TEST(object_key_then_value)
+{
+    const char js[] = "{ \"a\" : [1,2] , \"b\":{\"c\":true} }";
+    size_t n = sizeof js - 1, pos = 0, v0;
+    int first = 1;
+    const char *what = NULL;
+    sbuf key;
+    sb_init(&key);
+    CHECK(json_object_key(js, n, &pos, &first, &key, &what) == 1);
+    CHECK(key.len == 1 && key.data[0] == 'a' && js[pos] == '[');
+    v0 = pos;
+    CHECK(json_skip_nested(js, n, &pos, &what, 1) == 0);
+    CHECK(pos - v0 == 5);
+    CHECK(json_object_key(js, n, &pos, &first, &key, &what) == 1);
+    CHECK(key.len == 1 && key.data[0] == 'b' && js[pos] == '{');
+    int f2 = 1;   /* into the member's object */
+    CHECK(json_object_key(js, n, &pos, &f2, &key, &what) == 1);
+    CHECK(key.len == 1 && key.data[0] == 'c' && !memcmp(js + pos, "true", 4));
+    CHECK(json_skip_nested(js, n, &pos, &what, 2) == 0);
+    CHECK(json_object_key(js, n, &pos, &f2, &key, &what) == 0);
+    CHECK(json_object_key(js, n, &pos, &first, &key, &what) == 0);
+    CHECK(pos == n);
+    /* 512 levels from the start: one fewer allowed for each level above */
+    char deep[1024];
+    memset(deep, '[', 512);
+    memset(deep + 512, ']', 512);
+    pos = 0;
+    CHECK(json_skip_nested(deep, 1024, &pos, &what, 1) == 0);
+    pos = 0;
+    CHECK(json_skip_nested(deep, 1024, &pos, &what, 2) < 0);
+    CHECK_EQ_STR(what, "nesting no deeper than 512");
+    sb_free(&key);
+}
+
 int main(void)
 {
     RUN(decode_escapes);
@@ -296,6 +333,7 @@ int main(void)
     RUN(numbers_fast_equals_reference);
     RUN(json_print_exact_numbers);
     RUN(object_members_and_compact);
+    RUN(object_key_then_value);
     RUN(shell_words);
     return test_summary();
 }
