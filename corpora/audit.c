@@ -422,6 +422,13 @@ static char *num_text(const char *v, size_t n, char *buf, size_t cap)
 static int raw_int64(const char *v, size_t n, int64_t *out)
 {
     if (memchr(v, '.', n) || memchr(v, 'e', n) || memchr(v, 'E', n)) return 0;
+    size_t neg = n > 0 && v[0] == '-';
+    if (n > neg && n - neg <= 18) {   /* 18 digits always fit: no strtoll (a JSON literal: digits only) */
+        int64_t x = 0;
+        for (size_t i = neg; i < n; i++) x = x * 10 + (v[i] - '0');
+        *out = neg ? -x : x;
+        return 1;
+    }
     char buf[64];
     if (n >= sizeof buf) return 0;
     char *t = num_text(v, n, buf, sizeof buf);
