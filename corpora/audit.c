@@ -806,7 +806,7 @@ typedef struct exporter {
     pq_value *vals;
     char **owned;                /* strings printed for this row */
     int nowned;
-    sbuf line, tmp;
+    sbuf line;
     const raw_member **mem;      /* each attribute column's member in this row, or NULL */
     sbuf strs;                   /* this row's decoded attribute strings, one after another */
     size_t *str_at;              /* where column ci's string starts in strs; SIZE_MAX: none */
@@ -1100,7 +1100,6 @@ out:
     free(x.mem);
     free(x.str_at);
     sb_free(&x.strs);
-    sb_free(&x.tmp);
     if (x.pw) pqw_abort(x.pw);
     if (x.zw) zw_abort(x.zw);
     sb_free(&x.line);
