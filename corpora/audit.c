@@ -375,8 +375,9 @@ static int raw_set_walk(raw_set *rs, const char *line, size_t len, const char *s
     return k < 0 || !found ? -1 : 0;
 }
 
-/* The members of the object under "set" in line (the first such key, as
- * cJSON's lookup takes it). */
+/* The members of the object under "set" in line: the first member whose
+ * decoded key is set, every byte of it (a key "q\u0000x" is not "q", as
+ * Python's json has it; attrj_next finds the set the same way). */
 static int raw_set_load(raw_set *rs, const char *line, size_t len, const char *set, const char *path,
                         uint64_t lineno, blalm_err *e)
 {

@@ -82,6 +82,7 @@ struct attr_join {
     size_t *lens;
     char *raw_only;              /* attrj_raw_only: no cJSON tree for set i */
     sbuf id, shown;              /* the line's id as decoded; a message's ids */
+    sbuf key;                    /* set_object's keys */
 };
 
 attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *const *attr_paths,
@@ -103,6 +104,7 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *co
     j->raw_only = calloc((size_t)nsets + 1, 1);
     sb_init(&j->id);
     sb_init(&j->shown);
+    sb_init(&j->key);
     for (int i = 0; i < nsets; i++) {
         j->paths[i] = strdup(attr_paths[i]);
         j->sets[i] = strdup(sets[i]);
@@ -123,6 +125,28 @@ static void show_id(sbuf *b, const char *id, size_t n)
     size_t k = utf8_prefix(id, n, 200);
     sb_json_str(b, id, k);
     if (k < n) sb_adds(b, "...");
+}
+
+/* The value of the first member of the line named set. cJSON compares a key
+ * as a C string, ended at its first \u0000, so it took a key "q\u0000x"
+ * written before "q" for "q" (a 5 there refused the line; an object was read
+ * as the set). Where the line may hold such a key, the member is found by
+ * its whole decoded key, as Python's json and audit --export have it, and
+ * taken from parsed at the same place (cJSON keeps every member, in order). */
+static cJSON *set_object(const cJSON *parsed, const char *line, size_t len, const char *set, sbuf *key)
+{
+    if (!memmem(line, len, "\\u0000", 6) && !memchr(line, 0, len))
+        return cJSON_GetObjectItemCaseSensitive(parsed, set);
+    size_t pos = 0, v0, v1, setlen = strlen(set);
+    int first = 1, k = 0;
+    const char *what;
+    const cJSON *c = parsed->child;
+    while (c && (k = json_object_next(line, len, &pos, &first, key, &v0, &v1, &what)) == 1) {
+        if (key->len == setlen && !memcmp(key->data, set, setlen)) return (cJSON *)c;
+        c = c->next;
+    }
+    /* a line cJSON takes and this walk does not (a raw 0 byte): as before */
+    return k < 0 ? cJSON_GetObjectItemCaseSensitive(parsed, set) : NULL;
 }
 
 int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e)
@@ -176,7 +200,7 @@ int attrj_next(attr_join *j, blalm_doc *d, cJSON **sets, blalm_err *e)
             sets[i] = NULL;
             continue;
         }
-        cJSON *obj = cJSON_GetObjectItemCaseSensitive(j->parsed[i], j->sets[i]);
+        cJSON *obj = set_object(j->parsed[i], line, len, j->sets[i], &j->key);
         if (!cJSON_IsObject(obj))
             return err_set(e, "%s:%llu: expected an object under \"%s\"", j->paths[i],
                            (unsigned long long)zr_lineno(j->zr[i]), j->sets[i]);
@@ -204,6 +228,7 @@ void attrj_close(attr_join *j)
     free(j->raw_only);
     sb_free(&j->id);
     sb_free(&j->shown);
+    sb_free(&j->key);
     free(j);
 }
 

@@ -103,3 +103,21 @@ console.log(r.getRows().map(x => x.join(' ')).join(';'));" 2>&1)
 else
     fail audit_export_float_literals_jsonl "$(head -c 300 "$TMP/asm.err" "$TMP/err")"
 fi
+
+# --- a top-level key "q\u0000x" before the set "q": a key is its whole
+# decoded bytes, as Python's json has it, so the set is the object under "q".
+# cJSON's lookup ended the key at its \u0000 and took it for "q": `audit ID`
+# and assemble refused the line (`expected an object under "q"`, the 5) while
+# audit --export read "q"; an object there would have been read as the set.
+rm -rf "$W/attributes"
+attr q '{"id":"a","q\u0000x":5,"q":{"a":1}}' '{"id":"b","q":{"a":2}}'
+if asm && "$BLALM" audit --work "$W" a >"$TMP/id.out" 2>"$TMP/err" &&
+        "$BLALM" audit --work "$W" --export "$TMP/z.jsonl" --quiet 2>>"$TMP/err"; then
+    got=$("$PY" -c 'import json, sys; print([(r["id"], r["q.a"]) for r in map(json.loads, open(sys.argv[1]))])' "$TMP/z.jsonl")
+    [ "$got" = "[('a', 1), ('b', 2)]" ] && grep -qF 'q.a = 1' "$TMP/id.out" &&
+        pass audit_export_key_with_nul_not_the_set ||
+        fail audit_export_key_with_nul_not_the_set "$got $(head -c 300 "$TMP/id.out")"
+else
+    fail audit_export_key_with_nul_not_the_set "$(head -c 300 "$TMP/asm.err" "$TMP/err")"
+fi
+

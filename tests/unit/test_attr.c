@@ -35,6 +35,19 @@ static const char *write_attrs(const char *name, const char *set, const char *co
     return p[k];
 }
 
+/* A file of the given text in the test's directory. */
+static const char *write_text(const char *name, const char *text)
+{
+    static char p[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", test_tmpdir(), name);
+    FILE *f = fopen(p[k], "w");
+    fputs(text, f);
+    fclose(f);
+    return p[k];
+}
+
 TEST(join_in_lockstep)
 {
     make_docs();
@@ -170,6 +183,32 @@ TEST(raw_only_checks_ids)
     attrj_close(j);
 }
 
+/* The set is the member whose whole decoded key is its name, as Python's
+ * json has it: cJSON ends a key at \u0000, so "readability\u0000x" before
+ * "readability" was taken for the set (its 5 refused the line, its object
+ * was read as the set). */
+TEST(set_key_is_every_byte)
+{
+    make_docs();
+    const char *p = write_text("nulkey.jsonl",
+                               "{\"id\":\"a\",\"readability\\u0000x\":5,\"readability\":{\"words\":7}}\n"
+                               "{\"id\":\"b\",\"readability\\u0000\":{\"words\":9},\"readability\":{\"words\":8}}\n"
+                               "{\"id\":\"a\",\"readability\\u0000x\":5}\n");
+    const char *sets[] = {"readability"};
+    blalm_err e;
+    attr_join *j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    CHECK_MSG(j, "%s", e.msg);
+    blalm_doc d;
+    cJSON *o = NULL;
+    CHECK_MSG(attrj_next(j, &d, &o, &e) == 1, "%s", e.msg);
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "words")), 7);
+    CHECK_MSG(attrj_next(j, &d, &o, &e) == 1, "%s", e.msg);
+    CHECK_EQ_INT(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "words")), 8);
+    CHECK(attrj_next(j, &d, &o, &e) < 0);
+    CHECK_CONTAINS(e.msg, "nulkey.jsonl:3: expected an object under \"readability\"");
+    attrj_close(j);
+}
+
 TEST(line_count_mismatch_fails)
 {
     make_docs();
@@ -263,6 +302,7 @@ int main(void)
     RUN(misaligned_ids_fail);
     RUN(ids_with_nul_join);
     RUN(raw_only_checks_ids);
+    RUN(set_key_is_every_byte);
     RUN(line_count_mismatch_fails);
     RUN(writer_is_atomic);
     RUN(relabel_refuses_corrupt_numbers);
