@@ -121,3 +121,74 @@ else
     fail audit_export_key_with_nul_not_the_set "$(head -c 300 "$TMP/asm.err" "$TMP/err")"
 fi
 
+# --- each value's column, found by its member's place in the set's last line
+# (a cache of audit --export) where the key is the same: keys in another
+# order, a key twice (the first is the value), "a" beside "ab", "\u0061" for
+# "a", and a set ("k") that one document file lacks, so set "m" is the
+# second set of p.jsonl's lines and the first of r.jsonl's
+W2=$TMP/w2
+mkdir -p "$W2/docs/s"
+printf '%s\n' '{"id":"a","text":"x"}' '{"id":"b","text":"x"}' >"$W2/docs/s/p.jsonl"
+printf '%s\n' '{"id":"c","text":"x"}' '{"id":"d","text":"x"}' >"$W2/docs/s/r.jsonl"
+attr2() { # set file line...
+    local s=$1 f=$2; shift 2
+    mkdir -p "$W2/attributes/$s/s"
+    printf '%s\n' "$@" | zstd -q -f -o "$W2/attributes/$s/s/$f.jsonl.zst"
+}
+attr2 k p '{"id":"a","k":{"x":100}}' '{"id":"b","k":{"x":101}}'
+attr2 m p '{"id":"a","m":{"x":1,"y":"s1","a":10,"ab":20,"d":1,"d":2}}' \
+          '{"id":"b","m":{"x":2,"y":"s2","\u0061":11,"ab":21,"d":3}}'
+attr2 m r '{"id":"c","m":{"\u0061b":22,"\u0061":12,"x":3,"y":"s3"}}' \
+          '{"id":"d","m":{"a":13,"x":4,"d":5,"d":6,"y":"s4","ab":23}}'
+want='a 1 s1 10 20 1 100;b 2 s2 11 21 3 101;c 3 s3 12 22  ;d 4 s4 13 23 5 '
+if "$BLALM" audit --work "$W2" --export "$TMP/m.jsonl.zst" --quiet 2>"$TMP/err" &&
+        "$BLALM" audit --work "$W2" --export "$TMP/m.parquet" --quiet 2>>"$TMP/err"; then
+    got=$(zstd -dc "$TMP/m.jsonl.zst" | "$PY" -c '
+import json, sys
+rows = sorted(map(json.loads, sys.stdin), key=lambda r: r["id"])
+ks = ["id", "m.x", "m.y", "m.a", "m.ab", "m.d", "k.x"]
+print(";".join(" ".join("" if r[k] is None else str(r[k]) for k in ks) for r in rows))' 2>&1)
+    [ "$got" = "$want" ] && pass audit_export_member_places_jsonl ||
+        fail audit_export_member_places_jsonl "got '$got', want '$want'"
+    if have_node_oracles; then
+        got=$(cd "$ORACLE_DIR" && node --input-type=module -e "
+import { DuckDBInstance } from '@duckdb/node-api';
+const con = await (await DuckDBInstance.create(':memory:')).connect();
+const r = await con.runAndReadAll(\"SELECT id, \\\"m.x\\\", \\\"m.y\\\", \\\"m.a\\\", \\\"m.ab\\\", \\\"m.d\\\", \\\"k.x\\\" FROM read_parquet('$TMP/m.parquet') ORDER BY id\");
+console.log(r.getRows().map(x => x.map(v => v === null ? '' : String(v)).join(' ')).join(';'));" 2>&1)
+        [ "$got" = "$want" ] && pass audit_export_member_places_parquet ||
+            fail audit_export_member_places_parquet "got '$got', want '$want'"
+    else skip audit_export_member_places_parquet "node or @duckdb/node-api missing"; fi
+else
+    fail audit_export_member_places_jsonl "$(head -c 300 "$TMP/err")"
+fi
+
+# --- integers either side of 18 digits (read without strtoll up to 18, with
+# it from 19): exact, in both formats; -0 is 0
+rm -rf "$W2/attributes"
+attr2 n p '{"id":"a","n":{"i":999999999999999999,"j":9223372036854775807}}' \
+          '{"id":"b","n":{"i":-999999999999999999,"j":-9223372036854775808}}'
+attr2 n r '{"id":"c","n":{"i":1000000000000000000,"j":-1000000000000000000}}' \
+          '{"id":"d","n":{"i":-0,"j":0}}'
+want='a 999999999999999999 9223372036854775807;b -999999999999999999 -9223372036854775808;c 1000000000000000000 -1000000000000000000;d 0 0'
+if "$BLALM" audit --work "$W2" --export "$TMP/i.jsonl.zst" --quiet 2>"$TMP/err" &&
+        "$BLALM" audit --work "$W2" --export "$TMP/i.parquet" --quiet 2>>"$TMP/err"; then
+    got=$(zstd -dc "$TMP/i.jsonl.zst" | "$PY" -c '
+import json, sys
+rows = sorted(map(json.loads, sys.stdin), key=lambda r: r["id"])
+assert all(type(r[k]) is int for r in rows for k in ("n.i", "n.j")), rows
+print(";".join(" ".join(str(r[k]) for k in ("id", "n.i", "n.j")) for r in rows))' 2>&1)
+    [ "$got" = "$want" ] && pass audit_export_int_digit_boundary_jsonl ||
+        fail audit_export_int_digit_boundary_jsonl "got '$got', want '$want'"
+    if have_node_oracles; then
+        got=$(cd "$ORACLE_DIR" && node --input-type=module -e "
+import { DuckDBInstance } from '@duckdb/node-api';
+const con = await (await DuckDBInstance.create(':memory:')).connect();
+const r = await con.runAndReadAll(\"SELECT id, \\\"n.i\\\", \\\"n.j\\\", typeof(\\\"n.i\\\"), typeof(\\\"n.j\\\") FROM read_parquet('$TMP/i.parquet') ORDER BY id\");
+console.log(r.getRows().map(x => x.slice(0, 3).map(String).join(' ') + (x[3] + x[4] === 'BIGINTBIGINT' ? '' : ' ' + x[3] + x[4])).join(';'));" 2>&1)
+        [ "$got" = "$want" ] && pass audit_export_int_digit_boundary_parquet ||
+            fail audit_export_int_digit_boundary_parquet "got '$got', want '$want'"
+    else skip audit_export_int_digit_boundary_parquet "node or @duckdb/node-api missing"; fi
+else
+    fail audit_export_int_digit_boundary_jsonl "$(head -c 300 "$TMP/err")"
+fi
