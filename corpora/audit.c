@@ -352,7 +352,11 @@ static int raw_add(raw_set *rs, const char *line, size_t v0, size_t v1)
  * member by member as the line is checked, not skipped and then read
  * again: a third of audit --export's time went to reading its attribute
  * lines). -1 for anything raw_set_load would refuse, or not find (it says
- * what). */
+ * what). It and raw_set_load's two walks after it (kept to say what is
+ * wrong and where) must accept exactly the same lines and find the same
+ * members: a line this walk takes never reaches their checks, and a line it
+ * refuses that they take is read by them. A change to one (the key that
+ * names the set, the nesting limit, what a member is) is made to both. */
 static int raw_set_walk(raw_set *rs, const char *line, size_t len, const char *set)
 {
     size_t pos = 0, setlen = strlen(set);
