@@ -89,12 +89,18 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *co
                       const char *const *sets, int nsets, blalm_err *e)
 {
     attr_join *j = calloc(1, sizeof *j);
+    if (!j) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    sb_init(&j->id);
+    sb_init(&j->shown);
+    sb_init(&j->key);
     j->docs = doc_open(doc_path, opts, e);
     if (!j->docs) {
         free(j);
         return NULL;
     }
-    j->n = nsets;
     j->zr = calloc((size_t)nsets + 1, sizeof *j->zr);
     j->paths = calloc((size_t)nsets + 1, sizeof *j->paths);
     j->sets = calloc((size_t)nsets + 1, sizeof *j->sets);
@@ -102,12 +108,20 @@ attr_join *attrj_open(const char *doc_path, const doc_opts *opts, const char *co
     j->lines = calloc((size_t)nsets + 1, sizeof *j->lines);
     j->lens = calloc((size_t)nsets + 1, sizeof *j->lens);
     j->raw_only = calloc((size_t)nsets + 1, 1);
-    sb_init(&j->id);
-    sb_init(&j->shown);
-    sb_init(&j->key);
+    if (!j->zr || !j->paths || !j->sets || !j->parsed || !j->lines || !j->lens || !j->raw_only) {
+        err_set(e, "out of memory");
+        attrj_close(j);   /* j->n is 0: the arrays are freed, no file was opened */
+        return NULL;
+    }
+    j->n = nsets;
     for (int i = 0; i < nsets; i++) {
         j->paths[i] = strdup(attr_paths[i]);
         j->sets[i] = strdup(sets[i]);
+        if (!j->paths[i] || !j->sets[i]) {
+            err_set(e, "out of memory");
+            attrj_close(j);
+            return NULL;
+        }
         j->zr[i] = zr_open(attr_paths[i], e);
         if (!j->zr[i]) {
             err_prefix(e, "attribute set '%s' for %s", sets[i], doc_path);

@@ -163,23 +163,25 @@ TEST(raw_only_checks_ids)
     const char *bad[] = {"a", "a", "b"};
     const char *p = write_attrs("rawbad.jsonl.zst", "readability", bad, 3);
     j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    CHECK_MSG(j, "%s", e.msg);
     attrj_raw_only(j, 0);
     CHECK(attrj_next(j, &d, objs, &e) == 1);
     CHECK(attrj_next(j, &d, objs, &e) < 0);
     CHECK_CONTAINS(e.msg, "rawbad.jsonl.zst:2: id \"a\" does not match document row 1");
     attrj_close(j);
-    char q[1024];
-    snprintf(q, sizeof q, "%s/rawnoid.jsonl", test_tmpdir());
-    FILE *f = fopen(q, "w");
-    fputs("{\"readability\":{}}\n[1]\n", f);
-    fclose(f);
-    p = q;
+    p = write_text("rawnoid.jsonl", "{\"readability\":{}}\n");
     j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    CHECK_MSG(j, "%s", e.msg);
     attrj_raw_only(j, 0);
     CHECK(attrj_next(j, &d, objs, &e) < 0);
     CHECK_CONTAINS(e.msg, "rawnoid.jsonl:1: id (missing) does not match document row 0");
+    attrj_close(j);
+    p = write_text("rawarray.jsonl", "[1]\n");
+    j = attrj_open(docs_path, NULL, &p, sets, 1, &e);
+    CHECK_MSG(j, "%s", e.msg);
+    attrj_raw_only(j, 0);
     CHECK(attrj_next(j, &d, objs, &e) < 0);
-    CHECK_CONTAINS(e.msg, "rawnoid.jsonl:2: expected a JSON object");
+    CHECK_CONTAINS(e.msg, "rawarray.jsonl:1: expected a JSON object");
     attrj_close(j);
 }
 
