@@ -20,13 +20,13 @@ oracle=$(cd "$here/../oracle" && pwd)
 . "$here/lib.bash"
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-if [ ! -d "$oracle/node_modules/@duckdb/node-api" ] || ! command -v node >/dev/null; then
-    echo "FAIL peer missing: node or DuckDB in tests/oracle/node_modules (make bench installs them through scripts/deps.sh test)"; exit 1
-fi
 src=${BLALM_SHARED_DATA:-}/fineweb-legal.jsonl.zst
 if [ ! -f "$src" ]; then
     echo "skip: ../shared/data/fineweb-legal.jsonl.zst not found"
     exit 0
+fi
+if [ ! -d "$oracle/node_modules/@duckdb/node-api" ] || ! command -v node >/dev/null; then
+    echo "FAIL peer missing: node or DuckDB in tests/oracle/node_modules (make bench installs them through scripts/deps.sh test)"; exit 1
 fi
 copies=${AUDIT_BENCH_COPIES:-4}
 W=$TMP/w

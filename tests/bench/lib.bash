@@ -66,3 +66,43 @@ bench_cpu() {
     rm -f "$t" "$t.err"
     printf -v "$var" '%s' "$b"
 }
+
+# For cat.sh and shard.sh (a command writing every document as one JSON line,
+# beside `zstd -dc | cat_peer.py write`), with $TMP and $here set:
+# bench_json_input COPIES: f=$TMP/bench.jsonl.zst, the 2,100 FineWeb documents
+# of ../shared/data COPIES times, json= its bytes of JSON; without the shared
+# data prints "skip: ..." and ends the bench (exit 0).
+bench_json_input() {
+    local src=${BLALM_SHARED_DATA:-}/fineweb-legal.jsonl.zst i
+    if [ ! -f "$src" ]; then
+        echo "skip: ../shared/data/fineweb-legal.jsonl.zst not found"
+        exit 0
+    fi
+    f=$TMP/bench.jsonl.zst
+    for i in $(seq "$1"); do zstd -dc "$src"; done | zstd -q -3 -o "$f" || bench_fail setup "making the input"
+    json=$(zstd -dc "$f" | wc -c)
+    bench_pos setup "bytes of JSON" "$json"
+    echo "input: fineweb-legal.jsonl.zst (2,100 real FineWeb documents) x$1, $(awk -v b="$json" 'BEGIN{printf "%.1f", b/1e6}') MB of JSON lines"
+}
+
+# bench_json_same WHAT OURS PEER COPIES: the two outputs hold the same
+# documents in the same order, compared parsed (cat_peer.py compare), 2,100 x
+# COPIES of them (docs= their count); both files are removed.
+bench_json_same() {
+    local r
+    r=$(/usr/bin/python3 "$here/cat_peer.py" compare "$2" "$3" 2>&1) || bench_fail mismatch "$1 and the peer: $r"
+    read -r docs _ <<<"$r"
+    bench_pos blalm "documents" "$docs"
+    bench_same "documents" "$docs" "$((2100 * $4))"
+    rm -f "$2" "$3"
+}
+
+# bench_json_figures OURS_LABEL PEER_LABEL: MB of JSON per CPU second of
+# both sides ($json, $docs, $ours, $theirs) and the ratio.
+bench_json_figures() {
+    bench_pos blalm "CPU seconds" "$ours"; bench_pos peer "CPU seconds" "$theirs"
+    awk -v b="$json" -v n="$docs" -v o="$ours" -v p="$theirs" -v l="$1" -v pl="$2" 'BEGIN{
+        printf "%s%*.1f MB of JSON per CPU-s (%.2f CPU-s, %d documents; best of 3)\n", l, 42 - length(l), b/o/1e6, o, n;
+        printf "%s%*.1f MB of JSON per CPU-s (%.2f CPU-s, the same documents; best of 3)\n", pl, 42 - length(pl), b/p/1e6, p;
+        printf "ratio (peer time / ours): %.2f\n", p/o }'
+}

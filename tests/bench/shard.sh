@@ -15,32 +15,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.bash"
 PY=/usr/bin/python3
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
-src=${BLALM_SHARED_DATA:-}/fineweb-legal.jsonl.zst
-if [ ! -f "$src" ]; then
-    echo "skip: ../shared/data/fineweb-legal.jsonl.zst not found"
-    exit 0
-fi
 copies=${SHARD_BENCH_COPIES:-5}
-f=$TMP/bench.jsonl.zst
-for i in $(seq "$copies"); do zstd -dc "$src"; done | zstd -q -3 -o "$f" || bench_fail setup "making the input"
-json=$(zstd -dc "$f" | wc -c)
-bench_pos setup "bytes of JSON" "$json"
-echo "input: fineweb-legal.jsonl.zst (2,100 real FineWeb documents) x$copies, $(awk -v b="$json" 'BEGIN{printf "%.1f", b/1e6}') MB of JSON lines"
+bench_json_input "$copies"
 peer() { zstd -dc "$f" | "$PY" "$here/cat_peer.py" write bench | zstd -q -3 -f -o "$1"; }
 bench_run blalm "shard" "$BLALM" shard --out "$TMP/o" --max-bytes 0 -q "$f"
 [ -f "$TMP/o/shard-00000.jsonl.zst" ] && [ "$(ls "$TMP/o" | wc -l)" = 1 ] || bench_fail blalm "shard: not one shard-00000.jsonl.zst: $(ls "$TMP/o")"
 bench_run peer "zstd -dc | cat_peer.py | zstd" peer "$TMP/peer.jsonl.zst"
 zstd -dc "$TMP/o/shard-00000.jsonl.zst" >"$TMP/ours.jsonl" || bench_fail blalm "the shard does not decompress"
 zstd -dc "$TMP/peer.jsonl.zst" >"$TMP/peer.jsonl" || bench_fail peer "its output does not decompress"
-r=$("$PY" "$here/cat_peer.py" compare "$TMP/ours.jsonl" "$TMP/peer.jsonl" 2>&1) || bench_fail mismatch "blalm shard and the peer: $r"
-read -r docs tbytes <<<"$r"
-bench_pos blalm "documents" "$docs"
-bench_same "documents" "$docs" "$((2100 * copies))"
-rm -f "$TMP/ours.jsonl" "$TMP/peer.jsonl"
+bench_json_same "blalm shard" "$TMP/ours.jsonl" "$TMP/peer.jsonl" "$copies"
 bench_cpu ours blalm "$BLALM" shard --out "$TMP/o" --max-bytes 0 -q "$f"
 bench_cpu theirs peer sh -c "zstd -dc '$f' | '$PY' '$here/cat_peer.py' write bench | zstd -q -3 -f -o '$TMP/peer.jsonl.zst'"
-bench_pos blalm "CPU seconds" "$ours"; bench_pos peer "CPU seconds" "$theirs"
-awk -v b="$json" -v n="$docs" -v o="$ours" -v p="$theirs" 'BEGIN{
-    printf "blalm shard:                       %7.1f MB of JSON per CPU-s (%.2f CPU-s, %d documents; best of 3)\n", b/o/1e6, o, n;
-    printf "zstd -dc | python3 json | zstd -3: %7.1f MB of JSON per CPU-s (%.2f CPU-s, the same documents; best of 3)\n", b/p/1e6, p;
-    printf "ratio (peer time / ours): %.2f\n", p/o }'
+bench_json_figures "blalm shard:" "zstd -dc | python3 json | zstd -3: "
