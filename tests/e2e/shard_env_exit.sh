@@ -19,7 +19,12 @@ for s in fetch tag dedup score tokenize; do
              "SLURM_ARRAY_TASK_ID=x SLURM_ARRAY_TASK_COUNT=2@SLURM_ARRAY_TASK_ID='x'"; do
         name=${v%%=*}
         env ${v%%@*} "$BLALM" $(stage $s) >"$TMP/out" 2>"$TMP/err"; rc=$?
-        { [ $rc = 2 ] && grep -qF "blalm $s: ${v#*@}" "$TMP/err" && [ ! -e "$TMP/f" ] && [ ! -e "$TMP/o" ]; } \
-            && pass "${s}_bad_${name}_exit_2" || fail "${s}_bad_${name}_exit_2" "rc=$rc $(head -c 200 "$TMP/err")"
+        # nothing made: no fetch or tokenize output, and the work directory
+        # (tag's and score's attributes, dedup's signatures, a lock) holds
+        # its docs alone
+        { [ $rc = 2 ] && grep -qF "blalm $s: ${v#*@}" "$TMP/err" && [ ! -e "$TMP/f" ] && [ ! -e "$TMP/o" ] \
+            && [ "$(ls -A "$W")" = docs ] && [ -z "$(ls -A "$W/docs")" ]; } \
+            && pass "${s}_bad_${name}_exit_2" \
+            || fail "${s}_bad_${name}_exit_2" "rc=$rc, in $W: $(cd "$W" && find . | tr '\n' ' ') $(head -c 200 "$TMP/err")"
     done
 done
