@@ -468,10 +468,13 @@ typedef struct join_tok {
     uint64_t wh, pow;   /* its bytes' hash, B^(its bytes) */
 } join_tok;
 
-/* Documents up to this many tokens keep every position's hash (r->jh, and
- * r->jt_tok: 24 bytes a token); a larger one rolls them JOIN_CHUNK
- * positions at a time into r->jh, twice per n, in the memory it had. */
-#define JOIN_KEEP_MAX ((size_t)1 << 20)
+/* Documents up to this many tokens (eight times the longest FineWeb
+ * document of ../shared/data) keep every position's hash (r->jh, and
+ * r->jt_tok: 24 bytes a token, 1.5 MB at most); a larger one rolls them
+ * JOIN_CHUNK positions at a time into r->jh, twice per n, in the memory it
+ * had, so a long document's peak does not grow by 24 bytes a word
+ * (tag_memory.sh's 5 MB document: 18.1 bytes per byte at 2^20) */
+#define JOIN_KEEP_MAX ((size_t)1 << 16)
 #define JOIN_CHUNK ((size_t)1 << 14)
 
 /* positions per chunk of hashes: every position when the document keeps
