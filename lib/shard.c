@@ -7,9 +7,7 @@
 
 #define SHARD_MAX 1000000
 
-/* A decimal integer in [lo, hi] (lo >= 0), the whole string: digits only,
- * not strtol's leading space or sign. */
-static int parse_int(const char *s, long lo, long hi, long *out)
+int shard_parse_int(const char *s, long lo, long hi, long *out)
 {
     if (!s || *s < '0' || *s > '9') return -1;
     char *end;
@@ -29,7 +27,7 @@ int shard_parse(const char *text, shard_spec *out, blalm_err *e)
     long i, n;
     if (!*slash || hl == 0 || hl >= sizeof head) goto bad;
     snprintf(head, sizeof head, "%.*s", (int)hl, text);
-    if (parse_int(head, 0, SHARD_MAX - 1, &i) < 0 || parse_int(slash + 1, 1, SHARD_MAX, &n) < 0 ||
+    if (shard_parse_int(head, 0, SHARD_MAX - 1, &i) < 0 || shard_parse_int(slash + 1, 1, SHARD_MAX, &n) < 0 ||
         i >= n)
         goto bad;
     *out = (shard_spec){(int)i, (int)n, "flag"};
@@ -41,25 +39,26 @@ bad:
 static int from_slurm(const shard_env *env, shard_spec *out, blalm_err *e)
 {
     long id, min = 0, count;
-    if (parse_int(env->slurm_task_id, 0, 0x7fffffff, &id) < 0)
+    if (shard_parse_int(env->slurm_task_id, 0, 0x7fffffff, &id) < 0)
         return err_set(e, "SLURM_ARRAY_TASK_ID='%s': expected a non-negative integer",
                        env->slurm_task_id);
     if (!env->slurm_task_count)
         return err_set(e, "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not: "
                           "cannot tell this task's share");
-    if (parse_int(env->slurm_task_count, 1, SHARD_MAX, &count) < 0)
+    if (shard_parse_int(env->slurm_task_count, 1, SHARD_MAX, &count) < 0)
         return err_set(e, "SLURM_ARRAY_TASK_COUNT='%s': expected an integer in 1..%d",
                        env->slurm_task_count, SHARD_MAX);
-    if (env->slurm_task_min && parse_int(env->slurm_task_min, 0, 0x7fffffff, &min) < 0)
+    if (env->slurm_task_min && shard_parse_int(env->slurm_task_min, 0, 0x7fffffff, &min) < 0)
         return err_set(e, "SLURM_ARRAY_TASK_MIN='%s': expected a non-negative integer",
                        env->slurm_task_min);
     /* Arrays with a step (--array=0-8:2) or gaps (--array=0,1,3) do not map
      * onto 0..N-1: every task refuses (else some shards are never run) */
     long max, step;
-    if (env->slurm_task_step && (parse_int(env->slurm_task_step, 0, 0x7fffffff, &step) < 0 || step != 1))
+    if (env->slurm_task_step && (shard_parse_int(env->slurm_task_step, 0, 0x7fffffff, &step) < 0 || step != 1))
         return err_set(e, "SLURM_ARRAY_TASK_STEP='%s': an array with a step leaves shards unrun; use a "
                           "contiguous array such as --array=0-%ld", env->slurm_task_step, count - 1);
-    if (env->slurm_task_max && (parse_int(env->slurm_task_max, 0, 0x7fffffff, &max) < 0 || max - min + 1 != count))
+    if (env->slurm_task_max &&
+        (shard_parse_int(env->slurm_task_max, 0, 0x7fffffff, &max) < 0 || max - min + 1 != count))
         return err_set(e, "SLURM_ARRAY_TASK_MAX='%s' with MIN %ld and COUNT %ld: an array with gaps leaves shards "
                           "unrun; use a contiguous array such as --array=0-%ld", env->slurm_task_max, min, count,
                        count - 1);
@@ -74,10 +73,10 @@ static int from_slurm(const shard_env *env, shard_spec *out, blalm_err *e)
 static int from_ompi(const shard_env *env, shard_spec *out, blalm_err *e)
 {
     long rank, size;
-    if (parse_int(env->ompi_size, 1, SHARD_MAX, &size) < 0)
+    if (shard_parse_int(env->ompi_size, 1, SHARD_MAX, &size) < 0)
         return err_set(e, "OMPI_COMM_WORLD_SIZE='%s': expected an integer in 1..%d",
                        env->ompi_size ? env->ompi_size : "(unset)", SHARD_MAX);
-    if (parse_int(env->ompi_rank, 0, size - 1, &rank) < 0)
+    if (shard_parse_int(env->ompi_rank, 0, size - 1, &rank) < 0)
         return err_set(e, "OMPI_COMM_WORLD_RANK='%s': expected an integer in 0..%ld",
                        env->ompi_rank ? env->ompi_rank : "(unset)", size - 1);
     *out = (shard_spec){(int)rank, (int)size, "openmpi"};

@@ -40,6 +40,10 @@ int shard_parse(const char *text, shard_spec *out, blalm_err *e);
 /* Applies the precedence above. flag may be NULL. A variable that is set but
  * malformed or out of range is an error naming it, never silently ignored. */
 int shard_resolve(const char *flag, const shard_env *env, shard_spec *out, blalm_err *e);
+/* A decimal integer in [lo, hi] (lo >= 0), the whole string: digits only,
+ * not strtol's leading space or sign (" 1", "+1" and "1 " are errors); 0, or
+ * -1 (s NULL too) leaving *out alone. */
+int shard_parse_int(const char *s, long lo, long hi, long *out);
 /* 1 when unit number unit belongs to this shard. */
 static inline int shard_owns(const shard_spec *s, size_t unit)
 {

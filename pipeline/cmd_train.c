@@ -67,8 +67,9 @@ static const char mpi_help[] =
     "schedule are CONFIG's whatever N, rank 0 alone writes in RUN (tokenizer, token\n"
     "cache, log, checkpoints), and --resume takes any N. Every rank must be given\n"
     "the same arguments but --threads: a difference stops the job, named.\n"
-    "Under Slurm, srun --mpi=pmix -n N blalm train ... does the same; srun -n N\n"
-    "without PMIx (no PMIX_RANK) is refused.\n";
+    "Under Slurm, srun --mpi=pmix -n N blalm train ... does the same (a wrapper\n"
+    "script must exec blalm: only the task process itself is a rank); srun -n N\n"
+    "without a PMI (no PMIX_RANK or PMI_RANK) is refused.\n";
 static const char no_mpi_help[] =
     "\n"
     "This blalm was built without Open MPI: install libopenmpi-dev and rebuild\n"
@@ -211,9 +212,11 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error(usage, "train: give --corpus or --tokens, not both");
     if (o.max_steps && o.max_tokens)
         return cli_usage_error(usage, "train: give --max-steps or --max-tokens, not both");
-    /* srun -n N: one job only when PMIx joins the tasks (srun --mpi=pmix);
-     * without it Open MPI cannot start (it aborts in MPI_Init), and a task
-     * not started as MPI would train alone: N copies in one RUN */
+    /* srun -n N (blalm the task process itself): one job only when a PMI
+     * joins the tasks (srun --mpi=pmix sets PMIX_RANK, --mpi=pmi2 PMI_RANK;
+     * MPI_Init and the world-size check below say whether this Open MPI can
+     * use it); without one Open MPI cannot start (it aborts in MPI_Init), and
+     * a task not started as MPI would train alone: N copies in one RUN */
     long task, tasks;
     if (env_srun_tasks("train", &task, &tasks) < 0) return 2;
     if (tasks > 1 && !dp_mpi_built()) {
@@ -222,10 +225,11 @@ int cmd_train(int argc, char **argv)
                 "several)\n", task, tasks - 1);
         return 2;
     }
-    if (tasks > 1 && !getenv("PMIX_RANK")) {
-        fprintf(stderr, "blalm train: started by srun as task %ld of tasks 0..%ld without PMIx (no PMIX_RANK): the "
-                "tasks cannot join one data-parallel job; start them with srun --mpi=pmix (or MpiDefault=pmix), or "
-                "with mpirun inside the allocation\n", task, tasks - 1);
+    if (tasks > 1 && !getenv("PMIX_RANK") && !getenv("PMI_RANK")) {
+        fprintf(stderr, "blalm train: started by srun as task %ld of tasks 0..%ld without a PMI (no PMIX_RANK or "
+                "PMI_RANK): the tasks cannot join one data-parallel job; start them with srun --mpi=pmix (or "
+                "MpiDefault=pmix; --mpi=pmi2 where Open MPI was built for it), or with mpirun inside the allocation\n",
+                task, tasks - 1);
         return 2;
     }
     if (!bench && cli_check_out_dirs("train", o.run, NULL)) return 1;

@@ -68,23 +68,26 @@ int env_srun_tasks(const char *cmd, long *task, long *tasks)
     /* srun -n N starts N copies (SLURM_PROCID 0..N-1 of the step's
      * SLURM_STEP_NUM_TASKS), each running the whole command. SLURM_NTASKS is
      * not read: a batch script of an --ntasks=4 job has it (and SLURM_PROCID=0)
-     * but runs once; srun alone sets the step's count. Under mpirun (its
+     * but runs once; srun alone sets the step's count. Only the task process
+     * itself is a task (getpid() == SLURM_TASK_PID, which slurmstepd sets to
+     * the task's pid; exec keeps it): a process that merely inherits a step's
+     * variables (srun -n 4 sh -c 'blalm ...', a wrapper running blalm on task
+     * 0 only, a shell of srun --pty) is no task of it. Under mpirun (its
      * variables set, one rank) they are not read: mpirun starts its daemons
      * on the other nodes of an allocation with srun, and its ranks inherit
      * that step's variables */
     *task = 0, *tasks = 1;
     const char *id = getenv("SLURM_PROCID"), *nt = getenv("SLURM_STEP_NUM_TASKS");
     if (!id || !nt || getenv("OMPI_COMM_WORLD_RANK") || getenv("OMPI_COMM_WORLD_SIZE")) return 0;
-    char *end;
-    errno = 0;
-    long n = strtol(nt, &end, 10);
-    if (errno || end == nt || *end || n < 1) {
+    long pid;
+    if (shard_parse_int(getenv("SLURM_TASK_PID"), 1, 0x7fffffff, &pid) < 0 || pid != (long)getpid()) return 0;
+    long n, i;
+    if (shard_parse_int(nt, 1, 0x7fffffff, &n) < 0) {
         fprintf(stderr, "blalm %s: SLURM_STEP_NUM_TASKS='%s': expected a positive integer\n", cmd, nt);
         return -1;
     }
     if (n == 1) return 0;
-    long i = strtol(id, &end, 10);
-    if (errno || end == id || *end || i < 0 || i >= n) {
+    if (shard_parse_int(id, 0, n - 1, &i) < 0) {
         fprintf(stderr, "blalm %s: SLURM_PROCID='%s': expected an integer in 0..%ld\n", cmd, id, n - 1);
         return -1;
     }

@@ -20,13 +20,17 @@ int env_resolve_shard(const char *cmd, const char *flag, shard_spec *out);
  * SLURM_STEP_NUM_TASKS or SLURM_PROCID, or "started by mpirun as rank I of
  * ranks 0..N-1" / "started by srun as task I of tasks 0..N-1", then ": <cmd>
  * is not data-parallel; <hint>") and returns -1. srun's tasks are
- * SLURM_PROCID of SLURM_STEP_NUM_TASKS (set by srun only; SLURM_NTASKS is
- * also set in an --ntasks job's batch script, which runs once). */
+ * SLURM_PROCID of SLURM_STEP_NUM_TASKS, read by the task process only
+ * (env_srun_tasks; set by srun only; SLURM_NTASKS is also set in an --ntasks
+ * job's batch script, which runs once). */
 int env_refuse_parallel(const char *cmd, const char *hint);
 /* srun's tasks: *task of *tasks from SLURM_PROCID and SLURM_STEP_NUM_TASKS
- * (0 of 1 when either is unset, or when Open MPI's variables are set: a rank
- * of mpirun inherits the step that started its daemon). A malformed value
- * prints "blalm <cmd>: ..." and returns -1. */
+ * (0 of 1 when either is unset, when this process is not the task process
+ * itself, getpid() != SLURM_TASK_PID: a child of a task such as
+ * sh -c 'blalm ...' only inherits the step's variables, or when Open MPI's
+ * variables are set: a rank of mpirun inherits the step that started its
+ * daemon). A malformed value (digits only) prints "blalm <cmd>: ..." and
+ * returns -1. */
 int env_srun_tasks(const char *cmd, long *task, long *tasks);
 
 /* Progress display: colour unless NO_COLOR is set (non-empty) or TERM=dumb;

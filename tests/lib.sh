@@ -10,7 +10,7 @@ PY=/usr/bin/python3
 # a test run inside a Slurm array, an srun step or under mpirun must not shard
 # the stages it drives (nor have run, ablate and train refuse to start)
 unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_COUNT OMPI_COMM_WORLD_RANK OMPI_COMM_WORLD_SIZE \
-    SLURM_PROCID SLURM_STEP_NUM_TASKS PMIX_RANK
+    SLURM_PROCID SLURM_STEP_NUM_TASKS SLURM_TASK_PID PMIX_RANK PMI_RANK
 # no Hub token from the user's shell or login (`hf auth login` saves one
 # under ~/.cache/huggingface, which fetch reads when HF_TOKEN is unset):
 # the tests that want one set it

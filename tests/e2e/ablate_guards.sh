@@ -48,7 +48,7 @@ done
 OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
     --model-size "$TMP/tiny.json" --out "$TMP/a5" -q 2>"$TMP/err"; rc=$?
 { [ $rc = 2 ] && grep -q "started by mpirun as rank 1 of ranks 0..1: ablate is not data-parallel" "$TMP/err" && [ ! -e "$TMP/a5" ]; } || g="mpirun: rc $rc $(head -c 200 "$TMP/err")"
-SLURM_STEP_NUM_TASKS=2 SLURM_NTASKS=2 SLURM_PROCID=1 "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
+SLURM_STEP_NUM_TASKS=2 SLURM_NTASKS=2 SLURM_PROCID=1 sh -c 'SLURM_TASK_PID=$$ exec "$0" "$@"' "$BLALM" ablate --corpus "$C" --variants mlstm --optimizers adamw --seeds 1 --tokens 1k \
     --model-size "$TMP/tiny.json" --out "$TMP/a5s" -q 2>"$TMP/err"; rc=$?
 { [ $rc = 2 ] && grep -q "started by srun as task 1 of tasks 0..1: ablate is not data-parallel" "$TMP/err" && [ ! -e "$TMP/a5s" ]; } || g="srun: rc $rc $(head -c 200 "$TMP/err")"
 [ "$g" = ok ] && pass ablate_inputs_checked_first || fail ablate_inputs_checked_first "$g"

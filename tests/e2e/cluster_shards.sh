@@ -289,14 +289,20 @@ srun_train() {
     (cd "$TMP" && timeout 120 srun --mpi=pmix -n 2 "$BLALM" train --model "$CFG8" --bench 2) >"$TMP/srun.out" 2>&1; rc=$?
     if [ $rc = 0 ] && [ "$(grep -c '"ranks":2' "$TMP/srun.out")" = 1 ]; then pass cluster_srun_pmix_train_one_world
     else fail cluster_srun_pmix_train_one_world "rc $rc: $(tail -c 600 "$TMP/srun.out" | flat)"; fi
-    # without PMIx each task is refused, and nothing is made
+    # without a PMI each task is refused, and nothing is made
     (cd "$TMP" && timeout 120 srun --mpi=none -n 2 "$BLALM" "${a[@]}" --out "$TMP/srun-none") >"$TMP/srun.err" 2>&1; rc=$?
-    if [ $rc = 2 ] && [ "$(grep -c 'started by srun as task [01] of tasks 0\.\.1 without PMIx' "$TMP/srun.err")" = 2 ] &&
+    if [ $rc = 2 ] && [ "$(grep -c 'started by srun as task [01] of tasks 0\.\.1 without a PMI' "$TMP/srun.err")" = 2 ] &&
        [ ! -e "$TMP/srun-none" ]; then
         pass cluster_srun_without_pmix_train_refused
     else
         fail cluster_srun_without_pmix_train_refused "rc $rc: $(ls -A "$TMP/srun-none" 2>&1 | flat) $(tail -c 600 "$TMP/srun.err" | flat)"
     fi
+    # a child of a task (sh -c 'blalm ...; ...', not exec) only inherits the
+    # step's variables: no task, one process of its own (a sweep's runs)
+    (cd "$TMP" && timeout 120 srun --mpi=none -n 2 sh -c '"$0" train --model "$1" --bench 1; :' "$BLALM" "$CFG8") \
+        >"$TMP/srun.out" 2>&1; rc=$?
+    if [ $rc = 0 ] && [ "$(grep -c '"ranks":1' "$TMP/srun.out")" = 2 ]; then pass cluster_srun_task_child_trains_alone
+    else fail cluster_srun_task_child_trains_alone "rc $rc: $(tail -c 600 "$TMP/srun.out" | flat)"; fi
 }
 
 if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null ||

@@ -74,16 +74,21 @@ OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 "$BLALM" run "$TMP/job/job.json" -
 # an --ntasks=4 job's batch script (SLURM_NTASKS=4, SLURM_PROCID=0, no step
 # count) runs once and is not refused, nor is srun -n 1, nor one mpirun rank
 # (mpirun starts its daemons on other nodes with srun: the rank inherits
-# that step's variables)
-SLURM_STEP_NUM_TASKS=2 SLURM_NTASKS=2 SLURM_NPROCS=2 SLURM_PROCID=1 "$BLALM" run "$TMP/job/job.json" --work "$TMP/wsrun" -q >"$TMP/o4r" 2>&1; rc=$?
+# that step's variables). Only the task process itself is a task: slurmstepd
+# sets SLURM_TASK_PID to its pid, which exec keeps (as_task); a process that
+# only inherits the variables (srun -n 2 sh -c 'blalm run ...', a wrapper
+# running blalm on task 0, a shell of srun --pty) is not refused
+as_task() { sh -c 'SLURM_TASK_PID=$$ exec "$0" "$@"' "$@"; }
+SLURM_STEP_NUM_TASKS=2 SLURM_NTASKS=2 SLURM_NPROCS=2 SLURM_PROCID=1 as_task "$BLALM" run "$TMP/job/job.json" --work "$TMP/wsrun" -q >"$TMP/o4r" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q '^blalm run: started by srun as task 1 of tasks 0..1: run is not data-parallel; run it once, without mpirun or srun -n N' "$TMP/o4r" && [ ! -e "$TMP/wsrun" ] \
     && pass run_refuses_srun_tasks || fail run_refuses_srun_tasks "rc=$rc $(ls "$TMP/wsrun" 2>&1 | tr '\n' ' ') $(tail -c 300 "$TMP/o4r" | tr '\n' '|')"
-SLURM_STEP_NUM_TASKS=x SLURM_PROCID=0 "$BLALM" run "$TMP/job/job.json" --work "$TMP/wsrun" -q >"$TMP/o4r" 2>&1; rc=$?
+SLURM_STEP_NUM_TASKS=x SLURM_PROCID=0 as_task "$BLALM" run "$TMP/job/job.json" --work "$TMP/wsrun" -q >"$TMP/o4r" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "^blalm run: SLURM_STEP_NUM_TASKS='x': expected a positive integer" "$TMP/o4r" && [ ! -e "$TMP/wsrun" ] \
     && pass run_refuses_bad_srun_count || fail run_refuses_bad_srun_count "rc=$rc $(tail -c 300 "$TMP/o4r" | tr '\n' '|')"
 g=ok
 for a in "SLURM_NTASKS=4 SLURM_NPROCS=4 SLURM_PROCID=0" "SLURM_STEP_NUM_TASKS=1 SLURM_NTASKS=1 SLURM_PROCID=0" \
-         "SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0"; do
+         "SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0" \
+         "SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 SLURM_TASK_PID=$$" "SLURM_STEP_NUM_TASKS=4 SLURM_PROCID=0"; do
     env $a "$BLALM" run "$TMP/job/job.json" --work "$TMP/wsrun" --dry-run >"$TMP/o4r" 2>&1; rc=$?
     { [ $rc = 0 ] && grep -q '^run: plan only (--dry-run)' "$TMP/o4r"; } || g="'$a': rc=$rc $(tail -c 300 "$TMP/o4r" | tr '\n' '|')"
 done

@@ -215,24 +215,51 @@ mkdir "$TMP/shortempty"
     && pass train_short_corpus_leaves_nothing \
     || fail train_short_corpus_leaves_nothing "rc $rc $rc2, left: $(cd "$TMP" && find shortrun shortempty 2>/dev/null | tr '\n' ' ') $(head -c 300 "$TMP/err")"
 
-# srun -n N: the tasks join one data-parallel job only through PMIx (srun
-# --mpi=pmix); without PMIX_RANK each task is refused (exit 2, nothing made)
-# instead of training alone (before: N trainings in one RUN, all but one
-# stopped at RUN/.lock; cluster_shards.sh runs a real srun --mpi=pmix -n 2)
+# srun -n N: the tasks join one data-parallel job only through a PMI (srun
+# --mpi=pmix sets PMIX_RANK, --mpi=pmi2 PMI_RANK); without one each task is
+# refused (exit 2, nothing made) instead of training alone (before: N
+# trainings in one RUN, all but one stopped at RUN/.lock; cluster_shards.sh
+# runs a real srun --mpi=pmix -n 2). Only the task process itself is a task:
+# slurmstepd sets SLURM_TASK_PID to its pid, which exec keeps (as_task)
+as_task() { sh -c 'SLURM_TASK_PID=$$ exec "$0" "$@"' "$@"; }
 SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 SLURM_NTASKS=2 \
-    "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srun2" --max-steps 2 -q 2>"$TMP/err"; rc=$?
-[ $rc = 2 ] && grep -qE "^blalm train: started by srun as task 1 of tasks 0\.\.1 (without PMIx \(no PMIX_RANK\)|, but this blalm was built without Open MPI)" "$TMP/err" \
+    as_task "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srun2" --max-steps 2 -q 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && grep -qE "^blalm train: started by srun as task 1 of tasks 0\.\.1 (without a PMI \(no PMIX_RANK or PMI_RANK\)|, but this blalm was built without Open MPI)" "$TMP/err" \
     && grep -q "srun --mpi=pmix\|run one task" "$TMP/err" && [ ! -e "$TMP/srun2" ] \
     && pass train_srun_tasks_without_pmix_refused \
     || fail train_srun_tasks_without_pmix_refused "rc $rc, $(ls -A "$TMP/srun2" 2>&1 | tr '\n' ' ') $(head -c 300 "$TMP/err")"
-SLURM_STEP_NUM_TASKS=two SLURM_PROCID=0 "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srunx" --max-steps 2 -q 2>"$TMP/err"; rc=$?
+# PMI_RANK (srun --mpi=pmi2, for an Open MPI built with it) passes that check:
+# MPI_Init and the world-size check decide (here no PMI server answers: MPI
+# fails, or makes a world of 1, "not one job"; never a training, nothing made)
+if "$BLALM" train --help | grep -q mpirun; then
+    SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 PMI_RANK=1 PMI_SIZE=2 \
+        timeout 60 sh -c 'SLURM_TASK_PID=$$ exec "$0" "$@"' "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srunp" --max-steps 2 -q \
+        >"$TMP/err" 2>&1; rc=$?
+    [ $rc != 0 ] && [ $rc != 124 ] && ! grep -q "without PMIx\|without a PMI" "$TMP/err" && [ ! -e "$TMP/srunp/log.jsonl" ] \
+        && pass train_srun_pmi2_reaches_mpi_init \
+        || fail train_srun_pmi2_reaches_mpi_init "rc $rc: $(head -c 300 "$TMP/err")"
+fi
+SLURM_STEP_NUM_TASKS=two SLURM_PROCID=0 as_task "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srunx" --max-steps 2 -q 2>"$TMP/err"; rc=$?
 [ $rc = 2 ] && grep -q "^blalm train: SLURM_STEP_NUM_TASKS='two': expected a positive integer" "$TMP/err" && [ ! -e "$TMP/srunx" ] \
     && pass train_srun_bad_task_count || fail train_srun_bad_task_count "rc $rc: $(head -c 300 "$TMP/err")"
-# one task (srun -n 1), an --ntasks job's batch script, and one mpirun rank
-# whose daemon srun started: one process, which trains
+# digits only, as the Slurm array's variables (strtol took ' 2' and '+1')
+g=ok
+for a in "SLURM_STEP_NUM_TASKS= 2@SLURM_PROCID=1@SLURM_STEP_NUM_TASKS=' 2'" "SLURM_STEP_NUM_TASKS=+2@SLURM_PROCID=1@SLURM_STEP_NUM_TASKS='+2'" \
+         "SLURM_STEP_NUM_TASKS=2@SLURM_PROCID=+1@SLURM_PROCID='+1'"; do
+    IFS=@ read -r v1 v2 want <<<"$a"
+    env "$v1" "$v2" sh -c 'SLURM_TASK_PID=$$ exec "$0" "$@"' "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srunx" --max-steps 2 -q 2>"$TMP/err"; rc=$?
+    { [ $rc = 2 ] && grep -qF "$want" "$TMP/err" && [ ! -e "$TMP/srunx" ]; } || g="'$a': rc=$rc $(head -c 300 "$TMP/err")"
+done
+[ "$g" = ok ] && pass train_srun_vars_digits_only || fail train_srun_vars_digits_only "$g"
+# one task (srun -n 1), an --ntasks job's batch script, one mpirun rank
+# whose daemon srun started, and a process that only inherits a step's
+# variables (srun -n 2 sh -c 'blalm train --out run$SLURM_PROCID', a wrapper
+# running blalm on task 0 only, a shell of srun -n 4 --pty bash: no
+# SLURM_TASK_PID, or another process's): one process, which trains
 g=ok
 for a in "SLURM_STEP_NUM_TASKS=1 SLURM_PROCID=0" "SLURM_NTASKS=4 SLURM_PROCID=0" \
-         "SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0"; do
+         "SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 OMPI_COMM_WORLD_SIZE=1 OMPI_COMM_WORLD_RANK=0" \
+         "SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 SLURM_TASK_PID=$$" "SLURM_STEP_NUM_TASKS=4 SLURM_PROCID=0"; do
     rm -rf "$TMP/srun1"
     env $a "$BLALM" train --corpus "$C" --model "$tiny" --out "$TMP/srun1" --max-steps 2 -q 2>"$TMP/err"; rc=$?
     { [ $rc = 0 ] && [ "$(grep -c '"loss"' "$TMP/srun1/log.jsonl")" = 2 ]; } || g="'$a': rc=$rc $(head -c 300 "$TMP/err")"
