@@ -423,10 +423,17 @@ static char *num_text(const char *v, size_t n, char *buf, size_t cap)
     return t;
 }
 
+/* A number literal written with a fraction or an exponent (a float to JSON
+ * readers, 3.0 too)? */
+static int float_literal(const char *v, size_t n)
+{
+    return memchr(v, '.', n) || memchr(v, 'e', n) || memchr(v, 'E', n);
+}
+
 /* An integer literal (no fraction or exponent) that fits int64: 1 with *out. */
 static int raw_int64(const char *v, size_t n, int64_t *out)
 {
-    if (memchr(v, '.', n) || memchr(v, 'e', n) || memchr(v, 'E', n)) return 0;
+    if (float_literal(v, n)) return 0;
     size_t neg = n > 0 && v[0] == '-';
     if (n > neg && n - neg <= 18) {   /* 18 digits always fit: no strtoll (a JSON literal: digits only) */
         int64_t x = 0;
@@ -644,13 +651,6 @@ static void cols_free(cols *cs)
         free(cs->v[i].key);
     }
     free(cs->v);
-}
-
-/* A number literal written with a fraction or an exponent (a float to JSON
- * readers, 3.0 too)? */
-static int float_literal(const char *v, size_t n)
-{
-    return memchr(v, '.', n) || memchr(v, 'e', n) || memchr(v, 'E', n);
 }
 
 /* The type a value asks of its column: an integer literal that fits int64
